@@ -1,0 +1,181 @@
+/* varscope/graph.h - graphs, operations, name scopes and collections.
+ *
+ * A vs_graph owns everything built in it: operations, variables, scope
+ * objects and collections. Handles returned by graph calls (vs_op *, vs_var *,
+ * vs_scope *) and the strings they return are borrowed and stay valid until
+ * vs_graph_free. Strings passed in are copied.
+ *
+ * Naming follows TensorFlow >= 1.9 exactly: op names and name scopes share
+ * one table of names in use, keyed case-insensitively, so a second "c" is
+ * "c_1" and a "Foo" after "foo" is "Foo_1".
+ *
+ * Thread safety: every call on a graph takes the graph's lock, so a graph
+ * may be built from several threads. As in TF 1.15, the current name scope,
+ * variable scope and default-name counters are per thread: a new thread
+ * starts at the root scope. The variable store and collections are shared.
+ */
+#ifndef VARSCOPE_GRAPH_H
+#define VARSCOPE_GRAPH_H
+
+#include "varscope/initializer.h"
+#include "varscope/status.h"
+#include "varscope/types.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct vs_graph vs_graph;
+typedef struct vs_var vs_var;
+
+/* Returns a new empty graph, or NULL when out of memory. Free with vs_graph_free. */
+vs_graph *vs_graph_new(void);
+
+/* Frees a graph and everything it owns; NULL is a no-op. No handle from the
+ * graph may be used afterwards. Not thread safe against other calls on it. */
+void vs_graph_free(vs_graph *g);
+
+/* ---- operations -------------------------------------------------------- */
+
+/* Operation accessors. Strings are borrowed from the graph. */
+const char *vs_op_name(const vs_op *op);        /* "foo/bar/c" */
+const char *vs_op_type(const vs_op *op);        /* "Const", "VariableV2", ... */
+const char *vs_op_device(const vs_op *op);      /* "" when unplaced */
+int vs_op_num_inputs(const vs_op *op);
+vs_output vs_op_input(const vs_op *op, int i);  /* {NULL,0} when out of range */
+int vs_op_num_control_inputs(const vs_op *op);
+vs_op *vs_op_control_input(const vs_op *op, int i);
+vs_dtype vs_op_output_dtype(const vs_op *op);
+vs_shape vs_op_output_shape(const vs_op *op);
+
+/* The output as a tensor: {op, 0}. */
+vs_output vs_op_output(vs_op *op);
+
+/* The tensor name "op_name:index" ("foo/v:0"). Borrowed; NULL for a NULL op. */
+const char *vs_output_name(vs_output out);
+
+/* Looks an operation up by its exact name. Returns NULL when there is none. */
+vs_op *vs_graph_operation_by_name(vs_graph *g, const char *name);
+
+/* Number of operations, and the i-th in creation order. */
+size_t vs_graph_num_operations(const vs_graph *g);
+vs_op *vs_graph_operation(const vs_graph *g, size_t i);
+
+/* tf.constant: a Const op named `name` (NULL: "Const") in the current name
+ * scope, uniquified. `data` holds vs_shape_num_elements(shape) elements of
+ * `dtype` (copied). Errors: INVALID_ARGUMENT/ValueError for a bad name
+ * ("'%s' is not a valid scope name"), a shape that is not fully defined,
+ * or an unsupported dtype. */
+vs_output vs_constant(vs_graph *g, const void *data, vs_dtype dtype, vs_shape shape,
+                      const char *name, vs_status *st);
+
+/* tf.constant(x) for one float32 / int32 scalar. */
+vs_output vs_constant_float(vs_graph *g, float value, const char *name, vs_status *st);
+vs_output vs_constant_int32(vs_graph *g, int32_t value, const char *name, vs_status *st);
+
+/* tf.no_op(name): an op with no inputs and no output (used for grouping). */
+vs_op *vs_no_op(vs_graph *g, const char *name, vs_status *st);
+
+/* ---- names and name scopes --------------------------------------------- */
+
+/* Graph.unique_name: the current name scope + name, uniquified against every
+ * op name and name scope so far. With mark_as_used false the name is not
+ * reserved. Returns a string borrowed from the graph. Errors: NULL name. */
+const char *vs_graph_unique_name(vs_graph *g, const char *name, bool mark_as_used, vs_status *st);
+
+/* Enters tf.name_scope(name) and returns the scope string it yields, with its
+ * trailing '/' ("hello_1/"), borrowed from the graph:
+ *   - a plain name is uniquified under the current scope ("a/b", "a/b_1");
+ *   - a name ending in '/' is absolute and not uniquified;
+ *   - NULL or "" resets to the root scope and yields "".
+ * Errors: ValueError "'%s' is not a valid scope name" (TF 1.15 text) when the
+ * name does not match TF's pattern (at the root the first character must be
+ * [A-Za-z0-9.]). On error nothing is entered. */
+const char *vs_name_scope_push(vs_graph *g, const char *name, vs_status *st);
+
+/* tf.name_scope(name, default_name): name if it is not NULL, else
+ * default_name uniquified; both NULL is the reset idiom (as name=None). */
+const char *vs_name_scope_push_default(vs_graph *g, const char *name, const char *default_name,
+                                       vs_status *st);
+
+/* Leaves the innermost name scope. Errors: FAILED_PRECONDITION/RuntimeError
+ * when no name scope is open on this thread. */
+void vs_name_scope_pop(vs_graph *g, vs_status *st);
+
+/* The current name scope without its trailing '/' ("" at the root): TF's
+ * get_name_scope(). Borrowed until the next scope change on this thread. */
+const char *vs_get_name_scope(vs_graph *g);
+
+/* for-block sugar: VS_WITH_NAME_SCOPE(g, "hello", st) { ... }
+ * The scope is popped when the block ends normally. `break`, `continue`,
+ * `return` and `goto` out of the block skip the pop and leave the scope
+ * open: do not leave the block that way. The block is skipped when the push
+ * fails (st holds the error). */
+#define VS_WITH_NAME_SCOPE(g, name, st)                                             \
+  for (int vs__ns_once_ = vs_name_scope_push((g), (name), (st)) != NULL; vs__ns_once_; \
+       vs__ns_once_ = 0, vs_name_scope_pop((g), NULL))
+
+/* ---- collections -------------------------------------------------------- */
+
+/* GraphKeys. */
+#define VS_GLOBAL_VARIABLES "variables"
+#define VS_LOCAL_VARIABLES "local_variables"
+#define VS_METRIC_VARIABLES "metric_variables"
+#define VS_MODEL_VARIABLES "model_variables"
+#define VS_TRAINABLE_VARIABLES "trainable_variables"
+#define VS_MOVING_AVERAGE_VARIABLES "moving_average_variables"
+#define VS_REGULARIZATION_LOSSES "regularization_losses"
+#define VS_GLOBAL_STEP "global_step"
+#define VS_UPDATE_OPS "update_ops"
+#define VS_LOSSES "losses"
+#define VS_SUMMARIES "summaries"
+#define VS_INIT_OP "init_op"
+#define VS_LOCAL_INIT_OP "local_init_op"
+#define VS_TRAIN_OP "train_op"
+
+/* A list of collection names for option structs: VS_COLLECTIONS("a", "b").
+ * VS_NO_COLLECTIONS is the empty list (TF's collections=[]). */
+#define VS_COLLECTIONS(...) ((const char *const[]){__VA_ARGS__, NULL})
+#define VS_NO_COLLECTIONS ((const char *const[]){NULL})
+
+/* A collection holds variables and operations, in insertion order. */
+typedef enum vs_item_kind { VS_ITEM_VAR = 1, VS_ITEM_OP = 2 } vs_item_kind;
+typedef struct vs_item {
+  vs_item_kind kind;
+  vs_var *var; /* when kind == VS_ITEM_VAR */
+  vs_op *op;   /* when kind == VS_ITEM_OP */
+} vs_item;
+
+/* Graph.add_to_collection: appends (no de-duplication, as TF). Errors: NULL arguments. */
+void vs_add_to_collection(vs_graph *g, const char *key, vs_var *var, vs_status *st);
+void vs_add_op_to_collection(vs_graph *g, const char *key, vs_op *op, vs_status *st);
+
+/* Graph.get_collection(key, scope). With scope NULL every item is returned;
+ * otherwise only items whose name matches `scope` at its start as a regular
+ * expression (Python's re.match, so "D" also matches "D_pre/w" and "a.b"
+ * matches "axb"; the pattern is a POSIX extended regex). An unknown key gives
+ * no items. Fills up to `cap` items into `out` (out may be NULL when cap is
+ * 0) and returns how many match, so a first call with cap 0 sizes the array.
+ * Errors: INVALID_ARGUMENT for a scope that is not a valid regex. */
+size_t vs_get_collection(vs_graph *g, const char *key, const char *scope, vs_item *out,
+                         size_t cap, vs_status *st);
+
+/* Like vs_get_collection but only the variables of the collection. */
+size_t vs_get_collection_vars(vs_graph *g, const char *key, const char *scope, vs_var **out,
+                              size_t cap, vs_status *st);
+
+/* tf.global_variables(scope), tf.trainable_variables(scope),
+ * tf.local_variables(scope), tf.model_variables(scope): creation order. */
+size_t vs_global_variables(vs_graph *g, const char *scope, vs_var **out, size_t cap, vs_status *st);
+size_t vs_trainable_variables(vs_graph *g, const char *scope, vs_var **out, size_t cap, vs_status *st);
+size_t vs_local_variables(vs_graph *g, const char *scope, vs_var **out, size_t cap, vs_status *st);
+size_t vs_model_variables(vs_graph *g, const char *scope, vs_var **out, size_t cap, vs_status *st);
+
+/* Graph.get_all_collection_keys: the keys in first-use order. Fills up to
+ * cap borrowed strings and returns the count. */
+size_t vs_get_all_collection_keys(vs_graph *g, const char **out, size_t cap);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,135 @@
+/* varscope/scope.h - variable scopes (tf.compat.v1.variable_scope).
+ *
+ * A vs_scope is TF's VariableScope object: a name (never uniquified), the
+ * name scope it opened (original_name_scope), a reuse flag and defaults that
+ * get_variable inherits (initializer, dtype, custom getter, regularizer,
+ * caching device). Scope objects are owned by the graph and live until
+ * vs_graph_free; a captured handle can be re-entered any time later.
+ *
+ * Entering and leaving are explicit: every successful push must be matched by
+ * a pop of the handle it returned, innermost first.
+ */
+#ifndef VARSCOPE_SCOPE_H
+#define VARSCOPE_SCOPE_H
+
+#include "varscope/graph.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct vs_scope vs_scope;
+
+/* reuse=: TF's None/False (inherit), True, AUTO_REUSE. VS_REUSE_FALSE is
+ * accepted and behaves exactly as VS_REUSE_INHERIT, as in TF >= 1.1: False
+ * never undoes an inherited or captured True. */
+typedef enum vs_reuse {
+  VS_REUSE_INHERIT = 0,
+  VS_REUSE_FALSE = 1,
+  VS_REUSE_TRUE = 2,
+  VS_REUSE_AUTO = 3
+} vs_reuse;
+
+/* Options whose TensorFlow default is True use this tri-state so that a
+ * zero-initialised option struct means "TF's default". */
+typedef enum vs_opt_bool { VS_OPT_DEFAULT = 0, VS_OPT_TRUE = 1, VS_OPT_FALSE = 2 } vs_opt_bool;
+
+typedef struct vs_getter vs_getter;
+typedef struct vs_getter_args vs_getter_args;
+
+/* A custom getter (TF's custom_getter=): called instead of the real getter
+ * with the full variable name and every get_variable argument. `next` runs the
+ * next getter outwards (ultimately the real one) through vs_getter_call; the
+ * getter may change the arguments (e.g. the name) before passing them on.
+ * Return the variable, or NULL with `st` set. */
+typedef vs_var *(*vs_custom_getter_fn)(const vs_getter *next, const vs_getter_args *args,
+                                       void *user_data, vs_status *st);
+
+/* A regularizer (TF's regularizer=): returns the loss tensor for a newly
+ * created variable, or {NULL,0} for none. It runs inside the name scope
+ * "<variable>/Regularizer/"; a returned tensor is added to
+ * REGULARIZATION_LOSSES. */
+typedef vs_output (*vs_regularizer_fn)(vs_graph *g, vs_var *var, void *user_data, vs_status *st);
+
+typedef struct vs_varscope_opts {
+  const char *default_name;        /* used, uniquified, when the name is NULL */
+  vs_reuse reuse;
+  vs_initializer initializer;      /* kind VS_INIT_NONE: inherit */
+  vs_dtype dtype;                  /* VS_DTYPE_DEFAULT: inherit */
+  vs_custom_getter_fn custom_getter; /* composed with the enclosing scope's */
+  void *custom_getter_data;
+  vs_regularizer_fn regularizer;
+  void *regularizer_data;
+  const char *caching_device;
+  vs_opt_bool auxiliary_name_scope; /* default TRUE: open a name scope */
+} vs_varscope_opts;
+
+/* Enters variable_scope(name, default_name=..., reuse=...) and returns the
+ * new scope object. `opts` may be NULL.
+ *   - the variable scope is the current one + "/" + name, never uniquified;
+ *   - a name scope named `name` is opened relative to the current name scope
+ *     and uniquified ("foo", then "foo_1"), unless auxiliary_name_scope is
+ *     VS_OPT_FALSE;
+ *   - name NULL: default_name is uniquified among sibling variable scopes
+ *     (counts reset when the parent scope exits).
+ * Errors (ValueError unless noted; nothing is entered on error):
+ *   "The reuse parameter must be True or False or None." for a reuse value
+ *   outside the enum; TypeError "If default_name is None then name_or_scope is
+ *   required"; "reuse=True cannot be used without a name_or_scope" (also for
+ *   AUTO_REUSE); "'%s' is not a valid scope name" from the name scope. */
+vs_scope *vs_variable_scope_push(vs_graph *g, const char *name, const vs_varscope_opts *opts,
+                                 vs_status *st);
+
+/* Re-enters a captured scope object: the variable scope jumps to its name
+ * (absolute), its own reuse flag is kept (an explicit TRUE or AUTO_REUSE
+ * overrides it; FALSE cannot clear it) and its defaults are copied; the name
+ * scope opened is the last component of its name, relative to the current
+ * name scope. Returns the new (copied) scope object. Errors as above, and
+ * INVALID_ARGUMENT/TypeError for a NULL scope or one from another graph
+ * ("VariableScope: name_or_scope must be a string or VariableScope."). */
+vs_scope *vs_variable_scope_push_scope(vs_graph *g, vs_scope *scope, const vs_varscope_opts *opts,
+                                       vs_status *st);
+
+/* Leaves `scope`, which must be the innermost variable scope entered on this
+ * thread. Errors: FAILED_PRECONDITION/RuntimeError "Improper nesting of
+ * variable_scope." otherwise (nothing is left then). */
+void vs_variable_scope_pop(vs_graph *g, vs_scope *scope, vs_status *st);
+
+/* tf.get_variable_scope(): the current scope object on this thread (the root
+ * scope, named "", when none is open). Never NULL for a valid graph. */
+vs_scope *vs_get_variable_scope(vs_graph *g);
+
+/* VariableScope.name ("foo/bar"; "" for the root). Borrowed. */
+const char *vs_scope_name(const vs_scope *scope);
+/* VariableScope.original_name_scope ("foo_1/"; "" for the root). Borrowed. */
+const char *vs_scope_original_name_scope(const vs_scope *scope);
+/* VariableScope.reuse: VS_REUSE_FALSE, VS_REUSE_TRUE or VS_REUSE_AUTO
+ * (never VS_REUSE_INHERIT: the inherited value is resolved at entry). */
+vs_reuse vs_scope_reuse(const vs_scope *scope);
+/* VariableScope.reuse_variables(): sets this object's reuse to True. Scopes
+ * entered later inside it inherit True; the parent and copies made earlier
+ * are unaffected. */
+void vs_scope_reuse_variables(vs_scope *scope);
+/* The scope's default initializer (kind VS_INIT_NONE when it has none) and dtype. */
+vs_initializer vs_scope_initializer(const vs_scope *scope);
+vs_dtype vs_scope_dtype(const vs_scope *scope);
+/* VariableScope.set_initializer / set_dtype. Errors: invalid dtype. */
+void vs_scope_set_initializer(vs_scope *scope, vs_initializer init, vs_status *st);
+void vs_scope_set_dtype(vs_scope *scope, vs_dtype dtype, vs_status *st);
+
+/* VariableScope.get_collection(key): get_collection(key, name + "/") (all
+ * named items for the root scope). Same filling convention as vs_get_collection. */
+size_t vs_scope_get_collection_vars(vs_scope *scope, const char *key, vs_var **out, size_t cap,
+                                    vs_status *st);
+
+/* for-block sugar for a named variable scope; the same caveats as
+ * VS_WITH_NAME_SCOPE: break/continue/return/goto out of the block skip the
+ * pop. `var` names the vs_scope * inside the block (TF's `as scope`). */
+#define VS_WITH_VARIABLE_SCOPE(g, var, name, opts, st)                                   \
+  for (vs_scope *var = vs_variable_scope_push((g), (name), (opts), (st)); var;            \
+       vs_variable_scope_pop((g), var, NULL), var = NULL)
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,89 @@
+/* varscope/types.h - data types and shapes.
+ *
+ * vs_dtype is numbered as TF_DataType, so 0 is free to mean "not given"
+ * (TensorFlow's dtype=None) in option structs.
+ *
+ * vs_shape is a value type. A zero-initialised vs_shape is an *unknown* shape
+ * (TensorFlow's shape=None), so an option struct that leaves .shape out asks
+ * for no shape. VS_SHAPE(2, 3) is a fully defined shape, VS_SCALAR the scalar
+ * shape (), and VS_DIM_UNKNOWN an unknown dimension (TF's None / "?").
+ */
+#ifndef VARSCOPE_TYPES_H
+#define VARSCOPE_TYPES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum vs_dtype {
+  VS_DTYPE_DEFAULT = 0, /* not given: inherit (scope dtype, float32 at root) */
+  VS_FLOAT = 1,
+  VS_DOUBLE = 2,
+  VS_INT32 = 3,
+  VS_UINT8 = 4,
+  VS_INT16 = 5,
+  VS_INT8 = 6,
+  VS_STRING = 7,
+  VS_COMPLEX64 = 8,
+  VS_INT64 = 9,
+  VS_BOOL = 10,
+  VS_BFLOAT16 = 14,
+  VS_UINT16 = 17,
+  VS_COMPLEX128 = 18,
+  VS_HALF = 19,
+  VS_UINT32 = 22,
+  VS_UINT64 = 23
+} vs_dtype;
+
+/* TensorFlow's name of a dtype ("float32", "int64", "bool"); "" for an
+ * unknown value. Static string. */
+const char *vs_dtype_name(vs_dtype dtype);
+
+/* Bytes per element; 0 for VS_STRING, VS_DTYPE_DEFAULT and unknown values. */
+size_t vs_dtype_size(vs_dtype dtype);
+
+/* True for a value of vs_dtype that names a real type (not VS_DTYPE_DEFAULT). */
+bool vs_dtype_is_valid(vs_dtype dtype);
+
+#define VS_MAX_RANK 8
+#define VS_DIM_UNKNOWN ((int64_t)-1)
+
+typedef struct vs_shape {
+  bool known;                 /* false: unknown rank (TF shape=None) */
+  int rank;                   /* 0..VS_MAX_RANK when known */
+  int64_t dims[VS_MAX_RANK];  /* VS_DIM_UNKNOWN for an unknown dimension */
+} vs_shape;
+
+/* A fully or partly known shape from its dimensions: VS_SHAPE(5, 5, 32, 32). */
+#define VS_SHAPE(...)                                                        \
+  ((vs_shape){.known = true,                                                 \
+              .rank = (int)(sizeof((int64_t[]){__VA_ARGS__}) / sizeof(int64_t)), \
+              .dims = {__VA_ARGS__}})
+/* The scalar shape (). */
+#define VS_SCALAR ((vs_shape){.known = true, .rank = 0})
+/* The unknown shape (TF's None); the same as leaving a shape field out. */
+#define VS_UNKNOWN_SHAPE ((vs_shape){.known = false})
+
+/* True when the rank and every dimension are known. */
+bool vs_shape_is_fully_defined(const vs_shape *shape);
+
+/* Number of elements of a fully defined shape (1 for a scalar); -1 otherwise. */
+int64_t vs_shape_num_elements(const vs_shape *shape);
+
+/* TF's TensorShape.is_compatible_with: unknown ranks and unknown dimensions
+ * are compatible with anything. */
+bool vs_shape_is_compatible(const vs_shape *a, const vs_shape *b);
+
+/* Writes TensorShape's str() into buf: "<unknown>", "()", "(5,)", "(2, 3)",
+ * "(?, 3)". Returns the length it needs (as snprintf), so a call with
+ * cap 0 sizes the buffer. */
+size_t vs_shape_format(const vs_shape *shape, char *buf, size_t cap);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

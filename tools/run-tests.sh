@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Runs every Criterion test binary of a build and checks what they report.
+# Criterion exits 0 on an unknown option and prints its synthesis on stderr,
+# so exit codes *and* counts are checked: each binary must run at least one
+# test, pass all it runs, and print no sanitizer report (LeakSanitizer
+# reports inside Criterion workers do not fail the test by themselves).
+set -uo pipefail
+build=${1:?usage: run-tests.sh BUILD_DIR}
+here=$(cd "$(dirname "$0")/.." && pwd)
+
+export LSAN_OPTIONS="suppressions=$here/tools/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
+
+shopt -s nullglob
+bins=("$build"/tests/test_*)
+if [ ${#bins[@]} -eq 0 ]; then
+  echo "run-tests: no test binaries under $build/tests" >&2
+  exit 1
+fi
+
+total_pass=0 total_fail=0 bad=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+for bin in "${bins[@]}"; do
+  [ -x "$bin" ] || continue
+  name=$(basename "$bin")
+  "$bin" --color=never -j2 >"$log" 2>&1
+  rc=$?
+  line=$(grep -a 'Synthesis: Tested:' "$log" | tail -n 1)
+  tested=$(sed -n 's/.*Tested: \([0-9]*\).*/\1/p' <<<"$line")
+  passing=$(sed -n 's/.*Passing: \([0-9]*\).*/\1/p' <<<"$line")
+  failing=$(sed -n 's/.*Failing: \([0-9]*\).*/\1/p' <<<"$line")
+  crashing=$(sed -n 's/.*Crashing: \([0-9]*\).*/\1/p' <<<"$line")
+  problem=""
+  if [ -z "$tested" ]; then problem="no synthesis line";
+  elif [ "$tested" -eq 0 ]; then problem="ran no test";
+  elif [ "$rc" -ne 0 ]; then problem="exit code $rc";
+  elif [ "$passing" -ne "$tested" ]; then problem="not all passed";
+  fi
+  if grep -aqE 'ERROR: (Leak|Address)Sanitizer|runtime error:' "$log"; then
+    problem="${problem:+$problem, }sanitizer report"
+  fi
+  total_pass=$((total_pass + ${passing:-0}))
+  total_fail=$((total_fail + ${failing:-0} + ${crashing:-0}))
+  if [ -n "$problem" ]; then
+    bad=$((bad + 1))
+    echo "FAIL $name: $problem"
+    grep -av '^\[----\]\|^\[====\]' "$log" | head -n 60
+    grep -a '^\[----\]\|FAIL\|CRASH' "$log" | head -n 40
+    [ "${failing:-0}${crashing:-0}" = "00" ] && total_fail=$((total_fail + 1))
+  else
+    echo "ok   $name: $passing/$tested"
+  fi
+done
+echo "$total_pass passed, $total_fail failed"
+[ "$bad" -eq 0 ]
