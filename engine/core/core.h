@@ -1,0 +1,72 @@
+/* core.h - internal helpers shared by every subsystem: error reporting,
+ * allocation that reports through vs_status, growable arrays, a string map. */
+#ifndef VS_CORE_H
+#define VS_CORE_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "varscope/status.h"
+#include "varscope/types.h"
+
+#if defined(__GNUC__)
+#define VS_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define VS_PRINTF(a, b)
+#endif
+
+/* Public symbols are exported from the shared library; the rest stay hidden. */
+#define VS_API __attribute__((visibility("default")))
+
+/* Status helpers. vs__ok clears; vs__fail records code, exception and a
+ * printf-formatted message. Both accept NULL. */
+void vs__ok(vs_status *st);
+void vs__fail(vs_status *st, vs_code code, vs_exception exc, const char *fmt, ...) VS_PRINTF(4, 5);
+bool vs__failed(const vs_status *st);
+/* Out of memory: RESOURCE_EXHAUSTED, as TF reports allocation failures. */
+void vs__oom(vs_status *st);
+/* Copies code, exception and message from one status to another. */
+void vs__status_copy(vs_status *dst, const vs_status *src);
+
+/* NULL-argument guard used at the top of public functions. */
+#define VS_REQUIRE(cond, st, ...)                                          \
+  do {                                                                     \
+    if (!(cond)) {                                                         \
+      vs__fail((st), VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, __VA_ARGS__); \
+      return 0;                                                            \
+    }                                                                      \
+  } while (0)
+
+/* strdup / printf into fresh memory; NULL when out of memory. */
+char *vs__strdup(const char *s);
+char *vs__strndup(const char *s, size_t n);
+char *vs__asprintf(const char *fmt, ...) VS_PRINTF(1, 2);
+char *vs__vasprintf(const char *fmt, va_list ap);
+char *vs__lower(const char *s);
+bool vs__starts_with(const char *s, const char *prefix);
+
+/* Grows *items (element size elem) so that it holds at least need elements.
+ * Returns false when out of memory (the array is unchanged). */
+bool vs__grow(void **items, size_t *cap, size_t need, size_t elem);
+#define VS_GROW(arr, cap, need) vs__grow((void **)&(arr), &(cap), (need), sizeof(*(arr)))
+
+/* Open-addressing string map: keys are copied, values are opaque. */
+typedef struct vs_strmap {
+  char **keys;
+  void **vals;
+  size_t cap;   /* power of two, or 0 */
+  size_t count;
+} vs_strmap;
+
+void vs_strmap_free(vs_strmap *m);
+/* Returns the slot of key, or NULL. */
+void **vs_strmap_find(const vs_strmap *m, const char *key);
+void *vs_strmap_get(const vs_strmap *m, const char *key);
+/* Inserts or replaces; false when out of memory. */
+bool vs_strmap_put(vs_strmap *m, const char *key, void *val);
+/* A deep copy of keys (values copied as is); false when out of memory. */
+bool vs_strmap_copy(vs_strmap *dst, const vs_strmap *src);
+
+#endif

@@ -1,0 +1,48 @@
+/* shape.c - TensorShape semantics for vs_shape. */
+#include <stdio.h>
+
+#include "core/core.h"
+
+VS_API bool vs_shape_is_fully_defined(const vs_shape *s) {
+  if (!s || !s->known) return false;
+  for (int i = 0; i < s->rank; i++)
+    if (s->dims[i] < 0) return false;
+  return true;
+}
+
+VS_API int64_t vs_shape_num_elements(const vs_shape *s) {
+  if (!vs_shape_is_fully_defined(s)) return -1;
+  int64_t n = 1;
+  for (int i = 0; i < s->rank; i++) n *= s->dims[i];
+  return n;
+}
+
+VS_API bool vs_shape_is_compatible(const vs_shape *a, const vs_shape *b) {
+  if (!a || !b || !a->known || !b->known) return true;
+  if (a->rank != b->rank) return false;
+  for (int i = 0; i < a->rank; i++)
+    if (a->dims[i] >= 0 && b->dims[i] >= 0 && a->dims[i] != b->dims[i]) return false;
+  return true;
+}
+
+VS_API size_t vs_shape_format(const vs_shape *s, char *buf, size_t cap) {
+  char tmp[VS_MAX_RANK * 24 + 16];
+  size_t n = 0;
+  if (!s || !s->known || s->rank < 0 || s->rank > VS_MAX_RANK) {
+    n = (size_t)snprintf(tmp, sizeof tmp, "<unknown>");
+  } else {
+    tmp[n++] = '(';
+    for (int i = 0; i < s->rank; i++) {
+      if (i) n += (size_t)snprintf(tmp + n, sizeof tmp - n, ", ");
+      if (s->dims[i] < 0)
+        n += (size_t)snprintf(tmp + n, sizeof tmp - n, "?");
+      else
+        n += (size_t)snprintf(tmp + n, sizeof tmp - n, "%lld", (long long)s->dims[i]);
+    }
+    if (s->rank == 1) tmp[n++] = ',';
+    tmp[n++] = ')';
+    tmp[n] = '\0';
+  }
+  if (cap) snprintf(buf, cap, "%s", tmp);
+  return n;
+}

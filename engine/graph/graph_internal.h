@@ -1,0 +1,136 @@
+/* graph_internal.h - the graph's data model, shared by the graph, scope and
+ * variable subsystems. Callers of the vs__ functions hold the graph lock. */
+#ifndef VS_GRAPH_INTERNAL_H
+#define VS_GRAPH_INTERNAL_H
+
+#include <pthread.h>
+
+#include "core/core.h"
+#include "varscope/graph.h"
+#include "varscope/scope.h"
+#include "varscope/variable.h"
+
+struct vs_op {
+  vs_graph *graph;
+  size_t index;          /* creation order */
+  char *name;
+  char *tensor_name;     /* name + ":0" */
+  const char *type;      /* static string */
+  char *device;
+  char *colocate;        /* TF's _class "loc:@<op>": op name, or NULL */
+  vs_output *inputs;
+  int n_inputs;
+  vs_op **controls;
+  int n_controls;
+  bool has_output;
+  vs_dtype dtype;
+  vs_shape shape;
+  void *data;            /* Const payload, or an initializer's host values */
+  size_t data_size;
+  vs_initializer init;   /* the initializer an Initializer op runs */
+  vs_var *var;           /* the variable a VariableV2/Assign/read op belongs to */
+};
+
+/* One variable-scope entry on a thread (TF's _pure_variable_scope). */
+typedef struct vs_vscope_frame {
+  vs_scope *entered;       /* the object returned by push */
+  vs_scope *old;           /* current scope before the push */
+  bool by_object;          /* re-entry of a captured scope */
+  vs_strmap saved_counts;  /* by_object: counts to restore on exit */
+  char *saved_name_stack;  /* name stack before the push */
+  size_t saved_ns_depth;   /* name-scope save-stack depth before the push */
+} vs_vscope_frame;
+
+/* Scope state is per thread, as in TF 1.15 (_VariableScopeStore is thread-local). */
+typedef struct vs_thread_state {
+  pthread_t thread;
+  char *name_stack;        /* current name scope without trailing '/'; "" root */
+  char **ns_saved;         /* name stacks to restore on name-scope pop */
+  size_t ns_depth, ns_cap;
+  vs_scope *root;          /* VariableScope(False), this thread's root */
+  vs_scope *current;
+  vs_strmap scope_counts;  /* variable_scopes_count: name -> (intptr) count */
+  vs_vscope_frame *frames;
+  size_t n_frames, frames_cap;
+  struct vs_thread_state *next;
+} vs_thread_state;
+
+typedef struct vs_collection {
+  char *key;
+  vs_item *items;
+  size_t count, cap;
+} vs_collection;
+
+struct vs_graph {
+  pthread_mutex_t mu;      /* recursive: custom getters re-enter the API */
+  vs_op **ops;
+  size_t n_ops, ops_cap;
+  vs_strmap op_by_name;
+  vs_strmap names_in_use;  /* lower-cased name -> (intptr) next suffix */
+  vs_strmap store;         /* get_variable store: full name -> vs_var* */
+  vs_var **vars;           /* every variable, creation order (owned) */
+  size_t n_vars, vars_cap;
+  vs_collection *colls;
+  size_t n_colls, colls_cap;
+  vs_strmap coll_index;    /* key -> (intptr) index + 1 */
+  vs_scope **scopes;       /* every scope object (owned) */
+  size_t n_scopes, scopes_cap;
+  char **strings;          /* borrowed strings handed out (owned) */
+  size_t n_strings, strings_cap;
+  vs_thread_state *threads;
+};
+
+/* Locking: every public entry point brackets its work with these. */
+void vs__lock(vs_graph *g);
+void vs__unlock(vs_graph *g);
+
+/* The calling thread's scope state (created on first use); NULL when out of memory. */
+vs_thread_state *vs__thread(vs_graph *g, vs_status *st);
+
+/* Keeps a malloc'd string alive until the graph is freed and returns it
+ * (NULL, with the string freed, when out of memory). */
+const char *vs__keep_string(vs_graph *g, char *s, vs_status *st);
+
+/* ---- names (names.c) ---- */
+/* Graph.unique_name with the current name stack; result malloc'd. */
+char *vs__unique_name(vs_graph *g, vs_thread_state *ts, const char *name, bool mark, vs_status *st);
+/* Graph.name_scope(name): validates, pushes, returns the yielded scope
+ * ("a/b_1/" or ""), borrowed from the thread state's stack. */
+const char *vs__name_scope_push(vs_graph *g, vs_thread_state *ts, const char *name, vs_status *st);
+void vs__name_scope_pop(vs_thread_state *ts);
+/* Restores the name stack to a saved value and depth (variable-scope exit). */
+void vs__name_scope_restore(vs_thread_state *ts, const char *stack, size_t depth);
+/* Validates a full node name as TF's C API does (tf.constant names). */
+bool vs__check_node_name(const char *name, vs_status *st);
+
+/* ---- operations (graph.c) ---- */
+typedef struct vs_op_spec {
+  const char *type;
+  const char *name;        /* the final op name (already a scope name, trailing '/' stripped) */
+  const vs_output *inputs;
+  int n_inputs;
+  bool has_output;
+  vs_dtype dtype;
+  vs_shape shape;
+} vs_op_spec;
+/* Creates and registers an op under an exact, unused name.
+ * Errors: "Duplicate node name in graph: '%s'". */
+vs_op *vs__op_create(vs_graph *g, const vs_op_spec *spec, vs_status *st);
+/* Adds a control input. */
+bool vs__op_add_control(vs_op *op, vs_op *control, vs_status *st);
+/* Builds an op the way TF's generated wrappers do: inside
+ * name_scope(name or default_name), named after the scope. */
+vs_op *vs__op_in_scope(vs_graph *g, vs_thread_state *ts, const char *name, vs_op_spec *spec,
+                       vs_status *st);
+
+/* ---- collections (collections.c) ---- */
+bool vs__collection_add(vs_graph *g, const char *key, vs_item item, vs_status *st);
+size_t vs__collection_get(vs_graph *g, const char *key, const char *scope, vs_item_kind only,
+                          vs_item *out, size_t cap, vs_status *st);
+
+/* ---- owned by other subsystems, freed with the graph ---- */
+void vs__var_free(vs_var *v);
+void vs__scope_free(vs_scope *s);
+vs_scope *vs__scope_new_root(vs_graph *g, vs_status *st);
+
+#endif

@@ -1,0 +1,195 @@
+/* names.c - op-name uniquification, name validation and name scopes
+ * (TF's Graph.unique_name and Graph.name_scope, case-insensitive as TF >= 1.9). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "graph/graph_internal.h"
+
+/* TF 2.x patterns (ops.py _VALID_OP_NAME_REGEX / _VALID_SCOPE_NAME_REGEX). */
+#define ROOT_PATTERN "^[A-Za-z0-9.][A-Za-z0-9_.\\\\/>-]*$"
+#define SCOPE_PATTERN "^[A-Za-z0-9_.\\\\/>-]*$"
+
+static bool name_char(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '.' || c == '\\' || c == '/' || c == '>' || c == '-';
+}
+
+static bool valid_name(const char *name, bool at_root) {
+  if (at_root) {
+    char c = name[0];
+    bool first = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                 c == '.';
+    if (!first) return false;
+  }
+  for (const char *c = name; *c; c++)
+    if (!name_char(*c)) return false;
+  return true;
+}
+
+bool vs__check_node_name(const char *name, vs_status *st) {
+  if (valid_name(name, true)) return true;
+  vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+           "`%s` is not a valid node name. Accepted names conform to Regex "
+           "/re.compile('^[A-Za-z0-9.][A-Za-z0-9_.\\\\\\\\/>-]*$')/",
+           name);
+  return false;
+}
+
+char *vs__unique_name(vs_graph *g, vs_thread_state *ts, const char *name, bool mark,
+                      vs_status *st) {
+  char *full = ts->name_stack[0] ? vs__asprintf("%s/%s", ts->name_stack, name) : vs__strdup(name);
+  char *key = full ? vs__lower(full) : NULL;
+  char *cand = NULL;
+  if (!key) goto oom;
+  intptr_t i = (intptr_t)vs_strmap_get(&g->names_in_use, key);
+  if (mark && !vs_strmap_put(&g->names_in_use, key, (void *)(i + 1))) goto oom;
+  if (i > 0) {
+    /* Skip suffixes that are already taken ("a_1" given explicitly). */
+    for (;;) {
+      free(cand);
+      cand = vs__asprintf("%s_%ld", key, (long)i);
+      if (!cand) goto oom;
+      i++;
+      if (!vs_strmap_find(&g->names_in_use, cand)) break;
+    }
+    if (mark && !vs_strmap_put(&g->names_in_use, cand, (void *)(intptr_t)1)) goto oom;
+    char *out = vs__asprintf("%s_%ld", full, (long)(i - 1)); /* original capitalisation */
+    free(full);
+    full = out;
+    if (!full) goto oom;
+  }
+  free(key);
+  free(cand);
+  return full;
+oom:
+  free(full);
+  free(key);
+  free(cand);
+  vs__oom(st);
+  return NULL;
+}
+
+static bool save_stack(vs_thread_state *ts, vs_status *st) {
+  if (!VS_GROW(ts->ns_saved, ts->ns_cap, ts->ns_depth + 1)) {
+    vs__oom(st);
+    return false;
+  }
+  ts->ns_saved[ts->ns_depth++] = ts->name_stack;
+  return true;
+}
+
+const char *vs__name_scope_push(vs_graph *g, vs_thread_state *ts, const char *name,
+                                vs_status *st) {
+  char *stack, *yielded;
+  if (!name || !name[0]) {
+    stack = vs__strdup("");
+    yielded = vs__strdup("");
+  } else {
+    bool at_root = ts->name_stack[0] == '\0';
+    if (!valid_name(name, at_root)) {
+      if (at_root)
+        vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+                 "'%s' is not a valid root scope name. A root scope name has to match the "
+                 "following pattern: " ROOT_PATTERN, name);
+      else
+        vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+                 "'%s' is not a valid scope name. A scope name has to match the following "
+                 "pattern: " SCOPE_PATTERN, name);
+      return NULL;
+    }
+    size_t n = strlen(name);
+    if (name[n - 1] == '/') {
+      stack = vs__strndup(name, n - 1); /* absolute, not uniquified */
+      yielded = vs__strdup(name);
+    } else {
+      stack = vs__unique_name(g, ts, name, true, st);
+      if (!stack) return NULL;
+      yielded = vs__asprintf("%s/", stack);
+    }
+  }
+  if (!stack || !yielded || !save_stack(ts, st)) {
+    free(stack);
+    free(yielded);
+    vs__oom(st);
+    return NULL;
+  }
+  ts->name_stack = stack;
+  /* The yielded string is kept next to the stack: the graph keeps it so
+   * callers can hold it; it is small and bounded by the number of pushes. */
+  return vs__keep_string(g, yielded, st);
+}
+
+void vs__name_scope_pop(vs_thread_state *ts) {
+  if (!ts->ns_depth) return;
+  free(ts->name_stack);
+  ts->name_stack = ts->ns_saved[--ts->ns_depth];
+}
+
+void vs__name_scope_restore(vs_thread_state *ts, const char *stack, size_t depth) {
+  while (ts->ns_depth > depth) vs__name_scope_pop(ts);
+  if (strcmp(ts->name_stack, stack) != 0) {
+    char *copy = vs__strdup(stack);
+    if (copy) { /* on OOM the popped stack is at least well-formed */
+      free(ts->name_stack);
+      ts->name_stack = copy;
+    }
+  }
+}
+
+/* ---- public API ---- */
+
+VS_API const char *vs_graph_unique_name(vs_graph *g, const char *name, bool mark_as_used,
+                                        vs_status *st) {
+  vs__ok(st);
+  VS_REQUIRE(g && name, st, "vs_graph_unique_name: graph and name must not be NULL");
+  vs__lock(g);
+  const char *out = NULL;
+  vs_thread_state *ts = vs__thread(g, st);
+  if (ts) {
+    char *s = vs__unique_name(g, ts, name, mark_as_used, st);
+    if (s) out = vs__keep_string(g, s, st);
+  }
+  vs__unlock(g);
+  return out;
+}
+
+VS_API const char *vs_name_scope_push(vs_graph *g, const char *name, vs_status *st) {
+  vs__ok(st);
+  VS_REQUIRE(g, st, "vs_name_scope_push: graph must not be NULL");
+  vs__lock(g);
+  vs_thread_state *ts = vs__thread(g, st);
+  const char *out = ts ? vs__name_scope_push(g, ts, name, st) : NULL;
+  vs__unlock(g);
+  return out;
+}
+
+VS_API const char *vs_name_scope_push_default(vs_graph *g, const char *name,
+                                              const char *default_name, vs_status *st) {
+  return vs_name_scope_push(g, name ? name : default_name, st);
+}
+
+VS_API void vs_name_scope_pop(vs_graph *g, vs_status *st) {
+  vs__ok(st);
+  if (!g) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "vs_name_scope_pop: graph must not be NULL");
+    return;
+  }
+  vs__lock(g);
+  vs_thread_state *ts = vs__thread(g, st);
+  if (ts && ts->ns_depth == 0)
+    vs__fail(st, VS_FAILED_PRECONDITION, VS_EXC_RUNTIME_ERROR,
+             "vs_name_scope_pop: no name scope is open on this thread");
+  else if (ts)
+    vs__name_scope_pop(ts);
+  vs__unlock(g);
+}
+
+VS_API const char *vs_get_name_scope(vs_graph *g) {
+  if (!g) return NULL;
+  vs__lock(g);
+  vs_thread_state *ts = vs__thread(g, NULL);
+  const char *out = ts ? ts->name_stack : NULL;
+  vs__unlock(g);
+  return out;
+}

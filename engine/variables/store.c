@@ -1,0 +1,254 @@
+/* store.c - the per-graph variable store: tf.compat.v1.get_variable, custom
+ * getters and get_local_variable (TF's VariableScope.get_variable and
+ * _VariableStore._get_single_variable). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scope/scope_internal.h"
+#include "variables/variables_internal.h"
+
+static const char *dtype_repr(vs_dtype t, char *buf, size_t cap) {
+  snprintf(buf, cap, "<dtype: '%s'>", vs_dtype_name(t));
+  return buf;
+}
+
+static bool is_float(vs_dtype t) {
+  return t == VS_FLOAT || t == VS_DOUBLE || t == VS_HALF || t == VS_BFLOAT16;
+}
+
+static vs_var *existing(const vs_getter_args *a, vs_var *found, vs_status *st) {
+  if (a->reuse == VS_REUSE_FALSE) {
+    /* TF 2.x appends " Originally defined at:" and a Python traceback for
+     * RefVariables; C has no Python frames to show. */
+    vs__fail(st, VS_ALREADY_EXISTS, VS_EXC_VALUE_ERROR,
+             "Variable %s already exists, disallowed. Did you mean to set reuse=True or "
+             "reuse=tf.AUTO_REUSE in VarScope?", a->name);
+    return NULL;
+  }
+  if (!vs_shape_is_compatible(&a->shape, &found->shape)) {
+    char want[256], have[256];
+    vs_shape_format(&a->shape, want, sizeof want);
+    vs_shape_format(&found->shape, have, sizeof have);
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+             "Trying to share variable %s, but specified shape %s and found shape %s.", a->name, want,
+             have);
+    return NULL;
+  }
+  if (a->dtype != found->dtype) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+             "Trying to share variable %s, but specified dtype %s and found dtype %s.", a->name,
+             vs_dtype_name(a->dtype), vs_var_dtype_name(found));
+    return NULL;
+  }
+  return found;
+}
+
+/* Runs the regularizer of a new variable under "<name>/Regularizer/". */
+static bool regularize(vs_graph *g, vs_thread_state *ts, vs_var *v, const vs_getter_args *a,
+                       vs_status *st) {
+  char *scope = vs__asprintf("%s/Regularizer/", v->op->name);
+  if (!scope) {
+    vs__oom(st);
+    return false;
+  }
+  const char *pushed = vs__name_scope_push(g, ts, scope, st);
+  free(scope);
+  if (!pushed) return false;
+  vs_output loss = a->regularizer(g, v, a->regularizer_data, st);
+  vs__name_scope_pop(ts);
+  if (vs__failed(st)) return false;
+  return !loss.op || vs__collection_add(g, VS_REGULARIZATION_LOSSES,
+                                        (vs_item){.kind = VS_ITEM_OP, .op = loss.op}, st);
+}
+
+/* _VariableStore._get_single_variable: the real getter. */
+static vs_var *true_getter(vs_graph *g, const vs_getter_args *a, vs_status *st) {
+  if (!a || !a->name) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "get_variable: the name must not be NULL");
+    return NULL;
+  }
+  vs_thread_state *ts = vs__thread(g, st);
+  if (!ts) return NULL;
+  vs_initializer init = a->initializer;
+  bool from_value = init.kind == VS_INIT_VALUE || init.kind == VS_INIT_TENSOR;
+  if (a->shape.known && from_value) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+             "If initializer is a constant, do not specify shape.");
+    return NULL;
+  }
+  vs_var *found = vs_strmap_get(&g->store, a->name);
+  if (found) return existing(a, found, st);
+  if (a->reuse == VS_REUSE_TRUE) {
+    vs__fail(st, VS_NOT_FOUND, VS_EXC_VALUE_ERROR,
+             "Variable %s does not exist, or was not created with tf.get_variable(). Did you mean "
+             "to set reuse=tf.AUTO_REUSE in VarScope?", a->name);
+    return NULL;
+  }
+  if (init.kind == VS_INIT_NONE) {
+    if (!a->shape.known) {
+      vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+               "Variable %s did not get an initializer, so its `shape` argument must be specified.",
+               a->name);
+      return NULL;
+    }
+    vs_dtype t = a->dtype;
+    if (is_float(t)) {
+      init = vs_glorot_uniform_initializer(VS_SEED_NONE);
+    } else if (t == VS_INT8 || t == VS_INT16 || t == VS_INT32 || t == VS_INT64 || t == VS_UINT8 ||
+               t == VS_UINT16 || t == VS_UINT32 || t == VS_UINT64 || t == VS_BOOL || t == VS_STRING) {
+      init = vs_zeros_initializer();
+    } else {
+      char buf[64];
+      vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "An initializer for variable %s of %s is required",
+               a->name, dtype_repr(t, buf, sizeof buf));
+      return NULL;
+    }
+  }
+  if (!from_value && !vs_shape_is_fully_defined(&a->shape)) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+             "The initializer passed is not valid. It should be a callable with no arguments and the "
+             "shape should not be provided or an instance of `tf.keras.initializers.*' and `shape` "
+             "should be fully defined.");
+    return NULL;
+  }
+  char *key = vs__strdup(a->name);
+  if (!key || !vs_strmap_put(&g->store, a->name, NULL)) {
+    free(key);
+    vs__oom(st);
+    return NULL;
+  }
+  /* The variable's own name scope is name_scope(full_name): validated at the
+   * root and uniquified, so the op name can differ from the store key. */
+  vs_var *v = vs__variable_create(g, ts, &(vs_var_spec){
+      .name = a->name, .init = init, .shape = a->shape,
+      .dtype = from_value ? VS_DTYPE_DEFAULT : a->dtype, .trainable = a->trainable,
+      .collections = a->collections, .validate_shape = a->validate_shape,
+      .caching_device = a->caching_device}, st);
+  if (!v) {
+    /* Not stored: a later call may create it. */
+    void **slot = vs_strmap_find(&g->store, a->name);
+    if (slot) *slot = NULL;
+    free(key);
+    return NULL;
+  }
+  vs_strmap_put(&g->store, a->name, v);
+  v->store_key = key;
+  if (a->regularizer && !regularize(g, ts, v, a, st)) return NULL;
+  return v;
+}
+
+VS_API vs_var *vs_getter_call(const vs_getter *next, const vs_getter_args *args, vs_status *st) {
+  vs__ok(st);
+  VS_REQUIRE(next && args, st, "vs_getter_call: getter and args must not be NULL");
+  vs_graph *g = next->graph;
+  vs__lock(g);
+  vs_var *v;
+  if (next->link) {
+    vs_getter outer = {.graph = g, .link = next->link->outer};
+    v = next->link->fn(&outer, args, next->link->data, st);
+    if (!v && !vs__failed(st))
+      vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+               "custom getter for %s returned no variable", args->name ? args->name : "(null)");
+  } else {
+    v = true_getter(g, args, st);
+  }
+  vs__unlock(g);
+  return v;
+}
+
+static vs_var *get_variable(vs_graph *g, const char *name, const vs_var_opts *opts, bool local,
+                            vs_status *st) {
+  static const vs_var_opts no_opts;
+  const vs_var_opts *o = opts ? opts : &no_opts;
+  if (o->dtype != VS_DTYPE_DEFAULT && !vs_dtype_is_valid(o->dtype)) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_TYPE_ERROR, "Cannot convert value %d to a TensorFlow DType.",
+             (int)o->dtype);
+    return NULL;
+  }
+  if (o->shape.known && (o->shape.rank < 0 || o->shape.rank > VS_MAX_RANK)) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "shape rank %d is outside 0..%d",
+             o->shape.rank, VS_MAX_RANK);
+    return NULL;
+  }
+  vs_thread_state *ts = vs__thread(g, st);
+  if (!ts) return NULL;
+  const vs_scope *scope = ts->current;
+  /* E7 is checked against the explicit dtype before defaults apply. */
+  vs_initializer init = o->initializer;
+  if (o->dtype != VS_DTYPE_DEFAULT && (init.kind == VS_INIT_VALUE || init.kind == VS_INIT_TENSOR) &&
+      vs__initializer_value_dtype(&init) != o->dtype) {
+    char a[64], b[64];
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+             "Initializer type '%s' and explicit dtype '%s' don't match.",
+             dtype_repr(vs__initializer_value_dtype(&init), a, sizeof a), dtype_repr(o->dtype, b, sizeof b));
+    return NULL;
+  }
+  if (init.kind == VS_INIT_NONE) init = scope->initializer;
+
+  /* get_local_variable: collections + [LOCAL_VARIABLES], trainable=False. */
+  const char **local_colls = NULL;
+  if (local) {
+    size_t n = 0;
+    while (o->collections && o->collections[n]) n++;
+    local_colls = malloc((n + 2) * sizeof *local_colls);
+    if (!local_colls) {
+      vs__oom(st);
+      return NULL;
+    }
+    for (size_t i = 0; i < n; i++) local_colls[i] = o->collections[i];
+    local_colls[n] = VS_LOCAL_VARIABLES;
+    local_colls[n + 1] = NULL;
+  }
+  char *full = scope->name[0] ? vs__asprintf("%s/%s", scope->name, name) : vs__strdup(name);
+  vs_getter_args args = {
+      .name = full,
+      .shape = o->shape,
+      .dtype = o->dtype ? o->dtype : scope->dtype,
+      .initializer = init,
+      .reuse = scope->reuse,
+      .trainable = !local && o->trainable != VS_OPT_FALSE,
+      .collections = local ? local_colls : o->collections,
+      .validate_shape = o->validate_shape != VS_OPT_FALSE,
+      .caching_device = o->caching_device ? o->caching_device : scope->caching_device,
+      .regularizer = o->regularizer ? o->regularizer : scope->regularizer,
+      .regularizer_data = o->regularizer ? o->regularizer_data : scope->regularizer_data,
+  };
+  vs_getter_link own = {.fn = o->custom_getter, .data = o->custom_getter_data};
+  vs_getter chain = {.graph = g, .link = o->custom_getter ? &own : scope->getter};
+  vs_var *v = NULL;
+  /* Variable names depend only on the variable scope: the name scope is
+   * reset to the root while the variable is made. */
+  size_t depth = ts->ns_depth;
+  char *saved = vs__strdup(ts->name_stack);
+  if (!full || !saved) {
+    vs__oom(st);
+  } else if (vs__name_scope_push(g, ts, NULL, st)) {
+    v = vs_getter_call(&chain, &args, st);
+    vs__name_scope_restore(ts, saved, depth);
+  }
+  free(saved);
+  free(full);
+  free(local_colls);
+  return v;
+}
+
+VS_API vs_var *vs_get_variable(vs_graph *g, const char *name, const vs_var_opts *opts,
+                               vs_status *st) {
+  vs__ok(st);
+  VS_REQUIRE(g && name, st, "vs_get_variable: graph and name must not be NULL");
+  vs__lock(g);
+  vs_var *v = get_variable(g, name, opts, false, st);
+  vs__unlock(g);
+  return v;
+}
+
+VS_API vs_var *vs_get_local_variable(vs_graph *g, const char *name, const vs_var_opts *opts,
+                                     vs_status *st) {
+  vs__ok(st);
+  VS_REQUIRE(g && name, st, "vs_get_local_variable: graph and name must not be NULL");
+  vs__lock(g);
+  vs_var *v = get_variable(g, name, opts, true, st);
+  vs__unlock(g);
+  return v;
+}

@@ -1,0 +1,222 @@
+/* variable.c - RefVariable construction (tf.Variable) and variable accessors. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "variables/variables_internal.h"
+
+void vs__var_free(vs_var *v) {
+  if (!v) return;
+  free(v->store_key);
+  free(v->caching_device);
+  free(v);
+}
+
+/* The op TF's initializer call leaves as the initial value, fused into one
+ * op here: its name is the wrapper's name scope, its type the core kernel. */
+static void init_op_names(const vs_initializer *i, const char **name, const char **type) {
+  switch (i->kind) {
+    case VS_INIT_ZEROS: *name = "zeros"; *type = "Const"; return;
+    case VS_INIT_ONES: *name = "ones"; *type = "Const"; return;
+    case VS_INIT_CONSTANT: *name = "Const"; *type = "Const"; return;
+    case VS_INIT_RANDOM_NORMAL: *name = "random_normal"; *type = "RandomStandardNormal"; return;
+    case VS_INIT_TRUNCATED_NORMAL: *name = "truncated_normal"; *type = "TruncatedNormal"; return;
+    case VS_INIT_RANDOM_UNIFORM: *name = "random_uniform"; *type = "RandomUniform"; return;
+    case VS_INIT_VARIANCE_SCALING:
+      if (i->distribution == VS_DIST_UNIFORM) {
+        *name = "random_uniform"; *type = "RandomUniform";
+      } else if (i->distribution == VS_DIST_UNTRUNCATED_NORMAL) {
+        *name = "random_normal"; *type = "RandomStandardNormal";
+      } else {
+        *name = "truncated_normal"; *type = "TruncatedNormal";
+      }
+      return;
+    default: *name = "initial_value"; *type = "Const"; return;
+  }
+}
+
+static bool add_to_collections(vs_graph *g, vs_var *v, const char *const *colls, vs_status *st) {
+  static const char *const def[] = {VS_GLOBAL_VARIABLES, NULL};
+  const char *const *list = colls ? colls : def;
+  bool has_trainable = false;
+  for (size_t i = 0; list[i]; i++) {
+    bool dup = false; /* TF adds through set(names) */
+    for (size_t j = 0; j < i; j++) dup |= strcmp(list[i], list[j]) == 0;
+    has_trainable |= strcmp(list[i], VS_TRAINABLE_VARIABLES) == 0;
+    if (!dup && !vs__collection_add(g, list[i], (vs_item){.kind = VS_ITEM_VAR, .var = v}, st))
+      return false;
+  }
+  if (v->trainable && !has_trainable &&
+      !vs__collection_add(g, VS_TRAINABLE_VARIABLES, (vs_item){.kind = VS_ITEM_VAR, .var = v}, st))
+    return false;
+  return true;
+}
+
+vs_var *vs__variable_create(vs_graph *g, vs_thread_state *ts, const vs_var_spec *sp,
+                            vs_status *st) {
+  const vs_initializer *init = &sp->init;
+  if (init->kind == VS_INIT_NONE) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "initial_value must be specified.");
+    return NULL;
+  }
+  if (init->kind == VS_INIT_TENSOR && (!init->tensor.op || init->tensor.op->graph != g ||
+                                       !init->tensor.op->has_output)) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+             "initial_value must be a tensor of this graph");
+    return NULL;
+  }
+  bool callable = vs__initializer_callable(init);
+  vs_dtype dtype;
+  vs_shape shape;
+  if (callable) {
+    dtype = sp->dtype ? sp->dtype : VS_FLOAT;
+    shape = sp->shape;
+    if (!vs_shape_is_fully_defined(&shape)) {
+      char buf[256];
+      vs_shape_format(&shape, buf, sizeof buf);
+      vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+               "initial_value must have a shape specified: %s", buf);
+      return NULL;
+    }
+    if (!vs__initializer_check_call(init, dtype, &shape, st)) return NULL;
+  } else {
+    dtype = sp->dtype ? sp->dtype : vs__initializer_value_dtype(init);
+    shape = vs__initializer_value_shape(init);
+  }
+  if (!vs_dtype_is_valid(dtype)) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_TYPE_ERROR, "Cannot convert value %d to a TensorFlow DType.",
+             (int)dtype);
+    return NULL;
+  }
+
+  const char *scope = vs__name_scope_push(g, ts, sp->name ? sp->name : "Variable", st);
+  if (!scope) return NULL;
+  vs_var *v = calloc(1, sizeof *v);
+  char *name = vs__strndup(scope, scope[0] ? strlen(scope) - 1 : 0);
+  if (!v || !name || !VS_GROW(g->vars, g->vars_cap, g->n_vars + 1)) {
+    vs__oom(st);
+    goto fail;
+  }
+  if (!vs__check_node_name(name, st)) goto fail;
+  v->graph = g;
+  v->dtype = dtype;
+  v->trainable = sp->trainable;
+  v->shape = sp->validate_shape ? shape : (vs_shape){.known = false};
+  v->initializer = *init;
+  if (!vs__initializer_own(g, &v->initializer, st)) goto fail;
+  if (sp->caching_device && !(v->caching_device = vs__strdup(sp->caching_device))) {
+    vs__oom(st);
+    goto fail;
+  }
+
+  /* The initial value. */
+  if (init->kind == VS_INIT_TENSOR) {
+    v->initial_value = init->tensor;
+  } else {
+    const char *op_name, *op_type;
+    init_op_names(init, &op_name, &op_type);
+    bool pushed = callable && vs__name_scope_push(g, ts, "Initializer", st);
+    if (callable && !pushed) goto fail;
+    vs_op *iop = vs__op_in_scope(g, ts, op_name,
+                                 &(vs_op_spec){.type = op_type, .has_output = true,
+                                               .dtype = dtype, .shape = shape}, st);
+    if (pushed) vs__name_scope_pop(ts);
+    if (!iop) goto fail;
+    iop->init = v->initializer;
+    /* _class = ["loc:@<n>"]: colocated with the variable it initialises. */
+    if (callable && !(iop->colocate = vs__strdup(name))) {
+      vs__oom(st);
+      goto fail;
+    }
+    v->initial_value = (vs_output){iop, 0};
+  }
+
+  /* "<n>" itself: the scope name, taken as is (absolute). */
+  v->op = vs__op_create(g, &(vs_op_spec){.type = "VariableV2", .name = name, .has_output = true,
+                                         .dtype = dtype, .shape = v->shape}, st);
+  if (!v->op) goto fail;
+  v->op->var = v;
+  vs_output assign_in[2] = {{v->op, 0}, v->initial_value};
+  v->assign = vs__op_in_scope(g, ts, "Assign",
+                              &(vs_op_spec){.type = "Assign", .inputs = assign_in, .n_inputs = 2,
+                                            .has_output = true, .dtype = dtype, .shape = v->shape}, st);
+  if (!v->assign) goto fail;
+  v->assign->var = v;
+  v->read = vs__op_in_scope(g, ts, "read",
+                            &(vs_op_spec){.type = "Identity", .inputs = assign_in, .n_inputs = 1,
+                                          .has_output = true, .dtype = dtype, .shape = v->shape}, st);
+  if (!v->read) goto fail;
+  v->read->var = v;
+  vs__name_scope_pop(ts);
+  free(name);
+  v->index = g->n_vars;
+  g->vars[g->n_vars++] = v;
+  if (!add_to_collections(g, v, sp->collections, st)) return NULL; /* v is owned by the graph */
+  return v;
+fail:
+  /* Ops already made stay in the graph, as in TF; the variable does not exist. */
+  if (v && v->op) v->op->var = NULL;
+  if (v && v->assign) v->assign->var = NULL;
+  if (v && v->read) v->read->var = NULL;
+  vs__var_free(v);
+  free(name);
+  vs__name_scope_pop(ts);
+  return NULL;
+}
+
+VS_API vs_var *vs_variable(vs_graph *g, const vs_variable_opts *opts, vs_status *st) {
+  vs__ok(st);
+  VS_REQUIRE(g && opts, st, "vs_variable: graph and opts must not be NULL");
+  vs__lock(g);
+  vs_var *v = NULL;
+  vs_thread_state *ts = vs__thread(g, st);
+  if (ts)
+    v = vs__variable_create(g, ts, &(vs_var_spec){
+        .name = opts->name, .init = opts->initial_value, .shape = opts->shape,
+        .dtype = opts->dtype, .trainable = opts->trainable != VS_OPT_FALSE,
+        .collections = opts->collections, .validate_shape = opts->validate_shape != VS_OPT_FALSE,
+        .caching_device = opts->caching_device}, st);
+  vs__unlock(g);
+  return v;
+}
+
+/* ---- accessors ---- */
+VS_API const char *vs_var_name(const vs_var *v) { return v ? v->op->tensor_name : NULL; }
+VS_API const char *vs_var_op_name(const vs_var *v) { return v ? v->op->name : NULL; }
+VS_API const char *vs_var_store_key(const vs_var *v) { return v ? v->store_key : NULL; }
+VS_API vs_op *vs_var_op(const vs_var *v) { return v ? v->op : NULL; }
+VS_API vs_dtype vs_var_dtype(const vs_var *v) { return v ? v->dtype : VS_DTYPE_DEFAULT; }
+VS_API vs_shape vs_var_shape(const vs_var *v) { return v ? v->shape : (vs_shape){.known = false}; }
+VS_API bool vs_var_trainable(const vs_var *v) { return v && v->trainable; }
+VS_API vs_graph *vs_var_graph(const vs_var *v) { return v ? v->graph : NULL; }
+VS_API vs_op *vs_var_initializer_op(const vs_var *v) { return v ? v->assign : NULL; }
+VS_API vs_output vs_var_value(const vs_var *v) { return (vs_output){v ? v->read : NULL, 0}; }
+VS_API vs_output vs_var_initial_value(const vs_var *v) {
+  return v ? v->initial_value : (vs_output){NULL, 0};
+}
+VS_API vs_initializer vs_var_initializer(const vs_var *v) {
+  return v ? v->initializer : (vs_initializer){0};
+}
+
+VS_API const char *vs_var_dtype_name(const vs_var *v) {
+  if (!v) return "";
+  switch (v->dtype) {
+    case VS_FLOAT: return "float32_ref";
+    case VS_DOUBLE: return "float64_ref";
+    case VS_INT32: return "int32_ref";
+    case VS_UINT8: return "uint8_ref";
+    case VS_INT16: return "int16_ref";
+    case VS_INT8: return "int8_ref";
+    case VS_STRING: return "string_ref";
+    case VS_COMPLEX64: return "complex64_ref";
+    case VS_INT64: return "int64_ref";
+    case VS_BOOL: return "bool_ref";
+    case VS_BFLOAT16: return "bfloat16_ref";
+    case VS_UINT16: return "uint16_ref";
+    case VS_COMPLEX128: return "complex128_ref";
+    case VS_HALF: return "float16_ref";
+    case VS_UINT32: return "uint32_ref";
+    case VS_UINT64: return "uint64_ref";
+    case VS_DTYPE_DEFAULT: break;
+  }
+  return "";
+}

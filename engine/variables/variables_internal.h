@@ -1,0 +1,59 @@
+/* variables_internal.h - variables and initializer descriptors. */
+#ifndef VS_VARIABLES_INTERNAL_H
+#define VS_VARIABLES_INTERNAL_H
+
+#include "graph/graph_internal.h"
+
+struct vs_var {
+  vs_graph *graph;
+  size_t index;             /* creation order */
+  vs_op *op;                /* VariableV2 "<n>" */
+  vs_op *assign;            /* "<n>/Assign": v.initializer */
+  vs_op *read;              /* "<n>/read" */
+  vs_output initial_value;
+  char *store_key;          /* NULL for tf.Variable */
+  vs_dtype dtype;
+  vs_shape shape;
+  bool trainable;
+  vs_initializer initializer; /* values owned by the graph */
+  char *caching_device;
+};
+
+/* Copies an initializer's host values into graph-owned memory so the
+ * descriptor outlives the caller's array. */
+bool vs__initializer_own(vs_graph *g, vs_initializer *init, vs_status *st);
+
+/* True for TF's callable initializers (everything but values and tensors). */
+bool vs__initializer_callable(const vs_initializer *init);
+
+/* The dtype and shape of a non-callable initializer's value. */
+vs_dtype vs__initializer_value_dtype(const vs_initializer *init);
+vs_shape vs__initializer_value_shape(const vs_initializer *init);
+
+/* Checks that a callable initializer can produce `dtype` values of `shape`
+ * (TF raises these when the initializer is called at creation). */
+bool vs__initializer_check_call(const vs_initializer *init, vs_dtype dtype, const vs_shape *shape,
+                                vs_status *st);
+
+/* What RefVariable's constructor needs. */
+typedef struct vs_var_spec {
+  const char *name;          /* NULL: "Variable" */
+  vs_initializer init;       /* the initial value (callable, value or tensor) */
+  vs_shape shape;            /* callable: the shape to call it with */
+  vs_dtype dtype;            /* callable: the dtype; value: conversion target or default */
+  bool trainable;
+  const char *const *collections; /* NULL: [GLOBAL_VARIABLES] */
+  bool validate_shape;
+  const char *caching_device;
+} vs_var_spec;
+
+/* RefVariable._init_from_args: builds "<n>", its initial value, "<n>/Assign"
+ * and "<n>/read" under name_scope(name), and adds the variable to its
+ * collections. */
+vs_var *vs__variable_create(vs_graph *g, vs_thread_state *ts, const vs_var_spec *spec,
+                            vs_status *st);
+
+/* Python's repr of a float ("0.0", "1.5", "-1.224744871391589"). */
+void vs__py_float_repr(double v, char *buf, size_t cap);
+
+#endif
