@@ -5,6 +5,7 @@
 BUILD      ?= build
 ASAN_BUILD ?= build/asan
 JOBS       ?= $(shell nproc)
+MAKEFLAGS  += --no-print-directory
 # PoCL compiles kernels with LLVM; its cache turns 1 s builds into 40 ms.
 # Keep it outside the clone so CI runs on fresh clones stay warm.
 export POCL_CACHE_DIR ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/varscope/pocl

@@ -16,6 +16,9 @@
 #include "varscope/graph.h"
 #include "varscope/scope.h"
 #include "varscope/variable.h"
+#include "varscope/device.h"
+#include "varscope/ops.h"
+#include "varscope/session.h"
 #include "varscope/version.h"
 
 #endif

@@ -15,6 +15,13 @@
 #define VS_PRINTF(a, b) __attribute__((format(printf, a, b)))
 #else
 #define VS_PRINTF(a, b)
+/* Numeric conversion on the host (convert.c). */
+bool vs__convertible(vs_dtype t);
+/* Element i of a numeric array as a double. */
+double vs__load_double(const void *p, vs_dtype t, size_t i);
+void vs__convert_fill(const void *src, vs_dtype sdt, size_t count, void *dst, vs_dtype ddt, size_t n);
+void vs__store_scalar(void *dst, vs_dtype t, size_t i, double v);
+
 #endif
 
 /* Public symbols are exported from the shared library; the rest stay hidden. */
@@ -68,5 +75,12 @@ void *vs_strmap_get(const vs_strmap *m, const char *key);
 bool vs_strmap_put(vs_strmap *m, const char *key, void *val);
 /* A deep copy of keys (values copied as is); false when out of memory. */
 bool vs_strmap_copy(vs_strmap *dst, const vs_strmap *src);
+
+/* Numeric conversion on the host (convert.c). */
+bool vs__convertible(vs_dtype t);
+/* Element i of a numeric array as a double. */
+double vs__load_double(const void *p, vs_dtype t, size_t i);
+void vs__convert_fill(const void *src, vs_dtype sdt, size_t count, void *dst, vs_dtype ddt, size_t n);
+void vs__store_scalar(void *dst, vs_dtype t, size_t i, double v);
 
 #endif

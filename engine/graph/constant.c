@@ -1,44 +1,36 @@
-/* constant.c - tf.constant and tf.no_op. */
+/* constant.c - tf.constant, tf.no_op and graph random seeds. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "graph/graph_internal.h"
 
-VS_API vs_output vs_constant(vs_graph *g, const void *data, vs_dtype dtype, vs_shape shape,
-                             const char *name, vs_status *st) {
-  vs_output none = {NULL, 0};
-  vs__ok(st);
-  if (!g || !data) {
-    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "vs_constant: graph and data must not be NULL");
-    return none;
-  }
+vs_op *vs__constant(vs_graph *g, vs_thread_state *ts, const void *data, vs_dtype dtype,
+                    vs_shape shape, const char *name, vs_status *st) {
   size_t esize = vs_dtype_size(dtype);
   if (!esize) {
-    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_TYPE_ERROR, "vs_constant: unsupported dtype %d", (int)dtype);
-    return none;
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_TYPE_ERROR, "Cannot convert value %d to a TensorFlow DType.",
+             (int)dtype);
+    return NULL;
   }
-  if (!shape.known || shape.rank < 0 || shape.rank > VS_MAX_RANK ||
-      !vs_shape_is_fully_defined(&shape)) {
+  if (!vs_shape_is_fully_defined(&shape) || shape.rank > VS_MAX_RANK) {
     char buf[256];
     vs_shape_format(&shape, buf, sizeof buf);
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
-             "vs_constant: the shape must be fully defined, got %s", buf);
-    return none;
+             "tf.constant needs a fully defined shape, got %s", buf);
+    return NULL;
   }
-  vs__lock(g);
-  vs_op *op = NULL;
-  vs_thread_state *ts = vs__thread(g, st);
   /* tf.constant names its op through Graph.unique_name, not a name scope,
    * and TF's C API then validates the whole node name. */
-  char *full = ts ? vs__unique_name(g, ts, name ? name : "Const", true, st) : NULL;
+  char *full = vs__unique_name(g, ts, name ? name : "Const", true, st);
+  if (!full) return NULL;
+  vs_op *op = NULL;
   size_t bytes = (size_t)vs_shape_num_elements(&shape) * esize;
   void *copy = NULL;
-  if (full && vs__check_node_name(full, st)) {
-    copy = malloc(bytes ? bytes : 1);
-    if (!copy) {
+  if (vs__check_node_name(full, st)) {
+    if (!(copy = malloc(bytes ? bytes : 1))) {
       vs__oom(st);
     } else {
-      memcpy(copy, data, bytes);
+      if (bytes) memcpy(copy, data, bytes);
       op = vs__op_create(g, &(vs_op_spec){.type = "Const", .name = full, .has_output = true,
                                           .dtype = dtype, .shape = shape}, st);
       if (op) {
@@ -50,6 +42,19 @@ VS_API vs_output vs_constant(vs_graph *g, const void *data, vs_dtype dtype, vs_s
   }
   free(copy);
   free(full);
+  return op;
+}
+
+VS_API vs_output vs_constant(vs_graph *g, const void *data, vs_dtype dtype, vs_shape shape,
+                             const char *name, vs_status *st) {
+  vs__ok(st);
+  if (!g || !data) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "vs_constant: graph and data must not be NULL");
+    return (vs_output){NULL, 0};
+  }
+  vs__lock(g);
+  vs_thread_state *ts = vs__thread(g, st);
+  vs_op *op = ts ? vs__constant(g, ts, data, dtype, shape, name, st) : NULL;
   vs__unlock(g);
   return (vs_output){op, 0};
 }
@@ -70,4 +75,33 @@ VS_API vs_op *vs_no_op(vs_graph *g, const char *name, vs_status *st) {
   vs_op *op = ts ? vs__op_in_scope(g, ts, name, &(vs_op_spec){.type = "NoOp"}, st) : NULL;
   vs__unlock(g);
   return op;
+}
+
+#define DEFAULT_GRAPH_SEED 87654321
+#define MAXINT32 2147483647LL
+
+void vs__get_seed(vs_graph *g, int64_t op_seed, bool *has, int64_t *seed, int64_t *seed2) {
+  bool op_given = op_seed != VS_SEED_NONE;
+  if (g->has_seed) {
+    if (!op_given) op_seed = g->seed_counter++;
+    *seed = g->seed % MAXINT32;
+    *seed2 = op_seed % MAXINT32;
+  } else if (op_given) {
+    *seed = DEFAULT_GRAPH_SEED;
+    *seed2 = op_seed % MAXINT32;
+  } else {
+    *has = false;
+    *seed = *seed2 = 0;
+    return;
+  }
+  if (*seed == 0 && *seed2 == 0) *seed2 = MAXINT32;
+  *has = true;
+}
+
+VS_API void vs_graph_set_random_seed(vs_graph *g, int64_t seed) {
+  if (!g) return;
+  vs__lock(g);
+  g->has_seed = seed != VS_SEED_NONE;
+  g->seed = seed;
+  vs__unlock(g);
 }

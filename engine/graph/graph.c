@@ -27,6 +27,7 @@ static void free_op(vs_op *op) {
   free(op->inputs);
   free(op->controls);
   free(op->data);
+  free(op->var_list);
   free(op);
 }
 
@@ -40,6 +41,8 @@ static void free_thread(vs_thread_state *ts) {
   free(ts->ns_saved);
   free(ts->name_stack);
   vs_strmap_free(&ts->scope_counts);
+  vs__placement_free(ts->devices);
+  vs__control_free(ts->ctrl);
   free(ts);
 }
 
@@ -130,6 +133,23 @@ vs_op *vs__op_create(vs_graph *g, const vs_op_spec *spec, vs_status *st) {
     op->n_inputs = spec->n_inputs;
   }
   if (!VS_GROW(g->ops, g->ops_cap, g->n_ops + 1)) goto oom;
+  if (spec->colocate_with) {
+    free(op->device);
+    if (!(op->device = vs__strdup(spec->colocate_with->device))) goto oom;
+    if (!(op->colocate = vs__strdup(spec->colocate_with->name))) goto oom;
+  }
+  vs_thread_state *ts = vs__thread(g, st);
+  if (ts && ts->init_colocate && !spec->colocate_with &&
+      !(op->colocate = vs__strdup(ts->init_colocate))) {
+    free_op(op);
+    goto oom;
+  }
+  if (!ts || (!spec->colocate_with && !spec->no_device && !ts->init_colocate &&
+              !vs__placement_apply(g, ts, op, st)) ||
+      !vs__control_apply(ts, op, st)) {
+    free_op(op);
+    return NULL;
+  }
   /* Not marked in names_in_use: as TF's create_op, only name scopes and
    * unique_name reserve names, so an absolute name stays free. */
   if (!vs_strmap_put(&g->op_by_name, op->name, op)) goto oom;

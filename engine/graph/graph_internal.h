@@ -27,8 +27,13 @@ struct vs_op {
   vs_shape shape;
   void *data;            /* Const payload, or an initializer's host values */
   size_t data_size;
-  vs_initializer init;   /* the initializer an Initializer op runs */
+  vs_initializer init;   /* what an initial-value op was built from */
   vs_var *var;           /* the variable a VariableV2/Assign/read op belongs to */
+  bool has_seed;         /* random ops: TF's seed/seed2 attrs from get_seed() */
+  int64_t seed, seed2;
+  bool validate_shape;   /* Assign */
+  vs_var **var_list;     /* report_uninitialized_variables: the variables */
+  int n_var_list;
 };
 
 /* One variable-scope entry on a thread (TF's _pure_variable_scope). */
@@ -52,6 +57,12 @@ typedef struct vs_thread_state {
   vs_strmap scope_counts;  /* variable_scopes_count: name -> (intptr) count */
   vs_vscope_frame *frames;
   size_t n_frames, frames_cap;
+  struct vs_device_stack *devices; /* tf.device scopes (placement subsystem) */
+  struct vs_ctrl_frame *ctrl;      /* tf.control_dependencies blocks, innermost first */
+  /* RefVariable builds callable initial values under ops.device(None) with
+   * _class = ["loc:@<v>"]: while set, new ops get no device and this
+   * colocation name. */
+  const char *init_colocate;
   struct vs_thread_state *next;
 } vs_thread_state;
 
@@ -63,6 +74,9 @@ typedef struct vs_collection {
 
 struct vs_graph {
   pthread_mutex_t mu;      /* recursive: custom getters re-enter the API */
+  bool has_seed;           /* tf.set_random_seed */
+  int64_t seed;
+  int64_t seed_counter;    /* op seeds handed out under a graph seed */
   vs_op **ops;
   size_t n_ops, ops_cap;
   vs_strmap op_by_name;
@@ -112,6 +126,8 @@ typedef struct vs_op_spec {
   bool has_output;
   vs_dtype dtype;
   vs_shape shape;
+  bool no_device;          /* built under tf.device(None): device "" */
+  vs_op *colocate_with;    /* takes this op's device (ref inputs, _class loc:@) */
 } vs_op_spec;
 /* Creates and registers an op under an exact, unused name.
  * Errors: "Duplicate node name in graph: '%s'". */
@@ -123,10 +139,32 @@ bool vs__op_add_control(vs_op *op, vs_op *control, vs_status *st);
 vs_op *vs__op_in_scope(vs_graph *g, vs_thread_state *ts, const char *name, vs_op_spec *spec,
                        vs_status *st);
 
+/* tf.constant: a Const named through unique_name (TF's create_op path);
+ * data holds the elements (copied). */
+vs_op *vs__constant(vs_graph *g, vs_thread_state *ts, const void *data, vs_dtype dtype,
+                    vs_shape shape, const char *name, vs_status *st);
+/* Binary elementwise op (AddV2, Sub, Mul) under name_scope(name), with TF's
+ * dtype and shape checks; the result shape broadcasts a scalar. */
+vs_op *vs__binary(vs_graph *g, vs_thread_state *ts, const char *type, const char *name,
+                  vs_output a, vs_output b, vs_status *st);
+/* random_seed.get_seed(op_seed) at graph-construction time. */
+void vs__get_seed(vs_graph *g, int64_t op_seed, bool *has, int64_t *seed, int64_t *seed2);
+
 /* ---- collections (collections.c) ---- */
 bool vs__collection_add(vs_graph *g, const char *key, vs_item item, vs_status *st);
 size_t vs__collection_get(vs_graph *g, const char *key, const char *scope, vs_item_kind only,
                           vs_item *out, size_t cap, vs_status *st);
+
+/* ---- control dependencies (ops/control_deps.c) ---- */
+/* Adds the thread's active control dependencies to a new op. */
+bool vs__control_apply(vs_thread_state *ts, vs_op *op, vs_status *st);
+void vs__control_free(struct vs_ctrl_frame *frame);
+
+/* ---- placement (engine/placement) ---- */
+/* Sets op->device from the calling thread's device stack (innermost first,
+ * device functions having the last word, a NULL entry stopping the walk). */
+bool vs__placement_apply(vs_graph *g, vs_thread_state *ts, vs_op *op, vs_status *st);
+void vs__placement_free(struct vs_device_stack *stack);
 
 /* ---- owned by other subsystems, freed with the graph ---- */
 void vs__var_free(vs_var *v);

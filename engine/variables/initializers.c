@@ -201,23 +201,6 @@ static bool expected_float(vs_dtype dtype, double got, vs_status *st) {
   return false;
 }
 
-static double value_at(const vs_initializer *i, size_t k) {
-  const void *p = i->values;
-  switch (i->values_dtype) {
-    case VS_FLOAT: return ((const float *)p)[k];
-    case VS_DOUBLE: return ((const double *)p)[k];
-    case VS_INT32: return ((const int32_t *)p)[k];
-    case VS_INT64: return (double)((const int64_t *)p)[k];
-    case VS_INT16: return ((const int16_t *)p)[k];
-    case VS_INT8: return ((const int8_t *)p)[k];
-    case VS_UINT8: case VS_BOOL: return ((const uint8_t *)p)[k];
-    case VS_UINT16: return ((const uint16_t *)p)[k];
-    case VS_UINT32: return ((const uint32_t *)p)[k];
-    case VS_UINT64: return (double)((const uint64_t *)p)[k];
-    default: return 0;
-  }
-}
-
 bool vs__initializer_check_call(const vs_initializer *i, vs_dtype dtype, const vs_shape *shape,
                                 vs_status *st) {
   bool fl = is_float(dtype);
@@ -257,7 +240,7 @@ bool vs__initializer_check_call(const vs_initializer *i, vs_dtype dtype, const v
       }
       if (!fl)
         for (size_t k = 0; k < i->count; k++) {
-          double v = value_at(i, k);
+          double v = vs__load_double(i->values, i->values_dtype, k);
           if (v != floor(v)) return expected_float(dtype, v, st);
         }
       return true;

@@ -3,35 +3,13 @@
 #include <string.h>
 
 #include "variables/variables_internal.h"
+#include "varscope/device.h"
 
 void vs__var_free(vs_var *v) {
   if (!v) return;
   free(v->store_key);
   free(v->caching_device);
   free(v);
-}
-
-/* The op TF's initializer call leaves as the initial value, fused into one
- * op here: its name is the wrapper's name scope, its type the core kernel. */
-static void init_op_names(const vs_initializer *i, const char **name, const char **type) {
-  switch (i->kind) {
-    case VS_INIT_ZEROS: *name = "zeros"; *type = "Const"; return;
-    case VS_INIT_ONES: *name = "ones"; *type = "Const"; return;
-    case VS_INIT_CONSTANT: *name = "Const"; *type = "Const"; return;
-    case VS_INIT_RANDOM_NORMAL: *name = "random_normal"; *type = "RandomStandardNormal"; return;
-    case VS_INIT_TRUNCATED_NORMAL: *name = "truncated_normal"; *type = "TruncatedNormal"; return;
-    case VS_INIT_RANDOM_UNIFORM: *name = "random_uniform"; *type = "RandomUniform"; return;
-    case VS_INIT_VARIANCE_SCALING:
-      if (i->distribution == VS_DIST_UNIFORM) {
-        *name = "random_uniform"; *type = "RandomUniform";
-      } else if (i->distribution == VS_DIST_UNTRUNCATED_NORMAL) {
-        *name = "random_normal"; *type = "RandomStandardNormal";
-      } else {
-        *name = "truncated_normal"; *type = "TruncatedNormal";
-      }
-      return;
-    default: *name = "initial_value"; *type = "Const"; return;
-  }
 }
 
 static bool add_to_collections(vs_graph *g, vs_var *v, const char *const *colls, vs_status *st) {
@@ -111,22 +89,19 @@ vs_var *vs__variable_create(vs_graph *g, vs_thread_state *ts, const vs_var_spec 
   /* The initial value. */
   if (init->kind == VS_INIT_TENSOR) {
     v->initial_value = init->tensor;
-  } else {
-    const char *op_name, *op_type;
-    init_op_names(init, &op_name, &op_type);
-    bool pushed = callable && vs__name_scope_push(g, ts, "Initializer", st);
-    if (callable && !pushed) goto fail;
-    vs_op *iop = vs__op_in_scope(g, ts, op_name,
-                                 &(vs_op_spec){.type = op_type, .has_output = true,
-                                               .dtype = dtype, .shape = shape}, st);
-    if (pushed) vs__name_scope_pop(ts);
+  } else if (callable) {
+    /* Built under name_scope("Initializer"), ops.device(None), colocated
+     * with the variable through _class = ["loc:@<n>"]. */
+    if (!vs__name_scope_push(g, ts, "Initializer", st)) goto fail;
+    ts->init_colocate = name;
+    vs_op *iop = vs__initializer_build(g, ts, &v->initializer, dtype, &shape, st);
+    ts->init_colocate = NULL;
+    vs__name_scope_pop(ts);
     if (!iop) goto fail;
-    iop->init = v->initializer;
-    /* _class = ["loc:@<n>"]: colocated with the variable it initialises. */
-    if (callable && !(iop->colocate = vs__strdup(name))) {
-      vs__oom(st);
-      goto fail;
-    }
+    v->initial_value = (vs_output){iop, 0};
+  } else {
+    vs_op *iop = vs__initializer_build(g, ts, &v->initializer, dtype, &shape, st);
+    if (!iop) goto fail;
     v->initial_value = (vs_output){iop, 0};
   }
 
@@ -138,12 +113,19 @@ vs_var *vs__variable_create(vs_graph *g, vs_thread_state *ts, const vs_var_spec 
   vs_output assign_in[2] = {{v->op, 0}, v->initial_value};
   v->assign = vs__op_in_scope(g, ts, "Assign",
                               &(vs_op_spec){.type = "Assign", .inputs = assign_in, .n_inputs = 2,
-                                            .has_output = true, .dtype = dtype, .shape = v->shape}, st);
+                                            .has_output = true, .dtype = dtype, .shape = v->shape,
+                                            .colocate_with = v->op}, st);
   if (!v->assign) goto fail;
   v->assign->var = v;
+  /* v/read is colocated with the variable, or with caching_device= built
+   * under tf.device(caching_device) instead (8.2.11). */
+  bool cached = sp->caching_device && vs_device_push(g, sp->caching_device, st);
+  if (sp->caching_device && !cached) goto fail;
   v->read = vs__op_in_scope(g, ts, "read",
                             &(vs_op_spec){.type = "Identity", .inputs = assign_in, .n_inputs = 1,
-                                          .has_output = true, .dtype = dtype, .shape = v->shape}, st);
+                                          .has_output = true, .dtype = dtype, .shape = v->shape,
+                                          .colocate_with = cached ? NULL : v->op}, st);
+  if (cached) vs_device_pop(g, NULL);
   if (!v->read) goto fail;
   v->read->var = v;
   vs__name_scope_pop(ts);

@@ -35,6 +35,12 @@ vs_shape vs__initializer_value_shape(const vs_initializer *init);
 bool vs__initializer_check_call(const vs_initializer *init, vs_dtype dtype, const vs_shape *shape,
                                 vs_status *st);
 
+/* Builds the ops an initializer call creates in the current name scope
+ * (callables) or the "initial_value" Const of a host value, converted to
+ * dtype; returns the op whose output is the initial value. */
+vs_op *vs__initializer_build(vs_graph *g, vs_thread_state *ts, const vs_initializer *init,
+                             vs_dtype dtype, const vs_shape *shape, vs_status *st);
+
 /* What RefVariable's constructor needs. */
 typedef struct vs_var_spec {
   const char *name;          /* NULL: "Variable" */

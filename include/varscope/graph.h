@@ -35,6 +35,11 @@ vs_graph *vs_graph_new(void);
  * graph may be used afterwards. Not thread safe against other calls on it. */
 void vs_graph_free(vs_graph *g);
 
+/* tf.set_random_seed: the graph-level seed (VS_SEED_NONE clears it). Random
+ * initializers are deterministic when the graph seed or their own seed is
+ * set, following TF's get_seed rules; otherwise each session draws afresh. */
+void vs_graph_set_random_seed(vs_graph *g, int64_t seed);
+
 /* ---- operations -------------------------------------------------------- */
 
 /* Operation accessors. Strings are borrowed from the graph. */

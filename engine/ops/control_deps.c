@@ -1,0 +1,113 @@
+/* control_deps.c - tf.control_dependencies and tf.group. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "graph/graph_internal.h"
+#include "varscope/ops.h"
+
+typedef struct vs_ctrl_frame {
+  vs_op **ops;
+  int n;
+  bool clear;                 /* control_dependencies(None): ignore outer blocks */
+  struct vs_ctrl_frame *outer;
+} vs_ctrl_frame;
+
+void vs__control_free(vs_ctrl_frame *f) {
+  while (f) {
+    vs_ctrl_frame *outer = f->outer;
+    free(f->ops);
+    free(f);
+    f = outer;
+  }
+}
+
+static bool is_input(const vs_op *op, const vs_op *c) {
+  for (int i = 0; i < op->n_inputs; i++)
+    if (op->inputs[i].op == c) return true;
+  for (int i = 0; i < op->n_controls; i++)
+    if (op->controls[i] == c) return true;
+  return false;
+}
+
+bool vs__control_apply(vs_thread_state *ts, vs_op *op, vs_status *st) {
+  for (vs_ctrl_frame *f = ts->ctrl; f; f = f->outer) {
+    for (int i = 0; i < f->n; i++)
+      if (!is_input(op, f->ops[i]) && !vs__op_add_control(op, f->ops[i], st)) return false;
+    if (f->clear) break;
+  }
+  return true;
+}
+
+VS_API void vs_control_dependencies_push(vs_graph *g, vs_op *const *ops, int n, vs_status *st) {
+  vs__ok(st);
+  if (!g || n < 0 || (n > 0 && !ops)) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+             "vs_control_dependencies_push: graph must not be NULL, nor ops when n > 0");
+    return;
+  }
+  for (int i = 0; i < n; i++)
+    if (!ops[i] || ops[i]->graph != g) {
+      vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+               "control_dependencies: op %d is NULL or from another graph", i);
+      return;
+    }
+  vs__lock(g);
+  vs_thread_state *ts = vs__thread(g, st);
+  vs_ctrl_frame *f = ts ? calloc(1, sizeof *f) : NULL;
+  if (ts && (!f || (n && !(f->ops = malloc((size_t)n * sizeof *f->ops))))) {
+    free(f);
+    f = NULL;
+    vs__oom(st);
+  }
+  if (f) {
+    if (n) memcpy(f->ops, ops, (size_t)n * sizeof *ops);
+    f->n = n;
+    f->clear = n == 0;
+    f->outer = ts->ctrl;
+    ts->ctrl = f;
+  }
+  vs__unlock(g);
+}
+
+VS_API void vs_control_dependencies_pop(vs_graph *g, vs_status *st) {
+  vs__ok(st);
+  if (!g) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "vs_control_dependencies_pop: graph must not be NULL");
+    return;
+  }
+  vs__lock(g);
+  vs_thread_state *ts = vs__thread(g, st);
+  if (ts && !ts->ctrl) {
+    vs__fail(st, VS_FAILED_PRECONDITION, VS_EXC_RUNTIME_ERROR,
+             "vs_control_dependencies_pop: no control_dependencies block is open");
+  } else if (ts) {
+    vs_ctrl_frame *f = ts->ctrl;
+    ts->ctrl = f->outer;
+    f->outer = NULL;
+    vs__control_free(f);
+  }
+  vs__unlock(g);
+}
+
+VS_API vs_op *vs_group(vs_graph *g, vs_op *const *ops, int n, const char *name, vs_status *st) {
+  vs__ok(st);
+  VS_REQUIRE(g && n >= 0 && (ops || !n), st, "vs_group: graph must not be NULL, nor ops when n > 0");
+  vs__lock(g);
+  vs_thread_state *ts = vs__thread(g, st);
+  vs_op *op = NULL;
+  if (ts) {
+    /* TF's group is a NoOp under control_dependencies(ops). */
+    const char *scope = vs__name_scope_push(g, ts, name ? name : "group_deps", st);
+    if (scope) {
+      char *op_name = vs__strndup(scope, scope[0] ? strlen(scope) - 1 : 0);
+      if (!op_name) vs__oom(st);
+      else op = vs__op_create(g, &(vs_op_spec){.type = "NoOp", .name = op_name}, st);
+      for (int i = 0; op && i < n; i++)
+        if (ops[i] && !is_input(op, ops[i]) && !vs__op_add_control(op, ops[i], st)) op = NULL;
+      free(op_name);
+      vs__name_scope_pop(ts);
+    }
+  }
+  vs__unlock(g);
+  return op;
+}

@@ -1,0 +1,119 @@
+/* math_ops.c - elementwise arithmetic (tf.add, tf.subtract, tf.multiply) and tf.identity. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ops/ops_internal.h"
+
+bool vs__valid_output(vs_graph *g, vs_output x, const char *what, vs_status *st) {
+  if (x.op && x.op->graph == g && x.op->has_output && x.index == 0) return true;
+  vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+           "%s: the tensor is NULL, has no output, or belongs to another graph", what);
+  return false;
+}
+
+/* Broadcast of equal shapes or one single-element operand; other numpy
+ * broadcasts are refused (the kernels do not implement them). */
+static bool broadcast(vs_shape a, vs_shape b, vs_shape *out, char *problem, size_t cap) {
+  if (!a.known || !b.known) {
+    *out = (vs_shape){.known = false};
+    return true;
+  }
+  int64_t na = vs_shape_num_elements(&a), nb = vs_shape_num_elements(&b);
+  if (na == 1 && a.rank <= b.rank) { *out = b; return true; }
+  if (nb == 1 && b.rank <= a.rank) { *out = a; return true; }
+  if (a.rank == b.rank) {
+    for (int i = 0; i < a.rank; i++) {
+      if (a.dims[i] >= 0 && b.dims[i] >= 0 && a.dims[i] != b.dims[i]) {
+        snprintf(problem, cap, "Dimensions must be equal, but are %lld and %lld",
+                 (long long)a.dims[i], (long long)b.dims[i]);
+        return false;
+      }
+    }
+    *out = a;
+    for (int i = 0; i < a.rank; i++)
+      if (out->dims[i] < 0) out->dims[i] = b.dims[i];
+    return true;
+  }
+  snprintf(problem, cap, "varscope supports broadcasting only a single element");
+  return false;
+}
+
+vs_op *vs__binary(vs_graph *g, vs_thread_state *ts, const char *type, const char *name,
+                  vs_output a, vs_output b, vs_status *st) {
+  const char *scope = vs__name_scope_push(g, ts, name, st);
+  if (!scope) return NULL;
+  vs_op *op = NULL;
+  char *op_name = vs__strndup(scope, scope[0] ? strlen(scope) - 1 : 0);
+  if (!op_name) {
+    vs__oom(st);
+    goto out;
+  }
+  vs_dtype ta = vs_op_output_dtype(a.op), tb = vs_op_output_dtype(b.op);
+  if (ta != tb) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_TYPE_ERROR,
+             "Input 'y' of '%s' Op has type %s that does not match type %s of argument 'x'.", type,
+             vs_dtype_name(tb), vs_dtype_name(ta));
+    goto out;
+  }
+  vs_shape shape;
+  char problem[160];
+  if (!broadcast(vs_op_output_shape(a.op), vs_op_output_shape(b.op), &shape, problem,
+                 sizeof problem)) {
+    char attrs[48];
+    snprintf(attrs, sizeof attrs, "T=%s", vs__dt_enum_name(ta));
+    vs__fail_shape(st, problem, op_name, type, attrs, a, b);
+    goto out;
+  }
+  vs_output in[2] = {a, b};
+  op = vs__op_create(g, &(vs_op_spec){.type = type, .name = op_name, .inputs = in, .n_inputs = 2,
+                                      .has_output = true, .dtype = ta, .shape = shape}, st);
+out:
+  free(op_name);
+  vs__name_scope_pop(ts);
+  return op;
+}
+
+static vs_output binary(vs_graph *g, const char *type, const char *default_name, vs_output a,
+                        vs_output b, const char *name, vs_status *st) {
+  vs__ok(st);
+  if (!g) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "%s: graph must not be NULL", default_name);
+    return (vs_output){NULL, 0};
+  }
+  vs__lock(g);
+  vs_op *op = NULL;
+  vs_thread_state *ts = vs__thread(g, st);
+  if (ts && vs__valid_output(g, a, default_name, st) && vs__valid_output(g, b, default_name, st))
+    op = vs__binary(g, ts, type, name ? name : default_name, a, b, st);
+  vs__unlock(g);
+  return (vs_output){op, 0};
+}
+
+VS_API vs_output vs_add(vs_graph *g, vs_output a, vs_output b, const char *name, vs_status *st) {
+  return binary(g, "AddV2", "add", a, b, name, st);
+}
+VS_API vs_output vs_sub(vs_graph *g, vs_output a, vs_output b, const char *name, vs_status *st) {
+  return binary(g, "Sub", "sub", a, b, name, st);
+}
+VS_API vs_output vs_mul(vs_graph *g, vs_output a, vs_output b, const char *name, vs_status *st) {
+  return binary(g, "Mul", "mul", a, b, name, st);
+}
+
+VS_API vs_output vs_identity(vs_graph *g, vs_output x, const char *name, vs_status *st) {
+  vs__ok(st);
+  if (!g) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "identity: graph must not be NULL");
+    return (vs_output){NULL, 0};
+  }
+  vs__lock(g);
+  vs_op *op = NULL;
+  vs_thread_state *ts = vs__thread(g, st);
+  if (ts && vs__valid_output(g, x, "identity", st))
+    op = vs__op_in_scope(g, ts, name ? name : "Identity",
+                         &(vs_op_spec){.type = "Identity", .inputs = &x, .n_inputs = 1,
+                                       .has_output = true, .dtype = x.op->dtype, .shape = x.op->shape},
+                         st);
+  vs__unlock(g);
+  return (vs_output){op, 0};
+}

@@ -1,0 +1,221 @@
+/* state_ops.c - assignment, reads and initialisation of variables. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ops/ops_internal.h"
+#include "variables/variables_internal.h"
+
+static bool valid_var(vs_graph *g, vs_var *v, const char *what, vs_status *st) {
+  if (g && v && v->graph == g) return true;
+  vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "%s: graph and variable must be given, from one graph", what);
+  return false;
+}
+
+/* TF's merge_with for Assign: "Shapes must be equal rank" or "Dimension i
+ * in both shapes must be equal". */
+static bool assign_shapes(const vs_shape *a, const vs_shape *b, char *problem, size_t cap) {
+  if (!a->known || !b->known) return true;
+  if (a->rank != b->rank) {
+    snprintf(problem, cap, "Shapes must be equal rank, but are %d and %d", a->rank, b->rank);
+    return false;
+  }
+  for (int i = 0; i < a->rank; i++)
+    if (a->dims[i] >= 0 && b->dims[i] >= 0 && a->dims[i] != b->dims[i]) {
+      char sa[128], sb[128];
+      size_t na = 1, nb = 1;
+      sa[0] = sb[0] = '[';
+      for (int k = 0; k < a->rank; k++) {
+        na += (size_t)snprintf(sa + na, sizeof sa - na, "%s%lld", k ? "," : "", (long long)a->dims[k]);
+        nb += (size_t)snprintf(sb + nb, sizeof sb - nb, "%s%lld", k ? "," : "", (long long)b->dims[k]);
+      }
+      snprintf(problem, cap, "Dimension %d in both shapes must be equal, but are %lld and %lld. Shapes are %s] and %s].",
+               i, (long long)a->dims[i], (long long)b->dims[i], sa, sb);
+      return false;
+    }
+  return true;
+}
+
+static vs_output update(vs_graph *g, vs_var *v, vs_output value, const vs_assign_opts *opts,
+                        const char *type, vs_status *st) {
+  vs__ok(st);
+  if (!valid_var(g, v, type, st)) return (vs_output){NULL, 0};
+  vs__lock(g);
+  vs_op *op = NULL;
+  vs_thread_state *ts = vs__thread(g, st);
+  if (ts && vs__valid_output(g, value, type, st)) {
+    bool assign = strcmp(type, "Assign") == 0;
+    bool validate = !opts || opts->validate_shape != VS_OPT_FALSE;
+    const char *scope = vs__name_scope_push(g, ts, opts && opts->name ? opts->name : type, st);
+    char *name = scope ? vs__strndup(scope, strlen(scope) - 1) : NULL;
+    if (scope && !name) vs__oom(st);
+    if (name) {
+      char problem[400], attrs[96];
+      snprintf(attrs, sizeof attrs, assign ? "T=%s, use_locking=false, validate_shape=%s" : "T=%s, use_locking=false",
+               vs__dt_enum_name(v->dtype), validate ? "true" : "false");
+      vs_output ref = {v->op, 0};
+      if (value.op->dtype != v->dtype) {
+        vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_TYPE_ERROR,
+                 "Input 'value' of '%s' Op has type %s that does not match type %s of argument 'ref'.", type,
+                 vs_dtype_name(value.op->dtype), vs_dtype_name(v->dtype));
+      } else if ((validate || !assign) && !assign_shapes(&v->shape, &value.op->shape, problem, sizeof problem)) {
+        vs__fail_shape(st, problem, name, type, attrs, ref, value);
+      } else {
+        vs_output in[2] = {ref, value};
+        vs_shape shape = assign && !validate ? value.op->shape : v->shape;
+        /* A ref input colocates the op with the variable. */
+        op = vs__op_create(g, &(vs_op_spec){.type = type, .name = name, .inputs = in, .n_inputs = 2,
+                                            .has_output = true, .dtype = v->dtype, .shape = shape,
+                                            .colocate_with = v->op}, st);
+        if (op) op->validate_shape = validate;
+      }
+      free(name);
+    }
+    if (scope) vs__name_scope_pop(ts);
+  }
+  vs__unlock(g);
+  return (vs_output){op, 0};
+}
+
+VS_API vs_output vs_assign(vs_graph *g, vs_var *v, vs_output value, const vs_assign_opts *opts, vs_status *st) {
+  return update(g, v, value, opts, "Assign", st);
+}
+VS_API vs_output vs_assign_add(vs_graph *g, vs_var *v, vs_output value, const vs_assign_opts *opts,
+                               vs_status *st) {
+  return update(g, v, value, opts, "AssignAdd", st);
+}
+VS_API vs_output vs_assign_sub(vs_graph *g, vs_var *v, vs_output value, const vs_assign_opts *opts,
+                               vs_status *st) {
+  return update(g, v, value, opts, "AssignSub", st);
+}
+
+/* An op reading a variable by reference, built in the caller's name scope. */
+static vs_output var_op(vs_graph *g, vs_var *v, const char *type, const char *name, vs_dtype dtype,
+                        vs_shape shape, const vs_output *extra, vs_status *st) {
+  vs__ok(st);
+  if (!valid_var(g, v, name, st)) return (vs_output){NULL, 0};
+  vs__lock(g);
+  vs_op *op = NULL;
+  vs_thread_state *ts = vs__thread(g, st);
+  if (ts) {
+    vs_output in[2] = {{v->op, 0}, extra ? *extra : (vs_output){NULL, 0}};
+    op = vs__op_in_scope(g, ts, name, &(vs_op_spec){.type = type, .inputs = in, .n_inputs = extra ? 2 : 1,
+                                                     .has_output = true, .dtype = dtype, .shape = shape,
+                                                     .colocate_with = v->op}, st);
+  }
+  vs__unlock(g);
+  return (vs_output){op, 0};
+}
+
+VS_API vs_output vs_read_value(vs_graph *g, vs_var *v, vs_status *st) {
+  return var_op(g, v, "Identity", "read", v ? v->dtype : VS_FLOAT, v ? v->shape : VS_UNKNOWN_SHAPE, NULL, st);
+}
+
+VS_API vs_output vs_is_variable_initialized(vs_graph *g, vs_var *v, vs_status *st) {
+  return var_op(g, v, "IsVariableInitialized", "IsVariableInitialized", VS_BOOL, VS_SCALAR, NULL, st);
+}
+
+VS_API vs_output vs_initialized_value(vs_graph *g, vs_var *v, vs_status *st) {
+  vs__ok(st);
+  if (!valid_var(g, v, "initialized_value", st)) return (vs_output){NULL, 0};
+  vs__lock(g);
+  vs_output out = {NULL, 0};
+  vs_thread_state *ts = vs__thread(g, st);
+  /* TF: cond(is_variable_initialized(v), v.read_value, lambda: v.initial_value),
+   * built under control_dependencies(None); its result is "cond/Merge". */
+  if (ts && vs__name_scope_push(g, ts, "cond", st)) {
+    struct vs_ctrl_frame *saved = ts->ctrl;
+    ts->ctrl = NULL;
+    out = var_op(g, v, "InitializedValue", "Merge", v->dtype, v->shape, &v->initial_value, st);
+    ts->ctrl = saved;
+    vs__name_scope_pop(ts);
+  }
+  vs__unlock(g);
+  return out;
+}
+
+VS_API vs_op *vs_variables_initializer(vs_graph *g, vs_var *const *vars, int n, const char *name,
+                                       vs_status *st) {
+  vs__ok(st);
+  VS_REQUIRE(g && n >= 0 && (vars || !n), st, "vs_variables_initializer: graph must not be NULL, nor vars when n > 0");
+  vs_op **ops = malloc(((size_t)n + 1) * sizeof *ops);
+  if (!ops) {
+    vs__oom(st);
+    return NULL;
+  }
+  for (int i = 0; i < n; i++) {
+    if (!vars[i] || vars[i]->graph != g) {
+      free(ops);
+      vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "vs_variables_initializer: variable %d is not of this graph", i);
+      return NULL;
+    }
+    ops[i] = vars[i]->assign;
+  }
+  /* An empty list gives no_op(name="init"); otherwise group(...). */
+  vs_op *op = vs_group(g, ops, n, name ? name : "init", st);
+  free(ops);
+  return op;
+}
+
+static vs_op *collection_initializer(vs_graph *g, const char *key, vs_status *st) {
+  vs__ok(st);
+  VS_REQUIRE(g, st, "variables initializer: graph must not be NULL");
+  size_t n = vs_get_collection_vars(g, key, NULL, NULL, 0, st);
+  vs_var **vars = malloc((n + 1) * sizeof *vars);
+  if (!vars) {
+    vs__oom(st);
+    return NULL;
+  }
+  vs_get_collection_vars(g, key, NULL, vars, n, st);
+  vs_op *op = vs_variables_initializer(g, vars, (int)n, "init", st);
+  free(vars);
+  return op;
+}
+
+VS_API vs_op *vs_global_variables_initializer(vs_graph *g, vs_status *st) {
+  return collection_initializer(g, VS_GLOBAL_VARIABLES, st);
+}
+VS_API vs_op *vs_local_variables_initializer(vs_graph *g, vs_status *st) {
+  return collection_initializer(g, VS_LOCAL_VARIABLES, st);
+}
+
+VS_API vs_output vs_report_uninitialized_variables(vs_graph *g, vs_var *const *vars, int n, vs_status *st) {
+  vs__ok(st);
+  if (!g || n < 0 || (n > 0 && !vars)) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "report_uninitialized_variables: bad arguments");
+    return (vs_output){NULL, 0};
+  }
+  vs__lock(g);
+  vs_op *op = NULL;
+  vs_var **list = NULL;
+  size_t count = (size_t)n;
+  if (!vars) { /* global + local, as of now */
+    size_t ng = vs_get_collection_vars(g, VS_GLOBAL_VARIABLES, NULL, NULL, 0, st);
+    size_t nl = vs_get_collection_vars(g, VS_LOCAL_VARIABLES, NULL, NULL, 0, st);
+    count = ng + nl;
+    if ((list = malloc((count + 1) * sizeof *list))) {
+      vs_get_collection_vars(g, VS_GLOBAL_VARIABLES, NULL, list, ng, st);
+      vs_get_collection_vars(g, VS_LOCAL_VARIABLES, NULL, list + ng, nl, st);
+    }
+  } else if ((list = malloc((count + 1) * sizeof *list))) {
+    memcpy(list, vars, count * sizeof *list);
+  }
+  vs_thread_state *ts = vs__thread(g, st);
+  if (!list) {
+    vs__oom(st);
+  } else if (ts) {
+    op = vs__op_in_scope(g, ts, "report_uninitialized_variables",
+                         &(vs_op_spec){.type = "ReportUninitializedVariables", .has_output = true,
+                                       .dtype = VS_STRING,
+                                       .shape = {.known = true, .rank = 1, .dims = {VS_DIM_UNKNOWN}}},
+                         st);
+    if (op) {
+      op->var_list = list;
+      op->n_var_list = (int)count;
+      list = NULL;
+    }
+  }
+  free(list);
+  vs__unlock(g);
+  return (vs_output){op, 0};
+}

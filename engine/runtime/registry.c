@@ -1,0 +1,265 @@
+/* registry.c - every OpenCL device the ICD loader reports, with stable
+ * indices and TF-style names. The registry is built once (pthread_once) and
+ * its lazily created contexts, queues and programs are guarded by one mutex.
+ * It is the library's only global mutable state. */
+#include <ctype.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/runtime_internal.h"
+
+#define MAX_DEVICES 64
+#ifndef CL_PLATFORM_NOT_FOUND_KHR
+#define CL_PLATFORM_NOT_FOUND_KHR -1001 /* cl_khr_icd: the loader found no platform */
+#endif
+#define MAX_ALIASES 32
+
+typedef struct alias {
+  char type[16];
+  long index;
+  size_t target;
+} alias;
+
+static struct {
+  pthread_once_t once;
+  pthread_mutex_t mu;
+  vs_code init_code;
+  char init_msg[256];
+  vs_cl_device devices[MAX_DEVICES];
+  size_t n;
+  alias aliases[MAX_ALIASES]; /* VARSCOPE_DEVICES */
+  size_t n_aliases;
+} reg = {.once = PTHREAD_ONCE_INIT, .mu = PTHREAD_MUTEX_INITIALIZER};
+
+void vs__registry_lock(void) { pthread_mutex_lock(&reg.mu); }
+void vs__registry_unlock(void) { pthread_mutex_unlock(&reg.mu); }
+
+static void init_fail(vs_code code, const char *msg) {
+  reg.init_code = code;
+  snprintf(reg.init_msg, sizeof reg.init_msg, "%s", msg);
+}
+
+static void str_info(cl_device_id d, cl_device_info what, char *buf, size_t cap) {
+  buf[0] = '\0';
+  if (clGetDeviceInfo(d, what, cap, buf, NULL) != CL_SUCCESS) buf[0] = '\0';
+  buf[cap - 1] = '\0';
+}
+
+static void upper(char *s) {
+  for (; *s; s++) *s = (char)toupper((unsigned char)*s);
+}
+
+/* "GPU:0=CL:0,GPU:1=CL:1" */
+static void parse_aliases(const char *spec) {
+  char buf[1024];
+  snprintf(buf, sizeof buf, "%s", spec);
+  for (char *save = NULL, *item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+    char from_type[16], to_type[16];
+    long from_idx, to_idx;
+    while (isspace((unsigned char)*item)) item++;
+    if (sscanf(item, "%15[A-Za-z]:%ld=%15[A-Za-z]:%ld", from_type, &from_idx, to_type, &to_idx) != 4 ||
+        from_idx < 0 || to_idx < 0) {
+      char msg[200];
+      snprintf(msg, sizeof msg, "VARSCOPE_DEVICES: cannot parse '%.100s' (want TYPE:N=TYPE:M)", item);
+      init_fail(VS_INVALID_ARGUMENT, msg);
+      return;
+    }
+    upper(from_type);
+    upper(to_type);
+    size_t target = vs__device_lookup(to_type, to_idx, NULL);
+    if (target == SIZE_MAX) {
+      char msg[200];
+      snprintf(msg, sizeof msg, "VARSCOPE_DEVICES: %s:%ld names no device", to_type, to_idx);
+      init_fail(VS_INVALID_ARGUMENT, msg);
+      return;
+    }
+    if (reg.n_aliases < MAX_ALIASES)
+      reg.aliases[reg.n_aliases++] =
+          (alias){.index = from_idx, .target = target, .type = {0}};
+    snprintf(reg.aliases[reg.n_aliases - 1].type, sizeof reg.aliases[0].type, "%s", from_type);
+  }
+}
+
+static void discover(void) {
+  cl_uint np = 0;
+  cl_int err = clGetPlatformIDs(0, NULL, &np);
+  if (err == CL_PLATFORM_NOT_FOUND_KHR || np == 0) return; /* no platform: zero devices */
+  if (err != CL_SUCCESS) {
+    char msg[128];
+    snprintf(msg, sizeof msg, "clGetPlatformIDs failed: %s (%d)", vs__cl_error_name(err), (int)err);
+    init_fail(VS_INTERNAL, msg);
+    return;
+  }
+  cl_platform_id platforms[16];
+  if (np > 16) np = 16;
+  clGetPlatformIDs(np, platforms, NULL);
+  unsigned n_cpu = 0, n_gpu = 0;
+  for (cl_uint p = 0; p < np; p++) {
+    cl_uint nd = 0;
+    if (clGetDeviceIDs(platforms[p], CL_DEVICE_TYPE_ALL, 0, NULL, &nd) != CL_SUCCESS || nd == 0) continue;
+    cl_device_id ids[MAX_DEVICES];
+    if (nd > MAX_DEVICES) nd = MAX_DEVICES;
+    clGetDeviceIDs(platforms[p], CL_DEVICE_TYPE_ALL, nd, ids, NULL);
+    char pname[256] = "";
+    clGetPlatformInfo(platforms[p], CL_PLATFORM_NAME, sizeof pname, pname, NULL);
+    pname[sizeof pname - 1] = '\0';
+    for (cl_uint k = 0; k < nd && reg.n < MAX_DEVICES; k++) {
+      vs_cl_device *d = &reg.devices[reg.n];
+      memset(d, 0, sizeof *d);
+      d->index = reg.n;
+      d->platform = platforms[p];
+      d->id = ids[k];
+      vs_device_info *in = &d->info;
+      cl_device_type type = 0;
+      clGetDeviceInfo(ids[k], CL_DEVICE_TYPE, sizeof type, &type, NULL);
+      snprintf(in->cl_name, sizeof in->cl_name, "/device:CL:%zu", reg.n);
+      if (type & CL_DEVICE_TYPE_GPU) {
+        snprintf(in->type, sizeof in->type, "GPU");
+        snprintf(in->name, sizeof in->name, "/device:GPU:%u", n_gpu++);
+      } else if (type & CL_DEVICE_TYPE_CPU) {
+        snprintf(in->type, sizeof in->type, "CPU");
+        snprintf(in->name, sizeof in->name, "/device:CPU:%u", n_cpu++);
+      } else {
+        snprintf(in->type, sizeof in->type, (type & CL_DEVICE_TYPE_ACCELERATOR) ? "ACCELERATOR" : "OTHER");
+      }
+      str_info(ids[k], CL_DEVICE_NAME, in->device_name, sizeof in->device_name);
+      str_info(ids[k], CL_DEVICE_VENDOR, in->vendor, sizeof in->vendor);
+      str_info(ids[k], CL_DEVICE_OPENCL_C_VERSION, in->opencl_c_version, sizeof in->opencl_c_version);
+      str_info(ids[k], CL_DRIVER_VERSION, in->driver_version, sizeof in->driver_version);
+      snprintf(in->platform_name, sizeof in->platform_name, "%s", pname);
+      cl_uint cu = 0;
+      cl_ulong mem = 0, alloc = 0;
+      size_t wg = 1;
+      char ext[4096];
+      clGetDeviceInfo(ids[k], CL_DEVICE_MAX_COMPUTE_UNITS, sizeof cu, &cu, NULL);
+      clGetDeviceInfo(ids[k], CL_DEVICE_GLOBAL_MEM_SIZE, sizeof mem, &mem, NULL);
+      clGetDeviceInfo(ids[k], CL_DEVICE_MAX_MEM_ALLOC_SIZE, sizeof alloc, &alloc, NULL);
+      clGetDeviceInfo(ids[k], CL_DEVICE_MAX_WORK_GROUP_SIZE, sizeof wg, &wg, NULL);
+      str_info(ids[k], CL_DEVICE_EXTENSIONS, ext, sizeof ext);
+      in->compute_units = cu;
+      in->global_mem_bytes = mem;
+      in->max_alloc_bytes = alloc;
+      in->fp64 = strstr(ext, "cl_khr_fp64") != NULL;
+      d->max_work_group = wg ? wg : 1;
+      reg.n++;
+    }
+  }
+  const char *map = getenv("VARSCOPE_DEVICES");
+  if (map && *map) parse_aliases(map);
+}
+
+static void ensure(void) { pthread_once(&reg.once, discover); }
+
+static bool init_ok(vs_status *st) {
+  ensure();
+  if (reg.init_code == VS_OK) return true;
+  vs__fail(st, reg.init_code, VS_EXC_OP_ERROR, "%s", reg.init_msg);
+  return false;
+}
+
+size_t vs__device_lookup(const char *type, long index, vs_status *st) {
+  char t[16];
+  snprintf(t, sizeof t, "%s", type);
+  upper(t);
+  for (size_t i = 0; i < reg.n_aliases; i++)
+    if (strcmp(reg.aliases[i].type, t) == 0 && reg.aliases[i].index == index) return reg.aliases[i].target;
+  if (strcmp(t, "CL") == 0) {
+    if (index >= 0 && (size_t)index < reg.n) return (size_t)index;
+  } else {
+    long seen = 0;
+    for (size_t i = 0; i < reg.n; i++)
+      if (strcmp(reg.devices[i].info.type, t) == 0 && seen++ == index) return i;
+  }
+  vs__fail(st, VS_NOT_FOUND, VS_EXC_OP_ERROR, "no OpenCL device /device:%s:%ld on this machine (%zu device%s)",
+           t, index, reg.n, reg.n == 1 ? "" : "s");
+  return SIZE_MAX;
+}
+
+VS_API size_t vs_num_devices(vs_status *st) {
+  vs__ok(st);
+  return init_ok(st) ? reg.n : 0;
+}
+
+VS_API void vs_device_get_info(size_t i, vs_device_info *info, vs_status *st) {
+  vs__ok(st);
+  if (!info) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "vs_device_get_info: info must not be NULL");
+    return;
+  }
+  if (!init_ok(st)) return;
+  if (i >= reg.n) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "device index %zu out of range (%zu devices)", i,
+             reg.n);
+    return;
+  }
+  *info = reg.devices[i].info;
+}
+
+VS_API size_t vs_device_resolve(const char *name, vs_status *st) {
+  vs__ok(st);
+  if (!name) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "vs_device_resolve: name must not be NULL");
+    return SIZE_MAX;
+  }
+  if (!init_ok(st)) return SIZE_MAX;
+  const char *p = name;
+  if (*p == '/') p++;
+  if (strncmp(p, "device:", 7) == 0) p += 7;
+  char type[16];
+  long index;
+  char tail;
+  if (sscanf(p, "%15[A-Za-z]:%ld%c", type, &index, &tail) != 2 || index < 0) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+             "cannot parse device name '%s' (want /device:TYPE:N)", name);
+    return SIZE_MAX;
+  }
+  return vs__device_lookup(type, index, st);
+}
+
+vs_cl_device *vs__device(size_t i, vs_status *st) {
+  if (!init_ok(st)) return NULL;
+  if (i >= reg.n) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "device index %zu out of range", i);
+    return NULL;
+  }
+  vs_cl_device *d = &reg.devices[i];
+  vs__registry_lock();
+  if (!d->context) {
+    /* One context per platform, holding all its devices, so buffers move
+     * between them with clEnqueueCopyBuffer. */
+    cl_context ctx = NULL;
+    for (size_t k = 0; k < reg.n && !ctx; k++)
+      if (reg.devices[k].platform == d->platform && reg.devices[k].context) ctx = reg.devices[k].context;
+    cl_int err = CL_SUCCESS;
+    if (!ctx) {
+      cl_device_id ids[MAX_DEVICES];
+      cl_uint n = 0;
+      for (size_t k = 0; k < reg.n; k++)
+        if (reg.devices[k].platform == d->platform) ids[n++] = reg.devices[k].id;
+      cl_context_properties props[] = {CL_CONTEXT_PLATFORM, (cl_context_properties)d->platform, 0};
+      ctx = clCreateContext(props, n, ids, NULL, NULL, &err);
+      if (err != CL_SUCCESS) {
+        vs__registry_unlock();
+        vs__cl_fail(st, err, "clCreateContext");
+        return NULL;
+      }
+      for (size_t k = 0; k < reg.n; k++)
+        if (reg.devices[k].platform == d->platform) reg.devices[k].context = ctx;
+    }
+    d->context = ctx;
+  }
+  if (!d->queue) {
+    cl_int err = CL_SUCCESS;
+    d->queue = clCreateCommandQueue(d->context, d->id, 0, &err);
+    if (err != CL_SUCCESS) {
+      d->queue = NULL;
+      vs__registry_unlock();
+      vs__cl_fail(st, err, "clCreateCommandQueue");
+      return NULL;
+    }
+  }
+  vs__registry_unlock();
+  return d;
+}

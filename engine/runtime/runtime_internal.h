@@ -1,0 +1,57 @@
+/* runtime_internal.h - the OpenCL device registry, program cache and device
+ * buffers. The registry is the library's only global state: built once,
+ * guarded by a mutex; contexts, queues and programs are created lazily and
+ * live until process exit (as a driver's device list does). */
+#ifndef VS_RUNTIME_INTERNAL_H
+#define VS_RUNTIME_INTERNAL_H
+
+#include <CL/cl.h>
+#include <pthread.h>
+
+#include "core/core.h"
+#include "varscope/session.h"
+
+typedef struct vs_program_entry {
+  char *key;            /* source name + "\n" + options */
+  cl_program program;
+} vs_program_entry;
+
+typedef struct vs_cl_device {
+  size_t index;                /* global index: /device:CL:index */
+  cl_platform_id platform;
+  cl_device_id id;
+  cl_context context;          /* one per platform, shared by its devices */
+  cl_command_queue queue;      /* in-order, shared by every session */
+  vs_device_info info;
+  size_t max_work_group;
+  vs_program_entry *programs;  /* built once per device per process */
+  size_t n_programs, programs_cap;
+} vs_cl_device;
+
+/* Records an OpenCL failure: RESOURCE_EXHAUSTED for the out-of-memory
+ * codes, INTERNAL otherwise, naming the call and the CL error. */
+void vs__cl_fail(vs_status *st, cl_int err, const char *call);
+const char *vs__cl_error_name(cl_int err);
+
+/* The device with global index i, its context and queue created on first
+ * use. NULL (st set) when out of range or on an OpenCL failure. */
+vs_cl_device *vs__device(size_t i, vs_status *st);
+
+/* Resolves a name ("GPU:1", "/device:CPU:0", "CL:2", lower case accepted)
+ * to a global index; SIZE_MAX with st set when unknown. Applies VARSCOPE_DEVICES. */
+size_t vs__device_lookup(const char *type, long index, vs_status *st);
+
+/* A kernel from an embedded program built for the device with `options`
+ * (cached in memory and on disk). The caller releases the kernel. */
+cl_kernel vs__kernel(vs_cl_device *d, const char *source, const char *options, const char *name,
+                     vs_status *st);
+
+/* Builds (or loads from the on-disk cache) a program; used by vs__kernel. */
+cl_program vs__program_build(vs_cl_device *d, const char *source_name, const char *options,
+                             vs_status *st);
+
+/* Serialises the registry's lazily built state (programs, contexts). */
+void vs__registry_lock(void);
+void vs__registry_unlock(void);
+
+#endif

@@ -1,0 +1,61 @@
+/* tensor.c - host tensors moved in and out of sessions. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/runtime_internal.h"
+#include "session/session_internal.h"
+
+vs_tensor *vs__tensor_alloc(vs_dtype dtype, vs_shape shape, vs_status *st) {
+  int64_t n = vs_shape_num_elements(&shape);
+  size_t esize = vs_dtype_size(dtype);
+  if (n < 0 || shape.rank > VS_MAX_RANK || (dtype != VS_STRING && !esize)) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+             "vs_tensor_new: a fully defined shape and a numeric dtype are required");
+    return NULL;
+  }
+  vs_tensor *t = calloc(1, sizeof *t);
+  if (t) {
+    t->dtype = dtype;
+    t->shape = shape;
+    t->n = (size_t)n;
+    if (dtype == VS_STRING) t->strings = calloc(t->n + 1, sizeof *t->strings);
+    else t->data = calloc(t->n + 1, esize);
+  }
+  if (!t || (dtype == VS_STRING ? !t->strings : !t->data)) {
+    vs_tensor_free(t);
+    vs__oom(st);
+    return NULL;
+  }
+  return t;
+}
+
+VS_API vs_tensor *vs_tensor_new(vs_dtype dtype, vs_shape shape, const void *data, vs_status *st) {
+  vs__ok(st);
+  if (dtype == VS_STRING) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_TYPE_ERROR, "vs_tensor_new: string tensors cannot be fed");
+    return NULL;
+  }
+  vs_tensor *t = vs__tensor_alloc(dtype, shape, st);
+  if (t && data) memcpy(t->data, data, t->n * vs_dtype_size(dtype));
+  return t;
+}
+
+VS_API void vs_tensor_free(vs_tensor *t) {
+  if (!t) return;
+  if (t->strings)
+    for (size_t i = 0; i < t->n; i++) free(t->strings[i]);
+  free(t->strings);
+  free(t->data);
+  free(t);
+}
+
+VS_API vs_dtype vs_tensor_dtype(const vs_tensor *t) { return t ? t->dtype : VS_DTYPE_DEFAULT; }
+VS_API vs_shape vs_tensor_shape(const vs_tensor *t) { return t ? t->shape : (vs_shape){.known = false}; }
+VS_API size_t vs_tensor_num_elements(const vs_tensor *t) { return t ? t->n : 0; }
+VS_API void *vs_tensor_data(const vs_tensor *t) { return t ? t->data : NULL; }
+VS_API size_t vs_tensor_byte_size(const vs_tensor *t) {
+  return t && t->data ? t->n * vs_dtype_size(t->dtype) : 0;
+}
+VS_API const char *vs_tensor_string(const vs_tensor *t, size_t i) {
+  return t && t->strings && i < t->n ? t->strings[i] : NULL;
+}

@@ -1,0 +1,451 @@
+/* kernels.c - what each op type does on a device. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "session/session_internal.h"
+
+#define LOCAL_SIZE 64 /* one work-group size: PoCL compiles one function per size */
+
+const char *vs__cl_options(vs_dtype t, const vs_cl_device *d) {
+  switch (t) {
+    case VS_FLOAT: return "-cl-std=CL1.2 -DT=float";
+    case VS_DOUBLE: return d->info.fp64 ? "-cl-std=CL1.2 -DT=double -DVS_FP64" : NULL;
+    case VS_INT32: return "-cl-std=CL1.2 -DT=int";
+    case VS_INT64: return "-cl-std=CL1.2 -DT=long";
+    case VS_UINT32: return "-cl-std=CL1.2 -DT=uint";
+    case VS_UINT64: return "-cl-std=CL1.2 -DT=ulong";
+    case VS_INT16: return "-cl-std=CL1.2 -DT=short";
+    case VS_UINT16: return "-cl-std=CL1.2 -DT=ushort";
+    case VS_INT8: return "-cl-std=CL1.2 -DT=char";
+    case VS_UINT8: case VS_BOOL: return "-cl-std=CL1.2 -DT=uchar";
+    default: return NULL;
+  }
+}
+
+cl_mem vs__buffer(size_t dev, size_t bytes, const vs_shape *shape, vs_dtype dtype, vs_status *st) {
+  if (!bytes) return NULL;
+  vs_cl_device *d = vs__device(dev, st);
+  if (!d) return NULL;
+  cl_int err = CL_SUCCESS;
+  cl_mem m = NULL;
+  if (bytes <= d->info.max_alloc_bytes) m = clCreateBuffer(d->context, CL_MEM_READ_WRITE, bytes, NULL, &err);
+  if (!m || err != CL_SUCCESS) {
+    char dims[256] = "";
+    size_t n = 0;
+    for (int i = 0; shape && i < shape->rank && n < sizeof dims; i++)
+      n += (size_t)snprintf(dims + n, sizeof dims - n, "%s%lld", i ? "," : "", (long long)shape->dims[i]);
+    vs__fail(st, VS_RESOURCE_EXHAUSTED, VS_EXC_OP_ERROR,
+             "OOM when allocating tensor with shape[%s] and type %s on %s: %zu bytes %s", dims,
+             vs_dtype_name(dtype), d->info.cl_name, bytes,
+             bytes > d->info.max_alloc_bytes ? "exceed the device's maximum allocation"
+                                             : vs__cl_error_name(err));
+    return NULL;
+  }
+  return m;
+}
+
+static size_t padded(size_t n) { return (n + LOCAL_SIZE - 1) / LOCAL_SIZE * LOCAL_SIZE; }
+
+typedef struct karg {
+  size_t size;
+  const void *ptr;
+} karg;
+#define KARG(x) ((karg){sizeof(x), &(x)})
+
+static bool launch(vs_cl_device *d, const char *source, vs_dtype t, const char *name, size_t n,
+                   const karg *args, int nargs, vs_status *st) {
+  if (!n) return true;
+  const char *opts = vs__cl_options(t, d);
+  if (!opts) {
+    vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_OP_ERROR, "%s: dtype %s is not supported on %s", name,
+             vs_dtype_name(t), d->info.cl_name);
+    return false;
+  }
+  cl_kernel k = vs__kernel(d, source, opts, name, st);
+  if (!k) return false;
+  cl_int err = CL_SUCCESS;
+  for (int i = 0; i < nargs && err == CL_SUCCESS; i++) err = clSetKernelArg(k, (cl_uint)i, args[i].size, args[i].ptr);
+  size_t global = padded(n), local = LOCAL_SIZE;
+  if (err == CL_SUCCESS) err = clEnqueueNDRangeKernel(d->queue, k, 1, NULL, &global, &local, 0, NULL, NULL);
+  clReleaseKernel(k);
+  if (err != CL_SUCCESS) {
+    vs__cl_fail(st, err, name);
+    return false;
+  }
+  return true;
+}
+
+/* ---- helpers over values ---- */
+
+static vs_value *in(vs_run *r, const vs_op *op, int i) { return &r->values[op->inputs[i].op->index]; }
+
+static bool uninitialized(vs_run *r, const vs_op *op, const vs_value *v, vs_status *st) {
+  if (!v->ref || r->s->vars[v->ref->index].initialized) return false;
+  vs__fail(st, VS_FAILED_PRECONDITION, VS_EXC_OP_ERROR,
+           "Attempting to use uninitialized value %s\n\t [[{{node %s}}]]", v->ref->op->name, op->name);
+  return true;
+}
+
+/* The buffer of a value as seen from device `dev`: a variable's current
+ * buffer, or a copy when the value lives on another device. */
+static cl_mem on_device(vs_run *r, vs_value *v, size_t dev, cl_mem *tmp, vs_status *st) {
+  *tmp = NULL;
+  cl_mem buf = v->ref ? r->s->vars[v->ref->index].buf : v->buf;
+  size_t src_dev = v->ref ? r->s->vars[v->ref->index].dev : v->dev;
+  if (!buf || src_dev == dev) return buf;
+  vs_cl_device *a = vs__device(src_dev, st), *b = vs__device(dev, st);
+  if (!a || !b) return NULL;
+  size_t bytes = v->n * vs_dtype_size(v->dtype);
+  cl_int err = clFinish(a->queue);
+  if (err != CL_SUCCESS) {
+    vs__cl_fail(st, err, "clFinish");
+    return NULL;
+  }
+  if (!(*tmp = vs__buffer(dev, bytes, &v->shape, v->dtype, st))) return NULL;
+  if (a->context == b->context) {
+    err = clEnqueueCopyBuffer(b->queue, buf, *tmp, 0, 0, bytes, 0, NULL, NULL);
+  } else { /* different platforms: through the host */
+    void *host = malloc(bytes);
+    err = host ? clEnqueueReadBuffer(a->queue, buf, CL_TRUE, 0, bytes, host, 0, NULL, NULL)
+               : CL_OUT_OF_HOST_MEMORY;
+    if (err == CL_SUCCESS) err = clEnqueueWriteBuffer(b->queue, *tmp, CL_TRUE, 0, bytes, host, 0, NULL, NULL);
+    free(host);
+  }
+  if (err != CL_SUCCESS) {
+    clReleaseMemObject(*tmp);
+    *tmp = NULL;
+    vs__cl_fail(st, err, "cross-device copy");
+    return NULL;
+  }
+  return *tmp;
+}
+
+static bool new_output(vs_run *r, const vs_op *op, size_t dev, vs_dtype t, vs_shape shape, vs_status *st) {
+  vs_value *out = &r->values[op->index];
+  int64_t n = vs_shape_num_elements(&shape);
+  if (n < 0) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "%s: output shape is not fully defined", op->name);
+    return false;
+  }
+  *out = (vs_value){.dtype = t, .shape = shape, .n = (size_t)n, .dev = dev, .owned = true};
+  if (n && !(out->buf = vs__buffer(dev, (size_t)n * vs_dtype_size(t), &shape, t, st))) return false;
+  return true;
+}
+
+/* A small host copy of a value (shape vectors, fill values). */
+static bool read_small(vs_run *r, vs_value *v, void *dst, size_t bytes, vs_status *st) {
+  if (!bytes) return true;
+  if (v->host) {
+    memcpy(dst, v->host->data, bytes);
+    return true;
+  }
+  cl_mem buf = v->ref ? r->s->vars[v->ref->index].buf : v->buf;
+  size_t dev = v->ref ? r->s->vars[v->ref->index].dev : v->dev;
+  vs_cl_device *d = vs__device(dev, st);
+  cl_int err = d ? clEnqueueReadBuffer(d->queue, buf, CL_TRUE, 0, bytes, dst, 0, NULL, NULL) : CL_INVALID_DEVICE;
+  if (err != CL_SUCCESS) {
+    if (d) vs__cl_fail(st, err, "clEnqueueReadBuffer");
+    return false;
+  }
+  return true;
+}
+
+static bool shape_input(vs_run *r, const vs_op *op, vs_shape *shape, vs_status *st) {
+  vs_value *v = in(r, op, 0);
+  int32_t dims[VS_MAX_RANK];
+  if (v->dtype != VS_INT32 || v->n > VS_MAX_RANK || !read_small(r, v, dims, v->n * sizeof(int32_t), st)) {
+    if (!vs__failed(st))
+      vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "%s: shape must be an int32 vector of rank <= %d",
+               op->name, VS_MAX_RANK);
+    return false;
+  }
+  *shape = (vs_shape){.known = true, .rank = (int)v->n};
+  for (size_t i = 0; i < v->n; i++) {
+    if (dims[i] < 0) {
+      vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "%s: negative dimension %d", op->name, (int)dims[i]);
+      return false;
+    }
+    shape->dims[i] = dims[i];
+  }
+  return true;
+}
+
+/* ---- op kernels ---- */
+
+static bool k_const(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
+  if (!new_output(r, op, dev, op->dtype, op->shape, st)) return false;
+  vs_value *out = &r->values[op->index];
+  if (!out->buf) return true;
+  vs_cl_device *d = vs__device(dev, st);
+  cl_int err = clEnqueueWriteBuffer(d->queue, out->buf, CL_FALSE, 0, op->data_size, op->data, 0, NULL, NULL);
+  /* Non-blocking: op->data lives as long as the graph, which the run holds. */
+  if (err != CL_SUCCESS) vs__cl_fail(st, err, "clEnqueueWriteBuffer");
+  return err == CL_SUCCESS;
+}
+
+static bool k_fill(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
+  vs_shape shape;
+  uint64_t value = 0;
+  vs_value *val = in(r, op, 1);
+  if (!shape_input(r, op, &shape, st) || !read_small(r, val, &value, vs_dtype_size(val->dtype), st) ||
+      !new_output(r, op, dev, op->dtype, shape, st))
+    return false;
+  vs_value *out = &r->values[op->index];
+  cl_ulong n = out->n;
+  karg args[] = {KARG(out->buf), {vs_dtype_size(op->dtype), &value}, KARG(n)};
+  return launch(vs__device(dev, st), "elementwise", op->dtype, "fill", out->n, args, 3, st);
+}
+
+static void seeds(vs_run *r, const vs_op *op, cl_uint *lo, cl_uint *hi, cl_ulong *offset, size_t n) {
+  vs_session *s = r->s;
+  uint64_t a, b;
+  if (op->has_seed) {
+    a = (uint64_t)op->seed;
+    b = (uint64_t)op->seed2;
+  } else { /* no seed anywhere: a fresh draw per session */
+    a = s->entropy;
+    b = s->entropy * 0x9E3779B97F4A7C15ull + op->index;
+  }
+  *lo = (cl_uint)(a ^ (a >> 32));
+  *hi = (cl_uint)(b ^ (b >> 32));
+  *offset = s->rng_offset[op->index];
+  s->rng_offset[op->index] += (n + 3) / 4 * 4; /* later runs continue the stream */
+}
+
+static bool k_random(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
+  vs_shape shape;
+  if (op->dtype != VS_FLOAT && op->dtype != VS_DOUBLE) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "%s: %s supports float32 and float64, not %s", op->name,
+             op->type, vs_dtype_name(op->dtype));
+    return false;
+  }
+  if (!shape_input(r, op, &shape, st) || !new_output(r, op, dev, op->dtype, shape, st)) return false;
+  vs_value *out = &r->values[op->index];
+  cl_uint lo, hi;
+  cl_ulong offset, n = out->n;
+  seeds(r, op, &lo, &hi, &offset, out->n);
+  vs_cl_device *d = vs__device(dev, st);
+  double zero = 0, one = 1;
+  float zf = 0, of = 1;
+  bool dbl = op->dtype == VS_DOUBLE;
+  karg a0 = dbl ? KARG(zero) : KARG(zf), a1 = dbl ? KARG(one) : KARG(of);
+  if (strcmp(op->type, "RandomUniform") == 0) {
+    karg args[] = {KARG(out->buf), KARG(n), KARG(lo), KARG(hi), KARG(offset), a0, a1};
+    return launch(d, "random", op->dtype, "random_uniform", out->n, args, 7, st);
+  }
+  cl_int truncated = strcmp(op->type, "TruncatedNormal") == 0;
+  karg args[] = {KARG(out->buf), KARG(n), KARG(lo), KARG(hi), KARG(offset), a0, a1, KARG(truncated)};
+  return launch(d, "random", op->dtype, "random_normal", out->n, args, 8, st);
+}
+
+static bool k_random_int(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
+  vs_shape shape;
+  int64_t lohi[2] = {0, 0};
+  vs_value *mn = in(r, op, 1), *mx = in(r, op, 2);
+  size_t es = vs_dtype_size(op->dtype);
+  if (op->dtype != VS_INT32 && op->dtype != VS_INT64) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "%s: RandomUniformInt supports int32 and int64", op->name);
+    return false;
+  }
+  int64_t tmp = 0;
+  if (!shape_input(r, op, &shape, st) || !read_small(r, mn, &tmp, es, st)) return false;
+  lohi[0] = es == 4 ? (int64_t)(int32_t)tmp : tmp;
+  tmp = 0;
+  if (!read_small(r, mx, &tmp, es, st)) return false;
+  lohi[1] = es == 4 ? (int64_t)(int32_t)tmp : tmp;
+  if (lohi[1] <= lohi[0]) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "Need minval < maxval: %lld >= %lld",
+             (long long)lohi[0], (long long)lohi[1]);
+    return false;
+  }
+  if (!new_output(r, op, dev, op->dtype, shape, st)) return false;
+  vs_value *out = &r->values[op->index];
+  cl_uint lo, hi;
+  cl_ulong offset, n = out->n, range = (cl_ulong)(lohi[1] - lohi[0]);
+  cl_long minval = lohi[0];
+  seeds(r, op, &lo, &hi, &offset, out->n);
+  karg args[] = {KARG(out->buf), KARG(n), KARG(lo), KARG(hi), KARG(offset), KARG(minval), KARG(range)};
+  return launch(vs__device(dev, st), "random", op->dtype, "random_uniform_int", out->n, args, 7, st);
+}
+
+static bool k_binary(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
+  vs_value *a = in(r, op, 0), *b = in(r, op, 1);
+  if (uninitialized(r, op, a, st) || uninitialized(r, op, b, st)) return false;
+  vs_shape shape = a->n >= b->n ? a->shape : b->shape;
+  if (a->n != b->n && a->n != 1 && b->n != 1) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "%s: incompatible shapes (%zu and %zu elements)", op->name,
+             a->n, b->n);
+    return false;
+  }
+  if (!new_output(r, op, dev, op->dtype, shape, st)) return false;
+  cl_mem ta, tb, ba = on_device(r, a, dev, &ta, st), bb = ba || !a->n ? on_device(r, b, dev, &tb, st) : NULL;
+  vs_value *out = &r->values[op->index];
+  bool ok = !vs__failed(st);
+  if (ok) {
+    cl_ulong na = a->n, nb = b->n, n = out->n;
+    const char *name = strcmp(op->type, "Sub") == 0 ? "sub" : strcmp(op->type, "Mul") == 0 ? "mul" : "add";
+    karg args[] = {KARG(out->buf), KARG(ba), KARG(na), KARG(bb), KARG(nb), KARG(n)};
+    ok = launch(vs__device(dev, st), "elementwise", op->dtype, name, out->n, args, 6, st);
+  }
+  /* Temporaries are released after the queue has used them (in-order queue,
+   * and OpenCL keeps a released buffer alive until its commands finish). */
+  if (ta) clReleaseMemObject(ta);
+  if (tb) clReleaseMemObject(tb);
+  return ok;
+}
+
+/* Copies a value (a variable's current buffer for refs) into out's buffer on dev. */
+static bool copy_into(vs_run *r, vs_value *src, size_t dev, vs_value *out, vs_status *st) {
+  if (!out->n) return true;
+  cl_mem tmp, buf = on_device(r, src, dev, &tmp, st);
+  if (!buf) return false;
+  cl_int err = clEnqueueCopyBuffer(vs__device(dev, st)->queue, buf, out->buf, 0, 0,
+                                   out->n * vs_dtype_size(out->dtype), 0, NULL, NULL);
+  if (tmp) clReleaseMemObject(tmp);
+  if (err != CL_SUCCESS) vs__cl_fail(st, err, "clEnqueueCopyBuffer");
+  return err == CL_SUCCESS;
+}
+
+/* Identity (v/read, read_value, tf.identity): a snapshot of the input. */
+static bool k_identity(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
+  vs_value *a = in(r, op, 0);
+  if (uninitialized(r, op, a, st)) return false;
+  vs_shape shape = a->ref ? r->s->vars[a->ref->index].shape : a->shape;
+  if (!new_output(r, op, dev, a->dtype, shape, st)) return false;
+  return copy_into(r, a, dev, &r->values[op->index], st);
+}
+
+static bool k_variable(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
+  vs_var *v = op->var;
+  if (!v) {
+    vs__fail(st, VS_INTERNAL, VS_EXC_OP_ERROR, "%s: variable op without a variable", op->name);
+    return false;
+  }
+  vs_var_state *vs = &r->s->vars[v->index];
+  r->values[op->index] = (vs_value){.ready = true, .dtype = v->dtype, .shape = vs->initialized ? vs->shape : v->shape,
+                                    .n = vs->initialized ? (size_t)vs_shape_num_elements(&vs->shape) : 0,
+                                    .dev = dev, .ref = v};
+  return true;
+}
+
+static bool k_assign(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
+  vs_value *ref = in(r, op, 0), *val = in(r, op, 1);
+  if (uninitialized(r, op, val, st)) return false;
+  vs_var *v = ref->ref;
+  vs_var_state *vs = &r->s->vars[v->index];
+  size_t bytes = val->n * vs_dtype_size(val->dtype);
+  if (!vs->buf || vs->dev != dev || (size_t)vs_shape_num_elements(&vs->shape) != val->n) {
+    /* First initialisation (or a validate_shape=False reshape): the one
+     * buffer this session keeps for the variable. */
+    cl_mem buf = bytes ? vs__buffer(dev, bytes, &val->shape, val->dtype, st) : NULL;
+    if (bytes && !buf) return false;
+    if (vs->buf) clReleaseMemObject(vs->buf);
+    vs->buf = buf;
+    vs->dev = dev;
+  }
+  vs->shape = val->shape;
+  if (bytes) {
+    cl_mem tmp, src = on_device(r, val, dev, &tmp, st);
+    if (!src) return false;
+    cl_int err = clEnqueueCopyBuffer(vs__device(dev, st)->queue, src, vs->buf, 0, 0, bytes, 0, NULL, NULL);
+    if (tmp) clReleaseMemObject(tmp);
+    if (err != CL_SUCCESS) {
+      vs__cl_fail(st, err, "clEnqueueCopyBuffer");
+      return false;
+    }
+  }
+  vs->initialized = true;
+  r->values[op->index] = (vs_value){.ready = true, .dtype = v->dtype, .shape = vs->shape, .n = val->n,
+                                    .dev = dev, .ref = v};
+  return true;
+}
+
+static bool k_assign_update(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
+  (void)dev; /* updates run where the variable's buffer is */
+  vs_value *ref = in(r, op, 0), *val = in(r, op, 1);
+  if (uninitialized(r, op, ref, st) || uninitialized(r, op, val, st)) return false;
+  vs_var *v = ref->ref;
+  vs_var_state *vs = &r->s->vars[v->index];
+  cl_ulong n = (cl_ulong)vs_shape_num_elements(&vs->shape), nd = val->n;
+  if (nd != n && nd != 1) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "%s: update has %zu elements, variable %s has %llu", op->name,
+             val->n, v->op->name, (unsigned long long)n);
+    return false;
+  }
+  cl_mem tmp, src = on_device(r, val, vs->dev, &tmp, st);
+  bool ok = src || !n;
+  if (ok) {
+    karg args[] = {KARG(vs->buf), KARG(src), KARG(nd), KARG(n)};
+    const char *name = strcmp(op->type, "AssignSub") == 0 ? "assign_sub" : "assign_add";
+    ok = launch(vs__device(vs->dev, st), "elementwise", v->dtype, name, (size_t)n, args, 4, st);
+  }
+  if (tmp) clReleaseMemObject(tmp);
+  if (ok)
+    r->values[op->index] = (vs_value){.ready = true, .dtype = v->dtype, .shape = vs->shape, .n = (size_t)n,
+                                      .dev = vs->dev, .ref = v};
+  return ok;
+}
+
+static bool host_value(vs_run *r, const vs_op *op, vs_tensor *t) {
+  r->values[op->index] = (vs_value){.ready = true, .dtype = t->dtype, .shape = t->shape, .n = t->n, .host = t};
+  return true;
+}
+
+static bool k_is_initialized(vs_run *r, vs_op *op, vs_status *st) {
+  vs_tensor *t = vs__tensor_alloc(VS_BOOL, VS_SCALAR, st);
+  if (!t) return false;
+  *(unsigned char *)t->data = r->s->vars[in(r, op, 0)->ref->index].initialized;
+  return host_value(r, op, t);
+}
+
+static bool k_report(vs_run *r, vs_op *op, vs_status *st) {
+  size_t n = 0;
+  for (int i = 0; i < op->n_var_list; i++) n += !r->s->vars[op->var_list[i]->index].initialized;
+  vs_tensor *t = vs__tensor_alloc(VS_STRING, (vs_shape){.known = true, .rank = 1, .dims = {(int64_t)n}}, st);
+  if (!t) return false;
+  for (int i = 0, k = 0; i < op->n_var_list; i++) {
+    vs_var *v = op->var_list[i];
+    if (!r->s->vars[v->index].initialized && !(t->strings[k++] = vs__strdup(v->op->name))) {
+      vs_tensor_free(t);
+      vs__oom(st);
+      return false;
+    }
+  }
+  return host_value(r, op, t);
+}
+
+/* initialized_value(): the variable if initialised, else its initial value. */
+static bool k_initialized_value(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
+  vs_value *ref = in(r, op, 0);
+  vs_value *src = r->s->vars[ref->ref->index].initialized ? ref : in(r, op, 1);
+  vs_shape shape = src->ref ? r->s->vars[src->ref->index].shape : src->shape;
+  if (!new_output(r, op, dev, op->dtype, shape, st)) return false;
+  return copy_into(r, src, dev, &r->values[op->index], st);
+}
+
+bool vs__kernel_run(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
+  const char *t = op->type;
+  if (dev < sizeof r->used_dev) r->used_dev[dev] = 1;
+  bool ok;
+  if (strcmp(t, "Const") == 0) ok = k_const(r, op, dev, st);
+  else if (strcmp(t, "VariableV2") == 0) ok = k_variable(r, op, dev, st);
+  else if (strcmp(t, "Assign") == 0) ok = k_assign(r, op, dev, st);
+  else if (strcmp(t, "AssignAdd") == 0 || strcmp(t, "AssignSub") == 0) ok = k_assign_update(r, op, dev, st);
+  else if (strcmp(t, "Identity") == 0) ok = k_identity(r, op, dev, st);
+  else if (strcmp(t, "AddV2") == 0 || strcmp(t, "Sub") == 0 || strcmp(t, "Mul") == 0) ok = k_binary(r, op, dev, st);
+  else if (strcmp(t, "Fill") == 0) ok = k_fill(r, op, dev, st);
+  else if (strcmp(t, "RandomUniform") == 0 || strcmp(t, "RandomStandardNormal") == 0 ||
+           strcmp(t, "TruncatedNormal") == 0) ok = k_random(r, op, dev, st);
+  else if (strcmp(t, "RandomUniformInt") == 0) ok = k_random_int(r, op, dev, st);
+  else if (strcmp(t, "NoOp") == 0) ok = true;
+  else if (strcmp(t, "IsVariableInitialized") == 0) ok = k_is_initialized(r, op, st);
+  else if (strcmp(t, "ReportUninitializedVariables") == 0) ok = k_report(r, op, st);
+  else if (strcmp(t, "InitializedValue") == 0) ok = k_initialized_value(r, op, dev, st);
+  else {
+    vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_OP_ERROR, "no kernel for op %s of type %s", op->name, t);
+    ok = false;
+  }
+  if (ok) r->values[op->index].ready = true;
+  return ok;
+}

@@ -1,0 +1,410 @@
+/* session.c - sessions: placement of ops on devices, the needed subgraph in
+ * dependency order, feeds and fetches (TF_SessionRun's contract). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "session/session_internal.h"
+
+static bool resolve_name(const char *device, size_t *out, vs_status *st);
+
+VS_API vs_session *vs_session_new(vs_graph *g, const vs_session_opts *opts, vs_status *st) {
+  vs__ok(st);
+  VS_REQUIRE(g, st, "vs_session_new: graph must not be NULL");
+  size_t n = vs_num_devices(st);
+  if (vs__failed(st)) return NULL;
+  if (n == 0) {
+    vs__fail(st, VS_NOT_FOUND, VS_EXC_OP_ERROR,
+             "no OpenCL device found: install an OpenCL driver (on CPUs: pocl-opencl-icd)");
+    return NULL;
+  }
+  vs_session *s = calloc(1, sizeof *s);
+  if (!s) {
+    vs__oom(st);
+    return NULL;
+  }
+  s->graph = g;
+  if (opts) s->opts = *opts;
+  s->opts.default_device = NULL; /* not kept: the caller's string is borrowed */
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  s->entropy = ((uint64_t)ts.tv_sec * 1000000007ull) ^ (uint64_t)ts.tv_nsec ^ (uint64_t)(uintptr_t)s;
+  if (opts && opts->default_device) {
+    if (!resolve_name(opts->default_device, &s->default_dev, st)) {
+      free(s);
+      return NULL;
+    }
+  } else {
+    /* TF prefers the first GPU. */
+    s->default_dev = 0;
+    for (size_t i = 0; i < n; i++) {
+      vs_device_info in;
+      vs_device_get_info(i, &in, NULL);
+      if (strcmp(in.type, "GPU") == 0) {
+        s->default_dev = i;
+        break;
+      }
+    }
+  }
+  if (!vs__device(s->default_dev, st)) {
+    free(s);
+    return NULL;
+  }
+  return s;
+}
+
+VS_API void vs_session_free(vs_session *s) {
+  if (!s) return;
+  for (size_t i = 0; i < s->n_vars; i++)
+    if (s->vars[i].buf) clReleaseMemObject(s->vars[i].buf);
+  free(s->vars);
+  free(s->op_dev);
+  free(s->rng_offset);
+  free(s);
+}
+
+VS_API int vs_session_op_device(const vs_session *s, const vs_op *op) {
+  if (!s || !op || op->index >= s->n_op_dev) return -1;
+  return s->op_dev[op->index];
+}
+
+/* ---- placement ---- */
+
+typedef struct parsed_device {
+  bool has_type, has_task, has_index;
+  char type[32];
+  long index, task;
+} parsed_device;
+
+/* The fields of a device string that matter for local execution. */
+static bool parse_device(const char *spec, parsed_device *p) {
+  memset(p, 0, sizeof *p);
+  char buf[512];
+  snprintf(buf, sizeof buf, "%s", spec);
+  for (char *save = NULL, *part = strtok_r(buf, "/", &save); part; part = strtok_r(NULL, "/", &save)) {
+    char *a = part, *b = strchr(a, ':'), *c = NULL;
+    if (b) {
+      *b++ = '\0';
+      if ((c = strchr(b, ':'))) *c++ = '\0';
+    }
+    if (strcmp(a, "job") == 0 || strcmp(a, "replica") == 0) continue;
+    if (strcmp(a, "task") == 0 && b) {
+      p->has_task = true;
+      p->task = strtol(b, NULL, 10);
+      continue;
+    }
+    const char *type = a, *idx = b;
+    if (strcmp(a, "device") == 0) {
+      type = b;
+      idx = c;
+    }
+    if (!type) return false;
+    p->has_type = true;
+    snprintf(p->type, sizeof p->type, "%s", type);
+    if (idx && strcmp(idx, "*") != 0) {
+      char *end;
+      p->index = strtol(idx, &end, 10);
+      if (*end || p->index < 0) return false;
+      p->has_index = true;
+    }
+  }
+  return true;
+}
+
+static bool resolve_name(const char *device, size_t *out, vs_status *st) {
+  parsed_device p;
+  if (!parse_device(device, &p) || !p.has_type) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "cannot parse device name '%s'", device);
+    return false;
+  }
+  size_t i = vs__device_lookup(p.type, p.has_index ? p.index : 0, st);
+  if (i == SIZE_MAX) return false;
+  *out = i;
+  return true;
+}
+
+static bool place(vs_session *s, vs_op *op, size_t *dev, vs_status *st) {
+  if (op->index < s->n_op_dev && s->op_dev[op->index] >= 0) {
+    *dev = (size_t)s->op_dev[op->index];
+    return true;
+  }
+  const char *device = op->device;
+  if (op->colocate) { /* TF's _class loc:@: run where the named op runs */
+    vs_op *with = vs_strmap_get(&s->graph->op_by_name, op->colocate);
+    if (with && with != op) {
+      if (!place(s, with, dev, st)) return false;
+      goto record;
+    }
+  }
+  parsed_device p;
+  size_t n = vs_num_devices(NULL);
+  if (!parse_device(device, &p)) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "Malformed device specification '%s' of operation %s",
+             device, op->name);
+    return false;
+  }
+  if (p.has_type) {
+    *dev = vs__device_lookup(p.type, p.has_index ? p.index : 0, NULL);
+    if (*dev == SIZE_MAX) {
+      if (!s->opts.allow_soft_placement) {
+        vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR,
+                 "Cannot assign a device for operation %s: {{node %s}} was explicitly assigned to %s but "
+                 "that device is not available on this machine (%zu OpenCL device%s). Make sure the "
+                 "device specification refers to a valid device.",
+                 op->name, op->name, device, n, n == 1 ? "" : "s");
+        return false;
+      }
+      *dev = s->default_dev;
+      fprintf(stderr, "varscope: soft placement: %s asked for %s, placed on /device:CL:%zu\n", op->name,
+              device, *dev);
+    }
+  } else if (p.has_task) {
+    *dev = (size_t)p.task % n; /* /job:ps/task:k -> CL:(k mod N) */
+  } else {
+    *dev = s->default_dev;
+  }
+record:
+  if (op->index >= s->n_op_dev) {
+    size_t cap = s->n_op_dev;
+    int *grown = s->op_dev;
+    if (!VS_GROW(grown, cap, op->index + 1)) {
+      vs__oom(st);
+      return false;
+    }
+    for (size_t i = s->n_op_dev; i < cap; i++) grown[i] = -1;
+    s->op_dev = grown;
+    s->n_op_dev = cap;
+  }
+  s->op_dev[op->index] = (int)*dev;
+  if (s->opts.log_device_placement)
+    fprintf(stderr, "%s: (%s): /device:CL:%zu\n", op->name, op->type, *dev);
+  return vs__device(*dev, st) != NULL;
+}
+
+/* ---- the needed subgraph ---- */
+
+typedef struct plan {
+  vs_op **order;
+  size_t n, cap;
+  unsigned char *mark; /* per op index: 0 new, 1 visiting, 2 done */
+} plan;
+
+static bool is_fed(const vs_op *op, const vs_output *feeds, int nfeeds) {
+  for (int i = 0; i < nfeeds; i++)
+    if (feeds[i].op == op) return true;
+  return false;
+}
+
+/* Post-order DFS with an explicit stack: deep chains do not recurse. */
+static bool visit(plan *p, vs_op *root, const vs_output *feeds, int nfeeds, vs_status *st) {
+  typedef struct { vs_op *op; int next; } frame;
+  frame *stack = NULL;
+  size_t depth = 0, cap = 0;
+  if (p->mark[root->index]) return true;
+  if (!VS_GROW(stack, cap, 1)) goto oom;
+  stack[depth++] = (frame){root, 0};
+  p->mark[root->index] = 1;
+  while (depth) {
+    frame *f = &stack[depth - 1];
+    vs_op *op = f->op;
+    bool fed = is_fed(op, feeds, nfeeds);
+    int n_in = fed ? 0 : op->n_inputs, n_all = fed ? 0 : op->n_inputs + op->n_controls;
+    if (f->next < n_all) {
+      vs_op *dep = f->next < n_in ? op->inputs[f->next].op : op->controls[f->next - n_in];
+      f->next++;
+      if (p->mark[dep->index] == 1) {
+        free(stack);
+        vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "graph has a cycle through %s", dep->name);
+        return false;
+      }
+      if (p->mark[dep->index] == 0) {
+        if (!VS_GROW(stack, cap, depth + 1)) goto oom;
+        p->mark[dep->index] = 1;
+        stack[depth++] = (frame){dep, 0};
+      }
+      continue;
+    }
+    p->mark[op->index] = 2;
+    if (!VS_GROW(p->order, p->cap, p->n + 1)) goto oom;
+    p->order[p->n++] = op;
+    depth--;
+  }
+  free(stack);
+  return true;
+oom:
+  free(stack);
+  vs__oom(st);
+  return false;
+}
+
+/* ---- values ---- */
+
+static void release_values(vs_run *r, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    vs_value *v = &r->values[i];
+    if (v->owned && v->buf) clReleaseMemObject(v->buf);
+    vs_tensor_free(v->host);
+  }
+  free(r->values);
+}
+
+static bool feed_value(vs_session *s, vs_value *v, const vs_op *op, const vs_tensor *t, vs_status *st) {
+  if (!t || t->dtype != op->dtype || !vs_shape_is_compatible(&t->shape, &op->shape)) {
+    char want[128], got[128];
+    vs_shape_format(&op->shape, want, sizeof want);
+    if (t) vs_shape_format(&t->shape, got, sizeof got);
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+             "Cannot feed value of shape %s and dtype %s for Tensor '%s', which has shape %s and dtype %s",
+             t ? got : "?", t ? vs_dtype_name(t->dtype) : "?", op->tensor_name, want,
+             vs_dtype_name(op->dtype));
+    return false;
+  }
+  vs_cl_device *d = vs__device(s->default_dev, st);
+  if (!d) return false;
+  size_t bytes = t->n * vs_dtype_size(t->dtype);
+  *v = (vs_value){.ready = true, .dtype = t->dtype, .shape = t->shape, .n = t->n, .dev = s->default_dev,
+                  .owned = true};
+  if (!bytes) return true;
+  if (!(v->buf = vs__buffer(s->default_dev, bytes, &t->shape, t->dtype, st))) return false;
+  cl_int err = clEnqueueWriteBuffer(d->queue, v->buf, CL_TRUE, 0, bytes, t->data, 0, NULL, NULL);
+  if (err != CL_SUCCESS) {
+    vs__cl_fail(st, err, "clEnqueueWriteBuffer");
+    return false;
+  }
+  return true;
+}
+
+static vs_tensor *fetch_value(vs_run *r, const vs_op *op, vs_status *st) {
+  vs_value *v = &r->values[op->index];
+  if (v->host) {
+    vs_tensor *t = vs__tensor_alloc(v->host->dtype, v->host->shape, st);
+    if (!t) return NULL;
+    if (t->strings) {
+      for (size_t i = 0; i < t->n; i++)
+        if (!(t->strings[i] = vs__strdup(v->host->strings[i]))) {
+          vs_tensor_free(t);
+          vs__oom(st);
+          return NULL;
+        }
+    } else {
+      memcpy(t->data, v->host->data, t->n * vs_dtype_size(t->dtype));
+    }
+    return t;
+  }
+  if (v->ref) {
+    vs_var_state *vs = &r->s->vars[v->ref->index];
+    if (!vs->initialized) {
+      vs__fail(st, VS_FAILED_PRECONDITION, VS_EXC_OP_ERROR,
+               "Attempting to use uninitialized value %s\n\t [[{{node _retval_%s_0_0}}]]", v->ref->op->name,
+               v->ref->op->name);
+      return NULL;
+    }
+  }
+  vs_tensor *t = vs__tensor_alloc(v->dtype, v->shape, st);
+  if (!t || !v->buf || !t->n) return t;
+  vs_cl_device *d = vs__device(v->dev, st);
+  cl_int err = d ? clEnqueueReadBuffer(d->queue, v->buf, CL_TRUE, 0, t->n * vs_dtype_size(t->dtype),
+                                       t->data, 0, NULL, NULL)
+                 : CL_INVALID_DEVICE;
+  if (err != CL_SUCCESS) {
+    if (d) vs__cl_fail(st, err, "clEnqueueReadBuffer");
+    vs_tensor_free(t);
+    return NULL;
+  }
+  return t;
+}
+
+static bool grow_session(vs_session *s, vs_status *st) {
+  vs_graph *g = s->graph;
+  if (g->n_vars > s->n_vars) {
+    vs_var_state *v = realloc(s->vars, g->n_vars * sizeof *v);
+    if (!v) goto oom;
+    memset(v + s->n_vars, 0, (g->n_vars - s->n_vars) * sizeof *v);
+    s->vars = v;
+    s->n_vars = g->n_vars;
+  }
+  if (g->n_ops > s->n_rng) {
+    uint64_t *o = realloc(s->rng_offset, g->n_ops * sizeof *o);
+    if (!o) goto oom;
+    memset(o + s->n_rng, 0, (g->n_ops - s->n_rng) * sizeof *o);
+    s->rng_offset = o;
+    s->n_rng = g->n_ops;
+  }
+  return true;
+oom:
+  vs__oom(st);
+  return false;
+}
+
+static bool check_outputs(vs_graph *g, const vs_output *outs, int n, const char *what, vs_status *st) {
+  for (int i = 0; i < n; i++)
+    if (!outs[i].op || outs[i].op->graph != g || !outs[i].op->has_output || outs[i].index != 0) {
+      vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "vs_session_run: %s %d is not a tensor of this graph",
+               what, i);
+      return false;
+    }
+  return true;
+}
+
+VS_API void vs_session_run(vs_session *s, const vs_output *feeds, vs_tensor *const *feed_values,
+                           int nfeeds, const vs_output *fetches, vs_tensor **fetch_values, int nfetches,
+                           vs_op *const *targets, int ntargets, vs_status *st) {
+  vs__ok(st);
+  if (!s || nfeeds < 0 || nfetches < 0 || ntargets < 0 || (nfeeds && (!feeds || !feed_values)) ||
+      (nfetches && (!fetches || !fetch_values)) || (ntargets && !targets)) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "vs_session_run: bad arguments");
+    return;
+  }
+  for (int i = 0; i < nfetches; i++) fetch_values[i] = NULL;
+  vs_graph *g = s->graph;
+  vs__lock(g); /* the graph must not change under a run */
+  if (!check_outputs(g, feeds, nfeeds, "feed", st) || !check_outputs(g, fetches, nfetches, "fetch", st))
+    goto out_unlocked;
+  for (int i = 0; i < ntargets; i++)
+    if (!targets[i] || targets[i]->graph != g) {
+      vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "vs_session_run: target %d is not an op of this graph", i);
+      goto out_unlocked;
+    }
+  if (!grow_session(s, st)) goto out_unlocked;
+
+  plan p = {.mark = calloc(g->n_ops + 1, 1)};
+  vs_run r = {.s = s, .values = calloc(g->n_ops + 1, sizeof(vs_value))};
+  size_t n_values = g->n_ops;
+  if (!p.mark || !r.values) {
+    vs__oom(st);
+    goto out;
+  }
+  for (int i = 0; i < nfetches; i++)
+    if (!visit(&p, fetches[i].op, feeds, nfeeds, st)) goto out;
+  for (int i = 0; i < ntargets; i++)
+    if (!visit(&p, targets[i], feeds, nfeeds, st)) goto out;
+  for (int i = 0; i < nfeeds; i++)
+    if (!feed_value(s, &r.values[feeds[i].op->index], feeds[i].op, feed_values[i], st)) goto out;
+  for (size_t i = 0; i < p.n; i++) {
+    vs_op *op = p.order[i];
+    if (r.values[op->index].ready) continue; /* fed */
+    size_t dev;
+    if (!place(s, op, &dev, st) || !vs__kernel_run(&r, op, dev, st)) goto out;
+  }
+  for (int i = 0; i < nfetches; i++) {
+    if (!(fetch_values[i] = fetch_value(&r, fetches[i].op, st))) {
+      for (int k = 0; k < i; k++) {
+        vs_tensor_free(fetch_values[k]);
+        fetch_values[k] = NULL;
+      }
+      goto out;
+    }
+  }
+  /* Targets' effects are complete when run returns. */
+  for (size_t dev = 0; dev < sizeof r.used_dev; dev++) {
+    vs_cl_device *d = r.used_dev[dev] ? vs__device(dev, NULL) : NULL;
+    if (d) clFinish(d->queue);
+  }
+out:
+  if (r.values) release_values(&r, n_values);
+  free(p.order);
+  free(p.mark);
+out_unlocked:
+  vs__unlock(g);
+}

@@ -1,0 +1,71 @@
+/* session_internal.h - sessions, run-time values and op kernels. */
+#ifndef VS_SESSION_INTERNAL_H
+#define VS_SESSION_INTERNAL_H
+
+#include "graph/graph_internal.h"
+#include "runtime/runtime_internal.h"
+#include "variables/variables_internal.h"
+
+struct vs_tensor {
+  vs_dtype dtype;
+  vs_shape shape;
+  size_t n;
+  void *data;     /* numeric tensors */
+  char **strings; /* VS_STRING tensors */
+};
+
+vs_tensor *vs__tensor_alloc(vs_dtype dtype, vs_shape shape, vs_status *st);
+
+/* A variable's value in one session: one buffer on the variable's device. */
+typedef struct vs_var_state {
+  cl_mem buf;
+  size_t dev;
+  vs_shape shape;
+  bool initialized;
+} vs_var_state;
+
+struct vs_session {
+  vs_graph *graph;
+  vs_session_opts opts;
+  size_t default_dev;
+  vs_var_state *vars;         /* indexed by vs_var index */
+  size_t n_vars;
+  int *op_dev;                /* per op index: global device, -1 unplaced */
+  size_t n_op_dev;
+  uint64_t *rng_offset;       /* per op index: elements drawn so far */
+  size_t n_rng;
+  uint64_t entropy;           /* seeds for ops with no seed at all */
+};
+
+/* A value flowing between ops during one run. Device values own a buffer
+ * (or borrow a variable's, for refs); host values hold a tensor. */
+typedef struct vs_value {
+  bool ready;
+  vs_dtype dtype;
+  vs_shape shape;
+  size_t n;
+  size_t dev;
+  cl_mem buf;       /* NULL for host values and empty tensors */
+  bool owned;       /* release buf after the run */
+  vs_var *ref;      /* VariableV2 outputs: the variable */
+  vs_tensor *host;  /* host values (strings, bools of IsVariableInitialized) */
+} vs_value;
+
+typedef struct vs_run {
+  vs_session *s;
+  vs_value *values;  /* per op index */
+  unsigned char used_dev[64]; /* queues to finish before the run returns */
+} vs_run;
+
+/* Runs one op: computes values[op->index] from its inputs' values. */
+bool vs__kernel_run(vs_run *r, vs_op *op, size_t dev, vs_status *st);
+
+/* Allocates a device buffer of `bytes` on device `dev` (NULL for 0 bytes),
+ * reporting TF's OOM message on failure. */
+cl_mem vs__buffer(size_t dev, size_t bytes, const vs_shape *shape, vs_dtype dtype, vs_status *st);
+
+/* The OpenCL C type and program options of a dtype ("-DT=float"); NULL when
+ * the device cannot hold it. */
+const char *vs__cl_options(vs_dtype dtype, const vs_cl_device *d);
+
+#endif

@@ -1,0 +1,85 @@
+/* varscope/ops.h - state and arithmetic ops: assignment, reads, variable
+ * initialisation, control dependencies, elementwise arithmetic.
+ *
+ * Op constructors follow TF's naming: each builds its op inside
+ * name_scope(name or its default), in the caller's current name scope.
+ * Ops that take a variable by reference (assign*, read_value) are colocated
+ * with the variable. Returned handles belong to the graph.
+ */
+#ifndef VARSCOPE_OPS_H
+#define VARSCOPE_OPS_H
+
+#include "varscope/variable.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct vs_assign_opts {
+  const char *name;             /* NULL: "Assign" / "AssignAdd" / "AssignSub" */
+  vs_opt_bool validate_shape;   /* default True */
+} vs_assign_opts;
+
+/* v.assign(value): writes value into the variable and returns the variable's
+ * new value. With validate_shape, the value's shape must be compatible with
+ * the variable's (ValueError "Shapes (2,) and (3,) are incompatible");
+ * without it the variable takes the value's shape. dtypes must match. */
+vs_output vs_assign(vs_graph *g, vs_var *v, vs_output value, const vs_assign_opts *opts,
+                    vs_status *st);
+/* v.assign_add(value) / v.assign_sub(value): value is a scalar or the
+ * variable's shape. */
+vs_output vs_assign_add(vs_graph *g, vs_var *v, vs_output value, const vs_assign_opts *opts,
+                        vs_status *st);
+vs_output vs_assign_sub(vs_graph *g, vs_var *v, vs_output value, const vs_assign_opts *opts,
+                        vs_status *st);
+
+/* v.read_value(): an Identity named "read" in the caller's name scope. */
+vs_output vs_read_value(vs_graph *g, vs_var *v, vs_status *st);
+
+/* tf.add / tf.subtract / tf.multiply: same dtype, equal shapes or one
+ * scalar. Errors: ValueError "Dimensions must be equal, but are 2 and 3 for
+ * '{{node add}} = AddV2[T=DT_FLOAT](a, b)' with input shapes: [2], [3]."
+ * and TypeError for mixed dtypes. */
+vs_output vs_add(vs_graph *g, vs_output a, vs_output b, const char *name, vs_status *st);
+vs_output vs_sub(vs_graph *g, vs_output a, vs_output b, const char *name, vs_status *st);
+vs_output vs_mul(vs_graph *g, vs_output a, vs_output b, const char *name, vs_status *st);
+
+/* tf.identity. */
+vs_output vs_identity(vs_graph *g, vs_output x, const char *name, vs_status *st);
+
+/* tf.control_dependencies(ops): every op created until the matching pop
+ * gets these as control inputs (nested blocks accumulate; NULL/0 clears
+ * them, as control_dependencies(None)). */
+void vs_control_dependencies_push(vs_graph *g, vs_op *const *ops, int n, vs_status *st);
+void vs_control_dependencies_pop(vs_graph *g, vs_status *st);
+
+/* tf.group / variables_initializer: a NoOp "name" (default "group_deps" /
+ * "init") with control inputs on each op. */
+vs_op *vs_group(vs_graph *g, vs_op *const *ops, int n, const char *name, vs_status *st);
+vs_op *vs_variables_initializer(vs_graph *g, vs_var *const *vars, int n, const char *name,
+                                vs_status *st);
+/* global_variables_initializer(): every variable in GLOBAL_VARIABLES, as
+ * of now; local_variables_initializer(): LOCAL_VARIABLES. Both named "init"
+ * (uniquified). */
+vs_op *vs_global_variables_initializer(vs_graph *g, vs_status *st);
+vs_op *vs_local_variables_initializer(vs_graph *g, vs_status *st);
+
+/* tf.is_variable_initialized(v): a scalar bool. */
+vs_output vs_is_variable_initialized(vs_graph *g, vs_var *v, vs_status *st);
+
+/* tf.report_uninitialized_variables(var_list): a 1-D string tensor of the
+ * op names of the uninitialised ones, in list order. vars NULL: global +
+ * local variables as of now. Built under name scope
+ * "report_uninitialized_variables". */
+vs_output vs_report_uninitialized_variables(vs_graph *g, vs_var *const *vars, int n,
+                                            vs_status *st);
+
+/* v.initialized_value(): the variable's value if it is initialised, else
+ * its initial value; independent of initialisation order, so
+ * Variable(v.initialized_value() + 1) works in any order. */
+vs_output vs_initialized_value(vs_graph *g, vs_var *v, vs_status *st);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,124 @@
+/* varscope/session.h - OpenCL devices, host tensors and sessions.
+ *
+ * Devices: every OpenCL device the ICD loader reports gets a global index and
+ * the name "/device:CL:N"; devices of type CPU and GPU are also
+ * "/device:CPU:N" and "/device:GPU:N", counted per type in platform order.
+ * VARSCOPE_DEVICES="GPU:0=CL:0,GPU:1=CL:1" maps names a graph asks for onto
+ * other devices (a CPU-only CI machine can run /device:GPU:1 placements).
+ *
+ * Sessions run a graph in the style of TF_SessionRun: feeds, fetches and
+ * targets; only the ops they need run, in dependency order, each on its
+ * placed device. Each session holds its own variable values: one OpenCL
+ * buffer per variable on the variable's device, created when the variable is
+ * first initialised, shared by every op that uses the variable.
+ *
+ * Placement of an op (its vs_op_device string):
+ *   - a device type and index ("/device:GPU:1", "/cpu:0") name a device;
+ *   - no type but "/job:J/task:k": task k runs on local device CL:(k mod N),
+ *     so a replica_device_setter's ps tasks spread over the local devices;
+ *     the job, replica and task fields are otherwise kept but not used;
+ *   - nothing: the session's default device (opts.default_device, else the
+ *     first GPU, else CL:0).
+ * A device that does not exist is an INVALID_ARGUMENT error, or with
+ * allow_soft_placement a fallback to the default device, logged on stderr.
+ *
+ * Thread safety: the device registry is built once, under a lock. A session
+ * may be run from one thread at a time; different sessions are independent.
+ */
+#ifndef VARSCOPE_SESSION_H
+#define VARSCOPE_SESSION_H
+
+#include "varscope/graph.h"
+#include "varscope/scope.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- the device registry ---------------------------------------------- */
+
+typedef struct vs_device_info {
+  char name[64];         /* "/device:CPU:0" (by type; "" for other types) */
+  char cl_name[64];      /* "/device:CL:0" (global index) */
+  char device_name[256]; /* CL_DEVICE_NAME */
+  char vendor[256];
+  char type[16];         /* "CPU", "GPU", "ACCELERATOR", "OTHER" */
+  char opencl_c_version[64];
+  char driver_version[64];
+  char platform_name[256];
+  unsigned compute_units;
+  uint64_t global_mem_bytes;
+  uint64_t max_alloc_bytes;
+  bool fp64;
+} vs_device_info;
+
+/* Number of OpenCL devices (0 when there is no platform). Errors: OpenCL
+ * failures other than "no platform / no device", and a malformed
+ * VARSCOPE_DEVICES (INVALID_ARGUMENT). */
+size_t vs_num_devices(vs_status *st);
+
+/* Fills *info for the device with global index i. Errors: i out of range. */
+void vs_device_get_info(size_t i, vs_device_info *info, vs_status *st);
+
+/* The global index a device name resolves to ("/device:GPU:1", "GPU:1",
+ * "/gpu:1", "/device:CL:0"), after VARSCOPE_DEVICES mapping. Errors:
+ * INVALID_ARGUMENT for a malformed name, NOT_FOUND for a device that is not
+ * there. */
+size_t vs_device_resolve(const char *name, vs_status *st);
+
+/* ---- host tensors ------------------------------------------------------ */
+
+typedef struct vs_tensor vs_tensor;
+
+/* A new host tensor of a fully defined shape. `data` (may be NULL: zeros)
+ * holds vs_shape_num_elements(shape) elements and is copied. Not for
+ * VS_STRING. Errors: bad dtype or shape. Free with vs_tensor_free. */
+vs_tensor *vs_tensor_new(vs_dtype dtype, vs_shape shape, const void *data, vs_status *st);
+void vs_tensor_free(vs_tensor *t);
+vs_dtype vs_tensor_dtype(const vs_tensor *t);
+vs_shape vs_tensor_shape(const vs_tensor *t);
+size_t vs_tensor_num_elements(const vs_tensor *t);
+/* The elements, row-major. Borrowed; NULL for string tensors. */
+void *vs_tensor_data(const vs_tensor *t);
+size_t vs_tensor_byte_size(const vs_tensor *t);
+/* Element i of a VS_STRING tensor (e.g. report_uninitialized_variables).
+ * Borrowed; NULL when out of range or not a string tensor. */
+const char *vs_tensor_string(const vs_tensor *t, size_t i);
+
+/* ---- sessions ---------------------------------------------------------- */
+
+typedef struct vs_session vs_session;
+
+typedef struct vs_session_opts {
+  const char *default_device;        /* NULL: first GPU, else CL:0 */
+  bool allow_soft_placement;         /* fall back to the default device */
+  bool log_device_placement;         /* print "op: device" on first placement */
+} vs_session_opts;
+
+/* Creates a session on a graph. The graph must outlive the session and may
+ * still grow. Errors: no OpenCL device (NOT_FOUND), an unknown default device. */
+vs_session *vs_session_new(vs_graph *g, const vs_session_opts *opts, vs_status *st);
+
+/* Frees the session and releases its device buffers. NULL is a no-op. */
+void vs_session_free(vs_session *s);
+
+/* Runs the graph: feeds replace op outputs with host tensors (borrowed for
+ * the call); fetches are computed and returned as new host tensors in
+ * fetch_values (the caller frees them); targets are run for their effects.
+ * Only the ops needed, in dependency order, control dependencies included.
+ * Errors: FAILED_PRECONDITION "Attempting to use uninitialized value foo/v"
+ * when an op reads a variable that was never initialised; device errors
+ * (RESOURCE_EXHAUSTED for out-of-memory, INTERNAL for others, naming the
+ * OpenCL call); placement errors. On error no fetch is returned. */
+void vs_session_run(vs_session *s, const vs_output *feeds, vs_tensor *const *feed_values,
+                    int nfeeds, const vs_output *fetches, vs_tensor **fetch_values, int nfetches,
+                    vs_op *const *targets, int ntargets, vs_status *st);
+
+/* The global device index an op ran on in this session, or -1 when it has
+ * not been placed yet. */
+int vs_session_op_device(const vs_session *s, const vs_op *op);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
