@@ -21,14 +21,18 @@ build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
-demo: build
+demo: deps
 	@mkdir -p $(POCL_CACHE_DIR)
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS) --target image_filter varscope_tool
+	@$(BUILD)/tools/varscope devices
 	@$(BUILD)/examples/image_filter
 
 test: deps
 	@mkdir -p $(POCL_CACHE_DIR)
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DVS_SANITIZE=ON >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
+	@tools/check-install.sh $(BUILD)/plain
 	@tools/run-tests.sh $(ASAN_BUILD)
 
 # The same suite without sanitizers (faster; handy while developing).

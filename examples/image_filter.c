@@ -8,6 +8,7 @@
  * Each form must leave exactly four trainable variables.
  */
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 
 #include "varscope.h"
@@ -40,6 +41,41 @@ static int my_image_filter(vs_graph *g, vs_status *st) {
     if (rc || check(st, "pop")) return 1;
   }
   return 0;
+}
+
+/* Initialises the shared variables on the default device and reports where
+ * each landed and what it holds. */
+static int initialise(vs_graph *g, vs_status *st) {
+  vs_session *s = vs_session_new(g, NULL, st);
+  if (check(st, "session")) return 1;
+  vs_op *init = vs_global_variables_initializer(g, st);
+  vs_var *vars[4];
+  size_t n = vs_trainable_variables(g, NULL, vars, 4, st);
+  vs_output reads[4];
+  vs_tensor *vals[4] = {0};
+  for (size_t i = 0; i < n; i++) reads[i] = vs_var_value(vars[i]);
+  vs_session_run(s, NULL, NULL, 0, NULL, NULL, 0, &init, 1, st);
+  int rc = check(st, "init");
+  if (!rc) vs_session_run(s, NULL, NULL, 0, reads, vals, (int)n, NULL, 0, st);
+  rc = rc || check(st, "read");
+  printf("initialised on the default device:\n");
+  for (size_t i = 0; !rc && i < n; i++) {
+    const float *x = vs_tensor_data(vals[i]);
+    size_t count = vs_tensor_num_elements(vals[i]);
+    double sum = 0, sq = 0;
+    for (size_t k = 0; k < count; k++) {
+      sum += x[k];
+      sq += (double)x[k] * x[k];
+    }
+    double mean = sum / count, sd = sqrt(sq / count - mean * mean);
+    vs_device_info in;
+    vs_device_get_info((size_t)vs_session_op_device(s, vs_var_op(vars[i])), &in, st);
+    printf("  %-32s on %s (%s): mean %+.4f, stddev %.4f\n", vs_var_name(vars[i]), in.cl_name,
+           in.device_name, mean, sd);
+  }
+  for (size_t i = 0; i < n; i++) vs_tensor_free(vals[i]);
+  vs_session_free(s);
+  return rc;
 }
 
 static int print_trainables(vs_graph *g, const char *form, vs_status *st) {
@@ -80,6 +116,7 @@ int main(void) {
     rc |= rc || check(st, "reuse") || my_image_filter(g, st);
     vs_variable_scope_pop(g, s, st);
     rc |= rc || print_trainables(g, name, st);
+    if (form == 0) rc |= rc || initialise(g, st);
     vs_graph_free(g);
   }
   vs_status_free(st);

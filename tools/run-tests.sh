@@ -22,17 +22,19 @@ fi
 total_pass=0 total_fail=0 bad=0
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-for bin in "${bins[@]}"; do
-  [ -x "$bin" ] || continue
-  name=$(basename "$bin")
-  "$bin" --color=never -j2 >"$log" 2>&1
-  rc=$?
+
+# run_one LABEL BIN [VAR=VALUE ...]: runs one binary and checks its counts.
+run_one() {
+  local name=$1 bin=$2
+  shift 2
+  env "$@" "$bin" --color=never -j2 >"$log" 2>&1
+  local rc=$?
+  local line tested passing failing crashing problem=""
   line=$(grep -a 'Synthesis: Tested:' "$log" | tail -n 1)
   tested=$(sed -n 's/.*Tested: \([0-9]*\).*/\1/p' <<<"$line")
   passing=$(sed -n 's/.*Passing: \([0-9]*\).*/\1/p' <<<"$line")
   failing=$(sed -n 's/.*Failing: \([0-9]*\).*/\1/p' <<<"$line")
   crashing=$(sed -n 's/.*Crashing: \([0-9]*\).*/\1/p' <<<"$line")
-  problem=""
   if [ -z "$tested" ]; then problem="no synthesis line";
   elif [ "$tested" -eq 0 ]; then problem="ran no test";
   elif [ "$rc" -ne 0 ]; then problem="exit code $rc";
@@ -52,6 +54,20 @@ for bin in "${bins[@]}"; do
   else
     echo "ok   $name: $passing/$tested"
   fi
+}
+
+for bin in "${bins[@]}"; do
+  [ -x "$bin" ] || continue
+  run_one "$(basename "$bin")" "$bin"
 done
+
+# Placement across devices needs two: PoCL can expose two CPU devices, and
+# VARSCOPE_DEVICES maps the GPU names a graph asks for onto them.
+for name in ${VS_TWO_DEVICE_TESTS:-test_devices test_session test_placement}; do
+  bin="$build/tests/$name"
+  [ -x "$bin" ] || continue
+  run_one "$name [2 devices]" "$bin" POCL_DEVICES="pthread pthread" VARSCOPE_DEVICES="GPU:0=CL:0,GPU:1=CL:1"
+done
+
 echo "$total_pass passed, $total_fail failed"
 [ "$bad" -eq 0 ]

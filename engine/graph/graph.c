@@ -140,10 +140,8 @@ vs_op *vs__op_create(vs_graph *g, const vs_op_spec *spec, vs_status *st) {
   }
   vs_thread_state *ts = vs__thread(g, st);
   if (ts && ts->init_colocate && !spec->colocate_with &&
-      !(op->colocate = vs__strdup(ts->init_colocate))) {
-    free_op(op);
+      !(op->colocate = vs__strdup(ts->init_colocate)))
     goto oom;
-  }
   if (!ts || (!spec->colocate_with && !spec->no_device && !ts->init_colocate &&
               !vs__placement_apply(g, ts, op, st)) ||
       !vs__control_apply(ts, op, st)) {

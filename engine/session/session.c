@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "placement/placement_internal.h"
 #include "session/session_internal.h"
 
 static bool resolve_name(const char *device, size_t *out, vs_status *st);
@@ -77,45 +78,33 @@ typedef struct parsed_device {
   long index, task;
 } parsed_device;
 
-/* The fields of a device string that matter for local execution. */
-static bool parse_device(const char *spec, parsed_device *p) {
+/* The fields of a device string that matter for local execution, parsed by
+ * the placement subsystem's DeviceSpec. */
+static bool parse_device(const char *spec, parsed_device *p, vs_status *st) {
   memset(p, 0, sizeof *p);
-  char buf[512];
-  snprintf(buf, sizeof buf, "%s", spec);
-  for (char *save = NULL, *part = strtok_r(buf, "/", &save); part; part = strtok_r(NULL, "/", &save)) {
-    char *a = part, *b = strchr(a, ':'), *c = NULL;
-    if (b) {
-      *b++ = '\0';
-      if ((c = strchr(b, ':'))) *c++ = '\0';
-    }
-    if (strcmp(a, "job") == 0 || strcmp(a, "replica") == 0) continue;
-    if (strcmp(a, "task") == 0 && b) {
-      p->has_task = true;
-      p->task = strtol(b, NULL, 10);
-      continue;
-    }
-    const char *type = a, *idx = b;
-    if (strcmp(a, "device") == 0) {
-      type = b;
-      idx = c;
-    }
-    if (!type) return false;
+  vs__devspec d;
+  if (!vs__devspec_parse(spec, &d, st)) return false;
+  if (d.type) {
     p->has_type = true;
-    snprintf(p->type, sizeof p->type, "%s", type);
-    if (idx && strcmp(idx, "*") != 0) {
-      char *end;
-      p->index = strtol(idx, &end, 10);
-      if (*end || p->index < 0) return false;
-      p->has_index = true;
-    }
+    snprintf(p->type, sizeof p->type, "%s", d.type);
   }
+  if (d.index && strcmp(d.index, "*") != 0) {
+    p->has_index = true;
+    p->index = strtol(d.index, NULL, 10);
+  }
+  if (d.task) {
+    p->has_task = true;
+    p->task = strtol(d.task, NULL, 10);
+  }
+  vs__devspec_clear(&d);
   return true;
 }
 
 static bool resolve_name(const char *device, size_t *out, vs_status *st) {
   parsed_device p;
-  if (!parse_device(device, &p) || !p.has_type) {
-    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "cannot parse device name '%s'", device);
+  if (!parse_device(device, &p, st)) return false;
+  if (!p.has_type) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "device name '%s' names no device type", device);
     return false;
   }
   size_t i = vs__device_lookup(p.type, p.has_index ? p.index : 0, st);
@@ -139,11 +128,7 @@ static bool place(vs_session *s, vs_op *op, size_t *dev, vs_status *st) {
   }
   parsed_device p;
   size_t n = vs_num_devices(NULL);
-  if (!parse_device(device, &p)) {
-    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "Malformed device specification '%s' of operation %s",
-             device, op->name);
-    return false;
-  }
+  if (!parse_device(device, &p, st)) return false;
   if (p.has_type) {
     *dev = vs__device_lookup(p.type, p.has_index ? p.index : 0, NULL);
     if (*dev == SIZE_MAX) {
@@ -160,7 +145,8 @@ static bool place(vs_session *s, vs_op *op, size_t *dev, vs_status *st) {
               device, *dev);
     }
   } else if (p.has_task) {
-    *dev = (size_t)p.task % n; /* /job:ps/task:k -> CL:(k mod N) */
+    long k = p.task % (long)n; /* /job:ps/task:k -> CL:(k mod N) */
+    *dev = (size_t)(k < 0 ? k + (long)n : k);
   } else {
     *dev = s->default_dev;
   }
