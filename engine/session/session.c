@@ -394,3 +394,74 @@ out:
 out_unlocked:
   vs__unlock(g);
 }
+
+/* ---- direct variable access (checkpoints) ---- */
+
+VS_API vs_tensor *vs_session_variable_value(vs_session *s, vs_var *v, vs_status *st) {
+  vs__ok(st);
+  if (!s || !v || v->graph != s->graph) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+             "vs_session_variable_value: session and a variable of its graph are required");
+    return NULL;
+  }
+  vs__lock(s->graph);
+  vs_tensor *t = NULL;
+  vs_var_state *vs = grow_session(s, st) ? &s->vars[v->index] : NULL;
+  if (vs && !vs->initialized) {
+    vs__fail(st, VS_FAILED_PRECONDITION, VS_EXC_OP_ERROR, "Attempting to use uninitialized value %s",
+             v->op->name);
+  } else if (vs && (t = vs__tensor_alloc(v->dtype, vs->shape, st)) && t->n) {
+    vs_cl_device *d = vs__device(vs->dev, st);
+    cl_int err = d ? clEnqueueReadBuffer(d->queue, vs->buf, CL_TRUE, 0, t->n * vs_dtype_size(t->dtype), t->data,
+                                         0, NULL, NULL)
+                   : CL_INVALID_DEVICE;
+    if (err != CL_SUCCESS) {
+      if (d) vs__cl_fail(st, err, "clEnqueueReadBuffer");
+      vs_tensor_free(t);
+      t = NULL;
+    }
+  }
+  vs__unlock(s->graph);
+  return t;
+}
+
+VS_API void vs_session_assign_variable(vs_session *s, vs_var *v, const vs_tensor *value, vs_status *st) {
+  vs__ok(st);
+  if (!s || !v || !value || v->graph != s->graph) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+             "vs_session_assign_variable: session, value and a variable of its graph are required");
+    return;
+  }
+  if (value->dtype != v->dtype || !vs_shape_is_compatible(&value->shape, &v->shape)) {
+    char want[128], got[128];
+    vs_shape_format(&v->shape, want, sizeof want);
+    vs_shape_format(&value->shape, got, sizeof got);
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR,
+             "Cannot assign a tensor of dtype %s and shape %s to variable %s of dtype %s and shape %s",
+             vs_dtype_name(value->dtype), got, v->op->name, vs_dtype_name(v->dtype), want);
+    return;
+  }
+  vs__lock(s->graph);
+  size_t dev;
+  if (grow_session(s, st) && place(s, v->op, &dev, st)) {
+    vs_var_state *vs = &s->vars[v->index];
+    size_t bytes = value->n * vs_dtype_size(value->dtype);
+    bool fits = vs->buf && vs->dev == dev && (size_t)vs_shape_num_elements(&vs->shape) == value->n;
+    cl_mem buf = fits ? vs->buf : vs__buffer(dev, bytes, &value->shape, value->dtype, st);
+    vs_cl_device *d = vs__device(dev, st);
+    cl_int err = CL_SUCCESS;
+    if ((buf || !bytes) && d && bytes)
+      err = clEnqueueWriteBuffer(d->queue, buf, CL_TRUE, 0, bytes, value->data, 0, NULL, NULL);
+    if (!vs__failed(st) && err != CL_SUCCESS) vs__cl_fail(st, err, "clEnqueueWriteBuffer");
+    if (vs__failed(st)) {
+      if (buf && !fits) clReleaseMemObject(buf);
+    } else {
+      if (!fits && vs->buf) clReleaseMemObject(vs->buf);
+      vs->buf = buf;
+      vs->dev = dev;
+      vs->shape = value->shape;
+      vs->initialized = true;
+    }
+  }
+  vs__unlock(s->graph);
+}

@@ -114,6 +114,18 @@ void vs_session_run(vs_session *s, const vs_output *feeds, vs_tensor *const *fee
                     int nfeeds, const vs_output *fetches, vs_tensor **fetch_values, int nfetches,
                     vs_op *const *targets, int ntargets, vs_status *st);
 
+/* The current value of a variable in this session, as a new host tensor
+ * (the caller frees it). Errors: FAILED_PRECONDITION "Attempting to use
+ * uninitialized value foo/v" when it was never initialised. */
+vs_tensor *vs_session_variable_value(vs_session *s, vs_var *v, vs_status *st);
+
+/* Writes a host tensor into a variable's buffer in this session and marks
+ * it initialised, without running its initializer (what a checkpoint
+ * restore does). The dtype must match and the shape be compatible with the
+ * variable's (INVALID_ARGUMENT otherwise, naming the variable); the buffer
+ * is created on the variable's device when it does not exist yet. */
+void vs_session_assign_variable(vs_session *s, vs_var *v, const vs_tensor *value, vs_status *st);
+
 /* The global device index an op ran on in this session, or -1 when it has
  * not been placed yet. */
 int vs_session_op_device(const vs_session *s, const vs_op *op);
