@@ -18,6 +18,7 @@
 #include "varscope/variable.h"
 #include "varscope/device.h"
 #include "varscope/ops.h"
+#include "varscope/nn.h"
 #include "varscope/session.h"
 #include "varscope/version.h"
 

@@ -46,6 +46,15 @@ void vs__status_copy(vs_status *dst, const vs_status *src);
     }                                                                      \
   } while (0)
 
+/* The same for functions that return a vs_output. */
+#define VS_REQUIRE_OUT(cond, st, ...)                                      \
+  do {                                                                     \
+    if (!(cond)) {                                                         \
+      vs__fail((st), VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, __VA_ARGS__); \
+      return (vs_output){NULL, 0};                                         \
+    }                                                                      \
+  } while (0)
+
 /* strdup / printf into fresh memory; NULL when out of memory. */
 char *vs__strdup(const char *s);
 char *vs__strndup(const char *s, size_t n);

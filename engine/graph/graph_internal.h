@@ -34,6 +34,9 @@ struct vs_op {
   bool validate_shape;   /* Assign */
   vs_var **var_list;     /* report_uninitialized_variables: the variables */
   int n_var_list;
+  int64_t strides[4], dilations[4]; /* Conv2D (NHWC) */
+  bool pad_same;                    /* Conv2D: SAME, else VALID */
+  bool transpose_a, transpose_b;    /* MatMul */
 };
 
 /* One variable-scope entry on a thread (TF's _pure_variable_scope). */

@@ -203,12 +203,18 @@ VS_API vs_output vs_report_uninitialized_variables(vs_graph *g, vs_var *const *v
   vs_thread_state *ts = vs__thread(g, st);
   if (!list) {
     vs__oom(st);
-  } else if (ts) {
-    op = vs__op_in_scope(g, ts, "report_uninitialized_variables",
-                         &(vs_op_spec){.type = "ReportUninitializedVariables", .has_output = true,
-                                       .dtype = VS_STRING,
-                                       .shape = {.known = true, .rank = 1, .dims = {VS_DIM_UNKNOWN}}},
-                         st);
+  } else if (ts && vs__name_scope_push(g, ts, "report_uninitialized_variables", st)) {
+    /* One op, named as the tensor TF returns:
+     * report_uninitialized_variables/boolean_mask/GatherV2:0. */
+    if (vs__name_scope_push(g, ts, "boolean_mask", st)) {
+      op = vs__op_in_scope(g, ts, "GatherV2",
+                           &(vs_op_spec){.type = "ReportUninitializedVariables", .has_output = true,
+                                         .dtype = VS_STRING,
+                                         .shape = {.known = true, .rank = 1, .dims = {VS_DIM_UNKNOWN}}},
+                           st);
+      vs__name_scope_pop(ts);
+    }
+    vs__name_scope_pop(ts);
     if (op) {
       op->var_list = list;
       op->n_var_list = (int)count;

@@ -5,7 +5,6 @@
 
 #include "session/session_internal.h"
 
-#define LOCAL_SIZE 64 /* one work-group size: PoCL compiles one function per size */
 
 const char *vs__cl_options(vs_dtype t, const vs_cl_device *d) {
   switch (t) {
@@ -45,15 +44,9 @@ cl_mem vs__buffer(size_t dev, size_t bytes, const vs_shape *shape, vs_dtype dtyp
   return m;
 }
 
-static size_t padded(size_t n) { return (n + LOCAL_SIZE - 1) / LOCAL_SIZE * LOCAL_SIZE; }
+size_t vs__padded(size_t n) { return (n + LOCAL_SIZE - 1) / LOCAL_SIZE * LOCAL_SIZE; }
 
-typedef struct karg {
-  size_t size;
-  const void *ptr;
-} karg;
-#define KARG(x) ((karg){sizeof(x), &(x)})
-
-static bool launch(vs_cl_device *d, const char *source, vs_dtype t, const char *name, size_t n,
+bool vs__launch(vs_cl_device *d, const char *source, vs_dtype t, const char *name, size_t n,
                    const karg *args, int nargs, vs_status *st) {
   if (!n) return true;
   const char *opts = vs__cl_options(t, d);
@@ -66,7 +59,7 @@ static bool launch(vs_cl_device *d, const char *source, vs_dtype t, const char *
   if (!k) return false;
   cl_int err = CL_SUCCESS;
   for (int i = 0; i < nargs && err == CL_SUCCESS; i++) err = clSetKernelArg(k, (cl_uint)i, args[i].size, args[i].ptr);
-  size_t global = padded(n), local = LOCAL_SIZE;
+  size_t global = vs__padded(n), local = LOCAL_SIZE;
   if (err == CL_SUCCESS) err = clEnqueueNDRangeKernel(d->queue, k, 1, NULL, &global, &local, 0, NULL, NULL);
   clReleaseKernel(k);
   if (err != CL_SUCCESS) {
@@ -78,9 +71,9 @@ static bool launch(vs_cl_device *d, const char *source, vs_dtype t, const char *
 
 /* ---- helpers over values ---- */
 
-static vs_value *in(vs_run *r, const vs_op *op, int i) { return &r->values[op->inputs[i].op->index]; }
+vs_value *vs__in(vs_run *r, const vs_op *op, int i) { return &r->values[op->inputs[i].op->index]; }
 
-static bool uninitialized(vs_run *r, const vs_op *op, const vs_value *v, vs_status *st) {
+bool vs__uninitialized(vs_run *r, const vs_op *op, const vs_value *v, vs_status *st) {
   if (!v->ref || r->s->vars[v->ref->index].initialized) return false;
   vs__fail(st, VS_FAILED_PRECONDITION, VS_EXC_OP_ERROR,
            "Attempting to use uninitialized value %s\n\t [[{{node %s}}]]", v->ref->op->name, op->name);
@@ -89,7 +82,7 @@ static bool uninitialized(vs_run *r, const vs_op *op, const vs_value *v, vs_stat
 
 /* The buffer of a value as seen from device `dev`: a variable's current
  * buffer, or a copy when the value lives on another device. */
-static cl_mem on_device(vs_run *r, vs_value *v, size_t dev, cl_mem *tmp, vs_status *st) {
+cl_mem vs__on_device(vs_run *r, vs_value *v, size_t dev, cl_mem *tmp, vs_status *st) {
   *tmp = NULL;
   cl_mem buf = v->ref ? r->s->vars[v->ref->index].buf : v->buf;
   size_t src_dev = v->ref ? r->s->vars[v->ref->index].dev : v->dev;
@@ -121,7 +114,7 @@ static cl_mem on_device(vs_run *r, vs_value *v, size_t dev, cl_mem *tmp, vs_stat
   return *tmp;
 }
 
-static bool new_output(vs_run *r, const vs_op *op, size_t dev, vs_dtype t, vs_shape shape, vs_status *st) {
+bool vs__new_output(vs_run *r, const vs_op *op, size_t dev, vs_dtype t, vs_shape shape, vs_status *st) {
   vs_value *out = &r->values[op->index];
   int64_t n = vs_shape_num_elements(&shape);
   if (n < 0) {
@@ -134,7 +127,7 @@ static bool new_output(vs_run *r, const vs_op *op, size_t dev, vs_dtype t, vs_sh
 }
 
 /* A small host copy of a value (shape vectors, fill values). */
-static bool read_small(vs_run *r, vs_value *v, void *dst, size_t bytes, vs_status *st) {
+bool vs__read_small(vs_run *r, vs_value *v, void *dst, size_t bytes, vs_status *st) {
   if (!bytes) return true;
   if (v->host) {
     memcpy(dst, v->host->data, bytes);
@@ -152,9 +145,9 @@ static bool read_small(vs_run *r, vs_value *v, void *dst, size_t bytes, vs_statu
 }
 
 static bool shape_input(vs_run *r, const vs_op *op, vs_shape *shape, vs_status *st) {
-  vs_value *v = in(r, op, 0);
+  vs_value *v = vs__in(r, op, 0);
   int32_t dims[VS_MAX_RANK];
-  if (v->dtype != VS_INT32 || v->n > VS_MAX_RANK || !read_small(r, v, dims, v->n * sizeof(int32_t), st)) {
+  if (v->dtype != VS_INT32 || v->n > VS_MAX_RANK || !vs__read_small(r, v, dims, v->n * sizeof(int32_t), st)) {
     if (!vs__failed(st))
       vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "%s: shape must be an int32 vector of rank <= %d",
                op->name, VS_MAX_RANK);
@@ -174,7 +167,7 @@ static bool shape_input(vs_run *r, const vs_op *op, vs_shape *shape, vs_status *
 /* ---- op kernels ---- */
 
 static bool k_const(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
-  if (!new_output(r, op, dev, op->dtype, op->shape, st)) return false;
+  if (!vs__new_output(r, op, dev, op->dtype, op->shape, st)) return false;
   vs_value *out = &r->values[op->index];
   if (!out->buf) return true;
   vs_cl_device *d = vs__device(dev, st);
@@ -187,14 +180,14 @@ static bool k_const(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
 static bool k_fill(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   vs_shape shape;
   uint64_t value = 0;
-  vs_value *val = in(r, op, 1);
-  if (!shape_input(r, op, &shape, st) || !read_small(r, val, &value, vs_dtype_size(val->dtype), st) ||
-      !new_output(r, op, dev, op->dtype, shape, st))
+  vs_value *val = vs__in(r, op, 1);
+  if (!shape_input(r, op, &shape, st) || !vs__read_small(r, val, &value, vs_dtype_size(val->dtype), st) ||
+      !vs__new_output(r, op, dev, op->dtype, shape, st))
     return false;
   vs_value *out = &r->values[op->index];
   cl_ulong n = out->n;
   karg args[] = {KARG(out->buf), {vs_dtype_size(op->dtype), &value}, KARG(n)};
-  return launch(vs__device(dev, st), "elementwise", op->dtype, "fill", out->n, args, 3, st);
+  return vs__launch(vs__device(dev, st), "elementwise", op->dtype, "fill", out->n, args, 3, st);
 }
 
 static void seeds(vs_run *r, const vs_op *op, cl_uint *lo, cl_uint *hi, cl_ulong *offset, size_t n) {
@@ -220,7 +213,7 @@ static bool k_random(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
              op->type, vs_dtype_name(op->dtype));
     return false;
   }
-  if (!shape_input(r, op, &shape, st) || !new_output(r, op, dev, op->dtype, shape, st)) return false;
+  if (!shape_input(r, op, &shape, st) || !vs__new_output(r, op, dev, op->dtype, shape, st)) return false;
   vs_value *out = &r->values[op->index];
   cl_uint lo, hi;
   cl_ulong offset, n = out->n;
@@ -232,61 +225,61 @@ static bool k_random(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   karg a0 = dbl ? KARG(zero) : KARG(zf), a1 = dbl ? KARG(one) : KARG(of);
   if (strcmp(op->type, "RandomUniform") == 0) {
     karg args[] = {KARG(out->buf), KARG(n), KARG(lo), KARG(hi), KARG(offset), a0, a1};
-    return launch(d, "random", op->dtype, "random_uniform", out->n, args, 7, st);
+    return vs__launch(d, "random", op->dtype, "random_uniform", out->n, args, 7, st);
   }
   cl_int truncated = strcmp(op->type, "TruncatedNormal") == 0;
   karg args[] = {KARG(out->buf), KARG(n), KARG(lo), KARG(hi), KARG(offset), a0, a1, KARG(truncated)};
-  return launch(d, "random", op->dtype, "random_normal", out->n, args, 8, st);
+  return vs__launch(d, "random", op->dtype, "random_normal", out->n, args, 8, st);
 }
 
 static bool k_random_int(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   vs_shape shape;
   int64_t lohi[2] = {0, 0};
-  vs_value *mn = in(r, op, 1), *mx = in(r, op, 2);
+  vs_value *mn = vs__in(r, op, 1), *mx = vs__in(r, op, 2);
   size_t es = vs_dtype_size(op->dtype);
   if (op->dtype != VS_INT32 && op->dtype != VS_INT64) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "%s: RandomUniformInt supports int32 and int64", op->name);
     return false;
   }
   int64_t tmp = 0;
-  if (!shape_input(r, op, &shape, st) || !read_small(r, mn, &tmp, es, st)) return false;
+  if (!shape_input(r, op, &shape, st) || !vs__read_small(r, mn, &tmp, es, st)) return false;
   lohi[0] = es == 4 ? (int64_t)(int32_t)tmp : tmp;
   tmp = 0;
-  if (!read_small(r, mx, &tmp, es, st)) return false;
+  if (!vs__read_small(r, mx, &tmp, es, st)) return false;
   lohi[1] = es == 4 ? (int64_t)(int32_t)tmp : tmp;
   if (lohi[1] <= lohi[0]) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "Need minval < maxval: %lld >= %lld",
              (long long)lohi[0], (long long)lohi[1]);
     return false;
   }
-  if (!new_output(r, op, dev, op->dtype, shape, st)) return false;
+  if (!vs__new_output(r, op, dev, op->dtype, shape, st)) return false;
   vs_value *out = &r->values[op->index];
   cl_uint lo, hi;
   cl_ulong offset, n = out->n, range = (cl_ulong)(lohi[1] - lohi[0]);
   cl_long minval = lohi[0];
   seeds(r, op, &lo, &hi, &offset, out->n);
   karg args[] = {KARG(out->buf), KARG(n), KARG(lo), KARG(hi), KARG(offset), KARG(minval), KARG(range)};
-  return launch(vs__device(dev, st), "random", op->dtype, "random_uniform_int", out->n, args, 7, st);
+  return vs__launch(vs__device(dev, st), "random", op->dtype, "random_uniform_int", out->n, args, 7, st);
 }
 
 static bool k_binary(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
-  vs_value *a = in(r, op, 0), *b = in(r, op, 1);
-  if (uninitialized(r, op, a, st) || uninitialized(r, op, b, st)) return false;
+  vs_value *a = vs__in(r, op, 0), *b = vs__in(r, op, 1);
+  if (vs__uninitialized(r, op, a, st) || vs__uninitialized(r, op, b, st)) return false;
   vs_shape shape = a->n >= b->n ? a->shape : b->shape;
   if (a->n != b->n && a->n != 1 && b->n != 1) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "%s: incompatible shapes (%zu and %zu elements)", op->name,
              a->n, b->n);
     return false;
   }
-  if (!new_output(r, op, dev, op->dtype, shape, st)) return false;
-  cl_mem ta, tb, ba = on_device(r, a, dev, &ta, st), bb = ba || !a->n ? on_device(r, b, dev, &tb, st) : NULL;
+  if (!vs__new_output(r, op, dev, op->dtype, shape, st)) return false;
+  cl_mem ta, tb, ba = vs__on_device(r, a, dev, &ta, st), bb = ba || !a->n ? vs__on_device(r, b, dev, &tb, st) : NULL;
   vs_value *out = &r->values[op->index];
   bool ok = !vs__failed(st);
   if (ok) {
     cl_ulong na = a->n, nb = b->n, n = out->n;
     const char *name = strcmp(op->type, "Sub") == 0 ? "sub" : strcmp(op->type, "Mul") == 0 ? "mul" : "add";
     karg args[] = {KARG(out->buf), KARG(ba), KARG(na), KARG(bb), KARG(nb), KARG(n)};
-    ok = launch(vs__device(dev, st), "elementwise", op->dtype, name, out->n, args, 6, st);
+    ok = vs__launch(vs__device(dev, st), "elementwise", op->dtype, name, out->n, args, 6, st);
   }
   /* Temporaries are released after the queue has used them (in-order queue,
    * and OpenCL keeps a released buffer alive until its commands finish). */
@@ -298,7 +291,7 @@ static bool k_binary(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
 /* Copies a value (a variable's current buffer for refs) into out's buffer on dev. */
 static bool copy_into(vs_run *r, vs_value *src, size_t dev, vs_value *out, vs_status *st) {
   if (!out->n) return true;
-  cl_mem tmp, buf = on_device(r, src, dev, &tmp, st);
+  cl_mem tmp, buf = vs__on_device(r, src, dev, &tmp, st);
   if (!buf) return false;
   cl_int err = clEnqueueCopyBuffer(vs__device(dev, st)->queue, buf, out->buf, 0, 0,
                                    out->n * vs_dtype_size(out->dtype), 0, NULL, NULL);
@@ -309,10 +302,10 @@ static bool copy_into(vs_run *r, vs_value *src, size_t dev, vs_value *out, vs_st
 
 /* Identity (v/read, read_value, tf.identity): a snapshot of the input. */
 static bool k_identity(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
-  vs_value *a = in(r, op, 0);
-  if (uninitialized(r, op, a, st)) return false;
+  vs_value *a = vs__in(r, op, 0);
+  if (vs__uninitialized(r, op, a, st)) return false;
   vs_shape shape = a->ref ? r->s->vars[a->ref->index].shape : a->shape;
-  if (!new_output(r, op, dev, a->dtype, shape, st)) return false;
+  if (!vs__new_output(r, op, dev, a->dtype, shape, st)) return false;
   return copy_into(r, a, dev, &r->values[op->index], st);
 }
 
@@ -330,8 +323,8 @@ static bool k_variable(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
 }
 
 static bool k_assign(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
-  vs_value *ref = in(r, op, 0), *val = in(r, op, 1);
-  if (uninitialized(r, op, val, st)) return false;
+  vs_value *ref = vs__in(r, op, 0), *val = vs__in(r, op, 1);
+  if (vs__uninitialized(r, op, val, st)) return false;
   vs_var *v = ref->ref;
   vs_var_state *vs = &r->s->vars[v->index];
   size_t bytes = val->n * vs_dtype_size(val->dtype);
@@ -346,7 +339,7 @@ static bool k_assign(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   }
   vs->shape = val->shape;
   if (bytes) {
-    cl_mem tmp, src = on_device(r, val, dev, &tmp, st);
+    cl_mem tmp, src = vs__on_device(r, val, dev, &tmp, st);
     if (!src) return false;
     cl_int err = clEnqueueCopyBuffer(vs__device(dev, st)->queue, src, vs->buf, 0, 0, bytes, 0, NULL, NULL);
     if (tmp) clReleaseMemObject(tmp);
@@ -363,8 +356,8 @@ static bool k_assign(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
 
 static bool k_assign_update(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   (void)dev; /* updates run where the variable's buffer is */
-  vs_value *ref = in(r, op, 0), *val = in(r, op, 1);
-  if (uninitialized(r, op, ref, st) || uninitialized(r, op, val, st)) return false;
+  vs_value *ref = vs__in(r, op, 0), *val = vs__in(r, op, 1);
+  if (vs__uninitialized(r, op, ref, st) || vs__uninitialized(r, op, val, st)) return false;
   vs_var *v = ref->ref;
   vs_var_state *vs = &r->s->vars[v->index];
   cl_ulong n = (cl_ulong)vs_shape_num_elements(&vs->shape), nd = val->n;
@@ -373,12 +366,12 @@ static bool k_assign_update(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
              val->n, v->op->name, (unsigned long long)n);
     return false;
   }
-  cl_mem tmp, src = on_device(r, val, vs->dev, &tmp, st);
+  cl_mem tmp, src = vs__on_device(r, val, vs->dev, &tmp, st);
   bool ok = src || !n;
   if (ok) {
     karg args[] = {KARG(vs->buf), KARG(src), KARG(nd), KARG(n)};
     const char *name = strcmp(op->type, "AssignSub") == 0 ? "assign_sub" : "assign_add";
-    ok = launch(vs__device(vs->dev, st), "elementwise", v->dtype, name, (size_t)n, args, 4, st);
+    ok = vs__launch(vs__device(vs->dev, st), "elementwise", v->dtype, name, (size_t)n, args, 4, st);
   }
   if (tmp) clReleaseMemObject(tmp);
   if (ok)
@@ -395,7 +388,7 @@ static bool host_value(vs_run *r, const vs_op *op, vs_tensor *t) {
 static bool k_is_initialized(vs_run *r, vs_op *op, vs_status *st) {
   vs_tensor *t = vs__tensor_alloc(VS_BOOL, VS_SCALAR, st);
   if (!t) return false;
-  *(unsigned char *)t->data = r->s->vars[in(r, op, 0)->ref->index].initialized;
+  *(unsigned char *)t->data = r->s->vars[vs__in(r, op, 0)->ref->index].initialized;
   return host_value(r, op, t);
 }
 
@@ -417,10 +410,10 @@ static bool k_report(vs_run *r, vs_op *op, vs_status *st) {
 
 /* initialized_value(): the variable if initialised, else its initial value. */
 static bool k_initialized_value(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
-  vs_value *ref = in(r, op, 0);
-  vs_value *src = r->s->vars[ref->ref->index].initialized ? ref : in(r, op, 1);
+  vs_value *ref = vs__in(r, op, 0);
+  vs_value *src = r->s->vars[ref->ref->index].initialized ? ref : vs__in(r, op, 1);
   vs_shape shape = src->ref ? r->s->vars[src->ref->index].shape : src->shape;
-  if (!new_output(r, op, dev, op->dtype, shape, st)) return false;
+  if (!vs__new_output(r, op, dev, op->dtype, shape, st)) return false;
   return copy_into(r, src, dev, &r->values[op->index], st);
 }
 
@@ -439,6 +432,9 @@ bool vs__kernel_run(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
            strcmp(t, "TruncatedNormal") == 0) ok = k_random(r, op, dev, st);
   else if (strcmp(t, "RandomUniformInt") == 0) ok = k_random_int(r, op, dev, st);
   else if (strcmp(t, "NoOp") == 0) ok = true;
+  else if (vs__nn_kernel(r, op, dev, &ok, st)) {
+    /* handled by nn_kernels.c */
+  }
   else if (strcmp(t, "IsVariableInitialized") == 0) ok = k_is_initialized(r, op, st);
   else if (strcmp(t, "ReportUninitializedVariables") == 0) ok = k_report(r, op, st);
   else if (strcmp(t, "InitializedValue") == 0) ok = k_initialized_value(r, op, dev, st);

@@ -278,7 +278,10 @@ static vs_tensor *fetch_value(vs_run *r, const vs_op *op, vs_status *st) {
     }
     return t;
   }
-  if (v->ref) {
+  cl_mem buf = v->buf;
+  size_t dev = v->dev;
+  vs_shape shape = v->shape;
+  if (v->ref) { /* a variable (or an assign's result): its current buffer */
     vs_var_state *vs = &r->s->vars[v->ref->index];
     if (!vs->initialized) {
       vs__fail(st, VS_FAILED_PRECONDITION, VS_EXC_OP_ERROR,
@@ -286,11 +289,14 @@ static vs_tensor *fetch_value(vs_run *r, const vs_op *op, vs_status *st) {
                v->ref->op->name);
       return NULL;
     }
+    buf = vs->buf;
+    dev = vs->dev;
+    shape = vs->shape;
   }
-  vs_tensor *t = vs__tensor_alloc(v->dtype, v->shape, st);
-  if (!t || !v->buf || !t->n) return t;
-  vs_cl_device *d = vs__device(v->dev, st);
-  cl_int err = d ? clEnqueueReadBuffer(d->queue, v->buf, CL_TRUE, 0, t->n * vs_dtype_size(t->dtype),
+  vs_tensor *t = vs__tensor_alloc(v->dtype, shape, st);
+  if (!t || !buf || !t->n) return t;
+  vs_cl_device *d = vs__device(dev, st);
+  cl_int err = d ? clEnqueueReadBuffer(d->queue, buf, CL_TRUE, 0, t->n * vs_dtype_size(t->dtype),
                                        t->data, 0, NULL, NULL)
                  : CL_INVALID_DEVICE;
   if (err != CL_SUCCESS) {
@@ -365,6 +371,24 @@ VS_API void vs_session_run(vs_session *s, const vs_output *feeds, vs_tensor *con
     if (!visit(&p, fetches[i].op, feeds, nfeeds, st)) goto out;
   for (int i = 0; i < ntargets; i++)
     if (!visit(&p, targets[i], feeds, nfeeds, st)) goto out;
+  /* Consumers per value: a value used once may be updated in place. */
+  if (!(r.uses = calloc(g->n_ops + 1, sizeof *r.uses))) {
+    vs__oom(st);
+    goto out;
+  }
+  for (size_t i = 0; i < p.n; i++)
+    for (int k = 0; k < p.order[i]->n_inputs; k++) r.uses[p.order[i]->inputs[k].op->index]++;
+  for (int i = 0; i < nfetches; i++) r.uses[fetches[i].op->index] += 2;
+  if (!(r.relu_fused = calloc(g->n_ops + 1, 1))) {
+    vs__oom(st);
+    goto out;
+  }
+  for (size_t i = 0; i < p.n; i++) {
+    vs_op *op = p.order[i];
+    if (strcmp(op->type, "Relu") == 0 && strcmp(op->inputs[0].op->type, "BiasAdd") == 0 &&
+        r.uses[op->inputs[0].op->index] == 1)
+      r.relu_fused[op->inputs[0].op->index] = 1;
+  }
   for (int i = 0; i < nfeeds; i++)
     if (!feed_value(s, &r.values[feeds[i].op->index], feeds[i].op, feed_values[i], st)) goto out;
   for (size_t i = 0; i < p.n; i++) {
@@ -389,6 +413,8 @@ VS_API void vs_session_run(vs_session *s, const vs_output *feeds, vs_tensor *con
   }
 out:
   if (r.values) release_values(&r, n_values);
+  free(r.uses);
+  free(r.relu_fused);
   free(p.order);
   free(p.mark);
 out_unlocked:

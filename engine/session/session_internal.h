@@ -54,8 +54,37 @@ typedef struct vs_value {
 typedef struct vs_run {
   vs_session *s;
   vs_value *values;  /* per op index */
+  int *uses;         /* per op index: consumers in this run, fetches included */
+  unsigned char *relu_fused; /* per BiasAdd: its only consumer is a Relu, applied in the same pass */
   unsigned char used_dev[64]; /* queues to finish before the run returns */
 } vs_run;
+
+/* ---- shared by the kernel files (kernels.c, nn_kernels.c) ---- */
+#define LOCAL_SIZE 64 /* one work-group size: PoCL compiles one function per size */
+typedef struct karg {
+  size_t size;
+  const void *ptr;
+} karg;
+#define KARG(x) ((karg){sizeof(x), &(x)})
+
+/* Enqueues kernel `name` of cl_kernels/<source>.cl built for dtype t over n
+ * work-items (padded to LOCAL_SIZE). */
+bool vs__launch(vs_cl_device *d, const char *source, vs_dtype t, const char *name, size_t n, const karg *args,
+                int nargs, vs_status *st);
+size_t vs__padded(size_t n);
+/* The value of op's input i. */
+vs_value *vs__in(vs_run *r, const vs_op *op, int i);
+/* True (st set) when v is a reference to a variable not yet initialised. */
+bool vs__uninitialized(vs_run *r, const vs_op *op, const vs_value *v, vs_status *st);
+/* v's buffer as usable on dev (a copy in *tmp when it lives elsewhere). */
+cl_mem vs__on_device(vs_run *r, vs_value *v, size_t dev, cl_mem *tmp, vs_status *st);
+/* A fresh owned output buffer for op. */
+bool vs__new_output(vs_run *r, const vs_op *op, size_t dev, vs_dtype t, vs_shape shape, vs_status *st);
+/* Reads the first `bytes` of a value to the host. */
+bool vs__read_small(vs_run *r, vs_value *v, void *dst, size_t bytes, vs_status *st);
+/* Runs the nn ops (Conv2D, BiasAdd, Relu, MatMul, Reshape, Placeholder):
+ * returns false when op is not one of them; else *ok holds the result. */
+bool vs__nn_kernel(vs_run *r, vs_op *op, size_t dev, bool *ok, vs_status *st);
 
 /* Runs one op: computes values[op->index] from its inputs' values. */
 bool vs__kernel_run(vs_run *r, vs_op *op, size_t dev, vs_status *st);

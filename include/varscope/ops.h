@@ -26,8 +26,9 @@ typedef struct vs_assign_opts {
  * without it the variable takes the value's shape. dtypes must match. */
 vs_output vs_assign(vs_graph *g, vs_var *v, vs_output value, const vs_assign_opts *opts,
                     vs_status *st);
-/* v.assign_add(value) / v.assign_sub(value): value is a scalar or the
- * variable's shape. */
+/* v.assign_add(value) / v.assign_sub(value): value has the variable's
+ * shape (TF refuses a scalar for a vector: "Shapes must be equal rank, but
+ * are 1 and 0 ..."). */
 vs_output vs_assign_add(vs_graph *g, vs_var *v, vs_output value, const vs_assign_opts *opts,
                         vs_status *st);
 vs_output vs_assign_sub(vs_graph *g, vs_var *v, vs_output value, const vs_assign_opts *opts,
@@ -43,6 +44,16 @@ vs_output vs_read_value(vs_graph *g, vs_var *v, vs_status *st);
 vs_output vs_add(vs_graph *g, vs_output a, vs_output b, const char *name, vs_status *st);
 vs_output vs_sub(vs_graph *g, vs_output a, vs_output b, const char *name, vs_status *st);
 vs_output vs_mul(vs_graph *g, vs_output a, vs_output b, const char *name, vs_status *st);
+
+/* tf.placeholder(dtype, shape, name): must be fed when a run needs it
+ * (InvalidArgumentError "You must feed a value for placeholder tensor 'x'
+ * with dtype float and shape [1,8,8,3]"). */
+vs_output vs_placeholder(vs_graph *g, vs_dtype dtype, vs_shape shape, const char *name, vs_status *st);
+
+/* tf.reshape(x, shape): one dimension may be VS_DIM_UNKNOWN (TF's -1).
+ * Errors: TF's "Cannot reshape a tensor with 12 elements to shape [5,5]
+ * (25 elements) ..." ValueError. */
+vs_output vs_reshape(vs_graph *g, vs_output x, vs_shape shape, const char *name, vs_status *st);
 
 /* tf.identity. */
 vs_output vs_identity(vs_graph *g, vs_output x, const char *name, vs_status *st);
@@ -69,8 +80,8 @@ vs_output vs_is_variable_initialized(vs_graph *g, vs_var *v, vs_status *st);
 
 /* tf.report_uninitialized_variables(var_list): a 1-D string tensor of the
  * op names of the uninitialised ones, in list order. vars NULL: global +
- * local variables as of now. Built under name scope
- * "report_uninitialized_variables". */
+ * local variables as of now. One op, named as TF's result tensor
+ * "report_uninitialized_variables/boolean_mask/GatherV2". */
 vs_output vs_report_uninitialized_variables(vs_graph *g, vs_var *const *vars, int n,
                                             vs_status *st);
 

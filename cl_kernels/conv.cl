@@ -1,0 +1,45 @@
+/* conv.cl - the pieces of conv2d as im2col + GEMM, and the epilogues.
+ * NHWC input, HWIO filter: the im2col matrix has one row per output pixel
+ * (n, oh, ow) and one column per (kh, kw, c), which is exactly the row
+ * order of the HWIO filter seen as a [kh*kw*c, out] matrix, so
+ * output = im2col(input) x filter is already NHWC. T is float or double. */
+#ifdef VS_FP64
+#pragma OPENCL EXTENSION cl_khr_fp64 : enable
+#endif
+
+/* Rows [row0, row0 + rows) of the im2col matrix of one conv2d. */
+__kernel void im2col(__global T *cols, __global const T *in, const ulong row0, const ulong rows,
+                     const int H, const int W, const int C, const int OH, const int OW,
+                     const int KH, const int KW, const int SH, const int SW, const int DH, const int DW,
+                     const int PT, const int PL) {
+  ulong i = get_global_id(0);
+  ulong kc = (ulong)KH * KW * C;
+  if (i >= rows * kc) return;
+  ulong row = row0 + i / kc;
+  int col = (int)(i % kc);
+  int c = col % C, kw = (col / C) % KW, kh = col / (C * KW);
+  int ow = (int)(row % OW), oh = (int)((row / OW) % OH);
+  ulong n = row / ((ulong)OW * OH);
+  int ih = oh * SH - PT + kh * DH, iw = ow * SW - PL + kw * DW;
+  cols[i] = (ih >= 0 && ih < H && iw >= 0 && iw < W) ? in[((n * H + ih) * W + iw) * C + c] : (T)0;
+}
+
+/* out[i] = relu?(out[i] + bias[i % K]) in place: BiasAdd, fused with Relu. */
+__kernel void bias_act(__global T *out, __global const T *bias, const ulong K, const ulong n, const int relu) {
+  ulong i = get_global_id(0);
+  if (i >= n) return;
+  T v = out[i] + bias[i % K];
+  out[i] = relu ? fmax(v, (T)0) : v;
+}
+
+/* out[i] = in[i] + bias[i % K], out of place. */
+__kernel void bias_add(__global T *out, __global const T *in, __global const T *bias, const ulong K,
+                       const ulong n) {
+  ulong i = get_global_id(0);
+  if (i < n) out[i] = in[i] + bias[i % K];
+}
+
+__kernel void relu(__global T *out, __global const T *in, const ulong n) {
+  ulong i = get_global_id(0);
+  if (i < n) out[i] = fmax(in[i], (T)0);
+}

@@ -1,0 +1,186 @@
+/* ckpt_common.c - the reader's entries: allocation, sorting, lookup, bounds
+ * and CRC checks on tensor bytes, and TF's dtype and shape strings. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "checkpoint/ckpt_internal.h"
+
+vs_checkpoint *vs__ckpt_alloc(vs_ckpt_format fmt, const char *path, vs_status *st) {
+  vs_checkpoint *c = calloc(1, sizeof *c);
+  if (c && path && !(c->path = vs__strdup(path))) {
+    free(c);
+    c = NULL;
+  }
+  if (!c) {
+    vs__oom(st);
+    return NULL;
+  }
+  c->format = fmt;
+  return c;
+}
+
+vs__ckpt_entry *vs__ckpt_add(vs_checkpoint *c, const char *key, size_t key_len, vs_status *st) {
+  char *k = vs__strndup(key, key_len);
+  if (!k || !VS_GROW(c->e, c->cap, c->n + 1)) {
+    free(k);
+    vs__oom(st);
+    return NULL;
+  }
+  vs__ckpt_entry *e = &c->e[c->n++];
+  *e = (vs__ckpt_entry){.key = k, .trainable = -1, .readable = true};
+  return e;
+}
+
+static int cmp_entry(const void *a, const void *b) {
+  return strcmp(((const vs__ckpt_entry *)a)->key, ((const vs__ckpt_entry *)b)->key);
+}
+
+bool vs__ckpt_sort(vs_checkpoint *c, vs_status *st) {
+  if (c->n > 1) qsort(c->e, c->n, sizeof *c->e, cmp_entry);
+  for (size_t i = 1; i < c->n; i++)
+    if (strcmp(c->e[i - 1].key, c->e[i].key) == 0) {
+      vs__fail(st, VS_DATA_LOSS, VS_EXC_OP_ERROR, "%s: duplicate tensor key '%s'", vs__ckpt_name(c),
+               c->e[i].key);
+      return false;
+    }
+  return true;
+}
+
+bool vs__ckpt_check_size(const vs_checkpoint *c, const vs__ckpt_entry *e, vs_status *st) {
+  uint64_t n = 1;
+  for (int d = 0; d < e->shape.rank; d++) {
+    if (e->shape.dims[d] < 0 || __builtin_mul_overflow(n, (uint64_t)e->shape.dims[d], &n)) {
+      vs__fail(st, VS_DATA_LOSS, VS_EXC_OP_ERROR, "%s: tensor '%s' has an invalid shape", vs__ckpt_name(c),
+               e->key);
+      return false;
+    }
+  }
+  uint64_t bytes;
+  if (__builtin_mul_overflow(n, (uint64_t)vs_dtype_size(e->dtype), &bytes) || bytes != e->size) {
+    vs__fail(st, VS_DATA_LOSS, VS_EXC_OP_ERROR,
+             "%s: tensor '%s' holds %llu bytes but its dtype and shape need %s%llu", vs__ckpt_name(c), e->key,
+             (unsigned long long)e->size, bytes != e->size && n ? "" : "more than ",
+             (unsigned long long)bytes);
+    return false;
+  }
+  return true;
+}
+
+vs__ckpt_entry *vs__ckpt_lookup(const vs_checkpoint *c, const char *key) {
+  size_t lo = 0, hi = c ? c->n : 0;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    int r = strcmp(c->e[mid].key, key);
+    if (r == 0) return &c->e[mid];
+    if (r < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return NULL;
+}
+
+static bool load_shard(vs_checkpoint *c, int32_t k, vs_status *st) {
+  if (c->shard_loaded[k]) return true;
+  if (!c->path) {
+    vs__fail(st, VS_DATA_LOSS, VS_EXC_OP_ERROR, "%s: no data for shard %d", vs__ckpt_name(c), (int)k);
+    return false;
+  }
+  char *name = vs__asprintf("%s.data-%05d-of-%05d", c->path, (int)k, (int)c->num_shards);
+  if (!name) {
+    vs__oom(st);
+    return false;
+  }
+  uint8_t *buf = NULL;
+  size_t len = 0;
+  bool ok = vs__read_file(name, &buf, &len, st);
+  if (!ok && vs_status_code(st) == VS_NOT_FOUND)
+    vs__fail(st, VS_DATA_LOSS, VS_EXC_OP_ERROR, "Unable to open data file %s: the checkpoint is incomplete",
+             name);
+  free(name);
+  if (ok) vs__tf_set_shard(c, k, buf, len);
+  return ok;
+}
+
+const uint8_t *vs__ckpt_bytes(vs_checkpoint *c, vs__ckpt_entry *e, vs_status *st) {
+  if (!e->readable) {
+    vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_OP_ERROR,
+             "%s: tensor '%s' is a %s, which varscope cannot read", vs__ckpt_name(c), e->key,
+             e->dtype == VS_STRING ? "string tensor" : "partitioned slice");
+    return NULL;
+  }
+  const uint8_t *base;
+  size_t len;
+  if (c->format == VS_CKPT_SAFETENSORS) {
+    base = c->file;
+    len = c->file_len;
+  } else {
+    if (e->shard < 0 || e->shard >= c->num_shards || !load_shard(c, e->shard, st)) {
+      if (!vs__failed(st))
+        vs__fail(st, VS_DATA_LOSS, VS_EXC_OP_ERROR, "%s: tensor '%s' names shard %d of %d", vs__ckpt_name(c),
+                 e->key, (int)e->shard, (int)c->num_shards);
+      return NULL;
+    }
+    base = c->shard[e->shard];
+    len = c->shard_len[e->shard];
+  }
+  if (e->offset > len || e->size > len - e->offset) {
+    vs__fail(st, VS_DATA_LOSS, VS_EXC_OP_ERROR,
+             "%s: tensor '%s' (bytes %llu..%llu) lies outside its data file of %llu bytes", vs__ckpt_name(c),
+             e->key, (unsigned long long)e->offset, (unsigned long long)e->offset + e->size,
+             (unsigned long long)len);
+    return NULL;
+  }
+  const uint8_t *p = base ? base + e->offset : (const uint8_t *)"";
+  if (e->has_crc && !e->crc_checked) {
+    uint32_t got = vs__crc32c(p, (size_t)e->size);
+    if (got != e->crc) {
+      vs__fail(st, VS_DATA_LOSS, VS_EXC_OP_ERROR,
+               "TensorBundle at %s shard %d (%llu bytes): Checksum does not match: stored %u vs. calculated on "
+               "the restored bytes %u (tensor '%s')",
+               vs__ckpt_name(c), (int)e->shard, (unsigned long long)e->size, (unsigned)e->crc, (unsigned)got,
+               e->key);
+      return NULL;
+    }
+    e->crc_checked = true;
+  }
+  return p;
+}
+
+const char *vs__tf_dtype_string(vs_dtype dt) {
+  switch (dt) {
+  case VS_FLOAT: return "float";
+  case VS_DOUBLE: return "double";
+  case VS_INT32: return "int32";
+  case VS_UINT8: return "uint8";
+  case VS_INT16: return "int16";
+  case VS_INT8: return "int8";
+  case VS_STRING: return "string";
+  case VS_COMPLEX64: return "complex64";
+  case VS_INT64: return "int64";
+  case VS_BOOL: return "bool";
+  case VS_BFLOAT16: return "bfloat16";
+  case VS_UINT16: return "uint16";
+  case VS_COMPLEX128: return "complex128";
+  case VS_HALF: return "half";
+  case VS_UINT32: return "uint32";
+  case VS_UINT64: return "uint64";
+  default: return "unknown";
+  }
+}
+
+void vs__tf_shape_string(const vs_shape *s, char *buf, size_t cap) {
+  size_t used = 0;
+  if (!cap) return;
+  buf[0] = '\0';
+  if (!s->known) {
+    snprintf(buf, cap, "<unknown>");
+    return;
+  }
+  used += (size_t)snprintf(buf, cap, "[");
+  for (int d = 0; d < s->rank && used < cap; d++) {
+    if (s->dims[d] < 0) used += (size_t)snprintf(buf + used, cap - used, "%s?", d ? "," : "");
+    else used += (size_t)snprintf(buf + used, cap - used, "%s%lld", d ? "," : "", (long long)s->dims[d]);
+  }
+  if (used < cap) snprintf(buf + used, cap - used, "]");
+}
+
+const char *vs__ckpt_name(const vs_checkpoint *c) { return c && c->path ? c->path : "<memory>"; }

@@ -1,0 +1,127 @@
+/* ckpt_internal.h - the checkpoint reader's data model, shared by the format
+ * parsers (safetensors.c, tf_bundle.c), the file helpers (file_io.c), the
+ * public reader (checkpoint.c) and the Saver (saver.c).
+ *
+ * The parsers work on bytes in memory and never read outside them, so the
+ * fuzz targets (fuzz/) drive them directly. */
+#ifndef VS_CKPT_INTERNAL_H
+#define VS_CKPT_INTERNAL_H
+
+#include <stdio.h>
+
+#include "core/core.h"
+#include "varscope/saver.h"
+
+/* safetensors' own cap on the JSON header (MAX_HEADER_SIZE). */
+#define VS_ST_MAX_HEADER 100000000u
+
+typedef struct vs__ckpt_entry {
+  char *key;
+  vs_dtype dtype;
+  vs_shape shape;
+  uint64_t offset;       /* safetensors: absolute in the file; TF: in its shard */
+  uint64_t size;         /* bytes */
+  int32_t shard;         /* TF only */
+  bool has_crc;          /* TF: crc holds the unmasked CRC32C of the bytes */
+  uint32_t crc;
+  bool readable;         /* false: string tensor or sliced (partitioned) entry */
+  bool crc_checked;      /* set once the CRC has been verified */
+  char *tensor_name;     /* metadata, or NULL */
+  int trainable;         /* 1, 0, -1 unknown */
+  char **collections;    /* NULL-terminated, or NULL */
+} vs__ckpt_entry;
+
+struct vs_checkpoint {
+  vs_ckpt_format format;
+  char *path;            /* the file or prefix (NULL for in-memory parses) */
+  vs__ckpt_entry *e;     /* sorted by key after parsing */
+  size_t n, cap;
+  /* safetensors: the whole file */
+  uint8_t *file;
+  size_t file_len;
+  /* TF: shard data, loaded on first use */
+  int32_t num_shards;
+  uint8_t **shard;
+  size_t *shard_len;
+  bool *shard_loaded;
+};
+
+/* ---- crc32c.c ---- */
+uint32_t vs__crc32c_extend(uint32_t crc, const void *data, size_t n);
+static inline uint32_t vs__crc32c(const void *data, size_t n) { return vs__crc32c_extend(0, data, n); }
+/* LevelDB's masking of stored CRCs. */
+static inline uint32_t vs__crc_mask(uint32_t crc) { return ((crc >> 15) | (crc << 17)) + 0xa282ead8u; }
+static inline uint32_t vs__crc_unmask(uint32_t m) {
+  uint32_t rot = m - 0xa282ead8u;
+  return (rot >> 17) | (rot << 15);
+}
+
+/* ---- ckpt_common.c ---- */
+/* A new, empty reader of a format (NULL when out of memory, status set). */
+vs_checkpoint *vs__ckpt_alloc(vs_ckpt_format fmt, const char *path, vs_status *st);
+/* Appends a zeroed entry with a copy of key; NULL when out of memory. */
+vs__ckpt_entry *vs__ckpt_add(vs_checkpoint *c, const char *key, size_t key_len, vs_status *st);
+/* Sorts entries by key; a duplicate key is DATA_LOSS. */
+bool vs__ckpt_sort(vs_checkpoint *c, vs_status *st);
+/* Checks size == elements * dtype size, without overflow (readable entries). */
+bool vs__ckpt_check_size(const vs_checkpoint *c, const vs__ckpt_entry *e, vs_status *st);
+/* The entry's bytes, bounds- and CRC-checked; loads a TF shard on first use.
+ * The pointer is borrowed from the reader. */
+const uint8_t *vs__ckpt_bytes(vs_checkpoint *c, vs__ckpt_entry *e, vs_status *st);
+/* Binary search by key. */
+vs__ckpt_entry *vs__ckpt_lookup(const vs_checkpoint *c, const char *key);
+/* TF's DataTypeString ("float", "double", "int32"). */
+const char *vs__tf_dtype_string(vs_dtype dt);
+/* TensorShape::DebugString: "[2,3]", "[]". */
+void vs__tf_shape_string(const vs_shape *s, char *buf, size_t cap);
+/* The name used in messages for a reader ("<memory>" when it has no path). */
+const char *vs__ckpt_name(const vs_checkpoint *c);
+
+/* ---- safetensors.c ---- */
+/* Parses a whole safetensors file held in buf (the reader takes ownership of
+ * buf on success and on failure). */
+bool vs__safetensors_parse(vs_checkpoint *c, uint8_t *buf, size_t len, vs_status *st);
+/* The safetensors dtype code ("F32") of a vs dtype, or NULL. */
+const char *vs__safetensors_dtype(vs_dtype dt);
+
+/* One tensor to write. */
+typedef struct vs__st_item {
+  const char *key;
+  vs_dtype dtype;
+  vs_shape shape;
+  const void *data;
+  size_t size;
+  const char *tensor_name;           /* metadata, may be NULL */
+  int trainable;                     /* -1: not recorded */
+  const char *const *collections;    /* NULL-terminated, may be NULL */
+} vs__st_item;
+
+/* Writes a complete safetensors file to f (not flushed or synced). */
+bool vs__safetensors_write(FILE *f, const vs__st_item *items, size_t n, vs_status *st);
+
+/* ---- tf_bundle.c ---- */
+/* Parses a TF V2 .index table held in idx (borrowed for the call). Sets
+ * num_shards and allocates the shard slots. */
+bool vs__tf_index_parse(vs_checkpoint *c, const uint8_t *idx, size_t len, vs_status *st);
+/* Gives the reader shard k's data (ownership of data passes to it). */
+void vs__tf_set_shard(vs_checkpoint *c, int32_t k, uint8_t *data, size_t len);
+
+/* ---- file_io.c ---- */
+/* Reads a whole file. Errors: the OS error as a status (NOT_FOUND, ...),
+ * DATA_LOSS when the file changes size while read, RESOURCE_EXHAUSTED. */
+bool vs__read_file(const char *path, uint8_t **buf, size_t *len, vs_status *st);
+/* Sets st from errno for an operation on path. */
+void vs__io_fail(vs_status *st, int err, const char *what, const char *path);
+
+/* Atomic file replacement: open a temp file beside path, write to f,
+ * commit (fflush + fsync + rename + directory fsync) or abort (remove). */
+typedef struct vs__atomic_file {
+  FILE *f;
+  char *path;
+  char *tmp;
+} vs__atomic_file;
+bool vs__atomic_open(vs__atomic_file *af, const char *path, vs_status *st);
+bool vs__atomic_commit(vs__atomic_file *af, vs_status *st);
+void vs__atomic_abort(vs__atomic_file *af);
+
+#endif

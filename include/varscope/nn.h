@@ -1,0 +1,54 @@
+/* varscope/nn.h - neural-network ops with TensorFlow's semantics and names:
+ * tf.nn.conv2d, tf.nn.bias_add, tf.nn.relu, tf.matmul.
+ *
+ * Shapes are inferred while the graph is built; mismatches fail with TF's
+ * ValueError text ("Depth of input (3) is not a multiple of input depth of
+ * filter (32) for '{{node Conv2D}} = Conv2D[...]' with input shapes: ...").
+ * On devices, conv2d runs as im2col + GEMM (CLBlast) or as CLBlast's
+ * convgemm, whichever measured faster for the device and shape; a
+ * BiasAdd (+ Relu) that only consumes a conv2d or matmul result is applied
+ * in place in one pass. Data stays on the device between ops.
+ */
+#ifndef VARSCOPE_NN_H
+#define VARSCOPE_NN_H
+
+#include "varscope/graph.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct vs_conv2d_opts {
+  int64_t strides[4];       /* NHWC strides; all zero: [1, 1, 1, 1] */
+  const char *padding;      /* "SAME" or "VALID" (required, as in TF) */
+  int64_t dilations[4];     /* all zero: [1, 1, 1, 1] */
+  const char *data_format;  /* NULL or "NHWC" ("NCHW" is refused, as TF's CPU kernels do) */
+  const char *name;         /* NULL: "Conv2D" */
+} vs_conv2d_opts;
+
+/* tf.nn.conv2d(input, filter, strides, padding, dilations=...): input NHWC,
+ * filter HWIO [kh, kw, in, out]. Output size per spatial dim: SAME
+ * ceil(in / stride), VALID ceil((in - (k - 1) * dilation) / stride).
+ * Errors: ValueError for ranks, depths, negative sizes, bad padding or
+ * strides (TF's text); TypeError for mixed dtypes. */
+vs_output vs_conv2d(vs_graph *g, vs_output input, vs_output filter, const vs_conv2d_opts *opts,
+                    vs_status *st);
+
+/* tf.nn.bias_add(value, bias): bias is 1-D, the size of value's last dim. */
+vs_output vs_bias_add(vs_graph *g, vs_output value, vs_output bias, const char *name, vs_status *st);
+
+/* tf.nn.relu(features). */
+vs_output vs_relu(vs_graph *g, vs_output features, const char *name, vs_status *st);
+
+typedef struct vs_matmul_opts {
+  bool transpose_a, transpose_b;
+  const char *name;         /* NULL: "MatMul" */
+} vs_matmul_opts;
+
+/* tf.matmul(a, b) for rank-2 operands. */
+vs_output vs_matmul(vs_graph *g, vs_output a, vs_output b, const vs_matmul_opts *opts, vs_status *st);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

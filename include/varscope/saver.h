@@ -1,0 +1,201 @@
+/* varscope/saver.h - checkpoints by variable name: tf.compat.v1.train.Saver,
+ * tf.train.load_checkpoint and tf.train.init_from_checkpoint.
+ *
+ * A checkpoint maps keys to tensors. Keys are variable *op* names
+ * ("image_filters/conv1/weights"), as TF's Saver writes them, not tensor
+ * names ("...weights:0").
+ *
+ * Formats:
+ *   - safetensors (what vs_saver_save writes): an 8-byte little-endian
+ *     header length N, N bytes of JSON ({"key": {"dtype": "F32", "shape":
+ *     [..], "data_offsets": [begin, end]}, "__metadata__": {...}}), then the
+ *     raw little-endian row-major data, contiguous and without holes. The
+ *     metadata keeps "format": "varscope" and "varscope.variables", a JSON
+ *     string mapping each key to {"name": "foo/v:0", "trainable": true,
+ *     "collections": ["variables", "trainable_variables"]}. Files from the
+ *     Python `safetensors` package read here and ours read there.
+ *   - TensorFlow V2 tensor bundles, read only: `prefix.index` (a LevelDB
+ *     table of BundleEntryProto, block and tensor CRC32C checked) and
+ *     `prefix.data-NNNNN-of-MMMMM`, as tf.train.Saver writes them. String
+ *     tensors and partitioned slices are listed but cannot be read
+ *     (UNIMPLEMENTED).
+ *
+ * A path names a safetensors file when a regular file is there, otherwise a
+ * TF prefix when "<path>.index" exists.
+ *
+ * Saving never loses data: the file is written to a temporary file in the
+ * same directory ("<path>.tmp-XXXXXX"), flushed and fsync'd, then renamed
+ * over `path` (and the directory fsync'd), so a crash mid-save leaves the
+ * previous checkpoint intact. Reading refuses truncated, oversized or corrupt
+ * files (bad header length, offsets outside the file, overlapping or
+ * non-contiguous tensors, bad CRC, malformed JSON or protobuf) with
+ * DATA_LOSS, and never reads outside the file.
+ *
+ * Byte order: the host must be little-endian (every supported target is).
+ */
+#ifndef VARSCOPE_SAVER_H
+#define VARSCOPE_SAVER_H
+
+#include "varscope/session.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- reading checkpoints (tf.train.load_checkpoint) --------------------- */
+
+typedef enum vs_ckpt_format {
+  VS_CKPT_SAFETENSORS = 1,
+  VS_CKPT_TF_V2 = 2 /* TensorFlow's V2 tensor bundle (prefix.index + data) */
+} vs_ckpt_format;
+
+typedef struct vs_checkpoint vs_checkpoint;
+
+/* What a checkpoint says about one tensor. Strings are borrowed from the
+ * checkpoint until vs_checkpoint_free. */
+typedef struct vs_ckpt_tensor_info {
+  const char *key;                 /* "image_filters/conv1/weights" */
+  vs_dtype dtype;                  /* VS_STRING for TF string tensors */
+  vs_shape shape;                  /* always fully defined */
+  uint64_t byte_size;              /* bytes of data in the file */
+  bool readable;                   /* false: string tensor or partitioned slice */
+  /* varscope metadata (safetensors written by vs_saver_save); NULL / -1
+   * when the file has none. */
+  const char *tensor_name;         /* "image_filters/conv1/weights:0" */
+  int trainable;                   /* 1, 0, or -1 unknown */
+  const char *const *collections;  /* NULL-terminated; NULL when unknown */
+} vs_ckpt_tensor_info;
+
+/* Opens a checkpoint: a safetensors file, or a TF V2 prefix. Reads and
+ * checks the whole index (safetensors: header; TF: the .index table with its
+ * block CRCs); tensor data is read by vs_checkpoint_get_tensor.
+ * Returns a new reader (free with vs_checkpoint_free) or NULL.
+ * Errors: NOT_FOUND/ValueError "The passed save_path is not a valid
+ * checkpoint: PATH" when neither file exists; DATA_LOSS for a corrupt or
+ * truncated file (the message names the file and the defect); UNIMPLEMENTED
+ * for valid files this reader does not support (big-endian bundles, snappy
+ * blocks, dtypes varscope lacks, rank > 8); RESOURCE_EXHAUSTED when out of
+ * memory; INVALID_ARGUMENT for a NULL path. Ownership: the path is copied.
+ * Thread safety: a reader may be used by one thread at a time. */
+vs_checkpoint *vs_checkpoint_open(const char *path, vs_status *st);
+
+/* Frees a reader and everything it loaded; NULL is a no-op. */
+void vs_checkpoint_free(vs_checkpoint *c);
+
+/* The file's format (0 for a NULL reader). */
+vs_ckpt_format vs_checkpoint_format(const vs_checkpoint *c);
+
+/* Number of tensors; entries are sorted by key (bytewise). */
+size_t vs_checkpoint_num_tensors(const vs_checkpoint *c);
+
+/* Fills *info for tensor i (in key order). Returns false when i is out of
+ * range (info untouched). */
+bool vs_checkpoint_tensor_info(const vs_checkpoint *c, size_t i, vs_ckpt_tensor_info *info);
+
+/* The index of `key`, or -1 when the checkpoint has no such tensor. */
+long vs_checkpoint_find(const vs_checkpoint *c, const char *key);
+
+/* reader.get_tensor(key): the value as a new host tensor (the caller frees
+ * it). Errors: NOT_FOUND "Key foo/u not found in checkpoint"; DATA_LOSS when
+ * the data file is missing, short or fails its CRC32C ("Checksum does not
+ * match"); UNIMPLEMENTED for string tensors and slices. */
+vs_tensor *vs_checkpoint_get_tensor(vs_checkpoint *c, const char *key, vs_status *st);
+
+/* ---- tf.train.Saver ---------------------------------------------------- */
+
+/* One checkpoint key and the variable it names (Saver's dict form). */
+typedef struct vs_saver_entry {
+  const char *key;
+  vs_var *var;
+} vs_saver_entry;
+
+/* tf.train.Saver(var_list=...). Give at most one of var_list and var_map;
+ * with neither (or opts NULL) the saver covers tf.global_variables() as of
+ * vs_saver_new. */
+typedef struct vs_saver_opts {
+  vs_var *const *var_list;         /* a list: each saved under its op name */
+  size_t n_vars;
+  const vs_saver_entry *var_map;   /* a dict: checkpoint key -> variable */
+  size_t n_map;
+} vs_saver_opts;
+
+typedef struct vs_saver vs_saver;
+
+/* Builds a saver for variables of graph g. Returns it (free with
+ * vs_saver_free) or NULL. Errors, all ValueError (INVALID_ARGUMENT):
+ * "No variables to save"; "At least two variables have the same name: v"
+ * (two list entries with one op name, or one key twice in a map); "The
+ * same saveable will be restored with two names: y" (a variable under two
+ * keys); a NULL key or variable, a variable of another graph, both
+ * var_list and var_map. Ownership: keys are copied; variables are borrowed
+ * from g, which must outlive the saver. Thread safety: the saver is
+ * read-only after creation; save/restore lock the graph while they touch
+ * the session. */
+vs_saver *vs_saver_new(vs_graph *g, const vs_saver_opts *opts, vs_status *st);
+
+/* Frees a saver; NULL is a no-op. */
+void vs_saver_free(vs_saver *s);
+
+/* saver.save(sess, path): writes the variables' current values in `sess`
+ * to a safetensors file at `path` (temporary file, fsync, rename; see the
+ * top of this header), keys in sorted order. Errors: FAILED_PRECONDITION
+ * "Attempting to use uninitialized value foo/v"; UNIMPLEMENTED for a dtype
+ * safetensors cannot hold (complex128, string); an I/O error code with the
+ * OS's message (NOT_FOUND for a missing directory, PERMISSION_DENIED, ...).
+ * On error the file at `path` is unchanged and no temporary file remains.
+ * Thread safety: as vs_session_run (one call on a session at a time). */
+void vs_saver_save(vs_saver *s, vs_session *sess, const char *path, vs_status *st);
+
+/* saver.restore(sess, path): reads every key of the saver from a
+ * safetensors file or TF V2 prefix and writes it into its variable in
+ * `sess`, marking it initialised (its initializer never runs;
+ * report_uninitialized_variables no longer lists it). Everything is checked
+ * before any variable changes. Errors (TF's classes and texts, prefixed as
+ * TF's Saver does with "Restoring from checkpoint failed. This is most
+ * likely due to ..."):
+ *   - NOT_FOUND/ValueError "The passed save_path is not a valid checkpoint: P";
+ *   - NOT_FOUND/NotFoundError "... Key foo/u not found in checkpoint";
+ *   - INVALID_ARGUMENT/InvalidArgumentError "... tensor_name = foo/v;
+ *     expected dtype double does not equal original dtype float";
+ *   - INVALID_ARGUMENT/InvalidArgumentError "... Assign requires shapes of
+ *     both tensors to match. lhs shape= [3] rhs shape= [2]" followed by
+ *     "\n\t [[checkpoint key foo/v]]";
+ *   - DATA_LOSS for a corrupt file; UNIMPLEMENTED for unreadable entries.
+ * A device error while writing the values (after every check passed) can
+ * leave earlier variables restored. */
+void vs_saver_restore(vs_saver *s, vs_session *sess, const char *path, vs_status *st);
+
+/* ---- tf.train.init_from_checkpoint ------------------------------------- */
+
+/* One item of an assignment map: checkpoint name -> current name. `ckpt`
+ * is a key ("old/v") or a scope ending in '/' ("old_scope/", or "/" for
+ * the root); the current side is `var` when not NULL, else `current`: a
+ * name in the variable store ("new/v") or a scope ("new_scope/", "/"). */
+typedef struct vs_assignment {
+  const char *ckpt;
+  const char *current;
+  vs_var *var;
+} vs_assignment;
+
+/* tf.train.init_from_checkpoint(path, assignment_map), applied at once to a
+ * session: resolves the map exactly as TF does (items in sorted order of
+ * `ckpt`; a scope maps every get_variable variable under the current scope,
+ * "old_scope/" -> "new_scope/" turns new_scope/conv1/w into
+ * old_scope/conv1/w), then restores those variables into `sess` and marks
+ * them initialised. TF instead rewires the initializers so a later
+ * global_variables_initializer loads them; the values are the same.
+ * Errors, ValueError: NOT_FOUND "Tensor old/v is not found in P checkpoint
+ * {'a': [2], ...}" or "Tensor old_scope/x (x in old_scope/) is not found in
+ * P checkpoint"; INVALID_ARGUMENT "Shape of variable new/v:0 ((3,)) doesn't
+ * match with shape of tensor old/v ([2]) from checkpoint reader.",
+ * "Assignment map with scope only name new should map to scope only old.
+ * Should be 'scope/': 'other_scope/'."; InvalidArgumentError for a dtype
+ * mismatch (as restore); the open errors of vs_checkpoint_open. Nothing is
+ * written unless every item resolves and checks. */
+void vs_init_from_checkpoint(vs_session *sess, const char *path, const vs_assignment *map,
+                             size_t n, vs_status *st);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
