@@ -5,7 +5,7 @@
 # varscope.pc.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-build=${1:-$here/build/plain}
+build=$(realpath -m "${1:-$here/build/plain}")
 prefix=$build/prefix
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

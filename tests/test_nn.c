@@ -1,0 +1,374 @@
+/* test_nn.c - conv2d, bias_add, relu, matmul, reshape and placeholders:
+ * graph-time shape inference with TF's texts, device results against a
+ * plain host reference on odd shapes, and against TensorFlow's own outputs
+ * (conformance/golden/nn, made by tools/make_nn_goldens.py).
+ *
+ * Tolerance: an output element may differ from the reference by at most
+ * 1e-5 * (1 + sum of |products| that formed it) — float32 accumulation of
+ * up to 800 terms in a different order. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "npy.h"
+#include "varscope.h"
+
+static vs_graph *g;
+static vs_status *st;
+
+static void setup(void) {
+  g = vs_graph_new();
+  st = vs_status_new();
+}
+static void teardown(void) {
+  vs_graph_free(g);
+  vs_status_free(st);
+}
+TestSuite(nn, .init = setup, .fini = teardown, .timeout = 120);
+
+#define OK() cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st))
+
+static float *random_array(size_t n, unsigned seed) {
+  float *a = malloc(n * sizeof *a);
+  for (size_t i = 0; i < n; i++) {
+    seed = seed * 1664525u + 1013904223u;
+    a[i] = (float)((seed >> 8) & 0xFFFF) / 32768.0f - 1.0f;
+  }
+  return a;
+}
+
+/* Runs `out` with x fed and returns the result (caller frees). */
+static vs_tensor *run1(vs_output x, const float *xd, vs_shape xs, vs_output out) {
+  vs_session *s = vs_session_new(g, NULL, st);
+  OK();
+  vs_tensor *xt = vs_tensor_new(VS_FLOAT, xs, xd, st), *res = NULL;
+  vs_session_run(s, &x, &xt, 1, &out, &res, 1, NULL, 0, st);
+  vs_tensor_free(xt);
+  vs_session_free(s);
+  OK();
+  return res;
+}
+
+typedef struct conv_case {
+  int n, h, w, c, kh, kw, k, sh, sw, dh, dw;
+  bool same, bias, relu;
+} conv_case;
+
+/* Builds conv2d(+bias_add)(+relu) over a placeholder, runs it, compares with
+ * a host reference computed here. */
+static void check_conv(conv_case cc) {
+  vs_shape xs = VS_SHAPE(cc.n, cc.h, cc.w, cc.c);
+  size_t nx = (size_t)vs_shape_num_elements(&xs), nf = (size_t)cc.kh * cc.kw * cc.c * cc.k;
+  float *xd = random_array(nx, 7), *fd = random_array(nf, 11), *bd = random_array((size_t)cc.k, 13);
+  vs_output x = vs_placeholder(g, VS_FLOAT, xs, "x", st);
+  vs_output f = vs_constant(g, fd, VS_FLOAT, VS_SHAPE(cc.kh, cc.kw, cc.c, cc.k), "f", st);
+  vs_output y = vs_conv2d(g, x, f, &(vs_conv2d_opts){.strides = {1, cc.sh, cc.sw, 1}, .dilations = {1, cc.dh, cc.dw, 1},
+                                                      .padding = cc.same ? "SAME" : "VALID"}, st);
+  OK();
+  if (cc.bias) y = vs_bias_add(g, y, vs_constant(g, bd, VS_FLOAT, VS_SHAPE(cc.k), "b", st), NULL, st);
+  if (cc.relu) y = vs_relu(g, y, NULL, st);
+  OK();
+  int eh = (cc.kh - 1) * cc.dh + 1, ew = (cc.kw - 1) * cc.dw + 1;
+  int oh = cc.same ? (cc.h + cc.sh - 1) / cc.sh : (cc.h - eh + cc.sh) / cc.sh;
+  int ow = cc.same ? (cc.w + cc.sw - 1) / cc.sw : (cc.w - ew + cc.sw) / cc.sw;
+  vs_shape ys = vs_op_output_shape(y.op);
+  cr_assert(ys.rank == 4 && ys.dims[1] == oh && ys.dims[2] == ow && ys.dims[3] == cc.k, "inferred shape");
+  int pt = cc.same ? ((oh - 1) * cc.sh + eh - cc.h) / 2 : 0, pl = cc.same ? ((ow - 1) * cc.sw + ew - cc.w) / 2 : 0;
+  if (pt < 0) pt = 0;
+  if (pl < 0) pl = 0;
+  vs_tensor *t = run1(x, xd, xs, y);
+  const float *got = vs_tensor_data(t);
+  cr_assert_eq(vs_tensor_num_elements(t), (size_t)cc.n * oh * ow * cc.k);
+  for (int n = 0; n < cc.n; n++)
+    for (int i = 0; i < oh; i++)
+      for (int j = 0; j < ow; j++)
+        for (int k = 0; k < cc.k; k++) {
+          double acc = cc.bias ? bd[k] : 0, mag = fabs(acc);
+          for (int a = 0; a < cc.kh; a++)
+            for (int b = 0; b < cc.kw; b++) {
+              int ih = i * cc.sh - pt + a * cc.dh, iw = j * cc.sw - pl + b * cc.dw;
+              if (ih < 0 || ih >= cc.h || iw < 0 || iw >= cc.w) continue;
+              for (int c = 0; c < cc.c; c++) {
+                double p = (double)xd[((n * cc.h + ih) * cc.w + iw) * cc.c + c] * fd[((a * cc.kw + b) * cc.c + c) * cc.k + k];
+                acc += p;
+                mag += fabs(p);
+              }
+            }
+          if (cc.relu && acc < 0) acc = 0;
+          double v = got[((n * oh + i) * ow + j) * cc.k + k];
+          cr_assert(fabs(v - acc) <= 1e-5 * (1 + mag), "out[%d,%d,%d,%d] = %.7g, want %.7g", n, i, j, k, v, acc);
+        }
+  vs_tensor_free(t);
+  free(xd);
+  free(fd);
+  free(bd);
+}
+
+/* ---- host reference on odd shapes ---- */
+
+Test(nn, conv2d_same_stride1_odd_sizes) { check_conv((conv_case){1, 7, 5, 3, 3, 3, 4, 1, 1, 1, 1, true, false, false}); }
+Test(nn, conv2d_valid_stride2_batch3) { check_conv((conv_case){3, 9, 11, 2, 3, 3, 5, 2, 2, 1, 1, false, false, false}); }
+Test(nn, conv2d_same_stride2_even_input) { check_conv((conv_case){2, 8, 6, 3, 5, 5, 2, 2, 2, 1, 1, true, false, false}); }
+Test(nn, conv2d_same_unequal_strides_and_kernel) { check_conv((conv_case){1, 7, 9, 4, 2, 3, 3, 2, 1, 1, 1, true, false, false}); }
+Test(nn, conv2d_dilated_same) { check_conv((conv_case){1, 9, 8, 2, 3, 3, 3, 1, 1, 2, 2, true, false, false}); }
+Test(nn, conv2d_1x1_is_a_gemm) { check_conv((conv_case){2, 5, 3, 7, 1, 1, 6, 1, 1, 1, 1, false, false, false}); }
+Test(nn, conv2d_bias_relu_image_filter_layer) { check_conv((conv_case){2, 16, 16, 32, 5, 5, 32, 1, 1, 1, 1, true, true, true}); }
+Test(nn, conv2d_bias_without_relu) { check_conv((conv_case){1, 6, 6, 3, 3, 3, 4, 1, 1, 1, 1, true, true, false}); }
+
+/* ---- TensorFlow's outputs ---- */
+
+typedef struct golden {
+  char op[32], padding[8];
+  int sh, sw, dh, dw, ta, tb;
+} golden;
+
+static float *load(const char *cas, const char *file, vs_shape *shape) {
+  char path[512], err[256] = "";
+  snprintf(path, sizeof path, "%s/conformance/golden/nn/%s/%s.npy", VS_SOURCE_DIR, cas, file);
+  float *d = npy_load(path, shape, err, sizeof err);
+  cr_assert_not_null(d, "%s", err);
+  return d;
+}
+
+static golden find_case(const char *cas) {
+  char path[512], line[256], name[64];
+  snprintf(path, sizeof path, "%s/conformance/golden/nn/cases.txt", VS_SOURCE_DIR);
+  FILE *f = fopen(path, "r");
+  cr_assert_not_null(f, "no %s", path);
+  golden gd;
+  bool found = false;
+  while (!found && fgets(line, sizeof line, f))
+    found = line[0] != '#' && sscanf(line, "%63s %31s %d %d %7s %d %d %d %d", name, gd.op, &gd.sh, &gd.sw, gd.padding,
+                                     &gd.dh, &gd.dw, &gd.ta, &gd.tb) == 9 && strcmp(name, cas) == 0;
+  fclose(f);
+  cr_assert(found, "case %s not in cases.txt", cas);
+  return gd;
+}
+
+/* Rebuilds the case's graph from constants and compares with TF's out.npy:
+ * |got - want| <= 1e-5 * (1 + |want|) + 1e-5. */
+static void check_golden(const char *cas) {
+  golden gd = find_case(cas);
+  vs_shape s1, s2, s3, so;
+  float *want = load(cas, "out", &so);
+  vs_output y;
+  float *a = NULL, *b = NULL, *c = NULL;
+  if (strncmp(gd.op, "conv", 4) == 0) {
+    a = load(cas, "x", &s1);
+    b = load(cas, "f", &s2);
+    y = vs_conv2d(g, vs_constant(g, a, VS_FLOAT, s1, "x", st), vs_constant(g, b, VS_FLOAT, s2, "f", st),
+                  &(vs_conv2d_opts){.strides = {1, gd.sh, gd.sw, 1}, .dilations = {1, gd.dh, gd.dw, 1}, .padding = gd.padding},
+                  st);
+    if (strcmp(gd.op, "conv_bias_relu") == 0) {
+      c = load(cas, "b", &s3);
+      y = vs_relu(g, vs_bias_add(g, y, vs_constant(g, c, VS_FLOAT, s3, "b", st), NULL, st), NULL, st);
+    }
+  } else if (strcmp(gd.op, "bias_add") == 0) {
+    a = load(cas, "x", &s1);
+    b = load(cas, "b", &s2);
+    y = vs_bias_add(g, vs_constant(g, a, VS_FLOAT, s1, "x", st), vs_constant(g, b, VS_FLOAT, s2, "b", st), NULL, st);
+  } else if (strcmp(gd.op, "relu") == 0) {
+    a = load(cas, "x", &s1);
+    y = vs_relu(g, vs_constant(g, a, VS_FLOAT, s1, "x", st), NULL, st);
+  } else {
+    a = load(cas, "a", &s1);
+    b = load(cas, "b", &s2);
+    y = vs_matmul(g, vs_constant(g, a, VS_FLOAT, s1, "a", st), vs_constant(g, b, VS_FLOAT, s2, "b", st),
+                  &(vs_matmul_opts){.transpose_a = gd.ta, .transpose_b = gd.tb}, st);
+  }
+  OK();
+  vs_shape ys = vs_op_output_shape(y.op);
+  cr_assert(vs_shape_is_compatible(&ys, &so) && ys.rank == so.rank, "inferred shape differs from TF's");
+  vs_session *s = vs_session_new(g, NULL, st);
+  vs_tensor *t = NULL;
+  vs_session_run(s, NULL, NULL, 0, &y, &t, 1, NULL, 0, st);
+  vs_session_free(s);
+  OK();
+  cr_assert_eq(vs_tensor_num_elements(t), (size_t)vs_shape_num_elements(&so));
+  const float *got = vs_tensor_data(t);
+  for (size_t i = 0; i < vs_tensor_num_elements(t); i++)
+    cr_assert(fabs(got[i] - want[i]) <= 1e-5 * (1 + fabs(want[i])) + 1e-5, "%s[%zu] = %.7g, TF %.7g", cas, i, got[i],
+              want[i]);
+  vs_tensor_free(t);
+  free(a);
+  free(b);
+  free(c);
+  free(want);
+}
+
+Test(nn, golden_conv_same_s1) { check_golden("conv_same_s1"); }
+Test(nn, golden_conv_valid_s2) { check_golden("conv_valid_s2"); }
+Test(nn, golden_conv_same_s2_5x5) { check_golden("conv_same_s2_5x5"); }
+Test(nn, golden_conv_same_s2x1) { check_golden("conv_same_s2x1"); }
+Test(nn, golden_conv_dilated) { check_golden("conv_dilated"); }
+Test(nn, golden_conv_valid_dilated) { check_golden("conv_valid_dilated"); }
+Test(nn, golden_conv_1x1) { check_golden("conv_1x1"); }
+Test(nn, golden_conv_bias_relu) { check_golden("conv_bias_relu"); }
+Test(nn, golden_bias_add_rank2) { check_golden("bias_add_rank2"); }
+Test(nn, golden_relu) { check_golden("relu"); }
+Test(nn, golden_matmul) { check_golden("matmul"); }
+Test(nn, golden_matmul_transpose_a) { check_golden("matmul_ta"); }
+Test(nn, golden_matmul_transpose_b) { check_golden("matmul_tb"); }
+Test(nn, golden_matmul_transpose_both) { check_golden("matmul_tab"); }
+
+/* ---- shape inference and errors, TF 2.21's texts ---- */
+
+Test(nn, conv2d_rank3_input_is_a_shape_error) {
+  /* x3 = tf.placeholder(tf.float32, [8,8,3], name="x3"); w = tf.constant(0., shape=[5,5,32,32], name="w")
+   * tf.nn.conv2d(x3, w, [1,1,1,1], "SAME") -> ValueError */
+  vs_output x = vs_placeholder(g, VS_FLOAT, VS_SHAPE(8, 8, 3), "x3", st);
+  float *zeros = calloc(5 * 5 * 32 * 32, sizeof(float));
+  vs_output w = vs_constant(g, zeros, VS_FLOAT, VS_SHAPE(5, 5, 32, 32), "w", st);
+  free(zeros);
+  vs_conv2d(g, x, w, &(vs_conv2d_opts){.padding = "SAME"}, st);
+  cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT);
+  cr_assert_str_eq(vs_status_exception_name(st), "ValueError");
+  cr_assert_str_eq(vs_status_message(st),
+                   "Shape must be rank 4 but is rank 3 for '{{node Conv2D}} = Conv2D[T=DT_FLOAT, data_format=\"NHWC\", "
+                   "dilations=[1, 1, 1, 1], explicit_paddings=[], padding=\"SAME\", strides=[1, 1, 1, 1], "
+                   "use_cudnn_on_gpu=true](x3, w)' with input shapes: [8,8,3], [5,5,32,32].");
+}
+
+Test(nn, conv2d_depth_mismatch) {
+  /* x = tf.placeholder(tf.float32, [1,8,8,3], name="x"); tf.nn.conv2d(x, w, [1,1,1,1], "SAME") -> ValueError
+   * "Depth of input (3) is not a multiple of input depth of filter (32) ..." */
+  vs_output x = vs_placeholder(g, VS_FLOAT, VS_SHAPE(1, 8, 8, 3), "x", st);
+  vs_output w = vs_placeholder(g, VS_FLOAT, VS_SHAPE(5, 5, 32, 32), "w", st);
+  vs_conv2d(g, x, w, &(vs_conv2d_opts){.padding = "SAME"}, st);
+  cr_assert_str_eq(vs_status_message(st),
+                   "Depth of input (3) is not a multiple of input depth of filter (32) for '{{node Conv2D}} = "
+                   "Conv2D[T=DT_FLOAT, data_format=\"NHWC\", dilations=[1, 1, 1, 1], explicit_paddings=[], "
+                   "padding=\"SAME\", strides=[1, 1, 1, 1], use_cudnn_on_gpu=true](x, w)' with input shapes: "
+                   "[1,8,8,3], [5,5,32,32].");
+}
+
+Test(nn, conv2d_valid_negative_size) {
+  /* x2 = tf.placeholder(tf.float32, [1,3,3,32], name="x2"); tf.nn.conv2d(x2, w, [1,1,1,1], "VALID") -> ValueError
+   * "Negative dimension size caused by subtracting 5 from 3 ..." */
+  vs_output x = vs_placeholder(g, VS_FLOAT, VS_SHAPE(1, 3, 3, 32), "x2", st);
+  vs_output w = vs_placeholder(g, VS_FLOAT, VS_SHAPE(5, 5, 32, 32), "w", st);
+  vs_conv2d(g, x, w, &(vs_conv2d_opts){.padding = "VALID"}, st);
+  cr_assert_str_eq(vs_status_message(st),
+                   "Negative dimension size caused by subtracting 5 from 3 for '{{node Conv2D}} = Conv2D[T=DT_FLOAT, "
+                   "data_format=\"NHWC\", dilations=[1, 1, 1, 1], explicit_paddings=[], padding=\"VALID\", "
+                   "strides=[1, 1, 1, 1], use_cudnn_on_gpu=true](x2, w)' with input shapes: [1,3,3,32], [5,5,32,32].");
+}
+
+Test(nn, conv2d_bad_padding) {
+  /* tf.nn.conv2d(x4, w, [1,1,1,1], "BAD") -> ValueError
+   * "Attr 'padding' of 'Conv2D' Op passed string 'BAD' not in: "SAME", "VALID", "EXPLICIT"." */
+  vs_output x = vs_placeholder(g, VS_FLOAT, VS_SHAPE(2, 9, 7, 32), "x4", st);
+  vs_output w = vs_placeholder(g, VS_FLOAT, VS_SHAPE(5, 5, 32, 32), "w", st);
+  vs_conv2d(g, x, w, &(vs_conv2d_opts){.padding = "BAD"}, st);
+  cr_assert_str_eq(vs_status_exception_name(st), "ValueError");
+  cr_assert_str_eq(vs_status_message(st),
+                   "Attr 'padding' of 'Conv2D' Op passed string 'BAD' not in: \"SAME\", \"VALID\", \"EXPLICIT\".");
+}
+
+Test(nn, conv2d_output_shapes_as_tf) {
+  /* x4 [2,9,7,32], w [5,5,32,32]: strides 2 SAME -> (2, 5, 4, 32); strides 2 VALID -> (2, 3, 2, 32);
+   * dilations 2 SAME -> (2, 9, 7, 32) */
+  vs_output x = vs_placeholder(g, VS_FLOAT, VS_SHAPE(2, 9, 7, 32), "x4", st);
+  vs_output w = vs_placeholder(g, VS_FLOAT, VS_SHAPE(5, 5, 32, 32), "w", st);
+  char buf[64];
+  vs_shape s = vs_op_output_shape(vs_conv2d(g, x, w, &(vs_conv2d_opts){.strides = {1, 2, 2, 1}, .padding = "SAME"}, st).op);
+  vs_shape_format(&s, buf, sizeof buf);
+  cr_assert_str_eq(buf, "(2, 5, 4, 32)");
+  s = vs_op_output_shape(vs_conv2d(g, x, w, &(vs_conv2d_opts){.strides = {1, 2, 2, 1}, .padding = "VALID"}, st).op);
+  vs_shape_format(&s, buf, sizeof buf);
+  cr_assert_str_eq(buf, "(2, 3, 2, 32)");
+  vs_output y = vs_conv2d(g, x, w, &(vs_conv2d_opts){.dilations = {1, 2, 2, 1}, .padding = "SAME"}, st);
+  s = vs_op_output_shape(y.op);
+  vs_shape_format(&s, buf, sizeof buf);
+  cr_assert_str_eq(buf, "(2, 9, 7, 32)");
+  cr_assert_str_eq(vs_output_name(y), "Conv2D_2:0");
+}
+
+Test(nn, bias_add_size_mismatch) {
+  /* c = tf.nn.conv2d(x4, w, [1,1,1,1], "SAME"); b = tf.constant(0., shape=[31]); tf.nn.bias_add(c, b) -> ValueError */
+  vs_output x = vs_placeholder(g, VS_FLOAT, VS_SHAPE(2, 9, 7, 32), "x4", st);
+  vs_output w = vs_placeholder(g, VS_FLOAT, VS_SHAPE(5, 5, 32, 32), "w", st);
+  vs_output c = vs_conv2d(g, x, w, &(vs_conv2d_opts){.padding = "SAME"}, st);
+  float zeros[31] = {0};
+  vs_output b = vs_constant(g, zeros, VS_FLOAT, VS_SHAPE(31), NULL, st);
+  vs_bias_add(g, c, b, NULL, st);
+  cr_assert_str_eq(vs_status_message(st),
+                   "Dimensions must be equal, but are 32 and 31 for '{{node BiasAdd}} = BiasAdd[T=DT_FLOAT, "
+                   "data_format=\"NHWC\"](Conv2D, Const)' with input shapes: [2,9,7,32], [31].");
+}
+
+Test(nn, matmul_inner_dimension_mismatch) {
+  /* tf.matmul(tf.placeholder(tf.float32,[3,4]), tf.placeholder(tf.float32,[5,6])) -> ValueError */
+  vs_output a = vs_placeholder(g, VS_FLOAT, VS_SHAPE(3, 4), NULL, st);
+  vs_output b = vs_placeholder(g, VS_FLOAT, VS_SHAPE(5, 6), NULL, st);
+  vs_matmul(g, a, b, NULL, st);
+  cr_assert_str_eq(vs_status_message(st),
+                   "Dimensions must be equal, but are 4 and 5 for '{{node MatMul}} = MatMul[T=DT_FLOAT, grad_a=false, "
+                   "grad_b=false, transpose_a=false, transpose_b=false](Placeholder, Placeholder_1)' with input "
+                   "shapes: [3,4], [5,6].");
+}
+
+Test(nn, reshape_element_count_mismatch) {
+  /* m1 = tf.placeholder(tf.float32, [3,4]); tf.reshape(m1, [5,5]) -> ValueError */
+  vs_output a = vs_placeholder(g, VS_FLOAT, VS_SHAPE(3, 4), NULL, st);
+  vs_reshape(g, a, VS_SHAPE(5, 5), NULL, st);
+  cr_assert_str_eq(vs_status_message(st),
+                   "Cannot reshape a tensor with 12 elements to shape [5,5] (25 elements) for '{{node Reshape}} = "
+                   "Reshape[T=DT_FLOAT, Tshape=DT_INT32](Placeholder, Reshape/shape)' with input shapes: [3,4], [2] "
+                   "and with input tensors computed as partial shapes: input[1] = [5,5].");
+}
+
+Test(nn, reshape_infers_the_unknown_dimension_and_keeps_values) {
+  /* tf.reshape(tf.constant([[1.,2.,3.],[4.,5.,6.]]), [-1, 2]) -> shape (3, 2), values 1..6 */
+  float v[6] = {1, 2, 3, 4, 5, 6};
+  vs_output c = vs_constant(g, v, VS_FLOAT, VS_SHAPE(2, 3), NULL, st);
+  vs_output r = vs_reshape(g, c, VS_SHAPE(VS_DIM_UNKNOWN, 2), NULL, st);
+  OK();
+  vs_shape s = vs_op_output_shape(r.op);
+  cr_assert(s.rank == 2 && s.dims[0] == 3 && s.dims[1] == 2);
+  vs_session *sess = vs_session_new(g, NULL, st);
+  vs_tensor *t = NULL;
+  vs_session_run(sess, NULL, NULL, 0, &r, &t, 1, NULL, 0, st);
+  vs_session_free(sess);
+  OK();
+  cr_assert_arr_eq(vs_tensor_data(t), v, sizeof v);
+  vs_tensor_free(t);
+}
+
+Test(nn, unfed_placeholder_is_an_error) {
+  /* x = tf.placeholder(tf.float32, [1,8,8,3], name="x"); sess.run(tf.nn.relu(x)) -> InvalidArgumentError
+   * "You must feed a value for placeholder tensor 'x' with dtype float and shape [1,8,8,3]" */
+  vs_output x = vs_placeholder(g, VS_FLOAT, VS_SHAPE(1, 8, 8, 3), "x", st);
+  vs_output y = vs_relu(g, x, NULL, st);
+  vs_session *s = vs_session_new(g, NULL, st);
+  vs_tensor *t = NULL;
+  vs_session_run(s, NULL, NULL, 0, &y, &t, 1, NULL, 0, st);
+  vs_session_free(s);
+  cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT);
+  cr_assert_str_eq(vs_status_exception_name(st), "InvalidArgumentError");
+  cr_assert(strncmp(vs_status_message(st),
+                    "You must feed a value for placeholder tensor 'x' with dtype float and shape [1,8,8,3]", 84) == 0,
+            "%s", vs_status_message(st));
+  cr_assert_null(t);
+}
+
+Test(nn, relu_of_a_bias_add_that_is_also_fetched_is_not_fused) {
+  /* b = tf.nn.bias_add(x, bias); r = tf.nn.relu(b); sess.run([b, r]) -> b keeps its negatives */
+  float xd[4] = {-1, 2, -3, 4}, bd[2] = {0.5f, -0.5f};
+  vs_output x = vs_constant(g, xd, VS_FLOAT, VS_SHAPE(2, 2), "x", st);
+  vs_output b = vs_bias_add(g, x, vs_constant(g, bd, VS_FLOAT, VS_SHAPE(2), "bias", st), NULL, st);
+  vs_output r = vs_relu(g, b, NULL, st);
+  vs_output f[2] = {b, r};
+  vs_tensor *t[2] = {0};
+  vs_session *s = vs_session_new(g, NULL, st);
+  vs_session_run(s, NULL, NULL, 0, f, t, 2, NULL, 0, st);
+  vs_session_free(s);
+  OK();
+  float want_b[4] = {-0.5f, 1.5f, -2.5f, 3.5f}, want_r[4] = {0, 1.5f, 0, 3.5f};
+  cr_assert_arr_eq(vs_tensor_data(t[0]), want_b, sizeof want_b);
+  cr_assert_arr_eq(vs_tensor_data(t[1]), want_r, sizeof want_r);
+  vs_tensor_free(t[0]);
+  vs_tensor_free(t[1]);
+}
