@@ -43,3 +43,19 @@ __kernel void relu(__global T *out, __global const T *in, const ulong n) {
   ulong i = get_global_id(0);
   if (i < n) out[i] = fmax(in[i], (T)0);
 }
+
+/* out[b][c][r] = in[b][r][c] for a batch of R x C matrices (NHWC <-> NCHW). */
+__kernel void transpose_batched(__global T *out, __global const T *in, const ulong B, const ulong R, const ulong C) {
+  ulong i = get_global_id(0);
+  if (i >= B * R * C) return;
+  ulong b = i / (R * C), rc = i % (R * C), r = rc / C, c = rc % C;
+  out[(b * C + c) * R + r] = in[i];
+}
+
+/* HWIO [KHW, C, K] -> KCHW [K, C, KHW], CLBlast convgemm's weight layout. */
+__kernel void hwio_to_kchw(__global T *out, __global const T *in, const ulong KHW, const ulong C, const ulong K) {
+  ulong i = get_global_id(0);
+  if (i >= KHW * C * K) return;
+  ulong k = i % K, c = (i / K) % C, p = i / (K * C);
+  out[(k * C + c) * KHW + p] = in[i];
+}

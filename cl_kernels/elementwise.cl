@@ -19,14 +19,15 @@ __kernel void fill_from(__global T *out, __global const T *src, const ulong coun
   if (i < n) out[i] = src[i < count ? i : count - 1];
 }
 
-/* a op b with scalar broadcasting: na and nb are 1 or n. */
+/* a op b with broadcasting of an operand that repeats with period na or nb
+ * (a single element, or a shape that is the other's trailing dims). */
 #define BINARY(name, expr)                                                          \
   __kernel void name(__global T *out, __global const T *a, const ulong na,          \
                      __global const T *b, const ulong nb, const ulong n) {          \
     size_t i = get_global_id(0);                                                    \
     if (i < n) {                                                                    \
-      T x = a[na == 1 ? 0 : i];                                                     \
-      T y = b[nb == 1 ? 0 : i];                                                     \
+      T x = a[i % na];                                                              \
+      T y = b[i % nb];                                                              \
       out[i] = (expr);                                                              \
     }                                                                               \
   }

@@ -39,6 +39,10 @@ static float *random_array(size_t n, unsigned seed) {
   return a;
 }
 
+/* Every conv2d numerics test runs each device algorithm in turn (conv2d.c):
+ * VARSCOPE_CONV forces one per run. */
+static const char *const ALGOS[] = {"direct", "im2col", "convgemm"};
+
 /* Runs `out` with x fed and returns the result (caller frees). */
 static vs_tensor *run1(vs_output x, const float *xd, vs_shape xs, vs_output out) {
   vs_session *s = vs_session_new(g, NULL, st);
@@ -78,6 +82,8 @@ static void check_conv(conv_case cc) {
   int pt = cc.same ? ((oh - 1) * cc.sh + eh - cc.h) / 2 : 0, pl = cc.same ? ((ow - 1) * cc.sw + ew - cc.w) / 2 : 0;
   if (pt < 0) pt = 0;
   if (pl < 0) pl = 0;
+  for (size_t algo = 0; algo < sizeof ALGOS / sizeof ALGOS[0]; algo++) {
+  setenv("VARSCOPE_CONV", ALGOS[algo], 1);
   vs_tensor *t = run1(x, xd, xs, y);
   const float *got = vs_tensor_data(t);
   cr_assert_eq(vs_tensor_num_elements(t), (size_t)cc.n * oh * ow * cc.k);
@@ -98,9 +104,11 @@ static void check_conv(conv_case cc) {
             }
           if (cc.relu && acc < 0) acc = 0;
           double v = got[((n * oh + i) * ow + j) * cc.k + k];
-          cr_assert(fabs(v - acc) <= 1e-5 * (1 + mag), "out[%d,%d,%d,%d] = %.7g, want %.7g", n, i, j, k, v, acc);
+          cr_assert(fabs(v - acc) <= 1e-5 * (1 + mag), "%s: out[%d,%d,%d,%d] = %.7g, want %.7g", ALGOS[algo], n, i, j,
+                    k, v, acc);
         }
   vs_tensor_free(t);
+  }
   free(xd);
   free(fd);
   free(bd);
@@ -181,17 +189,20 @@ static void check_golden(const char *cas) {
   OK();
   vs_shape ys = vs_op_output_shape(y.op);
   cr_assert(vs_shape_is_compatible(&ys, &so) && ys.rank == so.rank, "inferred shape differs from TF's");
-  vs_session *s = vs_session_new(g, NULL, st);
-  vs_tensor *t = NULL;
-  vs_session_run(s, NULL, NULL, 0, &y, &t, 1, NULL, 0, st);
-  vs_session_free(s);
-  OK();
-  cr_assert_eq(vs_tensor_num_elements(t), (size_t)vs_shape_num_elements(&so));
-  const float *got = vs_tensor_data(t);
-  for (size_t i = 0; i < vs_tensor_num_elements(t); i++)
-    cr_assert(fabs(got[i] - want[i]) <= 1e-5 * (1 + fabs(want[i])) + 1e-5, "%s[%zu] = %.7g, TF %.7g", cas, i, got[i],
-              want[i]);
-  vs_tensor_free(t);
+  for (size_t algo = 0; algo < sizeof ALGOS / sizeof ALGOS[0]; algo++) {
+    setenv("VARSCOPE_CONV", ALGOS[algo], 1);
+    vs_session *s = vs_session_new(g, NULL, st);
+    vs_tensor *t = NULL;
+    vs_session_run(s, NULL, NULL, 0, &y, &t, 1, NULL, 0, st);
+    vs_session_free(s);
+    OK();
+    cr_assert_eq(vs_tensor_num_elements(t), (size_t)vs_shape_num_elements(&so));
+    const float *got = vs_tensor_data(t);
+    for (size_t i = 0; i < vs_tensor_num_elements(t); i++)
+      cr_assert(fabs(got[i] - want[i]) <= 1e-5 * (1 + fabs(want[i])) + 1e-5, "%s (%s)[%zu] = %.7g, TF %.7g", cas,
+                ALGOS[algo], i, got[i], want[i]);
+    vs_tensor_free(t);
+  }
   free(a);
   free(b);
   free(c);
@@ -352,6 +363,58 @@ Test(nn, unfed_placeholder_is_an_error) {
                     "You must feed a value for placeholder tensor 'x' with dtype float and shape [1,8,8,3]", 84) == 0,
             "%s", vs_status_message(st));
   cr_assert_null(t);
+}
+
+Test(nn, unknown_conv_algorithm_is_an_error) {
+  /* VARSCOPE_CONV names a device algorithm; anything else is refused, not ignored. */
+  setenv("VARSCOPE_CONV", "winograd", 1);
+  float xd[16] = {0}, fd[4] = {1, 1, 1, 1};
+  vs_output x = vs_constant(g, xd, VS_FLOAT, VS_SHAPE(1, 4, 4, 1), "x", st);
+  vs_output y = vs_conv2d(g, x, vs_constant(g, fd, VS_FLOAT, VS_SHAPE(2, 2, 1, 1), "f", st),
+                          &(vs_conv2d_opts){.padding = "VALID"}, st);
+  vs_session *s = vs_session_new(g, NULL, st);
+  vs_tensor *t = NULL;
+  vs_session_run(s, NULL, NULL, 0, &y, &t, 1, NULL, 0, st);
+  vs_session_free(s);
+  cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT);
+  cr_assert_str_eq(vs_status_message(st), "VARSCOPE_CONV='winograd': want auto, direct, im2col or convgemm");
+  cr_assert_null(t);
+}
+
+Test(nn, automatic_choice_matches_the_reference) {
+  /* With no VARSCOPE_CONV the engine measures the algorithms once and keeps
+   * the fastest; whichever it keeps must give the same numbers. */
+  unsetenv("VARSCOPE_CONV");
+  float xd[2 * 6 * 6 * 3], fd[3 * 3 * 3 * 4];
+  for (size_t i = 0; i < sizeof xd / sizeof xd[0]; i++) xd[i] = (float)((i * 7) % 11) - 5.0f;
+  for (size_t i = 0; i < sizeof fd / sizeof fd[0]; i++) fd[i] = (float)((i * 5) % 7) - 3.0f;
+  vs_output x = vs_constant(g, xd, VS_FLOAT, VS_SHAPE(2, 6, 6, 3), "x", st);
+  vs_output y = vs_conv2d(g, x, vs_constant(g, fd, VS_FLOAT, VS_SHAPE(3, 3, 3, 4), "f", st),
+                          &(vs_conv2d_opts){.padding = "SAME"}, st);
+  vs_session *s = vs_session_new(g, NULL, st);
+  vs_tensor *t[2] = {0};
+  vs_session_run(s, NULL, NULL, 0, &y, &t[0], 1, NULL, 0, st); /* measures, then runs the choice */
+  vs_session_run(s, NULL, NULL, 0, &y, &t[1], 1, NULL, 0, st); /* the remembered choice */
+  vs_session_free(s);
+  OK();
+  const float *a = vs_tensor_data(t[0]);
+  for (int n = 0; n < 2; n++)
+    for (int i = 0; i < 6; i++)
+      for (int j = 0; j < 6; j++)
+        for (int k = 0; k < 4; k++) {
+          double acc = 0;
+          for (int p = 0; p < 3; p++)
+            for (int q = 0; q < 3; q++)
+              for (int c = 0; c < 3; c++) {
+                int ih = i - 1 + p, iw = j - 1 + q;
+                if (ih >= 0 && ih < 6 && iw >= 0 && iw < 6)
+                  acc += xd[((n * 6 + ih) * 6 + iw) * 3 + c] * fd[((p * 3 + q) * 3 + c) * 4 + k];
+              }
+          cr_assert_float_eq(a[((n * 6 + i) * 6 + j) * 4 + k], acc, 1e-4); /* integers: exact in float32 */
+        }
+  cr_assert_arr_eq(vs_tensor_data(t[0]), vs_tensor_data(t[1]), vs_tensor_byte_size(t[0]));
+  vs_tensor_free(t[0]);
+  vs_tensor_free(t[1]);
 }
 
 Test(nn, relu_of_a_bias_add_that_is_also_fetched_is_not_fused) {

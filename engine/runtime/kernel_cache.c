@@ -48,7 +48,7 @@ static bool make_dirs(char *path) {
   return mkdir(path, 0755) == 0 || errno == EEXIST;
 }
 
-static char *cache_dir(void) {
+char *vs__cache_dir(void) {
   const char *env = getenv("VARSCOPE_CACHE_DIR");
   char *dir = NULL;
   if (env && *env) dir = vs__strdup(env);
@@ -194,7 +194,7 @@ cl_program vs__program_build(vs_cl_device *d, const char *source_name, const cha
       return p;
     }
   cl_program p = NULL;
-  char *dir = cache_dir(), *key = cache_key(d, src, options), *path = NULL;
+  char *dir = vs__cache_dir(), *key = cache_key(d, src, options), *path = NULL;
   if (dir && key) path = vs__asprintf("%s/%016llx.bin", dir, (unsigned long long)fnv64(key, strlen(key), FNV_SEED));
   if (path) {
     size_t size = 0;

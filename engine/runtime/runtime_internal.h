@@ -16,6 +16,12 @@ typedef struct vs_program_entry {
   cl_program program;
 } vs_program_entry;
 
+/* A measured conv2d algorithm choice for one geometry (conv_select.c). */
+typedef struct vs_conv_choice {
+  char *key;
+  int kind, rm, unroll_c;
+} vs_conv_choice;
+
 typedef struct vs_cl_device {
   size_t index;                /* global index: /device:CL:index */
   cl_platform_id platform;
@@ -26,6 +32,8 @@ typedef struct vs_cl_device {
   size_t max_work_group;
   vs_program_entry *programs;  /* built once per device per process */
   size_t n_programs, programs_cap;
+  vs_conv_choice *conv_choices; /* measured per geometry, this process */
+  size_t n_conv_choices, conv_choices_cap;
 } vs_cl_device;
 
 /* Records an OpenCL failure: RESOURCE_EXHAUSTED for the out-of-memory
@@ -49,6 +57,10 @@ cl_kernel vs__kernel(vs_cl_device *d, const char *source, const char *options, c
 /* Builds (or loads from the on-disk cache) a program; used by vs__kernel. */
 cl_program vs__program_build(vs_cl_device *d, const char *source_name, const char *options,
                              vs_status *st);
+
+/* The kernel/tuning cache directory (created), malloc'd; NULL when there
+ * is no writable one. */
+char *vs__cache_dir(void);
 
 /* Serialises the registry's lazily built state (programs, contexts). */
 void vs__registry_lock(void);

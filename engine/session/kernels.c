@@ -265,8 +265,11 @@ static bool k_random_int(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
 static bool k_binary(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   vs_value *a = vs__in(r, op, 0), *b = vs__in(r, op, 1);
   if (vs__uninitialized(r, op, a, st) || vs__uninitialized(r, op, b, st)) return false;
+  /* conv + biases: the same in-place epilogue as BiasAdd. */
+  if (strcmp(op->type, "AddV2") == 0 && vs__bias_like(r, op)) return vs__bias_epilogue(r, op, dev, st);
   vs_shape shape = a->n >= b->n ? a->shape : b->shape;
-  if (a->n != b->n && a->n != 1 && b->n != 1) {
+  size_t big = a->n > b->n ? a->n : b->n, small = a->n > b->n ? b->n : a->n;
+  if (big && (!small || big % small)) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "%s: incompatible shapes (%zu and %zu elements)", op->name,
              a->n, b->n);
     return false;
@@ -444,4 +447,8 @@ bool vs__kernel_run(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   }
   if (ok) r->values[op->index].ready = true;
   return ok;
+}
+
+vs_shape vs__value_shape(vs_run *r, const vs_value *v) {
+  return v->ref ? r->s->vars[v->ref->index].shape : v->shape;
 }

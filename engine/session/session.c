@@ -385,7 +385,8 @@ VS_API void vs_session_run(vs_session *s, const vs_output *feeds, vs_tensor *con
   }
   for (size_t i = 0; i < p.n; i++) {
     vs_op *op = p.order[i];
-    if (strcmp(op->type, "Relu") == 0 && strcmp(op->inputs[0].op->type, "BiasAdd") == 0 &&
+    const char *in_type = op->n_inputs ? op->inputs[0].op->type : "";
+    if (strcmp(op->type, "Relu") == 0 && (strcmp(in_type, "BiasAdd") == 0 || strcmp(in_type, "AddV2") == 0) &&
         r.uses[op->inputs[0].op->index] == 1)
       r.relu_fused[op->inputs[0].op->index] = 1;
   }

@@ -49,6 +49,7 @@ typedef struct vs_value {
   bool owned;       /* release buf after the run */
   vs_var *ref;      /* VariableV2 outputs: the variable */
   vs_tensor *host;  /* host values (strings, bools of IsVariableInitialized) */
+  bool relu_applied; /* a bias epilogue already applied the consuming Relu */
 } vs_value;
 
 typedef struct vs_run {
@@ -82,6 +83,17 @@ cl_mem vs__on_device(vs_run *r, vs_value *v, size_t dev, cl_mem *tmp, vs_status 
 bool vs__new_output(vs_run *r, const vs_op *op, size_t dev, vs_dtype t, vs_shape shape, vs_status *st);
 /* Reads the first `bytes` of a value to the host. */
 bool vs__read_small(vs_run *r, vs_value *v, void *dst, size_t bytes, vs_status *st);
+/* A value's shape (a variable's current one for refs). */
+vs_shape vs__value_shape(vs_run *r, const vs_value *v);
+/* Conv2D (conv2d.c): picks im2col + GEMM, CLBlast's convgemm or the direct
+ * kernel by measurement per device and shape (conv_select.c). */
+bool vs__conv2d_run(vs_run *r, vs_op *op, size_t dev, vs_status *st);
+/* An AddV2 whose second operand is a vector the size of the first's last
+ * dimension (conv + biases), which runs as BiasAdd does. */
+bool vs__bias_like(vs_run *r, const vs_op *op);
+/* BiasAdd's kernel: in place when the input has no other reader, with a
+ * lone consuming Relu applied in the same pass. */
+bool vs__bias_epilogue(vs_run *r, vs_op *op, size_t dev, vs_status *st);
 /* Runs the nn ops (Conv2D, BiasAdd, Relu, MatMul, Reshape, Placeholder):
  * returns false when op is not one of them; else *ok holds the result. */
 bool vs__nn_kernel(vs_run *r, vs_op *op, size_t dev, bool *ok, vs_status *st);

@@ -66,6 +66,12 @@ void vs_device_get_info(size_t i, vs_device_info *info, vs_status *st);
  * there. */
 size_t vs_device_resolve(const char *name, vs_status *st);
 
+/* Measures the device's fp32 throughput in GFLOP/s with a kernel of
+ * independent vector FMA chains (no memory traffic), best of a few runs of
+ * about 0.1 s each. The figure benchmarks compare against. Errors: device
+ * index out of range, OpenCL failures. */
+double vs_device_fp32_peak(size_t i, vs_status *st);
+
 /* ---- host tensors ------------------------------------------------------ */
 
 typedef struct vs_tensor vs_tensor;

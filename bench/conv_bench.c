@@ -1,0 +1,173 @@
+/* conv_bench - GFLOP/s of conv2d + bias_add + relu forward (NHWC, SAME,
+ * stride 1) on every OpenCL device present, against the device's measured
+ * fp32 peak, and, when OpenBLAS is built in, a host im2col + OpenBLAS sgemm
+ * baseline on the same shapes.
+ *
+ * Usage: conv_bench [reps]     (VARSCOPE_CONV=direct|im2col|convgemm|auto
+ * selects the device algorithm; default auto) */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "varscope.h"
+#ifdef VS_HAVE_OPENBLAS
+#include <cblas.h>
+#endif
+
+typedef struct shape_case {
+  const char *what;
+  int n, h, w, c, k, kh, kw;
+} shape_case;
+
+static const shape_case CASES[] = {
+    {"image filter 5x5 32->32", 8, 64, 64, 32, 32, 5, 5},
+    {"image filter 5x5 32->32", 32, 64, 64, 32, 32, 5, 5},
+    {"image filter 5x5 32->32", 8, 128, 128, 32, 32, 5, 5},
+    {"image filter 5x5 32->32", 32, 128, 128, 32, 32, 5, 5},
+    {"3x3 64->64", 8, 64, 64, 64, 64, 3, 3},
+};
+
+static double now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+static float *random_array(size_t n, unsigned seed) {
+  float *a = malloc(n * sizeof *a);
+  for (size_t i = 0; a && i < n; i++) {
+    seed = seed * 1664525u + 1013904223u;
+    a[i] = (float)(seed >> 8) / 16777216.0f - 0.5f;
+  }
+  return a;
+}
+
+/* Median seconds of one conv+bias+relu run on device `dev`. The input and
+ * filter live in variables, so a run moves no data to or from the host. */
+static double device_seconds(const shape_case *sc, size_t dev, int reps, vs_status *st) {
+  vs_graph *g = vs_graph_new();
+  char device[32];
+  snprintf(device, sizeof device, "/device:CL:%zu", dev);
+  vs_device_push(g, device, st);
+  vs_var *x = vs_get_variable(g, "x", &(vs_var_opts){.shape = VS_SHAPE(sc->n, sc->h, sc->w, sc->c),
+                                                      .initializer = vs_random_uniform_initializer(-1, 1, 1)}, st);
+  vs_var *f = vs_get_variable(g, "f", &(vs_var_opts){.shape = VS_SHAPE(sc->kh, sc->kw, sc->c, sc->k),
+                                                      .initializer = vs_glorot_uniform_initializer(2)}, st);
+  vs_var *b = vs_get_variable(g, "b", &(vs_var_opts){.shape = VS_SHAPE(sc->k), .initializer = vs_zeros_initializer()}, st);
+  vs_output y = vs_conv2d(g, vs_var_value(x), vs_var_value(f), &(vs_conv2d_opts){.padding = "SAME"}, st);
+  y = vs_relu(g, vs_bias_add(g, y, vs_var_value(b), NULL, st), NULL, st);
+  vs_op *init = vs_global_variables_initializer(g, st);
+  vs_device_pop(g, st);
+  vs_session *s = vs_status_code(st) ? NULL : vs_session_new(g, NULL, st);
+  double med = -1;
+  if (s) {
+    vs_session_run(s, NULL, NULL, 0, NULL, NULL, 0, &init, 1, st);
+    double *t = calloc((size_t)reps, sizeof *t);
+    for (int i = -2; i < reps && !vs_status_code(st); i++) { /* two warm-ups: builds, autotuning */
+      double t0 = now();
+      vs_session_run(s, NULL, NULL, 0, NULL, NULL, 0, &y.op, 1, st);
+      if (i >= 0) t[i] = now() - t0;
+    }
+    if (!vs_status_code(st)) {
+      qsort(t, (size_t)reps, sizeof *t, cmp_double);
+      med = t[reps / 2];
+    }
+    free(t);
+  }
+  vs_session_free(s);
+  vs_graph_free(g);
+  return med;
+}
+
+#ifdef VS_HAVE_OPENBLAS
+/* Host baseline: im2col into a buffer, one sgemm, bias+relu. */
+static double openblas_seconds(const shape_case *sc, int reps) {
+  int ph = (sc->kh - 1) / 2, pw = (sc->kw - 1) / 2;
+  size_t M = (size_t)sc->n * sc->h * sc->w, KC = (size_t)sc->kh * sc->kw * sc->c;
+  float *x = random_array((size_t)sc->n * sc->h * sc->w * sc->c, 1), *f = random_array(KC * sc->k, 2);
+  float *cols = malloc(M * KC * sizeof *cols), *out = malloc(M * sc->k * sizeof *out);
+  double *t = calloc((size_t)reps, sizeof *t), med = -1;
+  if (x && f && cols && out && t) {
+    for (int rep = -1; rep < reps; rep++) {
+      double t0 = now();
+      for (int n = 0; n < sc->n; n++)
+        for (int i = 0; i < sc->h; i++)
+          for (int j = 0; j < sc->w; j++) {
+            float *row = cols + (((size_t)n * sc->h + i) * sc->w + j) * KC;
+            for (int a = 0; a < sc->kh; a++)
+              for (int b = 0; b < sc->kw; b++) {
+                int ih = i - ph + a, iw = j - pw + b;
+                float *dst = row + ((size_t)a * sc->kw + b) * sc->c;
+                if (ih < 0 || ih >= sc->h || iw < 0 || iw >= sc->w) memset(dst, 0, sc->c * sizeof *dst);
+                else memcpy(dst, x + (((size_t)n * sc->h + ih) * sc->w + iw) * sc->c, sc->c * sizeof *dst);
+              }
+          }
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)M, sc->k, (int)KC, 1.0f, cols, (int)KC, f, sc->k,
+                  0.0f, out, sc->k);
+      for (size_t i = 0; i < M * sc->k; i++) out[i] = out[i] > 0 ? out[i] : 0;
+      if (rep >= 0) t[rep] = now() - t0;
+    }
+    qsort(t, (size_t)reps, sizeof *t, cmp_double);
+    med = t[reps / 2];
+  }
+  free(x);
+  free(f);
+  free(cols);
+  free(out);
+  free(t);
+  return med;
+}
+#endif
+
+int main(int argc, char **argv) {
+  int reps = argc > 1 ? atoi(argv[1]) : 5;
+  if (reps < 1) reps = 1;
+  vs_status *st = vs_status_new();
+  size_t ndev = vs_num_devices(st);
+  const char *algo = getenv("VARSCOPE_CONV");
+  printf("conv2d + bias_add + relu forward, NHWC, SAME, stride 1; median of %d runs; algorithm %s\n", reps,
+         algo ? algo : "auto");
+  for (size_t d = 0; d < ndev; d++) {
+    vs_device_info in;
+    vs_device_get_info(d, &in, st);
+    double peak = vs_device_fp32_peak(d, st);
+    printf("\n%s %s [%s]: measured fp32 peak %.1f GFLOP/s\n", in.cl_name, in.name, in.device_name, peak);
+    printf("  %-26s %-18s %10s %10s %8s\n", "layer", "input NHWC", "ms", "GFLOP/s", "of peak");
+    for (size_t i = 0; i < sizeof CASES / sizeof CASES[0]; i++) {
+      const shape_case *sc = &CASES[i];
+      double flop = 2.0 * sc->n * sc->h * sc->w * sc->kh * sc->kw * sc->c * sc->k;
+      double s = device_seconds(sc, d, reps, st);
+      char shape[48];
+      snprintf(shape, sizeof shape, "%dx%dx%dx%d", sc->n, sc->h, sc->w, sc->c);
+      if (s < 0) {
+        printf("  %-26s %-18s failed: %s\n", sc->what, shape, vs_status_message(st));
+        vs_status_set(st, VS_OK, NULL);
+        continue;
+      }
+      printf("  %-26s %-18s %10.2f %10.1f %7.1f%%\n", sc->what, shape, s * 1e3, flop / s / 1e9,
+             100.0 * flop / s / 1e9 / peak);
+    }
+  }
+#ifdef VS_HAVE_OPENBLAS
+  printf("\nhost im2col + OpenBLAS sgemm (OPENBLAS_NUM_THREADS=%s):\n",
+         getenv("OPENBLAS_NUM_THREADS") ? getenv("OPENBLAS_NUM_THREADS") : "default");
+  for (size_t i = 0; i < sizeof CASES / sizeof CASES[0]; i++) {
+    const shape_case *sc = &CASES[i];
+    double flop = 2.0 * sc->n * sc->h * sc->w * sc->kh * sc->kw * sc->c * sc->k, s = openblas_seconds(sc, reps);
+    char shape[48];
+    snprintf(shape, sizeof shape, "%dx%dx%dx%d", sc->n, sc->h, sc->w, sc->c);
+    printf("  %-26s %-18s %10.2f %10.1f\n", sc->what, shape, s * 1e3, flop / s / 1e9);
+  }
+#else
+  printf("\nhost OpenBLAS baseline: not built (install libopenblas-dev and rebuild)\n");
+#endif
+  vs_status_free(st);
+  return 0;
+}

@@ -1,0 +1,88 @@
+/* conv_direct.cl - conv2d without an im2col buffer, register-tiled for
+ * CPUs (and usable on GPUs): each work-item computes RM consecutive output
+ * pixels x VEC consecutive output channels, with one VEC-wide accumulator per
+ * pixel, walking the filter window over a zero-padded NHWC input.
+ * T float/double, VEC in {1, 2, 4, 8, 16}, RM rows, NV vectors; the host
+ * picks VEC * NV to divide K. */
+#ifdef VS_FP64
+#pragma OPENCL EXTENSION cl_khr_fp64 : enable
+#endif
+
+#ifndef UNROLL_C
+#define UNROLL_C 1
+#endif
+
+#if VEC == 1
+#define TV T
+#define LOADV(p, i) ((p)[i])
+#define STOREV(v, p, i) ((p)[i] = (v))
+#else
+#define CAT_(a, b) a##b
+#define CAT(a, b) CAT_(a, b)
+#define TV CAT(T, VEC)
+#define LOADV(p, i) CAT(vload, VEC)(0, (p) + (i))
+#define STOREV(v, p, i) CAT(vstore, VEC)((v), 0, (p) + (i))
+#endif
+
+/* Copies NHWC input into a zero-padded buffer [N, Hp, Wp, C]. */
+__kernel void pad_input(__global T *out, __global const T *in, const int N, const int H, const int W, const int C,
+                        const int Hp, const int Wp, const int PT, const int PL) {
+  ulong i = get_global_id(0);
+  ulong total = (ulong)N * Hp * Wp * C;
+  if (i >= total) return;
+  int c = (int)(i % C);
+  ulong p = i / C;
+  int wp = (int)(p % Wp), hp = (int)((p / Wp) % Hp);
+  ulong n = p / ((ulong)Wp * Hp);
+  int h = hp - PT, w = wp - PL;
+  out[i] = (h >= 0 && h < H && w >= 0 && w < W) ? in[((n * H + h) * W + w) * C + c] : (T)0;
+}
+
+/* out[M, K] (NHWC rows m = (n, oh, ow)) = conv(padded, filter[KH, KW, C, K]).
+ * A work-item covers RM pixels x NV vectors of VEC channels, so each input
+ * value loaded feeds NV fused multiply-adds. Global size:
+ * (K / (VEC * NV), ceil(M / RM)). */
+__kernel void conv2d(__global T *out, __global const T *in, __global const T *filter, const int Hp, const int Wp,
+                     const int C, const int OH, const int OW, const int K, const int KH, const int KW, const int SH,
+                     const int SW, const int DH, const int DW, const ulong M) {
+  int kv = get_global_id(0) * VEC * NV;
+  ulong m0 = (ulong)get_global_id(1) * RM;
+  if (kv >= K || m0 >= M) return;
+  ulong base[RM];
+  TV acc[RM][NV];
+  /* Fully unrolled so the accumulators live in registers, not on the stack. */
+#pragma unroll
+  for (int r = 0; r < RM; r++) {
+    ulong m = m0 + r < M ? m0 + r : M - 1; /* the tail repeats the last row, not written */
+    int ow = (int)(m % OW), oh = (int)((m / OW) % OH);
+    ulong n = m / ((ulong)OW * OH);
+    base[r] = ((n * Hp + (ulong)oh * SH) * Wp + (ulong)ow * SW) * C;
+#pragma unroll
+    for (int v = 0; v < NV; v++) acc[r][v] = (TV)0;
+  }
+  for (int kh = 0; kh < KH; kh++)
+    for (int kw = 0; kw < KW; kw++) {
+      ulong off = ((ulong)kh * DH * Wp + (ulong)kw * DW) * C;
+      __global const T *f = filter + ((ulong)(kh * KW + kw) * C) * K + kv;
+      __global const T *px[RM];
+#pragma unroll
+      for (int r = 0; r < RM; r++) px[r] = in + base[r] + off;
+#pragma unroll UNROLL_C
+      for (int c = 0; c < C; c++) {
+        TV w[NV];
+#pragma unroll
+        for (int v = 0; v < NV; v++) w[v] = LOADV(f, (ulong)c * K + v * VEC);
+#pragma unroll
+        for (int r = 0; r < RM; r++) {
+          TV x = (TV)px[r][c];
+#pragma unroll
+          for (int v = 0; v < NV; v++) acc[r][v] = fma(x, w[v], acc[r][v]);
+        }
+      }
+    }
+#pragma unroll
+  for (int r = 0; r < RM; r++)
+    if (m0 + r < M)
+#pragma unroll
+      for (int v = 0; v < NV; v++) STOREV(acc[r][v], out, (m0 + r) * K + kv + v * VEC);
+}

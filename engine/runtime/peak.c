@@ -1,0 +1,42 @@
+/* peak.c - measured fp32 FMA throughput of a device (cl_kernels/peak.cl). */
+#define _POSIX_C_SOURCE 200809L
+#include <time.h>
+
+#include "runtime/runtime_internal.h"
+
+static double now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+VS_API double vs_device_fp32_peak(size_t i, vs_status *st) {
+  vs__ok(st);
+  vs_cl_device *d = vs__device(i, st);
+  if (!d) return 0;
+  cl_kernel k = vs__kernel(d, "peak", "-cl-std=CL1.2 -DT=float", "fma_peak", st);
+  if (!k) return 0;
+  /* Enough work-items to fill every compute unit many times over. */
+  size_t local = 64, global = (size_t)d->info.compute_units * 256 * 8;
+  cl_int err = CL_SUCCESS;
+  cl_mem out = clCreateBuffer(d->context, CL_MEM_WRITE_ONLY, global * sizeof(float), NULL, &err);
+  double best = 0;
+  cl_int iters = 256;
+  float a = 0.999f, b = 0.001f;
+  for (int rep = 0; err == CL_SUCCESS && rep < 12; rep++) {
+    err = clSetKernelArg(k, 0, sizeof out, &out);
+    if (err == CL_SUCCESS) err = clSetKernelArg(k, 1, sizeof iters, &iters);
+    if (err == CL_SUCCESS) err = clSetKernelArg(k, 2, sizeof a, &a);
+    if (err == CL_SUCCESS) err = clSetKernelArg(k, 3, sizeof b, &b);
+    double t0 = now();
+    if (err == CL_SUCCESS) err = clEnqueueNDRangeKernel(d->queue, k, 1, NULL, &global, &local, 0, NULL, NULL);
+    if (err == CL_SUCCESS) err = clFinish(d->queue);
+    double dt = now() - t0, flops = (double)global * iters * 12 * 16 * 2;
+    if (err == CL_SUCCESS && dt > 0 && flops / dt / 1e9 > best) best = flops / dt / 1e9;
+    if (dt < 0.05 && iters < (1 << 24)) iters *= 2; /* grow until a run takes long enough */
+  }
+  if (err != CL_SUCCESS) vs__cl_fail(st, err, "fp32 peak kernel");
+  if (out) clReleaseMemObject(out);
+  clReleaseKernel(k);
+  return err == CL_SUCCESS ? best : 0;
+}

@@ -1,0 +1,212 @@
+/* conv2d.c - Conv2D on a device, three ways:
+ *   - direct: cl_kernels/conv_direct.cl, register-tiled over a zero-padded
+ *     copy of the input (no im2col buffer);
+ *   - im2col: cl_kernels/conv.cl's im2col in row blocks, then CLBlast GEMM
+ *     (NHWC x HWIO is already a row-major GEMM);
+ *   - convgemm: CLBlast's convgemm, which wants NCHW input and KCHW
+ *     weights, with layout transposes around it (symmetric padding only).
+ * conv_select.c measures them per device and shape and keeps the fastest. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <clblast_c.h>
+
+#include "runtime/blas.h"
+#include "session/conv2d_internal.h"
+
+/* Each im2col block stays under this many bytes (and half the device's
+ * max allocation), so large batches are processed in row blocks. */
+#define IM2COL_BUDGET ((size_t)64 << 20)
+
+/* TF's SAME padding: total = max((out - 1) * stride + eff_k - in, 0), the
+ * smaller half before. */
+static int64_t pad_total(int64_t in, int64_t out, int64_t k, int64_t stride, int64_t dil) {
+  int64_t t = (out - 1) * stride + (k - 1) * dil + 1 - in;
+  return t > 0 ? t : 0;
+}
+
+bool vs__conv_geometry(const vs_op *op, vs_shape xs, vs_shape fs, vs_conv_geom *g) {
+  if (xs.rank != 4 || fs.rank != 4 || xs.dims[3] != fs.dims[2]) return false;
+  *g = (vs_conv_geom){.N = xs.dims[0], .H = xs.dims[1], .W = xs.dims[2], .C = xs.dims[3], .KH = fs.dims[0],
+                      .KW = fs.dims[1], .K = fs.dims[3], .SH = op->strides[1], .SW = op->strides[2],
+                      .DH = op->dilations[1], .DW = op->dilations[2], .dtype = op->dtype};
+  if (op->pad_same) {
+    g->OH = (g->H + g->SH - 1) / g->SH;
+    g->OW = (g->W + g->SW - 1) / g->SW;
+    int64_t th = pad_total(g->H, g->OH, g->KH, g->SH, g->DH), tw = pad_total(g->W, g->OW, g->KW, g->SW, g->DW);
+    g->PT = th / 2;
+    g->PB = th - g->PT;
+    g->PL = tw / 2;
+    g->PR = tw - g->PL;
+  } else {
+    g->OH = (g->H - (g->KH - 1) * g->DH - 1 + g->SH) / g->SH;
+    g->OW = (g->W - (g->KW - 1) * g->DW - 1 + g->SW) / g->SW;
+  }
+  return g->OH >= 0 && g->OW >= 0;
+}
+
+/* Sets a kernel's arguments from an array of (size, pointer) and enqueues it. */
+static bool enqueue(vs_cl_device *d, cl_kernel k, const karg *args, int n, cl_uint dims, const size_t *global,
+                    const size_t *local, const char *what, vs_status *st) {
+  cl_int err = CL_SUCCESS;
+  for (int i = 0; i < n && err == CL_SUCCESS; i++) err = clSetKernelArg(k, (cl_uint)i, args[i].size, args[i].ptr);
+  if (err == CL_SUCCESS) err = clEnqueueNDRangeKernel(d->queue, k, dims, NULL, global, local, 0, NULL, NULL);
+  if (err != CL_SUCCESS) vs__cl_fail(st, err, what);
+  return err == CL_SUCCESS;
+}
+
+bool vs__conv_direct(vs_cl_device *d, size_t dev, const vs_conv_geom *g, int rm, int unroll_c, cl_mem x, cl_mem f,
+                     cl_mem out, vs_status *st) {
+  int vec = g->K % 16 == 0 ? 16 : g->K % 8 == 0 ? 8 : g->K % 4 == 0 ? 4 : g->K % 2 == 0 ? 2 : 1;
+  int nv = g->K % (vec * 2) == 0 ? 2 : 1; /* two vectors: each input value feeds two FMAs */
+  const char *base = vs__cl_options(g->dtype, d);
+  char opts[192];
+  snprintf(opts, sizeof opts, "%s -DVEC=%d -DRM=%d -DNV=%d -DUNROLL_C=%d", base ? base : "", vec, rm, nv, unroll_c);
+  int64_t Hp = g->H + g->PT + g->PB, Wp = g->W + g->PL + g->PR;
+  size_t es = vs_dtype_size(g->dtype), np = (size_t)(g->N * Hp * Wp * g->C);
+  vs_shape ps = {.known = true, .rank = 4, .dims = {g->N, Hp, Wp, g->C}};
+  cl_mem padded = vs__buffer(dev, np * es, &ps, g->dtype, st);
+  if (!padded) return false;
+  cl_kernel kp = vs__kernel(d, "conv_direct", opts, "pad_input", st);
+  cl_kernel kc = kp ? vs__kernel(d, "conv_direct", opts, "conv2d", st) : NULL;
+  bool ok = kp && kc;
+  cl_int iN = (cl_int)g->N, iH = (cl_int)g->H, iW = (cl_int)g->W, iC = (cl_int)g->C, iHp = (cl_int)Hp,
+         iWp = (cl_int)Wp, iPT = (cl_int)g->PT, iPL = (cl_int)g->PL, iOH = (cl_int)g->OH, iOW = (cl_int)g->OW,
+         iK = (cl_int)g->K, iKH = (cl_int)g->KH, iKW = (cl_int)g->KW, iSH = (cl_int)g->SH, iSW = (cl_int)g->SW,
+         iDH = (cl_int)g->DH, iDW = (cl_int)g->DW;
+  cl_ulong M = (cl_ulong)(g->N * g->OH * g->OW);
+  if (ok) {
+    karg pa[] = {KARG(padded), KARG(x), KARG(iN), KARG(iH), KARG(iW), KARG(iC), KARG(iHp), KARG(iWp), KARG(iPT), KARG(iPL)};
+    size_t g1 = vs__padded(np), l1 = LOCAL_SIZE;
+    ok = enqueue(d, kp, pa, 10, 1, &g1, &l1, "pad_input", st);
+  }
+  if (ok) {
+    karg ca[] = {KARG(out), KARG(padded), KARG(f), KARG(iHp), KARG(iWp), KARG(iC), KARG(iOH), KARG(iOW),
+                 KARG(iK), KARG(iKH), KARG(iKW), KARG(iSH), KARG(iSW), KARG(iDH), KARG(iDW), KARG(M)};
+    /* One work-item per RM pixels x all its channel vectors; work-groups of
+     * one item in x keep PoCL from re-vectorising the explicit vectors. */
+    size_t gx = (size_t)(g->K / (vec * nv)), gy = (size_t)((M + (cl_ulong)rm - 1) / (cl_ulong)rm);
+    size_t global[2] = {gx, gy}, local[2] = {1, 1};
+    ok = enqueue(d, kc, ca, 16, 2, global, local, "conv2d (direct)", st);
+  }
+  if (kp) clReleaseKernel(kp);
+  if (kc) clReleaseKernel(kc);
+  clReleaseMemObject(padded); /* freed once the queued kernels finish */
+  return ok;
+}
+
+bool vs__conv_im2col(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_mem x, cl_mem f, cl_mem out,
+                     vs_status *st) {
+  size_t M = (size_t)(g->N * g->OH * g->OW), KC = (size_t)(g->KH * g->KW * g->C), es = vs_dtype_size(g->dtype);
+  size_t K = (size_t)g->K;
+  if (g->KH == 1 && g->KW == 1 && g->SH == 1 && g->SW == 1 && !g->PT && !g->PL && !g->PB && !g->PR)
+    /* 1x1, stride 1: the input already is the im2col matrix. */
+    return vs__gemm(d, g->dtype, false, false, M, K, KC, x, 0, KC, f, 0, K, out, 0, K, st);
+  size_t budget = IM2COL_BUDGET < d->info.max_alloc_bytes / 2 ? IM2COL_BUDGET : d->info.max_alloc_bytes / 2;
+  size_t chunk = budget / (KC * es);
+  if (chunk < 1) chunk = 1;
+  if (chunk > M) chunk = M;
+  vs_shape cs = {.known = true, .rank = 2, .dims = {(int64_t)chunk, (int64_t)KC}};
+  cl_mem cols = vs__buffer(dev, chunk * KC * es, &cs, g->dtype, st);
+  bool ok = cols != NULL;
+  cl_int iH = (cl_int)g->H, iW = (cl_int)g->W, iC = (cl_int)g->C, iOH = (cl_int)g->OH, iOW = (cl_int)g->OW,
+         iKH = (cl_int)g->KH, iKW = (cl_int)g->KW, iSH = (cl_int)g->SH, iSW = (cl_int)g->SW, iDH = (cl_int)g->DH,
+         iDW = (cl_int)g->DW, iPT = (cl_int)g->PT, iPL = (cl_int)g->PL;
+  for (size_t r0 = 0; ok && r0 < M; r0 += chunk) {
+    cl_ulong row0 = r0, rows = M - r0 < chunk ? M - r0 : chunk;
+    karg args[] = {KARG(cols), KARG(x), KARG(row0), KARG(rows), KARG(iH), KARG(iW), KARG(iC), KARG(iOH), KARG(iOW),
+                   KARG(iKH), KARG(iKW), KARG(iSH), KARG(iSW), KARG(iDH), KARG(iDW), KARG(iPT), KARG(iPL)};
+    ok = vs__launch(d, "conv", g->dtype, "im2col", (size_t)rows * KC, args, 17, st) &&
+         vs__gemm(d, g->dtype, false, false, (size_t)rows, K, KC, cols, 0, KC, f, 0, K, out, (size_t)r0 * K, K, st);
+  }
+  if (cols) clReleaseMemObject(cols);
+  return ok;
+}
+
+bool vs__conv_convgemm_fits(const vs_conv_geom *g) {
+  return g->dtype == VS_FLOAT && g->PT == g->PB && g->PL == g->PR;
+}
+
+bool vs__conv_convgemm(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_mem x, cl_mem f, cl_mem out,
+                       vs_status *st) {
+  if (!vs__conv_convgemm_fits(g)) {
+    vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_OP_ERROR, "convgemm needs float32 and symmetric padding");
+    return false;
+  }
+  size_t es = vs_dtype_size(g->dtype), nx = (size_t)(g->N * g->H * g->W * g->C), nf = (size_t)(g->KH * g->KW * g->C * g->K);
+  size_t no = (size_t)(g->N * g->OH * g->OW * g->K);
+  vs_shape s1 = {.known = true, .rank = 1, .dims = {(int64_t)nx}}, s2 = {.known = true, .rank = 1, .dims = {(int64_t)nf}},
+           s3 = {.known = true, .rank = 1, .dims = {(int64_t)no}};
+  cl_mem xn = vs__buffer(dev, nx * es, &s1, g->dtype, st);
+  cl_mem fk = xn ? vs__buffer(dev, nf * es, &s2, g->dtype, st) : NULL;
+  cl_mem on = fk ? vs__buffer(dev, no * es, &s3, g->dtype, st) : NULL;
+  bool ok = on != NULL;
+  /* NHWC -> NCHW: a [N, H*W, C] -> [N, C, H*W] transpose; HWIO -> KCHW:
+   * [KH*KW, C, K] -> [K, C, KH*KW]; NKHW -> NHWC: [N, K, OH*OW] -> [N, OH*OW, K]. */
+  cl_ulong b1 = (cl_ulong)g->N, r1 = (cl_ulong)(g->H * g->W), c1 = (cl_ulong)g->C;
+  cl_ulong r2 = (cl_ulong)(g->KH * g->KW), c2 = (cl_ulong)g->C, k2 = (cl_ulong)g->K;
+  cl_ulong r3 = (cl_ulong)g->K, c3 = (cl_ulong)(g->OH * g->OW);
+  if (ok) {
+    karg a[] = {KARG(xn), KARG(x), KARG(b1), KARG(r1), KARG(c1)};
+    ok = vs__launch(d, "conv", g->dtype, "transpose_batched", nx, a, 5, st);
+  }
+  if (ok) {
+    karg a[] = {KARG(fk), KARG(f), KARG(r2), KARG(c2), KARG(k2)};
+    ok = vs__launch(d, "conv", g->dtype, "hwio_to_kchw", nf, a, 5, st);
+  }
+  if (ok) {
+    CLBlastStatusCode s = CLBlastSconvgemm(CLBlastKernelModeCrossCorrelation, (size_t)g->C, (size_t)g->H, (size_t)g->W,
+                                           (size_t)g->KH, (size_t)g->KW, (size_t)g->PT, (size_t)g->PL, (size_t)g->SH,
+                                           (size_t)g->SW, (size_t)g->DH, (size_t)g->DW, (size_t)g->K, (size_t)g->N, xn,
+                                           0, fk, 0, on, 0, &d->queue, NULL);
+    if (s != CLBlastSuccess) {
+      vs__fail(st, s == CLBlastInsufficientMemoryTemp ? VS_RESOURCE_EXHAUSTED : VS_INTERNAL, VS_EXC_OP_ERROR,
+               "CLBlastSconvgemm failed: CLBlast status %d", (int)s);
+      ok = false;
+    }
+  }
+  if (ok) {
+    karg a[] = {KARG(out), KARG(on), KARG(b1), KARG(r3), KARG(c3)};
+    ok = vs__launch(d, "conv", g->dtype, "transpose_batched", no, a, 5, st);
+  }
+  if (xn) clReleaseMemObject(xn);
+  if (fk) clReleaseMemObject(fk);
+  if (on) clReleaseMemObject(on);
+  return ok;
+}
+
+bool vs__conv_algo_run(vs_cl_device *d, size_t dev, const vs_conv_geom *g, vs_conv_algo a, cl_mem x, cl_mem f,
+                       cl_mem out, vs_status *st) {
+  switch (a.kind) {
+    case VS_CONV_DIRECT: return vs__conv_direct(d, dev, g, a.rm, a.unroll_c, x, f, out, st);
+    case VS_CONV_IM2COL: return vs__conv_im2col(d, dev, g, x, f, out, st);
+    case VS_CONV_CONVGEMM: return vs__conv_convgemm(d, dev, g, x, f, out, st);
+  }
+  return false;
+}
+
+bool vs__conv2d_run(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
+  vs_value *x = vs__in(r, op, 0), *f = vs__in(r, op, 1);
+  if (vs__uninitialized(r, op, x, st) || vs__uninitialized(r, op, f, st)) return false;
+  vs_conv_geom g;
+  if (!vs__conv_geometry(op, vs__value_shape(r, x), vs__value_shape(r, f), &g)) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR,
+             "%s: input and filter shapes do not fit together at run time, or the filter is larger than the input",
+             op->name);
+    return false;
+  }
+  if (!vs__new_output(r, op, dev, op->dtype, (vs_shape){.known = true, .rank = 4, .dims = {g.N, g.OH, g.OW, g.K}}, st))
+    return false;
+  vs_value *out = &r->values[op->index];
+  if (!out->n) return true;
+  vs_cl_device *d = vs__device(dev, st);
+  cl_mem tx, tf = NULL, bx = vs__on_device(r, x, dev, &tx, st), bf = bx ? vs__on_device(r, f, dev, &tf, st) : NULL;
+  bool ok = bx && bf;
+  vs_conv_algo algo;
+  if (ok) ok = vs__conv_select(d, dev, &g, bx, bf, out->buf, &algo, st);
+  if (ok) ok = vs__conv_algo_run(d, dev, &g, algo, bx, bf, out->buf, st);
+  if (tx) clReleaseMemObject(tx);
+  if (tf) clReleaseMemObject(tf);
+  return ok;
+}
