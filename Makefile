@@ -10,7 +10,7 @@ MAKEFLAGS  += --no-print-directory
 # Keep it outside the clone so CI runs on fresh clones stay warm.
 export POCL_CACHE_DIR ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/varscope/pocl
 
-.PHONY: all deps build demo test test-plain clean
+.PHONY: all deps build demo test test-plain oracle clean
 
 all: build
 
@@ -32,12 +32,17 @@ test: deps
 	@mkdir -p $(POCL_CACHE_DIR)
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DVS_SANITIZE=ON >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
-	@tools/check-install.sh $(BUILD)/plain
-	@tools/run-tests.sh $(ASAN_BUILD)
+	@tools/test-all.sh $(ASAN_BUILD) $(BUILD)/plain $(BUILD)/fuzz
 
 # The same suite without sanitizers (faster; handy while developing).
 test-plain: build
 	@tools/run-tests.sh $(BUILD)
+
+# The conformance oracle: every case's Python twin under real TensorFlow
+# (venv ~/.cache/varscope/oracle-venv with tensorflow-cpu from PyPI, made on first use;
+# VARSCOPE_TF_PYTHON=/path/to/python reuses an existing TensorFlow).
+oracle:
+	@tools/oracle.sh
 
 clean:
 	rm -rf $(BUILD)

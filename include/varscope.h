@@ -20,6 +20,7 @@
 #include "varscope/ops.h"
 #include "varscope/nn.h"
 #include "varscope/session.h"
+#include "varscope/saver.h"
 #include "varscope/version.h"
 
 #endif

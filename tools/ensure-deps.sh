@@ -4,7 +4,7 @@
 set -euo pipefail
 
 pkgs=(cmake make gcc pkg-config ocl-icd-opencl-dev opencl-headers pocl-opencl-icd
-      libclblast-dev libcriterion-dev clinfo)
+      libclblast-dev libcriterion-dev libjansson-dev clang libclang-rt-dev clinfo)
 missing=()
 for p in "${pkgs[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then

@@ -8,9 +8,8 @@ set -uo pipefail
 build=${1:?usage: run-tests.sh BUILD_DIR}
 here=$(cd "$(dirname "$0")/.." && pwd)
 
-export LSAN_OPTIONS="suppressions=$here/tools/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
-export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
-export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
+# shellcheck source=tools/sanitizer-env.sh
+. "$here/tools/sanitizer-env.sh"
 
 shopt -s nullglob
 bins=("$build"/tests/test_*)

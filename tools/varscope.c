@@ -1,16 +1,60 @@
 /* varscope - the command-line tool.
  *   varscope devices [--verbose]   list the OpenCL devices and their names
- *   varscope version               print the library version */
+ *   varscope version               print the library version
+ *   varscope tune [--device N]     tune CLBlast's GEMM for a device and store it
+ *   varscope conform [...]         run the conformance cases (tools/conform_cmd.c)
+ *   varscope ckpt ls FILE | diff A B   list or compare checkpoints (tools/ckpt_cmd.c) */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "ckpt_cmd.h"
 #include "varscope.h"
+
+int vs_tool_conform(int argc, char **argv);
 
 static int usage(FILE *f) {
   fprintf(f,
           "usage: varscope devices [--verbose]\n"
-          "       varscope version\n");
+          "       varscope version\n"
+          "       varscope tune [--device N]\n"
+          "       varscope conform [--device D] [--filter GLOB] [--json FILE]\n"
+          "       varscope ckpt ls FILE | ckpt diff A B\n");
   return f == stderr ? 2 : 0;
+}
+
+static int tune(int argc, char **argv) {
+  size_t dev = 0;
+  if (argc == 4 && strcmp(argv[2], "--device") == 0) {
+    vs_status *st = vs_status_new();
+    dev = vs_device_resolve(argv[3], st);
+    int bad = vs_status_code(st) != VS_OK;
+    if (bad) fprintf(stderr, "varscope: %s\n", vs_status_message(st));
+    vs_status_free(st);
+    if (bad) return 1;
+  } else if (argc != 2) {
+    return usage(stderr);
+  }
+  vs_status *st = vs_status_new();
+  vs_tune_result res;
+  vs_device_info in;
+  vs_device_get_info(dev, &in, st);
+  if (vs_status_code(st) == VS_OK) {
+    printf("tuning CLBlast SGEMM (1024^3) on %s [%s]; each parameter set compiles first...\n", in.cl_name,
+           in.device_name);
+    fflush(stdout);
+    vs_device_tune(dev, &res, st);
+  }
+  int rc = vs_status_code(st) != VS_OK;
+  if (rc) {
+    fprintf(stderr, "varscope: %s\n", vs_status_message(st));
+  } else {
+    for (int c = 0; c < res.candidates; c++) printf("  parameter set %d: %.1f GFLOP/s\n", c, res.gflops[c]);
+    printf("kept %s: %.1f GFLOP/s (CLBlast's default %.1f)\nstored in %s\n", res.params, res.gflops_best,
+           res.gflops_default, res.stored_at[0] ? res.stored_at : "(not stored: no writable cache directory)");
+  }
+  vs_status_free(st);
+  return rc;
 }
 
 static int devices(int verbose) {
@@ -30,7 +74,20 @@ static int devices(int verbose) {
     printf("    vendor %s, type %s, %u compute units\n", in.vendor, in.type, in.compute_units);
     printf("    memory %.2f GiB, max allocation %.2f GiB, %s%s\n", in.global_mem_bytes / 1073741824.0,
            in.max_alloc_bytes / 1073741824.0, in.opencl_c_version, in.fp64 ? ", fp64" : "");
-    if (verbose) printf("    platform %s, driver %s\n", in.platform_name, in.driver_version);
+    if (verbose) {
+      printf("    platform %s, driver %s\n", in.platform_name, in.driver_version);
+      printf("    CLBlast GEMM parameters: %s\n", in.clblast_tuned ? "tuned (varscope tune)" : "CLBlast's database");
+      size_t need = vs_device_conv_choices(i, NULL, 0, st);
+      char *choices = need ? malloc(need + 1) : NULL;
+      if (choices) {
+        vs_device_conv_choices(i, choices, need + 1, st);
+        printf("    conv2d algorithms kept after measuring:\n");
+        for (char *line = strtok(choices, "\n"); line; line = strtok(NULL, "\n")) printf("      %s\n", line);
+      } else {
+        printf("    conv2d algorithms kept after measuring: none yet\n");
+      }
+      free(choices);
+    }
   }
   int rc = vs_status_code(st) == VS_OK ? 0 : 1;
   vs_status_free(st);
@@ -44,6 +101,9 @@ int main(int argc, char **argv) {
     if (argc > 2 + verbose) return usage(stderr);
     return devices(verbose);
   }
+  if (strcmp(argv[1], "conform") == 0) return vs_tool_conform(argc - 2, argv + 2);
+  if (strcmp(argv[1], "ckpt") == 0) return vs_tool_ckpt(argc - 1, argv + 1);
+  if (strcmp(argv[1], "tune") == 0) return tune(argc, argv);
   if (strcmp(argv[1], "version") == 0) {
     printf("varscope %s\n", vs_version());
     return 0;

@@ -19,6 +19,27 @@ vs_checkpoint *vs__ckpt_alloc(vs_ckpt_format fmt, const char *path, vs_status *s
   return c;
 }
 
+/* Public (saver.h); here so the fuzz targets link without the runtime. */
+VS_API void vs_checkpoint_free(vs_checkpoint *c) {
+  if (!c) return;
+  for (size_t i = 0; i < c->n; i++) {
+    vs__ckpt_entry *e = &c->e[i];
+    free(e->key);
+    free(e->tensor_name);
+    if (e->collections)
+      for (char **p = e->collections; *p; p++) free(*p);
+    free(e->collections);
+  }
+  free(c->e);
+  free(c->file);
+  for (int32_t k = 0; c->shard && k < c->num_shards; k++) free(c->shard[k]);
+  free(c->shard);
+  free(c->shard_len);
+  free(c->shard_loaded);
+  free(c->path);
+  free(c);
+}
+
 vs__ckpt_entry *vs__ckpt_add(vs_checkpoint *c, const char *key, size_t key_len, vs_status *st) {
   char *k = vs__strndup(key, key_len);
   if (!k || !VS_GROW(c->e, c->cap, c->n + 1)) {
@@ -55,12 +76,15 @@ bool vs__ckpt_check_size(const vs_checkpoint *c, const vs__ckpt_entry *e, vs_sta
       return false;
     }
   }
-  uint64_t bytes;
-  if (__builtin_mul_overflow(n, (uint64_t)vs_dtype_size(e->dtype), &bytes) || bytes != e->size) {
+  uint64_t bytes = 0;
+  bool overflow = __builtin_mul_overflow(n, (uint64_t)vs_dtype_size(e->dtype), &bytes);
+  if (overflow || bytes != e->size) {
+    char need[32];
+    if (overflow) snprintf(need, sizeof need, "more than 2^64");
+    else snprintf(need, sizeof need, "%llu", (unsigned long long)bytes);
     vs__fail(st, VS_DATA_LOSS, VS_EXC_OP_ERROR,
-             "%s: tensor '%s' holds %llu bytes but its dtype and shape need %s%llu", vs__ckpt_name(c), e->key,
-             (unsigned long long)e->size, bytes != e->size && n ? "" : "more than ",
-             (unsigned long long)bytes);
+             "%s: tensor '%s' holds %llu bytes but its dtype and shape need %s", vs__ckpt_name(c), e->key,
+             (unsigned long long)e->size, need);
     return false;
   }
   return true;

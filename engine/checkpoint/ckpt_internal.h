@@ -96,8 +96,10 @@ typedef struct vs__st_item {
   const char *const *collections;    /* NULL-terminated, may be NULL */
 } vs__st_item;
 
-/* Writes a complete safetensors file to f (not flushed or synced). */
-bool vs__safetensors_write(FILE *f, const vs__st_item *items, size_t n, vs_status *st);
+/* Writes a complete safetensors file to f (not flushed or synced); `name`
+ * names the file in error messages. Errors: UNIMPLEMENTED for a dtype
+ * safetensors lacks, I/O errors, RESOURCE_EXHAUSTED. */
+bool vs__safetensors_write(FILE *f, const char *name, const vs__st_item *items, size_t n, vs_status *st);
 
 /* ---- tf_bundle.c ---- */
 /* Parses a TF V2 .index table held in idx (borrowed for the call). Sets

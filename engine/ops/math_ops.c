@@ -12,8 +12,18 @@ bool vs__valid_output(vs_graph *g, vs_output x, const char *what, vs_status *st)
   return false;
 }
 
-/* Broadcast of equal shapes or one single-element operand; other numpy
- * broadcasts are refused (the kernels do not implement them). */
+/* True when `small`'s dims are the trailing dims of `big` (a bias-like
+ * operand: [N,H,W,C] + [C]). */
+static bool is_suffix(const vs_shape *small, const vs_shape *big) {
+  if (small->rank > big->rank) return false;
+  for (int i = 1; i <= small->rank; i++)
+    if (small->dims[small->rank - i] != big->dims[big->rank - i] || small->dims[small->rank - i] < 0) return false;
+  return true;
+}
+
+/* Broadcasts the kernels implement: equal shapes, a single element, or an
+ * operand whose shape is the other's trailing dimensions. Other numpy
+ * broadcasts are refused. */
 static bool broadcast(vs_shape a, vs_shape b, vs_shape *out, char *problem, size_t cap) {
   if (!a.known || !b.known) {
     *out = (vs_shape){.known = false};
@@ -35,7 +45,9 @@ static bool broadcast(vs_shape a, vs_shape b, vs_shape *out, char *problem, size
       if (out->dims[i] < 0) out->dims[i] = b.dims[i];
     return true;
   }
-  snprintf(problem, cap, "varscope supports broadcasting only a single element");
+  if (is_suffix(&b, &a)) { *out = a; return true; }
+  if (is_suffix(&a, &b)) { *out = b; return true; }
+  snprintf(problem, cap, "varscope broadcasts only equal shapes, single elements and trailing dimensions");
   return false;
 }
 

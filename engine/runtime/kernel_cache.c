@@ -9,7 +9,8 @@
  * renamed into place, so concurrent processes never see half a file.
  * Directory: $VARSCOPE_CACHE_DIR, else $XDG_CACHE_HOME/varscope/kernels,
  * else $HOME/.cache/varscope/kernels; without a writable one, programs are
- * simply built from source. */
+ * simply built from source. VARSCOPE_LOG=cache prints what happens to each
+ * program ("loaded", "built", "rebuilt a corrupt ..."). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,8 +71,16 @@ static char *cache_key(const vs_cl_device *d, const vs_kernel_source *src, const
                       d->info.platform_name);
 }
 
-/* Reads and verifies a cache file; returns the binary or NULL. */
-static unsigned char *load(const char *path, const char *key, size_t *size) {
+static void log_cache(const char *what, const vs_kernel_source *src, const char *options, const vs_cl_device *d) {
+  const char *l = getenv("VARSCOPE_LOG");
+  if (l && strstr(l, "cache"))
+    fprintf(stderr, "varscope: kernel cache: %s cl_kernels/%s.cl [%s] for %s\n", what, src->name, options,
+            d->info.cl_name);
+}
+
+/* Reads and verifies a cache file; returns the binary or NULL, with
+ * *corrupt set when a file was there but unusable (it is deleted). */
+static unsigned char *load(const char *path, const char *key, size_t *size, bool *corrupt) {
   FILE *f = fopen(path, "rb");
   if (!f) return NULL;
   unsigned char *out = NULL;
@@ -94,6 +103,7 @@ static unsigned char *load(const char *path, const char *key, size_t *size) {
 bad:
   free(out);
   out = NULL;
+  *corrupt = true;
   unlink(path); /* corrupt: remove, it is rebuilt below */
 done:
   free(stored);
@@ -196,14 +206,24 @@ cl_program vs__program_build(vs_cl_device *d, const char *source_name, const cha
   cl_program p = NULL;
   char *dir = vs__cache_dir(), *key = cache_key(d, src, options), *path = NULL;
   if (dir && key) path = vs__asprintf("%s/%016llx.bin", dir, (unsigned long long)fnv64(key, strlen(key), FNV_SEED));
+  bool corrupt = false, built = false;
   if (path) {
     size_t size = 0;
-    unsigned char *bin = load(path, key, &size);
+    unsigned char *bin = load(path, key, &size, &corrupt);
     if (bin) p = from_binary(d, bin, size, options);
-    if (bin && !p) unlink(path); /* the driver refused it: rebuild */
+    if (bin && !p) { /* the driver refused it: rebuild */
+      unlink(path);
+      corrupt = true;
+    }
     free(bin);
+    if (p) log_cache("loaded", src, options, d);
   }
-  if (!p && (p = from_source(d, src, options, st)) && path) {
+  if (!p && (p = from_source(d, src, options, st))) {
+    built = true;
+    log_cache(corrupt ? "rebuilt a corrupt cache file of" : path ? "built and stored" : "built (no cache directory)", src,
+              options, d);
+  }
+  if (built && path) {
     size_t size = 0;
     if (clGetProgramInfo(p, CL_PROGRAM_BINARY_SIZES, sizeof size, &size, NULL) == CL_SUCCESS && size) {
       unsigned char *bin = malloc(size);

@@ -195,6 +195,7 @@ VS_API void vs_device_get_info(size_t i, vs_device_info *info, vs_status *st) {
     return;
   }
   *info = reg.devices[i].info;
+  info->clblast_tuned = reg.devices[i].tuned;
 }
 
 VS_API size_t vs_device_resolve(const char *name, vs_status *st) {
@@ -259,6 +260,7 @@ vs_cl_device *vs__device(size_t i, vs_status *st) {
       vs__cl_fail(st, err, "clCreateCommandQueue");
       return NULL;
     }
+    vs__clblast_apply_tuning(d);
   }
   vs__registry_unlock();
   return d;

@@ -32,6 +32,8 @@ typedef struct vs_cl_device {
   size_t max_work_group;
   vs_program_entry *programs;  /* built once per device per process */
   size_t n_programs, programs_cap;
+  bool tuned;                  /* CLBlast Xgemm parameters applied from the tuning cache */
+  size_t xgemm[16];
   vs_conv_choice *conv_choices; /* measured per geometry, this process */
   size_t n_conv_choices, conv_choices_cap;
 } vs_cl_device;
@@ -57,6 +59,9 @@ cl_kernel vs__kernel(vs_cl_device *d, const char *source, const char *options, c
 /* Builds (or loads from the on-disk cache) a program; used by vs__kernel. */
 cl_program vs__program_build(vs_cl_device *d, const char *source_name, const char *options,
                              vs_status *st);
+
+/* Applies the CLBlast parameters stored by vs_device_tune, if any. */
+void vs__clblast_apply_tuning(vs_cl_device *d);
 
 /* The kernel/tuning cache directory (created), malloc'd; NULL when there
  * is no writable one. */

@@ -186,3 +186,35 @@ bool vs__conv_select(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_mem 
   free(key);
   return true;
 }
+
+VS_API size_t vs_device_conv_choices(size_t i, char *buf, size_t cap, vs_status *st) {
+  vs__ok(st);
+  vs_cl_device *d = vs__device(i, st);
+  if (!d || (!buf && cap)) {
+    if (d) vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "vs_device_conv_choices: buf is NULL");
+    return 0;
+  }
+  size_t used = 0;
+  if (cap) buf[0] = '\0';
+  char *dir = vs__cache_dir(), *path = dir ? vs__asprintf("%s/%s", dir, CHOICES_FILE) : NULL;
+  FILE *f = path ? fopen(path, "r") : NULL;
+  char line[1024], prefix[600];
+  snprintf(prefix, sizeof prefix, "%s|%s|%s|", d->info.device_name, d->info.driver_version, d->info.platform_name);
+  while (f && fgets(line, sizeof line, f)) {
+    int kind, rm, uc;
+    char *tab = strchr(line, '\t');
+    if (strncmp(line, prefix, strlen(prefix)) != 0 || !tab || sscanf(tab + 1, "%d %d %d", &kind, &rm, &uc) != 3)
+      continue;
+    char name[32], *ms = strchr(tab + 1, '\t');
+    vs__conv_algo_name((vs_conv_algo){(vs_conv_kind)kind, rm, uc}, name, sizeof name);
+    *tab = '\0';
+    if (ms) ms[strcspn(ms, "\n")] = '\0';
+    int w = snprintf(used < cap ? buf + used : NULL, used < cap ? cap - used : 0, "%s -> %s (%s)\n",
+                     line + strlen(prefix), name, ms ? ms + 1 : "");
+    if (w > 0) used += (size_t)w;
+  }
+  if (f) fclose(f);
+  free(path);
+  free(dir);
+  return used;
+}

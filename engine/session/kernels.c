@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime/blas.h"
 #include "session/session_internal.h"
 
 
@@ -370,11 +371,14 @@ static bool k_assign_update(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
     return false;
   }
   cl_mem tmp, src = vs__on_device(r, val, vs->dev, &tmp, st);
-  bool ok = src || !n;
-  if (ok) {
+  bool ok = src || !n, sub = strcmp(op->type, "AssignSub") == 0;
+  vs_cl_device *d = ok ? vs__device(vs->dev, st) : NULL;
+  if (ok && n && nd == n && (v->dtype == VS_FLOAT || (v->dtype == VS_DOUBLE && d->info.fp64))) {
+    /* v += (+/-1) * d: CLBlast's axpy. */
+    ok = vs__axpy(d, v->dtype, (size_t)n, sub ? -1.0 : 1.0, src, vs->buf, st);
+  } else if (ok) { /* integers (and a one-element update): our kernel */
     karg args[] = {KARG(vs->buf), KARG(src), KARG(nd), KARG(n)};
-    const char *name = strcmp(op->type, "AssignSub") == 0 ? "assign_sub" : "assign_add";
-    ok = vs__launch(vs__device(vs->dev, st), "elementwise", v->dtype, name, (size_t)n, args, 4, st);
+    ok = vs__launch(d, "elementwise", v->dtype, sub ? "assign_sub" : "assign_add", (size_t)n, args, 4, st);
   }
   if (tmp) clReleaseMemObject(tmp);
   if (ok)

@@ -37,8 +37,10 @@ vs_output vs_assign_sub(vs_graph *g, vs_var *v, vs_output value, const vs_assign
 /* v.read_value(): an Identity named "read" in the caller's name scope. */
 vs_output vs_read_value(vs_graph *g, vs_var *v, vs_status *st);
 
-/* tf.add / tf.subtract / tf.multiply: same dtype, equal shapes or one
- * scalar. Errors: ValueError "Dimensions must be equal, but are 2 and 3 for
+/* a + b, a - b, a * b (math_ops' operators, whose default op names are
+ * "add", "sub", "mul"; tf.add itself would name its op "Add"): same dtype;
+ * equal shapes, one single element, or one operand whose shape is the
+ * other's trailing dimensions (conv + biases). Errors: ValueError "Dimensions must be equal, but are 2 and 3 for
  * '{{node add}} = AddV2[T=DT_FLOAT](a, b)' with input shapes: [2], [3]."
  * and TypeError for mixed dtypes. */
 vs_output vs_add(vs_graph *g, vs_output a, vs_output b, const char *name, vs_status *st);

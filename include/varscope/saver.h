@@ -162,7 +162,8 @@ void vs_saver_save(vs_saver *s, vs_session *sess, const char *path, vs_status *s
  *     "\n\t [[checkpoint key foo/v]]";
  *   - DATA_LOSS for a corrupt file; UNIMPLEMENTED for unreadable entries.
  * A device error while writing the values (after every check passed) can
- * leave earlier variables restored. */
+ * leave earlier variables restored. Ownership: the file is read into memory
+ * for the call and released. Thread safety: as vs_saver_save. */
 void vs_saver_restore(vs_saver *s, vs_session *sess, const char *path, vs_status *st);
 
 /* ---- tf.train.init_from_checkpoint ------------------------------------- */
@@ -191,7 +192,9 @@ typedef struct vs_assignment {
  * "Assignment map with scope only name new should map to scope only old.
  * Should be 'scope/': 'other_scope/'."; InvalidArgumentError for a dtype
  * mismatch (as restore); the open errors of vs_checkpoint_open. Nothing is
- * written unless every item resolves and checks. */
+ * written unless every item resolves and checks. Ownership: nothing is
+ * kept after the call. Thread safety: as vs_session_run (one call on a
+ * session at a time); it takes the graph's lock to read the store. */
 void vs_init_from_checkpoint(vs_session *sess, const char *path, const vs_assignment *map,
                              size_t n, vs_status *st);
 

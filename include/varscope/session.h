@@ -50,6 +50,7 @@ typedef struct vs_device_info {
   uint64_t global_mem_bytes;
   uint64_t max_alloc_bytes;
   bool fp64;
+  bool clblast_tuned;      /* tuned CLBlast GEMM parameters are applied (vs_device_tune) */
 } vs_device_info;
 
 /* Number of OpenCL devices (0 when there is no platform). Errors: OpenCL
@@ -71,6 +72,28 @@ size_t vs_device_resolve(const char *name, vs_status *st);
  * about 0.1 s each. The figure benchmarks compare against. Errors: device
  * index out of range, OpenCL failures. */
 double vs_device_fp32_peak(size_t i, vs_status *st);
+
+/* Lists the conv2d algorithms measured and kept for device i (this
+ * process's and the cache file's), one "geometry -> algorithm" line each,
+ * into buf (snprintf convention: returns the length needed). */
+size_t vs_device_conv_choices(size_t i, char *buf, size_t cap, vs_status *st);
+
+typedef struct vs_tune_result {
+  int candidates;          /* parameter sets tried */
+  double gflops[16];       /* SGEMM 1024^3 GFLOP/s under each */
+  double gflops_default;   /* under CLBlast's generic default parameters */
+  double gflops_best;
+  char params[256];        /* the kept Xgemm parameters, "GEMMK=0 KREG=1 ..." */
+  char stored_at[512];     /* the cache file, "" when it could not be written */
+} vs_tune_result;
+
+/* Tunes CLBlast's GEMM on device i: times SGEMM under candidate Xgemm
+ * parameter sets, applies the fastest in this process and stores it in the
+ * kernel cache directory, from where every later process applies it when
+ * it first uses the device. Takes tens of seconds (each set is compiled).
+ * Errors: device index, OpenCL failures. Not thread safe against other work
+ * on the same device. */
+void vs_device_tune(size_t i, vs_tune_result *res, vs_status *st);
 
 /* ---- host tensors ------------------------------------------------------ */
 

@@ -1,0 +1,1 @@
+"""The oracle: Python twins of the conformance cases (see harness.py)."""

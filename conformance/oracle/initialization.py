@@ -1,0 +1,97 @@
+"""Twins of conformance/cases/initialization.c (spec §5 uninitialised values,
+§6.3.12-13, §7.4.7-8, §11.17). Run-time messages: the head, before the node."""
+from .harness import case, tf
+
+UNINIT = "Attempting to use uninitialized value "
+
+
+# TF 2.x's Python session prefixes run-time errors with this line (TF 1.15
+# does not); it belongs to the Python layer, like E1's traceback.
+PREFIX = "Graph execution error:\n\n"
+
+
+def head(t, fn, name):
+    e = t.raises("FailedPreconditionError", fn, fragment=UNINIT + name)
+    msg = e.message[len(PREFIX):] if e.message.startswith(PREFIX) else e.message
+    t.check(msg.startswith(UNINIT + name), "message %r" % e.message)
+    rest = msg[len(UNINIT + name):]
+    t.check(rest == "" or rest.startswith("\n"), "message %r" % e.message)
+
+
+@case
+def uninitialized_read_fails_with_failed_precondition(t):
+    with tf.name_scope("foo"):
+        v = tf.Variable(tf.zeros([2]), name="v")
+    with t.session() as s:
+        head(t, lambda: s.run(v), "foo/v")
+
+
+@case
+def collections_without_global_are_not_initialized(t):
+    m = tf.get_variable("m", [1], initializer=tf.zeros_initializer(), collections=["mine"])
+    init = tf.global_variables_initializer()
+    with t.session() as s:
+        s.run(init)
+        head(t, lambda: s.run(m), "m")
+
+
+@case
+def local_variables_need_local_initializer(t):
+    v = tf.get_variable("v", [2], initializer=tf.ones_initializer())
+    l = tf.get_local_variable("l", [2], initializer=tf.zeros_initializer())
+    gi = tf.global_variables_initializer()
+    li = tf.local_variables_initializer()
+    t.eq(gi.name, "init")
+    t.eq(gi.type, "NoOp")
+    t.eq(li.name, "init_1")
+    with t.session() as s:
+        s.run(gi)
+        head(t, lambda: s.run(l), "l")
+        s.run(li)
+        t.eq(s.run(l).tolist(), [0.0, 0.0])
+        t.eq(s.run(v).tolist(), [1.0, 1.0])
+
+
+@case
+def empty_global_initializer_is_no_op(t):
+    init = tf.global_variables_initializer()
+    t.eq(init.name, "init")
+    t.eq(init.type, "NoOp")
+    t.eq(len(init.control_inputs), 0)
+
+
+@case
+def report_uninitialized_variables_op_names(t):
+    tf.get_variable("a", [1])
+    tf.get_local_variable("l", [1])
+    r = tf.report_uninitialized_variables()
+    init = tf.global_variables_initializer()
+    with t.session() as s:
+        t.eq(s.run(r).tolist(), [b"a", b"l"])
+        s.run(init)
+        t.eq(s.run(r).tolist(), [b"l"])
+
+
+@case
+def initialized_value_works_in_any_order(t):
+    v = tf.Variable(5.0, name="v")
+    w = tf.Variable(v.initialized_value() + tf.constant(1.0, name="Const"), name="w")
+    isv = tf.is_variable_initialized(v)
+    with t.session() as s:
+        s.run(w.initializer)
+        t.eq(float(s.run(w)), 6.0)
+        t.eq(bool(s.run(isv)), False)
+        s.run(v.initializer)
+        t.eq(bool(s.run(isv)), True)
+
+
+@case
+def variables_initializer_list(t):
+    a = tf.Variable(1., name="a")
+    b = tf.Variable(2., name="b")
+    init = tf.variables_initializer([a], name="some")
+    t.eq(init.name, "some")
+    with t.session() as s:
+        s.run(init)
+        t.eq(float(s.run(a)), 1.0)
+        head(t, lambda: s.run(b), "b")
