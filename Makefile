@@ -10,7 +10,7 @@ MAKEFLAGS  += --no-print-directory
 # Keep it outside the clone so CI runs on fresh clones stay warm.
 export POCL_CACHE_DIR ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/varscope/pocl
 
-.PHONY: all deps build demo test test-plain oracle clean
+.PHONY: all deps build demo test test-plain oracle coverage clean
 
 all: build
 
@@ -43,6 +43,13 @@ test-plain: build
 # VARSCOPE_TF_PYTHON=/path/to/python reuses an existing TensorFlow).
 oracle:
 	@tools/oracle.sh
+
+# Regenerates conformance/COVERAGE.md from a conform run on the default
+# device and an oracle run.
+coverage: build
+	@$(BUILD)/tools/varscope conform --json $(BUILD)/conform.json >/dev/null || true
+	@tools/oracle.sh --json $(BUILD)/oracle.json >/dev/null || true
+	@python3 tools/coverage.py --results $(BUILD)/conform.json --oracle $(BUILD)/oracle.json
 
 clean:
 	rm -rf $(BUILD)

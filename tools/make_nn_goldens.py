@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
-"""Writes the golden outputs of conv2d, bias_add, relu and matmul computed by
-TensorFlow (tf.compat.v1, graph mode) into conformance/golden/nn/.
+"""Writes the golden outputs of conv2d, bias_add, relu, matmul, conv + biases
+(`+`) and reshape computed by TensorFlow (tf.compat.v1, graph mode) into
+conformance/golden/nn/ (used by tests/test_nn.c and the conformance numerics
+suite, conformance/cases/numerics.c and its twins).
 
 Each case is a folder of float32 .npy files (inputs and the expected output)
 plus a line in cases.txt describing the op, so the C tests can rebuild the
@@ -34,6 +36,12 @@ CASES = [
     ("matmul_ta", "matmul", {"a": [5, 3], "b": [5, 4]}, {"transpose_a": True, "transpose_b": False}),
     ("matmul_tb", "matmul", {"a": [3, 5], "b": [4, 5]}, {"transpose_a": False, "transpose_b": True}),
     ("matmul_tab", "matmul", {"a": [5, 3], "b": [4, 5]}, {"transpose_a": True, "transpose_b": True}),
+    # Added for the conformance numerics suite (conformance/cases/numerics.c); new cases go
+    # last, so the random inputs of the ones above stay as they were.
+    # conv + biases through `+` (AddV2 with a trailing-dims operand); conv.npy keeps the conv alone.
+    ("conv_add_bias", "conv_add_bias", {"x": [2, 6, 5, 3], "f": [3, 3, 3, 4], "b": [4]}, {"strides": [1, 1], "padding": "SAME", "dilations": [1, 1]}),
+    # tf.reshape(x, [-1, 6]): the inferred dimension is 4.
+    ("reshape_infer", "reshape", {"x": [2, 3, 4]}, {"shape": [-1, 6]}),
 ]
 
 
@@ -45,23 +53,31 @@ def main():
         arrays = {k: rng.uniform(-1, 1, size=v).astype(np.float32) for k, v in shapes.items()}
         with tf.Graph().as_default(), tf.Session() as sess:
             t = {k: tf.constant(v) for k, v in arrays.items()}
-            if op in ("conv2d", "conv_bias_relu"):
+            extra = {}
+            if op in ("conv2d", "conv_bias_relu", "conv_add_bias"):
                 s, d = attrs["strides"], attrs["dilations"]
                 y = tf.nn.conv2d(t["x"], t["f"], [1, s[0], s[1], 1], attrs["padding"], dilations=[1, d[0], d[1], 1])
                 if op == "conv_bias_relu":
                     y = tf.nn.relu(tf.nn.bias_add(y, t["b"]))
+                elif op == "conv_add_bias":
+                    extra["conv"] = y
+                    y = y + t["b"]
+            elif op == "reshape":
+                y = tf.reshape(t["x"], attrs["shape"])
             elif op == "bias_add":
                 y = tf.nn.bias_add(t["x"], t["b"])
             elif op == "relu":
                 y = tf.nn.relu(t["x"])
             else:
                 y = tf.matmul(t["a"], t["b"], transpose_a=attrs["transpose_a"], transpose_b=attrs["transpose_b"])
-            out = sess.run(y)
+            out, extra = sess.run((y, extra))
         folder = os.path.join(OUT, name)
         os.makedirs(folder, exist_ok=True)
         for k, v in arrays.items():
             np.save(os.path.join(folder, k + ".npy"), v)
         np.save(os.path.join(folder, "out.npy"), out.astype(np.float32))
+        for k, v in extra.items():
+            np.save(os.path.join(folder, k + ".npy"), v.astype(np.float32))
         s = attrs.get("strides", [1, 1])
         d = attrs.get("dilations", [1, 1])
         lines.append("%s %s %d %d %s %d %d %d %d" % (name, op, s[0], s[1], attrs.get("padding", "-"), d[0], d[1],

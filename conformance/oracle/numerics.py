@@ -1,0 +1,360 @@
+"""Twins of conformance/cases/numerics.c: the ops of issue 4 under TensorFlow,
+compared with the same fixtures (conformance/golden/nn/, written by
+tools/make_nn_goldens.py) as the C cases, with the same tolerance:
+|got - want| <= 1e-5 * (1 + |want|) + 1e-5 element by element."""
+import os
+
+from .harness import case, np, tf
+
+GOLDEN = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "golden", "nn")
+
+
+def golden(fixture, name):
+    return np.load(os.path.join(GOLDEN, fixture, name + ".npy"))
+
+
+def matches_tf(t, got, want, what="value"):
+    got = np.asarray(got)
+    t.eq(got.dtype, np.float32, "%s dtype" % what)
+    t.eq(got.shape, want.shape, "%s shape" % what)
+    diff = np.abs(got.astype(np.float64) - want.astype(np.float64))
+    bad = ~(diff <= 1e-5 * (1 + np.abs(want.astype(np.float64))) + 1e-5)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        t.fail("%s: %d of %d elements off; [%d] = %.9g, golden %.9g" % (
+            what, int(bad.sum()), bad.size, i, got.flat[i], want.flat[i]))
+
+
+def static_shape(t, y, want):
+    t.eq(tuple(y.shape.as_list()), want.shape, "static shape")
+
+
+def run(*fetches):
+    with tf.Session(graph=tf.get_default_graph()) as s:
+        return s.run(list(fetches) if len(fetches) > 1 else fetches[0])
+
+
+def conv_vs_golden(t, fixture, strides, padding, dilations):
+    x = tf.constant(golden(fixture, "x"), name="x")
+    f = tf.constant(golden(fixture, "f"), name="f")
+    want = golden(fixture, "out")
+    y = tf.nn.conv2d(x, f, [1, strides[0], strides[1], 1], padding,
+                     dilations=[1, dilations[0], dilations[1], 1])
+    t.eq(y.name, "Conv2D:0")
+    static_shape(t, y, want)
+    matches_tf(t, run(y), want, "conv2d")
+
+
+# ---- conv2d ----
+
+@case
+def conv2d_same_stride1(t):
+    conv_vs_golden(t, "conv_same_s1", (1, 1), "SAME", (1, 1))
+
+
+@case
+def conv2d_valid_stride2(t):
+    conv_vs_golden(t, "conv_valid_s2", (2, 2), "VALID", (1, 1))
+
+
+@case
+def conv2d_same_stride2_5x5(t):
+    conv_vs_golden(t, "conv_same_s2_5x5", (2, 2), "SAME", (1, 1))
+
+
+@case
+def conv2d_same_unequal_strides(t):
+    conv_vs_golden(t, "conv_same_s2x1", (2, 1), "SAME", (1, 1))
+
+
+@case
+def conv2d_same_dilation2(t):
+    conv_vs_golden(t, "conv_dilated", (1, 1), "SAME", (2, 2))
+
+
+@case
+def conv2d_valid_unequal_dilations(t):
+    conv_vs_golden(t, "conv_valid_dilated", (1, 1), "VALID", (2, 3))
+
+
+@case
+def conv2d_1x1(t):
+    conv_vs_golden(t, "conv_1x1", (1, 1), "VALID", (1, 1))
+
+
+# ---- the image-filter layer ----
+
+def layer_inputs(fixture):
+    return [tf.constant(golden(fixture, k), name=k) for k in ("x", "f", "b")]
+
+
+@case
+def image_filter_layer_bias_add_relu(t):
+    x, f, b = layer_inputs("conv_bias_relu")
+    want = golden("conv_bias_relu", "out")
+    ba = tf.nn.bias_add(tf.nn.conv2d(x, f, [1, 1, 1, 1], "SAME"), b)
+    y = tf.nn.relu(ba)
+    t.eq(ba.name, "BiasAdd:0")
+    t.eq(y.name, "Relu:0")
+    static_shape(t, y, want)
+    matches_tf(t, run(y), want, "relu(bias_add(conv2d))")
+
+
+@case
+def image_filter_layer_conv_plus_biases_relu(t):
+    x, f, b = layer_inputs("conv_bias_relu")
+    want = golden("conv_bias_relu", "out")
+    conv = tf.nn.conv2d(x, f, strides=[1, 1, 1, 1], padding="SAME")
+    s = conv + b
+    y = tf.nn.relu(s)
+    t.eq(s.name, "add:0")
+    t.eq(s.op.type, "AddV2")
+    static_shape(t, y, want)
+    matches_tf(t, run(y), want, "relu(conv + b)")
+
+
+@case
+def conv2d_plus_biases_trailing_dims(t):
+    x, f, b = layer_inputs("conv_add_bias")
+    conv = tf.nn.conv2d(x, f, [1, 1, 1, 1], "SAME")
+    y = conv + b
+    t.eq(y.name, "add:0")
+    t.eq(y.op.type, "AddV2")
+    want = golden("conv_add_bias", "out")
+    static_shape(t, y, want)
+    got_conv, got = run(conv, y)
+    matches_tf(t, got_conv, golden("conv_add_bias", "conv"), "conv")
+    matches_tf(t, got, want, "conv + b")
+
+
+# ---- bias_add, relu, matmul, reshape ----
+
+@case
+def bias_add_rank2(t):
+    x = tf.constant(golden("bias_add_rank2", "x"), name="x")
+    b = tf.constant(golden("bias_add_rank2", "b"), name="b")
+    want = golden("bias_add_rank2", "out")
+    y = tf.nn.bias_add(x, b)
+    t.eq(y.name, "BiasAdd:0")
+    static_shape(t, y, want)
+    matches_tf(t, run(y), want, "bias_add")
+
+
+@case
+def relu_of_mixed_signs(t):
+    x = tf.constant(golden("relu", "x"), name="x")
+    want = golden("relu", "out")
+    y = tf.nn.relu(x)
+    t.eq(y.name, "Relu:0")
+    static_shape(t, y, want)
+    matches_tf(t, run(y), want, "relu")
+
+
+def matmul_vs_golden(t, fixture, ta, tb):
+    a = tf.constant(golden(fixture, "a"), name="a")
+    b = tf.constant(golden(fixture, "b"), name="b")
+    want = golden(fixture, "out")
+    y = tf.matmul(a, b, transpose_a=ta, transpose_b=tb)
+    t.eq(y.name, "MatMul:0")
+    static_shape(t, y, want)
+    matches_tf(t, run(y), want, "matmul")
+
+
+@case
+def matmul_plain(t):
+    matmul_vs_golden(t, "matmul", False, False)
+
+
+@case
+def matmul_transpose_a(t):
+    matmul_vs_golden(t, "matmul_ta", True, False)
+
+
+@case
+def matmul_transpose_b(t):
+    matmul_vs_golden(t, "matmul_tb", False, True)
+
+
+@case
+def matmul_transpose_both(t):
+    matmul_vs_golden(t, "matmul_tab", True, True)
+
+
+@case
+def reshape_inferred_dimension(t):
+    x = tf.constant(golden("reshape_infer", "x"), name="x")
+    want = golden("reshape_infer", "out")
+    y = tf.reshape(x, [-1, 6])
+    t.eq(y.name, "Reshape:0")
+    t.eq(str(y.shape), "(4, 6)")
+    static_shape(t, y, want)
+    got = run(y)
+    t.eq(got.shape, want.shape, "fetched shape")
+    t.check(got.tobytes() == want.tobytes(), "values differ from the golden file")
+
+
+# ---- shape-inference errors (TF 2.21's texts) ----
+
+def conv2d_attrs(padding):
+    return ('Conv2D[T=DT_FLOAT, data_format="NHWC", dilations=[1, 1, 1, 1], explicit_paddings=[], '
+            'padding="%s", strides=[1, 1, 1, 1], use_cudnn_on_gpu=true]' % padding)
+
+
+def filter_w():
+    return tf.placeholder(tf.float32, [5, 5, 32, 32], name="w")
+
+
+@case
+def conv2d_rank3_input_error(t):
+    x = tf.placeholder(tf.float32, [8, 8, 3], name="x3")
+    w = filter_w()
+    t.raises(ValueError, lambda: tf.nn.conv2d(x, w, [1, 1, 1, 1], "SAME"), msg=(
+        "Shape must be rank 4 but is rank 3 for '{{node Conv2D}} = " + conv2d_attrs("SAME") +
+        "(x3, w)' with input shapes: [8,8,3], [5,5,32,32]."))
+
+
+@case
+def conv2d_depth_mismatch_error(t):
+    x = tf.placeholder(tf.float32, [1, 8, 8, 3], name="x")
+    w = filter_w()
+    t.raises(ValueError, lambda: tf.nn.conv2d(x, w, [1, 1, 1, 1], "SAME"), msg=(
+        "Depth of input (3) is not a multiple of input depth of filter (32) for '{{node Conv2D}} = " +
+        conv2d_attrs("SAME") + "(x, w)' with input shapes: [1,8,8,3], [5,5,32,32]."))
+
+
+@case
+def conv2d_valid_negative_size_error(t):
+    x = tf.placeholder(tf.float32, [1, 3, 3, 32], name="x2")
+    w = filter_w()
+    t.raises(ValueError, lambda: tf.nn.conv2d(x, w, [1, 1, 1, 1], "VALID"), msg=(
+        "Negative dimension size caused by subtracting 5 from 3 for '{{node Conv2D}} = " +
+        conv2d_attrs("VALID") + "(x2, w)' with input shapes: [1,3,3,32], [5,5,32,32]."))
+
+
+@case
+def conv2d_bad_padding_error(t):
+    x = tf.placeholder(tf.float32, [2, 9, 7, 32], name="x4")
+    w = filter_w()
+    t.raises(ValueError, lambda: tf.nn.conv2d(x, w, [1, 1, 1, 1], "BAD"), msg=(
+        "Attr 'padding' of 'Conv2D' Op passed string 'BAD' not in: \"SAME\", \"VALID\", \"EXPLICIT\"."))
+
+
+def conv_x4():
+    x = tf.placeholder(tf.float32, [2, 9, 7, 32], name="x4")
+    return tf.nn.conv2d(x, filter_w(), [1, 1, 1, 1], "SAME")
+
+
+@case
+def bias_add_size_mismatch_error(t):
+    c = conv_x4()
+    b = tf.constant(0., shape=[31])
+    t.raises(ValueError, lambda: tf.nn.bias_add(c, b), msg=(
+        "Dimensions must be equal, but are 32 and 31 for '{{node BiasAdd}} = BiasAdd[T=DT_FLOAT, "
+        "data_format=\"NHWC\"](Conv2D, Const)' with input shapes: [2,9,7,32], [31]."))
+
+
+@case
+def bias_add_rank2_bias_error(t):
+    c = conv_x4()
+    b = tf.constant(0., shape=[2, 32], name="b2")
+    t.raises(ValueError, lambda: tf.nn.bias_add(c, b), msg=(
+        "Shape must be rank 1 but is rank 2 for '{{node BiasAdd}} = BiasAdd[T=DT_FLOAT, "
+        "data_format=\"NHWC\"](Conv2D, b2)' with input shapes: [2,9,7,32], [2,32]."))
+
+
+@case
+def matmul_inner_dimension_error(t):
+    a = tf.placeholder(tf.float32, [3, 4])
+    b = tf.placeholder(tf.float32, [5, 6])
+    t.raises(ValueError, lambda: tf.matmul(a, b), msg=(
+        "Dimensions must be equal, but are 4 and 5 for '{{node MatMul}} = MatMul[T=DT_FLOAT, grad_a=false, "
+        "grad_b=false, transpose_a=false, transpose_b=false](Placeholder, Placeholder_1)' with input "
+        "shapes: [3,4], [5,6]."))
+
+
+@case
+def matmul_transpose_b_dimension_error(t):
+    a = tf.placeholder(tf.float32, [3, 4], name="a")
+    b = tf.placeholder(tf.float32, [3, 6], name="b")
+    t.raises(ValueError, lambda: tf.matmul(a, b, transpose_b=True), msg=(
+        "Dimensions must be equal, but are 4 and 6 for '{{node MatMul}} = MatMul[T=DT_FLOAT, grad_a=false, "
+        "grad_b=false, transpose_a=false, transpose_b=true](a, b)' with input shapes: [3,4], [3,6]."))
+
+
+@case
+def reshape_element_count_error(t):
+    m1 = tf.placeholder(tf.float32, [3, 4])
+    t.raises(ValueError, lambda: tf.reshape(m1, [5, 5]), msg=(
+        "Cannot reshape a tensor with 12 elements to shape [5,5] (25 elements) for '{{node Reshape}} = "
+        "Reshape[T=DT_FLOAT, Tshape=DT_INT32](Placeholder, Reshape/shape)' with input shapes: [3,4], [2] "
+        "and with input tensors computed as partial shapes: input[1] = [5,5]."))
+
+
+# ---- the documents' image filter, shared three ways ----
+
+SHAPE = (2, 16, 16, 8)
+FOUR = ("image_filters/conv1/weights:0 image_filters/conv1/biases:0 "
+        "image_filters/conv2/weights:0 image_filters/conv2/biases:0")
+
+
+def conv_relu(input, kernel_shape, bias_shape):
+    weights = tf.get_variable("weights", kernel_shape, initializer=tf.random_normal_initializer())
+    biases = tf.get_variable("biases", bias_shape, initializer=tf.constant_initializer(0.0))
+    conv = tf.nn.conv2d(input, weights, strides=[1, 1, 1, 1], padding="SAME")
+    return tf.nn.relu(conv + biases)
+
+
+def my_image_filter(input_images):
+    with tf.variable_scope("conv1"):
+        relu1 = conv_relu(input_images, [5, 5, 8, 8], [8])
+    with tf.variable_scope("conv2"):
+        return conv_relu(relu1, [5, 5, 8, 8], [8])
+
+
+def filter_form(t, form, images):
+    with tf.Graph().as_default() as g:
+        tf.set_random_seed(1234)
+        image1 = tf.placeholder(tf.float32, SHAPE, name="image1")
+        image2 = tf.placeholder(tf.float32, SHAPE, name="image2")
+        if form == 1:
+            with tf.variable_scope("image_filters"):
+                result1 = my_image_filter(image1)
+            with tf.variable_scope("image_filters", reuse=True):
+                result2 = my_image_filter(image2)
+        elif form == 2:
+            with tf.variable_scope("image_filters") as scope:
+                result1 = my_image_filter(image1)
+                scope.reuse_variables()
+                result2 = my_image_filter(image2)
+        else:
+            with tf.variable_scope("image_filters") as scope:
+                result1 = my_image_filter(image1)
+            with tf.variable_scope(scope, reuse=True):
+                result2 = my_image_filter(image2)
+        t.eq(t.collection(tf.GraphKeys.TRAINABLE_VARIABLES), FOUR, "form %d variables" % form)
+        with tf.Session(graph=g) as s:
+            s.run(tf.global_variables_initializer())
+            fetch = [result1, result2]
+            r = s.run(fetch, {image1: images[0], image2: images[1]})
+            r += s.run(fetch, {image1: images[0], image2: images[0]})
+    return r
+
+
+@case
+def image_filter_three_sharing_forms_bit_identical(t):
+    i = np.arange(int(np.prod(SHAPE)), dtype=np.int64)
+    image1 = (((i * 7) % 13 - 6).astype(np.float32) / np.float32(6)).reshape(SHAPE)
+    image2 = (((i * 5) % 11 - 5).astype(np.float32) / np.float32(5)).reshape(SHAPE)
+    out = [filter_form(t, form, (image1, image2)) for form in (1, 2, 3)]
+    for form in (2, 3):
+        for k in range(2):
+            t.check(out[form - 1][k].tobytes() == out[0][k].tobytes(),
+                    "form %d result%d differs from form 1's" % (form, k + 1))
+    r1 = out[0][0]
+    t.check(np.all(np.isfinite(r1)) and np.all(r1 >= 0), "result1 is not a relu output")
+    t.check(np.any(r1 > 0), "result1 is all zero")
+    t.check(r1.tobytes() != out[0][1].tobytes(), "result1 == result2 for different images")
+    for form in (1, 2, 3):
+        r = out[form - 1]
+        t.check(r[2].tobytes() == r[3].tobytes() == r1.tobytes(),
+                "form %d: image1 through both filters gives different results" % form)
