@@ -29,7 +29,7 @@ __kernel void bias_act(__global T *out, __global const T *bias, const ulong K, c
   ulong i = get_global_id(0);
   if (i >= n) return;
   T v = out[i] + bias[i % K];
-  out[i] = relu ? fmax(v, (T)0) : v;
+  out[i] = relu && !(v > (T)0) ? (T)0 : v; /* integer types too; NaN -> 0 as fmax */
 }
 
 /* out[i] = in[i] + bias[i % K], out of place. */
@@ -41,7 +41,7 @@ __kernel void bias_add(__global T *out, __global const T *in, __global const T *
 
 __kernel void relu(__global T *out, __global const T *in, const ulong n) {
   ulong i = get_global_id(0);
-  if (i < n) out[i] = fmax(in[i], (T)0);
+  if (i < n) out[i] = in[i] > (T)0 ? in[i] : (T)0; /* integer types too; NaN -> 0 as fmax */
 }
 
 /* out[b][c][r] = in[b][r][c] for a batch of R x C matrices (NHWC <-> NCHW). */

@@ -11,9 +11,11 @@ VS_API bool vs_shape_is_fully_defined(const vs_shape *s) {
 }
 
 VS_API int64_t vs_shape_num_elements(const vs_shape *s) {
-  if (!vs_shape_is_fully_defined(s)) return -1;
+  if (!vs_shape_is_fully_defined(s) || s->rank > VS_MAX_RANK) return -1;
   int64_t n = 1;
-  for (int i = 0; i < s->rank; i++) n *= s->dims[i];
+  /* Counts whose byte size could overflow (16-byte elements) are refused. */
+  for (int i = 0; i < s->rank; i++)
+    if (__builtin_mul_overflow(n, s->dims[i], &n) || n > INT64_MAX / 16) return -1;
   return n;
 }
 

@@ -72,9 +72,9 @@ size_t vs__collection_get(vs_graph *g, const char *key, const char *scope, vs_it
 
 VS_API void vs_add_to_collection(vs_graph *g, const char *key, vs_var *var, vs_status *st) {
   vs__ok(st);
-  if (!g || !key || !var) {
+  if (!g || !key || !var || vs_var_graph(var) != g) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
-             "vs_add_to_collection: graph, key and variable must not be NULL");
+             "vs_add_to_collection: graph, key and a variable of that graph are required");
     return;
   }
   vs__lock(g);
@@ -84,9 +84,9 @@ VS_API void vs_add_to_collection(vs_graph *g, const char *key, vs_var *var, vs_s
 
 VS_API void vs_add_op_to_collection(vs_graph *g, const char *key, vs_op *op, vs_status *st) {
   vs__ok(st);
-  if (!g || !key || !op) {
+  if (!g || !key || !op || op->graph != g) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
-             "vs_add_op_to_collection: graph, key and op must not be NULL");
+             "vs_add_op_to_collection: graph, key and an op of that graph are required");
     return;
   }
   vs__lock(g);

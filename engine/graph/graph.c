@@ -4,6 +4,26 @@
 
 #include "graph/graph_internal.h"
 
+static void free_thread(vs_thread_state *ts);
+
+static void unlink_thread(vs_thread_state *ts) {
+  vs_graph *g = ts->graph;
+  if (ts->prev) ts->prev->next = ts->next;
+  else g->threads = ts->next;
+  if (ts->next) ts->next->prev = ts->prev;
+}
+
+/* A thread that used the graph exits: its scope state goes with it, so a
+ * later thread (which may get the same pthread_t) starts at the root. */
+static void thread_exit(void *p) {
+  vs_thread_state *ts = p;
+  vs_graph *g = ts->graph;
+  pthread_mutex_lock(&g->mu);
+  unlink_thread(ts);
+  free_thread(ts);
+  pthread_mutex_unlock(&g->mu);
+}
+
 VS_API vs_graph *vs_graph_new(void) {
   vs_graph *g = calloc(1, sizeof *g);
   if (!g) return NULL;
@@ -13,6 +33,11 @@ VS_API vs_graph *vs_graph_new(void) {
   int rc = pthread_mutex_init(&g->mu, &attr);
   pthread_mutexattr_destroy(&attr);
   if (rc != 0) {
+    free(g);
+    return NULL;
+  }
+  if (pthread_key_create(&g->thread_key, thread_exit) != 0) {
+    pthread_mutex_destroy(&g->mu);
     free(g);
     return NULL;
   }
@@ -61,6 +86,9 @@ VS_API void vs_graph_free(vs_graph *g) {
   free(g->colls);
   for (size_t i = 0; i < g->n_strings; i++) free(g->strings[i]);
   free(g->strings);
+  /* Deleting the key first: exiting threads no longer touch this graph. */
+  pthread_setspecific(g->thread_key, NULL);
+  pthread_key_delete(g->thread_key);
   while (g->threads) {
     vs_thread_state *next = g->threads->next;
     free_thread(g->threads);
@@ -78,23 +106,24 @@ void vs__lock(vs_graph *g) { pthread_mutex_lock(&g->mu); }
 void vs__unlock(vs_graph *g) { pthread_mutex_unlock(&g->mu); }
 
 vs_thread_state *vs__thread(vs_graph *g, vs_status *st) {
-  pthread_t self = pthread_self();
-  for (vs_thread_state *ts = g->threads; ts; ts = ts->next)
-    if (pthread_equal(ts->thread, self)) return ts;
-  vs_thread_state *ts = calloc(1, sizeof *ts);
+  vs_thread_state *ts = pthread_getspecific(g->thread_key);
+  if (ts) return ts;
+  ts = calloc(1, sizeof *ts);
   if (!ts || !(ts->name_stack = vs__strdup(""))) {
     free(ts);
     vs__oom(st);
     return NULL;
   }
-  ts->thread = self;
+  ts->graph = g;
   ts->root = vs__scope_new_root(g, st);
-  if (!ts->root) {
+  if (!ts->root || pthread_setspecific(g->thread_key, ts) != 0) {
+    if (ts->root) vs__oom(st);
     free_thread(ts);
     return NULL;
   }
   ts->current = ts->root;
   ts->next = g->threads;
+  if (g->threads) g->threads->prev = ts;
   g->threads = ts;
   return ts;
 }

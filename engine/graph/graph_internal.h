@@ -51,7 +51,7 @@ typedef struct vs_vscope_frame {
 
 /* Scope state is per thread, as in TF 1.15 (_VariableScopeStore is thread-local). */
 typedef struct vs_thread_state {
-  pthread_t thread;
+  vs_graph *graph;
   char *name_stack;        /* current name scope without trailing '/'; "" root */
   char **ns_saved;         /* name stacks to restore on name-scope pop */
   size_t ns_depth, ns_cap;
@@ -66,7 +66,7 @@ typedef struct vs_thread_state {
    * _class = ["loc:@<v>"]: while set, new ops get no device and this
    * colocation name. */
   const char *init_colocate;
-  struct vs_thread_state *next;
+  struct vs_thread_state *next, *prev;
 } vs_thread_state;
 
 typedef struct vs_collection {
@@ -94,7 +94,8 @@ struct vs_graph {
   size_t n_scopes, scopes_cap;
   char **strings;          /* borrowed strings handed out (owned) */
   size_t n_strings, strings_cap;
-  vs_thread_state *threads;
+  vs_thread_state *threads;  /* every live thread's state */
+  pthread_key_t thread_key;  /* this thread's state; freed when the thread exits */
 };
 
 /* Locking: every public entry point brackets its work with these. */

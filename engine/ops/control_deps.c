@@ -9,6 +9,8 @@ typedef struct vs_ctrl_frame {
   vs_op **ops;
   int n;
   bool clear;                 /* control_dependencies(None): ignore outer blocks */
+  const vs_op **seen;         /* ops created inside this block (TF's op_in_group) */
+  size_t n_seen, seen_cap;
   struct vs_ctrl_frame *outer;
 } vs_ctrl_frame;
 
@@ -16,9 +18,16 @@ void vs__control_free(vs_ctrl_frame *f) {
   while (f) {
     vs_ctrl_frame *outer = f->outer;
     free(f->ops);
+    free(f->seen);
     free(f);
     f = outer;
   }
+}
+
+static bool seen_in(const vs_ctrl_frame *f, const vs_op *op) {
+  for (size_t i = 0; i < f->n_seen; i++)
+    if (f->seen[i] == op) return true;
+  return false;
 }
 
 static bool is_input(const vs_op *op, const vs_op *c) {
@@ -29,10 +38,24 @@ static bool is_input(const vs_op *op, const vs_op *c) {
   return false;
 }
 
+/* TF's _control_dependencies_for_inputs: a block adds its controls unless
+ * the op is dominated (one of its inputs was created inside that block, so
+ * it already depends on the controls); then the op is recorded as seen by
+ * every active block. */
 bool vs__control_apply(vs_thread_state *ts, vs_op *op, vs_status *st) {
   for (vs_ctrl_frame *f = ts->ctrl; f; f = f->outer) {
-    for (int i = 0; i < f->n; i++)
+    bool dominated = false;
+    for (int i = 0; i < op->n_inputs && !dominated; i++) dominated = seen_in(f, op->inputs[i].op);
+    for (int i = 0; i < f->n && !dominated; i++)
       if (!is_input(op, f->ops[i]) && !vs__op_add_control(op, f->ops[i], st)) return false;
+    if (f->clear) break;
+  }
+  for (vs_ctrl_frame *f = ts->ctrl; f; f = f->outer) {
+    if (!VS_GROW(f->seen, f->seen_cap, f->n_seen + 1)) {
+      vs__oom(st);
+      return false;
+    }
+    f->seen[f->n_seen++] = op;
     if (f->clear) break;
   }
   return true;
@@ -62,7 +85,7 @@ VS_API void vs_control_dependencies_push(vs_graph *g, vs_op *const *ops, int n, 
   if (f) {
     if (n) memcpy(f->ops, ops, (size_t)n * sizeof *ops);
     f->n = n;
-    f->clear = n == 0;
+    f->clear = ops == NULL; /* control_dependencies(None); [] adds nothing */
     f->outer = ts->ctrl;
     ts->ctrl = f;
   }

@@ -199,6 +199,14 @@ VS_API vs_output vs_report_uninitialized_variables(vs_graph *g, vs_var *const *v
     }
   } else if ((list = malloc((count + 1) * sizeof *list))) {
     memcpy(list, vars, count * sizeof *list);
+    for (size_t i = 0; i < count; i++)
+      if (!vars[i] || vars[i]->graph != g) {
+        vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+                 "report_uninitialized_variables: variable %zu is NULL or from another graph", i);
+        free(list);
+        vs__unlock(g);
+        return (vs_output){NULL, 0};
+      }
   }
   vs_thread_state *ts = vs__thread(g, st);
   if (!list) {

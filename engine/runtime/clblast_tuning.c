@@ -157,8 +157,10 @@ VS_API void vs_device_tune(size_t i, vs_tune_result *res, vs_status *st) {
     used += (size_t)snprintf(res->params + used, sizeof res->params - used, "%s%s=%zu", k ? " " : "", XGEMM_NAMES[k],
                              CANDIDATES[best][k]);
   apply(d, CANDIDATES[best]);
+  vs__registry_lock();
   d->tuned = true;
   memcpy(d->xgemm, CANDIDATES[best], sizeof d->xgemm);
+  vs__registry_unlock();
   /* Stored atomically: a temporary file renamed over the old one. */
   char *path = params_path(d), *tmp = path ? vs__asprintf("%s.tmp%ld", path, (long)clock()) : NULL;
   FILE *f = tmp ? fopen(tmp, "w") : NULL;

@@ -17,7 +17,9 @@ VS_API double vs_device_fp32_peak(size_t i, vs_status *st) {
   cl_kernel k = vs__kernel(d, "peak", "-cl-std=CL1.2 -DT=float", "fma_peak", st);
   if (!k) return 0;
   /* Enough work-items to fill every compute unit many times over. */
-  size_t local = 64, global = (size_t)d->info.compute_units * 256 * 8;
+  size_t local = 64, global = (size_t)d->info.compute_units * 256 * 8, kmax = 0;
+  clGetKernelWorkGroupInfo(k, d->id, CL_KERNEL_WORK_GROUP_SIZE, sizeof kmax, &kmax, NULL);
+  while (local > 1 && (local > d->max_work_group || (kmax && local > kmax))) local /= 2;
   cl_int err = CL_SUCCESS;
   cl_mem out = clCreateBuffer(d->context, CL_MEM_WRITE_ONLY, global * sizeof(float), NULL, &err);
   double best = 0;

@@ -75,10 +75,13 @@ static void parse_aliases(const char *spec) {
       init_fail(VS_INVALID_ARGUMENT, msg);
       return;
     }
-    if (reg.n_aliases < MAX_ALIASES)
-      reg.aliases[reg.n_aliases++] =
-          (alias){.index = from_idx, .target = target, .type = {0}};
-    snprintf(reg.aliases[reg.n_aliases - 1].type, sizeof reg.aliases[0].type, "%s", from_type);
+    if (reg.n_aliases == MAX_ALIASES) {
+      init_fail(VS_INVALID_ARGUMENT, "VARSCOPE_DEVICES: more than 32 mappings");
+      return;
+    }
+    alias *a = &reg.aliases[reg.n_aliases++];
+    *a = (alias){.index = from_idx, .target = target};
+    snprintf(a->type, sizeof a->type, "%s", from_type);
   }
 }
 

@@ -78,7 +78,7 @@ bool vs__conv_direct(vs_cl_device *d, size_t dev, const vs_conv_geom *g, int rm,
   cl_ulong M = (cl_ulong)(g->N * g->OH * g->OW);
   if (ok) {
     karg pa[] = {KARG(padded), KARG(x), KARG(iN), KARG(iH), KARG(iW), KARG(iC), KARG(iHp), KARG(iWp), KARG(iPT), KARG(iPL)};
-    size_t g1 = vs__padded(np), l1 = LOCAL_SIZE;
+    size_t l1 = vs__local_size(d, kp), g1 = (np + l1 - 1) / l1 * l1;
     ok = enqueue(d, kp, pa, 10, 1, &g1, &l1, "pad_input", st);
   }
   if (ok) {
@@ -201,7 +201,19 @@ bool vs__conv2d_run(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   vs_value *out = &r->values[op->index];
   if (!out->n) return true;
   vs_cl_device *d = vs__device(dev, st);
-  cl_mem tx, tf = NULL, bx = vs__on_device(r, x, dev, &tx, st), bf = bx ? vs__on_device(r, f, dev, &tf, st) : NULL;
+  if (!vs__value_n(r, x) || !vs__value_n(r, f)) { /* no input depth (C == 0): every sum is empty */
+    double zero = 0;
+    cl_int err = clEnqueueFillBuffer(d->queue, out->buf, &zero, vs_dtype_size(op->dtype), 0,
+                                     out->n * vs_dtype_size(op->dtype), 0, NULL, NULL);
+    if (err != CL_SUCCESS) vs__cl_fail(st, err, "clEnqueueFillBuffer");
+    return err == CL_SUCCESS;
+  }
+  if (!vs__cl_options(op->dtype, d)) {
+    vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_OP_ERROR, "%s: Conv2D in %s is not supported on %s", op->name,
+             vs_dtype_name(op->dtype), d->info.cl_name);
+    return false;
+  }
+  cl_mem tx = NULL, tf = NULL, bx = vs__on_device(r, x, dev, &tx, st), bf = bx ? vs__on_device(r, f, dev, &tf, st) : NULL;
   bool ok = bx && bf;
   vs_conv_algo algo;
   if (ok) ok = vs__conv_select(d, dev, &g, bx, bf, out->buf, &algo, st);

@@ -45,7 +45,12 @@ cl_mem vs__buffer(size_t dev, size_t bytes, const vs_shape *shape, vs_dtype dtyp
   return m;
 }
 
-size_t vs__padded(size_t n) { return (n + LOCAL_SIZE - 1) / LOCAL_SIZE * LOCAL_SIZE; }
+size_t vs__local_size(const vs_cl_device *d, cl_kernel k) {
+  size_t local = LOCAL_SIZE, kmax = 0;
+  if (clGetKernelWorkGroupInfo(k, d->id, CL_KERNEL_WORK_GROUP_SIZE, sizeof kmax, &kmax, NULL) != CL_SUCCESS) kmax = 0;
+  while (local > 1 && (local > d->max_work_group || (kmax && local > kmax))) local /= 2;
+  return local;
+}
 
 bool vs__launch(vs_cl_device *d, const char *source, vs_dtype t, const char *name, size_t n,
                    const karg *args, int nargs, vs_status *st) {
@@ -60,7 +65,7 @@ bool vs__launch(vs_cl_device *d, const char *source, vs_dtype t, const char *nam
   if (!k) return false;
   cl_int err = CL_SUCCESS;
   for (int i = 0; i < nargs && err == CL_SUCCESS; i++) err = clSetKernelArg(k, (cl_uint)i, args[i].size, args[i].ptr);
-  size_t global = vs__padded(n), local = LOCAL_SIZE;
+  size_t local = vs__local_size(d, k), global = (n + local - 1) / local * local;
   if (err == CL_SUCCESS) err = clEnqueueNDRangeKernel(d->queue, k, 1, NULL, &global, &local, 0, NULL, NULL);
   clReleaseKernel(k);
   if (err != CL_SUCCESS) {
@@ -90,15 +95,19 @@ cl_mem vs__on_device(vs_run *r, vs_value *v, size_t dev, cl_mem *tmp, vs_status 
   if (!buf || src_dev == dev) return buf;
   vs_cl_device *a = vs__device(src_dev, st), *b = vs__device(dev, st);
   if (!a || !b) return NULL;
-  size_t bytes = v->n * vs_dtype_size(v->dtype);
+  vs_shape shape = vs__value_shape(r, v);
+  size_t bytes = vs__value_n(r, v) * vs_dtype_size(v->dtype);
   cl_int err = clFinish(a->queue);
   if (err != CL_SUCCESS) {
     vs__cl_fail(st, err, "clFinish");
     return NULL;
   }
-  if (!(*tmp = vs__buffer(dev, bytes, &v->shape, v->dtype, st))) return NULL;
+  if (!(*tmp = vs__buffer(dev, bytes, &shape, v->dtype, st))) return NULL;
   if (a->context == b->context) {
+    /* Finished before returning: nothing queued later on `a` (an in-place
+     * update of the source) may overtake the copy. */
     err = clEnqueueCopyBuffer(b->queue, buf, *tmp, 0, 0, bytes, 0, NULL, NULL);
+    if (err == CL_SUCCESS) err = clFinish(b->queue);
   } else { /* different platforms: through the host */
     void *host = malloc(bytes);
     err = host ? clEnqueueReadBuffer(a->queue, buf, CL_TRUE, 0, bytes, host, 0, NULL, NULL)
@@ -268,19 +277,22 @@ static bool k_binary(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   if (vs__uninitialized(r, op, a, st) || vs__uninitialized(r, op, b, st)) return false;
   /* conv + biases: the same in-place epilogue as BiasAdd. */
   if (strcmp(op->type, "AddV2") == 0 && vs__bias_like(r, op)) return vs__bias_epilogue(r, op, dev, st);
-  vs_shape shape = a->n >= b->n ? a->shape : b->shape;
-  size_t big = a->n > b->n ? a->n : b->n, small = a->n > b->n ? b->n : a->n;
-  if (big && (!small || big % small)) {
-    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "%s: incompatible shapes (%zu and %zu elements)", op->name,
-             a->n, b->n);
+  vs_shape as = vs__value_shape(r, a), bs = vs__value_shape(r, b), shape;
+  if (!vs__broadcast_shape(&as, &bs, &shape)) {
+    char sa[160], sb[160];
+    vs__dims_text(&as, sa, sizeof sa);
+    vs__dims_text(&bs, sb, sizeof sb);
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "Incompatible shapes: %s vs. %s\n\t [[{{node %s}}]]", sa, sb,
+             op->name);
     return false;
   }
   if (!vs__new_output(r, op, dev, op->dtype, shape, st)) return false;
-  cl_mem ta, tb, ba = vs__on_device(r, a, dev, &ta, st), bb = ba || !a->n ? vs__on_device(r, b, dev, &tb, st) : NULL;
   vs_value *out = &r->values[op->index];
-  bool ok = !vs__failed(st);
+  if (!out->n) return true;
+  cl_mem ta = NULL, tb = NULL, ba = vs__on_device(r, a, dev, &ta, st), bb = ba ? vs__on_device(r, b, dev, &tb, st) : NULL;
+  bool ok = ba && bb;
   if (ok) {
-    cl_ulong na = a->n, nb = b->n, n = out->n;
+    cl_ulong na = (cl_ulong)vs_shape_num_elements(&as), nb = (cl_ulong)vs_shape_num_elements(&bs), n = out->n;
     const char *name = strcmp(op->type, "Sub") == 0 ? "sub" : strcmp(op->type, "Mul") == 0 ? "mul" : "add";
     karg args[] = {KARG(out->buf), KARG(ba), KARG(na), KARG(bb), KARG(nb), KARG(n)};
     ok = vs__launch(vs__device(dev, st), "elementwise", op->dtype, name, out->n, args, 6, st);
@@ -331,30 +343,45 @@ static bool k_assign(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   if (vs__uninitialized(r, op, val, st)) return false;
   vs_var *v = ref->ref;
   vs_var_state *vs = &r->s->vars[v->index];
-  size_t bytes = val->n * vs_dtype_size(val->dtype);
-  if (!vs->buf || vs->dev != dev || (size_t)vs_shape_num_elements(&vs->shape) != val->n) {
-    /* First initialisation (or a validate_shape=False reshape): the one
-     * buffer this session keeps for the variable. */
-    cl_mem buf = bytes ? vs__buffer(dev, bytes, &val->shape, val->dtype, st) : NULL;
-    if (bytes && !buf) return false;
-    if (vs->buf) clReleaseMemObject(vs->buf);
-    vs->buf = buf;
-    vs->dev = dev;
-  }
-  vs->shape = val->shape;
-  if (bytes) {
-    cl_mem tmp, src = vs__on_device(r, val, dev, &tmp, st);
-    if (!src) return false;
-    cl_int err = clEnqueueCopyBuffer(vs__device(dev, st)->queue, src, vs->buf, 0, 0, bytes, 0, NULL, NULL);
-    if (tmp) clReleaseMemObject(tmp);
-    if (err != CL_SUCCESS) {
-      vs__cl_fail(st, err, "clEnqueueCopyBuffer");
+  vs_shape vshape = vs__value_shape(r, val);
+  size_t n = vs__value_n(r, val), bytes = n * vs_dtype_size(val->dtype);
+  if (op->validate_shape) { /* the variable's shape, or its current one */
+    vs_shape want = vs->initialized ? vs->shape : v->shape;
+    if (want.known && !(want.rank == vshape.rank && vs_shape_is_compatible(&want, &vshape))) {
+      char lhs[160], rhs[160];
+      vs__dims_text(&want, lhs, sizeof lhs);
+      vs__dims_text(&vshape, rhs, sizeof rhs);
+      vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR,
+               "Assign requires shapes of both tensors to match. lhs shape= %s rhs shape= %s\n\t [[{{node %s}}]]", lhs,
+               rhs, op->name);
       return false;
     }
   }
+  /* First initialisation (or a validate_shape=False reshape) needs a new
+   * buffer; it replaces the old one only once the copy is queued. */
+  bool fresh = !vs->buf || vs->dev != dev || (size_t)vs_shape_num_elements(&vs->shape) != n;
+  cl_mem buf = fresh ? (bytes ? vs__buffer(dev, bytes, &vshape, val->dtype, st) : NULL) : vs->buf;
+  if (bytes && !buf) return false;
+  if (bytes) {
+    cl_mem tmp, src = vs__on_device(r, val, dev, &tmp, st);
+    cl_int err = CL_SUCCESS;
+    if (src && src != buf) /* v.assign(v): nothing to copy */
+      err = clEnqueueCopyBuffer(vs__device(dev, st)->queue, src, buf, 0, 0, bytes, 0, NULL, NULL);
+    if (tmp) clReleaseMemObject(tmp);
+    if (!src || err != CL_SUCCESS) {
+      if (src) vs__cl_fail(st, err, "clEnqueueCopyBuffer");
+      if (fresh && buf) clReleaseMemObject(buf);
+      return false;
+    }
+  }
+  if (fresh) {
+    if (vs->buf && vs->buf != buf) clReleaseMemObject(vs->buf);
+    vs->buf = buf;
+    vs->dev = dev;
+  }
+  vs->shape = vshape;
   vs->initialized = true;
-  r->values[op->index] = (vs_value){.ready = true, .dtype = v->dtype, .shape = vs->shape, .n = val->n,
-                                    .dev = dev, .ref = v};
+  r->values[op->index] = (vs_value){.ready = true, .dtype = v->dtype, .shape = vs->shape, .n = n, .dev = dev, .ref = v};
   return true;
 }
 
@@ -364,12 +391,13 @@ static bool k_assign_update(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   if (vs__uninitialized(r, op, ref, st) || vs__uninitialized(r, op, val, st)) return false;
   vs_var *v = ref->ref;
   vs_var_state *vs = &r->s->vars[v->index];
-  cl_ulong n = (cl_ulong)vs_shape_num_elements(&vs->shape), nd = val->n;
+  cl_ulong n = (cl_ulong)vs_shape_num_elements(&vs->shape), nd = vs__value_n(r, val);
   if (nd != n && nd != 1) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "%s: update has %zu elements, variable %s has %llu", op->name,
              val->n, v->op->name, (unsigned long long)n);
     return false;
   }
+  if (vs->dev < sizeof r->used_dev) r->used_dev[vs->dev] = 1; /* runs where the buffer is */
   cl_mem tmp, src = vs__on_device(r, val, vs->dev, &tmp, st);
   bool ok = src || !n, sub = strcmp(op->type, "AssignSub") == 0;
   vs_cl_device *d = ok ? vs__device(vs->dev, st) : NULL;
@@ -450,9 +478,36 @@ bool vs__kernel_run(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
     ok = false;
   }
   if (ok) r->values[op->index].ready = true;
+  else if (!vs__failed(st)) /* every failing kernel must say why */
+    vs__fail(st, VS_INTERNAL, VS_EXC_OP_ERROR, "op %s (%s) failed without a reason", op->name, t);
   return ok;
 }
 
 vs_shape vs__value_shape(vs_run *r, const vs_value *v) {
   return v->ref ? r->s->vars[v->ref->index].shape : v->shape;
+}
+
+size_t vs__value_n(vs_run *r, const vs_value *v) {
+  if (!v->ref) return v->n;
+  vs_shape s = r->s->vars[v->ref->index].shape;
+  int64_t n = vs_shape_num_elements(&s);
+  return n > 0 ? (size_t)n : 0;
+}
+
+bool vs__broadcast_shape(const vs_shape *a, const vs_shape *b, vs_shape *out) {
+  int64_t na = vs_shape_num_elements(a), nb = vs_shape_num_elements(b);
+  const vs_shape *big = a->rank >= b->rank ? a : b, *small = big == a ? b : a;
+  if (na == 1 && a->rank <= b->rank) { *out = *b; return true; }
+  if (nb == 1 && b->rank <= a->rank) { *out = *a; return true; }
+  for (int i = 1; i <= small->rank; i++)
+    if (small->dims[small->rank - i] != big->dims[big->rank - i]) return false;
+  *out = *big; /* equal shapes, or small is big's trailing dims */
+  return true;
+}
+
+void vs__dims_text(const vs_shape *s, char *buf, size_t cap) {
+  size_t n = (size_t)snprintf(buf, cap, "[");
+  for (int i = 0; s->known && i < s->rank && n < cap; i++)
+    n += (size_t)snprintf(buf + n, cap - n, "%s%lld", i ? "," : "", (long long)s->dims[i]);
+  if (n < cap) snprintf(buf + n, cap - n, "]");
 }

@@ -83,27 +83,27 @@ static bool k_matmul(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   int64_t m = as.dims[op->transpose_a ? 1 : 0], k = as.dims[op->transpose_a ? 0 : 1];
   int64_t kb = bs.dims[op->transpose_b ? 1 : 0], n = bs.dims[op->transpose_b ? 0 : 1];
   if (as.rank != 2 || bs.rank != 2 || k != kb) {
-    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "%s: Matrix size-incompatible: In[0]: [%lld,%lld], In[1]: [%lld,%lld]",
-             op->name, (long long)as.dims[0], (long long)as.dims[1], (long long)bs.dims[0], (long long)bs.dims[1]);
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "Matrix size-incompatible: In[0]: [%lld,%lld], In[1]: [%lld,%lld]\n\t [[{{node %s}}]]",
+             (long long)as.dims[0], (long long)as.dims[1], (long long)bs.dims[0], (long long)bs.dims[1], op->name);
     return false;
   }
   if (!vs__new_output(r, op, dev, op->dtype, (vs_shape){.known = true, .rank = 2, .dims = {m, n}}, st)) return false;
   vs_value *out = &r->values[op->index];
   if (!out->n) return true;
-  cl_mem ta, tb, ba = vs__on_device(r, a, dev, &ta, st), bb = ba ? vs__on_device(r, b, dev, &tb, st) : NULL;
-  bool ok = ba && bb;
-  if (ok && k == 0) { /* an empty inner dimension: zeros */
+  if (k == 0) { /* an empty inner dimension: zeros, and nothing to read */
     double zero = 0;
     cl_int err = clEnqueueFillBuffer(vs__device(dev, st)->queue, out->buf, &zero, vs_dtype_size(op->dtype), 0,
                                      out->n * vs_dtype_size(op->dtype), 0, NULL, NULL);
-    ok = err == CL_SUCCESS;
-    if (!ok) vs__cl_fail(st, err, "clEnqueueFillBuffer");
-  } else if (ok) {
+    if (err != CL_SUCCESS) vs__cl_fail(st, err, "clEnqueueFillBuffer");
+    return err == CL_SUCCESS;
+  }
+  cl_mem ta = NULL, tb = NULL, ba = vs__on_device(r, a, dev, &ta, st), bb = ba ? vs__on_device(r, b, dev, &tb, st) : NULL;
+  bool ok = ba && bb;
+  if (ok)
     ok = vs__gemm(vs__device(dev, st), op->dtype, op->transpose_a, op->transpose_b, (size_t)m, (size_t)n, (size_t)k,
                   ba, 0, (size_t)as.dims[1], bb, 0, (size_t)bs.dims[1], out->buf, 0, (size_t)n, st);
-  }
-  if (ba && ta) clReleaseMemObject(ta);
-  if (bb && tb) clReleaseMemObject(tb);
+  if (ta) clReleaseMemObject(ta);
+  if (tb) clReleaseMemObject(tb);
   return ok;
 }
 

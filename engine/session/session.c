@@ -240,10 +240,12 @@ static bool feed_value(vs_session *s, vs_value *v, const vs_op *op, const vs_ten
     char want[128], got[128];
     vs_shape_format(&op->shape, want, sizeof want);
     if (t) vs_shape_format(&t->shape, got, sizeof got);
-    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
-             "Cannot feed value of shape %s and dtype %s for Tensor '%s', which has shape %s and dtype %s",
-             t ? got : "?", t ? vs_dtype_name(t->dtype) : "?", op->tensor_name, want,
-             vs_dtype_name(op->dtype));
+    if (t && t->dtype != op->dtype)
+      vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "Cannot feed a %s tensor for Tensor %s, which has dtype %s",
+               vs_dtype_name(t->dtype), op->tensor_name, vs_dtype_name(op->dtype));
+    else
+      vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "Cannot feed value of shape %s for Tensor %s, which has shape %s",
+               t ? got : "?", op->tensor_name, want);
     return false;
   }
   vs_cl_device *d = vs__device(s->default_dev, st);
@@ -353,6 +355,21 @@ VS_API void vs_session_run(vs_session *s, const vs_output *feeds, vs_tensor *con
   vs__lock(g); /* the graph must not change under a run */
   if (!check_outputs(g, feeds, nfeeds, "feed", st) || !check_outputs(g, fetches, nfetches, "fetch", st))
     goto out_unlocked;
+  for (int i = 0; i < nfeeds; i++) {
+    if (strcmp(feeds[i].op->type, "VariableV2") == 0) {
+      /* A variable's value lives in the session; feeding its ref is refused
+       * rather than silently bypassing the buffer (assign to it instead). */
+      vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+               "Cannot feed the variable %s itself; feed a tensor computed from it, or assign to it",
+               feeds[i].op->tensor_name);
+      goto out_unlocked;
+    }
+    for (int k = 0; k < i; k++)
+      if (feeds[k].op == feeds[i].op) {
+        vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "%s is fed more than once", feeds[i].op->tensor_name);
+        goto out_unlocked;
+      }
+  }
   for (int i = 0; i < ntargets; i++)
     if (!targets[i] || targets[i]->graph != g) {
       vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "vs_session_run: target %d is not an op of this graph", i);
@@ -407,12 +424,13 @@ VS_API void vs_session_run(vs_session *s, const vs_output *feeds, vs_tensor *con
       goto out;
     }
   }
-  /* Targets' effects are complete when run returns. */
+out:
+  /* Targets' effects are complete when run returns, and on an error no
+   * queued command may still read the graph's data or the run's buffers. */
   for (size_t dev = 0; dev < sizeof r.used_dev; dev++) {
     vs_cl_device *d = r.used_dev[dev] ? vs__device(dev, NULL) : NULL;
     if (d) clFinish(d->queue);
   }
-out:
   if (r.values) release_values(&r, n_values);
   free(r.uses);
   free(r.relu_fused);

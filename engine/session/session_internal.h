@@ -61,7 +61,7 @@ typedef struct vs_run {
 } vs_run;
 
 /* ---- shared by the kernel files (kernels.c, nn_kernels.c) ---- */
-#define LOCAL_SIZE 64 /* one work-group size: PoCL compiles one function per size */
+#define LOCAL_SIZE 64 /* the work-group size: PoCL compiles one function per size */
 typedef struct karg {
   size_t size;
   const void *ptr;
@@ -69,10 +69,11 @@ typedef struct karg {
 #define KARG(x) ((karg){sizeof(x), &(x)})
 
 /* Enqueues kernel `name` of cl_kernels/<source>.cl built for dtype t over n
- * work-items (padded to LOCAL_SIZE). */
+ * work-items (padded to a multiple of the work-group size). */
 bool vs__launch(vs_cl_device *d, const char *source, vs_dtype t, const char *name, size_t n, const karg *args,
                 int nargs, vs_status *st);
-size_t vs__padded(size_t n);
+/* LOCAL_SIZE, or less where the device or kernel allows less. */
+size_t vs__local_size(const vs_cl_device *d, cl_kernel k);
 /* The value of op's input i. */
 vs_value *vs__in(vs_run *r, const vs_op *op, int i);
 /* True (st set) when v is a reference to a variable not yet initialised. */
@@ -83,8 +84,14 @@ cl_mem vs__on_device(vs_run *r, vs_value *v, size_t dev, cl_mem *tmp, vs_status 
 bool vs__new_output(vs_run *r, const vs_op *op, size_t dev, vs_dtype t, vs_shape shape, vs_status *st);
 /* Reads the first `bytes` of a value to the host. */
 bool vs__read_small(vs_run *r, vs_value *v, void *dst, size_t bytes, vs_status *st);
-/* A value's shape (a variable's current one for refs). */
+/* A value's shape and element count (a variable's current ones for refs). */
 vs_shape vs__value_shape(vs_run *r, const vs_value *v);
+size_t vs__value_n(vs_run *r, const vs_value *v);
+/* The shape of a op b for the broadcasts the kernels implement (equal
+ * shapes, one single element, or trailing dimensions); false otherwise. */
+bool vs__broadcast_shape(const vs_shape *a, const vs_shape *b, vs_shape *out);
+/* "[2,3]" as TF's run-time messages print shapes. */
+void vs__dims_text(const vs_shape *s, char *buf, size_t cap);
 /* Conv2D (conv2d.c): picks im2col + GEMM, CLBlast's convgemm or the direct
  * kernel by measurement per device and shape (conv_select.c). */
 bool vs__conv2d_run(vs_run *r, vs_op *op, size_t dev, vs_status *st);

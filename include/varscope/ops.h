@@ -61,8 +61,10 @@ vs_output vs_reshape(vs_graph *g, vs_output x, vs_shape shape, const char *name,
 vs_output vs_identity(vs_graph *g, vs_output x, const char *name, vs_status *st);
 
 /* tf.control_dependencies(ops): every op created until the matching pop
- * gets these as control inputs (nested blocks accumulate; NULL/0 clears
- * them, as control_dependencies(None)). */
+ * gets these as control inputs (nested blocks accumulate). ops NULL is
+ * control_dependencies(None): the enclosing blocks are ignored inside; an
+ * empty non-NULL list adds nothing. As TF, an op whose input was created
+ * inside the same block gets no redundant control inputs from it. */
 void vs_control_dependencies_push(vs_graph *g, vs_op *const *ops, int n, vs_status *st);
 void vs_control_dependencies_pop(vs_graph *g, vs_status *st);
 

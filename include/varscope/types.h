@@ -71,7 +71,8 @@ typedef struct vs_shape {
 /* True when the rank and every dimension are known. */
 bool vs_shape_is_fully_defined(const vs_shape *shape);
 
-/* Number of elements of a fully defined shape (1 for a scalar); -1 otherwise. */
+/* Number of elements of a fully defined shape (1 for a scalar); -1 when it
+ * is not fully defined or the count overflows (over INT64_MAX / 16). */
 int64_t vs_shape_num_elements(const vs_shape *shape);
 
 /* TF's TensorShape.is_compatible_with: unknown ranks and unknown dimensions
