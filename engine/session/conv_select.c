@@ -18,8 +18,8 @@
 #define CHOICES_FILE "conv-choices-v1.txt"
 
 static const vs_conv_algo DIRECT_VARIANTS[] = {
-    {VS_CONV_DIRECT, 4, 1}, {VS_CONV_DIRECT, 4, 2}, {VS_CONV_DIRECT, 6, 1},
-    {VS_CONV_DIRECT, 6, 2}, {VS_CONV_DIRECT, 8, 2},
+    {VS_CONV_DIRECT, 4, 1}, {VS_CONV_DIRECT, 4, 2},  {VS_CONV_DIRECT, 6, 1},  {VS_CONV_DIRECT, 6, 2},
+    {VS_CONV_DIRECT, 8, 2}, {VS_CONV_DIRECT, 10, 2}, {VS_CONV_DIRECT, 12, 2},
 };
 static const vs_conv_algo DEFAULT_DIRECT = {VS_CONV_DIRECT, 6, 2};
 
@@ -149,7 +149,7 @@ bool vs__conv_select(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_mem 
     free(key);
     return true;
   }
-  vs_conv_algo cands[8];
+  vs_conv_algo cands[12];
   int n = 0;
   for (size_t i = 0; i < sizeof DIRECT_VARIANTS / sizeof DIRECT_VARIANTS[0]; i++) cands[n++] = DIRECT_VARIANTS[i];
   cands[n++] = (vs_conv_algo){VS_CONV_IM2COL, 0, 0};
