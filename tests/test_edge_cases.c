@@ -208,3 +208,30 @@ Test(edge, a_new_thread_starts_at_the_root_scope) {
   pthread_join(t, NULL);
   cr_assert_str_eq(name, "");
 }
+
+Test(edge, large_float_assign_add_and_sub_through_clblast_axpy) {
+  /* v = tf.Variable(tf.ones([4096])); v.assign_add(tf.fill([4096], 2.)) -> 3; then assign_sub(ones) -> 2
+   * (4096 elements: the update runs through CLBlast's axpy, smaller ones through our kernel) */
+  enum { N = 4096 };
+  static float ones[N], twos[N];
+  for (int i = 0; i < N; i++) ones[i] = 1, twos[i] = 2;
+  vs_var *v = vs_variable(g, &(vs_variable_opts){.name = "v", .initial_value = vs_value_initializer(ones, VS_FLOAT, N, NULL)}, st);
+  vs_output add = vs_assign_add(g, v, vs_constant(g, twos, VS_FLOAT, VS_SHAPE(N), "twos", st), NULL, st);
+  vs_output sub = vs_assign_sub(g, v, vs_constant(g, ones, VS_FLOAT, VS_SHAPE(N), "ones", st), NULL, st);
+  vs_session *s = vs_session_new(g, NULL, st);
+  vs_op *init = vs_global_variables_initializer(g, st);
+  vs_session_run(s, NULL, NULL, 0, NULL, NULL, 0, &init, 1, st);
+  vs_tensor *a = NULL, *b = NULL;
+  vs_session_run(s, NULL, NULL, 0, &add, &a, 1, NULL, 0, st);
+  OK();
+  vs_session_run(s, NULL, NULL, 0, &sub, &b, 1, NULL, 0, st);
+  vs_session_free(s);
+  OK();
+  const float *x = vs_tensor_data(a), *y = vs_tensor_data(b);
+  for (int i = 0; i < N; i++) {
+    cr_assert_eq(x[i], 3.0f, "after assign_add [%d] = %g", i, x[i]);
+    cr_assert_eq(y[i], 2.0f, "after assign_sub [%d] = %g", i, y[i]);
+  }
+  vs_tensor_free(a);
+  vs_tensor_free(b);
+}
