@@ -169,42 +169,4 @@ const uint8_t *vs__ckpt_bytes(vs_checkpoint *c, vs__ckpt_entry *e, vs_status *st
   return p;
 }
 
-const char *vs__tf_dtype_string(vs_dtype dt) {
-  switch (dt) {
-  case VS_FLOAT: return "float";
-  case VS_DOUBLE: return "double";
-  case VS_INT32: return "int32";
-  case VS_UINT8: return "uint8";
-  case VS_INT16: return "int16";
-  case VS_INT8: return "int8";
-  case VS_STRING: return "string";
-  case VS_COMPLEX64: return "complex64";
-  case VS_INT64: return "int64";
-  case VS_BOOL: return "bool";
-  case VS_BFLOAT16: return "bfloat16";
-  case VS_UINT16: return "uint16";
-  case VS_COMPLEX128: return "complex128";
-  case VS_HALF: return "half";
-  case VS_UINT32: return "uint32";
-  case VS_UINT64: return "uint64";
-  default: return "unknown";
-  }
-}
-
-void vs__tf_shape_string(const vs_shape *s, char *buf, size_t cap) {
-  size_t used = 0;
-  if (!cap) return;
-  buf[0] = '\0';
-  if (!s->known) {
-    snprintf(buf, cap, "<unknown>");
-    return;
-  }
-  used += (size_t)snprintf(buf, cap, "[");
-  for (int d = 0; d < s->rank && used < cap; d++) {
-    if (s->dims[d] < 0) used += (size_t)snprintf(buf + used, cap - used, "%s?", d ? "," : "");
-    else used += (size_t)snprintf(buf + used, cap - used, "%s%lld", d ? "," : "", (long long)s->dims[d]);
-  }
-  if (used < cap) snprintf(buf + used, cap - used, "]");
-}
-
 const char *vs__ckpt_name(const vs_checkpoint *c) { return c && c->path ? c->path : "<memory>"; }

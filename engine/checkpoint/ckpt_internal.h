@@ -70,10 +70,6 @@ bool vs__ckpt_check_size(const vs_checkpoint *c, const vs__ckpt_entry *e, vs_sta
 const uint8_t *vs__ckpt_bytes(vs_checkpoint *c, vs__ckpt_entry *e, vs_status *st);
 /* Binary search by key. */
 vs__ckpt_entry *vs__ckpt_lookup(const vs_checkpoint *c, const char *key);
-/* TF's DataTypeString ("float", "double", "int32"). */
-const char *vs__tf_dtype_string(vs_dtype dt);
-/* TensorShape::DebugString: "[2,3]", "[]". */
-void vs__tf_shape_string(const vs_shape *s, char *buf, size_t cap);
 /* The name used in messages for a reader ("<memory>" when it has no path). */
 const char *vs__ckpt_name(const vs_checkpoint *c);
 

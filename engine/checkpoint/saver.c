@@ -241,13 +241,13 @@ static void restore_pairs(vs_session *sess, vs_checkpoint *c, pair *p, size_t n,
     if (e->dtype != vs_var_dtype(p[i].var)) {
       vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR,
                "%stensor_name = %s; expected dtype %s does not equal original dtype %s", wrap ? WRAP_MISMATCH : "",
-               p[i].key, vs__tf_dtype_string(vs_var_dtype(p[i].var)), vs__tf_dtype_string(e->dtype));
+               p[i].key, vs__dtype_cc_name(vs_var_dtype(p[i].var)), vs__dtype_cc_name(e->dtype));
       return;
     }
     if (!vs_shape_is_compatible(&vshape, &e->shape)) {
       char lhs[160], rhs[160];
-      vs__tf_shape_string(&vshape, lhs, sizeof lhs);
-      vs__tf_shape_string(&e->shape, rhs, sizeof rhs);
+      vs__dims_text(&vshape, "<unknown>", lhs, sizeof lhs);
+      vs__dims_text(&e->shape, "<unknown>", rhs, sizeof rhs);
       vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR,
                "%sAssign requires shapes of both tensors to match. lhs shape= %s rhs shape= %s\n\t [[checkpoint key "
                "%s]]",

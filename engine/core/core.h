@@ -15,6 +15,12 @@
 #define VS_PRINTF(a, b) __attribute__((format(printf, a, b)))
 #else
 #define VS_PRINTF(a, b)
+/* A shape as TF's C++ runtime prints it: "[2,3]", "[?,3]"; an unknown
+ * rank prints `unknown` ("?" in shape inference, "<unknown>" elsewhere). */
+void vs__dims_text(const vs_shape *s, const char *unknown, char *buf, size_t cap);
+/* TF's C++ DataTypeString: "float", "double", "half", else the Python name. */
+const char *vs__dtype_cc_name(vs_dtype t);
+
 /* Numeric conversion on the host (convert.c). */
 bool vs__convertible(vs_dtype t);
 /* Element i of a numeric array as a double. */
@@ -84,6 +90,12 @@ void *vs_strmap_get(const vs_strmap *m, const char *key);
 bool vs_strmap_put(vs_strmap *m, const char *key, void *val);
 /* A deep copy of keys (values copied as is); false when out of memory. */
 bool vs_strmap_copy(vs_strmap *dst, const vs_strmap *src);
+
+/* A shape as TF's C++ runtime prints it: "[2,3]", "[?,3]"; an unknown
+ * rank prints `unknown` ("?" in shape inference, "<unknown>" elsewhere). */
+void vs__dims_text(const vs_shape *s, const char *unknown, char *buf, size_t cap);
+/* TF's C++ DataTypeString: "float", "double", "half", else the Python name. */
+const char *vs__dtype_cc_name(vs_dtype t);
 
 /* Numeric conversion on the host (convert.c). */
 bool vs__convertible(vs_dtype t);

@@ -37,3 +37,13 @@ VS_API size_t vs_dtype_size(vs_dtype t) {
 }
 
 VS_API bool vs_dtype_is_valid(vs_dtype t) { return vs_dtype_name(t)[0] != '\0'; }
+
+const char *vs__dtype_cc_name(vs_dtype t) {
+  switch (t) {
+    case VS_FLOAT: return "float";
+    case VS_DOUBLE: return "double";
+    case VS_HALF: return "half";
+    case VS_DTYPE_DEFAULT: return "unknown";
+    default: return vs_dtype_name(t);
+  }
+}

@@ -48,3 +48,17 @@ VS_API size_t vs_shape_format(const vs_shape *s, char *buf, size_t cap) {
   if (cap) snprintf(buf, cap, "%s", tmp);
   return n;
 }
+
+void vs__dims_text(const vs_shape *s, const char *unknown, char *buf, size_t cap) {
+  if (!cap) return;
+  if (!s->known) {
+    snprintf(buf, cap, "%s", unknown);
+    return;
+  }
+  size_t n = (size_t)snprintf(buf, cap, "[");
+  for (int i = 0; i < s->rank && n < cap; i++) {
+    if (s->dims[i] < 0) n += (size_t)snprintf(buf + n, cap - n, "%s?", i ? "," : "");
+    else n += (size_t)snprintf(buf + n, cap - n, "%s%lld", i ? "," : "", (long long)s->dims[i]);
+  }
+  if (n < cap) snprintf(buf + n, cap - n, "]");
+}

@@ -22,13 +22,6 @@ VS_API vs_output vs_placeholder(vs_graph *g, vs_dtype dtype, vs_shape shape, con
   return (vs_output){op, 0};
 }
 
-static void dims_text(const vs_shape *s, char *buf, size_t cap) {
-  size_t n = (size_t)snprintf(buf, cap, "[");
-  for (int i = 0; i < s->rank && n < cap; i++)
-    n += (size_t)snprintf(buf + n, cap - n, "%s%lld", i ? "," : "", (long long)s->dims[i]);
-  if (n < cap) snprintf(buf + n, cap - n, "]");
-}
-
 VS_API vs_output vs_reshape(vs_graph *g, vs_output x, vs_shape shape, const char *name_arg, vs_status *st) {
   vs__ok(st);
   VS_REQUIRE_OUT(g, st, "reshape: graph must not be NULL");
@@ -63,12 +56,12 @@ VS_API vs_output vs_reshape(vs_graph *g, vs_output x, vs_shape shape, const char
     if (!name) vs__oom(st);
     if (sh && name) {
       char target[160], ishape[160];
-      dims_text(&shape, target, sizeof target);
+      vs__dims_text(&shape, "?", target, sizeof target);
       if (n_unknown > 1) {
         vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "Cannot infer multiple unknown dimensions in shape %s",
                  target);
       } else if (have >= 0 && ((n_unknown == 0 && have != known) || (n_unknown == 1 && (known == 0 || have % known)))) {
-        dims_text(&x.op->shape, ishape, sizeof ishape);
+        vs__dims_text(&x.op->shape, "?", ishape, sizeof ishape);
         if (n_unknown == 0)
           vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
                    "Cannot reshape a tensor with %lld elements to shape %s (%lld elements) for '{{node %s}} = "

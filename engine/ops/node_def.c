@@ -28,24 +28,12 @@ const char *vs__dt_enum_name(vs_dtype t) {
   return "DT_INVALID";
 }
 
-/* Shapes as TF's InferenceContext prints them: [2,3], [], ?. */
-static size_t shape_text(const vs_shape *s, char *buf, size_t cap) {
-  if (!s->known) return (size_t)snprintf(buf, cap, "?");
-  size_t n = (size_t)snprintf(buf, cap, "[");
-  for (int i = 0; i < s->rank && n < cap; i++) {
-    if (s->dims[i] < 0) n += (size_t)snprintf(buf + n, cap - n, "%s?", i ? "," : "");
-    else n += (size_t)snprintf(buf + n, cap - n, "%s%lld", i ? "," : "", (long long)s->dims[i]);
-  }
-  if (n < cap) n += (size_t)snprintf(buf + n, cap - n, "]");
-  return n;
-}
-
 void vs__fail_shape(vs_status *st, const char *problem, const char *op_name, const char *type,
                     const char *attrs, vs_output a, vs_output b) {
   char sa[256], sb[256];
   vs_shape a_shape = vs_op_output_shape(a.op), b_shape = vs_op_output_shape(b.op);
-  shape_text(&a_shape, sa, sizeof sa);
-  shape_text(&b_shape, sb, sizeof sb);
+  vs__dims_text(&a_shape, "?", sa, sizeof sa);
+  vs__dims_text(&b_shape, "?", sb, sizeof sb);
   vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
            "%s for '{{node %s}} = %s[%s](%s, %s)' with input shapes: %s, %s.", problem, op_name, type,
            attrs, vs_op_name(a.op), vs_op_name(b.op), sa, sb);

@@ -280,8 +280,8 @@ static bool k_binary(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   vs_shape as = vs__value_shape(r, a), bs = vs__value_shape(r, b), shape;
   if (!vs__broadcast_shape(&as, &bs, &shape)) {
     char sa[160], sb[160];
-    vs__dims_text(&as, sa, sizeof sa);
-    vs__dims_text(&bs, sb, sizeof sb);
+    vs__dims_text(&as, "<unknown>", sa, sizeof sa);
+    vs__dims_text(&bs, "<unknown>", sb, sizeof sb);
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "Incompatible shapes: %s vs. %s\n\t [[{{node %s}}]]", sa, sb,
              op->name);
     return false;
@@ -349,8 +349,8 @@ static bool k_assign(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
     vs_shape want = vs->initialized ? vs->shape : v->shape;
     if (want.known && !(want.rank == vshape.rank && vs_shape_is_compatible(&want, &vshape))) {
       char lhs[160], rhs[160];
-      vs__dims_text(&want, lhs, sizeof lhs);
-      vs__dims_text(&vshape, rhs, sizeof rhs);
+      vs__dims_text(&want, "<unknown>", lhs, sizeof lhs);
+      vs__dims_text(&vshape, "<unknown>", rhs, sizeof rhs);
       vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR,
                "Assign requires shapes of both tensors to match. lhs shape= %s rhs shape= %s\n\t [[{{node %s}}]]", lhs,
                rhs, op->name);
@@ -509,9 +509,3 @@ bool vs__broadcast_shape(const vs_shape *a, const vs_shape *b, vs_shape *out) {
   return true;
 }
 
-void vs__dims_text(const vs_shape *s, char *buf, size_t cap) {
-  size_t n = (size_t)snprintf(buf, cap, "[");
-  for (int i = 0; s->known && i < s->rank && n < cap; i++)
-    n += (size_t)snprintf(buf + n, cap - n, "%s%lld", i ? "," : "", (long long)s->dims[i]);
-  if (n < cap) snprintf(buf + n, cap - n, "]");
-}

@@ -148,25 +148,13 @@ static bool k_reshape(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   return true;
 }
 
-static const char *tf_type_string(vs_dtype t) {
-  switch (t) {
-    case VS_FLOAT: return "float";
-    case VS_DOUBLE: return "double";
-    case VS_HALF: return "half";
-    default: return vs_dtype_name(t);
-  }
-}
-
 static bool k_placeholder(vs_run *r, vs_op *op, vs_status *st) {
   (void)r;
-  char dims[256] = "";
-  size_t n = 0;
-  for (int i = 0; op->shape.known && i < op->shape.rank && n < sizeof dims; i++)
-    n += (size_t)snprintf(dims + n, sizeof dims - n, "%s%lld", i ? "," : "", (long long)op->shape.dims[i]);
+  char dims[256];
+  vs__dims_text(&op->shape, "", dims, sizeof dims);
   vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR,
-           "You must feed a value for placeholder tensor '%s' with dtype %s%s%s%s\n\t [[{{node %s}}]]", op->name,
-           tf_type_string(op->dtype), op->shape.known ? " and shape [" : "", dims, op->shape.known ? "]" : "",
-           op->name);
+           "You must feed a value for placeholder tensor '%s' with dtype %s%s%s\n\t [[{{node %s}}]]", op->name,
+           vs__dtype_cc_name(op->dtype), op->shape.known ? " and shape " : "", dims, op->name);
   return false;
 }
 

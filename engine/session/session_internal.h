@@ -90,8 +90,7 @@ size_t vs__value_n(vs_run *r, const vs_value *v);
 /* The shape of a op b for the broadcasts the kernels implement (equal
  * shapes, one single element, or trailing dimensions); false otherwise. */
 bool vs__broadcast_shape(const vs_shape *a, const vs_shape *b, vs_shape *out);
-/* "[2,3]" as TF's run-time messages print shapes. */
-void vs__dims_text(const vs_shape *s, char *buf, size_t cap);
+
 /* Conv2D (conv2d.c): picks im2col + GEMM, CLBlast's convgemm or the direct
  * kernel by measurement per device and shape (conv_select.c). */
 bool vs__conv2d_run(vs_run *r, vs_op *op, size_t dev, vs_status *st);
