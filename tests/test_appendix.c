@@ -11,75 +11,10 @@
 
 #include "varscope.h"
 
-static inline void expect_ok(const vs_status *st)
-{
-  cr_assert_eq(vs_status_code(st), VS_OK, "unexpected error %s: %s",
-               vs_code_name(vs_status_code(st)), vs_status_message(st));
-}
-
-static inline void expect_error(const vs_status *st, vs_code code, const char *exc,
-                                const char *msg)
-{
-  cr_assert_eq(vs_status_code(st), code, "expected %s, got %s: %s", vs_code_name(code),
-               vs_code_name(vs_status_code(st)), vs_status_message(st));
-  cr_assert_str_eq(vs_status_exception_name(st), exc);
-  cr_assert_str_eq(vs_status_message(st), msg);
-}
-
-/* E1 up to "VarScope?" (TF appends " Originally defined at:" and a Python traceback). */
-static inline void expect_e1(const vs_status *st, const char *full_name)
-{
-  char want[512];
-  snprintf(want, sizeof want,
-           "Variable %s already exists, disallowed. Did you mean to set reuse=True or "
-           "reuse=tf.AUTO_REUSE in VarScope?",
-           full_name);
-  cr_assert_eq(vs_status_code(st), VS_ALREADY_EXISTS, "expected ALREADY_EXISTS, got %s: %s",
-               vs_code_name(vs_status_code(st)), vs_status_message(st));
-  cr_assert_str_eq(vs_status_exception_name(st), "ValueError");
-  const char *msg = vs_status_message(st);
-  size_t n = strlen(want);
-  cr_assert(strncmp(msg, want, n) == 0, "message was: %s", msg);
-  cr_assert(msg[n] == '\0' || strncmp(msg + n, " Originally defined at:", 23) == 0,
-            "unexpected text after VarScope?: %s", msg + n);
-}
-
-static inline void expect_e2(const vs_status *st, const char *full_name)
-{
-  char want[512];
-  snprintf(want, sizeof want,
-           "Variable %s does not exist, or was not created with tf.get_variable(). Did you "
-           "mean to set reuse=tf.AUTO_REUSE in VarScope?",
-           full_name);
-  expect_error(st, VS_NOT_FOUND, "ValueError", want);
-}
-
-static inline vs_scope *push(vs_graph *g, const char *name, vs_reuse reuse, vs_status *st)
-{
-  vs_scope *s = vs_variable_scope_push(g, name, &(vs_varscope_opts){.reuse = reuse}, st);
-  expect_ok(st);
-  cr_assert_not_null(s);
-  return s;
-}
-
-static inline void pop(vs_graph *g, vs_scope *s, vs_status *st)
-{
-  vs_variable_scope_pop(g, s, st);
-  expect_ok(st);
-}
-
-static inline vs_var *get_opts(vs_graph *g, const char *name, const vs_var_opts *o, vs_status *st)
-{
-  vs_var *v = vs_get_variable(g, name, o, st);
-  expect_ok(st);
-  cr_assert_not_null(v);
-  return v;
-}
-
-static inline vs_var *getv(vs_graph *g, const char *name, vs_shape shape, vs_status *st)
-{
-  return get_opts(g, name, &(vs_var_opts){.shape = shape}, st);
-}
+#define SUPPORT_SCOPE_PUSH
+#define SUPPORT_SCOPE_POP
+#define SUPPORT_GETV
+#include "support.h"
 
 static inline vs_var *plain_var(vs_graph *g, const char *name, float value, vs_status *st)
 {
@@ -89,14 +24,6 @@ static inline vs_var *plain_var(vs_graph *g, const char *name, float value, vs_s
   expect_ok(st);
   cr_assert_not_null(v);
   return v;
-}
-
-static inline void expect_shape(const vs_var *v, const char *want)
-{
-  char buf[64];
-  vs_shape s = vs_var_shape(v);
-  vs_shape_format(&s, buf, sizeof buf);
-  cr_assert_str_eq(buf, want);
 }
 
 /* with tf.variable_scope("foo"): v = get_variable("v", [1]); w = get_variable("w", [1]) */

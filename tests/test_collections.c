@@ -10,11 +10,9 @@
 
 #include "varscope.h"
 
-static inline void expect_ok(const vs_status *st)
-{
-  cr_assert_eq(vs_status_code(st), VS_OK, "unexpected error %s: %s",
-               vs_code_name(vs_status_code(st)), vs_status_message(st));
-}
+#define SUPPORT_SCOPE_PUSH
+#define SUPPORT_SCOPE_POP
+#include "support.h"
 
 /* The collection `key` filtered by `scope` as "name,name,..." in `buf`. */
 static inline const char *coll(vs_graph *g, const char *key, const char *scope, char *buf,
@@ -31,7 +29,7 @@ static inline const char *coll(vs_graph *g, const char *key, const char *scope, 
     const char *name = items[i].kind == VS_ITEM_VAR ? vs_var_name(items[i].var)
                                                     : vs_op_name(items[i].op);
     if (i) strncat(buf, ",", cap - strlen(buf) - 1);
-    strncat(buf, name ? name : "(null)", cap - strlen(buf) - 1);
+    strncat(buf, nn(name), cap - strlen(buf) - 1);
   }
   return buf;
 }
@@ -42,31 +40,9 @@ static inline const char *joinv(vs_var **vars, size_t n, char *buf, size_t cap)
   buf[0] = '\0';
   for (size_t i = 0; i < n; i++) {
     if (i) strncat(buf, ",", cap - strlen(buf) - 1);
-    strncat(buf, vs_var_name(vars[i]) ? vs_var_name(vars[i]) : "(null)", cap - strlen(buf) - 1);
+    strncat(buf, nn(vs_var_name(vars[i])), cap - strlen(buf) - 1);
   }
   return buf;
-}
-
-static inline vs_scope *push(vs_graph *g, const char *name, vs_reuse reuse, vs_status *st)
-{
-  vs_scope *s = vs_variable_scope_push(g, name, &(vs_varscope_opts){.reuse = reuse}, st);
-  expect_ok(st);
-  cr_assert_not_null(s);
-  return s;
-}
-
-static inline void pop(vs_graph *g, vs_scope *s, vs_status *st)
-{
-  vs_variable_scope_pop(g, s, st);
-  expect_ok(st);
-}
-
-static inline vs_var *get_opts(vs_graph *g, const char *name, const vs_var_opts *o, vs_status *st)
-{
-  vs_var *v = vs_get_variable(g, name, o, st);
-  expect_ok(st);
-  cr_assert_not_null(v);
-  return v;
 }
 
 static inline vs_var *getv(vs_graph *g, const char *name, vs_status *st)

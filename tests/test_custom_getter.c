@@ -10,20 +10,8 @@
 
 #include "varscope.h"
 
-static inline void expect_ok(const vs_status *st)
-{
-  cr_assert_eq(vs_status_code(st), VS_OK, "unexpected error %s: %s",
-               vs_code_name(vs_status_code(st)), vs_status_message(st));
-}
-
-static inline void expect_error(const vs_status *st, vs_code code, const char *exc,
-                                const char *msg)
-{
-  cr_assert_eq(vs_status_code(st), code, "expected %s, got %s: %s", vs_code_name(code),
-               vs_code_name(vs_status_code(st)), vs_status_message(st));
-  cr_assert_str_eq(vs_status_exception_name(st), exc);
-  cr_assert_str_eq(vs_status_message(st), msg);
-}
+#define SUPPORT_SCOPE_POP
+#include "support.h"
 
 static inline vs_scope *push(vs_graph *g, const char *name, const vs_varscope_opts *o, vs_status *st)
 {
@@ -31,12 +19,6 @@ static inline vs_scope *push(vs_graph *g, const char *name, const vs_varscope_op
   expect_ok(st);
   cr_assert_not_null(s);
   return s;
-}
-
-static inline void pop(vs_graph *g, vs_scope *s, vs_status *st)
-{
-  vs_variable_scope_pop(g, s, st);
-  expect_ok(st);
 }
 
 /* What the logging getters saw. */

@@ -14,40 +14,14 @@
 
 #include "varscope.h"
 
+#define SUPPORT_FIXTURE
+#include "support.h"
+
 /* ---- fixture ------------------------------------------------------------- */
-
-static vs_graph *g;
-static vs_status *st;
-
-static void setup(void)
-{
-  g = vs_graph_new();
-  st = vs_status_new();
-  cr_assert_not_null(g);
-  cr_assert_not_null(st);
-}
-
-static void teardown(void)
-{
-  vs_status_free(st);
-  vs_graph_free(g);
-}
 
 TestSuite(devices, .init = setup, .fini = teardown);
 
 /* ---- helpers ------------------------------------------------------------- */
-
-static inline void expect_ok(const vs_status *s)
-{
-  cr_assert_eq(vs_status_code(s), VS_OK, "unexpected error %s: %s", vs_code_name(vs_status_code(s)),
-               vs_status_message(s));
-}
-
-static inline void expect_code(const vs_status *s, vs_code code)
-{
-  cr_assert_eq(vs_status_code(s), code, "expected %s, got %s: %s", vs_code_name(code),
-               vs_code_name(vs_status_code(s)), vs_status_message(s));
-}
 
 static inline size_t num_devices(void)
 {
@@ -59,32 +33,6 @@ static inline size_t num_devices(void)
 static inline void need_two_devices(void)
 {
   if (num_devices() < 2) cr_skip_test("needs 2 devices");
-}
-
-static inline vs_session *new_session(const vs_session_opts *opts)
-{
-  vs_session *s = vs_session_new(g, opts, st);
-  expect_ok(st);
-  cr_assert_not_null(s);
-  return s;
-}
-
-static inline void run_op(vs_session *s, vs_op *op)
-{
-  vs_session_run(s, NULL, NULL, 0, NULL, NULL, 0, &op, 1, st);
-  expect_ok(st);
-}
-
-static inline void fetch_floats(vs_session *s, vs_output out, float *buf, size_t n)
-{
-  vs_tensor *t = NULL;
-  vs_session_run(s, NULL, NULL, 0, &out, &t, 1, NULL, 0, st);
-  expect_ok(st);
-  cr_assert_not_null(t);
-  cr_assert_eq(vs_tensor_dtype(t), VS_FLOAT);
-  cr_assert_eq(vs_tensor_num_elements(t), n);
-  memcpy(buf, vs_tensor_data(t), n * sizeof(float));
-  vs_tensor_free(t);
 }
 
 /* tf.Variable(<float32 values>, name=name) */

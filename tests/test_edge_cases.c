@@ -8,20 +8,10 @@
 
 #include "varscope.h"
 
-static vs_graph *g;
-static vs_status *st;
+#define SUPPORT_FIXTURE_PLAIN
+#include "support.h"
 
-static void setup(void) {
-  g = vs_graph_new();
-  st = vs_status_new();
-}
-static void teardown(void) {
-  vs_graph_free(g);
-  vs_status_free(st);
-}
 TestSuite(edge, .init = setup, .fini = teardown, .timeout = 60);
-
-#define OK() cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st))
 
 static vs_tensor *run1(vs_output *feeds, vs_tensor **vals, int nfeeds, vs_output fetch) {
   vs_session *s = vs_session_new(g, NULL, st);

@@ -10,35 +10,13 @@
 #include <string.h>
 
 #include "varscope.h"
+#include "support.h"
 
 #define REL_TOL 1e-6
-
-static inline void expect_ok(const vs_status *st)
-{
-  cr_assert_eq(vs_status_code(st), VS_OK, "unexpected error %s: %s",
-               vs_code_name(vs_status_code(st)), vs_status_message(st));
-}
-
-static inline void expect_error(const vs_status *st, vs_code code, const char *exc,
-                                const char *msg)
-{
-  cr_assert_eq(vs_status_code(st), code, "expected %s, got %s: %s", vs_code_name(code),
-               vs_code_name(vs_status_code(st)), vs_status_message(st));
-  cr_assert_str_eq(vs_status_exception_name(st), exc);
-  cr_assert_str_eq(vs_status_message(st), msg);
-}
 
 static inline void expect_rel(double got, double want)
 {
   cr_assert(fabs(got - want) <= REL_TOL * fabs(want), "got %.12g, want %.12g", got, want);
-}
-
-static inline void expect_shape(const vs_var *v, const char *want)
-{
-  char buf[64];
-  vs_shape s = vs_var_shape(v);
-  vs_shape_format(&s, buf, sizeof buf);
-  cr_assert_str_eq(buf, want);
 }
 
 static inline const char *initial_value_op(const vs_var *v)
@@ -46,14 +24,6 @@ static inline const char *initial_value_op(const vs_var *v)
   vs_output o = vs_var_initial_value(v);
   cr_assert_not_null(o.op);
   return vs_op_name(o.op);
-}
-
-static inline vs_var *get_opts(vs_graph *g, const char *name, const vs_var_opts *o, vs_status *st)
-{
-  vs_var *v = vs_get_variable(g, name, o, st);
-  expect_ok(st);
-  cr_assert_not_null(v);
-  return v;
 }
 
 static inline vs_var *get_dtype(vs_graph *g, const char *name, vs_dtype dt, vs_status *st)

@@ -10,53 +10,17 @@
 
 #include "varscope.h"
 
-static vs_graph *g;
-static vs_status *st;
+#define SUPPORT_FIXTURE
+#include "support.h"
 
-static void setup(void) {
-  g = vs_graph_new();
-  st = vs_status_new();
-  cr_assert_not_null(g);
-  cr_assert_not_null(st);
-}
-
-static void teardown(void) {
-  vs_graph_free(g);
-  vs_status_free(st);
-}
-
-/* TF 2.21 invalid-name texts (§1.3, recent V2 wording). */
-#define ROOT_PATTERN "^[A-Za-z0-9.][A-Za-z0-9_.\\\\/>-]*$"
+/* TF 2.21 invalid-name texts (§1.3, recent V2 wording); ROOT_SCOPE_ERR is in support.h. */
 #define SCOPE_PATTERN "^[A-Za-z0-9_.\\\\/>-]*$"
-#define ROOT_SCOPE_ERR(n)                                                                        \
-  "'" n "' is not a valid root scope name. A root scope name has to match the following "     \
-  "pattern: " ROOT_PATTERN
 #define SCOPE_ERR(n)                                                                             \
   "'" n "' is not a valid scope name. A scope name has to match the following pattern: "       \
   SCOPE_PATTERN
 #define NODE_ERR(n)                                                                              \
   "`" n "` is not a valid node name. Accepted names conform to Regex "                         \
   "/re.compile('^[A-Za-z0-9.][A-Za-z0-9_.\\\\\\\\/>-]*$')/"
-
-static void assert_ok(void) {
-  cr_assert_eq(vs_status_code(st), VS_OK, "unexpected error %d: %s", (int)vs_status_code(st),
-               vs_status_message(st));
-}
-
-static void assert_error(vs_code code, const char *exception, const char *message) {
-  cr_assert_eq(vs_status_code(st), code, "code %d, want %d (message: %s)", (int)vs_status_code(st),
-               (int)code, vs_status_message(st));
-  cr_assert_str_eq(vs_status_exception_name(st), exception);
-  cr_assert_str_eq(vs_status_message(st), message);
-}
-
-/* with tf.name_scope(name) as s: returns s. */
-static const char *ns(const char *name) {
-  const char *s = vs_name_scope_push(g, name, st);
-  assert_ok();
-  cr_assert_not_null(s);
-  return s;
-}
 
 /* tf.name_scope(name, default_name). */
 static const char *ns_default(const char *name, const char *default_name) {
@@ -66,24 +30,12 @@ static const char *ns_default(const char *name, const char *default_name) {
   return s;
 }
 
-static void ns_pop(void) {
-  vs_name_scope_pop(g, st);
-  assert_ok();
-}
-
 /* tf.constant(1., name=name).op.name */
 static const char *cname(const char *name) {
   vs_output o = vs_constant_float(g, 1.0f, name, st);
   assert_ok();
   cr_assert_not_null(o.op);
   return vs_op_name(o.op);
-}
-
-static vs_var *gv(const char *name, vs_shape shape) {
-  vs_var *v = vs_get_variable(g, name, &(vs_var_opts){.shape = shape}, st);
-  assert_ok();
-  cr_assert_not_null(v);
-  return v;
 }
 
 /* ---- 1.1 uniquification --------------------------------------------------- */

@@ -15,20 +15,10 @@
 #include "npy.h"
 #include "varscope.h"
 
-static vs_graph *g;
-static vs_status *st;
+#define SUPPORT_FIXTURE_PLAIN
+#include "support.h"
 
-static void setup(void) {
-  g = vs_graph_new();
-  st = vs_status_new();
-}
-static void teardown(void) {
-  vs_graph_free(g);
-  vs_status_free(st);
-}
 TestSuite(nn, .init = setup, .fini = teardown, .timeout = 120);
-
-#define OK() cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st))
 
 static float *random_array(size_t n, unsigned seed) {
   float *a = malloc(n * sizeof *a);

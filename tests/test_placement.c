@@ -9,12 +9,7 @@
 #include <string.h>
 
 #include "varscope.h"
-
-static inline void expect_ok(const vs_status *st)
-{
-  cr_assert_eq(vs_status_code(st), VS_OK, "unexpected error %s: %s",
-               vs_code_name(vs_status_code(st)), vs_status_message(st));
-}
+#include "support.h"
 
 static inline void expect_err(const vs_status *st, vs_code code, vs_exception exc, const char *msg)
 {

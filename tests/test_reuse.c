@@ -9,56 +9,8 @@
 
 #include "varscope.h"
 
-static vs_graph *g;
-static vs_status *st;
-
-static void setup(void) {
-  g = vs_graph_new();
-  st = vs_status_new();
-  cr_assert_not_null(g);
-  cr_assert_not_null(st);
-}
-
-static void teardown(void) {
-  vs_graph_free(g);
-  vs_status_free(st);
-}
-
-#define E1_PREFIX(n)                                                                             \
-  "Variable " n " already exists, disallowed. Did you mean to set reuse=True or "             \
-  "reuse=tf.AUTO_REUSE in VarScope?"
-#define E2(n)                                                                                    \
-  "Variable " n " does not exist, or was not created with tf.get_variable(). Did you mean to " \
-  "set reuse=tf.AUTO_REUSE in VarScope?"
-
-static void assert_ok(void) {
-  cr_assert_eq(vs_status_code(st), VS_OK, "unexpected error %d: %s", (int)vs_status_code(st),
-               vs_status_message(st));
-}
-
-static void assert_error(vs_code code, const char *exception, const char *message) {
-  cr_assert_eq(vs_status_code(st), code, "code %d, want %d (message: %s)", (int)vs_status_code(st),
-               (int)code, vs_status_message(st));
-  cr_assert_str_eq(vs_status_exception_name(st), exception);
-  cr_assert_str_eq(vs_status_message(st), message);
-}
-
-/* E1: TF appends " Originally defined at:..." (a Python traceback); compare up to "VarScope?". */
-static void assert_error_prefix(vs_code code, const char *exception, const char *prefix) {
-  cr_assert_eq(vs_status_code(st), code, "code %d, want %d (message: %s)", (int)vs_status_code(st),
-               (int)code, vs_status_message(st));
-  cr_assert_str_eq(vs_status_exception_name(st), exception);
-  cr_assert(strncmp(vs_status_message(st), prefix, strlen(prefix)) == 0,
-            "message \"%s\" does not start with \"%s\"", vs_status_message(st), prefix);
-}
-
-/* with tf.variable_scope(name, reuse=reuse) as s */
-static vs_scope *vsc(const char *name, vs_reuse reuse) {
-  vs_scope *s = vs_variable_scope_push(g, name, &(vs_varscope_opts){.reuse = reuse}, st);
-  assert_ok();
-  cr_assert_not_null(s);
-  return s;
-}
+#define SUPPORT_FIXTURE
+#include "support.h"
 
 /* with tf.variable_scope(captured, reuse=reuse) as s */
 static vs_scope *vsc_capture(vs_scope *captured, vs_reuse reuse) {
@@ -66,28 +18,6 @@ static vs_scope *vsc_capture(vs_scope *captured, vs_reuse reuse) {
   assert_ok();
   cr_assert_not_null(s);
   return s;
-}
-
-/* with tf.variable_scope(None, default_name) as s */
-static vs_scope *vsc_default(const char *default_name) {
-  vs_scope *s =
-      vs_variable_scope_push(g, NULL, &(vs_varscope_opts){.default_name = default_name}, st);
-  assert_ok();
-  cr_assert_not_null(s);
-  return s;
-}
-
-static void vsc_pop(vs_scope *s) {
-  vs_variable_scope_pop(g, s, st);
-  assert_ok();
-}
-
-/* tf.get_variable(name, shape), expected to succeed */
-static vs_var *gv(const char *name, vs_shape shape) {
-  vs_var *v = vs_get_variable(g, name, &(vs_var_opts){.shape = shape}, st);
-  assert_ok();
-  cr_assert_not_null(v);
-  return v;
 }
 
 /* tf.get_variable(name, shape), expected to fail */

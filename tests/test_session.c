@@ -16,40 +16,14 @@
 
 #include "varscope.h"
 
+#define SUPPORT_FIXTURE
+#include "support.h"
+
 /* ---- fixture ------------------------------------------------------------- */
-
-static vs_graph *g;
-static vs_status *st;
-
-static void setup(void)
-{
-  g = vs_graph_new();
-  st = vs_status_new();
-  cr_assert_not_null(g);
-  cr_assert_not_null(st);
-}
-
-static void teardown(void)
-{
-  vs_status_free(st);
-  vs_graph_free(g);
-}
 
 TestSuite(session, .init = setup, .fini = teardown);
 
 /* ---- helpers ------------------------------------------------------------- */
-
-static inline void expect_ok(const vs_status *s)
-{
-  cr_assert_eq(vs_status_code(s), VS_OK, "unexpected error %s: %s", vs_code_name(vs_status_code(s)),
-               vs_status_message(s));
-}
-
-static inline void expect_code(const vs_status *s, vs_code code)
-{
-  cr_assert_eq(vs_status_code(s), code, "expected %s, got %s: %s", vs_code_name(code),
-               vs_code_name(vs_status_code(s)), vs_status_message(s));
-}
 
 /* The message starts with `head`, followed by the end or a newline (TF adds
  * "\n\t [[{{node ...}}]]"), so "variable_1" does not match "variable_10". */
@@ -59,41 +33,6 @@ static inline void expect_msg_head(const vs_status *s, const char *head)
   size_t n = strlen(head);
   cr_assert(strncmp(msg, head, n) == 0 && (msg[n] == '\0' || msg[n] == '\n'),
             "message was: %s", msg);
-}
-
-static inline vs_session *new_session(const vs_session_opts *opts)
-{
-  vs_session *s = vs_session_new(g, opts, st);
-  expect_ok(st);
-  cr_assert_not_null(s);
-  return s;
-}
-
-/* sess.run(out); the caller frees the tensor. */
-static inline vs_tensor *fetch(vs_session *s, vs_output out)
-{
-  vs_tensor *t = NULL;
-  vs_session_run(s, NULL, NULL, 0, &out, &t, 1, NULL, 0, st);
-  expect_ok(st);
-  cr_assert_not_null(t);
-  return t;
-}
-
-/* sess.run(op) for its effect. */
-static inline void run_op(vs_session *s, vs_op *op)
-{
-  vs_session_run(s, NULL, NULL, 0, NULL, NULL, 0, &op, 1, st);
-  expect_ok(st);
-}
-
-/* sess.run(out) expecting a float32 tensor of n elements; copies them into buf. */
-static inline void fetch_floats(vs_session *s, vs_output out, float *buf, size_t n)
-{
-  vs_tensor *t = fetch(s, out);
-  cr_assert_eq(vs_tensor_dtype(t), VS_FLOAT);
-  cr_assert_eq(vs_tensor_num_elements(t), n);
-  memcpy(buf, vs_tensor_data(t), n * sizeof(float));
-  vs_tensor_free(t);
 }
 
 static inline vs_var *get_var(const char *name, vs_shape shape, vs_initializer init)

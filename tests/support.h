@@ -1,0 +1,315 @@
+/* support.h - helpers shared by the Criterion unit tests (header-only).
+ *
+ * Each helper here is one copy of code that several test files had defined
+ * identically. Helpers that merely look alike but assert differently stay in
+ * their own files (e.g. test_placement.c's expect_err, test_custom_getter.c's
+ * push, test_collections.c's getv, the two vsc_capture variants).
+ *
+ * The first section is always available. The rest is opt-in, because its
+ * names (push, pop, getv, setup, g, st, ...) mean other things in other
+ * files; define the macro before including this header:
+ *
+ *   SUPPORT_SCOPE_PUSH     push(g, name, reuse, st)        variable scope push
+ *   SUPPORT_SCOPE_POP      pop(g, s, st)                   variable scope pop
+ *   SUPPORT_GETV           getv(g, name, shape, st)        get_variable(shape)
+ *   SUPPORT_FIXTURE        file-wide g/st, asserting setup/teardown and the
+ *                          helpers that work on them
+ *   SUPPORT_FIXTURE_PLAIN  file-wide g/st, non-asserting setup/teardown, OK()
+ */
+#ifndef VS_TESTS_SUPPORT_H
+#define VS_TESTS_SUPPORT_H
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "varscope.h"
+
+/* ==== always available: explicit graph and status ========================== */
+
+/* Null guard for strings: s, or "(null)" when s is NULL. Asserts nothing. */
+static inline const char *nn(const char *s) { return s ? s : "(null)"; }
+
+/* Asserts that st holds VS_OK ("unexpected error CODE: message" otherwise). */
+static inline void expect_ok(const vs_status *st)
+{
+  cr_assert_eq(vs_status_code(st), VS_OK, "unexpected error %s: %s",
+               vs_code_name(vs_status_code(st)), vs_status_message(st));
+}
+
+/* Asserts that st holds `code`; the exception class and message are not checked. */
+static inline void expect_code(const vs_status *s, vs_code code)
+{
+  cr_assert_eq(vs_status_code(s), code, "expected %s, got %s: %s", vs_code_name(code),
+               vs_code_name(vs_status_code(s)), vs_status_message(s));
+}
+
+/* Asserts that st holds `code`, exception class name `exc` and exactly message `msg`. */
+static inline void expect_error(const vs_status *st, vs_code code, const char *exc,
+                                const char *msg)
+{
+  cr_assert_eq(vs_status_code(st), code, "expected %s, got %s: %s", vs_code_name(code),
+               vs_code_name(vs_status_code(st)), vs_status_message(st));
+  cr_assert_str_eq(vs_status_exception_name(st), exc);
+  cr_assert_str_eq(vs_status_message(st), msg);
+}
+
+/* Asserts E1 (ALREADY_EXISTS, ValueError "Variable <full_name> already exists,
+ * disallowed. ... in VarScope?"). TF appends " Originally defined at:\n\n<python
+ * traceback>" for a RefVariable, which C cannot produce; the message is
+ * compared up to "VarScope?" and only that suffix is allowed after it. */
+static inline void expect_e1(const vs_status *st, const char *full_name)
+{
+  char want[512];
+  snprintf(want, sizeof want,
+           "Variable %s already exists, disallowed. Did you mean to set reuse=True or "
+           "reuse=tf.AUTO_REUSE in VarScope?",
+           full_name);
+  cr_assert_eq(vs_status_code(st), VS_ALREADY_EXISTS, "expected ALREADY_EXISTS, got %s: %s",
+               vs_code_name(vs_status_code(st)), vs_status_message(st));
+  cr_assert_str_eq(vs_status_exception_name(st), "ValueError");
+  const char *msg = vs_status_message(st);
+  size_t n = strlen(want);
+  cr_assert(strncmp(msg, want, n) == 0, "message was: %s", msg);
+  cr_assert(msg[n] == '\0' || strncmp(msg + n, " Originally defined at:", 23) == 0,
+            "unexpected text after VarScope?: %s", msg + n);
+}
+
+/* Asserts E2 exactly (NOT_FOUND, ValueError "Variable <full_name> does not
+ * exist, or was not created with tf.get_variable(). ..."). */
+static inline void expect_e2(const vs_status *st, const char *full_name)
+{
+  char want[512];
+  snprintf(want, sizeof want,
+           "Variable %s does not exist, or was not created with tf.get_variable(). Did you "
+           "mean to set reuse=tf.AUTO_REUSE in VarScope?",
+           full_name);
+  expect_error(st, VS_NOT_FOUND, "ValueError", want);
+}
+
+/* Asserts that v's shape formats as `want` (e.g. "(2, 3)"). */
+static inline void expect_shape(const vs_var *v, const char *want)
+{
+  char buf[64];
+  vs_shape s = vs_var_shape(v);
+  vs_shape_format(&s, buf, sizeof buf);
+  cr_assert_str_eq(buf, want);
+}
+
+/* tf.get_variable(name, **o); asserts success (expect_ok) and a non-NULL variable. */
+static inline vs_var *get_opts(vs_graph *g, const char *name, const vs_var_opts *o, vs_status *st)
+{
+  vs_var *v = vs_get_variable(g, name, o, st);
+  expect_ok(st);
+  cr_assert_not_null(v);
+  return v;
+}
+
+/* ==== opt-in: variable scopes and variables, explicit graph and status ===== */
+
+#ifdef SUPPORT_SCOPE_PUSH
+/* with tf.variable_scope(name, reuse=reuse); asserts success and a non-NULL scope. */
+static inline vs_scope *push(vs_graph *g, const char *name, vs_reuse reuse, vs_status *st)
+{
+  vs_scope *s = vs_variable_scope_push(g, name, &(vs_varscope_opts){.reuse = reuse}, st);
+  expect_ok(st);
+  cr_assert_not_null(s);
+  return s;
+}
+#endif
+
+#ifdef SUPPORT_SCOPE_POP
+/* Leaves variable scope s; asserts success. */
+static inline void pop(vs_graph *g, vs_scope *s, vs_status *st)
+{
+  vs_variable_scope_pop(g, s, st);
+  expect_ok(st);
+}
+#endif
+
+#ifdef SUPPORT_GETV
+/* tf.get_variable(name, shape); asserts success and a non-NULL variable. */
+static inline vs_var *getv(vs_graph *g, const char *name, vs_shape shape, vs_status *st)
+{
+  return get_opts(g, name, &(vs_var_opts){.shape = shape}, st);
+}
+#endif
+
+/* ==== opt-in: file-wide graph and status =================================== */
+
+#if defined(SUPPORT_FIXTURE) && defined(SUPPORT_FIXTURE_PLAIN)
+#error "support.h: define one of SUPPORT_FIXTURE and SUPPORT_FIXTURE_PLAIN"
+#endif
+
+#if defined(SUPPORT_FIXTURE) || defined(SUPPORT_FIXTURE_PLAIN)
+static vs_graph *g;
+static vs_status *st;
+#endif
+
+#ifdef SUPPORT_FIXTURE
+/* A fresh graph and status per test; asserts both were allocated. */
+static inline void setup(void)
+{
+  g = vs_graph_new();
+  st = vs_status_new();
+  cr_assert_not_null(g);
+  cr_assert_not_null(st);
+}
+
+/* Frees the graph and status of setup(). Asserts nothing. */
+static inline void teardown(void)
+{
+  vs_graph_free(g);
+  vs_status_free(st);
+}
+
+/* TF 2.21 error texts. E1 is a prefix: TF appends " Originally defined at:...". */
+#define ROOT_PATTERN "^[A-Za-z0-9.][A-Za-z0-9_.\\\\/>-]*$"
+#define ROOT_SCOPE_ERR(n)                                                                        \
+  "'" n "' is not a valid root scope name. A root scope name has to match the following "     \
+  "pattern: " ROOT_PATTERN
+#define E1_PREFIX(n)                                                                             \
+  "Variable " n " already exists, disallowed. Did you mean to set reuse=True or "             \
+  "reuse=tf.AUTO_REUSE in VarScope?"
+#define E2(n)                                                                                    \
+  "Variable " n " does not exist, or was not created with tf.get_variable(). Did you mean to " \
+  "set reuse=tf.AUTO_REUSE in VarScope?"
+
+/* Asserts that st holds VS_OK ("unexpected error <int code>: message" otherwise). */
+static inline void assert_ok(void)
+{
+  cr_assert_eq(vs_status_code(st), VS_OK, "unexpected error %d: %s", (int)vs_status_code(st),
+               vs_status_message(st));
+}
+
+/* Asserts that st holds `code`, exception class name `exception` and exactly `message`. */
+static inline void assert_error(vs_code code, const char *exception, const char *message)
+{
+  cr_assert_eq(vs_status_code(st), code, "code %d, want %d (message: %s)", (int)vs_status_code(st),
+               (int)code, vs_status_message(st));
+  cr_assert_str_eq(vs_status_exception_name(st), exception);
+  cr_assert_str_eq(vs_status_message(st), message);
+}
+
+/* As assert_error, but the message need only start with `prefix` (for E1,
+ * where TF appends " Originally defined at:..." (a Python traceback)). */
+static inline void assert_error_prefix(vs_code code, const char *exception, const char *prefix)
+{
+  cr_assert_eq(vs_status_code(st), code, "code %d, want %d (message: %s)", (int)vs_status_code(st),
+               (int)code, vs_status_message(st));
+  cr_assert_str_eq(vs_status_exception_name(st), exception);
+  cr_assert(strncmp(vs_status_message(st), prefix, strlen(prefix)) == 0,
+            "message \"%s\" does not start with \"%s\"", vs_status_message(st), prefix);
+}
+
+/* with tf.name_scope(name) as s: returns s; asserts success (assert_ok) and non-NULL. */
+static inline const char *ns(const char *name)
+{
+  const char *s = vs_name_scope_push(g, name, st);
+  assert_ok();
+  cr_assert_not_null(s);
+  return s;
+}
+
+/* Leaves the innermost name scope; asserts success (assert_ok). */
+static inline void ns_pop(void)
+{
+  vs_name_scope_pop(g, st);
+  assert_ok();
+}
+
+/* with tf.variable_scope(name, reuse=reuse) as s; asserts success (assert_ok) and non-NULL. */
+static inline vs_scope *vsc(const char *name, vs_reuse reuse)
+{
+  vs_scope *s = vs_variable_scope_push(g, name, &(vs_varscope_opts){.reuse = reuse}, st);
+  assert_ok();
+  cr_assert_not_null(s);
+  return s;
+}
+
+/* with tf.variable_scope(None, default_name=default_name) as s; asserts
+ * success (assert_ok) and non-NULL. */
+static inline vs_scope *vsc_default(const char *default_name)
+{
+  vs_scope *s =
+      vs_variable_scope_push(g, NULL, &(vs_varscope_opts){.default_name = default_name}, st);
+  assert_ok();
+  cr_assert_not_null(s);
+  return s;
+}
+
+/* Leaves variable scope s; asserts success (assert_ok). */
+static inline void vsc_pop(vs_scope *s)
+{
+  vs_variable_scope_pop(g, s, st);
+  assert_ok();
+}
+
+/* tf.get_variable(name, shape); asserts success (assert_ok) and a non-NULL variable. */
+static inline vs_var *gv(const char *name, vs_shape shape)
+{
+  vs_var *v = vs_get_variable(g, name, &(vs_var_opts){.shape = shape}, st);
+  assert_ok();
+  cr_assert_not_null(v);
+  return v;
+}
+
+/* A session on g; asserts success (expect_ok) and a non-NULL session. */
+static inline vs_session *new_session(const vs_session_opts *opts)
+{
+  vs_session *s = vs_session_new(g, opts, st);
+  expect_ok(st);
+  cr_assert_not_null(s);
+  return s;
+}
+
+/* sess.run(out); asserts success (expect_ok) and a non-NULL tensor, which
+ * the caller frees. */
+static inline vs_tensor *fetch(vs_session *s, vs_output out)
+{
+  vs_tensor *t = NULL;
+  vs_session_run(s, NULL, NULL, 0, &out, &t, 1, NULL, 0, st);
+  expect_ok(st);
+  cr_assert_not_null(t);
+  return t;
+}
+
+/* sess.run(op) for its effect; asserts success (expect_ok). */
+static inline void run_op(vs_session *s, vs_op *op)
+{
+  vs_session_run(s, NULL, NULL, 0, NULL, NULL, 0, &op, 1, st);
+  expect_ok(st);
+}
+
+/* sess.run(out) as fetch(), then asserts a float32 tensor of n elements;
+ * copies them into buf. */
+static inline void fetch_floats(vs_session *s, vs_output out, float *buf, size_t n)
+{
+  vs_tensor *t = fetch(s, out);
+  cr_assert_eq(vs_tensor_dtype(t), VS_FLOAT);
+  cr_assert_eq(vs_tensor_num_elements(t), n);
+  memcpy(buf, vs_tensor_data(t), n * sizeof(float));
+  vs_tensor_free(t);
+}
+#endif /* SUPPORT_FIXTURE */
+
+#ifdef SUPPORT_FIXTURE_PLAIN
+/* A fresh graph and status per test. Asserts nothing (unlike SUPPORT_FIXTURE). */
+static inline void setup(void)
+{
+  g = vs_graph_new();
+  st = vs_status_new();
+}
+
+/* Frees the graph and status of setup(). Asserts nothing. */
+static inline void teardown(void)
+{
+  vs_graph_free(g);
+  vs_status_free(st);
+}
+
+/* Asserts that st holds VS_OK, printing only its message otherwise. */
+#define OK() cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st))
+#endif /* SUPPORT_FIXTURE_PLAIN */
+
+#endif /* VS_TESTS_SUPPORT_H */
