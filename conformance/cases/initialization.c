@@ -131,6 +131,36 @@ VSC_CASE(initialized_value_works_in_any_order) {
   INT_EQ(((const uint8_t *)vs_tensor_data(b2))[0], 1);
 }
 
+/* v = tf.Variable(3., name="v"); w = tf.Variable(v * 2, name="w")
+ * u = tf.get_variable("u", initializer=v + 1)
+ * -> w's Assign reads "mul_w", a copy of v * 2 over "v/read_w", which reads
+ *    "w/cond/Merge" (v.initialized_value()); likewise "add_u" for u
+ * sess.run(w.initializer); sess.run(u.initializer)   # v never initialised
+ * sess.run(w) -> 6.0; sess.run(u) -> 4.0                     spec 7.4.7 (implicit form) */
+VSC_CASE(variable_from_another_variable_initialises_in_any_order) {
+  VARIABLE(v, .name = "v", .initial_value = vs_value_initializer(&(float){3.0f}, VS_FLOAT, 1, NULL));
+  CONSTF(two, 2.0f, "mul/y");
+  vs_output m = vs_mul(g, vs_var_value(v), two, NULL, st);
+  OK();
+  VARIABLE(w, .name = "w", .initial_value = vs_tensor_initializer(m));
+  CONSTF(one, 1.0f, "add/y");
+  vs_output a = vs_add(g, vs_var_value(v), one, NULL, st);
+  vs_var *u = vs_get_variable(g, "u", &(vs_var_opts){.initializer = vs_tensor_initializer(a)}, st);
+  OK();
+  vs_op *assign_w = vs_var_initializer_op(w), *assign_u = vs_var_initializer_op(u);
+  STR_EQ(vs_op_name(vs_op_input(assign_w, 1).op), "mul_w");
+  STR_EQ(vs_op_name(vs_op_input(vs_op_input(assign_w, 1).op, 0).op), "v/read_w");
+  STR_EQ(vs_op_name(vs_op_input(vs_op_input(vs_op_input(assign_w, 1).op, 0).op, 0).op), "w/cond/Merge");
+  STR_EQ(vs_op_name(vs_op_input(assign_u, 1).op), "add_u");
+  SESSION(s);
+  RUN(s, assign_w);
+  RUN(s, assign_u);
+  VALUE(xw, s, w);
+  NEAR(FLOATS(xw)[0], 6.0, 0);
+  VALUE(xu, s, u);
+  NEAR(FLOATS(xu)[0], 4.0, 0);
+}
+
 /* a = tf.Variable(1., name="a"); b = tf.Variable(2., name="b")
  * init = tf.variables_initializer([a], name="some")   -> NoOp "some"
  * sess.run(init); sess.run(a) -> 1.0; sess.run(b) -> FailedPreconditionError     spec 6.3.13 */
@@ -157,5 +187,6 @@ const vsc_case vsc_cases_initialization[] = {
     VSC_REG(report_uninitialized_variables_op_names, "6.3.12 11.6"),
     VSC_REG(initialized_value_works_in_any_order, "7.4.8 7.4.7"),
     VSC_REG(variables_initializer_list, "6.3.13"),
+    VSC_REG(variable_from_another_variable_initialises_in_any_order, "7.4.7"),
     {0},
 };

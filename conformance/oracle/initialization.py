@@ -95,3 +95,21 @@ def variables_initializer_list(t):
         s.run(init)
         t.eq(float(s.run(a)), 1.0)
         head(t, lambda: s.run(b), "b")
+
+
+@case
+def variable_from_another_variable_initialises_in_any_order(t):
+    v = tf.Variable(3.0, name="v")
+    w = tf.Variable(v * 2, name="w")
+    u = tf.get_variable("u", initializer=v + 1)
+    assign_w = w.initializer
+    assign_u = u.initializer
+    t.eq(assign_w.inputs[1].op.name, "mul_w")
+    t.eq(assign_w.inputs[1].op.inputs[0].op.name, "v/read_w")
+    t.eq(assign_w.inputs[1].op.inputs[0].op.inputs[0].op.name, "w/cond/Merge")
+    t.eq(assign_u.inputs[1].op.name, "add_u")
+    with t.session() as s:
+        s.run(assign_w)
+        s.run(assign_u)
+        t.eq(float(s.run(w)), 6.0)
+        t.eq(float(s.run(u)), 4.0)

@@ -4,6 +4,7 @@
 
 #include "variables/variables_internal.h"
 #include "varscope/device.h"
+#include "varscope/ops.h"
 
 void vs__var_free(vs_var *v) {
   if (!v) return;
@@ -27,6 +28,82 @@ static bool add_to_collections(vs_graph *g, vs_var *v, const char *const *colls,
       !vs__collection_add(g, VS_TRAINABLE_VARIABLES, (vs_item){.kind = VS_ITEM_VAR, .var = v}, st))
     return false;
   return true;
+}
+
+static bool in_collection(vs_graph *g, const char *key, const vs_var *v) {
+  size_t n = vs__collection_get(g, key, NULL, VS_ITEM_VAR, NULL, 0, NULL);
+  vs_item *all = n ? malloc(n * sizeof *all) : NULL;
+  bool found = false;
+  if (all) {
+    vs__collection_get(g, key, NULL, VS_ITEM_VAR, all, n, NULL);
+    for (size_t i = 0; i < n && !found; i++) found = all[i].var == v;
+  }
+  free(all);
+  return found;
+}
+
+/* TF's _safe_initial_value_from_op: a copy of the initial value's graph in
+ * which every read of a (global or local) variable goes through its
+ * initialized_value(), so `Variable(v * 2)` initialises whatever the order.
+ * Copies are named "<op>_<scope>" ("mul_w"); ops that only check
+ * initialisation, and unchanged sub-graphs, are kept as they are. */
+static vs_op *guard_op(vs_graph *g, vs_op *op, const char *scope, vs_strmap *cache, vs_status *st) {
+  vs_op *hit = vs_strmap_get(cache, op->name);
+  if (hit) return hit;
+  vs_op *out = op;
+  if (strcmp(op->type, "IsVariableInitialized") == 0 || strcmp(op->type, "InitializedValue") == 0) {
+    out = op;
+  } else if (strcmp(op->type, "VariableV2") == 0) {
+    if (op->var && (in_collection(g, VS_GLOBAL_VARIABLES, op->var) || in_collection(g, VS_LOCAL_VARIABLES, op->var))) {
+      vs_output iv = vs_initialized_value(g, op->var, st);
+      if (!iv.op) return NULL;
+      out = iv.op;
+    }
+  } else if (op->n_inputs) {
+    vs_output *in = malloc((size_t)op->n_inputs * sizeof *in);
+    if (!in) {
+      vs__oom(st);
+      return NULL;
+    }
+    bool modified = false;
+    for (int i = 0; i < op->n_inputs; i++) {
+      vs_op *ni = guard_op(g, op->inputs[i].op, scope, cache, st);
+      if (!ni) {
+        free(in);
+        return NULL;
+      }
+      in[i] = (vs_output){ni, op->inputs[i].index};
+      modified |= ni != op->inputs[i].op;
+    }
+    if (modified) {
+      char *name = vs__asprintf("%s_%.*s", op->name, (int)strlen(scope) - 1, scope);
+      out = name ? vs__op_create(g, &(vs_op_spec){.type = op->type, .name = name, .inputs = in,
+                                                  .n_inputs = op->n_inputs, .has_output = op->has_output,
+                                                  .dtype = op->dtype, .shape = op->shape}, st)
+                 : NULL;
+      if (!name) vs__oom(st);
+      free(name);
+      if (out) { /* the node's attributes */
+        memcpy(out->strides, op->strides, sizeof out->strides);
+        memcpy(out->dilations, op->dilations, sizeof out->dilations);
+        out->pad_same = op->pad_same;
+        out->transpose_a = op->transpose_a;
+        out->transpose_b = op->transpose_b;
+        out->validate_shape = op->validate_shape;
+        out->has_seed = op->has_seed;
+        out->seed = op->seed;
+        out->seed2 = op->seed2;
+        if (op->colocate && !out->colocate && !(out->colocate = vs__strdup(op->colocate))) vs__oom(st);
+      }
+    }
+    free(in);
+    if (!out) return NULL;
+  }
+  if (!vs_strmap_put(cache, op->name, out)) {
+    vs__oom(st);
+    return NULL;
+  }
+  return out;
 }
 
 vs_var *vs__variable_create(vs_graph *g, vs_thread_state *ts, const vs_var_spec *sp,
@@ -111,6 +188,13 @@ vs_var *vs__variable_create(vs_graph *g, vs_thread_state *ts, const vs_var_spec 
   if (!v->op) goto fail;
   v->op->var = v;
   vs_output assign_in[2] = {{v->op, 0}, v->initial_value};
+  if (init->kind == VS_INIT_TENSOR) { /* _try_guard_against_uninitialized_dependencies */
+    vs_strmap cache = {0};
+    vs_op *safe = guard_op(g, init->tensor.op, scope, &cache, st);
+    vs_strmap_free(&cache);
+    if (!safe) goto fail;
+    assign_in[1] = (vs_output){safe, init->tensor.index};
+  }
   v->assign = vs__op_in_scope(g, ts, "Assign",
                               &(vs_op_spec){.type = "Assign", .inputs = assign_in, .n_inputs = 2,
                                             .has_output = true, .dtype = dtype, .shape = v->shape,
