@@ -30,7 +30,7 @@ demo: deps
 
 test: deps
 	@mkdir -p $(POCL_CACHE_DIR)
-	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DVS_SANITIZE=ON >/dev/null
+	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DVS_SANITIZE=ON -DVS_WERROR=ON >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 	@tools/test-all.sh $(ASAN_BUILD) $(BUILD)/plain $(BUILD)/fuzz
 

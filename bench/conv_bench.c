@@ -40,15 +40,6 @@ static int cmp_double(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
-static float *random_array(size_t n, unsigned seed) {
-  float *a = malloc(n * sizeof *a);
-  for (size_t i = 0; a && i < n; i++) {
-    seed = seed * 1664525u + 1013904223u;
-    a[i] = (float)(seed >> 8) / 16777216.0f - 0.5f;
-  }
-  return a;
-}
-
 /* Median seconds of one conv+bias+relu run on device `dev`. The input and
  * filter live in variables, so a run moves no data to or from the host. */
 static double device_seconds(const shape_case *sc, size_t dev, int reps, vs_status *st) {
@@ -87,6 +78,16 @@ static double device_seconds(const shape_case *sc, size_t dev, int reps, vs_stat
 }
 
 #ifdef VS_HAVE_OPENBLAS
+/* Host inputs for the OpenBLAS baseline (the device path makes its own). */
+static float *random_array(size_t n, unsigned seed) {
+  float *a = malloc(n * sizeof *a);
+  for (size_t i = 0; a && i < n; i++) {
+    seed = seed * 1664525u + 1013904223u;
+    a[i] = (float)(seed >> 8) / 16777216.0f - 0.5f;
+  }
+  return a;
+}
+
 /* Host baseline: im2col into a buffer, one sgemm, bias+relu. */
 static double openblas_seconds(const shape_case *sc, int reps) {
   int ph = (sc->kh - 1) / 2, pw = (sc->kw - 1) / 2;

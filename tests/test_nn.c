@@ -123,7 +123,7 @@ typedef struct golden {
 } golden;
 
 static float *load(const char *cas, const char *file, vs_shape *shape) {
-  char path[512], err[256] = "";
+  char path[512], err[1024] = "";
   snprintf(path, sizeof path, "%s/conformance/golden/nn/%s/%s.npy", VS_SOURCE_DIR, cas, file);
   float *d = npy_load(path, shape, err, sizeof err);
   cr_assert_not_null(d, "%s", err);
