@@ -6,6 +6,7 @@
 #      lacks them must build;
 #   2. GCC RelWithDebInfo (-O2 -g: what `make build`/`make demo` make) of
 #      every target, warnings as errors, optional packages as installed;
+#   2b. the same with clang, whose warnings differ from GCC's;
 #   3. an install of build 1 into a scratch prefix, consumed four ways:
 #      find_package(varscope) with varscope::varscope and with
 #      varscope::varscope_static, pkg-config `varscope` (shared) and
@@ -38,22 +39,24 @@ for d in $(pkg-config --variable pc_path pkg-config | tr : ' '); do
 done
 rm -f "$nopt"/openblas*.pc "$nopt"/blas*.pc "$nopt"/lapack*.pc
 
-# build NAME TYPE [ENV...]: configure and build every target of a fresh tree.
+# build NAME TYPE [ENV...]: configure and build every target of a fresh tree
+# (CC in ENV picks the compiler; gcc by default).
 build() {
-  local name=$1 type=$2 dir=$out/$1
+  local name=$1 type=$2 dir=$out/$1 cc=gcc
   shift 2
-  local prefix=$out/prefix
+  local prefix=$out/prefix e
+  for e in "$@"; do case $e in CC=*) cc=${e#CC=} ;; esac; done
   if env "$@" cmake -S "$here" -B "$dir" -DCMAKE_BUILD_TYPE="$type" -DVS_WERROR=ON \
        -DCMAKE_INSTALL_PREFIX="$prefix" >>"$log" 2>&1 &&
      env "$@" cmake --build "$dir" -j "$jobs" >>"$log" 2>&1; then
-    ok "$name: gcc $(gcc -dumpfullversion) $type, every target, -Werror"
+    ok "$name: $cc $("$cc" -dumpversion) $type, every target, -Werror"
   else
     fail "$name ($type)"
     return 1
   fi
 }
 
-if build release Release PKG_CONFIG_LIBDIR="$nopt"; then
+if build release Release CC=gcc PKG_CONFIG_LIBDIR="$nopt"; then
   if grep -q 'VS_HAVE_OPENBLAS' "$out/release/bench/CMakeFiles/conv_bench.dir/flags.make" 2>/dev/null; then
     fail "release: OpenBLAS was not hidden from the build"
   else
@@ -63,7 +66,8 @@ if build release Release PKG_CONFIG_LIBDIR="$nopt"; then
 else
   release_ok=0
 fi
-build relwithdebinfo RelWithDebInfo || true
+build relwithdebinfo RelWithDebInfo CC=gcc || true
+build clang RelWithDebInfo CC=clang || true
 
 [ "$release_ok" -eq 1 ] || { echo "FAIL build install: skipped, the Release build failed"; exit 1; }
 
