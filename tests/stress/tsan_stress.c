@@ -547,6 +547,8 @@ int main(int argc, char **argv) {
     if (!selected(scenarios[i].name, argc, argv)) continue;
     atomic_store(&failed, false);
     fail_msg[0] = '\0';
+    /* On stderr, for tools/run-tsan.sh to name a scenario TSan halted in. */
+    fprintf(stderr, "tsan_stress: running %s\n", scenarios[i].name);
     double t0 = now_s();
     scenarios[i].fn();
     if (atomic_load(&failed)) {
