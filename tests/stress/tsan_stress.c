@@ -475,6 +475,54 @@ static void scenario_scope_setters(void) {
   vs_status_free(st);
 }
 
+/* ---- scenario: threads sharing variables through the store --------------- */
+
+enum { SHARERS = 4, SHARED_VARS = 40 };
+
+typedef struct {
+  vs_graph *g;
+  vs_var **seen; /* [SHARERS][SHARED_VARS] */
+  int id;
+} share_arg;
+
+/* Every thread enters variable_scope("shared", reuse=AUTO_REUSE) (scope
+ * names are not uniquified, so all get "shared") and asks for the same
+ * names: the store is the graph's, so each name must give one variable. */
+static void *sharer_thread(void *p) {
+  share_arg *a = p;
+  vs_status *st = vs_status_new();
+  vs_scope *sc = vs_variable_scope_push(a->g, "shared", &(vs_varscope_opts){.reuse = VS_REUSE_AUTO}, st);
+  for (int i = 0; i < SHARED_VARS && !bad(st, "sharer") && !atomic_load(&failed); i++) {
+    char name[16], want[32];
+    snprintf(name, sizeof name, "w%d", i);
+    snprintf(want, sizeof want, "shared/w%d", i);
+    vs_var *v = vs_get_variable(a->g, name, &(vs_var_opts){.shape = VS_SHAPE(2, 2)}, st);
+    if (!bad(st, "get_variable") && strcmp(vs_var_op_name(v), want) != 0)
+      fail("variable named %s, expected %s", vs_var_op_name(v), want);
+    a->seen[a->id * SHARED_VARS + i] = v;
+  }
+  vs_variable_scope_pop(a->g, sc, st);
+  bad(st, "pop");
+  vs_status_free(st);
+  return NULL;
+}
+
+static void scenario_shared_store(void) {
+  vs_graph *g = vs_graph_new();
+  vs_var *seen[SHARERS * SHARED_VARS] = {0};
+  share_arg a[SHARERS];
+  pthread_t t[SHARERS];
+  for (int i = 0; i < SHARERS; i++) a[i] = (share_arg){.g = g, .seen = seen, .id = i};
+  start_threads(t, SHARERS, sharer_thread, a, sizeof a[0]);
+  join_threads(t, SHARERS);
+  for (int i = 0; i < SHARED_VARS && !atomic_load(&failed); i++)
+    for (int k = 1; k < SHARERS; k++)
+      if (seen[k * SHARED_VARS + i] != seen[i]) fail("thread %d got another shared/w%d", k, i);
+  size_t n = vs_global_variables(g, NULL, NULL, 0, NULL);
+  if (!atomic_load(&failed) && n != SHARED_VARS) fail("%zu global variables, expected %d", n, SHARED_VARS);
+  vs_graph_free(g);
+}
+
 /* ---- scenario: many live graphs used from several threads ---------------- */
 
 /* More graphs alive at once than a process has pthread keys (1024 in glibc):
@@ -531,6 +579,7 @@ static const struct {
     {"thread_exit_vs_graph_free", scenario_thread_exit_vs_graph_free},
     {"sessions_while_building", scenario_sessions_while_building},
     {"scope_setters", scenario_scope_setters},
+    {"shared_store", scenario_shared_store},
     {"many_live_graphs", scenario_many_live_graphs},
 };
 
