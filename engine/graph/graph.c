@@ -222,15 +222,15 @@ vs_thread_state *vs__thread(vs_graph *g, vs_status *st) {
     return NULL;
   }
   ts->current = ts->root;
+  /* The state's reference; free_thread releases it, on every path. */
+  atomic_fetch_add_explicit(&g->life->refs, 1, memory_order_relaxed);
+  ts->life = g->life;
   ts->next = own_states();
   if (!set_own_states(ts)) {
     free_thread(ts);
     vs__oom(st);
     return NULL;
   }
-  /* Counted only once the state is on the list: free_thread releases it. */
-  atomic_fetch_add_explicit(&g->life->refs, 1, memory_order_relaxed);
-  ts->life = g->life;
   return ts;
 }
 
