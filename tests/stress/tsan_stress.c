@@ -523,6 +523,113 @@ static void scenario_shared_store(void) {
   vs_graph_free(g);
 }
 
+/* ---- scenario: per-thread device and control-dependency scopes ----------- */
+
+enum { STACKERS = 4, STACK_ROUNDS = 50 };
+
+typedef struct {
+  vs_graph *g;
+  int id;
+} stack_arg;
+
+/* Under its own tf.device and control_dependencies, each thread's ops must
+ * get its device and its control input only, whatever the others push. */
+static void *stacker_thread(void *p) {
+  stack_arg *a = p;
+  vs_status *st = vs_status_new();
+  char dev[32], name[32];
+  snprintf(dev, sizeof dev, "/device:CPU:%d", a->id);
+  snprintf(name, sizeof name, "anchor%d", a->id);
+  vs_op *anchor = vs_no_op(a->g, name, st);
+  vs_device_push(a->g, dev, st);
+  vs_control_dependencies_push(a->g, &anchor, 1, st);
+  for (int i = 0; i < STACK_ROUNDS && !bad(st, "stacker") && !atomic_load(&failed); i++) {
+    vs_output c = vs_constant_float(a->g, (float)i, "c", st);
+    if (bad(st, "constant")) break;
+    if (strcmp(vs_op_device(c.op), dev) != 0) fail("op %s on %s, expected %s", vs_op_name(c.op), vs_op_device(c.op), dev);
+    if (vs_op_num_control_inputs(c.op) != 1 || vs_op_control_input(c.op, 0) != anchor)
+      fail("op %s: %d control inputs, expected %s only", vs_op_name(c.op), vs_op_num_control_inputs(c.op), name);
+  }
+  vs_control_dependencies_pop(a->g, st);
+  vs_device_pop(a->g, st);
+  bad(st, "pops");
+  vs_status_free(st);
+  return NULL;
+}
+
+static void scenario_per_thread_stacks(void) {
+  vs_graph *g = vs_graph_new();
+  stack_arg a[STACKERS];
+  pthread_t t[STACKERS];
+  for (int i = 0; i < STACKERS; i++) a[i] = (stack_arg){.g = g, .id = i};
+  start_threads(t, STACKERS, stacker_thread, a, sizeof a[0]);
+  join_threads(t, STACKERS);
+  size_t n = vs_graph_num_operations(g);
+  if (!atomic_load(&failed) && n != STACKERS * (STACK_ROUNDS + 1))
+    fail("%zu operations, expected %d", n, STACKERS * (STACK_ROUNDS + 1));
+  vs_graph_free(g);
+}
+
+/* ---- scenario: one replica_device_setter pushed on several threads ------- */
+
+enum { PS_USERS = 2, PS_VARS = 40 };
+
+typedef struct {
+  vs_graph *g;
+  vs_device_setter *setter;
+  int id;
+  int on_task[2]; /* variables this thread got on ps task 0 and 1 */
+} ps_arg;
+
+static void *ps_user_thread(void *p) {
+  ps_arg *a = p;
+  vs_status *st = vs_status_new();
+  char scope[16];
+  snprintf(scope, sizeof scope, "w%d", a->id);
+  vs_device_push_setter(a->g, a->setter, st);
+  vs_scope *sc = vs_variable_scope_push(a->g, scope, NULL, st);
+  for (int i = 0; i < PS_VARS && !bad(st, "ps user") && !atomic_load(&failed); i++) {
+    char name[16];
+    snprintf(name, sizeof name, "v%d", i);
+    vs_var *v = vs_get_variable(a->g, name, &(vs_var_opts){.shape = VS_SHAPE(2)}, st);
+    if (bad(st, "get_variable")) break;
+    const char *dev = vs_op_device(vs_var_op(v));
+    if (strcmp(dev, "/job:ps/task:0") == 0) a->on_task[0]++;
+    else if (strcmp(dev, "/job:ps/task:1") == 0) a->on_task[1]++;
+    else fail("variable %s on %s, expected a ps task", vs_var_op_name(v), dev);
+  }
+  vs_variable_scope_pop(a->g, sc, st);
+  vs_device_pop(a->g, st);
+  bad(st, "pops");
+  vs_status_free(st);
+  return NULL;
+}
+
+/* The round-robin counter is the setter's, shared by every push of it and
+ * guarded by the graph's lock: over all threads, the variables alternate
+ * between the two ps tasks, so each gets exactly half. */
+static void scenario_shared_replica_setter(void) {
+  vs_status *st = vs_status_new();
+  vs_graph *g = vs_graph_new();
+  vs_device_setter *setter = vs_replica_device_setter(g, &(vs_replica_setter_opts){.ps_tasks = 2}, st);
+  if (!bad(st, "replica_device_setter")) {
+    ps_arg a[PS_USERS];
+    pthread_t t[PS_USERS];
+    for (int i = 0; i < PS_USERS; i++) a[i] = (ps_arg){.g = g, .setter = setter, .id = i};
+    start_threads(t, PS_USERS, ps_user_thread, a, sizeof a[0]);
+    join_threads(t, PS_USERS);
+    int on0 = 0, on1 = 0;
+    for (int i = 0; i < PS_USERS; i++) {
+      on0 += a[i].on_task[0];
+      on1 += a[i].on_task[1];
+    }
+    if (!atomic_load(&failed) && (on0 != PS_USERS * PS_VARS / 2 || on1 != PS_USERS * PS_VARS / 2))
+      fail("%d variables on ps task 0 and %d on task 1, expected %d each", on0, on1, PS_USERS * PS_VARS / 2);
+  }
+  vs_graph_free(g);
+  vs_status_free(st);
+}
+
 /* ---- scenario: many live graphs used from several threads ---------------- */
 
 /* More graphs alive at once than a process has pthread keys (1024 in glibc):
@@ -580,6 +687,8 @@ static const struct {
     {"sessions_while_building", scenario_sessions_while_building},
     {"scope_setters", scenario_scope_setters},
     {"shared_store", scenario_shared_store},
+    {"per_thread_stacks", scenario_per_thread_stacks},
+    {"shared_replica_setter", scenario_shared_replica_setter},
     {"many_live_graphs", scenario_many_live_graphs},
 };
 
