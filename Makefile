@@ -52,7 +52,7 @@ test: test-deps
 	@mkdir -p $(POCL_CACHE_DIR)
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DVS_SANITIZE=ON -DVS_WERROR=ON >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
-	@tools/test-all.sh $(ASAN_BUILD) $(BUILD)/users $(BUILD)/fuzz
+	@tools/test-all.sh $(ASAN_BUILD) $(BUILD)/users $(BUILD)/fuzz $(BUILD)/tsan
 
 # The same suite without sanitizers (faster; handy while developing).
 test-plain: build

@@ -6,6 +6,8 @@
 #   2. every Criterion binary of the sanitizer build, one and two devices
 #      (tools/run-tests.sh), with Python's safetensors for the checkpoint
 #      round trip when the oracle environment has it;
+#   2b. the ThreadSanitizer stress program (tools/run-tsan.sh, tests/stress/):
+#      Criterion's forked workers cannot run under TSan;
 #   3. the conformance oracle under real TensorFlow, when it can be installed;
 #   4. the examples (each checks its own results and exits non-zero
 #      otherwise), and that the README's example is examples/readme.c;
@@ -13,12 +15,13 @@
 # Each part's own closing line is read for its counts; the last line sums
 # them as "N passed, N failed", and the exit status is non-zero when any part
 # failed.
-#   tools/test-all.sh ASAN_BUILD USERS_BUILD_DIR FUZZ_BUILD
+#   tools/test-all.sh ASAN_BUILD USERS_BUILD_DIR FUZZ_BUILD TSAN_BUILD
 set -uo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 asan=${1:?usage: test-all.sh ASAN_BUILD PLAIN_BUILD FUZZ_BUILD}
 users=${2:?}
 fuzz=${3:?}
+tsan=${4:?}
 # shellcheck source=tools/sanitizer-env.sh
 . "$here/tools/sanitizer-env.sh"
 pass=0 fail=0 bad=0
@@ -43,6 +46,10 @@ py=$("$here/tools/oracle.sh" --optional --python)
 if [ -n "$py" ] && "$py" -c 'import safetensors' >/dev/null 2>&1; then export VS_PYTHON=$py; fi
 
 "$here/tools/run-tests.sh" "$asan" 2>&1 | tee "$log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || bad=1
+counts
+
+"$here/tools/run-tsan.sh" "$tsan" 2>&1 | tee "$log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || bad=1
 counts
 
