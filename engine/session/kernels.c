@@ -26,23 +26,7 @@ const char *vs__cl_options(vs_dtype t, const vs_cl_device *d) {
 cl_mem vs__buffer(size_t dev, size_t bytes, const vs_shape *shape, vs_dtype dtype, vs_status *st) {
   if (!bytes) return NULL;
   vs_cl_device *d = vs__device(dev, st);
-  if (!d) return NULL;
-  cl_int err = CL_SUCCESS;
-  cl_mem m = NULL;
-  if (bytes <= d->info.max_alloc_bytes) m = clCreateBuffer(d->context, CL_MEM_READ_WRITE, bytes, NULL, &err);
-  if (!m || err != CL_SUCCESS) {
-    char dims[256] = "";
-    size_t n = 0;
-    for (int i = 0; shape && i < shape->rank && n < sizeof dims; i++)
-      n += (size_t)snprintf(dims + n, sizeof dims - n, "%s%lld", i ? "," : "", (long long)shape->dims[i]);
-    vs__fail(st, VS_RESOURCE_EXHAUSTED, VS_EXC_OP_ERROR,
-             "OOM when allocating tensor with shape[%s] and type %s on %s: %zu bytes %s", dims,
-             vs_dtype_name(dtype), d->info.cl_name, bytes,
-             bytes > d->info.max_alloc_bytes ? "exceed the device's maximum allocation"
-                                             : vs__cl_error_name(err));
-    return NULL;
-  }
-  return m;
+  return d ? vs__device_buffer(d, bytes, shape, dtype, st) : NULL;
 }
 
 size_t vs__local_size(const vs_cl_device *d, cl_kernel k) {
