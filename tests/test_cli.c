@@ -479,44 +479,39 @@ Test(cli, ckpt_ls_directory_follows_an_absolute_model_checkpoint_path)
   ran_free(&r);
 }
 
+/* `ckpt ls` on scratch/<name> (with `state` as its checkpoint file, or none)
+ * fails with exit 1 and "varscope: INVALID_ARGUMENT: <text><dir>\n". */
+static void expect_dir_refused(const char *name, const char *state, const char *text)
+{
+  char dir[PATH_MAX + 64], want[2 * PATH_MAX];
+  ckpt_dir(dir, sizeof dir, name, state);
+  ran r = VARSCOPE("ckpt", "ls", dir);
+  expect_rc(&r, 1);
+  cr_assert_str_eq(r.out, "");
+  snprintf(want, sizeof want, "varscope: INVALID_ARGUMENT: %s%s\n", text, dir);
+  cr_assert_str_eq(r.err, want);
+  ran_free(&r);
+}
+
+#define NO_CHECKPOINT "Couldn't find 'checkpoint' file or checkpoints in given directory "
+
 Test(cli, ckpt_ls_directory_without_checkpoint_file_is_tfs_value_error)
 {
   /* tf.train.load_checkpoint(dir) (TF 2.21): ValueError "Couldn't find
    * 'checkpoint' file or checkpoints in given directory DIR". */
-  char dir[PATH_MAX + 64], want[2 * PATH_MAX];
-  ckpt_dir(dir, sizeof dir, "nostate", NULL);
-  ran r = VARSCOPE("ckpt", "ls", dir);
-  expect_rc(&r, 1);
-  cr_assert_str_eq(r.out, "");
-  snprintf(want, sizeof want,
-           "varscope: INVALID_ARGUMENT: Couldn't find 'checkpoint' file or checkpoints in given directory %s\n", dir);
-  cr_assert_str_eq(r.err, want);
-  ran_free(&r);
+  expect_dir_refused("nostate", NULL, NO_CHECKPOINT);
 }
 
 Test(cli, ckpt_ls_directory_whose_checkpoint_is_missing_is_tfs_value_error)
 {
   /* TF: the state names model.ckpt-7, which has no files: the same error. */
-  char dir[PATH_MAX + 64], want[2 * PATH_MAX];
-  ckpt_dir(dir, sizeof dir, "missing", "model_checkpoint_path: \"model.ckpt-7\"\n");
-  ran r = VARSCOPE("ckpt", "ls", dir);
-  expect_rc(&r, 1);
-  snprintf(want, sizeof want,
-           "varscope: INVALID_ARGUMENT: Couldn't find 'checkpoint' file or checkpoints in given directory %s\n", dir);
-  cr_assert_str_eq(r.err, want);
-  ran_free(&r);
+  expect_dir_refused("missing", "model_checkpoint_path: \"model.ckpt-7\"\n", NO_CHECKPOINT);
 }
 
 Test(cli, ckpt_ls_directory_with_an_empty_state_file_is_tfs_value_error)
 {
   /* TF: get_checkpoint_state raises "Invalid checkpoint state loaded from DIR". */
-  char dir[PATH_MAX + 64], want[2 * PATH_MAX];
-  ckpt_dir(dir, sizeof dir, "empty", "");
-  ran r = VARSCOPE("ckpt", "ls", dir);
-  expect_rc(&r, 1);
-  snprintf(want, sizeof want, "varscope: INVALID_ARGUMENT: Invalid checkpoint state loaded from %s\n", dir);
-  cr_assert_str_eq(r.err, want);
-  ran_free(&r);
+  expect_dir_refused("empty", "", "Invalid checkpoint state loaded from ");
 }
 
 /* ==== an installed tool finds its data (issue 9 item 3) ===================== */

@@ -437,30 +437,6 @@ Test(devices, many_variables_exhaust_the_memory_limit_and_the_count_returns_to_z
   expect_ok(st);
 }
 
-Test(devices, buffer_above_the_limit_fails_whatever_the_driver_accepts)
-{
-  /* issue 9 item 8: the engine, not the driver, refuses a buffer above the
-   * maximum allocation (NVIDIA's driver accepts one). The limit is 64 MiB
-   * whatever the machine has free, so the element count is fixed:
-   * 16 Mi + 1024 float32 elements, one row more than fits. */
-  setenv("VARSCOPE_MEMORY_LIMIT", "64M", 1);
-  vs_device_info info;
-  vs_device_get_info(0, &info, st);
-  expect_ok(st);
-  cr_assert_eq(info.max_alloc_bytes, 64u * MIB, "a device with a maximum allocation below 64 MiB");
-  push_device("/device:CL:0");
-  vs_var *v = get_opts(g, "big", &(vs_var_opts){.shape = VS_SHAPE(16385, 1024), .initializer = vs_zeros_initializer()}, st);
-  pop_device();
-  vs_session *s = vs_session_new(g, NULL, st);
-  expect_ok(st);
-  vs_op *init = vs_var_initializer_op(v);
-  vs_session_run(s, NULL, NULL, 0, NULL, NULL, 0, &init, 1, st);
-  expect_error(st, VS_RESOURCE_EXHAUSTED, "ResourceExhaustedError",
-               "OOM when allocating tensor with shape[16385,1024] and type float on /device:CL:0: 67112960 bytes "
-               "exceed the device's maximum allocation (67108864 bytes)");
-  cr_assert_eq(vs_device_memory_in_use(0, st), 0);
-  vs_session_free(s);
-}
 
 /* ==== placement in sessions ================================================= */
 
