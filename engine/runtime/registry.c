@@ -233,14 +233,7 @@ VS_API uint64_t vs_device_memory_in_use(size_t i, vs_status *st) {
              reg.n);
     return 0;
   }
-  vs_cl_device *d = &reg.devices[i];
-  vs__registry_lock();
-  cl_command_queue q = d->queue;
-  vs__registry_unlock();
-  /* Buffers released while queued kernels used them are destroyed (and
-   * given back) when those kernels finish. */
-  if (q) clFinish(q);
-  return atomic_load(&d->mem_in_use);
+  return atomic_load(&reg.devices[i].mem_in_use);
 }
 
 vs_cl_device *vs__device(size_t i, vs_status *st) {

@@ -100,7 +100,7 @@ cl_mem vs__on_device(vs_run *r, vs_value *v, size_t dev, cl_mem *tmp, vs_status 
     free(host);
   }
   if (err != CL_SUCCESS) {
-    clReleaseMemObject(*tmp);
+    vs__buffer_release(*tmp);
     *tmp = NULL;
     vs__cl_fail(st, err, "cross-device copy");
     return NULL;
@@ -283,8 +283,8 @@ static bool k_binary(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   }
   /* Temporaries are released after the queue has used them (in-order queue,
    * and OpenCL keeps a released buffer alive until its commands finish). */
-  if (ta) clReleaseMemObject(ta);
-  if (tb) clReleaseMemObject(tb);
+  if (ta) vs__buffer_release(ta);
+  if (tb) vs__buffer_release(tb);
   return ok;
 }
 
@@ -295,7 +295,7 @@ static bool copy_into(vs_run *r, vs_value *src, size_t dev, vs_value *out, vs_st
   if (!buf) return false;
   cl_int err = clEnqueueCopyBuffer(vs__device(dev, st)->queue, buf, out->buf, 0, 0,
                                    out->n * vs_dtype_size(out->dtype), 0, NULL, NULL);
-  if (tmp) clReleaseMemObject(tmp);
+  if (tmp) vs__buffer_release(tmp);
   if (err != CL_SUCCESS) vs__cl_fail(st, err, "clEnqueueCopyBuffer");
   return err == CL_SUCCESS;
 }
@@ -351,15 +351,15 @@ static bool k_assign(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
     cl_int err = CL_SUCCESS;
     if (src && src != buf) /* v.assign(v): nothing to copy */
       err = clEnqueueCopyBuffer(vs__device(dev, st)->queue, src, buf, 0, 0, bytes, 0, NULL, NULL);
-    if (tmp) clReleaseMemObject(tmp);
+    if (tmp) vs__buffer_release(tmp);
     if (!src || err != CL_SUCCESS) {
       if (src) vs__cl_fail(st, err, "clEnqueueCopyBuffer");
-      if (fresh && buf) clReleaseMemObject(buf);
+      if (fresh && buf) vs__buffer_release(buf);
       return false;
     }
   }
   if (fresh) {
-    if (vs->buf && vs->buf != buf) clReleaseMemObject(vs->buf);
+    if (vs->buf && vs->buf != buf) vs__buffer_release(vs->buf);
     vs->buf = buf;
     vs->dev = dev;
   }
@@ -396,7 +396,7 @@ static bool k_assign_update(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
     karg args[] = {KARG(vs->buf), KARG(src), KARG(nd), KARG(n)};
     ok = vs__launch(d, "elementwise", v->dtype, sub ? "assign_sub" : "assign_add", (size_t)n, args, 4, st);
   }
-  if (tmp) clReleaseMemObject(tmp);
+  if (tmp) vs__buffer_release(tmp);
   if (ok)
     r->values[op->index] = (vs_value){.ready = true, .dtype = v->dtype, .shape = vs->shape, .n = (size_t)n,
                                       .dev = vs->dev, .ref = v};

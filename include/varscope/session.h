@@ -10,9 +10,10 @@
  * 32 mappings, each name mapped once; the target must exist.
  *
  * Device memory: every buffer varscope creates on a device (variable
- * values, op outputs, temporaries) is counted from its creation until the
- * driver destroys it (after the last queued kernel using it finished), per
- * device. A buffer fails with RESOURCE_EXHAUSTED, TF's text
+ * values, op outputs, temporaries) is counted per device from its creation
+ * until varscope releases it (a kernel still queued on a released buffer
+ * keeps it alive in the driver a little longer, uncounted). A buffer fails
+ * with RESOURCE_EXHAUSTED, TF's text
  *   "OOM when allocating tensor with shape[N,M] and type float on
  *    /device:CL:0: <why>",
  * when it is larger than the device's max_alloc_bytes or when it would
@@ -23,8 +24,7 @@
  * VARSCOPE_DEVICES and VARSCOPE_MEMORY_LIMIT are read once, when the
  * registry is first used (unset or empty: none); a malformed value makes
  * every device call fail with INVALID_ARGUMENT naming the variable (never
- * ignored). CLBlast's own
- * scratch memory is not counted.
+ * ignored). CLBlast's own scratch memory is not counted.
  *
  * Sessions run a graph in the style of TF_SessionRun: feeds, fetches and
  * targets; only the ops they need run, in dependency order, each on its
@@ -87,11 +87,10 @@ size_t vs_num_devices(vs_status *st);
  * driver's own figures). Errors: i out of range. */
 void vs_device_get_info(size_t i, vs_device_info *info, vs_status *st);
 
-/* The bytes of varscope's live buffers on device i (see "Device memory"
- * above). Waits for the work queued on the device first, so that buffers
- * released while kernels still used them are no longer counted: after every
- * session using the device is freed it is 0. Errors: i out of range.
- * Thread safety: any thread. */
+/* The bytes of the buffers varscope holds on device i (see "Device
+ * memory" above): exact at any moment, with no wait; 0 once every session
+ * using the device is freed. Errors: i out of range. Thread safety: any
+ * thread. */
 uint64_t vs_device_memory_in_use(size_t i, vs_status *st);
 
 /* The global index a device name resolves to ("/device:GPU:1", "GPU:1",
