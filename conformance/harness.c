@@ -1,4 +1,6 @@
 /* conformance/harness.c - running cases, device kinds, expected-failure lists. */
+/* realpath() */
+#define _XOPEN_SOURCE 700
 #include "harness.h"
 
 #include <ctype.h>
@@ -42,9 +44,11 @@ static void resolve_data_dir(void) {
     char *slash = strrchr(exe, '/');
     if (slash) *slash = '\0';
     snprintf(cand, sizeof cand, "%s/../share/varscope/conformance", exe);
-    char xf[sizeof cand + 8];
+    char xf[sizeof cand + 8], real[PATH_MAX];
     snprintf(xf, sizeof xf, "%s/xfail", cand);
-    snprintf(data.dir, sizeof data.dir, "%s", is_dir(xf) ? cand : VSC_SOURCE_DIR);
+    /* Shown in conform's first line: without the "bin/.." when it resolves. */
+    const char *dir = !is_dir(xf) ? VSC_SOURCE_DIR : realpath(cand, real) ? real : cand;
+    snprintf(data.dir, sizeof data.dir, "%s", dir);
   } else {
     snprintf(data.dir, sizeof data.dir, "%s", VSC_SOURCE_DIR);
   }
