@@ -296,6 +296,20 @@ Test(cli, conform_list_with_a_matching_filter_exits_0)
 
 /* ==== --json ================================================================ */
 
+Test(cli, conform_json_file_parses)
+{
+  char path[2 * PATH_MAX];
+  snprintf(path, sizeof path, "%s/conform.json", scratch);
+  ran r = VARSCOPE("conform", "--filter", "name_scope/constant_names_uniquified", "--json", path);
+  if (strstr(r.out, "SKIP name_scope/")) cr_skip_test("no OpenCL device: %s", r.out);
+  expect_rc(&r, 0);
+  ran_free(&r);
+  char *text = slurp(path);
+  expect_json(text, "assert d['cmd'] == 'conform' and d['results'] == {'constant_names_uniquified': 'pass'}, d\n"
+                    "assert [c['name'] for c in d['cases']] == ['constant_names_uniquified'] and d['passed'] == 1");
+  free(text);
+}
+
 Test(cli, devices_json_is_an_array_with_the_text_fields)
 {
   ran r = VARSCOPE("devices", "--json");

@@ -159,6 +159,28 @@ Test(devices, resolve_missing_index_is_not_found)
   expect_code(st, VS_NOT_FOUND);
 }
 
+Test(devices, resolve_huge_index_is_not_found_as_written)
+{
+  /* sscanf's %ld saturated this to 9223372036854775807. */
+  char want[160];
+  size_t n = num_devices();
+  snprintf(want, sizeof want, "no OpenCL device /device:GPU:99999999999999999999 on this machine (%zu device%s)", n,
+           n == 1 ? "" : "s");
+  vs_device_resolve("/gpu:99999999999999999999", st);
+  expect_error(st, VS_NOT_FOUND, "NotFoundError", want);
+}
+
+Test(devices, resolve_signed_or_trailing_junk_is_invalid_argument)
+{
+  const char *bad[] = {"CL:+0", "CL:-1", "CL:0x", "CL:", ":0", "CL:0 "};
+  for (int i = 0; i < 6; i++) {
+    char want[128];
+    snprintf(want, sizeof want, "cannot parse device name '%s' (want /device:TYPE:N)", bad[i]);
+    vs_device_resolve(bad[i], st);
+    expect_error(st, VS_INVALID_ARGUMENT, "ValueError", want);
+  }
+}
+
 Test(devices, resolve_second_device)
 {
   /* two pthread devices: "/device:CL:1" and "/device:CPU:1" are global index 1 */

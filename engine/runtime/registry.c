@@ -214,12 +214,25 @@ VS_API size_t vs_device_resolve(const char *name, vs_status *st) {
   const char *p = name;
   if (*p == '/') p++;
   if (strncmp(p, "device:", 7) == 0) p += 7;
+  /* TYPE:N read strictly: sscanf's %ld took a sign and saturated huge
+   * numbers to LONG_MAX, naming a device that was never asked for. */
   char type[16];
-  long index;
-  char tail;
-  if (sscanf(p, "%15[A-Za-z]:%ld%c", type, &index, &tail) != 2 || index < 0) {
+  size_t k = 0;
+  while (k < sizeof type - 1 && isalpha((unsigned char)p[k])) type[k] = p[k], k++;
+  type[k] = '\0';
+  const char *digits = p[k] == ':' ? p + k + 1 : "";
+  size_t nd = strspn(digits, "0123456789");
+  if (!k || p[k] != ':' || !nd || digits[nd]) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
              "cannot parse device name '%s' (want /device:TYPE:N)", name);
+    return SIZE_MAX;
+  }
+  long index = 0;
+  for (size_t i = 0; i < nd && index <= VS_DEVICE_INDEX_MAX; i++) index = index * 10 + (digits[i] - '0');
+  if (index > VS_DEVICE_INDEX_MAX) {
+    upper(type);
+    vs__fail(st, VS_NOT_FOUND, VS_EXC_OP_ERROR, "no OpenCL device /device:%s:%s on this machine (%zu device%s)", type,
+             digits, reg.n, reg.n == 1 ? "" : "s");
     return SIZE_MAX;
   }
   return vs__device_lookup(type, index, st);
