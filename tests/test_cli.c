@@ -317,7 +317,8 @@ Test(cli, devices_json_is_an_array_with_the_text_fields)
   cr_assert_str_eq(r.err, "");
   expect_json(r.out, "assert isinstance(d, list) and len(d) >= 1, d\n"
                      "keys = {'cl_name', 'name', 'device_name', 'vendor', 'type', 'compute_units',\n"
-                     "        'global_mem_bytes', 'max_alloc_bytes', 'opencl_c_version', 'fp64'}\n"
+                     "        'global_mem_bytes', 'max_alloc_bytes', 'global_mem_bytes_driver',\n"
+                     "        'max_alloc_bytes_driver', 'opencl_c_version', 'fp64'}\n"
                      "for i, x in enumerate(d):\n"
                      "    assert set(x) == keys, sorted(x)\n"
                      "    assert x['cl_name'] == '/device:CL:%d' % i, x\n"
@@ -336,7 +337,13 @@ Test(cli, devices_json_honours_the_memory_limit)
   setenv("VARSCOPE_MEMORY_LIMIT", "64M", 1);
   ran r = VARSCOPE("devices", "--json");
   expect_rc(&r, 0);
-  expect_json(r.out, "assert all(x['global_mem_bytes'] == 64 << 20 and x['max_alloc_bytes'] <= 64 << 20 for x in d), d");
+  expect_json(r.out, "assert all(x['global_mem_bytes'] == 64 << 20 and x['max_alloc_bytes'] <= 64 << 20\n"
+                     "           and x['global_mem_bytes_driver'] >= 64 << 20 for x in d), d");
+  ran_free(&r);
+  r = VARSCOPE("devices");
+  expect_rc(&r, 0);
+  cr_assert(strstr(r.out, "    memory 0.06 GiB, max allocation 0.06 GiB, "), "%s", r.out);
+  cr_assert(strstr(r.out, "    (capped by VARSCOPE_MEMORY_LIMIT; the driver reports "), "%s", r.out);
   ran_free(&r);
 }
 

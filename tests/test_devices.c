@@ -8,6 +8,7 @@
  * against TensorFlow 2.21 (tf.compat.v1, RefVariables).
  */
 #include <criterion/criterion.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -459,6 +460,66 @@ Test(devices, many_variables_exhaust_the_memory_limit_and_the_count_returns_to_z
   expect_ok(st);
 }
 
+
+/* One thread's share of the concurrent accounting test: its own session
+ * initialising its own 8 variables, repeatedly freed and made again. */
+typedef struct mem_worker {
+  vs_graph *g;
+  vs_var *const *v;
+  vs_session *last; /* the third round's session, still holding its 8 MiB */
+  int failures;
+} mem_worker;
+
+static void *mem_worker_run(void *arg)
+{
+  mem_worker *w = arg;
+  vs_status *ws = vs_status_new();
+  for (int round = 0; round < 3; round++) {
+    vs_session *s = vs_session_new(w->g, NULL, ws);
+    for (int k = 0; k < 8 && s; k++) {
+      vs_op *init = vs_var_initializer_op(w->v[k]);
+      vs_session_run(s, NULL, NULL, 0, NULL, NULL, 0, &init, 1, ws);
+      if (vs_status_code(ws) != VS_OK) w->failures++;
+    }
+    if (!s) w->failures++;
+    if (round < 2) vs_session_free(s);
+    else w->last = s;
+  }
+  vs_status_free(ws);
+  return NULL;
+}
+
+Test(devices, memory_count_is_exact_under_concurrent_sessions)
+{
+  /* Four threads, each with its own session (sessions are independent),
+   * allocate and free on the same device at once: the count must end at
+   * exactly the 4 x 8 MiB still held, then 0. 64 MiB leaves room for the
+   * initializers' transients (at most 2 MiB per thread at a time). */
+  setenv("VARSCOPE_MEMORY_LIMIT", "64M", 1);
+  enum { THREADS = 4 };
+  vs_var *v[THREADS][8];
+  char name[32];
+  for (int t = 0; t < THREADS; t++)
+    for (int k = 0; k < 8; k++) {
+      snprintf(name, sizeof name, "t%d_v%d", t, k);
+      v[t][k] = mib_var(name);
+    }
+  pthread_t th[THREADS];
+  mem_worker w[THREADS];
+  for (int t = 0; t < THREADS; t++) {
+    w[t] = (mem_worker){.g = g, .v = v[t]};
+    cr_assert_eq(pthread_create(&th[t], NULL, mem_worker_run, &w[t]), 0);
+  }
+  for (int t = 0; t < THREADS; t++) {
+    pthread_join(th[t], NULL);
+    cr_assert_eq(w[t].failures, 0, "thread %d", t);
+  }
+  cr_assert_eq(vs_device_memory_in_use(0, st), (uint64_t)THREADS * 8 * MIB);
+  expect_ok(st);
+  for (int t = 0; t < THREADS; t++) vs_session_free(w[t].last);
+  cr_assert_eq(vs_device_memory_in_use(0, st), 0);
+  expect_ok(st);
+}
 
 /* ==== placement in sessions ================================================= */
 

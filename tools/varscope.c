@@ -38,7 +38,8 @@ static int devices_usage(FILE *f) {
   fprintf(f, "usage: varscope devices [--verbose] [--json]\n"
              "Lists the OpenCL devices: global name, TF-style name, device name, vendor, type,\n"
              "compute units, memory and maximum allocation (the limits varscope enforces:\n"
-             "VARSCOPE_MEMORY_LIMIT caps them), OpenCL C version, fp64. --verbose adds the\n"
+             "VARSCOPE_MEMORY_LIMIT caps them; the driver's figures too when they differ),\n"
+             "OpenCL C version, fp64. --verbose adds the\n"
              "platform, driver and tuning state; --json prints an array of objects with\n"
              "the same fields.\n");
   return f == stderr ? 2 : 0;
@@ -97,6 +98,9 @@ static void device_text(size_t i, const vs_device_info *in, bool verbose, vs_sta
   printf("    vendor %s, type %s, %u compute units\n", in->vendor, in->type, in->compute_units);
   printf("    memory %.2f GiB, max allocation %.2f GiB, %s%s\n", in->global_mem_bytes / 1073741824.0,
          in->max_alloc_bytes / 1073741824.0, in->opencl_c_version, in->fp64 ? ", fp64" : "");
+  if (in->global_mem_bytes != in->global_mem_bytes_driver || in->max_alloc_bytes != in->max_alloc_bytes_driver)
+    printf("    (capped by VARSCOPE_MEMORY_LIMIT; the driver reports %.2f GiB, max allocation %.2f GiB)\n",
+           in->global_mem_bytes_driver / 1073741824.0, in->max_alloc_bytes_driver / 1073741824.0);
   if (!verbose) return;
   printf("    platform %s, driver %s\n", in->platform_name, in->driver_version);
   printf("    CLBlast GEMM parameters: %s\n", in->clblast_tuned ? "tuned (varscope tune)" : "CLBlast's database");
@@ -124,8 +128,10 @@ static void device_json(size_t i, const vs_device_info *in, bool verbose, vs_sta
   json_field("device_name", in->device_name, false);
   json_field("vendor", in->vendor, false);
   json_field("type", in->type, false);
-  printf("\"compute_units\": %u, \"global_mem_bytes\": %llu, \"max_alloc_bytes\": %llu, ", in->compute_units,
-         (unsigned long long)in->global_mem_bytes, (unsigned long long)in->max_alloc_bytes);
+  printf("\"compute_units\": %u, \"global_mem_bytes\": %llu, \"max_alloc_bytes\": %llu, "
+         "\"global_mem_bytes_driver\": %llu, \"max_alloc_bytes_driver\": %llu, ",
+         in->compute_units, (unsigned long long)in->global_mem_bytes, (unsigned long long)in->max_alloc_bytes,
+         (unsigned long long)in->global_mem_bytes_driver, (unsigned long long)in->max_alloc_bytes_driver);
   json_field("opencl_c_version", in->opencl_c_version, false);
   printf("\"fp64\": %s", in->fp64 ? "true" : "false");
   if (verbose) {
