@@ -218,7 +218,10 @@ VS_API size_t vs_device_resolve(const char *name, vs_status *st) {
    * numbers to LONG_MAX, naming a device that was never asked for. */
   char type[16];
   size_t k = 0;
-  while (k < sizeof type - 1 && isalpha((unsigned char)p[k])) type[k] = p[k], k++;
+  while (k < sizeof type - 1 && ((p[k] >= 'A' && p[k] <= 'Z') || (p[k] >= 'a' && p[k] <= 'z'))) {
+    type[k] = p[k];
+    k++;
+  }
   type[k] = '\0';
   const char *digits = p[k] == ':' ? p + k + 1 : "";
   size_t nd = strspn(digits, "0123456789");
