@@ -15,7 +15,8 @@
  * logf and sincosf; their algorithms are reproduced here in double precision
  * (glibc 2.36 sysdeps/ieee754/flt-32/e_logf.c and s_sincosf.c, the FMA
  * variant x86-64 selects) and were checked equal to glibc on every one of the
- * 2^23 inputs Box-Muller can give them (tools/check_boxmuller.c). A device
+ * 2^23 inputs Box-Muller can give them (tests/test_initializers.c,
+ * r7_3_box_muller_ports_equal_glibc_on_every_input). A device
  * without cl_khr_fp64 falls back to its own logf/sincos: same streams, values
  * within a few ulp instead of identical. Float64 outputs use the device's
  * double log/sincos: identical counters, values within a few ulp.

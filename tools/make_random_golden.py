@@ -15,6 +15,7 @@ BUILDERS = [("random_streams_match_tf_with_op_seeds", m.streams_op_seeds, m.run_
             ("random_streams_match_tf_with_graph_seed_only", m.streams_graph_seed_only, m.run_values),
             ("random_streams_match_tf_with_graph_and_op_seed", m.streams_graph_and_op_seed, m.run_values),
             ("random_streams_float64", m.streams_float64, m.run_values),
+            ("random_int_streams_match_tf", m.streams_int, m.run_values),
             ("random_stream_seed_zero_and_second_run", m.streams_seed_zero_second_run,
              lambda s, _: m.second_run_rows(s))]
 

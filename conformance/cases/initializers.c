@@ -204,8 +204,8 @@ VSC_CASE(validate_shape_false_with_tensor) {
  * The twins' builders (conformance/oracle/initializers.py) make the same
  * variables; tools/make_random_golden.py runs them under TensorFlow and
  * writes the rows below: element count, FNV-1a 64 of the raw little-endian
- * bytes, bits of the first and last element. float32 values and float64
- * uniforms are compared bit for bit; float64 normals (varscope's double
+ * bytes, bits of the first and last element. float32 values, integers and
+ * float64 uniforms are compared bit for bit; float64 normals (varscope's double
  * log/sin/cos are not glibc's) by their first and last element within a
  * relative 1e-14 (measured: at most 4 ulp apart). */
 typedef struct golden_row {
@@ -238,6 +238,10 @@ static const golden_row random_streams_match_tf_with_graph_and_op_seed_golden[] 
 static const golden_row random_streams_float64_golden[] = {
     {"d1", 1001, 0x237c4a34f8d28455ull, 0x40047df382e68722ull, 0x3fe56db4ad79b068ull},
     {"d2", 999, 0xd4fd4e1873bb3855ull, 0xbff4c21857ed1aa5ull, 0xbff397dcc4045b94ull},
+};
+static const golden_row random_int_streams_match_tf_golden[] = {
+    {"i", 11, 0x00cf97a9cd3e254full, 0x1d6ull, 0x3cfull},
+    {"j", 7, 0xdaa8a3011eff8b19ull, 0x235ull, 0x32dull},
 };
 static const golden_row random_stream_seed_zero_and_second_run_golden[] = {
     {"v#1", 9, 0x405bbb77bfb276acull, 0x3dfdc938ull, 0xbf8496acull},
@@ -366,6 +370,19 @@ VSC_CASE(random_streams_float64) {
   STREAMS(vars, random_streams_float64_golden, uniform_only);
 }
 
+/* tf.set_random_seed(5):
+ *   i = get_variable("i", [11], tf.int32, initializer=random_uniform_initializer(-3, 1000, seed=1))
+ *   j = get_variable("j", [7], tf.int64, initializer=random_uniform_initializer(-3, 1000, seed=2))
+ *   -> RandomUniformInt: minval + word % range (int64: two words a value), TF's values exactly
+ *                                                                             spec 7.3 */
+VSC_CASE(random_int_streams_match_tf) {
+  vs_graph_set_random_seed(g, 5);
+  GETV(i, "i", .shape = VS_SHAPE(11), .dtype = VS_INT32, .initializer = vs_random_uniform_initializer(-3, 1000, 1));
+  GETV(j, "j", .shape = VS_SHAPE(7), .dtype = VS_INT64, .initializer = vs_random_uniform_initializer(-3, 1000, 2));
+  vs_var *vars[] = {i, j};
+  STREAMS(vars, random_int_streams_match_tf_golden, always);
+}
+
 /* tf.set_random_seed(0); v = get_variable("v", [9], initializer=truncated_normal_initializer(seed=0))
  *   seeds (0, 0) -> (0, 2**31 - 1); sess.run(v.initializer) twice: the second run continues
  *   the stream (each run reserves 256 Philox blocks per element)
@@ -397,6 +414,7 @@ const vsc_case vsc_cases_initializers[] = {
     VSC_REG(random_streams_match_tf_with_graph_seed_only, "7.2 7.3"),
     VSC_REG(random_streams_match_tf_with_graph_and_op_seed, "7.2 7.3"),
     VSC_REG(random_streams_float64, "7.3"),
+    VSC_REG(random_int_streams_match_tf, "7.3"),
     VSC_REG(random_stream_seed_zero_and_second_run, "7.3"),
     {0},
 };

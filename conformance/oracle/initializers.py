@@ -145,7 +145,7 @@ def fnv1a64(data):
 
 def golden_row(name, x):
     flat = np.ascontiguousarray(x).reshape(-1)
-    bits = flat.view(np.uint64 if flat.dtype == np.float64 else np.uint32)
+    bits = flat.view(np.uint64 if flat.dtype.itemsize == 8 else np.uint32)
     return (name, int(flat.size), fnv1a64(flat.tobytes()), int(bits[0]), int(bits[-1]))
 
 
@@ -179,6 +179,12 @@ def streams_graph_and_op_seed():
 def streams_float64():
     return [("d1", tf.get_variable("d1", [1001], tf.float64, initializer=tf.random_uniform_initializer(-2.0, 3.0, seed=1))),
             ("d2", tf.get_variable("d2", [999], tf.float64, initializer=tf.random_normal_initializer(0.0, 1.0, seed=2)))]
+
+
+def streams_int():
+    tf.set_random_seed(5)
+    return [("i", tf.get_variable("i", [11], tf.int32, initializer=tf.random_uniform_initializer(-3, 1000, seed=1))),
+            ("j", tf.get_variable("j", [7], tf.int64, initializer=tf.random_uniform_initializer(-3, 1000, seed=2)))]
 
 
 def run_values(s, pairs):
@@ -227,6 +233,10 @@ RANDOM_GOLDEN = {
         ("d1", 1001, 0x237c4a34f8d28455, 0x40047df382e68722, 0x3fe56db4ad79b068),
         ("d2", 999, 0xd4fd4e1873bb3855, 0xbff4c21857ed1aa5, 0xbff397dcc4045b94),
     ],
+    "random_int_streams_match_tf": [
+        ("i", 11, 0x00cf97a9cd3e254f, 0x1d6, 0x3cf),
+        ("j", 7, 0xdaa8a3011eff8b19, 0x235, 0x32d),
+    ],
     "random_stream_seed_zero_and_second_run": [
         ("v#1", 9, 0x405bbb77bfb276ac, 0x3dfdc938, 0xbf8496ac),
         ("v#2", 9, 0x5d068a0bcf0346eb, 0x3ee25e24, 0xbfb07b38),
@@ -270,6 +280,13 @@ def random_streams_float64(t):
     pairs = streams_float64()
     with t.session() as s:
         check_rows(t, "random_streams_float64", run_values(s, pairs))
+
+
+@case
+def random_int_streams_match_tf(t):
+    pairs = streams_int()
+    with t.session() as s:
+        check_rows(t, "random_int_streams_match_tf", run_values(s, pairs))
 
 
 @case
