@@ -133,8 +133,7 @@ def validate_shape_false_with_tensor(t):
 # returns them in order; tools/make_random_golden.py runs the builders and
 # writes RANDOM_GOLDEN below and the C cases' table from what TF computes.
 # A row is (name, element count, FNV-1a 64 of the raw little-endian bytes,
-# bits of the first element, bits of the last); float64 normal rows give the
-# first and last elements only (varscope's double log/sin/cos are not glibc's).
+# bits of the first element, bits of the last).
 
 def fnv1a64(data):
     h = 0xcbf29ce484222325
@@ -178,7 +177,9 @@ def streams_graph_and_op_seed():
 
 def streams_float64():
     return [("d1", tf.get_variable("d1", [1001], tf.float64, initializer=tf.random_uniform_initializer(-2.0, 3.0, seed=1))),
-            ("d2", tf.get_variable("d2", [999], tf.float64, initializer=tf.random_normal_initializer(0.0, 1.0, seed=2)))]
+            ("d2", tf.get_variable("d2", [999], tf.float64, initializer=tf.random_normal_initializer(0.0, 1.0, seed=2))),
+            ("d3", tf.get_variable("d3", [501], tf.float64,
+                                   initializer=tf.truncated_normal_initializer(0.5, 2.0, seed=3)))]
 
 
 def streams_int():
@@ -232,6 +233,7 @@ RANDOM_GOLDEN = {
     "random_streams_float64": [
         ("d1", 1001, 0x237c4a34f8d28455, 0x40047df382e68722, 0x3fe56db4ad79b068),
         ("d2", 999, 0xd4fd4e1873bb3855, 0xbff4c21857ed1aa5, 0xbff397dcc4045b94),
+        ("d3", 501, 0x613763291510744a, 0xc00bd39045bbf288, 0xc0037f33c531a003),
     ],
     "random_int_streams_match_tf": [
         ("i", 11, 0x00cf97a9cd3e254f, 0x1d6, 0x3cf),
