@@ -2,7 +2,8 @@
  *
  * Descriptors, shapes, dtypes, names, limits and errors; then the random
  * streams, bit for bit against a host model of TF's CPU kernels, and the
- * device's ports of glibc's logf/sincosf on every input they can get. Every
+ * device's ports of glibc's logf/sincosf (every input they can get) and
+ * log/sincos (4M inputs) against glibc. Every
  * expectation was checked against TensorFlow 2.21 (tf.compat.v1, v2
  * behaviour disabled); limits are compared with a relative tolerance of 1e-6.
  */
@@ -960,15 +961,20 @@ Test(initializers, r7_3_truncated_normal_stream_is_tfs)
   expect_stream(TRUNCATED, 123456789, 987654321, 3);
 }
 
-/* random.cl's ports of glibc's logf and sincosf against this machine's glibc
- * on every input Box-Muller can give them: u1 = max(k 2^-23, 1e-7) and the
- * angle float(2 pi k 2^-23), k < 2^23, on the first OpenCL device. */
+/* random.cl's ports of glibc's logf/sincosf (float) and log/sincos (double)
+ * against this machine's glibc, on the first OpenCL device: a probe kernel
+ * appended to random.cl maps u to log(max(u, 1e-7)) and sincos(2 pi u), as
+ * Box-Muller calls them. */
 static const char PORTS_PROBE[] =
-    "\n__kernel void glibc_ports(__global float *lg, __global float *sn, __global float *cs) {\n"
-    "  uint k = get_global_id(0);\n"
-    "  float u = u32_to_float(k), u1 = u < 1.0e-7f ? 1.0e-7f : u;\n"
-    "  float2 sc = glibc_sincosf((float)(0x1.921fb54442d18p+2 * (double)u));\n"
-    "  lg[k] = glibc_logf(u1);\n"
+    "\n__kernel void glibc_ports(__global const T *u, __global T *lg, __global T *sn, __global T *cs) {\n"
+    "  size_t k = get_global_id(0);\n"
+    "#ifdef VS_FP64\n"
+    "  double2 sc = glibc_sincos(0x1.921fb54442d18p+2 * u[k]);\n"
+    "  lg[k] = glibc_log(u[k] < 1.0e-7 ? 1.0e-7 : u[k]);\n"
+    "#else\n"
+    "  float2 sc = glibc_sincosf((float)(0x1.921fb54442d18p+2 * (double)u[k]));\n"
+    "  lg[k] = glibc_logf(u[k] < 1.0e-7f ? 1.0e-7f : u[k]);\n"
+    "#endif\n"
     "  sn[k] = sc.x;\n"
     "  cs[k] = sc.y;\n"
     "}\n";
@@ -988,9 +994,10 @@ static char *read_text(const char *path, const char *tail)
   return text;
 }
 
-Test(initializers, r7_3_box_muller_ports_equal_glibc_on_every_input, .timeout = 600)
+/* Runs the probe over n inputs of `es` bytes each (4: float, 8: double);
+ * out receives log, sin and cos (n each). Skips without an fp64 device. */
+static void run_ports_probe(const void *u, size_t n, size_t es, void *out)
 {
-  enum { N = 1 << 23 };
   cl_platform_id platform;
   cl_device_id dev;
   cl_uint np = 0;
@@ -999,7 +1006,7 @@ Test(initializers, r7_3_box_muller_ports_equal_glibc_on_every_input, .timeout = 
     cr_skip_test("no OpenCL device");
   char ext[8192] = "";
   clGetDeviceInfo(dev, CL_DEVICE_EXTENSIONS, sizeof ext - 1, ext, NULL);
-  if (!strstr(ext, "cl_khr_fp64")) cr_skip_test("no cl_khr_fp64: random.cl falls back to the device's logf");
+  if (!strstr(ext, "cl_khr_fp64")) cr_skip_test("no cl_khr_fp64: random.cl falls back to the device's log");
   cl_int err;
   cl_context ctx = clCreateContext(NULL, 1, &dev, NULL, NULL, &err);
   cr_assert_eq(err, CL_SUCCESS);
@@ -1009,7 +1016,8 @@ Test(initializers, r7_3_box_muller_ports_equal_glibc_on_every_input, .timeout = 
   const char *srcs[] = {src};
   cl_program prog = clCreateProgramWithSource(ctx, 1, srcs, NULL, &err);
   cr_assert_eq(err, CL_SUCCESS);
-  err = clBuildProgram(prog, 1, &dev, "-cl-std=CL1.2 -DT=float", NULL, NULL);
+  err = clBuildProgram(prog, 1, &dev, es == 8 ? "-cl-std=CL1.2 -DT=double -DVS_FP64" : "-cl-std=CL1.2 -DT=float",
+                       NULL, NULL);
   if (err != CL_SUCCESS) {
     char log[16384] = "";
     clGetProgramBuildInfo(prog, dev, CL_PROGRAM_BUILD_LOG, sizeof log - 1, log, NULL);
@@ -1017,36 +1025,81 @@ Test(initializers, r7_3_box_muller_ports_equal_glibc_on_every_input, .timeout = 
   }
   cl_kernel k = clCreateKernel(prog, "glibc_ports", &err);
   cr_assert_eq(err, CL_SUCCESS);
-  cl_mem buf[3];
-  for (int i = 0; i < 3; i++) {
-    buf[i] = clCreateBuffer(ctx, CL_MEM_WRITE_ONLY, (size_t)N * sizeof(float), NULL, &err);
+  cl_mem buf[4];
+  for (int i = 0; i < 4; i++) {
+    buf[i] = clCreateBuffer(ctx, i ? CL_MEM_WRITE_ONLY : CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, n * es,
+                            i ? NULL : (void *)u, &err);
     cr_assert_eq(err, CL_SUCCESS);
     cr_assert_eq(clSetKernelArg(k, (cl_uint)i, sizeof buf[i], &buf[i]), CL_SUCCESS);
   }
-  size_t global = N;
-  cr_assert_eq(clEnqueueNDRangeKernel(q, k, 1, NULL, &global, NULL, 0, NULL, NULL), CL_SUCCESS);
-  float *out = malloc((size_t)3 * N * sizeof *out);
-  cr_assert_not_null(out);
+  cr_assert_eq(clEnqueueNDRangeKernel(q, k, 1, NULL, &n, NULL, 0, NULL, NULL), CL_SUCCESS);
   for (int i = 0; i < 3; i++)
-    cr_assert_eq(clEnqueueReadBuffer(q, buf[i], CL_TRUE, 0, (size_t)N * sizeof(float), out + (size_t)i * N, 0,
-                                     NULL, NULL),
+    cr_assert_eq(clEnqueueReadBuffer(q, buf[i + 1], CL_TRUE, 0, n * es, (char *)out + (size_t)i * n * es, 0, NULL,
+                                     NULL),
                  CL_SUCCESS);
-  size_t bad = 0;
-  for (uint32_t m = 0; m < N; m++) {
-    float u = u32_to_float(m), u1 = u < 1.0e-7f ? 1.0e-7f : u, lg = logf(u1), sn, cs;
-    sincosf((float)(2.0 * 3.14159265358979323846 * (double)u), &sn, &cs);
-    float want[3] = {lg, sn, cs};
-    for (int i = 0; i < 3; i++)
-      if (memcmp(&out[(size_t)i * N + m], &want[i], sizeof(float)) != 0 && bad++ < 5)
-        cr_log_error("k = %u, %s: device %a, glibc %a", m, i == 0 ? "logf" : i == 1 ? "sinf" : "cosf",
-                     out[(size_t)i * N + m], want[i]);
-  }
-  cr_assert_eq(bad, 0, "%zu of %d results differ from glibc", bad, 3 * N);
-  free(out);
   free(src);
-  for (int i = 0; i < 3; i++) clReleaseMemObject(buf[i]);
+  for (int i = 0; i < 4; i++) clReleaseMemObject(buf[i]);
   clReleaseKernel(k);
   clReleaseProgram(prog);
   clReleaseCommandQueue(q);
   clReleaseContext(ctx);
+}
+
+void sincos(double x, double *s, double *c); /* glibc */
+
+/* float: every one of the 2^23 inputs (u = k 2^-23). */
+Test(initializers, r7_3_box_muller_float_ports_equal_glibc_on_every_input, .timeout = 600)
+{
+  enum { N = 1 << 23 };
+  float *u = malloc((size_t)N * sizeof *u), *out = malloc((size_t)3 * N * sizeof *out);
+  cr_assert(u && out);
+  for (uint32_t m = 0; m < N; m++) u[m] = u32_to_float(m);
+  run_ports_probe(u, N, sizeof(float), out);
+  size_t bad = 0;
+  for (uint32_t m = 0; m < N; m++) {
+    float want[3];
+    want[0] = logf(u[m] < 1.0e-7f ? 1.0e-7f : u[m]);
+    sincosf((float)(2.0 * 3.14159265358979323846 * (double)u[m]), &want[1], &want[2]);
+    for (int i = 0; i < 3; i++)
+      if (memcmp(&out[(size_t)i * N + m], &want[i], sizeof(float)) != 0 && bad++ < 5)
+        cr_log_error("u = %a, %s: device %a, glibc %a", u[m], i == 0 ? "logf" : i == 1 ? "sinf" : "cosf",
+                     out[(size_t)i * N + m], want[i]);
+  }
+  cr_assert_eq(bad, 0, "%zu of %d results differ from glibc", bad, 3 * N);
+  free(u);
+  free(out);
+}
+
+/* double: 2^22 inputs u = m 2^-52 with random m, every fourth within 2^-12
+ * of 1 (glibc log's separate path near 1). */
+Test(initializers, r7_3_box_muller_double_ports_equal_glibc, .timeout = 600)
+{
+  enum { N = 1 << 22 };
+  double *u = malloc((size_t)N * sizeof *u), *out = malloc((size_t)3 * N * sizeof *out);
+  cr_assert(u && out);
+  uint64_t x = 88172645463325252ull;
+  for (size_t i = 0; i < N; i++) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    uint64_t m = i % 4 == 1 ? (1ull << 52) - 1 - (x & ((1ull << 40) - 1)) : x & ((1ull << 52) - 1);
+    uint64_t bits = 0x3ff0000000000000ull | m;
+    double one_plus;
+    memcpy(&one_plus, &bits, sizeof one_plus);
+    u[i] = one_plus - 1.0;
+  }
+  run_ports_probe(u, N, sizeof(double), out);
+  size_t bad = 0;
+  for (size_t i = 0; i < N; i++) {
+    double want[3];
+    want[0] = log(u[i] < 1.0e-7 ? 1.0e-7 : u[i]);
+    sincos(2.0 * 3.14159265358979323846 * u[i], &want[1], &want[2]);
+    for (int j = 0; j < 3; j++)
+      if (memcmp(&out[(size_t)j * N + i], &want[j], sizeof(double)) != 0 && bad++ < 5)
+        cr_log_error("u = %a, %s: device %a, glibc %a", u[i], j == 0 ? "log" : j == 1 ? "sin" : "cos",
+                     out[(size_t)j * N + i], want[j]);
+  }
+  cr_assert_eq(bad, 0, "%zu of %d results differ from glibc", bad, 3 * N);
+  free(u);
+  free(out);
 }
