@@ -184,20 +184,29 @@ static bool k_fill(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   return vs__launch(vs__device(dev, st), "elementwise", op->dtype, "fill", out->n, args, 3, st);
 }
 
-static void seeds(vs_run *r, const vs_op *op, cl_uint *lo, cl_uint *hi, cl_ulong *offset, size_t n) {
+/* The generator of a random op for this run, as TF's GuardedPhiloxRandom:
+ * Philox keyed by `seed`, counter high words `seed2`; seeds (0, 0) mean
+ * "random" (here a per-session draw, TF's is per kernel). Each run reserves
+ * 256 blocks per output element (ReserveRandomOutputs(n, 256)), so a later
+ * run of the op in the same session continues where TF's would. */
+static void seeds(vs_run *r, const vs_op *op, cl_ulong *seed, cl_ulong *seed2, cl_ulong *offset, size_t n) {
   vs_session *s = r->s;
-  uint64_t a, b;
-  if (op->has_seed) {
-    a = (uint64_t)op->seed;
-    b = (uint64_t)op->seed2;
-  } else { /* no seed anywhere: a fresh draw per session */
-    a = s->entropy;
-    b = s->entropy * 0x9E3779B97F4A7C15ull + op->index;
+  if (op->has_seed && (op->seed != 0 || op->seed2 != 0)) {
+    *seed = (cl_ulong)op->seed;
+    *seed2 = (cl_ulong)op->seed2;
+  } else {
+    *seed = s->entropy;
+    *seed2 = s->entropy * 0x9E3779B97F4A7C15ull + op->index;
   }
-  *lo = (cl_uint)(a ^ (a >> 32));
-  *hi = (cl_uint)(b ^ (b >> 32));
   *offset = s->rng_offset[op->index];
-  s->rng_offset[op->index] += (n + 3) / 4 * 4; /* later runs continue the stream */
+  s->rng_offset[op->index] += (uint64_t)n * 256;
+}
+
+/* Work-items of a random kernel: one per kResultElementCount group (4 float
+ * or int32 values from one Philox block, 2 double or int64 ones). */
+static size_t random_groups(size_t n, vs_dtype t) {
+  size_t per = vs_dtype_size(t) == 8 ? 2 : 4;
+  return (n + per - 1) / per;
 }
 
 static bool k_random(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
@@ -209,21 +218,14 @@ static bool k_random(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   }
   if (!shape_input(r, op, &shape, st) || !vs__new_output(r, op, dev, op->dtype, shape, st)) return false;
   vs_value *out = &r->values[op->index];
-  cl_uint lo, hi;
-  cl_ulong offset, n = out->n;
-  seeds(r, op, &lo, &hi, &offset, out->n);
-  vs_cl_device *d = vs__device(dev, st);
-  double zero = 0, one = 1;
-  float zf = 0, of = 1;
-  bool dbl = op->dtype == VS_DOUBLE;
-  karg a0 = dbl ? KARG(zero) : KARG(zf), a1 = dbl ? KARG(one) : KARG(of);
-  if (strcmp(op->type, "RandomUniform") == 0) {
-    karg args[] = {KARG(out->buf), KARG(n), KARG(lo), KARG(hi), KARG(offset), a0, a1};
-    return vs__launch(d, "random", op->dtype, "random_uniform", out->n, args, 7, st);
-  }
-  cl_int truncated = strcmp(op->type, "TruncatedNormal") == 0;
-  karg args[] = {KARG(out->buf), KARG(n), KARG(lo), KARG(hi), KARG(offset), a0, a1, KARG(truncated)};
-  return vs__launch(d, "random", op->dtype, "random_normal", out->n, args, 8, st);
+  cl_ulong seed, seed2, offset, n = out->n;
+  seeds(r, op, &seed, &seed2, &offset, out->n);
+  const char *kernel = strcmp(op->type, "RandomUniform") == 0     ? "random_uniform"
+                       : strcmp(op->type, "TruncatedNormal") == 0 ? "truncated_normal"
+                                                                  : "random_normal";
+  karg args[] = {KARG(out->buf), KARG(n), KARG(seed), KARG(seed2), KARG(offset)};
+  return vs__launch(vs__device(dev, st), "random", op->dtype, kernel, random_groups(out->n, op->dtype), args, 5,
+                    st);
 }
 
 static bool k_random_int(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
@@ -248,12 +250,12 @@ static bool k_random_int(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   }
   if (!vs__new_output(r, op, dev, op->dtype, shape, st)) return false;
   vs_value *out = &r->values[op->index];
-  cl_uint lo, hi;
-  cl_ulong offset, n = out->n, range = (cl_ulong)(lohi[1] - lohi[0]);
+  cl_ulong seed, seed2, offset, n = out->n, range = (cl_ulong)lohi[1] - (cl_ulong)lohi[0];
   cl_long minval = lohi[0];
-  seeds(r, op, &lo, &hi, &offset, out->n);
-  karg args[] = {KARG(out->buf), KARG(n), KARG(lo), KARG(hi), KARG(offset), KARG(minval), KARG(range)};
-  return vs__launch(vs__device(dev, st), "random", op->dtype, "random_uniform_int", out->n, args, 7, st);
+  seeds(r, op, &seed, &seed2, &offset, out->n);
+  karg args[] = {KARG(out->buf), KARG(n), KARG(seed), KARG(seed2), KARG(offset), KARG(minval), KARG(range)};
+  return vs__launch(vs__device(dev, st), "random", op->dtype, "random_uniform_int",
+                    random_groups(out->n, op->dtype), args, 7, st);
 }
 
 static bool k_binary(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
