@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ops/ops_internal.h"
 #include "variables/variables_internal.h"
 #include "varscope/device.h"
 #include "varscope/ops.h"
@@ -152,6 +153,17 @@ vs_var *vs__variable_create(vs_graph *g, vs_thread_state *ts, const vs_var_spec 
     goto fail;
   }
   if (!vs__check_node_name(name, st)) goto fail;
+  if (vs__shape_too_large(&shape)) {
+    /* TF fails creating the VariableV2 node; refusing before the initializer
+     * is built keeps its ops from ever sizing the impossible count. */
+    char dims[VS_MAX_RANK * 24 + 4];
+    vs__dims_text(&shape, "?", dims, sizeof dims);
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+             "Shape %s is too large (more than 2**63 - 1 entries) for '{{node %s}} = VariableV2[container=\"\", "
+             "dtype=%s, shape=%s, shared_name=\"\"]()' with input shapes: .",
+             dims, name, vs__dt_enum_name(dtype), dims);
+    goto fail;
+  }
   v->graph = g;
   v->dtype = dtype;
   v->trainable = sp->trainable;
