@@ -32,7 +32,9 @@ typedef struct vs_var vs_var;
 vs_graph *vs_graph_new(void);
 
 /* Frees a graph and everything it owns; NULL is a no-op. No handle from the
- * graph may be used afterwards. Not thread safe against other calls on it. */
+ * graph may be used afterwards, except through sessions still open on it:
+ * the free then happens when the last of them is freed (vs_session_free).
+ * Not thread safe against other calls on it. */
 void vs_graph_free(vs_graph *g);
 
 /* tf.set_random_seed: the graph-level seed (VS_SEED_NONE clears it). Random
