@@ -153,6 +153,18 @@ Test(hostile, negative_dimensions_are_refused)
   expect_error(st, VS_INVALID_ARGUMENT, "ValueError", "Invalid value in tensor used for shape: -2"); /* TF */
 }
 
+/* Row "empty op name": name "" takes the op's default, as in TF (found by
+ * fuzz_names: it copied -1 bytes). */
+Test(hostile, empty_names_take_the_default)
+{
+  vs_output p = vs_placeholder(g, VS_FLOAT, VS_SHAPE(2), "", st);
+  expect_ok(st);
+  cr_assert_str_eq(vs_op_name(p.op), "Placeholder"); /* TF */
+  vs_output r = vs_reshape(g, p, VS_SHAPE(1, 2), "", st);
+  expect_ok(st);
+  cr_assert_str_eq(vs_op_name(r.op), "Reshape"); /* TF */
+}
+
 /* Row "shape whose element count overflows int64": TF's text, after the
  * op's name is taken (the next placeholder is Placeholder_1, as in TF). */
 Test(hostile, element_count_overflow_is_tf_error)

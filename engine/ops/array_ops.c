@@ -34,9 +34,9 @@ VS_API vs_output vs_placeholder(vs_graph *g, vs_dtype dtype, vs_shape shape, con
   vs__lock(g);
   vs_op *op = NULL;
   vs_thread_state *ts = vs__thread(g, st);
-  const char *scope = ts ? vs__name_scope_push(g, ts, name ? name : "Placeholder", st) : NULL;
+  const char *scope = ts ? vs__name_scope_push(g, ts, name && *name ? name : "Placeholder", st) : NULL;
   if (scope) {
-    char *op_name = vs__strndup(scope, strlen(scope) - 1);
+    char *op_name = vs__strndup(scope, scope[0] ? strlen(scope) - 1 : 0); /* "" at the root (name "") */
     if (!op_name) {
       vs__oom(st);
     } else if (vs__shape_too_large(&shape)) {
@@ -69,7 +69,7 @@ VS_API vs_output vs_reshape(vs_graph *g, vs_output x, vs_shape shape, const char
   vs_op *op = NULL;
   vs_thread_state *ts = vs__thread(g, st);
   const char *scope = ts && vs__valid_output(g, x, "reshape", st)
-                          ? vs__name_scope_push(g, ts, name_arg ? name_arg : "Reshape", st) : NULL;
+                          ? vs__name_scope_push(g, ts, name_arg && *name_arg ? name_arg : "Reshape", st) : NULL;
   if (scope) {
     /* The shape tensor is int32 unless a dimension needs 64 bits, as
      * constant_op converts a Python list (then Tshape is DT_INT64). */
@@ -104,7 +104,7 @@ VS_API vs_output vs_reshape(vs_graph *g, vs_output x, vs_shape shape, const char
     }
     vs_op *sh = vs__constant(g, ts, wide ? (const void *)dims64 : (const void *)dims32, wide ? VS_INT64 : VS_INT32,
                              (vs_shape){.known = true, .rank = 1, .dims = {shape.rank}}, "shape", st);
-    char *name = vs__strndup(scope, strlen(scope) - 1);
+    char *name = vs__strndup(scope, scope[0] ? strlen(scope) - 1 : 0); /* "" at the root (name "") */
     int64_t have = vs_shape_num_elements(&x.op->shape);
     vs_shape out = shape;
     if (!name) vs__oom(st);

@@ -11,7 +11,7 @@
 static char *enter(vs_graph *g, vs_thread_state *ts, const char *name, vs_status *st) {
   const char *scope = vs__name_scope_push(g, ts, name, st);
   if (!scope) return NULL;
-  char *op_name = vs__strndup(scope, strlen(scope) - 1);
+  char *op_name = vs__strndup(scope, scope[0] ? strlen(scope) - 1 : 0); /* "" at the root */
   if (!op_name) {
     vs__oom(st);
     vs__name_scope_pop(ts);
