@@ -196,6 +196,17 @@ bool vs__conv2d_run(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
              op->name);
     return false;
   }
+  /* The kernels take each extent as a 32-bit int (flat indices are 64-bit):
+   * an extent past INT32_MAX is refused, never narrowed. */
+  const int64_t extents[] = {g.N, g.H + g.PT + g.PB, g.W + g.PL + g.PR, g.C, g.KH, g.KW, g.K, g.OH, g.OW,
+                             g.SH, g.SW, g.DH, g.DW};
+  for (size_t i = 0; i < sizeof extents / sizeof *extents; i++)
+    if (extents[i] > INT32_MAX) {
+      vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_OP_ERROR,
+               "%s: a Conv2D extent of %lld does not fit the kernels' 32-bit sizes", op->name,
+               (long long)extents[i]);
+      return false;
+    }
   if (!vs__new_output(r, op, dev, op->dtype, (vs_shape){.known = true, .rank = 4, .dims = {g.N, g.OH, g.OW, g.K}}, st))
     return false;
   vs_value *out = &r->values[op->index];
