@@ -237,6 +237,45 @@ Test(hostile, reshape_with_huge_dimensions)
   vs_session_free(s);
 }
 
+/* Row "conv2d strides / dilations past int32, or sizes that overflow":
+ * TF's attr range check and shape inference's checked sums (the sums were
+ * signed overflows). */
+Test(hostile, conv2d_sizes_past_int_ranges)
+{
+  vs_output x = vs_placeholder(g, VS_FLOAT, VS_SHAPE(1, 8, 8, 1), NULL, st);
+  vs_output f = vs_placeholder(g, VS_FLOAT, VS_SHAPE(3, 3, 1, 1), NULL, st);
+  expect_ok(st);
+  cr_assert_null(vs_conv2d(g, x, f, &(vs_conv2d_opts){.strides = {1, (int64_t)1 << 40, 1, 1}, .padding = "SAME"},
+                           st).op);
+  expect_error(st, VS_INVALID_ARGUMENT, "ValueError", /* TF */
+               "Attr strides has value 1099511627776 out of range for an int32 for '{{node Conv2D}} = "
+               "Conv2D[T=DT_FLOAT, data_format=\"NHWC\", dilations=[1, 1, 1, 1], explicit_paddings=[], "
+               "padding=\"SAME\", strides=[1, 1099511627776, 1, 1], use_cudnn_on_gpu=true](Placeholder, "
+               "Placeholder_1)' with input shapes: [1,8,8,1], [3,3,1,1].");
+  cr_assert_null(vs_conv2d(g, x, f, &(vs_conv2d_opts){.padding = "SAME", .dilations = {1, 1, -((int64_t)1 << 40), 1}},
+                           st).op);
+  expect_error(st, VS_INVALID_ARGUMENT, "ValueError", /* TF */
+               "Attr dilations has value -1099511627776 out of range for an int32 for '{{node Conv2D_1}} = "
+               "Conv2D[T=DT_FLOAT, data_format=\"NHWC\", dilations=[1, 1, -1099511627776, 1], explicit_paddings=[], "
+               "padding=\"SAME\", strides=[1, 1, 1, 1], use_cudnn_on_gpu=true](Placeholder, Placeholder_1)' with "
+               "input shapes: [1,8,8,1], [3,3,1,1].");
+  vs_output big = vs_placeholder(g, VS_FLOAT, VS_SHAPE(1, INT64_MAX, 1, 1), NULL, st);
+  vs_output f1 = vs_placeholder(g, VS_FLOAT, VS_SHAPE(1, 1, 1, 1), NULL, st);
+  expect_ok(st);
+  cr_assert_null(vs_conv2d(g, big, f1, &(vs_conv2d_opts){.strides = {1, 2, 1, 1}, .padding = "SAME"}, st).op);
+  expect_error(st, VS_INVALID_ARGUMENT, "ValueError", /* TF */
+               "Dimension size overflow from adding 9223372036854775807 and 1 for '{{node Conv2D_2}} = "
+               "Conv2D[T=DT_FLOAT, data_format=\"NHWC\", dilations=[1, 1, 1, 1], explicit_paddings=[], "
+               "padding=\"SAME\", strides=[1, 2, 1, 1], use_cudnn_on_gpu=true](Placeholder_2, Placeholder_3)' with "
+               "input shapes: [1,9223372036854775807,1,1], [1,1,1,1].");
+  cr_assert_null(vs_conv2d(g, big, f1, &(vs_conv2d_opts){.strides = {1, 2, 1, 1}, .padding = "VALID"}, st).op);
+  expect_error(st, VS_INVALID_ARGUMENT, "ValueError", /* TF */
+               "Dimension size overflow from adding 9223372036854775806 and 2 for '{{node Conv2D_3}} = "
+               "Conv2D[T=DT_FLOAT, data_format=\"NHWC\", dilations=[1, 1, 1, 1], explicit_paddings=[], "
+               "padding=\"VALID\", strides=[1, 2, 1, 1], use_cudnn_on_gpu=true](Placeholder_2, Placeholder_3)' with "
+               "input shapes: [1,9223372036854775807,1,1], [1,1,1,1].");
+}
+
 /* Row "dimension of 2**32 and above in a variable": the shape tensor is
  * int64 (TF's) and the variable keeps its shape. (4294967296, 0) holds no
  * element, so it runs anywhere; narrowed to 32 bits it became (0, 0). */
