@@ -512,6 +512,87 @@ Test(hostile, index_entries_sharing_a_block_are_refused, .timeout = 60)
   cr_assert_lt(took, 1.0, "the refusal took %.2f s for a %zu-byte index", took, q);
 }
 
+/* Writes an index whose one data block holds `body` (entries, no restart
+ * array yet) and returns its path. */
+static const char *index_with_block(const char *name, const uint8_t *body, size_t n)
+{
+  size_t cap = n + 8 + 5 + 64 + 48;
+  uint8_t *f = calloc(1, cap);
+  cr_assert_not_null(f);
+  memcpy(f, body, n);
+  put_le32(f + n, 0); /* one restart, at 0 */
+  put_le32(f + n + 4, 1);
+  size_t block = n + 8;
+  trailer(f, block);
+  size_t ioff = block + 5, q = ioff;
+  uint8_t h[20];
+  size_t hl = put_varint(h, 0);
+  hl += put_varint(h + hl, block);
+  f[q++] = 0;
+  f[q++] = 1;
+  f[q++] = (uint8_t)hl;
+  f[q++] = 'z';
+  memcpy(f + q, h, hl);
+  q += hl;
+  put_le32(f + q, 0);
+  put_le32(f + q + 4, 1);
+  q += 8;
+  size_t isize = q - ioff;
+  trailer(f + ioff, isize);
+  q += 5;
+  size_t fl = put_varint(f + q, 0);
+  fl += put_varint(f + q + fl, 0);
+  fl += put_varint(f + q + fl, ioff);
+  put_varint(f + q + fl, isize);
+  put_le32(f + q + 40, 0x8b80fb57u);
+  put_le32(f + q + 44, 0xdb477524u);
+  q += 48;
+  static char idx[700];
+  snprintf(idx, sizeof idx, "%s/%s.index", dir, name);
+  FILE *out = fopen(idx, "wb");
+  cr_assert_not_null(out);
+  cr_assert_eq(fwrite(f, 1, q, out), q);
+  fclose(out);
+  free(f);
+  return idx;
+}
+
+/* Row "keys growing by a byte per entry": prefix compression lets each
+ * 10-byte entry name a key one byte longer than the last, so 100000 entries
+ * (1 MB) name 5 GB of keys, which the reader copied and compared. It now
+ * stops once the keys pass 64 bytes per file byte (+ 1 MiB). */
+Test(hostile, index_keys_growing_quadratically_are_refused, .timeout = 60)
+{
+  const size_t n = 100000;
+  uint8_t *body = malloc(n * 12 + 16), *p = body;
+  cr_assert_not_null(body);
+  /* The header (key ""): BundleHeaderProto{num_shards: 1}. */
+  *p++ = 0;
+  *p++ = 0;
+  *p++ = 2;
+  *p++ = 0x08;
+  *p++ = 0x01;
+  for (size_t i = 1; i < n; i++) {
+    p += put_varint(p, i - 1); /* shared: the whole previous key */
+    *p++ = 1;                  /* non_shared */
+    *p++ = 4;                  /* value: BundleEntryProto{dtype: DT_FLOAT, size: 4} */
+    *p++ = 'a';
+    *p++ = 0x08;
+    *p++ = 0x01;
+    *p++ = 0x28;
+    *p++ = 0x04;
+  }
+  const char *idx = index_with_block("keys", body, (size_t)(p - body));
+  free(body);
+  double t0 = now_s();
+  cr_assert_null(vs_checkpoint_open(idx, st));
+  double took = now_s() - t0;
+  char want[800];
+  snprintf(want, sizeof want, "%s/keys: corrupted checkpoint index: keys far longer in total than the file", dir);
+  expect_error(st, VS_DATA_LOSS, "DataLossError", want);
+  cr_assert_lt(took, 5.0, "the refusal took %.2f s", took);
+}
+
 /* ======================================================================= */
 /* Saving: faults, permissions, orphans                                     */
 /* ======================================================================= */
