@@ -147,9 +147,9 @@ bool vs__atomic_open(vs__atomic_file *af, const char *path, vs_status *st) {
     return false;
   }
   remove_orphans(path);
-  /* The new file's mode: an existing file keeps its own (a re-save must not
-   * undo a chmod); a new one gets 0666 less the umask, as any file created
-   * by open() does. */
+  /* The new file's mode: an existing file keeps its own permission bits (a
+   * re-save must not undo a chmod; set-id and sticky bits are not copied);
+   * a new one gets 0666 less the umask, as any file created by open() does. */
   struct stat old;
   bool keep_mode = stat(path, &old) == 0 && S_ISREG(old.st_mode);
   static const char alphabet[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
@@ -177,7 +177,7 @@ bool vs__atomic_open(vs__atomic_file *af, const char *path, vs_status *st) {
     vs__io_fail(st, errno, "Cannot create a temporary file for", path);
     goto fail;
   }
-  if ((keep_mode && fchmod(fd, old.st_mode & 07777) != 0) || !(af->f = fdopen(fd, "wb"))) {
+  if ((keep_mode && fchmod(fd, old.st_mode & 0777) != 0) || !(af->f = fdopen(fd, "wb"))) {
     vs__io_fail(st, errno, "Cannot open", af->tmp);
     close(fd);
     unlink(af->tmp);
