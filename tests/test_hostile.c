@@ -457,6 +457,31 @@ static void trailer(uint8_t *blk, size_t size)
   put_le32(blk + size + 1, ((c >> 15) | (c << 17)) + 0xa282ead8u);
 }
 
+/* Ends a table in f: the index block at ioff..q gets its trailer, then the
+ * footer (no meta-index block); writes "<dir>/<name>.index", frees f and
+ * returns the path (static storage). f must have q + 5 + 48 bytes. */
+static const char *finish_table(const char *name, uint8_t *f, size_t q, size_t ioff)
+{
+  size_t isize = q - ioff;
+  trailer(f + ioff, isize);
+  q += 5;
+  size_t fl = put_varint(f + q, 0);
+  fl += put_varint(f + q + fl, 0);
+  fl += put_varint(f + q + fl, ioff);
+  put_varint(f + q + fl, isize);
+  put_le32(f + q + 40, 0x8b80fb57u);
+  put_le32(f + q + 44, 0xdb477524u);
+  q += 48;
+  static char idx[700];
+  snprintf(idx, sizeof idx, "%s/%s.index", dir, name);
+  FILE *out = fopen(idx, "wb");
+  cr_assert_not_null(out);
+  cr_assert_eq(fwrite(f, 1, q, out), q);
+  fclose(out);
+  free(f);
+  return idx;
+}
+
 /* Row "index whose N entries all name one block": a 256 KiB data block
  * with no entries (a bare restart array) named by `n` index entries. Each
  * index entry used to checksum the whole block again: 100000 entries cost
@@ -485,24 +510,7 @@ Test(hostile, index_entries_sharing_a_block_are_refused, .timeout = 60)
   put_le32(f + q, 0); /* one restart, at 0 */
   put_le32(f + q + 4, 1);
   q += 8;
-  size_t isize = q - ioff;
-  trailer(f + ioff, isize);
-  q += 5;
-  uint8_t *foot = f + q;
-  size_t fl = put_varint(foot, 0);
-  fl += put_varint(foot + fl, 0);
-  fl += put_varint(foot + fl, ioff);
-  put_varint(foot + fl, isize);
-  put_le32(foot + 40, 0x8b80fb57u);
-  put_le32(foot + 44, 0xdb477524u);
-  q += 48;
-  char idx[700];
-  snprintf(idx, sizeof idx, "%s/blowup.index", dir);
-  FILE *out = fopen(idx, "wb");
-  cr_assert_not_null(out);
-  cr_assert_eq(fwrite(f, 1, q, out), q);
-  fclose(out);
-  free(f);
+  const char *idx = finish_table("blowup", f, q, ioff);
   double t0 = now_s();
   cr_assert_null(vs_checkpoint_open(idx, st));
   double took = now_s() - t0;
@@ -538,24 +546,7 @@ static const char *index_with_block(const char *name, const uint8_t *body, size_
   put_le32(f + q, 0);
   put_le32(f + q + 4, 1);
   q += 8;
-  size_t isize = q - ioff;
-  trailer(f + ioff, isize);
-  q += 5;
-  size_t fl = put_varint(f + q, 0);
-  fl += put_varint(f + q + fl, 0);
-  fl += put_varint(f + q + fl, ioff);
-  put_varint(f + q + fl, isize);
-  put_le32(f + q + 40, 0x8b80fb57u);
-  put_le32(f + q + 44, 0xdb477524u);
-  q += 48;
-  static char idx[700];
-  snprintf(idx, sizeof idx, "%s/%s.index", dir, name);
-  FILE *out = fopen(idx, "wb");
-  cr_assert_not_null(out);
-  cr_assert_eq(fwrite(f, 1, q, out), q);
-  fclose(out);
-  free(f);
-  return idx;
+  return finish_table(name, f, q, ioff);
 }
 
 /* Row "keys growing by a byte per entry": prefix compression lets each
