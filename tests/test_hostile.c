@@ -142,6 +142,11 @@ Test(hostile, negative_dimensions_are_refused)
     snprintf(want, sizeof want, "Dimension %lld must be >= 0", (long long)bad[k]);
     expect_error(st, VS_INVALID_ARGUMENT, "ValueError", want); /* TF */
   }
+  vs_var *tv = vs_variable(g, &(vs_variable_opts){.initial_value = vs_zeros_initializer(), .shape = VS_SHAPE(2, -7)},
+                           st);
+  expect_error(st, VS_INVALID_ARGUMENT, "ValueError", /* TF: tf.Variable(callable, shape=[2, -7]) */
+               "Error converting shape to a TensorShape: Dimension -7 must be >= 0.");
+  cr_assert_null(tv);
   /* -1 stays "unknown" (None). */
   vs_output p = vs_placeholder(g, VS_FLOAT, VS_SHAPE(-1, 3), NULL, st);
   expect_ok(st);

@@ -23,6 +23,15 @@ VSC_CASE(get_variable_negative_dimension) {
   EXPECT(v == NULL, "a variable was returned");
 }
 
+/* tf.Variable(lambda: tf.zeros_initializer()([2, 7]), shape=[2, -7], dtype=tf.float32)
+ *   -> ValueError "Error converting shape to a TensorShape: Dimension -7 must be >= 0." */
+VSC_CASE(variable_negative_dimension) {
+  vs_var *v = vs_variable(g, &(vs_variable_opts){.initial_value = vs_zeros_initializer(), .shape = VS_SHAPE(2, -7)},
+                          st);
+  ERR(VS_INVALID_ARGUMENT, "ValueError", "Error converting shape to a TensorShape: Dimension -7 must be >= 0.");
+  EXPECT(v == NULL, "a variable was returned");
+}
+
 /* tf.placeholder(tf.float32, [2**32, 2**32], name="p")
  *   -> ValueError "Shape [4294967296,4294967296] is too large (more than 2**63 - 1 entries) for
  *      '{{node p}} = Placeholder[...]()' with input shapes: ." */
@@ -143,6 +152,7 @@ VSC_CASE(empty_op_name_takes_default) {
 const vsc_case vsc_cases_limits[] = {
     VSC_REG(placeholder_negative_dimension, "H.limits.negative"),
     VSC_REG(get_variable_negative_dimension, "H.limits.negative 3.3"),
+    VSC_REG(variable_negative_dimension, "H.limits.negative"),
     VSC_REG(placeholder_too_many_elements, "H.limits.count"),
     VSC_REG(get_variable_too_many_elements, "H.limits.count 2.4"),
     VSC_REG(variable_dimension_past_int32, "H.limits.int64 2.4"),

@@ -17,6 +17,13 @@ def get_variable_negative_dimension(t):
 
 
 @case
+def variable_negative_dimension(t):
+    t.raises(ValueError, lambda: tf.Variable(lambda: tf.zeros_initializer()([2, 7]), shape=[2, -7],
+                                             dtype=tf.float32),
+             msg="Error converting shape to a TensorShape: Dimension -7 must be >= 0.")
+
+
+@case
 def placeholder_too_many_elements(t):
     t.raises(ValueError, lambda: tf.placeholder(tf.float32, [2**32, 2**32], name="p"), msg=(
         "Shape [4294967296,4294967296] is too large (more than 2**63 - 1 entries) for '{{node p}} = "

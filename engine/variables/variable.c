@@ -126,6 +126,14 @@ vs_var *vs__variable_create(vs_graph *g, vs_thread_state *ts, const vs_var_spec 
   if (callable) {
     dtype = sp->dtype ? sp->dtype : VS_FLOAT;
     shape = sp->shape;
+    /* tf.Variable's as_shape(shape): -1 is VS_DIM_UNKNOWN, other negatives
+     * are refused (get_variable refused them before, in its own words). */
+    for (int i = 0; shape.known && shape.rank <= VS_MAX_RANK && i < shape.rank; i++)
+      if (shape.dims[i] < VS_DIM_UNKNOWN) {
+        vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+                 "Error converting shape to a TensorShape: Dimension %lld must be >= 0.", (long long)shape.dims[i]);
+        return NULL;
+      }
     if (!vs_shape_is_fully_defined(&shape)) {
       char buf[256];
       vs_shape_format(&shape, buf, sizeof buf);
