@@ -110,9 +110,16 @@ cl_mem vs__on_device(vs_run *r, vs_value *v, size_t dev, cl_mem *tmp, vs_status 
 
 bool vs__new_output(vs_run *r, const vs_op *op, size_t dev, vs_dtype t, vs_shape shape, vs_status *st) {
   vs_value *out = &r->values[op->index];
-  int64_t n = vs_shape_num_elements(&shape);
-  if (n < 0) {
+  int64_t n = vs__shape_elements(&shape);
+  if (n == -1) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "%s: output shape is not fully defined", op->name);
+    return false;
+  }
+  size_t esize = vs_dtype_size(t);
+  if (n < 0 || (uint64_t)n > SIZE_MAX / (esize ? esize : 1)) {
+    /* More bytes than an address space holds: the device's OOM report
+     * (SIZE_MAX exceeds any maximum allocation), not a wrapped size. */
+    vs__buffer(dev, SIZE_MAX, &shape, t, st);
     return false;
   }
   *out = (vs_value){.dtype = t, .shape = shape, .n = (size_t)n, .dev = dev, .owned = true};
@@ -140,17 +147,24 @@ bool vs__read_small(vs_run *r, vs_value *v, void *dst, size_t bytes, vs_status *
 
 static bool shape_input(vs_run *r, const vs_op *op, vs_shape *shape, vs_status *st) {
   vs_value *v = vs__in(r, op, 0);
-  int32_t dims[VS_MAX_RANK];
-  if (v->dtype != VS_INT32 || v->n > VS_MAX_RANK || !vs__read_small(r, v, dims, v->n * sizeof(int32_t), st)) {
+  /* int64 when a dimension needs it (2**31 and above): never narrowed. */
+  int64_t dims[VS_MAX_RANK];
+  int32_t dims32[VS_MAX_RANK];
+  bool wide = v->dtype == VS_INT64;
+  if ((v->dtype != VS_INT32 && !wide) || v->n > VS_MAX_RANK ||
+      !vs__read_small(r, v, wide ? (void *)dims : (void *)dims32, v->n * (wide ? 8 : 4), st)) {
     if (!vs__failed(st))
-      vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "%s: shape must be an int32 vector of rank <= %d",
+      vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "%s: shape must be an int32 or int64 vector of rank <= %d",
                op->name, VS_MAX_RANK);
     return false;
   }
+  if (!wide)
+    for (size_t i = 0; i < v->n; i++) dims[i] = dims32[i];
   *shape = (vs_shape){.known = true, .rank = (int)v->n};
   for (size_t i = 0; i < v->n; i++) {
     if (dims[i] < 0) {
-      vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "%s: negative dimension %d", op->name, (int)dims[i]);
+      vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "%s: negative dimension %lld", op->name,
+               (long long)dims[i]);
       return false;
     }
     shape->dims[i] = dims[i];
