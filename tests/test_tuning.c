@@ -10,11 +10,14 @@
  * stored file is read when a process first uses the device. */
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <math.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../engine/runtime/clblast_tuning.h"
@@ -24,6 +27,8 @@
 size_t vs__tuning_file_format(char *buf, size_t cap, const char *key, const size_t v[16], double gflops,
                               double gflops_database);
 bool vs__tuning_file_parse(const char *data, size_t n, const char *key, size_t v[16], char *why, size_t cap);
+
+extern char **environ;
 
 static char dir[256];
 
@@ -394,4 +399,67 @@ Test(tuning, null_result_is_invalid_argument) {
   cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT);
   cr_assert_str_eq(vs_status_message(st), "vs_device_tune: result must not be NULL");
   vs_status_free(st);
+}
+
+/* ---- the `varscope tune` verb (tools/tune_cmd.c), run as a process ---- */
+
+static char out[8192], err[8192];
+
+/* Runs the tool with args (NULL-terminated, after "varscope"); returns its
+ * exit status, stdout in out, stderr in err. This process makes no OpenCL
+ * call first. */
+static int tool(const char *const *args) {
+  char out_path[300], err_path[300];
+  snprintf(out_path, sizeof out_path, "%s.out", dir);
+  snprintf(err_path, sizeof err_path, "%s.err", dir);
+  char *argv[16] = {VS_TOOL};
+  for (int i = 0; args[i] && i < 14; i++) argv[i + 1] = (char *)args[i];
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&fa, 2, err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  pid_t pid;
+  int rc = posix_spawn(&pid, VS_TOOL, &fa, NULL, argv, environ);
+  posix_spawn_file_actions_destroy(&fa);
+  cr_assert_eq(rc, 0, "posix_spawn failed");
+  int status;
+  waitpid(pid, &status, 0);
+  const char *paths[2] = {out_path, err_path};
+  char *bufs[2] = {out, err};
+  for (int k = 0; k < 2; k++) {
+    FILE *f = fopen(paths[k], "r");
+    size_t n = f ? fread(bufs[k], 1, sizeof out - 1, f) : 0;
+    bufs[k][n] = '\0';
+    if (f) fclose(f);
+    unlink(paths[k]);
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+Test(tuning, cli_help_exits_0) {
+  cr_assert_eq(tool((const char *[]){"tune", "--help", NULL}), 0);
+  cr_assert_eq(strncmp(out, "usage: varscope tune [--device N] [--json]\n", 43), 0, "%s", out);
+  cr_assert_str_eq(err, "");
+}
+
+Test(tuning, cli_usage_errors_exit_2) {
+  cr_assert_eq(tool((const char *[]){"tune", "--bogus", NULL}), 2);
+  cr_assert_eq(strncmp(err, "varscope tune: unexpected argument '--bogus'\nusage: varscope tune", 64), 0, "%s", err);
+  cr_assert_eq(tool((const char *[]){"tune", "--device", NULL}), 2, "--device without a value");
+  cr_assert_eq(tool((const char *[]){"tune", "--device", "GPU:x", NULL}), 2);
+  cr_assert_str_eq(err, "varscope: cannot parse device name 'GPU:x' (want /device:TYPE:N)\n");
+}
+
+Test(tuning, cli_device_takes_an_index_cl_name_or_device_name) {
+  char *path = path0(), text[4096];
+  write_file(path, text, good_file(text, sizeof text, SETS[1]));
+  cr_assert_eq(tool((const char *[]){"tune", "--device", "0", "--reset", "--json", NULL}), 0, "%s", err);
+  cr_assert_str_eq(out, "{\"device\": \"/device:CL:0\", \"reset\": true}\n");
+  cr_assert_eq(access(path, F_OK), -1, "--reset left the stored set");
+  cr_assert_eq(tool((const char *[]){"tune", "--device", "CL:0", "--reset", NULL}), 0, "%s", err);
+  cr_assert_eq(strncmp(out, "removed the stored CLBlast GEMM parameters of /device:CL:0 [", 60), 0, "%s", out);
+  cr_assert_eq(tool((const char *[]){"tune", "--device=/device:CL:0", "--reset", NULL}), 0, "%s", err);
+  cr_assert_eq(tool((const char *[]){"tune", "--device", "99", NULL}), 1);
+  cr_assert_eq(strncmp(err, "varscope: no device 99 (", 24), 0, "%s", err);
+  free(path);
 }

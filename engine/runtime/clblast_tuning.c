@@ -287,7 +287,7 @@ static double *reference(const gemm_bench *g) {
  * rows compared with the host. False with the reason in why. */
 static bool check_stored(vs_cl_device *d, char *why, size_t cap) {
   vs_status *st = vs_status_new();
-  gemm_bench g;
+  gemm_bench g = {0};
   double t;
   bool ok = st && bench_init(&g, d, DEFAULT_N, st) && run_once(&g, &t, st) && read_result(&g, st);
   if (ok) {
@@ -402,7 +402,7 @@ void vs__device_tune_plan(size_t i, const vs__tune_plan *plan, const vs_tune_opt
   d->xgemm_state = STATE_DONE;
   d->tuned = false;
 
-  gemm_bench g;
+  gemm_bench g = {0};
   double *ref = NULL, best_gf = 0;
   size_t best = SIZE_MAX, valid_best = SIZE_MAX;
   char verdict[160];
