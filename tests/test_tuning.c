@@ -223,28 +223,22 @@ static void refused(const char *text, size_t n, const char *why) {
   free(path);
 }
 
-Test(tuning, file_with_mwg_zero_is_refused) {
+/* CLBlast's generic set with parameter `index` set to value, stored with a
+ * valid key and checksum: only the constraint check can refuse it. */
+static void refused_set(int index, size_t value, const char *why) {
   size_t v[16];
   memcpy(v, SETS[0], sizeof v);
-  v[6] = 0; /* MWG */
+  v[index] = value;
   char text[4096];
-  refused(text, good_file(text, sizeof text, v), "invalid parameters: MWG=0: must be 1..1024");
+  refused(text, good_file(text, sizeof text, v), why);
 }
 
-Test(tuning, file_with_mdimc_zero_is_refused) {
-  size_t v[16];
-  memcpy(v, SETS[0], sizeof v);
-  v[5] = 0; /* MDIMC */
-  char text[4096];
-  refused(text, good_file(text, sizeof text, v), "invalid parameters: MDIMC=0: must be 1..1024");
-}
+Test(tuning, file_with_mwg_zero_is_refused) { refused_set(6, 0, "invalid parameters: MWG=0: must be 1..1024"); }
 
-Test(tuning, file_breaking_a_tile_constraint_is_refused) {
-  size_t v[16];
-  memcpy(v, SETS[0], sizeof v);
-  v[14] = 8; /* VWM: MWG=32 is not a multiple of MDIMC*VWM = 64 */
-  char text[4096];
-  refused(text, good_file(text, sizeof text, v), "invalid parameters: MWG=32 is not a multiple of MDIMC*VWM=8*8");
+Test(tuning, file_with_mdimc_zero_is_refused) { refused_set(5, 0, "invalid parameters: MDIMC=0: must be 1..1024"); }
+
+Test(tuning, file_breaking_a_tile_constraint_is_refused) { /* VWM=8: MDIMC*VWM = 64 does not divide MWG=32 */
+  refused_set(14, 8, "invalid parameters: MWG=32 is not a multiple of MDIMC*VWM=8*8");
 }
 
 Test(tuning, file_with_bad_checksum_is_refused) {

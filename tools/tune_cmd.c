@@ -136,6 +136,9 @@ int vs_tool_tune(int argc, char **argv) {
       printf("kept %s: %.1f GFLOP/s, CLBlast's own %.1f (+%.0f%%)\nstored in %s\n", res.params, res.gflops_best,
              res.gflops_database, res.gflops_database > 0 ? (res.gflops_best / res.gflops_database - 1) * 100 : 0.0,
              res.stored_at);
+    } else if (vs_status_code(st) == VS_OK && res.params[0]) {
+      printf("kept %s: %.1f GFLOP/s, CLBlast's own %.1f, in this process only: no writable cache directory\n",
+             res.params, res.gflops_best, res.gflops_database);
     } else if (vs_status_code(st) == VS_OK) {
       printf("no set beat CLBlast's own parameters (%.1f GFLOP/s) by 3%%: nothing stored%s%s; later processes use "
              "CLBlast's own\n",

@@ -438,6 +438,9 @@ void vs__device_tune_plan(size_t i, const vs__tune_plan *plan, const vs_tune_opt
   if (!vs__failed(st)) {
     char *path = path_of(d);
     if (best != SIZE_MAX) {
+      for (size_t c = 0; c < count; c++)
+        if (c != best && strcmp(res->verdict[c], "correct") == 0)
+          snprintf(res->verdict[c], sizeof res->verdict[c], "correct, slower than the kept set");
       snprintf(res->verdict[best], sizeof res->verdict[best], "kept");
       vs__xgemm_text(res->params, sizeof res->params, cands[best]);
       res->gflops_best = best_gf;

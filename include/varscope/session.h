@@ -81,7 +81,8 @@ size_t vs_device_conv_choices(size_t i, char *buf, size_t cap, vs_status *st);
 typedef struct vs_tune_result {
   int candidates;          /* parameter sets tried (at most 16) */
   double gflops[16];       /* SGEMM 1024^3 GFLOP/s under each; 0 when it could not run */
-  char verdict[16][160];   /* "kept", "correct, slower than CLBlast's own", "wrong result: ...",
+  char verdict[16][160];   /* "kept", "correct, slower than the kept set", "correct, not 3% faster than
+                            * CLBlast's own", "wrong result: C[i,j] = x, want y",
                             * "invalid: MWG=0: ...", "failed: ..." */
   double gflops_database;  /* under CLBlast's own parameters for the device (no override) */
   double gflops_best;      /* the kept set's; 0 when none was kept */
