@@ -9,8 +9,15 @@
  * renamed into place, so concurrent processes never see half a file.
  * Directory: $VARSCOPE_CACHE_DIR, else $XDG_CACHE_HOME/varscope/kernels,
  * else $HOME/.cache/varscope/kernels; without a writable one, programs are
- * simply built from source. VARSCOPE_LOG=cache prints what happens to each
- * program ("loaded", "built", "rebuilt a corrupt ..."). */
+ * simply built from source. An entry that is not a regular file (a FIFO,
+ * a directory, a symbolic link) is never opened for reading or followed
+ * (cache_io.c), since this runs under the registry lock: it is treated as
+ * a miss and replaced by the rebuilt file. The entry format is in
+ * kernel_cache_file.c. VARSCOPE_LOG=cache prints what happens to each
+ * program ("loaded", "built", "rebuilt a corrupt ..."); VARSCOPE_LOG=build
+ * prints the compiler's log of each build, which is otherwise silenced
+ * (-w) except in the status of a failed build. The first compile from
+ * source per device and process says so in one stderr line. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,10 +29,6 @@
 #include "runtime/kernel_cache_file.h"
 #include "runtime/kernel_sources.h"
 #include "runtime/runtime_internal.h"
-
-#define FORMAT_VERSION VS_KC_FORMAT_VERSION
-#define FNV_SEED VS_FNV_SEED
-#define fnv64 vs__fnv64
 
 static const vs_kernel_source *find_source(const char *name) {
   for (const vs_kernel_source *s = vs_kernel_sources; s->name; s++)
@@ -66,8 +69,8 @@ bool vs__log_enabled(const char *topic) {
 static char *cache_key(const vs_cl_device *d, const vs_kernel_source *src, const char *options) {
   return vs__asprintf("varscope kernel cache %u\nsource %s %016llx\noptions %s\ndevice %s\nvendor %s\n"
                       "driver %s\nplatform %s\n",
-                      FORMAT_VERSION, src->name,
-                      (unsigned long long)fnv64(src->source, src->size, FNV_SEED), options,
+                      VS_KC_FORMAT_VERSION, src->name,
+                      (unsigned long long)vs__fnv64(src->source, src->size, VS_FNV_SEED), options,
                       d->info.device_name, d->info.vendor, d->info.driver_version,
                       d->info.platform_name);
 }
@@ -218,7 +221,7 @@ cl_program vs__program_build(vs_cl_device *d, const char *source_name, const cha
     }
   cl_program p = NULL;
   char *dir = vs__cache_dir(), *key = cache_key(d, src, options), *path = NULL;
-  if (dir && key) path = vs__asprintf("%s/%016llx.bin", dir, (unsigned long long)fnv64(key, strlen(key), FNV_SEED));
+  if (dir && key) path = vs__asprintf("%s/%016llx.bin", dir, (unsigned long long)vs__fnv64(key, strlen(key), VS_FNV_SEED));
   const char *why = NULL; /* what was wrong with an existing entry */
   bool built = false;
   if (path) {
