@@ -21,12 +21,8 @@
 #include <unistd.h>
 
 #include "../engine/runtime/clblast_tuning.h"
+#include "../engine/runtime/tuning_file.h"
 #include "varscope.h"
-
-/* tuning_file.c's reader and writer (engine-internal, no OpenCL). */
-size_t vs__tuning_file_format(char *buf, size_t cap, const char *key, const size_t v[16], double gflops,
-                              double gflops_database);
-bool vs__tuning_file_parse(const char *data, size_t n, const char *key, size_t v[16], char *why, size_t cap);
 
 extern char **environ;
 

@@ -50,7 +50,8 @@ typedef struct vs_device_info {
   uint64_t global_mem_bytes;
   uint64_t max_alloc_bytes;
   bool fp64;
-  bool clblast_tuned;      /* tuned CLBlast GEMM parameters are applied (vs_device_tune) */
+  bool clblast_tuned;      /* a stored tuned CLBlast GEMM set is in use (vs_device_tune); it is checked at
+                            * the first float32 GEMM and dropped if its results are wrong */
 } vs_device_info;
 
 /* Number of OpenCL devices (0 when there is no platform). Errors: OpenCL
@@ -108,11 +109,13 @@ typedef struct vs_tune_opts {
  * (double accumulation); and stores the fastest correct set only when it
  * beats CLBlast's own by at least 3% (else removes any stored set). Every
  * later process applies the stored set, after a result check, at its first
- * float32 GEMM. This process keeps the fastest correct set in use.
- * Takes tens of seconds (each set is compiled). Errors: device index,
+ * float32 GEMM. In this process the kept set, else the fastest correct
+ * candidate, stays in use (CLBlast's C API cannot restore its own once
+ * replaced). Takes tens of seconds (each set is compiled); float32 GEMMs of other
+ * threads wait until it is done. Errors: device index,
  * NULL res, OpenCL failures, FAILED_PRECONDITION when this process already
  * replaced CLBlast's parameters for the device (tune in a fresh process).
- * Not thread safe against other work on the same device. */
+ * Thread safe; other work on the same device meanwhile skews the timings. */
 void vs_device_tune(size_t i, vs_tune_result *res, vs_status *st);
 /* The same with progress reporting (opts may be NULL). */
 void vs_device_tune_ex(size_t i, const vs_tune_opts *opts, vs_tune_result *res, vs_status *st);
