@@ -19,9 +19,10 @@ vs_op *vs__constant(vs_graph *g, vs_thread_state *ts, const void *data, vs_dtype
              "tf.constant needs a fully defined shape, got %s", buf);
     return NULL;
   }
-  /* tf.constant names its op through Graph.unique_name, not a name scope,
-   * and TF's C API then validates the whole node name. */
-  char *full = vs__unique_name(g, ts, name ? name : "Const", true, st);
+  /* tf.constant names its op as Graph.create_op does (unique_name, or the
+   * exact name for "x/"), not through a name scope, and TF's C API then
+   * validates the whole node name. */
+  char *full = vs__op_name(g, ts, name ? name : "Const", st);
   if (!full) return NULL;
   vs_op *op = NULL;
   size_t bytes = (size_t)vs_shape_num_elements(&shape) * esize;

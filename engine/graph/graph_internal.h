@@ -112,6 +112,9 @@ const char *vs__keep_string(vs_graph *g, char *s, vs_status *st);
 /* ---- names (names.c) ---- */
 /* Graph.unique_name with the current name stack; result malloc'd. */
 char *vs__unique_name(vs_graph *g, vs_thread_state *ts, const char *name, bool mark, vs_status *st);
+/* The name Graph.create_op gives an op asked for `name`: "x/" is exactly
+ * "x"; anything else is unique_name(name). Result malloc'd. */
+char *vs__op_name(vs_graph *g, vs_thread_state *ts, const char *name, vs_status *st);
 /* Graph.name_scope(name): validates, pushes, returns the yielded scope
  * ("a/b_1/" or ""), borrowed from the thread state's stack. */
 const char *vs__name_scope_push(vs_graph *g, vs_thread_state *ts, const char *name, vs_status *st);

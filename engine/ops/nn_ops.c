@@ -55,7 +55,11 @@ VS_API vs_output vs_conv2d(vs_graph *g, vs_output input, vs_output filter, const
   if (!all_zero(o->strides)) memcpy(strides, o->strides, sizeof strides);
   if (!all_zero(o->dilations)) memcpy(dil, o->dilations, sizeof dil);
   if (!(name = enter(g, ts, o->name ? o->name : "Conv2D", st))) goto out;
-  const char *pad = o->padding ? o->padding : "(null)";
+  if (!o->padding) { /* TF's op_def_library refuses None before any other check */
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_TYPE_ERROR, "Expected string for argument 'padding' not None.");
+    goto pop;
+  }
+  const char *pad = o->padding;
   bool same = strcmp(pad, "SAME") == 0;
   char attrs[400], s_str[64], d_str[64];
   list4(s_str, sizeof s_str, strides);
