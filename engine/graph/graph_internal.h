@@ -146,6 +146,10 @@ bool vs__op_add_control(vs_op *op, vs_op *control, vs_status *st);
 vs_op *vs__op_in_scope(vs_graph *g, vs_thread_state *ts, const char *name, vs_op_spec *spec,
                        vs_status *st);
 
+/* n strings (NULL entries are "") packed into one malloc'd block: the n
+ * pointers, then the text they point to; *bytes receives its size. NULL
+ * when out of memory. String Const payloads and initializer values. */
+void *vs__pack_strings(const char *const *strings, size_t n, size_t *bytes);
 /* tf.constant: a Const named through unique_name (TF's create_op path);
  * data holds the elements (copied). */
 vs_op *vs__constant(vs_graph *g, vs_thread_state *ts, const void *data, vs_dtype dtype,

@@ -176,7 +176,29 @@ static bool shape_input(vs_run *r, const vs_op *op, vs_shape *shape, vs_status *
 
 /* ---- op kernels ---- */
 
+static bool host_value(vs_run *r, const vs_op *op, vs_tensor *t) {
+  r->values[op->index] = (vs_value){.ready = true, .dtype = t->dtype, .shape = t->shape, .n = t->n, .host = t};
+  return true;
+}
+
+/* The host tensor behind a string value: a variable's own for refs. */
+static const vs_tensor *host_of(vs_run *r, const vs_value *v) {
+  return v->ref ? r->s->vars[v->ref->index].host : v->host;
+}
+
+/* A string op's result: a copy of a host tensor (strings never go to a
+ * device, whatever the op's placement). */
+static bool host_copy(vs_run *r, const vs_op *op, const vs_tensor *src, vs_status *st) {
+  vs_tensor *t = src ? vs__tensor_clone(src, st) : NULL;
+  if (!src) vs__fail(st, VS_INTERNAL, VS_EXC_OP_ERROR, "%s: its string input has no value", op->name);
+  return t && host_value(r, op, t);
+}
+
 static bool k_const(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
+  if (op->dtype == VS_STRING) {
+    vs_tensor *t = vs_tensor_new_strings(op->shape, (const char *const *)op->data, st);
+    return t && host_value(r, op, t);
+  }
   if (!vs__new_output(r, op, dev, op->dtype, op->shape, st)) return false;
   vs_value *out = &r->values[op->index];
   if (!out->buf) return true;
@@ -187,17 +209,38 @@ static bool k_const(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   return err == CL_SUCCESS;
 }
 
+/* Fill(shape, value): the value's bytes as the pattern of
+ * clEnqueueFillBuffer, so every fixed-size dtype fills (complex128's 16
+ * bytes included) without a kernel per type; strings fill on the host. */
 static bool k_fill(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   vs_shape shape;
-  uint64_t value = 0;
+  unsigned char value[16] = {0};
   vs_value *val = vs__in(r, op, 1);
-  if (!shape_input(r, op, &shape, st) || !vs__read_small(r, val, &value, vs_dtype_size(val->dtype), st) ||
-      !vs__new_output(r, op, dev, op->dtype, shape, st))
+  size_t esize = vs_dtype_size(op->dtype);
+  if (!shape_input(r, op, &shape, st)) return false;
+  if (op->dtype == VS_STRING) {
+    const vs_tensor *v = host_of(r, val);
+    vs_tensor *t = vs__tensor_alloc(VS_STRING, shape, st);
+    for (size_t i = 0; t && i < t->n; i++)
+      if (!(t->strings[i] = vs__strdup(v && v->n ? v->strings[0] : ""))) {
+        vs_tensor_free(t);
+        t = NULL;
+        vs__oom(st);
+      }
+    return t && host_value(r, op, t);
+  }
+  if (val->dtype != op->dtype || esize > sizeof value) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "%s: Fill of %s with a %s value", op->name,
+             vs_dtype_name(op->dtype), vs_dtype_name(val->dtype));
     return false;
+  }
+  if (!vs__read_small(r, val, value, esize, st) || !vs__new_output(r, op, dev, op->dtype, shape, st)) return false;
   vs_value *out = &r->values[op->index];
-  cl_ulong n = out->n;
-  karg args[] = {KARG(out->buf), {vs_dtype_size(op->dtype), &value}, KARG(n)};
-  return vs__launch(vs__device(dev, st), "elementwise", op->dtype, "fill", out->n, args, 3, st);
+  if (!out->n) return true;
+  cl_int err = clEnqueueFillBuffer(vs__device(dev, st)->queue, out->buf, value, esize, 0, out->n * esize, 0, NULL,
+                                   NULL);
+  if (err != CL_SUCCESS) vs__cl_fail(st, err, "clEnqueueFillBuffer");
+  return err == CL_SUCCESS;
 }
 
 static void seeds(vs_run *r, const vs_op *op, cl_uint *lo, cl_uint *hi, cl_ulong *offset, size_t n) {
@@ -320,6 +363,7 @@ static bool copy_into(vs_run *r, vs_value *src, size_t dev, vs_value *out, vs_st
 static bool k_identity(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   vs_value *a = vs__in(r, op, 0);
   if (vs__uninitialized(r, op, a, st)) return false;
+  if (a->dtype == VS_STRING) return host_copy(r, op, host_of(r, a), st);
   vs_shape shape = a->ref ? r->s->vars[a->ref->index].shape : a->shape;
   if (!vs__new_output(r, op, dev, a->dtype, shape, st)) return false;
   return copy_into(r, a, dev, &r->values[op->index], st);
@@ -356,6 +400,22 @@ static bool k_assign(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
                rhs, op->name);
       return false;
     }
+  }
+  if (v->dtype == VS_STRING) { /* the variable's value is a host tensor */
+    const vs_tensor *src = host_of(r, val);
+    vs_tensor *copy = src ? vs__tensor_clone(src, st) : NULL;
+    if (!copy) {
+      if (!src) vs__fail(st, VS_INTERNAL, VS_EXC_OP_ERROR, "%s: its string value is missing", op->name);
+      return false;
+    }
+    vs_tensor_free(vs->host);
+    vs->host = copy;
+    vs->dev = dev;
+    vs->shape = copy->shape;
+    vs->initialized = true;
+    r->values[op->index] = (vs_value){.ready = true, .dtype = v->dtype, .shape = vs->shape, .n = copy->n, .dev = dev,
+                                      .ref = v};
+    return true;
   }
   /* First initialisation (or a validate_shape=False reshape) needs a new
    * buffer; it replaces the old one only once the copy is queued. */
@@ -419,11 +479,6 @@ static bool k_assign_update(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   return ok;
 }
 
-static bool host_value(vs_run *r, const vs_op *op, vs_tensor *t) {
-  r->values[op->index] = (vs_value){.ready = true, .dtype = t->dtype, .shape = t->shape, .n = t->n, .host = t};
-  return true;
-}
-
 static bool k_is_initialized(vs_run *r, vs_op *op, vs_status *st) {
   vs_tensor *t = vs__tensor_alloc(VS_BOOL, VS_SCALAR, st);
   if (!t) return false;
@@ -451,6 +506,7 @@ static bool k_report(vs_run *r, vs_op *op, vs_status *st) {
 static bool k_initialized_value(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   vs_value *ref = vs__in(r, op, 0);
   vs_value *src = r->s->vars[ref->ref->index].initialized ? ref : vs__in(r, op, 1);
+  if (op->dtype == VS_STRING) return host_copy(r, op, host_of(r, src), st);
   vs_shape shape = src->ref ? r->s->vars[src->ref->index].shape : src->shape;
   if (!vs__new_output(r, op, dev, op->dtype, shape, st)) return false;
   return copy_into(r, src, dev, &r->values[op->index], st);

@@ -57,8 +57,10 @@ VS_API vs_session *vs_session_new(vs_graph *g, const vs_session_opts *opts, vs_s
 
 VS_API void vs_session_free(vs_session *s) {
   if (!s) return;
-  for (size_t i = 0; i < s->n_vars; i++)
+  for (size_t i = 0; i < s->n_vars; i++) {
     if (s->vars[i].buf) clReleaseMemObject(s->vars[i].buf);
+    vs_tensor_free(s->vars[i].host);
+  }
   free(s->vars);
   free(s->op_dev);
   free(s->rng_offset);
@@ -248,6 +250,13 @@ static bool feed_value(vs_session *s, vs_value *v, const vs_op *op, const vs_ten
                t ? got : "?", op->tensor_name, want);
     return false;
   }
+  if (t->dtype == VS_STRING) { /* string values stay on the host */
+    vs_tensor *copy = vs__tensor_clone(t, st);
+    if (!copy) return false;
+    *v = (vs_value){.ready = true, .dtype = t->dtype, .shape = t->shape, .n = t->n, .dev = s->default_dev,
+                    .host = copy};
+    return true;
+  }
   vs_cl_device *d = vs__device(s->default_dev, st);
   if (!d) return false;
   size_t bytes = t->n * vs_dtype_size(t->dtype);
@@ -265,21 +274,7 @@ static bool feed_value(vs_session *s, vs_value *v, const vs_op *op, const vs_ten
 
 static vs_tensor *fetch_value(vs_run *r, const vs_op *op, vs_status *st) {
   vs_value *v = &r->values[op->index];
-  if (v->host) {
-    vs_tensor *t = vs__tensor_alloc(v->host->dtype, v->host->shape, st);
-    if (!t) return NULL;
-    if (t->strings) {
-      for (size_t i = 0; i < t->n; i++)
-        if (!(t->strings[i] = vs__strdup(v->host->strings[i]))) {
-          vs_tensor_free(t);
-          vs__oom(st);
-          return NULL;
-        }
-    } else {
-      memcpy(t->data, v->host->data, t->n * vs_dtype_size(t->dtype));
-    }
-    return t;
-  }
+  if (v->host) return vs__tensor_clone(v->host, st);
   cl_mem buf = v->buf;
   size_t dev = v->dev;
   vs_shape shape = v->shape;
@@ -291,6 +286,7 @@ static vs_tensor *fetch_value(vs_run *r, const vs_op *op, vs_status *st) {
                v->ref->op->name);
       return NULL;
     }
+    if (vs->host) return vs__tensor_clone(vs->host, st); /* a string variable */
     buf = vs->buf;
     dev = vs->dev;
     shape = vs->shape;
@@ -455,6 +451,8 @@ VS_API vs_tensor *vs_session_variable_value(vs_session *s, vs_var *v, vs_status 
   if (vs && !vs->initialized) {
     vs__fail(st, VS_FAILED_PRECONDITION, VS_EXC_OP_ERROR, "Attempting to use uninitialized value %s",
              v->op->name);
+  } else if (vs && vs->host) {
+    t = vs__tensor_clone(vs->host, st);
   } else if (vs && (t = vs__tensor_alloc(v->dtype, vs->shape, st)) && t->n) {
     vs_cl_device *d = vs__device(vs->dev, st);
     cl_int err = d ? clEnqueueReadBuffer(d->queue, vs->buf, CL_TRUE, 0, t->n * vs_dtype_size(t->dtype), t->data,
@@ -468,6 +466,28 @@ VS_API vs_tensor *vs_session_variable_value(vs_session *s, vs_var *v, vs_status 
   }
   vs__unlock(s->graph);
   return t;
+}
+
+/* Writes a numeric host tensor into a variable's buffer on dev (a new
+ * buffer when it has none there of that size). */
+static void assign_buffer(vs_var_state *vs, size_t dev, const vs_tensor *value, vs_status *st) {
+  size_t bytes = value->n * vs_dtype_size(value->dtype);
+  bool fits = vs->buf && vs->dev == dev && (size_t)vs_shape_num_elements(&vs->shape) == value->n;
+  cl_mem buf = fits ? vs->buf : vs__buffer(dev, bytes, &value->shape, value->dtype, st);
+  vs_cl_device *d = vs__device(dev, st);
+  cl_int err = CL_SUCCESS;
+  if ((buf || !bytes) && d && bytes)
+    err = clEnqueueWriteBuffer(d->queue, buf, CL_TRUE, 0, bytes, value->data, 0, NULL, NULL);
+  if (!vs__failed(st) && err != CL_SUCCESS) vs__cl_fail(st, err, "clEnqueueWriteBuffer");
+  if (vs__failed(st)) {
+    if (buf && !fits) clReleaseMemObject(buf);
+    return;
+  }
+  if (!fits && vs->buf) clReleaseMemObject(vs->buf);
+  vs->buf = buf;
+  vs->dev = dev;
+  vs->shape = value->shape;
+  vs->initialized = true;
 }
 
 VS_API void vs_session_assign_variable(vs_session *s, vs_var *v, const vs_tensor *value, vs_status *st) {
@@ -490,22 +510,17 @@ VS_API void vs_session_assign_variable(vs_session *s, vs_var *v, const vs_tensor
   size_t dev;
   if (grow_session(s, st) && place(s, v->op, &dev, st)) {
     vs_var_state *vs = &s->vars[v->index];
-    size_t bytes = value->n * vs_dtype_size(value->dtype);
-    bool fits = vs->buf && vs->dev == dev && (size_t)vs_shape_num_elements(&vs->shape) == value->n;
-    cl_mem buf = fits ? vs->buf : vs__buffer(dev, bytes, &value->shape, value->dtype, st);
-    vs_cl_device *d = vs__device(dev, st);
-    cl_int err = CL_SUCCESS;
-    if ((buf || !bytes) && d && bytes)
-      err = clEnqueueWriteBuffer(d->queue, buf, CL_TRUE, 0, bytes, value->data, 0, NULL, NULL);
-    if (!vs__failed(st) && err != CL_SUCCESS) vs__cl_fail(st, err, "clEnqueueWriteBuffer");
-    if (vs__failed(st)) {
-      if (buf && !fits) clReleaseMemObject(buf);
+    if (value->dtype == VS_STRING) { /* string variables hold a host tensor */
+      vs_tensor *copy = vs__tensor_clone(value, st);
+      if (copy) {
+        vs_tensor_free(vs->host);
+        vs->host = copy;
+        vs->dev = dev;
+        vs->shape = value->shape;
+        vs->initialized = true;
+      }
     } else {
-      if (!fits && vs->buf) clReleaseMemObject(vs->buf);
-      vs->buf = buf;
-      vs->dev = dev;
-      vs->shape = value->shape;
-      vs->initialized = true;
+      assign_buffer(vs, dev, value, st);
     }
   }
   vs__unlock(s->graph);

@@ -103,6 +103,13 @@ typedef struct vs_tensor vs_tensor;
  * holds vs_shape_num_elements(shape) elements and is copied. Not for
  * VS_STRING. Errors: bad dtype or shape. Free with vs_tensor_free. */
 vs_tensor *vs_tensor_new(vs_dtype dtype, vs_shape shape, const void *data, vs_status *st);
+/* A new VS_STRING host tensor of a fully defined shape: `strings` (may be
+ * NULL: every element "") holds vs_shape_num_elements(shape) NUL-terminated
+ * strings (a NULL entry is ""), each copied. String tensors live on the
+ * host: they are fed and fetched like others, and read with
+ * vs_tensor_string. Errors: a shape that is not fully defined. Free with
+ * vs_tensor_free. Thread safe (no shared state). */
+vs_tensor *vs_tensor_new_strings(vs_shape shape, const char *const *strings, vs_status *st);
 void vs_tensor_free(vs_tensor *t);
 vs_dtype vs_tensor_dtype(const vs_tensor *t);
 vs_shape vs_tensor_shape(const vs_tensor *t);
