@@ -275,6 +275,12 @@ bool vs__initializer_check_call(const vs_initializer *i, vs_dtype dtype, const v
   switch (i->kind) {
     case VS_INIT_RANDOM_NORMAL:
     case VS_INIT_TRUNCATED_NORMAL:
+      if (dtype == VS_COMPLEX64 || dtype == VS_COMPLEX128) { /* the op's dtype attr refuses complex */
+        vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_TYPE_ERROR,
+                 "Value passed to parameter 'dtype' has DataType %s not in list of allowed values: float16, "
+                 "bfloat16, float32, float64", vs_dtype_name(dtype));
+        return false;
+      }
       return fl || expected_float(dtype, i->mean, st);
     case VS_INIT_RANDOM_UNIFORM:
       return uniform_dtype(dtype, st);
@@ -285,6 +291,7 @@ bool vs__initializer_check_call(const vs_initializer *i, vs_dtype dtype, const v
       return expected_float(dtype, 0.0, st);
     }
     case VS_INIT_CONSTANT: {
+      fl |= dtype == VS_COMPLEX64 || dtype == VS_COMPLEX128; /* numpy takes a float as (x+0j) */
       if (!i->values) {
         double v = i->value;
         return fl || v == floor(v) || expected_float(dtype, v, st);
