@@ -43,7 +43,7 @@ static vs_output update(vs_graph *g, vs_var *v, vs_output value, const vs_assign
   vs__lock(g);
   vs_op *op = NULL;
   vs_thread_state *ts = vs__thread(g, st);
-  if (ts && vs__valid_output(g, value, type, st)) {
+  if (ts && vs__valid_outputs(g, (vs_output[]){{v->op, 0}, value}, 2, type, st)) {
     bool assign = strcmp(type, "Assign") == 0;
     bool validate = !opts || opts->validate_shape != VS_OPT_FALSE;
     const char *scope = vs__name_scope_push(g, ts, opts && opts->name ? opts->name : type, st);

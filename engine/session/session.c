@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ops/ops_internal.h"
 #include "placement/placement_internal.h"
 #include "session/session_internal.h"
 
@@ -115,6 +116,26 @@ static bool resolve_name(const char *device, size_t *out, vs_status *st) {
   return true;
 }
 
+/* TF's placer lists the local devices by full name; each OpenCL device
+ * answers to its typed name and its CL name, both listed, in index order:
+ * "/job:localhost/replica:0/task:0/device:CPU:0, .../device:CL:0". Malloc'd;
+ * NULL when out of memory. */
+static char *available_devices(size_t n) {
+  char *list = vs__strdup("");
+  for (size_t i = 0; list && i < n; i++) {
+    vs_device_info in;
+    vs_device_get_info(i, &in, NULL);
+    const char *names[2] = {in.name, in.cl_name};
+    for (int k = 0; list && k < 2; k++) {
+      if (!names[k][0]) continue;
+      char *longer = vs__asprintf("%s%s/job:localhost/replica:0/task:0%s", list, list[0] ? ", " : "", names[k]);
+      free(list);
+      list = longer;
+    }
+  }
+  return list;
+}
+
 static bool place(vs_session *s, vs_op *op, size_t *dev, vs_status *st) {
   if (op->index < s->n_op_dev && s->op_dev[op->index] >= 0) {
     *dev = (size_t)s->op_dev[op->index];
@@ -135,11 +156,16 @@ static bool place(vs_session *s, vs_op *op, size_t *dev, vs_status *st) {
     *dev = vs__device_lookup(p.type, p.has_index ? p.index : 0, NULL);
     if (*dev == SIZE_MAX) {
       if (!s->opts.allow_soft_placement) {
+        char *list = available_devices(n);
+        if (!list) {
+          vs__oom(st);
+          return false;
+        }
         vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR,
                  "Cannot assign a device for operation %s: {{node %s}} was explicitly assigned to %s but "
-                 "that device is not available on this machine (%zu OpenCL device%s). Make sure the "
-                 "device specification refers to a valid device.",
-                 op->name, op->name, device, n, n == 1 ? "" : "s");
+                 "available devices are [ %s ]. Make sure the device specification refers to a valid device.",
+                 op->name, op->name, device, list);
+        free(list);
         return false;
       }
       *dev = s->default_dev;
@@ -329,7 +355,19 @@ oom:
 
 static bool check_outputs(vs_graph *g, const vs_output *outs, int n, const char *what, vs_status *st) {
   for (int i = 0; i < n; i++)
-    if (!outs[i].op || outs[i].op->graph != g || !outs[i].op->has_output || outs[i].index != 0) {
+    if (outs[i].op && outs[i].op->graph != g && outs[i].op->has_output && outs[i].index == 0) {
+      /* TF's texts for a tensor of another graph (Session._run's fetch and feed_dict checks). */
+      char repr[512];
+      vs__tensor_repr(outs[i], repr, sizeof repr);
+      if (strcmp(what, "fetch") == 0)
+        vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+                 "Argument `fetch` = %s cannot be interpreted as a Tensor. (Tensor %s is not an element of this "
+                 "graph.)", repr, repr);
+      else
+        vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_TYPE_ERROR,
+                 "Cannot interpret feed_dict key as Tensor: Tensor %s is not an element of this graph.", repr);
+      return false;
+    } else if (!outs[i].op || outs[i].op->graph != g || !outs[i].op->has_output || outs[i].index != 0) {
       vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "vs_session_run: %s %d is not a tensor of this graph",
                what, i);
       return false;
