@@ -282,3 +282,50 @@ Test(dtypes, complex_random_normal_refused_at_creation)
                "bfloat16, float32, float64");
   cr_assert_null(v);
 }
+
+Test(dtypes, string_add_concatenates_sub_mul_refused_others_unimplemented)
+{
+  /* TF 2.21: tf.add on strings concatenates; subtract/multiply raise TypeError
+   * "Value passed to parameter 'x' has DataType string not in list of allowed values: ...". */
+  vs_output a = vs_constant(g, (const char *[]){"a", "b"}, VS_STRING, VS_SHAPE(2), "a", st);
+  expect_ok(st);
+  vs_output x = vs_constant(g, (const char *[]){"x"}, VS_STRING, VS_SCALAR, "x", st);
+  expect_ok(st);
+  vs_output sum = vs_add(g, a, a, NULL, st);
+  expect_ok(st);
+  vs_output suffixed = vs_add(g, a, x, NULL, st);
+  expect_ok(st);
+  vs_output diff = vs_sub(g, a, a, NULL, st);
+  expect_error(st, VS_INVALID_ARGUMENT, "TypeError",
+               "Value passed to parameter 'x' has DataType string not in list of allowed values: bfloat16, "
+               "float16, float32, float64, uint8, int8, uint16, int16, int32, int64, complex64, complex128, "
+               "uint32, uint64");
+  cr_assert_null(diff.op);
+  vs_output prod = vs_mul(g, a, a, NULL, st);
+  expect_code(st, VS_INVALID_ARGUMENT);
+  cr_assert_null(prod.op);
+  vs_output shaped = vs_reshape(g, a, VS_SHAPE(2, 1), NULL, st);
+  expect_ok(st);
+  vs_output ph = vs_placeholder(g, VS_STRING, VS_SHAPE(2), "ph", st);
+  expect_ok(st);
+  vs_session *s = new_session(NULL);
+  vs_tensor *t = fetch(s, sum);
+  cr_assert_str_eq(nn(vs_tensor_string(t, 0)), "aa");
+  cr_assert_str_eq(nn(vs_tensor_string(t, 1)), "bb");
+  vs_tensor_free(t);
+  t = fetch(s, suffixed);
+  cr_assert_str_eq(nn(vs_tensor_string(t, 1)), "bx");
+  vs_tensor_free(t);
+  /* Ops without a host kernel refuse strings rather than read a missing buffer. */
+  t = NULL;
+  vs_session_run(s, NULL, NULL, 0, &shaped, &t, 1, NULL, 0, st);
+  expect_error(st, VS_UNIMPLEMENTED, "UnimplementedError",
+               "Reshape (Reshape) does not run on string tensors in varscope: strings live on the host, where only "
+               "Const, Fill, Identity, Assign, AddV2 and variable reads run\n\t [[{{node Reshape}}]]");
+  cr_assert_null(t);
+  /* An unfed string placeholder says TF's text. */
+  vs_session_run(s, NULL, NULL, 0, &ph, &t, 1, NULL, 0, st);
+  expect_error(st, VS_INVALID_ARGUMENT, "InvalidArgumentError",
+               "You must feed a value for placeholder tensor 'ph' with dtype string and shape [2]\n\t [[{{node ph}}]]");
+  vs_session_free(s);
+}

@@ -83,6 +83,16 @@ vs_op *vs__binary(vs_graph *g, vs_thread_state *ts, const char *type, const char
     goto out;
   }
   vs_dtype ta = vs_op_output_dtype(a.op), tb = vs_op_output_dtype(b.op);
+  bool sub = strcmp(type, "Sub") == 0, mul = strcmp(type, "Mul") == 0;
+  if ((sub || mul) && (ta == VS_STRING || ta == VS_BOOL)) { /* AddV2 takes strings (concatenation) */
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_TYPE_ERROR,
+             "Value passed to parameter 'x' has DataType %s not in list of allowed values: %s", vs_dtype_name(ta),
+             sub ? "bfloat16, float16, float32, float64, uint8, int8, uint16, int16, int32, int64, complex64, "
+                   "complex128, uint32, uint64"
+                 : "bfloat16, float16, float32, float64, uint8, int8, uint16, int16, int32, uint32, uint64, int64, "
+                   "complex64, complex128");
+    goto out;
+  }
   if (ta != tb) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_TYPE_ERROR,
              "Input 'y' of '%s' Op has type %s that does not match type %s of argument 'x'.", type,

@@ -315,9 +315,28 @@ static bool k_random_int(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   return vs__launch(vs__device(dev, st), "random", op->dtype, "random_uniform_int", out->n, args, 7, st);
 }
 
+/* AddV2 of strings: TF concatenates element-wise (a single element
+ * broadcasts), on the host. */
+static bool k_concat(vs_run *r, vs_op *op, const vs_tensor *a, const vs_tensor *b, vs_status *st) {
+  if (!a || !b || (a->n != b->n && a->n != 1 && b->n != 1)) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "Incompatible shapes for string concatenation\n\t [[{{node %s}}]]",
+             op->name);
+    return false;
+  }
+  vs_tensor *t = vs__tensor_alloc(VS_STRING, a->n >= b->n ? a->shape : b->shape, st);
+  for (size_t i = 0; t && i < t->n; i++)
+    if (!(t->strings[i] = vs__asprintf("%s%s", a->strings[a->n == 1 ? 0 : i], b->strings[b->n == 1 ? 0 : i]))) {
+      vs_tensor_free(t);
+      t = NULL;
+      vs__oom(st);
+    }
+  return t && host_value(r, op, t);
+}
+
 static bool k_binary(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   vs_value *a = vs__in(r, op, 0), *b = vs__in(r, op, 1);
   if (vs__uninitialized(r, op, a, st) || vs__uninitialized(r, op, b, st)) return false;
+  if (op->dtype == VS_STRING) return k_concat(r, op, host_of(r, a), host_of(r, b), st);
   /* conv + biases: the same in-place epilogue as BiasAdd. */
   if (strcmp(op->type, "AddV2") == 0 && vs__bias_like(r, op)) return vs__bias_epilogue(r, op, dev, st);
   vs_shape as = vs__value_shape(r, a), bs = vs__value_shape(r, b), shape;
@@ -512,10 +531,34 @@ static bool k_initialized_value(vs_run *r, vs_op *op, size_t dev, vs_status *st)
   return copy_into(r, src, dev, &r->values[op->index], st);
 }
 
+/* The ops that know string values (host tensors); any other op given or
+ * producing one is refused rather than reading a buffer that is not there. */
+static bool takes_strings(const vs_op *op) {
+  static const char *const types[] = {"Const", "Fill", "Identity", "Assign", "VariableV2", "AddV2", "NoOp",
+                                      "InitializedValue", "IsVariableInitialized", "ReportUninitializedVariables",
+                                      "Placeholder"};
+  for (size_t i = 0; i < sizeof types / sizeof *types; i++)
+    if (strcmp(op->type, types[i]) == 0) return true;
+  return false;
+}
+
+static bool has_strings(const vs_op *op) {
+  if (op->has_output && op->dtype == VS_STRING) return true;
+  for (int i = 0; i < op->n_inputs; i++)
+    if (op->inputs[i].op->has_output && op->inputs[i].op->dtype == VS_STRING) return true;
+  return false;
+}
+
 bool vs__kernel_run(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   const char *t = op->type;
   if (dev < sizeof r->used_dev) r->used_dev[dev] = 1;
   bool ok;
+  if (has_strings(op) && !takes_strings(op)) {
+    vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_OP_ERROR,
+             "%s (%s) does not run on string tensors in varscope: strings live on the host, where only Const, "
+             "Fill, Identity, Assign, AddV2 and variable reads run\n\t [[{{node %s}}]]", op->name, t, op->name);
+    return false;
+  }
   if (strcmp(t, "Const") == 0) ok = k_const(r, op, dev, st);
   else if (strcmp(t, "VariableV2") == 0) ok = k_variable(r, op, dev, st);
   else if (strcmp(t, "Assign") == 0) ok = k_assign(r, op, dev, st);
