@@ -189,7 +189,7 @@ VSC_CASE(e22_duplicate_op_name) {
  *     interpreted as a Tensor. (Tensor Tensor("ph:0", shape=(?, 3), dtype=float32) is not an element of
  *     this graph.)'
  *   sess.run(d, {c: 1.0}) -> TypeError 'Cannot interpret feed_dict key as Tensor: Tensor
- *     Tensor("c:0", shape=(), dtype=float32) is not an element of this graph.'          spec 1.2.9 */
+ *     Tensor("c:0", shape=(), dtype=float32) is not an element of this graph.'          spec 2.4 (assign) */
 VSC_CASE(tensor_from_another_graph_is_named) {
   vs_graph *g1 = vs_graph_new();
   EXPECT(g1 != NULL, "no graph");
@@ -252,6 +252,6 @@ const vsc_case vsc_cases_errors[] = {
     VSC_REG(e14_auxiliary_name_scope_not_bool, "5.E14"),
     VSC_REG(e20_improper_nesting, "5.E20"),
     VSC_REG(e22_duplicate_op_name, "5.E22"),
-    VSC_REG(tensor_from_another_graph_is_named, "1.2.9"),
+    VSC_REG(tensor_from_another_graph_is_named, "2.4"),
     {0},
 };
