@@ -9,6 +9,7 @@
  * bfloat16 0x3F80, complex 1+0j).
  */
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,8 +151,9 @@ Test(dtypes, ones_initializer_small_and_filled)
 
 Test(dtypes, default_initializers_and_refusals_at_creation)
 {
-  /* get_variable's default: glorot_uniform for floats, zeros for integers,
-   * bool and string; complex needs an initializer (TF's E8). */
+  /* get_variable's default: glorot_uniform for floats (float16 and bfloat16
+   * drawn in float32, then rounded), zeros for integers, bool and string;
+   * complex needs an initializer (TF's E8). */
   for (size_t i = 0; i < N_ALL; i++) {
     vs_dtype t = ALL[i];
     char name[32];
@@ -162,14 +164,6 @@ Test(dtypes, default_initializers_and_refusals_at_creation)
       snprintf(msg, sizeof msg, "An initializer for variable %s of <dtype: '%s'> is required", name,
                vs_dtype_name(t));
       expect_error(st, VS_INVALID_ARGUMENT, "ValueError", msg);
-      cr_assert_null(v);
-    } else if (t == VS_HALF || t == VS_BFLOAT16) {
-      /* TF draws float16/bfloat16; varscope's random kernels do not: refused here, not at run time. */
-      snprintf(msg, sizeof msg,
-               "varscope cannot draw %s random values (the glorot_uniform initializer): its random kernels draw "
-               "float32 and float64; use a zeros, ones, constant or value initializer for %s variables",
-               vs_dtype_name(t), vs_dtype_name(t));
-      expect_error(st, VS_UNIMPLEMENTED, "ValueError", msg);
       cr_assert_null(v);
     } else {
       expect_ok(st);
@@ -324,5 +318,75 @@ Test(dtypes, string_add_concatenates_sub_mul_refused_others_unimplemented)
   vs_session_run(s, NULL, NULL, 0, &ph, &t, 1, NULL, 0, st);
   expect_error(st, VS_INVALID_ARGUMENT, "InvalidArgumentError",
                "You must feed a value for placeholder tensor 'ph' with dtype string and shape [2]\n\t [[{{node ph}}]]");
+  vs_session_free(s);
+}
+
+/* IEEE binary16 and bfloat16 bits as a double. */
+static double f16_value(uint16_t h, vs_dtype t) {
+  if (t == VS_BFLOAT16) {
+    uint32_t x = (uint32_t)h << 16;
+    float f;
+    memcpy(&f, &x, sizeof f);
+    return f;
+  }
+  int exp = (h >> 10) & 0x1f, mant = h & 0x3ff;
+  double v = exp == 0 ? ldexp(mant, -24) : ldexp(mant | 0x400, exp - 25);
+  return (h & 0x8000) ? -v : v;
+}
+
+Test(dtypes, float16_bfloat16_random_draws_are_float32_draws_rounded)
+{
+  /* The same seeds draw the same stream, and each op of the initializer
+   * rounds to the variable's type, as TF's float16 ops do. Uniform [-3, 3)
+   * = u * 6 - 3 with u, the product and the sum rounded: within 3 * 6 ulps
+   * of 1 of the float32 value (0.009 for float16's 2^-11, 0.07 for
+   * bfloat16's 2^-8). Truncated normal * 1 + 0: only the draw is rounded
+   * (relative 2^-11 / 2^-8), |z| <= 2, mean 0 +- 0.1 over 4000. */
+  vs_graph_set_random_seed(g, 7);
+  vs_dtype types[] = {VS_FLOAT, VS_HALF, VS_BFLOAT16};
+  vs_var *u[3], *n[3];
+  for (int k = 0; k < 3; k++) {
+    char name[32];
+    snprintf(name, sizeof name, "u_%s", vs_dtype_name(types[k]));
+    u[k] = vs_get_variable(g, name, &(vs_var_opts){.shape = VS_SHAPE(64), .dtype = types[k],
+                                                   .initializer = vs_random_uniform_initializer(-3, 3, 11)}, st);
+    expect_ok(st);
+    snprintf(name, sizeof name, "n_%s", vs_dtype_name(types[k]));
+    n[k] = vs_get_variable(g, name, &(vs_var_opts){.shape = VS_SHAPE(4000), .dtype = types[k],
+                                                   .initializer = vs_truncated_normal_initializer(0, 1, 12)}, st);
+    expect_ok(st);
+  }
+  vs_session *s = new_session(NULL);
+  vs_tensor *uv[3], *nv[3];
+  for (int k = 0; k < 3; k++) {
+    run_op(s, vs_var_initializer_op(u[k]));
+    run_op(s, vs_var_initializer_op(n[k]));
+    uv[k] = fetch(s, vs_var_value(u[k]));
+    nv[k] = fetch(s, vs_var_value(n[k]));
+  }
+  const float *uf = vs_tensor_data(uv[0]), *nf = vs_tensor_data(nv[0]);
+  for (int k = 1; k < 3; k++) {
+    double rel = types[k] == VS_HALF ? 1.0 / 2048 : 1.0 / 256;
+    const uint16_t *uh = vs_tensor_data(uv[k]), *nh = vs_tensor_data(nv[k]);
+    for (int i = 0; i < 64; i++) {
+      double got = f16_value(uh[i], types[k]);
+      cr_assert(fabs(got - uf[i]) <= 18 * rel, "%s u[%d] = %g, float32 %g", vs_dtype_name(types[k]), i, got,
+                uf[i]);
+      cr_assert(got >= -3 && got <= 3);
+    }
+    double sum = 0;
+    for (int i = 0; i < 4000; i++) {
+      double got = f16_value(nh[i], types[k]);
+      cr_assert(fabs(got - nf[i]) <= rel * fabs(nf[i]) + 1e-7, "%s n[%d] = %g, float32 %g", vs_dtype_name(types[k]),
+                i, got, nf[i]);
+      cr_assert(fabs(got) <= 2.0 + rel * 2);
+      sum += got;
+    }
+    cr_assert(fabs(sum / 4000) < 0.1, "mean %g", sum / 4000);
+  }
+  for (int k = 0; k < 3; k++) {
+    vs_tensor_free(uv[k]);
+    vs_tensor_free(nv[k]);
+  }
   vs_session_free(s);
 }

@@ -259,30 +259,54 @@ static void seeds(vs_run *r, const vs_op *op, cl_uint *lo, cl_uint *hi, cl_ulong
   s->rng_offset[op->index] += (n + 3) / 4 * 4; /* later runs continue the stream */
 }
 
+/* float16 and bfloat16 are stored as 16 bits and computed as float32:
+ * converted through half.cl around the float kernels. */
+static bool is_16bit_float(vs_dtype t) { return t == VS_HALF || t == VS_BFLOAT16; }
+
+/* n elements between t's 16-bit storage and float32 on d. */
+static bool convert16(vs_cl_device *d, vs_dtype t, bool to_float, cl_mem out, cl_mem in, size_t n, vs_status *st) {
+  const char *name = t == VS_HALF ? (to_float ? "half_to_float" : "float_to_half")
+                                  : (to_float ? "bfloat16_to_float" : "float_to_bfloat16");
+  cl_ulong count = n;
+  karg args[] = {KARG(out), KARG(in), KARG(count)};
+  return vs__launch(d, "half", VS_FLOAT, name, n, args, 3, st);
+}
+
 static bool k_random(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   vs_shape shape;
-  if (op->dtype != VS_FLOAT && op->dtype != VS_DOUBLE) {
-    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "%s: %s supports float32 and float64, not %s", op->name,
-             op->type, vs_dtype_name(op->dtype));
+  bool f16 = is_16bit_float(op->dtype);
+  if (op->dtype != VS_FLOAT && op->dtype != VS_DOUBLE && !f16) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "%s: %s supports float16, bfloat16, float32 and float64, not %s",
+             op->name, op->type, vs_dtype_name(op->dtype));
     return false;
   }
   if (!shape_input(r, op, &shape, st) || !vs__new_output(r, op, dev, op->dtype, shape, st)) return false;
   vs_value *out = &r->values[op->index];
+  if (!out->n) return true;
   cl_uint lo, hi;
   cl_ulong offset, n = out->n;
   seeds(r, op, &lo, &hi, &offset, out->n);
   vs_cl_device *d = vs__device(dev, st);
+  vs_dtype kt = f16 ? VS_FLOAT : op->dtype; /* the type the draw is made in */
+  cl_mem dst = f16 ? vs__buffer(dev, out->n * sizeof(float), &shape, VS_FLOAT, st) : out->buf;
+  if (!dst) return false;
   double zero = 0, one = 1;
   float zf = 0, of = 1;
-  bool dbl = op->dtype == VS_DOUBLE;
+  bool dbl = kt == VS_DOUBLE, ok;
   karg a0 = dbl ? KARG(zero) : KARG(zf), a1 = dbl ? KARG(one) : KARG(of);
   if (strcmp(op->type, "RandomUniform") == 0) {
-    karg args[] = {KARG(out->buf), KARG(n), KARG(lo), KARG(hi), KARG(offset), a0, a1};
-    return vs__launch(d, "random", op->dtype, "random_uniform", out->n, args, 7, st);
+    karg args[] = {KARG(dst), KARG(n), KARG(lo), KARG(hi), KARG(offset), a0, a1};
+    ok = vs__launch(d, "random", kt, "random_uniform", out->n, args, 7, st);
+  } else {
+    cl_int truncated = strcmp(op->type, "TruncatedNormal") == 0;
+    karg args[] = {KARG(dst), KARG(n), KARG(lo), KARG(hi), KARG(offset), a0, a1, KARG(truncated)};
+    ok = vs__launch(d, "random", kt, "random_normal", out->n, args, 8, st);
   }
-  cl_int truncated = strcmp(op->type, "TruncatedNormal") == 0;
-  karg args[] = {KARG(out->buf), KARG(n), KARG(lo), KARG(hi), KARG(offset), a0, a1, KARG(truncated)};
-  return vs__launch(d, "random", op->dtype, "random_normal", out->n, args, 8, st);
+  if (f16) {
+    ok = ok && convert16(d, op->dtype, false, out->buf, dst, out->n, st);
+    clReleaseMemObject(dst); /* kept alive by OpenCL until the queued kernels are done */
+  }
+  return ok;
 }
 
 static bool k_random_int(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
@@ -338,7 +362,8 @@ static bool k_binary(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   if (vs__uninitialized(r, op, a, st) || vs__uninitialized(r, op, b, st)) return false;
   if (op->dtype == VS_STRING) return k_concat(r, op, host_of(r, a), host_of(r, b), st);
   /* conv + biases: the same in-place epilogue as BiasAdd. */
-  if (strcmp(op->type, "AddV2") == 0 && vs__bias_like(r, op)) return vs__bias_epilogue(r, op, dev, st);
+  if (strcmp(op->type, "AddV2") == 0 && !is_16bit_float(op->dtype) && vs__bias_like(r, op))
+    return vs__bias_epilogue(r, op, dev, st);
   vs_shape as = vs__value_shape(r, a), bs = vs__value_shape(r, b), shape;
   if (!vs__broadcast_shape(&as, &bs, &shape)) {
     char sa[160], sb[160];
@@ -352,17 +377,30 @@ static bool k_binary(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   vs_value *out = &r->values[op->index];
   if (!out->n) return true;
   cl_mem ta = NULL, tb = NULL, ba = vs__on_device(r, a, dev, &ta, st), bb = ba ? vs__on_device(r, b, dev, &tb, st) : NULL;
-  bool ok = ba && bb;
-  if (ok) {
-    cl_ulong na = (cl_ulong)vs_shape_num_elements(&as), nb = (cl_ulong)vs_shape_num_elements(&bs), n = out->n;
-    const char *name = strcmp(op->type, "Sub") == 0 ? "sub" : strcmp(op->type, "Mul") == 0 ? "mul" : "add";
-    karg args[] = {KARG(out->buf), KARG(ba), KARG(na), KARG(bb), KARG(nb), KARG(n)};
-    ok = vs__launch(vs__device(dev, st), "elementwise", op->dtype, name, out->n, args, 6, st);
+  bool ok = ba && bb, f16 = is_16bit_float(op->dtype);
+  cl_ulong na = (cl_ulong)vs_shape_num_elements(&as), nb = (cl_ulong)vs_shape_num_elements(&bs), n = out->n;
+  vs_cl_device *d = vs__device(dev, st);
+  cl_mem fa = NULL, fb = NULL, fo = NULL; /* float32 copies of 16-bit operands and result */
+  if (ok && f16) {
+    ok = (fa = vs__buffer(dev, (size_t)na * sizeof(float), &as, VS_FLOAT, st)) &&
+         (fb = vs__buffer(dev, (size_t)nb * sizeof(float), &bs, VS_FLOAT, st)) &&
+         (fo = vs__buffer(dev, (size_t)n * sizeof(float), &shape, VS_FLOAT, st)) &&
+         convert16(d, op->dtype, true, fa, ba, (size_t)na, st) && convert16(d, op->dtype, true, fb, bb, (size_t)nb, st);
+    ba = fa;
+    bb = fb;
   }
+  if (ok) {
+    const char *name = strcmp(op->type, "Sub") == 0 ? "sub" : strcmp(op->type, "Mul") == 0 ? "mul" : "add";
+    cl_mem dst = f16 ? fo : out->buf;
+    karg args[] = {KARG(dst), KARG(ba), KARG(na), KARG(bb), KARG(nb), KARG(n)};
+    ok = vs__launch(d, "elementwise", f16 ? VS_FLOAT : op->dtype, name, out->n, args, 6, st);
+  }
+  if (ok && f16) ok = convert16(d, op->dtype, false, out->buf, fo, out->n, st);
   /* Temporaries are released after the queue has used them (in-order queue,
    * and OpenCL keeps a released buffer alive until its commands finish). */
-  if (ta) clReleaseMemObject(ta);
-  if (tb) clReleaseMemObject(tb);
+  cl_mem temps[] = {ta, tb, fa, fb, fo};
+  for (size_t i = 0; i < sizeof temps / sizeof *temps; i++)
+    if (temps[i]) clReleaseMemObject(temps[i]);
   return ok;
 }
 

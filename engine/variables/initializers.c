@@ -253,25 +253,10 @@ static bool check_string_call(const vs_initializer *i, vs_status *st) {
   }
 }
 
-/* The random kernels draw float32 and float64 only; TF also draws float16
- * and bfloat16. Refused here, when the variable is created, rather than
- * when its initializer first runs. */
-static bool check_half_random(const vs_initializer *i, vs_dtype dtype, vs_status *st) {
-  bool random = i->kind == VS_INIT_RANDOM_UNIFORM || i->kind == VS_INIT_RANDOM_NORMAL ||
-                i->kind == VS_INIT_TRUNCATED_NORMAL || i->kind == VS_INIT_VARIANCE_SCALING;
-  if (!random || (dtype != VS_HALF && dtype != VS_BFLOAT16)) return true;
-  vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_VALUE_ERROR,
-           "varscope cannot draw %s random values (the %s initializer): its random kernels draw float32 and "
-           "float64; use a zeros, ones, constant or value initializer for %s variables",
-           vs_dtype_name(dtype), vs_initializer_name(i), vs_dtype_name(dtype));
-  return false;
-}
-
 bool vs__initializer_check_call(const vs_initializer *i, vs_dtype dtype, const vs_shape *shape,
                                 vs_status *st) {
   bool fl = is_float(dtype);
   if (dtype == VS_STRING) return check_string_call(i, st);
-  if (!check_half_random(i, dtype, st)) return false;
   switch (i->kind) {
     case VS_INIT_RANDOM_NORMAL:
     case VS_INIT_TRUNCATED_NORMAL:
