@@ -1,43 +1,129 @@
 /* graph.c - graph lifetime, per-thread scope state, operations. */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "graph/graph_internal.h"
 
-static void free_thread(vs_thread_state *ts);
+/* ---- per-thread scope state ----
+ *
+ * TF 1.15 keeps name and variable scopes per thread, so each thread that
+ * uses a graph has a vs_thread_state in it. Its lifetime is the problem:
+ * the thread may exit while another thread frees the graph, and either may
+ * come first. The previous design (one pthread key per graph, whose exit
+ * destructor locked g->mu and unlinked the state from the graph) raced
+ * vs_graph_free: pthread_key_delete does not wait for a destructor already
+ * running, so the destructor could lock a destroyed mutex or free a state
+ * the graph was freeing too. It also spent one of glibc's 1024 keys per
+ * graph, so vs_graph_new failed beyond ~1000 live graphs.
+ *
+ * Design: a thread's states belong to the thread, never to the graph.
+ *   - Each thread keeps its states on its own singly linked list, whose head
+ *     is the value of ONE process-wide pthread key; the key's destructor
+ *     frees the list when the thread exits. Only the owning thread reads or
+ *     changes its list, so the list needs no lock.
+ *   - What a graph and the states made in it share is a small life record:
+ *     an atomic "dead" flag and an atomic reference count, one reference
+ *     held by the graph and one by each state. vs_graph_free marks the
+ *     record dead and drops the graph's reference; a state drops its own
+ *     when it is freed; the last one frees the record.
+ *   - vs_graph_free frees the calling thread's own state in the graph at
+ *     once. Other threads' states in a dead graph are freed by those
+ *     threads: when they next make a state in any graph (a prune of their
+ *     list) or when they exit. Freeing a state touches nothing of the graph
+ *     (its scope objects are the graph's, and are not freed with it), so
+ *     it is safe after the graph is gone.
+ * Neither side ever takes the other's lock or touches the other's memory,
+ * so there is no order in which "thread exits" and "graph is freed" can
+ * collide. A state is found by its life record, which stays allocated
+ * while the state refers to it, so a new graph at a freed graph's address
+ * can never be mistaken for the old one.
+ */
 
-static void unlink_thread(vs_thread_state *ts) {
-  vs_graph *g = ts->graph;
-  if (ts->prev) ts->prev->next = ts->next;
-  else g->threads = ts->next;
-  if (ts->next) ts->next->prev = ts->prev;
+struct vs_graph_life {
+  atomic_bool dead;   /* set by vs_graph_free */
+  atomic_size_t refs; /* the graph's, plus one per thread state made in it */
+};
+
+static void life_release(struct vs_graph_life *life) {
+  if (atomic_fetch_sub_explicit(&life->refs, 1, memory_order_acq_rel) == 1) free(life);
 }
 
-/* A thread that used the graph exits: its scope state goes with it, so a
- * later thread (which may get the same pthread_t) starts at the root. */
-static void thread_exit(void *p) {
-  vs_thread_state *ts = p;
-  vs_graph *g = ts->graph;
-  pthread_mutex_lock(&g->mu);
-  unlink_thread(ts);
+static pthread_key_t states_key;   /* this thread's list of states */
+static int states_key_error;       /* pthread_key_create's failure, or 0 */
+static pthread_once_t states_once = PTHREAD_ONCE_INIT;
+
+static void free_thread(vs_thread_state *ts);
+
+/* The thread exits: every state it still has goes, whichever graphs are
+ * alive or dead (a later thread, which may get the same pthread_t, starts
+ * at the root scope). */
+static void states_destructor(void *head) {
+  vs_thread_state *ts = head;
+  while (ts) {
+    vs_thread_state *next = ts->next;
+    free_thread(ts);
+    ts = next;
+  }
+}
+
+static void states_key_create(void) {
+  states_key_error = pthread_key_create(&states_key, states_destructor);
+}
+
+static vs_thread_state *own_states(void) { return pthread_getspecific(states_key); }
+
+/* Replaces the head of this thread's list. The slot was set non-NULL before
+ * any removal, so glibc has its storage and this cannot fail then. */
+static bool set_own_states(vs_thread_state *head) {
+  return pthread_setspecific(states_key, head) == 0;
+}
+
+/* Frees this thread's states in graphs that were freed meanwhile. */
+static void prune_dead_states(void) {
+  vs_thread_state *head = own_states(), **link = &head;
+  bool changed = false;
+  while (*link) {
+    vs_thread_state *ts = *link;
+    if (atomic_load_explicit(&ts->life->dead, memory_order_acquire)) {
+      *link = ts->next;
+      free_thread(ts);
+      changed = true;
+    } else {
+      link = &ts->next;
+    }
+  }
+  if (changed) set_own_states(head);
+}
+
+/* vs_graph_free on this thread: its own state in the graph goes now. */
+static void drop_own_state(const struct vs_graph_life *life) {
+  if (pthread_once(&states_once, states_key_create) != 0 || states_key_error) return;
+  vs_thread_state *head = own_states(), **link = &head;
+  while (*link && (*link)->life != life) link = &(*link)->next;
+  if (!*link) return;
+  vs_thread_state *ts = *link;
+  *link = ts->next;
+  set_own_states(head);
   free_thread(ts);
-  pthread_mutex_unlock(&g->mu);
 }
 
 VS_API vs_graph *vs_graph_new(void) {
   vs_graph *g = calloc(1, sizeof *g);
   if (!g) return NULL;
+  if (!(g->life = malloc(sizeof *g->life))) {
+    free(g);
+    return NULL;
+  }
+  atomic_init(&g->life->dead, false);
+  atomic_init(&g->life->refs, 1);
   pthread_mutexattr_t attr;
   pthread_mutexattr_init(&attr);
   pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
   int rc = pthread_mutex_init(&g->mu, &attr);
   pthread_mutexattr_destroy(&attr);
   if (rc != 0) {
-    free(g);
-    return NULL;
-  }
-  if (pthread_key_create(&g->thread_key, thread_exit) != 0) {
-    pthread_mutex_destroy(&g->mu);
+    free(g->life);
     free(g);
     return NULL;
   }
@@ -56,6 +142,8 @@ static void free_op(vs_op *op) {
   free(op);
 }
 
+/* Frees a state and drops its reference on the graph's life record. It
+ * touches nothing the graph owns (see the design note above). */
 static void free_thread(vs_thread_state *ts) {
   for (size_t i = 0; i < ts->n_frames; i++) {
     vs_strmap_free(&ts->frames[i].saved_counts);
@@ -68,6 +156,7 @@ static void free_thread(vs_thread_state *ts) {
   vs_strmap_free(&ts->scope_counts);
   vs__placement_free(ts->devices);
   vs__control_free(ts->ctrl);
+  if (ts->life) life_release(ts->life);
   free(ts);
 }
 
@@ -86,14 +175,10 @@ VS_API void vs_graph_free(vs_graph *g) {
   free(g->colls);
   for (size_t i = 0; i < g->n_strings; i++) free(g->strings[i]);
   free(g->strings);
-  /* Deleting the key first: exiting threads no longer touch this graph. */
-  pthread_setspecific(g->thread_key, NULL);
-  pthread_key_delete(g->thread_key);
-  while (g->threads) {
-    vs_thread_state *next = g->threads->next;
-    free_thread(g->threads);
-    g->threads = next;
-  }
+  /* Other threads' states in g are theirs to free (see the design note). */
+  drop_own_state(g->life);
+  atomic_store_explicit(&g->life->dead, true, memory_order_release);
+  life_release(g->life);
   vs_strmap_free(&g->op_by_name);
   vs_strmap_free(&g->names_in_use);
   vs_strmap_free(&g->store);
@@ -106,8 +191,24 @@ void vs__lock(vs_graph *g) { pthread_mutex_lock(&g->mu); }
 void vs__unlock(vs_graph *g) { pthread_mutex_unlock(&g->mu); }
 
 vs_thread_state *vs__thread(vs_graph *g, vs_status *st) {
-  vs_thread_state *ts = pthread_getspecific(g->thread_key);
-  if (ts) return ts;
+  if (pthread_once(&states_once, states_key_create) != 0 || states_key_error) {
+    vs__fail(st, VS_RESOURCE_EXHAUSTED, VS_EXC_OP_ERROR,
+             "no thread-specific storage key is left for varscope's per-thread scope state");
+    return NULL;
+  }
+  vs_thread_state *head = own_states(), **link = &head;
+  while (*link && (*link)->life != g->life) link = &(*link)->next;
+  vs_thread_state *ts = *link;
+  if (ts) {
+    if (ts != head) { /* move to front: the graph in use is found first */
+      *link = ts->next;
+      ts->next = head;
+      set_own_states(ts);
+    }
+    return ts;
+  }
+  /* A new state: first free those of graphs freed since. */
+  prune_dead_states();
   ts = calloc(1, sizeof *ts);
   if (!ts || !(ts->name_stack = vs__strdup(""))) {
     free(ts);
@@ -116,15 +217,20 @@ vs_thread_state *vs__thread(vs_graph *g, vs_status *st) {
   }
   ts->graph = g;
   ts->root = vs__scope_new_root(g, st);
-  if (!ts->root || pthread_setspecific(g->thread_key, ts) != 0) {
-    if (ts->root) vs__oom(st);
+  if (!ts->root) {
     free_thread(ts);
     return NULL;
   }
   ts->current = ts->root;
-  ts->next = g->threads;
-  if (g->threads) g->threads->prev = ts;
-  g->threads = ts;
+  /* The state's reference; free_thread releases it, on every path. */
+  atomic_fetch_add_explicit(&g->life->refs, 1, memory_order_relaxed);
+  ts->life = g->life;
+  ts->next = own_states();
+  if (!set_own_states(ts)) {
+    free_thread(ts);
+    vs__oom(st);
+    return NULL;
+  }
   return ts;
 }
 
@@ -249,7 +355,22 @@ VS_API vs_op *vs_graph_operation_by_name(vs_graph *g, const char *name) {
   return op;
 }
 
-VS_API size_t vs_graph_num_operations(const vs_graph *g) { return g ? g->n_ops : 0; }
+/* The op array grows (and moves) under other threads' calls: read it under
+ * the lock. The lock is part of the graph, not of its logical value, hence
+ * the const cast. */
+VS_API size_t vs_graph_num_operations(const vs_graph *g) {
+  if (!g) return 0;
+  vs_graph *mg = (vs_graph *)g;
+  vs__lock(mg);
+  size_t n = g->n_ops;
+  vs__unlock(mg);
+  return n;
+}
 VS_API vs_op *vs_graph_operation(const vs_graph *g, size_t i) {
-  return g && i < g->n_ops ? g->ops[i] : NULL;
+  if (!g) return NULL;
+  vs_graph *mg = (vs_graph *)g;
+  vs__lock(mg);
+  vs_op *op = i < g->n_ops ? g->ops[i] : NULL;
+  vs__unlock(mg);
+  return op;
 }

@@ -1,5 +1,11 @@
 /* graph_internal.h - the graph's data model, shared by the graph, scope and
- * variable subsystems. Callers of the vs__ functions hold the graph lock. */
+ * variable subsystems. Callers of the vs__ functions hold the graph lock.
+ *
+ * Locking rule: every field of vs_graph, and every field of an op, scope or
+ * variable that can change after the call that made it returned, is read
+ * and written only under g->mu. Fields fixed at creation (names, types,
+ * inputs, dtypes, shapes) may be read without it, because an object reaches
+ * another thread only through a locked lookup made after its creation. */
 #ifndef VS_GRAPH_INTERNAL_H
 #define VS_GRAPH_INTERNAL_H
 
@@ -49,9 +55,12 @@ typedef struct vs_vscope_frame {
   size_t saved_ns_depth;   /* name-scope save-stack depth before the push */
 } vs_vscope_frame;
 
-/* Scope state is per thread, as in TF 1.15 (_VariableScopeStore is thread-local). */
+/* Scope state is per thread, as in TF 1.15 (_VariableScopeStore is
+ * thread-local). Owned by its thread, not by the graph: see the design note
+ * in graph.c. Only the owning thread touches it. */
 typedef struct vs_thread_state {
-  vs_graph *graph;
+  vs_graph *graph;         /* valid only during calls on that graph */
+  struct vs_graph_life *life; /* the graph's life record (one reference) */
   char *name_stack;        /* current name scope without trailing '/'; "" root */
   char **ns_saved;         /* name stacks to restore on name-scope pop */
   size_t ns_depth, ns_cap;
@@ -66,7 +75,7 @@ typedef struct vs_thread_state {
    * _class = ["loc:@<v>"]: while set, new ops get no device and this
    * colocation name. */
   const char *init_colocate;
-  struct vs_thread_state *next, *prev;
+  struct vs_thread_state *next; /* the owning thread's next state (other graphs) */
 } vs_thread_state;
 
 typedef struct vs_collection {
@@ -94,15 +103,16 @@ struct vs_graph {
   size_t n_scopes, scopes_cap;
   char **strings;          /* borrowed strings handed out (owned) */
   size_t n_strings, strings_cap;
-  vs_thread_state *threads;  /* every live thread's state */
-  pthread_key_t thread_key;  /* this thread's state; freed when the thread exits */
+  struct vs_graph_life *life; /* shared with the thread states made in it (graph.c) */
 };
 
 /* Locking: every public entry point brackets its work with these. */
 void vs__lock(vs_graph *g);
 void vs__unlock(vs_graph *g);
 
-/* The calling thread's scope state (created on first use); NULL when out of memory. */
+/* The calling thread's scope state in g (created on first use, which also
+ * frees the thread's states in graphs freed since); NULL when out of
+ * memory. The caller holds g's lock. */
 vs_thread_state *vs__thread(vs_graph *g, vs_status *st);
 
 /* Keeps a malloc'd string alive until the graph is freed and returns it

@@ -315,7 +315,15 @@ VS_API vs_scope *vs_get_variable_scope(vs_graph *g) {
 
 VS_API const char *vs_scope_name(const vs_scope *s) { return s ? s->name : NULL; }
 VS_API const char *vs_scope_original_name_scope(const vs_scope *s) { return s ? s->name_scope : NULL; }
-VS_API vs_reuse vs_scope_reuse(const vs_scope *s) { return s ? s->reuse : VS_REUSE_FALSE; }
+/* The name and name scope are fixed at creation; reuse, initializer and
+ * dtype have setters, so they are read under the graph lock. */
+VS_API vs_reuse vs_scope_reuse(const vs_scope *s) {
+  if (!s) return VS_REUSE_FALSE;
+  vs__lock(s->graph);
+  vs_reuse r = s->reuse;
+  vs__unlock(s->graph);
+  return r;
+}
 
 VS_API void vs_scope_reuse_variables(vs_scope *s) {
   if (!s) return;
@@ -325,9 +333,19 @@ VS_API void vs_scope_reuse_variables(vs_scope *s) {
 }
 
 VS_API vs_initializer vs_scope_initializer(const vs_scope *s) {
-  return s ? s->initializer : (vs_initializer){0};
+  if (!s) return (vs_initializer){0};
+  vs__lock(s->graph);
+  vs_initializer init = s->initializer;
+  vs__unlock(s->graph);
+  return init;
 }
-VS_API vs_dtype vs_scope_dtype(const vs_scope *s) { return s ? s->dtype : VS_DTYPE_DEFAULT; }
+VS_API vs_dtype vs_scope_dtype(const vs_scope *s) {
+  if (!s) return VS_DTYPE_DEFAULT;
+  vs__lock(s->graph);
+  vs_dtype d = s->dtype;
+  vs__unlock(s->graph);
+  return d;
+}
 
 VS_API void vs_scope_set_initializer(vs_scope *s, vs_initializer init, vs_status *st) {
   vs__ok(st);
@@ -347,7 +365,9 @@ VS_API void vs_scope_set_dtype(vs_scope *s, vs_dtype dtype, vs_status *st) {
              (int)dtype);
     return;
   }
+  vs__lock(s->graph);
   s->dtype = dtype;
+  vs__unlock(s->graph);
 }
 
 VS_API size_t vs_scope_get_collection_vars(vs_scope *s, const char *key, vs_var **out, size_t cap,

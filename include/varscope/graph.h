@@ -9,10 +9,23 @@
  * one table of names in use, keyed case-insensitively, so a second "c" is
  * "c_1" and a "Foo" after "foo" is "Foo_1".
  *
- * Thread safety: every call on a graph takes the graph's lock, so a graph
- * may be built from several threads. As in TF 1.15, the current name scope,
- * variable scope and default-name counters are per thread: a new thread
- * starts at the root scope. The variable store and collections are shared.
+ * Thread safety: a graph may be built, read and run from several threads
+ * at once. Every call that reads or changes what can change takes the
+ * graph's lock (one recursive mutex per graph); vs_graph_free alone must not
+ * overlap any other call on the graph. As in TF 1.15, the current name
+ * scope, variable scope, device and control-dependency scopes and the
+ * default-name counters are per thread: a new thread starts at the root
+ * scope. The variable store and collections are shared. Each function below
+ * says which of these it is:
+ *   [locked]     takes the graph's lock: safe from any thread, concurrently
+ *                with any call on the graph but vs_graph_free;
+ *   [per-thread] also locked, and acts on the calling thread's scope state
+ *                only (another thread's scopes are unaffected);
+ *   [immutable]  reads what was fixed when the object was made (names,
+ *                types, inputs, dtype, shape, control inputs): no lock,
+ *                safe from any thread that holds the handle.
+ * A thread that used a graph may exit at any time, before or after the
+ * graph is freed, in any order: its scope state is its own and goes with it.
  */
 #ifndef VARSCOPE_GRAPH_H
 #define VARSCOPE_GRAPH_H
@@ -28,21 +41,28 @@ extern "C" {
 typedef struct vs_graph vs_graph;
 typedef struct vs_var vs_var;
 
-/* Returns a new empty graph, or NULL when out of memory. Free with vs_graph_free. */
+/* Returns a new empty graph, or NULL when out of memory. Free with
+ * vs_graph_free. Any thread; any number of graphs may be alive at once. */
 vs_graph *vs_graph_new(void);
 
 /* Frees a graph and everything it owns; NULL is a no-op. No handle from the
- * graph may be used afterwards. Not thread safe against other calls on it. */
+ * graph may be used afterwards. Must not overlap any other call on this graph
+ * (no call may be running or start on it); sessions on it must be freed
+ * first. Other threads that used it may still be running or exiting: each
+ * keeps (and frees) its own scope state, which never touches the freed graph. */
 void vs_graph_free(vs_graph *g);
 
 /* tf.set_random_seed: the graph-level seed (VS_SEED_NONE clears it). Random
  * initializers are deterministic when the graph seed or their own seed is
- * set, following TF's get_seed rules; otherwise each session draws afresh. */
+ * set, following TF's get_seed rules; otherwise each session draws afresh.
+ * [locked] */
 void vs_graph_set_random_seed(vs_graph *g, int64_t seed);
 
 /* ---- operations -------------------------------------------------------- */
 
-/* Operation accessors. Strings are borrowed from the graph. */
+/* Operation accessors. Strings are borrowed from the graph. [immutable]: an
+ * op is complete (device, colocation and control inputs included) when the
+ * call that made it returns, and never changes afterwards. */
 const char *vs_op_name(const vs_op *op);        /* "foo/bar/c" */
 const char *vs_op_type(const vs_op *op);        /* "Const", "VariableV2", ... */
 const char *vs_op_device(const vs_op *op);      /* "" when unplaced */
@@ -59,10 +79,14 @@ vs_output vs_op_output(vs_op *op);
 /* The tensor name "op_name:index" ("foo/v:0"). Borrowed; NULL for a NULL op. */
 const char *vs_output_name(vs_output out);
 
-/* Looks an operation up by its exact name. Returns NULL when there is none. */
+/* Looks an operation up by its exact name. Returns NULL when there is none.
+ * [locked] */
 vs_op *vs_graph_operation_by_name(vs_graph *g, const char *name);
 
-/* Number of operations, and the i-th in creation order. */
+/* Number of operations, and the i-th in creation order (NULL when i is out
+ * of range). [locked]: other threads may be adding ops meanwhile, so the
+ * count is a snapshot; ops never go away, so an index below a count read
+ * earlier stays valid. */
 size_t vs_graph_num_operations(const vs_graph *g);
 vs_op *vs_graph_operation(const vs_graph *g, size_t i);
 
@@ -74,22 +98,25 @@ vs_op *vs_graph_operation(const vs_graph *g, size_t i);
  * it is an array of that many `const char *` (NULL entries are ""), the
  * strings copied. Errors: INVALID_ARGUMENT/ValueError for a bad name
  * ("'%s' is not a valid scope name"), a shape that is not fully defined,
- * or an unsupported dtype. */
+ * or an unsupported dtype. [per-thread] (the name scope). */
 vs_output vs_constant(vs_graph *g, const void *data, vs_dtype dtype, vs_shape shape,
                       const char *name, vs_status *st);
 
-/* tf.constant(x) for one float32 / int32 scalar. */
+/* tf.constant(x) for one float32 / int32 scalar. [per-thread] */
 vs_output vs_constant_float(vs_graph *g, float value, const char *name, vs_status *st);
 vs_output vs_constant_int32(vs_graph *g, int32_t value, const char *name, vs_status *st);
 
-/* tf.no_op(name): an op with no inputs and no output (used for grouping). */
+/* tf.no_op(name): an op with no inputs and no output (used for grouping).
+ * [per-thread] */
 vs_op *vs_no_op(vs_graph *g, const char *name, vs_status *st);
 
 /* ---- names and name scopes --------------------------------------------- */
 
 /* Graph.unique_name: the current name scope + name, uniquified against every
  * op name and name scope so far. With mark_as_used false the name is not
- * reserved. Returns a string borrowed from the graph. Errors: NULL name. */
+ * reserved. Returns a string borrowed from the graph. Errors: NULL name.
+ * [per-thread]: the name stack is this thread's; the table of names in use
+ * is the graph's, so two threads never get the same name. */
 const char *vs_graph_unique_name(vs_graph *g, const char *name, bool mark_as_used, vs_status *st);
 
 /* Enters tf.name_scope(name) and returns the scope string it yields, with its
@@ -99,20 +126,22 @@ const char *vs_graph_unique_name(vs_graph *g, const char *name, bool mark_as_use
  *   - NULL or "" resets to the root scope and yields "".
  * Errors: ValueError "'%s' is not a valid scope name" (TF 1.15 text) when the
  * name does not match TF's pattern (at the root the first character must be
- * [A-Za-z0-9.]). On error nothing is entered. */
+ * [A-Za-z0-9.]). On error nothing is entered. [per-thread] */
 const char *vs_name_scope_push(vs_graph *g, const char *name, vs_status *st);
 
 /* tf.name_scope(name, default_name): name if it is not NULL, else
- * default_name uniquified; both NULL is the reset idiom (as name=None). */
+ * default_name uniquified; both NULL is the reset idiom (as name=None).
+ * [per-thread] */
 const char *vs_name_scope_push_default(vs_graph *g, const char *name, const char *default_name,
                                        vs_status *st);
 
 /* Leaves the innermost name scope. Errors: FAILED_PRECONDITION/RuntimeError
- * when no name scope is open on this thread. */
+ * when no name scope is open on this thread. [per-thread] */
 void vs_name_scope_pop(vs_graph *g, vs_status *st);
 
 /* The current name scope without its trailing '/' ("" at the root): TF's
- * get_name_scope(). Borrowed until the next scope change on this thread. */
+ * get_name_scope(). Borrowed until the next scope change on this thread.
+ * [per-thread]; NULL for a NULL graph or when out of memory. */
 const char *vs_get_name_scope(vs_graph *g);
 
 /* for-block sugar: VS_WITH_NAME_SCOPE(g, "hello", st) { ... }
@@ -155,7 +184,8 @@ typedef struct vs_item {
   vs_op *op;   /* when kind == VS_ITEM_OP */
 } vs_item;
 
-/* Graph.add_to_collection: appends (no de-duplication, as TF). Errors: NULL arguments. */
+/* Graph.add_to_collection: appends (no de-duplication, as TF). Errors: NULL
+ * arguments. [locked] */
 void vs_add_to_collection(vs_graph *g, const char *key, vs_var *var, vs_status *st);
 void vs_add_op_to_collection(vs_graph *g, const char *key, vs_op *op, vs_status *st);
 
@@ -165,23 +195,27 @@ void vs_add_op_to_collection(vs_graph *g, const char *key, vs_op *op, vs_status 
  * matches "axb"; the pattern is a POSIX extended regex). An unknown key gives
  * no items. Fills up to `cap` items into `out` (out may be NULL when cap is
  * 0) and returns how many match, so a first call with cap 0 sizes the array.
- * Errors: INVALID_ARGUMENT for a scope that is not a valid regex. */
+ * Errors: INVALID_ARGUMENT for a scope that is not a valid regex. [locked]:
+ * a snapshot; items added by other threads between a sizing call and a
+ * filling call are counted in the second return value but not filled
+ * beyond `cap`. */
 size_t vs_get_collection(vs_graph *g, const char *key, const char *scope, vs_item *out,
                          size_t cap, vs_status *st);
 
-/* Like vs_get_collection but only the variables of the collection. */
+/* Like vs_get_collection but only the variables of the collection. [locked] */
 size_t vs_get_collection_vars(vs_graph *g, const char *key, const char *scope, vs_var **out,
                               size_t cap, vs_status *st);
 
 /* tf.global_variables(scope), tf.trainable_variables(scope),
- * tf.local_variables(scope), tf.model_variables(scope): creation order. */
+ * tf.local_variables(scope), tf.model_variables(scope): creation order.
+ * [locked] */
 size_t vs_global_variables(vs_graph *g, const char *scope, vs_var **out, size_t cap, vs_status *st);
 size_t vs_trainable_variables(vs_graph *g, const char *scope, vs_var **out, size_t cap, vs_status *st);
 size_t vs_local_variables(vs_graph *g, const char *scope, vs_var **out, size_t cap, vs_status *st);
 size_t vs_model_variables(vs_graph *g, const char *scope, vs_var **out, size_t cap, vs_status *st);
 
 /* Graph.get_all_collection_keys: the keys in first-use order. Fills up to
- * cap borrowed strings and returns the count. */
+ * cap borrowed strings and returns the count. [locked] */
 size_t vs_get_all_collection_keys(vs_graph *g, const char **out, size_t cap);
 
 #ifdef __cplusplus

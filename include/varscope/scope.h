@@ -8,6 +8,13 @@
  *
  * Entering and leaving are explicit: every successful push must be matched by
  * a pop of the handle it returned, innermost first.
+ *
+ * Thread safety (the terms of graph.h): the current variable scope and the
+ * default-name counters are per thread, as in TF 1.15 (a new thread starts
+ * at the root scope, and a scope pushed on one thread is popped on that
+ * thread); a scope object itself is shared, and may be read, re-entered and
+ * changed from any thread: its setters and the getters of what they set
+ * take the graph's lock.
  */
 #ifndef VARSCOPE_SCOPE_H
 #define VARSCOPE_SCOPE_H
@@ -76,7 +83,8 @@ typedef struct vs_varscope_opts {
  *   "The reuse parameter must be True or False or None." for a reuse value
  *   outside the enum; TypeError "If default_name is None then name_or_scope is
  *   required"; "reuse=True cannot be used without a name_or_scope" (also for
- *   AUTO_REUSE); "'%s' is not a valid scope name" from the name scope. */
+ *   AUTO_REUSE); "'%s' is not a valid scope name" from the name scope.
+ * [per-thread] */
 vs_scope *vs_variable_scope_push(vs_graph *g, const char *name, const vs_varscope_opts *opts,
                                  vs_status *st);
 
@@ -86,39 +94,50 @@ vs_scope *vs_variable_scope_push(vs_graph *g, const char *name, const vs_varscop
  * scope opened is the last component of its name, relative to the current
  * name scope. Returns the new (copied) scope object. Errors as above, and
  * INVALID_ARGUMENT/TypeError for a NULL scope or one from another graph
- * ("VariableScope: name_or_scope must be a string or VariableScope."). */
+ * ("VariableScope: name_or_scope must be a string or VariableScope.").
+ * [per-thread]: the captured scope may come from another thread, and be
+ * changed by one meanwhile; the copy takes its defaults as they are under
+ * the lock. */
 vs_scope *vs_variable_scope_push_scope(vs_graph *g, vs_scope *scope, const vs_varscope_opts *opts,
                                        vs_status *st);
 
 /* Leaves `scope`, which must be the innermost variable scope entered on this
  * thread. Errors: FAILED_PRECONDITION/RuntimeError "Improper nesting of
- * variable_scope." otherwise (nothing is left then). */
+ * variable_scope." otherwise (nothing is left then). [per-thread]: a scope
+ * entered on another thread is not this thread's innermost. */
 void vs_variable_scope_pop(vs_graph *g, vs_scope *scope, vs_status *st);
 
 /* tf.get_variable_scope(): the current scope object on this thread (the root
- * scope, named "", when none is open). Never NULL for a valid graph. */
+ * scope, named "", when none is open). Never NULL for a valid graph (NULL
+ * only when out of memory). [per-thread]: each thread has its own root. */
 vs_scope *vs_get_variable_scope(vs_graph *g);
 
-/* VariableScope.name ("foo/bar"; "" for the root). Borrowed. */
+/* VariableScope.name ("foo/bar"; "" for the root). Borrowed. [immutable] */
 const char *vs_scope_name(const vs_scope *scope);
-/* VariableScope.original_name_scope ("foo_1/"; "" for the root). Borrowed. */
+/* VariableScope.original_name_scope ("foo_1/"; "" for the root). Borrowed.
+ * [immutable] */
 const char *vs_scope_original_name_scope(const vs_scope *scope);
 /* VariableScope.reuse: VS_REUSE_FALSE, VS_REUSE_TRUE or VS_REUSE_AUTO
- * (never VS_REUSE_INHERIT: the inherited value is resolved at entry). */
+ * (never VS_REUSE_INHERIT: the inherited value is resolved at entry).
+ * [locked] (vs_scope_reuse_variables may set it from another thread). */
 vs_reuse vs_scope_reuse(const vs_scope *scope);
 /* VariableScope.reuse_variables(): sets this object's reuse to True. Scopes
  * entered later inside it inherit True; the parent and copies made earlier
- * are unaffected. */
+ * are unaffected. [locked] */
 void vs_scope_reuse_variables(vs_scope *scope);
-/* The scope's default initializer (kind VS_INIT_NONE when it has none) and dtype. */
+/* The scope's default initializer (kind VS_INIT_NONE when it has none) and
+ * dtype. [locked] (the setters below may run on another thread). */
 vs_initializer vs_scope_initializer(const vs_scope *scope);
 vs_dtype vs_scope_dtype(const vs_scope *scope);
-/* VariableScope.set_initializer / set_dtype. Errors: invalid dtype. */
+/* VariableScope.set_initializer / set_dtype. Errors: invalid dtype.
+ * [locked]: scopes entered from this one later, on any thread, inherit the
+ * new value; copies made earlier keep theirs. */
 void vs_scope_set_initializer(vs_scope *scope, vs_initializer init, vs_status *st);
 void vs_scope_set_dtype(vs_scope *scope, vs_dtype dtype, vs_status *st);
 
 /* VariableScope.get_collection(key): get_collection(key, name + "/") (all
- * named items for the root scope). Same filling convention as vs_get_collection. */
+ * named items for the root scope). Same filling convention as vs_get_collection.
+ * [locked] */
 size_t vs_scope_get_collection_vars(vs_scope *scope, const char *key, vs_var **out, size_t cap,
                                     vs_status *st);
 

@@ -12,6 +12,14 @@
  * value ("<n>/Initializer/<kind>" for a callable initializer,
  * "<n>/initial_value" for a host value), "<n>/Assign" (its initializer op)
  * and "<n>/read". The variable is a handle borrowed from the graph.
+ *
+ * Thread safety (the terms of graph.h): vs_get_variable,
+ * vs_get_local_variable and vs_variable are [per-thread] (they use the
+ * calling thread's scopes; the store they share is locked, so two threads
+ * asking for the same name get one variable or the store's error); a
+ * custom getter runs with the graph's lock held and may call back into the
+ * graph on the same thread. The vs_var_* accessors are [immutable]: a
+ * variable is complete when the call that made it returns.
  */
 #ifndef VARSCOPE_VARIABLE_H
 #define VARSCOPE_VARIABLE_H

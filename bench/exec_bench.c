@@ -1,0 +1,336 @@
+/* exec_bench - what a session run costs as the graph grows, beside
+ * TensorFlow's Python session on the same machine in the same run.
+ *
+ *   exec_bench [--no-tf] [SIZES...]      (default sizes: 10 1000 10000 30000)
+ *
+ * For each size N: a graph of N variables of 256 floats built with
+ * get_variable, 100 per variable_scope; the initializer run; one variable in
+ * the middle fetched (the first fetch, then the median of 21); at the largest
+ * N also the build time per variable, a second run of the initializer and
+ * the memory each variable costs beyond its 1 KiB of data, in the graph and
+ * in a session (resident-set growth divided by N). Then a tiny run:
+ * assign_add on a scalar, fetched, 2000 times.
+ *
+ * TensorFlow's figures come from bench/exec_tf.py, run to completion before
+ * this process makes any OpenCL call (so the two never share the cores, and
+ * nothing forks after OpenCL is up) with $VARSCOPE_TF_PYTHON, else the
+ * oracle's venv (~/.cache/varscope/oracle-venv). TensorFlow builds 10 000
+ * variables in about 20 s, so its sizes stop at 10 000 unless asked. */
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "varscope.h"
+
+extern char **environ;
+
+enum { PER_SCOPE = 100, VAR_FLOATS = 256, MAX_SIZES = 8, TF_OUT = 1 << 16 };
+
+static double now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* Current resident set in bytes (/proc/self/statm's second field). */
+static double rss_bytes(void) {
+  long pages = 0, resident = 0;
+  FILE *f = fopen("/proc/self/statm", "r");
+  if (f) {
+    if (fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+    fclose(f);
+  }
+  return (double)resident * (double)sysconf(_SC_PAGESIZE);
+}
+
+/* ---- TensorFlow's figures ------------------------------------------------ */
+
+typedef struct tf_figures {
+  char version[32];
+  double fetch_ms[MAX_SIZES], build_us, first_fetch_ms, reinit_s, tiny_us;
+  long fetch_n[MAX_SIZES], at_n;
+  int nfetch;
+  char why[640]; /* why there are none, when there are none (names a path) */
+} tf_figures;
+
+static void tf_run(const long *sizes, int nsizes, tf_figures *tf) {
+  memset(tf, 0, sizeof *tf);
+  char venv_py[512];
+  const char *py = getenv("VARSCOPE_TF_PYTHON");
+  if (!py || !*py) {
+    const char *cache = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+    if (cache && *cache)
+      snprintf(venv_py, sizeof venv_py, "%s/varscope/oracle-venv/bin/python", cache);
+    else
+      snprintf(venv_py, sizeof venv_py, "%s/.cache/varscope/oracle-venv/bin/python", home ? home : "");
+    py = venv_py;
+  }
+  if (access(py, X_OK) != 0) {
+    snprintf(tf->why, sizeof tf->why, "no TensorFlow python at %s (make oracle makes it)", py);
+    return;
+  }
+  char *argv[MAX_SIZES + 3], nums[MAX_SIZES][24];
+  int argc = 0;
+  argv[argc++] = (char *)py;
+  argv[argc++] = VS_SOURCE_DIR "/bench/exec_tf.py";
+  for (int i = 0; i < nsizes && sizes[i] <= 10000; i++) {
+    snprintf(nums[i], sizeof nums[i], "%ld", sizes[i]);
+    argv[argc++] = nums[i];
+  }
+  argv[argc] = NULL;
+  int fd[2];
+  if (pipe(fd) != 0) {
+    snprintf(tf->why, sizeof tf->why, "pipe failed");
+    return;
+  }
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, fd[1], STDOUT_FILENO);
+  posix_spawn_file_actions_addclose(&fa, fd[0]);
+  pid_t pid;
+  fprintf(stderr, "exec_bench: TensorFlow first (%s bench/exec_tf.py; about 30 s)...\n", py);
+  int rc = posix_spawn(&pid, py, &fa, NULL, argv, environ);
+  posix_spawn_file_actions_destroy(&fa);
+  close(fd[1]);
+  if (rc != 0) {
+    close(fd[0]);
+    snprintf(tf->why, sizeof tf->why, "could not start %s", py);
+    return;
+  }
+  FILE *f = fdopen(fd[0], "r");
+  char line[256];
+  while (f && fgets(line, sizeof line, f)) {
+    long n;
+    double x;
+    if (sscanf(line, "tf_version %31s", tf->version) == 1) continue;
+    if (sscanf(line, "fetch_ms %ld %lf", &n, &x) == 2 && tf->nfetch < MAX_SIZES) {
+      tf->fetch_n[tf->nfetch] = n;
+      tf->fetch_ms[tf->nfetch++] = x;
+    } else if (sscanf(line, "build_us_per_var %ld %lf", &n, &x) == 2) {
+      tf->at_n = n;
+      tf->build_us = x;
+    } else if (sscanf(line, "first_fetch_ms %ld %lf", &n, &x) == 2) {
+      tf->first_fetch_ms = x;
+    } else if (sscanf(line, "reinit_s %ld %lf", &n, &x) == 2) {
+      tf->reinit_s = x;
+    } else if (sscanf(line, "tiny_run_us %lf", &x) == 1) {
+      tf->tiny_us = x;
+    }
+  }
+  if (f) fclose(f);
+  int wst = 0;
+  waitpid(pid, &wst, 0);
+  if (!WIFEXITED(wst) || WEXITSTATUS(wst) != 0 || !tf->tiny_us)
+    snprintf(tf->why, sizeof tf->why, "bench/exec_tf.py failed (exit status %d)", WEXITSTATUS(wst));
+}
+
+static double tf_fetch(const tf_figures *tf, long n) {
+  for (int i = 0; i < tf->nfetch; i++)
+    if (tf->fetch_n[i] == n) return tf->fetch_ms[i];
+  return 0;
+}
+
+/* ---- ours ------------------------------------------------------------------ */
+
+typedef struct our_figures {
+  double fetch_ms[MAX_SIZES], first_fetch_ms, build_us, reinit_s, tiny_us;
+  double graph_bytes_per_var, session_bytes_per_var;
+  long at_n;
+} our_figures;
+
+static int fail(vs_status *st, const char *what) {
+  fprintf(stderr, "exec_bench: %s: %s\n", what, vs_status_message(st));
+  return 1;
+}
+
+static int ours_size(long n, int idx, int largest, our_figures *o, vs_status *st) {
+  double rss0 = rss_bytes();
+  vs_graph *g = vs_graph_new();
+  vs_var *mid = NULL;
+  char name[32];
+  double t0 = now();
+  for (long s = 0; s * PER_SCOPE < n && !vs_status_code(st); s++) {
+    snprintf(name, sizeof name, "s%ld", s);
+    vs_scope *sc = vs_variable_scope_push(g, name, NULL, st);
+    for (long i = 0; i < PER_SCOPE && s * PER_SCOPE + i < n && !vs_status_code(st); i++) {
+      snprintf(name, sizeof name, "v%ld", i);
+      vs_var *v = vs_get_variable(g, name, &(vs_var_opts){.shape = VS_SHAPE(VAR_FLOATS)}, st);
+      if (s * PER_SCOPE + i == n / 2) mid = v;
+    }
+    vs_variable_scope_pop(g, sc, st);
+  }
+  double build = now() - t0;
+  double rss_graph = rss_bytes();
+  vs_op *init = vs_global_variables_initializer(g, st);
+  if (vs_status_code(st)) return fail(st, "graph");
+  vs_session *sess = vs_session_new(g, NULL, st);
+  if (!sess) return fail(st, "session");
+  vs_session_run(sess, NULL, NULL, 0, NULL, NULL, 0, &init, 1, st);
+  vs_output fetch = vs_var_value(mid);
+  vs_tensor *out = NULL;
+  t0 = now();
+  vs_session_run(sess, NULL, NULL, 0, &fetch, &out, 1, NULL, 0, st);
+  double first = now() - t0;
+  vs_tensor_free(out);
+  double t[21];
+  for (int r = 0; r < 21 && !vs_status_code(st); r++) {
+    t0 = now();
+    vs_session_run(sess, NULL, NULL, 0, &fetch, &out, 1, NULL, 0, st);
+    t[r] = now() - t0;
+    vs_tensor_free(out);
+  }
+  if (vs_status_code(st)) return fail(st, "fetch");
+  qsort(t, 21, sizeof t[0], cmp_double);
+  o->fetch_ms[idx] = t[10] * 1e3;
+  if (largest) {
+    o->at_n = n;
+    o->build_us = build / (double)n * 1e6;
+    o->first_fetch_ms = first * 1e3;
+    t0 = now();
+    vs_session_run(sess, NULL, NULL, 0, NULL, NULL, 0, &init, 1, st);
+    o->reinit_s = now() - t0;
+    if (vs_status_code(st)) return fail(st, "initializer again");
+    double rss_session = rss_bytes();
+    o->graph_bytes_per_var = (rss_graph - rss0) / (double)n;
+    o->session_bytes_per_var = (rss_session - rss_graph) / (double)n - VAR_FLOATS * sizeof(float);
+  }
+  vs_session_free(sess);
+  vs_graph_free(g);
+  return 0;
+}
+
+static int ours_tiny(our_figures *o, vs_status *st) {
+  vs_graph *g = vs_graph_new();
+  vs_var *c = vs_get_variable(g, "counter", &(vs_var_opts){.shape = VS_SCALAR, .initializer = vs_zeros_initializer()}, st);
+  vs_output add = vs_assign_add(g, c, vs_constant_float(g, 1.0f, "one", st), NULL, st);
+  vs_op *init = vs_global_variables_initializer(g, st);
+  if (vs_status_code(st)) return fail(st, "tiny graph");
+  vs_session *s = vs_session_new(g, NULL, st);
+  if (!s) return fail(st, "tiny session");
+  vs_session_run(s, NULL, NULL, 0, NULL, NULL, 0, &init, 1, st);
+  vs_tensor *out = NULL;
+  for (int i = 0; i < 100 && !vs_status_code(st); i++) {
+    vs_session_run(s, NULL, NULL, 0, &add, &out, 1, NULL, 0, st);
+    vs_tensor_free(out);
+  }
+  enum { RUNS = 2000 };
+  double t0 = now();
+  for (int i = 0; i < RUNS && !vs_status_code(st); i++) {
+    vs_session_run(s, NULL, NULL, 0, &add, &out, 1, NULL, 0, st);
+    vs_tensor_free(out);
+  }
+  o->tiny_us = (now() - t0) / RUNS * 1e6;
+  if (vs_status_code(st)) return fail(st, "tiny run");
+  vs_session_free(s);
+  vs_graph_free(g);
+  return 0;
+}
+
+/* ---- the table ----------------------------------------------------------------- */
+
+static void row(const char *what, const char *ours, const char *theirs, const char *ratio) {
+  printf("| %-58s | %-16s | %-16s | %-22s |\n", what, ours, theirs, ratio);
+}
+
+int main(int argc, char **argv) {
+  long sizes[MAX_SIZES] = {10, 1000, 10000, 30000};
+  int nsizes = 4, with_tf = 1, given = 0;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--no-tf") == 0) {
+      with_tf = 0;
+    } else if (strcmp(argv[i], "--help") == 0) {
+      printf("usage: exec_bench [--no-tf] [SIZES...]   (default 10 1000 10000 30000)\n");
+      return 0;
+    } else {
+      char *end;
+      long n = strtol(argv[i], &end, 10);
+      if (*end || n < 1 || n > 10000000 || given == MAX_SIZES) {
+        fprintf(stderr, "exec_bench: bad size '%s' (1..10000000, at most %d sizes)\n", argv[i], MAX_SIZES);
+        return 2;
+      }
+      sizes[given++] = n;
+    }
+  }
+  if (given) nsizes = given;
+  for (int i = 1; i < nsizes; i++)
+    if (sizes[i] <= sizes[i - 1]) {
+      fprintf(stderr, "exec_bench: sizes must increase\n");
+      return 2;
+    }
+
+  tf_figures tf;
+  if (with_tf) tf_run(sizes, nsizes, &tf);
+  else {
+    memset(&tf, 0, sizeof tf);
+    snprintf(tf.why, sizeof tf.why, "--no-tf");
+  }
+
+  vs_status *st = vs_status_new();
+  our_figures o = {0};
+  int rc = 0;
+  for (int i = 0; i < nsizes && !rc; i++) {
+    fprintf(stderr, "exec_bench: varscope, %ld variables...\n", sizes[i]);
+    rc = ours_size(sizes[i], i, i == nsizes - 1, &o, st);
+  }
+  if (!rc) rc = ours_tiny(&o, st);
+  if (rc) {
+    vs_status_free(st);
+    return 1;
+  }
+  vs_device_info in;
+  vs_device_get_info(0, &in, st);
+  vs_status_free(st);
+
+  int have_tf = tf.why[0] == '\0';
+  printf("varscope %s on %s [%s]; TensorFlow %s\n\n", vs_version(), in.cl_name, in.device_name,
+         have_tf ? tf.version : tf.why);
+  char a[64], b[64], r[64], what[96];
+  printf("| %-58s | %-16s | %-16s | %-22s |\n", "workload", "varscope", "TensorFlow", "ratio");
+  printf("|%.60s|%.18s|%.18s|%.24s|\n", "------------------------------------------------------------",
+         "------------------", "------------------", "------------------------");
+  snprintf(what, sizeof what, "build %ld variables (get_variable, %d per scope)", o.at_n, PER_SCOPE);
+  snprintf(a, sizeof a, "%.1f us/var", o.build_us);
+  snprintf(b, sizeof b, have_tf && tf.at_n ? "%.1f us/var" : "-", tf.build_us);
+  snprintf(r, sizeof r, have_tf && tf.at_n == o.at_n ? "TF/varscope %.1fx" : "-", tf.build_us / o.build_us);
+  row(what, a, b, r);
+  snprintf(what, sizeof what, "run the initializer of %ld variables again", o.at_n);
+  snprintf(a, sizeof a, "%.3f s", o.reinit_s);
+  snprintf(b, sizeof b, have_tf && tf.at_n ? "%.3f s (%ld)" : "-", tf.reinit_s, tf.at_n);
+  snprintf(r, sizeof r, have_tf && tf.at_n == o.at_n ? "varscope/TF %.2fx" : "-", o.reinit_s / tf.reinit_s);
+  row(what, a, b, r);
+  for (int i = 0; i < nsizes; i++) {
+    double t = have_tf ? tf_fetch(&tf, sizes[i]) : 0;
+    snprintf(what, sizeof what, "fetch one variable, median of 21, %ld variables", sizes[i]);
+    snprintf(a, sizeof a, "%.3f ms", o.fetch_ms[i]);
+    snprintf(b, sizeof b, t ? "%.3f ms" : "-", t);
+    snprintf(r, sizeof r, t ? "TF/varscope %.1fx" : "-", t / o.fetch_ms[i]);
+    row(what, a, b, r);
+  }
+  snprintf(what, sizeof what, "fetch cost, %ld against %ld variables (target <= 2x)", sizes[nsizes - 1], sizes[0]);
+  snprintf(a, sizeof a, "%.1fx", o.fetch_ms[nsizes - 1] / o.fetch_ms[0]);
+  row(what, a, "", "");
+  snprintf(what, sizeof what, "first fetch after the initializer, %ld variables", o.at_n);
+  snprintf(a, sizeof a, "%.2f ms", o.first_fetch_ms);
+  snprintf(b, sizeof b, have_tf && tf.at_n == o.at_n ? "%.2f ms" : "-", tf.first_fetch_ms);
+  row(what, a, b, "");
+  snprintf(a, sizeof a, "%.1f us", o.tiny_us);
+  snprintf(b, sizeof b, have_tf ? "%.1f us" : "-", tf.tiny_us);
+  snprintf(r, sizeof r, have_tf ? "TF/varscope %.1fx (>= 5)" : "-", tf.tiny_us / o.tiny_us);
+  row("tiny session.run (assign_add on a scalar, fetched)", a, b, r);
+  snprintf(what, sizeof what, "memory per variable beyond its data, graph (%ld vars)", o.at_n);
+  snprintf(a, sizeof a, "%.0f B", o.graph_bytes_per_var);
+  row(what, a, "", "");
+  snprintf(what, sizeof what, "memory per variable beyond its data, session (%ld vars)", o.at_n);
+  snprintf(a, sizeof a, "%.0f B", o.session_bytes_per_var);
+  row(what, a, "", "(target <= 4096 B in all)");
+  return 0;
+}
