@@ -1,17 +1,69 @@
 /* conformance/harness.c - running cases, device kinds, expected-failure lists. */
+/* realpath() */
+#define _XOPEN_SOURCE 700
 #include "harness.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #ifndef VSC_SOURCE_DIR
 #define VSC_SOURCE_DIR "conformance"
 #endif
 
-const char *vsc_xfail_dir(void) { return VSC_SOURCE_DIR "/xfail"; }
+/* ---- where the data files are ---------------------------------------------
+ * One resolver for the expected-failure lists and the golden files, so an
+ * installed `varscope conform` does not read the source tree it was built
+ * from (which may be gone or another version). */
+
+static struct {
+  pthread_once_t once;
+  char dir[PATH_MAX + 32];
+  char xfail[PATH_MAX + 64];
+} data = {.once = PTHREAD_ONCE_INIT};
+
+static bool is_dir(const char *path) {
+  struct stat sb;
+  return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+static void resolve_data_dir(void) {
+  const char *env = getenv("VARSCOPE_DATA_DIR");
+  char exe[PATH_MAX], cand[sizeof data.dir];
+  ssize_t n;
+  if (env && *env) {
+    snprintf(data.dir, sizeof data.dir, "%s/conformance", env);
+  } else if ((n = readlink("/proc/self/exe", exe, sizeof exe - 1)) > 0) {
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (slash) *slash = '\0';
+    snprintf(cand, sizeof cand, "%s/../share/varscope/conformance", exe);
+    char xf[sizeof cand + 8], real[PATH_MAX];
+    snprintf(xf, sizeof xf, "%s/xfail", cand);
+    /* Shown in conform's first line: without the "bin/.." when it resolves. */
+    const char *dir = !is_dir(xf) ? VSC_SOURCE_DIR : realpath(cand, real) ? real : cand;
+    snprintf(data.dir, sizeof data.dir, "%s", dir);
+  } else {
+    snprintf(data.dir, sizeof data.dir, "%s", VSC_SOURCE_DIR);
+  }
+  snprintf(data.xfail, sizeof data.xfail, "%s/xfail", data.dir);
+}
+
+const char *vsc_data_dir(void) {
+  pthread_once(&data.once, resolve_data_dir);
+  return data.dir;
+}
+
+const char *vsc_xfail_dir(void) {
+  pthread_once(&data.once, resolve_data_dir);
+  return data.xfail;
+}
 
 void vsc_fail(vsc_ctx *t, const char *file, int line, const char *fmt, ...) {
   if (t->result == VSC_FAIL) return; /* keep the first failure */

@@ -83,7 +83,17 @@ bool vsc_xfail_load(vsc_xfail *x, const char *path, char *err, size_t cap);
 const char *vsc_xfail_reason(const vsc_xfail *x, const char *name);
 void vsc_xfail_free(vsc_xfail *x);
 
-/* The default location of the lists: <source>/conformance/xfail. */
+/* The directory holding the conformance data (xfail/ and golden/), found
+ * once per process, first of:
+ *   1. $VARSCOPE_DATA_DIR/conformance, when VARSCOPE_DATA_DIR is set and not
+ *      empty (used as given: a missing file is then reported under it);
+ *   2. <dir of the running binary>/../share/varscope/conformance, when it
+ *      has an xfail/ directory (an installed varscope: bin/ next to share/);
+ *   3. the source tree's conformance/ (a build-tree run).
+ * Thread safe; the string lives until exit. */
+const char *vsc_data_dir(void);
+
+/* The default location of the lists: vsc_data_dir()/xfail. */
 const char *vsc_xfail_dir(void);
 
 /* ---- helpers for cases (used through the macros below) ------------------ */

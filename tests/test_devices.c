@@ -8,6 +8,7 @@
  * against TensorFlow 2.21 (tf.compat.v1, RefVariables).
  */
 #include <criterion/criterion.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,19 +68,30 @@ Test(devices, at_least_one_device)
 
 Test(devices, device_0_info_fields)
 {
-  /* issue 3 item 1: "/device:CL:0" by global index; PoCL's pthread device
-   * is a CPU, so it is also "/device:CPU:0".                               */
+  /* issue 3 item 1: "/device:CL:0" by global index, and the first device of
+   * its type: "/device:CPU:0" for PoCL's pthread device, "/device:GPU:0" for
+   * a GPU (issue 9 item 8: the test must not assume a CPU).                */
   vs_device_info info;
   memset(&info, 0x5a, sizeof info);
   vs_device_get_info(0, &info, st);
   expect_ok(st);
   cr_assert_str_eq(info.cl_name, "/device:CL:0");
-  cr_assert_str_eq(info.type, "CPU");
-  cr_assert_str_eq(info.name, "/device:CPU:0");
+  if (strcmp(info.type, "CPU") == 0) cr_assert_str_eq(info.name, "/device:CPU:0");
+  else if (strcmp(info.type, "GPU") == 0) cr_assert_str_eq(info.name, "/device:GPU:0");
+  else cr_assert(strcmp(info.type, "ACCELERATOR") == 0 || strcmp(info.type, "OTHER") == 0, "type '%s'", info.type);
+  if (strcmp(info.type, "ACCELERATOR") == 0 || strcmp(info.type, "OTHER") == 0) cr_assert_str_eq(info.name, "");
   cr_assert_gt(info.compute_units, 0);
   cr_assert_gt(info.global_mem_bytes, 0);
   cr_assert_gt(info.max_alloc_bytes, 0);
   cr_assert_leq(info.max_alloc_bytes, info.global_mem_bytes);
+  /* Without VARSCOPE_MEMORY_LIMIT the limits are the driver's figures
+   * (max allocation capped by the global size). */
+  if (!getenv("VARSCOPE_MEMORY_LIMIT")) {
+    cr_assert_eq(info.global_mem_bytes, info.global_mem_bytes_driver);
+    cr_assert_eq(info.max_alloc_bytes, info.max_alloc_bytes_driver < info.global_mem_bytes_driver
+                                           ? info.max_alloc_bytes_driver
+                                           : info.global_mem_bytes_driver);
+  }
   cr_assert_gt(strlen(info.device_name), 0);
   cr_assert_gt(strlen(info.vendor), 0);
   cr_assert_gt(strlen(info.platform_name), 0);
@@ -148,6 +160,28 @@ Test(devices, resolve_missing_index_is_not_found)
   expect_code(st, VS_NOT_FOUND);
 }
 
+Test(devices, resolve_huge_index_is_not_found_as_written)
+{
+  /* sscanf's %ld saturated this to 9223372036854775807. */
+  char want[160];
+  size_t n = num_devices();
+  snprintf(want, sizeof want, "no OpenCL device /device:GPU:99999999999999999999 on this machine (%zu device%s)", n,
+           n == 1 ? "" : "s");
+  vs_device_resolve("/gpu:99999999999999999999", st);
+  expect_error(st, VS_NOT_FOUND, "NotFoundError", want);
+}
+
+Test(devices, resolve_signed_or_trailing_junk_is_invalid_argument)
+{
+  const char *bad[] = {"CL:+0", "CL:-1", "CL:0x", "CL:", ":0", "CL:0 "};
+  for (int i = 0; i < 6; i++) {
+    char want[128];
+    snprintf(want, sizeof want, "cannot parse device name '%s' (want /device:TYPE:N)", bad[i]);
+    vs_device_resolve(bad[i], st);
+    expect_error(st, VS_INVALID_ARGUMENT, "ValueError", want);
+  }
+}
+
 Test(devices, resolve_second_device)
 {
   /* two pthread devices: "/device:CL:1" and "/device:CPU:1" are global index 1 */
@@ -186,7 +220,305 @@ Test(devices, malformed_mapping_is_invalid_argument)
    * process, so setting the variable here only affects this test.        */
   setenv("VARSCOPE_DEVICES", "GPU:0", 1);
   vs_num_devices(st);
-  expect_code(st, VS_INVALID_ARGUMENT);
+  expect_error(st, VS_INVALID_ARGUMENT, "InvalidArgumentError",
+               "VARSCOPE_DEVICES: cannot parse 'GPU:0' (want TYPE:N=TYPE:M, comma-separated)");
+}
+
+/* Sets VARSCOPE_DEVICES to `value` and asserts that the registry refuses it
+ * with exactly `msg`, and keeps refusing (no half-built registry). */
+static void expect_devices_env_refused(const char *value, const char *msg)
+{
+  setenv("VARSCOPE_DEVICES", value, 1);
+  vs_num_devices(st);
+  expect_error(st, VS_INVALID_ARGUMENT, "InvalidArgumentError", msg);
+  vs_device_info info;
+  vs_device_get_info(0, &info, st);
+  expect_error(st, VS_INVALID_ARGUMENT, "InvalidArgumentError", msg);
+}
+
+Test(devices, mapping_with_trailing_junk_is_refused)
+{
+  /* issue 14 item 9: sscanf accepted "GPU:0=CL:0junk". */
+  expect_devices_env_refused("GPU:0=CL:0junk",
+                             "VARSCOPE_DEVICES: cannot parse 'GPU:0=CL:0junk' (want TYPE:N=TYPE:M, comma-separated)");
+}
+
+Test(devices, mapping_of_only_commas_is_refused)
+{
+  /* issue 14 item 9: ",,," was accepted as no mapping at all. */
+  expect_devices_env_refused(",,,", "VARSCOPE_DEVICES: mapping 1 is empty in ',,,' (want TYPE:N=TYPE:M, comma-separated)");
+}
+
+Test(devices, mapping_with_trailing_comma_is_refused)
+{
+  expect_devices_env_refused("GPU:0=CL:0,",
+                             "VARSCOPE_DEVICES: mapping 2 is empty in 'GPU:0=CL:0,' (want TYPE:N=TYPE:M, comma-separated)");
+}
+
+Test(devices, mapping_with_huge_index_is_refused_not_saturated)
+{
+  /* issue 14 item 9: strtol saturated 99999999999999999999 to LONG_MAX. */
+  expect_devices_env_refused("GPU:99999999999999999999=CL:0",
+                             "VARSCOPE_DEVICES: a device index in 'GPU:99999999999999999999=CL:0' is above 65535");
+}
+
+Test(devices, mapping_with_sign_is_refused)
+{
+  expect_devices_env_refused("GPU:+1=CL:0",
+                             "VARSCOPE_DEVICES: cannot parse 'GPU:+1=CL:0' (want TYPE:N=TYPE:M, comma-separated)");
+}
+
+Test(devices, mapping_the_same_name_twice_is_refused)
+{
+  expect_devices_env_refused("GPU:0=CL:0, gpu:0=CL:0", "VARSCOPE_DEVICES: GPU:0 is mapped twice");
+}
+
+Test(devices, mapping_to_a_missing_device_is_refused)
+{
+  expect_devices_env_refused("GPU:0=CL:999", "VARSCOPE_DEVICES: CL:999 names no device");
+}
+
+Test(devices, mapping_control_characters_are_shown_escaped)
+{
+  /* The message goes to terminals: raw escape sequences from the
+   * environment are shown as \xNN. */
+  expect_devices_env_refused("GPU:0=CL:0\x1b[2J",
+                             "VARSCOPE_DEVICES: cannot parse 'GPU:0=CL:0\\x1b[2J' (want TYPE:N=TYPE:M, comma-separated)");
+}
+
+Test(devices, mapping_is_read_past_1023_characters)
+{
+  /* issue 14 item 9: the value was copied into a 1024-byte buffer and cut.
+   * A valid mapping after 1100 blanks is applied; junk there is refused. */
+  char value[1200];
+  snprintf(value, sizeof value, "GPU:0=CL:0,%1100s", "GPU:7=CL:0");
+  setenv("VARSCOPE_DEVICES", value, 1);
+  size_t i = vs_device_resolve("/device:GPU:7", st);
+  expect_ok(st);
+  cr_assert_eq(i, 0);
+}
+
+Test(devices, mapping_with_junk_past_1023_characters_is_refused)
+{
+  char value[1200];
+  snprintf(value, sizeof value, "GPU:0=CL:0,%1100s", "junk");
+  expect_devices_env_refused(value, "VARSCOPE_DEVICES: cannot parse 'junk' (want TYPE:N=TYPE:M, comma-separated)");
+}
+
+Test(devices, mapping_with_spaces_and_lower_case_resolves)
+{
+  setenv("VARSCOPE_DEVICES", "  gpu:3=cl:0 ,\tGPU:4=CL:0 ", 1);
+  size_t i = vs_device_resolve("/device:GPU:3", st);
+  expect_ok(st);
+  cr_assert_eq(i, 0);
+  i = vs_device_resolve("GPU:4", st);
+  expect_ok(st);
+  cr_assert_eq(i, 0);
+}
+
+Test(devices, more_than_32_mappings_are_refused)
+{
+  char value[2048];
+  size_t n = 0;
+  for (int k = 0; k < 33; k++) n += (size_t)snprintf(value + n, sizeof value - n, "%sGPU:%d=CL:0", k ? "," : "", k);
+  expect_devices_env_refused(value, "VARSCOPE_DEVICES: more than 32 mappings");
+}
+
+/* ==== device memory (issue 14 item 6) ======================================= */
+
+static void expect_memory_limit_refused(const char *value, const char *msg)
+{
+  setenv("VARSCOPE_MEMORY_LIMIT", value, 1);
+  vs_num_devices(st);
+  expect_error(st, VS_INVALID_ARGUMENT, "InvalidArgumentError", msg);
+}
+
+Test(devices, memory_limit_with_unknown_suffix_is_refused)
+{
+  expect_memory_limit_refused("64X", "VARSCOPE_MEMORY_LIMIT: cannot parse '64X' "
+                                     "(want a number of bytes with an optional K, M or G suffix)");
+}
+
+Test(devices, memory_limit_negative_is_refused)
+{
+  expect_memory_limit_refused("-1", "VARSCOPE_MEMORY_LIMIT: cannot parse '-1' "
+                                    "(want a number of bytes with an optional K, M or G suffix)");
+}
+
+Test(devices, memory_limit_zero_is_refused)
+{
+  expect_memory_limit_refused("0K", "VARSCOPE_MEMORY_LIMIT: '0K' must be positive");
+}
+
+Test(devices, memory_limit_overflow_is_refused)
+{
+  expect_memory_limit_refused("99999999999G", "VARSCOPE_MEMORY_LIMIT: '99999999999G' is too large");
+}
+
+Test(devices, memory_limit_caps_every_device)
+{
+  /* "64M" is 64 MiB; global_mem_bytes and max_alloc_bytes are capped by it
+   * (on any device with more than 64 MiB, i.e. every one). */
+  setenv("VARSCOPE_MEMORY_LIMIT", " 64m ", 1);
+  size_t n = num_devices();
+  for (size_t i = 0; i < n; i++) {
+    vs_device_info info;
+    vs_device_get_info(i, &info, st);
+    expect_ok(st);
+    cr_assert_eq(info.global_mem_bytes, 64u << 20, "device %zu: %llu", i, (unsigned long long)info.global_mem_bytes);
+    cr_assert_eq(info.max_alloc_bytes, info.max_alloc_bytes_driver < (64u << 20) ? info.max_alloc_bytes_driver : 64u << 20);
+    cr_assert_geq(info.global_mem_bytes_driver, info.global_mem_bytes);
+    cr_assert_eq(vs_device_memory_in_use(i, st), 0);
+    expect_ok(st);
+  }
+}
+
+Test(devices, memory_in_use_index_out_of_range_fails)
+{
+  size_t n = num_devices();
+  cr_assert_eq(vs_device_memory_in_use(n, st), 0);
+  char msg[128];
+  snprintf(msg, sizeof msg, "device index %zu out of range (%zu devices)", n, n);
+  expect_error(st, VS_INVALID_ARGUMENT, "ValueError", msg);
+}
+
+#define MIB (1024 * 1024)
+
+/* get_variable(name, shape=[256, 1024], initializer=zeros) on /device:CL:0: 1 MiB. */
+static vs_var *mib_var(const char *name)
+{
+  push_device("/device:CL:0");
+  vs_var *v = get_opts(g, name, &(vs_var_opts){.shape = VS_SHAPE(256, 1024), .initializer = vs_zeros_initializer()}, st);
+  pop_device();
+  return v;
+}
+
+Test(devices, many_variables_exhaust_the_memory_limit_and_the_count_returns_to_zero)
+{
+  /* issue 14 item 6: variables that together pass the device's memory give
+   * RESOURCE_EXHAUSTED with TF's OOM text, not a process killed by the
+   * kernel. VARSCOPE_MEMORY_LIMIT=64M makes it independent of the machine:
+   * 1 MiB variables, initialised one run each, fill the 64 MiB exactly (an
+   * initializer's zeros are written in place, nothing else stays). The 65th
+   * fails; the session stays usable and, once freed, the count is 0. */
+  setenv("VARSCOPE_MEMORY_LIMIT", "64M", 1);
+  enum { N = 70 };
+  vs_var *v[N];
+  char name[64];
+  for (int k = 0; k < N; k++) {
+    snprintf(name, sizeof name, "v%d", k);
+    v[k] = mib_var(name);
+  }
+  vs_session *s = vs_session_new(g, NULL, st);
+  expect_ok(st);
+  int ok = 0;
+  for (; ok < N; ok++) {
+    vs_op *init = vs_var_initializer_op(v[ok]);
+    vs_session_run(s, NULL, NULL, 0, NULL, NULL, 0, &init, 1, st);
+    if (vs_status_code(st) != VS_OK) break;
+    cr_assert_eq(vs_device_memory_in_use(0, st), (uint64_t)(ok + 1) * MIB);
+  }
+  /* Initialising one variable takes its 1 MiB buffer plus the initializer's
+   * transient output, so the failure comes when less than that is left. */
+  cr_assert(ok >= 60 && ok < 64, "initialised %d variables of 1 MiB under a 64 MiB limit", ok);
+  expect_code(st, VS_RESOURCE_EXHAUSTED);
+  cr_assert_str_eq(vs_status_exception_name(st), "ResourceExhaustedError");
+  const char *head = "OOM when allocating tensor with shape[256,1024] and type float on /device:CL:0: 1048576 bytes "
+                     "exceed the device's free memory (";
+  const char *msg = vs_status_message(st);
+  cr_assert(strncmp(msg, head, strlen(head)) == 0, "message was: %s", msg);
+  unsigned long long used = 0;
+  char tail[64] = "";
+  cr_assert_eq(sscanf(msg + strlen(head), "%llu of 67108864 bytes in use%63s", &used, tail), 2, "message was: %s", msg);
+  cr_assert_str_eq(tail, ")");
+  cr_assert(used > 63u * MIB && used <= 64u * MIB, "in use %llu: the next MiB must not fit", used);
+  cr_assert_eq(vs_device_memory_in_use(0, st), (uint64_t)ok * MIB, "transients given back after the failure");
+  expect_ok(st);
+  /* Nothing half-done: the 65th is still uninitialised. */
+  snprintf(name, sizeof name, "Attempting to use uninitialized value v%d", ok);
+  vs_tensor *t = vs_session_variable_value(s, v[ok], st);
+  cr_assert_null(t);
+  expect_error(st, VS_FAILED_PRECONDITION, "FailedPreconditionError", name);
+  /* Still usable: an initialised variable reads back as zeros. */
+  t = vs_session_variable_value(s, v[ok - 1], st);
+  expect_ok(st);
+  cr_assert_eq(vs_tensor_num_elements(t), 256 * 1024);
+  cr_assert_eq(((float *)vs_tensor_data(t))[256 * 1024 - 1], 0.0f);
+  vs_tensor_free(t);
+  vs_session_free(s);
+  cr_assert_eq(vs_device_memory_in_use(0, st), 0);
+  expect_ok(st);
+  /* And a new session gets the memory back. */
+  s = vs_session_new(g, NULL, st);
+  expect_ok(st);
+  vs_op *init = vs_var_initializer_op(v[ok]);
+  vs_session_run(s, NULL, NULL, 0, NULL, NULL, 0, &init, 1, st);
+  expect_ok(st);
+  cr_assert_eq(vs_device_memory_in_use(0, st), 1u * MIB);
+  vs_session_free(s);
+  cr_assert_eq(vs_device_memory_in_use(0, st), 0);
+  expect_ok(st);
+}
+
+
+/* One thread's share of the concurrent accounting test: its own session
+ * initialising its own 8 variables, repeatedly freed and made again. */
+typedef struct mem_worker {
+  vs_graph *g;
+  vs_var *const *v;
+  vs_session *last; /* the third round's session, still holding its 8 MiB */
+  int failures;
+} mem_worker;
+
+static void *mem_worker_run(void *arg)
+{
+  mem_worker *w = arg;
+  vs_status *ws = vs_status_new();
+  for (int round = 0; round < 3; round++) {
+    vs_session *s = vs_session_new(w->g, NULL, ws);
+    for (int k = 0; k < 8 && s; k++) {
+      vs_op *init = vs_var_initializer_op(w->v[k]);
+      vs_session_run(s, NULL, NULL, 0, NULL, NULL, 0, &init, 1, ws);
+      if (vs_status_code(ws) != VS_OK) w->failures++;
+    }
+    if (!s) w->failures++;
+    if (round < 2) vs_session_free(s);
+    else w->last = s;
+  }
+  vs_status_free(ws);
+  return NULL;
+}
+
+Test(devices, memory_count_is_exact_under_concurrent_sessions)
+{
+  /* Four threads, each with its own session (sessions are independent),
+   * allocate and free on the same device at once: the count must end at
+   * exactly the 4 x 8 MiB still held, then 0. 64 MiB leaves room for the
+   * initializers' transients (at most 2 MiB per thread at a time). */
+  setenv("VARSCOPE_MEMORY_LIMIT", "64M", 1);
+  enum { THREADS = 4 };
+  vs_var *v[THREADS][8];
+  char name[32];
+  for (int t = 0; t < THREADS; t++)
+    for (int k = 0; k < 8; k++) {
+      snprintf(name, sizeof name, "t%d_v%d", t, k);
+      v[t][k] = mib_var(name);
+    }
+  pthread_t th[THREADS];
+  mem_worker w[THREADS];
+  for (int t = 0; t < THREADS; t++) {
+    w[t] = (mem_worker){.g = g, .v = v[t]};
+    cr_assert_eq(pthread_create(&th[t], NULL, mem_worker_run, &w[t]), 0);
+  }
+  for (int t = 0; t < THREADS; t++) {
+    pthread_join(th[t], NULL);
+    cr_assert_eq(w[t].failures, 0, "thread %d", t);
+  }
+  cr_assert_eq(vs_device_memory_in_use(0, st), (uint64_t)THREADS * 8 * MIB);
+  expect_ok(st);
+  for (int t = 0; t < THREADS; t++) vs_session_free(w[t].last);
+  cr_assert_eq(vs_device_memory_in_use(0, st), 0);
+  expect_ok(st);
 }
 
 /* ==== placement in sessions ================================================= */

@@ -7,36 +7,37 @@
  * expected-failure list of the device's kind (conformance/xfail/<kind>.txt,
  * or --xfail FILE) marks cases known to fail there: the run fails (exit 1)
  * only on a failure not in the list or on a listed case that passes.
- * --filter matches "name" or "suite/name" (fnmatch); --json writes the
- * results as {"cmd", "device", "kind", "results": {name: pass|fail|skip},
- * "cases": [...]}, after OpenCL-CTS's results file. */
+ * --filter matches "name" or "suite/name" (fnmatch); a filter that matches
+ * no case is an error (exit 1), so a typo does not pass as "0 failed".
+ * --json writes the results as {"cmd", "device", "kind", "results": {name:
+ * pass|fail|skip}, "cases": [...]}, after OpenCL-CTS's results file.
+ * The lists and golden files come from vsc_data_dir() (harness.h): an
+ * installed varscope reads ${prefix}/share/varscope/conformance, and
+ * VARSCOPE_DATA_DIR overrides it. Exit status: 0 as expected, 1 on a new
+ * failure, an unexpected pass or no case selected, 2 on a usage or data-file
+ * error. */
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "harness.h"
+#include "text_out.h"
 
 int vs_tool_conform(int argc, char **argv);
 
 static int conform_usage(FILE *f) {
   fprintf(f,
-          "usage: varscope conform [--device D] [--filter GLOB] [--json FILE] [--xfail FILE] "
-          "[--list]\n");
+          "usage: varscope conform [--device D] [--filter GLOB] [--json FILE] [--xfail FILE] [--list]\n"
+          "Runs the conformance cases on device D (default: the session default) and compares\n"
+          "with the expected-failure list of the device's kind (data from %s).\n"
+          "  --filter GLOB  only the cases whose name or suite/name matches (fnmatch)\n"
+          "  --json FILE    also write the results as JSON\n"
+          "  --xfail FILE   the expected-failure list to use\n"
+          "  --list         list the selected cases and their rules, run nothing\n"
+          "Exit: 0 as expected, 1 new failure / unexpected pass / no case matched, 2 usage.\n",
+          vsc_data_dir());
   return f == stderr ? 2 : 0;
-}
-
-static void json_string(FILE *f, const char *s) {
-  fputc('"', f);
-  for (; *s; s++) {
-    unsigned char c = (unsigned char)*s;
-    if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
-    else if (c == '\n') fputs("\\n", f);
-    else if (c == '\t') fputs("\\t", f);
-    else if (c < 0x20) fprintf(f, "\\u%04x", c);
-    else fputc(c, f);
-  }
-  fputc('"', f);
 }
 
 static bool selected(const vsc_case *c, const char *filter) {
@@ -64,14 +65,31 @@ int vs_tool_conform(int argc, char **argv) {
       list = true;
     } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
       return conform_usage(stdout);
+    } else if (strcmp(a, "--device") == 0 || strcmp(a, "--filter") == 0 || strcmp(a, "--json") == 0 ||
+               strcmp(a, "--xfail") == 0) {
+      fprintf(stderr, "varscope conform: option '%s' needs a value\n", a);
+      return conform_usage(stderr);
     } else {
-      fprintf(stderr, "varscope conform: unexpected argument '%s'\n", a);
+      fprintf(stderr, "varscope conform: unexpected argument '");
+      vs_tool_put_visible(stderr, a);
+      fprintf(stderr, "'\n");
       return conform_usage(stderr);
     }
   }
 
-  size_t n;
+  size_t n, n_selected = 0;
   const vsc_case *const *all = vsc_all_cases(&n);
+  for (size_t i = 0; i < n; i++) n_selected += selected(all[i], filter);
+  if (!n_selected) {
+    if (filter) {
+      fprintf(stderr, "varscope conform: --filter '");
+      vs_tool_put_visible(stderr, filter);
+      fprintf(stderr, "' matches no case (try --list)\n");
+    } else {
+      fprintf(stderr, "varscope conform: no case is registered\n");
+    }
+    return 1;
+  }
   if (list) {
     for (size_t i = 0; i < n; i++)
       if (selected(all[i], filter)) printf("%s/%s  [%s]\n", all[i]->suite, all[i]->name, all[i]->rules);
@@ -156,15 +174,15 @@ int vs_tool_conform(int argc, char **argv) {
       rc = 1;
     } else {
       fprintf(f, "{\"cmd\": \"conform\", \"device\": ");
-      json_string(f, device ? device : "");
+      vs_tool_put_json_string(f, device ? device : "");
       fprintf(f, ", \"kind\": ");
-      json_string(f, kind);
+      vs_tool_put_json_string(f, kind);
       fprintf(f, ",\n \"results\": {");
       bool first = true;
       for (size_t i = 0; i < n; i++) {
         if ((int)res[i] < 0) continue;
         fprintf(f, "%s\n  ", first ? "" : ",");
-        json_string(f, all[i]->name);
+        vs_tool_put_json_string(f, all[i]->name);
         fprintf(f, ": \"%s\"", result_names[res[i]]);
         first = false;
       }
@@ -174,16 +192,16 @@ int vs_tool_conform(int argc, char **argv) {
         if ((int)res[i] < 0) continue;
         const char *why = vsc_xfail_reason(&x, all[i]->name);
         fprintf(f, "%s\n  {\"name\": ", first ? "" : ",");
-        json_string(f, all[i]->name);
+        vs_tool_put_json_string(f, all[i]->name);
         fprintf(f, ", \"suite\": ");
-        json_string(f, all[i]->suite);
+        vs_tool_put_json_string(f, all[i]->suite);
         fprintf(f, ", \"rules\": ");
-        json_string(f, all[i]->rules);
+        vs_tool_put_json_string(f, all[i]->rules);
         fprintf(f, ", \"result\": \"%s\", \"expected_failure\": ", result_names[res[i]]);
-        if (why) json_string(f, why);
+        if (why) vs_tool_put_json_string(f, why);
         else fputs("null", f);
         fprintf(f, ", \"message\": ");
-        json_string(f, msgs[i]);
+        vs_tool_put_json_string(f, msgs[i]);
         fputc('}', f);
         first = false;
       }

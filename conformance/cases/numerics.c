@@ -21,10 +21,6 @@
 
 #define VSC_SUITE "numerics"
 
-#ifndef VSC_SOURCE_DIR
-#define VSC_SOURCE_DIR "conformance"
-#endif
-
 /* ---- helpers ------------------------------------------------------------ */
 
 static bool own(vsc_ctx *t, vs_tensor *x, int line) {
@@ -40,7 +36,7 @@ static bool own(vsc_ctx *t, vs_tensor *x, int line) {
 /* conformance/golden/nn/<fixture>/<file>.npy as a tensor owned by the case. */
 static vs_tensor *golden_load(vsc_ctx *t, const char *fixture, const char *file, int line) {
   char path[1024], err[1600] = ""; /* room for the path and the header text */
-  snprintf(path, sizeof path, "%s/golden/nn/%s/%s.npy", VSC_SOURCE_DIR, fixture, file);
+  snprintf(path, sizeof path, "%s/golden/nn/%s/%s.npy", vsc_data_dir(), fixture, file);
   vs_shape shape = {0};
   float *d = npy_load(path, &shape, err, sizeof err);
   if (!d) {

@@ -8,13 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime/device_env.h"
 #include "runtime/runtime_internal.h"
 
 #define MAX_DEVICES 64
 #ifndef CL_PLATFORM_NOT_FOUND_KHR
 #define CL_PLATFORM_NOT_FOUND_KHR -1001 /* cl_khr_icd: the loader found no platform */
 #endif
-#define MAX_ALIASES 32
+#define MAX_ALIASES VS_DEVICE_ALIASES_MAX
 
 typedef struct alias {
   char type[16];
@@ -51,41 +52,39 @@ static void upper(char *s) {
   for (; *s; s++) *s = (char)toupper((unsigned char)*s);
 }
 
-/* "GPU:0=CL:0,GPU:1=CL:1" */
-static void parse_aliases(const char *spec) {
-  char buf[1024];
-  snprintf(buf, sizeof buf, "%s", spec);
-  for (char *save = NULL, *item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
-    char from_type[16], to_type[16];
-    long from_idx, to_idx;
-    while (isspace((unsigned char)*item)) item++;
-    if (sscanf(item, "%15[A-Za-z]:%ld=%15[A-Za-z]:%ld", from_type, &from_idx, to_type, &to_idx) != 4 ||
-        from_idx < 0 || to_idx < 0) {
-      char msg[200];
-      snprintf(msg, sizeof msg, "VARSCOPE_DEVICES: cannot parse '%.100s' (want TYPE:N=TYPE:M)", item);
-      init_fail(VS_INVALID_ARGUMENT, msg);
-      return;
-    }
-    upper(from_type);
-    upper(to_type);
-    size_t target = vs__device_lookup(to_type, to_idx, NULL);
+/* VARSCOPE_DEVICES, parsed by device_env.c; each target must name a
+ * device found here. */
+static void apply_aliases(const char *spec) {
+  vs_device_alias_spec specs[VS_DEVICE_ALIASES_MAX];
+  size_t n = 0;
+  char msg[sizeof reg.init_msg];
+  if (!vs__parse_device_aliases(spec, specs, &n, msg, sizeof msg)) {
+    init_fail(VS_INVALID_ARGUMENT, msg);
+    return;
+  }
+  for (size_t i = 0; i < n; i++) {
+    size_t target = vs__device_lookup(specs[i].to_type, specs[i].to_index, NULL);
     if (target == SIZE_MAX) {
-      char msg[200];
-      snprintf(msg, sizeof msg, "VARSCOPE_DEVICES: %s:%ld names no device", to_type, to_idx);
+      snprintf(msg, sizeof msg, "VARSCOPE_DEVICES: %s:%ld names no device", specs[i].to_type, specs[i].to_index);
       init_fail(VS_INVALID_ARGUMENT, msg);
-      return;
-    }
-    if (reg.n_aliases == MAX_ALIASES) {
-      init_fail(VS_INVALID_ARGUMENT, "VARSCOPE_DEVICES: more than 32 mappings");
+      reg.n_aliases = 0;
       return;
     }
     alias *a = &reg.aliases[reg.n_aliases++];
-    *a = (alias){.index = from_idx, .target = target};
-    snprintf(a->type, sizeof a->type, "%s", from_type);
+    *a = (alias){.index = specs[i].from_index, .target = target};
+    snprintf(a->type, sizeof a->type, "%s", specs[i].from_type);
   }
 }
 
 static void discover(void) {
+  /* The memory limit first: a malformed one fails the registry before any
+   * OpenCL call. */
+  uint64_t limit = UINT64_MAX;
+  const char *env = getenv("VARSCOPE_MEMORY_LIMIT");
+  if (env && *env && !vs__parse_memory_limit(env, &limit, reg.init_msg, sizeof reg.init_msg)) {
+    reg.init_code = VS_INVALID_ARGUMENT;
+    return;
+  }
   cl_uint np = 0;
   cl_int err = clGetPlatformIDs(0, NULL, &np);
   if (err == CL_PLATFORM_NOT_FOUND_KHR || np == 0) return; /* no platform: zero devices */
@@ -142,15 +141,19 @@ static void discover(void) {
       clGetDeviceInfo(ids[k], CL_DEVICE_MAX_WORK_GROUP_SIZE, sizeof wg, &wg, NULL);
       str_info(ids[k], CL_DEVICE_EXTENSIONS, ext, sizeof ext);
       in->compute_units = cu;
-      in->global_mem_bytes = mem;
-      in->max_alloc_bytes = alloc;
+      in->global_mem_bytes_driver = mem;
+      in->max_alloc_bytes_driver = alloc;
+      in->global_mem_bytes = mem < limit ? mem : limit;
+      in->max_alloc_bytes = alloc < in->global_mem_bytes ? alloc : in->global_mem_bytes;
+      atomic_init(&d->mem_in_use, 0);
       in->fp64 = strstr(ext, "cl_khr_fp64") != NULL;
       d->max_work_group = wg ? wg : 1;
       reg.n++;
     }
   }
+  /* Unset or empty: no mapping. Anything else must parse whole. */
   const char *map = getenv("VARSCOPE_DEVICES");
-  if (map && *map) parse_aliases(map);
+  if (map && *map) apply_aliases(map);
 }
 
 static void ensure(void) { pthread_once(&reg.once, discover); }
@@ -211,15 +214,42 @@ VS_API size_t vs_device_resolve(const char *name, vs_status *st) {
   const char *p = name;
   if (*p == '/') p++;
   if (strncmp(p, "device:", 7) == 0) p += 7;
+  /* TYPE:N read strictly: sscanf's %ld took a sign and saturated huge
+   * numbers to LONG_MAX, naming a device that was never asked for. */
   char type[16];
-  long index;
-  char tail;
-  if (sscanf(p, "%15[A-Za-z]:%ld%c", type, &index, &tail) != 2 || index < 0) {
+  size_t k = 0;
+  while (k < sizeof type - 1 && ((p[k] >= 'A' && p[k] <= 'Z') || (p[k] >= 'a' && p[k] <= 'z'))) {
+    type[k] = p[k];
+    k++;
+  }
+  type[k] = '\0';
+  const char *digits = p[k] == ':' ? p + k + 1 : "";
+  size_t nd = strspn(digits, "0123456789");
+  if (!k || p[k] != ':' || !nd || digits[nd]) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
              "cannot parse device name '%s' (want /device:TYPE:N)", name);
     return SIZE_MAX;
   }
+  long index = 0;
+  for (size_t i = 0; i < nd && index <= VS_DEVICE_INDEX_MAX; i++) index = index * 10 + (digits[i] - '0');
+  if (index > VS_DEVICE_INDEX_MAX) {
+    upper(type);
+    vs__fail(st, VS_NOT_FOUND, VS_EXC_OP_ERROR, "no OpenCL device /device:%s:%s on this machine (%zu device%s)", type,
+             digits, reg.n, reg.n == 1 ? "" : "s");
+    return SIZE_MAX;
+  }
   return vs__device_lookup(type, index, st);
+}
+
+VS_API uint64_t vs_device_memory_in_use(size_t i, vs_status *st) {
+  vs__ok(st);
+  if (!init_ok(st)) return 0;
+  if (i >= reg.n) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "device index %zu out of range (%zu devices)", i,
+             reg.n);
+    return 0;
+  }
+  return atomic_load(&reg.devices[i].mem_in_use);
 }
 
 vs_cl_device *vs__device(size_t i, vs_status *st) {

@@ -7,6 +7,7 @@
 
 #include <CL/cl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "core/core.h"
 #include "varscope/session.h"
@@ -36,6 +37,11 @@ typedef struct vs_cl_device {
   size_t xgemm[16];
   vs_conv_choice *conv_choices; /* measured per geometry, this process */
   size_t n_conv_choices, conv_choices_cap;
+  /* Bytes of the buffers made by vs__device_buffer and not yet released,
+   * checked against info.global_mem_bytes (device_memory.c). Atomic:
+   * buffers are released from any thread, and by the driver's destructor
+   * callbacks. */
+  _Atomic uint64_t mem_in_use;
 } vs_cl_device;
 
 /* Records an OpenCL failure: RESOURCE_EXHAUSTED for the out-of-memory
@@ -66,6 +72,22 @@ void vs__clblast_apply_tuning(vs_cl_device *d);
 /* The kernel/tuning cache directory (created), malloc'd; NULL when there
  * is no writable one. */
 char *vs__cache_dir(void);
+
+/* A device buffer of `bytes` (> 0) for a tensor of `shape` and `dtype`,
+ * counted in d->mem_in_use until released with vs__buffer_release (or,
+ * released otherwise, until the driver destroys it).
+ * Fails with RESOURCE_EXHAUSTED and TF's OOM text when the buffer is above
+ * info.max_alloc_bytes, when it would take the device's live bytes above
+ * info.global_mem_bytes, or when the driver refuses it; nothing is
+ * allocated or counted then. Thread safe. */
+cl_mem vs__device_buffer(vs_cl_device *d, size_t bytes, const vs_shape *shape, vs_dtype dtype,
+                         vs_status *st);
+
+/* Releases varscope's reference to a buffer and gives its bytes back to
+ * the device's count at once (kernels still queued on it keep it alive in
+ * the driver until they finish). Any cl_mem may be passed: one not made by
+ * vs__device_buffer is just released. NULL is a no-op. Thread safe. */
+void vs__buffer_release(cl_mem m);
 
 /* Serialises the registry's lazily built state (programs, contexts). */
 void vs__registry_lock(void);

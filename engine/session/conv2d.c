@@ -92,7 +92,7 @@ bool vs__conv_direct(vs_cl_device *d, size_t dev, const vs_conv_geom *g, int rm,
   }
   if (kp) clReleaseKernel(kp);
   if (kc) clReleaseKernel(kc);
-  clReleaseMemObject(padded); /* freed once the queued kernels finish */
+  vs__buffer_release(padded); /* freed once the queued kernels finish */
   return ok;
 }
 
@@ -120,7 +120,7 @@ bool vs__conv_im2col(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_mem 
     ok = vs__launch(d, "conv", g->dtype, "im2col", (size_t)rows * KC, args, 17, st) &&
          vs__gemm(d, g->dtype, false, false, (size_t)rows, K, KC, cols, 0, KC, f, 0, K, out, (size_t)r0 * K, K, st);
   }
-  if (cols) clReleaseMemObject(cols);
+  if (cols) vs__buffer_release(cols);
   return ok;
 }
 
@@ -170,9 +170,9 @@ bool vs__conv_convgemm(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_me
     karg a[] = {KARG(out), KARG(on), KARG(b1), KARG(r3), KARG(c3)};
     ok = vs__launch(d, "conv", g->dtype, "transpose_batched", no, a, 5, st);
   }
-  if (xn) clReleaseMemObject(xn);
-  if (fk) clReleaseMemObject(fk);
-  if (on) clReleaseMemObject(on);
+  if (xn) vs__buffer_release(xn);
+  if (fk) vs__buffer_release(fk);
+  if (on) vs__buffer_release(on);
   return ok;
 }
 
@@ -218,7 +218,7 @@ bool vs__conv2d_run(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   vs_conv_algo algo;
   if (ok) ok = vs__conv_select(d, dev, &g, bx, bf, out->buf, &algo, st);
   if (ok) ok = vs__conv_algo_run(d, dev, &g, algo, bx, bf, out->buf, st);
-  if (tx) clReleaseMemObject(tx);
-  if (tf) clReleaseMemObject(tf);
+  if (tx) vs__buffer_release(tx);
+  if (tf) vs__buffer_release(tf);
   return ok;
 }

@@ -26,23 +26,7 @@ const char *vs__cl_options(vs_dtype t, const vs_cl_device *d) {
 cl_mem vs__buffer(size_t dev, size_t bytes, const vs_shape *shape, vs_dtype dtype, vs_status *st) {
   if (!bytes) return NULL;
   vs_cl_device *d = vs__device(dev, st);
-  if (!d) return NULL;
-  cl_int err = CL_SUCCESS;
-  cl_mem m = NULL;
-  if (bytes <= d->info.max_alloc_bytes) m = clCreateBuffer(d->context, CL_MEM_READ_WRITE, bytes, NULL, &err);
-  if (!m || err != CL_SUCCESS) {
-    char dims[256] = "";
-    size_t n = 0;
-    for (int i = 0; shape && i < shape->rank && n < sizeof dims; i++)
-      n += (size_t)snprintf(dims + n, sizeof dims - n, "%s%lld", i ? "," : "", (long long)shape->dims[i]);
-    vs__fail(st, VS_RESOURCE_EXHAUSTED, VS_EXC_OP_ERROR,
-             "OOM when allocating tensor with shape[%s] and type %s on %s: %zu bytes %s", dims,
-             vs_dtype_name(dtype), d->info.cl_name, bytes,
-             bytes > d->info.max_alloc_bytes ? "exceed the device's maximum allocation"
-                                             : vs__cl_error_name(err));
-    return NULL;
-  }
-  return m;
+  return d ? vs__device_buffer(d, bytes, shape, dtype, st) : NULL;
 }
 
 size_t vs__local_size(const vs_cl_device *d, cl_kernel k) {
@@ -116,7 +100,7 @@ cl_mem vs__on_device(vs_run *r, vs_value *v, size_t dev, cl_mem *tmp, vs_status 
     free(host);
   }
   if (err != CL_SUCCESS) {
-    clReleaseMemObject(*tmp);
+    vs__buffer_release(*tmp);
     *tmp = NULL;
     vs__cl_fail(st, err, "cross-device copy");
     return NULL;
@@ -304,7 +288,7 @@ static bool k_random(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   }
   if (f16) {
     ok = ok && convert16(d, op->dtype, false, out->buf, dst, out->n, st);
-    clReleaseMemObject(dst); /* kept alive by OpenCL until the queued kernels are done */
+    vs__buffer_release(dst); /* kept alive by OpenCL until the queued kernels are done */
   }
   return ok;
 }
@@ -400,7 +384,7 @@ static bool k_binary(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
    * and OpenCL keeps a released buffer alive until its commands finish). */
   cl_mem temps[] = {ta, tb, fa, fb, fo};
   for (size_t i = 0; i < sizeof temps / sizeof *temps; i++)
-    if (temps[i]) clReleaseMemObject(temps[i]);
+    if (temps[i]) vs__buffer_release(temps[i]);
   return ok;
 }
 
@@ -411,7 +395,7 @@ static bool copy_into(vs_run *r, vs_value *src, size_t dev, vs_value *out, vs_st
   if (!buf) return false;
   cl_int err = clEnqueueCopyBuffer(vs__device(dev, st)->queue, buf, out->buf, 0, 0,
                                    out->n * vs_dtype_size(out->dtype), 0, NULL, NULL);
-  if (tmp) clReleaseMemObject(tmp);
+  if (tmp) vs__buffer_release(tmp);
   if (err != CL_SUCCESS) vs__cl_fail(st, err, "clEnqueueCopyBuffer");
   return err == CL_SUCCESS;
 }
@@ -484,15 +468,15 @@ static bool k_assign(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
     cl_int err = CL_SUCCESS;
     if (src && src != buf) /* v.assign(v): nothing to copy */
       err = clEnqueueCopyBuffer(vs__device(dev, st)->queue, src, buf, 0, 0, bytes, 0, NULL, NULL);
-    if (tmp) clReleaseMemObject(tmp);
+    if (tmp) vs__buffer_release(tmp);
     if (!src || err != CL_SUCCESS) {
       if (src) vs__cl_fail(st, err, "clEnqueueCopyBuffer");
-      if (fresh && buf) clReleaseMemObject(buf);
+      if (fresh && buf) vs__buffer_release(buf);
       return false;
     }
   }
   if (fresh) {
-    if (vs->buf && vs->buf != buf) clReleaseMemObject(vs->buf);
+    if (vs->buf && vs->buf != buf) vs__buffer_release(vs->buf);
     vs->buf = buf;
     vs->dev = dev;
   }
@@ -529,7 +513,7 @@ static bool k_assign_update(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
     karg args[] = {KARG(vs->buf), KARG(src), KARG(nd), KARG(n)};
     ok = vs__launch(d, "elementwise", v->dtype, sub ? "assign_sub" : "assign_add", (size_t)n, args, 4, st);
   }
-  if (tmp) clReleaseMemObject(tmp);
+  if (tmp) vs__buffer_release(tmp);
   if (ok)
     r->values[op->index] = (vs_value){.ready = true, .dtype = v->dtype, .shape = vs->shape, .n = (size_t)n,
                                       .dev = vs->dev, .ref = v};

@@ -50,9 +50,9 @@ bool vs__bias_epilogue(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
         out->relu_applied = true;
       }
     }
-    if (tx) clReleaseMemObject(tx);
+    if (tx) vs__buffer_release(tx);
   }
-  if (tb) clReleaseMemObject(tb);
+  if (tb) vs__buffer_release(tb);
   return ok;
 }
 
@@ -72,7 +72,7 @@ static bool k_relu(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   cl_ulong n = out->n;
   karg args[] = {KARG(out->buf), KARG(bx), KARG(n)};
   bool ok = vs__launch(vs__device(dev, st), "conv", op->dtype, "relu", out->n, args, 3, st);
-  if (out->n && tx) clReleaseMemObject(tx);
+  if (out->n && tx) vs__buffer_release(tx);
   return ok;
 }
 
@@ -102,8 +102,8 @@ static bool k_matmul(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   if (ok)
     ok = vs__gemm(vs__device(dev, st), op->dtype, op->transpose_a, op->transpose_b, (size_t)m, (size_t)n, (size_t)k,
                   ba, 0, (size_t)as.dims[1], bb, 0, (size_t)bs.dims[1], out->buf, 0, (size_t)n, st);
-  if (ta) clReleaseMemObject(ta);
-  if (tb) clReleaseMemObject(tb);
+  if (ta) vs__buffer_release(ta);
+  if (tb) vs__buffer_release(tb);
   return ok;
 }
 
@@ -132,7 +132,7 @@ static bool k_reshape(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
     cl_int err = out->n ? clEnqueueCopyBuffer(vs__device(dev, st)->queue, src, out->buf, 0, 0,
                                               out->n * vs_dtype_size(op->dtype), 0, NULL, NULL)
                         : CL_SUCCESS;
-    if (out->n && tmp) clReleaseMemObject(tmp);
+    if (out->n && tmp) vs__buffer_release(tmp);
     if (err != CL_SUCCESS) vs__cl_fail(st, err, "clEnqueueCopyBuffer");
     return err == CL_SUCCESS;
   }

@@ -59,7 +59,7 @@ VS_API vs_session *vs_session_new(vs_graph *g, const vs_session_opts *opts, vs_s
 VS_API void vs_session_free(vs_session *s) {
   if (!s) return;
   for (size_t i = 0; i < s->n_vars; i++) {
-    if (s->vars[i].buf) clReleaseMemObject(s->vars[i].buf);
+    if (s->vars[i].buf) vs__buffer_release(s->vars[i].buf);
     vs_tensor_free(s->vars[i].host);
   }
   free(s->vars);
@@ -257,7 +257,7 @@ oom:
 static void release_values(vs_run *r, size_t n) {
   for (size_t i = 0; i < n; i++) {
     vs_value *v = &r->values[i];
-    if (v->owned && v->buf) clReleaseMemObject(v->buf);
+    if (v->owned && v->buf) vs__buffer_release(v->buf);
     vs_tensor_free(v->host);
   }
   free(r->values);
@@ -518,10 +518,10 @@ static void assign_buffer(vs_var_state *vs, size_t dev, const vs_tensor *value, 
     err = clEnqueueWriteBuffer(d->queue, buf, CL_TRUE, 0, bytes, value->data, 0, NULL, NULL);
   if (!vs__failed(st) && err != CL_SUCCESS) vs__cl_fail(st, err, "clEnqueueWriteBuffer");
   if (vs__failed(st)) {
-    if (buf && !fits) clReleaseMemObject(buf);
+    if (buf && !fits) vs__buffer_release(buf);
     return;
   }
-  if (!fits && vs->buf) clReleaseMemObject(vs->buf);
+  if (!fits && vs->buf) vs__buffer_release(vs->buf);
   vs->buf = buf;
   vs->dev = dev;
   vs->shape = value->shape;

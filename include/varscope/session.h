@@ -5,6 +5,26 @@
  * "/device:CPU:N" and "/device:GPU:N", counted per type in platform order.
  * VARSCOPE_DEVICES="GPU:0=CL:0,GPU:1=CL:1" maps names a graph asks for onto
  * other devices (a CPU-only CI machine can run /device:GPU:1 placements).
+ * Syntax: TYPE:N=TYPE:M mappings separated by commas (spaces allowed around
+ * each), TYPE 1-15 letters in any case, N and M decimal in 0..65535, at most
+ * 32 mappings, each name mapped once; the target must exist.
+ *
+ * Device memory: every buffer varscope creates on a device (variable
+ * values, op outputs, temporaries) is counted per device from its creation
+ * until varscope releases it (a kernel still queued on a released buffer
+ * keeps it alive in the driver a little longer, uncounted). A buffer fails
+ * with RESOURCE_EXHAUSTED, TF's text
+ *   "OOM when allocating tensor with shape[N,M] and type float on
+ *    /device:CL:0: <why>",
+ * when it is larger than the device's max_alloc_bytes or when it would
+ * take the device's counted bytes above global_mem_bytes; the op fails,
+ * the session stays usable. global_mem_bytes is CL_DEVICE_GLOBAL_MEM_SIZE,
+ * or VARSCOPE_MEMORY_LIMIT when that is lower: bytes, with an optional
+ * binary suffix K, M or G ("64M" = 67108864), applied to each device.
+ * VARSCOPE_DEVICES and VARSCOPE_MEMORY_LIMIT are read once, when the
+ * registry is first used (unset or empty: none); a malformed value makes
+ * every device call fail with INVALID_ARGUMENT naming the variable (never
+ * ignored). CLBlast's own scratch memory is not counted.
  *
  * Sessions run a graph in the style of TF_SessionRun: feeds, fetches and
  * targets; only the ops they need run, in dependency order, each on its
@@ -52,10 +72,14 @@ typedef struct vs_device_info {
   char driver_version[64];
   char platform_name[256];
   unsigned compute_units;
-  uint64_t global_mem_bytes;
-  uint64_t max_alloc_bytes;
+  uint64_t global_mem_bytes; /* what varscope lets live buffers total: CL_DEVICE_GLOBAL_MEM_SIZE,
+                                or VARSCOPE_MEMORY_LIMIT when lower */
+  uint64_t max_alloc_bytes;  /* the largest buffer varscope makes: CL_DEVICE_MAX_MEM_ALLOC_SIZE,
+                                or global_mem_bytes when lower */
   bool fp64;
   bool clblast_tuned;      /* tuned CLBlast GEMM parameters are applied (vs_device_tune) */
+  uint64_t global_mem_bytes_driver; /* CL_DEVICE_GLOBAL_MEM_SIZE as the driver reports it */
+  uint64_t max_alloc_bytes_driver;  /* CL_DEVICE_MAX_MEM_ALLOC_SIZE as the driver reports it */
 } vs_device_info;
 
 /* Number of OpenCL devices (0 when there is no platform). Errors: OpenCL
@@ -63,8 +87,16 @@ typedef struct vs_device_info {
  * VARSCOPE_DEVICES (INVALID_ARGUMENT). */
 size_t vs_num_devices(vs_status *st);
 
-/* Fills *info for the device with global index i. Errors: i out of range. */
+/* Fills *info for the device with global index i (global_mem_bytes and
+ * max_alloc_bytes are the limits varscope enforces; the *_driver fields the
+ * driver's own figures). Errors: i out of range. */
 void vs_device_get_info(size_t i, vs_device_info *info, vs_status *st);
+
+/* The bytes of the buffers varscope holds on device i (see "Device
+ * memory" above): exact at any moment, with no wait; 0 once every session
+ * using the device is freed. Errors: i out of range. Thread safety: any
+ * thread. */
+uint64_t vs_device_memory_in_use(size_t i, vs_status *st);
 
 /* The global index a device name resolves to ("/device:GPU:1", "GPU:1",
  * "/gpu:1", "/device:CL:0"), after VARSCOPE_DEVICES mapping. Errors:

@@ -1,0 +1,145 @@
+/* device_memory.c - device buffers counted against the device's memory.
+ *
+ * OpenCL only checks each buffer against CL_DEVICE_MAX_MEM_ALLOC_SIZE, and
+ * some drivers not even that (NVIDIA's accepts larger ones); PoCL allocates
+ * lazily, so many buffers that together exceed the device's memory succeed
+ * until the process is killed. Every buffer varscope makes for a tensor or a
+ * variable is therefore reserved here first against the device's limit
+ * (CL_DEVICE_GLOBAL_MEM_SIZE, or VARSCOPE_MEMORY_LIMIT when lower) and given
+ * back when varscope releases it (vs__buffer_release).
+ *
+ * Why not count until the driver destroys the buffer (a destructor
+ * callback alone)? A buffer still used by a queued kernel is destroyed by
+ * the driver's thread after the kernel, and PoCL does that after clFinish
+ * may already have returned, so the count seen after freeing a session
+ * would depend on timing. The callback is kept as a backstop: a counted
+ * buffer released with plain clReleaseMemObject is given back when the
+ * driver destroys it. Each live buffer's entry sits in a small hash table
+ * keyed by its cl_mem, under one lock. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "runtime/runtime_internal.h"
+
+typedef struct reservation {
+  vs_cl_device *d;
+  uint64_t bytes;
+  cl_mem mem;
+  bool given_back;          /* by vs__buffer_release; the callback only frees */
+  struct reservation *next; /* in its bucket while live */
+} reservation;
+
+#define BUCKETS 1024
+static struct {
+  pthread_mutex_t mu;
+  reservation *bucket[BUCKETS];
+} live = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+static reservation **slot(cl_mem m) {
+  uintptr_t h = (uintptr_t)m;
+  h ^= h >> 17;
+  h *= 0x9e3779b1u;
+  return &live.bucket[(h >> 7) % BUCKETS];
+}
+
+/* Unlinks r (under live.mu) and gives its bytes back, once. */
+static void give_back_locked(reservation *r) {
+  if (r->given_back) return;
+  for (reservation **p = slot(r->mem); *p; p = &(*p)->next)
+    if (*p == r) {
+      *p = r->next;
+      break;
+    }
+  r->given_back = true;
+  atomic_fetch_sub(&r->d->mem_in_use, r->bytes);
+}
+
+static void CL_CALLBACK destroyed(cl_mem m, void *user) {
+  (void)m;
+  reservation *r = user;
+  pthread_mutex_lock(&live.mu);
+  give_back_locked(r);
+  pthread_mutex_unlock(&live.mu);
+  free(r);
+}
+
+void vs__buffer_release(cl_mem m) {
+  if (!m) return;
+  pthread_mutex_lock(&live.mu);
+  for (reservation *r = *slot(m); r; r = r->next)
+    if (r->mem == m) {
+      give_back_locked(r);
+      break;
+    }
+  pthread_mutex_unlock(&live.mu);
+  clReleaseMemObject(m);
+}
+
+/* Adds bytes to the device's count unless that passes its limit. */
+static bool reserve(vs_cl_device *d, uint64_t bytes, uint64_t *in_use) {
+  uint64_t cur = atomic_load(&d->mem_in_use);
+  do {
+    *in_use = cur;
+    if (bytes > d->info.global_mem_bytes || cur > d->info.global_mem_bytes - bytes) return false;
+  } while (!atomic_compare_exchange_weak(&d->mem_in_use, &cur, cur + bytes));
+  return true;
+}
+
+/* RESOURCE_EXHAUSTED with TF's text (BFCAllocator / allocate_tensor:
+ * "OOM when allocating tensor with shape[2,3] and type float on <device>"),
+ * then why. Returns NULL. */
+static cl_mem oom(vs_status *st, const vs_cl_device *d, const vs_shape *shape, vs_dtype dtype, const char *why) {
+  char dims[256] = "[]";
+  if (shape) vs__dims_text(shape, "<unknown>", dims, sizeof dims);
+  vs__fail(st, VS_RESOURCE_EXHAUSTED, VS_EXC_OP_ERROR, "OOM when allocating tensor with shape%s and type %s on %s: %s",
+           dims, vs__dtype_cc_name(dtype), d->info.cl_name, why);
+  return NULL;
+}
+
+cl_mem vs__device_buffer(vs_cl_device *d, size_t bytes, const vs_shape *shape, vs_dtype dtype,
+                         vs_status *st) {
+  char why[160];
+  uint64_t in_use = 0;
+  if (bytes > d->info.max_alloc_bytes) {
+    snprintf(why, sizeof why, "%zu bytes exceed the device's maximum allocation (%llu bytes)", bytes,
+             (unsigned long long)d->info.max_alloc_bytes);
+    return oom(st, d, shape, dtype, why);
+  }
+  if (!reserve(d, bytes, &in_use)) {
+    snprintf(why, sizeof why, "%zu bytes exceed the device's free memory (%llu of %llu bytes in use)", bytes,
+             (unsigned long long)in_use, (unsigned long long)d->info.global_mem_bytes);
+    return oom(st, d, shape, dtype, why);
+  }
+  reservation *r = malloc(sizeof *r);
+  if (!r) {
+    atomic_fetch_sub(&d->mem_in_use, bytes);
+    snprintf(why, sizeof why, "%zu bytes: out of host memory", bytes);
+    return oom(st, d, shape, dtype, why);
+  }
+  cl_int err = CL_SUCCESS;
+  cl_mem m = clCreateBuffer(d->context, CL_MEM_READ_WRITE, bytes, NULL, &err);
+  if (!m || err != CL_SUCCESS) {
+    free(r);
+    atomic_fetch_sub(&d->mem_in_use, bytes);
+    snprintf(why, sizeof why, "%zu bytes: %s", bytes, vs__cl_error_name(err));
+    return oom(st, d, shape, dtype, why);
+  }
+  *r = (reservation){.d = d, .bytes = bytes, .mem = m};
+  pthread_mutex_lock(&live.mu);
+  reservation **b = slot(m);
+  r->next = *b;
+  *b = r;
+  pthread_mutex_unlock(&live.mu);
+  err = clSetMemObjectDestructorCallback(m, destroyed, r);
+  if (err != CL_SUCCESS) { /* no callback: give back and free here */
+    pthread_mutex_lock(&live.mu);
+    give_back_locked(r);
+    pthread_mutex_unlock(&live.mu);
+    clReleaseMemObject(m);
+    free(r);
+    snprintf(why, sizeof why, "%zu bytes: clSetMemObjectDestructorCallback: %s", bytes, vs__cl_error_name(err));
+    return oom(st, d, shape, dtype, why);
+  }
+  return m;
+}
