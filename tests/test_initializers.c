@@ -1,12 +1,19 @@
 /* test_initializers.c - initializers (spec §7).
  *
- * Descriptors, shapes, dtypes, names, limits and errors only: numeric
- * initial values are produced on devices by a later issue. Every
+ * Descriptors, shapes, dtypes, names, limits and errors; then the random
+ * streams, bit for bit against a host model of TF's CPU kernels, and the
+ * device's ports of glibc's logf/sincosf (every input they can get) and
+ * log/sincos (4M inputs) against glibc. Every
  * expectation was checked against TensorFlow 2.21 (tf.compat.v1, v2
  * behaviour disabled); limits are compared with a relative tolerance of 1e-6.
  */
+#define CL_TARGET_OPENCL_VERSION 120
+#include <CL/cl.h>
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "varscope.h"
@@ -792,4 +799,307 @@ Test(initializers, r7_4_tf_variable_from_tensor_and_value)
   cr_assert_str_eq(initial_value_op(w), "Variable/initial_value");
   vs_status_free(st);
   vs_graph_free(g);
+}
+
+/* ==== §7.3 random streams: TensorFlow's CPU kernels, bit for bit ==========
+ * A host model of TF's FillPhiloxRandom (random_op_cpu.h) and distributions
+ * (random_distributions.h) that calls this machine's glibc logf/sincosf, as
+ * TF's CPU kernels do; the device's streams must equal it element for
+ * element. (The conformance cases compare with TensorFlow itself.) */
+
+void sincosf(float x, float *s, float *c); /* glibc; _GNU_SOURCE is not set here */
+
+typedef struct philox_gen {
+  uint32_t key[2], ctr[4];
+} philox_gen;
+
+static philox_gen philox_new(uint64_t seed, uint64_t seed2)
+{
+  return (philox_gen){{(uint32_t)seed, (uint32_t)(seed >> 32)}, {0, 0, (uint32_t)seed2, (uint32_t)(seed2 >> 32)}};
+}
+
+static void philox_skip(philox_gen *p, uint64_t count)
+{
+  uint32_t lo = (uint32_t)count, hi = (uint32_t)(count >> 32);
+  p->ctr[0] += lo;
+  if (p->ctr[0] < lo) ++hi;
+  p->ctr[1] += hi;
+  if (p->ctr[1] < hi && ++p->ctr[2] == 0) ++p->ctr[3];
+}
+
+/* One block of 4 words; the counter moves on by one. */
+static void philox_next(philox_gen *p, uint32_t out[4])
+{
+  uint32_t c[4] = {p->ctr[0], p->ctr[1], p->ctr[2], p->ctr[3]}, k[2] = {p->key[0], p->key[1]};
+  for (int r = 0; r < 10; r++) {
+    uint64_t m0 = (uint64_t)0xD2511F53u * c[0], m1 = (uint64_t)0xCD9E8D57u * c[2];
+    uint32_t n[4] = {(uint32_t)(m1 >> 32) ^ c[1] ^ k[0], (uint32_t)m1, (uint32_t)(m0 >> 32) ^ c[3] ^ k[1],
+                     (uint32_t)m0};
+    memcpy(c, n, sizeof c);
+    k[0] += 0x9E3779B9u;
+    k[1] += 0xBB67AE85u;
+  }
+  memcpy(out, c, sizeof c);
+  philox_skip(p, 1);
+}
+
+static float u32_to_float(uint32_t x)
+{
+  uint32_t bits = 0x3f800000u | (x & 0x7fffffu);
+  float f;
+  memcpy(&f, &bits, sizeof f);
+  return f - 1.0f;
+}
+
+/* BoxMullerFloat, as compiled into TF on Linux. */
+static void box_muller(uint32_t x0, uint32_t x1, float *f0, float *f1)
+{
+  float u1 = u32_to_float(x0);
+  if (u1 < 1.0e-7f) u1 = 1.0e-7f;
+  const float v1 = (float)(2.0 * 3.14159265358979323846 * (double)u32_to_float(x1));
+  const float u2 = sqrtf(-2.0f * logf(u1));
+  sincosf(v1, f0, f1);
+  *f0 *= u2;
+  *f1 *= u2;
+}
+
+enum { UNIFORM, NORMAL, TRUNCATED };
+
+/* TF's values of one run of a float32 random op over n elements. */
+static void tf_reference(int kind, uint64_t seed, uint64_t seed2, uint64_t run, float *out, size_t n)
+{
+  philox_gen base = philox_new(seed, seed2);
+  philox_skip(&base, run * n * 256); /* ReserveRandomOutputs(n, 256) per earlier run */
+  for (size_t grp = 0; grp * 4 < n; grp++) {
+    float res[4];
+    philox_gen p = base;
+    if (kind != TRUNCATED) {
+      uint32_t w[4];
+      philox_skip(&p, grp);
+      philox_next(&p, w);
+      for (int j = 0; j < 4; j++) res[j] = u32_to_float(w[j]);
+      if (kind == NORMAL) {
+        box_muller(w[0], w[1], &res[0], &res[1]);
+        box_muller(w[2], w[3], &res[2], &res[3]);
+      }
+    } else { /* SingleSampleAdapter from block grp * 256 */
+      uint32_t w[4];
+      int used = 4, got = 0;
+      philox_skip(&p, grp * 256);
+      while (got < 4) {
+        uint32_t x[2];
+        for (int j = 0; j < 2; j++) {
+          if (used == 4) {
+            philox_next(&p, w);
+            used = 0;
+          }
+          x[j] = w[used++];
+        }
+        float f[2];
+        box_muller(x[0], x[1], &f[0], &f[1]);
+        for (int j = 0; j < 2 && got < 4; j++)
+          if (fabsf(f[j]) < 2.0f) res[got++] = f[j];
+      }
+    }
+    for (size_t j = 0; j < 4 && grp * 4 + j < n; j++) out[grp * 4 + j] = res[j];
+  }
+}
+
+/* Graph seed `gs` and op seed `os` give (seed, seed2) = (gs, os): the
+ * variable's initial values over two runs of its initializer equal the
+ * reference's. Mean 0 and stddev 1 (bounds 0, 1) leave the draws unchanged. */
+static void expect_stream(int kind, int64_t gs, int64_t os, size_t n)
+{
+  vs_graph *g = vs_graph_new();
+  vs_status *st = vs_status_new();
+  vs_graph_set_random_seed(g, gs);
+  vs_initializer init = kind == UNIFORM  ? vs_random_uniform_initializer(0.0, 1.0, os)
+                        : kind == NORMAL ? vs_random_normal_initializer(0.0, 1.0, os)
+                                         : vs_truncated_normal_initializer(0.0, 1.0, os);
+  vs_var *v = vs_get_variable(g, "v", &(vs_var_opts){.shape = VS_SHAPE((int64_t)n), .initializer = init}, st);
+  expect_ok(st);
+  vs_session *s = vs_session_new(g, NULL, st);
+  expect_ok(st);
+  float *want = malloc(n * sizeof *want);
+  cr_assert_not_null(want);
+  for (uint64_t run = 0; run < 2; run++) {
+    vs_op *op = vs_var_initializer_op(v);
+    vs_session_run(s, NULL, NULL, 0, NULL, NULL, 0, &op, 1, st);
+    expect_ok(st);
+    vs_tensor *t = vs_session_variable_value(s, v, st);
+    expect_ok(st);
+    tf_reference(kind, (uint64_t)gs, (uint64_t)os, run, want, n);
+    const float *got = vs_tensor_data(t);
+    size_t bad = 0, first = n;
+    for (size_t i = 0; i < n; i++)
+      if (memcmp(&got[i], &want[i], sizeof(float)) != 0 && bad++ == 0) first = i;
+    cr_assert_eq(bad, 0, "kind %d seeds (%lld, %lld) run %llu: %zu of %zu differ, first [%zu] %a want %a", kind,
+                 (long long)gs, (long long)os, (unsigned long long)run, bad, n, first, got[first], want[first]);
+    vs_tensor_free(t);
+  }
+  free(want);
+  vs_session_free(s);
+  vs_graph_free(g);
+  vs_status_free(st);
+}
+
+Test(initializers, r7_3_uniform_stream_is_tfs)
+{
+  expect_stream(UNIFORM, 1, 2, 100003);
+  expect_stream(UNIFORM, 87654321, 2147483646, 5);
+}
+
+Test(initializers, r7_3_normal_stream_is_tfs)
+{
+  expect_stream(NORMAL, 42, 0, 200001);
+  expect_stream(NORMAL, 0, 1, 6);
+}
+
+Test(initializers, r7_3_truncated_normal_stream_is_tfs)
+{
+  expect_stream(TRUNCATED, 7, 3, 100002);
+  expect_stream(TRUNCATED, 123456789, 987654321, 3);
+}
+
+/* random.cl's ports of glibc's logf/sincosf (float) and log/sincos (double)
+ * against this machine's glibc, on the first OpenCL device: a probe kernel
+ * appended to random.cl maps u to log(max(u, 1e-7)) and sincos(2 pi u), as
+ * Box-Muller calls them. */
+static const char PORTS_PROBE[] =
+    "\n__kernel void glibc_ports(__global const T *u, __global T *lg, __global T *sn, __global T *cs) {\n"
+    "  size_t k = get_global_id(0);\n"
+    "#ifdef VS_FP64\n"
+    "  double2 sc = glibc_sincos(0x1.921fb54442d18p+2 * u[k]);\n"
+    "  lg[k] = glibc_log(u[k] < 1.0e-7 ? 1.0e-7 : u[k]);\n"
+    "#else\n"
+    "  float2 sc = glibc_sincosf((float)(0x1.921fb54442d18p+2 * (double)u[k]));\n"
+    "  lg[k] = glibc_logf(u[k] < 1.0e-7f ? 1.0e-7f : u[k]);\n"
+    "#endif\n"
+    "  sn[k] = sc.x;\n"
+    "  cs[k] = sc.y;\n"
+    "}\n";
+
+static char *read_text(const char *path, const char *tail)
+{
+  FILE *f = fopen(path, "rb");
+  cr_assert_not_null(f, "cannot open %s", path);
+  fseek(f, 0, SEEK_END);
+  long len = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  char *text = malloc((size_t)len + strlen(tail) + 1);
+  cr_assert_not_null(text);
+  cr_assert_eq(fread(text, 1, (size_t)len, f), (size_t)len);
+  fclose(f);
+  strcpy(text + len, tail);
+  return text;
+}
+
+/* Runs the probe over n inputs of `es` bytes each (4: float, 8: double);
+ * out receives log, sin and cos (n each). Skips without an fp64 device. */
+static void run_ports_probe(const void *u, size_t n, size_t es, void *out)
+{
+  cl_platform_id platform;
+  cl_device_id dev;
+  cl_uint np = 0;
+  if (clGetPlatformIDs(1, &platform, &np) != CL_SUCCESS || np == 0 ||
+      clGetDeviceIDs(platform, CL_DEVICE_TYPE_ALL, 1, &dev, NULL) != CL_SUCCESS)
+    cr_skip_test("no OpenCL device");
+  char ext[8192] = "";
+  clGetDeviceInfo(dev, CL_DEVICE_EXTENSIONS, sizeof ext - 1, ext, NULL);
+  if (!strstr(ext, "cl_khr_fp64")) cr_skip_test("no cl_khr_fp64: random.cl falls back to the device's log");
+  cl_int err;
+  cl_context ctx = clCreateContext(NULL, 1, &dev, NULL, NULL, &err);
+  cr_assert_eq(err, CL_SUCCESS);
+  cl_command_queue q = clCreateCommandQueue(ctx, dev, 0, &err);
+  cr_assert_eq(err, CL_SUCCESS);
+  char *src = read_text(VS_SOURCE_DIR "/cl_kernels/random.cl", PORTS_PROBE);
+  const char *srcs[] = {src};
+  cl_program prog = clCreateProgramWithSource(ctx, 1, srcs, NULL, &err);
+  cr_assert_eq(err, CL_SUCCESS);
+  err = clBuildProgram(prog, 1, &dev, es == 8 ? "-cl-std=CL1.2 -DT=double -DVS_FP64" : "-cl-std=CL1.2 -DT=float",
+                       NULL, NULL);
+  if (err != CL_SUCCESS) {
+    char log[16384] = "";
+    clGetProgramBuildInfo(prog, dev, CL_PROGRAM_BUILD_LOG, sizeof log - 1, log, NULL);
+    cr_assert_fail("build: %d\n%s", err, log);
+  }
+  cl_kernel k = clCreateKernel(prog, "glibc_ports", &err);
+  cr_assert_eq(err, CL_SUCCESS);
+  cl_mem buf[4];
+  for (int i = 0; i < 4; i++) {
+    buf[i] = clCreateBuffer(ctx, i ? CL_MEM_WRITE_ONLY : CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, n * es,
+                            i ? NULL : (void *)u, &err);
+    cr_assert_eq(err, CL_SUCCESS);
+    cr_assert_eq(clSetKernelArg(k, (cl_uint)i, sizeof buf[i], &buf[i]), CL_SUCCESS);
+  }
+  cr_assert_eq(clEnqueueNDRangeKernel(q, k, 1, NULL, &n, NULL, 0, NULL, NULL), CL_SUCCESS);
+  for (int i = 0; i < 3; i++)
+    cr_assert_eq(clEnqueueReadBuffer(q, buf[i + 1], CL_TRUE, 0, n * es, (char *)out + (size_t)i * n * es, 0, NULL,
+                                     NULL),
+                 CL_SUCCESS);
+  free(src);
+  for (int i = 0; i < 4; i++) clReleaseMemObject(buf[i]);
+  clReleaseKernel(k);
+  clReleaseProgram(prog);
+  clReleaseCommandQueue(q);
+  clReleaseContext(ctx);
+}
+
+void sincos(double x, double *s, double *c); /* glibc */
+
+/* float: every one of the 2^23 inputs (u = k 2^-23). */
+Test(initializers, r7_3_box_muller_float_ports_equal_glibc_on_every_input, .timeout = 600)
+{
+  enum { N = 1 << 23 };
+  float *u = malloc((size_t)N * sizeof *u), *out = malloc((size_t)3 * N * sizeof *out);
+  cr_assert(u && out);
+  for (uint32_t m = 0; m < N; m++) u[m] = u32_to_float(m);
+  run_ports_probe(u, N, sizeof(float), out);
+  size_t bad = 0;
+  for (uint32_t m = 0; m < N; m++) {
+    float want[3];
+    want[0] = logf(u[m] < 1.0e-7f ? 1.0e-7f : u[m]);
+    sincosf((float)(2.0 * 3.14159265358979323846 * (double)u[m]), &want[1], &want[2]);
+    for (int i = 0; i < 3; i++)
+      if (memcmp(&out[(size_t)i * N + m], &want[i], sizeof(float)) != 0 && bad++ < 5)
+        cr_log_error("u = %a, %s: device %a, glibc %a", u[m], i == 0 ? "logf" : i == 1 ? "sinf" : "cosf",
+                     out[(size_t)i * N + m], want[i]);
+  }
+  cr_assert_eq(bad, 0, "%zu of %d results differ from glibc", bad, 3 * N);
+  free(u);
+  free(out);
+}
+
+/* double: 2^22 inputs u = m 2^-52 with random m, every fourth within 2^-12
+ * of 1 (glibc log's separate path near 1). */
+Test(initializers, r7_3_box_muller_double_ports_equal_glibc, .timeout = 600)
+{
+  enum { N = 1 << 22 };
+  double *u = malloc((size_t)N * sizeof *u), *out = malloc((size_t)3 * N * sizeof *out);
+  cr_assert(u && out);
+  uint64_t x = 88172645463325252ull;
+  for (size_t i = 0; i < N; i++) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    uint64_t m = i % 4 == 1 ? (1ull << 52) - 1 - (x & ((1ull << 40) - 1)) : x & ((1ull << 52) - 1);
+    uint64_t bits = 0x3ff0000000000000ull | m;
+    double one_plus;
+    memcpy(&one_plus, &bits, sizeof one_plus);
+    u[i] = one_plus - 1.0;
+  }
+  run_ports_probe(u, N, sizeof(double), out);
+  size_t bad = 0;
+  for (size_t i = 0; i < N; i++) {
+    double want[3];
+    want[0] = log(u[i] < 1.0e-7 ? 1.0e-7 : u[i]);
+    sincos(2.0 * 3.14159265358979323846 * u[i], &want[1], &want[2]);
+    for (int j = 0; j < 3; j++)
+      if (memcmp(&out[(size_t)j * N + i], &want[j], sizeof(double)) != 0 && bad++ < 5)
+        cr_log_error("u = %a, %s: device %a, glibc %a", u[i], j == 0 ? "log" : j == 1 ? "sin" : "cos",
+                     out[(size_t)j * N + i], want[j]);
+  }
+  cr_assert_eq(bad, 0, "%zu of %d results differ from glibc", bad, 3 * N);
+  free(u);
+  free(out);
 }

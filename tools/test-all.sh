@@ -11,7 +11,9 @@
 #   3. the conformance oracle under real TensorFlow, when it can be installed;
 #   4. the examples (each checks its own results and exits non-zero
 #      otherwise), and that the README's example is examples/readme.c;
-#   5. the checkpoint readers' fuzz targets for a bounded time.
+#   5. every fuzz target (fuzz/fuzz_*.c: checkpoint files and readers, device
+#      strings, names, the environment, tuning files, kernel-cache entries):
+#      its committed corpus replayed, then fuzzed for a bounded time.
 # Each part's own closing line is read for its counts; the last line sums
 # them as "N passed, N failed", and the exit status is non-zero when any part
 # failed.
@@ -88,7 +90,7 @@ for ex in readme image_filter gan; do
   fi
 done
 
-"$here/tools/run-fuzz.sh" 20 "$fuzz" 2>&1 | tee "$log"
+"$here/tools/run-fuzz.sh" "${VS_FUZZ_SECONDS:-15}" "$fuzz" 2>&1 | tee "$log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || bad=1
 pass=$((pass + $(grep -c '^ok   fuzz_' "$log")))
 fail=$((fail + $(grep -c '^FAIL fuzz_' "$log")))

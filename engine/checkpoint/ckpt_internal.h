@@ -111,8 +111,13 @@ bool vs__read_file(const char *path, uint8_t **buf, size_t *len, vs_status *st);
 /* Sets st from errno for an operation on path. */
 void vs__io_fail(vs_status *st, int err, const char *what, const char *path);
 
-/* Atomic file replacement: open a temp file beside path, write to f,
- * commit (fflush + fsync + rename + directory fsync) or abort (remove). */
+/* Atomic file replacement: open a temp file beside path
+ * ("<path>.tmp-<pid>-XXXXXX", mode 0666 less the umask, or the mode of the
+ * file it replaces), write to f, commit (fflush + fsync + rename +
+ * directory fsync) or abort (remove). Opening first removes the temporary
+ * files of earlier saves to path whose writer is gone or that are older
+ * than VS__TMP_STALE_SECONDS. */
+#define VS__TMP_STALE_SECONDS (24 * 3600)
 typedef struct vs__atomic_file {
   FILE *f;
   char *path;

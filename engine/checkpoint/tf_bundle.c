@@ -196,7 +196,15 @@ typedef struct table {
   char *last;            /* the previous data key: keys must increase */
   size_t last_len, last_cap;
   size_t n_keys;
+  uint64_t next_block;   /* data blocks must follow each other: the next may start here */
+  uint64_t key_bytes;    /* total length of the data keys seen */
 } table;
+
+/* The keys' total length may exceed the file's (prefix compression shares
+ * their common starts) but not without bound: a key that grows by one byte
+ * per 3-byte entry would make the reader copy and compare quadratically. */
+#define KEY_BYTES_PER_FILE_BYTE 64
+#define KEY_BYTES_SLACK ((uint64_t)1 << 20)
 
 typedef struct handle {
   uint64_t off, size;
@@ -258,6 +266,9 @@ static bool block_foreach(table *t, rd blk, entry_fn fn, vs_status *st) {
 static bool on_data_entry(table *t, const char *key, size_t klen, rd val, vs_status *st) {
   vs_checkpoint *c = t->c;
   if (memchr(key, '\0', klen)) return corrupt(c, st, "a key contains a NUL byte");
+  t->key_bytes += klen;
+  if (t->key_bytes > (uint64_t)t->len * KEY_BYTES_PER_FILE_BYTE + KEY_BYTES_SLACK)
+    return corrupt(c, st, "keys far longer in total than the file");
   if (t->n_keys > 0) {
     size_t m = klen < t->last_len ? klen : t->last_len;
     int r = memcmp(t->last, key, m);
@@ -284,7 +295,12 @@ static bool on_index_entry(table *t, const char *key, size_t klen, rd val, vs_st
   handle h;
   rd blk;
   if (!read_handle(&val, &h) || val.p != val.end) return corrupt(t->c, st, "malformed block handle");
+  /* A table's data blocks lie one after another in key order. Requiring it
+   * means each byte is checksummed and parsed at most once: N index entries
+   * naming one block would otherwise cost N checksums of it. */
+  if (h.off < t->next_block) return corrupt(t->c, st, "data blocks overlap or are out of order");
   if (!read_block(t, h, &blk, st)) return false;
+  t->next_block = h.off + h.size + 5;
   /* The data block reuses the key buffer: save the index block's key state. */
   char *saved = t->key;
   size_t saved_len = t->key_len, saved_cap = t->key_cap;

@@ -15,19 +15,6 @@
 #define VS_PRINTF(a, b) __attribute__((format(printf, a, b)))
 #else
 #define VS_PRINTF(a, b)
-/* A shape as TF's C++ runtime prints it: "[2,3]", "[?,3]"; an unknown
- * rank prints `unknown` ("?" in shape inference, "<unknown>" elsewhere). */
-void vs__dims_text(const vs_shape *s, const char *unknown, char *buf, size_t cap);
-/* TF's C++ DataTypeString: "float", "double", "half", else the Python name. */
-const char *vs__dtype_cc_name(vs_dtype t);
-
-/* Numeric conversion on the host (convert.c). */
-bool vs__convertible(vs_dtype t);
-/* Element i of a numeric array as a double. */
-double vs__load_double(const void *p, vs_dtype t, size_t i);
-void vs__convert_fill(const void *src, vs_dtype sdt, size_t count, void *dst, vs_dtype ddt, size_t n);
-void vs__store_scalar(void *dst, vs_dtype t, size_t i, double v);
-
 #endif
 
 /* Public symbols are exported from the shared library; the rest stay hidden. */
@@ -94,6 +81,14 @@ bool vs_strmap_copy(vs_strmap *dst, const vs_strmap *src);
 /* A shape as TF's C++ runtime prints it: "[2,3]", "[?,3]"; an unknown
  * rank prints `unknown` ("?" in shape inference, "<unknown>" elsewhere). */
 void vs__dims_text(const vs_shape *s, const char *unknown, char *buf, size_t cap);
+/* The element count of a fully defined shape: -1 when it is not fully
+ * defined (or its rank is outside 0..VS_MAX_RANK), -2 when the count does
+ * not fit in int64. Unlike vs_shape_num_elements it has no byte-size cap. */
+int64_t vs__shape_elements(const vs_shape *s);
+/* True when the product of a shape's known dimensions overflows int64: TF
+ * refuses such a shape on any node ("Shape [..] is too large (more than
+ * 2**63 - 1 entries) for '{{node ..}} = ..' with input shapes: ."). */
+bool vs__shape_too_large(const vs_shape *s);
 /* TF's C++ DataTypeString: "float", "double", "half", else the Python name. */
 const char *vs__dtype_cc_name(vs_dtype t);
 

@@ -3,25 +3,47 @@
 
 #include "core/core.h"
 
+/* A known rank outside 0..VS_MAX_RANK would index past dims[]: every reader
+ * of a caller's shape goes through this check first. */
+static bool rank_ok(const vs_shape *s) { return s->rank >= 0 && s->rank <= VS_MAX_RANK; }
+
 VS_API bool vs_shape_is_fully_defined(const vs_shape *s) {
-  if (!s || !s->known) return false;
+  if (!s || !s->known || !rank_ok(s)) return false;
   for (int i = 0; i < s->rank; i++)
     if (s->dims[i] < 0) return false;
   return true;
 }
 
 VS_API int64_t vs_shape_num_elements(const vs_shape *s) {
-  if (!vs_shape_is_fully_defined(s) || s->rank > VS_MAX_RANK) return -1;
-  int64_t n = 1;
+  int64_t n = vs__shape_elements(s);
   /* Counts whose byte size could overflow (16-byte elements) are refused. */
+  return n > INT64_MAX / 16 ? -1 : n;
+}
+
+int64_t vs__shape_elements(const vs_shape *s) {
+  if (!vs_shape_is_fully_defined(s)) return -1;
+  int64_t n = 1;
+  bool over = false;
+  /* Every partial product is checked, as TF's TensorShape does: a later
+   * zero dimension does not excuse an overflow before it. */
   for (int i = 0; i < s->rank; i++)
-    if (__builtin_mul_overflow(n, s->dims[i], &n) || n > INT64_MAX / 16) return -1;
-  return n;
+    if (__builtin_mul_overflow(n, s->dims[i], &n)) over = true;
+  return over ? -2 : n;
+}
+
+bool vs__shape_too_large(const vs_shape *s) {
+  if (!s || !s->known || !rank_ok(s)) return false;
+  /* TF's InferenceContext::MakeShapeFromShapeProto: the known dimensions'
+   * product must fit in int64 (unknown ones are skipped). */
+  int64_t n = 1;
+  for (int i = 0; i < s->rank; i++)
+    if (s->dims[i] >= 0 && __builtin_mul_overflow(n, s->dims[i], &n)) return true;
+  return false;
 }
 
 VS_API bool vs_shape_is_compatible(const vs_shape *a, const vs_shape *b) {
   if (!a || !b || !a->known || !b->known) return true;
-  if (a->rank != b->rank) return false;
+  if (a->rank != b->rank || !rank_ok(a)) return false;
   for (int i = 0; i < a->rank; i++)
     if (a->dims[i] >= 0 && b->dims[i] >= 0 && a->dims[i] != b->dims[i]) return false;
   return true;
@@ -53,6 +75,10 @@ void vs__dims_text(const vs_shape *s, const char *unknown, char *buf, size_t cap
   if (!cap) return;
   if (!s->known) {
     snprintf(buf, cap, "%s", unknown);
+    return;
+  }
+  if (!rank_ok(s)) {
+    snprintf(buf, cap, "<rank %d>", s->rank);
     return;
   }
   size_t n = (size_t)snprintf(buf, cap, "[");

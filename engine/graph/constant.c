@@ -103,15 +103,21 @@ VS_API vs_op *vs_no_op(vs_graph *g, const char *name, vs_status *st) {
 #define DEFAULT_GRAPH_SEED 87654321
 #define MAXINT32 2147483647LL
 
+/* random_seed._truncate_seed: Python's `seed % _MAXINT32`, never negative. */
+static int64_t truncate_seed(int64_t seed) {
+  int64_t m = seed % MAXINT32;
+  return m < 0 ? m + MAXINT32 : m;
+}
+
 void vs__get_seed(vs_graph *g, int64_t op_seed, bool *has, int64_t *seed, int64_t *seed2) {
   bool op_given = op_seed != VS_SEED_NONE;
   if (g->has_seed) {
     if (!op_given) op_seed = g->seed_counter++;
-    *seed = g->seed % MAXINT32;
-    *seed2 = op_seed % MAXINT32;
+    *seed = truncate_seed(g->seed);
+    *seed2 = truncate_seed(op_seed);
   } else if (op_given) {
     *seed = DEFAULT_GRAPH_SEED;
-    *seed2 = op_seed % MAXINT32;
+    *seed2 = truncate_seed(op_seed);
   } else {
     *has = false;
     *seed = *seed2 = 0;

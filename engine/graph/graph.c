@@ -161,7 +161,7 @@ static void free_thread(vs_thread_state *ts) {
 }
 
 VS_API void vs_graph_free(vs_graph *g) {
-  if (!g) return;
+  if (!g || vs__graph_defer_free(g)) return;
   for (size_t i = 0; i < g->n_ops; i++) free_op(g->ops[i]);
   free(g->ops);
   for (size_t i = 0; i < g->n_vars; i++) vs__var_free(g->vars[i]);

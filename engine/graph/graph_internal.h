@@ -104,7 +104,15 @@ struct vs_graph {
   char **strings;          /* borrowed strings handed out (owned) */
   size_t n_strings, strings_cap;
   struct vs_graph_life *life; /* shared with the thread states made in it (graph.c) */
+  /* Sessions on this graph (under mu). vs_graph_free while any is open only
+   * sets free_pending; the last vs_session_free then frees the graph. */
+  int sessions;
+  bool free_pending;
 };
+
+/* vs_graph_free's deferral: true when sessions still use g (the free is
+ * then left to the last of them). */
+bool vs__graph_defer_free(vs_graph *g);
 
 /* Locking: every public entry point brackets its work with these. */
 void vs__lock(vs_graph *g);

@@ -11,7 +11,7 @@
 static char *enter(vs_graph *g, vs_thread_state *ts, const char *name, vs_status *st) {
   const char *scope = vs__name_scope_push(g, ts, name, st);
   if (!scope) return NULL;
-  char *op_name = vs__strndup(scope, strlen(scope) - 1);
+  char *op_name = vs__strndup(scope, scope[0] ? strlen(scope) - 1 : 0); /* "" at the root */
   if (!op_name) {
     vs__oom(st);
     vs__name_scope_pop(ts);
@@ -26,16 +26,28 @@ static void list4(char *buf, size_t cap, const int64_t v[4]) {
 
 static bool all_zero(const int64_t v[4]) { return !v[0] && !v[1] && !v[2] && !v[3]; }
 
-/* GetWindowedOutputSizeVerbose: -1 for unknown, -2 for "negative". */
-static int64_t out_size(int64_t in, int64_t k, int64_t stride, int64_t dil, bool same, int64_t *neg_k) {
+/* GetWindowedOutputSizeVerbose with shape inference's checked arithmetic:
+ * -1 for unknown; -2 for "negative" (*a is the effective filter size);
+ * -3 when a sum overflows int64 (*a + *b is the sum TF reports). */
+static int64_t out_size(int64_t in, int64_t k, int64_t stride, int64_t dil, bool same, int64_t *a, int64_t *b) {
   if (in < 0 || k < 0) return -1;
-  int64_t eff = (k - 1) * dil + 1;
-  if (same) return (in + stride - 1) / stride;
+  int64_t sum;
+  if (same) {
+    *a = in;
+    *b = stride - 1;
+    return __builtin_add_overflow(in, stride - 1, &sum) ? -3 : sum / stride;
+  }
+  int64_t eff;
+  if (__builtin_mul_overflow(k - 1, dil, &eff) || __builtin_add_overflow(eff, 1, &eff)) eff = INT64_MAX;
   if (in < eff) {
-    *neg_k = eff;
+    *a = eff;
     return -2;
   }
-  return (in - eff + stride) / stride;
+  int64_t diff;
+  if (__builtin_sub_overflow(in, eff, &diff)) diff = INT64_MAX; /* a zero-size filter (eff <= 0) */
+  *a = diff;
+  *b = stride;
+  return __builtin_add_overflow(diff, stride, &sum) ? -3 : sum / stride;
 }
 
 VS_API vs_output vs_conv2d(vs_graph *g, vs_output input, vs_output filter, const vs_conv2d_opts *o,
@@ -88,6 +100,19 @@ VS_API vs_output vs_conv2d(vs_graph *g, vs_output input, vs_output filter, const
              vs_dtype_name(filter.op->dtype), vs_dtype_name(t));
     goto pop;
   }
+  /* Conv2D's strides and dilations are list(int) attrs: each must fit an
+   * int32 (TF validates attrs in op-def order, strides before dilations). */
+  for (int a = 0; a < 2; a++)
+    for (int i = 0; i < 4; i++) {
+      int64_t v = a ? dil[i] : strides[i];
+      if (v > INT32_MAX || v < INT32_MIN) {
+        char problem[120];
+        snprintf(problem, sizeof problem, "Attr %s has value %lld out of range for an int32",
+                 a ? "dilations" : "strides", (long long)v);
+        vs__fail_shape(st, problem, name, "Conv2D", attrs, input, filter);
+        goto pop;
+      }
+    }
   if (strides[0] != 1 || strides[3] != 1 || dil[0] != 1 || dil[3] != 1) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
              "Current implementation does not yet support strides or dilations in the batch and depth "
@@ -128,10 +153,14 @@ VS_API vs_output vs_conv2d(vs_graph *g, vs_output input, vs_output filter, const
       goto pop;
     }
     for (int i = 1; i < 3; i++) {
-      int64_t neg = 0, sz = out_size(in.dims[i], fl.dims[i - 1], strides[i], dil[i], same, &neg);
-      if (sz == -2) {
-        snprintf(problem, sizeof problem, "Negative dimension size caused by subtracting %lld from %lld",
-                 (long long)neg, (long long)in.dims[i]);
+      int64_t a = 0, b = 0, sz = out_size(in.dims[i], fl.dims[i - 1], strides[i], dil[i], same, &a, &b);
+      if (sz == -2 || sz == -3) {
+        if (sz == -2)
+          snprintf(problem, sizeof problem, "Negative dimension size caused by subtracting %lld from %lld",
+                   (long long)a, (long long)in.dims[i]);
+        else
+          snprintf(problem, sizeof problem, "Dimension size overflow from adding %lld and %lld", (long long)a,
+                   (long long)b);
         vs__fail_shape(st, problem, name, "Conv2D", attrs, input, filter);
         goto pop;
       }

@@ -47,7 +47,7 @@ static vs_output update(vs_graph *g, vs_var *v, vs_output value, const vs_assign
     bool assign = strcmp(type, "Assign") == 0;
     bool validate = !opts || opts->validate_shape != VS_OPT_FALSE;
     const char *scope = vs__name_scope_push(g, ts, opts && opts->name ? opts->name : type, st);
-    char *name = scope ? vs__strndup(scope, strlen(scope) - 1) : NULL;
+    char *name = scope ? vs__strndup(scope, scope[0] ? strlen(scope) - 1 : 0) : NULL;
     if (scope && !name) vs__oom(st);
     if (name) {
       char problem[400], attrs[96];

@@ -21,8 +21,13 @@
 
 /* TF's SAME padding: total = max((out - 1) * stride + eff_k - in, 0), the
  * smaller half before. */
+/* Saturating at INT64_MAX: dimensions of empty tensors may be huge, and
+ * an overflowing padding is refused later as past the kernels' int32. */
 static int64_t pad_total(int64_t in, int64_t out, int64_t k, int64_t stride, int64_t dil) {
-  int64_t t = (out - 1) * stride + (k - 1) * dil + 1 - in;
+  int64_t a, b, t;
+  if (__builtin_mul_overflow(out - 1, stride, &a) || __builtin_mul_overflow(k - 1, dil, &b) ||
+      __builtin_add_overflow(a, b, &t) || __builtin_add_overflow(t, 1, &t) || __builtin_sub_overflow(t, in, &t))
+    return INT64_MAX;
   return t > 0 ? t : 0;
 }
 
@@ -31,17 +36,27 @@ bool vs__conv_geometry(const vs_op *op, vs_shape xs, vs_shape fs, vs_conv_geom *
   *g = (vs_conv_geom){.N = xs.dims[0], .H = xs.dims[1], .W = xs.dims[2], .C = xs.dims[3], .KH = fs.dims[0],
                       .KW = fs.dims[1], .K = fs.dims[3], .SH = op->strides[1], .SW = op->strides[2],
                       .DH = op->dilations[1], .DW = op->dilations[2], .dtype = op->dtype};
+  if (g->SH < 1 || g->SW < 1) return false;
+  /* Overflow-free forms of TF's sizes (see out_size in ops/nn_ops.c). */
   if (op->pad_same) {
-    g->OH = (g->H + g->SH - 1) / g->SH;
-    g->OW = (g->W + g->SW - 1) / g->SW;
+    g->OH = g->H / g->SH + (g->H % g->SH != 0);
+    g->OW = g->W / g->SW + (g->W % g->SW != 0);
     int64_t th = pad_total(g->H, g->OH, g->KH, g->SH, g->DH), tw = pad_total(g->W, g->OW, g->KW, g->SW, g->DW);
     g->PT = th / 2;
     g->PB = th - g->PT;
     g->PL = tw / 2;
     g->PR = tw - g->PL;
   } else {
-    g->OH = (g->H - (g->KH - 1) * g->DH - 1 + g->SH) / g->SH;
-    g->OW = (g->W - (g->KW - 1) * g->DW - 1 + g->SW) / g->SW;
+    int64_t eh, ew;
+    if (__builtin_mul_overflow(g->KH - 1, g->DH, &eh) || __builtin_add_overflow(eh, 1, &eh) ||
+        __builtin_mul_overflow(g->KW - 1, g->DW, &ew) || __builtin_add_overflow(ew, 1, &ew) || g->H < eh ||
+        g->W < ew)
+      return false;
+    uint64_t oh = ((uint64_t)g->H - (uint64_t)eh) / (uint64_t)g->SH + 1,
+             ow = ((uint64_t)g->W - (uint64_t)ew) / (uint64_t)g->SW + 1;
+    if (oh > INT64_MAX || ow > INT64_MAX) return false;
+    g->OH = (int64_t)oh;
+    g->OW = (int64_t)ow;
   }
   return g->OH >= 0 && g->OW >= 0;
 }
@@ -208,6 +223,18 @@ bool vs__conv2d_run(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
     if (err != CL_SUCCESS) vs__cl_fail(st, err, "clEnqueueFillBuffer");
     return err == CL_SUCCESS;
   }
+  /* The kernels take each extent as a 32-bit int (flat indices are 64-bit):
+   * an extent past INT32_MAX is refused, never narrowed (empty results
+   * above need no kernel). */
+  const int64_t extents[] = {g.N, g.H + g.PT + g.PB, g.W + g.PL + g.PR, g.C, g.KH, g.KW, g.K, g.OH, g.OW,
+                             g.SH, g.SW, g.DH, g.DW};
+  for (size_t i = 0; i < sizeof extents / sizeof *extents; i++)
+    if (extents[i] > INT32_MAX) {
+      vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_OP_ERROR,
+               "%s: a Conv2D extent of %lld does not fit the kernels' 32-bit sizes", op->name,
+               (long long)extents[i]);
+      return false;
+    }
   if (!vs__cl_options(op->dtype, d)) {
     vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_OP_ERROR, "%s: Conv2D in %s is not supported on %s", op->name,
              vs_dtype_name(op->dtype), d->info.cl_name);

@@ -110,9 +110,16 @@ cl_mem vs__on_device(vs_run *r, vs_value *v, size_t dev, cl_mem *tmp, vs_status 
 
 bool vs__new_output(vs_run *r, const vs_op *op, size_t dev, vs_dtype t, vs_shape shape, vs_status *st) {
   vs_value *out = &r->values[op->index];
-  int64_t n = vs_shape_num_elements(&shape);
-  if (n < 0) {
+  int64_t n = vs__shape_elements(&shape);
+  if (n == -1) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "%s: output shape is not fully defined", op->name);
+    return false;
+  }
+  size_t esize = vs_dtype_size(t);
+  if (n < 0 || (uint64_t)n > SIZE_MAX / (esize ? esize : 1)) {
+    /* More bytes than an address space holds: the device's OOM report
+     * (SIZE_MAX exceeds any maximum allocation), not a wrapped size. */
+    vs__buffer(dev, SIZE_MAX, &shape, t, st);
     return false;
   }
   *out = (vs_value){.dtype = t, .shape = shape, .n = (size_t)n, .dev = dev, .owned = true};
@@ -140,17 +147,24 @@ bool vs__read_small(vs_run *r, vs_value *v, void *dst, size_t bytes, vs_status *
 
 static bool shape_input(vs_run *r, const vs_op *op, vs_shape *shape, vs_status *st) {
   vs_value *v = vs__in(r, op, 0);
-  int32_t dims[VS_MAX_RANK];
-  if (v->dtype != VS_INT32 || v->n > VS_MAX_RANK || !vs__read_small(r, v, dims, v->n * sizeof(int32_t), st)) {
+  /* int64 when a dimension needs it (2**31 and above): never narrowed. */
+  int64_t dims[VS_MAX_RANK];
+  int32_t dims32[VS_MAX_RANK];
+  bool wide = v->dtype == VS_INT64;
+  if ((v->dtype != VS_INT32 && !wide) || v->n > VS_MAX_RANK ||
+      !vs__read_small(r, v, wide ? (void *)dims : (void *)dims32, v->n * (wide ? 8 : 4), st)) {
     if (!vs__failed(st))
-      vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "%s: shape must be an int32 vector of rank <= %d",
+      vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "%s: shape must be an int32 or int64 vector of rank <= %d",
                op->name, VS_MAX_RANK);
     return false;
   }
+  if (!wide)
+    for (size_t i = 0; i < v->n; i++) dims[i] = dims32[i];
   *shape = (vs_shape){.known = true, .rank = (int)v->n};
   for (size_t i = 0; i < v->n; i++) {
     if (dims[i] < 0) {
-      vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "%s: negative dimension %d", op->name, (int)dims[i]);
+      vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "%s: negative dimension %lld", op->name,
+               (long long)dims[i]);
       return false;
     }
     shape->dims[i] = dims[i];
@@ -227,20 +241,29 @@ static bool k_fill(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   return err == CL_SUCCESS;
 }
 
-static void seeds(vs_run *r, const vs_op *op, cl_uint *lo, cl_uint *hi, cl_ulong *offset, size_t n) {
+/* The generator of a random op for this run, as TF's GuardedPhiloxRandom:
+ * Philox keyed by `seed`, counter high words `seed2`; seeds (0, 0) mean
+ * "random" (here a per-session draw, TF's is per kernel). Each run reserves
+ * 256 blocks per output element (ReserveRandomOutputs(n, 256)), so a later
+ * run of the op in the same session continues where TF's would. */
+static void seeds(vs_run *r, const vs_op *op, cl_ulong *seed, cl_ulong *seed2, cl_ulong *offset, size_t n) {
   vs_session *s = r->s;
-  uint64_t a, b;
-  if (op->has_seed) {
-    a = (uint64_t)op->seed;
-    b = (uint64_t)op->seed2;
-  } else { /* no seed anywhere: a fresh draw per session */
-    a = s->entropy;
-    b = s->entropy * 0x9E3779B97F4A7C15ull + op->index;
+  if (op->has_seed && (op->seed != 0 || op->seed2 != 0)) {
+    *seed = (cl_ulong)op->seed;
+    *seed2 = (cl_ulong)op->seed2;
+  } else {
+    *seed = s->entropy;
+    *seed2 = s->entropy * 0x9E3779B97F4A7C15ull + op->index;
   }
-  *lo = (cl_uint)(a ^ (a >> 32));
-  *hi = (cl_uint)(b ^ (b >> 32));
   *offset = s->rng_offset[op->index];
-  s->rng_offset[op->index] += (n + 3) / 4 * 4; /* later runs continue the stream */
+  s->rng_offset[op->index] += (uint64_t)n * 256;
+}
+
+/* Work-items of a random kernel: one per kResultElementCount group (4 float
+ * or int32 values from one Philox block, 2 double or int64 ones). */
+static size_t random_groups(size_t n, vs_dtype t) {
+  size_t per = vs_dtype_size(t) == 8 ? 2 : 4;
+  return (n + per - 1) / per;
 }
 
 /* float16 and bfloat16 are stored as 16 bits and computed as float32:
@@ -267,25 +290,17 @@ static bool k_random(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   if (!shape_input(r, op, &shape, st) || !vs__new_output(r, op, dev, op->dtype, shape, st)) return false;
   vs_value *out = &r->values[op->index];
   if (!out->n) return true;
-  cl_uint lo, hi;
-  cl_ulong offset, n = out->n;
-  seeds(r, op, &lo, &hi, &offset, out->n);
-  vs_cl_device *d = vs__device(dev, st);
+  cl_ulong seed, seed2, offset, n = out->n;
+  seeds(r, op, &seed, &seed2, &offset, out->n);
+  const char *kernel = strcmp(op->type, "RandomUniform") == 0     ? "random_uniform"
+                       : strcmp(op->type, "TruncatedNormal") == 0 ? "truncated_normal"
+                                                                  : "random_normal";
   vs_dtype kt = f16 ? VS_FLOAT : op->dtype; /* the type the draw is made in */
   cl_mem dst = f16 ? vs__buffer(dev, out->n * sizeof(float), &shape, VS_FLOAT, st) : out->buf;
   if (!dst) return false;
-  double zero = 0, one = 1;
-  float zf = 0, of = 1;
-  bool dbl = kt == VS_DOUBLE, ok;
-  karg a0 = dbl ? KARG(zero) : KARG(zf), a1 = dbl ? KARG(one) : KARG(of);
-  if (strcmp(op->type, "RandomUniform") == 0) {
-    karg args[] = {KARG(dst), KARG(n), KARG(lo), KARG(hi), KARG(offset), a0, a1};
-    ok = vs__launch(d, "random", kt, "random_uniform", out->n, args, 7, st);
-  } else {
-    cl_int truncated = strcmp(op->type, "TruncatedNormal") == 0;
-    karg args[] = {KARG(dst), KARG(n), KARG(lo), KARG(hi), KARG(offset), a0, a1, KARG(truncated)};
-    ok = vs__launch(d, "random", kt, "random_normal", out->n, args, 8, st);
-  }
+  vs_cl_device *d = vs__device(dev, st);
+  karg args[] = {KARG(dst), KARG(n), KARG(seed), KARG(seed2), KARG(offset)};
+  bool ok = vs__launch(d, "random", kt, kernel, random_groups(out->n, kt), args, 5, st);
   if (f16) {
     ok = ok && convert16(d, op->dtype, false, out->buf, dst, out->n, st);
     vs__buffer_release(dst); /* kept alive by OpenCL until the queued kernels are done */
@@ -315,12 +330,12 @@ static bool k_random_int(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   }
   if (!vs__new_output(r, op, dev, op->dtype, shape, st)) return false;
   vs_value *out = &r->values[op->index];
-  cl_uint lo, hi;
-  cl_ulong offset, n = out->n, range = (cl_ulong)(lohi[1] - lohi[0]);
+  cl_ulong seed, seed2, offset, n = out->n, range = (cl_ulong)lohi[1] - (cl_ulong)lohi[0];
   cl_long minval = lohi[0];
-  seeds(r, op, &lo, &hi, &offset, out->n);
-  karg args[] = {KARG(out->buf), KARG(n), KARG(lo), KARG(hi), KARG(offset), KARG(minval), KARG(range)};
-  return vs__launch(vs__device(dev, st), "random", op->dtype, "random_uniform_int", out->n, args, 7, st);
+  seeds(r, op, &seed, &seed2, &offset, out->n);
+  karg args[] = {KARG(out->buf), KARG(n), KARG(seed), KARG(seed2), KARG(offset), KARG(minval), KARG(range)};
+  return vs__launch(vs__device(dev, st), "random", op->dtype, "random_uniform_int",
+                    random_groups(out->n, op->dtype), args, 7, st);
 }
 
 /* AddV2 of strings: TF concatenates element-wise (a single element

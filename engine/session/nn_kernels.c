@@ -112,16 +112,21 @@ static bool k_reshape(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   vs_value *x = vs__in(r, op, 0);
   if (vs__uninitialized(r, op, x, st)) return false;
   vs_shape xs = vs__value_shape(r, x), target = op->shape;
-  int64_t n = vs_shape_num_elements(&xs), known = 1;
+  int64_t n = vs_shape_num_elements(&xs);
+  /* Wrapping unsigned products: a target such as [2**40, 2**40] must fail
+   * the count comparison, not overflow a signed multiply. */
+  uint64_t known = 1;
   int unknown = -1;
   for (int i = 0; i < target.rank; i++) {
     if (target.dims[i] < 0) unknown = i;
-    else known *= target.dims[i];
+    else known *= (uint64_t)target.dims[i];
   }
-  if (unknown >= 0 && known > 0 && n % known == 0) target.dims[unknown] = n / known;
-  if (vs_shape_num_elements(&target) != n) {
+  if (unknown >= 0 && known > 0 && known <= INT64_MAX && n % (int64_t)known == 0)
+    target.dims[unknown] = n / (int64_t)known;
+  int64_t want = vs__shape_elements(&target);
+  if (want != n) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "Input to reshape is a tensor with %lld values, but the "
-             "requested shape has %lld", (long long)n, (long long)vs_shape_num_elements(&target));
+             "requested shape has %lld", (long long)n, (long long)(want >= 0 ? want : (int64_t)known));
     return false;
   }
   if (x->ref) { /* never alias a variable's buffer: later assigns would show through */

@@ -53,7 +53,19 @@ VS_API vs_session *vs_session_new(vs_graph *g, const vs_session_opts *opts, vs_s
     free(s);
     return NULL;
   }
+  vs__lock(g);
+  g->sessions++; /* keeps g alive past a vs_graph_free (see vs__graph_defer_free) */
+  vs__unlock(g);
   return s;
+}
+
+/* A session's hold on its graph ends; the graph goes too when the caller
+ * already freed it. */
+static void release_graph(vs_graph *g) {
+  vs__lock(g);
+  bool last = --g->sessions == 0 && g->free_pending;
+  vs__unlock(g);
+  if (last) vs_graph_free(g);
 }
 
 VS_API void vs_session_free(vs_session *s) {
@@ -65,7 +77,16 @@ VS_API void vs_session_free(vs_session *s) {
   free(s->vars);
   free(s->op_dev);
   free(s->rng_offset);
+  release_graph(s->graph);
   free(s);
+}
+
+bool vs__graph_defer_free(vs_graph *g) {
+  vs__lock(g);
+  bool defer = g->sessions > 0;
+  if (defer) g->free_pending = true;
+  vs__unlock(g);
+  return defer;
 }
 
 VS_API int vs_session_op_device(const vs_session *s, const vs_op *op) {

@@ -37,7 +37,7 @@ struct vs_session {
   size_t n_vars;
   int *op_dev;                /* per op index: global device, -1 unplaced */
   size_t n_op_dev;
-  uint64_t *rng_offset;       /* per op index: elements drawn so far */
+  uint64_t *rng_offset;       /* per op index: Philox blocks reserved so far */
   size_t n_rng;
   uint64_t entropy;           /* seeds for ops with no seed at all */
 };

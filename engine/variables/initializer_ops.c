@@ -27,13 +27,21 @@ static vs_op *scalar(vs_graph *g, vs_thread_state *ts, double v, vs_dtype t, con
   return vs__constant(g, ts, buf, t, VS_SCALAR, name, st);
 }
 
-/* tensor_util.shape_tensor: an int32 vector Const. */
+/* tensor_util.shape_tensor: an int32 vector Const, or int64 when a
+ * dimension does not fit in 32 bits (constant_op's conversion of a list):
+ * narrowing would turn (4294967299,) into (3,). */
 static vs_op *shape_const(vs_graph *g, vs_thread_state *ts, const vs_shape *s, const char *name,
                           vs_status *st) {
-  int32_t dims[VS_MAX_RANK] = {0};
-  for (int i = 0; i < s->rank; i++) dims[i] = (int32_t)s->dims[i];
-  return vs__constant(g, ts, dims, VS_INT32, (vs_shape){.known = true, .rank = 1, .dims = {s->rank}},
-                      name, st);
+  int32_t dims32[VS_MAX_RANK] = {0};
+  int64_t dims64[VS_MAX_RANK] = {0};
+  bool wide = false;
+  for (int i = 0; i < s->rank; i++) {
+    dims64[i] = s->dims[i];
+    dims32[i] = (int32_t)s->dims[i];
+    if (s->dims[i] > INT32_MAX) wide = true;
+  }
+  return vs__constant(g, ts, wide ? (const void *)dims64 : (const void *)dims32, wide ? VS_INT64 : VS_INT32,
+                      (vs_shape){.known = true, .rank = 1, .dims = {s->rank}}, name, st);
 }
 
 static vs_op *seeded(vs_graph *g, vs_op *op, int64_t seed) {
@@ -98,8 +106,9 @@ static vs_op *normal(vs_graph *g, vs_thread_state *ts, const char *scope_name, c
 /* array_ops.zeros / ones: a Const when small, else Fill(shape, value). */
 static vs_op *filled(vs_graph *g, vs_thread_state *ts, const char *name, double value,
                      const vs_shape *shape, vs_dtype dtype, vs_status *st) {
+  /* -1: too many elements to count in bytes, certainly not small. */
   int64_t n = vs_shape_num_elements(shape);
-  if (n < SMALL_CONSTANT) {
+  if (n >= 0 && n < SMALL_CONSTANT) {
     /* Strings: n NULL pointers, which a string Const reads as b''. */
     size_t esize = dtype == VS_STRING ? sizeof(char *) : vs_dtype_size(dtype);
     void *data = calloc((size_t)n + 1, esize);
@@ -138,18 +147,21 @@ static vs_op *filled(vs_graph *g, vs_thread_state *ts, const char *name, double 
  * shape (the last one repeated) in one Const. */
 static vs_op *constant(vs_graph *g, vs_thread_state *ts, const vs_initializer *init,
                        const vs_shape *shape, vs_dtype dtype, const char *name, vs_status *st) {
-  size_t n = (size_t)vs_shape_num_elements(shape);
+  /* A count whose bytes overflow cannot be held on the host: out of
+   * memory, as numpy would be, never a wrapped size. */
+  int64_t count = vs_shape_num_elements(shape);
+  size_t n = count < 0 ? 0 : (size_t)count;
   if (dtype == VS_STRING || (init->values && init->values_dtype == VS_STRING)) {
     /* String values (vs__initializer_own packed them) are taken as they
      * are: no conversion between strings and numbers, as tf.constant. */
-    if (dtype != VS_STRING || !init->values || init->values_dtype != VS_STRING || init->count != n) {
+    if (dtype != VS_STRING || !init->values || init->values_dtype != VS_STRING || count < 0 || init->count != n) {
       vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_TYPE_ERROR, "Cannot convert %s values to a %s tensor of %zu elements",
                init->values ? vs_dtype_name(init->values_dtype) : "float", vs_dtype_name(dtype), n);
       return NULL;
     }
     return vs__constant(g, ts, init->values, dtype, *shape, name, st);
   }
-  void *data = calloc(n + 1, vs_dtype_size(dtype));
+  void *data = count < 0 ? NULL : calloc(n + 1, vs_dtype_size(dtype));
   if (!data) {
     vs__oom(st);
     return NULL;

@@ -171,6 +171,13 @@ static vs_var *get_variable(vs_graph *g, const char *name, const vs_var_opts *op
              o->shape.rank, VS_MAX_RANK);
     return NULL;
   }
+  /* TensorShape(shape): -1 is VS_DIM_UNKNOWN (None), other negatives are refused. */
+  for (int i = 0; o->shape.known && i < o->shape.rank; i++)
+    if (o->shape.dims[i] < VS_DIM_UNKNOWN) {
+      vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "Dimension %lld must be >= 0",
+               (long long)o->shape.dims[i]);
+      return NULL;
+    }
   vs_thread_state *ts = vs__thread(g, st);
   if (!ts) return NULL;
   const vs_scope *scope = ts->current;

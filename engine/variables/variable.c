@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ops/ops_internal.h"
 #include "variables/variables_internal.h"
 #include "varscope/device.h"
 #include "varscope/ops.h"
@@ -125,6 +126,14 @@ static vs_var *variable_create(vs_graph *g, vs_thread_state *ts, const vs_var_sp
   if (callable) {
     dtype = sp->dtype ? sp->dtype : VS_FLOAT;
     shape = sp->shape;
+    /* tf.Variable's as_shape(shape): -1 is VS_DIM_UNKNOWN, other negatives
+     * are refused (get_variable refused them before, in its own words). */
+    for (int i = 0; shape.known && shape.rank <= VS_MAX_RANK && i < shape.rank; i++)
+      if (shape.dims[i] < VS_DIM_UNKNOWN) {
+        vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+                 "Error converting shape to a TensorShape: Dimension %lld must be >= 0.", (long long)shape.dims[i]);
+        return NULL;
+      }
     if (!vs_shape_is_fully_defined(&shape)) {
       char buf[256];
       vs_shape_format(&shape, buf, sizeof buf);
@@ -152,6 +161,17 @@ static vs_var *variable_create(vs_graph *g, vs_thread_state *ts, const vs_var_sp
     goto fail;
   }
   if (!vs__check_node_name(name, st)) goto fail;
+  if (vs__shape_too_large(&shape)) {
+    /* TF fails creating the VariableV2 node; refusing before the initializer
+     * is built keeps its ops from ever sizing the impossible count. */
+    char dims[VS_MAX_RANK * 24 + 4];
+    vs__dims_text(&shape, "?", dims, sizeof dims);
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+             "Shape %s is too large (more than 2**63 - 1 entries) for '{{node %s}} = VariableV2[container=\"\", "
+             "dtype=%s, shape=%s, shared_name=\"\"]()' with input shapes: .",
+             dims, name, vs__dt_enum_name(dtype), dims);
+    goto fail;
+  }
   v->graph = g;
   v->dtype = dtype;
   v->trainable = sp->trainable;

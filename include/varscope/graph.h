@@ -46,10 +46,12 @@ typedef struct vs_var vs_var;
 vs_graph *vs_graph_new(void);
 
 /* Frees a graph and everything it owns; NULL is a no-op. No handle from the
- * graph may be used afterwards. Must not overlap any other call on this graph
- * (no call may be running or start on it); sessions on it must be freed
- * first. Other threads that used it may still be running or exiting: each
- * keeps (and frees) its own scope state, which never touches the freed graph. */
+ * graph may be used afterwards, except through sessions still open on it:
+ * the free then happens when the last of them is freed (vs_session_free).
+ * Must not overlap any other call on this graph (no call may be running or
+ * start on it). Other threads that used it may still be running or exiting:
+ * each keeps (and frees) its own scope state, which never touches the freed
+ * graph. */
 void vs_graph_free(vs_graph *g);
 
 /* tf.set_random_seed: the graph-level seed (VS_SEED_NONE clears it). Random

@@ -24,9 +24,15 @@
  * TF prefix when "<path>.index" exists.
  *
  * Saving never loses data: the file is written to a temporary file in the
- * same directory ("<path>.tmp-XXXXXX"), flushed and fsync'd, then renamed
- * over `path` (and the directory fsync'd), so a crash mid-save leaves the
- * previous checkpoint intact. Reading refuses truncated, oversized or corrupt
+ * same directory ("<path>.tmp-<pid>-XXXXXX", the saving process's id),
+ * flushed and fsync'd, then renamed over `path` (and the directory
+ * fsync'd), so a crash mid-save leaves the previous checkpoint intact. A
+ * process killed mid-save leaves its temporary file; the next save to the
+ * same path removes every "<path>.tmp-*" whose writer process no longer
+ * exists (checked with kill(pid, 0), so a directory shared between hosts
+ * should not have two hosts saving the same path) or that is over a day
+ * old. The saved file has mode 0666 less the umask, as any new file; a
+ * save over an existing file keeps that file's mode. Reading refuses truncated, oversized or corrupt
  * files (bad header length, offsets outside the file, overlapping or
  * non-contiguous tensors, bad CRC, malformed JSON or protobuf) with
  * DATA_LOSS, and never reads outside the file.

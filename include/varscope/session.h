@@ -168,8 +168,10 @@ typedef struct vs_session_opts {
   bool log_device_placement;         /* print "op: device" on first placement */
 } vs_session_opts;
 
-/* Creates a session on a graph. The graph must outlive the session and may
- * still grow. Errors: no OpenCL device (NOT_FOUND), an unknown default device. */
+/* Creates a session on a graph, which may still grow. The session holds the
+ * graph: a vs_graph_free while sessions are open is deferred until the last
+ * of them is freed (the sessions and the graph's handles keep working until
+ * then). Errors: no OpenCL device (NOT_FOUND), an unknown default device. */
 vs_session *vs_session_new(vs_graph *g, const vs_session_opts *opts, vs_status *st);
 
 /* Frees the session and releases its device buffers. NULL is a no-op. */

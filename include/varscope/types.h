@@ -49,6 +49,9 @@ size_t vs_dtype_size(vs_dtype dtype);
 /* True for a value of vs_dtype that names a real type (not VS_DTYPE_DEFAULT). */
 bool vs_dtype_is_valid(vs_dtype dtype);
 
+/* The largest rank a vs_shape holds (TF allows 254; 8 covers every TF1
+ * layer and keeps vs_shape a small value type). Calls given a larger rank
+ * fail with INVALID_ARGUMENT, or treat the shape as not fully defined. */
 #define VS_MAX_RANK 8
 #define VS_DIM_UNKNOWN ((int64_t)-1)
 
@@ -68,15 +71,19 @@ typedef struct vs_shape {
 /* The unknown shape (TF's None); the same as leaving a shape field out. */
 #define VS_UNKNOWN_SHAPE ((vs_shape){.known = false})
 
-/* True when the rank and every dimension are known. */
+/* True when the rank and every dimension are known. A known rank outside
+ * 0..VS_MAX_RANK is never fully defined (and no call reads dims[] past
+ * VS_MAX_RANK). */
 bool vs_shape_is_fully_defined(const vs_shape *shape);
 
 /* Number of elements of a fully defined shape (1 for a scalar); -1 when it
- * is not fully defined or the count overflows (over INT64_MAX / 16). */
+ * is not fully defined, its rank is outside 0..VS_MAX_RANK, or the count
+ * overflows (over INT64_MAX / 16, so that its byte size always fits). */
 int64_t vs_shape_num_elements(const vs_shape *shape);
 
 /* TF's TensorShape.is_compatible_with: unknown ranks and unknown dimensions
- * are compatible with anything. */
+ * are compatible with anything; a known rank outside 0..VS_MAX_RANK with
+ * nothing. */
 bool vs_shape_is_compatible(const vs_shape *a, const vs_shape *b);
 
 /* Writes TensorShape's str() into buf: "<unknown>", "()", "(5,)", "(2, 3)",
