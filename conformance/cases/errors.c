@@ -179,6 +179,64 @@ VSC_CASE(e22_duplicate_op_name) {
   EXPECT(v == NULL, "a variable was returned");
 }
 
+/* g1: c = tf.constant(1.0, name="c"); ph = tf.placeholder(tf.float32, [None, 3], name="ph")
+ * g (default): d = tf.placeholder(tf.float32, name="d"); v = tf.get_variable("v", [])
+ *   tf.add(c, d) -> ValueError 'Tensor("d:0", dtype=float32) must be from the same graph as
+ *     Tensor("c:0", shape=(), dtype=float32) (graphs are <...> and <...>).'
+ *   v.assign(c) -> ValueError 'Tensor("c:0", shape=(), dtype=float32) must be from the same graph as
+ *     Tensor("v:0", shape=(), dtype=float32_ref) (graphs are ...'
+ *   sess.run(ph) -> ValueError 'Argument `fetch` = Tensor("ph:0", shape=(?, 3), dtype=float32) cannot be
+ *     interpreted as a Tensor. (Tensor Tensor("ph:0", shape=(?, 3), dtype=float32) is not an element of
+ *     this graph.)'
+ *   sess.run(d, {c: 1.0}) -> TypeError 'Cannot interpret feed_dict key as Tensor: Tensor
+ *     Tensor("c:0", shape=(), dtype=float32) is not an element of this graph.'          spec 2.4 (assign) */
+VSC_CASE(tensor_from_another_graph_is_named) {
+  vs_graph *g1 = vs_graph_new();
+  EXPECT(g1 != NULL, "no graph");
+  vs_output c = vs_constant_float(g1, 1.0f, "c", st);
+  vs_output ph = vs_placeholder(g1, VS_FLOAT, (vs_shape){.known = true, .rank = 2, .dims = {VS_DIM_UNKNOWN, 3}},
+                                "ph", st);
+  vs_output d = vs_placeholder(g, VS_FLOAT, VS_UNKNOWN_SHAPE, "d", st);
+  vs_var *v = vs_get_variable(g, "v", &(vs_var_opts){.shape = VS_SCALAR}, st);
+  bool built = c.op && ph.op && d.op && v;
+  vs_output sum = built ? vs_add(g, c, d, NULL, st) : (vs_output){NULL, 0};
+  char head1[256];
+  snprintf(head1, sizeof head1, "%s", vs_status_message(st));
+  vs_code code1 = vs_status_code(st);
+  vs_output asg = built ? vs_assign(g, v, c, NULL, st) : (vs_output){NULL, 0};
+  char head2[256];
+  snprintf(head2, sizeof head2, "%s", vs_status_message(st));
+  vs_code code2 = vs_status_code(st);
+  vs_session *s = built ? vsc_session(t, __FILE__, __LINE__) : NULL;
+  char fetch_msg[512] = "", feed_msg[512] = "", feed_exc[32] = "";
+  if (s) {
+    vs_tensor *x = NULL;
+    vs_session_run(s, NULL, NULL, 0, &ph, &x, 1, NULL, 0, st);
+    snprintf(fetch_msg, sizeof fetch_msg, "%s", vs_status_message(st));
+    vs_tensor *one = vs_tensor_new(VS_FLOAT, VS_SCALAR, &(float){1.0f}, NULL);
+    vs_session_run(s, &c, &one, 1, &d, &x, 1, NULL, 0, st);
+    snprintf(feed_msg, sizeof feed_msg, "%s", vs_status_message(st));
+    snprintf(feed_exc, sizeof feed_exc, "%s", vs_status_exception_name(st));
+    vs_tensor_free(one);
+    vs_tensor_free(x);
+  }
+  vs_graph_free(g1); /* before any check can return */
+  EXPECT(built, "the graphs were not built");
+  EXPECT(sum.op == NULL && asg.op == NULL, "an op was built across graphs");
+  INT_EQ(code1, VS_INVALID_ARGUMENT);
+  INT_EQ(code2, VS_INVALID_ARGUMENT);
+  EXPECT(vsc_starts_with(head1, "Tensor(\"d:0\", dtype=float32) must be from the same graph as "
+                                "Tensor(\"c:0\", shape=(), dtype=float32) (graphs are "), "add: %s", head1);
+  EXPECT(vsc_starts_with(head2, "Tensor(\"c:0\", shape=(), dtype=float32) must be from the same graph as "
+                                "Tensor(\"v:0\", shape=(), dtype=float32_ref) (graphs are "), "assign: %s", head2);
+  if (!s) return; /* no device: the session checks are skipped */
+  STR_EQ(fetch_msg, "Argument `fetch` = Tensor(\"ph:0\", shape=(?, 3), dtype=float32) cannot be interpreted as a "
+                    "Tensor. (Tensor Tensor(\"ph:0\", shape=(?, 3), dtype=float32) is not an element of this graph.)");
+  STR_EQ(feed_exc, "TypeError");
+  STR_EQ(feed_msg, "Cannot interpret feed_dict key as Tensor: Tensor Tensor(\"c:0\", shape=(), dtype=float32) is not "
+                   "an element of this graph.");
+}
+
 const vsc_case vsc_cases_errors[] = {
     VSC_REG(e1_already_exists_at_root, "5.E1"),
     VSC_REG(e2_does_not_exist_nested, "5.E2"),
@@ -194,5 +252,6 @@ const vsc_case vsc_cases_errors[] = {
     VSC_REG(e14_auxiliary_name_scope_not_bool, "5.E14"),
     VSC_REG(e20_improper_nesting, "5.E20"),
     VSC_REG(e22_duplicate_op_name, "5.E22"),
+    VSC_REG(tensor_from_another_graph_is_named, "2.4"),
     {0},
 };

@@ -179,6 +179,51 @@ VSC_CASE(variables_initializer_list) {
   ERR_HEAD(VS_FAILED_PRECONDITION, "FailedPreconditionError", UNINIT("b"));
 }
 
+/* a = tf.get_variable("a", [1])
+ * with tf.control_dependencies([a.initializer]):
+ *   b = tf.get_variable("b", [1]); c = tf.Variable(1., name="c")
+ *   d = tf.Variable(tf.zeros([2]), name="d")
+ *   e = tf.get_variable("e", [3], initializer=tf.zeros_initializer())
+ * -> variables are made under init_scope: the only op with a control input is
+ *    the caller's "zeros" (^a/Assign); sess.run(b.initializer) leaves a
+ *    uninitialised, and d initialises without a.                spec 2.4 */
+VSC_CASE(variable_ignores_enclosing_control_dependencies) {
+  GETV(a, "a", .shape = VS_SHAPE(1));
+  vs_op *a_init = vs_var_initializer_op(a);
+  vs_control_dependencies_push(g, &a_init, 1, st);
+  OK();
+  GETV(b, "b", .shape = VS_SHAPE(1));
+  VARIABLE(c, .name = "c", .initial_value = vs_value_initializer(&(float){1.0f}, VS_FLOAT, 1, NULL));
+  vs_output zeros = vs_constant(g, (float[2]){0}, VS_FLOAT, VS_SHAPE(2), "zeros", st);
+  OK();
+  VARIABLE(d, .name = "d", .initial_value = vs_tensor_initializer(zeros));
+  GETV(e, "e", .shape = VS_SHAPE(3), .initializer = vs_zeros_initializer());
+  vs_control_dependencies_pop(g, st);
+  OK();
+  int with_controls = 0;
+  for (size_t i = 0; i < vs_graph_num_operations(g); i++) {
+    vs_op *op = vs_graph_operation(g, i);
+    if (!vs_op_num_control_inputs(op)) continue;
+    with_controls++;
+    STR_EQ(vs_op_name(op), "zeros");
+    INT_EQ(vs_op_num_control_inputs(op), 1);
+    STR_EQ(vs_op_name(vs_op_control_input(op, 0)), "a/Assign");
+  }
+  INT_EQ(with_controls, 1);
+  SESSION(s);
+  RUN(s, vs_var_initializer_op(b));
+  RUN(s, vs_var_initializer_op(c));
+  RUN(s, vs_var_initializer_op(e));
+  vs_tensor *xa = vs_session_variable_value(s, a, st);
+  EXPECT(xa == NULL, "a was initialised");
+  ERR_HEAD(VS_FAILED_PRECONDITION, "FailedPreconditionError", UNINIT("a"));
+  RUN(s, vs_var_initializer_op(d)); /* runs "zeros", hence a's initializer */
+  VALUE(xd, s, d);
+  NEAR(FLOATS(xd)[1], 0.0, 0);
+  VALUE(xa2, s, a);
+  INT_EQ(vs_tensor_num_elements(xa2), 1);
+}
+
 const vsc_case vsc_cases_initialization[] = {
     VSC_REG(uninitialized_read_fails_with_failed_precondition, "5.uninit 11.6"),
     VSC_REG(collections_without_global_are_not_initialized, "6.2.3 11.17"),
@@ -188,5 +233,6 @@ const vsc_case vsc_cases_initialization[] = {
     VSC_REG(initialized_value_works_in_any_order, "7.4.8 7.4.7"),
     VSC_REG(variables_initializer_list, "6.3.13"),
     VSC_REG(variable_from_another_variable_initialises_in_any_order, "7.4.7"),
+    VSC_REG(variable_ignores_enclosing_control_dependencies, "2.4"),
     {0},
 };

@@ -200,6 +200,95 @@ VSC_CASE(validate_shape_false_with_tensor) {
   VAR_NAME(v, "v:0");
 }
 
+/* A string tensor's elements, joined by ',' ("p,q"). */
+static const char *strings_of(const vs_tensor *x, char *buf, size_t cap) {
+  size_t n = 0;
+  buf[0] = '\0';
+  for (size_t i = 0; i < vs_tensor_num_elements(x) && n < cap; i++)
+    n += (size_t)snprintf(buf + n, cap - n, "%s%s", i ? "," : "", vs_tensor_string(x, i));
+  return buf;
+}
+
+/* s = tf.get_variable("string", [2], dtype=tf.string)  -> ops string/Initializer/zeros (Const),
+ *     string (VariableV2), string/Assign, string/read; initialised to [b'', b'']
+ * big = tf.get_variable("big", [40, 40], dtype=tf.string) -> big/Initializer/zeros is a Fill; all b''
+ * w = tf.Variable([b"x", b"yy"], name="w")               -> [b'x', b'yy'], initialized_value() too
+ * ph = tf.placeholder(tf.string, [2], name="ph"); sess.run(s.assign(ph), {ph: [b"p", b"q"]})
+ *   -> [b'p', b'q']; sess.run(s.read_value()) -> [b'p', b'q']
+ * tf.get_variable("o", [2], tf.string, tf.ones_initializer())  -> TypeError
+ *   "Expected string, but got 1 of type 'int'."
+ * ... tf.random_normal_initializer() -> TypeError "Expected string, but got 0.0 of type 'float'."
+ * ... tf.glorot_uniform_initializer() -> ValueError "Argument `dtype` got invalid value
+ *   <dtype: 'string'>. Accepted dtypes are (tf.float16, ..., tf.int64)."
+ * s.assign_add(tf.constant([b"a", b"b"])) -> TypeError "Value passed to parameter 'ref' has DataType
+ *   string not in list of allowed values: ..."                            spec 7.1.4, 7.3, 2.4 */
+VSC_CASE(string_variable_initialises_assigns_and_fetches) {
+  char buf[256];
+  GETV(sv, "string", .shape = VS_SHAPE(2), .dtype = VS_STRING);
+  const char *want_ops[][2] = {{"string/Initializer/zeros", "Const"}, {"string", "VariableV2"},
+                               {"string/Assign", "Assign"}, {"string/read", "Identity"}};
+  INT_EQ(vs_graph_num_operations(g), 4);
+  for (size_t i = 0; i < 4; i++) {
+    STR_EQ(vs_op_name(vs_graph_operation(g, i)), want_ops[i][0]);
+    STR_EQ(vs_op_type(vs_graph_operation(g, i)), want_ops[i][1]);
+  }
+  GETV(big, "big", .shape = VS_SHAPE(40, 40), .dtype = VS_STRING);
+  STR_EQ(vs_op_type(vs_var_initial_value(big).op), "Fill");
+  VARIABLE(w, .name = "w", .initial_value = vs_value_initializer((const char *[]){"x", "yy"}, VS_STRING, 2, NULL));
+  STR_EQ(vs_var_dtype_name(w), "string_ref");
+  vs_output ph = vs_placeholder(g, VS_STRING, VS_SHAPE(2), "ph", st);
+  OK();
+  vs_output assign = vs_assign(g, sv, ph, NULL, st);
+  OK();
+  vs_output read = vs_read_value(g, sv, st);
+  OK();
+  vs_output wi = vs_initialized_value(g, w, st);
+  OK();
+  vs_var *o = vs_get_variable(g, "o", &(vs_var_opts){.shape = VS_SHAPE(2), .dtype = VS_STRING,
+                                                    .initializer = vs_ones_initializer()}, st);
+  ERR(VS_INVALID_ARGUMENT, "TypeError", "Expected string, but got 1 of type 'int'.");
+  o = vs_get_variable(g, "o", &(vs_var_opts){.shape = VS_SHAPE(2), .dtype = VS_STRING,
+                                             .initializer = vs_random_normal_initializer(0.0, 1.0, VS_SEED_NONE)}, st);
+  ERR(VS_INVALID_ARGUMENT, "TypeError", "Expected string, but got 0.0 of type 'float'.");
+  o = vs_get_variable(g, "o", &(vs_var_opts){.shape = VS_SHAPE(2), .dtype = VS_STRING,
+                                             .initializer = vs_glorot_uniform_initializer(VS_SEED_NONE)}, st);
+  ERR(VS_INVALID_ARGUMENT, "ValueError",
+      "Argument `dtype` got invalid value <dtype: 'string'>. Accepted dtypes are (tf.float16, tf.bfloat16, "
+      "tf.float32, tf.float64, tf.int32, tf.int64).");
+  EXPECT(o == NULL, "a variable was returned");
+  vs_output ab = vs_constant(g, (const char *[]){"a", "b"}, VS_STRING, VS_SHAPE(2), "ab", st);
+  OK();
+  vs_output add = vs_assign_add(g, sv, ab, NULL, st);
+  ERR(VS_INVALID_ARGUMENT, "TypeError",
+      "Value passed to parameter 'ref' has DataType string not in list of allowed values: float32, float64, "
+      "int32, uint8, int16, int8, complex64, int64, qint8, quint8, qint32, bfloat16, qint16, quint16, uint16, "
+      "complex128, float16, uint32, uint64");
+  EXPECT(add.op == NULL, "an op was returned");
+  SESSION(s);
+  RUN(s, vs_var_initializer_op(sv));
+  RUN(s, vs_var_initializer_op(big));
+  RUN(s, vs_var_initializer_op(w));
+  VALUE(x0, s, sv);
+  STR_EQ(strings_of(x0, buf, sizeof buf), ",");
+  VALUE(xbig, s, big);
+  INT_EQ(vs_tensor_num_elements(xbig), 1600);
+  STR_EQ(vs_tensor_string(xbig, 1599), "");
+  VALUE(xw, s, w);
+  STR_EQ(strings_of(xw, buf, sizeof buf), "x,yy");
+  FETCH(xwi, s, wi);
+  STR_EQ(strings_of(xwi, buf, sizeof buf), "x,yy");
+  vs_tensor *feed = vs_tensor_new_strings(VS_SHAPE(2), (const char *[]){"p", "q"}, st);
+  OK();
+  vs_tensor *got = NULL;
+  vs_session_run(s, &ph, &feed, 1, &assign, &got, 1, NULL, 0, st);
+  vs_tensor_free(feed);
+  OK();
+  STR_EQ(strings_of(got, buf, sizeof buf), "p,q");
+  vs_tensor_free(got);
+  FETCH(xr, s, read);
+  STR_EQ(strings_of(xr, buf, sizeof buf), "p,q");
+}
+
 /* ---- random streams: TensorFlow's exact values (issue 12, item 9) ----------
  * The twins' builders (conformance/oracle/initializers.py) make the same
  * variables; tools/make_random_golden.py runs them under TensorFlow and
@@ -389,6 +478,7 @@ const vsc_case vsc_cases_initializers[] = {
     VSC_REG(scope_dtype_selects_default, "7.1"),
     VSC_REG(variable_requires_initial_value, "7.4.10"),
     VSC_REG(validate_shape_false_with_tensor, "7.4.6"),
+    VSC_REG(string_variable_initialises_assigns_and_fetches, "7.1.4 7.3 2.4"),
     VSC_REG(random_streams_match_tf_with_op_seeds, "7.3"),
     VSC_REG(random_streams_match_tf_with_graph_seed_only, "7.2 7.3"),
     VSC_REG(random_streams_match_tf_with_graph_and_op_seed, "7.2 7.3"),

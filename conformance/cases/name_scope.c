@@ -114,6 +114,54 @@ VSC_CASE(trailing_slash_is_absolute_and_not_uniquified) {
   NPOP();
 }
 
+/* An op name ending in '/' is the op's full name (Graph.create_op), for
+ * every op constructor:
+ * with tf.name_scope("bar"): tf.constant(1, name="bar/")        -> "bar"
+ * with tf.name_scope("ns"): tf.constant(1, name="q/")           -> "q" (from the root)
+ *                           tf.constant(1, name="ns/k/")        -> "ns/k"
+ * tf.constant(1, name="trailing/") -> "trailing"; again -> ValueError
+ *   "Duplicate node name in graph: 'trailing'" (the name is not reserved,
+ *   not uniquified); g.unique_name("trailing") -> "trailing"
+ * tf.constant(2, name="/") -> ValueError NODE_ERR("")
+ * tf.identity(c, name="idn/") -> "idn"; tf.placeholder(tf.float32, name="ph/") -> "ph"
+ * tf.Variable(1.0, name="v/") -> "v:0"; tf.get_variable("w/", [1]) -> "w:0"      spec 1.2.1 5.E22 */
+VSC_CASE(op_name_with_trailing_slash_is_full_name) {
+  NSCOPE(bar, "bar");
+  CONSTF(c, 1.0f, "bar/");
+  STR_EQ(vs_op_name(c.op), "bar");
+  NPOP();
+  NSCOPE(ns, "ns");
+  CONSTF(q, 1.0f, "q/");
+  STR_EQ(vs_op_name(q.op), "q");
+  CONSTF(q2, 1.0f, "q");
+  STR_EQ(vs_op_name(q2.op), "ns/q");
+  CONSTF(k, 1.0f, "ns/k/");
+  STR_EQ(vs_op_name(k.op), "ns/k");
+  NPOP();
+  CONSTF(tr, 1.0f, "trailing/");
+  STR_EQ(vs_output_name(tr), "trailing:0");
+  vs_output again = vs_constant_float(g, 1.0f, "trailing/", st);
+  ERR(VS_INVALID_ARGUMENT, "ValueError", "Duplicate node name in graph: 'trailing'");
+  EXPECT(again.op == NULL, "an op was returned");
+  STR_EQ(vs_graph_unique_name(g, "trailing", false, st), "trailing");
+  vs_output slash = vs_constant_float(g, 2.0f, "/", st);
+  ERR(VS_INVALID_ARGUMENT, "ValueError", NODE_ERR(""));
+  EXPECT(slash.op == NULL, "an op was returned");
+  vs_output id = vs_identity(g, c, "idn/", st);
+  OK();
+  STR_EQ(vs_output_name(id), "idn:0");
+  vs_output ph = vs_placeholder(g, VS_FLOAT, VS_UNKNOWN_SHAPE, "ph/", st);
+  OK();
+  STR_EQ(vs_output_name(ph), "ph:0");
+  vs_var *v = vs_variable(g, &(vs_variable_opts){.name = "v/",
+                                                 .initial_value = vs_value_initializer(&(float){1.0f}, VS_FLOAT, 1, NULL)},
+                          st);
+  OK();
+  VAR_NAME(v, "v:0");
+  GETV(w, "w/", .shape = VS_SHAPE(1));
+  VAR_NAME(w, "w:0");
+}
+
 /* with tf.name_scope("nested") as scope:
  *   with tf.name_scope("inner"):
  *     with tf.name_scope(scope): tf.constant(1., name="d") -> "nested/d"   spec 1.2.2 */
@@ -306,6 +354,7 @@ const vsc_case vsc_cases_name_scope[] = {
     VSC_REG(names_are_case_insensitive, "1.1.7 11.20"),
     VSC_REG(unique_name_without_marking_reserves_nothing, "1.1.8"),
     VSC_REG(trailing_slash_is_absolute_and_not_uniquified, "1.2.1"),
+    VSC_REG(op_name_with_trailing_slash_is_full_name, "1.2.1 5.E22"),
     VSC_REG(reentering_captured_scope_string, "1.2.2"),
     VSC_REG(none_or_empty_resets_to_root, "1.2.3"),
     VSC_REG(default_name_used_only_when_name_is_none, "1.2.4"),

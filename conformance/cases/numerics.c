@@ -423,6 +423,19 @@ VSC_CASE(conv2d_bad_padding_error) {
   EXPECT(y.op == NULL, "an op was returned");
 }
 
+/* x4, w as above; tf.nn.conv2d(x4, w, [1, 1, 1, 1], padding=None) -> TypeError
+ *   "Expected string for argument 'padding' not None."   (a NULL .padding)   N.conv2d.error.padding */
+VSC_CASE(conv2d_no_padding_error) {
+  vs_output x = vs_placeholder(g, VS_FLOAT, VS_SHAPE(2, 9, 7, 32), "x4", st);
+  OK();
+  vs_output w = vs_placeholder(g, VS_FLOAT, VS_SHAPE(5, 5, 32, 32), "w", st);
+  OK();
+  vs_output y = vs_conv2d(g, x, w, &(vs_conv2d_opts){.strides = {1, 1, 1, 1}}, st);
+  ERR(VS_INVALID_ARGUMENT, "TypeError", "Expected string for argument 'padding' not None.");
+  EXPECT(y.op == NULL, "an op was returned");
+  INT_EQ(vs_graph_num_operations(g), 2); /* nothing half-built */
+}
+
 /* x4, w as above; c = tf.nn.conv2d(x4, w, [1, 1, 1, 1], "SAME"); b = tf.constant(0., shape=[31])
  * tf.nn.bias_add(c, b) -> ValueError "Dimensions must be equal, but are 32 and 31 for '{{node BiasAdd}} =
  *   BiasAdd[T=DT_FLOAT, data_format=\"NHWC\"](Conv2D, Const)' with input shapes: [2,9,7,32], [31]."
@@ -706,6 +719,7 @@ const vsc_case vsc_cases_numerics[] = {
     VSC_REG(conv2d_depth_mismatch_error, "N.conv2d.error.depth"),
     VSC_REG(conv2d_valid_negative_size_error, "N.conv2d.error.negative"),
     VSC_REG(conv2d_bad_padding_error, "N.conv2d.error.padding"),
+    VSC_REG(conv2d_no_padding_error, "N.conv2d.error.padding"),
     VSC_REG(bias_add_size_mismatch_error, "N.bias_add.error"),
     VSC_REG(bias_add_rank2_bias_error, "N.bias_add.error"),
     VSC_REG(matmul_inner_dimension_error, "N.matmul.error"),

@@ -165,6 +165,46 @@ VSC_CASE(caching_device_places_the_read) {
   STR_EQ(vs_op_device(vs_var_op(v)), "/device:GPU:0");
 }
 
+/* with tf.device("/device:GPU:7"): q = tf.Variable(1.0, name="q")
+ * sess.run(q.initializer) -> InvalidArgumentError "Cannot assign a device for operation q: {{node q}}
+ *   was explicitly assigned to /device:GPU:7 but available devices are [ <every local device by full
+ *   name> ]. Make sure the device specification refers to a valid device." (TF 2.21 on a CPU-only
+ *   machine lists "/job:localhost/replica:0/task:0/device:CPU:0"; varscope lists each OpenCL device
+ *   by its typed and its CL name)                                       spec 8.1 */
+VSC_CASE(unknown_device_at_run_time_lists_the_devices) {
+  EXPECT(vs_device_push(g, "/device:GPU:7", st), "push failed");
+  VARIABLE(q, .name = "q", .initial_value = vs_value_initializer(&(float){1.0f}, VS_FLOAT, 1, NULL));
+  vs_device_pop(g, st);
+  SESSION(s);
+  size_t n = vs_num_devices(st);
+  OK();
+  char want[2048];
+  size_t len = (size_t)snprintf(want, sizeof want,
+                                "Cannot assign a device for operation q: {{node q}} was explicitly assigned to "
+                                "/device:GPU:7 but available devices are [ ");
+  const char *sep = "";
+  for (size_t i = 0; i < n && len < sizeof want; i++) {
+    vs_device_info in;
+    vs_device_get_info(i, &in, st);
+    OK();
+    if (strcmp(in.name, "/device:GPU:7") == 0) {
+      vsc_skip(t, "this machine has a /device:GPU:7");
+      return;
+    }
+    const char *names[2] = {in.name, in.cl_name};
+    for (int k = 0; k < 2 && len < sizeof want; k++) {
+      if (!names[k][0]) continue;
+      len += (size_t)snprintf(want + len, sizeof want - len, "%s/job:localhost/replica:0/task:0%s", sep, names[k]);
+      sep = ", ";
+    }
+  }
+  if (len < sizeof want)
+    snprintf(want + len, sizeof want - len, " ]. Make sure the device specification refers to a valid device.");
+  vs_op *init = vs_var_initializer_op(q);
+  vs_session_run(s, NULL, NULL, 0, NULL, NULL, 0, &init, 1, st);
+  ERR(VS_INVALID_ARGUMENT, "InvalidArgumentError", want);
+}
+
 const vsc_case vsc_cases_placement[] = {
     VSC_REG(canonical_device_strings, "8.1"),
     VSC_REG(device_string_errors, "8.1"),
@@ -175,5 +215,6 @@ const vsc_case vsc_cases_placement[] = {
     VSC_REG(ops_on_a_variable_are_colocated, "8.2.8 8.2.9"),
     VSC_REG(get_variable_initializer_ops_unplaced, "8.2.10"),
     VSC_REG(caching_device_places_the_read, "8.2.11"),
+    VSC_REG(unknown_device_at_run_time_lists_the_devices, "8.1"),
     {0},
 };

@@ -127,3 +127,26 @@ def e22_duplicate_op_name(t):
     t.raises(ValueError, lambda: tf.Variable(1.0, name="a/"),
              msg=t.pick("cannot add op with name a as that name is already used",
                         "Duplicate node name in graph: 'a'"))
+
+
+@case
+def tensor_from_another_graph_is_named(t):
+    g1 = tf.Graph()
+    with g1.as_default():
+        c = tf.constant(1.0, name="c")
+        ph = tf.placeholder(tf.float32, [None, 3], name="ph")
+    d = tf.placeholder(tf.float32, name="d")
+    v = tf.get_variable("v", [])
+    t.raises(ValueError, lambda: tf.add(c, d),
+             head='Tensor("d:0", dtype=float32) must be from the same graph as '
+                  'Tensor("c:0", shape=(), dtype=float32) (graphs are ')
+    t.raises(ValueError, lambda: v.assign(c),
+             head='Tensor("c:0", shape=(), dtype=float32) must be from the same graph as '
+                  'Tensor("v:0", shape=(), dtype=float32_ref) (graphs are ')
+    with t.session() as s:
+        t.raises(ValueError, lambda: s.run(ph),
+                 msg='Argument `fetch` = Tensor("ph:0", shape=(?, 3), dtype=float32) cannot be interpreted as a '
+                     'Tensor. (Tensor Tensor("ph:0", shape=(?, 3), dtype=float32) is not an element of this graph.)')
+        t.raises(TypeError, lambda: s.run(d, {c: 1.0}),
+                 msg='Cannot interpret feed_dict key as Tensor: Tensor Tensor("c:0", shape=(), dtype=float32) is not '
+                     'an element of this graph.')

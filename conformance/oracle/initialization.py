@@ -113,3 +113,24 @@ def variable_from_another_variable_initialises_in_any_order(t):
         s.run(assign_u)
         t.eq(float(s.run(w)), 6.0)
         t.eq(float(s.run(u)), 4.0)
+
+
+@case
+def variable_ignores_enclosing_control_dependencies(t):
+    a = tf.get_variable("a", [1])
+    with tf.control_dependencies([a.initializer]):
+        b = tf.get_variable("b", [1])
+        c = tf.Variable(1., name="c")
+        d = tf.Variable(tf.zeros([2], name="zeros"), name="d")
+        e = tf.get_variable("e", [3], initializer=tf.zeros_initializer())
+    with_controls = [(op.name, [x.name for x in op.control_inputs])
+                     for op in tf.get_default_graph().get_operations() if op.control_inputs]
+    t.eq(with_controls, [("zeros", ["a/Assign"])], "ops with control inputs")
+    with t.session() as s:
+        s.run(b.initializer)
+        s.run(c.initializer)
+        s.run(e.initializer)
+        head(t, lambda: s.run(a), "a")
+        s.run(d.initializer)
+        t.eq(float(s.run(d)[1]), 0.0)
+        t.eq(len(s.run(a)), 1)

@@ -128,6 +128,45 @@ def validate_shape_false_with_tensor(t):
     t.eq(v.name, "v:0")
 
 
+@case
+def string_variable_initialises_assigns_and_fetches(t):
+    g = tf.get_default_graph()
+    sv = tf.get_variable("string", [2], dtype=tf.string)
+    t.eq([(op.name, op.type) for op in g.get_operations()],
+         [("string/Initializer/zeros", "Const"), ("string", "VariableV2"),
+          ("string/Assign", "Assign"), ("string/read", "Identity")], "ops")
+    big = tf.get_variable("big", [40, 40], dtype=tf.string)
+    t.eq(big.initial_value.op.type, "Fill", "big's initial value")
+    w = tf.Variable([b"x", b"yy"], name="w")
+    t.eq(w.dtype.name, "string_ref")
+    ph = tf.placeholder(tf.string, [2], name="ph")
+    assign = sv.assign(ph)
+    read = sv.read_value()
+    wi = w.initialized_value()
+    t.raises(TypeError, lambda: tf.get_variable("o", [2], tf.string, tf.ones_initializer()),
+             msg="Expected string, but got 1 of type 'int'.")
+    t.raises(TypeError, lambda: tf.get_variable("o", [2], tf.string, tf.random_normal_initializer()),
+             msg="Expected string, but got 0.0 of type 'float'.")
+    t.raises(ValueError, lambda: tf.get_variable("o", [2], tf.string, tf.glorot_uniform_initializer()),
+             msg="Argument `dtype` got invalid value <dtype: 'string'>. Accepted dtypes are (tf.float16, "
+                 "tf.bfloat16, tf.float32, tf.float64, tf.int32, tf.int64).")
+    ab = tf.constant([b"a", b"b"], name="ab")
+    t.raises(TypeError, lambda: sv.assign_add(ab),
+             msg="Value passed to parameter 'ref' has DataType string not in list of allowed values: "
+                 "float32, float64, int32, uint8, int16, int8, complex64, int64, qint8, quint8, qint32, "
+                 "bfloat16, qint16, quint16, uint16, complex128, float16, uint32, uint64")
+    with t.session() as s:
+        s.run([sv.initializer, big.initializer, w.initializer])
+        t.eq(s.run(sv).tolist(), [b"", b""])
+        xbig = s.run(big)
+        t.eq(xbig.size, 1600)
+        t.eq(xbig[39][39], b"")
+        t.eq(s.run(w).tolist(), [b"x", b"yy"])
+        t.eq(s.run(wi).tolist(), [b"x", b"yy"])
+        t.eq(s.run(assign, {ph: [b"p", b"q"]}).tolist(), [b"p", b"q"])
+        t.eq(s.run(read).tolist(), [b"p", b"q"])
+
+
 # ---- random streams: TensorFlow's exact values (issue 12, item 9) ----------
 # Each builder makes the variables of one case in the current graph and
 # returns them in order; tools/make_random_golden.py runs the builders and

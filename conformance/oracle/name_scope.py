@@ -242,3 +242,24 @@ def v2_pattern_allows_gt_backslash_and_leading_dot(t):
         t.eq(b, "a\\b/")
     with tf.name_scope(".x") as c:
         t.eq(c, ".x/")
+
+
+@case
+def op_name_with_trailing_slash_is_full_name(t):
+    g = tf.get_default_graph()
+    with tf.name_scope("bar"):
+        c = tf.constant(1., name="bar/")
+    t.eq(c.op.name, "bar", "op name")
+    with tf.name_scope("ns"):
+        t.eq(tf.constant(1., name="q/").op.name, "q", "op name")
+        t.eq(tf.constant(1., name="q").op.name, "ns/q", "op name")
+        t.eq(tf.constant(1., name="ns/k/").op.name, "ns/k", "op name")
+    t.name(tf.constant(1., name="trailing/"), "trailing:0")
+    t.raises(ValueError, lambda: tf.constant(1., name="trailing/"),
+             msg="Duplicate node name in graph: 'trailing'")
+    t.eq(g.unique_name("trailing", mark_as_used=False), "trailing", "unique_name")
+    t.raises(ValueError, lambda: tf.constant(2., name="/"), msg=node_err(t, ""))
+    t.name(tf.identity(c, name="idn/"), "idn:0")
+    t.name(tf.placeholder(tf.float32, name="ph/"), "ph:0")
+    t.name(tf.Variable(1.0, name="v/"), "v:0")
+    t.name(tf.get_variable("w/", [1]), "w:0")

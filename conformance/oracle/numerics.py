@@ -239,6 +239,15 @@ def conv2d_bad_padding_error(t):
         "Attr 'padding' of 'Conv2D' Op passed string 'BAD' not in: \"SAME\", \"VALID\", \"EXPLICIT\"."))
 
 
+
+@case
+def conv2d_no_padding_error(t):
+    x = tf.placeholder(tf.float32, [2, 9, 7, 32], name="x4")
+    w = filter_w()
+    t.raises(TypeError, lambda: tf.nn.conv2d(x, w, [1, 1, 1, 1], padding=None),
+             msg="Expected string for argument 'padding' not None.")
+    t.eq(len(tf.get_default_graph().get_operations()), 2, "ops in the graph")
+
 def conv_x4():
     x = tf.placeholder(tf.float32, [2, 9, 7, 32], name="x4")
     return tf.nn.conv2d(x, filter_w(), [1, 1, 1, 1], "SAME")

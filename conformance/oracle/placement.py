@@ -114,3 +114,16 @@ def caching_device_places_the_read(t):
         v = tf.get_variable("v", [1], caching_device="/cpu:0")
     t.eq(v.value().op.device, "/device:CPU:0")
     t.eq(v.op.device, "/device:GPU:0")
+
+
+@case
+def unknown_device_at_run_time_lists_the_devices(t):
+    with tf.device("/device:GPU:7"):
+        q = tf.Variable(1.0, name="q")
+    with t.session() as s:
+        e = t.raises("InvalidArgumentError", lambda: s.run(q.initializer),
+                     fragment="Cannot assign a device for operation q: {{node q}} was explicitly assigned "
+                              "to /device:GPU:7 but available devices are [ "
+                              "/job:localhost/replica:0/task:0/device:")
+        t.check(" ]. Make sure the device specification refers to a valid device." in e.message,
+                "no device list end in %r" % e.message)

@@ -1,5 +1,9 @@
-/* convert.c - host-side element conversion between numeric dtypes (used
- * for initial values given in one dtype and stored in another). */
+/* convert.c - host-side element conversion between numeric dtypes, float16,
+ * bfloat16 and complex included (used for initial values given in one dtype
+ * and stored in another). */
+#include <math.h>
+#include <string.h>
+
 #include "core/core.h"
 
 static bool is_int(vs_dtype t) {
@@ -7,10 +11,60 @@ static bool is_int(vs_dtype t) {
          t == VS_UINT16 || t == VS_UINT32 || t == VS_UINT64 || t == VS_BOOL;
 }
 
+/* IEEE binary16 from a float, rounding to nearest even (subnormals,
+ * overflow to infinity, NaN kept a NaN). */
+static uint16_t half_bits(float f) {
+  uint32_t x;
+  memcpy(&x, &f, sizeof x);
+  uint32_t sign = (x >> 16) & 0x8000u, exp = (x >> 23) & 0xffu, mant = x & 0x7fffffu;
+  if (exp == 0xff) return (uint16_t)(sign | 0x7c00u | (mant ? 0x200u : 0));
+  int e = (int)exp - 127 + 15;
+  if (e >= 0x1f) return (uint16_t)(sign | 0x7c00u);
+  if (e <= 0) { /* a half subnormal: m * 2^-24 */
+    if (e < -10) return (uint16_t)sign;
+    mant |= 0x800000u;
+    unsigned shift = (unsigned)(14 - e);
+    uint32_t m = mant >> shift, rem = mant & ((1u << shift) - 1), halfway = 1u << (shift - 1);
+    if (rem > halfway || (rem == halfway && (m & 1))) m++;
+    return (uint16_t)(sign | m);
+  }
+  uint32_t h = sign | ((uint32_t)e << 10) | (mant >> 13), rem = mant & 0x1fffu;
+  if (rem > 0x1000u || (rem == 0x1000u && (h & 1))) h++; /* a carry may round up to the next exponent */
+  return (uint16_t)h;
+}
+
+static double half_value(uint16_t h) {
+  int exp = (h >> 10) & 0x1f, mant = h & 0x3ff;
+  double v = exp == 0 ? ldexp(mant, -24) : exp == 31 ? (mant ? NAN : INFINITY) : ldexp(mant | 0x400, exp - 25);
+  return (h & 0x8000) ? -v : v;
+}
+
+/* bfloat16: the high half of a float32, rounded to nearest even. */
+static uint16_t bfloat16_bits(float f) {
+  uint32_t x;
+  memcpy(&x, &f, sizeof x);
+  if ((x & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((x >> 16) | 0x40u);
+  x += 0x7fffu + ((x >> 16) & 1u);
+  return (uint16_t)(x >> 16);
+}
+
+static double bfloat16_value(uint16_t b) {
+  uint32_t x = (uint32_t)b << 16;
+  float f;
+  memcpy(&f, &x, sizeof f);
+  return f;
+}
+
+/* Complex values convert through their real part (imaginary 0), as
+ * numpy's real -> complex casts. */
 static double get_f(const void *p, vs_dtype t, size_t i) {
   switch (t) {
     case VS_FLOAT: return ((const float *)p)[i];
     case VS_DOUBLE: return ((const double *)p)[i];
+    case VS_HALF: return half_value(((const uint16_t *)p)[i]);
+    case VS_BFLOAT16: return bfloat16_value(((const uint16_t *)p)[i]);
+    case VS_COMPLEX64: return ((const float *)p)[2 * i];
+    case VS_COMPLEX128: return ((const double *)p)[2 * i];
     default: return 0;
   }
 }
@@ -33,6 +87,16 @@ static void put_f(void *p, vs_dtype t, size_t i, double v) {
   switch (t) {
     case VS_FLOAT: ((float *)p)[i] = (float)v; break;
     case VS_DOUBLE: ((double *)p)[i] = v; break;
+    case VS_HALF: ((uint16_t *)p)[i] = half_bits((float)v); break;
+    case VS_BFLOAT16: ((uint16_t *)p)[i] = bfloat16_bits((float)v); break;
+    case VS_COMPLEX64:
+      ((float *)p)[2 * i] = (float)v;
+      ((float *)p)[2 * i + 1] = 0;
+      break;
+    case VS_COMPLEX128:
+      ((double *)p)[2 * i] = v;
+      ((double *)p)[2 * i + 1] = 0;
+      break;
     default: break;
   }
 }
@@ -56,7 +120,10 @@ double vs__load_double(const void *p, vs_dtype t, size_t i) {
   return is_int(t) ? (double)get_i(p, t, i) : get_f(p, t, i);
 }
 
-bool vs__convertible(vs_dtype t) { return is_int(t) || t == VS_FLOAT || t == VS_DOUBLE; }
+bool vs__convertible(vs_dtype t) {
+  return is_int(t) || t == VS_FLOAT || t == VS_DOUBLE || t == VS_HALF || t == VS_BFLOAT16 || t == VS_COMPLEX64 ||
+         t == VS_COMPLEX128;
+}
 
 /* dst[i] = src[min(i, count-1)] for i < n: TF's constant_initializer repeats
  * the last value when the list is short. */

@@ -4,9 +4,28 @@
 
 #include "graph/graph_internal.h"
 
+/* A string Const's payload: n pointers followed by the strings they point
+ * to, in one block, so the op frees it as any other payload. */
+void *vs__pack_strings(const char *const *strings, size_t n, size_t *bytes) {
+  size_t total = n * sizeof(char *);
+  for (size_t i = 0; i < n; i++) total += strlen(strings[i] ? strings[i] : "") + 1;
+  char **block = malloc(total ? total : 1);
+  if (!block) return NULL;
+  char *text = (char *)(block + n);
+  for (size_t i = 0; i < n; i++) {
+    const char *src = strings[i] ? strings[i] : "";
+    size_t len = strlen(src) + 1;
+    memcpy(text, src, len);
+    block[i] = text;
+    text += len;
+  }
+  *bytes = total;
+  return block;
+}
+
 vs_op *vs__constant(vs_graph *g, vs_thread_state *ts, const void *data, vs_dtype dtype,
                     vs_shape shape, const char *name, vs_status *st) {
-  size_t esize = vs_dtype_size(dtype);
+  size_t esize = dtype == VS_STRING ? sizeof(char *) : vs_dtype_size(dtype);
   if (!esize) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_TYPE_ERROR, "Cannot convert value %d to a TensorFlow DType.",
              (int)dtype);
@@ -19,18 +38,22 @@ vs_op *vs__constant(vs_graph *g, vs_thread_state *ts, const void *data, vs_dtype
              "tf.constant needs a fully defined shape, got %s", buf);
     return NULL;
   }
-  /* tf.constant names its op through Graph.unique_name, not a name scope,
-   * and TF's C API then validates the whole node name. */
-  char *full = vs__unique_name(g, ts, name ? name : "Const", true, st);
+  /* tf.constant names its op as Graph.create_op does (unique_name, or the
+   * exact name for "x/"), not through a name scope, and TF's C API then
+   * validates the whole node name. */
+  char *full = vs__op_name(g, ts, name ? name : "Const", st);
   if (!full) return NULL;
   vs_op *op = NULL;
   size_t bytes = (size_t)vs_shape_num_elements(&shape) * esize;
   void *copy = NULL;
   if (vs__check_node_name(full, st)) {
-    if (!(copy = malloc(bytes ? bytes : 1))) {
+    if (dtype == VS_STRING)
+      copy = vs__pack_strings(data, (size_t)vs_shape_num_elements(&shape), &bytes);
+    else if ((copy = malloc(bytes ? bytes : 1)) && bytes)
+      memcpy(copy, data, bytes);
+    if (!copy) {
       vs__oom(st);
     } else {
-      if (bytes) memcpy(copy, data, bytes);
       op = vs__op_create(g, &(vs_op_spec){.type = "Const", .name = full, .has_output = true,
                                           .dtype = dtype, .shape = shape}, st);
       if (op) {

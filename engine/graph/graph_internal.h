@@ -130,6 +130,9 @@ const char *vs__keep_string(vs_graph *g, char *s, vs_status *st);
 /* ---- names (names.c) ---- */
 /* Graph.unique_name with the current name stack; result malloc'd. */
 char *vs__unique_name(vs_graph *g, vs_thread_state *ts, const char *name, bool mark, vs_status *st);
+/* The name Graph.create_op gives an op asked for `name`: "x/" is exactly
+ * "x"; anything else is unique_name(name). Result malloc'd. */
+char *vs__op_name(vs_graph *g, vs_thread_state *ts, const char *name, vs_status *st);
 /* Graph.name_scope(name): validates, pushes, returns the yielded scope
  * ("a/b_1/" or ""), borrowed from the thread state's stack. */
 const char *vs__name_scope_push(vs_graph *g, vs_thread_state *ts, const char *name, vs_status *st);
@@ -161,6 +164,10 @@ bool vs__op_add_control(vs_op *op, vs_op *control, vs_status *st);
 vs_op *vs__op_in_scope(vs_graph *g, vs_thread_state *ts, const char *name, vs_op_spec *spec,
                        vs_status *st);
 
+/* n strings (NULL entries are "") packed into one malloc'd block: the n
+ * pointers, then the text they point to; *bytes receives its size. NULL
+ * when out of memory. String Const payloads and initializer values. */
+void *vs__pack_strings(const char *const *strings, size_t n, size_t *bytes);
 /* tf.constant: a Const named through unique_name (TF's create_op path);
  * data holds the elements (copied). */
 vs_op *vs__constant(vs_graph *g, vs_thread_state *ts, const void *data, vs_dtype dtype,

@@ -70,6 +70,20 @@ oom:
   return NULL;
 }
 
+/* Graph.create_op's naming: a name ending in '/' is the op's full name
+ * (from the root, the slash dropped, not uniquified and not reserved, so a
+ * second use is a duplicate node); any other name goes through unique_name.
+ * Ops built inside a name scope get the same rule from vs__name_scope_push. */
+char *vs__op_name(vs_graph *g, vs_thread_state *ts, const char *name, vs_status *st) {
+  size_t n = strlen(name);
+  if (n && name[n - 1] == '/') {
+    char *full = vs__strndup(name, n - 1);
+    if (!full) vs__oom(st);
+    return full;
+  }
+  return vs__unique_name(g, ts, name, true, st);
+}
+
 static bool save_stack(vs_thread_state *ts, vs_status *st) {
   if (!VS_GROW(ts->ns_saved, ts->ns_cap, ts->ns_depth + 1)) {
     vs__oom(st);

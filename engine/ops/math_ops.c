@@ -5,11 +5,32 @@
 
 #include "ops/ops_internal.h"
 
+bool vs__valid_outputs(vs_graph *g, const vs_output *xs, int n, const char *what, vs_status *st) {
+  for (int i = 0; i < n; i++)
+    if (!xs[i].op || !xs[i].op->has_output || xs[i].index != 0) {
+      vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "%s: the tensor is NULL or has no output", what);
+      return false;
+    }
+  char item[512], orig[512];
+  for (int i = 1; i < n; i++) /* ops._get_graph_from_inputs: the first input sets the graph */
+    if (xs[i].op->graph != xs[0].op->graph) {
+      vs__tensor_repr(xs[i], item, sizeof item);
+      vs__tensor_repr(xs[0], orig, sizeof orig);
+      vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+               "%s must be from the same graph as %s (graphs are <vs_graph object at %p> and "
+               "<vs_graph object at %p>).", item, orig, (void *)xs[i].op->graph, (void *)xs[0].op->graph);
+      return false;
+    }
+  if (n && xs[0].op->graph != g) { /* TF would build in that graph; varscope's calls name theirs */
+    vs__tensor_repr(xs[0], item, sizeof item);
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "%s is not an element of this graph.", item);
+    return false;
+  }
+  return true;
+}
+
 bool vs__valid_output(vs_graph *g, vs_output x, const char *what, vs_status *st) {
-  if (x.op && x.op->graph == g && x.op->has_output && x.index == 0) return true;
-  vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
-           "%s: the tensor is NULL, has no output, or belongs to another graph", what);
-  return false;
+  return vs__valid_outputs(g, &x, 1, what, st);
 }
 
 /* True when `small`'s dims are the trailing dims of `big` (a bias-like
@@ -62,6 +83,16 @@ vs_op *vs__binary(vs_graph *g, vs_thread_state *ts, const char *type, const char
     goto out;
   }
   vs_dtype ta = vs_op_output_dtype(a.op), tb = vs_op_output_dtype(b.op);
+  bool sub = strcmp(type, "Sub") == 0, mul = strcmp(type, "Mul") == 0;
+  if ((sub || mul) && (ta == VS_STRING || ta == VS_BOOL)) { /* AddV2 takes strings (concatenation) */
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_TYPE_ERROR,
+             "Value passed to parameter 'x' has DataType %s not in list of allowed values: %s", vs_dtype_name(ta),
+             sub ? "bfloat16, float16, float32, float64, uint8, int8, uint16, int16, int32, int64, complex64, "
+                   "complex128, uint32, uint64"
+                 : "bfloat16, float16, float32, float64, uint8, int8, uint16, int16, int32, uint32, uint64, int64, "
+                   "complex64, complex128");
+    goto out;
+  }
   if (ta != tb) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_TYPE_ERROR,
              "Input 'y' of '%s' Op has type %s that does not match type %s of argument 'x'.", type,
@@ -96,7 +127,7 @@ static vs_output binary(vs_graph *g, const char *type, const char *default_name,
   vs__lock(g);
   vs_op *op = NULL;
   vs_thread_state *ts = vs__thread(g, st);
-  if (ts && vs__valid_output(g, a, default_name, st) && vs__valid_output(g, b, default_name, st))
+  if (ts && vs__valid_outputs(g, (vs_output[]){a, b}, 2, default_name, st))
     op = vs__binary(g, ts, type, name ? name : default_name, a, b, st);
   vs__unlock(g);
   return (vs_output){op, 0};

@@ -62,12 +62,16 @@ VS_API vs_output vs_conv2d(vs_graph *g, vs_output input, vs_output filter, const
   vs_op *op = NULL;
   char *name = NULL;
   vs_thread_state *ts = vs__thread(g, st);
-  if (!ts || !vs__valid_output(g, input, "conv2d", st) || !vs__valid_output(g, filter, "conv2d", st)) goto out;
+  if (!ts || !vs__valid_outputs(g, (vs_output[]){input, filter}, 2, "conv2d", st)) goto out;
   int64_t strides[4] = {1, 1, 1, 1}, dil[4] = {1, 1, 1, 1};
   if (!all_zero(o->strides)) memcpy(strides, o->strides, sizeof strides);
   if (!all_zero(o->dilations)) memcpy(dil, o->dilations, sizeof dil);
   if (!(name = enter(g, ts, o->name ? o->name : "Conv2D", st))) goto out;
-  const char *pad = o->padding ? o->padding : "(null)";
+  if (!o->padding) { /* TF's op_def_library refuses None before any other check */
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_TYPE_ERROR, "Expected string for argument 'padding' not None.");
+    goto pop;
+  }
+  const char *pad = o->padding;
   bool same = strcmp(pad, "SAME") == 0;
   char attrs[400], s_str[64], d_str[64];
   list4(s_str, sizeof s_str, strides);
@@ -187,7 +191,7 @@ VS_API vs_output vs_bias_add(vs_graph *g, vs_output value, vs_output bias, const
   vs_op *op = NULL;
   char *name = NULL;
   vs_thread_state *ts = vs__thread(g, st);
-  if (!ts || !vs__valid_output(g, value, "bias_add", st) || !vs__valid_output(g, bias, "bias_add", st) ||
+  if (!ts || !vs__valid_outputs(g, (vs_output[]){value, bias}, 2, "bias_add", st) ||
       !(name = enter(g, ts, name_arg ? name_arg : "BiasAdd", st)))
     goto out;
   vs_dtype t = value.op->dtype;
@@ -243,7 +247,7 @@ VS_API vs_output vs_matmul(vs_graph *g, vs_output a, vs_output b, const vs_matmu
   vs_op *op = NULL;
   char *name = NULL;
   vs_thread_state *ts = vs__thread(g, st);
-  if (!ts || !vs__valid_output(g, a, "matmul", st) || !vs__valid_output(g, b, "matmul", st) ||
+  if (!ts || !vs__valid_outputs(g, (vs_output[]){a, b}, 2, "matmul", st) ||
       !(name = enter(g, ts, o->name ? o->name : "MatMul", st)))
     goto out;
   vs_dtype t = a.op->dtype;

@@ -38,3 +38,21 @@ void vs__fail_shape(vs_status *st, const char *problem, const char *op_name, con
            "%s for '{{node %s}} = %s[%s](%s, %s)' with input shapes: %s, %s.", problem, op_name, type,
            attrs, vs_op_name(a.op), vs_op_name(b.op), sa, sb);
 }
+
+/* Ops whose output is a reference (TF's "float32_ref" dtypes). */
+static bool ref_output(const vs_op *op) {
+  return strcmp(op->type, "VariableV2") == 0 || strcmp(op->type, "Assign") == 0 ||
+         strcmp(op->type, "AssignAdd") == 0 || strcmp(op->type, "AssignSub") == 0;
+}
+
+size_t vs__tensor_repr(vs_output x, char *buf, size_t cap) {
+  char shape[160] = "";
+  if (x.op->shape.known) {
+    char dims[128];
+    vs_shape_format(&x.op->shape, dims, sizeof dims);
+    snprintf(shape, sizeof shape, ", shape=%s", dims);
+  }
+  int n = snprintf(buf, cap, "Tensor(\"%s\"%s, dtype=%s%s)", x.op->tensor_name, shape, vs_dtype_name(x.op->dtype),
+                   ref_output(x.op) ? "_ref" : "");
+  return n < 0 ? 0 : (size_t)n;
+}

@@ -43,7 +43,7 @@ static vs_output update(vs_graph *g, vs_var *v, vs_output value, const vs_assign
   vs__lock(g);
   vs_op *op = NULL;
   vs_thread_state *ts = vs__thread(g, st);
-  if (ts && vs__valid_output(g, value, type, st)) {
+  if (ts && vs__valid_outputs(g, (vs_output[]){{v->op, 0}, value}, 2, type, st)) {
     bool assign = strcmp(type, "Assign") == 0;
     bool validate = !opts || opts->validate_shape != VS_OPT_FALSE;
     const char *scope = vs__name_scope_push(g, ts, opts && opts->name ? opts->name : type, st);
@@ -54,7 +54,12 @@ static vs_output update(vs_graph *g, vs_var *v, vs_output value, const vs_assign
       snprintf(attrs, sizeof attrs, assign ? "T=%s, use_locking=false, validate_shape=%s" : "T=%s, use_locking=false",
                vs__dt_enum_name(v->dtype), validate ? "true" : "false");
       vs_output ref = {v->op, 0};
-      if (value.op->dtype != v->dtype) {
+      if (!assign && (v->dtype == VS_STRING || v->dtype == VS_BOOL)) { /* AssignAdd's T: numbers only */
+        vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_TYPE_ERROR,
+                 "Value passed to parameter 'ref' has DataType %s not in list of allowed values: float32, float64, "
+                 "int32, uint8, int16, int8, complex64, int64, qint8, quint8, qint32, bfloat16, qint16, quint16, "
+                 "uint16, complex128, float16, uint32, uint64", vs_dtype_name(v->dtype));
+      } else if (value.op->dtype != v->dtype) {
         vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_TYPE_ERROR,
                  "Input 'value' of '%s' Op has type %s that does not match type %s of argument 'ref'.", type,
                  vs_dtype_name(value.op->dtype), vs_dtype_name(v->dtype));

@@ -32,11 +32,31 @@ vs_tensor *vs__tensor_alloc(vs_dtype dtype, vs_shape shape, vs_status *st) {
 VS_API vs_tensor *vs_tensor_new(vs_dtype dtype, vs_shape shape, const void *data, vs_status *st) {
   vs__ok(st);
   if (dtype == VS_STRING) {
-    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_TYPE_ERROR, "vs_tensor_new: string tensors cannot be fed");
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_TYPE_ERROR,
+             "vs_tensor_new: string tensors are made with vs_tensor_new_strings");
     return NULL;
   }
   vs_tensor *t = vs__tensor_alloc(dtype, shape, st);
   if (t && data) memcpy(t->data, data, t->n * vs_dtype_size(dtype));
+  return t;
+}
+
+VS_API vs_tensor *vs_tensor_new_strings(vs_shape shape, const char *const *strings, vs_status *st) {
+  vs__ok(st);
+  vs_tensor *t = vs__tensor_alloc(VS_STRING, shape, st);
+  for (size_t i = 0; t && i < t->n; i++)
+    if (!(t->strings[i] = vs__strdup(strings && strings[i] ? strings[i] : ""))) {
+      vs_tensor_free(t);
+      t = NULL;
+      vs__oom(st);
+    }
+  return t;
+}
+
+vs_tensor *vs__tensor_clone(const vs_tensor *src, vs_status *st) {
+  if (src->dtype == VS_STRING) return vs_tensor_new_strings(src->shape, (const char *const *)src->strings, st);
+  vs_tensor *t = vs__tensor_alloc(src->dtype, src->shape, st);
+  if (t) memcpy(t->data, src->data, t->n * vs_dtype_size(t->dtype));
   return t;
 }
 

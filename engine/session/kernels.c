@@ -174,7 +174,29 @@ static bool shape_input(vs_run *r, const vs_op *op, vs_shape *shape, vs_status *
 
 /* ---- op kernels ---- */
 
+static bool host_value(vs_run *r, const vs_op *op, vs_tensor *t) {
+  r->values[op->index] = (vs_value){.ready = true, .dtype = t->dtype, .shape = t->shape, .n = t->n, .host = t};
+  return true;
+}
+
+/* The host tensor behind a string value: a variable's own for refs. */
+static const vs_tensor *host_of(vs_run *r, const vs_value *v) {
+  return v->ref ? r->s->vars[v->ref->index].host : v->host;
+}
+
+/* A string op's result: a copy of a host tensor (strings never go to a
+ * device, whatever the op's placement). */
+static bool host_copy(vs_run *r, const vs_op *op, const vs_tensor *src, vs_status *st) {
+  vs_tensor *t = src ? vs__tensor_clone(src, st) : NULL;
+  if (!src) vs__fail(st, VS_INTERNAL, VS_EXC_OP_ERROR, "%s: its string input has no value", op->name);
+  return t && host_value(r, op, t);
+}
+
 static bool k_const(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
+  if (op->dtype == VS_STRING) {
+    vs_tensor *t = vs_tensor_new_strings(op->shape, (const char *const *)op->data, st);
+    return t && host_value(r, op, t);
+  }
   if (!vs__new_output(r, op, dev, op->dtype, op->shape, st)) return false;
   vs_value *out = &r->values[op->index];
   if (!out->buf) return true;
@@ -185,17 +207,38 @@ static bool k_const(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   return err == CL_SUCCESS;
 }
 
+/* Fill(shape, value): the value's bytes as the pattern of
+ * clEnqueueFillBuffer, so every fixed-size dtype fills (complex128's 16
+ * bytes included) without a kernel per type; strings fill on the host. */
 static bool k_fill(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   vs_shape shape;
-  uint64_t value = 0;
+  unsigned char value[16] = {0};
   vs_value *val = vs__in(r, op, 1);
-  if (!shape_input(r, op, &shape, st) || !vs__read_small(r, val, &value, vs_dtype_size(val->dtype), st) ||
-      !vs__new_output(r, op, dev, op->dtype, shape, st))
+  size_t esize = vs_dtype_size(op->dtype);
+  if (!shape_input(r, op, &shape, st)) return false;
+  if (op->dtype == VS_STRING) {
+    const vs_tensor *v = host_of(r, val);
+    vs_tensor *t = vs__tensor_alloc(VS_STRING, shape, st);
+    for (size_t i = 0; t && i < t->n; i++)
+      if (!(t->strings[i] = vs__strdup(v && v->n ? v->strings[0] : ""))) {
+        vs_tensor_free(t);
+        t = NULL;
+        vs__oom(st);
+      }
+    return t && host_value(r, op, t);
+  }
+  if (val->dtype != op->dtype || esize > sizeof value) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "%s: Fill of %s with a %s value", op->name,
+             vs_dtype_name(op->dtype), vs_dtype_name(val->dtype));
     return false;
+  }
+  if (!vs__read_small(r, val, value, esize, st) || !vs__new_output(r, op, dev, op->dtype, shape, st)) return false;
   vs_value *out = &r->values[op->index];
-  cl_ulong n = out->n;
-  karg args[] = {KARG(out->buf), {vs_dtype_size(op->dtype), &value}, KARG(n)};
-  return vs__launch(vs__device(dev, st), "elementwise", op->dtype, "fill", out->n, args, 3, st);
+  if (!out->n) return true;
+  cl_int err = clEnqueueFillBuffer(vs__device(dev, st)->queue, out->buf, value, esize, 0, out->n * esize, 0, NULL,
+                                   NULL);
+  if (err != CL_SUCCESS) vs__cl_fail(st, err, "clEnqueueFillBuffer");
+  return err == CL_SUCCESS;
 }
 
 /* The generator of a random op for this run, as TF's GuardedPhiloxRandom:
@@ -223,23 +266,46 @@ static size_t random_groups(size_t n, vs_dtype t) {
   return (n + per - 1) / per;
 }
 
+/* float16 and bfloat16 are stored as 16 bits and computed as float32:
+ * converted through half.cl around the float kernels. */
+static bool is_16bit_float(vs_dtype t) { return t == VS_HALF || t == VS_BFLOAT16; }
+
+/* n elements between t's 16-bit storage and float32 on d. */
+static bool convert16(vs_cl_device *d, vs_dtype t, bool to_float, cl_mem out, cl_mem in, size_t n, vs_status *st) {
+  const char *name = t == VS_HALF ? (to_float ? "half_to_float" : "float_to_half")
+                                  : (to_float ? "bfloat16_to_float" : "float_to_bfloat16");
+  cl_ulong count = n;
+  karg args[] = {KARG(out), KARG(in), KARG(count)};
+  return vs__launch(d, "half", VS_FLOAT, name, n, args, 3, st);
+}
+
 static bool k_random(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   vs_shape shape;
-  if (op->dtype != VS_FLOAT && op->dtype != VS_DOUBLE) {
-    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "%s: %s supports float32 and float64, not %s", op->name,
-             op->type, vs_dtype_name(op->dtype));
+  bool f16 = is_16bit_float(op->dtype);
+  if (op->dtype != VS_FLOAT && op->dtype != VS_DOUBLE && !f16) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "%s: %s supports float16, bfloat16, float32 and float64, not %s",
+             op->name, op->type, vs_dtype_name(op->dtype));
     return false;
   }
   if (!shape_input(r, op, &shape, st) || !vs__new_output(r, op, dev, op->dtype, shape, st)) return false;
   vs_value *out = &r->values[op->index];
+  if (!out->n) return true;
   cl_ulong seed, seed2, offset, n = out->n;
   seeds(r, op, &seed, &seed2, &offset, out->n);
   const char *kernel = strcmp(op->type, "RandomUniform") == 0     ? "random_uniform"
                        : strcmp(op->type, "TruncatedNormal") == 0 ? "truncated_normal"
                                                                   : "random_normal";
-  karg args[] = {KARG(out->buf), KARG(n), KARG(seed), KARG(seed2), KARG(offset)};
-  return vs__launch(vs__device(dev, st), "random", op->dtype, kernel, random_groups(out->n, op->dtype), args, 5,
-                    st);
+  vs_dtype kt = f16 ? VS_FLOAT : op->dtype; /* the type the draw is made in */
+  cl_mem dst = f16 ? vs__buffer(dev, out->n * sizeof(float), &shape, VS_FLOAT, st) : out->buf;
+  if (!dst) return false;
+  vs_cl_device *d = vs__device(dev, st);
+  karg args[] = {KARG(dst), KARG(n), KARG(seed), KARG(seed2), KARG(offset)};
+  bool ok = vs__launch(d, "random", kt, kernel, random_groups(out->n, kt), args, 5, st);
+  if (f16) {
+    ok = ok && convert16(d, op->dtype, false, out->buf, dst, out->n, st);
+    vs__buffer_release(dst); /* kept alive by OpenCL until the queued kernels are done */
+  }
+  return ok;
 }
 
 static bool k_random_int(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
@@ -272,11 +338,31 @@ static bool k_random_int(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
                     random_groups(out->n, op->dtype), args, 7, st);
 }
 
+/* AddV2 of strings: TF concatenates element-wise (a single element
+ * broadcasts), on the host. */
+static bool k_concat(vs_run *r, vs_op *op, const vs_tensor *a, const vs_tensor *b, vs_status *st) {
+  if (!a || !b || (a->n != b->n && a->n != 1 && b->n != 1)) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "Incompatible shapes for string concatenation\n\t [[{{node %s}}]]",
+             op->name);
+    return false;
+  }
+  vs_tensor *t = vs__tensor_alloc(VS_STRING, a->n >= b->n ? a->shape : b->shape, st);
+  for (size_t i = 0; t && i < t->n; i++)
+    if (!(t->strings[i] = vs__asprintf("%s%s", a->strings[a->n == 1 ? 0 : i], b->strings[b->n == 1 ? 0 : i]))) {
+      vs_tensor_free(t);
+      t = NULL;
+      vs__oom(st);
+    }
+  return t && host_value(r, op, t);
+}
+
 static bool k_binary(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   vs_value *a = vs__in(r, op, 0), *b = vs__in(r, op, 1);
   if (vs__uninitialized(r, op, a, st) || vs__uninitialized(r, op, b, st)) return false;
+  if (op->dtype == VS_STRING) return k_concat(r, op, host_of(r, a), host_of(r, b), st);
   /* conv + biases: the same in-place epilogue as BiasAdd. */
-  if (strcmp(op->type, "AddV2") == 0 && vs__bias_like(r, op)) return vs__bias_epilogue(r, op, dev, st);
+  if (strcmp(op->type, "AddV2") == 0 && !is_16bit_float(op->dtype) && vs__bias_like(r, op))
+    return vs__bias_epilogue(r, op, dev, st);
   vs_shape as = vs__value_shape(r, a), bs = vs__value_shape(r, b), shape;
   if (!vs__broadcast_shape(&as, &bs, &shape)) {
     char sa[160], sb[160];
@@ -290,17 +376,30 @@ static bool k_binary(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   vs_value *out = &r->values[op->index];
   if (!out->n) return true;
   cl_mem ta = NULL, tb = NULL, ba = vs__on_device(r, a, dev, &ta, st), bb = ba ? vs__on_device(r, b, dev, &tb, st) : NULL;
-  bool ok = ba && bb;
-  if (ok) {
-    cl_ulong na = (cl_ulong)vs_shape_num_elements(&as), nb = (cl_ulong)vs_shape_num_elements(&bs), n = out->n;
-    const char *name = strcmp(op->type, "Sub") == 0 ? "sub" : strcmp(op->type, "Mul") == 0 ? "mul" : "add";
-    karg args[] = {KARG(out->buf), KARG(ba), KARG(na), KARG(bb), KARG(nb), KARG(n)};
-    ok = vs__launch(vs__device(dev, st), "elementwise", op->dtype, name, out->n, args, 6, st);
+  bool ok = ba && bb, f16 = is_16bit_float(op->dtype);
+  cl_ulong na = (cl_ulong)vs_shape_num_elements(&as), nb = (cl_ulong)vs_shape_num_elements(&bs), n = out->n;
+  vs_cl_device *d = vs__device(dev, st);
+  cl_mem fa = NULL, fb = NULL, fo = NULL; /* float32 copies of 16-bit operands and result */
+  if (ok && f16) {
+    ok = (fa = vs__buffer(dev, (size_t)na * sizeof(float), &as, VS_FLOAT, st)) &&
+         (fb = vs__buffer(dev, (size_t)nb * sizeof(float), &bs, VS_FLOAT, st)) &&
+         (fo = vs__buffer(dev, (size_t)n * sizeof(float), &shape, VS_FLOAT, st)) &&
+         convert16(d, op->dtype, true, fa, ba, (size_t)na, st) && convert16(d, op->dtype, true, fb, bb, (size_t)nb, st);
+    ba = fa;
+    bb = fb;
   }
+  if (ok) {
+    const char *name = strcmp(op->type, "Sub") == 0 ? "sub" : strcmp(op->type, "Mul") == 0 ? "mul" : "add";
+    cl_mem dst = f16 ? fo : out->buf;
+    karg args[] = {KARG(dst), KARG(ba), KARG(na), KARG(bb), KARG(nb), KARG(n)};
+    ok = vs__launch(d, "elementwise", f16 ? VS_FLOAT : op->dtype, name, out->n, args, 6, st);
+  }
+  if (ok && f16) ok = convert16(d, op->dtype, false, out->buf, fo, out->n, st);
   /* Temporaries are released after the queue has used them (in-order queue,
    * and OpenCL keeps a released buffer alive until its commands finish). */
-  if (ta) vs__buffer_release(ta);
-  if (tb) vs__buffer_release(tb);
+  cl_mem temps[] = {ta, tb, fa, fb, fo};
+  for (size_t i = 0; i < sizeof temps / sizeof *temps; i++)
+    if (temps[i]) vs__buffer_release(temps[i]);
   return ok;
 }
 
@@ -320,6 +419,7 @@ static bool copy_into(vs_run *r, vs_value *src, size_t dev, vs_value *out, vs_st
 static bool k_identity(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   vs_value *a = vs__in(r, op, 0);
   if (vs__uninitialized(r, op, a, st)) return false;
+  if (a->dtype == VS_STRING) return host_copy(r, op, host_of(r, a), st);
   vs_shape shape = a->ref ? r->s->vars[a->ref->index].shape : a->shape;
   if (!vs__new_output(r, op, dev, a->dtype, shape, st)) return false;
   return copy_into(r, a, dev, &r->values[op->index], st);
@@ -356,6 +456,22 @@ static bool k_assign(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
                rhs, op->name);
       return false;
     }
+  }
+  if (v->dtype == VS_STRING) { /* the variable's value is a host tensor */
+    const vs_tensor *src = host_of(r, val);
+    vs_tensor *copy = src ? vs__tensor_clone(src, st) : NULL;
+    if (!copy) {
+      if (!src) vs__fail(st, VS_INTERNAL, VS_EXC_OP_ERROR, "%s: its string value is missing", op->name);
+      return false;
+    }
+    vs_tensor_free(vs->host);
+    vs->host = copy;
+    vs->dev = dev;
+    vs->shape = copy->shape;
+    vs->initialized = true;
+    r->values[op->index] = (vs_value){.ready = true, .dtype = v->dtype, .shape = vs->shape, .n = copy->n, .dev = dev,
+                                      .ref = v};
+    return true;
   }
   /* First initialisation (or a validate_shape=False reshape) needs a new
    * buffer; it replaces the old one only once the copy is queued. */
@@ -419,11 +535,6 @@ static bool k_assign_update(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   return ok;
 }
 
-static bool host_value(vs_run *r, const vs_op *op, vs_tensor *t) {
-  r->values[op->index] = (vs_value){.ready = true, .dtype = t->dtype, .shape = t->shape, .n = t->n, .host = t};
-  return true;
-}
-
 static bool k_is_initialized(vs_run *r, vs_op *op, vs_status *st) {
   vs_tensor *t = vs__tensor_alloc(VS_BOOL, VS_SCALAR, st);
   if (!t) return false;
@@ -451,15 +562,40 @@ static bool k_report(vs_run *r, vs_op *op, vs_status *st) {
 static bool k_initialized_value(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   vs_value *ref = vs__in(r, op, 0);
   vs_value *src = r->s->vars[ref->ref->index].initialized ? ref : vs__in(r, op, 1);
+  if (op->dtype == VS_STRING) return host_copy(r, op, host_of(r, src), st);
   vs_shape shape = src->ref ? r->s->vars[src->ref->index].shape : src->shape;
   if (!vs__new_output(r, op, dev, op->dtype, shape, st)) return false;
   return copy_into(r, src, dev, &r->values[op->index], st);
+}
+
+/* The ops that know string values (host tensors); any other op given or
+ * producing one is refused rather than reading a buffer that is not there. */
+static bool takes_strings(const vs_op *op) {
+  static const char *const types[] = {"Const", "Fill", "Identity", "Assign", "VariableV2", "AddV2", "NoOp",
+                                      "InitializedValue", "IsVariableInitialized", "ReportUninitializedVariables",
+                                      "Placeholder"};
+  for (size_t i = 0; i < sizeof types / sizeof *types; i++)
+    if (strcmp(op->type, types[i]) == 0) return true;
+  return false;
+}
+
+static bool has_strings(const vs_op *op) {
+  if (op->has_output && op->dtype == VS_STRING) return true;
+  for (int i = 0; i < op->n_inputs; i++)
+    if (op->inputs[i].op->has_output && op->inputs[i].op->dtype == VS_STRING) return true;
+  return false;
 }
 
 bool vs__kernel_run(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   const char *t = op->type;
   if (dev < sizeof r->used_dev) r->used_dev[dev] = 1;
   bool ok;
+  if (has_strings(op) && !takes_strings(op)) {
+    vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_OP_ERROR,
+             "%s (%s) does not run on string tensors in varscope: strings live on the host, where only Const, "
+             "Fill, Identity, Assign, AddV2 and variable reads run\n\t [[{{node %s}}]]", op->name, t, op->name);
+    return false;
+  }
   if (strcmp(t, "Const") == 0) ok = k_const(r, op, dev, st);
   else if (strcmp(t, "VariableV2") == 0) ok = k_variable(r, op, dev, st);
   else if (strcmp(t, "Assign") == 0) ok = k_assign(r, op, dev, st);

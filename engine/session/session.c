@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ops/ops_internal.h"
 #include "placement/placement_internal.h"
 #include "session/session_internal.h"
 
@@ -69,8 +70,10 @@ static void release_graph(vs_graph *g) {
 
 VS_API void vs_session_free(vs_session *s) {
   if (!s) return;
-  for (size_t i = 0; i < s->n_vars; i++)
+  for (size_t i = 0; i < s->n_vars; i++) {
     if (s->vars[i].buf) vs__buffer_release(s->vars[i].buf);
+    vs_tensor_free(s->vars[i].host);
+  }
   free(s->vars);
   free(s->op_dev);
   free(s->rng_offset);
@@ -134,6 +137,26 @@ static bool resolve_name(const char *device, size_t *out, vs_status *st) {
   return true;
 }
 
+/* TF's placer lists the local devices by full name; each OpenCL device
+ * answers to its typed name and its CL name, both listed, in index order:
+ * "/job:localhost/replica:0/task:0/device:CPU:0, .../device:CL:0". Malloc'd;
+ * NULL when out of memory. */
+static char *available_devices(size_t n) {
+  char *list = vs__strdup("");
+  for (size_t i = 0; list && i < n; i++) {
+    vs_device_info in;
+    vs_device_get_info(i, &in, NULL);
+    const char *names[2] = {in.name, in.cl_name};
+    for (int k = 0; list && k < 2; k++) {
+      if (!names[k][0]) continue;
+      char *longer = vs__asprintf("%s%s/job:localhost/replica:0/task:0%s", list, list[0] ? ", " : "", names[k]);
+      free(list);
+      list = longer;
+    }
+  }
+  return list;
+}
+
 static bool place(vs_session *s, vs_op *op, size_t *dev, vs_status *st) {
   if (op->index < s->n_op_dev && s->op_dev[op->index] >= 0) {
     *dev = (size_t)s->op_dev[op->index];
@@ -154,11 +177,16 @@ static bool place(vs_session *s, vs_op *op, size_t *dev, vs_status *st) {
     *dev = vs__device_lookup(p.type, p.has_index ? p.index : 0, NULL);
     if (*dev == SIZE_MAX) {
       if (!s->opts.allow_soft_placement) {
+        char *list = available_devices(n);
+        if (!list) {
+          vs__oom(st);
+          return false;
+        }
         vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR,
                  "Cannot assign a device for operation %s: {{node %s}} was explicitly assigned to %s but "
-                 "that device is not available on this machine (%zu OpenCL device%s). Make sure the "
-                 "device specification refers to a valid device.",
-                 op->name, op->name, device, n, n == 1 ? "" : "s");
+                 "available devices are [ %s ]. Make sure the device specification refers to a valid device.",
+                 op->name, op->name, device, list);
+        free(list);
         return false;
       }
       *dev = s->default_dev;
@@ -269,6 +297,13 @@ static bool feed_value(vs_session *s, vs_value *v, const vs_op *op, const vs_ten
                t ? got : "?", op->tensor_name, want);
     return false;
   }
+  if (t->dtype == VS_STRING) { /* string values stay on the host */
+    vs_tensor *copy = vs__tensor_clone(t, st);
+    if (!copy) return false;
+    *v = (vs_value){.ready = true, .dtype = t->dtype, .shape = t->shape, .n = t->n, .dev = s->default_dev,
+                    .host = copy};
+    return true;
+  }
   vs_cl_device *d = vs__device(s->default_dev, st);
   if (!d) return false;
   size_t bytes = t->n * vs_dtype_size(t->dtype);
@@ -286,21 +321,7 @@ static bool feed_value(vs_session *s, vs_value *v, const vs_op *op, const vs_ten
 
 static vs_tensor *fetch_value(vs_run *r, const vs_op *op, vs_status *st) {
   vs_value *v = &r->values[op->index];
-  if (v->host) {
-    vs_tensor *t = vs__tensor_alloc(v->host->dtype, v->host->shape, st);
-    if (!t) return NULL;
-    if (t->strings) {
-      for (size_t i = 0; i < t->n; i++)
-        if (!(t->strings[i] = vs__strdup(v->host->strings[i]))) {
-          vs_tensor_free(t);
-          vs__oom(st);
-          return NULL;
-        }
-    } else {
-      memcpy(t->data, v->host->data, t->n * vs_dtype_size(t->dtype));
-    }
-    return t;
-  }
+  if (v->host) return vs__tensor_clone(v->host, st);
   cl_mem buf = v->buf;
   size_t dev = v->dev;
   vs_shape shape = v->shape;
@@ -312,6 +333,7 @@ static vs_tensor *fetch_value(vs_run *r, const vs_op *op, vs_status *st) {
                v->ref->op->name);
       return NULL;
     }
+    if (vs->host) return vs__tensor_clone(vs->host, st); /* a string variable */
     buf = vs->buf;
     dev = vs->dev;
     shape = vs->shape;
@@ -354,7 +376,19 @@ oom:
 
 static bool check_outputs(vs_graph *g, const vs_output *outs, int n, const char *what, vs_status *st) {
   for (int i = 0; i < n; i++)
-    if (!outs[i].op || outs[i].op->graph != g || !outs[i].op->has_output || outs[i].index != 0) {
+    if (outs[i].op && outs[i].op->graph != g && outs[i].op->has_output && outs[i].index == 0) {
+      /* TF's texts for a tensor of another graph (Session._run's fetch and feed_dict checks). */
+      char repr[512];
+      vs__tensor_repr(outs[i], repr, sizeof repr);
+      if (strcmp(what, "fetch") == 0)
+        vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+                 "Argument `fetch` = %s cannot be interpreted as a Tensor. (Tensor %s is not an element of this "
+                 "graph.)", repr, repr);
+      else
+        vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_TYPE_ERROR,
+                 "Cannot interpret feed_dict key as Tensor: Tensor %s is not an element of this graph.", repr);
+      return false;
+    } else if (!outs[i].op || outs[i].op->graph != g || !outs[i].op->has_output || outs[i].index != 0) {
       vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "vs_session_run: %s %d is not a tensor of this graph",
                what, i);
       return false;
@@ -476,6 +510,8 @@ VS_API vs_tensor *vs_session_variable_value(vs_session *s, vs_var *v, vs_status 
   if (vs && !vs->initialized) {
     vs__fail(st, VS_FAILED_PRECONDITION, VS_EXC_OP_ERROR, "Attempting to use uninitialized value %s",
              v->op->name);
+  } else if (vs && vs->host) {
+    t = vs__tensor_clone(vs->host, st);
   } else if (vs && (t = vs__tensor_alloc(v->dtype, vs->shape, st)) && t->n) {
     vs_cl_device *d = vs__device(vs->dev, st);
     cl_int err = d ? clEnqueueReadBuffer(d->queue, vs->buf, CL_TRUE, 0, t->n * vs_dtype_size(t->dtype), t->data,
@@ -489,6 +525,28 @@ VS_API vs_tensor *vs_session_variable_value(vs_session *s, vs_var *v, vs_status 
   }
   vs__unlock(s->graph);
   return t;
+}
+
+/* Writes a numeric host tensor into a variable's buffer on dev (a new
+ * buffer when it has none there of that size). */
+static void assign_buffer(vs_var_state *vs, size_t dev, const vs_tensor *value, vs_status *st) {
+  size_t bytes = value->n * vs_dtype_size(value->dtype);
+  bool fits = vs->buf && vs->dev == dev && (size_t)vs_shape_num_elements(&vs->shape) == value->n;
+  cl_mem buf = fits ? vs->buf : vs__buffer(dev, bytes, &value->shape, value->dtype, st);
+  vs_cl_device *d = vs__device(dev, st);
+  cl_int err = CL_SUCCESS;
+  if ((buf || !bytes) && d && bytes)
+    err = clEnqueueWriteBuffer(d->queue, buf, CL_TRUE, 0, bytes, value->data, 0, NULL, NULL);
+  if (!vs__failed(st) && err != CL_SUCCESS) vs__cl_fail(st, err, "clEnqueueWriteBuffer");
+  if (vs__failed(st)) {
+    if (buf && !fits) vs__buffer_release(buf);
+    return;
+  }
+  if (!fits && vs->buf) vs__buffer_release(vs->buf);
+  vs->buf = buf;
+  vs->dev = dev;
+  vs->shape = value->shape;
+  vs->initialized = true;
 }
 
 VS_API void vs_session_assign_variable(vs_session *s, vs_var *v, const vs_tensor *value, vs_status *st) {
@@ -511,22 +569,17 @@ VS_API void vs_session_assign_variable(vs_session *s, vs_var *v, const vs_tensor
   size_t dev;
   if (grow_session(s, st) && place(s, v->op, &dev, st)) {
     vs_var_state *vs = &s->vars[v->index];
-    size_t bytes = value->n * vs_dtype_size(value->dtype);
-    bool fits = vs->buf && vs->dev == dev && (size_t)vs_shape_num_elements(&vs->shape) == value->n;
-    cl_mem buf = fits ? vs->buf : vs__buffer(dev, bytes, &value->shape, value->dtype, st);
-    vs_cl_device *d = vs__device(dev, st);
-    cl_int err = CL_SUCCESS;
-    if ((buf || !bytes) && d && bytes)
-      err = clEnqueueWriteBuffer(d->queue, buf, CL_TRUE, 0, bytes, value->data, 0, NULL, NULL);
-    if (!vs__failed(st) && err != CL_SUCCESS) vs__cl_fail(st, err, "clEnqueueWriteBuffer");
-    if (vs__failed(st)) {
-      if (buf && !fits) vs__buffer_release(buf);
+    if (value->dtype == VS_STRING) { /* string variables hold a host tensor */
+      vs_tensor *copy = vs__tensor_clone(value, st);
+      if (copy) {
+        vs_tensor_free(vs->host);
+        vs->host = copy;
+        vs->dev = dev;
+        vs->shape = value->shape;
+        vs->initialized = true;
+      }
     } else {
-      if (!fits && vs->buf) vs__buffer_release(vs->buf);
-      vs->buf = buf;
-      vs->dev = dev;
-      vs->shape = value->shape;
-      vs->initialized = true;
+      assign_buffer(vs, dev, value, st);
     }
   }
   vs__unlock(s->graph);

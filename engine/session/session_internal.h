@@ -15,10 +15,15 @@ struct vs_tensor {
 };
 
 vs_tensor *vs__tensor_alloc(vs_dtype dtype, vs_shape shape, vs_status *st);
+/* A deep copy (strings included). */
+vs_tensor *vs__tensor_clone(const vs_tensor *src, vs_status *st);
 
-/* A variable's value in one session: one buffer on the variable's device. */
+/* A variable's value in one session: one buffer on the variable's device,
+ * or for DT_STRING a host tensor (TF keeps string tensors in host memory;
+ * an OpenCL buffer cannot hold variable-length strings). */
 typedef struct vs_var_state {
   cl_mem buf;
+  vs_tensor *host;            /* VS_STRING variables: the value, owned */
   size_t dev;
   vs_shape shape;
   bool initialized;

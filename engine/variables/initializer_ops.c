@@ -20,6 +20,8 @@ static bool is_integer(vs_dtype t) {
 
 static vs_op *scalar(vs_graph *g, vs_thread_state *ts, double v, vs_dtype t, const char *name,
                      vs_status *st) {
+  if (t == VS_STRING) /* only zeros reach here for strings (vs__initializer_check_call): b'' */
+    return vs__constant(g, ts, (const char *const[]){""}, t, VS_SCALAR, name, st);
   uint64_t buf[2] = {0, 0};
   vs__store_scalar(buf, t, 0, v);
   return vs__constant(g, ts, buf, t, VS_SCALAR, name, st);
@@ -107,29 +109,22 @@ static vs_op *filled(vs_graph *g, vs_thread_state *ts, const char *name, double 
   /* -1: too many elements to count in bytes, certainly not small. */
   int64_t n = vs_shape_num_elements(shape);
   if (n >= 0 && n < SMALL_CONSTANT) {
-    size_t esize = vs_dtype_size(dtype);
+    /* Strings: n NULL pointers, which a string Const reads as b''. */
+    size_t esize = dtype == VS_STRING ? sizeof(char *) : vs_dtype_size(dtype);
     void *data = calloc((size_t)n + 1, esize);
     if (!data) {
       vs__oom(st);
       return NULL;
     }
-    for (int64_t i = 0; value != 0 && i < n; i++) vs__store_scalar(data, dtype, (size_t)i, value);
-    /* name_scope(name) then constant(..., name=scope): the scope's name. */
+    for (int64_t i = 0; value != 0 && dtype != VS_STRING && i < n; i++)
+      vs__store_scalar(data, dtype, (size_t)i, value);
+    /* name_scope(name) then constant(..., name=scope): the scope's name,
+     * which ends in '/' and so is taken as the op's full name. */
     const char *scope = vs__name_scope_push(g, ts, name, st);
     vs_op *op = NULL;
     if (scope) {
-      char *exact = vs__strndup(scope, strlen(scope) - 1);
       vs__name_scope_pop(ts);
-      op = exact ? vs__op_create(g, &(vs_op_spec){.type = "Const", .name = exact, .has_output = true,
-                                                  .dtype = dtype, .shape = *shape}, st)
-                 : NULL;
-      if (!exact) vs__oom(st);
-      if (op) {
-        op->data = data;
-        op->data_size = (size_t)n * esize;
-        data = NULL;
-      }
-      free(exact);
+      op = vs__constant(g, ts, data, dtype, *shape, scope, st);
     }
     free(data);
     return op;
@@ -156,6 +151,16 @@ static vs_op *constant(vs_graph *g, vs_thread_state *ts, const vs_initializer *i
    * memory, as numpy would be, never a wrapped size. */
   int64_t count = vs_shape_num_elements(shape);
   size_t n = count < 0 ? 0 : (size_t)count;
+  if (dtype == VS_STRING || (init->values && init->values_dtype == VS_STRING)) {
+    /* String values (vs__initializer_own packed them) are taken as they
+     * are: no conversion between strings and numbers, as tf.constant. */
+    if (dtype != VS_STRING || !init->values || init->values_dtype != VS_STRING || count < 0 || init->count != n) {
+      vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_TYPE_ERROR, "Cannot convert %s values to a %s tensor of %zu elements",
+               init->values ? vs_dtype_name(init->values_dtype) : "float", vs_dtype_name(dtype), n);
+      return NULL;
+    }
+    return vs__constant(g, ts, init->values, dtype, *shape, name, st);
+  }
   void *data = count < 0 ? NULL : calloc(n + 1, vs_dtype_size(dtype));
   if (!data) {
     vs__oom(st);

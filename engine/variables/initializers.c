@@ -77,6 +77,17 @@ vs_shape vs__initializer_value_shape(const vs_initializer *i) {
 
 bool vs__initializer_own(vs_graph *g, vs_initializer *i, vs_status *st) {
   if (!i->values || !i->count) return true;
+  if (i->values_dtype == VS_STRING) { /* `values` is an array of count strings */
+    size_t bytes;
+    void *block = vs__pack_strings(i->values, i->count, &bytes);
+    if (!block) {
+      vs__oom(st);
+      return false;
+    }
+    if (!vs__keep_string(g, block, st)) return false;
+    i->values = block;
+    return true;
+  }
   size_t esize = vs_dtype_size(i->values_dtype);
   if (!esize) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_TYPE_ERROR,
@@ -201,15 +212,63 @@ static bool expected_float(vs_dtype dtype, double got, vs_status *st) {
   return false;
 }
 
+/* random_ops.random_uniform's dtype check (TF 2.x text). */
+static bool uniform_dtype(vs_dtype dtype, vs_status *st) {
+  if (dtype == VS_HALF || dtype == VS_BFLOAT16 || is_float(dtype) || dtype == VS_INT32 || dtype == VS_INT64)
+    return true;
+  vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+           "Argument `dtype` got invalid value <dtype: '%s'>. Accepted dtypes are (tf.float16, tf.bfloat16, "
+           "tf.float32, tf.float64, tf.int32, tf.int64).", vs_dtype_name(dtype));
+  return false;
+}
+
+/* What TF raises when an initializer converts a number to a string tensor:
+ * "Expected string, but got 1 of type 'int'." (integral values are the
+ * Python ints of the C API's doubles; TF's own float defaults say 0.0). */
+static bool expected_string(double got, bool as_float, vs_status *st) {
+  if (as_float || got != floor(got)) return expected_float(VS_STRING, got, st);
+  vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_TYPE_ERROR, "Expected string, but got %.0f of type 'int'.", got);
+  return false;
+}
+
+/* DT_STRING takes zeros (b'') only; the other initializers fail as in TF
+ * when they build their first constant. */
+static bool check_string_call(const vs_initializer *i, vs_status *st) {
+  switch (i->kind) {
+    case VS_INIT_ZEROS: return true;
+    case VS_INIT_ONES: return expected_string(1, false, st);
+    case VS_INIT_CONSTANT:
+      if (i->values && i->count && i->values_dtype == VS_STRING) return true;
+      if (i->values && i->count)
+        return expected_string(vs__load_double(i->values, i->values_dtype, 0),
+                               i->values_dtype == VS_FLOAT || i->values_dtype == VS_DOUBLE, st);
+      return expected_string(i->value, false, st);
+    case VS_INIT_RANDOM_UNIFORM: return uniform_dtype(VS_STRING, st);
+    case VS_INIT_RANDOM_NORMAL:
+    case VS_INIT_TRUNCATED_NORMAL: return expected_string(i->mean, true, st);
+    case VS_INIT_VARIANCE_SCALING:
+      if (!check_variance_scaling(i, st)) return false;
+      return i->distribution == VS_DIST_UNIFORM ? uniform_dtype(VS_STRING, st) : expected_string(0.0, true, st);
+    default: return true;
+  }
+}
+
 bool vs__initializer_check_call(const vs_initializer *i, vs_dtype dtype, const vs_shape *shape,
                                 vs_status *st) {
   bool fl = is_float(dtype);
+  if (dtype == VS_STRING) return check_string_call(i, st);
   switch (i->kind) {
     case VS_INIT_RANDOM_NORMAL:
     case VS_INIT_TRUNCATED_NORMAL:
+      if (dtype == VS_COMPLEX64 || dtype == VS_COMPLEX128) { /* the op's dtype attr refuses complex */
+        vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_TYPE_ERROR,
+                 "Value passed to parameter 'dtype' has DataType %s not in list of allowed values: float16, "
+                 "bfloat16, float32, float64", vs_dtype_name(dtype));
+        return false;
+      }
       return fl || expected_float(dtype, i->mean, st);
     case VS_INIT_RANDOM_UNIFORM:
-      return true;
+      return uniform_dtype(dtype, st);
     case VS_INIT_VARIANCE_SCALING: {
       if (!check_variance_scaling(i, st)) return false;
       if (fl) return true;
@@ -217,6 +276,7 @@ bool vs__initializer_check_call(const vs_initializer *i, vs_dtype dtype, const v
       return expected_float(dtype, 0.0, st);
     }
     case VS_INIT_CONSTANT: {
+      fl |= dtype == VS_COMPLEX64 || dtype == VS_COMPLEX128; /* numpy takes a float as (x+0j) */
       if (!i->values) {
         double v = i->value;
         return fl || v == floor(v) || expected_float(dtype, v, st);

@@ -107,8 +107,8 @@ static vs_op *guard_op(vs_graph *g, vs_op *op, const char *scope, vs_strmap *cac
   return out;
 }
 
-vs_var *vs__variable_create(vs_graph *g, vs_thread_state *ts, const vs_var_spec *sp,
-                            vs_status *st) {
+static vs_var *variable_create(vs_graph *g, vs_thread_state *ts, const vs_var_spec *sp,
+                               vs_status *st) {
   const vs_initializer *init = &sp->init;
   if (init->kind == VS_INIT_NONE) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "initial_value must be specified.");
@@ -247,6 +247,21 @@ fail:
   free(name);
   vs__name_scope_pop(ts);
   return NULL;
+}
+
+/* RefVariable builds everything under ops.init_scope(), which in graph mode
+ * is control_dependencies(None) in the current name scope: none of the
+ * variable's ops (VariableV2, its Initializer ops or initial_value Const,
+ * Assign, read, the initialized_value copies) gets the control inputs of an
+ * enclosing tf.control_dependencies block, nor is recorded by it, so
+ * initialising a variable never needs another one. */
+vs_var *vs__variable_create(vs_graph *g, vs_thread_state *ts, const vs_var_spec *sp,
+                            vs_status *st) {
+  struct vs_ctrl_frame *outer = ts->ctrl;
+  ts->ctrl = NULL;
+  vs_var *v = variable_create(g, ts, sp, st);
+  ts->ctrl = outer;
+  return v;
 }
 
 VS_API vs_var *vs_variable(vs_graph *g, const vs_variable_opts *opts, vs_status *st) {

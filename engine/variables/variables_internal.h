@@ -53,7 +53,8 @@ typedef struct vs_var_spec {
   const char *caching_device;
 } vs_var_spec;
 
-/* RefVariable._init_from_args: builds "<n>", its initial value, "<n>/Assign"
+/* RefVariable._init_from_args, under init_scope (no control dependencies):
+ * builds "<n>", its initial value, "<n>/Assign"
  * and "<n>/read" under name_scope(name), and adds the variable to its
  * collections. */
 vs_var *vs__variable_create(vs_graph *g, vs_thread_state *ts, const vs_var_spec *spec,

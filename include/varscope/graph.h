@@ -93,8 +93,12 @@ size_t vs_graph_num_operations(const vs_graph *g);
 vs_op *vs_graph_operation(const vs_graph *g, size_t i);
 
 /* tf.constant: a Const op named `name` (NULL: "Const") in the current name
- * scope, uniquified. `data` holds vs_shape_num_elements(shape) elements of
- * `dtype` (copied). Errors: INVALID_ARGUMENT/ValueError for a bad name
+ * scope, uniquified; a name ending in '/' is the op's full name as is
+ * ("bar/" is "bar" in any scope; a second "bar/" is ValueError "Duplicate
+ * node name in graph: 'bar'"), as for every op constructor. `data` holds
+ * vs_shape_num_elements(shape) elements of `dtype` (copied); for VS_STRING
+ * it is an array of that many `const char *` (NULL entries are ""), the
+ * strings copied. Errors: INVALID_ARGUMENT/ValueError for a bad name
  * ("'%s' is not a valid scope name"), a shape that is not fully defined,
  * or an unsupported dtype. [per-thread] (the name scope). */
 vs_output vs_constant(vs_graph *g, const void *data, vs_dtype dtype, vs_shape shape,

@@ -39,8 +39,13 @@
  *     the job, replica and task fields are otherwise kept but not used;
  *   - nothing: the session's default device (opts.default_device, else the
  *     first GPU, else CL:0).
- * A device that does not exist is an INVALID_ARGUMENT error, or with
+ * A device that does not exist is an INVALID_ARGUMENT error in TF's words,
+ * listing the devices there are ("Cannot assign a device for operation q:
+ * {{node q}} was explicitly assigned to /device:GPU:7 but available devices
+ * are [ /job:localhost/replica:0/task:0/device:CPU:0,
+ * /job:localhost/replica:0/task:0/device:CL:0 ]. Make sure ..."), or with
  * allow_soft_placement a fallback to the default device, logged on stderr.
+ * DT_STRING values always live on the host, whatever the placement.
  *
  * Thread safety: the device registry is built once, under a lock. A session
  * may be run from one thread at a time; different sessions are independent.
@@ -164,6 +169,13 @@ typedef struct vs_tensor vs_tensor;
  * holds vs_shape_num_elements(shape) elements and is copied. Not for
  * VS_STRING. Errors: bad dtype or shape. Free with vs_tensor_free. */
 vs_tensor *vs_tensor_new(vs_dtype dtype, vs_shape shape, const void *data, vs_status *st);
+/* A new VS_STRING host tensor of a fully defined shape: `strings` (may be
+ * NULL: every element "") holds vs_shape_num_elements(shape) NUL-terminated
+ * strings (a NULL entry is ""), each copied. String tensors live on the
+ * host: they are fed and fetched like others, and read with
+ * vs_tensor_string. Errors: a shape that is not fully defined. Free with
+ * vs_tensor_free. Thread safe (no shared state). */
+vs_tensor *vs_tensor_new_strings(vs_shape shape, const char *const *strings, vs_status *st);
 void vs_tensor_free(vs_tensor *t);
 vs_dtype vs_tensor_dtype(const vs_tensor *t);
 vs_shape vs_tensor_shape(const vs_tensor *t);
@@ -201,7 +213,11 @@ void vs_session_free(vs_session *s);
  * Errors: FAILED_PRECONDITION "Attempting to use uninitialized value foo/v"
  * when an op reads a variable that was never initialised; device errors
  * (RESOURCE_EXHAUSTED for out-of-memory, INTERNAL for others, naming the
- * OpenCL call); placement errors. On error no fetch is returned. */
+ * OpenCL call); placement errors; a fetch or feed of another graph, in
+ * TF's words ("Argument `fetch` = Tensor(\"c:0\", shape=(), dtype=float32)
+ * cannot be interpreted as a Tensor. (Tensor ... is not an element of this
+ * graph.)"). On error no fetch is returned. String tensors are fed and
+ * fetched like others (vs_tensor_new_strings, vs_tensor_string). */
 void vs_session_run(vs_session *s, const vs_output *feeds, vs_tensor *const *feed_values,
                     int nfeeds, const vs_output *fetches, vs_tensor **fetch_values, int nfetches,
                     vs_op *const *targets, int ntargets, vs_status *st);
