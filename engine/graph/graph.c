@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "graph/graph_internal.h"
+#include "kernels/registry.h"
 
 /* ---- per-thread scope state ----
  *
@@ -138,7 +139,7 @@ static void free_op(vs_op *op) {
   free(op->inputs);
   free(op->controls);
   free(op->data);
-  free(op->var_list);
+  if (op->def && (op->def->flags & VS_OPF_OWNS_VAR_LIST)) free(op->attr.report.list);
   free(op);
 }
 
@@ -250,10 +251,16 @@ vs_op *vs__op_create(vs_graph *g, const vs_op_spec *spec, vs_status *st) {
              spec->name);
     return NULL;
   }
+  const vs_op_def *def = vs__op_def_find(spec->type);
+  if (!def) { /* every constructor names a registered type: a bug if not */
+    vs__fail(st, VS_INTERNAL, VS_EXC_OP_ERROR, "op type %s is not registered (engine/kernels)", spec->type);
+    return NULL;
+  }
   vs_op *op = calloc(1, sizeof *op);
   if (!op) goto oom;
   op->graph = g;
-  op->type = spec->type;
+  op->def = def;
+  op->type = def->type;
   op->name = vs__strdup(spec->name);
   op->tensor_name = vs__asprintf("%s:0", spec->name);
   op->device = vs__strdup("");

@@ -16,12 +16,27 @@
 #include "varscope/scope.h"
 #include "varscope/variable.h"
 
+/* Typed attributes of an op, by op family (TF's AttrValue map, resolved at
+ * construction). Which member is live is fixed by the op's def
+ * (kernels/registry.h): random ops use .random, Assign .assign, Conv2D
+ * .conv, MatMul .matmul, ReportUninitializedVariables .report. */
+typedef union vs_op_attrs {
+  struct { bool has_seed; int64_t seed, seed2; } random; /* TF's seed/seed2 attrs from get_seed() */
+  struct { bool validate_shape; } assign;
+  struct { vs_var **list; int n; } report;                /* the variables (list owned) */
+  struct { int64_t strides[4], dilations[4]; bool pad_same; } conv; /* NHWC; SAME, else VALID */
+  struct { bool transpose_a, transpose_b; } matmul;
+} vs_op_attrs;
+
+struct vs_op_def;
+
 struct vs_op {
   vs_graph *graph;
   size_t index;          /* creation order */
   char *name;
   char *tensor_name;     /* name + ":0" */
-  const char *type;      /* static string */
+  const char *type;      /* static string: def->type */
+  const struct vs_op_def *def; /* the registered op type (kernels/registry.h) */
   char *device;
   char *colocate;        /* TF's _class "loc:@<op>": op name, or NULL */
   vs_output *inputs;
@@ -35,14 +50,7 @@ struct vs_op {
   size_t data_size;
   vs_initializer init;   /* what an initial-value op was built from */
   vs_var *var;           /* the variable a VariableV2/Assign/read op belongs to */
-  bool has_seed;         /* random ops: TF's seed/seed2 attrs from get_seed() */
-  int64_t seed, seed2;
-  bool validate_shape;   /* Assign */
-  vs_var **var_list;     /* report_uninitialized_variables: the variables */
-  int n_var_list;
-  int64_t strides[4], dilations[4]; /* Conv2D (NHWC) */
-  bool pad_same;                    /* Conv2D: SAME, else VALID */
-  bool transpose_a, transpose_b;    /* MatMul */
+  vs_op_attrs attr;      /* typed attributes, per def */
 };
 
 /* One variable-scope entry on a thread (TF's _pure_variable_scope). */

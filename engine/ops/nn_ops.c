@@ -171,9 +171,9 @@ VS_API vs_output vs_conv2d(vs_graph *g, vs_output input, vs_output filter, const
   op = vs__op_create(g, &(vs_op_spec){.type = "Conv2D", .name = name, .inputs = ins, .n_inputs = 2,
                                       .has_output = true, .dtype = t, .shape = out_shape}, st);
   if (op) {
-    memcpy(op->strides, strides, sizeof strides);
-    memcpy(op->dilations, dil, sizeof dil);
-    op->pad_same = same;
+    memcpy(op->attr.conv.strides, strides, sizeof strides);
+    memcpy(op->attr.conv.dilations, dil, sizeof dil);
+    op->attr.conv.pad_same = same;
   }
 pop:
   vs__name_scope_pop(ts);
@@ -275,8 +275,8 @@ VS_API vs_output vs_matmul(vs_graph *g, vs_output a, vs_output b, const vs_matmu
                                           .has_output = true, .dtype = t,
                                           .shape = {.known = true, .rank = 2, .dims = {m, n}}}, st);
       if (op) {
-        op->transpose_a = o->transpose_a;
-        op->transpose_b = o->transpose_b;
+        op->attr.matmul.transpose_a = o->transpose_a;
+        op->attr.matmul.transpose_b = o->transpose_b;
       }
     }
   }

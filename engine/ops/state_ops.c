@@ -72,7 +72,7 @@ static vs_output update(vs_graph *g, vs_var *v, vs_output value, const vs_assign
         op = vs__op_create(g, &(vs_op_spec){.type = type, .name = name, .inputs = in, .n_inputs = 2,
                                             .has_output = true, .dtype = v->dtype, .shape = shape,
                                             .colocate_with = v->op}, st);
-        if (op) op->validate_shape = validate;
+        if (op) op->attr.assign.validate_shape = validate;
       }
       free(name);
     }
@@ -229,8 +229,8 @@ VS_API vs_output vs_report_uninitialized_variables(vs_graph *g, vs_var *const *v
     }
     vs__name_scope_pop(ts);
     if (op) {
-      op->var_list = list;
-      op->n_var_list = (int)count;
+      op->attr.report.list = list;
+      op->attr.report.n = (int)count;
       list = NULL;
     }
   }

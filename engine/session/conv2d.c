@@ -34,11 +34,11 @@ static int64_t pad_total(int64_t in, int64_t out, int64_t k, int64_t stride, int
 bool vs__conv_geometry(const vs_op *op, vs_shape xs, vs_shape fs, vs_conv_geom *g) {
   if (xs.rank != 4 || fs.rank != 4 || xs.dims[3] != fs.dims[2]) return false;
   *g = (vs_conv_geom){.N = xs.dims[0], .H = xs.dims[1], .W = xs.dims[2], .C = xs.dims[3], .KH = fs.dims[0],
-                      .KW = fs.dims[1], .K = fs.dims[3], .SH = op->strides[1], .SW = op->strides[2],
-                      .DH = op->dilations[1], .DW = op->dilations[2], .dtype = op->dtype};
+                      .KW = fs.dims[1], .K = fs.dims[3], .SH = op->attr.conv.strides[1], .SW = op->attr.conv.strides[2],
+                      .DH = op->attr.conv.dilations[1], .DW = op->attr.conv.dilations[2], .dtype = op->dtype};
   if (g->SH < 1 || g->SW < 1) return false;
   /* Overflow-free forms of TF's sizes (see out_size in ops/nn_ops.c). */
-  if (op->pad_same) {
+  if (op->attr.conv.pad_same) {
     g->OH = g->H / g->SH + (g->H % g->SH != 0);
     g->OW = g->W / g->SW + (g->W % g->SW != 0);
     int64_t th = pad_total(g->H, g->OH, g->KH, g->SH, g->DH), tw = pad_total(g->W, g->OW, g->KW, g->SW, g->DW);

@@ -7,6 +7,7 @@
 
 #include "ops/ops_internal.h"
 #include "placement/placement_internal.h"
+#include "kernels/registry.h"
 #include "session/session_internal.h"
 
 static bool resolve_name(const char *device, size_t *out, vs_status *st);
@@ -411,7 +412,7 @@ VS_API void vs_session_run(vs_session *s, const vs_output *feeds, vs_tensor *con
   if (!check_outputs(g, feeds, nfeeds, "feed", st) || !check_outputs(g, fetches, nfetches, "fetch", st))
     goto out_unlocked;
   for (int i = 0; i < nfeeds; i++) {
-    if (strcmp(feeds[i].op->type, "VariableV2") == 0) {
+    if (feeds[i].op->var && feeds[i].op->var->op == feeds[i].op) { /* the VariableV2 itself */
       /* A variable's value lives in the session; feeding its ref is refused
        * rather than silently bypassing the buffer (assign to it instead). */
       vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
@@ -457,9 +458,9 @@ VS_API void vs_session_run(vs_session *s, const vs_output *feeds, vs_tensor *con
   }
   for (size_t i = 0; i < p.n; i++) {
     vs_op *op = p.order[i];
-    const char *in_type = op->n_inputs ? op->inputs[0].op->type : "";
-    if (strcmp(op->type, "Relu") == 0 && (strcmp(in_type, "BiasAdd") == 0 || strcmp(in_type, "AddV2") == 0) &&
-        r.uses[op->inputs[0].op->index] == 1)
+    const vs_op *in = op->n_inputs ? op->inputs[0].op : NULL;
+    if ((op->def->flags & VS_OPF_ACTIVATION) && in && (in->def->flags & VS_OPF_ACT_EPILOGUE) &&
+        r.uses[in->index] == 1)
       r.relu_fused[op->inputs[0].op->index] = 1;
   }
   for (int i = 0; i < nfeeds; i++)

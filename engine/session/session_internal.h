@@ -65,7 +65,7 @@ typedef struct vs_run {
   unsigned char used_dev[64]; /* queues to finish before the run returns */
 } vs_run;
 
-/* ---- shared by the kernel files (kernels.c, nn_kernels.c) ---- */
+/* ---- shared by the kernels (engine/kernels) and conv2d.c ---- */
 #define LOCAL_SIZE 64 /* the work-group size: PoCL compiles one function per size */
 typedef struct karg {
   size_t size;
@@ -105,11 +105,8 @@ bool vs__bias_like(vs_run *r, const vs_op *op);
 /* BiasAdd's kernel: in place when the input has no other reader, with a
  * lone consuming Relu applied in the same pass. */
 bool vs__bias_epilogue(vs_run *r, vs_op *op, size_t dev, vs_status *st);
-/* Runs the nn ops (Conv2D, BiasAdd, Relu, MatMul, Reshape, Placeholder):
- * returns false when op is not one of them; else *ok holds the result. */
-bool vs__nn_kernel(vs_run *r, vs_op *op, size_t dev, bool *ok, vs_status *st);
-
-/* Runs one op: computes values[op->index] from its inputs' values. */
+/* Runs one op through its registered def (engine/kernels/common.c):
+ * computes values[op->index] from its inputs' values. */
 bool vs__kernel_run(vs_run *r, vs_op *op, size_t dev, vs_status *st);
 
 /* Allocates a device buffer of `bytes` on device `dev` (NULL for 0 bytes),

@@ -45,7 +45,7 @@ static vs_op *shape_const(vs_graph *g, vs_thread_state *ts, const vs_shape *s, c
 }
 
 static vs_op *seeded(vs_graph *g, vs_op *op, int64_t seed) {
-  if (op) vs__get_seed(g, seed, &op->has_seed, &op->seed, &op->seed2);
+  if (op) vs__get_seed(g, seed, &op->attr.random.has_seed, &op->attr.random.seed, &op->attr.random.seed2);
   return op;
 }
 

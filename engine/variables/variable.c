@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernels/registry.h"
 #include "ops/ops_internal.h"
 #include "variables/variables_internal.h"
 #include "varscope/device.h"
@@ -85,15 +86,7 @@ static vs_op *guard_op(vs_graph *g, vs_op *op, const char *scope, vs_strmap *cac
       if (!name) vs__oom(st);
       free(name);
       if (out) { /* the node's attributes */
-        memcpy(out->strides, op->strides, sizeof out->strides);
-        memcpy(out->dilations, op->dilations, sizeof out->dilations);
-        out->pad_same = op->pad_same;
-        out->transpose_a = op->transpose_a;
-        out->transpose_b = op->transpose_b;
-        out->validate_shape = op->validate_shape;
-        out->has_seed = op->has_seed;
-        out->seed = op->seed;
-        out->seed2 = op->seed2;
+        if (!(op->def->flags & VS_OPF_OWNS_VAR_LIST)) out->attr = op->attr; /* a list is not shared */
         if (op->colocate && !out->colocate && !(out->colocate = vs__strdup(op->colocate))) vs__oom(st);
       }
     }

@@ -1,12 +1,12 @@
-/* nn_kernels.c - conv2d (im2col + GEMM), bias_add and relu (fused in place
- * when the intermediate has no other consumer), matmul, reshape and
- * placeholders on devices. */
+/* nn.c - Conv2D (conv2d.c), BiasAdd and Relu (fused in place when the
+ * intermediate has no other consumer: the plan decides, see
+ * session/session.c), MatMul. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "runtime/blas.h"
-#include "session/session_internal.h"
+#include "kernels/kernels_internal.h"
 
 bool vs__bias_like(vs_run *r, const vs_op *op) {
   vs_value *x = vs__in(r, op, 0), *b = vs__in(r, op, 1);
@@ -80,8 +80,8 @@ static bool k_matmul(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   vs_value *a = vs__in(r, op, 0), *b = vs__in(r, op, 1);
   if (vs__uninitialized(r, op, a, st) || vs__uninitialized(r, op, b, st)) return false;
   vs_shape as = vs__value_shape(r, a), bs = vs__value_shape(r, b);
-  int64_t m = as.dims[op->transpose_a ? 1 : 0], k = as.dims[op->transpose_a ? 0 : 1];
-  int64_t kb = bs.dims[op->transpose_b ? 1 : 0], n = bs.dims[op->transpose_b ? 0 : 1];
+  int64_t m = as.dims[op->attr.matmul.transpose_a ? 1 : 0], k = as.dims[op->attr.matmul.transpose_a ? 0 : 1];
+  int64_t kb = bs.dims[op->attr.matmul.transpose_b ? 1 : 0], n = bs.dims[op->attr.matmul.transpose_b ? 0 : 1];
   if (as.rank != 2 || bs.rank != 2 || k != kb) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "Matrix size-incompatible: In[0]: [%lld,%lld], In[1]: [%lld,%lld]\n\t [[{{node %s}}]]",
              (long long)as.dims[0], (long long)as.dims[1], (long long)bs.dims[0], (long long)bs.dims[1], op->name);
@@ -100,77 +100,46 @@ static bool k_matmul(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   cl_mem ta = NULL, tb = NULL, ba = vs__on_device(r, a, dev, &ta, st), bb = ba ? vs__on_device(r, b, dev, &tb, st) : NULL;
   bool ok = ba && bb;
   if (ok)
-    ok = vs__gemm(vs__device(dev, st), op->dtype, op->transpose_a, op->transpose_b, (size_t)m, (size_t)n, (size_t)k,
+    ok = vs__gemm(vs__device(dev, st), op->dtype, op->attr.matmul.transpose_a, op->attr.matmul.transpose_b, (size_t)m, (size_t)n, (size_t)k,
                   ba, 0, (size_t)as.dims[1], bb, 0, (size_t)bs.dims[1], out->buf, 0, (size_t)n, st);
   if (ta) vs__buffer_release(ta);
   if (tb) vs__buffer_release(tb);
   return ok;
 }
 
-/* Reshape shares the input's buffer: run values live until the run ends. */
-static bool k_reshape(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
-  vs_value *x = vs__in(r, op, 0);
-  if (vs__uninitialized(r, op, x, st)) return false;
-  vs_shape xs = vs__value_shape(r, x), target = op->shape;
-  int64_t n = vs_shape_num_elements(&xs);
-  /* Wrapping unsigned products: a target such as [2**40, 2**40] must fail
-   * the count comparison, not overflow a signed multiply. */
-  uint64_t known = 1;
-  int unknown = -1;
-  for (int i = 0; i < target.rank; i++) {
-    if (target.dims[i] < 0) unknown = i;
-    else known *= (uint64_t)target.dims[i];
+
+/* Conv2D, NHWC: [N, out_h, out_w, K] with TF's SAME/VALID output sizes. */
+static vs_shape shape_conv(const vs_op *op) {
+  vs_shape in = op->inputs[0].op->shape, fl = op->inputs[1].op->shape;
+  vs_shape out = {.known = true, .rank = 4, .dims = {-1, -1, -1, -1}};
+  if (in.known && in.rank == 4) out.dims[0] = in.dims[0];
+  if (fl.known && fl.rank == 4) out.dims[3] = fl.dims[3];
+  for (int i = 1; i < 3 && in.known && fl.known && in.rank == 4 && fl.rank == 4; i++) {
+    int64_t x = in.dims[i], f = fl.dims[i - 1], s = op->attr.conv.strides[i], d = op->attr.conv.dilations[i];
+    if (x < 0 || f < 0 || s < 1) continue;
+    int64_t span = op->attr.conv.pad_same ? x : x - (f - 1) * d;
+    out.dims[i] = span > 0 ? (span + s - 1) / s : 0;
   }
-  if (unknown >= 0 && known > 0 && known <= INT64_MAX && n % (int64_t)known == 0)
-    target.dims[unknown] = n / (int64_t)known;
-  int64_t want = vs__shape_elements(&target);
-  if (want != n) {
-    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "Input to reshape is a tensor with %lld values, but the "
-             "requested shape has %lld", (long long)n, (long long)(want >= 0 ? want : (int64_t)known));
-    return false;
-  }
-  if (x->ref) { /* never alias a variable's buffer: later assigns would show through */
-    if (!vs__new_output(r, op, dev, op->dtype, target, st)) return false;
-    vs_value *out = &r->values[op->index];
-    cl_mem tmp, src = out->n ? vs__on_device(r, x, dev, &tmp, st) : NULL;
-    if (out->n && !src) return false;
-    cl_int err = out->n ? clEnqueueCopyBuffer(vs__device(dev, st)->queue, src, out->buf, 0, 0,
-                                              out->n * vs_dtype_size(op->dtype), 0, NULL, NULL)
-                        : CL_SUCCESS;
-    if (out->n && tmp) vs__buffer_release(tmp);
-    if (err != CL_SUCCESS) vs__cl_fail(st, err, "clEnqueueCopyBuffer");
-    return err == CL_SUCCESS;
-  }
-  vs_value *out = &r->values[op->index];
-  *out = *x;
-  out->shape = target;
-  out->owned = false;
-  out->host = NULL;
-  if (x->host) { /* host values (bools, strings) are copied, not shared */
-    vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_OP_ERROR, "%s: reshaping host values is not supported", op->name);
-    return false;
-  }
-  return true;
+  return out;
 }
 
-static bool k_placeholder(vs_run *r, vs_op *op, vs_status *st) {
-  (void)r;
-  char dims[256];
-  vs__dims_text(&op->shape, "", dims, sizeof dims);
-  vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR,
-           "You must feed a value for placeholder tensor '%s' with dtype %s%s%s\n\t [[{{node %s}}]]", op->name,
-           vs__dtype_cc_name(op->dtype), op->shape.known ? " and shape " : "", dims, op->name);
-  return false;
+static vs_shape shape_matmul(const vs_op *op) {
+  vs_shape a = op->inputs[0].op->shape, b = op->inputs[1].op->shape;
+  bool ta = op->attr.matmul.transpose_a, tb = op->attr.matmul.transpose_b;
+  return (vs_shape){.known = true, .rank = 2,
+                    .dims = {a.known ? a.dims[ta ? 1 : 0] : -1, b.known ? b.dims[tb ? 0 : 1] : -1}};
 }
 
-bool vs__nn_kernel(vs_run *r, vs_op *op, size_t dev, bool *ok, vs_status *st) {
-  const char *t = op->type;
-  if (strcmp(t, "Conv2D") == 0) *ok = vs__conv2d_run(r, op, dev, st);
-  else if (strcmp(t, "BiasAdd") == 0) *ok = vs__bias_epilogue(r, op, dev, st);
-  else if (strcmp(t, "Relu") == 0) *ok = k_relu(r, op, dev, st);
-  else if (strcmp(t, "MatMul") == 0) *ok = k_matmul(r, op, dev, st);
-  else if (strcmp(t, "Reshape") == 0) *ok = k_reshape(r, op, dev, st);
-  else if (strcmp(t, "Placeholder") == 0) *ok = k_placeholder(r, op, st);
-  else return false;
-  return true;
-}
+static bool k_conv2d(vs_run *r, vs_op *op, size_t dev, vs_status *st) { return vs__conv2d_run(r, op, dev, st); }
+
+const vs_op_def vs__nn_defs[] = {
+    {.type = "Conv2D", .doc = "2-D convolution, NHWC, SAME or VALID (im2col + GEMM, convgemm or direct, by measurement)",
+     .shape = shape_conv, .kernel = k_conv2d},
+    {.type = "BiasAdd", .doc = "value + bias along the last dimension (in place, a lone consuming Relu fused)",
+     .shape = vs__shape_of_input0, .kernel = vs__bias_epilogue, .flags = VS_OPF_ACT_EPILOGUE},
+    {.type = "Relu", .doc = "max(x, 0) elementwise (nothing left to do when the producer's epilogue applied it)",
+     .shape = vs__shape_of_input0, .kernel = k_relu, .flags = VS_OPF_ACTIVATION},
+    {.type = "MatMul", .doc = "a x b of two matrices, either transposed (CLBlast's GEMM)", .shape = shape_matmul,
+     .kernel = k_matmul},
+};
+VS_DEF_COUNT(nn_defs);

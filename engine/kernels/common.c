@@ -1,0 +1,267 @@
+/* common.c - what every kernel family shares: launching a program's
+ * kernel, buffers, the values of a run, host values and 16-bit floats, and
+ * the dispatch of one op through its registered def. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels/kernels_internal.h"
+#include "runtime/blas.h"
+
+const char *vs__cl_options(vs_dtype t, const vs_cl_device *d) {
+  switch (t) {
+    case VS_FLOAT: return "-cl-std=CL1.2 -DT=float";
+    case VS_DOUBLE: return d->info.fp64 ? "-cl-std=CL1.2 -DT=double -DVS_FP64" : NULL;
+    case VS_INT32: return "-cl-std=CL1.2 -DT=int";
+    case VS_INT64: return "-cl-std=CL1.2 -DT=long";
+    case VS_UINT32: return "-cl-std=CL1.2 -DT=uint";
+    case VS_UINT64: return "-cl-std=CL1.2 -DT=ulong";
+    case VS_INT16: return "-cl-std=CL1.2 -DT=short";
+    case VS_UINT16: return "-cl-std=CL1.2 -DT=ushort";
+    case VS_INT8: return "-cl-std=CL1.2 -DT=char";
+    case VS_UINT8: case VS_BOOL: return "-cl-std=CL1.2 -DT=uchar";
+    default: return NULL;
+  }
+}
+
+cl_mem vs__buffer(size_t dev, size_t bytes, const vs_shape *shape, vs_dtype dtype, vs_status *st) {
+  if (!bytes) return NULL;
+  vs_cl_device *d = vs__device(dev, st);
+  return d ? vs__device_buffer(d, bytes, shape, dtype, st) : NULL;
+}
+
+size_t vs__local_size(const vs_cl_device *d, cl_kernel k) {
+  size_t local = LOCAL_SIZE, kmax = 0;
+  if (clGetKernelWorkGroupInfo(k, d->id, CL_KERNEL_WORK_GROUP_SIZE, sizeof kmax, &kmax, NULL) != CL_SUCCESS) kmax = 0;
+  while (local > 1 && (local > d->max_work_group || (kmax && local > kmax))) local /= 2;
+  return local;
+}
+
+bool vs__launch(vs_cl_device *d, const char *source, vs_dtype t, const char *name, size_t n,
+                   const karg *args, int nargs, vs_status *st) {
+  if (!n) return true;
+  const char *opts = vs__cl_options(t, d);
+  if (!opts) {
+    vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_OP_ERROR, "%s: dtype %s is not supported on %s", name,
+             vs_dtype_name(t), d->info.cl_name);
+    return false;
+  }
+  cl_kernel k = vs__kernel(d, source, opts, name, st);
+  if (!k) return false;
+  cl_int err = CL_SUCCESS;
+  for (int i = 0; i < nargs && err == CL_SUCCESS; i++) err = clSetKernelArg(k, (cl_uint)i, args[i].size, args[i].ptr);
+  size_t local = vs__local_size(d, k), global = (n + local - 1) / local * local;
+  if (err == CL_SUCCESS) err = clEnqueueNDRangeKernel(d->queue, k, 1, NULL, &global, &local, 0, NULL, NULL);
+  clReleaseKernel(k);
+  if (err != CL_SUCCESS) {
+    vs__cl_fail(st, err, name);
+    return false;
+  }
+  return true;
+}
+
+/* ---- helpers over values ---- */
+
+vs_value *vs__in(vs_run *r, const vs_op *op, int i) { return &r->values[op->inputs[i].op->index]; }
+
+bool vs__uninitialized(vs_run *r, const vs_op *op, const vs_value *v, vs_status *st) {
+  if (!v->ref || r->s->vars[v->ref->index].initialized) return false;
+  vs__fail(st, VS_FAILED_PRECONDITION, VS_EXC_OP_ERROR,
+           "Attempting to use uninitialized value %s\n\t [[{{node %s}}]]", v->ref->op->name, op->name);
+  return true;
+}
+
+/* The buffer of a value as seen from device `dev`: a variable's current
+ * buffer, or a copy when the value lives on another device. */
+cl_mem vs__on_device(vs_run *r, vs_value *v, size_t dev, cl_mem *tmp, vs_status *st) {
+  *tmp = NULL;
+  cl_mem buf = v->ref ? r->s->vars[v->ref->index].buf : v->buf;
+  size_t src_dev = v->ref ? r->s->vars[v->ref->index].dev : v->dev;
+  if (!buf || src_dev == dev) return buf;
+  vs_cl_device *a = vs__device(src_dev, st), *b = vs__device(dev, st);
+  if (!a || !b) return NULL;
+  vs_shape shape = vs__value_shape(r, v);
+  size_t bytes = vs__value_n(r, v) * vs_dtype_size(v->dtype);
+  cl_int err = clFinish(a->queue);
+  if (err != CL_SUCCESS) {
+    vs__cl_fail(st, err, "clFinish");
+    return NULL;
+  }
+  if (!(*tmp = vs__buffer(dev, bytes, &shape, v->dtype, st))) return NULL;
+  if (a->context == b->context) {
+    /* Finished before returning: nothing queued later on `a` (an in-place
+     * update of the source) may overtake the copy. */
+    err = clEnqueueCopyBuffer(b->queue, buf, *tmp, 0, 0, bytes, 0, NULL, NULL);
+    if (err == CL_SUCCESS) err = clFinish(b->queue);
+  } else { /* different platforms: through the host */
+    void *host = malloc(bytes);
+    err = host ? clEnqueueReadBuffer(a->queue, buf, CL_TRUE, 0, bytes, host, 0, NULL, NULL)
+               : CL_OUT_OF_HOST_MEMORY;
+    if (err == CL_SUCCESS) err = clEnqueueWriteBuffer(b->queue, *tmp, CL_TRUE, 0, bytes, host, 0, NULL, NULL);
+    free(host);
+  }
+  if (err != CL_SUCCESS) {
+    vs__buffer_release(*tmp);
+    *tmp = NULL;
+    vs__cl_fail(st, err, "cross-device copy");
+    return NULL;
+  }
+  return *tmp;
+}
+
+bool vs__new_output(vs_run *r, const vs_op *op, size_t dev, vs_dtype t, vs_shape shape, vs_status *st) {
+  vs_value *out = &r->values[op->index];
+  int64_t n = vs__shape_elements(&shape);
+  if (n == -1) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "%s: output shape is not fully defined", op->name);
+    return false;
+  }
+  size_t esize = vs_dtype_size(t);
+  if (n < 0 || (uint64_t)n > SIZE_MAX / (esize ? esize : 1)) {
+    /* More bytes than an address space holds: the device's OOM report
+     * (SIZE_MAX exceeds any maximum allocation), not a wrapped size. */
+    vs__buffer(dev, SIZE_MAX, &shape, t, st);
+    return false;
+  }
+  *out = (vs_value){.dtype = t, .shape = shape, .n = (size_t)n, .dev = dev, .owned = true};
+  if (n && !(out->buf = vs__buffer(dev, (size_t)n * vs_dtype_size(t), &shape, t, st))) return false;
+  return true;
+}
+
+/* A small host copy of a value (shape vectors, fill values). */
+bool vs__read_small(vs_run *r, vs_value *v, void *dst, size_t bytes, vs_status *st) {
+  if (!bytes) return true;
+  if (v->host) {
+    memcpy(dst, v->host->data, bytes);
+    return true;
+  }
+  cl_mem buf = v->ref ? r->s->vars[v->ref->index].buf : v->buf;
+  size_t dev = v->ref ? r->s->vars[v->ref->index].dev : v->dev;
+  vs_cl_device *d = vs__device(dev, st);
+  cl_int err = d ? clEnqueueReadBuffer(d->queue, buf, CL_TRUE, 0, bytes, dst, 0, NULL, NULL) : CL_INVALID_DEVICE;
+  if (err != CL_SUCCESS) {
+    if (d) vs__cl_fail(st, err, "clEnqueueReadBuffer");
+    return false;
+  }
+  return true;
+}
+
+bool vs__shape_input(vs_run *r, const vs_op *op, vs_shape *shape, vs_status *st) {
+  vs_value *v = vs__in(r, op, 0);
+  /* int64 when a dimension needs it (2**31 and above): never narrowed. */
+  int64_t dims[VS_MAX_RANK];
+  int32_t dims32[VS_MAX_RANK];
+  bool wide = v->dtype == VS_INT64;
+  if ((v->dtype != VS_INT32 && !wide) || v->n > VS_MAX_RANK ||
+      !vs__read_small(r, v, wide ? (void *)dims : (void *)dims32, v->n * (wide ? 8 : 4), st)) {
+    if (!vs__failed(st))
+      vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "%s: shape must be an int32 or int64 vector of rank <= %d",
+               op->name, VS_MAX_RANK);
+    return false;
+  }
+  if (!wide)
+    for (size_t i = 0; i < v->n; i++) dims[i] = dims32[i];
+  *shape = (vs_shape){.known = true, .rank = (int)v->n};
+  for (size_t i = 0; i < v->n; i++) {
+    if (dims[i] < 0) {
+      vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "%s: negative dimension %lld", op->name,
+               (long long)dims[i]);
+      return false;
+    }
+    shape->dims[i] = dims[i];
+  }
+  return true;
+}
+bool vs__host_value(vs_run *r, const vs_op *op, vs_tensor *t) {
+  r->values[op->index] = (vs_value){.ready = true, .dtype = t->dtype, .shape = t->shape, .n = t->n, .host = t};
+  return true;
+}
+
+/* The host tensor behind a string value: a variable's own for refs. */
+const vs_tensor *vs__host_of(vs_run *r, const vs_value *v) {
+  return v->ref ? r->s->vars[v->ref->index].host : v->host;
+}
+
+/* A string op's result: a copy of a host tensor (strings never go to a
+ * device, whatever the op's placement). */
+bool vs__host_copy(vs_run *r, const vs_op *op, const vs_tensor *src, vs_status *st) {
+  vs_tensor *t = src ? vs__tensor_clone(src, st) : NULL;
+  if (!src) vs__fail(st, VS_INTERNAL, VS_EXC_OP_ERROR, "%s: its string input has no value", op->name);
+  return t && vs__host_value(r, op, t);
+}
+/* float16 and bfloat16 are stored as 16 bits and computed as float32:
+ * converted through half.cl around the float kernels. */
+bool vs__is_16bit_float(vs_dtype t) { return t == VS_HALF || t == VS_BFLOAT16; }
+
+/* n elements between t's 16-bit storage and float32 on d. */
+bool vs__convert16(vs_cl_device *d, vs_dtype t, bool to_float, cl_mem out, cl_mem in, size_t n, vs_status *st) {
+  const char *name = t == VS_HALF ? (to_float ? "half_to_float" : "float_to_half")
+                                  : (to_float ? "bfloat16_to_float" : "float_to_bfloat16");
+  cl_ulong count = n;
+  karg args[] = {KARG(out), KARG(in), KARG(count)};
+  return vs__launch(d, "half", VS_FLOAT, name, n, args, 3, st);
+}
+
+/* Copies a value (a variable's current buffer for refs) into out's buffer on dev. */
+bool vs__copy_into(vs_run *r, vs_value *src, size_t dev, vs_value *out, vs_status *st) {
+  if (!out->n) return true;
+  cl_mem tmp, buf = vs__on_device(r, src, dev, &tmp, st);
+  if (!buf) return false;
+  cl_int err = clEnqueueCopyBuffer(vs__device(dev, st)->queue, buf, out->buf, 0, 0,
+                                   out->n * vs_dtype_size(out->dtype), 0, NULL, NULL);
+  if (tmp) vs__buffer_release(tmp);
+  if (err != CL_SUCCESS) vs__cl_fail(st, err, "clEnqueueCopyBuffer");
+  return err == CL_SUCCESS;
+}
+vs_shape vs__value_shape(vs_run *r, const vs_value *v) {
+  return v->ref ? r->s->vars[v->ref->index].shape : v->shape;
+}
+
+size_t vs__value_n(vs_run *r, const vs_value *v) {
+  if (!v->ref) return v->n;
+  vs_shape s = r->s->vars[v->ref->index].shape;
+  int64_t n = vs_shape_num_elements(&s);
+  return n > 0 ? (size_t)n : 0;
+}
+
+bool vs__broadcast_shape(const vs_shape *a, const vs_shape *b, vs_shape *out) {
+  int64_t na = vs_shape_num_elements(a), nb = vs_shape_num_elements(b);
+  const vs_shape *big = a->rank >= b->rank ? a : b, *small = big == a ? b : a;
+  if (na == 1 && a->rank <= b->rank) { *out = *b; return true; }
+  if (nb == 1 && b->rank <= a->rank) { *out = *a; return true; }
+  for (int i = 1; i <= small->rank; i++)
+    if (small->dims[small->rank - i] != big->dims[big->rank - i]) return false;
+  *out = *big; /* equal shapes, or small is big's trailing dims */
+  return true;
+}
+
+
+
+bool vs__has_strings(const vs_op *op) {
+  if (op->has_output && op->dtype == VS_STRING) return true;
+  for (int i = 0; i < op->n_inputs; i++)
+    if (op->inputs[i].op->has_output && op->inputs[i].op->dtype == VS_STRING) return true;
+  return false;
+}
+
+bool vs__kernel_run(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
+  const vs_op_def *def = op->def;
+  if (dev < sizeof r->used_dev) r->used_dev[dev] = 1;
+  if (!def || !def->kernel) { /* vs__op_create refuses unregistered types; kept for safety */
+    vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_OP_ERROR, "no kernel for op %s of type %s", op->name, op->type);
+    return false;
+  }
+  if (!(def->flags & VS_OPF_STRINGS) && vs__has_strings(op)) {
+    /* Strings live on the host; an op that does not know them would read a
+     * buffer that is not there. */
+    vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_OP_ERROR,
+             "%s (%s) does not run on string tensors in varscope: strings live on the host, where only Const, "
+             "Fill, Identity, Assign, AddV2 and variable reads run\n\t [[{{node %s}}]]", op->name, op->type, op->name);
+    return false;
+  }
+  bool ok = def->kernel(r, op, dev, st);
+  if (ok) r->values[op->index].ready = true;
+  else if (!vs__failed(st)) /* every failing kernel must say why */
+    vs__fail(st, VS_INTERNAL, VS_EXC_OP_ERROR, "op %s (%s) failed without a reason", op->name, op->type);
+  return ok;
+}

@@ -1,0 +1,43 @@
+/* control.c - NoOp (group, control-dependency anchors) and the shape
+ * functions every family shares. */
+#include <string.h>
+
+#include "kernels/kernels_internal.h"
+
+static bool k_noop(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
+  (void)r, (void)op, (void)dev, (void)st;
+  return true; /* its control inputs have run: nothing else to do */
+}
+
+vs_shape vs__shape_none(const vs_op *op) {
+  (void)op;
+  return (vs_shape){.known = false};
+}
+
+vs_shape vs__shape_scalar(const vs_op *op) {
+  (void)op;
+  return VS_SCALAR;
+}
+
+vs_shape vs__shape_of_input0(const vs_op *op) {
+  return op->n_inputs ? op->inputs[0].op->shape : (vs_shape){.known = false};
+}
+
+vs_shape vs__shape_from_input(const vs_op *op, int i) {
+  const vs_op *in = i < op->n_inputs ? op->inputs[i].op : NULL;
+  if (!in || !in->shape.known || in->shape.rank != 1 || in->shape.dims[0] < 0 || in->shape.dims[0] > VS_MAX_RANK)
+    return (vs_shape){.known = false};
+  vs_shape out = {.known = true, .rank = (int)in->shape.dims[0]};
+  for (int k = 0; k < out.rank; k++) {
+    out.dims[k] = -1;
+    if (strcmp(in->type, "Const") != 0 || !in->data) continue; /* a computed shape: rank only */
+    out.dims[k] = in->dtype == VS_INT64 ? ((const int64_t *)in->data)[k] : ((const int32_t *)in->data)[k];
+  }
+  return out;
+}
+
+const vs_op_def vs__control_defs[] = {
+    {.type = "NoOp", .doc = "does nothing; runs after its control inputs (tf.group, control_dependencies)",
+     .shape = vs__shape_none, .kernel = k_noop, .flags = VS_OPF_STRINGS},
+};
+VS_DEF_COUNT(control_defs);

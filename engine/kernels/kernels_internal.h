@@ -1,0 +1,31 @@
+/* kernels_internal.h - what the kernel families (engine/kernels/<family>.c)
+ * share: the run's values (session/session_internal.h), the registry, and
+ * helpers over values defined in common.c. */
+#ifndef VS_KERNELS_INTERNAL_H
+#define VS_KERNELS_INTERNAL_H
+
+#include "kernels/registry.h"
+#include "session/session_internal.h"
+
+/* The shape named by input 0 of op (an int32 or int64 vector value). */
+bool vs__shape_input(vs_run *r, const vs_op *op, vs_shape *shape, vs_status *st);
+/* Makes t (owned) the host value of op. */
+bool vs__host_value(vs_run *r, const vs_op *op, vs_tensor *t);
+/* The host tensor behind a string value: a variable's own for refs. */
+const vs_tensor *vs__host_of(vs_run *r, const vs_value *v);
+/* A string op's result: a copy of a host tensor (strings never go to a
+ * device, whatever the op's placement). */
+bool vs__host_copy(vs_run *r, const vs_op *op, const vs_tensor *src, vs_status *st);
+/* float16 and bfloat16: stored as 16 bits, computed as float32. */
+bool vs__is_16bit_float(vs_dtype t);
+/* n elements between t's 16-bit storage and float32 on d. */
+bool vs__convert16(vs_cl_device *d, vs_dtype t, bool to_float, cl_mem out, cl_mem in, size_t n, vs_status *st);
+/* Copies a value (a variable's current buffer for refs) into out's buffer on dev. */
+bool vs__copy_into(vs_run *r, vs_value *src, size_t dev, vs_value *out, vs_status *st);
+/* True when op reads or makes a string tensor. */
+bool vs__has_strings(const vs_op *op);
+
+/* The def table of a family: DEFS(name) { {...}, ... }; then END_DEFS(name). */
+#define VS_DEF_COUNT(table) const size_t vs__n_##table = sizeof vs__##table / sizeof vs__##table[0]
+
+#endif
