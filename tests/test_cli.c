@@ -9,7 +9,7 @@
  * started with posix_spawn (never fork: the tool itself may use OpenCL, and
  * fork after OpenCL hangs PoCL). JSON is checked by python3's json module;
  * the tests that need it skip without python3. The verb `tune` belongs to
- * tools/tune_cmd.c and is checked there. */
+ * tools/tune_cmd.c and is checked in test_tuning; its help is here too. */
 #define _XOPEN_SOURCE 700 /* realpath() */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -215,6 +215,8 @@ Test(cli, help_on_every_verb_exits_0)
       {"help", "ckpt", NULL, "usage: varscope ckpt ls [--json] PATH\n"},
       {"help", "devices", NULL, "usage: varscope devices [--verbose] [--json]\n"},
       {"help", "conform", NULL, "usage: varscope conform [--device D] [--filter GLOB]"},
+      {"tune", "--help", NULL, "usage: varscope tune [--device N] [--json]\n"},
+      {"help", "tune", NULL, "usage: varscope tune [--device N] [--json]\n"},
   };
   for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++) {
     ran r = VARSCOPE(verbs[i].a, verbs[i].b, verbs[i].c);

@@ -1,7 +1,7 @@
 /* varscope - the command-line tool.
  *   varscope devices [--verbose] [--json]  list the OpenCL devices and their names
  *   varscope version | --version           print the library version
- *   varscope tune [--device N]             tune CLBlast's GEMM for a device and store it
+ *   varscope tune [--device N] [--json] [--reset]  tune CLBlast's GEMM safely (tools/tune_cmd.c)
  *   varscope conform [...]                 run the conformance cases (tools/conform_cmd.c)
  *   varscope ckpt ls PATH | diff A B       list or compare checkpoints (tools/ckpt_cmd.c)
  *   varscope help [VERB] | --help | -h     usage
@@ -15,6 +15,7 @@
 
 #include "ckpt_cmd.h"
 #include "text_out.h"
+#include "tune_cmd.h"
 #include "varscope.h"
 
 int vs_tool_conform(int argc, char **argv);
@@ -23,7 +24,7 @@ static int usage(FILE *f) {
   fprintf(f,
           "usage: varscope devices [--verbose] [--json]\n"
           "       varscope version | --version\n"
-          "       varscope tune [--device N]\n"
+          "       varscope tune [--device N] [--json] [--reset]\n"
           "       varscope conform [--device D] [--filter GLOB] [--json FILE] [--xfail FILE] [--list]\n"
           "       varscope ckpt ls [--json] PATH | ckpt diff A B\n"
           "       varscope help [VERB] | --help\n"
@@ -48,40 +49,6 @@ static int devices_usage(FILE *f) {
 static int version_usage(FILE *f) {
   fprintf(f, "usage: varscope version | varscope --version\nPrints the library version.\n");
   return f == stderr ? 2 : 0;
-}
-
-static int tune(int argc, char **argv) {
-  size_t dev = 0;
-  if (argc == 4 && strcmp(argv[2], "--device") == 0) {
-    vs_status *st = vs_status_new();
-    dev = vs_device_resolve(argv[3], st);
-    int bad = vs_status_code(st) != VS_OK;
-    if (bad) fprintf(stderr, "varscope: %s\n", vs_status_message(st));
-    vs_status_free(st);
-    if (bad) return 1;
-  } else if (argc != 2) {
-    return usage(stderr);
-  }
-  vs_status *st = vs_status_new();
-  vs_tune_result res;
-  vs_device_info in;
-  vs_device_get_info(dev, &in, st);
-  if (vs_status_code(st) == VS_OK) {
-    printf("tuning CLBlast SGEMM (1024^3) on %s [%s]; each parameter set compiles first...\n", in.cl_name,
-           in.device_name);
-    fflush(stdout);
-    vs_device_tune(dev, &res, st);
-  }
-  int rc = vs_status_code(st) != VS_OK;
-  if (rc) {
-    fprintf(stderr, "varscope: %s\n", vs_status_message(st));
-  } else {
-    for (int c = 0; c < res.candidates; c++) printf("  parameter set %d: %.1f GFLOP/s\n", c, res.gflops[c]);
-    printf("kept %s: %.1f GFLOP/s (CLBlast's default %.1f)\nstored in %s\n", res.params, res.gflops_best,
-           res.gflops_default, res.stored_at[0] ? res.stored_at : "(not stored: no writable cache directory)");
-  }
-  vs_status_free(st);
-  return rc;
 }
 
 /* The conv2d choices of device i as a malloc'd string of lines, or NULL
@@ -213,7 +180,7 @@ static int dispatch(int argc, char **argv) {
   if (strcmp(argv[1], "devices") == 0) return devices_cmd(argc, argv);
   if (strcmp(argv[1], "conform") == 0) return vs_tool_conform(argc - 2, argv + 2);
   if (strcmp(argv[1], "ckpt") == 0) return vs_tool_ckpt(argc - 1, argv + 1);
-  if (strcmp(argv[1], "tune") == 0) return tune(argc, argv);
+  if (strcmp(argv[1], "tune") == 0) return vs_tool_tune(argc - 1, argv + 1);
   if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) return version_cmd(argc, argv);
   if (strcmp(argv[1], "help") == 0 || is_help(argv[1])) {
     if (argc == 2 || is_help(argv[1])) return usage(stdout);

@@ -1,4 +1,7 @@
-/* blas.c - CLBlast calls with their status mapped onto vs_status. */
+/* blas.c - CLBlast calls with their status mapped onto vs_status. A
+ * float32 GEMM first lets clblast_tuning.c apply (and check) the device's
+ * stored Xgemm parameters, so a process that never multiplies matrices
+ * never pays for that check. */
 #include <clblast_c.h>
 
 #include "runtime/blas.h"
@@ -21,6 +24,7 @@ bool vs__gemm(vs_cl_device *d, vs_dtype t, bool ta, bool tb, size_t m, size_t n,
               size_t a_off, size_t lda, cl_mem b, size_t b_off, size_t ldb, cl_mem c, size_t c_off,
               size_t ldc, vs_status *st) {
   if (!m || !n) return true;
+  if (t == VS_FLOAT) vs__clblast_prepare(d);
   CLBlastTranspose xa = ta ? CLBlastTransposeYes : CLBlastTransposeNo;
   CLBlastTranspose xb = tb ? CLBlastTransposeYes : CLBlastTransposeNo;
   if (t == VS_FLOAT)
@@ -34,6 +38,12 @@ bool vs__gemm(vs_cl_device *d, vs_dtype t, bool ta, bool tb, size_t m, size_t n,
   vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_OP_ERROR, "GEMM in %s is not supported on %s", vs_dtype_name(t),
            d->info.cl_name);
   return false;
+}
+
+bool vs__sgemm_direct(vs_cl_device *d, size_t n, cl_mem a, cl_mem b, cl_mem c, vs_status *st) {
+  return check(CLBlastSgemm(CLBlastLayoutRowMajor, CLBlastTransposeNo, CLBlastTransposeNo, n, n, n, 1.0f, a, 0, n, b,
+                            0, n, 0.0f, c, 0, n, &d->queue, NULL),
+               "CLBlastSgemm", st);
 }
 
 bool vs__axpy(vs_cl_device *d, vs_dtype t, size_t n, double alpha, cl_mem x, cl_mem y, vs_status *st) {

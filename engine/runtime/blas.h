@@ -9,6 +9,16 @@ bool vs__gemm(vs_cl_device *d, vs_dtype t, bool ta, bool tb, size_t m, size_t n,
               size_t a_off, size_t lda, cl_mem b, size_t b_off, size_t ldb, cl_mem c, size_t c_off,
               size_t ldc, vs_status *st);
 
+/* C[n,n] = A[n,n] x B[n,n] in float32 under whatever Xgemm parameters
+ * CLBlast holds now: for the tuner (clblast_tuning.c), which must not
+ * trigger vs__clblast_prepare. */
+bool vs__sgemm_direct(vs_cl_device *d, size_t n, cl_mem a, cl_mem b, cl_mem c, vs_status *st);
+
+/* Applies the device's stored Xgemm set, after checking its results, the
+ * first time it is called for d (clblast_tuning.c); vs__gemm calls it
+ * before every float32 GEMM. Thread safe. */
+void vs__clblast_prepare(vs_cl_device *d);
+
 /* y += alpha * x over n elements. */
 bool vs__axpy(vs_cl_device *d, vs_dtype t, size_t n, double alpha, cl_mem x, cl_mem y, vs_status *st);
 

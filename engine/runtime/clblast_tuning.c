@@ -1,33 +1,67 @@
-/* clblast_tuning.c - CLBlast GEMM parameters per device.
+/* clblast_tuning.c - CLBlast GEMM parameters per device, chosen so that
+ * tuning can never make a device slower or wrong.
  *
- * CLBlast ships tuned parameters for many GPUs but none for PoCL on most
- * CPUs, where it falls back to generic ones (about 5% of peak). vs_device_tune
- * times SGEMM under a set of candidate Xgemm parameter sets (CLBlast's
- * generic and Intel-CPU defaults, and wide-vector, no-local-memory tiles that
- * suit CPU OpenCL) and stores the fastest in the cache directory; every
- * process applies the stored set with CLBlastOverrideParameters when it first
- * uses the device. */
+ * CLBlast ships tuned Xgemm parameters for many GPUs but none for PoCL on
+ * most CPUs, where it falls back to generic ones. vs_device_tune measures
+ * SGEMM under CLBlast's own parameters for the device first (the bar), then
+ * under candidate sets that meet CLBlast's constraints (tuning_file.c),
+ * verifies each result in full against a host reference, and stores the
+ * fastest correct set only when it beats the bar by a margin. A stored set
+ * is read when the device's queue is made (validated: format, key,
+ * checksum, constraints) and applied at the first float32 GEMM after a
+ * result check; whatever fails is discarded and reported.
+ *
+ * CLBlast 1.5.3's C API can override a device's parameters but neither read
+ * nor restore its own: once overridden in a process, its own set is gone
+ * for that process (xgemm_overridden). So the bar is measured before any
+ * override, a stored set is applied only when it is about to be used, and
+ * a set that fails its check is replaced by CLBlast's generic set, which is
+ * correct everywhere (on devices without a database entry it is CLBlast's
+ * own). All of this is serialised by one mutex (tuning_lock), which is
+ * taken after the registry lock (vs__clblast_apply_tuning runs under it)
+ * and never holds it: d->tuned and d->xgemm* are written under it. */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <clblast_c.h>
 
 #include "runtime/blas.h"
+#include "runtime/cache_io.h"
+#include "runtime/clblast_tuning.h"
+#include "runtime/kernel_cache_file.h"
 #include "runtime/runtime_internal.h"
+#include "runtime/tuning_file.h"
 
-#define NPARAMS 16
-static const char *const XGEMM_NAMES[NPARAMS] = {"GEMMK", "KREG", "KWG",  "KWI", "MDIMA", "MDIMC", "MWG", "NDIMB",
-                                                 "NDIMC", "NWG",  "SA",   "SB",  "STRM",  "STRN",  "VWM", "VWN"};
-static const size_t CANDIDATES[][NPARAMS] = {
-    {0, 1, 32, 2, 8, 8, 32, 16, 16, 32, 1, 1, 0, 0, 4, 2},     /* CLBlast's generic default */
-    {0, 1, 32, 2, 8, 8, 32, 8, 8, 64, 0, 0, 0, 0, 4, 4},       /* CLBlast's Intel-CPU default */
+enum { STATE_UNREAD, STATE_PENDING, STATE_DONE }; /* vs_cl_device.xgemm_state */
+
+/* A set must beat CLBlast's own by this factor to be stored: run-to-run
+ * noise of a median of 5 runs on a shared CPU is about 1-2%. */
+#define MARGIN 1.03
+#define DEFAULT_N 1024
+#define TIMED_RUNS 5
+/* Rows of C compared at the first-GEMM check of a stored set: every
+ * column tile, and rows at different offsets within row tiles. */
+#define CHECK_ROWS 24
+
+static pthread_mutex_t tuning_lock = PTHREAD_MUTEX_INITIALIZER;
+static void (*check_hook)(void *user, float *c, size_t n);
+static void *check_hook_user;
+
+/* Candidate sets (vs__xgemm_names order): CLBlast's generic set, its
+ * default for Intel CPUs, and wide-vector tiles without local memory that
+ * suit CPU OpenCL. Each is checked against the device before it is run. */
+static const size_t CANDIDATES[][VS_XGEMM_NPARAMS] = {
+    {0, 1, 32, 2, 8, 8, 32, 16, 16, 32, 1, 1, 0, 0, 4, 2},
+    {0, 1, 32, 2, 8, 8, 32, 8, 8, 64, 0, 0, 0, 0, 4, 4},
     {0, 1, 16, 2, 16, 16, 128, 8, 8, 64, 0, 0, 0, 0, 8, 8},
     {0, 1, 16, 2, 8, 8, 128, 8, 8, 128, 0, 0, 0, 0, 16, 16},
     {0, 1, 16, 2, 8, 8, 128, 8, 8, 64, 0, 0, 0, 0, 16, 8},
-    {0, 1, 16, 2, 8, 8, 64, 8, 8, 64, 0, 0, 0, 0, 16, 8},
+    {0, 1, 16, 2, 8, 8, 64, 8, 8, 64, 0, 0, 0, 0, 8, 8},
     {0, 1, 32, 2, 8, 8, 64, 8, 8, 64, 0, 0, 0, 0, 8, 8},
 };
 #define NCAND (sizeof CANDIDATES / sizeof CANDIDATES[0])
@@ -38,84 +72,309 @@ static double now(void) {
   return (double)t.tv_sec + t.tv_nsec * 1e-9;
 }
 
-static char *params_path(const vs_cl_device *d) {
-  char *dir = vs__cache_dir();
-  if (!dir) return NULL;
-  char key[1024];
-  snprintf(key, sizeof key, "%s|%s|%s", d->info.device_name, d->info.driver_version, d->info.platform_name);
-  uint64_t h = 1469598103934665603ull;
-  for (const char *p = key; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ull;
-  char *path = vs__asprintf("%s/clblast-xgemm-%016llx.txt", dir, (unsigned long long)h);
+static char *key_of_info(const vs_device_info *in) {
+  return vs__asprintf("%s|%s|%s", in->device_name, in->driver_version, in->platform_name);
+}
+
+static char *path_of_info(const vs_device_info *in) {
+  char *dir = vs__cache_dir(), *key = key_of_info(in), *path = NULL;
+  if (dir && key)
+    path = vs__asprintf("%s/clblast-xgemm-%016llx.txt", dir, (unsigned long long)vs__fnv64(key, strlen(key), VS_FNV_SEED));
   free(dir);
+  free(key);
   return path;
 }
 
-static bool apply(const vs_cl_device *d, const size_t *values) {
-  const char *names[NPARAMS];
-  memcpy(names, XGEMM_NAMES, sizeof names);
-  return CLBlastOverrideParameters(d->id, "Xgemm", CLBlastPrecisionSingle, NPARAMS, names, values) == CLBlastSuccess;
+static char *key_of(const vs_cl_device *d) { return key_of_info(&d->info); }
+static char *path_of(const vs_cl_device *d) { return path_of_info(&d->info); }
+
+static uint64_t local_mem(const vs_cl_device *d) {
+  cl_ulong bytes = 0;
+  if (clGetDeviceInfo(d->id, CL_DEVICE_LOCAL_MEM_SIZE, sizeof bytes, &bytes, NULL) != CL_SUCCESS) bytes = 0;
+  return bytes;
+}
+
+static bool apply(vs_cl_device *d, const size_t *values) {
+  const char *names[VS_XGEMM_NPARAMS];
+  memcpy(names, vs__xgemm_names, sizeof names);
+  d->xgemm_overridden = true; /* even a refused call may have dropped CLBlast's own entry */
+  return CLBlastOverrideParameters(d->id, "Xgemm", CLBlastPrecisionSingle, VS_XGEMM_NPARAMS, names, values) ==
+         CLBlastSuccess;
+}
+
+/* Drops the stored set: removed from disk, noted, and said once on stderr
+ * (the user's cache held something unusable; they should know). */
+static void discard(vs_cl_device *d, const char *path, const char *why) {
+  if (path) unlink(path);
+  snprintf(d->xgemm_note, sizeof d->xgemm_note, "%s", why);
+  fprintf(stderr, "varscope: discarded the CLBlast tuning file %s for %s: %s\n", path ? path : "", d->info.cl_name,
+          why);
 }
 
 void vs__clblast_apply_tuning(vs_cl_device *d) {
-  char *path = params_path(d);
-  FILE *f = path ? fopen(path, "r") : NULL;
-  size_t v[NPARAMS];
-  char device[256] = "";
-  int n = 0;
-  if (f && fgets(device, sizeof device, f)) {
-    device[strcspn(device, "\n")] = '\0';
-    for (n = 0; n < NPARAMS && fscanf(f, "%zu", &v[n]) == 1; n++) {
-    }
+  pthread_mutex_lock(&tuning_lock);
+  if (d->xgemm_state != STATE_UNREAD) {
+    pthread_mutex_unlock(&tuning_lock);
+    return;
   }
-  if (f) fclose(f);
-  free(path);
-  /* A stored set is used only for the device it was measured on. */
-  if (n == NPARAMS && strcmp(device, d->info.device_name) == 0 && apply(d, v)) {
-    d->tuned = true;
+  d->xgemm_state = STATE_DONE;
+  char *path = path_of(d), *key = key_of(d);
+  unsigned char *data = NULL;
+  size_t n = 0;
+  vs_cache_read_result r = path && key ? vs__cache_read(path, VS_TUNING_FILE_MAX, &data, &n) : VS_CACHE_READ_ABSENT;
+  char why[200] = "", reason[160];
+  size_t v[VS_XGEMM_NPARAMS];
+  if (r == VS_CACHE_READ_REFUSED) {
+    snprintf(why, sizeof why, "not a regular file, or larger than %d bytes", VS_TUNING_FILE_MAX);
+  } else if (r == VS_CACHE_READ_OK) {
+    if (!vs__tuning_file_parse((const char *)data, n, key, v, reason, sizeof reason))
+      snprintf(why, sizeof why, "%s", reason);
+    else if (!vs__xgemm_check(v, d->max_work_group, local_mem(d), reason, sizeof reason))
+      snprintf(why, sizeof why, "invalid parameters for this device: %s", reason);
+  }
+  if (why[0]) {
+    discard(d, path, why);
+  } else if (r == VS_CACHE_READ_OK) {
     memcpy(d->xgemm, v, sizeof v);
+    d->tuned = true;
+    d->xgemm_state = STATE_PENDING;
+  }
+  free(data);
+  free(path);
+  free(key);
+  pthread_mutex_unlock(&tuning_lock);
+}
+
+/* uniform[-1,1) from a fixed xorshift64 stream: the same inputs every run. */
+static void fill_uniform(float *x, size_t count, uint64_t seed) {
+  uint64_t s = seed;
+  for (size_t i = 0; i < count; i++) {
+    s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+    x[i] = (float)((double)(s >> 40) / (double)(1ull << 24) * 2.0 - 1.0);
   }
 }
 
-/* A and B hold value(k) = (k % 17) / 17 at flat index k. */
-static float value_at(size_t k) { return (float)(k % 17) / 17.0f; }
+/* The tolerance for one entry of C = A x B with K terms of uniform[-1,1)
+ * inputs. float32 accumulation errs by about sqrt(K) * 2^-24 * rms(|a b|)
+ * per entry in a random walk (for K = 1024 about 1e-6; the worst of 10^6
+ * entries measured 1.9e-5 under CLBlast's generic set); a wrong tile or
+ * a missing K block errs by O(1) to O(10). 1e-4 * (1 + |want|) is five
+ * times the worst honest error and orders of magnitude below a wrong one. */
+static bool close_enough(double got, double want) { return fabs(got - want) <= 1e-4 * (1.0 + fabs(want)); }
 
-/* Checks 64 entries of C = A x B against the host: a parameter set that
- * computes wrong results (some are invalid for a device) is never kept. */
-static bool verify(vs_cl_device *d, size_t n, cl_mem c) {
-  float *host = malloc(n * n * sizeof *host);
-  bool ok = host && clEnqueueReadBuffer(d->queue, c, CL_TRUE, 0, n * n * sizeof *host, host, 0, NULL, NULL) == CL_SUCCESS;
-  for (size_t t = 0; ok && t < 64; t++) {
-    size_t i = (t * 7919) % n, j = (t * 104729) % n;
-    double want = 0, mag = 0;
-    for (size_t k = 0; k < n; k++) {
-      double p = (double)value_at(i * n + k) * value_at(k * n + j);
-      want += p;
-      mag += p;
-    }
-    ok = fabs(host[i * n + j] - want) <= 1e-4 * (mag + 1);
+typedef struct gemm_bench {
+  vs_cl_device *d;
+  size_t n;
+  float *a, *b, *c; /* host: inputs, and the device's result read back */
+  cl_mem da, db, dc;
+} gemm_bench;
+
+static bool bench_init(gemm_bench *g, vs_cl_device *d, size_t n, vs_status *st) {
+  memset(g, 0, sizeof *g);
+  g->d = d;
+  g->n = n;
+  size_t bytes = n * n * sizeof(float);
+  g->a = malloc(bytes), g->b = malloc(bytes), g->c = malloc(bytes);
+  if (!g->a || !g->b || !g->c) {
+    vs__oom(st);
+    return false;
   }
-  free(host);
+  fill_uniform(g->a, n * n, 0x9E3779B97F4A7C15ull);
+  fill_uniform(g->b, n * n, 0xD1B54A32D192ED03ull);
+  cl_int err = CL_SUCCESS;
+  g->da = clCreateBuffer(d->context, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, bytes, g->a, &err);
+  if (err == CL_SUCCESS) g->db = clCreateBuffer(d->context, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, bytes, g->b, &err);
+  if (err == CL_SUCCESS) g->dc = clCreateBuffer(d->context, CL_MEM_READ_WRITE, bytes, NULL, &err);
+  if (err != CL_SUCCESS) {
+    vs__cl_fail(st, err, "clCreateBuffer");
+    return false;
+  }
+  return true;
+}
+
+static void bench_free(gemm_bench *g) {
+  cl_mem m[3] = {g->da, g->db, g->dc};
+  for (int k = 0; k < 3; k++)
+    if (m[k]) clReleaseMemObject(m[k]);
+  free(g->a), free(g->b), free(g->c);
+}
+
+/* One SGEMM into dc, finished; the time it took in *seconds. */
+static bool run_once(gemm_bench *g, double *seconds, vs_status *st) {
+  double t0 = now();
+  if (!vs__sgemm_direct(g->d, g->n, g->da, g->db, g->dc, st)) return false;
+  cl_int err = clFinish(g->d->queue);
+  if (err != CL_SUCCESS) {
+    vs__cl_fail(st, err, "clFinish");
+    return false;
+  }
+  *seconds = now() - t0;
+  return true;
+}
+
+static bool read_result(gemm_bench *g, vs_status *st) {
+  cl_int err = clEnqueueReadBuffer(g->d->queue, g->dc, CL_TRUE, 0, g->n * g->n * sizeof(float), g->c, 0, NULL, NULL);
+  if (err != CL_SUCCESS) vs__cl_fail(st, err, "clEnqueueReadBuffer");
+  return err == CL_SUCCESS;
+}
+
+static int cmp_double(const void *x, const void *y) {
+  double a = *(const double *)x, b = *(const double *)y;
+  return a < b ? -1 : a > b;
+}
+
+/* Median seconds of TIMED_RUNS SGEMMs after one untimed run (which
+ * compiles CLBlast's kernels for the current parameters). */
+static bool time_median(gemm_bench *g, double *median, vs_status *st) {
+  double t[TIMED_RUNS], dummy;
+  if (!run_once(g, &dummy, st)) return false;
+  for (int i = 0; i < TIMED_RUNS; i++)
+    if (!run_once(g, &t[i], st)) return false;
+  qsort(t, TIMED_RUNS, sizeof t[0], cmp_double);
+  *median = t[TIMED_RUNS / 2];
+  return true;
+}
+
+/* Compares rows of g->c with ref (row-major n x n doubles, or NULL to
+ * compute the listed rows here); "" in why when every entry is close. */
+static bool compare(const gemm_bench *g, const double *ref, const size_t *rows, size_t n_rows, char *why, size_t cap) {
+  size_t n = g->n;
+  double *row = ref ? NULL : malloc(n * sizeof *row);
+  if (!ref && !row) {
+    snprintf(why, cap, "out of host memory for the reference");
+    return false;
+  }
+  bool ok = true;
+  for (size_t r = 0; r < n_rows && ok; r++) {
+    size_t i = rows ? rows[r] : r;
+    const double *want = ref ? ref + i * n : row;
+    if (!ref) {
+      for (size_t j = 0; j < n; j++) row[j] = 0;
+      for (size_t k = 0; k < n; k++) {
+        double aik = g->a[i * n + k];
+        const float *bk = g->b + k * n;
+        for (size_t j = 0; j < n; j++) row[j] += aik * bk[j];
+      }
+    }
+    for (size_t j = 0; j < n; j++)
+      if (!close_enough(g->c[i * n + j], want[j])) {
+        snprintf(why, cap, "wrong result: C[%zu,%zu] = %.6g, want %.6g", i, j, (double)g->c[i * n + j], want[j]);
+        ok = false;
+        break;
+      }
+  }
+  free(row);
   return ok;
 }
 
-/* Median GFLOP/s of n x n x n SGEMM under the current parameters. */
-static double sgemm_gflops(vs_cl_device *d, size_t n, cl_mem a, cl_mem b, cl_mem c, vs_status *st) {
-  double t[3];
-  for (int i = -1; i < 3; i++) { /* the first call compiles CLBlast's kernels */
-    double t0 = now();
-    if (!vs__gemm(d, VS_FLOAT, false, false, n, n, n, a, 0, n, b, 0, n, c, 0, n, st)) return -1;
-    cl_int err = clFinish(d->queue);
-    if (err != CL_SUCCESS) {
-      vs__cl_fail(st, err, "clFinish");
-      return -1;
+/* The full host reference C = A x B in double, i-k-j order (streams rows
+ * of B, so it runs at memory speed: about a second for 1024^3). */
+static double *reference(const gemm_bench *g) {
+  size_t n = g->n;
+  double *ref = calloc(n * n, sizeof *ref);
+  for (size_t i = 0; ref && i < n; i++)
+    for (size_t k = 0; k < n; k++) {
+      double aik = g->a[i * n + k];
+      const float *bk = g->b + k * n;
+      double *ci = ref + i * n;
+      for (size_t j = 0; j < n; j++) ci[j] += aik * bk[j];
     }
-    if (i >= 0) t[i] = now() - t0;
+  return ref;
+}
+
+/* The first-GEMM check of a stored set: one 1024^3 SGEMM (the size that
+ * runs CLBlast's Xgemm kernel rather than its direct one) and CHECK_ROWS
+ * rows compared with the host. False with the reason in why. */
+static bool check_stored(vs_cl_device *d, char *why, size_t cap) {
+  vs_status *st = vs_status_new();
+  gemm_bench g = {0};
+  double t;
+  bool ok = st && bench_init(&g, d, DEFAULT_N, st) && run_once(&g, &t, st) && read_result(&g, st);
+  if (ok) {
+    if (check_hook) check_hook(check_hook_user, g.c, g.n);
+    size_t rows[CHECK_ROWS];
+    for (size_t r = 0; r < CHECK_ROWS; r++) rows[r] = (r * 131 + r / 3) % g.n;
+    ok = compare(&g, NULL, rows, CHECK_ROWS, why, cap);
+  } else {
+    snprintf(why, cap, "SGEMM failed: %s", st ? vs_status_message(st) : "out of memory");
   }
-  double m = t[0] < t[1] ? (t[1] < t[2] ? t[1] : (t[0] < t[2] ? t[2] : t[0])) : (t[0] < t[2] ? t[0] : (t[1] < t[2] ? t[2] : t[1]));
-  return 2.0 * (double)n * n * n / m / 1e9;
+  bench_free(&g);
+  vs_status_free(st);
+  return ok;
+}
+
+void vs__clblast_prepare(vs_cl_device *d) {
+  pthread_mutex_lock(&tuning_lock);
+  if (d->xgemm_state == STATE_PENDING) {
+    d->xgemm_state = STATE_DONE;
+    char why[200] = "", reason[160];
+    if (!apply(d, d->xgemm)) snprintf(why, sizeof why, "CLBlast refused the parameters");
+    else if (!check_stored(d, reason, sizeof reason)) snprintf(why, sizeof why, "%s", reason);
+    if (why[0]) {
+      char *path = path_of(d);
+      discard(d, path, why);
+      free(path);
+      apply(d, vs__xgemm_generic); /* CLBlast's own entry is gone; its generic set is correct everywhere */
+      d->tuned = false;
+    }
+  }
+  pthread_mutex_unlock(&tuning_lock);
 }
 
 VS_API void vs_device_tune(size_t i, vs_tune_result *res, vs_status *st) {
+  vs__device_tune_plan(i, NULL, NULL, res, st);
+}
+
+VS_API void vs_device_tune_ex(size_t i, const vs_tune_opts *opts, vs_tune_result *res, vs_status *st) {
+  vs__device_tune_plan(i, NULL, opts, res, st);
+}
+
+static void report(const vs_tune_opts *opts, int index, int count, const size_t *params, double gflops,
+                   const char *verdict) {
+  if (!opts || !opts->progress) return;
+  char text[512] = "CLBlast's own parameters";
+  if (params) vs__xgemm_text(text, sizeof text, params);
+  opts->progress(opts->user, index, count, text, gflops, verdict);
+}
+
+/* Measures the current parameters: GFLOP/s (0 when the run failed or the
+ * result is wrong) and a verdict. A failed run is the set's failure, not
+ * the tuning run's: its status goes into the verdict. */
+static double measure(gemm_bench *g, const double *ref, const vs__tune_plan *plan, int index, char *verdict,
+                      size_t cap, vs_status *st) {
+  vs_status *run = vs_status_new();
+  double t = 0;
+  if (!run) {
+    vs__oom(st);
+    return 0;
+  }
+  if (!time_median(g, &t, run) || !read_result(g, run)) {
+    snprintf(verdict, cap, "failed: %s", vs_status_message(run));
+    vs_status_free(run);
+    return 0;
+  }
+  vs_status_free(run);
+  if (plan && plan->inject) plan->inject(plan->user, index, g->c, g->n, &t);
+  if (!compare(g, ref, NULL, g->n, verdict, cap)) return 0;
+  snprintf(verdict, cap, "correct");
+  return t > 0 ? 2.0 * (double)g->n * g->n * g->n / t / 1e9 : 0;
+}
+
+static void store(vs_cl_device *d, const size_t *v, double gflops, double database, vs_tune_result *res) {
+  char *dir = vs__cache_dir(), *path = path_of(d), *key = key_of(d);
+  char text[VS_TUNING_FILE_MAX];
+  size_t n = key ? vs__tuning_file_format(text, sizeof text, key, v, gflops, database) : 0;
+  if (dir && path && n && n < sizeof text && vs__cache_replace(dir, path, text, n)) {
+    snprintf(res->stored_at, sizeof res->stored_at, "%s", path);
+    res->stored = true;
+  }
+  free(dir);
+  free(path);
+  free(key);
+}
+
+void vs__device_tune_plan(size_t i, const vs__tune_plan *plan, const vs_tune_opts *opts, vs_tune_result *res,
+                          vs_status *st) {
   vs__ok(st);
   if (!res) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "vs_device_tune: result must not be NULL");
@@ -124,54 +383,136 @@ VS_API void vs_device_tune(size_t i, vs_tune_result *res, vs_status *st) {
   memset(res, 0, sizeof *res);
   vs_cl_device *d = vs__device(i, st);
   if (!d) return;
-  const size_t n = 1024;
-  cl_int err = CL_SUCCESS;
-  cl_mem buf[3] = {NULL, NULL, NULL};
-  float *host = malloc(n * n * sizeof *host);
-  for (size_t k = 0; host && k < n * n; k++) host[k] = value_at(k);
-  for (int k = 0; k < 3 && err == CL_SUCCESS && host; k++)
-    buf[k] = clCreateBuffer(d->context, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR, n * n * sizeof(float), host, &err);
-  free(host);
-  if (!host && err == CL_SUCCESS) err = CL_OUT_OF_HOST_MEMORY;
-  if (err != CL_SUCCESS) vs__cl_fail(st, err, "clCreateBuffer");
-  size_t best = NCAND;
-  for (size_t c = 0; c < NCAND && !vs__failed(st); c++) {
-    if (!apply(d, CANDIDATES[c])) continue;
-    double gf = sgemm_gflops(d, n, buf[0], buf[1], buf[2], st);
-    if (gf < 0) break;
-    if (!verify(d, n, buf[2])) gf = 0; /* wrong results: never kept */
-    res->gflops[c] = gf;
-    if (c == 0) res->gflops_default = gf;
-    if (gf > 0 && (best == NCAND || gf > res->gflops[best])) best = c;
-  }
-  res->candidates = (int)NCAND;
-  for (int k = 0; k < 3; k++)
-    if (buf[k]) clReleaseMemObject(buf[k]);
-  if (vs__failed(st) || best == NCAND) {
-    if (d->tuned) apply(d, d->xgemm); /* leave the device as it was */
+  const size_t(*cands)[VS_XGEMM_NPARAMS] = plan && plan->candidates ? plan->candidates : CANDIDATES;
+  size_t count = plan && plan->candidates ? plan->n_candidates : NCAND;
+  if (count > 16) count = 16;
+  size_t n = plan && plan->n ? plan->n : DEFAULT_N;
+
+  pthread_mutex_lock(&tuning_lock);
+  if (d->xgemm_overridden) {
+    pthread_mutex_unlock(&tuning_lock);
+    vs__fail(st, VS_FAILED_PRECONDITION, VS_EXC_OP_ERROR,
+             "CLBlast's own GEMM parameters for %s were already replaced in this process, so they cannot be "
+             "measured; tune in a fresh process",
+             d->info.cl_name);
     return;
   }
-  res->gflops_best = res->gflops[best];
-  size_t used = 0;
-  for (int k = 0; k < NPARAMS && used < sizeof res->params; k++)
-    used += (size_t)snprintf(res->params + used, sizeof res->params - used, "%s%s=%zu", k ? " " : "", XGEMM_NAMES[k],
-                             CANDIDATES[best][k]);
-  apply(d, CANDIDATES[best]);
-  vs__registry_lock();
-  d->tuned = true;
-  memcpy(d->xgemm, CANDIDATES[best], sizeof d->xgemm);
-  vs__registry_unlock();
-  /* Stored atomically: a temporary file renamed over the old one. */
-  char *path = params_path(d), *tmp = path ? vs__asprintf("%s.tmp%ld", path, (long)clock()) : NULL;
-  FILE *f = tmp ? fopen(tmp, "w") : NULL;
-  if (f) {
-    fprintf(f, "%s\n", d->info.device_name);
-    for (int k = 0; k < NPARAMS; k++) fprintf(f, "%zu%c", CANDIDATES[best][k], k + 1 < NPARAMS ? ' ' : '\n');
-    bool ok = fflush(f) == 0;
-    fclose(f);
-    if (!ok || rename(tmp, path) != 0) remove(tmp);
-    snprintf(res->stored_at, sizeof res->stored_at, "%s", path);
+  /* The stored set, read or not, is what is being replaced: never applied
+   * in this run. */
+  d->xgemm_state = STATE_DONE;
+  d->tuned = false;
+
+  gemm_bench g = {0};
+  double *ref = NULL, best_gf = 0;
+  size_t best = SIZE_MAX, valid_best = SIZE_MAX;
+  char verdict[160];
+  if (bench_init(&g, d, n, st) && !(ref = reference(&g))) vs__oom(st);
+  if (!vs__failed(st)) {
+    res->gflops_database = measure(&g, ref, plan, -1, verdict, sizeof verdict, st);
+    report(opts, -1, (int)count, NULL, res->gflops_database, verdict);
   }
-  free(tmp);
+  uint64_t lmem = local_mem(d);
+  for (size_t c = 0; c < count && !vs__failed(st); c++) {
+    char *out = res->verdict[c];
+    size_t cap = sizeof res->verdict[c];
+    char reason[140];
+    res->candidates = (int)c + 1;
+    if (!vs__xgemm_check(cands[c], d->max_work_group, lmem, reason, sizeof reason)) {
+      snprintf(out, cap, "invalid: %s", reason);
+    } else if (!apply(d, cands[c])) {
+      snprintf(out, cap, "invalid: CLBlast refused the parameters");
+    } else {
+      res->gflops[c] = measure(&g, ref, plan, (int)c, out, cap, st);
+      if (res->gflops[c] > 0 && (valid_best == SIZE_MAX || res->gflops[c] > res->gflops[valid_best])) valid_best = c;
+      if (res->gflops[c] > 0 && strcmp(out, "correct") == 0 && res->gflops[c] < res->gflops_database * MARGIN)
+        snprintf(out, cap, "correct, not %.0f%% faster than CLBlast's own", (MARGIN - 1) * 100);
+      if (res->gflops[c] >= res->gflops_database * MARGIN && res->gflops[c] > best_gf) {
+        best = c;
+        best_gf = res->gflops[c];
+      }
+    }
+    report(opts, (int)c, (int)count, cands[c], res->gflops[c], out);
+  }
+  bench_free(&g);
+  free(ref);
+  if (!vs__failed(st)) {
+    char *path = path_of(d);
+    if (best != SIZE_MAX) {
+      for (size_t c = 0; c < count; c++)
+        if (c != best && strcmp(res->verdict[c], "correct") == 0)
+          snprintf(res->verdict[c], sizeof res->verdict[c], "correct, slower than the kept set");
+      snprintf(res->verdict[best], sizeof res->verdict[best], "kept");
+      vs__xgemm_text(res->params, sizeof res->params, cands[best]);
+      res->gflops_best = best_gf;
+      store(d, cands[best], best_gf, res->gflops_database, res);
+    } else if (path) {
+      if (unlink(path) != 0 && errno != ENOENT)
+        vs__fail(st, VS_INTERNAL, VS_EXC_OP_ERROR, "cannot remove %s: %s", path, strerror(errno));
+      snprintf(res->stored_at, sizeof res->stored_at, "%s", path);
+    }
+    free(path);
+  }
+  /* This process: the kept set, else the fastest correct one (CLBlast's
+   * own cannot be restored once replaced), else CLBlast's generic set. */
+  size_t use = best != SIZE_MAX ? best : valid_best;
+  if (d->xgemm_overridden) apply(d, use != SIZE_MAX ? cands[use] : vs__xgemm_generic);
+  d->tuned = best != SIZE_MAX && res->stored;
+  if (d->tuned) memcpy(d->xgemm, cands[best], sizeof d->xgemm);
+  pthread_mutex_unlock(&tuning_lock);
+}
+
+VS_API void vs_device_tune_reset(size_t i, vs_status *st) {
+  vs__ok(st);
+  vs_cl_device *d = vs__device(i, st);
+  if (!d) return;
+  pthread_mutex_lock(&tuning_lock);
+  char *path = path_of(d);
+  if (path && unlink(path) != 0 && errno != ENOENT)
+    vs__fail(st, VS_INTERNAL, VS_EXC_OP_ERROR, "cannot remove %s: %s", path, strerror(errno));
+  if (!vs__failed(st) && d->xgemm_state == STATE_PENDING) { /* not applied yet: this process drops it too */
+    d->xgemm_state = STATE_DONE;
+    d->tuned = false;
+  }
   free(path);
+  pthread_mutex_unlock(&tuning_lock);
+}
+
+/* From the registry's info, without making the device's queue (which
+ * reads the stored file): a test writes the file first. */
+char *vs__tuning_path(size_t i, vs_status *st) {
+  vs_device_info in;
+  vs_device_get_info(i, &in, st);
+  if (vs__failed(st)) return NULL;
+  char *p = path_of_info(&in);
+  if (!p) vs__fail(st, VS_FAILED_PRECONDITION, VS_EXC_OP_ERROR, "no writable cache directory");
+  return p;
+}
+
+char *vs__tuning_key(size_t i, vs_status *st) {
+  vs_device_info in;
+  vs_device_get_info(i, &in, st);
+  if (vs__failed(st)) return NULL;
+  char *k = key_of_info(&in);
+  if (!k) vs__oom(st);
+  return k;
+}
+
+void vs__clblast_set_check_hook(void (*inject)(void *user, float *c, size_t n), void *user) {
+  pthread_mutex_lock(&tuning_lock);
+  check_hook = inject;
+  check_hook_user = user;
+  pthread_mutex_unlock(&tuning_lock);
+}
+
+bool vs__clblast_tuning_note(size_t i, char *buf, size_t cap) {
+  vs_status *st = vs_status_new();
+  vs_cl_device *d = st ? vs__device(i, st) : NULL;
+  vs_status_free(st);
+  if (cap) buf[0] = '\0';
+  if (!d) return false;
+  pthread_mutex_lock(&tuning_lock);
+  if (cap) snprintf(buf, cap, "%s", d->xgemm_note);
+  bool noted = d->xgemm_note[0] != '\0';
+  pthread_mutex_unlock(&tuning_lock);
+  return noted;
 }

@@ -9,8 +9,15 @@
  * renamed into place, so concurrent processes never see half a file.
  * Directory: $VARSCOPE_CACHE_DIR, else $XDG_CACHE_HOME/varscope/kernels,
  * else $HOME/.cache/varscope/kernels; without a writable one, programs are
- * simply built from source. VARSCOPE_LOG=cache prints what happens to each
- * program ("loaded", "built", "rebuilt a corrupt ..."). */
+ * simply built from source. An entry that is not a regular file (a FIFO,
+ * a directory, a symbolic link) is never opened for reading or followed
+ * (cache_io.c), since this runs under the registry lock: it is treated as
+ * a miss and replaced by the rebuilt file. The entry format is in
+ * kernel_cache_file.c. VARSCOPE_LOG=cache prints what happens to each
+ * program ("loaded", "built", "rebuilt a corrupt ..."); VARSCOPE_LOG=build
+ * prints the compiler's log of each build, which is otherwise silenced
+ * (-w) except in the status of a failed build. The first compile from
+ * source per device and process says so in one stderr line. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,18 +25,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "runtime/cache_io.h"
+#include "runtime/kernel_cache_file.h"
 #include "runtime/kernel_sources.h"
 #include "runtime/runtime_internal.h"
-
-#define MAGIC "VSKC"
-#define FORMAT_VERSION 1u
-
-static uint64_t fnv64(const void *data, size_t n, uint64_t h) {
-  const unsigned char *p = data;
-  for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 1099511628211ull;
-  return h;
-}
-#define FNV_SEED 1469598103934665603ull
 
 static const vs_kernel_source *find_source(const char *name) {
   for (const vs_kernel_source *s = vs_kernel_sources; s->name; s++)
@@ -62,92 +61,108 @@ char *vs__cache_dir(void) {
   return dir;
 }
 
+bool vs__log_enabled(const char *topic) {
+  const char *l = getenv("VARSCOPE_LOG");
+  return l && strstr(l, topic);
+}
+
 static char *cache_key(const vs_cl_device *d, const vs_kernel_source *src, const char *options) {
   return vs__asprintf("varscope kernel cache %u\nsource %s %016llx\noptions %s\ndevice %s\nvendor %s\n"
                       "driver %s\nplatform %s\n",
-                      FORMAT_VERSION, src->name,
-                      (unsigned long long)fnv64(src->source, src->size, FNV_SEED), options,
+                      VS_KC_FORMAT_VERSION, src->name,
+                      (unsigned long long)vs__fnv64(src->source, src->size, VS_FNV_SEED), options,
                       d->info.device_name, d->info.vendor, d->info.driver_version,
                       d->info.platform_name);
 }
 
 static void log_cache(const char *what, const vs_kernel_source *src, const char *options, const vs_cl_device *d) {
-  const char *l = getenv("VARSCOPE_LOG");
-  if (l && strstr(l, "cache"))
+  if (vs__log_enabled("cache"))
     fprintf(stderr, "varscope: kernel cache: %s cl_kernels/%s.cl [%s] for %s\n", what, src->name, options,
             d->info.cl_name);
 }
 
-/* Reads and verifies a cache file; returns the binary or NULL, with
- * *corrupt set when a file was there but unusable (it is deleted). */
-static unsigned char *load(const char *path, const char *key, size_t *size, bool *corrupt) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
+/* Reads and verifies a cache file; returns the binary or NULL. *why is
+ * set when an entry was there but unusable: a corrupt file (deleted), or an
+ * entry that is not a regular file (a FIFO, directory or symbolic link:
+ * never read, so it cannot block; the rebuilt program replaces it). */
+static unsigned char *load(const char *path, const char *key, size_t *size, const char **why) {
+  unsigned char *data = NULL;
+  size_t n = 0, off = 0, len = 0;
+  switch (vs__cache_read(path, VS_KC_MAX_PAYLOAD + 65536, &data, &n)) {
+  case VS_CACHE_READ_OK: break;
+  case VS_CACHE_READ_REFUSED: *why = "(replacing a cache entry that is not a regular file)"; return NULL;
+  default: return NULL;
+  }
+  vs_kc_verdict v = vs__kernel_cache_parse(data, n, key, &off, &len);
   unsigned char *out = NULL;
-  char magic[4];
-  uint32_t version;
-  uint64_t key_len, len, sum;
-  char *stored = NULL;
-  if (fread(magic, 1, 4, f) != 4 || memcmp(magic, MAGIC, 4) != 0) goto bad;
-  if (fread(&version, sizeof version, 1, f) != 1 || version != FORMAT_VERSION) goto bad;
-  if (fread(&key_len, sizeof key_len, 1, f) != 1 || key_len != strlen(key)) goto bad;
-  if (!(stored = malloc(key_len + 1)) || fread(stored, 1, key_len, f) != key_len) goto bad;
-  if (memcmp(stored, key, key_len) != 0) goto done; /* another key hashed alike: rebuild */
-  if (fread(&len, sizeof len, 1, f) != 1 || fread(&sum, sizeof sum, 1, f) != 1) goto bad;
-  if (len == 0 || len > ((uint64_t)1 << 31)) goto bad;
-  if (!(out = malloc(len)) || fread(out, 1, len, f) != len || fnv64(out, len, FNV_SEED) != sum ||
-      fgetc(f) != EOF)
-    goto bad;
-  *size = len;
-  goto done;
-bad:
-  free(out);
-  out = NULL;
-  *corrupt = true;
-  unlink(path); /* corrupt: remove, it is rebuilt below */
-done:
-  free(stored);
-  fclose(f);
+  if (v == VS_KC_OK && (out = malloc(len))) {
+    memcpy(out, data + off, len);
+    *size = len;
+  } else if (v == VS_KC_CORRUPT) {
+    *why = "a corrupt cache file of";
+    unlink(path); /* corrupt: remove, it is rebuilt below */
+  }
+  free(data);
   return out;
 }
 
-static void save(const char *dir, const char *path, const char *key, const unsigned char *bin,
-                 size_t size) {
-  char *tmp = vs__asprintf("%s/.tmp-XXXXXX", dir);
-  if (!tmp) return;
-  int fd = mkstemp(tmp);
-  if (fd < 0) {
-    free(tmp);
-    return;
-  }
-  FILE *f = fdopen(fd, "wb");
-  uint32_t version = FORMAT_VERSION;
-  uint64_t key_len = strlen(key), len = size, sum = fnv64(bin, size, FNV_SEED);
-  bool ok = f && fwrite(MAGIC, 1, 4, f) == 4 && fwrite(&version, sizeof version, 1, f) == 1 &&
-            fwrite(&key_len, sizeof key_len, 1, f) == 1 && fwrite(key, 1, key_len, f) == key_len &&
-            fwrite(&len, sizeof len, 1, f) == 1 && fwrite(&sum, sizeof sum, 1, f) == 1 &&
-            fwrite(bin, 1, size, f) == size && fflush(f) == 0 && fsync(fd) == 0;
-  if (f) fclose(f);
-  else close(fd);
-  if (!ok || rename(tmp, path) != 0) unlink(tmp);
-  free(tmp);
+static void save(const char *dir, const char *path, const char *key, const unsigned char *bin, size_t size) {
+  size_t n = 0;
+  unsigned char *entry = vs__kernel_cache_encode(key, bin, size, &n);
+  if (entry) vs__cache_replace(dir, path, entry, n);
+  free(entry);
 }
 
-static bool build(vs_cl_device *d, cl_program p, const char *options, const char *what, vs_status *st) {
-  cl_int err = clBuildProgram(p, 1, &d->id, options, NULL, NULL);
-  if (err == CL_SUCCESS) return true;
+/* The program's build log, malloc'd ("" when there is none); NULL when out
+ * of memory. */
+static char *build_log(vs_cl_device *d, cl_program p) {
   size_t n = 0;
-  clGetProgramBuildInfo(p, d->id, CL_PROGRAM_BUILD_LOG, 0, NULL, &n);
+  if (clGetProgramBuildInfo(p, d->id, CL_PROGRAM_BUILD_LOG, 0, NULL, &n) != CL_SUCCESS) n = 0;
   char *log = malloc(n + 1);
-  if (log) {
-    log[0] = '\0';
-    clGetProgramBuildInfo(p, d->id, CL_PROGRAM_BUILD_LOG, n, log, NULL);
-    log[n] = '\0';
+  if (!log) return NULL;
+  log[0] = '\0';
+  if (n && clGetProgramBuildInfo(p, d->id, CL_PROGRAM_BUILD_LOG, n, log, NULL) != CL_SUCCESS) n = 0;
+  log[n] = '\0';
+  return log;
+}
+
+/* Compiles from source. The compiler's diagnostics are the developer's
+ * business, not the user's: with `-w` the compiler produces none (PoCL's
+ * clang otherwise prints "1 warning generated." straight to stderr), unless
+ * VARSCOPE_LOG=build asks for them, when the log is printed after each
+ * build. A failed build always carries its log in the status. */
+static bool build(vs_cl_device *d, cl_program p, const char *options, const char *what, vs_status *st) {
+  bool verbose = vs__log_enabled("build");
+  char *opts = vs__asprintf("%s%s", options, verbose ? "" : " -w");
+  if (!opts) {
+    vs__oom(st);
+    return false;
+  }
+  cl_int err = clBuildProgram(p, 1, &d->id, opts, NULL, NULL);
+  free(opts);
+  if (err == CL_SUCCESS && !verbose) return true;
+  char *log = build_log(d, p);
+  if (err == CL_SUCCESS) {
+    fprintf(stderr, "varscope: build log of %s [%s] for %s:\n%s%s", what, options, d->info.cl_name,
+            log && *log ? log : "(empty)\n", log && *log && log[strlen(log) - 1] != '\n' ? "\n" : "");
+    free(log);
+    return true;
   }
   vs__fail(st, VS_INTERNAL, VS_EXC_OP_ERROR, "clBuildProgram failed for %s on %s: %s (%d)\n%s", what,
            d->info.cl_name, vs__cl_error_name(err), (int)err, log ? log : "");
   free(log);
   return false;
+}
+
+/* Says once per device and process, before the first compile from source,
+ * why the next seconds are quiet: a cold compile takes about a second per
+ * program on PoCL (more under sanitizers), and the user sees nothing else. */
+static void notice_compile(vs_cl_device *d, bool have_cache) {
+  if (d->compile_noticed) return;
+  d->compile_noticed = true;
+  fprintf(stderr, "varscope: compiling kernels for %s (%s); %s\n", d->info.cl_name, d->info.device_name,
+          have_cache ? "cached for later runs" : "no writable cache directory, so later runs compile again");
+  fflush(stderr);
 }
 
 static cl_program from_binary(vs_cl_device *d, const unsigned char *bin, size_t size,
@@ -166,7 +181,8 @@ static cl_program from_binary(vs_cl_device *d, const unsigned char *bin, size_t 
 }
 
 static cl_program from_source(vs_cl_device *d, const vs_kernel_source *src, const char *options,
-                              vs_status *st) {
+                              bool have_cache, vs_status *st) {
+  notice_compile(d, have_cache);
   cl_int err;
   const char *text = src->source;
   cl_program p = clCreateProgramWithSource(d->context, 1, &text, &src->size, &err);
@@ -205,23 +221,25 @@ cl_program vs__program_build(vs_cl_device *d, const char *source_name, const cha
     }
   cl_program p = NULL;
   char *dir = vs__cache_dir(), *key = cache_key(d, src, options), *path = NULL;
-  if (dir && key) path = vs__asprintf("%s/%016llx.bin", dir, (unsigned long long)fnv64(key, strlen(key), FNV_SEED));
-  bool corrupt = false, built = false;
+  if (dir && key) path = vs__asprintf("%s/%016llx.bin", dir, (unsigned long long)vs__fnv64(key, strlen(key), VS_FNV_SEED));
+  const char *why = NULL; /* what was wrong with an existing entry */
+  bool built = false;
   if (path) {
     size_t size = 0;
-    unsigned char *bin = load(path, key, &size, &corrupt);
+    unsigned char *bin = load(path, key, &size, &why);
     if (bin) p = from_binary(d, bin, size, options);
     if (bin && !p) { /* the driver refused it: rebuild */
       unlink(path);
-      corrupt = true;
+      why = "a corrupt cache file of";
     }
     free(bin);
     if (p) log_cache("loaded", src, options, d);
   }
-  if (!p && (p = from_source(d, src, options, st))) {
+  if (!p && (p = from_source(d, src, options, path != NULL, st))) {
     built = true;
-    log_cache(corrupt ? "rebuilt a corrupt cache file of" : path ? "built and stored" : "built (no cache directory)", src,
-              options, d);
+    char what[96];
+    snprintf(what, sizeof what, "rebuilt %s", why ? why : "");
+    log_cache(why ? what : path ? "built and stored" : "built (no cache directory)", src, options, d);
   }
   if (built && path) {
     size_t size = 0;

@@ -33,8 +33,12 @@ typedef struct vs_cl_device {
   size_t max_work_group;
   vs_program_entry *programs;  /* built once per device per process */
   size_t n_programs, programs_cap;
-  bool tuned;                  /* CLBlast Xgemm parameters applied from the tuning cache */
-  size_t xgemm[16];
+  bool tuned;                  /* a stored CLBlast Xgemm set is in use (clblast_tuning.c) */
+  size_t xgemm[16];            /* that set, in vs__xgemm_names order */
+  int xgemm_state;             /* clblast_tuning.c's: stored set not yet checked / checked */
+  bool xgemm_overridden;       /* CLBlastOverrideParameters was called: CLBlast's own set is gone */
+  char xgemm_note[256];        /* why a stored set was refused or dropped, "" if not */
+  bool compile_noticed;        /* the "compiling kernels" line was printed (kernel_cache.c) */
   vs_conv_choice *conv_choices; /* measured per geometry, this process */
   size_t n_conv_choices, conv_choices_cap;
   /* Bytes of the buffers made by vs__device_buffer and not yet released,
@@ -66,8 +70,13 @@ cl_kernel vs__kernel(vs_cl_device *d, const char *source, const char *options, c
 cl_program vs__program_build(vs_cl_device *d, const char *source_name, const char *options,
                              vs_status *st);
 
-/* Applies the CLBlast parameters stored by vs_device_tune, if any. */
+/* Reads and validates the CLBlast parameters stored by vs_device_tune, if
+ * any (called under the registry lock when the device's queue is made);
+ * they are applied, after a result check, at the first float32 GEMM. */
 void vs__clblast_apply_tuning(vs_cl_device *d);
+
+/* True when $VARSCOPE_LOG names topic ("cache", "build", "conv", ...). */
+bool vs__log_enabled(const char *topic);
 
 /* The kernel/tuning cache directory (created), malloc'd; NULL when there
  * is no writable one. */

@@ -77,7 +77,8 @@ typedef struct vs_device_info {
   uint64_t max_alloc_bytes;  /* the largest buffer varscope makes: CL_DEVICE_MAX_MEM_ALLOC_SIZE,
                                 or global_mem_bytes when lower */
   bool fp64;
-  bool clblast_tuned;      /* tuned CLBlast GEMM parameters are applied (vs_device_tune) */
+  bool clblast_tuned;      /* a stored tuned CLBlast GEMM set is in use (vs_device_tune); it is checked at
+                            * the first float32 GEMM and dropped if its results are wrong */
   uint64_t global_mem_bytes_driver; /* CL_DEVICE_GLOBAL_MEM_SIZE as the driver reports it */
   uint64_t max_alloc_bytes_driver;  /* CL_DEVICE_MAX_MEM_ALLOC_SIZE as the driver reports it */
 } vs_device_info;
@@ -116,21 +117,49 @@ double vs_device_fp32_peak(size_t i, vs_status *st);
 size_t vs_device_conv_choices(size_t i, char *buf, size_t cap, vs_status *st);
 
 typedef struct vs_tune_result {
-  int candidates;          /* parameter sets tried */
-  double gflops[16];       /* SGEMM 1024^3 GFLOP/s under each */
-  double gflops_default;   /* under CLBlast's generic default parameters */
-  double gflops_best;
-  char params[256];        /* the kept Xgemm parameters, "GEMMK=0 KREG=1 ..." */
-  char stored_at[512];     /* the cache file, "" when it could not be written */
+  int candidates;          /* parameter sets tried (at most 16) */
+  double gflops[16];       /* SGEMM 1024^3 GFLOP/s under each; 0 when it could not run */
+  char verdict[16][160];   /* "kept", "correct, slower than the kept set", "correct, not 3% faster than
+                            * CLBlast's own", "wrong result: C[i,j] = x, want y",
+                            * "invalid: MWG=0: ...", "failed: ..." */
+  double gflops_database;  /* under CLBlast's own parameters for the device (no override) */
+  double gflops_best;      /* the kept set's; 0 when none was kept */
+  bool stored;             /* a set beat CLBlast's own by at least 3% and was stored */
+  char params[256];        /* the kept set, "GEMMK=0 KREG=1 ..."; "" when none */
+  char stored_at[512];     /* the tuning file: written when stored, else removed; "" without a cache directory */
 } vs_tune_result;
 
-/* Tunes CLBlast's GEMM on device i: times SGEMM under candidate Xgemm
- * parameter sets, applies the fastest in this process and stores it in the
- * kernel cache directory, from where every later process applies it when
- * it first uses the device. Takes tens of seconds (each set is compiled).
- * Errors: device index, OpenCL failures. Not thread safe against other work
- * on the same device. */
+/* Progress of a tuning run, called once per parameter set as soon as it is
+ * measured: index -1 is CLBlast's own parameters (the bar to beat), then
+ * 0..count-1. params and verdict are borrowed for the call. */
+typedef void (*vs_tune_progress)(void *user, int index, int count, const char *params, double gflops,
+                                 const char *verdict);
+typedef struct vs_tune_opts {
+  vs_tune_progress progress; /* may be NULL */
+  void *user;
+} vs_tune_opts;
+
+/* Tunes CLBlast's GEMM on device i so that it can never be made slower or
+ * wrong: measures SGEMM 1024^3 under CLBlast's own parameters for the
+ * device, then under each candidate Xgemm set that meets CLBlast's
+ * constraints; verifies every result in full against a host reference
+ * (double accumulation); and stores the fastest correct set only when it
+ * beats CLBlast's own by at least 3% (else removes any stored set). Every
+ * later process applies the stored set, after a result check, at its first
+ * float32 GEMM. In this process the kept set, else the fastest correct
+ * candidate, stays in use (CLBlast's C API cannot restore its own once
+ * replaced). Takes tens of seconds (each set is compiled); float32 GEMMs of other
+ * threads wait until it is done. Errors: device index,
+ * NULL res, OpenCL failures, FAILED_PRECONDITION when this process already
+ * replaced CLBlast's parameters for the device (tune in a fresh process).
+ * Thread safe; other work on the same device meanwhile skews the timings. */
 void vs_device_tune(size_t i, vs_tune_result *res, vs_status *st);
+/* The same with progress reporting (opts may be NULL). */
+void vs_device_tune_ex(size_t i, const vs_tune_opts *opts, vs_tune_result *res, vs_status *st);
+/* Removes device i's stored set: later processes use CLBlast's own
+ * parameters. Not yet applied in this process, it is dropped here too.
+ * Errors: device index, a file that cannot be removed. Thread safe. */
+void vs_device_tune_reset(size_t i, vs_status *st);
 
 /* ---- host tensors ------------------------------------------------------ */
 

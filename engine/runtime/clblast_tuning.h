@@ -1,0 +1,43 @@
+/* clblast_tuning.h - engine-internal entry points of the CLBlast GEMM
+ * tuner (clblast_tuning.c) for tests: a candidate list, a matrix size and
+ * fault injection, so a test can show that a set computing wrong results
+ * or running slower than CLBlast's own is never kept. Includes only the
+ * public headers, so tests need no engine include path. Not installed. */
+#ifndef VS_CLBLAST_TUNING_H
+#define VS_CLBLAST_TUNING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "varscope/session.h"
+
+typedef struct vs__tune_plan {
+  size_t n;                       /* SGEMM n x n x n for timing and full verification; 0: 1024 */
+  const size_t (*candidates)[16]; /* Xgemm sets in vs__xgemm_names order; NULL: the built-in list */
+  size_t n_candidates;
+  /* Called after each set has run (index -1: CLBlast's own parameters)
+   * with the device's result read back (n*n floats) and the median time in
+   * seconds; may alter either, as a faulty device or a noisy timer would. */
+  void (*inject)(void *user, int index, float *c, size_t n, double *seconds);
+  void *user;
+} vs__tune_plan;
+
+/* vs_device_tune_ex under a plan (NULL: the real one). */
+void vs__device_tune_plan(size_t i, const vs__tune_plan *plan, const vs_tune_opts *opts, vs_tune_result *res,
+                          vs_status *st);
+
+/* The tuning file of device i and the key it must hold (malloc'd; NULL
+ * with st set on error). */
+char *vs__tuning_path(size_t i, vs_status *st);
+char *vs__tuning_key(size_t i, vs_status *st);
+
+/* Fault injection for the check a stored set gets at the first float32
+ * GEMM: inject alters the device's result (n*n floats) before it is
+ * compared. NULL removes it. For tests; set it before the first GEMM. */
+void vs__clblast_set_check_hook(void (*inject)(void *user, float *c, size_t n), void *user);
+
+/* Why device i's stored set was refused or dropped in this process, into
+ * buf ("" when it was not); returns whether one was. */
+bool vs__clblast_tuning_note(size_t i, char *buf, size_t cap);
+
+#endif

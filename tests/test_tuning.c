@@ -1,0 +1,455 @@
+/* test_tuning.c - CLBlast GEMM tuning can never make a device slower or
+ * wrong, and a stored tuning file is trusted only after it is validated.
+ *
+ * Tuning runs the real SGEMMs on the device; the internal plan
+ * (runtime/clblast_tuning.h) supplies two candidate sets and fault
+ * injection: a candidate whose result is wrong (and timed fastest), and one
+ * no faster than CLBlast's own, must both be rejected. Each Test is its own
+ * process (Criterion's workers), which matters: CLBlast's own parameters
+ * can be measured only before anything replaces them in a process, and the
+ * stored file is read when a process first uses the device. */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <math.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../engine/runtime/clblast_tuning.h"
+#include "../engine/runtime/tuning_file.h"
+#include "varscope.h"
+
+extern char **environ;
+
+static char dir[256];
+
+static void setup(void) {
+  snprintf(dir, sizeof dir, "/tmp/vs-tuning-XXXXXX");
+  cr_assert_not_null(mkdtemp(dir));
+  setenv("VARSCOPE_CACHE_DIR", dir, 1); /* before any OpenCL call of this process */
+}
+
+static void teardown(void) {
+  DIR *d = opendir(dir);
+  struct dirent *e;
+  char path[512];
+  while (d && (e = readdir(d)))
+    if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+      snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+      if (unlink(path) != 0) rmdir(path);
+    }
+  if (d) closedir(d);
+  rmdir(dir);
+}
+
+TestSuite(tuning, .init = setup, .fini = teardown, .timeout = 300);
+
+/* CLBlast's generic set and its Intel-CPU default: both valid everywhere. */
+static const size_t SETS[2][16] = {
+    {0, 1, 32, 2, 8, 8, 32, 16, 16, 32, 1, 1, 0, 0, 4, 2},
+    {0, 1, 32, 2, 8, 8, 32, 8, 8, 64, 0, 0, 0, 0, 4, 4},
+};
+static const char *const SET0_TEXT = "GEMMK=0 KREG=1 KWG=32 KWI=2 MDIMA=8 MDIMC=8 MWG=32 NDIMB=16 NDIMC=16 NWG=32 "
+                                     "SA=1 SB=1 STRM=0 STRN=0 VWM=4 VWN=2";
+static const char *const SET1_TEXT = "GEMMK=0 KREG=1 KWG=32 KWI=2 MDIMA=8 MDIMC=8 MWG=32 NDIMB=8 NDIMC=8 NWG=64 SA=0 "
+                                     "SB=0 STRM=0 STRN=0 VWM=4 VWN=4";
+
+static char *path0(void) {
+  vs_status *st = vs_status_new();
+  char *p = vs__tuning_path(0, st);
+  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
+  vs_status_free(st);
+  return p;
+}
+
+static char *key0(void) {
+  vs_status *st = vs_status_new();
+  char *k = vs__tuning_key(0, st);
+  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
+  vs_status_free(st);
+  return k;
+}
+
+static void write_file(const char *path, const char *text, size_t n) {
+  FILE *f = fopen(path, "wb");
+  cr_assert_not_null(f);
+  cr_assert_eq(fwrite(text, 1, n, f), n);
+  fclose(f);
+}
+
+/* A well-formed tuning file for device 0 holding v, into buf. */
+static size_t good_file(char *buf, size_t cap, const size_t v[16]) {
+  char *key = key0();
+  size_t n = vs__tuning_file_format(buf, cap, key, v, 50.0, 20.0);
+  free(key);
+  cr_assert(n > 0 && n < cap);
+  return n;
+}
+
+#define NONE (-99) /* -1 is CLBlast's own parameters */
+typedef struct faults {
+  double base;     /* CLBlast's own median seconds */
+  int wrong;       /* candidate given a wrong entry and a 100x faster time; NONE: none */
+  int slow;        /* candidate timed exactly as CLBlast's own */
+  int fast;        /* candidate timed at half CLBlast's own */
+  int calls;
+} faults;
+
+static void inject(void *user, int index, float *c, size_t n, double *seconds) {
+  faults *f = user;
+  f->calls++;
+  if (index == -1) f->base = *seconds;
+  if (index == f->wrong) {
+    c[5 * n + 7] += 1.0f;
+    *seconds /= 100;
+  }
+  if (index == f->slow) *seconds = f->base;
+  if (index == f->fast) *seconds = f->base / 2;
+}
+
+static int progress_lines;
+static void count_progress(void *user, int index, int count, const char *params, double gflops, const char *verdict) {
+  (void)user, (void)gflops, (void)verdict;
+  cr_assert_eq(count, 2);
+  cr_assert_eq(index, progress_lines - 1, "progress out of order");
+  cr_assert_str_eq(params, index < 0 ? "CLBlast's own parameters" : index == 0 ? SET0_TEXT : SET1_TEXT);
+  progress_lines++;
+}
+
+Test(tuning, wrong_and_slower_candidates_are_never_kept) {
+  /* A stored set from an earlier run: nothing beats CLBlast's own now, so
+   * it must go too. */
+  char *path = path0(), text[4096];
+  write_file(path, text, good_file(text, sizeof text, SETS[1]));
+  faults f = {.wrong = 0, .slow = 1, .fast = NONE};
+  vs__tune_plan plan = {.n = 1024, .candidates = SETS, .n_candidates = 2, .inject = inject, .user = &f};
+  vs_status *st = vs_status_new();
+  vs_tune_result res;
+  progress_lines = 0;
+  vs__device_tune_plan(0, &plan, &(vs_tune_opts){.progress = count_progress}, &res, st);
+  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
+  cr_assert_eq(f.calls, 3, "CLBlast's own and both candidates must run");
+  cr_assert_eq(progress_lines, 3);
+  cr_assert_eq(res.candidates, 2);
+  cr_assert(res.gflops_database > 0);
+  cr_assert_eq(strncmp(res.verdict[0], "wrong result: C[5,7] = ", 23), 0, "%s", res.verdict[0]);
+  cr_assert_eq(res.gflops[0], 0.0, "a wrong set gets no speed");
+  cr_assert_str_eq(res.verdict[1], "correct, not 3% faster than CLBlast's own");
+  cr_assert_float_eq(res.gflops[1], res.gflops_database, 1e-9 * res.gflops_database);
+  cr_assert(!res.stored);
+  cr_assert_str_eq(res.params, "");
+  cr_assert_eq(res.gflops_best, 0.0);
+  cr_assert_str_eq(res.stored_at, path);
+  cr_assert_eq(access(path, F_OK), -1, "the old stored set was not removed");
+  vs_device_info in;
+  vs_device_get_info(0, &in, st);
+  cr_assert(!in.clblast_tuned);
+
+  /* CLBlast's own set is gone from this process now: a second run cannot
+   * measure it and says so. */
+  vs__device_tune_plan(0, &plan, NULL, &res, st);
+  cr_assert_eq(vs_status_code(st), VS_FAILED_PRECONDITION);
+  cr_assert_str_eq(vs_status_message(st),
+                   "CLBlast's own GEMM parameters for /device:CL:0 were already replaced in this process, so they "
+                   "cannot be measured; tune in a fresh process");
+  vs_status_free(st);
+  free(path);
+}
+
+Test(tuning, faster_correct_candidate_is_stored_whole) {
+  faults f = {.wrong = NONE, .slow = 0, .fast = 1};
+  vs__tune_plan plan = {.n = 1024, .candidates = SETS, .n_candidates = 2, .inject = inject, .user = &f};
+  vs_status *st = vs_status_new();
+  vs_tune_result res;
+  vs__device_tune_plan(0, &plan, NULL, &res, st);
+  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
+  cr_assert_str_eq(res.verdict[0], "correct, not 3% faster than CLBlast's own");
+  cr_assert_str_eq(res.verdict[1], "kept");
+  cr_assert(res.stored);
+  cr_assert_str_eq(res.params, SET1_TEXT);
+  cr_assert_float_eq(res.gflops_best / res.gflops_database, 2.0, 1e-9);
+  char *path = path0(), *key = key0();
+  cr_assert_str_eq(res.stored_at, path);
+  FILE *file = fopen(path, "rb");
+  cr_assert_not_null(file);
+  char text[4096];
+  size_t n = fread(text, 1, sizeof text, file);
+  fclose(file);
+  size_t v[16];
+  char why[200] = "";
+  cr_assert(vs__tuning_file_parse(text, n, key, v, why, sizeof why), "%s", why);
+  cr_assert_eq(memcmp(v, SETS[1], sizeof v), 0);
+  vs_device_info in;
+  vs_device_get_info(0, &in, st);
+  cr_assert(in.clblast_tuned);
+  vs_status_free(st);
+  free(path);
+  free(key);
+}
+
+/* Reads the stored set the way every process does (at the device's first
+ * use); returns whether it is in use, the note in note. */
+static bool first_use(char *note, size_t cap) {
+  vs_status *st = vs_status_new();
+  vs_device_info in;
+  vs_device_get_info(0, &in, st);
+  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
+  /* vs_device_get_info does not make the device's queue; a first use of
+   * the device does, and vs_device_conv_choices is the cheapest one. */
+  vs_device_conv_choices(0, NULL, 0, st);
+  vs_device_get_info(0, &in, st);
+  vs_status_free(st);
+  vs__clblast_tuning_note(0, note, cap);
+  return in.clblast_tuned;
+}
+
+/* Writes a corrupt file, then checks it is refused with `why` and removed. */
+static void refused(const char *text, size_t n, const char *why) {
+  char *path = path0();
+  write_file(path, text, n);
+  char note[256];
+  cr_assert(!first_use(note, sizeof note), "a corrupt tuning file was trusted");
+  cr_assert_str_eq(note, why);
+  cr_assert_eq(access(path, F_OK), -1, "the corrupt tuning file was left");
+  free(path);
+}
+
+/* CLBlast's generic set with parameter `index` set to value, stored with a
+ * valid key and checksum: only the constraint check can refuse it. */
+static void refused_set(int index, size_t value, const char *why) {
+  size_t v[16];
+  memcpy(v, SETS[0], sizeof v);
+  v[index] = value;
+  char text[4096];
+  refused(text, good_file(text, sizeof text, v), why);
+}
+
+Test(tuning, file_with_mwg_zero_is_refused) { refused_set(6, 0, "invalid parameters: MWG=0: must be 1..1024"); }
+
+Test(tuning, file_with_mdimc_zero_is_refused) { refused_set(5, 0, "invalid parameters: MDIMC=0: must be 1..1024"); }
+
+Test(tuning, file_breaking_a_tile_constraint_is_refused) { /* VWM=8: MDIMC*VWM = 64 does not divide MWG=32 */
+  refused_set(14, 8, "invalid parameters: MWG=32 is not a multiple of MDIMC*VWM=8*8");
+}
+
+Test(tuning, file_with_bad_checksum_is_refused) {
+  char text[4096];
+  size_t n = good_file(text, sizeof text, SETS[0]);
+  char *kwg = strstr(text, "KWG=32");
+  cr_assert_not_null(kwg);
+  memcpy(kwg, "KWG=16", 6); /* still a valid set: only the checksum tells */
+  refused(text, n, "checksum mismatch (the file was altered or torn)");
+}
+
+Test(tuning, file_for_another_device_is_refused) {
+  char text[4096];
+  size_t n = vs__tuning_file_format(text, sizeof text, "another device|1.0|another platform", SETS[0], 50, 20);
+  refused(text, n, "made for another device or driver");
+}
+
+Test(tuning, truncated_file_is_refused) {
+  char text[4096];
+  good_file(text, sizeof text, SETS[0]);
+  char *measured = strstr(text, "measured ");
+  cr_assert_not_null(measured);
+  refused(text, (size_t)(measured - text) + 5, "truncated (no measured line)");
+}
+
+Test(tuning, old_format_file_is_refused) {
+  const char *old = "pthread-cpu\n0 1 32 2 8 8 32 16 16 32 1 1 0 0 4 2\n";
+  refused(old, strlen(old), "not a varscope tuning file of this version");
+}
+
+Test(tuning, fifo_in_place_of_the_file_does_not_block) {
+  char *path = path0();
+  cr_assert_eq(mkfifo(path, 0644), 0);
+  char note[256];
+  cr_assert(!first_use(note, sizeof note));
+  cr_assert_str_eq(note, "not a regular file, or larger than 4096 bytes");
+  cr_assert_eq(access(path, F_OK), -1, "the FIFO was left in the cache");
+  free(path);
+}
+
+/* C = A x B on device 0 for 1024 x 1024 inputs (the size that runs
+ * CLBlast's Xgemm kernel), a[i,k] = ((i + 2k) % 7 - 3) / 4, b[k,j] = ((3k +
+ * j) % 5 - 2) / 4: exact in float32. Checks every 97th entry. */
+static void matmul_is_right(void) {
+  const size_t n = 1024;
+  float *a = malloc(n * n * sizeof *a), *b = malloc(n * n * sizeof *b);
+  cr_assert(a && b);
+  for (size_t i = 0; i < n; i++)
+    for (size_t k = 0; k < n; k++) {
+      a[i * n + k] = (float)((long)((i + 2 * k) % 7) - 3) / 4;
+      b[i * n + k] = (float)((long)((3 * i + k) % 5) - 2) / 4;
+    }
+  vs_status *st = vs_status_new();
+  vs_graph *g = vs_graph_new();
+  vs_output x = vs_constant(g, a, VS_FLOAT, VS_SHAPE(1024, 1024), "a", st);
+  vs_output y = vs_constant(g, b, VS_FLOAT, VS_SHAPE(1024, 1024), "b", st);
+  vs_output z = vs_matmul(g, x, y, NULL, st);
+  vs_session *s = vs_session_new(g, NULL, st);
+  vs_tensor *t = NULL;
+  vs_session_run(s, NULL, NULL, 0, &z, &t, 1, NULL, 0, st);
+  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
+  const float *c = vs_tensor_data(t);
+  for (size_t e = 0; e < n * n; e += 97) {
+    size_t i = e / n, j = e % n;
+    double want = 0;
+    for (size_t k = 0; k < n; k++) want += (double)a[i * n + k] * b[k * n + j];
+    cr_assert_float_eq(c[e], want, 1e-3, "C[%zu,%zu] = %g, want %g", i, j, (double)c[e], want);
+  }
+  vs_tensor_free(t);
+  vs_session_free(s);
+  vs_graph_free(g);
+  vs_status_free(st);
+  free(a);
+  free(b);
+}
+
+Test(tuning, mwg_zero_file_leaves_matmul_working) {
+  size_t v[16];
+  memcpy(v, SETS[0], sizeof v);
+  v[6] = 0;
+  char text[4096], *path = path0();
+  write_file(path, text, good_file(text, sizeof text, v));
+  matmul_is_right(); /* before: a crash inside CLBlast */
+  char note[256];
+  vs__clblast_tuning_note(0, note, sizeof note);
+  cr_assert_str_eq(note, "invalid parameters: MWG=0: must be 1..1024");
+  free(path);
+}
+
+static void zeros(void *user, float *c, size_t n) {
+  (void)user;
+  memset(c, 0, n * n * sizeof *c);
+}
+
+Test(tuning, stored_set_computing_zeros_is_dropped_at_first_gemm) {
+  char text[4096], *path = path0();
+  write_file(path, text, good_file(text, sizeof text, SETS[1]));
+  char note[256];
+  cr_assert(first_use(note, sizeof note), "a valid file was not taken up");
+  vs__clblast_set_check_hook(zeros, NULL);
+  matmul_is_right(); /* the check fails; CLBlast's generic set computes it */
+  vs__clblast_set_check_hook(NULL, NULL);
+  vs__clblast_tuning_note(0, note, sizeof note);
+  cr_assert_eq(strncmp(note, "wrong result: C[0,0] = 0, want ", 31), 0, "%s", note);
+  vs_status *st = vs_status_new();
+  vs_device_info in;
+  vs_device_get_info(0, &in, st);
+  cr_assert(!in.clblast_tuned);
+  cr_assert_eq(access(path, F_OK), -1, "the failing set was left on disk");
+  vs_status_free(st);
+  free(path);
+}
+
+Test(tuning, valid_stored_set_is_applied) {
+  char text[4096], *path = path0();
+  write_file(path, text, good_file(text, sizeof text, SETS[1]));
+  matmul_is_right();
+  char note[256];
+  cr_assert(!vs__clblast_tuning_note(0, note, sizeof note), "%s", note);
+  vs_status *st = vs_status_new();
+  vs_device_info in;
+  vs_device_get_info(0, &in, st);
+  cr_assert(in.clblast_tuned);
+  cr_assert_eq(access(path, F_OK), 0);
+  vs_status_free(st);
+  free(path);
+}
+
+Test(tuning, reset_removes_the_stored_set) {
+  char text[4096], *path = path0();
+  write_file(path, text, good_file(text, sizeof text, SETS[1]));
+  char note[256];
+  cr_assert(first_use(note, sizeof note));
+  vs_status *st = vs_status_new();
+  vs_device_tune_reset(0, st);
+  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
+  cr_assert_eq(access(path, F_OK), -1);
+  vs_device_info in;
+  vs_device_get_info(0, &in, st);
+  cr_assert(!in.clblast_tuned, "a reset set not yet applied must not be applied later");
+  vs_device_tune_reset(0, st); /* nothing stored: still fine */
+  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
+  vs_device_tune_reset(99, st);
+  cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT);
+  vs_status_free(st);
+  free(path);
+}
+
+Test(tuning, null_result_is_invalid_argument) {
+  vs_status *st = vs_status_new();
+  vs_device_tune(0, NULL, st);
+  cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT);
+  cr_assert_str_eq(vs_status_message(st), "vs_device_tune: result must not be NULL");
+  vs_status_free(st);
+}
+
+/* ---- the `varscope tune` verb (tools/tune_cmd.c), run as a process ---- */
+
+static char out[8192], err[8192];
+
+/* Runs the tool with args (NULL-terminated, after "varscope"); returns its
+ * exit status, stdout in out, stderr in err. This process makes no OpenCL
+ * call first. */
+static int tool(const char *const *args) {
+  char out_path[300], err_path[300];
+  snprintf(out_path, sizeof out_path, "%s.out", dir);
+  snprintf(err_path, sizeof err_path, "%s.err", dir);
+  char *argv[16] = {VS_TOOL};
+  for (int i = 0; args[i] && i < 14; i++) argv[i + 1] = (char *)args[i];
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&fa, 2, err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  pid_t pid;
+  int rc = posix_spawn(&pid, VS_TOOL, &fa, NULL, argv, environ);
+  posix_spawn_file_actions_destroy(&fa);
+  cr_assert_eq(rc, 0, "posix_spawn failed");
+  int status;
+  waitpid(pid, &status, 0);
+  const char *paths[2] = {out_path, err_path};
+  char *bufs[2] = {out, err};
+  for (int k = 0; k < 2; k++) {
+    FILE *f = fopen(paths[k], "r");
+    size_t n = f ? fread(bufs[k], 1, sizeof out - 1, f) : 0;
+    bufs[k][n] = '\0';
+    if (f) fclose(f);
+    unlink(paths[k]);
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+Test(tuning, cli_help_exits_0) {
+  cr_assert_eq(tool((const char *[]){"tune", "--help", NULL}), 0);
+  cr_assert_eq(strncmp(out, "usage: varscope tune [--device N] [--json]\n", 43), 0, "%s", out);
+  cr_assert_str_eq(err, "");
+}
+
+Test(tuning, cli_usage_errors_exit_2) {
+  cr_assert_eq(tool((const char *[]){"tune", "--bogus", NULL}), 2);
+  cr_assert_eq(strncmp(err, "varscope tune: unexpected argument '--bogus'\nusage: varscope tune", 64), 0, "%s", err);
+  cr_assert_eq(tool((const char *[]){"tune", "--device", NULL}), 2, "--device without a value");
+  cr_assert_eq(tool((const char *[]){"tune", "--device", "GPU:x", NULL}), 2);
+  cr_assert_str_eq(err, "varscope: cannot parse device name 'GPU:x' (want /device:TYPE:N)\n");
+}
+
+Test(tuning, cli_device_takes_an_index_cl_name_or_device_name) {
+  char *path = path0(), text[4096];
+  write_file(path, text, good_file(text, sizeof text, SETS[1]));
+  cr_assert_eq(tool((const char *[]){"tune", "--device", "0", "--reset", "--json", NULL}), 0, "%s", err);
+  cr_assert_str_eq(out, "{\"device\": \"/device:CL:0\", \"reset\": true}\n");
+  cr_assert_eq(access(path, F_OK), -1, "--reset left the stored set");
+  cr_assert_eq(tool((const char *[]){"tune", "--device", "CL:0", "--reset", NULL}), 0, "%s", err);
+  cr_assert_eq(strncmp(out, "removed the stored CLBlast GEMM parameters of /device:CL:0 [", 60), 0, "%s", out);
+  cr_assert_eq(tool((const char *[]){"tune", "--device=/device:CL:0", "--reset", NULL}), 0, "%s", err);
+  cr_assert_eq(tool((const char *[]){"tune", "--device", "99", NULL}), 1);
+  cr_assert_eq(strncmp(err, "varscope: no device 99 (", 24), 0, "%s", err);
+  free(path);
+}

@@ -1,0 +1,152 @@
+/* tune_cmd.c - `varscope tune`: tune CLBlast's GEMM for a device, safely.
+ *
+ *   varscope tune [--device N] [--json]    measure, verify, store only what beats CLBlast's own
+ *   varscope tune [--device N] --reset     remove the stored set
+ *   varscope tune --help
+ *
+ * --device takes a plain index ("0"), "CL:0", or a device name
+ * ("/device:CPU:0"). Each parameter set gets one line as soon as it is
+ * measured (compiling a set takes seconds, and a silent minute looks like a
+ * hang). With --json, stdout holds one JSON object and the progress lines
+ * go to stderr. Exit status: 0 done (also when nothing beat CLBlast's own
+ * parameters), 1 a failure, 2 a usage error. */
+#include "tune_cmd.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "varscope.h"
+
+static int usage(FILE *f) {
+  fprintf(f,
+          "usage: varscope tune [--device N] [--json]\n"
+          "       varscope tune [--device N] --reset\n"
+          "Times CLBlast's SGEMM under CLBlast's own parameters and candidate sets, verifies every result\n"
+          "against the host, and stores the fastest correct set only when it is at least 3%% faster;\n"
+          "--reset removes a stored set. N: an index (0), CL:N, or a device name (/device:CPU:0).\n");
+  return f == stderr ? 2 : 0;
+}
+
+static void json_str(FILE *f, const char *s) {
+  fputc('"', f);
+  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    if (*p == '"' || *p == '\\') fprintf(f, "\\%c", *p);
+    else if (*p < 0x20) fprintf(f, "\\u%04x", *p);
+    else fputc(*p, f);
+  }
+  fputc('"', f);
+}
+
+/* A plain index, or any name vs_device_resolve takes. Returns false with a
+ * message printed; *usage_error when the text itself is malformed. */
+static bool resolve(const char *text, size_t *dev, bool *usage_error) {
+  vs_status *st = vs_status_new();
+  size_t n = vs_num_devices(st), len = strlen(text);
+  bool digits = len > 0 && strspn(text, "0123456789") == len;
+  if (vs_status_code(st) == VS_OK && digits) {
+    *dev = (size_t)strtoull(text, NULL, 10);
+    if (len > 9 || *dev >= n) {
+      fprintf(stderr, "varscope: no device %s (%zu OpenCL device%s; see `varscope devices`)\n", text, n,
+              n == 1 ? "" : "s");
+      vs_status_free(st);
+      return false;
+    }
+  } else if (vs_status_code(st) == VS_OK) {
+    char name[80];
+    snprintf(name, sizeof name, "%s%s", strncmp(text, "CL:", 3) == 0 || strncmp(text, "cl:", 3) == 0 ? "/device:" : "",
+             text);
+    *dev = vs_device_resolve(name, st);
+    *usage_error = vs_status_code(st) == VS_INVALID_ARGUMENT;
+  }
+  bool ok = vs_status_code(st) == VS_OK;
+  if (!ok) fprintf(stderr, "varscope: %s\n", vs_status_message(st));
+  vs_status_free(st);
+  return ok;
+}
+
+static void progress(void *user, int index, int count, const char *params, double gflops, const char *verdict) {
+  FILE *f = user;
+  if (index < 0) fprintf(f, "  CLBlast's own parameters: %.1f GFLOP/s (%s)\n", gflops, verdict);
+  else fprintf(f, "  [%d/%d] %s: %.1f GFLOP/s, %s\n", index + 1, count, params, gflops, verdict);
+  fflush(f);
+}
+
+static void print_json(const vs_device_info *in, const vs_tune_result *r) {
+  printf("{\"device\": ");
+  json_str(stdout, in->cl_name);
+  printf(", \"device_name\": ");
+  json_str(stdout, in->device_name);
+  printf(", \"gflops_database\": %.3f, \"candidates\": [", r->gflops_database);
+  for (int c = 0; c < r->candidates; c++) {
+    printf("%s{\"gflops\": %.3f, \"verdict\": ", c ? ", " : "", r->gflops[c]);
+    json_str(stdout, r->verdict[c]);
+    printf("}");
+  }
+  printf("], \"stored\": %s, \"params\": ", r->stored ? "true" : "false");
+  json_str(stdout, r->params);
+  printf(", \"gflops_best\": %.3f, \"file\": ", r->gflops_best);
+  json_str(stdout, r->stored_at);
+  printf("}\n");
+}
+
+int vs_tool_tune(int argc, char **argv) {
+  const char *device = "0";
+  bool json = false, reset = false;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) return usage(stdout);
+    if (strcmp(argv[i], "--json") == 0) json = true;
+    else if (strcmp(argv[i], "--reset") == 0) reset = true;
+    else if (strcmp(argv[i], "--device") == 0 && i + 1 < argc) device = argv[++i];
+    else if (strncmp(argv[i], "--device=", 9) == 0) device = argv[i] + 9;
+    else {
+      fprintf(stderr, "varscope tune: unexpected argument '%s'\n", argv[i]);
+      return usage(stderr);
+    }
+  }
+  size_t dev = 0;
+  bool usage_error = false;
+  if (!resolve(device, &dev, &usage_error)) return usage_error ? 2 : 1;
+  vs_status *st = vs_status_new();
+  vs_device_info in;
+  vs_device_get_info(dev, &in, st);
+  vs_tune_result res;
+  if (vs_status_code(st) == VS_OK && reset) {
+    vs_device_tune_reset(dev, st);
+    if (vs_status_code(st) == VS_OK && json) {
+      printf("{\"device\": ");
+      json_str(stdout, in.cl_name);
+      printf(", \"reset\": true}\n");
+    } else if (vs_status_code(st) == VS_OK) {
+      printf("removed the stored CLBlast GEMM parameters of %s [%s]; later processes use CLBlast's own\n", in.cl_name,
+             in.device_name);
+    }
+  } else if (vs_status_code(st) == VS_OK) {
+    FILE *out = json ? stderr : stdout;
+    fprintf(out,
+            "tuning CLBlast SGEMM (1024^3) on %s [%s]: CLBlast's own parameters first, then each candidate set\n"
+            "(each compiles first, a few seconds apiece; every result is checked against the host)\n",
+            in.cl_name, in.device_name);
+    fflush(out);
+    vs_device_tune_ex(dev, &(vs_tune_opts){.progress = progress, .user = out}, &res, st);
+    if (vs_status_code(st) == VS_OK && json) {
+      print_json(&in, &res);
+    } else if (vs_status_code(st) == VS_OK && res.stored) {
+      printf("kept %s: %.1f GFLOP/s, CLBlast's own %.1f (+%.0f%%)\nstored in %s\n", res.params, res.gflops_best,
+             res.gflops_database, res.gflops_database > 0 ? (res.gflops_best / res.gflops_database - 1) * 100 : 0.0,
+             res.stored_at);
+    } else if (vs_status_code(st) == VS_OK && res.params[0]) {
+      printf("kept %s: %.1f GFLOP/s, CLBlast's own %.1f, in this process only: no writable cache directory\n",
+             res.params, res.gflops_best, res.gflops_database);
+    } else if (vs_status_code(st) == VS_OK) {
+      printf("no set beat CLBlast's own parameters (%.1f GFLOP/s) by 3%%: nothing stored%s%s; later processes use "
+             "CLBlast's own\n",
+             res.gflops_database, res.stored_at[0] ? ", and none is left in " : "", res.stored_at);
+    }
+  }
+  int rc = vs_status_code(st) != VS_OK;
+  if (rc) fprintf(stderr, "varscope: %s\n", vs_status_message(st));
+  vs_status_free(st);
+  return rc;
+}
