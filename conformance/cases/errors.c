@@ -252,6 +252,6 @@ const vsc_case vsc_cases_errors[] = {
     VSC_REG(e14_auxiliary_name_scope_not_bool, "5.E14"),
     VSC_REG(e20_improper_nesting, "5.E20"),
     VSC_REG(e22_duplicate_op_name, "5.E22"),
-    VSC_REG(tensor_from_another_graph_is_named, "2.4"),
+    VSC_REG(tensor_from_another_graph_is_named, "2.4 X.other_graph"),
     {0},
 };

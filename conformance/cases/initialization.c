@@ -233,6 +233,6 @@ const vsc_case vsc_cases_initialization[] = {
     VSC_REG(initialized_value_works_in_any_order, "7.4.8 7.4.7"),
     VSC_REG(variables_initializer_list, "6.3.13"),
     VSC_REG(variable_from_another_variable_initialises_in_any_order, "7.4.7"),
-    VSC_REG(variable_ignores_enclosing_control_dependencies, "2.4"),
+    VSC_REG(variable_ignores_enclosing_control_dependencies, "2.4 X.init_scope"),
     {0},
 };

@@ -159,8 +159,8 @@ const vsc_case vsc_cases_limits[] = {
     VSC_REG(reshape_count_wraps_past_int64, "H.limits.count N.reshape.error"),
     VSC_REG(reshape_unknown_count_overflows, "H.limits.count N.reshape.error"),
     VSC_REG(reshape_negative_dimension, "H.limits.negative N.reshape.error"),
-    VSC_REG(conv2d_stride_past_int32, "H.limits.int32 N.conv2d.error"),
-    VSC_REG(conv2d_output_size_overflow, "H.limits.count N.conv2d.error"),
+    VSC_REG(conv2d_stride_past_int32, "H.limits.int32"),
+    VSC_REG(conv2d_output_size_overflow, "H.limits.count"),
     VSC_REG(empty_op_name_takes_default, "H.limits.name 1.2.3"),
     {0},
 };

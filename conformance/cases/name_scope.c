@@ -354,7 +354,7 @@ const vsc_case vsc_cases_name_scope[] = {
     VSC_REG(names_are_case_insensitive, "1.1.7 11.20"),
     VSC_REG(unique_name_without_marking_reserves_nothing, "1.1.8"),
     VSC_REG(trailing_slash_is_absolute_and_not_uniquified, "1.2.1"),
-    VSC_REG(op_name_with_trailing_slash_is_full_name, "1.2.1 5.E22"),
+    VSC_REG(op_name_with_trailing_slash_is_full_name, "1.2.1 5.E22 X.trailing_slash"),
     VSC_REG(reentering_captured_scope_string, "1.2.2"),
     VSC_REG(none_or_empty_resets_to_root, "1.2.3"),
     VSC_REG(default_name_used_only_when_name_is_none, "1.2.4"),

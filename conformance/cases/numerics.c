@@ -719,7 +719,7 @@ const vsc_case vsc_cases_numerics[] = {
     VSC_REG(conv2d_depth_mismatch_error, "N.conv2d.error.depth"),
     VSC_REG(conv2d_valid_negative_size_error, "N.conv2d.error.negative"),
     VSC_REG(conv2d_bad_padding_error, "N.conv2d.error.padding"),
-    VSC_REG(conv2d_no_padding_error, "N.conv2d.error.padding"),
+    VSC_REG(conv2d_no_padding_error, "N.conv2d.error.padding X.padding_none"),
     VSC_REG(bias_add_size_mismatch_error, "N.bias_add.error"),
     VSC_REG(bias_add_rank2_bias_error, "N.bias_add.error"),
     VSC_REG(matmul_inner_dimension_error, "N.matmul.error"),

@@ -215,6 +215,6 @@ const vsc_case vsc_cases_placement[] = {
     VSC_REG(ops_on_a_variable_are_colocated, "8.2.8 8.2.9"),
     VSC_REG(get_variable_initializer_ops_unplaced, "8.2.10"),
     VSC_REG(caching_device_places_the_read, "8.2.11"),
-    VSC_REG(unknown_device_at_run_time_lists_the_devices, "8.1"),
+    VSC_REG(unknown_device_at_run_time_lists_the_devices, "8.1 X.device_list"),
     {0},
 };
