@@ -129,3 +129,197 @@ Test(registry, ops_dispatch_through_their_def_and_compute) {
   vs_graph_free(g);
   vs_status_free(st);
 }
+
+/* ---- compiled run plans (exec/plan.h) ---------------------------------- */
+
+#include <pthread.h>
+
+#include "exec/plan.h"
+
+static float fetch_scalar(vs_session *s, vs_output out, vs_status *st) {
+  vs_tensor *t = NULL;
+  vs_session_run(s, NULL, NULL, 0, &out, &t, 1, NULL, 0, st);
+  expect_ok(st);
+  float v = *(const float *)vs_tensor_data(t);
+  vs_tensor_free(t);
+  return v;
+}
+
+static void run_target(vs_session *s, vs_op *op, vs_status *st) {
+  vs_session_run(s, NULL, NULL, 0, NULL, NULL, 0, &op, 1, st);
+  expect_ok(st);
+}
+
+Test(plan, cached_per_signature_hit_miss_and_growth_of_the_graph) {
+  vs_status *st = vs_status_new();
+  vs_graph *g = vs_graph_new();
+  vs_var *v = var(g, "v", VS_SCALAR, VS_FLOAT, vs_constant_initializer(3), st);
+  vs_session *s = vs_session_new(g, NULL, st);
+  expect_ok(st);
+  run_target(s, vs_var_initializer_op(v), st);
+  cr_assert_eq(vs__plan_builds(s), 1);
+  run_target(s, vs_var_initializer_op(v), st); /* hit */
+  cr_assert_eq(vs__plan_builds(s), 1);
+  cr_assert_float_eq(fetch_scalar(s, vs_var_value(v), st), 3, 0); /* another signature: miss */
+  cr_assert_eq(vs__plan_builds(s), 2);
+  cr_assert_float_eq(fetch_scalar(s, vs_var_value(v), st), 3, 0);
+  cr_assert_eq(vs__plan_builds(s), 2);
+
+  /* The graph grows: cached plans stay valid and right. */
+  float two = 2;
+  vs_output sum = vs_add(g, vs_var_value(v), vs_constant(g, &two, VS_FLOAT, VS_SCALAR, "two", st), "sum", st);
+  vs_var *u = var(g, "u", VS_SCALAR, VS_FLOAT, vs_constant_initializer(7), st);
+  cr_assert_float_eq(fetch_scalar(s, vs_var_value(v), st), 3, 0);
+  cr_assert_eq(vs__plan_builds(s), 2);
+  cr_assert_float_eq(fetch_scalar(s, sum, st), 5, 0);
+  cr_assert_eq(vs__plan_builds(s), 3);
+
+  /* A variable made after the session and initialised after its plan was
+   * built: the plan holds no run-time state, so the same plan first fails
+   * and then reads the value. */
+  vs_tensor *t = NULL;
+  vs_output ur = vs_var_value(u);
+  vs_session_run(s, NULL, NULL, 0, &ur, &t, 1, NULL, 0, st);
+  expect_error(st, VS_FAILED_PRECONDITION, "FailedPreconditionError",
+               "Attempting to use uninitialized value u\n\t [[{{node u/read}}]]");
+  cr_assert_null(t);
+  cr_assert_eq(vs__plan_builds(s), 4);
+  run_target(s, vs_var_initializer_op(u), st);
+  cr_assert_eq(vs__plan_builds(s), 5);
+  cr_assert_float_eq(fetch_scalar(s, ur, st), 7, 0);
+  cr_assert_eq(vs__plan_builds(s), 5);
+
+  /* Feeds are part of the signature: feeding `two` is another plan. */
+  float ten = 10;
+  vs_output two_out = {vs_graph_operation_by_name(g, "two"), 0};
+  vs_tensor *feed = vs_tensor_new(VS_FLOAT, VS_SCALAR, &ten, st);
+  vs_session_run(s, &two_out, &feed, 1, &sum, &t, 1, NULL, 0, st);
+  expect_ok(st);
+  cr_assert_float_eq(*(const float *)vs_tensor_data(t), 13, 0);
+  cr_assert_eq(vs__plan_builds(s), 6);
+  vs_tensor_free(t);
+  vs_tensor_free(feed);
+  cr_assert_float_eq(fetch_scalar(s, sum, st), 5, 0); /* the unfed plan again */
+  cr_assert_eq(vs__plan_builds(s), 6);
+  vs_session_free(s);
+  vs_graph_free(g);
+  vs_status_free(st);
+}
+
+Test(plan, a_control_input_added_to_an_older_op_rebuilds_the_plans_holding_it) {
+  vs_status *st = vs_status_new();
+  vs_graph *g = vs_graph_new();
+  vs_var *c = var(g, "c", VS_SCALAR, VS_FLOAT, vs_zeros_initializer(), st);
+  float one = 1;
+  vs_output k = vs_constant(g, &one, VS_FLOAT, VS_SCALAR, "one", st);
+  vs_output r = vs_identity(g, k, "r", st);
+  vs_output inc = vs_assign_add(g, c, k, NULL, st);
+  expect_ok(st);
+  vs_session *s = vs_session_new(g, NULL, st);
+  expect_ok(st);
+  run_target(s, vs_var_initializer_op(c), st);
+  cr_assert_float_eq(fetch_scalar(s, r, st), 1, 0);
+  uint64_t builds = vs__plan_builds(s);
+  /* No public call edits an existing op's dependencies; the engine's one
+   * edit is made here by hand: r now runs after inc. */
+  vs__lock(g);
+  cr_assert(vs__op_add_control(r.op, inc.op, st));
+  vs__unlock(g);
+  float rv = fetch_scalar(s, r, st); /* once: cr_assert_float_eq evaluates its arguments more than once */
+  cr_assert_float_eq(rv, 1, 0);
+  cr_assert_eq(vs__plan_builds(s), builds + 1, "the plan of r must be rebuilt");
+  float cv = fetch_scalar(s, vs_var_value(c), st);
+  cr_assert_float_eq(cv, 1, 0, "the new control input ran: c = %g", cv);
+  vs_session_free(s);
+  vs_graph_free(g);
+  vs_status_free(st);
+}
+
+/* Two sessions on one graph run at once (each its own counter) while a
+ * third thread keeps building ops in the same graph. */
+enum { RUNS = 200, BUILT = 60 };
+typedef struct runner {
+  vs_graph *g;
+  vs_var *counter;
+  vs_output inc;
+  float last;
+  int failures;
+  char error[256];
+} runner;
+
+static void *run_counter(void *arg) {
+  runner *a = arg;
+  vs_status *st = vs_status_new();
+  vs_session *s = vs_session_new(a->g, NULL, st);
+  vs_op *init = vs_var_initializer_op(a->counter);
+  if (s) vs_session_run(s, NULL, NULL, 0, NULL, NULL, 0, &init, 1, st);
+  for (int i = 0; s && i < RUNS && vs_status_code(st) == VS_OK; i++) {
+    vs_tensor *t = NULL;
+    vs_session_run(s, NULL, NULL, 0, &a->inc, &t, 1, NULL, 0, st);
+    if (t) a->last = *(const float *)vs_tensor_data(t);
+    vs_tensor_free(t);
+  }
+  if (vs_status_code(st) != VS_OK) {
+    a->failures++;
+    snprintf(a->error, sizeof a->error, "%s", vs_status_message(st));
+  }
+  vs_session_free(s);
+  vs_status_free(st);
+  return NULL;
+}
+
+static void *build_ops(void *arg) {
+  runner *a = arg;
+  vs_status *st = vs_status_new();
+  for (int i = 0; i < BUILT && vs_status_code(st) == VS_OK; i++) {
+    char name[32];
+    snprintf(name, sizeof name, "built_%d", i);
+    vs_var *v = vs_get_variable(a->g, name, &(vs_var_opts){.shape = S(8), .initializer = vs_ones_initializer()}, st);
+    if (v) vs_add(a->g, vs_var_value(v), vs_var_value(v), NULL, st);
+  }
+  if (vs_status_code(st) != VS_OK) {
+    a->failures++;
+    snprintf(a->error, sizeof a->error, "%s", vs_status_message(st));
+  }
+  vs_status_free(st);
+  return NULL;
+}
+
+Test(plan, two_sessions_run_at_once_on_one_graph_while_a_third_thread_builds_ops) {
+  vs_status *st = vs_status_new();
+  vs_graph *g = vs_graph_new();
+  vs_var *c = var(g, "c", VS_SCALAR, VS_FLOAT, vs_zeros_initializer(), st);
+  float one = 1;
+  vs_output inc = vs_assign_add(g, c, vs_constant(g, &one, VS_FLOAT, VS_SCALAR, "one", st), NULL, st);
+  expect_ok(st);
+  size_t before = vs_graph_num_operations(g);
+  runner a = {.g = g, .counter = c, .inc = inc}, b = a, builder = a;
+  pthread_t ta, tb, tc;
+  cr_assert_eq(pthread_create(&ta, NULL, run_counter, &a), 0);
+  cr_assert_eq(pthread_create(&tb, NULL, run_counter, &b), 0);
+  cr_assert_eq(pthread_create(&tc, NULL, build_ops, &builder), 0);
+  pthread_join(ta, NULL);
+  pthread_join(tb, NULL);
+  pthread_join(tc, NULL);
+  cr_assert_eq(a.failures + b.failures + builder.failures, 0, "%s%s%s", a.error, b.error, builder.error);
+  cr_assert_float_eq(a.last, RUNS, 0, "session A's counter: %g", a.last);
+  cr_assert_float_eq(b.last, RUNS, 0, "session B's counter: %g", b.last);
+  /* get_variable makes 5 ops (variable, initial value, Assign, read,
+   * initializer's Const) here, plus the add: at least 3 per round. */
+  cr_assert_geq(vs_graph_num_operations(g), before + 3 * BUILT);
+  /* What the third thread built runs: built_59 + built_59 = 2 everywhere. */
+  vs_session *s = vs_session_new(g, NULL, st);
+  expect_ok(st);
+  run_target(s, vs_global_variables_initializer(g, st), st);
+  vs_output last = {vs_graph_operation_by_name(g, "add_59"), 0};
+  cr_assert_not_null(last.op);
+  vs_tensor *t = NULL;
+  vs_session_run(s, NULL, NULL, 0, &last, &t, 1, NULL, 0, st);
+  expect_ok(st);
+  cr_assert_eq(vs_tensor_num_elements(t), 8);
+  for (int i = 0; i < 8; i++) cr_assert_float_eq(((const float *)vs_tensor_data(t))[i], 2, 0);
+  vs_tensor_free(t);
+  vs_session_free(s);
+  vs_graph_free(g);
+  vs_status_free(st);
+}

@@ -310,6 +310,10 @@ bool vs__op_add_control(vs_op *op, vs_op *control, vs_status *st) {
   }
   c[op->n_controls++] = control;
   op->controls = c;
+  /* An op a run plan may already hold (registered, and not the newest one,
+   * which vs_group is still building) changed its dependencies. */
+  vs_graph *g = op->graph;
+  if (op->index + 1 < g->n_ops && g->ops[op->index] == op) g->plan_epoch++;
   return true;
 }
 

@@ -115,6 +115,9 @@ struct vs_graph {
   /* Sessions on this graph (under mu). vs_graph_free while any is open only
    * sets free_pending; the last vs_session_free then frees the graph. */
   int sessions;
+  /* Bumped when an op that a run plan may hold changes (a control input
+   * added to an op older than the newest): cached plans rebuild (exec/plan.h). */
+  uint64_t plan_epoch;
   bool free_pending;
 };
 

@@ -12,7 +12,7 @@ static bool k_const(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
     return t && vs__host_value(r, op, t);
   }
   if (!vs__new_output(r, op, dev, op->dtype, op->shape, st)) return false;
-  vs_value *out = &r->values[op->index];
+  vs_value *out = vs__val(r, op);
   if (!out->buf) return true;
   vs_cl_device *d = vs__device(dev, st);
   cl_int err = clEnqueueWriteBuffer(d->queue, out->buf, CL_FALSE, 0, op->data_size, op->data, 0, NULL, NULL);
@@ -47,7 +47,7 @@ static bool k_fill(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
     return false;
   }
   if (!vs__read_small(r, val, value, esize, st) || !vs__new_output(r, op, dev, op->dtype, shape, st)) return false;
-  vs_value *out = &r->values[op->index];
+  vs_value *out = vs__val(r, op);
   if (!out->n) return true;
   cl_int err = clEnqueueFillBuffer(vs__device(dev, st)->queue, out->buf, value, esize, 0, out->n * esize, 0, NULL,
                                    NULL);
@@ -62,7 +62,7 @@ static bool k_identity(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   if (a->dtype == VS_STRING) return vs__host_copy(r, op, vs__host_of(r, a), st);
   vs_shape shape = a->ref ? r->s->vars[a->ref->index].shape : a->shape;
   if (!vs__new_output(r, op, dev, a->dtype, shape, st)) return false;
-  return vs__copy_into(r, a, dev, &r->values[op->index], st);
+  return vs__copy_into(r, a, dev, vs__val(r, op), st);
 }
 
 /* Reshape shares the input's buffer: run values live until the run ends. */
@@ -89,7 +89,7 @@ static bool k_reshape(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   }
   if (x->ref) { /* never alias a variable's buffer: later assigns would show through */
     if (!vs__new_output(r, op, dev, op->dtype, target, st)) return false;
-    vs_value *out = &r->values[op->index];
+    vs_value *out = vs__val(r, op);
     cl_mem tmp, src = out->n ? vs__on_device(r, x, dev, &tmp, st) : NULL;
     if (out->n && !src) return false;
     cl_int err = out->n ? clEnqueueCopyBuffer(vs__device(dev, st)->queue, src, out->buf, 0, 0,
@@ -99,7 +99,7 @@ static bool k_reshape(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
     if (err != CL_SUCCESS) vs__cl_fail(st, err, "clEnqueueCopyBuffer");
     return err == CL_SUCCESS;
   }
-  vs_value *out = &r->values[op->index];
+  vs_value *out = vs__val(r, op);
   *out = *x;
   out->shape = target;
   out->owned = false;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "kernels/kernels_internal.h"
+#include "exec/plan.h"
 #include "runtime/blas.h"
 
 const char *vs__cl_options(vs_dtype t, const vs_cl_device *d) {
@@ -37,32 +38,75 @@ size_t vs__local_size(const vs_cl_device *d, cl_kernel k) {
   return local;
 }
 
-bool vs__launch(vs_cl_device *d, const char *source, vs_dtype t, const char *name, size_t n,
-                   const karg *args, int nargs, vs_status *st) {
-  if (!n) return true;
+/* The program options for t on d; NULL (st set) when d cannot hold t. */
+static const char *launch_options(vs_cl_device *d, vs_dtype t, const char *name, vs_status *st) {
   const char *opts = vs__cl_options(t, d);
-  if (!opts) {
-    vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_OP_ERROR, "%s: dtype %s is not supported on %s", name,
-             vs_dtype_name(t), d->info.cl_name);
-    return false;
-  }
-  cl_kernel k = vs__kernel(d, source, opts, name, st);
-  if (!k) return false;
+  if (!opts)
+    vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_OP_ERROR, "%s: dtype %s is not supported on %s", name, vs_dtype_name(t),
+             d->info.cl_name);
+  return opts;
+}
+
+/* Sets k's arguments and enqueues it over n work-items in groups of `local`. */
+static bool enqueue(vs_cl_device *d, cl_kernel k, size_t local, const char *name, size_t n, const karg *args,
+                    int nargs, vs_status *st) {
   cl_int err = CL_SUCCESS;
   for (int i = 0; i < nargs && err == CL_SUCCESS; i++) err = clSetKernelArg(k, (cl_uint)i, args[i].size, args[i].ptr);
-  size_t local = vs__local_size(d, k), global = (n + local - 1) / local * local;
+  size_t global = (n + local - 1) / local * local;
   if (err == CL_SUCCESS) err = clEnqueueNDRangeKernel(d->queue, k, 1, NULL, &global, &local, 0, NULL, NULL);
-  clReleaseKernel(k);
-  if (err != CL_SUCCESS) {
-    vs__cl_fail(st, err, name);
-    return false;
+  if (err != CL_SUCCESS) vs__cl_fail(st, err, name);
+  return err == CL_SUCCESS;
+}
+
+bool vs__launch_uncached(vs_cl_device *d, const char *source, vs_dtype t, const char *name, size_t n,
+                         const karg *args, int nargs, vs_status *st) {
+  if (!n) return true;
+  const char *opts = launch_options(d, t, name, st);
+  cl_kernel k = opts ? vs__kernel(d, source, opts, name, st) : NULL;
+  if (!k) return false;
+  bool ok = enqueue(d, k, vs__local_size(d, k), name, n, args, nargs, st);
+  clReleaseKernel(k); /* OpenCL keeps it until the enqueued launch is done */
+  return ok;
+}
+
+/* The session's kernel object for (device, dtype, source, name): made once,
+ * then reused by every launch of the session (runs of a session are serial,
+ * so setting its arguments cannot race). */
+static const vs_kernel_entry *session_kernel(vs_run *r, vs_cl_device *d, const char *source, vs_dtype t,
+                                             const char *name, const char *opts, vs_status *st) {
+  vs_session *s = r->s;
+  for (size_t i = 0; i < s->n_kernels; i++) {
+    vs_kernel_entry *e = &s->kernels[i];
+    if (e->dev == d->index && e->dtype == t && (e->name == name || strcmp(e->name, name) == 0) &&
+        (e->source == source || strcmp(e->source, source) == 0))
+      return e;
   }
-  return true;
+  if (!VS_GROW(s->kernels, s->kernels_cap, s->n_kernels + 1)) {
+    vs__oom(st);
+    return NULL;
+  }
+  cl_kernel k = vs__kernel(d, source, opts, name, st);
+  if (!k) return NULL;
+  s->kernels[s->n_kernels] = (vs_kernel_entry){.dev = d->index, .dtype = t, .source = source, .name = name,
+                                               .kernel = k, .local = vs__local_size(d, k)};
+  return &s->kernels[s->n_kernels++];
+}
+
+bool vs__launch(vs_run *r, vs_cl_device *d, const char *source, vs_dtype t, const char *name, size_t n,
+                const karg *args, int nargs, vs_status *st) {
+  if (!n) return true;
+  const char *opts = launch_options(d, t, name, st);
+  const vs_kernel_entry *e = opts ? session_kernel(r, d, source, t, name, opts, st) : NULL;
+  return e && enqueue(d, e->kernel, e->local, name, n, args, nargs, st);
 }
 
 /* ---- helpers over values ---- */
 
-vs_value *vs__in(vs_run *r, const vs_op *op, int i) { return &r->values[op->inputs[i].op->index]; }
+vs_value *vs__val(vs_run *r, const vs_op *op) { return &r->values[vs__plan_slot(r->plan, op)]; }
+uint32_t vs__uses(vs_run *r, const vs_op *op) { return r->plan->uses[vs__plan_slot(r->plan, op)]; }
+bool vs__act_fused(vs_run *r, const vs_op *op) { return r->plan->relu_fused[vs__plan_slot(r->plan, op)]; }
+
+vs_value *vs__in(vs_run *r, const vs_op *op, int i) { return vs__val(r, op->inputs[i].op); }
 
 bool vs__uninitialized(vs_run *r, const vs_op *op, const vs_value *v, vs_status *st) {
   if (!v->ref || r->s->vars[v->ref->index].initialized) return false;
@@ -110,7 +154,7 @@ cl_mem vs__on_device(vs_run *r, vs_value *v, size_t dev, cl_mem *tmp, vs_status 
 }
 
 bool vs__new_output(vs_run *r, const vs_op *op, size_t dev, vs_dtype t, vs_shape shape, vs_status *st) {
-  vs_value *out = &r->values[op->index];
+  vs_value *out = vs__val(r, op);
   int64_t n = vs__shape_elements(&shape);
   if (n == -1) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "%s: output shape is not fully defined", op->name);
@@ -173,7 +217,7 @@ bool vs__shape_input(vs_run *r, const vs_op *op, vs_shape *shape, vs_status *st)
   return true;
 }
 bool vs__host_value(vs_run *r, const vs_op *op, vs_tensor *t) {
-  r->values[op->index] = (vs_value){.ready = true, .dtype = t->dtype, .shape = t->shape, .n = t->n, .host = t};
+  *vs__val(r, op) = (vs_value){.ready = true, .dtype = t->dtype, .shape = t->shape, .n = t->n, .host = t};
   return true;
 }
 
@@ -194,12 +238,12 @@ bool vs__host_copy(vs_run *r, const vs_op *op, const vs_tensor *src, vs_status *
 bool vs__is_16bit_float(vs_dtype t) { return t == VS_HALF || t == VS_BFLOAT16; }
 
 /* n elements between t's 16-bit storage and float32 on d. */
-bool vs__convert16(vs_cl_device *d, vs_dtype t, bool to_float, cl_mem out, cl_mem in, size_t n, vs_status *st) {
+bool vs__convert16(vs_run *r, vs_cl_device *d, vs_dtype t, bool to_float, cl_mem out, cl_mem in, size_t n, vs_status *st) {
   const char *name = t == VS_HALF ? (to_float ? "half_to_float" : "float_to_half")
                                   : (to_float ? "bfloat16_to_float" : "float_to_bfloat16");
   cl_ulong count = n;
   karg args[] = {KARG(out), KARG(in), KARG(count)};
-  return vs__launch(d, "half", VS_FLOAT, name, n, args, 3, st);
+  return vs__launch(r, d, "half", VS_FLOAT, name, n, args, 3, st);
 }
 
 /* Copies a value (a variable's current buffer for refs) into out's buffer on dev. */
@@ -260,7 +304,7 @@ bool vs__kernel_run(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
     return false;
   }
   bool ok = def->kernel(r, op, dev, st);
-  if (ok) r->values[op->index].ready = true;
+  if (ok) vs__val(r, op)->ready = true;
   else if (!vs__failed(st)) /* every failing kernel must say why */
     vs__fail(st, VS_INTERNAL, VS_EXC_OP_ERROR, "op %s (%s) failed without a reason", op->name, op->type);
   return ok;

@@ -19,7 +19,7 @@ bool vs__host_copy(vs_run *r, const vs_op *op, const vs_tensor *src, vs_status *
 /* float16 and bfloat16: stored as 16 bits, computed as float32. */
 bool vs__is_16bit_float(vs_dtype t);
 /* n elements between t's 16-bit storage and float32 on d. */
-bool vs__convert16(vs_cl_device *d, vs_dtype t, bool to_float, cl_mem out, cl_mem in, size_t n, vs_status *st);
+bool vs__convert16(vs_run *r, vs_cl_device *d, vs_dtype t, bool to_float, cl_mem out, cl_mem in, size_t n, vs_status *st);
 /* Copies a value (a variable's current buffer for refs) into out's buffer on dev. */
 bool vs__copy_into(vs_run *r, vs_value *src, size_t dev, vs_value *out, vs_status *st);
 /* True when op reads or makes a string tensor. */

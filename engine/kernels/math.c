@@ -41,7 +41,7 @@ static bool binary(vs_run *r, vs_op *op, size_t dev, const char *name, vs_status
     return false;
   }
   if (!vs__new_output(r, op, dev, op->dtype, shape, st)) return false;
-  vs_value *out = &r->values[op->index];
+  vs_value *out = vs__val(r, op);
   if (!out->n) return true;
   cl_mem ta = NULL, tb = NULL, ba = vs__on_device(r, a, dev, &ta, st), bb = ba ? vs__on_device(r, b, dev, &tb, st) : NULL;
   bool ok = ba && bb, f16 = vs__is_16bit_float(op->dtype);
@@ -52,16 +52,16 @@ static bool binary(vs_run *r, vs_op *op, size_t dev, const char *name, vs_status
     ok = (fa = vs__buffer(dev, (size_t)na * sizeof(float), &as, VS_FLOAT, st)) &&
          (fb = vs__buffer(dev, (size_t)nb * sizeof(float), &bs, VS_FLOAT, st)) &&
          (fo = vs__buffer(dev, (size_t)n * sizeof(float), &shape, VS_FLOAT, st)) &&
-         vs__convert16(d, op->dtype, true, fa, ba, (size_t)na, st) && vs__convert16(d, op->dtype, true, fb, bb, (size_t)nb, st);
+         vs__convert16(r, d, op->dtype, true, fa, ba, (size_t)na, st) && vs__convert16(r, d, op->dtype, true, fb, bb, (size_t)nb, st);
     ba = fa;
     bb = fb;
   }
   if (ok) {
     cl_mem dst = f16 ? fo : out->buf;
     karg args[] = {KARG(dst), KARG(ba), KARG(na), KARG(bb), KARG(nb), KARG(n)};
-    ok = vs__launch(d, "elementwise", f16 ? VS_FLOAT : op->dtype, name, out->n, args, 6, st);
+    ok = vs__launch(r, d, "elementwise", f16 ? VS_FLOAT : op->dtype, name, out->n, args, 6, st);
   }
-  if (ok && f16) ok = vs__convert16(d, op->dtype, false, out->buf, fo, out->n, st);
+  if (ok && f16) ok = vs__convert16(r, d, op->dtype, false, out->buf, fo, out->n, st);
   /* Temporaries are released after the queue has used them (in-order queue,
    * and OpenCL keeps a released buffer alive until its commands finish). */
   cl_mem temps[] = {ta, tb, fa, fb, fo};

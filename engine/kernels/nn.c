@@ -27,26 +27,26 @@ bool vs__bias_epilogue(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   if (!n) return vs__new_output(r, op, dev, op->dtype, xs, st);
   cl_mem tb, bb = vs__on_device(r, b, dev, &tb, st);
   if (!bb) return false;
-  cl_int relu = r->relu_fused[op->index];
+  cl_int relu = vs__act_fused(r, op);
   bool ok;
-  if (x->owned && x->buf && x->dev == dev && r->uses[op->inputs[0].op->index] == 1) {
-    vs_value *out = &r->values[op->index];
+  if (x->owned && x->buf && x->dev == dev && vs__uses(r, op->inputs[0].op) == 1) {
+    vs_value *out = vs__val(r, op);
     *out = *x; /* take the buffer over */
     x->owned = false;
     out->ready = false;
     karg args[] = {KARG(out->buf), KARG(bb), KARG(K), KARG(n), KARG(relu)};
-    ok = vs__launch(d, "conv", op->dtype, "bias_act", (size_t)n, args, 5, st);
+    ok = vs__launch(r, d, "conv", op->dtype, "bias_act", (size_t)n, args, 5, st);
     out->relu_applied = relu;
   } else {
     cl_mem tx, bx = vs__on_device(r, x, dev, &tx, st);
     ok = bx && vs__new_output(r, op, dev, op->dtype, xs, st);
     if (ok) {
-      vs_value *out = &r->values[op->index];
+      vs_value *out = vs__val(r, op);
       karg args[] = {KARG(out->buf), KARG(bx), KARG(bb), KARG(K), KARG(n)};
-      ok = vs__launch(d, "conv", op->dtype, "bias_add", (size_t)n, args, 5, st);
+      ok = vs__launch(r, d, "conv", op->dtype, "bias_add", (size_t)n, args, 5, st);
       if (ok && relu) { /* the fused Relu, in place on our own buffer */
         karg act[] = {KARG(out->buf), KARG(out->buf), KARG(n)};
-        ok = vs__launch(d, "conv", op->dtype, "relu", (size_t)n, act, 3, st);
+        ok = vs__launch(r, d, "conv", op->dtype, "relu", (size_t)n, act, 3, st);
         out->relu_applied = true;
       }
     }
@@ -60,18 +60,18 @@ static bool k_relu(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   vs_value *x = vs__in(r, op, 0);
   if (vs__uninitialized(r, op, x, st)) return false;
   if (x->relu_applied) { /* the bias epilogue before us did it */
-    r->values[op->index] = *x;
+    *vs__val(r, op) = *x;
     x->owned = false;
     return true;
   }
   vs_shape xs = vs__value_shape(r, x);
   if (!vs__new_output(r, op, dev, op->dtype, xs, st)) return false;
-  vs_value *out = &r->values[op->index];
+  vs_value *out = vs__val(r, op);
   cl_mem tx, bx = out->n ? vs__on_device(r, x, dev, &tx, st) : NULL;
   if (out->n && !bx) return false;
   cl_ulong n = out->n;
   karg args[] = {KARG(out->buf), KARG(bx), KARG(n)};
-  bool ok = vs__launch(vs__device(dev, st), "conv", op->dtype, "relu", out->n, args, 3, st);
+  bool ok = vs__launch(r, vs__device(dev, st), "conv", op->dtype, "relu", out->n, args, 3, st);
   if (out->n && tx) vs__buffer_release(tx);
   return ok;
 }
@@ -88,7 +88,7 @@ static bool k_matmul(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
     return false;
   }
   if (!vs__new_output(r, op, dev, op->dtype, (vs_shape){.known = true, .rank = 2, .dims = {m, n}}, st)) return false;
-  vs_value *out = &r->values[op->index];
+  vs_value *out = vs__val(r, op);
   if (!out->n) return true;
   if (k == 0) { /* an empty inner dimension: zeros, and nothing to read */
     double zero = 0;

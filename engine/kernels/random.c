@@ -41,7 +41,7 @@ static bool draw(vs_run *r, vs_op *op, size_t dev, const char *kernel, vs_status
     return false;
   }
   if (!vs__shape_input(r, op, &shape, st) || !vs__new_output(r, op, dev, op->dtype, shape, st)) return false;
-  vs_value *out = &r->values[op->index];
+  vs_value *out = vs__val(r, op);
   if (!out->n) return true;
   cl_ulong seed, seed2, offset, n = out->n;
   seeds(r, op, &seed, &seed2, &offset, out->n);
@@ -50,9 +50,9 @@ static bool draw(vs_run *r, vs_op *op, size_t dev, const char *kernel, vs_status
   if (!dst) return false;
   vs_cl_device *d = vs__device(dev, st);
   karg args[] = {KARG(dst), KARG(n), KARG(seed), KARG(seed2), KARG(offset)};
-  bool ok = vs__launch(d, "random", kt, kernel, random_groups(out->n, kt), args, 5, st);
+  bool ok = vs__launch(r, d, "random", kt, kernel, random_groups(out->n, kt), args, 5, st);
   if (f16) {
-    ok = ok && vs__convert16(d, op->dtype, false, out->buf, dst, out->n, st);
+    ok = ok && vs__convert16(r, d, op->dtype, false, out->buf, dst, out->n, st);
     vs__buffer_release(dst); /* kept alive by OpenCL until the queued kernels are done */
   }
   return ok;
@@ -79,12 +79,12 @@ static bool k_random_int(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
     return false;
   }
   if (!vs__new_output(r, op, dev, op->dtype, shape, st)) return false;
-  vs_value *out = &r->values[op->index];
+  vs_value *out = vs__val(r, op);
   cl_ulong seed, seed2, offset, n = out->n, range = (cl_ulong)lohi[1] - (cl_ulong)lohi[0];
   cl_long minval = lohi[0];
   seeds(r, op, &seed, &seed2, &offset, out->n);
   karg args[] = {KARG(out->buf), KARG(n), KARG(seed), KARG(seed2), KARG(offset), KARG(minval), KARG(range)};
-  return vs__launch(vs__device(dev, st), "random", op->dtype, "random_uniform_int",
+  return vs__launch(r, vs__device(dev, st), "random", op->dtype, "random_uniform_int",
                     random_groups(out->n, op->dtype), args, 7, st);
 }
 

@@ -15,7 +15,7 @@ static bool k_variable(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
     return false;
   }
   vs_var_state *vs = &r->s->vars[v->index];
-  r->values[op->index] = (vs_value){.ready = true, .dtype = v->dtype, .shape = vs->initialized ? vs->shape : v->shape,
+  *vs__val(r, op) = (vs_value){.ready = true, .dtype = v->dtype, .shape = vs->initialized ? vs->shape : v->shape,
                                     .n = vs->initialized ? (size_t)vs_shape_num_elements(&vs->shape) : 0,
                                     .dev = dev, .ref = v};
   return true;
@@ -52,7 +52,7 @@ static bool k_assign(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
     vs->dev = dev;
     vs->shape = copy->shape;
     vs->initialized = true;
-    r->values[op->index] = (vs_value){.ready = true, .dtype = v->dtype, .shape = vs->shape, .n = copy->n, .dev = dev,
+    *vs__val(r, op) = (vs_value){.ready = true, .dtype = v->dtype, .shape = vs->shape, .n = copy->n, .dev = dev,
                                       .ref = v};
     return true;
   }
@@ -80,7 +80,7 @@ static bool k_assign(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   }
   vs->shape = vshape;
   vs->initialized = true;
-  r->values[op->index] = (vs_value){.ready = true, .dtype = v->dtype, .shape = vs->shape, .n = n, .dev = dev, .ref = v};
+  *vs__val(r, op) = (vs_value){.ready = true, .dtype = v->dtype, .shape = vs->shape, .n = n, .dev = dev, .ref = v};
   return true;
 }
 
@@ -109,11 +109,11 @@ static bool update(vs_run *r, vs_op *op, size_t dev, bool sub, vs_status *st) {
     ok = vs__axpy(d, v->dtype, (size_t)n, sub ? -1.0 : 1.0, src, vs->buf, st);
   } else if (ok) { /* integers (and a one-element update): our kernel */
     karg args[] = {KARG(vs->buf), KARG(src), KARG(nd), KARG(n)};
-    ok = vs__launch(d, "elementwise", v->dtype, sub ? "assign_sub" : "assign_add", (size_t)n, args, 4, st);
+    ok = vs__launch(r, d, "elementwise", v->dtype, sub ? "assign_sub" : "assign_add", (size_t)n, args, 4, st);
   }
   if (tmp) vs__buffer_release(tmp);
   if (ok)
-    r->values[op->index] = (vs_value){.ready = true, .dtype = v->dtype, .shape = vs->shape, .n = (size_t)n,
+    *vs__val(r, op) = (vs_value){.ready = true, .dtype = v->dtype, .shape = vs->shape, .n = (size_t)n,
                                       .dev = vs->dev, .ref = v};
   return ok;
 }
@@ -150,7 +150,7 @@ static bool k_initialized_value(vs_run *r, vs_op *op, size_t dev, vs_status *st)
   if (op->dtype == VS_STRING) return vs__host_copy(r, op, vs__host_of(r, src), st);
   vs_shape shape = src->ref ? r->s->vars[src->ref->index].shape : src->shape;
   if (!vs__new_output(r, op, dev, op->dtype, shape, st)) return false;
-  return vs__copy_into(r, src, dev, &r->values[op->index], st);
+  return vs__copy_into(r, src, dev, vs__val(r, op), st);
 }
 
 static bool k_assign_add(vs_run *r, vs_op *op, size_t dev, vs_status *st) { return update(r, op, dev, false, st); }

@@ -132,7 +132,7 @@ bool vs__conv_im2col(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_mem 
     cl_ulong row0 = r0, rows = M - r0 < chunk ? M - r0 : chunk;
     karg args[] = {KARG(cols), KARG(x), KARG(row0), KARG(rows), KARG(iH), KARG(iW), KARG(iC), KARG(iOH), KARG(iOW),
                    KARG(iKH), KARG(iKW), KARG(iSH), KARG(iSW), KARG(iDH), KARG(iDW), KARG(iPT), KARG(iPL)};
-    ok = vs__launch(d, "conv", g->dtype, "im2col", (size_t)rows * KC, args, 17, st) &&
+    ok = vs__launch_uncached(d, "conv", g->dtype, "im2col", (size_t)rows * KC, args, 17, st) &&
          vs__gemm(d, g->dtype, false, false, (size_t)rows, K, KC, cols, 0, KC, f, 0, K, out, (size_t)r0 * K, K, st);
   }
   if (cols) vs__buffer_release(cols);
@@ -164,11 +164,11 @@ bool vs__conv_convgemm(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_me
   cl_ulong r3 = (cl_ulong)g->K, c3 = (cl_ulong)(g->OH * g->OW);
   if (ok) {
     karg a[] = {KARG(xn), KARG(x), KARG(b1), KARG(r1), KARG(c1)};
-    ok = vs__launch(d, "conv", g->dtype, "transpose_batched", nx, a, 5, st);
+    ok = vs__launch_uncached(d, "conv", g->dtype, "transpose_batched", nx, a, 5, st);
   }
   if (ok) {
     karg a[] = {KARG(fk), KARG(f), KARG(r2), KARG(c2), KARG(k2)};
-    ok = vs__launch(d, "conv", g->dtype, "hwio_to_kchw", nf, a, 5, st);
+    ok = vs__launch_uncached(d, "conv", g->dtype, "hwio_to_kchw", nf, a, 5, st);
   }
   if (ok) {
     CLBlastStatusCode s = CLBlastSconvgemm(CLBlastKernelModeCrossCorrelation, (size_t)g->C, (size_t)g->H, (size_t)g->W,
@@ -183,7 +183,7 @@ bool vs__conv_convgemm(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_me
   }
   if (ok) {
     karg a[] = {KARG(out), KARG(on), KARG(b1), KARG(r3), KARG(c3)};
-    ok = vs__launch(d, "conv", g->dtype, "transpose_batched", no, a, 5, st);
+    ok = vs__launch_uncached(d, "conv", g->dtype, "transpose_batched", no, a, 5, st);
   }
   if (xn) vs__buffer_release(xn);
   if (fk) vs__buffer_release(fk);
@@ -213,7 +213,7 @@ bool vs__conv2d_run(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   }
   if (!vs__new_output(r, op, dev, op->dtype, (vs_shape){.known = true, .rank = 4, .dims = {g.N, g.OH, g.OW, g.K}}, st))
     return false;
-  vs_value *out = &r->values[op->index];
+  vs_value *out = vs__val(r, op);
   if (!out->n) return true;
   vs_cl_device *d = vs__device(dev, st);
   if (!vs__value_n(r, x) || !vs__value_n(r, f)) { /* no input depth (C == 0): every sum is empty */

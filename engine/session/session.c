@@ -1,5 +1,5 @@
-/* session.c - sessions: placement of ops on devices, the needed subgraph in
- * dependency order, feeds and fetches (TF_SessionRun's contract). */
+/* session.c - sessions: placement of ops on devices, feeds, fetches and
+ * the run of a compiled plan (exec/plan.h) under TF_SessionRun's contract. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +7,7 @@
 
 #include "ops/ops_internal.h"
 #include "placement/placement_internal.h"
+#include "exec/plan.h"
 #include "kernels/registry.h"
 #include "session/session_internal.h"
 
@@ -28,6 +29,11 @@ VS_API vs_session *vs_session_new(vs_graph *g, const vs_session_opts *opts, vs_s
     return NULL;
   }
   s->graph = g;
+  if (pthread_mutex_init(&s->run_mu, NULL) != 0) {
+    free(s);
+    vs__fail(st, VS_RESOURCE_EXHAUSTED, VS_EXC_OP_ERROR, "vs_session_new: cannot make the session's lock");
+    return NULL;
+  }
   if (opts) s->opts = *opts;
   s->opts.default_device = NULL; /* not kept: the caller's string is borrowed */
   struct timespec ts;
@@ -35,6 +41,7 @@ VS_API vs_session *vs_session_new(vs_graph *g, const vs_session_opts *opts, vs_s
   s->entropy = ((uint64_t)ts.tv_sec * 1000000007ull) ^ (uint64_t)ts.tv_nsec ^ (uint64_t)(uintptr_t)s;
   if (opts && opts->default_device) {
     if (!resolve_name(opts->default_device, &s->default_dev, st)) {
+      pthread_mutex_destroy(&s->run_mu);
       free(s);
       return NULL;
     }
@@ -51,6 +58,7 @@ VS_API vs_session *vs_session_new(vs_graph *g, const vs_session_opts *opts, vs_s
     }
   }
   if (!vs__device(s->default_dev, st)) {
+    pthread_mutex_destroy(&s->run_mu);
     free(s);
     return NULL;
   }
@@ -78,6 +86,10 @@ VS_API void vs_session_free(vs_session *s) {
   free(s->vars);
   free(s->op_dev);
   free(s->rng_offset);
+  vs__plans_free(s);
+  for (size_t i = 0; i < s->n_kernels; i++) clReleaseKernel(s->kernels[i].kernel);
+  free(s->kernels);
+  pthread_mutex_destroy(&s->run_mu);
   release_graph(s->graph);
   free(s);
 }
@@ -158,7 +170,7 @@ static char *available_devices(size_t n) {
   return list;
 }
 
-static bool place(vs_session *s, vs_op *op, size_t *dev, vs_status *st) {
+bool vs__session_place(vs_session *s, vs_op *op, size_t *dev, vs_status *st) {
   if (op->index < s->n_op_dev && s->op_dev[op->index] >= 0) {
     *dev = (size_t)s->op_dev[op->index];
     return true;
@@ -167,7 +179,7 @@ static bool place(vs_session *s, vs_op *op, size_t *dev, vs_status *st) {
   if (op->colocate) { /* TF's _class loc:@: run where the named op runs */
     vs_op *with = vs_strmap_get(&s->graph->op_by_name, op->colocate);
     if (with && with != op) {
-      if (!place(s, with, dev, st)) return false;
+      if (!vs__session_place(s, with, dev, st)) return false;
       goto record;
     }
   }
@@ -218,71 +230,16 @@ record:
   return vs__device(*dev, st) != NULL;
 }
 
-/* ---- the needed subgraph ---- */
-
-typedef struct plan {
-  vs_op **order;
-  size_t n, cap;
-  unsigned char *mark; /* per op index: 0 new, 1 visiting, 2 done */
-} plan;
-
-static bool is_fed(const vs_op *op, const vs_output *feeds, int nfeeds) {
-  for (int i = 0; i < nfeeds; i++)
-    if (feeds[i].op == op) return true;
-  return false;
-}
-
-/* Post-order DFS with an explicit stack: deep chains do not recurse. */
-static bool visit(plan *p, vs_op *root, const vs_output *feeds, int nfeeds, vs_status *st) {
-  typedef struct { vs_op *op; int next; } frame;
-  frame *stack = NULL;
-  size_t depth = 0, cap = 0;
-  if (p->mark[root->index]) return true;
-  if (!VS_GROW(stack, cap, 1)) goto oom;
-  stack[depth++] = (frame){root, 0};
-  p->mark[root->index] = 1;
-  while (depth) {
-    frame *f = &stack[depth - 1];
-    vs_op *op = f->op;
-    bool fed = is_fed(op, feeds, nfeeds);
-    int n_in = fed ? 0 : op->n_inputs, n_all = fed ? 0 : op->n_inputs + op->n_controls;
-    if (f->next < n_all) {
-      vs_op *dep = f->next < n_in ? op->inputs[f->next].op : op->controls[f->next - n_in];
-      f->next++;
-      if (p->mark[dep->index] == 1) {
-        free(stack);
-        vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "graph has a cycle through %s", dep->name);
-        return false;
-      }
-      if (p->mark[dep->index] == 0) {
-        if (!VS_GROW(stack, cap, depth + 1)) goto oom;
-        p->mark[dep->index] = 1;
-        stack[depth++] = (frame){dep, 0};
-      }
-      continue;
-    }
-    p->mark[op->index] = 2;
-    if (!VS_GROW(p->order, p->cap, p->n + 1)) goto oom;
-    p->order[p->n++] = op;
-    depth--;
-  }
-  free(stack);
-  return true;
-oom:
-  free(stack);
-  vs__oom(st);
-  return false;
-}
-
 /* ---- values ---- */
 
+/* Releases a run's values and clears them for the plan's next run. */
 static void release_values(vs_run *r, size_t n) {
   for (size_t i = 0; i < n; i++) {
     vs_value *v = &r->values[i];
     if (v->owned && v->buf) vs__buffer_release(v->buf);
     vs_tensor_free(v->host);
+    *v = (vs_value){0};
   }
-  free(r->values);
 }
 
 static bool feed_value(vs_session *s, vs_value *v, const vs_op *op, const vs_tensor *t, vs_status *st) {
@@ -321,7 +278,7 @@ static bool feed_value(vs_session *s, vs_value *v, const vs_op *op, const vs_ten
 }
 
 static vs_tensor *fetch_value(vs_run *r, const vs_op *op, vs_status *st) {
-  vs_value *v = &r->values[op->index];
+  vs_value *v = vs__val(r, op);
   if (v->host) return vs__tensor_clone(v->host, st);
   cl_mem buf = v->buf;
   size_t dev = v->dev;
@@ -408,9 +365,11 @@ VS_API void vs_session_run(vs_session *s, const vs_output *feeds, vs_tensor *con
   }
   for (int i = 0; i < nfetches; i++) fetch_values[i] = NULL;
   vs_graph *g = s->graph;
-  vs__lock(g); /* the graph must not change under a run */
+  pthread_mutex_lock(&s->run_mu); /* this session's runs are serial */
+  vs__lock(g); /* held only while the plan is found or built */
+  vs_plan *p = NULL;
   if (!check_outputs(g, feeds, nfeeds, "feed", st) || !check_outputs(g, fetches, nfetches, "fetch", st))
-    goto out_unlocked;
+    goto unlock_graph;
   for (int i = 0; i < nfeeds; i++) {
     if (feeds[i].op->var && feeds[i].op->var->op == feeds[i].op) { /* the VariableV2 itself */
       /* A variable's value lives in the session; feeding its ref is refused
@@ -418,58 +377,39 @@ VS_API void vs_session_run(vs_session *s, const vs_output *feeds, vs_tensor *con
       vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
                "Cannot feed the variable %s itself; feed a tensor computed from it, or assign to it",
                feeds[i].op->tensor_name);
-      goto out_unlocked;
+      goto unlock_graph;
     }
     for (int k = 0; k < i; k++)
       if (feeds[k].op == feeds[i].op) {
         vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "%s is fed more than once", feeds[i].op->tensor_name);
-        goto out_unlocked;
+        goto unlock_graph;
       }
   }
   for (int i = 0; i < ntargets; i++)
     if (!targets[i] || targets[i]->graph != g) {
       vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "vs_session_run: target %d is not an op of this graph", i);
-      goto out_unlocked;
+      goto unlock_graph;
     }
-  if (!grow_session(s, st)) goto out_unlocked;
-
-  plan p = {.mark = calloc(g->n_ops + 1, 1)};
-  vs_run r = {.s = s, .values = calloc(g->n_ops + 1, sizeof(vs_value))};
-  size_t n_values = g->n_ops;
-  if (!p.mark || !r.values) {
-    vs__oom(st);
-    goto out;
-  }
-  for (int i = 0; i < nfetches; i++)
-    if (!visit(&p, fetches[i].op, feeds, nfeeds, st)) goto out;
-  for (int i = 0; i < ntargets; i++)
-    if (!visit(&p, targets[i], feeds, nfeeds, st)) goto out;
-  /* Consumers per value: a value used once may be updated in place. */
-  if (!(r.uses = calloc(g->n_ops + 1, sizeof *r.uses))) {
-    vs__oom(st);
-    goto out;
-  }
-  for (size_t i = 0; i < p.n; i++)
-    for (int k = 0; k < p.order[i]->n_inputs; k++) r.uses[p.order[i]->inputs[k].op->index]++;
-  for (int i = 0; i < nfetches; i++) r.uses[fetches[i].op->index] += 2;
-  if (!(r.relu_fused = calloc(g->n_ops + 1, 1))) {
-    vs__oom(st);
-    goto out;
-  }
-  for (size_t i = 0; i < p.n; i++) {
-    vs_op *op = p.order[i];
-    const vs_op *in = op->n_inputs ? op->inputs[0].op : NULL;
-    if ((op->def->flags & VS_OPF_ACTIVATION) && in && (in->def->flags & VS_OPF_ACT_EPILOGUE) &&
-        r.uses[in->index] == 1)
-      r.relu_fused[op->inputs[0].op->index] = 1;
-  }
+  if (grow_session(s, st)) p = vs__plan_get(s, feeds, nfeeds, fetches, nfetches, targets, ntargets, st);
+unlock_graph:
+  /* From here the run reads only what its plan holds, fields of ops fixed
+   * at their creation and this session's state: other threads may grow the
+   * graph meanwhile (graph_internal.h's locking rule). */
+  vs__unlock(g);
+  if (!p) goto out_session;
+  vs_run r = {.s = s, .plan = p, .values = p->values};
   for (int i = 0; i < nfeeds; i++)
-    if (!feed_value(s, &r.values[feeds[i].op->index], feeds[i].op, feed_values[i], st)) goto out;
-  for (size_t i = 0; i < p.n; i++) {
-    vs_op *op = p.order[i];
-    if (r.values[op->index].ready) continue; /* fed */
-    size_t dev;
-    if (!place(s, op, &dev, st) || !vs__kernel_run(&r, op, dev, st)) goto out;
+    if (!feed_value(s, vs__val(&r, feeds[i].op), feeds[i].op, feed_values[i], st)) goto out;
+  for (size_t i = 0; i < p->n_steps; i++) {
+    const vs_step *step = &p->steps[i];
+    if (r.values[step->slot].ready) continue; /* fed */
+    if (step->kind != VS_STEP_KERNEL) { /* plan.h: no transport to other processes yet */
+      vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_OP_ERROR,
+               "%s: sending values to or receiving them from another process is not implemented in varscope",
+               step->op->name);
+      goto out;
+    }
+    if (!vs__kernel_run(&r, step->op, step->dev, st)) goto out;
   }
   for (int i = 0; i < nfetches; i++) {
     if (!(fetch_values[i] = fetch_value(&r, fetches[i].op, st))) {
@@ -487,13 +427,9 @@ out:
     vs_cl_device *d = r.used_dev[dev] ? vs__device(dev, NULL) : NULL;
     if (d) clFinish(d->queue);
   }
-  if (r.values) release_values(&r, n_values);
-  free(r.uses);
-  free(r.relu_fused);
-  free(p.order);
-  free(p.mark);
-out_unlocked:
-  vs__unlock(g);
+  release_values(&r, p->n_slots);
+out_session:
+  pthread_mutex_unlock(&s->run_mu);
 }
 
 /* ---- direct variable access (checkpoints) ---- */
@@ -505,6 +441,7 @@ VS_API vs_tensor *vs_session_variable_value(vs_session *s, vs_var *v, vs_status 
              "vs_session_variable_value: session and a variable of its graph are required");
     return NULL;
   }
+  pthread_mutex_lock(&s->run_mu); /* the session's variables: no run changes them meanwhile */
   vs__lock(s->graph);
   vs_tensor *t = NULL;
   vs_var_state *vs = grow_session(s, st) ? &s->vars[v->index] : NULL;
@@ -525,6 +462,7 @@ VS_API vs_tensor *vs_session_variable_value(vs_session *s, vs_var *v, vs_status 
     }
   }
   vs__unlock(s->graph);
+  pthread_mutex_unlock(&s->run_mu);
   return t;
 }
 
@@ -566,9 +504,10 @@ VS_API void vs_session_assign_variable(vs_session *s, vs_var *v, const vs_tensor
              vs_dtype_name(value->dtype), got, v->op->name, vs_dtype_name(v->dtype), want);
     return;
   }
+  pthread_mutex_lock(&s->run_mu); /* the session's variables: no run changes them meanwhile */
   vs__lock(s->graph);
   size_t dev;
-  if (grow_session(s, st) && place(s, v->op, &dev, st)) {
+  if (grow_session(s, st) && vs__session_place(s, v->op, &dev, st)) {
     vs_var_state *vs = &s->vars[v->index];
     if (value->dtype == VS_STRING) { /* string variables hold a host tensor */
       vs_tensor *copy = vs__tensor_clone(value, st);
@@ -584,4 +523,5 @@ VS_API void vs_session_assign_variable(vs_session *s, vs_var *v, const vs_tensor
     }
   }
   vs__unlock(s->graph);
+  pthread_mutex_unlock(&s->run_mu);
 }

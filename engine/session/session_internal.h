@@ -29,10 +29,26 @@ typedef struct vs_var_state {
   bool initialized;
 } vs_var_state;
 
+/* A kernel object the session keeps (no clCreateKernel per launch): the
+ * program's source and kernel names are the launch's static strings. */
+typedef struct vs_kernel_entry {
+  size_t dev;
+  vs_dtype dtype;
+  const char *source, *name;
+  cl_kernel kernel;
+  size_t local;   /* its work-group size (vs__local_size) */
+} vs_kernel_entry;
+
+struct vs_plan;
+
 struct vs_session {
   vs_graph *graph;
   vs_session_opts opts;
   size_t default_dev;
+  /* Runs of one session are serial (they share the values of its plans,
+   * its kernel objects and its variables); runs of different sessions on
+   * one graph run in parallel. Lock order: run_mu, then the graph lock. */
+  pthread_mutex_t run_mu;
   vs_var_state *vars;         /* indexed by vs_var index */
   size_t n_vars;
   int *op_dev;                /* per op index: global device, -1 unplaced */
@@ -40,7 +56,14 @@ struct vs_session {
   uint64_t *rng_offset;       /* per op index: Philox blocks reserved so far */
   size_t n_rng;
   uint64_t entropy;           /* seeds for ops with no seed at all */
+  struct vs_plan *plans;      /* compiled run plans, most recently used first (exec/plan.h) */
+  uint64_t plan_builds;
+  vs_kernel_entry *kernels;   /* kernel objects kept for launches */
+  size_t n_kernels, kernels_cap;
 };
+
+/* Places op for session s (the graph lock held): its device's global index. */
+bool vs__session_place(vs_session *s, vs_op *op, size_t *dev, vs_status *st);
 
 /* A value flowing between ops during one run. Device values own a buffer
  * (or borrow a variable's, for refs); host values hold a tensor. */
@@ -59,11 +82,18 @@ typedef struct vs_value {
 
 typedef struct vs_run {
   vs_session *s;
-  vs_value *values;  /* per op index */
-  int *uses;         /* per op index: consumers in this run, fetches included */
-  unsigned char *relu_fused; /* per BiasAdd: its only consumer is a Relu, applied in the same pass */
+  const struct vs_plan *plan;
+  vs_value *values;  /* per plan slot (the plan's own array, reset after each run) */
   unsigned char used_dev[64]; /* queues to finish before the run returns */
 } vs_run;
+
+/* The value of op in run r (op is in r's plan). */
+vs_value *vs__val(vs_run *r, const vs_op *op);
+/* Consumers of op's value in r's plan (fetches count 2). */
+uint32_t vs__uses(vs_run *r, const vs_op *op);
+/* True when op's epilogue applies its lone consuming activation (fusion
+ * decided by the plan). */
+bool vs__act_fused(vs_run *r, const vs_op *op);
 
 /* ---- shared by the kernels (engine/kernels) and conv2d.c ---- */
 #define LOCAL_SIZE 64 /* the work-group size: PoCL compiles one function per size */
@@ -74,8 +104,13 @@ typedef struct karg {
 #define KARG(x) ((karg){sizeof(x), &(x)})
 
 /* Enqueues kernel `name` of cl_kernels/<source>.cl built for dtype t over n
- * work-items (padded to a multiple of the work-group size). */
-bool vs__launch(vs_cl_device *d, const char *source, vs_dtype t, const char *name, size_t n, const karg *args,
+ * work-items (padded to a multiple of the work-group size), with the kernel
+ * object r's session keeps (source and name must be static strings). */
+/* The same without a run (conv algorithms, which the selector also times
+ * outside any session): a kernel object made and released per launch. */
+bool vs__launch_uncached(vs_cl_device *d, const char *source, vs_dtype t, const char *name, size_t n,
+                         const karg *args, int nargs, vs_status *st);
+bool vs__launch(vs_run *r, vs_cl_device *d, const char *source, vs_dtype t, const char *name, size_t n, const karg *args,
                 int nargs, vs_status *st);
 /* LOCAL_SIZE, or less where the device or kernel allows less. */
 size_t vs__local_size(const vs_cl_device *d, cl_kernel k);

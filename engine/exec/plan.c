@@ -1,0 +1,270 @@
+/* plan.c - building and caching a session's run plans (see plan.h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "exec/plan.h"
+#include "kernels/registry.h"
+
+static bool is_fed(const vs_op *op, const vs_output *feeds, int nfeeds) {
+  for (int i = 0; i < nfeeds; i++)
+    if (feeds[i].op == op) return true;
+  return false;
+}
+
+/* The needed subgraph in dependency order: a post-order DFS with an
+ * explicit stack (deep chains do not recurse). `mark` is a slot map under
+ * construction: 1 visiting, 2 done. */
+typedef struct builder {
+  vs_op **order;
+  size_t n, cap;
+  size_t *keys;      /* op index + 1 */
+  unsigned char *mark;
+  size_t mask;
+} builder;
+
+static size_t find(const builder *b, const vs_op *op) {
+  size_t key = op->index + 1, i = (key * 0x9E3779B97F4A7C15ull) & b->mask;
+  while (b->keys[i] && b->keys[i] != key) i = (i + 1) & b->mask;
+  return i;
+}
+
+static bool grow_map(builder *b) {
+  size_t cap = (b->mask + 1) * 2;
+  size_t *keys = calloc(cap, sizeof *keys);
+  unsigned char *mark = calloc(cap, 1);
+  if (!keys || !mark) {
+    free(keys);
+    free(mark);
+    return false;
+  }
+  builder nb = {.keys = keys, .mark = mark, .mask = cap - 1};
+  for (size_t i = 0; i <= b->mask; i++)
+    if (b->keys[i]) {
+      size_t key = b->keys[i], j = (key * 0x9E3779B97F4A7C15ull) & nb.mask;
+      while (keys[j]) j = (j + 1) & nb.mask;
+      keys[j] = key;
+      mark[j] = b->mark[i];
+    }
+  free(b->keys);
+  free(b->mark);
+  b->keys = keys;
+  b->mark = mark;
+  b->mask = nb.mask;
+  return true;
+}
+
+/* The mark entry of op, added (0) when new; NULL when out of memory. */
+static unsigned char *mark_of(builder *b, const vs_op *op, size_t *entries) {
+  size_t i = find(b, op);
+  if (!b->keys[i]) {
+    if ((*entries + 1) * 2 > b->mask + 1) { /* keep the map at most half full */
+      if (!grow_map(b)) return NULL;
+      i = find(b, op);
+    }
+    b->keys[i] = op->index + 1;
+    ++*entries;
+  }
+  return &b->mark[i];
+}
+
+static bool visit(builder *b, size_t *entries, vs_op *root, const vs_output *feeds, int nfeeds, vs_status *st) {
+  typedef struct { vs_op *op; int next; } frame;
+  frame *stack = NULL;
+  size_t depth = 0, cap = 0;
+  unsigned char *m = mark_of(b, root, entries);
+  if (!m) goto oom;
+  if (*m) return true;
+  if (!VS_GROW(stack, cap, 1)) goto oom;
+  stack[depth++] = (frame){root, 0};
+  *m = 1;
+  while (depth) {
+    frame *f = &stack[depth - 1];
+    vs_op *op = f->op;
+    bool fed = is_fed(op, feeds, nfeeds);
+    int n_in = fed ? 0 : op->n_inputs, n_all = fed ? 0 : op->n_inputs + op->n_controls;
+    if (f->next < n_all) {
+      vs_op *dep = f->next < n_in ? op->inputs[f->next].op : op->controls[f->next - n_in];
+      f->next++;
+      if (!(m = mark_of(b, dep, entries))) goto oom;
+      if (*m == 1) {
+        free(stack);
+        vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "graph has a cycle through %s", dep->name);
+        return false;
+      }
+      if (*m == 0) {
+        if (!VS_GROW(stack, cap, depth + 1)) goto oom;
+        *m = 1;
+        stack[depth++] = (frame){dep, 0};
+      }
+      continue;
+    }
+    *mark_of(b, op, entries) = 2; /* present: no allocation */
+    if (!VS_GROW(b->order, b->cap, b->n + 1)) goto oom;
+    b->order[b->n++] = op;
+    depth--;
+  }
+  free(stack);
+  return true;
+oom:
+  free(stack);
+  vs__oom(st);
+  return false;
+}
+
+static void plan_free(vs_plan *p) {
+  if (!p) return;
+  free(p->sig);
+  free(p->steps);
+  free(p->uses);
+  free(p->relu_fused);
+  free(p->keys);
+  free(p->vals);
+  free(p->values);
+  free(p);
+}
+
+static uint64_t signature_hash(const vs_output *feeds, int nfeeds, const vs_output *fetches, int nfetches,
+                               vs_op *const *targets, int ntargets) {
+  uint64_t h = 1469598103934665603ull;
+#define MIX(x) (h = (h ^ (uint64_t)(x)) * 1099511628211ull)
+  MIX(nfeeds), MIX(nfetches), MIX(ntargets);
+  for (int i = 0; i < nfeeds; i++) MIX(feeds[i].op->index);
+  for (int i = 0; i < nfetches; i++) MIX(fetches[i].op->index);
+  for (int i = 0; i < ntargets; i++) MIX(targets[i]->index);
+#undef MIX
+  return h;
+}
+
+static bool same_signature(const vs_plan *p, const vs_output *feeds, int nfeeds, const vs_output *fetches,
+                           int nfetches, vs_op *const *targets, int ntargets) {
+  if (p->n_feeds != nfeeds || p->n_fetches != nfetches || p->n_targets != ntargets) return false;
+  vs_op *const *s = p->sig;
+  for (int i = 0; i < nfeeds; i++)
+    if (*s++ != feeds[i].op) return false;
+  for (int i = 0; i < nfetches; i++)
+    if (*s++ != fetches[i].op) return false;
+  for (int i = 0; i < ntargets; i++)
+    if (*s++ != targets[i]) return false;
+  return true;
+}
+
+/* Fusion, decided once: an activation whose producer has an epilogue that
+ * can apply it (BiasAdd, a bias-like AddV2) and no other consumer runs in
+ * the producer's pass. */
+static void fuse(vs_plan *p) {
+  for (size_t i = 0; i < p->n_steps; i++) {
+    const vs_op *op = p->steps[i].op, *in = op->n_inputs ? op->inputs[0].op : NULL;
+    if ((op->def->flags & VS_OPF_ACTIVATION) && in && (in->def->flags & VS_OPF_ACT_EPILOGUE)) {
+      uint32_t slot = vs__plan_slot(p, in);
+      if (p->uses[slot] == 1) p->relu_fused[slot] = 1;
+    }
+  }
+}
+
+static vs_plan *build(vs_session *s, const vs_output *feeds, int nfeeds, const vs_output *fetches, int nfetches,
+                      vs_op *const *targets, int ntargets, uint64_t hash, vs_status *st) {
+  builder b = {.keys = calloc(16, sizeof(size_t)), .mark = calloc(16, 1), .mask = 15};
+  size_t entries = 0;
+  vs_plan *p = calloc(1, sizeof *p);
+  int nsig = nfeeds + nfetches + ntargets;
+  if (!b.keys || !b.mark || !p || !(p->sig = malloc((size_t)(nsig ? nsig : 1) * sizeof *p->sig))) goto oom;
+  p->hash = hash;
+  p->n_feeds = nfeeds, p->n_fetches = nfetches, p->n_targets = ntargets;
+  p->epoch = s->graph->plan_epoch;
+  for (int i = 0; i < nfeeds; i++) p->sig[i] = feeds[i].op;
+  for (int i = 0; i < nfetches; i++) p->sig[nfeeds + i] = fetches[i].op;
+  for (int i = 0; i < ntargets; i++) p->sig[nfeeds + nfetches + i] = targets[i];
+  for (int i = 0; i < nfetches; i++)
+    if (!visit(&b, &entries, fetches[i].op, feeds, nfeeds, st)) goto fail;
+  for (int i = 0; i < ntargets; i++)
+    if (!visit(&b, &entries, targets[i], feeds, nfeeds, st)) goto fail;
+  for (int i = 0; i < nfeeds; i++) /* a feed nothing needs still gets a slot for its value */
+    if (!mark_of(&b, feeds[i].op, &entries)) goto oom;
+  /* Slots: the visited ops in order, then the feeds not visited. */
+  p->n_slots = entries;
+  p->keys = b.keys;
+  p->mask = b.mask;
+  b.keys = NULL;
+  if (!(p->vals = malloc((p->mask + 1) * sizeof *p->vals)) || !(p->steps = calloc(b.n ? b.n : 1, sizeof *p->steps)) ||
+      !(p->uses = calloc(entries ? entries : 1, sizeof *p->uses)) ||
+      !(p->relu_fused = calloc(entries ? entries : 1, 1)) ||
+      !(p->values = calloc(entries ? entries : 1, sizeof *p->values)))
+    goto oom;
+  uint32_t next = 0;
+  for (size_t i = 0; i < b.n; i++) p->vals[find(&(builder){.keys = p->keys, .mask = p->mask}, b.order[i])] = next++;
+  for (size_t i = 0; i <= p->mask; i++)
+    if (p->keys[i] && b.mark[i] == 0) p->vals[i] = next++; /* unvisited feeds */
+  /* Steps, placed now: an unplaceable op fails the run before anything runs. */
+  for (size_t i = 0; i < b.n; i++) {
+    vs_op *op = b.order[i];
+    vs_step *step = &p->steps[p->n_steps++];
+    *step = (vs_step){.kind = VS_STEP_KERNEL, .op = op, .slot = vs__plan_slot(p, op)};
+    if (is_fed(op, feeds, nfeeds)) { /* its value comes from the feed: no step */
+      p->n_steps--;
+      continue;
+    }
+    if (!vs__session_place(s, op, &step->dev, st)) goto fail;
+  }
+  for (size_t i = 0; i < b.n; i++)
+    for (int k = 0; k < b.order[i]->n_inputs; k++) p->uses[vs__plan_slot(p, b.order[i]->inputs[k].op)]++;
+  for (int i = 0; i < nfetches; i++) p->uses[vs__plan_slot(p, fetches[i].op)] += 2;
+  fuse(p);
+  free(b.order);
+  free(b.mark);
+  s->plan_builds++;
+  return p;
+oom:
+  vs__oom(st);
+fail:
+  free(b.order);
+  free(b.keys);
+  free(b.mark);
+  plan_free(p);
+  return NULL;
+}
+
+vs_plan *vs__plan_get(vs_session *s, const vs_output *feeds, int nfeeds, const vs_output *fetches, int nfetches,
+                      vs_op *const *targets, int ntargets, vs_status *st) {
+  uint64_t hash = signature_hash(feeds, nfeeds, fetches, nfetches, targets, ntargets);
+  vs_plan **link = &s->plans;
+  size_t count = 0;
+  for (vs_plan *p = s->plans; p; link = &p->next, p = p->next, count++) {
+    if (p->hash != hash || !same_signature(p, feeds, nfeeds, fetches, nfetches, targets, ntargets)) continue;
+    *link = p->next; /* unlinked: it goes back to the front, or is rebuilt */
+    if (p->epoch == s->graph->plan_epoch) {
+      p->next = s->plans;
+      s->plans = p;
+      return p;
+    }
+    plan_free(p);
+    break;
+  }
+  vs_plan *p = build(s, feeds, nfeeds, fetches, nfetches, targets, ntargets, hash, st);
+  if (!p) return NULL;
+  p->next = s->plans;
+  s->plans = p;
+  /* Drop the least recently used beyond the cache's size. */
+  count = 0;
+  for (vs_plan **l = &s->plans; *l; l = &(*l)->next)
+    if (++count == VS_PLAN_CACHE) {
+      vs_plan *rest = (*l)->next;
+      (*l)->next = NULL;
+      while (rest) {
+        vs_plan *n = rest->next;
+        plan_free(rest);
+        rest = n;
+      }
+      break;
+    }
+  return p;
+}
+
+void vs__plans_free(vs_session *s) {
+  while (s->plans) {
+    vs_plan *n = s->plans->next;
+    plan_free(s->plans);
+    s->plans = n;
+  }
+}
+
+uint64_t vs__plan_builds(const vs_session *s) { return s->plan_builds; }

@@ -1,0 +1,84 @@
+/* plan.h - compiled run plans, as TensorFlow's DirectSession caches an
+ * executor per signature: for one (feeds, fetches, targets) of a session,
+ * the ordered steps with their resolved devices, each op's value slot, the
+ * consumer counts that allow in-place updates, and the bias+relu fusion,
+ * all decided once when the plan is built and reused by every later run
+ * with the same signature.
+ *
+ * Validity as the graph grows: graphs are append-only, and an op's inputs,
+ * type, attributes and device are fixed when it is made, so no new op can
+ * become a dependency of an op already in a plan. The one edit of an
+ * existing op is a control input added after its creation (vs_group adds
+ * them to the op it just made, which no plan can hold yet); any other such
+ * edit bumps g->plan_epoch and every plan built before it is rebuilt on its
+ * next use. Plans hold no run-time state: whether a variable is initialised,
+ * its current shape and buffer are read from the session at each run, so a
+ * variable initialised (or created) later cannot make a plan wrong.
+ *
+ * Remote devices: a step is a kernel on a local device today. The plan's
+ * step kinds already name the transfers the ps/worker scale-out will add
+ * (VS_STEP_SEND / VS_STEP_RECV to or from another process, TF's _Send and
+ * _Recv); a plan that would need one is refused with UNIMPLEMENTED until the
+ * transport exists (vs__plan_build never makes one today, see step_run in
+ * session.c).
+ *
+ * Thread safety: a plan belongs to one session and is built under the graph
+ * lock; it is used only under its session's run lock (session.c). */
+#ifndef VS_EXEC_PLAN_H
+#define VS_EXEC_PLAN_H
+
+#include <stdint.h>
+
+#include "session/session_internal.h"
+
+typedef enum vs_step_kind {
+  VS_STEP_KERNEL, /* the op's kernel on local device `dev` */
+  VS_STEP_SEND,   /* reserved: the op's value to another process (not built yet) */
+  VS_STEP_RECV,   /* reserved: the op's value from another process (not built yet) */
+} vs_step_kind;
+
+typedef struct vs_step {
+  vs_step_kind kind;
+  vs_op *op;
+  size_t dev;     /* the device the op was placed on (global index) */
+  uint32_t slot;  /* its value's index in the run's values */
+} vs_step;
+
+typedef struct vs_plan {
+  uint64_t hash;         /* of the signature */
+  vs_op **sig;           /* feeds, then fetches, then targets */
+  int n_feeds, n_fetches, n_targets;
+  vs_step *steps;        /* dependency order (feeds have a slot, no step) */
+  size_t n_steps;
+  size_t n_slots;        /* values a run of the plan holds */
+  uint32_t *uses;        /* per slot: consumers in a run, fetches counting 2 */
+  unsigned char *relu_fused; /* per slot: an epilogue op applies its lone consuming activation */
+  size_t *keys;          /* op -> slot map: op index + 1, 0 for an empty entry */
+  uint32_t *vals;
+  size_t mask;           /* map capacity - 1 (a power of two) */
+  vs_value *values;      /* the run's values, reused run after run */
+  uint64_t epoch;        /* g->plan_epoch when built */
+  struct vs_plan *next;  /* the session's plans, most recently used first */
+} vs_plan;
+
+/* How many plans a session keeps (least recently used dropped first). */
+#define VS_PLAN_CACHE 64
+
+/* The slot of op's value in plan p (op must be in the plan). */
+static inline uint32_t vs__plan_slot(const vs_plan *p, const vs_op *op) {
+  size_t key = op->index + 1, i = (key * 0x9E3779B97F4A7C15ull) & p->mask;
+  while (p->keys[i] != key) i = (i + 1) & p->mask;
+  return p->vals[i];
+}
+
+/* The session's plan for a signature, built (and placed) when it has none
+ * or the graph invalidated it. The caller holds the graph lock and the
+ * session's run lock. The plan stays owned by the session. */
+vs_plan *vs__plan_get(vs_session *s, const vs_output *feeds, int nfeeds, const vs_output *fetches, int nfetches,
+                      vs_op *const *targets, int ntargets, vs_status *st);
+/* Frees every plan of a session. */
+void vs__plans_free(vs_session *s);
+/* Plans this session has built so far (tests: cache hits and misses). */
+uint64_t vs__plan_builds(const vs_session *s);
+
+#endif
