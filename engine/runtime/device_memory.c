@@ -30,25 +30,60 @@ typedef struct reservation {
   struct reservation *next; /* in its bucket while live */
 } reservation;
 
-#define BUCKETS 1024
+/* Live reservations by cl_mem: a chained table that doubles as buffers
+ * accumulate (30 000 variables are 30 000 live buffers; a fixed table made
+ * every release scan long chains). */
 static struct {
   pthread_mutex_t mu;
-  reservation *bucket[BUCKETS];
+  reservation **bucket;
+  size_t mask, count;
 } live = {.mu = PTHREAD_MUTEX_INITIALIZER};
 
-static reservation **slot(cl_mem m) {
-  uintptr_t h = (uintptr_t)m;
-  h ^= h >> 17;
-  h *= 0x9e3779b1u;
-  return &live.bucket[(h >> 7) % BUCKETS];
+static size_t hash_of(cl_mem m) {
+  uint64_t h = (uint64_t)(uintptr_t)m; /* a 64-bit finaliser: every pointer bit moves the bucket */
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdull;
+  h ^= h >> 33;
+  return (size_t)h;
 }
 
-/* Unlinks r (under live.mu) and gives its bytes back, once. */
+static reservation **slot(cl_mem m) { return &live.bucket[hash_of(m) & live.mask]; }
+
+/* Adds r (the lock held); false when the first table cannot be allocated.
+ * A failed growth keeps the current table (only longer chains). */
+static bool insert_locked(reservation *r) {
+  if (!live.bucket) {
+    if (!(live.bucket = calloc(1024, sizeof *live.bucket))) return false;
+    live.mask = 1023;
+  } else if (live.count >= 2 * (live.mask + 1)) {
+    size_t cap = 2 * (live.mask + 1);
+    reservation **grown = calloc(cap, sizeof *grown);
+    if (grown) {
+      for (size_t i = 0; i <= live.mask; i++)
+        for (reservation *e = live.bucket[i], *next; e; e = next) {
+          next = e->next;
+          reservation **b = &grown[hash_of(e->mem) & (cap - 1)];
+          e->next = *b;
+          *b = e;
+        }
+      free(live.bucket);
+      live.bucket = grown;
+      live.mask = cap - 1;
+    }
+  }
+  reservation **b = slot(r->mem);
+  r->next = *b;
+  *b = r;
+  live.count++;
+  return true;
+}
+
 static void give_back_locked(reservation *r) {
   if (r->given_back) return;
   for (reservation **p = slot(r->mem); *p; p = &(*p)->next)
     if (*p == r) {
       *p = r->next;
+      live.count--;
       break;
     }
   r->given_back = true;
@@ -67,7 +102,7 @@ static void CL_CALLBACK destroyed(cl_mem m, void *user) {
 void vs__buffer_release(cl_mem m) {
   if (!m) return;
   pthread_mutex_lock(&live.mu);
-  for (reservation *r = *slot(m); r; r = r->next)
+  for (reservation *r = live.bucket ? *slot(m) : NULL; r; r = r->next)
     if (r->mem == m) {
       give_back_locked(r);
       break;
@@ -127,10 +162,15 @@ cl_mem vs__device_buffer(vs_cl_device *d, size_t bytes, const vs_shape *shape, v
   }
   *r = (reservation){.d = d, .bytes = bytes, .mem = m};
   pthread_mutex_lock(&live.mu);
-  reservation **b = slot(m);
-  r->next = *b;
-  *b = r;
+  bool kept = insert_locked(r);
   pthread_mutex_unlock(&live.mu);
+  if (!kept) {
+    clReleaseMemObject(m);
+    free(r);
+    atomic_fetch_sub(&d->mem_in_use, bytes);
+    snprintf(why, sizeof why, "%zu bytes: out of host memory", bytes);
+    return oom(st, d, shape, dtype, why);
+  }
   err = clSetMemObjectDestructorCallback(m, destroyed, r);
   if (err != CL_SUCCESS) { /* no callback: give back and free here */
     pthread_mutex_lock(&live.mu);
