@@ -451,9 +451,8 @@ static double2 box_muller_double(uint x0, uint x1, uint x2, uint x3) {
 
 /* RandomUniform: group g from block g; [0, 1) (the graph's Mul and Add
  * scale it, as TF's random_uniform). */
-__kernel void random_uniform(__global T *out, const ulong n, const ulong seed, const ulong seed2,
-                             const ulong offset) {
-  ulong g = get_global_id(0), e = g * GROUP;
+static void uniform_group(__global T *out, ulong n, ulong seed, ulong seed2, ulong offset, ulong g) {
+  ulong e = g * GROUP;
   if (e >= n) return;
   uint4 r = philox(skip(first_block(seed2, offset), g), key_of(seed));
 #ifdef VS_FP64
@@ -465,9 +464,8 @@ __kernel void random_uniform(__global T *out, const ulong n, const ulong seed, c
 }
 
 /* RandomStandardNormal: group g from block g. */
-__kernel void random_normal(__global T *out, const ulong n, const ulong seed, const ulong seed2,
-                            const ulong offset) {
-  ulong g = get_global_id(0), e = g * GROUP;
+static void normal_group(__global T *out, ulong n, ulong seed, ulong seed2, ulong offset, ulong g) {
+  ulong e = g * GROUP;
   if (e >= n) return;
   uint4 r = philox(skip(first_block(seed2, offset), g), key_of(seed));
 #ifdef VS_FP64
@@ -487,9 +485,8 @@ __kernel void random_normal(__global T *out, const ulong n, const ulong seed, co
  * pairs through Box-Muller, each value kept when |x| < 2, until the group is
  * full. A pair is kept with probability 0.91, so the loop ends (TF's has no
  * bound either; 100 rejected pairs in a row has probability below 1e-100). */
-__kernel void truncated_normal(__global T *out, const ulong n, const ulong seed, const ulong seed2,
-                               const ulong offset) {
-  ulong g = get_global_id(0), e = g * GROUP;
+static void truncated_group(__global T *out, ulong n, ulong seed, ulong seed2, ulong offset, ulong g) {
+  ulong e = g * GROUP;
   if (e >= n) return;
   uint2 key = key_of(seed);
   uint4 c = skip(first_block(seed2, offset), g * (GROUP * 256 / 4)), r = (uint4)(0u);
@@ -515,6 +512,62 @@ __kernel void truncated_normal(__global T *out, const ulong n, const ulong seed,
   }
   for (uint j = 0; j < GROUP && e + j < n; j++) out[e + j] = res[j];
 }
+
+__kernel void random_uniform(__global T *out, const ulong n, const ulong seed, const ulong seed2,
+                             const ulong offset) {
+  uniform_group(out, n, seed, seed2, offset, get_global_id(0));
+}
+
+__kernel void random_normal(__global T *out, const ulong n, const ulong seed, const ulong seed2,
+                            const ulong offset) {
+  normal_group(out, n, seed, seed2, offset, get_global_id(0));
+}
+
+__kernel void truncated_normal(__global T *out, const ulong n, const ulong seed, const ulong seed2,
+                               const ulong offset) {
+  truncated_group(out, n, seed, seed2, offset, get_global_id(0));
+}
+
+/* Batched initialisation (engine/exec/batch.c): many variables' random
+ * initial values in one launch. Entry k of `table` (BATCH_WORDS ulongs) is
+ * one variable: its element offset in `out`, count, seed, seed2, Philox
+ * offset, first global group, then the graph's `* scale + shift` (T's bits;
+ * flag 1 when the chain has them). A work-item finds its entry by binary
+ * search over the first groups, computes the group exactly as the single
+ * kernel does, then applies the multiply and the add as the graph's Mul and
+ * AddV2 kernels would: rounded to T after each (FP_CONTRACT is off). */
+#define BATCH_WORDS 9
+#ifdef VS_FP64
+#define FROM_BITS(b) as_double(b)
+#else
+#define FROM_BITS(b) as_float((uint)(b))
+#endif
+#define BATCH_KERNEL(name, group_fn)                                                                   \
+  __kernel void name(__global T *out, __global const ulong *table, const uint entries,                 \
+                     const ulong groups) {                                                             \
+    ulong g = get_global_id(0);                                                                        \
+    if (g >= groups) return;                                                                           \
+    uint lo = 0, hi = entries - 1;                                                                     \
+    while (lo < hi) {                                                                                  \
+      uint mid = (lo + hi + 1) / 2;                                                                    \
+      if (table[mid * BATCH_WORDS + 5] <= g) lo = mid;                                                 \
+      else hi = mid - 1;                                                                               \
+    }                                                                                                  \
+    __global const ulong *t = table + lo * BATCH_WORDS;                                                \
+    __global T *o = out + t[0];                                                                        \
+    ulong n = t[1], local_g = g - t[5];                                                                \
+    group_fn(o, n, t[2], t[3], t[4], local_g);                                                         \
+    if (t[8]) {                                                                                        \
+      T scale = FROM_BITS(t[6]), shift = FROM_BITS(t[7]);                                              \
+      for (ulong e = local_g * GROUP; e < local_g * GROUP + GROUP && e < n; e++) {                     \
+        T x = o[e] * scale;                                                                            \
+        o[e] = x + shift;                                                                              \
+      }                                                                                                \
+    }                                                                                                  \
+  }
+BATCH_KERNEL(random_uniform_batch, uniform_group)
+BATCH_KERNEL(random_normal_batch, normal_group)
+BATCH_KERNEL(truncated_normal_batch, truncated_group)
 
 /* RandomUniformInt: lo + word % range; int32 takes one word per value (4 a
  * group), int64 two (low word first, 2 a group). */

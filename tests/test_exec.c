@@ -323,3 +323,87 @@ Test(plan, two_sessions_run_at_once_on_one_graph_while_a_third_thread_builds_ops
   vs_graph_free(g);
   vs_status_free(st);
 }
+
+/* ---- batched initialisation (exec/batch.c) ------------------------------ */
+
+enum { N_BATCHED = 6 };
+
+/* Variables with every batchable initializer, float32 and float64. */
+static void batched_vars(vs_graph *g, vs_var **v, vs_status *st) {
+  v[0] = var(g, "u0", S(5, 3), VS_FLOAT, vs_random_uniform_initializer(-2, 3, 11), st);
+  v[1] = var(g, "u1", S(7), VS_FLOAT, vs_glorot_uniform_initializer(12), st);
+  v[2] = var(g, "n0", S(9), VS_FLOAT, vs_random_normal_initializer(1, 2, 13), st);
+  v[3] = var(g, "n1", S(3, 3), VS_FLOAT, vs_random_normal_initializer(0, 1, 14), st);
+  v[4] = var(g, "t0", S(11), VS_DOUBLE, vs_truncated_normal_initializer(0.5, 3, 15), st);
+  v[5] = var(g, "t1", S(2, 2), VS_DOUBLE, vs_truncated_normal_initializer(0, 1, 16), st);
+}
+
+static vs_tensor *value_of(vs_session *s, vs_var *v, vs_status *st) {
+  vs_tensor *t = vs_session_variable_value(s, v, st);
+  expect_ok(st);
+  return t;
+}
+
+Test(batch, initialisers_batched_give_the_values_of_the_per_variable_chains_bit_for_bit) {
+  vs_status *st = vs_status_new();
+  vs_graph *g = vs_graph_new();
+  vs_graph_set_random_seed(g, 7);
+  vs_var *v[N_BATCHED];
+  batched_vars(g, v, st);
+  vs_op *init = vs_global_variables_initializer(g, st);
+  expect_ok(st);
+  vs_session *batched = vs_session_new(g, NULL, st), *single = vs_session_new(g, NULL, st);
+  expect_ok(st);
+  for (int round = 0; round < 2; round++) { /* the second continues each op's Philox stream */
+    run_target(batched, init, st);
+    cr_assert_not_null(batched->plans);
+    cr_assert_eq(batched->plans->n_batches, 3, "uniform, normal and truncated batches: %zu", batched->plans->n_batches);
+    cl_mem before[N_BATCHED];
+    for (int i = 0; i < N_BATCHED; i++) before[i] = batched->vars[v[i]->index].buf;
+    for (int i = 0; i < N_BATCHED; i++) run_target(single, vs_var_initializer_op(v[i]), st); /* one Assign: no batch */
+    cr_assert_eq(single->plans->n_batches, 0);
+    for (int i = 0; i < N_BATCHED; i++) {
+      vs_tensor *a = value_of(batched, v[i], st), *b = value_of(single, v[i], st);
+      cr_assert_eq(vs_tensor_byte_size(a), vs_tensor_byte_size(b));
+      cr_assert(memcmp(vs_tensor_data(a), vs_tensor_data(b), vs_tensor_byte_size(a)) == 0,
+                "round %d: %s differs from its unbatched chain", round, vs_var_name(v[i]));
+      vs_tensor_free(a);
+      vs_tensor_free(b);
+      if (round == 1) /* a re-run writes the same buffers in place */
+        cr_assert_eq(batched->vars[v[i]->index].buf, before[i]);
+    }
+  }
+  vs_session_free(batched);
+  vs_session_free(single);
+  vs_graph_free(g);
+  vs_status_free(st);
+}
+
+Test(batch, a_variable_given_another_buffer_gets_a_fresh_batch_and_keeps_its_value_rules) {
+  vs_status *st = vs_status_new();
+  vs_graph *g = vs_graph_new();
+  vs_var *v[N_BATCHED];
+  batched_vars(g, v, st);
+  vs_op *init = vs_global_variables_initializer(g, st);
+  expect_ok(st);
+  vs_session *s = vs_session_new(g, NULL, st);
+  expect_ok(st);
+  run_target(s, init, st);
+  /* u1 assigned a host value: its buffer is no longer the batch's. */
+  float seven[7] = {1, 2, 3, 4, 5, 6, 7};
+  vs_tensor *t = vs_tensor_new(VS_FLOAT, S(7), seven, st);
+  vs_session_assign_variable(s, v[1], t, st);
+  expect_ok(st);
+  vs_tensor_free(t);
+  run_target(s, init, st); /* re-initialises every variable, u1 included */
+  t = value_of(s, v[1], st);
+  const float *x = vs_tensor_data(t);
+  bool all_seven = true;
+  for (int i = 0; i < 7; i++) all_seven &= x[i] == seven[i];
+  cr_assert(!all_seven, "u1 was not re-initialised");
+  for (int i = 0; i < 7; i++) cr_assert(x[i] > -1.0f && x[i] < 1.0f, "u1[%d] = %g outside glorot's limit", i, x[i]);
+  vs_tensor_free(t);
+  vs_session_free(s);
+  vs_graph_free(g);
+  vs_status_free(st);
+}

@@ -120,6 +120,7 @@ static void plan_free(vs_plan *p) {
   free(p->keys);
   free(p->vals);
   free(p->values);
+  vs__batches_free(p);
   free(p);
 }
 
@@ -209,6 +210,7 @@ static vs_plan *build(vs_session *s, const vs_output *feeds, int nfeeds, const v
     for (int k = 0; k < b.order[i]->n_inputs; k++) p->uses[vs__plan_slot(p, b.order[i]->inputs[k].op)]++;
   for (int i = 0; i < nfetches; i++) p->uses[vs__plan_slot(p, fetches[i].op)] += 2;
   fuse(p);
+  if (!vs__plan_batch(p, s, st)) goto fail;
   free(b.order);
   free(b.mark);
   s->plan_builds++;

@@ -33,6 +33,7 @@
 
 typedef enum vs_step_kind {
   VS_STEP_KERNEL, /* the op's kernel on local device `dev` */
+  VS_STEP_BATCH,  /* batch `batch` of variable initialisations (exec/batch.c) */
   VS_STEP_SEND,   /* reserved: the op's value to another process (not built yet) */
   VS_STEP_RECV,   /* reserved: the op's value from another process (not built yet) */
 } vs_step_kind;
@@ -42,7 +43,34 @@ typedef struct vs_step {
   vs_op *op;
   size_t dev;     /* the device the op was placed on (global index) */
   uint32_t slot;  /* its value's index in the run's values */
+  uint32_t batch; /* VS_STEP_BATCH: the index in plan->batches */
 } vs_step;
+
+/* Batched initialisation: the Assigns of a plan that give variables random
+ * initial values (RandomUniform / RandomStandardNormal / TruncatedNormal
+ * of a constant shape, with the initializers' constant `* scale + shift`)
+ * run as one launch per (device, dtype, distribution) over a table, the
+ * variables' buffers being sub-buffers of one allocation (exec/batch.c). */
+typedef struct vs_batch_entry {
+  vs_op *assign, *random;
+  vs_var *var;
+  vs_shape shape;
+  size_t n, dst;         /* elements, and their offset in the parent */
+  uint64_t scale, shift; /* T's bits */
+  bool affine;
+  cl_mem sub;            /* the sub-buffer last given to the variable (retained), or NULL */
+} vs_batch_entry;
+
+typedef struct vs_batch {
+  size_t dev;
+  vs_dtype dtype;
+  const char *kernel;    /* random_uniform_batch, random_normal_batch, truncated_normal_batch */
+  vs_batch_entry *entries;
+  size_t n_entries, total; /* total: elements of the parent, alignment included */
+  uint64_t groups;
+  cl_mem parent, table;  /* retained by the plan; NULL before the first run */
+  uint64_t *host_table;
+} vs_batch;
 
 typedef struct vs_plan {
   uint64_t hash;         /* of the signature */
@@ -57,6 +85,8 @@ typedef struct vs_plan {
   uint32_t *vals;
   size_t mask;           /* map capacity - 1 (a power of two) */
   vs_value *values;      /* the run's values, reused run after run */
+  vs_batch *batches;
+  size_t n_batches;
   uint64_t epoch;        /* g->plan_epoch when built */
   struct vs_plan *next;  /* the session's plans, most recently used first */
 } vs_plan;
@@ -76,6 +106,14 @@ static inline uint32_t vs__plan_slot(const vs_plan *p, const vs_op *op) {
  * session's run lock. The plan stays owned by the session. */
 vs_plan *vs__plan_get(vs_session *s, const vs_output *feeds, int nfeeds, const vs_output *fetches, int nfetches,
                       vs_op *const *targets, int ntargets, vs_status *st);
+/* The batching pass (exec/batch.c): turns the plan's random variable
+ * initialisations into VS_STEP_BATCH steps (false only when out of memory). */
+bool vs__plan_batch(vs_plan *p, vs_session *s, vs_status *st);
+/* Runs batch b of r's plan. */
+bool vs__batch_run(vs_run *r, vs_batch *b, vs_status *st);
+/* Releases a plan's batches. */
+void vs__batches_free(vs_plan *p);
+
 /* Frees every plan of a session. */
 void vs__plans_free(vs_session *s);
 /* Plans this session has built so far (tests: cache hits and misses). */

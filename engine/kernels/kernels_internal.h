@@ -22,6 +22,9 @@ bool vs__is_16bit_float(vs_dtype t);
 bool vs__convert16(vs_run *r, vs_cl_device *d, vs_dtype t, bool to_float, cl_mem out, cl_mem in, size_t n, vs_status *st);
 /* Copies a value (a variable's current buffer for refs) into out's buffer on dev. */
 bool vs__copy_into(vs_run *r, vs_value *src, size_t dev, vs_value *out, vs_status *st);
+/* The Philox key, counter and offset of random op `op` for this run, its
+ * n values' blocks reserved in the session (random.c). */
+void vs__random_seeds(vs_run *r, const vs_op *op, cl_ulong *seed, cl_ulong *seed2, cl_ulong *offset, size_t n);
 /* True when op reads or makes a string tensor. */
 bool vs__has_strings(const vs_op *op);
 

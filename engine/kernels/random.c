@@ -12,7 +12,7 @@
  * "random" (here a per-session draw, TF's is per kernel). Each run reserves
  * 256 blocks per output element (ReserveRandomOutputs(n, 256)), so a later
  * run of the op in the same session continues where TF's would. */
-static void seeds(vs_run *r, const vs_op *op, cl_ulong *seed, cl_ulong *seed2, cl_ulong *offset, size_t n) {
+void vs__random_seeds(vs_run *r, const vs_op *op, cl_ulong *seed, cl_ulong *seed2, cl_ulong *offset, size_t n) {
   vs_session *s = r->s;
   if (op->attr.random.has_seed && (op->attr.random.seed != 0 || op->attr.random.seed2 != 0)) {
     *seed = (cl_ulong)op->attr.random.seed;
@@ -44,7 +44,7 @@ static bool draw(vs_run *r, vs_op *op, size_t dev, const char *kernel, vs_status
   vs_value *out = vs__val(r, op);
   if (!out->n) return true;
   cl_ulong seed, seed2, offset, n = out->n;
-  seeds(r, op, &seed, &seed2, &offset, out->n);
+  vs__random_seeds(r, op, &seed, &seed2, &offset, out->n);
   vs_dtype kt = f16 ? VS_FLOAT : op->dtype; /* the type the draw is made in */
   cl_mem dst = f16 ? vs__buffer(dev, out->n * sizeof(float), &shape, VS_FLOAT, st) : out->buf;
   if (!dst) return false;
@@ -82,7 +82,7 @@ static bool k_random_int(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   vs_value *out = vs__val(r, op);
   cl_ulong seed, seed2, offset, n = out->n, range = (cl_ulong)lohi[1] - (cl_ulong)lohi[0];
   cl_long minval = lohi[0];
-  seeds(r, op, &seed, &seed2, &offset, out->n);
+  vs__random_seeds(r, op, &seed, &seed2, &offset, out->n);
   karg args[] = {KARG(out->buf), KARG(n), KARG(seed), KARG(seed2), KARG(offset), KARG(minval), KARG(range)};
   return vs__launch(r, vs__device(dev, st), "random", op->dtype, "random_uniform_int",
                     random_groups(out->n, op->dtype), args, 7, st);

@@ -403,6 +403,10 @@ unlock_graph:
   for (size_t i = 0; i < p->n_steps; i++) {
     const vs_step *step = &p->steps[i];
     if (r.values[step->slot].ready) continue; /* fed */
+    if (step->kind == VS_STEP_BATCH) {
+      if (!vs__batch_run(&r, &p->batches[step->batch], st)) goto out;
+      continue;
+    }
     if (step->kind != VS_STEP_KERNEL) { /* plan.h: no transport to other processes yet */
       vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_OP_ERROR,
                "%s: sending values to or receiving them from another process is not implemented in varscope",

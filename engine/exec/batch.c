@@ -1,0 +1,320 @@
+/* batch.c - batched initialisation: a plan's random variable
+ * initialisations as one launch per (device, dtype, distribution), not a
+ * chain of kernels per variable (see plan.h). The values are bit-identical
+ * to the unbatched chain: the same Philox groups (cl_kernels/random.cl),
+ * then the graph's multiply and add rounded to the dtype one at a time. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "exec/plan.h"
+#include "kernels/kernels_internal.h"
+
+enum { BATCH_WORDS = 9, MAX_ELEMENTS = 1 << 16, MIN_ENTRIES = 2 };
+
+typedef struct defs {
+  const vs_op_def *assign, *variable, *cnst, *add, *mul, *sub, *uniform, *normal, *truncated;
+} defs;
+
+static bool is_const_scalar(const vs_op *op, const defs *d, vs_dtype t) {
+  return op->def == d->cnst && !op->n_controls && op->dtype == t && op->data && vs__shape_elements(&op->shape) == 1;
+}
+
+/* A scalar of dtype t as its bits in a table word. */
+static uint64_t bits_of(const void *v, vs_dtype t) {
+  uint64_t b = 0;
+  memcpy(&b, v, t == VS_DOUBLE ? 8 : 4);
+  return b;
+}
+
+static bool used_once(const vs_plan *p, const vs_op *op) {
+  return !op->n_controls && p->uses[vs__plan_slot(p, op)] == 1;
+}
+
+/* The entry for an Assign when its value is a batchable random chain. */
+static bool match(const vs_plan *p, const vs_step *step, const defs *d, vs_batch_entry *e, const char **kernel) {
+  const vs_op *as = step->op;
+  if (as->def != d->assign || as->n_controls || step->kind != VS_STEP_KERNEL) return false;
+  const vs_op *ref = as->inputs[0].op, *x = as->inputs[1].op;
+  vs_var *v = ref->var;
+  if (ref->def != d->variable || !v || v->op != ref || (v->dtype != VS_FLOAT && v->dtype != VS_DOUBLE)) return false;
+  vs_dtype t = v->dtype;
+  *e = (vs_batch_entry){.assign = (vs_op *)as, .var = v, .scale = 0, .shift = 0};
+  if (x->def == d->add && used_once(p, x) && x->dtype == t && is_const_scalar(x->inputs[1].op, d, t)) {
+    const vs_op *m = x->inputs[0].op, *sc = m->n_inputs == 2 ? m->inputs[1].op : NULL;
+    if (m->def != d->mul || !used_once(p, m) || m->dtype != t) return false;
+    if (t == VS_FLOAT) {
+      float scale;
+      if (sc && is_const_scalar(sc, d, t)) scale = *(const float *)sc->data;
+      else if (sc && sc->def == d->sub && used_once(p, sc) && is_const_scalar(sc->inputs[0].op, d, t) &&
+               is_const_scalar(sc->inputs[1].op, d, t))
+        scale = *(const float *)sc->inputs[0].op->data - *(const float *)sc->inputs[1].op->data; /* the graph's Sub */
+      else return false;
+      e->scale = bits_of(&scale, t);
+    } else {
+      double scale;
+      if (sc && is_const_scalar(sc, d, t)) scale = *(const double *)sc->data;
+      else if (sc && sc->def == d->sub && used_once(p, sc) && is_const_scalar(sc->inputs[0].op, d, t) &&
+               is_const_scalar(sc->inputs[1].op, d, t))
+        scale = *(const double *)sc->inputs[0].op->data - *(const double *)sc->inputs[1].op->data;
+      else return false;
+      e->scale = bits_of(&scale, t);
+    }
+    e->shift = bits_of(x->inputs[1].op->data, t);
+    e->affine = true;
+    x = m->inputs[0].op;
+  }
+  if (!used_once(p, x) || x->dtype != t) return false;
+  *kernel = x->def == d->uniform ? "random_uniform_batch"
+            : x->def == d->normal ? "random_normal_batch"
+            : x->def == d->truncated ? "truncated_normal_batch"
+                                     : NULL;
+  const vs_op *shape = x->n_inputs == 1 ? x->inputs[0].op : NULL;
+  if (!*kernel || !shape || shape->def != d->cnst || shape->n_controls || !shape->data) return false;
+  e->shape = vs__shape_from_input(x, 0);
+  int64_t n = vs__shape_elements(&e->shape);
+  if (n <= 0 || n > MAX_ELEMENTS || !vs_shape_is_fully_defined(&v->shape) || v->shape.rank != e->shape.rank) return false;
+  for (int i = 0; i < v->shape.rank; i++)
+    if (v->shape.dims[i] != e->shape.dims[i]) return false;
+  e->random = (vs_op *)x;
+  e->n = (size_t)n;
+  return true;
+}
+
+/* Marks op and, recursively, the inputs whose every consumer in the plan is
+ * batched (the chain and its constants) as needing no step of their own. */
+static void skip_chain(const vs_plan *p, const vs_op *op, uint32_t *skipped_uses, unsigned char *skip) {
+  uint32_t slot = vs__plan_slot(p, op);
+  if (skip[slot]) return;
+  skip[slot] = 1;
+  for (int i = 0; i < op->n_inputs; i++) {
+    const vs_op *in = op->inputs[i].op;
+    uint32_t k = vs__plan_slot(p, in);
+    if (++skipped_uses[k] == p->uses[k] && !in->n_controls && !in->var) skip_chain(p, in, skipped_uses, skip);
+  }
+}
+
+static defs find_defs(void) {
+  return (defs){.assign = vs__op_def_find("Assign"), .variable = vs__op_def_find("VariableV2"),
+                .cnst = vs__op_def_find("Const"), .add = vs__op_def_find("AddV2"), .mul = vs__op_def_find("Mul"),
+                .sub = vs__op_def_find("Sub"), .uniform = vs__op_def_find("RandomUniform"),
+                .normal = vs__op_def_find("RandomStandardNormal"), .truncated = vs__op_def_find("TruncatedNormal")};
+}
+
+/* True when every op within `depth` inputs of x has a step (none is fed: a
+ * fed op's inputs are not in the plan, and its value is the feed). */
+static bool chain_runs(const vs_plan *p, const unsigned char *has_step, const vs_op *x, int depth) {
+  if (!has_step[vs__plan_slot(p, x)]) return false;
+  for (int i = 0; depth > 0 && i < x->n_inputs; i++)
+    if (!chain_runs(p, has_step, x->inputs[i].op, depth - 1)) return false;
+  return true;
+}
+
+/* The device the plan placed op's step on. */
+
+bool vs__plan_batch(vs_plan *p, vs_session *s, vs_status *st) {
+  (void)s;
+  if (p->n_steps < 2 * MIN_ENTRIES) return true;
+  defs d = find_defs();
+  unsigned char *has_step = calloc(p->n_slots, 1), *skip = calloc(p->n_slots, 1), *used_var = NULL;
+  uint32_t *skipped_uses = calloc(p->n_slots, sizeof *skipped_uses);
+  vs_batch_entry *found = calloc(p->n_steps, sizeof *found);
+  const char **kernels = calloc(p->n_steps, sizeof *kernels);
+  size_t *devs = calloc(p->n_steps, sizeof *devs);
+  size_t n_found = 0, max_var = 0;
+  bool ok = false;
+  if (!has_step || !skip || !skipped_uses || !found || !kernels || !devs) goto done;
+  for (size_t i = 0; i < p->n_steps; i++) has_step[p->steps[i].slot] = 1;
+  for (size_t i = 0; i < p->n_steps; i++) {
+    const vs_op *op = p->steps[i].op;
+    if (op->def != d.assign || !chain_runs(p, has_step, op, 5)) continue;
+    if (match(p, &p->steps[i], &d, &found[n_found], &kernels[n_found])) {
+      devs[n_found] = p->steps[i].dev;
+      if (found[n_found].var->index + 1 > max_var) max_var = found[n_found].var->index + 1;
+      n_found++;
+    }
+  }
+  /* One entry per variable: a plan assigning one twice keeps its order. */
+  if (!(used_var = calloc(max_var + 1, 1))) goto done;
+  for (size_t i = 0; i < n_found; i++)
+    if (used_var[found[i].var->index] < 2) used_var[found[i].var->index]++;
+  /* Batches by (device, dtype, kernel), in step order. */
+  for (size_t i = 0; i < n_found; i++) {
+    if (!found[i].assign || used_var[found[i].var->index] != 1) continue;
+    size_t members = 0;
+    for (size_t j = i; j < n_found; j++)
+      members += found[j].assign && used_var[found[j].var->index] == 1 && devs[j] == devs[i] &&
+                 found[j].var->dtype == found[i].var->dtype && kernels[j] == kernels[i];
+    if (members < MIN_ENTRIES) continue;
+    vs_batch *grown = realloc(p->batches, (p->n_batches + 1) * sizeof *grown);
+    if (!grown) goto done;
+    p->batches = grown;
+    vs_batch *b = &p->batches[p->n_batches];
+    *b = (vs_batch){.dev = devs[i], .dtype = found[i].var->dtype, .kernel = kernels[i]};
+    if (!(b->entries = calloc(members, sizeof *b->entries)) ||
+        !(b->host_table = calloc(members * BATCH_WORDS, sizeof *b->host_table))) {
+      free(b->entries);
+      free(b->host_table);
+      goto done;
+    }
+    p->n_batches++;
+    for (size_t j = i; j < n_found; j++) {
+      if (!found[j].assign || used_var[found[j].var->index] != 1 || devs[j] != b->dev ||
+          found[j].var->dtype != b->dtype || kernels[j] != b->kernel)
+        continue;
+      b->entries[b->n_entries++] = found[j];
+      skip_chain(p, found[j].assign, skipped_uses, skip);
+      found[j].assign = NULL;
+    }
+  }
+  /* The steps: each batch runs where its first Assign was (its inputs are
+   * constants, so nothing it needs comes later); its chains' steps go. */
+  size_t out = 0;
+  for (size_t i = 0; i < p->n_steps; i++) {
+    vs_step step = p->steps[i];
+    bool first = false;
+    for (size_t b = 0; b < p->n_batches && !first; b++)
+      if (p->batches[b].entries[0].assign == step.op) {
+        step.kind = VS_STEP_BATCH;
+        step.batch = (uint32_t)b;
+        first = true;
+      }
+    if (first || !skip[step.slot]) p->steps[out++] = step;
+  }
+  p->n_steps = out;
+  ok = true;
+done:
+  if (!ok) vs__oom(st);
+  free(has_step);
+  free(skip);
+  free(skipped_uses);
+  free(found);
+  free(kernels);
+  free(devs);
+  free(used_var);
+  return ok;
+}
+
+/* The variable's state must accept the value as Assign's kernel checks. */
+static bool shape_ok(vs_run *r, const vs_batch_entry *e, vs_status *st) {
+  vs_var_state *vs = &r->s->vars[e->var->index];
+  if (!e->assign->attr.assign.validate_shape || !vs->initialized) return true;
+  if (vs->shape.rank == e->shape.rank && vs_shape_is_compatible(&vs->shape, &e->shape)) return true;
+  char lhs[160], rhs[160];
+  vs__dims_text(&vs->shape, "<unknown>", lhs, sizeof lhs);
+  vs__dims_text(&e->shape, "<unknown>", rhs, sizeof rhs);
+  vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR,
+           "Assign requires shapes of both tensors to match. lhs shape= %s rhs shape= %s\n\t [[{{node %s}}]]", lhs, rhs,
+           e->assign->name);
+  return false;
+}
+
+/* A new parent allocation and sub-buffers for every entry; the variables
+ * take them (their old buffers released). */
+static bool allocate(vs_run *r, vs_batch *b, vs_cl_device *d, vs_status *st) {
+  size_t esize = vs_dtype_size(b->dtype);
+  cl_uint align_bits = 0;
+  if (clGetDeviceInfo(d->id, CL_DEVICE_MEM_BASE_ADDR_ALIGN, sizeof align_bits, &align_bits, NULL) != CL_SUCCESS ||
+      align_bits < 8)
+    align_bits = 1024;
+  size_t align = align_bits / 8 / esize ? align_bits / 8 / esize : 1, total = 0;
+  for (size_t i = 0; i < b->n_entries; i++) {
+    b->entries[i].dst = total;
+    total += (b->entries[i].n + align - 1) / align * align;
+  }
+  vs_shape shape = {.known = true, .rank = 1, .dims = {(int64_t)total}};
+  cl_mem parent = vs__device_buffer(d, total * esize, &shape, b->dtype, st);
+  if (!parent) return false;
+  cl_mem *subs = calloc(b->n_entries, sizeof *subs);
+  cl_int err = subs ? CL_SUCCESS : CL_OUT_OF_HOST_MEMORY;
+  for (size_t i = 0; i < b->n_entries && err == CL_SUCCESS; i++) {
+    cl_buffer_region region = {b->entries[i].dst * esize, b->entries[i].n * esize};
+    subs[i] = clCreateSubBuffer(parent, CL_MEM_READ_WRITE, CL_BUFFER_CREATE_TYPE_REGION, &region, &err);
+  }
+  if (err != CL_SUCCESS) {
+    for (size_t i = 0; subs && i < b->n_entries; i++)
+      if (subs[i]) clReleaseMemObject(subs[i]);
+    free(subs);
+    clReleaseMemObject(parent); /* its reservation is given back when OpenCL deletes it */
+    vs__cl_fail(st, err, "clCreateSubBuffer");
+    return false;
+  }
+  for (size_t i = 0; i < b->n_entries; i++) {
+    vs_batch_entry *e = &b->entries[i];
+    vs_var_state *vs = &r->s->vars[e->var->index];
+    if (vs->buf) vs__buffer_release(vs->buf);
+    vs->buf = subs[i]; /* the variable's reference */
+    if (e->sub) clReleaseMemObject(e->sub);
+    clRetainMemObject(subs[i]); /* the plan's: the address is not reused while the plan compares it */
+    e->sub = subs[i];
+  }
+  free(subs);
+  /* The parent stays accounted until OpenCL deletes it (its last sub-buffer
+   * and the plan's reference gone): released with clReleaseMemObject. */
+  if (b->parent) clReleaseMemObject(b->parent);
+  b->parent = parent;
+  b->total = total;
+  return true;
+}
+
+bool vs__batch_run(vs_run *r, vs_batch *b, vs_status *st) {
+  vs_cl_device *d = vs__device(b->dev, st);
+  if (!d) return false;
+  if (b->dev < sizeof r->used_dev) r->used_dev[b->dev] = 1;
+  bool in_place = b->parent != NULL;
+  for (size_t i = 0; i < b->n_entries; i++) {
+    vs_var_state *vs = &r->s->vars[b->entries[i].var->index];
+    if (!shape_ok(r, &b->entries[i], st)) return false;
+    if (vs->buf != b->entries[i].sub || vs->dev != b->dev) in_place = false;
+  }
+  if (!in_place && !allocate(r, b, d, st)) return false;
+  if (!b->table) {
+    vs_shape shape = {.known = true, .rank = 1, .dims = {(int64_t)(b->n_entries * BATCH_WORDS)}};
+    if (!(b->table = vs__device_buffer(d, b->n_entries * BATCH_WORDS * 8, &shape, VS_UINT64, st))) return false;
+  }
+  uint64_t groups = 0, per = vs_dtype_size(b->dtype) == 8 ? 2 : 4;
+  for (size_t i = 0; i < b->n_entries; i++) {
+    vs_batch_entry *e = &b->entries[i];
+    uint64_t *t = &b->host_table[i * BATCH_WORDS];
+    cl_ulong seed, seed2, offset;
+    vs__random_seeds(r, e->random, &seed, &seed2, &offset, e->n);
+    t[0] = e->dst, t[1] = e->n, t[2] = seed, t[3] = seed2, t[4] = offset, t[5] = groups;
+    t[6] = e->scale, t[7] = e->shift, t[8] = e->affine;
+    groups += (e->n + per - 1) / per;
+  }
+  b->groups = groups;
+  /* Non-blocking: the table lives in the plan, and a run finishes its
+   * queues before the plan can run again. */
+  cl_int err = clEnqueueWriteBuffer(d->queue, b->table, CL_FALSE, 0, b->n_entries * BATCH_WORDS * 8, b->host_table, 0,
+                                    NULL, NULL);
+  if (err != CL_SUCCESS) {
+    vs__cl_fail(st, err, "clEnqueueWriteBuffer");
+    return false;
+  }
+  cl_uint entries = (cl_uint)b->n_entries;
+  cl_ulong n_groups = groups;
+  karg args[] = {KARG(b->parent), KARG(b->table), KARG(entries), KARG(n_groups)};
+  if (!vs__launch(r, d, "random", b->dtype, b->kernel, (size_t)groups, args, 4, st)) return false;
+  for (size_t i = 0; i < b->n_entries; i++) {
+    vs_batch_entry *e = &b->entries[i];
+    vs_var_state *vs = &r->s->vars[e->var->index];
+    vs->dev = b->dev;
+    vs->shape = e->shape;
+    vs->initialized = true;
+    *vs__val(r, e->assign) = (vs_value){.ready = true, .dtype = b->dtype, .shape = e->shape, .n = e->n, .dev = b->dev,
+                                       .ref = e->var};
+  }
+  return true;
+}
+
+void vs__batches_free(vs_plan *p) {
+  for (size_t i = 0; i < p->n_batches; i++) {
+    vs_batch *b = &p->batches[i];
+    for (size_t k = 0; k < b->n_entries; k++)
+      if (b->entries[k].sub) clReleaseMemObject(b->entries[k].sub);
+    if (b->parent) clReleaseMemObject(b->parent);
+    if (b->table) vs__buffer_release(b->table);
+    free(b->entries);
+    free(b->host_table);
+  }
+  free(p->batches);
+}
