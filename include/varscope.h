@@ -17,6 +17,7 @@
 #include "varscope/scope.h"
 #include "varscope/variable.h"
 #include "varscope/device.h"
+#include "varscope/devices.h"
 #include "varscope/ops.h"
 #include "varscope/nn.h"
 #include "varscope/session.h"

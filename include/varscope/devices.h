@@ -1,0 +1,152 @@
+/* varscope/devices.h - the OpenCL device registry: names, information,
+ * memory accounting and tuning.
+ *
+ * Devices: every OpenCL device the ICD loader reports gets a global index and
+ * the name "/device:CL:N"; devices of type CPU and GPU are also
+ * "/device:CPU:N" and "/device:GPU:N", counted per type in platform order.
+ * VARSCOPE_DEVICES="GPU:0=CL:0,GPU:1=CL:1" maps names a graph asks for onto
+ * other devices (a CPU-only CI machine can run /device:GPU:1 placements).
+ * Syntax: TYPE:N=TYPE:M mappings separated by commas (spaces allowed around
+ * each), TYPE 1-15 letters in any case, N and M decimal in 0..65535, at most
+ * 32 mappings, each name mapped once; the target must exist.
+ *
+ * Device memory: every buffer varscope creates on a device (variable
+ * values, op outputs, temporaries) is counted per device from its creation
+ * until varscope releases it (a kernel still queued on a released buffer
+ * keeps it alive in the driver a little longer, uncounted). A buffer fails
+ * with RESOURCE_EXHAUSTED, TF's text
+ *   "OOM when allocating tensor with shape[N,M] and type float on
+ *    /device:CL:0: <why>",
+ * when it is larger than the device's max_alloc_bytes or when it would
+ * take the device's counted bytes above global_mem_bytes; the op fails,
+ * the session stays usable. global_mem_bytes is CL_DEVICE_GLOBAL_MEM_SIZE,
+ * or VARSCOPE_MEMORY_LIMIT when that is lower: bytes, with an optional
+ * binary suffix K, M or G ("64M" = 67108864), applied to each device.
+ * VARSCOPE_DEVICES and VARSCOPE_MEMORY_LIMIT are read once, when the
+ * registry is first used (unset or empty: none); a malformed value makes
+ * every device call fail with INVALID_ARGUMENT naming the variable (never
+ * ignored). CLBlast's own scratch memory is not counted.
+ *
+ *
+ * Thread safety: the registry is built once, under a lock; every call here
+ * is thread safe.
+ */
+#ifndef VARSCOPE_DEVICES_H
+#define VARSCOPE_DEVICES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "varscope/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- the device registry ---------------------------------------------- */
+
+typedef struct vs_device_info {
+  char name[64];         /* "/device:CPU:0" (by type; "" for other types) */
+  char cl_name[64];      /* "/device:CL:0" (global index) */
+  char device_name[256]; /* CL_DEVICE_NAME */
+  char vendor[256];
+  char type[16];         /* "CPU", "GPU", "ACCELERATOR", "OTHER" */
+  char opencl_c_version[64];
+  char driver_version[64];
+  char platform_name[256];
+  unsigned compute_units;
+  uint64_t global_mem_bytes; /* what varscope lets live buffers total: CL_DEVICE_GLOBAL_MEM_SIZE,
+                                or VARSCOPE_MEMORY_LIMIT when lower */
+  uint64_t max_alloc_bytes;  /* the largest buffer varscope makes: CL_DEVICE_MAX_MEM_ALLOC_SIZE,
+                                or global_mem_bytes when lower */
+  bool fp64;
+  bool clblast_tuned;      /* a stored tuned CLBlast GEMM set is in use (vs_device_tune); it is checked at
+                            * the first float32 GEMM and dropped if its results are wrong */
+  uint64_t global_mem_bytes_driver; /* CL_DEVICE_GLOBAL_MEM_SIZE as the driver reports it */
+  uint64_t max_alloc_bytes_driver;  /* CL_DEVICE_MAX_MEM_ALLOC_SIZE as the driver reports it */
+} vs_device_info;
+
+/* Number of OpenCL devices (0 when there is no platform). Errors: OpenCL
+ * failures other than "no platform / no device", and a malformed
+ * VARSCOPE_DEVICES (INVALID_ARGUMENT). */
+size_t vs_num_devices(vs_status *st);
+
+/* Fills *info for the device with global index i (global_mem_bytes and
+ * max_alloc_bytes are the limits varscope enforces; the *_driver fields the
+ * driver's own figures). Errors: i out of range. */
+void vs_device_get_info(size_t i, vs_device_info *info, vs_status *st);
+
+/* The bytes of the buffers varscope holds on device i (see "Device
+ * memory" above): exact at any moment, with no wait; 0 once every session
+ * using the device is freed. Errors: i out of range. Thread safety: any
+ * thread. */
+uint64_t vs_device_memory_in_use(size_t i, vs_status *st);
+
+/* The global index a device name resolves to ("/device:GPU:1", "GPU:1",
+ * "/gpu:1", "/device:CL:0"), after VARSCOPE_DEVICES mapping. Errors:
+ * INVALID_ARGUMENT for a malformed name, NOT_FOUND for a device that is not
+ * there. */
+size_t vs_device_resolve(const char *name, vs_status *st);
+
+/* Measures the device's fp32 throughput in GFLOP/s with a kernel of
+ * independent vector FMA chains (no memory traffic), best of a few runs of
+ * about 0.1 s each. The figure benchmarks compare against. Errors: device
+ * index out of range, OpenCL failures. */
+double vs_device_fp32_peak(size_t i, vs_status *st);
+
+/* Lists the conv2d algorithms measured and kept for device i (this
+ * process's and the cache file's), one "geometry -> algorithm" line each,
+ * into buf (snprintf convention: returns the length needed). */
+size_t vs_device_conv_choices(size_t i, char *buf, size_t cap, vs_status *st);
+
+typedef struct vs_tune_result {
+  int candidates;          /* parameter sets tried (at most 16) */
+  double gflops[16];       /* SGEMM 1024^3 GFLOP/s under each; 0 when it could not run */
+  char verdict[16][160];   /* "kept", "correct, slower than the kept set", "correct, not 3% faster than
+                            * CLBlast's own", "wrong result: C[i,j] = x, want y",
+                            * "invalid: MWG=0: ...", "failed: ..." */
+  double gflops_database;  /* under CLBlast's own parameters for the device (no override) */
+  double gflops_best;      /* the kept set's; 0 when none was kept */
+  bool stored;             /* a set beat CLBlast's own by at least 3% and was stored */
+  char params[256];        /* the kept set, "GEMMK=0 KREG=1 ..."; "" when none */
+  char stored_at[512];     /* the tuning file: written when stored, else removed; "" without a cache directory */
+} vs_tune_result;
+
+/* Progress of a tuning run, called once per parameter set as soon as it is
+ * measured: index -1 is CLBlast's own parameters (the bar to beat), then
+ * 0..count-1. params and verdict are borrowed for the call. */
+typedef void (*vs_tune_progress)(void *user, int index, int count, const char *params, double gflops,
+                                 const char *verdict);
+typedef struct vs_tune_opts {
+  vs_tune_progress progress; /* may be NULL */
+  void *user;
+} vs_tune_opts;
+
+/* Tunes CLBlast's GEMM on device i so that it can never be made slower or
+ * wrong: measures SGEMM 1024^3 under CLBlast's own parameters for the
+ * device, then under each candidate Xgemm set that meets CLBlast's
+ * constraints; verifies every result in full against a host reference
+ * (double accumulation); and stores the fastest correct set only when it
+ * beats CLBlast's own by at least 3% (else removes any stored set). Every
+ * later process applies the stored set, after a result check, at its first
+ * float32 GEMM. In this process the kept set, else the fastest correct
+ * candidate, stays in use (CLBlast's C API cannot restore its own once
+ * replaced). Takes tens of seconds (each set is compiled); float32 GEMMs of other
+ * threads wait until it is done. Errors: device index,
+ * NULL res, OpenCL failures, FAILED_PRECONDITION when this process already
+ * replaced CLBlast's parameters for the device (tune in a fresh process).
+ * Thread safe; other work on the same device meanwhile skews the timings. */
+void vs_device_tune(size_t i, vs_tune_result *res, vs_status *st);
+/* The same with progress reporting (opts may be NULL). */
+void vs_device_tune_ex(size_t i, const vs_tune_opts *opts, vs_tune_result *res, vs_status *st);
+/* Removes device i's stored set: later processes use CLBlast's own
+ * parameters. Not yet applied in this process, it is dropped here too.
+ * Errors: device index, a file that cannot be removed. Thread safe. */
+void vs_device_tune_reset(size_t i, vs_status *st);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
