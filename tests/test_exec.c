@@ -407,3 +407,51 @@ Test(batch, a_variable_given_another_buffer_gets_a_fresh_batch_and_keeps_its_val
   vs_graph_free(g);
   vs_status_free(st);
 }
+
+/* ---- sessions' own queues and the reserved remote steps ----------------- */
+
+Test(plan, every_session_has_its_own_queue_on_the_devices_its_plans_use) {
+  vs_status *st = vs_status_new();
+  vs_graph *g = vs_graph_new();
+  vs_var *v = var(g, "v", VS_SCALAR, VS_FLOAT, vs_constant_initializer(4), st);
+  vs_session *a = vs_session_new(g, NULL, st), *b = vs_session_new(g, NULL, st);
+  expect_ok(st);
+  run_target(a, vs_var_initializer_op(v), st);
+  run_target(b, vs_var_initializer_op(v), st);
+  size_t dev = a->plans->steps[0].dev;
+  cr_assert_lt(dev, a->n_queues);
+  cr_assert_not_null(a->queues[dev]);
+  cr_assert_not_null(b->queues[dev]);
+  cr_assert_neq(a->queues[dev], b->queues[dev]);
+  cr_assert_neq(a->queues[dev], vs__device(dev, st)->queue, "not the device's shared queue");
+  vs_session_free(a);
+  vs_session_free(b);
+  vs_graph_free(g);
+  vs_status_free(st);
+}
+
+Test(plan, a_step_to_another_process_is_refused_as_unimplemented) {
+  vs_status *st = vs_status_new();
+  vs_graph *g = vs_graph_new();
+  vs_var *v = var(g, "v", VS_SCALAR, VS_FLOAT, vs_constant_initializer(4), st);
+  vs_session *s = vs_session_new(g, NULL, st);
+  expect_ok(st);
+  run_target(s, vs_var_initializer_op(v), st);
+  cr_assert_float_eq(fetch_scalar(s, vs_var_value(v), st), 4, 0);
+  /* No plan makes one yet (no transport): turn the read's step into a
+   * send by hand, as the ps/worker placement will. */
+  vs_plan *p = s->plans;
+  vs_step *read = &p->steps[p->n_steps - 1];
+  cr_assert_str_eq(vs_op_name(read->op), "v/read");
+  read->kind = VS_STEP_SEND;
+  vs_tensor *t = NULL;
+  vs_output out = vs_var_value(v);
+  vs_session_run(s, NULL, NULL, 0, &out, &t, 1, NULL, 0, st);
+  expect_error(st, VS_UNIMPLEMENTED, "UnimplementedError",
+               "v/read: sending values to or receiving them from another process is not implemented in varscope");
+  cr_assert_null(t);
+  read->kind = VS_STEP_KERNEL;
+  vs_session_free(s);
+  vs_graph_free(g);
+  vs_status_free(st);
+}

@@ -284,7 +284,7 @@ bool vs__batch_run(vs_run *r, vs_batch *b, vs_status *st) {
   b->groups = groups;
   /* Non-blocking: the table lives in the plan, and a run finishes its
    * queues before the plan can run again. */
-  cl_int err = clEnqueueWriteBuffer(d->queue, b->table, CL_FALSE, 0, b->n_entries * BATCH_WORDS * 8, b->host_table, 0,
+  cl_int err = clEnqueueWriteBuffer(*vs__queue(d), b->table, CL_FALSE, 0, b->n_entries * BATCH_WORDS * 8, b->host_table, 0,
                                     NULL, NULL);
   if (err != CL_SUCCESS) {
     vs__cl_fail(st, err, "clEnqueueWriteBuffer");

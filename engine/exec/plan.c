@@ -205,6 +205,7 @@ static vs_plan *build(vs_session *s, const vs_output *feeds, int nfeeds, const v
       continue;
     }
     if (!vs__session_place(s, op, &step->dev, st)) goto fail;
+    if (step->dev < 64) p->devs |= 1ull << step->dev;
   }
   for (size_t i = 0; i < b.n; i++)
     for (int k = 0; k < b.order[i]->n_inputs; k++) p->uses[vs__plan_slot(p, b.order[i]->inputs[k].op)]++;

@@ -88,6 +88,7 @@ typedef struct vs_plan {
   vs_batch *batches;
   size_t n_batches;
   uint64_t epoch;        /* g->plan_epoch when built */
+  uint64_t devs;         /* bit d: a step runs on device d (d < 64) */
   struct vs_plan *next;  /* the session's plans, most recently used first */
 } vs_plan;
 

@@ -15,7 +15,7 @@ static bool k_const(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   vs_value *out = vs__val(r, op);
   if (!out->buf) return true;
   vs_cl_device *d = vs__device(dev, st);
-  cl_int err = clEnqueueWriteBuffer(d->queue, out->buf, CL_FALSE, 0, op->data_size, op->data, 0, NULL, NULL);
+  cl_int err = clEnqueueWriteBuffer(*vs__queue(d), out->buf, CL_FALSE, 0, op->data_size, op->data, 0, NULL, NULL);
   /* Non-blocking: op->data lives as long as the graph, which the run holds. */
   if (err != CL_SUCCESS) vs__cl_fail(st, err, "clEnqueueWriteBuffer");
   return err == CL_SUCCESS;
@@ -49,7 +49,7 @@ static bool k_fill(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   if (!vs__read_small(r, val, value, esize, st) || !vs__new_output(r, op, dev, op->dtype, shape, st)) return false;
   vs_value *out = vs__val(r, op);
   if (!out->n) return true;
-  cl_int err = clEnqueueFillBuffer(vs__device(dev, st)->queue, out->buf, value, esize, 0, out->n * esize, 0, NULL,
+  cl_int err = clEnqueueFillBuffer(*vs__queue(vs__device(dev, st)), out->buf, value, esize, 0, out->n * esize, 0, NULL,
                                    NULL);
   if (err != CL_SUCCESS) vs__cl_fail(st, err, "clEnqueueFillBuffer");
   return err == CL_SUCCESS;
@@ -92,7 +92,7 @@ static bool k_reshape(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
     vs_value *out = vs__val(r, op);
     cl_mem tmp, src = out->n ? vs__on_device(r, x, dev, &tmp, st) : NULL;
     if (out->n && !src) return false;
-    cl_int err = out->n ? clEnqueueCopyBuffer(vs__device(dev, st)->queue, src, out->buf, 0, 0,
+    cl_int err = out->n ? clEnqueueCopyBuffer(*vs__queue(vs__device(dev, st)), src, out->buf, 0, 0,
                                               out->n * vs_dtype_size(op->dtype), 0, NULL, NULL)
                         : CL_SUCCESS;
     if (out->n && tmp) vs__buffer_release(tmp);

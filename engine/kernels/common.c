@@ -53,7 +53,7 @@ static bool enqueue(vs_cl_device *d, cl_kernel k, size_t local, const char *name
   cl_int err = CL_SUCCESS;
   for (int i = 0; i < nargs && err == CL_SUCCESS; i++) err = clSetKernelArg(k, (cl_uint)i, args[i].size, args[i].ptr);
   size_t global = (n + local - 1) / local * local;
-  if (err == CL_SUCCESS) err = clEnqueueNDRangeKernel(d->queue, k, 1, NULL, &global, &local, 0, NULL, NULL);
+  if (err == CL_SUCCESS) err = clEnqueueNDRangeKernel(*vs__queue(d), k, 1, NULL, &global, &local, 0, NULL, NULL);
   if (err != CL_SUCCESS) vs__cl_fail(st, err, name);
   return err == CL_SUCCESS;
 }
@@ -126,7 +126,7 @@ cl_mem vs__on_device(vs_run *r, vs_value *v, size_t dev, cl_mem *tmp, vs_status 
   if (!a || !b) return NULL;
   vs_shape shape = vs__value_shape(r, v);
   size_t bytes = vs__value_n(r, v) * vs_dtype_size(v->dtype);
-  cl_int err = clFinish(a->queue);
+  cl_int err = clFinish(*vs__queue(a));
   if (err != CL_SUCCESS) {
     vs__cl_fail(st, err, "clFinish");
     return NULL;
@@ -135,13 +135,13 @@ cl_mem vs__on_device(vs_run *r, vs_value *v, size_t dev, cl_mem *tmp, vs_status 
   if (a->context == b->context) {
     /* Finished before returning: nothing queued later on `a` (an in-place
      * update of the source) may overtake the copy. */
-    err = clEnqueueCopyBuffer(b->queue, buf, *tmp, 0, 0, bytes, 0, NULL, NULL);
-    if (err == CL_SUCCESS) err = clFinish(b->queue);
+    err = clEnqueueCopyBuffer(*vs__queue(b), buf, *tmp, 0, 0, bytes, 0, NULL, NULL);
+    if (err == CL_SUCCESS) err = clFinish(*vs__queue(b));
   } else { /* different platforms: through the host */
     void *host = malloc(bytes);
-    err = host ? clEnqueueReadBuffer(a->queue, buf, CL_TRUE, 0, bytes, host, 0, NULL, NULL)
+    err = host ? clEnqueueReadBuffer(*vs__queue(a), buf, CL_TRUE, 0, bytes, host, 0, NULL, NULL)
                : CL_OUT_OF_HOST_MEMORY;
-    if (err == CL_SUCCESS) err = clEnqueueWriteBuffer(b->queue, *tmp, CL_TRUE, 0, bytes, host, 0, NULL, NULL);
+    if (err == CL_SUCCESS) err = clEnqueueWriteBuffer(*vs__queue(b), *tmp, CL_TRUE, 0, bytes, host, 0, NULL, NULL);
     free(host);
   }
   if (err != CL_SUCCESS) {
@@ -182,7 +182,7 @@ bool vs__read_small(vs_run *r, vs_value *v, void *dst, size_t bytes, vs_status *
   cl_mem buf = v->ref ? r->s->vars[v->ref->index].buf : v->buf;
   size_t dev = v->ref ? r->s->vars[v->ref->index].dev : v->dev;
   vs_cl_device *d = vs__device(dev, st);
-  cl_int err = d ? clEnqueueReadBuffer(d->queue, buf, CL_TRUE, 0, bytes, dst, 0, NULL, NULL) : CL_INVALID_DEVICE;
+  cl_int err = d ? clEnqueueReadBuffer(*vs__queue(d), buf, CL_TRUE, 0, bytes, dst, 0, NULL, NULL) : CL_INVALID_DEVICE;
   if (err != CL_SUCCESS) {
     if (d) vs__cl_fail(st, err, "clEnqueueReadBuffer");
     return false;
@@ -251,7 +251,7 @@ bool vs__copy_into(vs_run *r, vs_value *src, size_t dev, vs_value *out, vs_statu
   if (!out->n) return true;
   cl_mem tmp, buf = vs__on_device(r, src, dev, &tmp, st);
   if (!buf) return false;
-  cl_int err = clEnqueueCopyBuffer(vs__device(dev, st)->queue, buf, out->buf, 0, 0,
+  cl_int err = clEnqueueCopyBuffer(*vs__queue(vs__device(dev, st)), buf, out->buf, 0, 0,
                                    out->n * vs_dtype_size(out->dtype), 0, NULL, NULL);
   if (tmp) vs__buffer_release(tmp);
   if (err != CL_SUCCESS) vs__cl_fail(st, err, "clEnqueueCopyBuffer");

@@ -92,7 +92,7 @@ static bool k_matmul(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   if (!out->n) return true;
   if (k == 0) { /* an empty inner dimension: zeros, and nothing to read */
     double zero = 0;
-    cl_int err = clEnqueueFillBuffer(vs__device(dev, st)->queue, out->buf, &zero, vs_dtype_size(op->dtype), 0,
+    cl_int err = clEnqueueFillBuffer(*vs__queue(vs__device(dev, st)), out->buf, &zero, vs_dtype_size(op->dtype), 0,
                                      out->n * vs_dtype_size(op->dtype), 0, NULL, NULL);
     if (err != CL_SUCCESS) vs__cl_fail(st, err, "clEnqueueFillBuffer");
     return err == CL_SUCCESS;

@@ -65,7 +65,7 @@ static bool k_assign(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
     cl_mem tmp, src = vs__on_device(r, val, dev, &tmp, st);
     cl_int err = CL_SUCCESS;
     if (src && src != buf) /* v.assign(v): nothing to copy */
-      err = clEnqueueCopyBuffer(vs__device(dev, st)->queue, src, buf, 0, 0, bytes, 0, NULL, NULL);
+      err = clEnqueueCopyBuffer(*vs__queue(vs__device(dev, st)), src, buf, 0, 0, bytes, 0, NULL, NULL);
     if (tmp) vs__buffer_release(tmp);
     if (!src || err != CL_SUCCESS) {
       if (src) vs__cl_fail(st, err, "clEnqueueCopyBuffer");

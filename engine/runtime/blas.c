@@ -29,11 +29,11 @@ bool vs__gemm(vs_cl_device *d, vs_dtype t, bool ta, bool tb, size_t m, size_t n,
   CLBlastTranspose xb = tb ? CLBlastTransposeYes : CLBlastTransposeNo;
   if (t == VS_FLOAT)
     return check(CLBlastSgemm(CLBlastLayoutRowMajor, xa, xb, m, n, k, 1.0f, a, a_off, lda, b, b_off, ldb, 0.0f, c,
-                              c_off, ldc, &d->queue, NULL),
+                              c_off, ldc, vs__queue(d), NULL),
                  "CLBlastSgemm", st);
   if (t == VS_DOUBLE && d->info.fp64)
     return check(CLBlastDgemm(CLBlastLayoutRowMajor, xa, xb, m, n, k, 1.0, a, a_off, lda, b, b_off, ldb, 0.0, c,
-                              c_off, ldc, &d->queue, NULL),
+                              c_off, ldc, vs__queue(d), NULL),
                  "CLBlastDgemm", st);
   vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_OP_ERROR, "GEMM in %s is not supported on %s", vs_dtype_name(t),
            d->info.cl_name);
@@ -42,16 +42,16 @@ bool vs__gemm(vs_cl_device *d, vs_dtype t, bool ta, bool tb, size_t m, size_t n,
 
 bool vs__sgemm_direct(vs_cl_device *d, size_t n, cl_mem a, cl_mem b, cl_mem c, vs_status *st) {
   return check(CLBlastSgemm(CLBlastLayoutRowMajor, CLBlastTransposeNo, CLBlastTransposeNo, n, n, n, 1.0f, a, 0, n, b,
-                            0, n, 0.0f, c, 0, n, &d->queue, NULL),
+                            0, n, 0.0f, c, 0, n, vs__queue(d), NULL),
                "CLBlastSgemm", st);
 }
 
 bool vs__axpy(vs_cl_device *d, vs_dtype t, size_t n, double alpha, cl_mem x, cl_mem y, vs_status *st) {
   if (!n) return true;
   if (t == VS_FLOAT)
-    return check(CLBlastSaxpy(n, (float)alpha, x, 0, 1, y, 0, 1, &d->queue, NULL), "CLBlastSaxpy", st);
+    return check(CLBlastSaxpy(n, (float)alpha, x, 0, 1, y, 0, 1, vs__queue(d), NULL), "CLBlastSaxpy", st);
   if (t == VS_DOUBLE && d->info.fp64)
-    return check(CLBlastDaxpy(n, alpha, x, 0, 1, y, 0, 1, &d->queue, NULL), "CLBlastDaxpy", st);
+    return check(CLBlastDaxpy(n, alpha, x, 0, 1, y, 0, 1, vs__queue(d), NULL), "CLBlastDaxpy", st);
   vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_OP_ERROR, "AXPY in %s is not supported on %s", vs_dtype_name(t),
            d->info.cl_name);
   return false;

@@ -203,7 +203,7 @@ static void bench_free(gemm_bench *g) {
 static bool run_once(gemm_bench *g, double *seconds, vs_status *st) {
   double t0 = now();
   if (!vs__sgemm_direct(g->d, g->n, g->da, g->db, g->dc, st)) return false;
-  cl_int err = clFinish(g->d->queue);
+  cl_int err = clFinish(*vs__queue(g->d));
   if (err != CL_SUCCESS) {
     vs__cl_fail(st, err, "clFinish");
     return false;
@@ -213,7 +213,7 @@ static bool run_once(gemm_bench *g, double *seconds, vs_status *st) {
 }
 
 static bool read_result(gemm_bench *g, vs_status *st) {
-  cl_int err = clEnqueueReadBuffer(g->d->queue, g->dc, CL_TRUE, 0, g->n * g->n * sizeof(float), g->c, 0, NULL, NULL);
+  cl_int err = clEnqueueReadBuffer(*vs__queue(g->d), g->dc, CL_TRUE, 0, g->n * g->n * sizeof(float), g->c, 0, NULL, NULL);
   if (err != CL_SUCCESS) vs__cl_fail(st, err, "clEnqueueReadBuffer");
   return err == CL_SUCCESS;
 }

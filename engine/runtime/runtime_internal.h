@@ -53,6 +53,13 @@ typedef struct vs_cl_device {
 void vs__cl_fail(vs_status *st, cl_int err, const char *call);
 const char *vs__cl_error_name(cl_int err);
 
+/* The queue this thread's commands for d go to: the running session's own
+ * (bound by vs__queue_bind for the run) or d's shared queue (queue.c). */
+cl_command_queue *vs__queue(vs_cl_device *d);
+/* Binds a session's queues (by device index, NULL entries meaning the
+ * shared queue) to the calling thread; NULL unbinds. */
+void vs__queue_bind(cl_command_queue *queues, size_t n);
+
 /* The device with global index i, its context and queue created on first
  * use. NULL (st set) when out of range or on an OpenCL failure. */
 vs_cl_device *vs__device(size_t i, vs_status *st);

@@ -66,7 +66,7 @@ static bool enqueue(vs_cl_device *d, cl_kernel k, const karg *args, int n, cl_ui
                     const size_t *local, const char *what, vs_status *st) {
   cl_int err = CL_SUCCESS;
   for (int i = 0; i < n && err == CL_SUCCESS; i++) err = clSetKernelArg(k, (cl_uint)i, args[i].size, args[i].ptr);
-  if (err == CL_SUCCESS) err = clEnqueueNDRangeKernel(d->queue, k, dims, NULL, global, local, 0, NULL, NULL);
+  if (err == CL_SUCCESS) err = clEnqueueNDRangeKernel(*vs__queue(d), k, dims, NULL, global, local, 0, NULL, NULL);
   if (err != CL_SUCCESS) vs__cl_fail(st, err, what);
   return err == CL_SUCCESS;
 }
@@ -174,7 +174,7 @@ bool vs__conv_convgemm(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_me
     CLBlastStatusCode s = CLBlastSconvgemm(CLBlastKernelModeCrossCorrelation, (size_t)g->C, (size_t)g->H, (size_t)g->W,
                                            (size_t)g->KH, (size_t)g->KW, (size_t)g->PT, (size_t)g->PL, (size_t)g->SH,
                                            (size_t)g->SW, (size_t)g->DH, (size_t)g->DW, (size_t)g->K, (size_t)g->N, xn,
-                                           0, fk, 0, on, 0, &d->queue, NULL);
+                                           0, fk, 0, on, 0, vs__queue(d), NULL);
     if (s != CLBlastSuccess) {
       vs__fail(st, s == CLBlastInsufficientMemoryTemp ? VS_RESOURCE_EXHAUSTED : VS_INTERNAL, VS_EXC_OP_ERROR,
                "CLBlastSconvgemm failed: CLBlast status %d", (int)s);
@@ -218,7 +218,7 @@ bool vs__conv2d_run(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   vs_cl_device *d = vs__device(dev, st);
   if (!vs__value_n(r, x) || !vs__value_n(r, f)) { /* no input depth (C == 0): every sum is empty */
     double zero = 0;
-    cl_int err = clEnqueueFillBuffer(d->queue, out->buf, &zero, vs_dtype_size(op->dtype), 0,
+    cl_int err = clEnqueueFillBuffer(*vs__queue(d), out->buf, &zero, vs_dtype_size(op->dtype), 0,
                                      out->n * vs_dtype_size(op->dtype), 0, NULL, NULL);
     if (err != CL_SUCCESS) vs__cl_fail(st, err, "clEnqueueFillBuffer");
     return err == CL_SUCCESS;

@@ -108,9 +108,9 @@ static double time_candidate(vs_cl_device *d, size_t dev, const vs_conv_geom *g,
                              cl_mem out) {
   vs_status *st = vs_status_new();
   double t = -1;
-  if (st && vs__conv_algo_run(d, dev, g, a, x, f, out, st) && clFinish(d->queue) == CL_SUCCESS) {
+  if (st && vs__conv_algo_run(d, dev, g, a, x, f, out, st) && clFinish(*vs__queue(d)) == CL_SUCCESS) {
     double t0 = now();
-    if (vs__conv_algo_run(d, dev, g, a, x, f, out, st) && clFinish(d->queue) == CL_SUCCESS) t = now() - t0;
+    if (vs__conv_algo_run(d, dev, g, a, x, f, out, st) && clFinish(*vs__queue(d)) == CL_SUCCESS) t = now() - t0;
   }
   vs_status_free(st);
   return t;

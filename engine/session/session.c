@@ -87,6 +87,12 @@ VS_API void vs_session_free(vs_session *s) {
   free(s->op_dev);
   free(s->rng_offset);
   vs__plans_free(s);
+  for (size_t i = 0; i < s->n_queues; i++)
+    if (s->queues[i]) {
+      clFinish(s->queues[i]);
+      clReleaseCommandQueue(s->queues[i]);
+    }
+  free(s->queues);
   for (size_t i = 0; i < s->n_kernels; i++) clReleaseKernel(s->kernels[i].kernel);
   free(s->kernels);
   pthread_mutex_destroy(&s->run_mu);
@@ -230,6 +236,38 @@ record:
   return vs__device(*dev, st) != NULL;
 }
 
+/* ---- the session's queues ---- */
+
+/* An in-order queue of the session's own on every device the plan runs on
+ * (and the default device, which takes the feeds), made before the run's
+ * first command: a run never switches a device's queue midway. */
+static bool own_queues(vs_session *s, const vs_plan *p, vs_status *st) {
+  size_t n = vs_num_devices(NULL);
+  if (s->n_queues < n) {
+    cl_command_queue *q = realloc(s->queues, n * sizeof *q);
+    if (!q) {
+      vs__oom(st);
+      return false;
+    }
+    for (size_t i = s->n_queues; i < n; i++) q[i] = NULL;
+    s->queues = q;
+    s->n_queues = n;
+  }
+  for (size_t dev = 0; dev < n && dev < 64; dev++) {
+    if (s->queues[dev] || !((p->devs >> dev) & 1 || dev == s->default_dev)) continue;
+    vs_cl_device *d = vs__device(dev, st);
+    if (!d) return false;
+    cl_int err;
+    s->queues[dev] = clCreateCommandQueue(d->context, d->id, 0, &err);
+    if (err != CL_SUCCESS || !s->queues[dev]) {
+      s->queues[dev] = NULL;
+      vs__cl_fail(st, err, "clCreateCommandQueue");
+      return false;
+    }
+  }
+  return true;
+}
+
 /* ---- values ---- */
 
 /* Releases a run's values and clears them for the plan's next run. */
@@ -269,7 +307,7 @@ static bool feed_value(vs_session *s, vs_value *v, const vs_op *op, const vs_ten
                   .owned = true};
   if (!bytes) return true;
   if (!(v->buf = vs__buffer(s->default_dev, bytes, &t->shape, t->dtype, st))) return false;
-  cl_int err = clEnqueueWriteBuffer(d->queue, v->buf, CL_TRUE, 0, bytes, t->data, 0, NULL, NULL);
+  cl_int err = clEnqueueWriteBuffer(*vs__queue(d), v->buf, CL_TRUE, 0, bytes, t->data, 0, NULL, NULL);
   if (err != CL_SUCCESS) {
     vs__cl_fail(st, err, "clEnqueueWriteBuffer");
     return false;
@@ -299,7 +337,7 @@ static vs_tensor *fetch_value(vs_run *r, const vs_op *op, vs_status *st) {
   vs_tensor *t = vs__tensor_alloc(v->dtype, shape, st);
   if (!t || !buf || !t->n) return t;
   vs_cl_device *d = vs__device(dev, st);
-  cl_int err = d ? clEnqueueReadBuffer(d->queue, buf, CL_TRUE, 0, t->n * vs_dtype_size(t->dtype),
+  cl_int err = d ? clEnqueueReadBuffer(*vs__queue(d), buf, CL_TRUE, 0, t->n * vs_dtype_size(t->dtype),
                                        t->data, 0, NULL, NULL)
                  : CL_INVALID_DEVICE;
   if (err != CL_SUCCESS) {
@@ -396,8 +434,9 @@ unlock_graph:
    * at their creation and this session's state: other threads may grow the
    * graph meanwhile (graph_internal.h's locking rule). */
   vs__unlock(g);
-  if (!p) goto out_session;
+  if (!p || !own_queues(s, p, st)) goto out_session;
   vs_run r = {.s = s, .plan = p, .values = p->values};
+  vs__queue_bind(s->queues, s->n_queues); /* this run's commands: the session's own queues */
   for (int i = 0; i < nfeeds; i++)
     if (!feed_value(s, vs__val(&r, feeds[i].op), feeds[i].op, feed_values[i], st)) goto out;
   for (size_t i = 0; i < p->n_steps; i++) {
@@ -429,8 +468,9 @@ out:
    * queued command may still read the graph's data or the run's buffers. */
   for (size_t dev = 0; dev < sizeof r.used_dev; dev++) {
     vs_cl_device *d = r.used_dev[dev] ? vs__device(dev, NULL) : NULL;
-    if (d) clFinish(d->queue);
+    if (d) clFinish(*vs__queue(d));
   }
+  vs__queue_bind(NULL, 0);
   release_values(&r, p->n_slots);
 out_session:
   pthread_mutex_unlock(&s->run_mu);

@@ -58,6 +58,8 @@ struct vs_session {
   uint64_t entropy;           /* seeds for ops with no seed at all */
   struct vs_plan *plans;      /* compiled run plans, most recently used first (exec/plan.h) */
   uint64_t plan_builds;
+  cl_command_queue *queues;   /* by device index: the session's own, NULL until a plan runs there */
+  size_t n_queues;
   vs_kernel_entry *kernels;   /* kernel objects kept for launches */
   size_t n_kernels, kernels_cap;
 };
