@@ -57,7 +57,9 @@ void vs_graph_free(vs_graph *g);
 /* tf.set_random_seed: the graph-level seed (VS_SEED_NONE clears it). Random
  * initializers are deterministic when the graph seed or their own seed is
  * set, following TF's get_seed rules; otherwise each session draws afresh.
- * [locked] */
+ * With a graph or op seed, initial values are bit-identical to TensorFlow's
+ * for the same seeds (Philox4x32-10 as TF's CPU kernels draw it; the limits
+ * are in docs/differences.md). [locked] */
 void vs_graph_set_random_seed(vs_graph *g, int64_t seed);
 
 /* ---- operations -------------------------------------------------------- */
