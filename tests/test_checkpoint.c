@@ -27,7 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "varscope.h"
+#include "support.h"
 
 extern char **environ;
 
@@ -45,22 +45,12 @@ static void setup(void)
   st = vs_status_new();
   cr_assert_not_null(g);
   cr_assert_not_null(st);
-  snprintf(dir, sizeof dir, "/tmp/vs_ckpt_XXXXXX");
-  cr_assert_not_null(mkdtemp(dir));
+  scratch_dir_new(dir, sizeof dir, "vs_ckpt");
 }
 
 static void teardown(void)
 {
-  DIR *d = opendir(dir);
-  struct dirent *de;
-  char p[512];
-  while (d && (de = readdir(d))) {
-    if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) continue;
-    snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
-    unlink(p);
-  }
-  if (d) closedir(d);
-  rmdir(dir);
+  scratch_dir_remove(dir);
   vs_status_free(st);
   vs_graph_free(g);
 }
@@ -68,25 +58,6 @@ static void teardown(void)
 TestSuite(checkpoint, .init = setup, .fini = teardown);
 
 /* ---- helpers ------------------------------------------------------------- */
-
-static void expect_ok(const vs_status *s)
-{
-  cr_assert_eq(vs_status_code(s), VS_OK, "unexpected error %s: %s", vs_code_name(vs_status_code(s)),
-               vs_status_message(s));
-}
-
-static void expect_code(const vs_status *s, vs_code code)
-{
-  cr_assert_eq(vs_status_code(s), code, "expected %s, got %s: %s", vs_code_name(code),
-               vs_code_name(vs_status_code(s)), vs_status_message(s));
-}
-
-static void expect_error(const vs_status *s, vs_code code, const char *exc, const char *msg)
-{
-  expect_code(s, code);
-  cr_assert_str_eq(vs_status_exception_name(s), exc);
-  cr_assert_str_eq(vs_status_message(s), msg);
-}
 
 static void expect_contains(const vs_status *s, const char *part)
 {

@@ -34,22 +34,12 @@ static void setup(void)
   g = vs_graph_new();
   st = vs_status_new();
   cr_assert(g && st);
-  snprintf(dir, sizeof dir, "/tmp/vs_hostile_XXXXXX");
-  cr_assert_not_null(mkdtemp(dir));
+  scratch_dir_new(dir, sizeof dir, "vs_hostile");
 }
 
 static void teardown(void)
 {
-  DIR *d = opendir(dir);
-  struct dirent *de;
-  while (d && (de = readdir(d))) {
-    if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
-    char p[600];
-    snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
-    if (unlink(p) != 0) rmdir(p);
-  }
-  if (d) closedir(d);
-  rmdir(dir);
+  scratch_dir_remove(dir);
   vs_graph_free(g);
   vs_status_free(st);
 }
