@@ -207,3 +207,111 @@ VS_API const char *vs_get_name_scope(vs_graph *g) {
   vs__unlock(g);
   return out;
 }
+
+/* ---- ops.strip_name_scope / ops.prepend_name_scope ---- */
+
+/* A bounded writer, snprintf-like: counts everything, stores what fits. */
+typedef struct sbuf {
+  char *buf;
+  size_t cap, len;
+} sbuf;
+
+static void put(sbuf *b, const char *s, size_t n) {
+  for (size_t i = 0; i < n; i++, b->len++)
+    if (b->cap && b->len < b->cap - 1) b->buf[b->len] = s[i];
+}
+
+static size_t finish(sbuf *b) {
+  if (b->cap) b->buf[b->len < b->cap - 1 ? b->len : b->cap - 1] = '\0';
+  return b->len;
+}
+
+/* The scope as TF's (unescaped) regex: '.' is any character but a newline,
+ * '\\' makes the next one literal. Returns the length matched at s, or -1. */
+static long match_scope(const char *s, const char *pat, size_t plen) {
+  size_t i = 0, p = 0;
+  while (p < plen) {
+    if (!s[i]) return -1;
+    if (pat[p] == '.') {
+      if (s[i] == '\n') return -1;
+      p++;
+    } else {
+      if (pat[p] == '\\' && p + 1 < plen) p++;
+      if (s[i] != pat[p]) return -1;
+      p++;
+    }
+    i++;
+  }
+  return (long)i;
+}
+
+static size_t scope_len(const char *scope) {
+  size_t n = strlen(scope);
+  return n && scope[n - 1] == '/' ? n - 1 : n;
+}
+
+static size_t line_end(const char *s, size_t from) {
+  const char *nl = strchr(s + from, '\n');
+  return nl ? (size_t)(nl - s) : strlen(s);
+}
+
+VS_API size_t vs_strip_name_scope(const char *name, const char *scope, char *buf, size_t cap) {
+  sbuf b = {buf, cap, 0};
+  if (!name) return finish(&b);
+  size_t n = strlen(name), plen = scope ? scope_len(scope) : 0;
+  if (!scope || !scope[0]) {
+    put(&b, name, n);
+    return finish(&b);
+  }
+  /* re.sub(r"([\^]|loc:@|^)" + scope + r"[\/]+(.*)", r"\1\2", name, count=1) */
+  for (size_t p = 0; p <= n; p++) {
+    const char *alts[3] = {name[p] == '^' ? "^" : NULL,
+                           strncmp(name + p, "loc:@", 5) == 0 ? "loc:@" : NULL, p == 0 ? "" : NULL};
+    for (int a = 0; a < 3; a++) {
+      if (!alts[a]) continue;
+      size_t q = p + strlen(alts[a]);
+      long m = match_scope(name + q, scope, plen);
+      if (m < 0 || name[q + (size_t)m] != '/') continue;
+      size_t r = q + (size_t)m;
+      while (name[r] == '/') r++;
+      put(&b, name, p);
+      put(&b, alts[a], strlen(alts[a]));
+      put(&b, name + r, n - r); /* \2 and whatever followed the match */
+      return finish(&b);
+    }
+  }
+  put(&b, name, n);
+  return finish(&b);
+}
+
+VS_API size_t vs_prepend_name_scope(const char *name, const char *scope, char *buf, size_t cap) {
+  sbuf b = {buf, cap, 0};
+  if (!name) return finish(&b);
+  size_t n = strlen(name), plen = scope ? scope_len(scope) : 0;
+  if (!scope || !scope[0]) {
+    put(&b, name, n);
+    return finish(&b);
+  }
+  /* re.sub(r"([\^]|loc:@|^)(.*)", r"\1" + scope + r"/\2", name): every
+   * match, though past the first line only '^' and "loc:@" can start one. */
+  size_t p = 0;
+  while (p <= n) {
+    const char *g1 = name[p] == '^' ? "^"
+                     : strncmp(name + p, "loc:@", 5) == 0 ? "loc:@"
+                     : p == 0 ? "" : NULL;
+    if (!g1) {
+      if (p < n) put(&b, name + p, 1);
+      p++;
+      continue;
+    }
+    size_t q = p + strlen(g1), e = line_end(name, q);
+    put(&b, g1, strlen(g1));
+    put(&b, scope, plen);
+    put(&b, "/", 1);
+    put(&b, name + q, e - q);
+    if (e == n) break;
+    put(&b, name + e, 1); /* the newline */
+    p = e + 1;
+  }
+  return finish(&b);
+}

@@ -28,7 +28,9 @@ struct vs_scope {
   const vs_getter_link *getter;
   vs_regularizer_fn regularizer;
   void *regularizer_data;
-  char *caching_device;
+  char *caching_device;       /* replaced values are kept by the graph */
+  vs_constraint_fn constraint;
+  void *constraint_data;
 };
 
 /* The getter chain that results from installing `fn` inside `outer`. */

@@ -120,11 +120,15 @@ static vs_var *true_getter(vs_graph *g, const vs_getter_args *a, vs_status *st) 
   }
   /* The variable's own name scope is name_scope(full_name): validated at the
    * root and uniquified, so the op name can differ from the store key. */
-  vs_var *v = vs__variable_create(g, ts, &(vs_var_spec){
-      .name = a->name, .init = init, .shape = a->shape,
-      .dtype = from_value ? VS_DTYPE_DEFAULT : a->dtype, .trainable = a->trainable,
-      .collections = a->collections, .validate_shape = a->validate_shape,
-      .caching_device = a->caching_device}, st);
+  /* VariableV1(...) goes through the thread's variable creators. */
+  vs_var *v = vs__variable_create_via_creators(g, ts, &(vs_creator_args){
+      .name = a->name, .initial_value = init, .shape = a->shape,
+      .dtype = from_value ? VS_DTYPE_DEFAULT : a->dtype,
+      .trainable = a->trainable ? VS_OPT_TRUE : VS_OPT_FALSE, .collections = a->collections,
+      .validate_shape = a->validate_shape ? VS_OPT_TRUE : VS_OPT_FALSE,
+      .caching_device = a->caching_device, .constraint = a->constraint,
+      .constraint_data = a->constraint_data, .synchronization = a->synchronization,
+      .aggregation = a->aggregation}, st);
   if (!v) {
     /* Not stored: a later call may create it. */
     void **slot = vs_strmap_find(&g->store, a->name);
@@ -208,18 +212,35 @@ static vs_var *get_variable(vs_graph *g, const char *name, const vs_var_opts *op
     local_colls[n + 1] = NULL;
   }
   char *full = scope->name[0] ? vs__asprintf("%s/%s", scope->name, name) : vs__strdup(name);
+  bool trainable = false;
+  if (!full) {
+    vs__oom(st);
+    free(local_colls);
+    return NULL;
+  }
+  /* VariableScope.get_variable validates these before any getter runs. */
+  if (!vs__validate_sync_agg(o->synchronization, o->aggregation,
+                             local ? VS_OPT_FALSE : o->trainable, full, &trainable, st)) {
+    free(full);
+    free(local_colls);
+    return NULL;
+  }
   vs_getter_args args = {
       .name = full,
       .shape = o->shape,
       .dtype = o->dtype ? o->dtype : scope->dtype,
       .initializer = init,
       .reuse = scope->reuse,
-      .trainable = !local && o->trainable != VS_OPT_FALSE,
+      .trainable = trainable,
       .collections = local ? local_colls : o->collections,
       .validate_shape = o->validate_shape != VS_OPT_FALSE,
       .caching_device = o->caching_device ? o->caching_device : scope->caching_device,
       .regularizer = o->regularizer ? o->regularizer : scope->regularizer,
       .regularizer_data = o->regularizer ? o->regularizer_data : scope->regularizer_data,
+      .constraint = o->constraint ? o->constraint : scope->constraint,
+      .constraint_data = o->constraint ? o->constraint_data : scope->constraint_data,
+      .synchronization = o->synchronization,
+      .aggregation = o->aggregation,
   };
   vs_getter_link own = {.fn = o->custom_getter, .data = o->custom_getter_data};
   vs_getter chain = {.graph = g, .link = o->custom_getter ? &own : scope->getter};
@@ -228,7 +249,7 @@ static vs_var *get_variable(vs_graph *g, const char *name, const vs_var_opts *op
    * reset to the root while the variable is made. */
   size_t depth = ts->ns_depth;
   char *saved = vs__strdup(ts->name_stack);
-  if (!full || !saved) {
+  if (!saved) {
     vs__oom(st);
   } else if (vs__name_scope_push(g, ts, NULL, st)) {
     v = vs_getter_call(&chain, &args, st);

@@ -148,6 +148,21 @@ void vs_name_scope_pop(vs_graph *g, vs_status *st);
  * [per-thread]; NULL for a NULL graph or when out of memory. */
 const char *vs_get_name_scope(vs_graph *g);
 
+/* ops.strip_name_scope(name, export_scope) and
+ * ops.prepend_name_scope(name, import_scope), TF's regular expressions
+ * applied to strings: strip removes the first "scope/" (any number of
+ * slashes) found at the start, after a '^' (control input) or after
+ * "loc:@" (colocation), "a/b" -> "b", "^a/b" -> "^b"; prepend adds
+ * "scope/" after a leading '^' or "loc:@", or at the start. A trailing '/'
+ * on the scope is ignored, and an empty or NULL scope returns the name
+ * unchanged. As in TF, strip reads the scope as a regular expression: '.' matches any
+ * character and '\' escapes the next one. They write the result, always
+ * NUL-terminated when cap > 0, into buf (which may be NULL when cap is 0)
+ * and return its length, which may exceed cap - 1 (then it is truncated,
+ * as snprintf). A NULL name returns 0. [immutable]: pure functions. */
+size_t vs_strip_name_scope(const char *name, const char *export_scope, char *buf, size_t cap);
+size_t vs_prepend_name_scope(const char *name, const char *import_scope, char *buf, size_t cap);
+
 /* for-block sugar: VS_WITH_NAME_SCOPE(g, "hello", st) { ... }
  * The scope is popped when the block ends normally. `break`, `continue`,
  * `return` and `goto` out of the block skip the pop and leave the scope
@@ -192,6 +207,14 @@ typedef struct vs_item {
  * arguments. [locked] */
 void vs_add_to_collection(vs_graph *g, const char *key, vs_var *var, vs_status *st);
 void vs_add_op_to_collection(vs_graph *g, const char *key, vs_op *op, vs_status *st);
+
+/* Graph.add_to_collections(names, value): adds the item to each collection
+ * of the NULL-terminated `keys` list (VS_COLLECTIONS("a", "b")) once, a key
+ * repeated in the list included (TF iterates set(names)); keys are taken in
+ * list order. Errors: NULL arguments, or an item of another graph (nothing
+ * is added then). [locked] */
+void vs_add_to_collections(vs_graph *g, const char *const *keys, vs_var *var, vs_status *st);
+void vs_add_op_to_collections(vs_graph *g, const char *const *keys, vs_op *op, vs_status *st);
 
 /* Graph.get_collection(key, scope). With scope NULL every item is returned;
  * otherwise only items whose name matches `scope` at its start as a regular
