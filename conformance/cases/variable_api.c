@@ -462,6 +462,115 @@ VSC_CASE(device_scope_exit_out_of_order) {
   OK();
 }
 
+/* ---- custom getters that return tensors ---------------------------------- */
+
+/* Both getters take the graph as their data. */
+static vs_getter_result ident_getter(const vs_getter *next, const vs_getter_args *a, void *data,
+                                     vs_status *st) {
+  vs_getter_result r = vs_getter_call_any(next, a, st);
+  if (!r.value.op) return r;
+  return (vs_getter_result){.value = vs_identity(data, r.value, "ident", st)};
+}
+
+static vs_getter_result sum2_getter(const vs_getter *next, const vs_getter_args *a, void *data,
+                                    vs_status *st) {
+  char na[128], nb[128];
+  snprintf(na, sizeof na, "%s_a", a->name);
+  snprintf(nb, sizeof nb, "%s_b", a->name);
+  vs_getter_args aa = *a, ab = *a;
+  aa.name = na;
+  ab.name = nb;
+  vs_getter_result x = vs_getter_call_any(next, &aa, st);
+  if (!x.value.op) return x;
+  vs_getter_result y = vs_getter_call_any(next, &ab, st);
+  if (!y.value.op) return y;
+  return (vs_getter_result){.value = vs_add(data, x.value, y.value, NULL, st)};
+}
+
+/* def ident(getter, name, *a, **kw): return tf.identity(getter(name, *a, **kw), name="ident")
+ * with tf.variable_scope("s", custom_getter=ident): t = tf.get_variable("v", [1])
+ *   -> t is a tensor "ident:0" (Identity of "s/v/read:0"); GLOBAL_VARIABLES "s/v:0"
+ *   (the getter runs at the root name scope, as every getter does)
+ * with tf.variable_scope("s", reuse=True, custom_getter=ident): tf.get_variable("v", [1])
+ *   -> "ident_2:0" (tf.get_variable("w", [1]) made ident_1), again reading s/v
+ *                                                                  issue 12.6 */
+VSC_CASE(getter_returns_identity_tensor) {
+  VSCOPE(s, "s", .tensor_getter = ident_getter, .tensor_getter_data = g);
+  vs_getter_result r = vs_get_variable_any(g, "v", &(vs_var_opts){.shape = VS_SHAPE(1)}, st);
+  OK();
+  EXPECT(!r.var, "a variable was returned for a tensor");
+  STR_EQ(vs_output_name(r.value), "ident:0");
+  STR_EQ(vs_op_type(r.value.op), "Identity");
+  STR_EQ(vs_output_name(vs_op_input(r.value.op, 0)), "s/v/read:0");
+  /* The variable-only call refuses what Python would hand back as a tensor. */
+  vs_var *v = vs_get_variable(g, "w", &(vs_var_opts){.shape = VS_SHAPE(1)}, st);
+  ERR(VS_INVALID_ARGUMENT, "ValueError",
+      "the custom getter for s/w returned a tensor, not a variable; use vs_get_variable_any");
+  EXPECT(!v, "a variable was returned");
+  VPOP(s);
+  COLLECTION(VS_GLOBAL_VARIABLES, NULL, "s/v:0 s/w:0");
+  VSCOPE(r2, "s", .reuse = VS_REUSE_TRUE, .tensor_getter = ident_getter, .tensor_getter_data = g);
+  vs_getter_result q = vs_get_variable_any(g, "v", &(vs_var_opts){.shape = VS_SHAPE(1)}, st);
+  OK();
+  VPOP(r2);
+  STR_EQ(vs_output_name(q.value), "ident_2:0");
+  STR_EQ(vs_output_name(vs_op_input(q.value.op, 0)), "s/v/read:0");
+  COLLECTION(VS_GLOBAL_VARIABLES, NULL, "s/v:0 s/w:0");
+}
+
+/* def sum2(getter, name, *a, **kw): return getter(name + "_a", *a, **kw) + getter(name + "_b", *a, **kw)
+ * with tf.variable_scope("u", custom_getter=sum2): t = tf.get_variable("w", [2])
+ *   -> "add:0" (AddV2 of u/w_a/read:0 and u/w_b/read:0); two variables, both trainable
+ * and a plain getter returns the variable through vs_get_variable_any:
+ *   tf.get_variable("x", [1]) outside -> var x, value "x/read:0"     issue 12.6 */
+VSC_CASE(getter_returns_sum_of_two_variables) {
+  VSCOPE(s, "u", .tensor_getter = sum2_getter, .tensor_getter_data = g);
+  vs_getter_result r = vs_get_variable_any(g, "w", &(vs_var_opts){.shape = VS_SHAPE(2)}, st);
+  OK();
+  VPOP(s);
+  EXPECT(!r.var, "a variable was returned for a tensor");
+  STR_EQ(vs_output_name(r.value), "add:0");
+  STR_EQ(vs_op_type(r.value.op), "AddV2");
+  STR_EQ(vs_output_name(vs_op_input(r.value.op, 0)), "u/w_a/read:0");
+  STR_EQ(vs_output_name(vs_op_input(r.value.op, 1)), "u/w_b/read:0");
+  SHAPE_STR(vs_op_output_shape(r.value.op), "(2,)");
+  COLLECTION(VS_TRAINABLE_VARIABLES, NULL, "u/w_a:0 u/w_b:0");
+  vs_getter_result x = vs_get_variable_any(g, "x", &(vs_var_opts){.shape = VS_SHAPE(1)}, st);
+  OK();
+  VAR_NAME(x.var, "x:0");
+  STR_EQ(vs_output_name(x.value), "x/read:0");
+}
+
+/* with tf.variable_scope("c1", custom_getter=ident):
+ *   with tf.variable_scope("c2", custom_getter=sum2): t = tf.get_variable("w", [2])
+ *   -> sum2 runs first and gets ident's tensors: "add:0" = ident:0 + ident_1:0,
+ *      reading c1/c2/w_a and c1/c2/w_b
+ *   with tf.variable_scope("c3", custom_getter=log): tf.get_variable("z", [1])
+ *   -> a classic getter under a tensor getter: its variable-only call fails in C
+ *                                                                  issue 12.6 */
+VSC_CASE(composed_getters_hand_tensors_to_each_other) {
+  VSCOPE(c1, "c1", .tensor_getter = ident_getter, .tensor_getter_data = g);
+  VSCOPE(c2, "c2", .tensor_getter = sum2_getter, .tensor_getter_data = g);
+  vs_getter_result r = vs_get_variable_any(g, "w", &(vs_var_opts){.shape = VS_SHAPE(2)}, st);
+  OK();
+  VPOP(c2);
+  STR_EQ(vs_output_name(r.value), "add:0");
+  vs_output a = vs_op_input(r.value.op, 0), b = vs_op_input(r.value.op, 1);
+  STR_EQ(vs_output_name(a), "ident:0");
+  STR_EQ(vs_output_name(b), "ident_1:0");
+  STR_EQ(vs_output_name(vs_op_input(a.op, 0)), "c1/c2/w_a/read:0");
+  STR_EQ(vs_output_name(vs_op_input(b.op, 0)), "c1/c2/w_b/read:0");
+  struct seen log = {{0}};
+  VSCOPE(c3, "c3", .custom_getter = args_getter, .custom_getter_data = &log);
+  vs_getter_result z = vs_get_variable_any(g, "z", &(vs_var_opts){.shape = VS_SHAPE(1)}, st);
+  ERR(VS_INVALID_ARGUMENT, "ValueError",
+      "the custom getter for c1/c3/z returned a tensor, not a variable; use vs_getter_call_any");
+  EXPECT(!z.value.op, "a value was returned");
+  VPOP(c3);
+  VPOP(c1);
+  STR_EQ(log.log, "c1/c3/z AUTO NONE trainable=1 constraint=None");
+}
+
 const vsc_case vsc_cases_variable_api[] = {
     VSC_REG(sync_agg_invalid_modes_name_the_variable, "X.sync_agg"),
     VSC_REG(on_read_makes_trainable_default_false, "X.sync_agg"),
@@ -476,5 +585,8 @@ const vsc_case vsc_cases_variable_api[] = {
     VSC_REG(add_to_collections_each_key_once, "6.3.11"),
     VSC_REG(strip_and_prepend_name_scope, "X.strip_prepend"),
     VSC_REG(device_scope_exit_out_of_order, "8.2.13"),
+    VSC_REG(getter_returns_identity_tensor, "X.tensor_getter 9.1"),
+    VSC_REG(getter_returns_sum_of_two_variables, "X.tensor_getter 9.1"),
+    VSC_REG(composed_getters_hand_tensors_to_each_other, "X.tensor_getter 9.1"),
     {0},
 };

@@ -281,3 +281,62 @@ def device_scope_exit_out_of_order(t):
     d2.__exit__(None, None, None)
     b = tf.constant(1.0, name="b")
     t.eq(b.device, "/device:CPU:0")
+
+
+def ident(getter, name, *a, **kw):
+    return tf.identity(getter(name, *a, **kw), name="ident")
+
+
+def sum2(getter, name, *a, **kw):
+    return getter(name + "_a", *a, **kw) + getter(name + "_b", *a, **kw)
+
+
+@case
+def getter_returns_identity_tensor(t):
+    with tf.variable_scope("s", custom_getter=ident):
+        r = tf.get_variable("v", [1])
+        t.check(not isinstance(r, tf.Variable), "a variable was returned for a tensor")
+        t.eq(r.name, "ident:0")
+        t.eq(r.op.type, "Identity")
+        t.eq(r.op.inputs[0].name, "s/v/read:0")
+        tf.get_variable("w", [1])  # a tensor in Python; the C case's variable-only call fails
+    t.eq(t.collection(tf.GraphKeys.GLOBAL_VARIABLES), "s/v:0 s/w:0")
+    with tf.variable_scope("s", reuse=True, custom_getter=ident):
+        q = tf.get_variable("v", [1])
+    t.eq(q.name, "ident_2:0")
+    t.eq(q.op.inputs[0].name, "s/v/read:0")
+    t.eq(t.collection(tf.GraphKeys.GLOBAL_VARIABLES), "s/v:0 s/w:0")
+
+
+@case
+def getter_returns_sum_of_two_variables(t):
+    with tf.variable_scope("u", custom_getter=sum2):
+        r = tf.get_variable("w", [2])
+    t.check(not isinstance(r, tf.Variable), "a variable was returned for a tensor")
+    t.eq(r.name, "add:0")
+    t.eq(r.op.type, "AddV2")
+    t.eq(r.op.inputs[0].name, "u/w_a/read:0")
+    t.eq(r.op.inputs[1].name, "u/w_b/read:0")
+    t.eq(str(r.shape), "(2,)")
+    t.eq(t.collection(tf.GraphKeys.TRAINABLE_VARIABLES), "u/w_a:0 u/w_b:0")
+    x = tf.get_variable("x", [1])
+    t.eq(x.name, "x:0")
+    t.eq(x.value().name, "x/read:0")
+
+
+@case
+def composed_getters_hand_tensors_to_each_other(t):
+    with tf.variable_scope("c1", custom_getter=ident):
+        with tf.variable_scope("c2", custom_getter=sum2):
+            r = tf.get_variable("w", [2])
+        t.eq(r.name, "add:0")
+        a, b = r.op.inputs
+        t.eq(a.name, "ident:0")
+        t.eq(b.name, "ident_1:0")
+        t.eq(a.op.inputs[0].name, "c1/c2/w_a/read:0")
+        t.eq(b.op.inputs[0].name, "c1/c2/w_b/read:0")
+        log = []
+        with tf.variable_scope("c3", custom_getter=_args_getter(log)):
+            z = tf.get_variable("z", [1])  # a tensor in Python; C's variable-only call fails
+        t.eq(z.name, "ident_2:0")
+    t.eq("; ".join(log), "c1/c3/z AUTO NONE trainable=1 constraint=None")

@@ -8,7 +8,8 @@
  * _maybe_wrap_custom_getter: the inner getter runs first). Links are owned
  * by the graph and shared between scope copies. */
 typedef struct vs_getter_link {
-  vs_custom_getter_fn fn;
+  vs_custom_getter_fn fn;     /* one of fn and tfn is set */
+  vs_tensor_getter_fn tfn;
   void *data;
   const struct vs_getter_link *outer;
 } vs_getter_link;
@@ -34,7 +35,8 @@ struct vs_scope {
 };
 
 /* The getter chain that results from installing `fn` inside `outer`. */
-const vs_getter_link *vs__getter_compose(vs_graph *g, vs_custom_getter_fn fn, void *data,
+const vs_getter_link *vs__getter_compose(vs_graph *g, vs_custom_getter_fn fn,
+                                         vs_tensor_getter_fn tfn, void *data,
                                          const vs_getter_link *outer, vs_status *st);
 
 #endif

@@ -54,14 +54,15 @@ static vs_scope *scope_inherit(vs_graph *g, const vs_scope *from, const char *na
   return s;
 }
 
-const vs_getter_link *vs__getter_compose(vs_graph *g, vs_custom_getter_fn fn, void *data,
+const vs_getter_link *vs__getter_compose(vs_graph *g, vs_custom_getter_fn fn,
+                                         vs_tensor_getter_fn tfn, void *data,
                                          const vs_getter_link *outer, vs_status *st) {
   vs_getter_link *l = malloc(sizeof *l);
   if (!l) {
     vs__oom(st);
     return NULL;
   }
-  *l = (vs_getter_link){.fn = fn, .data = data, .outer = outer};
+  *l = (vs_getter_link){.fn = fn, .tfn = tfn, .data = data, .outer = outer};
   return vs__keep_string(g, (char *)l, st) ? l : NULL;
 }
 
@@ -83,7 +84,12 @@ static bool apply_overrides(vs_graph *g, vs_scope *s, const vs_varscope_opts *o,
     }
   }
   if (o->custom_getter &&
-      !(s->getter = vs__getter_compose(g, o->custom_getter, o->custom_getter_data, s->getter, st)))
+      !(s->getter = vs__getter_compose(g, o->custom_getter, NULL, o->custom_getter_data,
+                                       s->getter, st)))
+    return false;
+  if (o->tensor_getter &&
+      !(s->getter = vs__getter_compose(g, NULL, o->tensor_getter, o->tensor_getter_data,
+                                       s->getter, st)))
     return false;
   if (o->constraint) {
     s->constraint = o->constraint;
@@ -168,6 +174,11 @@ static vs_scope *enter(vs_graph *g, const char *name, vs_scope *obj, const vs_va
   if (o->dtype != VS_DTYPE_DEFAULT && !vs_dtype_is_valid(o->dtype)) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_TYPE_ERROR, "Cannot convert value %d to a TensorFlow DType.",
              (int)o->dtype);
+    return NULL;
+  }
+  if (o->custom_getter && o->tensor_getter) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+             "custom_getter and tensor_getter cannot both be set");
     return NULL;
   }
   bool aux = o->auxiliary_name_scope != VS_OPT_FALSE;
@@ -417,7 +428,7 @@ VS_API void vs_scope_set_custom_getter(vs_scope *s, vs_custom_getter_fn fn, void
     s->getter = NULL;
   } else {
     /* A chain of one: the getters inherited from outer scopes are dropped. */
-    const vs_getter_link *l = vs__getter_compose(s->graph, fn, user_data, NULL, st);
+    const vs_getter_link *l = vs__getter_compose(s->graph, fn, NULL, user_data, NULL, st);
     if (l) s->getter = l;
   }
   vs__unlock(s->graph);
@@ -445,8 +456,8 @@ VS_API vs_custom_getter_fn vs_scope_custom_getter(const vs_scope *s, void **user
   if (user_data) *user_data = NULL;
   if (!s) return NULL;
   vs__lock(s->graph);
-  vs_custom_getter_fn fn = s->getter ? s->getter->fn : NULL;
-  if (user_data && s->getter) *user_data = s->getter->data;
+  vs_custom_getter_fn fn = s->getter ? s->getter->fn : NULL; /* NULL for a tensor getter */
+  if (user_data && fn) *user_data = s->getter->data;
   vs__unlock(s->graph);
   return fn;
 }

@@ -52,6 +52,24 @@ typedef struct vs_getter_args vs_getter_args;
 typedef vs_var *(*vs_custom_getter_fn)(const vs_getter *next, const vs_getter_args *args,
                                        void *user_data, vs_status *st);
 
+/* What a tensor getter returns (TF lets a custom getter return a variable
+ * or any tensor, which get_variable then returns). On success `value` is
+ * always set: the returned tensor, or the variable's "<n>/read" value when
+ * `var` is set; `var` is NULL when the getter returned a tensor. */
+typedef struct vs_getter_result {
+  vs_var *var;
+  vs_output value;
+} vs_getter_result;
+
+/* A custom getter that may return a tensor (an identity of the variable, a
+ * sum of two variables, ...): as vs_custom_getter_fn, but it returns a
+ * vs_getter_result and runs the next getter with vs_getter_call_any, which
+ * hands it tensors returned by getters further out. Return {0} with `st`
+ * set on error. Set it with the options' tensor_getter field instead of
+ * custom_getter; it composes with both kinds. */
+typedef vs_getter_result (*vs_tensor_getter_fn)(const vs_getter *next, const vs_getter_args *args,
+                                                void *user_data, vs_status *st);
+
 /* A regularizer (TF's regularizer=): returns the loss tensor for a newly
  * created variable, or {NULL,0} for none. It runs inside the name scope
  * "<variable>/Regularizer/"; a returned tensor is added to
@@ -85,6 +103,10 @@ typedef struct vs_varscope_opts {
    * scope is re-entered (TF passes constraint=self._constraint). */
   vs_constraint_fn constraint;
   void *constraint_data;
+  /* custom_getter= as a getter that may return a tensor; composed as
+   * custom_getter is. Setting both is INVALID_ARGUMENT. */
+  vs_tensor_getter_fn tensor_getter;
+  void *tensor_getter_data;
 } vs_varscope_opts;
 
 /* Enters variable_scope(name, default_name=..., reuse=...) and returns the
@@ -96,6 +118,8 @@ typedef struct vs_varscope_opts {
  *   - name NULL: default_name is uniquified among sibling variable scopes
  *     (counts reset when the parent scope exits).
  * Errors (ValueError unless noted; nothing is entered on error):
+ *   INVALID_ARGUMENT "custom_getter and tensor_getter cannot both be set"
+ *   (a C-only rule: TF has one custom_getter= argument);
  *   "The reuse parameter must be True or False or None." for a reuse value
  *   outside the enum; TypeError "If default_name is None then name_or_scope is
  *   required"; "reuse=True cannot be used without a name_or_scope" (also for

@@ -70,6 +70,8 @@ typedef struct vs_var_opts {
   void *constraint_data;
   vs_synchronization synchronization; /* default AUTO */
   vs_aggregation aggregation;     /* default NONE */
+  vs_tensor_getter_fn tensor_getter; /* custom_getter= that may return a tensor; */
+  void *tensor_getter_data;          /* replaces the scope's, as custom_getter */
 } vs_var_opts;
 
 /* tf.compat.v1.get_variable(name, **opts). `opts` may be NULL.
@@ -113,6 +115,19 @@ typedef struct vs_var_opts {
  * Reusing ignores the initializer, trainable, collections and regularizer
  * of the reusing call. */
 vs_var *vs_get_variable(vs_graph *g, const char *name, const vs_var_opts *opts, vs_status *st);
+
+/* get_variable when a custom getter may return a tensor (TF returns
+ * whatever the getter chain returns): the result's `var` is the variable
+ * (NULL when the chain returned a tensor) and `value` the tensor TF's
+ * get_variable would return (the variable's "<n>/read" for a variable).
+ * vs_get_variable itself returns only variables: when the chain returns a
+ * tensor it fails with INVALID_ARGUMENT "the custom getter for foo/v
+ * returned a tensor, not a variable; use vs_get_variable_any" (a C-only
+ * text: Python needs no second call). Errors: as vs_get_variable, and
+ * INVALID_ARGUMENT "custom_getter and tensor_getter cannot both be set".
+ * Returns {0} on error. [per-thread] */
+vs_getter_result vs_get_variable_any(vs_graph *g, const char *name, const vs_var_opts *opts,
+                                     vs_status *st);
 
 /* tf.compat.v1.get_local_variable: get_variable with trainable=False and
  * LOCAL_VARIABLES added to the collections (NULL collections: LOCAL only). */
@@ -165,8 +180,16 @@ struct vs_getter_args {
 };
 
 /* Runs the next getter outwards with `args` (which it may have changed).
- * Returns what that getter returns. */
+ * Returns what that getter returns. When a tensor getter further out
+ * returns a tensor, vs_getter_call fails (INVALID_ARGUMENT "the custom
+ * getter for <name> returned a tensor, not a variable; use
+ * vs_getter_call_any") and vs_getter_call_any returns it: a tensor getter
+ * uses vs_getter_call_any so that getters can hand tensors to each other.
+ * A getter that returns neither fails with INVALID_ARGUMENT "custom getter
+ * for <name> returned no variable". */
 vs_var *vs_getter_call(const vs_getter *next, const vs_getter_args *args, vs_status *st);
+vs_getter_result vs_getter_call_any(const vs_getter *next, const vs_getter_args *args,
+                                    vs_status *st);
 
 /* ---- variable creators (tf.variable_creator_scope) ------------------------ */
 
