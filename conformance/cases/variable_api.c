@@ -571,6 +571,56 @@ VSC_CASE(composed_getters_hand_tensors_to_each_other) {
   STR_EQ(log.log, "c1/c3/z AUTO NONE trainable=1 constraint=None");
 }
 
+/* ---- name_scope(values=) -------------------------------------------------- */
+
+/* c = tf.constant(1.0, name="c"); g2 holds d = tf.constant(2.0, name="d")
+ * tf.name_scope(None, None, values=[c]) and values=[]
+ *   -> ValueError "At least one of name (None) and default_name (None) must be provided."
+ * tf.name_scope(None, "D", values=[c]) -> "D/"; tf.name_scope("s", values=[v.value(), c]) -> "s/"
+ * tf.name_scope("s", values=[c, d]) -> ValueError 'Tensor("d:0", shape=(), dtype=float32) must be
+ *   from the same graph as Tensor("c:0", shape=(), dtype=float32) (graphs are ...'
+ * (values=[d] alone: TF enters g2, C refuses: docs/differences.md)   spec 1.2.4, 1.2.5, 1.2.9 */
+VSC_CASE(name_scope_values_checks_graphs) {
+  CONSTF(c, 1.0f, "c");
+  vs_graph *g2 = vs_graph_new();
+  EXPECT(g2 != NULL, "no graph");
+  vs_output d = vs_constant_float(g2, 2.0f, "d", st);
+  const char *s = vs_name_scope_push_values(g, NULL, NULL, &c, 1, st);
+  char msg[512];
+  snprintf(msg, sizeof msg, "%s", vs_status_message(st));
+  vs_code code = vs_status_code(st);
+  vs_output none[1];
+  const char *s0 = vs_name_scope_push_values(g, NULL, NULL, none, 0, st);
+  char msg0[512];
+  snprintf(msg0, sizeof msg0, "%s", vs_status_message(st));
+  const char *sd = s || s0 ? NULL : vs_name_scope_push_values(g, NULL, "D", &c, 1, st);
+  char sdcopy[64] = "";
+  if (sd) snprintf(sdcopy, sizeof sdcopy, "%s", sd), vs_name_scope_pop(g, NULL);
+  vs_output mixed[2] = {c, d};
+  const char *sm = d.op ? vs_name_scope_push_values(g, "s", NULL, mixed, 2, st) : NULL;
+  char msgm[512];
+  snprintf(msgm, sizeof msgm, "%s", vs_status_message(st));
+  const char *sf = d.op ? vs_name_scope_push_values(g, "s", NULL, &d, 1, st) : NULL;
+  char msgf[512];
+  snprintf(msgf, sizeof msgf, "%s", vs_status_message(st));
+  vs_graph_free(g2);
+  EXPECT(!s && !s0 && !sm && !sf, "a scope was entered");
+  INT_EQ(code, VS_INVALID_ARGUMENT);
+  STR_EQ(msg, "At least one of name (None) and default_name (None) must be provided.");
+  STR_EQ(msg0, "At least one of name (None) and default_name (None) must be provided.");
+  STR_EQ(sdcopy, "D/");
+  EXPECT(vsc_starts_with(msgm, "Tensor(\"d:0\", shape=(), dtype=float32) must be from the same graph "
+                               "as Tensor(\"c:0\", shape=(), dtype=float32) (graphs are "),
+         "message \"%s\"", msgm);
+  STR_EQ(msgf, "Tensor(\"d:0\", shape=(), dtype=float32) is not an element of this graph.");
+  GETV(v, "v", .shape = VS_SHAPE(1));
+  vs_output same[2] = {vs_var_value(v), c};
+  const char *ss = vs_name_scope_push_values(g, "s", NULL, same, 2, st);
+  OK();
+  STR_EQ(ss, "s/");
+  NPOP();
+}
+
 const vsc_case vsc_cases_variable_api[] = {
     VSC_REG(sync_agg_invalid_modes_name_the_variable, "X.sync_agg"),
     VSC_REG(on_read_makes_trainable_default_false, "X.sync_agg"),
@@ -588,5 +638,6 @@ const vsc_case vsc_cases_variable_api[] = {
     VSC_REG(getter_returns_identity_tensor, "X.tensor_getter 9.1"),
     VSC_REG(getter_returns_sum_of_two_variables, "X.tensor_getter 9.1"),
     VSC_REG(composed_getters_hand_tensors_to_each_other, "X.tensor_getter 9.1"),
+    VSC_REG(name_scope_values_checks_graphs, "1.2.4 1.2.5 1.2.9 X.other_graph"),
     {0},
 };

@@ -340,3 +340,27 @@ def composed_getters_hand_tensors_to_each_other(t):
             z = tf.get_variable("z", [1])  # a tensor in Python; C's variable-only call fails
         t.eq(z.name, "ident_2:0")
     t.eq("; ".join(log), "c1/c3/z AUTO NONE trainable=1 constraint=None")
+
+
+@case
+def name_scope_values_checks_graphs(t):
+    c = tf.constant(1.0, name="c")
+    g2 = tf.Graph()
+    with g2.as_default():
+        d = tf.constant(2.0, name="d")
+    e = "At least one of name (None) and default_name (None) must be provided."
+
+    def enter(*a, **k):
+        with tf.name_scope(*a, **k) as s:
+            return s
+
+    t.raises(ValueError, lambda: enter(None, None, values=[c]), msg=e)
+    t.raises(ValueError, lambda: enter(None, None, values=[]), msg=e)
+    t.eq(enter(None, "D", values=[c]), "D/")
+    t.raises(ValueError, lambda: enter("s", values=[c, d]),
+             head='Tensor("d:0", shape=(), dtype=float32) must be from the same graph as '
+                  'Tensor("c:0", shape=(), dtype=float32) (graphs are ')
+    # values=[d] alone: TF makes g2 the default graph in the block; the C call refuses
+    # (docs/differences.md), so the twin does not enter it.
+    v = tf.get_variable("v", [1])
+    t.eq(enter("s", values=[v.value(), c]), "s/")

@@ -1,10 +1,12 @@
 /* names.c - op-name uniquification, name validation and name scopes
  * (TF's Graph.unique_name and Graph.name_scope, case-insensitive as TF >= 1.9). */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "graph/graph_internal.h"
+#include "ops/ops_internal.h"
 
 /* TF 2.x patterns (ops.py _VALID_OP_NAME_REGEX / _VALID_SCOPE_NAME_REGEX). */
 #define ROOT_PATTERN "^[A-Za-z0-9.][A-Za-z0-9_.\\\\/>-]*$"
@@ -181,6 +183,30 @@ VS_API const char *vs_name_scope_push(vs_graph *g, const char *name, vs_status *
 VS_API const char *vs_name_scope_push_default(vs_graph *g, const char *name,
                                               const char *default_name, vs_status *st) {
   return vs_name_scope_push(g, name ? name : default_name, st);
+}
+
+VS_API const char *vs_name_scope_push_values(vs_graph *g, const char *name,
+                                             const char *default_name, const vs_output *values,
+                                             size_t n, vs_status *st) {
+  vs__ok(st);
+  VS_REQUIRE(g && (values || !n), st, "vs_name_scope_push_values: graph must not be NULL");
+  const char *chosen = name ? name : default_name;
+  /* internal_name_scope_v1: only values=None keeps name=None as the reset. */
+  if (!chosen && values) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+             "At least one of name (None) and default_name (None) must be provided.");
+    return NULL;
+  }
+  if (n > (size_t)INT_MAX) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "vs_name_scope_push_values: too many values");
+    return NULL;
+  }
+  vs__lock(g);
+  /* _get_graph_from_inputs: the first value's graph, every other the same. */
+  const char *out = NULL;
+  if (vs__valid_outputs(g, values, (int)n, "name_scope", st)) out = vs_name_scope_push(g, chosen, st);
+  vs__unlock(g);
+  return out;
 }
 
 VS_API void vs_name_scope_pop(vs_graph *g, vs_status *st) {

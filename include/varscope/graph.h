@@ -139,6 +139,24 @@ const char *vs_name_scope_push(vs_graph *g, const char *name, vs_status *st);
 const char *vs_name_scope_push_default(vs_graph *g, const char *name, const char *default_name,
                                        vs_status *st);
 
+/* The module tf.compat.v1.name_scope(name, default_name, values): as
+ * vs_name_scope_push_default, after checking `values` (n tensors; NULL is
+ * Python's values=None, a non-NULL array with n == 0 is values=[]).
+ * Errors (ValueError, INVALID_ARGUMENT; nothing is entered):
+ *   - values given while name and default_name are both NULL: "At least one
+ *     of name (None) and default_name (None) must be provided." (values=None
+ *     keeps the reset idiom);
+ *   - tensors of two graphs: "Tensor(\"d:0\", shape=(), dtype=float32) must
+ *     be from the same graph as Tensor(\"c:0\", ...) (graphs are <vs_graph
+ *     object at 0x...> and <...>)." (TF prints Python's graph objects);
+ *   - tensors all of another graph than g: "Tensor(\"c:0\", shape=(),
+ *     dtype=float32) is not an element of this graph." (TF would make that
+ *     graph the default inside the block; a C call names its graph);
+ *   - a NULL or output-less tensor.
+ * [per-thread] */
+const char *vs_name_scope_push_values(vs_graph *g, const char *name, const char *default_name,
+                                      const vs_output *values, size_t n, vs_status *st);
+
 /* Leaves the innermost name scope. Errors: FAILED_PRECONDITION/RuntimeError
  * when no name scope is open on this thread. [per-thread] */
 void vs_name_scope_pop(vs_graph *g, vs_status *st);
