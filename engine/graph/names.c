@@ -281,14 +281,18 @@ static size_t line_end(const char *s, size_t from) {
   return nl ? (size_t)(nl - s) : strlen(s);
 }
 
+/* Both functions return the name unchanged for no scope (and nothing for
+ * no name); true when that answer was written. */
+static bool no_scope(sbuf *b, const char *name, const char *scope) {
+  if (name && scope && scope[0]) return false;
+  if (name) put(b, name, strlen(name));
+  return true;
+}
+
 VS_API size_t vs_strip_name_scope(const char *name, const char *scope, char *buf, size_t cap) {
   sbuf b = {buf, cap, 0};
-  if (!name) return finish(&b);
-  size_t n = strlen(name), plen = scope ? scope_len(scope) : 0;
-  if (!scope || !scope[0]) {
-    put(&b, name, n);
-    return finish(&b);
-  }
+  if (no_scope(&b, name, scope)) return finish(&b);
+  size_t n = strlen(name), plen = scope_len(scope);
   /* re.sub(r"([\^]|loc:@|^)" + scope + r"[\/]+(.*)", r"\1\2", name, count=1) */
   for (size_t p = 0; p <= n; p++) {
     const char *alts[3] = {name[p] == '^' ? "^" : NULL,
@@ -312,12 +316,8 @@ VS_API size_t vs_strip_name_scope(const char *name, const char *scope, char *buf
 
 VS_API size_t vs_prepend_name_scope(const char *name, const char *scope, char *buf, size_t cap) {
   sbuf b = {buf, cap, 0};
-  if (!name) return finish(&b);
-  size_t n = strlen(name), plen = scope ? scope_len(scope) : 0;
-  if (!scope || !scope[0]) {
-    put(&b, name, n);
-    return finish(&b);
-  }
+  if (no_scope(&b, name, scope)) return finish(&b);
+  size_t n = strlen(name), plen = scope_len(scope);
   /* re.sub(r"([\^]|loc:@|^)(.*)", r"\1" + scope + r"/\2", name): every
    * match, though past the first line only '^' and "loc:@" can start one. */
   size_t p = 0;

@@ -167,16 +167,16 @@ struct vs_getter_args {
   vs_dtype dtype;
   vs_initializer initializer;
   vs_reuse reuse;                 /* the scope's flag: FALSE, TRUE or AUTO */
-  bool trainable;
+  bool trainable;                 /* resolved: False for ON_READ by default */
   const char *const *collections; /* NULL: the default */
   bool validate_shape;
   const char *caching_device;
   vs_regularizer_fn regularizer;
   void *regularizer_data;
-  vs_constraint_fn constraint;
+  vs_constraint_fn constraint;    /* the argument's, else the scope's; NULL: None */
   void *constraint_data;
-  vs_synchronization synchronization; /* validated */
-  vs_aggregation aggregation;         /* validated */
+  vs_synchronization synchronization; /* validated before any getter runs */
+  vs_aggregation aggregation;         /* validated before any getter runs */
 };
 
 /* Runs the next getter outwards with `args` (which it may have changed).
