@@ -137,7 +137,10 @@ static vs_var *true_getter(vs_graph *g, const vs_getter_args *a, vs_status *st) 
     return NULL;
   }
   vs_strmap_put(&g->store, a->name, v);
-  v->store_key = key;
+  /* A creator may hand back a variable that already has a key (one made
+   * earlier by get_variable); it keeps that one. */
+  if (v->store_key) free(key);
+  else v->store_key = key;
   if (a->regularizer && !regularize(g, ts, v, a, st)) return NULL;
   return v;
 }
