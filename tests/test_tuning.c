@@ -22,29 +22,19 @@
 
 #include "../engine/runtime/clblast_tuning.h"
 #include "../engine/runtime/tuning_file.h"
-#include "varscope.h"
+#include "support.h"
 
 extern char **environ;
 
 static char dir[256];
 
 static void setup(void) {
-  snprintf(dir, sizeof dir, "/tmp/vs-tuning-XXXXXX");
-  cr_assert_not_null(mkdtemp(dir));
+  scratch_dir_new(dir, sizeof dir, "vs-tuning");
   setenv("VARSCOPE_CACHE_DIR", dir, 1); /* before any OpenCL call of this process */
 }
 
 static void teardown(void) {
-  DIR *d = opendir(dir);
-  struct dirent *e;
-  char path[512];
-  while (d && (e = readdir(d)))
-    if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
-      snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-      if (unlink(path) != 0) rmdir(path);
-    }
-  if (d) closedir(d);
-  rmdir(dir);
+  scratch_dir_remove(dir);
 }
 
 TestSuite(tuning, .init = setup, .fini = teardown, .timeout = 300);
