@@ -17,16 +17,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "varscope.h"
 
 #define NVARS 25
 #define ELEMS (1 << 20)
-
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static int die(vs_status *st, const char *what) {
   fprintf(stderr, "ckpt_bench: %s: %s\n", what, vs_status_message(st));

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench.h"
 #include "varscope.h"
 #ifdef VS_HAVE_OPENBLAS
 #include <cblas.h>
@@ -28,17 +29,6 @@ static const shape_case CASES[] = {
     {"image filter 5x5 32->32", 32, 128, 128, 32, 32, 5, 5},
     {"3x3 64->64", 8, 64, 64, 64, 64, 3, 3},
 };
-
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + t.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
 
 /* Median seconds of one conv+bias+relu run on device `dev`. The input and
  * filter live in variables, so a run moves no data to or from the host. */

@@ -24,22 +24,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "varscope.h"
 
 extern char **environ;
 
 enum { PER_SCOPE = 100, VAR_FLOATS = 256, MAX_SIZES = 8, TF_OUT = 1 << 16 };
-
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + t.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
 
 /* Current resident set in bytes (/proc/self/statm's second field). */
 static double rss_bytes(void) {

@@ -8,13 +8,8 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "bench.h"
 #include "varscope.h"
-
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + t.tv_nsec * 1e-9;
-}
 
 static int fail(vs_status *st, const char *what) {
   fprintf(stderr, "session_bench: %s: %s\n", what, vs_status_message(st));

@@ -20,10 +20,37 @@
 #define VS_TESTS_SUPPORT_H
 
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "varscope.h"
+
+/* ==== always available: scratch directories ================================ */
+
+/* Makes a fresh directory /tmp/<tag>-XXXXXX in dir (cap bytes), asserting. */
+static inline void scratch_dir_new(char *dir, size_t cap, const char *tag)
+{
+  snprintf(dir, cap, "/tmp/%s-XXXXXX", tag);
+  cr_assert_not_null(mkdtemp(dir), "mkdtemp %s", dir);
+}
+
+/* Removes a scratch directory with its files and empty subdirectories (what
+ * the tests leave: checkpoints, cache entries, FIFOs, mount points). */
+static inline void scratch_dir_remove(const char *dir)
+{
+  DIR *d = opendir(dir);
+  struct dirent *e;
+  char path[1024];
+  while (d && (e = readdir(d))) {
+    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+    if (unlink(path) != 0) rmdir(path);
+  }
+  if (d) closedir(d);
+  rmdir(dir);
+}
 
 /* ==== always available: explicit graph and status ========================== */
 

@@ -27,7 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "varscope.h"
+#include "support.h"
 
 extern char **environ;
 
@@ -45,22 +45,12 @@ static void setup(void)
   st = vs_status_new();
   cr_assert_not_null(g);
   cr_assert_not_null(st);
-  snprintf(dir, sizeof dir, "/tmp/vs_ckpt_XXXXXX");
-  cr_assert_not_null(mkdtemp(dir));
+  scratch_dir_new(dir, sizeof dir, "vs_ckpt");
 }
 
 static void teardown(void)
 {
-  DIR *d = opendir(dir);
-  struct dirent *de;
-  char p[512];
-  while (d && (de = readdir(d))) {
-    if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) continue;
-    snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
-    unlink(p);
-  }
-  if (d) closedir(d);
-  rmdir(dir);
+  scratch_dir_remove(dir);
   vs_status_free(st);
   vs_graph_free(g);
 }
@@ -68,25 +58,6 @@ static void teardown(void)
 TestSuite(checkpoint, .init = setup, .fini = teardown);
 
 /* ---- helpers ------------------------------------------------------------- */
-
-static void expect_ok(const vs_status *s)
-{
-  cr_assert_eq(vs_status_code(s), VS_OK, "unexpected error %s: %s", vs_code_name(vs_status_code(s)),
-               vs_status_message(s));
-}
-
-static void expect_code(const vs_status *s, vs_code code)
-{
-  cr_assert_eq(vs_status_code(s), code, "expected %s, got %s: %s", vs_code_name(code),
-               vs_code_name(vs_status_code(s)), vs_status_message(s));
-}
-
-static void expect_error(const vs_status *s, vs_code code, const char *exc, const char *msg)
-{
-  expect_code(s, code);
-  cr_assert_str_eq(vs_status_exception_name(s), exc);
-  cr_assert_str_eq(vs_status_message(s), msg);
-}
 
 static void expect_contains(const vs_status *s, const char *part)
 {
@@ -1013,6 +984,62 @@ Test(checkpoint, safetensors_round_trip_with_python)
  * next save to the path, which removes it (its writer is gone); it used to
  * stay for ever (docs/bad-input.md, "orphan .tmp-*"). (This test makes no
  * OpenCL call; the helper does.) */
+/* Reads a whole small file into buf (NUL-terminated); false when absent. */
+static bool slurp(const char *path, char *buf, size_t cap)
+{
+  FILE *f = fopen(path, "r");
+  if (!f) return false;
+  size_t n = fread(buf, 1, cap - 1, f);
+  buf[n] = '\0';
+  fclose(f);
+  return true;
+}
+
+/* A real full disk: a 1.5 MiB tmpfs, mounted in a private mount namespace
+ * by unshare(1) (in a user namespace, else as root), holds a 1 MiB
+ * checkpoint; saving 2 MiB over it must fail with RESOURCE_EXHAUSTED "No
+ * space left on device", leave no temporary file and keep the checkpoint.
+ * The saving happens in ckpt_save_helper (no fork after OpenCL here). Where
+ * no namespace can mount a tmpfs the test is skipped and says why. */
+Test(checkpoint, save_on_a_full_file_system_keeps_the_checkpoint, .timeout = 120)
+{
+  static const char script[] =
+      "mount -t tmpfs -o size=1536k tmpfs \"$1\" 2>\"$3.mount\" || exit 77\n"
+      "\"$2\" \"$1/m.safetensors\" 1 1 >/dev/null 2>\"$3.first\" || exit 78\n"
+      "before=$(stat -c %s \"$1/m.safetensors\")\n"
+      "\"$2\" \"$1/m.safetensors\" 2 1 >/dev/null 2>\"$3.err\"\n"
+      "echo \"rc=$? before=$before after=$(stat -c %s \"$1/m.safetensors\")\" >\"$3\"\n"
+      "ls -A \"$1\" >>\"$3\"\n";
+  char mnt[600], out[600], buf[4096], err[4096];
+  snprintf(mnt, sizeof mnt, "%s/mnt", dir);
+  snprintf(out, sizeof out, "%s/full.out", dir);
+  cr_assert_eq(mkdir(mnt, 0700), 0);
+  int rc = -1;
+  const char *const ways[][2] = {{"unshare", "-rm"}, {"unshare", "-m"}};
+  for (size_t w = 0; w < 2 && rc != 0; w++) {
+    char *argv[] = {(char *)ways[w][0], (char *)ways[w][1], "sh", "-c", (char *)script, "sh", mnt,
+                    VS_CKPT_HELPER, out, NULL};
+    pid_t pid = spawn(argv, NULL, NULL, true);
+    rc = pid > 0 ? wait_exit(pid) : -1;
+    cr_assert_neq(rc, 78, "the first 1 MiB save failed on the tmpfs");
+  }
+  if (rc != 0) cr_skip_test("no mount namespace can mount a tmpfs here (unshare -rm and -m both failed)");
+  cr_assert(slurp(out, buf, sizeof buf), "the script wrote no result");
+  cr_assert(slurp((snprintf(err, sizeof err, "%s.err", out), err), err, sizeof err));
+  long second_rc = -1, before = -1, after = -2;
+  cr_assert_eq(sscanf(buf, "rc=%ld before=%ld after=%ld", &second_rc, &before, &after), 3, "%s", buf);
+  cr_assert_eq(second_rc, 1, "the 2 MiB save did not fail: %s", err);
+  char want[800];
+  snprintf(want, sizeof want, "ckpt_save_helper: save: code %d: Cannot write %s/m.safetensors.tmp-",
+           VS_RESOURCE_EXHAUSTED, mnt);
+  cr_assert(strncmp(err, want, strlen(want)) == 0, "%s", err);
+  cr_assert(strstr(err, ": No space left on device\n") != NULL, "%s", err);
+  cr_assert_eq(before, after, "the checkpoint changed size: %s", buf);
+  cr_assert(before > 1048576, "%s", buf);
+  const char *listing = strchr(buf, '\n');
+  cr_assert_str_eq(listing ? listing + 1 : "", "m.safetensors\n", "files left on the tmpfs");
+}
+
 Test(checkpoint, kill_during_save_keeps_previous_checkpoint, .timeout = 120)
 {
   const char *path = path_in("big.safetensors");

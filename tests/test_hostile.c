@@ -34,22 +34,12 @@ static void setup(void)
   g = vs_graph_new();
   st = vs_status_new();
   cr_assert(g && st);
-  snprintf(dir, sizeof dir, "/tmp/vs_hostile_XXXXXX");
-  cr_assert_not_null(mkdtemp(dir));
+  scratch_dir_new(dir, sizeof dir, "vs_hostile");
 }
 
 static void teardown(void)
 {
-  DIR *d = opendir(dir);
-  struct dirent *de;
-  while (d && (de = readdir(d))) {
-    if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
-    char p[600];
-    snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
-    if (unlink(p) != 0) rmdir(p);
-  }
-  if (d) closedir(d);
-  rmdir(dir);
+  scratch_dir_remove(dir);
   vs_graph_free(g);
   vs_status_free(st);
 }
@@ -74,13 +64,6 @@ static void copy_file(const char *from, const char *to)
   while ((n = fread(buf, 1, sizeof buf, in)) > 0) cr_assert_eq(fwrite(buf, 1, n, out), n);
   fclose(in);
   cr_assert_eq(fclose(out), 0);
-}
-
-static double now_s(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /* ======================================================================= */
@@ -172,6 +155,29 @@ Test(hostile, empty_names_take_the_default)
 
 /* Row "shape whose element count overflows int64": TF's text, after the
  * op's name is taken (the next placeholder is Placeholder_1, as in TF). */
+/* Row "a constant whose count overflows": vs_constant sized its copy from the
+ * wrapped count and read past the caller's strings (a review found it, ASan
+ * confirmed); it is refused before anything is read. vs_shape_num_elements
+ * says -1 for an overflowing count, as types.h promises (it said -2). */
+Test(hostile, constant_with_an_overflowing_count_is_refused)
+{
+  const vs_shape huge = VS_SHAPE(1LL << 40, 1LL << 40);
+  cr_assert_eq(vs_shape_num_elements(&huge), -1);
+  const char *strings[2] = {"a", "b"};
+  const float floats[2] = {1, 2};
+  const struct {
+    const void *data;
+    vs_dtype dtype;
+  } cases[] = {{strings, VS_STRING}, {floats, VS_FLOAT}};
+  for (size_t i = 0; i < 2; i++) {
+    vs_output c = vs_constant(g, cases[i].data, cases[i].dtype, huge, "c", st);
+    expect_error(st, VS_INVALID_ARGUMENT, "ValueError",
+                 "Shape [1099511627776,1099511627776] is too large (more than 2**63 - 1 entries) for tf.constant");
+    cr_assert_null(c.op);
+  }
+  cr_assert_eq(vs_graph_num_operations(g), 0);
+}
+
 Test(hostile, element_count_overflow_is_tf_error)
 {
   int64_t big = (int64_t)1 << 32;
@@ -375,9 +381,8 @@ Test(hostile, fifo_shard_does_not_hang, .timeout = 30)
   char p[700];
   snprintf(p, sizeof p, "%s.data-00000-of-00001", prefix);
   cr_assert_eq(mkfifo(p, 0600), 0, "mkfifo: %s", strerror(errno));
-  double t0 = now_s();
+  /* Before, open blocked for ever: .timeout is the hang guard. */
   expect_shard_refused(prefix, "%s.data-00000-of-00001 is not a regular file");
-  cr_assert_lt(now_s() - t0, 5.0);
 }
 
 /* Rows "data shard is a directory / /dev/zero / a symlink loop". */
@@ -516,14 +521,13 @@ Test(hostile, index_entries_sharing_a_block_are_refused, .timeout = 60)
   put_le32(f + q + 4, 1);
   q += 8;
   const char *idx = finish_table("blowup", f, q, ioff);
-  double t0 = now_s();
+  /* The refusal comes at the second entry naming the block (the message
+   * says so), so no block is checksummed twice; .timeout guards the rest. */
   cr_assert_null(vs_checkpoint_open(idx, st));
-  double took = now_s() - t0;
   char want[800];
   snprintf(want, sizeof want, "%s/blowup: corrupted checkpoint index: data blocks overlap or are out of order",
            dir);
   expect_error(st, VS_DATA_LOSS, "DataLossError", want);
-  cr_assert_lt(took, 1.0, "the refusal took %.2f s for a %zu-byte index", took, q);
 }
 
 /* Writes an index whose one data block holds `body` (entries, no restart
@@ -581,13 +585,12 @@ Test(hostile, index_keys_growing_quadratically_are_refused, .timeout = 60)
   }
   const char *idx = index_with_block("keys", body, (size_t)(p - body));
   free(body);
-  double t0 = now_s();
+  /* The bound on the keys' total length is what refuses it (the message
+   * says so); .timeout guards the rest. */
   cr_assert_null(vs_checkpoint_open(idx, st));
-  double took = now_s() - t0;
   char want[800];
   snprintf(want, sizeof want, "%s/keys: corrupted checkpoint index: keys far longer in total than the file", dir);
   expect_error(st, VS_DATA_LOSS, "DataLossError", want);
-  cr_assert_lt(took, 5.0, "the refusal took %.2f s", took);
 }
 
 /* ======================================================================= */
@@ -720,11 +723,13 @@ Test(hostile, save_cut_short_by_file_size_limit)
   struct stat before;
   cr_assert_eq(stat(p, &before), 0);
   signal(SIGXFSZ, SIG_IGN);
-  struct rlimit lim = {.rlim_cur = 100000, .rlim_max = RLIM_INFINITY};
+  /* Lower only the soft limit: a process may not raise a finite hard one. */
+  struct rlimit lim, old;
+  cr_assert_eq(getrlimit(RLIMIT_FSIZE, &old), 0);
+  lim = (struct rlimit){.rlim_cur = 100000, .rlim_max = old.rlim_max};
   cr_assert_eq(setrlimit(RLIMIT_FSIZE, &lim), 0);
   vs_saver_save(sv, s, p, st);
-  lim.rlim_cur = RLIM_INFINITY;
-  setrlimit(RLIMIT_FSIZE, &lim);
+  setrlimit(RLIMIT_FSIZE, &old);
   expect_code(st, VS_OUT_OF_RANGE);
   char want[700];
   snprintf(want, sizeof want, "Cannot write %s.tmp-%ld-", p, (long)getpid());

@@ -17,26 +17,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "support.h"
+
 extern char **environ;
 
 static char dir[256];
 
 static void setup(void) {
-  snprintf(dir, sizeof dir, "/tmp/vs-kcache-XXXXXX");
-  cr_assert_not_null(mkdtemp(dir));
+  scratch_dir_new(dir, sizeof dir, "vs-kcache");
 }
 
 static void teardown(void) {
-  DIR *d = opendir(dir);
-  struct dirent *e;
-  char path[512];
-  while (d && (e = readdir(d)))
-    if (e->d_name[0] != '.') {
-      snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-      if (unlink(path) != 0) rmdir(path);
-    }
-  if (d) closedir(d);
-  rmdir(dir);
+  scratch_dir_remove(dir);
 }
 
 TestSuite(kernel_cache, .init = setup, .fini = teardown, .timeout = 120);

@@ -22,29 +22,19 @@
 
 #include "../engine/runtime/clblast_tuning.h"
 #include "../engine/runtime/tuning_file.h"
-#include "varscope.h"
+#include "support.h"
 
 extern char **environ;
 
 static char dir[256];
 
 static void setup(void) {
-  snprintf(dir, sizeof dir, "/tmp/vs-tuning-XXXXXX");
-  cr_assert_not_null(mkdtemp(dir));
+  scratch_dir_new(dir, sizeof dir, "vs-tuning");
   setenv("VARSCOPE_CACHE_DIR", dir, 1); /* before any OpenCL call of this process */
 }
 
 static void teardown(void) {
-  DIR *d = opendir(dir);
-  struct dirent *e;
-  char path[512];
-  while (d && (e = readdir(d)))
-    if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
-      snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-      if (unlink(path) != 0) rmdir(path);
-    }
-  if (d) closedir(d);
-  rmdir(dir);
+  scratch_dir_remove(dir);
 }
 
 TestSuite(tuning, .init = setup, .fini = teardown, .timeout = 300);
@@ -359,6 +349,31 @@ Test(tuning, valid_stored_set_is_applied) {
   vs_device_get_info(0, &in, st);
   cr_assert(in.clblast_tuned);
   cr_assert_eq(access(path, F_OK), 0);
+  vs_status_free(st);
+  free(path);
+}
+
+/* A stored set whose first-GEMM check cannot run (here the device's memory
+ * limit leaves no room for the check's three 4 MiB buffers beside the
+ * matmul's own) is neither used unchecked nor discarded: the GEMMs run with
+ * CLBlast's generic set, the file stays for a later process, and after
+ * three tries this process says why it does not use it. Before, any failed
+ * check deleted the file for good. */
+Test(tuning, stored_set_whose_check_cannot_run_is_kept) {
+  setenv("VARSCOPE_MEMORY_LIMIT", "20M", 1); /* before any OpenCL call of this process */
+  char text[4096], *path = path0();
+  write_file(path, text, good_file(text, sizeof text, SETS[1]));
+  char note[256];
+  cr_assert(first_use(note, sizeof note), "a valid file was not taken up: %s", note);
+  for (int k = 0; k < 3; k++) matmul_is_right();
+  vs__clblast_tuning_note(0, note, sizeof note);
+  const char *want = "not used in this process: its check could not run (SGEMM failed: OOM when allocating tensor";
+  cr_assert_eq(strncmp(note, want, strlen(want)), 0, "%s", note);
+  vs_status *st = vs_status_new();
+  vs_device_info in;
+  vs_device_get_info(0, &in, st);
+  cr_assert(!in.clblast_tuned);
+  cr_assert_eq(access(path, F_OK), 0, "a set that could not be checked was discarded");
   vs_status_free(st);
   free(path);
 }

@@ -49,7 +49,7 @@ build() {
   if env "$@" cmake -S "$here" -B "$dir" -DCMAKE_BUILD_TYPE="$type" -DVS_WERROR=ON \
        -DCMAKE_INSTALL_PREFIX="$prefix" >>"$log" 2>&1 &&
      env "$@" cmake --build "$dir" -j "$jobs" >>"$log" 2>&1; then
-    ok "$name: $cc $("$cc" -dumpversion) $type, every target, -Werror"
+    ok "$name: $cc $("$cc" -dumpfullversion 2>/dev/null || "$cc" -dumpversion) $type, every target, -Werror"
   else
     fail "$name ($type)"
     return 1

@@ -90,7 +90,7 @@ for ex in readme image_filter gan; do
   fi
 done
 
-"$here/tools/run-fuzz.sh" "${VS_FUZZ_SECONDS:-15}" "$fuzz" 2>&1 | tee "$log"
+"$here/tools/run-fuzz.sh" "${VS_FUZZ_SECONDS:-30}" "$fuzz" 2>&1 | tee "$log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || bad=1
 pass=$((pass + $(grep -c '^ok   fuzz_' "$log")))
 fail=$((fail + $(grep -c '^FAIL fuzz_' "$log")))

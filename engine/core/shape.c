@@ -16,8 +16,9 @@ VS_API bool vs_shape_is_fully_defined(const vs_shape *s) {
 
 VS_API int64_t vs_shape_num_elements(const vs_shape *s) {
   int64_t n = vs__shape_elements(s);
-  /* Counts whose byte size could overflow (16-byte elements) are refused. */
-  return n > INT64_MAX / 16 ? -1 : n;
+  /* Unknown (-1), overflowing (-2 from vs__shape_elements) and counts whose
+   * byte size could overflow (16-byte elements) are all -1, as types.h says. */
+  return n < 0 || n > INT64_MAX / 16 ? -1 : n;
 }
 
 int64_t vs__shape_elements(const vs_shape *s) {

@@ -94,6 +94,38 @@ VS_API void vs_add_op_to_collection(vs_graph *g, const char *key, vs_op *op, vs_
   vs__unlock(g);
 }
 
+static void add_to_many(vs_graph *g, const char *const *keys, vs_item it, vs_status *st) {
+  vs__lock(g);
+  for (size_t i = 0; keys[i] && !vs__failed(st); i++) {
+    bool seen = false; /* set(names): each key once */
+    for (size_t j = 0; j < i && !seen; j++) seen = strcmp(keys[i], keys[j]) == 0;
+    if (!seen) vs__collection_add(g, keys[i], it, st);
+  }
+  vs__unlock(g);
+}
+
+VS_API void vs_add_to_collections(vs_graph *g, const char *const *keys, vs_var *var,
+                                  vs_status *st) {
+  vs__ok(st);
+  if (!g || !keys || !var || vs_var_graph(var) != g) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+             "vs_add_to_collections: graph, keys and a variable of that graph are required");
+    return;
+  }
+  add_to_many(g, keys, (vs_item){.kind = VS_ITEM_VAR, .var = var}, st);
+}
+
+VS_API void vs_add_op_to_collections(vs_graph *g, const char *const *keys, vs_op *op,
+                                     vs_status *st) {
+  vs__ok(st);
+  if (!g || !keys || !op || op->graph != g) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+             "vs_add_op_to_collections: graph, keys and an op of that graph are required");
+    return;
+  }
+  add_to_many(g, keys, (vs_item){.kind = VS_ITEM_OP, .op = op}, st);
+}
+
 VS_API size_t vs_get_collection(vs_graph *g, const char *key, const char *scope, vs_item *out,
                                 size_t cap, vs_status *st) {
   vs__ok(st);

@@ -41,14 +41,25 @@ vs_op *vs__constant(vs_graph *g, vs_thread_state *ts, const void *data, vs_dtype
   /* tf.constant names its op as Graph.create_op does (unique_name, or the
    * exact name for "x/"), not through a name scope, and TF's C API then
    * validates the whole node name. */
+  /* A count past int64 (or past what 16-byte elements can size) names more
+   * elements than any caller's array holds; TF refuses such a constant too
+   * (its wrapped count is smaller than the values given). */
+  int64_t count = vs_shape_num_elements(&shape);
+  if (count < 0) {
+    char dims[VS_MAX_RANK * 24 + 4];
+    vs__dims_text(&shape, "?", dims, sizeof dims);
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+             "Shape %s is too large (more than 2**63 - 1 entries) for tf.constant", dims);
+    return NULL;
+  }
   char *full = vs__op_name(g, ts, name ? name : "Const", st);
   if (!full) return NULL;
   vs_op *op = NULL;
-  size_t bytes = (size_t)vs_shape_num_elements(&shape) * esize;
+  size_t bytes = (size_t)count * esize;
   void *copy = NULL;
   if (vs__check_node_name(full, st)) {
     if (dtype == VS_STRING)
-      copy = vs__pack_strings(data, (size_t)vs_shape_num_elements(&shape), &bytes);
+      copy = vs__pack_strings(data, (size_t)count, &bytes);
     else if ((copy = malloc(bytes ? bytes : 1)) && bytes)
       memcpy(copy, data, bytes);
     if (!copy) {

@@ -79,6 +79,7 @@ typedef struct vs_thread_state {
   size_t n_frames, frames_cap;
   struct vs_device_stack *devices; /* tf.device scopes (placement subsystem) */
   struct vs_ctrl_frame *ctrl;      /* tf.control_dependencies blocks, innermost first */
+  struct vs_creator_scope *creators; /* variable_creator_scope stack, innermost; graph-owned */
   /* RefVariable builds callable initial values under ops.device(None) with
    * _class = ["loc:@<v>"]: while set, new ops get no device and this
    * colocation name. */

@@ -1,10 +1,12 @@
 /* names.c - op-name uniquification, name validation and name scopes
  * (TF's Graph.unique_name and Graph.name_scope, case-insensitive as TF >= 1.9). */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "graph/graph_internal.h"
+#include "ops/ops_internal.h"
 
 /* TF 2.x patterns (ops.py _VALID_OP_NAME_REGEX / _VALID_SCOPE_NAME_REGEX). */
 #define ROOT_PATTERN "^[A-Za-z0-9.][A-Za-z0-9_.\\\\/>-]*$"
@@ -183,6 +185,30 @@ VS_API const char *vs_name_scope_push_default(vs_graph *g, const char *name,
   return vs_name_scope_push(g, name ? name : default_name, st);
 }
 
+VS_API const char *vs_name_scope_push_values(vs_graph *g, const char *name,
+                                             const char *default_name, const vs_output *values,
+                                             size_t n, vs_status *st) {
+  vs__ok(st);
+  VS_REQUIRE(g && (values || !n), st, "vs_name_scope_push_values: graph must not be NULL");
+  const char *chosen = name ? name : default_name;
+  /* internal_name_scope_v1: only values=None keeps name=None as the reset. */
+  if (!chosen && values) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+             "At least one of name (None) and default_name (None) must be provided.");
+    return NULL;
+  }
+  if (n > (size_t)INT_MAX) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "vs_name_scope_push_values: too many values");
+    return NULL;
+  }
+  vs__lock(g);
+  /* _get_graph_from_inputs: the first value's graph, every other the same. */
+  const char *out = NULL;
+  if (vs__valid_outputs(g, values, (int)n, "name_scope", st)) out = vs_name_scope_push(g, chosen, st);
+  vs__unlock(g);
+  return out;
+}
+
 VS_API void vs_name_scope_pop(vs_graph *g, vs_status *st) {
   vs__ok(st);
   if (!g) {
@@ -206,4 +232,112 @@ VS_API const char *vs_get_name_scope(vs_graph *g) {
   const char *out = ts ? ts->name_stack : NULL;
   vs__unlock(g);
   return out;
+}
+
+/* ---- ops.strip_name_scope / ops.prepend_name_scope ---- */
+
+/* A bounded writer, snprintf-like: counts everything, stores what fits. */
+typedef struct sbuf {
+  char *buf;
+  size_t cap, len;
+} sbuf;
+
+static void put(sbuf *b, const char *s, size_t n) {
+  for (size_t i = 0; i < n; i++, b->len++)
+    if (b->cap && b->len < b->cap - 1) b->buf[b->len] = s[i];
+}
+
+static size_t finish(sbuf *b) {
+  if (b->cap) b->buf[b->len < b->cap - 1 ? b->len : b->cap - 1] = '\0';
+  return b->len;
+}
+
+/* The scope as TF's (unescaped) regex: '.' is any character but a newline,
+ * '\\' makes the next one literal. Returns the length matched at s, or -1. */
+static long match_scope(const char *s, const char *pat, size_t plen) {
+  size_t i = 0, p = 0;
+  while (p < plen) {
+    if (!s[i]) return -1;
+    if (pat[p] == '.') {
+      if (s[i] == '\n') return -1;
+      p++;
+    } else {
+      if (pat[p] == '\\' && p + 1 < plen) p++;
+      if (s[i] != pat[p]) return -1;
+      p++;
+    }
+    i++;
+  }
+  return (long)i;
+}
+
+static size_t scope_len(const char *scope) {
+  size_t n = strlen(scope);
+  return n && scope[n - 1] == '/' ? n - 1 : n;
+}
+
+static size_t line_end(const char *s, size_t from) {
+  const char *nl = strchr(s + from, '\n');
+  return nl ? (size_t)(nl - s) : strlen(s);
+}
+
+/* Both functions return the name unchanged for no scope (and nothing for
+ * no name); true when that answer was written. */
+static bool no_scope(sbuf *b, const char *name, const char *scope) {
+  if (name && scope && scope[0]) return false;
+  if (name) put(b, name, strlen(name));
+  return true;
+}
+
+VS_API size_t vs_strip_name_scope(const char *name, const char *scope, char *buf, size_t cap) {
+  sbuf b = {buf, cap, 0};
+  if (no_scope(&b, name, scope)) return finish(&b);
+  size_t n = strlen(name), plen = scope_len(scope);
+  /* re.sub(r"([\^]|loc:@|^)" + scope + r"[\/]+(.*)", r"\1\2", name, count=1) */
+  for (size_t p = 0; p <= n; p++) {
+    const char *alts[3] = {name[p] == '^' ? "^" : NULL,
+                           strncmp(name + p, "loc:@", 5) == 0 ? "loc:@" : NULL, p == 0 ? "" : NULL};
+    for (int a = 0; a < 3; a++) {
+      if (!alts[a]) continue;
+      size_t q = p + strlen(alts[a]);
+      long m = match_scope(name + q, scope, plen);
+      if (m < 0 || name[q + (size_t)m] != '/') continue;
+      size_t r = q + (size_t)m;
+      while (name[r] == '/') r++;
+      put(&b, name, p);
+      put(&b, alts[a], strlen(alts[a]));
+      put(&b, name + r, n - r); /* \2 and whatever followed the match */
+      return finish(&b);
+    }
+  }
+  put(&b, name, n);
+  return finish(&b);
+}
+
+VS_API size_t vs_prepend_name_scope(const char *name, const char *scope, char *buf, size_t cap) {
+  sbuf b = {buf, cap, 0};
+  if (no_scope(&b, name, scope)) return finish(&b);
+  size_t n = strlen(name), plen = scope_len(scope);
+  /* re.sub(r"([\^]|loc:@|^)(.*)", r"\1" + scope + r"/\2", name): every
+   * match, though past the first line only '^' and "loc:@" can start one. */
+  size_t p = 0;
+  while (p <= n) {
+    const char *g1 = name[p] == '^' ? "^"
+                     : strncmp(name + p, "loc:@", 5) == 0 ? "loc:@"
+                     : p == 0 ? "" : NULL;
+    if (!g1) {
+      if (p < n) put(&b, name + p, 1);
+      p++;
+      continue;
+    }
+    size_t q = p + strlen(g1), e = line_end(name, q);
+    put(&b, g1, strlen(g1));
+    put(&b, scope, plen);
+    put(&b, "/", 1);
+    put(&b, name + q, e - q);
+    if (e == n) break;
+    put(&b, name + e, 1); /* the newline */
+    p = e + 1;
+  }
+  return finish(&b);
 }

@@ -196,3 +196,52 @@ VS_API void vs_device_pop(vs_graph *g, vs_status *st) {
   }
   vs__unlock(g);
 }
+
+/* The handle is only an identity: a graph-owned byte the entry points to. */
+struct vs_device_scope {
+  char tag;
+};
+
+VS_API vs_device_scope *vs_device_scope_push(vs_graph *g, const char *device, vs_status *st) {
+  vs__ok(st);
+  VS_REQUIRE(g, st, "vs_device_scope_push: graph must not be NULL");
+  vs__lock(g);
+  vs_device_scope *h = NULL;
+  vs_thread_state *ts = vs__thread(g, st);
+  if (ts) {
+    h = calloc(1, sizeof *h);
+    if (!vs__keep_string(g, (char *)h, st)) {
+      h = NULL;
+    } else if (!vs__device_push_string(ts, device, st)) {
+      h = NULL; /* the byte stays with the graph */
+    } else {
+      ts->devices->items[ts->devices->n - 1].handle = h;
+    }
+  }
+  vs__unlock(g);
+  return h;
+}
+
+VS_API void vs_device_scope_pop(vs_graph *g, vs_device_scope *scope, vs_status *st) {
+  vs__ok(st);
+  if (!g || !scope) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+             "vs_device_scope_pop: graph and scope must not be NULL");
+    return;
+  }
+  vs__lock(g);
+  vs_thread_state *ts = vs__thread(g, st);
+  struct vs_device_stack *ds = ts ? ts->devices : NULL;
+  if (!ts) {
+    /* vs__thread reported it */
+  } else if (!ds || ds->n == 0 || ds->items[ds->n - 1].handle != scope) {
+    vs__fail(st, VS_FAILED_PRECONDITION, VS_EXC_RUNTIME_ERROR,
+             "Exiting device scope without proper scope nesting.");
+  } else if (ds->busy) {
+    vs__fail(st, VS_FAILED_PRECONDITION, VS_EXC_RUNTIME_ERROR,
+             "device scopes cannot change while a device function runs");
+  } else {
+    vs__device_pop_top(ts);
+  }
+  vs__unlock(g);
+}

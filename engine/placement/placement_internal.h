@@ -40,6 +40,7 @@ typedef struct vs__dev_entry {
   vs_device_fn fn;           /* VS__DEV_FN */
   void *data;
   vs_device_setter *setter;  /* VS__DEV_SETTER */
+  const void *handle;        /* the vs_device_scope that entered it, or NULL */
 } vs__dev_entry;
 
 struct vs_device_stack {

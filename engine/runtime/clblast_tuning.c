@@ -17,9 +17,12 @@
  * override, a stored set is applied only when it is about to be used, and
  * a set that fails its check is replaced by CLBlast's generic set, which is
  * correct everywhere (on devices without a database entry it is CLBlast's
- * own). All of this is serialised by one mutex (tuning_lock), which is
- * taken after the registry lock (vs__clblast_apply_tuning runs under it)
- * and never holds it: d->tuned and d->xgemm* are written under it. */
+ * own). A device's tuning state is serialised by its own recursive mutex
+ * (d->tuning_mu), never taken under the registry lock and never held while
+ * taking it (vs__device, which takes it, runs before): d->tuned and
+ * d->xgemm* are written under it. A stored set whose first-GEMM check
+ * cannot run (out of memory, a failed SGEMM) is kept and checked again at
+ * a later GEMM; only a wrong result or a refusal discards it. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -48,7 +51,12 @@ enum { STATE_UNREAD, STATE_PENDING, STATE_DONE }; /* vs_cl_device.xgemm_state */
  * column tile, and rows at different offsets within row tiles. */
 #define CHECK_ROWS 24
 
-static pthread_mutex_t tuning_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Tries of a stored set's first-GEMM check that could not run before the
+ * process stops trying (the file stays for the next process). */
+#define CHECK_TRIES 3
+
+/* The test hook below is the only state shared by all devices. */
+static pthread_mutex_t hook_lock = PTHREAD_MUTEX_INITIALIZER;
 static void (*check_hook)(void *user, float *c, size_t n);
 static void *check_hook_user;
 
@@ -112,9 +120,9 @@ static void discard(vs_cl_device *d, const char *path, const char *why) {
 }
 
 void vs__clblast_apply_tuning(vs_cl_device *d) {
-  pthread_mutex_lock(&tuning_lock);
+  pthread_mutex_lock(&d->tuning_mu);
   if (d->xgemm_state != STATE_UNREAD) {
-    pthread_mutex_unlock(&tuning_lock);
+    pthread_mutex_unlock(&d->tuning_mu);
     return;
   }
   d->xgemm_state = STATE_DONE;
@@ -142,7 +150,7 @@ void vs__clblast_apply_tuning(vs_cl_device *d) {
   free(data);
   free(path);
   free(key);
-  pthread_mutex_unlock(&tuning_lock);
+  pthread_mutex_unlock(&d->tuning_mu);
 }
 
 /* uniform[-1,1) from a fixed xorshift64 stream: the same inputs every run. */
@@ -181,12 +189,17 @@ static bool bench_init(gemm_bench *g, vs_cl_device *d, size_t n, vs_status *st) 
   }
   fill_uniform(g->a, n * n, 0x9E3779B97F4A7C15ull);
   fill_uniform(g->b, n * n, 0xD1B54A32D192ED03ull);
-  cl_int err = CL_SUCCESS;
-  g->da = clCreateBuffer(d->context, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, bytes, g->a, &err);
-  if (err == CL_SUCCESS) g->db = clCreateBuffer(d->context, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, bytes, g->b, &err);
-  if (err == CL_SUCCESS) g->dc = clCreateBuffer(d->context, CL_MEM_READ_WRITE, bytes, NULL, &err);
+  /* Counted device buffers, as every buffer varscope makes: a check that
+   * does not fit the device's memory fails with RESOURCE_EXHAUSTED. */
+  vs_shape shape = VS_SHAPE((int64_t)n, (int64_t)n);
+  if (!(g->da = vs__device_buffer(d, bytes, &shape, VS_FLOAT, st)) ||
+      !(g->db = vs__device_buffer(d, bytes, &shape, VS_FLOAT, st)) ||
+      !(g->dc = vs__device_buffer(d, bytes, &shape, VS_FLOAT, st)))
+    return false;
+  cl_int err = clEnqueueWriteBuffer(*vs__queue(d), g->da, CL_TRUE, 0, bytes, g->a, 0, NULL, NULL);
+  if (err == CL_SUCCESS) err = clEnqueueWriteBuffer(*vs__queue(d), g->db, CL_TRUE, 0, bytes, g->b, 0, NULL, NULL);
   if (err != CL_SUCCESS) {
-    vs__cl_fail(st, err, "clCreateBuffer");
+    vs__cl_fail(st, err, "clEnqueueWriteBuffer");
     return false;
   }
   return true;
@@ -194,8 +207,7 @@ static bool bench_init(gemm_bench *g, vs_cl_device *d, size_t n, vs_status *st) 
 
 static void bench_free(gemm_bench *g) {
   cl_mem m[3] = {g->da, g->db, g->dc};
-  for (int k = 0; k < 3; k++)
-    if (m[k]) clReleaseMemObject(m[k]);
+  for (int k = 0; k < 3; k++) vs__buffer_release(m[k]);
   free(g->a), free(g->b), free(g->c);
 }
 
@@ -284,41 +296,62 @@ static double *reference(const gemm_bench *g) {
 
 /* The first-GEMM check of a stored set: one 1024^3 SGEMM (the size that
  * runs CLBlast's Xgemm kernel rather than its direct one) and CHECK_ROWS
- * rows compared with the host. False with the reason in why. */
-static bool check_stored(vs_cl_device *d, char *why, size_t cap) {
+ * rows compared with the host. CHECK_WRONG when the results are wrong,
+ * CHECK_NOT_RUN when the check itself could not run (out of memory, a
+ * failed SGEMM: nothing is known about the set); the reason in why. */
+typedef enum { CHECK_OK, CHECK_WRONG, CHECK_NOT_RUN } check_result;
+
+static check_result check_stored(vs_cl_device *d, char *why, size_t cap) {
   vs_status *st = vs_status_new();
   gemm_bench g = {0};
   double t;
-  bool ok = st && bench_init(&g, d, DEFAULT_N, st) && run_once(&g, &t, st) && read_result(&g, st);
-  if (ok) {
+  check_result r = CHECK_NOT_RUN;
+  if (st && bench_init(&g, d, DEFAULT_N, st) && run_once(&g, &t, st) && read_result(&g, st)) {
+    pthread_mutex_lock(&hook_lock);
     if (check_hook) check_hook(check_hook_user, g.c, g.n);
+    pthread_mutex_unlock(&hook_lock);
     size_t rows[CHECK_ROWS];
-    for (size_t r = 0; r < CHECK_ROWS; r++) rows[r] = (r * 131 + r / 3) % g.n;
-    ok = compare(&g, NULL, rows, CHECK_ROWS, why, cap);
+    for (size_t k = 0; k < CHECK_ROWS; k++) rows[k] = (k * 131 + k / 3) % g.n;
+    r = compare(&g, NULL, rows, CHECK_ROWS, why, cap) ? CHECK_OK : CHECK_WRONG;
   } else {
     snprintf(why, cap, "SGEMM failed: %s", st ? vs_status_message(st) : "out of memory");
   }
   bench_free(&g);
   vs_status_free(st);
-  return ok;
+  return r;
 }
 
 void vs__clblast_prepare(vs_cl_device *d) {
-  pthread_mutex_lock(&tuning_lock);
+  pthread_mutex_lock(&d->tuning_mu);
   if (d->xgemm_state == STATE_PENDING) {
-    d->xgemm_state = STATE_DONE;
-    char why[200] = "", reason[160];
+    char why[200] = "", reason[160] = "";
+    check_result r = CHECK_WRONG;
     if (!apply(d, d->xgemm)) snprintf(why, sizeof why, "CLBlast refused the parameters");
-    else if (!check_stored(d, reason, sizeof reason)) snprintf(why, sizeof why, "%s", reason);
-    if (why[0]) {
-      char *path = path_of(d);
-      discard(d, path, why);
-      free(path);
-      apply(d, vs__xgemm_generic); /* CLBlast's own entry is gone; its generic set is correct everywhere */
+    else if ((r = check_stored(d, reason, sizeof reason)) != CHECK_OK) snprintf(why, sizeof why, "%s", reason);
+    if (r == CHECK_NOT_RUN && ++d->xgemm_check_tries < CHECK_TRIES) {
+      /* Nothing is known about the set: this GEMM runs with CLBlast's
+       * generic set (correct everywhere; its own is already replaced), the
+       * file stays, and the next GEMM checks again. */
+      apply(d, vs__xgemm_generic);
+    } else if (r == CHECK_NOT_RUN) {
+      d->xgemm_state = STATE_DONE;
+      apply(d, vs__xgemm_generic);
       d->tuned = false;
+      snprintf(d->xgemm_note, sizeof d->xgemm_note, "not used in this process: its check could not run (%s)", why);
+      fprintf(stderr, "varscope: the CLBlast tuning file for %s is not used in this process: its check could not "
+              "run (%s); it is kept\n", d->info.cl_name, why);
+    } else {
+      d->xgemm_state = STATE_DONE;
+      if (why[0]) {
+        char *path = path_of(d);
+        discard(d, path, why);
+        free(path);
+        apply(d, vs__xgemm_generic); /* CLBlast's own entry is gone; its generic set is correct everywhere */
+        d->tuned = false;
+      }
     }
   }
-  pthread_mutex_unlock(&tuning_lock);
+  pthread_mutex_unlock(&d->tuning_mu);
 }
 
 VS_API void vs_device_tune(size_t i, vs_tune_result *res, vs_status *st) {
@@ -345,6 +378,7 @@ static double measure(gemm_bench *g, const double *ref, const vs__tune_plan *pla
   vs_status *run = vs_status_new();
   double t = 0;
   if (!run) {
+    snprintf(verdict, cap, "failed: out of host memory");
     vs__oom(st);
     return 0;
   }
@@ -388,9 +422,9 @@ void vs__device_tune_plan(size_t i, const vs__tune_plan *plan, const vs_tune_opt
   if (count > 16) count = 16;
   size_t n = plan && plan->n ? plan->n : DEFAULT_N;
 
-  pthread_mutex_lock(&tuning_lock);
+  pthread_mutex_lock(&d->tuning_mu);
   if (d->xgemm_overridden) {
-    pthread_mutex_unlock(&tuning_lock);
+    pthread_mutex_unlock(&d->tuning_mu);
     vs__fail(st, VS_FAILED_PRECONDITION, VS_EXC_OP_ERROR,
              "CLBlast's own GEMM parameters for %s were already replaced in this process, so they cannot be "
              "measured; tune in a fresh process",
@@ -405,7 +439,7 @@ void vs__device_tune_plan(size_t i, const vs__tune_plan *plan, const vs_tune_opt
   gemm_bench g = {0};
   double *ref = NULL, best_gf = 0;
   size_t best = SIZE_MAX, valid_best = SIZE_MAX;
-  char verdict[160];
+  char verdict[160] = "";
   if (bench_init(&g, d, n, st) && !(ref = reference(&g))) vs__oom(st);
   if (!vs__failed(st)) {
     res->gflops_database = measure(&g, ref, plan, -1, verdict, sizeof verdict, st);
@@ -458,14 +492,14 @@ void vs__device_tune_plan(size_t i, const vs__tune_plan *plan, const vs_tune_opt
   if (d->xgemm_overridden) apply(d, use != SIZE_MAX ? cands[use] : vs__xgemm_generic);
   d->tuned = best != SIZE_MAX && res->stored;
   if (d->tuned) memcpy(d->xgemm, cands[best], sizeof d->xgemm);
-  pthread_mutex_unlock(&tuning_lock);
+  pthread_mutex_unlock(&d->tuning_mu);
 }
 
 VS_API void vs_device_tune_reset(size_t i, vs_status *st) {
   vs__ok(st);
   vs_cl_device *d = vs__device(i, st);
   if (!d) return;
-  pthread_mutex_lock(&tuning_lock);
+  pthread_mutex_lock(&d->tuning_mu);
   char *path = path_of(d);
   if (path && unlink(path) != 0 && errno != ENOENT)
     vs__fail(st, VS_INTERNAL, VS_EXC_OP_ERROR, "cannot remove %s: %s", path, strerror(errno));
@@ -474,7 +508,7 @@ VS_API void vs_device_tune_reset(size_t i, vs_status *st) {
     d->tuned = false;
   }
   free(path);
-  pthread_mutex_unlock(&tuning_lock);
+  pthread_mutex_unlock(&d->tuning_mu);
 }
 
 /* From the registry's info, without making the device's queue (which
@@ -498,10 +532,10 @@ char *vs__tuning_key(size_t i, vs_status *st) {
 }
 
 void vs__clblast_set_check_hook(void (*inject)(void *user, float *c, size_t n), void *user) {
-  pthread_mutex_lock(&tuning_lock);
+  pthread_mutex_lock(&hook_lock);
   check_hook = inject;
   check_hook_user = user;
-  pthread_mutex_unlock(&tuning_lock);
+  pthread_mutex_unlock(&hook_lock);
 }
 
 bool vs__clblast_tuning_note(size_t i, char *buf, size_t cap) {
@@ -510,9 +544,9 @@ bool vs__clblast_tuning_note(size_t i, char *buf, size_t cap) {
   vs_status_free(st);
   if (cap) buf[0] = '\0';
   if (!d) return false;
-  pthread_mutex_lock(&tuning_lock);
+  pthread_mutex_lock(&d->tuning_mu);
   if (cap) snprintf(buf, cap, "%s", d->xgemm_note);
   bool noted = d->xgemm_note[0] != '\0';
-  pthread_mutex_unlock(&tuning_lock);
+  pthread_mutex_unlock(&d->tuning_mu);
   return noted;
 }

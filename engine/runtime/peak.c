@@ -20,8 +20,13 @@ VS_API double vs_device_fp32_peak(size_t i, vs_status *st) {
   size_t local = 64, global = (size_t)d->info.compute_units * 256 * 8, kmax = 0;
   clGetKernelWorkGroupInfo(k, d->id, CL_KERNEL_WORK_GROUP_SIZE, sizeof kmax, &kmax, NULL);
   while (local > 1 && (local > d->max_work_group || (kmax && local > kmax))) local /= 2;
+  vs_shape shape = VS_SHAPE((int64_t)global);
+  cl_mem out = vs__device_buffer(d, global * sizeof(float), &shape, VS_FLOAT, st); /* counted, as every buffer */
+  if (!out) {
+    clReleaseKernel(k);
+    return 0;
+  }
   cl_int err = CL_SUCCESS;
-  cl_mem out = clCreateBuffer(d->context, CL_MEM_WRITE_ONLY, global * sizeof(float), NULL, &err);
   double best = 0;
   cl_int iters = 256;
   float a = 0.999f, b = 0.001f;
@@ -38,7 +43,7 @@ VS_API double vs_device_fp32_peak(size_t i, vs_status *st) {
     if (dt < 0.05 && iters < (1 << 24)) iters *= 2; /* grow until a run takes long enough */
   }
   if (err != CL_SUCCESS) vs__cl_fail(st, err, "fp32 peak kernel");
-  if (out) clReleaseMemObject(out);
+  vs__buffer_release(out);
   clReleaseKernel(k);
   return err == CL_SUCCESS ? best : 0;
 }

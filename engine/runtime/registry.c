@@ -110,6 +110,11 @@ static void discover(void) {
     for (cl_uint k = 0; k < nd && reg.n < MAX_DEVICES; k++) {
       vs_cl_device *d = &reg.devices[reg.n];
       memset(d, 0, sizeof *d);
+      pthread_mutexattr_t recursive;
+      pthread_mutexattr_init(&recursive);
+      pthread_mutexattr_settype(&recursive, PTHREAD_MUTEX_RECURSIVE);
+      pthread_mutex_init(&d->tuning_mu, &recursive);
+      pthread_mutexattr_destroy(&recursive);
       d->index = reg.n;
       d->platform = platforms[p];
       d->id = ids[k];
@@ -259,6 +264,7 @@ vs_cl_device *vs__device(size_t i, vs_status *st) {
     return NULL;
   }
   vs_cl_device *d = &reg.devices[i];
+  bool fresh = false; /* this call made the queue: it reads the stored tuning */
   vs__registry_lock();
   if (!d->context) {
     /* One context per platform, holding all its devices, so buffers move
@@ -293,8 +299,12 @@ vs_cl_device *vs__device(size_t i, vs_status *st) {
       vs__cl_fail(st, err, "clCreateCommandQueue");
       return NULL;
     }
-    vs__clblast_apply_tuning(d);
+    fresh = true;
   }
   vs__registry_unlock();
+  /* Outside the registry lock: reading the stored set takes the device's
+   * tuning lock, which a tune holds for tens of seconds. A GEMM that runs
+   * before it is read uses CLBlast's own parameters, which are correct. */
+  if (fresh) vs__clblast_apply_tuning(d);
   return d;
 }

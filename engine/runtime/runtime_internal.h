@@ -33,9 +33,15 @@ typedef struct vs_cl_device {
   size_t max_work_group;
   vs_program_entry *programs;  /* built once per device per process */
   size_t n_programs, programs_cap;
-  bool tuned;                  /* a stored CLBlast Xgemm set is in use (clblast_tuning.c) */
+  /* clblast_tuning.c's state, under tuning_mu: one lock per device, so a
+   * tune of one device (tens of seconds) never stalls another; recursive,
+   * so a tune's progress callback may use the device. `tuned` is atomic
+   * for readers that must not wait for a tune (vs_device_get_info). */
+  pthread_mutex_t tuning_mu;
+  _Atomic bool tuned;          /* a stored CLBlast Xgemm set is in use */
   size_t xgemm[16];            /* that set, in vs__xgemm_names order */
   int xgemm_state;             /* clblast_tuning.c's: stored set not yet checked / checked */
+  int xgemm_check_tries;       /* first-GEMM checks of the stored set that could not run */
   bool xgemm_overridden;       /* CLBlastOverrideParameters was called: CLBlast's own set is gone */
   char xgemm_note[256];        /* why a stored set was refused or dropped, "" if not */
   bool compile_noticed;        /* the "compiling kernels" line was printed (kernel_cache.c) */
@@ -78,7 +84,7 @@ cl_program vs__program_build(vs_cl_device *d, const char *source_name, const cha
                              vs_status *st);
 
 /* Reads and validates the CLBlast parameters stored by vs_device_tune, if
- * any (called under the registry lock when the device's queue is made);
+ * any (called once the device's queue is made, outside the registry lock);
  * they are applied, after a result check, at the first float32 GEMM. */
 void vs__clblast_apply_tuning(vs_cl_device *d);
 

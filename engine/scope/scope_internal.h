@@ -8,7 +8,8 @@
  * _maybe_wrap_custom_getter: the inner getter runs first). Links are owned
  * by the graph and shared between scope copies. */
 typedef struct vs_getter_link {
-  vs_custom_getter_fn fn;
+  vs_custom_getter_fn fn;     /* one of fn and tfn is set */
+  vs_tensor_getter_fn tfn;
   void *data;
   const struct vs_getter_link *outer;
 } vs_getter_link;
@@ -28,11 +29,14 @@ struct vs_scope {
   const vs_getter_link *getter;
   vs_regularizer_fn regularizer;
   void *regularizer_data;
-  char *caching_device;
+  char *caching_device;       /* replaced values are kept by the graph */
+  vs_constraint_fn constraint;
+  void *constraint_data;
 };
 
 /* The getter chain that results from installing `fn` inside `outer`. */
-const vs_getter_link *vs__getter_compose(vs_graph *g, vs_custom_getter_fn fn, void *data,
+const vs_getter_link *vs__getter_compose(vs_graph *g, vs_custom_getter_fn fn,
+                                         vs_tensor_getter_fn tfn, void *data,
                                          const vs_getter_link *outer, vs_status *st);
 
 #endif

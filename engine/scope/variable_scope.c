@@ -45,6 +45,8 @@ static vs_scope *scope_inherit(vs_graph *g, const vs_scope *from, const char *na
   s->getter = from->getter;
   s->regularizer = from->regularizer;
   s->regularizer_data = from->regularizer_data;
+  /* The constraint is not copied: TF builds every VariableScope with
+   * constraint=self._constraint, the argument of this entry only. */
   if (from->caching_device && !(s->caching_device = vs__strdup(from->caching_device))) {
     vs__oom(st);
     return NULL; /* s stays owned by the graph */
@@ -52,14 +54,15 @@ static vs_scope *scope_inherit(vs_graph *g, const vs_scope *from, const char *na
   return s;
 }
 
-const vs_getter_link *vs__getter_compose(vs_graph *g, vs_custom_getter_fn fn, void *data,
+const vs_getter_link *vs__getter_compose(vs_graph *g, vs_custom_getter_fn fn,
+                                         vs_tensor_getter_fn tfn, void *data,
                                          const vs_getter_link *outer, vs_status *st) {
   vs_getter_link *l = malloc(sizeof *l);
   if (!l) {
     vs__oom(st);
     return NULL;
   }
-  *l = (vs_getter_link){.fn = fn, .data = data, .outer = outer};
+  *l = (vs_getter_link){.fn = fn, .tfn = tfn, .data = data, .outer = outer};
   return vs__keep_string(g, (char *)l, st) ? l : NULL;
 }
 
@@ -81,8 +84,17 @@ static bool apply_overrides(vs_graph *g, vs_scope *s, const vs_varscope_opts *o,
     }
   }
   if (o->custom_getter &&
-      !(s->getter = vs__getter_compose(g, o->custom_getter, o->custom_getter_data, s->getter, st)))
+      !(s->getter = vs__getter_compose(g, o->custom_getter, NULL, o->custom_getter_data,
+                                       s->getter, st)))
     return false;
+  if (o->tensor_getter &&
+      !(s->getter = vs__getter_compose(g, NULL, o->tensor_getter, o->tensor_getter_data,
+                                       s->getter, st)))
+    return false;
+  if (o->constraint) {
+    s->constraint = o->constraint;
+    s->constraint_data = o->constraint_data;
+  }
   if (o->dtype != VS_DTYPE_DEFAULT) s->dtype = o->dtype;
   return true;
 }
@@ -162,6 +174,11 @@ static vs_scope *enter(vs_graph *g, const char *name, vs_scope *obj, const vs_va
   if (o->dtype != VS_DTYPE_DEFAULT && !vs_dtype_is_valid(o->dtype)) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_TYPE_ERROR, "Cannot convert value %d to a TensorFlow DType.",
              (int)o->dtype);
+    return NULL;
+  }
+  if (o->custom_getter && o->tensor_getter) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+             "custom_getter and tensor_getter cannot both be set");
     return NULL;
   }
   bool aux = o->auxiliary_name_scope != VS_OPT_FALSE;
@@ -368,6 +385,91 @@ VS_API void vs_scope_set_dtype(vs_scope *s, vs_dtype dtype, vs_status *st) {
   vs__lock(s->graph);
   s->dtype = dtype;
   vs__unlock(s->graph);
+}
+
+static bool scope_given(const vs_scope *s, const char *fn, vs_status *st) {
+  vs__ok(st);
+  if (s) return true;
+  vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "%s: scope must not be NULL", fn);
+  return false;
+}
+
+VS_API void vs_scope_set_caching_device(vs_scope *s, const char *device, vs_status *st) {
+  if (!scope_given(s, "vs_scope_set_caching_device", st)) return;
+  char *copy = device ? vs__strdup(device) : NULL;
+  if (device && !copy) {
+    vs__oom(st);
+    return;
+  }
+  vs__lock(s->graph);
+  /* The old string may still be held by a reader (vs_scope_caching_device
+   * hands it out borrowed), so the graph keeps it. */
+  if (!s->caching_device || vs__keep_string(s->graph, s->caching_device, st))
+    s->caching_device = copy;
+  else
+    free(copy);
+  vs__unlock(s->graph);
+}
+
+VS_API void vs_scope_set_regularizer(vs_scope *s, vs_regularizer_fn fn, void *user_data,
+                                     vs_status *st) {
+  if (!scope_given(s, "vs_scope_set_regularizer", st)) return;
+  vs__lock(s->graph);
+  s->regularizer = fn;
+  s->regularizer_data = fn ? user_data : NULL;
+  vs__unlock(s->graph);
+}
+
+VS_API void vs_scope_set_custom_getter(vs_scope *s, vs_custom_getter_fn fn, void *user_data,
+                                       vs_status *st) {
+  if (!scope_given(s, "vs_scope_set_custom_getter", st)) return;
+  vs__lock(s->graph);
+  if (!fn) {
+    s->getter = NULL;
+  } else {
+    /* A chain of one: the getters inherited from outer scopes are dropped. */
+    const vs_getter_link *l = vs__getter_compose(s->graph, fn, NULL, user_data, NULL, st);
+    if (l) s->getter = l;
+  }
+  vs__unlock(s->graph);
+}
+
+VS_API const char *vs_scope_caching_device(const vs_scope *s) {
+  if (!s) return NULL;
+  vs__lock(s->graph);
+  const char *d = s->caching_device;
+  vs__unlock(s->graph);
+  return d;
+}
+
+VS_API vs_regularizer_fn vs_scope_regularizer(const vs_scope *s, void **user_data) {
+  if (user_data) *user_data = NULL;
+  if (!s) return NULL;
+  vs__lock(s->graph);
+  vs_regularizer_fn fn = s->regularizer;
+  if (user_data) *user_data = s->regularizer_data;
+  vs__unlock(s->graph);
+  return fn;
+}
+
+VS_API vs_custom_getter_fn vs_scope_custom_getter(const vs_scope *s, void **user_data) {
+  if (user_data) *user_data = NULL;
+  if (!s) return NULL;
+  vs__lock(s->graph);
+  vs_custom_getter_fn fn = s->getter ? s->getter->fn : NULL; /* NULL for a tensor getter */
+  if (user_data && fn) *user_data = s->getter->data;
+  vs__unlock(s->graph);
+  return fn;
+}
+
+VS_API vs_constraint_fn vs_scope_constraint(const vs_scope *s, void **user_data) {
+  if (user_data) *user_data = NULL;
+  if (!s) return NULL;
+  vs__lock(s->graph);
+  vs_constraint_fn fn = s->constraint;
+  if (user_data) *user_data = s->constraint_data;
+  vs__unlock(s->graph);
+  return fn;
 }
 
 VS_API size_t vs_scope_get_collection_vars(vs_scope *s, const char *key, vs_var **out, size_t cap,

@@ -120,11 +120,15 @@ static vs_var *true_getter(vs_graph *g, const vs_getter_args *a, vs_status *st) 
   }
   /* The variable's own name scope is name_scope(full_name): validated at the
    * root and uniquified, so the op name can differ from the store key. */
-  vs_var *v = vs__variable_create(g, ts, &(vs_var_spec){
-      .name = a->name, .init = init, .shape = a->shape,
-      .dtype = from_value ? VS_DTYPE_DEFAULT : a->dtype, .trainable = a->trainable,
-      .collections = a->collections, .validate_shape = a->validate_shape,
-      .caching_device = a->caching_device}, st);
+  /* VariableV1(...) goes through the thread's variable creators. */
+  vs_var *v = vs__variable_create_via_creators(g, ts, &(vs_creator_args){
+      .name = a->name, .initial_value = init, .shape = a->shape,
+      .dtype = from_value ? VS_DTYPE_DEFAULT : a->dtype,
+      .trainable = a->trainable ? VS_OPT_TRUE : VS_OPT_FALSE, .collections = a->collections,
+      .validate_shape = a->validate_shape ? VS_OPT_TRUE : VS_OPT_FALSE,
+      .caching_device = a->caching_device, .constraint = a->constraint,
+      .constraint_data = a->constraint_data, .synchronization = a->synchronization,
+      .aggregation = a->aggregation}, st);
   if (!v) {
     /* Not stored: a later call may create it. */
     void **slot = vs_strmap_find(&g->store, a->name);
@@ -133,53 +137,99 @@ static vs_var *true_getter(vs_graph *g, const vs_getter_args *a, vs_status *st) 
     return NULL;
   }
   vs_strmap_put(&g->store, a->name, v);
-  v->store_key = key;
+  /* A creator may hand back a variable that already has a key (one made
+   * earlier by get_variable); it keeps that one. */
+  if (v->store_key) free(key);
+  else v->store_key = key;
   if (a->regularizer && !regularize(g, ts, v, a, st)) return NULL;
   return v;
 }
 
-VS_API vs_var *vs_getter_call(const vs_getter *next, const vs_getter_args *args, vs_status *st) {
-  vs__ok(st);
-  VS_REQUIRE(next && args, st, "vs_getter_call: getter and args must not be NULL");
-  vs_graph *g = next->graph;
-  vs__lock(g);
-  vs_var *v;
-  if (next->link) {
-    vs_getter outer = {.graph = g, .link = next->link->outer};
-    v = next->link->fn(&outer, args, next->link->data, st);
-    if (!v && !vs__failed(st))
-      vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
-               "custom getter for %s returned no variable", args->name ? args->name : "(null)");
+/* A getter's result checked: a variable gets its value filled in, a tensor
+ * must be one of this graph. */
+static vs_getter_result checked(vs_graph *g, vs_getter_result r, const char *name, vs_status *st) {
+  if (vs__failed(st)) return (vs_getter_result){0};
+  if (r.var) return (vs_getter_result){r.var, vs_var_value(r.var)};
+  if (!r.value.op) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "custom getter for %s returned no variable",
+             name ? name : "(null)");
+  } else if (r.value.op->graph != g || !r.value.op->has_output) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+             "custom getter for %s returned a tensor that is not an element of this graph",
+             name ? name : "(null)");
   } else {
-    v = true_getter(g, args, st);
+    return r;
   }
-  vs__unlock(g);
-  return v;
+  return (vs_getter_result){0};
 }
 
-static vs_var *get_variable(vs_graph *g, const char *name, const vs_var_opts *opts, bool local,
-                            vs_status *st) {
+VS_API vs_getter_result vs_getter_call_any(const vs_getter *next, const vs_getter_args *args,
+                                           vs_status *st) {
+  vs__ok(st);
+  if (!next || !args) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+             "vs_getter_call: getter and args must not be NULL");
+    return (vs_getter_result){0};
+  }
+  vs_graph *g = next->graph;
+  vs__lock(g);
+  vs_getter_result r = {0};
+  const vs_getter_link *l = next->link;
+  if (l) {
+    vs_getter outer = {.graph = g, .link = l->outer};
+    if (l->tfn) r = l->tfn(&outer, args, l->data, st);
+    else r.var = l->fn(&outer, args, l->data, st);
+    r = checked(g, r, args->name, st);
+  } else {
+    r.var = true_getter(g, args, st);
+    if (r.var) r.value = vs_var_value(r.var);
+  }
+  vs__unlock(g);
+  return r;
+}
+
+/* A tensor where the classic API promises a variable. */
+static vs_var *only_variable(vs_getter_result r, const char *name, const char *use, vs_status *st) {
+  if (r.var || !r.value.op) return r.var;
+  vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+           "the custom getter for %s returned a tensor, not a variable; use %s", name, use);
+  return NULL;
+}
+
+VS_API vs_var *vs_getter_call(const vs_getter *next, const vs_getter_args *args, vs_status *st) {
+  vs_getter_result r = vs_getter_call_any(next, args, st);
+  return only_variable(r, args && args->name ? args->name : "(null)", "vs_getter_call_any", st);
+}
+
+static vs_getter_result get_variable(vs_graph *g, const char *name, const vs_var_opts *opts,
+                                     bool local, vs_status *st) {
   static const vs_var_opts no_opts;
   const vs_var_opts *o = opts ? opts : &no_opts;
+  const vs_getter_result none = {0};
+  if (o->custom_getter && o->tensor_getter) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+             "custom_getter and tensor_getter cannot both be set");
+    return none;
+  }
   if (o->dtype != VS_DTYPE_DEFAULT && !vs_dtype_is_valid(o->dtype)) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_TYPE_ERROR, "Cannot convert value %d to a TensorFlow DType.",
              (int)o->dtype);
-    return NULL;
+    return none;
   }
   if (o->shape.known && (o->shape.rank < 0 || o->shape.rank > VS_MAX_RANK)) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "shape rank %d is outside 0..%d",
              o->shape.rank, VS_MAX_RANK);
-    return NULL;
+    return none;
   }
   /* TensorShape(shape): -1 is VS_DIM_UNKNOWN (None), other negatives are refused. */
   for (int i = 0; o->shape.known && i < o->shape.rank; i++)
     if (o->shape.dims[i] < VS_DIM_UNKNOWN) {
       vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "Dimension %lld must be >= 0",
                (long long)o->shape.dims[i]);
-      return NULL;
+      return none;
     }
   vs_thread_state *ts = vs__thread(g, st);
-  if (!ts) return NULL;
+  if (!ts) return none;
   const vs_scope *scope = ts->current;
   /* E7 is checked against the explicit dtype before defaults apply. */
   vs_initializer init = o->initializer;
@@ -189,7 +239,7 @@ static vs_var *get_variable(vs_graph *g, const char *name, const vs_var_opts *op
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
              "Initializer type '%s' and explicit dtype '%s' don't match.",
              dtype_repr(vs__initializer_value_dtype(&init), a, sizeof a), dtype_repr(o->dtype, b, sizeof b));
-    return NULL;
+    return none;
   }
   if (init.kind == VS_INIT_NONE) init = scope->initializer;
 
@@ -201,37 +251,56 @@ static vs_var *get_variable(vs_graph *g, const char *name, const vs_var_opts *op
     local_colls = malloc((n + 2) * sizeof *local_colls);
     if (!local_colls) {
       vs__oom(st);
-      return NULL;
+      return none;
     }
     for (size_t i = 0; i < n; i++) local_colls[i] = o->collections[i];
     local_colls[n] = VS_LOCAL_VARIABLES;
     local_colls[n + 1] = NULL;
   }
   char *full = scope->name[0] ? vs__asprintf("%s/%s", scope->name, name) : vs__strdup(name);
+  bool trainable = false;
+  if (!full) {
+    vs__oom(st);
+    free(local_colls);
+    return none;
+  }
+  /* VariableScope.get_variable validates these before any getter runs. */
+  if (!vs__validate_sync_agg(o->synchronization, o->aggregation,
+                             local ? VS_OPT_FALSE : o->trainable, full, &trainable, st)) {
+    free(full);
+    free(local_colls);
+    return none;
+  }
   vs_getter_args args = {
       .name = full,
       .shape = o->shape,
       .dtype = o->dtype ? o->dtype : scope->dtype,
       .initializer = init,
       .reuse = scope->reuse,
-      .trainable = !local && o->trainable != VS_OPT_FALSE,
+      .trainable = trainable,
       .collections = local ? local_colls : o->collections,
       .validate_shape = o->validate_shape != VS_OPT_FALSE,
       .caching_device = o->caching_device ? o->caching_device : scope->caching_device,
       .regularizer = o->regularizer ? o->regularizer : scope->regularizer,
       .regularizer_data = o->regularizer ? o->regularizer_data : scope->regularizer_data,
+      .constraint = o->constraint ? o->constraint : scope->constraint,
+      .constraint_data = o->constraint ? o->constraint_data : scope->constraint_data,
+      .synchronization = o->synchronization,
+      .aggregation = o->aggregation,
   };
-  vs_getter_link own = {.fn = o->custom_getter, .data = o->custom_getter_data};
-  vs_getter chain = {.graph = g, .link = o->custom_getter ? &own : scope->getter};
-  vs_var *v = NULL;
+  vs_getter_link own = {.fn = o->custom_getter, .tfn = o->tensor_getter,
+                        .data = o->custom_getter ? o->custom_getter_data : o->tensor_getter_data};
+  vs_getter chain = {.graph = g,
+                     .link = o->custom_getter || o->tensor_getter ? &own : scope->getter};
+  vs_getter_result v = none;
   /* Variable names depend only on the variable scope: the name scope is
    * reset to the root while the variable is made. */
   size_t depth = ts->ns_depth;
   char *saved = vs__strdup(ts->name_stack);
-  if (!full || !saved) {
+  if (!saved) {
     vs__oom(st);
   } else if (vs__name_scope_push(g, ts, NULL, st)) {
-    v = vs_getter_call(&chain, &args, st);
+    v = vs_getter_call_any(&chain, &args, st);
     vs__name_scope_restore(ts, saved, depth);
   }
   free(saved);
@@ -240,22 +309,49 @@ static vs_var *get_variable(vs_graph *g, const char *name, const vs_var_opts *op
   return v;
 }
 
+VS_API vs_getter_result vs_get_variable_any(vs_graph *g, const char *name, const vs_var_opts *opts,
+                                            vs_status *st) {
+  vs__ok(st);
+  if (!g || !name) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+             "vs_get_variable_any: graph and name must not be NULL");
+    return (vs_getter_result){0};
+  }
+  vs__lock(g);
+  vs_getter_result r = get_variable(g, name, opts, false, st);
+  vs__unlock(g);
+  return r;
+}
+
+/* The classic calls: a getter chain that returned a tensor is an error. */
+static vs_var *get_only_variable(vs_graph *g, const char *name, const vs_var_opts *opts,
+                                 bool local, vs_status *st) {
+  vs__lock(g);
+  vs_getter_result r = get_variable(g, name, opts, local, st);
+  vs_var *v = NULL;
+  if (r.var || !r.value.op) {
+    v = r.var;
+  } else {
+    vs_thread_state *ts = vs__thread(g, st);
+    const char *scope = ts ? ts->current->name : "";
+    char *full = scope[0] ? vs__asprintf("%s/%s", scope, name) : vs__strdup(name);
+    v = only_variable(r, full ? full : name, "vs_get_variable_any", st);
+    free(full);
+  }
+  vs__unlock(g);
+  return v;
+}
+
 VS_API vs_var *vs_get_variable(vs_graph *g, const char *name, const vs_var_opts *opts,
                                vs_status *st) {
   vs__ok(st);
   VS_REQUIRE(g && name, st, "vs_get_variable: graph and name must not be NULL");
-  vs__lock(g);
-  vs_var *v = get_variable(g, name, opts, false, st);
-  vs__unlock(g);
-  return v;
+  return get_only_variable(g, name, opts, false, st);
 }
 
 VS_API vs_var *vs_get_local_variable(vs_graph *g, const char *name, const vs_var_opts *opts,
                                      vs_status *st) {
   vs__ok(st);
   VS_REQUIRE(g && name, st, "vs_get_local_variable: graph and name must not be NULL");
-  vs__lock(g);
-  vs_var *v = get_variable(g, name, opts, true, st);
-  vs__unlock(g);
-  return v;
+  return get_only_variable(g, name, opts, true, st);
 }

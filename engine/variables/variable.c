@@ -168,6 +168,10 @@ static vs_var *variable_create(vs_graph *g, vs_thread_state *ts, const vs_var_sp
   v->graph = g;
   v->dtype = dtype;
   v->trainable = sp->trainable;
+  v->constraint = sp->constraint;
+  v->constraint_data = sp->constraint_data;
+  v->synchronization = sp->synchronization;
+  v->aggregation = sp->aggregation;
   v->shape = sp->validate_shape ? shape : (vs_shape){.known = false};
   v->initializer = *init;
   if (!vs__initializer_own(g, &v->initializer, st)) goto fail;
@@ -263,14 +267,40 @@ VS_API vs_var *vs_variable(vs_graph *g, const vs_variable_opts *opts, vs_status 
   vs__lock(g);
   vs_var *v = NULL;
   vs_thread_state *ts = vs__thread(g, st);
+  /* The creators see the arguments as given; the default one checks them. */
   if (ts)
-    v = vs__variable_create(g, ts, &(vs_var_spec){
-        .name = opts->name, .init = opts->initial_value, .shape = opts->shape,
-        .dtype = opts->dtype, .trainable = opts->trainable != VS_OPT_FALSE,
-        .collections = opts->collections, .validate_shape = opts->validate_shape != VS_OPT_FALSE,
-        .caching_device = opts->caching_device}, st);
+    v = vs__variable_create_via_creators(g, ts, &(vs_creator_args){
+        .name = opts->name, .initial_value = opts->initial_value, .shape = opts->shape,
+        .dtype = opts->dtype, .trainable = opts->trainable, .collections = opts->collections,
+        .validate_shape = opts->validate_shape, .caching_device = opts->caching_device,
+        .constraint = opts->constraint, .constraint_data = opts->constraint_data,
+        .synchronization = opts->synchronization, .aggregation = opts->aggregation}, st);
   vs__unlock(g);
   return v;
+}
+
+VS_API vs_output vs_var_apply_constraint(vs_var *v, vs_status *st) {
+  vs__ok(st);
+  if (!v) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+             "vs_var_apply_constraint: variable must not be NULL");
+    return (vs_output){0};
+  }
+  vs_graph *g = v->graph;
+  vs__lock(g);
+  vs_output out = {0};
+  if (!v->constraint) {
+    vs__fail(st, VS_FAILED_PRECONDITION, VS_EXC_VALUE_ERROR, "Variable %s has no constraint",
+             v->op->name);
+  } else {
+    out = v->constraint(g, (vs_output){v->read, 0}, v->constraint_data, st);
+    if (!vs__failed(st) && (!out.op || out.op->graph != g || !out.op->has_output))
+      vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+               "the constraint of %s returned no tensor of its graph", v->op->name);
+    if (vs__failed(st)) out = (vs_output){0};
+  }
+  vs__unlock(g);
+  return out;
 }
 
 /* ---- accessors ---- */
@@ -289,6 +319,16 @@ VS_API vs_output vs_var_initial_value(const vs_var *v) {
 }
 VS_API vs_initializer vs_var_initializer(const vs_var *v) {
   return v ? v->initializer : (vs_initializer){0};
+}
+VS_API vs_synchronization vs_var_synchronization(const vs_var *v) {
+  return v ? v->synchronization : VS_SYNC_AUTO;
+}
+VS_API vs_aggregation vs_var_aggregation(const vs_var *v) {
+  return v ? v->aggregation : VS_AGG_NONE;
+}
+VS_API vs_constraint_fn vs_var_constraint(const vs_var *v, void **user_data) {
+  if (user_data) *user_data = v ? v->constraint_data : NULL;
+  return v ? v->constraint : NULL;
 }
 
 VS_API const char *vs_var_dtype_name(const vs_var *v) {

@@ -3,6 +3,7 @@
 #define VS_VARIABLES_INTERNAL_H
 
 #include "graph/graph_internal.h"
+#include "varscope/variable.h"
 
 struct vs_var {
   vs_graph *graph;
@@ -17,6 +18,10 @@ struct vs_var {
   bool trainable;
   vs_initializer initializer; /* values owned by the graph */
   char *caching_device;
+  vs_constraint_fn constraint;
+  void *constraint_data;
+  vs_synchronization synchronization;
+  vs_aggregation aggregation;
 };
 
 /* Copies an initializer's host values into graph-owned memory so the
@@ -51,6 +56,10 @@ typedef struct vs_var_spec {
   const char *const *collections; /* NULL: [GLOBAL_VARIABLES] */
   bool validate_shape;
   const char *caching_device;
+  vs_constraint_fn constraint;
+  void *constraint_data;
+  vs_synchronization synchronization; /* validated */
+  vs_aggregation aggregation;         /* validated */
 } vs_var_spec;
 
 /* RefVariable._init_from_args, under init_scope (no control dependencies):
@@ -59,6 +68,18 @@ typedef struct vs_var_spec {
  * collections. */
 vs_var *vs__variable_create(vs_graph *g, vs_thread_state *ts, const vs_var_spec *spec,
                             vs_status *st);
+
+/* validate_synchronization_aggregation_trainable: checks the two enums
+ * (aggregation first) with TF's texts naming `name` ("None" when NULL) and
+ * resolves a default trainable (False for ON_READ). */
+bool vs__validate_sync_agg(vs_synchronization sync, vs_aggregation agg, vs_opt_bool trainable,
+                           const char *name, bool *trainable_out, vs_status *st);
+
+/* A variable made through the thread's variable creators
+ * (variable_creator_scope), innermost first, ending in the default creator
+ * (validation, then vs__variable_create). */
+vs_var *vs__variable_create_via_creators(vs_graph *g, vs_thread_state *ts,
+                                         const vs_creator_args *args, vs_status *st);
 
 /* Python's repr of a float ("0.0", "1.5", "-1.224744871391589"). */
 void vs__py_float_repr(double v, char *buf, size_t cap);

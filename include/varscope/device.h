@@ -87,6 +87,18 @@ bool vs_device_push_fn(vs_graph *g, vs_device_fn fn, void *user_data, vs_status 
  * is open on this thread, or when called from inside a device function. */
 void vs_device_pop(vs_graph *g, vs_status *st);
 
+/* `with tf.device(device) as scope` with a handle, so that leaving checks
+ * the nesting as TF's Graph.device does. A vs_device_scope is owned by the
+ * graph (valid until vs_graph_free). vs_device_scope_push: as
+ * vs_device_push (NULL device: tf.device(None)); NULL on error.
+ * vs_device_scope_pop leaves `scope`, which must be the innermost device
+ * scope of the calling thread; otherwise FAILED_PRECONDITION/RuntimeError
+ * "Exiting device scope without proper scope nesting." and nothing is left.
+ * [per-thread] */
+typedef struct vs_device_scope vs_device_scope;
+vs_device_scope *vs_device_scope_push(vs_graph *g, const char *device, vs_status *st);
+void vs_device_scope_pop(vs_graph *g, vs_device_scope *scope, vs_status *st);
+
 /* for-block sugar, as VS_WITH_NAME_SCOPE: VS_WITH_DEVICE(g, "/gpu:0", st) {...}.
  * Do not leave the block with break/return/goto (the scope would stay open).
  * The block is skipped when the push fails. */

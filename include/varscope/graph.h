@@ -57,7 +57,9 @@ void vs_graph_free(vs_graph *g);
 /* tf.set_random_seed: the graph-level seed (VS_SEED_NONE clears it). Random
  * initializers are deterministic when the graph seed or their own seed is
  * set, following TF's get_seed rules; otherwise each session draws afresh.
- * [locked] */
+ * With a graph or op seed, initial values are bit-identical to TensorFlow's
+ * for the same seeds (Philox4x32-10 as TF's CPU kernels draw it; the limits
+ * are in docs/differences.md). [locked] */
 void vs_graph_set_random_seed(vs_graph *g, int64_t seed);
 
 /* ---- operations -------------------------------------------------------- */
@@ -137,6 +139,24 @@ const char *vs_name_scope_push(vs_graph *g, const char *name, vs_status *st);
 const char *vs_name_scope_push_default(vs_graph *g, const char *name, const char *default_name,
                                        vs_status *st);
 
+/* The module tf.compat.v1.name_scope(name, default_name, values): as
+ * vs_name_scope_push_default, after checking `values` (n tensors; NULL is
+ * Python's values=None, a non-NULL array with n == 0 is values=[]).
+ * Errors (ValueError, INVALID_ARGUMENT; nothing is entered):
+ *   - values given while name and default_name are both NULL: "At least one
+ *     of name (None) and default_name (None) must be provided." (values=None
+ *     keeps the reset idiom);
+ *   - tensors of two graphs: "Tensor(\"d:0\", shape=(), dtype=float32) must
+ *     be from the same graph as Tensor(\"c:0\", ...) (graphs are <vs_graph
+ *     object at 0x...> and <...>)." (TF prints Python's graph objects);
+ *   - tensors all of another graph than g: "Tensor(\"c:0\", shape=(),
+ *     dtype=float32) is not an element of this graph." (TF would make that
+ *     graph the default inside the block; a C call names its graph);
+ *   - a NULL or output-less tensor.
+ * [per-thread] */
+const char *vs_name_scope_push_values(vs_graph *g, const char *name, const char *default_name,
+                                      const vs_output *values, size_t n, vs_status *st);
+
 /* Leaves the innermost name scope. Errors: FAILED_PRECONDITION/RuntimeError
  * when no name scope is open on this thread. [per-thread] */
 void vs_name_scope_pop(vs_graph *g, vs_status *st);
@@ -145,6 +165,21 @@ void vs_name_scope_pop(vs_graph *g, vs_status *st);
  * get_name_scope(). Borrowed until the next scope change on this thread.
  * [per-thread]; NULL for a NULL graph or when out of memory. */
 const char *vs_get_name_scope(vs_graph *g);
+
+/* ops.strip_name_scope(name, export_scope) and
+ * ops.prepend_name_scope(name, import_scope), TF's regular expressions
+ * applied to strings: strip removes the first "scope/" (any number of
+ * slashes) found at the start, after a '^' (control input) or after
+ * "loc:@" (colocation), "a/b" -> "b", "^a/b" -> "^b"; prepend adds
+ * "scope/" after a leading '^' or "loc:@", or at the start. A trailing '/'
+ * on the scope is ignored, and an empty or NULL scope returns the name
+ * unchanged. As in TF, strip reads the scope as a regular expression: '.' matches any
+ * character and '\' escapes the next one. They write the result, always
+ * NUL-terminated when cap > 0, into buf (which may be NULL when cap is 0)
+ * and return its length, which may exceed cap - 1 (then it is truncated,
+ * as snprintf). A NULL name returns 0. [immutable]: pure functions. */
+size_t vs_strip_name_scope(const char *name, const char *export_scope, char *buf, size_t cap);
+size_t vs_prepend_name_scope(const char *name, const char *import_scope, char *buf, size_t cap);
 
 /* for-block sugar: VS_WITH_NAME_SCOPE(g, "hello", st) { ... }
  * The scope is popped when the block ends normally. `break`, `continue`,
@@ -190,6 +225,14 @@ typedef struct vs_item {
  * arguments. [locked] */
 void vs_add_to_collection(vs_graph *g, const char *key, vs_var *var, vs_status *st);
 void vs_add_op_to_collection(vs_graph *g, const char *key, vs_op *op, vs_status *st);
+
+/* Graph.add_to_collections(names, value): adds the item to each collection
+ * of the NULL-terminated `keys` list (VS_COLLECTIONS("a", "b")) once, a key
+ * repeated in the list included (TF iterates set(names)); keys are taken in
+ * list order. Errors: NULL arguments, or an item of another graph (nothing
+ * is added then). [locked] */
+void vs_add_to_collections(vs_graph *g, const char *const *keys, vs_var *var, vs_status *st);
+void vs_add_op_to_collections(vs_graph *g, const char *const *keys, vs_op *op, vs_status *st);
 
 /* Graph.get_collection(key, scope). With scope NULL every item is returned;
  * otherwise only items whose name matches `scope` at its start as a regular

@@ -52,11 +52,40 @@ typedef struct vs_getter_args vs_getter_args;
 typedef vs_var *(*vs_custom_getter_fn)(const vs_getter *next, const vs_getter_args *args,
                                        void *user_data, vs_status *st);
 
+/* What a tensor getter returns (TF lets a custom getter return a variable
+ * or any tensor, which get_variable then returns). On success `value` is
+ * always set: the returned tensor, or the variable's "<n>/read" value when
+ * `var` is set; `var` is NULL when the getter returned a tensor. */
+typedef struct vs_getter_result {
+  vs_var *var;
+  vs_output value;
+} vs_getter_result;
+
+/* A custom getter that may return a tensor (an identity of the variable, a
+ * sum of two variables, ...): as vs_custom_getter_fn, but it returns a
+ * vs_getter_result and runs the next getter with vs_getter_call_any, which
+ * hands it tensors returned by getters further out. Return {0} with `st`
+ * set on error. Set it with the options' tensor_getter field instead of
+ * custom_getter; it composes with both kinds. */
+typedef vs_getter_result (*vs_tensor_getter_fn)(const vs_getter *next, const vs_getter_args *args,
+                                                void *user_data, vs_status *st);
+
 /* A regularizer (TF's regularizer=): returns the loss tensor for a newly
  * created variable, or {NULL,0} for none. It runs inside the name scope
  * "<variable>/Regularizer/"; a returned tensor is added to
  * REGULARIZATION_LOSSES. */
 typedef vs_output (*vs_regularizer_fn)(vs_graph *g, vs_var *var, void *user_data, vs_status *st);
+
+/* A constraint (TF's constraint=): the projection an optimizer applies to a
+ * variable after each update, `var.assign(constraint(var))`. It receives the
+ * variable's value (the "<n>/read" tensor) and returns the projected tensor
+ * of the same shape and dtype, built in `g`, or {NULL,0} with `st` set.
+ * varscope stores it on the variable (vs_var_constraint) and runs it only
+ * through vs_var_apply_constraint; it is not called at creation, as in TF.
+ * TF's ValueError "The `constraint` argument must be a callable." has no C
+ * counterpart: the type rules a non-function out. */
+typedef vs_output (*vs_constraint_fn)(vs_graph *g, vs_output value, void *user_data,
+                                      vs_status *st);
 
 typedef struct vs_varscope_opts {
   const char *default_name;        /* used, uniquified, when the name is NULL */
@@ -69,6 +98,15 @@ typedef struct vs_varscope_opts {
   void *regularizer_data;
   const char *caching_device;
   vs_opt_bool auxiliary_name_scope; /* default TRUE: open a name scope */
+  /* VariableScope.constraint: this entry's argument only. Unlike the other
+   * defaults it is NOT inherited by sub-scopes nor kept when a captured
+   * scope is re-entered (TF passes constraint=self._constraint). */
+  vs_constraint_fn constraint;
+  void *constraint_data;
+  /* custom_getter= as a getter that may return a tensor; composed as
+   * custom_getter is. Setting both is INVALID_ARGUMENT. */
+  vs_tensor_getter_fn tensor_getter;
+  void *tensor_getter_data;
 } vs_varscope_opts;
 
 /* Enters variable_scope(name, default_name=..., reuse=...) and returns the
@@ -80,6 +118,8 @@ typedef struct vs_varscope_opts {
  *   - name NULL: default_name is uniquified among sibling variable scopes
  *     (counts reset when the parent scope exits).
  * Errors (ValueError unless noted; nothing is entered on error):
+ *   INVALID_ARGUMENT "custom_getter and tensor_getter cannot both be set"
+ *   (a C-only rule: TF has one custom_getter= argument);
  *   "The reuse parameter must be True or False or None." for a reuse value
  *   outside the enum; TypeError "If default_name is None then name_or_scope is
  *   required"; "reuse=True cannot be used without a name_or_scope" (also for
@@ -134,6 +174,31 @@ vs_dtype vs_scope_dtype(const vs_scope *scope);
  * new value; copies made earlier keep theirs. */
 void vs_scope_set_initializer(vs_scope *scope, vs_initializer init, vs_status *st);
 void vs_scope_set_dtype(vs_scope *scope, vs_dtype dtype, vs_status *st);
+
+/* VariableScope.set_caching_device / set_regularizer / set_custom_getter.
+ * [locked], with the same reach as set_initializer: get_variable calls in
+ * this scope and scopes entered from it later see the new value.
+ *   - set_caching_device(NULL) clears it (TF's None); the string is copied;
+ *   - set_regularizer(NULL, _) clears it;
+ *   - set_custom_getter REPLACES the scope's whole getter chain with `fn`
+ *     alone (TF assigns self._custom_getter: the getters composed from outer
+ *     scopes no longer run); NULL clears it.
+ * Errors: INVALID_ARGUMENT for a NULL scope. TF's set_partitioner and
+ * set_use_resource have no counterpart: partitioned and resource variables
+ * are not implemented (docs/differences.md). */
+void vs_scope_set_caching_device(vs_scope *scope, const char *device, vs_status *st);
+void vs_scope_set_regularizer(vs_scope *scope, vs_regularizer_fn fn, void *user_data,
+                              vs_status *st);
+void vs_scope_set_custom_getter(vs_scope *scope, vs_custom_getter_fn fn, void *user_data,
+                                vs_status *st);
+/* VariableScope.caching_device (NULL: None; borrowed until the next
+ * set_caching_device), .regularizer, .custom_getter (the innermost getter of
+ * the chain, NULL for none) and .constraint; `user_data` (may be NULL)
+ * receives the function's data. [locked] */
+const char *vs_scope_caching_device(const vs_scope *scope);
+vs_regularizer_fn vs_scope_regularizer(const vs_scope *scope, void **user_data);
+vs_custom_getter_fn vs_scope_custom_getter(const vs_scope *scope, void **user_data);
+vs_constraint_fn vs_scope_constraint(const vs_scope *scope, void **user_data);
 
 /* VariableScope.get_collection(key): get_collection(key, name + "/") (all
  * named items for the root scope). Same filling convention as vs_get_collection.

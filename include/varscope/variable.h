@@ -30,6 +30,29 @@
 extern "C" {
 #endif
 
+/* tf.VariableSynchronization, with TF's values: where a distributed
+ * variable is kept in sync. AUTO (the zero value) lets the strategy choose.
+ * ON_READ makes `trainable` default to False. */
+typedef enum vs_synchronization {
+  VS_SYNC_AUTO = 0,
+  VS_SYNC_NONE = 1,
+  VS_SYNC_ON_WRITE = 2,
+  VS_SYNC_ON_READ = 3
+} vs_synchronization;
+
+/* tf.VariableAggregation, with TF's values: how replica updates combine. */
+typedef enum vs_aggregation {
+  VS_AGG_NONE = 0,
+  VS_AGG_SUM = 1,
+  VS_AGG_MEAN = 2,
+  VS_AGG_ONLY_FIRST_REPLICA = 3
+} vs_aggregation;
+
+/* TF's names of the enum values ("ON_READ", "MEAN"); "" outside the enum.
+ * Static strings. [immutable] */
+const char *vs_synchronization_name(vs_synchronization s);
+const char *vs_aggregation_name(vs_aggregation a);
+
 /* get_variable's keyword arguments. Zero values are TensorFlow's defaults. */
 typedef struct vs_var_opts {
   vs_shape shape;                 /* unknown (the zero value) = shape=None */
@@ -43,11 +66,28 @@ typedef struct vs_var_opts {
   void *custom_getter_data;
   vs_regularizer_fn regularizer;  /* default: the scope's */
   void *regularizer_data;
+  vs_constraint_fn constraint;    /* default: the scope's */
+  void *constraint_data;
+  vs_synchronization synchronization; /* default AUTO */
+  vs_aggregation aggregation;     /* default NONE */
+  vs_tensor_getter_fn tensor_getter; /* custom_getter= that may return a tensor; */
+  void *tensor_getter_data;          /* replaces the scope's, as custom_getter */
 } vs_var_opts;
 
 /* tf.compat.v1.get_variable(name, **opts). `opts` may be NULL.
- * Returns the existing or new variable, or NULL on error. Decision table
- * (TF 1.15 _VariableStore._get_single_variable), all ValueError:
+ * Returns the existing or new variable, or NULL on error.
+ * Before any getter runs (VariableScope.get_variable,
+ * validate_synchronization_aggregation_trainable), ValueError and
+ * INVALID_ARGUMENT, with the full name ("foo/v"):
+ *   - an aggregation outside the enum: "Invalid variable aggregation mode: 9
+ *     for variable: foo/v" (checked first);
+ *   - a synchronization outside the enum: "Invalid variable synchronization
+ *     mode: 7 for variable: foo/v";
+ *   - trainable left at its default becomes False for ON_READ, True
+ *     otherwise; the getters receive the resolved value. An explicit
+ *     trainable=True with ON_READ is accepted (TF refuses it only under a
+ *     distribution strategy, which varscope does not have).
+ * Decision table (TF 1.15 _VariableStore._get_single_variable), all ValueError:
  *   - a value initializer together with a shape: "If initializer is a
  *     constant, do not specify shape." (INVALID_ARGUMENT, checked first);
  *   - an explicit dtype that differs from a value initializer's: "Initializer
@@ -76,6 +116,19 @@ typedef struct vs_var_opts {
  * of the reusing call. */
 vs_var *vs_get_variable(vs_graph *g, const char *name, const vs_var_opts *opts, vs_status *st);
 
+/* get_variable when a custom getter may return a tensor (TF returns
+ * whatever the getter chain returns): the result's `var` is the variable
+ * (NULL when the chain returned a tensor) and `value` the tensor TF's
+ * get_variable would return (the variable's "<n>/read" for a variable).
+ * vs_get_variable itself returns only variables: when the chain returns a
+ * tensor it fails with INVALID_ARGUMENT "the custom getter for foo/v
+ * returned a tensor, not a variable; use vs_get_variable_any" (a C-only
+ * text: Python needs no second call). Errors: as vs_get_variable, and
+ * INVALID_ARGUMENT "custom_getter and tensor_getter cannot both be set".
+ * Returns {0} on error. [per-thread] */
+vs_getter_result vs_get_variable_any(vs_graph *g, const char *name, const vs_var_opts *opts,
+                                     vs_status *st);
+
 /* tf.compat.v1.get_local_variable: get_variable with trainable=False and
  * LOCAL_VARIABLES added to the collections (NULL collections: LOCAL only). */
 vs_var *vs_get_local_variable(vs_graph *g, const char *name, const vs_var_opts *opts,
@@ -91,12 +144,20 @@ typedef struct vs_variable_opts {
   const char *const *collections; /* NULL: [GLOBAL_VARIABLES] */
   vs_opt_bool validate_shape;     /* default True */
   const char *caching_device;
+  vs_constraint_fn constraint;    /* default: none */
+  void *constraint_data;
+  vs_synchronization synchronization; /* default AUTO; ON_READ: trainable defaults to False */
+  vs_aggregation aggregation;     /* default NONE */
 } vs_variable_opts;
 
-/* tf.Variable(initial_value, name=...). Errors: ValueError "initial_value
- * must be specified." when it has none; "initial_value must have a shape
- * specified: %s" for a callable without a fully defined shape while
- * validate_shape is on; a bad name. */
+/* tf.Variable(initial_value, name=...). It goes through the variable
+ * creators of vs_variable_creator_scope_push first. Errors: ValueError
+ * "initial_value must be specified." when it has none; "initial_value must
+ * have a shape specified: %s" for a callable without a fully defined shape
+ * while validate_shape is on; a bad name; "Invalid variable aggregation
+ * mode: 9 for variable: v" and then "Invalid variable synchronization mode:
+ * 7 for variable: v" (the name as given, "None" when NULL), checked after
+ * the creators ran, as in TF. */
 vs_var *vs_variable(vs_graph *g, const vs_variable_opts *opts, vs_status *st);
 
 /* ---- the arguments a custom getter receives ----------------------------- */
@@ -106,17 +167,85 @@ struct vs_getter_args {
   vs_dtype dtype;
   vs_initializer initializer;
   vs_reuse reuse;                 /* the scope's flag: FALSE, TRUE or AUTO */
-  bool trainable;
+  bool trainable;                 /* resolved: False for ON_READ by default */
   const char *const *collections; /* NULL: the default */
   bool validate_shape;
   const char *caching_device;
   vs_regularizer_fn regularizer;
   void *regularizer_data;
+  vs_constraint_fn constraint;    /* the argument's, else the scope's; NULL: None */
+  void *constraint_data;
+  vs_synchronization synchronization; /* validated before any getter runs */
+  vs_aggregation aggregation;         /* validated before any getter runs */
 };
 
 /* Runs the next getter outwards with `args` (which it may have changed).
- * Returns what that getter returns. */
+ * Returns what that getter returns. When a tensor getter further out
+ * returns a tensor, vs_getter_call fails (INVALID_ARGUMENT "the custom
+ * getter for <name> returned a tensor, not a variable; use
+ * vs_getter_call_any") and vs_getter_call_any returns it: a tensor getter
+ * uses vs_getter_call_any so that getters can hand tensors to each other.
+ * A getter that returns neither fails with INVALID_ARGUMENT "custom getter
+ * for <name> returned no variable". */
 vs_var *vs_getter_call(const vs_getter *next, const vs_getter_args *args, vs_status *st);
+vs_getter_result vs_getter_call_any(const vs_getter *next, const vs_getter_args *args,
+                                    vs_status *st);
+
+/* ---- variable creators (tf.variable_creator_scope) ------------------------ */
+
+/* What a variable creator receives: the creation arguments, which it may
+ * change before passing them on. For tf.Variable they are the caller's, not
+ * yet validated (name NULL: "Variable"; trainable VS_OPT_DEFAULT; the
+ * enums as given). For get_variable the real getter fills them: the full
+ * name, the callable initializer with the shape and dtype to call it with,
+ * trainable resolved to VS_OPT_TRUE or VS_OPT_FALSE, the enums validated. */
+typedef struct vs_creator_args {
+  const char *name;
+  vs_initializer initial_value;
+  vs_shape shape;
+  vs_dtype dtype;
+  vs_opt_bool trainable;
+  const char *const *collections; /* NULL: [GLOBAL_VARIABLES] */
+  vs_opt_bool validate_shape;
+  const char *caching_device;
+  vs_constraint_fn constraint;
+  void *constraint_data;
+  vs_synchronization synchronization;
+  vs_aggregation aggregation;
+} vs_creator_args;
+
+typedef struct vs_creator vs_creator;
+
+/* A variable creator: called for every variable made on this thread while
+ * its scope is open (tf.Variable and get_variable's new variables alike),
+ * innermost scope first. `next` runs the next creator outwards, ultimately
+ * the default one that validates the arguments and builds the RefVariable;
+ * a creator may also return a variable it got elsewhere. Return the
+ * variable, or NULL with `st` set (a NULL without an error becomes
+ * INVALID_ARGUMENT "variable creator for <name> returned no variable"). It
+ * runs with the graph's lock held and may call back into the graph on the
+ * same thread. */
+typedef vs_var *(*vs_variable_creator_fn)(const vs_creator *next, const vs_creator_args *args,
+                                          void *user_data, vs_status *st);
+
+/* Runs the next creator outwards with `args`. [per-thread] */
+vs_var *vs_creator_call(const vs_creator *next, const vs_creator_args *args, vs_status *st);
+
+/* tf.variable_creator_scope(fn): a handle for one entry, owned by the graph
+ * (valid until vs_graph_free). */
+typedef struct vs_creator_scope vs_creator_scope;
+
+/* Enters variable_creator_scope(fn) on this thread. Errors: INVALID_ARGUMENT
+ * for a NULL graph or fn. [per-thread]: the creator stack is per thread, as
+ * TF's (Graph._thread_local). */
+vs_creator_scope *vs_variable_creator_scope_push(vs_graph *g, vs_variable_creator_fn fn,
+                                                 void *user_data, vs_status *st);
+
+/* Leaves `scope`, which must be this thread's innermost creator scope.
+ * Errors: FAILED_PRECONDITION/RuntimeError "Exiting variable_creator_scope
+ * without proper nesting." otherwise (the stack is left as it was, as in
+ * TF). [per-thread] */
+void vs_variable_creator_scope_pop(vs_graph *g, vs_creator_scope *scope, vs_status *st);
 
 /* ---- variable accessors -------------------------------------------------- */
 const char *vs_var_name(const vs_var *v);      /* tensor name "foo/v:0" */
@@ -141,6 +270,18 @@ vs_output vs_var_value(const vs_var *v);
 vs_output vs_var_initial_value(const vs_var *v);
 /* The initializer the variable was created with. */
 vs_initializer vs_var_initializer(const vs_var *v);
+/* v.synchronization and v.aggregation, as resolved at creation. */
+vs_synchronization vs_var_synchronization(const vs_var *v);
+vs_aggregation vs_var_aggregation(const vs_var *v);
+/* v.constraint: the function (NULL: None); `user_data` (may be NULL)
+ * receives its data. */
+vs_constraint_fn vs_var_constraint(const vs_var *v, void **user_data);
+/* constraint(v.value()): runs the variable's constraint on its "<n>/read"
+ * tensor in the current scopes, as an optimizer does before assigning the
+ * result back. Errors: FAILED_PRECONDITION when the variable has no
+ * constraint; the constraint's own error; INVALID_ARGUMENT when it returns
+ * no tensor, or one of another graph. [per-thread] */
+vs_output vs_var_apply_constraint(vs_var *v, vs_status *st);
 
 #ifdef __cplusplus
 }

@@ -15,8 +15,10 @@
 
 #define NVARS 4
 
+/* "ckpt_save_helper: WHAT: code N: MESSAGE" on stderr: the disk-full test
+ * reads the code and the text. */
 static int fail(vs_status *st, const char *what) {
-  fprintf(stderr, "ckpt_save_helper: %s: %s\n", what, vs_status_message(st));
+  fprintf(stderr, "ckpt_save_helper: %s: code %d: %s\n", what, (int)vs_status_code(st), vs_status_message(st));
   return 1;
 }
 

@@ -1,0 +1,643 @@
+/* conformance/cases/variable_api.c - the rest of tf.compat.v1's variable API
+ * (issue 12, items 4-8): constraint=, synchronization= and aggregation=,
+ * variable_creator_scope, the VariableScope setters, add_to_collections,
+ * strip/prepend_name_scope and device scopes left out of order.
+ * Twins: conformance/oracle/variable_api.py. */
+#include "common.h"
+
+#define VSC_SUITE "variable_api"
+
+/* ---- synchronization= and aggregation= ---------------------------------- */
+
+/* with tf.variable_scope("s"):
+ *   tf.get_variable("a", [1], synchronization=7, aggregation=9)
+ *     -> ValueError "Invalid variable aggregation mode: 9 for variable: s/a" (aggregation first)
+ *   tf.get_variable("a", [1], synchronization=7)
+ *     -> ValueError "Invalid variable synchronization mode: 7 for variable: s/a"
+ *   tf.get_local_variable("a", [1], aggregation=4) -> the same, for aggregation 4
+ * tf.Variable(1.0, synchronization=7) -> "... mode: 7 for variable: None"
+ * tf.Variable(1.0, aggregation=-1, name="f") -> "... mode: -1 for variable: f"
+ * and nothing was created                                          issue 12.5 */
+VSC_CASE(sync_agg_invalid_modes_name_the_variable) {
+  VSCOPE(s, "s");
+  vs_var *a = vs_get_variable(g, "a", &(vs_var_opts){.shape = VS_SHAPE(1),
+                              .synchronization = (vs_synchronization)7,
+                              .aggregation = (vs_aggregation)9}, st);
+  ERR(VS_INVALID_ARGUMENT, "ValueError", "Invalid variable aggregation mode: 9 for variable: s/a");
+  EXPECT(!a, "a variable was returned");
+  a = vs_get_variable(g, "a", &(vs_var_opts){.shape = VS_SHAPE(1),
+                      .synchronization = (vs_synchronization)7}, st);
+  ERR(VS_INVALID_ARGUMENT, "ValueError", "Invalid variable synchronization mode: 7 for variable: s/a");
+  a = vs_get_local_variable(g, "a", &(vs_var_opts){.shape = VS_SHAPE(1),
+                            .aggregation = (vs_aggregation)4}, st);
+  ERR(VS_INVALID_ARGUMENT, "ValueError", "Invalid variable aggregation mode: 4 for variable: s/a");
+  VPOP(s);
+  vs_var *v = vs_variable(g, &(vs_variable_opts){
+      .initial_value = vs_constant_initializer(1.0), .shape = VS_SCALAR,
+      .synchronization = (vs_synchronization)7}, st);
+  ERR(VS_INVALID_ARGUMENT, "ValueError", "Invalid variable synchronization mode: 7 for variable: None");
+  v = vs_variable(g, &(vs_variable_opts){.name = "f", .initial_value = vs_constant_initializer(1.0),
+                  .shape = VS_SCALAR, .aggregation = (vs_aggregation)-1}, st);
+  ERR(VS_INVALID_ARGUMENT, "ValueError", "Invalid variable aggregation mode: -1 for variable: f");
+  EXPECT(!v, "a variable was returned");
+  COLLECTION(VS_GLOBAL_VARIABLES, NULL, "");
+}
+
+/* d = tf.get_variable("d", [1], synchronization=ON_READ)    -> trainable False, NONE
+ * e = tf.get_variable("e", [1], aggregation=MEAN)            -> trainable True, AUTO
+ * c = tf.get_variable("c", [1], synchronization=ON_READ, trainable=True) -> trainable True
+ * l = tf.get_local_variable("l", [1], synchronization=ON_WRITE, aggregation=SUM)
+ * h = tf.Variable(1.0, synchronization=ON_READ, name="h")   -> trainable False
+ * TRAINABLE_VARIABLES == "e:0 c:0"                                issue 12.5 */
+VSC_CASE(on_read_makes_trainable_default_false) {
+  GETV(d, "d", .shape = VS_SHAPE(1), .synchronization = VS_SYNC_ON_READ);
+  EXPECT(!vs_var_trainable(d), "an ON_READ variable is trainable");
+  INT_EQ(vs_var_synchronization(d), VS_SYNC_ON_READ);
+  INT_EQ(vs_var_aggregation(d), VS_AGG_NONE);
+  GETV(e, "e", .shape = VS_SHAPE(1), .aggregation = VS_AGG_MEAN);
+  EXPECT(vs_var_trainable(e), "an AUTO variable is not trainable");
+  INT_EQ(vs_var_synchronization(e), VS_SYNC_AUTO);
+  STR_EQ(vs_aggregation_name(vs_var_aggregation(e)), "MEAN");
+  GETV(c, "c", .shape = VS_SHAPE(1), .synchronization = VS_SYNC_ON_READ,
+       .trainable = VS_OPT_TRUE);
+  EXPECT(vs_var_trainable(c), "an explicit trainable=True was dropped");
+  vs_var *l = vs_get_local_variable(g, "l", &(vs_var_opts){.shape = VS_SHAPE(1),
+                                    .synchronization = VS_SYNC_ON_WRITE,
+                                    .aggregation = VS_AGG_SUM}, st);
+  OK();
+  STR_EQ(vs_synchronization_name(vs_var_synchronization(l)), "ON_WRITE");
+  STR_EQ(vs_aggregation_name(vs_var_aggregation(l)), "SUM");
+  VARIABLE(h, .name = "h", .initial_value = vs_constant_initializer(1.0), .shape = VS_SCALAR,
+           .synchronization = VS_SYNC_ON_READ);
+  EXPECT(!vs_var_trainable(h), "an ON_READ tf.Variable is trainable");
+  INT_EQ(vs_var_synchronization(h), VS_SYNC_ON_READ);
+  COLLECTION(VS_TRAINABLE_VARIABLES, NULL, "e:0 c:0");
+}
+
+struct seen {
+  char log[512];
+};
+
+static vs_output clip01(vs_graph *g, vs_output x, void *data, vs_status *st) {
+  (void)g, (void)data, (void)st;
+  return x;
+}
+
+static vs_output times2(vs_graph *g, vs_output x, void *data, vs_status *st) {
+  (void)data;
+  vs_output c = vs_constant_float(g, 2.0f, "c", st);
+  return vs_mul(g, x, c, "mul", st);
+}
+
+static vs_var *args_getter(const vs_getter *next, const vs_getter_args *a, void *data,
+                           vs_status *st) {
+  struct seen *s = data;
+  size_t n = strlen(s->log);
+  snprintf(s->log + n, sizeof s->log - n, "%s%s %s %s trainable=%d constraint=%s", n ? "; " : "",
+           a->name, vs_synchronization_name(a->synchronization),
+           vs_aggregation_name(a->aggregation), (int)a->trainable,
+           a->constraint == clip01 ? "clip" : a->constraint ? "other" : "None");
+  return vs_getter_call(next, a, st);
+}
+
+/* def getter(getter, name, *a, **kw): log kw synchronization, aggregation, trainable, constraint
+ * with tf.variable_scope("t", custom_getter=getter):
+ *   tf.get_variable("x", [1])
+ *   tf.get_variable("y", [1], synchronization=ON_READ, aggregation=SUM, constraint=clip)
+ *   -> "t/x AUTO NONE trainable=1 constraint=None; t/y ON_READ SUM trainable=0 constraint=clip"
+ *   (validated and trainable resolved before the getter runs)        issue 12.5 */
+VSC_CASE(getter_receives_sync_agg_constraint) {
+  struct seen s = {{0}};
+  VSCOPE(sc, "t", .custom_getter = args_getter, .custom_getter_data = &s);
+  GETV(x, "x", .shape = VS_SHAPE(1));
+  GETV(y, "y", .shape = VS_SHAPE(1), .synchronization = VS_SYNC_ON_READ,
+       .aggregation = VS_AGG_SUM, .constraint = clip01);
+  VPOP(sc);
+  STR_EQ(s.log, "t/x AUTO NONE trainable=1 constraint=None; "
+                "t/y ON_READ SUM trainable=0 constraint=clip");
+  INT_EQ(vs_var_aggregation(y), VS_AGG_SUM);
+}
+
+/* ---- constraint= --------------------------------------------------------- */
+
+/* j = tf.get_variable("j", [1], constraint=clip)            -> j.constraint is clip
+ * with tf.variable_scope("s", constraint=times2) as s:       -> s.constraint is times2
+ *   k = tf.get_variable("k", [1])                            -> k.constraint is times2
+ *   m = tf.get_variable("m", [1], constraint=clip)           -> clip
+ *   with tf.variable_scope("in"): n = tf.get_variable("n", [1]) -> None (not inherited)
+ * with tf.variable_scope(s) as s2: s2.constraint is None; tf.get_variable("o", [1]).constraint is None
+ * with tf.variable_scope("s", reuse=True): tf.get_variable("k", [1], constraint=clip) is k
+ *   and k.constraint is still times2
+ * w = tf.Variable(1.0, constraint=clip); u = tf.Variable(1.0) -> clip; None
+ *                                                                issue 12.4 */
+VSC_CASE(constraint_kept_on_variable_not_inherited) {
+  GETV(j, "j", .shape = VS_SHAPE(1), .constraint = clip01);
+  void *data = &data;
+  EXPECT(vs_var_constraint(j, &data) == clip01 && data == NULL, "j's constraint");
+  int tag = 0;
+  VSCOPE(s, "s", .constraint = times2, .constraint_data = &tag);
+  EXPECT(vs_scope_constraint(s, &data) == times2 && data == &tag, "the scope's constraint");
+  GETV(k, "k", .shape = VS_SHAPE(1));
+  EXPECT(vs_var_constraint(k, &data) == times2 && data == &tag, "k did not inherit it");
+  GETV(m, "m", .shape = VS_SHAPE(1), .constraint = clip01);
+  EXPECT(vs_var_constraint(m, NULL) == clip01, "the argument did not override the scope");
+  VSCOPE(in, "in");
+  GETV(n, "n", .shape = VS_SHAPE(1));
+  EXPECT(vs_var_constraint(n, NULL) == NULL, "a sub-scope inherited the constraint");
+  EXPECT(vs_scope_constraint(in, NULL) == NULL, "the sub-scope has a constraint");
+  VPOP(in);
+  VPOP(s);
+  VSCOPE_OBJ(s2, s);
+  EXPECT(vs_scope_constraint(s2, NULL) == NULL, "re-entering kept the constraint");
+  GETV(o, "o", .shape = VS_SHAPE(1));
+  EXPECT(vs_var_constraint(o, NULL) == NULL, "re-entering kept the constraint");
+  VPOP(s2);
+  VSCOPE(r, "s", .reuse = VS_REUSE_TRUE);
+  GETV(k2, "k", .shape = VS_SHAPE(1), .constraint = clip01);
+  VPOP(r);
+  EXPECT(k2 == k && vs_var_constraint(k, NULL) == times2, "reuse changed the constraint");
+  VARIABLE(w, .initial_value = vs_constant_initializer(1.0), .shape = VS_SCALAR,
+           .constraint = clip01);
+  VARIABLE(u, .initial_value = vs_constant_initializer(1.0), .shape = VS_SCALAR);
+  EXPECT(vs_var_constraint(w, NULL) == clip01, "tf.Variable's constraint");
+  EXPECT(vs_var_constraint(u, NULL) == NULL, "a constraint appeared");
+}
+
+/* v = tf.get_variable("v", initializer=tf.constant([1., -2.], name="init"), constraint=times2)
+ * p = v.constraint(v)  -> "mul:0" with input "v/read:0"; after init, sess.run(p) == [2, -4]
+ * u = tf.get_variable("u", [1]): applying u's (missing) constraint fails
+ *                                                                issue 12.4 */
+VSC_CASE(constraint_projects_the_read_value) {
+  vs_output init = vs_constant(g, (float[]){1, -2}, VS_FLOAT, VS_SHAPE(2), "init", st);
+  OK();
+  GETV(v, "v", .initializer = vs_tensor_initializer(init), .constraint = times2);
+  vs_output p = vs_var_apply_constraint(v, st);
+  OK();
+  STR_EQ(vs_output_name(p), "mul:0");
+  STR_EQ(vs_output_name(vs_op_input(p.op, 0)), "v/read:0");
+  GETV(u, "u", .shape = VS_SHAPE(1));
+  vs_output none = vs_var_apply_constraint(u, st);
+  ERR(VS_FAILED_PRECONDITION, "ValueError", "Variable u has no constraint");
+  EXPECT(!none.op, "a tensor was returned");
+  vs_session *sess = vsc_session(t, __FILE__, __LINE__);
+  if (!sess) return;
+  vs_op *all = vs_global_variables_initializer(g, st);
+  OK();
+  if (!vsc_run_target(t, sess, all, __FILE__, __LINE__)) return;
+  vs_tensor *out = vsc_fetch(t, sess, p, __FILE__, __LINE__);
+  if (!out) return;
+  const float *f = vs_tensor_data(out);
+  NEAR(f[0], 2.0, 0);
+  NEAR(f[1], -4.0, 0);
+}
+
+/* ---- variable_creator_scope ---------------------------------------------- */
+
+static vs_var *log_creator(const vs_creator *next, const vs_creator_args *a, void *data,
+                           vs_status *st) {
+  struct seen *s = data;
+  size_t n = strlen(s->log);
+  snprintf(s->log + n, sizeof s->log - n, "%s%s trainable=%s sync=%d", n ? "; " : "",
+           a->name ? a->name : "None",
+           a->trainable == VS_OPT_DEFAULT ? "None" : a->trainable == VS_OPT_TRUE ? "True" : "False",
+           (int)a->synchronization);
+  return vs_creator_call(next, a, st);
+}
+
+/* def creator(next_creator, **kw): log name, trainable, synchronization; return next_creator(**kw)
+ * with tf.variable_creator_scope(creator):
+ *   tf.get_variable("q", [1]); tf.Variable(1.0, synchronization=ON_READ)
+ *   with tf.name_scope("ns"): tf.Variable(1.0)       -> "ns/Variable:0"
+ *   tf.Variable(1.0, synchronization=7) -> the creator runs, then ValueError for None
+ *   -> "q trainable=True sync=0; None trainable=None sync=3; None trainable=None sync=0;
+ *       None trainable=None sync=7"                           issue 12.7 */
+VSC_CASE(creator_sees_each_variable_and_raw_arguments) {
+  struct seen s = {{0}};
+  vs_creator_scope *cs = vs_variable_creator_scope_push(g, log_creator, &s, st);
+  OK();
+  GETV(q, "q", .shape = VS_SHAPE(1));
+  VARIABLE(a, .initial_value = vs_constant_initializer(1.0), .shape = VS_SCALAR,
+           .synchronization = VS_SYNC_ON_READ);
+  NSCOPE(ns, "ns");
+  VARIABLE(b, .initial_value = vs_constant_initializer(1.0), .shape = VS_SCALAR);
+  NPOP();
+  vs_var *c = vs_variable(g, &(vs_variable_opts){.initial_value = vs_constant_initializer(1.0),
+                          .shape = VS_SCALAR, .synchronization = (vs_synchronization)7}, st);
+  ERR(VS_INVALID_ARGUMENT, "ValueError", "Invalid variable synchronization mode: 7 for variable: None");
+  EXPECT(!c, "a variable was returned");
+  vs_variable_creator_scope_pop(g, cs, st);
+  OK();
+  VAR_NAME(q, "q:0");
+  VAR_NAME(a, "Variable:0");
+  VAR_NAME(b, "ns/Variable:0");
+  STR_EQ(s.log, "q trainable=True sync=0; None trainable=None sync=3; "
+                "None trainable=None sync=0; None trainable=None sync=7");
+  struct seen before = s;
+  VARIABLE(d, .initial_value = vs_constant_initializer(1.0), .shape = VS_SCALAR);
+  STR_EQ(s.log, before.log); /* left: the creator no longer runs */
+}
+
+static vs_var *rename_creator(const vs_creator *next, const vs_creator_args *a, void *data,
+                              vs_status *st) {
+  (void)data;
+  vs_creator_args b = *a;
+  b.name = "renamed";
+  b.trainable = VS_OPT_FALSE;
+  return vs_creator_call(next, &b, st);
+}
+
+static vs_var *order_creator(const vs_creator *next, const vs_creator_args *a, void *data,
+                             vs_status *st) {
+  struct seen *s = data;
+  strcat(s->log, a->name && strcmp(a->name, "o") == 0 ? "o " : "? ");
+  return vs_creator_call(next, a, st);
+}
+
+static vs_var *inner_creator(const vs_creator *next, const vs_creator_args *a, void *data,
+                             vs_status *st) {
+  strcat(((struct seen *)data)->log, "inner ");
+  return vs_creator_call(next, a, st);
+}
+
+/* def rn(next_creator, **kw): kw["name"] = "renamed"; kw["trainable"] = False; return next_creator(**kw)
+ * with tf.variable_creator_scope(rn): v = tf.get_variable("orig", [1])
+ *   -> "renamed:0", not trainable; the store still knows it as "orig"
+ * with tf.variable_creator_scope(outer): with tf.variable_creator_scope(inner):
+ *   tf.Variable(1.0, name="o")  -> order "inner o" (innermost first)
+ *                                                                issue 12.7 */
+VSC_CASE(creator_rewrites_arguments_innermost_first) {
+  vs_creator_scope *cs = vs_variable_creator_scope_push(g, rename_creator, NULL, st);
+  OK();
+  GETV(v, "orig", .shape = VS_SHAPE(1));
+  vs_variable_creator_scope_pop(g, cs, st);
+  OK();
+  VAR_NAME(v, "renamed:0");
+  EXPECT(!vs_var_trainable(v), "the creator's trainable=False was ignored");
+  COLLECTION(VS_TRAINABLE_VARIABLES, NULL, "");
+  VSCOPE(r, "", .reuse = VS_REUSE_TRUE);
+  GETV(w, "orig", .shape = VS_SHAPE(1));
+  VPOP(r);
+  EXPECT(w == v, "the store does not know the variable as orig");
+  struct seen s = {{0}};
+  vs_creator_scope *outer = vs_variable_creator_scope_push(g, order_creator, &s, st);
+  vs_creator_scope *inner = vs_variable_creator_scope_push(g, inner_creator, &s, st);
+  OK();
+  VARIABLE(o, .name = "o", .initial_value = vs_constant_initializer(1.0), .shape = VS_SCALAR);
+  vs_variable_creator_scope_pop(g, inner, st);
+  vs_variable_creator_scope_pop(g, outer, st);
+  OK();
+  STR_EQ(s.log, "inner o ");
+}
+
+/* a = tf.variable_creator_scope(c); b = tf.variable_creator_scope(c)
+ * a.__enter__(); b.__enter__(); a.__exit__(None, None, None)
+ *   -> RuntimeError "Exiting variable_creator_scope without proper nesting."
+ * b.__exit__(...) then succeeds. (TF's failed exit ends a's context manager, so
+ * its creator stays on the stack for good; varscope lets the caller pop it
+ * once the nesting is right, which the C case does last.)        issue 12.7 */
+VSC_CASE(creator_scope_exit_out_of_order) {
+  struct seen s = {{0}};
+  vs_creator_scope *a = vs_variable_creator_scope_push(g, log_creator, &s, st);
+  vs_creator_scope *b = vs_variable_creator_scope_push(g, log_creator, &s, st);
+  OK();
+  vs_variable_creator_scope_pop(g, a, st);
+  ERR(VS_FAILED_PRECONDITION, "RuntimeError", "Exiting variable_creator_scope without proper nesting.");
+  vs_variable_creator_scope_pop(g, b, st);
+  OK();
+  vs_variable_creator_scope_pop(g, a, st);
+  OK();
+}
+
+/* ---- the VariableScope setters ------------------------------------------- */
+
+static vs_output l2ish(vs_graph *g, vs_var *v, void *data, vs_status *st) {
+  (void)data;
+  return vs_identity(g, vs_var_value(v), "loss", st);
+}
+
+/* with tf.variable_scope("sc") as s:
+ *   s.caching_device, s.regularizer, s.constraint are None
+ *   s.set_caching_device("/cpu:0"); v = tf.get_variable("cd", [1]) -> v.value().device "/device:CPU:0"
+ *   s.set_regularizer(r); tf.get_variable("rg", [1]) -> REGULARIZATION_LOSSES "sc/rg/Regularizer/loss:0"
+ * with tf.variable_scope(s): tf.get_variable("cd2", [1]).value().device == "/device:CPU:0"
+ * s.set_caching_device(None): tf.get_variable("cd3") reads on the variable's device ("")
+ *                                                                issue 12.8 */
+VSC_CASE(scope_setters_caching_device_and_regularizer) {
+  VSCOPE(s, "sc");
+  EXPECT(!vs_scope_caching_device(s) && !vs_scope_regularizer(s, NULL) &&
+             !vs_scope_constraint(s, NULL) && !vs_scope_custom_getter(s, NULL),
+         "a new scope has defaults");
+  vs_scope_set_caching_device(s, "/cpu:0", st);
+  OK();
+  STR_EQ(vs_scope_caching_device(s), "/cpu:0");
+  GETV(v, "cd", .shape = VS_SHAPE(1));
+  STR_EQ(vs_op_device(vs_var_value(v).op), "/device:CPU:0");
+  vs_scope_set_regularizer(s, l2ish, NULL, st);
+  OK();
+  EXPECT(vs_scope_regularizer(s, NULL) == l2ish, "the regularizer was not set");
+  GETV(rg, "rg", .shape = VS_SHAPE(1));
+  VPOP(s);
+  vs_item items[4];
+  size_t n = vs_get_collection(g, VS_REGULARIZATION_LOSSES, NULL, items, 4, st);
+  OK();
+  INT_EQ(n, 1);
+  STR_EQ(vs_op_name(items[0].op), "sc/rg/Regularizer/loss");
+  VSCOPE_OBJ(s2, s);
+  GETV(v2, "cd2", .shape = VS_SHAPE(1));
+  VPOP(s2);
+  STR_EQ(vs_op_device(vs_var_value(v2).op), "/device:CPU:0");
+  vs_scope_set_caching_device(s, NULL, st);
+  OK();
+  VSCOPE_OBJ(s3, s);
+  GETV(v3, "cd3", .shape = VS_SHAPE(1));
+  VPOP(s3);
+  STR_EQ(vs_op_device(vs_var_value(v3).op), "");
+}
+
+/* with tf.variable_scope("cg", custom_getter=gt) as s:
+ *   s.set_custom_getter(gt2); tf.get_variable("x", [1]) -> only gt2 runs (replaced, not composed)
+ *   with tf.variable_scope("in", custom_getter=gt3): tf.get_variable("y", [1]) -> "gt3 gt2"
+ *   s.set_custom_getter(None); tf.get_variable("z", [1]) -> no getter
+ *                                                                issue 12.8 */
+VSC_CASE(scope_set_custom_getter_replaces_chain) {
+  struct seen o = {{0}};
+  VSCOPE(s, "cg", .custom_getter = args_getter, .custom_getter_data = &o);
+  vs_scope_set_custom_getter(s, (vs_custom_getter_fn)NULL, NULL, st);
+  OK();
+  EXPECT(!vs_scope_custom_getter(s, NULL), "set_custom_getter(None) kept a getter");
+  struct seen o2 = {{0}};
+  vs_scope_set_custom_getter(s, args_getter, &o2, st);
+  OK();
+  void *data = NULL;
+  EXPECT(vs_scope_custom_getter(s, &data) == args_getter && data == &o2, "the getter read back");
+  GETV(x, "x", .shape = VS_SHAPE(1));
+  STR_EQ(o.log, "");
+  STR_EQ(o2.log, "cg/x AUTO NONE trainable=1 constraint=None");
+  VSCOPE(in, "in", .custom_getter = args_getter, .custom_getter_data = &o);
+  GETV(y, "y", .shape = VS_SHAPE(1));
+  VPOP(in);
+  STR_EQ(o.log, "cg/in/y AUTO NONE trainable=1 constraint=None");
+  STR_EQ(o2.log, "cg/x AUTO NONE trainable=1 constraint=None; "
+                 "cg/in/y AUTO NONE trainable=1 constraint=None");
+  VPOP(s);
+}
+
+/* ---- add_to_collections, strip/prepend_name_scope, device nesting -------- */
+
+/* v = tf.get_variable("v", [1]); tf.add_to_collections(["k1", "k2", "k1"], v)
+ *   -> k1 == [v], k2 == [v]; tf.add_to_collections("k3", v) (one key) -> k3 == [v]
+ *                                                                issue 12.8 */
+VSC_CASE(add_to_collections_each_key_once) {
+  GETV(v, "v", .shape = VS_SHAPE(1));
+  vs_add_to_collections(g, VS_COLLECTIONS("k1", "k2", "k1"), v, st);
+  OK();
+  vs_add_to_collections(g, VS_COLLECTIONS("k3"), v, st);
+  OK();
+  COLLECTION("k1", NULL, "v:0");
+  COLLECTION("k2", NULL, "v:0");
+  COLLECTION("k3", NULL, "v:0");
+  vs_add_op_to_collections(g, VS_COLLECTIONS("ops", "ops"), vs_var_op(v), st);
+  OK();
+  vs_item it[3];
+  INT_EQ(vs_get_collection(g, "ops", NULL, it, 3, st), 1);
+}
+
+#define STRIP_EQ(name, scope, want)                                \
+  do {                                                             \
+    char b_[64];                                                   \
+    INT_EQ(vs_strip_name_scope((name), (scope), b_, sizeof b_), strlen(want)); \
+    STR_EQ(b_, want);                                              \
+  } while (0)
+#define PREPEND_EQ(name, scope, want)                              \
+  do {                                                             \
+    char b_[64];                                                   \
+    INT_EQ(vs_prepend_name_scope((name), (scope), b_, sizeof b_), strlen(want)); \
+    STR_EQ(b_, want);                                              \
+  } while (0)
+
+/* ops.strip_name_scope / ops.prepend_name_scope on TF's forms:
+ *   strip("foo/bar", "foo") "bar"; ("^foo/bar") "^bar"; ("loc:@foo/bar") "loc:@bar";
+ *   ("foo/bar", "") unchanged; ("foob/bar") and ("x/foo/bar") unchanged; scope "foo/" "bar";
+ *   ("foo//bar:0") "bar:0"; ("foo") unchanged; ("foo_1/bar") unchanged; ("fxo/bar", "f.o") "bar"
+ *   prepend("bar", "foo") "foo/bar"; ("^bar") "^foo/bar"; ("loc:@bar") "loc:@foo/bar";
+ *   ("bar", "") "bar"; scope "foo/" "foo/bar"                      issue 12.8 */
+VSC_CASE(strip_and_prepend_name_scope) {
+  STRIP_EQ("foo/bar", "foo", "bar");
+  STRIP_EQ("^foo/bar", "foo", "^bar");
+  STRIP_EQ("loc:@foo/bar", "foo", "loc:@bar");
+  STRIP_EQ("foo/bar", "", "foo/bar");
+  STRIP_EQ("foob/bar", "foo", "foob/bar");
+  STRIP_EQ("x/foo/bar", "foo", "x/foo/bar");
+  STRIP_EQ("foo/bar", "foo/", "bar");
+  STRIP_EQ("foo//bar:0", "foo", "bar:0");
+  STRIP_EQ("foo", "foo", "foo");
+  STRIP_EQ("foo_1/bar", "foo", "foo_1/bar");
+  STRIP_EQ("fxo/bar", "f.o", "bar");
+  PREPEND_EQ("bar", "foo", "foo/bar");
+  PREPEND_EQ("^bar", "foo", "^foo/bar");
+  PREPEND_EQ("loc:@bar", "foo", "loc:@foo/bar");
+  PREPEND_EQ("bar", "", "bar");
+  PREPEND_EQ("bar", "foo/", "foo/bar");
+}
+
+/* d1 = g.device("/cpu:0"); d2 = g.device("/gpu:0"); d1.__enter__(); d2.__enter__()
+ * d1.__exit__(...) -> RuntimeError "Exiting device scope without proper scope nesting."
+ * a = tf.constant(1.0, name="a") is still on "/device:GPU:0"; d2 exits; then
+ * b = tf.constant(1.0, name="b") is on "/device:CPU:0": d1 was not left. (TF's
+ * failed exit ends d1's context manager for good; varscope lets the caller
+ * leave d1 once the nesting is right, which the C case does last.) issue 12.8 */
+VSC_CASE(device_scope_exit_out_of_order) {
+  vs_device_scope *d1 = vs_device_scope_push(g, "/cpu:0", st);
+  vs_device_scope *d2 = vs_device_scope_push(g, "/gpu:0", st);
+  OK();
+  vs_device_scope_pop(g, d1, st);
+  ERR(VS_FAILED_PRECONDITION, "RuntimeError", "Exiting device scope without proper scope nesting.");
+  CONSTF(a, 1.0f, "a");
+  STR_EQ(vs_op_device(a.op), "/device:GPU:0");
+  vs_device_scope_pop(g, d2, st);
+  OK();
+  CONSTF(b, 1.0f, "b");
+  STR_EQ(vs_op_device(b.op), "/device:CPU:0");
+  vs_device_scope_pop(g, d1, st);
+  OK();
+}
+
+/* ---- custom getters that return tensors ---------------------------------- */
+
+/* Both getters take the graph as their data. */
+static vs_getter_result ident_getter(const vs_getter *next, const vs_getter_args *a, void *data,
+                                     vs_status *st) {
+  vs_getter_result r = vs_getter_call_any(next, a, st);
+  if (!r.value.op) return r;
+  return (vs_getter_result){.value = vs_identity(data, r.value, "ident", st)};
+}
+
+static vs_getter_result sum2_getter(const vs_getter *next, const vs_getter_args *a, void *data,
+                                    vs_status *st) {
+  char na[128], nb[128];
+  snprintf(na, sizeof na, "%s_a", a->name);
+  snprintf(nb, sizeof nb, "%s_b", a->name);
+  vs_getter_args aa = *a, ab = *a;
+  aa.name = na;
+  ab.name = nb;
+  vs_getter_result x = vs_getter_call_any(next, &aa, st);
+  if (!x.value.op) return x;
+  vs_getter_result y = vs_getter_call_any(next, &ab, st);
+  if (!y.value.op) return y;
+  return (vs_getter_result){.value = vs_add(data, x.value, y.value, NULL, st)};
+}
+
+/* def ident(getter, name, *a, **kw): return tf.identity(getter(name, *a, **kw), name="ident")
+ * with tf.variable_scope("s", custom_getter=ident): t = tf.get_variable("v", [1])
+ *   -> t is a tensor "ident:0" (Identity of "s/v/read:0"); GLOBAL_VARIABLES "s/v:0"
+ *   (the getter runs at the root name scope, as every getter does)
+ * with tf.variable_scope("s", reuse=True, custom_getter=ident): tf.get_variable("v", [1])
+ *   -> "ident_2:0" (tf.get_variable("w", [1]) made ident_1), again reading s/v
+ *                                                                  issue 12.6 */
+VSC_CASE(getter_returns_identity_tensor) {
+  VSCOPE(s, "s", .tensor_getter = ident_getter, .tensor_getter_data = g);
+  vs_getter_result r = vs_get_variable_any(g, "v", &(vs_var_opts){.shape = VS_SHAPE(1)}, st);
+  OK();
+  EXPECT(!r.var, "a variable was returned for a tensor");
+  STR_EQ(vs_output_name(r.value), "ident:0");
+  STR_EQ(vs_op_type(r.value.op), "Identity");
+  STR_EQ(vs_output_name(vs_op_input(r.value.op, 0)), "s/v/read:0");
+  /* The variable-only call refuses what Python would hand back as a tensor. */
+  vs_var *v = vs_get_variable(g, "w", &(vs_var_opts){.shape = VS_SHAPE(1)}, st);
+  ERR(VS_INVALID_ARGUMENT, "ValueError",
+      "the custom getter for s/w returned a tensor, not a variable; use vs_get_variable_any");
+  EXPECT(!v, "a variable was returned");
+  VPOP(s);
+  COLLECTION(VS_GLOBAL_VARIABLES, NULL, "s/v:0 s/w:0");
+  VSCOPE(r2, "s", .reuse = VS_REUSE_TRUE, .tensor_getter = ident_getter, .tensor_getter_data = g);
+  vs_getter_result q = vs_get_variable_any(g, "v", &(vs_var_opts){.shape = VS_SHAPE(1)}, st);
+  OK();
+  VPOP(r2);
+  STR_EQ(vs_output_name(q.value), "ident_2:0");
+  STR_EQ(vs_output_name(vs_op_input(q.value.op, 0)), "s/v/read:0");
+  COLLECTION(VS_GLOBAL_VARIABLES, NULL, "s/v:0 s/w:0");
+}
+
+/* def sum2(getter, name, *a, **kw): return getter(name + "_a", *a, **kw) + getter(name + "_b", *a, **kw)
+ * with tf.variable_scope("u", custom_getter=sum2): t = tf.get_variable("w", [2])
+ *   -> "add:0" (AddV2 of u/w_a/read:0 and u/w_b/read:0); two variables, both trainable
+ * and a plain getter returns the variable through vs_get_variable_any:
+ *   tf.get_variable("x", [1]) outside -> var x, value "x/read:0"     issue 12.6 */
+VSC_CASE(getter_returns_sum_of_two_variables) {
+  VSCOPE(s, "u", .tensor_getter = sum2_getter, .tensor_getter_data = g);
+  vs_getter_result r = vs_get_variable_any(g, "w", &(vs_var_opts){.shape = VS_SHAPE(2)}, st);
+  OK();
+  VPOP(s);
+  EXPECT(!r.var, "a variable was returned for a tensor");
+  STR_EQ(vs_output_name(r.value), "add:0");
+  STR_EQ(vs_op_type(r.value.op), "AddV2");
+  STR_EQ(vs_output_name(vs_op_input(r.value.op, 0)), "u/w_a/read:0");
+  STR_EQ(vs_output_name(vs_op_input(r.value.op, 1)), "u/w_b/read:0");
+  SHAPE_STR(vs_op_output_shape(r.value.op), "(2,)");
+  COLLECTION(VS_TRAINABLE_VARIABLES, NULL, "u/w_a:0 u/w_b:0");
+  vs_getter_result x = vs_get_variable_any(g, "x", &(vs_var_opts){.shape = VS_SHAPE(1)}, st);
+  OK();
+  VAR_NAME(x.var, "x:0");
+  STR_EQ(vs_output_name(x.value), "x/read:0");
+}
+
+/* with tf.variable_scope("c1", custom_getter=ident):
+ *   with tf.variable_scope("c2", custom_getter=sum2): t = tf.get_variable("w", [2])
+ *   -> sum2 runs first and gets ident's tensors: "add:0" = ident:0 + ident_1:0,
+ *      reading c1/c2/w_a and c1/c2/w_b
+ *   with tf.variable_scope("c3", custom_getter=log): tf.get_variable("z", [1])
+ *   -> a classic getter under a tensor getter: its variable-only call fails in C
+ *                                                                  issue 12.6 */
+VSC_CASE(composed_getters_hand_tensors_to_each_other) {
+  VSCOPE(c1, "c1", .tensor_getter = ident_getter, .tensor_getter_data = g);
+  VSCOPE(c2, "c2", .tensor_getter = sum2_getter, .tensor_getter_data = g);
+  vs_getter_result r = vs_get_variable_any(g, "w", &(vs_var_opts){.shape = VS_SHAPE(2)}, st);
+  OK();
+  VPOP(c2);
+  STR_EQ(vs_output_name(r.value), "add:0");
+  vs_output a = vs_op_input(r.value.op, 0), b = vs_op_input(r.value.op, 1);
+  STR_EQ(vs_output_name(a), "ident:0");
+  STR_EQ(vs_output_name(b), "ident_1:0");
+  STR_EQ(vs_output_name(vs_op_input(a.op, 0)), "c1/c2/w_a/read:0");
+  STR_EQ(vs_output_name(vs_op_input(b.op, 0)), "c1/c2/w_b/read:0");
+  struct seen log = {{0}};
+  VSCOPE(c3, "c3", .custom_getter = args_getter, .custom_getter_data = &log);
+  vs_getter_result z = vs_get_variable_any(g, "z", &(vs_var_opts){.shape = VS_SHAPE(1)}, st);
+  ERR(VS_INVALID_ARGUMENT, "ValueError",
+      "the custom getter for c1/c3/z returned a tensor, not a variable; use vs_getter_call_any");
+  EXPECT(!z.value.op, "a value was returned");
+  VPOP(c3);
+  VPOP(c1);
+  STR_EQ(log.log, "c1/c3/z AUTO NONE trainable=1 constraint=None");
+}
+
+/* ---- name_scope(values=) -------------------------------------------------- */
+
+/* c = tf.constant(1.0, name="c"); g2 holds d = tf.constant(2.0, name="d")
+ * tf.name_scope(None, None, values=[c]) and values=[]
+ *   -> ValueError "At least one of name (None) and default_name (None) must be provided."
+ * tf.name_scope(None, "D", values=[c]) -> "D/"; tf.name_scope("s", values=[v.value(), c]) -> "s/"
+ * tf.name_scope("s", values=[c, d]) -> ValueError 'Tensor("d:0", shape=(), dtype=float32) must be
+ *   from the same graph as Tensor("c:0", shape=(), dtype=float32) (graphs are ...'
+ * (values=[d] alone: TF enters g2, C refuses: docs/differences.md)   spec 1.2.4, 1.2.5, 1.2.9 */
+VSC_CASE(name_scope_values_checks_graphs) {
+  CONSTF(c, 1.0f, "c");
+  vs_graph *g2 = vs_graph_new();
+  EXPECT(g2 != NULL, "no graph");
+  vs_output d = vs_constant_float(g2, 2.0f, "d", st);
+  const char *s = vs_name_scope_push_values(g, NULL, NULL, &c, 1, st);
+  char msg[512];
+  snprintf(msg, sizeof msg, "%s", vs_status_message(st));
+  vs_code code = vs_status_code(st);
+  vs_output none[1];
+  const char *s0 = vs_name_scope_push_values(g, NULL, NULL, none, 0, st);
+  char msg0[512];
+  snprintf(msg0, sizeof msg0, "%s", vs_status_message(st));
+  const char *sd = s || s0 ? NULL : vs_name_scope_push_values(g, NULL, "D", &c, 1, st);
+  char sdcopy[64] = "";
+  if (sd) snprintf(sdcopy, sizeof sdcopy, "%s", sd), vs_name_scope_pop(g, NULL);
+  vs_output mixed[2] = {c, d};
+  const char *sm = d.op ? vs_name_scope_push_values(g, "s", NULL, mixed, 2, st) : NULL;
+  char msgm[512];
+  snprintf(msgm, sizeof msgm, "%s", vs_status_message(st));
+  const char *sf = d.op ? vs_name_scope_push_values(g, "s", NULL, &d, 1, st) : NULL;
+  char msgf[512];
+  snprintf(msgf, sizeof msgf, "%s", vs_status_message(st));
+  vs_graph_free(g2);
+  EXPECT(!s && !s0 && !sm && !sf, "a scope was entered");
+  INT_EQ(code, VS_INVALID_ARGUMENT);
+  STR_EQ(msg, "At least one of name (None) and default_name (None) must be provided.");
+  STR_EQ(msg0, "At least one of name (None) and default_name (None) must be provided.");
+  STR_EQ(sdcopy, "D/");
+  EXPECT(vsc_starts_with(msgm, "Tensor(\"d:0\", shape=(), dtype=float32) must be from the same graph "
+                               "as Tensor(\"c:0\", shape=(), dtype=float32) (graphs are "),
+         "message \"%s\"", msgm);
+  STR_EQ(msgf, "Tensor(\"d:0\", shape=(), dtype=float32) is not an element of this graph.");
+  GETV(v, "v", .shape = VS_SHAPE(1));
+  vs_output same[2] = {vs_var_value(v), c};
+  const char *ss = vs_name_scope_push_values(g, "s", NULL, same, 2, st);
+  OK();
+  STR_EQ(ss, "s/");
+  NPOP();
+}
+
+const vsc_case vsc_cases_variable_api[] = {
+    VSC_REG(sync_agg_invalid_modes_name_the_variable, "X.sync_agg"),
+    VSC_REG(on_read_makes_trainable_default_false, "X.sync_agg"),
+    VSC_REG(getter_receives_sync_agg_constraint, "X.sync_agg X.constraint 9.1"),
+    VSC_REG(constraint_kept_on_variable_not_inherited, "X.constraint"),
+    VSC_REG(constraint_projects_the_read_value, "X.constraint"),
+    VSC_REG(creator_sees_each_variable_and_raw_arguments, "X.creator_scope"),
+    VSC_REG(creator_rewrites_arguments_innermost_first, "X.creator_scope"),
+    VSC_REG(creator_scope_exit_out_of_order, "X.creator_scope"),
+    VSC_REG(scope_setters_caching_device_and_regularizer, "X.scope_setters"),
+    VSC_REG(scope_set_custom_getter_replaces_chain, "X.scope_setters 9.1"),
+    VSC_REG(add_to_collections_each_key_once, "6.3.11"),
+    VSC_REG(strip_and_prepend_name_scope, "X.strip_prepend"),
+    VSC_REG(device_scope_exit_out_of_order, "8.2.13"),
+    VSC_REG(getter_returns_identity_tensor, "X.tensor_getter 9.1"),
+    VSC_REG(getter_returns_sum_of_two_variables, "X.tensor_getter 9.1"),
+    VSC_REG(composed_getters_hand_tensors_to_each_other, "X.tensor_getter 9.1"),
+    VSC_REG(name_scope_values_checks_graphs, "1.2.4 1.2.5 1.2.9 X.other_graph"),
+    {0},
+};

@@ -1,0 +1,244 @@
+/* test_variable_api.c - the engine side of issue 12's items 4-8: the
+ * C-only rules around constraints, creators, tensor getters, device-scope
+ * handles, add_to_collections and strip/prepend_name_scope (NULL and
+ * foreign arguments, buffers, threads). TF's own behaviour is in the
+ * conformance suite variable_api. */
+#include <criterion/criterion.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "varscope.h"
+
+#include "support.h"
+
+static vs_graph *g;
+static vs_status *st;
+
+static void setup(void) {
+  g = vs_graph_new();
+  st = vs_status_new();
+  cr_assert(g && st);
+}
+
+static void teardown(void) {
+  vs_graph_free(g);
+  vs_status_free(st);
+}
+
+TestSuite(variable_api, .init = setup, .fini = teardown);
+
+/* ---- strip / prepend ---- */
+
+Test(variable_api, strip_and_prepend_truncate_as_snprintf) {
+  char buf[4];
+  cr_assert_eq(vs_strip_name_scope("foo/barbaz", "foo", buf, sizeof buf), 6);
+  cr_assert_str_eq(buf, "bar");
+  cr_assert_eq(vs_prepend_name_scope("bar", "foo", NULL, 0), 7);
+  cr_assert_eq(vs_prepend_name_scope("bar", "foo", buf, 1), 7);
+  cr_assert_str_eq(buf, "");
+  cr_assert_eq(vs_strip_name_scope(NULL, "foo", buf, sizeof buf), 0);
+  cr_assert_str_eq(buf, "");
+  cr_assert_eq(vs_prepend_name_scope("x", NULL, buf, sizeof buf), 1);
+  cr_assert_str_eq(buf, "x");
+}
+
+Test(variable_api, strip_reads_backslash_as_an_escape) {
+  char buf[32];
+  /* r"a\.b" matches only a literal '.', r"a.b" any character. */
+  vs_strip_name_scope("axb/c", "a\\.b", buf, sizeof buf);
+  cr_assert_str_eq(buf, "axb/c");
+  vs_strip_name_scope("a.b/c", "a\\.b", buf, sizeof buf);
+  cr_assert_str_eq(buf, "c");
+  /* Only the first occurrence goes (count=1): "^" forms later in the name stay. */
+  vs_strip_name_scope("foo/x^foo/y", "foo", buf, sizeof buf);
+  cr_assert_str_eq(buf, "x^foo/y");
+}
+
+/* ---- constraints ---- */
+
+static vs_output no_tensor(vs_graph *gr, vs_output x, void *data, vs_status *s) {
+  (void)gr, (void)x, (void)data, (void)s;
+  return (vs_output){0};
+}
+
+static vs_output failing(vs_graph *gr, vs_output x, void *data, vs_status *s) {
+  (void)gr, (void)x, (void)data;
+  vs_status_set(s, VS_UNIMPLEMENTED, "projection refused");
+  return (vs_output){0};
+}
+
+Test(variable_api, constraint_that_returns_nothing_is_an_error) {
+  vs_var *v = vs_get_variable(g, "v", &(vs_var_opts){.shape = VS_SHAPE(1), .constraint = no_tensor}, st);
+  expect_ok(st);
+  vs_output p = vs_var_apply_constraint(v, st);
+  expect_error(st, VS_INVALID_ARGUMENT, "ValueError", "the constraint of v returned no tensor of its graph");
+  cr_assert_null(p.op);
+  vs_var *w = vs_get_variable(g, "w", &(vs_var_opts){.shape = VS_SHAPE(1), .constraint = failing}, st);
+  expect_ok(st);
+  p = vs_var_apply_constraint(w, st);
+  expect_code(st, VS_UNIMPLEMENTED);
+  cr_assert_str_eq(vs_status_message(st), "projection refused");
+  cr_assert_null(p.op);
+  p = vs_var_apply_constraint(NULL, st);
+  expect_code(st, VS_INVALID_ARGUMENT);
+  cr_assert_null(vs_var_constraint(NULL, NULL));
+}
+
+/* ---- creators ---- */
+
+static vs_var *null_creator(const vs_creator *next, const vs_creator_args *a, void *data, vs_status *s) {
+  (void)next, (void)a, (void)data, (void)s;
+  return NULL;
+}
+
+Test(variable_api, creator_returning_nothing_is_an_error_and_store_stays_clean) {
+  vs_creator_scope *cs = vs_variable_creator_scope_push(g, null_creator, NULL, st);
+  expect_ok(st);
+  vs_var *v = vs_get_variable(g, "v", &(vs_var_opts){.shape = VS_SHAPE(1)}, st);
+  expect_error(st, VS_INVALID_ARGUMENT, "ValueError", "variable creator for v returned no variable");
+  cr_assert_null(v);
+  vs_variable_creator_scope_pop(g, cs, st);
+  expect_ok(st);
+  /* Not stored: the name can be created once the creator is gone. */
+  v = vs_get_variable(g, "v", &(vs_var_opts){.shape = VS_SHAPE(1)}, st);
+  expect_ok(st);
+  cr_assert_str_eq(vs_var_name(v), "v:0");
+}
+
+static void *push_creator(void *arg) {
+  vs_status *s = vs_status_new();
+  vs_creator_scope **out = arg;
+  *out = vs_variable_creator_scope_push(g, null_creator, NULL, s);
+  vs_status_free(s);
+  return NULL;
+}
+
+Test(variable_api, creator_stack_is_per_thread) {
+  vs_creator_scope *other = NULL;
+  pthread_t th;
+  cr_assert_eq(pthread_create(&th, NULL, push_creator, &other), 0);
+  pthread_join(th, NULL);
+  cr_assert_not_null(other);
+  /* This thread has no creator: variables are made normally... */
+  vs_var *v = vs_get_variable(g, "v", &(vs_var_opts){.shape = VS_SHAPE(1)}, st);
+  expect_ok(st);
+  cr_assert_not_null(v);
+  /* ...and another thread's scope is not this thread's innermost. */
+  vs_variable_creator_scope_pop(g, other, st);
+  expect_error(st, VS_FAILED_PRECONDITION, "RuntimeError",
+               "Exiting variable_creator_scope without proper nesting.");
+  vs_variable_creator_scope_pop(g, NULL, st);
+  expect_code(st, VS_INVALID_ARGUMENT);
+  cr_assert_null(vs_variable_creator_scope_push(g, NULL, NULL, st));
+  expect_code(st, VS_INVALID_ARGUMENT);
+}
+
+/* ---- tensor getters ---- */
+
+static vs_graph *foreign;
+
+static vs_getter_result foreign_getter(const vs_getter *next, const vs_getter_args *a, void *data,
+                                       vs_status *s) {
+  (void)next, (void)a, (void)data;
+  return (vs_getter_result){.value = vs_constant_float(foreign, 1.0f, "c", s)};
+}
+
+static vs_var *plain_getter(const vs_getter *next, const vs_getter_args *a, void *data, vs_status *s) {
+  (void)data;
+  return vs_getter_call(next, a, s);
+}
+
+Test(variable_api, tensor_getter_results_are_checked) {
+  foreign = vs_graph_new();
+  vs_getter_result r = vs_get_variable_any(
+      g, "v", &(vs_var_opts){.shape = VS_SHAPE(1), .tensor_getter = foreign_getter}, st);
+  expect_error(st, VS_INVALID_ARGUMENT, "ValueError",
+               "custom getter for v returned a tensor that is not an element of this graph");
+  cr_assert_null(r.value.op);
+  vs_graph_free(foreign);
+  r = vs_get_variable_any(g, "v", &(vs_var_opts){.shape = VS_SHAPE(1), .tensor_getter = foreign_getter,
+                                                 .custom_getter = plain_getter}, st);
+  expect_error(st, VS_INVALID_ARGUMENT, "ValueError", "custom_getter and tensor_getter cannot both be set");
+  cr_assert_null(vs_variable_scope_push(g, "s", &(vs_varscope_opts){.tensor_getter = foreign_getter,
+                                                                    .custom_getter = plain_getter}, st));
+  expect_error(st, VS_INVALID_ARGUMENT, "ValueError", "custom_getter and tensor_getter cannot both be set");
+  cr_assert_str_eq(vs_get_name_scope(g), "");
+  r = vs_get_variable_any(NULL, "v", NULL, st);
+  expect_code(st, VS_INVALID_ARGUMENT);
+  /* A classic getter through the _any call: the variable and its read value. */
+  r = vs_get_variable_any(g, "p", &(vs_var_opts){.shape = VS_SHAPE(1), .custom_getter = plain_getter}, st);
+  expect_ok(st);
+  cr_assert_str_eq(vs_var_name(r.var), "p:0");
+  cr_assert_str_eq(vs_output_name(r.value), "p/read:0");
+}
+
+/* ---- scope setters ---- */
+
+Test(variable_api, replaced_caching_device_string_stays_readable) {
+  vs_scope *s = vs_get_variable_scope(g);
+  vs_scope_set_caching_device(s, "/cpu:0", st);
+  expect_ok(st);
+  const char *old = vs_scope_caching_device(s);
+  vs_scope_set_caching_device(s, "/cpu:1", st);
+  expect_ok(st);
+  cr_assert_str_eq(old, "/cpu:0"); /* kept by the graph, not freed */
+  cr_assert_str_eq(vs_scope_caching_device(s), "/cpu:1");
+  vs_scope_set_caching_device(NULL, "/cpu:0", st);
+  expect_code(st, VS_INVALID_ARGUMENT);
+  vs_scope_set_regularizer(NULL, NULL, NULL, st);
+  expect_code(st, VS_INVALID_ARGUMENT);
+  vs_scope_set_custom_getter(NULL, NULL, NULL, st);
+  expect_code(st, VS_INVALID_ARGUMENT);
+}
+
+/* ---- device scopes with handles ---- */
+
+Test(variable_api, device_scope_handle_errors) {
+  vs_device_scope *d = vs_device_scope_push(g, "/job:ps/task:x", st);
+  cr_assert_null(d);
+  cr_assert_neq(vs_status_code(st), VS_OK);
+  d = vs_device_scope_push(g, "/cpu:0", st);
+  expect_ok(st);
+  /* A plain push on top: the handle is no longer the innermost. */
+  cr_assert(vs_device_push(g, "/gpu:0", st));
+  vs_device_scope_pop(g, d, st);
+  expect_error(st, VS_FAILED_PRECONDITION, "RuntimeError",
+               "Exiting device scope without proper scope nesting.");
+  vs_device_pop(g, st);
+  expect_ok(st);
+  vs_device_scope_pop(g, d, st);
+  expect_ok(st);
+  vs_device_scope_pop(g, d, st); /* already left */
+  expect_error(st, VS_FAILED_PRECONDITION, "RuntimeError",
+               "Exiting device scope without proper scope nesting.");
+  vs_device_scope_pop(g, NULL, st);
+  expect_code(st, VS_INVALID_ARGUMENT);
+}
+
+/* ---- add_to_collections ---- */
+
+Test(variable_api, add_to_collections_refuses_foreign_items_whole) {
+  vs_graph *h = vs_graph_new();
+  vs_var *v = vs_get_variable(h, "v", &(vs_var_opts){.shape = VS_SHAPE(1)}, st);
+  expect_ok(st);
+  vs_add_to_collections(g, VS_COLLECTIONS("a", "b"), v, st);
+  expect_code(st, VS_INVALID_ARGUMENT);
+  vs_add_op_to_collections(g, VS_COLLECTIONS("a"), vs_var_op(v), st);
+  expect_code(st, VS_INVALID_ARGUMENT);
+  vs_add_to_collections(g, NULL, v, st);
+  expect_code(st, VS_INVALID_ARGUMENT);
+  cr_assert_eq(vs_get_all_collection_keys(g, NULL, 0), 0);
+  vs_add_to_collections(h, VS_NO_COLLECTIONS, v, st); /* no keys: nothing to do */
+  expect_ok(st);
+  vs_graph_free(h);
+}
+
+/* ---- sync / aggregation names ---- */
+
+Test(variable_api, enum_names) {
+  cr_assert_str_eq(vs_synchronization_name(VS_SYNC_ON_READ), "ON_READ");
+  cr_assert_str_eq(vs_synchronization_name((vs_synchronization)9), "");
+  cr_assert_str_eq(vs_aggregation_name(VS_AGG_ONLY_FIRST_REPLICA), "ONLY_FIRST_REPLICA");
+  cr_assert_str_eq(vs_aggregation_name((vs_aggregation)-1), "");
+}
