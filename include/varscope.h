@@ -20,6 +20,7 @@
 #include "varscope/devices.h"
 #include "varscope/ops.h"
 #include "varscope/nn.h"
+#include "varscope/tensor.h"
 #include "varscope/session.h"
 #include "varscope/saver.h"
 #include "varscope/version.h"

@@ -2,21 +2,10 @@
 #ifndef VS_SESSION_INTERNAL_H
 #define VS_SESSION_INTERNAL_H
 
+#include "core/tensor.h"
 #include "graph/graph_internal.h"
 #include "runtime/runtime_internal.h"
 #include "variables/variables_internal.h"
-
-struct vs_tensor {
-  vs_dtype dtype;
-  vs_shape shape;
-  size_t n;
-  void *data;     /* numeric tensors */
-  char **strings; /* VS_STRING tensors */
-};
-
-vs_tensor *vs__tensor_alloc(vs_dtype dtype, vs_shape shape, vs_status *st);
-/* A deep copy (strings included). */
-vs_tensor *vs__tensor_clone(const vs_tensor *src, vs_status *st);
 
 /* A variable's value in one session: one buffer on the variable's device,
  * or for DT_STRING a host tensor (TF keeps string tensors in host memory;

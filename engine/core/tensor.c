@@ -1,9 +1,9 @@
-/* tensor.c - host tensors moved in and out of sessions. */
+/* tensor.c - host tensors: made, copied, read and freed (no device or
+ * session here; sessions move them in and out). */
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/runtime_internal.h"
-#include "session/session_internal.h"
+#include "core/tensor.h"
 
 vs_tensor *vs__tensor_alloc(vs_dtype dtype, vs_shape shape, vs_status *st) {
   int64_t n = vs_shape_num_elements(&shape);
