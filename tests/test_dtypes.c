@@ -321,6 +321,35 @@ Test(dtypes, string_add_concatenates_sub_mul_refused_others_unimplemented)
   vs_session_free(s);
 }
 
+/* String add broadcasts as the numeric adds do, and an operand with no
+ * elements gives an empty result: a review found [0] + scalar fetched as a
+ * scalar "(null)x" (the NULL terminator of the empty operand formatted) and
+ * [2,3] + [3] refused at run time although the graph accepted it. */
+Test(dtypes, string_add_broadcasts_and_empty_operands)
+{
+  vs_output m = vs_constant(g, (const char *[]){"a", "b", "c", "d", "e", "f"}, VS_STRING, VS_SHAPE(2, 3), "m", st);
+  vs_output row = vs_constant(g, (const char *[]){"1", "2", "3"}, VS_STRING, VS_SHAPE(3), "row", st);
+  vs_output none = vs_constant(g, (const char *[]){""}, VS_STRING, VS_SHAPE(0), "none", st);
+  vs_output x = vs_constant(g, (const char *[]){"x"}, VS_STRING, VS_SCALAR, "x", st);
+  expect_ok(st);
+  vs_output trailing = vs_add(g, m, row, NULL, st);
+  vs_output empty = vs_add(g, none, x, NULL, st);
+  expect_ok(st);
+  vs_session *s = new_session(NULL);
+  vs_tensor *t = fetch(s, trailing);
+  vs_shape shape = vs_tensor_shape(t);
+  cr_assert(shape.rank == 2 && shape.dims[0] == 2 && shape.dims[1] == 3);
+  const char *want[6] = {"a1", "b2", "c3", "d1", "e2", "f3"};
+  for (size_t i = 0; i < 6; i++) cr_assert_str_eq(nn(vs_tensor_string(t, i)), want[i], "element %zu", i);
+  vs_tensor_free(t);
+  t = fetch(s, empty);
+  shape = vs_tensor_shape(t);
+  cr_assert(shape.rank == 1 && shape.dims[0] == 0, "an empty + scalar add is not of shape (0,)");
+  cr_assert_eq(vs_tensor_num_elements(t), 0);
+  vs_tensor_free(t);
+  vs_session_free(s);
+}
+
 /* IEEE binary16 and bfloat16 bits as a double. */
 static double f16_value(uint16_t h, vs_dtype t) {
   if (t == VS_BFLOAT16) {

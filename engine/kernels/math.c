@@ -8,15 +8,23 @@
 
 /* AddV2 of strings: TF concatenates element-wise (a single element
  * broadcasts), on the host. */
+/* String + string (TF's StringJoin-like AddV2 on strings): the broadcasts the
+ * numeric kernels take (equal shapes, a single element, trailing
+ * dimensions), all of which read element i % n of an operand of n elements;
+ * an operand with no elements gives an empty result. */
 static bool k_concat(vs_run *r, vs_op *op, const vs_tensor *a, const vs_tensor *b, vs_status *st) {
-  if (!a || !b || (a->n != b->n && a->n != 1 && b->n != 1)) {
-    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "Incompatible shapes for string concatenation\n\t [[{{node %s}}]]",
+  vs_shape shape;
+  if (!a || !b || !vs__broadcast_shape(&a->shape, &b->shape, &shape)) {
+    char sa[160] = "<unknown>", sb[160] = "<unknown>";
+    if (a) vs__dims_text(&a->shape, "<unknown>", sa, sizeof sa);
+    if (b) vs__dims_text(&b->shape, "<unknown>", sb, sizeof sb);
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "Incompatible shapes: %s vs. %s\n\t [[{{node %s}}]]", sa, sb,
              op->name);
     return false;
   }
-  vs_tensor *t = vs__tensor_alloc(VS_STRING, a->n >= b->n ? a->shape : b->shape, st);
+  vs_tensor *t = vs__tensor_alloc(VS_STRING, shape, st);
   for (size_t i = 0; t && i < t->n; i++)
-    if (!(t->strings[i] = vs__asprintf("%s%s", a->strings[a->n == 1 ? 0 : i], b->strings[b->n == 1 ? 0 : i]))) {
+    if (!(t->strings[i] = vs__asprintf("%s%s", a->strings[i % a->n], b->strings[i % b->n]))) {
       vs_tensor_free(t);
       t = NULL;
       vs__oom(st);
