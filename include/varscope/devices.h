@@ -132,11 +132,17 @@ typedef struct vs_tune_opts {
  * later process applies the stored set, after a result check, at its first
  * float32 GEMM. In this process the kept set, else the fastest correct
  * candidate, stays in use (CLBlast's C API cannot restore its own once
- * replaced). Takes tens of seconds (each set is compiled); float32 GEMMs of other
- * threads wait until it is done. Errors: device index,
+ * replaced). Takes tens of seconds (each set is compiled). It holds device
+ * i's tuning lock throughout: float32 GEMMs of other threads on device i
+ * wait until it is done; other devices do not. A stored set whose
+ * first-GEMM check cannot run (out of memory) is kept and checked again
+ * later; only a wrong result or a refusal discards it. Errors: device index,
  * NULL res, OpenCL failures, FAILED_PRECONDITION when this process already
  * replaced CLBlast's parameters for the device (tune in a fresh process).
- * Thread safe; other work on the same device meanwhile skews the timings. */
+ * Thread safe; other work on the same device meanwhile skews the timings.
+ * The progress callback (vs_device_tune_ex) runs on the tuning thread with
+ * that lock held; it may call varscope (the lock is recursive), but a GEMM
+ * it runs on device i uses the parameter set being measured. */
 void vs_device_tune(size_t i, vs_tune_result *res, vs_status *st);
 /* The same with progress reporting (opts may be NULL). */
 void vs_device_tune_ex(size_t i, const vs_tune_opts *opts, vs_tune_result *res, vs_status *st);
