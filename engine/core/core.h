@@ -67,6 +67,10 @@ typedef struct vs_strmap {
   void **vals;
   size_t cap;   /* power of two, or 0 */
   size_t count;
+  /* Set before the first put: keys are the caller's strings, which must
+   * outlive the map (the graph's op names), not copies. Copies of such a
+   * map (vs_strmap_copy) own their keys. */
+  bool borrowed_keys;
 } vs_strmap;
 
 void vs_strmap_free(vs_strmap *m);

@@ -13,7 +13,7 @@ static uint64_t hash(const char *s) {
 }
 
 void vs_strmap_free(vs_strmap *m) {
-  for (size_t i = 0; i < m->cap; i++) free(m->keys[i]);
+  for (size_t i = 0; i < m->cap && !m->borrowed_keys; i++) free(m->keys[i]);
   free(m->keys);
   free(m->vals);
   memset(m, 0, sizeof *m);
@@ -65,7 +65,7 @@ bool vs_strmap_put(vs_strmap *m, const char *key, void *val) {
     return true;
   }
   if ((m->count + 1) * 4 > m->cap * 3 && !rehash(m, m->cap ? m->cap * 2 : 16)) return false;
-  char *k = vs__strdup(key);
+  char *k = m->borrowed_keys ? (char *)key : vs__strdup(key);
   if (!k) return false;
   size_t i = slot_of(m->keys, m->cap, key);
   m->keys[i] = k;

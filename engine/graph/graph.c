@@ -112,6 +112,7 @@ static void drop_own_state(const struct vs_graph_life *life) {
 VS_API vs_graph *vs_graph_new(void) {
   vs_graph *g = calloc(1, sizeof *g);
   if (!g) return NULL;
+  g->op_by_name.borrowed_keys = true; /* an op's name outlives its entry */
   if (!(g->life = malloc(sizeof *g->life))) {
     free(g);
     return NULL;
@@ -131,12 +132,17 @@ VS_API vs_graph *vs_graph_new(void) {
   return g;
 }
 
+char vs__no_device[1] = "";
+
+void vs__op_set_device(vs_op *op, char *dev) {
+  if (op->device != vs__no_device) free(op->device);
+  op->device = dev;
+}
+
+/* name, tensor_name and inputs live in op's own allocation (vs__op_create). */
 static void free_op(vs_op *op) {
-  free(op->name);
-  free(op->tensor_name);
-  free(op->device);
+  if (op->device != vs__no_device) free(op->device);
   free(op->colocate);
-  free(op->inputs);
   free(op->controls);
   free(op->data);
   if (op->def && (op->def->flags & VS_OPF_OWNS_VAR_LIST)) free(op->attr.report.list);
@@ -256,28 +262,34 @@ vs_op *vs__op_create(vs_graph *g, const vs_op_spec *spec, vs_status *st) {
     vs__fail(st, VS_INTERNAL, VS_EXC_OP_ERROR, "op type %s is not registered (engine/kernels)", spec->type);
     return NULL;
   }
-  vs_op *op = calloc(1, sizeof *op);
+  /* One allocation: the struct, the inputs (alignment of vs_output, which
+   * follows a struct of pointers), then "name\0name:0\0". An op's name and
+   * inputs never change after creation, so nothing reallocates them. */
+  size_t n_in = spec->n_inputs > 0 ? (size_t)spec->n_inputs : 0, len = strlen(spec->name);
+  size_t in_bytes = n_in * sizeof(vs_output);
+  vs_op *op = calloc(1, sizeof *op + in_bytes + 2 * len + 4);
   if (!op) goto oom;
   op->graph = g;
   op->def = def;
   op->type = def->type;
-  op->name = vs__strdup(spec->name);
-  op->tensor_name = vs__asprintf("%s:0", spec->name);
-  op->device = vs__strdup("");
+  op->inputs = n_in ? (vs_output *)(op + 1) : NULL;
+  if (n_in) memcpy(op->inputs, spec->inputs, in_bytes);
+  op->n_inputs = (int)n_in;
+  op->name = (char *)(op + 1) + in_bytes;
+  memcpy(op->name, spec->name, len + 1);
+  op->tensor_name = op->name + len + 1;
+  memcpy(op->tensor_name, spec->name, len);
+  memcpy(op->tensor_name + len, ":0", 3);
+  op->device = vs__no_device;
   op->has_output = spec->has_output;
   op->dtype = spec->dtype;
   op->shape = spec->shape;
-  if (!op->name || !op->tensor_name || !op->device) goto oom;
-  if (spec->n_inputs > 0) {
-    op->inputs = malloc((size_t)spec->n_inputs * sizeof *op->inputs);
-    if (!op->inputs) goto oom;
-    memcpy(op->inputs, spec->inputs, (size_t)spec->n_inputs * sizeof *op->inputs);
-    op->n_inputs = spec->n_inputs;
-  }
   if (!VS_GROW(g->ops, g->ops_cap, g->n_ops + 1)) goto oom;
   if (spec->colocate_with) {
-    free(op->device);
-    if (!(op->device = vs__strdup(spec->colocate_with->device))) goto oom;
+    const char *from = spec->colocate_with->device;
+    char *dev = from[0] ? vs__strdup(from) : vs__no_device;
+    if (!dev) goto oom;
+    vs__op_set_device(op, dev);
     if (!(op->colocate = vs__strdup(spec->colocate_with->name))) goto oom;
   }
   vs_thread_state *ts = vs__thread(g, st);
@@ -319,7 +331,7 @@ bool vs__op_add_control(vs_op *op, vs_op *control, vs_status *st) {
 
 vs_op *vs__op_in_scope(vs_graph *g, vs_thread_state *ts, const char *name, vs_op_spec *spec,
                        vs_status *st) {
-  const char *scope = vs__name_scope_push(g, ts, name ? name : spec->type, st);
+  const char *scope = vs__name_scope_enter(g, ts, name ? name : spec->type, st);
   if (!scope) return NULL;
   /* create_op strips the trailing '/' of the scope it is given. */
   char *op_name = vs__strndup(scope, strlen(scope) ? strlen(scope) - 1 : 0);

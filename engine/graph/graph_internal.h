@@ -30,16 +30,19 @@ typedef union vs_op_attrs {
 
 struct vs_op_def;
 
+/* Layout (issue 10, per-variable memory; docs/execution.md): an op is one
+ * allocation holding the struct, its inputs and its two names, so a small
+ * variable's ten ops cost ten mallocs, not forty. */
 struct vs_op {
   vs_graph *graph;
   size_t index;          /* creation order */
-  char *name;
-  char *tensor_name;     /* name + ":0" */
+  char *name;            /* in the op's own allocation (not freed alone) */
+  char *tensor_name;     /* name + ":0", in the same allocation */
   const char *type;      /* static string: def->type */
   const struct vs_op_def *def; /* the registered op type (kernels/registry.h) */
-  char *device;
+  char *device;          /* malloc'd, or vs__no_device ("", shared, not freed) */
   char *colocate;        /* TF's _class "loc:@<op>": op name, or NULL */
-  vs_output *inputs;
+  vs_output *inputs;     /* in the op's own allocation; fixed at creation */
   int n_inputs;
   vs_op **controls;
   int n_controls;
@@ -48,7 +51,6 @@ struct vs_op {
   vs_shape shape;
   void *data;            /* Const payload, or an initializer's host values */
   size_t data_size;
-  vs_initializer init;   /* what an initial-value op was built from */
   vs_var *var;           /* the variable a VariableV2/Assign/read op belongs to */
   vs_op_attrs attr;      /* typed attributes, per def */
 };
@@ -149,12 +151,23 @@ char *vs__op_name(vs_graph *g, vs_thread_state *ts, const char *name, vs_status 
  * ("a/b_1/" or ""), borrowed from the thread state's stack. */
 const char *vs__name_scope_push(vs_graph *g, vs_thread_state *ts, const char *name, vs_status *st);
 void vs__name_scope_pop(vs_thread_state *ts);
+/* vs__name_scope_push without the graph's kept copy: the yielded scope is
+ * valid only until the matching pop (or a restore to a shallower depth).
+ * For internal callers that use it before popping; it saves a kept string
+ * per scope (issue 10, per-variable memory). */
+const char *vs__name_scope_enter(vs_graph *g, vs_thread_state *ts, const char *name, vs_status *st);
 /* Restores the name stack to a saved value and depth (variable-scope exit). */
 void vs__name_scope_restore(vs_thread_state *ts, const char *stack, size_t depth);
 /* Validates a full node name as TF's C API does (tf.constant names). */
 bool vs__check_node_name(const char *name, vs_status *st);
 
 /* ---- operations (graph.c) ---- */
+/* The device of an op placed nowhere: one shared "" instead of a malloc'd
+ * copy per op. Code that replaces op->device frees the old value only when
+ * it is not this (vs__op_set_device). */
+extern char vs__no_device[1];
+/* Replaces op->device with `dev` (malloc'd, owned by op from now on). */
+void vs__op_set_device(vs_op *op, char *dev);
 typedef struct vs_op_spec {
   const char *type;
   const char *name;        /* the final op name (already a scope name, trailing '/' stripped) */

@@ -95,12 +95,24 @@ static bool save_stack(vs_thread_state *ts, vs_status *st) {
   return true;
 }
 
-const char *vs__name_scope_push(vs_graph *g, vs_thread_state *ts, const char *name,
-                                vs_status *st) {
-  char *stack, *yielded;
+/* The new name stack and the scope it yields ("<stack>/", or "" at the
+ * root) in one allocation: "<stack>\0<stack>/\0". The stack is freed by the
+ * matching pop, so the yielded string lives exactly as long as the scope. */
+static char *stack_block(const char *stack, size_t len) {
+  char *b = malloc(2 * len + 3);
+  if (!b) return NULL;
+  memcpy(b, stack, len);
+  b[len] = '\0';
+  memcpy(b + len + 1, stack, len);
+  memcpy(b + 2 * len + 1, len ? "/" : "", len ? 2 : 1);
+  return b;
+}
+
+const char *vs__name_scope_enter(vs_graph *g, vs_thread_state *ts, const char *name,
+                                 vs_status *st) {
+  char *stack;
   if (!name || !name[0]) {
-    stack = vs__strdup("");
-    yielded = vs__strdup("");
+    stack = stack_block("", 0);
   } else {
     bool at_root = ts->name_stack[0] == '\0';
     if (!valid_name(name, at_root)) {
@@ -116,24 +128,32 @@ const char *vs__name_scope_push(vs_graph *g, vs_thread_state *ts, const char *na
     }
     size_t n = strlen(name);
     if (name[n - 1] == '/') {
-      stack = vs__strndup(name, n - 1); /* absolute, not uniquified */
-      yielded = vs__strdup(name);
+      stack = stack_block(name, n - 1); /* absolute, not uniquified */
     } else {
-      stack = vs__unique_name(g, ts, name, true, st);
-      if (!stack) return NULL;
-      yielded = vs__asprintf("%s/", stack);
+      char *unique = vs__unique_name(g, ts, name, true, st);
+      if (!unique) return NULL;
+      stack = stack_block(unique, strlen(unique));
+      free(unique);
     }
   }
-  if (!stack || !yielded || !save_stack(ts, st)) {
+  if (!stack || !save_stack(ts, st)) {
     free(stack);
-    free(yielded);
     vs__oom(st);
     return NULL;
   }
   ts->name_stack = stack;
-  /* The yielded string is kept next to the stack: the graph keeps it so
-   * callers can hold it; it is small and bounded by the number of pushes. */
-  return vs__keep_string(g, yielded, st);
+  return stack + strlen(stack) + 1;
+}
+
+const char *vs__name_scope_push(vs_graph *g, vs_thread_state *ts, const char *name,
+                                vs_status *st) {
+  const char *yielded = vs__name_scope_enter(g, ts, name, st);
+  if (!yielded) return NULL;
+  /* The graph keeps a copy so callers can hold it past the pop; it is
+   * small and bounded by the number of pushes. */
+  const char *kept = vs__keep_string(g, vs__strdup(yielded), st);
+  if (!kept) vs__name_scope_pop(ts);
+  return kept;
 }
 
 void vs__name_scope_pop(vs_thread_state *ts) {

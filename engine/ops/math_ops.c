@@ -74,7 +74,7 @@ static bool broadcast(vs_shape a, vs_shape b, vs_shape *out, char *problem, size
 
 vs_op *vs__binary(vs_graph *g, vs_thread_state *ts, const char *type, const char *name,
                   vs_output a, vs_output b, vs_status *st) {
-  const char *scope = vs__name_scope_push(g, ts, name, st);
+  const char *scope = vs__name_scope_enter(g, ts, name, st);
   if (!scope) return NULL;
   vs_op *op = NULL;
   char *op_name = vs__strndup(scope, scope[0] ? strlen(scope) - 1 : 0);

@@ -63,8 +63,7 @@ static bool set_device(vs_op *op, char *dev, vs_status *st) {
     vs__oom(st);
     return false;
   }
-  free(op->device);
-  op->device = dev;
+  vs__op_set_device(op, dev);
   return true;
 }
 

@@ -52,7 +52,7 @@ static vs_op *seeded(vs_graph *g, vs_op *op, int64_t seed) {
 /* random_ops.random_uniform(shape, minval, maxval, dtype, seed). */
 static vs_op *random_uniform(vs_graph *g, vs_thread_state *ts, const vs_shape *shape, double minval,
                              double maxval, vs_dtype dtype, int64_t seed, vs_status *st) {
-  const char *scope = vs__name_scope_push(g, ts, "random_uniform", st);
+  const char *scope = vs__name_scope_enter(g, ts, "random_uniform", st);
   if (!scope) return NULL;
   /* random_ops' shortcut for Python int bounds 0 and 1 never applies: the
    * C API's bounds are floats, as TF's initializers' defaults (0.0, 1.0). */
@@ -87,7 +87,7 @@ done:
 static vs_op *normal(vs_graph *g, vs_thread_state *ts, const char *scope_name, const char *type,
                      const vs_shape *shape, double mean, double stddev, vs_dtype dtype, int64_t seed,
                      vs_status *st) {
-  const char *scope = vs__name_scope_push(g, ts, scope_name, st);
+  const char *scope = vs__name_scope_enter(g, ts, scope_name, st);
   if (!scope) return NULL;
   vs_op *out = NULL, *sh, *mn, *sd;
   if ((sh = shape_const(g, ts, shape, "shape", st)) && (mn = scalar(g, ts, mean, dtype, "mean", st)) &&

@@ -299,7 +299,7 @@ static vs_getter_result get_variable(vs_graph *g, const char *name, const vs_var
   char *saved = vs__strdup(ts->name_stack);
   if (!saved) {
     vs__oom(st);
-  } else if (vs__name_scope_push(g, ts, NULL, st)) {
+  } else if (vs__name_scope_enter(g, ts, NULL, st)) {
     v = vs_getter_call_any(&chain, &args, st);
     vs__name_scope_restore(ts, saved, depth);
   }

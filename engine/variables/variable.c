@@ -145,7 +145,7 @@ static vs_var *variable_create(vs_graph *g, vs_thread_state *ts, const vs_var_sp
     return NULL;
   }
 
-  const char *scope = vs__name_scope_push(g, ts, sp->name ? sp->name : "Variable", st);
+  const char *scope = vs__name_scope_enter(g, ts, sp->name ? sp->name : "Variable", st);
   if (!scope) return NULL;
   vs_var *v = calloc(1, sizeof *v);
   char *name = vs__strndup(scope, scope[0] ? strlen(scope) - 1 : 0);
@@ -186,7 +186,7 @@ static vs_var *variable_create(vs_graph *g, vs_thread_state *ts, const vs_var_sp
   } else if (callable) {
     /* Built under name_scope("Initializer"), ops.device(None), colocated
      * with the variable through _class = ["loc:@<n>"]. */
-    if (!vs__name_scope_push(g, ts, "Initializer", st)) goto fail;
+    if (!vs__name_scope_enter(g, ts, "Initializer", st)) goto fail;
     ts->init_colocate = name;
     vs_op *iop = vs__initializer_build(g, ts, &v->initializer, dtype, &shape, st);
     ts->init_colocate = NULL;
