@@ -455,3 +455,56 @@ Test(plan, a_step_to_another_process_is_refused_as_unimplemented) {
   vs_graph_free(g);
   vs_status_free(st);
 }
+
+/* ---- what a plan keeps between runs ------------------------------------- */
+
+Test(plan, a_plan_run_again_keeps_its_small_constants_and_sets_only_changed_kernel_arguments) {
+  vs_status *st = vs_status_new();
+  vs_graph *g = vs_graph_new();
+  vs_var *c1 = var(g, "c1", VS_SCALAR, VS_FLOAT, vs_zeros_initializer(), st);
+  vs_var *c2 = var(g, "c2", VS_SCALAR, VS_FLOAT, vs_zeros_initializer(), st);
+  float one = 1, two = 2, xs[6] = {1, 2, 3, 4, 5, 6}, bs[3] = {10, 20, 30};
+  /* Two steps share one kernel object (assign_add on float) with other
+   * buffers: the argument memo must set what differs between them. */
+  vs_output inc1 = vs_assign_add(g, c1, vs_constant(g, &one, VS_FLOAT, VS_SCALAR, "one", st), NULL, st);
+  vs_output inc2 = vs_assign_add(g, c2, vs_constant(g, &two, VS_FLOAT, VS_SCALAR, "two", st), NULL, st);
+  /* BiasAdd takes its input's buffer over when it is the only reader: a
+   * kept constant must never be written in place. */
+  vs_output x = vs_constant(g, xs, VS_FLOAT, S(2, 3), "x", st);
+  vs_output ba = vs_bias_add(g, x, vs_constant(g, bs, VS_FLOAT, S(3), "b", st), NULL, st);
+  vs_op *init = vs_global_variables_initializer(g, st);
+  expect_ok(st);
+  vs_session *s = vs_session_new(g, NULL, st);
+  expect_ok(st);
+  run_target(s, init, st);
+  vs_output fetches[3] = {inc1, inc2, ba};
+  for (int run = 1; run <= 3; run++) {
+    vs_tensor *t[3] = {NULL, NULL, NULL};
+    vs_session_run(s, NULL, NULL, 0, fetches, t, 3, NULL, 0, st);
+    expect_ok(st);
+    cr_assert_float_eq(*(const float *)vs_tensor_data(t[0]), run * 1.0f, 0, "run %d: c1", run);
+    cr_assert_float_eq(*(const float *)vs_tensor_data(t[1]), run * 2.0f, 0, "run %d: c2", run);
+    const float *y = vs_tensor_data(t[2]);
+    for (int i = 0; i < 6; i++)
+      cr_assert_float_eq(y[i], xs[i] + bs[i % 3], 0, "run %d: bias_add[%d] = %g", run, i, y[i]);
+    for (int i = 0; i < 3; i++) vs_tensor_free(t[i]);
+    /* From the second run on, the plan holds each Const's buffer. */
+    size_t kept = 0, consts = 0;
+    vs_plan *p = s->plans;
+    for (size_t i = 0; i < p->n_steps; i++)
+      if (strcmp(vs_op_type(p->steps[i].op), "Const") == 0) {
+        consts++;
+        kept += p->steps[i].constant != NULL;
+        if (run > 1) cr_assert_not_null(p->steps[i].constant, "run %d: %s not kept", run, vs_op_name(p->steps[i].op));
+      }
+    cr_assert_eq(consts, 4);
+    if (run == 1) cr_assert_eq(kept, 0, "a plan run once keeps nothing");
+  }
+  /* One kernel object for both assign_adds. */
+  size_t adds = 0;
+  for (size_t i = 0; i < s->n_kernels; i++) adds += strcmp(s->kernels[i].name, "assign_add") == 0;
+  cr_assert_eq(adds, 1);
+  vs_session_free(s);
+  vs_graph_free(g);
+  vs_status_free(st);
+}

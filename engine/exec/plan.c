@@ -113,6 +113,8 @@ oom:
 
 static void plan_free(vs_plan *p) {
   if (!p) return;
+  for (size_t i = 0; i < p->n_steps; i++)
+    if (p->steps[i].constant) vs__buffer_release(p->steps[i].constant);
   free(p->sig);
   free(p->steps);
   free(p->uses);

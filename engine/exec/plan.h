@@ -44,6 +44,11 @@ typedef struct vs_step {
   size_t dev;     /* the device the op was placed on (global index) */
   uint32_t slot;  /* its value's index in the run's values */
   uint32_t batch; /* VS_STEP_BATCH: the index in plan->batches */
+  uint32_t kernel; /* 1 + the index in the session's kernels of the step's
+                      last launched kernel object (0: none yet): a step's
+                      launches skip the session's kernel lookup */
+  cl_mem constant; /* a Const step's device buffer kept by the plan from its
+                      second run on (see k_const), or NULL */
 } vs_step;
 
 /* Batched initialisation: the Assigns of a plan that give variables random
@@ -89,6 +94,7 @@ typedef struct vs_plan {
   size_t n_batches;
   uint64_t epoch;        /* g->plan_epoch when built */
   uint64_t devs;         /* bit d: a step runs on device d (d < 64) */
+  uint64_t runs;         /* runs started with this plan */
   struct vs_plan *next;  /* the session's plans, most recently used first */
 } vs_plan;
 

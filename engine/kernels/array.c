@@ -5,20 +5,43 @@
 #include <string.h>
 
 #include "kernels/kernels_internal.h"
+#include "exec/plan.h"
+
+/* Constants a plan keeps on its device: at most this many bytes each, so
+ * that a kept copy costs little beside the graph's own. */
+#define KEPT_CONSTANT_BYTES 256
 
 static bool k_const(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   if (op->dtype == VS_STRING) {
     vs_tensor *t = vs_tensor_new_strings(op->shape, (const char *const *)op->data, st);
     return t && vs__host_value(r, op, t);
   }
-  if (!vs__new_output(r, op, dev, op->dtype, op->shape, st)) return false;
+  vs_step *step = r->step;
   vs_value *out = vs__val(r, op);
+  if (step && step->constant) { /* kept: no allocation and no upload */
+    *out = (vs_value){.dtype = op->dtype, .shape = op->shape, .n = (size_t)vs__shape_elements(&op->shape), .dev = dev,
+                      .buf = step->constant};
+    return true;
+  }
+  if (!vs__new_output(r, op, dev, op->dtype, op->shape, st)) return false;
   if (!out->buf) return true;
   vs_cl_device *d = vs__device(dev, st);
   cl_int err = clEnqueueWriteBuffer(*vs__queue(d), out->buf, CL_FALSE, 0, op->data_size, op->data, 0, NULL, NULL);
   /* Non-blocking: op->data lives as long as the graph, which the run holds. */
-  if (err != CL_SUCCESS) vs__cl_fail(st, err, "clEnqueueWriteBuffer");
-  return err == CL_SUCCESS;
+  if (err != CL_SUCCESS) {
+    vs__cl_fail(st, err, "clEnqueueWriteBuffer");
+    return false;
+  }
+  /* A plan run again (a training step, a counter) keeps its small
+   * constants' buffers: each later run saves an allocation and an upload
+   * (on PoCL a hand-off to its worker threads). One run once (an
+   * initializer) keeps nothing. The kept buffer is borrowed by the run's
+   * value (owned false), so no consumer takes it over to write in place. */
+  if (step && r->plan->runs > 1 && op->data_size <= KEPT_CONSTANT_BYTES) {
+    step->constant = out->buf;
+    out->owned = false;
+  }
+  return true;
 }
 
 /* Fill(shape, value): the value's bytes as the pattern of
