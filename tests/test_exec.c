@@ -408,6 +408,121 @@ Test(batch, a_variable_given_another_buffer_gets_a_fresh_batch_and_keeps_its_val
   vs_status_free(st);
 }
 
+enum { N_FILLED = 10 };
+
+/* Variables with every fill-batchable initializer: Consts of one value
+ * (zeros, ones, constant below 1000 elements), Fills (at 1000 and more),
+ * Consts of many values (copied), across element sizes 1, 4 and 8. */
+static void filled_vars(vs_graph *g, vs_var **v, vs_status *st) {
+  static const float list[5] = {1.5f, -2, 3, 4.25f, 5};
+  v[0] = var(g, "z0", S(5, 3), VS_FLOAT, vs_zeros_initializer(), st);
+  v[1] = var(g, "o0", S(7), VS_FLOAT, vs_ones_initializer(), st);
+  v[2] = var(g, "c0", S(9), VS_FLOAT, vs_constant_initializer(0.25), st);
+  v[3] = var(g, "big", S(40, 30), VS_FLOAT, vs_constant_initializer(-3), st); /* Fill */
+  v[4] = var(g, "l0", S(7), VS_FLOAT, vs_constant_initializer_array(list, VS_FLOAT, 5, NULL, false), st);
+  v[5] = var(g, "i0", S(3, 3), VS_INT32, vs_constant_initializer(7), st);
+  v[6] = var(g, "d0", S(11), VS_DOUBLE, vs_ones_initializer(), st);
+  v[7] = var(g, "d1", S(1200), VS_DOUBLE, vs_constant_initializer(0.1), st); /* Fill */
+  v[8] = var(g, "b0", S(6), VS_UINT8, vs_constant_initializer(9), st);
+  v[9] = var(g, "b1", S(4), VS_INT8, vs_zeros_initializer(), st);
+}
+
+Test(batch, zeros_ones_and_constant_initialisers_batched_give_the_unbatched_values) {
+  vs_status *st = vs_status_new();
+  vs_graph *g = vs_graph_new();
+  vs_var *v[N_FILLED];
+  filled_vars(g, v, st);
+  vs_op *init = vs_global_variables_initializer(g, st);
+  expect_ok(st);
+  vs_session *batched = vs_session_new(g, NULL, st), *single = vs_session_new(g, NULL, st);
+  expect_ok(st);
+  for (int round = 0; round < 2; round++) {
+    run_target(batched, init, st);
+    /* One batch per element size: 4 (float, int32, list), 8, 1. */
+    vs_plan *p = batched->plans;
+    size_t entries = 0;
+    cr_assert_eq(p->n_batches, 3, "batches: %zu", p->n_batches);
+    for (size_t b = 0; b < p->n_batches; b++) {
+      cr_assert_eq(p->batches[b].kind, VS_BATCH_FILL);
+      entries += p->batches[b].n_entries;
+    }
+    cr_assert_eq(entries, N_FILLED);
+    /* No Const, Fill or Assign step is left: the batches, the variables
+     * (no OpenCL work) and the initializer's NoOp. */
+    cr_assert_eq(p->n_steps, p->n_batches + N_FILLED + 1, "steps: %zu", p->n_steps);
+    for (size_t i = 0; i < p->n_steps; i++)
+      cr_assert(p->steps[i].kind == VS_STEP_BATCH || strcmp(vs_op_type(p->steps[i].op), "VariableV2") == 0 ||
+                    strcmp(vs_op_type(p->steps[i].op), "NoOp") == 0,
+                "step %s", vs_op_name(p->steps[i].op));
+    cl_mem before[N_FILLED];
+    for (int i = 0; i < N_FILLED; i++) before[i] = batched->vars[v[i]->index].buf;
+    for (int i = 0; i < N_FILLED; i++) run_target(single, vs_var_initializer_op(v[i]), st);
+    cr_assert_eq(single->plans->n_batches, 0);
+    for (int i = 0; i < N_FILLED; i++) {
+      vs_tensor *a = value_of(batched, v[i], st), *b = value_of(single, v[i], st);
+      cr_assert_eq(vs_tensor_byte_size(a), vs_tensor_byte_size(b));
+      cr_assert(memcmp(vs_tensor_data(a), vs_tensor_data(b), vs_tensor_byte_size(a)) == 0,
+                "round %d: %s differs from its unbatched value", round, vs_var_name(v[i]));
+      vs_tensor_free(a);
+      vs_tensor_free(b);
+      if (round == 1) cr_assert_eq(batched->vars[v[i]->index].buf, before[i], "re-run in place");
+    }
+  }
+  /* The values themselves. */
+  vs_tensor *t = value_of(batched, v[3], st);
+  for (int i = 0; i < 1200; i++) cr_assert_float_eq(((const float *)vs_tensor_data(t))[i], -3, 0);
+  vs_tensor_free(t);
+  t = value_of(batched, v[4], st);
+  const float want[7] = {1.5f, -2, 3, 4.25f, 5, 5, 5};
+  cr_assert(memcmp(vs_tensor_data(t), want, sizeof want) == 0, "l0");
+  vs_tensor_free(t);
+  t = value_of(batched, v[7], st);
+  for (int i = 0; i < 1200; i++) cr_assert_eq(((const double *)vs_tensor_data(t))[i], 0.1);
+  vs_tensor_free(t);
+  t = value_of(batched, v[8], st);
+  for (int i = 0; i < 6; i++) cr_assert_eq(((const unsigned char *)vs_tensor_data(t))[i], 9);
+  vs_tensor_free(t);
+  vs_session_free(batched);
+  vs_session_free(single);
+  vs_graph_free(g);
+  vs_status_free(st);
+}
+
+Test(batch, a_variable_given_another_buffer_gets_a_fresh_fill_batch_with_its_table_rewritten) {
+  vs_status *st = vs_status_new();
+  vs_graph *g = vs_graph_new();
+  vs_var *v[N_FILLED];
+  filled_vars(g, v, st);
+  vs_op *init = vs_global_variables_initializer(g, st);
+  expect_ok(st);
+  vs_session *s = vs_session_new(g, NULL, st);
+  expect_ok(st);
+  run_target(s, init, st);
+  cl_mem big = s->vars[v[3]->index].buf;
+  /* o0 given a buffer of its own (an unbatched Assign of another size
+   * does that); the batch's next run must allocate afresh. */
+  vs_var_state *o0 = &s->vars[v[1]->index];
+  cl_mem own = vs__buffer(o0->dev, 7 * sizeof(float), &o0->shape, VS_FLOAT, st);
+  expect_ok(st);
+  vs__buffer_release(o0->buf);
+  o0->buf = own;
+  run_target(s, init, st);
+  cr_assert_neq(s->vars[v[1]->index].buf, own);
+  cr_assert_neq(s->vars[v[3]->index].buf, big, "a fresh parent for the whole batch");
+  vs_tensor *t = value_of(s, v[1], st);
+  for (int i = 0; i < 7; i++) cr_assert_float_eq(((const float *)vs_tensor_data(t))[i], 1, 0, "o0[%d]", i);
+  vs_tensor_free(t);
+  t = value_of(s, v[3], st);
+  for (int i = 0; i < 1200; i++) cr_assert_float_eq(((const float *)vs_tensor_data(t))[i], -3, 0, "big[%d]", i);
+  vs_tensor_free(t);
+  t = value_of(s, v[0], st);
+  for (int i = 0; i < 15; i++) cr_assert_float_eq(((const float *)vs_tensor_data(t))[i], 0, 0, "z0[%d]", i);
+  vs_tensor_free(t);
+  vs_session_free(s);
+  vs_graph_free(g);
+  vs_status_free(st);
+}
+
 /* ---- sessions' own queues and the reserved remote steps ----------------- */
 
 Test(plan, every_session_has_its_own_queue_on_the_devices_its_plans_use) {
