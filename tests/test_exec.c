@@ -1,6 +1,8 @@
 /* test_exec.c - the execution wing: the op registry (every registered op
- * has a kernel, a shape function and a doc line; the shape function agrees
- * with what the op constructors built) and dispatch through the def. */
+ * has a kernel, a shape function and a doc line; the constructors take
+ * TF's shapes from it, and it agrees with the shapes of the ops built
+ * elsewhere), dispatch through the def, run plans and batched
+ * initialisation. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
@@ -105,6 +107,54 @@ Test(registry, shape_functions_agree_with_the_constructors_on_every_op_type) {
   }
   for (size_t k = 0; k < n_defs; k++)
     cr_assert(seen[k], "no op of type %s was built: extend build_every_op", vs__op_def_at(k)->type);
+  vs_graph_free(g);
+  vs_status_free(st);
+}
+
+/* The constructors check their inputs (TF's errors) and take the result's
+ * shape from the registered shape function (vs_op_spec.infer_shape): TF's
+ * static shapes, each from the one function per op. */
+static void expect_out_shape(vs_output x, vs_shape want) {
+  cr_assert_not_null(x.op);
+  vs_shape got = vs_op_output_shape(x.op);
+  char a[128], b[128];
+  vs_shape_format(&want, a, sizeof a);
+  vs_shape_format(&got, b, sizeof b);
+  cr_assert(same_shape(want, got), "%s (%s): %s, TF says %s", vs_op_name(x.op), vs_op_type(x.op), b, a);
+}
+
+Test(registry, constructors_take_tf_shapes_from_the_registered_shape_functions) {
+  vs_status *st = vs_status_new();
+  vs_graph *g = vs_graph_new();
+  vs_var *a = var(g, "a", S(2, 3), VS_FLOAT, vs_zeros_initializer(), st);
+  vs_var *b = var(g, "b", S(4, 3), VS_FLOAT, vs_zeros_initializer(), st);
+  vs_var *f = var(g, "f", S(3, 3, 2, 5), VS_FLOAT, vs_zeros_initializer(), st);
+  vs_var *c = var(g, "c", S(4), VS_FLOAT, vs_zeros_initializer(), st);
+  vs_output mm = vs_matmul(g, vs_var_value(a), vs_var_value(b), &(vs_matmul_opts){.transpose_b = true}, st);
+  expect_out_shape(mm, S(2, 4));
+  expect_out_shape(vs_matmul(g, vs_var_value(a), vs_var_value(a), &(vs_matmul_opts){.transpose_a = true}, st), S(3, 3));
+  expect_out_shape(vs_bias_add(g, mm, vs_var_value(c), NULL, st), S(2, 4));
+  expect_out_shape(vs_relu(g, mm, NULL, st), S(2, 4));
+  expect_out_shape(vs_add(g, mm, vs_var_value(c), NULL, st), S(2, 4)); /* trailing dimensions */
+  float two = 2;
+  vs_output k = vs_constant(g, &two, VS_FLOAT, VS_SCALAR, "two", st);
+  expect_out_shape(vs_mul(g, k, mm, NULL, st), S(2, 4));
+  vs_output p = vs_placeholder(g, VS_FLOAT, (vs_shape){.known = true, .rank = 2, .dims = {-1, 4}}, "p", st);
+  expect_out_shape(vs_sub(g, p, mm, NULL, st), S(2, 4)); /* the known dimension of either */
+  expect_out_shape(vs_reshape(g, mm, (vs_shape){.known = true, .rank = 3, .dims = {2, -1, 1}}, NULL, st), S(2, 4, 1));
+  expect_out_shape(vs_reshape(g, p, (vs_shape){.known = true, .rank = 1, .dims = {-1}}, NULL, st), S(-1));
+  vs_output x = vs_placeholder(g, VS_FLOAT, S(1, 7, 6, 2), "x", st);
+  expect_out_shape(vs_conv2d(g, x, vs_var_value(f), &(vs_conv2d_opts){.strides = {1, 2, 2, 1}, .padding = "SAME"}, st),
+               S(1, 4, 3, 5));
+  expect_out_shape(vs_conv2d(g, x, vs_var_value(f), &(vs_conv2d_opts){.padding = "VALID", .dilations = {1, 2, 1, 1}}, st),
+               S(1, 3, 4, 5));
+  expect_out_shape(vs_assign_add(g, c, vs_var_value(c), NULL, st), S(4));
+  expect_out_shape(vs_assign(g, c, vs_var_value(c), NULL, st), S(4));
+  expect_out_shape(vs_identity(g, mm, NULL, st), S(2, 4));
+  expect_out_shape(vs_is_variable_initialized(g, c, st), VS_SCALAR);
+  expect_out_shape(vs_initialized_value(g, c, st), S(4));
+  expect_out_shape(vs_report_uninitialized_variables(g, (vs_var *[]){a}, 1, st), S(-1));
+  expect_ok(st);
   vs_graph_free(g);
   vs_status_free(st);
 }

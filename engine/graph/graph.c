@@ -283,7 +283,8 @@ vs_op *vs__op_create(vs_graph *g, const vs_op_spec *spec, vs_status *st) {
   op->device = vs__no_device;
   op->has_output = spec->has_output;
   op->dtype = spec->dtype;
-  op->shape = spec->shape;
+  if (spec->attr) op->attr = *spec->attr;
+  op->shape = spec->infer_shape && def->shape ? def->shape(op) : spec->shape;
   if (!VS_GROW(g->ops, g->ops_cap, g->n_ops + 1)) goto oom;
   if (spec->colocate_with) {
     const char *from = spec->colocate_with->device;

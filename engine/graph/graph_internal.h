@@ -178,6 +178,14 @@ typedef struct vs_op_spec {
   vs_shape shape;
   bool no_device;          /* built under tf.device(None): device "" */
   vs_op *colocate_with;    /* takes this op's device (ref inputs, _class loc:@) */
+  const vs_op_attrs *attr; /* the typed attributes, or NULL (all zero) */
+  /* The op's shape is its def's shape function's (kernels/registry.h), run
+   * on the op with its inputs and attributes in place, not `shape`: one
+   * shape function per op. Constructors check their inputs first (TF's
+   * errors) and then let the registered function compute the result. Ops
+   * whose shape is an attribute (Const, Placeholder, VariableV2) and the
+   * ops built elsewhere pass `shape`. */
+  bool infer_shape;
 } vs_op_spec;
 /* Creates and registers an op under an exact, unused name.
  * Errors: "Duplicate node name in graph: '%s'". */

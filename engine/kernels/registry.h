@@ -6,9 +6,12 @@
  * Adding an op: write its kernel, shape function and def in the family file
  * engine/kernels/<family>.c (state, random, array, math, nn, control) and
  * list it in that file's table; a new family adds its table to registry.c.
- * tests/test_exec.c checks that every registered def has a kernel, a shape
- * function and a doc line, and that the shape function agrees with what the
- * op constructors built.
+ * The op constructors (engine/ops) check their inputs with TF's errors and
+ * take the output's shape from the def's shape function (vs_op_spec's
+ * infer_shape): one shape function per op. tests/test_exec.c checks that
+ * every registered def has a kernel, a shape function and a doc line, that
+ * the constructors give TF's shapes, and that each shape function agrees
+ * with the ops built elsewhere (initializers, variables).
  *
  * Thread safety: the tables are constant; lookups need no lock. */
 #ifndef VS_KERNELS_REGISTRY_H

@@ -109,8 +109,9 @@ vs_op *vs__binary(vs_graph *g, vs_thread_state *ts, const char *type, const char
     goto out;
   }
   vs_output in[2] = {a, b};
+  /* broadcast() checked the operands; the def's shape function gives the result. */
   op = vs__op_create(g, &(vs_op_spec){.type = type, .name = op_name, .inputs = in, .n_inputs = 2,
-                                      .has_output = true, .dtype = ta, .shape = shape}, st);
+                                      .has_output = true, .dtype = ta, .infer_shape = true}, st);
 out:
   free(op_name);
   vs__name_scope_pop(ts);
@@ -155,7 +156,7 @@ VS_API vs_output vs_identity(vs_graph *g, vs_output x, const char *name, vs_stat
   if (ts && vs__valid_output(g, x, "identity", st))
     op = vs__op_in_scope(g, ts, name ? name : "Identity",
                          &(vs_op_spec){.type = "Identity", .inputs = &x, .n_inputs = 1,
-                                       .has_output = true, .dtype = x.op->dtype, .shape = x.op->shape},
+                                       .has_output = true, .dtype = x.op->dtype, .infer_shape = true},
                          st);
   vs__unlock(g);
   return (vs_output){op, 0};
