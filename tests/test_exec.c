@@ -500,6 +500,9 @@ Test(batch, zeros_ones_and_constant_initialisers_batched_give_the_unbatched_valu
     /* No Const, Fill or Assign step is left: the batches, the variables
      * (no OpenCL work) and the initializer's NoOp. */
     cr_assert_eq(p->n_steps, p->n_batches + N_FILLED + 1, "steps: %zu", p->n_steps);
+    /* Values only for those and the batched Assigns: the absorbed Consts,
+     * Fills and shapes hold no slot. */
+    cr_assert_eq(p->n_slots, 2 * N_FILLED + 1, "slots: %zu", p->n_slots);
     for (size_t i = 0; i < p->n_steps; i++)
       cr_assert(p->steps[i].kind == VS_STEP_BATCH || strcmp(vs_op_type(p->steps[i].op), "VariableV2") == 0 ||
                     strcmp(vs_op_type(p->steps[i].op), "NoOp") == 0,
