@@ -82,6 +82,23 @@ Test(registry, every_def_has_a_kernel_a_shape_function_and_a_doc) {
   cr_assert_null(vs__op_def_find("NoSuchOp"));
 }
 
+/* Ops carry the attribute union only when their type has attributes: the
+ * types that read op->attr are exactly these (graph_internal.h). */
+Test(registry, exactly_the_types_with_typed_attributes_are_allocated_with_them) {
+  static const char *const with[] = {"RandomUniform", "RandomStandardNormal", "TruncatedNormal", "RandomUniformInt",
+                                     "Assign", "ReportUninitializedVariables", "Conv2D", "MatMul"};
+  size_t n_with = 0;
+  for (size_t k = 0; vs__op_def_at(k); k++) {
+    const vs_op_def *d = vs__op_def_at(k);
+    bool listed = false;
+    for (size_t i = 0; i < sizeof with / sizeof *with; i++) listed |= strcmp(with[i], d->type) == 0;
+    cr_assert_eq(!!(d->flags & VS_OPF_ATTRS), listed, "%s: VS_OPF_ATTRS is %s", d->type, listed ? "missing" : "set");
+    n_with += listed;
+  }
+  cr_assert_eq(n_with, sizeof with / sizeof *with);
+  cr_assert_lt(vs__op_head_size + 64, sizeof(vs_op), "the union is most of what an op without attributes spares");
+}
+
 Test(registry, shape_functions_agree_with_the_constructors_on_every_op_type) {
   static vs_status *st; /* static: a failed assertion leaves no leak report behind */
   st = vs_status_new();

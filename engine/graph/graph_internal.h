@@ -10,6 +10,7 @@
 #define VS_GRAPH_INTERNAL_H
 
 #include <pthread.h>
+#include <stddef.h>
 
 #include "core/core.h"
 #include "varscope/graph.h"
@@ -32,7 +33,11 @@ struct vs_op_def;
 
 /* Layout (issue 10, per-variable memory; docs/execution.md): an op is one
  * allocation holding the struct, its inputs and its two names, so a small
- * variable's ten ops cost ten mallocs, not forty. */
+ * variable's ten ops cost ten mallocs, not forty. The typed attributes are
+ * the struct's last field and are allocated only for ops whose def has
+ * VS_OPF_ATTRS (kernels/registry.h): for the others the allocation ends at
+ * offsetof(vs_op, attr) (vs__op_head_size) and the inputs follow there, so
+ * op->attr must never be touched on an op whose def lacks the flag. */
 struct vs_op {
   vs_graph *graph;
   size_t index;          /* creation order */
@@ -43,17 +48,23 @@ struct vs_op {
   char *device;          /* malloc'd, or vs__no_device ("", shared, not freed) */
   char *colocate;        /* TF's _class "loc:@<op>": op name, or NULL */
   vs_output *inputs;     /* in the op's own allocation; fixed at creation */
-  int n_inputs;
   vs_op **controls;
+  /* The small fields together: no padding between pointers. */
+  int n_inputs;
   int n_controls;
-  bool has_output;
   vs_dtype dtype;
+  bool has_output;
   vs_shape shape;
   void *data;            /* Const payload, or an initializer's host values */
   size_t data_size;
   vs_var *var;           /* the variable a VariableV2/Assign/read op belongs to */
-  vs_op_attrs attr;      /* typed attributes, per def */
+  vs_op_attrs attr;      /* typed attributes, per def; ONLY for defs with VS_OPF_ATTRS, and last */
 };
+
+/* The bytes of an op without attributes: up to its attr field, rounded up
+ * to the inputs' alignment. */
+#define vs__op_head_size \
+  ((offsetof(vs_op, attr) + _Alignof(vs_output) - 1) / _Alignof(vs_output) * _Alignof(vs_output))
 
 /* One variable-scope entry on a thread (TF's _pure_variable_scope). */
 typedef struct vs_vscope_frame {

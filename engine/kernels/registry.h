@@ -43,6 +43,11 @@ enum {
   VS_OPF_HOST_OUTPUT = 1u << 4,
   /* The kernel knows string tensors (host values); others refuse them. */
   VS_OPF_STRINGS = 1u << 5,
+  /* Ops of this type have typed attributes (op->attr): only they are
+   * allocated with the union, the last field of vs_op (72 bytes an op
+   * spared for the others; graph_internal.h). Every def whose kernel,
+   * shape function or constructor touches op->attr must have it. */
+  VS_OPF_ATTRS = 1u << 6,
 };
 
 typedef struct vs_op_def {

@@ -170,7 +170,7 @@ const vs_op_def vs__state_defs[] = {
     {.type = "VariableV2", .doc = "a variable: a reference to its value in the session (shape attr)",
      .shape = shape_attr, .kernel = k_variable, .flags = VS_OPF_STRINGS},
     {.type = "Assign", .doc = "ref = value: (re)initialises the variable, its new shape without validate_shape",
-     .shape = shape_assign, .kernel = k_assign, .flags = VS_OPF_STATEFUL | VS_OPF_STRINGS},
+     .shape = shape_assign, .kernel = k_assign, .flags = VS_OPF_STATEFUL | VS_OPF_STRINGS | VS_OPF_ATTRS},
     {.type = "AssignAdd", .doc = "ref += value in place, where the variable's buffer is", .shape = vs__shape_of_input0,
      .kernel = k_assign_add, .flags = VS_OPF_STATEFUL},
     {.type = "AssignSub", .doc = "ref -= value in place, where the variable's buffer is", .shape = vs__shape_of_input0,
@@ -179,7 +179,7 @@ const vs_op_def vs__state_defs[] = {
      .shape = vs__shape_scalar, .kernel = k_is_initialized, .flags = VS_OPF_STRINGS | VS_OPF_HOST_OUTPUT},
     {.type = "ReportUninitializedVariables", .doc = "a string vector: names of the listed variables not initialised",
      .shape = shape_vector, .kernel = k_report,
-     .flags = VS_OPF_STRINGS | VS_OPF_HOST_OUTPUT | VS_OPF_OWNS_VAR_LIST},
+     .flags = VS_OPF_STRINGS | VS_OPF_HOST_OUTPUT | VS_OPF_OWNS_VAR_LIST | VS_OPF_ATTRS},
     {.type = "InitializedValue", .doc = "the variable's value when initialised, else its initial value",
      .shape = vs__shape_of_input0, .kernel = k_initialized_value, .flags = VS_OPF_STRINGS},
 };

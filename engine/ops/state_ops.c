@@ -72,7 +72,7 @@ static vs_output update(vs_graph *g, vs_var *v, vs_output value, const vs_assign
          * validate_shape). */
         op = vs__op_create(g, &(vs_op_spec){.type = type, .name = name, .inputs = in, .n_inputs = 2,
                                             .has_output = true, .dtype = v->dtype, .colocate_with = v->op,
-                                            .attr = &(vs_op_attrs){.assign.validate_shape = validate},
+                                            .attr = assign ? &(vs_op_attrs){.assign.validate_shape = validate} : NULL,
                                             .infer_shape = true}, st);
       }
       free(name);
