@@ -75,11 +75,11 @@ static bool match(const vs_plan *p, const vs_step *step, const defs *d, vs_batch
                                      : NULL;
   const vs_op *shape = x->n_inputs == 1 ? x->inputs[0].op : NULL;
   if (!*kernel || !shape || shape->def != d->cnst || shape->n_controls || !shape->data) return false;
-  e->shape = vs__shape_from_input(x, 0);
-  int64_t n = vs__shape_elements(&e->shape);
-  if (n <= 0 || n > MAX_ELEMENTS || !vs_shape_is_fully_defined(&v->shape) || v->shape.rank != e->shape.rank) return false;
+  vs_shape want = vs__shape_from_input(x, 0); /* the variable's, so the entry keeps none */
+  int64_t n = vs__shape_elements(&want);
+  if (n <= 0 || n > MAX_ELEMENTS || !vs_shape_is_fully_defined(&v->shape) || v->shape.rank != want.rank) return false;
   for (int i = 0; i < v->shape.rank; i++)
-    if (v->shape.dims[i] != e->shape.dims[i]) return false;
+    if (v->shape.dims[i] != want.dims[i]) return false;
   e->random = (vs_op *)x;
   e->n = (size_t)n;
   return true;
@@ -107,8 +107,9 @@ static bool match_fill(const vs_plan *p, const vs_step *step, const defs *d, vs_
   size_t esize = vs_dtype_size(v->dtype);
   if (!bits_dtype(esize, bits) || !used_once(p, x) || x->dtype != v->dtype) return false;
   *e = (vs_batch_entry){.assign = (vs_op *)as, .var = v};
+  vs_shape want; /* the variable's, so the entry keeps none */
   if (x->def == d->cnst) {
-    e->shape = x->shape;
+    want = x->shape;
     int64_t n = vs__shape_elements(&x->shape);
     if (!x->data || n <= 0 || x->data_size != (size_t)n * esize) return false;
     const unsigned char *b = x->data;
@@ -119,19 +120,18 @@ static bool match_fill(const vs_plan *p, const vs_step *step, const defs *d, vs_
   } else if (x->def == d->fill && x->n_inputs == 2) {
     const vs_op *shape = x->inputs[0].op, *value = x->inputs[1].op;
     if (shape->def != d->cnst || shape->n_controls || !shape->data || !is_const_scalar(value, d, v->dtype)) return false;
-    e->shape = vs__shape_from_input(x, 0);
-    for (int i = 0; i < e->shape.rank; i++)
-      if (e->shape.dims[i] < 0) return false; /* the unbatched Fill reports it */
+    want = vs__shape_from_input(x, 0);
+    for (int i = 0; i < want.rank; i++)
+      if (want.dims[i] < 0) return false; /* the unbatched Fill reports it */
     memcpy(&e->shift, value->data, esize);
   } else {
     return false;
   }
-  int64_t n = vs__shape_elements(&e->shape);
-  if (!e->shape.known || n <= 0 || n > MAX_ELEMENTS || !vs_shape_is_fully_defined(&v->shape) ||
-      v->shape.rank != e->shape.rank)
+  int64_t n = vs__shape_elements(&want);
+  if (!want.known || n <= 0 || n > MAX_ELEMENTS || !vs_shape_is_fully_defined(&v->shape) || v->shape.rank != want.rank)
     return false;
   for (int i = 0; i < v->shape.rank; i++)
-    if (v->shape.dims[i] != e->shape.dims[i]) return false;
+    if (v->shape.dims[i] != want.dims[i]) return false;
   e->n = (size_t)n;
   return true;
 }
@@ -274,10 +274,10 @@ done:
 static bool shape_ok(vs_run *r, const vs_batch_entry *e, vs_status *st) {
   vs_var_state *vs = &r->s->vars[e->var->index];
   if (!e->assign->attr.assign.validate_shape || !vs->initialized) return true;
-  if (vs->shape.rank == e->shape.rank && vs_shape_is_compatible(&vs->shape, &e->shape)) return true;
+  if (vs->shape.rank == e->var->shape.rank && vs_shape_is_compatible(&vs->shape, &e->var->shape)) return true;
   char lhs[160], rhs[160];
   vs__dims_text(&vs->shape, "<unknown>", lhs, sizeof lhs);
-  vs__dims_text(&e->shape, "<unknown>", rhs, sizeof rhs);
+  vs__dims_text(&e->var->shape, "<unknown>", rhs, sizeof rhs);
   vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR,
            "Assign requires shapes of both tensors to match. lhs shape= %s rhs shape= %s\n\t [[{{node %s}}]]", lhs, rhs,
            e->assign->name);
@@ -436,9 +436,9 @@ bool vs__batch_run(vs_run *r, vs_batch *b, vs_status *st) {
     vs_batch_entry *e = &b->entries[i];
     vs_var_state *vs = &r->s->vars[e->var->index];
     vs->dev = b->dev;
-    vs->shape = e->shape;
+    vs->shape = e->var->shape;
     vs->initialized = true;
-    *vs__val(r, e->assign) = (vs_value){.ready = true, .dtype = e->var->dtype, .shape = e->shape, .n = e->n,
+    *vs__val(r, e->assign) = (vs_value){.ready = true, .dtype = e->var->dtype, .shape = e->var->shape, .n = e->n,
                                        .dev = b->dev, .ref = e->var};
   }
   return true;

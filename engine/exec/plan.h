@@ -65,8 +65,7 @@ typedef enum vs_batch_kind { VS_BATCH_RANDOM, VS_BATCH_FILL } vs_batch_kind;
 
 typedef struct vs_batch_entry {
   vs_op *assign, *random; /* random: the random op; fill: NULL */
-  vs_var *var;
-  vs_shape shape;
+  vs_var *var;           /* its shape is the value's (checked when batched) */
   size_t n, dst;         /* elements, and their offset in the parent */
   uint64_t scale, shift; /* random: T's bits; fill: shift holds the value's bits */
   bool affine;

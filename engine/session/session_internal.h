@@ -72,17 +72,17 @@ bool vs__session_place(vs_session *s, vs_op *op, size_t *dev, vs_status *st);
 /* A value flowing between ops during one run. Device values own a buffer
  * (or borrow a variable's, for refs); host values hold a tensor. */
 typedef struct vs_value {
-  bool ready;
-  vs_dtype dtype;
   vs_shape shape;
   size_t n;
   size_t dev;
   cl_mem buf;       /* NULL for host values and empty tensors */
-  bool owned;       /* release buf after the run */
   vs_var *ref;      /* VariableV2 outputs: the variable */
   vs_tensor *host;  /* host values (strings, bools of IsVariableInitialized) */
+  vs_dtype dtype;
+  bool ready;
+  bool owned;       /* release buf after the run */
   bool relu_applied; /* a bias epilogue already applied the consuming Relu */
-} vs_value;
+} vs_value;       /* (fields ordered for no padding: a plan holds one per slot) */
 
 struct vs_step;
 
