@@ -593,6 +593,42 @@ Test(batch, a_variable_given_another_buffer_gets_a_fresh_fill_batch_with_its_tab
   vs_status_free(st);
 }
 
+Test(batch, variables_without_a_static_shape_are_not_batched_and_get_their_values) {
+  vs_status *st = vs_status_new();
+  vs_graph *g = vs_graph_new();
+  vs_graph_set_random_seed(g, 3);
+  /* validate_shape=False: the variable has no static shape, so its random
+   * chain matches the batch's pattern up to the shape check and must then
+   * run unbatched. Two of each so that a batch could form. */
+  vs_var *v[4];
+  for (int i = 0; i < 4; i++) {
+    char name[8];
+    snprintf(name, sizeof name, "w%d", i);
+    v[i] = vs_get_variable(g, name, &(vs_var_opts){.shape = S(3, 2), .validate_shape = VS_OPT_FALSE,
+                                                   .initializer = i < 2 ? vs_random_uniform_initializer(-1, 1, 5 + i)
+                                                                        : vs_ones_initializer()}, st);
+    expect_ok(st);
+  }
+  vs_op *init = vs_global_variables_initializer(g, st);
+  expect_ok(st);
+  vs_session *s = vs_session_new(g, NULL, st);
+  expect_ok(st);
+  run_target(s, init, st);
+  cr_assert_eq(s->plans->n_batches, 0);
+  for (int i = 0; i < 4; i++) {
+    vs_tensor *t = value_of(s, v[i], st);
+    cr_assert_eq(vs_tensor_num_elements(t), 6);
+    for (int k = 0; k < 6; k++) {
+      float x = ((const float *)vs_tensor_data(t))[k];
+      cr_assert(i < 2 ? (x >= -1 && x < 1) : x == 1, "%s[%d] = %g", vs_var_name(v[i]), k, x);
+    }
+    vs_tensor_free(t);
+  }
+  vs_session_free(s);
+  vs_graph_free(g);
+  vs_status_free(st);
+}
+
 /* ---- sessions' own queues and the reserved remote steps ----------------- */
 
 Test(plan, every_session_has_its_own_queue_on_the_devices_its_plans_use) {

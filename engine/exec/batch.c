@@ -185,10 +185,13 @@ bool vs__plan_batch(vs_plan *p, vs_session *s, vs_status *st) {
   for (size_t i = 0; i < p->n_steps; i++) {
     const vs_op *op = p->steps[i].op;
     if (op->def != d.assign || !chain_runs(p, has_step, op, 5)) continue;
-    bool random = match(p, &p->steps[i], &d, &found[n_found], &kernels[n_found]);
+    bool random = match(p, &p->steps[i], &d, &found[n_found], &kernels[n_found]), fill = false;
     if (random) dtypes[n_found] = found[n_found].var->dtype;
-    else if (match_fill(p, &p->steps[i], &d, &found[n_found], &dtypes[n_found])) kernels[n_found] = "fill_batch";
-    if (random || kernels[n_found]) {
+    else if ((fill = match_fill(p, &p->steps[i], &d, &found[n_found], &dtypes[n_found])))
+      kernels[n_found] = "fill_batch";
+    else
+      kernels[n_found] = NULL; /* match may have named a kernel before refusing */
+    if (random || fill) {
       devs[n_found] = p->steps[i].dev;
       if (found[n_found].var->index + 1 > max_var) max_var = found[n_found].var->index + 1;
       n_found++;
