@@ -77,7 +77,7 @@ static bool match(const vs_plan *p, const vs_step *step, const defs *d, vs_batch
   if (!*kernel || !shape || shape->def != d->cnst || shape->n_controls || !shape->data) return false;
   vs_shape want = vs__shape_from_input(x, 0); /* the variable's, so the entry keeps none */
   int64_t n = vs__shape_elements(&want);
-  if (n <= 0 || n > MAX_ELEMENTS || !vs_shape_is_fully_defined(&v->shape) || v->shape.rank != want.rank) return false;
+  if (n <= 0 || n > MAX_ELEMENTS || !vs_shape_is_fully_defined(v->shape) || v->shape.rank != want.rank) return false;
   for (int i = 0; i < v->shape.rank; i++)
     if (v->shape.dims[i] != want.dims[i]) return false;
   e->random = (vs_op *)x;
@@ -128,7 +128,7 @@ static bool match_fill(const vs_plan *p, const vs_step *step, const defs *d, vs_
     return false;
   }
   int64_t n = vs__shape_elements(&want);
-  if (!want.known || n <= 0 || n > MAX_ELEMENTS || !vs_shape_is_fully_defined(&v->shape) || v->shape.rank != want.rank)
+  if (!want.known || n <= 0 || n > MAX_ELEMENTS || !vs_shape_is_fully_defined(v->shape) || v->shape.rank != want.rank)
     return false;
   for (int i = 0; i < v->shape.rank; i++)
     if (v->shape.dims[i] != want.dims[i]) return false;
@@ -277,7 +277,7 @@ done:
 static bool shape_ok(vs_run *r, const vs_batch_entry *e, vs_status *st) {
   vs_var_state *vs = &r->s->vars[e->var->index];
   if (!e->assign->attr.assign.validate_shape || !vs->initialized) return true;
-  if (vs->shape.rank == e->var->shape.rank && vs_shape_is_compatible(&vs->shape, &e->var->shape)) return true;
+  if (vs->shape.rank == e->var->shape.rank && vs_shape_is_compatible(vs->shape, e->var->shape)) return true;
   char lhs[160], rhs[160];
   vs__dims_text(&vs->shape, "<unknown>", lhs, sizeof lhs);
   vs__dims_text(&e->var->shape, "<unknown>", rhs, sizeof rhs);
