@@ -41,7 +41,7 @@ struct vs_op {
   const char *type;      /* static string: def->type */
   const struct vs_op_def *def; /* the registered op type (kernels/registry.h) */
   char *device;          /* malloc'd, or vs__no_device ("", shared, not freed) */
-  char *colocate;        /* TF's _class "loc:@<op>": op name, or NULL */
+  char *colocate;        /* TF's _class: "loc:@a\0loc:@b\0\0" packed (colocation.c), or NULL */
   vs_output *inputs;     /* in the op's own allocation; fixed at creation */
   int n_inputs;
   vs_op **controls;
@@ -82,10 +82,11 @@ typedef struct vs_thread_state {
   struct vs_device_stack *devices; /* tf.device scopes (placement subsystem) */
   struct vs_ctrl_frame *ctrl;      /* tf.control_dependencies blocks, innermost first */
   struct vs_creator_scope *creators; /* variable_creator_scope stack, innermost; graph-owned */
-  /* RefVariable builds callable initial values under ops.device(None) with
-   * _class = ["loc:@<v>"]: while set, new ops get no device and this
-   * colocation name. */
+  /* RefVariable builds callable initial values, and the variable op, under
+   * Graph._attr_scope({"_class": ["loc:@<v>"]}): while set, new ops get
+   * this colocation group unless the colocation stack overrides it. */
   const char *init_colocate;
+  struct vs_coloc_stack *coloc;    /* colocate_with blocks (colocation.c) */
   struct vs_thread_state *next; /* the owning thread's next state (other graphs) */
 } vs_thread_state;
 
@@ -177,7 +178,10 @@ typedef struct vs_op_spec {
   vs_dtype dtype;
   vs_shape shape;
   bool no_device;          /* built under tf.device(None): device "" */
-  vs_op *colocate_with;    /* takes this op's device (ref inputs, _class loc:@) */
+  /* A ref input's variable op: colocate_with(it) around the creation, as
+   * op_def_library does (the device stack is hidden, its groups and device
+   * taken, on top of the thread's colocation stack). */
+  vs_op *colocate_with;
 } vs_op_spec;
 /* Creates and registers an op under an exact, unused name.
  * Errors: "Duplicate node name in graph: '%s'". */
@@ -213,6 +217,21 @@ size_t vs__collection_get(vs_graph *g, const char *key, const char *scope, vs_it
 /* Adds the thread's active control dependencies to a new op. */
 bool vs__control_apply(vs_thread_state *ts, vs_op *op, vs_status *st);
 void vs__control_free(struct vs_ctrl_frame *frame);
+
+/* ---- colocation (colocation.c) ---- */
+/* Graph._create_op_helper's colocation step for a new op: with `implicit`
+ * (a ref input's variable op, or NULL) on top of the thread's colocation
+ * stack, the op's _class becomes the sorted set of the colocated ops'
+ * groups and its device the newest one's that has a device; with nothing
+ * to colocate with, `attr_class` (an op name, or NULL) gives _class
+ * "loc:@<attr_class>". */
+bool vs__colocation_apply(vs_thread_state *ts, vs_op *op, vs_op *implicit, const char *attr_class,
+                          vs_status *st);
+void vs__colocation_free(struct vs_coloc_stack *stack);
+/* A copy of a packed group list; "loc:@<name>" as a packed list. NULL when
+ * out of memory. */
+char *vs__coloc_dup(const char *packed);
+char *vs__coloc_self(const char *op_name);
 
 /* ---- placement (engine/placement) ---- */
 /* Sets op->device from the calling thread's device stack (innermost first,

@@ -44,7 +44,8 @@ static vs_var *existing(const vs_getter_args *a, vs_var *found, vs_status *st) {
   return found;
 }
 
-/* Runs the regularizer of a new variable under "<name>/Regularizer/". */
+/* Runs the regularizer of a new variable under colocate_with(v) and
+ * name_scope("<name>/Regularizer/"), as make_regularizer_op does. */
 static bool regularize(vs_graph *g, vs_thread_state *ts, vs_var *v, const vs_getter_args *a,
                        vs_status *st) {
   char *scope = vs__asprintf("%s/Regularizer/", v->op->name);
@@ -52,11 +53,16 @@ static bool regularize(vs_graph *g, vs_thread_state *ts, vs_var *v, const vs_get
     vs__oom(st);
     return false;
   }
-  const char *pushed = vs__name_scope_push(g, ts, scope, st);
+  vs_colocation_scope *coloc = vs_colocate_with(g, v->op, false, st);
+  const char *pushed = coloc ? vs__name_scope_push(g, ts, scope, st) : NULL;
   free(scope);
-  if (!pushed) return false;
+  if (!pushed) {
+    if (coloc) vs_colocation_scope_pop(g, coloc, NULL);
+    return false;
+  }
   vs_output loss = a->regularizer(g, v, a->regularizer_data, st);
   vs__name_scope_pop(ts);
+  vs_colocation_scope_pop(g, coloc, vs__failed(st) ? NULL : st);
   if (vs__failed(st)) return false;
   return !loss.op || vs__collection_add(g, VS_REGULARIZATION_LOSSES,
                                         (vs_item){.kind = VS_ITEM_OP, .op = loss.op}, st);

@@ -283,6 +283,12 @@ vs_constraint_fn vs_var_constraint(const vs_var *v, void **user_data);
  * no tensor, or one of another graph. [per-thread] */
 vs_output vs_var_apply_constraint(vs_var *v, vs_status *st);
 
+/* colocate_with(v): vs_colocate_with on the variable's op (a RefVariable
+ * colocates with its VariableV2 op). Errors as vs_colocate_with; a NULL
+ * variable is INVALID_ARGUMENT. [per-thread] */
+vs_colocation_scope *vs_colocate_with_var(vs_graph *g, vs_var *v, bool ignore_existing,
+                                          vs_status *st);
+
 #ifdef __cplusplus
 }
 #endif
