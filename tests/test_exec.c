@@ -57,6 +57,9 @@ static void build_every_op(vs_graph *g, vs_status *st) {
   expect_ok(st);
   vs_group(g, (vs_op *[]){conv.op, conv2.op}, 2, NULL, st);
   expect_ok(st);
+  /* Rank and Pack (engine/kernels/partition.c) */
+  cr_assert_not_null(vs_assert_variables_initialized(g, (vs_var *[]){a, b}, 2, st).op);
+  expect_ok(st);
 }
 
 static bool same_shape(vs_shape a, vs_shape b) {
@@ -76,7 +79,7 @@ Test(registry, every_def_has_a_kernel_a_shape_function_and_a_doc) {
     cr_assert_null(d->gradient, "%s: gradients are not wired yet, the slot must stay empty", d->type);
     cr_assert_eq(vs__op_def_find(d->type), d, "%s is registered twice", d->type);
   }
-  cr_assert_eq(n, 24, "registered ops: %zu (update this count with the op's tests)", n);
+  cr_assert_eq(n, 26, "registered ops: %zu (update this count with the op's tests)", n);
   cr_assert_null(vs__op_def_find("NoSuchOp"));
 }
 

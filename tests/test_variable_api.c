@@ -242,3 +242,48 @@ Test(variable_api, enum_names) {
   cr_assert_str_eq(vs_aggregation_name(VS_AGG_ONLY_FIRST_REPLICA), "ONLY_FIRST_REPLICA");
   cr_assert_str_eq(vs_aggregation_name((vs_aggregation)-1), "");
 }
+
+/* ---- issue 12 item 8: containers and assert_variables_initialized ---- */
+
+Test(variable_api, container_pop_without_push_and_per_thread) {
+  vs_container_pop(g, st);
+  cr_assert_eq(vs_status_code(st), VS_FAILED_PRECONDITION);
+  cr_assert_str_eq(vs_status_message(st), "vs_container_pop: no container scope is open on this thread");
+  cr_assert_not(vs_container_push(NULL, "x", st));
+  cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT);
+  cr_assert(vs_container_push(g, NULL, st)); /* None: the default container */
+  vs_var *v = vs_variable(g, &(vs_variable_opts){.name = "v", .initial_value = vs_zeros_initializer(),
+                                                 .shape = VS_SHAPE(1)}, st);
+  expect_ok(st);
+  cr_assert_str_eq(vs_op_container(vs_var_op(v)), "");
+  vs_container_pop(g, st);
+  expect_ok(st);
+  cr_assert_null(vs_op_container(NULL));
+}
+
+Test(variable_api, container_left_open_is_freed_with_the_graph) {
+  cr_assert(vs_container_push(g, "a", st));
+  cr_assert(vs_container_push(g, "b", st));
+  /* teardown frees the graph and this thread's state with both frames */
+}
+
+Test(variable_api, assert_variables_initialized_refuses_bad_arguments) {
+  vs_output r = vs_assert_variables_initialized(NULL, NULL, 0, st);
+  cr_assert_null(r.op);
+  cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT);
+  r = vs_assert_variables_initialized(g, NULL, 2, st);
+  cr_assert_null(r.op);
+  cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT);
+  vs_graph *h = vs_graph_new();
+  vs_var *other = vs_variable(h, &(vs_variable_opts){.name = "o", .initial_value = vs_zeros_initializer(),
+                                                     .shape = VS_SHAPE(1)}, st);
+  expect_ok(st);
+  r = vs_assert_variables_initialized(g, (vs_var *[]){NULL}, 1, st);
+  cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT);
+  r = vs_assert_variables_initialized(g, &other, 1, st);
+  cr_assert_null(r.op);
+  cr_assert_str_eq(vs_status_message(st),
+                   "vs_assert_variables_initialized: variable 0 is NULL or of another graph");
+  cr_assert_eq(vs_graph_num_operations(g), 0);
+  vs_graph_free(h);
+}

@@ -621,6 +621,46 @@ VSC_CASE(name_scope_values_checks_graphs) {
   NPOP();
 }
 
+/* w = tf.Variable(1., name="w")
+ * with tf.container("ctr"):
+ *   c = tf.Variable(2., name="c"); v = tf.get_variable("v", [1], initializer=ones); k = tf.constant(1.)
+ *   with tf.container("inner"): i = tf.Variable(1., name="i")
+ *   with tf.container(""): d = tf.Variable(1., name="d")
+ *   op.get_attr("container"): w b"", c b"ctr", v b"ctr", i b"inner", d b""; a Const has none
+ *   (ValueError; C: NULL); names unchanged; the variables initialise and read as usual.   X.container */
+VSC_CASE(container_sets_the_variable_op_attribute) {
+  VARIABLE(w, .name = "w", .initial_value = vs_value_initializer(&(float){1.0f}, VS_FLOAT, 1, NULL));
+  EXPECT(vs_container_push(g, "ctr", st), "container push failed");
+  VARIABLE(c, .name = "c", .initial_value = vs_value_initializer(&(float){2.0f}, VS_FLOAT, 1, NULL));
+  GETV(v, "v", .shape = VS_SHAPE(1), .initializer = vs_ones_initializer());
+  CONSTF(k, 1.0f, "k");
+  EXPECT(vs_container_push(g, "inner", st), "container push failed");
+  VARIABLE(i, .name = "i", .initial_value = vs_value_initializer(&(float){1.0f}, VS_FLOAT, 1, NULL));
+  vs_container_pop(g, st);
+  OK();
+  EXPECT(vs_container_push(g, "", st), "container push failed");
+  VARIABLE(d, .name = "d", .initial_value = vs_value_initializer(&(float){1.0f}, VS_FLOAT, 1, NULL));
+  vs_container_pop(g, st);
+  vs_container_pop(g, st);
+  OK();
+  STR_EQ(vs_op_container(vs_var_op(w)), "");
+  STR_EQ(vs_op_container(vs_var_op(c)), "ctr");
+  STR_EQ(vs_op_container(vs_var_op(v)), "ctr");
+  STR_EQ(vs_op_container(vs_var_op(i)), "inner");
+  STR_EQ(vs_op_container(vs_var_op(d)), "");
+  EXPECT(vs_op_container(k.op) == NULL, "a Const has a container attribute");
+  VAR_NAME(c, "c:0");
+  VAR_NAME(v, "v:0");
+  SESSION(s);
+  vs_op *init = vs_global_variables_initializer(g, st);
+  OK();
+  RUN(s, init);
+  VALUE(xc, s, c);
+  NEAR(FLOATS(xc)[0], 2.0, 0);
+  VALUE(xv, s, v);
+  NEAR(FLOATS(xv)[0], 1.0, 0);
+}
+
 const vsc_case vsc_cases_variable_api[] = {
     VSC_REG(sync_agg_invalid_modes_name_the_variable, "X.sync_agg"),
     VSC_REG(on_read_makes_trainable_default_false, "X.sync_agg"),
@@ -639,5 +679,6 @@ const vsc_case vsc_cases_variable_api[] = {
     VSC_REG(getter_returns_sum_of_two_variables, "X.tensor_getter 9.1"),
     VSC_REG(composed_getters_hand_tensors_to_each_other, "X.tensor_getter 9.1"),
     VSC_REG(name_scope_values_checks_graphs, "1.2.4 1.2.5 1.2.9 X.other_graph"),
+    VSC_REG(container_sets_the_variable_op_attribute, "X.container"),
     {0},
 };

@@ -364,3 +364,28 @@ def name_scope_values_checks_graphs(t):
     # (docs/differences.md), so the twin does not enter it.
     v = tf.get_variable("v", [1])
     t.eq(enter("s", values=[v.value(), c]), "s/")
+
+
+@case
+def container_sets_the_variable_op_attribute(t):
+    w = tf.Variable(1., name="w")
+    with tf.container("ctr"):
+        c = tf.Variable(2., name="c")
+        v = tf.get_variable("v", [1], initializer=tf.ones_initializer())
+        k = tf.constant(1., name="k")
+        with tf.container("inner"):
+            i = tf.Variable(1., name="i")
+        with tf.container(""):
+            d = tf.Variable(1., name="d")
+    t.eq(w.op.get_attr("container"), b"")
+    t.eq(c.op.get_attr("container"), b"ctr")
+    t.eq(v.op.get_attr("container"), b"ctr")
+    t.eq(i.op.get_attr("container"), b"inner")
+    t.eq(d.op.get_attr("container"), b"")
+    t.raises(ValueError, lambda: k.op.get_attr("container"), fragment="container")
+    t.eq(c.name, "c:0")
+    t.eq(v.name, "v:0")
+    with t.session() as s:
+        s.run(tf.global_variables_initializer())
+        t.eq(float(s.run(c)), 2.0)
+        t.eq(float(s.run(v)[0]), 1.0)

@@ -163,6 +163,7 @@ static void free_thread(vs_thread_state *ts) {
   vs_strmap_free(&ts->scope_counts);
   vs__placement_free(ts->devices);
   vs__colocation_free(ts->coloc);
+  vs__container_free(ts->container);
   vs__control_free(ts->ctrl);
   if (ts->life) life_release(ts->life);
   free(ts);
@@ -296,6 +297,7 @@ vs_op *vs__op_create(vs_graph *g, const vs_op_spec *spec, vs_status *st) {
     free_op(op);
     return NULL;
   }
+  vs__container_apply(ts, op);
   /* Not marked in names_in_use: as TF's create_op, only name scopes and
    * unique_name reserve names, so an absolute name stays free. */
   if (!vs_strmap_put(&g->op_by_name, op->name, op)) goto oom;

@@ -26,6 +26,7 @@ typedef union vs_op_attrs {
   struct { vs_var **list; int n; } report;                /* the variables (list owned) */
   struct { int64_t strides[4], dilations[4]; bool pad_same; } conv; /* NHWC; SAME, else VALID */
   struct { bool transpose_a, transpose_b; } matmul;
+  struct { const char *container; } variable;           /* VariableV2; graph-kept, NULL: "" */
 } vs_op_attrs;
 
 struct vs_op_def;
@@ -87,6 +88,7 @@ typedef struct vs_thread_state {
    * this colocation group unless the colocation stack overrides it. */
   const char *init_colocate;
   struct vs_coloc_stack *coloc;    /* colocate_with blocks (colocation.c) */
+  struct vs_container_frame *container; /* Graph.container blocks, innermost (container.c) */
   struct vs_thread_state *next; /* the owning thread's next state (other graphs) */
 } vs_thread_state;
 
@@ -232,6 +234,11 @@ void vs__colocation_free(struct vs_coloc_stack *stack);
  * out of memory. */
 char *vs__coloc_dup(const char *packed);
 char *vs__coloc_self(const char *op_name);
+
+/* ---- containers (container.c) ---- */
+/* Sets a new op's container attribute from the thread's current one. */
+void vs__container_apply(const vs_thread_state *ts, vs_op *op);
+void vs__container_free(struct vs_container_frame *f);
 
 /* ---- placement (engine/placement) ---- */
 /* Sets op->device from the calling thread's device stack (innermost first,

@@ -313,6 +313,25 @@ size_t vs_op_colocation_groups(const vs_op *op, const char **out, size_t cap);
   for (vs_colocation_scope *vs__coloc_ = vs_colocate_with((g), (op), (ignore_existing), (st)); \
        vs__coloc_; vs_colocation_scope_pop((g), vs__coloc_, NULL), vs__coloc_ = NULL)
 
+/* ---- resource containers (tf.compat.v1.container) ------------------------ */
+
+/* Enters `with g.container(name)` on the calling thread: stateful ops built
+ * inside (of varscope's ops, the VariableV2 of every variable) get the
+ * attribute container=name; "" (or NULL) is the default container and sets
+ * nothing, as in TF. Blocks nest; the innermost wins. Names are not checked
+ * (TF checks them when a session creates the resource). The container does
+ * not change names, placement or sharing in the graph; in a session each
+ * variable op keeps its own value whatever its container. Errors: NULL
+ * graph, out of memory. [per-thread] (TF keeps it per graph; varscope's
+ * scopes are all per thread.) */
+bool vs_container_push(vs_graph *g, const char *name, vs_status *st);
+/* Leaves the innermost container block. Errors: FAILED_PRECONDITION/
+ * RuntimeError when none is open on this thread. [per-thread] */
+void vs_container_pop(vs_graph *g, vs_status *st);
+/* op.get_attr("container"): "" for the default container; NULL for an op
+ * type without the attribute (TF raises ValueError). Borrowed. [immutable] */
+const char *vs_op_container(const vs_op *op);
+
 #ifdef __cplusplus
 }
 #endif

@@ -289,6 +289,21 @@ vs_output vs_var_apply_constraint(vs_var *v, vs_status *st);
 vs_colocation_scope *vs_colocate_with_var(vs_graph *g, vs_var *v, bool ignore_existing,
                                           vs_status *st);
 
+/* tf.compat.v1.assert_variables_initialized(var_list): an op whose run
+ * fails (FailedPreconditionError "Attempting to use uninitialized value v",
+ * from the variable's read) when one of the variables is not initialised.
+ * As TF 2.21 builds it: per variable, under colocate_with(v), "Rank" (an
+ * int32 scalar) of v.value(); one variable returns its Rank, several a
+ * Pack "stack" of the ranks (int32 [n]). vars NULL (var_list=None) takes
+ * the global and local variables; when that list or the given one is empty
+ * (n 0: var_list=[]), every variable op of the graph (TF's "old-style
+ * variables"; ranks of the ops' own outputs).
+ * With no variable at all it returns {NULL, 0} with an OK status (TF's
+ * None). Errors: INVALID_ARGUMENT for a NULL graph, NULL vars with n > 0,
+ * or a NULL variable or one of another graph. [per-thread] */
+vs_output vs_assert_variables_initialized(vs_graph *g, vs_var *const *vars, size_t n,
+                                          vs_status *st);
+
 #ifdef __cplusplus
 }
 #endif
