@@ -191,6 +191,7 @@ VS_API void vs_graph_free(vs_graph *g) {
   vs_strmap_free(&g->op_by_name);
   vs_strmap_free(&g->names_in_use);
   vs_strmap_free(&g->store);
+  vs_strmap_free(&g->partitioned);
   vs_strmap_free(&g->coll_index);
   pthread_mutex_destroy(&g->mu);
   free(g);

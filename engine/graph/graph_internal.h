@@ -89,6 +89,9 @@ typedef struct vs_thread_state {
   const char *init_colocate;
   struct vs_coloc_stack *coloc;    /* colocate_with blocks (colocation.c) */
   struct vs_container_frame *container; /* Graph.container blocks, innermost (container.c) */
+  /* partition_info.full_shape while a part's initializer is built: variance
+   * scaling takes its fans from it (variables/partitioned.c). */
+  const vs_shape *fan_shape;
   struct vs_thread_state *next; /* the owning thread's next state (other graphs) */
 } vs_thread_state;
 
@@ -108,6 +111,7 @@ struct vs_graph {
   vs_strmap op_by_name;
   vs_strmap names_in_use;  /* lower-cased name -> (intptr) next suffix */
   vs_strmap store;         /* get_variable store: full name -> vs_var* */
+  vs_strmap partitioned;   /* full name -> vs_partitioned_var* (graph-kept blocks) */
   vs_var **vars;           /* every variable, creation order (owned) */
   size_t n_vars, vars_cap;
   vs_collection *colls;
