@@ -309,6 +309,8 @@ VSC_CASE(colocate_with_none_requires_ignore_existing) {
  *   u/Initializer/random_uniform/{shape,RandomUniform,} -> "" ["loc:@u"]
  *   u, u/Assign, u/read -> "/job:ps/task:0" ["loc:@u"]
  *   w, w/initial_value -> no _class; w/Assign, w/read -> ["loc:@w"]
+ *   x = tf.Variable(lambda: tf.zeros_initializer()([2]), name="x", dtype=tf.float32) (inside the same
+ *   device scope): x/Initializer/zeros -> "" ["loc:@x"]; x -> "/job:ps/task:0" ["loc:@x"]
  *   z/read -> "/device:CPU:0", no _class; z -> ["loc:@z"]
  * with tf.device("/gpu:0"): u.assign(..), tf.is_variable_initialized(u) -> "/job:ps/task:0" ["loc:@u"];
  *   u.read_value() -> "/device:GPU:0", no _class;
@@ -318,6 +320,7 @@ VSC_CASE(variable_ops_carry_their_colocation_class) {
   EXPECT(vs_device_push(g, "/job:ps/task:0", st), "push failed");
   GETV(u, "u", .shape = VS_SHAPE(2));
   VARIABLE(w, .name = "w", .initial_value = vs_value_initializer(&(float){1.0f}, VS_FLOAT, 1, NULL));
+  VARIABLE(x, .name = "x", .initial_value = vs_zeros_initializer(), .shape = VS_SHAPE(2), .dtype = VS_FLOAT);
   vs_device_pop(g, st);
   GETV(z, "z", .shape = VS_SHAPE(2), .caching_device = "/cpu:0");
   const char *init_ops[] = {"u/Initializer/random_uniform/shape", "u/Initializer/random_uniform/RandomUniform",
@@ -330,6 +333,9 @@ VSC_CASE(variable_ops_carry_their_colocation_class) {
   COLOC(vs_var_initial_value(w).op, "/job:ps/task:0", "");
   COLOC(vs_var_initializer_op(w), "/job:ps/task:0", "loc:@w");
   COLOC(vs_var_value(w).op, "/job:ps/task:0", "loc:@w");
+  STR_EQ(vs_op_name(vs_var_initial_value(x).op), "x/Initializer/zeros");
+  COLOC(vs_var_initial_value(x).op, "", "loc:@x");
+  COLOC(vs_var_op(x), "/job:ps/task:0", "loc:@x");
   COLOC(vs_var_value(z).op, "/device:CPU:0", "");
   COLOC(vs_var_op(z), "", "loc:@z");
   EXPECT(vs_device_push(g, "/gpu:0", st), "push failed");

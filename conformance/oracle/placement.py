@@ -183,6 +183,7 @@ def variable_ops_carry_their_colocation_class(t):
     with tf.device("/job:ps/task:0"):
         u = tf.get_variable("u", [2])
         w = tf.Variable(1., name="w")
+        x = tf.Variable(lambda: tf.zeros_initializer()([2]), name="x", dtype=tf.float32)
     z = tf.get_variable("z", [2], caching_device="/cpu:0")
     g = tf.get_default_graph()
     for n in ["u/Initializer/random_uniform/shape", "u/Initializer/random_uniform/RandomUniform",
@@ -196,6 +197,11 @@ def variable_ops_carry_their_colocation_class(t):
     t.eq(class_attr(w.initial_value.op), [], "w/initial_value _class")
     t.eq(class_attr(w.initializer), ["loc:@w"], "w/Assign _class")
     t.eq(class_attr(w.value().op), ["loc:@w"], "w/read _class")
+    t.eq(x.initial_value.op.name, "x/Initializer/zeros")
+    t.eq(x.initial_value.op.device, "")
+    t.eq(class_attr(x.initial_value.op), ["loc:@x"])
+    t.eq(x.op.device, "/job:ps/task:0")
+    t.eq(class_attr(x.op), ["loc:@x"])
     t.eq(z.value().op.device, "/device:CPU:0")
     t.eq(class_attr(z.value().op), [], "z/read _class")
     t.eq(class_attr(z.op), ["loc:@z"], "z _class")
