@@ -411,6 +411,41 @@ VSC_CASE(regularizer_is_colocated_with_its_variable) {
   STR_EQ(vs_op_device(vs_var_op(r)), "/device:GPU:0");
 }
 
+/* A device function recording the ops it places. */
+static const char *record_gpu1(const vs_op *op, void *data, vs_status *st) {
+  char *seen = data;
+  size_t len = strlen(seen);
+  snprintf(seen + len, 256 - len, "%s%s", len ? " " : "", vs_op_name(op));
+  return "/device:GPU:1";
+}
+
+/* b = tf.constant(2., name="b")
+ * with tf.device(record):  (returns "/device:GPU:1", records the op's name)
+ *   a; with tf.colocate_with(b.op): c; with tf.device(record): d
+ *   e
+ *   record saw a, d, e (not c); devices "/device:GPU:1", "", "/device:GPU:1", "/device:GPU:1";
+ *   _class of c and d ["loc:@b"]                                  spec 8.2.6 8.2.8 */
+VSC_CASE(colocate_with_hides_device_functions) {
+  char seen[256] = "";
+  CONSTF(b, 2.0f, "b");
+  EXPECT(vs_device_push_fn(g, record_gpu1, seen, st), "push failed");
+  CONSTF(a, 1.0f, "a");
+  COLOC_PUSH(cb, b.op, false);
+  CONSTF(c, 3.0f, "c");
+  EXPECT(vs_device_push_fn(g, record_gpu1, seen, st), "push failed");
+  CONSTF(d, 3.0f, "d");
+  vs_device_pop(g, st);
+  COLOC_POP(cb);
+  CONSTF(e, 3.0f, "e");
+  vs_device_pop(g, st);
+  OK();
+  STR_EQ(seen, "a d e");
+  COLOC(a.op, "/device:GPU:1", "");
+  COLOC(c.op, "", "loc:@b");
+  COLOC(d.op, "/device:GPU:1", "loc:@b");
+  COLOC(e.op, "/device:GPU:1", "");
+}
+
 const vsc_case vsc_cases_placement[] = {
     VSC_REG(canonical_device_strings, "8.1"),
     VSC_REG(device_string_errors, "8.1"),
@@ -428,5 +463,6 @@ const vsc_case vsc_cases_placement[] = {
     VSC_REG(variables_built_under_colocate_with, "8.2.8 8.2.10 X.colocation"),
     VSC_REG(colocation_follows_the_class_of_the_colocated_op, "X.colocation"),
     VSC_REG(regularizer_is_colocated_with_its_variable, "6.2.11 X.colocation"),
+    VSC_REG(colocate_with_hides_device_functions, "8.2.6 8.2.8 X.colocation"),
     {0},
 };

@@ -259,3 +259,23 @@ def regularizer_is_colocated_with_its_variable(t):
     t.eq(op.device, "/device:GPU:0")
     t.eq(class_attr(op), ["loc:@r"])
     t.eq(r.op.device, "/device:GPU:0")
+
+
+@case
+def colocate_with_hides_device_functions(t):
+    seen = []
+
+    def record(op):
+        seen.append(op.name)
+        return "/device:GPU:1"
+    b = tf.constant(2., name="b")
+    with tf.device(record):
+        a = tf.constant(1., name="a")
+        with tf.colocate_with(b.op):
+            c = tf.constant(3., name="c")
+            with tf.device(record):
+                d = tf.constant(3., name="d")
+        e = tf.constant(3., name="e")
+    t.eq(seen, ["a", "d", "e"])
+    t.eq([x.op.device for x in [a, c, d, e]], ["/device:GPU:1", "", "/device:GPU:1", "/device:GPU:1"])
+    t.eq([class_attr(x.op) for x in [a, c, d, e]], [[], ["loc:@b"], ["loc:@b"], []])
