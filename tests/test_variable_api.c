@@ -315,7 +315,7 @@ Test(variable_api, partitioned_entry_points_refuse_the_other_kind) {
 Test(variable_api, partitioned_value_initializer_is_unimplemented) {
   /* TF slices a value initializer per part (Slice ops); varscope refuses it. */
   float vals[12] = {0};
-  vs_initializer init = vs_value_initializer(vals, VS_FLOAT, 12, NULL);
+  vs_initializer init = vs_value_initializer(vals, VS_FLOAT, 12, VS_UNKNOWN_SHAPE);
   cr_assert_null(vs_get_partitioned_variable(g, "v", &(vs_var_opts){.shape = VS_SHAPE(6, 2), .initializer = init,
                                                                     .partitioner = part_opts.partitioner}, st));
   expect_error(st, VS_UNIMPLEMENTED, "UnimplementedError",

@@ -126,7 +126,7 @@ VSC_CASE(device_functions_replace_and_see_inner_device) {
  *                                                                  spec 8.2.8, 8.2.9 */
 VSC_CASE(ops_on_a_variable_are_colocated) {
   EXPECT(vs_device_push(g, "/job:ps/task:1", st), "push failed");
-  VARIABLE(v, .name = "v", .initial_value = vs_value_initializer(&(float){1.0f}, VS_FLOAT, 1, NULL));
+  VARIABLE(v, .name = "v", .initial_value = vs_value_initializer(&(float){1.0f}, VS_FLOAT, 1, VS_UNKNOWN_SHAPE));
   vs_device_pop(g, st);
   EXPECT(vs_device_push(g, "/gpu:0", st), "push failed");
   CONSTF(two, 2.0f, "Const");
@@ -173,7 +173,7 @@ VSC_CASE(caching_device_places_the_read) {
  *   by its typed and its CL name)                                       spec 8.1 */
 VSC_CASE(unknown_device_at_run_time_lists_the_devices) {
   EXPECT(vs_device_push(g, "/device:GPU:7", st), "push failed");
-  VARIABLE(q, .name = "q", .initial_value = vs_value_initializer(&(float){1.0f}, VS_FLOAT, 1, NULL));
+  VARIABLE(q, .name = "q", .initial_value = vs_value_initializer(&(float){1.0f}, VS_FLOAT, 1, VS_UNKNOWN_SHAPE));
   vs_device_pop(g, st);
   SESSION(s);
   size_t n = vs_num_devices(st);
@@ -319,7 +319,7 @@ VSC_CASE(colocate_with_none_requires_ignore_existing) {
 VSC_CASE(variable_ops_carry_their_colocation_class) {
   EXPECT(vs_device_push(g, "/job:ps/task:0", st), "push failed");
   GETV(u, "u", .shape = VS_SHAPE(2));
-  VARIABLE(w, .name = "w", .initial_value = vs_value_initializer(&(float){1.0f}, VS_FLOAT, 1, NULL));
+  VARIABLE(w, .name = "w", .initial_value = vs_value_initializer(&(float){1.0f}, VS_FLOAT, 1, VS_UNKNOWN_SHAPE));
   VARIABLE(x, .name = "x", .initial_value = vs_zeros_initializer(), .shape = VS_SHAPE(2), .dtype = VS_FLOAT);
   vs_device_pop(g, st);
   GETV(z, "z", .shape = VS_SHAPE(2), .caching_device = "/cpu:0");
@@ -366,7 +366,7 @@ VSC_CASE(variables_built_under_colocate_with) {
   EXPECT(vs_device_push(g, "/gpu:0", st), "push failed");
   COLOC_PUSH(ca, a.op, false);
   GETV(v, "v", .shape = VS_SHAPE(2));
-  VARIABLE(w, .name = "w", .initial_value = vs_value_initializer(&(float){1.0f}, VS_FLOAT, 1, NULL));
+  VARIABLE(w, .name = "w", .initial_value = vs_value_initializer(&(float){1.0f}, VS_FLOAT, 1, VS_UNKNOWN_SHAPE));
   COLOC_POP(ca);
   vs_device_pop(g, st);
   OK();
@@ -380,7 +380,7 @@ VSC_CASE(variables_built_under_colocate_with) {
  * with tf.colocate_with(w.value().op): q2 = ...; with tf.colocate_with(q2.op): q3 = ...
  *   q, q2, q3 -> ["loc:@w"] (an op's groups are its _class entries)   spec 8.2.8 */
 VSC_CASE(colocation_follows_the_class_of_the_colocated_op) {
-  VARIABLE(w, .name = "w", .initial_value = vs_value_initializer(&(float){1.0f}, VS_FLOAT, 1, NULL));
+  VARIABLE(w, .name = "w", .initial_value = vs_value_initializer(&(float){1.0f}, VS_FLOAT, 1, VS_UNKNOWN_SHAPE));
   COLOC_PUSH(c1, vs_var_op(w), false);
   vs_output q = vs_identity(g, vs_var_value(w), "q", st);
   COLOC_POP(c1);

@@ -629,17 +629,17 @@ VSC_CASE(name_scope_values_checks_graphs) {
  *   op.get_attr("container"): w b"", c b"ctr", v b"ctr", i b"inner", d b""; a Const has none
  *   (ValueError; C: NULL); names unchanged; the variables initialise and read as usual.   X.container */
 VSC_CASE(container_sets_the_variable_op_attribute) {
-  VARIABLE(w, .name = "w", .initial_value = vs_value_initializer(&(float){1.0f}, VS_FLOAT, 1, NULL));
+  VARIABLE(w, .name = "w", .initial_value = vs_value_initializer(&(float){1.0f}, VS_FLOAT, 1, VS_UNKNOWN_SHAPE));
   EXPECT(vs_container_push(g, "ctr", st), "container push failed");
-  VARIABLE(c, .name = "c", .initial_value = vs_value_initializer(&(float){2.0f}, VS_FLOAT, 1, NULL));
+  VARIABLE(c, .name = "c", .initial_value = vs_value_initializer(&(float){2.0f}, VS_FLOAT, 1, VS_UNKNOWN_SHAPE));
   GETV(v, "v", .shape = VS_SHAPE(1), .initializer = vs_ones_initializer());
   CONSTF(k, 1.0f, "k");
   EXPECT(vs_container_push(g, "inner", st), "container push failed");
-  VARIABLE(i, .name = "i", .initial_value = vs_value_initializer(&(float){1.0f}, VS_FLOAT, 1, NULL));
+  VARIABLE(i, .name = "i", .initial_value = vs_value_initializer(&(float){1.0f}, VS_FLOAT, 1, VS_UNKNOWN_SHAPE));
   vs_container_pop(g, st);
   OK();
   EXPECT(vs_container_push(g, "", st), "container push failed");
-  VARIABLE(d, .name = "d", .initial_value = vs_value_initializer(&(float){1.0f}, VS_FLOAT, 1, NULL));
+  VARIABLE(d, .name = "d", .initial_value = vs_value_initializer(&(float){1.0f}, VS_FLOAT, 1, VS_UNKNOWN_SHAPE));
   vs_container_pop(g, st);
   vs_container_pop(g, st);
   OK();

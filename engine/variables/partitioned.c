@@ -36,7 +36,7 @@ static const char *list_repr(const int64_t *v, int n, char *buf, size_t cap) {
 }
 
 static const char *shape_str(const vs_shape *s, char *buf, size_t cap) {
-  vs_shape_format(s, buf, cap);
+  vs_shape_format(*s, buf, cap);
   return buf;
 }
 
@@ -44,7 +44,7 @@ static const char *shape_str(const vs_shape *s, char *buf, size_t cap) {
 static bool call_partitioner(const vs_getter_args *a, int64_t *parts, vs_status *st) {
   char sb[128], pb[256];
   const vs_shape *shape = &a->shape;
-  if (!vs_shape_is_fully_defined(shape)) {
+  if (!vs_shape_is_fully_defined(*shape)) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
              "Shape of a new partitioned variable must be fully defined, but instead was %s.",
              shape_str(shape, sb, sizeof sb));

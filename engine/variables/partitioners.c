@@ -47,16 +47,16 @@ VS_API vs_partitioner vs_min_max_variable_partitioner(const vs_min_max_partition
 static bool axis_outside(const vs_partitioner *p, const vs_shape *shape, vs_status *st) {
   if (p->axis >= 0 && p->axis < shape->rank) return false;
   char s[128];
-  vs_shape_format(shape, s, sizeof s);
+  vs_shape_format(*shape, s, sizeof s);
   vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
            "Cannot partition variable along axis %d when shape is only %s", p->axis, s);
   return true;
 }
 
 static bool not_fully_defined(const vs_shape *shape, vs_status *st) {
-  if (vs_shape_is_fully_defined(shape)) return false;
+  if (vs_shape_is_fully_defined(*shape)) return false;
   char s[128];
-  vs_shape_format(shape, s, sizeof s);
+  vs_shape_format(*shape, s, sizeof s);
   vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "shape is not fully defined: %s", s);
   return true;
 }
@@ -93,7 +93,7 @@ VS_API bool vs_partitioner_call(const vs_partitioner *p, vs_shape shape, vs_dtyp
     case VS_PARTITIONER_AXIS_SIZE: {
       if (not_fully_defined(&shape, st) || axis_outside(p, &shape, st)) return false;
       double d = (double)shape.dims[p->axis];
-      double per_slice = 1.0 * ((double)vs_shape_num_elements(&shape) / d) * (double)elem;
+      double per_slice = 1.0 * ((double)vs_shape_num_elements(shape) / d) * (double)elem;
       double per_shard = floor((double)p->max_shard_bytes / per_slice);
       if (per_shard < 1) per_shard = 1;
       int64_t shards = (int64_t)ceil(1.0 * d / per_shard);
@@ -103,7 +103,7 @@ VS_API bool vs_partitioner_call(const vs_partitioner *p, vs_shape shape, vs_dtyp
     }
     case VS_PARTITIONER_MIN_MAX: {
       if (axis_outside(p, &shape, st) || not_fully_defined(&shape, st)) return false;
-      double total = (double)vs_shape_num_elements(&shape) * (double)elem;
+      double total = (double)vs_shape_num_elements(shape) * (double)elem;
       int64_t want = (int64_t)ceil(total / (double)p->min_slice_size), d = shape.dims[p->axis];
       int64_t n = d < p->max_partitions ? d : p->max_partitions;
       if (want < n) n = want;
