@@ -914,7 +914,9 @@ VSC_CASE(partitioners_compute_shards) {
 /* with tf.variable_scope("s", partitioner=fixed_size_partitioner(2)) as sc:
  *   v = get_variable("v", [4, 2]) -> s/v/part_{0,1}; with variable_scope("in"): u -> s/in/u/part_{0,1}
  *   sc.set_partitioner(None); q = get_variable("q", [4, 2]) -> the variable "s/q:0"
- *   sc.set_partitioner(fixed_size_partitioner(4)); r -> 4 parts            spec 6.2.9 X.scope_setters */
+ *   sc.set_partitioner(fixed_size_partitioner(4)); r -> 4 parts
+ * (after the scope) get_local_variable("l", [4, 2], partitioner=fixed_size_partitioner(2)):
+ *   PartitionedVariable; LOCAL_VARIABLES -> l/part_0:0 l/part_1:0; none trainable   spec 6.2.9 X.scope_setters */
 VSC_CASE(scope_partitioner_and_set_partitioner) {
   VSCOPE(sc, "s", .partitioner = vs_fixed_size_partitioner(2, 0));
   PGET(v, "v", .shape = VS_SHAPE(4, 2));
@@ -934,6 +936,12 @@ VSC_CASE(scope_partitioner_and_set_partitioner) {
   STR_EQ(part_names(u, b, sizeof b), "s/in/u/part_0:0 s/in/u/part_1:0");
   VAR_NAME(q, "s/q:0");
   INT_EQ(vs_partitioned_var_num_parts(r), 4);
+  vs_partitioned_var *loc = vs_get_local_partitioned_variable(
+      g, "l", &(vs_var_opts){.shape = VS_SHAPE(4, 2), .partitioner = vs_fixed_size_partitioner(2, 0)}, st);
+  OK();
+  EXPECT(loc != NULL, "no local PartitionedVariable");
+  COLLECTION(VS_LOCAL_VARIABLES, NULL, "l/part_0:0 l/part_1:0");
+  COLLECTION(VS_TRAINABLE_VARIABLES, "l", "");
 }
 
 /* with tf.device(tf.train.replica_device_setter(ps_tasks=2)):

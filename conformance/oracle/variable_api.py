@@ -550,6 +550,10 @@ def scope_partitioner_and_set_partitioner(t):
     t.eq(type(q).__name__, "RefVariable")
     t.eq(q.name, "s/q:0")
     t.eq(len(list(r)), 4)
+    loc = tf.get_local_variable("l", [4, 2], partitioner=tf.fixed_size_partitioner(2))
+    t.eq(type(loc).__name__, "PartitionedVariable")
+    t.eq(t.collection(tf.GraphKeys.LOCAL_VARIABLES), "l/part_0:0 l/part_1:0")
+    t.eq(t.collection(tf.GraphKeys.TRAINABLE_VARIABLES, "l"), "")
 
 
 @case

@@ -372,18 +372,30 @@ VS_API vs_getter_result vs_get_variable_any(vs_graph *g, const char *name, const
   return r;
 }
 
-VS_API vs_partitioned_var *vs_get_partitioned_variable(vs_graph *g, const char *name,
-                                                       const vs_var_opts *opts, vs_status *st) {
-  vs__ok(st);
-  VS_REQUIRE(g && name, st, "vs_get_partitioned_variable: graph and name must not be NULL");
+static vs_partitioned_var *get_partitioned(vs_graph *g, const char *name, const vs_var_opts *opts,
+                                           bool local, vs_status *st) {
   vs__lock(g);
-  vs_getter_result r = get_variable(g, name, opts, false, true, st);
+  vs_getter_result r = get_variable(g, name, opts, local, true, st);
   vs_partitioned_var *p = r.partitioned;
   if (!p && (r.var || r.value.op))
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
              "the custom getter for %s returned a variable or tensor, not a PartitionedVariable", name);
   vs__unlock(g);
   return p;
+}
+
+VS_API vs_partitioned_var *vs_get_partitioned_variable(vs_graph *g, const char *name,
+                                                       const vs_var_opts *opts, vs_status *st) {
+  vs__ok(st);
+  VS_REQUIRE(g && name, st, "vs_get_partitioned_variable: graph and name must not be NULL");
+  return get_partitioned(g, name, opts, false, st);
+}
+
+VS_API vs_partitioned_var *vs_get_local_partitioned_variable(vs_graph *g, const char *name,
+                                                             const vs_var_opts *opts, vs_status *st) {
+  vs__ok(st);
+  VS_REQUIRE(g && name, st, "vs_get_local_partitioned_variable: graph and name must not be NULL");
+  return get_partitioned(g, name, opts, true, st);
 }
 
 /* The classic calls: a getter chain that returned a tensor is an error. */

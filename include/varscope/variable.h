@@ -404,6 +404,13 @@ bool vs_partitioner_call(const vs_partitioner *p, vs_shape shape, vs_dtype dtype
 vs_partitioned_var *vs_get_partitioned_variable(vs_graph *g, const char *name,
                                                 const vs_var_opts *opts, vs_status *st);
 
+/* get_local_variable(name, partitioner=...): as vs_get_partitioned_variable
+ * with trainable=False and LOCAL_VARIABLES added to each part's
+ * collections (NULL collections: LOCAL only), as vs_get_local_variable.
+ * [per-thread] */
+vs_partitioned_var *vs_get_local_partitioned_variable(vs_graph *g, const char *name,
+                                                      const vs_var_opts *opts, vs_status *st);
+
 /* PartitionedVariable accessors. [immutable]; NULL/zero for NULL. */
 const char *vs_partitioned_var_name(const vs_partitioned_var *p); /* "x" (no ":0") */
 vs_shape vs_partitioned_var_shape(const vs_partitioned_var *p);   /* the full shape */
