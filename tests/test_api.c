@@ -248,3 +248,14 @@ Test(api, device_resolve_gives_npos_on_error)
   cr_assert_eq(vs_device_resolve("not a device", st), VS_NPOS);
   expect_error(st, VS_INVALID_ARGUMENT, "ValueError", "cannot parse device name 'not a device' (want /device:TYPE:N)");
 }
+
+Test(api, checkpoint_lookups_on_null)
+{
+  /* Out of range and a missing key on a real file: test_checkpoint. */
+  vs_ckpt_tensor_info in = {.key = "untouched"};
+  vs_checkpoint_tensor_info(NULL, 0, &in, st);
+  expect_error(st, VS_INVALID_ARGUMENT, "ValueError", "vs_checkpoint_tensor_info: reader and info are required");
+  cr_assert_str_eq(in.key, "untouched");
+  cr_assert_eq(vs_checkpoint_find(NULL, "v"), VS_NPOS);
+  cr_assert_eq(vs_checkpoint_num_tensors(NULL), 0);
+}
