@@ -616,7 +616,7 @@ Test(checkpoint, tf_image_filter_restores_by_name)
  * reader.get_tensor("types/f16"), ... for float16, float64, int8, uint8,
  * int16, int32, int64, bool, complex64: the bytes TF saved.
  * reader.get_tensor("types/nothere") -> NotFoundError "Key types/nothere not found in checkpoint"
- * The string variable is listed (dtype string) but cannot be read here. */
+ * reader.get_tensor("strings") -> [b"a", b"bc"] (lengths checksum and CRC checked). */
 Test(checkpoint, tf_reader_every_dtype)
 {
   vs_checkpoint *c = vs_checkpoint_open(GOLDEN "/dtypes/model.ckpt", st);
@@ -646,9 +646,13 @@ Test(checkpoint, tf_reader_every_dtype)
   vs_ckpt_tensor_info in;
   cr_assert(vs_checkpoint_tensor_info(c, (size_t)k, &in));
   cr_assert_eq(in.dtype, VS_STRING);
-  cr_assert_not(in.readable);
-  cr_assert_null(vs_checkpoint_get_tensor(c, "strings", st));
-  expect_code(st, VS_UNIMPLEMENTED);
+  cr_assert(in.readable);
+  vs_tensor *strs = vs_checkpoint_get_tensor(c, "strings", st);
+  expect_ok(st);
+  cr_assert_eq(vs_tensor_num_elements(strs), 2);
+  cr_assert_str_eq(vs_tensor_string(strs, 0), "a");
+  cr_assert_str_eq(vs_tensor_string(strs, 1), "bc");
+  vs_tensor_free(strs);
   cr_assert_null(vs_checkpoint_get_tensor(c, "types/nothere", st));
   expect_error(st, VS_NOT_FOUND, "NotFoundError", "Key types/nothere not found in checkpoint");
   free_expected(e, n);
