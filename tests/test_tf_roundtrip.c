@@ -1,0 +1,278 @@
+/* test_tf_roundtrip.c - TensorFlow and varscope read each other's V2
+ * checkpoints (issue 13's round-trip proof), live: tools/tf_roundtrip.py runs
+ * under a Python with tensorflow (VS_PYTHON, as for the safetensors round
+ * trip in test_checkpoint.c; tools/tf_roundtrip.sh sets it to the oracle's)
+ * and this test talks to it over pipes (the protocol is in the script).
+ *
+ * TF trains the README's image filter 3 steps and saves it; varscope
+ * restores it into the graph built by the same scopes and sends back every
+ * value it read (TF compares them bit for bit), changes every value, runs
+ * the filter, saves its own V2 checkpoint and sends its values and output;
+ * TF finds it with latest_checkpoint, reads it with load_checkpoint and
+ * Saver.restore, and compares values bit for bit and the filter's output
+ * within 1e-5. The script's last line is "ok" when all of that held.
+ *
+ * Without such a Python the test is skipped, unless VS_TF_ROUNDTRIP_REQUIRED
+ * is set (tools/tf_roundtrip.sh sets it), which makes that a failure.
+ * Python is started before this process makes any OpenCL call; nothing forks.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "support.h"
+
+extern char **environ;
+
+static vs_graph *g;
+static vs_status *st;
+static char dir[256];
+
+static void setup(void)
+{
+  g = vs_graph_new();
+  st = vs_status_new();
+  cr_assert_not_null(g);
+  cr_assert_not_null(st);
+  scratch_dir_new(dir, sizeof dir, "vs_tfrt");
+}
+
+/* Removes dir/tf and dir/vs (checkpoint files) and dir. */
+static void teardown(void)
+{
+  char sub[300];
+  snprintf(sub, sizeof sub, "%s/tf", dir);
+  scratch_dir_remove(sub);
+  snprintf(sub, sizeof sub, "%s/vs", dir);
+  scratch_dir_remove(sub);
+  scratch_dir_remove(dir);
+  vs_status_free(st);
+  vs_graph_free(g);
+}
+
+TestSuite(tf_roundtrip, .init = setup, .fini = teardown);
+
+static const char *python(void)
+{
+  const char *p = getenv("VS_PYTHON");
+  return p && *p ? p : "python3";
+}
+
+/* Starts argv with stdin and stdout on pipes (stderr kept, or /dev/null). */
+static pid_t spawn(char *const argv[], int *to_child, int *from_child, bool quiet)
+{
+  int in[2] = {-1, -1}, out[2] = {-1, -1};
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  if (to_child) {
+    cr_assert_eq(pipe(in), 0);
+    posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+    posix_spawn_file_actions_addclose(&fa, in[1]);
+  }
+  if (from_child) {
+    cr_assert_eq(pipe(out), 0);
+    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+    posix_spawn_file_actions_addclose(&fa, out[0]);
+  } else {
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+  }
+  if (quiet) posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+  pid_t pid;
+  int rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+  posix_spawn_file_actions_destroy(&fa);
+  if (to_child) {
+    close(in[0]);
+    *to_child = in[1];
+  }
+  if (from_child) {
+    close(out[1]);
+    *from_child = out[0];
+  }
+  return rc == 0 ? pid : -1;
+}
+
+static int wait_exit(pid_t pid)
+{
+  int status;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) continue;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* Reads one line (without its newline) into a growing buffer; NULL at EOF. */
+static char *read_line(FILE *f)
+{
+  static char *line;
+  static size_t cap;
+  ssize_t n = getline(&line, &cap, f);
+  if (n <= 0) return NULL;
+  if (line[n - 1] == '\n') line[n - 1] = '\0';
+  return line;
+}
+
+static void put_hex(FILE *f, const void *p, size_t n)
+{
+  for (size_t i = 0; i < n; i++) fprintf(f, "%02x", ((const unsigned char *)p)[i]);
+}
+
+/* "<tag> <key> <hex>" for a variable's value in s (strings: each element's
+ * hex, joined by ','). */
+static void send_value(FILE *to, const char *tag, vs_session *s, vs_var *v)
+{
+  vs_tensor *t = vs_session_variable_value(s, v, st);
+  expect_ok(st);
+  fprintf(to, "%s %s ", tag, vs_var_op_name(v));
+  if (vs_tensor_dtype(t) == VS_STRING) {
+    for (size_t i = 0; i < vs_tensor_num_elements(t); i++) {
+      const char *e = vs_tensor_string(t, i);
+      if (i) fputc(',', to);
+      put_hex(to, e, strlen(e));
+    }
+  } else {
+    put_hex(to, vs_tensor_data(t), vs_tensor_byte_size(t));
+  }
+  fputc('\n', to);
+  vs_tensor_free(t);
+}
+
+static vs_output conv_relu(vs_output x, vs_shape kernel, vs_shape bias)
+{
+  vs_var *w = vs_get_variable(g, "weights", &(vs_var_opts){.shape = kernel}, st);
+  vs_var *b = vs_get_variable(g, "biases", &(vs_var_opts){.shape = bias}, st);
+  expect_ok(st);
+  vs_output c = vs_conv2d(g, x, vs_var_value(w), &(vs_conv2d_opts){.padding = "SAME"}, st);
+  vs_output r = vs_relu(g, vs_bias_add(g, c, vs_var_value(b), NULL, st), NULL, st);
+  expect_ok(st);
+  return r;
+}
+
+/* A new value for v: floats w * 0.5 - 0.25, doubles * 2, bools negated,
+ * int64 + 1000, strings replaced. */
+static void change(vs_session *s, vs_var *v)
+{
+  vs_tensor *t = vs_session_variable_value(s, v, st);
+  expect_ok(st);
+  size_t n = vs_tensor_num_elements(t);
+  vs_tensor *nt = NULL;
+  switch (vs_tensor_dtype(t)) {
+  case VS_FLOAT:
+    for (size_t i = 0; i < n; i++) ((float *)vs_tensor_data(t))[i] = ((float *)vs_tensor_data(t))[i] * 0.5f - 0.25f;
+    break;
+  case VS_DOUBLE:
+    for (size_t i = 0; i < n; i++) ((double *)vs_tensor_data(t))[i] *= 2;
+    break;
+  case VS_BOOL:
+    for (size_t i = 0; i < n; i++) ((unsigned char *)vs_tensor_data(t))[i] ^= 1;
+    break;
+  case VS_INT64:
+    for (size_t i = 0; i < n; i++) ((int64_t *)vs_tensor_data(t))[i] += 1000;
+    break;
+  case VS_STRING:
+    cr_assert_eq(n, 3);
+    nt = vs_tensor_new_strings(vs_tensor_shape(t), (const char *[]){"varscope", "wrote", "this one"}, st);
+    break;
+  default: cr_assert_fail("unexpected dtype for %s", vs_var_op_name(v));
+  }
+  vs_session_assign_variable(s, v, nt ? nt : t, st);
+  expect_ok(st);
+  vs_tensor_free(nt);
+  vs_tensor_free(t);
+}
+
+Test(tf_roundtrip, tensorflow_and_varscope_read_each_others_v2_checkpoints, .timeout = 600)
+{
+  char *probe[] = {(char *)python(), "-c", "import numpy, tensorflow", NULL};
+  pid_t p = spawn(probe, NULL, NULL, true);
+  if (p < 0 || wait_exit(p) != 0) {
+    if (getenv("VS_TF_ROUNDTRIP_REQUIRED"))
+      cr_assert_fail("tensorflow is not importable with %s (VS_PYTHON)", python());
+    cr_skip_test("tensorflow is not importable with %s (set VS_PYTHON to a Python that has it)", python());
+  }
+  char *argv[] = {(char *)python(), VS_SOURCE_DIR "/tools/tf_roundtrip.py", dir, NULL};
+  int to_fd, from_fd;
+  pid_t pid = spawn(argv, &to_fd, &from_fd, false);
+  cr_assert_gt(pid, 0);
+  FILE *to = fdopen(to_fd, "w"), *from = fdopen(from_fd, "r");
+  cr_assert(to && from);
+
+  /* 1. TF's input batch and checkpoint */
+  char *line = read_line(from);
+  cr_assert(line && strncmp(line, "input ", 6) == 0, "expected the input line, got %s", line ? line : "EOF");
+  float images[50];
+  cr_assert_eq(strlen(line + 6), 2 * sizeof images);
+  for (size_t i = 0; i < sizeof images; i++) {
+    unsigned b;
+    sscanf(line + 6 + 2 * i, "%2x", &b);
+    ((unsigned char *)images)[i] = (unsigned char)b;
+  }
+  line = read_line(from);
+  cr_assert(line && strncmp(line, "tf ", 3) == 0, "expected the checkpoint line, got %s", line ? line : "EOF");
+  char tf_prefix[512];
+  snprintf(tf_prefix, sizeof tf_prefix, "%s", line + 3);
+
+  /* 2. the same graph, built by the same scopes */
+  vs_output x = vs_placeholder(g, VS_FLOAT, VS_SHAPE(1, 5, 5, 2), "x", st);
+  vs_output out = {0};
+  VS_WITH_VARIABLE_SCOPE(g, s1, "image_filters", NULL, st) {
+    vs_output h = x;
+    VS_WITH_VARIABLE_SCOPE(g, c1, "conv1", NULL, st) h = conv_relu(h, VS_SHAPE(3, 3, 2, 4), VS_SHAPE(4));
+    VS_WITH_VARIABLE_SCOPE(g, c2, "conv2", NULL, st) out = conv_relu(h, VS_SHAPE(3, 3, 4, 4), VS_SHAPE(4));
+  }
+  vs_get_variable(g, "global_step", &(vs_var_opts){.shape = VS_SCALAR, .dtype = VS_INT64, .trainable = VS_OPT_FALSE,
+                                                   .initializer = vs_zeros_initializer()}, st);
+  VS_WITH_VARIABLE_SCOPE(g, m, "meta", NULL, st) {
+    vs_get_variable(g, "name", &(vs_var_opts){.shape = VS_SHAPE(3), .dtype = VS_STRING, .trainable = VS_OPT_FALSE}, st);
+    vs_get_variable(g, "flags", &(vs_var_opts){.shape = VS_SHAPE(4), .dtype = VS_BOOL, .trainable = VS_OPT_FALSE}, st);
+    vs_get_variable(g, "scale", &(vs_var_opts){.shape = VS_SHAPE(2, 2), .dtype = VS_DOUBLE}, st);
+  }
+  expect_ok(st);
+  vs_var *vars[16];
+  size_t nv = vs_global_variables(g, NULL, vars, 16, st);
+  cr_assert_eq(nv, 8);
+  vs_saver *sv = vs_saver_new(g, &(vs_saver_opts){.format = VS_CKPT_TF_V2}, st);
+  expect_ok(st);
+  vs_session *s = vs_session_new(g, NULL, st);
+  expect_ok(st);
+  vs_saver_restore(sv, s, tf_prefix, st);
+  expect_ok(st);
+  for (size_t i = 0; i < nv; i++) send_value(to, "restored", s, vars[i]);
+
+  for (size_t i = 0; i < nv; i++) change(s, vars[i]);
+  char vs_dir[300], vs_prefix[320];
+  snprintf(vs_dir, sizeof vs_dir, "%s/vs", dir);
+  cr_assert_eq(mkdir(vs_dir, 0755), 0);
+  snprintf(vs_prefix, sizeof vs_prefix, "%s/model.ckpt", vs_dir);
+  vs_saver_save(sv, s, vs_prefix, st);
+  expect_ok(st);
+  for (size_t i = 0; i < nv; i++) send_value(to, "saved", s, vars[i]);
+  vs_tensor *feed = vs_tensor_new(VS_FLOAT, VS_SHAPE(1, 5, 5, 2), images, st);
+  vs_tensor *got = NULL;
+  vs_session_run(s, &x, &feed, 1, &out, &got, 1, NULL, 0, st);
+  expect_ok(st);
+  fputs("output ", to);
+  put_hex(to, vs_tensor_data(got), vs_tensor_byte_size(got));
+  fprintf(to, "\nprefix %s\nend\n", vs_prefix);
+  fflush(to);
+  vs_tensor_free(got);
+  vs_tensor_free(feed);
+
+  /* 3. TF's verdict */
+  char report[8192] = "";
+  while ((line = read_line(from))) {
+    if (strcmp(line, "ok") == 0 || strcmp(line, "failed") == 0) break;
+    size_t m = strlen(report);
+    snprintf(report + m, sizeof report - m, "%s\n", line);
+  }
+  cr_assert(line && strcmp(line, "ok") == 0, "TensorFlow's checks:\n%s", report);
+  fclose(to);
+  fclose(from);
+  cr_assert_eq(wait_exit(pid), 0);
+  vs_session_free(s);
+  vs_saver_free(sv);
+}
