@@ -276,3 +276,111 @@ Test(tf_roundtrip, tensorflow_and_varscope_read_each_others_v2_checkpoints, .tim
   vs_session_free(s);
   vs_saver_free(sv);
 }
+
+/* ---- GraphDef export ------------------------------------------------------ */
+
+/* tools/tf_graphdef_check.py's model, built by the same scopes and calls:
+ * convolutions with seeded random_normal weights, constant/zeros biases,
+ * bias_add, reshape, a default-initialised (glorot) dense kernel and a
+ * transposed matmul, an int64 step with assign_add, a tf.Variable with
+ * assign (validate_shape=False) and assign_sub, a Fill-initialised big
+ * variable, a RandomUniformInt one, a truncated-normal one, an identity
+ * on /device:CPU:0, ops under control_dependencies, constants of
+ * several dtypes (a splat among them), placeholders of partly and wholly
+ * unknown shape, global_variables_initializer and a no_op. */
+static void graphdef_model(void)
+{
+  vs_graph_set_random_seed(g, 7);
+  vs_output x = vs_placeholder(g, VS_FLOAT, VS_SHAPE(1, 5, 5, 2), "x", st);
+  vs_placeholder(g, VS_FLOAT, VS_SHAPE(VS_DIM_UNKNOWN, 3), "p2", st);
+  vs_placeholder(g, VS_INT64, VS_UNKNOWN_SHAPE, "p3", st);
+  vs_output h = x;
+  VS_WITH_VARIABLE_SCOPE(g, s1, "image_filters", NULL, st) {
+    VS_WITH_VARIABLE_SCOPE(g, c1, "conv1", NULL, st) {
+      vs_var *w = vs_get_variable(g, "weights", &(vs_var_opts){.shape = VS_SHAPE(3, 3, 2, 4),
+                                                              .initializer = vs_random_normal_initializer(0, 1, 1)}, st);
+      vs_var *b = vs_get_variable(g, "biases", &(vs_var_opts){.shape = VS_SHAPE(4),
+                                                             .initializer = vs_constant_initializer(0.1)}, st);
+      vs_output c = vs_conv2d(g, h, vs_var_value(w), &(vs_conv2d_opts){.padding = "SAME"}, st);
+      h = vs_relu(g, vs_add(g, c, vs_var_value(b), NULL, st), NULL, st);
+    }
+    VS_WITH_VARIABLE_SCOPE(g, c2, "conv2", NULL, st) {
+      vs_var *w = vs_get_variable(g, "weights", &(vs_var_opts){.shape = VS_SHAPE(3, 3, 4, 4),
+                                                              .initializer = vs_random_normal_initializer(0, 1, 2)}, st);
+      vs_var *b = vs_get_variable(g, "biases", &(vs_var_opts){.shape = VS_SHAPE(4),
+                                                             .initializer = vs_zeros_initializer()}, st);
+      vs_output c = vs_conv2d(g, h, vs_var_value(w),
+                              &(vs_conv2d_opts){.padding = "VALID", .strides = {1, 2, 2, 1}}, st);
+      h = vs_relu(g, vs_bias_add(g, c, vs_var_value(b), NULL, st), NULL, st);
+    }
+  }
+  vs_output r = vs_reshape(g, h, VS_SHAPE(1, 16), NULL, st);
+  vs_var *k = vs_get_variable(g, "dense/kernel", &(vs_var_opts){.shape = VS_SHAPE(3, 16)}, st);
+  vs_output y = vs_matmul(g, r, vs_var_value(k), &(vs_matmul_opts){.transpose_b = true, .name = "logits"}, st);
+  vs_var *step = vs_get_variable(g, "step", &(vs_var_opts){.shape = VS_SCALAR, .dtype = VS_INT64,
+                                                          .initializer = vs_zeros_initializer(),
+                                                          .trainable = VS_OPT_FALSE}, st);
+  int64_t one = 1;
+  vs_assign_add(g, step, vs_constant(g, &one, VS_INT64, VS_SCALAR, "one", st), NULL, st);
+  vs_var *u = vs_variable(g, &(vs_variable_opts){.name = "u", .initial_value = vs_value_initializer(
+                                                                  (float[]){1, 2}, VS_FLOAT, 2, NULL)}, st);
+  vs_get_variable(g, "big", &(vs_var_opts){.shape = VS_SHAPE(40, 30), .initializer = vs_zeros_initializer()}, st);
+  vs_get_variable(g, "iv", &(vs_var_opts){.shape = VS_SHAPE(2), .dtype = VS_INT32,
+                                          .initializer = vs_random_uniform_initializer(0, 10, 3)}, st);
+  vs_var *tn = vs_get_variable(g, "tn", &(vs_var_opts){.shape = VS_SHAPE(2, 3),
+                                                        .initializer = vs_truncated_normal_initializer(0, 0.5, 4)}, st);
+  VS_WITH_DEVICE(g, "/device:CPU:0", st) vs_identity(g, y, "on_cpu", st);
+  vs_output a1 = vs_assign(g, u, vs_constant(g, (float[]){3, 4}, VS_FLOAT, VS_SHAPE(2), "newu", st),
+                           &(vs_assign_opts){.validate_shape = VS_OPT_FALSE}, st);
+  vs_assign_sub(g, u, vs_constant(g, (float[]){1, 1}, VS_FLOAT, VS_SHAPE(2), "dec", st), NULL, st);
+  vs_control_dependencies_push(g, &a1.op, 1, st);
+  vs_output z = vs_identity(g, y, "z", st);
+  vs_sub(g, z, vs_constant_float(g, 1.0f, "k1", st), "zm", st);
+  vs_mul(g, z, vs_constant_float(g, 2.0f, "k2", st), "zt", st);
+  vs_control_dependencies_pop(g, st);
+  vs_is_variable_initialized(g, tn, st);
+  vs_constant(g, (const char *[]){"a", "bc", ""}, VS_STRING, VS_SHAPE(3), "strs", st);
+  vs_constant(g, (uint8_t[]){1, 0}, VS_BOOL, VS_SHAPE(2), "bools", st);
+  vs_constant(g, (uint16_t[]){0x3e00, 0xc000}, VS_HALF, VS_SHAPE(2), "halfs", st);
+  vs_constant(g, (int8_t[]){-3, 4}, VS_INT8, VS_SHAPE(2), "i8", st);
+  vs_constant(g, (int64_t[]){1, 2, 3, 4}, VS_INT64, VS_SHAPE(2, 2), "i64", st);
+  vs_constant(g, (float[]){7, 7, 7}, VS_FLOAT, VS_SHAPE(3), "splat", st);
+  vs_constant(g, (double[]){-0.5}, VS_DOUBLE, VS_SCALAR, "dscalar", st);
+  vs_global_variables_initializer(g, st);
+  vs_no_op(g, "nop", st);
+  expect_ok(st);
+}
+
+/* vs_graph_write_graphdef of graphdef_model: TF 2.21 builds the same model
+ * and finds every node, op type, input, device and attr equal; its
+ * import_graph_def loads the file and computes TF's logits bit for bit. */
+Test(tf_roundtrip, graphdef_equals_what_tensorflow_builds, .timeout = 600)
+{
+  char *probe[] = {(char *)python(), "-c", "import numpy, tensorflow", NULL};
+  pid_t p = spawn(probe, NULL, NULL, true);
+  if (p < 0 || wait_exit(p) != 0) {
+    if (getenv("VS_TF_ROUNDTRIP_REQUIRED"))
+      cr_assert_fail("tensorflow is not importable with %s (VS_PYTHON)", python());
+    cr_skip_test("tensorflow is not importable with %s (set VS_PYTHON to a Python that has it)", python());
+  }
+  graphdef_model();
+  char path[300];
+  snprintf(path, sizeof path, "%s/model.pb", dir);
+  vs_graph_write_graphdef(g, path, NULL, st);
+  expect_ok(st);
+  char *argv[] = {(char *)python(), VS_SOURCE_DIR "/tools/tf_graphdef_check.py", path, NULL};
+  int from_fd;
+  pid_t pid = spawn(argv, NULL, &from_fd, false);
+  cr_assert_gt(pid, 0);
+  FILE *from = fdopen(from_fd, "r");
+  char report[16384] = "", *line;
+  while ((line = read_line(from))) {
+    if (strcmp(line, "ok") == 0 || strcmp(line, "failed") == 0) break;
+    size_t m = strlen(report);
+    snprintf(report + m, sizeof report - m, "%s\n", line);
+  }
+  cr_assert(line && strcmp(line, "ok") == 0, "TensorFlow's comparison:\n%s", report);
+  fclose(from);
+  cr_assert_eq(wait_exit(pid), 0);
+  unlink(path);
+}
