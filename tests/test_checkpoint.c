@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#define SUPPORT_SPAWN
 #include "support.h"
 
 extern char **environ;
@@ -232,46 +233,6 @@ static const expected *find_expected(const expected *e, int n, const char *key)
 }
 
 /* ---- processes ------------------------------------------------------------ */
-
-/* Starts argv with its stdin and stdout on pipes (either may be NULL). */
-static pid_t spawn(char *const argv[], int *to_child, int *from_child, bool quiet)
-{
-  int in[2] = {-1, -1}, out[2] = {-1, -1};
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  if (to_child) {
-    cr_assert_eq(pipe(in), 0);
-    posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-    posix_spawn_file_actions_addclose(&fa, in[1]);
-  }
-  if (from_child) {
-    cr_assert_eq(pipe(out), 0);
-    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-    posix_spawn_file_actions_addclose(&fa, out[0]);
-  } else if (quiet) {
-    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-  }
-  if (quiet) posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-  pid_t pid;
-  int rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
-  posix_spawn_file_actions_destroy(&fa);
-  if (to_child) {
-    close(in[0]);
-    *to_child = in[1];
-  }
-  if (from_child) {
-    close(out[1]);
-    *from_child = out[0];
-  }
-  return rc == 0 ? pid : -1;
-}
-
-static int wait_exit(pid_t pid)
-{
-  int status;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) continue;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
 
 /* Reads one line from fd (without the newline). */
 static bool read_line(int fd, char *buf, size_t cap)

@@ -134,6 +134,19 @@ static vs_saver *tf_saver(bool state)
   return sv;
 }
 
+/* A variable "v" of `shape` (ones), initialised in a new session, and a
+ * TF V2 saver (with the state file) in *sv. */
+static vs_session *one_var(vs_shape shape, vs_saver **sv)
+{
+  vs_get_variable(g, "v", &(vs_var_opts){.shape = shape, .initializer = vs_ones_initializer()}, st);
+  *sv = tf_saver(true);
+  vs_session *s = new_session();
+  vs_op *init = vs_global_variables_initializer(g, st);
+  vs_session_run(s, NULL, NULL, 0, NULL, NULL, 0, &init, 1, st);
+  expect_ok(st);
+  return s;
+}
+
 /* ---- byte equality with TensorFlow --------------------------------------- */
 
 /* For each fixture: saver.restore(sess, "NAME/model.ckpt"), then
@@ -276,11 +289,8 @@ Test(tf_checkpoint_write, round_trip_every_dtype)
  * tf.train.latest_checkpoint(DIR) reads. */
 Test(tf_checkpoint_write, state_file_as_tf_writes_it)
 {
-  vs_get_variable(g, "v", &(vs_var_opts){.shape = VS_SHAPE(2), .initializer = vs_ones_initializer()}, st);
-  vs_saver *sv = tf_saver(true);
-  vs_session *s = new_session();
-  vs_op *init = vs_global_variables_initializer(g, st);
-  vs_session_run(s, NULL, NULL, 0, NULL, NULL, 0, &init, 1, st);
+  vs_saver *sv;
+  vs_session *s = one_var(VS_SHAPE(2), &sv);
   expect_ok(st);
   const char *names[] = {"a", "b", "a"};
   for (int i = 0; i < 3; i++) {
@@ -308,11 +318,8 @@ Test(tf_checkpoint_write, state_file_as_tf_writes_it)
 /* A prefix with a quote, a backslash and a newline: text_format escapes. */
 Test(tf_checkpoint_write, state_file_escapes_as_text_format)
 {
-  vs_get_variable(g, "v", &(vs_var_opts){.shape = VS_SCALAR, .initializer = vs_ones_initializer()}, st);
-  vs_saver *sv = tf_saver(true);
-  vs_session *s = new_session();
-  vs_op *init = vs_global_variables_initializer(g, st);
-  vs_session_run(s, NULL, NULL, 0, NULL, NULL, 0, &init, 1, st);
+  vs_saver *sv;
+  vs_session *s = one_var(VS_SCALAR, &sv);
   vs_saver_save(sv, s, path_in("q\"b\\n\nx"), st);
   expect_ok(st);
   size_t n;
@@ -432,11 +439,8 @@ Test(tf_checkpoint_write, corrupt_index_byte_is_data_loss)
  * file, no data file and no index. /sys refuses new files even to root. */
 Test(tf_checkpoint_write, unwritable_directory_is_the_os_error)
 {
-  vs_get_variable(g, "v", &(vs_var_opts){.shape = VS_SHAPE(2), .initializer = vs_ones_initializer()}, st);
-  vs_saver *sv = tf_saver(true);
-  vs_session *s = new_session();
-  vs_op *init = vs_global_variables_initializer(g, st);
-  vs_session_run(s, NULL, NULL, 0, NULL, NULL, 0, &init, 1, st);
+  vs_saver *sv;
+  vs_session *s = one_var(VS_SHAPE(2), &sv);
   vs_saver_save(sv, s, "/sys/vs_tfw_m", st);
   expect_code(st, VS_PERMISSION_DENIED);
   const char *head = "Cannot create a temporary file for /sys/vs_tfw_m" DATA_SUFFIX ": ";
@@ -457,11 +461,8 @@ Test(tf_checkpoint_write, unwritable_directory_is_the_os_error)
  * leaves the earlier checkpoint, no new index and no temporary file. */
 Test(tf_checkpoint_write, failed_rename_leaves_nothing_half_written)
 {
-  vs_get_variable(g, "v", &(vs_var_opts){.shape = VS_SHAPE(2), .initializer = vs_ones_initializer()}, st);
-  vs_saver *sv = tf_saver(true);
-  vs_session *s = new_session();
-  vs_op *init = vs_global_variables_initializer(g, st);
-  vs_session_run(s, NULL, NULL, 0, NULL, NULL, 0, &init, 1, st);
+  vs_saver *sv;
+  vs_session *s = one_var(VS_SHAPE(2), &sv);
   cr_assert_eq(mkdir(path_in("m" DATA_SUFFIX), 0755), 0);
   vs_saver_save(sv, s, path_in("m"), st);
   expect_code(st, VS_FAILED_PRECONDITION); /* EISDIR */

@@ -12,24 +12,20 @@
  * Saver.restore, and compares values bit for bit and the filter's output
  * within 1e-5. The script's last line is "ok" when all of that held.
  *
- * Without such a Python the test is skipped, unless VS_TF_ROUNDTRIP_REQUIRED
- * is set (tools/tf_roundtrip.sh sets it), which makes that a failure.
+ * Without such a Python those tests are skipped, unless
+ * VS_TF_ROUNDTRIP_REQUIRED is set (tools/tf_roundtrip.sh sets it), which
+ * makes that a failure; one test here needs no TensorFlow.
  * Python is started before this process makes any OpenCL call; nothing forks.
  */
 #include <criterion/criterion.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#define SUPPORT_SPAWN
 #include "support.h"
-
-extern char **environ;
 
 static vs_graph *g;
 static vs_status *st;
@@ -65,44 +61,15 @@ static const char *python(void)
   return p && *p ? p : "python3";
 }
 
-/* Starts argv with stdin and stdout on pipes (stderr kept, or /dev/null). */
-static pid_t spawn(char *const argv[], int *to_child, int *from_child, bool quiet)
+/* Skips the test when VS_PYTHON cannot import tensorflow, or fails it when
+ * VS_TF_ROUNDTRIP_REQUIRED is set. Makes no OpenCL call. */
+static void need_tensorflow(void)
 {
-  int in[2] = {-1, -1}, out[2] = {-1, -1};
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  if (to_child) {
-    cr_assert_eq(pipe(in), 0);
-    posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-    posix_spawn_file_actions_addclose(&fa, in[1]);
-  }
-  if (from_child) {
-    cr_assert_eq(pipe(out), 0);
-    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-    posix_spawn_file_actions_addclose(&fa, out[0]);
-  } else {
-    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-  }
-  if (quiet) posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-  pid_t pid;
-  int rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
-  posix_spawn_file_actions_destroy(&fa);
-  if (to_child) {
-    close(in[0]);
-    *to_child = in[1];
-  }
-  if (from_child) {
-    close(out[1]);
-    *from_child = out[0];
-  }
-  return rc == 0 ? pid : -1;
-}
-
-static int wait_exit(pid_t pid)
-{
-  int status;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) continue;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  char *probe[] = {(char *)python(), "-c", "import numpy, tensorflow", NULL};
+  pid_t p = spawn(probe, NULL, NULL, true);
+  if (p >= 0 && wait_exit(p) == 0) return;
+  if (getenv("VS_TF_ROUNDTRIP_REQUIRED")) cr_assert_fail("tensorflow is not importable with %s (VS_PYTHON)", python());
+  cr_skip_test("tensorflow is not importable with %s (set VS_PYTHON to a Python that has it)", python());
 }
 
 /* Reads one line (without its newline) into a growing buffer; NULL at EOF. */
@@ -187,13 +154,7 @@ static void change(vs_session *s, vs_var *v)
 
 Test(tf_roundtrip, tensorflow_and_varscope_read_each_others_v2_checkpoints, .timeout = 600)
 {
-  char *probe[] = {(char *)python(), "-c", "import numpy, tensorflow", NULL};
-  pid_t p = spawn(probe, NULL, NULL, true);
-  if (p < 0 || wait_exit(p) != 0) {
-    if (getenv("VS_TF_ROUNDTRIP_REQUIRED"))
-      cr_assert_fail("tensorflow is not importable with %s (VS_PYTHON)", python());
-    cr_skip_test("tensorflow is not importable with %s (set VS_PYTHON to a Python that has it)", python());
-  }
+  need_tensorflow();
   char *argv[] = {(char *)python(), VS_SOURCE_DIR "/tools/tf_roundtrip.py", dir, NULL};
   int to_fd, from_fd;
   pid_t pid = spawn(argv, &to_fd, &from_fd, false);
@@ -351,18 +312,40 @@ static void graphdef_model(void)
   expect_ok(st);
 }
 
+/* Without TensorFlow: the model exports the same bytes twice, and
+ * vs_graph_write_graphdef's file holds exactly what
+ * vs_graph_export_graphdef returns (what the next test hands to TF). */
+Test(tf_roundtrip, graphdef_model_exports_the_same_bytes_each_time)
+{
+  graphdef_model();
+  size_t n1, n2;
+  void *a = vs_graph_export_graphdef(g, NULL, &n1, st);
+  expect_ok(st);
+  void *b = vs_graph_export_graphdef(g, NULL, &n2, st);
+  expect_ok(st);
+  cr_assert(n1 == n2 && memcmp(a, b, n1) == 0);
+  char path[300];
+  snprintf(path, sizeof path, "%s/model.pb", dir);
+  vs_graph_write_graphdef(g, path, NULL, st);
+  expect_ok(st);
+  FILE *f = fopen(path, "rb");
+  cr_assert_not_null(f);
+  unsigned char *c = malloc(n1 + 1);
+  cr_assert_eq(fread(c, 1, n1 + 1, f), n1);
+  fclose(f);
+  cr_assert(memcmp(a, c, n1) == 0);
+  free(c);
+  vs_export_free(a);
+  vs_export_free(b);
+  unlink(path);
+}
+
 /* vs_graph_write_graphdef of graphdef_model: TF 2.21 builds the same model
  * and finds every node, op type, input, device and attr equal; its
  * import_graph_def loads the file and computes TF's logits bit for bit. */
 Test(tf_roundtrip, graphdef_equals_what_tensorflow_builds, .timeout = 600)
 {
-  char *probe[] = {(char *)python(), "-c", "import numpy, tensorflow", NULL};
-  pid_t p = spawn(probe, NULL, NULL, true);
-  if (p < 0 || wait_exit(p) != 0) {
-    if (getenv("VS_TF_ROUNDTRIP_REQUIRED"))
-      cr_assert_fail("tensorflow is not importable with %s (VS_PYTHON)", python());
-    cr_skip_test("tensorflow is not importable with %s (set VS_PYTHON to a Python that has it)", python());
-  }
+  need_tensorflow();
   graphdef_model();
   char path[300];
   snprintf(path, sizeof path, "%s/model.pb", dir);

@@ -31,7 +31,7 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 VS_PYTHON=$py VS_TF_ROUNDTRIP_REQUIRED=1 "$bin" --color=never >"$log" 2>&1
 rc=$?
-if [ "$rc" -eq 0 ] && grep -aq 'Synthesis: Tested: 1 | Passing: 1 ' "$log" &&
+if [ "$rc" -eq 0 ] && grep -aq 'Synthesis: Tested: 3 | Passing: 3 ' "$log" &&
    ! grep -aqE 'ERROR: (Leak|Address)Sanitizer|runtime error:' "$log"; then
   echo "ok   tf_roundtrip: TensorFlow $("$py" -c 'import tensorflow as t; print(t.__version__)' 2>/dev/null) and varscope read each other's V2 checkpoints"
   exit 0

@@ -260,8 +260,8 @@ bool vs__tf_bundle_write(FILE *data, const char *data_name, FILE *index, const c
   uint64_t off = 0;
   for (size_t i = 0; ok && i < n; i++) {
     const vs_tensor *v = items[i].value;
-    uint64_t size;
-    uint32_t crc;
+    uint64_t size = 0;
+    uint32_t crc = 0;
     if (vs_tensor_dtype(v) == VS_STRING) {
       ok = write_strings(data, data_name, v, &size, &crc, st);
     } else {
@@ -269,6 +269,7 @@ bool vs__tf_bundle_write(FILE *data, const char *data_name, FILE *index, const c
       crc = vs__crc32c(size ? vs_tensor_data(v) : "", (size_t)size);
       ok = put(data, data_name, vs_tensor_data(v), (size_t)size, st);
     }
+    if (!ok) break;
     val.len = 0;
     entry_proto(&val, vs_tensor_dtype(v), vs_tensor_shape(v), off, size, crc);
     table_add(&t, items[i].key, strlen(items[i].key), val.p, val.len);
