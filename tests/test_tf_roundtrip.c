@@ -284,7 +284,7 @@ static void graphdef_model(void)
   int64_t one = 1;
   vs_assign_add(g, step, vs_constant(g, &one, VS_INT64, VS_SCALAR, "one", st), NULL, st);
   vs_var *u = vs_variable(g, &(vs_variable_opts){.name = "u", .initial_value = vs_value_initializer(
-                                                                  (float[]){1, 2}, VS_FLOAT, 2, NULL)}, st);
+                                                                  (float[]){1, 2}, VS_FLOAT, 2, VS_UNKNOWN_SHAPE)}, st);
   vs_get_variable(g, "big", &(vs_var_opts){.shape = VS_SHAPE(40, 30), .initializer = vs_zeros_initializer()}, st);
   vs_get_variable(g, "iv", &(vs_var_opts){.shape = VS_SHAPE(2), .dtype = VS_INT32,
                                           .initializer = vs_random_uniform_initializer(0, 10, 3)}, st);

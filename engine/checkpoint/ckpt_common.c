@@ -181,7 +181,7 @@ static vs_tensor *string_fail(vs_checkpoint *c, const vs__ckpt_entry *e, vs_stat
  * when it fits, else a uint64), then the bytes. The entry's CRC32C extends
  * that length CRC with the stored checksum and the bytes. */
 static vs_tensor *decode_strings(vs_checkpoint *c, vs__ckpt_entry *e, const uint8_t *p, vs_status *st) {
-  int64_t n = vs_shape_num_elements(&e->shape);
+  int64_t n = vs_shape_num_elements(e->shape);
   if (n < 0 || (uint64_t)n > e->size) return string_fail(c, e, st, "more elements than bytes");
   vs__pb_rd r = {p, p + e->size};
   uint64_t *lens = malloc((size_t)(n ? n : 1) * sizeof *lens);

@@ -229,7 +229,7 @@ static void attr_value(attrs *as, const vs_op *op, const op_role *role) {
   vs__pb_buf *v = add(as, "value", false);
   if (!v) return;
   vs__pb_buf t = {0};
-  int64_t n = vs_shape_num_elements(&op->shape);
+  int64_t n = vs_shape_num_elements(op->shape);
   tensor_proto(&t, op->dtype, op->shape, op->data, n > 0 ? (size_t)n : 0, role->splat);
   vs__pb_msg_field(v, 8, &t);
   vs__pb_free(&t);
@@ -359,7 +359,7 @@ static bool node_def(vs__pb_buf *out, const vs_op *op, const op_role *role, cons
     if (in.index == 0) {
       vs__pb_string_field(&n, 3, in.op->name);
     } else {
-      char *s = vs__asprintf("%s:%d", in.op->name, in.index);
+      char *s = vs__asprintf("%s:%zu", in.op->name, in.index);
       if (!s) n.oom = true;
       else vs__pb_string_field(&n, 3, s);
       free(s);
