@@ -72,7 +72,7 @@ void vs_graph_write_graphdef(vs_graph *g, const char *path, const vs_export_opts
  * without the NUL; len may be NULL): a box per op labelled with its name
  * and type (and device when placed), an edge per data input labelled with
  * the tensor's dtype and shape, a dashed edge per control input, ops
- * grouped in nested clusters by name scope. Names are quoted with '"'
+ * grouped in one cluster per top-level name scope. Names are quoted with '"'
  * and '\' escaped. Free with vs_export_free. Errors: INVALID_ARGUMENT for
  * a NULL graph; RESOURCE_EXHAUSTED. [locked] */
 char *vs_graph_export_dot(vs_graph *g, const vs_export_opts *opts, size_t *len, vs_status *st);
