@@ -163,15 +163,19 @@ typedef struct attr {
 } attr;
 
 typedef struct attrs {
-  attr a[16];
+  attr a[16];        /* no op has more than 10 (Conv2D's 7, _class, _has_manual..., _output_shapes) */
   int n;
   bool strip;        /* strip_default_attrs */
-  bool oom;
+  bool full;         /* an attr did not fit: a bug, reported as INTERNAL */
 } attrs;
 
 /* A new AttrValue under key, or NULL when the default is being stripped. */
 static vs__pb_buf *add(attrs *as, const char *key, bool is_default) {
-  if ((is_default && as->strip) || as->n == (int)(sizeof as->a / sizeof as->a[0])) return NULL;
+  if (is_default && as->strip) return NULL;
+  if (as->n == (int)(sizeof as->a / sizeof as->a[0])) {
+    as->full = true;
+    return NULL;
+  }
   as->a[as->n] = (attr){.key = key};
   return &as->a[as->n++].value;
 }
@@ -348,6 +352,12 @@ static bool node_def(vs__pb_buf *out, const vs_op *op, const op_role *role, cons
     vs__pb_msg_field(v, 1, &list);
     vs__pb_free(&sh);
     vs__pb_free(&list);
+  }
+  if (as.full) {
+    for (int i = 0; i < as.n; i++) vs__pb_free(&as.a[i].value);
+    vs__fail(st, VS_INTERNAL, VS_EXC_OP_ERROR, "vs_graph_export_graphdef: op '%s' has more attrs than the exporter holds",
+             op->name);
+    return false;
   }
   qsort(as.a, (size_t)as.n, sizeof as.a[0], cmp_attr);
 
