@@ -341,17 +341,21 @@ Test(tf_roundtrip, graphdef_model_exports_the_same_bytes_each_time)
 }
 
 /* vs_graph_write_graphdef of graphdef_model: TF 2.21 builds the same model
- * and finds every node, op type, input, device and attr equal; its
- * import_graph_def loads the file and computes TF's logits bit for bit. */
+ * and finds every node, op type, input, device and attr equal, plain and
+ * with add_shapes + strip_default_attrs (against export_meta_graph's);
+ * its import_graph_def loads the file and computes TF's logits bit for bit. */
 Test(tf_roundtrip, graphdef_equals_what_tensorflow_builds, .timeout = 600)
 {
   need_tensorflow();
   graphdef_model();
-  char path[300];
+  char path[300], stripped[300];
   snprintf(path, sizeof path, "%s/model.pb", dir);
   vs_graph_write_graphdef(g, path, NULL, st);
   expect_ok(st);
-  char *argv[] = {(char *)python(), VS_SOURCE_DIR "/tools/tf_graphdef_check.py", path, NULL};
+  snprintf(stripped, sizeof stripped, "%s/stripped.pb", dir);
+  vs_graph_write_graphdef(g, stripped, &(vs_export_opts){.add_shapes = true, .strip_default_attrs = true}, st);
+  expect_ok(st);
+  char *argv[] = {(char *)python(), VS_SOURCE_DIR "/tools/tf_graphdef_check.py", path, stripped, NULL};
   int from_fd;
   pid_t pid = spawn(argv, NULL, &from_fd, false);
   cr_assert_gt(pid, 0);
@@ -366,4 +370,5 @@ Test(tf_roundtrip, graphdef_equals_what_tensorflow_builds, .timeout = 600)
   fclose(from);
   cr_assert_eq(wait_exit(pid), 0);
   unlink(path);
+  unlink(stripped);
 }

@@ -2,10 +2,13 @@
 """The TensorFlow half of the GraphDef export check (issue 13). Run by
 tests/test_tf_roundtrip.c with a Python that has tensorflow (VS_PYTHON):
 
-  tf_graphdef_check.py GRAPHDEF
+  tf_graphdef_check.py GRAPHDEF STRIPPED
 
 GRAPHDEF is what vs_graph_write_graphdef wrote for the model below, built
-in C by the same scopes and calls. TF builds the model itself and compares:
+in C by the same scopes and calls, STRIPPED the same with add_shapes and
+strip_default_attrs (export_meta_graph(strip_default_attrs=True)'s
+graph_def, which has _output_shapes too). TF builds the model itself and
+compares each with its own:
 the node names in order, and for each node its op type, inputs, device and
 every attr (AttrValue protos equal: types, shapes, Const tensors, seeds,
 lists, _class, _has_manual_control_dependencies); then tf.import_graph_def
@@ -70,16 +73,9 @@ def build():
     return x, y, init
 
 
-def main():
-    ours = tf.GraphDef.FromString(open(sys.argv[1], "rb").read())
-    images = np.random.RandomState(0).uniform(-1, 1, size=(1, 5, 5, 2)).astype(np.float32)
+def compare(ours, theirs, what):
+    """Node names in order; per node op, inputs, device and every attr."""
     fails = []
-    with tf.Graph().as_default() as g:
-        x, y, init = build()
-        theirs = g.as_graph_def()
-        with tf.Session() as sess:
-            sess.run(init)
-            want = sess.run(y, {x: images})
     names = [n.name for n in ours.node]
     tnames = [n.name for n in theirs.node]
     if names != tnames:
@@ -102,6 +98,22 @@ def main():
                     str(t.attr[key]).replace("\n", " ") if key in t.attr else "(none)"))
     if ours.versions.producer != theirs.versions.producer:
         fails.append("versions.producer %d, TF %d" % (ours.versions.producer, theirs.versions.producer))
+    return [what + ": " + f for f in fails]
+
+
+def main():
+    ours = tf.GraphDef.FromString(open(sys.argv[1], "rb").read())
+    stripped = tf.GraphDef.FromString(open(sys.argv[2], "rb").read())
+    images = np.random.RandomState(0).uniform(-1, 1, size=(1, 5, 5, 2)).astype(np.float32)
+    with tf.Graph().as_default() as g:
+        x, y, init = build()
+        theirs = g.as_graph_def()
+        theirs_stripped = tf.train.export_meta_graph(strip_default_attrs=True).graph_def
+        with tf.Session() as sess:
+            sess.run(init)
+            want = sess.run(y, {x: images})
+    fails = compare(ours, theirs, "as_graph_def()")
+    fails += compare(stripped, theirs_stripped, "export_meta_graph(strip_default_attrs=True)")
     try:
         with tf.Graph().as_default() as g2:
             tf.import_graph_def(ours, name="")

@@ -343,12 +343,11 @@ static bool node_def(vs__pb_buf *out, const vs_op *op, const op_role *role, cons
     vs__pb_free(&list);
   }
   if (role->control_input) attr_b(&as, "_has_manual_control_dependencies", true, false);
-  if (o->add_shapes && (v = add(&as, "_output_shapes", false))) {
+  /* as_graph_def(add_shapes=True) adds them to ops that have outputs */
+  if (o->add_shapes && op->has_output && (v = add(&as, "_output_shapes", false))) {
     vs__pb_buf list = {0}, sh = {0};
-    if (op->has_output) {
-      shape_proto(&sh, op->shape);
-      vs__pb_msg_field(&list, 7, &sh);
-    }
+    shape_proto(&sh, op->shape);
+    vs__pb_msg_field(&list, 7, &sh);
     vs__pb_msg_field(v, 1, &list);
     vs__pb_free(&sh);
     vs__pb_free(&list);

@@ -40,8 +40,8 @@ extern "C" {
 
 /* Options of the exports; NULL means all defaults. */
 typedef struct vs_export_opts {
-  /* as_graph_def(add_shapes=True): each node gets "_output_shapes", the
-   * list of its outputs' static shapes (empty for an op without output). */
+  /* as_graph_def(add_shapes=True): each node with outputs gets
+   * "_output_shapes", the list of its outputs' static shapes. */
   bool add_shapes;
   /* export_meta_graph(strip_default_attrs=True): attrs equal to their op
    * def's default are left out (use_cudnn_on_gpu, data_format "NHWC",
