@@ -454,6 +454,11 @@ Test(tf_checkpoint_write, unwritable_directory_is_the_os_error)
   snprintf(want, sizeof want, "Parent directory of %s doesn't exist, can't save.", path_in("no/such/m"));
   vs_saver_save(sv, s, path_in("no/such/m"), st);
   expect_error(st, VS_INVALID_ARGUMENT, "ValueError", want);
+  /* ... or a file where the directory should be */
+  fclose(fopen(path_in("plain"), "w"));
+  snprintf(want, sizeof want, "Parent directory of %s doesn't exist, can't save.", path_in("plain/m"));
+  vs_saver_save(sv, s, path_in("plain/m"), st);
+  expect_error(st, VS_INVALID_ARGUMENT, "ValueError", want);
   vs_session_free(s);
   vs_saver_free(sv);
 }

@@ -67,8 +67,8 @@ bool vs__tf_bundle_save(const char *prefix, const vs__bundle_item *items, size_t
   bool ok = dir && data_path && index_path;
   if (!ok) vs__oom(st);
   struct stat sb;
-  if (ok && stat(dir, &sb) != 0 && (errno == ENOENT || errno == ENOTDIR)) {
-    /* Saver.save's text for a missing directory */
+  if (ok && (stat(dir, &sb) == 0 ? !S_ISDIR(sb.st_mode) : errno == ENOENT || errno == ENOTDIR)) {
+    /* Saver.save's text when gfile.IsDirectory(dirname(path)) is false */
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "Parent directory of %s doesn't exist, can't save.",
              prefix);
     ok = false;
