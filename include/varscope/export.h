@@ -8,8 +8,9 @@
  * name as TF's ToGraphDef sorts them), device and the attrs TF 1's Python
  * API gives the same op: T/dtype types, shapes, Const values as TF's
  * make_tensor_proto writes them (tensor_content for several elements of a
- * content type, one typed value for a single element or a splat of equal
- * elements, typed lists for bool, complex, uint16 and string), seeds,
+ * content type, one typed value for a single element or for the scalar a
+ * zeros/ones/constant initializer broadcast to the variable's shape, typed
+ * lists for bool, complex, uint16 and string), seeds,
  * Conv2D's strides/padding/data_format/dilations/use_cudnn_on_gpu/
  * explicit_paddings, MatMul's transpose_a/b and grad_a/b,
  * VariableV2's container/shared_name, Assign's validate_shape/use_locking,
