@@ -59,6 +59,14 @@ static void build_every_op(vs_graph *g, vs_status *st) {
   expect_ok(st);
   vs_group(g, (vs_op *[]){conv.op, conv2.op}, 2, NULL, st);
   expect_ok(st);
+  /* Rank, Pack and ConcatV2 (engine/kernels/partition.c) */
+  cr_assert_not_null(vs_assert_variables_initialized(g, (vs_var *[]){a, b}, 2, st).op);
+  expect_ok(st);
+  vs_partitioned_var *pv = vs_get_partitioned_variable(
+      g, "parted", &(vs_var_opts){.shape = S(5, 2), .partitioner = vs_fixed_size_partitioner(2, 0)}, st);
+  expect_ok(st);
+  cr_assert_not_null(vs_partitioned_var_value(g, pv, st).op);
+  expect_ok(st);
 }
 
 static bool same_shape(vs_shape a, vs_shape b) {
@@ -78,14 +86,14 @@ Test(registry, every_def_has_a_kernel_a_shape_function_and_a_doc) {
     cr_assert_null(d->gradient, "%s: gradients are not wired yet, the slot must stay empty", d->type);
     cr_assert_eq(vs__op_def_find(d->type), d, "%s is registered twice", d->type);
   }
-  cr_assert_eq(n, 24, "registered ops: %zu (update this count with the op's tests)", n);
+  cr_assert_eq(n, 27, "registered ops: %zu (update this count with the op's tests)", n);
   cr_assert_null(vs__op_def_find("NoSuchOp"));
 }
 
 /* Ops carry the attribute union only when their type has attributes: the
  * types that read op->attr are exactly these (graph_internal.h). */
 Test(registry, exactly_the_types_with_typed_attributes_are_allocated_with_them) {
-  static const char *const with[] = {"RandomUniform", "RandomStandardNormal", "TruncatedNormal", "RandomUniformInt",
+  static const char *const with[] = {"VariableV2", "RandomUniform", "RandomStandardNormal", "TruncatedNormal", "RandomUniformInt",
                                      "Assign", "ReportUninitializedVariables", "Conv2D", "MatMul"};
   size_t n_with = 0;
   for (size_t k = 0; vs__op_def_at(k); k++) {

@@ -43,11 +43,14 @@ enum {
   VS_OPF_HOST_OUTPUT = 1u << 4,
   /* The kernel knows string tensors (host values); others refuse them. */
   VS_OPF_STRINGS = 1u << 5,
+  /* A stateful op with a `container` attribute (attr.variable): Graph.
+   * container sets it (graph/container.c). */
+  VS_OPF_CONTAINER = 1u << 6,
   /* Ops of this type have typed attributes (op->attr): only they are
    * allocated with the union, the last field of vs_op (72 bytes an op
    * spared for the others; graph_internal.h). Every def whose kernel,
    * shape function or constructor touches op->attr must have it. */
-  VS_OPF_ATTRS = 1u << 6,
+  VS_OPF_ATTRS = 1u << 7,
 };
 
 typedef struct vs_op_def {
@@ -69,9 +72,9 @@ const vs_op_def *vs__op_def_at(size_t i);
 
 /* The family tables (one per engine/kernels/<family>.c). */
 extern const vs_op_def vs__state_defs[], vs__random_defs[], vs__array_defs[], vs__math_defs[], vs__nn_defs[],
-    vs__control_defs[];
+    vs__control_defs[], vs__partition_defs[];
 extern const size_t vs__n_state_defs, vs__n_random_defs, vs__n_array_defs, vs__n_math_defs, vs__n_nn_defs,
-    vs__n_control_defs;
+    vs__n_control_defs, vs__n_partition_defs;
 
 /* Shared shape functions. */
 vs_shape vs__shape_of_input0(const vs_op *op);

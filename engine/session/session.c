@@ -111,9 +111,13 @@ bool vs__graph_defer_free(vs_graph *g) {
 VS_API size_t vs_session_op_device(const vs_session *s, const vs_op *op) {
   /* op_dev keeps -1 for "unplaced" internally; the API says VS_NPOS. An op
    * of another graph has an index that means nothing here. */
-  if (!s || !op || op->graph != s->graph || op->index >= s->n_op_dev || s->op_dev[op->index] < 0)
-    return VS_NPOS;
-  return (size_t)s->op_dev[op->index];
+  if (!s || !op || op->graph != s->graph) return VS_NPOS;
+  /* A run on another thread places ops (and grows op_dev) under the graph
+   * lock while it builds its plan: read under it too. */
+  vs__lock(s->graph);
+  size_t dev = op->index < s->n_op_dev && s->op_dev[op->index] >= 0 ? (size_t)s->op_dev[op->index] : VS_NPOS;
+  vs__unlock(s->graph);
+  return dev;
 }
 
 /* ---- placement ---- */
@@ -186,7 +190,7 @@ bool vs__session_place(vs_session *s, vs_op *op, size_t *dev, vs_status *st) {
   }
   const char *device = op->device;
   if (op->colocate) { /* TF's _class loc:@: run where the named op runs */
-    vs_op *with = vs_strmap_get(&s->graph->op_by_name, op->colocate);
+    vs_op *with = vs_strmap_get(&s->graph->op_by_name, op->colocate + 5); /* past "loc:@" */
     if (with && with != op) {
       if (!vs__session_place(s, with, dev, st)) return false;
       goto record;
