@@ -419,6 +419,22 @@ static vs_tensor *value_of(vs_session *s, vs_var *v, vs_status *st) {
   return t;
 }
 
+/* Each variable's value in the batched session is the unbatched one's,
+ * byte for byte; from the second round on, in the same buffer as before. */
+static void expect_same_as_unbatched(vs_session *batched, vs_session *single, vs_var *const *v, int n,
+                                     const cl_mem *before, int round, vs_status *st) {
+  for (int i = 0; i < n; i++) {
+    vs_tensor *a = value_of(batched, v[i], st), *b = value_of(single, v[i], st);
+    cr_assert_eq(vs_tensor_byte_size(a), vs_tensor_byte_size(b));
+    cr_assert(memcmp(vs_tensor_data(a), vs_tensor_data(b), vs_tensor_byte_size(a)) == 0,
+              "round %d: %s differs from its unbatched value", round, vs_var_name(v[i]));
+    vs_tensor_free(a);
+    vs_tensor_free(b);
+    if (round == 1) /* a re-run writes the same buffers in place */
+      cr_assert_eq(batched->vars[v[i]->index].buf, before[i], "%s: re-run in place", vs_var_name(v[i]));
+  }
+}
+
 Test(batch, initialisers_batched_give_the_values_of_the_per_variable_chains_bit_for_bit) {
   vs_status *st = vs_status_new();
   vs_graph *g = vs_graph_new();
@@ -437,16 +453,7 @@ Test(batch, initialisers_batched_give_the_values_of_the_per_variable_chains_bit_
     for (int i = 0; i < N_BATCHED; i++) before[i] = batched->vars[v[i]->index].buf;
     for (int i = 0; i < N_BATCHED; i++) run_target(single, vs_var_initializer_op(v[i]), st); /* one Assign: no batch */
     cr_assert_eq(single->plans->n_batches, 0);
-    for (int i = 0; i < N_BATCHED; i++) {
-      vs_tensor *a = value_of(batched, v[i], st), *b = value_of(single, v[i], st);
-      cr_assert_eq(vs_tensor_byte_size(a), vs_tensor_byte_size(b));
-      cr_assert(memcmp(vs_tensor_data(a), vs_tensor_data(b), vs_tensor_byte_size(a)) == 0,
-                "round %d: %s differs from its unbatched chain", round, vs_var_name(v[i]));
-      vs_tensor_free(a);
-      vs_tensor_free(b);
-      if (round == 1) /* a re-run writes the same buffers in place */
-        cr_assert_eq(batched->vars[v[i]->index].buf, before[i]);
-    }
+    expect_same_as_unbatched(batched, single, v, N_BATCHED, before, round, st);
   }
   vs_session_free(batched);
   vs_session_free(single);
@@ -536,15 +543,7 @@ Test(batch, zeros_ones_and_constant_initialisers_batched_give_the_unbatched_valu
     for (int i = 0; i < N_FILLED; i++) before[i] = batched->vars[v[i]->index].buf;
     for (int i = 0; i < N_FILLED; i++) run_target(single, vs_var_initializer_op(v[i]), st);
     cr_assert_eq(single->plans->n_batches, 0);
-    for (int i = 0; i < N_FILLED; i++) {
-      vs_tensor *a = value_of(batched, v[i], st), *b = value_of(single, v[i], st);
-      cr_assert_eq(vs_tensor_byte_size(a), vs_tensor_byte_size(b));
-      cr_assert(memcmp(vs_tensor_data(a), vs_tensor_data(b), vs_tensor_byte_size(a)) == 0,
-                "round %d: %s differs from its unbatched value", round, vs_var_name(v[i]));
-      vs_tensor_free(a);
-      vs_tensor_free(b);
-      if (round == 1) cr_assert_eq(batched->vars[v[i]->index].buf, before[i], "re-run in place");
-    }
+    expect_same_as_unbatched(batched, single, v, N_FILLED, before, round, st);
   }
   /* The values themselves. */
   vs_tensor *t = value_of(batched, v[3], st);
