@@ -275,7 +275,9 @@ vs_op *vs__op_create(vs_graph *g, const vs_op_spec *spec, vs_status *st) {
    * and an int), then "name\0name:0\0". An op's name and inputs never
    * change after creation, so nothing reallocates them. */
   size_t n_in = spec->n_inputs > 0 ? (size_t)spec->n_inputs : 0, len = strlen(spec->name);
-  size_t head = attrs ? sizeof(vs_op) : vs__op_head_size, in_bytes = n_in * sizeof(vs_output);
+  size_t attr_bytes = vs__def_attr_bytes(def), align = _Alignof(vs_output);
+  size_t head = attrs ? (offsetof(vs_op, attr) + attr_bytes + align - 1) / align * align : vs__op_head_size;
+  size_t in_bytes = n_in * sizeof(vs_output);
   vs_op *op = calloc(1, head + in_bytes + 2 * len + 4);
   if (!op) goto oom;
   op->graph = g;
@@ -292,7 +294,7 @@ vs_op *vs__op_create(vs_graph *g, const vs_op_spec *spec, vs_status *st) {
   op->device = vs__no_device;
   op->has_output = spec->has_output;
   op->dtype = spec->dtype;
-  if (spec->attr) op->attr = *spec->attr; /* attrs: checked above */
+  if (spec->attr) memcpy(&op->attr, spec->attr, attr_bytes); /* attrs: checked above; the type's bytes only */
   op->shape = spec->infer_shape && def->shape ? def->shape(op) : spec->shape;
   if (!VS_GROW(g->ops, g->ops_cap, g->n_ops + 1)) goto oom;
   vs_thread_state *ts = vs__thread(g, st);

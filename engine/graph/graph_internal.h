@@ -36,9 +36,12 @@ struct vs_op_def;
  * allocation holding the struct, its inputs and its two names, so a small
  * variable's ten ops cost ten mallocs, not forty. The typed attributes are
  * the struct's last field and are allocated only for ops whose def has
- * VS_OPF_ATTRS (kernels/registry.h): for the others the allocation ends at
- * offsetof(vs_op, attr) (vs__op_head_size) and the inputs follow there, so
- * op->attr must never be touched on an op whose def lacks the flag. */
+ * VS_OPF_ATTRS (kernels/registry.h), and only the def's attr_size bytes of
+ * them (VariableV2: its container pointer): for the others the allocation
+ * ends at offsetof(vs_op, attr) (vs__op_head_size) and the inputs follow
+ * there. So op->attr is touched only through the member of the op's type,
+ * never on an op whose def lacks the flag, and never copied whole (copy
+ * vs__def_attr_bytes(def) bytes). */
 struct vs_op {
   vs_graph *graph;
   size_t index;          /* creation order */

@@ -59,10 +59,19 @@ typedef struct vs_op_def {
   vs_shape_fn shape;
   vs_kernel_fn kernel;  /* the OpenCL device kernel (every device class today) */
   unsigned flags;       /* VS_OPF_* */
+  /* VS_OPF_ATTRS: the bytes of op->attr the type uses, its member's size
+   * (an op is allocated with just those); 0: the whole union. */
+  size_t attr_size;
   /* Room for training: the gradient function (TF's RegisterGradient);
    * NULL for every op today, and nothing reads it yet. */
   const void *gradient;
 } vs_op_def;
+
+/* The bytes of op->attr an op of def's type has (0 without VS_OPF_ATTRS). */
+static inline size_t vs__def_attr_bytes(const vs_op_def *def) {
+  if (!(def->flags & VS_OPF_ATTRS)) return 0;
+  return def->attr_size ? def->attr_size : sizeof(vs_op_attrs);
+}
 
 /* The def registered for a type name; NULL when there is none. */
 const vs_op_def *vs__op_def_find(const char *type);

@@ -168,7 +168,8 @@ static vs_shape shape_vector(const vs_op *op) {
 
 const vs_op_def vs__state_defs[] = {
     {.type = "VariableV2", .doc = "a variable: a reference to its value in the session (shape attr)",
-     .shape = shape_attr, .kernel = k_variable, .flags = VS_OPF_STRINGS | VS_OPF_CONTAINER | VS_OPF_ATTRS},
+     .shape = shape_attr, .kernel = k_variable, .flags = VS_OPF_STRINGS | VS_OPF_CONTAINER | VS_OPF_ATTRS,
+     .attr_size = sizeof(((vs_op_attrs *)0)->variable)},
     {.type = "Assign", .doc = "ref = value: (re)initialises the variable, its new shape without validate_shape",
      .shape = shape_assign, .kernel = k_assign, .flags = VS_OPF_STATEFUL | VS_OPF_STRINGS | VS_OPF_ATTRS},
     {.type = "AssignAdd", .doc = "ref += value in place, where the variable's buffer is", .shape = vs__shape_of_input0,
