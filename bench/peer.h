@@ -1,6 +1,6 @@
 /* peer.h - runs a peer's benchmark (TensorFlow's script in the oracle's
  * venv, or this program again for OpenBLAS) as a child process and reads
- * its "result <index> <seconds>" lines, so a table can print varscope and
+ * its "label <name>", "result <index> <seconds>" and "unavailable <why>" lines, so a table can print varscope and
  * its peer from the same run. Header-only, for the bench programs.
  *
  * The child is started with posix_spawn (a fresh exec, never a bare fork:
@@ -25,7 +25,7 @@ extern char **environ;
 typedef struct peer_result {
   double seconds[PEER_MAX]; /* by case index; 0 when the peer gave none */
   char label[128];          /* the peer's "label ..." line: its name and version */
-  char why[768];            /* why there are no results, when there are none */
+  char why[768];            /* why there are no results, when there are none (an "unavailable ..." line's text) */
 } peer_result;
 
 /* The oracle venv's python ($VARSCOPE_TF_PYTHON, else the XDG or HOME
@@ -79,7 +79,9 @@ static inline void peer_run(char *const argv[], const char *const unset[], peer_
   while (f && fgets(line, sizeof line, f)) {
     int i;
     double s;
-    if (strncmp(line, "label ", 6) == 0) {
+    if (strncmp(line, "unavailable ", 12) == 0) {
+      snprintf(r->why, sizeof r->why, "not available: %.*s", (int)strcspn(line + 12, "\n"), line + 12);
+    } else if (strncmp(line, "label ", 6) == 0) {
       snprintf(r->label, sizeof r->label, "%.*s", (int)strcspn(line + 6, "\n"), line + 6);
     } else if (sscanf(line, "result %d %lf", &i, &s) == 2 && i >= 0 && i < PEER_MAX && s > 0) {
       r->seconds[i] = s;
@@ -89,7 +91,7 @@ static inline void peer_run(char *const argv[], const char *const unset[], peer_
   if (f) fclose(f);
   int wst = 0;
   waitpid(pid, &wst, 0);
-  if (!WIFEXITED(wst) || WEXITSTATUS(wst) != 0 || !got)
+  if ((!WIFEXITED(wst) || WEXITSTATUS(wst) != 0 || !got) && !r->why[0])
     snprintf(r->why, sizeof r->why, "%.300s %.300s failed (exit status %d)", argv[0], argv[1] ? argv[1] : "",
              WIFEXITED(wst) ? WEXITSTATUS(wst) : -1);
 }
