@@ -69,6 +69,8 @@ char *vs__conv_family_key(const vs_conv_geom *g);
 bool vs__conv_table_lookup(vs_cl_device *d, const char *key, vs_conv_algo *a);
 /* Keeps a under key (replacing), with its time for the listing. */
 bool vs__conv_table_put(vs_cl_device *d, const char *key, vs_conv_algo a, double ms);
+/* Removes key's line. */
+bool vs__conv_table_remove(vs_cl_device *d, const char *key);
 /* Forgets the choices of g's family's geometries (measured again with
  * newly tuned parameters). */
 bool vs__conv_table_forget_family(vs_cl_device *d, const vs_conv_geom *g);

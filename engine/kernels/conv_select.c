@@ -27,6 +27,7 @@
 #include <time.h>
 
 #include "kernels/conv_internal.h"
+#include "kernels/conv_tuning.h"
 #include "runtime/tuning_store.h"
 
 #define TABLE_MAX ((size_t)1 << 20)
@@ -190,6 +191,8 @@ static bool drop_family(const char *line, const void *arg) {
   return strncmp(line, arg, n) == 0 && strncmp(line + n, "|x", 2) == 0;
 }
 
+bool vs__conv_table_remove(vs_cl_device *d, const char *key) { return table_update(d, drop_key, key, NULL); }
+
 bool vs__conv_table_forget_family(vs_cl_device *d, const vs_conv_geom *g) {
   char *fam = family_part(g);
   bool ok = fam && table_update(d, drop_family, fam, NULL);
@@ -254,7 +257,8 @@ bool vs__conv_select(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_mem 
   vs_conv_algo cands[16];
   int n = 0;
   vs_conv_algo tuned;
-  if (vs__conv_table_lookup(d, fkey, &tuned) && tuned.kind == VS_CONV_DIRECT && vs__conv_direct_fits(g, tuned))
+  if (vs__conv_table_lookup(d, fkey, &tuned) && tuned.kind == VS_CONV_DIRECT && vs__conv_direct_fits(g, tuned) &&
+      memcmp(&tuned, &VS_CONV_DEFAULT_DIRECT, sizeof tuned) != 0)
     cands[n++] = tuned;
   cands[n++] = VS_CONV_DEFAULT_DIRECT;
   for (size_t i = 0; i < sizeof DIRECT_VARIANTS / sizeof DIRECT_VARIANTS[0]; i++)
@@ -287,6 +291,16 @@ bool vs__conv_select(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_mem 
   free(key);
   free(fkey);
   return true;
+}
+
+char *vs__conv_store_path(size_t i, vs_status *st) {
+  vs_cl_device *d = vs__device(i, st);
+  char *dir = d ? vs__cache_dir() : NULL, *key = dir ? vs__conv_store_key(d) : NULL;
+  char *path = key ? vs__store_path(dir, key) : NULL;
+  if (d && !path) vs__fail(st, VS_FAILED_PRECONDITION, VS_EXC_OP_ERROR, "no writable cache directory");
+  free(dir);
+  free(key);
+  return path;
 }
 
 VS_API size_t vs_device_conv_choices(size_t i, char *buf, size_t cap, vs_status *st) {
