@@ -3,10 +3,12 @@
  * fp32 peak and TensorFlow's CPU build on the same shapes in the same run
  * (bench/conv_tf.py in the oracle's venv, run to completion before any
  * OpenCL call: see peer.h), with the ratio varscope / TF (above 1: faster);
+ * the same again in CPU seconds of each process (all threads), which a
+ * machine shared with other work disturbs far less than wall time;
  * when OpenBLAS is built in, also a host im2col + OpenBLAS sgemm baseline.
  *
  * Usage: conv_bench [--no-tf] [--case I]... [reps]   (default reps 5)
- * VARSCOPE_CONV=direct|direct:RM,NV,UC,LY|im2col|convgemm|auto selects the
+ * VARSCOPE_CONV=direct|direct:RM,NV,UC,LY,RW|im2col|convgemm|auto selects the
  * device algorithm (default auto). Timings on a shared machine are noisy:
  * each figure is a median of reps runs; repeat the whole run to compare. */
 #include <math.h>
@@ -37,7 +39,16 @@ static const shape_case CASES[] = {
 
 /* Median seconds of one conv+bias+relu run on device `dev`. The input and
  * filter live in variables, so a run moves no data to or from the host. */
-static double device_seconds(const shape_case *sc, size_t dev, int reps, vs_status *st) {
+/* CPU seconds of this process, all its threads (the device's, on a CPU
+ * device): on a machine shared with other work, wall time measures the
+ * sharing as much as the code; CPU time much less so. */
+static double cpu_now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return (double)t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+static double device_seconds(const shape_case *sc, size_t dev, int reps, double *cpu, vs_status *st) {
   vs_graph *g = vs_graph_new();
   char device[32];
   snprintf(device, sizeof device, "/device:CL:%zu", dev);
@@ -55,17 +66,20 @@ static double device_seconds(const shape_case *sc, size_t dev, int reps, vs_stat
   double med = -1;
   if (s) {
     vs_session_run(s, NULL, NULL, 0, NULL, NULL, 0, &init, 1, st);
-    double *t = calloc((size_t)reps, sizeof *t);
-    for (int i = -2; i < reps && !vs_status_code(st); i++) { /* two warm-ups: builds, autotuning */
-      double t0 = now();
+    double *t = calloc((size_t)reps, sizeof *t), *c = calloc((size_t)reps, sizeof *c);
+    for (int i = -2; t && c && i < reps && !vs_status_code(st); i++) { /* two warm-ups: builds, autotuning */
+      double t0 = now(), c0 = cpu_now();
       vs_session_run(s, NULL, NULL, 0, NULL, NULL, 0, &y.op, 1, st);
-      if (i >= 0) t[i] = now() - t0;
+      if (i >= 0) t[i] = now() - t0, c[i] = cpu_now() - c0;
     }
-    if (!vs_status_code(st)) {
+    if (t && c && !vs_status_code(st)) {
       qsort(t, (size_t)reps, sizeof *t, cmp_double);
+      qsort(c, (size_t)reps, sizeof *c, cmp_double);
       med = t[reps / 2];
+      *cpu = c[reps / 2];
     }
     free(t);
+    free(c);
   }
   vs_session_free(s);
   vs_graph_free(g);
@@ -169,13 +183,13 @@ int main(int argc, char **argv) {
     vs_device_get_info(d, &in, st);
     double peak = vs_device_fp32_peak(d, st);
     printf("\n%s %s [%s]: measured fp32 peak %.1f GFLOP/s\n", in.cl_name, in.name, in.device_name, peak);
-    printf("  %-26s %-18s %10s %10s %8s %10s %8s\n", "layer", "input NHWC", "ms", "GFLOP/s", "of peak", "TF GFLOP/s",
-           "vs / TF");
+    printf("  %-26s %-18s %9s %9s %8s %9s %8s | %9s %9s %8s\n", "layer", "input NHWC", "ms", "GFLOP/s", "of peak",
+           "TF", "vs / TF", "cpu ms", "TF cpu ms", "vs / TF");
     for (size_t i = 0; i < NCASES; i++) {
       if (!want[i]) continue;
       const shape_case *sc = &CASES[i];
       double flop = 2.0 * sc->n * sc->h * sc->w * sc->kh * sc->kw * sc->c * sc->k;
-      double s = device_seconds(sc, d, reps, st);
+      double cpu = 0, s = device_seconds(sc, d, reps, &cpu, st);
       char shape[48];
       snprintf(shape, sizeof shape, "%dx%dx%dx%d", sc->n, sc->h, sc->w, sc->c);
       if (s < 0) {
@@ -184,10 +198,14 @@ int main(int argc, char **argv) {
         continue;
       }
       double tfs = peer.seconds[i];
-      printf("  %-26s %-18s %10.2f %10.1f %7.1f%%", sc->what, shape, s * 1e3, flop / s / 1e9,
+      double tfc = peer.cpu[i];
+      printf("  %-26s %-18s %9.2f %9.1f %7.1f%%", sc->what, shape, s * 1e3, flop / s / 1e9,
              100.0 * flop / s / 1e9 / peak);
-      if (tfs > 0) printf(" %10.1f %8.2f\n", flop / tfs / 1e9, tfs / s);
-      else printf(" %10s %8s\n", "-", "-");
+      if (tfs > 0) printf(" %9.1f %8.2f", flop / tfs / 1e9, tfs / s);
+      else printf(" %9s %8s", "-", "-");
+      printf(" | %9.2f", cpu * 1e3);
+      if (tfc > 0) printf(" %9.2f %8.2f\n", tfc * 1e3, tfc / cpu);
+      else printf(" %9s %8s\n", "-", "-");
     }
   }
 #ifdef VS_HAVE_OPENBLAS

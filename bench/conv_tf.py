@@ -3,7 +3,8 @@
 bias_add + relu forward (NHWC, SAME, stride 1), inputs in variables, median
 of N runs of the op as a target. Usage: python3 bench/conv_tf.py [reps]
 [case index ...] (needs tensorflow-cpu; the oracle's venv has it). Besides
-the table, prints "label ..." and "result <case> <seconds>" lines, which
+the table, prints "label ..." and "result <case> <seconds> <cpu seconds>"
+lines (CPU time of all the process's threads), which
 bench/conv_bench reads when it runs this script beside its own figures."""
 import os
 import sys
@@ -35,14 +36,15 @@ def main():
             sess.run(tf.global_variables_initializer())
             for _ in range(2):
                 sess.run(y.op)
-            times = []
+            times, cpus = [], []
             for _ in range(reps):
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 sess.run(y.op)
                 times.append(time.perf_counter() - t0)
-            t = sorted(times)[reps // 2]
+                cpus.append(time.process_time() - c0)
+            t, cpu = sorted(times)[reps // 2], sorted(cpus)[reps // 2]
             flop = 2.0 * n * h * w * ks * ks * c * k
-            print("result %d %.9f" % (i, t))
+            print("result %d %.9f %.9f" % (i, t, cpu))
             print("  %-26s %-18s %10.2f %10.1f" % (what, "%dx%dx%dx%d" % (n, h, w, c), t * 1e3, flop / t / 1e9))
 
 

@@ -1,6 +1,6 @@
 /* peer.h - runs a peer's benchmark (TensorFlow's script in the oracle's
  * venv, or this program again for OpenBLAS) as a child process and reads
- * its "label <name>", "result <index> <seconds>" and "unavailable <why>" lines, so a table can print varscope and
+ * its "label <name>", "result <index> <seconds> [<cpu seconds>]" and "unavailable <why>" lines, so a table can print varscope and
  * its peer from the same run. Header-only, for the bench programs.
  *
  * The child is started with posix_spawn (a fresh exec, never a bare fork:
@@ -24,6 +24,7 @@ extern char **environ;
 
 typedef struct peer_result {
   double seconds[PEER_MAX]; /* by case index; 0 when the peer gave none */
+  double cpu[PEER_MAX];     /* CPU seconds (all the peer's threads), when it gave them ("result i s cpu") */
   char label[128];          /* the peer's "label ..." line: its name and version */
   char why[768];            /* why there are no results, when there are none (an "unavailable ..." line's text) */
 } peer_result;
@@ -78,13 +79,14 @@ static inline void peer_run(char *const argv[], const char *const unset[], peer_
   int got = 0;
   while (f && fgets(line, sizeof line, f)) {
     int i;
-    double s;
+    double s, c = 0;
     if (strncmp(line, "unavailable ", 12) == 0) {
       snprintf(r->why, sizeof r->why, "not available: %.*s", (int)strcspn(line + 12, "\n"), line + 12);
     } else if (strncmp(line, "label ", 6) == 0) {
       snprintf(r->label, sizeof r->label, "%.*s", (int)strcspn(line + 6, "\n"), line + 6);
-    } else if (sscanf(line, "result %d %lf", &i, &s) == 2 && i >= 0 && i < PEER_MAX && s > 0) {
+    } else if (sscanf(line, "result %d %lf %lf", &i, &s, &c) >= 2 && i >= 0 && i < PEER_MAX && s > 0) {
       r->seconds[i] = s;
+      r->cpu[i] = c;
       got++;
     }
   }

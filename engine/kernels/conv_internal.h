@@ -20,6 +20,7 @@ typedef struct vs_conv_algo {
   int nv; /* vectors of VEC output channels per work-item (VEC: the widest of 16..1 dividing K) */
   int uc; /* unrolling of the input-channel loop */
   int ly; /* work-items per work-group along the pixels */
+  int rw; /* 1: one work-item walks a whole output row, kernel row by kernel row (conv2d_rows); 0: RM pixels */
 } vs_conv_algo;
 #define VS_CONV_MAX_RM 16
 #define VS_CONV_MAX_NV 4
@@ -50,7 +51,7 @@ bool vs__conv_algo_run(vs_cl_device *d, size_t dev, const vs_conv_geom *g, vs_co
 extern const vs_conv_algo VS_CONV_DEFAULT_DIRECT;
 
 /* The algorithm for this device and geometry: VARSCOPE_CONV when set
- * (direct, direct:RM,NV,UC,LY, im2col, convgemm), else the one kept for
+ * (direct, direct:RM,NV,UC,LY,RW, im2col, convgemm), else the one kept for
  * the geometry (this process's memo, then the keyed store), else measured
  * now on the real buffers (out is overwritten) and kept. */
 bool vs__conv_select(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_mem x, cl_mem f, cl_mem out,

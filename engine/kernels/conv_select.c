@@ -11,14 +11,14 @@
  * Choices live in the runtime's keyed store (runtime/tuning_store.h): one
  * entry per device, keyed by device, driver and platform, whose payload is
  * a text table this file alone reads and writes, one line per key:
- *   <geometry or "family ..." key> TAB <kind> <rm> <nv> <uc> <ly> TAB <ms>
+ *   <geometry or "family ..." key> TAB <kind> <rm> <nv> <uc> <ly> <rw> TAB <ms>
  * The store checksums the payload; a line that does not parse is skipped
  * (re-measured). The v1 text file (conv-choices-v1.txt) of earlier
  * versions is never read: its lines had other fields. Within a process the
  * table is kept in the device's memo. Two processes updating the table at
  * once may lose one's line (each replaces the entry atomically); that
  * geometry is simply measured again later.
- * VARSCOPE_CONV=direct, im2col or convgemm forces one ("direct:RM,NV,UC,LY"
+ * VARSCOPE_CONV=direct, im2col or convgemm forces one ("direct:RM,NV,UC,LY,RW"
  * forces the direct kernel's parameters); VARSCOPE_LOG=conv prints each
  * measurement. */
 #include <stdio.h>
@@ -32,16 +32,16 @@
 
 #define TABLE_MAX ((size_t)1 << 20)
 
-const vs_conv_algo VS_CONV_DEFAULT_DIRECT = {VS_CONV_DIRECT, 6, 2, 2, 1};
+const vs_conv_algo VS_CONV_DEFAULT_DIRECT = {VS_CONV_DIRECT, 6, 2, 2, 1, 0};
 /* Register tiles tried besides the default and a tuned set, all fitting
  * 32 vector registers (rm x nv accumulators plus nv filter vectors). */
 static const vs_conv_algo DIRECT_VARIANTS[] = {
-    {VS_CONV_DIRECT, 8, 2, 2, 1}, {VS_CONV_DIRECT, 12, 2, 2, 1}, {VS_CONV_DIRECT, 4, 4, 2, 1},
-    {VS_CONV_DIRECT, 8, 2, 2, 4},
+    {VS_CONV_DIRECT, 8, 2, 2, 1, 0}, {VS_CONV_DIRECT, 12, 2, 2, 1, 0}, {VS_CONV_DIRECT, 4, 4, 2, 1, 0},
+    {VS_CONV_DIRECT, 8, 2, 2, 1, 1}, {VS_CONV_DIRECT, 12, 2, 2, 1, 1}, {VS_CONV_DIRECT, 6, 4, 2, 1, 1},
 };
 
 void vs__conv_algo_name(vs_conv_algo a, char *buf, size_t cap) {
-  if (a.kind == VS_CONV_DIRECT) snprintf(buf, cap, "direct rm%d nv%d u%d ly%d", a.rm, a.nv, a.uc, a.ly);
+  if (a.kind == VS_CONV_DIRECT) snprintf(buf, cap, "direct%s rm%d nv%d u%d ly%d", a.rw ? " rows" : "", a.rm, a.nv, a.uc, a.ly);
   else if (a.kind == VS_CONV_IM2COL) snprintf(buf, cap, "im2col+gemm");
   else snprintf(buf, cap, "convgemm");
 }
@@ -83,16 +83,16 @@ char *vs__conv_family_key(const vs_conv_geom *g) {
   return k;
 }
 
-/* Parses "<kind> <rm> <nv> <uc> <ly>" strictly. */
+/* Parses "<kind> <rm> <nv> <uc> <ly> <rw>" strictly. */
 static bool parse_algo(const char *s, vs_conv_algo *a) {
-  int kind, rm, nv, uc, ly, used = 0;
-  if (sscanf(s, "%d %d %d %d %d%n", &kind, &rm, &nv, &uc, &ly, &used) != 5 || (s[used] != '\t' && s[used]))
+  int kind, rm, nv, uc, ly, rw, used = 0;
+  if (sscanf(s, "%d %d %d %d %d %d%n", &kind, &rm, &nv, &uc, &ly, &rw, &used) != 6 || (s[used] != '\t' && s[used]))
     return false;
   if (kind < VS_CONV_DIRECT || kind > VS_CONV_CONVGEMM) return false;
   if (kind == VS_CONV_DIRECT && (rm < 1 || rm > VS_CONV_MAX_RM || nv < 1 || nv > VS_CONV_MAX_NV || uc < 1 ||
-                                 uc > VS_CONV_MAX_UC || ly < 1 || ly > VS_CONV_MAX_LY))
+                                 uc > VS_CONV_MAX_UC || ly < 1 || ly > VS_CONV_MAX_LY || rw < 0 || rw > 1))
     return false;
-  *a = (vs_conv_algo){(vs_conv_kind)kind, rm, nv, uc, ly};
+  *a = (vs_conv_algo){(vs_conv_kind)kind, rm, nv, uc, ly, rw};
   return true;
 }
 
@@ -179,7 +179,7 @@ static bool drop_key(const char *line, const void *arg) {
 }
 
 bool vs__conv_table_put(vs_cl_device *d, const char *key, vs_conv_algo a, double ms) {
-  char *line = vs__asprintf("%s\t%d %d %d %d %d\t%.3f ms\n", key, (int)a.kind, a.rm, a.nv, a.uc, a.ly, ms);
+  char *line = vs__asprintf("%s\t%d %d %d %d %d %d\t%.3f ms\n", key, (int)a.kind, a.rm, a.nv, a.uc, a.ly, a.rw, ms);
   bool ok = line && table_update(d, drop_key, key, line);
   free(line);
   return ok;
@@ -223,16 +223,16 @@ static bool forced(const vs_conv_geom *g, const char *force, vs_conv_algo *algo,
   int used = 0;
   if (strcmp(force, "direct") == 0) *algo = a;
   else if (strncmp(force, "direct:", 7) == 0 &&
-           sscanf(force + 7, "%d,%d,%d,%d%n", &a.rm, &a.nv, &a.uc, &a.ly, &used) == 4 && !force[7 + used] &&
-           vs__conv_direct_fits(g, a))
-    *algo = a;
-  else if (strcmp(force, "im2col") == 0) *algo = (vs_conv_algo){VS_CONV_IM2COL, 0, 0, 0, 0};
-  else if (strcmp(force, "convgemm") == 0 && vs__conv_convgemm_fits(g)) *algo = (vs_conv_algo){VS_CONV_CONVGEMM, 0, 0, 0, 0};
+           sscanf(force + 7, "%d,%d,%d,%d,%d%n", &a.rm, &a.nv, &a.uc, &a.ly, &a.rw, &used) == 5 && !force[7 + used] &&
+           a.rm >= 1 && a.rm <= VS_CONV_MAX_RM && a.nv >= 1 && a.nv <= VS_CONV_MAX_NV && a.uc >= 1 &&
+           a.uc <= VS_CONV_MAX_UC && a.ly >= 1 && a.ly <= VS_CONV_MAX_LY && (a.rw == 0 || a.rw == 1))
+    *algo = a; /* an nv that does not divide this K runs as the default's (vs__conv_direct) */
+  else if (strcmp(force, "im2col") == 0) *algo = (vs_conv_algo){VS_CONV_IM2COL, 0, 0, 0, 0, 0};
+  else if (strcmp(force, "convgemm") == 0 && vs__conv_convgemm_fits(g)) *algo = (vs_conv_algo){VS_CONV_CONVGEMM, 0, 0, 0, 0, 0};
   else if (strcmp(force, "convgemm") == 0) *algo = VS_CONV_DEFAULT_DIRECT; /* convgemm cannot express this geometry */
   else {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR,
-             "VARSCOPE_CONV='%s': want auto, direct, direct:RM,NV,UC,LY (fitting the shape), im2col or convgemm",
-             force);
+             "VARSCOPE_CONV='%s': want auto, direct, direct:RM,NV,UC,LY,RW, im2col or convgemm", force);
     return false;
   }
   return true;
@@ -263,8 +263,8 @@ bool vs__conv_select(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_mem 
   cands[n++] = VS_CONV_DEFAULT_DIRECT;
   for (size_t i = 0; i < sizeof DIRECT_VARIANTS / sizeof DIRECT_VARIANTS[0]; i++)
     if (vs__conv_direct_fits(g, DIRECT_VARIANTS[i])) cands[n++] = DIRECT_VARIANTS[i];
-  cands[n++] = (vs_conv_algo){VS_CONV_IM2COL, 0, 0, 0, 0};
-  if (vs__conv_convgemm_fits(g)) cands[n++] = (vs_conv_algo){VS_CONV_CONVGEMM, 0, 0, 0, 0};
+  cands[n++] = (vs_conv_algo){VS_CONV_IM2COL, 0, 0, 0, 0, 0};
+  if (vs__conv_convgemm_fits(g)) cands[n++] = (vs_conv_algo){VS_CONV_CONVGEMM, 0, 0, 0, 0, 0};
   double best = -1;
   *algo = VS_CONV_DEFAULT_DIRECT;
   char report[1024] = "";

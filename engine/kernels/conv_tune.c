@@ -1,10 +1,11 @@
 /* conv_tune.c - tuning the direct conv2d kernel's parameters by search,
  * per device and shape family (vs_device_tune_conv, conv_tuning.h).
  *
- * The search space is the kernel's parameters (conv_internal.h): the
- * register tile (rm output pixels x nv channel vectors), the unrolling of
- * the input-channel loop (uc) and the work-group height (ly). Phase 1
- * walks the register tiles that fit 32 vector registers with uc=2, ly=1;
+ * The search space is the kernel's parameters (conv_internal.h): its form
+ * (rw: per-block or row-walking work-items), the register tile (rm output
+ * pixels x nv channel vectors), the unrolling of the input-channel loop
+ * (uc) and the work-group height (ly). Phase 1 walks both forms' register
+ * tiles that fit 32 vector registers with uc=2, ly=1;
  * phase 2 walks unrolling x work-group height around the best tile. The
  * walk stops starting candidates when the time budget is spent.
  *
@@ -158,7 +159,7 @@ static bool verify(const tune_bench *b, char *why, size_t cap) {
 }
 
 static void params_text(vs_conv_algo a, char *buf, size_t cap) {
-  snprintf(buf, cap, "rm=%d nv=%d uc=%d ly=%d", a.rm, a.nv, a.uc, a.ly);
+  snprintf(buf, cap, "rm=%d nv=%d uc=%d ly=%d rw=%d", a.rm, a.nv, a.uc, a.ly, a.rw);
 }
 
 /* The next candidate of the search after `done` have been tried (phase 2
@@ -166,9 +167,10 @@ static void params_text(vs_conv_algo a, char *buf, size_t cap) {
 static bool next_candidate(const vs_conv_geom *g, int done, vs_conv_algo best, vs_conv_algo *out) {
   static const int RMS[] = {2, 4, 6, 8, 10, 12, 14, 16}, NVS[] = {1, 2, 4}, UCS[] = {1, 2, 4}, LYS[] = {1, 2, 4, 8, 16};
   int k = 0;
+  for (int rw = 0; rw <= 1; rw++)
   for (size_t r = 0; r < sizeof RMS / sizeof *RMS; r++)
     for (size_t v = 0; v < sizeof NVS / sizeof *NVS; v++) {
-      vs_conv_algo a = {VS_CONV_DIRECT, RMS[r], NVS[v], 2, 1};
+      vs_conv_algo a = {VS_CONV_DIRECT, RMS[r], NVS[v], 2, 1, rw};
       /* rm x nv accumulators and nv filter vectors in 32 registers. */
       if (a.rm * a.nv + a.nv > 30 || !vs__conv_direct_fits(g, a)) continue;
       if (k++ == done) {
@@ -178,7 +180,7 @@ static bool next_candidate(const vs_conv_geom *g, int done, vs_conv_algo best, v
     }
   for (size_t u = 0; u < sizeof UCS / sizeof *UCS; u++)
     for (size_t l = 0; l < sizeof LYS / sizeof *LYS; l++) {
-      vs_conv_algo a = {VS_CONV_DIRECT, best.rm, best.nv, UCS[u], LYS[l]};
+      vs_conv_algo a = {VS_CONV_DIRECT, best.rm, best.nv, UCS[u], LYS[l], best.rw};
       if (a.uc == 2 && a.ly == 1) continue; /* phase 1 ran it */
       if (k++ == done) {
         *out = a;
@@ -189,7 +191,7 @@ static bool next_candidate(const vs_conv_geom *g, int done, vs_conv_algo best, v
 }
 
 static bool same(vs_conv_algo a, vs_conv_algo b) {
-  return a.rm == b.rm && a.nv == b.nv && a.uc == b.uc && a.ly == b.ly;
+  return a.rm == b.rm && a.nv == b.nv && a.uc == b.uc && a.ly == b.ly && a.rw == b.rw;
 }
 
 void vs__device_tune_conv_plan(size_t i, const vs__conv_tune_plan *plan, const vs_conv_tune_opts *opts,
@@ -252,7 +254,7 @@ void vs__device_tune_conv_plan(size_t i, const vs__conv_tune_plan *plan, const v
     if (plan && plan->candidates) {
       if ((size_t)k >= plan->n_candidates) break;
       a = (vs_conv_algo){VS_CONV_DIRECT, plan->candidates[k][0], plan->candidates[k][1], plan->candidates[k][2],
-                         plan->candidates[k][3]};
+                         plan->candidates[k][3], plan->candidates[k][4]};
     } else if (!next_candidate(&g, k, tile, &a)) {
       break;
     }

@@ -11,7 +11,7 @@
 #include "varscope/devices.h"
 
 typedef struct vs__conv_tune_plan {
-  const int (*candidates)[4]; /* direct-kernel sets {rm, nv, uc, ly}; NULL: the search */
+  const int (*candidates)[5]; /* direct-kernel sets {rm, nv, uc, ly, rw}; NULL: the search */
   size_t n_candidates;
   /* Called after each candidate has run (index -1: the default set) with
    * its output read back (n floats) and its median time in seconds; may

@@ -168,11 +168,12 @@ typedef struct vs_conv_tune_result {
   double gflops_default;  /* under the default parameters */
   double gflops_best;     /* the kept set's; 0 when none was kept */
   bool stored;            /* a set beat the default by at least 3% and was stored */
-  char params[64];        /* the kept set, "rm=8 nv=2 uc=2 ly=4"; "" when none */
+  char params[64];        /* the kept set, "rm=8 nv=2 uc=2 ly=4 rw=1"; "" when none */
 } vs_conv_tune_result;
 
-/* Tunes varscope's direct conv2d kernel (register tile, channel-loop
- * unrolling, work-group height) for one shape family on device i, float32:
+/* Tunes varscope's direct conv2d kernel (per-block or row-walking form,
+ * register tile, channel-loop unrolling, work-group height) for one shape
+ * family on device i, float32:
  * searches the parameters (register tiles first, then unrolling and
  * work-group shape around the best tile) within opts->budget_s; runs each
  * candidate on the full input, verifies every output against a host
