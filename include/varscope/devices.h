@@ -96,8 +96,11 @@ size_t vs_device_resolve(const char *name, vs_status *st);
 double vs_device_fp32_peak(size_t i, vs_status *st);
 
 /* Lists the conv2d algorithms measured and kept for device i (this
- * process's and the cache file's), one "geometry -> algorithm" line each,
- * into buf (snprintf convention: returns the length needed). */
+ * process's and the cache directory's keyed store), one "geometry ->
+ * algorithm (time)" line each, and one "family ... -> direct ..." line per
+ * shape family tuned by vs_device_tune_conv, into buf (snprintf
+ * convention: returns the length needed). Errors: device index, NULL buf
+ * with cap > 0. Thread safe. */
 size_t vs_device_conv_choices(size_t i, char *buf, size_t cap, vs_status *st);
 
 typedef struct vs_tune_result {
