@@ -148,11 +148,14 @@ Test(conv_tuning, faster_correct_candidate_is_kept_stored_and_offered) {
 }
 
 static int progress_lines;
-static void count_progress(void *user, int index, int count, const char *params, double gflops, const char *verdict) {
-  (void)user, (void)count, (void)gflops;
+static void count_progress(void *user, size_t index, size_t count, const char *params, double gflops,
+                           const char *verdict) {
+  (void)user, (void)gflops;
   cr_assert_not_null(params);
   cr_assert_not_null(verdict);
-  if (index >= 0) progress_lines++;
+  cr_assert_eq(count, 0, "the search's length is open");
+  if (index != VS_NPOS) cr_assert_eq(index, (size_t)progress_lines, "in order");
+  if (index != VS_NPOS) progress_lines++;
 }
 
 Test(conv_tuning, every_candidate_of_the_search_verifies) {
@@ -172,7 +175,7 @@ Test(conv_tuning, every_candidate_of_the_search_verifies) {
    * of them the default (rm 6 with the nv that fits; not run again); then
    * 3 unrollings x 5 work-group heights around the best tile, less the one
    * phase 1 ran: 14. */
-  cr_assert_eq(res.tried, 29, "tried %d", res.tried);
+  cr_assert_eq(res.tried, 29, "tried %zu", res.tried);
   cr_assert_eq(progress_lines, 30, "one line per candidate, the default's place included: %d", progress_lines);
   vs_status_free(st);
 }

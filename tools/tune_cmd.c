@@ -99,11 +99,12 @@ static void print_json(const vs_device_info *in, const vs_tune_result *r) {
   printf("}\n");
 }
 
-static void conv_progress(void *user, int index, int count, const char *params, double gflops, const char *verdict) {
+static void conv_progress(void *user, size_t index, size_t count, const char *params, double gflops,
+                          const char *verdict) {
   FILE *f = user;
-  if (index < 0) fprintf(f, "  default %s: %.1f GFLOP/s (%s)\n", params, gflops, verdict);
-  else if (count) fprintf(f, "  [%d/%d] %s: %.1f GFLOP/s, %s\n", index + 1, count, params, gflops, verdict);
-  else fprintf(f, "  [%d] %s: %.1f GFLOP/s, %s\n", index + 1, params, gflops, verdict);
+  if (index == VS_NPOS) fprintf(f, "  default %s: %.1f GFLOP/s (%s)\n", params, gflops, verdict);
+  else if (count) fprintf(f, "  [%zu/%zu] %s: %.1f GFLOP/s, %s\n", index + 1, count, params, gflops, verdict);
+  else fprintf(f, "  [%zu] %s: %.1f GFLOP/s, %s\n", index + 1, params, gflops, verdict);
   fflush(f);
 }
 
@@ -133,12 +134,12 @@ static int tune_conv(size_t dev, const vs_device_info *in, const char *shape, co
                         &res, st);
     if (vs_status_code(st) != VS_OK) break;
     if (res.params[0])
-      printf("kept %s: %.1f GFLOP/s, the default %.1f (+%.0f%%)%s; %d tried, %d wrong, %d failed\n", res.params,
+      printf("kept %s: %.1f GFLOP/s, the default %.1f (+%.0f%%)%s; %zu tried, %zu wrong, %zu failed\n", res.params,
              res.gflops_best, res.gflops_default, (res.gflops_best / res.gflops_default - 1) * 100,
              res.stored ? "" : " (in this process only: no writable cache directory)", res.tried, res.wrong,
              res.failed);
     else
-      printf("no set beat the default (%.1f GFLOP/s) by 3%%: nothing stored; %d tried, %d wrong, %d failed\n",
+      printf("no set beat the default (%.1f GFLOP/s) by 3%%: nothing stored; %zu tried, %zu wrong, %zu failed\n",
              res.gflops_default, res.tried, res.wrong, res.failed);
   }
   int rc = vs_status_code(st) != VS_OK;

@@ -164,9 +164,9 @@ static void params_text(vs_conv_algo a, char *buf, size_t cap) {
 
 /* The next candidate of the search after `done` have been tried (phase 2
  * centred on best); false when the search is over. */
-static bool next_candidate(const vs_conv_geom *g, int done, vs_conv_algo best, vs_conv_algo *out) {
+static bool next_candidate(const vs_conv_geom *g, size_t done, vs_conv_algo best, vs_conv_algo *out) {
   static const int RMS[] = {2, 4, 6, 8, 10, 12, 14, 16}, NVS[] = {1, 2, 4}, UCS[] = {1, 2, 4}, LYS[] = {1, 2, 4, 8, 16};
-  int k = 0;
+  size_t k = 0;
   for (int rw = 0; rw <= 1; rw++)
   for (size_t r = 0; r < sizeof RMS / sizeof *RMS; r++)
     for (size_t v = 0; v < sizeof NVS / sizeof *NVS; v++) {
@@ -245,14 +245,14 @@ void vs__device_tune_conv_plan(size_t i, const vs__conv_tune_plan *plan, const v
     return;
   }
   res->gflops_default = flop / t_def / 1e9;
-  if (o.progress) o.progress(o.user, -1, 0, text, res->gflops_default, "the default (the bar to beat)");
+  if (o.progress) o.progress(o.user, VS_NPOS, 0, text, res->gflops_default, "the default (the bar to beat)");
   double t0 = vs__conv_now(), t_best = t_def;
   vs_conv_algo best = def, tile = def;
   bool kept = false;
-  for (int k = 0;; k++) {
+  for (size_t k = 0;; k++) {
     vs_conv_algo a;
     if (plan && plan->candidates) {
-      if ((size_t)k >= plan->n_candidates) break;
+      if (k >= plan->n_candidates) break;
       a = (vs_conv_algo){VS_CONV_DIRECT, plan->candidates[k][0], plan->candidates[k][1], plan->candidates[k][2],
                          plan->candidates[k][3], plan->candidates[k][4]};
     } else if (!next_candidate(&g, k, tile, &a)) {
@@ -260,7 +260,7 @@ void vs__device_tune_conv_plan(size_t i, const vs__conv_tune_plan *plan, const v
     }
     if (vs__conv_now() - t0 > budget) break;
     params_text(a, text, sizeof text);
-    int count = plan && plan->candidates ? (int)plan->n_candidates : 0; /* 0: the search's length is open */
+    size_t count = plan && plan->candidates ? plan->n_candidates : 0; /* 0: the search's length is open */
     if (same(a, def) || !vs__conv_direct_fits(&g, a)) {
       if (o.progress) o.progress(o.user, k, count, text, 0, same(a, def) ? "the default" : "does not fit this shape");
       continue;
@@ -275,7 +275,7 @@ void vs__device_tune_conv_plan(size_t i, const vs__conv_tune_plan *plan, const v
       verdict = why;
       t = 0;
     } else {
-      if (plan && plan->inject) plan->inject(plan->user, k, b.out, b.no, &t);
+      if (plan && plan->inject) plan->inject(plan->user, (int)k, b.out, b.no, &t);
       if (!verify(&b, why, sizeof why)) {
         res->wrong++;
         verdict = why;

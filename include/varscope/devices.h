@@ -160,14 +160,15 @@ typedef struct vs_conv_tune_opts {
   int64_t stride, dilation;   /* both spatial dimensions (0: 1); SAME padding */
   int64_t n, h, w;            /* the input the candidates are timed and verified on (0: 8, 64, 64) */
   double budget_s;            /* no new candidate is started after this many seconds (0: 60) */
-  vs_tune_progress progress;  /* one call per candidate as soon as it is measured; may be NULL */
+  vs_tune_progress progress;  /* one call per candidate as soon as it is measured (index VS_NPOS: the
+                               * default, the bar to beat; count 0: the search's length is open); may be NULL */
   void *user;
 } vs_conv_tune_opts;
 
 typedef struct vs_conv_tune_result {
-  int tried;              /* candidates run (the default set not counted) */
-  int wrong;              /* of them, results that failed the check against the host */
-  int failed;             /* of them, candidates that could not run */
+  size_t tried;           /* candidates run (the default set not counted) */
+  size_t wrong;           /* of them, results that failed the check against the host */
+  size_t failed;          /* of them, candidates that could not run */
   double gflops_default;  /* under the default parameters */
   double gflops_best;     /* the kept set's; 0 when none was kept */
   bool stored;            /* a set beat the default by at least 3% and was stored */
