@@ -40,6 +40,20 @@
 #define KW_ KW
 #endif
 
+/* The register-tiled core both conv kernels share: acc[r][v] += px[r][c] *
+ * f[c * K + v * VEC ..] over the input channels c, each input value
+ * broadcast to NV fused multiply-adds. A macro, not a function, so the
+ * accumulator array never leaves registers whatever the inliner does. */
+#define ACCUMULATE_CHANNELS(acc, px, f)                                           \
+  _Pragma("unroll UNROLL_C") for (int c = 0; c < C_; c++) {                       \
+    TV w[NV];                                                                     \
+    _Pragma("unroll") for (int v = 0; v < NV; v++) w[v] = LOADV(f, (ulong)c * K_ + v * VEC); \
+    _Pragma("unroll") for (int r = 0; r < RM; r++) {                              \
+      TV x = (TV)px[r][c];                                                        \
+      _Pragma("unroll") for (int v = 0; v < NV; v++) acc[r][v] = fma(x, w[v], acc[r][v]); \
+    }                                                                             \
+  }
+
 /* Copies NHWC input into a zero-padded buffer [N, Hp, Wp, C]. */
 __kernel void pad_input(__global T *out, __global const T *in, const int N, const int H, const int W, const int C,
                         const int Hp, const int Wp, const int PT, const int PL) {
@@ -83,18 +97,7 @@ __kernel void conv2d(__global T *out, __global const T *in, __global const T *fi
       __global const T *px[RM];
 #pragma unroll
       for (int r = 0; r < RM; r++) px[r] = in + base[r] + off;
-#pragma unroll UNROLL_C
-      for (int c = 0; c < C_; c++) {
-        TV w[NV];
-#pragma unroll
-        for (int v = 0; v < NV; v++) w[v] = LOADV(f, (ulong)c * K_ + v * VEC);
-#pragma unroll
-        for (int r = 0; r < RM; r++) {
-          TV x = (TV)px[r][c];
-#pragma unroll
-          for (int v = 0; v < NV; v++) acc[r][v] = fma(x, w[v], acc[r][v]);
-        }
-      }
+      ACCUMULATE_CHANNELS(acc, px, f);
     }
 #pragma unroll
   for (int r = 0; r < RM; r++)
@@ -136,18 +139,7 @@ __kernel void conv2d_rows(__global T *out, __global const T *in, __global const 
         __global const T *px[RM];
 #pragma unroll
         for (int r = 0; r < RM; r++) px[r] = irow + ((ulong)owr[r] * SW + (ulong)kw * DW) * C_;
-#pragma unroll UNROLL_C
-        for (int c = 0; c < C_; c++) {
-          TV w[NV];
-#pragma unroll
-          for (int v = 0; v < NV; v++) w[v] = LOADV(f, (ulong)c * K_ + v * VEC);
-#pragma unroll
-          for (int r = 0; r < RM; r++) {
-            TV x = (TV)px[r][c];
-#pragma unroll
-            for (int v = 0; v < NV; v++) acc[r][v] = fma(x, w[v], acc[r][v]);
-          }
-        }
+        ACCUMULATE_CHANNELS(acc, px, f);
       }
 #pragma unroll
       for (int r = 0; r < RM; r++)
