@@ -3,7 +3,8 @@
  *
  * The first time a geometry meets a device, every applicable algorithm is
  * run on the real buffers (a warm-up that builds its kernels, then two
- * timed runs, the faster counting) and the fastest is kept. The direct
+ * timed runs, the faster counting, unless the warm-up already lost by 10x)
+ * and the fastest is kept. The direct
  * kernel takes part with its default register tile, a few others, and the
  * parameters `varscope tune --conv` found for the geometry's shape family
  * (conv_tune.c), when there are any.
@@ -202,14 +203,23 @@ bool vs__conv_table_forget_family(vs_cl_device *d, const vs_conv_geom *g) {
 
 /* Times one candidate: a warm-up run (which builds its kernels), then two
  * timed runs, the faster counting (the other load on a shared machine
- * only ever slows a run). < 0 when it fails. */
+ * only ever slows a run). A candidate whose warm-up alone took over ten
+ * times the best time so far is not timed again: it cannot win, and on a
+ * CPU im2col or convgemm of a large layer takes tens of seconds a run.
+ * < 0 when it fails. */
 static double time_candidate(vs_cl_device *d, size_t dev, const vs_conv_geom *g, vs_conv_algo a, cl_mem x, cl_mem f,
-                             cl_mem out) {
+                             cl_mem out, double best_so_far) {
   vs_status *st = vs_status_new();
-  double best = -1;
+  double t0 = vs__conv_now();
   bool ok = st && vs__conv_algo_run(d, dev, g, a, x, f, out, st) && clFinish(*vs__queue(d)) == CL_SUCCESS;
+  double best = ok ? vs__conv_now() - t0 : -1;
+  if (ok && best_so_far > 0 && best > 10 * best_so_far) {
+    vs_status_free(st);
+    return best;
+  }
+  best = -1;
   for (int i = 0; ok && i < 2; i++) {
-    double t0 = vs__conv_now();
+    t0 = vs__conv_now();
     ok = vs__conv_algo_run(d, dev, g, a, x, f, out, st) && clFinish(*vs__queue(d)) == CL_SUCCESS;
     double t = vs__conv_now() - t0;
     if (ok && (best < 0 || t < best)) best = t;
@@ -270,7 +280,7 @@ bool vs__conv_select(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_mem 
   char report[1024] = "";
   size_t used = 0;
   for (int i = 0; i < n; i++) {
-    double t = time_candidate(d, dev, g, cands[i], x, f, out);
+    double t = time_candidate(d, dev, g, cands[i], x, f, out, best);
     char name[48];
     vs__conv_algo_name(cands[i], name, sizeof name);
     if (used < sizeof report)
