@@ -220,6 +220,17 @@ static vs_output cnn(vs_graph *g, const vs_output *in, vs_status *st) {
   return vs_reduce_mean(g, vs_square(g, vs_sub(g, y, cy(g, 0.5f, "sub/y/", st), NULL, st), NULL, st), NULL, st);
 }
 
+/* names x, z: reduce_mean(sigmoid_cross_entropy_with_logits(labels=z, logits=x * 3.0)) */
+static vs_output sigmoid_xent(vs_graph *g, const vs_output *in, vs_status *st) {
+  vs_output logits = vs_mul(g, in[0], cy(g, 3.0f, "mul/y/", st), NULL, st);
+  return vs_reduce_mean(g, vs_sigmoid_cross_entropy_with_logits(g, in[1], logits, NULL, st), NULL, st);
+}
+
+/* names l, p: tf.losses.mean_squared_error(l, p) */
+static vs_output mse(vs_graph *g, const vs_output *in, vs_status *st) {
+  return vs_mean_squared_error(g, in[0], in[1], NULL, st);
+}
+
 /* ---- gradients against TensorFlow --------------------------------------- */
 
 /* x [3,5], w [5,2], b [2]: tf.gradients(reduce_mean(square(matmul(x, w) + b - 1.0)), [b, w, x])
@@ -327,6 +338,27 @@ VSC_CASE(gradients_of_small_cnn) {
                   "gradients/MatMul_grad/MatMul_1:0", "gradients/Conv2D_grad/Conv2DBackpropInput:0"));
 }
 
+/* x, z [4,5]: tf.gradients(reduce_mean(sigmoid_cross_entropy_with_logits(labels=z, logits=x * 3.0)), [x, z])
+ *   -> gradients/mul_grad/Mul:0, gradients/logistic_loss/mul_grad/Mul_1:0 ~ sigmoid_xent/d_*.npy
+ * (logits of both signs: both Select branches; Exp, Log1p)                           T.grad.loss.sigmoid_xent */
+VSC_CASE(gradients_of_sigmoid_cross_entropy) {
+  grad_case(t, g, st, "sigmoid_xent", NAMES("x", "z"), sigmoid_xent, "Mean:0",
+            NAMES("gradients/mul_grad/Mul:0", "gradients/logistic_loss/mul_grad/Mul_1:0"));
+}
+
+/* l, p [3,7]: tf.gradients(tf.losses.mean_squared_error(l, p), [l, p])
+ *   -> .../SquaredDifference_grad/Neg:0, .../SquaredDifference_grad/mul_1:0 ~ mse/d_*.npy;
+ * the loss is "mean_squared_error/value:0" and joins the "losses" collection          T.grad.loss.mse */
+VSC_CASE(gradients_of_mean_squared_error) {
+  grad_case(t, g, st, "mse", NAMES("l", "p"), mse, "mean_squared_error/value:0",
+            NAMES("gradients/mean_squared_error/SquaredDifference_grad/Neg:0",
+                  "gradients/mean_squared_error/SquaredDifference_grad/mul_1:0"));
+  if (t->result != VSC_PASS) return;
+  vs_item item;
+  INT_EQ(vs_get_collection(g, VS_LOSSES, NULL, &item, 1, st), 1);
+  STR_EQ(vs_op_name(item.op), "mean_squared_error/value");
+}
+
 /* ---- names and errors ---------------------------------------------------- */
 
 /* x = constant([[1, 2], [3, 4]]); c = constant(2.0); y = reduce_sum(square(x))
@@ -409,6 +441,8 @@ const vsc_case vsc_cases_training[] = {
     VSC_REG(gradients_of_max_and_avg_pool, "T.grad.pool"),
     VSC_REG(gradients_of_pools_same_padding, "T.grad.pool"),
     VSC_REG(gradients_of_small_cnn, "T.grad.cnn"),
+    VSC_REG(gradients_of_sigmoid_cross_entropy, "T.grad.loss.sigmoid_xent"),
+    VSC_REG(gradients_of_mean_squared_error, "T.grad.loss.mse"),
     VSC_REG(gradients_scopes_and_unconnected_none, "T.grad.names T.grad.none"),
     VSC_REG(gradients_with_grad_ys, "T.grad.grad_ys"),
     VSC_REG(gradients_through_op_without_gradient_lookup_error, "T.grad.error.lookup"),
