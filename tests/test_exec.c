@@ -130,8 +130,8 @@ Test(registry, shape_functions_agree_with_the_constructors_on_every_op_type) {
     if (!op->has_output) continue;
     vs_shape want = vs_op_output_shape(op), got = d->shape(op);
     char a[128], b[128];
-    vs_shape_format(&want, a, sizeof a);
-    vs_shape_format(&got, b, sizeof b);
+    vs_shape_format(want, a, sizeof a);
+    vs_shape_format(got, b, sizeof b);
     cr_assert(same_shape(want, got), "%s (%s): constructor built %s, shape function says %s", vs_op_name(op),
               vs_op_type(op), a, b);
   }
