@@ -22,8 +22,8 @@ static void ops_from(size_t from, char *buf, size_t cap) {
   for (size_t i = from; i < vs_graph_num_operations(g); i++) {
     vs_op *op = vs_graph_operation(g, i);
     at += (size_t)snprintf(buf + at, cap - at, "%s %s", vs_op_name(op), vs_op_type(op));
-    for (int k = 0; k < vs_op_num_inputs(op); k++) at += (size_t)snprintf(buf + at, cap - at, " %s", vs_output_name(vs_op_input(op, k)));
-    for (int k = 0; k < vs_op_num_control_inputs(op); k++)
+    for (size_t k = 0; k < vs_op_num_inputs(op); k++) at += (size_t)snprintf(buf + at, cap - at, " %s", vs_output_name(vs_op_input(op, k)));
+    for (size_t k = 0; k < vs_op_num_control_inputs(op); k++)
       at += (size_t)snprintf(buf + at, cap - at, " ^%s", vs_op_name(vs_op_control_input(op, k)));
     at += (size_t)snprintf(buf + at, cap - at, "\n");
   }

@@ -58,8 +58,8 @@ static vs_tensor *golden(vsc_ctx *t, const char *fixture, const char *file, int 
 static bool matches(vsc_ctx *t, const vs_tensor *got, const vs_tensor *want, const char *what, int line) {
   vs_shape a = vs_tensor_shape(got), b = vs_tensor_shape(want);
   char gs[64], ws[64];
-  vs_shape_format(&a, gs, sizeof gs);
-  vs_shape_format(&b, ws, sizeof ws);
+  vs_shape_format(a, gs, sizeof gs);
+  vs_shape_format(b, ws, sizeof ws);
   if (vs_tensor_dtype(got) != VS_FLOAT || strcmp(gs, ws) != 0) {
     vsc_fail(t, __FILE__, line, "%s: %s %s, TF float32 %s", what, vs_dtype_name(vs_tensor_dtype(got)), gs, ws);
     return false;

@@ -75,7 +75,7 @@ static vs_shape shape_binary(const vs_op *op) {
   vs_shape a = op->inputs[0].op->shape, b = op->inputs[1].op->shape, out;
   if (!a.known || !b.known) return (vs_shape){.known = false};
   if (a.rank == b.rank) {
-    int64_t na = vs_shape_num_elements(&a), nb = vs_shape_num_elements(&b);
+    size_t na = vs_shape_num_elements(a), nb = vs_shape_num_elements(b);
     if (na == 1) return b;
     if (nb == 1) return a;
     out = a;

@@ -17,7 +17,7 @@ static bool ok(vs_status *st) { return vs_status_code(st) == VS_OK; }
 /* TensorShape's str() of x's static shape. */
 static void shape_str(vs_output x, char *buf, size_t cap) {
   vs_shape s = x.op->shape;
-  vs_shape_format(&s, buf, cap);
+  vs_shape_format(s, buf, cap);
 }
 
 VS_API vs_output vs_sigmoid_cross_entropy_with_logits(vs_graph *g, vs_output labels, vs_output logits,
@@ -38,7 +38,7 @@ VS_API vs_output vs_sigmoid_cross_entropy_with_logits(vs_graph *g, vs_output lab
              vs_dtype_name(labels.op->dtype), vs_dtype_name(t));
     return NONE;
   }
-  if (!vs_shape_is_compatible(&a, &b)) {
+  if (!vs_shape_is_compatible(a, b)) {
     char sa[128], sb[128];
     shape_str(logits, sa, sizeof sa);
     shape_str(labels, sb, sizeof sb);
@@ -156,14 +156,14 @@ VS_API vs_output vs_mean_squared_error(vs_graph *g, vs_output labels, vs_output 
     return NONE;
   }
   vs_shape a = predictions.op->shape, b = labels.op->shape;
-  if (!vs_shape_is_compatible(&a, &b)) {
+  if (!vs_shape_is_compatible(a, b)) {
     char sa[128], sb[128];
     shape_str(predictions, sa, sizeof sa);
     shape_str(labels, sb, sizeof sb);
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "Shapes %s and %s are incompatible", sa, sb);
     return NONE;
   }
-  if (!vs_shape_is_fully_defined(&a)) {
+  if (!vs_shape_is_fully_defined(a)) {
     vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_VALUE_ERROR, "mean_squared_error: varscope needs fully defined shapes");
     return NONE;
   }

@@ -12,8 +12,9 @@ static vs_output none(void) { return (vs_output){NULL, 0}; }
 
 const int32_t *vs__const_int32(vs_output x, size_t *n) {
   if (!x.op || strcmp(x.op->type, "Const") != 0 || x.op->dtype != VS_INT32 || !x.op->shape.known) return NULL;
-  int64_t count = vs_shape_num_elements(&x.op->shape);
-  *n = count > 0 ? (size_t)count : 0;
+  size_t count = vs_shape_num_elements(x.op->shape);
+  if (count == VS_NPOS) return NULL;
+  *n = count;
   static const int32_t empty[1] = {0};
   return count > 0 ? (const int32_t *)x.op->data : empty;
 }
@@ -170,14 +171,14 @@ vs_output vs__scalar_const(vs_graph *g, vs_dtype t, double value, const char *na
 }
 
 vs_output vs__filled(vs_graph *g, vs_dtype t, vs_shape shape, double value, const char *name, vs_status *st) {
-  int64_t n = vs_shape_num_elements(&shape);
+  size_t n = vs_shape_num_elements(shape);
   size_t es = vs_dtype_size(t);
-  if (n < 0 || !es || t == VS_STRING) {
+  if (n == VS_NPOS || !es || t == VS_STRING) {
     vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_VALUE_ERROR, "%s: needs a fully defined shape and a numeric dtype", name);
     return none();
   }
   if (n < 1000) { /* _constant_if_small */
-    unsigned char *data = calloc((size_t)(n ? n : 1), es), v[8] = {0};
+    unsigned char *data = calloc(n ? n : 1, es), v[8] = {0};
     if (!data) {
       vs__oom(st);
       return none();
@@ -189,7 +190,7 @@ vs_output vs__filled(vs_graph *g, vs_dtype t, vs_shape shape, double value, cons
       case VS_INT64: { int64_t i = (int64_t)value; memcpy(v, &i, 8); break; }
       default: v[0] = value != 0; break;
     }
-    for (int64_t i = 0; value != 0 && i < n; i++) memcpy(data + (size_t)i * es, v, es);
+    for (size_t i = 0; value != 0 && i < n; i++) memcpy(data + i * es, v, es);
     vs_output c = vs_constant(g, data, t, shape, name, st);
     free(data);
     return c;
@@ -208,8 +209,8 @@ vs_output vs__select(vs_graph *g, vs_output c, vs_output t, vs_output e, const c
   vs_output in[3] = {c, t, e};
   if (!vs__valid_outputs(g, in, 3, name, st)) return none();
   vs_shape ts = t.op->shape, es = e.op->shape, cs = c.op->shape;
-  if (c.op->dtype != VS_BOOL || t.op->dtype != e.op->dtype || !vs_shape_is_compatible(&ts, &es) ||
-      !vs_shape_is_compatible(&cs, &ts)) {
+  if (c.op->dtype != VS_BOOL || t.op->dtype != e.op->dtype || !vs_shape_is_compatible(ts, es) ||
+      !vs_shape_is_compatible(cs, ts)) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
              "%s: varscope's Select takes a bool condition and two tensors of one dtype, all of one shape", name);
     return none();
@@ -361,7 +362,7 @@ VS_API vs_output vs_add_n(vs_graph *g, const vs_output *inputs, size_t n, const 
       return none();
     }
     vs_shape s = inputs[i].op->shape;
-    if (!vs_shape_is_compatible(&shape, &s)) {
+    if (!vs_shape_is_compatible(shape, s)) {
       vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
                "inputs must be an iterable of at least one Tensor/IndexedSlices with the same dtype and shape");
       return none();

@@ -9,7 +9,7 @@
 static const vs_output NONE = {NULL, 0};
 
 bool vs__grad_need_shape(const vs_op *op, vs_shape s, vs_status *st) {
-  if (vs_shape_is_fully_defined(&s)) return true;
+  if (vs_shape_is_fully_defined(s)) return true;
   vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_VALUE_ERROR,
            "gradients: the gradient of '%s' (op type: %s) needs fully defined shapes in varscope", op->name, op->type);
   return false;
@@ -17,7 +17,7 @@ bool vs__grad_need_shape(const vs_op *op, vs_shape s, vs_status *st) {
 
 bool vs__grad_same_shapes(vs_output x, vs_output y, vs_output grad) {
   vs_shape a = x.op->shape, b = y.op->shape, c = grad.op->shape;
-  if (!vs_shape_is_fully_defined(&a) || !vs_shape_is_fully_defined(&b) || !vs_shape_is_fully_defined(&c)) return false;
+  if (!vs_shape_is_fully_defined(a) || !vs_shape_is_fully_defined(b) || !vs_shape_is_fully_defined(c)) return false;
   if (a.rank != b.rank || a.rank != c.rank) return false;
   for (int i = 0; i < a.rank; i++)
     if (a.dims[i] != b.dims[i] || a.dims[i] != c.dims[i]) return false;
@@ -196,7 +196,7 @@ bool vs__grad_sum(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_stat
 bool vs__grad_mean(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st) {
   vs_output s = sum_grad(g, op, grad, st);
   if (!s.op || !vs__grad_need_shape(op, op->shape, st)) return false;
-  int64_t in = vs_shape_num_elements(&op->inputs[0].op->shape), out = vs_shape_num_elements(&op->shape);
+  size_t in = vs_shape_num_elements(op->inputs[0].op->shape), out = vs_shape_num_elements(op->shape);
   vs_output factor = vs__grad_scalar(g, s.op->dtype, (double)(in / (out > 1 ? out : 1)), "Const", st);
   dx[0] = factor.op ? vs__binary_op(g, "RealDiv", "truediv", s, factor, st) : NONE;
   return dx[0].op != NULL;
