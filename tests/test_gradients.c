@@ -157,6 +157,30 @@ Test(gradients, aggregation_by_add_n) {
   vs_session_free(s);
 }
 
+/* TF caches the folded reduced shape per graph: a second Sum gradient of
+ * the same input shape and axes builds no Maximum / floordiv (TF 2.21:
+ * gradients_1/Sum_grad holds Reshape/shape, Reshape, Tile/multiples, Tile). */
+Test(gradients, sum_gradient_reduced_shape_cache) {
+  vs_output x = xconst();
+  vs_output y = vs_reduce_sum(g, x, &(vs_reduce_opts){.axis = (int64_t[]){1}, .n_axis = 1}, st);
+  expect_ok(st);
+  vs_output d;
+  vs_gradients(g, &y, 1, &x, 1, NULL, &d, st);
+  expect_ok(st);
+  cr_expect_not_null(vs_graph_operation_by_name(g, "gradients/Sum_grad/Maximum"));
+  size_t from = vs_graph_num_operations(g);
+  vs_gradients(g, &y, 1, &x, 1, NULL, &d, st);
+  expect_ok(st);
+  cr_expect_str_eq(vs_output_name(d), "gradients_1/Sum_grad/Tile:0");
+  char buf[4096];
+  ops_from(from + 3, buf, sizeof buf);
+  cr_expect_str_eq(buf,
+                   "gradients_1/Sum_grad/Reshape/shape Const\n"
+                   "gradients_1/Sum_grad/Reshape Reshape gradients_1/grad_ys_0:0 gradients_1/Sum_grad/Reshape/shape:0\n"
+                   "gradients_1/Sum_grad/Tile/multiples Const\n"
+                   "gradients_1/Sum_grad/Tile Tile gradients_1/Sum_grad/Reshape:0 gradients_1/Sum_grad/Tile/multiples:0\n");
+}
+
 /* A second call is "gradients_1"; an x the ys do not depend on gets NULL. */
 Test(gradients, second_call_scope_and_unconnected_x) {
   vs_output x = xconst();

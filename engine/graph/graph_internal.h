@@ -125,6 +125,10 @@ struct vs_graph {
    * added to an op older than the newest): cached plans rebuild (exec/plan.h). */
   uint64_t plan_epoch;
   bool free_pending;
+  /* TF's Graph._reduced_shape_cache (engine/train): the (input shape,
+   * axes) pairs whose Sum gradient has been built, keyed "2,3|1"; the
+   * first build leaves Maximum and floordiv ops, later ones do not. */
+  vs_strmap reduced_shapes;
 };
 
 /* vs_graph_free's deferral: true when sessions still use g (the free is

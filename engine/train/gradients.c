@@ -141,7 +141,28 @@ static void enqueue(walk *w, vs_op *op) {
   w->queue[w->q_tail++] = op;
 }
 
-/* _AggregatedGrads: one gradient as is, several summed by an AddN. */
+/* An AddN of n gradients named "AddN" in the current scope, colocated
+ * with `with` when not NULL (its device and _class "loc:@<with>"). */
+static vs_output add_n(walk *w, const vs_output *v, size_t n, vs_op *with, vs_status *st) {
+  if (n == 1) return v[0]; /* math_ops.add_n returns a lone tensor as is */
+  vs_thread_state *ts = vs__thread(w->g, st);
+  vs_op *op = ts ? vs__op_in_scope(w->g, ts, "AddN",
+                                   &(vs_op_spec){.type = "AddN", .inputs = v, .n_inputs = (int)n, .has_output = true,
+                                                 .dtype = v[0].op->dtype, .shape = v[0].op->shape,
+                                                 .colocate_with = with},
+                                   st)
+                 : NULL;
+  return (vs_output){op, 0};
+}
+
+static int by_device(const void *a, const void *b) {
+  const vs_output *x = a, *y = b;
+  return strcmp(x->op->device, y->op->device);
+}
+
+/* _AggregatedGrads with _MultiDeviceAddN: one gradient as is; several
+ * summed per device (sorted by device name), each AddN colocated with its
+ * first gradient's op, then the per-device sums added (no op for one). */
 static bool aggregate(walk *w, vs_op *op, vs_status *st) {
   glist *l = &w->grads[op->index];
   if (l->n == 0) return true;
@@ -149,7 +170,27 @@ static bool aggregate(walk *w, vs_op *op, vs_status *st) {
     l->sum = l->v[0];
     return true;
   }
-  l->sum = vs_add_n(w->g, l->v, l->n, "AddN", st);
+  if (l->n > 64) {
+    vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_VALUE_ERROR, "gradients: more than 64 gradients reach '%s'", op->name);
+    return false;
+  }
+  vs_output sorted[64], sums[64];
+  memcpy(sorted, l->v, l->n * sizeof *sorted);
+  /* A stable order within a device: insertion sort keeps arrival order. */
+  for (size_t i = 1; i < l->n; i++)
+    for (size_t j = i; j > 0 && by_device(&sorted[j - 1], &sorted[j]) > 0; j--) {
+      vs_output t = sorted[j];
+      sorted[j] = sorted[j - 1];
+      sorted[j - 1] = t;
+    }
+  size_t n_sums = 0;
+  for (size_t i = 0; i < l->n;) {
+    size_t j = i + 1;
+    while (j < l->n && by_device(&sorted[i], &sorted[j]) == 0) j++;
+    if (!(sums[n_sums++] = add_n(w, sorted + i, j - i, sorted[i].op, st)).op) return false;
+    i = j;
+  }
+  l->sum = add_n(w, sums, n_sums, NULL, st);
   return l->sum.op != NULL;
 }
 

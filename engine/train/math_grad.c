@@ -180,8 +180,21 @@ static vs_output sum_grad(vs_graph *g, vs_op *op, vs_output grad, vs_status *st)
     id[i] = (int32_t)in.dims[i];
     tile[i] = id[i] / (kd[i] > 1 ? kd[i] : 1);
   }
-  vs_output mx = binary_of_consts(g, "Maximum", "Maximum", kd, in.rank, NONE, &one, st);
-  if (!mx.op || !binary_of_consts(g, "FloorDiv", "floordiv", id, in.rank, mx, NULL, st).op) return NONE;
+  /* Only the first Sum gradient of this (shape, axes) in the graph
+   * builds them: TF caches the folded values per graph. */
+  char key[VS_MAX_RANK * 48 + 8];
+  size_t at = 0;
+  for (int i = 0; i < in.rank; i++) at += (size_t)snprintf(key + at, sizeof key - at, "%lld,", (long long)in.dims[i]);
+  at += (size_t)snprintf(key + at, sizeof key - at, "|");
+  for (size_t i = 0; i < n; i++) at += (size_t)snprintf(key + at, sizeof key - at, "%d,", axes[i]);
+  if (!vs_strmap_get(&g->reduced_shapes, key)) {
+    vs_output mx = binary_of_consts(g, "Maximum", "Maximum", kd, in.rank, NONE, &one, st);
+    if (!mx.op || !binary_of_consts(g, "FloorDiv", "floordiv", id, in.rank, mx, NULL, st).op) return NONE;
+    if (!vs_strmap_put(&g->reduced_shapes, key, (void *)1)) {
+      vs__oom(st);
+      return NONE;
+    }
+  }
   vs_output r = vs_reshape(g, grad, kept, "Reshape", st);
   return r.op ? vs__tile(g, r, tile, NONE, "Tile", st) : NONE;
 }
