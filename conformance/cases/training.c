@@ -405,6 +405,34 @@ VSC_CASE(gradients_with_grad_ys) {
   NEAR(FLOATS(v)[0], 1.5, 0);
 }
 
+/* x = constant([1., 2.]); with tf.device("/job:w/task:1"): y = x * 2.0; l = reduce_sum(y)
+ * tf.gradients(l, [x], colocate_gradients_with_ops=True): mul's gradient ops take mul's device
+ * ("gradients/mul_grad/Mul", "gradients/mul_grad/Sum" on /job:w/task:1), Sum's keep none ("");
+ * without colocation every gradient op is unplaced                                     T.grad.colocate */
+VSC_CASE(gradients_colocated_with_ops) {
+  float xv[2] = {1, 2};
+  vs_output x = vs_constant(g, xv, VS_FLOAT, VS_SHAPE(2), "x", st);
+  OK();
+  vs_device_push(g, "/job:w/task:1", st);
+  OK();
+  vs_output y = vs_mul(g, x, cy(g, 2.0f, "mul/y/", st), NULL, st);
+  vs_device_pop(g, st);
+  OK();
+  vs_output l = vs_reduce_sum(g, y, NULL, st);
+  OK();
+  vs_output d;
+  vs_gradients(g, &l, 1, &x, 1, &(vs_gradients_opts){.colocate_gradients_with_ops = true}, &d, st);
+  OK();
+  STR_EQ(vs_output_name(d), "gradients/mul_grad/Mul:0");
+  STR_EQ(vs_op_device(d.op), "/job:w/task:1");
+  STR_EQ(vs_op_device(vs_graph_operation_by_name(g, "gradients/mul_grad/Sum")), "/job:w/task:1");
+  STR_EQ(vs_op_device(vs_graph_operation_by_name(g, "gradients/Sum_grad/Tile")), "");
+  vs_gradients(g, &l, 1, &x, 1, NULL, &d, st);
+  OK();
+  STR_EQ(vs_output_name(d), "gradients_1/mul_grad/Mul:0");
+  STR_EQ(vs_op_device(d.op), "");
+}
+
 /* v = get_variable("v", [2]); tf.gradients(tf.is_variable_initialized(v), [v]): LookupError
  * "No gradient defined for operation'IsVariableInitialized' (op type: IsVariableInitialized). ..."
  * (TF's text, its missing space included; code NOT_FOUND)                          T.grad.error.lookup */
@@ -445,6 +473,7 @@ const vsc_case vsc_cases_training[] = {
     VSC_REG(gradients_of_mean_squared_error, "T.grad.loss.mse"),
     VSC_REG(gradients_scopes_and_unconnected_none, "T.grad.names T.grad.none"),
     VSC_REG(gradients_with_grad_ys, "T.grad.grad_ys"),
+    VSC_REG(gradients_colocated_with_ops, "T.grad.colocate"),
     VSC_REG(gradients_through_op_without_gradient_lookup_error, "T.grad.error.lookup"),
     /* ---- optimizers ---- */
     {NULL, NULL, NULL, NULL},

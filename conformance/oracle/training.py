@@ -243,6 +243,23 @@ def gradients_with_grad_ys(t):
 
 
 @case
+def gradients_colocated_with_ops(t):
+    x = tf.constant([1.0, 2.0], name="x")
+    with tf.device("/job:w/task:1"):
+        y = x * 2.0
+    l = tf.reduce_sum(y)
+    d = tf.gradients(l, [x], colocate_gradients_with_ops=True)[0]
+    t.eq(d.name, "gradients/mul_grad/Mul:0")
+    g = tf.get_default_graph()
+    t.eq(d.device, "/job:w/task:1", "device")
+    t.eq(g.get_operation_by_name("gradients/mul_grad/Sum").device, "/job:w/task:1", "Sum device")
+    t.eq(g.get_operation_by_name("gradients/Sum_grad/Tile").device, "", "Tile device")
+    d = tf.gradients(l, [x])[0]
+    t.eq(d.name, "gradients_1/mul_grad/Mul:0")
+    t.eq(d.device, "", "device without colocation")
+
+
+@case
 def gradients_through_op_without_gradient_lookup_error(t):
     v = tf.get_variable("v", [2])
     init = tf.is_variable_initialized(v)

@@ -303,6 +303,15 @@ vs_op *vs__op_create(vs_graph *g, const vs_op_spec *spec, vs_status *st) {
     free_op(op);
     return NULL;
   }
+  if (ts->grad_colocate && !spec->colocate_with && !ts->init_colocate) { /* TF's colocation stack */
+    const vs_op *with = ts->grad_colocate;
+    char *dev = with->device[0] ? vs__strdup(with->device) : NULL;
+    if ((with->device[0] && !dev) || !(op->colocate = vs__strdup(with->name))) {
+      free(dev);
+      goto oom;
+    }
+    if (dev) vs__op_set_device(op, dev);
+  }
   /* Not marked in names_in_use: as TF's create_op, only name scopes and
    * unique_name reserve names, so an absolute name stays free. */
   if (!vs_strmap_put(&g->op_by_name, op->name, op)) goto oom;

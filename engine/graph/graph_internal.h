@@ -89,6 +89,10 @@ typedef struct vs_thread_state {
    * _class = ["loc:@<v>"]: while set, new ops get no device and this
    * colocation name. */
   const char *init_colocate;
+  /* tf.gradients(colocate_gradients_with_ops=True) (engine/train): while
+   * set, new ops are placed as usual, then take this op's device when it
+   * has one, and its colocation name ("loc:@<op>"). */
+  const vs_op *grad_colocate;
   struct vs_thread_state *next; /* the owning thread's next state (other graphs) */
 } vs_thread_state;
 

@@ -27,6 +27,7 @@ typedef struct walk {
   int *pending;
   glist *grads;
   vs_op **queue;     /* each op enters at most once */
+  bool colocate;     /* colocate_gradients_with_ops */
   size_t q_head, q_tail;
 } walk;
 
@@ -251,8 +252,11 @@ static vs_output default_grad_y(vs_graph *g, vs_output y, size_t i, vs_status *s
 static bool run(walk *w, const vs_output *ys, size_t n_ys, const vs_output *xs, size_t n_xs,
                 const vs_output *grad_ys, vs_output *out, vs_status *st) {
   vs_graph *g = w->g;
+  vs_thread_state *ts = vs__thread(g, st);
+  if (!ts) return false;
   mark(w, xs, n_xs, ys, n_ys);
   for (size_t i = 0; i < n_ys; i++) {
+    if (w->colocate) ts->grad_colocate = ys[i].op; /* _DefaultGradYs colocates with y's op */
     vs_output gy;
     if (grad_ys && grad_ys[i].op) { /* TF names the given gradient: identity(grad_y, "grad_ys_<i>") */
       char name[32];
@@ -261,6 +265,7 @@ static bool run(walk *w, const vs_output *ys, size_t n_ys, const vs_output *xs, 
     } else {
       gy = default_grad_y(g, ys[i], i, st);
     }
+    ts->grad_colocate = NULL;
     if (!gy.op || !add_grad(w, ys[i].op, gy, st)) return false;
   }
   w->q_head = w->q_tail = 0;
@@ -275,15 +280,20 @@ static bool run(walk *w, const vs_output *ys, size_t n_ys, const vs_output *xs, 
   }
   while (w->q_head < w->q_tail) {
     vs_op *op = w->queue[w->q_head++];
-    if (!aggregate(w, op, st)) return false;
+    /* _maybe_colocate_with(op): the aggregation and the op's gradient. */
+    if (w->colocate) ts->grad_colocate = op;
+    bool ok = aggregate(w, op, st);
     vs_output grad = w->grads[op->index].sum;
-    if (grad.op && !w->stop[op->index]) {
+    if (ok && grad.op && !w->stop[op->index]) {
       if (!op->def->gradient) {
         no_gradient(op, st);
-        return false;
+        ok = false;
+      } else {
+        ok = backprop(w, op, grad, st);
       }
-      if (!backprop(w, op, grad, st)) return false;
     }
+    ts->grad_colocate = NULL;
+    if (!ok) return false;
     for (int k = 0; k < op->n_inputs; k++) {
       vs_op *in = op->inputs[k].op;
       if (--w->pending[in->index] == 0) enqueue(w, in);
@@ -311,11 +321,6 @@ VS_API void vs_gradients(vs_graph *g, const vs_output *ys, size_t n_ys, const vs
     return;
   }
   vs_gradients_opts o = opts ? *opts : (vs_gradients_opts){0};
-  if (o.colocate_gradients_with_ops) {
-    vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_VALUE_ERROR,
-             "gradients: colocate_gradients_with_ops=True is not supported by varscope yet");
-    return;
-  }
   vs__lock(g);
   vs_thread_state *ts = vs__thread(g, st);
   bool ok = ts && vs__valid_outputs(g, ys, (int)n_ys, "gradients", st) &&
@@ -339,6 +344,7 @@ VS_API void vs_gradients(vs_graph *g, const vs_output *ys, size_t n_ys, const vs
     /* gradient_uid: Graph.unique_name("uid") reserves "<scope>/uid". */
     bool done = vs_graph_unique_name(g, "uid", true, st) != NULL && walk_init(&w, g, st);
     if (done) {
+      w.colocate = o.colocate_gradients_with_ops;
       done = run(&w, ys, n_ys, xs, n_xs, o.grad_ys, grads_out, st);
       walk_free(&w);
     }
