@@ -231,6 +231,12 @@ static vs_output mse(vs_graph *g, const vs_output *in, vs_status *st) {
   return vs_mean_squared_error(g, in[0], in[1], NULL, st);
 }
 
+/* names c, x: reduce_sum(square(maximum(x * 0.2, x)) * c) (a leaky relu) */
+static vs_output leaky_relu(vs_graph *g, const vs_output *in, vs_status *st) {
+  vs_output m = vs_maximum(g, vs_mul(g, in[1], cy(g, 0.2f, "mul/y/", st), NULL, st), in[1], NULL, st);
+  return vs_reduce_sum(g, vs_mul(g, vs_square(g, m, NULL, st), in[0], NULL, st), NULL, st);
+}
+
 /* ---- gradients against TensorFlow --------------------------------------- */
 
 /* x [3,5], w [5,2], b [2]: tf.gradients(reduce_mean(square(matmul(x, w) + b - 1.0)), [b, w, x])
@@ -359,6 +365,14 @@ VSC_CASE(gradients_of_mean_squared_error) {
   STR_EQ(vs_op_name(item.op), "mean_squared_error/value");
 }
 
+/* c [6], x [5,6]: tf.gradients(reduce_sum(square(maximum(x * 0.2, x)) * c), [c, x])
+ *   -> gradients/mul_1_grad/Reshape:0, gradients/AddN:0 ~ leaky_relu/d_*.npy
+ * (Maximum's gradient: GreaterEqual and SelectV2; both branches reach x)              T.grad.maximum */
+VSC_CASE(gradients_of_leaky_relu_maximum) {
+  grad_case(t, g, st, "leaky_relu", NAMES("c", "x"), leaky_relu, "Sum:0",
+            NAMES("gradients/mul_1_grad/Reshape:0", "gradients/AddN:0"));
+}
+
 /* ---- names and errors ---------------------------------------------------- */
 
 /* x = constant([[1, 2], [3, 4]]); c = constant(2.0); y = reduce_sum(square(x))
@@ -471,6 +485,7 @@ const vsc_case vsc_cases_training[] = {
     VSC_REG(gradients_of_small_cnn, "T.grad.cnn"),
     VSC_REG(gradients_of_sigmoid_cross_entropy, "T.grad.loss.sigmoid_xent"),
     VSC_REG(gradients_of_mean_squared_error, "T.grad.loss.mse"),
+    VSC_REG(gradients_of_leaky_relu_maximum, "T.grad.maximum"),
     VSC_REG(gradients_scopes_and_unconnected_none, "T.grad.names T.grad.none"),
     VSC_REG(gradients_with_grad_ys, "T.grad.grad_ys"),
     VSC_REG(gradients_colocated_with_ops, "T.grad.colocate"),

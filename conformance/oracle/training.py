@@ -98,6 +98,10 @@ def mse(l, p):
     return tf.losses.mean_squared_error(l, p)
 
 
+def leaky_relu(c, x):
+    return tf.reduce_sum(tf.square(tf.maximum(x * 0.2, x)) * c)
+
+
 # ---- gradients against TensorFlow ----
 
 @case
@@ -206,6 +210,11 @@ def gradients_of_mean_squared_error(t):
     losses = tf.get_collection(tf.GraphKeys.LOSSES)
     t.eq(len(losses), 1, "losses")
     t.eq(losses[0].op.name, "mean_squared_error/value")
+
+
+@case
+def gradients_of_leaky_relu_maximum(t):
+    grad_case(t, "leaky_relu", ["c", "x"], leaky_relu, "Sum:0", ["gradients/mul_1_grad/Reshape:0", "gradients/AddN:0"])
 
 
 # ---- names and errors ----

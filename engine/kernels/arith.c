@@ -105,7 +105,7 @@ const vs_op_def vs__arith_defs[] = {
     {.type = "RealDiv", .doc = "x / y elementwise (a scalar or trailing dimensions broadcast)",
      .shape = shape_binary, .kernel = k_realdiv, .gradient = vs__grad_realdiv},
     {.type = "Maximum", .doc = "max(x, y) elementwise (a scalar or trailing dimensions broadcast)",
-     .shape = shape_binary, .kernel = k_maximum},
+     .shape = shape_binary, .kernel = k_maximum, .gradient = vs__grad_maximum},
     {.type = "SquaredDifference", .doc = "(x - y) * (x - y) elementwise (a scalar or trailing dimensions broadcast)",
      .shape = shape_binary, .kernel = k_squared_difference, .gradient = vs__grad_squared_difference},
     {.type = "DivNoNan", .doc = "x / y elementwise, 0 where y is 0 (a scalar or trailing dimensions broadcast)",

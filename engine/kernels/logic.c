@@ -117,6 +117,8 @@ const vs_op_def vs__logic_defs[] = {
      .gradient = vs__grad_none},
     {.type = "Select", .doc = "t where the bool condition holds, else e (equal shapes or scalars)",
      .shape = shape_select, .kernel = k_select, .gradient = vs__grad_select},
+    {.type = "SelectV2", .doc = "t where the bool condition holds, else e (tf.where: broadcasting operands)",
+     .shape = shape_select, .kernel = k_select},
     {.type = "Range", .doc = "start, start + delta, ... up to limit (int32 scalars; computed on the host)",
      .shape = shape_range, .kernel = k_range, .gradient = vs__grad_none},
 };

@@ -105,6 +105,7 @@ bool vs__grad_log1p(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_st
 bool vs__grad_select(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
 bool vs__grad_squared_difference(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
 bool vs__grad_div_no_nan(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
+bool vs__grad_maximum(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
 bool vs__grad_conv2d(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
 bool vs__grad_max_pool(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
 bool vs__grad_avg_pool(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);

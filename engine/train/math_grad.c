@@ -278,3 +278,16 @@ bool vs__grad_div_no_nan(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, 
   dx[1] = b.op ? vs_mul(g, grad, b, NULL, st) : NONE;
   return dx[1].op && vs__grad_reduce_args(g, x, y, &dx[0], &dx[1], st);
 }
+
+/* _MaximumGrad: xmask = x >= y; (where(xmask, grad, zeros), where(xmask,
+ * zeros, grad)) as SelectV2, zeros a Const "zeros_like" of grad's shape,
+ * reduced over broadcast axes. */
+bool vs__grad_maximum(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st) {
+  vs_output x = op->inputs[0], y = op->inputs[1];
+  vs_output zeros = vs__zeros_const(g, grad.op->dtype, grad.op->shape, "zeros_like", st);
+  vs_output mask = zeros.op ? vs__compare(g, "GreaterEqual", "GreaterEqual", x, y, st) : NONE;
+  dx[0] = mask.op ? vs__select_type(g, "SelectV2", mask, grad, zeros, "SelectV2", st) : NONE;
+  dx[1] = dx[0].op ? vs__select_type(g, "SelectV2", mask, zeros, grad, "SelectV2", st) : NONE;
+  return dx[1].op && vs__grad_reduce_args(g, x, y, &dx[0], &dx[1], st);
+}
+
