@@ -84,7 +84,7 @@ static bool k_mul(vs_run *r, vs_op *op, size_t dev, vs_status *st) { return vs__
 
 /* The broadcast the kernels implement (equal shapes, a single element,
  * trailing dimensions), over static shapes: unknown where either is. */
-static vs_shape shape_binary(const vs_op *op) {
+vs_shape vs__shape_binary(const vs_op *op) {
   vs_shape a = op->inputs[0].op->shape, b = op->inputs[1].op->shape, out;
   if (!a.known || !b.known) return (vs_shape){.known = false};
   if (a.rank == b.rank) { /* equal ranks: the known dimension of either */
@@ -101,10 +101,10 @@ static vs_shape shape_binary(const vs_op *op) {
 
 const vs_op_def vs__math_defs[] = {
     {.type = "AddV2", .doc = "x + y elementwise (a scalar or trailing dimensions broadcast); strings concatenate",
-     .shape = shape_binary, .kernel = k_add, .gradient = vs__grad_add, .flags = VS_OPF_ACT_EPILOGUE | VS_OPF_STRINGS},
-    {.type = "Sub", .doc = "x - y elementwise (a scalar or trailing dimensions broadcast)", .shape = shape_binary,
+     .shape = vs__shape_binary, .kernel = k_add, .gradient = vs__grad_add, .flags = VS_OPF_ACT_EPILOGUE | VS_OPF_STRINGS},
+    {.type = "Sub", .doc = "x - y elementwise (a scalar or trailing dimensions broadcast)", .shape = vs__shape_binary,
      .kernel = k_sub, .gradient = vs__grad_sub},
-    {.type = "Mul", .doc = "x * y elementwise (a scalar or trailing dimensions broadcast)", .shape = shape_binary,
+    {.type = "Mul", .doc = "x * y elementwise (a scalar or trailing dimensions broadcast)", .shape = vs__shape_binary,
      .kernel = k_mul, .gradient = vs__grad_mul},
 };
 VS_DEF_COUNT(math_defs);
