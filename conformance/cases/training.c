@@ -237,6 +237,12 @@ static vs_output leaky_relu(vs_graph *g, const vs_output *in, vs_status *st) {
   return vs_reduce_sum(g, vs_mul(g, vs_square(g, m, NULL, st), in[0], NULL, st), NULL, st);
 }
 
+/* names x, y, z: reduce_sum(square(x * y + z - x)) with x [3,1], y [3,4], z [1,4] */
+static vs_output broadcast_nd(vs_graph *g, const vs_output *in, vs_status *st) {
+  vs_output s = vs_add(g, vs_mul(g, in[0], in[1], NULL, st), in[2], NULL, st);
+  return vs_reduce_sum(g, vs_square(g, vs_sub(g, s, in[0], NULL, st), NULL, st), NULL, st);
+}
+
 /* ---- gradients against TensorFlow --------------------------------------- */
 
 /* x [3,5], w [5,2], b [2]: tf.gradients(reduce_mean(square(matmul(x, w) + b - 1.0)), [b, w, x])
@@ -373,6 +379,14 @@ VSC_CASE(gradients_of_leaky_relu_maximum) {
             NAMES("gradients/mul_1_grad/Reshape:0", "gradients/AddN:0"));
 }
 
+/* x [3,1], y [3,4], z [1,4]: tf.gradients(reduce_sum(square(x * y + z - x)), [x, y, z])
+ *   -> gradients/AddN:0, gradients/mul_grad/Mul_1:0, gradients/add_grad/Reshape:0 ~ broadcast_nd/d_*.npy
+ * (numpy broadcasts along a middle dimension: [3,1] * [3,4], [3,4] + [1,4])         T.grad.broadcast_nd */
+VSC_CASE(gradients_of_numpy_broadcasts) {
+  grad_case(t, g, st, "broadcast_nd", NAMES("x", "y", "z"), broadcast_nd, "Sum:0",
+            NAMES("gradients/AddN:0", "gradients/mul_grad/Mul_1:0", "gradients/add_grad/Reshape:0"));
+}
+
 /* ---- names and errors ---------------------------------------------------- */
 
 /* x = constant([[1, 2], [3, 4]]); c = constant(2.0); y = reduce_sum(square(x))
@@ -486,6 +500,7 @@ const vsc_case vsc_cases_training[] = {
     VSC_REG(gradients_of_sigmoid_cross_entropy, "T.grad.loss.sigmoid_xent"),
     VSC_REG(gradients_of_mean_squared_error, "T.grad.loss.mse"),
     VSC_REG(gradients_of_leaky_relu_maximum, "T.grad.maximum"),
+    VSC_REG(gradients_of_numpy_broadcasts, "T.grad.broadcast_nd"),
     VSC_REG(gradients_scopes_and_unconnected_none, "T.grad.names T.grad.none"),
     VSC_REG(gradients_with_grad_ys, "T.grad.grad_ys"),
     VSC_REG(gradients_colocated_with_ops, "T.grad.colocate"),

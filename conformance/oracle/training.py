@@ -102,6 +102,10 @@ def leaky_relu(c, x):
     return tf.reduce_sum(tf.square(tf.maximum(x * 0.2, x)) * c)
 
 
+def broadcast_nd(x, y, z):
+    return tf.reduce_sum(tf.square(x * y + z - x))
+
+
 # ---- gradients against TensorFlow ----
 
 @case
@@ -215,6 +219,12 @@ def gradients_of_mean_squared_error(t):
 @case
 def gradients_of_leaky_relu_maximum(t):
     grad_case(t, "leaky_relu", ["c", "x"], leaky_relu, "Sum:0", ["gradients/mul_1_grad/Reshape:0", "gradients/AddN:0"])
+
+
+@case
+def gradients_of_numpy_broadcasts(t):
+    grad_case(t, "broadcast_nd", ["x", "y", "z"], broadcast_nd, "Sum:0",
+              ["gradients/AddN:0", "gradients/mul_grad/Mul_1:0", "gradients/add_grad/Reshape:0"])
 
 
 # ---- names and errors ----
