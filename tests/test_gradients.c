@@ -371,3 +371,18 @@ Test(gradients, bad_input) {
                "gradients: the gradient of 'Sum_1' (op type: Sum) needs fully defined shapes in varscope");
   cr_expect_null(d.op);
 }
+
+/* tf.gradients(loss, [v]) takes the variable itself (its VariableV2
+ * output, as TF converts a RefVariable with as_ref=True): the gradient
+ * is the one reaching its read, named as TF names it. */
+Test(gradients, with_respect_to_the_variable_op) {
+  vs_output x = xconst();
+  vs_var *w = vs_get_variable(g, "w", &(vs_var_opts){.shape = VS_SHAPE(5, 2), .initializer = vs_ones_initializer()}, st);
+  expect_ok(st);
+  vs_output loss = vs_reduce_sum(g, vs_matmul(g, x, vs_var_value(w), NULL, st), NULL, st);
+  expect_ok(st);
+  vs_output d, v = vs_op_output(vs_var_op(w));
+  vs_gradients(g, &loss, 1, &v, 1, NULL, &d, st);
+  expect_ok(st);
+  cr_assert_str_eq(vs_output_name(d), "gradients/MatMul_grad/MatMul_1:0");
+}
