@@ -57,6 +57,14 @@ static void build_every_op(vs_graph *g, vs_status *st) {
   expect_ok(st);
   vs_group(g, (vs_op *[]){conv.op, conv2.op}, 2, NULL, st);
   expect_ok(st);
+  /* Rank, Pack and ConcatV2 (engine/kernels/partition.c) */
+  cr_assert_not_null(vs_assert_variables_initialized(g, (vs_var *[]){a, b}, 2, st).op);
+  expect_ok(st);
+  vs_partitioned_var *pv = vs_get_partitioned_variable(
+      g, "parted", &(vs_var_opts){.shape = S(5, 2), .partitioner = vs_fixed_size_partitioner(2, 0)}, st);
+  expect_ok(st);
+  cr_assert_not_null(vs_partitioned_var_value(g, pv, st).op);
+  expect_ok(st);
   /* Training (issue 13): a loss over the activations and its gradients
    * build Sum, Mean, Square, Neg, the activation gradients, BiasAddGrad,
    * Tile, RealDiv, Maximum, FloorDiv and AddN. */
@@ -110,7 +118,7 @@ Test(registry, every_def_has_a_kernel_a_shape_function_and_a_doc) {
 
     cr_assert_eq(vs__op_def_find(d->type), d, "%s is registered twice", d->type);
   }
-  cr_assert_eq(n, 59, "registered ops: %zu (update this count with the op's tests)", n);
+  cr_assert_eq(n, 62, "registered ops: %zu (update this count with the op's tests)", n);
   cr_assert_null(vs__op_def_find("NoSuchOp"));
 }
 

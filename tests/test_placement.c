@@ -6,6 +6,7 @@
  * 2.21 differs from the spec text the test follows TF and says so.
  */
 #include <criterion/criterion.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "varscope.h"
@@ -535,7 +536,7 @@ Test(placement, r8_2_8_colocated_ops_take_the_variable_device)
   /* with tf.device("/job:ps/task:1"): v = tf.Variable(1.0, name="v")
    *   v/initial_value, v, v/Assign, v/read: "/job:ps/task:1"
    * with tf.device("/gpu:0"): with tf.compat.v1.colocate_with(v.op): ops get "/job:ps/task:1".
-   * C has no colocate_with; the graph colocates a variable's Assign/read ops
+   * (placement/colocate_with_* cover colocate_with itself.) The graph colocates a variable's Assign/read ops
    * (copying the VariableV2 op's device, not re-running the device stack), so
    * an enclosing scope entered later does not move them. */
   vs_graph *g = vs_graph_new();
@@ -1167,6 +1168,126 @@ Test(placement, r8_2_6_function_cannot_change_scopes)
   cr_assert_str_eq(vs_status_message(st), "device scopes cannot change while a device function runs");
   pop(g, st);
   cr_assert_str_eq(noop_dev(g, "b", st), "");
+  vs_status_free(st);
+  vs_graph_free(g);
+}
+
+/* C-only rules of vs_colocate_with (Python's with-blocks cannot cross, so
+ * TF has no text for them; TF's own behaviour is in conformance/placement). */
+
+Test(placement, colocation_scope_exit_out_of_order_leaves_nothing)
+{
+  vs_graph *g = vs_graph_new();
+  vs_status *st = vs_status_new();
+  vs_output a = vs_constant_float(g, 1.0f, "a", st);
+  vs_output b = vs_constant_float(g, 2.0f, "b", st);
+  vs_colocation_scope *ca = vs_colocate_with(g, a.op, false, st);
+  vs_colocation_scope *cb = vs_colocate_with(g, b.op, false, st);
+  expect_ok(st);
+  vs_colocation_scope_pop(g, ca, st);
+  expect_err(st, VS_FAILED_PRECONDITION, VS_EXC_RUNTIME_ERROR,
+             "Exiting colocation scope without proper scope nesting.");
+  /* Nothing was left: both blocks still apply. */
+  vs_output c = vs_constant_float(g, 3.0f, "c", st);
+  const char *groups[4];
+  cr_assert_eq(vs_op_colocation_groups(c.op, groups, 4), 2);
+  cr_assert_str_eq(groups[0], "loc:@a");
+  cr_assert_str_eq(groups[1], "loc:@b");
+  vs_colocation_scope_pop(g, cb, st);
+  expect_ok(st);
+  vs_colocation_scope_pop(g, ca, st);
+  expect_ok(st);
+  vs_output d = vs_constant_float(g, 3.0f, "d", st);
+  cr_assert_eq(vs_op_colocation_groups(d.op, groups, 4), 0);
+  vs_colocation_scope_pop(g, ca, st);
+  expect_err(st, VS_FAILED_PRECONDITION, VS_EXC_RUNTIME_ERROR,
+             "Exiting colocation scope without proper scope nesting.");
+  vs_status_free(st);
+  vs_graph_free(g);
+}
+
+Test(placement, colocation_hides_and_restores_the_device_stack)
+{
+  /* Device scopes entered before the block are hidden inside it and back
+   * after it; one entered inside must be left before the block is. */
+  vs_graph *g = vs_graph_new();
+  vs_status *st = vs_status_new();
+  vs_device_scope *outer = vs_device_scope_push(g, "/gpu:1", st);
+  vs_colocation_scope *cn = vs_colocate_with(g, NULL, true, st);
+  expect_ok(st);
+  cr_assert_str_eq(vs_op_device(vs_constant_float(g, 1.0f, "x", st).op), "");
+  vs_device_scope_pop(g, outer, st);
+  expect_err(st, VS_FAILED_PRECONDITION, VS_EXC_RUNTIME_ERROR,
+             "Exiting device scope without proper scope nesting.");
+  cr_assert(vs_device_push(g, "/cpu:0", st));
+  vs_colocation_scope_pop(g, cn, st);
+  expect_err(st, VS_FAILED_PRECONDITION, VS_EXC_RUNTIME_ERROR,
+             "Exiting colocation scope without proper scope nesting.");
+  cr_assert_str_eq(vs_op_device(vs_constant_float(g, 1.0f, "y", st).op), "/device:CPU:0");
+  vs_device_pop(g, st);
+  vs_colocation_scope_pop(g, cn, st);
+  expect_ok(st);
+  cr_assert_str_eq(vs_op_device(vs_constant_float(g, 1.0f, "z", st).op), "/device:GPU:1");
+  vs_device_scope_pop(g, outer, st);
+  expect_ok(st);
+  vs_status_free(st);
+  vs_graph_free(g);
+}
+
+Test(placement, colocate_with_refuses_bad_arguments)
+{
+  vs_graph *g = vs_graph_new(), *h = vs_graph_new();
+  vs_status *st = vs_status_new();
+  vs_output other = vs_constant_float(h, 1.0f, "o", st);
+  cr_assert_null(vs_colocate_with(g, other.op, false, st));
+  expect_err(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+             "vs_colocate_with: the op o belongs to another graph");
+  cr_assert_null(vs_colocate_with(NULL, other.op, false, st));
+  cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT);
+  cr_assert_null(vs_colocate_with_var(g, NULL, false, st));
+  cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT);
+  vs_colocation_scope_pop(g, NULL, st);
+  cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT);
+  cr_assert_eq(vs_op_colocation_groups(NULL, NULL, 0), 0);
+  /* A block left open when the graph is freed is freed with the thread's state. */
+  cr_assert_not_null(vs_colocate_with(g, NULL, true, st));
+  vs_status_free(st);
+  vs_graph_free(h);
+  vs_graph_free(g);
+}
+
+static void coloc_worker_body(vs_graph *g, vs_op *a, vs_op **out)
+{
+  vs_status *st = vs_status_new();
+  VS_WITH_COLOCATION(g, a, false, st) *out = vs_constant_float(g, 1.0f, "t", st).op;
+  vs_status_free(st);
+}
+
+static void *coloc_worker(void *p)
+{
+  void **args = p;
+  coloc_worker_body(args[0], args[1], args[2]);
+  return NULL;
+}
+
+Test(placement, colocation_stack_is_per_thread)
+{
+  /* A block entered on one thread does not reach another's ops. */
+  vs_graph *g = vs_graph_new();
+  vs_status *st = vs_status_new();
+  vs_output a = vs_constant_float(g, 1.0f, "a", st);
+  vs_output b = vs_constant_float(g, 1.0f, "b", st);
+  vs_colocation_scope *cb = vs_colocate_with(g, b.op, false, st);
+  vs_op *made = NULL;
+  void *args[3] = {g, a.op, &made};
+  pthread_t th;
+  cr_assert_eq(pthread_create(&th, NULL, coloc_worker, args), 0);
+  pthread_join(th, NULL);
+  const char *groups[2];
+  cr_assert_eq(vs_op_colocation_groups(made, groups, 2), 1);
+  cr_assert_str_eq(groups[0], "loc:@a");
+  vs_colocation_scope_pop(g, cb, st);
+  expect_ok(st);
   vs_status_free(st);
   vs_graph_free(g);
 }

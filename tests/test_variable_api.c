@@ -242,3 +242,175 @@ Test(variable_api, enum_names) {
   cr_assert_str_eq(vs_aggregation_name(VS_AGG_ONLY_FIRST_REPLICA), "ONLY_FIRST_REPLICA");
   cr_assert_str_eq(vs_aggregation_name((vs_aggregation)-1), "");
 }
+
+/* ---- issue 12 item 8: containers and assert_variables_initialized ---- */
+
+Test(variable_api, container_pop_without_push_and_per_thread) {
+  vs_container_pop(g, st);
+  cr_assert_eq(vs_status_code(st), VS_FAILED_PRECONDITION);
+  cr_assert_str_eq(vs_status_message(st), "vs_container_pop: no container scope is open on this thread");
+  cr_assert_not(vs_container_push(NULL, "x", st));
+  cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT);
+  cr_assert(vs_container_push(g, NULL, st)); /* None: the default container */
+  vs_var *v = vs_variable(g, &(vs_variable_opts){.name = "v", .initial_value = vs_zeros_initializer(),
+                                                 .shape = VS_SHAPE(1)}, st);
+  expect_ok(st);
+  cr_assert_str_eq(vs_op_container(vs_var_op(v)), "");
+  vs_container_pop(g, st);
+  expect_ok(st);
+  cr_assert_null(vs_op_container(NULL));
+}
+
+Test(variable_api, container_left_open_is_freed_with_the_graph) {
+  cr_assert(vs_container_push(g, "a", st));
+  cr_assert(vs_container_push(g, "b", st));
+  /* teardown frees the graph and this thread's state with both frames */
+}
+
+Test(variable_api, assert_variables_initialized_refuses_bad_arguments) {
+  vs_output r = vs_assert_variables_initialized(NULL, NULL, 0, st);
+  cr_assert_null(r.op);
+  cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT);
+  r = vs_assert_variables_initialized(g, NULL, 2, st);
+  cr_assert_null(r.op);
+  cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT);
+  vs_graph *h = vs_graph_new();
+  vs_var *other = vs_variable(h, &(vs_variable_opts){.name = "o", .initial_value = vs_zeros_initializer(),
+                                                     .shape = VS_SHAPE(1)}, st);
+  expect_ok(st);
+  r = vs_assert_variables_initialized(g, (vs_var *[]){NULL}, 1, st);
+  cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT);
+  r = vs_assert_variables_initialized(g, &other, 1, st);
+  cr_assert_null(r.op);
+  cr_assert_str_eq(vs_status_message(st),
+                   "vs_assert_variables_initialized: variable 0 is NULL or of another graph");
+  cr_assert_eq(vs_graph_num_operations(g), 0);
+  vs_graph_free(h);
+}
+
+/* ---- issue 12 item 1: the C-only rules of partitioned variables ---- */
+
+static const vs_var_opts part_opts = {.shape = VS_SHAPE(6, 2), .partitioner = {.kind = VS_PARTITIONER_FIXED_SIZE,
+                                                                               .num_shards = 3}};
+
+Test(variable_api, partitioned_entry_points_refuse_the_other_kind) {
+  /* Nothing is built when the wrong entry point is used. */
+  cr_assert_null(vs_get_variable(g, "x", &part_opts, st));
+  expect_error(st, VS_INVALID_ARGUMENT, "ValueError",
+               "a partitioner applies to x: it is a PartitionedVariable; use vs_get_partitioned_variable");
+  vs_getter_result r = vs_get_variable_any(g, "x", &part_opts, st);
+  cr_assert(!r.var && !r.partitioned && !r.value.op);
+  expect_code(st, VS_INVALID_ARGUMENT);
+  cr_assert_null(vs_get_partitioned_variable(g, "y", &(vs_var_opts){.shape = VS_SHAPE(2)}, st));
+  expect_error(st, VS_INVALID_ARGUMENT, "ValueError",
+               "no partitioner applies to y: it is a single variable; use vs_get_variable");
+  cr_assert_null(vs_get_partitioned_variable(g, "s", &(vs_var_opts){.shape = VS_SCALAR,
+                                                                    .partitioner = part_opts.partitioner}, st));
+  expect_code(st, VS_INVALID_ARGUMENT);
+  cr_assert_eq(vs_graph_num_operations(g), 0);
+  cr_assert_null(vs_get_partitioned_variable(NULL, "x", &part_opts, st));
+  expect_code(st, VS_INVALID_ARGUMENT);
+}
+
+Test(variable_api, partitioned_value_initializer_is_unimplemented) {
+  /* TF slices a value initializer per part (Slice ops); varscope refuses it. */
+  float vals[12] = {0};
+  vs_initializer init = vs_value_initializer(vals, VS_FLOAT, 12, VS_UNKNOWN_SHAPE);
+  cr_assert_null(vs_get_partitioned_variable(g, "v", &(vs_var_opts){.shape = VS_SHAPE(6, 2), .initializer = init,
+                                                                    .partitioner = part_opts.partitioner}, st));
+  expect_error(st, VS_UNIMPLEMENTED, "UnimplementedError",
+               "partitioned variables with a value or tensor initializer are not implemented (TF slices it)");
+  cr_assert_eq(vs_graph_num_operations(g), 0);
+}
+
+static vs_var *classic_getter(const vs_getter *next, const vs_getter_args *a, void *data, vs_status *st_) {
+  (void)data;
+  cr_assert_eq(a->partitioner.kind, VS_PARTITIONER_FIXED_SIZE); /* the getter sees partitioner= */
+  return vs_getter_call(next, a, st_);
+}
+
+static vs_getter_result passing_getter(const vs_getter *next, const vs_getter_args *a, void *data, vs_status *st_) {
+  (*(int *)data)++;
+  return vs_getter_call_any(next, a, st_);
+}
+
+Test(variable_api, custom_getters_and_partitioned_variables) {
+  /* A classic getter cannot return a PartitionedVariable; a tensor getter
+   * passes it on. */
+  vs_var_opts o = part_opts;
+  o.custom_getter = classic_getter;
+  cr_assert_null(vs_get_partitioned_variable(g, "x", &o, st));
+  expect_error(st, VS_INVALID_ARGUMENT, "ValueError",
+               "the custom getter for x got a PartitionedVariable, not a variable; use vs_getter_call_any");
+  int calls = 0;
+  o = part_opts;
+  o.tensor_getter = passing_getter;
+  o.tensor_getter_data = &calls;
+  vs_partitioned_var *p = vs_get_partitioned_variable(g, "y", &o, st);
+  expect_ok(st);
+  cr_assert_not_null(p);
+  cr_assert_eq(calls, 1);
+  cr_assert_eq(vs_partitioned_var_num_parts(p), 3);
+}
+
+Test(variable_api, partitioned_accessors_on_null_and_spec_truncation) {
+  cr_assert_null(vs_partitioned_var_name(NULL));
+  cr_assert_eq(vs_partitioned_var_num_parts(NULL), 0);
+  cr_assert_null(vs_partitioned_var_part(NULL, 0));
+  cr_assert_eq(vs_partitioned_var_partitions(NULL, NULL, 0), 0);
+  vs_save_slice_info si;
+  cr_assert_not(vs_var_save_slice_info(NULL, &si));
+  vs_partitioned_var *p = vs_get_partitioned_variable(g, "x", &part_opts, st);
+  expect_ok(st);
+  cr_assert_null(vs_partitioned_var_part(p, 3));
+  cr_assert_not(vs_var_save_slice_info(vs_get_variable(g, "plain", &(vs_var_opts){.shape = VS_SHAPE(1)}, st), &si));
+  cr_assert(vs_var_save_slice_info(vs_partitioned_var_part(p, 2), &si));
+  char b[6];
+  cr_assert_eq(vs_save_slice_info_spec(&si, b, sizeof b), strlen("6 2 4,2:0,2"));
+  cr_assert_str_eq(b, "6 2 4");
+  vs_graph *h = vs_graph_new();
+  vs_output r = vs_partitioned_var_value(h, p, st);
+  cr_assert_null(r.op);
+  expect_error(st, VS_INVALID_ARGUMENT, "ValueError", "vs_partitioned_var_value: the variable belongs to another graph");
+  vs_graph_free(h);
+}
+
+static const char *alternate_devices(const vs_op *op, void *data, vs_status *st_) {
+  (void)st_;
+  int *n = data;
+  if (strcmp(vs_op_type(op), "VariableV2") != 0) return vs_op_device(op);
+  return (*n)++ % 2 ? "/device:CL:1" : "/device:CL:0";
+}
+
+Test(variable_api, partitioned_read_joins_parts_of_two_devices) {
+  /* Parts on CL:0 and CL:1 (a device function placing the variable ops),
+   * the read on CL:0: the concatenation copies across devices. */
+  if (vs_num_devices(st) < 2) cr_skip_test("needs 2 devices");
+  int n = 0;
+  cr_assert(vs_device_push_fn(g, alternate_devices, &n, st));
+  vs_partitioned_var *p = vs_get_partitioned_variable(
+      g, "x", &(vs_var_opts){.shape = VS_SHAPE(3, 5), .initializer = vs_ones_initializer(),
+                             .partitioner = vs_fixed_size_partitioner(3, 1)}, st);
+  vs_device_pop(g, st);
+  expect_ok(st);
+  cr_assert_str_eq(vs_op_device(vs_var_op(vs_partitioned_var_part(p, 1))), "/device:CL:1");
+  vs_op *add = vs_assign_add(g, vs_partitioned_var_part(p, 1),
+                             vs_constant(g, (float[]){1, 1, 1, 1, 1, 1}, VS_FLOAT, VS_SHAPE(3, 2), NULL, st), NULL, st)
+                   .op;
+  vs_output v = vs_partitioned_var_value(g, p, st);
+  expect_ok(st);
+  vs_session *s = vs_session_new(g, NULL, st);
+  expect_ok(st);
+  vs_op *init = vs_global_variables_initializer(g, st);
+  vs_session_run(s, NULL, NULL, 0, NULL, NULL, 0, &init, 1, st);
+  vs_session_run(s, NULL, NULL, 0, NULL, NULL, 0, &add, 1, st);
+  vs_tensor *t = NULL;
+  vs_session_run(s, NULL, NULL, 0, &v, &t, 1, NULL, 0, st);
+  expect_ok(st);
+  /* columns 0-1 part 0, 2-3 part 1 (incremented), 4 part 2 */
+  const float *x = vs_tensor_data(t);
+  for (int r = 0; r < 3; r++)
+    for (int c = 0; c < 5; c++) cr_assert_eq(x[r * 5 + c], c == 2 || c == 3 ? 2.0f : 1.0f, "[%d][%d]", r, c);
+  vs_tensor_free(t);
+  vs_session_free(s);
+}

@@ -224,6 +224,86 @@ VSC_CASE(variable_ignores_enclosing_control_dependencies) {
   INT_EQ(vs_tensor_num_elements(xa2), 1);
 }
 
+/* op.get_attr("_class") as one string ("" when none); the first entry only. */
+static const char *first_class(const vs_op *op) {
+  const char *groups[1] = {""};
+  vs_op_colocation_groups(op, groups, 1);
+  return groups[0];
+}
+
+/* A run of `out` fails on the uninitialised variable `name`. */
+#define RUN_UNINIT(s, out, name)                                                         \
+  do {                                                                                   \
+    vs_output o_ = (out);                                                                \
+    vs_tensor *x_ = NULL;                                                                \
+    vs_session_run((s), NULL, NULL, 0, &o_, &x_, 1, NULL, 0, st);                        \
+    EXPECT(x_ == NULL, "a value came back");                                             \
+    ERR_HEAD(VS_FAILED_PRECONDITION, "FailedPreconditionError", UNINIT(name));           \
+    const char *m_ = vs_status_message(st);                                              \
+    EXPECT(m_[strlen(UNINIT(name))] == '\0' || m_[strlen(UNINIT(name))] == '\n', "message %s", m_); \
+  } while (0)
+
+/* tf.assert_variables_initialized() -> None (no variable)
+ * w = tf.Variable([1., 2.], name="w"); u = tf.Variable(3, name="u", collections=[])
+ * a1 = assert_variables_initialized([w])     -> "Rank:0" (Rank of w/read:0, int32, _class ["loc:@w"])
+ * a2 = assert_variables_initialized([w, u])  -> "stack:0" Pack (2,) of Rank_1, Rank_2 (u/read:0, loc:@u)
+ * a3 = assert_variables_initialized([])      -> "stack_1:0" of Rank_3 (w:0), Rank_4 (u:0): every variable op
+ * a4 = assert_variables_initialized()        -> "Rank_5:0" of w/read:0 (global + local: w)
+ * sess.run(a1) -> FailedPreconditionError "Attempting to use uninitialized value w"; after w.initializer
+ *   1; a2 fails on u; after u.initializer a2 and a3 -> [1, 0]        spec 6.3.12 X.assert_initialized */
+VSC_CASE(assert_variables_initialized_ranks_each_variable) {
+  vs_output none = vs_assert_variables_initialized(g, NULL, 0, st);
+  OK();
+  EXPECT(none.op == NULL, "an op for no variable");
+  VARIABLE(w, .name = "w", .initial_value = vs_value_initializer((float[]){1.0f, 2.0f}, VS_FLOAT, 2, VS_UNKNOWN_SHAPE));
+  VARIABLE(u, .name = "u", .initial_value = vs_value_initializer(&(int32_t){3}, VS_INT32, 1, VS_UNKNOWN_SHAPE),
+           .collections = VS_NO_COLLECTIONS);
+  vs_output a1 = vs_assert_variables_initialized(g, &w, 1, st);
+  OK();
+  vs_output a2 = vs_assert_variables_initialized(g, (vs_var *[]){w, u}, 2, st);
+  OK();
+  vs_output a3 = vs_assert_variables_initialized(g, (vs_var *[]){NULL}, 0, st);
+  OK();
+  vs_output a4 = vs_assert_variables_initialized(g, NULL, 0, st);
+  OK();
+  STR_EQ(vs_output_name(a1), "Rank:0");
+  STR_EQ(vs_op_type(a1.op), "Rank");
+  INT_EQ(vs_op_output_dtype(a1.op), VS_INT32);
+  STR_EQ(vs_output_name(vs_op_input(a1.op, 0)), "w/read:0");
+  STR_EQ(first_class(a1.op), "loc:@w");
+  STR_EQ(vs_output_name(a2), "stack:0");
+  STR_EQ(vs_op_type(a2.op), "Pack");
+  SHAPE_STR(vs_op_output_shape(a2.op), "(2,)");
+  INT_EQ(vs_op_num_inputs(a2.op), 2);
+  STR_EQ(vs_output_name(vs_op_input(a2.op, 0)), "Rank_1:0");
+  STR_EQ(vs_output_name(vs_op_input(a2.op, 1)), "Rank_2:0");
+  vs_op *r2 = vs_graph_operation_by_name(g, "Rank_2");
+  EXPECT(r2 != NULL, "no Rank_2");
+  STR_EQ(vs_output_name(vs_op_input(r2, 0)), "u/read:0");
+  STR_EQ(first_class(r2), "loc:@u");
+  STR_EQ(vs_output_name(a3), "stack_1:0");
+  STR_EQ(vs_output_name(vs_op_input(a3.op, 0)), "Rank_3:0");
+  STR_EQ(vs_output_name(vs_op_input(a3.op, 1)), "Rank_4:0");
+  STR_EQ(vs_output_name(vs_op_input(vs_graph_operation_by_name(g, "Rank_3"), 0)), "w:0");
+  STR_EQ(vs_output_name(vs_op_input(vs_graph_operation_by_name(g, "Rank_4"), 0)), "u:0");
+  STR_EQ(vs_output_name(a4), "Rank_5:0");
+  STR_EQ(vs_output_name(vs_op_input(a4.op, 0)), "w/read:0");
+  SESSION(s);
+  RUN_UNINIT(s, a1, "w");
+  RUN(s, vs_var_initializer_op(w));
+  FETCH(x1, s, a1);
+  INT_EQ(((const int32_t *)vs_tensor_data(x1))[0], 1);
+  RUN_UNINIT(s, a2, "u");
+  RUN(s, vs_var_initializer_op(u));
+  FETCH(x2, s, a2);
+  INT_EQ(vs_tensor_num_elements(x2), 2);
+  INT_EQ(((const int32_t *)vs_tensor_data(x2))[0], 1);
+  INT_EQ(((const int32_t *)vs_tensor_data(x2))[1], 0);
+  FETCH(x3, s, a3);
+  INT_EQ(((const int32_t *)vs_tensor_data(x3))[0], 1);
+  INT_EQ(((const int32_t *)vs_tensor_data(x3))[1], 0);
+}
+
 const vsc_case vsc_cases_initialization[] = {
     VSC_REG(uninitialized_read_fails_with_failed_precondition, "5.uninit 11.6"),
     VSC_REG(collections_without_global_are_not_initialized, "6.2.3 11.17"),
@@ -234,5 +314,6 @@ const vsc_case vsc_cases_initialization[] = {
     VSC_REG(variables_initializer_list, "6.3.13"),
     VSC_REG(variable_from_another_variable_initialises_in_any_order, "7.4.7"),
     VSC_REG(variable_ignores_enclosing_control_dependencies, "2.4 X.init_scope"),
+    VSC_REG(assert_variables_initialized_ranks_each_variable, "6.3.12 X.assert_initialized"),
     {0},
 };

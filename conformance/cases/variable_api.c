@@ -621,6 +621,348 @@ VSC_CASE(name_scope_values_checks_graphs) {
   NPOP();
 }
 
+/* w = tf.Variable(1., name="w")
+ * with tf.container("ctr"):
+ *   c = tf.Variable(2., name="c"); v = tf.get_variable("v", [1], initializer=ones); k = tf.constant(1.)
+ *   with tf.container("inner"): i = tf.Variable(1., name="i")
+ *   with tf.container(""): d = tf.Variable(1., name="d")
+ *   op.get_attr("container"): w b"", c b"ctr", v b"ctr", i b"inner", d b""; a Const has none
+ *   (ValueError; C: NULL); names unchanged; the variables initialise and read as usual.   X.container */
+VSC_CASE(container_sets_the_variable_op_attribute) {
+  VARIABLE(w, .name = "w", .initial_value = vs_value_initializer(&(float){1.0f}, VS_FLOAT, 1, VS_UNKNOWN_SHAPE));
+  EXPECT(vs_container_push(g, "ctr", st), "container push failed");
+  VARIABLE(c, .name = "c", .initial_value = vs_value_initializer(&(float){2.0f}, VS_FLOAT, 1, VS_UNKNOWN_SHAPE));
+  GETV(v, "v", .shape = VS_SHAPE(1), .initializer = vs_ones_initializer());
+  CONSTF(k, 1.0f, "k");
+  EXPECT(vs_container_push(g, "inner", st), "container push failed");
+  VARIABLE(i, .name = "i", .initial_value = vs_value_initializer(&(float){1.0f}, VS_FLOAT, 1, VS_UNKNOWN_SHAPE));
+  vs_container_pop(g, st);
+  OK();
+  EXPECT(vs_container_push(g, "", st), "container push failed");
+  VARIABLE(d, .name = "d", .initial_value = vs_value_initializer(&(float){1.0f}, VS_FLOAT, 1, VS_UNKNOWN_SHAPE));
+  vs_container_pop(g, st);
+  vs_container_pop(g, st);
+  OK();
+  STR_EQ(vs_op_container(vs_var_op(w)), "");
+  STR_EQ(vs_op_container(vs_var_op(c)), "ctr");
+  STR_EQ(vs_op_container(vs_var_op(v)), "ctr");
+  STR_EQ(vs_op_container(vs_var_op(i)), "inner");
+  STR_EQ(vs_op_container(vs_var_op(d)), "");
+  EXPECT(vs_op_container(k.op) == NULL, "a Const has a container attribute");
+  VAR_NAME(c, "c:0");
+  VAR_NAME(v, "v:0");
+  SESSION(s);
+  vs_op *init = vs_global_variables_initializer(g, st);
+  OK();
+  RUN(s, init);
+  VALUE(xc, s, c);
+  NEAR(FLOATS(xc)[0], 2.0, 0);
+  VALUE(xv, s, v);
+  NEAR(FLOATS(xv)[0], 1.0, 0);
+}
+
+/* ---- partitioned variables (issue 12 item 1) ---- */
+
+#define PGET(pv, name, ...)                                                                   \
+  vs_partitioned_var *pv = vs_get_partitioned_variable(g, (name), &(vs_var_opts){__VA_ARGS__}, st); \
+  OK();                                                                                       \
+  EXPECT(pv != NULL, "get_variable returned no PartitionedVariable")
+
+/* The parts' names joined by ' '. */
+static const char *part_names(const vs_partitioned_var *pv, char *buf, size_t cap) {
+  size_t len = 0;
+  buf[0] = '\0';
+  for (size_t i = 0; i < vs_partitioned_var_num_parts(pv) && len < cap; i++)
+    len += (size_t)snprintf(buf + len, cap - len, "%s%s", i ? " " : "", vs_var_name(vs_partitioned_var_part(pv, i)));
+  return buf;
+}
+
+static const char *partitions_str(const vs_partitioned_var *pv, char *buf, size_t cap) {
+  int64_t p[VS_MAX_RANK];
+  size_t n = vs_partitioned_var_partitions(pv, p, VS_MAX_RANK), len = (size_t)snprintf(buf, cap, "[");
+  for (size_t i = 0; i < n && len < cap; i++) len += (size_t)snprintf(buf + len, cap - len, "%s%lld", i ? ", " : "", (long long)p[i]);
+  if (len < cap) snprintf(buf + len, cap - len, "]");
+  return buf;
+}
+
+/* x = tf.get_variable("x", [10, 3], partitioner=tf.fixed_size_partitioner(3))
+ *   PartitionedVariable "x", (10, 3), float32, _get_partitions() [3, 1];
+ *   parts x/part_0:0 (4, 3), x/part_1:0 (3, 3), x/part_2:0 (3, 3); slice specs "10 3 0,4:0,3",
+ *   "10 3 4,3:0,3", "10 3 7,3:0,3"; part_1's SaveSliceInfo ("x", [10, 3], [4, 0], [3, 3]);
+ *   GLOBAL and TRAINABLE hold the parts; x/part_0/Initializer/random_uniform is AddV2
+ * tf.convert_to_tensor(x) -> Identity "x:0" (10, 3) of ConcatV2 "x/ConcatPartitions/concat"
+ *   (x/part_{0,1,2}/read:0, x/ConcatPartitions/concat/axis:0); x.as_tensor() -> "x_1:0" of ".../concat_1"
+ * one = get_variable("one", [1, 3], partitioner=fixed_size_partitioner(3)): [1, 1], one part;
+ *   its read is Identity "one:0" of one/part_0/read:0          spec 6.2.9 9.3 */
+VSC_CASE(partitioned_variable_parts_and_slice_info) {
+  PGET(x, "x", .shape = VS_SHAPE(10, 3), .partitioner = vs_fixed_size_partitioner(3, 0));
+  char b[256];
+  STR_EQ(vs_partitioned_var_name(x), "x");
+  SHAPE_STR(vs_partitioned_var_shape(x), "(10, 3)");
+  INT_EQ(vs_partitioned_var_dtype(x), VS_FLOAT);
+  STR_EQ(partitions_str(x, b, sizeof b), "[3, 1]");
+  STR_EQ(part_names(x, b, sizeof b), "x/part_0:0 x/part_1:0 x/part_2:0");
+  const char *shapes[] = {"(4, 3)", "(3, 3)", "(3, 3)"}, *specs[] = {"10 3 0,4:0,3", "10 3 4,3:0,3", "10 3 7,3:0,3"};
+  for (size_t i = 0; i < 3; i++) {
+    vs_save_slice_info si;
+    EXPECT(vs_var_save_slice_info(vs_partitioned_var_part(x, i), &si), "part %zu has no slice info", i);
+    SHAPE_STR(vs_var_shape(vs_partitioned_var_part(x, i)), shapes[i]);
+    vs_save_slice_info_spec(&si, b, sizeof b);
+    STR_EQ(b, specs[i]);
+  }
+  vs_save_slice_info si;
+  vs_var_save_slice_info(vs_partitioned_var_part(x, 1), &si);
+  STR_EQ(si.full_name, "x");
+  SHAPE_STR(si.full_shape, "(10, 3)");
+  INT_EQ(si.var_offset[0], 4);
+  INT_EQ(si.var_offset[1], 0);
+  SHAPE_STR(si.var_shape, "(3, 3)");
+  COLLECTION(VS_GLOBAL_VARIABLES, NULL, "x/part_0:0 x/part_1:0 x/part_2:0");
+  COLLECTION(VS_TRAINABLE_VARIABLES, NULL, "x/part_0:0 x/part_1:0 x/part_2:0");
+  STR_EQ(vs_op_type(vs_graph_operation_by_name(g, "x/part_0/Initializer/random_uniform")), "AddV2");
+  vs_output a = vs_partitioned_var_value(g, x, st);
+  OK();
+  vs_output b2 = vs_partitioned_var_value(g, x, st);
+  OK();
+  STR_EQ(vs_output_name(a), "x:0");
+  STR_EQ(vs_op_type(a.op), "Identity");
+  SHAPE_STR(vs_op_output_shape(a.op), "(10, 3)");
+  vs_op *concat = vs_op_input(a.op, 0).op;
+  STR_EQ(vs_op_name(concat), "x/ConcatPartitions/concat");
+  STR_EQ(vs_op_type(concat), "ConcatV2");
+  INT_EQ(vs_op_num_inputs(concat), 4);
+  const char *ins[] = {"x/part_0/read:0", "x/part_1/read:0", "x/part_2/read:0", "x/ConcatPartitions/concat/axis:0"};
+  for (int i = 0; i < 4; i++) STR_EQ(vs_output_name(vs_op_input(concat, i)), ins[i]);
+  STR_EQ(vs_output_name(b2), "x_1:0");
+  STR_EQ(vs_op_name(vs_op_input(b2.op, 0).op), "x/ConcatPartitions/concat_1");
+  PGET(one, "one", .shape = VS_SHAPE(1, 3), .partitioner = vs_fixed_size_partitioner(3, 0));
+  STR_EQ(partitions_str(one, b, sizeof b), "[1, 1]");
+  STR_EQ(part_names(one, b, sizeof b), "one/part_0:0");
+  vs_output o = vs_partitioned_var_value(g, one, st);
+  OK();
+  STR_EQ(vs_output_name(o), "one:0");
+  STR_EQ(vs_output_name(vs_op_input(o.op, 0)), "one/part_0/read:0");
+}
+
+/* x = get_variable("x", [5, 2], partitioner=fixed_size_partitioner(2), initializer=random_uniform(0, 1, seed=7))
+ * w = get_variable("w", [4, 6], partitioner=fixed_size_partitioner(2, axis=1), initializer=glorot_uniform(seed=1))
+ *   w's parts (4, 3), (4, 3); w/part_0/Initializer/random_uniform/max = 0.774596691 (fans of (4, 6))
+ *   sess.run(convert_to_tensor(x)) and the first row of w's: TF's values, bit for bit   spec 9.3 X.philox */
+VSC_CASE(partitioned_variable_reads_concatenate_tf_values) {
+  PGET(x, "x", .shape = VS_SHAPE(5, 2), .partitioner = vs_fixed_size_partitioner(2, 0),
+       .initializer = vs_random_uniform_initializer(0.0, 1.0, 7));
+  PGET(w, "w", .shape = VS_SHAPE(4, 6), .partitioner = vs_fixed_size_partitioner(2, 1),
+       .initializer = vs_glorot_uniform_initializer(1));
+  SHAPE_STR(vs_var_shape(vs_partitioned_var_part(w, 0)), "(4, 3)");
+  SHAPE_STR(vs_var_shape(vs_partitioned_var_part(w, 1)), "(4, 3)");
+  vs_op *mx = vs_graph_operation_by_name(g, "w/part_0/Initializer/random_uniform/max");
+  EXPECT(mx != NULL, "no max Const");
+  vs_output a = vs_partitioned_var_value(g, x, st);
+  OK();
+  vs_output c = vs_partitioned_var_value(g, w, st);
+  OK();
+  SESSION(s);
+  vs_op *init = vs_global_variables_initializer(g, st);
+  OK();
+  RUN(s, init);
+  FETCH(mxv, s, vs_op_output(mx));
+  NEAR(FLOATS(mxv)[0], 0.774596691, 1e-7);
+  FETCH(va, s, a);
+  FETCH(vc, s, c);
+  static const float want_x[] = {0.483940959f, 0.506203055f, 0.255143762f, 0.12474227f, 0.933010101f,
+                                 0.664609313f, 0.483940959f, 0.506203055f, 0.255143762f, 0.12474227f};
+  static const float want_w[] = {-0.404281527f, 0.651280165f, -0.696343184f, -0.404281527f, 0.651280165f,
+                                 -0.696343184f};
+  INT_EQ(vs_tensor_num_elements(va), 10);
+  INT_EQ(vs_tensor_num_elements(vc), 24);
+  for (int i = 0; i < 10; i++) EXPECT(FLOATS(va)[i] == want_x[i], "x[%d] is %.9g, want %.9g", i, FLOATS(va)[i], want_x[i]);
+  for (int i = 0; i < 6; i++) EXPECT(FLOATS(vc)[i] == want_w[i], "w[0][%d] is %.9g, want %.9g", i, FLOATS(vc)[i], want_w[i]);
+}
+
+static bool two_by_two(vs_shape shape, vs_dtype dtype, int64_t *p, void *data, vs_status *st) {
+  p[0] = 2;
+  p[1] = 2;
+  return true;
+}
+
+static bool zero_shards(vs_shape shape, vs_dtype dtype, int64_t *p, void *data, vs_status *st) {
+  p[0] = 0;
+  p[1] = 1;
+  return true;
+}
+
+/* p3 = fixed_size_partitioner(3); x = get_variable("x", [10, 3], partitioner=p3)
+ *   again -> "Partitioned variable with name x already exists. ..."; without a partitioner -> "No partitioner
+ *   was provided, but a partitioned version ... x/part_0. ..."; get_variable("x/part_0", [4, 3]) -> E1;
+ *   plain = get_variable("plain", [4]); with p3 -> "A partitioner was provided, but an unpartitioned version
+ *   ... plain.  Perhaps ..."; get_variable("s", partitioner=p3) -> "Shape of a new partitioned variable must
+ *   be fully defined, but instead was <unknown>."; get_variable("s", [], partitioner=p3) -> variable "s:0";
+ *   partitioners returning [2, 2] / [0, 1] -> "Can only slice ..." / "... zero partitions ..."
+ *   reuse=True: the same x; fixed_size_partitioner(2) -> "... specified partitions [2, 1] and found
+ *   partitions [3, 1]."; [10, 4] -> "... shape (10, 4) and found shape (10, 3)."; int32 -> "... dtype int32
+ *   and found dtype float32."; "nope" -> "PartitionedVariable nope does not exist, ..."; AUTO_REUSE: the same x
+ *   m/part_0 alone then m with 2 shards -> "... but m/part_1 was not."; k/part_{0,1} then k with 1 shard ->
+ *   "... but so was the extra shard k/part_1."                      spec 5.E16 5.E17 5.E18 9.3 */
+VSC_CASE(partitioned_variable_reuse_and_errors) {
+  vs_partitioner p3 = vs_fixed_size_partitioner(3, 0);
+  PGET(x, "x", .shape = VS_SHAPE(10, 3), .partitioner = p3);
+  vs_partitioned_var *none = vs_get_partitioned_variable(g, "x", &(vs_var_opts){.shape = VS_SHAPE(10, 3), .partitioner = p3}, st);
+  ERR(VS_ALREADY_EXISTS, "ValueError", "Partitioned variable with name x already exists. Did you mean to set reuse=True or "
+      "reuse=tf.AUTO_REUSE in VarScope?");
+  EXPECT(none == NULL, "a variable came back");
+  vs_get_variable(g, "x", &(vs_var_opts){.shape = VS_SHAPE(10, 3)}, st);
+  ERR(VS_INVALID_ARGUMENT, "ValueError", "No partitioner was provided, but a partitioned version of the variable was found: "
+      "x/part_0. Perhaps a variable of the same name was already created with partitioning?");
+  vs_get_variable(g, "x/part_0", &(vs_var_opts){.shape = VS_SHAPE(4, 3)}, st);
+  EXPECT_E1("x/part_0");
+  GETV(plain, "plain", .shape = VS_SHAPE(4));
+  vs_get_partitioned_variable(g, "plain", &(vs_var_opts){.shape = VS_SHAPE(4), .partitioner = p3}, st);
+  ERR(VS_INVALID_ARGUMENT, "ValueError", "A partitioner was provided, but an unpartitioned version of the variable was "
+      "found: plain.  Perhaps a variable of the same name was already created without partitioning?");
+  vs_get_partitioned_variable(g, "s", &(vs_var_opts){.partitioner = p3}, st);
+  ERR(VS_INVALID_ARGUMENT, "ValueError", "Shape of a new partitioned variable must be fully defined, but instead was <unknown>.");
+  GETV(sv, "s", .shape = VS_SCALAR, .partitioner = p3);
+  VAR_NAME(sv, "s:0");
+  vs_get_partitioned_variable(g, "z", &(vs_var_opts){.shape = VS_SHAPE(4, 4),
+                                                      .partitioner = {.kind = VS_PARTITIONER_FN, .fn = two_by_two}}, st);
+  ERR(VS_INVALID_ARGUMENT, "ValueError", "Can only slice a variable along one dimension: shape: (4, 4), partitioning: [2, 2]");
+  vs_get_partitioned_variable(g, "z", &(vs_var_opts){.shape = VS_SHAPE(4, 4),
+                                                      .partitioner = {.kind = VS_PARTITIONER_FN, .fn = zero_shards}}, st);
+  ERR(VS_INVALID_ARGUMENT, "ValueError", "Partitioner returned zero partitions for some axes: [0, 1]");
+  VSCOPE(r, "", .reuse = VS_REUSE_TRUE);
+  vs_partitioned_var *same = vs_get_partitioned_variable(g, "x", &(vs_var_opts){.shape = VS_SHAPE(10, 3), .partitioner = p3}, st);
+  OK();
+  EXPECT(same == x, "reuse returned another variable");
+  vs_get_partitioned_variable(g, "x", &(vs_var_opts){.shape = VS_SHAPE(10, 3), .partitioner = vs_fixed_size_partitioner(2, 0)}, st);
+  ERR(VS_INVALID_ARGUMENT, "ValueError", "Trying to reuse partitioned variable x, but specified partitions [2, 1] and found "
+      "partitions [3, 1].");
+  vs_get_partitioned_variable(g, "x", &(vs_var_opts){.shape = VS_SHAPE(10, 4), .partitioner = p3}, st);
+  ERR(VS_INVALID_ARGUMENT, "ValueError", "Trying to reuse partitioned variable x, but specified shape (10, 4) and found shape (10, 3).");
+  vs_get_partitioned_variable(g, "x", &(vs_var_opts){.shape = VS_SHAPE(10, 3), .dtype = VS_INT32, .partitioner = p3}, st);
+  ERR(VS_INVALID_ARGUMENT, "ValueError", "Trying to reuse partitioned variable x, but specified dtype int32 and found dtype float32.");
+  vs_get_partitioned_variable(g, "nope", &(vs_var_opts){.shape = VS_SHAPE(10, 3), .partitioner = p3}, st);
+  ERR(VS_NOT_FOUND, "ValueError", "PartitionedVariable nope does not exist, or was not created with tf.get_variable(). Did "
+      "you mean to set reuse=False or reuse=tf.AUTO_REUSE in VarScope?");
+  VPOP(r);
+  VSCOPE(au, "", .reuse = VS_REUSE_AUTO);
+  same = vs_get_partitioned_variable(g, "x", &(vs_var_opts){.shape = VS_SHAPE(10, 3), .partitioner = p3}, st);
+  OK();
+  EXPECT(same == x, "AUTO_REUSE returned another variable");
+  VPOP(au);
+  GETV(m0, "m/part_0", .shape = VS_SHAPE(2, 2));
+  vs_get_partitioned_variable(g, "m", &(vs_var_opts){.shape = VS_SHAPE(4, 2), .partitioner = vs_fixed_size_partitioner(2, 0)}, st);
+  ERR(VS_INVALID_ARGUMENT, "ValueError", "Partitioner returned a different partitioning than what was already found.  "
+      "Partitioner returned 2 shards, and shard m/part_0 was found, but m/part_1 was not.");
+  GETV(k0, "k/part_0", .shape = VS_SHAPE(2, 2));
+  GETV(k1, "k/part_1", .shape = VS_SHAPE(2, 2));
+  vs_get_partitioned_variable(g, "k", &(vs_var_opts){.shape = VS_SHAPE(2, 2), .partitioner = vs_fixed_size_partitioner(1, 0)}, st);
+  ERR(VS_INVALID_ARGUMENT, "ValueError", "Partitioner returned a different partitioning than what was already found.  "
+      "Partitioner returned 1 shards, and shard k/part_0 was found, but so was the extra shard k/part_1.");
+}
+
+/* Calls partitioner(shape=, dtype=) and compares the list. */
+#define PARTS(p, shape, dtype, want)                                        \
+  do {                                                                      \
+    int64_t v_[VS_MAX_RANK];                                                \
+    vs_partitioner p_ = (p);                                                \
+    vs_shape s_ = (shape);                                                  \
+    char b_[64];                                                            \
+    EXPECT(vs_partitioner_call(&p_, s_, (dtype), v_, st), "partitioner failed: %s", vs_status_message(st)); \
+    size_t l_ = (size_t)snprintf(b_, sizeof b_, "[");                       \
+    for (int i_ = 0; i_ < s_.rank; i_++)                                    \
+      l_ += (size_t)snprintf(b_ + l_, sizeof b_ - l_, "%s%lld", i_ ? ", " : "", (long long)v_[i_]); \
+    snprintf(b_ + l_, sizeof b_ - l_, "]");                                 \
+    STR_EQ(b_, want);                                                       \
+  } while (0)
+
+/* fixed_size_partitioner(3 | 20 | 2, axis=1)((10, 3), float32) -> [3, 1], [10, 1], [1, 2]
+ * variable_axis_size_partitioner(100): float32 [2, 1], string [5, 1]; max_shards=1 [1, 1]; (8, axis=1) [1, 3]
+ * min_max_variable_partitioner(max_partitions=4, min_slice_size=32): [4, 1]; on (2, 3) [1, 1]; defaults [1, 1]
+ * errors: variable_axis_size_partitioner(0) -> "Both max_shard_bytes ... is 0 andbytes_per_string_element is 16";
+ *   max_shards=-1 -> "max_shards must be positive."; min_max(axis=3) on (10, 3) -> "Cannot partition variable
+ *   along axis 3 when shape is only (10, 3)"                                        spec 9.3 */
+VSC_CASE(partitioners_compute_shards) {
+  vs_shape s = VS_SHAPE(10, 3);
+  PARTS(vs_fixed_size_partitioner(3, 0), s, VS_FLOAT, "[3, 1]");
+  PARTS(vs_fixed_size_partitioner(20, 0), s, VS_FLOAT, "[10, 1]");
+  PARTS(vs_fixed_size_partitioner(2, 1), s, VS_FLOAT, "[1, 2]");
+  vs_partitioner vsp = vs_variable_axis_size_partitioner(100, NULL, st);
+  OK();
+  PARTS(vsp, s, VS_FLOAT, "[2, 1]");
+  PARTS(vsp, s, VS_STRING, "[5, 1]");
+  vs_partitioner one = vs_variable_axis_size_partitioner(100, &(vs_axis_size_partitioner_opts){.max_shards = 1}, st);
+  OK();
+  PARTS(one, s, VS_STRING, "[1, 1]");
+  vs_partitioner ax1 = vs_variable_axis_size_partitioner(8, &(vs_axis_size_partitioner_opts){.axis = 1}, st);
+  OK();
+  PARTS(ax1, s, VS_FLOAT, "[1, 3]");
+  vs_partitioner mm = vs_min_max_variable_partitioner(&(vs_min_max_partitioner_opts){.max_partitions = 4, .min_slice_size = 32});
+  PARTS(mm, s, VS_FLOAT, "[4, 1]");
+  PARTS(mm, VS_SHAPE(2, 3), VS_FLOAT, "[1, 1]");
+  PARTS(vs_min_max_variable_partitioner(NULL), s, VS_FLOAT, "[1, 1]");
+  vs_variable_axis_size_partitioner(0, NULL, st);
+  ERR(VS_INVALID_ARGUMENT, "ValueError", "Both max_shard_bytes and bytes_per_string_element must be positive. Currently, "
+      "max_shard_bytes is 0 andbytes_per_string_element is 16");
+  vs_variable_axis_size_partitioner(10, &(vs_axis_size_partitioner_opts){.max_shards = -1}, st);
+  ERR(VS_INVALID_ARGUMENT, "ValueError", "max_shards must be positive.");
+  int64_t out[VS_MAX_RANK];
+  vs_partitioner bad = vs_min_max_variable_partitioner(&(vs_min_max_partitioner_opts){.axis = 3});
+  EXPECT(!vs_partitioner_call(&bad, s, VS_FLOAT, out, st), "axis 3 accepted");
+  ERR(VS_INVALID_ARGUMENT, "ValueError", "Cannot partition variable along axis 3 when shape is only (10, 3)");
+}
+
+/* with tf.variable_scope("s", partitioner=fixed_size_partitioner(2)) as sc:
+ *   v = get_variable("v", [4, 2]) -> s/v/part_{0,1}; with variable_scope("in"): u -> s/in/u/part_{0,1}
+ *   sc.set_partitioner(None); q = get_variable("q", [4, 2]) -> the variable "s/q:0"
+ *   sc.set_partitioner(fixed_size_partitioner(4)); r -> 4 parts
+ * (after the scope) get_local_variable("l", [4, 2], partitioner=fixed_size_partitioner(2)):
+ *   PartitionedVariable; LOCAL_VARIABLES -> l/part_0:0 l/part_1:0; none trainable   spec 6.2.9 X.scope_setters */
+VSC_CASE(scope_partitioner_and_set_partitioner) {
+  VSCOPE(sc, "s", .partitioner = vs_fixed_size_partitioner(2, 0));
+  PGET(v, "v", .shape = VS_SHAPE(4, 2));
+  VSCOPE(in, "in");
+  PGET(u, "u", .shape = VS_SHAPE(4, 2));
+  VPOP(in);
+  vs_scope_set_partitioner(sc, (vs_partitioner){0}, st);
+  OK();
+  EXPECT(vs_scope_partitioner(sc).kind == VS_PARTITIONER_NONE, "the partitioner was not cleared");
+  GETV(q, "q", .shape = VS_SHAPE(4, 2));
+  vs_scope_set_partitioner(sc, vs_fixed_size_partitioner(4, 0), st);
+  OK();
+  PGET(r, "r", .shape = VS_SHAPE(4, 2));
+  VPOP(sc);
+  char b[256];
+  STR_EQ(part_names(v, b, sizeof b), "s/v/part_0:0 s/v/part_1:0");
+  STR_EQ(part_names(u, b, sizeof b), "s/in/u/part_0:0 s/in/u/part_1:0");
+  VAR_NAME(q, "s/q:0");
+  INT_EQ(vs_partitioned_var_num_parts(r), 4);
+  vs_partitioned_var *loc = vs_get_local_partitioned_variable(
+      g, "l", &(vs_var_opts){.shape = VS_SHAPE(4, 2), .partitioner = vs_fixed_size_partitioner(2, 0)}, st);
+  OK();
+  EXPECT(loc != NULL, "no local PartitionedVariable");
+  COLLECTION(VS_LOCAL_VARIABLES, NULL, "l/part_0:0 l/part_1:0");
+  COLLECTION(VS_TRAINABLE_VARIABLES, "l", "");
+}
+
+/* with tf.device(tf.train.replica_device_setter(ps_tasks=2)):
+ *   y = get_variable("y", [6, 2], partitioner=fixed_size_partitioner(3)); ty = convert_to_tensor(y)
+ *   parts on /job:ps/task:0, /job:ps/task:1, /job:ps/task:0; ty and its ConcatV2 on /job:worker   spec 8.3 9.3 */
+VSC_CASE(partitioned_parts_across_ps_tasks) {
+  vs_device_setter *rs = vs_replica_device_setter(g, &(vs_replica_setter_opts){.ps_tasks = 2}, st);
+  OK();
+  EXPECT(vs_device_push_setter(g, rs, st), "push failed");
+  PGET(y, "y", .shape = VS_SHAPE(6, 2), .partitioner = vs_fixed_size_partitioner(3, 0));
+  vs_output ty = vs_partitioned_var_value(g, y, st);
+  OK();
+  vs_device_pop(g, st);
+  OK();
+  STR_EQ(vs_op_device(vs_var_op(vs_partitioned_var_part(y, 0))), "/job:ps/task:0");
+  STR_EQ(vs_op_device(vs_var_op(vs_partitioned_var_part(y, 1))), "/job:ps/task:1");
+  STR_EQ(vs_op_device(vs_var_op(vs_partitioned_var_part(y, 2))), "/job:ps/task:0");
+  STR_EQ(vs_op_device(ty.op), "/job:worker");
+  STR_EQ(vs_op_device(vs_op_input(ty.op, 0).op), "/job:worker");
+}
+
 const vsc_case vsc_cases_variable_api[] = {
     VSC_REG(sync_agg_invalid_modes_name_the_variable, "X.sync_agg"),
     VSC_REG(on_read_makes_trainable_default_false, "X.sync_agg"),
@@ -639,5 +981,12 @@ const vsc_case vsc_cases_variable_api[] = {
     VSC_REG(getter_returns_sum_of_two_variables, "X.tensor_getter 9.1"),
     VSC_REG(composed_getters_hand_tensors_to_each_other, "X.tensor_getter 9.1"),
     VSC_REG(name_scope_values_checks_graphs, "1.2.4 1.2.5 1.2.9 X.other_graph"),
+    VSC_REG(container_sets_the_variable_op_attribute, "X.container"),
+    VSC_REG(partitioned_variable_parts_and_slice_info, "6.2.9 9.3"),
+    VSC_REG(partitioned_variable_reads_concatenate_tf_values, "9.3 X.philox"),
+    VSC_REG(partitioned_variable_reuse_and_errors, "5.E16 5.E17 5.E18 9.3"),
+    VSC_REG(partitioners_compute_shards, "9.3"),
+    VSC_REG(scope_partitioner_and_set_partitioner, "6.2.9 9.3 X.scope_setters"),
+    VSC_REG(partitioned_parts_across_ps_tasks, "8.3.1 9.3"),
     {0},
 };

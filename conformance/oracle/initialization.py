@@ -134,3 +134,60 @@ def variable_ignores_enclosing_control_dependencies(t):
         s.run(d.initializer)
         t.eq(float(s.run(d)[1]), 0.0)
         t.eq(len(s.run(a)), 1)
+
+
+def _used(x):
+    """The tensor behind assert_variables_initialized's should-use wrapper."""
+    x.mark_used()
+    return tf.get_default_graph().get_tensor_by_name(x.name)
+
+
+@case
+def assert_variables_initialized_ranks_each_variable(t):
+    t.eq(tf.assert_variables_initialized(), None)
+    w = tf.Variable([1., 2.], name="w")
+    u = tf.Variable(3, name="u", collections=[])
+    a1 = _used(tf.assert_variables_initialized([w]))
+    a2 = _used(tf.assert_variables_initialized([w, u]))
+    a3 = _used(tf.assert_variables_initialized([]))
+    a4 = _used(tf.assert_variables_initialized())
+    g = tf.get_default_graph()
+
+    def head_of_read(fn, name):
+        # The failing node is an input of the fetched one: TF 2.x's Python
+        # session adds "Detected at node ..." and the creation traceback
+        # after its PREFIX, up to a "Node: '...'" line (Python-layer text).
+        e = t.raises("FailedPreconditionError", fn, fragment=UNINIT + name)
+        msg = e.message[len(PREFIX):] if e.message.startswith(PREFIX) else e.message
+        if msg.startswith("Detected at node"):
+            msg = msg[msg.index("\nNode: ") + 1:]
+            msg = msg[msg.index("\n") + 1:]
+        t.check(msg.startswith(UNINIT + name), "message %r" % e.message)
+        rest = msg[len(UNINIT + name):]
+        t.check(rest == "" or rest.startswith("\n"), "message %r" % e.message)
+
+    t.eq(a1.name, "Rank:0")
+    t.eq(a1.op.type, "Rank")
+    t.eq(a1.dtype, tf.int32)
+    t.eq([i.name for i in a1.op.inputs], ["w/read:0"])
+    t.eq(a1.op.get_attr("_class"), [b"loc:@w"])
+    t.eq(a2.name, "stack:0")
+    t.eq(a2.op.type, "Pack")
+    t.eq(str(a2.shape), "(2,)")
+    t.eq([i.name for i in a2.op.inputs], ["Rank_1:0", "Rank_2:0"])
+    t.eq([i.name for i in g.get_operation_by_name("Rank_2").inputs], ["u/read:0"])
+    t.eq(g.get_operation_by_name("Rank_2").get_attr("_class"), [b"loc:@u"])
+    t.eq(a3.name, "stack_1:0")
+    t.eq([i.name for i in a3.op.inputs], ["Rank_3:0", "Rank_4:0"])
+    t.eq([i.name for i in g.get_operation_by_name("Rank_3").inputs], ["w:0"])
+    t.eq([i.name for i in g.get_operation_by_name("Rank_4").inputs], ["u:0"])
+    t.eq(a4.name, "Rank_5:0")
+    t.eq([i.name for i in a4.op.inputs], ["w/read:0"])
+    with t.session() as s:
+        head_of_read(lambda: s.run(a1), "w")
+        s.run(w.initializer)
+        t.eq(s.run(a1), 1)
+        head_of_read(lambda: s.run(a2), "u")
+        s.run(u.initializer)
+        t.eq(list(s.run(a2)), [1, 0])
+        t.eq(list(s.run(a3)), [1, 0])

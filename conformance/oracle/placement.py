@@ -127,3 +127,155 @@ def unknown_device_at_run_time_lists_the_devices(t):
                               "/job:localhost/replica:0/task:0/device:")
         t.check(" ]. Make sure the device specification refers to a valid device." in e.message,
                 "no device list end in %r" % e.message)
+
+
+def class_attr(op):
+    """op.get_attr("_class") as strings; [] when the op has none."""
+    try:
+        return [x.decode() for x in op.get_attr("_class")]
+    except ValueError:
+        return []
+
+
+@case
+def colocate_with_takes_the_device_and_hides_device_scopes(t):
+    with tf.device("/job:ps/task:1"):
+        a = tf.constant(1., name="a")
+    b = tf.constant(2., name="b")
+    with tf.device("/gpu:0"):
+        with tf.colocate_with(a.op):
+            c = tf.constant(3., name="c")
+            with tf.device("/cpu:0"):
+                d = tf.constant(3., name="d")
+            with tf.colocate_with(b.op):
+                e = tf.constant(3., name="e")
+            with tf.colocate_with(b.op, ignore_existing=True):
+                f = tf.constant(3., name="f")
+        with tf.colocate_with(b.op):
+            h = tf.constant(3., name="h")
+            with tf.device("/cpu:0"):
+                h2 = tf.constant(3., name="h2")
+        with tf.colocate_with(c.op):
+            i = tf.constant(3., name="i")
+        with tf.colocate_with(None, ignore_existing=True):
+            j = tf.constant(3., name="j")
+        k = tf.constant(3., name="k")
+    want = [(a, "/job:ps/task:1", []), (b, "", []), (c, "/job:ps/task:1", ["loc:@a"]),
+            (d, "/job:ps/task:1", ["loc:@a"]), (e, "/job:ps/task:1", ["loc:@a", "loc:@b"]),
+            (f, "", ["loc:@b"]), (h, "", ["loc:@b"]), (h2, "/device:CPU:0", ["loc:@b"]),
+            (i, "/job:ps/task:1", ["loc:@a"]), (j, "", []), (k, "/device:GPU:0", [])]
+    for x, dev, groups in want:
+        t.eq(x.op.device, dev, x.op.name + " device")
+        t.eq(class_attr(x.op), groups, x.op.name + " _class")
+    t.eq(b.op.colocation_groups(), [b"loc:@b"])
+
+
+@case
+def colocate_with_none_requires_ignore_existing(t):
+    def enter():
+        with tf.colocate_with(None):
+            pass
+    t.raises(ValueError, enter, msg="Trying to reset colocation (op is None) but ignore_existing is not True")
+
+
+@case
+def variable_ops_carry_their_colocation_class(t):
+    with tf.device("/job:ps/task:0"):
+        u = tf.get_variable("u", [2])
+        w = tf.Variable(1., name="w")
+        x = tf.Variable(lambda: tf.zeros_initializer()([2]), name="x", dtype=tf.float32)
+    z = tf.get_variable("z", [2], caching_device="/cpu:0")
+    g = tf.get_default_graph()
+    for n in ["u/Initializer/random_uniform/shape", "u/Initializer/random_uniform/RandomUniform",
+              "u/Initializer/random_uniform"]:
+        t.eq(g.get_operation_by_name(n).device, "", n + " device")
+        t.eq(class_attr(g.get_operation_by_name(n)), ["loc:@u"], n + " _class")
+    for op in [u.op, u.initializer, u.value().op]:
+        t.eq(op.device, "/job:ps/task:0", op.name + " device")
+        t.eq(class_attr(op), ["loc:@u"], op.name + " _class")
+    t.eq(class_attr(w.op), [], "w _class")
+    t.eq(class_attr(w.initial_value.op), [], "w/initial_value _class")
+    t.eq(class_attr(w.initializer), ["loc:@w"], "w/Assign _class")
+    t.eq(class_attr(w.value().op), ["loc:@w"], "w/read _class")
+    t.eq(x.initial_value.op.name, "x/Initializer/zeros")
+    t.eq(x.initial_value.op.device, "")
+    t.eq(class_attr(x.initial_value.op), ["loc:@x"])
+    t.eq(x.op.device, "/job:ps/task:0")
+    t.eq(class_attr(x.op), ["loc:@x"])
+    t.eq(z.value().op.device, "/device:CPU:0")
+    t.eq(class_attr(z.value().op), [], "z/read _class")
+    t.eq(class_attr(z.op), ["loc:@z"], "z _class")
+    with tf.device("/gpu:0"):
+        asg = u.assign([1., 2.])
+        ini = tf.is_variable_initialized(u)
+        rd = u.read_value()
+        with tf.colocate_with(w.op):
+            add = u.assign_add([1., 2.])
+    t.eq(asg.op.device, "/job:ps/task:0")
+    t.eq(class_attr(asg.op), ["loc:@u"])
+    t.eq(ini.op.device, "/job:ps/task:0")
+    t.eq(class_attr(ini.op), ["loc:@u"])
+    t.eq(rd.op.device, "/device:GPU:0")
+    t.eq(class_attr(rd.op), [])
+    t.eq(add.op.device, "/job:ps/task:0")
+    t.eq(class_attr(add.op), ["loc:@u", "loc:@w"])
+
+
+@case
+def variables_built_under_colocate_with(t):
+    with tf.device("/job:ps/task:1"):
+        a = tf.constant(1., name="a")
+    with tf.device("/gpu:0"):
+        with tf.colocate_with(a.op):
+            v = tf.get_variable("v", [2])
+            w = tf.Variable(1., name="w")
+    g = tf.get_default_graph()
+    for n in ["v/Initializer/random_uniform/RandomUniform", "v/Initializer/random_uniform", "v", "v/Assign",
+              "v/read", "w/initial_value", "w", "w/Assign", "w/read"]:
+        op = g.get_operation_by_name(n)
+        t.eq(op.device, "/job:ps/task:1", n + " device")
+        t.eq(class_attr(op), ["loc:@a"], n + " _class")
+
+
+@case
+def colocation_follows_the_class_of_the_colocated_op(t):
+    w = tf.Variable(1., name="w")
+    with tf.colocate_with(w.op):
+        q = tf.identity(w.value(), name="q")
+    with tf.colocate_with(w.value().op):
+        q2 = tf.identity(w.value(), name="q2")
+    with tf.colocate_with(q2.op):
+        q3 = tf.identity(w.value(), name="q3")
+    for x in [q, q2, q3]:
+        t.eq(class_attr(x.op), ["loc:@w"], x.op.name + " _class")
+
+
+@case
+def regularizer_is_colocated_with_its_variable(t):
+    with tf.device("/gpu:0"):
+        r = tf.get_variable("r", [2], regularizer=lambda x: tf.identity(x, name="loss"))
+    g = tf.get_default_graph()
+    op = g.get_operation_by_name("r/Regularizer/loss")
+    t.eq(op.device, "/device:GPU:0")
+    t.eq(class_attr(op), ["loc:@r"])
+    t.eq(r.op.device, "/device:GPU:0")
+
+
+@case
+def colocate_with_hides_device_functions(t):
+    seen = []
+
+    def record(op):
+        seen.append(op.name)
+        return "/device:GPU:1"
+    b = tf.constant(2., name="b")
+    with tf.device(record):
+        a = tf.constant(1., name="a")
+        with tf.colocate_with(b.op):
+            c = tf.constant(3., name="c")
+            with tf.device(record):
+                d = tf.constant(3., name="d")
+        e = tf.constant(3., name="e")
+    t.eq(seen, ["a", "d", "e"])
+    t.eq([x.op.device for x in [a, c, d, e]], ["/device:GPU:1", "", "/device:GPU:1", "/device:GPU:1"])
+    t.eq([class_attr(x.op) for x in [a, c, d, e]], [[], ["loc:@b"], ["loc:@b"], []])

@@ -364,3 +364,203 @@ def name_scope_values_checks_graphs(t):
     # (docs/differences.md), so the twin does not enter it.
     v = tf.get_variable("v", [1])
     t.eq(enter("s", values=[v.value(), c]), "s/")
+
+
+@case
+def container_sets_the_variable_op_attribute(t):
+    w = tf.Variable(1., name="w")
+    with tf.container("ctr"):
+        c = tf.Variable(2., name="c")
+        v = tf.get_variable("v", [1], initializer=tf.ones_initializer())
+        k = tf.constant(1., name="k")
+        with tf.container("inner"):
+            i = tf.Variable(1., name="i")
+        with tf.container(""):
+            d = tf.Variable(1., name="d")
+    t.eq(w.op.get_attr("container"), b"")
+    t.eq(c.op.get_attr("container"), b"ctr")
+    t.eq(v.op.get_attr("container"), b"ctr")
+    t.eq(i.op.get_attr("container"), b"inner")
+    t.eq(d.op.get_attr("container"), b"")
+    t.raises(ValueError, lambda: k.op.get_attr("container"), fragment="container")
+    t.eq(c.name, "c:0")
+    t.eq(v.name, "v:0")
+    with t.session() as s:
+        s.run(tf.global_variables_initializer())
+        t.eq(float(s.run(c)), 2.0)
+        t.eq(float(s.run(v)[0]), 1.0)
+
+
+# ---- partitioned variables (issue 12 item 1) ----
+
+PART_READ_X = [0.483940959, 0.506203055, 0.255143762, 0.12474227, 0.933010101, 0.664609313,
+               0.483940959, 0.506203055, 0.255143762, 0.12474227]
+PART_READ_W_ROW0 = [-0.404281527, 0.651280165, -0.696343184, -0.404281527, 0.651280165, -0.696343184]
+
+
+@case
+def partitioned_variable_parts_and_slice_info(t):
+    x = tf.get_variable("x", [10, 3], partitioner=tf.fixed_size_partitioner(3))
+    t.eq(type(x).__name__, "PartitionedVariable")
+    t.eq(x.name, "x")
+    t.eq(str(x.get_shape()), "(10, 3)")
+    t.eq(x.dtype, tf.float32)
+    t.eq(x._get_partitions(), [3, 1])
+    parts = list(x)
+    t.eq([p.name for p in parts], ["x/part_0:0", "x/part_1:0", "x/part_2:0"])
+    t.eq([str(p.shape) for p in parts], ["(4, 3)", "(3, 3)", "(3, 3)"])
+    specs = [p._get_save_slice_info().spec for p in parts]
+    t.eq(specs, ["10 3 0,4:0,3", "10 3 4,3:0,3", "10 3 7,3:0,3"])
+    si = parts[1]._get_save_slice_info()
+    t.eq((si.full_name, si.full_shape, si.var_offset, si.var_shape), ("x", [10, 3], [4, 0], [3, 3]))
+    t.eq(t.collection(tf.GraphKeys.GLOBAL_VARIABLES), "x/part_0:0 x/part_1:0 x/part_2:0")
+    t.eq(t.collection(tf.GraphKeys.TRAINABLE_VARIABLES), "x/part_0:0 x/part_1:0 x/part_2:0")
+    g = tf.get_default_graph()
+    t.eq(g.get_operation_by_name("x/part_0/Initializer/random_uniform").type, "AddV2")
+    a = tf.convert_to_tensor(x)
+    b = x.as_tensor()
+    t.eq(a.name, "x:0")
+    t.eq(a.op.type, "Identity")
+    t.eq(str(a.shape), "(10, 3)")
+    concat = a.op.inputs[0].op
+    t.eq(concat.name, "x/ConcatPartitions/concat")
+    t.eq(concat.type, "ConcatV2")
+    t.eq([i.name for i in concat.inputs],
+         ["x/part_0/read:0", "x/part_1/read:0", "x/part_2/read:0", "x/ConcatPartitions/concat/axis:0"])
+    t.eq(b.name, "x_1:0")
+    t.eq(b.op.inputs[0].op.name, "x/ConcatPartitions/concat_1")
+    one = tf.get_variable("one", [1, 3], partitioner=tf.fixed_size_partitioner(3))
+    t.eq(one._get_partitions(), [1, 1])
+    t.eq([p.name for p in one], ["one/part_0:0"])
+    o = tf.convert_to_tensor(one)
+    t.eq(o.name, "one:0")
+    t.eq(o.op.inputs[0].name, "one/part_0/read:0")
+
+
+@case
+def partitioned_variable_reads_concatenate_tf_values(t):
+    x = tf.get_variable("x", [5, 2], partitioner=tf.fixed_size_partitioner(2),
+                        initializer=tf.random_uniform_initializer(0., 1., seed=7))
+    w = tf.get_variable("w", [4, 6], partitioner=tf.fixed_size_partitioner(2, axis=1),
+                        initializer=tf.glorot_uniform_initializer(seed=1))
+    t.eq([str(p.shape) for p in w], ["(4, 3)", "(4, 3)"])
+    g = tf.get_default_graph()
+    # partition_info: glorot's fans come from the full shape (4, 6), not the part's.
+    t.near(g.get_operation_by_name("w/part_0/Initializer/random_uniform/max").get_attr("value").float_val[0],
+           0.774596691, 1e-9)
+    a = tf.convert_to_tensor(x)
+    c = tf.convert_to_tensor(w)
+    with t.session() as s:
+        s.run(tf.global_variables_initializer())
+        va = s.run(a).ravel()
+        vc = s.run(c)
+    for got, want in zip(va, PART_READ_X):
+        t.eq("%.9g" % got, "%.9g" % want)
+    for got, want in zip(vc[0], PART_READ_W_ROW0):
+        t.eq("%.9g" % got, "%.9g" % want)
+
+
+@case
+def partitioned_variable_reuse_and_errors(t):
+    p3 = tf.fixed_size_partitioner(3)
+    x = tf.get_variable("x", [10, 3], partitioner=p3)
+    t.raises(ValueError, lambda: tf.get_variable("x", [10, 3], partitioner=p3),
+             msg="Partitioned variable with name x already exists. Did you mean to set reuse=True or "
+                 "reuse=tf.AUTO_REUSE in VarScope?")
+    t.raises(ValueError, lambda: tf.get_variable("x", [10, 3]),
+             msg="No partitioner was provided, but a partitioned version of the variable was found: x/part_0. "
+                 "Perhaps a variable of the same name was already created with partitioning?")
+    t.e1(lambda: tf.get_variable("x/part_0", [4, 3]), "x/part_0")
+    tf.get_variable("plain", [4])
+    t.raises(ValueError, lambda: tf.get_variable("plain", [4], partitioner=p3),
+             msg="A partitioner was provided, but an unpartitioned version of the variable was found: plain.  "
+                 "Perhaps a variable of the same name was already created without partitioning?")
+    t.raises(ValueError, lambda: tf.get_variable("s", partitioner=p3),
+             msg="Shape of a new partitioned variable must be fully defined, but instead was <unknown>.")
+    s = tf.get_variable("s", [], partitioner=p3)
+    t.eq(type(s).__name__, "RefVariable")
+    t.eq(s.name, "s:0")
+    t.raises(ValueError, lambda: tf.get_variable("z", [4, 4], partitioner=lambda shape, dtype: [2, 2]),
+             msg="Can only slice a variable along one dimension: shape: (4, 4), partitioning: [2, 2]")
+    t.raises(ValueError, lambda: tf.get_variable("z", [4, 4], partitioner=lambda shape, dtype: [0, 1]),
+             msg="Partitioner returned zero partitions for some axes: [0, 1]")
+    with tf.variable_scope("", reuse=True):
+        t.check(tf.get_variable("x", [10, 3], partitioner=p3) is x, "reuse returns the same variable")
+        t.raises(ValueError, lambda: tf.get_variable("x", [10, 3], partitioner=tf.fixed_size_partitioner(2)),
+                 msg="Trying to reuse partitioned variable x, but specified partitions [2, 1] and found "
+                     "partitions [3, 1].")
+        t.raises(ValueError, lambda: tf.get_variable("x", [10, 4], partitioner=p3),
+                 msg="Trying to reuse partitioned variable x, but specified shape (10, 4) and found shape (10, 3).")
+        t.raises(ValueError, lambda: tf.get_variable("x", [10, 3], dtype=tf.int32, partitioner=p3),
+                 msg="Trying to reuse partitioned variable x, but specified dtype int32 and found dtype float32.")
+        t.raises(ValueError, lambda: tf.get_variable("nope", [10, 3], partitioner=p3),
+                 msg="PartitionedVariable nope does not exist, or was not created with tf.get_variable(). Did "
+                     "you mean to set reuse=False or reuse=tf.AUTO_REUSE in VarScope?")
+    with tf.variable_scope("", reuse=tf.AUTO_REUSE):
+        t.check(tf.get_variable("x", [10, 3], partitioner=p3) is x, "AUTO_REUSE returns the same variable")
+    tf.get_variable("m/part_0", [2, 2])
+    t.raises(ValueError, lambda: tf.get_variable("m", [4, 2], partitioner=tf.fixed_size_partitioner(2)),
+             msg="Partitioner returned a different partitioning than what was already found.  Partitioner "
+                 "returned 2 shards, and shard m/part_0 was found, but m/part_1 was not.")
+    tf.get_variable("k/part_0", [2, 2])
+    tf.get_variable("k/part_1", [2, 2])
+    t.raises(ValueError, lambda: tf.get_variable("k", [2, 2], partitioner=tf.fixed_size_partitioner(1)),
+             msg="Partitioner returned a different partitioning than what was already found.  Partitioner "
+                 "returned 1 shards, and shard k/part_0 was found, but so was the extra shard k/part_1.")
+
+
+@case
+def partitioners_compute_shards(t):
+    from tensorflow.python.ops import partitioned_variables as pv
+    shape, f32 = tf.TensorShape([10, 3]), tf.float32
+    t.eq(tf.fixed_size_partitioner(3)(shape=shape, dtype=f32), [3, 1])
+    t.eq(tf.fixed_size_partitioner(20)(shape=shape, dtype=f32), [10, 1])
+    t.eq(tf.fixed_size_partitioner(2, axis=1)(shape=shape, dtype=f32), [1, 2])
+    vsp = tf.variable_axis_size_partitioner(100)
+    t.eq(vsp(shape=shape, dtype=f32), [2, 1])
+    t.eq(vsp(shape=shape, dtype=tf.string), [5, 1])
+    t.eq(tf.variable_axis_size_partitioner(100, max_shards=1)(shape=shape, dtype=tf.string), [1, 1])
+    t.eq(tf.variable_axis_size_partitioner(8, axis=1)(shape=shape, dtype=f32), [1, 3])
+    mm = tf.min_max_variable_partitioner(max_partitions=4, min_slice_size=32)
+    t.eq(mm(shape=shape, dtype=f32), [4, 1])
+    t.eq(mm(shape=tf.TensorShape([2, 3]), dtype=f32), [1, 1])
+    t.eq(tf.min_max_variable_partitioner()(shape=shape, dtype=f32), [1, 1])
+    t.raises(ValueError, lambda: tf.variable_axis_size_partitioner(0),
+             msg="Both max_shard_bytes and bytes_per_string_element must be positive. Currently, "
+                 "max_shard_bytes is 0 andbytes_per_string_element is 16")
+    t.raises(ValueError, lambda: tf.variable_axis_size_partitioner(10, max_shards=-1),
+             msg="max_shards must be positive.")
+    t.raises(ValueError, lambda: tf.min_max_variable_partitioner(axis=3)(shape=shape, dtype=f32),
+             msg="Cannot partition variable along axis 3 when shape is only (10, 3)")
+    t.check(pv is not None)
+
+
+@case
+def scope_partitioner_and_set_partitioner(t):
+    with tf.variable_scope("s", partitioner=tf.fixed_size_partitioner(2)) as sc:
+        v = tf.get_variable("v", [4, 2])
+        with tf.variable_scope("in"):
+            u = tf.get_variable("u", [4, 2])
+        sc.set_partitioner(None)
+        q = tf.get_variable("q", [4, 2])
+        sc.set_partitioner(tf.fixed_size_partitioner(4))
+        r = tf.get_variable("r", [4, 2])
+    t.eq([p.name for p in v], ["s/v/part_0:0", "s/v/part_1:0"])
+    t.eq([p.name for p in u], ["s/in/u/part_0:0", "s/in/u/part_1:0"])
+    t.eq(type(q).__name__, "RefVariable")
+    t.eq(q.name, "s/q:0")
+    t.eq(len(list(r)), 4)
+    loc = tf.get_local_variable("l", [4, 2], partitioner=tf.fixed_size_partitioner(2))
+    t.eq(type(loc).__name__, "PartitionedVariable")
+    t.eq(t.collection(tf.GraphKeys.LOCAL_VARIABLES), "l/part_0:0 l/part_1:0")
+    t.eq(t.collection(tf.GraphKeys.TRAINABLE_VARIABLES, "l"), "")
+
+
+@case
+def partitioned_parts_across_ps_tasks(t):
+    with tf.device(tf.train.replica_device_setter(ps_tasks=2)):
+        y = tf.get_variable("y", [6, 2], partitioner=tf.fixed_size_partitioner(3))
+        ty = tf.convert_to_tensor(y)
+    t.eq([p.device for p in y], ["/job:ps/task:0", "/job:ps/task:1", "/job:ps/task:0"])
+    t.eq(ty.op.device, "/job:worker")
+    t.eq(ty.op.inputs[0].op.device, "/job:worker")

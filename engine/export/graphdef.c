@@ -315,7 +315,8 @@ static bool op_attrs(attrs *as, const vs_op *op, const op_role *role) {
     attr_type(as, "dtype", op->dtype, false);
     attr_shape(as, "shape", op->shape, !op->shape.known);
   } else if (is_type(op, "VariableV2")) {
-    attr_s(as, "container", "", true);
+    const char *container = vs_op_container(op); /* tf.container (graph/container.c) */
+    attr_s(as, "container", container ? container : "", !container || !container[0]);
     attr_type(as, "dtype", op->dtype, false);
     attr_shape(as, "shape", op->shape, false);
     attr_s(as, "shared_name", "", true);
@@ -368,6 +369,16 @@ static bool op_attrs(attrs *as, const vs_op *op, const op_role *role) {
     attr_type(as, "dtype", in_dtype(op, 0), false);
   } else if (train_op_attrs(as, op)) {
     /* training's ops (issue 13) */
+  } else if (is_type(op, "Rank")) { /* assert_variables_initialized */
+    attr_type(as, "T", in_dtype(op, 0), false);
+  } else if (is_type(op, "Pack")) {
+    attr_i(as, "N", op->n_inputs, false);
+    attr_type(as, "T", op->dtype, false);
+    attr_i(as, "axis", 0, true);
+  } else if (is_type(op, "ConcatV2")) { /* a PartitionedVariable's read */
+    attr_i(as, "N", op->n_inputs - 1, false);
+    attr_type(as, "T", op->dtype, false);
+    attr_type(as, "Tidx", in_dtype(op, op->n_inputs - 1), in_dtype(op, op->n_inputs - 1) == VS_INT32);
   } else if (is_type(op, "NoOp")) {
     /* no attrs */
   } else {
@@ -394,13 +405,18 @@ static bool node_def(vs__pb_buf *out, const vs_op *op, const op_role *role, cons
     return false;
   }
   vs__pb_buf *v;
-  const char *coloc = op->colocate ? op->colocate : role->class_self ? op->name : NULL;
-  if (coloc && (v = add(&as, "_class", false))) {
+  /* op->colocate holds the _class list packed ("loc:@a\0loc:@b\0\0",
+   * graph/colocation.c). */
+  if ((op->colocate || role->class_self) && (v = add(&as, "_class", false))) {
     vs__pb_buf list = {0};
-    char *loc = vs__asprintf("loc:@%s", coloc);
-    if (!loc) list.oom = true;
-    else vs__pb_string_field(&list, 2, loc);
-    free(loc);
+    if (op->colocate) {
+      for (const char *p = op->colocate; *p; p += strlen(p) + 1) vs__pb_string_field(&list, 2, p);
+    } else {
+      char *loc = vs__asprintf("loc:@%s", op->name);
+      if (!loc) list.oom = true;
+      else vs__pb_string_field(&list, 2, loc);
+      free(loc);
+    }
     vs__pb_msg_field(v, 1, &list);
     vs__pb_free(&list);
   }

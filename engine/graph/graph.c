@@ -162,6 +162,8 @@ static void free_thread(vs_thread_state *ts) {
   free(ts->name_stack);
   vs_strmap_free(&ts->scope_counts);
   vs__placement_free(ts->devices);
+  vs__colocation_free(ts->coloc);
+  vs__container_free(ts->container);
   vs__control_free(ts->ctrl);
   if (ts->life) life_release(ts->life);
   free(ts);
@@ -189,6 +191,7 @@ VS_API void vs_graph_free(vs_graph *g) {
   vs_strmap_free(&g->op_by_name);
   vs_strmap_free(&g->names_in_use);
   vs_strmap_free(&g->store);
+  vs_strmap_free(&g->partitioned);
   vs_strmap_free(&g->coll_index);
   vs_strmap_free(&g->reduced_shapes);
   pthread_mutex_destroy(&g->mu);
@@ -286,32 +289,17 @@ vs_op *vs__op_create(vs_graph *g, const vs_op_spec *spec, vs_status *st) {
   op->dtype = spec->dtype;
   op->shape = spec->shape;
   if (!VS_GROW(g->ops, g->ops_cap, g->n_ops + 1)) goto oom;
-  if (spec->colocate_with) {
-    const char *from = spec->colocate_with->device;
-    char *dev = from[0] ? vs__strdup(from) : vs__no_device;
-    if (!dev) goto oom;
-    vs__op_set_device(op, dev);
-    if (!(op->colocate = vs__strdup(spec->colocate_with->name))) goto oom;
-  }
   vs_thread_state *ts = vs__thread(g, st);
-  if (ts && ts->init_colocate && !spec->colocate_with &&
-      !(op->colocate = vs__strdup(ts->init_colocate)))
-    goto oom;
-  if (!ts || (!spec->colocate_with && !spec->no_device && !ts->init_colocate &&
-              !vs__placement_apply(g, ts, op, st)) ||
+  /* Device functions first (Graph._apply_device_functions), hidden under a
+   * ref input's colocate_with and tf.device(None); then the colocation
+   * stack, whose device wins. */
+  if (!ts || (!spec->colocate_with && !spec->no_device && !vs__placement_apply(g, ts, op, st)) ||
+      !vs__colocation_apply(ts, op, spec->colocate_with, ts->init_colocate, st) ||
       !vs__control_apply(ts, op, st)) {
     free_op(op);
     return NULL;
   }
-  if (ts->grad_colocate && !spec->colocate_with && !ts->init_colocate) { /* TF's colocation stack */
-    const vs_op *with = ts->grad_colocate;
-    char *dev = with->device[0] ? vs__strdup(with->device) : NULL;
-    if ((with->device[0] && !dev) || !(op->colocate = vs__strdup(with->name))) {
-      free(dev);
-      goto oom;
-    }
-    if (dev) vs__op_set_device(op, dev);
-  }
+  vs__container_apply(ts, op);
   /* Not marked in names_in_use: as TF's create_op, only name scopes and
    * unique_name reserve names, so an absolute name stays free. */
   if (!vs_strmap_put(&g->op_by_name, op->name, op)) goto oom;

@@ -29,6 +29,7 @@ typedef union vs_op_attrs {
   struct { bool transpose_a, transpose_b; } matmul;
   struct { bool keep_dims; } reduce;                      /* Sum, Mean (reduction indices: input 1, a Const) */
   struct { int64_t ksize[4], strides[4]; bool pad_same; } pool; /* MaxPool, AvgPool and their gradients, NHWC */
+  struct { const char *container; } variable;           /* VariableV2; graph-kept, NULL: "" */
 } vs_op_attrs;
 
 struct vs_op_def;
@@ -44,7 +45,7 @@ struct vs_op {
   const char *type;      /* static string: def->type */
   const struct vs_op_def *def; /* the registered op type (kernels/registry.h) */
   char *device;          /* malloc'd, or vs__no_device ("", shared, not freed) */
-  char *colocate;        /* TF's _class "loc:@<op>": op name, or NULL */
+  char *colocate;        /* TF's _class: "loc:@a\0loc:@b\0\0" packed (colocation.c), or NULL */
   vs_output *inputs;     /* in the op's own allocation; fixed at creation */
   int n_inputs;
   vs_op **controls;
@@ -85,14 +86,15 @@ typedef struct vs_thread_state {
   struct vs_device_stack *devices; /* tf.device scopes (placement subsystem) */
   struct vs_ctrl_frame *ctrl;      /* tf.control_dependencies blocks, innermost first */
   struct vs_creator_scope *creators; /* variable_creator_scope stack, innermost; graph-owned */
-  /* RefVariable builds callable initial values under ops.device(None) with
-   * _class = ["loc:@<v>"]: while set, new ops get no device and this
-   * colocation name. */
+  /* RefVariable builds callable initial values, and the variable op, under
+   * Graph._attr_scope({"_class": ["loc:@<v>"]}): while set, new ops get
+   * this colocation group unless the colocation stack overrides it. */
   const char *init_colocate;
-  /* tf.gradients(colocate_gradients_with_ops=True) (engine/train): while
-   * set, new ops are placed as usual, then take this op's device when it
-   * has one, and its colocation name ("loc:@<op>"). */
-  const vs_op *grad_colocate;
+  struct vs_coloc_stack *coloc;    /* colocate_with blocks (colocation.c) */
+  struct vs_container_frame *container; /* Graph.container blocks, innermost (container.c) */
+  /* partition_info.full_shape while a part's initializer is built: variance
+   * scaling takes its fans from it (variables/partitioned.c). */
+  const vs_shape *fan_shape;
   struct vs_thread_state *next; /* the owning thread's next state (other graphs) */
 } vs_thread_state;
 
@@ -112,6 +114,7 @@ struct vs_graph {
   vs_strmap op_by_name;
   vs_strmap names_in_use;  /* lower-cased name -> (intptr) next suffix */
   vs_strmap store;         /* get_variable store: full name -> vs_var* */
+  vs_strmap partitioned;   /* full name -> vs_partitioned_var* (graph-kept blocks) */
   vs_var **vars;           /* every variable, creation order (owned) */
   size_t n_vars, vars_cap;
   vs_collection *colls;
@@ -188,7 +191,10 @@ typedef struct vs_op_spec {
   vs_dtype dtype;
   vs_shape shape;
   bool no_device;          /* built under tf.device(None): device "" */
-  vs_op *colocate_with;    /* takes this op's device (ref inputs, _class loc:@) */
+  /* A ref input's variable op: colocate_with(it) around the creation, as
+   * op_def_library does (the device stack is hidden, its groups and device
+   * taken, on top of the thread's colocation stack). */
+  vs_op *colocate_with;
 } vs_op_spec;
 /* Creates and registers an op under an exact, unused name.
  * Errors: "Duplicate node name in graph: '%s'". */
@@ -224,6 +230,26 @@ size_t vs__collection_get(vs_graph *g, const char *key, const char *scope, vs_it
 /* Adds the thread's active control dependencies to a new op. */
 bool vs__control_apply(vs_thread_state *ts, vs_op *op, vs_status *st);
 void vs__control_free(struct vs_ctrl_frame *frame);
+
+/* ---- colocation (colocation.c) ---- */
+/* Graph._create_op_helper's colocation step for a new op: with `implicit`
+ * (a ref input's variable op, or NULL) on top of the thread's colocation
+ * stack, the op's _class becomes the sorted set of the colocated ops'
+ * groups and its device the newest one's that has a device; with nothing
+ * to colocate with, `attr_class` (an op name, or NULL) gives _class
+ * "loc:@<attr_class>". */
+bool vs__colocation_apply(vs_thread_state *ts, vs_op *op, vs_op *implicit, const char *attr_class,
+                          vs_status *st);
+void vs__colocation_free(struct vs_coloc_stack *stack);
+/* A copy of a packed group list; "loc:@<name>" as a packed list. NULL when
+ * out of memory. */
+char *vs__coloc_dup(const char *packed);
+char *vs__coloc_self(const char *op_name);
+
+/* ---- containers (container.c) ---- */
+/* Sets a new op's container attribute from the thread's current one. */
+void vs__container_apply(const vs_thread_state *ts, vs_op *op);
+void vs__container_free(struct vs_container_frame *f);
 
 /* ---- placement (engine/placement) ---- */
 /* Sets op->device from the calling thread's device stack (innermost first,

@@ -40,6 +40,9 @@ enum {
   VS_OPF_HOST_OUTPUT = 1u << 4,
   /* The kernel knows string tensors (host values); others refuse them. */
   VS_OPF_STRINGS = 1u << 5,
+  /* A stateful op with a `container` attribute (attr.variable): Graph.
+   * container sets it (graph/container.c). */
+  VS_OPF_CONTAINER = 1u << 6,
 };
 
 /* An op's gradient (TF's @RegisterGradient): builds, in the caller's name
@@ -70,9 +73,9 @@ const vs_op_def *vs__op_def_at(size_t i);
 
 /* The family tables (one per engine/kernels/<family>.c). */
 extern const vs_op_def vs__state_defs[], vs__random_defs[], vs__array_defs[], vs__math_defs[], vs__nn_defs[],
-    vs__control_defs[];
+    vs__control_defs[], vs__partition_defs[];
 extern const size_t vs__n_state_defs, vs__n_random_defs, vs__n_array_defs, vs__n_math_defs, vs__n_nn_defs,
-    vs__n_control_defs;
+    vs__n_control_defs, vs__n_partition_defs;
 /* Training's families: reductions and Tile (reduce.c), activations and
  * their gradients (activation.c), arithmetic beyond add/sub/mul (arith.c),
  * Conv2D's gradient ops (nn_grad.c), pooling and its gradients (pool.c),

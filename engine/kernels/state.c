@@ -168,7 +168,7 @@ static vs_shape shape_vector(const vs_op *op) {
 
 const vs_op_def vs__state_defs[] = {
     {.type = "VariableV2", .doc = "a variable: a reference to its value in the session (shape attr)",
-     .shape = shape_attr, .kernel = k_variable, .flags = VS_OPF_STRINGS},
+     .shape = shape_attr, .kernel = k_variable, .flags = VS_OPF_STRINGS | VS_OPF_CONTAINER},
     {.type = "Assign", .doc = "ref = value: (re)initialises the variable, its new shape without validate_shape",
      .shape = shape_assign, .kernel = k_assign, .gradient = vs__grad_none, .flags = VS_OPF_STATEFUL | VS_OPF_STRINGS},
     {.type = "AssignAdd", .doc = "ref += value in place, where the variable's buffer is", .shape = vs__shape_of_input0,

@@ -94,9 +94,10 @@ VS_API vs_output vs_assign_sub(vs_graph *g, vs_var *v, vs_output value, const vs
   return update(g, v, value, opts, "AssignSub", st);
 }
 
-/* An op reading a variable by reference, built in the caller's name scope. */
+/* An op reading a variable, built in the caller's name scope; `by_ref`: its
+ * input is a ref argument, which colocates the op with the variable. */
 static vs_output var_op(vs_graph *g, vs_var *v, const char *type, const char *name, vs_dtype dtype,
-                        vs_shape shape, const vs_output *extra, vs_status *st) {
+                        vs_shape shape, const vs_output *extra, bool by_ref, vs_status *st) {
   vs__ok(st);
   if (!valid_var(g, v, name, st)) return (vs_output){NULL, 0};
   vs__lock(g);
@@ -106,18 +107,18 @@ static vs_output var_op(vs_graph *g, vs_var *v, const char *type, const char *na
     vs_output in[2] = {{v->op, 0}, extra ? *extra : (vs_output){NULL, 0}};
     op = vs__op_in_scope(g, ts, name, &(vs_op_spec){.type = type, .inputs = in, .n_inputs = extra ? 2 : 1,
                                                      .has_output = true, .dtype = dtype, .shape = shape,
-                                                     .colocate_with = v->op}, st);
+                                                     .colocate_with = by_ref ? v->op : NULL}, st);
   }
   vs__unlock(g);
   return (vs_output){op, 0};
 }
 
 VS_API vs_output vs_read_value(vs_graph *g, vs_var *v, vs_status *st) {
-  return var_op(g, v, "Identity", "read", v ? v->dtype : VS_FLOAT, v ? v->shape : VS_UNKNOWN_SHAPE, NULL, st);
+  return var_op(g, v, "Identity", "read", v ? v->dtype : VS_FLOAT, v ? v->shape : VS_UNKNOWN_SHAPE, NULL, false, st);
 }
 
 VS_API vs_output vs_is_variable_initialized(vs_graph *g, vs_var *v, vs_status *st) {
-  return var_op(g, v, "IsVariableInitialized", "IsVariableInitialized", VS_BOOL, VS_SCALAR, NULL, st);
+  return var_op(g, v, "IsVariableInitialized", "IsVariableInitialized", VS_BOOL, VS_SCALAR, NULL, true, st);
 }
 
 VS_API vs_output vs_initialized_value(vs_graph *g, vs_var *v, vs_status *st) {
@@ -131,7 +132,7 @@ VS_API vs_output vs_initialized_value(vs_graph *g, vs_var *v, vs_status *st) {
   if (ts && vs__name_scope_push(g, ts, "cond", st)) {
     struct vs_ctrl_frame *saved = ts->ctrl;
     ts->ctrl = NULL;
-    out = var_op(g, v, "InitializedValue", "Merge", v->dtype, v->shape, &v->initial_value, st);
+    out = var_op(g, v, "InitializedValue", "Merge", v->dtype, v->shape, &v->initial_value, false, st);
     ts->ctrl = saved;
     vs__name_scope_pop(ts);
   }

@@ -32,6 +32,7 @@ struct vs_scope {
   char *caching_device;       /* replaced values are kept by the graph */
   vs_constraint_fn constraint;
   void *constraint_data;
+  vs_partitioner partitioner;
 };
 
 /* The getter chain that results from installing `fn` inside `outer`. */

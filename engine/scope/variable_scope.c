@@ -45,6 +45,7 @@ static vs_scope *scope_inherit(vs_graph *g, const vs_scope *from, const char *na
   s->getter = from->getter;
   s->regularizer = from->regularizer;
   s->regularizer_data = from->regularizer_data;
+  s->partitioner = from->partitioner;
   /* The constraint is not copied: TF builds every VariableScope with
    * constraint=self._constraint, the argument of this entry only. */
   if (from->caching_device && !(s->caching_device = vs__strdup(from->caching_device))) {
@@ -72,6 +73,7 @@ static bool apply_overrides(vs_graph *g, vs_scope *s, const vs_varscope_opts *o,
     s->initializer = o->initializer;
     if (!vs__initializer_own(g, &s->initializer, st)) return false;
   }
+  if (o->partitioner.kind != VS_PARTITIONER_NONE) s->partitioner = o->partitioner;
   if (o->regularizer) {
     s->regularizer = o->regularizer;
     s->regularizer_data = o->regularizer_data;
@@ -484,4 +486,25 @@ VS_API size_t vs_scope_get_collection_vars(vs_scope *s, const char *key, vs_var 
   size_t n = vs_get_collection_vars(s->graph, key, prefix, out, cap, st);
   free(prefix);
   return n;
+}
+
+VS_API void vs_scope_set_partitioner(vs_scope *s, vs_partitioner partitioner, vs_status *st) {
+  if (!scope_given(s, "vs_scope_set_partitioner", st)) return;
+  if ((unsigned)partitioner.kind > VS_PARTITIONER_MIN_MAX ||
+      (partitioner.kind == VS_PARTITIONER_FN && !partitioner.fn)) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+             "vs_scope_set_partitioner: not a partitioner (kind %d)", (int)partitioner.kind);
+    return;
+  }
+  vs__lock(s->graph);
+  s->partitioner = partitioner;
+  vs__unlock(s->graph);
+}
+
+VS_API vs_partitioner vs_scope_partitioner(const vs_scope *s) {
+  if (!s) return (vs_partitioner){0};
+  vs__lock(s->graph);
+  vs_partitioner p = s->partitioner;
+  vs__unlock(s->graph);
+  return p;
 }

@@ -142,18 +142,15 @@ static void enqueue(walk *w, vs_op *op) {
   w->queue[w->q_tail++] = op;
 }
 
-/* An AddN of n gradients named "AddN" in the current scope, colocated
- * with `with` when not NULL (its device and _class "loc:@<with>"). */
+/* An AddN of n gradients named "AddN" in the current scope, inside
+ * colocate_with(with, ignore_existing=True) when `with` is not NULL. */
 static vs_output add_n(walk *w, const vs_output *v, size_t n, vs_op *with, vs_status *st) {
   if (n == 1) return v[0]; /* math_ops.add_n returns a lone tensor as is */
-  vs_thread_state *ts = vs__thread(w->g, st);
-  vs_op *op = ts ? vs__op_in_scope(w->g, ts, "AddN",
-                                   &(vs_op_spec){.type = "AddN", .inputs = v, .n_inputs = (int)n, .has_output = true,
-                                                 .dtype = v[0].op->dtype, .shape = v[0].op->shape,
-                                                 .colocate_with = with},
-                                   st)
-                 : NULL;
-  return (vs_output){op, 0};
+  vs_colocation_scope *c = with ? vs_colocate_with(w->g, with, true, st) : NULL;
+  if (with && !c) return (vs_output){NULL, 0};
+  vs_output r = vs_add_n(w->g, v, n, "AddN", st);
+  if (c) vs_colocation_scope_pop(w->g, c, r.op ? st : NULL);
+  return r;
 }
 
 static int by_device(const void *a, const void *b) {
@@ -252,11 +249,10 @@ static vs_output default_grad_y(vs_graph *g, vs_output y, size_t i, vs_status *s
 static bool run(walk *w, const vs_output *ys, size_t n_ys, const vs_output *xs, size_t n_xs,
                 const vs_output *grad_ys, vs_output *out, vs_status *st) {
   vs_graph *g = w->g;
-  vs_thread_state *ts = vs__thread(g, st);
-  if (!ts) return false;
   mark(w, xs, n_xs, ys, n_ys);
   for (size_t i = 0; i < n_ys; i++) {
-    if (w->colocate) ts->grad_colocate = ys[i].op; /* _DefaultGradYs colocates with y's op */
+    vs_colocation_scope *c = NULL; /* _DefaultGradYs colocates with y's op */
+    if (w->colocate && !(c = vs_colocate_with(g, ys[i].op, false, st))) return false;
     vs_output gy;
     if (grad_ys && grad_ys[i].op) { /* TF names the given gradient: identity(grad_y, "grad_ys_<i>") */
       char name[32];
@@ -265,7 +261,7 @@ static bool run(walk *w, const vs_output *ys, size_t n_ys, const vs_output *xs, 
     } else {
       gy = default_grad_y(g, ys[i], i, st);
     }
-    ts->grad_colocate = NULL;
+    if (c) vs_colocation_scope_pop(g, c, gy.op ? st : NULL);
     if (!gy.op || !add_grad(w, ys[i].op, gy, st)) return false;
   }
   w->q_head = w->q_tail = 0;
@@ -281,7 +277,8 @@ static bool run(walk *w, const vs_output *ys, size_t n_ys, const vs_output *xs, 
   while (w->q_head < w->q_tail) {
     vs_op *op = w->queue[w->q_head++];
     /* _maybe_colocate_with(op): the aggregation and the op's gradient. */
-    if (w->colocate) ts->grad_colocate = op;
+    vs_colocation_scope *c = NULL;
+    if (w->colocate && !(c = vs_colocate_with(g, op, false, st))) return false;
     bool ok = aggregate(w, op, st);
     vs_output grad = w->grads[op->index].sum;
     if (ok && grad.op && !w->stop[op->index]) {
@@ -292,7 +289,7 @@ static bool run(walk *w, const vs_output *ys, size_t n_ys, const vs_output *xs, 
         ok = backprop(w, op, grad, st);
       }
     }
-    ts->grad_colocate = NULL;
+    if (c) vs_colocation_scope_pop(g, c, ok ? st : NULL);
     if (!ok) return false;
     for (int k = 0; k < op->n_inputs; k++) {
       vs_op *in = op->inputs[k].op;

@@ -190,7 +190,7 @@ vs_op *vs__initializer_build(vs_graph *g, vs_thread_state *ts, const vs_initiali
       return normal(g, ts, "truncated_normal", "TruncatedNormal", shape, init->mean, init->stddev,
                     dtype, init->seed, st);
     case VS_INIT_VARIANCE_SCALING: {
-      double spread = vs_initializer_spread(init, *shape, st);
+      double spread = vs_initializer_spread(init, ts->fan_shape ? *ts->fan_shape : *shape, st);
       if (spread < 0) return NULL;
       if (init->distribution == VS_DIST_UNIFORM)
         return random_uniform(g, ts, shape, -spread, spread, dtype, init->seed, st);

@@ -44,7 +44,8 @@ static vs_var *existing(const vs_getter_args *a, vs_var *found, vs_status *st) {
   return found;
 }
 
-/* Runs the regularizer of a new variable under "<name>/Regularizer/". */
+/* Runs the regularizer of a new variable under colocate_with(v) and
+ * name_scope("<name>/Regularizer/"), as make_regularizer_op does. */
 static bool regularize(vs_graph *g, vs_thread_state *ts, vs_var *v, const vs_getter_args *a,
                        vs_status *st) {
   char *scope = vs__asprintf("%s/Regularizer/", v->op->name);
@@ -52,24 +53,53 @@ static bool regularize(vs_graph *g, vs_thread_state *ts, vs_var *v, const vs_get
     vs__oom(st);
     return false;
   }
-  const char *pushed = vs__name_scope_push(g, ts, scope, st);
+  vs_colocation_scope *coloc = vs_colocate_with(g, v->op, false, st);
+  const char *pushed = coloc ? vs__name_scope_push(g, ts, scope, st) : NULL;
   free(scope);
-  if (!pushed) return false;
+  if (!pushed) {
+    if (coloc) vs_colocation_scope_pop(g, coloc, NULL);
+    return false;
+  }
   vs_output loss = a->regularizer(g, v, a->regularizer_data, st);
   vs__name_scope_pop(ts);
+  vs_colocation_scope_pop(g, coloc, vs__failed(st) ? NULL : st);
   if (vs__failed(st)) return false;
   return !loss.op || vs__collection_add(g, VS_REGULARIZATION_LOSSES,
                                         (vs_item){.kind = VS_ITEM_OP, .op = loss.op}, st);
 }
 
-/* _VariableStore._get_single_variable: the real getter. */
-static vs_var *true_getter(vs_graph *g, const vs_getter_args *a, vs_status *st) {
+bool vs__default_initializer(const char *name, vs_dtype t, vs_initializer *out, vs_status *st) {
+  if (is_float(t)) {
+    *out = vs_glorot_uniform_initializer(VS_SEED_NONE);
+  } else if (t == VS_INT8 || t == VS_INT16 || t == VS_INT32 || t == VS_INT64 || t == VS_UINT8 ||
+             t == VS_UINT16 || t == VS_UINT32 || t == VS_UINT64 || t == VS_BOOL || t == VS_STRING) {
+    *out = vs_zeros_initializer();
+  } else {
+    char buf[64];
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "An initializer for variable %s of %s is required",
+             name, dtype_repr(t, buf, sizeof buf));
+    return false;
+  }
+  return true;
+}
+
+/* _true_getter's single-variable case and _get_single_variable. */
+vs_var *vs__true_getter(vs_graph *g, const vs_getter_args *a, vs_status *st) {
   if (!a || !a->name) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "get_variable: the name must not be NULL");
     return NULL;
   }
   vs_thread_state *ts = vs__thread(g, st);
   if (!ts) return NULL;
+  char *part0 = vs__asprintf("%s/part_0", a->name);
+  bool partitioned = part0 && vs_strmap_get(&g->store, part0);
+  free(part0);
+  if (partitioned) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+             "No partitioner was provided, but a partitioned version of the variable was found: %s/part_0. "
+             "Perhaps a variable of the same name was already created with partitioning?", a->name);
+    return NULL;
+  }
   vs_initializer init = a->initializer;
   bool from_value = init.kind == VS_INIT_VALUE || init.kind == VS_INIT_TENSOR;
   if (a->shape.known && from_value) {
@@ -92,18 +122,7 @@ static vs_var *true_getter(vs_graph *g, const vs_getter_args *a, vs_status *st) 
                a->name);
       return NULL;
     }
-    vs_dtype t = a->dtype;
-    if (is_float(t)) {
-      init = vs_glorot_uniform_initializer(VS_SEED_NONE);
-    } else if (t == VS_INT8 || t == VS_INT16 || t == VS_INT32 || t == VS_INT64 || t == VS_UINT8 ||
-               t == VS_UINT16 || t == VS_UINT32 || t == VS_UINT64 || t == VS_BOOL || t == VS_STRING) {
-      init = vs_zeros_initializer();
-    } else {
-      char buf[64];
-      vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "An initializer for variable %s of %s is required",
-               a->name, dtype_repr(t, buf, sizeof buf));
-      return NULL;
-    }
+    if (!vs__default_initializer(a->name, a->dtype, &init, st)) return NULL;
   }
   if (!from_value && !vs_shape_is_fully_defined(a->shape)) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
@@ -149,7 +168,14 @@ static vs_var *true_getter(vs_graph *g, const vs_getter_args *a, vs_status *st) 
  * must be one of this graph. */
 static vs_getter_result checked(vs_graph *g, vs_getter_result r, const char *name, vs_status *st) {
   if (vs__failed(st)) return (vs_getter_result){0};
-  if (r.var) return (vs_getter_result){r.var, vs_var_value(r.var)};
+  if (r.var) return (vs_getter_result){r.var, vs_var_value(r.var), NULL};
+  if (r.partitioned) {
+    if (vs_partitioned_var_part(r.partitioned, 0) && vs_var_graph(vs_partitioned_var_part(r.partitioned, 0)) == g)
+      return (vs_getter_result){.partitioned = r.partitioned};
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+             "custom getter for %s returned a PartitionedVariable of another graph", name ? name : "(null)");
+    return (vs_getter_result){0};
+  }
   if (!r.value.op) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "custom getter for %s returned no variable",
              name ? name : "(null)");
@@ -180,8 +206,10 @@ VS_API vs_getter_result vs_getter_call_any(const vs_getter *next, const vs_gette
     if (l->tfn) r = l->tfn(&outer, args, l->data, st);
     else r.var = l->fn(&outer, args, l->data, st);
     r = checked(g, r, args->name, st);
+  } else if (vs__partitioner_applies(&args->partitioner, &args->shape)) {
+    r.partitioned = vs__partitioned_getter(g, args, st);
   } else {
-    r.var = true_getter(g, args, st);
+    r.var = vs__true_getter(g, args, st);
     if (r.var) r.value = vs_var_value(r.var);
   }
   vs__unlock(g);
@@ -190,6 +218,11 @@ VS_API vs_getter_result vs_getter_call_any(const vs_getter *next, const vs_gette
 
 /* A tensor where the classic API promises a variable. */
 static vs_var *only_variable(vs_getter_result r, const char *name, const char *use, vs_status *st) {
+  if (r.partitioned) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+             "the custom getter for %s got a PartitionedVariable, not a variable; use %s", name, use);
+    return NULL;
+  }
   if (r.var || !r.value.op) return r.var;
   vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
            "the custom getter for %s returned a tensor, not a variable; use %s", name, use);
@@ -201,8 +234,11 @@ VS_API vs_var *vs_getter_call(const vs_getter *next, const vs_getter_args *args,
   return only_variable(r, args && args->name ? args->name : "(null)", "vs_getter_call_any", st);
 }
 
+/* want_partitioned: the caller is vs_get_partitioned_variable; the other
+ * entry points refuse a call that a partitioner applies to, and it refuses
+ * one that none applies to, before any getter runs. */
 static vs_getter_result get_variable(vs_graph *g, const char *name, const vs_var_opts *opts,
-                                     bool local, vs_status *st) {
+                                     bool local, bool want_partitioned, vs_status *st) {
   static const vs_var_opts no_opts;
   const vs_var_opts *o = opts ? opts : &no_opts;
   const vs_getter_result none = {0};
@@ -287,7 +323,20 @@ static vs_getter_result get_variable(vs_graph *g, const char *name, const vs_var
       .constraint_data = o->constraint ? o->constraint_data : scope->constraint_data,
       .synchronization = o->synchronization,
       .aggregation = o->aggregation,
+      .partitioner = o->partitioner.kind != VS_PARTITIONER_NONE ? o->partitioner : scope->partitioner,
   };
+  if (vs__partitioner_applies(&args.partitioner, &args.shape) != want_partitioned) {
+    if (want_partitioned)
+      vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+               "no partitioner applies to %s: it is a single variable; use vs_get_variable", full);
+    else
+      vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+               "a partitioner applies to %s: it is a PartitionedVariable; use vs_get_partitioned_variable",
+               full);
+    free(full);
+    free(local_colls);
+    return none;
+  }
   vs_getter_link own = {.fn = o->custom_getter, .tfn = o->tensor_getter,
                         .data = o->custom_getter ? o->custom_getter_data : o->tensor_getter_data};
   vs_getter chain = {.graph = g,
@@ -318,18 +367,44 @@ VS_API vs_getter_result vs_get_variable_any(vs_graph *g, const char *name, const
     return (vs_getter_result){0};
   }
   vs__lock(g);
-  vs_getter_result r = get_variable(g, name, opts, false, st);
+  vs_getter_result r = get_variable(g, name, opts, false, false, st);
   vs__unlock(g);
   return r;
+}
+
+static vs_partitioned_var *get_partitioned(vs_graph *g, const char *name, const vs_var_opts *opts,
+                                           bool local, vs_status *st) {
+  vs__lock(g);
+  vs_getter_result r = get_variable(g, name, opts, local, true, st);
+  vs_partitioned_var *p = r.partitioned;
+  if (!p && (r.var || r.value.op))
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+             "the custom getter for %s returned a variable or tensor, not a PartitionedVariable", name);
+  vs__unlock(g);
+  return p;
+}
+
+VS_API vs_partitioned_var *vs_get_partitioned_variable(vs_graph *g, const char *name,
+                                                       const vs_var_opts *opts, vs_status *st) {
+  vs__ok(st);
+  VS_REQUIRE(g && name, st, "vs_get_partitioned_variable: graph and name must not be NULL");
+  return get_partitioned(g, name, opts, false, st);
+}
+
+VS_API vs_partitioned_var *vs_get_local_partitioned_variable(vs_graph *g, const char *name,
+                                                             const vs_var_opts *opts, vs_status *st) {
+  vs__ok(st);
+  VS_REQUIRE(g && name, st, "vs_get_local_partitioned_variable: graph and name must not be NULL");
+  return get_partitioned(g, name, opts, true, st);
 }
 
 /* The classic calls: a getter chain that returned a tensor is an error. */
 static vs_var *get_only_variable(vs_graph *g, const char *name, const vs_var_opts *opts,
                                  bool local, vs_status *st) {
   vs__lock(g);
-  vs_getter_result r = get_variable(g, name, opts, local, st);
+  vs_getter_result r = get_variable(g, name, opts, local, false, st);
   vs_var *v = NULL;
-  if (r.var || !r.value.op) {
+  if (r.var || (!r.value.op && !r.partitioned)) {
     v = r.var;
   } else {
     vs_thread_state *ts = vs__thread(g, st);

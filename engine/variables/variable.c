@@ -4,6 +4,7 @@
 
 #include "kernels/registry.h"
 #include "ops/ops_internal.h"
+#include "placement/placement_internal.h"
 #include "variables/variables_internal.h"
 #include "varscope/device.h"
 #include "varscope/ops.h"
@@ -87,7 +88,7 @@ static vs_op *guard_op(vs_graph *g, vs_op *op, const char *scope, vs_strmap *cac
       free(name);
       if (out) { /* the node's attributes */
         if (!(op->def->flags & VS_OPF_OWNS_VAR_LIST)) out->attr = op->attr; /* a list is not shared */
-        if (op->colocate && !out->colocate && !(out->colocate = vs__strdup(op->colocate))) vs__oom(st);
+        if (op->colocate && !out->colocate && !(out->colocate = vs__coloc_dup(op->colocate))) vs__oom(st);
       }
     }
     free(in);
@@ -185,13 +186,21 @@ static vs_var *variable_create(vs_graph *g, vs_thread_state *ts, const vs_var_sp
     v->initial_value = init->tensor;
   } else if (callable) {
     /* Built under name_scope("Initializer"), ops.device(None), colocated
-     * with the variable through _class = ["loc:@<n>"]. */
+     * with the variable through _attr_scope({"_class": ["loc:@<n>"]}),
+     * which stays on for the variable op itself (below). */
     if (!vs__name_scope_enter(g, ts, "Initializer", st)) goto fail;
+    if (!vs__device_push_string(ts, NULL, st)) {
+      vs__name_scope_pop(ts);
+      goto fail;
+    }
     ts->init_colocate = name;
     vs_op *iop = vs__initializer_build(g, ts, &v->initializer, dtype, &shape, st);
-    ts->init_colocate = NULL;
+    vs__device_pop_top(ts);
     vs__name_scope_pop(ts);
-    if (!iop) goto fail;
+    if (!iop) {
+      ts->init_colocate = NULL;
+      goto fail;
+    }
     v->initial_value = (vs_output){iop, 0};
   } else {
     vs_op *iop = vs__initializer_build(g, ts, &v->initializer, dtype, &shape, st);
@@ -202,6 +211,7 @@ static vs_var *variable_create(vs_graph *g, vs_thread_state *ts, const vs_var_sp
   /* "<n>" itself: the scope name, taken as is (absolute). */
   v->op = vs__op_create(g, &(vs_op_spec){.type = "VariableV2", .name = name, .has_output = true,
                                          .dtype = dtype, .shape = v->shape}, st);
+  ts->init_colocate = NULL;
   if (!v->op) goto fail;
   v->op->var = v;
   vs_output assign_in[2] = {{v->op, 0}, v->initial_value};
@@ -353,4 +363,11 @@ VS_API const char *vs_var_dtype_name(const vs_var *v) {
     case VS_DTYPE_DEFAULT: break;
   }
   return "";
+}
+
+VS_API vs_colocation_scope *vs_colocate_with_var(vs_graph *g, vs_var *v, bool ignore_existing,
+                                                 vs_status *st) {
+  vs__ok(st);
+  VS_REQUIRE(v, st, "vs_colocate_with_var: the variable must not be NULL");
+  return vs_colocate_with(g, v->op, ignore_existing, st);
 }

@@ -22,7 +22,21 @@ struct vs_var {
   void *constraint_data;
   vs_synchronization synchronization;
   vs_aggregation aggregation;
+  const struct vs_partitioned_var *partition; /* the PartitionedVariable of a part, or NULL */
+  int64_t slice_offset;     /* a part's offset along the partitioned axis */
 };
+
+/* ---- partitioned variables (partitioned.c, partitioners.c) ---- */
+/* _true_getter's test: a partitioner, and a shape not given as (). */
+bool vs__partitioner_applies(const vs_partitioner *p, const vs_shape *shape);
+/* _get_partitioned_variable: the real getter when a partitioner applies. */
+vs_partitioned_var *vs__partitioned_getter(vs_graph *g, const vs_getter_args *a, vs_status *st);
+/* _get_single_variable: the real getter of one variable (store.c). */
+vs_var *vs__true_getter(vs_graph *g, const vs_getter_args *a, vs_status *st);
+/* _get_default_initializer: glorot_uniform for floats, zeros for integers,
+ * bools and strings; otherwise TF's "An initializer for variable %s of %s
+ * is required". */
+bool vs__default_initializer(const char *name, vs_dtype dtype, vs_initializer *out, vs_status *st);
 
 /* Copies an initializer's host values into graph-owned memory so the
  * descriptor outlives the caller's array. */

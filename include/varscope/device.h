@@ -12,10 +12,11 @@
  *     with its return value, taken as is;
  *   - a NULL entry (tf.device(None)) stops the walk: enclosing scopes are
  *     ignored.
- * Ops colocated with another op (a variable's Assign and read ops, ops
- * taking a variable by reference) take that op's device instead, and
- * initializer ops built under tf.device(None) get "". vs_op_device() returns
- * the full string, job/replica/task included.
+ * Ops colocated with another op (inside vs_colocate_with, graph.h; a
+ * variable's Assign and read ops; ops taking a variable by reference) take
+ * that op's device when it has one: colocation hides the device scopes
+ * entered before it. Initializer ops built under tf.device(None) get "".
+ * vs_op_device() returns the full string, job/replica/task included.
  *
  * Thread safety: device scopes are per thread (each thread starts with an
  * empty stack). NOTE: in TensorFlow the device stack is graph-wide unless

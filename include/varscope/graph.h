@@ -270,6 +270,75 @@ size_t vs_model_variables(vs_graph *g, const char *scope, vs_var **out, size_t c
  * cap borrowed strings and returns the count. [locked] */
 size_t vs_get_all_collection_keys(vs_graph *g, const char **out, size_t cap);
 
+/* ---- colocation (tf.compat.v1.colocate_with) ----------------------------- */
+
+/* One colocate_with block, entered with a handle so that leaving checks the
+ * nesting. Owned by the graph (valid until vs_graph_free). */
+typedef struct vs_colocation_scope vs_colocation_scope;
+
+/* Enters `with tf.compat.v1.colocate_with(op, ignore_existing)` on the
+ * calling thread (Graph._colocate_with_for_gradient): for a variable pass
+ * vs_var_op(v) (or use vs_colocate_with_var), for a tensor its op. Inside:
+ *   - the device scopes entered before are hidden (colocation is stronger
+ *     than tf.device; scopes entered inside the block still apply);
+ *   - every new op gets the attribute _class = sorted(set(the colocation
+ *     groups of the colocated ops)), where an op's groups are its own _class
+ *     entries, or "loc:@<its name>" when it has none; the colocated ops are
+ *     `op` and those of the enclosing blocks, up to and including the
+ *     innermost one entered with ignore_existing;
+ *   - its device becomes that of the innermost colocated op that has one
+ *     (vs_op_device then reports it, job/task included); with none, the
+ *     device the inner scopes gave.
+ * A ref input does the same around its op (a variable's Assign, AssignAdd,
+ * IsVariableInitialized and read get "loc:@<v>" and v's device), and a
+ * variable's initializer ops and variable op get "loc:@<v>" without its
+ * device (RefVariable's attribute scope) when no block overrides it.
+ * op NULL with ignore_existing: the block has no colocation (and still
+ * hides the device scopes). Errors, nothing entered: ValueError "Trying to
+ * reset colocation (op is None) but ignore_existing is not True" (op NULL
+ * without ignore_existing); ValueError "vs_colocate_with: the op <name>
+ * belongs to another graph" (TF accepts it and fails at run time);
+ * RuntimeError when called from a device function. [per-thread] */
+vs_colocation_scope *vs_colocate_with(vs_graph *g, vs_op *op, bool ignore_existing, vs_status *st);
+
+/* Leaves `scope`, which must be the calling thread's innermost colocation
+ * block with no device scope entered inside it still open; otherwise
+ * FAILED_PRECONDITION/RuntimeError "Exiting colocation scope without proper
+ * scope nesting." (a C-only text: Python's with-blocks cannot cross) and
+ * nothing is left. The hidden device scopes are visible again. [per-thread] */
+void vs_colocation_scope_pop(vs_graph *g, vs_colocation_scope *scope, vs_status *st);
+
+/* op.get_attr("_class"): the op's colocation groups ("loc:@v"), sorted, as
+ * borrowed strings; 0 when the op has no _class attribute (TF's
+ * op.colocation_groups() is then ["loc:@<its name>"]). Fills up to cap
+ * entries of out (NULL when cap is 0) and returns the count. [immutable] */
+size_t vs_op_colocation_groups(const vs_op *op, const char **out, size_t cap);
+
+/* for-block sugar, as VS_WITH_NAME_SCOPE (do not leave the block with
+ * break/return/goto). The block is skipped when the push fails. */
+#define VS_WITH_COLOCATION(g, op, ignore_existing, st)                                     \
+  for (vs_colocation_scope *vs__coloc_ = vs_colocate_with((g), (op), (ignore_existing), (st)); \
+       vs__coloc_; vs_colocation_scope_pop((g), vs__coloc_, NULL), vs__coloc_ = NULL)
+
+/* ---- resource containers (tf.compat.v1.container) ------------------------ */
+
+/* Enters `with g.container(name)` on the calling thread: stateful ops built
+ * inside (of varscope's ops, the VariableV2 of every variable) get the
+ * attribute container=name; "" (or NULL) is the default container and sets
+ * nothing, as in TF. Blocks nest; the innermost wins. Names are not checked
+ * (TF checks them when a session creates the resource). The container does
+ * not change names, placement or sharing in the graph; in a session each
+ * variable op keeps its own value whatever its container. Errors: NULL
+ * graph, out of memory. [per-thread] (TF keeps it per graph; varscope's
+ * scopes are all per thread.) */
+bool vs_container_push(vs_graph *g, const char *name, vs_status *st);
+/* Leaves the innermost container block. Errors: FAILED_PRECONDITION/
+ * RuntimeError when none is open on this thread. [per-thread] */
+void vs_container_pop(vs_graph *g, vs_status *st);
+/* op.get_attr("container"): "" for the default container; NULL for an op
+ * type without the attribute (TF raises ValueError). Borrowed. [immutable] */
+const char *vs_op_container(const vs_op *op);
+
 #ifdef __cplusplus
 }
 #endif

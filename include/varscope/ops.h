@@ -3,8 +3,9 @@
  *
  * Op constructors follow TF's naming: each builds its op inside
  * name_scope(name or its default), in the caller's current name scope.
- * Ops that take a variable by reference (assign*, read_value) are colocated
- * with the variable. Returned handles belong to the graph.
+ * Ops that take a variable by reference (assign*, is_variable_initialized)
+ * are colocated with the variable (read_value is not, as in TF: Identity
+ * takes no ref). Returned handles belong to the graph.
  */
 #ifndef VARSCOPE_OPS_H
 #define VARSCOPE_OPS_H

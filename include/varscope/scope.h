@@ -56,9 +56,13 @@ typedef vs_var *(*vs_custom_getter_fn)(const vs_getter *next, const vs_getter_ar
  * or any tensor, which get_variable then returns). On success `value` is
  * always set: the returned tensor, or the variable's "<n>/read" value when
  * `var` is set; `var` is NULL when the getter returned a tensor. */
+typedef struct vs_partitioned_var vs_partitioned_var;
 typedef struct vs_getter_result {
   vs_var *var;
   vs_output value;
+  /* The real getter's PartitionedVariable (var and value are then unset):
+   * only vs_get_partitioned_variable returns one (variable.h). */
+  vs_partitioned_var *partitioned;
 } vs_getter_result;
 
 /* A custom getter that may return a tensor (an identity of the variable, a
@@ -87,6 +91,34 @@ typedef vs_output (*vs_regularizer_fn)(vs_graph *g, vs_var *var, void *user_data
 typedef vs_output (*vs_constraint_fn)(vs_graph *g, vs_output value, void *user_data,
                                       vs_status *st);
 
+/* A partitioner (TF's partitioner=): given a variable's full shape and
+ * dtype, fills partitions[0 .. shape.rank-1] with the number of shards per
+ * axis and returns true; or returns false with `st` set. */
+typedef bool (*vs_partitioner_fn)(vs_shape shape, vs_dtype dtype, int64_t *partitions,
+                                  void *user_data, vs_status *st);
+
+typedef enum vs_partitioner_kind {
+  VS_PARTITIONER_NONE = 0,   /* partitioner=None (the zero value) */
+  VS_PARTITIONER_FN,         /* fn(shape, dtype, ...) with user_data */
+  VS_PARTITIONER_FIXED_SIZE, /* vs_fixed_size_partitioner (variable.h) */
+  VS_PARTITIONER_AXIS_SIZE,  /* vs_variable_axis_size_partitioner */
+  VS_PARTITIONER_MIN_MAX     /* vs_min_max_variable_partitioner */
+} vs_partitioner_kind;
+
+/* A partitioner as a value: TF's three built-ins keep their arguments here
+ * (made by the constructors of variable.h), a custom one is
+ * {.kind = VS_PARTITIONER_FN, .fn = f, .user_data = d}. */
+typedef struct vs_partitioner {
+  vs_partitioner_kind kind;
+  vs_partitioner_fn fn;
+  void *user_data;
+  int axis;
+  int64_t num_shards;               /* FIXED_SIZE */
+  int64_t max_shard_bytes, max_shards; /* AXIS_SIZE (max_shards 0: None) */
+  int64_t max_partitions, min_slice_size; /* MIN_MAX */
+  int64_t bytes_per_string_element; /* AXIS_SIZE, MIN_MAX */
+} vs_partitioner;
+
 typedef struct vs_varscope_opts {
   const char *default_name;        /* used, uniquified, when the name is NULL */
   vs_reuse reuse;
@@ -107,6 +139,9 @@ typedef struct vs_varscope_opts {
    * custom_getter is. Setting both is INVALID_ARGUMENT. */
   vs_tensor_getter_fn tensor_getter;
   void *tensor_getter_data;
+  /* partitioner=: inherited by sub-scopes and get_variable calls (kind
+   * VS_PARTITIONER_NONE: inherit). */
+  vs_partitioner partitioner;
 } vs_varscope_opts;
 
 /* Enters variable_scope(name, default_name=..., reuse=...) and returns the
@@ -183,9 +218,9 @@ void vs_scope_set_dtype(vs_scope *scope, vs_dtype dtype, vs_status *st);
  *   - set_custom_getter REPLACES the scope's whole getter chain with `fn`
  *     alone (TF assigns self._custom_getter: the getters composed from outer
  *     scopes no longer run); NULL clears it.
- * Errors: INVALID_ARGUMENT for a NULL scope. TF's set_partitioner and
- * set_use_resource have no counterpart: partitioned and resource variables
- * are not implemented (docs/differences.md). */
+ * Errors: INVALID_ARGUMENT for a NULL scope. (set_partitioner is below;
+ * set_use_resource has no counterpart: resource variables are not
+ * implemented, docs/differences.md.) */
 void vs_scope_set_caching_device(vs_scope *scope, const char *device, vs_status *st);
 void vs_scope_set_regularizer(vs_scope *scope, vs_regularizer_fn fn, void *user_data,
                               vs_status *st);
@@ -199,6 +234,13 @@ const char *vs_scope_caching_device(const vs_scope *scope);
 vs_regularizer_fn vs_scope_regularizer(const vs_scope *scope, void **user_data);
 vs_custom_getter_fn vs_scope_custom_getter(const vs_scope *scope, void **user_data);
 vs_constraint_fn vs_scope_constraint(const vs_scope *scope, void **user_data);
+
+/* VariableScope.set_partitioner / .partitioner: [locked], with the reach of
+ * set_initializer; kind VS_PARTITIONER_NONE clears it. Errors:
+ * INVALID_ARGUMENT for a NULL scope or an unknown kind. vs_scope_partitioner
+ * returns the zero value for a NULL scope. */
+void vs_scope_set_partitioner(vs_scope *scope, vs_partitioner partitioner, vs_status *st);
+vs_partitioner vs_scope_partitioner(const vs_scope *scope);
 
 /* VariableScope.get_collection(key): get_collection(key, name + "/") (all
  * named items for the root scope). Same filling convention as vs_get_collection.

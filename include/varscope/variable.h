@@ -72,6 +72,7 @@ typedef struct vs_var_opts {
   vs_aggregation aggregation;     /* default NONE */
   vs_tensor_getter_fn tensor_getter; /* custom_getter= that may return a tensor; */
   void *tensor_getter_data;          /* replaces the scope's, as custom_getter */
+  vs_partitioner partitioner;        /* default: the scope's; see vs_get_partitioned_variable */
 } vs_var_opts;
 
 /* tf.compat.v1.get_variable(name, **opts). `opts` may be NULL.
@@ -177,6 +178,7 @@ struct vs_getter_args {
   void *constraint_data;
   vs_synchronization synchronization; /* validated before any getter runs */
   vs_aggregation aggregation;         /* validated before any getter runs */
+  vs_partitioner partitioner;         /* the argument's, else the scope's */
 };
 
 /* Runs the next getter outwards with `args` (which it may have changed).
@@ -282,6 +284,165 @@ vs_constraint_fn vs_var_constraint(const vs_var *v, void **user_data);
  * constraint; the constraint's own error; INVALID_ARGUMENT when it returns
  * no tensor, or one of another graph. [per-thread] */
 vs_output vs_var_apply_constraint(vs_var *v, vs_status *st);
+
+/* colocate_with(v): vs_colocate_with on the variable's op (a RefVariable
+ * colocates with its VariableV2 op). Errors as vs_colocate_with; a NULL
+ * variable is INVALID_ARGUMENT. [per-thread] */
+vs_colocation_scope *vs_colocate_with_var(vs_graph *g, vs_var *v, bool ignore_existing,
+                                          vs_status *st);
+
+/* tf.compat.v1.assert_variables_initialized(var_list): an op whose run
+ * fails (FailedPreconditionError "Attempting to use uninitialized value v",
+ * from the variable's read) when one of the variables is not initialised.
+ * As TF 2.21 builds it: per variable, under colocate_with(v), "Rank" (an
+ * int32 scalar) of v.value(); one variable returns its Rank, several a
+ * Pack "stack" of the ranks (int32 [n]). vars NULL (var_list=None) takes
+ * the global and local variables; when that list or the given one is empty
+ * (n 0: var_list=[]), every variable op of the graph (TF's "old-style
+ * variables"; ranks of the ops' own outputs).
+ * With no variable at all it returns {NULL, 0} with an OK status (TF's
+ * None). Errors: INVALID_ARGUMENT for a NULL graph, NULL vars with n > 0,
+ * or a NULL variable or one of another graph. [per-thread] */
+vs_output vs_assert_variables_initialized(vs_graph *g, vs_var *const *vars, size_t n,
+                                          vs_status *st);
+
+/* ---- partitioned variables (partitioner=) --------------------------------- */
+
+/* tf.compat.v1.fixed_size_partitioner(num_shards, axis): min(num_shards,
+ * shape[axis]) shards along `axis`, 1 elsewhere. */
+vs_partitioner vs_fixed_size_partitioner(int64_t num_shards, int axis);
+
+/* variable_axis_size_partitioner's keyword arguments; zero values are TF's
+ * defaults (axis 0, bytes_per_string_element 16, max_shards None). */
+typedef struct vs_axis_size_partitioner_opts {
+  int axis;
+  int64_t bytes_per_string_element;
+  int64_t max_shards;
+} vs_axis_size_partitioner_opts;
+
+/* tf.compat.v1.variable_axis_size_partitioner(max_shard_bytes, **opts):
+ * shards along `axis` so that each holds at most max_shard_bytes (at least
+ * one slice per shard), at most max_shards. Errors (ValueError,
+ * INVALID_ARGUMENT; the zero value is returned): "Both max_shard_bytes and
+ * bytes_per_string_element must be positive. Currently, max_shard_bytes is
+ * 0 andbytes_per_string_element is 16" (TF's text, its missing space
+ * included); "max_shards must be positive." for a negative max_shards. */
+vs_partitioner vs_variable_axis_size_partitioner(int64_t max_shard_bytes,
+                                                 const vs_axis_size_partitioner_opts *opts,
+                                                 vs_status *st);
+
+/* min_max_variable_partitioner's keyword arguments; zero values are TF's
+ * defaults (max_partitions 1, axis 0, min_slice_size 256 KiB,
+ * bytes_per_string_element 16). */
+typedef struct vs_min_max_partitioner_opts {
+  int64_t max_partitions;
+  int axis;
+  int64_t min_slice_size;
+  int64_t bytes_per_string_element;
+} vs_min_max_partitioner_opts;
+
+/* tf.compat.v1.min_max_variable_partitioner(**opts): as many shards as
+ * keep each at least min_slice_size bytes, at most max_partitions and
+ * shape[axis]. */
+vs_partitioner vs_min_max_variable_partitioner(const vs_min_max_partitioner_opts *opts);
+
+/* partitioner(shape=shape, dtype=dtype): writes shape.rank entries into
+ * partitions (VS_MAX_RANK is always enough). Errors: the partitioner's
+ * (ValueError "Cannot partition variable along axis 3 when shape is only
+ * (10, 3)", "shape is not fully defined: (?, 3)", ...). [immutable] for the
+ * built-ins; a custom fn runs on the calling thread. */
+bool vs_partitioner_call(const vs_partitioner *p, vs_shape shape, vs_dtype dtype,
+                         int64_t *partitions, vs_status *st);
+
+/* get_variable(name, partitioner=...) -> PartitionedVariable, TF 2.21's
+ * _get_partitioned_variable. The partitioner is opts->partitioner, else the
+ * variable scope's; a shape given as () (known, rank 0) makes a single
+ * variable as in TF, which vs_get_variable returns. The parts are
+ * get_variable's variables "<name>/part_<k>" (split along the one
+ * partitioned axis, the first shards one element longer), each with its
+ * SaveSliceInfo; they join the collections, the full variable does not.
+ * A callable initializer builds each part's initial value for the part's
+ * shape; variance-scaling ones (glorot, the default for floats) take their
+ * fans from the full shape, as TF's partition_info does. Errors (ValueError;
+ * INVALID_ARGUMENT unless noted), in TF's order:
+ *   "A partitioner was provided, but an unpartitioned version of the
+ *    variable was found: x.  Perhaps a variable of the same name was already
+ *    created without partitioning?";
+ *   "Shape of a new partitioned variable must be fully defined, but instead
+ *    was <unknown>." (also when reusing: TF calls the partitioner first);
+ *   "A partitioned Variable must have rank at least 1, shape: ()";
+ *   the partitioner's errors; "Partitioner returned a partition list that
+ *   does not match the Variable's rank: [2] vs. (4, 4)"; "Partitioner
+ *   returned zero partitions for some axes: [0, 1]"; "Can only slice a
+ *   variable along one dimension: shape: (4, 4), partitioning: [2, 2]";
+ *   "Partitioned variable with name x already exists. Did you mean to set
+ *   reuse=True or reuse=tf.AUTO_REUSE in VarScope?" (ALREADY_EXISTS);
+ *   reusing: "Trying to reuse partitioned variable x, but specified shape
+ *   (10, 4) and found shape (10, 3).", "... specified dtype int32 and found
+ *   dtype float32.", "... specified partitions [2, 1] and found partitions
+ *   [3, 1].";
+ *   "PartitionedVariable x does not exist, or was not created with
+ *   tf.get_variable(). Did you mean to set reuse=False or
+ *   reuse=tf.AUTO_REUSE in VarScope?" (NOT_FOUND);
+ *   "Partitioner returned a different partitioning than what was already
+ *   found.  Partitioner returned 2 shards, and shard x/part_0 was found, but
+ *   x/part_1 was not." (and "..., but so was the extra shard x/part_2.");
+ *   a part's own get_variable errors.
+ * C-only (INVALID_ARGUMENT, nothing is created): no partitioner applies
+ * ("no partitioner applies to x: it is a single variable; use
+ * vs_get_variable"); a value or tensor initializer ("partitioned variables
+ * with a value or tensor initializer are not implemented (TF slices it)";
+ * UNIMPLEMENTED). Custom getters receive the partitioner in their args; a
+ * tensor getter passes the PartitionedVariable on through
+ * vs_getter_call_any's result, while vs_getter_call refuses it ("the
+ * custom getter for x got a PartitionedVariable, not a variable; use
+ * vs_getter_call_any"). vs_get_variable and vs_get_variable_any refuse a
+ * call that a partitioner applies to: INVALID_ARGUMENT "a partitioner
+ * applies to x: it is a PartitionedVariable; use
+ * vs_get_partitioned_variable" (TF returns the PartitionedVariable).
+ * [per-thread] */
+vs_partitioned_var *vs_get_partitioned_variable(vs_graph *g, const char *name,
+                                                const vs_var_opts *opts, vs_status *st);
+
+/* get_local_variable(name, partitioner=...): as vs_get_partitioned_variable
+ * with trainable=False and LOCAL_VARIABLES added to each part's
+ * collections (NULL collections: LOCAL only), as vs_get_local_variable.
+ * [per-thread] */
+vs_partitioned_var *vs_get_local_partitioned_variable(vs_graph *g, const char *name,
+                                                      const vs_var_opts *opts, vs_status *st);
+
+/* PartitionedVariable accessors. [immutable]; NULL/zero for NULL. */
+const char *vs_partitioned_var_name(const vs_partitioned_var *p); /* "x" (no ":0") */
+vs_shape vs_partitioned_var_shape(const vs_partitioned_var *p);   /* the full shape */
+vs_dtype vs_partitioned_var_dtype(const vs_partitioned_var *p);
+size_t vs_partitioned_var_num_parts(const vs_partitioned_var *p);
+vs_var *vs_partitioned_var_part(const vs_partitioned_var *p, size_t i); /* NULL out of range */
+/* _get_partitions(): the partitioner's list ([3, 1]); fills up to cap
+ * entries and returns the rank. */
+size_t vs_partitioned_var_partitions(const vs_partitioned_var *p, int64_t *out, size_t cap);
+
+/* tf.convert_to_tensor(p) / p.as_tensor(): with several parts, ConcatV2
+ * "<name>/ConcatPartitions/concat" (axis Const ".../concat/axis") of the
+ * parts' values along the partitioned axis, then Identity "<name>" at the
+ * root name scope (uniquified: "x", "x_1"); with one part, only the
+ * Identity of its value. Each call builds new ops, as in TF. Errors: NULL
+ * arguments, a variable of another graph. [per-thread] */
+vs_output vs_partitioned_var_value(vs_graph *g, const vs_partitioned_var *p, vs_status *st);
+
+/* Variable.SaveSliceInfo of a part. */
+typedef struct vs_save_slice_info {
+  const char *full_name;              /* the PartitionedVariable's name; borrowed */
+  vs_shape full_shape;
+  int64_t var_offset[VS_MAX_RANK];    /* full_shape.rank entries */
+  vs_shape var_shape;
+} vs_save_slice_info;
+
+/* v._get_save_slice_info(): false (and *out zeroed) for a variable that is
+ * not a part. [immutable] */
+bool vs_var_save_slice_info(const vs_var *v, vs_save_slice_info *out);
+/* SaveSliceInfo.spec: "10 3 0,4:0,3" (full shape, then offset,length per
+ * axis). snprintf's convention: returns the full length. [immutable] */
+size_t vs_save_slice_info_spec(const vs_save_slice_info *info, char *buf, size_t cap);
 
 #ifdef __cplusplus
 }

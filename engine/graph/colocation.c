@@ -1,0 +1,242 @@
+/* colocation.c - tf.compat.v1.colocate_with: the per-thread colocation stack
+ * (Graph._colocation_stack) and the `_class` attribute ("loc:@<op>") that
+ * Graph._create_op_helper gives every op built while it is not empty, as in
+ * TensorFlow 2.21 graph mode.
+ *
+ * An op's colocation groups are stored packed in op->colocate: the strings
+ * "loc:@a", "loc:@b", ... one after another, each NUL-terminated, the list
+ * ended by an empty string. One allocation per op keeps a variable's Assign
+ * and read ops as cheap as before (issue 10, per-variable memory). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "graph/graph_internal.h"
+#include "placement/placement_internal.h"
+
+/* One colocate_with entry. */
+typedef struct coloc_entry {
+  vs_op *op;                     /* NULL: colocate_with(None, ignore_existing=True) */
+  bool ignore_existing;          /* the walk stops after this entry */
+  struct vs_device_stack *saved; /* the device stack the block hid (restored on exit) */
+  const vs_colocation_scope *handle;
+} coloc_entry;
+
+struct vs_coloc_stack {
+  coloc_entry *items;
+  size_t n, cap;
+};
+
+/* The handle is only an identity: a graph-owned byte the entry points to. */
+struct vs_colocation_scope {
+  char tag;
+};
+
+void vs__colocation_free(struct vs_coloc_stack *stack) {
+  if (!stack) return;
+  for (size_t i = 0; i < stack->n; i++) vs__placement_free(stack->items[i].saved);
+  free(stack->items);
+  free(stack);
+}
+
+/* ---- packed group lists ---- */
+
+/* Bytes of a packed list, its final empty string included. */
+static size_t packed_size(const char *p) {
+  const char *q = p;
+  while (*q) q += strlen(q) + 1;
+  return (size_t)(q - p) + 1;
+}
+
+char *vs__coloc_dup(const char *packed) {
+  if (!packed) return NULL;
+  size_t n = packed_size(packed);
+  char *r = malloc(n);
+  if (r) memcpy(r, packed, n);
+  return r;
+}
+
+char *vs__coloc_self(const char *op_name) {
+  size_t len = strlen(op_name);
+  char *r = malloc(len + 7);
+  if (!r) return NULL;
+  memcpy(r, "loc:@", 5);
+  memcpy(r + 5, op_name, len + 1);
+  r[len + 6] = '\0';
+  return r;
+}
+
+/* The collected groups: sorted(set(...)) as TF does, bytewise. */
+typedef struct group_set {
+  char **items;
+  size_t n, cap;
+  bool oom;
+} group_set;
+
+static int cmp_str(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Adds one group (g malloc'd, consumed; NULL: out of memory). */
+static void add_group(group_set *s, char *g) {
+  if (!g || !VS_GROW(s->items, s->cap, s->n + 1)) {
+    free(g);
+    s->oom = true;
+    return;
+  }
+  for (size_t i = 0; i < s->n; i++)
+    if (strcmp(s->items[i], g) == 0) {
+      free(g);
+      return;
+    }
+  s->items[s->n++] = g;
+}
+
+/* Operation.colocation_groups(): the op's loc:@ entries of _class, else
+ * its own "loc:@<name>". */
+static void collect(group_set *s, const vs_op *op) {
+  if (!op->colocate) {
+    add_group(s, vs__coloc_self(op->name));
+    return;
+  }
+  for (const char *p = op->colocate; *p && !s->oom; p += strlen(p) + 1) add_group(s, vs__strdup(p));
+}
+
+/* Packs the sorted set into one allocation (the set's strings are freed). */
+static char *pack(group_set *s) {
+  qsort(s->items, s->n, sizeof *s->items, cmp_str);
+  size_t bytes = 1;
+  for (size_t i = 0; i < s->n; i++) bytes += strlen(s->items[i]) + 1;
+  char *r = s->oom ? NULL : malloc(bytes), *w = r;
+  for (size_t i = 0; i < s->n; i++) {
+    size_t len = strlen(s->items[i]) + 1;
+    if (w) memcpy(w, s->items[i], len), w += len;
+    free(s->items[i]);
+  }
+  if (w) *w = '\0';
+  free(s->items);
+  return r;
+}
+
+bool vs__colocation_apply(vs_thread_state *ts, vs_op *op, vs_op *implicit, const char *attr_class,
+                          vs_status *st) {
+  struct vs_coloc_stack *cs = ts->coloc;
+  /* The ops of the stack as peek_objs() yields them, newest first: a ref
+   * input's variable (op_def_library's _MaybeColocateWith, pushed last),
+   * then the entries down to the newest ignore_existing one. */
+  const vs_op *with[64], **list = with;
+  size_t n = 0, depth = cs ? cs->n : 0;
+  if (depth + 1 > sizeof with / sizeof *with && !(list = malloc((depth + 1) * sizeof *list))) goto oom;
+  if (implicit) list[n++] = implicit;
+  for (size_t i = depth; i-- > 0;) {
+    if (cs->items[i].op) list[n++] = cs->items[i].op;
+    if (cs->items[i].ignore_existing) break;
+  }
+  if (n == 0) {
+    if (list != with) free((void *)list);
+    /* Graph._attr_scope({"_class": ["loc:@<v>"]}) of RefVariable: the op
+     * keeps that attribute when no colocation stack overrides it. */
+    if (attr_class && !(op->colocate = vs__coloc_self(attr_class))) goto oom;
+    return true;
+  }
+  group_set s = {0};
+  bool device_set = false;
+  for (size_t i = 0; i < n && !s.oom; i++) {
+    collect(&s, list[i]);
+    /* The newest colocated op with a device gives its device. */
+    if (!device_set && list[i]->device[0]) {
+      char *dev = vs__strdup(list[i]->device);
+      if (!dev) s.oom = true;
+      else vs__op_set_device(op, dev);
+      device_set = true;
+    }
+  }
+  if (list != with) free((void *)list);
+  if (!(op->colocate = pack(&s))) goto oom;
+  return true;
+oom:
+  vs__oom(st);
+  return false;
+}
+
+/* ---- public API ---- */
+
+VS_API vs_colocation_scope *vs_colocate_with(vs_graph *g, vs_op *op, bool ignore_existing,
+                                             vs_status *st) {
+  vs__ok(st);
+  VS_REQUIRE(g, st, "vs_colocate_with: graph must not be NULL");
+  if (!op && !ignore_existing) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+             "Trying to reset colocation (op is None) but ignore_existing is not True");
+    return NULL;
+  }
+  if (op && op->graph != g) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+             "vs_colocate_with: the op %s belongs to another graph", op->name);
+    return NULL;
+  }
+  vs__lock(g);
+  vs_colocation_scope *h = NULL;
+  vs_thread_state *ts = vs__thread(g, st);
+  if (!ts) goto done;
+  if (ts->devices && ts->devices->busy) {
+    vs__fail(st, VS_FAILED_PRECONDITION, VS_EXC_RUNTIME_ERROR,
+             "device scopes cannot change while a device function runs");
+    goto done;
+  }
+  struct vs_coloc_stack *cs = ts->coloc;
+  if (!cs && !(cs = ts->coloc = calloc(1, sizeof *cs))) goto oom;
+  if (!VS_GROW(cs->items, cs->cap, cs->n + 1)) goto oom;
+  h = calloc(1, sizeof *h);
+  if (!vs__keep_string(g, (char *)h, st)) {
+    h = NULL;
+    goto done;
+  }
+  /* colocate_with empties the device function stack for its body:
+   * colocation is stronger than device scopes. */
+  cs->items[cs->n++] = (coloc_entry){.op = op, .ignore_existing = ignore_existing,
+                                     .saved = ts->devices, .handle = h};
+  ts->devices = NULL;
+  goto done;
+oom:
+  vs__oom(st);
+done:
+  vs__unlock(g);
+  return h;
+}
+
+VS_API void vs_colocation_scope_pop(vs_graph *g, vs_colocation_scope *scope, vs_status *st) {
+  vs__ok(st);
+  if (!g || !scope) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+             "vs_colocation_scope_pop: graph and scope must not be NULL");
+    return;
+  }
+  vs__lock(g);
+  vs_thread_state *ts = vs__thread(g, st);
+  struct vs_coloc_stack *cs = ts ? ts->coloc : NULL;
+  if (!ts) {
+    /* vs__thread reported it */
+  } else if (!cs || cs->n == 0 || cs->items[cs->n - 1].handle != scope ||
+             (ts->devices && ts->devices->n > 0)) {
+    /* Not the innermost, or a device scope entered inside is still open. */
+    vs__fail(st, VS_FAILED_PRECONDITION, VS_EXC_RUNTIME_ERROR,
+             "Exiting colocation scope without proper scope nesting.");
+  } else if (ts->devices && ts->devices->busy) {
+    vs__fail(st, VS_FAILED_PRECONDITION, VS_EXC_RUNTIME_ERROR,
+             "device scopes cannot change while a device function runs");
+  } else {
+    coloc_entry *e = &cs->items[--cs->n];
+    vs__placement_free(ts->devices);
+    ts->devices = e->saved;
+    *e = (coloc_entry){0};
+  }
+  vs__unlock(g);
+}
+
+VS_API size_t vs_op_colocation_groups(const vs_op *op, const char **out, size_t cap) {
+  if (!op || !op->colocate) return 0;
+  size_t n = 0;
+  for (const char *p = op->colocate; *p; p += strlen(p) + 1, n++)
+    if (out && n < cap) out[n] = p;
+  return n;
+}

@@ -1,0 +1,131 @@
+/* partition.c - ops that take tensors apart or put them together: Rank and
+ * Pack (tf.compat.v1.assert_variables_initialized builds them; their
+ * values are small and stay on the host, as IsVariableInitialized's do)
+ * and ConcatV2 (the read of a PartitionedVariable). */
+#include <string.h>
+
+#include "kernels/kernels_internal.h"
+
+/* Rank: the input's rank as an int32 scalar. Reading an uninitialised
+ * variable through it fails as any read does (the check's purpose). */
+static bool k_rank(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
+  (void)dev; /* a host value */
+  vs_value *x = vs__in(r, op, 0);
+  if (vs__uninitialized(r, op, x, st)) return false;
+  vs_shape s = vs__value_shape(r, x);
+  vs_tensor *t = vs__tensor_alloc(VS_INT32, VS_SCALAR, st);
+  if (!t) return false;
+  *(int32_t *)t->data = s.rank;
+  return vs__host_value(r, op, t);
+}
+
+/* Pack (tf.stack, axis 0) of scalars: a vector of the inputs' values. */
+static bool k_pack(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
+  (void)dev; /* a host value */
+  size_t esize = vs_dtype_size(op->dtype);
+  vs_tensor *t = vs__tensor_alloc(op->dtype, (vs_shape){.known = true, .rank = 1, .dims = {op->n_inputs}}, st);
+  if (!t) return false;
+  for (int i = 0; i < op->n_inputs; i++) {
+    vs_value *x = vs__in(r, op, i);
+    if (vs__uninitialized(r, op, x, st) || !vs__read_small(r, x, (char *)t->data + (size_t)i * esize, esize, st)) {
+      vs_tensor_free(t);
+      return false;
+    }
+  }
+  return vs__host_value(r, op, t);
+}
+
+/* ConcatV2(values..., axis): the values joined along `axis` (the last
+ * input, an int32 scalar), one rectangular copy per value: each is `outer`
+ * rows (the dimensions before the axis) of its axis length times `inner`
+ * (those after) elements, placed at its offset in the output's rows. */
+static bool k_concat(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
+  int n = op->n_inputs - 1;
+  int32_t axis = 0;
+  if (!vs__read_small(r, vs__in(r, op, n), &axis, sizeof axis, st)) return false;
+  vs_shape out_shape = vs__value_shape(r, vs__in(r, op, 0));
+  if (axis < 0) axis += out_shape.rank;
+  if (axis < 0 || axis >= out_shape.rank) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "ConcatOp : Expected concatenating dimensions in the range "
+             "[%d, %d), but got %d\n\t [[{{node %s}}]]", -out_shape.rank, out_shape.rank, axis, op->name);
+    return false;
+  }
+  out_shape.dims[axis] = 0;
+  for (int i = 0; i < n; i++) {
+    vs_value *x = vs__in(r, op, i);
+    if (vs__uninitialized(r, op, x, st)) return false;
+    vs_shape s = vs__value_shape(r, x);
+    bool fits = s.rank == out_shape.rank && x->dtype == op->dtype;
+    for (int d = 0; fits && d < s.rank; d++) fits = d == axis || s.dims[d] == out_shape.dims[d];
+    if (!fits) {
+      vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR,
+               "ConcatOp : Dimension mismatch of input %d\n\t [[{{node %s}}]]", i, op->name);
+      return false;
+    }
+    out_shape.dims[axis] += s.dims[axis];
+  }
+  if (op->dtype == VS_STRING) {
+    vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_OP_ERROR, "ConcatV2 of strings is not implemented\n\t [[{{node %s}}]]",
+             op->name);
+    return false;
+  }
+  if (!vs__new_output(r, op, dev, op->dtype, out_shape, st)) return false;
+  vs_value *out = vs__val(r, op);
+  if (!out->n) return true;
+  size_t esize = vs_dtype_size(op->dtype), outer = 1, inner = esize;
+  for (int d = 0; d < axis; d++) outer *= (size_t)out_shape.dims[d];
+  for (int d = axis + 1; d < out_shape.rank; d++) inner *= (size_t)out_shape.dims[d];
+  vs_cl_device *dv = vs__device(dev, st);
+  if (!dv) return false;
+  size_t at = 0, out_row = (size_t)out_shape.dims[axis] * inner;
+  for (int i = 0; i < n; i++) {
+    vs_value *x = vs__in(r, op, i);
+    size_t row = (size_t)vs__value_shape(r, x).dims[axis] * inner;
+    if (row) {
+      cl_mem tmp = NULL, buf = vs__on_device(r, x, dev, &tmp, st);
+      if (!buf) return false;
+      size_t src_origin[3] = {0, 0, 0}, dst_origin[3] = {at, 0, 0}, region[3] = {row, outer, 1};
+      cl_int err = clEnqueueCopyBufferRect(*vs__queue(dv), buf, out->buf, src_origin, dst_origin, region, row, 0,
+                                           out_row, 0, 0, NULL, NULL);
+      if (tmp) vs__buffer_release(tmp); /* kept alive by OpenCL until the copy ran */
+      if (err != CL_SUCCESS) {
+        vs__cl_fail(st, err, "clEnqueueCopyBufferRect");
+        return false;
+      }
+    }
+    at += row;
+  }
+  return true;
+}
+
+/* The inputs' static shapes summed along the constant axis. */
+static vs_shape shape_concat(const vs_op *op) {
+  int n = op->n_inputs - 1;
+  const vs_op *axis_op = op->inputs[n].op;
+  vs_shape s = op->inputs[0].op->shape;
+  if (n < 1 || !s.known || !axis_op->data || axis_op->dtype != VS_INT32) return (vs_shape){.known = false};
+  int axis = *(const int32_t *)axis_op->data;
+  if (axis < 0) axis += s.rank;
+  if (axis < 0 || axis >= s.rank) return (vs_shape){.known = false};
+  s.dims[axis] = 0;
+  for (int i = 0; i < n; i++) {
+    const vs_shape *p = &op->inputs[i].op->shape;
+    if (!p->known || p->rank != s.rank || p->dims[axis] < 0) return (vs_shape){.known = false};
+    s.dims[axis] += p->dims[axis];
+  }
+  return s;
+}
+
+static vs_shape shape_pack(const vs_op *op) {
+  return (vs_shape){.known = true, .rank = 1, .dims = {op->n_inputs}};
+}
+
+const vs_op_def vs__partition_defs[] = {
+    {.type = "Rank", .doc = "the input's rank, an int32 scalar on the host", .shape = vs__shape_scalar,
+     .kernel = k_rank, .flags = VS_OPF_HOST_OUTPUT},
+    {.type = "Pack", .doc = "tf.stack of scalars (axis 0): a vector on the host", .shape = shape_pack,
+     .kernel = k_pack, .flags = VS_OPF_HOST_OUTPUT},
+    {.type = "ConcatV2", .doc = "the inputs joined along the axis input (a PartitionedVariable's read)",
+     .shape = shape_concat, .kernel = k_concat},
+};
+VS_DEF_COUNT(partition_defs);
