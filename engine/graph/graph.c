@@ -193,6 +193,7 @@ VS_API void vs_graph_free(vs_graph *g) {
   vs_strmap_free(&g->store);
   vs_strmap_free(&g->partitioned);
   vs_strmap_free(&g->coll_index);
+  vs_strmap_free(&g->reduced_shapes);
   pthread_mutex_destroy(&g->mu);
   free(g);
 }

@@ -20,13 +20,16 @@
 /* Typed attributes of an op, by op family (TF's AttrValue map, resolved at
  * construction). Which member is live is fixed by the op's def
  * (kernels/registry.h): random ops use .random, Assign .assign, Conv2D
- * .conv, MatMul .matmul, ReportUninitializedVariables .report. */
+ * .conv, MatMul .matmul, ReportUninitializedVariables .report, Sum and
+ * Mean .reduce, the pools .pool. */
 typedef union vs_op_attrs {
   struct { bool has_seed; int64_t seed, seed2; } random; /* TF's seed/seed2 attrs from get_seed() */
   struct { bool validate_shape; } assign;
   struct { vs_var **list; int n; } report;                /* the variables (list owned) */
   struct { int64_t strides[4], dilations[4]; bool pad_same; } conv; /* NHWC; SAME, else VALID */
   struct { bool transpose_a, transpose_b; } matmul;
+  struct { bool keep_dims; } reduce;                      /* Sum, Mean (reduction indices: input 1, a Const) */
+  struct { int64_t ksize[4], strides[4]; bool pad_same; } pool; /* MaxPool, AvgPool and their gradients, NHWC */
   struct { const char *container; } variable;           /* VariableV2; graph-kept, NULL: "" */
 } vs_op_attrs;
 
@@ -143,6 +146,10 @@ struct vs_graph {
    * added to an op older than the newest): cached plans rebuild (exec/plan.h). */
   uint64_t plan_epoch;
   bool free_pending;
+  /* TF's Graph._reduced_shape_cache (engine/train): the (input shape,
+   * axes) pairs whose Sum gradient has been built, keyed "2,3|1"; the
+   * first build leaves Maximum and floordiv ops, later ones do not. */
+  vs_strmap reduced_shapes;
 };
 
 /* vs_graph_free's deferral: true when sessions still use g (the free is
