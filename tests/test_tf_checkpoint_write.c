@@ -556,3 +556,234 @@ Test(tf_checkpoint_write, index_of_several_blocks_reads_back)
   vs_session_free(s);
   free(vars);
 }
+
+/* ---- partitioned variables: TF's sliced entries (issue 12 item 1) -------- */
+
+#define PART_FIXTURE GOLDEN "/partitioned/model.ckpt"
+
+/* The graph of the "partitioned" fixture (tools/make_tf_fixtures.py):
+ * partitioned x, y, z, big with `scale` times TF's number of shards (1:
+ * TF's partitioning), and a plain w. Zeros until restored. */
+static void partitioned_graph(int scale)
+{
+  struct {
+    const char *name;
+    vs_shape shape;
+    vs_dtype dt;
+    int n, axis;
+  } v[] = {{"x", VS_SHAPE(4, 3), VS_FLOAT, 2, 0},
+           {"y", VS_SHAPE(5, 2), VS_FLOAT, 3, 0},
+           {"z", VS_SHAPE(2, 7), VS_FLOAT, 3, 1},
+           {"big", VS_SHAPE(130, 2), VS_INT32, 2, 0}};
+  for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
+    vs_partitioned_var *p = vs_get_partitioned_variable(
+        g, v[i].name,
+        &(vs_var_opts){.shape = v[i].shape,
+                       .dtype = v[i].dt,
+                       .initializer = vs_zeros_initializer(),
+                       .partitioner = vs_fixed_size_partitioner(v[i].n * scale, v[i].axis)},
+        st);
+    expect_ok(st);
+    cr_assert_not_null(p);
+  }
+  vs_get_variable(g, "w", &(vs_var_opts){.shape = VS_SHAPE(2), .initializer = vs_zeros_initializer()}, st);
+  expect_ok(st);
+}
+
+static int hexval(char c) { return c <= '9' ? c - '0' : c - 'a' + 10; }
+
+/* Every tensor of the fixture's expected.txt, read from `prefix` with
+ * vs_checkpoint_get_tensor: the same bytes (the full tensors TF assembled
+ * from the slices). Returns how many were compared. */
+static int expect_fixture_values(const char *prefix)
+{
+  size_t n;
+  unsigned char *text = read_all(GOLDEN "/partitioned/expected.txt", &n);
+  text[n] = '\0';
+  vs_checkpoint *c = vs_checkpoint_open(prefix, st);
+  expect_ok(st);
+  int count = 0;
+  for (char *line = strtok((char *)text, "\n"); line; line = strtok(NULL, "\n")) {
+    if (line[0] == '#') continue;
+    char *key = line, *dt = strchr(key, '\t');
+    *dt++ = '\0';
+    char *shape = strchr(dt, '\t');
+    *shape++ = '\0';
+    char *hex = strchr(shape, '\t');
+    *hex++ = '\0';
+    vs_tensor *t = vs_checkpoint_get_tensor(c, key, st);
+    expect_ok(st);
+    size_t len = strlen(hex) / 2;
+    cr_assert_eq(vs_tensor_byte_size(t), len, "%s: %zu bytes, want %zu", key, vs_tensor_byte_size(t), len);
+    const unsigned char *b = vs_tensor_data(t);
+    for (size_t i = 0; i < len; i++)
+      cr_assert_eq(b[i], hexval(hex[2 * i]) * 16 + hexval(hex[2 * i + 1]), "%s differs at byte %zu", key, i);
+    vs_tensor_free(t);
+    count++;
+  }
+  vs_checkpoint_free(c);
+  free(text);
+  return count;
+}
+
+/* TF's sliced bundle reads as TF's CheckpointReader lists it: the full
+ * tensors only (no slice keys), their values assembled exactly. */
+Test(tf_checkpoint_write, tf_sliced_bundle_reads_full_tensors)
+{
+  vs_checkpoint *c = vs_checkpoint_open(PART_FIXTURE, st);
+  expect_ok(st);
+  const char *keys[] = {"big", "w", "x", "y", "z"};
+  cr_assert_eq(vs_checkpoint_num_tensors(c), 5);
+  for (size_t i = 0; i < 5; i++) {
+    vs_ckpt_tensor_info in;
+    vs_checkpoint_tensor_info(c, i, &in, st);
+    expect_ok(st);
+    cr_assert_str_eq(in.key, keys[i]);
+    cr_assert(in.readable);
+  }
+  vs_checkpoint_free(c);
+  cr_assert_eq(expect_fixture_values(PART_FIXTURE), 5);
+}
+
+/* Restore TF's slices into varscope's parts, save again: both files equal
+ * TF's, byte for byte (slice keys, the full entries' TensorSliceProtos,
+ * the data in SaveV2's order). */
+Test(tf_checkpoint_write, bytes_equal_tf_partitioned)
+{
+  partitioned_graph(1);
+  vs_saver *sv = tf_saver(false);
+  vs_session *s = new_session();
+  vs_saver_restore(sv, s, PART_FIXTURE, st);
+  expect_ok(st);
+  const char *mine = path_in("model.ckpt");
+  vs_saver_save(sv, s, mine, st);
+  expect_ok(st);
+  char a[600];
+  snprintf(a, sizeof a, "%s.index", mine);
+  expect_same_file(a, PART_FIXTURE ".index");
+  snprintf(a, sizeof a, "%s" DATA_SUFFIX, mine);
+  expect_same_file(a, PART_FIXTURE DATA_SUFFIX);
+  vs_session_free(s);
+  vs_saver_free(sv);
+}
+
+/* A different partitioning of the same full shapes restores, as in TF
+ * (RestoreV2 reads each part's slice out of whatever slices are stored);
+ * the parts then hold TF's rows. Saved again, the reader still gives
+ * TF's full tensors. */
+Test(tf_checkpoint_write, other_partitioning_restores_and_round_trips)
+{
+  partitioned_graph(2);
+  vs_saver *sv = tf_saver(false);
+  vs_session *s = new_session();
+  vs_saver_restore(sv, s, PART_FIXTURE, st);
+  expect_ok(st);
+  const char *mine = path_in("model.ckpt");
+  vs_saver_save(sv, s, mine, st);
+  expect_ok(st);
+  cr_assert_eq(expect_fixture_values(mine), 5);
+  vs_session_free(s);
+  vs_saver_free(sv);
+}
+
+/* The same names unpartitioned restore the full tensors from TF's slices. */
+Test(tf_checkpoint_write, unpartitioned_variables_restore_from_slices)
+{
+  vars_like(PART_FIXTURE);
+  vs_saver *sv = tf_saver(false);
+  vs_session *s = new_session();
+  vs_saver_restore(sv, s, PART_FIXTURE, st);
+  expect_ok(st);
+  const char *mine = path_in("model.ckpt");
+  vs_saver_save(sv, s, mine, st);
+  expect_ok(st);
+  cr_assert_eq(expect_fixture_values(mine), 5);
+  vs_session_free(s);
+  vs_saver_free(sv);
+}
+
+/* A partitioned variable of another full shape: TF's RestoreV2 text
+ * (checked under TF 2.21), with the Saver's mismatch prefix. */
+Test(tf_checkpoint_write, other_full_shape_is_tf_error)
+{
+  vs_get_partitioned_variable(g, "x",
+                              &(vs_var_opts){.shape = VS_SHAPE(6, 3),
+                                             .initializer = vs_zeros_initializer(),
+                                             .partitioner = vs_fixed_size_partitioner(2, 0)},
+                              st);
+  expect_ok(st);
+  vs_saver *sv = tf_saver(false);
+  vs_session *s = new_session();
+  vs_saver_restore(sv, s, PART_FIXTURE, st);
+  expect_error(st, VS_INVALID_ARGUMENT, "InvalidArgumentError",
+               "Restoring from checkpoint failed. This is most likely due to a mismatch between the current graph "
+               "and the graph from the checkpoint. Please ensure that you have not altered the graph expected "
+               "based on the checkpoint. Original error:\n\ntensor_name = x; shape in shape_and_slice spec [6,3] "
+               "does not match the shape stored in checkpoint: [4,3]");
+  vs_session_free(s);
+  vs_saver_free(sv);
+}
+
+/* A damaged byte in a slice's data: DATA_LOSS (its CRC32C). */
+Test(tf_checkpoint_write, corrupt_slice_is_data_loss)
+{
+  const char *mine = path_in("model.ckpt");
+  char data[600], index[600];
+  snprintf(data, sizeof data, "%s" DATA_SUFFIX, mine);
+  snprintf(index, sizeof index, "%s.index", mine);
+  size_t n;
+  unsigned char *b = read_all(PART_FIXTURE DATA_SUFFIX, &n);
+  b[600] ^= 0x40; /* in big's second slice (bytes 520..1039: SaveV2 writes big first) */
+  write_file(data, b, n);
+  free(b);
+  b = read_all(PART_FIXTURE ".index", &n);
+  write_file(index, b, n);
+  free(b);
+  vs_checkpoint *c = vs_checkpoint_open(mine, st);
+  expect_ok(st);
+  vs_tensor *x = vs_checkpoint_get_tensor(c, "x", st);
+  expect_ok(st); /* the other tensors still read */
+  vs_tensor_free(x);
+  cr_assert_null(vs_checkpoint_get_tensor(c, "big", st));
+  expect_code(st, VS_DATA_LOSS);
+  cr_assert(strstr(vs_status_message(st), "Checksum does not match"), "%s", vs_status_message(st));
+  vs_checkpoint_free(c);
+}
+
+/* safetensors has no slices: a safetensors Saver keeps each part under
+ * its own name ("x/part_0"), and restoring that file gives the parts
+ * back. */
+Test(tf_checkpoint_write, safetensors_keeps_parts_and_restores)
+{
+  partitioned_graph(1);
+  vs_saver *tfs = tf_saver(false);
+  vs_session *s = new_session();
+  vs_saver_restore(tfs, s, PART_FIXTURE, st);
+  expect_ok(st);
+  vs_saver *sv = vs_saver_new(g, &(vs_saver_opts){.format = VS_CKPT_SAFETENSORS}, st);
+  expect_ok(st);
+  const char *file = path_in("m.safetensors");
+  vs_saver_save(sv, s, file, st);
+  expect_ok(st);
+  vs_checkpoint *c = vs_checkpoint_open(file, st);
+  expect_ok(st);
+  cr_assert_eq(vs_checkpoint_num_tensors(c), 11);
+  cr_assert_neq(vs_checkpoint_find(c, "x/part_1"), VS_NPOS);
+  cr_assert_eq(vs_checkpoint_find(c, "x"), VS_NPOS);
+  vs_checkpoint_free(c);
+  vs_session_free(s);
+  /* a fresh session: zeros, then the safetensors restore, then a TF save
+   * that must equal TF's files again */
+  s = new_session();
+  vs_saver_restore(sv, s, file, st);
+  expect_ok(st);
+  const char *mine = path_in("model.ckpt");
+  vs_saver_save(tfs, s, mine, st);
+  expect_ok(st);
+  char a[600];
+  snprintf(a, sizeof a, "%s.index", mine);
+  expect_same_file(a, PART_FIXTURE ".index");
+  vs_session_free(s);
+  vs_saver_free(sv);
+  vs_saver_free(tfs);
+}

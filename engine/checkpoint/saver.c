@@ -11,6 +11,10 @@ typedef struct saver_item {
   char *key;
   vs_var *var;
   size_t order; /* position in the caller's list or map */
+  /* A part of a partitioned variable in a var_list: saved as TF's Saver
+   * does, as the slice slice_spec of the tensor `key` (its full name). */
+  bool sliced;
+  vs_save_slice_info slice;
 } saver_item;
 
 /* The checkpoints a TF V2 saver lists in the `checkpoint` state file
@@ -56,9 +60,14 @@ static bool check_items(vs_saver *s, bool is_map, vs_status *st) {
     return false;
   }
   qsort(s->items, s->n, sizeof *s->items, cmp_key);
+  /* op_list_to_dict: the parts of one partitioned variable share its
+   * name; a part after a plain variable of that name is "Mixing"; any
+   * other repeat is "At least two". */
   for (size_t i = 1; i < s->n; i++)
-    if (strcmp(s->items[i - 1].key, s->items[i].key) == 0) {
-      vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "At least two variables have the same name: %s",
+    if (strcmp(s->items[i - 1].key, s->items[i].key) == 0 && !(s->items[i - 1].sliced && s->items[i].sliced)) {
+      vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+               s->items[i].sliced ? "Mixing slices and non-slices with the same name: %s"
+                                  : "At least two variables have the same name: %s",
                s->items[i].key);
       return false;
     }
@@ -123,6 +132,15 @@ VS_API vs_saver *vs_saver_new(vs_graph *g, const vs_saver_opts *opts, vs_status 
   for (size_t i = 0; i < n; i++) {
     vs_var *v = o.var_map ? o.var_map[i].var : o.var_list[i];
     const char *key = o.var_map ? o.var_map[i].key : (v ? vs_var_op_name(v) : NULL);
+    /* In a list, a part is saved under its partitioned variable's name
+     * with its slice; in a map, as a variable of its own under the map's
+     * key (saveable_objects_for_op gives a single variable no slice). A
+     * safetensors saver keeps each part under its own name ("x/part_0"):
+     * safetensors has no slices. */
+    if (!o.var_map && s->format == VS_CKPT_TF_V2 && v && vs_var_save_slice_info(v, &s->items[i].slice)) {
+      s->items[i].sliced = true;
+      key = s->items[i].slice.full_name;
+    }
     if (!v || !key || vs_var_graph(v) != g) {
       vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
                "vs_saver_new: entry %zu needs a key and a variable of this graph", i);
@@ -244,7 +262,9 @@ static void save_tf(vs_saver *s, vs_tensor **vals, const char *path, vs_status *
     vs__oom(st);
     return;
   }
-  for (size_t i = 0; i < s->n; i++) items[i] = (vs__bundle_item){.key = s->items[i].key, .value = vals[i]};
+  for (size_t i = 0; i < s->n; i++)
+    items[i] = (vs__bundle_item){
+        .key = s->items[i].key, .value = vals[i], .slice = s->items[i].sliced ? &s->items[i].slice : NULL};
   bool ok = vs__tf_bundle_save(path, items, s->n, st);
   free(items);
   if (!ok || s->no_write_state) return;
@@ -279,6 +299,7 @@ VS_API void vs_saver_save(vs_saver *s, vs_session *sess, const char *path, vs_st
 typedef struct pair {
   const char *key;
   vs_var *var;
+  const vs_save_slice_info *slice; /* a part restored from its slice of `key` */
   vs__ckpt_entry *e;
   vs_tensor *value; /* read before any variable changes */
 } pair;
@@ -292,13 +313,23 @@ typedef struct pair {
   "the graph from the checkpoint. Please ensure that you have not altered the graph expected based on "    \
   "the checkpoint. Original error:\n\n"
 
+/* TensorShape::DebugString: "[6,3]". */
+static void bracket_dims(vs_shape sh, char *buf, size_t cap) {
+  size_t m = (size_t)snprintf(buf, cap, "[");
+  for (int d = 0; d < sh.rank && m < cap; d++)
+    m += (size_t)snprintf(buf + m, cap - m, "%s%lld", d ? "," : "", (long long)sh.dims[d]);
+  if (m < cap) snprintf(buf + m, cap - m, "]");
+}
+
 /* Checks every pair, then reads and CRC-checks every value, then writes
  * them all: nothing changes unless everything checks. `wrap` adds the
  * Saver's "Restoring from checkpoint failed" prefix. */
 static void restore_pairs(vs_session *sess, vs_checkpoint *c, pair *p, size_t n, bool wrap, vs_status *st) {
   for (size_t i = 0; i < n; i++) {
     vs__ckpt_entry *e = p[i].e = vs__ckpt_lookup(c, p[i].key);
-    vs_shape vshape = vs_var_shape(p[i].var);
+    /* A part is checked against the full tensor (BundleReader::LookupSlice
+     * then reads its slice from whatever slices the checkpoint holds). */
+    vs_shape vshape = p[i].slice ? p[i].slice->full_shape : vs_var_shape(p[i].var);
     if (!e) {
       vs__fail(st, VS_NOT_FOUND, VS_EXC_OP_ERROR, "%sKey %s not found in checkpoint", wrap ? WRAP_MISSING : "",
                p[i].key);
@@ -308,6 +339,16 @@ static void restore_pairs(vs_session *sess, vs_checkpoint *c, pair *p, size_t n,
       vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR,
                "%stensor_name = %s; expected dtype %s does not equal original dtype %s", wrap ? WRAP_MISMATCH : "",
                p[i].key, vs__dtype_cc_name(vs_var_dtype(p[i].var)), vs__dtype_cc_name(e->dtype));
+      return;
+    }
+    if (p[i].slice && !vs_shape_is_compatible(vshape, e->shape)) {
+      char spec[160], stored[160];
+      bracket_dims(vshape, spec, sizeof spec);
+      bracket_dims(e->shape, stored, sizeof stored);
+      vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR,
+               "%stensor_name = %s; shape in shape_and_slice spec %s does not match the shape stored in "
+               "checkpoint: %s",
+               wrap ? WRAP_MISMATCH : "", p[i].key, spec, stored);
       return;
     }
     if (!vs_shape_is_compatible(vshape, e->shape)) {
@@ -321,8 +362,14 @@ static void restore_pairs(vs_session *sess, vs_checkpoint *c, pair *p, size_t n,
       return;
     }
   }
-  for (size_t i = 0; i < n; i++)
+  for (size_t i = 0; i < n; i++) {
     if (!(p[i].value = vs__ckpt_tensor(c, p[i].e, st))) goto out;
+    if (p[i].slice) {
+      vs_tensor *part = vs__tensor_block(p[i].value, p[i].slice->var_offset, p[i].slice->var_shape, st);
+      vs_tensor_free(p[i].value);
+      if (!(p[i].value = part)) goto out;
+    }
+  }
   for (size_t i = 0; i < n && !vs__failed(st); i++) vs_session_assign_variable(sess, p[i].var, p[i].value, st);
 out:
   for (size_t i = 0; i < n; i++) {
@@ -342,7 +389,10 @@ VS_API void vs_saver_restore(vs_saver *s, vs_session *sess, const char *path, vs
   pair *p = c ? calloc(s->n, sizeof *p) : NULL;
   if (c && !p) vs__oom(st);
   if (p) {
-    for (size_t i = 0; i < s->n; i++) p[i] = (pair){.key = s->items[i].key, .var = s->items[i].var};
+    for (size_t i = 0; i < s->n; i++)
+      p[i] = (pair){.key = s->items[i].key,
+                    .var = s->items[i].var,
+                    .slice = s->items[i].sliced ? &s->items[i].slice : NULL};
     restore_pairs(sess, c, p, s->n, true, st);
   }
   free(p);
