@@ -640,6 +640,7 @@ Test(tf_checkpoint_write, tf_sliced_bundle_reads_full_tensors)
     expect_ok(st);
     cr_assert_str_eq(in.key, keys[i]);
     cr_assert(in.readable);
+    if (i == 2) cr_assert_eq(in.byte_size, 48); /* x: the full tensor's bytes */
   }
   vs_checkpoint_free(c);
   cr_assert_eq(expect_fixture_values(PART_FIXTURE), 5);
@@ -786,4 +787,55 @@ Test(tf_checkpoint_write, safetensors_keeps_parts_and_restores)
   vs_session_free(s);
   vs_saver_free(sv);
   vs_saver_free(tfs);
+}
+
+/* CRC32C (Castagnoli), bitwise: the test's own, to re-seal an edited block. */
+static uint32_t crc32c(uint32_t crc, const unsigned char *p, size_t n)
+{
+  crc = ~crc;
+  for (size_t i = 0; i < n; i++) {
+    crc ^= p[i];
+    for (int k = 0; k < 8; k++) crc = (crc >> 1) ^ (0x82f63b78u & (0u - (crc & 1u)));
+  }
+  return ~crc;
+}
+
+/* The fixture's index with x's second slice changed from rows 2..3 to row
+ * 2 only and the (single) data block's checksum recomputed, so the table
+ * opens: that slice's key is not in the bundle, and x cannot be read. */
+Test(tf_checkpoint_write, missing_slice_is_data_loss)
+{
+  size_t n;
+  unsigned char *idx = read_all(PART_FIXTURE ".index", &n);
+  static const unsigned char pat[] = {0x3a, 0x0a, 0x0a, 0x04, 0x08, 0x02, 0x10, 0x02, 0x0a, 0x02, 0x10, 0x03};
+  size_t at = 0;
+  while (at + sizeof pat <= n && memcmp(idx + at, pat, sizeof pat) != 0) at++;
+  cr_assert(at + sizeof pat <= n, "x's second TensorSliceProto not found in the fixture");
+  idx[at + 7] = 0x01;
+  /* one data block at offset 0; the metaindex block follows its trailer */
+  size_t p = n - 48, meta = 0;
+  for (int shift = 0;; shift += 7) {
+    meta |= (size_t)(idx[p] & 0x7f) << shift;
+    if (!(idx[p++] & 0x80)) break;
+  }
+  size_t size = meta - 5;
+  cr_assert_lt(at, size);
+  uint32_t crc = crc32c(crc32c(0, idx, size), idx + size, 1);
+  crc = ((crc >> 15) | (crc << 17)) + 0xa282ead8u;
+  for (int k = 0; k < 4; k++) idx[size + 1 + (size_t)k] = (unsigned char)(crc >> (8 * k));
+  write_file(path_in("m.index"), idx, n);
+  free(idx);
+  idx = read_all(PART_FIXTURE DATA_SUFFIX, &n);
+  write_file(path_in("m" DATA_SUFFIX), idx, n);
+  free(idx);
+  vs_checkpoint *c = vs_checkpoint_open(path_in("m"), st);
+  expect_ok(st);
+  char want[700];
+  snprintf(want, sizeof want, "%s: tensor 'x': slice 1 of 2 is missing", path_in("m"));
+  cr_assert_null(vs_checkpoint_get_tensor(c, "x", st));
+  expect_error(st, VS_DATA_LOSS, "DataLossError", want);
+  vs_tensor *y = vs_checkpoint_get_tensor(c, "y", st);
+  expect_ok(st);
+  vs_tensor_free(y);
+  vs_checkpoint_free(c);
 }

@@ -150,6 +150,15 @@ bool vs__tf_check_slices(vs_checkpoint *c, vs__ckpt_entry *e, vs_status *st) {
     return false;
   }
   if (e->size || e->offset || e->has_crc) return corrupt(c, e, st, "a sliced entry holds data");
+  /* The full tensor's byte size (listed by vs_checkpoint_tensor_info),
+   * without overflow. */
+  uint64_t bytes = vs_dtype_size(e->dtype);
+  for (int d = 0; d < e->shape.rank; d++) {
+    uint64_t dim = (uint64_t)e->shape.dims[d];
+    if (dim && bytes > UINT64_MAX / 2 / dim) return corrupt(c, e, st, "a sliced tensor too large");
+    bytes *= dim;
+  }
+  e->size = bytes;
   for (int k = 0; k < e->n_slices; k++) {
     if (e->slices[(size_t)k * VS__SLICE_STRIDE] != e->shape.rank) return corrupt(c, e, st, "a slice's rank differs from the tensor's");
     for (int d = 0; d < e->shape.rank; d++) {
@@ -185,49 +194,67 @@ static void copy_block(uint8_t *dst, vs_shape dshape, const int64_t *at, uint8_t
   }
 }
 
+/* Slice k's data entry, checked against its extent: *start and *shape
+ * receive the extent; NULL (DATA_LOSS) when missing or different. */
+static vs__ckpt_entry *slice_entry(vs_checkpoint *c, vs__ckpt_entry *e, int k, vs__pb_buf *key, int64_t *start,
+                                   vs_shape *shape, vs_status *st) {
+  const int64_t *s = e->slices + (size_t)k * VS__SLICE_STRIDE + 1;
+  *shape = (vs_shape){.known = true, .rank = e->shape.rank};
+  for (int d = 0; d < e->shape.rank; d++) extent(e, k, d, &start[d], &shape->dims[d]);
+  key->len = 0;
+  vs__tf_slice_key(key, e->key, e->shape.rank, start, s + VS_MAX_RANK);
+  if (key->oom) {
+    vs__oom(st);
+    return NULL;
+  }
+  vs__ckpt_entry *se = vs__ckpt_lookup_slice(c, (const char *)key->p, key->len);
+  bool same = se && se->dtype == e->dtype && se->shape.rank == shape->rank;
+  for (int d = 0; same && d < shape->rank; d++) same = se->shape.dims[d] == shape->dims[d];
+  if (!same) {
+    vs__fail(st, VS_DATA_LOSS, VS_EXC_OP_ERROR, "%s: tensor '%s': slice %d of %d is %s", vs__ckpt_name(c), e->key,
+             k, e->n_slices, se ? "of another dtype or shape than its extent" : "missing");
+    return NULL;
+  }
+  return se;
+}
+
 vs_tensor *vs__tf_assemble(vs_checkpoint *c, vs__ckpt_entry *e, vs_status *st) {
   size_t esz = vs_dtype_size(e->dtype);
   size_t n = (size_t)vs_shape_num_elements(e->shape);
-  vs_tensor *t = vs_tensor_new(e->dtype, e->shape, NULL, st);
-  uint8_t *covered = calloc(n ? n : 1, 1);
+  vs__pb_buf key = {0};
+  int64_t start[VS_MAX_RANK];
+  vs_shape sshape;
+  /* First every slice found and its bytes checked (bounds, CRC32C): the
+   * full tensor is allocated only once the slices' real bytes could fill
+   * it, so a damaged index cannot ask for more memory than its data
+   * files justify. */
+  uint64_t have = 0;
+  for (int k = 0; k < e->n_slices; k++) {
+    vs__ckpt_entry *se = slice_entry(c, e, k, &key, start, &sshape, st);
+    if (!se || !vs__ckpt_bytes(c, se, st)) {
+      vs__pb_free(&key);
+      return NULL;
+    }
+    uint64_t m = vs_shape_num_elements(sshape);
+    have = have + m < have ? UINT64_MAX : have + m;
+  }
+  vs_tensor *t = NULL;
+  uint8_t *covered = NULL;
+  if (have < n) goto uncovered;
+  t = vs_tensor_new(e->dtype, e->shape, NULL, st);
+  covered = calloc(n ? n : 1, 1);
   if (!t || !covered) {
     if (t) vs__oom(st);
     goto fail;
   }
   uint8_t *out = vs_tensor_data(t);
-  vs__pb_buf key = {0};
   for (int k = 0; k < e->n_slices; k++) {
-    int64_t start[VS_MAX_RANK], len[VS_MAX_RANK];
-    const int64_t *s = e->slices + (size_t)k * VS__SLICE_STRIDE + 1;
-    vs_shape sshape = {.known = true, .rank = e->shape.rank};
-    for (int d = 0; d < e->shape.rank; d++) {
-      extent(e, k, d, &start[d], &len[d]);
-      sshape.dims[d] = len[d];
-    }
-    key.len = 0;
-    vs__tf_slice_key(&key, e->key, e->shape.rank, start, s + VS_MAX_RANK);
-    vs__pb_raw(&key, "", 1);
-    if (key.oom) {
-      vs__pb_free(&key);
-      vs__oom(st);
-      goto fail;
-    }
-    vs__ckpt_entry *se = vs__ckpt_lookup_slice(c, (const char *)key.p, key.len - 1);
-    if (!se || se->dtype != e->dtype || !vs_shape_is_compatible(se->shape, sshape) || se->shape.rank != sshape.rank) {
-      vs__pb_free(&key);
-      vs__fail(st, VS_DATA_LOSS, VS_EXC_OP_ERROR, "%s: tensor '%s': slice %d of %d is %s", vs__ckpt_name(c), e->key,
-               k, e->n_slices, se ? "of another dtype or shape than its extent" : "missing");
-      goto fail;
-    }
-    const uint8_t *src = vs__ckpt_bytes(c, se, st);
-    if (!src) {
-      vs__pb_free(&key);
-      goto fail;
-    }
+    vs__ckpt_entry *se = slice_entry(c, e, k, &key, start, &sshape, st);
+    const uint8_t *src = se ? vs__ckpt_bytes(c, se, st) : NULL;
+    if (!src) goto fail;
     /* The coverage mask: one byte per element, laid out like the tensor. */
     uint8_t *mask = malloc((size_t)vs_shape_num_elements(sshape) + 1);
     if (!mask) {
-      vs__pb_free(&key);
       vs__oom(st);
       goto fail;
     }
@@ -236,16 +263,16 @@ vs_tensor *vs__tf_assemble(vs_checkpoint *c, vs__ckpt_entry *e, vs_status *st) {
     copy_block(covered, e->shape, start, mask, sshape, 1, false);
     free(mask);
   }
-  vs__pb_free(&key);
   for (size_t i = 0; i < n; i++)
-    if (!covered[i]) {
-      vs__fail(st, VS_DATA_LOSS, VS_EXC_OP_ERROR, "%s: tensor '%s': its slices do not cover it", vs__ckpt_name(c),
-               e->key);
-      goto fail;
-    }
+    if (!covered[i]) goto uncovered;
+  vs__pb_free(&key);
   free(covered);
   return t;
+uncovered:
+  vs__fail(st, VS_DATA_LOSS, VS_EXC_OP_ERROR, "%s: tensor '%s': its slices do not cover it", vs__ckpt_name(c),
+           e->key);
 fail:
+  vs__pb_free(&key);
   free(covered);
   vs_tensor_free(t);
   return NULL;
