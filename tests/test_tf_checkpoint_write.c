@@ -839,3 +839,62 @@ Test(tf_checkpoint_write, missing_slice_is_data_loss)
   vs_tensor_free(y);
   vs_checkpoint_free(c);
 }
+
+/* The tensor `key` of two checkpoints: equal bytes. */
+static void expect_same_tensor(const char *a, const char *b, const char *key)
+{
+  vs_checkpoint *ca = vs_checkpoint_open(a, st);
+  expect_ok(st);
+  vs_checkpoint *cb = vs_checkpoint_open(b, st);
+  expect_ok(st);
+  vs_tensor *x = vs_checkpoint_get_tensor(ca, key, st);
+  expect_ok(st);
+  vs_tensor *y = vs_checkpoint_get_tensor(cb, key, st);
+  expect_ok(st);
+  cr_assert_eq(vs_tensor_byte_size(x), vs_tensor_byte_size(y));
+  cr_assert_eq(memcmp(vs_tensor_data(x), vs_tensor_data(y), vs_tensor_byte_size(x)), 0, "%s differs", key);
+  vs_tensor_free(x);
+  vs_tensor_free(y);
+  vs_checkpoint_free(ca);
+  vs_checkpoint_free(cb);
+}
+
+/* init_from_checkpoint({"x": "x"}) with x partitioned (3 parts here, 2 in
+ * TF's file): TF's _collect_partitioned_variable, each part from its
+ * slice. */
+Test(tf_checkpoint_write, init_from_checkpoint_fills_parts_by_name)
+{
+  vs_get_partitioned_variable(g, "x",
+                              &(vs_var_opts){.shape = VS_SHAPE(4, 3),
+                                             .initializer = vs_zeros_initializer(),
+                                             .partitioner = vs_fixed_size_partitioner(3, 0)},
+                              st);
+  expect_ok(st);
+  vs_session *s = new_session();
+  vs_init_from_checkpoint(s, PART_FIXTURE, &(vs_assignment){.ckpt = "x", .current = "x"}, 1, st);
+  expect_ok(st);
+  vs_saver *sv = tf_saver(false);
+  const char *mine = path_in("model.ckpt");
+  vs_saver_save(sv, s, mine, st);
+  expect_ok(st);
+  expect_same_tensor(mine, PART_FIXTURE, "x");
+  vs_saver_free(sv);
+  vs_session_free(s);
+}
+
+/* A scope mapping ("/" -> "/") takes each partitioned variable once, by
+ * its name, its parts from their slices (TF strips "/part_K"). */
+Test(tf_checkpoint_write, init_from_checkpoint_scope_maps_partitioned)
+{
+  partitioned_graph(2);
+  vs_session *s = new_session();
+  vs_init_from_checkpoint(s, PART_FIXTURE, &(vs_assignment){.ckpt = "/", .current = "/"}, 1, st);
+  expect_ok(st);
+  vs_saver *sv = tf_saver(false);
+  const char *mine = path_in("model.ckpt");
+  vs_saver_save(sv, s, mine, st);
+  expect_ok(st);
+  cr_assert_eq(expect_fixture_values(mine), 5);
+  vs_saver_free(sv);
+  vs_session_free(s);
+}

@@ -299,7 +299,8 @@ VS_API void vs_saver_save(vs_saver *s, vs_session *sess, const char *path, vs_st
 typedef struct pair {
   const char *key;
   vs_var *var;
-  const vs_save_slice_info *slice; /* a part restored from its slice of `key` */
+  bool sliced; /* a part restored from its slice of `key` */
+  vs_save_slice_info slice;
   vs__ckpt_entry *e;
   vs_tensor *value; /* read before any variable changes */
 } pair;
@@ -329,7 +330,7 @@ static void restore_pairs(vs_session *sess, vs_checkpoint *c, pair *p, size_t n,
     vs__ckpt_entry *e = p[i].e = vs__ckpt_lookup(c, p[i].key);
     /* A part is checked against the full tensor (BundleReader::LookupSlice
      * then reads its slice from whatever slices the checkpoint holds). */
-    vs_shape vshape = p[i].slice ? p[i].slice->full_shape : vs_var_shape(p[i].var);
+    vs_shape vshape = p[i].sliced ? p[i].slice.full_shape : vs_var_shape(p[i].var);
     if (!e) {
       vs__fail(st, VS_NOT_FOUND, VS_EXC_OP_ERROR, "%sKey %s not found in checkpoint", wrap ? WRAP_MISSING : "",
                p[i].key);
@@ -341,7 +342,7 @@ static void restore_pairs(vs_session *sess, vs_checkpoint *c, pair *p, size_t n,
                p[i].key, vs__dtype_cc_name(vs_var_dtype(p[i].var)), vs__dtype_cc_name(e->dtype));
       return;
     }
-    if (p[i].slice && !vs_shape_is_compatible(vshape, e->shape)) {
+    if (p[i].sliced && !vs_shape_is_compatible(vshape, e->shape)) {
       char spec[160], stored[160];
       bracket_dims(vshape, spec, sizeof spec);
       bracket_dims(e->shape, stored, sizeof stored);
@@ -364,8 +365,8 @@ static void restore_pairs(vs_session *sess, vs_checkpoint *c, pair *p, size_t n,
   }
   for (size_t i = 0; i < n; i++) {
     if (!(p[i].value = vs__ckpt_tensor(c, p[i].e, st))) goto out;
-    if (p[i].slice) {
-      vs_tensor *part = vs__tensor_block(p[i].value, p[i].slice->var_offset, p[i].slice->var_shape, st);
+    if (p[i].sliced) {
+      vs_tensor *part = vs__tensor_block(p[i].value, p[i].slice.var_offset, p[i].slice.var_shape, st);
       vs_tensor_free(p[i].value);
       if (!(p[i].value = part)) goto out;
     }
@@ -392,7 +393,8 @@ VS_API void vs_saver_restore(vs_saver *s, vs_session *sess, const char *path, vs
     for (size_t i = 0; i < s->n; i++)
       p[i] = (pair){.key = s->items[i].key,
                     .var = s->items[i].var,
-                    .slice = s->items[i].sliced ? &s->items[i].slice : NULL};
+                    .sliced = s->items[i].sliced,
+                    .slice = s->items[i].slice};
     restore_pairs(sess, c, p, s->n, true, st);
   }
   free(p);
@@ -446,6 +448,32 @@ static bool add_pair(pair_list *l, const char *key, vs_var *v, vs_status *st) {
   return true;
 }
 
+/* _collect_partitioned_variable: the store's "<name>/part_0", "/part_1",
+ * ... (up to the first missing one), each added as restored from its
+ * slice of the checkpoint tensor `key`. *found: whether part_0 exists. */
+static bool add_parts(vs_graph *g, const char *name, const char *key, pair_list *l, bool *found, vs_status *st) {
+  *found = false;
+  for (size_t k = 0;; k++) {
+    char *part = vs__asprintf("%s/part_%zu", name, k);
+    if (!part) {
+      vs__oom(st);
+      return false;
+    }
+    vs__lock(g);
+    vs_var *v = vs_strmap_get(&g->store, part);
+    vs__unlock(g);
+    free(part);
+    if (!v) return true;
+    *found = true;
+    if (!add_pair(l, key, v, st)) return false;
+    pair *p = &l->p[l->n - 1];
+    /* a part made by vs_get_partitioned_variable has its SaveSliceInfo;
+     * anything else named like one is restored whole, as TF does for a
+     * variable without _save_slice_info */
+    p->sliced = vs_var_save_slice_info(v, &p->slice);
+  }
+}
+
 static int cmp_assign(const void *a, const void *b) {
   return strcmp((*(const vs_assignment *const *)a)->ckpt, (*(const vs_assignment *const *)b)->ckpt);
 }
@@ -467,18 +495,31 @@ static bool map_scope(vs_graph *g, vs_checkpoint *c, const char *path, const vs_
   }
   vs__lock(g);
   size_t nv = 0;
-  const char **names = malloc((g->n_vars ? g->n_vars : 1) * sizeof *names);
-  for (size_t i = 0; names && i < g->n_vars; i++) {
+  char **names = calloc(g->n_vars ? g->n_vars : 1, sizeof *names);
+  bool ok = names != NULL;
+  for (size_t i = 0; ok && i < g->n_vars; i++) {
     const char *k = g->vars[i]->store_key;
-    if (k && (sl == 0 || (strncmp(k, cur, sl) == 0 && k[sl] == '/'))) names[nv++] = k;
+    if (k && (sl == 0 || (strncmp(k, cur, sl) == 0 && k[sl] == '/'))) {
+      /* a part stands for its partitioned variable: "x/part_0" -> "x" */
+      const char *part = strstr(k, "/part_");
+      ok = (names[nv++] = part ? vs__strndup(k, (size_t)(part - k)) : vs__strdup(k)) != NULL;
+    }
   }
   vs__unlock(g);
-  if (!names) {
+  if (!ok) {
+    for (size_t i = 0; names && i < nv; i++) free(names[i]);
+    free(names);
     vs__oom(st);
     return false;
   }
   qsort(names, nv, sizeof *names, cmp_str);
-  bool ok = true;
+  /* the set of names: each partitioned variable once */
+  size_t u = 0;
+  for (size_t i = 0; i < nv; i++) {
+    if (u && strcmp(names[u - 1], names[i]) == 0) free(names[i]);
+    else names[u++] = names[i];
+  }
+  nv = u;
   for (size_t i = 0; ok && i < nv; i++) {
     const char *rest = names[i] + sl;
     if (strcmp(cur, "/") != 0 && *rest) rest++;
@@ -502,8 +543,10 @@ static bool map_scope(vs_graph *g, vs_checkpoint *c, const char *path, const vs_
     vs__lock(g);
     vs_var *v = vs_strmap_get(&g->store, names[i]);
     vs__unlock(g);
-    ok = add_pair(l, full, v, st);
+    bool found;
+    ok = v ? add_pair(l, full, v, st) : add_parts(g, names[i], full, l, &found, st);
   }
+  for (size_t i = 0; i < nv; i++) free(names[i]);
   free(names);
   return ok;
 }
@@ -544,7 +587,19 @@ VS_API void vs_init_from_checkpoint(vs_session *sess, const char *path, const vs
       vs__unlock(g);
     }
     if (!v) {
-      ok = map_scope(g, c, path, a, &l, &keys, &nkeys, &keys_cap, st);
+      /* a partitioned variable's name: its parts, each from its slice */
+      bool parts = false;
+      size_t before = l.n;
+      ok = add_parts(g, a->current, a->ckpt, &l, &parts, st);
+      if (ok && parts && !vs__ckpt_lookup(c, a->ckpt)) {
+        l.n = before;
+        char *repr = shape_map_repr(c);
+        vs__fail(st, VS_NOT_FOUND, VS_EXC_VALUE_ERROR, "Tensor %s is not found in %s checkpoint %s", a->ckpt, path,
+                 repr ? repr : "{...}");
+        free(repr);
+        ok = false;
+      }
+      if (ok && !parts) ok = map_scope(g, c, path, a, &l, &keys, &nkeys, &keys_cap, st);
       continue;
     }
     vs__ckpt_entry *e = vs__ckpt_lookup(c, a->ckpt);

@@ -246,7 +246,11 @@ typedef struct vs_assignment {
  * session: resolves the map exactly as TF does (items in sorted order of
  * `ckpt`; a scope maps every get_variable variable under the current scope,
  * "old_scope/" -> "new_scope/" turns new_scope/conv1/w into
- * old_scope/conv1/w), then restores those variables into `sess` and marks
+ * old_scope/conv1/w; a current name that is a partitioned variable's,
+ * "x" for the store's x/part_0, x/part_1, ..., maps each part to its slice
+ * of the checkpoint tensor, and a scope mapping takes each partitioned
+ * variable once under its name, as TF's _collect_partitioned_variable),
+ * then restores those variables into `sess` and marks
  * them initialised. TF instead rewires the initializers so a later
  * global_variables_initializer loads them; the values are the same.
  * Errors, ValueError: NOT_FOUND "Tensor old/v is not found in P checkpoint
