@@ -626,6 +626,22 @@ static int expect_fixture_values(const char *prefix)
   return count;
 }
 
+/* Restores the partitioned fixture into the graph built so far with a TF
+ * V2 saver and saves it again as dir/model.ckpt; returns that prefix. */
+static const char *restore_fixture_and_save(void)
+{
+  vs_saver *sv = tf_saver(false);
+  vs_session *s = new_session();
+  vs_saver_restore(sv, s, PART_FIXTURE, st);
+  expect_ok(st);
+  const char *mine = path_in("model.ckpt");
+  vs_saver_save(sv, s, mine, st);
+  expect_ok(st);
+  vs_session_free(s);
+  vs_saver_free(sv);
+  return mine;
+}
+
 /* TF's sliced bundle reads as TF's CheckpointReader lists it: the full
  * tensors only (no slice keys), their values assembled exactly. */
 Test(tf_checkpoint_write, tf_sliced_bundle_reads_full_tensors)
@@ -652,20 +668,12 @@ Test(tf_checkpoint_write, tf_sliced_bundle_reads_full_tensors)
 Test(tf_checkpoint_write, bytes_equal_tf_partitioned)
 {
   partitioned_graph(1);
-  vs_saver *sv = tf_saver(false);
-  vs_session *s = new_session();
-  vs_saver_restore(sv, s, PART_FIXTURE, st);
-  expect_ok(st);
-  const char *mine = path_in("model.ckpt");
-  vs_saver_save(sv, s, mine, st);
-  expect_ok(st);
+  const char *mine = restore_fixture_and_save();
   char a[600];
   snprintf(a, sizeof a, "%s.index", mine);
   expect_same_file(a, PART_FIXTURE ".index");
   snprintf(a, sizeof a, "%s" DATA_SUFFIX, mine);
   expect_same_file(a, PART_FIXTURE DATA_SUFFIX);
-  vs_session_free(s);
-  vs_saver_free(sv);
 }
 
 /* A different partitioning of the same full shapes restores, as in TF
@@ -675,32 +683,14 @@ Test(tf_checkpoint_write, bytes_equal_tf_partitioned)
 Test(tf_checkpoint_write, other_partitioning_restores_and_round_trips)
 {
   partitioned_graph(2);
-  vs_saver *sv = tf_saver(false);
-  vs_session *s = new_session();
-  vs_saver_restore(sv, s, PART_FIXTURE, st);
-  expect_ok(st);
-  const char *mine = path_in("model.ckpt");
-  vs_saver_save(sv, s, mine, st);
-  expect_ok(st);
-  cr_assert_eq(expect_fixture_values(mine), 5);
-  vs_session_free(s);
-  vs_saver_free(sv);
+  cr_assert_eq(expect_fixture_values(restore_fixture_and_save()), 5);
 }
 
 /* The same names unpartitioned restore the full tensors from TF's slices. */
 Test(tf_checkpoint_write, unpartitioned_variables_restore_from_slices)
 {
   vars_like(PART_FIXTURE);
-  vs_saver *sv = tf_saver(false);
-  vs_session *s = new_session();
-  vs_saver_restore(sv, s, PART_FIXTURE, st);
-  expect_ok(st);
-  const char *mine = path_in("model.ckpt");
-  vs_saver_save(sv, s, mine, st);
-  expect_ok(st);
-  cr_assert_eq(expect_fixture_values(mine), 5);
-  vs_session_free(s);
-  vs_saver_free(sv);
+  cr_assert_eq(expect_fixture_values(restore_fixture_and_save()), 5);
 }
 
 /* A partitioned variable of another full shape: TF's RestoreV2 text
