@@ -868,6 +868,15 @@ Test(tf_checkpoint_write, init_from_checkpoint_fills_parts_by_name)
   vs_saver_save(sv, s, mine, st);
   expect_ok(st);
   expect_same_tensor(mine, PART_FIXTURE, "x");
+  /* a checkpoint name it lacks: TF's ValueError with the shape map in the
+   * order TF 2.21 printed it (its unordered_map's) */
+  vs_init_from_checkpoint(s, PART_FIXTURE, &(vs_assignment){.ckpt = "nope", .current = "x"}, 1, st);
+  char want[900];
+  snprintf(want, sizeof want,
+           "Tensor nope is not found in %s checkpoint {'y': [5, 2], 'x': [4, 3], 'w': [2], 'z': [2, 7], "
+           "'big': [130, 2]}",
+           PART_FIXTURE);
+  expect_error(st, VS_NOT_FOUND, "ValueError", want);
   vs_saver_free(sv);
   vs_session_free(s);
 }

@@ -148,6 +148,12 @@ vs_tensor *vs__tensor_block(const vs_tensor *full, const int64_t *start, vs_shap
 /* The slice entry under the key of `len` bytes, or NULL. */
 vs__ckpt_entry *vs__ckpt_lookup_slice(const vs_checkpoint *c, const char *key, size_t len);
 
+/* ---- var_map_order.c ---- */
+/* The order (indices into c->e, malloc'd; NULL when out of memory) in
+ * which TF's reader.get_variable_to_shape_map() lists c's tensors: the
+ * iteration order of libstdc++'s unordered_map filled in key order. */
+size_t *vs__ckpt_var_map_order(const vs_checkpoint *c);
+
 /* ---- tf_bundle_write.c ---- */
 /* One tensor of a bundle being written (borrowed for the call). */
 typedef struct vs__bundle_item {

@@ -403,20 +403,19 @@ VS_API void vs_saver_restore(vs_saver *s, vs_session *sess, const char *path, vs
 
 /* ---- init_from_checkpoint ---- */
 
-/* Python's repr of reader.get_variable_to_shape_map(): {'b': [], 'a': [2, 3]}.
- * TF builds it from a std::unordered_map; with libstdc++ its iteration order
- * is the reverse of insertion (key order) for the small maps of the tests,
- * so keys are listed in descending order. */
+/* Python's repr of reader.get_variable_to_shape_map(): {'b': [], 'a': [2, 3]},
+ * in the order of TF's std::unordered_map (vs__ckpt_var_map_order). */
 static char *shape_map_repr(const vs_checkpoint *c) {
   size_t cap = 64, len = 0;
-  char *s = malloc(cap);
+  size_t *order = vs__ckpt_var_map_order(c);
+  char *s = order ? malloc(cap) : NULL;
   for (size_t i = 0; s && i <= c->n; i++) {
     char item[512];
     int m;
     if (i == c->n) {
       m = snprintf(item, sizeof item, "}");
     } else {
-      const vs__ckpt_entry *e = &c->e[c->n - 1 - i];
+      const vs__ckpt_entry *e = &c->e[order[i]];
       m = snprintf(item, sizeof item, "%s'%s': [", i ? ", " : "", e->key);
       for (int d = 0; d < e->shape.rank && m > 0 && (size_t)m < sizeof item; d++)
         m += snprintf(item + m, sizeof item - (size_t)m, "%s%lld", d ? ", " : "", (long long)e->shape.dims[d]);
@@ -425,12 +424,14 @@ static char *shape_map_repr(const vs_checkpoint *c) {
     if (m < 0 || (size_t)m >= sizeof item) continue; /* an absurdly long key: left out of the message */
     if (!VS_GROW(s, cap, len + (size_t)m + 2)) {
       free(s);
-      return NULL;
+      s = NULL;
+      break;
     }
     if (len == 0) s[len++] = '{';
     memcpy(s + len, item, (size_t)m + 1);
     len += (size_t)m;
   }
+  free(order);
   return s;
 }
 
