@@ -64,6 +64,9 @@ extern const vs_op_def vs__state_defs[], vs__random_defs[], vs__array_defs[], vs
     vs__control_defs[];
 extern const size_t vs__n_state_defs, vs__n_random_defs, vs__n_array_defs, vs__n_math_defs, vs__n_nn_defs,
     vs__n_control_defs;
+/* The optimizers' Apply* ops (engine/kernels/training.c). */
+extern const vs_op_def vs__training_defs[];
+extern const size_t vs__n_training_defs;
 
 /* Shared shape functions. */
 vs_shape vs__shape_of_input0(const vs_op *op);
