@@ -19,14 +19,16 @@
 /* Typed attributes of an op, by op family (TF's AttrValue map, resolved at
  * construction). Which member is live is fixed by the op's def
  * (kernels/registry.h): random ops use .random, Assign .assign, Conv2D
- * .conv, MatMul .matmul, ReportUninitializedVariables .report, the
- * optimizers' Apply* ops .apply. */
+ * .conv, MatMul .matmul, ReportUninitializedVariables .report, Sum and
+ * Mean .reduce, the pools .pool, the optimizers' Apply* ops .apply. */
 typedef union vs_op_attrs {
   struct { bool has_seed; int64_t seed, seed2; } random; /* TF's seed/seed2 attrs from get_seed() */
   struct { bool validate_shape; } assign;
   struct { vs_var **list; int n; } report;                /* the variables (list owned) */
   struct { int64_t strides[4], dilations[4]; bool pad_same; } conv; /* NHWC; SAME, else VALID */
   struct { bool transpose_a, transpose_b; } matmul;
+  struct { bool keep_dims; } reduce;                      /* Sum, Mean (reduction indices: input 1, a Const) */
+  struct { int64_t ksize[4], strides[4]; bool pad_same; } pool; /* MaxPool, AvgPool and their gradients, NHWC */
   struct { bool use_locking, use_nesterov; } apply;        /* Apply* (engine/kernels/training.c) */
 } vs_op_attrs;
 

@@ -147,9 +147,9 @@ const vs_op_def vs__array_defs[] = {
     {.type = "Fill", .doc = "a tensor of the shape input with every element the value input",
      .shape = shape_fill, .kernel = k_fill, .flags = VS_OPF_STRINGS},
     {.type = "Identity", .doc = "a snapshot of the input (a variable's read)", .shape = vs__shape_of_input0,
-     .kernel = k_identity, .flags = VS_OPF_STRINGS},
+     .kernel = k_identity, .gradient = vs__grad_identity, .flags = VS_OPF_STRINGS},
     {.type = "Reshape", .doc = "the input's elements in a new shape (the input's buffer, a copy for variables)",
-     .shape = shape_reshape, .kernel = k_reshape},
+     .shape = shape_reshape, .kernel = k_reshape, .gradient = vs__grad_reshape},
     {.type = "Placeholder", .doc = "a value the run must feed (shape attr); unfed, TF's error",
      .shape = shape_attr, .kernel = k_placeholder, .flags = VS_OPF_STRINGS},
 };

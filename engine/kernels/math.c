@@ -32,7 +32,7 @@ static bool k_concat(vs_run *r, vs_op *op, const vs_tensor *a, const vs_tensor *
   return t && vs__host_value(r, op, t);
 }
 
-static bool binary(vs_run *r, vs_op *op, size_t dev, const char *name, vs_status *st) {
+bool vs__binary_run(vs_run *r, vs_op *op, size_t dev, const char *source, const char *name, vs_status *st) {
   vs_value *a = vs__in(r, op, 0), *b = vs__in(r, op, 1);
   if (vs__uninitialized(r, op, a, st) || vs__uninitialized(r, op, b, st)) return false;
   if (op->dtype == VS_STRING) return k_concat(r, op, vs__host_of(r, a), vs__host_of(r, b), st);
@@ -67,7 +67,7 @@ static bool binary(vs_run *r, vs_op *op, size_t dev, const char *name, vs_status
   if (ok) {
     cl_mem dst = f16 ? fo : out->buf;
     karg args[] = {KARG(dst), KARG(ba), KARG(na), KARG(bb), KARG(nb), KARG(n)};
-    ok = vs__launch(r, d, "elementwise", f16 ? VS_FLOAT : op->dtype, name, out->n, args, 6, st);
+    ok = vs__launch(r, d, source, f16 ? VS_FLOAT : op->dtype, name, out->n, args, 6, st);
   }
   if (ok && f16) ok = vs__convert16(r, d, op->dtype, false, out->buf, fo, out->n, st);
   /* Temporaries are released after the queue has used them (in-order queue,
@@ -78,9 +78,9 @@ static bool binary(vs_run *r, vs_op *op, size_t dev, const char *name, vs_status
   return ok;
 }
 
-static bool k_add(vs_run *r, vs_op *op, size_t dev, vs_status *st) { return binary(r, op, dev, "add", st); }
-static bool k_sub(vs_run *r, vs_op *op, size_t dev, vs_status *st) { return binary(r, op, dev, "sub", st); }
-static bool k_mul(vs_run *r, vs_op *op, size_t dev, vs_status *st) { return binary(r, op, dev, "mul", st); }
+static bool k_add(vs_run *r, vs_op *op, size_t dev, vs_status *st) { return vs__binary_run(r, op, dev, "elementwise", "add", st); }
+static bool k_sub(vs_run *r, vs_op *op, size_t dev, vs_status *st) { return vs__binary_run(r, op, dev, "elementwise", "sub", st); }
+static bool k_mul(vs_run *r, vs_op *op, size_t dev, vs_status *st) { return vs__binary_run(r, op, dev, "elementwise", "mul", st); }
 
 /* The broadcast the kernels implement (equal shapes, a single element,
  * trailing dimensions), over static shapes: unknown where either is. */
@@ -101,10 +101,10 @@ static vs_shape shape_binary(const vs_op *op) {
 
 const vs_op_def vs__math_defs[] = {
     {.type = "AddV2", .doc = "x + y elementwise (a scalar or trailing dimensions broadcast); strings concatenate",
-     .shape = shape_binary, .kernel = k_add, .flags = VS_OPF_ACT_EPILOGUE | VS_OPF_STRINGS},
+     .shape = shape_binary, .kernel = k_add, .gradient = vs__grad_add, .flags = VS_OPF_ACT_EPILOGUE | VS_OPF_STRINGS},
     {.type = "Sub", .doc = "x - y elementwise (a scalar or trailing dimensions broadcast)", .shape = shape_binary,
-     .kernel = k_sub},
+     .kernel = k_sub, .gradient = vs__grad_sub},
     {.type = "Mul", .doc = "x * y elementwise (a scalar or trailing dimensions broadcast)", .shape = shape_binary,
-     .kernel = k_mul},
+     .kernel = k_mul, .gradient = vs__grad_mul},
 };
 VS_DEF_COUNT(math_defs);

@@ -42,15 +42,24 @@ enum {
   VS_OPF_STRINGS = 1u << 5,
 };
 
+/* An op's gradient (TF's @RegisterGradient): builds, in the caller's name
+ * scope ("gradients/<op>_grad/"), the gradients of op's inputs from `grad`,
+ * the gradient of its output, and writes them to dx[0 .. op->n_inputs)
+ * ({NULL, 0} for an input that gets none, as TF's None; dx arrives zeroed).
+ * Returns false with st set on failure. The graph lock is held (it is
+ * recursive: gradient functions build through the public constructors). */
+typedef bool (*vs_grad_fn)(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
+
 typedef struct vs_op_def {
   const char *type;     /* TF's op type name */
   const char *doc;      /* what the op computes, one line */
   vs_shape_fn shape;
   vs_kernel_fn kernel;  /* the OpenCL device kernel (every device class today) */
   unsigned flags;       /* VS_OPF_* */
-  /* Room for training: the gradient function (TF's RegisterGradient);
-   * NULL for every op today, and nothing reads it yet. */
-  const void *gradient;
+  /* The gradient function (TF's RegisterGradient), used by vs_gradients
+   * (engine/train); NULL where TF registers none (tf.gradients through such
+   * an op is TF's LookupError). vs__grad_none is TF's NotDifferentiable. */
+  vs_grad_fn gradient;
 } vs_op_def;
 
 /* The def registered for a type name; NULL when there is none. */
@@ -64,6 +73,29 @@ extern const vs_op_def vs__state_defs[], vs__random_defs[], vs__array_defs[], vs
     vs__control_defs[];
 extern const size_t vs__n_state_defs, vs__n_random_defs, vs__n_array_defs, vs__n_math_defs, vs__n_nn_defs,
     vs__n_control_defs;
+/* Training's families: reductions and Tile (reduce.c), activations and
+ * their gradients (activation.c), arithmetic beyond add/sub/mul (arith.c). */
+extern const vs_op_def vs__reduce_defs[], vs__activation_defs[], vs__arith_defs[];
+extern const size_t vs__n_reduce_defs, vs__n_activation_defs, vs__n_arith_defs;
+
+/* Gradient functions (engine/train: math_grad.c, nn_grad.c, array_grad.c). */
+bool vs__grad_none(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
+bool vs__grad_identity(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
+bool vs__grad_reshape(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
+bool vs__grad_add(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
+bool vs__grad_sub(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
+bool vs__grad_mul(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
+bool vs__grad_realdiv(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
+bool vs__grad_neg(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
+bool vs__grad_square(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
+bool vs__grad_add_n(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
+bool vs__grad_sum(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
+bool vs__grad_mean(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
+bool vs__grad_matmul(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
+bool vs__grad_relu(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
+bool vs__grad_bias_add(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
+bool vs__grad_sigmoid(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
+bool vs__grad_tanh(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
 /* The optimizers' Apply* ops (engine/kernels/training.c). */
 extern const vs_op_def vs__training_defs[];
 extern const size_t vs__n_training_defs;

@@ -48,6 +48,12 @@ typedef struct vs_matmul_opts {
 /* tf.matmul(a, b) for rank-2 operands. */
 vs_output vs_matmul(vs_graph *g, vs_output a, vs_output b, const vs_matmul_opts *opts, vs_status *st);
 
+/* tf.sigmoid(x) ("Sigmoid") and tf.tanh(x) ("Tanh"): floating dtypes
+ * only (TF's TypeError otherwise); float16/bfloat16 build but do not run.
+ * [per-thread]; the op belongs to the graph. */
+vs_output vs_sigmoid(vs_graph *g, vs_output x, const char *name, vs_status *st);
+vs_output vs_tanh(vs_graph *g, vs_output x, const char *name, vs_status *st);
+
 #ifdef __cplusplus
 }
 #endif

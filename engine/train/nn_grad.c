@@ -1,0 +1,62 @@
+/* nn_grad.c - gradients of the neural-network ops as TF 2.21's nn_grad.py
+ * and math_grad.py build them: MatMul (all four transpose cases), Relu,
+ * BiasAdd, Sigmoid, Tanh. */
+#include <string.h>
+
+#include "train/grad_internal.h"
+
+static const vs_output NONE = {NULL, 0};
+
+/* _MatMulGrad: two MatMuls named "MatMul" and "MatMul_1". */
+bool vs__grad_matmul(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st) {
+  bool ta = op->attr.matmul.transpose_a, tb = op->attr.matmul.transpose_b;
+  vs_output a = op->inputs[0], b = op->inputs[1];
+  vs_output l0, r0, l1, r1;
+  bool t0a, t0b, t1a, t1b;
+  if (!ta && !tb) {
+    l0 = grad, r0 = b, t0a = false, t0b = true, l1 = a, r1 = grad, t1a = true, t1b = false;
+  } else if (!ta && tb) {
+    l0 = grad, r0 = b, t0a = false, t0b = false, l1 = grad, r1 = a, t1a = true, t1b = false;
+  } else if (ta && !tb) {
+    l0 = b, r0 = grad, t0a = false, t0b = true, l1 = a, r1 = grad, t1a = false, t1b = false;
+  } else {
+    l0 = b, r0 = grad, t0a = true, t0b = true, l1 = grad, r1 = a, t1a = true, t1b = true;
+  }
+  dx[0] = vs_matmul(g, l0, r0, &(vs_matmul_opts){.transpose_a = t0a, .transpose_b = t0b, .name = "MatMul"}, st);
+  dx[1] = dx[0].op ? vs_matmul(g, l1, r1, &(vs_matmul_opts){.transpose_a = t1a, .transpose_b = t1b, .name = "MatMul"},
+                               st)
+                   : NONE;
+  return dx[1].op != NULL;
+}
+
+/* ReluGrad(gradients, features=op's output). */
+bool vs__grad_relu(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st) {
+  vs_output in[2] = {grad, {op, 0}};
+  dx[0] = vs__build_op(g, "ReluGrad", "ReluGrad", in, 2, NULL, NULL, 0, grad.op->dtype, grad.op->shape, st);
+  return dx[0].op != NULL;
+}
+
+/* (grad, BiasAddGrad(grad)). */
+bool vs__grad_bias_add(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st) {
+  vs_shape b = op->inputs[1].op->shape;
+  dx[0] = grad;
+  dx[1] = vs__build_op(g, "BiasAddGrad", "BiasAddGrad", &grad, 1, NULL, NULL, 0, grad.op->dtype, b, st);
+  return dx[1].op != NULL;
+}
+
+/* Under control_dependencies([grad]): <type>(y, grad), y the op's output. */
+static bool activation_grad(vs_graph *g, vs_op *op, const char *type, vs_output grad, vs_output *dx, vs_status *st) {
+  vs_control_dependencies_push(g, (vs_op *const[]){grad.op}, 1, st);
+  if (vs_status_code(st) != VS_OK) return false;
+  vs_output in[2] = {{op, 0}, grad};
+  dx[0] = vs__build_op(g, type, type, in, 2, NULL, NULL, 0, grad.op->dtype, op->shape, st);
+  vs_control_dependencies_pop(g, dx[0].op ? st : NULL);
+  return dx[0].op && vs_status_code(st) == VS_OK;
+}
+
+bool vs__grad_sigmoid(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st) {
+  return activation_grad(g, op, "SigmoidGrad", grad, dx, st);
+}
+bool vs__grad_tanh(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st) {
+  return activation_grad(g, op, "TanhGrad", grad, dx, st);
+}

@@ -1,0 +1,174 @@
+/* test_gradients.c - vs_gradients (engine/train): the backward graph's op
+ * names and inputs as TF 2.21 builds them (from tf.gradients dumps of the
+ * same graphs under tf.compat.v1 with v2 behaviour disabled), the values
+ * the gradients take on a device against hand-computed ones, and the
+ * errors. Values: |got - want| <= 1e-5 * (1 + |want|) (float32 sums of at
+ * most 15 terms). */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#define SUPPORT_FIXTURE
+#include "support.h"
+#include "varscope.h"
+
+TestSuite(gradients, .init = setup, .fini = teardown);
+
+/* "name type in0 in1 ..." of every op from index `from` on, one per line. */
+static void ops_from(size_t from, char *buf, size_t cap) {
+  size_t at = 0;
+  buf[0] = 0;
+  for (size_t i = from; i < vs_graph_num_operations(g); i++) {
+    vs_op *op = vs_graph_operation(g, i);
+    at += (size_t)snprintf(buf + at, cap - at, "%s %s", vs_op_name(op), vs_op_type(op));
+    for (int k = 0; k < vs_op_num_inputs(op); k++) at += (size_t)snprintf(buf + at, cap - at, " %s", vs_output_name(vs_op_input(op, k)));
+    for (int k = 0; k < vs_op_num_control_inputs(op); k++)
+      at += (size_t)snprintf(buf + at, cap - at, " ^%s", vs_op_name(vs_op_control_input(op, k)));
+    at += (size_t)snprintf(buf + at, cap - at, "\n");
+  }
+}
+
+static vs_output xconst(void) {
+  float x[15];
+  for (int i = 0; i < 15; i++) x[i] = (float)((i * 7) % 11 - 5) / 4.0f;
+  vs_output out = vs_constant(g, x, VS_FLOAT, VS_SHAPE(3, 5), "x", st);
+  expect_ok(st);
+  return out;
+}
+
+static vs_tensor *fetch1(vs_session *s, vs_output out) {
+  vs_tensor *t = NULL;
+  vs_session_run(s, NULL, NULL, 0, &out, &t, 1, NULL, 0, st);
+  expect_ok(st);
+  return t;
+}
+
+static void near(const float *got, const double *want, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    cr_expect(fabs(got[i] - want[i]) <= 1e-5 * (1 + fabs(want[i])), "[%zu] = %.9g, want %.9g", i, got[i], want[i]);
+}
+
+/* loss = reduce_mean(square(matmul(x, w) + b - 1)) with w [5,2], b [2]:
+ * TF's ops, names and inputs, then the values. */
+Test(gradients, mlp_names_and_values) {
+  vs_output x = xconst();
+  vs_var *w = vs_get_variable(g, "w", &(vs_var_opts){.shape = VS_SHAPE(5, 2), .initializer = vs_constant_initializer(0.5)}, st);
+  vs_var *b = vs_get_variable(g, "b", &(vs_var_opts){.shape = VS_SHAPE(2), .initializer = vs_constant_initializer(-0.25)}, st);
+  expect_ok(st);
+  vs_output y = vs_add(g, vs_matmul(g, x, vs_var_value(w), NULL, st), vs_var_value(b), NULL, st);
+  vs_output d = vs_sub(g, y, vs_constant_float(g, 1.0f, "sub/y/", st), NULL, st);
+  vs_output loss = vs_reduce_mean(g, vs_square(g, d, NULL, st), NULL, st);
+  expect_ok(st);
+  size_t from = vs_graph_num_operations(g);
+  vs_output grads[2];
+  vs_gradients(g, &loss, 1, (vs_output[]){vs_var_value(w), vs_var_value(b)}, 2, NULL, grads, st);
+  expect_ok(st);
+  cr_assert_str_eq(vs_output_name(grads[0]), "gradients/MatMul_grad/MatMul_1:0");
+  cr_assert_str_eq(vs_output_name(grads[1]), "gradients/add_grad/Reshape:0");
+  char buf[8192];
+  ops_from(from, buf, sizeof buf);
+  cr_expect_str_eq(buf,
+                   "gradients/Shape Const\n"
+                   "gradients/grad_ys_0/Const Const\n"
+                   "gradients/grad_ys_0 Fill gradients/Shape:0 gradients/grad_ys_0/Const:0\n"
+                   "gradients/Mean_grad/Reshape/shape Const\n"
+                   "gradients/Mean_grad/Reshape Reshape gradients/grad_ys_0:0 gradients/Mean_grad/Reshape/shape:0\n"
+                   "gradients/Mean_grad/Const Const\n"
+                   "gradients/Mean_grad/Tile Tile gradients/Mean_grad/Reshape:0 gradients/Mean_grad/Const:0\n"
+                   "gradients/Mean_grad/Const_1 Const\n"
+                   "gradients/Mean_grad/truediv RealDiv gradients/Mean_grad/Tile:0 gradients/Mean_grad/Const_1:0\n"
+                   "gradients/Square_grad/Const Const ^gradients/Mean_grad/truediv\n"
+                   "gradients/Square_grad/Mul Mul sub:0 gradients/Square_grad/Const:0\n"
+                   "gradients/Square_grad/Mul_1 Mul gradients/Mean_grad/truediv:0 gradients/Square_grad/Mul:0\n"
+                   "gradients/sub_grad/Neg Neg gradients/Square_grad/Mul_1:0\n"
+                   "gradients/sub_grad/Shape Const\n"
+                   "gradients/sub_grad/Shape_1 Const\n"
+                   "gradients/sub_grad/Sum/reduction_indices Const\n"
+                   "gradients/sub_grad/Sum Sum gradients/sub_grad/Neg:0 gradients/sub_grad/Sum/reduction_indices:0\n"
+                   "gradients/sub_grad/Reshape Reshape gradients/sub_grad/Sum:0 gradients/sub_grad/Shape_1:0\n"
+                   "gradients/add_grad/Shape Const\n"
+                   "gradients/add_grad/Shape_1 Const\n"
+                   "gradients/add_grad/Sum/reduction_indices Const\n"
+                   "gradients/add_grad/Sum Sum gradients/Square_grad/Mul_1:0 gradients/add_grad/Sum/reduction_indices:0\n"
+                   "gradients/add_grad/Reshape Reshape gradients/add_grad/Sum:0 gradients/add_grad/Shape_1:0\n"
+                   "gradients/MatMul_grad/MatMul MatMul gradients/Square_grad/Mul_1:0 w/read:0\n"
+                   "gradients/MatMul_grad/MatMul_1 MatMul x:0 gradients/Square_grad/Mul_1:0\n");
+  vs_session *s = vs_session_new(g, NULL, st);
+  expect_ok(st);
+  vs_op *init = vs_global_variables_initializer(g, st);
+  vs_session_run(s, NULL, NULL, 0, NULL, NULL, 0, &init, 1, st);
+  expect_ok(st);
+  vs_tensor *gw = fetch1(s, grads[0]), *gb = fetch1(s, grads[1]);
+  /* d loss / d y = 2 (y - 1) / 6; y[i][j] = 0.5 * sum_k x[i][k] - 0.25. */
+  double xv[15], dy[3][2], want_w[10] = {0}, want_b[2] = {0};
+  for (int i = 0; i < 15; i++) xv[i] = (double)((i * 7) % 11 - 5) / 4.0;
+  for (int i = 0; i < 3; i++) {
+    double row = 0;
+    for (int k = 0; k < 5; k++) row += xv[i * 5 + k];
+    for (int j = 0; j < 2; j++) dy[i][j] = 2 * (0.5 * row - 0.25 - 1) / 6;
+  }
+  for (int k = 0; k < 5; k++)
+    for (int j = 0; j < 2; j++)
+      for (int i = 0; i < 3; i++) want_w[k * 2 + j] += xv[i * 5 + k] * dy[i][j];
+  for (int j = 0; j < 2; j++)
+    for (int i = 0; i < 3; i++) want_b[j] += dy[i][j];
+  near(vs_tensor_data(gw), want_w, 10);
+  near(vs_tensor_data(gb), want_b, 2);
+  vs_tensor_free(gw);
+  vs_tensor_free(gb);
+  vs_session_free(s);
+}
+
+/* y = reduce_sum(x * x + x, axis=1): three gradients reach x, summed by
+ * "gradients/AddN" in TF's order; Sum_grad leaves Maximum and floordiv. */
+Test(gradients, aggregation_by_add_n) {
+  vs_output x = xconst();
+  vs_output y = vs_reduce_sum(g, vs_add(g, vs_mul(g, x, x, NULL, st), x, NULL, st),
+                              &(vs_reduce_opts){.axis = (int64_t[]){1}, .n_axis = 1}, st);
+  expect_ok(st);
+  size_t from = vs_graph_num_operations(g);
+  vs_output dx;
+  vs_gradients(g, &y, 1, &x, 1, NULL, &dx, st);
+  expect_ok(st);
+  cr_assert_str_eq(vs_output_name(dx), "gradients/AddN:0");
+  char buf[8192];
+  ops_from(from + 3, buf, sizeof buf);
+  cr_expect_str_eq(buf,
+                   "gradients/Sum_grad/Maximum/x Const\n"
+                   "gradients/Sum_grad/Maximum/y Const\n"
+                   "gradients/Sum_grad/Maximum Maximum gradients/Sum_grad/Maximum/x:0 gradients/Sum_grad/Maximum/y:0\n"
+                   "gradients/Sum_grad/floordiv/x Const\n"
+                   "gradients/Sum_grad/floordiv FloorDiv gradients/Sum_grad/floordiv/x:0 gradients/Sum_grad/Maximum:0\n"
+                   "gradients/Sum_grad/Reshape/shape Const\n"
+                   "gradients/Sum_grad/Reshape Reshape gradients/grad_ys_0:0 gradients/Sum_grad/Reshape/shape:0\n"
+                   "gradients/Sum_grad/Tile/multiples Const\n"
+                   "gradients/Sum_grad/Tile Tile gradients/Sum_grad/Reshape:0 gradients/Sum_grad/Tile/multiples:0\n"
+                   "gradients/mul_grad/Mul Mul gradients/Sum_grad/Tile:0 x:0\n"
+                   "gradients/mul_grad/Mul_1 Mul gradients/Sum_grad/Tile:0 x:0\n"
+                   "gradients/AddN AddN gradients/Sum_grad/Tile:0 gradients/mul_grad/Mul:0 gradients/mul_grad/Mul_1:0\n");
+  vs_session *s = vs_session_new(g, NULL, st);
+  expect_ok(st);
+  vs_tensor *t = fetch1(s, dx);
+  double want[15];
+  for (int i = 0; i < 15; i++) want[i] = 2 * ((double)((i * 7) % 11 - 5) / 4.0) + 1;
+  near(vs_tensor_data(t), want, 15);
+  vs_tensor_free(t);
+  vs_session_free(s);
+}
+
+/* A second call is "gradients_1"; an x the ys do not depend on gets NULL. */
+Test(gradients, second_call_scope_and_unconnected_x) {
+  vs_output x = xconst();
+  vs_output other = vs_constant_float(g, 2.0f, "other", st);
+  vs_output y = vs_reduce_sum(g, vs_square(g, x, NULL, st), NULL, st);
+  expect_ok(st);
+  vs_output d[2];
+  vs_gradients(g, &y, 1, (vs_output[]){x, other}, 2, NULL, d, st);
+  expect_ok(st);
+  cr_expect_str_eq(vs_output_name(d[0]), "gradients/Square_grad/Mul_1:0");
+  cr_expect_null(d[1].op);
+  vs_gradients(g, &y, 1, &x, 1, NULL, d, st);
+  expect_ok(st);
+  cr_expect_str_eq(vs_output_name(d[0]), "gradients_1/Square_grad/Mul_1:0");
+}
