@@ -462,3 +462,83 @@ Test(optimizers, run_time_errors) {
   vs_session_free(s);
   vs_optimizer_free(o);
 }
+
+/* ---- minimize: tf.gradients, then apply_gradients ------------------------ */
+
+/* loss = sum((w - T)^2) minimized by Adam(0.1) with a global step: TF's
+ * losses (fetched in the run that applies the step) and final w. */
+Test(optimizers, minimize_adam_losses_and_step) {
+  vs_var *v = vs_get_variable(g, "w", &(vs_var_opts){.initializer = vs_value_initializer(W0, VS_FLOAT, 6,
+                                                                                          &VS_SHAPE(2, 3))},
+                              st);
+  vs_output target = vs_constant(g, T0, VS_FLOAT, VS_SHAPE(2, 3), NULL, st);
+  vs_output loss = vs_reduce_sum(g, vs_square(g, vs_sub(g, vs_var_value(v), target, NULL, st), NULL, st), NULL, st);
+  vs_var *step = vs_train_get_or_create_global_step(g, st);
+  vs_optimizer *o = vs_adam_optimizer(&(vs_adam_opts){.learning_rate = VS_OPT_DOUBLE(0.1)}, st);
+  vs_op *train = vs_optimizer_minimize(o, loss, &(vs_minimize_opts){.global_step = step}, st);
+  assert_ok();
+  cr_assert_str_eq(vs_op_name(train), "Adam");
+  char buf[512];
+  vs_op *apply = vs_graph_operation_by_name(g, "Adam/update_w/ApplyAdam");
+  cr_assert_not_null(apply);
+  cr_assert(strncmp(vs_output_name(vs_op_input(apply, 9)), "gradients/", 10) == 0, "grad input %s",
+            inputs_of(apply, buf, sizeof buf));
+  vs_session *s = vs_session_new(g, NULL, st);
+  if (vs_status_code(st) == VS_NOT_FOUND) cr_skip_test("no OpenCL device");
+  vs_op *init = vs_global_variables_initializer(g, st);
+  vs_session_run(s, NULL, NULL, 0, NULL, NULL, 0, &init, 1, st);
+  assert_ok();
+  static const float losses[5] = {16.8125f, 15.322501f, 13.956195f, 12.71124f, 11.578466f};
+  for (int i = 0; i < 5; i++) {
+    vs_tensor *l = NULL;
+    vs_session_run(s, NULL, NULL, 0, &loss, &l, 1, &train, 1, st);
+    assert_ok();
+    float got = *(float *)vs_tensor_data(l);
+    cr_expect(fabsf(got - losses[i]) <= 2e-6f * (1 + losses[i]), "loss %d = %.9g, TensorFlow %.9g", i, got,
+              losses[i]);
+    vs_tensor_free(l);
+  }
+  static const float want[6] = {0.9721841f, -0.501781f, 2.4920347f, 1.0022262f, 0.47218412f, 0.12760332f};
+  vs_tensor *got = vs_session_variable_value(s, v, st), *n = vs_session_variable_value(s, step, st);
+  assert_ok();
+  for (int i = 0; i < 6; i++)
+    cr_expect(fabsf(((float *)vs_tensor_data(got))[i] - want[i]) <= 2e-6f * (1 + fabsf(want[i])), "w[%d]", i);
+  cr_assert_eq(*(int64_t *)vs_tensor_data(n), 5);
+  vs_tensor_free(got);
+  vs_tensor_free(n);
+  vs_session_free(s);
+  vs_optimizer_free(o);
+}
+
+Test(optimizers, minimize_errors) {
+  model();
+  vs_optimizer *o = vs_gradient_descent_optimizer(0.1, NULL, st);
+  vs_output loss = vs_reduce_sum(g, vs_var_value(w), NULL, st);
+  assert_ok();
+  cr_assert_null(vs_optimizer_minimize(o, loss, &(vs_minimize_opts){.var_list = (vs_var *[]){NULL}, .n_vars = 0}, st));
+  assert_error(VS_INVALID_ARGUMENT, "ValueError", "No variables to optimize.");
+  cr_assert_null(vs_optimizer_minimize(o, vs_constant_int32(g, 1, NULL, st), NULL, st));
+  assert_error(VS_INVALID_ARGUMENT, "ValueError",
+               "Invalid type tf.int32 for Const_1:0, expected: [tf.float32, tf.float64, tf.float16, tf.bfloat16].");
+  vs_var *c = vs_get_variable(g, "c", &(vs_var_opts){.shape = VS_SHAPE(1)}, st);
+  cr_assert_null(vs_optimizer_minimize(o, loss, &(vs_minimize_opts){.var_list = &c, .n_vars = 1}, st));
+  assert_error(VS_INVALID_ARGUMENT, "ValueError",
+               "No gradients provided for any variable, check your graph for ops that do not support gradients, "
+               "between variables [\"<tf.Variable 'c:0' shape=(1,) dtype=float32_ref>\"] and loss "
+               "Tensor(\"Sum:0\", shape=(), dtype=float32).");
+  /* compute_gradients: None for a variable the loss does not use; a sizing call builds nothing. */
+  size_t before = vs_graph_num_operations(g);
+  cr_assert_eq(vs_optimizer_compute_gradients(o, loss, NULL, NULL, 0, st), 3);
+  assert_ok();
+  cr_assert_eq(vs_graph_num_operations(g), before);
+  vs_grad_and_var gv[3];
+  cr_assert_eq(vs_optimizer_compute_gradients(o, loss, NULL, gv, 2, st), 0);
+  cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT);
+  cr_assert_eq(vs_optimizer_compute_gradients(o, loss, NULL, gv, 3, st), 3);
+  assert_ok();
+  cr_assert_eq(gv[0].var, w);
+  cr_assert_not_null(gv[0].grad.op);
+  cr_assert_null(gv[1].grad.op);
+  cr_assert_null(gv[2].grad.op);
+  vs_optimizer_free(o);
+}

@@ -509,3 +509,132 @@ out:
   free(updates);
   return train;
 }
+
+/* ---- compute_gradients and minimize ---- */
+
+/* The variables compute_gradients works on: the caller's list, or the
+ * trainable variables (malloc'd into *owned). */
+static size_t var_list(vs_graph *g, const vs_var *const *given, size_t n, vs_var ***list, vs_var ***owned,
+                       vs_status *st) {
+  *owned = NULL;
+  if (given) {
+    *list = (vs_var **)given;
+    return n;
+  }
+  size_t k = vs_trainable_variables(g, NULL, NULL, 0, st);
+  if (!k || vs__failed(st)) return 0;
+  vs_var **all = malloc(k * sizeof *all);
+  if (!all) {
+    vs__oom(st);
+    return 0;
+  }
+  k = vs_trainable_variables(g, NULL, all, k, st); /* the graph is ours under the lock: the same k */
+  *list = *owned = all;
+  return k;
+}
+
+static size_t compute_gradients(vs_optimizer *opt, vs_output loss, const vs_compute_gradients_opts *o,
+                                vs_grad_and_var *out, size_t cap, vs_status *st) {
+  VS_REQUIRE(opt && loss.op, st, "compute_gradients: optimizer and loss must not be NULL");
+  vs_graph *g = loss.op->graph;
+  vs_dtype t = loss.op->dtype;
+  if (t != VS_FLOAT && t != VS_DOUBLE && t != VS_HALF && t != VS_BFLOAT16) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+             "Invalid type tf.%s for %s, expected: [tf.float32, tf.float64, tf.float16, tf.bfloat16].",
+             vs_dtype_name(t), vs_output_name(loss));
+    return 0;
+  }
+  vs__lock(g);
+  vs_var **vars = NULL, **owned = NULL;
+  size_t n = var_list(g, o ? (const vs_var *const *)o->var_list : NULL, o ? o->n_vars : 0, &vars, &owned, st);
+  vs_output *xs = NULL, *grads = NULL;
+  if (vs__failed(st)) goto done;
+  if (!n) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "No variables to optimize.");
+    goto done;
+  }
+  if (!out && !cap) goto done; /* a sizing call */
+  if (!out || cap < n) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+             "compute_gradients: room for %zu (gradient, variable) pairs is needed, %zu given", n, cap);
+    n = 0;
+    goto done;
+  }
+  xs = malloc(n * sizeof *xs);
+  grads = calloc(n, sizeof *grads);
+  if (!xs || !grads) {
+    vs__oom(st);
+    n = 0;
+    goto done;
+  }
+  for (size_t i = 0; i < n; i++) {
+    if (!vars[i] || vars[i]->graph != g) {
+      vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+               "compute_gradients: variable %zu is NULL or of another graph than the loss", i);
+      n = 0;
+      goto done;
+    }
+    xs[i] = vs_var_value(vars[i]); /* tf.gradients(loss, [v]) */
+  }
+  vs_gradients(g, &loss, 1, xs, n, &(vs_gradients_opts){.grad_ys = o ? o->grad_loss : NULL,
+                                                        .colocate_gradients_with_ops =
+                                                            o && o->colocate_gradients_with_ops},
+               grads, st);
+  if (vs__failed(st)) {
+    n = 0;
+    goto done;
+  }
+  for (size_t i = 0; i < n; i++) out[i] = (vs_grad_and_var){.grad = grads[i], .var = vars[i]};
+done:
+  vs__unlock(g);
+  free(owned);
+  free(xs);
+  free(grads);
+  return vs__failed(st) ? 0 : n;
+}
+
+VS_API size_t vs_optimizer_compute_gradients(vs_optimizer *opt, vs_output loss, const vs_compute_gradients_opts *opts,
+                                             vs_grad_and_var *out, size_t cap, vs_status *st) {
+  vs__ok(st);
+  return compute_gradients(opt, loss, opts, out, cap, st);
+}
+
+VS_API vs_op *vs_optimizer_minimize(vs_optimizer *opt, vs_output loss, const vs_minimize_opts *opts,
+                                    vs_status *st) {
+  vs__ok(st);
+  VS_REQUIRE(opt && loss.op, st, "vs_optimizer_minimize: optimizer and loss must not be NULL");
+  vs_compute_gradients_opts co = {0};
+  if (opts)
+    co = (vs_compute_gradients_opts){.var_list = opts->var_list, .n_vars = opts->n_vars,
+                                     .grad_loss = opts->grad_loss,
+                                     .colocate_gradients_with_ops = opts->colocate_gradients_with_ops};
+  vs_graph *g = loss.op->graph;
+  vs__lock(g);
+  vs_op *train = NULL;
+  size_t n = compute_gradients(opt, loss, &co, NULL, 0, st);
+  vs_grad_and_var *gv = n ? malloc(n * sizeof *gv) : NULL;
+  if (n && !gv) vs__oom(st);
+  if (gv) n = compute_gradients(opt, loss, &co, gv, n, st);
+  if (gv && n) {
+    size_t with = 0;
+    for (size_t i = 0; i < n; i++) with += gv[i].grad.op != NULL;
+    if (!with) {
+      char *list = vars_list_repr(gv, n), t[512];
+      vs__tensor_repr(loss, t, sizeof t);
+      if (!list) vs__oom(st);
+      else
+        vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+                 "No gradients provided for any variable, check your graph for ops that do not support gradients, "
+                 "between variables %s and loss %s.",
+                 list, t);
+      free(list);
+    } else {
+      train = vs_optimizer_apply_gradients(
+          opt, gv, n, &(vs_apply_opts){.global_step = opts ? opts->global_step : NULL, .name = opts ? opts->name : NULL},
+          st);
+    }
+  }
+  vs__unlock(g);
+  free(gv);
+  return train;
+}

@@ -200,6 +200,52 @@ typedef struct vs_apply_opts {
 vs_op *vs_optimizer_apply_gradients(vs_optimizer *opt, const vs_grad_and_var *grads_and_vars, size_t n,
                                     const vs_apply_opts *opts, vs_status *st);
 
+/* Optimizer.compute_gradients(loss, var_list, grad_loss=...) with
+ * gate_gradients=GATE_NONE (see below): the gradient of `loss` with respect
+ * to each variable of the list, through vs_gradients (its "gradients" name
+ * scope, ops and errors). */
+typedef struct vs_compute_gradients_opts {
+  /* The variables: NULL is TF's var_list=None, every variable of
+   * TRAINABLE_VARIABLES as of now; a non-NULL list of n_vars (0 is TF's []). */
+  vs_var *const *var_list;
+  size_t n_vars;
+  const vs_output *grad_loss; /* NULL: ones (TF's grad_loss=None) */
+  bool colocate_gradients_with_ops; /* as vs_gradients_opts (true is refused there) */
+} vs_compute_gradients_opts;
+
+/* Writes the (gradient, variable) pairs to out[0 .. k) in var_list order
+ * (a gradient {NULL, 0} where the loss does not depend on the variable)
+ * and returns k, the number of variables. With out NULL and cap 0 it only
+ * returns k and builds nothing (a sizing call). Errors (0 returned):
+ *   - ValueError "Invalid type tf.int32 for Const:0, expected: [tf.float32,
+ *     tf.float64, tf.float16, tf.bfloat16]." for a loss of another dtype;
+ *   - ValueError "No variables to optimize." for an empty list;
+ *   - INVALID_ARGUMENT when cap < k (nothing is built), for a NULL or
+ *     foreign loss or variable; vs_gradients' errors.
+ * TF's default gate_gradients=GATE_OP adds "<op>_grad/tuple/control_dependency"
+ * Identity ops after each gradient function; varscope's gradients are not
+ * gated (GATE_NONE): the same values, without those ops. [per-thread] */
+size_t vs_optimizer_compute_gradients(vs_optimizer *opt, vs_output loss, const vs_compute_gradients_opts *opts,
+                                      vs_grad_and_var *out, size_t cap, vs_status *st);
+
+typedef struct vs_minimize_opts {
+  vs_var *const *var_list; /* as vs_compute_gradients_opts: NULL is every trainable variable */
+  size_t n_vars;
+  vs_var *global_step;     /* NULL: none */
+  const char *name;        /* the apply name scope; NULL: the optimizer's name */
+  const vs_output *grad_loss;
+  bool colocate_gradients_with_ops;
+} vs_minimize_opts;
+
+/* Optimizer.minimize(loss, global_step, var_list, name, grad_loss):
+ * compute_gradients, then apply_gradients; returns the train op. Errors:
+ * those two calls', and ValueError "No gradients provided for any variable,
+ * check your graph for ops that do not support gradients, between variables
+ * [\"<tf.Variable 'c:0' shape=(1,) dtype=float32_ref>\"] and loss
+ * Tensor(\"Sum:0\", shape=(), dtype=float32)." when the loss depends on none
+ * of the variables. Returns NULL on error. [per-thread] */
+vs_op *vs_optimizer_minimize(vs_optimizer *opt, vs_output loss, const vs_minimize_opts *opts, vs_status *st);
+
 /* Optimizer.get_slot(var, name): the slot variable named `slot_name` ("momentum"
  * for Momentum; "m" and "v" for Adam; "rms", "momentum" and, centered,
  * "mg" for RMSProp) of `var`, or NULL when it has none (as TF's None: no
