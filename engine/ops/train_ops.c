@@ -212,6 +212,19 @@ VS_API vs_output vs_tanh(vs_graph *g, vs_output x, const char *name, vs_status *
   return unary_api(g, "Tanh", x, name, floating, float_list, st);
 }
 
+VS_API vs_output vs_truediv(vs_graph *g, vs_output x, vs_output y, const char *name, vs_status *st) {
+  vs__ok(st);
+  VS_REQUIRE_OUT(g, st, "truediv: graph must not be NULL");
+  if (!vs__valid_outputs(g, (vs_output[]){x, y}, 2, "truediv", st)) return none();
+  vs_dtype t = x.op->dtype;
+  if (t != VS_FLOAT && t != VS_DOUBLE && t != VS_HALF && t != VS_BFLOAT16) { /* TF casts integers to floats */
+    vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_TYPE_ERROR, "truediv: varscope divides floating tensors only, not %s",
+             vs_dtype_name(t));
+    return none();
+  }
+  return vs__binary_op(g, "RealDiv", name ? name : "truediv", x, y, st);
+}
+
 VS_API vs_output vs_add_n(vs_graph *g, const vs_output *inputs, size_t n, const char *name, vs_status *st) {
   vs__ok(st);
   VS_REQUIRE_OUT(g, st, "add_n: graph must not be NULL");

@@ -212,7 +212,14 @@ static bool run(walk *w, const vs_output *ys, size_t n_ys, const vs_output *xs, 
   vs_graph *g = w->g;
   mark(w, xs, n_xs, ys, n_ys);
   for (size_t i = 0; i < n_ys; i++) {
-    vs_output gy = grad_ys && grad_ys[i].op ? grad_ys[i] : default_grad_y(g, ys[i], i, st);
+    vs_output gy;
+    if (grad_ys && grad_ys[i].op) { /* TF names the given gradient: identity(grad_y, "grad_ys_<i>") */
+      char name[32];
+      snprintf(name, sizeof name, "grad_ys_%zu", i);
+      gy = vs_identity(g, grad_ys[i], name, st);
+    } else {
+      gy = default_grad_y(g, ys[i], i, st);
+    }
     if (!gy.op || !add_grad(w, ys[i].op, gy, st)) return false;
   }
   w->q_head = w->q_tail = 0;

@@ -21,6 +21,7 @@ vs_output vs__grad_scalar(vs_graph *g, vs_dtype t, double value, const char *nam
     case VS_DOUBLE: u.d = value; break;
     case VS_INT32: u.i32 = (int32_t)value; break;
     case VS_INT64: u.i64 = (int64_t)value; break;
+    case VS_BOOL: u.b[0] = value != 0; break; /* ones(shape, dtype=bool) for a bool y */
     default:
       vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_TYPE_ERROR, "gradients: dtype %s is not supported by varscope's gradients",
                vs_dtype_name(t));

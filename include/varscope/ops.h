@@ -118,6 +118,11 @@ vs_output vs_reduce_mean(vs_graph *g, vs_output x, const vs_reduce_opts *opts, v
 vs_output vs_square(vs_graph *g, vs_output x, const char *name, vs_status *st);
 vs_output vs_neg(vs_graph *g, vs_output x, const char *name, vs_status *st);
 
+/* x / y (math_ops.truediv, op "RealDiv" named "truediv") for floating
+ * tensors, with vs_add's broadcasts and errors; integers are refused
+ * (UNIMPLEMENTED: TF would cast them to floating point first). */
+vs_output vs_truediv(vs_graph *g, vs_output x, vs_output y, const char *name, vs_status *st);
+
 /* tf.add_n(inputs, name): one "AddN" op summing n tensors of one dtype and
  * compatible shapes (at most 64); a single input with no name is returned
  * as is, as math_ops.add_n does. inputs is read, not kept. */
