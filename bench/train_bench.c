@@ -4,7 +4,7 @@
  *
  *   train_bench [--no-tf] [BATCH...]      (default batches: 32 128)
  *
- * Each figure is the median of REPS timings of STEPS steps after 5 warm-up
+ * Each figure is the median of REPS timings of STEPS steps after 20 warm-up
  * steps; a step is one session run fetching the loss with the train op as
  * target. TensorFlow's figures come from bench/train_tf.py (the same model,
  * optimizer and feeds), run to completion with $VARSCOPE_TF_PYTHON, else the
@@ -156,7 +156,7 @@ static int ours(long batch, built *b, double *steps_per_s, vs_status *st) {
   double times[REPS];
   int rc = 0;
   for (int r = -1; r < REPS && !rc; r++) { /* r = -1: the warm-up */
-    int n = r < 0 ? 5 : STEPS;
+    int n = r < 0 ? 20 : STEPS;
     double t0 = now();
     for (int i = 0; i < n && !rc; i++) {
       vs_tensor *vals[2] = {xs[i % NB], ys[i % NB]}, *loss = NULL;

@@ -4,7 +4,7 @@
 with --mlp the dense 144-72-288-2 network of the same widths) trained by
 AdamOptimizer(0.01).minimize with a global step, fed one generated batch per
 step. Prints "tf_version V" and, per batch size, "steps_per_s BATCH S"
-(median of REPS timings of STEPS steps, after warm-up steps).
+(median of REPS timings of STEPS steps, after 20 warm-up steps).
 Usage: train_tf.py [--mlp] STEPS REPS BATCH... (needs tensorflow-cpu: the
 oracle's venv has it)."""
 import os
@@ -82,7 +82,7 @@ def main():
             x, y, loss, train = build(batch, mlp)
             sess.run(tf.global_variables_initializer())
             data = batches(8, batch, rng)
-            for i in range(5):  # warm-up
+            for i in range(20):  # warm-up
                 sess.run([loss, train], {x: data[i % 8][0], y: data[i % 8][1]})
             times = []
             for _ in range(reps):
