@@ -542,3 +542,46 @@ Test(optimizers, minimize_errors) {
   cr_assert_null(gv[2].grad.op);
   vs_optimizer_free(o);
 }
+
+/* Two devices (tools/run-tests.sh runs this binary again with two PoCL
+ * devices, GPU:1 mapped to CL:1): a variable on GPU:1 trained from a loss
+ * computed on the default device keeps its slot there, and the update is
+ * TF's (the momentum trajectory). Skipped with one device. */
+Test(optimizers, variable_on_second_device) {
+  if (vs_num_devices(NULL) < 2) cr_skip_test("needs two devices (POCL_DEVICES=\"pthread pthread\")");
+  vs_device_push(g, "/device:GPU:1", st);
+  vs_var *v = vs_get_variable(g, "w", &(vs_var_opts){.initializer = vs_value_initializer(W0, VS_FLOAT, 6,
+                                                                                          &VS_SHAPE(2, 3))},
+                              st);
+  vs_device_pop(g, st);
+  assert_ok();
+  vs_output target = vs_constant(g, T0, VS_FLOAT, VS_SHAPE(2, 3), "T", st);
+  vs_output loss = vs_reduce_sum(g, vs_square(g, vs_sub(g, vs_var_value(v), target, NULL, st), NULL, st), NULL, st);
+  vs_optimizer *o = vs_momentum_optimizer(0.1, 0.9, NULL, st);
+  vs_op *train = vs_optimizer_minimize(o, loss, NULL, st);
+  assert_ok();
+  vs_var *slot = vs_optimizer_get_slot(o, v, "momentum");
+  cr_assert_str_eq(vs_op_device(vs_var_op(slot)), "/device:GPU:1");
+  vs_session *s = vs_session_new(g, &(vs_session_opts){.default_device = "/device:CL:0"}, st);
+  assert_ok();
+  vs_op *init = vs_global_variables_initializer(g, st);
+  vs_session_run(s, NULL, NULL, 0, NULL, NULL, 0, &init, 1, st);
+  assert_ok();
+  for (int i = 0; i < 5; i++) {
+    vs_session_run(s, NULL, NULL, 0, NULL, NULL, 0, &train, 1, st);
+    assert_ok();
+  }
+  int dev_w = vs_session_op_device(s, vs_var_op(v));
+  cr_assert_eq(vs_session_op_device(s, vs_graph_operation_by_name(g, "Momentum/update_w/ApplyMomentum")), dev_w);
+  cr_assert_eq(vs_session_op_device(s, vs_var_op(slot)), dev_w);
+  cr_assert_neq(vs_session_op_device(s, loss.op), dev_w, "the loss ran on the variable's device");
+  static const float want[6] = {1.29021001f, 3.74125981f, 3.58042002f, -2.4510498f, 0.790210009f, 0.145105004f};
+  vs_tensor *got = vs_session_variable_value(s, v, st);
+  assert_ok();
+  for (int i = 0; i < 6; i++)
+    cr_expect(fabsf(((float *)vs_tensor_data(got))[i] - want[i]) <= 2e-6f * (1 + fabsf(want[i])), "w[%d] = %.9g", i,
+              ((float *)vs_tensor_data(got))[i]);
+  vs_tensor_free(got);
+  vs_session_free(s);
+  vs_optimizer_free(o);
+}
