@@ -585,3 +585,54 @@ Test(optimizers, variable_on_second_device) {
   vs_session_free(s);
   vs_optimizer_free(o);
 }
+
+/* Bad handles get a clear status, never a crash. */
+Test(optimizers, hostile_arguments) {
+  model();
+  vs_optimizer *o = vs_adam_optimizer(NULL, st);
+  cr_assert_null(vs_optimizer_apply_gradients(NULL, &(vs_grad_and_var){gw, w}, 1, NULL, st));
+  cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT);
+  cr_assert_null(vs_optimizer_apply_gradients(o, NULL, 2, NULL, st));
+  cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT);
+  cr_assert_null(vs_optimizer_apply_gradients(o, &(vs_grad_and_var){gw, NULL}, 1, NULL, st));
+  cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT);
+  vs_op *noop = vs_no_op(g, "nothing", st);
+  cr_assert_null(vs_optimizer_apply_gradients(o, &(vs_grad_and_var){{noop, 0}, w}, 1, NULL, st));
+  cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT);
+  vs_graph *other = vs_graph_new();
+  vs_output foreign = vs_placeholder(other, VS_FLOAT, VS_SHAPE(2, 3), "gw", st);
+  cr_assert_null(vs_optimizer_apply_gradients(o, &(vs_grad_and_var){foreign, w}, 1, NULL, st));
+  cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT);
+  vs_var *sv = vs_get_variable(g, "s", &(vs_var_opts){.shape = VS_SCALAR, .dtype = VS_STRING,
+                                                       .initializer = vs_zeros_initializer()}, st);
+  if (sv) { /* a string "step" is refused before anything is built */
+    cr_assert_null(vs_optimizer_apply_gradients(o, &(vs_grad_and_var){gw, w}, 1, &(vs_apply_opts){.global_step = sv}, st));
+    cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT);
+  }
+  cr_assert_eq(vs_optimizer_compute_gradients(NULL, gw, NULL, NULL, 0, st), 0);
+  cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT);
+  cr_assert_eq(vs_optimizer_compute_gradients(o, (vs_output){0}, NULL, NULL, 0, st), 0);
+  cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT);
+  vs_var *mixed[2] = {w, NULL};
+  vs_grad_and_var out[2];
+  cr_assert_eq(vs_optimizer_compute_gradients(o, vs_reduce_sum(g, vs_var_value(w), NULL, st),
+                                              &(vs_compute_gradients_opts){.var_list = mixed, .n_vars = 2}, out, 2, st),
+               0);
+  cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT);
+  cr_assert_null(vs_optimizer_minimize(o, (vs_output){0}, NULL, st));
+  cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT);
+  cr_assert_null(vs_optimizer_get_slot(NULL, w, "m"));
+  cr_assert_null(vs_optimizer_get_slot(o, NULL, "m"));
+  cr_assert_null(vs_optimizer_get_slot(o, w, NULL));
+  cr_assert_eq(vs_optimizer_get_slot_names(NULL, NULL, 0), 0);
+  cr_assert_eq(vs_optimizer_variables(o, NULL, NULL, 0), 0);
+  cr_assert_null(vs_optimizer_get_non_slot_variable(o, g, NULL));
+  cr_assert_null(vs_optimizer_name(NULL));
+  cr_assert_null(vs_train_get_global_step(NULL, st));
+  cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT);
+  cr_assert_null(vs_train_get_or_create_global_step(NULL, st));
+  cr_assert_null(vs_train_create_global_step(NULL, NULL));
+  vs_optimizer_free(NULL);
+  vs_graph_free(other);
+  vs_optimizer_free(o);
+}

@@ -424,6 +424,7 @@ VS_API vs_op *vs_optimizer_apply_gradients(vs_optimizer *opt, const vs_grad_and_
                "vs_optimizer_apply_gradients: the variables and gradients must be of one graph (%s is not)",
                vs_var_name(gv[i].var));
     if (!gv[i].grad.op) continue;
+    if (!vs__valid_output(g, gv[i].grad, "vs_optimizer_apply_gradients: gradient", st)) return NULL;
     with_grad++;
     if (gv[i].var->dtype != VS_FLOAT) {
       vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_TYPE_ERROR,
@@ -434,6 +435,8 @@ VS_API vs_op *vs_optimizer_apply_gradients(vs_optimizer *opt, const vs_grad_and_
   }
   vs_var *gs = opts ? opts->global_step : NULL;
   VS_REQUIRE(!gs || gs->graph == g, st, "vs_optimizer_apply_gradients: the global step is of another graph");
+  VS_REQUIRE(!gs || vs__convertible(gs->dtype), st, "vs_optimizer_apply_gradients: the global step %s is not a number",
+             vs_var_name(gs));
   if (!with_grad) {
     char *list = vars_list_repr(gv, n);
     if (!list) {
@@ -489,7 +492,7 @@ VS_API vs_op *vs_optimizer_apply_gradients(vs_optimizer *opt, const vs_grad_and_
     if (entered >= 0) {
       /* math_ops.cast(1, global_step.dtype) becomes the Const "value". */
       int64_t one = 1;
-      unsigned char buf[8];
+      unsigned char buf[16]; /* the widest convertible dtype: complex128 */
       vs__convert_fill(&one, VS_INT64, 1, buf, gs->dtype, 1);
       vs_output value = vs_constant(g, buf, gs->dtype, VS_SCALAR, "value", st);
       vs_output inc = value.op ? vs_assign_add(g, gs, value, &(vs_assign_opts){.name = scope}, st) : (vs_output){0};
