@@ -79,6 +79,15 @@ static void build_every_op(vs_graph *g, vs_status *st) {
     expect_ok(st);
     vs_optimizer_free(opts[i]);
   }
+  /* Pools and Conv2D's gradient ops. */
+  vs_pool_opts po = {.ksize = {1, 2, 2, 1}, .strides = {1, 2, 2, 1}, .padding = "SAME"};
+  vs_output pools = vs_add(g, vs_reduce_sum(g, vs_max_pool(g, conv, &po, st), NULL, st),
+                           vs_reduce_sum(g, vs_avg_pool(g, conv, &po, st), NULL, st), NULL, st);
+  expect_ok(st);
+  wrt = vs_var_value(f);
+  vs_gradients(g, &pools, 1, &wrt, 1, NULL, &grad, st);
+  expect_ok(st);
+  cr_assert_not_null(grad.op);
 }
 
 static bool same_shape(vs_shape a, vs_shape b) {
@@ -98,7 +107,7 @@ Test(registry, every_def_has_a_kernel_a_shape_function_and_a_doc) {
 
     cr_assert_eq(vs__op_def_find(d->type), d, "%s is registered twice", d->type);
   }
-  cr_assert_eq(n, 44, "registered ops: %zu (update this count with the op's tests)", n);
+  cr_assert_eq(n, 50, "registered ops: %zu (update this count with the op's tests)", n);
   cr_assert_null(vs__op_def_find("NoSuchOp"));
 }
 

@@ -54,6 +54,32 @@ def reshape(t):
     return tf.reduce_sum(tf.square(tf.matmul(r, t["w"])))
 
 
+def conv(strides, padding, dilations):
+    def build(t):
+        y = tf.nn.conv2d(t["x"], t["f"], [1] + strides + [1], padding, dilations=[1] + dilations + [1])
+        return tf.reduce_mean(tf.square(y))
+    return build
+
+
+def pools(t):
+    p = tf.nn.max_pool(t["x"], [1, 2, 2, 1], [1, 2, 2, 1], "VALID")
+    q = tf.nn.avg_pool(t["x"], [1, 3, 2, 1], [1, 1, 2, 1], "SAME")
+    return tf.reduce_mean(tf.square(p)) + tf.reduce_mean(tf.square(q))
+
+
+def pools_same(t):
+    p = tf.nn.max_pool(t["x"], [1, 3, 3, 1], [1, 2, 2, 1], "SAME")
+    q = tf.nn.avg_pool(t["x"], [1, 2, 3, 1], [1, 2, 1, 1], "VALID")
+    return tf.reduce_sum(p * t["c"]) + tf.reduce_mean(tf.square(q))
+
+
+def cnn(t):
+    h = tf.nn.relu(tf.nn.bias_add(tf.nn.conv2d(t["x"], t["f"], [1, 1, 1, 1], "SAME"), t["b"]))
+    p = tf.nn.max_pool(h, [1, 2, 2, 1], [1, 2, 2, 1], "SAME")
+    y = tf.matmul(tf.reshape(p, [2, 36]), t["w"])
+    return tf.reduce_mean(tf.square(y - 0.5))
+
+
 # name, input shapes, loss builder
 FIXTURES = [
     ("mlp", {"x": [3, 5], "w": [5, 2], "b": [2]}, mlp),
@@ -65,6 +91,13 @@ FIXTURES = [
     ("reductions", {"x": [2, 3, 5], "c": [1, 3, 1]}, reductions),
     ("activations", {"x": [4, 7], "b": [7]}, activations),
     ("reshape", {"x": [2, 3, 4], "w": [6, 5]}, reshape),
+    ("conv_same_s2x1", {"x": [2, 7, 6, 3], "f": [3, 2, 3, 4]}, conv([2, 1], "SAME", [1, 1])),
+    ("conv_valid_s2", {"x": [2, 9, 7, 3], "f": [3, 3, 3, 5]}, conv([2, 2], "VALID", [1, 1])),
+    ("conv_valid_dilated", {"x": [1, 9, 8, 2], "f": [3, 2, 2, 3]}, conv([1, 1], "VALID", [2, 2])),
+    ("conv_same_5x5", {"x": [1, 6, 5, 2], "f": [5, 5, 2, 3]}, conv([1, 1], "SAME", [1, 1])),
+    ("pools", {"x": [2, 7, 6, 3]}, pools),
+    ("pools_same", {"x": [2, 7, 5, 2], "c": [2, 4, 3, 2]}, pools_same),
+    ("cnn", {"x": [2, 5, 6, 3], "f": [3, 3, 3, 4], "b": [4], "w": [36, 3]}, cnn),
 ]
 
 

@@ -172,6 +172,55 @@ static vs_output reshape(vs_graph *g, const vs_output *in, vs_status *st) {
   return vs_reduce_sum(g, vs_square(g, vs_matmul(g, r, in[0], NULL, st), NULL, st), NULL, st);
 }
 
+/* names f, x: reduce_mean(square(conv2d(x, f, strides, padding, dilations))) */
+static vs_output conv_loss(vs_graph *g, const vs_output *in, int sh, int sw, const char *padding, int dh, int dw,
+                           vs_status *st) {
+  vs_output y = vs_conv2d(g, in[1], in[0],
+                          &(vs_conv2d_opts){.strides = {1, sh, sw, 1}, .padding = padding, .dilations = {1, dh, dw, 1}},
+                          st);
+  return vs_reduce_mean(g, vs_square(g, y, NULL, st), NULL, st);
+}
+static vs_output conv_s2x1(vs_graph *g, const vs_output *in, vs_status *st) {
+  return conv_loss(g, in, 2, 1, "SAME", 1, 1, st);
+}
+static vs_output conv_s2(vs_graph *g, const vs_output *in, vs_status *st) {
+  return conv_loss(g, in, 2, 2, "VALID", 1, 1, st);
+}
+static vs_output conv_dil(vs_graph *g, const vs_output *in, vs_status *st) {
+  return conv_loss(g, in, 1, 1, "VALID", 2, 2, st);
+}
+static vs_output conv_5x5(vs_graph *g, const vs_output *in, vs_status *st) {
+  return conv_loss(g, in, 1, 1, "SAME", 1, 1, st);
+}
+
+#define POOL(k1, k2, s1, s2, pad) (&(vs_pool_opts){.ksize = {1, k1, k2, 1}, .strides = {1, s1, s2, 1}, .padding = pad})
+
+/* names x: reduce_mean(square(max_pool(x, 2x2, 2x2, VALID))) + reduce_mean(square(avg_pool(x, 3x2, 1x2, SAME))) */
+static vs_output pools(vs_graph *g, const vs_output *in, vs_status *st) {
+  vs_output p = vs_max_pool(g, in[0], POOL(2, 2, 2, 2, "VALID"), st);
+  vs_output q = vs_avg_pool(g, in[0], POOL(3, 2, 1, 2, "SAME"), st);
+  vs_output a = vs_reduce_mean(g, vs_square(g, p, NULL, st), NULL, st);
+  return vs_add(g, a, vs_reduce_mean(g, vs_square(g, q, NULL, st), NULL, st), NULL, st);
+}
+
+/* names c, x: reduce_sum(max_pool(x, 3x3, 2x2, SAME) * c) + reduce_mean(square(avg_pool(x, 2x3, 2x1, VALID))) */
+static vs_output pools_same(vs_graph *g, const vs_output *in, vs_status *st) {
+  vs_output p = vs_max_pool(g, in[1], POOL(3, 3, 2, 2, "SAME"), st);
+  vs_output q = vs_avg_pool(g, in[1], POOL(2, 3, 2, 1, "VALID"), st);
+  vs_output a = vs_reduce_sum(g, vs_mul(g, p, in[0], NULL, st), NULL, st);
+  return vs_add(g, a, vs_reduce_mean(g, vs_square(g, q, NULL, st), NULL, st), NULL, st);
+}
+
+/* names b, f, w, x: h = relu(bias_add(conv2d(x, f, SAME), b)); p = max_pool(h, 2x2, 2x2, SAME);
+ * reduce_mean(square(matmul(reshape(p, [2, 36]), w) - 0.5)) */
+static vs_output cnn(vs_graph *g, const vs_output *in, vs_status *st) {
+  vs_output c = vs_conv2d(g, in[3], in[1], &(vs_conv2d_opts){.padding = "SAME"}, st);
+  vs_output h = vs_relu(g, vs_bias_add(g, c, in[0], NULL, st), NULL, st);
+  vs_output p = vs_max_pool(g, h, POOL(2, 2, 2, 2, "SAME"), st);
+  vs_output y = vs_matmul(g, vs_reshape(g, p, VS_SHAPE(2, 36), NULL, st), in[2], NULL, st);
+  return vs_reduce_mean(g, vs_square(g, vs_sub(g, y, cy(g, 0.5f, "sub/y/", st), NULL, st), NULL, st), NULL, st);
+}
+
 /* ---- gradients against TensorFlow --------------------------------------- */
 
 /* x [3,5], w [5,2], b [2]: tf.gradients(reduce_mean(square(matmul(x, w) + b - 1.0)), [b, w, x])
@@ -230,6 +279,53 @@ VSC_CASE(gradients_of_activations) {
 VSC_CASE(gradients_of_reshape) {
   grad_case(t, g, st, "reshape", NAMES("w", "x"), reshape, "Sum:0",
             NAMES("gradients/MatMul_grad/MatMul_1:0", "gradients/Reshape_grad/Reshape:0"));
+}
+
+#define CONV_NAMES NAMES("gradients/Conv2D_grad/Conv2DBackpropFilter:0", "gradients/Conv2D_grad/Conv2DBackpropInput:0")
+
+/* f [3,2,3,4], x [2,7,6,3]: tf.gradients(reduce_mean(square(conv2d(x, f, [1,2,1,1], "SAME"))), [f, x])
+ *   -> Conv2DBackpropFilter, Conv2DBackpropInput ~ conv_same_s2x1/d_*.npy
+ * (device kernels; sums of up to 84 products: tolerance the suite's)                   T.grad.conv2d */
+VSC_CASE(gradients_of_conv2d_same_unequal_strides) {
+  grad_case(t, g, st, "conv_same_s2x1", NAMES("f", "x"), conv_s2x1, "Mean:0", CONV_NAMES);
+}
+
+/* f [3,3,3,5], x [2,9,7,3]: conv2d(x, f, [1,2,2,1], "VALID") ~ conv_valid_s2/d_*.npy        T.grad.conv2d */
+VSC_CASE(gradients_of_conv2d_valid_stride2) {
+  grad_case(t, g, st, "conv_valid_s2", NAMES("f", "x"), conv_s2, "Mean:0", CONV_NAMES);
+}
+
+/* f [3,2,2,3], x [1,9,8,2]: conv2d(x, f, [1,1,1,1], "VALID", dilations=[1,2,2,1])
+ * ~ conv_valid_dilated/d_*.npy                                                              T.grad.conv2d */
+VSC_CASE(gradients_of_conv2d_dilated) {
+  grad_case(t, g, st, "conv_valid_dilated", NAMES("f", "x"), conv_dil, "Mean:0", CONV_NAMES);
+}
+
+/* f [5,5,2,3], x [1,6,5,2]: conv2d(x, f, [1,1,1,1], "SAME"), a filter wider than the input's
+ * width ~ conv_same_5x5/d_*.npy                                                             T.grad.conv2d */
+VSC_CASE(gradients_of_conv2d_same_5x5) {
+  grad_case(t, g, st, "conv_same_5x5", NAMES("f", "x"), conv_5x5, "Mean:0", CONV_NAMES);
+}
+
+/* x [2,7,6,3]: max_pool 2x2/2 VALID and avg_pool 3x2/1x2 SAME of one input; the two
+ * gradients (MaxPoolGrad, AvgPoolGrad) summed by gradients/AddN ~ pools/d_x.npy           T.grad.pool */
+VSC_CASE(gradients_of_max_and_avg_pool) {
+  grad_case(t, g, st, "pools", NAMES("x"), pools, "add:0", NAMES("gradients/AddN:0"));
+}
+
+/* c [2,4,3,2], x [2,7,5,2]: max_pool 3x3/2 SAME (windows clipped at the edges) and avg_pool
+ * 2x3/2x1 VALID ~ pools_same/d_*.npy                                                          T.grad.pool */
+VSC_CASE(gradients_of_pools_same_padding) {
+  grad_case(t, g, st, "pools_same", NAMES("c", "x"), pools_same, "add:0",
+            NAMES("gradients/mul_grad/Mul_1:0", "gradients/AddN:0"));
+}
+
+/* b [4], f [3,3,3,4], w [36,3], x [2,5,6,3]: a small CNN (conv SAME, bias_add, relu,
+ * max_pool SAME, reshape, matmul, mean squared loss) ~ cnn/d_*.npy                         T.grad.cnn */
+VSC_CASE(gradients_of_small_cnn) {
+  grad_case(t, g, st, "cnn", NAMES("b", "f", "w", "x"), cnn, "Mean:0",
+            NAMES("gradients/BiasAdd_grad/BiasAddGrad:0", "gradients/Conv2D_grad/Conv2DBackpropFilter:0",
+                  "gradients/MatMul_grad/MatMul_1:0", "gradients/Conv2D_grad/Conv2DBackpropInput:0"));
 }
 
 /* ---- names and errors ---------------------------------------------------- */
@@ -661,6 +757,13 @@ const vsc_case vsc_cases_training[] = {
     VSC_REG(gradients_of_reductions, "T.grad.reduce"),
     VSC_REG(gradients_of_activations, "T.grad.activations"),
     VSC_REG(gradients_of_reshape, "T.grad.reshape"),
+    VSC_REG(gradients_of_conv2d_same_unequal_strides, "T.grad.conv2d"),
+    VSC_REG(gradients_of_conv2d_valid_stride2, "T.grad.conv2d"),
+    VSC_REG(gradients_of_conv2d_dilated, "T.grad.conv2d"),
+    VSC_REG(gradients_of_conv2d_same_5x5, "T.grad.conv2d"),
+    VSC_REG(gradients_of_max_and_avg_pool, "T.grad.pool"),
+    VSC_REG(gradients_of_pools_same_padding, "T.grad.pool"),
+    VSC_REG(gradients_of_small_cnn, "T.grad.cnn"),
     VSC_REG(gradients_scopes_and_unconnected_none, "T.grad.names T.grad.none"),
     VSC_REG(gradients_with_grad_ys, "T.grad.grad_ys"),
     VSC_REG(gradients_through_op_without_gradient_lookup_error, "T.grad.error.lookup"),

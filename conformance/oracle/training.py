@@ -65,6 +65,31 @@ def reshape(w, x):
     return tf.reduce_sum(tf.square(tf.matmul(tf.reshape(x, [4, 6]), w)))
 
 
+def conv_loss(strides, padding, dilations):
+    def build(f, x):
+        y = tf.nn.conv2d(x, f, [1] + strides + [1], padding, dilations=[1] + dilations + [1])
+        return tf.reduce_mean(tf.square(y))
+    return build
+
+
+def pools(x):
+    p = tf.nn.max_pool(x, [1, 2, 2, 1], [1, 2, 2, 1], "VALID")
+    q = tf.nn.avg_pool(x, [1, 3, 2, 1], [1, 1, 2, 1], "SAME")
+    return tf.reduce_mean(tf.square(p)) + tf.reduce_mean(tf.square(q))
+
+
+def pools_same(c, x):
+    p = tf.nn.max_pool(x, [1, 3, 3, 1], [1, 2, 2, 1], "SAME")
+    q = tf.nn.avg_pool(x, [1, 2, 3, 1], [1, 2, 1, 1], "VALID")
+    return tf.reduce_sum(p * c) + tf.reduce_mean(tf.square(q))
+
+
+def cnn(b, f, w, x):
+    h = tf.nn.relu(tf.nn.bias_add(tf.nn.conv2d(x, f, [1, 1, 1, 1], "SAME"), b))
+    p = tf.nn.max_pool(h, [1, 2, 2, 1], [1, 2, 2, 1], "SAME")
+    return tf.reduce_mean(tf.square(tf.matmul(tf.reshape(p, [2, 36]), w) - 0.5))
+
+
 # ---- gradients against TensorFlow ----
 
 @case
@@ -117,6 +142,46 @@ def gradients_of_activations(t):
 def gradients_of_reshape(t):
     grad_case(t, "reshape", ["w", "x"], reshape, "Sum:0",
               ["gradients/MatMul_grad/MatMul_1:0", "gradients/Reshape_grad/Reshape:0"])
+
+
+CONV_NAMES = ["gradients/Conv2D_grad/Conv2DBackpropFilter:0", "gradients/Conv2D_grad/Conv2DBackpropInput:0"]
+
+
+@case
+def gradients_of_conv2d_same_unequal_strides(t):
+    grad_case(t, "conv_same_s2x1", ["f", "x"], conv_loss([2, 1], "SAME", [1, 1]), "Mean:0", CONV_NAMES)
+
+
+@case
+def gradients_of_conv2d_valid_stride2(t):
+    grad_case(t, "conv_valid_s2", ["f", "x"], conv_loss([2, 2], "VALID", [1, 1]), "Mean:0", CONV_NAMES)
+
+
+@case
+def gradients_of_conv2d_dilated(t):
+    grad_case(t, "conv_valid_dilated", ["f", "x"], conv_loss([1, 1], "VALID", [2, 2]), "Mean:0", CONV_NAMES)
+
+
+@case
+def gradients_of_conv2d_same_5x5(t):
+    grad_case(t, "conv_same_5x5", ["f", "x"], conv_loss([1, 1], "SAME", [1, 1]), "Mean:0", CONV_NAMES)
+
+
+@case
+def gradients_of_max_and_avg_pool(t):
+    grad_case(t, "pools", ["x"], pools, "add:0", ["gradients/AddN:0"])
+
+
+@case
+def gradients_of_pools_same_padding(t):
+    grad_case(t, "pools_same", ["c", "x"], pools_same, "add:0", ["gradients/mul_grad/Mul_1:0", "gradients/AddN:0"])
+
+
+@case
+def gradients_of_small_cnn(t):
+    grad_case(t, "cnn", ["b", "f", "w", "x"], cnn, "Mean:0",
+              ["gradients/BiasAdd_grad/BiasAddGrad:0", "gradients/Conv2D_grad/Conv2DBackpropFilter:0",
+               "gradients/MatMul_grad/MatMul_1:0", "gradients/Conv2D_grad/Conv2DBackpropInput:0"])
 
 
 # ---- names and errors ----

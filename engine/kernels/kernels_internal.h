@@ -28,6 +28,10 @@ void vs__random_seeds(vs_run *r, const vs_op *op, cl_ulong *seed, cl_ulong *seed
 /* A broadcasting binary op (math.c): kernel `name` of cl_kernels/<source>.cl
  * taking (out, a, na, b, nb, n), 16-bit floats computed as float32. */
 bool vs__binary_run(vs_run *r, vs_op *op, size_t dev, const char *source, const char *name, vs_status *st);
+/* n longs in a fresh device buffer on dev (reduce.c): the geometry the
+ * reduce, conv_grad and pool kernels read; at least one element, so a
+ * kernel never gets NULL. Release with vs__buffer_release. */
+cl_mem vs__describe(size_t dev, const cl_long *v, size_t n, vs_status *st);
 /* A one-input elementwise op (activation.c): kernel `name` of
  * cl_kernels/<source>.cl taking (out, a, n). */
 bool vs__unary_run(vs_run *r, vs_op *op, size_t dev, const char *source, const char *name, vs_status *st);

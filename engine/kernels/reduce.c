@@ -8,9 +8,7 @@
 #include "kernels/kernels_internal.h"
 #include "ops/train_ops.h"
 
-/* Writes `n` longs into a fresh device buffer (the kernels' shape
- * description); at least one element, so the kernel never gets NULL. */
-static cl_mem describe(size_t dev, const cl_long *v, size_t n, vs_status *st) {
+cl_mem vs__describe(size_t dev, const cl_long *v, size_t n, vs_status *st) {
   cl_long one = 0;
   if (!n) {
     v = &one;
@@ -57,7 +55,7 @@ static bool reduce_run(vs_run *r, vs_op *op, size_t dev, const bool *red, bool m
   for (int i = nr - 1; i >= 0; i--) desc[at++] = rd[i];
   for (int i = nr - 1; i >= 0; i--) desc[at++] = rs[i];
   cl_mem tx = NULL, bx = m ? vs__on_device(r, x, dev, &tx, st) : NULL, bd = NULL;
-  bool ok = (!m || bx) && (bd = describe(dev, desc, at, st)) != NULL;
+  bool ok = (!m || bx) && (bd = vs__describe(dev, desc, at, st)) != NULL;
   if (ok && !m) { /* an empty reduction: zeros (TF's Sum; Mean divides 0 by 0) */
     double zero = 0;
     cl_int err = clEnqueueFillBuffer(*vs__queue(vs__device(dev, st)), o->buf, &zero, vs_dtype_size(op->dtype), 0,
@@ -149,7 +147,7 @@ static bool k_tile(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   vs_value *o = vs__val(r, op);
   if (!o->n) return true;
   cl_mem tx = NULL, bx = vs__on_device(r, x, dev, &tx, st), bd = NULL;
-  bool ok = bx && (bd = describe(dev, desc, 3 * (size_t)xs.rank, st)) != NULL;
+  bool ok = bx && (bd = vs__describe(dev, desc, 3 * (size_t)xs.rank, st)) != NULL;
   if (ok) {
     cl_int rank = xs.rank;
     cl_ulong total = o->n;

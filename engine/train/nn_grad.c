@@ -60,3 +60,45 @@ bool vs__grad_sigmoid(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_
 bool vs__grad_tanh(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st) {
   return activation_grad(g, op, "TanhGrad", grad, dx, st);
 }
+
+/* _Conv2DGrad: Conv2DBackpropInput(sizes of the input, filter, grad) and
+ * Conv2DBackpropFilter(input, sizes of the filter, grad), with Conv2D's
+ * attributes. TF takes both sizes from one ShapeN op (two outputs);
+ * varscope's ops have one output, so the sizes are the Consts "ShapeN"
+ * and "ShapeN_1" (the values TF's ShapeN computes). */
+bool vs__grad_conv2d(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st) {
+  vs_output x = op->inputs[0], f = op->inputs[1];
+  if (!vs__grad_need_shape(op, x.op->shape, st) || !vs__grad_need_shape(op, f.op->shape, st)) return false;
+  vs_output sx = vs__shape_const(g, x.op->shape, "ShapeN", st);
+  vs_output sf = sx.op ? vs__shape_const(g, f.op->shape, "ShapeN", st) : NONE;
+  if (!sf.op) return false;
+  vs_output in0[3] = {sx, f, grad}, in1[3] = {x, sf, grad};
+  dx[0] = vs__build_op(g, "Conv2DBackpropInput", "Conv2DBackpropInput", in0, 3, NULL, NULL, 0, op->dtype,
+                       x.op->shape, st);
+  if (!dx[0].op) return false;
+  dx[0].op->attr.conv = op->attr.conv; /* before any other thread can see the op (the graph lock is held) */
+  dx[1] = vs__build_op(g, "Conv2DBackpropFilter", "Conv2DBackpropFilter", in1, 3, NULL, NULL, 0, op->dtype,
+                       f.op->shape, st);
+  if (!dx[1].op) return false;
+  dx[1].op->attr.conv = op->attr.conv;
+  return true;
+}
+
+/* _MaxPoolGrad: MaxPoolGrad(input, output, grad) with the pool's attributes. */
+bool vs__grad_max_pool(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st) {
+  vs_output in[3] = {op->inputs[0], {op, 0}, grad};
+  dx[0] = vs__build_op(g, "MaxPoolGrad", "MaxPoolGrad", in, 3, NULL, NULL, 0, op->dtype, op->inputs[0].op->shape, st);
+  if (dx[0].op) dx[0].op->attr.pool = op->attr.pool;
+  return dx[0].op != NULL;
+}
+
+/* _AvgPoolGrad: AvgPoolGrad(shape(input) folded to the Const "Shape", grad). */
+bool vs__grad_avg_pool(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st) {
+  vs_shape s = op->inputs[0].op->shape;
+  if (!vs__grad_need_shape(op, s, st)) return false;
+  vs_output shape = vs__shape_const(g, s, "Shape", st);
+  vs_output in[2] = {shape, grad};
+  dx[0] = shape.op ? vs__build_op(g, "AvgPoolGrad", "AvgPoolGrad", in, 2, NULL, NULL, 0, op->dtype, s, st) : NONE;
+  if (dx[0].op) dx[0].op->attr.pool = op->attr.pool;
+  return dx[0].op != NULL;
+}

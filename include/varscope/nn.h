@@ -54,6 +54,27 @@ vs_output vs_matmul(vs_graph *g, vs_output a, vs_output b, const vs_matmul_opts 
 vs_output vs_sigmoid(vs_graph *g, vs_output x, const char *name, vs_status *st);
 vs_output vs_tanh(vs_graph *g, vs_output x, const char *name, vs_status *st);
 
+typedef struct vs_pool_opts {
+  int64_t ksize[4];         /* NHWC window, e.g. {1, 2, 2, 1} (required) */
+  int64_t strides[4];       /* NHWC strides (required) */
+  const char *padding;      /* "SAME" or "VALID" (required, as in TF) */
+  const char *data_format;  /* NULL or "NHWC" */
+  const char *name;         /* NULL: "MaxPool" / "AvgPool" */
+} vs_pool_opts;
+
+/* tf.nn.max_pool / tf.nn.avg_pool (TF1's, ksize and strides of 4) on an
+ * NHWC float32/float64 tensor: windows over height and width (ksize and
+ * strides must be 1 in the batch and depth: UNIMPLEMENTED otherwise);
+ * output size SAME ceil(in / stride), VALID ceil((in - k + 1) / stride).
+ * SAME windows are clipped to the input (the maximum never takes padding,
+ * the mean does not count it), as TF. Errors: ValueError "Negative
+ * dimension size caused by subtracting 3 from 2 for '{{node MaxPool}} =
+ * MaxPool[...]' with input shapes: [1,2,2,1].", "Shape must be rank 4 but
+ * is rank 2 ...", TF's bad-padding text. [per-thread]; the op belongs to
+ * the graph. */
+vs_output vs_max_pool(vs_graph *g, vs_output value, const vs_pool_opts *opts, vs_status *st);
+vs_output vs_avg_pool(vs_graph *g, vs_output value, const vs_pool_opts *opts, vs_status *st);
+
 #ifdef __cplusplus
 }
 #endif
