@@ -747,6 +747,45 @@ OPT_TRAJECTORY(optimizer_trajectory_rmsprop_centered,
                0.629604399f, -0.68437469f, 2.21451306f, 1.19456804f, 0.129604444f, -0.180925518f,
                16.8125f, 16.4385834f, 15.801651f, 14.9727497f, 14.0061302f)
 
+/* A model TensorFlow trained 3 steps with Adam, saved with its slots and
+ * beta powers (conformance/golden/train/adam_3_steps, written by
+ * tools/make_train_goldens.py), restored by a varscope Saver into the graph
+ * varscope's optimizer built: 2 more steps give TF's 4th and 5th losses
+ * and its w after 5 steps, which only holds when every slot was found by
+ * its TF name. */
+VSC_CASE(optimizer_resumes_tf_checkpoint_with_slots) {
+  GETV(w, "w", .initializer = vs_value_initializer(OPT_W0, VS_FLOAT, 6, &VS_SHAPE(2, 3)));
+  vs_output target = vs_constant(g, OPT_T, VS_FLOAT, VS_SHAPE(2, 3), "T", st);
+  vs_output loss = vs_reduce_sum(g, vs_square(g, vs_sub(g, vs_var_value(w), target, NULL, st), NULL, st), NULL, st);
+  vs_var *step = vs_train_get_or_create_global_step(g, st);
+  OK();
+  OPTIMIZER(o, vs_adam_optimizer(&(vs_adam_opts){.learning_rate = VS_OPT_DOUBLE(0.1)}, st));
+  vs_op *train = vs_optimizer_minimize(o, loss, &(vs_minimize_opts){.global_step = step}, st);
+  OK();
+  SESSION(s);
+  vs_saver *saver = vs_saver_new(g, NULL, st);
+  OK();
+  char path[1024];
+  snprintf(path, sizeof path, "%s/golden/train/adam_3_steps/model.ckpt", vsc_data_dir());
+  vs_saver_restore(saver, s, path, st);
+  vs_saver_free(saver);
+  OK();
+  static const float losses[2] = {12.7112398f, 11.5784664f};
+  for (int i = 0; i < 2; i++) {
+    vs_tensor *l = NULL;
+    vs_session_run(s, NULL, NULL, 0, &loss, &l, 1, &train, 1, st);
+    OK();
+    float got = *(const float *)vs_tensor_data(l);
+    vs_tensor_free(l);
+    NEAR(got, losses[i], 2e-6 * (1 + losses[i]));
+  }
+  static const float want[6] = {0.972184122f, -0.501780987f, 2.49203467f, 1.00222623f, 0.472184122f, 0.127603322f};
+  VALUE(x, s, w);
+  for (int i = 0; i < 6; i++) NEAR(FLOATS(x)[i], want[i], 2e-6 * (1 + fabs(want[i])));
+  VALUE(n, s, step);
+  INT_EQ(*(const int64_t *)vs_tensor_data(n), 5);
+}
+
 const vsc_case vsc_cases_training[] = {
     VSC_REG(gradients_of_mean_squared_mlp, "T.grad.mlp T.grad.names"),
     VSC_REG(gradients_of_matmul, "T.grad.matmul"),
@@ -786,5 +825,6 @@ const vsc_case vsc_cases_training[] = {
     VSC_REG(optimizer_trajectory_adam, "T.train.trajectory"),
     VSC_REG(optimizer_trajectory_rmsprop, "T.train.trajectory"),
     VSC_REG(optimizer_trajectory_rmsprop_centered, "T.train.trajectory"),
+    VSC_REG(optimizer_resumes_tf_checkpoint_with_slots, "T.train.trajectory T.train.slots T.train.checkpoint"),
     {NULL, NULL, NULL, NULL},
 };

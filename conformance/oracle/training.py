@@ -537,3 +537,21 @@ def optimizer_trajectory_rmsprop_centered(t):
     _trajectory(t, tf.train.RMSPropOptimizer(0.01, momentum=0.9, centered=True), [
         0.629604399, -0.68437469, 2.21451306, 1.19456804, 0.129604444, -0.180925518,
         16.8125, 16.4385834, 15.801651, 14.9727497, 14.0061302])
+
+
+@case
+def optimizer_resumes_tf_checkpoint_with_slots(t):
+    w = tf.get_variable("w", initializer=tf.constant(W0))
+    loss = tf.reduce_sum(tf.square(w - tf.constant(TARGET, name="T")))
+    step = tf.train.get_or_create_global_step()
+    train = tf.train.AdamOptimizer(0.1).minimize(loss, global_step=step)
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "golden", "train",
+                        "adam_3_steps", "model.ckpt")
+    with t.session() as s:
+        tf.train.Saver().restore(s, path)
+        for i, want in enumerate([12.7112398, 11.5784664]):
+            t.near(s.run([loss, train])[0], want, 2e-6 * (1 + want), "loss %d" % i)
+        want_w = [0.972184122, -0.501780987, 2.49203467, 1.00222623, 0.472184122, 0.127603322]
+        for i, x in enumerate(s.run(w).ravel()):
+            t.near(x, want_w[i], 2e-6 * (1 + abs(want_w[i])), "w[%d]" % i)
+        t.eq(s.run(step), 5, "global_step")
