@@ -747,6 +747,77 @@ OPT_TRAJECTORY(optimizer_trajectory_rmsprop_centered,
                0.629604399f, -0.68437469f, 2.21451306f, 1.19456804f, 0.129604444f, -0.180925518f,
                16.8125f, 16.4385834f, 15.801651f, 14.9727497f, 14.0061302f)
 
+/* A GAN's two optimizers, each on the variables of its network's scope
+ * (tf.trainable_variables("discriminator") / ("generator")), the
+ * discriminator shared through reuse: each updates only its own variables,
+ * and the second Adam's beta powers are "beta1_power_1". */
+static vs_output gan_dense(vs_graph *g, vs_output x, int64_t in, int64_t n, const char *name, vs_status *st) {
+  vs_output y = {0};
+  VS_WITH_VARIABLE_SCOPE(g, s, name, NULL, st) {
+    vs_var *w = vs_get_variable(g, "w", &(vs_var_opts){.shape = VS_SHAPE(in, n)}, st);
+    vs_var *b = vs_get_variable(g, "b", &(vs_var_opts){.shape = VS_SHAPE(n), .initializer = vs_zeros_initializer()}, st);
+    if (w && b) y = vs_bias_add(g, vs_matmul(g, x, vs_var_value(w), NULL, st), vs_var_value(b), NULL, st);
+  }
+  return y;
+}
+
+static vs_output gan_disc(vs_graph *g, vs_output x, vs_reuse reuse, vs_status *st) {
+  vs_output y = {0};
+  VS_WITH_VARIABLE_SCOPE(g, s, "discriminator", &(vs_varscope_opts){.reuse = reuse}, st)
+  y = gan_dense(g, vs_relu(g, x, NULL, st), 3, 1, "logit", st);
+  return y;
+}
+
+static vs_output gan_mean_square(vs_graph *g, vs_output x, float minus, vs_status *st) {
+  vs_output d = minus != 0 ? vs_sub(g, x, vs_constant_float(g, minus, NULL, st), NULL, st) : x;
+  return vs_reduce_mean(g, vs_square(g, d, NULL, st), NULL, st);
+}
+
+VSC_CASE(optimizer_gan_var_lists_from_scopes) {
+  vs_output z = vs_placeholder(g, VS_FLOAT, VS_SHAPE(4, 2), "z", st);
+  vs_output real = vs_placeholder(g, VS_FLOAT, VS_SHAPE(4, 3), "real", st);
+  OK();
+  vs_output fake = {0};
+  VS_WITH_VARIABLE_SCOPE(g, gen, "generator", NULL, st) fake = gan_dense(g, z, 2, 3, "out", st);
+  vs_output dr = gan_disc(g, real, VS_REUSE_INHERIT, st), df = gan_disc(g, fake, VS_REUSE_TRUE, st);
+  vs_output d_loss = vs_add(g, gan_mean_square(g, dr, 1, st), gan_mean_square(g, df, 0, st), NULL, st);
+  vs_output g_loss = gan_mean_square(g, df, 1, st);
+  OK();
+  vs_var *d_vars[4], *g_vars[4];
+  size_t nd = vs_trainable_variables(g, "discriminator", d_vars, 4, st);
+  size_t ng = vs_trainable_variables(g, "generator", g_vars, 4, st);
+  INT_EQ(nd, 2);
+  INT_EQ(ng, 2);
+  OPTIMIZER(d_opt, vs_adam_optimizer(&(vs_adam_opts){.learning_rate = VS_OPT_DOUBLE(0.001)}, st));
+  OPTIMIZER(g_opt, vs_adam_optimizer(&(vs_adam_opts){.learning_rate = VS_OPT_DOUBLE(0.001)}, st));
+  vs_op *d_train = vs_optimizer_minimize(d_opt, d_loss, &(vs_minimize_opts){.var_list = d_vars, .n_vars = nd,
+                                                                             .name = "d_train"}, st);
+  OK();
+  vs_op *g_train = vs_optimizer_minimize(g_opt, g_loss, &(vs_minimize_opts){.var_list = g_vars, .n_vars = ng,
+                                                                             .name = "g_train"}, st);
+  OK();
+  STR_EQ(vs_op_name(d_train), "d_train");
+  STR_EQ(vs_op_name(g_train), "g_train");
+  COLLECTION(VS_GLOBAL_VARIABLES, NULL,
+             "generator/out/w:0 generator/out/b:0 discriminator/logit/w:0 discriminator/logit/b:0 beta1_power:0 "
+             "beta2_power:0 discriminator/logit/w/Adam:0 discriminator/logit/w/Adam_1:0 discriminator/logit/b/Adam:0 "
+             "discriminator/logit/b/Adam_1:0 beta1_power_1:0 beta2_power_1:0 generator/out/w/Adam:0 "
+             "generator/out/w/Adam_1:0 generator/out/b/Adam:0 generator/out/b/Adam_1:0");
+  char names[1024] = "";
+  size_t len = 0;
+  for (size_t i = 0; i < vs_graph_num_operations(g); i++) {
+    vs_op *op = vs_graph_operation(g, i);
+    if (strcmp(vs_op_type(op), "ApplyAdam") == 0)
+      len += (size_t)snprintf(names + len, sizeof names - len, "%s%s", len ? " " : "", vs_op_name(op));
+  }
+  STR_EQ(names, "d_train/update_discriminator/logit/w/ApplyAdam d_train/update_discriminator/logit/b/ApplyAdam "
+                "g_train/update_generator/out/w/ApplyAdam g_train/update_generator/out/b/ApplyAdam");
+  vs_item items[4];
+  INT_EQ(vs_get_collection(g, VS_TRAIN_OP, NULL, items, 4, st), 2);
+  EXPECT(items[0].op == d_train && items[1].op == g_train, "TRAIN_OP is not [d_train, g_train]");
+  STR_EQ(vs_output_name(vs_op_input(vs_graph_operation_by_name(g, "g_train/mul"), 0)), "beta1_power_1/read:0");
+}
+
 /* A model TensorFlow trained 3 steps with Adam, saved with its slots and
  * beta powers (conformance/golden/train/adam_3_steps, written by
  * tools/make_train_goldens.py), restored by a varscope Saver into the graph
@@ -825,6 +896,7 @@ const vsc_case vsc_cases_training[] = {
     VSC_REG(optimizer_trajectory_adam, "T.train.trajectory"),
     VSC_REG(optimizer_trajectory_rmsprop, "T.train.trajectory"),
     VSC_REG(optimizer_trajectory_rmsprop_centered, "T.train.trajectory"),
+    VSC_REG(optimizer_gan_var_lists_from_scopes, "T.train.var_list T.train.non_slot 6.3.3"),
     VSC_REG(optimizer_resumes_tf_checkpoint_with_slots, "T.train.trajectory T.train.slots T.train.checkpoint"),
     {NULL, NULL, NULL, NULL},
 };

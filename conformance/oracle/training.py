@@ -539,6 +539,45 @@ def optimizer_trajectory_rmsprop_centered(t):
         16.8125, 16.4385834, 15.801651, 14.9727497, 14.0061302])
 
 
+def _gan_dense(x, n, name):
+    with tf.variable_scope(name):
+        w = tf.get_variable("w", [x.shape[1], n])
+        b = tf.get_variable("b", [n], initializer=tf.zeros_initializer())
+        return tf.nn.bias_add(tf.matmul(x, w), b)
+
+
+@case
+def optimizer_gan_var_lists_from_scopes(t):
+    z = tf.placeholder(tf.float32, [4, 2], name="z")
+    real = tf.placeholder(tf.float32, [4, 3], name="real")
+    with tf.variable_scope("generator"):
+        fake = _gan_dense(z, 3, "out")
+
+    def disc(x, reuse):
+        with tf.variable_scope("discriminator", reuse=reuse):
+            return _gan_dense(tf.nn.relu(x), 1, "logit")
+    dr, df = disc(real, None), disc(fake, True)
+    d_loss = tf.reduce_mean(tf.square(dr - 1.0)) + tf.reduce_mean(tf.square(df))
+    g_loss = tf.reduce_mean(tf.square(df - 1.0))
+    d_vars, g_vars = tf.trainable_variables("discriminator"), tf.trainable_variables("generator")
+    t.eq(len(d_vars), 2)
+    t.eq(len(g_vars), 2)
+    d_train = tf.train.AdamOptimizer(0.001).minimize(d_loss, var_list=d_vars, name="d_train")
+    g_train = tf.train.AdamOptimizer(0.001).minimize(g_loss, var_list=g_vars, name="g_train")
+    t.eq(d_train.name, "d_train")
+    t.eq(g_train.name, "g_train")
+    t.eq(_names(tf.GraphKeys.GLOBAL_VARIABLES),
+         "generator/out/w:0 generator/out/b:0 discriminator/logit/w:0 discriminator/logit/b:0 beta1_power:0 "
+         "beta2_power:0 discriminator/logit/w/Adam:0 discriminator/logit/w/Adam_1:0 discriminator/logit/b/Adam:0 "
+         "discriminator/logit/b/Adam_1:0 beta1_power_1:0 beta2_power_1:0 generator/out/w/Adam:0 "
+         "generator/out/w/Adam_1:0 generator/out/b/Adam:0 generator/out/b/Adam_1:0")
+    t.eq(" ".join(o.name for o in tf.get_default_graph().get_operations() if o.type == "ApplyAdam"),
+         "d_train/update_discriminator/logit/w/ApplyAdam d_train/update_discriminator/logit/b/ApplyAdam "
+         "g_train/update_generator/out/w/ApplyAdam g_train/update_generator/out/b/ApplyAdam")
+    t.eq(tf.get_collection(tf.GraphKeys.TRAIN_OP), [d_train, g_train])
+    t.eq(_ops("g_train/mul").inputs[0].name, "beta1_power_1/read:0")
+
+
 @case
 def optimizer_resumes_tf_checkpoint_with_slots(t):
     w = tf.get_variable("w", initializer=tf.constant(W0))
