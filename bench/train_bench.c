@@ -12,7 +12,6 @@
  * share the cores, and nothing forks after OpenCL is up). When Conv2D has no
  * gradient in this build, both sides time the MLP of the same widths, and
  * the table says so. */
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,8 +20,6 @@
 
 #include "../examples/cnn_model.h"
 #include "bench.h"
-
-extern char **environ;
 
 enum { STEPS = 50, REPS = 5, MAX_SIZES = 8 };
 
@@ -35,23 +32,11 @@ typedef struct tf_figures {
 /* Runs bench/train_tf.py for the batch sizes and reads its figures. */
 static void tf_run(const long *sizes, int n, bool mlp, tf_figures *tf) {
   memset(tf, 0, sizeof *tf);
-  char venv_py[512];
-  const char *py = getenv("VARSCOPE_TF_PYTHON");
-  if (!py || !*py) {
-    const char *cache = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-    if (cache && *cache)
-      snprintf(venv_py, sizeof venv_py, "%s/varscope/oracle-venv/bin/python", cache);
-    else
-      snprintf(venv_py, sizeof venv_py, "%s/.cache/varscope/oracle-venv/bin/python", home ? home : "");
-    py = venv_py;
-  }
-  if (access(py, X_OK) != 0) {
-    snprintf(tf->why, sizeof tf->why, "no TensorFlow python at %s (make oracle makes it)", py);
-    return;
-  }
+  char py[512];
+  if (!bench_tf_python(py, sizeof py, tf->why, sizeof tf->why)) return;
   char *argv[MAX_SIZES + 6], nums[MAX_SIZES + 2][24];
   int argc = 0;
-  argv[argc++] = (char *)py;
+  argv[argc++] = py;
   argv[argc++] = VS_SOURCE_DIR "/bench/train_tf.py";
   if (mlp) argv[argc++] = "--mlp";
   snprintf(nums[0], sizeof nums[0], "%d", STEPS);
@@ -63,28 +48,15 @@ static void tf_run(const long *sizes, int n, bool mlp, tf_figures *tf) {
     argv[argc++] = nums[i + 2];
   }
   argv[argc] = NULL;
-  int fd[2];
-  if (pipe(fd) != 0) {
-    snprintf(tf->why, sizeof tf->why, "pipe failed");
-    return;
-  }
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, fd[1], STDOUT_FILENO);
-  posix_spawn_file_actions_addclose(&fa, fd[0]);
-  pid_t pid;
   fprintf(stderr, "train_bench: TensorFlow first (%s bench/train_tf.py)...\n", py);
-  int rc = posix_spawn(&pid, py, &fa, NULL, argv, environ);
-  posix_spawn_file_actions_destroy(&fa);
-  close(fd[1]);
-  if (rc != 0) {
-    close(fd[0]);
+  pid_t pid;
+  FILE *f = bench_spawn_reading(argv, &pid);
+  if (!f) {
     snprintf(tf->why, sizeof tf->why, "could not start %s", py);
     return;
   }
-  FILE *f = fdopen(fd[0], "r");
   char line[256];
-  while (f && fgets(line, sizeof line, f)) {
+  while (fgets(line, sizeof line, f)) {
     long b;
     double x;
     if (sscanf(line, "tf_version %31s", tf->version) == 1) continue;
@@ -92,7 +64,7 @@ static void tf_run(const long *sizes, int n, bool mlp, tf_figures *tf) {
       for (int i = 0; i < n; i++)
         if (sizes[i] == b) tf->steps_per_s[i] = x;
   }
-  if (f) fclose(f);
+  fclose(f);
   int wst = 0;
   waitpid(pid, &wst, 0);
   if (!WIFEXITED(wst) || WEXITSTATUS(wst) != 0) snprintf(tf->why, sizeof tf->why, "train_tf.py failed (status %d)", wst);

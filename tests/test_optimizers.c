@@ -310,6 +310,17 @@ Test(optimizers, apply_errors) {
 
 /* ---- the kernels against TensorFlow's trajectories ---------------------- */
 
+/* Initialises every global variable, then runs `train` n times. */
+static void init_and_run(vs_session *s, vs_op *train, int n) {
+  vs_op *init = vs_global_variables_initializer(g, st);
+  vs_session_run(s, NULL, NULL, 0, NULL, NULL, 0, &init, 1, st);
+  assert_ok();
+  for (int i = 0; i < n; i++) {
+    vs_session_run(s, NULL, NULL, 0, NULL, NULL, 0, &train, 1, st);
+    assert_ok();
+  }
+}
+
 /* Five steps of `o` on w = W0 with the gradient 2 * (w - T); w must end at
  * TF's `want`. Returns the session (the caller frees it). */
 static vs_session *trajectory(vs_optimizer *o, const float want[6], vs_var **wout) {
@@ -326,13 +337,7 @@ static vs_session *trajectory(vs_optimizer *o, const float want[6], vs_var **wou
   vs_session *s = vs_session_new(g, NULL, st);
   if (vs_status_code(st) == VS_NOT_FOUND) cr_skip_test("no OpenCL device");
   assert_ok();
-  vs_op *init = vs_global_variables_initializer(g, st);
-  vs_session_run(s, NULL, NULL, 0, NULL, NULL, 0, &init, 1, st);
-  assert_ok();
-  for (int i = 0; i < 5; i++) {
-    vs_session_run(s, NULL, NULL, 0, NULL, NULL, 0, &train, 1, st);
-    assert_ok();
-  }
+  init_and_run(s, train, 5);
   vs_tensor *got = vs_session_variable_value(s, v, st);
   assert_ok();
   const float *d = vs_tensor_data(got);
@@ -564,13 +569,7 @@ Test(optimizers, variable_on_second_device) {
   cr_assert_str_eq(vs_op_device(vs_var_op(slot)), "/device:GPU:1");
   vs_session *s = vs_session_new(g, &(vs_session_opts){.default_device = "/device:CL:0"}, st);
   assert_ok();
-  vs_op *init = vs_global_variables_initializer(g, st);
-  vs_session_run(s, NULL, NULL, 0, NULL, NULL, 0, &init, 1, st);
-  assert_ok();
-  for (int i = 0; i < 5; i++) {
-    vs_session_run(s, NULL, NULL, 0, NULL, NULL, 0, &train, 1, st);
-    assert_ok();
-  }
+  init_and_run(s, train, 5);
   int dev_w = vs_session_op_device(s, vs_var_op(v));
   cr_assert_eq(vs_session_op_device(s, vs_graph_operation_by_name(g, "Momentum/update_w/ApplyMomentum")), dev_w);
   cr_assert_eq(vs_session_op_device(s, vs_var_op(slot)), dev_w);
