@@ -747,6 +747,41 @@ OPT_TRAJECTORY(optimizer_trajectory_rmsprop_centered,
                0.629604399f, -0.68437469f, 2.21451306f, 1.19456804f, 0.129604444f, -0.180925518f,
                16.8125f, 16.4385834f, 15.801651f, 14.9727497f, 14.0061302f)
 
+/* learning_rate as a tensor (a placeholder fed each step): no
+ * "learning_rate" Const, the tensor is the Apply op's input, and steps fed
+ * 0.1, 0.05 and 0 give TF's values (the last one moves w by the momentum
+ * only, times a zero learning rate: not at all). */
+VSC_CASE(optimizer_learning_rate_tensor_fed) {
+  GETV(w, "w", .initializer = vs_value_initializer(OPT_W0, VS_FLOAT, 6, &VS_SHAPE(2, 3)));
+  vs_output target = vs_constant(g, OPT_T, VS_FLOAT, VS_SHAPE(2, 3), "T", st);
+  vs_output loss = vs_reduce_sum(g, vs_square(g, vs_sub(g, vs_var_value(w), target, NULL, st), NULL, st), NULL, st);
+  vs_output lr = vs_placeholder(g, VS_FLOAT, VS_SCALAR, "lr", st);
+  OK();
+  OPTIMIZER(o, vs_momentum_optimizer(0, 0.9, &(vs_momentum_opts){.learning_rate_tensor = lr}, st));
+  vs_op *train = vs_optimizer_minimize(o, loss, NULL, st);
+  OK();
+  EXPECT(vs_graph_operation_by_name(g, "Momentum/learning_rate") == NULL, "a learning_rate Const was built");
+  vs_op *apply = vs_graph_operation_by_name(g, "Momentum/update_w/ApplyMomentum");
+  EXPECT(apply != NULL, "no ApplyMomentum");
+  STR_EQ(vs_output_name(vs_op_input(apply, 1)), "w/Momentum:0");
+  STR_EQ(vs_output_name(vs_op_input(apply, 2)), "lr:0");
+  STR_EQ(vs_output_name(vs_op_input(apply, 4)), "Momentum/momentum:0");
+  SESSION(s);
+  vs_op *init = vs_global_variables_initializer(g, st);
+  OK();
+  RUN(s, init);
+  static const float rates[3] = {0.1f, 0.05f, 0.0f};
+  for (int i = 0; i < 3; i++) {
+    vs_tensor *r = vs_tensor_new(VS_FLOAT, VS_SCALAR, &rates[i], st);
+    vs_session_run(s, &lr, &r, 1, NULL, NULL, 0, &train, 1, st);
+    vs_tensor_free(r);
+    OK();
+  }
+  static const float want[6] = {0.685000002f, 0.110000014f, 2.37000012f, 0.574999988f, 0.185000002f, -0.157499999f};
+  VALUE(x, s, w);
+  for (int i = 0; i < 6; i++) NEAR(FLOATS(x)[i], want[i], 2e-6 * (1 + fabs(want[i])));
+}
+
 /* A GAN's two optimizers, each on the variables of its network's scope
  * (tf.trainable_variables("discriminator") / ("generator")), the
  * discriminator shared through reuse: each updates only its own variables,
@@ -896,6 +931,7 @@ const vsc_case vsc_cases_training[] = {
     VSC_REG(optimizer_trajectory_adam, "T.train.trajectory"),
     VSC_REG(optimizer_trajectory_rmsprop, "T.train.trajectory"),
     VSC_REG(optimizer_trajectory_rmsprop_centered, "T.train.trajectory"),
+    VSC_REG(optimizer_learning_rate_tensor_fed, "T.train.learning_rate"),
     VSC_REG(optimizer_gan_var_lists_from_scopes, "T.train.var_list T.train.non_slot 6.3.3"),
     VSC_REG(optimizer_resumes_tf_checkpoint_with_slots, "T.train.trajectory T.train.slots T.train.checkpoint"),
     {NULL, NULL, NULL, NULL},

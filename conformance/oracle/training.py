@@ -539,6 +539,27 @@ def optimizer_trajectory_rmsprop_centered(t):
         16.8125, 16.4385834, 15.801651, 14.9727497, 14.0061302])
 
 
+@case
+def optimizer_learning_rate_tensor_fed(t):
+    w = tf.get_variable("w", initializer=tf.constant(W0))
+    loss = tf.reduce_sum(tf.square(w - tf.constant(TARGET, name="T")))
+    lr = tf.placeholder(tf.float32, [], name="lr")
+    train = tf.train.MomentumOptimizer(lr, 0.9).minimize(loss)
+    graph = tf.get_default_graph()
+    t.check("Momentum/learning_rate" not in [o.name for o in graph.get_operations()], "a learning_rate Const")
+    apply = graph.get_operation_by_name("Momentum/update_w/ApplyMomentum")
+    t.eq(apply.inputs[1].name, "w/Momentum:0")
+    t.eq(apply.inputs[2].name, "lr:0")
+    t.eq(apply.inputs[4].name, "Momentum/momentum:0")
+    with t.session() as s:
+        s.run(tf.global_variables_initializer())
+        for r in (0.1, 0.05, 0.0):
+            s.run(train, {lr: r})
+        want = [0.685000002, 0.110000014, 2.37000012, 0.574999988, 0.185000002, -0.157499999]
+        for i, x in enumerate(s.run(w).ravel()):
+            t.near(x, want[i], 2e-6 * (1 + abs(want[i])), "w[%d]" % i)
+
+
 def _gan_dense(x, n, name):
     with tf.variable_scope(name):
         w = tf.get_variable("w", [x.shape[1], n])

@@ -40,7 +40,10 @@ static double or_default(vs_opt_double d, double dflt) { return d.set ? d.value 
 VS_API vs_optimizer *vs_gradient_descent_optimizer(double learning_rate, const vs_optimizer_opts *opts,
                                                    vs_status *st) {
   vs_optimizer *o = make(VS_OPT_GD, opts ? opts->name : NULL, "GradientDescent", opts && opts->use_locking, st);
-  if (o) o->learning_rate = learning_rate;
+  if (o) {
+    o->learning_rate = learning_rate;
+    if (opts) o->learning_rate_tensor = opts->learning_rate_tensor;
+  }
   return o;
 }
 
@@ -51,6 +54,7 @@ VS_API vs_optimizer *vs_momentum_optimizer(double learning_rate, double momentum
     o->learning_rate = learning_rate;
     o->momentum = momentum;
     o->use_nesterov = opts && opts->use_nesterov;
+    if (opts) o->learning_rate_tensor = opts->learning_rate_tensor;
   }
   return o;
 }
@@ -63,6 +67,7 @@ VS_API vs_optimizer *vs_adam_optimizer(const vs_adam_opts *opts, vs_status *st) 
     o->beta1 = or_default(d.beta1, 0.9);
     o->beta2 = or_default(d.beta2, 0.999);
     o->epsilon = or_default(d.epsilon, 1e-8);
+    o->learning_rate_tensor = d.learning_rate_tensor;
   }
   return o;
 }
@@ -76,6 +81,7 @@ VS_API vs_optimizer *vs_rmsprop_optimizer(double learning_rate, const vs_rmsprop
     o->momentum = or_default(d.momentum, 0.0);
     o->epsilon = or_default(d.epsilon, 1e-10);
     o->centered = d.centered;
+    o->learning_rate_tensor = d.learning_rate_tensor;
   }
   return o;
 }
@@ -210,7 +216,10 @@ typedef struct prepared {
 } prepared;
 
 static bool prepare(vs_graph *g, const vs_optimizer *o, prepared *p, vs_status *st) {
-  p->lr = vs_constant_float(g, (float)o->learning_rate, "learning_rate", st);
+  /* _prepare: ops.convert_to_tensor(learning_rate, name="learning_rate")
+   * makes a Const of a number and passes a tensor through. */
+  p->lr = o->learning_rate_tensor.op ? o->learning_rate_tensor
+                                     : vs_constant_float(g, (float)o->learning_rate, "learning_rate", st);
   if (!p->lr.op) return false;
   switch (o->kind) {
     case VS_OPT_GD: return true;
@@ -433,6 +442,11 @@ VS_API vs_op *vs_optimizer_apply_gradients(vs_optimizer *opt, const vs_grad_and_
       return NULL;
     }
   }
+  if (opt->learning_rate_tensor.op &&
+      !vs__valid_output(g, opt->learning_rate_tensor, "vs_optimizer_apply_gradients: learning_rate_tensor", st))
+    return NULL;
+  VS_REQUIRE(!opt->learning_rate_tensor.op || opt->learning_rate_tensor.op->graph == g, st,
+             "vs_optimizer_apply_gradients: learning_rate_tensor is of another graph than the variables");
   vs_var *gs = opts ? opts->global_step : NULL;
   VS_REQUIRE(!gs || gs->graph == g, st, "vs_optimizer_apply_gradients: the global step is of another graph");
   VS_REQUIRE(!gs || vs__convertible(gs->dtype), st, "vs_optimizer_apply_gradients: the global step %s is not a number",

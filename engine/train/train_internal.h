@@ -51,6 +51,7 @@ struct vs_optimizer {
   char *name;             /* owned */
   bool use_locking, use_nesterov, centered;
   double learning_rate, momentum, beta1, beta2, epsilon, decay;
+  vs_output learning_rate_tensor; /* {NULL, 0}: learning_rate as a Const */
   vs_slot_entry *slots;
   size_t n_slots, slots_cap;
   vs_nonslot_entry *nonslots;

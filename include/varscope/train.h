@@ -115,6 +115,12 @@ typedef struct vs_opt_double {
 typedef struct vs_optimizer_opts {
   const char *name;  /* NULL: the optimizer's default name */
   bool use_locking;  /* recorded as the ops' attr; updates of one run are serial anyway */
+  /* learning_rate given as a tensor (a placeholder fed each step, a
+   * schedule built from ops): a float32 scalar used as is, in place of
+   * the "learning_rate" Const (as TF, which converts only Python numbers).
+   * {NULL, 0}: the double argument. The same field in every optimizer's
+   * options. */
+  vs_output learning_rate_tensor;
 } vs_optimizer_opts;
 
 /* The constructors: NULL opts are all defaults. Errors: ValueError
@@ -131,6 +137,7 @@ typedef struct vs_momentum_opts {
   const char *name;
   bool use_locking;
   bool use_nesterov;
+  vs_output learning_rate_tensor; /* as vs_optimizer_opts */
 } vs_momentum_opts;
 vs_optimizer *vs_momentum_optimizer(double learning_rate, double momentum, const vs_momentum_opts *opts,
                                     vs_status *st);
@@ -141,6 +148,7 @@ typedef struct vs_adam_opts {
   vs_opt_double learning_rate, beta1, beta2, epsilon;
   const char *name;
   bool use_locking;
+  vs_output learning_rate_tensor; /* as vs_optimizer_opts; overrides learning_rate */
 } vs_adam_opts;
 vs_optimizer *vs_adam_optimizer(const vs_adam_opts *opts, vs_status *st);
 
@@ -152,6 +160,7 @@ typedef struct vs_rmsprop_opts {
   bool centered;
   const char *name;
   bool use_locking;
+  vs_output learning_rate_tensor; /* as vs_optimizer_opts */
 } vs_rmsprop_opts;
 vs_optimizer *vs_rmsprop_optimizer(double learning_rate, const vs_rmsprop_opts *opts, vs_status *st);
 
