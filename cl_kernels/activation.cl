@@ -1,5 +1,6 @@
 /* activation.cl - floating-point activations and their gradients (Sigmoid,
- * Tanh, ReluGrad, SigmoidGrad, TanhGrad), for float and double only: the
+ * Tanh, Exp, Log1p, Reciprocal, ReluGrad, SigmoidGrad, TanhGrad), for float
+ * and double only: the
  * constructors refuse other dtypes, so no integer program is ever built. */
 #ifdef VS_FP64
 #pragma OPENCL EXTENSION cl_khr_fp64 : enable
@@ -15,6 +16,9 @@
   }
 UNARY(sigmoid, (T)1 / ((T)1 + exp(-x)))
 UNARY(tanh_act, tanh(x))
+UNARY(exp_op, exp(x))
+UNARY(log1p_op, log1p(x))
+UNARY(reciprocal, (T)1 / x)
 
 /* (a, b) elementwise, b of the same size (gradient ops take equal shapes). */
 #define GRAD(name, expr)                                                               \

@@ -1,6 +1,6 @@
 /* arith.cl - arithmetic beyond elementwise.cl's add/sub/mul, for every
- * numeric dtype (-DT=...): Square, Neg, and broadcasting RealDiv and
- * Maximum (an operand repeats with period na or nb, as in elementwise.cl).
+ * numeric dtype (-DT=...): Square, Neg, and broadcasting RealDiv, Maximum,
+ * SquaredDifference and DivNoNan (an operand repeats with period na or nb, as in elementwise.cl).
  * Integer FloorDiv is floordiv.cl: `%` would not build for floats. */
 #ifdef VS_FP64
 #pragma OPENCL EXTENSION cl_khr_fp64 : enable
@@ -28,3 +28,5 @@ __kernel void neg(__global T *out, __global const T *a, const ulong n) {
   }
 BINARY(realdiv, x / y)
 BINARY(maximum, x > y ? x : y)
+BINARY(squared_difference, (x - y) * (x - y))
+BINARY(div_no_nan, y == (T)0 ? (T)0 : x / y)

@@ -111,16 +111,16 @@ static int run_form(int form, vs_tensor *images[2], form_result *res, bool verbo
     for (size_t i = 0; i < n; i++) {
       char shape[64];
       vs_shape vshape = vs_var_shape(vars[i]);
-      vs_shape_format(&vshape, shape, sizeof shape);
+      vs_shape_format(vshape, shape, sizeof shape);
       vs_device_info in;
-      vs_device_get_info((size_t)vs_session_op_device(s, vs_var_op(vars[i])), &in, st);
+      vs_device_get_info(vs_session_op_device(s, vs_var_op(vars[i])), &in, st);
       printf("  %-32s %-14s on %s\n", vs_var_name(vars[i]), shape, in.cl_name);
     }
     for (size_t i = 0; i < vs_graph_num_operations(g); i++) {
       vs_op *op = vs_graph_operation(g, i);
       if (strcmp(vs_op_type(op), "Conv2D") != 0) continue;
       vs_device_info in;
-      vs_device_get_info((size_t)vs_session_op_device(s, op), &in, st);
+      vs_device_get_info(vs_session_op_device(s, op), &in, st);
       printf("  %-32s Conv2D         on %s (%s)\n", vs_op_name(op), in.cl_name, in.device_name);
     }
   }

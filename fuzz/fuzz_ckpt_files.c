@@ -48,7 +48,8 @@ static void read_all(const char *path, vs_status *st) {
   size_t n = vs_checkpoint_num_tensors(c);
   for (size_t i = 0; i < n; i++) {
     vs_ckpt_tensor_info in;
-    check(vs_checkpoint_tensor_info(c, i, &in));
+    vs_checkpoint_tensor_info(c, i, &in, st);
+    check(vs_status_code(st) == VS_OK);
     vs_tensor *t = vs_checkpoint_get_tensor(c, in.key, st);
     if (t) {
       check(vs_status_code(st) == VS_OK);
@@ -58,7 +59,8 @@ static void read_all(const char *path, vs_status *st) {
       check(vs_status_code(st) != VS_OK);
     }
   }
-  check(!vs_checkpoint_tensor_info(c, n, &(vs_ckpt_tensor_info){0}));
+  vs_checkpoint_tensor_info(c, n, &(vs_ckpt_tensor_info){0}, st);
+  check(vs_status_code(st) == VS_INVALID_ARGUMENT);
   vs_checkpoint_free(c);
 }
 

@@ -50,7 +50,7 @@ static float *npy_load(const char *path, vs_shape *shape, char *err, size_t cap)
     p = end;
     while (*p == ',' || *p == ' ') p++;
   }
-  int64_t n = vs_shape_num_elements(shape);
+  int64_t n = vs_shape_num_elements(*shape);
   data = malloc((size_t)(n ? n : 1) * sizeof(float));
   if (!data || fread(data, sizeof(float), (size_t)n, f) != (size_t)n) {
     snprintf(err, cap, "%s: truncated data", path);

@@ -119,7 +119,7 @@ static inline void expect_shape(const vs_var *v, const char *want)
 {
   char buf[64];
   vs_shape s = vs_var_shape(v);
-  vs_shape_format(&s, buf, sizeof buf);
+  vs_shape_format(s, buf, sizeof buf);
   cr_assert_str_eq(buf, want);
 }
 

@@ -19,7 +19,7 @@
 static inline vs_var *plain_var(vs_graph *g, const char *name, float value, vs_status *st)
 {
   vs_var *v = vs_variable(
-      g, &(vs_variable_opts){.name = name, .initial_value = vs_value_initializer(&value, VS_FLOAT, 1, NULL)},
+      g, &(vs_variable_opts){.name = name, .initial_value = vs_value_initializer(&value, VS_FLOAT, 1, VS_UNKNOWN_SHAPE)},
       st);
   expect_ok(st);
   cr_assert_not_null(v);

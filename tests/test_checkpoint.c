@@ -318,7 +318,7 @@ Test(checkpoint, save_restore_round_trip)
   vs_variable_scope_pop(g, sc, st);
   int32_t seven = 7;
   vs_var *n = vs_variable(g, &(vs_variable_opts){.name = "n",
-                                                 .initial_value = vs_value_initializer(&seven, VS_INT32, 1, NULL)},
+                                                 .initial_value = vs_value_initializer(&seven, VS_INT32, 1, VS_UNKNOWN_SHAPE)},
                           st);
   expect_ok(st);
   vs_saver *saver = vs_saver_new(g, NULL, st);
@@ -350,13 +350,15 @@ Test(checkpoint, save_restore_round_trip)
   cr_assert_eq(vs_checkpoint_format(c), VS_CKPT_SAFETENSORS);
   cr_assert_eq(vs_checkpoint_num_tensors(c), 3);
   vs_ckpt_tensor_info in;
-  cr_assert(vs_checkpoint_tensor_info(c, 0, &in));
+  vs_checkpoint_tensor_info(c, 0, &in, st);
+  expect_ok(st);
   cr_assert_str_eq(in.key, "image_filters/conv1/biases");
   cr_assert_str_eq(in.tensor_name, "image_filters/conv1/biases:0");
   cr_assert_eq(in.trainable, 0);
   cr_assert_str_eq(in.collections[0], "variables");
   cr_assert_null(in.collections[1]);
-  cr_assert(vs_checkpoint_tensor_info(c, 1, &in));
+  vs_checkpoint_tensor_info(c, 1, &in, st);
+  expect_ok(st);
   cr_assert_str_eq(in.key, "image_filters/conv1/weights");
   cr_assert_eq(in.dtype, VS_FLOAT);
   cr_assert_eq(in.shape.rank, 2);
@@ -364,12 +366,16 @@ Test(checkpoint, save_restore_round_trip)
   cr_assert_eq(in.trainable, 1);
   cr_assert_str_eq(in.collections[0], "variables");
   cr_assert_str_eq(in.collections[1], "trainable_variables");
-  cr_assert(vs_checkpoint_tensor_info(c, 2, &in));
+  vs_checkpoint_tensor_info(c, 2, &in, st);
+  expect_ok(st);
   cr_assert_str_eq(in.key, "n");
   cr_assert_eq(in.dtype, VS_INT32);
-  cr_assert_not(vs_checkpoint_tensor_info(c, 3, &in));
+  vs_checkpoint_tensor_info(c, 3, &in, st);
+  expect_error(st, VS_INVALID_ARGUMENT, "ValueError", "tensor index 3 out of range (3 tensors)");
   cr_assert_eq(vs_checkpoint_find(c, "n"), 2);
-  cr_assert_eq(vs_checkpoint_find(c, "n:0"), -1);
+  cr_assert_eq(vs_checkpoint_find(c, "n:0"), VS_NPOS);
+  cr_assert_eq(vs_checkpoint_find(c, NULL), VS_NPOS);
+  cr_assert_eq(vs_checkpoint_find(NULL, "n"), VS_NPOS);
   vs_checkpoint_free(c);
   vs_session_free(s2);
   vs_session_free(s1);
@@ -627,10 +633,11 @@ Test(checkpoint, tf_reader_every_dtype)
   cr_assert_eq(n, 9);
   cr_assert_eq(vs_checkpoint_num_tensors(c), 10);
   for (int i = 0; i < n; i++) {
-    long k = vs_checkpoint_find(c, e[i].key);
-    cr_assert_geq(k, 0, "%s missing", e[i].key);
+    size_t k = vs_checkpoint_find(c, e[i].key);
+    cr_assert_neq(k, VS_NPOS, "%s missing", e[i].key);
     vs_ckpt_tensor_info in;
-    vs_checkpoint_tensor_info(c, (size_t)k, &in);
+    vs_checkpoint_tensor_info(c, k, &in, st);
+    expect_ok(st);
     cr_assert_str_eq(vs_dtype_name(in.dtype), e[i].dtype);
     cr_assert_eq(in.shape.rank, e[i].shape.rank);
     for (int d = 0; d < in.shape.rank; d++) cr_assert_eq(in.shape.dims[d], e[i].shape.dims[d]);
@@ -642,9 +649,10 @@ Test(checkpoint, tf_reader_every_dtype)
     cr_assert(memcmp(vs_tensor_data(t), e[i].bytes, e[i].n) == 0, "%s differs", e[i].key);
     vs_tensor_free(t);
   }
-  long k = vs_checkpoint_find(c, "strings");
+  size_t k = vs_checkpoint_find(c, "strings");
   vs_ckpt_tensor_info in;
-  cr_assert(vs_checkpoint_tensor_info(c, (size_t)k, &in));
+  vs_checkpoint_tensor_info(c, k, &in, st);
+  expect_ok(st);
   cr_assert_eq(in.dtype, VS_STRING);
   cr_assert_not(in.readable);
   cr_assert_null(vs_checkpoint_get_tensor(c, "strings", st));
@@ -877,7 +885,8 @@ Test(checkpoint, safetensors_from_python_fixture)
   cr_assert_eq(vs_checkpoint_num_tensors(c), (size_t)n);
   for (int i = 0; i < n; i++) {
     vs_ckpt_tensor_info in;
-    cr_assert(vs_checkpoint_tensor_info(c, (size_t)i, &in));
+    vs_checkpoint_tensor_info(c, (size_t)i, &in, st);
+    expect_ok(st);
     cr_assert_str_eq(in.key, e[i].key);
     cr_assert_str_eq(vs_dtype_name(in.dtype), e[i].dtype);
     cr_assert_eq(in.shape.rank, e[i].shape.rank);
@@ -1101,7 +1110,8 @@ Test(checkpoint, kill_during_save_keeps_previous_checkpoint, .timeout = 120)
   float gen = -1;
   for (size_t i = 0; i < 4; i++) {
     vs_ckpt_tensor_info in;
-    vs_checkpoint_tensor_info(c, i, &in);
+    vs_checkpoint_tensor_info(c, i, &in, st);
+    expect_ok(st);
     vs_tensor *t = vs_checkpoint_get_tensor(c, in.key, st);
     expect_ok(st);
     const float *f = vs_tensor_data(t);

@@ -74,7 +74,7 @@ Test(collections, r6_2_1_default_membership)
   char buf[256];
   getv(g, "v", st);
   float one = 1.0f;
-  vs_variable(g, &(vs_variable_opts){.name = "w", .initial_value = vs_value_initializer(&one, VS_FLOAT, 1, NULL)},
+  vs_variable(g, &(vs_variable_opts){.name = "w", .initial_value = vs_value_initializer(&one, VS_FLOAT, 1, VS_UNKNOWN_SHAPE)},
               st);
   expect_ok(st);
   cr_assert_str_eq(coll(g, VS_GLOBAL_VARIABLES, NULL, buf, sizeof buf), "v:0,w:0");
@@ -198,11 +198,11 @@ Test(collections, r6_2_8_int_variable_is_trainable)
   char buf[256];
   int32_t one = 1;
   float fone = 1.0f;
-  vs_variable(g, &(vs_variable_opts){.name = "i", .initial_value = vs_value_initializer(&one, VS_INT32, 1, NULL)},
+  vs_variable(g, &(vs_variable_opts){.name = "i", .initial_value = vs_value_initializer(&one, VS_INT32, 1, VS_UNKNOWN_SHAPE)},
               st);
   expect_ok(st);
   vs_variable(g,
-              &(vs_variable_opts){.initial_value = vs_value_initializer(&fone, VS_FLOAT, 1, NULL),
+              &(vs_variable_opts){.initial_value = vs_value_initializer(&fone, VS_FLOAT, 1, VS_UNKNOWN_SHAPE),
                                   .trainable = VS_OPT_FALSE},
               st);
   expect_ok(st);
@@ -319,7 +319,7 @@ Test(collections, r6_2_12_model_variables_not_populated)
   vs_status *st = vs_status_new();
   getv(g, "v", st);
   float one = 1.0f;
-  vs_variable(g, &(vs_variable_opts){.initial_value = vs_value_initializer(&one, VS_FLOAT, 1, NULL)}, st);
+  vs_variable(g, &(vs_variable_opts){.initial_value = vs_value_initializer(&one, VS_FLOAT, 1, VS_UNKNOWN_SHAPE)}, st);
   expect_ok(st);
   cr_assert_eq(vs_model_variables(g, NULL, NULL, 0, st), 0);
   expect_ok(st);

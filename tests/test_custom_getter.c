@@ -355,7 +355,7 @@ Test(custom_getter, r9_1_return_value_returned_unchanged)
   vs_status *st = vs_status_new();
   float one = 1.0f;
   vs_var *other = vs_variable(
-      g, &(vs_variable_opts){.name = "other", .initial_value = vs_value_initializer(&one, VS_FLOAT, 1, NULL)},
+      g, &(vs_variable_opts){.name = "other", .initial_value = vs_value_initializer(&one, VS_FLOAT, 1, VS_UNKNOWN_SHAPE)},
       st);
   expect_ok(st);
   vs_scope *s = push(g, "s", &(vs_varscope_opts){.custom_getter = replacing_getter, .custom_getter_data = other}, st);

@@ -40,7 +40,7 @@ static inline void need_two_devices(void)
 static inline vs_var *float_var(const char *name, const float *vals, size_t n)
 {
   vs_var *v = vs_variable(
-      g, &(vs_variable_opts){.name = name, .initial_value = vs_value_initializer(vals, VS_FLOAT, n, NULL)}, st);
+      g, &(vs_variable_opts){.name = name, .initial_value = vs_value_initializer(vals, VS_FLOAT, n, VS_UNKNOWN_SHAPE)}, st);
   expect_ok(st);
   cr_assert_not_null(v);
   return v;
@@ -583,13 +583,13 @@ Test(devices, cl1_assign_on_device_1_read_on_device_0)
   vs_session_free(s);
 }
 
-Test(devices, unplaced_op_before_run_reports_minus_one)
+Test(devices, unplaced_op_before_run_reports_npos)
 {
-  /* vs_session_op_device: -1 when the op has not been placed yet. */
+  /* vs_session_op_device: VS_NPOS when the op has not been placed yet. */
   vs_output c = vs_constant_float(g, 1.0f, "c", st);
   expect_ok(st);
   vs_session *s = new_session(NULL);
-  cr_assert_eq(vs_session_op_device(s, c.op), -1);
+  cr_assert_eq(vs_session_op_device(s, c.op), VS_NPOS);
   vs_session_free(s);
 }
 
@@ -656,6 +656,6 @@ Test(devices, replica_setter_tasks_map_to_local_devices)
   cr_assert_eq(x, 6.0f);
   const int task[3] = {0, 1, 0};
   for (int k = 0; k < 3; k++)
-    cr_assert_eq(vs_session_op_device(sess, vs_var_op(v[k])), (int)((size_t)task[k] % n), "v%d", k + 1);
+    cr_assert_eq(vs_session_op_device(sess, vs_var_op(v[k])), (size_t)task[k] % n, "v%d", k + 1);
   vs_session_free(sess);
 }

@@ -61,7 +61,7 @@ static void zeros_then_one(vs_dtype t, vs_shape shape, const char *name) {
                                                      .initializer = vs_zeros_initializer()}, st);
   expect_ok(st);
   cr_assert_not_null(v);
-  size_t n = (size_t)vs_shape_num_elements(&shape);
+  size_t n = (size_t)vs_shape_num_elements(shape);
   unsigned char one[16], zero[16] = {0};
   size_t esize = t == VS_STRING ? 0 : one_bytes(t, one);
   const char **strs = calloc(n, sizeof *strs);
@@ -138,7 +138,7 @@ Test(dtypes, ones_initializer_small_and_filled)
       vs_tensor *x = fetch(s, vs_var_value(v));
       unsigned char one[16];
       size_t esize = one_bytes(ALL[i], one);
-      expect_all(x, ALL[i], (size_t)vs_shape_num_elements(&shape), one, esize, NULL);
+      expect_all(x, ALL[i], (size_t)vs_shape_num_elements(shape), one, esize, NULL);
       vs_tensor_free(x);
       vs_session_free(s);
     }

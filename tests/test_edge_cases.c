@@ -98,7 +98,7 @@ Test(edge, assign_validates_the_fed_shape_at_run_time) {
   /* v = tf.Variable([1., 2.]); p = tf.placeholder(tf.float32); a = v.assign(p)
    * sess.run(a, {p: [1., 2., 3.]}) -> InvalidArgumentError
    * "Assign requires shapes of both tensors to match. lhs shape= [2] rhs shape= [3]" */
-  vs_var *v = vs_variable(g, &(vs_variable_opts){.name = "v", .initial_value = vs_value_initializer((float[]){1, 2}, VS_FLOAT, 2, NULL)}, st);
+  vs_var *v = vs_variable(g, &(vs_variable_opts){.name = "v", .initial_value = vs_value_initializer((float[]){1, 2}, VS_FLOAT, 2, VS_UNKNOWN_SHAPE)}, st);
   vs_output p = vs_placeholder(g, VS_FLOAT, VS_UNKNOWN_SHAPE, "p", st);
   vs_output a = vs_assign(g, v, p, NULL, st);
   OK();
@@ -130,7 +130,7 @@ Test(edge, integer_relu_and_bias_add) {
 
 Test(edge, a_variable_assigned_to_itself_keeps_its_value) {
   /* v = tf.Variable([5., 6.]); sess.run(v.assign(v)) -> [5., 6.] */
-  vs_var *v = vs_variable(g, &(vs_variable_opts){.name = "v", .initial_value = vs_value_initializer((float[]){5, 6}, VS_FLOAT, 2, NULL)}, st);
+  vs_var *v = vs_variable(g, &(vs_variable_opts){.name = "v", .initial_value = vs_value_initializer((float[]){5, 6}, VS_FLOAT, 2, VS_UNKNOWN_SHAPE)}, st);
   vs_output a = vs_assign(g, v, vs_op_output(vs_var_op(v)), NULL, st);
   vs_session *s = vs_session_new(g, NULL, st);
   vs_op *init = vs_global_variables_initializer(g, st);
@@ -205,7 +205,7 @@ Test(edge, large_float_assign_add_and_sub_through_clblast_axpy) {
   enum { N = 4096 };
   static float ones[N], twos[N];
   for (int i = 0; i < N; i++) ones[i] = 1, twos[i] = 2;
-  vs_var *v = vs_variable(g, &(vs_variable_opts){.name = "v", .initial_value = vs_value_initializer(ones, VS_FLOAT, N, NULL)}, st);
+  vs_var *v = vs_variable(g, &(vs_variable_opts){.name = "v", .initial_value = vs_value_initializer(ones, VS_FLOAT, N, VS_UNKNOWN_SHAPE)}, st);
   vs_output add = vs_assign_add(g, v, vs_constant(g, twos, VS_FLOAT, VS_SHAPE(N), "twos", st), NULL, st);
   vs_output sub = vs_assign_sub(g, v, vs_constant(g, ones, VS_FLOAT, VS_SHAPE(N), "ones", st), NULL, st);
   vs_session *s = vs_session_new(g, NULL, st);

@@ -22,8 +22,8 @@ static void ops_from(size_t from, char *buf, size_t cap) {
   for (size_t i = from; i < vs_graph_num_operations(g); i++) {
     vs_op *op = vs_graph_operation(g, i);
     at += (size_t)snprintf(buf + at, cap - at, "%s %s", vs_op_name(op), vs_op_type(op));
-    for (int k = 0; k < vs_op_num_inputs(op); k++) at += (size_t)snprintf(buf + at, cap - at, " %s", vs_output_name(vs_op_input(op, k)));
-    for (int k = 0; k < vs_op_num_control_inputs(op); k++)
+    for (size_t k = 0; k < vs_op_num_inputs(op); k++) at += (size_t)snprintf(buf + at, cap - at, " %s", vs_output_name(vs_op_input(op, k)));
+    for (size_t k = 0; k < vs_op_num_control_inputs(op); k++)
       at += (size_t)snprintf(buf + at, cap - at, " ^%s", vs_op_name(vs_op_control_input(op, k)));
     at += (size_t)snprintf(buf + at, cap - at, "\n");
   }
@@ -171,4 +171,142 @@ Test(gradients, second_call_scope_and_unconnected_x) {
   vs_gradients(g, &y, 1, &x, 1, NULL, d, st);
   expect_ok(st);
   cr_expect_str_eq(vs_output_name(d[0]), "gradients_1/Square_grad/Mul_1:0");
+}
+
+/* x, l [3,5] constants; sigmoid_cross_entropy_with_logits(labels=l, logits=x) and its
+ * gradients: every op, input and control input as TF 2.21 builds them. */
+Test(gradients, sigmoid_cross_entropy_op_structure) {
+  float ones[15];
+  for (int i = 0; i < 15; i++) ones[i] = 1;
+  vs_output x = vs_constant(g, ones, VS_FLOAT, VS_SHAPE(3, 5), "x", st);
+  vs_output l = vs_constant(g, ones, VS_FLOAT, VS_SHAPE(3, 5), "l", st);
+  vs_output y = vs_sigmoid_cross_entropy_with_logits(g, l, x, NULL, st);
+  expect_ok(st);
+  cr_assert_str_eq(vs_output_name(y), "logistic_loss:0");
+  vs_output d[2];
+  vs_gradients(g, &y, 1, (vs_output[]){x, l}, 2, NULL, d, st);
+  expect_ok(st);
+  cr_expect_str_eq(vs_output_name(d[0]), "gradients/AddN:0");
+  cr_expect_str_eq(vs_output_name(d[1]), "gradients/logistic_loss/mul_grad/Mul_1:0");
+  char buf[16384];
+  ops_from(2, buf, sizeof buf);
+  cr_expect_str_eq(buf,
+                   "logistic_loss/zeros_like Const\n"
+                   "logistic_loss/GreaterEqual GreaterEqual x:0 logistic_loss/zeros_like:0\n"
+                   "logistic_loss/Select Select logistic_loss/GreaterEqual:0 x:0 logistic_loss/zeros_like:0\n"
+                   "logistic_loss/Neg Neg x:0\n"
+                   "logistic_loss/Select_1 Select logistic_loss/GreaterEqual:0 logistic_loss/Neg:0 x:0\n"
+                   "logistic_loss/mul Mul x:0 l:0\n"
+                   "logistic_loss/sub Sub logistic_loss/Select:0 logistic_loss/mul:0\n"
+                   "logistic_loss/Exp Exp logistic_loss/Select_1:0\n"
+                   "logistic_loss/Log1p Log1p logistic_loss/Exp:0\n"
+                   "logistic_loss AddV2 logistic_loss/sub:0 logistic_loss/Log1p:0\n"
+                   "gradients/Shape Const\n"
+                   "gradients/grad_ys_0/Const Const\n"
+                   "gradients/grad_ys_0 Fill gradients/Shape:0 gradients/grad_ys_0/Const:0\n"
+                   "gradients/logistic_loss/sub_grad/Neg Neg gradients/grad_ys_0:0\n"
+                   "gradients/logistic_loss/Log1p_grad/add/x Const ^gradients/grad_ys_0\n"
+                   "gradients/logistic_loss/Log1p_grad/add AddV2 gradients/logistic_loss/Log1p_grad/add/x:0 logistic_loss/Exp:0\n"
+                   "gradients/logistic_loss/Log1p_grad/Reciprocal Reciprocal gradients/logistic_loss/Log1p_grad/add:0\n"
+                   "gradients/logistic_loss/Log1p_grad/mul Mul gradients/grad_ys_0:0 gradients/logistic_loss/Log1p_grad/Reciprocal:0\n"
+                   "gradients/logistic_loss/Select_grad/zeros_like Const\n"
+                   "gradients/logistic_loss/Select_grad/Select Select logistic_loss/GreaterEqual:0 gradients/grad_ys_0:0 gradients/logistic_loss/Select_grad/zeros_like:0\n"
+                   "gradients/logistic_loss/Select_grad/Select_1 Select logistic_loss/GreaterEqual:0 gradients/logistic_loss/Select_grad/zeros_like:0 gradients/grad_ys_0:0\n"
+                   "gradients/logistic_loss/mul_grad/Mul Mul gradients/logistic_loss/sub_grad/Neg:0 l:0\n"
+                   "gradients/logistic_loss/mul_grad/Mul_1 Mul gradients/logistic_loss/sub_grad/Neg:0 x:0\n"
+                   "gradients/logistic_loss/Exp_grad/mul Mul gradients/logistic_loss/Log1p_grad/mul:0 logistic_loss/Exp:0\n"
+                   "gradients/logistic_loss/Select_1_grad/zeros_like Const\n"
+                   "gradients/logistic_loss/Select_1_grad/Select Select logistic_loss/GreaterEqual:0 gradients/logistic_loss/Exp_grad/mul:0 gradients/logistic_loss/Select_1_grad/zeros_like:0\n"
+                   "gradients/logistic_loss/Select_1_grad/Select_1 Select logistic_loss/GreaterEqual:0 gradients/logistic_loss/Select_1_grad/zeros_like:0 gradients/logistic_loss/Exp_grad/mul:0\n"
+                   "gradients/logistic_loss/Neg_grad/Neg Neg gradients/logistic_loss/Select_1_grad/Select:0\n"
+                   "gradients/AddN AddN gradients/logistic_loss/Select_grad/Select:0 gradients/logistic_loss/mul_grad/Mul:0 gradients/logistic_loss/Select_1_grad/Select_1:0 gradients/logistic_loss/Neg_grad/Neg:0\n");
+}
+
+/* x, l [3,5] constants; tf.losses.mean_squared_error(l, x) and its gradients: every op, input
+ * and control input as TF 2.21 builds them; the loss joins the "losses" collection. */
+Test(gradients, mean_squared_error_op_structure) {
+  float ones[15];
+  for (int i = 0; i < 15; i++) ones[i] = 1;
+  vs_output x = vs_constant(g, ones, VS_FLOAT, VS_SHAPE(3, 5), "x", st);
+  vs_output l = vs_constant(g, ones, VS_FLOAT, VS_SHAPE(3, 5), "l", st);
+  vs_output y = vs_mean_squared_error(g, l, x, NULL, st);
+  expect_ok(st);
+  cr_assert_str_eq(vs_output_name(y), "mean_squared_error/value:0");
+  vs_item item;
+  cr_expect_eq(vs_get_collection(g, VS_LOSSES, NULL, &item, 1, st), 1);
+  cr_expect_eq(item.op, y.op);
+  vs_output d[2];
+  vs_gradients(g, &y, 1, (vs_output[]){x, l}, 2, NULL, d, st);
+  expect_ok(st);
+  cr_expect_str_eq(vs_output_name(d[0]), "gradients/mean_squared_error/SquaredDifference_grad/mul_1:0");
+  cr_expect_str_eq(vs_output_name(d[1]), "gradients/mean_squared_error/SquaredDifference_grad/Neg:0");
+  char buf[16384];
+  ops_from(2, buf, sizeof buf);
+  cr_expect_str_eq(buf,
+                   "mean_squared_error/SquaredDifference SquaredDifference x:0 l:0\n"
+                   "mean_squared_error/assert_broadcastable/weights Const\n"
+                   "mean_squared_error/assert_broadcastable/weights/shape Const\n"
+                   "mean_squared_error/assert_broadcastable/weights/rank Const\n"
+                   "mean_squared_error/assert_broadcastable/values/shape Const\n"
+                   "mean_squared_error/assert_broadcastable/values/rank Const\n"
+                   "mean_squared_error/assert_broadcastable/static_scalar_check_success NoOp\n"
+                   "mean_squared_error/Cast/x Const ^mean_squared_error/assert_broadcastable/static_scalar_check_success\n"
+                   "mean_squared_error/Mul Mul mean_squared_error/SquaredDifference:0 mean_squared_error/Cast/x:0\n"
+                   "mean_squared_error/Const Const ^mean_squared_error/assert_broadcastable/static_scalar_check_success\n"
+                   "mean_squared_error/Sum Sum mean_squared_error/Mul:0 mean_squared_error/Const:0\n"
+                   "mean_squared_error/num_present/Equal/y Const ^mean_squared_error/assert_broadcastable/static_scalar_check_success\n"
+                   "mean_squared_error/num_present/Equal Equal mean_squared_error/Cast/x:0 mean_squared_error/num_present/Equal/y:0\n"
+                   "mean_squared_error/num_present/zeros_like Const ^mean_squared_error/assert_broadcastable/static_scalar_check_success\n"
+                   "mean_squared_error/num_present/ones_like/Shape/shape_as_tensor Const ^mean_squared_error/assert_broadcastable/static_scalar_check_success\n"
+                   "mean_squared_error/num_present/ones_like/Const Const ^mean_squared_error/assert_broadcastable/static_scalar_check_success\n"
+                   "mean_squared_error/num_present/ones_like Fill mean_squared_error/num_present/ones_like/Shape/shape_as_tensor:0 mean_squared_error/num_present/ones_like/Const:0\n"
+                   "mean_squared_error/num_present/Select Select mean_squared_error/num_present/Equal:0 mean_squared_error/num_present/zeros_like:0 mean_squared_error/num_present/ones_like:0\n"
+                   "mean_squared_error/num_present/broadcast_weights/assert_broadcastable/weights/shape Const ^mean_squared_error/assert_broadcastable/static_scalar_check_success\n"
+                   "mean_squared_error/num_present/broadcast_weights/assert_broadcastable/weights/rank Const ^mean_squared_error/assert_broadcastable/static_scalar_check_success\n"
+                   "mean_squared_error/num_present/broadcast_weights/assert_broadcastable/values/shape Const ^mean_squared_error/assert_broadcastable/static_scalar_check_success\n"
+                   "mean_squared_error/num_present/broadcast_weights/assert_broadcastable/values/rank Const ^mean_squared_error/assert_broadcastable/static_scalar_check_success\n"
+                   "mean_squared_error/num_present/broadcast_weights/assert_broadcastable/static_scalar_check_success NoOp ^mean_squared_error/assert_broadcastable/static_scalar_check_success\n"
+                   "mean_squared_error/num_present/broadcast_weights/ones_like/Shape/shape_as_tensor Const ^mean_squared_error/assert_broadcastable/static_scalar_check_success ^mean_squared_error/num_present/broadcast_weights/assert_broadcastable/static_scalar_check_success\n"
+                   "mean_squared_error/num_present/broadcast_weights/ones_like/Const Const ^mean_squared_error/assert_broadcastable/static_scalar_check_success ^mean_squared_error/num_present/broadcast_weights/assert_broadcastable/static_scalar_check_success\n"
+                   "mean_squared_error/num_present/broadcast_weights/ones_like Fill mean_squared_error/num_present/broadcast_weights/ones_like/Shape/shape_as_tensor:0 mean_squared_error/num_present/broadcast_weights/ones_like/Const:0\n"
+                   "mean_squared_error/num_present/broadcast_weights Mul mean_squared_error/num_present/Select:0 mean_squared_error/num_present/broadcast_weights/ones_like:0\n"
+                   "mean_squared_error/num_present/Const Const ^mean_squared_error/assert_broadcastable/static_scalar_check_success\n"
+                   "mean_squared_error/num_present Sum mean_squared_error/num_present/broadcast_weights:0 mean_squared_error/num_present/Const:0\n"
+                   "mean_squared_error/Rank Const ^mean_squared_error/assert_broadcastable/static_scalar_check_success\n"
+                   "mean_squared_error/range/start Const ^mean_squared_error/assert_broadcastable/static_scalar_check_success\n"
+                   "mean_squared_error/range/delta Const ^mean_squared_error/assert_broadcastable/static_scalar_check_success\n"
+                   "mean_squared_error/range Range mean_squared_error/range/start:0 mean_squared_error/Rank:0 mean_squared_error/range/delta:0\n"
+                   "mean_squared_error/Sum_1 Sum mean_squared_error/Sum:0 mean_squared_error/range:0\n"
+                   "mean_squared_error/value DivNoNan mean_squared_error/Sum_1:0 mean_squared_error/num_present:0\n"
+                   "gradients/Shape Const\n"
+                   "gradients/grad_ys_0/Const Const\n"
+                   "gradients/grad_ys_0 Fill gradients/Shape:0 gradients/grad_ys_0/Const:0\n"
+                   "gradients/mean_squared_error/value_grad/div_no_nan DivNoNan gradients/grad_ys_0:0 mean_squared_error/num_present:0\n"
+                   "gradients/mean_squared_error/value_grad/Neg Neg mean_squared_error/Sum_1:0\n"
+                   "gradients/mean_squared_error/value_grad/div_no_nan_1 DivNoNan gradients/mean_squared_error/value_grad/Neg:0 mean_squared_error/num_present:0\n"
+                   "gradients/mean_squared_error/value_grad/div_no_nan_2 DivNoNan gradients/mean_squared_error/value_grad/div_no_nan_1:0 mean_squared_error/num_present:0\n"
+                   "gradients/mean_squared_error/value_grad/mul Mul gradients/grad_ys_0:0 gradients/mean_squared_error/value_grad/div_no_nan_2:0\n"
+                   "gradients/mean_squared_error/value_grad/Shape Const\n"
+                   "gradients/mean_squared_error/value_grad/Shape_1 Const\n"
+                   "gradients/mean_squared_error/Sum_1_grad/Reshape/shape Const\n"
+                   "gradients/mean_squared_error/Sum_1_grad/Reshape/shape_1 Const\n"
+                   "gradients/mean_squared_error/Sum_1_grad/Reshape Reshape gradients/mean_squared_error/value_grad/div_no_nan:0 gradients/mean_squared_error/Sum_1_grad/Reshape/shape_1:0\n"
+                   "gradients/mean_squared_error/Sum_1_grad/Const Const\n"
+                   "gradients/mean_squared_error/Sum_1_grad/Tile Tile gradients/mean_squared_error/Sum_1_grad/Reshape:0 gradients/mean_squared_error/Sum_1_grad/Const:0\n"
+                   "gradients/mean_squared_error/Sum_grad/Reshape/shape Const\n"
+                   "gradients/mean_squared_error/Sum_grad/Reshape Reshape gradients/mean_squared_error/Sum_1_grad/Tile:0 gradients/mean_squared_error/Sum_grad/Reshape/shape:0\n"
+                   "gradients/mean_squared_error/Sum_grad/Const Const\n"
+                   "gradients/mean_squared_error/Sum_grad/Tile Tile gradients/mean_squared_error/Sum_grad/Reshape:0 gradients/mean_squared_error/Sum_grad/Const:0\n"
+                   "gradients/mean_squared_error/Mul_grad/Mul Mul gradients/mean_squared_error/Sum_grad/Tile:0 mean_squared_error/Cast/x:0\n"
+                   "gradients/mean_squared_error/Mul_grad/Mul_1 Mul mean_squared_error/SquaredDifference:0 gradients/mean_squared_error/Sum_grad/Tile:0\n"
+                   "gradients/mean_squared_error/Mul_grad/Shape Const\n"
+                   "gradients/mean_squared_error/Mul_grad/Shape_1 Const\n"
+                   "gradients/mean_squared_error/Mul_grad/Sum/reduction_indices Const\n"
+                   "gradients/mean_squared_error/Mul_grad/Sum Sum gradients/mean_squared_error/Mul_grad/Mul_1:0 gradients/mean_squared_error/Mul_grad/Sum/reduction_indices:0\n"
+                   "gradients/mean_squared_error/Mul_grad/Reshape Reshape gradients/mean_squared_error/Mul_grad/Sum:0 gradients/mean_squared_error/Mul_grad/Shape_1:0\n"
+                   "gradients/mean_squared_error/SquaredDifference_grad/scalar Const ^gradients/mean_squared_error/Mul_grad/Mul\n"
+                   "gradients/mean_squared_error/SquaredDifference_grad/Mul Mul gradients/mean_squared_error/SquaredDifference_grad/scalar:0 gradients/mean_squared_error/Mul_grad/Mul:0\n"
+                   "gradients/mean_squared_error/SquaredDifference_grad/sub Sub x:0 l:0 ^gradients/mean_squared_error/Mul_grad/Mul\n"
+                   "gradients/mean_squared_error/SquaredDifference_grad/mul_1 Mul gradients/mean_squared_error/SquaredDifference_grad/Mul:0 gradients/mean_squared_error/SquaredDifference_grad/sub:0\n"
+                   "gradients/mean_squared_error/SquaredDifference_grad/Neg Neg gradients/mean_squared_error/SquaredDifference_grad/mul_1:0\n");
 }

@@ -54,7 +54,7 @@ typedef struct conv_case {
  * a host reference computed here. */
 static void check_conv(conv_case cc) {
   vs_shape xs = VS_SHAPE(cc.n, cc.h, cc.w, cc.c);
-  size_t nx = (size_t)vs_shape_num_elements(&xs), nf = (size_t)cc.kh * cc.kw * cc.c * cc.k;
+  size_t nx = (size_t)vs_shape_num_elements(xs), nf = (size_t)cc.kh * cc.kw * cc.c * cc.k;
   float *xd = random_array(nx, 7), *fd = random_array(nf, 11), *bd = random_array((size_t)cc.k, 13);
   vs_output x = vs_placeholder(g, VS_FLOAT, xs, "x", st);
   vs_output f = vs_constant(g, fd, VS_FLOAT, VS_SHAPE(cc.kh, cc.kw, cc.c, cc.k), "f", st);
@@ -178,7 +178,7 @@ static void check_golden(const char *cas) {
   }
   OK();
   vs_shape ys = vs_op_output_shape(y.op);
-  cr_assert(vs_shape_is_compatible(&ys, &so) && ys.rank == so.rank, "inferred shape differs from TF's");
+  cr_assert(vs_shape_is_compatible(ys, so) && ys.rank == so.rank, "inferred shape differs from TF's");
   for (size_t algo = 0; algo < sizeof ALGOS / sizeof ALGOS[0]; algo++) {
     setenv("VARSCOPE_CONV", ALGOS[algo], 1);
     vs_session *s = vs_session_new(g, NULL, st);
@@ -186,7 +186,7 @@ static void check_golden(const char *cas) {
     vs_session_run(s, NULL, NULL, 0, &y, &t, 1, NULL, 0, st);
     vs_session_free(s);
     OK();
-    cr_assert_eq(vs_tensor_num_elements(t), (size_t)vs_shape_num_elements(&so));
+    cr_assert_eq(vs_tensor_num_elements(t), (size_t)vs_shape_num_elements(so));
     const float *got = vs_tensor_data(t);
     for (size_t i = 0; i < vs_tensor_num_elements(t); i++)
       cr_assert(fabs(got[i] - want[i]) <= 1e-5 * (1 + fabs(want[i])) + 1e-5, "%s (%s)[%zu] = %.7g, TF %.7g", cas,
@@ -275,14 +275,14 @@ Test(nn, conv2d_output_shapes_as_tf) {
   vs_output w = vs_placeholder(g, VS_FLOAT, VS_SHAPE(5, 5, 32, 32), "w", st);
   char buf[64];
   vs_shape s = vs_op_output_shape(vs_conv2d(g, x, w, &(vs_conv2d_opts){.strides = {1, 2, 2, 1}, .padding = "SAME"}, st).op);
-  vs_shape_format(&s, buf, sizeof buf);
+  vs_shape_format(s, buf, sizeof buf);
   cr_assert_str_eq(buf, "(2, 5, 4, 32)");
   s = vs_op_output_shape(vs_conv2d(g, x, w, &(vs_conv2d_opts){.strides = {1, 2, 2, 1}, .padding = "VALID"}, st).op);
-  vs_shape_format(&s, buf, sizeof buf);
+  vs_shape_format(s, buf, sizeof buf);
   cr_assert_str_eq(buf, "(2, 3, 2, 32)");
   vs_output y = vs_conv2d(g, x, w, &(vs_conv2d_opts){.dilations = {1, 2, 2, 1}, .padding = "SAME"}, st);
   s = vs_op_output_shape(y.op);
-  vs_shape_format(&s, buf, sizeof buf);
+  vs_shape_format(s, buf, sizeof buf);
   cr_assert_str_eq(buf, "(2, 9, 7, 32)");
   cr_assert_str_eq(vs_output_name(y), "Conv2D_2:0");
 }

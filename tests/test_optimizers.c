@@ -29,9 +29,9 @@ static const float T0[6] = {1.0f, 2.0f, 3.0f, -1.0f, 0.5f, 0.0f};
 static const char *inputs_of(vs_op *op, char *buf, size_t cap) {
   size_t len = 0;
   buf[0] = '\0';
-  for (int i = 0; i < vs_op_num_inputs(op); i++)
+  for (size_t i = 0; i < vs_op_num_inputs(op); i++)
     len += (size_t)snprintf(buf + len, cap - len, "%s%s", len ? " " : "", vs_output_name(vs_op_input(op, i)));
-  for (int i = 0; i < vs_op_num_control_inputs(op); i++)
+  for (size_t i = 0; i < vs_op_num_control_inputs(op); i++)
     len += (size_t)snprintf(buf + len, cap - len, "%s^%s", len ? " " : "", vs_op_name(vs_op_control_input(op, i)));
   return buf;
 }
@@ -265,7 +265,7 @@ Test(optimizers, global_step) {
 
 Test(optimizers, global_step_by_name_checked) {
   float one = 1.5f;
-  vs_variable(g, &(vs_variable_opts){.name = "global_step", .initial_value = vs_value_initializer(&one, VS_FLOAT, 1, NULL)},
+  vs_variable(g, &(vs_variable_opts){.name = "global_step", .initial_value = vs_value_initializer(&one, VS_FLOAT, 1, VS_UNKNOWN_SHAPE)},
               st);
   assert_ok();
   cr_assert_null(vs_train_get_or_create_global_step(g, st));
@@ -325,7 +325,7 @@ static void init_and_run(vs_session *s, vs_op *train, int n) {
  * TF's `want`. Returns the session (the caller frees it). */
 static vs_session *trajectory(vs_optimizer *o, const float want[6], vs_var **wout) {
   vs_var *v = vs_get_variable(g, "w", &(vs_var_opts){.initializer = vs_value_initializer(W0, VS_FLOAT, 6,
-                                                                                          &VS_SHAPE(2, 3))},
+                                                                                          VS_SHAPE(2, 3))},
                               st);
   assert_ok();
   vs_output target = vs_constant(g, T0, VS_FLOAT, VS_SHAPE(2, 3), "T", st);
@@ -474,7 +474,7 @@ Test(optimizers, run_time_errors) {
  * losses (fetched in the run that applies the step) and final w. */
 Test(optimizers, minimize_adam_losses_and_step) {
   vs_var *v = vs_get_variable(g, "w", &(vs_var_opts){.initializer = vs_value_initializer(W0, VS_FLOAT, 6,
-                                                                                          &VS_SHAPE(2, 3))},
+                                                                                          VS_SHAPE(2, 3))},
                               st);
   vs_output target = vs_constant(g, T0, VS_FLOAT, VS_SHAPE(2, 3), NULL, st);
   vs_output loss = vs_reduce_sum(g, vs_square(g, vs_sub(g, vs_var_value(v), target, NULL, st), NULL, st), NULL, st);
@@ -556,7 +556,7 @@ Test(optimizers, variable_on_second_device) {
   if (vs_num_devices(NULL) < 2) cr_skip_test("needs two devices (POCL_DEVICES=\"pthread pthread\")");
   vs_device_push(g, "/device:GPU:1", st);
   vs_var *v = vs_get_variable(g, "w", &(vs_var_opts){.initializer = vs_value_initializer(W0, VS_FLOAT, 6,
-                                                                                          &VS_SHAPE(2, 3))},
+                                                                                          VS_SHAPE(2, 3))},
                               st);
   vs_device_pop(g, st);
   assert_ok();

@@ -69,7 +69,7 @@ static inline vs_var *var(vs_graph *g, const char *name, vs_status *st)
   float one = 1.0f;
   vs_var *v = vs_variable(
       g, &(vs_variable_opts){.name = name,
-                             .initial_value = vs_value_initializer(&one, VS_FLOAT, 1, NULL)},
+                             .initial_value = vs_value_initializer(&one, VS_FLOAT, 1, VS_UNKNOWN_SHAPE)},
       st);
   expect_ok(st);
   cr_assert_not_null(v);
@@ -846,7 +846,7 @@ Test(placement, r8_3_6_custom_strategy)
   cr_assert(vs_device_push_setter(g, bad, st));
   float one = 1.0f;
   cr_assert_null(vs_variable(
-      g, &(vs_variable_opts){.name = "w", .initial_value = vs_value_initializer(&one, VS_FLOAT, 1, NULL)},
+      g, &(vs_variable_opts){.name = "w", .initial_value = vs_value_initializer(&one, VS_FLOAT, 1, VS_UNKNOWN_SHAPE)},
       st));
   cr_assert_eq(vs_status_code(st), VS_INTERNAL);
   cr_assert_str_eq(vs_status_message(st), "strategy failed");
@@ -1115,7 +1115,7 @@ Test(placement, r8_3_14_bad_device_strings)
   cr_assert(vs_device_push_setter(g, bp, st));
   cr_assert_str_eq(noop_dev(g, "a", st), "/job:worker");
   float one = 1.0f;
-  vs_variable_opts vo = {.name = "v", .initial_value = vs_value_initializer(&one, VS_FLOAT, 1, NULL)};
+  vs_variable_opts vo = {.name = "v", .initial_value = vs_value_initializer(&one, VS_FLOAT, 1, VS_UNKNOWN_SHAPE)};
   cr_assert_null(vs_variable(g, &vo, st));
   expect_err(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, msg);
   pop(g, st);

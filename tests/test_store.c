@@ -43,7 +43,7 @@ Test(get_variable, r3_1_store_key_differs_from_op_name)
   vs_status *st = vs_status_new();
   float one = 1.0f;
   vs_var *plain = vs_variable(
-      g, &(vs_variable_opts){.name = "v1", .initial_value = vs_value_initializer(&one, VS_FLOAT, 1, NULL)},
+      g, &(vs_variable_opts){.name = "v1", .initial_value = vs_value_initializer(&one, VS_FLOAT, 1, VS_UNKNOWN_SHAPE)},
       st);
   expect_ok(st);
   cr_assert_str_eq(nn(vs_var_name(plain)), "v1:0");
@@ -65,7 +65,7 @@ Test(get_variable, r3_1_store_ignores_tf_variable)
   vs_graph *g = vs_graph_new();
   vs_status *st = vs_status_new();
   float one = 1.0f;
-  vs_variable(g, &(vs_variable_opts){.name = "v1", .initial_value = vs_value_initializer(&one, VS_FLOAT, 1, NULL)},
+  vs_variable(g, &(vs_variable_opts){.name = "v1", .initial_value = vs_value_initializer(&one, VS_FLOAT, 1, VS_UNKNOWN_SHAPE)},
               st);
   expect_ok(st);
   vs_scope *s = push_root_reuse(g, st);
@@ -565,7 +565,7 @@ Test(errors, e6_host_value_with_scalar_shape)
   float five = 5.0f;
   cr_assert_null(vs_get_variable(
       g, "v",
-      &(vs_var_opts){.shape = VS_SCALAR, .initializer = vs_value_initializer(&five, VS_FLOAT, 1, NULL)},
+      &(vs_var_opts){.shape = VS_SCALAR, .initializer = vs_value_initializer(&five, VS_FLOAT, 1, VS_UNKNOWN_SHAPE)},
       st));
   expect_error(st, VS_INVALID_ARGUMENT, "ValueError",
                "If initializer is a constant, do not specify shape.");
@@ -789,7 +789,7 @@ Test(errors, e22_duplicate_op_name)
   expect_ok(st);
   float one = 1.0f;
   cr_assert_null(vs_variable(
-      g, &(vs_variable_opts){.name = "a/", .initial_value = vs_value_initializer(&one, VS_FLOAT, 1, NULL)},
+      g, &(vs_variable_opts){.name = "a/", .initial_value = vs_value_initializer(&one, VS_FLOAT, 1, VS_UNKNOWN_SHAPE)},
       st));
   expect_error(st, VS_INVALID_ARGUMENT, "ValueError", "Duplicate node name in graph: 'a'");
   vs_status_free(st);

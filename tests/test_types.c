@@ -13,7 +13,7 @@ static inline void expect_format(vs_shape shape, const char *want)
 {
   char buf[64];
   memset(buf, 'X', sizeof buf);
-  size_t n = vs_shape_format(&shape, buf, sizeof buf);
+  size_t n = vs_shape_format(shape, buf, sizeof buf);
   cr_assert_str_eq(buf, want);
   cr_assert_eq(n, strlen(want));
 }
@@ -68,10 +68,10 @@ Test(types, shape_format_sizes_like_snprintf)
   /* header contract: returns the length it needs; cap 0 writes nothing and
    * a short buffer is truncated and NUL-terminated, as snprintf. */
   vs_shape s = VS_SHAPE(784, 100);
-  cr_assert_eq(vs_shape_format(&s, NULL, 0), strlen("(784, 100)"));
+  cr_assert_eq(vs_shape_format(s, NULL, 0), strlen("(784, 100)"));
   char small[5];
   memset(small, 'X', sizeof small);
-  size_t n = vs_shape_format(&s, small, sizeof small);
+  size_t n = vs_shape_format(s, small, sizeof small);
   cr_assert_eq(n, 10);
   cr_assert_str_eq(small, "(784");
 }
@@ -83,14 +83,14 @@ Test(types, shape_fully_defined_and_num_elements)
   /* tf.TensorShape([2,3]).is_fully_defined() -> True, num_elements() -> 6;
    * [None,3] -> False / None; [] -> True / 1; None -> False / None */
   vs_shape a = VS_SHAPE(2, 3), b = VS_SHAPE(VS_DIM_UNKNOWN, 3), c = VS_SCALAR, d = VS_UNKNOWN_SHAPE;
-  cr_assert(vs_shape_is_fully_defined(&a));
-  cr_assert_eq(vs_shape_num_elements(&a), 6);
-  cr_assert_not(vs_shape_is_fully_defined(&b));
-  cr_assert_eq(vs_shape_num_elements(&b), -1);
-  cr_assert(vs_shape_is_fully_defined(&c));
-  cr_assert_eq(vs_shape_num_elements(&c), 1);
-  cr_assert_not(vs_shape_is_fully_defined(&d));
-  cr_assert_eq(vs_shape_num_elements(&d), -1);
+  cr_assert(vs_shape_is_fully_defined(a));
+  cr_assert_eq(vs_shape_num_elements(a), 6);
+  cr_assert_not(vs_shape_is_fully_defined(b));
+  cr_assert_eq(vs_shape_num_elements(b), VS_NPOS);
+  cr_assert(vs_shape_is_fully_defined(c));
+  cr_assert_eq(vs_shape_num_elements(c), 1);
+  cr_assert_not(vs_shape_is_fully_defined(d));
+  cr_assert_eq(vs_shape_num_elements(d), VS_NPOS);
 }
 
 Test(types, shape_is_compatible_with)
@@ -100,12 +100,12 @@ Test(types, shape_is_compatible_with)
    * (2,3)~(2,3,1) False; ()~(1,) False */
   vs_shape p = VS_SHAPE(VS_DIM_UNKNOWN, 3), f = VS_SHAPE(2, 3), two = VS_SHAPE(2), one = VS_SHAPE(1),
            u = VS_UNKNOWN_SHAPE, r3 = VS_SHAPE(2, 3, 1), sc = VS_SCALAR;
-  cr_assert(vs_shape_is_compatible(&p, &f));
-  cr_assert(vs_shape_is_compatible(&f, &p));
-  cr_assert_not(vs_shape_is_compatible(&two, &one));
-  cr_assert(vs_shape_is_compatible(&u, &f));
-  cr_assert_not(vs_shape_is_compatible(&f, &r3));
-  cr_assert_not(vs_shape_is_compatible(&sc, &one));
+  cr_assert(vs_shape_is_compatible(p, f));
+  cr_assert(vs_shape_is_compatible(f, p));
+  cr_assert_not(vs_shape_is_compatible(two, one));
+  cr_assert(vs_shape_is_compatible(u, f));
+  cr_assert_not(vs_shape_is_compatible(f, r3));
+  cr_assert_not(vs_shape_is_compatible(sc, one));
 }
 
 /* ==== dtypes ============================================================== */

@@ -28,7 +28,7 @@ static vs_scope *vsc_capture(vs_scope *captured, const vs_varscope_opts *opts) {
 /* tf.Variable(value, name=name) */
 static vs_var *tfvar(const char *name, float value) {
   vs_var *v = vs_variable(
-      g, &(vs_variable_opts){.name = name, .initial_value = vs_value_initializer(&value, VS_FLOAT, 1, NULL)},
+      g, &(vs_variable_opts){.name = name, .initial_value = vs_value_initializer(&value, VS_FLOAT, 1, VS_UNKNOWN_SHAPE)},
       st);
   assert_ok();
   cr_assert_not_null(v);
@@ -370,7 +370,7 @@ Test(variable_naming, r2_2_19_store_only_knows_get_variable, .init = setup, .fin
   vs_var *tv = vs_variable(
       g,
       &(vs_variable_opts){.name = "v1",
-                          .initial_value = vs_value_initializer(one, VS_FLOAT, 1, &VS_SHAPE(1))},
+                          .initial_value = vs_value_initializer(one, VS_FLOAT, 1, VS_SHAPE(1))},
       st);
   assert_ok();
   cr_assert_str_eq(vs_var_name(tv), "scope_1/v1:0");
@@ -392,7 +392,7 @@ Test(variable_naming, r2_2_20_get_variable_after_variable_is_uniquified, .init =
   vs_var *a = vs_variable(
       g,
       &(vs_variable_opts){.name = "v1",
-                          .initial_value = vs_value_initializer(one, VS_FLOAT, 1, &VS_SHAPE(1))},
+                          .initial_value = vs_value_initializer(one, VS_FLOAT, 1, VS_SHAPE(1))},
       st);
   assert_ok();
   vs_var *b = gv("v1", VS_SHAPE(1));

@@ -169,7 +169,7 @@ static void ls_text(const char *path, vs_checkpoint *c) {
   printf(": %s, %zu tensors\n", vs_checkpoint_format(c) == VS_CKPT_TF_V2 ? "TensorFlow V2 checkpoint" : "safetensors", n);
   for (size_t i = 0; i < n; i++) {
     vs_ckpt_tensor_info in;
-    vs_checkpoint_tensor_info(c, i, &in);
+    vs_checkpoint_tensor_info(c, i, &in, NULL); /* i < n: cannot fail */
     char shape[160];
     shape_str(in.shape, shape, sizeof shape);
     char *key = vs_tool_visible_dup(in.key);
@@ -199,7 +199,7 @@ static void ls_json(const char *path, const char *opened, vs_checkpoint *c) {
   printf(", \"format\": \"%s\",\n \"tensors\": [", vs_checkpoint_format(c) == VS_CKPT_TF_V2 ? "tensorflow_v2" : "safetensors");
   for (size_t i = 0; i < n; i++) {
     vs_ckpt_tensor_info in;
-    vs_checkpoint_tensor_info(c, i, &in);
+    vs_checkpoint_tensor_info(c, i, &in, NULL); /* i < n: cannot fail */
     printf("%s\n  {\"key\": ", i ? "," : "");
     vs_tool_put_json_string(stdout, in.key);
     printf(", \"dtype\": \"%s\", \"shape\": [", vs_dtype_name(in.dtype));
@@ -330,7 +330,10 @@ static int diff(const char *pa, const char *pb) {
   /* Both are sorted by key: merge. */
   while (i < na || j < nb) {
     vs_ckpt_tensor_info x, y;
-    bool hx = vs_checkpoint_tensor_info(a, i, &x), hy = vs_checkpoint_tensor_info(b, j, &y);
+    /* A side that is used up has no entry (the merge takes the other). */
+    bool hx = i < na, hy = j < nb;
+    if (hx) vs_checkpoint_tensor_info(a, i, &x, NULL);
+    if (hy) vs_checkpoint_tensor_info(b, j, &y, NULL);
     int cmp = !hx ? 1 : !hy ? -1 : strcmp(x.key, y.key);
     char s[160];
     if (cmp < 0) {

@@ -80,6 +80,14 @@ def cnn(t):
     return tf.reduce_mean(tf.square(y - 0.5))
 
 
+def sigmoid_xent(t):
+    return tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=t["z"], logits=t["x"] * 3.0))
+
+
+def mse(t):
+    return tf.losses.mean_squared_error(t["l"], t["p"])
+
+
 # name, input shapes, loss builder
 FIXTURES = [
     ("mlp", {"x": [3, 5], "w": [5, 2], "b": [2]}, mlp),
@@ -98,6 +106,8 @@ FIXTURES = [
     ("pools", {"x": [2, 7, 6, 3]}, pools),
     ("pools_same", {"x": [2, 7, 5, 2], "c": [2, 4, 3, 2]}, pools_same),
     ("cnn", {"x": [2, 5, 6, 3], "f": [3, 3, 3, 4], "b": [4], "w": [36, 3]}, cnn),
+    ("sigmoid_xent", {"x": [4, 5], "z": [4, 5]}, sigmoid_xent),
+    ("mse", {"p": [3, 7], "l": [3, 7]}, mse),
 ]
 
 

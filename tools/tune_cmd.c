@@ -66,10 +66,11 @@ static bool resolve(const char *text, size_t *dev, bool *usage_error) {
   return ok;
 }
 
-static void progress(void *user, int index, int count, const char *params, double gflops, const char *verdict) {
+static void progress(void *user, size_t index, size_t count, const char *params, double gflops,
+                     const char *verdict) {
   FILE *f = user;
-  if (index < 0) fprintf(f, "  CLBlast's own parameters: %.1f GFLOP/s (%s)\n", gflops, verdict);
-  else fprintf(f, "  [%d/%d] %s: %.1f GFLOP/s, %s\n", index + 1, count, params, gflops, verdict);
+  if (index == VS_NPOS) fprintf(f, "  CLBlast's own parameters: %.1f GFLOP/s (%s)\n", gflops, verdict);
+  else fprintf(f, "  [%zu/%zu] %s: %.1f GFLOP/s, %s\n", index + 1, count, params, gflops, verdict);
   fflush(f);
 }
 
@@ -79,7 +80,7 @@ static void print_json(const vs_device_info *in, const vs_tune_result *r) {
   printf(", \"device_name\": ");
   json_str(stdout, in->device_name);
   printf(", \"gflops_database\": %.3f, \"candidates\": [", r->gflops_database);
-  for (int c = 0; c < r->candidates; c++) {
+  for (size_t c = 0; c < r->candidates; c++) {
     printf("%s{\"gflops\": %.3f, \"verdict\": ", c ? ", " : "", r->gflops[c]);
     json_str(stdout, r->verdict[c]);
     printf("}");

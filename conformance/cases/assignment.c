@@ -11,7 +11,7 @@
  *   with tf.control_dependencies([inc]): rd = v.read_value()   -> "step/read"
  * sess.run(v.initializer); sess.run(rd) -> 1; sess.run(rd) -> 2            spec 2.4 */
 VSC_CASE(assign_add_then_read_under_control_dependency) {
-  VARIABLE(v, .name = "v", .initial_value = vs_value_initializer(&(int32_t){0}, VS_INT32, 1, NULL));
+  VARIABLE(v, .name = "v", .initial_value = vs_value_initializer(&(int32_t){0}, VS_INT32, 1, VS_UNKNOWN_SHAPE));
   NSCOPE(ns, "step");
   vs_output one = vs_constant_int32(g, 1, "Const", st);
   OK();
@@ -40,7 +40,7 @@ VSC_CASE(assign_add_then_read_under_control_dependency) {
  * s = v.assign_sub([1., 1.]) -> "AssignSub"; sess.run(s) -> [4, 5]
  * sess.run(v.assign_add([10., 10.])) -> [14, 15]                           spec 2.4 */
 VSC_CASE(assign_and_assign_sub_values) {
-  VARIABLE(v, .name = "v", .initial_value = vs_value_initializer((float[]){1, 2}, VS_FLOAT, 2, NULL));
+  VARIABLE(v, .name = "v", .initial_value = vs_value_initializer((float[]){1, 2}, VS_FLOAT, 2, VS_UNKNOWN_SHAPE));
   vs_output c56 = vs_constant(g, (float[]){5, 6}, VS_FLOAT, VS_SHAPE(2), "Const", st);
   OK();
   vs_output a = vs_assign(g, v, c56, NULL, st);
@@ -74,7 +74,7 @@ VSC_CASE(assign_and_assign_sub_values) {
  *   for '{{node Assign}} = Assign[T=DT_FLOAT, use_locking=false, validate_shape=true](v, Const)'
  *   with input shapes: [2], [3]."                                          spec 2.4 (assign) */
 VSC_CASE(assign_incompatible_shape_fails) {
-  VARIABLE(v, .name = "v", .initial_value = vs_value_initializer((float[]){1, 2}, VS_FLOAT, 2, NULL));
+  VARIABLE(v, .name = "v", .initial_value = vs_value_initializer((float[]){1, 2}, VS_FLOAT, 2, VS_UNKNOWN_SHAPE));
   vs_output c = vs_constant(g, (float[]){1, 2, 3}, VS_FLOAT, VS_SHAPE(3), "Const", st);
   OK();
   vs_output a = vs_assign(g, v, c, NULL, st);
@@ -90,7 +90,7 @@ VSC_CASE(assign_incompatible_shape_fails) {
  *      AssignAdd[T=DT_FLOAT, use_locking=false](v, Const)' with input shapes: [2], []."
  *   (AssignAdd does not broadcast a scalar)                                spec 2.4 (assign_add) */
 VSC_CASE(assign_add_scalar_to_vector_fails) {
-  VARIABLE(v, .name = "v", .initial_value = vs_value_initializer((float[]){1, 2}, VS_FLOAT, 2, NULL));
+  VARIABLE(v, .name = "v", .initial_value = vs_value_initializer((float[]){1, 2}, VS_FLOAT, 2, VS_UNKNOWN_SHAPE));
   CONSTF(ten, 10.0f, "Const");
   vs_output a = vs_assign_add(g, v, ten, NULL, st);
   ERR(VS_INVALID_ARGUMENT, "ValueError",
@@ -103,7 +103,7 @@ VSC_CASE(assign_add_scalar_to_vector_fails) {
  * a = tf.assign(v, [1., 2., 3.], validate_shape=False)
  * sess.run(v.initializer); sess.run(a) -> [1, 2, 3]                         spec 2.4 (assign) */
 VSC_CASE(assign_without_validate_shape_reshapes) {
-  VARIABLE(v, .name = "v", .initial_value = vs_value_initializer((float[]){1, 2}, VS_FLOAT, 2, NULL));
+  VARIABLE(v, .name = "v", .initial_value = vs_value_initializer((float[]){1, 2}, VS_FLOAT, 2, VS_UNKNOWN_SHAPE));
   vs_output c = vs_constant(g, (float[]){1, 2, 3}, VS_FLOAT, VS_SHAPE(3), "Const", st);
   OK();
   vs_output a = vs_assign(g, v, c, &(vs_assign_opts){.validate_shape = VS_OPT_FALSE}, st);

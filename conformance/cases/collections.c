@@ -25,7 +25,7 @@ VSC_CASE(graph_key_strings) {
  *   GLOBAL -> [a, b, c]; TRAINABLE -> [a, b]                 spec 6.2.1, 6.2.2, 6.3.1 */
 VSC_CASE(default_membership_and_trainable_false) {
   GETV(a, "a", .shape = VS_SHAPE(1));
-  VARIABLE(b, .name = "b", .initial_value = vs_value_initializer(&(float){1.0f}, VS_FLOAT, 1, NULL));
+  VARIABLE(b, .name = "b", .initial_value = vs_value_initializer(&(float){1.0f}, VS_FLOAT, 1, VS_UNKNOWN_SHAPE));
   GETV(c, "c", .shape = VS_SHAPE(1), .trainable = VS_OPT_FALSE);
   COLLECTION(VS_GLOBAL_VARIABLES, NULL, "a:0 b:0 c:0");
   COLLECTION(VS_TRAINABLE_VARIABLES, NULL, "a:0 b:0");
@@ -59,7 +59,7 @@ VSC_CASE(local_variable_with_collections) {
 /* i = tf.Variable(1, name="i")   # int32
  *   TRAINABLE -> [i]; MODEL_VARIABLES -> []                      spec 6.2.8, 6.2.12 */
 VSC_CASE(int_variable_is_trainable_model_variables_empty) {
-  VARIABLE(i, .name = "i", .initial_value = vs_value_initializer(&(int32_t){1}, VS_INT32, 1, NULL));
+  VARIABLE(i, .name = "i", .initial_value = vs_value_initializer(&(int32_t){1}, VS_INT32, 1, VS_UNKNOWN_SHAPE));
   INT_EQ(vs_var_dtype(i), VS_INT32);
   COLLECTION(VS_TRAINABLE_VARIABLES, NULL, "i:0");
   COLLECTION(VS_MODEL_VARIABLES, NULL, "");

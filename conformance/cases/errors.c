@@ -73,7 +73,7 @@ VSC_CASE(e6_constant_initializer_with_shape) {
   ERR(VS_INVALID_ARGUMENT, "ValueError", "If initializer is a constant, do not specify shape.");
   v = vs_get_variable(g, "w",
                       &(vs_var_opts){.shape = VS_SCALAR,
-                                     .initializer = vs_value_initializer(&(float){5.0f}, VS_FLOAT, 1, NULL)},
+                                     .initializer = vs_value_initializer(&(float){5.0f}, VS_FLOAT, 1, VS_UNKNOWN_SHAPE)},
                       st);
   ERR(VS_INVALID_ARGUMENT, "ValueError", "If initializer is a constant, do not specify shape.");
   EXPECT(v == NULL, "a variable was returned");
@@ -174,7 +174,7 @@ VSC_CASE(e20_improper_nesting) {
  *      TF 1.x Python graphs: "cannot add op with name a as that name is already used")   spec 5.E22 */
 VSC_CASE(e22_duplicate_op_name) {
   CONSTF(a, 1.0f, "a");
-  vs_var *v = vs_variable(g, &(vs_variable_opts){.name = "a/", .initial_value = vs_value_initializer(&(float){1.0f}, VS_FLOAT, 1, NULL)}, st);
+  vs_var *v = vs_variable(g, &(vs_variable_opts){.name = "a/", .initial_value = vs_value_initializer(&(float){1.0f}, VS_FLOAT, 1, VS_UNKNOWN_SHAPE)}, st);
   ERR(VS_INVALID_ARGUMENT, "ValueError", "Duplicate node name in graph: 'a'");
   EXPECT(v == NULL, "a variable was returned");
 }

@@ -111,7 +111,7 @@ VSC_CASE(report_uninitialized_variables_op_names) {
  * sess.run(w) -> 6.0; sess.run(tf.is_variable_initialized(v)) -> False
  *                                                       spec 7.4.8, 7.4.7 (explicit form) */
 VSC_CASE(initialized_value_works_in_any_order) {
-  VARIABLE(v, .name = "v", .initial_value = vs_value_initializer(&(float){5.0f}, VS_FLOAT, 1, NULL));
+  VARIABLE(v, .name = "v", .initial_value = vs_value_initializer(&(float){5.0f}, VS_FLOAT, 1, VS_UNKNOWN_SHAPE));
   vs_output iv = vs_initialized_value(g, v, st);
   OK();
   CONSTF(one, 1.0f, "Const");
@@ -138,7 +138,7 @@ VSC_CASE(initialized_value_works_in_any_order) {
  * sess.run(w.initializer); sess.run(u.initializer)   # v never initialised
  * sess.run(w) -> 6.0; sess.run(u) -> 4.0                     spec 7.4.7 (implicit form) */
 VSC_CASE(variable_from_another_variable_initialises_in_any_order) {
-  VARIABLE(v, .name = "v", .initial_value = vs_value_initializer(&(float){3.0f}, VS_FLOAT, 1, NULL));
+  VARIABLE(v, .name = "v", .initial_value = vs_value_initializer(&(float){3.0f}, VS_FLOAT, 1, VS_UNKNOWN_SHAPE));
   CONSTF(two, 2.0f, "mul/y");
   vs_output m = vs_mul(g, vs_var_value(v), two, NULL, st);
   OK();
@@ -165,8 +165,8 @@ VSC_CASE(variable_from_another_variable_initialises_in_any_order) {
  * init = tf.variables_initializer([a], name="some")   -> NoOp "some"
  * sess.run(init); sess.run(a) -> 1.0; sess.run(b) -> FailedPreconditionError     spec 6.3.13 */
 VSC_CASE(variables_initializer_list) {
-  VARIABLE(a, .name = "a", .initial_value = vs_value_initializer(&(float){1.0f}, VS_FLOAT, 1, NULL));
-  VARIABLE(b, .name = "b", .initial_value = vs_value_initializer(&(float){2.0f}, VS_FLOAT, 1, NULL));
+  VARIABLE(a, .name = "a", .initial_value = vs_value_initializer(&(float){1.0f}, VS_FLOAT, 1, VS_UNKNOWN_SHAPE));
+  VARIABLE(b, .name = "b", .initial_value = vs_value_initializer(&(float){2.0f}, VS_FLOAT, 1, VS_UNKNOWN_SHAPE));
   vs_op *init = vs_variables_initializer(g, (vs_var *[]){a}, 1, "some", st);
   OK();
   STR_EQ(vs_op_name(init), "some");
@@ -193,7 +193,7 @@ VSC_CASE(variable_ignores_enclosing_control_dependencies) {
   vs_control_dependencies_push(g, &a_init, 1, st);
   OK();
   GETV(b, "b", .shape = VS_SHAPE(1));
-  VARIABLE(c, .name = "c", .initial_value = vs_value_initializer(&(float){1.0f}, VS_FLOAT, 1, NULL));
+  VARIABLE(c, .name = "c", .initial_value = vs_value_initializer(&(float){1.0f}, VS_FLOAT, 1, VS_UNKNOWN_SHAPE));
   vs_output zeros = vs_constant(g, (float[2]){0}, VS_FLOAT, VS_SHAPE(2), "zeros", st);
   OK();
   VARIABLE(d, .name = "d", .initial_value = vs_tensor_initializer(zeros));

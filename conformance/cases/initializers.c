@@ -124,10 +124,10 @@ VSC_CASE(glorot_normal_and_untruncated_stddev) {
 VSC_CASE(constant_initializer_list_repeats_last_too_many_fails) {
   static const float vals[8] = {0, 1, 2, 3, 4, 5, 6, 7};
   GETV(v, "v", .shape = VS_SHAPE(3, 4),
-       .initializer = vs_constant_initializer_array(vals, VS_FLOAT, 8, NULL, false));
+       .initializer = vs_constant_initializer_array(vals, VS_FLOAT, 8, VS_UNKNOWN_SHAPE, false));
   STR_EQ(vs_op_name(vs_var_initial_value(v).op), "v/Initializer/Const");
   vs_var *w = vs_get_variable(g, "w", &(vs_var_opts){.shape = VS_SHAPE(2, 3),
-      .initializer = vs_constant_initializer_array(vals, VS_FLOAT, 8, NULL, false)}, st);
+      .initializer = vs_constant_initializer_array(vals, VS_FLOAT, 8, VS_UNKNOWN_SHAPE, false)}, st);
   ERR(VS_INVALID_ARGUMENT, "ValueError", "Too many elements provided. Takes at most 6, but got 8.");
   EXPECT(w == NULL, "a variable was returned");
   SESSION(s);
@@ -143,7 +143,7 @@ VSC_CASE(constant_initializer_list_repeats_last_too_many_fails) {
 VSC_CASE(constant_initializer_verify_shape) {
   static const float vals[8] = {0, 1, 2, 3, 4, 5, 6, 7};
   vs_var *v = vs_get_variable(g, "v", &(vs_var_opts){.shape = VS_SHAPE(3, 4),
-      .initializer = vs_constant_initializer_array(vals, VS_FLOAT, 8, NULL, true)}, st);
+      .initializer = vs_constant_initializer_array(vals, VS_FLOAT, 8, VS_UNKNOWN_SHAPE, true)}, st);
   ERR(VS_INVALID_ARGUMENT, "TypeError", "Expected Tensor's shape: (3, 4), but got (8,).");
   EXPECT(v == NULL, "a variable was returned");
 }
@@ -158,8 +158,8 @@ VSC_CASE(value_and_tensor_initializers_give_shape_and_dtype) {
   vs_output ct = vs_constant(g, (float[]){1.0f, 2.0f}, VS_FLOAT, VS_SHAPE(2), "Const", st);
   OK();
   GETV(a, "a", .initializer = vs_tensor_initializer(ct));
-  GETV(b, "b", .initializer = vs_value_initializer(&(float){5.0f}, VS_FLOAT, 1, NULL));
-  GETV(c, "c", .initializer = vs_value_initializer((int32_t[]){1, 2, 3}, VS_INT32, 3, &VS_SHAPE(1, 3)));
+  GETV(b, "b", .initializer = vs_value_initializer(&(float){5.0f}, VS_FLOAT, 1, VS_UNKNOWN_SHAPE));
+  GETV(c, "c", .initializer = vs_value_initializer((int32_t[]){1, 2, 3}, VS_INT32, 3, VS_SHAPE(1, 3)));
   VSCOPE(sc, "s", .dtype = VS_DOUBLE);
   vs_output ci = vs_constant(g, (int32_t[]){1, 2}, VS_INT32, VS_SHAPE(2), "Const", st);
   OK();
@@ -234,7 +234,7 @@ VSC_CASE(string_variable_initialises_assigns_and_fetches) {
   }
   GETV(big, "big", .shape = VS_SHAPE(40, 40), .dtype = VS_STRING);
   STR_EQ(vs_op_type(vs_var_initial_value(big).op), "Fill");
-  VARIABLE(w, .name = "w", .initial_value = vs_value_initializer((const char *[]){"x", "yy"}, VS_STRING, 2, NULL));
+  VARIABLE(w, .name = "w", .initial_value = vs_value_initializer((const char *[]){"x", "yy"}, VS_STRING, 2, VS_UNKNOWN_SHAPE));
   STR_EQ(vs_var_dtype_name(w), "string_ref");
   vs_output ph = vs_placeholder(g, VS_STRING, VS_SHAPE(2), "ph", st);
   OK();

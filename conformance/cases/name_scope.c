@@ -154,7 +154,7 @@ VSC_CASE(op_name_with_trailing_slash_is_full_name) {
   OK();
   STR_EQ(vs_output_name(ph), "ph:0");
   vs_var *v = vs_variable(g, &(vs_variable_opts){.name = "v/",
-                                                 .initial_value = vs_value_initializer(&(float){1.0f}, VS_FLOAT, 1, NULL)},
+                                                 .initial_value = vs_value_initializer(&(float){1.0f}, VS_FLOAT, 1, VS_UNKNOWN_SHAPE)},
                           st);
   OK();
   VAR_NAME(v, "v:0");

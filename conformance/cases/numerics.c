@@ -75,8 +75,8 @@ static bool same_shape(vs_shape a, vs_shape b) {
 static bool matches_tf(vsc_ctx *t, const vs_tensor *got, const vs_tensor *want, const char *what, int line) {
   char gs[64], ws[64];
   vs_shape a = vs_tensor_shape(got), b = vs_tensor_shape(want);
-  vs_shape_format(&a, gs, sizeof gs);
-  vs_shape_format(&b, ws, sizeof ws);
+  vs_shape_format(a, gs, sizeof gs);
+  vs_shape_format(b, ws, sizeof ws);
   if (vs_tensor_dtype(got) != VS_FLOAT || !same_shape(a, b)) {
     vsc_fail(t, __FILE__, line, "%s: %s %s, TF %s float32", what, vs_dtype_name(vs_tensor_dtype(got)), gs, ws);
     return false;
@@ -109,7 +109,7 @@ static bool matches_tf(vsc_ctx *t, const vs_tensor *got, const vs_tensor *want, 
   do {                                                                                   \
     vs_shape vsc_ws_ = vs_tensor_shape(want);                                            \
     char vsc_wb_[64];                                                                    \
-    vs_shape_format(&vsc_ws_, vsc_wb_, sizeof vsc_wb_);                                  \
+    vs_shape_format(vsc_ws_, vsc_wb_, sizeof vsc_wb_);                                  \
     SHAPE_STR(vs_op_output_shape((out).op), vsc_wb_);                                    \
   } while (0)
 

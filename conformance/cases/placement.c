@@ -126,7 +126,7 @@ VSC_CASE(device_functions_replace_and_see_inner_device) {
  *                                                                  spec 8.2.8, 8.2.9 */
 VSC_CASE(ops_on_a_variable_are_colocated) {
   EXPECT(vs_device_push(g, "/job:ps/task:1", st), "push failed");
-  VARIABLE(v, .name = "v", .initial_value = vs_value_initializer(&(float){1.0f}, VS_FLOAT, 1, NULL));
+  VARIABLE(v, .name = "v", .initial_value = vs_value_initializer(&(float){1.0f}, VS_FLOAT, 1, VS_UNKNOWN_SHAPE));
   vs_device_pop(g, st);
   EXPECT(vs_device_push(g, "/gpu:0", st), "push failed");
   CONSTF(two, 2.0f, "Const");
@@ -173,7 +173,7 @@ VSC_CASE(caching_device_places_the_read) {
  *   by its typed and its CL name)                                       spec 8.1 */
 VSC_CASE(unknown_device_at_run_time_lists_the_devices) {
   EXPECT(vs_device_push(g, "/device:GPU:7", st), "push failed");
-  VARIABLE(q, .name = "q", .initial_value = vs_value_initializer(&(float){1.0f}, VS_FLOAT, 1, NULL));
+  VARIABLE(q, .name = "q", .initial_value = vs_value_initializer(&(float){1.0f}, VS_FLOAT, 1, VS_UNKNOWN_SHAPE));
   vs_device_pop(g, st);
   SESSION(s);
   size_t n = vs_num_devices(st);

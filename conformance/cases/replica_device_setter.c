@@ -15,7 +15,7 @@ static const vs_cluster_job cluster[] = {{"ps", ps_tasks}, {"worker", worker_tas
   OK();                                                                                     \
   EXPECT(name != NULL, "replica_device_setter returned None")
 
-#define FVAR(v, n) VARIABLE(v, .name = n, .initial_value = vs_value_initializer(&(float){1.0f}, VS_FLOAT, 1, NULL))
+#define FVAR(v, n) VARIABLE(v, .name = n, .initial_value = vs_value_initializer(&(float){1.0f}, VS_FLOAT, 1, VS_UNKNOWN_SHAPE))
 
 /* cluster = {"ps": ["ps0:2222", "ps1:2222"], "worker": ["worker0:2222", "worker1:2222", "worker2:2222"]}
  * with tf.device(tf.train.replica_device_setter(cluster=cluster)):

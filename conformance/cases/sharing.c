@@ -112,8 +112,8 @@ VSC_CASE(appendix_g_name_scope_ignored_by_get_variable) {
  * tf.get_variable("firstvar", [1]) -> "firstvar_2:0"; tf.get_variable("firstvar1", [1]) -> "firstvar1:0"
  * tf.get_variable("a", [1]) twice -> E1 "Variable a already exists, ..."    A.h, 11.5 */
 VSC_CASE(appendix_h_variable_versus_get_variable_names) {
-  vs_initializer one = vs_value_initializer(&(float){1.0f}, VS_FLOAT, 1, NULL);
-  vs_initializer three = vs_value_initializer(&(float){3.0f}, VS_FLOAT, 1, NULL);
+  vs_initializer one = vs_value_initializer(&(float){1.0f}, VS_FLOAT, 1, VS_UNKNOWN_SHAPE);
+  vs_initializer three = vs_value_initializer(&(float){3.0f}, VS_FLOAT, 1, VS_UNKNOWN_SHAPE);
   VARIABLE(a, .name = "firstvar", .initial_value = one);
   VARIABLE(b, .name = "firstvar", .initial_value = one);
   VARIABLE(c, .initial_value = three);
@@ -239,8 +239,8 @@ VSC_CASE(appendix_j_image_filter_sharing) {
   if (n >= 2) {
     vs_shape a = vs_var_shape(vars[0]), b = vs_var_shape(vars[1]);
     char sa[64], sb[64];
-    vs_shape_format(&a, sa, sizeof sa);
-    vs_shape_format(&b, sb, sizeof sb);
+    vs_shape_format(a, sa, sizeof sa);
+    vs_shape_format(b, sb, sizeof sb);
     snprintf(shapes, sizeof shapes, "%s %s", sa, sb);
   }
   my_image_filter(g1, st);

@@ -59,8 +59,8 @@ static vs_tensor *golden(vsc_ctx *t, const char *fixture, const char *file, int 
 static bool matches(vsc_ctx *t, const vs_tensor *got, const vs_tensor *want, const char *what, int line) {
   vs_shape a = vs_tensor_shape(got), b = vs_tensor_shape(want);
   char gs[64], ws[64];
-  vs_shape_format(&a, gs, sizeof gs);
-  vs_shape_format(&b, ws, sizeof ws);
+  vs_shape_format(a, gs, sizeof gs);
+  vs_shape_format(b, ws, sizeof ws);
   if (vs_tensor_dtype(got) != VS_FLOAT || strcmp(gs, ws) != 0) {
     vsc_fail(t, __FILE__, line, "%s: %s %s, TF float32 %s", what, vs_dtype_name(vs_tensor_dtype(got)), gs, ws);
     return false;
@@ -221,6 +221,17 @@ static vs_output cnn(vs_graph *g, const vs_output *in, vs_status *st) {
   return vs_reduce_mean(g, vs_square(g, vs_sub(g, y, cy(g, 0.5f, "sub/y/", st), NULL, st), NULL, st), NULL, st);
 }
 
+/* names x, z: reduce_mean(sigmoid_cross_entropy_with_logits(labels=z, logits=x * 3.0)) */
+static vs_output sigmoid_xent(vs_graph *g, const vs_output *in, vs_status *st) {
+  vs_output logits = vs_mul(g, in[0], cy(g, 3.0f, "mul/y/", st), NULL, st);
+  return vs_reduce_mean(g, vs_sigmoid_cross_entropy_with_logits(g, in[1], logits, NULL, st), NULL, st);
+}
+
+/* names l, p: tf.losses.mean_squared_error(l, p) */
+static vs_output mse(vs_graph *g, const vs_output *in, vs_status *st) {
+  return vs_mean_squared_error(g, in[0], in[1], NULL, st);
+}
+
 /* ---- gradients against TensorFlow --------------------------------------- */
 
 /* x [3,5], w [5,2], b [2]: tf.gradients(reduce_mean(square(matmul(x, w) + b - 1.0)), [b, w, x])
@@ -328,6 +339,27 @@ VSC_CASE(gradients_of_small_cnn) {
                   "gradients/MatMul_grad/MatMul_1:0", "gradients/Conv2D_grad/Conv2DBackpropInput:0"));
 }
 
+/* x, z [4,5]: tf.gradients(reduce_mean(sigmoid_cross_entropy_with_logits(labels=z, logits=x * 3.0)), [x, z])
+ *   -> gradients/mul_grad/Mul:0, gradients/logistic_loss/mul_grad/Mul_1:0 ~ sigmoid_xent/d_*.npy
+ * (logits of both signs: both Select branches; Exp, Log1p)                           T.grad.loss.sigmoid_xent */
+VSC_CASE(gradients_of_sigmoid_cross_entropy) {
+  grad_case(t, g, st, "sigmoid_xent", NAMES("x", "z"), sigmoid_xent, "Mean:0",
+            NAMES("gradients/mul_grad/Mul:0", "gradients/logistic_loss/mul_grad/Mul_1:0"));
+}
+
+/* l, p [3,7]: tf.gradients(tf.losses.mean_squared_error(l, p), [l, p])
+ *   -> .../SquaredDifference_grad/Neg:0, .../SquaredDifference_grad/mul_1:0 ~ mse/d_*.npy;
+ * the loss is "mean_squared_error/value:0" and joins the "losses" collection          T.grad.loss.mse */
+VSC_CASE(gradients_of_mean_squared_error) {
+  grad_case(t, g, st, "mse", NAMES("l", "p"), mse, "mean_squared_error/value:0",
+            NAMES("gradients/mean_squared_error/SquaredDifference_grad/Neg:0",
+                  "gradients/mean_squared_error/SquaredDifference_grad/mul_1:0"));
+  if (t->result != VSC_PASS) return;
+  vs_item item;
+  INT_EQ(vs_get_collection(g, VS_LOSSES, NULL, &item, 1, st), 1);
+  STR_EQ(vs_op_name(item.op), "mean_squared_error/value");
+}
+
 /* ---- names and errors ---------------------------------------------------- */
 
 /* x = constant([[1, 2], [3, 4]]); c = constant(2.0); y = reduce_sum(square(x))
@@ -405,10 +437,10 @@ VSC_CASE(gradients_through_op_without_gradient_lookup_error) {
 static const char *opt_inputs(vs_op *op, char *buf, size_t cap) {
   size_t len = 0;
   buf[0] = '\0';
-  for (int i = 0; op && i < vs_op_num_inputs(op); i++)
+  for (size_t i = 0; op && i < vs_op_num_inputs(op); i++)
     len += (size_t)snprintf(buf + len, len < cap ? cap - len : 0, "%s%s", len ? " " : "",
                             vs_output_name(vs_op_input(op, i)));
-  for (int i = 0; op && i < vs_op_num_control_inputs(op); i++)
+  for (size_t i = 0; op && i < vs_op_num_control_inputs(op); i++)
     len += (size_t)snprintf(buf + len, len < cap ? cap - len : 0, "%s^%s", len ? " " : "",
                             vs_op_name(vs_op_control_input(op, i)));
   return buf;
@@ -602,7 +634,7 @@ VSC_CASE(optimizer_global_step_ops) {
 
 VSC_CASE(optimizer_global_step_must_be_integer) {
   float one = 1.5f;
-  VARIABLE(v, .name = "global_step", .initial_value = vs_value_initializer(&one, VS_FLOAT, 1, NULL));
+  VARIABLE(v, .name = "global_step", .initial_value = vs_value_initializer(&one, VS_FLOAT, 1, VS_UNKNOWN_SHAPE));
   vs_train_get_or_create_global_step(g, st);
   ERR(VS_INVALID_ARGUMENT, "TypeError", "Existing \"global_step\" does not have integer type: <dtype: 'float32_ref'>");
 }
@@ -697,7 +729,7 @@ static const float OPT_T[6] = {1.0f, 2.0f, 3.0f, -1.0f, 0.5f, 0.0f};
  * losses (fetched in the run of each step) must be TF's. */
 static void opt_trajectory(vsc_ctx *t, vs_graph *g, vs_status *st, vs_optimizer *o, const float want_w[6],
                            const float want_loss[5]) {
-  GETV(w, "w", .initializer = vs_value_initializer(OPT_W0, VS_FLOAT, 6, &VS_SHAPE(2, 3)));
+  GETV(w, "w", .initializer = vs_value_initializer(OPT_W0, VS_FLOAT, 6, VS_SHAPE(2, 3)));
   vs_output target = vs_constant(g, OPT_T, VS_FLOAT, VS_SHAPE(2, 3), "T", st);
   vs_output loss = vs_reduce_sum(g, vs_square(g, vs_sub(g, vs_var_value(w), target, NULL, st), NULL, st), NULL, st);
   OK();
@@ -752,7 +784,7 @@ OPT_TRAJECTORY(optimizer_trajectory_rmsprop_centered,
  * 0.1, 0.05 and 0 give TF's values (the last one moves w by the momentum
  * only, times a zero learning rate: not at all). */
 VSC_CASE(optimizer_learning_rate_tensor_fed) {
-  GETV(w, "w", .initializer = vs_value_initializer(OPT_W0, VS_FLOAT, 6, &VS_SHAPE(2, 3)));
+  GETV(w, "w", .initializer = vs_value_initializer(OPT_W0, VS_FLOAT, 6, VS_SHAPE(2, 3)));
   vs_output target = vs_constant(g, OPT_T, VS_FLOAT, VS_SHAPE(2, 3), "T", st);
   vs_output loss = vs_reduce_sum(g, vs_square(g, vs_sub(g, vs_var_value(w), target, NULL, st), NULL, st), NULL, st);
   vs_output lr = vs_placeholder(g, VS_FLOAT, VS_SCALAR, "lr", st);
@@ -860,7 +892,7 @@ VSC_CASE(optimizer_gan_var_lists_from_scopes) {
  * and its w after 5 steps, which only holds when every slot was found by
  * its TF name. */
 VSC_CASE(optimizer_resumes_tf_checkpoint_with_slots) {
-  GETV(w, "w", .initializer = vs_value_initializer(OPT_W0, VS_FLOAT, 6, &VS_SHAPE(2, 3)));
+  GETV(w, "w", .initializer = vs_value_initializer(OPT_W0, VS_FLOAT, 6, VS_SHAPE(2, 3)));
   vs_output target = vs_constant(g, OPT_T, VS_FLOAT, VS_SHAPE(2, 3), "T", st);
   vs_output loss = vs_reduce_sum(g, vs_square(g, vs_sub(g, vs_var_value(w), target, NULL, st), NULL, st), NULL, st);
   vs_var *step = vs_train_get_or_create_global_step(g, st);
@@ -909,6 +941,8 @@ const vsc_case vsc_cases_training[] = {
     VSC_REG(gradients_of_max_and_avg_pool, "T.grad.pool"),
     VSC_REG(gradients_of_pools_same_padding, "T.grad.pool"),
     VSC_REG(gradients_of_small_cnn, "T.grad.cnn"),
+    VSC_REG(gradients_of_sigmoid_cross_entropy, "T.grad.loss.sigmoid_xent"),
+    VSC_REG(gradients_of_mean_squared_error, "T.grad.loss.mse"),
     VSC_REG(gradients_scopes_and_unconnected_none, "T.grad.names T.grad.none"),
     VSC_REG(gradients_with_grad_ys, "T.grad.grad_ys"),
     VSC_REG(gradients_through_op_without_gradient_lookup_error, "T.grad.error.lookup"),

@@ -32,7 +32,7 @@ VSC_CASE(nested_variable_scopes_prefix_name) {
 VSC_CASE(get_variable_ignores_name_scope_variable_does_not) {
   NSCOPE(ns, "ns");
   GETV(a, "a", .shape = VS_SCALAR);
-  VARIABLE(c, .name = "c", .initial_value = vs_value_initializer(&(float){0.0f}, VS_FLOAT, 1, NULL));
+  VARIABLE(c, .name = "c", .initial_value = vs_value_initializer(&(float){0.0f}, VS_FLOAT, 1, VS_UNKNOWN_SHAPE));
   NPOP();
   VAR_NAME(a, "a:0");
   VAR_NAME(c, "ns/c:0");
@@ -48,7 +48,7 @@ VSC_CASE(name_scope_inside_variable_scope) {
   NSCOPE(bar, "bar");
   GETV(v, "v", .shape = VS_SHAPE(1));
   CONSTF(c, 1.0f, "c");
-  VARIABLE(w, .name = "w", .initial_value = vs_value_initializer(&(float){0.0f}, VS_FLOAT, 1, NULL));
+  VARIABLE(w, .name = "w", .initial_value = vs_value_initializer(&(float){0.0f}, VS_FLOAT, 1, VS_UNKNOWN_SHAPE));
   NPOP();
   VPOP(foo);
   VAR_NAME(v, "foo/v:0");
@@ -84,7 +84,7 @@ VSC_CASE(empty_variable_name_slot_pattern) {
  * v = tf.get_variable("v1", [1])  -> "v1_1:0" (store key "v1")
  * with tf.variable_scope("", reuse=True): tf.get_variable("v1", [1]) is v   spec 2.2.20, 3.1, 11.5 */
 VSC_CASE(get_variable_after_variable_is_uniquified) {
-  VARIABLE(plain, .name = "v1", .initial_value = vs_value_initializer((float[]){1.0f}, VS_FLOAT, 1, &VS_SHAPE(1)));
+  VARIABLE(plain, .name = "v1", .initial_value = vs_value_initializer((float[]){1.0f}, VS_FLOAT, 1, VS_SHAPE(1)));
   GETV(v, "v1", .shape = VS_SHAPE(1));
   VAR_NAME(plain, "v1:0");
   VAR_NAME(v, "v1_1:0");
@@ -110,7 +110,7 @@ VSC_CASE(case_insensitive_op_names_distinct_store_keys) {
 /* tf.Variable(1.); tf.Variable(1.); tf.Variable(1., name="v"); tf.Variable(1., name="v")
  *   -> "Variable:0", "Variable_1:0", "v:0", "v_1:0"              spec 2.1 (tf.Variable) */
 VSC_CASE(variable_default_name_is_uniquified_variable) {
-  vs_initializer one = vs_value_initializer(&(float){1.0f}, VS_FLOAT, 1, NULL);
+  vs_initializer one = vs_value_initializer(&(float){1.0f}, VS_FLOAT, 1, VS_UNKNOWN_SHAPE);
   VARIABLE(a, .initial_value = one);
   VARIABLE(b, .initial_value = one);
   VARIABLE(c, .name = "v", .initial_value = one);
@@ -142,7 +142,7 @@ VSC_CASE(get_variable_ops_and_accessors) {
 /* v = tf.Variable(5., name="v")
  *   ops: "v", "v/initial_value" (Const), "v/Assign", "v/read"    spec 2.4 */
 VSC_CASE(variable_host_value_creates_initial_value_op) {
-  VARIABLE(v, .name = "v", .initial_value = vs_value_initializer(&(float){5.0f}, VS_FLOAT, 1, NULL));
+  VARIABLE(v, .name = "v", .initial_value = vs_value_initializer(&(float){5.0f}, VS_FLOAT, 1, VS_UNKNOWN_SHAPE));
   STR_EQ(vs_output_name(vs_var_initial_value(v)), "v/initial_value:0");
   STR_EQ(vs_op_type(vs_var_initial_value(v).op), "Const");
   STR_EQ(vs_op_name(vs_var_initializer_op(v)), "v/Assign");

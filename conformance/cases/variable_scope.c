@@ -40,7 +40,7 @@ VSC_CASE(variable_scope_not_uniquified_name_scope_is) {
   VPOP(f1);
   VSCOPE(s, "foo");
   GETV(w, "w", .shape = VS_SHAPE(1));
-  VARIABLE(u, .name = "u", .initial_value = vs_value_initializer(&(float){0.0f}, VS_FLOAT, 1, NULL));
+  VARIABLE(u, .name = "u", .initial_value = vs_value_initializer(&(float){0.0f}, VS_FLOAT, 1, VS_UNKNOWN_SHAPE));
   STR_EQ(vs_scope_name(s), "foo");
   STR_EQ(vs_scope_original_name_scope(s), "foo_1/");
   STR_EQ(vs_scope_name(vs_get_variable_scope(g)), "foo");
@@ -60,7 +60,7 @@ VSC_CASE(reentering_captured_scope) {
   VSCOPE_OBJ(s, vs);
   CONSTF(c, 1.0f, "c");
   GETV(x, "x", .shape = VS_SHAPE(1));
-  VARIABLE(y, .name = "y", .initial_value = vs_value_initializer(&(float){1.0f}, VS_FLOAT, 1, NULL));
+  VARIABLE(y, .name = "y", .initial_value = vs_value_initializer(&(float){1.0f}, VS_FLOAT, 1, VS_UNKNOWN_SHAPE));
   STR_EQ(vs_scope_name(vs_get_variable_scope(g)), "foo");
   STR_EQ(vs_scope_original_name_scope(vs_get_variable_scope(g)), "foo/");
   VPOP(s);

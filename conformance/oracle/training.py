@@ -90,6 +90,14 @@ def cnn(b, f, w, x):
     return tf.reduce_mean(tf.square(tf.matmul(tf.reshape(p, [2, 36]), w) - 0.5))
 
 
+def sigmoid_xent(x, z):
+    return tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=z, logits=x * 3.0))
+
+
+def mse(l, p):
+    return tf.losses.mean_squared_error(l, p)
+
+
 # ---- gradients against TensorFlow ----
 
 @case
@@ -182,6 +190,22 @@ def gradients_of_small_cnn(t):
     grad_case(t, "cnn", ["b", "f", "w", "x"], cnn, "Mean:0",
               ["gradients/BiasAdd_grad/BiasAddGrad:0", "gradients/Conv2D_grad/Conv2DBackpropFilter:0",
                "gradients/MatMul_grad/MatMul_1:0", "gradients/Conv2D_grad/Conv2DBackpropInput:0"])
+
+
+@case
+def gradients_of_sigmoid_cross_entropy(t):
+    grad_case(t, "sigmoid_xent", ["x", "z"], sigmoid_xent, "Mean:0",
+              ["gradients/mul_grad/Mul:0", "gradients/logistic_loss/mul_grad/Mul_1:0"])
+
+
+@case
+def gradients_of_mean_squared_error(t):
+    grad_case(t, "mse", ["l", "p"], mse, "mean_squared_error/value:0",
+              ["gradients/mean_squared_error/SquaredDifference_grad/Neg:0",
+               "gradients/mean_squared_error/SquaredDifference_grad/mul_1:0"])
+    losses = tf.get_collection(tf.GraphKeys.LOSSES)
+    t.eq(len(losses), 1, "losses")
+    t.eq(losses[0].op.name, "mean_squared_error/value")
 
 
 # ---- names and errors ----

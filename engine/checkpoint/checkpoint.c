@@ -69,8 +69,17 @@ VS_API vs_ckpt_format vs_checkpoint_format(const vs_checkpoint *c) { return c ? 
 
 VS_API size_t vs_checkpoint_num_tensors(const vs_checkpoint *c) { return c ? c->n : 0; }
 
-VS_API bool vs_checkpoint_tensor_info(const vs_checkpoint *c, size_t i, vs_ckpt_tensor_info *info) {
-  if (!c || !info || i >= c->n) return false;
+VS_API void vs_checkpoint_tensor_info(const vs_checkpoint *c, size_t i, vs_ckpt_tensor_info *info,
+                                      vs_status *st) {
+  vs__ok(st);
+  if (!c || !info) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "vs_checkpoint_tensor_info: reader and info are required");
+    return;
+  }
+  if (i >= c->n) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "tensor index %zu out of range (%zu tensors)", i, c->n);
+    return;
+  }
   const vs__ckpt_entry *e = &c->e[i];
   *info = (vs_ckpt_tensor_info){
       .key = e->key,
@@ -82,12 +91,11 @@ VS_API bool vs_checkpoint_tensor_info(const vs_checkpoint *c, size_t i, vs_ckpt_
       .trainable = e->trainable,
       .collections = (const char *const *)e->collections,
   };
-  return true;
 }
 
-VS_API long vs_checkpoint_find(const vs_checkpoint *c, const char *key) {
+VS_API size_t vs_checkpoint_find(const vs_checkpoint *c, const char *key) {
   const vs__ckpt_entry *e = c && key ? vs__ckpt_lookup(c, key) : NULL;
-  return e ? (long)(e - c->e) : -1;
+  return e ? (size_t)(e - c->e) : VS_NPOS;
 }
 
 VS_API vs_tensor *vs_checkpoint_get_tensor(vs_checkpoint *c, const char *key, vs_status *st) {

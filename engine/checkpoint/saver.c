@@ -244,7 +244,7 @@ static void restore_pairs(vs_session *sess, vs_checkpoint *c, pair *p, size_t n,
                p[i].key, vs__dtype_cc_name(vs_var_dtype(p[i].var)), vs__dtype_cc_name(e->dtype));
       return;
     }
-    if (!vs_shape_is_compatible(&vshape, &e->shape)) {
+    if (!vs_shape_is_compatible(vshape, e->shape)) {
       char lhs[160], rhs[160];
       vs__dims_text(&vshape, "<unknown>", lhs, sizeof lhs);
       vs__dims_text(&e->shape, "<unknown>", rhs, sizeof rhs);
@@ -439,9 +439,9 @@ VS_API void vs_init_from_checkpoint(vs_session *sess, const char *path, const vs
                repr ? repr : "{...}");
       free(repr);
       ok = false;
-    } else if (!vs_shape_is_compatible(&vshape, &e->shape)) {
+    } else if (!vs_shape_is_compatible(vshape, e->shape)) {
       char vs_[160], cs[160];
-      vs_shape_format(&vshape, vs_, sizeof vs_);
+      vs_shape_format(vshape, vs_, sizeof vs_);
       /* str() of the reader's shape list */
       size_t m = (size_t)snprintf(cs, sizeof cs, "[");
       for (int d = 0; d < e->shape.rank && m < sizeof cs; d++)

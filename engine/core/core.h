@@ -3,6 +3,7 @@
 #ifndef VS_CORE_H
 #define VS_CORE_H
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -29,6 +30,12 @@ bool vs__failed(const vs_status *st);
 void vs__oom(vs_status *st);
 /* Copies code, exception and message from one status to another. */
 void vs__status_copy(vs_status *dst, const vs_status *src);
+
+/* The longest list (ops, variables, feeds, fetches) a public call accepts.
+ * Ops count their inputs in int, so no real list is longer; a count above
+ * it is almost always a negative one converted to size_t, and refusing it
+ * keeps it out of size computations. */
+#define VS_MAX_LIST ((size_t)INT_MAX)
 
 /* NULL-argument guard used at the top of public functions. */
 #define VS_REQUIRE(cond, st, ...)                                          \

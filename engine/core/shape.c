@@ -1,4 +1,5 @@
 /* shape.c - TensorShape semantics for vs_shape. */
+#include <stdint.h>
 #include <stdio.h>
 
 #include "core/core.h"
@@ -7,22 +8,28 @@
  * of a caller's shape goes through this check first. */
 static bool rank_ok(const vs_shape *s) { return s->rank >= 0 && s->rank <= VS_MAX_RANK; }
 
-VS_API bool vs_shape_is_fully_defined(const vs_shape *s) {
+/* The public utilities take shapes by value (types.h's convention); the
+ * engine's own helpers keep pointers, which NULL may be. */
+static bool fully_defined(const vs_shape *s) {
   if (!s || !s->known || !rank_ok(s)) return false;
   for (int i = 0; i < s->rank; i++)
     if (s->dims[i] < 0) return false;
   return true;
 }
 
-VS_API int64_t vs_shape_num_elements(const vs_shape *s) {
-  int64_t n = vs__shape_elements(s);
+VS_API bool vs_shape_is_fully_defined(vs_shape s) { return fully_defined(&s); }
+
+VS_API size_t vs_shape_num_elements(vs_shape s) {
+  int64_t n = vs__shape_elements(&s);
   /* Unknown (-1), overflowing (-2 from vs__shape_elements) and counts whose
-   * byte size could overflow (16-byte elements) are all -1, as types.h says. */
-  return n < 0 || n > INT64_MAX / 16 ? -1 : n;
+   * byte size could overflow (16-byte elements) are all VS_NPOS, as types.h
+   * says. */
+  if (n < 0 || n > INT64_MAX / 16 || (uint64_t)n > SIZE_MAX / 16) return VS_NPOS;
+  return (size_t)n;
 }
 
 int64_t vs__shape_elements(const vs_shape *s) {
-  if (!vs_shape_is_fully_defined(s)) return -1;
+  if (!fully_defined(s)) return -1;
   int64_t n = 1;
   bool over = false;
   /* Every partial product is checked, as TF's TensorShape does: a later
@@ -42,18 +49,19 @@ bool vs__shape_too_large(const vs_shape *s) {
   return false;
 }
 
-VS_API bool vs_shape_is_compatible(const vs_shape *a, const vs_shape *b) {
-  if (!a || !b || !a->known || !b->known) return true;
-  if (a->rank != b->rank || !rank_ok(a)) return false;
-  for (int i = 0; i < a->rank; i++)
-    if (a->dims[i] >= 0 && b->dims[i] >= 0 && a->dims[i] != b->dims[i]) return false;
+VS_API bool vs_shape_is_compatible(vs_shape a, vs_shape b) {
+  if (!a.known || !b.known) return true;
+  if (a.rank != b.rank || !rank_ok(&a)) return false;
+  for (int i = 0; i < a.rank; i++)
+    if (a.dims[i] >= 0 && b.dims[i] >= 0 && a.dims[i] != b.dims[i]) return false;
   return true;
 }
 
-VS_API size_t vs_shape_format(const vs_shape *s, char *buf, size_t cap) {
+VS_API size_t vs_shape_format(vs_shape shape, char *buf, size_t cap) {
   char tmp[VS_MAX_RANK * 24 + 16];
   size_t n = 0;
-  if (!s || !s->known || s->rank < 0 || s->rank > VS_MAX_RANK) {
+  const vs_shape *s = &shape;
+  if (!s->known || !rank_ok(s)) {
     n = (size_t)snprintf(tmp, sizeof tmp, "<unknown>");
   } else {
     tmp[n++] = '(';

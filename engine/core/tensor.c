@@ -6,7 +6,7 @@
 #include "core/tensor.h"
 
 vs_tensor *vs__tensor_alloc(vs_dtype dtype, vs_shape shape, vs_status *st) {
-  int64_t n = vs_shape_num_elements(&shape);
+  int64_t n = vs_shape_num_elements(shape);
   size_t esize = vs_dtype_size(dtype);
   if (n < 0 || shape.rank > VS_MAX_RANK || (dtype != VS_STRING && !esize)) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,

@@ -72,7 +72,7 @@ static bool match(const vs_plan *p, const vs_step *step, const defs *d, vs_batch
   if (!*kernel || !shape || shape->def != d->cnst || shape->n_controls || !shape->data) return false;
   e->shape = vs__shape_from_input(x, 0);
   int64_t n = vs__shape_elements(&e->shape);
-  if (n <= 0 || n > MAX_ELEMENTS || !vs_shape_is_fully_defined(&v->shape) || v->shape.rank != e->shape.rank) return false;
+  if (n <= 0 || n > MAX_ELEMENTS || !vs_shape_is_fully_defined(v->shape) || v->shape.rank != e->shape.rank) return false;
   for (int i = 0; i < v->shape.rank; i++)
     if (v->shape.dims[i] != e->shape.dims[i]) return false;
   e->random = (vs_op *)x;
@@ -198,7 +198,7 @@ done:
 static bool shape_ok(vs_run *r, const vs_batch_entry *e, vs_status *st) {
   vs_var_state *vs = &r->s->vars[e->var->index];
   if (!e->assign->attr.assign.validate_shape || !vs->initialized) return true;
-  if (vs->shape.rank == e->shape.rank && vs_shape_is_compatible(&vs->shape, &e->shape)) return true;
+  if (vs->shape.rank == e->shape.rank && vs_shape_is_compatible(vs->shape, e->shape)) return true;
   char lhs[160], rhs[160];
   vs__dims_text(&vs->shape, "<unknown>", lhs, sizeof lhs);
   vs__dims_text(&e->shape, "<unknown>", rhs, sizeof rhs);

@@ -31,9 +31,9 @@ vs_op *vs__constant(vs_graph *g, vs_thread_state *ts, const void *data, vs_dtype
              (int)dtype);
     return NULL;
   }
-  if (!vs_shape_is_fully_defined(&shape) || shape.rank > VS_MAX_RANK) {
+  if (!vs_shape_is_fully_defined(shape) || shape.rank > VS_MAX_RANK) {
     char buf[256];
-    vs_shape_format(&shape, buf, sizeof buf);
+    vs_shape_format(shape, buf, sizeof buf);
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
              "tf.constant needs a fully defined shape, got %s", buf);
     return NULL;
@@ -44,7 +44,7 @@ vs_op *vs__constant(vs_graph *g, vs_thread_state *ts, const void *data, vs_dtype
   /* A count past int64 (or past what 16-byte elements can size) names more
    * elements than any caller's array holds; TF refuses such a constant too
    * (its wrapped count is smaller than the values given). */
-  int64_t count = vs_shape_num_elements(&shape);
+  int64_t count = vs_shape_num_elements(shape);
   if (count < 0) {
     char dims[VS_MAX_RANK * 24 + 4];
     vs__dims_text(&shape, "?", dims, sizeof dims);

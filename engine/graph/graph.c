@@ -352,14 +352,18 @@ vs_op *vs__op_in_scope(vs_graph *g, vs_thread_state *ts, const char *name, vs_op
 VS_API const char *vs_op_name(const vs_op *op) { return op ? op->name : NULL; }
 VS_API const char *vs_op_type(const vs_op *op) { return op ? op->type : NULL; }
 VS_API const char *vs_op_device(const vs_op *op) { return op ? op->device : NULL; }
-VS_API int vs_op_num_inputs(const vs_op *op) { return op ? op->n_inputs : 0; }
-VS_API vs_output vs_op_input(const vs_op *op, int i) {
-  if (!op || i < 0 || i >= op->n_inputs) return (vs_output){NULL, 0};
+/* The counts are ints inside an op (they are small and set once); the API
+ * speaks size_t. */
+VS_API size_t vs_op_num_inputs(const vs_op *op) { return op ? (size_t)op->n_inputs : 0; }
+VS_API vs_output vs_op_input(const vs_op *op, size_t i) {
+  if (!op || i >= (size_t)op->n_inputs) return (vs_output){NULL, 0};
   return op->inputs[i];
 }
-VS_API int vs_op_num_control_inputs(const vs_op *op) { return op ? op->n_controls : 0; }
-VS_API vs_op *vs_op_control_input(const vs_op *op, int i) {
-  return op && i >= 0 && i < op->n_controls ? op->controls[i] : NULL;
+VS_API size_t vs_op_num_control_inputs(const vs_op *op) {
+  return op ? (size_t)op->n_controls : 0;
+}
+VS_API vs_op *vs_op_control_input(const vs_op *op, size_t i) {
+  return op && i < (size_t)op->n_controls ? op->controls[i] : NULL;
 }
 VS_API vs_dtype vs_op_output_dtype(const vs_op *op) { return op ? op->dtype : VS_DTYPE_DEFAULT; }
 VS_API vs_shape vs_op_output_shape(const vs_op *op) {
@@ -367,7 +371,7 @@ VS_API vs_shape vs_op_output_shape(const vs_op *op) {
 }
 VS_API vs_output vs_op_output(vs_op *op) { return (vs_output){op, 0}; }
 VS_API const char *vs_output_name(vs_output out) {
-  return out.op && out.op->has_output ? out.op->tensor_name : NULL;
+  return out.op && out.op->has_output && out.index == 0 ? out.op->tensor_name : NULL;
 }
 
 VS_API vs_op *vs_graph_operation_by_name(vs_graph *g, const char *name) {

@@ -1,4 +1,4 @@
-/* activation.c - Sigmoid and Tanh and the gradient ops of the activations
+/* activation.c - Sigmoid, Tanh, Exp, Log1p, Reciprocal and the gradient ops of the activations
  * (ReluGrad, SigmoidGrad, TanhGrad), float and double, on the device
  * (cl_kernels/activation.cl). */
 #include <stdio.h>
@@ -52,6 +52,15 @@ static bool k_sigmoid(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
 static bool k_tanh(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   return elementwise(r, op, dev, "activation", "tanh_act", 1, st);
 }
+static bool k_exp(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
+  return elementwise(r, op, dev, "activation", "exp_op", 1, st);
+}
+static bool k_log1p(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
+  return elementwise(r, op, dev, "activation", "log1p_op", 1, st);
+}
+static bool k_reciprocal(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
+  return elementwise(r, op, dev, "activation", "reciprocal", 1, st);
+}
 static bool k_relu_grad(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   return elementwise(r, op, dev, "activation", "relu_grad", 2, st);
 }
@@ -67,6 +76,11 @@ const vs_op_def vs__activation_defs[] = {
      .gradient = vs__grad_sigmoid},
     {.type = "Tanh", .doc = "tanh(x) elementwise", .shape = vs__shape_of_input0, .kernel = k_tanh,
      .gradient = vs__grad_tanh},
+    {.type = "Exp", .doc = "e ** x elementwise", .shape = vs__shape_of_input0, .kernel = k_exp,
+     .gradient = vs__grad_exp},
+    {.type = "Log1p", .doc = "log(1 + x) elementwise", .shape = vs__shape_of_input0, .kernel = k_log1p,
+     .gradient = vs__grad_log1p},
+    {.type = "Reciprocal", .doc = "1 / x elementwise", .shape = vs__shape_of_input0, .kernel = k_reciprocal},
     {.type = "ReluGrad", .doc = "Relu's gradient: gradients where features > 0, else 0",
      .shape = vs__shape_of_input0, .kernel = k_relu_grad},
     {.type = "SigmoidGrad", .doc = "Sigmoid's gradient from its output y: dy * y * (1 - y)",

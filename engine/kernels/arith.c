@@ -1,5 +1,5 @@
 /* arith.c - arithmetic beyond AddV2/Sub/Mul: Square, Neg, RealDiv,
- * Maximum, FloorDiv (integers) and AddN, on the device (cl_kernels/arith.cl,
+ * Maximum, SquaredDifference, DivNoNan, FloorDiv (integers) and AddN, on the device (cl_kernels/arith.cl,
  * floordiv.cl; AddN through elementwise.cl's add). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +18,12 @@ static bool k_realdiv(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
 }
 static bool k_maximum(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   return vs__binary_run(r, op, dev, "arith", "maximum", st);
+}
+static bool k_squared_difference(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
+  return vs__binary_run(r, op, dev, "arith", "squared_difference", st);
+}
+static bool k_div_no_nan(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
+  return vs__binary_run(r, op, dev, "arith", "div_no_nan", st);
 }
 static bool k_floordiv(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   return vs__binary_run(r, op, dev, "floordiv", "floordiv", st);
@@ -69,7 +75,7 @@ static vs_shape shape_binary(const vs_op *op) {
   vs_shape a = op->inputs[0].op->shape, b = op->inputs[1].op->shape, out;
   if (!a.known || !b.known) return (vs_shape){.known = false};
   if (a.rank == b.rank) {
-    int64_t na = vs_shape_num_elements(&a), nb = vs_shape_num_elements(&b);
+    size_t na = vs_shape_num_elements(a), nb = vs_shape_num_elements(b);
     if (na == 1) return b;
     if (nb == 1) return a;
     out = a;
@@ -100,6 +106,10 @@ const vs_op_def vs__arith_defs[] = {
      .shape = shape_binary, .kernel = k_realdiv, .gradient = vs__grad_realdiv},
     {.type = "Maximum", .doc = "max(x, y) elementwise (a scalar or trailing dimensions broadcast)",
      .shape = shape_binary, .kernel = k_maximum},
+    {.type = "SquaredDifference", .doc = "(x - y) * (x - y) elementwise (a scalar or trailing dimensions broadcast)",
+     .shape = shape_binary, .kernel = k_squared_difference, .gradient = vs__grad_squared_difference},
+    {.type = "DivNoNan", .doc = "x / y elementwise, 0 where y is 0 (a scalar or trailing dimensions broadcast)",
+     .shape = shape_binary, .kernel = k_div_no_nan, .gradient = vs__grad_div_no_nan},
     {.type = "FloorDiv", .doc = "x // y of integers, rounded toward negative infinity", .shape = shape_binary,
      .kernel = k_floordiv, .gradient = vs__grad_none},
     {.type = "AddN", .doc = "the sum of N tensors of one shape", .shape = shape_add_n, .kernel = k_add_n,

@@ -70,7 +70,7 @@ static bool k_reshape(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   vs_value *x = vs__in(r, op, 0);
   if (vs__uninitialized(r, op, x, st)) return false;
   vs_shape xs = vs__value_shape(r, x), target = op->shape;
-  int64_t n = vs_shape_num_elements(&xs);
+  int64_t n = vs_shape_num_elements(xs);
   /* Wrapping unsigned products: a target such as [2**40, 2**40] must fail
    * the count comparison, not overflow a signed multiply. */
   uint64_t known = 1;

@@ -264,12 +264,12 @@ vs_shape vs__value_shape(vs_run *r, const vs_value *v) {
 size_t vs__value_n(vs_run *r, const vs_value *v) {
   if (!v->ref) return v->n;
   vs_shape s = r->s->vars[v->ref->index].shape;
-  int64_t n = vs_shape_num_elements(&s);
+  int64_t n = vs_shape_num_elements(s);
   return n > 0 ? (size_t)n : 0;
 }
 
 bool vs__broadcast_shape(const vs_shape *a, const vs_shape *b, vs_shape *out) {
-  int64_t na = vs_shape_num_elements(a), nb = vs_shape_num_elements(b);
+  int64_t na = vs_shape_num_elements(*a), nb = vs_shape_num_elements(*b);
   const vs_shape *big = a->rank >= b->rank ? a : b, *small = big == a ? b : a;
   if (na == 1 && a->rank <= b->rank) { *out = *b; return true; }
   if (nb == 1 && b->rank <= a->rank) { *out = *a; return true; }

@@ -53,7 +53,7 @@ bool vs__binary_run(vs_run *r, vs_op *op, size_t dev, const char *source, const 
   if (!out->n) return true;
   cl_mem ta = NULL, tb = NULL, ba = vs__on_device(r, a, dev, &ta, st), bb = ba ? vs__on_device(r, b, dev, &tb, st) : NULL;
   bool ok = ba && bb, f16 = vs__is_16bit_float(op->dtype);
-  cl_ulong na = (cl_ulong)vs_shape_num_elements(&as), nb = (cl_ulong)vs_shape_num_elements(&bs), n = out->n;
+  cl_ulong na = (cl_ulong)vs_shape_num_elements(as), nb = (cl_ulong)vs_shape_num_elements(bs), n = out->n;
   vs_cl_device *d = vs__device(dev, st);
   cl_mem fa = NULL, fb = NULL, fo = NULL; /* float32 copies of 16-bit operands and result */
   if (ok && f16) {
@@ -88,7 +88,7 @@ static vs_shape shape_binary(const vs_op *op) {
   vs_shape a = op->inputs[0].op->shape, b = op->inputs[1].op->shape, out;
   if (!a.known || !b.known) return (vs_shape){.known = false};
   if (a.rank == b.rank) { /* equal ranks: the known dimension of either */
-    int64_t na = vs_shape_num_elements(&a), nb = vs_shape_num_elements(&b);
+    int64_t na = vs_shape_num_elements(a), nb = vs_shape_num_elements(b);
     if (na == 1) return b;
     if (nb == 1) return a;
     out = a;

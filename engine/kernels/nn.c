@@ -23,7 +23,7 @@ bool vs__bias_epilogue(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
     return false;
   }
   vs_cl_device *d = vs__device(dev, st);
-  cl_ulong K = (cl_ulong)bs.dims[0], n = (cl_ulong)vs_shape_num_elements(&xs);
+  cl_ulong K = (cl_ulong)bs.dims[0], n = (cl_ulong)vs_shape_num_elements(xs);
   if (!n) return vs__new_output(r, op, dev, op->dtype, xs, st);
   cl_mem tb, bb = vs__on_device(r, b, dev, &tb, st);
   if (!bb) return false;

@@ -73,15 +73,23 @@ static bool reduce_run(vs_run *r, vs_op *op, size_t dev, const bool *red, bool m
   return ok;
 }
 
-/* The reduced axes of a Sum/Mean from its Const reduction indices. */
+/* The reduced axes of a Sum/Mean: its reduction indices' value (constant
+ * in the graph, else a small int32 tensor read back from the device). */
 static bool reduced_axes(vs_run *r, vs_op *op, bool *red, vs_status *st) {
-  size_t n = 0;
-  const int32_t *axes = vs__const_int32(op->inputs[1], &n);
+  vs_value *ax = vs__in(r, op, 1);
   vs_shape xs = vs__value_shape(r, vs__in(r, op, 0));
-  if (!axes) {
-    vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_OP_ERROR, "%s: varscope reduces over constant int32 axes only", op->name);
+  size_t n = vs__value_n(r, ax);
+  int32_t axes[VS_MAX_RANK];
+  if (ax->dtype != VS_INT32 || n > VS_MAX_RANK) {
+    vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_OP_ERROR, "%s: varscope reduces over at most %d int32 axes", op->name,
+             VS_MAX_RANK);
     return false;
   }
+  /* Constant axes (a Const, or a Range of Consts) come from the graph,
+   * sparing the run a blocking read. */
+  size_t nc = 0;
+  bool constant = vs__int32_value(op->inputs[1], axes, VS_MAX_RANK, &nc) && nc == n;
+  if (!constant && n && !vs__read_small(r, ax, axes, n * sizeof *axes, st)) return false;
   for (int i = 0; i < VS_MAX_RANK; i++) red[i] = false;
   for (size_t i = 0; i < n; i++) {
     int32_t a = axes[i] < 0 ? axes[i] + xs.rank : axes[i];
@@ -161,9 +169,10 @@ static bool k_tile(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
 
 static vs_shape shape_reduce(const vs_op *op) {
   size_t n = 0;
-  const int32_t *axes = vs__const_int32(op->inputs[1], &n);
-  return axes ? vs__reduced_shape(op->inputs[0].op->shape, axes, n, op->attr.reduce.keep_dims)
-              : (vs_shape){.known = false};
+  int32_t axes[VS_MAX_RANK];
+  return vs__int32_value(op->inputs[1], axes, VS_MAX_RANK, &n)
+             ? vs__reduced_shape(op->inputs[0].op->shape, axes, n, op->attr.reduce.keep_dims)
+             : (vs_shape){.known = false};
 }
 
 static vs_shape shape_bias_add_grad(const vs_op *op) {

@@ -16,7 +16,7 @@ static bool k_variable(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   }
   vs_var_state *vs = &r->s->vars[v->index];
   *vs__val(r, op) = (vs_value){.ready = true, .dtype = v->dtype, .shape = vs->initialized ? vs->shape : v->shape,
-                                    .n = vs->initialized ? (size_t)vs_shape_num_elements(&vs->shape) : 0,
+                                    .n = vs->initialized ? (size_t)vs_shape_num_elements(vs->shape) : 0,
                                     .dev = dev, .ref = v};
   return true;
 }
@@ -30,7 +30,7 @@ static bool k_assign(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   size_t n = vs__value_n(r, val), bytes = n * vs_dtype_size(val->dtype);
   if (op->attr.assign.validate_shape) { /* the variable's shape, or its current one */
     vs_shape want = vs->initialized ? vs->shape : v->shape;
-    if (want.known && !(want.rank == vshape.rank && vs_shape_is_compatible(&want, &vshape))) {
+    if (want.known && !(want.rank == vshape.rank && vs_shape_is_compatible(want, vshape))) {
       char lhs[160], rhs[160];
       vs__dims_text(&want, "<unknown>", lhs, sizeof lhs);
       vs__dims_text(&vshape, "<unknown>", rhs, sizeof rhs);
@@ -58,7 +58,7 @@ static bool k_assign(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   }
   /* First initialisation (or a validate_shape=False reshape) needs a new
    * buffer; it replaces the old one only once the copy is queued. */
-  bool fresh = !vs->buf || vs->dev != dev || (size_t)vs_shape_num_elements(&vs->shape) != n;
+  bool fresh = !vs->buf || vs->dev != dev || (size_t)vs_shape_num_elements(vs->shape) != n;
   cl_mem buf = fresh ? (bytes ? vs__buffer(dev, bytes, &vshape, val->dtype, st) : NULL) : vs->buf;
   if (bytes && !buf) return false;
   if (bytes) {
@@ -92,7 +92,7 @@ static bool update(vs_run *r, vs_op *op, size_t dev, bool sub, vs_status *st) {
   if (vs__uninitialized(r, op, ref, st) || vs__uninitialized(r, op, val, st)) return false;
   vs_var *v = ref->ref;
   vs_var_state *vs = &r->s->vars[v->index];
-  cl_ulong n = (cl_ulong)vs_shape_num_elements(&vs->shape), nd = vs__value_n(r, val);
+  cl_ulong n = (cl_ulong)vs_shape_num_elements(vs->shape), nd = vs__value_n(r, val);
   if (nd != n && nd != 1) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "%s: update has %zu elements, variable %s has %llu", op->name,
              val->n, v->op->name, (unsigned long long)n);

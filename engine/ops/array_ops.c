@@ -105,7 +105,7 @@ VS_API vs_output vs_reshape(vs_graph *g, vs_output x, vs_shape shape, const char
     vs_op *sh = vs__constant(g, ts, wide ? (const void *)dims64 : (const void *)dims32, wide ? VS_INT64 : VS_INT32,
                              (vs_shape){.known = true, .rank = 1, .dims = {shape.rank}}, "shape", st);
     char *name = vs__strndup(scope, scope[0] ? strlen(scope) - 1 : 0); /* "" at the root (name "") */
-    int64_t have = vs_shape_num_elements(&x.op->shape);
+    int64_t have = vs_shape_num_elements(x.op->shape);
     vs_shape out = shape;
     if (!name) vs__oom(st);
     if (sh && name) {

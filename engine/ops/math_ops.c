@@ -50,7 +50,7 @@ static bool broadcast(vs_shape a, vs_shape b, vs_shape *out, char *problem, size
     *out = (vs_shape){.known = false};
     return true;
   }
-  int64_t na = vs_shape_num_elements(&a), nb = vs_shape_num_elements(&b);
+  int64_t na = vs_shape_num_elements(a), nb = vs_shape_num_elements(b);
   if (na == 1 && a.rank <= b.rank) { *out = b; return true; }
   if (nb == 1 && b.rank <= a.rank) { *out = a; return true; }
   if (a.rank == b.rank) {

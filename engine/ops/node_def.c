@@ -49,7 +49,7 @@ size_t vs__tensor_repr(vs_output x, char *buf, size_t cap) {
   char shape[160] = "";
   if (x.op->shape.known) {
     char dims[128];
-    vs_shape_format(&x.op->shape, dims, sizeof dims);
+    vs_shape_format(x.op->shape, dims, sizeof dims);
     snprintf(shape, sizeof shape, ", shape=%s", dims);
   }
   int n = snprintf(buf, cap, "Tensor(\"%s\"%s, dtype=%s%s)", x.op->tensor_name, shape, vs_dtype_name(x.op->dtype),

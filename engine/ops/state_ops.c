@@ -139,19 +139,19 @@ VS_API vs_output vs_initialized_value(vs_graph *g, vs_var *v, vs_status *st) {
   return out;
 }
 
-VS_API vs_op *vs_variables_initializer(vs_graph *g, vs_var *const *vars, int n, const char *name,
+VS_API vs_op *vs_variables_initializer(vs_graph *g, vs_var *const *vars, size_t n, const char *name,
                                        vs_status *st) {
   vs__ok(st);
-  VS_REQUIRE(g && n >= 0 && (vars || !n), st, "vs_variables_initializer: graph must not be NULL, nor vars when n > 0");
-  vs_op **ops = malloc(((size_t)n + 1) * sizeof *ops);
+  VS_REQUIRE(g && n <= VS_MAX_LIST && (vars || !n), st, "vs_variables_initializer: graph must not be NULL, nor vars when n > 0");
+  vs_op **ops = malloc((n + 1) * sizeof *ops);
   if (!ops) {
     vs__oom(st);
     return NULL;
   }
-  for (int i = 0; i < n; i++) {
+  for (size_t i = 0; i < n; i++) {
     if (!vars[i] || vars[i]->graph != g) {
       free(ops);
-      vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "vs_variables_initializer: variable %d is not of this graph", i);
+      vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "vs_variables_initializer: variable %zu is not of this graph", i);
       return NULL;
     }
     ops[i] = vars[i]->assign;
@@ -172,7 +172,7 @@ static vs_op *collection_initializer(vs_graph *g, const char *key, vs_status *st
     return NULL;
   }
   vs_get_collection_vars(g, key, NULL, vars, n, st);
-  vs_op *op = vs_variables_initializer(g, vars, (int)n, "init", st);
+  vs_op *op = vs_variables_initializer(g, vars, n, "init", st);
   free(vars);
   return op;
 }
@@ -184,16 +184,16 @@ VS_API vs_op *vs_local_variables_initializer(vs_graph *g, vs_status *st) {
   return collection_initializer(g, VS_LOCAL_VARIABLES, st);
 }
 
-VS_API vs_output vs_report_uninitialized_variables(vs_graph *g, vs_var *const *vars, int n, vs_status *st) {
+VS_API vs_output vs_report_uninitialized_variables(vs_graph *g, vs_var *const *vars, size_t n, vs_status *st) {
   vs__ok(st);
-  if (!g || n < 0 || (n > 0 && !vars)) {
+  if (!g || n > VS_MAX_LIST || (n > 0 && !vars)) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "report_uninitialized_variables: bad arguments");
     return (vs_output){NULL, 0};
   }
   vs__lock(g);
   vs_op *op = NULL;
   vs_var **list = NULL;
-  size_t count = (size_t)n;
+  size_t count = n;
   if (!vars) { /* global + local, as of now */
     size_t ng = vs_get_collection_vars(g, VS_GLOBAL_VARIABLES, NULL, NULL, 0, st);
     size_t nl = vs_get_collection_vars(g, VS_LOCAL_VARIABLES, NULL, NULL, 0, st);

@@ -12,10 +12,35 @@ static vs_output none(void) { return (vs_output){NULL, 0}; }
 
 const int32_t *vs__const_int32(vs_output x, size_t *n) {
   if (!x.op || strcmp(x.op->type, "Const") != 0 || x.op->dtype != VS_INT32 || !x.op->shape.known) return NULL;
-  int64_t count = vs_shape_num_elements(&x.op->shape);
-  *n = count > 0 ? (size_t)count : 0;
+  size_t count = vs_shape_num_elements(x.op->shape);
+  if (count == VS_NPOS) return NULL;
+  *n = count;
   static const int32_t empty[1] = {0};
   return count > 0 ? (const int32_t *)x.op->data : empty;
+}
+
+bool vs__int32_value(vs_output x, int32_t *buf, size_t cap, size_t *n) {
+  const int32_t *c = vs__const_int32(x, n);
+  if (c) {
+    if (*n > cap) return false;
+    memcpy(buf, c, *n * sizeof *c);
+    return true;
+  }
+  if (!x.op || strcmp(x.op->type, "Range") != 0) return false;
+  int32_t v[3];
+  for (int i = 0; i < 3; i++) {
+    size_t k = 0;
+    const int32_t *d = vs__const_int32(x.op->inputs[i], &k);
+    if (!d || k != 1 || x.op->inputs[i].op->shape.rank != 0) return false;
+    v[i] = d[0];
+  }
+  if (v[2] == 0) return false;
+  *n = 0;
+  for (int64_t a = v[0]; v[2] > 0 ? a < v[1] : a > v[1]; a += v[2]) {
+    if (*n == cap) return false;
+    buf[(*n)++] = (int32_t)a;
+  }
+  return true;
 }
 
 vs_output vs__build_op(vs_graph *g, const char *type, const char *name, const vs_output *in, int n_in,
@@ -82,8 +107,9 @@ vs_output vs__reduce(vs_graph *g, const char *type, vs_output x, const int32_t *
 vs_output vs__reduce_by(vs_graph *g, const char *type, vs_output x, vs_output axes, bool keep_dims, const char *name,
                         vs_status *st) {
   size_t n = 0;
-  const int32_t *a = vs__const_int32(axes, &n);
-  vs_shape out = a ? vs__reduced_shape(x.op->shape, a, n, keep_dims) : (vs_shape){.known = false};
+  int32_t a[VS_MAX_RANK];
+  vs_shape out = vs__int32_value(axes, a, VS_MAX_RANK, &n) ? vs__reduced_shape(x.op->shape, a, n, keep_dims)
+                                                            : (vs_shape){.known = false};
   vs_output in[2] = {x, axes};
   return reduce_result(vs__build_op(g, type, name, in, 2, NULL, NULL, 0, x.op->dtype, out, st), keep_dims);
 }
@@ -122,6 +148,84 @@ vs_output vs__unary_op(vs_graph *g, const char *type, const char *name, vs_outpu
   return vs__build_op(g, type, name, &x, 1, NULL, NULL, 0, x.op->dtype, x.op->shape, st);
 }
 
+vs_output vs__scalar_const(vs_graph *g, vs_dtype t, double value, const char *name, vs_status *st) {
+  union {
+    float f;
+    double d;
+    int32_t i32;
+    int64_t i64;
+    unsigned char b[8];
+  } u = {0};
+  switch (t) {
+    case VS_FLOAT: u.f = (float)value; break;
+    case VS_DOUBLE: u.d = value; break;
+    case VS_INT32: u.i32 = (int32_t)value; break;
+    case VS_INT64: u.i64 = (int64_t)value; break;
+    case VS_BOOL: u.b[0] = value != 0; break;
+    default:
+      vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_TYPE_ERROR, "dtype %s is not supported by varscope's training ops",
+               vs_dtype_name(t));
+      return none();
+  }
+  return vs_constant(g, u.b, t, VS_SCALAR, name, st);
+}
+
+vs_output vs__filled(vs_graph *g, vs_dtype t, vs_shape shape, double value, const char *name, vs_status *st) {
+  size_t n = vs_shape_num_elements(shape);
+  size_t es = vs_dtype_size(t);
+  if (n == VS_NPOS || !es || t == VS_STRING) {
+    vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_VALUE_ERROR, "%s: needs a fully defined shape and a numeric dtype", name);
+    return none();
+  }
+  if (n < 1000) { /* _constant_if_small */
+    unsigned char *data = calloc(n ? n : 1, es), v[8] = {0};
+    if (!data) {
+      vs__oom(st);
+      return none();
+    }
+    switch (t) {
+      case VS_FLOAT: { float f = (float)value; memcpy(v, &f, 4); break; }
+      case VS_DOUBLE: memcpy(v, &value, 8); break;
+      case VS_INT32: { int32_t i = (int32_t)value; memcpy(v, &i, 4); break; }
+      case VS_INT64: { int64_t i = (int64_t)value; memcpy(v, &i, 8); break; }
+      default: v[0] = value != 0; break;
+    }
+    for (size_t i = 0; value != 0 && i < n; i++) memcpy(data + i * es, v, es);
+    vs_output c = vs_constant(g, data, t, shape, name, st);
+    free(data);
+    return c;
+  }
+  const char *scope = vs_name_scope_push(g, name, st);
+  if (!scope) return none();
+  vs_output dims = vs__shape_const(g, shape, "shape_as_tensor", st);
+  vs_output fill = dims.op ? vs__scalar_const(g, t, value, "Const", st) : none();
+  vs_output in[2] = {dims, fill};
+  vs_output r = fill.op ? vs__build_op(g, "Fill", scope, in, 2, NULL, NULL, 0, t, shape, st) : none();
+  vs_name_scope_pop(g, r.op ? st : NULL);
+  return r;
+}
+
+vs_output vs__select(vs_graph *g, vs_output c, vs_output t, vs_output e, const char *name, vs_status *st) {
+  vs_output in[3] = {c, t, e};
+  if (!vs__valid_outputs(g, in, 3, name, st)) return none();
+  vs_shape ts = t.op->shape, es = e.op->shape, cs = c.op->shape;
+  if (c.op->dtype != VS_BOOL || t.op->dtype != e.op->dtype || !vs_shape_is_compatible(ts, es) ||
+      !vs_shape_is_compatible(cs, ts)) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+             "%s: varscope's Select takes a bool condition and two tensors of one dtype, all of one shape", name);
+    return none();
+  }
+  return vs__build_op(g, "Select", name, in, 3, NULL, NULL, 0, t.op->dtype, ts, st);
+}
+
+vs_output vs__compare(vs_graph *g, const char *type, const char *name, vs_output a, vs_output b, vs_status *st) {
+  vs__lock(g); /* the bool dtype is set before any other thread can see the op */
+  vs_output r = vs__binary_op(g, type, name, a, b, st);
+  if (r.op) r.op->dtype = VS_BOOL;
+  vs__unlock(g);
+  return r;
+}
+
 /* ---- public constructors ---- */
 
 /* TF's allowed-dtype TypeError for op input x. */
@@ -153,6 +257,19 @@ static vs_output reduce_api(vs_graph *g, const char *type, const char *dflt, vs_
     if (!in.known) {
       vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_VALUE_ERROR, "%s: axis=None needs a known rank in varscope", dflt);
       return none();
+    }
+    if (in.rank == 0) { /* range(0, rank(x)): the Const "Rank" and a Range "range" */
+      vs_output rank = vs__scalar_const(g, VS_INT32, 0, "Rank", st);
+      const char *scope = rank.op ? vs_name_scope_push(g, "range", st) : NULL;
+      if (!scope) return none();
+      vs_output start = vs__scalar_const(g, VS_INT32, 0, "start", st);
+      vs_output delta = start.op ? vs__scalar_const(g, VS_INT32, 1, "delta", st) : none();
+      vs_output in3[3] = {start, rank, delta};
+      vs_output range = delta.op ? vs__build_op(g, "Range", scope, in3, 3, NULL, NULL, 0, VS_INT32,
+                                                (vs_shape){.known = true, .rank = 1, .dims = {0}}, st)
+                                 : none();
+      vs_name_scope_pop(g, range.op ? st : NULL);
+      return range.op ? vs__reduce_by(g, type, x, range, opts.keepdims, name, st) : none();
     }
     int32_t all[VS_MAX_RANK];
     for (int i = 0; i < in.rank; i++) all[i] = i;
@@ -245,7 +362,7 @@ VS_API vs_output vs_add_n(vs_graph *g, const vs_output *inputs, size_t n, const 
       return none();
     }
     vs_shape s = inputs[i].op->shape;
-    if (!vs_shape_is_compatible(&shape, &s)) {
+    if (!vs_shape_is_compatible(shape, s)) {
       vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
                "inputs must be an iterable of at least one Tensor/IndexedSlices with the same dtype and shape");
       return none();

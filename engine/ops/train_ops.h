@@ -45,5 +45,23 @@ vs_shape vs__reduced_shape(vs_shape in, const int32_t *axes, size_t n, bool keep
 /* The Const's int32 values when `x` is an int32 Const (*n receives the
  * count); NULL otherwise. */
 const int32_t *vs__const_int32(vs_output x, size_t *n);
+/* array_ops.zeros(shape, dtype, name) / zeros_like of a fully defined
+ * shape: a Const `name` under 1000 elements, else (TF's
+ * _constant_if_small) a Fill `name` of the Consts "<name>/shape_as_tensor"
+ * and "<name>/Const". value is the fill (0 for zeros, 1 for ones). */
+vs_output vs__filled(vs_graph *g, vs_dtype t, vs_shape shape, double value, const char *name, vs_status *st);
+#define vs__zeros_const(g, t, shape, name, st) vs__filled((g), (t), (shape), 0.0, (name), (st))
+/* array_ops.where(c, t, e) in graph mode (TF1's Select), named name;
+ * c bool, t and e of one dtype and shape (or scalars). */
+vs_output vs__select(vs_graph *g, vs_output c, vs_output t, vs_output e, const char *name, vs_status *st);
+/* A comparison (GreaterEqual, Equal) with a bool result, shapes as AddV2's. */
+vs_output vs__compare(vs_graph *g, const char *type, const char *name, vs_output a, vs_output b, vs_status *st);
+/* A scalar Const of dtype t (float, double, int32, int64, bool) holding value. */
+vs_output vs__scalar_const(vs_graph *g, vs_dtype t, double value, const char *name, vs_status *st);
+
+/* TF's tensor_util.constant_value for small int32 tensors: a Const's
+ * values, or those of a Range of three scalar Consts, into buf (at most
+ * cap); false when x is neither or holds more than cap values. */
+bool vs__int32_value(vs_output x, int32_t *buf, size_t cap, size_t *n);
 
 #endif

@@ -362,7 +362,7 @@ VS_API void vs_device_tune_ex(size_t i, const vs_tune_opts *opts, vs_tune_result
   vs__device_tune_plan(i, NULL, opts, res, st);
 }
 
-static void report(const vs_tune_opts *opts, int index, int count, const size_t *params, double gflops,
+static void report(const vs_tune_opts *opts, size_t index, size_t count, const size_t *params, double gflops,
                    const char *verdict) {
   if (!opts || !opts->progress) return;
   char text[512] = "CLBlast's own parameters";
@@ -443,14 +443,14 @@ void vs__device_tune_plan(size_t i, const vs__tune_plan *plan, const vs_tune_opt
   if (bench_init(&g, d, n, st) && !(ref = reference(&g))) vs__oom(st);
   if (!vs__failed(st)) {
     res->gflops_database = measure(&g, ref, plan, -1, verdict, sizeof verdict, st);
-    report(opts, -1, (int)count, NULL, res->gflops_database, verdict);
+    report(opts, VS_NPOS, count, NULL, res->gflops_database, verdict);
   }
   uint64_t lmem = local_mem(d);
   for (size_t c = 0; c < count && !vs__failed(st); c++) {
     char *out = res->verdict[c];
     size_t cap = sizeof res->verdict[c];
     char reason[140];
-    res->candidates = (int)c + 1;
+    res->candidates = c + 1;
     if (!vs__xgemm_check(cands[c], d->max_work_group, lmem, reason, sizeof reason)) {
       snprintf(out, cap, "invalid: %s", reason);
     } else if (!apply(d, cands[c])) {
@@ -465,7 +465,7 @@ void vs__device_tune_plan(size_t i, const vs__tune_plan *plan, const vs_tune_opt
         best_gf = res->gflops[c];
       }
     }
-    report(opts, (int)c, (int)count, cands[c], res->gflops[c], out);
+    report(opts, c, count, cands[c], res->gflops[c], out);
   }
   bench_free(&g);
   free(ref);

@@ -108,9 +108,12 @@ bool vs__graph_defer_free(vs_graph *g) {
   return defer;
 }
 
-VS_API int vs_session_op_device(const vs_session *s, const vs_op *op) {
-  if (!s || !op || op->index >= s->n_op_dev) return -1;
-  return s->op_dev[op->index];
+VS_API size_t vs_session_op_device(const vs_session *s, const vs_op *op) {
+  /* op_dev keeps -1 for "unplaced" internally; the API says VS_NPOS. An op
+   * of another graph has an index that means nothing here. */
+  if (!s || !op || op->graph != s->graph || op->index >= s->n_op_dev || s->op_dev[op->index] < 0)
+    return VS_NPOS;
+  return (size_t)s->op_dev[op->index];
 }
 
 /* ---- placement ---- */
@@ -281,10 +284,10 @@ static void release_values(vs_run *r, size_t n) {
 }
 
 static bool feed_value(vs_session *s, vs_value *v, const vs_op *op, const vs_tensor *t, vs_status *st) {
-  if (!t || t->dtype != op->dtype || !vs_shape_is_compatible(&t->shape, &op->shape)) {
+  if (!t || t->dtype != op->dtype || !vs_shape_is_compatible(t->shape, op->shape)) {
     char want[128], got[128];
-    vs_shape_format(&op->shape, want, sizeof want);
-    if (t) vs_shape_format(&t->shape, got, sizeof got);
+    vs_shape_format(op->shape, want, sizeof want);
+    if (t) vs_shape_format(t->shape, got, sizeof got);
     if (t && t->dtype != op->dtype)
       vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "Cannot feed a %s tensor for Tensor %s, which has dtype %s",
                vs_dtype_name(t->dtype), op->tensor_name, vs_dtype_name(op->dtype));
@@ -370,8 +373,8 @@ oom:
   return false;
 }
 
-static bool check_outputs(vs_graph *g, const vs_output *outs, int n, const char *what, vs_status *st) {
-  for (int i = 0; i < n; i++)
+static bool check_outputs(vs_graph *g, const vs_output *outs, size_t n, const char *what, vs_status *st) {
+  for (size_t i = 0; i < n; i++)
     if (outs[i].op && outs[i].op->graph != g && outs[i].op->has_output && outs[i].index == 0) {
       /* TF's texts for a tensor of another graph (Session._run's fetch and feed_dict checks). */
       char repr[512];
@@ -385,7 +388,7 @@ static bool check_outputs(vs_graph *g, const vs_output *outs, int n, const char 
                  "Cannot interpret feed_dict key as Tensor: Tensor %s is not an element of this graph.", repr);
       return false;
     } else if (!outs[i].op || outs[i].op->graph != g || !outs[i].op->has_output || outs[i].index != 0) {
-      vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "vs_session_run: %s %d is not a tensor of this graph",
+      vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "vs_session_run: %s %zu is not a tensor of this graph",
                what, i);
       return false;
     }
@@ -393,22 +396,23 @@ static bool check_outputs(vs_graph *g, const vs_output *outs, int n, const char 
 }
 
 VS_API void vs_session_run(vs_session *s, const vs_output *feeds, vs_tensor *const *feed_values,
-                           int nfeeds, const vs_output *fetches, vs_tensor **fetch_values, int nfetches,
-                           vs_op *const *targets, int ntargets, vs_status *st) {
+                           size_t nfeeds, const vs_output *fetches, vs_tensor **fetch_values, size_t nfetches,
+                           vs_op *const *targets, size_t ntargets, vs_status *st) {
   vs__ok(st);
-  if (!s || nfeeds < 0 || nfetches < 0 || ntargets < 0 || (nfeeds && (!feeds || !feed_values)) ||
-      (nfetches && (!fetches || !fetch_values)) || (ntargets && !targets)) {
+  if (!s || nfeeds > VS_MAX_LIST || nfetches > VS_MAX_LIST || ntargets > VS_MAX_LIST ||
+      (nfeeds && (!feeds || !feed_values)) || (nfetches && (!fetches || !fetch_values)) ||
+      (ntargets && !targets)) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "vs_session_run: bad arguments");
     return;
   }
-  for (int i = 0; i < nfetches; i++) fetch_values[i] = NULL;
+  for (size_t i = 0; i < nfetches; i++) fetch_values[i] = NULL;
   vs_graph *g = s->graph;
   pthread_mutex_lock(&s->run_mu); /* this session's runs are serial */
   vs__lock(g); /* held only while the plan is found or built */
   vs_plan *p = NULL;
   if (!check_outputs(g, feeds, nfeeds, "feed", st) || !check_outputs(g, fetches, nfetches, "fetch", st))
     goto unlock_graph;
-  for (int i = 0; i < nfeeds; i++) {
+  for (size_t i = 0; i < nfeeds; i++) {
     if (feeds[i].op->var && feeds[i].op->var->op == feeds[i].op) { /* the VariableV2 itself */
       /* A variable's value lives in the session; feeding its ref is refused
        * rather than silently bypassing the buffer (assign to it instead). */
@@ -417,18 +421,20 @@ VS_API void vs_session_run(vs_session *s, const vs_output *feeds, vs_tensor *con
                feeds[i].op->tensor_name);
       goto unlock_graph;
     }
-    for (int k = 0; k < i; k++)
+    for (size_t k = 0; k < i; k++)
       if (feeds[k].op == feeds[i].op) {
         vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "%s is fed more than once", feeds[i].op->tensor_name);
         goto unlock_graph;
       }
   }
-  for (int i = 0; i < ntargets; i++)
+  for (size_t i = 0; i < ntargets; i++)
     if (!targets[i] || targets[i]->graph != g) {
-      vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "vs_session_run: target %d is not an op of this graph", i);
+      vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "vs_session_run: target %zu is not an op of this graph", i);
       goto unlock_graph;
     }
-  if (grow_session(s, st)) p = vs__plan_get(s, feeds, nfeeds, fetches, nfetches, targets, ntargets, st);
+  /* The counts are at most VS_MAX_LIST (INT_MAX), checked above. */
+  if (grow_session(s, st))
+    p = vs__plan_get(s, feeds, (int)nfeeds, fetches, (int)nfetches, targets, (int)ntargets, st);
 unlock_graph:
   /* From here the run reads only what its plan holds, fields of ops fixed
    * at their creation and this session's state: other threads may grow the
@@ -437,7 +443,7 @@ unlock_graph:
   if (!p || !own_queues(s, p, st)) goto out_session;
   vs_run r = {.s = s, .plan = p, .values = p->values};
   vs__queue_bind(s->queues, s->n_queues); /* this run's commands: the session's own queues */
-  for (int i = 0; i < nfeeds; i++)
+  for (size_t i = 0; i < nfeeds; i++)
     if (!feed_value(s, vs__val(&r, feeds[i].op), feeds[i].op, feed_values[i], st)) goto out;
   for (size_t i = 0; i < p->n_steps; i++) {
     const vs_step *step = &p->steps[i];
@@ -454,9 +460,9 @@ unlock_graph:
     }
     if (!vs__kernel_run(&r, step->op, step->dev, st)) goto out;
   }
-  for (int i = 0; i < nfetches; i++) {
+  for (size_t i = 0; i < nfetches; i++) {
     if (!(fetch_values[i] = fetch_value(&r, fetches[i].op, st))) {
-      for (int k = 0; k < i; k++) {
+      for (size_t k = 0; k < i; k++) {
         vs_tensor_free(fetch_values[k]);
         fetch_values[k] = NULL;
       }
@@ -514,7 +520,7 @@ VS_API vs_tensor *vs_session_variable_value(vs_session *s, vs_var *v, vs_status 
  * buffer when it has none there of that size). */
 static void assign_buffer(vs_var_state *vs, size_t dev, const vs_tensor *value, vs_status *st) {
   size_t bytes = value->n * vs_dtype_size(value->dtype);
-  bool fits = vs->buf && vs->dev == dev && (size_t)vs_shape_num_elements(&vs->shape) == value->n;
+  bool fits = vs->buf && vs->dev == dev && (size_t)vs_shape_num_elements(vs->shape) == value->n;
   cl_mem buf = fits ? vs->buf : vs__buffer(dev, bytes, &value->shape, value->dtype, st);
   vs_cl_device *d = vs__device(dev, st);
   cl_int err = CL_SUCCESS;
@@ -539,10 +545,10 @@ VS_API void vs_session_assign_variable(vs_session *s, vs_var *v, const vs_tensor
              "vs_session_assign_variable: session, value and a variable of its graph are required");
     return;
   }
-  if (value->dtype != v->dtype || !vs_shape_is_compatible(&value->shape, &v->shape)) {
+  if (value->dtype != v->dtype || !vs_shape_is_compatible(value->shape, v->shape)) {
     char want[128], got[128];
-    vs_shape_format(&v->shape, want, sizeof want);
-    vs_shape_format(&value->shape, got, sizeof got);
+    vs_shape_format(v->shape, want, sizeof want);
+    vs_shape_format(value->shape, got, sizeof got);
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR,
              "Cannot assign a tensor of dtype %s and shape %s to variable %s of dtype %s and shape %s",
              vs_dtype_name(value->dtype), got, v->op->name, vs_dtype_name(v->dtype), want);

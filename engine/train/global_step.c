@@ -20,7 +20,7 @@ static bool assert_global_step(const vs_var *v, vs_status *st) {
   }
   if (v->shape.known && v->shape.rank != 0) {
     char dims[160];
-    vs_shape_format(&v->shape, dims, sizeof dims);
+    vs_shape_format(v->shape, dims, sizeof dims);
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_TYPE_ERROR, "Existing \"global_step\" is not scalar: %s", dims);
     return false;
   }

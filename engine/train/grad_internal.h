@@ -10,8 +10,8 @@
 #include "varscope/nn.h"
 #include "varscope/ops.h"
 
-/* A scalar Const of dtype t holding `value`, named name. */
-vs_output vs__grad_scalar(vs_graph *g, vs_dtype t, double value, const char *name, vs_status *st);
+/* A scalar Const of dtype t holding `value`, named name (train_ops.h). */
+#define vs__grad_scalar vs__scalar_const
 
 /* math_grad's _ReduceGradientArgs with static shapes: builds the "Shape"
  * and "Shape_1" Consts of x and y, and sums each non-NULL gradient over

@@ -8,30 +8,8 @@
 
 static const vs_output NONE = {NULL, 0};
 
-vs_output vs__grad_scalar(vs_graph *g, vs_dtype t, double value, const char *name, vs_status *st) {
-  union {
-    float f;
-    double d;
-    int32_t i32;
-    int64_t i64;
-    unsigned char b[8];
-  } u = {0};
-  switch (t) {
-    case VS_FLOAT: u.f = (float)value; break;
-    case VS_DOUBLE: u.d = value; break;
-    case VS_INT32: u.i32 = (int32_t)value; break;
-    case VS_INT64: u.i64 = (int64_t)value; break;
-    case VS_BOOL: u.b[0] = value != 0; break; /* ones(shape, dtype=bool) for a bool y */
-    default:
-      vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_TYPE_ERROR, "gradients: dtype %s is not supported by varscope's gradients",
-               vs_dtype_name(t));
-      return NONE;
-  }
-  return vs_constant(g, u.b, t, VS_SCALAR, name, st);
-}
-
 bool vs__grad_need_shape(const vs_op *op, vs_shape s, vs_status *st) {
-  if (vs_shape_is_fully_defined(&s)) return true;
+  if (vs_shape_is_fully_defined(s)) return true;
   vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_VALUE_ERROR,
            "gradients: the gradient of '%s' (op type: %s) needs fully defined shapes in varscope", op->name, op->type);
   return false;
@@ -39,7 +17,7 @@ bool vs__grad_need_shape(const vs_op *op, vs_shape s, vs_status *st) {
 
 bool vs__grad_same_shapes(vs_output x, vs_output y, vs_output grad) {
   vs_shape a = x.op->shape, b = y.op->shape, c = grad.op->shape;
-  if (!vs_shape_is_fully_defined(&a) || !vs_shape_is_fully_defined(&b) || !vs_shape_is_fully_defined(&c)) return false;
+  if (!vs_shape_is_fully_defined(a) || !vs_shape_is_fully_defined(b) || !vs_shape_is_fully_defined(c)) return false;
   if (a.rank != b.rank || a.rank != c.rank) return false;
   for (int i = 0; i < a.rank; i++)
     if (a.dims[i] != b.dims[i] || a.dims[i] != c.dims[i]) return false;
@@ -164,8 +142,8 @@ static vs_output binary_of_consts(vs_graph *g, const char *type, const char *nam
 static vs_output sum_grad(vs_graph *g, vs_op *op, vs_output grad, vs_status *st) {
   vs_shape in = op->inputs[0].op->shape;
   size_t n = 0;
-  const int32_t *axes = vs__const_int32(op->inputs[1], &n);
-  if (!in.known || !axes) {
+  int32_t axes[VS_MAX_RANK];
+  if (!in.known || !vs__int32_value(op->inputs[1], axes, VS_MAX_RANK, &n)) {
     vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_VALUE_ERROR,
              "gradients: the gradient of '%s' needs a known rank and constant axes in varscope", op->name);
     return NONE;
@@ -175,7 +153,19 @@ static vs_output sum_grad(vs_graph *g, vs_op *op, vs_output grad, vs_status *st)
   if (all) {
     vs_shape ones = {.known = true, .rank = in.rank};
     for (int i = 0; i < in.rank; i++) ones.dims[i] = 1;
-    vs_output r = vs_reshape(g, grad, ones, "Reshape", st);
+    vs_output r;
+    if (in.rank == 0) { /* reshape(grad, []): TF converts the empty list twice, "shape" then "shape_1" */
+      const char *scope = vs_name_scope_push(g, "Reshape", st);
+      float none_f = 0;
+      vs_output first = scope ? vs_constant(g, &none_f, VS_FLOAT, (vs_shape){.known = true, .rank = 1}, "shape", st)
+                              : NONE;
+      vs_output shape = first.op ? vs_constant(g, &none_f, VS_INT32, (vs_shape){.known = true, .rank = 1}, "shape", st)
+                                 : NONE;
+      r = shape.op ? vs__reshape_to(g, grad, shape, scope, st) : NONE;
+      if (scope) vs_name_scope_pop(g, r.op ? st : NULL);
+    } else {
+      r = vs_reshape(g, grad, ones, "Reshape", st);
+    }
     if (!r.op || !vs__grad_need_shape(op, in, st)) return NONE;
     vs_output shape = vs__shape_const(g, in, "Const", st);
     return shape.op ? vs__tile(g, r, NULL, shape, "Tile", st) : NONE;
@@ -206,8 +196,72 @@ bool vs__grad_sum(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_stat
 bool vs__grad_mean(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st) {
   vs_output s = sum_grad(g, op, grad, st);
   if (!s.op || !vs__grad_need_shape(op, op->shape, st)) return false;
-  int64_t in = vs_shape_num_elements(&op->inputs[0].op->shape), out = vs_shape_num_elements(&op->shape);
+  size_t in = vs_shape_num_elements(op->inputs[0].op->shape), out = vs_shape_num_elements(op->shape);
   vs_output factor = vs__grad_scalar(g, s.op->dtype, (double)(in / (out > 1 ? out : 1)), "Const", st);
   dx[0] = factor.op ? vs__binary_op(g, "RealDiv", "truediv", s, factor, st) : NONE;
   return dx[0].op != NULL;
+}
+
+/* _ExpGrad: under control_dependencies([grad]), grad * y (y = exp(x)). */
+bool vs__grad_exp(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st) {
+  vs_control_dependencies_push(g, (vs_op *const[]){grad.op}, 1, st);
+  if (vs_status_code(st) != VS_OK) return false;
+  dx[0] = vs_mul(g, grad, (vs_output){op, 0}, NULL, st);
+  vs_control_dependencies_pop(g, dx[0].op ? st : NULL);
+  return dx[0].op && vs_status_code(st) == VS_OK;
+}
+
+/* _Log1pGrad: under control_dependencies([grad]), grad * reciprocal(1 + x). */
+bool vs__grad_log1p(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st) {
+  vs_control_dependencies_push(g, (vs_op *const[]){grad.op}, 1, st);
+  if (vs_status_code(st) != VS_OK) return false;
+  const char *scope = vs_name_scope_push(g, "add", st); /* 1 + x: the Const "add/x", then the op */
+  vs_output one = scope ? vs__grad_scalar(g, op->dtype, 1.0, "x", st) : NONE;
+  vs_output sum = one.op ? vs__binary_op(g, "AddV2", scope, one, op->inputs[0], st) : NONE;
+  if (scope) vs_name_scope_pop(g, sum.op ? st : NULL);
+  vs_output rec = sum.op ? vs__unary_op(g, "Reciprocal", "Reciprocal", sum, st) : NONE;
+  dx[0] = rec.op ? vs_mul(g, grad, rec, NULL, st) : NONE;
+  vs_control_dependencies_pop(g, dx[0].op ? st : NULL);
+  return dx[0].op && vs_status_code(st) == VS_OK;
+}
+
+/* _SelectGrad: (None, where(c, grad, zeros), where(c, zeros, grad)), the
+ * zeros a Const "zeros_like" of x's shape. */
+bool vs__grad_select(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st) {
+  vs_output c = op->inputs[0], x = op->inputs[1];
+  vs_output zeros = vs__zeros_const(g, x.op->dtype, x.op->shape, "zeros_like", st);
+  if (!zeros.op) return false;
+  dx[1] = vs__select(g, c, grad, zeros, "Select", st);
+  dx[2] = dx[1].op ? vs__select(g, c, zeros, grad, "Select", st) : NONE;
+  return dx[2].op != NULL;
+}
+
+/* _SquaredDifferenceGrad: under control_dependencies([grad]),
+ * x_grad = scalar_mul(2, grad) * (x - y); (x_grad, -x_grad), reduced. */
+bool vs__grad_squared_difference(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st) {
+  vs_output x = op->inputs[0], y = op->inputs[1];
+  vs_control_dependencies_push(g, (vs_op *const[]){grad.op}, 1, st);
+  if (vs_status_code(st) != VS_OK) return false;
+  vs_output two = vs__grad_scalar(g, op->dtype, 2.0, "scalar", st);
+  vs_output g2 = two.op ? vs_mul(g, two, grad, "Mul", st) : NONE;
+  vs_output d = g2.op ? vs_sub(g, x, y, NULL, st) : NONE;
+  vs_output xg = d.op ? vs_mul(g, g2, d, NULL, st) : NONE;
+  vs_control_dependencies_pop(g, xg.op ? st : NULL);
+  if (!xg.op || vs_status_code(st) != VS_OK) return false;
+  dx[0] = xg;
+  dx[1] = vs_neg(g, xg, "Neg", st);
+  if (!dx[1].op) return false;
+  if (vs__grad_same_shapes(x, y, grad)) return true;
+  return vs__grad_reduce_args(g, x, y, &dx[0], &dx[1], st);
+}
+
+/* _DivNoNanGrad: div_no_nan(grad, y) and grad * div_no_nan(div_no_nan(-x, y), y), reduced. */
+bool vs__grad_div_no_nan(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st) {
+  vs_output x = op->inputs[0], y = op->inputs[1];
+  dx[0] = vs__binary_op(g, "DivNoNan", "div_no_nan", grad, y, st);
+  vs_output nx = dx[0].op ? vs_neg(g, x, "Neg", st) : NONE;
+  vs_output a = nx.op ? vs__binary_op(g, "DivNoNan", "div_no_nan", nx, y, st) : NONE;
+  vs_output b = a.op ? vs__binary_op(g, "DivNoNan", "div_no_nan", a, y, st) : NONE;
+  dx[1] = b.op ? vs_mul(g, grad, b, NULL, st) : NONE;
+  return dx[1].op && vs__grad_reduce_args(g, x, y, &dx[0], &dx[1], st);
 }

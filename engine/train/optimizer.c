@@ -100,7 +100,7 @@ VS_API const char *vs_optimizer_name(const vs_optimizer *opt) { return opt ? opt
 
 /* "name" or "name:i", as a NodeDef lists its inputs. */
 static void input_name(vs_output x, char *buf, size_t cap) {
-  if (x.index) snprintf(buf, cap, "%s:%d", x.op->name, x.index);
+  if (x.index) snprintf(buf, cap, "%s:%zu", x.op->name, x.index);
   else snprintf(buf, cap, "%s", x.op->name);
 }
 
@@ -321,7 +321,7 @@ static vs_op *group(vs_graph *g, vs_op *const *ops, size_t n, const char *name, 
     const char *dev = n ? ops[0]->device : "";
     bool pushed = dev[0] && vs_device_push(g, dev, st);
     if (dev[0] && !pushed) return NULL;
-    vs_op *op = vs_group(g, ops, (int)n, name, st);
+    vs_op *op = vs_group(g, ops, n, name, st);
     if (pushed) vs_device_pop(g, NULL);
     return op;
   }
@@ -347,11 +347,11 @@ static vs_op *group(vs_graph *g, vs_op *const *ops, size_t n, const char *name, 
       if (strcmp(ops[i]->device, devs[d]) == 0) sub[m++] = ops[i];
     bool pushed = devs[d][0] && vs_device_push(g, devs[d], st);
     if (devs[d][0] && !pushed) goto done;
-    per_dev[d] = vs_group(g, sub, (int)m, "NoOp", st);
+    per_dev[d] = vs_group(g, sub, m, "NoOp", st);
     if (pushed) vs_device_pop(g, NULL);
     if (!per_dev[d]) goto done;
   }
-  vs_control_dependencies_push(g, per_dev, (int)nd, st);
+  vs_control_dependencies_push(g, per_dev, nd, st);
   if (!vs__failed(st)) {
     root = vs_no_op(g, name, st);
     vs_control_dependencies_pop(g, root ? st : NULL);
@@ -370,7 +370,7 @@ static vs_op *finish(vs_graph *g, vs_optimizer *o, const prepared *p, vs_op **up
   if (o->kind != VS_OPT_ADAM) return group(g, updates, n, name, st);
   vs_var *b1 = vs_optimizer_get_non_slot_variable(o, g, "beta1_power");
   vs_var *b2 = vs_optimizer_get_non_slot_variable(o, g, "beta2_power");
-  vs_control_dependencies_push(g, updates, (int)n, st);
+  vs_control_dependencies_push(g, updates, n, st);
   if (vs__failed(st)) return NULL;
   vs_output u1 = {0}, u2 = {0};
   int entered = vs__opt_colocate_push(g, b1, st);
@@ -406,7 +406,7 @@ static char *vars_list_repr(const vs_grad_and_var *gv, size_t n) {
   for (size_t i = 0; i < n; i++) {
     char dims[160];
     vs_shape shape = vs_var_shape(gv[i].var);
-    vs_shape_format(&shape, dims, sizeof dims);
+    vs_shape_format(shape, dims, sizeof dims);
     int k = snprintf(out + len, cap - len, "%s\"<tf.Variable '%s' shape=%s dtype=%s>\"", i ? ", " : "",
                      vs_var_name(gv[i].var), dims, vs_var_dtype_name(gv[i].var));
     if (k > 0) len += (size_t)k < cap - len ? (size_t)k : cap - len - 1;

@@ -83,7 +83,7 @@ vs_var *vs__opt_non_slot(vs_optimizer *opt, vs_graph *g, const char *name, doubl
    * trainable=False): a float32 "<name>/initial_value" Const. */
   float value = (float)initial;
   vs_var *v = vs_variable(g, &(vs_variable_opts){.name = name,
-                                                  .initial_value = vs_value_initializer(&value, VS_FLOAT, 1, NULL),
+                                                  .initial_value = vs_value_initializer(&value, VS_FLOAT, 1, VS_UNKNOWN_SHAPE),
                                                   .trainable = VS_OPT_FALSE}, st);
   vs__opt_colocate_pop(g, entered);
   if (!v) return NULL;

@@ -107,7 +107,7 @@ static vs_op *normal(vs_graph *g, vs_thread_state *ts, const char *scope_name, c
 static vs_op *filled(vs_graph *g, vs_thread_state *ts, const char *name, double value,
                      const vs_shape *shape, vs_dtype dtype, vs_status *st) {
   /* -1: too many elements to count in bytes, certainly not small. */
-  int64_t n = vs_shape_num_elements(shape);
+  int64_t n = vs_shape_num_elements(*shape);
   if (n >= 0 && n < SMALL_CONSTANT) {
     /* Strings: n NULL pointers, which a string Const reads as b''. */
     size_t esize = dtype == VS_STRING ? sizeof(char *) : vs_dtype_size(dtype);
@@ -149,7 +149,7 @@ static vs_op *constant(vs_graph *g, vs_thread_state *ts, const vs_initializer *i
                        const vs_shape *shape, vs_dtype dtype, const char *name, vs_status *st) {
   /* A count whose bytes overflow cannot be held on the host: out of
    * memory, as numpy would be, never a wrapped size. */
-  int64_t count = vs_shape_num_elements(shape);
+  int64_t count = vs_shape_num_elements(*shape);
   size_t n = count < 0 ? 0 : (size_t)count;
   if (dtype == VS_STRING || (init->values && init->values_dtype == VS_STRING)) {
     /* String values (vs__initializer_own packed them) are taken as they
@@ -190,7 +190,7 @@ vs_op *vs__initializer_build(vs_graph *g, vs_thread_state *ts, const vs_initiali
       return normal(g, ts, "truncated_normal", "TruncatedNormal", shape, init->mean, init->stddev,
                     dtype, init->seed, st);
     case VS_INIT_VARIANCE_SCALING: {
-      double spread = vs_initializer_spread(init, shape, st);
+      double spread = vs_initializer_spread(init, *shape, st);
       if (spread < 0) return NULL;
       if (init->distribution == VS_DIST_UNIFORM)
         return random_uniform(g, ts, shape, -spread, spread, dtype, init->seed, st);

@@ -17,10 +17,10 @@ VS_API vs_initializer vs_constant_initializer(double value) {
   return (vs_initializer){.kind = VS_INIT_CONSTANT, .value = value, .seed = VS_SEED_NONE};
 }
 VS_API vs_initializer vs_constant_initializer_array(const void *values, vs_dtype dtype, size_t count,
-                                                    const vs_shape *shape, bool verify_shape) {
+                                                    vs_shape shape, bool verify_shape) {
   vs_initializer i = {.kind = VS_INIT_CONSTANT, .values = values, .values_dtype = dtype,
                       .count = count, .verify_shape = verify_shape, .seed = VS_SEED_NONE};
-  i.value_shape = shape ? *shape : (vs_shape){.known = true, .rank = 1, .dims = {(int64_t)count}};
+  i.value_shape = shape.known ? shape : (vs_shape){.known = true, .rank = 1, .dims = {(int64_t)count}};
   return i;
 }
 VS_API vs_initializer vs_random_normal_initializer(double mean, double stddev, int64_t seed) {
@@ -45,11 +45,11 @@ VS_API vs_initializer vs_glorot_normal_initializer(int64_t seed) {
 }
 
 VS_API vs_initializer vs_value_initializer(const void *values, vs_dtype dtype, size_t count,
-                                           const vs_shape *shape) {
+                                           vs_shape shape) {
   vs_initializer i = {.kind = VS_INIT_VALUE, .values = values, .values_dtype = dtype, .count = count,
                       .seed = VS_SEED_NONE};
-  if (shape)
-    i.value_shape = *shape;
+  if (shape.known)
+    i.value_shape = shape;
   else if (count == 1)
     i.value_shape = VS_SCALAR;
   else
@@ -105,20 +105,21 @@ bool vs__initializer_own(vs_graph *g, vs_initializer *i, vs_status *st) {
   return true;
 }
 
-VS_API void vs_compute_fans(const vs_shape *shape, double *fan_in, double *fan_out) {
+VS_API void vs_compute_fans(vs_shape shape, double *fan_in, double *fan_out) {
   double in = 1, out = 1;
-  if (shape && shape->known && shape->rank >= 1) {
-    int r = shape->rank;
+  /* A rank past VS_MAX_RANK would read past dims[]: treated as unknown. */
+  if (shape.known && shape.rank >= 1 && shape.rank <= VS_MAX_RANK) {
+    int r = shape.rank;
     if (r == 1) {
-      in = out = (double)shape->dims[0];
+      in = out = (double)shape.dims[0];
     } else if (r == 2) {
-      in = (double)shape->dims[0];
-      out = (double)shape->dims[1];
+      in = (double)shape.dims[0];
+      out = (double)shape.dims[1];
     } else {
       double receptive = 1;
-      for (int i = 0; i < r - 2; i++) receptive *= (double)shape->dims[i];
-      in = (double)shape->dims[r - 2] * receptive;
-      out = (double)shape->dims[r - 1] * receptive;
+      for (int i = 0; i < r - 2; i++) receptive *= (double)shape.dims[i];
+      in = (double)shape.dims[r - 2] * receptive;
+      out = (double)shape.dims[r - 1] * receptive;
     }
   }
   if (fan_in) *fan_in = in;
@@ -149,7 +150,7 @@ static bool check_variance_scaling(const vs_initializer *i, vs_status *st) {
   return true;
 }
 
-VS_API double vs_initializer_spread(const vs_initializer *i, const vs_shape *shape, vs_status *st) {
+VS_API double vs_initializer_spread(const vs_initializer *i, vs_shape shape, vs_status *st) {
   vs__ok(st);
   if (!i) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "vs_initializer_spread: initializer must not be NULL");
@@ -272,7 +273,7 @@ bool vs__initializer_check_call(const vs_initializer *i, vs_dtype dtype, const v
     case VS_INIT_VARIANCE_SCALING: {
       if (!check_variance_scaling(i, st)) return false;
       if (fl) return true;
-      if (i->distribution == VS_DIST_UNIFORM) return expected_float(dtype, -vs_initializer_spread(i, shape, NULL), st);
+      if (i->distribution == VS_DIST_UNIFORM) return expected_float(dtype, -vs_initializer_spread(i, *shape, NULL), st);
       return expected_float(dtype, 0.0, st);
     }
     case VS_INIT_CONSTANT: {
@@ -281,14 +282,14 @@ bool vs__initializer_check_call(const vs_initializer *i, vs_dtype dtype, const v
         double v = i->value;
         return fl || v == floor(v) || expected_float(dtype, v, st);
       }
-      int64_t need = vs_shape_num_elements(shape);
+      int64_t need = (int64_t)vs_shape_num_elements(*shape); /* VS_NPOS: -1 */
       if (i->verify_shape && !(i->value_shape.rank == shape->rank &&
-                               vs_shape_num_elements(&i->value_shape) == need &&
+                               (int64_t)vs_shape_num_elements(i->value_shape) == need &&
                                memcmp(i->value_shape.dims, shape->dims,
                                       (size_t)shape->rank * sizeof shape->dims[0]) == 0)) {
         char want[256], got[256];
-        vs_shape_format(shape, want, sizeof want);
-        vs_shape_format(&i->value_shape, got, sizeof got);
+        vs_shape_format(*shape, want, sizeof want);
+        vs_shape_format(i->value_shape, got, sizeof got);
         vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_TYPE_ERROR, "Expected Tensor's shape: %s, but got %s.",
                  want, got);
         return false;

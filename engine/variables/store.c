@@ -26,10 +26,10 @@ static vs_var *existing(const vs_getter_args *a, vs_var *found, vs_status *st) {
              "reuse=tf.AUTO_REUSE in VarScope?", a->name);
     return NULL;
   }
-  if (!vs_shape_is_compatible(&a->shape, &found->shape)) {
+  if (!vs_shape_is_compatible(a->shape, found->shape)) {
     char want[256], have[256];
-    vs_shape_format(&a->shape, want, sizeof want);
-    vs_shape_format(&found->shape, have, sizeof have);
+    vs_shape_format(a->shape, want, sizeof want);
+    vs_shape_format(found->shape, have, sizeof have);
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
              "Trying to share variable %s, but specified shape %s and found shape %s.", a->name, want,
              have);
@@ -105,7 +105,7 @@ static vs_var *true_getter(vs_graph *g, const vs_getter_args *a, vs_status *st) 
       return NULL;
     }
   }
-  if (!from_value && !vs_shape_is_fully_defined(&a->shape)) {
+  if (!from_value && !vs_shape_is_fully_defined(a->shape)) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
              "The initializer passed is not valid. It should be a callable with no arguments and the "
              "shape should not be provided or an instance of `tf.keras.initializers.*' and `shape` "

@@ -127,9 +127,9 @@ static vs_var *variable_create(vs_graph *g, vs_thread_state *ts, const vs_var_sp
                  "Error converting shape to a TensorShape: Dimension %lld must be >= 0.", (long long)shape.dims[i]);
         return NULL;
       }
-    if (!vs_shape_is_fully_defined(&shape)) {
+    if (!vs_shape_is_fully_defined(shape)) {
       char buf[256];
-      vs_shape_format(&shape, buf, sizeof buf);
+      vs_shape_format(shape, buf, sizeof buf);
       vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
                "initial_value must have a shape specified: %s", buf);
       return NULL;

@@ -101,7 +101,7 @@ double vs_device_fp32_peak(size_t i, vs_status *st);
 size_t vs_device_conv_choices(size_t i, char *buf, size_t cap, vs_status *st);
 
 typedef struct vs_tune_result {
-  int candidates;          /* parameter sets tried (at most 16) */
+  size_t candidates;       /* parameter sets tried (at most 16) */
   double gflops[16];       /* SGEMM 1024^3 GFLOP/s under each; 0 when it could not run */
   char verdict[16][160];   /* "kept", "correct, slower than the kept set", "correct, not 3% faster than
                             * CLBlast's own", "wrong result: C[i,j] = x, want y",
@@ -114,10 +114,10 @@ typedef struct vs_tune_result {
 } vs_tune_result;
 
 /* Progress of a tuning run, called once per parameter set as soon as it is
- * measured: index -1 is CLBlast's own parameters (the bar to beat), then
- * 0..count-1. params and verdict are borrowed for the call. */
-typedef void (*vs_tune_progress)(void *user, int index, int count, const char *params, double gflops,
-                                 const char *verdict);
+ * measured: index VS_NPOS is CLBlast's own parameters (the bar to beat),
+ * then 0..count-1. params and verdict are borrowed for the call. */
+typedef void (*vs_tune_progress)(void *user, size_t index, size_t count, const char *params,
+                                 double gflops, const char *verdict);
 typedef struct vs_tune_opts {
   vs_tune_progress progress; /* may be NULL */
   void *user;

@@ -70,25 +70,32 @@ void vs_graph_set_random_seed(vs_graph *g, int64_t seed);
 const char *vs_op_name(const vs_op *op);        /* "foo/bar/c" */
 const char *vs_op_type(const vs_op *op);        /* "Const", "VariableV2", ... */
 const char *vs_op_device(const vs_op *op);      /* "" when unplaced */
-int vs_op_num_inputs(const vs_op *op);
-vs_output vs_op_input(const vs_op *op, int i);  /* {NULL,0} when out of range */
-int vs_op_num_control_inputs(const vs_op *op);
-vs_op *vs_op_control_input(const vs_op *op, int i);
+/* Data inputs: their count, and input i ({NULL, 0} when op is NULL or i is
+ * out of range). Control inputs: their count, and control input i (NULL
+ * when op is NULL or i is out of range). Counts are 0 for a NULL op. */
+size_t vs_op_num_inputs(const vs_op *op);
+vs_output vs_op_input(const vs_op *op, size_t i);
+size_t vs_op_num_control_inputs(const vs_op *op);
+vs_op *vs_op_control_input(const vs_op *op, size_t i);
+/* The dtype and static shape of the op's output (VS_DTYPE_DEFAULT and the
+ * unknown shape for a NULL op or one without an output, e.g. a NoOp). */
 vs_dtype vs_op_output_dtype(const vs_op *op);
 vs_shape vs_op_output_shape(const vs_op *op);
 
 /* The output as a tensor: {op, 0}. */
 vs_output vs_op_output(vs_op *op);
 
-/* The tensor name "op_name:index" ("foo/v:0"). Borrowed; NULL for a NULL op. */
+/* The tensor name "op_name:index" ("foo/v:0"). Borrowed; NULL for a NULL
+ * op, an op without an output (NoOp) or an index the op does not have
+ * (every varscope op has at most one output, index 0). [immutable] */
 const char *vs_output_name(vs_output out);
 
-/* Looks an operation up by its exact name. Returns NULL when there is none.
- * [locked] */
+/* Looks an operation up by its exact name. Returns NULL when there is none,
+ * or when g or name is NULL. [locked] */
 vs_op *vs_graph_operation_by_name(vs_graph *g, const char *name);
 
-/* Number of operations, and the i-th in creation order (NULL when i is out
- * of range). [locked]: other threads may be adding ops meanwhile, so the
+/* Number of operations (0 for a NULL graph), and the i-th in creation
+ * order (NULL when g is NULL or i is out of range). [locked]: other threads may be adding ops meanwhile, so the
  * count is a snapshot; ops never go away, so an index below a count read
  * earlier stays valid. */
 size_t vs_graph_num_operations(const vs_graph *g);

@@ -31,10 +31,11 @@ extern "C" {
 
 typedef struct vs_op vs_op;
 
-/* One output of an operation, as TF_Output. */
+/* One output of an operation, as TF_Output (whose index is an int; here a
+ * size_t, as every index in this API). */
 typedef struct vs_output {
   vs_op *op;
-  int index;
+  size_t index;
 } vs_output;
 
 typedef enum vs_init_kind {
@@ -91,9 +92,9 @@ vs_initializer vs_constant_initializer(double value);
 /* constant_initializer(list): `count` elements of `dtype` at `values`, laid
  * out row-major. Fewer elements than the variable needs repeat the last one;
  * more is an error; verify_shape demands exactly the variable's shape, which
- * `shape` gives (NULL: a flat list of `count`). */
+ * `shape` gives (VS_UNKNOWN_SHAPE, the zero value: a flat list of `count`). */
 vs_initializer vs_constant_initializer_array(const void *values, vs_dtype dtype, size_t count,
-                                             const vs_shape *shape, bool verify_shape);
+                                             vs_shape shape, bool verify_shape);
 vs_initializer vs_random_normal_initializer(double mean, double stddev, int64_t seed);
 vs_initializer vs_truncated_normal_initializer(double mean, double stddev, int64_t seed);
 /* random_uniform_initializer(minval, maxval); TF's maxval=None is 1.0 for floats. */
@@ -104,16 +105,17 @@ vs_initializer vs_variance_scaling_initializer(double scale, vs_fan_mode mode,
                                                vs_distribution distribution, int64_t seed);
 
 /* A host value used as the initial value itself (TF's initializer=5.0 or a
- * numpy array): `count` elements of `dtype`, shaped `shape` (NULL: a scalar
- * when count == 1, else a vector of `count`). */
+ * numpy array): `count` elements of `dtype`, shaped `shape` (VS_UNKNOWN_SHAPE,
+ * the zero value: a scalar when count == 1, else a vector of `count`). */
 vs_initializer vs_value_initializer(const void *values, vs_dtype dtype, size_t count,
-                                    const vs_shape *shape);
+                                    vs_shape shape);
 
 /* A graph tensor used as the initial value (TF's initializer=tf.constant(...)). */
 vs_initializer vs_tensor_initializer(vs_output tensor);
 
-/* TF's _compute_fans for a shape (conv kernels: receptive field × depth). */
-void vs_compute_fans(const vs_shape *shape, double *fan_in, double *fan_out);
+/* TF's _compute_fans for a shape (conv kernels: receptive field × depth);
+ * an unknown shape, rank 0 or a rank over VS_MAX_RANK gives 1 and 1. */
+void vs_compute_fans(vs_shape shape, double *fan_in, double *fan_out);
 
 /* The number that parameterises the distribution for a variable of `shape`:
  * the half-width `limit` of a uniform draw, or the standard deviation of a
@@ -121,7 +123,7 @@ void vs_compute_fans(const vs_shape *shape, double *fan_in, double *fan_out);
  * for truncated variance scaling). Returns a negative value and sets
  * INVALID_ARGUMENT for a non-random initializer, a scale <= 0
  * ("`scale` must be positive float."), or an unknown mode/distribution. */
-double vs_initializer_spread(const vs_initializer *init, const vs_shape *shape, vs_status *st);
+double vs_initializer_spread(const vs_initializer *init, vs_shape shape, vs_status *st);
 
 /* TensorFlow's name of the initializer's kind ("glorot_uniform",
  * "random_normal", "zeros" ...): glorot variants are reported as such when

@@ -75,6 +75,30 @@ typedef struct vs_pool_opts {
 vs_output vs_max_pool(vs_graph *g, vs_output value, const vs_pool_opts *opts, vs_status *st);
 vs_output vs_avg_pool(vs_graph *g, vs_output value, const vs_pool_opts *opts, vs_status *st);
 
+/* ---- losses (issue 13) ---- */
+
+/* tf.nn.sigmoid_cross_entropy_with_logits(labels, logits, name): the
+ * elementwise loss max(x, 0) - x * z + log(1 + exp(-|x|)), built as TF
+ * builds it inside name_scope(name or "logistic_loss") (zeros_like,
+ * GreaterEqual, Select, Neg, Select_1, mul, sub, Exp, Log1p) and named
+ * after the scope ("logistic_loss:0"). float32/float64, equal shapes.
+ * Errors: ValueError "`logits` and `labels` must have the same shape,
+ * received ((1, 3) vs (1, 2))."; TypeError for mixed dtypes. [per-thread] */
+vs_output vs_sigmoid_cross_entropy_with_logits(vs_graph *g, vs_output labels, vs_output logits, const char *name,
+                                               vs_status *st);
+
+/* tf.losses.mean_squared_error(labels, predictions, scope=scope) with
+ * TF's defaults (weights=1.0, reduction SUM_BY_NONZERO_WEIGHTS): the mean
+ * of (predictions - labels)^2, a scalar named
+ * "mean_squared_error/value:0", with TF's op structure
+ * (SquaredDifference, assert_broadcastable, Cast/x, Mul, Sum, num_present,
+ * Sum_1, DivNoNan "value") and added to the "losses" collection as TF's
+ * util.add_loss does. float32 tensors of one fully defined shape (TF
+ * would cast other dtypes). Errors: ValueError "Shapes (1, 3) and (1, 2)
+ * are incompatible". [per-thread] */
+vs_output vs_mean_squared_error(vs_graph *g, vs_output labels, vs_output predictions, const char *scope,
+                                vs_status *st);
+
 #ifdef __cplusplus
 }
 #endif

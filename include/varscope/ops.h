@@ -65,13 +65,13 @@ vs_output vs_identity(vs_graph *g, vs_output x, const char *name, vs_status *st)
  * control_dependencies(None): the enclosing blocks are ignored inside; an
  * empty non-NULL list adds nothing. As TF, an op whose input was created
  * inside the same block gets no redundant control inputs from it. */
-void vs_control_dependencies_push(vs_graph *g, vs_op *const *ops, int n, vs_status *st);
+void vs_control_dependencies_push(vs_graph *g, vs_op *const *ops, size_t n, vs_status *st);
 void vs_control_dependencies_pop(vs_graph *g, vs_status *st);
 
 /* tf.group / variables_initializer: a NoOp "name" (default "group_deps" /
  * "init") with control inputs on each op. */
-vs_op *vs_group(vs_graph *g, vs_op *const *ops, int n, const char *name, vs_status *st);
-vs_op *vs_variables_initializer(vs_graph *g, vs_var *const *vars, int n, const char *name,
+vs_op *vs_group(vs_graph *g, vs_op *const *ops, size_t n, const char *name, vs_status *st);
+vs_op *vs_variables_initializer(vs_graph *g, vs_var *const *vars, size_t n, const char *name,
                                 vs_status *st);
 /* global_variables_initializer(): every variable in GLOBAL_VARIABLES, as
  * of now; local_variables_initializer(): LOCAL_VARIABLES. Both named "init"
@@ -86,7 +86,7 @@ vs_output vs_is_variable_initialized(vs_graph *g, vs_var *v, vs_status *st);
  * op names of the uninitialised ones, in list order. vars NULL: global +
  * local variables as of now. One op, named as TF's result tensor
  * "report_uninitialized_variables/boolean_mask/GatherV2". */
-vs_output vs_report_uninitialized_variables(vs_graph *g, vs_var *const *vars, int n,
+vs_output vs_report_uninitialized_variables(vs_graph *g, vs_var *const *vars, size_t n,
                                             vs_status *st);
 
 /* v.initialized_value(): the variable's value if it is initialised, else

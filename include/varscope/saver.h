@@ -94,12 +94,15 @@ vs_ckpt_format vs_checkpoint_format(const vs_checkpoint *c);
 /* Number of tensors; entries are sorted by key (bytewise). */
 size_t vs_checkpoint_num_tensors(const vs_checkpoint *c);
 
-/* Fills *info for tensor i (in key order). Returns false when i is out of
- * range (info untouched). */
-bool vs_checkpoint_tensor_info(const vs_checkpoint *c, size_t i, vs_ckpt_tensor_info *info);
+/* Fills *info for tensor i (in key order), as vs_device_get_info does for
+ * a device. Errors (INVALID_ARGUMENT, *info untouched): a NULL reader or
+ * info; "tensor index 7 out of range (3 tensors)". */
+void vs_checkpoint_tensor_info(const vs_checkpoint *c, size_t i, vs_ckpt_tensor_info *info,
+                               vs_status *st);
 
-/* The index of `key`, or -1 when the checkpoint has no such tensor. */
-long vs_checkpoint_find(const vs_checkpoint *c, const char *key);
+/* The index of `key` (for vs_checkpoint_tensor_info), or VS_NPOS when the
+ * checkpoint has no such tensor or c or key is NULL. */
+size_t vs_checkpoint_find(const vs_checkpoint *c, const char *key);
 
 /* reader.get_tensor(key): the value as a new host tensor (the caller frees
  * it). Errors: NOT_FOUND "Key foo/u not found in checkpoint"; DATA_LOSS when

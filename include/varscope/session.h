@@ -75,8 +75,8 @@ void vs_session_free(vs_session *s);
  * graph.)"). On error no fetch is returned. String tensors are fed and
  * fetched like others (vs_tensor_new_strings, vs_tensor_string). */
 void vs_session_run(vs_session *s, const vs_output *feeds, vs_tensor *const *feed_values,
-                    int nfeeds, const vs_output *fetches, vs_tensor **fetch_values, int nfetches,
-                    vs_op *const *targets, int ntargets, vs_status *st);
+                    size_t nfeeds, const vs_output *fetches, vs_tensor **fetch_values, size_t nfetches,
+                    vs_op *const *targets, size_t ntargets, vs_status *st);
 
 /* The current value of a variable in this session, as a new host tensor
  * (the caller frees it). Errors: FAILED_PRECONDITION "Attempting to use
@@ -90,9 +90,10 @@ vs_tensor *vs_session_variable_value(vs_session *s, vs_var *v, vs_status *st);
  * is created on the variable's device when it does not exist yet. */
 void vs_session_assign_variable(vs_session *s, vs_var *v, const vs_tensor *value, vs_status *st);
 
-/* The global device index an op ran on in this session, or -1 when it has
- * not been placed yet. */
-int vs_session_op_device(const vs_session *s, const vs_op *op);
+/* The global device index an op ran on in this session, or VS_NPOS when
+ * it has not been placed yet in this session (no run has needed it), or s
+ * or op is NULL, or op is of another graph. */
+size_t vs_session_op_device(const vs_session *s, const vs_op *op);
 
 #ifdef __cplusplus
 }

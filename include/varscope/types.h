@@ -1,4 +1,24 @@
-/* varscope/types.h - data types and shapes.
+/* varscope/types.h - data types and shapes, and the conventions every
+ * public header follows.
+ *
+ * Conventions (issue 10; docs/api-conventions.md has the table of what
+ * changed to meet them):
+ *   - Counts, sizes and indices in signatures and structs are size_t. Two
+ *     kinds of number stay signed on purpose, because TensorFlow's values
+ *     are signed: dimensions (int64_t, VS_DIM_UNKNOWN = -1 as TF's None) and
+ *     vs_shape.rank (int: it is at most VS_MAX_RANK, and rank arithmetic is
+ *     signed in TF, axis -1 .. -rank, "rank - 2" for matmul); seeds and
+ *     strides are TF's int64 attributes.
+ *   - Not found: a lookup that returns a pointer returns NULL; one that
+ *     returns an index or a count returns VS_NPOS. A lookup that takes a
+ *     vs_status * also sets it (NOT_FOUND with TF's text for a missing name,
+ *     INVALID_ARGUMENT/OUT_OF_RANGE as documented for an index out of
+ *     range). No call signals "none" with -1, 0 or false.
+ *   - Shapes cross the API as vs_shape by value, never through a pointer;
+ *     "no shape given" is the zero value (VS_UNKNOWN_SHAPE), never NULL.
+ *   - Python keyword arguments are option structs (const vs_x_opts *opts,
+ *     NULL = every default; zero fields are TF's defaults); a fallible call
+ *     takes vs_status *st last.
  *
  * vs_dtype is numbered as TF_DataType, so 0 is free to mean "not given"
  * (TensorFlow's dtype=None) in option structs.
@@ -18,6 +38,10 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* "No such index" and "not defined" for size_t results: (size_t)-1, which
+ * no real index or count reaches. */
+#define VS_NPOS ((size_t)-1)
 
 typedef enum vs_dtype {
   VS_DTYPE_DEFAULT = 0, /* not given: inherit (scope dtype, float32 at root) */
@@ -74,22 +98,24 @@ typedef struct vs_shape {
 /* True when the rank and every dimension are known. A known rank outside
  * 0..VS_MAX_RANK is never fully defined (and no call reads dims[] past
  * VS_MAX_RANK). */
-bool vs_shape_is_fully_defined(const vs_shape *shape);
+bool vs_shape_is_fully_defined(vs_shape shape);
 
-/* Number of elements of a fully defined shape (1 for a scalar); -1 when it
- * is not fully defined, its rank is outside 0..VS_MAX_RANK, or the count
- * overflows (over INT64_MAX / 16, so that its byte size always fits). */
-int64_t vs_shape_num_elements(const vs_shape *shape);
+/* Number of elements of a fully defined shape (1 for a scalar); VS_NPOS
+ * when it is not fully defined, its rank is outside 0..VS_MAX_RANK, or the
+ * count overflows (over INT64_MAX / 16, so that its byte size always fits
+ * in int64 and in size_t on 64-bit hosts; on a 32-bit host a count over
+ * SIZE_MAX / 16 is VS_NPOS too). */
+size_t vs_shape_num_elements(vs_shape shape);
 
 /* TF's TensorShape.is_compatible_with: unknown ranks and unknown dimensions
  * are compatible with anything; a known rank outside 0..VS_MAX_RANK with
  * nothing. */
-bool vs_shape_is_compatible(const vs_shape *a, const vs_shape *b);
+bool vs_shape_is_compatible(vs_shape a, vs_shape b);
 
 /* Writes TensorShape's str() into buf: "<unknown>", "()", "(5,)", "(2, 3)",
  * "(?, 3)". Returns the length it needs (as snprintf), so a call with
- * cap 0 sizes the buffer. */
-size_t vs_shape_format(const vs_shape *shape, char *buf, size_t cap);
+ * cap 0 sizes the buffer (buf may be NULL then). */
+size_t vs_shape_format(vs_shape shape, char *buf, size_t cap);
 
 #ifdef __cplusplus
 }

@@ -194,7 +194,7 @@ static void *builder_thread(void *p) {
       vs_op *deps[1] = {c.op};
       vs_op *grp = vs_group(a->g, deps, 1, "grp", st);
       if (!bad(st, "group") && vs_op_num_control_inputs(grp) != 1)
-        fail("group has %d control inputs, expected 1", vs_op_num_control_inputs(grp));
+        fail("group has %zu control inputs, expected 1", vs_op_num_control_inputs(grp));
     }
   }
   vs_variable_scope_pop(a->g, sc, st);
@@ -221,8 +221,8 @@ static void *reader_thread(void *p) {
       }
       if (vs_graph_operation_by_name(a->g, vs_op_name(op)) != op)
         fail("operation %s is not found by its name", vs_op_name(op));
-      for (int c = 0; c < vs_op_num_control_inputs(op); c++)
-        if (!vs_op_control_input(op, c)) fail("operation %s: control input %d is NULL", vs_op_name(op), c);
+      for (size_t c = 0; c < vs_op_num_control_inputs(op); c++)
+        if (!vs_op_control_input(op, c)) fail("operation %s: control input %zu is NULL", vs_op_name(op), c);
     }
   }
   return NULL;
@@ -381,7 +381,7 @@ static void scenario_sessions_while_building(void) {
   vs_var *w = vs_get_variable(
       g, "w",
       &(vs_var_opts){.shape = VS_SHAPE(3),
-                     .initializer = vs_constant_initializer_array(w0, VS_FLOAT, 3, NULL, false)},
+                     .initializer = vs_constant_initializer_array(w0, VS_FLOAT, 3, VS_UNKNOWN_SHAPE, false)},
       st);
   vs_output sum = vs_add(g, vs_var_value(w), vs_constant_float(g, 2.0f, "two", st), "sum", st);
   vs_op *init = vs_variables_initializer(g, &w, 1, "init", st);
@@ -548,7 +548,7 @@ static void *stacker_thread(void *p) {
     if (bad(st, "constant")) break;
     if (strcmp(vs_op_device(c.op), dev) != 0) fail("op %s on %s, expected %s", vs_op_name(c.op), vs_op_device(c.op), dev);
     if (vs_op_num_control_inputs(c.op) != 1 || vs_op_control_input(c.op, 0) != anchor)
-      fail("op %s: %d control inputs, expected %s only", vs_op_name(c.op), vs_op_num_control_inputs(c.op), name);
+      fail("op %s: %zu control inputs, expected %s only", vs_op_name(c.op), vs_op_num_control_inputs(c.op), name);
   }
   vs_control_dependencies_pop(a->g, st);
   vs_device_pop(a->g, st);
