@@ -12,9 +12,10 @@
  *   d_real = discriminator(real, reuse=False)
  *   d_fake = discriminator(generator(z), reuse=True)
  *
- *   # least-squares GAN losses (Mao et al. 2017)
- *   d_loss = tf.reduce_mean(tf.square(d_real - 1)) + tf.reduce_mean(tf.square(d_fake))
- *   g_loss = tf.reduce_mean(tf.square(d_fake - 1))
+ *   xent = tf.nn.sigmoid_cross_entropy_with_logits
+ *   d_loss = tf.reduce_mean(xent(labels=tf.ones_like(d_real), logits=d_real)) +
+ *            tf.reduce_mean(xent(labels=tf.zeros_like(d_fake), logits=d_fake))
+ *   g_loss = tf.reduce_mean(xent(labels=tf.ones_like(d_fake), logits=d_fake))
  *   d_train = tf.train.AdamOptimizer(2e-3, beta1=0.5).minimize(
  *       d_loss, var_list=tf.trainable_variables("discriminator"), name="d_train")
  *   g_train = tf.train.AdamOptimizer(2e-3, beta1=0.5).minimize(
@@ -104,17 +105,20 @@ static double checksum(vs_session *s, vs_var *const *vars, size_t n, vs_status *
   return sum;
 }
 
-static vs_output mean_square(vs_graph *g, vs_output x, float minus, vs_status *st) {
-  vs_output d = minus != 0 ? vs_sub(g, x, vs_constant_float(g, minus, NULL, st), NULL, st) : x;
-  return vs_reduce_mean(g, vs_square(g, d, NULL, st), NULL, st);
+/* reduce_mean(sigmoid_cross_entropy_with_logits(labels=label everywhere, logits)). */
+static vs_output xent(vs_graph *g, vs_output logits, float label, vs_status *st) {
+  float labels[BATCH];
+  for (int i = 0; i < BATCH; i++) labels[i] = label;
+  vs_output l = vs_constant(g, labels, VS_FLOAT, VS_SHAPE(BATCH, 1), label != 0 ? "ones_like" : "zeros_like", st);
+  return vs_reduce_mean(g, vs_sigmoid_cross_entropy_with_logits(g, l, logits, NULL, st), NULL, st);
 }
 
 /* Builds the losses and both optimizers, trains STEPS steps, each a
  * discriminator step then a generator step, and checks what they did. */
 static int train(vs_graph *g, vs_session *s, vs_output real, vs_output z, vs_output d_real, vs_output d_fake,
                  vs_output fake, vs_status *st) {
-  vs_output d_loss = vs_add(g, mean_square(g, d_real, 1, st), mean_square(g, d_fake, 0, st), "d_loss", st);
-  vs_output g_loss = mean_square(g, d_fake, 1, st);
+  vs_output d_loss = vs_add(g, xent(g, d_real, 1, st), xent(g, d_fake, 0, st), "d_loss", st);
+  vs_output g_loss = xent(g, d_fake, 1, st);
   vs_var *d_vars[8], *g_vars[8];
   size_t nd = vs_trainable_variables(g, "discriminator", d_vars, 8, st);
   size_t ng = vs_trainable_variables(g, "generator", g_vars, 8, st);
