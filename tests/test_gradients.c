@@ -157,6 +157,30 @@ Test(gradients, aggregation_by_add_n) {
   vs_session_free(s);
 }
 
+/* TF caches the folded reduced shape per graph: a second Sum gradient of
+ * the same input shape and axes builds no Maximum / floordiv (TF 2.21:
+ * gradients_1/Sum_grad holds Reshape/shape, Reshape, Tile/multiples, Tile). */
+Test(gradients, sum_gradient_reduced_shape_cache) {
+  vs_output x = xconst();
+  vs_output y = vs_reduce_sum(g, x, &(vs_reduce_opts){.axis = (int64_t[]){1}, .n_axis = 1}, st);
+  expect_ok(st);
+  vs_output d;
+  vs_gradients(g, &y, 1, &x, 1, NULL, &d, st);
+  expect_ok(st);
+  cr_expect_not_null(vs_graph_operation_by_name(g, "gradients/Sum_grad/Maximum"));
+  size_t from = vs_graph_num_operations(g);
+  vs_gradients(g, &y, 1, &x, 1, NULL, &d, st);
+  expect_ok(st);
+  cr_expect_str_eq(vs_output_name(d), "gradients_1/Sum_grad/Tile:0");
+  char buf[4096];
+  ops_from(from + 3, buf, sizeof buf);
+  cr_expect_str_eq(buf,
+                   "gradients_1/Sum_grad/Reshape/shape Const\n"
+                   "gradients_1/Sum_grad/Reshape Reshape gradients_1/grad_ys_0:0 gradients_1/Sum_grad/Reshape/shape:0\n"
+                   "gradients_1/Sum_grad/Tile/multiples Const\n"
+                   "gradients_1/Sum_grad/Tile Tile gradients_1/Sum_grad/Reshape:0 gradients_1/Sum_grad/Tile/multiples:0\n");
+}
+
 /* A second call is "gradients_1"; an x the ys do not depend on gets NULL. */
 Test(gradients, second_call_scope_and_unconnected_x) {
   vs_output x = xconst();
@@ -309,4 +333,41 @@ Test(gradients, mean_squared_error_op_structure) {
                    "gradients/mean_squared_error/SquaredDifference_grad/sub Sub x:0 l:0 ^gradients/mean_squared_error/Mul_grad/Mul\n"
                    "gradients/mean_squared_error/SquaredDifference_grad/mul_1 Mul gradients/mean_squared_error/SquaredDifference_grad/Mul:0 gradients/mean_squared_error/SquaredDifference_grad/sub:0\n"
                    "gradients/mean_squared_error/SquaredDifference_grad/Neg Neg gradients/mean_squared_error/SquaredDifference_grad/mul_1:0\n");
+}
+
+/* Bad input: NULL arguments and empty lists are INVALID_ARGUMENT with
+ * grads_out cleared; a string grad_ys for a float y is TF's TypeError; a
+ * tensor of another graph is refused; a gradient that needs an unknown
+ * shape is UNIMPLEMENTED, naming the op. */
+Test(gradients, bad_input) {
+  vs_output x = xconst();
+  vs_output y = vs_reduce_sum(g, vs_square(g, x, NULL, st), NULL, st);
+  expect_ok(st);
+  vs_output d = x;
+  vs_gradients(NULL, &y, 1, &x, 1, NULL, &d, st);
+  expect_error(st, VS_INVALID_ARGUMENT, "ValueError",
+               "gradients: graph, ys, xs and grads_out must not be NULL, and ys and xs not empty");
+  cr_expect_null(d.op);
+  vs_gradients(g, &y, 0, &x, 1, NULL, &d, st);
+  expect_code(st, VS_INVALID_ARGUMENT);
+  const char *s = "a";
+  vs_output str = vs_constant(g, &s, VS_STRING, VS_SCALAR, "s", st);
+  expect_ok(st);
+  vs_gradients(g, &y, 1, &x, 1, &(vs_gradients_opts){.grad_ys = &str}, &d, st);
+  expect_error(st, VS_INVALID_ARGUMENT, "TypeError",
+               "Gradient type string generated for real or integer-valued tensor Tensor(\"Sum:0\", shape=(), "
+               "dtype=float32) with type float32 must be real or integer");
+  vs_graph *other = vs_graph_new();
+  vs_output o = vs_constant_float(other, 1.0f, "o", st);
+  vs_gradients(g, &y, 1, &o, 1, NULL, &d, st);
+  expect_error(st, VS_INVALID_ARGUMENT, "ValueError",
+               "Tensor(\"o:0\", shape=(), dtype=float32) is not an element of this graph.");
+  vs_graph_free(other);
+  vs_output p = vs_placeholder(g, VS_FLOAT, (vs_shape){.known = true, .rank = 2, .dims = {-1, 5}}, "p", st);
+  vs_output py = vs_reduce_sum(g, vs_square(g, p, NULL, st), NULL, st);
+  expect_ok(st);
+  vs_gradients(g, &py, 1, &p, 1, NULL, &d, st);
+  expect_error(st, VS_UNIMPLEMENTED, "ValueError",
+               "gradients: the gradient of 'Sum_1' (op type: Sum) needs fully defined shapes in varscope");
+  cr_expect_null(d.op);
 }

@@ -88,6 +88,14 @@ def mse(t):
     return tf.losses.mean_squared_error(t["l"], t["p"])
 
 
+def leaky_relu(t):
+    return tf.reduce_sum(tf.square(tf.maximum(t["x"] * 0.2, t["x"])) * t["c"])
+
+
+def broadcast_nd(t):
+    return tf.reduce_sum(tf.square(t["x"] * t["y"] + t["z"] - t["x"]))
+
+
 # name, input shapes, loss builder
 FIXTURES = [
     ("mlp", {"x": [3, 5], "w": [5, 2], "b": [2]}, mlp),
@@ -108,6 +116,8 @@ FIXTURES = [
     ("cnn", {"x": [2, 5, 6, 3], "f": [3, 3, 3, 4], "b": [4], "w": [36, 3]}, cnn),
     ("sigmoid_xent", {"x": [4, 5], "z": [4, 5]}, sigmoid_xent),
     ("mse", {"p": [3, 7], "l": [3, 7]}, mse),
+    ("leaky_relu", {"x": [5, 6], "c": [6]}, leaky_relu),
+    ("broadcast_nd", {"x": [3, 1], "y": [3, 4], "z": [1, 4]}, broadcast_nd),
 ]
 
 

@@ -232,6 +232,18 @@ static vs_output mse(vs_graph *g, const vs_output *in, vs_status *st) {
   return vs_mean_squared_error(g, in[0], in[1], NULL, st);
 }
 
+/* names c, x: reduce_sum(square(maximum(x * 0.2, x)) * c) (a leaky relu) */
+static vs_output leaky_relu(vs_graph *g, const vs_output *in, vs_status *st) {
+  vs_output m = vs_maximum(g, vs_mul(g, in[1], cy(g, 0.2f, "mul/y/", st), NULL, st), in[1], NULL, st);
+  return vs_reduce_sum(g, vs_mul(g, vs_square(g, m, NULL, st), in[0], NULL, st), NULL, st);
+}
+
+/* names x, y, z: reduce_sum(square(x * y + z - x)) with x [3,1], y [3,4], z [1,4] */
+static vs_output broadcast_nd(vs_graph *g, const vs_output *in, vs_status *st) {
+  vs_output s = vs_add(g, vs_mul(g, in[0], in[1], NULL, st), in[2], NULL, st);
+  return vs_reduce_sum(g, vs_square(g, vs_sub(g, s, in[0], NULL, st), NULL, st), NULL, st);
+}
+
 /* ---- gradients against TensorFlow --------------------------------------- */
 
 /* x [3,5], w [5,2], b [2]: tf.gradients(reduce_mean(square(matmul(x, w) + b - 1.0)), [b, w, x])
@@ -360,6 +372,22 @@ VSC_CASE(gradients_of_mean_squared_error) {
   STR_EQ(vs_op_name(item.op), "mean_squared_error/value");
 }
 
+/* c [6], x [5,6]: tf.gradients(reduce_sum(square(maximum(x * 0.2, x)) * c), [c, x])
+ *   -> gradients/mul_1_grad/Reshape:0, gradients/AddN:0 ~ leaky_relu/d_*.npy
+ * (Maximum's gradient: GreaterEqual and SelectV2; both branches reach x)              T.grad.maximum */
+VSC_CASE(gradients_of_leaky_relu_maximum) {
+  grad_case(t, g, st, "leaky_relu", NAMES("c", "x"), leaky_relu, "Sum:0",
+            NAMES("gradients/mul_1_grad/Reshape:0", "gradients/AddN:0"));
+}
+
+/* x [3,1], y [3,4], z [1,4]: tf.gradients(reduce_sum(square(x * y + z - x)), [x, y, z])
+ *   -> gradients/AddN:0, gradients/mul_grad/Mul_1:0, gradients/add_grad/Reshape:0 ~ broadcast_nd/d_*.npy
+ * (numpy broadcasts along a middle dimension: [3,1] * [3,4], [3,4] + [1,4])         T.grad.broadcast_nd */
+VSC_CASE(gradients_of_numpy_broadcasts) {
+  grad_case(t, g, st, "broadcast_nd", NAMES("x", "y", "z"), broadcast_nd, "Sum:0",
+            NAMES("gradients/AddN:0", "gradients/mul_grad/Mul_1:0", "gradients/add_grad/Reshape:0"));
+}
+
 /* ---- names and errors ---------------------------------------------------- */
 
 /* x = constant([[1, 2], [3, 4]]); c = constant(2.0); y = reduce_sum(square(x))
@@ -404,6 +432,34 @@ VSC_CASE(gradients_with_grad_ys) {
   SESSION(s);
   FETCH(v, s, d);
   NEAR(FLOATS(v)[0], 1.5, 0);
+}
+
+/* x = constant([1., 2.]); with tf.device("/job:w/task:1"): y = x * 2.0; l = reduce_sum(y)
+ * tf.gradients(l, [x], colocate_gradients_with_ops=True): mul's gradient ops take mul's device
+ * ("gradients/mul_grad/Mul", "gradients/mul_grad/Sum" on /job:w/task:1), Sum's keep none ("");
+ * without colocation every gradient op is unplaced                                     T.grad.colocate */
+VSC_CASE(gradients_colocated_with_ops) {
+  float xv[2] = {1, 2};
+  vs_output x = vs_constant(g, xv, VS_FLOAT, VS_SHAPE(2), "x", st);
+  OK();
+  vs_device_push(g, "/job:w/task:1", st);
+  OK();
+  vs_output y = vs_mul(g, x, cy(g, 2.0f, "mul/y/", st), NULL, st);
+  vs_device_pop(g, st);
+  OK();
+  vs_output l = vs_reduce_sum(g, y, NULL, st);
+  OK();
+  vs_output d;
+  vs_gradients(g, &l, 1, &x, 1, &(vs_gradients_opts){.colocate_gradients_with_ops = true}, &d, st);
+  OK();
+  STR_EQ(vs_output_name(d), "gradients/mul_grad/Mul:0");
+  STR_EQ(vs_op_device(d.op), "/job:w/task:1");
+  STR_EQ(vs_op_device(vs_graph_operation_by_name(g, "gradients/mul_grad/Sum")), "/job:w/task:1");
+  STR_EQ(vs_op_device(vs_graph_operation_by_name(g, "gradients/Sum_grad/Tile")), "");
+  vs_gradients(g, &l, 1, &x, 1, NULL, &d, st);
+  OK();
+  STR_EQ(vs_output_name(d), "gradients_1/mul_grad/Mul:0");
+  STR_EQ(vs_op_device(d.op), "");
 }
 
 /* v = get_variable("v", [2]); tf.gradients(tf.is_variable_initialized(v), [v]): LookupError
@@ -943,8 +999,11 @@ const vsc_case vsc_cases_training[] = {
     VSC_REG(gradients_of_small_cnn, "T.grad.cnn"),
     VSC_REG(gradients_of_sigmoid_cross_entropy, "T.grad.loss.sigmoid_xent"),
     VSC_REG(gradients_of_mean_squared_error, "T.grad.loss.mse"),
+    VSC_REG(gradients_of_leaky_relu_maximum, "T.grad.maximum"),
+    VSC_REG(gradients_of_numpy_broadcasts, "T.grad.broadcast_nd"),
     VSC_REG(gradients_scopes_and_unconnected_none, "T.grad.names T.grad.none"),
     VSC_REG(gradients_with_grad_ys, "T.grad.grad_ys"),
+    VSC_REG(gradients_colocated_with_ops, "T.grad.colocate"),
     VSC_REG(gradients_through_op_without_gradient_lookup_error, "T.grad.error.lookup"),
     /* ---- optimizers ---- */
     VSC_REG(optimizer_gradient_descent_graph, "T.train.apply T.train.names"),

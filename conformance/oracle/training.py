@@ -98,6 +98,14 @@ def mse(l, p):
     return tf.losses.mean_squared_error(l, p)
 
 
+def leaky_relu(c, x):
+    return tf.reduce_sum(tf.square(tf.maximum(x * 0.2, x)) * c)
+
+
+def broadcast_nd(x, y, z):
+    return tf.reduce_sum(tf.square(x * y + z - x))
+
+
 # ---- gradients against TensorFlow ----
 
 @case
@@ -208,6 +216,17 @@ def gradients_of_mean_squared_error(t):
     t.eq(losses[0].op.name, "mean_squared_error/value")
 
 
+@case
+def gradients_of_leaky_relu_maximum(t):
+    grad_case(t, "leaky_relu", ["c", "x"], leaky_relu, "Sum:0", ["gradients/mul_1_grad/Reshape:0", "gradients/AddN:0"])
+
+
+@case
+def gradients_of_numpy_broadcasts(t):
+    grad_case(t, "broadcast_nd", ["x", "y", "z"], broadcast_nd, "Sum:0",
+              ["gradients/AddN:0", "gradients/mul_grad/Mul_1:0", "gradients/add_grad/Reshape:0"])
+
+
 # ---- names and errors ----
 
 @case
@@ -240,6 +259,23 @@ def gradients_with_grad_ys(t):
     t.eq(ident.inputs[0].name, "gy:0")
     with tf.Session() as s:
         t.near(s.run(d), 1.5, 0)
+
+
+@case
+def gradients_colocated_with_ops(t):
+    x = tf.constant([1.0, 2.0], name="x")
+    with tf.device("/job:w/task:1"):
+        y = x * 2.0
+    l = tf.reduce_sum(y)
+    d = tf.gradients(l, [x], colocate_gradients_with_ops=True)[0]
+    t.eq(d.name, "gradients/mul_grad/Mul:0")
+    g = tf.get_default_graph()
+    t.eq(d.device, "/job:w/task:1", "device")
+    t.eq(g.get_operation_by_name("gradients/mul_grad/Sum").device, "/job:w/task:1", "Sum device")
+    t.eq(g.get_operation_by_name("gradients/Sum_grad/Tile").device, "", "Tile device")
+    d = tf.gradients(l, [x])[0]
+    t.eq(d.name, "gradients_1/mul_grad/Mul:0")
+    t.eq(d.device, "", "device without colocation")
 
 
 @case

@@ -190,6 +190,7 @@ VS_API void vs_graph_free(vs_graph *g) {
   vs_strmap_free(&g->names_in_use);
   vs_strmap_free(&g->store);
   vs_strmap_free(&g->coll_index);
+  vs_strmap_free(&g->reduced_shapes);
   pthread_mutex_destroy(&g->mu);
   free(g);
 }
@@ -301,6 +302,15 @@ vs_op *vs__op_create(vs_graph *g, const vs_op_spec *spec, vs_status *st) {
       !vs__control_apply(ts, op, st)) {
     free_op(op);
     return NULL;
+  }
+  if (ts->grad_colocate && !spec->colocate_with && !ts->init_colocate) { /* TF's colocation stack */
+    const vs_op *with = ts->grad_colocate;
+    char *dev = with->device[0] ? vs__strdup(with->device) : NULL;
+    if ((with->device[0] && !dev) || !(op->colocate = vs__strdup(with->name))) {
+      free(dev);
+      goto oom;
+    }
+    if (dev) vs__op_set_device(op, dev);
   }
   /* Not marked in names_in_use: as TF's create_op, only name scopes and
    * unique_name reserve names, so an absolute name stays free. */

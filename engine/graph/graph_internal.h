@@ -90,6 +90,10 @@ typedef struct vs_thread_state {
    * _class = ["loc:@<v>"]: while set, new ops get no device and this
    * colocation name. */
   const char *init_colocate;
+  /* tf.gradients(colocate_gradients_with_ops=True) (engine/train): while
+   * set, new ops are placed as usual, then take this op's device when it
+   * has one, and its colocation name ("loc:@<op>"). */
+  const vs_op *grad_colocate;
   struct vs_thread_state *next; /* the owning thread's next state (other graphs) */
 } vs_thread_state;
 
@@ -126,6 +130,10 @@ struct vs_graph {
    * added to an op older than the newest): cached plans rebuild (exec/plan.h). */
   uint64_t plan_epoch;
   bool free_pending;
+  /* TF's Graph._reduced_shape_cache (engine/train): the (input shape,
+   * axes) pairs whose Sum gradient has been built, keyed "2,3|1"; the
+   * first build leaves Maximum and floordiv ops, later ones do not. */
+  vs_strmap reduced_shapes;
 };
 
 /* vs_graph_free's deferral: true when sessions still use g (the free is

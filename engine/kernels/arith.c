@@ -70,22 +70,6 @@ static bool k_add_n(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   return ok;
 }
 
-/* The broadcast of two static shapes, as AddV2's shape function. */
-static vs_shape shape_binary(const vs_op *op) {
-  vs_shape a = op->inputs[0].op->shape, b = op->inputs[1].op->shape, out;
-  if (!a.known || !b.known) return (vs_shape){.known = false};
-  if (a.rank == b.rank) {
-    size_t na = vs_shape_num_elements(a), nb = vs_shape_num_elements(b);
-    if (na == 1) return b;
-    if (nb == 1) return a;
-    out = a;
-    for (int i = 0; i < a.rank; i++)
-      if (out.dims[i] < 0) out.dims[i] = b.dims[i];
-    return out;
-  }
-  return vs__broadcast_shape(&a, &b, &out) ? out : (vs_shape){.known = false};
-}
-
 /* AddN: the inputs' common shape, unknown dimensions filled from any. */
 static vs_shape shape_add_n(const vs_op *op) {
   vs_shape s = op->inputs[0].op->shape;
@@ -103,14 +87,14 @@ const vs_op_def vs__arith_defs[] = {
      .gradient = vs__grad_square},
     {.type = "Neg", .doc = "-x elementwise", .shape = vs__shape_of_input0, .kernel = k_neg, .gradient = vs__grad_neg},
     {.type = "RealDiv", .doc = "x / y elementwise (a scalar or trailing dimensions broadcast)",
-     .shape = shape_binary, .kernel = k_realdiv, .gradient = vs__grad_realdiv},
+     .shape = vs__shape_binary, .kernel = k_realdiv, .gradient = vs__grad_realdiv},
     {.type = "Maximum", .doc = "max(x, y) elementwise (a scalar or trailing dimensions broadcast)",
-     .shape = shape_binary, .kernel = k_maximum},
+     .shape = vs__shape_binary, .kernel = k_maximum, .gradient = vs__grad_maximum},
     {.type = "SquaredDifference", .doc = "(x - y) * (x - y) elementwise (a scalar or trailing dimensions broadcast)",
-     .shape = shape_binary, .kernel = k_squared_difference, .gradient = vs__grad_squared_difference},
+     .shape = vs__shape_binary, .kernel = k_squared_difference, .gradient = vs__grad_squared_difference},
     {.type = "DivNoNan", .doc = "x / y elementwise, 0 where y is 0 (a scalar or trailing dimensions broadcast)",
-     .shape = shape_binary, .kernel = k_div_no_nan, .gradient = vs__grad_div_no_nan},
-    {.type = "FloorDiv", .doc = "x // y of integers, rounded toward negative infinity", .shape = shape_binary,
+     .shape = vs__shape_binary, .kernel = k_div_no_nan, .gradient = vs__grad_div_no_nan},
+    {.type = "FloorDiv", .doc = "x // y of integers, rounded toward negative infinity", .shape = vs__shape_binary,
      .kernel = k_floordiv, .gradient = vs__grad_none},
     {.type = "AddN", .doc = "the sum of N tensors of one shape", .shape = shape_add_n, .kernel = k_add_n,
      .gradient = vs__grad_add_n},

@@ -269,17 +269,18 @@ size_t vs__value_n(vs_run *r, const vs_value *v) {
 }
 
 bool vs__broadcast_shape(const vs_shape *a, const vs_shape *b, vs_shape *out) {
-  int64_t na = vs_shape_num_elements(*a), nb = vs_shape_num_elements(*b);
-  const vs_shape *big = a->rank >= b->rank ? a : b, *small = big == a ? b : a;
-  if (na == 1 && a->rank <= b->rank) { *out = *b; return true; }
-  if (nb == 1 && b->rank <= a->rank) { *out = *a; return true; }
-  for (int i = 1; i <= small->rank; i++)
-    if (small->dims[small->rank - i] != big->dims[big->rank - i]) return false;
-  *out = *big; /* equal shapes, or small is big's trailing dims */
+  /* numpy's rule on run-time (known) shapes: aligned from the end, a 1
+   * takes the other's dimension, otherwise they must be equal. */
+  int rank = a->rank > b->rank ? a->rank : b->rank;
+  vs_shape r = {.known = true, .rank = rank};
+  for (int i = 1; i <= rank; i++) {
+    int64_t x = i <= a->rank ? a->dims[a->rank - i] : 1, y = i <= b->rank ? b->dims[b->rank - i] : 1;
+    if (x != y && x != 1 && y != 1) return false;
+    r.dims[rank - i] = x == 1 ? y : x;
+  }
+  *out = r;
   return true;
 }
-
-
 
 bool vs__has_strings(const vs_op *op) {
   if (op->has_output && op->dtype == VS_STRING) return true;

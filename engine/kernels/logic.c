@@ -11,7 +11,14 @@
 /* The broadcast shape of inputs i and j, failing with TF's run-time text. */
 static bool shapes2(vs_run *r, const vs_op *op, int i, int j, vs_shape *out, vs_status *st) {
   vs_shape a = vs__value_shape(r, vs__in(r, op, i)), b = vs__value_shape(r, vs__in(r, op, j));
-  if (vs__broadcast_shape(&a, &b, out)) return true;
+  if (vs__broadcast_shape(&a, &b, out)) {
+    vs_shape c = vs__value_shape(r, vs__in(r, op, 0)); /* Select's condition broadcasts too */
+    if (vs__periodic(&a, out) && vs__periodic(&b, out) && vs__periodic(&c, out)) return true;
+    vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_OP_ERROR,
+             "%s: varscope's kernel takes equal shapes, single elements and trailing dimensions\n\t [[{{node %s}}]]",
+             op->type, op->name);
+    return false;
+  }
   char sa[160], sb[160];
   vs__dims_text(&a, "<unknown>", sa, sizeof sa);
   vs__dims_text(&b, "<unknown>", sb, sizeof sb);
@@ -101,7 +108,7 @@ static vs_shape shape_broadcast(const vs_op *op, int i, int j) {
   if (!a.known || !b.known) return (vs_shape){.known = false};
   return vs__broadcast_shape(&a, &b, &out) ? out : (vs_shape){.known = false};
 }
-static vs_shape shape_compare(const vs_op *op) { return shape_broadcast(op, 0, 1); }
+static vs_shape shape_compare(const vs_op *op) { return vs__shape_binary(op); }
 static vs_shape shape_select(const vs_op *op) { return shape_broadcast(op, 1, 2); }
 static vs_shape shape_range(const vs_op *op) {
   size_t n = 0;
@@ -117,6 +124,8 @@ const vs_op_def vs__logic_defs[] = {
      .gradient = vs__grad_none},
     {.type = "Select", .doc = "t where the bool condition holds, else e (equal shapes or scalars)",
      .shape = shape_select, .kernel = k_select, .gradient = vs__grad_select},
+    {.type = "SelectV2", .doc = "t where the bool condition holds, else e (tf.where: broadcasting operands)",
+     .shape = shape_select, .kernel = k_select},
     {.type = "Range", .doc = "start, start + delta, ... up to limit (int32 scalars; computed on the host)",
      .shape = shape_range, .kernel = k_range, .gradient = vs__grad_none},
 };

@@ -105,6 +105,7 @@ bool vs__grad_log1p(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_st
 bool vs__grad_select(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
 bool vs__grad_squared_difference(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
 bool vs__grad_div_no_nan(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
+bool vs__grad_maximum(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
 bool vs__grad_conv2d(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
 bool vs__grad_max_pool(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
 bool vs__grad_avg_pool(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
@@ -116,6 +117,8 @@ extern const size_t vs__n_training_defs;
 vs_shape vs__shape_of_input0(const vs_op *op);
 vs_shape vs__shape_none(const vs_op *op);
 vs_shape vs__shape_scalar(const vs_op *op);
+/* The broadcast of inputs 0 and 1 the kernels implement (math.c). */
+vs_shape vs__shape_binary(const vs_op *op);
 /* The shape named by a constant int32/int64 vector input (Fill, random
  * ops): its values when the input is a Const, else rank from its length. */
 vs_shape vs__shape_from_input(const vs_op *op, int i);

@@ -205,7 +205,8 @@ vs_output vs__filled(vs_graph *g, vs_dtype t, vs_shape shape, double value, cons
   return r;
 }
 
-vs_output vs__select(vs_graph *g, vs_output c, vs_output t, vs_output e, const char *name, vs_status *st) {
+vs_output vs__select_type(vs_graph *g, const char *type, vs_output c, vs_output t, vs_output e, const char *name,
+                          vs_status *st) {
   vs_output in[3] = {c, t, e};
   if (!vs__valid_outputs(g, in, 3, name, st)) return none();
   vs_shape ts = t.op->shape, es = e.op->shape, cs = c.op->shape;
@@ -215,7 +216,11 @@ vs_output vs__select(vs_graph *g, vs_output c, vs_output t, vs_output e, const c
              "%s: varscope's Select takes a bool condition and two tensors of one dtype, all of one shape", name);
     return none();
   }
-  return vs__build_op(g, "Select", name, in, 3, NULL, NULL, 0, t.op->dtype, ts, st);
+  return vs__build_op(g, type, name, in, 3, NULL, NULL, 0, t.op->dtype, ts, st);
+}
+
+vs_output vs__select(vs_graph *g, vs_output c, vs_output t, vs_output e, const char *name, vs_status *st) {
+  return vs__select_type(g, "Select", c, t, e, name, st);
 }
 
 vs_output vs__compare(vs_graph *g, const char *type, const char *name, vs_output a, vs_output b, vs_status *st) {
@@ -340,6 +345,20 @@ VS_API vs_output vs_truediv(vs_graph *g, vs_output x, vs_output y, const char *n
     return none();
   }
   return vs__binary_op(g, "RealDiv", name ? name : "truediv", x, y, st);
+}
+
+VS_API vs_output vs_maximum(vs_graph *g, vs_output x, vs_output y, const char *name, vs_status *st) {
+  vs__ok(st);
+  VS_REQUIRE_OUT(g, st, "maximum: graph must not be NULL");
+  if (!vs__valid_outputs(g, (vs_output[]){x, y}, 2, "maximum", st)) return none();
+  vs_dtype t = x.op->dtype;
+  if (t == VS_BOOL || t == VS_STRING || t == VS_COMPLEX64 || t == VS_COMPLEX128) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_TYPE_ERROR,
+             "Value passed to parameter 'x' has DataType %s not in list of allowed values: bfloat16, float16, float32, "
+             "float64, int8, uint8, int16, uint16, int32, uint32, int64, uint64", vs_dtype_name(t));
+    return none();
+  }
+  return vs__binary_op(g, "Maximum", name ? name : "Maximum", x, y, st);
 }
 
 VS_API vs_output vs_add_n(vs_graph *g, const vs_output *inputs, size_t n, const char *name, vs_status *st) {

@@ -54,6 +54,9 @@ vs_output vs__filled(vs_graph *g, vs_dtype t, vs_shape shape, double value, cons
 /* array_ops.where(c, t, e) in graph mode (TF1's Select), named name;
  * c bool, t and e of one dtype and shape (or scalars). */
 vs_output vs__select(vs_graph *g, vs_output c, vs_output t, vs_output e, const char *name, vs_status *st);
+/* The same with op type "SelectV2" (tf.where in TF 2 graphs). */
+vs_output vs__select_type(vs_graph *g, const char *type, vs_output c, vs_output t, vs_output e, const char *name,
+                          vs_status *st);
 /* A comparison (GreaterEqual, Equal) with a bool result, shapes as AddV2's. */
 vs_output vs__compare(vs_graph *g, const char *type, const char *name, vs_output a, vs_output b, vs_status *st);
 /* A scalar Const of dtype t (float, double, int32, int64, bool) holding value. */

@@ -27,6 +27,7 @@ typedef struct walk {
   int *pending;
   glist *grads;
   vs_op **queue;     /* each op enters at most once */
+  bool colocate;     /* colocate_gradients_with_ops */
   size_t q_head, q_tail;
 } walk;
 
@@ -141,7 +142,28 @@ static void enqueue(walk *w, vs_op *op) {
   w->queue[w->q_tail++] = op;
 }
 
-/* _AggregatedGrads: one gradient as is, several summed by an AddN. */
+/* An AddN of n gradients named "AddN" in the current scope, colocated
+ * with `with` when not NULL (its device and _class "loc:@<with>"). */
+static vs_output add_n(walk *w, const vs_output *v, size_t n, vs_op *with, vs_status *st) {
+  if (n == 1) return v[0]; /* math_ops.add_n returns a lone tensor as is */
+  vs_thread_state *ts = vs__thread(w->g, st);
+  vs_op *op = ts ? vs__op_in_scope(w->g, ts, "AddN",
+                                   &(vs_op_spec){.type = "AddN", .inputs = v, .n_inputs = (int)n, .has_output = true,
+                                                 .dtype = v[0].op->dtype, .shape = v[0].op->shape,
+                                                 .colocate_with = with},
+                                   st)
+                 : NULL;
+  return (vs_output){op, 0};
+}
+
+static int by_device(const void *a, const void *b) {
+  const vs_output *x = a, *y = b;
+  return strcmp(x->op->device, y->op->device);
+}
+
+/* _AggregatedGrads with _MultiDeviceAddN: one gradient as is; several
+ * summed per device (sorted by device name), each AddN colocated with its
+ * first gradient's op, then the per-device sums added (no op for one). */
 static bool aggregate(walk *w, vs_op *op, vs_status *st) {
   glist *l = &w->grads[op->index];
   if (l->n == 0) return true;
@@ -149,7 +171,27 @@ static bool aggregate(walk *w, vs_op *op, vs_status *st) {
     l->sum = l->v[0];
     return true;
   }
-  l->sum = vs_add_n(w->g, l->v, l->n, "AddN", st);
+  if (l->n > 64) {
+    vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_VALUE_ERROR, "gradients: more than 64 gradients reach '%s'", op->name);
+    return false;
+  }
+  vs_output sorted[64], sums[64];
+  memcpy(sorted, l->v, l->n * sizeof *sorted);
+  /* A stable order within a device: insertion sort keeps arrival order. */
+  for (size_t i = 1; i < l->n; i++)
+    for (size_t j = i; j > 0 && by_device(&sorted[j - 1], &sorted[j]) > 0; j--) {
+      vs_output t = sorted[j];
+      sorted[j] = sorted[j - 1];
+      sorted[j - 1] = t;
+    }
+  size_t n_sums = 0;
+  for (size_t i = 0; i < l->n;) {
+    size_t j = i + 1;
+    while (j < l->n && by_device(&sorted[i], &sorted[j]) == 0) j++;
+    if (!(sums[n_sums++] = add_n(w, sorted + i, j - i, sorted[i].op, st)).op) return false;
+    i = j;
+  }
+  l->sum = add_n(w, sums, n_sums, NULL, st);
   return l->sum.op != NULL;
 }
 
@@ -210,8 +252,11 @@ static vs_output default_grad_y(vs_graph *g, vs_output y, size_t i, vs_status *s
 static bool run(walk *w, const vs_output *ys, size_t n_ys, const vs_output *xs, size_t n_xs,
                 const vs_output *grad_ys, vs_output *out, vs_status *st) {
   vs_graph *g = w->g;
+  vs_thread_state *ts = vs__thread(g, st);
+  if (!ts) return false;
   mark(w, xs, n_xs, ys, n_ys);
   for (size_t i = 0; i < n_ys; i++) {
+    if (w->colocate) ts->grad_colocate = ys[i].op; /* _DefaultGradYs colocates with y's op */
     vs_output gy;
     if (grad_ys && grad_ys[i].op) { /* TF names the given gradient: identity(grad_y, "grad_ys_<i>") */
       char name[32];
@@ -220,6 +265,7 @@ static bool run(walk *w, const vs_output *ys, size_t n_ys, const vs_output *xs, 
     } else {
       gy = default_grad_y(g, ys[i], i, st);
     }
+    ts->grad_colocate = NULL;
     if (!gy.op || !add_grad(w, ys[i].op, gy, st)) return false;
   }
   w->q_head = w->q_tail = 0;
@@ -234,15 +280,20 @@ static bool run(walk *w, const vs_output *ys, size_t n_ys, const vs_output *xs, 
   }
   while (w->q_head < w->q_tail) {
     vs_op *op = w->queue[w->q_head++];
-    if (!aggregate(w, op, st)) return false;
+    /* _maybe_colocate_with(op): the aggregation and the op's gradient. */
+    if (w->colocate) ts->grad_colocate = op;
+    bool ok = aggregate(w, op, st);
     vs_output grad = w->grads[op->index].sum;
-    if (grad.op && !w->stop[op->index]) {
+    if (ok && grad.op && !w->stop[op->index]) {
       if (!op->def->gradient) {
         no_gradient(op, st);
-        return false;
+        ok = false;
+      } else {
+        ok = backprop(w, op, grad, st);
       }
-      if (!backprop(w, op, grad, st)) return false;
     }
+    ts->grad_colocate = NULL;
+    if (!ok) return false;
     for (int k = 0; k < op->n_inputs; k++) {
       vs_op *in = op->inputs[k].op;
       if (--w->pending[in->index] == 0) enqueue(w, in);
@@ -270,11 +321,6 @@ VS_API void vs_gradients(vs_graph *g, const vs_output *ys, size_t n_ys, const vs
     return;
   }
   vs_gradients_opts o = opts ? *opts : (vs_gradients_opts){0};
-  if (o.colocate_gradients_with_ops) {
-    vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_VALUE_ERROR,
-             "gradients: colocate_gradients_with_ops=True is not supported by varscope yet");
-    return;
-  }
   vs__lock(g);
   vs_thread_state *ts = vs__thread(g, st);
   bool ok = ts && vs__valid_outputs(g, ys, (int)n_ys, "gradients", st) &&
@@ -298,6 +344,7 @@ VS_API void vs_gradients(vs_graph *g, const vs_output *ys, size_t n_ys, const vs
     /* gradient_uid: Graph.unique_name("uid") reserves "<scope>/uid". */
     bool done = vs_graph_unique_name(g, "uid", true, st) != NULL && walk_init(&w, g, st);
     if (done) {
+      w.colocate = o.colocate_gradients_with_ops;
       done = run(&w, ys, n_ys, xs, n_xs, o.grad_ys, grads_out, st);
       walk_free(&w);
     }

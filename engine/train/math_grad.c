@@ -180,8 +180,21 @@ static vs_output sum_grad(vs_graph *g, vs_op *op, vs_output grad, vs_status *st)
     id[i] = (int32_t)in.dims[i];
     tile[i] = id[i] / (kd[i] > 1 ? kd[i] : 1);
   }
-  vs_output mx = binary_of_consts(g, "Maximum", "Maximum", kd, in.rank, NONE, &one, st);
-  if (!mx.op || !binary_of_consts(g, "FloorDiv", "floordiv", id, in.rank, mx, NULL, st).op) return NONE;
+  /* Only the first Sum gradient of this (shape, axes) in the graph
+   * builds them: TF caches the folded values per graph. */
+  char key[VS_MAX_RANK * 48 + 8];
+  size_t at = 0;
+  for (int i = 0; i < in.rank; i++) at += (size_t)snprintf(key + at, sizeof key - at, "%lld,", (long long)in.dims[i]);
+  at += (size_t)snprintf(key + at, sizeof key - at, "|");
+  for (size_t i = 0; i < n; i++) at += (size_t)snprintf(key + at, sizeof key - at, "%d,", axes[i]);
+  if (!vs_strmap_get(&g->reduced_shapes, key)) {
+    vs_output mx = binary_of_consts(g, "Maximum", "Maximum", kd, in.rank, NONE, &one, st);
+    if (!mx.op || !binary_of_consts(g, "FloorDiv", "floordiv", id, in.rank, mx, NULL, st).op) return NONE;
+    if (!vs_strmap_put(&g->reduced_shapes, key, (void *)1)) {
+      vs__oom(st);
+      return NONE;
+    }
+  }
   vs_output r = vs_reshape(g, grad, kept, "Reshape", st);
   return r.op ? vs__tile(g, r, tile, NONE, "Tile", st) : NONE;
 }
@@ -265,3 +278,16 @@ bool vs__grad_div_no_nan(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, 
   dx[1] = b.op ? vs_mul(g, grad, b, NULL, st) : NONE;
   return dx[1].op && vs__grad_reduce_args(g, x, y, &dx[0], &dx[1], st);
 }
+
+/* _MaximumGrad: xmask = x >= y; (where(xmask, grad, zeros), where(xmask,
+ * zeros, grad)) as SelectV2, zeros a Const "zeros_like" of grad's shape,
+ * reduced over broadcast axes. */
+bool vs__grad_maximum(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st) {
+  vs_output x = op->inputs[0], y = op->inputs[1];
+  vs_output zeros = vs__zeros_const(g, grad.op->dtype, grad.op->shape, "zeros_like", st);
+  vs_output mask = zeros.op ? vs__compare(g, "GreaterEqual", "GreaterEqual", x, y, st) : NONE;
+  dx[0] = mask.op ? vs__select_type(g, "SelectV2", mask, grad, zeros, "SelectV2", st) : NONE;
+  dx[1] = dx[0].op ? vs__select_type(g, "SelectV2", mask, zeros, grad, "SelectV2", st) : NONE;
+  return dx[1].op && vs__grad_reduce_args(g, x, y, &dx[0], &dx[1], st);
+}
+

@@ -123,6 +123,10 @@ vs_output vs_neg(vs_graph *g, vs_output x, const char *name, vs_status *st);
  * (UNIMPLEMENTED: TF would cast them to floating point first). */
 vs_output vs_truediv(vs_graph *g, vs_output x, vs_output y, const char *name, vs_status *st);
 
+/* tf.maximum(x, y, name) ("Maximum"): elementwise, with vs_add's
+ * broadcasts and dtype checks (TF's TypeError for bool, string, complex). */
+vs_output vs_maximum(vs_graph *g, vs_output x, vs_output y, const char *name, vs_status *st);
+
 /* tf.add_n(inputs, name): one "AddN" op summing n tensors of one dtype and
  * compatible shapes (at most 64); a single input with no name is returned
  * as is, as math_ops.add_n does. inputs is read, not kept. */

@@ -26,8 +26,9 @@ typedef struct vs_gradients_opts {
    * is ones of y's shape ("gradients/grad_ys_0", a Fill). */
   const vs_output *grad_ys;
   const char *name;  /* the name scope; NULL: "gradients" (uniquified: "gradients_1", ...) */
-  /* TF's colocate_gradients_with_ops; true is refused (UNIMPLEMENTED):
-   * varscope does not colocate gradient ops yet. */
+  /* TF's colocate_gradients_with_ops: each op's gradient ops (and the
+   * AddN summing its gradients) take that op's device, when it has one,
+   * and its colocation ("loc:@<op>"). */
   bool colocate_gradients_with_ops;
 } vs_gradients_opts;
 
