@@ -192,7 +192,7 @@ const char *vsc_collection_names(vsc_ctx *t, const char *key, const char *scope,
   do {                                                    \
     char vsc_sb_[128];                                    \
     vs_shape vsc_s_ = (shape);                            \
-    vs_shape_format(vsc_s_, vsc_sb_, sizeof vsc_sb_);     \
+    vs_shape_format(vsc_s_, vsc_sb_, sizeof vsc_sb_);      \
     STR_EQ(vsc_sb_, want);                                \
   } while (0)
 

@@ -1,6 +1,7 @@
 /* fuzz_tf_index - libFuzzer target for the TensorFlow V2 checkpoint reader
  * (the .index LevelDB table, BundleEntryProto/BundleHeaderProto decoding,
- * and tensor reads with CRC32C checks against a data shard).
+ * and tensor reads with CRC32C checks against a data shard, string
+ * tensors decoded).
  *
  * Input: a 2-byte little-endian word W, then L = W & 0x7fff bytes of .index
  * (clamped to what is there), then the rest as shard 0's data. When W's top
@@ -104,6 +105,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         (void)sink;
       } else {
         check(vs_status_code(st) != VS_OK);
+      }
+      /* the value as a tensor: string tensors' lengths, length checksum
+       * and CRC decoded and checked here */
+      vs_tensor *t = vs__ckpt_tensor(c, e, st);
+      if (t) {
+        check(vs_tensor_dtype(t) == e->dtype);
+        if (e->dtype == VS_STRING)
+          for (size_t k = 0; k < vs_tensor_num_elements(t); k++) check(vs_tensor_string(t, k) != NULL);
+        vs_tensor_free(t);
+      } else {
+        vs_code code = vs_status_code(st);
+        check(code == VS_DATA_LOSS || code == VS_UNIMPLEMENTED || code == VS_RESOURCE_EXHAUSTED);
       }
     }
   }

@@ -24,6 +24,7 @@
 #include "varscope/session.h"
 #include "varscope/saver.h"
 #include "varscope/train.h"
+#include "varscope/export.h"
 #include "varscope/version.h"
 
 #endif

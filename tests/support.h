@@ -15,6 +15,8 @@
  *   SUPPORT_FIXTURE        file-wide g/st, asserting setup/teardown and the
  *                          helpers that work on them
  *   SUPPORT_FIXTURE_PLAIN  file-wide g/st, non-asserting setup/teardown, OK()
+ *   SUPPORT_SPAWN          spawn(argv, to, from, quiet), wait_exit(pid): a
+ *                          child on pipes, without fork (posix_spawn)
  */
 #ifndef VS_TESTS_SUPPORT_H
 #define VS_TESTS_SUPPORT_H
@@ -338,5 +340,54 @@ static inline void teardown(void)
 /* Asserts that st holds VS_OK, printing only its message otherwise. */
 #define OK() cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st))
 #endif /* SUPPORT_FIXTURE_PLAIN */
+
+#ifdef SUPPORT_SPAWN
+#include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+extern char **environ;
+
+/* Starts argv with its stdin and stdout on pipes (either may be NULL). */
+static inline pid_t spawn(char *const argv[], int *to_child, int *from_child, bool quiet)
+{
+  int in[2] = {-1, -1}, out[2] = {-1, -1};
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  if (to_child) {
+    cr_assert_eq(pipe(in), 0);
+    posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+    posix_spawn_file_actions_addclose(&fa, in[1]);
+  }
+  if (from_child) {
+    cr_assert_eq(pipe(out), 0);
+    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+    posix_spawn_file_actions_addclose(&fa, out[0]);
+  } else if (quiet) {
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+  }
+  if (quiet) posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+  pid_t pid;
+  int rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+  posix_spawn_file_actions_destroy(&fa);
+  if (to_child) {
+    close(in[0]);
+    *to_child = in[1];
+  }
+  if (from_child) {
+    close(out[1]);
+    *from_child = out[0];
+  }
+  return rc == 0 ? pid : -1;
+}
+
+static inline int wait_exit(pid_t pid)
+{
+  int status;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) continue;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+#endif
 
 #endif /* VS_TESTS_SUPPORT_H */

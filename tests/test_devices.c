@@ -583,16 +583,6 @@ Test(devices, cl1_assign_on_device_1_read_on_device_0)
   vs_session_free(s);
 }
 
-Test(devices, unplaced_op_before_run_reports_npos)
-{
-  /* vs_session_op_device: VS_NPOS when the op has not been placed yet. */
-  vs_output c = vs_constant_float(g, 1.0f, "c", st);
-  expect_ok(st);
-  vs_session *s = new_session(NULL);
-  cr_assert_eq(vs_session_op_device(s, c.op), VS_NPOS);
-  vs_session_free(s);
-}
-
 /* ==== replica_device_setter (§8.3) ========================================= */
 
 /* cluster = {"ps": ["ps0:2222", "ps1:2222"],

@@ -182,7 +182,7 @@ static void ls_text(const char *path, vs_checkpoint *c) {
       vs_tool_put_visible(stdout, *cl);
     }
     if (in.collections && in.collections[0]) printf("]");
-    if (!in.readable) printf("  (unreadable: %s)", in.dtype == VS_STRING ? "string" : "slice");
+    if (!in.readable) printf("  (unreadable: slice)");
     printf("\n");
     total += in.byte_size;
   }
@@ -295,7 +295,16 @@ static int diff_key(vs_checkpoint *a, vs_checkpoint *b, const vs_ckpt_tensor_inf
   }
   int rc = 0;
   size_t bytes = vs_tensor_byte_size(ta);
-  if (memcmp(vs_tensor_data(ta), vs_tensor_data(tb), bytes) != 0) {
+  if (x->dtype == VS_STRING) { /* host strings: no bytes to compare */
+    size_t n = vs_tensor_num_elements(ta), differ = 0;
+    for (size_t k = 0; k < n; k++) differ += strcmp(vs_tensor_string(ta, k), vs_tensor_string(tb, k)) != 0;
+    if (differ) {
+      printf("~ ");
+      vs_tool_put_visible(stdout, x->key);
+      printf(": string%s %zu of %zu elements differ\n", sa, differ, n);
+      rc = 1;
+    }
+  } else if (memcmp(vs_tensor_data(ta), vs_tensor_data(tb), bytes) != 0) {
     size_t n = vs_tensor_num_elements(ta), differ = 0;
     double max_abs = 0;
     for (size_t k = 0; k < n; k++) {

@@ -62,7 +62,7 @@ static char *conv_choices(size_t i, vs_status *st) {
 
 static void device_text(size_t i, const vs_device_info *in, bool verbose, vs_status *st) {
   printf("%-14s %-15s %s\n", in->cl_name, in->name[0] ? in->name : "-", in->device_name);
-  printf("    vendor %s, type %s, %u compute units\n", in->vendor, in->type, in->compute_units);
+  printf("    vendor %s, type %s, %zu compute units\n", in->vendor, in->type, in->compute_units);
   printf("    memory %.2f GiB, max allocation %.2f GiB, %s%s\n", in->global_mem_bytes / 1073741824.0,
          in->max_alloc_bytes / 1073741824.0, in->opencl_c_version, in->fp64 ? ", fp64" : "");
   if (in->global_mem_bytes != in->global_mem_bytes_driver || in->max_alloc_bytes != in->max_alloc_bytes_driver)
@@ -95,7 +95,7 @@ static void device_json(size_t i, const vs_device_info *in, bool verbose, vs_sta
   json_field("device_name", in->device_name, false);
   json_field("vendor", in->vendor, false);
   json_field("type", in->type, false);
-  printf("\"compute_units\": %u, \"global_mem_bytes\": %llu, \"max_alloc_bytes\": %llu, "
+  printf("\"compute_units\": %zu, \"global_mem_bytes\": %llu, \"max_alloc_bytes\": %llu, "
          "\"global_mem_bytes_driver\": %llu, \"max_alloc_bytes_driver\": %llu, ",
          in->compute_units, (unsigned long long)in->global_mem_bytes, (unsigned long long)in->max_alloc_bytes,
          (unsigned long long)in->global_mem_bytes_driver, (unsigned long long)in->max_alloc_bytes_driver);

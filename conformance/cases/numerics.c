@@ -109,7 +109,7 @@ static bool matches_tf(vsc_ctx *t, const vs_tensor *got, const vs_tensor *want, 
   do {                                                                                   \
     vs_shape vsc_ws_ = vs_tensor_shape(want);                                            \
     char vsc_wb_[64];                                                                    \
-    vs_shape_format(vsc_ws_, vsc_wb_, sizeof vsc_wb_);                                  \
+    vs_shape_format(vsc_ws_, vsc_wb_, sizeof vsc_wb_);                                   \
     SHAPE_STR(vs_op_output_shape((out).op), vsc_wb_);                                    \
   } while (0)
 

@@ -109,6 +109,5 @@ VS_API vs_tensor *vs_checkpoint_get_tensor(vs_checkpoint *c, const char *key, vs
     vs__fail(st, VS_NOT_FOUND, VS_EXC_OP_ERROR, "Key %s not found in checkpoint", key);
     return NULL;
   }
-  const uint8_t *p = vs__ckpt_bytes(c, e, st);
-  return p ? vs_tensor_new(e->dtype, e->shape, p, st) : NULL;
+  return vs__ckpt_tensor(c, e, st);
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "checkpoint/ckpt_internal.h"
+#include "checkpoint/protobuf.h"
 
 vs_checkpoint *vs__ckpt_alloc(vs_ckpt_format fmt, const char *path, vs_status *st) {
   vs_checkpoint *c = calloc(1, sizeof *c);
@@ -126,9 +127,8 @@ static bool load_shard(vs_checkpoint *c, int32_t k, vs_status *st) {
 
 const uint8_t *vs__ckpt_bytes(vs_checkpoint *c, vs__ckpt_entry *e, vs_status *st) {
   if (!e->readable) {
-    vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_OP_ERROR,
-             "%s: tensor '%s' is a %s, which varscope cannot read", vs__ckpt_name(c), e->key,
-             e->dtype == VS_STRING ? "string tensor" : "partitioned slice");
+    vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_OP_ERROR, "%s: tensor '%s' is a partitioned slice, which varscope cannot read",
+             vs__ckpt_name(c), e->key);
     return NULL;
   }
   const uint8_t *base;
@@ -154,7 +154,9 @@ const uint8_t *vs__ckpt_bytes(vs_checkpoint *c, vs__ckpt_entry *e, vs_status *st
     return NULL;
   }
   const uint8_t *p = base ? base + e->offset : (const uint8_t *)"";
-  if (e->has_crc && !e->crc_checked) {
+  /* A string tensor's CRC covers its lengths as integers, not as stored:
+   * vs__ckpt_tensor checks it. */
+  if (e->has_crc && !e->crc_checked && e->dtype != VS_STRING) {
     uint32_t got = vs__crc32c(p, (size_t)e->size);
     if (got != e->crc) {
       vs__fail(st, VS_DATA_LOSS, VS_EXC_OP_ERROR,
@@ -167,6 +169,100 @@ const uint8_t *vs__ckpt_bytes(vs_checkpoint *c, vs__ckpt_entry *e, vs_status *st
     e->crc_checked = true;
   }
   return p;
+}
+
+static vs_tensor *string_fail(vs_checkpoint *c, const vs__ckpt_entry *e, vs_status *st, const char *what) {
+  vs__fail(st, VS_DATA_LOSS, VS_EXC_OP_ERROR, "%s: string tensor '%s' is corrupt: %s", vs__ckpt_name(c), e->key, what);
+  return NULL;
+}
+
+/* TF's string layout (tensor_bundle.cc WriteStringTensor): each element's
+ * length as a varint64, a masked CRC32C of the lengths (each as a uint32
+ * when it fits, else a uint64), then the bytes. The entry's CRC32C extends
+ * that length CRC with the stored checksum and the bytes. */
+static vs_tensor *decode_strings(vs_checkpoint *c, vs__ckpt_entry *e, const uint8_t *p, vs_status *st) {
+  int64_t n = vs_shape_num_elements(e->shape);
+  if (n < 0 || (uint64_t)n > e->size) return string_fail(c, e, st, "more elements than bytes");
+  vs__pb_rd r = {p, p + e->size};
+  uint64_t *lens = malloc((size_t)(n ? n : 1) * sizeof *lens);
+  const char **ptrs = malloc((size_t)(n ? n : 1) * sizeof *ptrs);
+  char *text = NULL;
+  vs_tensor *t = NULL;
+  if (!lens || !ptrs) {
+    vs__oom(st);
+    goto out;
+  }
+  uint32_t crc = 0;
+  uint64_t total = 0;
+  for (int64_t i = 0; i < n; i++) {
+    if (!vs__pb_varint64(&r, &lens[i])) {
+      string_fail(c, e, st, "malformed length");
+      goto out;
+    }
+    uint8_t le[8];
+    size_t w = lens[i] <= UINT32_MAX ? 4 : 8;
+    for (size_t k = 0; k < w; k++) le[k] = (uint8_t)(lens[i] >> (8 * k));
+    crc = vs__crc32c_extend(crc, le, w);
+    if (lens[i] > e->size || (total += lens[i]) > e->size) {
+      string_fail(c, e, st, "lengths exceed the tensor's bytes");
+      goto out;
+    }
+  }
+  if (r.end - r.p < 4) {
+    string_fail(c, e, st, "no length checksum");
+    goto out;
+  }
+  uint32_t stored = (uint32_t)r.p[0] | (uint32_t)r.p[1] << 8 | (uint32_t)r.p[2] << 16 | (uint32_t)r.p[3] << 24;
+  if (vs__crc_unmask(stored) != crc) {
+    vs__fail(st, VS_DATA_LOSS, VS_EXC_OP_ERROR,
+             "%s: the length checksum does not match: expected %u but actual is %u (tensor '%s')",
+             vs__ckpt_name(c), (unsigned)vs__crc_unmask(stored), (unsigned)crc, e->key);
+    goto out;
+  }
+  crc = vs__crc32c_extend(crc, r.p, 4);
+  r.p += 4;
+  if ((uint64_t)(r.end - r.p) != total) {
+    string_fail(c, e, st, "its lengths do not add up to its size");
+    goto out;
+  }
+  if (!(text = malloc((size_t)total + (size_t)n + 1))) {
+    vs__oom(st);
+    goto out;
+  }
+  crc = vs__crc32c_extend(crc, r.p, (size_t)total);
+  if (e->has_crc && crc != e->crc) {
+    vs__fail(st, VS_DATA_LOSS, VS_EXC_OP_ERROR,
+             "TensorBundle at %s shard %d (%llu bytes): Checksum does not match: stored %u vs. calculated on "
+             "the restored bytes %u (tensor '%s')",
+             vs__ckpt_name(c), (int)e->shard, (unsigned long long)e->size, (unsigned)e->crc, (unsigned)crc, e->key);
+    goto out;
+  }
+  char *q = text;
+  for (int64_t i = 0; i < n; i++) {
+    if (memchr(r.p, '\0', (size_t)lens[i])) {
+      vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_OP_ERROR,
+               "%s: string tensor '%s' holds a NUL byte, which varscope's strings cannot", vs__ckpt_name(c), e->key);
+      goto out;
+    }
+    memcpy(q, r.p, (size_t)lens[i]);
+    q[lens[i]] = '\0';
+    ptrs[i] = q;
+    q += lens[i] + 1;
+    r.p += lens[i];
+  }
+  t = vs_tensor_new_strings(e->shape, ptrs, st);
+out:
+  free(lens);
+  free(ptrs);
+  free(text);
+  return t;
+}
+
+vs_tensor *vs__ckpt_tensor(vs_checkpoint *c, vs__ckpt_entry *e, vs_status *st) {
+  const uint8_t *p = vs__ckpt_bytes(c, e, st);
+  if (!p) return NULL;
+  if (e->dtype == VS_STRING) return decode_strings(c, e, p, st);
+  return vs_tensor_new(e->dtype, e->shape, p, st);
 }
 
 const char *vs__ckpt_name(const vs_checkpoint *c) { return c && c->path ? c->path : "<memory>"; }

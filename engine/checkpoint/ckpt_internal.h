@@ -68,6 +68,11 @@ bool vs__ckpt_check_size(const vs_checkpoint *c, const vs__ckpt_entry *e, vs_sta
 /* The entry's bytes, bounds- and CRC-checked; loads a TF shard on first use.
  * The pointer is borrowed from the reader. */
 const uint8_t *vs__ckpt_bytes(vs_checkpoint *c, vs__ckpt_entry *e, vs_status *st);
+/* The entry's value as a new host tensor: vs__ckpt_bytes, then for a TF
+ * string tensor its lengths, their checksum and the entry's CRC32C checked
+ * (DATA_LOSS), and UNIMPLEMENTED for a string holding a NUL byte (host
+ * strings are C strings). */
+vs_tensor *vs__ckpt_tensor(vs_checkpoint *c, vs__ckpt_entry *e, vs_status *st);
 /* Binary search by key. */
 vs__ckpt_entry *vs__ckpt_lookup(const vs_checkpoint *c, const char *key);
 /* The name used in messages for a reader ("<memory>" when it has no path). */
@@ -97,12 +102,47 @@ typedef struct vs__st_item {
  * safetensors lacks, I/O errors, RESOURCE_EXHAUSTED. */
 bool vs__safetensors_write(FILE *f, const char *name, const vs__st_item *items, size_t n, vs_status *st);
 
-/* ---- tf_bundle.c ---- */
+/* ---- tf_bundle.c (reading) ---- */
+/* LevelDB's table magic number and footer size (two block handles padded to
+ * 40 bytes, then the magic). */
+#define VS__TABLE_MAGIC 0xdb4775248b80fb57ull
+#define VS__TABLE_FOOTER_SIZE 48
 /* Parses a TF V2 .index table held in idx (borrowed for the call). Sets
  * num_shards and allocates the shard slots. */
 bool vs__tf_index_parse(vs_checkpoint *c, const uint8_t *idx, size_t len, vs_status *st);
 /* Gives the reader shard k's data (ownership of data passes to it). */
 void vs__tf_set_shard(vs_checkpoint *c, int32_t k, uint8_t *data, size_t len);
+
+/* ---- tf_bundle_write.c ---- */
+/* One tensor of a bundle being written (borrowed for the call). */
+typedef struct vs__bundle_item {
+  const char *key;
+  const vs_tensor *value;   /* any dtype vs_tensor holds, VS_STRING included */
+} vs__bundle_item;
+/* Writes a one-shard V2 bundle as tf.train.Saver (V2) does: the tensors'
+ * bytes, in key order and without padding, to `data`, and the LevelDB
+ * table of BundleEntryProto (header under the empty key, then each key) to
+ * `index`; neither flushed nor synced. Items must be sorted by key with no
+ * duplicates; the names name the files in error messages. Errors: a
+ * write error (the OS's), RESOURCE_EXHAUSTED. */
+bool vs__tf_bundle_write(FILE *data, const char *data_name, FILE *index, const char *index_name,
+                         const vs__bundle_item *items, size_t n, vs_status *st);
+/* ---- tf_bundle_save.c ---- */
+/* Saves a bundle at `prefix` (prefix.data-00000-of-00001, prefix.index):
+ * both written to temporary files and synced, then renamed, the index
+ * last. Errors: ValueError "Parent directory of P doesn't exist, can't
+ * save." (INVALID_ARGUMENT); the OS's errors; RESOURCE_EXHAUSTED. On error
+ * no temporary file remains (and, unless the final rename of the index
+ * failed, the files at prefix are unchanged). */
+bool vs__tf_bundle_save(const char *prefix, const vs__bundle_item *items, size_t n, vs_status *st);
+/* Writes the `checkpoint` state file beside prefix (atomically):
+ * model_checkpoint_path all[n_all - 1], all_model_checkpoint_paths all. */
+bool vs__ckpt_state_save(const char *prefix, const char *const *all, size_t n_all, vs_status *st);
+/* The `checkpoint` state file's text (CheckpointState in text format, as
+ * Python's text_format writes it): model_checkpoint_path, then every path
+ * of all_model_checkpoint_paths (oldest first). malloc'd; NULL when out of
+ * memory. */
+char *vs__ckpt_state_text(const char *latest, const char *const *all, size_t n_all);
 
 /* ---- file_io.c ---- */
 /* Reads a whole file. Errors: the OS error as a status (NOT_FOUND, ...),
@@ -125,6 +165,12 @@ typedef struct vs__atomic_file {
 } vs__atomic_file;
 bool vs__atomic_open(vs__atomic_file *af, const char *path, vs_status *st);
 bool vs__atomic_commit(vs__atomic_file *af, vs_status *st);
+/* The commit in two steps, for files that must appear together (a TF
+ * bundle's data, then its index): sync flushes, fsyncs and closes the
+ * temporary file; rename puts it in place (and fsyncs the directory). On
+ * failure each removes the temporary file and releases af. */
+bool vs__atomic_sync(vs__atomic_file *af, vs_status *st);
+bool vs__atomic_rename(vs__atomic_file *af, vs_status *st);
 void vs__atomic_abort(vs__atomic_file *af);
 
 #endif

@@ -203,7 +203,7 @@ static void sync_dir(const char *path) {
   free(dir);
 }
 
-bool vs__atomic_commit(vs__atomic_file *af, vs_status *st) {
+bool vs__atomic_sync(vs__atomic_file *af, vs_status *st) {
   bool ok = true;
   errno = 0;
   if (fflush(af->f) != 0 || ferror(af->f)) {
@@ -218,16 +218,23 @@ bool vs__atomic_commit(vs__atomic_file *af, vs_status *st) {
     ok = false;
   }
   af->f = NULL;
-  if (ok && rename(af->tmp, af->path) != 0) {
-    vs__io_fail(st, errno, "Cannot rename into", af->path);
-    ok = false;
-  }
+  if (!ok) vs__atomic_abort(af);
+  return ok;
+}
+
+bool vs__atomic_rename(vs__atomic_file *af, vs_status *st) {
+  bool ok = rename(af->tmp, af->path) == 0;
   if (ok) sync_dir(af->path);
-  else unlink(af->tmp);
+  else vs__io_fail(st, errno, "Cannot rename into", af->path);
+  if (!ok) unlink(af->tmp);
   free(af->path);
   free(af->tmp);
   *af = (vs__atomic_file){0};
   return ok;
+}
+
+bool vs__atomic_commit(vs__atomic_file *af, vs_status *st) {
+  return vs__atomic_sync(af, st) && vs__atomic_rename(af, st);
 }
 
 void vs__atomic_abort(vs__atomic_file *af) {

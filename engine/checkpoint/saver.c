@@ -13,10 +13,20 @@ typedef struct saver_item {
   size_t order; /* position in the caller's list or map */
 } saver_item;
 
+/* The checkpoints a TF V2 saver lists in the `checkpoint` state file
+ * (Saver's max_to_keep default). */
+#define KEEP_PATHS 5
+
 struct vs_saver {
   vs_graph *graph;
   saver_item *items; /* sorted by key */
   size_t n;
+  vs_ckpt_format format;
+  bool no_write_state;
+  /* TF V2: the paths this saver wrote, as listed in the state file, oldest
+   * first (Saver._last_checkpoints). Guarded by the graph's lock. */
+  char *recent[KEEP_PATHS];
+  size_t n_recent;
 };
 
 static int cmp_key(const void *a, const void *b) {
@@ -34,6 +44,7 @@ static int cmp_var(const void *a, const void *b) {
 VS_API void vs_saver_free(vs_saver *s) {
   if (!s) return;
   for (size_t i = 0; i < s->n; i++) free(s->items[i].key);
+  for (size_t i = 0; i < s->n_recent; i++) free(s->recent[i]);
   free(s->items);
   free(s);
 }
@@ -78,6 +89,11 @@ VS_API vs_saver *vs_saver_new(vs_graph *g, const vs_saver_opts *opts, vs_status 
              "vs_saver_new: a graph, and at most one of var_list and var_map (with its length), are required");
     return NULL;
   }
+  if (o.format != 0 && o.format != VS_CKPT_SAFETENSORS && o.format != VS_CKPT_TF_V2) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "vs_saver_new: unknown checkpoint format %d",
+             (int)o.format);
+    return NULL;
+  }
   vs_var **all = NULL;
   size_t n;
   if (o.var_map) {
@@ -102,6 +118,8 @@ VS_API vs_saver *vs_saver_new(vs_graph *g, const vs_saver_opts *opts, vs_status 
     return NULL;
   }
   s->graph = g;
+  s->format = o.format ? o.format : VS_CKPT_SAFETENSORS;
+  s->no_write_state = o.no_write_state;
   for (size_t i = 0; i < n; i++) {
     vs_var *v = o.var_map ? o.var_map[i].var : o.var_list[i];
     const char *key = o.var_map ? o.var_map[i].key : (v ? vs_var_op_name(v) : NULL);
@@ -164,24 +182,11 @@ static const char ***collections_of(vs_saver *s, vs_status *st) {
   return out;
 }
 
-VS_API void vs_saver_save(vs_saver *s, vs_session *sess, const char *path, vs_status *st) {
-  vs__ok(st);
-  if (!s || !sess || !path || !*path || sess->graph != s->graph) {
-    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
-             "vs_saver_save: a saver, a session on the saver's graph and a path are required");
-    return;
-  }
-  vs_tensor **vals = calloc(s->n, sizeof *vals);
+static void save_safetensors(vs_saver *s, vs_tensor **vals, const char *path, vs_status *st) {
   vs__st_item *items = calloc(s->n, sizeof *items);
-  const char ***colls = NULL;
-  if (!vals || !items) {
-    vs__oom(st);
-    goto out;
-  }
-  /* A snapshot of every value first, so the file holds one moment. */
-  for (size_t i = 0; i < s->n; i++)
-    if (!(vals[i] = vs_session_variable_value(sess, s->items[i].var, st))) goto out;
-  if (!(colls = collections_of(s, st))) goto out;
+  const char ***colls = items ? collections_of(s, st) : NULL;
+  if (!items) vs__oom(st);
+  if (!colls) goto out;
   for (size_t i = 0; i < s->n; i++) {
     vs_var *v = s->items[i].var;
     items[i] = (vs__st_item){
@@ -201,11 +206,72 @@ VS_API void vs_saver_save(vs_saver *s, vs_session *sess, const char *path, vs_st
     else vs__atomic_abort(&af);
   }
 out:
-  for (size_t i = 0; vals && i < s->n; i++) vs_tensor_free(vals[i]);
   for (size_t i = 0; colls && i < s->n; i++) free(colls[i]);
   free(colls);
-  free(vals);
   free(items);
+}
+
+/* Saver._RecordLastCheckpoint: `path` becomes the newest of the saver's
+ * recent checkpoints (moved there if listed), the oldest dropped past
+ * KEEP_PATHS. The state file names a relative prefix by its base name,
+ * relative to its directory, as TF's update_checkpoint_state does. */
+static bool record_path(vs_saver *s, const char *path, vs_status *st) {
+  const char *slash = strrchr(path, '/');
+  char *p = vs__strdup(path[0] == '/' || !slash ? path : slash + 1);
+  if (!p) {
+    vs__oom(st);
+    return false;
+  }
+  for (size_t i = 0; i < s->n_recent; i++)
+    if (strcmp(s->recent[i], p) == 0) {
+      free(s->recent[i]);
+      memmove(&s->recent[i], &s->recent[i + 1], (s->n_recent - i - 1) * sizeof *s->recent);
+      s->n_recent--;
+      break;
+    }
+  if (s->n_recent == KEEP_PATHS) {
+    free(s->recent[0]);
+    memmove(&s->recent[0], &s->recent[1], (KEEP_PATHS - 1) * sizeof *s->recent);
+    s->n_recent--;
+  }
+  s->recent[s->n_recent++] = p;
+  return true;
+}
+
+static void save_tf(vs_saver *s, vs_tensor **vals, const char *path, vs_status *st) {
+  vs__bundle_item *items = calloc(s->n, sizeof *items);
+  if (!items) {
+    vs__oom(st);
+    return;
+  }
+  for (size_t i = 0; i < s->n; i++) items[i] = (vs__bundle_item){.key = s->items[i].key, .value = vals[i]};
+  bool ok = vs__tf_bundle_save(path, items, s->n, st);
+  free(items);
+  if (!ok || s->no_write_state) return;
+  vs__lock(s->graph); /* the recent list is shared by every session saving with s */
+  if (record_path(s, path, st)) vs__ckpt_state_save(path, (const char *const *)s->recent, s->n_recent, st);
+  vs__unlock(s->graph);
+}
+
+VS_API void vs_saver_save(vs_saver *s, vs_session *sess, const char *path, vs_status *st) {
+  vs__ok(st);
+  if (!s || !sess || !path || !*path || sess->graph != s->graph) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+             "vs_saver_save: a saver, a session on the saver's graph and a path are required");
+    return;
+  }
+  vs_tensor **vals = calloc(s->n, sizeof *vals);
+  if (!vals) {
+    vs__oom(st);
+    return;
+  }
+  /* A snapshot of every value first, so the file holds one moment. */
+  bool ok = true;
+  for (size_t i = 0; ok && i < s->n; i++) ok = (vals[i] = vs_session_variable_value(sess, s->items[i].var, st)) != NULL;
+  if (ok && s->format == VS_CKPT_TF_V2) save_tf(s, vals, path, st);
+  else if (ok) save_safetensors(s, vals, path, st);
+  for (size_t i = 0; i < s->n; i++) vs_tensor_free(vals[i]);
+  free(vals);
 }
 
 /* ---- restore ---- */
@@ -214,7 +280,7 @@ typedef struct pair {
   const char *key;
   vs_var *var;
   vs__ckpt_entry *e;
-  const uint8_t *bytes;
+  vs_tensor *value; /* read before any variable changes */
 } pair;
 
 #define WRAP_MISSING                                                                                      \
@@ -256,12 +322,12 @@ static void restore_pairs(vs_session *sess, vs_checkpoint *c, pair *p, size_t n,
     }
   }
   for (size_t i = 0; i < n; i++)
-    if (!(p[i].bytes = vs__ckpt_bytes(c, p[i].e, st))) return;
+    if (!(p[i].value = vs__ckpt_tensor(c, p[i].e, st))) goto out;
+  for (size_t i = 0; i < n && !vs__failed(st); i++) vs_session_assign_variable(sess, p[i].var, p[i].value, st);
+out:
   for (size_t i = 0; i < n; i++) {
-    vs_tensor *t = vs_tensor_new(p[i].e->dtype, p[i].e->shape, p[i].bytes, st);
-    if (t) vs_session_assign_variable(sess, p[i].var, t, st);
-    vs_tensor_free(t);
-    if (vs__failed(st)) return;
+    vs_tensor_free(p[i].value);
+    p[i].value = NULL;
   }
 }
 

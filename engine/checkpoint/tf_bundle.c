@@ -8,34 +8,9 @@
 #include <string.h>
 
 #include "checkpoint/ckpt_internal.h"
+#include "checkpoint/protobuf.h"
 
-#define TABLE_MAGIC 0xdb4775248b80fb57ull
-#define FOOTER_SIZE 48
 #define MAX_SHARDS 100000
-
-typedef struct rd {
-  const uint8_t *p, *end;
-} rd;
-
-static bool varint64(rd *r, uint64_t *v) {
-  uint64_t x = 0;
-  for (int shift = 0; shift < 64 && r->p < r->end; shift += 7) {
-    uint8_t b = *r->p++;
-    x |= (uint64_t)(b & 0x7f) << shift;
-    if (!(b & 0x80)) {
-      *v = x;
-      return true;
-    }
-  }
-  return false;
-}
-
-static bool varint32(rd *r, uint32_t *v) {
-  uint64_t x;
-  if (!varint64(r, &x) || x > UINT32_MAX) return false;
-  *v = (uint32_t)x;
-  return true;
-}
 
 static uint32_t le32(const uint8_t *p) {
   return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
@@ -46,48 +21,13 @@ static bool corrupt(vs_checkpoint *c, vs_status *st, const char *what) {
   return false;
 }
 
-/* ---- protobuf ---- */
+/* ---- protobuf messages ---- */
 
-typedef struct pb_field {
-  uint32_t num;
-  int wire;
-  uint64_t v;            /* varint, fixed32, fixed64 */
-  rd sub;                /* length-delimited */
-} pb_field;
-
-/* Reads the next field; false at a malformed field (r->p == r->end: done). */
-static bool pb_next(rd *r, pb_field *f) {
-  uint64_t tag;
-  if (!varint64(r, &tag) || tag >> 3 == 0 || tag >> 3 > UINT32_MAX) return false;
-  f->num = (uint32_t)(tag >> 3);
-  f->wire = (int)(tag & 7);
-  switch (f->wire) {
-  case 0: return varint64(r, &f->v);
-  case 1:
-  case 5: {
-    size_t n = f->wire == 1 ? 8 : 4;
-    if ((size_t)(r->end - r->p) < n) return false;
-    f->v = 0;
-    for (size_t i = n; i-- > 0;) f->v = f->v << 8 | r->p[i];
-    r->p += n;
-    return true;
-  }
-  case 2: {
-    uint64_t len;
-    if (!varint64(r, &len) || len > (uint64_t)(r->end - r->p)) return false;
-    f->sub = (rd){r->p, r->p + len};
-    r->p += len;
-    return true;
-  }
-  default: return false; /* groups (3, 4) and reserved wire types */
-  }
-}
-
-static bool parse_shape(vs_checkpoint *c, rd r, vs__ckpt_entry *e, vs_status *st) {
+static bool parse_shape(vs_checkpoint *c, vs__pb_rd r, vs__ckpt_entry *e, vs_status *st) {
   e->shape = (vs_shape){.known = true};
-  pb_field f;
+  vs__pb_field f;
   while (r.p < r.end) {
-    if (!pb_next(&r, &f)) return corrupt(c, st, "malformed TensorShapeProto");
+    if (!vs__pb_next(&r, &f)) return corrupt(c, st, "malformed TensorShapeProto");
     if (f.num == 2 && f.wire == 2) {
       if (e->shape.rank == VS_MAX_RANK) {
         vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_OP_ERROR, "%s: tensor '%s' has more than %d dimensions",
@@ -95,9 +35,9 @@ static bool parse_shape(vs_checkpoint *c, rd r, vs__ckpt_entry *e, vs_status *st
         return false;
       }
       int64_t size = 0;
-      pb_field d;
+      vs__pb_field d;
       while (f.sub.p < f.sub.end) {
-        if (!pb_next(&f.sub, &d)) return corrupt(c, st, "malformed TensorShapeProto.Dim");
+        if (!vs__pb_next(&f.sub, &d)) return corrupt(c, st, "malformed TensorShapeProto.Dim");
         if (d.num == 1) {
           if (d.wire != 0) return corrupt(c, st, "malformed TensorShapeProto.Dim");
           size = (int64_t)d.v;
@@ -120,11 +60,11 @@ static bool parse_shape(vs_checkpoint *c, rd r, vs__ckpt_entry *e, vs_status *st
   return true;
 }
 
-static bool parse_entry(vs_checkpoint *c, vs__ckpt_entry *e, rd r, vs_status *st) {
-  pb_field f;
+static bool parse_entry(vs_checkpoint *c, vs__ckpt_entry *e, vs__pb_rd r, vs_status *st) {
+  vs__pb_field f;
   uint64_t dtype = 0;
   while (r.p < r.end) {
-    if (!pb_next(&r, &f)) return corrupt(c, st, "malformed BundleEntryProto");
+    if (!vs__pb_next(&r, &f)) return corrupt(c, st, "malformed BundleEntryProto");
     static const int wire_of[] = {[1] = 0, [2] = 2, [3] = 0, [4] = 0, [5] = 0, [6] = 5, [7] = 2};
     if (f.num <= 7 && f.wire != wire_of[f.num]) return corrupt(c, st, "malformed BundleEntryProto");
     switch (f.num) {
@@ -151,16 +91,17 @@ static bool parse_entry(vs_checkpoint *c, vs__ckpt_entry *e, rd r, vs_status *st
     return false;
   }
   e->dtype = (vs_dtype)dtype;
-  if (e->dtype == VS_STRING) e->readable = false;
   if ((int64_t)e->offset < 0 || (int64_t)e->size < 0) return corrupt(c, st, "negative offset or size");
-  return !e->readable || vs__ckpt_check_size(c, e, st);
+  /* A string tensor's size is its lengths, their checksum and its bytes:
+   * checked when it is read (vs__ckpt_tensor). */
+  return !e->readable || e->dtype == VS_STRING || vs__ckpt_check_size(c, e, st);
 }
 
-static bool parse_header(vs_checkpoint *c, rd r, vs_status *st) {
-  pb_field f;
+static bool parse_header(vs_checkpoint *c, vs__pb_rd r, vs_status *st) {
+  vs__pb_field f;
   int64_t shards = 0;
   while (r.p < r.end) {
-    if (!pb_next(&r, &f)) return corrupt(c, st, "malformed BundleHeaderProto");
+    if (!vs__pb_next(&r, &f)) return corrupt(c, st, "malformed BundleHeaderProto");
     if (f.num == 1 && f.wire == 0) {
       shards = (int64_t)f.v;
     } else if (f.num == 2 && f.wire == 0) {
@@ -210,10 +151,10 @@ typedef struct handle {
   uint64_t off, size;
 } handle;
 
-static bool read_handle(rd *r, handle *h) { return varint64(r, &h->off) && varint64(r, &h->size); }
+static bool read_handle(vs__pb_rd *r, handle *h) { return vs__pb_varint64(r, &h->off) && vs__pb_varint64(r, &h->size); }
 
 /* The contents of a block, its trailer checked. */
-static bool read_block(table *t, handle h, rd *out, vs_status *st) {
+static bool read_block(table *t, handle h, vs__pb_rd *out, vs_status *st) {
   if (h.off > t->len || h.size > t->len - h.off || t->len - h.off - h.size < 5)
     return corrupt(t->c, st, "block handle points outside the file");
   const uint8_t *b = t->file + h.off;
@@ -229,22 +170,22 @@ static bool read_block(table *t, handle h, rd *out, vs_status *st) {
     }
     return corrupt(t->c, st, "bad block compression type");
   }
-  *out = (rd){b, b + h.size};
+  *out = (vs__pb_rd){b, b + h.size};
   return true;
 }
 
-typedef bool (*entry_fn)(table *t, const char *key, size_t klen, rd val, vs_status *st);
+typedef bool (*entry_fn)(table *t, const char *key, size_t klen, vs__pb_rd val, vs_status *st);
 
-static bool block_foreach(table *t, rd blk, entry_fn fn, vs_status *st) {
+static bool block_foreach(table *t, vs__pb_rd blk, entry_fn fn, vs_status *st) {
   size_t n = (size_t)(blk.end - blk.p);
   if (n < 4) return corrupt(t->c, st, "block too small");
   uint32_t restarts = le32(blk.end - 4);
   if (restarts > (n - 4) / 4) return corrupt(t->c, st, "bad restart count");
-  rd r = {blk.p, blk.end - 4 - 4 * (size_t)restarts};
+  vs__pb_rd r = {blk.p, blk.end - 4 - 4 * (size_t)restarts};
   t->key_len = 0;
   while (r.p < r.end) {
     uint32_t shared, non_shared, vlen;
-    if (!varint32(&r, &shared) || !varint32(&r, &non_shared) || !varint32(&r, &vlen))
+    if (!vs__pb_varint32(&r, &shared) || !vs__pb_varint32(&r, &non_shared) || !vs__pb_varint32(&r, &vlen))
       return corrupt(t->c, st, "malformed block entry");
     size_t left = (size_t)(r.end - r.p);
     if (shared > t->key_len || non_shared > left || vlen > left - non_shared)
@@ -256,14 +197,14 @@ static bool block_foreach(table *t, rd blk, entry_fn fn, vs_status *st) {
     memcpy(t->key + shared, r.p, non_shared);
     t->key_len = (size_t)shared + non_shared;
     t->key[t->key_len] = '\0';
-    rd val = {r.p + non_shared, r.p + non_shared + vlen};
+    vs__pb_rd val = {r.p + non_shared, r.p + non_shared + vlen};
     r.p += non_shared + vlen;
     if (!fn(t, t->key, t->key_len, val, st)) return false;
   }
   return true;
 }
 
-static bool on_data_entry(table *t, const char *key, size_t klen, rd val, vs_status *st) {
+static bool on_data_entry(table *t, const char *key, size_t klen, vs__pb_rd val, vs_status *st) {
   vs_checkpoint *c = t->c;
   if (memchr(key, '\0', klen)) return corrupt(c, st, "a key contains a NUL byte");
   t->key_bytes += klen;
@@ -289,11 +230,11 @@ static bool on_data_entry(table *t, const char *key, size_t klen, rd val, vs_sta
   return true;
 }
 
-static bool on_index_entry(table *t, const char *key, size_t klen, rd val, vs_status *st) {
+static bool on_index_entry(table *t, const char *key, size_t klen, vs__pb_rd val, vs_status *st) {
   (void)key;
   (void)klen;
   handle h;
-  rd blk;
+  vs__pb_rd blk;
   if (!read_handle(&val, &h) || val.p != val.end) return corrupt(t->c, st, "malformed block handle");
   /* A table's data blocks lie one after another in key order. Requiring it
    * means each byte is checksummed and parsed at most once: N index entries
@@ -315,18 +256,18 @@ static bool on_index_entry(table *t, const char *key, size_t klen, rd val, vs_st
 }
 
 bool vs__tf_index_parse(vs_checkpoint *c, const uint8_t *idx, size_t len, vs_status *st) {
-  if (len < FOOTER_SIZE) return corrupt(c, st, "file too short for a table footer (truncated?)");
-  const uint8_t *foot = idx + len - FOOTER_SIZE;
+  if (len < VS__TABLE_FOOTER_SIZE) return corrupt(c, st, "file too short for a table footer (truncated?)");
+  const uint8_t *foot = idx + len - VS__TABLE_FOOTER_SIZE;
   uint64_t magic = (uint64_t)le32(foot + 40) | (uint64_t)le32(foot + 44) << 32;
-  if (magic != TABLE_MAGIC) {
+  if (magic != VS__TABLE_MAGIC) {
     vs__fail(st, VS_DATA_LOSS, VS_EXC_OP_ERROR, "%s: not an sstable (bad magic number)", vs__ckpt_name(c));
     return false;
   }
-  rd fr = {foot, foot + 40};
+  vs__pb_rd fr = {foot, foot + 40};
   handle meta, index;
   if (!read_handle(&fr, &meta) || !read_handle(&fr, &index)) return corrupt(c, st, "malformed footer");
-  table t = {.c = c, .file = idx, .len = len - FOOTER_SIZE};
-  rd blk;
+  table t = {.c = c, .file = idx, .len = len - VS__TABLE_FOOTER_SIZE};
+  vs__pb_rd blk;
   bool ok = read_block(&t, index, &blk, st) && block_foreach(&t, blk, on_index_entry, st);
   free(t.key);
   free(t.last);

@@ -111,9 +111,13 @@ bool vs__graph_defer_free(vs_graph *g) {
 VS_API size_t vs_session_op_device(const vs_session *s, const vs_op *op) {
   /* op_dev keeps -1 for "unplaced" internally; the API says VS_NPOS. An op
    * of another graph has an index that means nothing here. */
-  if (!s || !op || op->graph != s->graph || op->index >= s->n_op_dev || s->op_dev[op->index] < 0)
-    return VS_NPOS;
-  return (size_t)s->op_dev[op->index];
+  if (!s || !op || op->graph != s->graph) return VS_NPOS;
+  /* A run on another thread places ops (and grows op_dev) under the graph
+   * lock while it builds its plan: read under it too. */
+  vs__lock(s->graph);
+  size_t dev = op->index < s->n_op_dev && s->op_dev[op->index] >= 0 ? (size_t)s->op_dev[op->index] : VS_NPOS;
+  vs__unlock(s->graph);
+  return dev;
 }
 
 /* ---- placement ---- */

@@ -39,6 +39,7 @@
 #include <stdint.h>
 
 #include "varscope/status.h"
+#include "varscope/types.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -55,7 +56,7 @@ typedef struct vs_device_info {
   char opencl_c_version[64];
   char driver_version[64];
   char platform_name[256];
-  unsigned compute_units;
+  size_t compute_units;    /* CL_DEVICE_MAX_COMPUTE_UNITS */
   uint64_t global_mem_bytes; /* what varscope lets live buffers total: CL_DEVICE_GLOBAL_MEM_SIZE,
                                 or VARSCOPE_MEMORY_LIMIT when lower */
   uint64_t max_alloc_bytes;  /* the largest buffer varscope makes: CL_DEVICE_MAX_MEM_ALLOC_SIZE,
@@ -84,9 +85,9 @@ void vs_device_get_info(size_t i, vs_device_info *info, vs_status *st);
 uint64_t vs_device_memory_in_use(size_t i, vs_status *st);
 
 /* The global index a device name resolves to ("/device:GPU:1", "GPU:1",
- * "/gpu:1", "/device:CL:0"), after VARSCOPE_DEVICES mapping. Errors:
- * INVALID_ARGUMENT for a malformed name, NOT_FOUND for a device that is not
- * there. */
+ * "/gpu:1", "/device:CL:0"), after VARSCOPE_DEVICES mapping; VS_NPOS on
+ * error. Errors: INVALID_ARGUMENT for a malformed name, NOT_FOUND for a
+ * device that is not there. */
 size_t vs_device_resolve(const char *name, vs_status *st);
 
 /* Measures the device's fp32 throughput in GFLOP/s with a kernel of

@@ -14,11 +14,15 @@
  *     string mapping each key to {"name": "foo/v:0", "trainable": true,
  *     "collections": ["variables", "trainable_variables"]}. Files from the
  *     Python `safetensors` package read here and ours read there.
- *   - TensorFlow V2 tensor bundles, read only: `prefix.index` (a LevelDB
- *     table of BundleEntryProto, block and tensor CRC32C checked) and
- *     `prefix.data-NNNNN-of-MMMMM`, as tf.train.Saver writes them. String
- *     tensors and partitioned slices are listed but cannot be read
- *     (UNIMPLEMENTED).
+ *   - TensorFlow V2 tensor bundles: `prefix.index` (a LevelDB table of
+ *     BundleEntryProto, block and tensor CRC32C checked) and
+ *     `prefix.data-NNNNN-of-MMMMM`, as tf.train.Saver writes them. Read:
+ *     any number of shards, every dtype varscope has, strings included
+ *     (a string holding a NUL byte is UNIMPLEMENTED: varscope's strings are
+ *     C strings); partitioned slices are listed but cannot be read
+ *     (UNIMPLEMENTED). Written (vs_saver_opts.format = VS_CKPT_TF_V2): one
+ *     shard, byte for byte as TF 2.21's Saver writes the same values, so
+ *     tf.train.load_checkpoint and Saver.restore read it.
  *
  * A path names a safetensors file when a regular file is there, otherwise a
  * TF prefix when "<path>.index" exists.
@@ -27,6 +31,10 @@
  * same directory ("<path>.tmp-<pid>-XXXXXX", the saving process's id),
  * flushed and fsync'd, then renamed over `path` (and the directory
  * fsync'd), so a crash mid-save leaves the previous checkpoint intact. A
+ * TF bundle's two files are both written and synced first, then renamed,
+ * the .index last: a crash between the two renames leaves the old index
+ * beside the new data, which the index's CRC32Cs then refuse (DATA_LOSS)
+ * rather than read wrong values. A
  * process killed mid-save leaves its temporary file; the next save to the
  * same path removes every "<path>.tmp-*" whose writer process no longer
  * exists (checked with kill(pid, 0), so a directory shared between hosts
@@ -64,7 +72,7 @@ typedef struct vs_ckpt_tensor_info {
   vs_dtype dtype;                  /* VS_STRING for TF string tensors */
   vs_shape shape;                  /* always fully defined */
   uint64_t byte_size;              /* bytes of data in the file */
-  bool readable;                   /* false: string tensor or partitioned slice */
+  bool readable;                   /* false: a partitioned slice */
   /* varscope metadata (safetensors written by vs_saver_save); NULL / -1
    * when the file has none. */
   const char *tensor_name;         /* "image_filters/conv1/weights:0" */
@@ -107,7 +115,8 @@ size_t vs_checkpoint_find(const vs_checkpoint *c, const char *key);
 /* reader.get_tensor(key): the value as a new host tensor (the caller frees
  * it). Errors: NOT_FOUND "Key foo/u not found in checkpoint"; DATA_LOSS when
  * the data file is missing, short or fails its CRC32C ("Checksum does not
- * match"); UNIMPLEMENTED for string tensors and slices. */
+ * match"), or a string tensor's lengths fail theirs; UNIMPLEMENTED for
+ * slices and for a string holding a NUL byte. */
 vs_tensor *vs_checkpoint_get_tensor(vs_checkpoint *c, const char *key, vs_status *st);
 
 /* ---- tf.train.Saver ---------------------------------------------------- */
@@ -126,6 +135,12 @@ typedef struct vs_saver_opts {
   size_t n_vars;
   const vs_saver_entry *var_map;   /* a dict: checkpoint key -> variable */
   size_t n_map;
+  /* What vs_saver_save writes (restore reads either): 0 or
+   * VS_CKPT_SAFETENSORS a safetensors file; VS_CKPT_TF_V2 a TF V2 bundle
+   * (Saver(write_version=SaverDef.V2), TF's default). */
+  vs_ckpt_format format;
+  /* TF V2 only: save(write_state=False), no `checkpoint` state file. */
+  bool no_write_state;
 } vs_saver_opts;
 
 typedef struct vs_saver vs_saver;
@@ -145,14 +160,28 @@ vs_saver *vs_saver_new(vs_graph *g, const vs_saver_opts *opts, vs_status *st);
 /* Frees a saver; NULL is a no-op. */
 void vs_saver_free(vs_saver *s);
 
-/* saver.save(sess, path): writes the variables' current values in `sess`
- * to a safetensors file at `path` (temporary file, fsync, rename; see the
- * top of this header), keys in sorted order. Errors: FAILED_PRECONDITION
- * "Attempting to use uninitialized value foo/v"; UNIMPLEMENTED for a dtype
- * safetensors cannot hold (complex128, string); an I/O error code with the
- * OS's message (NOT_FOUND for a missing directory, PERMISSION_DENIED, ...).
- * On error the file at `path` is unchanged and no temporary file remains.
- * Thread safety: as vs_session_run (one call on a session at a time). */
+/* saver.save(sess, path): writes the variables' current values in `sess`,
+ * keys in sorted order (temporary files, fsync, rename; see the top of
+ * this header), in the saver's format:
+ *   - safetensors: one file at `path`;
+ *   - TF V2: `path` is the prefix: path.index and path.data-00000-of-00001
+ *     (every dtype, strings included), then, unless no_write_state, the
+ *     `checkpoint` state file in path's directory as TF's Saver writes it
+ *     ('model_checkpoint_path: "P"' and an 'all_model_checkpoint_paths'
+ *     line for each of the last 5 paths this saver wrote, oldest first; P
+ *     as given when absolute, else its base name, relative to the
+ *     directory), so tf.train.latest_checkpoint(dir) returns it. Older
+ *     checkpoints are not deleted (TF's max_to_keep deletes them).
+ * Errors: FAILED_PRECONDITION "Attempting to use uninitialized value
+ * foo/v"; UNIMPLEMENTED for a dtype safetensors cannot hold (complex128,
+ * string); TF V2: ValueError "Parent directory of P doesn't exist, can't
+ * save." (INVALID_ARGUMENT, TF's text); an I/O error code with the OS's
+ * message (safetensors: NOT_FOUND for a missing directory;
+ * PERMISSION_DENIED, ...). On error the checkpoint at `path` is unchanged
+ * and no temporary file remains; a failure writing the state file comes
+ * after the bundle was saved. Thread safety: as vs_session_run (one call
+ * on a session at a time); one saver may save from several sessions at
+ * once (its list of recent paths is locked). */
 void vs_saver_save(vs_saver *s, vs_session *sess, const char *path, vs_status *st);
 
 /* saver.restore(sess, path): reads every key of the saver from a

@@ -92,7 +92,8 @@ void vs_session_assign_variable(vs_session *s, vs_var *v, const vs_tensor *value
 
 /* The global device index an op ran on in this session, or VS_NPOS when
  * it has not been placed yet in this session (no run has needed it), or s
- * or op is NULL, or op is of another graph. */
+ * or op is NULL, or op is of another graph. Thread safe: it takes the
+ * graph's lock, under which runs place their ops. */
 size_t vs_session_op_device(const vs_session *s, const vs_op *op);
 
 #ifdef __cplusplus

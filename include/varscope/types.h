@@ -8,7 +8,9 @@
  *     are signed: dimensions (int64_t, VS_DIM_UNKNOWN = -1 as TF's None) and
  *     vs_shape.rank (int: it is at most VS_MAX_RANK, and rank arithmetic is
  *     signed in TF, axis -1 .. -rank, "rank - 2" for matmul); seeds and
- *     strides are TF's int64 attributes.
+ *     strides are TF's int64 attributes. Byte amounts of device memory and
+ *     of checkpoint files are uint64_t: they can exceed a 32-bit host's
+ *     size_t.
  *   - Not found: a lookup that returns a pointer returns NULL; one that
  *     returns an index or a count returns VS_NPOS. A lookup that takes a
  *     vs_status * also sets it (NOT_FOUND with TF's text for a missing name,

@@ -256,6 +256,230 @@ static void scenario_one_graph_many_builders(void) {
   vs_graph_free(g);
 }
 
+/* ---- scenario: every op accessor while the graph grows -------------------- */
+
+/* graph.h promises that an op is complete when any thread can see it (by
+ * index, by name or in a collection) and that its accessors need no lock.
+ * One thread grows the graph with groups of GROUP_DEPS control inputs (a
+ * group gets its controls after its NoOp is registered, within one hold of
+ * the graph lock, so no locked lookup may find it before they are all
+ * there), ops inside a control_dependencies block and variables; readers
+ * walk the newest ops with every accessor, NULL and out-of-range indices
+ * included, and check that each group has all its control inputs. */
+#define ACCESS_ROUNDS 150
+#define GROUP_DEPS 9
+#define ACCESS_READERS 2
+
+typedef struct {
+  vs_graph *g;
+  atomic_int *done;
+  atomic_size_t *groups_seen;
+} access_arg;
+
+static void *access_grower_thread(void *p) {
+  access_arg *a = p;
+  vs_status *st = vs_status_new();
+  vs_op *deps[GROUP_DEPS];
+  for (int i = 0; i < ACCESS_ROUNDS && !atomic_load(&failed); i++) {
+    for (int k = 0; k < GROUP_DEPS && !bad(st, "constant"); k++)
+      deps[k] = vs_constant_float(a->g, (float)k, "c", st).op;
+    vs_op *grp = vs_group(a->g, deps, GROUP_DEPS, "grp", st);
+    if (bad(st, "group")) break;
+    vs_op *anchor = grp;
+    vs_control_dependencies_push(a->g, &anchor, 1, st);
+    vs_output x = vs_constant_float(a->g, 1.0f, "dep", st);
+    vs_output y = vs_add(a->g, x, x, "sum", st);
+    vs_control_dependencies_pop(a->g, st);
+    if (bad(st, "control_dependencies")) break;
+    if (vs_op_num_inputs(y.op) != 2 || vs_op_num_control_inputs(x.op) != 1)
+      fail("%s: %zu inputs, %s: %zu control inputs", vs_op_name(y.op), vs_op_num_inputs(y.op),
+           vs_op_name(x.op), vs_op_num_control_inputs(x.op));
+    if (i % 10 == 0) {
+      char name[16];
+      snprintf(name, sizeof name, "v%d", i);
+      vs_get_variable(a->g, name, &(vs_var_opts){.shape = VS_SHAPE(3)}, st);
+      if (bad(st, "get_variable")) break;
+    }
+  }
+  atomic_store(a->done, 1);
+  vs_status_free(st);
+  return NULL;
+}
+
+/* Reads one op through every public accessor; false (and the scenario
+ * failed) when something is missing or inconsistent. */
+static bool read_op(vs_graph *g, vs_op *op, atomic_size_t *groups_seen) {
+  const char *name = vs_op_name(op), *type = vs_op_type(op), *dev = vs_op_device(op);
+  if (!name || !type || !dev) {
+    fail("an op without a name, type or device string");
+    return false;
+  }
+  if (vs_graph_operation_by_name(g, name) != op) {
+    fail("operation %s is not found by its name", name);
+    return false;
+  }
+  size_t ni = vs_op_num_inputs(op), nc = vs_op_num_control_inputs(op);
+  for (size_t i = 0; i < ni; i++)
+    if (!vs_op_input(op, i).op) {
+      fail("%s: input %zu of %zu is NULL", name, i, ni);
+      return false;
+    }
+  if (vs_op_input(op, ni).op || vs_op_control_input(op, nc)) {
+    fail("%s: an index past the count gives an input", name);
+    return false;
+  }
+  for (size_t i = 0; i < nc; i++)
+    if (!vs_op_control_input(op, i)) {
+      fail("%s: control input %zu of %zu is NULL", name, i, nc);
+      return false;
+    }
+  if (strcmp(type, "NoOp") == 0 && strncmp(name, "grp", 3) == 0) {
+    if (nc != GROUP_DEPS) {
+      fail("group %s is visible with %zu of its %d control inputs", name, nc, GROUP_DEPS);
+      return false;
+    }
+    atomic_fetch_add(groups_seen, 1);
+  }
+  vs_shape shape = vs_op_output_shape(op);
+  char buf[64];
+  vs_shape_format(shape, buf, sizeof buf);
+  if (vs_op_output_dtype(op) != VS_DTYPE_DEFAULT && !vs_output_name(vs_op_output(op))) {
+    fail("%s has an output dtype but no output name", name);
+    return false;
+  }
+  return true;
+}
+
+static void *access_reader_thread(void *p) {
+  access_arg *a = p;
+  size_t last = 0;
+  while (!atomic_load(a->done) && !atomic_load(&failed)) {
+    size_t n = vs_graph_num_operations(a->g);
+    if (n < last) fail("operation count went down from %zu to %zu", last, n);
+    last = n;
+    for (size_t i = n > 24 ? n - 24 : 0; i < n; i++) {
+      vs_op *op = vs_graph_operation(a->g, i);
+      if (!op) {
+        fail("operation %zu of %zu is missing", i, n);
+        break;
+      }
+      if (!read_op(a->g, op, a->groups_seen)) break;
+    }
+    if (vs_graph_operation(a->g, n + 1000) != NULL) fail("an index past the count gives an op");
+    vs_var *vars[32];
+    size_t nv = vs_global_variables(a->g, NULL, vars, 32, NULL);
+    for (size_t i = 0; i < nv && i < 32; i++)
+      if (!read_op(a->g, vs_var_op(vars[i]), a->groups_seen) ||
+          !read_op(a->g, vs_var_initializer_op(vars[i]), a->groups_seen))
+        break;
+  }
+  return NULL;
+}
+
+static void scenario_accessors_while_growing(void) {
+  vs_graph *g = vs_graph_new();
+  atomic_int done = 0;
+  atomic_size_t groups_seen = 0;
+  access_arg a = {.g = g, .done = &done, .groups_seen = &groups_seen};
+  access_arg args[ACCESS_READERS + 1];
+  for (int i = 0; i <= ACCESS_READERS; i++) args[i] = a;
+  pthread_t t[ACCESS_READERS + 1];
+  start_threads(t, 1, access_grower_thread, args, sizeof args[0]);
+  start_threads(&t[1], ACCESS_READERS, access_reader_thread, &args[1], sizeof args[0]);
+  join_threads(t, ACCESS_READERS + 1);
+  /* After the growth the walk is exact: every op, every group complete. */
+  if (!atomic_load(&failed)) {
+    size_t n = vs_graph_num_operations(g), groups = 0;
+    for (size_t i = 0; i < n; i++) {
+      vs_op *op = vs_graph_operation(g, i);
+      if (!read_op(g, op, &groups_seen)) break;
+      groups += strcmp(vs_op_type(op), "NoOp") == 0;
+    }
+    if (!atomic_load(&failed) && groups != ACCESS_ROUNDS)
+      fail("%zu groups, expected %d", groups, ACCESS_ROUNDS);
+  }
+  vs_graph_free(g);
+}
+
+/* ---- scenario: vs_session_op_device while the session runs -------------- */
+
+/* A run places the ops its plan needs and records each op's device in the
+ * session (a table that grows with the graph); vs_session_op_device reads
+ * that table from any thread. One thread adds a constant and runs it, over
+ * and over, so the table grows and is written; readers ask for the device
+ * of the newest ops meanwhile: VS_NPOS before the run that places an op, a
+ * device index after it, and never a different device later. */
+#define PLACE_ROUNDS 120
+#define PLACE_READERS 2
+
+typedef struct {
+  vs_graph *g;
+  vs_session *s;
+  atomic_int *done;
+} place_arg;
+
+static void *place_runner_thread(void *p) {
+  place_arg *a = p;
+  vs_status *st = vs_status_new();
+  for (int i = 0; i < PLACE_ROUNDS && !atomic_load(&failed); i++) {
+    vs_output c = vs_constant_float(a->g, (float)i, "c", st);
+    if (bad(st, "constant")) break;
+    vs_tensor *t = NULL;
+    vs_session_run(a->s, NULL, NULL, 0, &c, &t, 1, NULL, 0, st);
+    if (bad(st, "session run")) break;
+    if (*(const float *)vs_tensor_data(t) != (float)i) fail("c_%d is %g", i, (double)*(const float *)vs_tensor_data(t));
+    vs_tensor_free(t);
+    if (vs_session_op_device(a->s, c.op) == VS_NPOS) fail("%s ran but has no device", vs_op_name(c.op));
+  }
+  atomic_store(a->done, 1);
+  vs_status_free(st);
+  return NULL;
+}
+
+static void *place_reader_thread(void *p) {
+  place_arg *a = p;
+  size_t n_dev = vs_num_devices(NULL);
+  size_t first = VS_NPOS; /* op 0's device once placed: it never moves */
+  while (!atomic_load(a->done) && !atomic_load(&failed)) {
+    size_t n = vs_graph_num_operations(a->g);
+    if (!n) continue;
+    /* Polls the newest op until the runner's run places it: these reads
+     * take no other lock in between, so only vs_session_op_device's own
+     * locking orders them with the run's write. */
+    vs_op *op = vs_graph_operation(a->g, n - 1);
+    size_t dev = VS_NPOS;
+    for (int k = 0; k < 2000 && dev == VS_NPOS && !atomic_load(a->done); k++)
+      dev = vs_session_op_device(a->s, op);
+    if (dev != VS_NPOS && dev >= n_dev) fail("%s is on device %zu of %zu", vs_op_name(op), dev, n_dev);
+    size_t d0 = vs_session_op_device(a->s, vs_graph_operation(a->g, 0));
+    if (d0 != VS_NPOS) {
+      if (first != VS_NPOS && d0 != first) fail("op 0 moved from device %zu to %zu", first, d0);
+      first = d0;
+    }
+  }
+  return NULL;
+}
+
+static void scenario_op_device_while_running(void) {
+  vs_graph *g = vs_graph_new();
+  vs_status *st = vs_status_new();
+  vs_session *s = vs_session_new(g, NULL, st);
+  atomic_int done = 0;
+  if (!bad(st, "session_new")) {
+    place_arg args[PLACE_READERS + 1];
+    for (int i = 0; i <= PLACE_READERS; i++) args[i] = (place_arg){.g = g, .s = s, .done = &done};
+    pthread_t t[PLACE_READERS + 1];
+    start_threads(t, 1, place_runner_thread, args, sizeof args[0]);
+    start_threads(&t[1], PLACE_READERS, place_reader_thread, &args[1], sizeof args[0]);
+    join_threads(t, PLACE_READERS + 1);
+    if (!atomic_load(&failed) && vs_graph_num_operations(g) != PLACE_ROUNDS)
+      fail("%zu operations, expected %d", vs_graph_num_operations(g), PLACE_ROUNDS);
+  }
+  vs_session_free(s);
+  vs_status_free(st);
+  vs_graph_free(g);
+}
+
 /* ---- scenario: threads exit while their graph is freed ------------------- */
 
 enum { EXITERS = 4 };
@@ -683,6 +907,8 @@ static const struct {
 } scenarios[] = {
     {"parallel_graphs", scenario_parallel_graphs},
     {"one_graph_many_builders", scenario_one_graph_many_builders},
+    {"accessors_while_growing", scenario_accessors_while_growing},
+    {"op_device_while_running", scenario_op_device_while_running},
     {"thread_exit_vs_graph_free", scenario_thread_exit_vs_graph_free},
     {"sessions_while_building", scenario_sessions_while_building},
     {"scope_setters", scenario_scope_setters},
