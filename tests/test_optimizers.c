@@ -18,6 +18,7 @@
 #include "varscope.h"
 
 #define SUPPORT_FIXTURE
+#define SUPPORT_SPAWN
 #include "support.h"
 
 TestSuite(optimizers, .init = setup, .fini = teardown, .timeout = 120);
@@ -634,4 +635,85 @@ Test(optimizers, hostile_arguments) {
   vs_optimizer_free(NULL);
   vs_graph_free(other);
   vs_optimizer_free(o);
+}
+
+/* ---- TensorFlow resumes varscope's training ------------------------------ */
+
+/* The Python with TensorFlow: $VARSCOPE_TF_PYTHON, else the oracle's venv;
+ * NULL when neither is there. */
+static const char *tf_python(char *buf, size_t cap) {
+  const char *py = getenv("VARSCOPE_TF_PYTHON"), *home = getenv("HOME");
+  if (py && *py) snprintf(buf, cap, "%s", py);
+  else snprintf(buf, cap, "%s/.cache/varscope/oracle-venv/bin/python", home ? home : "");
+  return access(buf, X_OK) == 0 ? buf : NULL;
+}
+
+/* Reads one line of `f` into buf without its newline; false at EOF. */
+static bool line_of(FILE *f, char *buf, int cap) {
+  if (!fgets(buf, cap, f)) return false;
+  buf[strcspn(buf, "\n")] = '\0';
+  return true;
+}
+
+/* varscope trains 3 Adam steps and saves a TF V2 checkpoint; TensorFlow
+ * (tools/tf_resume_adam.py, started before any OpenCL call) restores it into
+ * its own Adam graph by TF's names and trains 2 more steps: its losses, w and
+ * step must be TF's uninterrupted 5-step values, which holds only when the
+ * slots and beta powers were saved under TF's names with their values.
+ * Skipped when no Python with TensorFlow is found. */
+Test(optimizers, tensorflow_resumes_a_varscope_adam_checkpoint, .timeout = 300) {
+  char pybuf[512], dir[256], line[1024];
+  const char *py = tf_python(pybuf, sizeof pybuf);
+  if (!py) cr_skip_test("no Python with TensorFlow (VARSCOPE_TF_PYTHON, or the oracle venv)");
+  char *argv[] = {(char *)py, VS_SOURCE_DIR "/tools/tf_resume_adam.py", NULL};
+  int to_fd, from_fd;
+  pid_t pid = spawn(argv, &to_fd, &from_fd, true); /* TF's log lines on stderr: dropped */
+  cr_assert_gt(pid, 0);
+  FILE *to = fdopen(to_fd, "w"), *from = fdopen(from_fd, "r");
+  cr_assert(to && from);
+  cr_assert(line_of(from, line, sizeof line) && strcmp(line, "ready") == 0, "python did not start: %s", line);
+
+  vs_var *v = vs_get_variable(g, "w", &(vs_var_opts){.initializer = vs_value_initializer(W0, VS_FLOAT, 6,
+                                                                                          VS_SHAPE(2, 3))},
+                              st);
+  vs_output target = vs_constant(g, T0, VS_FLOAT, VS_SHAPE(2, 3), "T", st);
+  vs_output loss = vs_reduce_sum(g, vs_square(g, vs_sub(g, vs_var_value(v), target, NULL, st), NULL, st), NULL, st);
+  vs_var *step = vs_train_get_or_create_global_step(g, st);
+  vs_optimizer *o = vs_adam_optimizer(&(vs_adam_opts){.learning_rate = VS_OPT_DOUBLE(0.1)}, st);
+  vs_op *train = vs_optimizer_minimize(o, loss, &(vs_minimize_opts){.global_step = step}, st);
+  assert_ok();
+  vs_session *s = vs_session_new(g, NULL, st);
+  assert_ok();
+  init_and_run(s, train, 3);
+  scratch_dir_new(dir, sizeof dir, "vs_optim");
+  char prefix[300];
+  snprintf(prefix, sizeof prefix, "%s/model.ckpt", dir);
+  vs_saver *sv = vs_saver_new(g, &(vs_saver_opts){.format = VS_CKPT_TF_V2}, st);
+  vs_saver_save(sv, s, prefix, st);
+  assert_ok();
+  fprintf(to, "prefix %s\n", prefix);
+  fclose(to);
+
+  cr_assert(line_of(from, line, sizeof line), "no keys line");
+  cr_expect_str_eq(line, "keys beta1_power beta2_power global_step w w/Adam w/Adam_1");
+  float l4, l5, w5[6];
+  long long n = 0;
+  cr_assert(line_of(from, line, sizeof line) && sscanf(line, "losses %f %f", &l4, &l5) == 2, "losses: %s", line);
+  cr_assert(line_of(from, line, sizeof line) &&
+                sscanf(line, "w %f %f %f %f %f %f", &w5[0], &w5[1], &w5[2], &w5[3], &w5[4], &w5[5]) == 6,
+            "w: %s", line);
+  cr_assert(line_of(from, line, sizeof line) && sscanf(line, "step %lld", &n) == 1, "step: %s", line);
+  fclose(from);
+  cr_assert_eq(wait_exit(pid), 0);
+  /* TF's own 5-step run (conformance/cases/training.c, optimizer_trajectory_adam). */
+  cr_expect(fabsf(l4 - 12.7112398f) <= 2e-6f * 13.7f && fabsf(l5 - 11.5784664f) <= 2e-6f * 12.6f,
+            "losses %.9g %.9g", l4, l5);
+  static const float want[6] = {0.972184122f, -0.501780987f, 2.49203467f, 1.00222623f, 0.472184122f, 0.127603322f};
+  for (int i = 0; i < 6; i++)
+    cr_expect(fabsf(w5[i] - want[i]) <= 2e-6f * (1 + fabsf(want[i])), "w[%d] = %.9g, want %.9g", i, w5[i], want[i]);
+  cr_expect_eq(n, 5);
+  vs_saver_free(sv);
+  vs_session_free(s);
+  vs_optimizer_free(o);
+  scratch_dir_remove(dir);
 }
