@@ -661,7 +661,7 @@ static bool line_of(FILE *f, char *buf, int cap) {
  * step must be TF's uninterrupted 5-step values, which holds only when the
  * slots and beta powers were saved under TF's names with their values.
  * Skipped when no Python with TensorFlow is found. */
-Test(optimizers, tensorflow_resumes_a_varscope_adam_checkpoint, .timeout = 300) {
+Test(optimizers, tensorflow_resumes_a_varscope_adam_checkpoint) {
   char pybuf[512], dir[256], line[1024];
   const char *py = tf_python(pybuf, sizeof pybuf);
   if (!py) cr_skip_test("no Python with TensorFlow (VARSCOPE_TF_PYTHON, or the oracle venv)");
