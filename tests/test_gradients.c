@@ -6,6 +6,7 @@
  * most 15 terms). */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -370,4 +371,71 @@ Test(gradients, bad_input) {
   expect_error(st, VS_UNIMPLEMENTED, "ValueError",
                "gradients: the gradient of 'Sum_1' (op type: Sum) needs fully defined shapes in varscope");
   cr_expect_null(d.op);
+}
+
+/* tf.gradients(loss, [v]) takes the variable itself (its VariableV2
+ * output, as TF converts a RefVariable with as_ref=True): the gradient
+ * is the one reaching its read, named as TF names it. */
+Test(gradients, with_respect_to_the_variable_op) {
+  vs_output x = xconst();
+  vs_var *w = vs_get_variable(g, "w", &(vs_var_opts){.shape = VS_SHAPE(5, 2), .initializer = vs_ones_initializer()}, st);
+  expect_ok(st);
+  vs_output loss = vs_reduce_sum(g, vs_matmul(g, x, vs_var_value(w), NULL, st), NULL, st);
+  expect_ok(st);
+  vs_output d, v = vs_op_output(vs_var_op(w));
+  vs_gradients(g, &loss, 1, &v, 1, NULL, &d, st);
+  expect_ok(st);
+  cr_assert_str_eq(vs_output_name(d), "gradients/MatMul_grad/MatMul_1:0");
+}
+
+/* Every op a training graph holds has TF's GraphDef attrs: a CNN with the
+ * three losses and their gradients exports (tf.import_graph_def loads the
+ * result: checked by hand with TF 2.21 when this test was written). When
+ * VARSCOPE_GRAD_GRAPHDEF names a file, the GraphDef is written there. */
+Test(gradients, training_graph_exports_as_graphdef) {
+  float xv[2 * 4 * 4 * 2], fv[2 * 2 * 2 * 3];
+  for (int i = 0; i < 64; i++) xv[i] = (float)(i % 5) / 5.0f;
+  for (int i = 0; i < 24; i++) fv[i] = (float)(i % 3) / 3.0f - 0.3f;
+  vs_output x = vs_constant(g, xv, VS_FLOAT, VS_SHAPE(2, 4, 4, 2), "x", st);
+  vs_output f = vs_constant(g, fv, VS_FLOAT, VS_SHAPE(2, 2, 2, 3), "f", st);
+  vs_output c = vs_conv2d(g, x, f, &(vs_conv2d_opts){.padding = "SAME"}, st);
+  vs_pool_opts po = {.ksize = {1, 2, 2, 1}, .strides = {1, 2, 2, 1}, .padding = "VALID"};
+  vs_output p = vs_add(g, vs_max_pool(g, c, &po, st), vs_avg_pool(g, c, &po, st), NULL, st);
+  vs_output r = vs_reshape(g, vs_tanh(g, vs_sigmoid(g, p, NULL, st), NULL, st), VS_SHAPE(2, 12), NULL, st);
+  vs_output m = vs_maximum(g, vs_relu(g, vs_bias_add(g, r, vs_constant(g, xv, VS_FLOAT, VS_SHAPE(12), "b", st), NULL, st),
+                                      NULL, st), r, NULL, st);
+  vs_output losses[3] = {
+      vs_reduce_mean(g, vs_softmax_cross_entropy_with_logits_v2(g, r, m, NULL, st), NULL, st),
+      vs_reduce_sum(g, vs_sigmoid_cross_entropy_with_logits(g, r, m, NULL, st), NULL, st),
+      vs_mean_squared_error(g, r, vs_truediv(g, m, vs_square(g, r, NULL, st), NULL, st), NULL, st)};
+  expect_ok(st);
+  vs_output d[2];
+  vs_gradients(g, losses, 3, (vs_output[]){x, f}, 2, NULL, d, st);
+  expect_ok(st);
+  size_t len = 0;
+  void *pb = vs_graph_export_graphdef(g, NULL, &len, st);
+  expect_ok(st);
+  cr_assert_not_null(pb);
+  cr_assert_gt(len, 1000);
+  const char *keep = getenv("VARSCOPE_GRAD_GRAPHDEF");
+  if (keep && *keep) {
+    FILE *out = fopen(keep, "wb");
+    cr_assert_not_null(out);
+    cr_assert_eq(fwrite(pb, 1, len, out), len);
+    fclose(out);
+  }
+  vs_export_free(pb);
+  /* TF 2.21 running the exported GraphDef: sum |dx| = 242.185608,
+   * sum |df| = 337.197144 (float32; tolerance 1e-4 relative). */
+  vs_session *sess = vs_session_new(g, NULL, st);
+  expect_ok(st);
+  vs_tensor *tx = fetch1(sess, d[0]), *tf_ = fetch1(sess, d[1]);
+  double sx = 0, sf = 0;
+  for (size_t i = 0; i < vs_tensor_num_elements(tx); i++) sx += fabs(((const float *)vs_tensor_data(tx))[i]);
+  for (size_t i = 0; i < vs_tensor_num_elements(tf_); i++) sf += fabs(((const float *)vs_tensor_data(tf_))[i]);
+  cr_expect(fabs(sx - 242.185608) <= 1e-4 * 242.185608, "sum |dx| = %.6f", sx);
+  cr_expect(fabs(sf - 337.197144) <= 1e-4 * 337.197144, "sum |df| = %.6f", sf);
+  vs_tensor_free(tx);
+  vs_tensor_free(tf_);
+  vs_session_free(sess);
 }

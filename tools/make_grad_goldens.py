@@ -96,6 +96,10 @@ def broadcast_nd(t):
     return tf.reduce_sum(tf.square(t["x"] * t["y"] + t["z"] - t["x"]))
 
 
+def softmax_xent(t):
+    return tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits_v2(labels=t["z"], logits=t["x"] * 2.0))
+
+
 # name, input shapes, loss builder
 FIXTURES = [
     ("mlp", {"x": [3, 5], "w": [5, 2], "b": [2]}, mlp),
@@ -118,6 +122,7 @@ FIXTURES = [
     ("mse", {"p": [3, 7], "l": [3, 7]}, mse),
     ("leaky_relu", {"x": [5, 6], "c": [6]}, leaky_relu),
     ("broadcast_nd", {"x": [3, 1], "y": [3, 4], "z": [1, 4]}, broadcast_nd),
+    ("softmax_xent", {"x": [4, 6], "z": [4, 6]}, softmax_xent),
 ]
 
 

@@ -244,6 +244,17 @@ static vs_output broadcast_nd(vs_graph *g, const vs_output *in, vs_status *st) {
   return vs_reduce_sum(g, vs_square(g, vs_sub(g, s, in[0], NULL, st), NULL, st), NULL, st);
 }
 
+/* names x, z: reduce_mean(softmax_cross_entropy_with_logits_v2(labels=z, logits=x * 2.0)) */
+static vs_output softmax_xent(vs_graph *g, const vs_output *in, vs_status *st) {
+  vs_output logits = vs_mul(g, in[0], cy(g, 2.0f, "mul/y/", st), NULL, st);
+  vs_output xent = vs_softmax_cross_entropy_with_logits_v2(g, in[1], logits, NULL, st);
+  if (xent.op && strcmp(vs_output_name(xent), "softmax_cross_entropy_with_logits/Reshape_2:0") != 0) {
+    vs_status_set(st, VS_INTERNAL, vs_output_name(xent)); /* the name is TF's, or the case fails on it */
+    return (vs_output){NULL, 0};
+  }
+  return vs_reduce_mean(g, xent, NULL, st);
+}
+
 /* ---- gradients against TensorFlow --------------------------------------- */
 
 /* x [3,5], w [5,2], b [2]: tf.gradients(reduce_mean(square(matmul(x, w) + b - 1.0)), [b, w, x])
@@ -386,6 +397,14 @@ VSC_CASE(gradients_of_leaky_relu_maximum) {
 VSC_CASE(gradients_of_numpy_broadcasts) {
   grad_case(t, g, st, "broadcast_nd", NAMES("x", "y", "z"), broadcast_nd, "Sum:0",
             NAMES("gradients/AddN:0", "gradients/mul_grad/Mul_1:0", "gradients/add_grad/Reshape:0"));
+}
+
+/* x, z [4,6]: tf.gradients(reduce_mean(softmax_cross_entropy_with_logits_v2(labels=z, logits=x * 2.0)), [x, z])
+ *   -> gradients/mul_grad/Mul:0, gradients/softmax_cross_entropy_with_logits/Reshape_1_grad/Reshape:0
+ * ~ softmax_xent/d_*.npy (the loss tensor "softmax_cross_entropy_with_logits/Reshape_2:0")  T.grad.loss.softmax_xent */
+VSC_CASE(gradients_of_softmax_cross_entropy) {
+  grad_case(t, g, st, "softmax_xent", NAMES("x", "z"), softmax_xent, "Mean:0",
+            NAMES("gradients/mul_grad/Mul:0", "gradients/softmax_cross_entropy_with_logits/Reshape_1_grad/Reshape:0"));
 }
 
 /* ---- names and errors ---------------------------------------------------- */
@@ -1001,6 +1020,7 @@ const vsc_case vsc_cases_training[] = {
     VSC_REG(gradients_of_mean_squared_error, "T.grad.loss.mse"),
     VSC_REG(gradients_of_leaky_relu_maximum, "T.grad.maximum"),
     VSC_REG(gradients_of_numpy_broadcasts, "T.grad.broadcast_nd"),
+    VSC_REG(gradients_of_softmax_cross_entropy, "T.grad.loss.softmax_xent"),
     VSC_REG(gradients_scopes_and_unconnected_none, "T.grad.names T.grad.none"),
     VSC_REG(gradients_with_grad_ys, "T.grad.grad_ys"),
     VSC_REG(gradients_colocated_with_ops, "T.grad.colocate"),

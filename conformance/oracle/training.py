@@ -106,6 +106,12 @@ def broadcast_nd(x, y, z):
     return tf.reduce_sum(tf.square(x * y + z - x))
 
 
+def softmax_xent(x, z):
+    xent = tf.nn.softmax_cross_entropy_with_logits_v2(labels=z, logits=x * 2.0)
+    assert xent.name == "softmax_cross_entropy_with_logits/Reshape_2:0", xent.name
+    return tf.reduce_mean(xent)
+
+
 # ---- gradients against TensorFlow ----
 
 @case
@@ -225,6 +231,12 @@ def gradients_of_leaky_relu_maximum(t):
 def gradients_of_numpy_broadcasts(t):
     grad_case(t, "broadcast_nd", ["x", "y", "z"], broadcast_nd, "Sum:0",
               ["gradients/AddN:0", "gradients/mul_grad/Mul_1:0", "gradients/add_grad/Reshape:0"])
+
+
+@case
+def gradients_of_softmax_cross_entropy(t):
+    grad_case(t, "softmax_xent", ["x", "z"], softmax_xent, "Mean:0",
+              ["gradients/mul_grad/Mul:0", "gradients/softmax_cross_entropy_with_logits/Reshape_1_grad/Reshape:0"])
 
 
 # ---- names and errors ----

@@ -15,6 +15,7 @@ static const struct family {
     {vs__reduce_defs, &vs__n_reduce_defs}, {vs__activation_defs, &vs__n_activation_defs},
     {vs__arith_defs, &vs__n_arith_defs},   {vs__nn_grad_defs, &vs__n_nn_grad_defs},
     {vs__pool_defs, &vs__n_pool_defs},     {vs__logic_defs, &vs__n_logic_defs},
+    {vs__softmax_defs, &vs__n_softmax_defs},
     {vs__training_defs, &vs__n_training_defs},
 };
 enum { N_FAMILIES = sizeof families / sizeof families[0] };

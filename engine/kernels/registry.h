@@ -76,11 +76,11 @@ extern const size_t vs__n_state_defs, vs__n_random_defs, vs__n_array_defs, vs__n
 /* Training's families: reductions and Tile (reduce.c), activations and
  * their gradients (activation.c), arithmetic beyond add/sub/mul (arith.c),
  * Conv2D's gradient ops (nn_grad.c), pooling and its gradients (pool.c),
- * comparisons, Select and Range (logic.c). */
+ * comparisons, Select and Range (logic.c), softmax and its loss (softmax.c). */
 extern const vs_op_def vs__reduce_defs[], vs__activation_defs[], vs__arith_defs[], vs__nn_grad_defs[],
-    vs__pool_defs[], vs__logic_defs[];
+    vs__pool_defs[], vs__logic_defs[], vs__softmax_defs[];
 extern const size_t vs__n_reduce_defs, vs__n_activation_defs, vs__n_arith_defs, vs__n_nn_grad_defs,
-    vs__n_pool_defs, vs__n_logic_defs;
+    vs__n_pool_defs, vs__n_logic_defs, vs__n_softmax_defs;
 
 /* Gradient functions (engine/train: math_grad.c, nn_grad.c, array_grad.c). */
 bool vs__grad_none(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
@@ -106,6 +106,7 @@ bool vs__grad_select(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_s
 bool vs__grad_squared_difference(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
 bool vs__grad_div_no_nan(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
 bool vs__grad_maximum(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
+bool vs__grad_softmax_xent(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
 bool vs__grad_conv2d(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
 bool vs__grad_max_pool(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
 bool vs__grad_avg_pool(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);

@@ -194,3 +194,62 @@ VS_API vs_output vs_mean_squared_error(vs_graph *g, vs_output labels, vs_output 
   vs__unlock(g);
   return r;
 }
+
+/* A Const holding a shape's dimensions (TF's folded shape plumbing:
+ * ConcatV2 / Slice values), then Reshape(x, it) named "Reshape". */
+static vs_output reshape_by_const(vs_graph *g, vs_output x, vs_shape to, const char *const_name, vs_status *st) {
+  vs_output c = vs__shape_const(g, to, const_name, st);
+  return c.op ? vs__reshape_to(g, x, c, "Reshape", st) : NONE;
+}
+
+VS_API vs_output vs_softmax_cross_entropy_with_logits_v2(vs_graph *g, vs_output labels, vs_output logits,
+                                                          const char *name, vs_status *st) {
+  vs__ok(st);
+  VS_REQUIRE_OUT(g, st, "softmax_cross_entropy_with_logits_v2: graph must not be NULL");
+  if (!vs__valid_outputs(g, (vs_output[]){logits, labels}, 2, "softmax_cross_entropy_with_logits_v2", st)) return NONE;
+  vs_shape a = logits.op->shape, b = labels.op->shape;
+  vs_dtype t = logits.op->dtype;
+  if (t != VS_FLOAT && t != VS_DOUBLE) {
+    vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_TYPE_ERROR,
+             "softmax_cross_entropy_with_logits_v2: varscope takes float32 and float64 logits, not %s",
+             vs_dtype_name(t));
+    return NONE;
+  }
+  if (labels.op->dtype != t) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_TYPE_ERROR,
+             "Input 'labels' of 'SoftmaxCrossEntropyWithLogits' Op has type %s that does not match type %s of "
+             "argument 'features'.", vs_dtype_name(labels.op->dtype), vs_dtype_name(t));
+    return NONE;
+  }
+  if (!vs_shape_is_fully_defined(a) || a.rank != 2 || !vs_shape_is_compatible(a, b)) {
+    char sa[128], sb[128];
+    shape_str(logits, sa, sizeof sa);
+    shape_str(labels, sb, sizeof sb);
+    vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_VALUE_ERROR,
+             "softmax_cross_entropy_with_logits_v2: varscope takes logits and labels of one fully defined matrix "
+             "shape, got %s and %s", sa, sb);
+    return NONE;
+  }
+  vs__lock(g);
+  const char *scope = vs_name_scope_push_default(g, name, "softmax_cross_entropy_with_logits", st);
+  vs_output r = NONE;
+  if (scope) {
+    char *op_name = vs__strdup(scope);
+    /* TF flattens both to [N, C] through Rank/Shape/Slice/ConcatV2 ops whose
+     * values are known here: Consts named after the ConcatV2 ("concat",
+     * "concat_1") and the Slice ("Slice_2") that feed the Reshapes. */
+    vs_output x = op_name ? reshape_by_const(g, logits, a, "concat", st) : NONE;
+    vs_output z = x.op ? reshape_by_const(g, labels, a, "concat", st) : NONE;
+    vs_output in[2] = {x, z};
+    vs_output xent = z.op ? vs__build_op(g, "SoftmaxCrossEntropyWithLogits", op_name, in, 2, NULL, NULL, 0, t,
+                                         (vs_shape){.known = true, .rank = 1, .dims = {a.dims[0]}}, st)
+                          : NONE;
+    r = xent.op ? reshape_by_const(g, xent, (vs_shape){.known = true, .rank = 1, .dims = {a.dims[0]}}, "Slice", st)
+                : NONE;
+    if (!op_name) vs__oom(st);
+    free(op_name);
+    vs_name_scope_pop(g, r.op ? st : NULL);
+  }
+  vs__unlock(g);
+  return r;
+}

@@ -56,8 +56,8 @@ vs_output vs__build_op(vs_graph *g, const char *type, const char *name, const vs
     bool ok = op_name != NULL;
     if (!ok) vs__oom(st);
     if (ok && carg) {
-      vs_op *c = vs__constant(g, ts, cv, VS_INT32, (vs_shape){.known = true, .rank = 1, .dims = {(int64_t)cn}},
-                              carg, st);
+      vs_shape cs = cn == VS_NPOS ? VS_SCALAR : (vs_shape){.known = true, .rank = 1, .dims = {(int64_t)cn}};
+      vs_op *c = vs__constant(g, ts, cv, VS_INT32, cs, carg, st);
       ok = c != NULL;
       ins[n_in++] = (vs_output){c, 0};
     }

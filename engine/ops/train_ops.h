@@ -11,7 +11,8 @@
 /* Builds `type` from inputs in[0..n_in) plus, when carg is not NULL, an
  * int32 vector Const named carg (cv[0..cn)) made inside the op's scope
  * and passed as the last input (TF's "Sum/reduction_indices",
- * "Tile/multiples"). The output has dtype dt and static shape `shape`. */
+ * "Tile/multiples"; cn VS_NPOS: a scalar Const of cv[0], as
+ * "ExpandDims/dim"). The output has dtype dt and static shape `shape`. */
 vs_output vs__build_op(vs_graph *g, const char *type, const char *name, const vs_output *in, int n_in,
                        const char *carg, const int32_t *cv, size_t cn, vs_dtype dt, vs_shape shape, vs_status *st);
 

@@ -102,3 +102,28 @@ bool vs__grad_avg_pool(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs
   if (dx[0].op) dx[0].op->attr.pool = op->attr.pool;
   return dx[0].op != NULL;
 }
+
+/* grad[..., None] as TF's _BroadcastMul builds it: ExpandDims(grad, -1). */
+static vs_output expand_last(vs_graph *g, vs_output grad, vs_status *st) {
+  int32_t dim = -1;
+  vs_shape s = grad.op->shape, out = s;
+  if (s.known && s.rank < VS_MAX_RANK) out.dims[out.rank++] = 1;
+  return vs__build_op(g, "ExpandDims", "ExpandDims", &grad, 1, "dim", &dim, VS_NPOS, grad.op->dtype, out, st);
+}
+
+/* _SoftmaxCrossEntropyWithLogitsGrad: (grad[:, None] * backprop,
+ * grad[:, None] * -log_softmax(logits)). TF's backprop is the op's second
+ * output; varscope's op has one output, so it is recomputed here as
+ * Softmax(logits) - labels ("Softmax", "sub"). */
+bool vs__grad_softmax_xent(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st) {
+  vs_output logits = op->inputs[0], labels = op->inputs[1];
+  vs_output e0 = expand_last(g, grad, st);
+  vs_output sm = e0.op ? vs__unary_op(g, "Softmax", "Softmax", logits, st) : NONE;
+  vs_output bp = sm.op ? vs_sub(g, sm, labels, NULL, st) : NONE;
+  dx[0] = bp.op ? vs_mul(g, e0, bp, NULL, st) : NONE;
+  vs_output ls = dx[0].op ? vs__unary_op(g, "LogSoftmax", "LogSoftmax", logits, st) : NONE;
+  vs_output neg = ls.op ? vs_neg(g, ls, "Neg", st) : NONE;
+  vs_output e1 = neg.op ? expand_last(g, grad, st) : NONE;
+  dx[1] = e1.op ? vs_mul(g, e1, neg, NULL, st) : NONE;
+  return dx[1].op != NULL;
+}

@@ -87,6 +87,18 @@ vs_output vs_avg_pool(vs_graph *g, vs_output value, const vs_pool_opts *opts, vs
 vs_output vs_sigmoid_cross_entropy_with_logits(vs_graph *g, vs_output labels, vs_output logits, const char *name,
                                                vs_status *st);
 
+/* tf.nn.softmax_cross_entropy_with_logits_v2(labels, logits, name) for
+ * [N, C] logits and labels of one fully defined shape, float32/float64:
+ * per row, -sum(labels * log_softmax(logits)), a [N] tensor named
+ * "softmax_cross_entropy_with_logits/Reshape_2:0" as TF's. Gradients flow
+ * to both logits and labels. TF flattens through Rank/Shape/Slice/ConcatV2
+ * ops; varscope folds their known values into Consts ("concat",
+ * "concat_1", "Slice") so the Reshapes, the SoftmaxCrossEntropyWithLogits
+ * op and the gradient results keep TF's names. Other ranks and unknown
+ * shapes: UNIMPLEMENTED. [per-thread] */
+vs_output vs_softmax_cross_entropy_with_logits_v2(vs_graph *g, vs_output labels, vs_output logits, const char *name,
+                                                  vs_status *st);
+
 /* tf.losses.mean_squared_error(labels, predictions, scope=scope) with
  * TF's defaults (weights=1.0, reduction SUM_BY_NONZERO_WEIGHTS): the mean
  * of (predictions - labels)^2, a scalar named
