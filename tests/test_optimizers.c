@@ -659,9 +659,11 @@ static bool line_of(FILE *f, char *buf, int cap) {
  * (tools/tf_resume_adam.py, started before any OpenCL call) restores it into
  * its own Adam graph by TF's names and trains 2 more steps: its losses, w and
  * step must be TF's uninterrupted 5-step values, which holds only when the
- * slots and beta powers were saved under TF's names with their values.
- * Skipped when no Python with TensorFlow is found. */
-Test(optimizers, tensorflow_resumes_a_varscope_adam_checkpoint) {
+ * slots and beta powers were saved under TF's names with their values. Then
+ * TF imports the GraphDef varscope exports of the same graph: its ApplyAdam
+ * has TF's attrs, and 5 steps of its train op from the initial values end
+ * at the same w. Skipped when no Python with TensorFlow is found. */
+Test(optimizers, tensorflow_resumes_varscope_adam_checkpoint_and_graphdef) {
   char pybuf[512], dir[256], line[1024];
   const char *py = tf_python(pybuf, sizeof pybuf);
   if (!py) cr_skip_test("no Python with TensorFlow (VARSCOPE_TF_PYTHON, or the oracle venv)");
@@ -691,7 +693,11 @@ Test(optimizers, tensorflow_resumes_a_varscope_adam_checkpoint) {
   vs_saver *sv = vs_saver_new(g, &(vs_saver_opts){.format = VS_CKPT_TF_V2}, st);
   vs_saver_save(sv, s, prefix, st);
   assert_ok();
-  fprintf(to, "prefix %s\n", prefix);
+  char pb[300];
+  snprintf(pb, sizeof pb, "%s/train.pb", dir);
+  vs_graph_write_graphdef(g, pb, NULL, st);
+  assert_ok();
+  fprintf(to, "prefix %s\ngraphdef %s\n", prefix, pb);
   fclose(to);
 
   cr_assert(line_of(from, line, sizeof line), "no keys line");
@@ -703,14 +709,24 @@ Test(optimizers, tensorflow_resumes_a_varscope_adam_checkpoint) {
                 sscanf(line, "w %f %f %f %f %f %f", &w5[0], &w5[1], &w5[2], &w5[3], &w5[4], &w5[5]) == 6,
             "w: %s", line);
   cr_assert(line_of(from, line, sizeof line) && sscanf(line, "step %lld", &n) == 1, "step: %s", line);
+  /* The exported GraphDef: TF's ApplyAdam attrs, and TF trains it from the start to the same w. */
+  float wg[6];
+  cr_assert(line_of(from, line, sizeof line), "no graphdef_attrs line");
+  cr_expect_str_eq(line, "graphdef_attrs same");
+  cr_assert(line_of(from, line, sizeof line) &&
+                sscanf(line, "graphdef_w %f %f %f %f %f %f", &wg[0], &wg[1], &wg[2], &wg[3], &wg[4], &wg[5]) == 6,
+            "graphdef_w: %s", line);
   fclose(from);
   cr_assert_eq(wait_exit(pid), 0);
   /* TF's own 5-step run (conformance/cases/training.c, optimizer_trajectory_adam). */
   cr_expect(fabsf(l4 - 12.7112398f) <= 2e-6f * 13.7f && fabsf(l5 - 11.5784664f) <= 2e-6f * 12.6f,
             "losses %.9g %.9g", l4, l5);
   static const float want[6] = {0.972184122f, -0.501780987f, 2.49203467f, 1.00222623f, 0.472184122f, 0.127603322f};
-  for (int i = 0; i < 6; i++)
+  for (int i = 0; i < 6; i++) {
     cr_expect(fabsf(w5[i] - want[i]) <= 2e-6f * (1 + fabsf(want[i])), "w[%d] = %.9g, want %.9g", i, w5[i], want[i]);
+    cr_expect(fabsf(wg[i] - want[i]) <= 2e-6f * (1 + fabsf(want[i])), "GraphDef w[%d] = %.9g, want %.9g", i, wg[i],
+              want[i]);
+  }
   cr_expect_eq(n, 5);
   vs_saver_free(sv);
   vs_session_free(s);

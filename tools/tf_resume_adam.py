@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""TensorFlow resumes training from a checkpoint varscope wrote (issue 13's
-round trip, optimizer state included). tests/test_optimizers.c starts it
+"""TensorFlow resumes training from a checkpoint varscope wrote, and trains
+the GraphDef varscope exported (issue 13's round trips, optimizer state and
+update ops included). tests/test_optimizers.c starts it
 before any OpenCL call, trains w (2x3, W0) 3 steps with AdamOptimizer(0.1)
 on loss = sum((w - T)^2) with a global step, saves a V2 checkpoint with its
 Saver and sends "prefix <path>" on stdin. This script builds the same graph
@@ -11,7 +12,14 @@ names), trains 2 more steps and prints:
     losses <loss before step 4> <loss before step 5>
     w <w after step 5, 6 values>
     step <global_step>
-(%.9g each), for the C test to compare with TF's uninterrupted trajectory."""
+(%.9g each), for the C test to compare with TF's uninterrupted trajectory.
+Then it reads "graphdef <path>": varscope's GraphDef of that graph, which it
+imports, initialises (each variable's "<v>/Assign") and trains 5 steps from
+the start by running the train op ("Adam", the global step's AssignAdd),
+and prints
+    graphdef_attrs <"same" when the ApplyAdam node's attrs equal those of
+                    the ApplyAdam TF builds, else "DIFF ...">
+    graphdef_w <w after 5 steps, 6 values>"""
 import os
 import sys
 
@@ -44,6 +52,25 @@ def main():
         print("losses " + " ".join("%.9g" % x for x in losses), flush=True)
         print("w " + " ".join("%.9g" % x for x in s.run(w).ravel()), flush=True)
         print("step %d" % s.run(step), flush=True)
+        own = {n.name: n for n in s.graph.as_graph_def().node}
+    line = sys.stdin.readline().strip()
+    if not line.startswith("graphdef "):
+        print("FAIL expected a graphdef line, got %r" % line, flush=True)
+        return 1
+    gd = tf.GraphDef()
+    with open(line[len("graphdef "):], "rb") as f:
+        gd.ParseFromString(f.read())
+    theirs = {n.name: n for n in gd.node}
+    apply = "Adam/update_w/ApplyAdam"
+    same = apply in theirs and dict(theirs[apply].attr) == dict(own[apply].attr)
+    print("graphdef_attrs " + ("same" if same else "DIFF %s" % (theirs.get(apply),)), flush=True)
+    with tf.Graph().as_default() as g, tf.Session() as s:
+        tf.import_graph_def(gd, name="")
+        variables = [op for op in g.get_operations() if op.type == "VariableV2"]
+        s.run([g.get_operation_by_name(v.name + "/Assign") for v in variables])
+        for _ in range(5):
+            s.run(g.get_operation_by_name("Adam"))
+        print("graphdef_w " + " ".join("%.9g" % x for x in s.run("w:0").ravel()), flush=True)
     return 0
 
 
