@@ -220,7 +220,7 @@ typedef struct vs_compute_gradients_opts {
   vs_var *const *var_list;
   size_t n_vars;
   const vs_output *grad_loss; /* NULL: ones (TF's grad_loss=None) */
-  bool colocate_gradients_with_ops; /* as vs_gradients_opts (true is refused there) */
+  bool colocate_gradients_with_ops; /* as vs_gradients_opts */
 } vs_compute_gradients_opts;
 
 /* Writes the (gradient, variable) pairs to out[0 .. k) in var_list order
