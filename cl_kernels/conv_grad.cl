@@ -58,3 +58,29 @@ __kernel void conv2d_backprop_filter(__global T *df, __global const T *x, __glob
     }
   df[i] = acc;
 }
+
+/* col2im for Conv2DBackpropInput after the GEMM dcols = dy x f^T:
+ * dx[n, ih, iw, c] = sum over the (oh, ow, kh, kw) that read it of
+ * dcols[(n, oh, ow), (kh, kw, c)] (the same geometry array). */
+__kernel void col2im(__global T *dx, __global const T *dcols, __constant long *g, const ulong n) {
+  size_t i = get_global_id(0);
+  if (i >= n) return;
+  long C = g[3], IW = g[2], IH = g[1], OH = g[4], OW = g[5], KH = g[7], KW = g[8];
+  long c = (long)i % C, iw = (long)i / C % IW, ih = (long)i / (C * IW) % IH, b = (long)i / (C * IW * IH);
+  long kc = KH * KW * C;
+  T acc = 0;
+  for (long kh = 0; kh < KH; kh++) {
+    long th = ih + g[13] - kh * g[11];
+    if (th < 0 || th % g[9]) continue;
+    long oh = th / g[9];
+    if (oh >= OH) continue;
+    for (long kw = 0; kw < KW; kw++) {
+      long tw = iw + g[14] - kw * g[12];
+      if (tw < 0 || tw % g[10]) continue;
+      long ow = tw / g[10];
+      if (ow >= OW) continue;
+      acc += dcols[((b * OH + oh) * OW + ow) * kc + (kh * KW + kw) * C + c];
+    }
+  }
+  dx[i] = acc;
+}

@@ -439,3 +439,47 @@ Test(gradients, training_graph_exports_as_graphdef) {
   vs_tensor_free(tf_);
   vs_session_free(sess);
 }
+
+/* Conv2D's gradients through im2col + GEMM (the default) and through the
+ * direct kernels (VARSCOPE_CONV_GRAD=direct, used past 256 MB of im2col)
+ * agree: SAME with stride 2x1 and VALID with dilation 2, within
+ * 1e-5 * (1 + |a|) (sums of up to 150 products in another order). */
+static void conv_grads(const char *padding, int64_t sh, int64_t sw, int64_t dil, float *dx, float *df) {
+  float xv[2 * 7 * 6 * 3], fv[3 * 2 * 3 * 4];
+  for (int i = 0; i < 252; i++) xv[i] = (float)((i * 37) % 17) / 8.0f - 1.0f;
+  for (int i = 0; i < 72; i++) fv[i] = (float)((i * 11) % 13) / 6.0f - 1.0f;
+  vs_output x = vs_constant(g, xv, VS_FLOAT, VS_SHAPE(2, 7, 6, 3), NULL, st);
+  vs_output f = vs_constant(g, fv, VS_FLOAT, VS_SHAPE(3, 2, 3, 4), NULL, st);
+  vs_output y = vs_conv2d(g, x, f, &(vs_conv2d_opts){.strides = {1, sh, sw, 1}, .padding = padding,
+                                                     .dilations = {1, dil, dil, 1}}, st);
+  vs_output l = vs_reduce_sum(g, vs_square(g, y, NULL, st), NULL, st);
+  vs_output d[2];
+  vs_gradients(g, &l, 1, (vs_output[]){x, f}, 2, NULL, d, st);
+  expect_ok(st);
+  vs_session *s = vs_session_new(g, NULL, st);
+  expect_ok(st);
+  vs_tensor *a = fetch1(s, d[0]), *b = fetch1(s, d[1]);
+  memcpy(dx, vs_tensor_data(a), 252 * sizeof(float));
+  memcpy(df, vs_tensor_data(b), 72 * sizeof(float));
+  vs_tensor_free(a);
+  vs_tensor_free(b);
+  vs_session_free(s);
+}
+
+Test(gradients, conv2d_gemm_and_direct_kernels_agree) {
+  static float dx[2][252], df[2][72];
+  const char *pads[2] = {"SAME", "VALID"};
+  for (int c = 0; c < 2; c++) {
+    unsetenv("VARSCOPE_CONV_GRAD");
+    conv_grads(pads[c], c ? 1 : 2, 1, c ? 2 : 1, dx[0], df[0]);
+    setenv("VARSCOPE_CONV_GRAD", "direct", 1);
+    conv_grads(pads[c], c ? 1 : 2, 1, c ? 2 : 1, dx[1], df[1]);
+    for (int i = 0; i < 252; i++)
+      cr_expect(fabsf(dx[0][i] - dx[1][i]) <= 1e-5f * (1 + fabsf(dx[0][i])), "%s dx[%d]: %g vs %g", pads[c], i,
+                dx[0][i], dx[1][i]);
+    for (int i = 0; i < 72; i++)
+      cr_expect(fabsf(df[0][i] - df[1][i]) <= 1e-5f * (1 + fabsf(df[0][i])), "%s df[%d]: %g vs %g", pads[c], i,
+                df[0][i], df[1][i]);
+  }
+  unsetenv("VARSCOPE_CONV_GRAD");
+}

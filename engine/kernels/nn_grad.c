@@ -1,4 +1,6 @@
-/* nn_grad.c - Conv2D's gradient ops on the device (cl_kernels/conv_grad.cl):
+/* nn_grad.c - Conv2D's gradient ops on the device: im2col + CLBlast GEMM
+ * (+ col2im for the input gradient) while the im2col matrix stays under
+ * GEMM_BYTES, else direct kernels (cl_kernels/conv_grad.cl):
  * Conv2DBackpropInput(input_sizes, filter, out_backprop) and
  * Conv2DBackpropFilter(input, filter_sizes, out_backprop), NHWC / HWIO,
  * with Conv2D's strides, dilations and SAME/VALID padding (op->attr.conv).
@@ -9,6 +11,11 @@
 
 #include "kernels/kernels_internal.h"
 #include "ops/train_ops.h"
+#include "runtime/blas.h"
+
+/* The im2col matrix ([N*OH*OW, KH*KW*C]) and its GEMM are used while it
+ * stays under this many bytes; larger problems run the direct kernels. */
+#define GEMM_BYTES ((size_t)256 << 20)
 
 /* The shape held by a Const int32 vector input; unknown otherwise. */
 static vs_shape const_shape(vs_output x) {
@@ -52,16 +59,43 @@ static bool conv_grad_run(vs_run *r, vs_op *op, size_t dev, const char *name, vs
     if (err != CL_SUCCESS) vs__cl_fail(st, err, "clEnqueueFillBuffer");
     return err == CL_SUCCESS;
   }
-  cl_mem ta = NULL, tb = NULL, bd = NULL;
+  cl_mem ta = NULL, tb = NULL, bd = NULL, cols = NULL;
   cl_mem ba = vs__on_device(r, a, dev, &ta, st), bb = ba ? vs__on_device(r, b, dev, &tb, st) : NULL;
   bool ok = ba && bb && (bd = vs__describe(dev, geo, 15, st)) != NULL;
-  if (ok) {
+  vs_cl_device *d = ok ? vs__device(dev, st) : NULL;
+  size_t M = (size_t)(geo[0] * geo[4] * geo[5]), KC = (size_t)(geo[7] * geo[8] * geo[3]), K = (size_t)geo[6];
+  size_t es = vs_dtype_size(op->dtype), bytes = M * KC * es;
+  /* VARSCOPE_CONV_GRAD=direct forces the direct kernels (tests compare both). */
+  const char *force = getenv("VARSCOPE_CONV_GRAD");
+  bool gemm = ok && d && (op->dtype == VS_FLOAT || op->dtype == VS_DOUBLE) && bytes && bytes <= GEMM_BYTES &&
+              M <= INT32_MAX && KC <= INT32_MAX && !(force && strcmp(force, "direct") == 0);
+  if (gemm) {
+    vs_shape cs = {.known = true, .rank = 2, .dims = {(int64_t)M, (int64_t)KC}};
+    ok = (cols = vs__buffer(dev, bytes, &cs, op->dtype, st)) != NULL;
+  }
+  if (ok && gemm && strcmp(name, "conv2d_backprop_filter") == 0) {
+    /* df [KC, K] = im2col(x)^T [KC, M] x dy [M, K] (HWIO is [KC, K]) */
+    cl_ulong row0 = 0, rows = M;
+    cl_int H = (cl_int)geo[1], W = (cl_int)geo[2], C = (cl_int)geo[3], OH = (cl_int)geo[4], OW = (cl_int)geo[5],
+           KH = (cl_int)geo[7], KW = (cl_int)geo[8], SH = (cl_int)geo[9], SW = (cl_int)geo[10], DH = (cl_int)geo[11],
+           DW = (cl_int)geo[12], PT = (cl_int)geo[13], PL = (cl_int)geo[14];
+    karg args[] = {KARG(cols), KARG(ba), KARG(row0), KARG(rows), KARG(H),  KARG(W),  KARG(C),  KARG(OH), KARG(OW),
+                   KARG(KH),   KARG(KW), KARG(SH),   KARG(SW),   KARG(DH), KARG(DW), KARG(PT), KARG(PL)};
+    ok = vs__launch(r, d, "conv", op->dtype, "im2col", M * KC, args, 17, st) &&
+         vs__gemm(d, op->dtype, true, false, KC, K, M, cols, 0, KC, bb, 0, K, o->buf, 0, K, st);
+  } else if (ok && gemm) {
+    /* dcols [M, KC] = dy [M, K] x f^T [K, KC], then col2im (a is f, b is dy) */
+    cl_ulong n = o->n;
+    karg args[] = {KARG(o->buf), KARG(cols), KARG(bd), KARG(n)};
+    ok = vs__gemm(d, op->dtype, false, true, M, KC, K, bb, 0, K, ba, 0, K, cols, 0, KC, st) &&
+         vs__launch(r, d, "conv_grad", op->dtype, "col2im", o->n, args, 4, st);
+  } else if (ok) {
     cl_ulong n = o->n;
     karg args[] = {KARG(o->buf), KARG(ba), KARG(bb), KARG(bd), KARG(n)};
-    ok = vs__launch(r, vs__device(dev, st), "conv_grad", op->dtype, name, o->n, args, 5, st);
+    ok = vs__launch(r, d, "conv_grad", op->dtype, name, o->n, args, 5, st);
   }
-  cl_mem temps[] = {ta, tb, bd};
-  for (size_t i = 0; i < 3; i++)
+  cl_mem temps[] = {ta, tb, bd, cols};
+  for (size_t i = 0; i < 4; i++)
     if (temps[i]) vs__buffer_release(temps[i]);
   return ok;
 }
