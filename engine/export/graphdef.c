@@ -9,6 +9,7 @@
 #include "checkpoint/ckpt_internal.h"
 #include "checkpoint/protobuf.h"
 #include "graph/graph_internal.h"
+#include "train/train_internal.h"
 #include "variables/variables_internal.h"
 #include "varscope/export.h"
 
@@ -367,6 +368,11 @@ static bool op_attrs(attrs *as, const vs_op *op, const op_role *role) {
     attr_i(as, "seed2", seed2, seed2 == 0);
   } else if (is_type(op, "IsVariableInitialized")) {
     attr_type(as, "dtype", in_dtype(op, 0), false);
+  } else if (vs__apply_spec(op->type)) { /* the optimizers' Apply* ops (engine/kernels/training.c) */
+    attr_type(as, "T", op->dtype, false);
+    attr_b(as, "use_locking", op->attr.apply.use_locking, !op->attr.apply.use_locking);
+    if (vs__apply_spec(op->type)->has_nesterov)
+      attr_b(as, "use_nesterov", op->attr.apply.use_nesterov, !op->attr.apply.use_nesterov);
   } else if (train_op_attrs(as, op)) {
     /* training's ops (issue 13) */
   } else if (is_type(op, "Rank")) { /* assert_variables_initialized */

@@ -21,7 +21,7 @@
  * construction). Which member is live is fixed by the op's def
  * (kernels/registry.h): random ops use .random, Assign .assign, Conv2D
  * .conv, MatMul .matmul, ReportUninitializedVariables .report, Sum and
- * Mean .reduce, the pools .pool. */
+ * Mean .reduce, the pools .pool, the optimizers' Apply* ops .apply. */
 typedef union vs_op_attrs {
   struct { bool has_seed; int64_t seed, seed2; } random; /* TF's seed/seed2 attrs from get_seed() */
   struct { bool validate_shape; } assign;
@@ -31,6 +31,7 @@ typedef union vs_op_attrs {
   struct { bool keep_dims; } reduce;                      /* Sum, Mean (reduction indices: input 1, a Const) */
   struct { int64_t ksize[4], strides[4]; bool pad_same; } pool; /* MaxPool, AvgPool and their gradients, NHWC */
   struct { const char *container; } variable;           /* VariableV2; graph-kept, NULL: "" */
+  struct { bool use_locking, use_nesterov; } apply;        /* Apply* (engine/kernels/training.c) */
 } vs_op_attrs;
 
 struct vs_op_def;

@@ -130,6 +130,9 @@ bool vs__grad_softmax_xent(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx
 bool vs__grad_conv2d(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
 bool vs__grad_max_pool(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
 bool vs__grad_avg_pool(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
+/* The optimizers' Apply* ops (engine/kernels/training.c). */
+extern const vs_op_def vs__training_defs[];
+extern const size_t vs__n_training_defs;
 
 /* Shared shape functions. */
 vs_shape vs__shape_of_input0(const vs_op *op);
