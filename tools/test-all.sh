@@ -78,7 +78,7 @@ else
   bad=1
 fi
 
-for ex in readme image_filter gan; do
+for ex in readme image_filter gan train_cnn; do
   if "$asan/examples/$ex" >"$log" 2>&1; then
     echo "ok   example $ex"
     pass=$((pass + 1))
