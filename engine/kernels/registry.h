@@ -4,7 +4,7 @@
  * sessions dispatch through the def, never by comparing type strings.
  *
  * Adding an op: write its kernel, shape function and def in the family file
- * engine/kernels/<family>.c (state, random, array, math, nn, control) and
+ * engine/kernels/<family>.c (state, resource, random, array, math, nn, control) and
  * list it in that file's table; a new family adds its table to registry.c.
  * tests/test_exec.c checks that every registered def has a kernel, a shape
  * function and a doc line, and that the shape function agrees with what the
@@ -64,9 +64,9 @@ const vs_op_def *vs__op_def_at(size_t i);
 
 /* The family tables (one per engine/kernels/<family>.c). */
 extern const vs_op_def vs__state_defs[], vs__random_defs[], vs__array_defs[], vs__math_defs[], vs__nn_defs[],
-    vs__control_defs[], vs__partition_defs[];
+    vs__control_defs[], vs__partition_defs[], vs__resource_defs[];
 extern const size_t vs__n_state_defs, vs__n_random_defs, vs__n_array_defs, vs__n_math_defs, vs__n_nn_defs,
-    vs__n_control_defs, vs__n_partition_defs;
+    vs__n_control_defs, vs__n_partition_defs, vs__n_resource_defs;
 
 /* Shared shape functions. */
 vs_shape vs__shape_of_input0(const vs_op *op);
