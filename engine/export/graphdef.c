@@ -305,6 +305,21 @@ static bool op_attrs(attrs *as, const vs_op *op, const op_role *role) {
     attr_type(as, is_type(op, "RandomUniformInt") ? "Tout" : "dtype", op->dtype, false);
     attr_i(as, "seed", seed, seed == 0);
     attr_i(as, "seed2", seed2, seed2 == 0);
+  } else if (is_type(op, "VarHandleOp")) { /* a resource variable: the variable's dtype and shape */
+    const char *container = vs_op_container(op);
+    attr_list_i(as, "allowed_devices", NULL, 0, true); /* an empty list of strings encodes as an empty list */
+    attr_s(as, "container", container ? container : "", !container || !container[0]);
+    attr_type(as, "dtype", op->var ? op->var->dtype : VS_FLOAT, false);
+    attr_shape(as, "shape", op->var ? op->var->shape : VS_UNKNOWN_SHAPE, false);
+    attr_s(as, "shared_name", op->name, false);
+  } else if (is_type(op, "AssignVariableOp")) {
+    attr_type(as, "dtype", op->dtype, false);
+    attr_b(as, "validate_shape", op->attr.assign.validate_shape, !op->attr.assign.validate_shape);
+  } else if (is_type(op, "AssignAddVariableOp") || is_type(op, "AssignSubVariableOp") ||
+             is_type(op, "ReadVariableOp")) {
+    attr_type(as, "dtype", op->dtype, false);
+  } else if (is_type(op, "VarIsInitializedOp")) {
+    /* no attrs */
   } else if (is_type(op, "IsVariableInitialized")) {
     attr_type(as, "dtype", in_dtype(op, 0), false);
   } else if (is_type(op, "Rank")) { /* assert_variables_initialized */
@@ -436,7 +451,9 @@ static bool export_graphdef(vs_graph *g, const vs_export_opts *opts, vs__pb_buf 
   for (size_t i = 0; ok && i < g->n_vars; i++) {
     const vs_var *v = g->vars[i];
     bool callable = vs__initializer_callable(&v->initializer);
-    if (v->op) role[v->op->index].class_self = callable && !v->op->colocate;
+    /* A ResourceVariable builds its handle under that _attr_scope whatever
+     * its initial value. */
+    if (v->op) role[v->op->index].class_self = (callable || v->resource) && !v->op->colocate;
     if (v->assign) role[v->assign->index].init_of = v;
     const vs_op *iv = v->initial_value.op;
     if (iv && callable && !v->initializer.values && strcmp(iv->type, "Const") == 0) role[iv->index].splat = true;

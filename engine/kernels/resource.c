@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "kernels/kernels_internal.h"
+#include "ops/ops_internal.h"
 
 /* The variable behind input 0 (the handle): every handle is a VarHandleOp
  * of a variable (the API builds no other producer of a resource). */
@@ -91,6 +92,12 @@ static bool update(vs_run *r, vs_op *op, bool sub, vs_status *st) {
   vs_var *v = handle_var(op, st);
   vs_value *val = vs__in(r, op, 1);
   if (!v || vs__uninitialized(r, op, val, st)) return false;
+  if (v->dtype == VS_BOOL || v->dtype == VS_STRING) { /* TF registers the kernels for numbers only */
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR,
+             "No OpKernel was registered to support Op '%s' used by {{node %s}} with these attrs: [dtype=%s]",
+             op->type, op->name, vs__dt_enum_name(v->dtype));
+    return false;
+  }
   vs_var_state *vs = &r->s->vars[v->index];
   if (!vs->initialized) { /* the resource lookup fails: NOT_FOUND */
     char text[512];
