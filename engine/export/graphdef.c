@@ -309,6 +309,10 @@ static bool op_attrs(attrs *as, const vs_op *op, const op_role *role) {
     const char *container = vs_op_container(op);
     attr_list_i(as, "allowed_devices", NULL, 0, true); /* an empty list of strings encodes as an empty list */
     attr_s(as, "container", container ? container : "", !container || !container[0]);
+    char *debug_name = vs__asprintf("%s/", op->name); /* TF 2.21 records the handle's name scope */
+    if (!debug_name) as->full = true; /* reported as out of memory, as a full attr table is */
+    else attr_s(as, "debug_name", debug_name, false);
+    free(debug_name);
     attr_type(as, "dtype", op->var ? op->var->dtype : VS_FLOAT, false);
     attr_shape(as, "shape", op->var ? op->var->shape : VS_UNKNOWN_SHAPE, false);
     attr_s(as, "shared_name", op->name, false);
