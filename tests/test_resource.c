@@ -251,3 +251,18 @@ Test(resource, saver_round_trip) {
   vs_saver_free(sv);
   scratch_dir_remove(dir);
 }
+
+/* Fetching the handle itself: TF returns the serialized ResourceHandle
+ * bytes; varscope has no such value and refuses the fetch cleanly. */
+Test(resource, fetching_the_handle_is_refused) {
+  vs_var *v = rvar("v", VS_SHAPE(2), vs_ones_initializer());
+  vs_session *s = vs_session_new(g, NULL, st);
+  assert_ok();
+  vs_output h = {vs_var_op(v), 0};
+  vs_tensor *t = NULL;
+  vs_session_run(s, NULL, NULL, 0, &h, &t, 1, NULL, 0, st);
+  cr_assert_null(t);
+  assert_error(VS_UNIMPLEMENTED, "UnimplementedError",
+               "fetching the resource handle v:0 is not supported: fetch the variable's value instead");
+  vs_session_free(s);
+}
