@@ -219,6 +219,9 @@ Test(resource, hostile_input) {
                                          .initializer = vs_zeros_initializer()}, st);
   cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT);
   cr_assert_null(vs_graph_operation_by_name(g, "h"));
+  /* No host tensor holds a handle. */
+  cr_assert_null(vs_tensor_new(VS_RESOURCE, VS_SCALAR, NULL, st));
+  assert_error(VS_INVALID_ARGUMENT, "ValueError", "vs_tensor_new: a fully defined shape and a numeric dtype are required");
 }
 
 /* Saver: a resource variable is saved under its op name and restored into
