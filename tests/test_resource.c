@@ -219,6 +219,13 @@ Test(resource, hostile_input) {
                                          .initializer = vs_zeros_initializer()}, st);
   cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT);
   cr_assert_null(vs_graph_operation_by_name(g, "h"));
+  vs_get_variable(g, "e", &(vs_var_opts){.shape = VS_SHAPE(1), .use_resource = (vs_opt_bool)9}, st);
+  assert_error(VS_INVALID_ARGUMENT, "ValueError", "use_resource for e: 9 is not a vs_opt_bool");
+  cr_assert_null(vs_graph_operation_by_name(g, "e"));
+  vs_scope *bad = vs_variable_scope_push(g, "bad", &(vs_varscope_opts){.use_resource = (vs_opt_bool)5}, st);
+  cr_assert_null(bad);
+  assert_error(VS_INVALID_ARGUMENT, "ValueError", "variable_scope: use_resource 5 is not a vs_opt_bool");
+  cr_assert_str_eq(vs_scope_name(vs_get_variable_scope(g)), "");
   /* No host tensor holds a handle. */
   cr_assert_null(vs_tensor_new(VS_RESOURCE, VS_SCALAR, NULL, st));
   assert_error(VS_INVALID_ARGUMENT, "ValueError", "vs_tensor_new: a fully defined shape and a numeric dtype are required");

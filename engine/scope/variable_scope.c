@@ -75,6 +75,11 @@ static bool apply_overrides(vs_graph *g, vs_scope *s, const vs_varscope_opts *o,
     if (!vs__initializer_own(g, &s->initializer, st)) return false;
   }
   if (o->partitioner.kind != VS_PARTITIONER_NONE) s->partitioner = o->partitioner;
+  if ((unsigned)o->use_resource > VS_OPT_FALSE) { /* C-only: an int outside the enum */
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "variable_scope: use_resource %d is not a vs_opt_bool",
+             (int)o->use_resource);
+    return false;
+  }
   if (o->use_resource != VS_OPT_DEFAULT) s->use_resource = o->use_resource;
   if (o->regularizer) {
     s->regularizer = o->regularizer;

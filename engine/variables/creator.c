@@ -68,6 +68,11 @@ static vs_var *default_creator(vs_graph *g, vs_thread_state *ts, const vs_creato
   /* default_variable_creator: use_resource=None takes the current variable
    * scope's, then the graph's switch (TF's _DEFAULT_USE_RESOURCE). */
   vs_opt_bool use = a->use_resource;
+  if ((unsigned)use > VS_OPT_FALSE) { /* C-only: an int outside the enum */
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "use_resource for %s: %d is not a vs_opt_bool",
+             a->name ? a->name : "Variable", (int)use);
+    return NULL;
+  }
   if (use == VS_OPT_DEFAULT) {
     vs_scope *scope = vs_get_variable_scope(g);
     use = scope ? vs_scope_use_resource(scope) : VS_OPT_DEFAULT;
