@@ -101,6 +101,51 @@ static vs_op *guard_op(vs_graph *g, vs_op *op, const char *scope, vs_strmap *cac
   return out;
 }
 
+/* The initial value built under name_scope("Initializer"), ops.device(None),
+ * colocated with the variable through _attr_scope({"_class":
+ * ["loc:@<n>"]}), which stays on (ts->init_colocate) for the variable op
+ * itself: variable_op clears it. */
+static bool initial_value_in_initializer_scope(vs_graph *g, vs_thread_state *ts, vs_var *v, char *name,
+                                               const vs_shape *shape, vs_status *st) {
+  if (!vs__name_scope_enter(g, ts, "Initializer", st)) return false;
+  if (!vs__device_push_string(ts, NULL, st)) {
+    vs__name_scope_pop(ts);
+    return false;
+  }
+  ts->init_colocate = name;
+  vs_op *iop = vs__initializer_build(g, ts, &v->initializer, v->dtype, shape, st);
+  vs__device_pop_top(ts);
+  vs__name_scope_pop(ts);
+  if (!iop) {
+    ts->init_colocate = NULL;
+    return false;
+  }
+  v->initial_value = (vs_output){iop, 0};
+  return true;
+}
+
+/* The variable op "<n>" (VariableV2 or VarHandleOp; the scope name taken as
+ * is), then in[] = {its output, the initial value}, a tensor initial value
+ * guarded by _try_guard_against_uninitialized_dependencies. */
+static bool variable_op(vs_graph *g, vs_thread_state *ts, vs_var *v, const char *type, char *name, vs_dtype dtype,
+                        vs_shape shape, const char *scope, vs_output in[2], vs_status *st) {
+  v->op = vs__op_create(g, &(vs_op_spec){.type = type, .name = name, .has_output = true, .dtype = dtype,
+                                         .shape = shape}, st);
+  ts->init_colocate = NULL;
+  if (!v->op) return false;
+  v->op->var = v;
+  in[0] = (vs_output){v->op, 0};
+  in[1] = v->initial_value;
+  if (v->initializer.kind == VS_INIT_TENSOR) {
+    vs_strmap cache = {0};
+    vs_op *safe = guard_op(g, v->initializer.tensor.op, scope, &cache, st);
+    vs_strmap_free(&cache);
+    if (!safe) return false;
+    in[1] = (vs_output){safe, v->initializer.tensor.index};
+  }
+  return true;
+}
+
 /* ResourceVariable._init_from_args in graph mode, inside name_scope(<n>):
  * the initial value under "Initializer" (device None, colocated with the
  * handle), the VarHandleOp "<n>" (still colocated), then
@@ -108,40 +153,13 @@ static vs_op *guard_op(vs_graph *g, vs_op *op, const char *scope, vs_strmap *cac
  * resets colocation for it) and "Read/ReadVariableOp" (v.value(); with a
  * caching_device, an Identity "Read/Identity" on that device). */
 static bool resource_ops(vs_graph *g, vs_thread_state *ts, vs_var *v, char *name, const char *scope,
-                         bool callable, const vs_shape *shape, vs_status *st) {
-  const vs_initializer *init = &v->initializer;
-  if (init->kind == VS_INIT_TENSOR) {
-    v->initial_value = init->tensor;
-  } else {
-    if (!vs__name_scope_enter(g, ts, "Initializer", st)) return false;
-    if (!vs__device_push_string(ts, NULL, st)) {
-      vs__name_scope_pop(ts);
-      return false;
-    }
-    ts->init_colocate = name;
-    vs_op *iop = vs__initializer_build(g, ts, init, v->dtype, shape, st);
-    vs__device_pop_top(ts);
-    vs__name_scope_pop(ts);
-    if (!iop) {
-      ts->init_colocate = NULL;
-      return false;
-    }
-    v->initial_value = (vs_output){iop, 0};
-  }
-  (void)callable;
-  v->op = vs__op_create(g, &(vs_op_spec){.type = "VarHandleOp", .name = name, .has_output = true,
-                                         .dtype = VS_RESOURCE, .shape = VS_SCALAR}, st);
-  ts->init_colocate = NULL;
-  if (!v->op) return false;
-  v->op->var = v;
-  vs_output in[2] = {{v->op, 0}, v->initial_value};
-  if (init->kind == VS_INIT_TENSOR) { /* _try_guard_against_uninitialized_dependencies */
-    vs_strmap cache = {0};
-    vs_op *safe = guard_op(g, init->tensor.op, scope, &cache, st);
-    vs_strmap_free(&cache);
-    if (!safe) return false;
-    in[1] = (vs_output){safe, init->tensor.index};
-  }
+                         const vs_shape *shape, vs_status *st) {
+  /* Every initial value but a tensor goes under "Initializer", a host
+   * value too ("<n>/Initializer/initial_value"). */
+  if (v->initializer.kind == VS_INIT_TENSOR) v->initial_value = v->initializer.tensor;
+  else if (!initial_value_in_initializer_scope(g, ts, v, name, shape, st)) return false;
+  vs_output in[2];
+  if (!variable_op(g, ts, v, "VarHandleOp", name, VS_RESOURCE, VS_SCALAR, scope, in, st)) return false;
   if (!vs__name_scope_enter(g, ts, "IsInitialized", st)) return false;
   v->is_init = vs__op_in_scope(g, ts, "VarIsInitializedOp",
                                &(vs_op_spec){.type = "VarIsInitializedOp", .inputs = in, .n_inputs = 1,
@@ -262,7 +280,7 @@ static vs_var *variable_create(vs_graph *g, vs_thread_state *ts, const vs_var_sp
   v->resource = sp->resource;
   if (sp->resource) {
     v->shape = shape; /* a ResourceVariable keeps its shape even without validate_shape */
-    if (!resource_ops(g, ts, v, name, scope, callable, &shape, st)) goto fail;
+    if (!resource_ops(g, ts, v, name, scope, &shape, st)) goto fail;
     vs__name_scope_pop(ts);
     free(name);
     v->index = g->n_vars;
@@ -275,43 +293,15 @@ static vs_var *variable_create(vs_graph *g, vs_thread_state *ts, const vs_var_sp
   if (init->kind == VS_INIT_TENSOR) {
     v->initial_value = init->tensor;
   } else if (callable) {
-    /* Built under name_scope("Initializer"), ops.device(None), colocated
-     * with the variable through _attr_scope({"_class": ["loc:@<n>"]}),
-     * which stays on for the variable op itself (below). */
-    if (!vs__name_scope_enter(g, ts, "Initializer", st)) goto fail;
-    if (!vs__device_push_string(ts, NULL, st)) {
-      vs__name_scope_pop(ts);
-      goto fail;
-    }
-    ts->init_colocate = name;
-    vs_op *iop = vs__initializer_build(g, ts, &v->initializer, dtype, &shape, st);
-    vs__device_pop_top(ts);
-    vs__name_scope_pop(ts);
-    if (!iop) {
-      ts->init_colocate = NULL;
-      goto fail;
-    }
-    v->initial_value = (vs_output){iop, 0};
+    if (!initial_value_in_initializer_scope(g, ts, v, name, &shape, st)) goto fail;
   } else {
     vs_op *iop = vs__initializer_build(g, ts, &v->initializer, dtype, &shape, st);
     if (!iop) goto fail;
     v->initial_value = (vs_output){iop, 0};
   }
 
-  /* "<n>" itself: the scope name, taken as is (absolute). */
-  v->op = vs__op_create(g, &(vs_op_spec){.type = "VariableV2", .name = name, .has_output = true,
-                                         .dtype = dtype, .shape = v->shape}, st);
-  ts->init_colocate = NULL;
-  if (!v->op) goto fail;
-  v->op->var = v;
-  vs_output assign_in[2] = {{v->op, 0}, v->initial_value};
-  if (init->kind == VS_INIT_TENSOR) { /* _try_guard_against_uninitialized_dependencies */
-    vs_strmap cache = {0};
-    vs_op *safe = guard_op(g, init->tensor.op, scope, &cache, st);
-    vs_strmap_free(&cache);
-    if (!safe) goto fail;
-    assign_in[1] = (vs_output){safe, init->tensor.index};
-  }
+  vs_output assign_in[2];
+  if (!variable_op(g, ts, v, "VariableV2", name, dtype, v->shape, scope, assign_in, st)) goto fail;
   v->assign = vs__op_in_scope(g, ts, "Assign",
                               &(vs_op_spec){.type = "Assign", .inputs = assign_in, .n_inputs = 2,
                                             .has_output = true, .dtype = dtype, .shape = v->shape,
