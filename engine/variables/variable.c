@@ -281,12 +281,7 @@ static vs_var *variable_create(vs_graph *g, vs_thread_state *ts, const vs_var_sp
   if (sp->resource) {
     v->shape = shape; /* a ResourceVariable keeps its shape even without validate_shape */
     if (!resource_ops(g, ts, v, name, scope, &shape, st)) goto fail;
-    vs__name_scope_pop(ts);
-    free(name);
-    v->index = g->n_vars;
-    g->vars[g->n_vars++] = v;
-    if (!add_to_collections(g, v, sp->collections, st)) return NULL; /* v is owned by the graph */
-    return v;
+    goto built;
   }
 
   /* The initial value. */
@@ -319,6 +314,7 @@ static vs_var *variable_create(vs_graph *g, vs_thread_state *ts, const vs_var_sp
   if (cached) vs_device_pop(g, NULL);
   if (!v->read) goto fail;
   v->read->var = v;
+built:
   vs__name_scope_pop(ts);
   free(name);
   v->index = g->n_vars;
