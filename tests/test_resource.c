@@ -276,3 +276,31 @@ Test(resource, fetching_the_handle_is_refused) {
                "fetching the resource handle v:0 is not supported: fetch the variable's value instead");
   vs_session_free(s);
 }
+
+/* get_variable("x", [4, 2], use_resource=True, partitioner=fixed_size_partitioner(2)):
+ * the parts are resource variables; convert_to_tensor reads each part anew
+ * in the concat scope, as TF 2.21 does, and the session concatenates. */
+Test(resource, partitioned_parts_are_resource_variables) {
+  vs_partitioned_var *x = vs_get_partitioned_variable(
+      g, "x", &(vs_var_opts){.shape = VS_SHAPE(4, 2), .use_resource = VS_OPT_TRUE,
+                             .initializer = vs_ones_initializer(), .partitioner = vs_fixed_size_partitioner(2, 0)}, st);
+  assert_ok();
+  cr_assert(vs_var_is_resource(vs_partitioned_var_part(x, 0)));
+  cr_assert_str_eq(vs_var_name(vs_partitioned_var_part(x, 1)), "x/part_1:0");
+  vs_output t = vs_partitioned_var_value(g, x, st);
+  assert_ok();
+  cr_assert_str_eq(vs_output_name(t), "x:0");
+  vs_op *concat = vs_op_input(t.op, 0).op;
+  cr_assert_str_eq(vs_op_name(concat), "x/ConcatPartitions/concat");
+  cr_assert_str_eq(vs_op_name(vs_op_input(concat, 0).op), "x/ConcatPartitions/concat/ReadVariableOp");
+  cr_assert_str_eq(vs_op_name(vs_op_input(concat, 1).op), "x/ConcatPartitions/concat/ReadVariableOp_1");
+  cr_assert_str_eq(vs_op_name(vs_op_input(concat, 2).op), "x/ConcatPartitions/concat/axis");
+  vs_session *s = vs_session_new(g, NULL, st);
+  assert_ok();
+  vs_op *init = vs_global_variables_initializer(g, st);
+  assert_ok();
+  vs_session_run(s, NULL, NULL, 0, NULL, NULL, 0, &init, 1, st);
+  assert_ok();
+  run_floats(s, t, (float[]){1, 1, 1, 1, 1, 1, 1, 1}, 8);
+  vs_session_free(s);
+}
