@@ -203,11 +203,41 @@ VSC_CASE(resource_runtime_shape_and_container_errors) {
            "exist. (Could not find resource: c/c)");
 }
 
+/* x = get_variable("x", [4, 2], use_resource=True, partitioner=fixed_size_partitioner(2), initializer=ones)
+ *   parts x/part_0:0, x/part_1:0 are ResourceVariables; convert_to_tensor(x) is "x:0", an Identity of
+ *   x/ConcatPartitions/concat over x/ConcatPartitions/concat/ReadVariableOp, .../ReadVariableOp_1 and
+ *   .../axis; after global_variables_initializer it is eight ones   spec 9.5 9.3 */
+VSC_CASE(resource_partitioned_parts) {
+  vs_partitioned_var *x = vs_get_partitioned_variable(
+      g, "x", &(vs_var_opts){.shape = VS_SHAPE(4, 2), .use_resource = VS_OPT_TRUE,
+                             .initializer = vs_ones_initializer(), .partitioner = vs_fixed_size_partitioner(2, 0)}, st);
+  OK();
+  EXPECT(x != NULL, "no PartitionedVariable");
+  EXPECT(vs_var_is_resource(vs_partitioned_var_part(x, 0)) && vs_var_is_resource(vs_partitioned_var_part(x, 1)),
+         "a part is not a ResourceVariable");
+  VAR_NAME(vs_partitioned_var_part(x, 1), "x/part_1:0");
+  vs_output xt = vs_partitioned_var_value(g, x, st);
+  OK();
+  STR_EQ(vs_output_name(xt), "x:0");
+  vs_op *concat = vs_op_input(xt.op, 0).op;
+  STR_EQ(vs_op_name(concat), "x/ConcatPartitions/concat");
+  STR_EQ(vs_op_name(vs_op_input(concat, 0).op), "x/ConcatPartitions/concat/ReadVariableOp");
+  STR_EQ(vs_op_name(vs_op_input(concat, 1).op), "x/ConcatPartitions/concat/ReadVariableOp_1");
+  STR_EQ(vs_op_name(vs_op_input(concat, 2).op), "x/ConcatPartitions/concat/axis");
+  vs_op *init = vs_global_variables_initializer(g, st);
+  OK();
+  SESSION(s);
+  RUN(s, init);
+  FETCH(tv, s, xt);
+  for (int i = 0; i < 8; i++) NEAR(FLOATS(tv)[i], 1, 0);
+}
+
 const vsc_case vsc_cases_resource[] = {
     VSC_REG(resource_variable_ops_and_names, "9.5"),
     VSC_REG(resource_use_resource_resolution, "9.5"),
     VSC_REG(resource_session_reads_and_updates, "9.5"),
     VSC_REG(resource_assign_errors, "9.5"),
     VSC_REG(resource_runtime_shape_and_container_errors, "9.5 X.container"),
+    VSC_REG(resource_partitioned_parts, "9.5 9.3"),
     {0},
 };

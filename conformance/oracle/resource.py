@@ -129,3 +129,22 @@ def resource_runtime_shape_and_container_errors(t):
                  fragment="Could not find variable c. This could mean that the variable has been deleted. In "
                           "TF1, it can also mean the variable is uninitialized. Debug info: container=c, status "
                           "error message=Container c does not exist. (Could not find resource: c/c)")
+
+
+@case
+def resource_partitioned_parts(t):
+    x = tf.get_variable("x", [4, 2], use_resource=True, partitioner=tf.fixed_size_partitioner(2),
+                        initializer=tf.ones_initializer())
+    t.eq([type(p).__name__ for p in x], ["ResourceVariable", "ResourceVariable"])
+    t.eq(list(x)[1].name, "x/part_1:0")
+    tv = tf.convert_to_tensor(x)
+    t.eq(tv.name, "x:0")
+    concat = tv.op.inputs[0].op
+    t.eq(concat.name, "x/ConcatPartitions/concat")
+    t.eq([i.op.name for i in concat.inputs], ["x/ConcatPartitions/concat/ReadVariableOp",
+                                              "x/ConcatPartitions/concat/ReadVariableOp_1",
+                                              "x/ConcatPartitions/concat/axis"])
+    init = tf.global_variables_initializer()
+    with t.session() as s:
+        s.run(init)
+        t.eq(s.run(tv).ravel().tolist(), [1.0] * 8)
