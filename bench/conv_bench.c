@@ -1,10 +1,16 @@
 /* conv_bench - GFLOP/s of conv2d + bias_add + relu forward (NHWC, SAME,
  * stride 1) on every OpenCL device present, against the device's measured
- * fp32 peak, and, when OpenBLAS is built in, a host im2col + OpenBLAS sgemm
- * baseline on the same shapes.
+ * fp32 peak and TensorFlow's CPU build on the same shapes in the same run
+ * (bench/conv_tf.py in the oracle's venv, run to completion before any
+ * OpenCL call: see peer.h), with the ratio varscope / TF (above 1: faster);
+ * the same again in CPU seconds of each process (all threads), which a
+ * machine shared with other work disturbs far less than wall time;
+ * when OpenBLAS is built in, also a host im2col + OpenBLAS sgemm baseline.
  *
- * Usage: conv_bench [reps]     (VARSCOPE_CONV=direct|im2col|convgemm|auto
- * selects the device algorithm; default auto) */
+ * Usage: conv_bench [--no-tf] [--case I]... [reps]   (default reps 5)
+ * VARSCOPE_CONV=direct|direct:RM,NV,UC,LY,RW|im2col|convgemm|auto selects the
+ * device algorithm (default auto). Timings on a shared machine are noisy:
+ * each figure is a median of reps runs; repeat the whole run to compare. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +18,7 @@
 #include <time.h>
 
 #include "bench.h"
+#include "peer.h"
 #include "varscope.h"
 #ifdef VS_HAVE_OPENBLAS
 #include <cblas.h>
@@ -32,7 +39,16 @@ static const shape_case CASES[] = {
 
 /* Median seconds of one conv+bias+relu run on device `dev`. The input and
  * filter live in variables, so a run moves no data to or from the host. */
-static double device_seconds(const shape_case *sc, size_t dev, int reps, vs_status *st) {
+/* CPU seconds of this process, all its threads (the device's, on a CPU
+ * device): on a machine shared with other work, wall time measures the
+ * sharing as much as the code; CPU time much less so. */
+static double cpu_now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return (double)t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+static double device_seconds(const shape_case *sc, size_t dev, int reps, double *cpu, vs_status *st) {
   vs_graph *g = vs_graph_new();
   char device[32];
   snprintf(device, sizeof device, "/device:CL:%zu", dev);
@@ -50,17 +66,20 @@ static double device_seconds(const shape_case *sc, size_t dev, int reps, vs_stat
   double med = -1;
   if (s) {
     vs_session_run(s, NULL, NULL, 0, NULL, NULL, 0, &init, 1, st);
-    double *t = calloc((size_t)reps, sizeof *t);
-    for (int i = -2; i < reps && !vs_status_code(st); i++) { /* two warm-ups: builds, autotuning */
-      double t0 = now();
+    double *t = calloc((size_t)reps, sizeof *t), *c = calloc((size_t)reps, sizeof *c);
+    for (int i = -2; t && c && i < reps && !vs_status_code(st); i++) { /* two warm-ups: builds, autotuning */
+      double t0 = now(), c0 = cpu_now();
       vs_session_run(s, NULL, NULL, 0, NULL, NULL, 0, &y.op, 1, st);
-      if (i >= 0) t[i] = now() - t0;
+      if (i >= 0) t[i] = now() - t0, c[i] = cpu_now() - c0;
     }
-    if (!vs_status_code(st)) {
+    if (t && c && !vs_status_code(st)) {
       qsort(t, (size_t)reps, sizeof *t, cmp_double);
+      qsort(c, (size_t)reps, sizeof *c, cmp_double);
       med = t[reps / 2];
+      *cpu = c[reps / 2];
     }
     free(t);
+    free(c);
   }
   vs_session_free(s);
   vs_graph_free(g);
@@ -117,24 +136,60 @@ static double openblas_seconds(const shape_case *sc, int reps) {
 }
 #endif
 
+#define NCASES (sizeof CASES / sizeof CASES[0])
+
 int main(int argc, char **argv) {
-  int reps = argc > 1 ? atoi(argv[1]) : 5;
+  int reps = 5, tf = 1;
+  int only[NCASES], nonly = 0;
+  for (int a = 1; a < argc; a++) {
+    if (strcmp(argv[a], "--no-tf") == 0) tf = 0;
+    else if (strcmp(argv[a], "--case") == 0 && a + 1 < argc && nonly < (int)NCASES) only[nonly++] = atoi(argv[++a]);
+    else reps = atoi(argv[a]);
+  }
   if (reps < 1) reps = 1;
+  bool want[NCASES];
+  for (size_t i = 0; i < NCASES; i++) {
+    want[i] = nonly == 0;
+    for (int k = 0; k < nonly; k++) want[i] = want[i] || only[k] == (int)i;
+  }
+  peer_result peer = {.why = "not run (--no-tf)"};
+  char py[512], reps_s[16], idx[NCASES][8];
+  if (tf && !peer_python(py, sizeof py)) {
+    snprintf(peer.why, sizeof peer.why, "no TensorFlow python at %s (make oracle makes it)", py);
+  } else if (tf) {
+    char *pargv[NCASES + 4];
+    int n = 0;
+    pargv[n++] = py;
+    pargv[n++] = VS_SOURCE_DIR "/bench/conv_tf.py";
+    snprintf(reps_s, sizeof reps_s, "%d", reps);
+    pargv[n++] = reps_s;
+    for (size_t i = 0; i < NCASES && nonly; i++)
+      if (want[i]) {
+        snprintf(idx[i], sizeof idx[i], "%zu", i);
+        pargv[n++] = idx[i];
+      }
+    pargv[n] = NULL;
+    fprintf(stderr, "conv_bench: TensorFlow first (%s bench/conv_tf.py)...\n", py);
+    peer_run(pargv, NULL, &peer);
+  }
   vs_status *st = vs_status_new();
   size_t ndev = vs_num_devices(st);
   const char *algo = getenv("VARSCOPE_CONV");
   printf("conv2d + bias_add + relu forward, NHWC, SAME, stride 1; median of %d runs; algorithm %s\n", reps,
          algo ? algo : "auto");
+  printf("peer: %s\n", peer.label[0] ? peer.label : peer.why);
   for (size_t d = 0; d < ndev; d++) {
     vs_device_info in;
     vs_device_get_info(d, &in, st);
     double peak = vs_device_fp32_peak(d, st);
     printf("\n%s %s [%s]: measured fp32 peak %.1f GFLOP/s\n", in.cl_name, in.name, in.device_name, peak);
-    printf("  %-26s %-18s %10s %10s %8s\n", "layer", "input NHWC", "ms", "GFLOP/s", "of peak");
-    for (size_t i = 0; i < sizeof CASES / sizeof CASES[0]; i++) {
+    printf("  %-26s %-18s %9s %9s %8s %9s %8s | %9s %9s %8s\n", "layer", "input NHWC", "ms", "GFLOP/s", "of peak",
+           "TF", "vs / TF", "cpu ms", "TF cpu ms", "vs / TF");
+    for (size_t i = 0; i < NCASES; i++) {
+      if (!want[i]) continue;
       const shape_case *sc = &CASES[i];
       double flop = 2.0 * sc->n * sc->h * sc->w * sc->kh * sc->kw * sc->c * sc->k;
-      double s = device_seconds(sc, d, reps, st);
+      double cpu = 0, s = device_seconds(sc, d, reps, &cpu, st);
       char shape[48];
       snprintf(shape, sizeof shape, "%dx%dx%dx%d", sc->n, sc->h, sc->w, sc->c);
       if (s < 0) {
@@ -142,14 +197,22 @@ int main(int argc, char **argv) {
         vs_status_set(st, VS_OK, NULL);
         continue;
       }
-      printf("  %-26s %-18s %10.2f %10.1f %7.1f%%\n", sc->what, shape, s * 1e3, flop / s / 1e9,
+      double tfs = peer.seconds[i];
+      double tfc = peer.cpu[i];
+      printf("  %-26s %-18s %9.2f %9.1f %7.1f%%", sc->what, shape, s * 1e3, flop / s / 1e9,
              100.0 * flop / s / 1e9 / peak);
+      if (tfs > 0) printf(" %9.1f %8.2f", flop / tfs / 1e9, tfs / s);
+      else printf(" %9s %8s", "-", "-");
+      printf(" | %9.2f", cpu * 1e3);
+      if (tfc > 0) printf(" %9.2f %8.2f\n", tfc * 1e3, tfc / cpu);
+      else printf(" %9s %8s\n", "-", "-");
     }
   }
 #ifdef VS_HAVE_OPENBLAS
   printf("\nhost im2col + OpenBLAS sgemm (OPENBLAS_NUM_THREADS=%s):\n",
          getenv("OPENBLAS_NUM_THREADS") ? getenv("OPENBLAS_NUM_THREADS") : "default");
-  for (size_t i = 0; i < sizeof CASES / sizeof CASES[0]; i++) {
+  for (size_t i = 0; i < NCASES; i++) {
+    if (!want[i]) continue;
     const shape_case *sc = &CASES[i];
     double flop = 2.0 * sc->n * sc->h * sc->w * sc->kh * sc->kw * sc->c * sc->k, s = openblas_seconds(sc, reps);
     char shape[48];

@@ -2,7 +2,10 @@
 """TensorFlow's CPU figures for the shapes of bench/conv_bench: conv2d +
 bias_add + relu forward (NHWC, SAME, stride 1), inputs in variables, median
 of N runs of the op as a target. Usage: python3 bench/conv_tf.py [reps]
-(needs tensorflow-cpu; the oracle's venv has it)."""
+[case index ...] (needs tensorflow-cpu; the oracle's venv has it). Besides
+the table, prints "label ..." and "result <case> <seconds> <cpu seconds>"
+lines (CPU time of all the process's threads), which
+bench/conv_bench reads when it runs this script beside its own figures."""
 import os
 import sys
 import time
@@ -18,9 +21,13 @@ CASES = [("image filter 5x5 32->32", 8, 64, 64, 32, 32, 5), ("image filter 5x5 3
 
 def main():
     reps = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+    only = {int(a) for a in sys.argv[2:]}
+    print("label TensorFlow %s CPU" % tf.__version__)
     print("TensorFlow %s CPU: conv2d + bias_add + relu forward, median of %d runs (threads: %s)"
           % (tf.__version__, reps, os.environ.get("TF_NUM_INTRAOP_THREADS", "default")))
-    for what, n, h, w, c, k, ks in CASES:
+    for i, (what, n, h, w, c, k, ks) in enumerate(CASES):
+        if only and i not in only:
+            continue
         with tf.Graph().as_default(), tf.Session() as sess:
             x = tf.get_variable("x", [n, h, w, c], initializer=tf.random_uniform_initializer(-1, 1))
             f = tf.get_variable("f", [ks, ks, c, k])
@@ -29,13 +36,15 @@ def main():
             sess.run(tf.global_variables_initializer())
             for _ in range(2):
                 sess.run(y.op)
-            times = []
+            times, cpus = [], []
             for _ in range(reps):
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 sess.run(y.op)
                 times.append(time.perf_counter() - t0)
-            t = sorted(times)[reps // 2]
+                cpus.append(time.process_time() - c0)
+            t, cpu = sorted(times)[reps // 2], sorted(cpus)[reps // 2]
             flop = 2.0 * n * h * w * ks * ks * c * k
+            print("result %d %.9f %.9f" % (i, t, cpu))
             print("  %-26s %-18s %10.2f %10.1f" % (what, "%dx%dx%dx%d" % (n, h, w, c), t * 1e3, flop / t / 1e9))
 
 

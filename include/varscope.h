@@ -23,6 +23,7 @@
 #include "varscope/tensor.h"
 #include "varscope/session.h"
 #include "varscope/saver.h"
+#include "varscope/train.h"
 #include "varscope/export.h"
 #include "varscope/version.h"
 

@@ -1,6 +1,8 @@
 /* test_exec.c - the execution wing: the op registry (every registered op
- * has a kernel, a shape function and a doc line; the shape function agrees
- * with what the op constructors built) and dispatch through the def. */
+ * has a kernel, a shape function and a doc line; the constructors take
+ * TF's shapes from it, and it agrees with the shapes of the ops built
+ * elsewhere), dispatch through the def, run plans and batched
+ * initialisation. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
@@ -65,6 +67,49 @@ static void build_every_op(vs_graph *g, vs_status *st) {
   expect_ok(st);
   cr_assert_not_null(vs_partitioned_var_value(g, pv, st).op);
   expect_ok(st);
+  /* Training (issue 13): a loss over the activations and its gradients
+   * build Sum, Mean, Square, Neg, the activation gradients, BiasAddGrad,
+   * Tile, RealDiv, Maximum, FloorDiv and AddN. */
+  vs_output act = vs_tanh(g, vs_sigmoid(g, ba, NULL, st), NULL, st);
+  vs_output loss = vs_add(g, vs_reduce_mean(g, vs_square(g, vs_sub(g, act, re, NULL, st), NULL, st), NULL, st),
+                          vs_reduce_sum(g, vs_reduce_sum(g, re, &(vs_reduce_opts){.axis = (int64_t[]){1}, .n_axis = 1}, st),
+                                        NULL, st), NULL, st);
+  expect_ok(st);
+  vs_output grad;
+  vs_output wrt = vs_var_value(a);
+  vs_gradients(g, &loss, 1, &wrt, 1, NULL, &grad, st);
+  expect_ok(st);
+  cr_assert_not_null(grad.op);
+  /* The optimizers' update ops (train.h), one optimizer of each kind. */
+  vs_optimizer *opts[5] = {vs_gradient_descent_optimizer(0.1, NULL, st), vs_momentum_optimizer(0.1, 0.9, NULL, st),
+                           vs_adam_optimizer(NULL, st), vs_rmsprop_optimizer(0.1, NULL, st),
+                           vs_rmsprop_optimizer(0.1, &(vs_rmsprop_opts){.centered = true}, st)};
+  for (int i = 0; i < 5; i++) {
+    vs_optimizer_apply_gradients(opts[i], &(vs_grad_and_var){grad, a}, 1, NULL, st);
+    expect_ok(st);
+    vs_optimizer_free(opts[i]);
+  }
+  /* Pools and Conv2D's gradient ops. */
+  vs_pool_opts po = {.ksize = {1, 2, 2, 1}, .strides = {1, 2, 2, 1}, .padding = "SAME"};
+  vs_output pools = vs_add(g, vs_reduce_sum(g, vs_max_pool(g, conv, &po, st), NULL, st),
+                           vs_reduce_sum(g, vs_avg_pool(g, conv, &po, st), NULL, st), NULL, st);
+  expect_ok(st);
+  wrt = vs_var_value(f);
+  vs_gradients(g, &pools, 1, &wrt, 1, NULL, &grad, st);
+  expect_ok(st);
+  cr_assert_not_null(grad.op);
+  /* The losses and their gradients: Exp, Log1p, Reciprocal, GreaterEqual,
+   * Select, Equal, Range, SquaredDifference, DivNoNan, SelectV2 (Maximum's). */
+  vs_output xent = vs_sigmoid_cross_entropy_with_logits(g, mm, mm, NULL, st);
+  vs_output mse = vs_mean_squared_error(g, vs_maximum(g, mm, re, NULL, st), re, NULL, st);
+  expect_ok(st);
+  vs_output sxent = vs_softmax_cross_entropy_with_logits_v2(g, re, mm, NULL, st); /* Softmax, LogSoftmax, ExpandDims */
+  expect_ok(st);
+  vs_output losses[3] = {xent, mse, sxent};
+  wrt = vs_var_value(a);
+  vs_gradients(g, losses, 3, &wrt, 1, NULL, &grad, st);
+  expect_ok(st);
+  cr_assert_not_null(grad.op);
   /* engine/kernels/resource.c: a resource variable builds VarHandleOp,
    * VarIsInitializedOp, AssignVariableOp and ReadVariableOp; its updates
    * AssignAdd/SubVariableOp. */
@@ -91,11 +136,31 @@ Test(registry, every_def_has_a_kernel_a_shape_function_and_a_doc) {
     cr_assert(d->kernel, "%s has no kernel", d->type);
     cr_assert(d->shape, "%s has no shape function", d->type);
     cr_assert(d->doc && strlen(d->doc) >= 10, "%s has no doc line", d->type);
-    cr_assert_null(d->gradient, "%s: gradients are not wired yet, the slot must stay empty", d->type);
+
     cr_assert_eq(vs__op_def_find(d->type), d, "%s is registered twice", d->type);
   }
-  cr_assert_eq(n, 33, "registered ops: %zu (update this count with the op's tests)", n);
+  cr_assert_eq(n, 73, "registered ops: %zu (update this count with the op's tests)", n);
   cr_assert_null(vs__op_def_find("NoSuchOp"));
+}
+
+/* Ops carry the attribute union only when their type has attributes: the
+ * types that read op->attr are exactly these (graph_internal.h). */
+Test(registry, exactly_the_types_with_typed_attributes_are_allocated_with_them) {
+  static const char *const with[] = {"VariableV2", "RandomUniform", "RandomStandardNormal", "TruncatedNormal", "RandomUniformInt",
+                                     "Assign", "ReportUninitializedVariables", "Conv2D", "MatMul", "Sum", "Mean", "MaxPool",
+                                     "AvgPool", "MaxPoolGrad", "AvgPoolGrad", "Conv2DBackpropInput", "Conv2DBackpropFilter",
+                                     "ApplyGradientDescent", "ApplyMomentum", "ApplyAdam", "ApplyRMSProp",
+                                     "ApplyCenteredRMSProp", "VarHandleOp", "AssignVariableOp"};
+  size_t n_with = 0;
+  for (size_t k = 0; vs__op_def_at(k); k++) {
+    const vs_op_def *d = vs__op_def_at(k);
+    bool listed = false;
+    for (size_t i = 0; i < sizeof with / sizeof *with; i++) listed |= strcmp(with[i], d->type) == 0;
+    cr_assert_eq(!!(d->flags & VS_OPF_ATTRS), listed, "%s: VS_OPF_ATTRS is %s", d->type, listed ? "missing" : "set");
+    n_with += listed;
+  }
+  cr_assert_eq(n_with, sizeof with / sizeof *with);
+  cr_assert_lt(vs__op_head_size + 64, sizeof(vs_op), "the union is most of what an op without attributes spares");
 }
 
 Test(registry, shape_functions_agree_with_the_constructors_on_every_op_type) {
@@ -105,8 +170,8 @@ Test(registry, shape_functions_agree_with_the_constructors_on_every_op_type) {
   build_every_op(g, st);
   size_t n_defs = 0;
   while (vs__op_def_at(n_defs)) n_defs++;
-  bool seen[64] = {false};
-  cr_assert_leq(n_defs, 64);
+  bool seen[128] = {false};
+  cr_assert_leq(n_defs, 128);
   for (size_t i = 0; i < vs_graph_num_operations(g); i++) {
     vs_op *op = vs_graph_operation(g, i);
     const vs_op_def *d = vs__op_def_find(vs_op_type(op));
@@ -123,6 +188,54 @@ Test(registry, shape_functions_agree_with_the_constructors_on_every_op_type) {
   }
   for (size_t k = 0; k < n_defs; k++)
     cr_assert(seen[k], "no op of type %s was built: extend build_every_op", vs__op_def_at(k)->type);
+  vs_graph_free(g);
+  vs_status_free(st);
+}
+
+/* The constructors check their inputs (TF's errors) and take the result's
+ * shape from the registered shape function (vs_op_spec.infer_shape): TF's
+ * static shapes, each from the one function per op. */
+static void expect_out_shape(vs_output x, vs_shape want) {
+  cr_assert_not_null(x.op);
+  vs_shape got = vs_op_output_shape(x.op);
+  char a[128], b[128];
+  vs_shape_format(want, a, sizeof a);
+  vs_shape_format(got, b, sizeof b);
+  cr_assert(same_shape(want, got), "%s (%s): %s, TF says %s", vs_op_name(x.op), vs_op_type(x.op), b, a);
+}
+
+Test(registry, constructors_take_tf_shapes_from_the_registered_shape_functions) {
+  vs_status *st = vs_status_new();
+  vs_graph *g = vs_graph_new();
+  vs_var *a = var(g, "a", S(2, 3), VS_FLOAT, vs_zeros_initializer(), st);
+  vs_var *b = var(g, "b", S(4, 3), VS_FLOAT, vs_zeros_initializer(), st);
+  vs_var *f = var(g, "f", S(3, 3, 2, 5), VS_FLOAT, vs_zeros_initializer(), st);
+  vs_var *c = var(g, "c", S(4), VS_FLOAT, vs_zeros_initializer(), st);
+  vs_output mm = vs_matmul(g, vs_var_value(a), vs_var_value(b), &(vs_matmul_opts){.transpose_b = true}, st);
+  expect_out_shape(mm, S(2, 4));
+  expect_out_shape(vs_matmul(g, vs_var_value(a), vs_var_value(a), &(vs_matmul_opts){.transpose_a = true}, st), S(3, 3));
+  expect_out_shape(vs_bias_add(g, mm, vs_var_value(c), NULL, st), S(2, 4));
+  expect_out_shape(vs_relu(g, mm, NULL, st), S(2, 4));
+  expect_out_shape(vs_add(g, mm, vs_var_value(c), NULL, st), S(2, 4)); /* trailing dimensions */
+  float two = 2;
+  vs_output k = vs_constant(g, &two, VS_FLOAT, VS_SCALAR, "two", st);
+  expect_out_shape(vs_mul(g, k, mm, NULL, st), S(2, 4));
+  vs_output p = vs_placeholder(g, VS_FLOAT, (vs_shape){.known = true, .rank = 2, .dims = {-1, 4}}, "p", st);
+  expect_out_shape(vs_sub(g, p, mm, NULL, st), S(2, 4)); /* the known dimension of either */
+  expect_out_shape(vs_reshape(g, mm, (vs_shape){.known = true, .rank = 3, .dims = {2, -1, 1}}, NULL, st), S(2, 4, 1));
+  expect_out_shape(vs_reshape(g, p, (vs_shape){.known = true, .rank = 1, .dims = {-1}}, NULL, st), S(-1));
+  vs_output x = vs_placeholder(g, VS_FLOAT, S(1, 7, 6, 2), "x", st);
+  expect_out_shape(vs_conv2d(g, x, vs_var_value(f), &(vs_conv2d_opts){.strides = {1, 2, 2, 1}, .padding = "SAME"}, st),
+               S(1, 4, 3, 5));
+  expect_out_shape(vs_conv2d(g, x, vs_var_value(f), &(vs_conv2d_opts){.padding = "VALID", .dilations = {1, 2, 1, 1}}, st),
+               S(1, 3, 4, 5));
+  expect_out_shape(vs_assign_add(g, c, vs_var_value(c), NULL, st), S(4));
+  expect_out_shape(vs_assign(g, c, vs_var_value(c), NULL, st), S(4));
+  expect_out_shape(vs_identity(g, mm, NULL, st), S(2, 4));
+  expect_out_shape(vs_is_variable_initialized(g, c, st), VS_SCALAR);
+  expect_out_shape(vs_initialized_value(g, c, st), S(4));
+  expect_out_shape(vs_report_uninitialized_variables(g, (vs_var *[]){a}, 1, st), S(-1));
+  expect_ok(st);
   vs_graph_free(g);
   vs_status_free(st);
 }
@@ -362,6 +475,22 @@ static vs_tensor *value_of(vs_session *s, vs_var *v, vs_status *st) {
   return t;
 }
 
+/* Each variable's value in the batched session is the unbatched one's,
+ * byte for byte; from the second round on, in the same buffer as before. */
+static void expect_same_as_unbatched(vs_session *batched, vs_session *single, vs_var *const *v, int n,
+                                     const cl_mem *before, int round, vs_status *st) {
+  for (int i = 0; i < n; i++) {
+    vs_tensor *a = value_of(batched, v[i], st), *b = value_of(single, v[i], st);
+    cr_assert_eq(vs_tensor_byte_size(a), vs_tensor_byte_size(b));
+    cr_assert(memcmp(vs_tensor_data(a), vs_tensor_data(b), vs_tensor_byte_size(a)) == 0,
+              "round %d: %s differs from its unbatched value", round, vs_var_name(v[i]));
+    vs_tensor_free(a);
+    vs_tensor_free(b);
+    if (round == 1) /* a re-run writes the same buffers in place */
+      cr_assert_eq(batched->vars[v[i]->index].buf, before[i], "%s: re-run in place", vs_var_name(v[i]));
+  }
+}
+
 Test(batch, initialisers_batched_give_the_values_of_the_per_variable_chains_bit_for_bit) {
   vs_status *st = vs_status_new();
   vs_graph *g = vs_graph_new();
@@ -380,16 +509,7 @@ Test(batch, initialisers_batched_give_the_values_of_the_per_variable_chains_bit_
     for (int i = 0; i < N_BATCHED; i++) before[i] = batched->vars[v[i]->index].buf;
     for (int i = 0; i < N_BATCHED; i++) run_target(single, vs_var_initializer_op(v[i]), st); /* one Assign: no batch */
     cr_assert_eq(single->plans->n_batches, 0);
-    for (int i = 0; i < N_BATCHED; i++) {
-      vs_tensor *a = value_of(batched, v[i], st), *b = value_of(single, v[i], st);
-      cr_assert_eq(vs_tensor_byte_size(a), vs_tensor_byte_size(b));
-      cr_assert(memcmp(vs_tensor_data(a), vs_tensor_data(b), vs_tensor_byte_size(a)) == 0,
-                "round %d: %s differs from its unbatched chain", round, vs_var_name(v[i]));
-      vs_tensor_free(a);
-      vs_tensor_free(b);
-      if (round == 1) /* a re-run writes the same buffers in place */
-        cr_assert_eq(batched->vars[v[i]->index].buf, before[i]);
-    }
+    expect_same_as_unbatched(batched, single, v, N_BATCHED, before, round, st);
   }
   vs_session_free(batched);
   vs_session_free(single);
@@ -421,6 +541,152 @@ Test(batch, a_variable_given_another_buffer_gets_a_fresh_batch_and_keeps_its_val
   cr_assert(!all_seven, "u1 was not re-initialised");
   for (int i = 0; i < 7; i++) cr_assert(x[i] > -1.0f && x[i] < 1.0f, "u1[%d] = %g outside glorot's limit", i, x[i]);
   vs_tensor_free(t);
+  vs_session_free(s);
+  vs_graph_free(g);
+  vs_status_free(st);
+}
+
+enum { N_FILLED = 10 };
+
+/* Variables with every fill-batchable initializer: Consts of one value
+ * (zeros, ones, constant below 1000 elements), Fills (at 1000 and more),
+ * Consts of many values (copied), across element sizes 1, 4 and 8. */
+static void filled_vars(vs_graph *g, vs_var **v, vs_status *st) {
+  static const float list[5] = {1.5f, -2, 3, 4.25f, 5};
+  v[0] = var(g, "z0", S(5, 3), VS_FLOAT, vs_zeros_initializer(), st);
+  v[1] = var(g, "o0", S(7), VS_FLOAT, vs_ones_initializer(), st);
+  v[2] = var(g, "c0", S(9), VS_FLOAT, vs_constant_initializer(0.25), st);
+  v[3] = var(g, "big", S(40, 30), VS_FLOAT, vs_constant_initializer(-3), st); /* Fill */
+  v[4] = var(g, "l0", S(7), VS_FLOAT, vs_constant_initializer_array(list, VS_FLOAT, 5, VS_UNKNOWN_SHAPE, false), st);
+  v[5] = var(g, "i0", S(3, 3), VS_INT32, vs_constant_initializer(7), st);
+  v[6] = var(g, "d0", S(11), VS_DOUBLE, vs_ones_initializer(), st);
+  v[7] = var(g, "d1", S(1200), VS_DOUBLE, vs_constant_initializer(0.1), st); /* Fill */
+  v[8] = var(g, "b0", S(6), VS_UINT8, vs_constant_initializer(9), st);
+  v[9] = var(g, "b1", S(4), VS_INT8, vs_zeros_initializer(), st);
+}
+
+Test(batch, zeros_ones_and_constant_initialisers_batched_give_the_unbatched_values) {
+  vs_status *st = vs_status_new();
+  vs_graph *g = vs_graph_new();
+  vs_var *v[N_FILLED];
+  filled_vars(g, v, st);
+  vs_op *init = vs_global_variables_initializer(g, st);
+  expect_ok(st);
+  vs_session *batched = vs_session_new(g, NULL, st), *single = vs_session_new(g, NULL, st);
+  expect_ok(st);
+  for (int round = 0; round < 2; round++) {
+    run_target(batched, init, st);
+    /* One batch per element size: 4 (float, int32, list), 8, 1. */
+    vs_plan *p = batched->plans;
+    size_t entries = 0;
+    cr_assert_eq(p->n_batches, 3, "batches: %zu", p->n_batches);
+    for (size_t b = 0; b < p->n_batches; b++) {
+      cr_assert_eq(p->batches[b].kind, VS_BATCH_FILL);
+      entries += p->batches[b].n_entries;
+    }
+    cr_assert_eq(entries, N_FILLED);
+    /* No Const, Fill or Assign step is left: the batches, the variables
+     * (no OpenCL work) and the initializer's NoOp. */
+    cr_assert_eq(p->n_steps, p->n_batches + N_FILLED + 1, "steps: %zu", p->n_steps);
+    /* Values only for those and the batched Assigns: the absorbed Consts,
+     * Fills and shapes hold no slot. */
+    cr_assert_eq(p->n_slots, 2 * N_FILLED + 1, "slots: %zu", p->n_slots);
+    for (size_t i = 0; i < p->n_steps; i++)
+      cr_assert(p->steps[i].kind == VS_STEP_BATCH || strcmp(vs_op_type(p->steps[i].op), "VariableV2") == 0 ||
+                    strcmp(vs_op_type(p->steps[i].op), "NoOp") == 0,
+                "step %s", vs_op_name(p->steps[i].op));
+    cl_mem before[N_FILLED];
+    for (int i = 0; i < N_FILLED; i++) before[i] = batched->vars[v[i]->index].buf;
+    for (int i = 0; i < N_FILLED; i++) run_target(single, vs_var_initializer_op(v[i]), st);
+    cr_assert_eq(single->plans->n_batches, 0);
+    expect_same_as_unbatched(batched, single, v, N_FILLED, before, round, st);
+  }
+  /* The values themselves. */
+  vs_tensor *t = value_of(batched, v[3], st);
+  for (int i = 0; i < 1200; i++) cr_assert_float_eq(((const float *)vs_tensor_data(t))[i], -3, 0);
+  vs_tensor_free(t);
+  t = value_of(batched, v[4], st);
+  const float want[7] = {1.5f, -2, 3, 4.25f, 5, 5, 5};
+  cr_assert(memcmp(vs_tensor_data(t), want, sizeof want) == 0, "l0");
+  vs_tensor_free(t);
+  t = value_of(batched, v[7], st);
+  for (int i = 0; i < 1200; i++) cr_assert_eq(((const double *)vs_tensor_data(t))[i], 0.1);
+  vs_tensor_free(t);
+  t = value_of(batched, v[8], st);
+  for (int i = 0; i < 6; i++) cr_assert_eq(((const unsigned char *)vs_tensor_data(t))[i], 9);
+  vs_tensor_free(t);
+  vs_session_free(batched);
+  vs_session_free(single);
+  vs_graph_free(g);
+  vs_status_free(st);
+}
+
+Test(batch, a_variable_given_another_buffer_gets_a_fresh_fill_batch_with_its_table_rewritten) {
+  vs_status *st = vs_status_new();
+  vs_graph *g = vs_graph_new();
+  vs_var *v[N_FILLED];
+  filled_vars(g, v, st);
+  vs_op *init = vs_global_variables_initializer(g, st);
+  expect_ok(st);
+  vs_session *s = vs_session_new(g, NULL, st);
+  expect_ok(st);
+  run_target(s, init, st);
+  cl_mem big = s->vars[v[3]->index].buf;
+  /* o0 given a buffer of its own (an unbatched Assign of another size
+   * does that); the batch's next run must allocate afresh. */
+  vs_var_state *o0 = &s->vars[v[1]->index];
+  cl_mem own = vs__buffer(o0->dev, 7 * sizeof(float), &o0->shape, VS_FLOAT, st);
+  expect_ok(st);
+  vs__buffer_release(o0->buf);
+  o0->buf = own;
+  run_target(s, init, st);
+  cr_assert_neq(s->vars[v[1]->index].buf, own);
+  cr_assert_neq(s->vars[v[3]->index].buf, big, "a fresh parent for the whole batch");
+  vs_tensor *t = value_of(s, v[1], st);
+  for (int i = 0; i < 7; i++) cr_assert_float_eq(((const float *)vs_tensor_data(t))[i], 1, 0, "o0[%d]", i);
+  vs_tensor_free(t);
+  t = value_of(s, v[3], st);
+  for (int i = 0; i < 1200; i++) cr_assert_float_eq(((const float *)vs_tensor_data(t))[i], -3, 0, "big[%d]", i);
+  vs_tensor_free(t);
+  t = value_of(s, v[0], st);
+  for (int i = 0; i < 15; i++) cr_assert_float_eq(((const float *)vs_tensor_data(t))[i], 0, 0, "z0[%d]", i);
+  vs_tensor_free(t);
+  vs_session_free(s);
+  vs_graph_free(g);
+  vs_status_free(st);
+}
+
+Test(batch, variables_without_a_static_shape_are_not_batched_and_get_their_values) {
+  vs_status *st = vs_status_new();
+  vs_graph *g = vs_graph_new();
+  vs_graph_set_random_seed(g, 3);
+  /* validate_shape=False: the variable has no static shape, so its random
+   * chain matches the batch's pattern up to the shape check and must then
+   * run unbatched. Two of each so that a batch could form. */
+  vs_var *v[4];
+  for (int i = 0; i < 4; i++) {
+    char name[8];
+    snprintf(name, sizeof name, "w%d", i);
+    v[i] = vs_get_variable(g, name, &(vs_var_opts){.shape = S(3, 2), .validate_shape = VS_OPT_FALSE,
+                                                   .initializer = i < 2 ? vs_random_uniform_initializer(-1, 1, 5 + i)
+                                                                        : vs_ones_initializer()}, st);
+    expect_ok(st);
+  }
+  vs_op *init = vs_global_variables_initializer(g, st);
+  expect_ok(st);
+  vs_session *s = vs_session_new(g, NULL, st);
+  expect_ok(st);
+  run_target(s, init, st);
+  cr_assert_eq(s->plans->n_batches, 0);
+  for (int i = 0; i < 4; i++) {
+    vs_tensor *t = value_of(s, v[i], st);
+    cr_assert_eq(vs_tensor_num_elements(t), 6);
+    for (int k = 0; k < 6; k++) {
+      float x = ((const float *)vs_tensor_data(t))[k];
+      cr_assert(i < 2 ? (x >= -1 && x < 1) : x == 1, "%s[%d] = %g", vs_var_name(v[i]), k, x);
+    }
+    vs_tensor_free(t);
+  }
   vs_session_free(s);
   vs_graph_free(g);
   vs_status_free(st);
@@ -469,6 +735,59 @@ Test(plan, a_step_to_another_process_is_refused_as_unimplemented) {
                "v/read: sending values to or receiving them from another process is not implemented in varscope");
   cr_assert_null(t);
   read->kind = VS_STEP_KERNEL;
+  vs_session_free(s);
+  vs_graph_free(g);
+  vs_status_free(st);
+}
+
+/* ---- what a plan keeps between runs ------------------------------------- */
+
+Test(plan, a_plan_run_again_keeps_its_small_constants_and_sets_only_changed_kernel_arguments) {
+  vs_status *st = vs_status_new();
+  vs_graph *g = vs_graph_new();
+  vs_var *c1 = var(g, "c1", VS_SCALAR, VS_FLOAT, vs_zeros_initializer(), st);
+  vs_var *c2 = var(g, "c2", VS_SCALAR, VS_FLOAT, vs_zeros_initializer(), st);
+  float one = 1, two = 2, xs[6] = {1, 2, 3, 4, 5, 6}, bs[3] = {10, 20, 30};
+  /* Two steps share one kernel object (assign_add on float) with other
+   * buffers: the argument memo must set what differs between them. */
+  vs_output inc1 = vs_assign_add(g, c1, vs_constant(g, &one, VS_FLOAT, VS_SCALAR, "one", st), NULL, st);
+  vs_output inc2 = vs_assign_add(g, c2, vs_constant(g, &two, VS_FLOAT, VS_SCALAR, "two", st), NULL, st);
+  /* BiasAdd takes its input's buffer over when it is the only reader: a
+   * kept constant must never be written in place. */
+  vs_output x = vs_constant(g, xs, VS_FLOAT, S(2, 3), "x", st);
+  vs_output ba = vs_bias_add(g, x, vs_constant(g, bs, VS_FLOAT, S(3), "b", st), NULL, st);
+  vs_op *init = vs_global_variables_initializer(g, st);
+  expect_ok(st);
+  vs_session *s = vs_session_new(g, NULL, st);
+  expect_ok(st);
+  run_target(s, init, st);
+  vs_output fetches[3] = {inc1, inc2, ba};
+  for (int run = 1; run <= 3; run++) {
+    vs_tensor *t[3] = {NULL, NULL, NULL};
+    vs_session_run(s, NULL, NULL, 0, fetches, t, 3, NULL, 0, st);
+    expect_ok(st);
+    cr_assert_float_eq(*(const float *)vs_tensor_data(t[0]), run * 1.0f, 0, "run %d: c1", run);
+    cr_assert_float_eq(*(const float *)vs_tensor_data(t[1]), run * 2.0f, 0, "run %d: c2", run);
+    const float *y = vs_tensor_data(t[2]);
+    for (int i = 0; i < 6; i++)
+      cr_assert_float_eq(y[i], xs[i] + bs[i % 3], 0, "run %d: bias_add[%d] = %g", run, i, y[i]);
+    for (int i = 0; i < 3; i++) vs_tensor_free(t[i]);
+    /* From the second run on, the plan holds each Const's buffer. */
+    size_t kept = 0, consts = 0;
+    vs_plan *p = s->plans;
+    for (size_t i = 0; i < p->n_steps; i++)
+      if (strcmp(vs_op_type(p->steps[i].op), "Const") == 0) {
+        consts++;
+        kept += p->steps[i].constant != NULL;
+        if (run > 1) cr_assert_not_null(p->steps[i].constant, "run %d: %s not kept", run, vs_op_name(p->steps[i].op));
+      }
+    cr_assert_eq(consts, 4);
+    if (run == 1) cr_assert_eq(kept, 0, "a plan run once keeps nothing");
+  }
+  /* One kernel object for both assign_adds. */
+  size_t adds = 0;
+  for (size_t i = 0; i < s->n_kernels; i++) adds += strcmp(s->kernels[i].name, "assign_add") == 0;
+  cr_assert_eq(adds, 1);
   vs_session_free(s);
   vs_graph_free(g);
   vs_status_free(st);

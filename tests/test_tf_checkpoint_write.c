@@ -556,3 +556,344 @@ Test(tf_checkpoint_write, index_of_several_blocks_reads_back)
   vs_session_free(s);
   free(vars);
 }
+
+/* ---- partitioned variables: TF's sliced entries (issue 12 item 1) -------- */
+
+#define PART_FIXTURE GOLDEN "/partitioned/model.ckpt"
+
+/* The graph of the "partitioned" fixture (tools/make_tf_fixtures.py):
+ * partitioned x, y, z, big with `scale` times TF's number of shards (1:
+ * TF's partitioning), and a plain w. Zeros until restored. */
+static void partitioned_graph(int scale)
+{
+  struct {
+    const char *name;
+    vs_shape shape;
+    vs_dtype dt;
+    int n, axis;
+  } v[] = {{"x", VS_SHAPE(4, 3), VS_FLOAT, 2, 0},
+           {"y", VS_SHAPE(5, 2), VS_FLOAT, 3, 0},
+           {"z", VS_SHAPE(2, 7), VS_FLOAT, 3, 1},
+           {"big", VS_SHAPE(130, 2), VS_INT32, 2, 0}};
+  for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
+    vs_partitioned_var *p = vs_get_partitioned_variable(
+        g, v[i].name,
+        &(vs_var_opts){.shape = v[i].shape,
+                       .dtype = v[i].dt,
+                       .initializer = vs_zeros_initializer(),
+                       .partitioner = vs_fixed_size_partitioner(v[i].n * scale, v[i].axis)},
+        st);
+    expect_ok(st);
+    cr_assert_not_null(p);
+  }
+  vs_get_variable(g, "w", &(vs_var_opts){.shape = VS_SHAPE(2), .initializer = vs_zeros_initializer()}, st);
+  expect_ok(st);
+}
+
+static int hexval(char c) { return c <= '9' ? c - '0' : c - 'a' + 10; }
+
+/* Every tensor of the fixture's expected.txt, read from `prefix` with
+ * vs_checkpoint_get_tensor: the same bytes (the full tensors TF assembled
+ * from the slices). Returns how many were compared. */
+static int expect_fixture_values(const char *prefix)
+{
+  size_t n;
+  unsigned char *text = read_all(GOLDEN "/partitioned/expected.txt", &n);
+  text[n] = '\0';
+  vs_checkpoint *c = vs_checkpoint_open(prefix, st);
+  expect_ok(st);
+  int count = 0;
+  for (char *line = strtok((char *)text, "\n"); line; line = strtok(NULL, "\n")) {
+    if (line[0] == '#') continue;
+    char *key = line, *dt = strchr(key, '\t');
+    *dt++ = '\0';
+    char *shape = strchr(dt, '\t');
+    *shape++ = '\0';
+    char *hex = strchr(shape, '\t');
+    *hex++ = '\0';
+    vs_tensor *t = vs_checkpoint_get_tensor(c, key, st);
+    expect_ok(st);
+    size_t len = strlen(hex) / 2;
+    cr_assert_eq(vs_tensor_byte_size(t), len, "%s: %zu bytes, want %zu", key, vs_tensor_byte_size(t), len);
+    const unsigned char *b = vs_tensor_data(t);
+    for (size_t i = 0; i < len; i++)
+      cr_assert_eq(b[i], hexval(hex[2 * i]) * 16 + hexval(hex[2 * i + 1]), "%s differs at byte %zu", key, i);
+    vs_tensor_free(t);
+    count++;
+  }
+  vs_checkpoint_free(c);
+  free(text);
+  return count;
+}
+
+/* Restores the partitioned fixture into the graph built so far with a TF
+ * V2 saver and saves it again as dir/model.ckpt; returns that prefix. */
+static const char *restore_fixture_and_save(void)
+{
+  vs_saver *sv = tf_saver(false);
+  vs_session *s = new_session();
+  vs_saver_restore(sv, s, PART_FIXTURE, st);
+  expect_ok(st);
+  const char *mine = path_in("model.ckpt");
+  vs_saver_save(sv, s, mine, st);
+  expect_ok(st);
+  vs_session_free(s);
+  vs_saver_free(sv);
+  return mine;
+}
+
+/* TF's sliced bundle reads as TF's CheckpointReader lists it: the full
+ * tensors only (no slice keys), their values assembled exactly. */
+Test(tf_checkpoint_write, tf_sliced_bundle_reads_full_tensors)
+{
+  vs_checkpoint *c = vs_checkpoint_open(PART_FIXTURE, st);
+  expect_ok(st);
+  const char *keys[] = {"big", "w", "x", "y", "z"};
+  cr_assert_eq(vs_checkpoint_num_tensors(c), 5);
+  for (size_t i = 0; i < 5; i++) {
+    vs_ckpt_tensor_info in;
+    vs_checkpoint_tensor_info(c, i, &in, st);
+    expect_ok(st);
+    cr_assert_str_eq(in.key, keys[i]);
+    cr_assert(in.readable);
+    if (i == 2) cr_assert_eq(in.byte_size, 48); /* x: the full tensor's bytes */
+  }
+  vs_checkpoint_free(c);
+  cr_assert_eq(expect_fixture_values(PART_FIXTURE), 5);
+}
+
+/* Restore TF's slices into varscope's parts, save again: both files equal
+ * TF's, byte for byte (slice keys, the full entries' TensorSliceProtos,
+ * the data in SaveV2's order). */
+Test(tf_checkpoint_write, bytes_equal_tf_partitioned)
+{
+  partitioned_graph(1);
+  const char *mine = restore_fixture_and_save();
+  char a[600];
+  snprintf(a, sizeof a, "%s.index", mine);
+  expect_same_file(a, PART_FIXTURE ".index");
+  snprintf(a, sizeof a, "%s" DATA_SUFFIX, mine);
+  expect_same_file(a, PART_FIXTURE DATA_SUFFIX);
+}
+
+/* A different partitioning of the same full shapes restores, as in TF
+ * (RestoreV2 reads each part's slice out of whatever slices are stored);
+ * the parts then hold TF's rows. Saved again, the reader still gives
+ * TF's full tensors. */
+Test(tf_checkpoint_write, other_partitioning_restores_and_round_trips)
+{
+  partitioned_graph(2);
+  cr_assert_eq(expect_fixture_values(restore_fixture_and_save()), 5);
+}
+
+/* The same names unpartitioned restore the full tensors from TF's slices. */
+Test(tf_checkpoint_write, unpartitioned_variables_restore_from_slices)
+{
+  vars_like(PART_FIXTURE);
+  cr_assert_eq(expect_fixture_values(restore_fixture_and_save()), 5);
+}
+
+/* A partitioned variable of another full shape: TF's RestoreV2 text
+ * (checked under TF 2.21), with the Saver's mismatch prefix. */
+Test(tf_checkpoint_write, other_full_shape_is_tf_error)
+{
+  vs_get_partitioned_variable(g, "x",
+                              &(vs_var_opts){.shape = VS_SHAPE(6, 3),
+                                             .initializer = vs_zeros_initializer(),
+                                             .partitioner = vs_fixed_size_partitioner(2, 0)},
+                              st);
+  expect_ok(st);
+  vs_saver *sv = tf_saver(false);
+  vs_session *s = new_session();
+  vs_saver_restore(sv, s, PART_FIXTURE, st);
+  expect_error(st, VS_INVALID_ARGUMENT, "InvalidArgumentError",
+               "Restoring from checkpoint failed. This is most likely due to a mismatch between the current graph "
+               "and the graph from the checkpoint. Please ensure that you have not altered the graph expected "
+               "based on the checkpoint. Original error:\n\ntensor_name = x; shape in shape_and_slice spec [6,3] "
+               "does not match the shape stored in checkpoint: [4,3]");
+  vs_session_free(s);
+  vs_saver_free(sv);
+}
+
+/* A damaged byte in a slice's data: DATA_LOSS (its CRC32C). */
+Test(tf_checkpoint_write, corrupt_slice_is_data_loss)
+{
+  const char *mine = path_in("model.ckpt");
+  char data[600], index[600];
+  snprintf(data, sizeof data, "%s" DATA_SUFFIX, mine);
+  snprintf(index, sizeof index, "%s.index", mine);
+  size_t n;
+  unsigned char *b = read_all(PART_FIXTURE DATA_SUFFIX, &n);
+  b[600] ^= 0x40; /* in big's second slice (bytes 520..1039: SaveV2 writes big first) */
+  write_file(data, b, n);
+  free(b);
+  b = read_all(PART_FIXTURE ".index", &n);
+  write_file(index, b, n);
+  free(b);
+  vs_checkpoint *c = vs_checkpoint_open(mine, st);
+  expect_ok(st);
+  vs_tensor *x = vs_checkpoint_get_tensor(c, "x", st);
+  expect_ok(st); /* the other tensors still read */
+  vs_tensor_free(x);
+  cr_assert_null(vs_checkpoint_get_tensor(c, "big", st));
+  expect_code(st, VS_DATA_LOSS);
+  cr_assert(strstr(vs_status_message(st), "Checksum does not match"), "%s", vs_status_message(st));
+  vs_checkpoint_free(c);
+}
+
+/* safetensors has no slices: a safetensors Saver keeps each part under
+ * its own name ("x/part_0"), and restoring that file gives the parts
+ * back. */
+Test(tf_checkpoint_write, safetensors_keeps_parts_and_restores)
+{
+  partitioned_graph(1);
+  vs_saver *tfs = tf_saver(false);
+  vs_session *s = new_session();
+  vs_saver_restore(tfs, s, PART_FIXTURE, st);
+  expect_ok(st);
+  vs_saver *sv = vs_saver_new(g, &(vs_saver_opts){.format = VS_CKPT_SAFETENSORS}, st);
+  expect_ok(st);
+  const char *file = path_in("m.safetensors");
+  vs_saver_save(sv, s, file, st);
+  expect_ok(st);
+  vs_checkpoint *c = vs_checkpoint_open(file, st);
+  expect_ok(st);
+  cr_assert_eq(vs_checkpoint_num_tensors(c), 11);
+  cr_assert_neq(vs_checkpoint_find(c, "x/part_1"), VS_NPOS);
+  cr_assert_eq(vs_checkpoint_find(c, "x"), VS_NPOS);
+  vs_checkpoint_free(c);
+  vs_session_free(s);
+  /* a fresh session: zeros, then the safetensors restore, then a TF save
+   * that must equal TF's files again */
+  s = new_session();
+  vs_saver_restore(sv, s, file, st);
+  expect_ok(st);
+  const char *mine = path_in("model.ckpt");
+  vs_saver_save(tfs, s, mine, st);
+  expect_ok(st);
+  char a[600];
+  snprintf(a, sizeof a, "%s.index", mine);
+  expect_same_file(a, PART_FIXTURE ".index");
+  vs_session_free(s);
+  vs_saver_free(sv);
+  vs_saver_free(tfs);
+}
+
+/* CRC32C (Castagnoli), bitwise: the test's own, to re-seal an edited block. */
+static uint32_t crc32c(uint32_t crc, const unsigned char *p, size_t n)
+{
+  crc = ~crc;
+  for (size_t i = 0; i < n; i++) {
+    crc ^= p[i];
+    for (int k = 0; k < 8; k++) crc = (crc >> 1) ^ (0x82f63b78u & (0u - (crc & 1u)));
+  }
+  return ~crc;
+}
+
+/* The fixture's index with x's second slice changed from rows 2..3 to row
+ * 2 only and the (single) data block's checksum recomputed, so the table
+ * opens: that slice's key is not in the bundle, and x cannot be read. */
+Test(tf_checkpoint_write, missing_slice_is_data_loss)
+{
+  size_t n;
+  unsigned char *idx = read_all(PART_FIXTURE ".index", &n);
+  static const unsigned char pat[] = {0x3a, 0x0a, 0x0a, 0x04, 0x08, 0x02, 0x10, 0x02, 0x0a, 0x02, 0x10, 0x03};
+  size_t at = 0;
+  while (at + sizeof pat <= n && memcmp(idx + at, pat, sizeof pat) != 0) at++;
+  cr_assert(at + sizeof pat <= n, "x's second TensorSliceProto not found in the fixture");
+  idx[at + 7] = 0x01;
+  /* one data block at offset 0; the metaindex block follows its trailer */
+  size_t p = n - 48, meta = 0;
+  for (int shift = 0;; shift += 7) {
+    meta |= (size_t)(idx[p] & 0x7f) << shift;
+    if (!(idx[p++] & 0x80)) break;
+  }
+  size_t size = meta - 5;
+  cr_assert_lt(at, size);
+  uint32_t crc = crc32c(crc32c(0, idx, size), idx + size, 1);
+  crc = ((crc >> 15) | (crc << 17)) + 0xa282ead8u;
+  for (int k = 0; k < 4; k++) idx[size + 1 + (size_t)k] = (unsigned char)(crc >> (8 * k));
+  write_file(path_in("m.index"), idx, n);
+  free(idx);
+  idx = read_all(PART_FIXTURE DATA_SUFFIX, &n);
+  write_file(path_in("m" DATA_SUFFIX), idx, n);
+  free(idx);
+  vs_checkpoint *c = vs_checkpoint_open(path_in("m"), st);
+  expect_ok(st);
+  char want[700];
+  snprintf(want, sizeof want, "%s: tensor 'x': slice 1 of 2 is missing", path_in("m"));
+  cr_assert_null(vs_checkpoint_get_tensor(c, "x", st));
+  expect_error(st, VS_DATA_LOSS, "DataLossError", want);
+  vs_tensor *y = vs_checkpoint_get_tensor(c, "y", st);
+  expect_ok(st);
+  vs_tensor_free(y);
+  vs_checkpoint_free(c);
+}
+
+/* The tensor `key` of two checkpoints: equal bytes. */
+static void expect_same_tensor(const char *a, const char *b, const char *key)
+{
+  vs_checkpoint *ca = vs_checkpoint_open(a, st);
+  expect_ok(st);
+  vs_checkpoint *cb = vs_checkpoint_open(b, st);
+  expect_ok(st);
+  vs_tensor *x = vs_checkpoint_get_tensor(ca, key, st);
+  expect_ok(st);
+  vs_tensor *y = vs_checkpoint_get_tensor(cb, key, st);
+  expect_ok(st);
+  cr_assert_eq(vs_tensor_byte_size(x), vs_tensor_byte_size(y));
+  cr_assert_eq(memcmp(vs_tensor_data(x), vs_tensor_data(y), vs_tensor_byte_size(x)), 0, "%s differs", key);
+  vs_tensor_free(x);
+  vs_tensor_free(y);
+  vs_checkpoint_free(ca);
+  vs_checkpoint_free(cb);
+}
+
+/* init_from_checkpoint({"x": "x"}) with x partitioned (3 parts here, 2 in
+ * TF's file): TF's _collect_partitioned_variable, each part from its
+ * slice. */
+Test(tf_checkpoint_write, init_from_checkpoint_fills_parts_by_name)
+{
+  vs_get_partitioned_variable(g, "x",
+                              &(vs_var_opts){.shape = VS_SHAPE(4, 3),
+                                             .initializer = vs_zeros_initializer(),
+                                             .partitioner = vs_fixed_size_partitioner(3, 0)},
+                              st);
+  expect_ok(st);
+  vs_session *s = new_session();
+  vs_init_from_checkpoint(s, PART_FIXTURE, &(vs_assignment){.ckpt = "x", .current = "x"}, 1, st);
+  expect_ok(st);
+  vs_saver *sv = tf_saver(false);
+  const char *mine = path_in("model.ckpt");
+  vs_saver_save(sv, s, mine, st);
+  expect_ok(st);
+  expect_same_tensor(mine, PART_FIXTURE, "x");
+  /* a checkpoint name it lacks: TF's ValueError with the shape map in the
+   * order TF 2.21 printed it (its unordered_map's) */
+  vs_init_from_checkpoint(s, PART_FIXTURE, &(vs_assignment){.ckpt = "nope", .current = "x"}, 1, st);
+  char want[900];
+  snprintf(want, sizeof want,
+           "Tensor nope is not found in %s checkpoint {'y': [5, 2], 'x': [4, 3], 'w': [2], 'z': [2, 7], "
+           "'big': [130, 2]}",
+           PART_FIXTURE);
+  expect_error(st, VS_NOT_FOUND, "ValueError", want);
+  vs_saver_free(sv);
+  vs_session_free(s);
+}
+
+/* A scope mapping ("/" -> "/") takes each partitioned variable once, by
+ * its name, its parts from their slices (TF strips "/part_K"). */
+Test(tf_checkpoint_write, init_from_checkpoint_scope_maps_partitioned)
+{
+  partitioned_graph(2);
+  vs_session *s = new_session();
+  vs_init_from_checkpoint(s, PART_FIXTURE, &(vs_assignment){.ckpt = "/", .current = "/"}, 1, st);
+  expect_ok(st);
+  vs_saver *sv = tf_saver(false);
+  const char *mine = path_in("model.ckpt");
+  vs_saver_save(sv, s, mine, st);
+  expect_ok(st);
+  cr_assert_eq(expect_fixture_values(mine), 5);
+  vs_saver_free(sv);
+  vs_session_free(s);
+}

@@ -7,7 +7,9 @@
  * TF trains the README's image filter 3 steps and saves it; varscope
  * restores it into the graph built by the same scopes and sends back every
  * value it read (TF compares them bit for bit), changes every value, runs
- * the filter, saves its own V2 checkpoint and sends its values and output;
+ * the filter, saves its own V2 checkpoint and sends its values and output
+ * (a partitioned variable among them: TF's slices read into its parts,
+ * and its parts saved as TF's slices);
  * TF finds it with latest_checkpoint, reads it with load_checkpoint and
  * Saver.restore, and compares values bit for bit and the filter's output
  * within 1e-5. The script's last line is "ok" when all of that held.
@@ -192,10 +194,17 @@ Test(tf_roundtrip, tensorflow_and_varscope_read_each_others_v2_checkpoints, .tim
     vs_get_variable(g, "flags", &(vs_var_opts){.shape = VS_SHAPE(4), .dtype = VS_BOOL, .trainable = VS_OPT_FALSE}, st);
     vs_get_variable(g, "scale", &(vs_var_opts){.shape = VS_SHAPE(2, 2), .dtype = VS_DOUBLE}, st);
   }
+  /* TF's sliced entry "embed/table": restored into the parts, saved back
+   * as slices */
+  VS_WITH_VARIABLE_SCOPE(g, e, "embed", NULL, st) {
+    vs_get_partitioned_variable(g, "table", &(vs_var_opts){.shape = VS_SHAPE(5, 3),
+                                                          .initializer = vs_zeros_initializer(),
+                                                          .partitioner = vs_fixed_size_partitioner(2, 0)}, st);
+  }
   expect_ok(st);
   vs_var *vars[16];
   size_t nv = vs_global_variables(g, NULL, vars, 16, st);
-  cr_assert_eq(nv, 8);
+  cr_assert_eq(nv, 10);
   vs_saver *sv = vs_saver_new(g, &(vs_saver_opts){.format = VS_CKPT_TF_V2}, st);
   expect_ok(st);
   vs_session *s = vs_session_new(g, NULL, st);

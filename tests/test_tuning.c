@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "../engine/runtime/clblast_tuning.h"
+#include "../engine/runtime/kernel_cache_file.h"
 #include "../engine/runtime/tuning_file.h"
 #include "support.h"
 
@@ -65,11 +66,23 @@ static char *key0(void) {
   return k;
 }
 
+/* Stores text as device 0's entry in the keyed store at path: the store's
+ * envelope (key, length, checksum) around the tuning file's text, as
+ * vs_device_tune writes it; damage inside the text is the text's to find. */
 static void write_file(const char *path, const char *text, size_t n) {
+  vs_status *st = vs_status_new();
+  char *skey = vs__tuning_store_key(0, st);
+  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
+  size_t len = 0;
+  unsigned char *entry = vs__kernel_cache_encode(skey, (const unsigned char *)text, n, &len);
+  cr_assert_not_null(entry);
   FILE *f = fopen(path, "wb");
   cr_assert_not_null(f);
-  cr_assert_eq(fwrite(text, 1, n, f), n);
+  cr_assert_eq(fwrite(entry, 1, len, f), len);
   fclose(f);
+  free(entry);
+  free(skey);
+  vs_status_free(st);
 }
 
 /* A well-formed tuning file for device 0 holding v, into buf. */
@@ -169,9 +182,13 @@ Test(tuning, faster_correct_candidate_is_stored_whole) {
   cr_assert_str_eq(res.stored_at, path);
   FILE *file = fopen(path, "rb");
   cr_assert_not_null(file);
-  char text[4096];
-  size_t n = fread(text, 1, sizeof text, file);
+  unsigned char entry[8192];
+  size_t len = fread(entry, 1, sizeof entry, file), off = 0, n = 0;
   fclose(file);
+  char *skey = vs__tuning_store_key(0, st);
+  cr_assert_eq(vs__kernel_cache_parse(entry, len, skey, &off, &n), VS_KC_OK, "a whole keyed-store entry");
+  free(skey);
+  const char *text = (const char *)entry + off;
   size_t v[16];
   char why[200] = "";
   cr_assert(vs__tuning_file_parse(text, n, key, v, why, sizeof why), "%s", why);
@@ -255,6 +272,18 @@ Test(tuning, truncated_file_is_refused) {
 Test(tuning, old_format_file_is_refused) {
   const char *old = "pthread-cpu\n0 1 32 2 8 8 32 16 16 32 1 1 0 0 4 2\n";
   refused(old, strlen(old), "not a varscope tuning file of this version");
+}
+
+Test(tuning, torn_store_entry_is_refused) {
+  /* The store's own envelope cut short: refused before the text is read. */
+  char *path = path0(), text[4096];
+  write_file(path, text, good_file(text, sizeof text, SETS[0]));
+  cr_assert_eq(truncate(path, 40), 0);
+  char note[256];
+  cr_assert(!first_use(note, sizeof note), "a torn entry was trusted");
+  cr_assert_str_eq(note, "a torn or altered store entry (its checksum does not match)");
+  cr_assert_eq(access(path, F_OK), -1, "the torn entry was left");
+  free(path);
 }
 
 Test(tuning, fifo_in_place_of_the_file_does_not_block) {

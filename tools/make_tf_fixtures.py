@@ -18,6 +18,11 @@ values bit for bit. Lines starting with '#' are comments.
                 remapping ("old_scope/" -> "new_scope/").
   dtypes        one variable per dtype (float16, float64, int8, uint8, int16,
                 int32, int64, bool, complex64) and a string variable.
+  partitioned   partitioned variables (fixed_size_partitioner), saved as TF
+                slices: "x" [4, 3] in 2 along axis 0, "y" [5, 2] in 3 (2, 2,
+                1 rows), "z" [2, 7] in 3 along axis 1, "big" [130, 2] int32
+                in 2 (slice starts >= 64 take two key bytes), and a plain
+                "w"; expected.txt holds the full tensors.
   py_safetensors  a safetensors file written by the Python safetensors
                 package (when importable), for the reader's fixed test.
 """
@@ -130,6 +135,41 @@ def dtypes():
             save("dtypes", sess)
 
 
+def partitioned():
+    with tf.Graph().as_default():
+        rng = np.random.RandomState(5)
+        full = {
+            "x": (rng.uniform(-1, 1, (4, 3)).astype(np.float32), 2, 0),
+            "y": (rng.uniform(-1, 1, (5, 2)).astype(np.float32), 3, 0),
+            "z": (rng.uniform(-1, 1, (2, 7)).astype(np.float32), 3, 1),
+            "big": (np.arange(260, dtype=np.int32).reshape(130, 2) - 100, 2, 0),
+        }
+        for name, (val, n, axis) in full.items():
+            # constant_initializer cannot slice a value: each part gets its
+            # rows or columns through a partition-aware initializer.
+            def init(shape, dtype=None, partition_info=None, val=val):
+                off = partition_info.single_offset(shape) if partition_info else 0
+                ax = partition_info.single_slice_dim(shape) if partition_info else 0
+                idx = [slice(None)] * val.ndim
+                idx[ax] = slice(off, off + shape[ax])
+                return tf.constant(val[tuple(idx)], dtype=dtype)
+            tf.get_variable(name, val.shape, dtype=tf.as_dtype(val.dtype), initializer=init,
+                            partitioner=tf.fixed_size_partitioner(n, axis=axis))
+        w = np.array([2.5, -0.5], np.float32)
+        tf.get_variable("w", initializer=w)
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            d = os.path.join(ROOT, "partitioned")
+            os.makedirs(d, exist_ok=True)
+            for f in os.listdir(d):
+                os.remove(os.path.join(d, f))
+            tf.train.Saver().save(sess, os.path.join(d, "model.ckpt"), write_meta_graph=False, write_state=False)
+            with open(os.path.join(d, "expected.txt"), "w") as f:
+                f.write("# written by tools/make_tf_fixtures.py with tensorflow %s\n" % tf.__version__)
+                for name in sorted(list(full) + ["w"]):
+                    f.write(line(name, full[name][0] if name in full else w))
+
+
 def py_safetensors():
     try:
         from safetensors.numpy import save_file
@@ -156,6 +196,7 @@ def main():
     image_filter()
     scoped()
     dtypes()
+    partitioned()
     py_safetensors()
     with open(os.path.join(ROOT, "VERSION"), "w") as f:
         f.write("tensorflow %s\n" % tf.__version__)

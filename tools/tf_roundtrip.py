@@ -6,7 +6,8 @@ to it over stdin/stdout, one line at a time:
 
   1. TF builds the README's image filter under variable scopes (conv1, conv2:
      weights and biases, shared through reuse), a global step (int64) and
-     meta/{name (string), flags (bool), scale (float64)}, trains 3 SGD steps
+     meta/{name (string), flags (bool), scale (float64)} and a partitioned
+     embed/table [5, 3] in 2 parts (saved as TF's slices), trains 3 SGD steps
      and saves with tf.compat.v1.train.Saver() to DIR/tf/model.ckpt (a V2
      checkpoint with its `checkpoint` state file). It prints
         input <hex of the float32 input batch>
@@ -66,6 +67,11 @@ def build():
         tf.get_variable("name", initializer=tf.constant(["tensorflow", "", "wrote this"]), trainable=False)
         tf.get_variable("flags", initializer=np.array([True, False, True, True]), trainable=False)
         tf.get_variable("scale", initializer=np.array([[0.1, -2.5], [1e-300, 3.0]], np.float64))
+    # a partitioned variable (not in the loss): TF's Saver writes it as the
+    # sliced entry "embed/table" with one slice per part
+    with tf.variable_scope("embed"):
+        tf.get_variable("table", [5, 3], initializer=tf.random_uniform_initializer(seed=4),
+                        partitioner=tf.fixed_size_partitioner(2))
     rng = np.random.RandomState(3)
     target = rng.uniform(0, 1, size=(1, 5, 5, 4)).astype(np.float32)
     loss = tf.reduce_mean(tf.square(out - target))
@@ -124,8 +130,26 @@ def main():
     return 0
 
 
+def full_tensors(values):
+    """The checkpoint's view of per-variable values: the parts of a
+    partitioned variable ("P/part_K", all split along axis 0 here) joined
+    into the one tensor "P" TF's Saver writes."""
+    out, parts = {}, {}
+    for key, v in values.items():
+        base, sep, k = key.rpartition("/part_")
+        if sep and k.isdigit():
+            parts.setdefault(base, {})[int(k)] = v
+        else:
+            out[key] = v
+    for base, ps in parts.items():
+        vals = [ps[k] for k in sorted(ps)]
+        out[base] = "".join(vals) if isinstance(vals[0], str) else np.concatenate(vals, axis=0)
+    return out
+
+
 def check(d, images, tf_values, restored, saved, output, prefix):
     fails = []
+    tf_full, saved_full = full_tensors(tf_values), full_tensors(saved)
     # (b) varscope read TF's checkpoint exactly
     for key, v in sorted(tf_values.items()):
         if restored.get(key) != hexof(v):
@@ -139,17 +163,17 @@ def check(d, images, tf_values, restored, saved, output, prefix):
         fails.append("latest_checkpoint: %r, varscope saved %r" % (latest, prefix))
     reader = tf.train.load_checkpoint(prefix)
     shapes, dtypes = reader.get_variable_to_shape_map(), reader.get_variable_to_dtype_map()
-    if sorted(shapes) != sorted(saved):
-        fails.append("load_checkpoint keys %s, varscope saved %s" % (sorted(shapes), sorted(saved)))
-    for key in sorted(set(shapes) & set(saved)):
+    if sorted(shapes) != sorted(saved_full):
+        fails.append("load_checkpoint keys %s, varscope saved %s" % (sorted(shapes), sorted(saved_full)))
+    for key in sorted(set(shapes) & set(saved_full)):
         got = reader.get_tensor(key)
-        want = tf_values[key]
+        want = tf_full[key]
         if dtypes[key] != tf.as_dtype(np.asarray(want).dtype) or list(shapes[key]) != list(np.shape(want)):
             fails.append("load_checkpoint %s: %s%s, expected %s%s" % (key, dtypes[key].name, shapes[key],
                                                                      tf.as_dtype(np.asarray(want).dtype).name,
                                                                      list(np.shape(want))))
-        if hexof(got) != saved[key]:
-            fails.append("load_checkpoint %s: %s, varscope saved %s" % (key, hexof(got), saved[key]))
+        if hexof(got) != saved_full[key]:
+            fails.append("load_checkpoint %s: %s, varscope saved %s" % (key, hexof(got), saved_full[key]))
     with tf.Graph().as_default():
         x, out, _ = build()
         with tf.Session() as sess:

@@ -2,6 +2,8 @@
  *
  *   varscope tune [--device N] [--json]    measure, verify, store only what beats CLBlast's own
  *   varscope tune [--device N] --reset     remove the stored set
+ *   varscope tune [--device N] --conv [--shape C,K,KH,KW] [--size N,H,W] [--budget S]
+ *                                          search the direct conv2d kernel's parameters
  *   varscope tune --help
  *
  * --device takes a plain index ("0"), "CL:0", or a device name
@@ -25,7 +27,12 @@ static int usage(FILE *f) {
           "       varscope tune [--device N] --reset\n"
           "Times CLBlast's SGEMM under CLBlast's own parameters and candidate sets, verifies every result\n"
           "against the host, and stores the fastest correct set only when it is at least 3%% faster;\n"
-          "--reset removes a stored set. N: an index (0), CL:N, or a device name (/device:CPU:0).\n");
+          "--reset removes a stored set. N: an index (0), CL:N, or a device name (/device:CPU:0).\n"
+          "       varscope tune [--device N] --conv [--shape C,K,KH,KW] [--size N,H,W] [--budget S]\n"
+          "Searches the direct conv2d kernel's parameters for a shape family (C->K channels, KHxKW filter,\n"
+          "stride 1, SAME; default: the bench/conv_bench families 32,32,5,5 and 64,64,3,3), timed on an\n"
+          "N,H,W input (default 8,64,64) for at most S seconds each (default 60); every candidate's output is\n"
+          "checked against the host, and a set is stored only when at least 3%% faster than the default.\n");
   return f == stderr ? 2 : 0;
 }
 
@@ -92,13 +99,68 @@ static void print_json(const vs_device_info *in, const vs_tune_result *r) {
   printf("}\n");
 }
 
+static void conv_progress(void *user, size_t index, size_t count, const char *params, double gflops,
+                          const char *verdict) {
+  FILE *f = user;
+  if (index == VS_NPOS) fprintf(f, "  default %s: %.1f GFLOP/s (%s)\n", params, gflops, verdict);
+  else if (count) fprintf(f, "  [%zu/%zu] %s: %.1f GFLOP/s, %s\n", index + 1, count, params, gflops, verdict);
+  else fprintf(f, "  [%zu] %s: %.1f GFLOP/s, %s\n", index + 1, params, gflops, verdict);
+  fflush(f);
+}
+
+/* `varscope tune --conv ...`: one family (or the benchmark's), each searched. */
+static int tune_conv(size_t dev, const vs_device_info *in, const char *shape, const char *size, double budget) {
+  long long fam[2][4] = {{32, 32, 5, 5}, {64, 64, 3, 3}}, sz[3] = {8, 64, 64};
+  int nfam = 2;
+  if (shape && sscanf(shape, "%lld,%lld,%lld,%lld", &fam[0][0], &fam[0][1], &fam[0][2], &fam[0][3]) != 4) {
+    fprintf(stderr, "varscope tune: --shape wants C,K,KH,KW\n");
+    return 2;
+  }
+  if (shape) nfam = 1;
+  if (size && sscanf(size, "%lld,%lld,%lld", &sz[0], &sz[1], &sz[2]) != 3) {
+    fprintf(stderr, "varscope tune: --size wants N,H,W\n");
+    return 2;
+  }
+  vs_status *st = vs_status_new();
+  for (int f = 0; f < nfam && vs_status_code(st) == VS_OK; f++) {
+    printf("tuning conv2d %lldx%lld %lld->%lld (input %lldx%lldx%lld) on %s [%s], at most %.0f s:\n", fam[f][2],
+           fam[f][3], fam[f][0], fam[f][1], sz[0], sz[1], sz[2], in->cl_name, in->device_name, budget > 0 ? budget : 60);
+    fflush(stdout);
+    vs_conv_tune_result res;
+    vs_device_tune_conv(dev,
+                        &(vs_conv_tune_opts){.c = fam[f][0], .k = fam[f][1], .kh = fam[f][2], .kw = fam[f][3],
+                                             .n = sz[0], .h = sz[1], .w = sz[2], .budget_s = budget,
+                                             .progress = conv_progress, .user = stdout},
+                        &res, st);
+    if (vs_status_code(st) != VS_OK) break;
+    if (res.params[0])
+      printf("kept %s: %.1f GFLOP/s, the default %.1f (+%.0f%%)%s; %zu tried, %zu wrong, %zu failed\n", res.params,
+             res.gflops_best, res.gflops_default, (res.gflops_best / res.gflops_default - 1) * 100,
+             res.stored ? "" : " (in this process only: no writable cache directory)", res.tried, res.wrong,
+             res.failed);
+    else
+      printf("no set beat the default (%.1f GFLOP/s) by 3%%: nothing stored; %zu tried, %zu wrong, %zu failed\n",
+             res.gflops_default, res.tried, res.wrong, res.failed);
+  }
+  int rc = vs_status_code(st) != VS_OK;
+  if (rc) fprintf(stderr, "varscope: %s\n", vs_status_message(st));
+  vs_status_free(st);
+  return rc;
+}
+
 int vs_tool_tune(int argc, char **argv) {
   const char *device = "0";
-  bool json = false, reset = false;
+  bool json = false, reset = false, conv = false;
+  const char *shape = NULL, *size = NULL;
+  double budget = 0;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) return usage(stdout);
     if (strcmp(argv[i], "--json") == 0) json = true;
     else if (strcmp(argv[i], "--reset") == 0) reset = true;
+    else if (strcmp(argv[i], "--conv") == 0) conv = true;
+    else if (strcmp(argv[i], "--shape") == 0 && i + 1 < argc) shape = argv[++i];
+    else if (strcmp(argv[i], "--size") == 0 && i + 1 < argc) size = argv[++i];
+    else if (strcmp(argv[i], "--budget") == 0 && i + 1 < argc) budget = atof(argv[++i]);
     else if (strcmp(argv[i], "--device") == 0 && i + 1 < argc) device = argv[++i];
     else if (strncmp(argv[i], "--device=", 9) == 0) device = argv[i] + 9;
     else {
@@ -113,6 +175,10 @@ int vs_tool_tune(int argc, char **argv) {
   vs_device_info in;
   vs_device_get_info(dev, &in, st);
   vs_tune_result res;
+  if (vs_status_code(st) == VS_OK && conv && !reset && !json) {
+    vs_status_free(st);
+    return tune_conv(dev, &in, shape, size, budget);
+  }
   if (vs_status_code(st) == VS_OK && reset) {
     vs_device_tune_reset(dev, st);
     if (vs_status_code(st) == VS_OK && json) {

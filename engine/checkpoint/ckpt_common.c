@@ -21,17 +21,21 @@ vs_checkpoint *vs__ckpt_alloc(vs_ckpt_format fmt, const char *path, vs_status *s
 }
 
 /* Public (saver.h); here so the fuzz targets link without the runtime. */
+static void free_entry(vs__ckpt_entry *e) {
+  free(e->key);
+  free(e->tensor_name);
+  free(e->slices);
+  if (e->collections)
+    for (char **p = e->collections; *p; p++) free(*p);
+  free(e->collections);
+}
+
 VS_API void vs_checkpoint_free(vs_checkpoint *c) {
   if (!c) return;
-  for (size_t i = 0; i < c->n; i++) {
-    vs__ckpt_entry *e = &c->e[i];
-    free(e->key);
-    free(e->tensor_name);
-    if (e->collections)
-      for (char **p = e->collections; *p; p++) free(*p);
-    free(e->collections);
-  }
+  for (size_t i = 0; i < c->n; i++) free_entry(&c->e[i]);
+  for (size_t i = 0; i < c->sn; i++) free_entry(&c->se[i]);
   free(c->e);
+  free(c->se);
   free(c->file);
   for (int32_t k = 0; c->shard && k < c->num_shards; k++) free(c->shard[k]);
   free(c->shard);
@@ -127,7 +131,7 @@ static bool load_shard(vs_checkpoint *c, int32_t k, vs_status *st) {
 
 const uint8_t *vs__ckpt_bytes(vs_checkpoint *c, vs__ckpt_entry *e, vs_status *st) {
   if (!e->readable) {
-    vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_OP_ERROR, "%s: tensor '%s' is a partitioned slice, which varscope cannot read",
+    vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_OP_ERROR, "%s: tensor '%s' is marked unreadable, which varscope cannot read",
              vs__ckpt_name(c), e->key);
     return NULL;
   }
@@ -259,6 +263,7 @@ out:
 }
 
 vs_tensor *vs__ckpt_tensor(vs_checkpoint *c, vs__ckpt_entry *e, vs_status *st) {
+  if (e->n_slices) return vs__tf_assemble(c, e, st);
   const uint8_t *p = vs__ckpt_bytes(c, e, st);
   if (!p) return NULL;
   if (e->dtype == VS_STRING) return decode_strings(c, e, p, st);

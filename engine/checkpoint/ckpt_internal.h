@@ -9,8 +9,10 @@
 
 #include <stdio.h>
 
+#include "checkpoint/protobuf.h"
 #include "core/core.h"
 #include "varscope/saver.h"
+#include "varscope/variable.h"
 
 /* safetensors' own cap on the JSON header (MAX_HEADER_SIZE). */
 #define VS_ST_MAX_HEADER 100000000u
@@ -24,8 +26,14 @@ typedef struct vs__ckpt_entry {
   int32_t shard;         /* TF only */
   bool has_crc;          /* TF: crc holds the unmasked CRC32C of the bytes */
   uint32_t crc;
-  bool readable;         /* false: string tensor or sliced (partitioned) entry */
+  bool readable;         /* false: an entry a TF bundle marks unreadable */
   bool crc_checked;      /* set once the CRC has been verified */
+  size_t key_len;        /* the key's length (a slice key holds 0 bytes) */
+  /* TF: a sliced (partitioned) entry holds no data; its n_slices slices,
+   * VS__SLICE_STRIDE numbers each: rank, start[VS_MAX_RANK],
+   * length[VS_MAX_RANK] (-1: the whole axis). */
+  int n_slices;
+  int64_t *slices;
   char *tensor_name;     /* metadata, or NULL */
   int trainable;         /* 1, 0, -1 unknown */
   char **collections;    /* NULL-terminated, or NULL */
@@ -36,6 +44,10 @@ struct vs_checkpoint {
   char *path;            /* the file or prefix (NULL for in-memory parses) */
   vs__ckpt_entry *e;     /* sorted by key after parsing */
   size_t n, cap;
+  /* TF: the slices' data entries (keys from vs__tf_slice_key), in key
+   * order; not listed by the public reader, as in TF's CheckpointReader */
+  vs__ckpt_entry *se;
+  size_t sn, scap;
   /* safetensors: the whole file */
   uint8_t *file;
   size_t file_len;
@@ -113,17 +125,52 @@ bool vs__tf_index_parse(vs_checkpoint *c, const uint8_t *idx, size_t len, vs_sta
 /* Gives the reader shard k's data (ownership of data passes to it). */
 void vs__tf_set_shard(vs_checkpoint *c, int32_t k, uint8_t *data, size_t len);
 
+/* ---- tf_slices.c ---- */
+#define VS__SLICE_STRIDE (1 + 2 * VS_MAX_RANK)
+/* More slices than this in one entry is DATA_LOSS (a bound on the work a
+ * damaged index can ask for). */
+#define VS__MAX_SLICES 100000
+/* EncodeTensorNameSlice(name, slice) appended to b (it holds 0 bytes). */
+void vs__tf_slice_key(vs__pb_buf *b, const char *name, int rank, const int64_t *start, const int64_t *length);
+/* A TensorSliceProto's fields appended to b (TensorSlice::AsProto). */
+void vs__tf_slice_proto(vs__pb_buf *b, int rank, const int64_t *start, const int64_t *length);
+/* Appends one TensorSliceProto (BundleEntryProto.slices) to e->slices. */
+bool vs__tf_parse_slice(vs_checkpoint *c, vs__ckpt_entry *e, vs__pb_rd r, vs_status *st);
+/* A parsed sliced entry's checks: slices within the shape and of its rank,
+ * no data of its own (DATA_LOSS); a string tensor is UNIMPLEMENTED. */
+bool vs__tf_check_slices(vs_checkpoint *c, vs__ckpt_entry *e, vs_status *st);
+/* The full tensor of a sliced entry: each slice's entry found, CRC-checked
+ * and copied in place; a missing slice, one of another dtype or shape, or
+ * elements no slice covers: DATA_LOSS. */
+vs_tensor *vs__tf_assemble(vs_checkpoint *c, vs__ckpt_entry *e, vs_status *st);
+/* A new tensor holding the block of `full` at `start` of `shape`. */
+vs_tensor *vs__tensor_block(const vs_tensor *full, const int64_t *start, vs_shape shape, vs_status *st);
+/* The slice entry under the key of `len` bytes, or NULL. */
+vs__ckpt_entry *vs__ckpt_lookup_slice(const vs_checkpoint *c, const char *key, size_t len);
+
+/* ---- var_map_order.c ---- */
+/* The order (indices into c->e, malloc'd; NULL when out of memory) in
+ * which TF's reader.get_variable_to_shape_map() lists c's tensors: the
+ * iteration order of libstdc++'s unordered_map filled in key order. */
+size_t *vs__ckpt_var_map_order(const vs_checkpoint *c);
+
 /* ---- tf_bundle_write.c ---- */
 /* One tensor of a bundle being written (borrowed for the call). */
 typedef struct vs__bundle_item {
   const char *key;
   const vs_tensor *value;   /* any dtype vs_tensor holds, VS_STRING included */
+  /* NULL, or the part of the tensor `key` this value is (a partitioned
+   * variable's part): written as TF's slice entry, and `key` as a sliced
+   * full-tensor entry listing its items' slices in item order. */
+  const vs_save_slice_info *slice;
 } vs__bundle_item;
 /* Writes a one-shard V2 bundle as tf.train.Saver (V2) does: the tensors'
- * bytes, in key order and without padding, to `data`, and the LevelDB
- * table of BundleEntryProto (header under the empty key, then each key) to
- * `index`; neither flushed nor synced. Items must be sorted by key with no
- * duplicates; the names name the files in error messages. Errors: a
+ * bytes, in item order and without padding, to `data`, and the LevelDB
+ * table of BundleEntryProto (header under the empty key, then each key,
+ * slice keys first as they sort first) to `index`; neither flushed nor
+ * synced. Items must be sorted by key (SaveV2's order); a key repeats only
+ * for the slices of one tensor, consecutively, in the order TF's Saver
+ * lists them; the names name the files in error messages. Errors: a
  * write error (the OS's), RESOURCE_EXHAUSTED. */
 bool vs__tf_bundle_write(FILE *data, const char *data_name, FILE *index, const char *index_name,
                          const vs__bundle_item *items, size_t n, vs_status *st);

@@ -11,6 +11,10 @@ typedef struct saver_item {
   char *key;
   vs_var *var;
   size_t order; /* position in the caller's list or map */
+  /* A part of a partitioned variable in a var_list: saved as TF's Saver
+   * does, as the slice slice_spec of the tensor `key` (its full name). */
+  bool sliced;
+  vs_save_slice_info slice;
 } saver_item;
 
 /* The checkpoints a TF V2 saver lists in the `checkpoint` state file
@@ -56,9 +60,14 @@ static bool check_items(vs_saver *s, bool is_map, vs_status *st) {
     return false;
   }
   qsort(s->items, s->n, sizeof *s->items, cmp_key);
+  /* op_list_to_dict: the parts of one partitioned variable share its
+   * name; a part after a plain variable of that name is "Mixing"; any
+   * other repeat is "At least two". */
   for (size_t i = 1; i < s->n; i++)
-    if (strcmp(s->items[i - 1].key, s->items[i].key) == 0) {
-      vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "At least two variables have the same name: %s",
+    if (strcmp(s->items[i - 1].key, s->items[i].key) == 0 && !(s->items[i - 1].sliced && s->items[i].sliced)) {
+      vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+               s->items[i].sliced ? "Mixing slices and non-slices with the same name: %s"
+                                  : "At least two variables have the same name: %s",
                s->items[i].key);
       return false;
     }
@@ -123,6 +132,15 @@ VS_API vs_saver *vs_saver_new(vs_graph *g, const vs_saver_opts *opts, vs_status 
   for (size_t i = 0; i < n; i++) {
     vs_var *v = o.var_map ? o.var_map[i].var : o.var_list[i];
     const char *key = o.var_map ? o.var_map[i].key : (v ? vs_var_op_name(v) : NULL);
+    /* In a list, a part is saved under its partitioned variable's name
+     * with its slice; in a map, as a variable of its own under the map's
+     * key (saveable_objects_for_op gives a single variable no slice). A
+     * safetensors saver keeps each part under its own name ("x/part_0"):
+     * safetensors has no slices. */
+    if (!o.var_map && s->format == VS_CKPT_TF_V2 && v && vs_var_save_slice_info(v, &s->items[i].slice)) {
+      s->items[i].sliced = true;
+      key = s->items[i].slice.full_name;
+    }
     if (!v || !key || vs_var_graph(v) != g) {
       vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
                "vs_saver_new: entry %zu needs a key and a variable of this graph", i);
@@ -244,7 +262,9 @@ static void save_tf(vs_saver *s, vs_tensor **vals, const char *path, vs_status *
     vs__oom(st);
     return;
   }
-  for (size_t i = 0; i < s->n; i++) items[i] = (vs__bundle_item){.key = s->items[i].key, .value = vals[i]};
+  for (size_t i = 0; i < s->n; i++)
+    items[i] = (vs__bundle_item){
+        .key = s->items[i].key, .value = vals[i], .slice = s->items[i].sliced ? &s->items[i].slice : NULL};
   bool ok = vs__tf_bundle_save(path, items, s->n, st);
   free(items);
   if (!ok || s->no_write_state) return;
@@ -279,6 +299,8 @@ VS_API void vs_saver_save(vs_saver *s, vs_session *sess, const char *path, vs_st
 typedef struct pair {
   const char *key;
   vs_var *var;
+  bool sliced; /* a part restored from its slice of `key` */
+  vs_save_slice_info slice;
   vs__ckpt_entry *e;
   vs_tensor *value; /* read before any variable changes */
 } pair;
@@ -292,13 +314,23 @@ typedef struct pair {
   "the graph from the checkpoint. Please ensure that you have not altered the graph expected based on "    \
   "the checkpoint. Original error:\n\n"
 
+/* TensorShape::DebugString: "[6,3]". */
+static void bracket_dims(vs_shape sh, char *buf, size_t cap) {
+  size_t m = (size_t)snprintf(buf, cap, "[");
+  for (int d = 0; d < sh.rank && m < cap; d++)
+    m += (size_t)snprintf(buf + m, cap - m, "%s%lld", d ? "," : "", (long long)sh.dims[d]);
+  if (m < cap) snprintf(buf + m, cap - m, "]");
+}
+
 /* Checks every pair, then reads and CRC-checks every value, then writes
  * them all: nothing changes unless everything checks. `wrap` adds the
  * Saver's "Restoring from checkpoint failed" prefix. */
 static void restore_pairs(vs_session *sess, vs_checkpoint *c, pair *p, size_t n, bool wrap, vs_status *st) {
   for (size_t i = 0; i < n; i++) {
     vs__ckpt_entry *e = p[i].e = vs__ckpt_lookup(c, p[i].key);
-    vs_shape vshape = vs_var_shape(p[i].var);
+    /* A part is checked against the full tensor (BundleReader::LookupSlice
+     * then reads its slice from whatever slices the checkpoint holds). */
+    vs_shape vshape = p[i].sliced ? p[i].slice.full_shape : vs_var_shape(p[i].var);
     if (!e) {
       vs__fail(st, VS_NOT_FOUND, VS_EXC_OP_ERROR, "%sKey %s not found in checkpoint", wrap ? WRAP_MISSING : "",
                p[i].key);
@@ -308,6 +340,16 @@ static void restore_pairs(vs_session *sess, vs_checkpoint *c, pair *p, size_t n,
       vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR,
                "%stensor_name = %s; expected dtype %s does not equal original dtype %s", wrap ? WRAP_MISMATCH : "",
                p[i].key, vs__dtype_cc_name(vs_var_dtype(p[i].var)), vs__dtype_cc_name(e->dtype));
+      return;
+    }
+    if (p[i].sliced && !vs_shape_is_compatible(vshape, e->shape)) {
+      char spec[160], stored[160];
+      bracket_dims(vshape, spec, sizeof spec);
+      bracket_dims(e->shape, stored, sizeof stored);
+      vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR,
+               "%stensor_name = %s; shape in shape_and_slice spec %s does not match the shape stored in "
+               "checkpoint: %s",
+               wrap ? WRAP_MISMATCH : "", p[i].key, spec, stored);
       return;
     }
     if (!vs_shape_is_compatible(vshape, e->shape)) {
@@ -321,8 +363,14 @@ static void restore_pairs(vs_session *sess, vs_checkpoint *c, pair *p, size_t n,
       return;
     }
   }
-  for (size_t i = 0; i < n; i++)
+  for (size_t i = 0; i < n; i++) {
     if (!(p[i].value = vs__ckpt_tensor(c, p[i].e, st))) goto out;
+    if (p[i].sliced) {
+      vs_tensor *part = vs__tensor_block(p[i].value, p[i].slice.var_offset, p[i].slice.var_shape, st);
+      vs_tensor_free(p[i].value);
+      if (!(p[i].value = part)) goto out;
+    }
+  }
   for (size_t i = 0; i < n && !vs__failed(st); i++) vs_session_assign_variable(sess, p[i].var, p[i].value, st);
 out:
   for (size_t i = 0; i < n; i++) {
@@ -342,7 +390,11 @@ VS_API void vs_saver_restore(vs_saver *s, vs_session *sess, const char *path, vs
   pair *p = c ? calloc(s->n, sizeof *p) : NULL;
   if (c && !p) vs__oom(st);
   if (p) {
-    for (size_t i = 0; i < s->n; i++) p[i] = (pair){.key = s->items[i].key, .var = s->items[i].var};
+    for (size_t i = 0; i < s->n; i++)
+      p[i] = (pair){.key = s->items[i].key,
+                    .var = s->items[i].var,
+                    .sliced = s->items[i].sliced,
+                    .slice = s->items[i].slice};
     restore_pairs(sess, c, p, s->n, true, st);
   }
   free(p);
@@ -351,20 +403,19 @@ VS_API void vs_saver_restore(vs_saver *s, vs_session *sess, const char *path, vs
 
 /* ---- init_from_checkpoint ---- */
 
-/* Python's repr of reader.get_variable_to_shape_map(): {'b': [], 'a': [2, 3]}.
- * TF builds it from a std::unordered_map; with libstdc++ its iteration order
- * is the reverse of insertion (key order) for the small maps of the tests,
- * so keys are listed in descending order. */
+/* Python's repr of reader.get_variable_to_shape_map(): {'b': [], 'a': [2, 3]},
+ * in the order of TF's std::unordered_map (vs__ckpt_var_map_order). */
 static char *shape_map_repr(const vs_checkpoint *c) {
   size_t cap = 64, len = 0;
-  char *s = malloc(cap);
+  size_t *order = vs__ckpt_var_map_order(c);
+  char *s = order ? malloc(cap) : NULL;
   for (size_t i = 0; s && i <= c->n; i++) {
     char item[512];
     int m;
     if (i == c->n) {
       m = snprintf(item, sizeof item, "}");
     } else {
-      const vs__ckpt_entry *e = &c->e[c->n - 1 - i];
+      const vs__ckpt_entry *e = &c->e[order[i]];
       m = snprintf(item, sizeof item, "%s'%s': [", i ? ", " : "", e->key);
       for (int d = 0; d < e->shape.rank && m > 0 && (size_t)m < sizeof item; d++)
         m += snprintf(item + m, sizeof item - (size_t)m, "%s%lld", d ? ", " : "", (long long)e->shape.dims[d]);
@@ -373,12 +424,14 @@ static char *shape_map_repr(const vs_checkpoint *c) {
     if (m < 0 || (size_t)m >= sizeof item) continue; /* an absurdly long key: left out of the message */
     if (!VS_GROW(s, cap, len + (size_t)m + 2)) {
       free(s);
-      return NULL;
+      s = NULL;
+      break;
     }
     if (len == 0) s[len++] = '{';
     memcpy(s + len, item, (size_t)m + 1);
     len += (size_t)m;
   }
+  free(order);
   return s;
 }
 
@@ -394,6 +447,32 @@ static bool add_pair(pair_list *l, const char *key, vs_var *v, vs_status *st) {
   }
   l->p[l->n++] = (pair){.key = key, .var = v};
   return true;
+}
+
+/* _collect_partitioned_variable: the store's "<name>/part_0", "/part_1",
+ * ... (up to the first missing one), each added as restored from its
+ * slice of the checkpoint tensor `key`. *found: whether part_0 exists. */
+static bool add_parts(vs_graph *g, const char *name, const char *key, pair_list *l, bool *found, vs_status *st) {
+  *found = false;
+  for (size_t k = 0;; k++) {
+    char *part = vs__asprintf("%s/part_%zu", name, k);
+    if (!part) {
+      vs__oom(st);
+      return false;
+    }
+    vs__lock(g);
+    vs_var *v = vs_strmap_get(&g->store, part);
+    vs__unlock(g);
+    free(part);
+    if (!v) return true;
+    *found = true;
+    if (!add_pair(l, key, v, st)) return false;
+    pair *p = &l->p[l->n - 1];
+    /* a part made by vs_get_partitioned_variable has its SaveSliceInfo;
+     * anything else named like one is restored whole, as TF does for a
+     * variable without _save_slice_info */
+    p->sliced = vs_var_save_slice_info(v, &p->slice);
+  }
 }
 
 static int cmp_assign(const void *a, const void *b) {
@@ -417,18 +496,31 @@ static bool map_scope(vs_graph *g, vs_checkpoint *c, const char *path, const vs_
   }
   vs__lock(g);
   size_t nv = 0;
-  const char **names = malloc((g->n_vars ? g->n_vars : 1) * sizeof *names);
-  for (size_t i = 0; names && i < g->n_vars; i++) {
+  char **names = calloc(g->n_vars ? g->n_vars : 1, sizeof *names);
+  bool ok = names != NULL;
+  for (size_t i = 0; ok && i < g->n_vars; i++) {
     const char *k = g->vars[i]->store_key;
-    if (k && (sl == 0 || (strncmp(k, cur, sl) == 0 && k[sl] == '/'))) names[nv++] = k;
+    if (k && (sl == 0 || (strncmp(k, cur, sl) == 0 && k[sl] == '/'))) {
+      /* a part stands for its partitioned variable: "x/part_0" -> "x" */
+      const char *part = strstr(k, "/part_");
+      ok = (names[nv++] = part ? vs__strndup(k, (size_t)(part - k)) : vs__strdup(k)) != NULL;
+    }
   }
   vs__unlock(g);
-  if (!names) {
+  if (!ok) {
+    for (size_t i = 0; names && i < nv; i++) free(names[i]);
+    free(names);
     vs__oom(st);
     return false;
   }
   qsort(names, nv, sizeof *names, cmp_str);
-  bool ok = true;
+  /* the set of names: each partitioned variable once */
+  size_t u = 0;
+  for (size_t i = 0; i < nv; i++) {
+    if (u && strcmp(names[u - 1], names[i]) == 0) free(names[i]);
+    else names[u++] = names[i];
+  }
+  nv = u;
   for (size_t i = 0; ok && i < nv; i++) {
     const char *rest = names[i] + sl;
     if (strcmp(cur, "/") != 0 && *rest) rest++;
@@ -452,8 +544,10 @@ static bool map_scope(vs_graph *g, vs_checkpoint *c, const char *path, const vs_
     vs__lock(g);
     vs_var *v = vs_strmap_get(&g->store, names[i]);
     vs__unlock(g);
-    ok = add_pair(l, full, v, st);
+    bool found;
+    ok = v ? add_pair(l, full, v, st) : add_parts(g, names[i], full, l, &found, st);
   }
+  for (size_t i = 0; i < nv; i++) free(names[i]);
   free(names);
   return ok;
 }
@@ -494,7 +588,19 @@ VS_API void vs_init_from_checkpoint(vs_session *sess, const char *path, const vs
       vs__unlock(g);
     }
     if (!v) {
-      ok = map_scope(g, c, path, a, &l, &keys, &nkeys, &keys_cap, st);
+      /* a partitioned variable's name: its parts, each from its slice */
+      bool parts = false;
+      size_t before = l.n;
+      ok = add_parts(g, a->current, a->ckpt, &l, &parts, st);
+      if (ok && parts && !vs__ckpt_lookup(c, a->ckpt)) {
+        l.n = before;
+        char *repr = shape_map_repr(c);
+        vs__fail(st, VS_NOT_FOUND, VS_EXC_VALUE_ERROR, "Tensor %s is not found in %s checkpoint %s", a->ckpt, path,
+                 repr ? repr : "{...}");
+        free(repr);
+        ok = false;
+      }
+      if (ok && !parts) ok = map_scope(g, c, path, a, &l, &keys, &nkeys, &keys_cap, st);
       continue;
     }
     vs__ckpt_entry *e = vs__ckpt_lookup(c, a->ckpt);

@@ -79,7 +79,9 @@ static bool parse_entry(vs_checkpoint *c, vs__ckpt_entry *e, vs__pb_rd r, vs_sta
       e->has_crc = true;
       e->crc = vs__crc_unmask((uint32_t)f.v);
       break;
-    case 7: e->readable = false; break;
+    case 7:
+      if (!vs__tf_parse_slice(c, e, f.sub, st)) return false;
+      break;
     default: break;
     }
   }
@@ -92,6 +94,7 @@ static bool parse_entry(vs_checkpoint *c, vs__ckpt_entry *e, vs__pb_rd r, vs_sta
   }
   e->dtype = (vs_dtype)dtype;
   if ((int64_t)e->offset < 0 || (int64_t)e->size < 0) return corrupt(c, st, "negative offset or size");
+  if (e->n_slices) return vs__tf_check_slices(c, e, st);
   /* A string tensor's size is its lengths, their checksum and its bytes:
    * checked when it is read (vs__ckpt_tensor). */
   return !e->readable || e->dtype == VS_STRING || vs__ckpt_check_size(c, e, st);
@@ -204,9 +207,28 @@ static bool block_foreach(table *t, vs__pb_rd blk, entry_fn fn, vs_status *st) {
   return true;
 }
 
+/* A slice's data entry (its key starts with a 0 byte): kept apart from
+ * the listed tensors, in key order (the table's keys increase). */
+static bool add_slice_entry(vs_checkpoint *c, const char *key, size_t klen, vs__pb_rd val, vs_status *st) {
+  char *k = malloc(klen + 1);
+  if (!k || !VS_GROW(c->se, c->scap, c->sn + 1)) {
+    free(k);
+    vs__oom(st);
+    return false;
+  }
+  memcpy(k, key, klen);
+  k[klen] = '\0';
+  vs__ckpt_entry *e = &c->se[c->sn++];
+  *e = (vs__ckpt_entry){.key = k, .key_len = klen, .trainable = -1, .readable = true};
+  if (!parse_entry(c, e, val, st)) return false;
+  if (e->n_slices) return corrupt(c, st, "a slice's entry is itself sliced");
+  if (e->shard < 0 || e->shard >= c->num_shards) return corrupt(c, st, "an entry names a shard that does not exist");
+  return true;
+}
+
 static bool on_data_entry(table *t, const char *key, size_t klen, vs__pb_rd val, vs_status *st) {
   vs_checkpoint *c = t->c;
-  if (memchr(key, '\0', klen)) return corrupt(c, st, "a key contains a NUL byte");
+  if (klen && memchr(key + 1, '\0', klen - 1) && key[0] != '\0') return corrupt(c, st, "a key contains a NUL byte");
   t->key_bytes += klen;
   if (t->key_bytes > (uint64_t)t->len * KEY_BYTES_PER_FILE_BYTE + KEY_BYTES_SLACK)
     return corrupt(c, st, "keys far longer in total than the file");
@@ -224,6 +246,7 @@ static bool on_data_entry(table *t, const char *key, size_t klen, vs__pb_rd val,
   t->n_keys++;
   if (klen == 0) return parse_header(c, val, st);
   if (!c->num_shards) return corrupt(c, st, "tensor entries before the header");
+  if (key[0] == '\0') return add_slice_entry(c, key, klen, val, st);
   vs__ckpt_entry *e = vs__ckpt_add(c, key, klen, st);
   if (!e || !parse_entry(c, e, val, st)) return false;
   if (e->shard < 0 || e->shard >= c->num_shards) return corrupt(c, st, "an entry names a shard that does not exist");
@@ -273,6 +296,21 @@ bool vs__tf_index_parse(vs_checkpoint *c, const uint8_t *idx, size_t len, vs_sta
   free(t.last);
   if (ok && !c->num_shards) ok = corrupt(c, st, "no header entry");
   return ok && vs__ckpt_sort(c, st);
+}
+
+vs__ckpt_entry *vs__ckpt_lookup_slice(const vs_checkpoint *c, const char *key, size_t len) {
+  size_t lo = 0, hi = c->sn;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    const vs__ckpt_entry *e = &c->se[mid];
+    size_t m = e->key_len < len ? e->key_len : len;
+    int r = memcmp(e->key, key, m);
+    if (r == 0) r = (e->key_len > len) - (e->key_len < len);
+    if (r == 0) return (vs__ckpt_entry *)e;
+    if (r < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return NULL;
 }
 
 void vs__tf_set_shard(vs_checkpoint *c, int32_t k, uint8_t *data, size_t len) {

@@ -225,8 +225,11 @@ static bool write_strings(FILE *f, const char *name, const vs_tensor *v, uint64_
 }
 
 /* BundleEntryProto, proto3 style (zero fields left out, the shape always
- * present): dtype 1, shape 2, shard_id 3, offset 4, size 5, crc32c 6. */
-static void entry_proto(vs__pb_buf *b, vs_dtype dt, vs_shape shape, uint64_t off, uint64_t size, uint32_t crc) {
+ * present): dtype 1, shape 2, shard_id 3, offset 4, size 5, crc32c 6; a
+ * sliced full-tensor entry (no data) has only dtype and shape, and its
+ * slices (7) are appended by the caller. */
+static void entry_proto(vs__pb_buf *b, vs_dtype dt, vs_shape shape, bool has_data, uint64_t off, uint64_t size,
+                        uint32_t crc) {
   vs__pb_varint_field(b, 1, (uint64_t)dt);
   vs__pb_buf sh = {0};
   for (int d = 0; d < shape.rank; d++) {
@@ -237,10 +240,31 @@ static void entry_proto(vs__pb_buf *b, vs_dtype dt, vs_shape shape, uint64_t off
   }
   vs__pb_msg_field(b, 2, &sh);
   vs__pb_free(&sh);
+  if (!has_data) return;
   if (off) vs__pb_varint_field(b, 4, off);
   if (size) vs__pb_varint_field(b, 5, size);
   uint32_t masked = vs__crc_mask(crc);
   if (masked) vs__pb_fixed32_field(b, 6, masked);
+}
+
+/* One index entry: its key (a slice key holds 0 bytes) and value. */
+typedef struct record {
+  vs__pb_buf key, val;
+} record;
+
+static int cmp_record(const void *a, const void *b) {
+  const record *x = a, *y = b;
+  size_t m = x->key.len < y->key.len ? x->key.len : y->key.len;
+  int r = m ? memcmp(x->key.p, y->key.p, m) : 0;
+  return r ? r : (x->key.len > y->key.len) - (x->key.len < y->key.len);
+}
+
+/* The slice of item it: start and length per axis. */
+static void slice_of(const vs__bundle_item *it, int64_t *start, int64_t *len) {
+  for (int d = 0; d < it->slice->full_shape.rank; d++) {
+    start[d] = it->slice->var_offset[d];
+    len[d] = it->slice->var_shape.dims[d];
+  }
 }
 
 bool vs__tf_bundle_write(FILE *data, const char *data_name, FILE *index, const char *index_name,
@@ -248,16 +272,23 @@ bool vs__tf_bundle_write(FILE *data, const char *data_name, FILE *index, const c
   table_builder t = {.data = {.interval = RESTART_INTERVAL}, .index = {.interval = 1}};
   block_reset(&t.data);
   block_reset(&t.index);
-  vs__pb_buf val = {0}, ver = {0};
+  /* At most two records an item: its data entry, and a sliced tensor's
+   * full entry (one per group of slices). */
+  record *rec = calloc(2 * n + 1, sizeof *rec);
+  size_t nrec = 0;
+  vs__pb_buf ver = {0};
+  bool ok = rec != NULL;
+  if (!ok) vs__oom(st);
   /* BundleHeaderProto: num_shards 1, endianness LITTLE (0, left out),
    * version {producer 1}. */
-  vs__pb_varint_field(&val, 1, 1);
-  vs__pb_varint_field(&ver, 1, BUNDLE_VERSION);
-  vs__pb_msg_field(&val, 3, &ver);
-  vs__pb_free(&ver);
-  table_add(&t, "", 0, val.p, val.len);
-  bool ok = true;
+  if (ok) {
+    record *h = &rec[nrec++];
+    vs__pb_varint_field(&h->val, 1, 1);
+    vs__pb_varint_field(&ver, 1, BUNDLE_VERSION);
+    vs__pb_msg_field(&h->val, 3, &ver);
+  }
   uint64_t off = 0;
+  record *full = NULL; /* the full entry of the current group of slices */
   for (size_t i = 0; ok && i < n; i++) {
     const vs_tensor *v = items[i].value;
     uint64_t size = 0;
@@ -270,18 +301,49 @@ bool vs__tf_bundle_write(FILE *data, const char *data_name, FILE *index, const c
       ok = put(data, data_name, vs_tensor_data(v), (size_t)size, st);
     }
     if (!ok) break;
-    val.len = 0;
-    entry_proto(&val, vs_tensor_dtype(v), vs_tensor_shape(v), off, size, crc);
-    table_add(&t, items[i].key, strlen(items[i].key), val.p, val.len);
+    record *r = &rec[nrec++];
+    entry_proto(&r->val, vs_tensor_dtype(v), vs_tensor_shape(v), true, off, size, crc);
     off += size;
+    if (!items[i].slice) {
+      vs__pb_raw(&r->key, items[i].key, strlen(items[i].key));
+      full = NULL;
+      continue;
+    }
+    /* BundleWriter::AddSlice: the slice under its encoded key, and the
+     * full tensor's entry listing the slices in the order they came. */
+    int64_t start[VS_MAX_RANK], len[VS_MAX_RANK];
+    int rank = items[i].slice->full_shape.rank;
+    slice_of(&items[i], start, len);
+    vs__tf_slice_key(&r->key, items[i].key, rank, start, len);
+    if (!full || i == 0 || strcmp(items[i - 1].key, items[i].key) != 0 || !items[i - 1].slice) {
+      full = &rec[nrec++];
+      vs__pb_raw(&full->key, items[i].key, strlen(items[i].key));
+      entry_proto(&full->val, vs_tensor_dtype(v), items[i].slice->full_shape, false, 0, 0, 0);
+    }
+    vs__pb_buf sp = {0};
+    vs__tf_slice_proto(&sp, rank, start, len);
+    vs__pb_msg_field(&full->val, 7, &sp);
+    vs__pb_free(&sp);
   }
-  if (ok) table_finish(&t);
-  if (ok && (t.out.oom || val.oom || t.data.oom || t.index.oom)) {
+  bool oom = ver.oom;
+  for (size_t i = 0; ok && i < nrec; i++) oom |= rec[i].key.oom || rec[i].val.oom;
+  if (ok && !oom) {
+    qsort(rec, nrec, sizeof *rec, cmp_record);
+    for (size_t i = 0; i < nrec; i++)
+      table_add(&t, rec[i].key.p ? (const char *)rec[i].key.p : "", rec[i].key.len, rec[i].val.p, rec[i].val.len);
+    table_finish(&t);
+  }
+  if (ok && (oom || t.out.oom || t.data.oom || t.index.oom)) {
     vs__oom(st);
     ok = false;
   }
   if (ok) ok = put(index, index_name, t.out.p, t.out.len, st);
-  vs__pb_free(&val);
+  for (size_t i = 0; rec && i < nrec; i++) {
+    vs__pb_free(&rec[i].key);
+    vs__pb_free(&rec[i].val);
+  }
+  free(rec);
+  vs__pb_free(&ver);
   vs__pb_free(&t.out);
   block_free(&t.data);
   block_free(&t.index);

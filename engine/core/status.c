@@ -54,6 +54,7 @@ VS_API const char *vs_status_exception_name(const vs_status *st) {
     case VS_EXC_VALUE_ERROR: return "ValueError";
     case VS_EXC_TYPE_ERROR: return "TypeError";
     case VS_EXC_RUNTIME_ERROR: return "RuntimeError";
+    case VS_EXC_LOOKUP_ERROR: return "LookupError";
     case VS_EXC_OP_ERROR:
     case VS_EXC_NONE: break;
   }

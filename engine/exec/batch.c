@@ -1,18 +1,23 @@
-/* batch.c - batched initialisation: a plan's random variable
- * initialisations as one launch per (device, dtype, distribution), not a
- * chain of kernels per variable (see plan.h). The values are bit-identical
- * to the unbatched chain: the same Philox groups (cl_kernels/random.cl),
- * then the graph's multiply and add rounded to the dtype one at a time. */
+/* batch.c - batched initialisation: a plan's variable initialisations
+ * from constants as one launch per (device, dtype, kind), not a chain of
+ * kernels per variable (see plan.h). Random values are bit-identical to the
+ * unbatched chain: the same Philox groups (cl_kernels/random.cl), then the
+ * graph's multiply and add rounded to the dtype one at a time. Fills copy
+ * the value's bits (cl_kernels/batch.cl), as clEnqueueFillBuffer does for
+ * an unbatched Fill. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "exec/plan.h"
 #include "kernels/kernels_internal.h"
 
-enum { BATCH_WORDS = 9, MAX_ELEMENTS = 1 << 16, MIN_ENTRIES = 2 };
+enum { BATCH_WORDS = 9, FILL_WORDS = 4, FILL_CHUNK = 64, MAX_ELEMENTS = 1 << 16, MIN_ENTRIES = 2 };
+/* A batch's parent allocation stays well under a device's largest
+ * allocation (1 GiB on PoCL): more entries start another batch. */
+#define MAX_BATCH_BYTES ((size_t)64 << 20)
 
 typedef struct defs {
-  const vs_op_def *assign, *variable, *cnst, *add, *mul, *sub, *uniform, *normal, *truncated;
+  const vs_op_def *assign, *variable, *cnst, *add, *mul, *sub, *uniform, *normal, *truncated, *fill;
 } defs;
 
 static bool is_const_scalar(const vs_op *op, const defs *d, vs_dtype t) {
@@ -70,12 +75,63 @@ static bool match(const vs_plan *p, const vs_step *step, const defs *d, vs_batch
                                      : NULL;
   const vs_op *shape = x->n_inputs == 1 ? x->inputs[0].op : NULL;
   if (!*kernel || !shape || shape->def != d->cnst || shape->n_controls || !shape->data) return false;
-  e->shape = vs__shape_from_input(x, 0);
-  int64_t n = vs__shape_elements(&e->shape);
-  if (n <= 0 || n > MAX_ELEMENTS || !vs_shape_is_fully_defined(v->shape) || v->shape.rank != e->shape.rank) return false;
+  vs_shape want = vs__shape_from_input(x, 0); /* the variable's, so the entry keeps none */
+  int64_t n = vs__shape_elements(&want);
+  if (n <= 0 || n > MAX_ELEMENTS || !vs_shape_is_fully_defined(v->shape) || v->shape.rank != want.rank) return false;
   for (int i = 0; i < v->shape.rank; i++)
-    if (v->shape.dims[i] != e->shape.dims[i]) return false;
+    if (v->shape.dims[i] != want.dims[i]) return false;
   e->random = (vs_op *)x;
+  e->n = (size_t)n;
+  return true;
+}
+
+/* The unsigned integer dtype of esize bytes (the fill kernel's T). */
+static bool bits_dtype(size_t esize, vs_dtype *t) {
+  switch (esize) {
+    case 1: *t = VS_UINT8; return true;
+    case 2: *t = VS_UINT16; return true;
+    case 4: *t = VS_UINT32; return true;
+    case 8: *t = VS_UINT64; return true;
+    default: return false; /* complex128's 16 bytes: unbatched */
+  }
+}
+
+/* The entry for an Assign when its value is a Const or a Fill of constants
+ * (zeros, ones and constant initializers); *bits: the fill kernel's T. */
+static bool match_fill(const vs_plan *p, const vs_step *step, const defs *d, vs_batch_entry *e, vs_dtype *bits) {
+  const vs_op *as = step->op;
+  if (as->def != d->assign || as->n_controls || step->kind != VS_STEP_KERNEL) return false;
+  const vs_op *ref = as->inputs[0].op, *x = as->inputs[1].op;
+  vs_var *v = ref->var;
+  if (ref->def != d->variable || !v || v->op != ref || v->dtype == VS_STRING) return false;
+  size_t esize = vs_dtype_size(v->dtype);
+  if (!bits_dtype(esize, bits) || !used_once(p, x) || x->dtype != v->dtype) return false;
+  *e = (vs_batch_entry){.assign = (vs_op *)as, .var = v};
+  vs_shape want; /* the variable's, so the entry keeps none */
+  if (x->def == d->cnst) {
+    want = x->shape;
+    int64_t n = vs__shape_elements(&x->shape);
+    if (!x->data || n <= 0 || x->data_size != (size_t)n * esize) return false;
+    const unsigned char *b = x->data;
+    bool uniform = true;
+    for (int64_t i = 1; i < n && uniform; i++) uniform = memcmp(b, b + (size_t)i * esize, esize) == 0;
+    if (uniform) memcpy(&e->shift, b, esize); /* little-endian bits: the kernel's (T) keeps the low bytes */
+    else e->copy = x->data;
+  } else if (x->def == d->fill && x->n_inputs == 2) {
+    const vs_op *shape = x->inputs[0].op, *value = x->inputs[1].op;
+    if (shape->def != d->cnst || shape->n_controls || !shape->data || !is_const_scalar(value, d, v->dtype)) return false;
+    want = vs__shape_from_input(x, 0);
+    for (int i = 0; i < want.rank; i++)
+      if (want.dims[i] < 0) return false; /* the unbatched Fill reports it */
+    memcpy(&e->shift, value->data, esize);
+  } else {
+    return false;
+  }
+  int64_t n = vs__shape_elements(&want);
+  if (!want.known || n <= 0 || n > MAX_ELEMENTS || !vs_shape_is_fully_defined(v->shape) || v->shape.rank != want.rank)
+    return false;
+  for (int i = 0; i < v->shape.rank; i++)
+    if (v->shape.dims[i] != want.dims[i]) return false;
   e->n = (size_t)n;
   return true;
 }
@@ -97,7 +153,8 @@ static defs find_defs(void) {
   return (defs){.assign = vs__op_def_find("Assign"), .variable = vs__op_def_find("VariableV2"),
                 .cnst = vs__op_def_find("Const"), .add = vs__op_def_find("AddV2"), .mul = vs__op_def_find("Mul"),
                 .sub = vs__op_def_find("Sub"), .uniform = vs__op_def_find("RandomUniform"),
-                .normal = vs__op_def_find("RandomStandardNormal"), .truncated = vs__op_def_find("TruncatedNormal")};
+                .normal = vs__op_def_find("RandomStandardNormal"), .truncated = vs__op_def_find("TruncatedNormal"),
+                .fill = vs__op_def_find("Fill")};
 }
 
 /* True when every op within `depth` inputs of x has a step (none is fed: a
@@ -120,14 +177,21 @@ bool vs__plan_batch(vs_plan *p, vs_session *s, vs_status *st) {
   vs_batch_entry *found = calloc(p->n_steps, sizeof *found);
   const char **kernels = calloc(p->n_steps, sizeof *kernels);
   size_t *devs = calloc(p->n_steps, sizeof *devs);
+  vs_dtype *dtypes = calloc(p->n_steps, sizeof *dtypes); /* each found entry's batch dtype */
   size_t n_found = 0, max_var = 0;
   bool ok = false;
-  if (!has_step || !skip || !skipped_uses || !found || !kernels || !devs) goto done;
+  if (!has_step || !skip || !skipped_uses || !found || !kernels || !devs || !dtypes) goto done;
   for (size_t i = 0; i < p->n_steps; i++) has_step[p->steps[i].slot] = 1;
   for (size_t i = 0; i < p->n_steps; i++) {
     const vs_op *op = p->steps[i].op;
     if (op->def != d.assign || !chain_runs(p, has_step, op, 5)) continue;
-    if (match(p, &p->steps[i], &d, &found[n_found], &kernels[n_found])) {
+    bool random = match(p, &p->steps[i], &d, &found[n_found], &kernels[n_found]), fill = false;
+    if (random) dtypes[n_found] = found[n_found].var->dtype;
+    else if ((fill = match_fill(p, &p->steps[i], &d, &found[n_found], &dtypes[n_found])))
+      kernels[n_found] = "fill_batch";
+    else
+      kernels[n_found] = NULL; /* match may have named a kernel before refusing */
+    if (random || fill) {
       devs[n_found] = p->steps[i].dev;
       if (found[n_found].var->index + 1 > max_var) max_var = found[n_found].var->index + 1;
       n_found++;
@@ -143,13 +207,14 @@ bool vs__plan_batch(vs_plan *p, vs_session *s, vs_status *st) {
     size_t members = 0;
     for (size_t j = i; j < n_found; j++)
       members += found[j].assign && used_var[found[j].var->index] == 1 && devs[j] == devs[i] &&
-                 found[j].var->dtype == found[i].var->dtype && kernels[j] == kernels[i];
+                 dtypes[j] == dtypes[i] && kernels[j] == kernels[i];
     if (members < MIN_ENTRIES) continue;
     vs_batch *grown = realloc(p->batches, (p->n_batches + 1) * sizeof *grown);
     if (!grown) goto done;
     p->batches = grown;
     vs_batch *b = &p->batches[p->n_batches];
-    *b = (vs_batch){.dev = devs[i], .dtype = found[i].var->dtype, .kernel = kernels[i]};
+    *b = (vs_batch){.kind = strcmp(kernels[i], "fill_batch") == 0 ? VS_BATCH_FILL : VS_BATCH_RANDOM,
+                    .dev = devs[i], .dtype = dtypes[i], .kernel = kernels[i], .first = found[i].assign};
     if (!(b->entries = calloc(members, sizeof *b->entries)) ||
         !(b->host_table = calloc(members * BATCH_WORDS, sizeof *b->host_table))) {
       free(b->entries);
@@ -157,13 +222,26 @@ bool vs__plan_batch(vs_plan *p, vs_session *s, vs_status *st) {
       goto done;
     }
     p->n_batches++;
+    size_t bytes = 0, esize = vs_dtype_size(b->dtype);
     for (size_t j = i; j < n_found; j++) {
-      if (!found[j].assign || used_var[found[j].var->index] != 1 || devs[j] != b->dev ||
-          found[j].var->dtype != b->dtype || kernels[j] != b->kernel)
+      if (!found[j].assign || used_var[found[j].var->index] != 1 || devs[j] != b->dev || dtypes[j] != b->dtype ||
+          kernels[j] != b->kernel)
         continue;
+      if (b->n_entries && bytes + found[j].n * esize > MAX_BATCH_BYTES) continue; /* for a later batch */
+      bytes += found[j].n * esize;
       b->entries[b->n_entries++] = found[j];
       skip_chain(p, found[j].assign, skipped_uses, skip);
       found[j].assign = NULL;
+    }
+    if (b->kind == VS_BATCH_FILL) { /* copied entries first: one write of the parent's prefix */
+      vs_batch_entry *sorted = malloc(b->n_entries * sizeof *sorted);
+      if (!sorted) goto done;
+      size_t k = 0;
+      for (int pass = 0; pass < 2; pass++)
+        for (size_t j = 0; j < b->n_entries; j++)
+          if ((b->entries[j].copy != NULL) == (pass == 0)) sorted[k++] = b->entries[j];
+      free(b->entries);
+      b->entries = sorted;
     }
   }
   /* The steps: each batch runs where its first Assign was (its inputs are
@@ -173,7 +251,7 @@ bool vs__plan_batch(vs_plan *p, vs_session *s, vs_status *st) {
     vs_step step = p->steps[i];
     bool first = false;
     for (size_t b = 0; b < p->n_batches && !first; b++)
-      if (p->batches[b].entries[0].assign == step.op) {
+      if (p->batches[b].first == step.op) {
         step.kind = VS_STEP_BATCH;
         step.batch = (uint32_t)b;
         first = true;
@@ -190,6 +268,7 @@ done:
   free(found);
   free(kernels);
   free(devs);
+  free(dtypes);
   free(used_var);
   return ok;
 }
@@ -198,10 +277,10 @@ done:
 static bool shape_ok(vs_run *r, const vs_batch_entry *e, vs_status *st) {
   vs_var_state *vs = &r->s->vars[e->var->index];
   if (!e->assign->attr.assign.validate_shape || !vs->initialized) return true;
-  if (vs->shape.rank == e->shape.rank && vs_shape_is_compatible(vs->shape, e->shape)) return true;
+  if (vs->shape.rank == e->var->shape.rank && vs_shape_is_compatible(vs->shape, e->var->shape)) return true;
   char lhs[160], rhs[160];
   vs__dims_text(&vs->shape, "<unknown>", lhs, sizeof lhs);
-  vs__dims_text(&e->shape, "<unknown>", rhs, sizeof rhs);
+  vs__dims_text(&e->var->shape, "<unknown>", rhs, sizeof rhs);
   vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR,
            "Assign requires shapes of both tensors to match. lhs shape= %s rhs shape= %s\n\t [[{{node %s}}]]", lhs, rhs,
            e->assign->name);
@@ -256,17 +335,8 @@ static bool allocate(vs_run *r, vs_batch *b, vs_cl_device *d, vs_status *st) {
   return true;
 }
 
-bool vs__batch_run(vs_run *r, vs_batch *b, vs_status *st) {
-  vs_cl_device *d = vs__device(b->dev, st);
-  if (!d) return false;
-  if (b->dev < sizeof r->used_dev) r->used_dev[b->dev] = 1;
-  bool in_place = b->parent != NULL;
-  for (size_t i = 0; i < b->n_entries; i++) {
-    vs_var_state *vs = &r->s->vars[b->entries[i].var->index];
-    if (!shape_ok(r, &b->entries[i], st)) return false;
-    if (vs->buf != b->entries[i].sub || vs->dev != b->dev) in_place = false;
-  }
-  if (!in_place && !allocate(r, b, d, st)) return false;
+/* A random batch's table (fresh seeds every run) and its launch. */
+static bool random_run(vs_run *r, vs_batch *b, vs_cl_device *d, vs_status *st) {
   if (!b->table) {
     vs_shape shape = {.known = true, .rank = 1, .dims = {(int64_t)(b->n_entries * BATCH_WORDS)}};
     if (!(b->table = vs__device_buffer(d, b->n_entries * BATCH_WORDS * 8, &shape, VS_UINT64, st))) return false;
@@ -293,15 +363,86 @@ bool vs__batch_run(vs_run *r, vs_batch *b, vs_status *st) {
   cl_uint entries = (cl_uint)b->n_entries;
   cl_ulong n_groups = groups;
   karg args[] = {KARG(b->parent), KARG(b->table), KARG(entries), KARG(n_groups)};
-  if (!vs__launch(r, d, "random", b->dtype, b->kernel, (size_t)groups, args, 4, st)) return false;
+  return vs__launch(r, d, "random", b->dtype, b->kernel, (size_t)groups, args, 4, st);
+}
+
+/* A fill batch: the copied entries (the parent's prefix) in one write, the
+ * filled ones in one fill_batch launch over a table that changes only with
+ * the parent (fresh: just allocated). */
+static bool fill_run(vs_run *r, vs_batch *b, vs_cl_device *d, bool fresh, vs_status *st) {
+  size_t esize = vs_dtype_size(b->dtype), copied = 0, first_fill = 0;
+  while (first_fill < b->n_entries && b->entries[first_fill].copy) {
+    const vs_batch_entry *e = &b->entries[first_fill++];
+    copied = e->dst + e->n;
+  }
+  cl_int err = CL_SUCCESS;
+  if (copied) {
+    /* Staged for the run only (the graph holds the values): blocking, so
+     * the staging goes before the run goes on. */
+    unsigned char *host = calloc(copied, esize);
+    if (!host) {
+      vs__oom(st);
+      return false;
+    }
+    for (size_t i = 0; i < first_fill; i++)
+      memcpy(host + b->entries[i].dst * esize, b->entries[i].copy, b->entries[i].n * esize);
+    err = clEnqueueWriteBuffer(*vs__queue(d), b->parent, CL_TRUE, 0, copied * esize, host, 0, NULL, NULL);
+    free(host);
+    if (err != CL_SUCCESS) {
+      vs__cl_fail(st, err, "clEnqueueWriteBuffer");
+      return false;
+    }
+  }
+  size_t fills = b->n_entries - first_fill;
+  if (!fills) return true;
+  if (!b->table) {
+    vs_shape shape = {.known = true, .rank = 1, .dims = {(int64_t)(fills * FILL_WORDS)}};
+    if (!(b->table = vs__device_buffer(d, fills * FILL_WORDS * 8, &shape, VS_UINT64, st))) return false;
+    fresh = true;
+  }
+  if (fresh) {
+    uint64_t chunks = 0;
+    for (size_t i = 0; i < fills; i++) {
+      const vs_batch_entry *e = &b->entries[first_fill + i];
+      uint64_t *t = &b->host_table[i * FILL_WORDS];
+      t[0] = e->dst, t[1] = e->n, t[2] = chunks, t[3] = e->shift;
+      chunks += (e->n + FILL_CHUNK - 1) / FILL_CHUNK;
+    }
+    b->groups = chunks;
+    /* Non-blocking: the table lives in the plan (see random_run). */
+    err = clEnqueueWriteBuffer(*vs__queue(d), b->table, CL_FALSE, 0, fills * FILL_WORDS * 8, b->host_table, 0, NULL,
+                               NULL);
+    if (err != CL_SUCCESS) {
+      vs__cl_fail(st, err, "clEnqueueWriteBuffer");
+      return false;
+    }
+  }
+  cl_uint entries = (cl_uint)fills;
+  cl_ulong chunks = b->groups;
+  karg args[] = {KARG(b->parent), KARG(b->table), KARG(entries), KARG(chunks)};
+  return vs__launch(r, d, "batch", b->dtype, b->kernel, (size_t)chunks, args, 4, st);
+}
+
+bool vs__batch_run(vs_run *r, vs_batch *b, vs_status *st) {
+  vs_cl_device *d = vs__device(b->dev, st);
+  if (!d) return false;
+  if (b->dev < sizeof r->used_dev) r->used_dev[b->dev] = 1;
+  bool in_place = b->parent != NULL;
+  for (size_t i = 0; i < b->n_entries; i++) {
+    vs_var_state *vs = &r->s->vars[b->entries[i].var->index];
+    if (!shape_ok(r, &b->entries[i], st)) return false;
+    if (vs->buf != b->entries[i].sub || vs->dev != b->dev) in_place = false;
+  }
+  if (!in_place && !allocate(r, b, d, st)) return false;
+  if (!(b->kind == VS_BATCH_FILL ? fill_run(r, b, d, !in_place, st) : random_run(r, b, d, st))) return false;
   for (size_t i = 0; i < b->n_entries; i++) {
     vs_batch_entry *e = &b->entries[i];
     vs_var_state *vs = &r->s->vars[e->var->index];
     vs->dev = b->dev;
-    vs->shape = e->shape;
+    vs->shape = e->var->shape;
     vs->initialized = true;
-    *vs__val(r, e->assign) = (vs_value){.ready = true, .dtype = b->dtype, .shape = e->shape, .n = e->n, .dev = b->dev,
-                                       .ref = e->var};
+    *vs__val(r, e->assign) = (vs_value){.ready = true, .dtype = e->var->dtype, .shape = e->var->shape, .n = e->n,
+                                       .dev = b->dev, .ref = e->var};
   }
   return true;
 }

@@ -113,6 +113,8 @@ oom:
 
 static void plan_free(vs_plan *p) {
   if (!p) return;
+  for (size_t i = 0; i < p->n_steps; i++)
+    if (p->steps[i].constant) vs__buffer_release(p->steps[i].constant);
   free(p->sig);
   free(p->steps);
   free(p->uses);
@@ -162,6 +164,58 @@ static void fuse(vs_plan *p) {
   }
 }
 
+/* After batching, the ops a batch absorbed (its random chains and
+ * constants) have no step and no consumer left: their slots go, so a plan
+ * initialising N variables holds values for its steps, not for every op
+ * of every initializer (about 1.3 KB per glorot variable). Kept: the steps,
+ * the batched Assigns (a batch writes their values), feeds and fetches. */
+static bool compact(vs_plan *p, const vs_output *feeds, int nfeeds, const vs_output *fetches, int nfetches,
+                    vs_status *st) {
+  uint32_t *remap = malloc((p->n_slots ? p->n_slots : 1) * sizeof *remap);
+  if (!remap) goto oom;
+  for (size_t i = 0; i < p->n_slots; i++) remap[i] = UINT32_MAX;
+  for (size_t i = 0; i < p->n_steps; i++) remap[p->steps[i].slot] = 0;
+  for (size_t b = 0; b < p->n_batches; b++)
+    for (size_t k = 0; k < p->batches[b].n_entries; k++) remap[vs__plan_slot(p, p->batches[b].entries[k].assign)] = 0;
+  for (int i = 0; i < nfeeds; i++) remap[vs__plan_slot(p, feeds[i].op)] = 0;
+  for (int i = 0; i < nfetches; i++) remap[vs__plan_slot(p, fetches[i].op)] = 0;
+  uint32_t kept = 0;
+  for (size_t i = 0; i < p->n_slots; i++)
+    if (remap[i] == 0) remap[i] = kept++ + 1; /* + 1: 0 means kept-but-unnumbered above */
+  if (kept == p->n_slots) {
+    free(remap);
+    return true;
+  }
+  size_t cap = 16;
+  while (cap < 2 * (size_t)kept) cap *= 2;
+  size_t *keys = calloc(cap, sizeof *keys);
+  uint32_t *vals = malloc(cap * sizeof *vals), *uses = calloc(kept ? kept : 1, sizeof *uses);
+  unsigned char *fused = calloc(kept ? kept : 1, 1);
+  if (!keys || !vals || !uses || !fused) {
+    free(keys), free(vals), free(uses), free(fused), free(remap);
+    goto oom;
+  }
+  for (size_t i = 0; i <= p->mask; i++) {
+    if (!p->keys[i] || remap[p->vals[i]] == UINT32_MAX) continue;
+    uint32_t slot = remap[p->vals[i]] - 1;
+    size_t j = (p->keys[i] * 0x9E3779B97F4A7C15ull) & (cap - 1);
+    while (keys[j]) j = (j + 1) & (cap - 1);
+    keys[j] = p->keys[i];
+    vals[j] = slot;
+    uses[slot] = p->uses[p->vals[i]];
+    fused[slot] = p->relu_fused[p->vals[i]];
+  }
+  for (size_t i = 0; i < p->n_steps; i++) p->steps[i].slot = remap[p->steps[i].slot] - 1;
+  free(p->keys), free(p->vals), free(p->uses), free(p->relu_fused), free(remap);
+  p->keys = keys, p->vals = vals, p->uses = uses, p->relu_fused = fused;
+  p->mask = cap - 1;
+  p->n_slots = kept;
+  return true;
+oom:
+  vs__oom(st);
+  return false;
+}
+
 static vs_plan *build(vs_session *s, const vs_output *feeds, int nfeeds, const vs_output *fetches, int nfetches,
                       vs_op *const *targets, int ntargets, uint64_t hash, vs_status *st) {
   builder b = {.keys = calloc(16, sizeof(size_t)), .mark = calloc(16, 1), .mask = 15};
@@ -188,8 +242,7 @@ static vs_plan *build(vs_session *s, const vs_output *feeds, int nfeeds, const v
   b.keys = NULL;
   if (!(p->vals = malloc((p->mask + 1) * sizeof *p->vals)) || !(p->steps = calloc(b.n ? b.n : 1, sizeof *p->steps)) ||
       !(p->uses = calloc(entries ? entries : 1, sizeof *p->uses)) ||
-      !(p->relu_fused = calloc(entries ? entries : 1, 1)) ||
-      !(p->values = calloc(entries ? entries : 1, sizeof *p->values)))
+      !(p->relu_fused = calloc(entries ? entries : 1, 1)))
     goto oom;
   uint32_t next = 0;
   for (size_t i = 0; i < b.n; i++) p->vals[find(&(builder){.keys = p->keys, .mask = p->mask}, b.order[i])] = next++;
@@ -211,7 +264,8 @@ static vs_plan *build(vs_session *s, const vs_output *feeds, int nfeeds, const v
     for (int k = 0; k < b.order[i]->n_inputs; k++) p->uses[vs__plan_slot(p, b.order[i]->inputs[k].op)]++;
   for (int i = 0; i < nfetches; i++) p->uses[vs__plan_slot(p, fetches[i].op)] += 2;
   fuse(p);
-  if (!vs__plan_batch(p, s, st)) goto fail;
+  if (!vs__plan_batch(p, s, st) || !compact(p, feeds, nfeeds, fetches, nfetches, st)) goto fail;
+  if (!(p->values = calloc(p->n_slots ? p->n_slots : 1, sizeof *p->values))) goto oom;
   free(b.order);
   free(b.mark);
   s->plan_builds++;

@@ -44,28 +44,42 @@ typedef struct vs_step {
   size_t dev;     /* the device the op was placed on (global index) */
   uint32_t slot;  /* its value's index in the run's values */
   uint32_t batch; /* VS_STEP_BATCH: the index in plan->batches */
+  uint32_t kernel; /* 1 + the index in the session's kernels of the step's
+                      last launched kernel object (0: none yet): a step's
+                      launches skip the session's kernel lookup */
+  cl_mem constant; /* a Const step's device buffer kept by the plan from its
+                      second run on (see k_const), or NULL */
 } vs_step;
 
-/* Batched initialisation: the Assigns of a plan that give variables random
- * initial values (RandomUniform / RandomStandardNormal / TruncatedNormal
- * of a constant shape, with the initializers' constant `* scale + shift`)
- * run as one launch per (device, dtype, distribution) over a table, the
- * variables' buffers being sub-buffers of one allocation (exec/batch.c). */
+/* Batched initialisation: the Assigns of a plan that give variables
+ * initial values made of constants run as one launch per (device, dtype,
+ * kind) over a table, the variables' buffers being sub-buffers of one
+ * allocation (exec/batch.c). Two kinds:
+ * - random: RandomUniform / RandomStandardNormal / TruncatedNormal of a
+ *   constant shape, with the initializers' constant `* scale + shift`;
+ * - fill: Fill(constant shape, constant scalar) and Const values (zeros,
+ *   ones, constant initializers): a Const whose elements are all one value
+ *   is a fill, any other is copied; one table-driven fill_batch launch
+ *   (cl_kernels/batch.cl) and one write of the copied values. */
+typedef enum vs_batch_kind { VS_BATCH_RANDOM, VS_BATCH_FILL } vs_batch_kind;
+
 typedef struct vs_batch_entry {
-  vs_op *assign, *random;
-  vs_var *var;
-  vs_shape shape;
+  vs_op *assign, *random; /* random: the random op; fill: NULL */
+  vs_var *var;           /* its shape is the value's (checked when batched) */
   size_t n, dst;         /* elements, and their offset in the parent */
-  uint64_t scale, shift; /* T's bits */
+  uint64_t scale, shift; /* random: T's bits; fill: shift holds the value's bits */
   bool affine;
+  const void *copy;      /* fill: the Const's data copied as is (graph-owned), or NULL to fill */
   cl_mem sub;            /* the sub-buffer last given to the variable (retained), or NULL */
 } vs_batch_entry;
 
 typedef struct vs_batch {
+  vs_batch_kind kind;
   size_t dev;
-  vs_dtype dtype;
-  const char *kernel;    /* random_uniform_batch, random_normal_batch, truncated_normal_batch */
-  vs_batch_entry *entries;
+  vs_dtype dtype;        /* random: the variables'; fill: the unsigned integer of their size */
+  const char *kernel;    /* random_uniform_batch, random_normal_batch, truncated_normal_batch, fill_batch */
+  vs_op *first;          /* the batch's first Assign in step order: where its step runs */
+  vs_batch_entry *entries; /* fill: the copied entries first (the parent's copied prefix) */
   size_t n_entries, total; /* total: elements of the parent, alignment included */
   uint64_t groups;
   cl_mem parent, table;  /* retained by the plan; NULL before the first run */
@@ -89,6 +103,7 @@ typedef struct vs_plan {
   size_t n_batches;
   uint64_t epoch;        /* g->plan_epoch when built */
   uint64_t devs;         /* bit d: a step runs on device d (d < 64) */
+  uint64_t runs;         /* runs started with this plan */
   struct vs_plan *next;  /* the session's plans, most recently used first */
 } vs_plan;
 

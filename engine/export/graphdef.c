@@ -9,6 +9,7 @@
 #include "checkpoint/ckpt_internal.h"
 #include "checkpoint/protobuf.h"
 #include "graph/graph_internal.h"
+#include "train/train_internal.h"
 #include "variables/variables_internal.h"
 #include "varscope/export.h"
 
@@ -245,6 +246,66 @@ static bool is_type(const vs_op *op, const char *type) { return strcmp(op->type,
 
 static const int64_t ones4[4] = {1, 1, 1, 1};
 
+/* The attrs of the ops training adds (reductions, activations and their
+ * gradients, pooling, Conv2D's gradients, losses; engine/train), as TF's
+ * Python API gives them. False for any other type. */
+static bool train_op_attrs(attrs *as, const vs_op *op) {
+  static const char *const t_only[] = {"Square",  "Neg",        "Sigmoid",    "Tanh",       "Exp",
+                                       "Log1p",   "Reciprocal", "ReluGrad",   "SigmoidGrad", "TanhGrad",
+                                       "RealDiv", "Maximum",    "FloorDiv",   "SquaredDifference",
+                                       "DivNoNan", "Select",    "SelectV2",   "Softmax",    "LogSoftmax",
+                                       "SoftmaxCrossEntropyWithLogits"};
+  for (size_t i = 0; i < sizeof t_only / sizeof t_only[0]; i++)
+    if (is_type(op, t_only[i])) {
+      attr_type(as, "T", op->dtype, false);
+      return true;
+    }
+  if (is_type(op, "Sum") || is_type(op, "Mean")) {
+    attr_type(as, "T", op->dtype, false);
+    attr_type(as, "Tidx", in_dtype(op, 1), in_dtype(op, 1) == VS_INT32);
+    attr_b(as, "keep_dims", op->attr.reduce.keep_dims, !op->attr.reduce.keep_dims);
+  } else if (is_type(op, "Tile")) {
+    attr_type(as, "T", op->dtype, false);
+    attr_type(as, "Tmultiples", in_dtype(op, 1), in_dtype(op, 1) == VS_INT32);
+  } else if (is_type(op, "ExpandDims")) {
+    attr_type(as, "T", op->dtype, false);
+    attr_type(as, "Tdim", in_dtype(op, 1), in_dtype(op, 1) == VS_INT32);
+  } else if (is_type(op, "AddN")) {
+    attr_i(as, "N", op->n_inputs, false);
+    attr_type(as, "T", op->dtype, false);
+  } else if (is_type(op, "GreaterEqual")) {
+    attr_type(as, "T", in_dtype(op, 0), false);
+  } else if (is_type(op, "Equal")) {
+    attr_type(as, "T", in_dtype(op, 0), false);
+    attr_b(as, "incompatible_shape_error", true, true);
+  } else if (is_type(op, "Range")) {
+    attr_type(as, "Tidx", op->dtype, op->dtype == VS_INT32);
+  } else if (is_type(op, "BiasAddGrad")) {
+    attr_type(as, "T", op->dtype, false);
+    attr_s(as, "data_format", "NHWC", true);
+  } else if (is_type(op, "Conv2DBackpropInput") || is_type(op, "Conv2DBackpropFilter")) {
+    bool unit_dil = memcmp(op->attr.conv.dilations, ones4, sizeof ones4) == 0;
+    attr_type(as, "T", op->dtype, false);
+    attr_s(as, "data_format", "NHWC", true);
+    attr_list_i(as, "dilations", op->attr.conv.dilations, 4, unit_dil);
+    attr_list_i(as, "explicit_paddings", NULL, 0, true);
+    attr_s(as, "padding", op->attr.conv.pad_same ? "SAME" : "VALID", false);
+    attr_list_i(as, "strides", op->attr.conv.strides, 4, false);
+    attr_b(as, "use_cudnn_on_gpu", true, true);
+  } else if (is_type(op, "MaxPool") || is_type(op, "AvgPool") || is_type(op, "MaxPoolGrad") ||
+             is_type(op, "AvgPoolGrad")) {
+    attr_type(as, "T", op->dtype, false);
+    attr_s(as, "data_format", "NHWC", true);
+    if (is_type(op, "MaxPool") || is_type(op, "MaxPoolGrad")) attr_list_i(as, "explicit_paddings", NULL, 0, true);
+    attr_list_i(as, "ksize", op->attr.pool.ksize, 4, false);
+    attr_s(as, "padding", op->attr.pool.pad_same ? "SAME" : "VALID", false);
+    attr_list_i(as, "strides", op->attr.pool.strides, 4, false);
+  } else {
+    return false;
+  }
+  return true;
+}
+
 /* The attrs TF's Python API gives op (its op def's attrs, defaults
  * included, as Python adds them). False for an op type without a mapping. */
 static bool op_attrs(attrs *as, const vs_op *op, const op_role *role) {
@@ -326,6 +387,13 @@ static bool op_attrs(attrs *as, const vs_op *op, const op_role *role) {
     /* no attrs */
   } else if (is_type(op, "IsVariableInitialized")) {
     attr_type(as, "dtype", in_dtype(op, 0), false);
+  } else if (vs__apply_spec(op->type)) { /* the optimizers' Apply* ops (engine/kernels/training.c) */
+    attr_type(as, "T", op->dtype, false);
+    attr_b(as, "use_locking", op->attr.apply.use_locking, !op->attr.apply.use_locking);
+    if (vs__apply_spec(op->type)->has_nesterov)
+      attr_b(as, "use_nesterov", op->attr.apply.use_nesterov, !op->attr.apply.use_nesterov);
+  } else if (train_op_attrs(as, op)) {
+    /* training's ops (issue 13) */
   } else if (is_type(op, "Rank")) { /* assert_variables_initialized */
     attr_type(as, "T", in_dtype(op, 0), false);
   } else if (is_type(op, "Pack")) {

@@ -193,6 +193,7 @@ VS_API void vs_graph_free(vs_graph *g) {
   vs_strmap_free(&g->store);
   vs_strmap_free(&g->partitioned);
   vs_strmap_free(&g->coll_index);
+  vs_strmap_free(&g->reduced_shapes);
   pthread_mutex_destroy(&g->mu);
   free(g);
 }
@@ -265,20 +266,28 @@ vs_op *vs__op_create(vs_graph *g, const vs_op_spec *spec, vs_status *st) {
     vs__fail(st, VS_INTERNAL, VS_EXC_OP_ERROR, "op type %s is not registered (engine/kernels)", spec->type);
     return NULL;
   }
-  /* One allocation: the struct, the inputs (alignment of vs_output, which
-   * follows a struct of pointers), then "name\0name:0\0". An op's name and
-   * inputs never change after creation, so nothing reallocates them. */
+  bool attrs = def->flags & VS_OPF_ATTRS;
+  if (spec->attr && !attrs) { /* a constructor's bug: there is nowhere to keep them */
+    vs__fail(st, VS_INTERNAL, VS_EXC_OP_ERROR, "op type %s has no attributes (VS_OPF_ATTRS)", spec->type);
+    return NULL;
+  }
+  /* One allocation: the struct (without its attribute union when the type
+   * has none), the inputs (alignment of vs_output, a struct of a pointer
+   * and an int), then "name\0name:0\0". An op's name and inputs never
+   * change after creation, so nothing reallocates them. */
   size_t n_in = spec->n_inputs > 0 ? (size_t)spec->n_inputs : 0, len = strlen(spec->name);
+  size_t attr_bytes = vs__def_attr_bytes(def), align = _Alignof(vs_output);
+  size_t head = attrs ? (offsetof(vs_op, attr) + attr_bytes + align - 1) / align * align : vs__op_head_size;
   size_t in_bytes = n_in * sizeof(vs_output);
-  vs_op *op = calloc(1, sizeof *op + in_bytes + 2 * len + 4);
+  vs_op *op = calloc(1, head + in_bytes + 2 * len + 4);
   if (!op) goto oom;
   op->graph = g;
   op->def = def;
   op->type = def->type;
-  op->inputs = n_in ? (vs_output *)(op + 1) : NULL;
+  op->inputs = n_in ? (vs_output *)((char *)op + head) : NULL;
   if (n_in) memcpy(op->inputs, spec->inputs, in_bytes);
   op->n_inputs = (int)n_in;
-  op->name = (char *)(op + 1) + in_bytes;
+  op->name = (char *)op + head + in_bytes;
   memcpy(op->name, spec->name, len + 1);
   op->tensor_name = op->name + len + 1;
   memcpy(op->tensor_name, spec->name, len);
@@ -286,7 +295,8 @@ vs_op *vs__op_create(vs_graph *g, const vs_op_spec *spec, vs_status *st) {
   op->device = vs__no_device;
   op->has_output = spec->has_output;
   op->dtype = spec->dtype;
-  op->shape = spec->shape;
+  if (spec->attr) memcpy(&op->attr, spec->attr, attr_bytes); /* attrs: checked above; the type's bytes only */
+  op->shape = spec->infer_shape && def->shape ? def->shape(op) : spec->shape;
   if (!VS_GROW(g->ops, g->ops_cap, g->n_ops + 1)) goto oom;
   vs_thread_state *ts = vs__thread(g, st);
   /* Device functions first (Graph._apply_device_functions), hidden under a

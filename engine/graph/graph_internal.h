@@ -10,6 +10,7 @@
 #define VS_GRAPH_INTERNAL_H
 
 #include <pthread.h>
+#include <stddef.h>
 
 #include "core/core.h"
 #include "varscope/graph.h"
@@ -19,21 +20,32 @@
 /* Typed attributes of an op, by op family (TF's AttrValue map, resolved at
  * construction). Which member is live is fixed by the op's def
  * (kernels/registry.h): random ops use .random, Assign .assign, Conv2D
- * .conv, MatMul .matmul, ReportUninitializedVariables .report. */
+ * .conv, MatMul .matmul, ReportUninitializedVariables .report, Sum and
+ * Mean .reduce, the pools .pool, the optimizers' Apply* ops .apply. */
 typedef union vs_op_attrs {
   struct { bool has_seed; int64_t seed, seed2; } random; /* TF's seed/seed2 attrs from get_seed() */
   struct { bool validate_shape; } assign;
   struct { vs_var **list; int n; } report;                /* the variables (list owned) */
   struct { int64_t strides[4], dilations[4]; bool pad_same; } conv; /* NHWC; SAME, else VALID */
   struct { bool transpose_a, transpose_b; } matmul;
+  struct { bool keep_dims; } reduce;                      /* Sum, Mean (reduction indices: input 1, a Const) */
+  struct { int64_t ksize[4], strides[4]; bool pad_same; } pool; /* MaxPool, AvgPool and their gradients, NHWC */
   struct { const char *container; } variable;           /* VariableV2; graph-kept, NULL: "" */
+  struct { bool use_locking, use_nesterov; } apply;        /* Apply* (engine/kernels/training.c) */
 } vs_op_attrs;
 
 struct vs_op_def;
 
 /* Layout (issue 10, per-variable memory; docs/execution.md): an op is one
  * allocation holding the struct, its inputs and its two names, so a small
- * variable's ten ops cost ten mallocs, not forty. */
+ * variable's ten ops cost ten mallocs, not forty. The typed attributes are
+ * the struct's last field and are allocated only for ops whose def has
+ * VS_OPF_ATTRS (kernels/registry.h), and only the def's attr_size bytes of
+ * them (VariableV2: its container pointer): for the others the allocation
+ * ends at offsetof(vs_op, attr) (vs__op_head_size) and the inputs follow
+ * there. So op->attr is touched only through the member of the op's type,
+ * never on an op whose def lacks the flag, and never copied whole (copy
+ * vs__def_attr_bytes(def) bytes). */
 struct vs_op {
   vs_graph *graph;
   size_t index;          /* creation order */
@@ -44,17 +56,23 @@ struct vs_op {
   char *device;          /* malloc'd, or vs__no_device ("", shared, not freed) */
   char *colocate;        /* TF's _class: "loc:@a\0loc:@b\0\0" packed (colocation.c), or NULL */
   vs_output *inputs;     /* in the op's own allocation; fixed at creation */
-  int n_inputs;
   vs_op **controls;
+  /* The small fields together: no padding between pointers. */
+  int n_inputs;
   int n_controls;
-  bool has_output;
   vs_dtype dtype;
+  bool has_output;
   vs_shape shape;
   void *data;            /* Const payload, or an initializer's host values */
   size_t data_size;
   vs_var *var;           /* the variable a VariableV2/Assign/read op belongs to */
-  vs_op_attrs attr;      /* typed attributes, per def */
+  vs_op_attrs attr;      /* typed attributes, per def; ONLY for defs with VS_OPF_ATTRS, and last */
 };
+
+/* The bytes of an op without attributes: up to its attr field, rounded up
+ * to the inputs' alignment. */
+#define vs__op_head_size \
+  ((offsetof(vs_op, attr) + _Alignof(vs_output) - 1) / _Alignof(vs_output) * _Alignof(vs_output))
 
 /* One variable-scope entry on a thread (TF's _pure_variable_scope). */
 typedef struct vs_vscope_frame {
@@ -130,6 +148,10 @@ struct vs_graph {
    * added to an op older than the newest): cached plans rebuild (exec/plan.h). */
   uint64_t plan_epoch;
   bool free_pending;
+  /* TF's Graph._reduced_shape_cache (engine/train): the (input shape,
+   * axes) pairs whose Sum gradient has been built, keyed "2,3|1"; the
+   * first build leaves Maximum and floordiv ops, later ones do not. */
+  vs_strmap reduced_shapes;
 };
 
 /* vs_graph_free's deferral: true when sessions still use g (the free is
@@ -189,6 +211,14 @@ typedef struct vs_op_spec {
    * op_def_library does (the device stack is hidden, its groups and device
    * taken, on top of the thread's colocation stack). */
   vs_op *colocate_with;
+  const vs_op_attrs *attr; /* the typed attributes, or NULL (all zero) */
+  /* The op's shape is its def's shape function's (kernels/registry.h), run
+   * on the op with its inputs and attributes in place, not `shape`: one
+   * shape function per op. Constructors check their inputs first (TF's
+   * errors) and then let the registered function compute the result. Ops
+   * whose shape is an attribute (Const, Placeholder, VariableV2) and the
+   * ops built elsewhere pass `shape`. */
+  bool infer_shape;
 } vs_op_spec;
 /* Creates and registers an op under an exact, unused name.
  * Errors: "Duplicate node name in graph: '%s'". */

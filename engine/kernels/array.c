@@ -5,20 +5,43 @@
 #include <string.h>
 
 #include "kernels/kernels_internal.h"
+#include "exec/plan.h"
+
+/* Constants a plan keeps on its device: at most this many bytes each, so
+ * that a kept copy costs little beside the graph's own. */
+#define KEPT_CONSTANT_BYTES 256
 
 static bool k_const(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   if (op->dtype == VS_STRING) {
     vs_tensor *t = vs_tensor_new_strings(op->shape, (const char *const *)op->data, st);
     return t && vs__host_value(r, op, t);
   }
-  if (!vs__new_output(r, op, dev, op->dtype, op->shape, st)) return false;
+  vs_step *step = r->step;
   vs_value *out = vs__val(r, op);
+  if (step && step->constant) { /* kept: no allocation and no upload */
+    *out = (vs_value){.dtype = op->dtype, .shape = op->shape, .n = (size_t)vs__shape_elements(&op->shape), .dev = dev,
+                      .buf = step->constant};
+    return true;
+  }
+  if (!vs__new_output(r, op, dev, op->dtype, op->shape, st)) return false;
   if (!out->buf) return true;
   vs_cl_device *d = vs__device(dev, st);
   cl_int err = clEnqueueWriteBuffer(*vs__queue(d), out->buf, CL_FALSE, 0, op->data_size, op->data, 0, NULL, NULL);
   /* Non-blocking: op->data lives as long as the graph, which the run holds. */
-  if (err != CL_SUCCESS) vs__cl_fail(st, err, "clEnqueueWriteBuffer");
-  return err == CL_SUCCESS;
+  if (err != CL_SUCCESS) {
+    vs__cl_fail(st, err, "clEnqueueWriteBuffer");
+    return false;
+  }
+  /* A plan run again (a training step, a counter) keeps its small
+   * constants' buffers: each later run saves an allocation and an upload
+   * (on PoCL a hand-off to its worker threads). One run once (an
+   * initializer) keeps nothing. The kept buffer is borrowed by the run's
+   * value (owned false), so no consumer takes it over to write in place. */
+  if (step && r->plan->runs > 1 && op->data_size <= KEPT_CONSTANT_BYTES) {
+    step->constant = out->buf;
+    out->owned = false;
+  }
+  return true;
 }
 
 /* Fill(shape, value): the value's bytes as the pattern of
@@ -147,9 +170,9 @@ const vs_op_def vs__array_defs[] = {
     {.type = "Fill", .doc = "a tensor of the shape input with every element the value input",
      .shape = shape_fill, .kernel = k_fill, .flags = VS_OPF_STRINGS},
     {.type = "Identity", .doc = "a snapshot of the input (a variable's read)", .shape = vs__shape_of_input0,
-     .kernel = k_identity, .flags = VS_OPF_STRINGS},
+     .kernel = k_identity, .gradient = vs__grad_identity, .flags = VS_OPF_STRINGS},
     {.type = "Reshape", .doc = "the input's elements in a new shape (the input's buffer, a copy for variables)",
-     .shape = shape_reshape, .kernel = k_reshape},
+     .shape = shape_reshape, .kernel = k_reshape, .gradient = vs__grad_reshape},
     {.type = "Placeholder", .doc = "a value the run must feed (shape attr); unfed, TF's error",
      .shape = shape_attr, .kernel = k_placeholder, .flags = VS_OPF_STRINGS},
 };

@@ -47,11 +47,22 @@ static const char *launch_options(vs_cl_device *d, vs_dtype t, const char *name,
   return opts;
 }
 
-/* Sets k's arguments and enqueues it over n work-items in groups of `local`. */
+/* Sets k's arguments and enqueues it over n work-items in groups of
+ * `local`. With a memo (a kept kernel object) only the arguments whose
+ * value differs from what k holds are set. */
 static bool enqueue(vs_cl_device *d, cl_kernel k, size_t local, const char *name, size_t n, const karg *args,
-                    int nargs, vs_status *st) {
+                    int nargs, vs_kernel_entry *memo, vs_status *st) {
   cl_int err = CL_SUCCESS;
-  for (int i = 0; i < nargs && err == CL_SUCCESS; i++) err = clSetKernelArg(k, (cl_uint)i, args[i].size, args[i].ptr);
+  for (int i = 0; i < nargs && err == CL_SUCCESS; i++) {
+    size_t size = args[i].size;
+    bool remembered = memo && i < VS_KARG_MEMO && size <= VS_KARG_MEMO_BYTES;
+    if (remembered && memo->arg_size[i] == size && memcmp(memo->arg[i], args[i].ptr, size) == 0) continue;
+    err = clSetKernelArg(k, (cl_uint)i, size, args[i].ptr);
+    if (memo && i < VS_KARG_MEMO) { /* what k holds now; unknown after a failure or a big argument */
+      memo->arg_size[i] = remembered && err == CL_SUCCESS ? (uint8_t)size : 0;
+      if (memo->arg_size[i]) memcpy(memo->arg[i], args[i].ptr, size);
+    }
+  }
   size_t global = (n + local - 1) / local * local;
   if (err == CL_SUCCESS) err = clEnqueueNDRangeKernel(*vs__queue(d), k, 1, NULL, &global, &local, 0, NULL, NULL);
   if (err != CL_SUCCESS) vs__cl_fail(st, err, name);
@@ -64,23 +75,34 @@ bool vs__launch_uncached(vs_cl_device *d, const char *source, vs_dtype t, const 
   const char *opts = launch_options(d, t, name, st);
   cl_kernel k = opts ? vs__kernel(d, source, opts, name, st) : NULL;
   if (!k) return false;
-  bool ok = enqueue(d, k, vs__local_size(d, k), name, n, args, nargs, st);
+  bool ok = enqueue(d, k, vs__local_size(d, k), name, n, args, nargs, NULL, st);
   clReleaseKernel(k); /* OpenCL keeps it until the enqueued launch is done */
   return ok;
 }
 
+static bool entry_is(const vs_kernel_entry *e, const vs_cl_device *d, const char *source, vs_dtype t,
+                     const char *name) {
+  return e->dev == d->index && e->dtype == t && (e->name == name || strcmp(e->name, name) == 0) &&
+         (e->source == source || strcmp(e->source, source) == 0);
+}
+
 /* The session's kernel object for (device, dtype, source, name): made once,
  * then reused by every launch of the session (runs of a session are serial,
- * so setting its arguments cannot race). */
-static const vs_kernel_entry *session_kernel(vs_run *r, vs_cl_device *d, const char *source, vs_dtype t,
-                                             const char *name, const char *opts, vs_status *st) {
+ * so setting its arguments cannot race). The running step remembers the
+ * entry it last used, so a plan's launches skip the search. */
+static vs_kernel_entry *session_kernel(vs_run *r, vs_cl_device *d, const char *source, vs_dtype t, const char *name,
+                                       const char *opts, vs_status *st) {
   vs_session *s = r->s;
-  for (size_t i = 0; i < s->n_kernels; i++) {
-    vs_kernel_entry *e = &s->kernels[i];
-    if (e->dev == d->index && e->dtype == t && (e->name == name || strcmp(e->name, name) == 0) &&
-        (e->source == source || strcmp(e->source, source) == 0))
-      return e;
+  uint32_t *cached = r->step ? &r->step->kernel : NULL;
+  if (cached && *cached && *cached <= s->n_kernels) {
+    vs_kernel_entry *e = &s->kernels[*cached - 1];
+    if (e->dev == d->index && e->dtype == t && e->name == name && e->source == source) return e;
   }
+  for (size_t i = 0; i < s->n_kernels; i++)
+    if (entry_is(&s->kernels[i], d, source, t, name)) {
+      if (cached) *cached = (uint32_t)(i + 1);
+      return &s->kernels[i];
+    }
   if (!VS_GROW(s->kernels, s->kernels_cap, s->n_kernels + 1)) {
     vs__oom(st);
     return NULL;
@@ -89,6 +111,7 @@ static const vs_kernel_entry *session_kernel(vs_run *r, vs_cl_device *d, const c
   if (!k) return NULL;
   s->kernels[s->n_kernels] = (vs_kernel_entry){.dev = d->index, .dtype = t, .source = source, .name = name,
                                                .kernel = k, .local = vs__local_size(d, k)};
+  if (cached) *cached = (uint32_t)(s->n_kernels + 1);
   return &s->kernels[s->n_kernels++];
 }
 
@@ -96,8 +119,8 @@ bool vs__launch(vs_run *r, vs_cl_device *d, const char *source, vs_dtype t, cons
                 const karg *args, int nargs, vs_status *st) {
   if (!n) return true;
   const char *opts = launch_options(d, t, name, st);
-  const vs_kernel_entry *e = opts ? session_kernel(r, d, source, t, name, opts, st) : NULL;
-  return e && enqueue(d, e->kernel, e->local, name, n, args, nargs, st);
+  vs_kernel_entry *e = opts ? session_kernel(r, d, source, t, name, opts, st) : NULL;
+  return e && enqueue(d, e->kernel, e->local, name, n, args, nargs, e, st);
 }
 
 /* ---- helpers over values ---- */
@@ -269,17 +292,18 @@ size_t vs__value_n(vs_run *r, const vs_value *v) {
 }
 
 bool vs__broadcast_shape(const vs_shape *a, const vs_shape *b, vs_shape *out) {
-  int64_t na = vs_shape_num_elements(*a), nb = vs_shape_num_elements(*b);
-  const vs_shape *big = a->rank >= b->rank ? a : b, *small = big == a ? b : a;
-  if (na == 1 && a->rank <= b->rank) { *out = *b; return true; }
-  if (nb == 1 && b->rank <= a->rank) { *out = *a; return true; }
-  for (int i = 1; i <= small->rank; i++)
-    if (small->dims[small->rank - i] != big->dims[big->rank - i]) return false;
-  *out = *big; /* equal shapes, or small is big's trailing dims */
+  /* numpy's rule on run-time (known) shapes: aligned from the end, a 1
+   * takes the other's dimension, otherwise they must be equal. */
+  int rank = a->rank > b->rank ? a->rank : b->rank;
+  vs_shape r = {.known = true, .rank = rank};
+  for (int i = 1; i <= rank; i++) {
+    int64_t x = i <= a->rank ? a->dims[a->rank - i] : 1, y = i <= b->rank ? b->dims[b->rank - i] : 1;
+    if (x != y && x != 1 && y != 1) return false;
+    r.dims[rank - i] = x == 1 ? y : x;
+  }
+  *out = r;
   return true;
 }
-
-
 
 bool vs__has_strings(const vs_op *op) {
   if (op->has_output && op->dtype == VS_STRING) return true;

@@ -25,6 +25,21 @@ bool vs__copy_into(vs_run *r, vs_value *src, size_t dev, vs_value *out, vs_statu
 /* The Philox key, counter and offset of random op `op` for this run, its
  * n values' blocks reserved in the session (random.c). */
 void vs__random_seeds(vs_run *r, const vs_op *op, cl_ulong *seed, cl_ulong *seed2, cl_ulong *offset, size_t n);
+/* True when x's elements repeat with period n(x) in a broadcast to `out`
+ * (x is a single element, or, leading 1s dropped, out's trailing dims):
+ * the case the (out, a, na, b, nb, n) kernels implement (math.c). */
+bool vs__periodic(const vs_shape *x, const vs_shape *out);
+/* A broadcasting binary op (math.c): kernel `name` of cl_kernels/<source>.cl
+ * taking (out, a, na, b, nb, n), 16-bit floats computed as float32; other
+ * numpy broadcasts ([N, 1] * [N, C]) run arith.cl's <name>_nd. */
+bool vs__binary_run(vs_run *r, vs_op *op, size_t dev, const char *source, const char *name, vs_status *st);
+/* n longs in a fresh device buffer on dev (reduce.c): the geometry the
+ * reduce, conv_grad and pool kernels read; at least one element, so a
+ * kernel never gets NULL. Release with vs__buffer_release. */
+cl_mem vs__describe(size_t dev, const cl_long *v, size_t n, vs_status *st);
+/* A one-input elementwise op (activation.c): kernel `name` of
+ * cl_kernels/<source>.cl taking (out, a, n). */
+bool vs__unary_run(vs_run *r, vs_op *op, size_t dev, const char *source, const char *name, vs_status *st);
 /* True when op reads or makes a string tensor. */
 bool vs__has_strings(const vs_op *op);
 

@@ -14,7 +14,8 @@
  * an operand with no elements gives an empty result. */
 static bool k_concat(vs_run *r, vs_op *op, const vs_tensor *a, const vs_tensor *b, vs_status *st) {
   vs_shape shape;
-  if (!a || !b || !vs__broadcast_shape(&a->shape, &b->shape, &shape)) {
+  if (!a || !b || !vs__broadcast_shape(&a->shape, &b->shape, &shape) || !vs__periodic(&a->shape, &shape) ||
+      !vs__periodic(&b->shape, &shape)) {
     char sa[160] = "<unknown>", sb[160] = "<unknown>";
     if (a) vs__dims_text(&a->shape, "<unknown>", sa, sizeof sa);
     if (b) vs__dims_text(&b->shape, "<unknown>", sb, sizeof sb);
@@ -32,7 +33,54 @@ static bool k_concat(vs_run *r, vs_op *op, const vs_tensor *a, const vs_tensor *
   return t && vs__host_value(r, op, t);
 }
 
-static bool binary(vs_run *r, vs_op *op, size_t dev, const char *name, vs_status *st) {
+bool vs__periodic(const vs_shape *x, const vs_shape *out) {
+  int rank = x->rank;
+  while (rank > 0 && x->dims[x->rank - rank] == 1) rank--; /* leading 1s do not change the layout */
+  if (rank > out->rank) return false;
+  for (int i = 1; i <= rank; i++)
+    if (x->dims[x->rank - i] != out->dims[out->rank - i]) return false;
+  return true;
+}
+
+/* a op b where an operand repeats other than periodically ([N, 1] * [N, C]):
+ * arith.cl's <name>_nd with each operand's strides (0 along broadcast
+ * dimensions). `name` is elementwise.cl's or arith.cl's kernel name. */
+static bool binary_nd(vs_run *r, vs_cl_device *d, vs_dtype t, const char *name, cl_mem out, cl_mem a, vs_shape as,
+                      cl_mem b, vs_shape bs, vs_shape shape, size_t n, size_t dev, vs_status *st) {
+  static const char *const nd[][2] = {{"add", "add_nd"}, {"sub", "sub_nd"}, {"mul", "mul_nd"},
+                                      {"realdiv", "realdiv_nd"}, {"maximum", "maximum_nd"},
+                                      {"squared_difference", "squared_difference_nd"},
+                                      {"div_no_nan", "div_no_nan_nd"}};
+  const char *kernel = NULL;
+  for (size_t i = 0; i < sizeof nd / sizeof nd[0]; i++)
+    if (strcmp(nd[i][0], name) == 0) kernel = nd[i][1];
+  if (!kernel) {
+    vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_OP_ERROR, "%s: this broadcast is not implemented for %s", name,
+             vs_dtype_name(t));
+    return false;
+  }
+  cl_long desc[3 * VS_MAX_RANK], sa = 1, sb = 1;
+  int rank = shape.rank;
+  for (int i = rank - 1; i >= 0; i--) {
+    int ia = i - (rank - as.rank), ib = i - (rank - bs.rank);
+    int64_t da = ia >= 0 ? as.dims[ia] : 1, db = ib >= 0 ? bs.dims[ib] : 1;
+    desc[i] = shape.dims[i];
+    desc[rank + i] = da == 1 ? 0 : sa;
+    desc[2 * rank + i] = db == 1 ? 0 : sb;
+    sa *= da;
+    sb *= db;
+  }
+  cl_mem bd = vs__describe(dev, desc, 3 * (size_t)rank, st);
+  if (!bd) return false;
+  cl_int rk = rank;
+  cl_ulong cnt = n;
+  karg args[] = {KARG(out), KARG(a), KARG(b), KARG(bd), KARG(rk), KARG(cnt)};
+  bool ok = vs__launch(r, d, "arith", t, kernel, n, args, 6, st);
+  vs__buffer_release(bd);
+  return ok;
+}
+
+bool vs__binary_run(vs_run *r, vs_op *op, size_t dev, const char *source, const char *name, vs_status *st) {
   vs_value *a = vs__in(r, op, 0), *b = vs__in(r, op, 1);
   if (vs__uninitialized(r, op, a, st) || vs__uninitialized(r, op, b, st)) return false;
   if (op->dtype == VS_STRING) return k_concat(r, op, vs__host_of(r, a), vs__host_of(r, b), st);
@@ -64,10 +112,12 @@ static bool binary(vs_run *r, vs_op *op, size_t dev, const char *name, vs_status
     ba = fa;
     bb = fb;
   }
-  if (ok) {
+  if (ok && (!vs__periodic(&as, &shape) || !vs__periodic(&bs, &shape))) {
+    ok = binary_nd(r, d, f16 ? VS_FLOAT : op->dtype, name, f16 ? fo : out->buf, ba, as, bb, bs, shape, out->n, dev, st);
+  } else if (ok) {
     cl_mem dst = f16 ? fo : out->buf;
     karg args[] = {KARG(dst), KARG(ba), KARG(na), KARG(bb), KARG(nb), KARG(n)};
-    ok = vs__launch(r, d, "elementwise", f16 ? VS_FLOAT : op->dtype, name, out->n, args, 6, st);
+    ok = vs__launch(r, d, source, f16 ? VS_FLOAT : op->dtype, name, out->n, args, 6, st);
   }
   if (ok && f16) ok = vs__convert16(r, d, op->dtype, false, out->buf, fo, out->n, st);
   /* Temporaries are released after the queue has used them (in-order queue,
@@ -78,33 +128,30 @@ static bool binary(vs_run *r, vs_op *op, size_t dev, const char *name, vs_status
   return ok;
 }
 
-static bool k_add(vs_run *r, vs_op *op, size_t dev, vs_status *st) { return binary(r, op, dev, "add", st); }
-static bool k_sub(vs_run *r, vs_op *op, size_t dev, vs_status *st) { return binary(r, op, dev, "sub", st); }
-static bool k_mul(vs_run *r, vs_op *op, size_t dev, vs_status *st) { return binary(r, op, dev, "mul", st); }
+static bool k_add(vs_run *r, vs_op *op, size_t dev, vs_status *st) { return vs__binary_run(r, op, dev, "elementwise", "add", st); }
+static bool k_sub(vs_run *r, vs_op *op, size_t dev, vs_status *st) { return vs__binary_run(r, op, dev, "elementwise", "sub", st); }
+static bool k_mul(vs_run *r, vs_op *op, size_t dev, vs_status *st) { return vs__binary_run(r, op, dev, "elementwise", "mul", st); }
 
-/* The broadcast the kernels implement (equal shapes, a single element,
- * trailing dimensions), over static shapes: unknown where either is. */
-static vs_shape shape_binary(const vs_op *op) {
-  vs_shape a = op->inputs[0].op->shape, b = op->inputs[1].op->shape, out;
+vs_shape vs__shape_binary(const vs_op *op) {
+  /* TF's broadcasting shape function over static shapes (as math_ops.c's
+   * constructor computes it): unknown where either rank is. */
+  vs_shape a = op->inputs[0].op->shape, b = op->inputs[1].op->shape;
   if (!a.known || !b.known) return (vs_shape){.known = false};
-  if (a.rank == b.rank) { /* equal ranks: the known dimension of either */
-    int64_t na = vs_shape_num_elements(a), nb = vs_shape_num_elements(b);
-    if (na == 1) return b;
-    if (nb == 1) return a;
-    out = a;
-    for (int i = 0; i < a.rank; i++)
-      if (out.dims[i] < 0) out.dims[i] = b.dims[i];
-    return out;
+  int rank = a.rank > b.rank ? a.rank : b.rank;
+  vs_shape out = {.known = true, .rank = rank};
+  for (int i = 1; i <= rank; i++) {
+    int64_t x = i <= a.rank ? a.dims[a.rank - i] : 1, y = i <= b.rank ? b.dims[b.rank - i] : 1;
+    out.dims[rank - i] = x == 1 ? y : y == 1 ? x : x < 0 ? y : x;
   }
-  return vs__broadcast_shape(&a, &b, &out) ? out : (vs_shape){.known = false};
+  return out;
 }
 
 const vs_op_def vs__math_defs[] = {
     {.type = "AddV2", .doc = "x + y elementwise (a scalar or trailing dimensions broadcast); strings concatenate",
-     .shape = shape_binary, .kernel = k_add, .flags = VS_OPF_ACT_EPILOGUE | VS_OPF_STRINGS},
-    {.type = "Sub", .doc = "x - y elementwise (a scalar or trailing dimensions broadcast)", .shape = shape_binary,
-     .kernel = k_sub},
-    {.type = "Mul", .doc = "x * y elementwise (a scalar or trailing dimensions broadcast)", .shape = shape_binary,
-     .kernel = k_mul},
+     .shape = vs__shape_binary, .kernel = k_add, .gradient = vs__grad_add, .flags = VS_OPF_ACT_EPILOGUE | VS_OPF_STRINGS},
+    {.type = "Sub", .doc = "x - y elementwise (a scalar or trailing dimensions broadcast)", .shape = vs__shape_binary,
+     .kernel = k_sub, .gradient = vs__grad_sub},
+    {.type = "Mul", .doc = "x * y elementwise (a scalar or trailing dimensions broadcast)", .shape = vs__shape_binary,
+     .kernel = k_mul, .gradient = vs__grad_mul},
 };
 VS_DEF_COUNT(math_defs);

@@ -134,12 +134,12 @@ static bool k_conv2d(vs_run *r, vs_op *op, size_t dev, vs_status *st) { return v
 
 const vs_op_def vs__nn_defs[] = {
     {.type = "Conv2D", .doc = "2-D convolution, NHWC, SAME or VALID (im2col + GEMM, convgemm or direct, by measurement)",
-     .shape = shape_conv, .kernel = k_conv2d},
+     .shape = shape_conv, .kernel = k_conv2d, .gradient = vs__grad_conv2d, .flags = VS_OPF_ATTRS},
     {.type = "BiasAdd", .doc = "value + bias along the last dimension (in place, a lone consuming Relu fused)",
-     .shape = vs__shape_of_input0, .kernel = vs__bias_epilogue, .flags = VS_OPF_ACT_EPILOGUE},
+     .shape = vs__shape_of_input0, .kernel = vs__bias_epilogue, .gradient = vs__grad_bias_add, .flags = VS_OPF_ACT_EPILOGUE},
     {.type = "Relu", .doc = "max(x, 0) elementwise (nothing left to do when the producer's epilogue applied it)",
-     .shape = vs__shape_of_input0, .kernel = k_relu, .flags = VS_OPF_ACTIVATION},
+     .shape = vs__shape_of_input0, .kernel = k_relu, .gradient = vs__grad_relu, .flags = VS_OPF_ACTIVATION},
     {.type = "MatMul", .doc = "a x b of two matrices, either transposed (CLBlast's GEMM)", .shape = shape_matmul,
-     .kernel = k_matmul},
+     .kernel = k_matmul, .gradient = vs__grad_matmul, .flags = VS_OPF_ATTRS},
 };
 VS_DEF_COUNT(nn_defs);

@@ -102,12 +102,12 @@ static vs_shape shape_random(const vs_op *op) { return vs__shape_from_input(op, 
 
 const vs_op_def vs__random_defs[] = {
     {.type = "RandomUniform", .doc = "uniform values in [0, 1) of the shape input (Philox, as TF)",
-     .shape = shape_random, .kernel = k_uniform},
+     .shape = shape_random, .kernel = k_uniform, .flags = VS_OPF_ATTRS},
     {.type = "RandomStandardNormal", .doc = "standard normal values of the shape input (Philox + Box-Muller, as TF)",
-     .shape = shape_random, .kernel = k_normal},
+     .shape = shape_random, .kernel = k_normal, .flags = VS_OPF_ATTRS},
     {.type = "TruncatedNormal", .doc = "standard normal values within two deviations, redrawn beyond (as TF)",
-     .shape = shape_random, .kernel = k_truncated},
+     .shape = shape_random, .kernel = k_truncated, .flags = VS_OPF_ATTRS},
     {.type = "RandomUniformInt", .doc = "uniform integers in [minval, maxval) of the shape input (as TF)",
-     .shape = shape_random, .kernel = k_random_int},
+     .shape = shape_random, .kernel = k_random_int, .flags = VS_OPF_ATTRS},
 };
 VS_DEF_COUNT(random_defs);

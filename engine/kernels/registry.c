@@ -12,7 +12,12 @@ static const struct family {
     {vs__state_defs, &vs__n_state_defs}, {vs__random_defs, &vs__n_random_defs},
     {vs__array_defs, &vs__n_array_defs}, {vs__math_defs, &vs__n_math_defs},
     {vs__nn_defs, &vs__n_nn_defs},       {vs__control_defs, &vs__n_control_defs},
-    {vs__partition_defs, &vs__n_partition_defs}, {vs__resource_defs, &vs__n_resource_defs},
+    {vs__reduce_defs, &vs__n_reduce_defs}, {vs__activation_defs, &vs__n_activation_defs},
+    {vs__arith_defs, &vs__n_arith_defs},   {vs__nn_grad_defs, &vs__n_nn_grad_defs},
+    {vs__pool_defs, &vs__n_pool_defs},     {vs__logic_defs, &vs__n_logic_defs},
+    {vs__softmax_defs, &vs__n_softmax_defs},
+    {vs__partition_defs, &vs__n_partition_defs},
+    {vs__training_defs, &vs__n_training_defs}, {vs__resource_defs, &vs__n_resource_defs},
 };
 enum { N_FAMILIES = sizeof families / sizeof families[0] };
 

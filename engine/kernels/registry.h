@@ -6,9 +6,12 @@
  * Adding an op: write its kernel, shape function and def in the family file
  * engine/kernels/<family>.c (state, resource, random, array, math, nn, control) and
  * list it in that file's table; a new family adds its table to registry.c.
- * tests/test_exec.c checks that every registered def has a kernel, a shape
- * function and a doc line, and that the shape function agrees with what the
- * op constructors built.
+ * The op constructors (engine/ops) check their inputs with TF's errors and
+ * take the output's shape from the def's shape function (vs_op_spec's
+ * infer_shape): one shape function per op. tests/test_exec.c checks that
+ * every registered def has a kernel, a shape function and a doc line, that
+ * the constructors give TF's shapes, and that each shape function agrees
+ * with the ops built elsewhere (initializers, variables).
  *
  * Thread safety: the tables are constant; lookups need no lock. */
 #ifndef VS_KERNELS_REGISTRY_H
@@ -43,7 +46,20 @@ enum {
   /* A stateful op with a `container` attribute (attr.variable): Graph.
    * container sets it (graph/container.c). */
   VS_OPF_CONTAINER = 1u << 6,
+  /* Ops of this type have typed attributes (op->attr): only they are
+   * allocated with the union, the last field of vs_op (72 bytes an op
+   * spared for the others; graph_internal.h). Every def whose kernel,
+   * shape function or constructor touches op->attr must have it. */
+  VS_OPF_ATTRS = 1u << 7,
 };
+
+/* An op's gradient (TF's @RegisterGradient): builds, in the caller's name
+ * scope ("gradients/<op>_grad/"), the gradients of op's inputs from `grad`,
+ * the gradient of its output, and writes them to dx[0 .. op->n_inputs)
+ * ({NULL, 0} for an input that gets none, as TF's None; dx arrives zeroed).
+ * Returns false with st set on failure. The graph lock is held (it is
+ * recursive: gradient functions build through the public constructors). */
+typedef bool (*vs_grad_fn)(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
 
 typedef struct vs_op_def {
   const char *type;     /* TF's op type name */
@@ -51,10 +67,20 @@ typedef struct vs_op_def {
   vs_shape_fn shape;
   vs_kernel_fn kernel;  /* the OpenCL device kernel (every device class today) */
   unsigned flags;       /* VS_OPF_* */
-  /* Room for training: the gradient function (TF's RegisterGradient);
-   * NULL for every op today, and nothing reads it yet. */
-  const void *gradient;
+  /* VS_OPF_ATTRS: the bytes of op->attr the type uses, its member's size
+   * (an op is allocated with just those); 0: the whole union. */
+  size_t attr_size;
+  /* The gradient function (TF's RegisterGradient), used by vs_gradients
+   * (engine/train); NULL where TF registers none (tf.gradients through such
+   * an op is TF's LookupError). vs__grad_none is TF's NotDifferentiable. */
+  vs_grad_fn gradient;
 } vs_op_def;
+
+/* The bytes of op->attr an op of def's type has (0 without VS_OPF_ATTRS). */
+static inline size_t vs__def_attr_bytes(const vs_op_def *def) {
+  if (!(def->flags & VS_OPF_ATTRS)) return 0;
+  return def->attr_size ? def->attr_size : sizeof(vs_op_attrs);
+}
 
 /* The def registered for a type name; NULL when there is none. */
 const vs_op_def *vs__op_def_find(const char *type);
@@ -67,11 +93,53 @@ extern const vs_op_def vs__state_defs[], vs__random_defs[], vs__array_defs[], vs
     vs__control_defs[], vs__partition_defs[], vs__resource_defs[];
 extern const size_t vs__n_state_defs, vs__n_random_defs, vs__n_array_defs, vs__n_math_defs, vs__n_nn_defs,
     vs__n_control_defs, vs__n_partition_defs, vs__n_resource_defs;
+/* Training's families: reductions and Tile (reduce.c), activations and
+ * their gradients (activation.c), arithmetic beyond add/sub/mul (arith.c),
+ * Conv2D's gradient ops (nn_grad.c), pooling and its gradients (pool.c),
+ * comparisons, Select and Range (logic.c), softmax and its loss (softmax.c). */
+extern const vs_op_def vs__reduce_defs[], vs__activation_defs[], vs__arith_defs[], vs__nn_grad_defs[],
+    vs__pool_defs[], vs__logic_defs[], vs__softmax_defs[];
+extern const size_t vs__n_reduce_defs, vs__n_activation_defs, vs__n_arith_defs, vs__n_nn_grad_defs,
+    vs__n_pool_defs, vs__n_logic_defs, vs__n_softmax_defs;
+
+/* Gradient functions (engine/train: math_grad.c, nn_grad.c, array_grad.c). */
+bool vs__grad_none(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
+bool vs__grad_identity(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
+bool vs__grad_reshape(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
+bool vs__grad_add(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
+bool vs__grad_sub(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
+bool vs__grad_mul(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
+bool vs__grad_realdiv(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
+bool vs__grad_neg(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
+bool vs__grad_square(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
+bool vs__grad_add_n(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
+bool vs__grad_sum(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
+bool vs__grad_mean(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
+bool vs__grad_matmul(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
+bool vs__grad_relu(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
+bool vs__grad_bias_add(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
+bool vs__grad_sigmoid(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
+bool vs__grad_tanh(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
+bool vs__grad_exp(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
+bool vs__grad_log1p(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
+bool vs__grad_select(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
+bool vs__grad_squared_difference(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
+bool vs__grad_div_no_nan(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
+bool vs__grad_maximum(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
+bool vs__grad_softmax_xent(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
+bool vs__grad_conv2d(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
+bool vs__grad_max_pool(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
+bool vs__grad_avg_pool(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
+/* The optimizers' Apply* ops (engine/kernels/training.c). */
+extern const vs_op_def vs__training_defs[];
+extern const size_t vs__n_training_defs;
 
 /* Shared shape functions. */
 vs_shape vs__shape_of_input0(const vs_op *op);
 vs_shape vs__shape_none(const vs_op *op);
 vs_shape vs__shape_scalar(const vs_op *op);
+/* The broadcast of inputs 0 and 1 the kernels implement (math.c). */
+vs_shape vs__shape_binary(const vs_op *op);
 /* The shape named by a constant int32/int64 vector input (Fill, random
  * ops): its values when the input is a Const, else rank from its length. */
 vs_shape vs__shape_from_input(const vs_op *op, int i);

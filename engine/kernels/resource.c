@@ -144,11 +144,11 @@ static vs_shape shape_read(const vs_op *op) {
 
 const vs_op_def vs__resource_defs[] = {
     {.type = "VarHandleOp", .doc = "a resource variable's handle (a scalar resource); the value is in the session",
-     .shape = shape_attr, .kernel = k_var_handle, .flags = VS_OPF_STRINGS | VS_OPF_CONTAINER},
+     .shape = shape_attr, .kernel = k_var_handle, .flags = VS_OPF_STRINGS | VS_OPF_CONTAINER | VS_OPF_ATTRS},
     {.type = "ReadVariableOp", .doc = "a copy of the resource variable's value; FAILED_PRECONDITION before it is set",
      .shape = shape_read, .kernel = k_read, .flags = VS_OPF_STRINGS},
     {.type = "AssignVariableOp", .doc = "sets the resource variable's value (its shape with validate_shape)",
-     .shape = vs__shape_none, .kernel = k_assign, .flags = VS_OPF_STATEFUL | VS_OPF_STRINGS},
+     .shape = vs__shape_none, .kernel = k_assign, .flags = VS_OPF_STATEFUL | VS_OPF_STRINGS | VS_OPF_ATTRS},
     {.type = "AssignAddVariableOp", .doc = "adds a tensor of the variable's shape to the resource variable",
      .shape = vs__shape_none, .kernel = k_assign_add, .flags = VS_OPF_STATEFUL},
     {.type = "AssignSubVariableOp", .doc = "subtracts a tensor of the variable's shape from the resource variable",

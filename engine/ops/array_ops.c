@@ -76,7 +76,7 @@ VS_API vs_output vs_reshape(vs_graph *g, vs_output x, vs_shape shape, const char
     int64_t dims64[VS_MAX_RANK] = {0};
     int32_t dims32[VS_MAX_RANK] = {0};
     bool wide = false;
-    int unknown = -1, n_unknown = 0, bad = 0;
+    int n_unknown = 0, bad = 0;
     /* The known dimensions' product wraps as TF's int64 arithmetic does in
      * its message ("(0 elements)" for [2**32, 2**32]); `overflow` records
      * that it did. */
@@ -90,7 +90,6 @@ VS_API vs_output vs_reshape(vs_graph *g, vs_output x, vs_shape shape, const char
       if (d > INT32_MAX || d < INT32_MIN) wide = true;
       if (d < -1 && !bad) bad = i + 1;
       if (d < 0) {
-        unknown = i;
         n_unknown++;
       } else {
         int64_t p;
@@ -106,7 +105,6 @@ VS_API vs_output vs_reshape(vs_graph *g, vs_output x, vs_shape shape, const char
                              (vs_shape){.known = true, .rank = 1, .dims = {shape.rank}}, "shape", st);
     char *name = vs__strndup(scope, scope[0] ? strlen(scope) - 1 : 0); /* "" at the root (name "") */
     int64_t have = vs_shape_num_elements(x.op->shape);
-    vs_shape out = shape;
     if (!name) vs__oom(st);
     if (sh && name) {
       char target[VS_MAX_RANK * 24 + 4], ishape[VS_MAX_RANK * 24 + 4];
@@ -140,10 +138,10 @@ VS_API vs_output vs_reshape(vs_graph *g, vs_output x, vs_shape shape, const char
                    "Cannot reshape a tensor with %lld elements to shape %s: %lld is not a multiple of %lld",
                    (long long)have, target, (long long)have, (long long)known);
       } else {
-        if (n_unknown == 1) out.dims[unknown] = have >= 0 ? (int64_t)((uint64_t)have / known) : -1;
+        /* Checked above; the def's shape function resolves the -1. */
         vs_output ins[2] = {x, {sh, 0}};
         op = vs__op_create(g, &(vs_op_spec){.type = "Reshape", .name = name, .inputs = ins, .n_inputs = 2,
-                                            .has_output = true, .dtype = x.op->dtype, .shape = out}, st);
+                                            .has_output = true, .dtype = x.op->dtype, .infer_shape = true}, st);
       }
     }
     free(name);

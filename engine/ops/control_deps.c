@@ -43,12 +43,22 @@ static bool is_input(const vs_op *op, const vs_op *c) {
  * it already depends on the controls); then the op is recorded as seen by
  * every active block. */
 bool vs__control_apply(vs_thread_state *ts, vs_op *op, vs_status *st) {
+  /* TF walks its controller stack outermost first (up to the innermost
+   * control_dependencies(None)), so nested blocks add their controls in
+   * that order: the active frames are found from the innermost, then
+   * applied in reverse. */
+  size_t depth = 0;
   for (vs_ctrl_frame *f = ts->ctrl; f; f = f->outer) {
+    depth++;
+    if (f->clear) break;
+  }
+  for (size_t k = depth; k-- > 0;) {
+    vs_ctrl_frame *f = ts->ctrl;
+    for (size_t j = 0; j < k; j++) f = f->outer;
     bool dominated = false;
     for (int i = 0; i < op->n_inputs && !dominated; i++) dominated = seen_in(f, op->inputs[i].op);
     for (size_t i = 0; i < f->n && !dominated; i++)
       if (!is_input(op, f->ops[i]) && !vs__op_add_control(op, f->ops[i], st)) return false;
-    if (f->clear) break;
   }
   for (vs_ctrl_frame *f = ts->ctrl; f; f = f->outer) {
     if (!VS_GROW(f->seen, f->seen_cap, f->n_seen + 1)) {

@@ -33,43 +33,29 @@ bool vs__valid_output(vs_graph *g, vs_output x, const char *what, vs_status *st)
   return vs__valid_outputs(g, &x, 1, what, st);
 }
 
-/* True when `small`'s dims are the trailing dims of `big` (a bias-like
- * operand: [N,H,W,C] + [C]). */
-static bool is_suffix(const vs_shape *small, const vs_shape *big) {
-  if (small->rank > big->rank) return false;
-  for (int i = 1; i <= small->rank; i++)
-    if (small->dims[small->rank - i] != big->dims[big->rank - i] || small->dims[small->rank - i] < 0) return false;
-  return true;
-}
-
-/* Broadcasts the kernels implement: equal shapes, a single element, or an
- * operand whose shape is the other's trailing dimensions. Other numpy
- * broadcasts are refused. */
+/* TF's broadcasting shape function (numpy rules, BroadcastBinaryOpOutputShapeFn):
+ * dimensions aligned from the end; a 1 takes the other's; an unknown takes
+ * the other's when that is known and not 1; otherwise they must be equal. */
 static bool broadcast(vs_shape a, vs_shape b, vs_shape *out, char *problem, size_t cap) {
   if (!a.known || !b.known) {
     *out = (vs_shape){.known = false};
     return true;
   }
-  int64_t na = vs_shape_num_elements(a), nb = vs_shape_num_elements(b);
-  if (na == 1 && a.rank <= b.rank) { *out = b; return true; }
-  if (nb == 1 && b.rank <= a.rank) { *out = a; return true; }
-  if (a.rank == b.rank) {
-    for (int i = 0; i < a.rank; i++) {
-      if (a.dims[i] >= 0 && b.dims[i] >= 0 && a.dims[i] != b.dims[i]) {
-        snprintf(problem, cap, "Dimensions must be equal, but are %lld and %lld",
-                 (long long)a.dims[i], (long long)b.dims[i]);
-        return false;
-      }
+  int rank = a.rank > b.rank ? a.rank : b.rank;
+  *out = (vs_shape){.known = true, .rank = rank};
+  for (int i = 1; i <= rank; i++) {
+    int64_t x = i <= a.rank ? a.dims[a.rank - i] : 1, y = i <= b.rank ? b.dims[b.rank - i] : 1, d;
+    if (x == 1) d = y;
+    else if (y == 1) d = x;
+    else if (x < 0 || y < 0) d = x < 0 ? y : x;
+    else if (x == y) d = x;
+    else {
+      snprintf(problem, cap, "Dimensions must be equal, but are %lld and %lld", (long long)x, (long long)y);
+      return false;
     }
-    *out = a;
-    for (int i = 0; i < a.rank; i++)
-      if (out->dims[i] < 0) out->dims[i] = b.dims[i];
-    return true;
+    out->dims[rank - i] = d;
   }
-  if (is_suffix(&b, &a)) { *out = a; return true; }
-  if (is_suffix(&a, &b)) { *out = b; return true; }
-  snprintf(problem, cap, "varscope broadcasts only equal shapes, single elements and trailing dimensions");
-  return false;
+  return true;
 }
 
 vs_op *vs__binary(vs_graph *g, vs_thread_state *ts, const char *type, const char *name,
@@ -109,8 +95,9 @@ vs_op *vs__binary(vs_graph *g, vs_thread_state *ts, const char *type, const char
     goto out;
   }
   vs_output in[2] = {a, b};
+  /* broadcast() checked the operands; the def's shape function gives the result. */
   op = vs__op_create(g, &(vs_op_spec){.type = type, .name = op_name, .inputs = in, .n_inputs = 2,
-                                      .has_output = true, .dtype = ta, .shape = shape}, st);
+                                      .has_output = true, .dtype = ta, .infer_shape = true}, st);
 out:
   free(op_name);
   vs__name_scope_pop(ts);
@@ -155,7 +142,7 @@ VS_API vs_output vs_identity(vs_graph *g, vs_output x, const char *name, vs_stat
   if (ts && vs__valid_output(g, x, "identity", st))
     op = vs__op_in_scope(g, ts, name ? name : "Identity",
                          &(vs_op_spec){.type = "Identity", .inputs = &x, .n_inputs = 1,
-                                       .has_output = true, .dtype = x.op->dtype, .shape = x.op->shape},
+                                       .has_output = true, .dtype = x.op->dtype, .infer_shape = true},
                          st);
   vs__unlock(g);
   return (vs_output){op, 0};

@@ -137,9 +137,6 @@ VS_API vs_output vs_conv2d(vs_graph *g, vs_output input, vs_output filter, const
     vs__fail_shape(st, problem, name, "Conv2D", attrs, input, filter);
     goto pop;
   }
-  vs_shape out_shape = {.known = true, .rank = 4, .dims = {-1, -1, -1, -1}};
-  if (in.known) out_shape.dims[0] = in.dims[0];
-  if (fl.known) out_shape.dims[3] = fl.dims[3];
   if (in.known && fl.known) {
     if (in.dims[3] >= 0 && fl.dims[2] > 0 && in.dims[3] % fl.dims[2] != 0) {
       snprintf(problem, sizeof problem, "Depth of input (%lld) is not a multiple of input depth of filter (%lld)",
@@ -164,17 +161,15 @@ VS_API vs_output vs_conv2d(vs_graph *g, vs_output input, vs_output filter, const
         vs__fail_shape(st, problem, name, "Conv2D", attrs, input, filter);
         goto pop;
       }
-      out_shape.dims[i] = sz;
     }
   }
+  /* Checked above; the def's shape function gives the result. */
   vs_output ins[2] = {input, filter};
+  vs_op_attrs attr = {.conv.pad_same = same};
+  memcpy(attr.conv.strides, strides, sizeof strides);
+  memcpy(attr.conv.dilations, dil, sizeof dil);
   op = vs__op_create(g, &(vs_op_spec){.type = "Conv2D", .name = name, .inputs = ins, .n_inputs = 2,
-                                      .has_output = true, .dtype = t, .shape = out_shape}, st);
-  if (op) {
-    memcpy(op->attr.conv.strides, strides, sizeof strides);
-    memcpy(op->attr.conv.dilations, dil, sizeof dil);
-    op->attr.conv.pad_same = same;
-  }
+                                      .has_output = true, .dtype = t, .attr = &attr, .infer_shape = true}, st);
 pop:
   vs__name_scope_pop(ts);
 out:
@@ -215,7 +210,7 @@ VS_API vs_output vs_bias_add(vs_graph *g, vs_output value, vs_output bias, const
   } else {
     vs_output ins[2] = {value, bias};
     op = vs__op_create(g, &(vs_op_spec){.type = "BiasAdd", .name = name, .inputs = ins, .n_inputs = 2,
-                                        .has_output = true, .dtype = t, .shape = v}, st);
+                                        .has_output = true, .dtype = t, .infer_shape = true}, st);
   }
   vs__name_scope_pop(ts);
 out:
@@ -233,7 +228,7 @@ VS_API vs_output vs_relu(vs_graph *g, vs_output x, const char *name, vs_status *
   if (ts && vs__valid_output(g, x, "relu", st))
     op = vs__op_in_scope(g, ts, name ? name : "Relu",
                          &(vs_op_spec){.type = "Relu", .inputs = &x, .n_inputs = 1, .has_output = true,
-                                       .dtype = x.op->dtype, .shape = x.op->shape}, st);
+                                       .dtype = x.op->dtype, .infer_shape = true}, st);
   vs__unlock(g);
   return (vs_output){op, 0};
 }
@@ -263,21 +258,16 @@ VS_API vs_output vs_matmul(vs_graph *g, vs_output a, vs_output b, const vs_matmu
     snprintf(problem, sizeof problem, "Shape must be rank 2 but is rank %d", sa.known && sa.rank != 2 ? sa.rank : sb.rank);
     vs__fail_shape(st, problem, name, "MatMul", attrs, a, b);
   } else {
-    int64_t m = sa.known ? sa.dims[o->transpose_a ? 1 : 0] : -1, ka = sa.known ? sa.dims[o->transpose_a ? 0 : 1] : -1;
-    int64_t kb = sb.known ? sb.dims[o->transpose_b ? 1 : 0] : -1, n = sb.known ? sb.dims[o->transpose_b ? 0 : 1] : -1;
+    int64_t ka = sa.known ? sa.dims[o->transpose_a ? 0 : 1] : -1, kb = sb.known ? sb.dims[o->transpose_b ? 1 : 0] : -1;
     if (ka >= 0 && kb >= 0 && ka != kb) {
       snprintf(problem, sizeof problem, "Dimensions must be equal, but are %lld and %lld", (long long)ka,
                (long long)kb);
       vs__fail_shape(st, problem, name, "MatMul", attrs, a, b);
     } else {
       vs_output ins[2] = {a, b};
+      vs_op_attrs attr = {.matmul = {.transpose_a = o->transpose_a, .transpose_b = o->transpose_b}};
       op = vs__op_create(g, &(vs_op_spec){.type = "MatMul", .name = name, .inputs = ins, .n_inputs = 2,
-                                          .has_output = true, .dtype = t,
-                                          .shape = {.known = true, .rank = 2, .dims = {m, n}}}, st);
-      if (op) {
-        op->attr.matmul.transpose_a = o->transpose_a;
-        op->attr.matmul.transpose_b = o->transpose_b;
-      }
+                                          .has_output = true, .dtype = t, .attr = &attr, .infer_shape = true}, st);
     }
   }
   vs__name_scope_pop(ts);

@@ -76,7 +76,7 @@ static vs_output resource_update(vs_graph *g, vs_thread_state *ts, vs_var *v, vs
     } else {
       op = vs__op_create(g, &(vs_op_spec){.type = type, .name = name, .inputs = in, .n_inputs = 2,
                                           .dtype = v->dtype, .shape = VS_UNKNOWN_SHAPE}, st);
-      if (op) op->attr.assign.validate_shape = true;
+      if (op && assign) op->attr.assign.validate_shape = true; /* only AssignVariableOp has attributes */
     }
     free(name);
   }
@@ -133,12 +133,13 @@ static vs_output update(vs_graph *g, vs_var *v, vs_output value, const vs_assign
         vs__fail_shape(st, problem, name, type, attrs, ref, value);
       } else {
         vs_output in[2] = {ref, value};
-        vs_shape shape = assign && !validate ? value.op->shape : v->shape;
-        /* A ref input colocates the op with the variable. */
+        /* A ref input colocates the op with the variable; the shape is the
+         * def's (the variable's, or the value's for Assign without
+         * validate_shape). */
         op = vs__op_create(g, &(vs_op_spec){.type = type, .name = name, .inputs = in, .n_inputs = 2,
-                                            .has_output = true, .dtype = v->dtype, .shape = shape,
-                                            .colocate_with = v->op}, st);
-        if (op) op->attr.assign.validate_shape = validate;
+                                            .has_output = true, .dtype = v->dtype, .colocate_with = v->op,
+                                            .attr = assign ? &(vs_op_attrs){.assign.validate_shape = validate} : NULL,
+                                            .infer_shape = true}, st);
       }
       free(name);
     }
@@ -163,7 +164,7 @@ VS_API vs_output vs_assign_sub(vs_graph *g, vs_var *v, vs_output value, const vs
 /* An op reading a variable, built in the caller's name scope; `by_ref`: its
  * input is a ref argument, which colocates the op with the variable. */
 static vs_output var_op(vs_graph *g, vs_var *v, const char *type, const char *name, vs_dtype dtype,
-                        vs_shape shape, const vs_output *extra, bool by_ref, vs_status *st) {
+                        const vs_output *extra, bool by_ref, vs_status *st) {
   vs__ok(st);
   if (!valid_var(g, v, name, st)) return (vs_output){NULL, 0};
   vs__lock(g);
@@ -172,8 +173,8 @@ static vs_output var_op(vs_graph *g, vs_var *v, const char *type, const char *na
   if (ts) {
     vs_output in[2] = {{v->op, 0}, extra ? *extra : (vs_output){NULL, 0}};
     op = vs__op_in_scope(g, ts, name, &(vs_op_spec){.type = type, .inputs = in, .n_inputs = extra ? 2 : 1,
-                                                     .has_output = true, .dtype = dtype, .shape = shape,
-                                                     .colocate_with = by_ref ? v->op : NULL}, st);
+                                                     .has_output = true, .dtype = dtype,
+                                                     .colocate_with = by_ref ? v->op : NULL, .infer_shape = true}, st);
   }
   vs__unlock(g);
   return (vs_output){op, 0};
@@ -181,7 +182,7 @@ static vs_output var_op(vs_graph *g, vs_var *v, const char *type, const char *na
 
 VS_API vs_output vs_read_value(vs_graph *g, vs_var *v, vs_status *st) {
   if (!v || !v->resource)
-    return var_op(g, v, "Identity", "read", v ? v->dtype : VS_FLOAT, v ? v->shape : VS_UNKNOWN_SHAPE, NULL, false, st);
+    return var_op(g, v, "Identity", "read", v ? v->dtype : VS_FLOAT, NULL, false, st);
   /* ResourceVariable.read_value: "Read/ReadVariableOp", then identity(). */
   vs__ok(st);
   if (!valid_var(g, v, "read_value", st)) return (vs_output){NULL, 0};
@@ -189,12 +190,12 @@ VS_API vs_output vs_read_value(vs_graph *g, vs_var *v, vs_status *st) {
   vs_output out = {NULL, 0};
   vs_thread_state *ts = vs__thread(g, st);
   if (ts && vs__name_scope_push(g, ts, "Read", st)) {
-    vs_output r = var_op(g, v, "ReadVariableOp", "ReadVariableOp", v->dtype, v->shape, NULL, false, st);
+    vs_output r = var_op(g, v, "ReadVariableOp", "ReadVariableOp", v->dtype, NULL, false, st);
     vs__name_scope_pop(ts);
     if (r.op)
       out.op = vs__op_in_scope(g, ts, "Identity",
                                &(vs_op_spec){.type = "Identity", .inputs = &r, .n_inputs = 1, .has_output = true,
-                                             .dtype = v->dtype, .shape = v->shape}, st);
+                                             .dtype = v->dtype, .infer_shape = true}, st);
   }
   vs__unlock(g);
   return out;
@@ -202,8 +203,8 @@ VS_API vs_output vs_read_value(vs_graph *g, vs_var *v, vs_status *st) {
 
 VS_API vs_output vs_is_variable_initialized(vs_graph *g, vs_var *v, vs_status *st) {
   if (v && v->resource) /* v.is_initialized(): no ref input, no colocation */
-    return var_op(g, v, "VarIsInitializedOp", "VarIsInitializedOp", VS_BOOL, VS_SCALAR, NULL, false, st);
-  return var_op(g, v, "IsVariableInitialized", "IsVariableInitialized", VS_BOOL, VS_SCALAR, NULL, true, st);
+    return var_op(g, v, "VarIsInitializedOp", "VarIsInitializedOp", VS_BOOL, NULL, false, st);
+  return var_op(g, v, "IsVariableInitialized", "IsVariableInitialized", VS_BOOL, NULL, true, st);
 }
 
 VS_API vs_output vs_initialized_value(vs_graph *g, vs_var *v, vs_status *st) {
@@ -222,7 +223,7 @@ VS_API vs_output vs_initialized_value(vs_graph *g, vs_var *v, vs_status *st) {
   if (ts && vs__name_scope_push(g, ts, "cond", st)) {
     struct vs_ctrl_frame *saved = ts->ctrl;
     ts->ctrl = NULL;
-    out = var_op(g, v, "InitializedValue", "Merge", v->dtype, v->shape, &v->initial_value, false, st);
+    out = var_op(g, v, "InitializedValue", "Merge", v->dtype, &v->initial_value, false, st);
     ts->ctrl = saved;
     vs__name_scope_pop(ts);
   }
@@ -313,8 +314,7 @@ VS_API vs_output vs_report_uninitialized_variables(vs_graph *g, vs_var *const *v
     if (vs__name_scope_push(g, ts, "boolean_mask", st)) {
       op = vs__op_in_scope(g, ts, "GatherV2",
                            &(vs_op_spec){.type = "ReportUninitializedVariables", .has_output = true,
-                                         .dtype = VS_STRING,
-                                         .shape = {.known = true, .rank = 1, .dims = {VS_DIM_UNKNOWN}}},
+                                         .dtype = VS_STRING, .infer_shape = true},
                            st);
       vs__name_scope_pop(ts);
     }

@@ -6,8 +6,9 @@
  * SGEMM under CLBlast's own parameters for the device first (the bar), then
  * under candidate sets that meet CLBlast's constraints (tuning_file.c),
  * verifies each result in full against a host reference, and stores the
- * fastest correct set only when it beats the bar by a margin. A stored set
- * is read when the device's queue is made (validated: format, key,
+ * fastest correct set only when it beats the bar by a margin, as an entry
+ * of the cache directory's keyed store (tuning_store.h; its payload the
+ * tuning file's text). A stored set is read when the device's queue is made (validated: format, key,
  * checksum, constraints) and applied at the first float32 GEMM after a
  * result check; whatever fails is discarded and reported.
  *
@@ -34,11 +35,11 @@
 #include <clblast_c.h>
 
 #include "runtime/blas.h"
-#include "runtime/cache_io.h"
 #include "runtime/clblast_tuning.h"
 #include "runtime/kernel_cache_file.h"
 #include "runtime/runtime_internal.h"
 #include "runtime/tuning_file.h"
+#include "runtime/tuning_store.h"
 
 enum { STATE_UNREAD, STATE_PENDING, STATE_DONE }; /* vs_cl_device.xgemm_state */
 
@@ -84,12 +85,20 @@ static char *key_of_info(const vs_device_info *in) {
   return vs__asprintf("%s|%s|%s", in->device_name, in->driver_version, in->platform_name);
 }
 
-static char *path_of_info(const vs_device_info *in) {
-  char *dir = vs__cache_dir(), *key = key_of_info(in), *path = NULL;
-  if (dir && key)
-    path = vs__asprintf("%s/clblast-xgemm-%016llx.txt", dir, (unsigned long long)vs__fnv64(key, strlen(key), VS_FNV_SEED));
-  free(dir);
+/* The set lives in the cache directory's keyed store (tuning_store.h),
+ * under this key; the entry's payload is the tuning file's text
+ * (tuning_file.h), which carries its own key and checksum too. */
+static char *store_key_of_info(const vs_device_info *in) {
+  char *key = key_of_info(in), *skey = key ? vs__asprintf("varscope clblast-xgemm 2\n%s\n", key) : NULL;
   free(key);
+  return skey;
+}
+
+static char *path_of_info(const vs_device_info *in) {
+  char *dir = vs__cache_dir(), *skey = store_key_of_info(in), *path = NULL;
+  if (dir && skey) path = vs__store_path(dir, skey);
+  free(dir);
+  free(skey);
   return path;
 }
 
@@ -126,15 +135,17 @@ void vs__clblast_apply_tuning(vs_cl_device *d) {
     return;
   }
   d->xgemm_state = STATE_DONE;
-  char *path = path_of(d), *key = key_of(d);
+  char *path = path_of(d), *key = key_of(d), *skey = store_key_of_info(&d->info);
   unsigned char *data = NULL;
   size_t n = 0;
-  vs_cache_read_result r = path && key ? vs__cache_read(path, VS_TUNING_FILE_MAX, &data, &n) : VS_CACHE_READ_ABSENT;
+  vs_store_result r = path && key && skey ? vs__store_get(NULL, skey, VS_TUNING_FILE_MAX, &data, &n) : VS_STORE_MISS;
   char why[200] = "", reason[160];
   size_t v[VS_XGEMM_NPARAMS];
-  if (r == VS_CACHE_READ_REFUSED) {
+  if (r == VS_STORE_IRREGULAR) {
     snprintf(why, sizeof why, "not a regular file, or larger than %d bytes", VS_TUNING_FILE_MAX);
-  } else if (r == VS_CACHE_READ_OK) {
+  } else if (r == VS_STORE_CORRUPT) {
+    snprintf(why, sizeof why, "a torn or altered store entry (its checksum does not match)");
+  } else if (r == VS_STORE_HIT) {
     if (!vs__tuning_file_parse((const char *)data, n, key, v, reason, sizeof reason))
       snprintf(why, sizeof why, "%s", reason);
     else if (!vs__xgemm_check(v, d->max_work_group, local_mem(d), reason, sizeof reason))
@@ -142,7 +153,7 @@ void vs__clblast_apply_tuning(vs_cl_device *d) {
   }
   if (why[0]) {
     discard(d, path, why);
-  } else if (r == VS_CACHE_READ_OK) {
+  } else if (r == VS_STORE_HIT) {
     memcpy(d->xgemm, v, sizeof v);
     d->tuned = true;
     d->xgemm_state = STATE_PENDING;
@@ -150,6 +161,7 @@ void vs__clblast_apply_tuning(vs_cl_device *d) {
   free(data);
   free(path);
   free(key);
+  free(skey);
   pthread_mutex_unlock(&d->tuning_mu);
 }
 
@@ -395,16 +407,17 @@ static double measure(gemm_bench *g, const double *ref, const vs__tune_plan *pla
 }
 
 static void store(vs_cl_device *d, const size_t *v, double gflops, double database, vs_tune_result *res) {
-  char *dir = vs__cache_dir(), *path = path_of(d), *key = key_of(d);
+  char *dir = vs__cache_dir(), *path = path_of(d), *key = key_of(d), *skey = store_key_of_info(&d->info);
   char text[VS_TUNING_FILE_MAX];
   size_t n = key ? vs__tuning_file_format(text, sizeof text, key, v, gflops, database) : 0;
-  if (dir && path && n && n < sizeof text && vs__cache_replace(dir, path, text, n)) {
+  if (dir && path && skey && n && n < sizeof text && vs__store_put(dir, skey, text, n)) {
     snprintf(res->stored_at, sizeof res->stored_at, "%s", path);
     res->stored = true;
   }
   free(dir);
   free(path);
   free(key);
+  free(skey);
 }
 
 void vs__device_tune_plan(size_t i, const vs__tune_plan *plan, const vs_tune_opts *opts, vs_tune_result *res,
@@ -520,6 +533,15 @@ char *vs__tuning_path(size_t i, vs_status *st) {
   char *p = path_of_info(&in);
   if (!p) vs__fail(st, VS_FAILED_PRECONDITION, VS_EXC_OP_ERROR, "no writable cache directory");
   return p;
+}
+
+char *vs__tuning_store_key(size_t i, vs_status *st) {
+  vs_device_info in;
+  vs_device_get_info(i, &in, st);
+  if (vs__failed(st)) return NULL;
+  char *k = store_key_of_info(&in);
+  if (!k) vs__oom(st);
+  return k;
 }
 
 char *vs__tuning_key(size_t i, vs_status *st) {

@@ -26,9 +26,11 @@ typedef struct vs__tune_plan {
 void vs__device_tune_plan(size_t i, const vs__tune_plan *plan, const vs_tune_opts *opts, vs_tune_result *res,
                           vs_status *st);
 
-/* The tuning file of device i and the key it must hold (malloc'd; NULL
- * with st set on error). */
+/* Device i's stored set: the keyed store's file (runtime/tuning_store.h),
+ * the store key of its entry, and the key the tuning file's text inside
+ * must hold (malloc'd; NULL with st set on error). */
 char *vs__tuning_path(size_t i, vs_status *st);
+char *vs__tuning_store_key(size_t i, vs_status *st);
 char *vs__tuning_key(size_t i, vs_status *st);
 
 /* Fault injection for the check a stored set gets at the first float32

@@ -1,7 +1,8 @@
 /* kernel_cache.c - OpenCL programs built once per device per process, and
  * kept on disk between processes.
  *
- * A cache file holds one device binary, keyed by the source text's hash,
+ * A cache file is an entry of the keyed store (tuning_store.h) holding one
+ * device binary, keyed by the source text's hash,
  * the build options, and the device, vendor, driver and platform names.
  * The full key is stored in the file and compared on load, and the payload
  * carries a checksum, so a stale, truncated or corrupt file is detected,
@@ -25,10 +26,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "runtime/cache_io.h"
 #include "runtime/kernel_cache_file.h"
 #include "runtime/kernel_sources.h"
 #include "runtime/runtime_internal.h"
+#include "runtime/tuning_store.h"
 
 static const vs_kernel_source *find_source(const char *name) {
   for (const vs_kernel_source *s = vs_kernel_sources; s->name; s++)
@@ -81,36 +82,19 @@ static void log_cache(const char *what, const vs_kernel_source *src, const char 
             d->info.cl_name);
 }
 
-/* Reads and verifies a cache file; returns the binary or NULL. *why is
- * set when an entry was there but unusable: a corrupt file (deleted), or an
- * entry that is not a regular file (a FIFO, directory or symbolic link:
- * never read, so it cannot block; the rebuilt program replaces it). */
-static unsigned char *load(const char *path, const char *key, size_t *size, const char **why) {
+/* Reads and verifies the store's entry; returns the binary or NULL. *why
+ * is set when an entry was there but unusable: a corrupt file (removed by
+ * the store), or an entry that is not a regular file (a FIFO, directory or
+ * symbolic link: never read, so it cannot block; the rebuilt program
+ * replaces it). */
+static unsigned char *load(const char *dir, const char *key, size_t *size, const char **why) {
   unsigned char *data = NULL;
-  size_t n = 0, off = 0, len = 0;
-  switch (vs__cache_read(path, VS_KC_MAX_PAYLOAD + 65536, &data, &n)) {
-  case VS_CACHE_READ_OK: break;
-  case VS_CACHE_READ_REFUSED: *why = "(replacing a cache entry that is not a regular file)"; return NULL;
+  switch (vs__store_get(dir, key, VS_KC_MAX_PAYLOAD, &data, size)) {
+  case VS_STORE_HIT: return data;
+  case VS_STORE_IRREGULAR: *why = "(replacing a cache entry that is not a regular file)"; return NULL;
+  case VS_STORE_CORRUPT: *why = "a corrupt cache file of"; return NULL;
   default: return NULL;
   }
-  vs_kc_verdict v = vs__kernel_cache_parse(data, n, key, &off, &len);
-  unsigned char *out = NULL;
-  if (v == VS_KC_OK && (out = malloc(len))) {
-    memcpy(out, data + off, len);
-    *size = len;
-  } else if (v == VS_KC_CORRUPT) {
-    *why = "a corrupt cache file of";
-    unlink(path); /* corrupt: remove, it is rebuilt below */
-  }
-  free(data);
-  return out;
-}
-
-static void save(const char *dir, const char *path, const char *key, const unsigned char *bin, size_t size) {
-  size_t n = 0;
-  unsigned char *entry = vs__kernel_cache_encode(key, bin, size, &n);
-  if (entry) vs__cache_replace(dir, path, entry, n);
-  free(entry);
 }
 
 /* The program's build log, malloc'd ("" when there is none); NULL when out
@@ -221,12 +205,12 @@ cl_program vs__program_build(vs_cl_device *d, const char *source_name, const cha
     }
   cl_program p = NULL;
   char *dir = vs__cache_dir(), *key = cache_key(d, src, options), *path = NULL;
-  if (dir && key) path = vs__asprintf("%s/%016llx.bin", dir, (unsigned long long)vs__fnv64(key, strlen(key), VS_FNV_SEED));
+  if (dir && key) path = vs__store_path(dir, key);
   const char *why = NULL; /* what was wrong with an existing entry */
   bool built = false;
   if (path) {
     size_t size = 0;
-    unsigned char *bin = load(path, key, &size, &why);
+    unsigned char *bin = load(dir, key, &size, &why);
     if (bin) p = from_binary(d, bin, size, options);
     if (bin && !p) { /* the driver refused it: rebuild */
       unlink(path);
@@ -246,7 +230,7 @@ cl_program vs__program_build(vs_cl_device *d, const char *source_name, const cha
     if (clGetProgramInfo(p, CL_PROGRAM_BINARY_SIZES, sizeof size, &size, NULL) == CL_SUCCESS && size) {
       unsigned char *bin = malloc(size);
       if (bin && clGetProgramInfo(p, CL_PROGRAM_BINARIES, sizeof bin, &bin, NULL) == CL_SUCCESS)
-        save(dir, path, key, bin, size);
+        vs__store_put(dir, key, bin, size);
       free(bin);
     }
   }

@@ -17,11 +17,12 @@ typedef struct vs_program_entry {
   cl_program program;
 } vs_program_entry;
 
-/* A measured conv2d algorithm choice for one geometry (conv_select.c). */
-typedef struct vs_conv_choice {
+/* A blob kept for this process under a key (tuning_store.c's memo). */
+typedef struct vs_memo_entry {
   char *key;
-  int kind, rm, unroll_c;
-} vs_conv_choice;
+  unsigned char *data;
+  size_t n;
+} vs_memo_entry;
 
 typedef struct vs_cl_device {
   size_t index;                /* global index: /device:CL:index */
@@ -45,8 +46,8 @@ typedef struct vs_cl_device {
   bool xgemm_overridden;       /* CLBlastOverrideParameters was called: CLBlast's own set is gone */
   char xgemm_note[256];        /* why a stored set was refused or dropped, "" if not */
   bool compile_noticed;        /* the "compiling kernels" line was printed (kernel_cache.c) */
-  vs_conv_choice *conv_choices; /* measured per geometry, this process */
-  size_t n_conv_choices, conv_choices_cap;
+  vs_memo_entry *memo;         /* tuning results read or measured, this process (tuning_store.h) */
+  size_t n_memo, memo_cap;
   /* Bytes of the buffers made by vs__device_buffer and not yet released,
    * checked against info.global_mem_bytes (device_memory.c). Atomic:
    * buffers are released from any thread, and by the driver's destructor

@@ -357,6 +357,10 @@ static vs_tensor *fetch_value(vs_run *r, const vs_op *op, vs_status *st) {
     vs_tensor_free(t);
     return NULL;
   }
+  /* A blocking read on the run's in-order queue returns once every command
+   * queued before it is done: that device needs no clFinish at the end
+   * (on PoCL a finish is one more hand-off to its worker threads). */
+  if (dev < sizeof r->used_dev) r->used_dev[dev] = 0;
   return t;
 }
 
@@ -450,12 +454,13 @@ unlock_graph:
    * graph meanwhile (graph_internal.h's locking rule). */
   vs__unlock(g);
   if (!p || !own_queues(s, p, st)) goto out_session;
+  p->runs++;
   vs_run r = {.s = s, .plan = p, .values = p->values};
   vs__queue_bind(s->queues, s->n_queues); /* this run's commands: the session's own queues */
   for (size_t i = 0; i < nfeeds; i++)
     if (!feed_value(s, vs__val(&r, feeds[i].op), feeds[i].op, feed_values[i], st)) goto out;
   for (size_t i = 0; i < p->n_steps; i++) {
-    const vs_step *step = &p->steps[i];
+    vs_step *step = &p->steps[i];
     if (r.values[step->slot].ready) continue; /* fed */
     if (step->kind == VS_STEP_BATCH) {
       if (!vs__batch_run(&r, &p->batches[step->batch], st)) goto out;
@@ -467,7 +472,10 @@ unlock_graph:
                step->op->name);
       goto out;
     }
-    if (!vs__kernel_run(&r, step->op, step->dev, st)) goto out;
+    r.step = step; /* its kernel cache */
+    bool ok = vs__kernel_run(&r, step->op, step->dev, st);
+    r.step = NULL;
+    if (!ok) goto out;
   }
   for (size_t i = 0; i < nfetches; i++) {
     if (!(fetch_values[i] = fetch_value(&r, fetches[i].op, st))) {

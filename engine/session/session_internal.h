@@ -18,14 +18,27 @@ typedef struct vs_var_state {
   bool initialized;
 } vs_var_state;
 
+/* How many leading arguments of a kept kernel object remember the value
+ * they were last set to (every kernel of the run path has at most 7), and
+ * the largest argument so remembered. */
+#define VS_KARG_MEMO 8
+#define VS_KARG_MEMO_BYTES 8
+
 /* A kernel object the session keeps (no clCreateKernel per launch): the
- * program's source and kernel names are the launch's static strings. */
+ * program's source and kernel names are the launch's static strings.
+ * OpenCL keeps a kernel's arguments between launches, so the entry
+ * remembers what each argument holds and a launch calls clSetKernelArg only
+ * for those that changed: a plan step that is the kernel's only user sets
+ * its static arguments (sizes, counts, a variable's buffer) once, at its
+ * first run, and afterwards only what differs per run (fresh outputs). */
 typedef struct vs_kernel_entry {
   size_t dev;
   vs_dtype dtype;
   const char *source, *name;
   cl_kernel kernel;
   size_t local;   /* its work-group size (vs__local_size) */
+  uint8_t arg_size[VS_KARG_MEMO]; /* 0: not set through the memo */
+  unsigned char arg[VS_KARG_MEMO][VS_KARG_MEMO_BYTES];
 } vs_kernel_entry;
 
 struct vs_plan;
@@ -59,21 +72,24 @@ bool vs__session_place(vs_session *s, vs_op *op, size_t *dev, vs_status *st);
 /* A value flowing between ops during one run. Device values own a buffer
  * (or borrow a variable's, for refs); host values hold a tensor. */
 typedef struct vs_value {
-  bool ready;
-  vs_dtype dtype;
   vs_shape shape;
   size_t n;
   size_t dev;
   cl_mem buf;       /* NULL for host values and empty tensors */
-  bool owned;       /* release buf after the run */
   vs_var *ref;      /* VariableV2 outputs: the variable */
   vs_tensor *host;  /* host values (strings, bools of IsVariableInitialized) */
+  vs_dtype dtype;
+  bool ready;
+  bool owned;       /* release buf after the run */
   bool relu_applied; /* a bias epilogue already applied the consuming Relu */
-} vs_value;
+} vs_value;       /* (fields ordered for no padding: a plan holds one per slot) */
+
+struct vs_step;
 
 typedef struct vs_run {
   vs_session *s;
   const struct vs_plan *plan;
+  struct vs_step *step; /* the step running (its kernel cache), NULL outside steps */
   vs_value *values;  /* per plan slot (the plan's own array, reset after each run) */
   unsigned char used_dev[64]; /* queues to finish before the run returns */
 } vs_run;

@@ -97,8 +97,11 @@ size_t vs_device_resolve(const char *name, vs_status *st);
 double vs_device_fp32_peak(size_t i, vs_status *st);
 
 /* Lists the conv2d algorithms measured and kept for device i (this
- * process's and the cache file's), one "geometry -> algorithm" line each,
- * into buf (snprintf convention: returns the length needed). */
+ * process's and the cache directory's keyed store), one "geometry ->
+ * algorithm (time)" line each, and one "family ... -> direct ..." line per
+ * shape family tuned by vs_device_tune_conv, into buf (snprintf
+ * convention: returns the length needed). Errors: device index, NULL buf
+ * with cap > 0. Thread safe. */
 size_t vs_device_conv_choices(size_t i, char *buf, size_t cap, vs_status *st);
 
 typedef struct vs_tune_result {
@@ -151,6 +154,44 @@ void vs_device_tune_ex(size_t i, const vs_tune_opts *opts, vs_tune_result *res, 
  * parameters. Not yet applied in this process, it is dropped here too.
  * Errors: device index, a file that cannot be removed. Thread safe. */
 void vs_device_tune_reset(size_t i, vs_status *st);
+
+/* Options of vs_device_tune_conv; zero fields take the defaults. */
+typedef struct vs_conv_tune_opts {
+  int64_t c, k, kh, kw;       /* the shape family: a kh x kw filter from c to k channels (0: 32, 32, 5, 5) */
+  int64_t stride, dilation;   /* both spatial dimensions (0: 1); SAME padding */
+  int64_t n, h, w;            /* the input the candidates are timed and verified on (0: 8, 64, 64) */
+  double budget_s;            /* no new candidate is started after this many seconds (0: 60) */
+  vs_tune_progress progress;  /* one call per candidate as soon as it is measured (index VS_NPOS: the
+                               * default, the bar to beat; count 0: the search's length is open); may be NULL */
+  void *user;
+} vs_conv_tune_opts;
+
+typedef struct vs_conv_tune_result {
+  size_t tried;           /* candidates run (the default set not counted) */
+  size_t wrong;           /* of them, results that failed the check against the host */
+  size_t failed;          /* of them, candidates that could not run */
+  double gflops_default;  /* under the default parameters */
+  double gflops_best;     /* the kept set's; 0 when none was kept */
+  bool stored;            /* a set beat the default by at least 3% and was stored */
+  char params[64];        /* the kept set, "rm=8 nv=2 uc=2 ly=4 rw=1"; "" when none */
+} vs_conv_tune_result;
+
+/* Tunes varscope's direct conv2d kernel (per-block or row-walking form,
+ * register tile, channel-loop unrolling, work-group height) for one shape
+ * family on device i, float32:
+ * searches the parameters (register tiles first, then unrolling and
+ * work-group shape around the best tile) within opts->budget_s; runs each
+ * candidate on the full input, verifies every output against a host
+ * reference (double accumulation; an element may differ by 1e-5 * (1 +
+ * sum of |products|)), times the correct ones (fastest of 3), and stores
+ * the fastest correct set in the cache's keyed store only when it beats
+ * the default by at least 3% (else removes any stored set for the
+ * family). Later conv2d selections of the family on this device, in this
+ * process and later ones, measure the stored set among their candidates
+ * (the geometries of the family chosen before are chosen again). Errors:
+ * device index, NULL res, a shape the direct kernel cannot run, OpenCL
+ * failures. Thread safe; other work on the device skews the timings. */
+void vs_device_tune_conv(size_t i, const vs_conv_tune_opts *opts, vs_conv_tune_result *res, vs_status *st);
 
 #ifdef __cplusplus
 }

@@ -134,6 +134,44 @@ vs_output vs_report_uninitialized_variables(vs_graph *g, vs_var *const *vars, si
  * Variable(v.initialized_value() + 1) works in any order. */
 vs_output vs_initialized_value(vs_graph *g, vs_var *v, vs_status *st);
 
+/* ---- reductions and arithmetic for losses (issue 13) ---- */
+
+typedef struct vs_reduce_opts {
+  const int64_t *axis;  /* NULL: every dimension (TF's axis=None) */
+  size_t n_axis;        /* entries of axis; negative axes count from the end */
+  bool keepdims;        /* keep reduced dimensions with size 1 */
+  const char *name;     /* NULL: "Sum" / "Mean" */
+} vs_reduce_opts;
+
+/* tf.reduce_sum(x, axis, keepdims, name) / tf.reduce_mean: ops "Sum" /
+ * "Mean" whose reduction indices are an int32 Const: "<op>/reduction_indices"
+ * for a given axis list, or, for axis=None, a Const "Const" built in the
+ * caller's scope before the op (as TF's _ReductionDims). opts NULL: all
+ * defaults. Errors: ValueError "Invalid reduction dimension 2 for input
+ * with 2 dimensions." for an axis out of range; TypeError for a
+ * non-numeric dtype. [per-thread]; the op belongs to the graph. */
+vs_output vs_reduce_sum(vs_graph *g, vs_output x, const vs_reduce_opts *opts, vs_status *st);
+vs_output vs_reduce_mean(vs_graph *g, vs_output x, const vs_reduce_opts *opts, vs_status *st);
+
+/* tf.square(x) ("Square") and tf.negative(x) ("Neg"): elementwise, TF's
+ * TypeError for a dtype outside the op's list. name NULL: the op type. */
+vs_output vs_square(vs_graph *g, vs_output x, const char *name, vs_status *st);
+vs_output vs_neg(vs_graph *g, vs_output x, const char *name, vs_status *st);
+
+/* x / y (math_ops.truediv, op "RealDiv" named "truediv") for floating
+ * tensors, with vs_add's broadcasts and errors; integers are refused
+ * (UNIMPLEMENTED: TF would cast them to floating point first). */
+vs_output vs_truediv(vs_graph *g, vs_output x, vs_output y, const char *name, vs_status *st);
+
+/* tf.maximum(x, y, name) ("Maximum"): elementwise, with vs_add's
+ * broadcasts and dtype checks (TF's TypeError for bool, string, complex). */
+vs_output vs_maximum(vs_graph *g, vs_output x, vs_output y, const char *name, vs_status *st);
+
+/* tf.add_n(inputs, name): one "AddN" op summing n tensors of one dtype and
+ * compatible shapes (at most 64); a single input with no name is returned
+ * as is, as math_ops.add_n does. inputs is read, not kept. */
+vs_output vs_add_n(vs_graph *g, const vs_output *inputs, size_t n, const char *name, vs_status *st);
+
 #ifdef __cplusplus
 }
 #endif

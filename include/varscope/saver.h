@@ -19,10 +19,25 @@
  *     `prefix.data-NNNNN-of-MMMMM`, as tf.train.Saver writes them. Read:
  *     any number of shards, every dtype varscope has, strings included
  *     (a string holding a NUL byte is UNIMPLEMENTED: varscope's strings are
- *     C strings); partitioned slices are listed but cannot be read
- *     (UNIMPLEMENTED). Written (vs_saver_opts.format = VS_CKPT_TF_V2): one
- *     shard, byte for byte as TF 2.21's Saver writes the same values, so
- *     tf.train.load_checkpoint and Saver.restore read it.
+ *     C strings); a partitioned variable's sliced entry (TF's Saver writes
+ *     "x" with its TensorSliceProtos and one entry per slice under the key
+ *     EncodeTensorNameSlice gives) is listed, as TF's CheckpointReader
+ *     lists it, as the one full tensor "x" (the slice keys are not
+ *     listed), and reads as that tensor assembled from its slices. Written
+ *     (vs_saver_opts.format = VS_CKPT_TF_V2): one shard, byte for byte as
+ *     TF 2.21's Saver writes the same values (partitioned variables'
+ *     slices included), so tf.train.load_checkpoint and Saver.restore read
+ *     it.
+ *
+ * Partitioned variables (vs_get_partitioned_variable): in a TF V2 saver's
+ * var_list (or the default, tf.global_variables()) each part is saved and
+ * restored as TF's Saver does, as its slice of the full tensor named by its
+ * SaveSliceInfo ("x", slice "4 3 0,2:0,3"): restore takes each part's
+ * slice out of whatever slicing the checkpoint holds (another number of
+ * parts, or one unpartitioned tensor, restores as in TF). In a var_map a
+ * part is a variable of its own under the map's key, as in TF's dict form.
+ * A safetensors saver has no slices: each part is saved under its own op
+ * name ("x/part_0"), and restored from it.
  *
  * A path names a safetensors file when a regular file is there, otherwise a
  * TF prefix when "<path>.index" exists.
@@ -71,8 +86,10 @@ typedef struct vs_ckpt_tensor_info {
   const char *key;                 /* "image_filters/conv1/weights" */
   vs_dtype dtype;                  /* VS_STRING for TF string tensors */
   vs_shape shape;                  /* always fully defined */
-  uint64_t byte_size;              /* bytes of data in the file */
-  bool readable;                   /* false: a partitioned slice */
+  uint64_t byte_size;              /* bytes of the tensor (a sliced entry's
+                                    * full tensor, assembled from slices) */
+  bool readable;                   /* always true (kept for source
+                                    * compatibility: sliced entries read) */
   /* varscope metadata (safetensors written by vs_saver_save); NULL / -1
    * when the file has none. */
   const char *tensor_name;         /* "image_filters/conv1/weights:0" */
@@ -115,8 +132,10 @@ size_t vs_checkpoint_find(const vs_checkpoint *c, const char *key);
 /* reader.get_tensor(key): the value as a new host tensor (the caller frees
  * it). Errors: NOT_FOUND "Key foo/u not found in checkpoint"; DATA_LOSS when
  * the data file is missing, short or fails its CRC32C ("Checksum does not
- * match"), or a string tensor's lengths fail theirs; UNIMPLEMENTED for
- * slices and for a string holding a NUL byte. */
+ * match"), or a string tensor's lengths fail theirs, or a sliced tensor's
+ * slice is missing, of another shape than its extent, or its slices leave
+ * elements uncovered; UNIMPLEMENTED for a string holding a NUL byte and
+ * for a sliced string tensor. */
 vs_tensor *vs_checkpoint_get_tensor(vs_checkpoint *c, const char *key, vs_status *st);
 
 /* ---- tf.train.Saver ---------------------------------------------------- */
@@ -148,7 +167,10 @@ typedef struct vs_saver vs_saver;
 /* Builds a saver for variables of graph g. Returns it (free with
  * vs_saver_free) or NULL. Errors, all ValueError (INVALID_ARGUMENT):
  * "No variables to save"; "At least two variables have the same name: v"
- * (two list entries with one op name, or one key twice in a map); "The
+ * (two list entries with one op name, or one key twice in a map; the parts
+ * of one partitioned variable share its name in a TF V2 saver's list);
+ * "Mixing slices and non-slices with the same name: x" (a part after a
+ * variable whose op name is the part's full name); "The
  * same saveable will be restored with two names: y" (a variable under two
  * keys); a NULL key or variable, a variable of another graph, both
  * var_list and var_map. Ownership: keys are copied; variables are borrowed
@@ -198,6 +220,10 @@ void vs_saver_save(vs_saver *s, vs_session *sess, const char *path, vs_status *s
  *   - INVALID_ARGUMENT/InvalidArgumentError "... Assign requires shapes of
  *     both tensors to match. lhs shape= [3] rhs shape= [2]" followed by
  *     "\n\t [[checkpoint key foo/v]]";
+ *   - INVALID_ARGUMENT/InvalidArgumentError "... tensor_name = x; shape in
+ *     shape_and_slice spec [6,3] does not match the shape stored in
+ *     checkpoint: [4,3]" for a part of a partitioned variable whose full
+ *     shape differs from the stored tensor's (RestoreV2's text);
  *   - DATA_LOSS for a corrupt file; UNIMPLEMENTED for unreadable entries.
  * A device error while writing the values (after every check passed) can
  * leave earlier variables restored. Ownership: the file is read into memory
@@ -220,7 +246,11 @@ typedef struct vs_assignment {
  * session: resolves the map exactly as TF does (items in sorted order of
  * `ckpt`; a scope maps every get_variable variable under the current scope,
  * "old_scope/" -> "new_scope/" turns new_scope/conv1/w into
- * old_scope/conv1/w), then restores those variables into `sess` and marks
+ * old_scope/conv1/w; a current name that is a partitioned variable's,
+ * "x" for the store's x/part_0, x/part_1, ..., maps each part to its slice
+ * of the checkpoint tensor, and a scope mapping takes each partitioned
+ * variable once under its name, as TF's _collect_partitioned_variable),
+ * then restores those variables into `sess` and marks
  * them initialised. TF instead rewires the initializers so a later
  * global_variables_initializer loads them; the values are the same.
  * Errors, ValueError: NOT_FOUND "Tensor old/v is not found in P checkpoint

@@ -47,7 +47,8 @@ typedef enum vs_exception {
   VS_EXC_VALUE_ERROR,
   VS_EXC_TYPE_ERROR,
   VS_EXC_RUNTIME_ERROR,
-  VS_EXC_OP_ERROR
+  VS_EXC_OP_ERROR,
+  VS_EXC_LOOKUP_ERROR  /* tf.gradients through an op with no gradient (Python's LookupError) */
 } vs_exception;
 
 typedef struct vs_status vs_status;

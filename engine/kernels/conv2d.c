@@ -13,7 +13,7 @@
 #include <clblast_c.h>
 
 #include "runtime/blas.h"
-#include "session/conv2d_internal.h"
+#include "kernels/conv_internal.h"
 
 /* Each im2col block stays under this many bytes (and half the device's
  * max allocation), so large batches are processed in row blocks. */
@@ -71,20 +71,38 @@ static bool enqueue(vs_cl_device *d, cl_kernel k, const karg *args, int n, cl_ui
   return err == CL_SUCCESS;
 }
 
-bool vs__conv_direct(vs_cl_device *d, size_t dev, const vs_conv_geom *g, int rm, int unroll_c, cl_mem x, cl_mem f,
+int vs__conv_direct_vec(const vs_conv_geom *g) {
+  return g->K % 16 == 0 ? 16 : g->K % 8 == 0 ? 8 : g->K % 4 == 0 ? 4 : g->K % 2 == 0 ? 2 : 1;
+}
+
+bool vs__conv_direct_fits(const vs_conv_geom *g, vs_conv_algo a) {
+  int vec = vs__conv_direct_vec(g);
+  return a.rm >= 1 && a.rm <= VS_CONV_MAX_RM && a.nv >= 1 && a.nv <= VS_CONV_MAX_NV && g->K % (vec * a.nv) == 0 &&
+         a.uc >= 1 && a.uc <= VS_CONV_MAX_UC && a.ly >= 1 && a.ly <= VS_CONV_MAX_LY && (a.rw == 0 || a.rw == 1);
+}
+
+bool vs__conv_direct(vs_cl_device *d, size_t dev, const vs_conv_geom *g, vs_conv_algo a, cl_mem x, cl_mem f,
                      cl_mem out, vs_status *st) {
-  int vec = g->K % 16 == 0 ? 16 : g->K % 8 == 0 ? 8 : g->K % 4 == 0 ? 4 : g->K % 2 == 0 ? 2 : 1;
-  int nv = g->K % (vec * 2) == 0 ? 2 : 1; /* two vectors: each input value feeds two FMAs */
+  int vec = vs__conv_direct_vec(g), rm = a.rm, nv = a.nv;
+  if (!vs__conv_direct_fits(g, a)) { /* a stored or forced set that does not fit this K: the default shape */
+    nv = g->K % (vec * 2) == 0 ? 2 : 1;
+    rm = rm >= 1 && rm <= VS_CONV_MAX_RM ? rm : 6;
+  }
+  int uc = a.uc >= 1 && a.uc <= VS_CONV_MAX_UC ? a.uc : 1, ly = a.ly >= 1 && a.ly <= VS_CONV_MAX_LY ? a.ly : 1;
   const char *base = vs__cl_options(g->dtype, d);
-  char opts[192];
-  snprintf(opts, sizeof opts, "%s -DVEC=%d -DRM=%d -DNV=%d -DUNROLL_C=%d", base ? base : "", vec, rm, nv, unroll_c);
+  char opts[256];
+  /* The shape's C, K, KH, KW as constants (conv_direct.cl): one program per
+   * shape family and parameter set, built once and cached on disk. */
+  snprintf(opts, sizeof opts, "%s -DVEC=%d -DRM=%d -DNV=%d -DUNROLL_C=%d -DSC=%lld -DSK=%lld -DSKH=%lld -DSKW=%lld",
+           base ? base : "", vec, rm, nv, uc, (long long)g->C, (long long)g->K, (long long)g->KH, (long long)g->KW);
   int64_t Hp = g->H + g->PT + g->PB, Wp = g->W + g->PL + g->PR;
   size_t es = vs_dtype_size(g->dtype), np = (size_t)(g->N * Hp * Wp * g->C);
   vs_shape ps = {.known = true, .rank = 4, .dims = {g->N, Hp, Wp, g->C}};
   cl_mem padded = vs__buffer(dev, np * es, &ps, g->dtype, st);
   if (!padded) return false;
   cl_kernel kp = vs__kernel(d, "conv_direct", opts, "pad_input", st);
-  cl_kernel kc = kp ? vs__kernel(d, "conv_direct", opts, "conv2d", st) : NULL;
+  bool rows = a.rw == 1;
+  cl_kernel kc = kp ? vs__kernel(d, "conv_direct", opts, rows ? "conv2d_rows" : "conv2d", st) : NULL;
   bool ok = kp && kc;
   cl_int iN = (cl_int)g->N, iH = (cl_int)g->H, iW = (cl_int)g->W, iC = (cl_int)g->C, iHp = (cl_int)Hp,
          iWp = (cl_int)Wp, iPT = (cl_int)g->PT, iPL = (cl_int)g->PL, iOH = (cl_int)g->OH, iOW = (cl_int)g->OW,
@@ -99,10 +117,13 @@ bool vs__conv_direct(vs_cl_device *d, size_t dev, const vs_conv_geom *g, int rm,
   if (ok) {
     karg ca[] = {KARG(out), KARG(padded), KARG(f), KARG(iHp), KARG(iWp), KARG(iC), KARG(iOH), KARG(iOW),
                  KARG(iK), KARG(iKH), KARG(iKW), KARG(iSH), KARG(iSW), KARG(iDH), KARG(iDW), KARG(M)};
-    /* One work-item per RM pixels x all its channel vectors; work-groups of
-     * one item in x keep PoCL from re-vectorising the explicit vectors. */
-    size_t gx = (size_t)(g->K / (vec * nv)), gy = (size_t)((M + (cl_ulong)rm - 1) / (cl_ulong)rm);
-    size_t global[2] = {gx, gy}, local[2] = {1, 1};
+    /* One work-item per RM pixels x NV channel vectors; work-groups of one
+     * item in x keep PoCL from re-vectorising the explicit vectors, LY
+     * items along the pixels share a work-group (fewer, larger tasks for
+     * the device's threads). */
+    size_t gx = (size_t)(g->K / (vec * nv)), gy = rows ? (size_t)(g->N * g->OH) : (size_t)((M + (cl_ulong)rm - 1) / (cl_ulong)rm);
+    gy = (gy + (size_t)ly - 1) / (size_t)ly * (size_t)ly; /* no non-uniform work-groups on PoCL */
+    size_t global[2] = {gx, gy}, local[2] = {1, (size_t)ly};
     ok = enqueue(d, kc, ca, 16, 2, global, local, "conv2d (direct)", st);
   }
   if (kp) clReleaseKernel(kp);
@@ -194,7 +215,7 @@ bool vs__conv_convgemm(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_me
 bool vs__conv_algo_run(vs_cl_device *d, size_t dev, const vs_conv_geom *g, vs_conv_algo a, cl_mem x, cl_mem f,
                        cl_mem out, vs_status *st) {
   switch (a.kind) {
-    case VS_CONV_DIRECT: return vs__conv_direct(d, dev, g, a.rm, a.unroll_c, x, f, out, st);
+    case VS_CONV_DIRECT: return vs__conv_direct(d, dev, g, a, x, f, out, st);
     case VS_CONV_IM2COL: return vs__conv_im2col(d, dev, g, x, f, out, st);
     case VS_CONV_CONVGEMM: return vs__conv_convgemm(d, dev, g, x, f, out, st);
   }

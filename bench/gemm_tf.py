@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""The peers' SGEMM figures for bench/gemm_bench: C = A x B, n x n x n
+float32, inputs in variables, median of N runs of the op as a target.
+
+Usage: python3 bench/gemm_tf.py tf|torch reps n [n ...]
+  tf     TensorFlow's CPU build (tf.compat.v1 session; the oracle's venv has it)
+  torch  PyTorch (torch.mm, on CUDA when a GPU is there, else the CPU)
+Prints "label ..." and "result <index of n> <seconds>" lines (gemm_bench
+reads them) and a readable table."""
+import os
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+def median(ts):
+    return sorted(ts)[len(ts) // 2]
+
+
+def run_tf(reps, sizes):
+    import tensorflow.compat.v1 as tf
+    tf.disable_v2_behavior()
+    print("label TensorFlow %s CPU" % tf.__version__)
+    for i, n in enumerate(sizes):
+        with tf.Graph().as_default(), tf.Session() as sess:
+            a = tf.get_variable("a", [n, n], initializer=tf.random_uniform_initializer(-1, 1))
+            b = tf.get_variable("b", [n, n], initializer=tf.random_uniform_initializer(-1, 1))
+            c = tf.matmul(a, b)
+            sess.run(tf.global_variables_initializer())
+            for _ in range(2):
+                sess.run(c.op)
+            ts = []
+            for _ in range(reps):
+                t0 = time.perf_counter()
+                sess.run(c.op)
+                ts.append(time.perf_counter() - t0)
+            yield i, n, median(ts)
+
+
+def run_torch(reps, sizes):
+    import torch
+    dev = "cuda" if torch.cuda.is_available() else "cpu"
+    print("label PyTorch %s %s" % (torch.__version__, dev))
+    for i, n in enumerate(sizes):
+        a = torch.rand(n, n, device=dev) * 2 - 1
+        b = torch.rand(n, n, device=dev) * 2 - 1
+        ts = []
+        for r in range(reps + 2):
+            if dev == "cuda":
+                torch.cuda.synchronize()
+            t0 = time.perf_counter()
+            torch.mm(a, b)
+            if dev == "cuda":
+                torch.cuda.synchronize()
+            if r >= 2:
+                ts.append(time.perf_counter() - t0)
+        yield i, n, median(ts)
+
+
+def main():
+    which, reps, sizes = sys.argv[1], int(sys.argv[2]), [int(x) for x in sys.argv[3:]]
+    try:
+        results = run_tf(reps, sizes) if which == "tf" else run_torch(reps, sizes)
+        for i, n, t in results:
+            print("result %d %.9f" % (i, t))
+            print("  %6d %10.2f ms %10.1f GFLOP/s" % (n, t * 1e3, 2.0 * n ** 3 / t / 1e9), flush=True)
+    except ImportError as e:
+        print("unavailable %s" % e)
+        sys.exit(3)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,25 @@
+/* logic.cl - comparisons into bool (uchar) tensors and Select, for every
+ * numeric dtype (-DT=...). Broadcasting as in elementwise.cl: an operand
+ * repeats with period na / nb / nc. */
+#ifdef VS_FP64
+#pragma OPENCL EXTENSION cl_khr_fp64 : enable
+#endif
+
+#define COMPARE(name, expr)                                                          \
+  __kernel void name(__global uchar *out, __global const T *a, const ulong na,       \
+                     __global const T *b, const ulong nb, const ulong n) {           \
+    size_t i = get_global_id(0);                                                     \
+    if (i < n) {                                                                     \
+      T x = a[i % na], y = b[i % nb];                                                \
+      out[i] = (expr) ? 1 : 0;                                                       \
+    }                                                                                \
+  }
+COMPARE(greater_equal, x >= y)
+COMPARE(equal, x == y)
+
+/* Select(c, t, e): t where c, else e. */
+__kernel void select_op(__global T *out, __global const uchar *c, const ulong nc, __global const T *t, const ulong nt,
+                        __global const T *e, const ulong ne, const ulong n) {
+  size_t i = get_global_id(0);
+  if (i < n) out[i] = c[i % nc] ? t[i % nt] : e[i % ne];
+}

@@ -1,0 +1,101 @@
+/* pool.cl - MaxPool and AvgPool (NHWC) and their gradients, float or
+ * double (-DT=...). Windows are clipped to the input (TF's SAME padding
+ * neither takes padded values for the maximum nor counts them in the
+ * average). The geometry comes in a __constant long array (see
+ * engine/kernels/pool.c): 0 N, 1 IH, 2 IW, 3 C, 4 OH, 5 OW, 6 KH, 7 KW,
+ * 8 SH, 9 SW, 10 pad top, 11 pad left. */
+#ifdef VS_FP64
+#pragma OPENCL EXTENSION cl_khr_fp64 : enable
+#endif
+
+/* The window of output (oh, ow), clipped: rows [*h0, *h1), columns [*w0, *w1). */
+static void window(__constant long *g, long oh, long ow, long *h0, long *h1, long *w0, long *w1) {
+  long hs = oh * g[8] - g[10], ws = ow * g[9] - g[11];
+  *h0 = max(hs, 0L);
+  *h1 = min(hs + g[6], g[1]);
+  *w0 = max(ws, 0L);
+  *w1 = min(ws + g[7], g[2]);
+}
+
+/* The flat index of the first maximum of output element o's window
+ * (row-major scan, as TF's CPU kernel); -1 for an empty window. */
+static long argmax(__global const T *x, __constant long *g, long o) {
+  long C = g[3], OW = g[5], OH = g[4];
+  long c = o % C, ow = o / C % OW, oh = o / (C * OW) % OH, b = o / (C * OW * OH);
+  long h0, h1, w0, w1, best = -1;
+  window(g, oh, ow, &h0, &h1, &w0, &w1);
+  for (long h = h0; h < h1; h++)
+    for (long w = w0; w < w1; w++) {
+      long at = ((b * g[1] + h) * g[2] + w) * C + c;
+      if (best < 0 || x[at] > x[best]) best = at;
+    }
+  return best;
+}
+
+__kernel void max_pool(__global T *out, __global const T *x, __constant long *g, const ulong n) {
+  size_t o = get_global_id(0);
+  if (o >= n) return;
+  long at = argmax(x, g, (long)o);
+  out[o] = at >= 0 ? x[at] : (T)0;
+}
+
+__kernel void avg_pool(__global T *out, __global const T *x, __constant long *g, const ulong n) {
+  size_t o = get_global_id(0);
+  if (o >= n) return;
+  long C = g[3], OW = g[5], OH = g[4], i = (long)o;
+  long c = i % C, ow = i / C % OW, oh = i / (C * OW) % OH, b = i / (C * OW * OH);
+  long h0, h1, w0, w1;
+  window(g, oh, ow, &h0, &h1, &w0, &w1);
+  T acc = 0;
+  for (long h = h0; h < h1; h++)
+    for (long w = w0; w < w1; w++) acc += x[((b * g[1] + h) * g[2] + w) * C + c];
+  long cnt = (h1 - h0) * (w1 - w0);
+  out[o] = cnt > 0 ? acc / (T)cnt : (T)0;
+}
+
+/* The outputs whose windows hold input row ih: [*o0, *o1) (and columns). */
+static void outputs_of(__constant long *g, long ih, long iw, long *oh0, long *oh1, long *ow0, long *ow1) {
+  long th = ih + g[10], tw = iw + g[11];
+  *oh0 = th >= g[6] ? (th - g[6]) / g[8] + 1 : 0;
+  *oh1 = min(th / g[8] + 1, g[4]);
+  *ow0 = tw >= g[7] ? (tw - g[7]) / g[9] + 1 : 0;
+  *ow1 = min(tw / g[9] + 1, g[5]);
+}
+
+/* MaxPoolGrad: each input element receives the gradients of the outputs
+ * whose (first) maximum it is. */
+__kernel void max_pool_grad(__global T *dx, __global const T *x, __global const T *dy, __constant long *g,
+                            const ulong n) {
+  size_t i = get_global_id(0);
+  if (i >= n) return;
+  long C = g[3], IW = g[2], IH = g[1];
+  long c = (long)i % C, iw = (long)i / C % IW, ih = (long)i / (C * IW) % IH, b = (long)i / (C * IW * IH);
+  long oh0, oh1, ow0, ow1;
+  outputs_of(g, ih, iw, &oh0, &oh1, &ow0, &ow1);
+  T acc = 0;
+  for (long oh = oh0; oh < oh1; oh++)
+    for (long ow = ow0; ow < ow1; ow++) {
+      long o = ((b * g[4] + oh) * g[5] + ow) * C + c;
+      if (argmax(x, g, o) == (long)i) acc += dy[o];
+    }
+  dx[i] = acc;
+}
+
+/* AvgPoolGrad: each input element receives dy / (window size) of every
+ * output whose clipped window holds it. */
+__kernel void avg_pool_grad(__global T *dx, __global const T *dy, __constant long *g, const ulong n) {
+  size_t i = get_global_id(0);
+  if (i >= n) return;
+  long C = g[3], IW = g[2], IH = g[1];
+  long c = (long)i % C, iw = (long)i / C % IW, ih = (long)i / (C * IW) % IH, b = (long)i / (C * IW * IH);
+  long oh0, oh1, ow0, ow1;
+  outputs_of(g, ih, iw, &oh0, &oh1, &ow0, &ow1);
+  T acc = 0;
+  for (long oh = oh0; oh < oh1; oh++)
+    for (long ow = ow0; ow < ow1; ow++) {
+      long h0, h1, w0, w1;
+      window(g, oh, ow, &h0, &h1, &w0, &w1);
+      acc += dy[((b * g[4] + oh) * g[5] + ow) * C + c] / (T)((h1 - h0) * (w1 - w0));
+    }
+  dx[i] = acc;
+}

@@ -1,0 +1,1051 @@
+/* conformance/cases/training.c - training (issue 13): tf.gradients against
+ * TensorFlow's own gradients, the names TF gives the gradient ops, and
+ * TF's errors. Twins: conformance/oracle/training.py.
+ *
+ * Numeric cases rebuild a loss from the inputs stored in
+ * conformance/golden/grad/<fixture>/ (written by tools/make_grad_goldens.py
+ * with TensorFlow 2.21: <input>.npy, loss.npy and d_<input>.npy, the
+ * gradient of the loss with respect to each input) as tf.constant inputs
+ * named after their files, and compare the loss and every gradient with the
+ * files; the twin rebuilds the same graph in TensorFlow and compares TF's
+ * values with the same files. Tolerance, unless a case says otherwise:
+ *   |got - want| <= 1e-5 * (1 + |want|) + 1e-5   element by element
+ * (float32 sums of at most 30 terms taken in another order than TF's).
+ * The gradients' tensor names are TF's exactly. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../tests/npy.h"
+#include "common.h"
+
+#define VSC_SUITE "training"
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static bool own(vsc_ctx *t, vs_tensor *x, int line) {
+  if (t->ntensors == VSC_MAX_OWNED) {
+    vs_tensor_free(x);
+    vsc_fail(t, __FILE__, line, "too many tensors");
+    return false;
+  }
+  t->tensors[t->ntensors++] = x;
+  return true;
+}
+
+/* conformance/golden/grad/<fixture>/<file>.npy, owned by the case. */
+static vs_tensor *golden(vsc_ctx *t, const char *fixture, const char *file, int line) {
+  char path[1024], err[1600] = "";
+  snprintf(path, sizeof path, "%s/golden/grad/%s/%s.npy", vsc_data_dir(), fixture, file);
+  vs_shape shape = {0};
+  float *d = npy_load(path, &shape, err, sizeof err);
+  if (!d) {
+    vsc_fail(t, __FILE__, line, "fixture: %s", err);
+    return NULL;
+  }
+  vs_status *s = vs_status_new();
+  vs_tensor *x = s ? vs_tensor_new(VS_FLOAT, shape, d, s) : NULL;
+  free(d);
+  vs_status_free(s);
+  if (!x) {
+    vsc_fail(t, __FILE__, line, "tensor for %s", path);
+    return NULL;
+  }
+  return own(t, x, line) ? x : NULL;
+}
+
+/* got (fetched) equals want (a golden file) within the suite's tolerance. */
+static bool matches(vsc_ctx *t, const vs_tensor *got, const vs_tensor *want, const char *what, int line) {
+  vs_shape a = vs_tensor_shape(got), b = vs_tensor_shape(want);
+  char gs[64], ws[64];
+  vs_shape_format(a, gs, sizeof gs);
+  vs_shape_format(b, ws, sizeof ws);
+  if (vs_tensor_dtype(got) != VS_FLOAT || strcmp(gs, ws) != 0) {
+    vsc_fail(t, __FILE__, line, "%s: %s %s, TF float32 %s", what, vs_dtype_name(vs_tensor_dtype(got)), gs, ws);
+    return false;
+  }
+  const float *g = vs_tensor_data(got), *w = vs_tensor_data(want);
+  for (size_t i = 0; i < vs_tensor_num_elements(got); i++) {
+    double d = fabs((double)g[i] - (double)w[i]);
+    if (!(d <= 1e-5 * (1 + fabs((double)w[i])) + 1e-5)) {
+      vsc_fail(t, __FILE__, line, "%s: [%zu] = %.9g, TF %.9g", what, i, (double)g[i], (double)w[i]);
+      return false;
+    }
+  }
+  return true;
+}
+
+#define MAX_IN 4
+
+/* A loss over the fixture's inputs (in[] in the order of the fixture's
+ * name list, each a tf.constant named after its file). */
+typedef vs_output (*loss_fn)(vs_graph *g, const vs_output *in, vs_status *st);
+
+/* Builds the fixture's constants and loss, tf.gradients(loss, inputs), and
+ * checks the loss name, each gradient's name and every value. */
+static void grad_case(vsc_ctx *t, vs_graph *g, vs_status *st, const char *fixture, const char *const *names,
+                      loss_fn build, const char *loss_name, const char *const *grad_names) {
+  size_t n = 0;
+  vs_output in[MAX_IN], grads[MAX_IN];
+  vs_tensor *want[MAX_IN];
+  for (; names[n]; n++) {
+    vs_tensor *x = golden(t, fixture, names[n], __LINE__);
+    if (!x) return;
+    char file[64];
+    snprintf(file, sizeof file, "d_%s", names[n]);
+    if (!(want[n] = golden(t, fixture, file, __LINE__))) return;
+    in[n] = vs_constant(g, vs_tensor_data(x), VS_FLOAT, vs_tensor_shape(x), names[n], st);
+    OK();
+  }
+  vs_output loss = build(g, in, st);
+  OK();
+  STR_EQ(vs_output_name(loss), loss_name);
+  vs_gradients(g, &loss, 1, in, n, NULL, grads, st);
+  OK();
+  for (size_t i = 0; i < n; i++) STR_EQ(vs_output_name(grads[i]), grad_names[i]);
+  vs_tensor *want_loss = golden(t, fixture, "loss", __LINE__);
+  if (!want_loss) return;
+  SESSION(s);
+  FETCH(got_loss, s, loss);
+  if (!matches(t, got_loss, want_loss, "loss", __LINE__)) return;
+  for (size_t i = 0; i < n; i++) {
+    FETCH(got, s, grads[i]);
+    if (!matches(t, got, want[i], grad_names[i], __LINE__)) return;
+  }
+}
+
+#define NAMES(...) ((const char *const[]){__VA_ARGS__, NULL})
+#define AXES(...) (&(vs_reduce_opts){.axis = (int64_t[]){__VA_ARGS__}, .n_axis = sizeof((int64_t[]){__VA_ARGS__}) / sizeof(int64_t)})
+
+/* y - 1.0 etc.: the Const operand of a Python operator, "<op>/y". */
+static vs_output cy(vs_graph *g, float v, const char *name, vs_status *st) {
+  return vs_constant_float(g, v, name, st);
+}
+
+/* ---- losses of the fixtures (tools/make_grad_goldens.py) ----------------- */
+
+/* reduce_mean(square(matmul(x, w) + b - 1.0)) */
+static vs_output mlp(vs_graph *g, const vs_output *in, vs_status *st) {
+  vs_output y = vs_add(g, vs_matmul(g, in[2], in[1], NULL, st), in[0], NULL, st);
+  return vs_reduce_mean(g, vs_square(g, vs_sub(g, y, cy(g, 1.0f, "sub/y/", st), NULL, st), NULL, st), NULL, st);
+}
+
+/* reduce_sum(matmul(a, b, transpose_a, transpose_b) * c) */
+static vs_output matmul_loss(vs_graph *g, const vs_output *in, bool ta, bool tb, vs_status *st) {
+  vs_output m = vs_matmul(g, in[0], in[1], &(vs_matmul_opts){.transpose_a = ta, .transpose_b = tb}, st);
+  return vs_reduce_sum(g, vs_mul(g, m, in[2], NULL, st), NULL, st);
+}
+static vs_output mm(vs_graph *g, const vs_output *in, vs_status *st) { return matmul_loss(g, in, false, false, st); }
+static vs_output mm_ta(vs_graph *g, const vs_output *in, vs_status *st) { return matmul_loss(g, in, true, false, st); }
+static vs_output mm_tb(vs_graph *g, const vs_output *in, vs_status *st) { return matmul_loss(g, in, false, true, st); }
+static vs_output mm_tab(vs_graph *g, const vs_output *in, vs_status *st) { return matmul_loss(g, in, true, true, st); }
+
+/* names s, x, y: reduce_sum(square(((x * y - s) + y) / (s * s + 1.0))) */
+static vs_output broadcast(vs_graph *g, const vs_output *in, vs_status *st) {
+  vs_output s = in[0], x = in[1], y = in[2];
+  vs_output z = vs_add(g, vs_sub(g, vs_mul(g, x, y, NULL, st), s, NULL, st), y, NULL, st);
+  vs_output den = vs_add(g, vs_mul(g, s, s, NULL, st), cy(g, 1.0f, "add_1/y/", st), NULL, st);
+  return vs_reduce_sum(g, vs_square(g, vs_truediv(g, z, den, NULL, st), NULL, st), NULL, st);
+}
+
+/* names c, x: reduce_sum(reduce_mean(x, [0, 2], keepdims) * c) + reduce_mean(square(reduce_sum(x, [1]))) */
+static vs_output reductions(vs_graph *g, const vs_output *in, vs_status *st) {
+  vs_reduce_opts keep = *AXES(0, 2);
+  keep.keepdims = true;
+  vs_output m = vs_reduce_mean(g, in[1], &keep, st);
+  vs_output s = vs_reduce_sum(g, in[1], AXES(1), st);
+  vs_output a = vs_reduce_sum(g, vs_mul(g, m, in[0], NULL, st), NULL, st);
+  return vs_add(g, a, vs_reduce_mean(g, vs_square(g, s, NULL, st), NULL, st), NULL, st);
+}
+
+/* names b, x: y = relu(bias_add(x, b)); reduce_mean(tanh(y) * sigmoid(x) - y) */
+static vs_output activations(vs_graph *g, const vs_output *in, vs_status *st) {
+  vs_output y = vs_relu(g, vs_bias_add(g, in[1], in[0], NULL, st), NULL, st);
+  vs_output p = vs_mul(g, vs_tanh(g, y, NULL, st), vs_sigmoid(g, in[1], NULL, st), NULL, st);
+  return vs_reduce_mean(g, vs_sub(g, p, y, NULL, st), NULL, st);
+}
+
+/* names w, x: reduce_sum(square(matmul(reshape(x, [4, 6]), w))) */
+static vs_output reshape(vs_graph *g, const vs_output *in, vs_status *st) {
+  vs_output r = vs_reshape(g, in[1], VS_SHAPE(4, 6), NULL, st);
+  return vs_reduce_sum(g, vs_square(g, vs_matmul(g, r, in[0], NULL, st), NULL, st), NULL, st);
+}
+
+/* names f, x: reduce_mean(square(conv2d(x, f, strides, padding, dilations))) */
+static vs_output conv_loss(vs_graph *g, const vs_output *in, int sh, int sw, const char *padding, int dh, int dw,
+                           vs_status *st) {
+  vs_output y = vs_conv2d(g, in[1], in[0],
+                          &(vs_conv2d_opts){.strides = {1, sh, sw, 1}, .padding = padding, .dilations = {1, dh, dw, 1}},
+                          st);
+  return vs_reduce_mean(g, vs_square(g, y, NULL, st), NULL, st);
+}
+static vs_output conv_s2x1(vs_graph *g, const vs_output *in, vs_status *st) {
+  return conv_loss(g, in, 2, 1, "SAME", 1, 1, st);
+}
+static vs_output conv_s2(vs_graph *g, const vs_output *in, vs_status *st) {
+  return conv_loss(g, in, 2, 2, "VALID", 1, 1, st);
+}
+static vs_output conv_dil(vs_graph *g, const vs_output *in, vs_status *st) {
+  return conv_loss(g, in, 1, 1, "VALID", 2, 2, st);
+}
+static vs_output conv_5x5(vs_graph *g, const vs_output *in, vs_status *st) {
+  return conv_loss(g, in, 1, 1, "SAME", 1, 1, st);
+}
+
+#define POOL(k1, k2, s1, s2, pad) (&(vs_pool_opts){.ksize = {1, k1, k2, 1}, .strides = {1, s1, s2, 1}, .padding = pad})
+
+/* names x: reduce_mean(square(max_pool(x, 2x2, 2x2, VALID))) + reduce_mean(square(avg_pool(x, 3x2, 1x2, SAME))) */
+static vs_output pools(vs_graph *g, const vs_output *in, vs_status *st) {
+  vs_output p = vs_max_pool(g, in[0], POOL(2, 2, 2, 2, "VALID"), st);
+  vs_output q = vs_avg_pool(g, in[0], POOL(3, 2, 1, 2, "SAME"), st);
+  vs_output a = vs_reduce_mean(g, vs_square(g, p, NULL, st), NULL, st);
+  return vs_add(g, a, vs_reduce_mean(g, vs_square(g, q, NULL, st), NULL, st), NULL, st);
+}
+
+/* names c, x: reduce_sum(max_pool(x, 3x3, 2x2, SAME) * c) + reduce_mean(square(avg_pool(x, 2x3, 2x1, VALID))) */
+static vs_output pools_same(vs_graph *g, const vs_output *in, vs_status *st) {
+  vs_output p = vs_max_pool(g, in[1], POOL(3, 3, 2, 2, "SAME"), st);
+  vs_output q = vs_avg_pool(g, in[1], POOL(2, 3, 2, 1, "VALID"), st);
+  vs_output a = vs_reduce_sum(g, vs_mul(g, p, in[0], NULL, st), NULL, st);
+  return vs_add(g, a, vs_reduce_mean(g, vs_square(g, q, NULL, st), NULL, st), NULL, st);
+}
+
+/* names b, f, w, x: h = relu(bias_add(conv2d(x, f, SAME), b)); p = max_pool(h, 2x2, 2x2, SAME);
+ * reduce_mean(square(matmul(reshape(p, [2, 36]), w) - 0.5)) */
+static vs_output cnn(vs_graph *g, const vs_output *in, vs_status *st) {
+  vs_output c = vs_conv2d(g, in[3], in[1], &(vs_conv2d_opts){.padding = "SAME"}, st);
+  vs_output h = vs_relu(g, vs_bias_add(g, c, in[0], NULL, st), NULL, st);
+  vs_output p = vs_max_pool(g, h, POOL(2, 2, 2, 2, "SAME"), st);
+  vs_output y = vs_matmul(g, vs_reshape(g, p, VS_SHAPE(2, 36), NULL, st), in[2], NULL, st);
+  return vs_reduce_mean(g, vs_square(g, vs_sub(g, y, cy(g, 0.5f, "sub/y/", st), NULL, st), NULL, st), NULL, st);
+}
+
+/* names x, z: reduce_mean(sigmoid_cross_entropy_with_logits(labels=z, logits=x * 3.0)) */
+static vs_output sigmoid_xent(vs_graph *g, const vs_output *in, vs_status *st) {
+  vs_output logits = vs_mul(g, in[0], cy(g, 3.0f, "mul/y/", st), NULL, st);
+  return vs_reduce_mean(g, vs_sigmoid_cross_entropy_with_logits(g, in[1], logits, NULL, st), NULL, st);
+}
+
+/* names l, p: tf.losses.mean_squared_error(l, p) */
+static vs_output mse(vs_graph *g, const vs_output *in, vs_status *st) {
+  return vs_mean_squared_error(g, in[0], in[1], NULL, st);
+}
+
+/* names c, x: reduce_sum(square(maximum(x * 0.2, x)) * c) (a leaky relu) */
+static vs_output leaky_relu(vs_graph *g, const vs_output *in, vs_status *st) {
+  vs_output m = vs_maximum(g, vs_mul(g, in[1], cy(g, 0.2f, "mul/y/", st), NULL, st), in[1], NULL, st);
+  return vs_reduce_sum(g, vs_mul(g, vs_square(g, m, NULL, st), in[0], NULL, st), NULL, st);
+}
+
+/* names x, y, z: reduce_sum(square(x * y + z - x)) with x [3,1], y [3,4], z [1,4] */
+static vs_output broadcast_nd(vs_graph *g, const vs_output *in, vs_status *st) {
+  vs_output s = vs_add(g, vs_mul(g, in[0], in[1], NULL, st), in[2], NULL, st);
+  return vs_reduce_sum(g, vs_square(g, vs_sub(g, s, in[0], NULL, st), NULL, st), NULL, st);
+}
+
+/* names x, z: reduce_mean(softmax_cross_entropy_with_logits_v2(labels=z, logits=x * 2.0)) */
+static vs_output softmax_xent(vs_graph *g, const vs_output *in, vs_status *st) {
+  vs_output logits = vs_mul(g, in[0], cy(g, 2.0f, "mul/y/", st), NULL, st);
+  vs_output xent = vs_softmax_cross_entropy_with_logits_v2(g, in[1], logits, NULL, st);
+  if (xent.op && strcmp(vs_output_name(xent), "softmax_cross_entropy_with_logits/Reshape_2:0") != 0) {
+    vs_status_set(st, VS_INTERNAL, vs_output_name(xent)); /* the name is TF's, or the case fails on it */
+    return (vs_output){NULL, 0};
+  }
+  return vs_reduce_mean(g, xent, NULL, st);
+}
+
+/* ---- gradients against TensorFlow --------------------------------------- */
+
+/* x [3,5], w [5,2], b [2]: tf.gradients(reduce_mean(square(matmul(x, w) + b - 1.0)), [b, w, x])
+ *   -> gradients/add_grad/Reshape:0, gradients/MatMul_grad/MatMul_1:0, gradients/MatMul_grad/MatMul:0
+ * ~ mlp/d_*.npy (the bias gradient summed over the broadcast rows)        T.grad.mlp T.grad.names */
+VSC_CASE(gradients_of_mean_squared_mlp) {
+  grad_case(t, g, st, "mlp", NAMES("b", "w", "x"), mlp, "Mean:0",
+            NAMES("gradients/add_grad/Reshape:0", "gradients/MatMul_grad/MatMul_1:0", "gradients/MatMul_grad/MatMul:0"));
+}
+
+#define MATMUL_NAMES NAMES("gradients/MatMul_grad/MatMul:0", "gradients/MatMul_grad/MatMul_1:0", "gradients/mul_grad/Mul_1:0")
+
+/* a [3,5], b [5,4], c [3,4]: tf.gradients(reduce_sum(matmul(a, b) * c), [a, b, c]) ~ matmul_plain/d_*.npy
+ *                                                                                    T.grad.matmul */
+VSC_CASE(gradients_of_matmul) { grad_case(t, g, st, "matmul_plain", NAMES("a", "b", "c"), mm, "Sum:0", MATMUL_NAMES); }
+
+/* a [5,3]: transpose_a=True ~ matmul_ta/d_*.npy                                       T.grad.matmul */
+VSC_CASE(gradients_of_matmul_transpose_a) {
+  grad_case(t, g, st, "matmul_ta", NAMES("a", "b", "c"), mm_ta, "Sum:0", MATMUL_NAMES);
+}
+
+/* b [4,5]: transpose_b=True ~ matmul_tb/d_*.npy                                       T.grad.matmul */
+VSC_CASE(gradients_of_matmul_transpose_b) {
+  grad_case(t, g, st, "matmul_tb", NAMES("a", "b", "c"), mm_tb, "Sum:0", MATMUL_NAMES);
+}
+
+/* a [5,3], b [4,5]: both transposed ~ matmul_tab/d_*.npy                              T.grad.matmul */
+VSC_CASE(gradients_of_matmul_transpose_both) {
+  grad_case(t, g, st, "matmul_tab", NAMES("a", "b", "c"), mm_tab, "Sum:0", MATMUL_NAMES);
+}
+
+/* s [], x [4,3], y [3]: tf.gradients(reduce_sum(square(((x * y - s) + y) / (s * s + 1.0))), [s, x, y])
+ *   -> gradients/AddN:0, gradients/mul_grad/Mul:0, gradients/AddN_1:0 ~ broadcast/d_*.npy
+ * (scalar and trailing-dims broadcasts summed back, several paths added by AddN) T.grad.broadcast T.grad.add_n */
+VSC_CASE(gradients_of_broadcasting_arithmetic) {
+  grad_case(t, g, st, "broadcast", NAMES("s", "x", "y"), broadcast, "Sum:0",
+            NAMES("gradients/AddN:0", "gradients/mul_grad/Mul:0", "gradients/AddN_1:0"));
+}
+
+/* c [1,3,1], x [2,3,5]: tf.gradients(reduce_sum(reduce_mean(x, [0, 2], keepdims=True) * c)
+ *   + reduce_mean(square(reduce_sum(x, [1]))), [c, x]) ~ reductions/d_*.npy             T.grad.reduce */
+VSC_CASE(gradients_of_reductions) {
+  grad_case(t, g, st, "reductions", NAMES("c", "x"), reductions, "add:0",
+            NAMES("gradients/mul_grad/Mul_1:0", "gradients/AddN:0"));
+}
+
+/* b [7], x [4,7]: y = relu(bias_add(x, b)); tf.gradients(reduce_mean(tanh(y) * sigmoid(x) - y), [b, x])
+ *   -> gradients/BiasAdd_grad/BiasAddGrad:0, gradients/AddN_1:0 ~ activations/d_*.npy     T.grad.activations */
+VSC_CASE(gradients_of_activations) {
+  grad_case(t, g, st, "activations", NAMES("b", "x"), activations, "Mean:0",
+            NAMES("gradients/BiasAdd_grad/BiasAddGrad:0", "gradients/AddN_1:0"));
+}
+
+/* w [6,5], x [2,3,4]: tf.gradients(reduce_sum(square(matmul(reshape(x, [4, 6]), w))), [w, x])
+ *   -> gradients/MatMul_grad/MatMul_1:0, gradients/Reshape_grad/Reshape:0 ~ reshape/d_*.npy  T.grad.reshape */
+VSC_CASE(gradients_of_reshape) {
+  grad_case(t, g, st, "reshape", NAMES("w", "x"), reshape, "Sum:0",
+            NAMES("gradients/MatMul_grad/MatMul_1:0", "gradients/Reshape_grad/Reshape:0"));
+}
+
+#define CONV_NAMES NAMES("gradients/Conv2D_grad/Conv2DBackpropFilter:0", "gradients/Conv2D_grad/Conv2DBackpropInput:0")
+
+/* f [3,2,3,4], x [2,7,6,3]: tf.gradients(reduce_mean(square(conv2d(x, f, [1,2,1,1], "SAME"))), [f, x])
+ *   -> Conv2DBackpropFilter, Conv2DBackpropInput ~ conv_same_s2x1/d_*.npy
+ * (device kernels; sums of up to 84 products: tolerance the suite's)                   T.grad.conv2d */
+VSC_CASE(gradients_of_conv2d_same_unequal_strides) {
+  grad_case(t, g, st, "conv_same_s2x1", NAMES("f", "x"), conv_s2x1, "Mean:0", CONV_NAMES);
+}
+
+/* f [3,3,3,5], x [2,9,7,3]: conv2d(x, f, [1,2,2,1], "VALID") ~ conv_valid_s2/d_*.npy        T.grad.conv2d */
+VSC_CASE(gradients_of_conv2d_valid_stride2) {
+  grad_case(t, g, st, "conv_valid_s2", NAMES("f", "x"), conv_s2, "Mean:0", CONV_NAMES);
+}
+
+/* f [3,2,2,3], x [1,9,8,2]: conv2d(x, f, [1,1,1,1], "VALID", dilations=[1,2,2,1])
+ * ~ conv_valid_dilated/d_*.npy                                                              T.grad.conv2d */
+VSC_CASE(gradients_of_conv2d_dilated) {
+  grad_case(t, g, st, "conv_valid_dilated", NAMES("f", "x"), conv_dil, "Mean:0", CONV_NAMES);
+}
+
+/* f [5,5,2,3], x [1,6,5,2]: conv2d(x, f, [1,1,1,1], "SAME"), a filter wider than the input's
+ * width ~ conv_same_5x5/d_*.npy                                                             T.grad.conv2d */
+VSC_CASE(gradients_of_conv2d_same_5x5) {
+  grad_case(t, g, st, "conv_same_5x5", NAMES("f", "x"), conv_5x5, "Mean:0", CONV_NAMES);
+}
+
+/* x [2,7,6,3]: max_pool 2x2/2 VALID and avg_pool 3x2/1x2 SAME of one input; the two
+ * gradients (MaxPoolGrad, AvgPoolGrad) summed by gradients/AddN ~ pools/d_x.npy           T.grad.pool */
+VSC_CASE(gradients_of_max_and_avg_pool) {
+  grad_case(t, g, st, "pools", NAMES("x"), pools, "add:0", NAMES("gradients/AddN:0"));
+}
+
+/* c [2,4,3,2], x [2,7,5,2]: max_pool 3x3/2 SAME (windows clipped at the edges) and avg_pool
+ * 2x3/2x1 VALID ~ pools_same/d_*.npy                                                          T.grad.pool */
+VSC_CASE(gradients_of_pools_same_padding) {
+  grad_case(t, g, st, "pools_same", NAMES("c", "x"), pools_same, "add:0",
+            NAMES("gradients/mul_grad/Mul_1:0", "gradients/AddN:0"));
+}
+
+/* b [4], f [3,3,3,4], w [36,3], x [2,5,6,3]: a small CNN (conv SAME, bias_add, relu,
+ * max_pool SAME, reshape, matmul, mean squared loss) ~ cnn/d_*.npy                         T.grad.cnn */
+VSC_CASE(gradients_of_small_cnn) {
+  grad_case(t, g, st, "cnn", NAMES("b", "f", "w", "x"), cnn, "Mean:0",
+            NAMES("gradients/BiasAdd_grad/BiasAddGrad:0", "gradients/Conv2D_grad/Conv2DBackpropFilter:0",
+                  "gradients/MatMul_grad/MatMul_1:0", "gradients/Conv2D_grad/Conv2DBackpropInput:0"));
+}
+
+/* x, z [4,5]: tf.gradients(reduce_mean(sigmoid_cross_entropy_with_logits(labels=z, logits=x * 3.0)), [x, z])
+ *   -> gradients/mul_grad/Mul:0, gradients/logistic_loss/mul_grad/Mul_1:0 ~ sigmoid_xent/d_*.npy
+ * (logits of both signs: both Select branches; Exp, Log1p)                           T.grad.loss.sigmoid_xent */
+VSC_CASE(gradients_of_sigmoid_cross_entropy) {
+  grad_case(t, g, st, "sigmoid_xent", NAMES("x", "z"), sigmoid_xent, "Mean:0",
+            NAMES("gradients/mul_grad/Mul:0", "gradients/logistic_loss/mul_grad/Mul_1:0"));
+}
+
+/* l, p [3,7]: tf.gradients(tf.losses.mean_squared_error(l, p), [l, p])
+ *   -> .../SquaredDifference_grad/Neg:0, .../SquaredDifference_grad/mul_1:0 ~ mse/d_*.npy;
+ * the loss is "mean_squared_error/value:0" and joins the "losses" collection          T.grad.loss.mse */
+VSC_CASE(gradients_of_mean_squared_error) {
+  grad_case(t, g, st, "mse", NAMES("l", "p"), mse, "mean_squared_error/value:0",
+            NAMES("gradients/mean_squared_error/SquaredDifference_grad/Neg:0",
+                  "gradients/mean_squared_error/SquaredDifference_grad/mul_1:0"));
+  if (t->result != VSC_PASS) return;
+  vs_item item;
+  INT_EQ(vs_get_collection(g, VS_LOSSES, NULL, &item, 1, st), 1);
+  STR_EQ(vs_op_name(item.op), "mean_squared_error/value");
+}
+
+/* c [6], x [5,6]: tf.gradients(reduce_sum(square(maximum(x * 0.2, x)) * c), [c, x])
+ *   -> gradients/mul_1_grad/Reshape:0, gradients/AddN:0 ~ leaky_relu/d_*.npy
+ * (Maximum's gradient: GreaterEqual and SelectV2; both branches reach x)              T.grad.maximum */
+VSC_CASE(gradients_of_leaky_relu_maximum) {
+  grad_case(t, g, st, "leaky_relu", NAMES("c", "x"), leaky_relu, "Sum:0",
+            NAMES("gradients/mul_1_grad/Reshape:0", "gradients/AddN:0"));
+}
+
+/* x [3,1], y [3,4], z [1,4]: tf.gradients(reduce_sum(square(x * y + z - x)), [x, y, z])
+ *   -> gradients/AddN:0, gradients/mul_grad/Mul_1:0, gradients/add_grad/Reshape:0 ~ broadcast_nd/d_*.npy
+ * (numpy broadcasts along a middle dimension: [3,1] * [3,4], [3,4] + [1,4])         T.grad.broadcast_nd */
+VSC_CASE(gradients_of_numpy_broadcasts) {
+  grad_case(t, g, st, "broadcast_nd", NAMES("x", "y", "z"), broadcast_nd, "Sum:0",
+            NAMES("gradients/AddN:0", "gradients/mul_grad/Mul_1:0", "gradients/add_grad/Reshape:0"));
+}
+
+/* x, z [4,6]: tf.gradients(reduce_mean(softmax_cross_entropy_with_logits_v2(labels=z, logits=x * 2.0)), [x, z])
+ *   -> gradients/mul_grad/Mul:0, gradients/softmax_cross_entropy_with_logits/Reshape_1_grad/Reshape:0
+ * ~ softmax_xent/d_*.npy (the loss tensor "softmax_cross_entropy_with_logits/Reshape_2:0")  T.grad.loss.softmax_xent */
+VSC_CASE(gradients_of_softmax_cross_entropy) {
+  grad_case(t, g, st, "softmax_xent", NAMES("x", "z"), softmax_xent, "Mean:0",
+            NAMES("gradients/mul_grad/Mul:0", "gradients/softmax_cross_entropy_with_logits/Reshape_1_grad/Reshape:0"));
+}
+
+/* ---- names and errors ---------------------------------------------------- */
+
+/* x = constant([[1, 2], [3, 4]]); c = constant(2.0); y = reduce_sum(square(x))
+ * tf.gradients(y, [x, c]) -> [gradients/Square_grad/Mul_1:0, None]; a second
+ * tf.gradients(y, [x]) is under "gradients_1/"; name="g" gives "g/..."  T.grad.names T.grad.none */
+VSC_CASE(gradients_scopes_and_unconnected_none) {
+  float xv[4] = {1, 2, 3, 4};
+  vs_output x = vs_constant(g, xv, VS_FLOAT, VS_SHAPE(2, 2), "x", st);
+  CONSTF(c, 2.0f, "c");
+  vs_output y = vs_reduce_sum(g, vs_square(g, x, NULL, st), NULL, st);
+  OK();
+  vs_output d[2];
+  vs_gradients(g, &y, 1, (vs_output[]){x, c}, 2, NULL, d, st);
+  OK();
+  STR_EQ(vs_output_name(d[0]), "gradients/Square_grad/Mul_1:0");
+  EXPECT(d[1].op == NULL, "the gradient of an unconnected x is %s, want None", vs_output_name(d[1]));
+  vs_gradients(g, &y, 1, &x, 1, NULL, d, st);
+  OK();
+  STR_EQ(vs_output_name(d[0]), "gradients_1/Square_grad/Mul_1:0");
+  vs_gradients(g, &y, 1, &x, 1, &(vs_gradients_opts){.name = "g"}, d, st);
+  OK();
+  STR_EQ(vs_output_name(d[0]), "g/Square_grad/Mul_1:0");
+  SESSION(s);
+  FETCH(v, s, d[0]);
+  for (int i = 0; i < 4; i++) NEAR(FLOATS(v)[i], 2 * xv[i], 0);
+}
+
+/* x = constant(1.0); tf.gradients(x * 3.0, [x], grad_ys=[constant(0.5)]) -> 1.5: grad_ys
+ * replaces the ones, passed through identity "gradients/grad_ys_0"                         T.grad.grad_ys */
+VSC_CASE(gradients_with_grad_ys) {
+  CONSTF(x, 1.0f, "x");
+  vs_output y = vs_mul(g, x, cy(g, 3.0f, "mul/y/", st), NULL, st);
+  CONSTF(gy, 0.5f, "gy");
+  vs_output d;
+  vs_gradients(g, &y, 1, &x, 1, &(vs_gradients_opts){.grad_ys = &gy}, &d, st);
+  OK();
+  STR_EQ(vs_output_name(d), "gradients/mul_grad/Mul:0");
+  vs_op *id = vs_graph_operation_by_name(g, "gradients/grad_ys_0");
+  EXPECT(id != NULL, "no gradients/grad_ys_0");
+  STR_EQ(vs_op_type(id), "Identity");
+  STR_EQ(vs_output_name(vs_op_input(id, 0)), "gy:0");
+  SESSION(s);
+  FETCH(v, s, d);
+  NEAR(FLOATS(v)[0], 1.5, 0);
+}
+
+/* x = constant([1., 2.]); with tf.device("/job:w/task:1"): y = x * 2.0; l = reduce_sum(y)
+ * tf.gradients(l, [x], colocate_gradients_with_ops=True): mul's gradient ops take mul's device
+ * ("gradients/mul_grad/Mul", "gradients/mul_grad/Sum" on /job:w/task:1), Sum's keep none ("");
+ * without colocation every gradient op is unplaced                                     T.grad.colocate */
+VSC_CASE(gradients_colocated_with_ops) {
+  float xv[2] = {1, 2};
+  vs_output x = vs_constant(g, xv, VS_FLOAT, VS_SHAPE(2), "x", st);
+  OK();
+  vs_device_push(g, "/job:w/task:1", st);
+  OK();
+  vs_output y = vs_mul(g, x, cy(g, 2.0f, "mul/y/", st), NULL, st);
+  vs_device_pop(g, st);
+  OK();
+  vs_output l = vs_reduce_sum(g, y, NULL, st);
+  OK();
+  vs_output d;
+  vs_gradients(g, &l, 1, &x, 1, &(vs_gradients_opts){.colocate_gradients_with_ops = true}, &d, st);
+  OK();
+  STR_EQ(vs_output_name(d), "gradients/mul_grad/Mul:0");
+  STR_EQ(vs_op_device(d.op), "/job:w/task:1");
+  STR_EQ(vs_op_device(vs_graph_operation_by_name(g, "gradients/mul_grad/Sum")), "/job:w/task:1");
+  STR_EQ(vs_op_device(vs_graph_operation_by_name(g, "gradients/Sum_grad/Tile")), "");
+  vs_gradients(g, &l, 1, &x, 1, NULL, &d, st);
+  OK();
+  STR_EQ(vs_output_name(d), "gradients_1/mul_grad/Mul:0");
+  STR_EQ(vs_op_device(d.op), "");
+}
+
+/* v = get_variable("v", [2]); tf.gradients(tf.is_variable_initialized(v), [v]): LookupError
+ * "No gradient defined for operation'IsVariableInitialized' (op type: IsVariableInitialized). ..."
+ * (TF's text, its missing space included; code NOT_FOUND)                          T.grad.error.lookup */
+VSC_CASE(gradients_through_op_without_gradient_lookup_error) {
+  GETV(v, "v", .shape = VS_SHAPE(2));
+  vs_output init = vs_is_variable_initialized(g, v, st);
+  OK();
+  vs_output d = {NULL, 0}, x = vs_op_output(vs_var_op(v));
+  vs_gradients(g, &init, 1, &x, 1, NULL, &d, st);
+  ERR(VS_NOT_FOUND, "LookupError",
+      "No gradient defined for operation'IsVariableInitialized' (op type: IsVariableInitialized). In general every "
+      "operation must have an associated `@tf.RegisterGradient` for correct autodiff, which this op is lacking. If "
+      "you want to pretend this operation is a constant in your program, you may insert `tf.stop_gradient`. This "
+      "can be useful to silence the error in cases where you know gradients are not needed, e.g. the forward pass "
+      "of tf.custom_gradient. Please see more details in "
+      "https://www.tensorflow.org/api_docs/python/tf/custom_gradient.");
+  EXPECT(d.op == NULL, "a gradient was returned with the error");
+}
+
+/* ---- optimizers ------------------------------------------------------------
+ * Optimizer trajectories: from the same initial values, 5 steps of each
+ * optimizer must end at TensorFlow 2.21's losses and values, which the C
+ * cases hold as constants and the twins recompute under TensorFlow and
+ * compare with the same constants. Tolerance: |got - want| <= 2e-6 * (1 +
+ * |want|) per element (float32 updates in TF's order; sqrt, division and
+ * FMA contraction rounded by another compiler). */
+
+/* The inputs of op as "a:0 b:0 ^c" (control inputs last, '^'). */
+static const char *opt_inputs(vs_op *op, char *buf, size_t cap) {
+  size_t len = 0;
+  buf[0] = '\0';
+  for (size_t i = 0; op && i < vs_op_num_inputs(op); i++)
+    len += (size_t)snprintf(buf + len, len < cap ? cap - len : 0, "%s%s", len ? " " : "",
+                            vs_output_name(vs_op_input(op, i)));
+  for (size_t i = 0; op && i < vs_op_num_control_inputs(op); i++)
+    len += (size_t)snprintf(buf + len, len < cap ? cap - len : 0, "%s^%s", len ? " " : "",
+                            vs_op_name(vs_op_control_input(op, i)));
+  return buf;
+}
+
+/* The op `name` has type `type` and inputs `ins` (opt_inputs' form). */
+#define OPT_OP(name, type, ins)                                                   \
+  do {                                                                            \
+    vs_op *vsc_op_ = vs_graph_operation_by_name(g, (name));                       \
+    char vsc_ib_[1024];                                                           \
+    EXPECT(vsc_op_ != NULL, "no op %s", (name));                                  \
+    STR_EQ(vs_op_type(vsc_op_), type);                                            \
+    STR_EQ(opt_inputs(vsc_op_, vsc_ib_, sizeof vsc_ib_), ins);                    \
+  } while (0)
+
+/* layer/w (2x3, ones), layer/b (3, zeros) and their gradients' placeholders. */
+#define OPT_MODEL()                                                                          \
+  VSCOPE(layer, "layer");                                                                    \
+  GETV(w, "w", .shape = VS_SHAPE(2, 3), .initializer = vs_ones_initializer());               \
+  GETV(b, "b", .shape = VS_SHAPE(3), .initializer = vs_zeros_initializer());                 \
+  VPOP(layer);                                                                               \
+  vs_output gw = vs_placeholder(g, VS_FLOAT, VS_SHAPE(2, 3), "gw", st);                      \
+  OK();                                                                                      \
+  vs_output gb = vs_placeholder(g, VS_FLOAT, VS_SHAPE(3), "gb", st);                         \
+  OK();                                                                                      \
+  vs_grad_and_var gv[2] = {{gw, w}, {gb, b}}
+
+/* Frees the optimizer when the case returns, failed or not. */
+static void opt_release(vs_optimizer **o) { vs_optimizer_free(*o); }
+#define OPTIMIZER(o, make)                                                             \
+  vs_optimizer *o __attribute__((cleanup(opt_release))) = (make);                     \
+  OK()
+
+VSC_CASE(optimizer_gradient_descent_graph) {
+  OPT_MODEL();
+  OPTIMIZER(o, vs_gradient_descent_optimizer(0.1, NULL, st));
+  vs_op *train = vs_optimizer_apply_gradients(o, gv, 2, NULL, st);
+  OK();
+  STR_EQ(vs_op_name(train), "GradientDescent");
+  STR_EQ(vs_op_type(train), "NoOp");
+  OPT_OP("GradientDescent/learning_rate", "Const", "");
+  OPT_OP("GradientDescent/update_layer/w/ApplyGradientDescent", "ApplyGradientDescent",
+         "layer/w:0 GradientDescent/learning_rate:0 gw:0");
+  OPT_OP("GradientDescent/update_layer/b/ApplyGradientDescent", "ApplyGradientDescent",
+         "layer/b:0 GradientDescent/learning_rate:0 gb:0");
+  OPT_OP("GradientDescent", "NoOp",
+         "^GradientDescent/update_layer/w/ApplyGradientDescent ^GradientDescent/update_layer/b/ApplyGradientDescent");
+  COLLECTION(VS_GLOBAL_VARIABLES, NULL, "layer/w:0 layer/b:0");
+  vs_item items[2];
+  INT_EQ(vs_get_collection(g, VS_TRAIN_OP, NULL, items, 2, st), 1);
+  EXPECT(items[0].op == train, "TRAIN_OP holds another op");
+}
+
+VSC_CASE(optimizer_momentum_slots) {
+  OPT_MODEL();
+  OPTIMIZER(o, vs_momentum_optimizer(0.1, 0.9, NULL, st));
+  vs_op *train = vs_optimizer_apply_gradients(o, gv, 2, NULL, st);
+  OK();
+  STR_EQ(vs_op_name(train), "Momentum");
+  vs_var *slot = vs_optimizer_get_slot(o, w, "momentum");
+  VAR_NAME(slot, "layer/w/Momentum:0");
+  EXPECT(!vs_var_trainable(slot), "a slot is trainable");
+  SHAPE_STR(vs_var_shape(slot), "(2, 3)");
+  EXPECT(vs_optimizer_get_slot(o, w, "m") == NULL, "an unknown slot name gave a slot");
+  OPT_OP("layer/w/Momentum/Initializer/zeros", "Const", "");
+  OPT_OP("layer/w/Momentum/Assign", "Assign", "layer/w/Momentum:0 layer/w/Momentum/Initializer/zeros:0");
+  OPT_OP("Momentum/learning_rate", "Const", "");
+  OPT_OP("Momentum/momentum", "Const", "");
+  OPT_OP("Momentum/update_layer/w/ApplyMomentum", "ApplyMomentum",
+         "layer/w:0 layer/w/Momentum:0 Momentum/learning_rate:0 gw:0 Momentum/momentum:0");
+  OPT_OP("Momentum", "NoOp", "^Momentum/update_layer/w/ApplyMomentum ^Momentum/update_layer/b/ApplyMomentum");
+  COLLECTION(VS_GLOBAL_VARIABLES, NULL, "layer/w:0 layer/b:0 layer/w/Momentum:0 layer/b/Momentum:0");
+  COLLECTION(VS_TRAINABLE_VARIABLES, NULL, "layer/w:0 layer/b:0");
+  const char *names[2];
+  INT_EQ(vs_optimizer_get_slot_names(o, names, 2), 1);
+  STR_EQ(names[0], "momentum");
+}
+
+VSC_CASE(optimizer_second_momentum_uniquifies_slots) {
+  OPT_MODEL();
+  OPTIMIZER(o1, vs_momentum_optimizer(0.1, 0.9, NULL, st));
+  OPTIMIZER(o2, vs_momentum_optimizer(0.1, 0.9, NULL, st));
+  vs_optimizer_apply_gradients(o1, gv, 1, NULL, st);
+  OK();
+  vs_op *t2 = vs_optimizer_apply_gradients(o2, gv, 1, NULL, st);
+  OK();
+  VAR_NAME(vs_optimizer_get_slot(o1, w, "momentum"), "layer/w/Momentum:0");
+  VAR_NAME(vs_optimizer_get_slot(o2, w, "momentum"), "layer/w/Momentum_1:0");
+  STR_EQ(vs_op_name(t2), "Momentum_1");
+  EXPECT(vs_optimizer_get_slot(o1, b, "momentum") == NULL, "b has a slot without a gradient");
+}
+
+VSC_CASE(optimizer_adam_graph) {
+  OPT_MODEL();
+  OPTIMIZER(o, vs_adam_optimizer(NULL, st));
+  vs_op *train = vs_optimizer_apply_gradients(o, gv, 2, NULL, st);
+  OK();
+  STR_EQ(vs_op_name(train), "Adam");
+  VAR_NAME(vs_optimizer_get_non_slot_variable(o, g, "beta1_power"), "beta1_power:0");
+  VAR_NAME(vs_optimizer_get_non_slot_variable(o, g, "beta2_power"), "beta2_power:0");
+  VAR_NAME(vs_optimizer_get_slot(o, w, "m"), "layer/w/Adam:0");
+  VAR_NAME(vs_optimizer_get_slot(o, w, "v"), "layer/w/Adam_1:0");
+  OPT_OP("beta1_power/initial_value", "Const", "");
+  OPT_OP("beta1_power/Assign", "Assign", "beta1_power:0 beta1_power/initial_value:0");
+  OPT_OP("Adam/update_layer/w/ApplyAdam", "ApplyAdam",
+         "layer/w:0 layer/w/Adam:0 layer/w/Adam_1:0 beta1_power/read:0 beta2_power/read:0 Adam/learning_rate:0 "
+         "Adam/beta1:0 Adam/beta2:0 Adam/epsilon:0 gw:0");
+  OPT_OP("Adam/mul", "Mul", "beta1_power/read:0 Adam/beta1:0 ^Adam/update_layer/w/ApplyAdam ^Adam/update_layer/b/ApplyAdam");
+  OPT_OP("Adam/Assign", "Assign", "beta1_power:0 Adam/mul:0");
+  OPT_OP("Adam/mul_1", "Mul", "beta2_power/read:0 Adam/beta2:0 ^Adam/update_layer/w/ApplyAdam ^Adam/update_layer/b/ApplyAdam");
+  OPT_OP("Adam/Assign_1", "Assign", "beta2_power:0 Adam/mul_1:0");
+  OPT_OP("Adam", "NoOp", "^Adam/update_layer/w/ApplyAdam ^Adam/update_layer/b/ApplyAdam ^Adam/Assign ^Adam/Assign_1");
+  COLLECTION(VS_GLOBAL_VARIABLES, NULL,
+             "layer/w:0 layer/b:0 beta1_power:0 beta2_power:0 layer/w/Adam:0 layer/w/Adam_1:0 layer/b/Adam:0 "
+             "layer/b/Adam_1:0");
+  COLLECTION(VS_TRAINABLE_VARIABLES, NULL, "layer/w:0 layer/b:0");
+}
+
+VSC_CASE(optimizer_adam_in_outer_scopes) {
+  OPT_MODEL();
+  VSCOPE(outer, "outer");
+  NSCOPE(ns, "ns");
+  OPTIMIZER(o, vs_adam_optimizer(NULL, st));
+  vs_op *train = vs_optimizer_apply_gradients(o, gv, 2, &(vs_apply_opts){.name = "train"}, st);
+  OK();
+  NPOP();
+  VPOP(outer);
+  STR_EQ(vs_op_name(train), "outer/ns/train");
+  VAR_NAME(vs_optimizer_get_slot(o, w, "m"), "outer/layer/w/Adam:0");
+  VAR_NAME(vs_optimizer_get_non_slot_variable(o, g, "beta1_power"), "outer/ns/beta1_power:0");
+  EXPECT(vs_graph_operation_by_name(g, "outer/ns/train/update_layer/b/ApplyAdam"), "no ApplyAdam for b");
+}
+
+VSC_CASE(optimizer_rmsprop_centered_slots) {
+  OPT_MODEL();
+  OPTIMIZER(o, vs_rmsprop_optimizer(0.01, &(vs_rmsprop_opts){.momentum = VS_OPT_DOUBLE(0.9), .centered = true}, st));
+  vs_optimizer_apply_gradients(o, gv, 2, NULL, st);
+  OK();
+  VAR_NAME(vs_optimizer_get_slot(o, w, "rms"), "layer/w/RMSProp:0");
+  VAR_NAME(vs_optimizer_get_slot(o, w, "mg"), "layer/w/RMSProp_1:0");
+  VAR_NAME(vs_optimizer_get_slot(o, w, "momentum"), "layer/w/RMSProp_2:0");
+  OPT_OP("layer/w/RMSProp/Initializer/ones", "Const", "");
+  OPT_OP("RMSProp/decay", "Const", "");
+  OPT_OP("RMSProp/update_layer/w/ApplyCenteredRMSProp", "ApplyCenteredRMSProp",
+         "layer/w:0 layer/w/RMSProp_1:0 layer/w/RMSProp:0 layer/w/RMSProp_2:0 RMSProp/learning_rate:0 "
+         "RMSProp/decay:0 RMSProp/momentum:0 RMSProp/epsilon:0 gw:0");
+  const char *names[3];
+  INT_EQ(vs_optimizer_get_slot_names(o, names, 3), 3);
+  STR_EQ(names[0], "mg");
+  STR_EQ(names[1], "momentum");
+  STR_EQ(names[2], "rms");
+}
+
+VSC_CASE(optimizer_slots_placed_with_variable) {
+  EXPECT(vs_device_push(g, "/cpu:0", st), "device push");
+  GETV(v, "v", .shape = VS_SHAPE(4));
+  vs_device_pop(g, st);
+  vs_output grad = vs_placeholder(g, VS_FLOAT, VS_SHAPE(4), "g", st);
+  OK();
+  EXPECT(vs_device_push(g, "/device:GPU:3", st), "device push");
+  OPTIMIZER(o, vs_adam_optimizer(NULL, st));
+  vs_optimizer_apply_gradients(o, &(vs_grad_and_var){grad, v}, 1, NULL, st);
+  OK();
+  vs_device_pop(g, st);
+  STR_EQ(vs_op_device(vs_var_op(vs_optimizer_get_slot(o, v, "m"))), "/device:CPU:0");
+  STR_EQ(vs_op_device(vs_var_op(vs_optimizer_get_non_slot_variable(o, g, "beta1_power"))), "/device:CPU:0");
+  STR_EQ(vs_op_device(vs_graph_operation_by_name(g, "Adam/update_v/ApplyAdam")), "/device:CPU:0");
+  STR_EQ(vs_op_device(vs_graph_operation_by_name(g, "Adam/learning_rate")), "/device:GPU:3");
+}
+
+VSC_CASE(optimizer_global_step_ops) {
+  OPT_MODEL();
+  VSCOPE(foo, "foo");
+  vs_var *step = vs_train_get_or_create_global_step(g, st);
+  OK();
+  VPOP(foo);
+  VAR_NAME(step, "foo/global_step:0");
+  EXPECT(vs_var_dtype(step) == VS_INT64 && !vs_var_trainable(step), "global_step is not a non-trainable int64");
+  COLLECTION(VS_GLOBAL_STEP, NULL, "foo/global_step:0");
+  EXPECT(vs_train_get_or_create_global_step(g, st) == step, "a second global step");
+  vs_train_create_global_step(g, st);
+  ERR(VS_INVALID_ARGUMENT, "ValueError", "\"global_step\" already exists.");
+  OPTIMIZER(o, vs_gradient_descent_optimizer(0.1, &(vs_optimizer_opts){.name = "sgd"}, st));
+  vs_op *train = vs_optimizer_apply_gradients(o, gv, 2, &(vs_apply_opts){.global_step = step}, st);
+  OK();
+  STR_EQ(vs_op_name(train), "sgd");
+  OPT_OP("sgd/update", "NoOp", "^sgd/update_layer/w/ApplyGradientDescent ^sgd/update_layer/b/ApplyGradientDescent");
+  OPT_OP("sgd/value", "Const", "^sgd/update");
+  OPT_OP("sgd", "AssignAdd", "foo/global_step:0 sgd/value:0");
+}
+
+VSC_CASE(optimizer_global_step_must_be_integer) {
+  float one = 1.5f;
+  VARIABLE(v, .name = "global_step", .initial_value = vs_value_initializer(&one, VS_FLOAT, 1, VS_UNKNOWN_SHAPE));
+  vs_train_get_or_create_global_step(g, st);
+  ERR(VS_INVALID_ARGUMENT, "TypeError", "Existing \"global_step\" does not have integer type: <dtype: 'float32_ref'>");
+}
+
+VSC_CASE(optimizer_apply_gradients_errors) {
+  OPT_MODEL();
+  OPTIMIZER(o, vs_gradient_descent_optimizer(0.1, NULL, st));
+  vs_optimizer_apply_gradients(o, gv, 0, NULL, st);
+  ERR(VS_INVALID_ARGUMENT, "ValueError", "No variables provided.");
+  vs_grad_and_var none[2] = {{{0}, w}, {{0}, b}};
+  vs_optimizer_apply_gradients(o, none, 2, NULL, st);
+  ERR(VS_INVALID_ARGUMENT, "ValueError",
+      "No gradients provided for any variable: [\"<tf.Variable 'layer/w:0' shape=(2, 3) dtype=float32_ref>\", "
+      "\"<tf.Variable 'layer/b:0' shape=(3,) dtype=float32_ref>\"].");
+  vs_optimizer_apply_gradients(o, &(vs_grad_and_var){gb, w}, 1, NULL, st);
+  ERR(VS_INVALID_ARGUMENT, "ValueError",
+      "Shapes must be equal rank, but are 2 and 1 for '{{node GradientDescent/update_layer/w/ApplyGradientDescent}} "
+      "= ApplyGradientDescent[T=DT_FLOAT, use_locking=false](layer/w, GradientDescent/learning_rate, gb)' with "
+      "input shapes: [2,3], [], [3].");
+  vs_output ints = vs_placeholder(g, VS_INT32, VS_SHAPE(2, 3), "ints", st);
+  OK();
+  vs_optimizer_apply_gradients(o, &(vs_grad_and_var){ints, w}, 1, NULL, st);
+  ERR(VS_INVALID_ARGUMENT, "TypeError",
+      "Input 'delta' of 'ApplyGradientDescent' Op has type int32 that does not match type float32 of argument 'var'.");
+  OPTIMIZER(m, vs_momentum_optimizer(0.1, 0.9, NULL, st));
+  vs_output tall = vs_placeholder(g, VS_FLOAT, VS_SHAPE(3, 2), "tall", st);
+  OK();
+  vs_optimizer_apply_gradients(m, &(vs_grad_and_var){tall, w}, 1, NULL, st);
+  ERR(VS_INVALID_ARGUMENT, "ValueError",
+      "Dimension 0 in both shapes must be equal, but are 2 and 3. Shapes are [2,3] and [3,2]. for '{{node "
+      "Momentum/update_layer/w/ApplyMomentum}} = ApplyMomentum[T=DT_FLOAT, use_locking=false, "
+      "use_nesterov=false](layer/w, layer/w/Momentum, Momentum/learning_rate, tall, Momentum/momentum)' with input "
+      "shapes: [2,3], [2,3], [], [3,2], [].");
+}
+
+VSC_CASE(optimizer_minimize_errors) {
+  GETV(w, "w", .shape = VS_SHAPE(2, 3));
+  GETV(c, "c", .shape = VS_SHAPE(1));
+  vs_output loss = vs_reduce_sum(g, vs_var_value(w), NULL, st);
+  OK();
+  OPTIMIZER(o, vs_gradient_descent_optimizer(0.1, NULL, st));
+  vs_optimizer_minimize(o, loss, &(vs_minimize_opts){.var_list = &c, .n_vars = 0}, st);
+  ERR(VS_INVALID_ARGUMENT, "ValueError", "No variables to optimize.");
+  vs_optimizer_minimize(o, loss, &(vs_minimize_opts){.var_list = &c, .n_vars = 1}, st);
+  ERR(VS_INVALID_ARGUMENT, "ValueError",
+      "No gradients provided for any variable, check your graph for ops that do not support gradients, between "
+      "variables [\"<tf.Variable 'c:0' shape=(1,) dtype=float32_ref>\"] and loss Tensor(\"Sum:0\", shape=(), "
+      "dtype=float32).");
+  vs_output ione = vs_constant_int32(g, 1, "ione", st);
+  OK();
+  vs_optimizer_minimize(o, ione, NULL, st);
+  ERR(VS_INVALID_ARGUMENT, "ValueError",
+      "Invalid type tf.int32 for ione:0, expected: [tf.float32, tf.float64, tf.float16, tf.bfloat16].");
+}
+
+/* Run-time errors are TF's kernels' (TF prefixes "Graph execution error"
+ * and where the node was defined; the C message is TF's OpError message). */
+VSC_CASE(optimizer_run_time_errors) {
+  GETV(v, "v", .shape = VS_SHAPE(3));
+  vs_output grad = vs_placeholder(g, VS_FLOAT, VS_UNKNOWN_SHAPE, "g", st);
+  OK();
+  OPTIMIZER(o, vs_momentum_optimizer(0.1, 0.9, NULL, st));
+  vs_op *train = vs_optimizer_apply_gradients(o, &(vs_grad_and_var){grad, v}, 1, NULL, st);
+  OK();
+  SESSION(s);
+  RUN(s, vs_var_initializer_op(v));
+  float two[2] = {1, 2}, three[3] = {1, 2, 3};
+  vs_tensor *t2 = vs_tensor_new(VS_FLOAT, VS_SHAPE(2), two, st), *t3 = vs_tensor_new(VS_FLOAT, VS_SHAPE(3), three, st);
+  vs_session_run(s, &grad, &t3, 1, NULL, NULL, 0, &train, 1, st);
+  bool uninit = vs_status_code(st) == VS_FAILED_PRECONDITION &&
+                strcmp(vs_status_message(st), "Attempting to use uninitialized value v/Momentum\n\t [[{{node "
+                                              "Momentum/update_v/ApplyMomentum}}]]") == 0;
+  RUN(s, vs_var_initializer_op(vs_optimizer_get_slot(o, v, "momentum")));
+  vs_session_run(s, &grad, &t2, 1, NULL, NULL, 0, &train, 1, st);
+  bool shape = vs_status_code(st) == VS_INVALID_ARGUMENT &&
+               strcmp(vs_status_message(st), "var and grad do not have the same shape[3] [2]\n\t [[{{node "
+                                             "Momentum/update_v/ApplyMomentum}}]]") == 0;
+  char msg[512];
+  snprintf(msg, sizeof msg, "%s", vs_status_message(st));
+  vs_tensor_free(t2);
+  vs_tensor_free(t3);
+  EXPECT(uninit, "no uninitialized-slot error");
+  EXPECT(shape, "shape error: %s", msg);
+}
+
+/* ---- trajectories ---- */
+
+static const float OPT_W0[6] = {0.5f, -1.0f, 2.0f, 1.5f, 0.0f, -0.25f};
+static const float OPT_T[6] = {1.0f, 2.0f, 3.0f, -1.0f, 0.5f, 0.0f};
+
+/* w = W0; loss = sum((w - T)^2); 5 steps of o.minimize(loss); w and the
+ * losses (fetched in the run of each step) must be TF's. */
+static void opt_trajectory(vsc_ctx *t, vs_graph *g, vs_status *st, vs_optimizer *o, const float want_w[6],
+                           const float want_loss[5]) {
+  GETV(w, "w", .initializer = vs_value_initializer(OPT_W0, VS_FLOAT, 6, VS_SHAPE(2, 3)));
+  vs_output target = vs_constant(g, OPT_T, VS_FLOAT, VS_SHAPE(2, 3), "T", st);
+  vs_output loss = vs_reduce_sum(g, vs_square(g, vs_sub(g, vs_var_value(w), target, NULL, st), NULL, st), NULL, st);
+  OK();
+  vs_op *train = vs_optimizer_minimize(o, loss, NULL, st);
+  OK();
+  SESSION(s);
+  vs_op *init = vs_global_variables_initializer(g, st);
+  OK();
+  RUN(s, init);
+  for (int i = 0; i < 5; i++) {
+    vs_tensor *l = NULL;
+    vs_session_run(s, NULL, NULL, 0, &loss, &l, 1, &train, 1, st);
+    OK();
+    float got = *(const float *)vs_tensor_data(l);
+    vs_tensor_free(l);
+    NEAR(got, want_loss[i], 2e-6 * (1 + fabs(want_loss[i])));
+  }
+  VALUE(x, s, w);
+  for (int i = 0; i < 6; i++) NEAR(FLOATS(x)[i], want_w[i], 2e-6 * (1 + fabs(want_w[i])));
+}
+
+#define OPT_TRAJECTORY(name, make, ...)                                       \
+  VSC_CASE(name) {                                                            \
+    OPTIMIZER(o, make);                                                       \
+    static const float vals[11] = {__VA_ARGS__};                              \
+    opt_trajectory(t, g, st, o, vals, vals + 6);                              \
+  }
+
+OPT_TRAJECTORY(optimizer_trajectory_gradient_descent, vs_gradient_descent_optimizer(0.1, NULL, st),
+               0.836160004f, 1.01696002f, 2.67232013f, -0.180800006f, 0.336160004f, -0.0819199905f,
+               16.8125f, 10.7599993f, 6.88639975f, 4.40729618f, 2.82066894f)
+OPT_TRAJECTORY(optimizer_trajectory_momentum, vs_momentum_optimizer(0.1, 0.9, NULL, st),
+               1.29021001f, 3.74125981f, 3.58042002f, -2.4510498f, 0.790210009f, 0.145105004f,
+               16.8125f, 10.7599993f, 3.55752516f, 0.0646272376f, 1.60112059f)
+OPT_TRAJECTORY(optimizer_trajectory_nesterov,
+               vs_momentum_optimizer(0.1, 0.9, &(vs_momentum_opts){.use_nesterov = true}, st),
+               1.20785868f, 3.24715257f, 3.41571736f, -2.03929377f, 0.707858801f, 0.103929378f,
+               16.8125f, 6.46272469f, 0.831575871f, 0.197381243f, 1.77388644f)
+OPT_TRAJECTORY(optimizer_trajectory_adam, vs_adam_optimizer(&(vs_adam_opts){.learning_rate = VS_OPT_DOUBLE(0.1)}, st),
+               0.972184122f, -0.501780987f, 2.49203467f, 1.00222623f, 0.472184122f, 0.127603322f,
+               16.8125f, 15.3225012f, 13.9561949f, 12.7112398f, 11.5784664f)
+OPT_TRAJECTORY(optimizer_trajectory_rmsprop, vs_rmsprop_optimizer(0.01, NULL, st),
+               0.548375249f, -0.900172234f, 2.07431698f, 1.40253067f, 0.0483752303f, -0.223145574f,
+               16.8125f, 16.451601f, 16.1676674f, 15.922492f, 15.7016201f)
+OPT_TRAJECTORY(optimizer_trajectory_rmsprop_centered,
+               vs_rmsprop_optimizer(0.01, &(vs_rmsprop_opts){.momentum = VS_OPT_DOUBLE(0.9), .centered = true}, st),
+               0.629604399f, -0.68437469f, 2.21451306f, 1.19456804f, 0.129604444f, -0.180925518f,
+               16.8125f, 16.4385834f, 15.801651f, 14.9727497f, 14.0061302f)
+
+/* learning_rate as a tensor (a placeholder fed each step): no
+ * "learning_rate" Const, the tensor is the Apply op's input, and steps fed
+ * 0.1, 0.05 and 0 give TF's values (the last one moves w by the momentum
+ * only, times a zero learning rate: not at all). */
+VSC_CASE(optimizer_learning_rate_tensor_fed) {
+  GETV(w, "w", .initializer = vs_value_initializer(OPT_W0, VS_FLOAT, 6, VS_SHAPE(2, 3)));
+  vs_output target = vs_constant(g, OPT_T, VS_FLOAT, VS_SHAPE(2, 3), "T", st);
+  vs_output loss = vs_reduce_sum(g, vs_square(g, vs_sub(g, vs_var_value(w), target, NULL, st), NULL, st), NULL, st);
+  vs_output lr = vs_placeholder(g, VS_FLOAT, VS_SCALAR, "lr", st);
+  OK();
+  OPTIMIZER(o, vs_momentum_optimizer(0, 0.9, &(vs_momentum_opts){.learning_rate_tensor = lr}, st));
+  vs_op *train = vs_optimizer_minimize(o, loss, NULL, st);
+  OK();
+  EXPECT(vs_graph_operation_by_name(g, "Momentum/learning_rate") == NULL, "a learning_rate Const was built");
+  vs_op *apply = vs_graph_operation_by_name(g, "Momentum/update_w/ApplyMomentum");
+  EXPECT(apply != NULL, "no ApplyMomentum");
+  STR_EQ(vs_output_name(vs_op_input(apply, 1)), "w/Momentum:0");
+  STR_EQ(vs_output_name(vs_op_input(apply, 2)), "lr:0");
+  STR_EQ(vs_output_name(vs_op_input(apply, 4)), "Momentum/momentum:0");
+  SESSION(s);
+  vs_op *init = vs_global_variables_initializer(g, st);
+  OK();
+  RUN(s, init);
+  static const float rates[3] = {0.1f, 0.05f, 0.0f};
+  for (int i = 0; i < 3; i++) {
+    vs_tensor *r = vs_tensor_new(VS_FLOAT, VS_SCALAR, &rates[i], st);
+    vs_session_run(s, &lr, &r, 1, NULL, NULL, 0, &train, 1, st);
+    vs_tensor_free(r);
+    OK();
+  }
+  static const float want[6] = {0.685000002f, 0.110000014f, 2.37000012f, 0.574999988f, 0.185000002f, -0.157499999f};
+  VALUE(x, s, w);
+  for (int i = 0; i < 6; i++) NEAR(FLOATS(x)[i], want[i], 2e-6 * (1 + fabs(want[i])));
+}
+
+/* A GAN's two optimizers, each on the variables of its network's scope
+ * (tf.trainable_variables("discriminator") / ("generator")), the
+ * discriminator shared through reuse: each updates only its own variables,
+ * and the second Adam's beta powers are "beta1_power_1". */
+static vs_output gan_dense(vs_graph *g, vs_output x, int64_t in, int64_t n, const char *name, vs_status *st) {
+  vs_output y = {0};
+  VS_WITH_VARIABLE_SCOPE(g, s, name, NULL, st) {
+    vs_var *w = vs_get_variable(g, "w", &(vs_var_opts){.shape = VS_SHAPE(in, n)}, st);
+    vs_var *b = vs_get_variable(g, "b", &(vs_var_opts){.shape = VS_SHAPE(n), .initializer = vs_zeros_initializer()}, st);
+    if (w && b) y = vs_bias_add(g, vs_matmul(g, x, vs_var_value(w), NULL, st), vs_var_value(b), NULL, st);
+  }
+  return y;
+}
+
+static vs_output gan_disc(vs_graph *g, vs_output x, vs_reuse reuse, vs_status *st) {
+  vs_output y = {0};
+  VS_WITH_VARIABLE_SCOPE(g, s, "discriminator", &(vs_varscope_opts){.reuse = reuse}, st)
+  y = gan_dense(g, vs_relu(g, x, NULL, st), 3, 1, "logit", st);
+  return y;
+}
+
+static vs_output gan_mean_square(vs_graph *g, vs_output x, float minus, vs_status *st) {
+  vs_output d = minus != 0 ? vs_sub(g, x, vs_constant_float(g, minus, NULL, st), NULL, st) : x;
+  return vs_reduce_mean(g, vs_square(g, d, NULL, st), NULL, st);
+}
+
+VSC_CASE(optimizer_gan_var_lists_from_scopes) {
+  vs_output z = vs_placeholder(g, VS_FLOAT, VS_SHAPE(4, 2), "z", st);
+  vs_output real = vs_placeholder(g, VS_FLOAT, VS_SHAPE(4, 3), "real", st);
+  OK();
+  vs_output fake = {0};
+  VS_WITH_VARIABLE_SCOPE(g, gen, "generator", NULL, st) fake = gan_dense(g, z, 2, 3, "out", st);
+  vs_output dr = gan_disc(g, real, VS_REUSE_INHERIT, st), df = gan_disc(g, fake, VS_REUSE_TRUE, st);
+  vs_output d_loss = vs_add(g, gan_mean_square(g, dr, 1, st), gan_mean_square(g, df, 0, st), NULL, st);
+  vs_output g_loss = gan_mean_square(g, df, 1, st);
+  OK();
+  vs_var *d_vars[4], *g_vars[4];
+  size_t nd = vs_trainable_variables(g, "discriminator", d_vars, 4, st);
+  size_t ng = vs_trainable_variables(g, "generator", g_vars, 4, st);
+  INT_EQ(nd, 2);
+  INT_EQ(ng, 2);
+  OPTIMIZER(d_opt, vs_adam_optimizer(&(vs_adam_opts){.learning_rate = VS_OPT_DOUBLE(0.001)}, st));
+  OPTIMIZER(g_opt, vs_adam_optimizer(&(vs_adam_opts){.learning_rate = VS_OPT_DOUBLE(0.001)}, st));
+  vs_op *d_train = vs_optimizer_minimize(d_opt, d_loss, &(vs_minimize_opts){.var_list = d_vars, .n_vars = nd,
+                                                                             .name = "d_train"}, st);
+  OK();
+  vs_op *g_train = vs_optimizer_minimize(g_opt, g_loss, &(vs_minimize_opts){.var_list = g_vars, .n_vars = ng,
+                                                                             .name = "g_train"}, st);
+  OK();
+  STR_EQ(vs_op_name(d_train), "d_train");
+  STR_EQ(vs_op_name(g_train), "g_train");
+  COLLECTION(VS_GLOBAL_VARIABLES, NULL,
+             "generator/out/w:0 generator/out/b:0 discriminator/logit/w:0 discriminator/logit/b:0 beta1_power:0 "
+             "beta2_power:0 discriminator/logit/w/Adam:0 discriminator/logit/w/Adam_1:0 discriminator/logit/b/Adam:0 "
+             "discriminator/logit/b/Adam_1:0 beta1_power_1:0 beta2_power_1:0 generator/out/w/Adam:0 "
+             "generator/out/w/Adam_1:0 generator/out/b/Adam:0 generator/out/b/Adam_1:0");
+  char names[1024] = "";
+  size_t len = 0;
+  for (size_t i = 0; i < vs_graph_num_operations(g); i++) {
+    vs_op *op = vs_graph_operation(g, i);
+    if (strcmp(vs_op_type(op), "ApplyAdam") == 0)
+      len += (size_t)snprintf(names + len, sizeof names - len, "%s%s", len ? " " : "", vs_op_name(op));
+  }
+  STR_EQ(names, "d_train/update_discriminator/logit/w/ApplyAdam d_train/update_discriminator/logit/b/ApplyAdam "
+                "g_train/update_generator/out/w/ApplyAdam g_train/update_generator/out/b/ApplyAdam");
+  vs_item items[4];
+  INT_EQ(vs_get_collection(g, VS_TRAIN_OP, NULL, items, 4, st), 2);
+  EXPECT(items[0].op == d_train && items[1].op == g_train, "TRAIN_OP is not [d_train, g_train]");
+  STR_EQ(vs_output_name(vs_op_input(vs_graph_operation_by_name(g, "g_train/mul"), 0)), "beta1_power_1/read:0");
+}
+
+/* A model TensorFlow trained 3 steps with Adam, saved with its slots and
+ * beta powers (conformance/golden/train/adam_3_steps, written by
+ * tools/make_train_goldens.py), restored by a varscope Saver into the graph
+ * varscope's optimizer built: 2 more steps give TF's 4th and 5th losses
+ * and its w after 5 steps, which only holds when every slot was found by
+ * its TF name. */
+VSC_CASE(optimizer_resumes_tf_checkpoint_with_slots) {
+  GETV(w, "w", .initializer = vs_value_initializer(OPT_W0, VS_FLOAT, 6, VS_SHAPE(2, 3)));
+  vs_output target = vs_constant(g, OPT_T, VS_FLOAT, VS_SHAPE(2, 3), "T", st);
+  vs_output loss = vs_reduce_sum(g, vs_square(g, vs_sub(g, vs_var_value(w), target, NULL, st), NULL, st), NULL, st);
+  vs_var *step = vs_train_get_or_create_global_step(g, st);
+  OK();
+  OPTIMIZER(o, vs_adam_optimizer(&(vs_adam_opts){.learning_rate = VS_OPT_DOUBLE(0.1)}, st));
+  vs_op *train = vs_optimizer_minimize(o, loss, &(vs_minimize_opts){.global_step = step}, st);
+  OK();
+  SESSION(s);
+  vs_saver *saver = vs_saver_new(g, NULL, st);
+  OK();
+  char path[1024];
+  snprintf(path, sizeof path, "%s/golden/train/adam_3_steps/model.ckpt", vsc_data_dir());
+  vs_saver_restore(saver, s, path, st);
+  vs_saver_free(saver);
+  OK();
+  static const float losses[2] = {12.7112398f, 11.5784664f};
+  for (int i = 0; i < 2; i++) {
+    vs_tensor *l = NULL;
+    vs_session_run(s, NULL, NULL, 0, &loss, &l, 1, &train, 1, st);
+    OK();
+    float got = *(const float *)vs_tensor_data(l);
+    vs_tensor_free(l);
+    NEAR(got, losses[i], 2e-6 * (1 + losses[i]));
+  }
+  static const float want[6] = {0.972184122f, -0.501780987f, 2.49203467f, 1.00222623f, 0.472184122f, 0.127603322f};
+  VALUE(x, s, w);
+  for (int i = 0; i < 6; i++) NEAR(FLOATS(x)[i], want[i], 2e-6 * (1 + fabs(want[i])));
+  VALUE(n, s, step);
+  INT_EQ(*(const int64_t *)vs_tensor_data(n), 5);
+}
+
+const vsc_case vsc_cases_training[] = {
+    VSC_REG(gradients_of_mean_squared_mlp, "T.grad.mlp T.grad.names"),
+    VSC_REG(gradients_of_matmul, "T.grad.matmul"),
+    VSC_REG(gradients_of_matmul_transpose_a, "T.grad.matmul"),
+    VSC_REG(gradients_of_matmul_transpose_b, "T.grad.matmul"),
+    VSC_REG(gradients_of_matmul_transpose_both, "T.grad.matmul"),
+    VSC_REG(gradients_of_broadcasting_arithmetic, "T.grad.broadcast T.grad.add_n"),
+    VSC_REG(gradients_of_reductions, "T.grad.reduce"),
+    VSC_REG(gradients_of_activations, "T.grad.activations"),
+    VSC_REG(gradients_of_reshape, "T.grad.reshape"),
+    VSC_REG(gradients_of_conv2d_same_unequal_strides, "T.grad.conv2d"),
+    VSC_REG(gradients_of_conv2d_valid_stride2, "T.grad.conv2d"),
+    VSC_REG(gradients_of_conv2d_dilated, "T.grad.conv2d"),
+    VSC_REG(gradients_of_conv2d_same_5x5, "T.grad.conv2d"),
+    VSC_REG(gradients_of_max_and_avg_pool, "T.grad.pool"),
+    VSC_REG(gradients_of_pools_same_padding, "T.grad.pool"),
+    VSC_REG(gradients_of_small_cnn, "T.grad.cnn"),
+    VSC_REG(gradients_of_sigmoid_cross_entropy, "T.grad.loss.sigmoid_xent"),
+    VSC_REG(gradients_of_mean_squared_error, "T.grad.loss.mse"),
+    VSC_REG(gradients_of_leaky_relu_maximum, "T.grad.maximum"),
+    VSC_REG(gradients_of_numpy_broadcasts, "T.grad.broadcast_nd"),
+    VSC_REG(gradients_of_softmax_cross_entropy, "T.grad.loss.softmax_xent"),
+    VSC_REG(gradients_scopes_and_unconnected_none, "T.grad.names T.grad.none"),
+    VSC_REG(gradients_with_grad_ys, "T.grad.grad_ys"),
+    VSC_REG(gradients_colocated_with_ops, "T.grad.colocate"),
+    VSC_REG(gradients_through_op_without_gradient_lookup_error, "T.grad.error.lookup"),
+    /* ---- optimizers ---- */
+    VSC_REG(optimizer_gradient_descent_graph, "T.train.apply T.train.names"),
+    VSC_REG(optimizer_momentum_slots, "T.train.slots T.train.names"),
+    VSC_REG(optimizer_second_momentum_uniquifies_slots, "T.train.slots"),
+    VSC_REG(optimizer_adam_graph, "T.train.slots T.train.non_slot T.train.names"),
+    VSC_REG(optimizer_adam_in_outer_scopes, "T.train.slots T.train.non_slot"),
+    VSC_REG(optimizer_rmsprop_centered_slots, "T.train.slots"),
+    VSC_REG(optimizer_slots_placed_with_variable, "T.train.slots 8.1"),
+    VSC_REG(optimizer_global_step_ops, "T.train.global_step"),
+    VSC_REG(optimizer_global_step_must_be_integer, "T.train.global_step"),
+    VSC_REG(optimizer_apply_gradients_errors, "T.train.errors"),
+    VSC_REG(optimizer_minimize_errors, "T.train.errors"),
+    VSC_REG(optimizer_run_time_errors, "T.train.errors"),
+    VSC_REG(optimizer_trajectory_gradient_descent, "T.train.trajectory"),
+    VSC_REG(optimizer_trajectory_momentum, "T.train.trajectory"),
+    VSC_REG(optimizer_trajectory_nesterov, "T.train.trajectory"),
+    VSC_REG(optimizer_trajectory_adam, "T.train.trajectory"),
+    VSC_REG(optimizer_trajectory_rmsprop, "T.train.trajectory"),
+    VSC_REG(optimizer_trajectory_rmsprop_centered, "T.train.trajectory"),
+    VSC_REG(optimizer_learning_rate_tensor_fed, "T.train.learning_rate"),
+    VSC_REG(optimizer_gan_var_lists_from_scopes, "T.train.var_list T.train.non_slot 6.3.3"),
+    VSC_REG(optimizer_resumes_tf_checkpoint_with_slots, "T.train.trajectory T.train.slots T.train.checkpoint"),
+    {NULL, NULL, NULL, NULL},
+};

@@ -1,0 +1,689 @@
+"""Twins of conformance/cases/training.c: tf.gradients under TensorFlow,
+compared with the same fixtures (conformance/golden/grad/, written by
+tools/make_grad_goldens.py) as the C cases, with the same tolerance:
+|got - want| <= 1e-5 * (1 + |want|) + 1e-5 element by element; the
+gradients' tensor names and TF's error texts exactly."""
+import os
+
+from .harness import case, np, tf
+
+GOLDEN = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "golden", "grad")
+
+
+def golden(fixture, name):
+    return np.load(os.path.join(GOLDEN, fixture, name + ".npy"))
+
+
+def matches(t, got, want, what):
+    got = np.asarray(got)
+    t.eq(got.dtype, np.float32, "%s dtype" % what)
+    t.eq(got.shape, want.shape, "%s shape" % what)
+    diff = np.abs(got.astype(np.float64) - want.astype(np.float64))
+    bad = ~(diff <= 1e-5 * (1 + np.abs(want.astype(np.float64))) + 1e-5)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        t.fail("%s: [%d] = %.9g, golden %.9g" % (what, i, got.flat[i], want.flat[i]))
+
+
+def grad_case(t, fixture, names, build, loss_name, grad_names):
+    inputs = [tf.constant(golden(fixture, n), name=n) for n in names]
+    loss = build(*inputs)
+    t.eq(loss.name, loss_name, "loss name")
+    grads = tf.gradients(loss, inputs)
+    t.eq([g.name for g in grads], list(grad_names), "gradient names")
+    with tf.Session() as s:
+        out = s.run([loss] + grads)
+    matches(t, out[0], golden(fixture, "loss"), "loss")
+    for n, g, v in zip(names, grad_names, out[1:]):
+        matches(t, v, golden(fixture, "d_" + n), g)
+
+
+def mlp(b, w, x):
+    return tf.reduce_mean(tf.square(tf.matmul(x, w) + b - 1.0))
+
+
+def matmul_loss(ta, tb):
+    return lambda a, b, c: tf.reduce_sum(tf.matmul(a, b, transpose_a=ta, transpose_b=tb) * c)
+
+
+def broadcast(s, x, y):
+    return tf.reduce_sum(tf.square(((x * y - s) + y) / (s * s + 1.0)))
+
+
+def reductions(c, x):
+    m = tf.reduce_mean(x, axis=[0, 2], keepdims=True)
+    r = tf.reduce_sum(x, axis=[1])
+    return tf.reduce_sum(m * c) + tf.reduce_mean(tf.square(r))
+
+
+def activations(b, x):
+    y = tf.nn.relu(tf.nn.bias_add(x, b))
+    return tf.reduce_mean(tf.tanh(y) * tf.sigmoid(x) - y)
+
+
+def reshape(w, x):
+    return tf.reduce_sum(tf.square(tf.matmul(tf.reshape(x, [4, 6]), w)))
+
+
+def conv_loss(strides, padding, dilations):
+    def build(f, x):
+        y = tf.nn.conv2d(x, f, [1] + strides + [1], padding, dilations=[1] + dilations + [1])
+        return tf.reduce_mean(tf.square(y))
+    return build
+
+
+def pools(x):
+    p = tf.nn.max_pool(x, [1, 2, 2, 1], [1, 2, 2, 1], "VALID")
+    q = tf.nn.avg_pool(x, [1, 3, 2, 1], [1, 1, 2, 1], "SAME")
+    return tf.reduce_mean(tf.square(p)) + tf.reduce_mean(tf.square(q))
+
+
+def pools_same(c, x):
+    p = tf.nn.max_pool(x, [1, 3, 3, 1], [1, 2, 2, 1], "SAME")
+    q = tf.nn.avg_pool(x, [1, 2, 3, 1], [1, 2, 1, 1], "VALID")
+    return tf.reduce_sum(p * c) + tf.reduce_mean(tf.square(q))
+
+
+def cnn(b, f, w, x):
+    h = tf.nn.relu(tf.nn.bias_add(tf.nn.conv2d(x, f, [1, 1, 1, 1], "SAME"), b))
+    p = tf.nn.max_pool(h, [1, 2, 2, 1], [1, 2, 2, 1], "SAME")
+    return tf.reduce_mean(tf.square(tf.matmul(tf.reshape(p, [2, 36]), w) - 0.5))
+
+
+def sigmoid_xent(x, z):
+    return tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=z, logits=x * 3.0))
+
+
+def mse(l, p):
+    return tf.losses.mean_squared_error(l, p)
+
+
+def leaky_relu(c, x):
+    return tf.reduce_sum(tf.square(tf.maximum(x * 0.2, x)) * c)
+
+
+def broadcast_nd(x, y, z):
+    return tf.reduce_sum(tf.square(x * y + z - x))
+
+
+def softmax_xent(x, z):
+    xent = tf.nn.softmax_cross_entropy_with_logits_v2(labels=z, logits=x * 2.0)
+    assert xent.name == "softmax_cross_entropy_with_logits/Reshape_2:0", xent.name
+    return tf.reduce_mean(xent)
+
+
+# ---- gradients against TensorFlow ----
+
+@case
+def gradients_of_mean_squared_mlp(t):
+    grad_case(t, "mlp", ["b", "w", "x"], mlp, "Mean:0",
+              ["gradients/add_grad/Reshape:0", "gradients/MatMul_grad/MatMul_1:0", "gradients/MatMul_grad/MatMul:0"])
+
+
+MATMUL_NAMES = ["gradients/MatMul_grad/MatMul:0", "gradients/MatMul_grad/MatMul_1:0", "gradients/mul_grad/Mul_1:0"]
+
+
+@case
+def gradients_of_matmul(t):
+    grad_case(t, "matmul_plain", ["a", "b", "c"], matmul_loss(False, False), "Sum:0", MATMUL_NAMES)
+
+
+@case
+def gradients_of_matmul_transpose_a(t):
+    grad_case(t, "matmul_ta", ["a", "b", "c"], matmul_loss(True, False), "Sum:0", MATMUL_NAMES)
+
+
+@case
+def gradients_of_matmul_transpose_b(t):
+    grad_case(t, "matmul_tb", ["a", "b", "c"], matmul_loss(False, True), "Sum:0", MATMUL_NAMES)
+
+
+@case
+def gradients_of_matmul_transpose_both(t):
+    grad_case(t, "matmul_tab", ["a", "b", "c"], matmul_loss(True, True), "Sum:0", MATMUL_NAMES)
+
+
+@case
+def gradients_of_broadcasting_arithmetic(t):
+    grad_case(t, "broadcast", ["s", "x", "y"], broadcast, "Sum:0",
+              ["gradients/AddN:0", "gradients/mul_grad/Mul:0", "gradients/AddN_1:0"])
+
+
+@case
+def gradients_of_reductions(t):
+    grad_case(t, "reductions", ["c", "x"], reductions, "add:0", ["gradients/mul_grad/Mul_1:0", "gradients/AddN:0"])
+
+
+@case
+def gradients_of_activations(t):
+    grad_case(t, "activations", ["b", "x"], activations, "Mean:0",
+              ["gradients/BiasAdd_grad/BiasAddGrad:0", "gradients/AddN_1:0"])
+
+
+@case
+def gradients_of_reshape(t):
+    grad_case(t, "reshape", ["w", "x"], reshape, "Sum:0",
+              ["gradients/MatMul_grad/MatMul_1:0", "gradients/Reshape_grad/Reshape:0"])
+
+
+CONV_NAMES = ["gradients/Conv2D_grad/Conv2DBackpropFilter:0", "gradients/Conv2D_grad/Conv2DBackpropInput:0"]
+
+
+@case
+def gradients_of_conv2d_same_unequal_strides(t):
+    grad_case(t, "conv_same_s2x1", ["f", "x"], conv_loss([2, 1], "SAME", [1, 1]), "Mean:0", CONV_NAMES)
+
+
+@case
+def gradients_of_conv2d_valid_stride2(t):
+    grad_case(t, "conv_valid_s2", ["f", "x"], conv_loss([2, 2], "VALID", [1, 1]), "Mean:0", CONV_NAMES)
+
+
+@case
+def gradients_of_conv2d_dilated(t):
+    grad_case(t, "conv_valid_dilated", ["f", "x"], conv_loss([1, 1], "VALID", [2, 2]), "Mean:0", CONV_NAMES)
+
+
+@case
+def gradients_of_conv2d_same_5x5(t):
+    grad_case(t, "conv_same_5x5", ["f", "x"], conv_loss([1, 1], "SAME", [1, 1]), "Mean:0", CONV_NAMES)
+
+
+@case
+def gradients_of_max_and_avg_pool(t):
+    grad_case(t, "pools", ["x"], pools, "add:0", ["gradients/AddN:0"])
+
+
+@case
+def gradients_of_pools_same_padding(t):
+    grad_case(t, "pools_same", ["c", "x"], pools_same, "add:0", ["gradients/mul_grad/Mul_1:0", "gradients/AddN:0"])
+
+
+@case
+def gradients_of_small_cnn(t):
+    grad_case(t, "cnn", ["b", "f", "w", "x"], cnn, "Mean:0",
+              ["gradients/BiasAdd_grad/BiasAddGrad:0", "gradients/Conv2D_grad/Conv2DBackpropFilter:0",
+               "gradients/MatMul_grad/MatMul_1:0", "gradients/Conv2D_grad/Conv2DBackpropInput:0"])
+
+
+@case
+def gradients_of_sigmoid_cross_entropy(t):
+    grad_case(t, "sigmoid_xent", ["x", "z"], sigmoid_xent, "Mean:0",
+              ["gradients/mul_grad/Mul:0", "gradients/logistic_loss/mul_grad/Mul_1:0"])
+
+
+@case
+def gradients_of_mean_squared_error(t):
+    grad_case(t, "mse", ["l", "p"], mse, "mean_squared_error/value:0",
+              ["gradients/mean_squared_error/SquaredDifference_grad/Neg:0",
+               "gradients/mean_squared_error/SquaredDifference_grad/mul_1:0"])
+    losses = tf.get_collection(tf.GraphKeys.LOSSES)
+    t.eq(len(losses), 1, "losses")
+    t.eq(losses[0].op.name, "mean_squared_error/value")
+
+
+@case
+def gradients_of_leaky_relu_maximum(t):
+    grad_case(t, "leaky_relu", ["c", "x"], leaky_relu, "Sum:0", ["gradients/mul_1_grad/Reshape:0", "gradients/AddN:0"])
+
+
+@case
+def gradients_of_numpy_broadcasts(t):
+    grad_case(t, "broadcast_nd", ["x", "y", "z"], broadcast_nd, "Sum:0",
+              ["gradients/AddN:0", "gradients/mul_grad/Mul_1:0", "gradients/add_grad/Reshape:0"])
+
+
+@case
+def gradients_of_softmax_cross_entropy(t):
+    grad_case(t, "softmax_xent", ["x", "z"], softmax_xent, "Mean:0",
+              ["gradients/mul_grad/Mul:0", "gradients/softmax_cross_entropy_with_logits/Reshape_1_grad/Reshape:0"])
+
+
+# ---- names and errors ----
+
+@case
+def gradients_scopes_and_unconnected_none(t):
+    xv = np.array([[1, 2], [3, 4]], np.float32)
+    x = tf.constant(xv, name="x")
+    c = tf.constant(2.0, name="c")
+    y = tf.reduce_sum(tf.square(x))
+    d = tf.gradients(y, [x, c])
+    t.eq(d[0].name, "gradients/Square_grad/Mul_1:0")
+    t.check(d[1] is None, "the gradient of an unconnected x is %r, want None" % (d[1],))
+    t.eq(tf.gradients(y, [x])[0].name, "gradients_1/Square_grad/Mul_1:0")
+    g = tf.gradients(y, [x], name="g")[0]
+    t.eq(g.name, "g/Square_grad/Mul_1:0")
+    with tf.Session() as s:
+        v = s.run(g)
+    for i in range(4):
+        t.near(v.flat[i], 2 * xv.flat[i], 0)
+
+
+@case
+def gradients_with_grad_ys(t):
+    x = tf.constant(1.0, name="x")
+    y = x * 3.0
+    gy = tf.constant(0.5, name="gy")
+    d = tf.gradients(y, [x], grad_ys=[gy])[0]
+    t.eq(d.name, "gradients/mul_grad/Mul:0")
+    ident = tf.get_default_graph().get_operation_by_name("gradients/grad_ys_0")
+    t.eq(ident.type, "Identity")
+    t.eq(ident.inputs[0].name, "gy:0")
+    with tf.Session() as s:
+        t.near(s.run(d), 1.5, 0)
+
+
+@case
+def gradients_colocated_with_ops(t):
+    x = tf.constant([1.0, 2.0], name="x")
+    with tf.device("/job:w/task:1"):
+        y = x * 2.0
+    l = tf.reduce_sum(y)
+    d = tf.gradients(l, [x], colocate_gradients_with_ops=True)[0]
+    t.eq(d.name, "gradients/mul_grad/Mul:0")
+    g = tf.get_default_graph()
+    t.eq(d.device, "/job:w/task:1", "device")
+    t.eq(g.get_operation_by_name("gradients/mul_grad/Sum").device, "/job:w/task:1", "Sum device")
+    t.eq(g.get_operation_by_name("gradients/Sum_grad/Tile").device, "", "Tile device")
+    d = tf.gradients(l, [x])[0]
+    t.eq(d.name, "gradients_1/mul_grad/Mul:0")
+    t.eq(d.device, "", "device without colocation")
+
+
+@case
+def gradients_through_op_without_gradient_lookup_error(t):
+    v = tf.get_variable("v", [2])
+    init = tf.is_variable_initialized(v)
+    try:
+        tf.gradients(init, [v])
+    except LookupError as e:
+        t.eq(str(e),
+             "No gradient defined for operation'IsVariableInitialized' (op type: IsVariableInitialized). In general "
+             "every operation must have an associated `@tf.RegisterGradient` for correct autodiff, which this op is "
+             "lacking. If you want to pretend this operation is a constant in your program, you may insert "
+             "`tf.stop_gradient`. This can be useful to silence the error in cases where you know gradients are not "
+             "needed, e.g. the forward pass of tf.custom_gradient. Please see more details in "
+             "https://www.tensorflow.org/api_docs/python/tf/custom_gradient.", "message")
+    else:
+        t.fail("no LookupError")
+
+# ---- optimizers ----
+# Trajectory twins rerun the C cases' graphs and compare TF's values with the
+# same constants and tolerance: |got - want| <= 2e-6 * (1 + |want|).
+
+
+def _ops(name):
+    op = tf.get_default_graph().get_operation_by_name(name)
+    return op
+
+
+def _inputs(op):
+    """Inputs as "a:0 b:0 ^c", as the C cases print them."""
+    parts = [i.name for i in op.inputs] + ["^" + c.name for c in op.control_inputs]
+    return " ".join(parts)
+
+
+def _op(t, name, typ, ins):
+    op = _ops(name)
+    t.eq(op.type, typ, "type of %s" % name)
+    t.eq(_inputs(op), ins, "inputs of %s" % name)
+
+
+def _model():
+    with tf.variable_scope("layer"):
+        w = tf.get_variable("w", [2, 3], initializer=tf.ones_initializer())
+        b = tf.get_variable("b", [3], initializer=tf.zeros_initializer())
+    gw = tf.placeholder(tf.float32, [2, 3], name="gw")
+    gb = tf.placeholder(tf.float32, [3], name="gb")
+    return w, b, [(gw, w), (gb, b)]
+
+
+def _names(key):
+    return " ".join(v.name for v in tf.get_collection(key))
+
+
+@case
+def optimizer_gradient_descent_graph(t):
+    w, b, gv = _model()
+    train = tf.train.GradientDescentOptimizer(0.1).apply_gradients(gv)
+    t.eq(train.name, "GradientDescent")
+    t.eq(train.type, "NoOp")
+    _op(t, "GradientDescent/learning_rate", "Const", "")
+    _op(t, "GradientDescent/update_layer/w/ApplyGradientDescent", "ApplyGradientDescent",
+        "layer/w:0 GradientDescent/learning_rate:0 gw:0")
+    _op(t, "GradientDescent/update_layer/b/ApplyGradientDescent", "ApplyGradientDescent",
+        "layer/b:0 GradientDescent/learning_rate:0 gb:0")
+    _op(t, "GradientDescent", "NoOp",
+        "^GradientDescent/update_layer/w/ApplyGradientDescent ^GradientDescent/update_layer/b/ApplyGradientDescent")
+    t.eq(_names(tf.GraphKeys.GLOBAL_VARIABLES), "layer/w:0 layer/b:0")
+    t.eq(tf.get_collection(tf.GraphKeys.TRAIN_OP), [train])
+
+
+@case
+def optimizer_momentum_slots(t):
+    w, b, gv = _model()
+    o = tf.train.MomentumOptimizer(0.1, 0.9)
+    train = o.apply_gradients(gv)
+    t.eq(train.name, "Momentum")
+    slot = o.get_slot(w, "momentum")
+    t.name(slot, "layer/w/Momentum:0")
+    t.check(not slot.trainable, "a slot is trainable")
+    t.eq(str(slot.shape), "(2, 3)")
+    t.check(o.get_slot(w, "m") is None, "an unknown slot name gave a slot")
+    _op(t, "layer/w/Momentum/Initializer/zeros", "Const", "")
+    _op(t, "layer/w/Momentum/Assign", "Assign", "layer/w/Momentum:0 layer/w/Momentum/Initializer/zeros:0")
+    _op(t, "Momentum/learning_rate", "Const", "")
+    _op(t, "Momentum/momentum", "Const", "")
+    _op(t, "Momentum/update_layer/w/ApplyMomentum", "ApplyMomentum",
+        "layer/w:0 layer/w/Momentum:0 Momentum/learning_rate:0 gw:0 Momentum/momentum:0")
+    _op(t, "Momentum", "NoOp", "^Momentum/update_layer/w/ApplyMomentum ^Momentum/update_layer/b/ApplyMomentum")
+    t.eq(_names(tf.GraphKeys.GLOBAL_VARIABLES), "layer/w:0 layer/b:0 layer/w/Momentum:0 layer/b/Momentum:0")
+    t.eq(_names(tf.GraphKeys.TRAINABLE_VARIABLES), "layer/w:0 layer/b:0")
+    t.eq(o.get_slot_names(), ["momentum"])
+
+
+@case
+def optimizer_second_momentum_uniquifies_slots(t):
+    w, b, gv = _model()
+    o1 = tf.train.MomentumOptimizer(0.1, 0.9)
+    o2 = tf.train.MomentumOptimizer(0.1, 0.9)
+    o1.apply_gradients(gv[:1])
+    t2 = o2.apply_gradients(gv[:1])
+    t.name(o1.get_slot(w, "momentum"), "layer/w/Momentum:0")
+    t.name(o2.get_slot(w, "momentum"), "layer/w/Momentum_1:0")
+    t.eq(t2.name, "Momentum_1")
+    t.check(o1.get_slot(b, "momentum") is None, "b has a slot without a gradient")
+
+
+@case
+def optimizer_adam_graph(t):
+    w, b, gv = _model()
+    o = tf.train.AdamOptimizer()
+    train = o.apply_gradients(gv)
+    t.eq(train.name, "Adam")
+    b1, b2 = o._get_beta_accumulators()
+    t.name(b1, "beta1_power:0")
+    t.name(b2, "beta2_power:0")
+    t.name(o.get_slot(w, "m"), "layer/w/Adam:0")
+    t.name(o.get_slot(w, "v"), "layer/w/Adam_1:0")
+    _op(t, "beta1_power/initial_value", "Const", "")
+    _op(t, "beta1_power/Assign", "Assign", "beta1_power:0 beta1_power/initial_value:0")
+    _op(t, "Adam/update_layer/w/ApplyAdam", "ApplyAdam",
+        "layer/w:0 layer/w/Adam:0 layer/w/Adam_1:0 beta1_power/read:0 beta2_power/read:0 Adam/learning_rate:0 "
+        "Adam/beta1:0 Adam/beta2:0 Adam/epsilon:0 gw:0")
+    _op(t, "Adam/mul", "Mul",
+        "beta1_power/read:0 Adam/beta1:0 ^Adam/update_layer/w/ApplyAdam ^Adam/update_layer/b/ApplyAdam")
+    _op(t, "Adam/Assign", "Assign", "beta1_power:0 Adam/mul:0")
+    _op(t, "Adam/mul_1", "Mul",
+        "beta2_power/read:0 Adam/beta2:0 ^Adam/update_layer/w/ApplyAdam ^Adam/update_layer/b/ApplyAdam")
+    _op(t, "Adam/Assign_1", "Assign", "beta2_power:0 Adam/mul_1:0")
+    _op(t, "Adam", "NoOp", "^Adam/update_layer/w/ApplyAdam ^Adam/update_layer/b/ApplyAdam ^Adam/Assign ^Adam/Assign_1")
+    t.eq(_names(tf.GraphKeys.GLOBAL_VARIABLES),
+         "layer/w:0 layer/b:0 beta1_power:0 beta2_power:0 layer/w/Adam:0 layer/w/Adam_1:0 layer/b/Adam:0 "
+         "layer/b/Adam_1:0")
+    t.eq(_names(tf.GraphKeys.TRAINABLE_VARIABLES), "layer/w:0 layer/b:0")
+
+
+@case
+def optimizer_adam_in_outer_scopes(t):
+    w, b, gv = _model()
+    with tf.variable_scope("outer"):
+        with tf.name_scope("ns"):
+            o = tf.train.AdamOptimizer()
+            train = o.apply_gradients(gv, name="train")
+    t.eq(train.name, "outer/ns/train")
+    t.name(o.get_slot(w, "m"), "outer/layer/w/Adam:0")
+    t.name(o._get_beta_accumulators()[0], "outer/ns/beta1_power:0")
+    _ops("outer/ns/train/update_layer/b/ApplyAdam")
+
+
+@case
+def optimizer_rmsprop_centered_slots(t):
+    w, b, gv = _model()
+    o = tf.train.RMSPropOptimizer(0.01, momentum=0.9, centered=True)
+    o.apply_gradients(gv)
+    t.name(o.get_slot(w, "rms"), "layer/w/RMSProp:0")
+    t.name(o.get_slot(w, "mg"), "layer/w/RMSProp_1:0")
+    t.name(o.get_slot(w, "momentum"), "layer/w/RMSProp_2:0")
+    _op(t, "layer/w/RMSProp/Initializer/ones", "Const", "")
+    _op(t, "RMSProp/decay", "Const", "")
+    _op(t, "RMSProp/update_layer/w/ApplyCenteredRMSProp", "ApplyCenteredRMSProp",
+        "layer/w:0 layer/w/RMSProp_1:0 layer/w/RMSProp:0 layer/w/RMSProp_2:0 RMSProp/learning_rate:0 "
+        "RMSProp/decay:0 RMSProp/momentum:0 RMSProp/epsilon:0 gw:0")
+    t.eq(o.get_slot_names(), ["mg", "momentum", "rms"])
+
+
+@case
+def optimizer_slots_placed_with_variable(t):
+    with tf.device("/cpu:0"):
+        v = tf.get_variable("v", [4])
+    grad = tf.placeholder(tf.float32, [4], name="g")
+    with tf.device("/device:GPU:3"):
+        o = tf.train.AdamOptimizer()
+        o.apply_gradients([(grad, v)])
+    t.eq(o.get_slot(v, "m").op.device, "/device:CPU:0")
+    t.eq(o._get_beta_accumulators()[0].op.device, "/device:CPU:0")
+    t.eq(_ops("Adam/update_v/ApplyAdam").device, "/device:CPU:0")
+    t.eq(_ops("Adam/learning_rate").device, "/device:GPU:3")
+
+
+@case
+def optimizer_global_step_ops(t):
+    w, b, gv = _model()
+    with tf.variable_scope("foo"):
+        step = tf.train.get_or_create_global_step()
+    t.name(step, "foo/global_step:0")
+    t.check(step.dtype.base_dtype == tf.int64 and not step.trainable, "global_step is not a non-trainable int64")
+    t.eq(_names(tf.GraphKeys.GLOBAL_STEP), "foo/global_step:0")
+    t.check(tf.train.get_or_create_global_step() is step, "a second global step")
+    t.raises(ValueError, tf.train.create_global_step, msg='"global_step" already exists.')
+    train = tf.train.GradientDescentOptimizer(0.1, name="sgd").apply_gradients(gv, global_step=step)
+    t.eq(train.name, "sgd")
+    _op(t, "sgd/update", "NoOp", "^sgd/update_layer/w/ApplyGradientDescent ^sgd/update_layer/b/ApplyGradientDescent")
+    _op(t, "sgd/value", "Const", "^sgd/update")
+    _op(t, "sgd", "AssignAdd", "foo/global_step:0 sgd/value:0")
+
+
+@case
+def optimizer_global_step_must_be_integer(t):
+    tf.Variable(1.5, name="global_step")
+    t.raises(TypeError, tf.train.get_or_create_global_step,
+             msg="Existing \"global_step\" does not have integer type: <dtype: 'float32_ref'>")
+
+
+@case
+def optimizer_apply_gradients_errors(t):
+    w, b, gv = _model()
+    o = tf.train.GradientDescentOptimizer(0.1)
+    t.raises(ValueError, lambda: o.apply_gradients([]), msg="No variables provided.")
+    t.raises(ValueError, lambda: o.apply_gradients([(None, w), (None, b)]),
+             msg="No gradients provided for any variable: [\"<tf.Variable 'layer/w:0' shape=(2, 3) "
+                 "dtype=float32_ref>\", \"<tf.Variable 'layer/b:0' shape=(3,) dtype=float32_ref>\"].")
+    gb = gv[1][0]
+    t.raises(ValueError, lambda: o.apply_gradients([(gb, w)]),
+             msg="Shapes must be equal rank, but are 2 and 1 for '{{node GradientDescent/update_layer/w/"
+                 "ApplyGradientDescent}} = ApplyGradientDescent[T=DT_FLOAT, use_locking=false](layer/w, "
+                 "GradientDescent/learning_rate, gb)' with input shapes: [2,3], [], [3].")
+    ints = tf.placeholder(tf.int32, [2, 3], name="ints")
+    t.raises(TypeError, lambda: o.apply_gradients([(ints, w)]),
+             msg="Input 'delta' of 'ApplyGradientDescent' Op has type int32 that does not match type float32 of "
+                 "argument 'var'.")
+    m = tf.train.MomentumOptimizer(0.1, 0.9)
+    tall = tf.placeholder(tf.float32, [3, 2], name="tall")
+    t.raises(ValueError, lambda: m.apply_gradients([(tall, w)]),
+             msg="Dimension 0 in both shapes must be equal, but are 2 and 3. Shapes are [2,3] and [3,2]. for "
+                 "'{{node Momentum/update_layer/w/ApplyMomentum}} = ApplyMomentum[T=DT_FLOAT, use_locking=false, "
+                 "use_nesterov=false](layer/w, layer/w/Momentum, Momentum/learning_rate, tall, Momentum/momentum)' "
+                 "with input shapes: [2,3], [2,3], [], [3,2], [].")
+
+
+@case
+def optimizer_minimize_errors(t):
+    w = tf.get_variable("w", [2, 3])
+    c = tf.get_variable("c", [1])
+    loss = tf.reduce_sum(w)
+    o = tf.train.GradientDescentOptimizer(0.1)
+    t.raises(ValueError, lambda: o.minimize(loss, var_list=[]), msg="No variables to optimize.")
+    t.raises(ValueError, lambda: o.minimize(loss, var_list=[c]),
+             msg="No gradients provided for any variable, check your graph for ops that do not support gradients, "
+                 "between variables [\"<tf.Variable 'c:0' shape=(1,) dtype=float32_ref>\"] and loss "
+                 "Tensor(\"Sum:0\", shape=(), dtype=float32).")
+    ione = tf.constant(1, name="ione")
+    t.raises(ValueError, lambda: o.minimize(ione),
+             msg="Invalid type tf.int32 for ione:0, expected: [tf.float32, tf.float64, tf.float16, tf.bfloat16].")
+
+
+@case
+def optimizer_run_time_errors(t):
+    v = tf.get_variable("v", [3])
+    grad = tf.placeholder(tf.float32, None, name="g")
+    o = tf.train.MomentumOptimizer(0.1, 0.9)
+    train = o.apply_gradients([(grad, v)])
+    with t.session() as s:
+        s.run(v.initializer)
+        t.raises("FailedPreconditionError", lambda: s.run(train, {grad: [1.0, 2, 3]}),
+                 fragment="Attempting to use uninitialized value v/Momentum\n\t [[{{node "
+                          "Momentum/update_v/ApplyMomentum}}]]")
+        s.run(o.get_slot(v, "momentum").initializer)
+        t.raises("InvalidArgumentError", lambda: s.run(train, {grad: [1.0, 2]}),
+                 fragment="var and grad do not have the same shape[3] [2]\n\t [[{{node "
+                          "Momentum/update_v/ApplyMomentum}}]]")
+
+
+# ---- trajectories ----
+
+W0 = np.array([[0.5, -1, 2], [1.5, 0, -0.25]], np.float32)
+TARGET = np.array([[1, 2, 3], [-1, 0.5, 0]], np.float32)
+
+
+def _trajectory(t, opt, want):
+    w = tf.get_variable("w", initializer=tf.constant(W0))
+    loss = tf.reduce_sum(tf.square(w - tf.constant(TARGET, name="T")))
+    train = opt.minimize(loss)
+    with t.session() as s:
+        s.run(tf.global_variables_initializer())
+        for i in range(5):
+            got = s.run([loss, train])[0]
+            t.near(got, want[6 + i], 2e-6 * (1 + abs(want[6 + i])), "loss %d" % i)
+        for i, x in enumerate(s.run(w).ravel()):
+            t.near(x, want[i], 2e-6 * (1 + abs(want[i])), "w[%d]" % i)
+
+
+@case
+def optimizer_trajectory_gradient_descent(t):
+    _trajectory(t, tf.train.GradientDescentOptimizer(0.1), [
+        0.836160004, 1.01696002, 2.67232013, -0.180800006, 0.336160004, -0.0819199905,
+        16.8125, 10.7599993, 6.88639975, 4.40729618, 2.82066894])
+
+
+@case
+def optimizer_trajectory_momentum(t):
+    _trajectory(t, tf.train.MomentumOptimizer(0.1, 0.9), [
+        1.29021001, 3.74125981, 3.58042002, -2.4510498, 0.790210009, 0.145105004,
+        16.8125, 10.7599993, 3.55752516, 0.0646272376, 1.60112059])
+
+
+@case
+def optimizer_trajectory_nesterov(t):
+    _trajectory(t, tf.train.MomentumOptimizer(0.1, 0.9, use_nesterov=True), [
+        1.20785868, 3.24715257, 3.41571736, -2.03929377, 0.707858801, 0.103929378,
+        16.8125, 6.46272469, 0.831575871, 0.197381243, 1.77388644])
+
+
+@case
+def optimizer_trajectory_adam(t):
+    _trajectory(t, tf.train.AdamOptimizer(0.1), [
+        0.972184122, -0.501780987, 2.49203467, 1.00222623, 0.472184122, 0.127603322,
+        16.8125, 15.3225012, 13.9561949, 12.7112398, 11.5784664])
+
+
+@case
+def optimizer_trajectory_rmsprop(t):
+    _trajectory(t, tf.train.RMSPropOptimizer(0.01), [
+        0.548375249, -0.900172234, 2.07431698, 1.40253067, 0.0483752303, -0.223145574,
+        16.8125, 16.451601, 16.1676674, 15.922492, 15.7016201])
+
+
+@case
+def optimizer_trajectory_rmsprop_centered(t):
+    _trajectory(t, tf.train.RMSPropOptimizer(0.01, momentum=0.9, centered=True), [
+        0.629604399, -0.68437469, 2.21451306, 1.19456804, 0.129604444, -0.180925518,
+        16.8125, 16.4385834, 15.801651, 14.9727497, 14.0061302])
+
+
+@case
+def optimizer_learning_rate_tensor_fed(t):
+    w = tf.get_variable("w", initializer=tf.constant(W0))
+    loss = tf.reduce_sum(tf.square(w - tf.constant(TARGET, name="T")))
+    lr = tf.placeholder(tf.float32, [], name="lr")
+    train = tf.train.MomentumOptimizer(lr, 0.9).minimize(loss)
+    graph = tf.get_default_graph()
+    t.check("Momentum/learning_rate" not in [o.name for o in graph.get_operations()], "a learning_rate Const")
+    apply = graph.get_operation_by_name("Momentum/update_w/ApplyMomentum")
+    t.eq(apply.inputs[1].name, "w/Momentum:0")
+    t.eq(apply.inputs[2].name, "lr:0")
+    t.eq(apply.inputs[4].name, "Momentum/momentum:0")
+    with t.session() as s:
+        s.run(tf.global_variables_initializer())
+        for r in (0.1, 0.05, 0.0):
+            s.run(train, {lr: r})
+        want = [0.685000002, 0.110000014, 2.37000012, 0.574999988, 0.185000002, -0.157499999]
+        for i, x in enumerate(s.run(w).ravel()):
+            t.near(x, want[i], 2e-6 * (1 + abs(want[i])), "w[%d]" % i)
+
+
+def _gan_dense(x, n, name):
+    with tf.variable_scope(name):
+        w = tf.get_variable("w", [x.shape[1], n])
+        b = tf.get_variable("b", [n], initializer=tf.zeros_initializer())
+        return tf.nn.bias_add(tf.matmul(x, w), b)
+
+
+@case
+def optimizer_gan_var_lists_from_scopes(t):
+    z = tf.placeholder(tf.float32, [4, 2], name="z")
+    real = tf.placeholder(tf.float32, [4, 3], name="real")
+    with tf.variable_scope("generator"):
+        fake = _gan_dense(z, 3, "out")
+
+    def disc(x, reuse):
+        with tf.variable_scope("discriminator", reuse=reuse):
+            return _gan_dense(tf.nn.relu(x), 1, "logit")
+    dr, df = disc(real, None), disc(fake, True)
+    d_loss = tf.reduce_mean(tf.square(dr - 1.0)) + tf.reduce_mean(tf.square(df))
+    g_loss = tf.reduce_mean(tf.square(df - 1.0))
+    d_vars, g_vars = tf.trainable_variables("discriminator"), tf.trainable_variables("generator")
+    t.eq(len(d_vars), 2)
+    t.eq(len(g_vars), 2)
+    d_train = tf.train.AdamOptimizer(0.001).minimize(d_loss, var_list=d_vars, name="d_train")
+    g_train = tf.train.AdamOptimizer(0.001).minimize(g_loss, var_list=g_vars, name="g_train")
+    t.eq(d_train.name, "d_train")
+    t.eq(g_train.name, "g_train")
+    t.eq(_names(tf.GraphKeys.GLOBAL_VARIABLES),
+         "generator/out/w:0 generator/out/b:0 discriminator/logit/w:0 discriminator/logit/b:0 beta1_power:0 "
+         "beta2_power:0 discriminator/logit/w/Adam:0 discriminator/logit/w/Adam_1:0 discriminator/logit/b/Adam:0 "
+         "discriminator/logit/b/Adam_1:0 beta1_power_1:0 beta2_power_1:0 generator/out/w/Adam:0 "
+         "generator/out/w/Adam_1:0 generator/out/b/Adam:0 generator/out/b/Adam_1:0")
+    t.eq(" ".join(o.name for o in tf.get_default_graph().get_operations() if o.type == "ApplyAdam"),
+         "d_train/update_discriminator/logit/w/ApplyAdam d_train/update_discriminator/logit/b/ApplyAdam "
+         "g_train/update_generator/out/w/ApplyAdam g_train/update_generator/out/b/ApplyAdam")
+    t.eq(tf.get_collection(tf.GraphKeys.TRAIN_OP), [d_train, g_train])
+    t.eq(_ops("g_train/mul").inputs[0].name, "beta1_power_1/read:0")
+
+
+@case
+def optimizer_resumes_tf_checkpoint_with_slots(t):
+    w = tf.get_variable("w", initializer=tf.constant(W0))
+    loss = tf.reduce_sum(tf.square(w - tf.constant(TARGET, name="T")))
+    step = tf.train.get_or_create_global_step()
+    train = tf.train.AdamOptimizer(0.1).minimize(loss, global_step=step)
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "golden", "train",
+                        "adam_3_steps", "model.ckpt")
+    with t.session() as s:
+        tf.train.Saver().restore(s, path)
+        for i, want in enumerate([12.7112398, 11.5784664]):
+            t.near(s.run([loss, train])[0], want, 2e-6 * (1 + want), "loss %d" % i)
+        want_w = [0.972184122, -0.501780987, 2.49203467, 1.00222623, 0.472184122, 0.127603322]
+        for i, x in enumerate(s.run(w).ravel()):
+            t.near(x, want_w[i], 2e-6 * (1 + abs(want_w[i])), "w[%d]" % i)
+        t.eq(s.run(step), 5, "global_step")

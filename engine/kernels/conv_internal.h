@@ -1,0 +1,80 @@
+/* conv_internal.h - conv2d geometry, algorithms and their selection
+ * (conv2d.c runs them, conv_select.c chooses and tunes). */
+#ifndef VS_CONV_INTERNAL_H
+#define VS_CONV_INTERNAL_H
+
+#include "session/session_internal.h"
+
+typedef struct vs_conv_geom {
+  int64_t N, H, W, C, KH, KW, K, SH, SW, DH, DW;
+  int64_t OH, OW, PT, PB, PL, PR; /* output size and TF's SAME padding */
+  vs_dtype dtype;
+} vs_conv_geom;
+
+typedef enum vs_conv_kind { VS_CONV_DIRECT = 0, VS_CONV_IM2COL, VS_CONV_CONVGEMM } vs_conv_kind;
+
+/* The direct kernel's parameters (ignored by the other kinds). */
+typedef struct vs_conv_algo {
+  vs_conv_kind kind;
+  int rm; /* output pixels per work-item (registers: rm x nv accumulators) */
+  int nv; /* vectors of VEC output channels per work-item (VEC: the widest of 16..1 dividing K) */
+  int uc; /* unrolling of the input-channel loop */
+  int ly; /* work-items per work-group along the pixels */
+  int rw; /* 1: one work-item walks a whole output row, kernel row by kernel row (conv2d_rows); 0: RM pixels */
+} vs_conv_algo;
+#define VS_CONV_MAX_RM 16
+#define VS_CONV_MAX_NV 4
+#define VS_CONV_MAX_UC 8
+#define VS_CONV_MAX_LY 64
+
+/* TF's output size and SAME padding for op over these shapes; false when
+ * they do not fit together. */
+bool vs__conv_geometry(const vs_op *op, vs_shape xs, vs_shape fs, vs_conv_geom *g);
+
+/* The direct kernel's vector width for g, and whether a's parameters fit
+ * g (in range, VEC * nv dividing K). A set that does not fit runs with
+ * the default register tile. */
+int vs__conv_direct_vec(const vs_conv_geom *g);
+bool vs__conv_direct_fits(const vs_conv_geom *g, vs_conv_algo a);
+bool vs__conv_direct(vs_cl_device *d, size_t dev, const vs_conv_geom *g, vs_conv_algo a, cl_mem x, cl_mem f,
+                     cl_mem out, vs_status *st);
+bool vs__conv_im2col(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_mem x, cl_mem f, cl_mem out,
+                     vs_status *st);
+/* CLBlast's convgemm covers float32 with symmetric padding only. */
+bool vs__conv_convgemm_fits(const vs_conv_geom *g);
+bool vs__conv_convgemm(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_mem x, cl_mem f, cl_mem out,
+                       vs_status *st);
+bool vs__conv_algo_run(vs_cl_device *d, size_t dev, const vs_conv_geom *g, vs_conv_algo a, cl_mem x, cl_mem f,
+                       cl_mem out, vs_status *st);
+
+/* The direct kernel's default parameters. */
+extern const vs_conv_algo VS_CONV_DEFAULT_DIRECT;
+
+/* The algorithm for this device and geometry: VARSCOPE_CONV when set
+ * (direct, direct:RM,NV,UC,LY,RW, im2col, convgemm), else the one kept for
+ * the geometry (this process's memo, then the keyed store), else measured
+ * now on the real buffers (out is overwritten) and kept. */
+bool vs__conv_select(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_mem x, cl_mem f, cl_mem out,
+                     vs_conv_algo *algo, vs_status *st);
+
+/* A short name ("direct rm6 nv2 u2 ly1", "im2col+gemm", "convgemm"). */
+void vs__conv_algo_name(vs_conv_algo a, char *buf, size_t cap);
+
+/* ---- the choices table in the keyed store (conv_select.c) ---- */
+/* The store key of device d's table; a geometry's key in it; its shape
+ * family's key (where tuned direct parameters are kept). malloc'd. */
+char *vs__conv_store_key(const vs_cl_device *d);
+char *vs__conv_geom_key(const vs_conv_geom *g);
+char *vs__conv_family_key(const vs_conv_geom *g);
+/* The algorithm kept under key; false when none. */
+bool vs__conv_table_lookup(vs_cl_device *d, const char *key, vs_conv_algo *a);
+/* Keeps a under key (replacing), with its time for the listing. */
+bool vs__conv_table_put(vs_cl_device *d, const char *key, vs_conv_algo a, double ms);
+/* Removes key's line. */
+bool vs__conv_table_remove(vs_cl_device *d, const char *key);
+/* Forgets the choices of g's family's geometries (measured again with
+ * newly tuned parameters). */
+bool vs__conv_table_forget_family(vs_cl_device *d, const vs_conv_geom *g);
+double vs__conv_now(void);
+
+#endif

@@ -1,0 +1,344 @@
+/* conv_select.c - which conv2d algorithm (and which direct-kernel
+ * parameters) runs a geometry on a device, and where that is remembered.
+ *
+ * The first time a geometry meets a device, every applicable algorithm is
+ * run on the real buffers (a warm-up that builds its kernels, then two
+ * timed runs, the faster counting, unless the warm-up already lost by 10x)
+ * and the fastest is kept. The direct
+ * kernel takes part with its default register tile, a few others, and the
+ * parameters `varscope tune --conv` found for the geometry's shape family
+ * (conv_tune.c), when there are any.
+ *
+ * Choices live in the runtime's keyed store (runtime/tuning_store.h): one
+ * entry per device, keyed by device, driver and platform, whose payload is
+ * a text table this file alone reads and writes, one line per key:
+ *   <geometry or "family ..." key> TAB <kind> <rm> <nv> <uc> <ly> <rw> TAB <ms>
+ * The store checksums the payload; a line that does not parse is skipped
+ * (re-measured). The v1 text file (conv-choices-v1.txt) of earlier
+ * versions is never read: its lines had other fields. Within a process the
+ * table is kept in the device's memo. Two processes updating the table at
+ * once may lose one's line (each replaces the entry atomically); that
+ * geometry is simply measured again later.
+ * VARSCOPE_CONV=direct, im2col or convgemm forces one ("direct:RM,NV,UC,LY,RW"
+ * forces the direct kernel's parameters); VARSCOPE_LOG=conv prints each
+ * measurement. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "kernels/conv_internal.h"
+#include "kernels/conv_tuning.h"
+#include "runtime/tuning_store.h"
+
+#define TABLE_MAX ((size_t)1 << 20)
+
+const vs_conv_algo VS_CONV_DEFAULT_DIRECT = {VS_CONV_DIRECT, 6, 2, 2, 1, 0};
+/* Register tiles tried besides the default and a tuned set, all fitting
+ * 32 vector registers (rm x nv accumulators plus nv filter vectors). */
+static const vs_conv_algo DIRECT_VARIANTS[] = {
+    {VS_CONV_DIRECT, 8, 2, 2, 1, 0}, {VS_CONV_DIRECT, 12, 2, 2, 1, 0}, {VS_CONV_DIRECT, 4, 4, 2, 1, 0},
+    {VS_CONV_DIRECT, 8, 2, 2, 1, 1}, {VS_CONV_DIRECT, 12, 2, 2, 1, 1}, {VS_CONV_DIRECT, 6, 4, 2, 1, 1},
+};
+
+void vs__conv_algo_name(vs_conv_algo a, char *buf, size_t cap) {
+  if (a.kind == VS_CONV_DIRECT) snprintf(buf, cap, "direct%s rm%d nv%d u%d ly%d", a.rw ? " rows" : "", a.rm, a.nv, a.uc, a.ly);
+  else if (a.kind == VS_CONV_IM2COL) snprintf(buf, cap, "im2col+gemm");
+  else snprintf(buf, cap, "convgemm");
+}
+
+double vs__conv_now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+char *vs__conv_store_key(const vs_cl_device *d) {
+  return vs__asprintf("varscope conv-choices 2\ndevice %s\ndriver %s\nplatform %s\n", d->info.device_name,
+                      d->info.driver_version, d->info.platform_name);
+}
+
+/* The shape family: what the direct kernel's code depends on (dtype,
+ * filter, channels, strides, dilations), not the batch, image size or
+ * padding. A geometry's key is its family's followed by the rest, so the
+ * geometries of a family are the lines starting with it. */
+static char *family_part(const vs_conv_geom *g) {
+  return vs__asprintf("%s|f%lld,%lld,%lld,%lld|s%lld,%lld|d%lld,%lld", vs_dtype_name(g->dtype), (long long)g->KH,
+                      (long long)g->KW, (long long)g->C, (long long)g->K, (long long)g->SH, (long long)g->SW,
+                      (long long)g->DH, (long long)g->DW);
+}
+
+char *vs__conv_geom_key(const vs_conv_geom *g) {
+  char *fam = family_part(g);
+  char *k = fam ? vs__asprintf("%s|x%lld,%lld,%lld|p%lld,%lld,%lld,%lld", fam, (long long)g->N, (long long)g->H,
+                               (long long)g->W, (long long)g->PT, (long long)g->PB, (long long)g->PL, (long long)g->PR)
+                : NULL;
+  free(fam);
+  return k;
+}
+
+char *vs__conv_family_key(const vs_conv_geom *g) {
+  char *fam = family_part(g);
+  char *k = fam ? vs__asprintf("family %s", fam) : NULL;
+  free(fam);
+  return k;
+}
+
+/* Parses "<kind> <rm> <nv> <uc> <ly> <rw>" strictly. */
+static bool parse_algo(const char *s, vs_conv_algo *a) {
+  int kind, rm, nv, uc, ly, rw, used = 0;
+  if (sscanf(s, "%d %d %d %d %d %d%n", &kind, &rm, &nv, &uc, &ly, &rw, &used) != 6 || (s[used] != '\t' && s[used]))
+    return false;
+  if (kind < VS_CONV_DIRECT || kind > VS_CONV_CONVGEMM) return false;
+  if (kind == VS_CONV_DIRECT && (rm < 1 || rm > VS_CONV_MAX_RM || nv < 1 || nv > VS_CONV_MAX_NV || uc < 1 ||
+                                 uc > VS_CONV_MAX_UC || ly < 1 || ly > VS_CONV_MAX_LY || rw < 0 || rw > 1))
+    return false;
+  *a = (vs_conv_algo){(vs_conv_kind)kind, rm, nv, uc, ly, rw};
+  return true;
+}
+
+/* The device's table (NUL-terminated, malloc'd; "" when there is none):
+ * the memo's, else the store's (then memoised). NULL when out of memory. */
+static char *table_get(vs_cl_device *d, const char *skey, bool from_disk) {
+  unsigned char *data = NULL;
+  size_t n = 0;
+  if (!from_disk && vs__memo_get(d, skey, &data, &n)) {
+  } else if (vs__store_get(NULL, skey, TABLE_MAX, &data, &n) == VS_STORE_HIT) {
+    vs__memo_put(d, skey, data, n);
+  } else {
+    free(data);
+    data = NULL;
+    n = 0;
+  }
+  char *t = malloc(n + 1);
+  if (t) {
+    if (n) memcpy(t, data, n);
+    t[n] = '\0';
+  }
+  free(data);
+  return t;
+}
+
+bool vs__conv_table_lookup(vs_cl_device *d, const char *key, vs_conv_algo *a) {
+  char *skey = vs__conv_store_key(d), *t = skey ? table_get(d, skey, false) : NULL;
+  bool found = false;
+  size_t klen = strlen(key);
+  for (char *line = t; line && *line;) {
+    char *nl = strchr(line, '\n');
+    if (nl) *nl = '\0';
+    vs_conv_algo x;
+    if (strncmp(line, key, klen) == 0 && line[klen] == '\t' && parse_algo(line + klen + 1, &x)) {
+      *a = x; /* the last line for a key wins */
+      found = true;
+    }
+    line = nl ? nl + 1 : NULL;
+  }
+  free(t);
+  free(skey);
+  return found;
+}
+
+/* Rewrites the table without the lines drop() selects, plus `add` (a full
+ * line or NULL), from the store's current table (another process may have
+ * added lines), into the store and the memo. */
+static bool table_update(vs_cl_device *d, bool (*drop)(const char *line, const void *arg), const void *arg,
+                         const char *add) {
+  char *skey = vs__conv_store_key(d), *t = skey ? table_get(d, skey, true) : NULL;
+  size_t cap = (t ? strlen(t) : 0) + (add ? strlen(add) : 0) + 1, used = 0;
+  char *out = t ? malloc(cap) : NULL;
+  bool ok = out != NULL;
+  for (char *line = out ? t : NULL; line && *line;) {
+    char *nl = strchr(line, '\n');
+    size_t len = nl ? (size_t)(nl - line) : strlen(line);
+    char saved = line[len];
+    line[len] = '\0';
+    if (!drop(line, arg)) {
+      memcpy(out + used, line, len);
+      used += len;
+      out[used++] = '\n';
+    }
+    line[len] = saved;
+    line = nl ? nl + 1 : NULL;
+  }
+  if (ok && add) {
+    memcpy(out + used, add, strlen(add));
+    used += strlen(add);
+  }
+  if (ok && used <= TABLE_MAX) {
+    vs__memo_put(d, skey, out, used);
+    vs__store_put(NULL, skey, out, used); /* best effort: without a cache directory, this process remembers */
+  }
+  free(out);
+  free(t);
+  free(skey);
+  return ok;
+}
+
+static bool drop_key(const char *line, const void *arg) {
+  size_t klen = strlen(arg);
+  return strncmp(line, arg, klen) == 0 && line[klen] == '\t';
+}
+
+bool vs__conv_table_put(vs_cl_device *d, const char *key, vs_conv_algo a, double ms) {
+  char *line = vs__asprintf("%s\t%d %d %d %d %d %d\t%.3f ms\n", key, (int)a.kind, a.rm, a.nv, a.uc, a.ly, a.rw, ms);
+  bool ok = line && table_update(d, drop_key, key, line);
+  free(line);
+  return ok;
+}
+
+/* arg: a family part; the line is one of its geometries. */
+static bool drop_family(const char *line, const void *arg) {
+  size_t n = strlen(arg);
+  return strncmp(line, arg, n) == 0 && strncmp(line + n, "|x", 2) == 0;
+}
+
+bool vs__conv_table_remove(vs_cl_device *d, const char *key) { return table_update(d, drop_key, key, NULL); }
+
+bool vs__conv_table_forget_family(vs_cl_device *d, const vs_conv_geom *g) {
+  char *fam = family_part(g);
+  bool ok = fam && table_update(d, drop_family, fam, NULL);
+  free(fam);
+  return ok;
+}
+
+/* Times one candidate: a warm-up run (which builds its kernels), then two
+ * timed runs, the faster counting (the other load on a shared machine
+ * only ever slows a run). A candidate whose warm-up alone took over ten
+ * times the best time so far is not timed again: it cannot win, and on a
+ * CPU im2col or convgemm of a large layer takes tens of seconds a run.
+ * < 0 when it fails. */
+static double time_candidate(vs_cl_device *d, size_t dev, const vs_conv_geom *g, vs_conv_algo a, cl_mem x, cl_mem f,
+                             cl_mem out, double best_so_far) {
+  vs_status *st = vs_status_new();
+  double t0 = vs__conv_now();
+  bool ok = st && vs__conv_algo_run(d, dev, g, a, x, f, out, st) && clFinish(*vs__queue(d)) == CL_SUCCESS;
+  double best = ok ? vs__conv_now() - t0 : -1;
+  if (ok && best_so_far > 0 && best > 10 * best_so_far) {
+    vs_status_free(st);
+    return best;
+  }
+  best = -1;
+  for (int i = 0; ok && i < 2; i++) {
+    t0 = vs__conv_now();
+    ok = vs__conv_algo_run(d, dev, g, a, x, f, out, st) && clFinish(*vs__queue(d)) == CL_SUCCESS;
+    double t = vs__conv_now() - t0;
+    if (ok && (best < 0 || t < best)) best = t;
+  }
+  vs_status_free(st);
+  return ok ? best : -1;
+}
+
+static bool forced(const vs_conv_geom *g, const char *force, vs_conv_algo *algo, vs_status *st) {
+  vs_conv_algo a = VS_CONV_DEFAULT_DIRECT;
+  int used = 0;
+  if (strcmp(force, "direct") == 0) *algo = a;
+  else if (strncmp(force, "direct:", 7) == 0 &&
+           sscanf(force + 7, "%d,%d,%d,%d,%d%n", &a.rm, &a.nv, &a.uc, &a.ly, &a.rw, &used) == 5 && !force[7 + used] &&
+           a.rm >= 1 && a.rm <= VS_CONV_MAX_RM && a.nv >= 1 && a.nv <= VS_CONV_MAX_NV && a.uc >= 1 &&
+           a.uc <= VS_CONV_MAX_UC && a.ly >= 1 && a.ly <= VS_CONV_MAX_LY && (a.rw == 0 || a.rw == 1))
+    *algo = a; /* an nv that does not divide this K runs as the default's (vs__conv_direct) */
+  else if (strcmp(force, "im2col") == 0) *algo = (vs_conv_algo){VS_CONV_IM2COL, 0, 0, 0, 0, 0};
+  else if (strcmp(force, "convgemm") == 0 && vs__conv_convgemm_fits(g)) *algo = (vs_conv_algo){VS_CONV_CONVGEMM, 0, 0, 0, 0, 0};
+  else if (strcmp(force, "convgemm") == 0) *algo = VS_CONV_DEFAULT_DIRECT; /* convgemm cannot express this geometry */
+  else {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR,
+             "VARSCOPE_CONV='%s': want auto, direct, direct:RM,NV,UC,LY,RW, im2col or convgemm", force);
+    return false;
+  }
+  return true;
+}
+
+bool vs__conv_select(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_mem x, cl_mem f, cl_mem out,
+                     vs_conv_algo *algo, vs_status *st) {
+  const char *force = getenv("VARSCOPE_CONV");
+  if (force && *force && strcmp(force, "auto") != 0) return forced(g, force, algo, st);
+  char *key = vs__conv_geom_key(g), *fkey = vs__conv_family_key(g);
+  if (!key || !fkey) {
+    free(key);
+    free(fkey);
+    vs__oom(st);
+    return false;
+  }
+  if (vs__conv_table_lookup(d, key, algo)) {
+    free(key);
+    free(fkey);
+    return true;
+  }
+  vs_conv_algo cands[16];
+  int n = 0;
+  vs_conv_algo tuned;
+  if (vs__conv_table_lookup(d, fkey, &tuned) && tuned.kind == VS_CONV_DIRECT && vs__conv_direct_fits(g, tuned) &&
+      memcmp(&tuned, &VS_CONV_DEFAULT_DIRECT, sizeof tuned) != 0)
+    cands[n++] = tuned;
+  cands[n++] = VS_CONV_DEFAULT_DIRECT;
+  for (size_t i = 0; i < sizeof DIRECT_VARIANTS / sizeof DIRECT_VARIANTS[0]; i++)
+    if (vs__conv_direct_fits(g, DIRECT_VARIANTS[i])) cands[n++] = DIRECT_VARIANTS[i];
+  cands[n++] = (vs_conv_algo){VS_CONV_IM2COL, 0, 0, 0, 0, 0};
+  if (vs__conv_convgemm_fits(g)) cands[n++] = (vs_conv_algo){VS_CONV_CONVGEMM, 0, 0, 0, 0, 0};
+  double best = -1;
+  *algo = VS_CONV_DEFAULT_DIRECT;
+  char report[1024] = "";
+  size_t used = 0;
+  for (int i = 0; i < n; i++) {
+    double t = time_candidate(d, dev, g, cands[i], x, f, out, best);
+    char name[48];
+    vs__conv_algo_name(cands[i], name, sizeof name);
+    if (used < sizeof report)
+      used += (size_t)snprintf(report + used, sizeof report - used, "%s%s %s", i ? ", " : "", name,
+                               t < 0 ? "failed" : "");
+    if (t >= 0 && used < sizeof report) used += (size_t)snprintf(report + used, sizeof report - used, "%.2f ms", t * 1e3);
+    if (t >= 0 && (best < 0 || t < best)) {
+      best = t;
+      *algo = cands[i];
+    }
+  }
+  if (best >= 0) { /* else nothing ran: let the real run report why */
+    char chosen[48];
+    vs__conv_algo_name(*algo, chosen, sizeof chosen);
+    if (vs__log_enabled("conv")) fprintf(stderr, "varscope: conv2d %s on %s: %s -> %s\n", key, d->info.cl_name, report, chosen);
+    vs__conv_table_put(d, key, *algo, best * 1e3);
+  }
+  free(key);
+  free(fkey);
+  return true;
+}
+
+char *vs__conv_store_path(size_t i, vs_status *st) {
+  vs_cl_device *d = vs__device(i, st);
+  char *dir = d ? vs__cache_dir() : NULL, *key = dir ? vs__conv_store_key(d) : NULL;
+  char *path = key ? vs__store_path(dir, key) : NULL;
+  if (d && !path) vs__fail(st, VS_FAILED_PRECONDITION, VS_EXC_OP_ERROR, "no writable cache directory");
+  free(dir);
+  free(key);
+  return path;
+}
+
+VS_API size_t vs_device_conv_choices(size_t i, char *buf, size_t cap, vs_status *st) {
+  vs__ok(st);
+  vs_cl_device *d = vs__device(i, st);
+  if (!d || (!buf && cap)) {
+    if (d) vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "vs_device_conv_choices: buf is NULL");
+    return 0;
+  }
+  size_t used = 0;
+  if (cap) buf[0] = '\0';
+  char *skey = vs__conv_store_key(d), *t = skey ? table_get(d, skey, false) : NULL;
+  for (char *line = t; line && *line;) {
+    char *nl = strchr(line, '\n');
+    if (nl) *nl = '\0';
+    char *tab = strchr(line, '\t');
+    vs_conv_algo a;
+    if (tab && parse_algo(tab + 1, &a)) {
+      char name[48], *ms = strchr(tab + 1, '\t');
+      vs__conv_algo_name(a, name, sizeof name);
+      *tab = '\0';
+      int w = snprintf(used < cap ? buf + used : NULL, used < cap ? cap - used : 0, "%s -> %s (%s)\n", line, name,
+                       ms ? ms + 1 : "");
+      if (w > 0) used += (size_t)w;
+    }
+    line = nl ? nl + 1 : NULL;
+  }
+  free(t);
+  free(skey);
+  return used;
+}

@@ -1,0 +1,316 @@
+/* conv_tune.c - tuning the direct conv2d kernel's parameters by search,
+ * per device and shape family (vs_device_tune_conv, conv_tuning.h).
+ *
+ * The search space is the kernel's parameters (conv_internal.h): its form
+ * (rw: per-block or row-walking work-items), the register tile (rm output
+ * pixels x nv channel vectors), the unrolling of the input-channel loop
+ * (uc) and the work-group height (ly). Phase 1 walks both forms' register
+ * tiles that fit 32 vector registers with uc=2, ly=1;
+ * phase 2 walks unrolling x work-group height around the best tile. The
+ * walk stops starting candidates when the time budget is spent.
+ *
+ * Every candidate runs on the full input and its whole output is compared
+ * with a host reference before it is timed, so a set that computes wrong
+ * results (a compiler bug at one unrolling, a tile that skips a tail) is
+ * never kept, however fast. Only a set at least 3% faster than the default
+ * is stored (in the conv choices table of the keyed store, under the
+ * family's key; conv_select.c offers it to each geometry of the family). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels/conv_internal.h"
+#include "kernels/conv_tuning.h"
+
+#define TIMED_RUNS 3
+#define MIN_GAIN 1.03 /* a kept set beats the default by this factor: below it, timing noise decides */
+
+typedef struct tune_bench {
+  vs_cl_device *d;
+  size_t dev;
+  vs_conv_geom g;
+  size_t nx, nf, no;
+  float *x, *f, *out; /* host inputs and a candidate's output read back */
+  double *ref, *mag;  /* the reference output and sum of |products| per output */
+  cl_mem dx, df, dout;
+} tune_bench;
+
+/* uniform[-1,1) from a fixed xorshift64 stream: the same inputs every run. */
+static void fill_uniform(float *x, size_t count, uint64_t s) {
+  for (size_t i = 0; i < count; i++) {
+    s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+    x[i] = (float)((double)(s >> 40) / (double)(1ull << 24) * 2.0 - 1.0);
+  }
+}
+
+/* The reference in double, with the magnitude each output's error scales
+ * with. */
+static void reference(tune_bench *b) {
+  const vs_conv_geom *g = &b->g;
+  for (int64_t n = 0; n < g->N; n++)
+    for (int64_t oh = 0; oh < g->OH; oh++)
+      for (int64_t ow = 0; ow < g->OW; ow++) {
+        double *r = b->ref + ((n * g->OH + oh) * g->OW + ow) * g->K, *m = b->mag + (r - b->ref);
+        for (int64_t k = 0; k < g->K; k++) r[k] = m[k] = 0;
+        for (int64_t kh = 0; kh < g->KH; kh++) {
+          int64_t ih = oh * g->SH - g->PT + kh * g->DH;
+          if (ih < 0 || ih >= g->H) continue;
+          for (int64_t kw = 0; kw < g->KW; kw++) {
+            int64_t iw = ow * g->SW - g->PL + kw * g->DW;
+            if (iw < 0 || iw >= g->W) continue;
+            const float *xp = b->x + ((n * g->H + ih) * g->W + iw) * g->C;
+            const float *fp = b->f + (kh * g->KW + kw) * g->C * g->K;
+            for (int64_t c = 0; c < g->C; c++) {
+              double xv = xp[c];
+              const float *fr = fp + c * g->K;
+              for (int64_t k = 0; k < g->K; k++) {
+                double p = xv * fr[k];
+                r[k] += p;
+                m[k] += fabs(p);
+              }
+            }
+          }
+        }
+      }
+}
+
+static bool bench_init(tune_bench *b, vs_cl_device *d, size_t dev, const vs_conv_geom *g, vs_status *st) {
+  memset(b, 0, sizeof *b);
+  b->d = d, b->dev = dev, b->g = *g;
+  b->nx = (size_t)(g->N * g->H * g->W * g->C), b->nf = (size_t)(g->KH * g->KW * g->C * g->K);
+  b->no = (size_t)(g->N * g->OH * g->OW * g->K);
+  b->x = malloc(b->nx * sizeof *b->x), b->f = malloc(b->nf * sizeof *b->f), b->out = malloc(b->no * sizeof *b->out);
+  b->ref = malloc(b->no * sizeof *b->ref), b->mag = malloc(b->no * sizeof *b->mag);
+  if (!b->x || !b->f || !b->out || !b->ref || !b->mag) {
+    vs__oom(st);
+    return false;
+  }
+  fill_uniform(b->x, b->nx, 0x9E3779B97F4A7C15ull);
+  fill_uniform(b->f, b->nf, 0xD1B54A32D192ED03ull);
+  reference(b);
+  vs_shape xs = VS_SHAPE(g->N, g->H, g->W, g->C), fs = VS_SHAPE(g->KH, g->KW, g->C, g->K),
+           os = VS_SHAPE(g->N, g->OH, g->OW, g->K);
+  if (!(b->dx = vs__device_buffer(d, b->nx * sizeof(float), &xs, VS_FLOAT, st)) ||
+      !(b->df = vs__device_buffer(d, b->nf * sizeof(float), &fs, VS_FLOAT, st)) ||
+      !(b->dout = vs__device_buffer(d, b->no * sizeof(float), &os, VS_FLOAT, st)))
+    return false;
+  cl_int err = clEnqueueWriteBuffer(*vs__queue(d), b->dx, CL_TRUE, 0, b->nx * sizeof(float), b->x, 0, NULL, NULL);
+  if (err == CL_SUCCESS)
+    err = clEnqueueWriteBuffer(*vs__queue(d), b->df, CL_TRUE, 0, b->nf * sizeof(float), b->f, 0, NULL, NULL);
+  if (err != CL_SUCCESS) vs__cl_fail(st, err, "clEnqueueWriteBuffer");
+  return err == CL_SUCCESS;
+}
+
+static void bench_free(tune_bench *b) {
+  vs__buffer_release(b->dx), vs__buffer_release(b->df), vs__buffer_release(b->dout);
+  free(b->x), free(b->f), free(b->out), free(b->ref), free(b->mag);
+}
+
+/* One run, finished; its seconds. */
+static bool run_once(tune_bench *b, vs_conv_algo a, double *seconds, vs_status *st) {
+  double t0 = vs__conv_now();
+  if (!vs__conv_direct(b->d, b->dev, &b->g, a, b->dx, b->df, b->dout, st)) return false;
+  cl_int err = clFinish(*vs__queue(b->d));
+  if (err != CL_SUCCESS) {
+    vs__cl_fail(st, err, "clFinish");
+    return false;
+  }
+  *seconds = vs__conv_now() - t0;
+  return true;
+}
+
+static int cmp_double(const void *x, const void *y) {
+  double a = *(const double *)x, b = *(const double *)y;
+  return a < b ? -1 : a > b;
+}
+
+/* Runs a candidate once (building its kernels), reads the output back for
+ * the check, then times TIMED_RUNS runs: the fastest in *best (other load
+ * on a shared machine only ever slows a run, so the minimum ranks
+ * candidates more steadily than the median). */
+static bool measure(tune_bench *b, vs_conv_algo a, double *best, vs_status *st) {
+  double t[TIMED_RUNS], first;
+  if (!run_once(b, a, &first, st)) return false;
+  cl_int err = clEnqueueReadBuffer(*vs__queue(b->d), b->dout, CL_TRUE, 0, b->no * sizeof(float), b->out, 0, NULL, NULL);
+  if (err != CL_SUCCESS) {
+    vs__cl_fail(st, err, "clEnqueueReadBuffer");
+    return false;
+  }
+  for (int i = 0; i < TIMED_RUNS; i++)
+    if (!run_once(b, a, &t[i], st)) return false;
+  qsort(t, TIMED_RUNS, sizeof t[0], cmp_double);
+  *best = t[0];
+  return true;
+}
+
+/* Every output against the reference: float32 accumulation in another
+ * order errs by at most about 1e-6 relative to the sum of |products| (800
+ * terms here); a wrong tile or a skipped channel errs by O(1). */
+static bool verify(const tune_bench *b, char *why, size_t cap) {
+  for (size_t i = 0; i < b->no; i++)
+    if (!(fabs(b->out[i] - b->ref[i]) <= 1e-5 * (1.0 + b->mag[i]))) {
+      size_t k = i % (size_t)b->g.K, pix = i / (size_t)b->g.K;
+      snprintf(why, cap, "wrong result: output pixel %zu channel %zu = %.6g, want %.6g", pix, k, (double)b->out[i],
+               b->ref[i]);
+      return false;
+    }
+  return true;
+}
+
+static void params_text(vs_conv_algo a, char *buf, size_t cap) {
+  snprintf(buf, cap, "rm=%d nv=%d uc=%d ly=%d rw=%d", a.rm, a.nv, a.uc, a.ly, a.rw);
+}
+
+/* The next candidate of the search after `done` have been tried (phase 2
+ * centred on best); false when the search is over. */
+static bool next_candidate(const vs_conv_geom *g, size_t done, vs_conv_algo best, vs_conv_algo *out) {
+  static const int RMS[] = {2, 4, 6, 8, 10, 12, 14, 16}, NVS[] = {1, 2, 4}, UCS[] = {1, 2, 4}, LYS[] = {1, 2, 4, 8, 16};
+  size_t k = 0;
+  for (int rw = 0; rw <= 1; rw++)
+  for (size_t r = 0; r < sizeof RMS / sizeof *RMS; r++)
+    for (size_t v = 0; v < sizeof NVS / sizeof *NVS; v++) {
+      vs_conv_algo a = {VS_CONV_DIRECT, RMS[r], NVS[v], 2, 1, rw};
+      /* rm x nv accumulators and nv filter vectors in 32 registers. */
+      if (a.rm * a.nv + a.nv > 30 || !vs__conv_direct_fits(g, a)) continue;
+      if (k++ == done) {
+        *out = a;
+        return true;
+      }
+    }
+  for (size_t u = 0; u < sizeof UCS / sizeof *UCS; u++)
+    for (size_t l = 0; l < sizeof LYS / sizeof *LYS; l++) {
+      vs_conv_algo a = {VS_CONV_DIRECT, best.rm, best.nv, UCS[u], LYS[l], best.rw};
+      if (a.uc == 2 && a.ly == 1) continue; /* phase 1 ran it */
+      if (k++ == done) {
+        *out = a;
+        return true;
+      }
+    }
+  return false;
+}
+
+static bool same(vs_conv_algo a, vs_conv_algo b) {
+  return a.rm == b.rm && a.nv == b.nv && a.uc == b.uc && a.ly == b.ly && a.rw == b.rw;
+}
+
+void vs__device_tune_conv_plan(size_t i, const vs__conv_tune_plan *plan, const vs_conv_tune_opts *opts,
+                               vs_conv_tune_result *res, vs_status *st) {
+  vs__ok(st);
+  if (!res) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "vs_device_tune_conv: res is NULL");
+    return;
+  }
+  memset(res, 0, sizeof *res);
+  vs_conv_tune_opts o = opts ? *opts : (vs_conv_tune_opts){0};
+  int64_t *dflt[] = {&o.c, &o.k, &o.kh, &o.kw, &o.stride, &o.dilation, &o.n, &o.h, &o.w};
+  static const int64_t DEFAULTS[] = {32, 32, 5, 5, 1, 1, 8, 64, 64};
+  for (size_t k = 0; k < sizeof dflt / sizeof *dflt; k++) {
+    if (*dflt[k] < 0 || *dflt[k] > 4096) {
+      vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+               "vs_device_tune_conv: sizes must be 0 (the default) to 4096, got %lld", (long long)*dflt[k]);
+      return;
+    }
+    if (!*dflt[k]) *dflt[k] = DEFAULTS[k];
+  }
+  double budget = o.budget_s > 0 ? o.budget_s : 60;
+  vs_cl_device *d = vs__device(i, st);
+  if (!d) return;
+  vs_conv_geom g = {.N = o.n, .H = o.h, .W = o.w, .C = o.c, .KH = o.kh, .KW = o.kw, .K = o.k, .SH = o.stride,
+                    .SW = o.stride, .DH = o.dilation, .DW = o.dilation, .dtype = VS_FLOAT};
+  /* TF's SAME padding (conv2d.c's geometry, for an op that is not there). */
+  g.OH = (g.H + g.SH - 1) / g.SH, g.OW = (g.W + g.SW - 1) / g.SW;
+  int64_t th = (g.OH - 1) * g.SH + (g.KH - 1) * g.DH + 1 - g.H, tw = (g.OW - 1) * g.SW + (g.KW - 1) * g.DW + 1 - g.W;
+  th = th > 0 ? th : 0, tw = tw > 0 ? tw : 0;
+  g.PT = th / 2, g.PB = th - g.PT, g.PL = tw / 2, g.PR = tw - g.PL;
+  vs_conv_algo def = VS_CONV_DEFAULT_DIRECT;
+  if (!vs__conv_direct_fits(&g, def)) def.nv = 1;
+  if (!vs__cl_options(VS_FLOAT, d)) {
+    vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_OP_ERROR, "vs_device_tune_conv: float32 is not supported on %s",
+             d->info.cl_name);
+    return;
+  }
+  tune_bench b;
+  double flop = 2.0 * (double)(g.N * g.OH * g.OW) * (double)(g.KH * g.KW * g.C * g.K), t_def = 0;
+  char text[64], why[200];
+  if (!bench_init(&b, d, i, &g, st) || !measure(&b, def, &t_def, st)) {
+    bench_free(&b);
+    return;
+  }
+  if (plan && plan->inject) plan->inject(plan->user, -1, b.out, b.no, &t_def);
+  params_text(def, text, sizeof text);
+  if (!verify(&b, why, sizeof why)) { /* the default itself is wrong: nothing can be trusted */
+    vs__fail(st, VS_INTERNAL, VS_EXC_OP_ERROR, "vs_device_tune_conv: the default parameters (%s) give a %s", text, why);
+    bench_free(&b);
+    return;
+  }
+  res->gflops_default = flop / t_def / 1e9;
+  if (o.progress) o.progress(o.user, VS_NPOS, 0, text, res->gflops_default, "the default (the bar to beat)");
+  double t0 = vs__conv_now(), t_best = t_def;
+  vs_conv_algo best = def, tile = def;
+  bool kept = false;
+  for (size_t k = 0;; k++) {
+    vs_conv_algo a;
+    if (plan && plan->candidates) {
+      if (k >= plan->n_candidates) break;
+      a = (vs_conv_algo){VS_CONV_DIRECT, plan->candidates[k][0], plan->candidates[k][1], plan->candidates[k][2],
+                         plan->candidates[k][3], plan->candidates[k][4]};
+    } else if (!next_candidate(&g, k, tile, &a)) {
+      break;
+    }
+    if (vs__conv_now() - t0 > budget) break;
+    params_text(a, text, sizeof text);
+    size_t count = plan && plan->candidates ? plan->n_candidates : 0; /* 0: the search's length is open */
+    if (same(a, def) || !vs__conv_direct_fits(&g, a)) {
+      if (o.progress) o.progress(o.user, k, count, text, 0, same(a, def) ? "the default" : "does not fit this shape");
+      continue;
+    }
+    res->tried++;
+    vs_status *cst = vs_status_new();
+    double t = 0;
+    const char *verdict;
+    if (!cst || !measure(&b, a, &t, cst)) {
+      snprintf(why, sizeof why, "failed: %s", cst ? vs_status_message(cst) : "out of memory");
+      res->failed++;
+      verdict = why;
+      t = 0;
+    } else {
+      if (plan && plan->inject) plan->inject(plan->user, (int)k, b.out, b.no, &t);
+      if (!verify(&b, why, sizeof why)) {
+        res->wrong++;
+        verdict = why;
+        t = -t; /* reported, never kept */
+      } else if (t < t_best) {
+        verdict = t * MIN_GAIN <= t_def ? "correct, fastest so far" : "correct, fastest so far but within 3% of the default";
+        t_best = t;
+        best = a;
+        kept = t * MIN_GAIN <= t_def;
+      } else {
+        verdict = "correct, slower";
+      }
+    }
+    vs_status_free(cst);
+    /* Phase 1's best tile centres phase 2 (the same tile as best, correct). */
+    if (t > 0 && same(best, a)) tile = a;
+    if (o.progress) o.progress(o.user, k, count, text, t > 0 ? flop / t / 1e9 : 0, verdict);
+  }
+  bench_free(&b);
+  char *fkey = vs__conv_family_key(&g);
+  if (!fkey) {
+    vs__oom(st);
+    return;
+  }
+  if (kept) {
+    res->gflops_best = flop / t_best / 1e9;
+    params_text(best, res->params, sizeof res->params);
+    res->stored = vs__conv_table_put(d, fkey, best, t_best * 1e3);
+  } else {
+    vs__conv_table_remove(d, fkey); /* an older tuned set is no longer the better one */
+  }
+  vs__conv_table_forget_family(d, &g); /* its geometries choose again, with the kept set among the candidates */
+  free(fkey);
+}
+
+VS_API void vs_device_tune_conv(size_t i, const vs_conv_tune_opts *opts, vs_conv_tune_result *res, vs_status *st) {
+  vs__device_tune_conv_plan(i, NULL, opts, res, st);
+}

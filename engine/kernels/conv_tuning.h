@@ -1,0 +1,31 @@
+/* conv_tuning.h - engine-internal entry point of the conv2d direct-kernel
+ * tuner (conv_tune.c) for tests: a fixed candidate list and fault
+ * injection, so a test can show that a candidate computing wrong results,
+ * or no faster than the default, is never kept. Includes only the public
+ * headers, so tests need no engine include path. Not installed. */
+#ifndef VS_CONV_TUNING_H
+#define VS_CONV_TUNING_H
+
+#include <stddef.h>
+
+#include "varscope/devices.h"
+
+typedef struct vs__conv_tune_plan {
+  const int (*candidates)[5]; /* direct-kernel sets {rm, nv, uc, ly, rw}; NULL: the search */
+  size_t n_candidates;
+  /* Called after each candidate has run (index -1: the default set) with
+   * its output read back (n floats) and its median time in seconds; may
+   * alter either, as a faulty kernel or a noisy timer would. */
+  void (*inject)(void *user, int index, float *out, size_t n, double *seconds);
+  void *user;
+} vs__conv_tune_plan;
+
+/* vs_device_tune_conv under a plan (NULL: the real one). */
+void vs__device_tune_conv_plan(size_t i, const vs__conv_tune_plan *plan, const vs_conv_tune_opts *opts,
+                               vs_conv_tune_result *res, vs_status *st);
+
+/* The keyed-store file holding device i's conv choices table (malloc'd;
+ * NULL with st set on error), for tests that damage it. */
+char *vs__conv_store_path(size_t i, vs_status *st);
+
+#endif

@@ -1,0 +1,114 @@
+/* pool.c - MaxPool and AvgPool (NHWC, windows over height and width) and
+ * their gradients MaxPoolGrad(orig_input, orig_output, grad) and
+ * AvgPoolGrad(orig_input_shape, grad), on the device (cl_kernels/pool.cl),
+ * with op->attr.pool's ksize, strides and SAME/VALID padding. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels/kernels_internal.h"
+#include "ops/train_ops.h"
+
+/* The pooled size of one spatial dimension (TF's SAME / VALID). */
+static int64_t pooled(int64_t in, int64_t k, int64_t s, bool same) {
+  if (in < 0) return -1;
+  int64_t span = same ? in : in - k + 1;
+  return span > 0 ? (span + s - 1) / s : 0;
+}
+
+static vs_shape pool_shape(const vs_op *op, vs_shape in) {
+  if (!in.known || in.rank != 4) return (vs_shape){.known = false};
+  vs_shape out = in;
+  for (int i = 1; i < 3; i++)
+    out.dims[i] = pooled(in.dims[i], op->attr.pool.ksize[i], op->attr.pool.strides[i], op->attr.pool.pad_same);
+  return out;
+}
+
+/* Launches pool.cl's `name` over op's output of shape `out`, for the
+ * input shape `in`, with one or two operand buffers. */
+static bool pool_run(vs_run *r, vs_op *op, size_t dev, const char *name, vs_shape in, vs_value *a, vs_value *b,
+                     vs_shape out, vs_status *st) {
+  vs_shape p = pool_shape(op, in);
+  if (!p.known) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "%s: the input must be rank 4\n\t [[{{node %s}}]]", op->type,
+             op->name);
+    return false;
+  }
+  const int64_t *k = op->attr.pool.ksize, *s = op->attr.pool.strides;
+  bool same = op->attr.pool.pad_same;
+  int64_t th = (p.dims[1] - 1) * s[1] + k[1] - in.dims[1], tw = (p.dims[2] - 1) * s[2] + k[2] - in.dims[2];
+  cl_long geo[12] = {in.dims[0], in.dims[1], in.dims[2], in.dims[3], p.dims[1], p.dims[2],
+                     k[1],       k[2],       s[1],       s[2],       same && th > 0 ? th / 2 : 0,
+                     same && tw > 0 ? tw / 2 : 0};
+  if (!vs__new_output(r, op, dev, op->dtype, out, st)) return false;
+  vs_value *o = vs__val(r, op);
+  if (!o->n) return true;
+  cl_mem ta = NULL, tb = NULL, bd = NULL;
+  cl_mem ba = vs__on_device(r, a, dev, &ta, st), bb = b && ba ? vs__on_device(r, b, dev, &tb, st) : NULL;
+  bool ok = ba && (!b || bb) && (bd = vs__describe(dev, geo, 12, st)) != NULL;
+  if (ok) {
+    cl_ulong n = o->n;
+    karg two[] = {KARG(o->buf), KARG(ba), KARG(bd), KARG(n)};
+    karg three[] = {KARG(o->buf), KARG(ba), KARG(bb), KARG(bd), KARG(n)};
+    ok = vs__launch(r, vs__device(dev, st), "pool", op->dtype, name, o->n, b ? three : two, b ? 5 : 4, st);
+  }
+  cl_mem temps[] = {ta, tb, bd};
+  for (size_t i = 0; i < 3; i++)
+    if (temps[i]) vs__buffer_release(temps[i]);
+  return ok;
+}
+
+static bool k_pool(vs_run *r, vs_op *op, size_t dev, const char *name, vs_status *st) {
+  vs_value *x = vs__in(r, op, 0);
+  if (vs__uninitialized(r, op, x, st)) return false;
+  vs_shape in = vs__value_shape(r, x);
+  if (!vs__value_n(r, x)) return vs__new_output(r, op, dev, op->dtype, pool_shape(op, in), st);
+  return pool_run(r, op, dev, name, in, x, NULL, pool_shape(op, in), st);
+}
+static bool k_max_pool(vs_run *r, vs_op *op, size_t dev, vs_status *st) { return k_pool(r, op, dev, "max_pool", st); }
+static bool k_avg_pool(vs_run *r, vs_op *op, size_t dev, vs_status *st) { return k_pool(r, op, dev, "avg_pool", st); }
+
+static bool k_max_pool_grad(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
+  vs_value *x = vs__in(r, op, 0), *dy = vs__in(r, op, 2);
+  if (vs__uninitialized(r, op, x, st) || vs__uninitialized(r, op, dy, st)) return false;
+  vs_shape in = vs__value_shape(r, x);
+  return pool_run(r, op, dev, "max_pool_grad", in, x, dy, in, st);
+}
+
+static bool k_avg_pool_grad(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
+  vs_value *dy = vs__in(r, op, 1);
+  if (vs__uninitialized(r, op, dy, st)) return false;
+  size_t n = 0;
+  const int32_t *d = vs__const_int32(op->inputs[0], &n);
+  if (!d || n != 4) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "orig_input_shape must have 4 elements\n\t [[{{node %s}}]]",
+             op->name);
+    return false;
+  }
+  vs_shape in = {.known = true, .rank = 4, .dims = {d[0], d[1], d[2], d[3]}};
+  return pool_run(r, op, dev, "avg_pool_grad", in, dy, NULL, in, st);
+}
+
+static vs_shape shape_pool(const vs_op *op) { return pool_shape(op, op->inputs[0].op->shape); }
+static vs_shape shape_avg_pool_grad(const vs_op *op) {
+  size_t n = 0;
+  const int32_t *d = vs__const_int32(op->inputs[0], &n);
+  return d && n == 4 ? (vs_shape){.known = true, .rank = 4, .dims = {d[0], d[1], d[2], d[3]}}
+                     : (vs_shape){.known = true, .rank = 4, .dims = {-1, -1, -1, -1}};
+}
+
+const vs_op_def vs__pool_defs[] = {
+    {.type = "MaxPool", .doc = "the maximum over each window (NHWC; SAME windows clipped to the input)",
+     .shape = shape_pool, .kernel = k_max_pool, .gradient = vs__grad_max_pool,
+     .flags = VS_OPF_ATTRS, .attr_size = sizeof(((vs_op_attrs *)0)->pool)},
+    {.type = "AvgPool", .doc = "the mean over each window, padding not counted (NHWC)", .shape = shape_pool,
+     .kernel = k_avg_pool, .gradient = vs__grad_avg_pool,
+     .flags = VS_OPF_ATTRS, .attr_size = sizeof(((vs_op_attrs *)0)->pool)},
+    {.type = "MaxPoolGrad", .doc = "MaxPool's gradient: each output's gradient to its window's first maximum",
+     .shape = vs__shape_of_input0, .kernel = k_max_pool_grad,
+     .flags = VS_OPF_ATTRS, .attr_size = sizeof(((vs_op_attrs *)0)->pool)},
+    {.type = "AvgPoolGrad", .doc = "AvgPool's gradient: each output's gradient spread over its window",
+     .shape = shape_avg_pool_grad, .kernel = k_avg_pool_grad,
+     .flags = VS_OPF_ATTRS, .attr_size = sizeof(((vs_op_attrs *)0)->pool)},
+};
+VS_DEF_COUNT(pool_defs);

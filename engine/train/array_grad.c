@@ -1,0 +1,26 @@
+/* array_grad.c - gradients of Identity and Reshape, and TF's
+ * NotDifferentiable (no gradient, and no error either). */
+#include <string.h>
+
+#include "train/grad_internal.h"
+
+bool vs__grad_none(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st) {
+  (void)g, (void)op, (void)grad, (void)dx, (void)st;
+  return true;
+}
+
+bool vs__grad_identity(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st) {
+  (void)g, (void)op, (void)st;
+  dx[0] = grad;
+  return true;
+}
+
+/* _ReshapeGrad: reshape(grad, shape(input)) with the shape folded to a
+ * Const "Shape"; the shape input gets None. */
+bool vs__grad_reshape(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st) {
+  vs_shape in = op->inputs[0].op->shape;
+  if (!vs__grad_need_shape(op, in, st)) return false;
+  vs_output shape = vs__shape_const(g, in, "Shape", st);
+  dx[0] = shape.op ? vs__reshape_to(g, grad, shape, "Reshape", st) : (vs_output){NULL, 0};
+  return dx[0].op != NULL;
+}

@@ -1,0 +1,657 @@
+/* optimizer.c - tf.compat.v1.train's Optimizer base class and its four
+ * subclasses (GradientDescent, Momentum, Adam, RMSProp): construction and
+ * apply_gradients, building TF's ops in TF's order under TF's names
+ * (tensorflow/python/training/optimizer.py and gradient_descent.py,
+ * momentum.py, adam.py, rmsprop.py). Slots are in slots.c. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ops/ops_internal.h"
+#include "train/train_internal.h"
+#include "variables/variables_internal.h"
+#include "varscope/device.h"
+
+/* ---- construction ---- */
+
+static vs_optimizer *make(vs_opt_kind kind, const char *name, const char *default_name, bool use_locking,
+                          vs_status *st) {
+  vs__ok(st);
+  const char *n = name ? name : default_name;
+  /* Optimizer.__init__; other bad names fail, as in TF, when apply opens
+   * the optimizer's name scope. */
+  if (!n[0]) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "Must specify the optimizer name");
+    return NULL;
+  }
+  vs_optimizer *opt = calloc(1, sizeof *opt);
+  if (!opt || !(opt->name = vs__strdup(n))) {
+    free(opt);
+    vs__oom(st);
+    return NULL;
+  }
+  opt->kind = kind;
+  opt->use_locking = use_locking;
+  return opt;
+}
+
+static double or_default(vs_opt_double d, double dflt) { return d.set ? d.value : dflt; }
+
+VS_API vs_optimizer *vs_gradient_descent_optimizer(double learning_rate, const vs_optimizer_opts *opts,
+                                                   vs_status *st) {
+  vs_optimizer *o = make(VS_OPT_GD, opts ? opts->name : NULL, "GradientDescent", opts && opts->use_locking, st);
+  if (o) {
+    o->learning_rate = learning_rate;
+    if (opts) o->learning_rate_tensor = opts->learning_rate_tensor;
+  }
+  return o;
+}
+
+VS_API vs_optimizer *vs_momentum_optimizer(double learning_rate, double momentum, const vs_momentum_opts *opts,
+                                           vs_status *st) {
+  vs_optimizer *o = make(VS_OPT_MOMENTUM, opts ? opts->name : NULL, "Momentum", opts && opts->use_locking, st);
+  if (o) {
+    o->learning_rate = learning_rate;
+    o->momentum = momentum;
+    o->use_nesterov = opts && opts->use_nesterov;
+    if (opts) o->learning_rate_tensor = opts->learning_rate_tensor;
+  }
+  return o;
+}
+
+VS_API vs_optimizer *vs_adam_optimizer(const vs_adam_opts *opts, vs_status *st) {
+  vs_adam_opts d = opts ? *opts : (vs_adam_opts){0};
+  vs_optimizer *o = make(VS_OPT_ADAM, d.name, "Adam", d.use_locking, st);
+  if (o) {
+    o->learning_rate = or_default(d.learning_rate, 0.001);
+    o->beta1 = or_default(d.beta1, 0.9);
+    o->beta2 = or_default(d.beta2, 0.999);
+    o->epsilon = or_default(d.epsilon, 1e-8);
+    o->learning_rate_tensor = d.learning_rate_tensor;
+  }
+  return o;
+}
+
+VS_API vs_optimizer *vs_rmsprop_optimizer(double learning_rate, const vs_rmsprop_opts *opts, vs_status *st) {
+  vs_rmsprop_opts d = opts ? *opts : (vs_rmsprop_opts){0};
+  vs_optimizer *o = make(VS_OPT_RMSPROP, d.name, "RMSProp", d.use_locking, st);
+  if (o) {
+    o->learning_rate = learning_rate;
+    o->decay = or_default(d.decay, 0.9);
+    o->momentum = or_default(d.momentum, 0.0);
+    o->epsilon = or_default(d.epsilon, 1e-10);
+    o->centered = d.centered;
+    o->learning_rate_tensor = d.learning_rate_tensor;
+  }
+  return o;
+}
+
+VS_API void vs_optimizer_free(vs_optimizer *opt) {
+  if (!opt) return;
+  free(opt->slots);
+  free(opt->nonslots);
+  free(opt->name);
+  free(opt);
+}
+
+VS_API const char *vs_optimizer_name(const vs_optimizer *opt) { return opt ? opt->name : NULL; }
+
+/* ---- the Apply ops ---- */
+
+/* "name" or "name:i", as a NodeDef lists its inputs. */
+static void input_name(vs_output x, char *buf, size_t cap) {
+  if (x.index) snprintf(buf, cap, "%s:%zu", x.op->name, x.index);
+  else snprintf(buf, cap, "%s", x.op->name);
+}
+
+/* TF's shape-inference error for an n-input node: "<problem> for '{{node
+ * N}} = T[attrs](a, b, ...)' with input shapes: [2,3], [], [3]." */
+static void fail_shape(vs_status *st, const char *problem, const char *name, const char *type, const char *attrs,
+                       const vs_output *in, int n) {
+  char ins[1024] = "", shapes[1024] = "";
+  size_t li = 0, ls = 0;
+  for (int i = 0; i < n; i++) {
+    char nm[300], dims[160];
+    input_name(in[i], nm, sizeof nm);
+    vs__dims_text(&in[i].op->shape, "?", dims, sizeof dims);
+    li += (size_t)snprintf(ins + li, li < sizeof ins ? sizeof ins - li : 0, "%s%s", i ? ", " : "", nm);
+    ls += (size_t)snprintf(shapes + ls, ls < sizeof shapes ? sizeof shapes - ls : 0, "%s%s", i ? ", " : "", dims);
+    if (li >= sizeof ins) li = sizeof ins - 1;
+    if (ls >= sizeof shapes) ls = sizeof shapes - 1;
+  }
+  vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "%s for '{{node %s}} = %s[%s](%s)' with input shapes: %s.",
+           problem, name, type, attrs, ins, shapes);
+}
+
+/* InferenceContext::Merge of the variable's shape `s` with `x`: false with
+ * TF's problem text when they conflict; s takes x's known dimensions. */
+static bool merge(vs_shape *s, const vs_shape *x, char *problem, size_t cap) {
+  if (!x->known) return true;
+  if (!s->known) {
+    *s = *x;
+    return true;
+  }
+  if (s->rank != x->rank) {
+    snprintf(problem, cap, "Shapes must be equal rank, but are %d and %d", s->rank, x->rank);
+    return false;
+  }
+  for (int i = 0; i < s->rank; i++)
+    if (s->dims[i] >= 0 && x->dims[i] >= 0 && s->dims[i] != x->dims[i]) {
+      char a[160], b[160];
+      vs__dims_text(s, "?", a, sizeof a);
+      vs__dims_text(x, "?", b, sizeof b);
+      snprintf(problem, cap, "Dimension %d in both shapes must be equal, but are %lld and %lld. Shapes are %s and %s.",
+               i, (long long)s->dims[i], (long long)x->dims[i], a, b);
+      return false;
+    }
+  for (int i = 0; i < s->rank; i++)
+    if (s->dims[i] < 0) s->dims[i] = x->dims[i];
+  return true;
+}
+
+/* Builds training_ops.apply_<kind>(...) in the current name scope: the op
+ * "<scope>/Apply<Kind>", colocated with the variable (input 0), after TF's
+ * type and shape checks. The graph lock is held. */
+static vs_op *apply_op(vs_graph *g, const vs_optimizer *opt, const char *type, const vs_output *in, int n,
+                       vs_status *st) {
+  const vs_apply_spec *sp = vs__apply_spec(type);
+  vs_thread_state *ts = vs__thread(g, st);
+  if (!sp || sp->n_inputs != n || !ts) {
+    if (!vs__failed(st)) vs__fail(st, VS_INTERNAL, VS_EXC_VALUE_ERROR, "%s: not an Apply op of %d inputs", type, n);
+    return NULL;
+  }
+  vs_var *var = in[0].op->var;
+  for (int i = 1; i < n; i++)
+    if (in[i].op->dtype != var->dtype) {
+      vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_TYPE_ERROR,
+               "Input '%s' of '%s' Op has type %s that does not match type %s of argument 'var'.", sp->input[i], type,
+               vs_dtype_name(in[i].op->dtype), vs_dtype_name(var->dtype));
+      return NULL;
+    }
+  const char *scope = vs__name_scope_push(g, ts, type, st);
+  if (!scope) return NULL;
+  vs_op *op = NULL;
+  char *name = vs__strndup(scope, strlen(scope) - 1);
+  if (!name) vs__oom(st);
+  char attrs[128];
+  snprintf(attrs, sizeof attrs, "T=%s, use_locking=%s%s", vs__dt_enum_name(var->dtype),
+           opt->use_locking ? "true" : "false",
+           sp->has_nesterov ? (opt->use_nesterov && opt->kind == VS_OPT_MOMENTUM ? ", use_nesterov=true"
+                                                                                 : ", use_nesterov=false")
+                            : "");
+  vs_shape s = in[0].op->shape;
+  char problem[512];
+  for (int i = 1; name && i < n && !vs__failed(st); i++) {
+    const vs_shape *x = &in[i].op->shape;
+    if (sp->role[i] == VS_APPLY_SCALAR) {
+      if (x->known && x->rank != 0) {
+        snprintf(problem, sizeof problem, "Shape must be rank 0 but is rank %d", x->rank);
+        fail_shape(st, problem, name, type, attrs, in, n);
+      }
+    } else if (!merge(&s, x, problem, sizeof problem)) {
+      fail_shape(st, problem, name, type, attrs, in, n);
+    }
+  }
+  if (name && !vs__failed(st)) {
+    op = vs__op_create(g, &(vs_op_spec){.type = type, .name = name, .inputs = in, .n_inputs = n, .has_output = true,
+                                        .dtype = var->dtype, .shape = s, .colocate_with = var->op},
+                       st);
+    if (op) {
+      op->attr.apply.use_locking = opt->use_locking;
+      op->attr.apply.use_nesterov = opt->kind == VS_OPT_MOMENTUM && opt->use_nesterov;
+    }
+  }
+  free(name);
+  vs__name_scope_pop(ts);
+  return op;
+}
+
+static vs_output ref(const vs_var *v) { return (vs_output){v->op, 0}; }
+
+/* ---- apply_gradients ---- */
+
+/* The hyper-parameter tensors of _prepare, in TF's order. */
+typedef struct prepared {
+  vs_output lr, momentum, beta1, beta2, epsilon, decay;
+} prepared;
+
+static bool prepare(vs_graph *g, const vs_optimizer *o, prepared *p, vs_status *st) {
+  /* _prepare: ops.convert_to_tensor(learning_rate, name="learning_rate")
+   * makes a Const of a number and passes a tensor through. */
+  p->lr = o->learning_rate_tensor.op ? o->learning_rate_tensor
+                                     : vs_constant_float(g, (float)o->learning_rate, "learning_rate", st);
+  if (!p->lr.op) return false;
+  switch (o->kind) {
+    case VS_OPT_GD: return true;
+    case VS_OPT_MOMENTUM:
+      p->momentum = vs_constant_float(g, (float)o->momentum, "momentum", st);
+      return p->momentum.op != NULL;
+    case VS_OPT_ADAM:
+      return (p->beta1 = vs_constant_float(g, (float)o->beta1, "beta1", st)).op &&
+             (p->beta2 = vs_constant_float(g, (float)o->beta2, "beta2", st)).op &&
+             (p->epsilon = vs_constant_float(g, (float)o->epsilon, "epsilon", st)).op;
+    case VS_OPT_RMSPROP:
+      return (p->decay = vs_constant_float(g, (float)o->decay, "decay", st)).op &&
+             (p->momentum = vs_constant_float(g, (float)o->momentum, "momentum", st)).op &&
+             (p->epsilon = vs_constant_float(g, (float)o->epsilon, "epsilon", st)).op;
+  }
+  return false;
+}
+
+/* _create_slots for the variables that have a gradient, under init_scope
+ * (no control dependencies; the name scope stays). */
+static bool create_slots(vs_graph *g, vs_optimizer *o, vs_var *const *vars, size_t n, vs_status *st) {
+  if (o->kind == VS_OPT_GD) return true;
+  vs_control_dependencies_push(g, NULL, 0, st);
+  if (vs__failed(st)) return false;
+  bool ok = true;
+  if (o->kind == VS_OPT_ADAM) { /* colocated with min(var_list, key=name) */
+    vs_var *first = vars[0];
+    for (size_t i = 1; i < n; i++)
+      if (strcmp(vs_var_name(vars[i]), vs_var_name(first)) < 0) first = vars[i];
+    ok = vs__opt_non_slot(o, g, "beta1_power", o->beta1, first, st) &&
+         vs__opt_non_slot(o, g, "beta2_power", o->beta2, first, st);
+  }
+  char second[300], third[300];
+  snprintf(second, sizeof second, "%s_1", o->name);
+  snprintf(third, sizeof third, "%s_2", o->name);
+  for (size_t i = 0; ok && i < n; i++) {
+    vs_var *v = vars[i];
+    switch (o->kind) {
+      case VS_OPT_MOMENTUM: ok = vs__opt_slot(o, v, "momentum", o->name, vs_zeros_initializer(), st); break;
+      case VS_OPT_ADAM:
+        ok = vs__opt_slot(o, v, "m", o->name, vs_zeros_initializer(), st) &&
+             vs__opt_slot(o, v, "v", second, vs_zeros_initializer(), st);
+        break;
+      case VS_OPT_RMSPROP:
+        ok = vs__opt_slot(o, v, "rms", o->name, vs_ones_initializer(), st) &&
+             (!o->centered || vs__opt_slot(o, v, "mg", second, vs_zeros_initializer(), st)) &&
+             vs__opt_slot(o, v, "momentum", o->centered ? third : second, vs_zeros_initializer(), st);
+        break;
+      default: break;
+    }
+  }
+  vs_status *pop = vs_status_new();
+  vs_control_dependencies_pop(g, ok ? st : pop);
+  vs_status_free(pop);
+  return ok && !vs__failed(st);
+}
+
+/* processor.update_op -> _apply_dense(grad, var). */
+static vs_op *apply_dense(vs_graph *g, vs_optimizer *o, const prepared *p, vs_output grad, vs_var *v,
+                          vs_status *st) {
+  switch (o->kind) {
+    case VS_OPT_GD:
+      return apply_op(g, o, "ApplyGradientDescent", (vs_output[]){ref(v), p->lr, grad}, 3, st);
+    case VS_OPT_MOMENTUM: {
+      vs_var *accum = vs__opt_slot(o, v, "momentum", o->name, vs_zeros_initializer(), st);
+      return accum ? apply_op(g, o, "ApplyMomentum", (vs_output[]){ref(v), ref(accum), p->lr, grad, p->momentum}, 5,
+                              st)
+                   : NULL;
+    }
+    case VS_OPT_ADAM: {
+      vs_var *m = vs_optimizer_get_slot(o, v, "m"), *vv = vs_optimizer_get_slot(o, v, "v");
+      vs_var *b1 = vs_optimizer_get_non_slot_variable(o, g, "beta1_power");
+      vs_var *b2 = vs_optimizer_get_non_slot_variable(o, g, "beta2_power");
+      vs_output in[10] = {ref(v), ref(m), ref(vv), vs_var_value(b1), vs_var_value(b2), p->lr, p->beta1,
+                          p->beta2, p->epsilon, grad};
+      return apply_op(g, o, "ApplyAdam", in, 10, st);
+    }
+    case VS_OPT_RMSPROP: {
+      vs_var *rms = vs_optimizer_get_slot(o, v, "rms"), *mom = vs_optimizer_get_slot(o, v, "momentum");
+      if (o->centered) {
+        vs_var *mg = vs_optimizer_get_slot(o, v, "mg");
+        vs_output in[9] = {ref(v), ref(mg), ref(rms), ref(mom), p->lr, p->decay, p->momentum, p->epsilon, grad};
+        return apply_op(g, o, "ApplyCenteredRMSProp", in, 9, st);
+      }
+      vs_output in[8] = {ref(v), ref(rms), ref(mom), p->lr, p->decay, p->momentum, p->epsilon, grad};
+      return apply_op(g, o, "ApplyRMSProp", in, 8, st);
+    }
+  }
+  return NULL;
+}
+
+/* control_flow_ops.group(*ops, name=name): one NoOp when the ops share a
+ * device (built under that device), else one NoOp per device in sorted
+ * device order and the named NoOp over them. */
+static vs_op *group(vs_graph *g, vs_op *const *ops, size_t n, const char *name, vs_status *st) {
+  bool one = true;
+  for (size_t i = 1; i < n && one; i++) one = strcmp(ops[i]->device, ops[0]->device) == 0;
+  if (one) {
+    const char *dev = n ? ops[0]->device : "";
+    bool pushed = dev[0] && vs_device_push(g, dev, st);
+    if (dev[0] && !pushed) return NULL;
+    vs_op *op = vs_group(g, ops, n, name, st);
+    if (pushed) vs_device_pop(g, NULL);
+    return op;
+  }
+  vs_op **per_dev = malloc(n * sizeof *per_dev), **sub = malloc(n * sizeof *sub);
+  const char **devs = malloc(n * sizeof *devs);
+  vs_op *root = NULL;
+  size_t nd = 0;
+  if (!per_dev || !sub || !devs) {
+    vs__oom(st);
+    goto done;
+  }
+  for (size_t i = 0; i < n; i++) { /* the distinct devices, sorted */
+    size_t k = 0;
+    while (k < nd && strcmp(devs[k], ops[i]->device) < 0) k++;
+    if (k < nd && strcmp(devs[k], ops[i]->device) == 0) continue;
+    memmove(devs + k + 1, devs + k, (nd - k) * sizeof *devs);
+    devs[k] = ops[i]->device;
+    nd++;
+  }
+  for (size_t d = 0; d < nd; d++) {
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+      if (strcmp(ops[i]->device, devs[d]) == 0) sub[m++] = ops[i];
+    bool pushed = devs[d][0] && vs_device_push(g, devs[d], st);
+    if (devs[d][0] && !pushed) goto done;
+    per_dev[d] = vs_group(g, sub, m, "NoOp", st);
+    if (pushed) vs_device_pop(g, NULL);
+    if (!per_dev[d]) goto done;
+  }
+  vs_control_dependencies_push(g, per_dev, nd, st);
+  if (!vs__failed(st)) {
+    root = vs_no_op(g, name, st);
+    vs_control_dependencies_pop(g, root ? st : NULL);
+  }
+done:
+  free(per_dev);
+  free(sub);
+  free(devs);
+  return root;
+}
+
+/* _finish(update_ops, name): the group of the updates; Adam first advances
+ * beta1_power and beta2_power after them, colocated with beta1_power. */
+static vs_op *finish(vs_graph *g, vs_optimizer *o, const prepared *p, vs_op **updates, size_t n,
+                     const char *name, vs_status *st) {
+  if (o->kind != VS_OPT_ADAM) return group(g, updates, n, name, st);
+  vs_var *b1 = vs_optimizer_get_non_slot_variable(o, g, "beta1_power");
+  vs_var *b2 = vs_optimizer_get_non_slot_variable(o, g, "beta2_power");
+  vs_control_dependencies_push(g, updates, n, st);
+  if (vs__failed(st)) return NULL;
+  vs_output u1 = {0}, u2 = {0};
+  int entered = vs__opt_colocate_push(g, b1, st);
+  if (entered >= 0) {
+    vs_output m1 = vs_mul(g, vs_var_value(b1), p->beta1, NULL, st);
+    if (m1.op) u1 = vs_assign(g, b1, m1, NULL, st);
+    vs_output m2 = u1.op ? vs_mul(g, vs_var_value(b2), p->beta2, NULL, st) : (vs_output){0};
+    if (m2.op) u2 = vs_assign(g, b2, m2, NULL, st);
+    vs__opt_colocate_pop(g, entered);
+  }
+  vs_control_dependencies_pop(g, u2.op ? st : NULL);
+  if (!u2.op || vs__failed(st)) return NULL;
+  vs_op **all = malloc((n + 2) * sizeof *all);
+  if (!all) {
+    vs__oom(st);
+    return NULL;
+  }
+  memcpy(all, updates, n * sizeof *all);
+  all[n] = u1.op;
+  all[n + 1] = u2.op;
+  vs_op *op = group(g, all, n + 2, name, st);
+  free(all);
+  return op;
+}
+
+/* "<tf.Variable 'w:0' shape=(2, 3) dtype=float32_ref>" as Python's str of a
+ * list of such strings prints it: ["...", "..."]. */
+static char *vars_list_repr(const vs_grad_and_var *gv, size_t n) {
+  size_t cap = 64 + n * 400, len = 0;
+  char *out = malloc(cap);
+  if (!out) return NULL;
+  out[len++] = '[';
+  for (size_t i = 0; i < n; i++) {
+    char dims[160];
+    vs_shape shape = vs_var_shape(gv[i].var);
+    vs_shape_format(shape, dims, sizeof dims);
+    int k = snprintf(out + len, cap - len, "%s\"<tf.Variable '%s' shape=%s dtype=%s>\"", i ? ", " : "",
+                     vs_var_name(gv[i].var), dims, vs_var_dtype_name(gv[i].var));
+    if (k > 0) len += (size_t)k < cap - len ? (size_t)k : cap - len - 1;
+  }
+  snprintf(out + len, cap - len, "]");
+  return out;
+}
+
+VS_API vs_op *vs_optimizer_apply_gradients(vs_optimizer *opt, const vs_grad_and_var *gv, size_t n,
+                                           const vs_apply_opts *opts, vs_status *st) {
+  vs__ok(st);
+  VS_REQUIRE(opt, st, "vs_optimizer_apply_gradients: optimizer must not be NULL");
+  if (n == 0) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "No variables provided.");
+    return NULL;
+  }
+  VS_REQUIRE(gv, st, "vs_optimizer_apply_gradients: grads_and_vars must not be NULL when n > 0");
+  vs_graph *g = NULL;
+  size_t with_grad = 0;
+  for (size_t i = 0; i < n; i++) {
+    VS_REQUIRE(gv[i].var, st, "vs_optimizer_apply_gradients: variable %zu is NULL", i);
+    if (!g) g = gv[i].var->graph;
+    VS_REQUIRE(gv[i].var->graph == g && (!gv[i].grad.op || gv[i].grad.op->graph == g), st,
+               "vs_optimizer_apply_gradients: the variables and gradients must be of one graph (%s is not)",
+               vs_var_name(gv[i].var));
+    if (!gv[i].grad.op) continue;
+    if (!vs__valid_output(g, gv[i].grad, "vs_optimizer_apply_gradients: gradient", st)) return NULL;
+    with_grad++;
+    if (gv[i].var->dtype != VS_FLOAT) {
+      vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_TYPE_ERROR,
+               "%s: varscope's optimizers update float32 variables only; %s is %s", opt->name,
+               vs_var_name(gv[i].var), vs_dtype_name(gv[i].var->dtype));
+      return NULL;
+    }
+  }
+  if (opt->learning_rate_tensor.op &&
+      !vs__valid_output(g, opt->learning_rate_tensor, "vs_optimizer_apply_gradients: learning_rate_tensor", st))
+    return NULL;
+  VS_REQUIRE(!opt->learning_rate_tensor.op || opt->learning_rate_tensor.op->graph == g, st,
+             "vs_optimizer_apply_gradients: learning_rate_tensor is of another graph than the variables");
+  vs_var *gs = opts ? opts->global_step : NULL;
+  VS_REQUIRE(!gs || gs->graph == g, st, "vs_optimizer_apply_gradients: the global step is of another graph");
+  VS_REQUIRE(!gs || vs__convertible(gs->dtype), st, "vs_optimizer_apply_gradients: the global step %s is not a number",
+             vs_var_name(gs));
+  if (!with_grad) {
+    char *list = vars_list_repr(gv, n);
+    if (!list) {
+      vs__oom(st);
+      return NULL;
+    }
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "No gradients provided for any variable: %s.", list);
+    free(list);
+    return NULL;
+  }
+  vs_var **vars = malloc(with_grad * sizeof *vars);
+  vs_op **updates = malloc(with_grad * sizeof *updates);
+  if (!vars || !updates) {
+    free(vars);
+    free(updates);
+    vs__oom(st);
+    return NULL;
+  }
+  for (size_t i = 0, k = 0; i < n; i++)
+    if (gv[i].grad.op) vars[k++] = gv[i].var;
+
+  vs__lock(g);
+  vs_op *train = NULL;
+  size_t n_up = 0;
+  if (!create_slots(g, opt, vars, with_grad, st)) goto out;
+  const char *scope = vs_name_scope_push_default(g, opts ? opts->name : NULL, opt->name, st);
+  if (!scope) goto out;
+  prepared p = {0};
+  if (!prepare(g, opt, &p, st)) goto pop;
+  for (size_t i = 0; i < n; i++) {
+    if (!gv[i].grad.op) continue;
+    char *upd = vs__asprintf("update_%s", gv[i].var->op->name);
+    if (!upd) {
+      vs__oom(st);
+      goto pop;
+    }
+    const char *us = vs_name_scope_push(g, upd, st);
+    free(upd);
+    if (!us) goto pop;
+    vs_op *op = apply_dense(g, opt, &p, gv[i].grad, gv[i].var, st);
+    vs_name_scope_pop(g, NULL);
+    if (!op) goto pop;
+    updates[n_up++] = op;
+  }
+  if (!gs) {
+    train = finish(g, opt, &p, updates, n_up, scope, st);
+  } else {
+    vs_op *update = finish(g, opt, &p, updates, n_up, "update", st);
+    if (!update) goto pop;
+    vs_control_dependencies_push(g, &update, 1, st);
+    if (vs__failed(st)) goto pop;
+    int entered = vs__opt_colocate_push(g, gs, st);
+    if (entered >= 0) {
+      /* math_ops.cast(1, global_step.dtype) becomes the Const "value". */
+      int64_t one = 1;
+      unsigned char buf[16]; /* the widest convertible dtype: complex128 */
+      vs__convert_fill(&one, VS_INT64, 1, buf, gs->dtype, 1);
+      vs_output value = vs_constant(g, buf, gs->dtype, VS_SCALAR, "value", st);
+      vs_output inc = value.op ? vs_assign_add(g, gs, value, &(vs_assign_opts){.name = scope}, st) : (vs_output){0};
+      train = inc.op;
+      vs__opt_colocate_pop(g, entered);
+    }
+    vs_control_dependencies_pop(g, train ? st : NULL);
+    if (vs__failed(st)) train = NULL;
+  }
+  /* TRAIN_OP: TF appends the op when it is not there yet; it is new. */
+  if (train && !vs__collection_add(g, VS_TRAIN_OP, (vs_item){.kind = VS_ITEM_OP, .op = train}, st)) train = NULL;
+pop:
+  vs_name_scope_pop(g, NULL);
+out:
+  vs__unlock(g);
+  free(vars);
+  free(updates);
+  return train;
+}
+
+/* ---- compute_gradients and minimize ---- */
+
+/* The variables compute_gradients works on: the caller's list, or the
+ * trainable variables (malloc'd into *owned). */
+static size_t var_list(vs_graph *g, const vs_var *const *given, size_t n, vs_var ***list, vs_var ***owned,
+                       vs_status *st) {
+  *owned = NULL;
+  if (given) {
+    *list = (vs_var **)given;
+    return n;
+  }
+  size_t k = vs_trainable_variables(g, NULL, NULL, 0, st);
+  if (!k || vs__failed(st)) return 0;
+  vs_var **all = malloc(k * sizeof *all);
+  if (!all) {
+    vs__oom(st);
+    return 0;
+  }
+  k = vs_trainable_variables(g, NULL, all, k, st); /* the graph is ours under the lock: the same k */
+  *list = *owned = all;
+  return k;
+}
+
+static size_t compute_gradients(vs_optimizer *opt, vs_output loss, const vs_compute_gradients_opts *o,
+                                vs_grad_and_var *out, size_t cap, vs_status *st) {
+  VS_REQUIRE(opt && loss.op, st, "compute_gradients: optimizer and loss must not be NULL");
+  vs_graph *g = loss.op->graph;
+  vs_dtype t = loss.op->dtype;
+  if (t != VS_FLOAT && t != VS_DOUBLE && t != VS_HALF && t != VS_BFLOAT16) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+             "Invalid type tf.%s for %s, expected: [tf.float32, tf.float64, tf.float16, tf.bfloat16].",
+             vs_dtype_name(t), vs_output_name(loss));
+    return 0;
+  }
+  vs__lock(g);
+  vs_var **vars = NULL, **owned = NULL;
+  size_t n = var_list(g, o ? (const vs_var *const *)o->var_list : NULL, o ? o->n_vars : 0, &vars, &owned, st);
+  vs_output *xs = NULL, *grads = NULL;
+  if (vs__failed(st)) goto done;
+  if (!n) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "No variables to optimize.");
+    goto done;
+  }
+  if (!out && !cap) goto done; /* a sizing call */
+  if (!out || cap < n) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+             "compute_gradients: room for %zu (gradient, variable) pairs is needed, %zu given", n, cap);
+    n = 0;
+    goto done;
+  }
+  xs = malloc(n * sizeof *xs);
+  grads = calloc(n, sizeof *grads);
+  if (!xs || !grads) {
+    vs__oom(st);
+    n = 0;
+    goto done;
+  }
+  for (size_t i = 0; i < n; i++) {
+    if (!vars[i] || vars[i]->graph != g) {
+      vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+               "compute_gradients: variable %zu is NULL or of another graph than the loss", i);
+      n = 0;
+      goto done;
+    }
+    xs[i] = vs_var_value(vars[i]); /* tf.gradients(loss, [v]) */
+  }
+  vs_gradients(g, &loss, 1, xs, n, &(vs_gradients_opts){.grad_ys = o ? o->grad_loss : NULL,
+                                                        .colocate_gradients_with_ops =
+                                                            o && o->colocate_gradients_with_ops},
+               grads, st);
+  if (vs__failed(st)) {
+    n = 0;
+    goto done;
+  }
+  for (size_t i = 0; i < n; i++) out[i] = (vs_grad_and_var){.grad = grads[i], .var = vars[i]};
+done:
+  vs__unlock(g);
+  free(owned);
+  free(xs);
+  free(grads);
+  return vs__failed(st) ? 0 : n;
+}
+
+VS_API size_t vs_optimizer_compute_gradients(vs_optimizer *opt, vs_output loss, const vs_compute_gradients_opts *opts,
+                                             vs_grad_and_var *out, size_t cap, vs_status *st) {
+  vs__ok(st);
+  return compute_gradients(opt, loss, opts, out, cap, st);
+}
+
+VS_API vs_op *vs_optimizer_minimize(vs_optimizer *opt, vs_output loss, const vs_minimize_opts *opts,
+                                    vs_status *st) {
+  vs__ok(st);
+  VS_REQUIRE(opt && loss.op, st, "vs_optimizer_minimize: optimizer and loss must not be NULL");
+  vs_compute_gradients_opts co = {0};
+  if (opts)
+    co = (vs_compute_gradients_opts){.var_list = opts->var_list, .n_vars = opts->n_vars,
+                                     .grad_loss = opts->grad_loss,
+                                     .colocate_gradients_with_ops = opts->colocate_gradients_with_ops};
+  vs_graph *g = loss.op->graph;
+  vs__lock(g);
+  vs_op *train = NULL;
+  size_t n = compute_gradients(opt, loss, &co, NULL, 0, st);
+  vs_grad_and_var *gv = n ? malloc(n * sizeof *gv) : NULL;
+  if (n && !gv) vs__oom(st);
+  if (gv) n = compute_gradients(opt, loss, &co, gv, n, st);
+  if (gv && n) {
+    size_t with = 0;
+    for (size_t i = 0; i < n; i++) with += gv[i].grad.op != NULL;
+    if (!with) {
+      char *list = vars_list_repr(gv, n), t[512];
+      vs__tensor_repr(loss, t, sizeof t);
+      if (!list) vs__oom(st);
+      else
+        vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+                 "No gradients provided for any variable, check your graph for ops that do not support gradients, "
+                 "between variables %s and loss %s.",
+                 list, t);
+      free(list);
+    } else {
+      train = vs_optimizer_apply_gradients(
+          opt, gv, n, &(vs_apply_opts){.global_step = opts ? opts->global_step : NULL, .name = opts ? opts->name : NULL},
+          st);
+    }
+  }
+  vs__unlock(g);
+  free(gv);
+  return train;
+}

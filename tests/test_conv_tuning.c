@@ -1,0 +1,221 @@
+/* test_conv_tuning.c - tuning the direct conv2d kernel by search can never
+ * make conv2d wrong or slower, and its results live in the keyed store.
+ *
+ * The tuner runs the real kernels on the device; the internal plan
+ * (kernels/conv_tuning.h) supplies fixed candidates and fault injection: a
+ * candidate whose output is wrong (and timed fastest) must never be kept;
+ * one timed faster and correct must be kept, stored under its shape
+ * family and offered to the family's geometries. The real search is run
+ * on a small shape and every candidate it tries must verify. Each Test is
+ * its own process (Criterion's workers) with its own cache directory. */
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../engine/kernels/conv_tuning.h"
+#include "support.h"
+
+static char dir[256];
+
+static void setup(void) {
+  scratch_dir_new(dir, sizeof dir, "vs-conv-tuning");
+  setenv("VARSCOPE_CACHE_DIR", dir, 1); /* before any OpenCL call of this process */
+  unsetenv("VARSCOPE_CONV");
+}
+
+static void teardown(void) { scratch_dir_remove(dir); }
+
+/* A cold kernel cache under sanitizers on a busy machine compiles each
+ * candidate in seconds: the search test needs minutes then. */
+TestSuite(conv_tuning, .init = setup, .fini = teardown, .timeout = 900);
+
+/* A small family: 3x3, 8 -> 32 channels (VEC 16, so nv 1 or 2 fit), on a
+ * 1x9x9 input: every candidate builds and runs in well under a second. */
+static const vs_conv_tune_opts SMALL = {.c = 8, .k = 32, .kh = 3, .kw = 3, .n = 1, .h = 9, .w = 9, .budget_s = 240};
+static const char *const FAMILY = "family float32|f3,3,8,32|s1,1|d1,1";
+
+static char *choices(void) {
+  vs_status *st = vs_status_new();
+  size_t need = vs_device_conv_choices(0, NULL, 0, st);
+  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
+  char *buf = malloc(need + 1);
+  cr_assert_eq(vs_device_conv_choices(0, buf, need + 1, st), need);
+  vs_status_free(st);
+  return buf;
+}
+
+typedef struct injection {
+  int wrong_index, fast_index; /* which candidate gets a wrong output / a 100x faster time; -2: none */
+  int calls;
+} injection;
+
+static void inject(void *user, int index, float *out, size_t n, double *seconds) {
+  injection *in = user;
+  in->calls++;
+  if (index == in->wrong_index) out[n / 2] += 0.5f; /* one element off: enough to be refused */
+  if (index == in->wrong_index || index == in->fast_index) *seconds /= 100;
+  else if (index >= 0) *seconds *= 100; /* everything else: far slower than the default */
+}
+
+static const int CANDIDATES[2][5] = {{4, 2, 2, 1, 0}, {8, 1, 1, 2, 1}};
+
+Test(conv_tuning, wrong_result_candidate_is_never_kept) {
+  injection in = {.wrong_index = 0, .fast_index = -2};
+  vs__conv_tune_plan plan = {.candidates = CANDIDATES, .n_candidates = 2, .inject = inject, .user = &in};
+  vs_conv_tune_result res;
+  vs_status *st = vs_status_new();
+  vs__device_tune_conv_plan(0, &plan, &SMALL, &res, st);
+  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
+  cr_assert_eq(in.calls, 3, "the default and both candidates ran and were checked");
+  cr_assert_eq(res.tried, 2);
+  cr_assert_eq(res.wrong, 1, "the corrupted output was caught");
+  cr_assert_eq(res.failed, 0);
+  cr_assert_not(res.stored, "the wrong one was timed fastest, the other slower than the default");
+  cr_assert_str_eq(res.params, "");
+  cr_assert_eq(res.gflops_best, 0);
+  cr_assert_gt(res.gflops_default, 0);
+  char *c = choices();
+  cr_assert_null(strstr(c, FAMILY), "nothing kept for the family: %s", c);
+  free(c);
+  vs_status_free(st);
+}
+
+Test(conv_tuning, faster_correct_candidate_is_kept_stored_and_offered) {
+  injection in = {.wrong_index = -2, .fast_index = 1};
+  vs__conv_tune_plan plan = {.candidates = CANDIDATES, .n_candidates = 2, .inject = inject, .user = &in};
+  vs_conv_tune_result res;
+  vs_status *st = vs_status_new();
+  vs__device_tune_conv_plan(0, &plan, &SMALL, &res, st);
+  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
+  cr_assert_eq(res.tried, 2);
+  cr_assert_eq(res.wrong, 0);
+  cr_assert(res.stored);
+  cr_assert_str_eq(res.params, "rm=8 nv=1 uc=1 ly=2 rw=1");
+  cr_assert_gt(res.gflops_best, res.gflops_default * 1.03);
+  char *c = choices();
+  cr_assert_not_null(strstr(c, "family float32|f3,3,8,32|s1,1|d1,1 -> direct rows rm8 nv1 u1 ly2 ("), "%s", c);
+  free(c);
+  /* A conv2d of the family now measures the kept set among its
+   * candidates; whichever wins, its numbers are the reference's. */
+  vs_graph *g = vs_graph_new();
+  float xd[1 * 9 * 9 * 8], fd[3 * 3 * 8 * 32];
+  for (size_t i = 0; i < sizeof xd / sizeof *xd; i++) xd[i] = (float)((i * 7) % 11) / 5.0f - 1.0f;
+  for (size_t i = 0; i < sizeof fd / sizeof *fd; i++) fd[i] = (float)((i * 5) % 13) / 6.0f - 1.0f;
+  vs_output x = vs_constant(g, xd, VS_FLOAT, VS_SHAPE(1, 9, 9, 8), "x", st);
+  vs_output f = vs_constant(g, fd, VS_FLOAT, VS_SHAPE(3, 3, 8, 32), "f", st);
+  vs_output y = vs_conv2d(g, x, f, &(vs_conv2d_opts){.padding = "SAME"}, st);
+  vs_session *s = vs_session_new(g, NULL, st);
+  vs_tensor *t = NULL;
+  vs_session_run(s, NULL, NULL, 0, &y, &t, 1, NULL, 0, st);
+  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
+  const float *got = vs_tensor_data(t);
+  for (int oh = 0; oh < 9; oh++)
+    for (int ow = 0; ow < 9; ow++)
+      for (int k = 0; k < 32; k++) {
+        double want = 0, mag = 0;
+        for (int kh = 0; kh < 3; kh++)
+          for (int kw = 0; kw < 3; kw++) {
+            int ih = oh - 1 + kh, iw = ow - 1 + kw;
+            if (ih < 0 || ih >= 9 || iw < 0 || iw >= 9) continue;
+            for (int ch = 0; ch < 8; ch++) {
+              double p = (double)xd[(ih * 9 + iw) * 8 + ch] * fd[((kh * 3 + kw) * 8 + ch) * 32 + k];
+              want += p, mag += p < 0 ? -p : p;
+            }
+          }
+        double e = got[(oh * 9 + ow) * 32 + k] - want;
+        cr_assert_leq(e < 0 ? -e : e, 1e-5 * (1 + mag), "(%d,%d,%d): %g vs %g", oh, ow, k, got[(oh * 9 + ow) * 32 + k],
+                      want);
+      }
+  c = choices();
+  cr_assert_not_null(strstr(c, "float32|f3,3,8,32|s1,1|d1,1|x1,9,9|p1,1,1,1 -> "), "the geometry's choice: %s", c);
+  free(c);
+  vs_tensor_free(t);
+  vs_session_free(s);
+  vs_graph_free(g);
+  /* Tuning again with nothing better removes the kept set. */
+  in = (injection){.wrong_index = -2, .fast_index = -2};
+  vs__device_tune_conv_plan(0, &plan, &SMALL, &res, st);
+  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
+  cr_assert_not(res.stored);
+  c = choices();
+  cr_assert_null(strstr(c, FAMILY), "%s", c);
+  cr_assert_null(strstr(c, "|x1,9,9|"), "the family's geometries choose again: %s", c);
+  free(c);
+  vs_status_free(st);
+}
+
+static int progress_lines;
+static void count_progress(void *user, size_t index, size_t count, const char *params, double gflops,
+                           const char *verdict) {
+  (void)user, (void)gflops;
+  cr_assert_not_null(params);
+  cr_assert_not_null(verdict);
+  cr_assert_eq(count, 0, "the search's length is open");
+  if (index != VS_NPOS) cr_assert_eq(index, (size_t)progress_lines, "in order");
+  if (index != VS_NPOS) progress_lines++;
+}
+
+Test(conv_tuning, every_candidate_of_the_search_verifies) {
+  /* The real search over this family's parameter space, each candidate's
+   * whole output checked against the host: none may be wrong or fail. */
+  /* 3x3, 4 -> 16 channels (VEC 16, so only nv 1 fits) on 1x7x7, with no
+   * time limit: the whole search runs. */
+  vs_conv_tune_opts o = {.c = 4, .k = 16, .kh = 3, .kw = 3, .n = 1, .h = 7, .w = 7, .budget_s = 1e9};
+  o.progress = count_progress;
+  vs_conv_tune_result res;
+  vs_status *st = vs_status_new();
+  vs_device_tune_conv(0, &o, &res, st);
+  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
+  cr_assert_eq(res.wrong, 0);
+  cr_assert_eq(res.failed, 0);
+  /* Register tiles of both forms, rm 2..16 step 2 with nv 1: 2 x 8, one
+   * of them the default (rm 6 with the nv that fits; not run again); then
+   * 3 unrollings x 5 work-group heights around the best tile, less the one
+   * phase 1 ran: 14. */
+  cr_assert_eq(res.tried, 29, "tried %zu", res.tried);
+  cr_assert_eq(progress_lines, 30, "one line per candidate, the default's place included: %d", progress_lines);
+  vs_status_free(st);
+}
+
+Test(conv_tuning, bad_sizes_are_refused) {
+  vs_conv_tune_result res;
+  vs_status *st = vs_status_new();
+  vs_device_tune_conv(0, &(vs_conv_tune_opts){.c = -1}, &res, st);
+  cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT);
+  cr_assert_str_eq(vs_status_message(st), "vs_device_tune_conv: sizes must be 0 (the default) to 4096, got -1");
+  vs_device_tune_conv(0, NULL, NULL, st);
+  cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT);
+  cr_assert_str_eq(vs_status_message(st), "vs_device_tune_conv: res is NULL");
+  vs_status_free(st);
+}
+
+static void write_file(const char *path, const void *data, size_t n) {
+  FILE *f = fopen(path, "wb");
+  cr_assert_not_null(f, "%s", path);
+  cr_assert_eq(fwrite(data, 1, n, f), n);
+  fclose(f);
+}
+
+Test(conv_tuning, a_damaged_store_entry_is_never_misread) {
+  vs_status *st = vs_status_new();
+  char *path = vs__conv_store_path(0, st);
+  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
+  /* A v1 choices file (plain text lines) and a torn store entry: neither
+   * is read; the torn entry is removed. */
+  char v1[512];
+  snprintf(v1, sizeof v1, "%s/conv-choices-v1.txt", dir);
+  const char *line = "anything|float32|x1,9,9,8|f3,3,32|s1,1|d1,1|p1,1,1,1\t0 6 2\t1.000 ms\n";
+  write_file(v1, line, strlen(line));
+  const char torn[] = "VSKC\001\000\000\000\377\377";
+  write_file(path, torn, sizeof torn - 1);
+  char *c = choices();
+  cr_assert_str_eq(c, "");
+  free(c);
+  cr_assert_neq(access(path, F_OK), 0, "the torn entry was removed");
+  cr_assert_eq(access(v1, F_OK), 0, "the old file is left alone");
+  free(path);
+  vs_status_free(st);
+}

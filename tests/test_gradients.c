@@ -1,0 +1,485 @@
+/* test_gradients.c - vs_gradients (engine/train): the backward graph's op
+ * names and inputs as TF 2.21 builds them (from tf.gradients dumps of the
+ * same graphs under tf.compat.v1 with v2 behaviour disabled), the values
+ * the gradients take on a device against hand-computed ones, and the
+ * errors. Values: |got - want| <= 1e-5 * (1 + |want|) (float32 sums of at
+ * most 15 terms). */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+#define SUPPORT_FIXTURE
+#include "support.h"
+#include "varscope.h"
+
+TestSuite(gradients, .init = setup, .fini = teardown);
+
+/* "name type in0 in1 ..." of every op from index `from` on, one per line. */
+static void ops_from(size_t from, char *buf, size_t cap) {
+  size_t at = 0;
+  buf[0] = 0;
+  for (size_t i = from; i < vs_graph_num_operations(g); i++) {
+    vs_op *op = vs_graph_operation(g, i);
+    at += (size_t)snprintf(buf + at, cap - at, "%s %s", vs_op_name(op), vs_op_type(op));
+    for (size_t k = 0; k < vs_op_num_inputs(op); k++) at += (size_t)snprintf(buf + at, cap - at, " %s", vs_output_name(vs_op_input(op, k)));
+    for (size_t k = 0; k < vs_op_num_control_inputs(op); k++)
+      at += (size_t)snprintf(buf + at, cap - at, " ^%s", vs_op_name(vs_op_control_input(op, k)));
+    at += (size_t)snprintf(buf + at, cap - at, "\n");
+  }
+}
+
+static vs_output xconst(void) {
+  float x[15];
+  for (int i = 0; i < 15; i++) x[i] = (float)((i * 7) % 11 - 5) / 4.0f;
+  vs_output out = vs_constant(g, x, VS_FLOAT, VS_SHAPE(3, 5), "x", st);
+  expect_ok(st);
+  return out;
+}
+
+static vs_tensor *fetch1(vs_session *s, vs_output out) {
+  vs_tensor *t = NULL;
+  vs_session_run(s, NULL, NULL, 0, &out, &t, 1, NULL, 0, st);
+  expect_ok(st);
+  return t;
+}
+
+static void near(const float *got, const double *want, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    cr_expect(fabs(got[i] - want[i]) <= 1e-5 * (1 + fabs(want[i])), "[%zu] = %.9g, want %.9g", i, got[i], want[i]);
+}
+
+/* loss = reduce_mean(square(matmul(x, w) + b - 1)) with w [5,2], b [2]:
+ * TF's ops, names and inputs, then the values. */
+Test(gradients, mlp_names_and_values) {
+  vs_output x = xconst();
+  vs_var *w = vs_get_variable(g, "w", &(vs_var_opts){.shape = VS_SHAPE(5, 2), .initializer = vs_constant_initializer(0.5)}, st);
+  vs_var *b = vs_get_variable(g, "b", &(vs_var_opts){.shape = VS_SHAPE(2), .initializer = vs_constant_initializer(-0.25)}, st);
+  expect_ok(st);
+  vs_output y = vs_add(g, vs_matmul(g, x, vs_var_value(w), NULL, st), vs_var_value(b), NULL, st);
+  vs_output d = vs_sub(g, y, vs_constant_float(g, 1.0f, "sub/y/", st), NULL, st);
+  vs_output loss = vs_reduce_mean(g, vs_square(g, d, NULL, st), NULL, st);
+  expect_ok(st);
+  size_t from = vs_graph_num_operations(g);
+  vs_output grads[2];
+  vs_gradients(g, &loss, 1, (vs_output[]){vs_var_value(w), vs_var_value(b)}, 2, NULL, grads, st);
+  expect_ok(st);
+  cr_assert_str_eq(vs_output_name(grads[0]), "gradients/MatMul_grad/MatMul_1:0");
+  cr_assert_str_eq(vs_output_name(grads[1]), "gradients/add_grad/Reshape:0");
+  char buf[8192];
+  ops_from(from, buf, sizeof buf);
+  cr_expect_str_eq(buf,
+                   "gradients/Shape Const\n"
+                   "gradients/grad_ys_0/Const Const\n"
+                   "gradients/grad_ys_0 Fill gradients/Shape:0 gradients/grad_ys_0/Const:0\n"
+                   "gradients/Mean_grad/Reshape/shape Const\n"
+                   "gradients/Mean_grad/Reshape Reshape gradients/grad_ys_0:0 gradients/Mean_grad/Reshape/shape:0\n"
+                   "gradients/Mean_grad/Const Const\n"
+                   "gradients/Mean_grad/Tile Tile gradients/Mean_grad/Reshape:0 gradients/Mean_grad/Const:0\n"
+                   "gradients/Mean_grad/Const_1 Const\n"
+                   "gradients/Mean_grad/truediv RealDiv gradients/Mean_grad/Tile:0 gradients/Mean_grad/Const_1:0\n"
+                   "gradients/Square_grad/Const Const ^gradients/Mean_grad/truediv\n"
+                   "gradients/Square_grad/Mul Mul sub:0 gradients/Square_grad/Const:0\n"
+                   "gradients/Square_grad/Mul_1 Mul gradients/Mean_grad/truediv:0 gradients/Square_grad/Mul:0\n"
+                   "gradients/sub_grad/Neg Neg gradients/Square_grad/Mul_1:0\n"
+                   "gradients/sub_grad/Shape Const\n"
+                   "gradients/sub_grad/Shape_1 Const\n"
+                   "gradients/sub_grad/Sum/reduction_indices Const\n"
+                   "gradients/sub_grad/Sum Sum gradients/sub_grad/Neg:0 gradients/sub_grad/Sum/reduction_indices:0\n"
+                   "gradients/sub_grad/Reshape Reshape gradients/sub_grad/Sum:0 gradients/sub_grad/Shape_1:0\n"
+                   "gradients/add_grad/Shape Const\n"
+                   "gradients/add_grad/Shape_1 Const\n"
+                   "gradients/add_grad/Sum/reduction_indices Const\n"
+                   "gradients/add_grad/Sum Sum gradients/Square_grad/Mul_1:0 gradients/add_grad/Sum/reduction_indices:0\n"
+                   "gradients/add_grad/Reshape Reshape gradients/add_grad/Sum:0 gradients/add_grad/Shape_1:0\n"
+                   "gradients/MatMul_grad/MatMul MatMul gradients/Square_grad/Mul_1:0 w/read:0\n"
+                   "gradients/MatMul_grad/MatMul_1 MatMul x:0 gradients/Square_grad/Mul_1:0\n");
+  vs_session *s = vs_session_new(g, NULL, st);
+  expect_ok(st);
+  vs_op *init = vs_global_variables_initializer(g, st);
+  vs_session_run(s, NULL, NULL, 0, NULL, NULL, 0, &init, 1, st);
+  expect_ok(st);
+  vs_tensor *gw = fetch1(s, grads[0]), *gb = fetch1(s, grads[1]);
+  /* d loss / d y = 2 (y - 1) / 6; y[i][j] = 0.5 * sum_k x[i][k] - 0.25. */
+  double xv[15], dy[3][2], want_w[10] = {0}, want_b[2] = {0};
+  for (int i = 0; i < 15; i++) xv[i] = (double)((i * 7) % 11 - 5) / 4.0;
+  for (int i = 0; i < 3; i++) {
+    double row = 0;
+    for (int k = 0; k < 5; k++) row += xv[i * 5 + k];
+    for (int j = 0; j < 2; j++) dy[i][j] = 2 * (0.5 * row - 0.25 - 1) / 6;
+  }
+  for (int k = 0; k < 5; k++)
+    for (int j = 0; j < 2; j++)
+      for (int i = 0; i < 3; i++) want_w[k * 2 + j] += xv[i * 5 + k] * dy[i][j];
+  for (int j = 0; j < 2; j++)
+    for (int i = 0; i < 3; i++) want_b[j] += dy[i][j];
+  near(vs_tensor_data(gw), want_w, 10);
+  near(vs_tensor_data(gb), want_b, 2);
+  vs_tensor_free(gw);
+  vs_tensor_free(gb);
+  vs_session_free(s);
+}
+
+/* y = reduce_sum(x * x + x, axis=1): three gradients reach x, summed by
+ * "gradients/AddN" in TF's order; Sum_grad leaves Maximum and floordiv. */
+Test(gradients, aggregation_by_add_n) {
+  vs_output x = xconst();
+  vs_output y = vs_reduce_sum(g, vs_add(g, vs_mul(g, x, x, NULL, st), x, NULL, st),
+                              &(vs_reduce_opts){.axis = (int64_t[]){1}, .n_axis = 1}, st);
+  expect_ok(st);
+  size_t from = vs_graph_num_operations(g);
+  vs_output dx;
+  vs_gradients(g, &y, 1, &x, 1, NULL, &dx, st);
+  expect_ok(st);
+  cr_assert_str_eq(vs_output_name(dx), "gradients/AddN:0");
+  char buf[8192];
+  ops_from(from + 3, buf, sizeof buf);
+  cr_expect_str_eq(buf,
+                   "gradients/Sum_grad/Maximum/x Const\n"
+                   "gradients/Sum_grad/Maximum/y Const\n"
+                   "gradients/Sum_grad/Maximum Maximum gradients/Sum_grad/Maximum/x:0 gradients/Sum_grad/Maximum/y:0\n"
+                   "gradients/Sum_grad/floordiv/x Const\n"
+                   "gradients/Sum_grad/floordiv FloorDiv gradients/Sum_grad/floordiv/x:0 gradients/Sum_grad/Maximum:0\n"
+                   "gradients/Sum_grad/Reshape/shape Const\n"
+                   "gradients/Sum_grad/Reshape Reshape gradients/grad_ys_0:0 gradients/Sum_grad/Reshape/shape:0\n"
+                   "gradients/Sum_grad/Tile/multiples Const\n"
+                   "gradients/Sum_grad/Tile Tile gradients/Sum_grad/Reshape:0 gradients/Sum_grad/Tile/multiples:0\n"
+                   "gradients/mul_grad/Mul Mul gradients/Sum_grad/Tile:0 x:0\n"
+                   "gradients/mul_grad/Mul_1 Mul gradients/Sum_grad/Tile:0 x:0\n"
+                   "gradients/AddN AddN gradients/Sum_grad/Tile:0 gradients/mul_grad/Mul:0 gradients/mul_grad/Mul_1:0\n");
+  vs_session *s = vs_session_new(g, NULL, st);
+  expect_ok(st);
+  vs_tensor *t = fetch1(s, dx);
+  double want[15];
+  for (int i = 0; i < 15; i++) want[i] = 2 * ((double)((i * 7) % 11 - 5) / 4.0) + 1;
+  near(vs_tensor_data(t), want, 15);
+  vs_tensor_free(t);
+  vs_session_free(s);
+}
+
+/* TF caches the folded reduced shape per graph: a second Sum gradient of
+ * the same input shape and axes builds no Maximum / floordiv (TF 2.21:
+ * gradients_1/Sum_grad holds Reshape/shape, Reshape, Tile/multiples, Tile). */
+Test(gradients, sum_gradient_reduced_shape_cache) {
+  vs_output x = xconst();
+  vs_output y = vs_reduce_sum(g, x, &(vs_reduce_opts){.axis = (int64_t[]){1}, .n_axis = 1}, st);
+  expect_ok(st);
+  vs_output d;
+  vs_gradients(g, &y, 1, &x, 1, NULL, &d, st);
+  expect_ok(st);
+  cr_expect_not_null(vs_graph_operation_by_name(g, "gradients/Sum_grad/Maximum"));
+  size_t from = vs_graph_num_operations(g);
+  vs_gradients(g, &y, 1, &x, 1, NULL, &d, st);
+  expect_ok(st);
+  cr_expect_str_eq(vs_output_name(d), "gradients_1/Sum_grad/Tile:0");
+  char buf[4096];
+  ops_from(from + 3, buf, sizeof buf);
+  cr_expect_str_eq(buf,
+                   "gradients_1/Sum_grad/Reshape/shape Const\n"
+                   "gradients_1/Sum_grad/Reshape Reshape gradients_1/grad_ys_0:0 gradients_1/Sum_grad/Reshape/shape:0\n"
+                   "gradients_1/Sum_grad/Tile/multiples Const\n"
+                   "gradients_1/Sum_grad/Tile Tile gradients_1/Sum_grad/Reshape:0 gradients_1/Sum_grad/Tile/multiples:0\n");
+}
+
+/* A second call is "gradients_1"; an x the ys do not depend on gets NULL. */
+Test(gradients, second_call_scope_and_unconnected_x) {
+  vs_output x = xconst();
+  vs_output other = vs_constant_float(g, 2.0f, "other", st);
+  vs_output y = vs_reduce_sum(g, vs_square(g, x, NULL, st), NULL, st);
+  expect_ok(st);
+  vs_output d[2];
+  vs_gradients(g, &y, 1, (vs_output[]){x, other}, 2, NULL, d, st);
+  expect_ok(st);
+  cr_expect_str_eq(vs_output_name(d[0]), "gradients/Square_grad/Mul_1:0");
+  cr_expect_null(d[1].op);
+  vs_gradients(g, &y, 1, &x, 1, NULL, d, st);
+  expect_ok(st);
+  cr_expect_str_eq(vs_output_name(d[0]), "gradients_1/Square_grad/Mul_1:0");
+}
+
+/* x, l [3,5] constants; sigmoid_cross_entropy_with_logits(labels=l, logits=x) and its
+ * gradients: every op, input and control input as TF 2.21 builds them. */
+Test(gradients, sigmoid_cross_entropy_op_structure) {
+  float ones[15];
+  for (int i = 0; i < 15; i++) ones[i] = 1;
+  vs_output x = vs_constant(g, ones, VS_FLOAT, VS_SHAPE(3, 5), "x", st);
+  vs_output l = vs_constant(g, ones, VS_FLOAT, VS_SHAPE(3, 5), "l", st);
+  vs_output y = vs_sigmoid_cross_entropy_with_logits(g, l, x, NULL, st);
+  expect_ok(st);
+  cr_assert_str_eq(vs_output_name(y), "logistic_loss:0");
+  vs_output d[2];
+  vs_gradients(g, &y, 1, (vs_output[]){x, l}, 2, NULL, d, st);
+  expect_ok(st);
+  cr_expect_str_eq(vs_output_name(d[0]), "gradients/AddN:0");
+  cr_expect_str_eq(vs_output_name(d[1]), "gradients/logistic_loss/mul_grad/Mul_1:0");
+  char buf[16384];
+  ops_from(2, buf, sizeof buf);
+  cr_expect_str_eq(buf,
+                   "logistic_loss/zeros_like Const\n"
+                   "logistic_loss/GreaterEqual GreaterEqual x:0 logistic_loss/zeros_like:0\n"
+                   "logistic_loss/Select Select logistic_loss/GreaterEqual:0 x:0 logistic_loss/zeros_like:0\n"
+                   "logistic_loss/Neg Neg x:0\n"
+                   "logistic_loss/Select_1 Select logistic_loss/GreaterEqual:0 logistic_loss/Neg:0 x:0\n"
+                   "logistic_loss/mul Mul x:0 l:0\n"
+                   "logistic_loss/sub Sub logistic_loss/Select:0 logistic_loss/mul:0\n"
+                   "logistic_loss/Exp Exp logistic_loss/Select_1:0\n"
+                   "logistic_loss/Log1p Log1p logistic_loss/Exp:0\n"
+                   "logistic_loss AddV2 logistic_loss/sub:0 logistic_loss/Log1p:0\n"
+                   "gradients/Shape Const\n"
+                   "gradients/grad_ys_0/Const Const\n"
+                   "gradients/grad_ys_0 Fill gradients/Shape:0 gradients/grad_ys_0/Const:0\n"
+                   "gradients/logistic_loss/sub_grad/Neg Neg gradients/grad_ys_0:0\n"
+                   "gradients/logistic_loss/Log1p_grad/add/x Const ^gradients/grad_ys_0\n"
+                   "gradients/logistic_loss/Log1p_grad/add AddV2 gradients/logistic_loss/Log1p_grad/add/x:0 logistic_loss/Exp:0\n"
+                   "gradients/logistic_loss/Log1p_grad/Reciprocal Reciprocal gradients/logistic_loss/Log1p_grad/add:0\n"
+                   "gradients/logistic_loss/Log1p_grad/mul Mul gradients/grad_ys_0:0 gradients/logistic_loss/Log1p_grad/Reciprocal:0\n"
+                   "gradients/logistic_loss/Select_grad/zeros_like Const\n"
+                   "gradients/logistic_loss/Select_grad/Select Select logistic_loss/GreaterEqual:0 gradients/grad_ys_0:0 gradients/logistic_loss/Select_grad/zeros_like:0\n"
+                   "gradients/logistic_loss/Select_grad/Select_1 Select logistic_loss/GreaterEqual:0 gradients/logistic_loss/Select_grad/zeros_like:0 gradients/grad_ys_0:0\n"
+                   "gradients/logistic_loss/mul_grad/Mul Mul gradients/logistic_loss/sub_grad/Neg:0 l:0\n"
+                   "gradients/logistic_loss/mul_grad/Mul_1 Mul gradients/logistic_loss/sub_grad/Neg:0 x:0\n"
+                   "gradients/logistic_loss/Exp_grad/mul Mul gradients/logistic_loss/Log1p_grad/mul:0 logistic_loss/Exp:0\n"
+                   "gradients/logistic_loss/Select_1_grad/zeros_like Const\n"
+                   "gradients/logistic_loss/Select_1_grad/Select Select logistic_loss/GreaterEqual:0 gradients/logistic_loss/Exp_grad/mul:0 gradients/logistic_loss/Select_1_grad/zeros_like:0\n"
+                   "gradients/logistic_loss/Select_1_grad/Select_1 Select logistic_loss/GreaterEqual:0 gradients/logistic_loss/Select_1_grad/zeros_like:0 gradients/logistic_loss/Exp_grad/mul:0\n"
+                   "gradients/logistic_loss/Neg_grad/Neg Neg gradients/logistic_loss/Select_1_grad/Select:0\n"
+                   "gradients/AddN AddN gradients/logistic_loss/Select_grad/Select:0 gradients/logistic_loss/mul_grad/Mul:0 gradients/logistic_loss/Select_1_grad/Select_1:0 gradients/logistic_loss/Neg_grad/Neg:0\n");
+}
+
+/* x, l [3,5] constants; tf.losses.mean_squared_error(l, x) and its gradients: every op, input
+ * and control input as TF 2.21 builds them; the loss joins the "losses" collection. */
+Test(gradients, mean_squared_error_op_structure) {
+  float ones[15];
+  for (int i = 0; i < 15; i++) ones[i] = 1;
+  vs_output x = vs_constant(g, ones, VS_FLOAT, VS_SHAPE(3, 5), "x", st);
+  vs_output l = vs_constant(g, ones, VS_FLOAT, VS_SHAPE(3, 5), "l", st);
+  vs_output y = vs_mean_squared_error(g, l, x, NULL, st);
+  expect_ok(st);
+  cr_assert_str_eq(vs_output_name(y), "mean_squared_error/value:0");
+  vs_item item;
+  cr_expect_eq(vs_get_collection(g, VS_LOSSES, NULL, &item, 1, st), 1);
+  cr_expect_eq(item.op, y.op);
+  vs_output d[2];
+  vs_gradients(g, &y, 1, (vs_output[]){x, l}, 2, NULL, d, st);
+  expect_ok(st);
+  cr_expect_str_eq(vs_output_name(d[0]), "gradients/mean_squared_error/SquaredDifference_grad/mul_1:0");
+  cr_expect_str_eq(vs_output_name(d[1]), "gradients/mean_squared_error/SquaredDifference_grad/Neg:0");
+  char buf[16384];
+  ops_from(2, buf, sizeof buf);
+  cr_expect_str_eq(buf,
+                   "mean_squared_error/SquaredDifference SquaredDifference x:0 l:0\n"
+                   "mean_squared_error/assert_broadcastable/weights Const\n"
+                   "mean_squared_error/assert_broadcastable/weights/shape Const\n"
+                   "mean_squared_error/assert_broadcastable/weights/rank Const\n"
+                   "mean_squared_error/assert_broadcastable/values/shape Const\n"
+                   "mean_squared_error/assert_broadcastable/values/rank Const\n"
+                   "mean_squared_error/assert_broadcastable/static_scalar_check_success NoOp\n"
+                   "mean_squared_error/Cast/x Const ^mean_squared_error/assert_broadcastable/static_scalar_check_success\n"
+                   "mean_squared_error/Mul Mul mean_squared_error/SquaredDifference:0 mean_squared_error/Cast/x:0\n"
+                   "mean_squared_error/Const Const ^mean_squared_error/assert_broadcastable/static_scalar_check_success\n"
+                   "mean_squared_error/Sum Sum mean_squared_error/Mul:0 mean_squared_error/Const:0\n"
+                   "mean_squared_error/num_present/Equal/y Const ^mean_squared_error/assert_broadcastable/static_scalar_check_success\n"
+                   "mean_squared_error/num_present/Equal Equal mean_squared_error/Cast/x:0 mean_squared_error/num_present/Equal/y:0\n"
+                   "mean_squared_error/num_present/zeros_like Const ^mean_squared_error/assert_broadcastable/static_scalar_check_success\n"
+                   "mean_squared_error/num_present/ones_like/Shape/shape_as_tensor Const ^mean_squared_error/assert_broadcastable/static_scalar_check_success\n"
+                   "mean_squared_error/num_present/ones_like/Const Const ^mean_squared_error/assert_broadcastable/static_scalar_check_success\n"
+                   "mean_squared_error/num_present/ones_like Fill mean_squared_error/num_present/ones_like/Shape/shape_as_tensor:0 mean_squared_error/num_present/ones_like/Const:0\n"
+                   "mean_squared_error/num_present/Select Select mean_squared_error/num_present/Equal:0 mean_squared_error/num_present/zeros_like:0 mean_squared_error/num_present/ones_like:0\n"
+                   "mean_squared_error/num_present/broadcast_weights/assert_broadcastable/weights/shape Const ^mean_squared_error/assert_broadcastable/static_scalar_check_success\n"
+                   "mean_squared_error/num_present/broadcast_weights/assert_broadcastable/weights/rank Const ^mean_squared_error/assert_broadcastable/static_scalar_check_success\n"
+                   "mean_squared_error/num_present/broadcast_weights/assert_broadcastable/values/shape Const ^mean_squared_error/assert_broadcastable/static_scalar_check_success\n"
+                   "mean_squared_error/num_present/broadcast_weights/assert_broadcastable/values/rank Const ^mean_squared_error/assert_broadcastable/static_scalar_check_success\n"
+                   "mean_squared_error/num_present/broadcast_weights/assert_broadcastable/static_scalar_check_success NoOp ^mean_squared_error/assert_broadcastable/static_scalar_check_success\n"
+                   "mean_squared_error/num_present/broadcast_weights/ones_like/Shape/shape_as_tensor Const ^mean_squared_error/assert_broadcastable/static_scalar_check_success ^mean_squared_error/num_present/broadcast_weights/assert_broadcastable/static_scalar_check_success\n"
+                   "mean_squared_error/num_present/broadcast_weights/ones_like/Const Const ^mean_squared_error/assert_broadcastable/static_scalar_check_success ^mean_squared_error/num_present/broadcast_weights/assert_broadcastable/static_scalar_check_success\n"
+                   "mean_squared_error/num_present/broadcast_weights/ones_like Fill mean_squared_error/num_present/broadcast_weights/ones_like/Shape/shape_as_tensor:0 mean_squared_error/num_present/broadcast_weights/ones_like/Const:0\n"
+                   "mean_squared_error/num_present/broadcast_weights Mul mean_squared_error/num_present/Select:0 mean_squared_error/num_present/broadcast_weights/ones_like:0\n"
+                   "mean_squared_error/num_present/Const Const ^mean_squared_error/assert_broadcastable/static_scalar_check_success\n"
+                   "mean_squared_error/num_present Sum mean_squared_error/num_present/broadcast_weights:0 mean_squared_error/num_present/Const:0\n"
+                   "mean_squared_error/Rank Const ^mean_squared_error/assert_broadcastable/static_scalar_check_success\n"
+                   "mean_squared_error/range/start Const ^mean_squared_error/assert_broadcastable/static_scalar_check_success\n"
+                   "mean_squared_error/range/delta Const ^mean_squared_error/assert_broadcastable/static_scalar_check_success\n"
+                   "mean_squared_error/range Range mean_squared_error/range/start:0 mean_squared_error/Rank:0 mean_squared_error/range/delta:0\n"
+                   "mean_squared_error/Sum_1 Sum mean_squared_error/Sum:0 mean_squared_error/range:0\n"
+                   "mean_squared_error/value DivNoNan mean_squared_error/Sum_1:0 mean_squared_error/num_present:0\n"
+                   "gradients/Shape Const\n"
+                   "gradients/grad_ys_0/Const Const\n"
+                   "gradients/grad_ys_0 Fill gradients/Shape:0 gradients/grad_ys_0/Const:0\n"
+                   "gradients/mean_squared_error/value_grad/div_no_nan DivNoNan gradients/grad_ys_0:0 mean_squared_error/num_present:0\n"
+                   "gradients/mean_squared_error/value_grad/Neg Neg mean_squared_error/Sum_1:0\n"
+                   "gradients/mean_squared_error/value_grad/div_no_nan_1 DivNoNan gradients/mean_squared_error/value_grad/Neg:0 mean_squared_error/num_present:0\n"
+                   "gradients/mean_squared_error/value_grad/div_no_nan_2 DivNoNan gradients/mean_squared_error/value_grad/div_no_nan_1:0 mean_squared_error/num_present:0\n"
+                   "gradients/mean_squared_error/value_grad/mul Mul gradients/grad_ys_0:0 gradients/mean_squared_error/value_grad/div_no_nan_2:0\n"
+                   "gradients/mean_squared_error/value_grad/Shape Const\n"
+                   "gradients/mean_squared_error/value_grad/Shape_1 Const\n"
+                   "gradients/mean_squared_error/Sum_1_grad/Reshape/shape Const\n"
+                   "gradients/mean_squared_error/Sum_1_grad/Reshape/shape_1 Const\n"
+                   "gradients/mean_squared_error/Sum_1_grad/Reshape Reshape gradients/mean_squared_error/value_grad/div_no_nan:0 gradients/mean_squared_error/Sum_1_grad/Reshape/shape_1:0\n"
+                   "gradients/mean_squared_error/Sum_1_grad/Const Const\n"
+                   "gradients/mean_squared_error/Sum_1_grad/Tile Tile gradients/mean_squared_error/Sum_1_grad/Reshape:0 gradients/mean_squared_error/Sum_1_grad/Const:0\n"
+                   "gradients/mean_squared_error/Sum_grad/Reshape/shape Const\n"
+                   "gradients/mean_squared_error/Sum_grad/Reshape Reshape gradients/mean_squared_error/Sum_1_grad/Tile:0 gradients/mean_squared_error/Sum_grad/Reshape/shape:0\n"
+                   "gradients/mean_squared_error/Sum_grad/Const Const\n"
+                   "gradients/mean_squared_error/Sum_grad/Tile Tile gradients/mean_squared_error/Sum_grad/Reshape:0 gradients/mean_squared_error/Sum_grad/Const:0\n"
+                   "gradients/mean_squared_error/Mul_grad/Mul Mul gradients/mean_squared_error/Sum_grad/Tile:0 mean_squared_error/Cast/x:0\n"
+                   "gradients/mean_squared_error/Mul_grad/Mul_1 Mul mean_squared_error/SquaredDifference:0 gradients/mean_squared_error/Sum_grad/Tile:0\n"
+                   "gradients/mean_squared_error/Mul_grad/Shape Const\n"
+                   "gradients/mean_squared_error/Mul_grad/Shape_1 Const\n"
+                   "gradients/mean_squared_error/Mul_grad/Sum/reduction_indices Const\n"
+                   "gradients/mean_squared_error/Mul_grad/Sum Sum gradients/mean_squared_error/Mul_grad/Mul_1:0 gradients/mean_squared_error/Mul_grad/Sum/reduction_indices:0\n"
+                   "gradients/mean_squared_error/Mul_grad/Reshape Reshape gradients/mean_squared_error/Mul_grad/Sum:0 gradients/mean_squared_error/Mul_grad/Shape_1:0\n"
+                   "gradients/mean_squared_error/SquaredDifference_grad/scalar Const ^gradients/mean_squared_error/Mul_grad/Mul\n"
+                   "gradients/mean_squared_error/SquaredDifference_grad/Mul Mul gradients/mean_squared_error/SquaredDifference_grad/scalar:0 gradients/mean_squared_error/Mul_grad/Mul:0\n"
+                   "gradients/mean_squared_error/SquaredDifference_grad/sub Sub x:0 l:0 ^gradients/mean_squared_error/Mul_grad/Mul\n"
+                   "gradients/mean_squared_error/SquaredDifference_grad/mul_1 Mul gradients/mean_squared_error/SquaredDifference_grad/Mul:0 gradients/mean_squared_error/SquaredDifference_grad/sub:0\n"
+                   "gradients/mean_squared_error/SquaredDifference_grad/Neg Neg gradients/mean_squared_error/SquaredDifference_grad/mul_1:0\n");
+}
+
+/* Bad input: NULL arguments and empty lists are INVALID_ARGUMENT with
+ * grads_out cleared; a string grad_ys for a float y is TF's TypeError; a
+ * tensor of another graph is refused; a gradient that needs an unknown
+ * shape is UNIMPLEMENTED, naming the op. */
+Test(gradients, bad_input) {
+  vs_output x = xconst();
+  vs_output y = vs_reduce_sum(g, vs_square(g, x, NULL, st), NULL, st);
+  expect_ok(st);
+  vs_output d = x;
+  vs_gradients(NULL, &y, 1, &x, 1, NULL, &d, st);
+  expect_error(st, VS_INVALID_ARGUMENT, "ValueError",
+               "gradients: graph, ys, xs and grads_out must not be NULL, and ys and xs not empty");
+  cr_expect_null(d.op);
+  vs_gradients(g, &y, 0, &x, 1, NULL, &d, st);
+  expect_code(st, VS_INVALID_ARGUMENT);
+  const char *s = "a";
+  vs_output str = vs_constant(g, &s, VS_STRING, VS_SCALAR, "s", st);
+  expect_ok(st);
+  vs_gradients(g, &y, 1, &x, 1, &(vs_gradients_opts){.grad_ys = &str}, &d, st);
+  expect_error(st, VS_INVALID_ARGUMENT, "TypeError",
+               "Gradient type string generated for real or integer-valued tensor Tensor(\"Sum:0\", shape=(), "
+               "dtype=float32) with type float32 must be real or integer");
+  vs_graph *other = vs_graph_new();
+  vs_output o = vs_constant_float(other, 1.0f, "o", st);
+  vs_gradients(g, &y, 1, &o, 1, NULL, &d, st);
+  expect_error(st, VS_INVALID_ARGUMENT, "ValueError",
+               "Tensor(\"o:0\", shape=(), dtype=float32) is not an element of this graph.");
+  vs_graph_free(other);
+  vs_output p = vs_placeholder(g, VS_FLOAT, (vs_shape){.known = true, .rank = 2, .dims = {-1, 5}}, "p", st);
+  vs_output py = vs_reduce_sum(g, vs_square(g, p, NULL, st), NULL, st);
+  expect_ok(st);
+  vs_gradients(g, &py, 1, &p, 1, NULL, &d, st);
+  expect_error(st, VS_UNIMPLEMENTED, "ValueError",
+               "gradients: the gradient of 'Sum_1' (op type: Sum) needs fully defined shapes in varscope");
+  cr_expect_null(d.op);
+}
+
+/* tf.gradients(loss, [v]) takes the variable itself (its VariableV2
+ * output, as TF converts a RefVariable with as_ref=True): the gradient
+ * is the one reaching its read, named as TF names it. */
+Test(gradients, with_respect_to_the_variable_op) {
+  vs_output x = xconst();
+  vs_var *w = vs_get_variable(g, "w", &(vs_var_opts){.shape = VS_SHAPE(5, 2), .initializer = vs_ones_initializer()}, st);
+  expect_ok(st);
+  vs_output loss = vs_reduce_sum(g, vs_matmul(g, x, vs_var_value(w), NULL, st), NULL, st);
+  expect_ok(st);
+  vs_output d, v = vs_op_output(vs_var_op(w));
+  vs_gradients(g, &loss, 1, &v, 1, NULL, &d, st);
+  expect_ok(st);
+  cr_assert_str_eq(vs_output_name(d), "gradients/MatMul_grad/MatMul_1:0");
+}
+
+/* Every op a training graph holds has TF's GraphDef attrs: a CNN with the
+ * three losses and their gradients exports (tf.import_graph_def loads the
+ * result: checked by hand with TF 2.21 when this test was written). When
+ * VARSCOPE_GRAD_GRAPHDEF names a file, the GraphDef is written there. */
+Test(gradients, training_graph_exports_as_graphdef) {
+  float xv[2 * 4 * 4 * 2], fv[2 * 2 * 2 * 3];
+  for (int i = 0; i < 64; i++) xv[i] = (float)(i % 5) / 5.0f;
+  for (int i = 0; i < 24; i++) fv[i] = (float)(i % 3) / 3.0f - 0.3f;
+  vs_output x = vs_constant(g, xv, VS_FLOAT, VS_SHAPE(2, 4, 4, 2), "x", st);
+  vs_output f = vs_constant(g, fv, VS_FLOAT, VS_SHAPE(2, 2, 2, 3), "f", st);
+  vs_output c = vs_conv2d(g, x, f, &(vs_conv2d_opts){.padding = "SAME"}, st);
+  vs_pool_opts po = {.ksize = {1, 2, 2, 1}, .strides = {1, 2, 2, 1}, .padding = "VALID"};
+  vs_output p = vs_add(g, vs_max_pool(g, c, &po, st), vs_avg_pool(g, c, &po, st), NULL, st);
+  vs_output r = vs_reshape(g, vs_tanh(g, vs_sigmoid(g, p, NULL, st), NULL, st), VS_SHAPE(2, 12), NULL, st);
+  vs_output m = vs_maximum(g, vs_relu(g, vs_bias_add(g, r, vs_constant(g, xv, VS_FLOAT, VS_SHAPE(12), "b", st), NULL, st),
+                                      NULL, st), r, NULL, st);
+  vs_output losses[3] = {
+      vs_reduce_mean(g, vs_softmax_cross_entropy_with_logits_v2(g, r, m, NULL, st), NULL, st),
+      vs_reduce_sum(g, vs_sigmoid_cross_entropy_with_logits(g, r, m, NULL, st), NULL, st),
+      vs_mean_squared_error(g, r, vs_truediv(g, m, vs_square(g, r, NULL, st), NULL, st), NULL, st)};
+  expect_ok(st);
+  vs_output d[2];
+  vs_gradients(g, losses, 3, (vs_output[]){x, f}, 2, NULL, d, st);
+  expect_ok(st);
+  size_t len = 0;
+  void *pb = vs_graph_export_graphdef(g, NULL, &len, st);
+  expect_ok(st);
+  cr_assert_not_null(pb);
+  cr_assert_gt(len, 1000);
+  const char *keep = getenv("VARSCOPE_GRAD_GRAPHDEF");
+  if (keep && *keep) {
+    FILE *out = fopen(keep, "wb");
+    cr_assert_not_null(out);
+    cr_assert_eq(fwrite(pb, 1, len, out), len);
+    fclose(out);
+  }
+  vs_export_free(pb);
+  /* TF 2.21 running the exported GraphDef: sum |dx| = 242.185608,
+   * sum |df| = 337.197144 (float32; tolerance 1e-4 relative). */
+  vs_session *sess = vs_session_new(g, NULL, st);
+  expect_ok(st);
+  vs_tensor *tx = fetch1(sess, d[0]), *tf_ = fetch1(sess, d[1]);
+  double sx = 0, sf = 0;
+  for (size_t i = 0; i < vs_tensor_num_elements(tx); i++) sx += fabs(((const float *)vs_tensor_data(tx))[i]);
+  for (size_t i = 0; i < vs_tensor_num_elements(tf_); i++) sf += fabs(((const float *)vs_tensor_data(tf_))[i]);
+  cr_expect(fabs(sx - 242.185608) <= 1e-4 * 242.185608, "sum |dx| = %.6f", sx);
+  cr_expect(fabs(sf - 337.197144) <= 1e-4 * 337.197144, "sum |df| = %.6f", sf);
+  vs_tensor_free(tx);
+  vs_tensor_free(tf_);
+  vs_session_free(sess);
+}
+
+/* Conv2D's gradients through im2col + GEMM (the default) and through the
+ * direct kernels (VARSCOPE_CONV_GRAD=direct, used past 256 MB of im2col)
+ * agree: SAME with stride 2x1 and VALID with dilation 2, within
+ * 1e-5 * (1 + |a|) (sums of up to 150 products in another order). */
+static void conv_grads(const char *padding, int64_t sh, int64_t sw, int64_t dil, float *dx, float *df) {
+  float xv[2 * 7 * 6 * 3], fv[3 * 2 * 3 * 4];
+  for (int i = 0; i < 252; i++) xv[i] = (float)((i * 37) % 17) / 8.0f - 1.0f;
+  for (int i = 0; i < 72; i++) fv[i] = (float)((i * 11) % 13) / 6.0f - 1.0f;
+  vs_output x = vs_constant(g, xv, VS_FLOAT, VS_SHAPE(2, 7, 6, 3), NULL, st);
+  vs_output f = vs_constant(g, fv, VS_FLOAT, VS_SHAPE(3, 2, 3, 4), NULL, st);
+  vs_output y = vs_conv2d(g, x, f, &(vs_conv2d_opts){.strides = {1, sh, sw, 1}, .padding = padding,
+                                                     .dilations = {1, dil, dil, 1}}, st);
+  vs_output l = vs_reduce_sum(g, vs_square(g, y, NULL, st), NULL, st);
+  vs_output d[2];
+  vs_gradients(g, &l, 1, (vs_output[]){x, f}, 2, NULL, d, st);
+  expect_ok(st);
+  vs_session *s = vs_session_new(g, NULL, st);
+  expect_ok(st);
+  vs_tensor *a = fetch1(s, d[0]), *b = fetch1(s, d[1]);
+  memcpy(dx, vs_tensor_data(a), 252 * sizeof(float));
+  memcpy(df, vs_tensor_data(b), 72 * sizeof(float));
+  vs_tensor_free(a);
+  vs_tensor_free(b);
+  vs_session_free(s);
+}
+
+Test(gradients, conv2d_gemm_and_direct_kernels_agree) {
+  static float dx[2][252], df[2][72];
+  const char *pads[2] = {"SAME", "VALID"};
+  for (int c = 0; c < 2; c++) {
+    unsetenv("VARSCOPE_CONV_GRAD");
+    conv_grads(pads[c], c ? 1 : 2, 1, c ? 2 : 1, dx[0], df[0]);
+    setenv("VARSCOPE_CONV_GRAD", "direct", 1);
+    conv_grads(pads[c], c ? 1 : 2, 1, c ? 2 : 1, dx[1], df[1]);
+    for (int i = 0; i < 252; i++)
+      cr_expect(fabsf(dx[0][i] - dx[1][i]) <= 1e-5f * (1 + fabsf(dx[0][i])), "%s dx[%d]: %g vs %g", pads[c], i,
+                dx[0][i], dx[1][i]);
+    for (int i = 0; i < 72; i++)
+      cr_expect(fabsf(df[0][i] - df[1][i]) <= 1e-5f * (1 + fabsf(df[0][i])), "%s df[%d]: %g vs %g", pads[c], i,
+                df[0][i], df[1][i]);
+  }
+  unsetenv("VARSCOPE_CONV_GRAD");
+}

@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""TensorFlow resumes training from a checkpoint varscope wrote, and trains
+the GraphDef varscope exported (issue 13's round trips, optimizer state and
+update ops included). tests/test_optimizers.c starts it
+before any OpenCL call, trains w (2x3, W0) 3 steps with AdamOptimizer(0.1)
+on loss = sum((w - T)^2) with a global step, saves a V2 checkpoint with its
+Saver and sends "prefix <path>" on stdin. This script builds the same graph
+with tf.compat.v1, restores that checkpoint with tf.train.Saver (the slots
+w/Adam and w/Adam_1, beta1_power, beta2_power and global_step by their TF
+names), trains 2 more steps and prints:
+    keys <the checkpoint's keys, sorted, space separated>
+    losses <loss before step 4> <loss before step 5>
+    w <w after step 5, 6 values>
+    step <global_step>
+(%.9g each), for the C test to compare with TF's uninterrupted trajectory.
+Then it reads "graphdef <path>": varscope's GraphDef of that graph, which it
+imports, initialises (each variable's "<v>/Assign") and trains 5 steps from
+the start by running the train op ("Adam", the global step's AssignAdd),
+and prints
+    graphdef_attrs <"same" when the ApplyAdam node's attrs equal those of
+                    the ApplyAdam TF builds, else "DIFF ...">
+    graphdef_w <w after 5 steps, 6 values>"""
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+import numpy as np  # noqa: E402
+import tensorflow.compat.v1 as tf  # noqa: E402
+
+tf.disable_v2_behavior()
+tf.get_logger().setLevel("ERROR")
+W0 = np.array([[0.5, -1, 2], [1.5, 0, -0.25]], np.float32)
+T = np.array([[1, 2, 3], [-1, 0.5, 0]], np.float32)
+
+
+def main():
+    print("ready", flush=True)
+    line = sys.stdin.readline().strip()
+    if not line.startswith("prefix "):
+        print("FAIL expected a prefix line, got %r" % line, flush=True)
+        return 1
+    prefix = line[len("prefix "):]
+    keys = sorted(name for name, _ in tf.train.list_variables(prefix))
+    print("keys " + " ".join(keys), flush=True)
+    with tf.Graph().as_default(), tf.Session() as s:
+        w = tf.get_variable("w", initializer=tf.constant(W0))
+        loss = tf.reduce_sum(tf.square(w - tf.constant(T, name="T")))
+        step = tf.train.get_or_create_global_step()
+        train = tf.train.AdamOptimizer(0.1).minimize(loss, global_step=step)
+        tf.train.Saver().restore(s, prefix)
+        losses = [s.run([loss, train])[0] for _ in range(2)]
+        print("losses " + " ".join("%.9g" % x for x in losses), flush=True)
+        print("w " + " ".join("%.9g" % x for x in s.run(w).ravel()), flush=True)
+        print("step %d" % s.run(step), flush=True)
+        own = {n.name: n for n in s.graph.as_graph_def().node}
+    line = sys.stdin.readline().strip()
+    if not line.startswith("graphdef "):
+        print("FAIL expected a graphdef line, got %r" % line, flush=True)
+        return 1
+    gd = tf.GraphDef()
+    with open(line[len("graphdef "):], "rb") as f:
+        gd.ParseFromString(f.read())
+    theirs = {n.name: n for n in gd.node}
+    apply = "Adam/update_w/ApplyAdam"
+    same = apply in theirs and dict(theirs[apply].attr) == dict(own[apply].attr)
+    print("graphdef_attrs " + ("same" if same else "DIFF %s" % (theirs.get(apply),)), flush=True)
+    with tf.Graph().as_default() as g, tf.Session() as s:
+        tf.import_graph_def(gd, name="")
+        variables = [op for op in g.get_operations() if op.type == "VariableV2"]
+        s.run([g.get_operation_by_name(v.name + "/Assign") for v in variables])
+        for _ in range(5):
+            s.run(g.get_operation_by_name("Adam"))
+        print("graphdef_w " + " ".join("%.9g" % x for x in s.run("w:0").ravel()), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
