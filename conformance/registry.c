@@ -5,7 +5,7 @@
 #define SUITES(X)                                                                        \
   X(name_scope) X(variable_scope) X(get_variable) X(reuse) X(errors) X(variable_naming)  \
   X(collections) X(initializers) X(initialization) X(assignment) X(placement)            \
-  X(replica_device_setter) X(sharing) X(numerics) X(limits) X(variable_api) X(training)
+  X(replica_device_setter) X(sharing) X(numerics) X(limits) X(variable_api) X(training) X(resource)
 
 #define DECLARE(s) extern const vsc_case vsc_cases_##s[];
 SUITES(DECLARE)

@@ -17,7 +17,7 @@ sys.path.insert(0, os.path.dirname(HERE))
 
 SUITES = ["name_scope", "variable_scope", "get_variable", "reuse", "errors", "variable_naming",
           "collections", "initializers", "initialization", "assignment", "placement",
-          "replica_device_setter", "sharing", "numerics", "limits", "variable_api", "training"]
+          "replica_device_setter", "sharing", "numerics", "limits", "variable_api", "training", "resource"]
 
 
 def main():

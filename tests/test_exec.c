@@ -110,6 +110,16 @@ static void build_every_op(vs_graph *g, vs_status *st) {
   vs_gradients(g, losses, 3, &wrt, 1, NULL, &grad, st);
   expect_ok(st);
   cr_assert_not_null(grad.op);
+  /* engine/kernels/resource.c: a resource variable builds VarHandleOp,
+   * VarIsInitializedOp, AssignVariableOp and ReadVariableOp; its updates
+   * AssignAdd/SubVariableOp. */
+  vs_var *rv = vs_get_variable(g, "rv", &(vs_var_opts){.shape = S(2), .initializer = vs_ones_initializer(),
+                                                       .use_resource = VS_OPT_TRUE}, st);
+  expect_ok(st);
+  vs_output two = vs_constant(g, (float[]){1, 2}, VS_FLOAT, S(2), NULL, st);
+  cr_assert_not_null(vs_assign_add(g, rv, two, NULL, st).op);
+  cr_assert_not_null(vs_assign_sub(g, rv, two, NULL, st).op);
+  expect_ok(st);
 }
 
 static bool same_shape(vs_shape a, vs_shape b) {
@@ -129,7 +139,7 @@ Test(registry, every_def_has_a_kernel_a_shape_function_and_a_doc) {
 
     cr_assert_eq(vs__op_def_find(d->type), d, "%s is registered twice", d->type);
   }
-  cr_assert_eq(n, 67, "registered ops: %zu (update this count with the op's tests)", n);
+  cr_assert_eq(n, 73, "registered ops: %zu (update this count with the op's tests)", n);
   cr_assert_null(vs__op_def_find("NoSuchOp"));
 }
 
@@ -140,7 +150,7 @@ Test(registry, exactly_the_types_with_typed_attributes_are_allocated_with_them) 
                                      "Assign", "ReportUninitializedVariables", "Conv2D", "MatMul", "Sum", "Mean", "MaxPool",
                                      "AvgPool", "MaxPoolGrad", "AvgPoolGrad", "Conv2DBackpropInput", "Conv2DBackpropFilter",
                                      "ApplyGradientDescent", "ApplyMomentum", "ApplyAdam", "ApplyRMSProp",
-                                     "ApplyCenteredRMSProp"};
+                                     "ApplyCenteredRMSProp", "VarHandleOp", "AssignVariableOp"};
   size_t n_with = 0;
   for (size_t k = 0; vs__op_def_at(k); k++) {
     const vs_op_def *d = vs__op_def_at(k);

@@ -17,6 +17,7 @@ VS_API const char *vs_dtype_name(vs_dtype t) {
     case VS_UINT16: return "uint16";
     case VS_COMPLEX128: return "complex128";
     case VS_HALF: return "float16";
+    case VS_RESOURCE: return "resource";
     case VS_UINT32: return "uint32";
     case VS_UINT64: return "uint64";
     case VS_DTYPE_DEFAULT: break;
@@ -31,7 +32,7 @@ VS_API size_t vs_dtype_size(vs_dtype t) {
     case VS_FLOAT: case VS_INT32: case VS_UINT32: return 4;
     case VS_DOUBLE: case VS_INT64: case VS_UINT64: case VS_COMPLEX64: return 8;
     case VS_COMPLEX128: return 16;
-    case VS_STRING: case VS_DTYPE_DEFAULT: break;
+    case VS_STRING: case VS_RESOURCE: case VS_DTYPE_DEFAULT: break;
   }
   return 0;
 }

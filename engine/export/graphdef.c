@@ -366,6 +366,25 @@ static bool op_attrs(attrs *as, const vs_op *op, const op_role *role) {
     attr_type(as, is_type(op, "RandomUniformInt") ? "Tout" : "dtype", op->dtype, false);
     attr_i(as, "seed", seed, seed == 0);
     attr_i(as, "seed2", seed2, seed2 == 0);
+  } else if (is_type(op, "VarHandleOp")) { /* a resource variable: the variable's dtype and shape */
+    const char *container = vs_op_container(op);
+    attr_list_i(as, "allowed_devices", NULL, 0, true); /* an empty list of strings encodes as an empty list */
+    attr_s(as, "container", container ? container : "", !container || !container[0]);
+    char *debug_name = vs__asprintf("%s/", op->name); /* TF 2.21 records the handle's name scope */
+    if (!debug_name) as->full = true; /* reported as out of memory, as a full attr table is */
+    else attr_s(as, "debug_name", debug_name, false);
+    free(debug_name);
+    attr_type(as, "dtype", op->var ? op->var->dtype : VS_FLOAT, false);
+    attr_shape(as, "shape", op->var ? op->var->shape : VS_UNKNOWN_SHAPE, false);
+    attr_s(as, "shared_name", op->name, false);
+  } else if (is_type(op, "AssignVariableOp")) {
+    attr_type(as, "dtype", op->dtype, false);
+    attr_b(as, "validate_shape", op->attr.assign.validate_shape, !op->attr.assign.validate_shape);
+  } else if (is_type(op, "AssignAddVariableOp") || is_type(op, "AssignSubVariableOp") ||
+             is_type(op, "ReadVariableOp")) {
+    attr_type(as, "dtype", op->dtype, false);
+  } else if (is_type(op, "VarIsInitializedOp")) {
+    /* no attrs */
   } else if (is_type(op, "IsVariableInitialized")) {
     attr_type(as, "dtype", in_dtype(op, 0), false);
   } else if (vs__apply_spec(op->type)) { /* the optimizers' Apply* ops (engine/kernels/training.c) */
@@ -504,7 +523,9 @@ static bool export_graphdef(vs_graph *g, const vs_export_opts *opts, vs__pb_buf 
   for (size_t i = 0; ok && i < g->n_vars; i++) {
     const vs_var *v = g->vars[i];
     bool callable = vs__initializer_callable(&v->initializer);
-    if (v->op) role[v->op->index].class_self = callable && !v->op->colocate;
+    /* A ResourceVariable builds its handle under that _attr_scope whatever
+     * its initial value. */
+    if (v->op) role[v->op->index].class_self = (callable || v->resource) && !v->op->colocate;
     if (v->assign) role[v->assign->index].init_of = v;
     const vs_op *iv = v->initial_value.op;
     if (iv && callable && !v->initializer.values && strcmp(iv->type, "Const") == 0) role[iv->index].splat = true;

@@ -122,6 +122,7 @@ typedef struct vs_collection {
 struct vs_graph {
   pthread_mutex_t mu;      /* recursive: custom getters re-enter the API */
   bool has_seed;           /* tf.set_random_seed */
+  bool use_resource;       /* vs_enable_resource_variables (variables/creator.c) */
   int64_t seed;
   int64_t seed_counter;    /* op seeds handed out under a graph seed */
   vs_op **ops;

@@ -43,6 +43,13 @@ bool vs__unary_run(vs_run *r, vs_op *op, size_t dev, const char *source, const c
 /* True when op reads or makes a string tensor. */
 bool vs__has_strings(const vs_op *op);
 
+/* state.c's variable writes, shared with the resource kernels
+ * (resource.c): vs__var_store makes val (initialised) the value of v,
+ * vs__var_update adds (sub: subtracts) val, of v's size or one element, to
+ * v's initialised value where its buffer is. Both set op's value to v's. */
+bool vs__var_store(vs_run *r, vs_op *op, vs_var *v, vs_value *val, size_t dev, vs_status *st);
+bool vs__var_update(vs_run *r, vs_op *op, vs_var *v, vs_value *val, bool sub, vs_status *st);
+
 /* The def table of a family: DEFS(name) { {...}, ... }; then END_DEFS(name). */
 #define VS_DEF_COUNT(table) const size_t vs__n_##table = sizeof vs__##table / sizeof vs__##table[0]
 

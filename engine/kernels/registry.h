@@ -4,7 +4,7 @@
  * sessions dispatch through the def, never by comparing type strings.
  *
  * Adding an op: write its kernel, shape function and def in the family file
- * engine/kernels/<family>.c (state, random, array, math, nn, control) and
+ * engine/kernels/<family>.c (state, resource, random, array, math, nn, control) and
  * list it in that file's table; a new family adds its table to registry.c.
  * The op constructors (engine/ops) check their inputs with TF's errors and
  * take the output's shape from the def's shape function (vs_op_spec's
@@ -90,9 +90,9 @@ const vs_op_def *vs__op_def_at(size_t i);
 
 /* The family tables (one per engine/kernels/<family>.c). */
 extern const vs_op_def vs__state_defs[], vs__random_defs[], vs__array_defs[], vs__math_defs[], vs__nn_defs[],
-    vs__control_defs[], vs__partition_defs[];
+    vs__control_defs[], vs__partition_defs[], vs__resource_defs[];
 extern const size_t vs__n_state_defs, vs__n_random_defs, vs__n_array_defs, vs__n_math_defs, vs__n_nn_defs,
-    vs__n_control_defs, vs__n_partition_defs;
+    vs__n_control_defs, vs__n_partition_defs, vs__n_resource_defs;
 /* Training's families: reductions and Tile (reduce.c), activations and
  * their gradients (activation.c), arithmetic beyond add/sub/mul (arith.c),
  * Conv2D's gradient ops (nn_grad.c), pooling and its gradients (pool.c),

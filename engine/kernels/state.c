@@ -27,7 +27,6 @@ static bool k_assign(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   vs_var *v = ref->ref;
   vs_var_state *vs = &r->s->vars[v->index];
   vs_shape vshape = vs__value_shape(r, val);
-  size_t n = vs__value_n(r, val), bytes = n * vs_dtype_size(val->dtype);
   if (op->attr.assign.validate_shape) { /* the variable's shape, or its current one */
     vs_shape want = vs->initialized ? vs->shape : v->shape;
     if (want.known && !(want.rank == vshape.rank && vs_shape_is_compatible(want, vshape))) {
@@ -40,6 +39,13 @@ static bool k_assign(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
       return false;
     }
   }
+  return vs__var_store(r, op, v, val, dev, st);
+}
+
+bool vs__var_store(vs_run *r, vs_op *op, vs_var *v, vs_value *val, size_t dev, vs_status *st) {
+  vs_var_state *vs = &r->s->vars[v->index];
+  vs_shape vshape = vs__value_shape(r, val);
+  size_t n = vs__value_n(r, val), bytes = n * vs_dtype_size(val->dtype);
   if (v->dtype == VS_STRING) { /* the variable's value is a host tensor */
     const vs_tensor *src = vs__host_of(r, val);
     vs_tensor *copy = src ? vs__tensor_clone(src, st) : NULL;
@@ -90,7 +96,10 @@ static bool update(vs_run *r, vs_op *op, size_t dev, bool sub, vs_status *st) {
   (void)dev; /* updates run where the variable's buffer is */
   vs_value *ref = vs__in(r, op, 0), *val = vs__in(r, op, 1);
   if (vs__uninitialized(r, op, ref, st) || vs__uninitialized(r, op, val, st)) return false;
-  vs_var *v = ref->ref;
+  return vs__var_update(r, op, ref->ref, val, sub, st);
+}
+
+bool vs__var_update(vs_run *r, vs_op *op, vs_var *v, vs_value *val, bool sub, vs_status *st) {
   vs_var_state *vs = &r->s->vars[v->index];
   cl_ulong n = (cl_ulong)vs_shape_num_elements(vs->shape), nd = vs__value_n(r, val);
   if (nd != n && nd != 1) {

@@ -23,6 +23,7 @@ const char *vs__dt_enum_name(vs_dtype t) {
     case VS_HALF: return "DT_HALF";
     case VS_UINT32: return "DT_UINT32";
     case VS_UINT64: return "DT_UINT64";
+    case VS_RESOURCE: return "DT_RESOURCE";
     case VS_DTYPE_DEFAULT: break;
   }
   return "DT_INVALID";

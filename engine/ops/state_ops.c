@@ -36,10 +36,76 @@ static bool assign_shapes(const vs_shape *a, const vs_shape *b, char *problem, s
   return true;
 }
 
+/* A resource variable's v.assign / assign_add / assign_sub (TF 2.21,
+ * BaseResourceVariable in graph mode): AssignVariableOp (name= or the op
+ * type, in the caller's name scope; no output), then under
+ * control_dependencies([it]) a "ReadVariableOp", which is what TF's
+ * _UnreadVariable evaluates to and what is returned. validate_shape has no
+ * say: assign always checks the shape. */
+static vs_output resource_update(vs_graph *g, vs_thread_state *ts, vs_var *v, vs_output value,
+                                 const vs_assign_opts *opts, const char *type, vs_status *st) {
+  bool assign = strcmp(type, "AssignVariableOp") == 0;
+  char vshape[256], xshape[256];
+  vs_shape_format(v->shape, vshape, sizeof vshape);
+  vs_shape_format(value.op->shape, xshape, sizeof xshape);
+  if (value.op->dtype != v->dtype) { /* convert_to_tensor(value, dtype=v.dtype) */
+    char xname[512];
+    snprintf(xname, sizeof xname, "%s", value.op->tensor_name);
+    if (value.index) snprintf(xname, sizeof xname, "%s:%zu", value.op->name, (size_t)value.index);
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+             "Tensor conversion requested dtype %s for Tensor with dtype %s: <tf.Tensor '%s' shape=%s dtype=%s>",
+             vs_dtype_name(v->dtype), vs_dtype_name(value.op->dtype), xname, xshape, vs_dtype_name(value.op->dtype));
+    return (vs_output){NULL, 0};
+  }
+  if (assign && !vs_shape_is_compatible(v->shape, value.op->shape)) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+             "Cannot assign value to variable ' %s': Shape mismatch.The variable shape %s, and the assigned value "
+             "shape %s are incompatible.", v->op->tensor_name, vshape, xshape);
+    return (vs_output){NULL, 0};
+  }
+  const char *scope = vs__name_scope_push(g, ts, opts && opts->name ? opts->name : type, st);
+  char *name = scope ? vs__strndup(scope, scope[0] ? strlen(scope) - 1 : 0) : NULL;
+  if (scope && !name) vs__oom(st);
+  vs_op *op = NULL;
+  if (name) {
+    char problem[400], attrs[64];
+    snprintf(attrs, sizeof attrs, "dtype=%s", vs__dt_enum_name(v->dtype));
+    vs_output in[2] = {{v->op, 0}, value};
+    if (!assign && !assign_shapes(&v->shape, &value.op->shape, problem, sizeof problem)) {
+      vs__fail_shape(st, problem, name, type, attrs, in[0], value);
+    } else {
+      op = vs__op_create(g, &(vs_op_spec){.type = type, .name = name, .inputs = in, .n_inputs = 2,
+                                          .dtype = v->dtype, .shape = VS_UNKNOWN_SHAPE}, st);
+      if (op && assign) op->attr.assign.validate_shape = true; /* only AssignVariableOp has attributes */
+    }
+    free(name);
+  }
+  if (scope) vs__name_scope_pop(ts);
+  if (!op) return (vs_output){NULL, 0};
+  vs_op *read = vs__op_in_scope(g, ts, "ReadVariableOp",
+                                &(vs_op_spec){.type = "ReadVariableOp", .inputs = &(vs_output){v->op, 0},
+                                              .n_inputs = 1, .has_output = true, .dtype = v->dtype,
+                                              .shape = v->shape}, st);
+  if (read && !vs__op_add_control(read, op, st)) read = NULL;
+  return (vs_output){read, 0};
+}
+
 static vs_output update(vs_graph *g, vs_var *v, vs_output value, const vs_assign_opts *opts,
                         const char *type, vs_status *st) {
   vs__ok(st);
   if (!valid_var(g, v, type, st)) return (vs_output){NULL, 0};
+  if (v->resource) {
+    vs__lock(g);
+    vs_output out = {NULL, 0};
+    vs_thread_state *ts = vs__thread(g, st);
+    const char *rtype = strcmp(type, "Assign") == 0      ? "AssignVariableOp"
+                        : strcmp(type, "AssignAdd") == 0 ? "AssignAddVariableOp"
+                                                         : "AssignSubVariableOp";
+    if (ts && vs__valid_outputs(g, (vs_output[]){{v->op, 0}, value}, 2, rtype, st))
+      out = resource_update(g, ts, v, value, opts, rtype, st);
+    vs__unlock(g);
+    return out;
+  }
   vs__lock(g);
   vs_op *op = NULL;
   vs_thread_state *ts = vs__thread(g, st);
@@ -115,16 +181,40 @@ static vs_output var_op(vs_graph *g, vs_var *v, const char *type, const char *na
 }
 
 VS_API vs_output vs_read_value(vs_graph *g, vs_var *v, vs_status *st) {
-  return var_op(g, v, "Identity", "read", v ? v->dtype : VS_FLOAT, NULL, false, st);
+  if (!v || !v->resource)
+    return var_op(g, v, "Identity", "read", v ? v->dtype : VS_FLOAT, NULL, false, st);
+  /* ResourceVariable.read_value: "Read/ReadVariableOp", then identity(). */
+  vs__ok(st);
+  if (!valid_var(g, v, "read_value", st)) return (vs_output){NULL, 0};
+  vs__lock(g);
+  vs_output out = {NULL, 0};
+  vs_thread_state *ts = vs__thread(g, st);
+  if (ts && vs__name_scope_push(g, ts, "Read", st)) {
+    vs_output r = var_op(g, v, "ReadVariableOp", "ReadVariableOp", v->dtype, NULL, false, st);
+    vs__name_scope_pop(ts);
+    if (r.op)
+      out.op = vs__op_in_scope(g, ts, "Identity",
+                               &(vs_op_spec){.type = "Identity", .inputs = &r, .n_inputs = 1, .has_output = true,
+                                             .dtype = v->dtype, .infer_shape = true}, st);
+  }
+  vs__unlock(g);
+  return out;
 }
 
 VS_API vs_output vs_is_variable_initialized(vs_graph *g, vs_var *v, vs_status *st) {
+  if (v && v->resource) /* v.is_initialized(): no ref input, no colocation */
+    return var_op(g, v, "VarIsInitializedOp", "VarIsInitializedOp", VS_BOOL, NULL, false, st);
   return var_op(g, v, "IsVariableInitialized", "IsVariableInitialized", VS_BOOL, NULL, true, st);
 }
 
 VS_API vs_output vs_initialized_value(vs_graph *g, vs_var *v, vs_status *st) {
   vs__ok(st);
   if (!valid_var(g, v, "initialized_value", st)) return (vs_output){NULL, 0};
+  if (v->resource) { /* TF 2.21 raises a bare NotImplementedError */
+    vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_RUNTIME_ERROR, /* NotImplementedError */
+             "initialized_value() is not implemented for the resource variable %s", v->op->name);
+    return (vs_output){NULL, 0};
+  }
   vs__lock(g);
   vs_output out = {NULL, 0};
   vs_thread_state *ts = vs__thread(g, st);

@@ -33,6 +33,7 @@ struct vs_scope {
   vs_constraint_fn constraint;
   void *constraint_data;
   vs_partitioner partitioner;
+  vs_opt_bool use_resource;   /* VS_OPT_DEFAULT: None */
 };
 
 /* The getter chain that results from installing `fn` inside `outer`. */

@@ -46,6 +46,7 @@ static vs_scope *scope_inherit(vs_graph *g, const vs_scope *from, const char *na
   s->regularizer = from->regularizer;
   s->regularizer_data = from->regularizer_data;
   s->partitioner = from->partitioner;
+  s->use_resource = from->use_resource;
   /* The constraint is not copied: TF builds every VariableScope with
    * constraint=self._constraint, the argument of this entry only. */
   if (from->caching_device && !(s->caching_device = vs__strdup(from->caching_device))) {
@@ -74,6 +75,12 @@ static bool apply_overrides(vs_graph *g, vs_scope *s, const vs_varscope_opts *o,
     if (!vs__initializer_own(g, &s->initializer, st)) return false;
   }
   if (o->partitioner.kind != VS_PARTITIONER_NONE) s->partitioner = o->partitioner;
+  if ((unsigned)o->use_resource > VS_OPT_FALSE) { /* C-only: an int outside the enum */
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "variable_scope: use_resource %d is not a vs_opt_bool",
+             (int)o->use_resource);
+    return false;
+  }
+  if (o->use_resource != VS_OPT_DEFAULT) s->use_resource = o->use_resource;
   if (o->regularizer) {
     s->regularizer = o->regularizer;
     s->regularizer_data = o->regularizer_data;
@@ -507,4 +514,24 @@ VS_API vs_partitioner vs_scope_partitioner(const vs_scope *s) {
   vs_partitioner p = s->partitioner;
   vs__unlock(s->graph);
   return p;
+}
+
+VS_API void vs_scope_set_use_resource(vs_scope *s, vs_opt_bool use_resource, vs_status *st) {
+  if (!scope_given(s, "vs_scope_set_use_resource", st)) return;
+  if ((unsigned)use_resource > VS_OPT_FALSE) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+             "vs_scope_set_use_resource: %d is not a vs_opt_bool", (int)use_resource);
+    return;
+  }
+  vs__lock(s->graph);
+  s->use_resource = use_resource;
+  vs__unlock(s->graph);
+}
+
+VS_API vs_opt_bool vs_scope_use_resource(const vs_scope *s) {
+  if (!s) return VS_OPT_DEFAULT;
+  vs__lock(s->graph);
+  vs_opt_bool u = s->use_resource;
+  vs__unlock(s->graph);
+  return u;
 }

@@ -323,6 +323,11 @@ static bool feed_value(vs_session *s, vs_value *v, const vs_op *op, const vs_ten
 }
 
 static vs_tensor *fetch_value(vs_run *r, const vs_op *op, vs_status *st) {
+  if (op->dtype == VS_RESOURCE) { /* a VarHandleOp: TF hands out ResourceHandle bytes, which C has no use for */
+    vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_OP_ERROR,
+             "fetching the resource handle %s is not supported: fetch the variable's value instead", op->tensor_name);
+    return NULL;
+  }
   vs_value *v = vs__val(r, op);
   if (v->host) return vs__tensor_clone(v->host, st);
   cl_mem buf = v->buf;

@@ -65,12 +65,45 @@ static vs_var *default_creator(vs_graph *g, vs_thread_state *ts, const vs_creato
   if (!vs__validate_sync_agg(a->synchronization, a->aggregation, a->trainable, a->name, &trainable,
                              st))
     return NULL;
+  /* default_variable_creator: use_resource=None takes the current variable
+   * scope's, then the graph's switch (TF's _DEFAULT_USE_RESOURCE). */
+  vs_opt_bool use = a->use_resource;
+  if ((unsigned)use > VS_OPT_FALSE) { /* C-only: an int outside the enum */
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "use_resource for %s: %d is not a vs_opt_bool",
+             a->name ? a->name : "Variable", (int)use);
+    return NULL;
+  }
+  if (use == VS_OPT_DEFAULT) {
+    vs_scope *scope = vs_get_variable_scope(g);
+    use = scope ? vs_scope_use_resource(scope) : VS_OPT_DEFAULT;
+  }
+  bool resource = use == VS_OPT_DEFAULT ? g->use_resource : use == VS_OPT_TRUE;
   return vs__variable_create(g, ts, &(vs_var_spec){
       .name = a->name, .init = a->initial_value, .shape = a->shape, .dtype = a->dtype,
       .trainable = trainable, .collections = a->collections,
       .validate_shape = a->validate_shape != VS_OPT_FALSE, .caching_device = a->caching_device,
       .constraint = a->constraint, .constraint_data = a->constraint_data,
-      .synchronization = a->synchronization, .aggregation = a->aggregation}, st);
+      .synchronization = a->synchronization, .aggregation = a->aggregation,
+      .resource = resource}, st);
+}
+
+VS_API void vs_enable_resource_variables(vs_graph *g, bool enable, vs_status *st) {
+  vs__ok(st);
+  if (!g) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "vs_enable_resource_variables: graph must not be NULL");
+    return;
+  }
+  vs__lock(g);
+  g->use_resource = enable;
+  vs__unlock(g);
+}
+
+VS_API bool vs_resource_variables_enabled(vs_graph *g) {
+  if (!g) return false;
+  vs__lock(g);
+  bool on = g->use_resource;
+  vs__unlock(g);
+  return on;
 }
 
 VS_API vs_var *vs_creator_call(const vs_creator *next, const vs_creator_args *args, vs_status *st) {

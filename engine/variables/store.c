@@ -147,7 +147,7 @@ vs_var *vs__true_getter(vs_graph *g, const vs_getter_args *a, vs_status *st) {
       .validate_shape = a->validate_shape ? VS_OPT_TRUE : VS_OPT_FALSE,
       .caching_device = a->caching_device, .constraint = a->constraint,
       .constraint_data = a->constraint_data, .synchronization = a->synchronization,
-      .aggregation = a->aggregation}, st);
+      .aggregation = a->aggregation, .use_resource = a->use_resource}, st);
   if (!v) {
     /* Not stored: a later call may create it. */
     void **slot = vs_strmap_find(&g->store, a->name);
@@ -324,6 +324,7 @@ static vs_getter_result get_variable(vs_graph *g, const char *name, const vs_var
       .synchronization = o->synchronization,
       .aggregation = o->aggregation,
       .partitioner = o->partitioner.kind != VS_PARTITIONER_NONE ? o->partitioner : scope->partitioner,
+      .use_resource = o->use_resource != VS_OPT_DEFAULT ? o->use_resource : scope->use_resource,
   };
   if (vs__partitioner_applies(&args.partitioner, &args.shape) != want_partitioned) {
     if (want_partitioned)

@@ -102,6 +102,98 @@ static vs_op *guard_op(vs_graph *g, vs_op *op, const char *scope, vs_strmap *cac
   return out;
 }
 
+/* The initial value built under name_scope("Initializer"), ops.device(None),
+ * colocated with the variable through _attr_scope({"_class":
+ * ["loc:@<n>"]}), which stays on (ts->init_colocate) for the variable op
+ * itself: variable_op clears it. */
+static bool initial_value_in_initializer_scope(vs_graph *g, vs_thread_state *ts, vs_var *v, char *name,
+                                               const vs_shape *shape, vs_status *st) {
+  if (!vs__name_scope_enter(g, ts, "Initializer", st)) return false;
+  if (!vs__device_push_string(ts, NULL, st)) {
+    vs__name_scope_pop(ts);
+    return false;
+  }
+  ts->init_colocate = name;
+  vs_op *iop = vs__initializer_build(g, ts, &v->initializer, v->dtype, shape, st);
+  vs__device_pop_top(ts);
+  vs__name_scope_pop(ts);
+  if (!iop) {
+    ts->init_colocate = NULL;
+    return false;
+  }
+  v->initial_value = (vs_output){iop, 0};
+  return true;
+}
+
+/* The variable op "<n>" (VariableV2 or VarHandleOp; the scope name taken as
+ * is), then in[] = {its output, the initial value}, a tensor initial value
+ * guarded by _try_guard_against_uninitialized_dependencies. */
+static bool variable_op(vs_graph *g, vs_thread_state *ts, vs_var *v, const char *type, char *name, vs_dtype dtype,
+                        vs_shape shape, const char *scope, vs_output in[2], vs_status *st) {
+  v->op = vs__op_create(g, &(vs_op_spec){.type = type, .name = name, .has_output = true, .dtype = dtype,
+                                         .shape = shape}, st);
+  ts->init_colocate = NULL;
+  if (!v->op) return false;
+  v->op->var = v;
+  in[0] = (vs_output){v->op, 0};
+  in[1] = v->initial_value;
+  if (v->initializer.kind == VS_INIT_TENSOR) {
+    vs_strmap cache = {0};
+    vs_op *safe = guard_op(g, v->initializer.tensor.op, scope, &cache, st);
+    vs_strmap_free(&cache);
+    if (!safe) return false;
+    in[1] = (vs_output){safe, v->initializer.tensor.index};
+  }
+  return true;
+}
+
+/* ResourceVariable._init_from_args in graph mode, inside name_scope(<n>):
+ * the initial value under "Initializer" (device None, colocated with the
+ * handle), the VarHandleOp "<n>" (still colocated), then
+ * "IsInitialized/VarIsInitializedOp", "Assign" (AssignVariableOp; TF
+ * resets colocation for it) and "Read/ReadVariableOp" (v.value(); with a
+ * caching_device, an Identity "Read/Identity" on that device). */
+static bool resource_ops(vs_graph *g, vs_thread_state *ts, vs_var *v, char *name, const char *scope,
+                         const vs_shape *shape, vs_status *st) {
+  /* Every initial value but a tensor goes under "Initializer", a host
+   * value too ("<n>/Initializer/initial_value"). */
+  if (v->initializer.kind == VS_INIT_TENSOR) v->initial_value = v->initializer.tensor;
+  else if (!initial_value_in_initializer_scope(g, ts, v, name, shape, st)) return false;
+  vs_output in[2];
+  if (!variable_op(g, ts, v, "VarHandleOp", name, VS_RESOURCE, VS_SCALAR, scope, in, st)) return false;
+  if (!vs__name_scope_enter(g, ts, "IsInitialized", st)) return false;
+  v->is_init = vs__op_in_scope(g, ts, "VarIsInitializedOp",
+                               &(vs_op_spec){.type = "VarIsInitializedOp", .inputs = in, .n_inputs = 1,
+                                             .has_output = true, .dtype = VS_BOOL, .shape = VS_SCALAR}, st);
+  vs__name_scope_pop(ts);
+  if (!v->is_init) return false;
+  v->is_init->var = v;
+  v->assign = vs__op_in_scope(g, ts, "Assign",
+                              &(vs_op_spec){.type = "AssignVariableOp", .inputs = in, .n_inputs = 2,
+                                            .dtype = v->dtype, .shape = VS_UNKNOWN_SHAPE}, st);
+  if (!v->assign) return false;
+  v->assign->var = v;
+  v->assign->attr.assign.validate_shape = false; /* the initializer may set any shape */
+  if (!vs__name_scope_enter(g, ts, "Read", st)) return false;
+  v->read = vs__op_in_scope(g, ts, "ReadVariableOp",
+                            &(vs_op_spec){.type = "ReadVariableOp", .inputs = in, .n_inputs = 1,
+                                          .has_output = true, .dtype = v->dtype, .shape = v->shape}, st);
+  if (v->read && v->caching_device) {
+    vs_op *read = v->read;
+    v->read = NULL;
+    if (vs_device_push(g, v->caching_device, st)) {
+      v->read = vs__op_in_scope(g, ts, "Identity",
+                                &(vs_op_spec){.type = "Identity", .inputs = &(vs_output){read, 0}, .n_inputs = 1,
+                                              .has_output = true, .dtype = v->dtype, .shape = v->shape}, st);
+      vs_device_pop(g, NULL);
+    }
+  }
+  vs__name_scope_pop(ts);
+  if (!v->read) return false;
+  v->read->var = v;
+  return true;
+}
+
 static vs_var *variable_create(vs_graph *g, vs_thread_state *ts, const vs_var_spec *sp,
                                vs_status *st) {
   const vs_initializer *init = &sp->init;
@@ -146,6 +238,10 @@ static vs_var *variable_create(vs_graph *g, vs_thread_state *ts, const vs_var_sp
              (int)dtype);
     return NULL;
   }
+  if (dtype == VS_RESOURCE) { /* C-only: a handle is no value a variable can hold */
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_TYPE_ERROR, "a variable cannot hold dtype resource");
+    return NULL;
+  }
 
   const char *scope = vs__name_scope_enter(g, ts, sp->name ? sp->name : "Variable", st);
   if (!scope) return NULL;
@@ -182,47 +278,26 @@ static vs_var *variable_create(vs_graph *g, vs_thread_state *ts, const vs_var_sp
     goto fail;
   }
 
+  v->resource = sp->resource;
+  if (sp->resource) {
+    v->shape = shape; /* a ResourceVariable keeps its shape even without validate_shape */
+    if (!resource_ops(g, ts, v, name, scope, &shape, st)) goto fail;
+    goto built;
+  }
+
   /* The initial value. */
   if (init->kind == VS_INIT_TENSOR) {
     v->initial_value = init->tensor;
   } else if (callable) {
-    /* Built under name_scope("Initializer"), ops.device(None), colocated
-     * with the variable through _attr_scope({"_class": ["loc:@<n>"]}),
-     * which stays on for the variable op itself (below). */
-    if (!vs__name_scope_enter(g, ts, "Initializer", st)) goto fail;
-    if (!vs__device_push_string(ts, NULL, st)) {
-      vs__name_scope_pop(ts);
-      goto fail;
-    }
-    ts->init_colocate = name;
-    vs_op *iop = vs__initializer_build(g, ts, &v->initializer, dtype, &shape, st);
-    vs__device_pop_top(ts);
-    vs__name_scope_pop(ts);
-    if (!iop) {
-      ts->init_colocate = NULL;
-      goto fail;
-    }
-    v->initial_value = (vs_output){iop, 0};
+    if (!initial_value_in_initializer_scope(g, ts, v, name, &shape, st)) goto fail;
   } else {
     vs_op *iop = vs__initializer_build(g, ts, &v->initializer, dtype, &shape, st);
     if (!iop) goto fail;
     v->initial_value = (vs_output){iop, 0};
   }
 
-  /* "<n>" itself: the scope name, taken as is (absolute). */
-  v->op = vs__op_create(g, &(vs_op_spec){.type = "VariableV2", .name = name, .has_output = true,
-                                         .dtype = dtype, .shape = v->shape}, st);
-  ts->init_colocate = NULL;
-  if (!v->op) goto fail;
-  v->op->var = v;
-  vs_output assign_in[2] = {{v->op, 0}, v->initial_value};
-  if (init->kind == VS_INIT_TENSOR) { /* _try_guard_against_uninitialized_dependencies */
-    vs_strmap cache = {0};
-    vs_op *safe = guard_op(g, init->tensor.op, scope, &cache, st);
-    vs_strmap_free(&cache);
-    if (!safe) goto fail;
-    assign_in[1] = (vs_output){safe, init->tensor.index};
-  }
+  vs_output assign_in[2];
+  if (!variable_op(g, ts, v, "VariableV2", name, dtype, v->shape, scope, assign_in, st)) goto fail;
   v->assign = vs__op_in_scope(g, ts, "Assign",
                               &(vs_op_spec){.type = "Assign", .inputs = assign_in, .n_inputs = 2,
                                             .has_output = true, .dtype = dtype, .shape = v->shape,
@@ -240,6 +315,7 @@ static vs_var *variable_create(vs_graph *g, vs_thread_state *ts, const vs_var_sp
   if (cached) vs_device_pop(g, NULL);
   if (!v->read) goto fail;
   v->read->var = v;
+built:
   vs__name_scope_pop(ts);
   free(name);
   v->index = g->n_vars;
@@ -285,7 +361,8 @@ VS_API vs_var *vs_variable(vs_graph *g, const vs_variable_opts *opts, vs_status 
         .dtype = opts->dtype, .trainable = opts->trainable, .collections = opts->collections,
         .validate_shape = opts->validate_shape, .caching_device = opts->caching_device,
         .constraint = opts->constraint, .constraint_data = opts->constraint_data,
-        .synchronization = opts->synchronization, .aggregation = opts->aggregation}, st);
+        .synchronization = opts->synchronization, .aggregation = opts->aggregation,
+        .use_resource = opts->use_resource}, st);
   vs__unlock(g);
   return v;
 }
@@ -342,8 +419,11 @@ VS_API vs_constraint_fn vs_var_constraint(const vs_var *v, void **user_data) {
   return v ? v->constraint : NULL;
 }
 
+VS_API bool vs_var_is_resource(const vs_var *v) { return v && v->resource; }
+
 VS_API const char *vs_var_dtype_name(const vs_var *v) {
   if (!v) return "";
+  if (v->resource) return vs_dtype_name(v->dtype); /* a ResourceVariable prints its plain dtype */
   switch (v->dtype) {
     case VS_FLOAT: return "float32_ref";
     case VS_DOUBLE: return "float64_ref";
@@ -361,7 +441,7 @@ VS_API const char *vs_var_dtype_name(const vs_var *v) {
     case VS_HALF: return "float16_ref";
     case VS_UINT32: return "uint32_ref";
     case VS_UINT64: return "uint64_ref";
-    case VS_DTYPE_DEFAULT: break;
+    case VS_RESOURCE: case VS_DTYPE_DEFAULT: break;
   }
   return "";
 }

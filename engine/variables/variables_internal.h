@@ -10,7 +10,9 @@ struct vs_var {
   size_t index;             /* creation order */
   vs_op *op;                /* VariableV2 "<n>" */
   vs_op *assign;            /* "<n>/Assign": v.initializer */
-  vs_op *read;              /* "<n>/read" */
+  vs_op *read;              /* "<n>/read" ("<n>/Read/ReadVariableOp") */
+  vs_op *is_init;           /* resource: "<n>/IsInitialized/VarIsInitializedOp" */
+  bool resource;            /* a ResourceVariable: op is its VarHandleOp */
   vs_output initial_value;
   char *store_key;          /* NULL for tf.Variable */
   vs_dtype dtype;
@@ -74,6 +76,7 @@ typedef struct vs_var_spec {
   void *constraint_data;
   vs_synchronization synchronization; /* validated */
   vs_aggregation aggregation;         /* validated */
+  bool resource;                      /* a ResourceVariable (VarHandleOp) */
 } vs_var_spec;
 
 /* RefVariable._init_from_args, under init_scope (no control dependencies):

@@ -6,6 +6,45 @@
  * Ops that take a variable by reference (assign*, is_variable_initialized)
  * are colocated with the variable (read_value is not, as in TF: Identity
  * takes no ref). Returned handles belong to the graph.
+ *
+ * Resource variables (vs_var_is_resource; TF 2.21's ResourceVariable in
+ * graph mode) take none of that path:
+ *   - vs_assign / vs_assign_add / vs_assign_sub build AssignVariableOp /
+ *     AssignAddVariableOp / AssignSubVariableOp (name: opts->name, else
+ *     the op type, in the caller's name scope; no output, not colocated),
+ *     then a "ReadVariableOp" with the update as its control input, which
+ *     they return: TF returns an _UnreadVariable whose session value is
+ *     that read (its .op is the update, vs_op_control_input(read, 0)).
+ *     validate_shape is ignored, as TF's assign has no such argument:
+ *     assign checks the shape always ("Cannot assign value to variable
+ *     ' v:0': Shape mismatch.The variable shape (2,), and the assigned
+ *     value shape (3,) are incompatible."), assign_add/sub through the op's
+ *     shape function ("Dimension 0 in both shapes must be equal, ... with
+ *     input shapes: [], [3]."); a value of another dtype is ValueError
+ *     "Tensor conversion requested dtype float32 for Tensor with dtype
+ *     int32: <tf.Tensor 'c:0' shape=(2,) dtype=int32>". In a session:
+ *     InvalidArgumentError "Trying to assign to variable with tensor with
+ *     wrong shape. Expected [2] got [3]" (assign to an initialised
+ *     variable), "Cannot update variable with shape [2] using a Tensor with
+ *     shape [1], shapes must be equal." (no broadcasting), NotFoundError
+ *     "Container localhost does not exist. (Could not find resource:
+ *     localhost/v)" (or "Resource localhost/v/N10tensorflow3VarE does not
+ *     exist." once the container has a variable) for an update of an
+ *     uninitialised variable; an update of a bool or string variable fails
+ *     at run time, as TF has no kernel for it ("No OpKernel was registered
+ *     to support Op 'AssignAddVariableOp' used by {{node x}} with these
+ *     attrs: [dtype=DT_BOOL]"; TF lists the registered kernels after it);
+ *   - reading an uninitialised one: FailedPreconditionError "Could not find
+ *     variable v. This could mean that the variable has been deleted. In
+ *     TF1, it can also mean the variable is uninitialized. Debug info:
+ *     container=localhost, status error message=<the text above>";
+ *   - vs_read_value builds "Read/ReadVariableOp" and an "Identity" in the
+ *     caller's name scope; vs_is_variable_initialized a
+ *     "VarIsInitializedOp"; vs_initialized_value fails with UNIMPLEMENTED
+ *     (TF raises a bare NotImplementedError);
+ *   - vs_report_uninitialized_variables and vs_variables_initializer work
+ *     as for RefVariables (TF's report builds VarIsInitializedOp ops; the
+ *     C graph keeps its one op).
  */
 #ifndef VARSCOPE_OPS_H
 #define VARSCOPE_OPS_H

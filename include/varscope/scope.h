@@ -142,6 +142,9 @@ typedef struct vs_varscope_opts {
   /* partitioner=: inherited by sub-scopes and get_variable calls (kind
    * VS_PARTITIONER_NONE: inherit). */
   vs_partitioner partitioner;
+  /* use_resource=: resource variables (VarHandleOp) for the variables made
+   * in this scope and its sub-scopes; VS_OPT_DEFAULT inherits (TF's None). */
+  vs_opt_bool use_resource;
 } vs_varscope_opts;
 
 /* Enters variable_scope(name, default_name=..., reuse=...) and returns the
@@ -218,9 +221,8 @@ void vs_scope_set_dtype(vs_scope *scope, vs_dtype dtype, vs_status *st);
  *   - set_custom_getter REPLACES the scope's whole getter chain with `fn`
  *     alone (TF assigns self._custom_getter: the getters composed from outer
  *     scopes no longer run); NULL clears it.
- * Errors: INVALID_ARGUMENT for a NULL scope. (set_partitioner is below;
- * set_use_resource has no counterpart: resource variables are not
- * implemented, docs/differences.md.) */
+ * Errors: INVALID_ARGUMENT for a NULL scope. (set_partitioner and
+ * set_use_resource are below.) */
 void vs_scope_set_caching_device(vs_scope *scope, const char *device, vs_status *st);
 void vs_scope_set_regularizer(vs_scope *scope, vs_regularizer_fn fn, void *user_data,
                               vs_status *st);
@@ -241,6 +243,16 @@ vs_constraint_fn vs_scope_constraint(const vs_scope *scope, void **user_data);
  * returns the zero value for a NULL scope. */
 void vs_scope_set_partitioner(vs_scope *scope, vs_partitioner partitioner, vs_status *st);
 vs_partitioner vs_scope_partitioner(const vs_scope *scope);
+
+/* VariableScope.set_use_resource / .use_resource: [locked], with the reach
+ * of set_initializer. VS_OPT_DEFAULT is TF's None (the root scope's value:
+ * get_variable then follows vs_enable_resource_variables); a variable made
+ * in the scope is a resource variable when this is VS_OPT_TRUE, unless its
+ * own use_resource says otherwise (variable.h). Errors: INVALID_ARGUMENT
+ * for a NULL scope or a value outside vs_opt_bool. vs_scope_use_resource
+ * returns VS_OPT_DEFAULT for a NULL scope. */
+void vs_scope_set_use_resource(vs_scope *scope, vs_opt_bool use_resource, vs_status *st);
+vs_opt_bool vs_scope_use_resource(const vs_scope *scope);
 
 /* VariableScope.get_collection(key): get_collection(key, name + "/") (all
  * named items for the root scope). Same filling convention as vs_get_collection.

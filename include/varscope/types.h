@@ -61,6 +61,10 @@ typedef enum vs_dtype {
   VS_UINT16 = 17,
   VS_COMPLEX128 = 18,
   VS_HALF = 19,
+  /* A resource handle (DT_RESOURCE): the output of a resource variable's
+   * VarHandleOp. No variable, initializer or tensor holds this dtype; its
+   * vs_dtype_size is 0. */
+  VS_RESOURCE = 20,
   VS_UINT32 = 22,
   VS_UINT64 = 23
 } vs_dtype;

@@ -13,6 +13,21 @@
  * "<n>/initial_value" for a host value), "<n>/Assign" (its initializer op)
  * and "<n>/read". The variable is a handle borrowed from the graph.
  *
+ * Resource variables (use_resource=True; TF's ResourceVariable in graph
+ * mode) build instead: the initial value, always under "<n>/Initializer/"
+ * ("<n>/Initializer/initial_value" for a host value); "<n>" (VarHandleOp,
+ * a scalar of dtype VS_RESOURCE, shared_name "<n>", the container of
+ * tf.container); "<n>/IsInitialized/VarIsInitializedOp";
+ * "<n>/Assign" (AssignVariableOp, no output: v.initializer); and
+ * "<n>/Read/ReadVariableOp" (v.value()). vs_var_name is the handle's
+ * tensor "v:0", vs_var_dtype_name the plain dtype ("float32", no "_ref").
+ * Which kind is made: the call's use_resource, else the variable scope's
+ * (vs_varscope_opts.use_resource, vs_scope_set_use_resource), else the
+ * graph's switch vs_enable_resource_variables (TF's process-wide
+ * tf.compat.v1.enable_resource_variables(): per graph in C, so that two
+ * graphs of one process do not interfere). Optimizers (engine/train)
+ * update RefVariables only.
+ *
  * Thread safety (the terms of graph.h): vs_get_variable,
  * vs_get_local_variable and vs_variable are [per-thread] (they use the
  * calling thread's scopes; the store they share is locked, so two threads
@@ -73,6 +88,7 @@ typedef struct vs_var_opts {
   vs_tensor_getter_fn tensor_getter; /* custom_getter= that may return a tensor; */
   void *tensor_getter_data;          /* replaces the scope's, as custom_getter */
   vs_partitioner partitioner;        /* default: the scope's; see vs_get_partitioned_variable */
+  vs_opt_bool use_resource;          /* default: the scope's, else the graph's (below) */
 } vs_var_opts;
 
 /* tf.compat.v1.get_variable(name, **opts). `opts` may be NULL.
@@ -149,6 +165,7 @@ typedef struct vs_variable_opts {
   void *constraint_data;
   vs_synchronization synchronization; /* default AUTO; ON_READ: trainable defaults to False */
   vs_aggregation aggregation;     /* default NONE */
+  vs_opt_bool use_resource;       /* default: the variable scope's, else the graph's */
 } vs_variable_opts;
 
 /* tf.Variable(initial_value, name=...). It goes through the variable
@@ -179,6 +196,7 @@ struct vs_getter_args {
   vs_synchronization synchronization; /* validated before any getter runs */
   vs_aggregation aggregation;         /* validated before any getter runs */
   vs_partitioner partitioner;         /* the argument's, else the scope's */
+  vs_opt_bool use_resource;           /* the argument's, else the scope's (may be DEFAULT: None) */
 };
 
 /* Runs the next getter outwards with `args` (which it may have changed).
@@ -214,6 +232,7 @@ typedef struct vs_creator_args {
   void *constraint_data;
   vs_synchronization synchronization;
   vs_aggregation aggregation;
+  vs_opt_bool use_resource;       /* DEFAULT: the current scope's, else the graph's */
 } vs_creator_args;
 
 typedef struct vs_creator vs_creator;
@@ -249,23 +268,35 @@ vs_creator_scope *vs_variable_creator_scope_push(vs_graph *g, vs_variable_creato
  * TF). [per-thread] */
 void vs_variable_creator_scope_pop(vs_graph *g, vs_creator_scope *scope, vs_status *st);
 
+/* tf.compat.v1.enable_resource_variables() / disable_resource_variables()
+ * for one graph: the kind of variable made when neither the call nor the
+ * variable scope chooses (default: disabled, as under
+ * tf.compat.v1.disable_v2_behavior()). Errors: INVALID_ARGUMENT for a NULL
+ * graph. [locked] */
+void vs_enable_resource_variables(vs_graph *g, bool enable, vs_status *st);
+/* tf.compat.v1.resource_variables_enabled() for g; false for NULL. [locked] */
+bool vs_resource_variables_enabled(vs_graph *g);
+
 /* ---- variable accessors -------------------------------------------------- */
+/* True for a resource variable (VarHandleOp), false for a RefVariable. */
+bool vs_var_is_resource(const vs_var *v);
 const char *vs_var_name(const vs_var *v);      /* tensor name "foo/v:0" */
 const char *vs_var_op_name(const vs_var *v);   /* "foo/v" */
 /* The key in the variable store ("foo/v"), which can differ from the op name
  * when a plain Variable took the name first ("v1" -> op "v1_1"); NULL for a
  * tf.Variable, which is never in the store. */
 const char *vs_var_store_key(const vs_var *v);
-vs_op *vs_var_op(const vs_var *v);              /* the VariableV2 op */
+vs_op *vs_var_op(const vs_var *v);              /* the VariableV2 (VarHandleOp) op */
 vs_dtype vs_var_dtype(const vs_var *v);         /* base dtype (float32) */
-/* The dtype's name as TF prints the variable's tensor: "float32_ref". Static. */
+/* The dtype's name as TF prints the variable: "float32_ref" ("float32" for
+ * a resource variable). Static. */
 const char *vs_var_dtype_name(const vs_var *v);
 vs_shape vs_var_shape(const vs_var *v);
 bool vs_var_trainable(const vs_var *v);
 vs_graph *vs_var_graph(const vs_var *v);
-/* v.initializer: the "<n>/Assign" op. */
+/* v.initializer: the "<n>/Assign" op (Assign, or AssignVariableOp). */
 vs_op *vs_var_initializer_op(const vs_var *v);
-/* v.value(): the "<n>/read" snapshot. */
+/* v.value(): the "<n>/read" snapshot ("<n>/Read/ReadVariableOp"). */
 vs_output vs_var_value(const vs_var *v);
 /* The initial value's op ("<n>/Initializer/..." or "<n>/initial_value", or
  * the tensor that was passed in). */

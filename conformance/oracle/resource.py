@@ -1,0 +1,150 @@
+"""Twins of conformance/cases/resource.c: resource variables in graph mode."""
+from .harness import case, tf
+
+MISSING = ("Could not find variable %s. This could mean that the variable has been deleted. In TF1, it can "
+           "also mean the variable is uninitialized. Debug info: container=localhost, status error message=%s")
+
+
+def _type(name):
+    return tf.get_default_graph().get_operation_by_name(name).type
+
+
+@case
+def resource_variable_ops_and_names(t):
+    with tf.device("/cpu:0"):
+        v = tf.get_variable("v", [2], use_resource=True, initializer=tf.ones_initializer())
+    w = tf.Variable(3.0, name="w", use_resource=True)
+    t.eq(v.name, "v:0")
+    t.eq(v.dtype.name, "float32")
+    t.eq(type(v).__name__, "ResourceVariable")
+    t.eq(type(w).__name__, "ResourceVariable")
+    t.eq(v.handle.dtype.name, "resource")
+    t.eq(v.op.type, "VarHandleOp")
+    t.eq(v.initializer.name, "v/Assign")
+    t.eq(_type("v/Assign"), "AssignVariableOp")
+    t.eq(_type("v/IsInitialized/VarIsInitializedOp"), "VarIsInitializedOp")
+    t.eq(v._graph_element.name, "v/Read/ReadVariableOp:0")
+    t.eq(_type("v/Initializer/ones"), "Const")
+    t.eq(v.op.device, "/device:CPU:0")
+    t.eq(v.initializer.device, "/device:CPU:0")
+    t.eq(tf.get_default_graph().get_operation_by_name("v/Initializer/ones").device, "")
+    t.eq(_type("w/Initializer/initial_value"), "Const")
+    t.eq(_type("w/Read/ReadVariableOp"), "ReadVariableOp")
+    t.eq(str(w.shape), "()")
+    t.eq(t.collection(tf.GraphKeys.GLOBAL_VARIABLES), "v:0 w:0")
+    t.eq(t.collection(tf.GraphKeys.TRAINABLE_VARIABLES), "v:0 w:0")
+
+
+@case
+def resource_use_resource_resolution(t):
+    with tf.variable_scope("s") as sc:
+        sc.set_use_resource(True)
+        y = tf.get_variable("y", [1])
+        z = tf.get_variable("z", [1], use_resource=False)
+        with tf.variable_scope("u") as u:
+            t.eq(u.use_resource, True)
+    with tf.variable_scope("t", use_resource=True):
+        x = tf.Variable(1.0, name="x")
+    r = tf.get_variable("r", [1])
+    t.eq(type(y).__name__, "ResourceVariable")
+    t.eq(type(z).__name__, "RefVariable")
+    t.eq(type(x).__name__, "ResourceVariable")
+    t.eq(type(r).__name__, "RefVariable")
+    t.eq(_type("s/z"), "VariableV2")
+    t.eq(x.name, "t/x:0")
+    t.eq(tf.get_variable_scope().use_resource, None)
+
+
+@case
+def resource_session_reads_and_updates(t):
+    v = tf.get_variable("v", [2], use_resource=True, initializer=tf.ones_initializer())
+    w = tf.get_variable("w", [2], use_resource=True, initializer=tf.zeros_initializer())
+    a = v.assign([5., 6.])
+    # An _UnreadVariable: what a session runs is its graph element, the read
+    # under control_dependencies([assign]) that vs_assign returns.
+    t.eq(a.op.type, "AssignVariableOp")
+    t.eq(a._graph_element.op.type, "ReadVariableOp")
+    t.eq(a._graph_element.op.control_inputs[0].type, "AssignVariableOp")
+    b = v.assign_add([1., 1.])
+    t.eq(b._graph_element.op.control_inputs[0].name, "AssignAddVariableOp")
+    c = v.assign_sub([2., 2.])
+    init = tf.is_variable_initialized(v)
+    with t.session() as s:
+        t.raises("FailedPreconditionError", lambda: s.run(v), fragment=MISSING % (
+            "v", "Container localhost does not exist. (Could not find resource: localhost/v)"))
+        t.raises("NotFoundError", lambda: s.run(b),
+                 fragment="Container localhost does not exist. (Could not find resource: localhost/v)")
+        s.run(w.initializer)
+        t.raises("FailedPreconditionError", lambda: s.run(v), fragment=MISSING % (
+            "v", "Resource localhost/v/N10tensorflow3VarE does not exist."))
+        t.eq(bool(s.run(init)), False)
+        s.run(v.initializer)
+        t.eq(s.run(v).tolist(), [1.0, 1.0])
+        t.eq(s.run(a).tolist(), [5.0, 6.0])
+        t.eq(s.run(b).tolist(), [6.0, 7.0])
+        t.eq(s.run(c).tolist(), [4.0, 5.0])
+        t.eq(bool(s.run(init)), True)
+
+
+@case
+def resource_assign_errors(t):
+    v = tf.get_variable("v", [2], use_resource=True)
+    three = tf.constant([1., 2., 3.])
+    t.raises(ValueError, lambda: tf.assign(v, three, validate_shape=False),
+             msg="Cannot assign value to variable ' v:0': Shape mismatch.The variable shape (2,), and the "
+                 "assigned value shape (3,) are incompatible.")
+    three2 = tf.constant([1., 2., 3.])
+    t.raises(ValueError, lambda: v.assign_add(three2),
+             msg="Dimension 0 in both shapes must be equal, but are 2 and 3. Shapes are [2] and [3]. for "
+                 "'{{node AssignAddVariableOp}} = AssignAddVariableOp[dtype=DT_FLOAT](v, Const_1)' with input "
+                 "shapes: [], [3].")
+    ints = tf.constant([1, 2])
+    t.raises(ValueError, lambda: v.assign(ints),
+             msg="Tensor conversion requested dtype float32 for Tensor with dtype int32: <tf.Tensor 'Const_2:0' "
+                 "shape=(2,) dtype=int32>")
+    with tf.variable_scope("", reuse=True):
+        t.raises(ValueError, lambda: tf.get_variable("v", [2], dtype=tf.int32),
+                 msg="Trying to share variable v, but specified dtype int32 and found dtype float32.")
+        t.raises(ValueError, lambda: tf.get_variable("v", [3]),
+                 msg="Trying to share variable v, but specified shape (3,) and found shape (2,).")
+
+
+@case
+def resource_runtime_shape_and_container_errors(t):
+    v = tf.get_variable("v", [2], use_resource=True, initializer=tf.zeros_initializer())
+    p = tf.placeholder(tf.float32, [None], name="p")
+    a = v.assign(p)
+    aa = v.assign_add(p)
+    with tf.container("c"):
+        cv = tf.get_variable("c", [2], use_resource=True)
+    t.eq(cv.op.get_attr("container"), b"c")
+    with t.session() as s:
+        s.run(v.initializer)
+        t.raises("InvalidArgumentError", lambda: s.run(a, {p: [1., 2., 3.]}),
+                 fragment="Trying to assign to variable with tensor with wrong shape. Expected [2] got [3]")
+        t.raises("InvalidArgumentError", lambda: s.run(aa, {p: [1.]}),
+                 fragment="Cannot update variable with shape [2] using a Tensor with shape [1], shapes must "
+                          "be equal.")
+        t.raises("FailedPreconditionError", lambda: s.run(cv),
+                 fragment="Could not find variable c. This could mean that the variable has been deleted. In "
+                          "TF1, it can also mean the variable is uninitialized. Debug info: container=c, status "
+                          "error message=Container c does not exist. (Could not find resource: c/c)")
+
+
+@case
+def resource_partitioned_parts(t):
+    x = tf.get_variable("x", [4, 2], use_resource=True, partitioner=tf.fixed_size_partitioner(2),
+                        initializer=tf.ones_initializer())
+    t.eq([type(p).__name__ for p in x], ["ResourceVariable", "ResourceVariable"])
+    t.eq(list(x)[1].name, "x/part_1:0")
+    tv = tf.convert_to_tensor(x)
+    t.eq(tv.name, "x:0")
+    concat = tv.op.inputs[0].op
+    t.eq(concat.name, "x/ConcatPartitions/concat")
+    t.eq([i.op.name for i in concat.inputs], ["x/ConcatPartitions/concat/ReadVariableOp",
+                                              "x/ConcatPartitions/concat/ReadVariableOp_1",
+                                              "x/ConcatPartitions/concat/axis"])
+    init = tf.global_variables_initializer()
+    with t.session() as s:
+        s.run(init)
+        t.eq(s.run(tv).ravel().tolist(), [1.0] * 8)

@@ -1,0 +1,159 @@
+/* resource.c - resource variables' ops (TF's ResourceVariable in graph
+ * mode): VarHandleOp, ReadVariableOp, AssignVariableOp,
+ * AssignAddVariableOp, AssignSubVariableOp and VarIsInitializedOp. The
+ * value lives in the session's state of the variable, as a RefVariable's
+ * does, and the writes reuse state.c's code; only the checks and the
+ * texts are TF's resource kernels'. The handle's value carries no
+ * reference: the kernels find the variable through the handle op. */
+#include <stdio.h>
+#include <string.h>
+
+#include "kernels/kernels_internal.h"
+#include "ops/ops_internal.h"
+
+/* The variable behind input 0 (the handle): every handle is a VarHandleOp
+ * of a variable (the API builds no other producer of a resource). */
+static vs_var *handle_var(const vs_op *op, vs_status *st) {
+  vs_var *v = op->n_inputs > 0 ? op->inputs[0].op->var : NULL;
+  if (!v || !v->resource)
+    vs__fail(st, VS_INTERNAL, VS_EXC_OP_ERROR, "%s: input 0 is not a resource variable's handle", op->name);
+  return v && v->resource ? v : NULL;
+}
+
+/* The resource manager's text for a variable not created (initialised) in
+ * this session: its container exists once any resource variable in it has
+ * been assigned. */
+static void missing_text(vs_run *r, const vs_var *v, char *buf, size_t cap) {
+  const char *c = vs_op_container(v->op);
+  if (!c || !c[0]) c = "localhost";
+  bool container = false;
+  for (size_t i = 0; i < r->s->n_vars && !container; i++) {
+    const vs_var *o = r->s->graph->vars[i];
+    const char *oc = o->resource ? vs_op_container(o->op) : NULL;
+    if (!oc || !oc[0]) oc = "localhost";
+    container = o->resource && r->s->vars[i].initialized && strcmp(oc, c) == 0;
+  }
+  if (container)
+    snprintf(buf, cap, "Resource %s/%s/N10tensorflow3VarE does not exist.", c, v->op->name);
+  else
+    snprintf(buf, cap, "Container %s does not exist. (Could not find resource: %s/%s)", c, c, v->op->name);
+}
+
+/* ReadVariableOp's error for an uninitialised variable (FAILED_PRECONDITION). */
+static bool read_missing(vs_run *r, const vs_op *op, const vs_var *v, vs_status *st) {
+  if (r->s->vars[v->index].initialized) return false;
+  const char *c = vs_op_container(v->op);
+  char text[512];
+  missing_text(r, v, text, sizeof text);
+  vs__fail(st, VS_FAILED_PRECONDITION, VS_EXC_OP_ERROR,
+           "Could not find variable %s. This could mean that the variable has been deleted. In TF1, it can also "
+           "mean the variable is uninitialized. Debug info: container=%s, status error message=%s\n\t [[{{node %s}}]]",
+           v->op->name, c && c[0] ? c : "localhost", text, op->name);
+  return true;
+}
+
+static bool k_var_handle(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
+  (void)st;
+  *vs__val(r, op) = (vs_value){.ready = true, .dtype = VS_RESOURCE, .shape = VS_SCALAR, .n = 0, .dev = dev};
+  return true;
+}
+
+static bool k_read(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
+  vs_var *v = handle_var(op, st);
+  if (!v || read_missing(r, op, v, st)) return false;
+  vs_value src = {.ready = true, .dtype = v->dtype, .shape = r->s->vars[v->index].shape, .ref = v};
+  if (v->dtype == VS_STRING) return vs__host_copy(r, op, vs__host_of(r, &src), st);
+  if (!vs__new_output(r, op, dev, v->dtype, src.shape, st)) return false;
+  return vs__copy_into(r, &src, dev, vs__val(r, op), st);
+}
+
+static bool k_assign(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
+  vs_var *v = handle_var(op, st);
+  vs_value *val = vs__in(r, op, 1);
+  if (!v || vs__uninitialized(r, op, val, st)) return false;
+  vs_var_state *vs = &r->s->vars[v->index];
+  vs_shape have = vs__value_shape(r, val);
+  /* AssignVariableOp with validate_shape (v.assign) checks an initialised
+   * variable's shape; the initializer (validate_shape=False) sets any. */
+  if (op->attr.assign.validate_shape && vs->initialized &&
+      !(have.rank == vs->shape.rank && vs_shape_is_compatible(have, vs->shape))) {
+    char want[160], got[160];
+    vs__dims_text(&vs->shape, "?", want, sizeof want);
+    vs__dims_text(&have, "?", got, sizeof got);
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR,
+             "Trying to assign to variable with tensor with wrong shape. Expected %s got %s\n\t [[{{node %s}}]]",
+             want, got, op->name);
+    return false;
+  }
+  return vs__var_store(r, op, v, val, dev, st);
+}
+
+static bool update(vs_run *r, vs_op *op, bool sub, vs_status *st) {
+  vs_var *v = handle_var(op, st);
+  vs_value *val = vs__in(r, op, 1);
+  if (!v || vs__uninitialized(r, op, val, st)) return false;
+  if (v->dtype == VS_BOOL || v->dtype == VS_STRING) { /* TF registers the kernels for numbers only */
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR,
+             "No OpKernel was registered to support Op '%s' used by {{node %s}} with these attrs: [dtype=%s]",
+             op->type, op->name, vs__dt_enum_name(v->dtype));
+    return false;
+  }
+  vs_var_state *vs = &r->s->vars[v->index];
+  if (!vs->initialized) { /* the resource lookup fails: NOT_FOUND */
+    char text[512];
+    missing_text(r, v, text, sizeof text);
+    vs__fail(st, VS_NOT_FOUND, VS_EXC_OP_ERROR, "%s\n\t [[{{node %s}}]]", text, op->name);
+    return false;
+  }
+  vs_shape have = vs__value_shape(r, val);
+  if (!(have.rank == vs->shape.rank && vs_shape_is_compatible(have, vs->shape))) { /* no broadcasting */
+    char want[160], got[160];
+    vs__dims_text(&vs->shape, "?", want, sizeof want);
+    vs__dims_text(&have, "?", got, sizeof got);
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR,
+             "Cannot update variable with shape %s using a Tensor with shape %s, shapes must be equal.\n\t "
+             "[[{{node %s}}]]", want, got, op->name);
+    return false;
+  }
+  return vs__var_update(r, op, v, val, sub, st);
+}
+static bool k_assign_add(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
+  (void)dev; /* where the variable's buffer is */
+  return update(r, op, false, st);
+}
+static bool k_assign_sub(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
+  (void)dev;
+  return update(r, op, true, st);
+}
+
+static bool k_is_initialized(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
+  (void)dev; /* a host value */
+  vs_var *v = handle_var(op, st);
+  vs_tensor *t = v ? vs__tensor_alloc(VS_BOOL, VS_SCALAR, st) : NULL;
+  if (!t) return false;
+  *(unsigned char *)t->data = r->s->vars[v->index].initialized;
+  return vs__host_value(r, op, t);
+}
+
+static vs_shape shape_attr(const vs_op *op) { return op->shape; }
+/* ReadVariableOp: the variable's shape (the handle's shape data). */
+static vs_shape shape_read(const vs_op *op) {
+  const vs_var *v = op->inputs[0].op->var;
+  return v ? v->shape : VS_UNKNOWN_SHAPE;
+}
+
+const vs_op_def vs__resource_defs[] = {
+    {.type = "VarHandleOp", .doc = "a resource variable's handle (a scalar resource); the value is in the session",
+     .shape = shape_attr, .kernel = k_var_handle, .flags = VS_OPF_STRINGS | VS_OPF_CONTAINER | VS_OPF_ATTRS},
+    {.type = "ReadVariableOp", .doc = "a copy of the resource variable's value; FAILED_PRECONDITION before it is set",
+     .shape = shape_read, .kernel = k_read, .flags = VS_OPF_STRINGS},
+    {.type = "AssignVariableOp", .doc = "sets the resource variable's value (its shape with validate_shape)",
+     .shape = vs__shape_none, .kernel = k_assign, .flags = VS_OPF_STATEFUL | VS_OPF_STRINGS | VS_OPF_ATTRS},
+    {.type = "AssignAddVariableOp", .doc = "adds a tensor of the variable's shape to the resource variable",
+     .shape = vs__shape_none, .kernel = k_assign_add, .flags = VS_OPF_STATEFUL},
+    {.type = "AssignSubVariableOp", .doc = "subtracts a tensor of the variable's shape from the resource variable",
+     .shape = vs__shape_none, .kernel = k_assign_sub, .flags = VS_OPF_STATEFUL},
+    {.type = "VarIsInitializedOp", .doc = "a scalar bool: whether the resource variable holds a value",
+     .shape = vs__shape_scalar, .kernel = k_is_initialized, .flags = VS_OPF_STRINGS | VS_OPF_HOST_OUTPUT},
+};
+VS_DEF_COUNT(resource_defs);
