@@ -15,6 +15,8 @@
  *   SUPPORT_FIXTURE        file-wide g/st, asserting setup/teardown and the
  *                          helpers that work on them
  *   SUPPORT_FIXTURE_PLAIN  file-wide g/st, non-asserting setup/teardown, OK()
+ *   SUPPORT_FIXTURE_DIR    "tag": file-wide g/st and a scratch directory `dir`
+ *                          (/tmp/<tag>-XXXXXX) that teardown removes with its files
  *   SUPPORT_SPAWN          spawn(argv, to, from, quiet), wait_exit(pid): a
  *                          child on pipes, without fork (posix_spawn)
  */
@@ -166,8 +168,32 @@ static inline vs_var *getv(vs_graph *g, const char *name, vs_shape shape, vs_sta
 
 /* ==== opt-in: file-wide graph and status =================================== */
 
-#if defined(SUPPORT_FIXTURE) && defined(SUPPORT_FIXTURE_PLAIN)
-#error "support.h: define one of SUPPORT_FIXTURE and SUPPORT_FIXTURE_PLAIN"
+#if defined(SUPPORT_FIXTURE) + defined(SUPPORT_FIXTURE_PLAIN) + defined(SUPPORT_FIXTURE_DIR) > 1
+#error "support.h: define one of SUPPORT_FIXTURE, SUPPORT_FIXTURE_PLAIN and SUPPORT_FIXTURE_DIR"
+#endif
+
+#ifdef SUPPORT_FIXTURE_DIR
+/* The checkpoint and export tests: a fresh graph, status and scratch
+ * directory per test. */
+static vs_graph *g;
+static vs_status *st;
+static char dir[256];
+
+static inline void setup(void)
+{
+  g = vs_graph_new();
+  st = vs_status_new();
+  cr_assert_not_null(g);
+  cr_assert_not_null(st);
+  scratch_dir_new(dir, sizeof dir, SUPPORT_FIXTURE_DIR);
+}
+
+static inline void teardown(void)
+{
+  scratch_dir_remove(dir);
+  vs_status_free(st);
+  vs_graph_free(g);
+}
 #endif
 
 #if defined(SUPPORT_FIXTURE) || defined(SUPPORT_FIXTURE_PLAIN)

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #define SUPPORT_SPAWN
+#define SUPPORT_FIXTURE_DIR "vs_ckpt"
 #include "support.h"
 
 extern char **environ;
@@ -35,26 +36,6 @@ extern char **environ;
 #define GOLDEN VS_SOURCE_DIR "/conformance/golden/ckpt"
 
 /* ---- fixture ------------------------------------------------------------- */
-
-static vs_graph *g;
-static vs_status *st;
-static char dir[256];
-
-static void setup(void)
-{
-  g = vs_graph_new();
-  st = vs_status_new();
-  cr_assert_not_null(g);
-  cr_assert_not_null(st);
-  scratch_dir_new(dir, sizeof dir, "vs_ckpt");
-}
-
-static void teardown(void)
-{
-  scratch_dir_remove(dir);
-  vs_status_free(st);
-  vs_graph_free(g);
-}
 
 TestSuite(checkpoint, .init = setup, .fini = teardown);
 

@@ -25,27 +25,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define SUPPORT_FIXTURE_DIR "vs_export"
 #include "support.h"
-
-static vs_graph *g;
-static vs_status *st;
-static char dir[256];
-
-static void setup(void)
-{
-  g = vs_graph_new();
-  st = vs_status_new();
-  cr_assert_not_null(g);
-  cr_assert_not_null(st);
-  scratch_dir_new(dir, sizeof dir, "vs_export");
-}
-
-static void teardown(void)
-{
-  scratch_dir_remove(dir);
-  vs_status_free(st);
-  vs_graph_free(g);
-}
 
 TestSuite(export, .init = setup, .fini = teardown);
 

@@ -20,30 +20,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define SUPPORT_FIXTURE_DIR "vs_tfw"
 #include "support.h"
 
 #define GOLDEN VS_SOURCE_DIR "/conformance/golden/ckpt"
 #define DATA_SUFFIX ".data-00000-of-00001"
-
-static vs_graph *g;
-static vs_status *st;
-static char dir[256];
-
-static void setup(void)
-{
-  g = vs_graph_new();
-  st = vs_status_new();
-  cr_assert_not_null(g);
-  cr_assert_not_null(st);
-  scratch_dir_new(dir, sizeof dir, "vs_tfw");
-}
-
-static void teardown(void)
-{
-  scratch_dir_remove(dir);
-  vs_status_free(st);
-  vs_graph_free(g);
-}
 
 TestSuite(tf_checkpoint_write, .init = setup, .fini = teardown);
 
