@@ -571,7 +571,7 @@ Test(optimizers, variable_on_second_device) {
   vs_session *s = vs_session_new(g, &(vs_session_opts){.default_device = "/device:CL:0"}, st);
   assert_ok();
   init_and_run(s, train, 5);
-  int dev_w = vs_session_op_device(s, vs_var_op(v));
+  size_t dev_w = vs_session_op_device(s, vs_var_op(v));
   cr_assert_eq(vs_session_op_device(s, vs_graph_operation_by_name(g, "Momentum/update_w/ApplyMomentum")), dev_w);
   cr_assert_eq(vs_session_op_device(s, vs_var_op(slot)), dev_w);
   cr_assert_neq(vs_session_op_device(s, loss.op), dev_w, "the loss ran on the variable's device");
