@@ -50,17 +50,53 @@ static void near(const float *got, const double *want, size_t n) {
     cr_expect(fabs(got[i] - want[i]) <= 1e-5 * (1 + fabs(want[i])), "[%zu] = %.9g, want %.9g", i, got[i], want[i]);
 }
 
-/* loss = reduce_mean(square(matmul(x, w) + b - 1)) with w [5,2], b [2]:
- * TF's ops, names and inputs, then the values. */
-Test(gradients, mlp_names_and_values) {
+/* loss = reduce_mean(square(matmul(x, w) + b - 1)) with w [5,2], b [2]. */
+static vs_output mlp_loss(vs_var **w, vs_var **b) {
   vs_output x = xconst();
-  vs_var *w = vs_get_variable(g, "w", &(vs_var_opts){.shape = VS_SHAPE(5, 2), .initializer = vs_constant_initializer(0.5)}, st);
-  vs_var *b = vs_get_variable(g, "b", &(vs_var_opts){.shape = VS_SHAPE(2), .initializer = vs_constant_initializer(-0.25)}, st);
+  *w = vs_get_variable(g, "w", &(vs_var_opts){.shape = VS_SHAPE(5, 2), .initializer = vs_constant_initializer(0.5)}, st);
+  *b = vs_get_variable(g, "b", &(vs_var_opts){.shape = VS_SHAPE(2), .initializer = vs_constant_initializer(-0.25)}, st);
   expect_ok(st);
-  vs_output y = vs_add(g, vs_matmul(g, x, vs_var_value(w), NULL, st), vs_var_value(b), NULL, st);
+  vs_output y = vs_add(g, vs_matmul(g, x, vs_var_value(*w), NULL, st), vs_var_value(*b), NULL, st);
   vs_output d = vs_sub(g, y, vs_constant_float(g, 1.0f, "sub/y/", st), NULL, st);
   vs_output loss = vs_reduce_mean(g, vs_square(g, d, NULL, st), NULL, st);
   expect_ok(st);
+  return loss;
+}
+
+/* Runs the MLP's gradients of w and b and compares them with the
+ * hand-computed ones. */
+static void mlp_check_values(const vs_output *grads) {
+  vs_session *s = vs_session_new(g, NULL, st);
+  expect_ok(st);
+  vs_op *init = vs_global_variables_initializer(g, st);
+  vs_session_run(s, NULL, NULL, 0, NULL, NULL, 0, &init, 1, st);
+  expect_ok(st);
+  vs_tensor *gw = fetch1(s, grads[0]), *gb = fetch1(s, grads[1]);
+  /* d loss / d y = 2 (y - 1) / 6; y[i][j] = 0.5 * sum_k x[i][k] - 0.25. */
+  double xv[15], dy[3][2], want_w[10] = {0}, want_b[2] = {0};
+  for (int i = 0; i < 15; i++) xv[i] = (double)((i * 7) % 11 - 5) / 4.0;
+  for (int i = 0; i < 3; i++) {
+    double row = 0;
+    for (int k = 0; k < 5; k++) row += xv[i * 5 + k];
+    for (int j = 0; j < 2; j++) dy[i][j] = 2 * (0.5 * row - 0.25 - 1) / 6;
+  }
+  for (int k = 0; k < 5; k++)
+    for (int j = 0; j < 2; j++)
+      for (int i = 0; i < 3; i++) want_w[k * 2 + j] += xv[i * 5 + k] * dy[i][j];
+  for (int j = 0; j < 2; j++)
+    for (int i = 0; i < 3; i++) want_b[j] += dy[i][j];
+  near(vs_tensor_data(gw), want_w, 10);
+  near(vs_tensor_data(gb), want_b, 2);
+  vs_tensor_free(gw);
+  vs_tensor_free(gb);
+  vs_session_free(s);
+}
+
+/* loss = reduce_mean(square(matmul(x, w) + b - 1)) with w [5,2], b [2]:
+ * TF's ops, names and inputs, then the values. */
+Test(gradients, mlp_names_and_values) {
+  vs_var *w, *b;
+  vs_output loss = mlp_loss(&w, &b);
   size_t from = vs_graph_num_operations(g);
   vs_output grads[2];
   vs_gradients(g, &loss, 1, (vs_output[]){vs_var_value(w), vs_var_value(b)}, 2, NULL, grads, st);
@@ -95,30 +131,78 @@ Test(gradients, mlp_names_and_values) {
                    "gradients/add_grad/Reshape Reshape gradients/add_grad/Sum:0 gradients/add_grad/Shape_1:0\n"
                    "gradients/MatMul_grad/MatMul MatMul gradients/Square_grad/Mul_1:0 w/read:0\n"
                    "gradients/MatMul_grad/MatMul_1 MatMul x:0 gradients/Square_grad/Mul_1:0\n");
-  vs_session *s = vs_session_new(g, NULL, st);
+  mlp_check_values(grads);
+}
+
+/* The same MLP with gate_gradients=True: every op with two input
+ * gradients gates them through "<op>_grad/tuple" (TF 2.21's dump of
+ * tf.gradients(loss, [w, b], gate_gradients=True)); each Identity is
+ * colocated with its gradient's op (add_grad's first one with
+ * Square_grad/Mul_1, whose group sub_grad's Identity carries). Values as
+ * ungated. */
+Test(gradients, mlp_gated_names_and_values) {
+  vs_var *w, *b;
+  vs_output loss = mlp_loss(&w, &b);
+  size_t from = vs_graph_num_operations(g);
+  vs_output grads[2];
+  vs_gradients(g, &loss, 1, (vs_output[]){vs_var_value(w), vs_var_value(b)}, 2,
+               &(vs_gradients_opts){.gate_gradients = true}, grads, st);
   expect_ok(st);
-  vs_op *init = vs_global_variables_initializer(g, st);
-  vs_session_run(s, NULL, NULL, 0, NULL, NULL, 0, &init, 1, st);
-  expect_ok(st);
-  vs_tensor *gw = fetch1(s, grads[0]), *gb = fetch1(s, grads[1]);
-  /* d loss / d y = 2 (y - 1) / 6; y[i][j] = 0.5 * sum_k x[i][k] - 0.25. */
-  double xv[15], dy[3][2], want_w[10] = {0}, want_b[2] = {0};
-  for (int i = 0; i < 15; i++) xv[i] = (double)((i * 7) % 11 - 5) / 4.0;
-  for (int i = 0; i < 3; i++) {
-    double row = 0;
-    for (int k = 0; k < 5; k++) row += xv[i * 5 + k];
-    for (int j = 0; j < 2; j++) dy[i][j] = 2 * (0.5 * row - 0.25 - 1) / 6;
-  }
-  for (int k = 0; k < 5; k++)
-    for (int j = 0; j < 2; j++)
-      for (int i = 0; i < 3; i++) want_w[k * 2 + j] += xv[i * 5 + k] * dy[i][j];
-  for (int j = 0; j < 2; j++)
-    for (int i = 0; i < 3; i++) want_b[j] += dy[i][j];
-  near(vs_tensor_data(gw), want_w, 10);
-  near(vs_tensor_data(gb), want_b, 2);
-  vs_tensor_free(gw);
-  vs_tensor_free(gb);
-  vs_session_free(s);
+  cr_assert_str_eq(vs_output_name(grads[0]), "gradients/MatMul_grad/tuple/control_dependency_1:0");
+  cr_assert_str_eq(vs_output_name(grads[1]), "gradients/add_grad/tuple/control_dependency_1:0");
+  char buf[8192];
+  ops_from(from, buf, sizeof buf);
+  cr_expect_str_eq(buf,
+                   "gradients/Shape Const\n"
+                   "gradients/grad_ys_0/Const Const\n"
+                   "gradients/grad_ys_0 Fill gradients/Shape:0 gradients/grad_ys_0/Const:0\n"
+                   "gradients/Mean_grad/Reshape/shape Const\n"
+                   "gradients/Mean_grad/Reshape Reshape gradients/grad_ys_0:0 gradients/Mean_grad/Reshape/shape:0\n"
+                   "gradients/Mean_grad/Const Const\n"
+                   "gradients/Mean_grad/Tile Tile gradients/Mean_grad/Reshape:0 gradients/Mean_grad/Const:0\n"
+                   "gradients/Mean_grad/Const_1 Const\n"
+                   "gradients/Mean_grad/truediv RealDiv gradients/Mean_grad/Tile:0 gradients/Mean_grad/Const_1:0\n"
+                   "gradients/Square_grad/Const Const ^gradients/Mean_grad/truediv\n"
+                   "gradients/Square_grad/Mul Mul sub:0 gradients/Square_grad/Const:0\n"
+                   "gradients/Square_grad/Mul_1 Mul gradients/Mean_grad/truediv:0 gradients/Square_grad/Mul:0\n"
+                   "gradients/sub_grad/Neg Neg gradients/Square_grad/Mul_1:0\n"
+                   "gradients/sub_grad/Shape Const\n"
+                   "gradients/sub_grad/Shape_1 Const\n"
+                   "gradients/sub_grad/Sum/reduction_indices Const\n"
+                   "gradients/sub_grad/Sum Sum gradients/sub_grad/Neg:0 gradients/sub_grad/Sum/reduction_indices:0\n"
+                   "gradients/sub_grad/Reshape Reshape gradients/sub_grad/Sum:0 gradients/sub_grad/Shape_1:0\n"
+                   "gradients/sub_grad/tuple/group_deps NoOp ^gradients/Square_grad/Mul_1 ^gradients/sub_grad/Reshape\n"
+                   "gradients/sub_grad/tuple/control_dependency Identity gradients/Square_grad/Mul_1:0 "
+                   "^gradients/sub_grad/tuple/group_deps\n"
+                   "gradients/sub_grad/tuple/control_dependency_1 Identity gradients/sub_grad/Reshape:0 "
+                   "^gradients/sub_grad/tuple/group_deps\n"
+                   "gradients/add_grad/Shape Const\n"
+                   "gradients/add_grad/Shape_1 Const\n"
+                   "gradients/add_grad/Sum/reduction_indices Const\n"
+                   "gradients/add_grad/Sum Sum gradients/sub_grad/tuple/control_dependency:0 "
+                   "gradients/add_grad/Sum/reduction_indices:0\n"
+                   "gradients/add_grad/Reshape Reshape gradients/add_grad/Sum:0 gradients/add_grad/Shape_1:0\n"
+                   "gradients/add_grad/tuple/group_deps NoOp ^gradients/sub_grad/tuple/control_dependency "
+                   "^gradients/add_grad/Reshape\n"
+                   "gradients/add_grad/tuple/control_dependency Identity gradients/sub_grad/tuple/control_dependency:0 "
+                   "^gradients/add_grad/tuple/group_deps\n"
+                   "gradients/add_grad/tuple/control_dependency_1 Identity gradients/add_grad/Reshape:0 "
+                   "^gradients/add_grad/tuple/group_deps\n"
+                   "gradients/MatMul_grad/MatMul MatMul gradients/add_grad/tuple/control_dependency:0 w/read:0\n"
+                   "gradients/MatMul_grad/MatMul_1 MatMul x:0 gradients/add_grad/tuple/control_dependency:0\n"
+                   "gradients/MatMul_grad/tuple/group_deps NoOp ^gradients/MatMul_grad/MatMul "
+                   "^gradients/MatMul_grad/MatMul_1\n"
+                   "gradients/MatMul_grad/tuple/control_dependency Identity gradients/MatMul_grad/MatMul:0 "
+                   "^gradients/MatMul_grad/tuple/group_deps\n"
+                   "gradients/MatMul_grad/tuple/control_dependency_1 Identity gradients/MatMul_grad/MatMul_1:0 "
+                   "^gradients/MatMul_grad/tuple/group_deps\n");
+  const char *grp[2];
+  vs_op *cd = vs_graph_operation_by_name(g, "gradients/add_grad/tuple/control_dependency");
+  cr_assert_not_null(cd);
+  cr_assert_eq(vs_op_colocation_groups(cd, grp, 2), 1);
+  cr_expect_str_eq(grp[0], "loc:@gradients/Square_grad/Mul_1");
+  cr_expect_eq(vs_op_colocation_groups(vs_op_control_input(cd, 0), grp, 2), 0); /* group_deps: no _class */
+  mlp_check_values(grads);
 }
 
 /* y = reduce_sum(x * x + x, axis=1): three gradients reach x, summed by
