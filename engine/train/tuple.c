@@ -105,6 +105,23 @@ static vs_output with_dependencies(vs_graph *g, vs_op *gate, vs_output t, vs_sta
   return r.op && vs_status_code(st) == VS_OK ? r : none;
 }
 
+/* TF's ValueError for a tuple of Nones: "... Received: [None, None]." */
+static void no_tensors(size_t n, vs_status *st) {
+  char *list = vs__strdup("");
+  for (size_t i = 0; list && i < n; i++) {
+    char *next = vs__asprintf("%s%sNone", list, i ? ", " : "");
+    free(list);
+    list = next;
+  }
+  if (!list) {
+    vs__oom(st);
+    return;
+  }
+  vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "'tensors' must have at least one Tensor. Received: [%s].",
+           list);
+  free(list);
+}
+
 bool vs__grad_tuple(vs_graph *g, vs_output *t, size_t n, bool reset_placement, vs_status *st) {
   vs_op *gating[64];
   size_t m = 0;
@@ -118,22 +135,6 @@ bool vs__grad_tuple(vs_graph *g, vs_output *t, size_t n, bool reset_placement, v
       while (j < m && gating[j] != t[i].op) j++;
       if (j == m) gating[m++] = t[i].op;
     }
-  if (m == 0) { /* TF: ValueError "'tensors' must have at least one Tensor. Received: [None, None]." */
-    char *list = vs__strdup("");
-    for (size_t i = 0; list && i < n; i++) {
-      char *next = vs__asprintf("%s%sNone", list, i ? ", " : "");
-      free(list);
-      list = next;
-    }
-    if (!list) {
-      vs__oom(st);
-      return false;
-    }
-    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
-             "'tensors' must have at least one Tensor. Received: [%s].", list);
-    free(list);
-    return false;
-  }
   qsort(gating, m, sizeof *gating, by_index); /* sorted(set(ops), key=op._id) */
   /* gradients_util wraps the tuple in device(None) and a colocation reset. */
   bool dev = false;
@@ -145,9 +146,13 @@ bool vs__grad_tuple(vs_graph *g, vs_output *t, size_t n, bool reset_placement, v
       return false;
     }
   }
+  /* The "tuple" scope is taken before the check, as TF's name_scope is
+   * entered first: a failed tuple still uses up its name. */
   bool ok = vs_name_scope_push(g, "tuple", st) != NULL;
   if (ok) {
-    vs_op *gate = group(g, gating, m, st);
+    vs_op *gate = NULL;
+    if (m == 0) no_tensors(n, st);
+    else gate = group(g, gating, m, st);
     ok = gate != NULL;
     for (size_t i = 0; ok && i < n; i++)
       if (t[i].op) ok = (t[i] = with_dependencies(g, gate, t[i], st)).op != NULL;
