@@ -50,6 +50,27 @@ static void near(const float *got, const double *want, size_t n) {
     cr_expect(fabs(got[i] - want[i]) <= 1e-5 * (1 + fabs(want[i])), "[%zu] = %.9g, want %.9g", i, got[i], want[i]);
 }
 
+/* The MLP's backward graph up to sub_grad's Reshape: the same, gated or not. */
+#define MLP_GRADS_UP_TO_SUB \
+  "gradients/Shape Const\n" \
+  "gradients/grad_ys_0/Const Const\n" \
+  "gradients/grad_ys_0 Fill gradients/Shape:0 gradients/grad_ys_0/Const:0\n" \
+  "gradients/Mean_grad/Reshape/shape Const\n" \
+  "gradients/Mean_grad/Reshape Reshape gradients/grad_ys_0:0 gradients/Mean_grad/Reshape/shape:0\n" \
+  "gradients/Mean_grad/Const Const\n" \
+  "gradients/Mean_grad/Tile Tile gradients/Mean_grad/Reshape:0 gradients/Mean_grad/Const:0\n" \
+  "gradients/Mean_grad/Const_1 Const\n" \
+  "gradients/Mean_grad/truediv RealDiv gradients/Mean_grad/Tile:0 gradients/Mean_grad/Const_1:0\n" \
+  "gradients/Square_grad/Const Const ^gradients/Mean_grad/truediv\n" \
+  "gradients/Square_grad/Mul Mul sub:0 gradients/Square_grad/Const:0\n" \
+  "gradients/Square_grad/Mul_1 Mul gradients/Mean_grad/truediv:0 gradients/Square_grad/Mul:0\n" \
+  "gradients/sub_grad/Neg Neg gradients/Square_grad/Mul_1:0\n" \
+  "gradients/sub_grad/Shape Const\n" \
+  "gradients/sub_grad/Shape_1 Const\n" \
+  "gradients/sub_grad/Sum/reduction_indices Const\n" \
+  "gradients/sub_grad/Sum Sum gradients/sub_grad/Neg:0 gradients/sub_grad/Sum/reduction_indices:0\n" \
+  "gradients/sub_grad/Reshape Reshape gradients/sub_grad/Sum:0 gradients/sub_grad/Shape_1:0\n"
+
 /* loss = reduce_mean(square(matmul(x, w) + b - 1)) with w [5,2], b [2]. */
 static vs_output mlp_loss(vs_var **w, vs_var **b) {
   vs_output x = xconst();
@@ -106,24 +127,7 @@ Test(gradients, mlp_names_and_values) {
   char buf[8192];
   ops_from(from, buf, sizeof buf);
   cr_expect_str_eq(buf,
-                   "gradients/Shape Const\n"
-                   "gradients/grad_ys_0/Const Const\n"
-                   "gradients/grad_ys_0 Fill gradients/Shape:0 gradients/grad_ys_0/Const:0\n"
-                   "gradients/Mean_grad/Reshape/shape Const\n"
-                   "gradients/Mean_grad/Reshape Reshape gradients/grad_ys_0:0 gradients/Mean_grad/Reshape/shape:0\n"
-                   "gradients/Mean_grad/Const Const\n"
-                   "gradients/Mean_grad/Tile Tile gradients/Mean_grad/Reshape:0 gradients/Mean_grad/Const:0\n"
-                   "gradients/Mean_grad/Const_1 Const\n"
-                   "gradients/Mean_grad/truediv RealDiv gradients/Mean_grad/Tile:0 gradients/Mean_grad/Const_1:0\n"
-                   "gradients/Square_grad/Const Const ^gradients/Mean_grad/truediv\n"
-                   "gradients/Square_grad/Mul Mul sub:0 gradients/Square_grad/Const:0\n"
-                   "gradients/Square_grad/Mul_1 Mul gradients/Mean_grad/truediv:0 gradients/Square_grad/Mul:0\n"
-                   "gradients/sub_grad/Neg Neg gradients/Square_grad/Mul_1:0\n"
-                   "gradients/sub_grad/Shape Const\n"
-                   "gradients/sub_grad/Shape_1 Const\n"
-                   "gradients/sub_grad/Sum/reduction_indices Const\n"
-                   "gradients/sub_grad/Sum Sum gradients/sub_grad/Neg:0 gradients/sub_grad/Sum/reduction_indices:0\n"
-                   "gradients/sub_grad/Reshape Reshape gradients/sub_grad/Sum:0 gradients/sub_grad/Shape_1:0\n"
+                   MLP_GRADS_UP_TO_SUB
                    "gradients/add_grad/Shape Const\n"
                    "gradients/add_grad/Shape_1 Const\n"
                    "gradients/add_grad/Sum/reduction_indices Const\n"
@@ -153,24 +157,7 @@ Test(gradients, mlp_gated_names_and_values) {
   char buf[8192];
   ops_from(from, buf, sizeof buf);
   cr_expect_str_eq(buf,
-                   "gradients/Shape Const\n"
-                   "gradients/grad_ys_0/Const Const\n"
-                   "gradients/grad_ys_0 Fill gradients/Shape:0 gradients/grad_ys_0/Const:0\n"
-                   "gradients/Mean_grad/Reshape/shape Const\n"
-                   "gradients/Mean_grad/Reshape Reshape gradients/grad_ys_0:0 gradients/Mean_grad/Reshape/shape:0\n"
-                   "gradients/Mean_grad/Const Const\n"
-                   "gradients/Mean_grad/Tile Tile gradients/Mean_grad/Reshape:0 gradients/Mean_grad/Const:0\n"
-                   "gradients/Mean_grad/Const_1 Const\n"
-                   "gradients/Mean_grad/truediv RealDiv gradients/Mean_grad/Tile:0 gradients/Mean_grad/Const_1:0\n"
-                   "gradients/Square_grad/Const Const ^gradients/Mean_grad/truediv\n"
-                   "gradients/Square_grad/Mul Mul sub:0 gradients/Square_grad/Const:0\n"
-                   "gradients/Square_grad/Mul_1 Mul gradients/Mean_grad/truediv:0 gradients/Square_grad/Mul:0\n"
-                   "gradients/sub_grad/Neg Neg gradients/Square_grad/Mul_1:0\n"
-                   "gradients/sub_grad/Shape Const\n"
-                   "gradients/sub_grad/Shape_1 Const\n"
-                   "gradients/sub_grad/Sum/reduction_indices Const\n"
-                   "gradients/sub_grad/Sum Sum gradients/sub_grad/Neg:0 gradients/sub_grad/Sum/reduction_indices:0\n"
-                   "gradients/sub_grad/Reshape Reshape gradients/sub_grad/Sum:0 gradients/sub_grad/Shape_1:0\n"
+                   MLP_GRADS_UP_TO_SUB
                    "gradients/sub_grad/tuple/group_deps NoOp ^gradients/Square_grad/Mul_1 ^gradients/sub_grad/Reshape\n"
                    "gradients/sub_grad/tuple/control_dependency Identity gradients/Square_grad/Mul_1:0 "
                    "^gradients/sub_grad/tuple/group_deps\n"
