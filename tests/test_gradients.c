@@ -50,51 +50,43 @@ static void near(const float *got, const double *want, size_t n) {
     cr_expect(fabs(got[i] - want[i]) <= 1e-5 * (1 + fabs(want[i])), "[%zu] = %.9g, want %.9g", i, got[i], want[i]);
 }
 
-/* loss = reduce_mean(square(matmul(x, w) + b - 1)) with w [5,2], b [2]:
- * TF's ops, names and inputs, then the values. */
-Test(gradients, mlp_names_and_values) {
+/* The MLP's backward graph up to sub_grad's Reshape: the same, gated or not. */
+#define MLP_GRADS_UP_TO_SUB \
+  "gradients/Shape Const\n" \
+  "gradients/grad_ys_0/Const Const\n" \
+  "gradients/grad_ys_0 Fill gradients/Shape:0 gradients/grad_ys_0/Const:0\n" \
+  "gradients/Mean_grad/Reshape/shape Const\n" \
+  "gradients/Mean_grad/Reshape Reshape gradients/grad_ys_0:0 gradients/Mean_grad/Reshape/shape:0\n" \
+  "gradients/Mean_grad/Const Const\n" \
+  "gradients/Mean_grad/Tile Tile gradients/Mean_grad/Reshape:0 gradients/Mean_grad/Const:0\n" \
+  "gradients/Mean_grad/Const_1 Const\n" \
+  "gradients/Mean_grad/truediv RealDiv gradients/Mean_grad/Tile:0 gradients/Mean_grad/Const_1:0\n" \
+  "gradients/Square_grad/Const Const ^gradients/Mean_grad/truediv\n" \
+  "gradients/Square_grad/Mul Mul sub:0 gradients/Square_grad/Const:0\n" \
+  "gradients/Square_grad/Mul_1 Mul gradients/Mean_grad/truediv:0 gradients/Square_grad/Mul:0\n" \
+  "gradients/sub_grad/Neg Neg gradients/Square_grad/Mul_1:0\n" \
+  "gradients/sub_grad/Shape Const\n" \
+  "gradients/sub_grad/Shape_1 Const\n" \
+  "gradients/sub_grad/Sum/reduction_indices Const\n" \
+  "gradients/sub_grad/Sum Sum gradients/sub_grad/Neg:0 gradients/sub_grad/Sum/reduction_indices:0\n" \
+  "gradients/sub_grad/Reshape Reshape gradients/sub_grad/Sum:0 gradients/sub_grad/Shape_1:0\n"
+
+/* loss = reduce_mean(square(matmul(x, w) + b - 1)) with w [5,2], b [2]. */
+static vs_output mlp_loss(vs_var **w, vs_var **b) {
   vs_output x = xconst();
-  vs_var *w = vs_get_variable(g, "w", &(vs_var_opts){.shape = VS_SHAPE(5, 2), .initializer = vs_constant_initializer(0.5)}, st);
-  vs_var *b = vs_get_variable(g, "b", &(vs_var_opts){.shape = VS_SHAPE(2), .initializer = vs_constant_initializer(-0.25)}, st);
+  *w = vs_get_variable(g, "w", &(vs_var_opts){.shape = VS_SHAPE(5, 2), .initializer = vs_constant_initializer(0.5)}, st);
+  *b = vs_get_variable(g, "b", &(vs_var_opts){.shape = VS_SHAPE(2), .initializer = vs_constant_initializer(-0.25)}, st);
   expect_ok(st);
-  vs_output y = vs_add(g, vs_matmul(g, x, vs_var_value(w), NULL, st), vs_var_value(b), NULL, st);
+  vs_output y = vs_add(g, vs_matmul(g, x, vs_var_value(*w), NULL, st), vs_var_value(*b), NULL, st);
   vs_output d = vs_sub(g, y, vs_constant_float(g, 1.0f, "sub/y/", st), NULL, st);
   vs_output loss = vs_reduce_mean(g, vs_square(g, d, NULL, st), NULL, st);
   expect_ok(st);
-  size_t from = vs_graph_num_operations(g);
-  vs_output grads[2];
-  vs_gradients(g, &loss, 1, (vs_output[]){vs_var_value(w), vs_var_value(b)}, 2, NULL, grads, st);
-  expect_ok(st);
-  cr_assert_str_eq(vs_output_name(grads[0]), "gradients/MatMul_grad/MatMul_1:0");
-  cr_assert_str_eq(vs_output_name(grads[1]), "gradients/add_grad/Reshape:0");
-  char buf[8192];
-  ops_from(from, buf, sizeof buf);
-  cr_expect_str_eq(buf,
-                   "gradients/Shape Const\n"
-                   "gradients/grad_ys_0/Const Const\n"
-                   "gradients/grad_ys_0 Fill gradients/Shape:0 gradients/grad_ys_0/Const:0\n"
-                   "gradients/Mean_grad/Reshape/shape Const\n"
-                   "gradients/Mean_grad/Reshape Reshape gradients/grad_ys_0:0 gradients/Mean_grad/Reshape/shape:0\n"
-                   "gradients/Mean_grad/Const Const\n"
-                   "gradients/Mean_grad/Tile Tile gradients/Mean_grad/Reshape:0 gradients/Mean_grad/Const:0\n"
-                   "gradients/Mean_grad/Const_1 Const\n"
-                   "gradients/Mean_grad/truediv RealDiv gradients/Mean_grad/Tile:0 gradients/Mean_grad/Const_1:0\n"
-                   "gradients/Square_grad/Const Const ^gradients/Mean_grad/truediv\n"
-                   "gradients/Square_grad/Mul Mul sub:0 gradients/Square_grad/Const:0\n"
-                   "gradients/Square_grad/Mul_1 Mul gradients/Mean_grad/truediv:0 gradients/Square_grad/Mul:0\n"
-                   "gradients/sub_grad/Neg Neg gradients/Square_grad/Mul_1:0\n"
-                   "gradients/sub_grad/Shape Const\n"
-                   "gradients/sub_grad/Shape_1 Const\n"
-                   "gradients/sub_grad/Sum/reduction_indices Const\n"
-                   "gradients/sub_grad/Sum Sum gradients/sub_grad/Neg:0 gradients/sub_grad/Sum/reduction_indices:0\n"
-                   "gradients/sub_grad/Reshape Reshape gradients/sub_grad/Sum:0 gradients/sub_grad/Shape_1:0\n"
-                   "gradients/add_grad/Shape Const\n"
-                   "gradients/add_grad/Shape_1 Const\n"
-                   "gradients/add_grad/Sum/reduction_indices Const\n"
-                   "gradients/add_grad/Sum Sum gradients/Square_grad/Mul_1:0 gradients/add_grad/Sum/reduction_indices:0\n"
-                   "gradients/add_grad/Reshape Reshape gradients/add_grad/Sum:0 gradients/add_grad/Shape_1:0\n"
-                   "gradients/MatMul_grad/MatMul MatMul gradients/Square_grad/Mul_1:0 w/read:0\n"
-                   "gradients/MatMul_grad/MatMul_1 MatMul x:0 gradients/Square_grad/Mul_1:0\n");
+  return loss;
+}
+
+/* Runs the MLP's gradients of w and b and compares them with the
+ * hand-computed ones. */
+static void mlp_check_values(const vs_output *grads) {
   vs_session *s = vs_session_new(g, NULL, st);
   expect_ok(st);
   vs_op *init = vs_global_variables_initializer(g, st);
@@ -119,6 +111,85 @@ Test(gradients, mlp_names_and_values) {
   vs_tensor_free(gw);
   vs_tensor_free(gb);
   vs_session_free(s);
+}
+
+/* loss = reduce_mean(square(matmul(x, w) + b - 1)) with w [5,2], b [2]:
+ * TF's ops, names and inputs, then the values. */
+Test(gradients, mlp_names_and_values) {
+  vs_var *w, *b;
+  vs_output loss = mlp_loss(&w, &b);
+  size_t from = vs_graph_num_operations(g);
+  vs_output grads[2];
+  vs_gradients(g, &loss, 1, (vs_output[]){vs_var_value(w), vs_var_value(b)}, 2, NULL, grads, st);
+  expect_ok(st);
+  cr_assert_str_eq(vs_output_name(grads[0]), "gradients/MatMul_grad/MatMul_1:0");
+  cr_assert_str_eq(vs_output_name(grads[1]), "gradients/add_grad/Reshape:0");
+  char buf[8192];
+  ops_from(from, buf, sizeof buf);
+  cr_expect_str_eq(buf,
+                   MLP_GRADS_UP_TO_SUB
+                   "gradients/add_grad/Shape Const\n"
+                   "gradients/add_grad/Shape_1 Const\n"
+                   "gradients/add_grad/Sum/reduction_indices Const\n"
+                   "gradients/add_grad/Sum Sum gradients/Square_grad/Mul_1:0 gradients/add_grad/Sum/reduction_indices:0\n"
+                   "gradients/add_grad/Reshape Reshape gradients/add_grad/Sum:0 gradients/add_grad/Shape_1:0\n"
+                   "gradients/MatMul_grad/MatMul MatMul gradients/Square_grad/Mul_1:0 w/read:0\n"
+                   "gradients/MatMul_grad/MatMul_1 MatMul x:0 gradients/Square_grad/Mul_1:0\n");
+  mlp_check_values(grads);
+}
+
+/* The same MLP with gate_gradients=True: every op with two input
+ * gradients gates them through "<op>_grad/tuple" (TF 2.21's dump of
+ * tf.gradients(loss, [w, b], gate_gradients=True)); each Identity is
+ * colocated with its gradient's op (add_grad's first one with
+ * Square_grad/Mul_1, whose group sub_grad's Identity carries). Values as
+ * ungated. */
+Test(gradients, mlp_gated_names_and_values) {
+  vs_var *w, *b;
+  vs_output loss = mlp_loss(&w, &b);
+  size_t from = vs_graph_num_operations(g);
+  vs_output grads[2];
+  vs_gradients(g, &loss, 1, (vs_output[]){vs_var_value(w), vs_var_value(b)}, 2,
+               &(vs_gradients_opts){.gate_gradients = true}, grads, st);
+  expect_ok(st);
+  cr_assert_str_eq(vs_output_name(grads[0]), "gradients/MatMul_grad/tuple/control_dependency_1:0");
+  cr_assert_str_eq(vs_output_name(grads[1]), "gradients/add_grad/tuple/control_dependency_1:0");
+  char buf[8192];
+  ops_from(from, buf, sizeof buf);
+  cr_expect_str_eq(buf,
+                   MLP_GRADS_UP_TO_SUB
+                   "gradients/sub_grad/tuple/group_deps NoOp ^gradients/Square_grad/Mul_1 ^gradients/sub_grad/Reshape\n"
+                   "gradients/sub_grad/tuple/control_dependency Identity gradients/Square_grad/Mul_1:0 "
+                   "^gradients/sub_grad/tuple/group_deps\n"
+                   "gradients/sub_grad/tuple/control_dependency_1 Identity gradients/sub_grad/Reshape:0 "
+                   "^gradients/sub_grad/tuple/group_deps\n"
+                   "gradients/add_grad/Shape Const\n"
+                   "gradients/add_grad/Shape_1 Const\n"
+                   "gradients/add_grad/Sum/reduction_indices Const\n"
+                   "gradients/add_grad/Sum Sum gradients/sub_grad/tuple/control_dependency:0 "
+                   "gradients/add_grad/Sum/reduction_indices:0\n"
+                   "gradients/add_grad/Reshape Reshape gradients/add_grad/Sum:0 gradients/add_grad/Shape_1:0\n"
+                   "gradients/add_grad/tuple/group_deps NoOp ^gradients/sub_grad/tuple/control_dependency "
+                   "^gradients/add_grad/Reshape\n"
+                   "gradients/add_grad/tuple/control_dependency Identity gradients/sub_grad/tuple/control_dependency:0 "
+                   "^gradients/add_grad/tuple/group_deps\n"
+                   "gradients/add_grad/tuple/control_dependency_1 Identity gradients/add_grad/Reshape:0 "
+                   "^gradients/add_grad/tuple/group_deps\n"
+                   "gradients/MatMul_grad/MatMul MatMul gradients/add_grad/tuple/control_dependency:0 w/read:0\n"
+                   "gradients/MatMul_grad/MatMul_1 MatMul x:0 gradients/add_grad/tuple/control_dependency:0\n"
+                   "gradients/MatMul_grad/tuple/group_deps NoOp ^gradients/MatMul_grad/MatMul "
+                   "^gradients/MatMul_grad/MatMul_1\n"
+                   "gradients/MatMul_grad/tuple/control_dependency Identity gradients/MatMul_grad/MatMul:0 "
+                   "^gradients/MatMul_grad/tuple/group_deps\n"
+                   "gradients/MatMul_grad/tuple/control_dependency_1 Identity gradients/MatMul_grad/MatMul_1:0 "
+                   "^gradients/MatMul_grad/tuple/group_deps\n");
+  const char *grp[2];
+  vs_op *cd = vs_graph_operation_by_name(g, "gradients/add_grad/tuple/control_dependency");
+  cr_assert_not_null(cd);
+  cr_assert_eq(vs_op_colocation_groups(cd, grp, 2), 1);
+  cr_expect_str_eq(grp[0], "loc:@gradients/Square_grad/Mul_1");
+  cr_expect_eq(vs_op_colocation_groups(vs_op_control_input(cd, 0), grp, 2), 0); /* group_deps: no _class */
+  mlp_check_values(grads);
 }
 
 /* y = reduce_sum(x * x + x, axis=1): three gradients reach x, summed by

@@ -765,6 +765,116 @@ VSC_CASE(optimizer_minimize_errors) {
       "Invalid type tf.int32 for ione:0, expected: [tf.float32, tf.float64, tf.float16, tf.bfloat16].");
 }
 
+/* sub = x - c on /job:w/task:1, l = reduce_sum(sub) on /job:w/task:0;
+ * tf.gradients(l, [x, c], colocate_gradients_with_ops=True,
+ * gate_gradients=True): sub_grad's two gradients (Sum_grad/Tile on task 0,
+ * Neg on task 1) are gated by a group over two devices: a NoOp per device
+ * under "group_deps" (sorted by device), "group_deps" over them
+ * (unplaced), each Identity on its gradient's device and colocated with
+ * it (loc:@Sum, loc:@sub: the gradients' own groups)          T.grad.names T.grad.colocate */
+VSC_CASE(gradients_gated_across_devices) {
+  float xv[2] = {1, 2}, cv[2] = {3, 4};
+  vs_output x = vs_constant(g, xv, VS_FLOAT, VS_SHAPE(2), "x", st);
+  vs_output c = vs_constant(g, cv, VS_FLOAT, VS_SHAPE(2), "c", st);
+  OK();
+  vs_device_push(g, "/job:w/task:1", st);
+  OK();
+  vs_output s = vs_sub(g, x, c, NULL, st);
+  vs_device_pop(g, st);
+  OK();
+  vs_device_push(g, "/job:w/task:0", st);
+  OK();
+  vs_output l = vs_reduce_sum(g, s, NULL, st);
+  vs_device_pop(g, st);
+  OK();
+  vs_output d[2];
+  vs_gradients(g, &l, 1, (vs_output[]){x, c}, 2,
+               &(vs_gradients_opts){.colocate_gradients_with_ops = true, .gate_gradients = true}, d, st);
+  OK();
+  STR_EQ(vs_output_name(d[0]), "gradients/sub_grad/tuple/control_dependency:0");
+  STR_EQ(vs_output_name(d[1]), "gradients/sub_grad/tuple/control_dependency_1:0");
+  OPT_OP("gradients/sub_grad/tuple/group_deps/NoOp", "NoOp", "^gradients/Sum_grad/Tile");
+  OPT_OP("gradients/sub_grad/tuple/group_deps/NoOp_1", "NoOp", "^gradients/sub_grad/Neg");
+  OPT_OP("gradients/sub_grad/tuple/group_deps", "NoOp",
+         "^gradients/sub_grad/tuple/group_deps/NoOp ^gradients/sub_grad/tuple/group_deps/NoOp_1");
+  OPT_OP("gradients/sub_grad/tuple/control_dependency", "Identity",
+         "gradients/Sum_grad/Tile:0 ^gradients/sub_grad/tuple/group_deps");
+  OPT_OP("gradients/sub_grad/tuple/control_dependency_1", "Identity",
+         "gradients/sub_grad/Neg:0 ^gradients/sub_grad/tuple/group_deps");
+  STR_EQ(vs_op_device(vs_graph_operation_by_name(g, "gradients/sub_grad/tuple/group_deps/NoOp")), "/job:w/task:0");
+  STR_EQ(vs_op_device(vs_graph_operation_by_name(g, "gradients/sub_grad/tuple/group_deps/NoOp_1")), "/job:w/task:1");
+  STR_EQ(vs_op_device(vs_graph_operation_by_name(g, "gradients/sub_grad/tuple/group_deps")), "");
+  STR_EQ(vs_op_device(d[0].op), "/job:w/task:0");
+  STR_EQ(vs_op_device(d[1].op), "/job:w/task:1");
+  const char *grp[2] = {NULL, NULL};
+  INT_EQ(vs_op_colocation_groups(d[0].op, grp, 2), 1);
+  STR_EQ(grp[0], "loc:@Sum");
+  INT_EQ(vs_op_colocation_groups(d[1].op, grp, 2), 1);
+  STR_EQ(grp[0], "loc:@sub");
+}
+
+/* loss = reduce_sum(square(matmul(x, w) + b)); compute_gradients with
+ * TF's default GATE_OP reads "<op>_grad/tuple/control_dependency_1"; GATE_GRAPH
+ * gates the ungated gradients with one "tuple" at the caller's scope (its
+ * group over them in creation order); GATE_NONE leaves tf.gradients'
+ * names; minimize's Apply ops read the gated gradients. Errors: an
+ * unknown gate value, and GATE_GRAPH with no gradient (TF's tuple, whose
+ * name scope is used up all the same: the next tuple is "tuple_2")
+ *                                                              T.grad.names T.train.names T.train.errors */
+VSC_CASE(optimizer_gate_gradients) {
+  float xv[8] = {1, 1, 1, 1, 1, 1, 1, 1};
+  vs_output x = vs_constant(g, xv, VS_FLOAT, VS_SHAPE(4, 2), "x", st);
+  OK();
+  GETV(w, "w", .shape = VS_SHAPE(2, 3));
+  GETV(b, "b", .shape = VS_SHAPE(3));
+  GETV(c, "c", .shape = VS_SHAPE(1));
+  vs_output loss = vs_reduce_sum(g, vs_square(g, vs_add(g, vs_matmul(g, x, vs_var_value(w), NULL, st),
+                                                        vs_var_value(b), NULL, st), NULL, st), NULL, st);
+  OK();
+  OPTIMIZER(o, vs_gradient_descent_optimizer(0.1, NULL, st));
+  vs_var *wb[2] = {w, b};
+  vs_grad_and_var gv[2];
+  INT_EQ(vs_optimizer_compute_gradients(o, loss, &(vs_compute_gradients_opts){.var_list = wb, .n_vars = 2}, gv, 2,
+                                        st), 2);
+  OK();
+  STR_EQ(vs_output_name(gv[0].grad), "gradients/MatMul_grad/tuple/control_dependency_1:0");
+  STR_EQ(vs_output_name(gv[1].grad), "gradients/add_grad/tuple/control_dependency_1:0");
+  INT_EQ(vs_optimizer_compute_gradients(
+             o, loss, &(vs_compute_gradients_opts){.var_list = wb, .n_vars = 2, .gate_gradients = VS_GATE_GRAPH}, gv,
+             2, st), 2);
+  OK();
+  STR_EQ(vs_output_name(gv[0].grad), "tuple/control_dependency:0");
+  STR_EQ(vs_output_name(gv[1].grad), "tuple/control_dependency_1:0");
+  OPT_OP("tuple/group_deps", "NoOp", "^gradients_1/add_grad/Reshape ^gradients_1/MatMul_grad/MatMul_1");
+  OPT_OP("tuple/control_dependency", "Identity", "gradients_1/MatMul_grad/MatMul_1:0 ^tuple/group_deps");
+  OPT_OP("tuple/control_dependency_1", "Identity", "gradients_1/add_grad/Reshape:0 ^tuple/group_deps");
+  INT_EQ(vs_optimizer_compute_gradients(
+             o, loss, &(vs_compute_gradients_opts){.var_list = wb, .n_vars = 2, .gate_gradients = VS_GATE_NONE}, gv,
+             2, st), 2);
+  OK();
+  STR_EQ(vs_output_name(gv[0].grad), "gradients_2/MatMul_grad/MatMul_1:0");
+  STR_EQ(vs_output_name(gv[1].grad), "gradients_2/add_grad/Reshape:0");
+  vs_op *train = vs_optimizer_minimize(o, loss, &(vs_minimize_opts){.var_list = wb, .n_vars = 2}, st);
+  OK();
+  STR_EQ(vs_op_name(train), "GradientDescent");
+  OPT_OP("GradientDescent/update_w/ApplyGradientDescent", "ApplyGradientDescent",
+         "w:0 GradientDescent/learning_rate:0 gradients_3/MatMul_grad/tuple/control_dependency_1:0");
+  OPT_OP("GradientDescent/update_b/ApplyGradientDescent", "ApplyGradientDescent",
+         "b:0 GradientDescent/learning_rate:0 gradients_3/add_grad/tuple/control_dependency_1:0");
+  vs_optimizer_compute_gradients(o, loss, &(vs_compute_gradients_opts){.gate_gradients = (vs_gate_gradients)7}, gv,
+                                 2, st);
+  ERR(VS_INVALID_ARGUMENT, "ValueError",
+      "gate_gradients must be one of: Optimizer.GATE_NONE, Optimizer.GATE_OP, Optimizer.GATE_GRAPH.  Not 7");
+  vs_optimizer_compute_gradients(
+      o, loss, &(vs_compute_gradients_opts){.var_list = &c, .n_vars = 1, .gate_gradients = VS_GATE_GRAPH}, gv, 2, st);
+  ERR(VS_INVALID_ARGUMENT, "ValueError", "'tensors' must have at least one Tensor. Received: [None].");
+  INT_EQ(vs_optimizer_compute_gradients(
+             o, loss, &(vs_compute_gradients_opts){.var_list = wb, .n_vars = 2, .gate_gradients = VS_GATE_GRAPH}, gv,
+             2, st), 2);
+  OK();
+  STR_EQ(vs_output_name(gv[0].grad), "tuple_2/control_dependency:0");
+}
+
 /* Run-time errors are TF's kernels' (TF prefixes "Graph execution error"
  * and where the node was defined; the C message is TF's OpError message). */
 VSC_CASE(optimizer_run_time_errors) {
@@ -1024,6 +1134,7 @@ const vsc_case vsc_cases_training[] = {
     VSC_REG(gradients_scopes_and_unconnected_none, "T.grad.names T.grad.none"),
     VSC_REG(gradients_with_grad_ys, "T.grad.grad_ys"),
     VSC_REG(gradients_colocated_with_ops, "T.grad.colocate"),
+    VSC_REG(gradients_gated_across_devices, "T.grad.names T.grad.colocate"),
     VSC_REG(gradients_through_op_without_gradient_lookup_error, "T.grad.error.lookup"),
     /* ---- optimizers ---- */
     VSC_REG(optimizer_gradient_descent_graph, "T.train.apply T.train.names"),
@@ -1037,6 +1148,7 @@ const vsc_case vsc_cases_training[] = {
     VSC_REG(optimizer_global_step_must_be_integer, "T.train.global_step"),
     VSC_REG(optimizer_apply_gradients_errors, "T.train.errors"),
     VSC_REG(optimizer_minimize_errors, "T.train.errors"),
+    VSC_REG(optimizer_gate_gradients, "T.grad.names T.train.names T.train.errors"),
     VSC_REG(optimizer_run_time_errors, "T.train.errors"),
     VSC_REG(optimizer_trajectory_gradient_descent, "T.train.trajectory"),
     VSC_REG(optimizer_trajectory_momentum, "T.train.trajectory"),

@@ -534,6 +534,67 @@ def optimizer_minimize_errors(t):
 
 
 @case
+def gradients_gated_across_devices(t):
+    x = tf.constant([1.0, 2.0], name="x")
+    c = tf.constant([3.0, 4.0], name="c")
+    with tf.device("/job:w/task:1"):
+        s = x - c
+    with tf.device("/job:w/task:0"):
+        l = tf.reduce_sum(s)
+    d = tf.gradients(l, [x, c], colocate_gradients_with_ops=True, gate_gradients=True)
+    t.eq(d[0].name, "gradients/sub_grad/tuple/control_dependency:0")
+    t.eq(d[1].name, "gradients/sub_grad/tuple/control_dependency_1:0")
+    _op(t, "gradients/sub_grad/tuple/group_deps/NoOp", "NoOp", "^gradients/Sum_grad/Tile")
+    _op(t, "gradients/sub_grad/tuple/group_deps/NoOp_1", "NoOp", "^gradients/sub_grad/Neg")
+    _op(t, "gradients/sub_grad/tuple/group_deps", "NoOp",
+        "^gradients/sub_grad/tuple/group_deps/NoOp ^gradients/sub_grad/tuple/group_deps/NoOp_1")
+    _op(t, "gradients/sub_grad/tuple/control_dependency", "Identity",
+        "gradients/Sum_grad/Tile:0 ^gradients/sub_grad/tuple/group_deps")
+    _op(t, "gradients/sub_grad/tuple/control_dependency_1", "Identity",
+        "gradients/sub_grad/Neg:0 ^gradients/sub_grad/tuple/group_deps")
+    t.eq(_ops("gradients/sub_grad/tuple/group_deps/NoOp").device, "/job:w/task:0")
+    t.eq(_ops("gradients/sub_grad/tuple/group_deps/NoOp_1").device, "/job:w/task:1")
+    t.eq(_ops("gradients/sub_grad/tuple/group_deps").device, "")
+    t.eq(d[0].device, "/job:w/task:0")
+    t.eq(d[1].device, "/job:w/task:1")
+    t.eq(d[0].op.get_attr("_class"), [b"loc:@Sum"])
+    t.eq(d[1].op.get_attr("_class"), [b"loc:@sub"])
+
+
+@case
+def optimizer_gate_gradients(t):
+    x = tf.constant(np.ones((4, 2), np.float32), name="x")
+    w = tf.get_variable("w", [2, 3])
+    b = tf.get_variable("b", [3])
+    c = tf.get_variable("c", [1])
+    loss = tf.reduce_sum(tf.square(tf.matmul(x, w) + b))
+    o = tf.train.GradientDescentOptimizer(0.1)
+    gv = o.compute_gradients(loss, var_list=[w, b])
+    t.eq([g.name for g, _ in gv], ["gradients/MatMul_grad/tuple/control_dependency_1:0",
+                                   "gradients/add_grad/tuple/control_dependency_1:0"])
+    gv = o.compute_gradients(loss, var_list=[w, b], gate_gradients=tf.train.Optimizer.GATE_GRAPH)
+    t.eq([g.name for g, _ in gv], ["tuple/control_dependency:0", "tuple/control_dependency_1:0"])
+    _op(t, "tuple/group_deps", "NoOp", "^gradients_1/add_grad/Reshape ^gradients_1/MatMul_grad/MatMul_1")
+    _op(t, "tuple/control_dependency", "Identity", "gradients_1/MatMul_grad/MatMul_1:0 ^tuple/group_deps")
+    _op(t, "tuple/control_dependency_1", "Identity", "gradients_1/add_grad/Reshape:0 ^tuple/group_deps")
+    gv = o.compute_gradients(loss, var_list=[w, b], gate_gradients=tf.train.Optimizer.GATE_NONE)
+    t.eq([g.name for g, _ in gv], ["gradients_2/MatMul_grad/MatMul_1:0", "gradients_2/add_grad/Reshape:0"])
+    train = o.minimize(loss, var_list=[w, b])
+    t.eq(train.name, "GradientDescent")
+    _op(t, "GradientDescent/update_w/ApplyGradientDescent", "ApplyGradientDescent",
+        "w:0 GradientDescent/learning_rate:0 gradients_3/MatMul_grad/tuple/control_dependency_1:0")
+    _op(t, "GradientDescent/update_b/ApplyGradientDescent", "ApplyGradientDescent",
+        "b:0 GradientDescent/learning_rate:0 gradients_3/add_grad/tuple/control_dependency_1:0")
+    t.raises(ValueError, lambda: o.compute_gradients(loss, gate_gradients=7),
+             msg="gate_gradients must be one of: Optimizer.GATE_NONE, Optimizer.GATE_OP, Optimizer.GATE_GRAPH.  "
+                 "Not 7")
+    t.raises(ValueError, lambda: o.compute_gradients(loss, var_list=[c], gate_gradients=2),
+             msg="'tensors' must have at least one Tensor. Received: [None].")
+    gv = o.compute_gradients(loss, var_list=[w, b], gate_gradients=tf.train.Optimizer.GATE_GRAPH)
+    t.eq(gv[0][0].name, "tuple_2/control_dependency:0")
+
+
+@case
 def optimizer_run_time_errors(t):
     v = tf.get_variable("v", [3])
     grad = tf.placeholder(tf.float32, None, name="g")

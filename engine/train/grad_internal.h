@@ -26,4 +26,14 @@ bool vs__grad_same_shapes(vs_output x, vs_output y, vs_output grad);
 /* Fails with UNIMPLEMENTED unless s is fully defined. */
 bool vs__grad_need_shape(const vs_op *op, vs_shape s, vs_status *st);
 
+/* control_flow_ops.tuple(t) in the current name scope (engine/train/
+ * tuple.c): replaces each non-NULL t[i] by its gated Identity
+ * ("tuple/control_dependency[_k]"). reset_placement: inside device(None)
+ * and a colocation reset, as gradients_util gates an op's gradients
+ * (compute_gradients' GATE_GRAPH tuple runs in the caller's scopes).
+ * Errors: ValueError "'tensors' must have at least one Tensor. Received:
+ * [None, ...]." when every t[i] is NULL; more than 64 tensors:
+ * UNIMPLEMENTED. */
+bool vs__grad_tuple(vs_graph *g, vs_output *t, size_t n, bool reset_placement, vs_status *st);
+
 #endif

@@ -28,6 +28,7 @@ typedef struct walk {
   glist *grads;
   vs_op **queue;     /* each op enters at most once */
   bool colocate;     /* colocate_gradients_with_ops */
+  bool gate;         /* gate_gradients: an op's input gradients go through tuple */
   size_t q_head, q_tail;
 } walk;
 
@@ -222,6 +223,11 @@ static bool backprop(walk *w, vs_op *op, vs_output grad, vs_status *st) {
   free(scope);
   if (!ok) return false;
   ok = op->def->gradient(w->g, op, grad, dx, st);
+  if (ok && w->gate) { /* gate_gradients and more than one input gradient: tuple(in_grads) */
+    size_t n = 0;
+    for (int k = 0; k < op->n_inputs; k++) n += dx[k].op != NULL;
+    if (n > 1) ok = vs__grad_tuple(w->g, dx, (size_t)op->n_inputs, true, st);
+  }
   vs_name_scope_pop(w->g, ok ? st : NULL);
   for (int k = 0; ok && k < op->n_inputs; k++)
     if (dx[k].op) ok = add_grad(w, op->inputs[k].op, dx[k], st);
@@ -342,6 +348,7 @@ VS_API void vs_gradients(vs_graph *g, const vs_output *ys, size_t n_ys, const vs
     bool done = vs_graph_unique_name(g, "uid", true, st) != NULL && walk_init(&w, g, st);
     if (done) {
       w.colocate = o.colocate_gradients_with_ops;
+      w.gate = o.gate_gradients;
       done = run(&w, ys, n_ys, xs, n_xs, o.grad_ys, grads_out, st);
       walk_free(&w);
     }

@@ -10,6 +10,7 @@
 #include "ops/ops_internal.h"
 #include "train/train_internal.h"
 #include "variables/variables_internal.h"
+#include "train/grad_internal.h"
 #include "varscope/device.h"
 
 /* ---- construction ---- */
@@ -561,6 +562,13 @@ static size_t compute_gradients(vs_optimizer *opt, vs_output loss, const vs_comp
              vs_dtype_name(t), vs_output_name(loss));
     return 0;
   }
+  vs_gate_gradients gate = o ? o->gate_gradients : VS_GATE_DEFAULT;
+  if (gate != VS_GATE_DEFAULT && gate != VS_GATE_NONE && gate != VS_GATE_OP && gate != VS_GATE_GRAPH) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+             "gate_gradients must be one of: Optimizer.GATE_NONE, Optimizer.GATE_OP, Optimizer.GATE_GRAPH.  Not %d",
+             (int)gate);
+    return 0;
+  }
   vs__lock(g);
   vs_var **vars = NULL, **owned = NULL;
   size_t n = var_list(g, o ? (const vs_var *const *)o->var_list : NULL, o ? o->n_vars : 0, &vars, &owned, st);
@@ -595,8 +603,11 @@ static size_t compute_gradients(vs_optimizer *opt, vs_output loss, const vs_comp
   }
   vs_gradients(g, &loss, 1, xs, n, &(vs_gradients_opts){.grad_ys = o ? o->grad_loss : NULL,
                                                         .colocate_gradients_with_ops =
-                                                            o && o->colocate_gradients_with_ops},
+                                                            o && o->colocate_gradients_with_ops,
+                                                        .gate_gradients = gate == VS_GATE_DEFAULT || gate == VS_GATE_OP},
                grads, st);
+  /* GATE_GRAPH: one tuple over all the gradients, in the caller's scopes. */
+  if (!vs__failed(st) && gate == VS_GATE_GRAPH) vs__grad_tuple(g, grads, n, false, st);
   if (vs__failed(st)) {
     n = 0;
     goto done;
@@ -624,7 +635,8 @@ VS_API vs_op *vs_optimizer_minimize(vs_optimizer *opt, vs_output loss, const vs_
   if (opts)
     co = (vs_compute_gradients_opts){.var_list = opts->var_list, .n_vars = opts->n_vars,
                                      .grad_loss = opts->grad_loss,
-                                     .colocate_gradients_with_ops = opts->colocate_gradients_with_ops};
+                                     .colocate_gradients_with_ops = opts->colocate_gradients_with_ops,
+                                     .gate_gradients = opts->gate_gradients};
   vs_graph *g = loss.op->graph;
   vs__lock(g);
   vs_op *train = NULL;

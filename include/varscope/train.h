@@ -30,6 +30,15 @@ typedef struct vs_gradients_opts {
    * AddN summing its gradients) take that op's device, when it has one,
    * and its colocation ("loc:@<op>"). */
   bool colocate_gradients_with_ops;
+  /* TF's gate_gradients (default false, as tf.gradients): each op's input
+   * gradients, when it has more than one, pass through
+   * control_flow_ops.tuple: a NoOp "<op>_grad/tuple/group_deps" with the
+   * gradients' ops as control inputs (on their device; a NoOp per device
+   * under it when they sit on several) and an Identity
+   * "<op>_grad/tuple/control_dependency" ("..._1", ...) of each gradient,
+   * colocated with it, with ^group_deps as control input; the next
+   * gradients are built on those Identities. */
+  bool gate_gradients;
 } vs_gradients_opts;
 
 /* tf.gradients(ys, xs, grad_ys, name, colocate_gradients_with_ops): builds
@@ -210,9 +219,24 @@ typedef struct vs_apply_opts {
 vs_op *vs_optimizer_apply_gradients(vs_optimizer *opt, const vs_grad_and_var *grads_and_vars, size_t n,
                                     const vs_apply_opts *opts, vs_status *st);
 
-/* Optimizer.compute_gradients(loss, var_list, grad_loss=...) with
- * gate_gradients=GATE_NONE (see below): the gradient of `loss` with respect
- * to each variable of the list, through vs_gradients (its "gradients" name
+/* Optimizer.GATE_NONE, GATE_OP and GATE_GRAPH. The numbers are not TF's
+ * (0, 1, 2): a zero-initialised option is the default, GATE_OP.
+ *   - GATE_NONE: the gradients as tf.gradients builds them by default;
+ *   - GATE_OP: vs_gradients with gate_gradients (each op's input gradients
+ *     through "<op>_grad/tuple/...", see vs_gradients_opts);
+ *   - GATE_GRAPH: ungated gradients, then one control_flow_ops.tuple over
+ *     all of them in the caller's name, device and colocation scopes
+ *     ("tuple/group_deps", "tuple/control_dependency", "..._1", ...). */
+typedef enum vs_gate_gradients {
+  VS_GATE_DEFAULT = 0, /* GATE_OP */
+  VS_GATE_NONE = 1,
+  VS_GATE_OP = 2,
+  VS_GATE_GRAPH = 3,
+} vs_gate_gradients;
+
+/* Optimizer.compute_gradients(loss, var_list, gate_gradients, grad_loss,
+ * colocate_gradients_with_ops): the gradient of `loss` with respect to
+ * each variable of the list, through vs_gradients (its "gradients" name
  * scope, ops and errors). */
 typedef struct vs_compute_gradients_opts {
   /* The variables: NULL is TF's var_list=None, every variable of
@@ -221,6 +245,7 @@ typedef struct vs_compute_gradients_opts {
   size_t n_vars;
   const vs_output *grad_loss; /* NULL: ones (TF's grad_loss=None) */
   bool colocate_gradients_with_ops; /* as vs_gradients_opts */
+  vs_gate_gradients gate_gradients; /* VS_GATE_DEFAULT (0): GATE_OP */
 } vs_compute_gradients_opts;
 
 /* Writes the (gradient, variable) pairs to out[0 .. k) in var_list order
@@ -230,11 +255,13 @@ typedef struct vs_compute_gradients_opts {
  *   - ValueError "Invalid type tf.int32 for Const:0, expected: [tf.float32,
  *     tf.float64, tf.float16, tf.bfloat16]." for a loss of another dtype;
  *   - ValueError "No variables to optimize." for an empty list;
+ *   - ValueError "gate_gradients must be one of: Optimizer.GATE_NONE,
+ *     Optimizer.GATE_OP, Optimizer.GATE_GRAPH.  Not 7" for a value outside
+ *     the enum (nothing built);
+ *   - GATE_GRAPH when no variable has a gradient: ValueError "'tensors'
+ *     must have at least one Tensor. Received: [None, None]." (TF's tuple);
  *   - INVALID_ARGUMENT when cap < k (nothing is built), for a NULL or
- *     foreign loss or variable; vs_gradients' errors.
- * TF's default gate_gradients=GATE_OP adds "<op>_grad/tuple/control_dependency"
- * Identity ops after each gradient function; varscope's gradients are not
- * gated (GATE_NONE): the same values, without those ops. [per-thread] */
+ *     foreign loss or variable; vs_gradients' errors. [per-thread] */
 size_t vs_optimizer_compute_gradients(vs_optimizer *opt, vs_output loss, const vs_compute_gradients_opts *opts,
                                       vs_grad_and_var *out, size_t cap, vs_status *st);
 
@@ -245,6 +272,7 @@ typedef struct vs_minimize_opts {
   const char *name;        /* the apply name scope; NULL: the optimizer's name */
   const vs_output *grad_loss;
   bool colocate_gradients_with_ops;
+  vs_gate_gradients gate_gradients; /* VS_GATE_DEFAULT (0): GATE_OP, as TF */
 } vs_minimize_opts;
 
 /* Optimizer.minimize(loss, global_step, var_list, name, grad_loss):
