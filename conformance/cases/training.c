@@ -1134,7 +1134,7 @@ const vsc_case vsc_cases_training[] = {
     VSC_REG(gradients_scopes_and_unconnected_none, "T.grad.names T.grad.none"),
     VSC_REG(gradients_with_grad_ys, "T.grad.grad_ys"),
     VSC_REG(gradients_colocated_with_ops, "T.grad.colocate"),
-    VSC_REG(gradients_gated_across_devices, "T.grad.names T.grad.colocate"),
+    VSC_REG(gradients_gated_across_devices, "T.grad.gate T.grad.names T.grad.colocate"),
     VSC_REG(gradients_through_op_without_gradient_lookup_error, "T.grad.error.lookup"),
     /* ---- optimizers ---- */
     VSC_REG(optimizer_gradient_descent_graph, "T.train.apply T.train.names"),
@@ -1148,7 +1148,7 @@ const vsc_case vsc_cases_training[] = {
     VSC_REG(optimizer_global_step_must_be_integer, "T.train.global_step"),
     VSC_REG(optimizer_apply_gradients_errors, "T.train.errors"),
     VSC_REG(optimizer_minimize_errors, "T.train.errors"),
-    VSC_REG(optimizer_gate_gradients, "T.grad.names T.train.names T.train.errors"),
+    VSC_REG(optimizer_gate_gradients, "T.grad.gate T.grad.names T.train.names T.train.errors"),
     VSC_REG(optimizer_run_time_errors, "T.train.errors"),
     VSC_REG(optimizer_trajectory_gradient_descent, "T.train.trajectory"),
     VSC_REG(optimizer_trajectory_momentum, "T.train.trajectory"),
