@@ -67,6 +67,12 @@ static void build_every_op(vs_graph *g, vs_status *st) {
   expect_ok(st);
   cr_assert_not_null(vs_partitioned_var_value(g, pv, st).op);
   expect_ok(st);
+  /* Slice: a tensor initializer cut into the parts. */
+  float sliced[6] = {1, 2, 3, 4, 5, 6};
+  vs_output whole = vs_constant(g, sliced, VS_FLOAT, S(3, 2), "whole", st);
+  cr_assert_not_null(vs_get_partitioned_variable(g, "sliced", &(vs_var_opts){.initializer = vs_tensor_initializer(whole),
+                                                 .partitioner = vs_fixed_size_partitioner(2, 0)}, st));
+  expect_ok(st);
   /* Training (issue 13): a loss over the activations and its gradients
    * build Sum, Mean, Square, Neg, the activation gradients, BiasAddGrad,
    * Tile, RealDiv, Maximum, FloorDiv and AddN. */
@@ -139,7 +145,7 @@ Test(registry, every_def_has_a_kernel_a_shape_function_and_a_doc) {
 
     cr_assert_eq(vs__op_def_find(d->type), d, "%s is registered twice", d->type);
   }
-  cr_assert_eq(n, 73, "registered ops: %zu (update this count with the op's tests)", n);
+  cr_assert_eq(n, 74, "registered ops: %zu (update this count with the op's tests)", n);
   cr_assert_null(vs__op_def_find("NoSuchOp"));
 }
 
@@ -256,6 +262,43 @@ Test(registry, ops_dispatch_through_their_def_and_compute) {
   const float *v = vs_tensor_data(out), want[4] = {11, 24, 19, 36};
   for (int i = 0; i < 4; i++) cr_assert_float_eq(v[i], want[i], 1e-6, "element %d: %g", i, v[i]);
   vs_tensor_free(out);
+  vs_session_free(s);
+  vs_graph_free(g);
+  vs_status_free(st);
+}
+
+/* Slice's kernel cuts along any one axis, the middle one included (the
+ * box is `outer` contiguous runs): a (2, 3, 2) tensor cut to rows 1..2 of
+ * axis 1 for each of its two outer rows, bit for bit. */
+Test(registry, slice_cuts_a_box_along_a_middle_axis) {
+  vs_status *st = vs_status_new();
+  vs_graph *g = vs_graph_new();
+  float xs[12];
+  for (int i = 0; i < 12; i++) xs[i] = (float)i;
+  vs_output x = vs_constant(g, xs, VS_FLOAT, S(2, 3, 2), "x", st);
+  expect_ok(st);
+  vs_partitioned_var *pv = vs_get_partitioned_variable(
+      g, "p", &(vs_var_opts){.initializer = vs_tensor_initializer(x), .partitioner = vs_fixed_size_partitioner(2, 1)},
+      st);
+  expect_ok(st);
+  vs_op *sl = vs_graph_operation_by_name(g, "p/part_1/PartitionedInitializer/Slice");
+  cr_assert_not_null(sl);
+  vs_session *s = vs_session_new(g, NULL, st);
+  expect_ok(st);
+  vs_op *init = vs_global_variables_initializer(g, st);
+  vs_session_run(s, NULL, NULL, 0, NULL, NULL, 0, &init, 1, st);
+  expect_ok(st);
+  /* part_0 is rows 0..1 of axis 1, part_1 row 2: (2, 1, 2) = {4, 5, 10, 11}. */
+  vs_output outs[2] = {vs_var_value(vs_partitioned_var_part(pv, 1)), vs_op_output(sl)};
+  for (int k = 0; k < 2; k++) {
+    vs_tensor *t = NULL;
+    vs_session_run(s, NULL, NULL, 0, &outs[k], &t, 1, NULL, 0, st);
+    expect_ok(st);
+    cr_assert_eq(vs_tensor_num_elements(t), 4);
+    const float *v = vs_tensor_data(t), want[4] = {4, 5, 10, 11};
+    for (int i = 0; i < 4; i++) cr_assert_eq(v[i], want[i], "output %d element %d: %g", k, i, v[i]);
+    vs_tensor_free(t);
+  }
   vs_session_free(s);
   vs_graph_free(g);
   vs_status_free(st);

@@ -312,15 +312,63 @@ Test(variable_api, partitioned_entry_points_refuse_the_other_kind) {
   expect_code(st, VS_INVALID_ARGUMENT);
 }
 
-Test(variable_api, partitioned_value_initializer_is_unimplemented) {
-  /* TF slices a value initializer per part (Slice ops); varscope refuses it. */
+/* A host value is sliced only when it has the variable's shape and dtype:
+ * TF fails otherwise inside convert_to_tensor or Slice's shape inference
+ * with texts quoting the node, which varscope does not reproduce. Refused
+ * before anything is built. */
+Test(variable_api, partitioned_value_initializer_of_another_shape_or_dtype_is_refused) {
   float vals[12] = {0};
-  vs_initializer init = vs_value_initializer(vals, VS_FLOAT, 12, VS_UNKNOWN_SHAPE);
-  cr_assert_null(vs_get_partitioned_variable(g, "v", &(vs_var_opts){.shape = VS_SHAPE(6, 2), .initializer = init,
+  vs_initializer flat = vs_value_initializer(vals, VS_FLOAT, 12, VS_UNKNOWN_SHAPE);
+  cr_assert_null(vs_get_partitioned_variable(g, "v", &(vs_var_opts){.shape = VS_SHAPE(6, 2), .initializer = flat,
                                                                     .partitioner = part_opts.partitioner}, st));
   expect_error(st, VS_UNIMPLEMENTED, "UnimplementedError",
-               "partitioned variables with a value or tensor initializer are not implemented (TF slices it)");
+               "a partitioned variable's value initializer must be a non-string value of the variable's shape and "
+               "dtype ((6, 2) float32), not (12,) float32 (TF fails converting or slicing it)");
+  int32_t ints[12] = {0};
+  vs_initializer as_int = vs_value_initializer(ints, VS_INT32, 12, VS_SHAPE(6, 2));
+  cr_assert_null(vs_get_partitioned_variable(g, "v", &(vs_var_opts){.shape = VS_SHAPE(6, 2), .initializer = as_int,
+                                                                    .partitioner = part_opts.partitioner}, st));
+  expect_error(st, VS_UNIMPLEMENTED, "UnimplementedError",
+               "a partitioned variable's value initializer must be a non-string value of the variable's shape and "
+               "dtype ((6, 2) float32), not (6, 2) int32 (TF fails converting or slicing it)");
   cr_assert_eq(vs_graph_num_operations(g), 0);
+}
+
+/* A tensor initializer must be an output of this graph; one of another
+ * graph or a NULL op is refused before anything is built, and a shape
+ * that disagrees with the tensor's is TF's merge_with error. */
+Test(variable_api, partitioned_tensor_initializer_of_another_graph_or_shape_is_refused) {
+  vs_graph *other = vs_graph_new();
+  float vals[4] = {1, 2, 3, 4};
+  vs_output elsewhere = vs_constant(other, vals, VS_FLOAT, VS_SHAPE(4), "c", st);
+  expect_ok(st);
+  cr_assert_null(vs_get_partitioned_variable(g, "t", &(vs_var_opts){.initializer = vs_tensor_initializer(elsewhere),
+                                                                    .partitioner = part_opts.partitioner}, st));
+  expect_error(st, VS_INVALID_ARGUMENT, "ValueError", "initial_value must be a tensor of this graph");
+  cr_assert_null(vs_get_partitioned_variable(g, "t", &(vs_var_opts){.initializer = vs_tensor_initializer((vs_output){NULL, 0}),
+                                                                    .partitioner = part_opts.partitioner}, st));
+  expect_error(st, VS_INVALID_ARGUMENT, "ValueError", "initial_value must be a tensor of this graph");
+  cr_assert_eq(vs_graph_num_operations(g), 0);
+  vs_output mine = vs_constant(g, vals, VS_FLOAT, VS_SHAPE(2, 2), "c", st);
+  expect_ok(st);
+  cr_assert_null(vs_get_partitioned_variable(g, "t", &(vs_var_opts){.shape = VS_SHAPE(2, 3),
+                                                                    .initializer = vs_tensor_initializer(mine),
+                                                                    .partitioner = part_opts.partitioner}, st));
+  expect_error(st, VS_INVALID_ARGUMENT, "ValueError", "Shapes (2, 3) and (2, 2) are not compatible");
+  cr_assert_null(vs_get_partitioned_variable(g, "t", &(vs_var_opts){.shape = VS_SHAPE(2),
+                                                                    .initializer = vs_tensor_initializer(mine),
+                                                                    .partitioner = part_opts.partitioner}, st));
+  expect_error(st, VS_INVALID_ARGUMENT, "ValueError", "Shapes (2,) and (2, 2) are not compatible");
+  cr_assert_eq(vs_graph_num_operations(g), 1);
+  /* A partly known shape merges with the tensor's: (?, 2) -> (2, 2). */
+  vs_partitioned_var *pv = vs_get_partitioned_variable(
+      g, "t", &(vs_var_opts){.shape = VS_SHAPE(-1, 2), .initializer = vs_tensor_initializer(mine),
+                             .partitioner = part_opts.partitioner}, st);
+  expect_ok(st);
+  char buf[64];
+  vs_shape_format(vs_partitioned_var_shape(pv), buf, sizeof buf);
+  cr_assert_str_eq(buf, "(2, 2)");
+  vs_graph_free(other);
 }
 
 static vs_var *classic_getter(const vs_getter *next, const vs_getter_args *a, void *data, vs_status *st_) {

@@ -779,6 +779,96 @@ VSC_CASE(partitioned_variable_reads_concatenate_tf_values) {
   for (int i = 0; i < 6; i++) EXPECT(FLOATS(vc)[i] == want_w[i], "w[0][%d] is %.9g, want %.9g", i, FLOATS(vc)[i], want_w[i]);
 }
 
+/* Fetches each part's value and then the PartitionedVariable's read, and
+ * compares them with want (the parts' elements, then the whole's) exactly. */
+static bool parts_hold(vsc_ctx *t, vs_graph *g, vs_session *s, const vs_partitioned_var *pv, const float *want,
+                       vs_status *st) {
+  size_t at = 0, n = vs_partitioned_var_num_parts(pv);
+  for (size_t k = 0; k <= n; k++) {
+    vs_output out = k < n ? vs_var_value(vs_partitioned_var_part(pv, k)) : vs_partitioned_var_value(g, pv, st);
+    vs_tensor *x = vsc_fetch(t, s, out, __FILE__, __LINE__);
+    if (!x) return false;
+    for (int64_t i = 0; i < (int64_t)vs_tensor_num_elements(x); i++, at++) {
+      float got = vs_tensor_dtype(x) == VS_INT32 ? (float)INTS(x)[i] : FLOATS(x)[i];
+      if (got != want[at]) {
+        vsc_fail(t, __FILE__, __LINE__, "%s: element %lld of %s is %.9g, want %.9g", vs_partitioned_var_name(pv),
+                 (long long)i, k < n ? "a part" : "the read", got, want[at]);
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+/* c = tf.constant([[1, 2], [3, 4], [5, 6]], name="c")
+ * x = get_variable("x", initializer=c, partitioner=fixed_size_partitioner(2)): (3, 2), parts (2, 2), (1, 2);
+ *   Slice "x/part_1/PartitionedInitializer/Slice" (c:0, .../Slice/begin:0, .../Slice/size:0), shape (1, 2),
+ *   x/part_1/Assign's value; parts [[1, 2], [3, 4]], [[5, 6]], read the whole
+ * i = get_variable("i", initializer=tf.constant([1, 2, 3, 4, 5]), partitioner=fixed_size_partitioner(3)):
+ *   int32, parts (2,) (2,) (1,)
+ * v = get_variable("v", [2, 3], initializer=np.arange(6).reshape(2, 3) (float32),
+ *   partitioner=fixed_size_partitioner(2, axis=1)): parts (2, 2) (2, 1), sliced from Const
+ *   "v/part_1/PartitionedInitializer/Const"; parts [[0, 1], [3, 4]], [[2], [5]]
+ * errors: [4] with a (3,) tensor -> "Shapes (4,) and (3,) are not compatible"; a host value without a
+ *   shape -> "Shape of a new partitioned variable must be fully defined, but instead was <unknown>.";
+ *   constant_initializer([1, 2, 3]) on [3] in 2 -> "Too many elements provided. Takes at most 2, but got 3."
+ *                                                                                  spec 9.3 */
+VSC_CASE(partitioned_variable_slices_value_and_tensor_initializers) {
+  static const float cv[] = {1, 2, 3, 4, 5, 6}, nv[] = {1, 2}, c3[] = {1, 2, 3};
+  static const int32_t iv[] = {1, 2, 3, 4, 5};
+  vs_output c = vs_constant(g, cv, VS_FLOAT, VS_SHAPE(3, 2), "c", st);
+  OK();
+  PGET(x, "x", .initializer = vs_tensor_initializer(c), .partitioner = vs_fixed_size_partitioner(2, 0));
+  SHAPE_STR(vs_partitioned_var_shape(x), "(3, 2)");
+  SHAPE_STR(vs_var_shape(vs_partitioned_var_part(x, 0)), "(2, 2)");
+  SHAPE_STR(vs_var_shape(vs_partitioned_var_part(x, 1)), "(1, 2)");
+  vs_op *sl = vs_graph_operation_by_name(g, "x/part_1/PartitionedInitializer/Slice");
+  EXPECT(sl != NULL, "no Slice op");
+  STR_EQ(vs_op_type(sl), "Slice");
+  INT_EQ(vs_op_num_inputs(sl), 3);
+  STR_EQ(vs_op_name(vs_op_input(sl, 0).op), "c");
+  STR_EQ(vs_op_name(vs_op_input(sl, 1).op), "x/part_1/PartitionedInitializer/Slice/begin");
+  STR_EQ(vs_op_name(vs_op_input(sl, 2).op), "x/part_1/PartitionedInitializer/Slice/size");
+  SHAPE_STR(vs_op_output_shape(sl), "(1, 2)");
+  vs_op *as = vs_graph_operation_by_name(g, "x/part_1/Assign");
+  EXPECT(as != NULL && vs_op_input(as, 1).op == sl, "x/part_1/Assign does not take the Slice");
+  vs_output ci = vs_constant(g, iv, VS_INT32, VS_SHAPE(5), "ci", st);
+  OK();
+  PGET(i, "i", .initializer = vs_tensor_initializer(ci), .partitioner = vs_fixed_size_partitioner(3, 0));
+  EXPECT(vs_partitioned_var_dtype(i) == VS_INT32, "i is not int32");
+  SHAPE_STR(vs_var_shape(vs_partitioned_var_part(i, 0)), "(2,)");
+  SHAPE_STR(vs_var_shape(vs_partitioned_var_part(i, 1)), "(2,)");
+  SHAPE_STR(vs_var_shape(vs_partitioned_var_part(i, 2)), "(1,)");
+  static const float vv[] = {0, 1, 2, 3, 4, 5};
+  PGET(v, "v", .shape = VS_SHAPE(2, 3), .initializer = vs_value_initializer(vv, VS_FLOAT, 6, VS_SHAPE(2, 3)),
+       .partitioner = vs_fixed_size_partitioner(2, 1));
+  SHAPE_STR(vs_var_shape(vs_partitioned_var_part(v, 0)), "(2, 2)");
+  SHAPE_STR(vs_var_shape(vs_partitioned_var_part(v, 1)), "(2, 1)");
+  vs_op *vsl = vs_graph_operation_by_name(g, "v/part_1/PartitionedInitializer/Slice");
+  EXPECT(vsl != NULL, "no Slice op for v");
+  STR_EQ(vs_op_name(vs_op_input(vsl, 0).op), "v/part_1/PartitionedInitializer/Const");
+  vs_output c3t = vs_constant(g, c3, VS_FLOAT, VS_SHAPE(3), "c3", st);
+  OK();
+  vs_get_partitioned_variable(g, "m", &(vs_var_opts){.shape = VS_SHAPE(4), .initializer = vs_tensor_initializer(c3t),
+                                                      .partitioner = vs_fixed_size_partitioner(2, 0)}, st);
+  ERR(VS_INVALID_ARGUMENT, "ValueError", "Shapes (4,) and (3,) are not compatible");
+  vs_get_partitioned_variable(g, "n", &(vs_var_opts){.initializer = vs_value_initializer(nv, VS_FLOAT, 2, VS_UNKNOWN_SHAPE),
+                                                      .partitioner = vs_fixed_size_partitioner(2, 0)}, st);
+  ERR(VS_INVALID_ARGUMENT, "ValueError", "Shape of a new partitioned variable must be fully defined, but instead was <unknown>.");
+  vs_get_partitioned_variable(g, "k", &(vs_var_opts){.shape = VS_SHAPE(3),
+                                                      .initializer = vs_constant_initializer_array(c3, VS_FLOAT, 3, VS_UNKNOWN_SHAPE, false),
+                                                      .partitioner = vs_fixed_size_partitioner(2, 0)}, st);
+  ERR(VS_INVALID_ARGUMENT, "ValueError", "Too many elements provided. Takes at most 2, but got 3.");
+  SESSION(s);
+  vs_op *init = vs_global_variables_initializer(g, st);
+  OK();
+  RUN(s, init);
+  static const float want_x[] = {1, 2, 3, 4, 5, 6, 1, 2, 3, 4, 5, 6}, want_i[] = {1, 2, 3, 4, 5, 1, 2, 3, 4, 5},
+                     want_v[] = {0, 1, 3, 4, 2, 5, 0, 1, 2, 3, 4, 5};
+  if (!parts_hold(t, g, s, x, want_x, st) || !parts_hold(t, g, s, i, want_i, st)) return;
+  parts_hold(t, g, s, v, want_v, st);
+}
+
 static bool two_by_two(vs_shape shape, vs_dtype dtype, int64_t *p, void *data, vs_status *st) {
   p[0] = 2;
   p[1] = 2;
@@ -985,6 +1075,7 @@ const vsc_case vsc_cases_variable_api[] = {
     VSC_REG(partitioned_variable_parts_and_slice_info, "6.2.9 9.3"),
     VSC_REG(partitioned_variable_reads_concatenate_tf_values, "9.3 X.philox"),
     VSC_REG(partitioned_variable_reuse_and_errors, "5.E16 5.E17 5.E18 9.3"),
+    VSC_REG(partitioned_variable_slices_value_and_tensor_initializers, "9.3"),
     VSC_REG(partitioners_compute_shards, "9.3"),
     VSC_REG(scope_partitioner_and_set_partitioner, "6.2.9 9.3 X.scope_setters"),
     VSC_REG(partitioned_parts_across_ps_tasks, "8.3.1 9.3"),

@@ -461,6 +461,48 @@ def partitioned_variable_reads_concatenate_tf_values(t):
 
 
 @case
+def partitioned_variable_slices_value_and_tensor_initializers(t):
+    import numpy as np
+    g = tf.get_default_graph()
+    c = tf.constant([[1., 2.], [3., 4.], [5., 6.]], name="c")
+    x = tf.get_variable("x", initializer=c, partitioner=tf.fixed_size_partitioner(2))
+    t.eq(str(x.get_shape()), "(3, 2)")
+    t.eq([str(p.shape) for p in x], ["(2, 2)", "(1, 2)"])
+    sl = g.get_operation_by_name("x/part_1/PartitionedInitializer/Slice")
+    t.eq(sl.type, "Slice")
+    t.eq([i.name for i in sl.inputs], ["c:0", "x/part_1/PartitionedInitializer/Slice/begin:0",
+                                       "x/part_1/PartitionedInitializer/Slice/size:0"])
+    t.eq(str(sl.outputs[0].shape), "(1, 2)")
+    t.eq(g.get_operation_by_name("x/part_1/Assign").inputs[1].name, "x/part_1/PartitionedInitializer/Slice:0")
+    i = tf.get_variable("i", initializer=tf.constant([1, 2, 3, 4, 5], name="ci"),
+                        partitioner=tf.fixed_size_partitioner(3))
+    t.eq(i.dtype, tf.int32)
+    t.eq([str(p.shape) for p in i], ["(2,)", "(2,)", "(1,)"])
+    v = tf.get_variable("v", [2, 3], initializer=np.arange(6, dtype=np.float32).reshape(2, 3),
+                        partitioner=tf.fixed_size_partitioner(2, axis=1))
+    t.eq([str(p.shape) for p in v], ["(2, 2)", "(2, 1)"])
+    t.eq(g.get_operation_by_name("v/part_1/PartitionedInitializer/Slice").inputs[0].name,
+         "v/part_1/PartitionedInitializer/Const:0")
+    t.raises(ValueError, lambda: tf.get_variable("m", [4], initializer=tf.constant([1., 2., 3.], name="c3"),
+                                                 partitioner=tf.fixed_size_partitioner(2)),
+             msg="Shapes (4,) and (3,) are not compatible")
+    t.raises(ValueError, lambda: tf.get_variable("n", initializer=np.array([1., 2.], np.float32),
+                                                 partitioner=tf.fixed_size_partitioner(2)),
+             msg="Shape of a new partitioned variable must be fully defined, but instead was <unknown>.")
+    t.raises(ValueError, lambda: tf.get_variable("k", [3], initializer=tf.constant_initializer([1., 2., 3.]),
+                                                 partitioner=tf.fixed_size_partitioner(2)),
+             msg="Too many elements provided. Takes at most 2, but got 3.")
+    with t.session() as s:
+        s.run(tf.global_variables_initializer())
+        xs = s.run(list(x) + [tf.convert_to_tensor(x)])
+        iv = s.run(tf.convert_to_tensor(i))
+        vs = s.run(list(v) + [tf.convert_to_tensor(v)])
+    t.eq([a.tolist() for a in xs], [[[1., 2.], [3., 4.]], [[5., 6.]], [[1., 2.], [3., 4.], [5., 6.]]])
+    t.eq(iv.tolist(), [1, 2, 3, 4, 5])
+    t.eq([a.tolist() for a in vs], [[[0., 1.], [3., 4.]], [[2.], [5.]], [[0., 1., 2.], [3., 4., 5.]]])
+
+
+@case
 def partitioned_variable_reuse_and_errors(t):
     p3 = tf.fixed_size_partitioner(3)
     x = tf.get_variable("x", [10, 3], partitioner=p3)

@@ -404,6 +404,9 @@ static bool op_attrs(attrs *as, const vs_op *op, const op_role *role) {
     attr_i(as, "N", op->n_inputs - 1, false);
     attr_type(as, "T", op->dtype, false);
     attr_type(as, "Tidx", in_dtype(op, op->n_inputs - 1), in_dtype(op, op->n_inputs - 1) == VS_INT32);
+  } else if (is_type(op, "Slice")) { /* a PartitionedVariable's tensor initializer */
+    attr_type(as, "Index", in_dtype(op, 1), false);
+    attr_type(as, "T", op->dtype, false);
   } else if (is_type(op, "NoOp")) {
     /* no attrs */
   } else {

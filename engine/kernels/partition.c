@@ -1,7 +1,8 @@
 /* partition.c - ops that take tensors apart or put them together: Rank and
  * Pack (tf.compat.v1.assert_variables_initialized builds them; their
  * values are small and stay on the host, as IsVariableInitialized's do)
- * and ConcatV2 (the read of a PartitionedVariable). */
+ * ConcatV2 (the read of a PartitionedVariable) and Slice (its parts' share of
+ * a tensor initializer). */
 #include <string.h>
 
 #include "kernels/kernels_internal.h"
@@ -98,6 +99,93 @@ static bool k_concat(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   return true;
 }
 
+/* Slice(input, begin, size): the box of `size` elements (-1: to the end)
+ * at `begin` (int32 vectors, one entry per input dimension; a
+ * PartitionedVariable's tensor initializer is cut into its parts with it).
+ * Past the last dimension that is cut, rows are whole, so the box is
+ * `outer` contiguous runs of the input, copied one by one. */
+static bool k_slice(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
+  vs_value *x = vs__in(r, op, 0);
+  if (vs__uninitialized(r, op, x, st)) return false;
+  vs_shape in = vs__value_shape(r, x), out = in;
+  int32_t begin[VS_MAX_RANK], size[VS_MAX_RANK];
+  for (int k = 1; k <= 2; k++) {
+    vs_shape ks = vs__value_shape(r, vs__in(r, op, k));
+    if (ks.rank != 1 || ks.dims[0] != in.rank || vs__in(r, op, k)->dtype != VS_INT32) {
+      vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "Expected begin and size arguments to be 1-D tensors "
+               "of size %d\n\t [[{{node %s}}]]", in.rank, op->name);
+      return false;
+    }
+  }
+  size_t ib = (size_t)in.rank * sizeof(int32_t);
+  if (!vs__read_small(r, vs__in(r, op, 1), begin, ib, st) || !vs__read_small(r, vs__in(r, op, 2), size, ib, st))
+    return false;
+  for (int d = 0; d < in.rank; d++) {
+    if (begin[d] < 0 || begin[d] > in.dims[d]) {
+      vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "Expected begin[%d] in [0, %lld], but got %d\n\t "
+               "[[{{node %s}}]]", d, (long long)in.dims[d], begin[d], op->name);
+      return false;
+    }
+    out.dims[d] = size[d] == -1 ? in.dims[d] - begin[d] : size[d];
+    if (out.dims[d] < 0 || out.dims[d] > in.dims[d] - begin[d]) {
+      vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "Expected size[%d] in [0, %lld], but got %d\n\t "
+               "[[{{node %s}}]]", d, (long long)(in.dims[d] - begin[d]), size[d], op->name);
+      return false;
+    }
+  }
+  if (x->dtype != op->dtype || op->dtype == VS_STRING) {
+    vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_OP_ERROR, "Slice of %s is not implemented\n\t [[{{node %s}}]]",
+             vs_dtype_name(x->dtype), op->name);
+    return false;
+  }
+  if (!vs__new_output(r, op, dev, op->dtype, out, st)) return false;
+  vs_value *o = vs__val(r, op);
+  if (!o->n) return true;
+  int cut = 0; /* the last dimension cut, 0 if none */
+  for (int d = 0; d < in.rank; d++)
+    if (out.dims[d] != in.dims[d]) cut = d;
+  size_t esize = vs_dtype_size(op->dtype), inner = esize, outer = 1;
+  for (int d = cut + 1; d < in.rank; d++) inner *= (size_t)in.dims[d];
+  for (int d = 0; d < cut; d++) outer *= (size_t)out.dims[d];
+  size_t run = (size_t)out.dims[cut] * inner;
+  vs_cl_device *dv = vs__device(dev, st);
+  cl_mem tmp = NULL, buf = dv ? vs__on_device(r, x, dev, &tmp, st) : NULL;
+  if (!buf) return false;
+  cl_int err = CL_SUCCESS;
+  for (size_t i = 0; i < outer && err == CL_SUCCESS; i++) {
+    /* The run's source offset: row i's index over dims [0, cut) of the
+     * box, moved by begin, in the input's row-major layout. */
+    size_t rem = i, src = 0, stride = 1;
+    for (int d = cut - 1; d >= 0; d--) {
+      src += ((size_t)begin[d] + rem % (size_t)out.dims[d]) * stride;
+      rem /= (size_t)out.dims[d];
+      stride *= (size_t)in.dims[d];
+    }
+    src = src * (size_t)in.dims[cut] * inner + (size_t)begin[cut] * inner;
+    err = clEnqueueCopyBuffer(*vs__queue(dv), buf, o->buf, src, i * run, run, 0, NULL, NULL);
+  }
+  if (tmp) vs__buffer_release(tmp); /* kept alive by OpenCL until the copies ran */
+  if (err != CL_SUCCESS) {
+    vs__cl_fail(st, err, "clEnqueueCopyBuffer");
+    return false;
+  }
+  return true;
+}
+
+/* Slice's static shape: the constant size (-1 from the constant begin). */
+static vs_shape shape_slice(const vs_op *op) {
+  vs_shape s = op->inputs[0].op->shape;
+  const vs_op *b = op->inputs[1].op, *z = op->inputs[2].op;
+  if (!s.known || !b->data || !z->data || b->dtype != VS_INT32 || z->dtype != VS_INT32 || b->shape.rank != 1 ||
+      z->shape.rank != 1 || b->shape.dims[0] != s.rank || z->shape.dims[0] != s.rank)
+    return (vs_shape){.known = false};
+  for (int d = 0; d < s.rank; d++) {
+    int32_t size = ((const int32_t *)z->data)[d];
+    s.dims[d] = size >= 0 ? size : s.dims[d] < 0 ? -1 : s.dims[d] - ((const int32_t *)b->data)[d];
+  }
+  return s;
+}
+
 /* The inputs' static shapes summed along the constant axis. */
 static vs_shape shape_concat(const vs_op *op) {
   int n = op->n_inputs - 1;
@@ -127,5 +215,7 @@ const vs_op_def vs__partition_defs[] = {
      .kernel = k_pack, .flags = VS_OPF_HOST_OUTPUT},
     {.type = "ConcatV2", .doc = "the inputs joined along the axis input (a PartitionedVariable's read)",
      .shape = shape_concat, .kernel = k_concat},
+    {.type = "Slice", .doc = "the box of size at begin (a PartitionedVariable's tensor initializer, per part)",
+     .shape = shape_slice, .kernel = k_slice},
 };
 VS_DEF_COUNT(partition_defs);

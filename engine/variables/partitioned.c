@@ -137,6 +137,90 @@ static bool parts_match_store(vs_graph *g, const char *name, size_t n, vs_status
   return ok;
 }
 
+static bool tensor_of_graph(vs_graph *g, const vs_initializer *init, vs_status *st) {
+  if (init->tensor.op && init->tensor.op->graph == g && init->tensor.op->has_output) return true;
+  vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "initial_value must be a tensor of this graph");
+  return false;
+}
+
+/* TensorShape.merge_with: the known dimensions of both; ValueError "Shapes
+ * (4,) and (3,) are not compatible" when they disagree. */
+static bool merge_shape(vs_shape *shape, const vs_initializer *init, vs_status *st) {
+  vs_shape other = vs__initializer_value_shape(init);
+  if (!other.known) return true;
+  if (!shape->known) {
+    *shape = other;
+    return true;
+  }
+  bool ok = shape->rank == other.rank;
+  for (int i = 0; ok && i < shape->rank; i++) {
+    int64_t x = shape->dims[i], y = other.dims[i];
+    ok = x < 0 || y < 0 || x == y;
+  }
+  if (!ok) {
+    char s1[128], s2[128];
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "Shapes %s and %s are not compatible",
+             shape_str(shape, s1, sizeof s1), shape_str(&other, s2, sizeof s2));
+    return false;
+  }
+  for (int i = 0; i < shape->rank; i++)
+    if (shape->dims[i] < 0) shape->dims[i] = other.dims[i];
+  return true;
+}
+
+/* A host value (a numpy array in TF) is converted to a Const and sliced
+ * like a tensor; its shape is not merged (TF merges only a Tensor's), so a
+ * value without a shape already failed as "not fully defined". A value of
+ * another shape fails in TF inside Slice's shape function with a message
+ * quoting the node, which is not reproduced: refused instead, as is a value
+ * of another dtype than the variable's (convert_to_tensor(value, dtype)). */
+static bool value_slices(const vs_getter_args *a, const vs_initializer *init, vs_status *st) {
+  bool same = init->value_shape.known && init->value_shape.rank == a->shape.rank;
+  for (int i = 0; same && i < a->shape.rank; i++) same = init->value_shape.dims[i] == a->shape.dims[i];
+  if (!same || init->values_dtype != a->dtype || init->values_dtype == VS_STRING || !init->values) {
+    char s1[128], s2[128];
+    vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_OP_ERROR,
+             "a partitioned variable's value initializer must be a non-string value of the variable's shape "
+             "and dtype (%s %s), not %s %s (TF fails converting or slicing it)", shape_str(&a->shape, s1, sizeof s1),
+             vs_dtype_name(a->dtype), shape_str(&init->value_shape, s2, sizeof s2), vs_dtype_name(init->values_dtype));
+    return false;
+  }
+  return true;
+}
+
+/* Under the part's PartitionedInitializer scope: array_ops.slice(value,
+ * var_offset, var_shape), i.e. "Slice" with its int32 Consts "Slice/begin"
+ * and "Slice/size"; a host value first becomes Const "Const"
+ * (convert_to_tensor). */
+static vs_output slice_initializer(vs_graph *g, vs_thread_state *ts, const vs_initializer *init,
+                                   const int64_t *offset, vs_shape part_shape, vs_status *st) {
+  vs_output src = init->tensor;
+  if (init->kind == VS_INIT_VALUE) {
+    src = (vs_output){vs__constant(g, ts, init->values, init->values_dtype, init->value_shape, "Const", st), 0};
+    if (!src.op) return (vs_output){NULL, 0};
+  }
+  vs_shape vec = {.known = true, .rank = 1, .dims = {part_shape.rank}};
+  int32_t begin[VS_MAX_RANK], size[VS_MAX_RANK];
+  for (int i = 0; i < part_shape.rank; i++) {
+    begin[i] = (int32_t)offset[i];
+    size[i] = (int32_t)part_shape.dims[i];
+  }
+  const char *scope = vs__name_scope_enter(g, ts, "Slice", st);
+  if (!scope) return (vs_output){NULL, 0};
+  vs_op *b = vs__constant(g, ts, begin, VS_INT32, vec, "begin", st);
+  vs_op *z = b ? vs__constant(g, ts, size, VS_INT32, vec, "size", st) : NULL;
+  char *op_name = z ? vs__strndup(scope, strlen(scope) - 1) : NULL;
+  if (z && !op_name) vs__oom(st);
+  vs_op *op = op_name ? vs__op_create(g, &(vs_op_spec){.type = "Slice", .name = op_name,
+                                                      .inputs = (vs_output[]){src, {b, 0}, {z, 0}}, .n_inputs = 3,
+                                                      .has_output = true, .dtype = vs_op_output_dtype(src.op),
+                                                      .shape = part_shape}, st)
+                      : NULL;
+  free(op_name);
+  vs__name_scope_pop(ts);
+  return (vs_output){op, 0};
+}
+
 static vs_partitioned_var *pv_new(vs_graph *g, const vs_getter_args *a, const int64_t *parts, vs_status *st) {
   int dim = 0;
   while (dim < a->shape.rank && parts[dim] == 1) dim++;
@@ -169,6 +253,14 @@ vs_partitioned_var *vs__partitioned_getter(vs_graph *g, const vs_getter_args *a,
              "Perhaps a variable of the same name was already created without partitioning?", a->name);
     return NULL;
   }
+  /* initializing_from_value (a Tensor only): shape.merge_with(its shape). */
+  vs_getter_args merged = *a;
+  if (a->initializer.kind == VS_INIT_TENSOR) {
+    if (!tensor_of_graph(g, &a->initializer, st) || !merge_shape(&merged.shape, &a->initializer, st)) return NULL;
+    /* Each part, then the PartitionedVariable, takes the tensor's dtype. */
+    merged.dtype = vs_op_output_dtype(a->initializer.tensor.op);
+    a = &merged;
+  }
   int64_t parts[VS_MAX_RANK];
   if (!call_partitioner(a, parts, st)) return NULL;
   vs_partitioned_var *found = vs_strmap_get(&g->partitioned, a->name);
@@ -180,11 +272,7 @@ vs_partitioned_var *vs__partitioned_getter(vs_graph *g, const vs_getter_args *a,
     return NULL;
   }
   vs_initializer init = a->initializer;
-  if (init.kind == VS_INIT_VALUE || init.kind == VS_INIT_TENSOR) {
-    vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_OP_ERROR,
-             "partitioned variables with a value or tensor initializer are not implemented (TF slices it)");
-    return NULL;
-  }
+  if (init.kind == VS_INIT_VALUE && !value_slices(a, &init, st)) return NULL;
   if (init.kind == VS_INIT_NONE && !vs__default_initializer(a->name, a->dtype, &init, st)) return NULL;
   vs_partitioned_var *pv = pv_new(g, a, parts, st);
   if (!pv) return NULL;
@@ -209,14 +297,24 @@ vs_partitioned_var *vs__partitioned_getter(vs_graph *g, const vs_getter_args *a,
       break;
     }
     /* TF resolves the initializer under this name scope (reserving it);
-     * callable initializers build no op there. */
+     * callable initializers build no op there, a value or tensor is cut
+     * to the part by a Slice there. */
     bool entered = vs__name_scope_enter(g, ts, init_scope, st) != NULL;
-    if (entered) vs__name_scope_pop(ts);
-    free(init_scope);
     vs_getter_args pa = *a;
     pa.name = part_name;
     pa.shape = part_shape;
     pa.initializer = init;
+    if (entered && (init.kind == VS_INIT_VALUE || init.kind == VS_INIT_TENSOR)) {
+      int64_t begin[VS_MAX_RANK] = {0};
+      begin[dim] = offset;
+      vs_output cut = slice_initializer(g, ts, &init, begin, part_shape, st);
+      entered = cut.op != NULL;
+      /* _get_single_variable(shape=None, initializer=the slice) */
+      pa.initializer = vs_tensor_initializer(cut);
+      pa.shape = (vs_shape){.known = false};
+    }
+    if (entered) vs__name_scope_pop(ts);
+    free(init_scope);
     pa.partitioner = (vs_partitioner){0};
     /* partition_info: variance scaling takes its fans from the full shape. */
     const vs_shape *saved_fan = ts->fan_shape;

@@ -394,14 +394,24 @@ bool vs_partitioner_call(const vs_partitioner *p, vs_shape shape, vs_dtype dtype
  * SaveSliceInfo; they join the collections, the full variable does not.
  * A callable initializer builds each part's initial value for the part's
  * shape; variance-scaling ones (glorot, the default for floats) take their
- * fans from the full shape, as TF's partition_info does. Errors (ValueError;
+ * fans from the full shape, as TF's partition_info does. A tensor
+ * initializer (vs_tensor_initializer) is cut into the parts as TF does: its
+ * shape is first merged with opts->shape (which may be left unknown), the
+ * PartitionedVariable and its parts take its dtype, and each part is
+ * initialised from Slice "<name>/part_<k>/PartitionedInitializer/Slice"
+ * (int32 Consts ".../Slice/begin" and ".../Slice/size") of it. A host value
+ * (vs_value_initializer, TF's numpy value) needs opts->shape, as in TF
+ * (it is not merged), and is cut the same way after becoming Const
+ * ".../PartitionedInitializer/Const" in each part. Errors (ValueError;
  * INVALID_ARGUMENT unless noted), in TF's order:
  *   "A partitioner was provided, but an unpartitioned version of the
  *    variable was found: x.  Perhaps a variable of the same name was already
  *    created without partitioning?";
  *   "Shape of a new partitioned variable must be fully defined, but instead
  *    was <unknown>." (also when reusing: TF calls the partitioner first);
- *   "A partitioned Variable must have rank at least 1, shape: ()";
+ *   "Shapes (4,) and (3,) are not compatible" (opts->shape against a
+ *   tensor initializer's); "A partitioned Variable must have rank at least
+ *   1, shape: ()";
  *   the partitioner's errors; "Partitioner returned a partition list that
  *   does not match the Variable's rank: [2] vs. (4, 4)"; "Partitioner
  *   returned zero partitions for some axes: [0, 1]"; "Can only slice a
@@ -421,9 +431,13 @@ bool vs_partitioner_call(const vs_partitioner *p, vs_shape shape, vs_dtype dtype
  *   a part's own get_variable errors.
  * C-only (INVALID_ARGUMENT, nothing is created): no partitioner applies
  * ("no partitioner applies to x: it is a single variable; use
- * vs_get_variable"); a value or tensor initializer ("partitioned variables
- * with a value or tensor initializer are not implemented (TF slices it)";
- * UNIMPLEMENTED). Custom getters receive the partitioner in their args; a
+ * vs_get_variable"); a tensor initializer of another graph ("initial_value
+ * must be a tensor of this graph"); UNIMPLEMENTED, nothing is created: a
+ * host value of another shape or dtype than the variable's, or of strings
+ * ("a partitioned variable's value initializer must be a non-string value
+ * of the variable's shape and dtype ((6, 2) float32), not (12,) float32 (TF
+ * fails converting or slicing it)"; TF's own errors there quote the Slice
+ * node). Custom getters receive the partitioner in their args; a
  * tensor getter passes the PartitionedVariable on through
  * vs_getter_call_any's result, while vs_getter_call refuses it ("the
  * custom getter for x got a PartitionedVariable, not a variable; use
