@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../tests/npy.h"
+
 #ifndef VSC_SOURCE_DIR
 #define VSC_SOURCE_DIR "conformance"
 #endif
@@ -324,4 +326,40 @@ void vsc_xfail_free(vsc_xfail *x) {
   free(x->names);
   free(x->reasons);
   memset(x, 0, sizeof *x);
+}
+
+bool vsc_own_tensor(vsc_ctx *t, vs_tensor *x, const char *file, int line) {
+  if (t->ntensors == VSC_MAX_OWNED) {
+    vs_tensor_free(x);
+    vsc_fail(t, file, line, "too many tensors");
+    return false;
+  }
+  t->tensors[t->ntensors++] = x;
+  return true;
+}
+
+vs_tensor *vsc_golden_npy(vsc_ctx *t, const char *dir, const char *fixture, const char *name, const char *file,
+                          int line) {
+  char path[1024], err[1600] = ""; /* room for the path and the header text */
+  int n = snprintf(path, sizeof path, "%s/golden/%s/%s/%s.npy", vsc_data_dir(), dir, fixture, name);
+  if (n < 0 || (size_t)n >= sizeof path) {
+    vsc_fail(t, file, line, "fixture path too long: %s/golden/%s/%s/%s.npy", vsc_data_dir(), dir, fixture, name);
+    return NULL;
+  }
+  vs_shape shape = {0};
+  float *d = npy_load(path, &shape, err, sizeof err);
+  if (!d) {
+    vsc_fail(t, file, line, "fixture: %s", err);
+    return NULL;
+  }
+  vs_status *s = vs_status_new();
+  vs_tensor *x = s ? vs_tensor_new(VS_FLOAT, shape, d, s) : NULL;
+  free(d);
+  if (!x) {
+    vsc_fail(t, file, line, "tensor for %s: %s", path, s ? vs_status_message(s) : "out of memory");
+    vs_status_free(s);
+    return NULL;
+  }
+  vs_status_free(s);
+  return vsc_own_tensor(t, x, file, line) ? x : NULL;
 }

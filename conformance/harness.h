@@ -93,6 +93,16 @@ void vsc_xfail_free(vsc_xfail *x);
  * Thread safe; the string lives until exit. */
 const char *vsc_data_dir(void);
 
+/* Hands x to the case, which frees it when it ends; false (x freed, the case
+ * failed at file:line) when the case already owns VSC_MAX_OWNED tensors. */
+bool vsc_own_tensor(vsc_ctx *t, vs_tensor *x, const char *file, int line);
+
+/* vsc_data_dir()/golden/<dir>/<fixture>/<file>.npy (float32, written by
+ * TensorFlow) as a tensor the case owns; NULL, the case failed at file:line,
+ * when it cannot be read. */
+vs_tensor *vsc_golden_npy(vsc_ctx *t, const char *dir, const char *fixture, const char *name, const char *file,
+                          int line);
+
 /* The default location of the lists: vsc_data_dir()/xfail. */
 const char *vsc_xfail_dir(void);
 

@@ -16,43 +16,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "../../tests/npy.h"
 #include "common.h"
 
 #define VSC_SUITE "numerics"
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static bool own(vsc_ctx *t, vs_tensor *x, int line) {
-  if (t->ntensors == VSC_MAX_OWNED) {
-    vs_tensor_free(x);
-    vsc_fail(t, __FILE__, line, "too many tensors");
-    return false;
-  }
-  t->tensors[t->ntensors++] = x;
-  return true;
-}
+static bool own(vsc_ctx *t, vs_tensor *x, int line) { return vsc_own_tensor(t, x, __FILE__, line); }
 
 /* conformance/golden/nn/<fixture>/<file>.npy as a tensor owned by the case. */
 static vs_tensor *golden_load(vsc_ctx *t, const char *fixture, const char *file, int line) {
-  char path[1024], err[1600] = ""; /* room for the path and the header text */
-  snprintf(path, sizeof path, "%s/golden/nn/%s/%s.npy", vsc_data_dir(), fixture, file);
-  vs_shape shape = {0};
-  float *d = npy_load(path, &shape, err, sizeof err);
-  if (!d) {
-    vsc_fail(t, __FILE__, line, "fixture: %s", err);
-    return NULL;
-  }
-  vs_status *s = vs_status_new();
-  vs_tensor *x = s ? vs_tensor_new(VS_FLOAT, shape, d, s) : NULL;
-  free(d);
-  if (!x) {
-    vsc_fail(t, __FILE__, line, "tensor for %s: %s", path, s ? vs_status_message(s) : "out of memory");
-    vs_status_free(s);
-    return NULL;
-  }
-  vs_status_free(s);
-  return own(t, x, line) ? x : NULL;
+  return vsc_golden_npy(t, "nn", fixture, file, __FILE__, line);
 }
 
 #define GOLDEN(x, fixture, file)                                  \

@@ -17,42 +17,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../tests/npy.h"
 #include "common.h"
 
 #define VSC_SUITE "training"
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static bool own(vsc_ctx *t, vs_tensor *x, int line) {
-  if (t->ntensors == VSC_MAX_OWNED) {
-    vs_tensor_free(x);
-    vsc_fail(t, __FILE__, line, "too many tensors");
-    return false;
-  }
-  t->tensors[t->ntensors++] = x;
-  return true;
-}
-
 /* conformance/golden/grad/<fixture>/<file>.npy, owned by the case. */
 static vs_tensor *golden(vsc_ctx *t, const char *fixture, const char *file, int line) {
-  char path[1024], err[1600] = "";
-  snprintf(path, sizeof path, "%s/golden/grad/%s/%s.npy", vsc_data_dir(), fixture, file);
-  vs_shape shape = {0};
-  float *d = npy_load(path, &shape, err, sizeof err);
-  if (!d) {
-    vsc_fail(t, __FILE__, line, "fixture: %s", err);
-    return NULL;
-  }
-  vs_status *s = vs_status_new();
-  vs_tensor *x = s ? vs_tensor_new(VS_FLOAT, shape, d, s) : NULL;
-  free(d);
-  vs_status_free(s);
-  if (!x) {
-    vsc_fail(t, __FILE__, line, "tensor for %s", path);
-    return NULL;
-  }
-  return own(t, x, line) ? x : NULL;
+  return vsc_golden_npy(t, "grad", fixture, file, __FILE__, line);
 }
 
 /* got (fetched) equals want (a golden file) within the suite's tolerance. */
