@@ -664,11 +664,11 @@ static bool line_of(FILE *f, char *buf, int cap) {
  * TF imports the GraphDef varscope exports of the same graph: its ApplyAdam
  * has TF's attrs, and 5 steps of its train op from the initial values end
  * at the same w. Skipped when no Python with TensorFlow is found. */
-Test(optimizers, tensorflow_resumes_varscope_adam_checkpoint_and_graphdef) {
-  char pybuf[512], dir[256], line[1024];
+static void tensorflow_resumes(bool resource) {
+  char pybuf[512], dir[256], line[4096];
   const char *py = tf_python(pybuf, sizeof pybuf);
   if (!py) cr_skip_test("no Python with TensorFlow (VARSCOPE_TF_PYTHON, or the oracle venv)");
-  char *argv[] = {(char *)py, VS_SOURCE_DIR "/tools/tf_resume_adam.py", NULL};
+  char *argv[] = {(char *)py, VS_SOURCE_DIR "/tools/tf_resume_adam.py", resource ? "resource" : NULL, NULL};
   int to_fd, from_fd;
   pid_t pid = spawn(argv, &to_fd, &from_fd, true); /* TF's log lines on stderr: dropped */
   cr_assert_gt(pid, 0);
@@ -677,7 +677,8 @@ Test(optimizers, tensorflow_resumes_varscope_adam_checkpoint_and_graphdef) {
   cr_assert(line_of(from, line, sizeof line) && strcmp(line, "ready") == 0, "python did not start: %s", line);
 
   vs_var *v = vs_get_variable(g, "w", &(vs_var_opts){.initializer = vs_value_initializer(W0, VS_FLOAT, 6,
-                                                                                          VS_SHAPE(2, 3))},
+                                                                                          VS_SHAPE(2, 3)),
+                                                       .use_resource = resource ? VS_OPT_TRUE : VS_OPT_FALSE},
                               st);
   vs_output target = vs_constant(g, T0, VS_FLOAT, VS_SHAPE(2, 3), "T", st);
   vs_output loss = vs_reduce_sum(g, vs_square(g, vs_sub(g, vs_var_value(v), target, NULL, st), NULL, st), NULL, st);
@@ -685,6 +686,7 @@ Test(optimizers, tensorflow_resumes_varscope_adam_checkpoint_and_graphdef) {
   vs_optimizer *o = vs_adam_optimizer(&(vs_adam_opts){.learning_rate = VS_OPT_DOUBLE(0.1)}, st);
   vs_op *train = vs_optimizer_minimize(o, loss, &(vs_minimize_opts){.global_step = step}, st);
   assert_ok();
+  cr_assert_eq(vs_var_is_resource(vs_optimizer_get_slot(o, v, "m")), resource);
   vs_session *s = vs_session_new(g, NULL, st);
   assert_ok();
   init_and_run(s, train, 3);
@@ -734,3 +736,13 @@ Test(optimizers, tensorflow_resumes_varscope_adam_checkpoint_and_graphdef) {
   vs_optimizer_free(o);
   scratch_dir_remove(dir);
 }
+
+Test(optimizers, tensorflow_resumes_varscope_adam_checkpoint_and_graphdef) { tensorflow_resumes(false); }
+
+/* The same with w a resource variable (its slots and beta powers resource
+ * variables too): the checkpoint holds the same keys, TF (building its own
+ * resource model) resumes on its trajectory, and the exported GraphDef is
+ * TF's node for node (tools/tf_resume_adam.py resource: names, ops,
+ * inputs, devices and attrs, ResourceApplyAdam's included), and trains
+ * in TF to the same w. */
+Test(optimizers, tensorflow_resumes_varscope_resource_adam_checkpoint_and_graphdef) { tensorflow_resumes(true); }
