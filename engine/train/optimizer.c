@@ -523,12 +523,18 @@ VS_API vs_op *vs_optimizer_apply_gradients(vs_optimizer *opt, const vs_grad_and_
      * gradient's dtype: a gradient that is not a number fails as TF's op
      * does when built (apply_op: "Value passed to parameter ..."). */
     if (gv[i].var->resource && !number_type(gt)) continue;
-    if (gv[i].var->dtype != VS_FLOAT || (gv[i].var->resource && gt != VS_FLOAT)) {
+    if (gv[i].var->resource && (gv[i].var->dtype != VS_FLOAT || gt != VS_FLOAT)) {
       vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_TYPE_ERROR,
                "%s: varscope's optimizers update float32 variables only (with float32 gradients for a resource "
                "variable, where TF casts the hyper-parameters with a Cast op varscope does not have); %s is %s, "
                "its gradient %s",
                opt->name, vs_var_name(gv[i].var), vs_dtype_name(gv[i].var->dtype), vs_dtype_name(gt));
+      return NULL;
+    }
+    if (gv[i].var->dtype != VS_FLOAT) {
+      vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_TYPE_ERROR,
+               "%s: varscope's optimizers update float32 variables only; %s is %s", opt->name,
+               vs_var_name(gv[i].var), vs_dtype_name(gv[i].var->dtype));
       return NULL;
     }
   }
