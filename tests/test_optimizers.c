@@ -552,15 +552,23 @@ Test(optimizers, minimize_errors) {
   vs_optimizer_free(o);
 }
 
+/* The buffer a session holds a variable's value in, and its device. */
+static cl_mem var_buffer(vs_session *s, vs_var *v, size_t *dev) {
+  *dev = s->vars[v->index].dev;
+  return s->vars[v->index].buf;
+}
+
 /* Two devices (tools/run-tests.sh runs this binary again with two PoCL
  * devices, GPU:1 mapped to CL:1): a variable on GPU:1 trained from a loss
- * computed on the default device keeps its slot there, and the update is
- * TF's (the momentum trajectory). Skipped with one device. */
-Test(optimizers, variable_on_second_device) {
+ * computed on the default device keeps its slot there, the update runs
+ * where its buffer is, and it is TF's (the momentum trajectory). Skipped
+ * with one device. */
+static void on_second_device(bool resource) {
   if (vs_num_devices(NULL) < 2) cr_skip_test("needs two devices (POCL_DEVICES=\"pthread pthread\")");
   vs_device_push(g, "/device:GPU:1", st);
   vs_var *v = vs_get_variable(g, "w", &(vs_var_opts){.initializer = vs_value_initializer(W0, VS_FLOAT, 6,
-                                                                                          VS_SHAPE(2, 3))},
+                                                                                          VS_SHAPE(2, 3)),
+                                                       .use_resource = resource ? VS_OPT_TRUE : VS_OPT_FALSE},
                               st);
   vs_device_pop(g, st);
   assert_ok();
@@ -570,14 +578,20 @@ Test(optimizers, variable_on_second_device) {
   vs_op *train = vs_optimizer_minimize(o, loss, NULL, st);
   assert_ok();
   vs_var *slot = vs_optimizer_get_slot(o, v, "momentum");
+  cr_assert_eq(vs_var_is_resource(slot), resource);
   cr_assert_str_eq(vs_op_device(vs_var_op(slot)), "/device:GPU:1");
   vs_session *s = vs_session_new(g, &(vs_session_opts){.default_device = "/device:CL:0"}, st);
   assert_ok();
   init_and_run(s, train, 5);
-  size_t dev_w = vs_session_op_device(s, vs_var_op(v));
-  cr_assert_eq(vs_session_op_device(s, vs_graph_operation_by_name(g, "Momentum/update_w/ApplyMomentum")), dev_w);
+  size_t dev_w = vs_session_op_device(s, vs_var_op(v)), at;
+  const char *update = resource ? "Momentum/update_w/ResourceApplyMomentum" : "Momentum/update_w/ApplyMomentum";
+  cr_assert_eq(vs_session_op_device(s, vs_graph_operation_by_name(g, update)), dev_w);
   cr_assert_eq(vs_session_op_device(s, vs_var_op(slot)), dev_w);
   cr_assert_neq(vs_session_op_device(s, loss.op), dev_w, "the loss ran on the variable's device");
+  var_buffer(s, v, &at);
+  cr_assert_eq(at, dev_w, "w's buffer left its device");
+  var_buffer(s, slot, &at);
+  cr_assert_eq(at, dev_w, "the slot's buffer is not on w's device");
   static const float want[6] = {1.29021001f, 3.74125981f, 3.58042002f, -2.4510498f, 0.790210009f, 0.145105004f};
   vs_tensor *got = vs_session_variable_value(s, v, st);
   assert_ok();
@@ -588,6 +602,8 @@ Test(optimizers, variable_on_second_device) {
   vs_session_free(s);
   vs_optimizer_free(o);
 }
+
+Test(optimizers, variable_on_second_device) { on_second_device(false); }
 
 /* Bad handles get a clear status, never a crash. */
 Test(optimizers, hostile_arguments) {
@@ -641,12 +657,6 @@ Test(optimizers, hostile_arguments) {
 }
 
 /* ---- resource variables ------------------------------------------------- */
-
-/* The buffer a session holds a variable's value in, and its device. */
-static cl_mem var_buffer(vs_session *s, vs_var *v, size_t *dev) {
-  *dev = s->vars[v->index].dev;
-  return s->vars[v->index].buf;
-}
 
 static vs_var *resource_var(const char *name, const float *init, vs_shape shape) {
   int64_t n = vs_shape_num_elements(shape);
@@ -751,42 +761,9 @@ Test(optimizers, resource_variables_of_unsupported_dtypes) {
   vs_optimizer_free(o);
 }
 
-/* A resource variable on GPU:1 (a second PoCL device, as
- * variable_on_second_device): its slot is made there and the update runs
- * where its buffer is; the trajectory is TF's. Skipped with one device. */
-Test(optimizers, resource_variable_on_second_device) {
-  if (vs_num_devices(NULL) < 2) cr_skip_test("needs two devices (POCL_DEVICES=\"pthread pthread\")");
-  vs_device_push(g, "/device:GPU:1", st);
-  vs_var *v = resource_var("w", W0, VS_SHAPE(2, 3));
-  vs_device_pop(g, st);
-  assert_ok();
-  vs_output target = vs_constant(g, T0, VS_FLOAT, VS_SHAPE(2, 3), "T", st);
-  vs_output loss = vs_reduce_sum(g, vs_square(g, vs_sub(g, vs_var_value(v), target, NULL, st), NULL, st), NULL, st);
-  vs_optimizer *o = vs_momentum_optimizer(0.1, 0.9, NULL, st);
-  vs_op *train = vs_optimizer_minimize(o, loss, NULL, st);
-  assert_ok();
-  vs_var *slot = vs_optimizer_get_slot(o, v, "momentum");
-  cr_assert_str_eq(vs_op_device(vs_var_op(slot)), "/device:GPU:1");
-  vs_session *s = vs_session_new(g, &(vs_session_opts){.default_device = "/device:CL:0"}, st);
-  assert_ok();
-  init_and_run(s, train, 5);
-  size_t dev_w = vs_session_op_device(s, vs_var_op(v)), at;
-  cr_assert_eq(vs_session_op_device(s, vs_graph_operation_by_name(g, "Momentum/update_w/ResourceApplyMomentum")), dev_w);
-  cr_assert_neq(vs_session_op_device(s, loss.op), dev_w, "the loss ran on the variable's device");
-  var_buffer(s, v, &at);
-  cr_assert_eq(at, dev_w, "w's buffer left its device");
-  var_buffer(s, slot, &at);
-  cr_assert_eq(at, dev_w, "the slot's buffer is not on w's device");
-  static const float want[6] = {1.29021001f, 3.74125981f, 3.58042002f, -2.4510498f, 0.790210009f, 0.145105004f};
-  vs_tensor *got = vs_session_variable_value(s, v, st);
-  assert_ok();
-  for (int i = 0; i < 6; i++)
-    cr_expect(fabsf(((float *)vs_tensor_data(got))[i] - want[i]) <= 2e-6f * (1 + fabsf(want[i])), "w[%d] = %.9g", i,
-              ((float *)vs_tensor_data(got))[i]);
-  vs_tensor_free(got);
-  vs_session_free(s);
-  vs_optimizer_free(o);
-}
+/* A resource variable on GPU:1: its slot (a resource variable) is made
+ * there and ResourceApplyMomentum updates both buffers there. */
+Test(optimizers, resource_variable_on_second_device) { on_second_device(true); }
 
 /* A resource-variable Adam model saved after 3 steps (safetensors, then a
  * TF V2 bundle) and restored into a fresh session of the same graph

@@ -734,10 +734,10 @@ def optimizer_gan_var_lists_from_scopes(t):
     t.eq(_ops("g_train/mul").inputs[0].name, "beta1_power_1/read:0")
 
 
-@case
-def optimizer_resumes_tf_checkpoint_with_slots(t):
-    w = tf.get_variable("w", initializer=tf.constant(W0))
-    loss = tf.reduce_sum(tf.square(w - tf.constant(TARGET, name="T")))
+def _resume_tf_checkpoint(t, resource):
+    w = tf.get_variable("w", initializer=tf.constant(W0), use_resource=resource)
+    read = w if not resource else tf.get_default_graph().get_tensor_by_name("w/Read/ReadVariableOp:0")
+    loss = tf.reduce_sum(tf.square(read - tf.constant(TARGET, name="T")))
     step = tf.train.get_or_create_global_step()
     train = tf.train.AdamOptimizer(0.1).minimize(loss, global_step=step)
     path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "golden", "train",
@@ -750,6 +750,11 @@ def optimizer_resumes_tf_checkpoint_with_slots(t):
         for i, x in enumerate(s.run(w).ravel()):
             t.near(x, want_w[i], 2e-6 * (1 + abs(want_w[i])), "w[%d]" % i)
         t.eq(s.run(step), 5, "global_step")
+
+
+@case
+def optimizer_resumes_tf_checkpoint_with_slots(t):
+    _resume_tf_checkpoint(t, False)
 
 
 # ---- resource variables (use_resource=True) ----
@@ -1063,17 +1068,4 @@ def optimizer_resource_trajectory_rmsprop_centered(t):
 
 @case
 def optimizer_resource_resumes_tf_checkpoint(t):
-    w = tf.get_variable("w", initializer=tf.constant(W0), use_resource=True)
-    loss = tf.reduce_sum(tf.square(_read("w") - tf.constant(TARGET, name="T")))
-    step = tf.train.get_or_create_global_step()
-    train = tf.train.AdamOptimizer(0.1).minimize(loss, global_step=step)
-    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "golden", "train",
-                        "adam_3_steps", "model.ckpt")
-    with t.session() as s:
-        tf.train.Saver().restore(s, path)
-        for i, want in enumerate([12.7112398, 11.5784664]):
-            t.near(s.run([loss, train])[0], want, 2e-6 * (1 + want), "loss %d" % i)
-        want_w = [0.972184122, -0.501780987, 2.49203467, 1.00222623, 0.472184122, 0.127603322]
-        for i, x in enumerate(s.run(w).ravel()):
-            t.near(x, want_w[i], 2e-6 * (1 + abs(want_w[i])), "w[%d]" % i)
-        t.eq(s.run(step), 5, "global_step")
+    _resume_tf_checkpoint(t, True)
