@@ -122,6 +122,17 @@ static void build_every_op(vs_graph *g, vs_status *st) {
   vs_var *rv = vs_get_variable(g, "rv", &(vs_var_opts){.shape = S(2), .initializer = vs_ones_initializer(),
                                                        .use_resource = VS_OPT_TRUE}, st);
   expect_ok(st);
+  /* The optimizers' ResourceApply* ops (engine/kernels/training.c), one
+   * optimizer of each kind on the resource variable. */
+  vs_output rgrad = vs_constant(g, (float[]){0.5f, 0.25f}, VS_FLOAT, S(2), "rgrad", st);
+  vs_optimizer *ropts[5] = {vs_gradient_descent_optimizer(0.1, NULL, st), vs_momentum_optimizer(0.1, 0.9, NULL, st),
+                            vs_adam_optimizer(NULL, st), vs_rmsprop_optimizer(0.1, NULL, st),
+                            vs_rmsprop_optimizer(0.1, &(vs_rmsprop_opts){.centered = true}, st)};
+  for (int i = 0; i < 5; i++) {
+    cr_assert_not_null(vs_optimizer_apply_gradients(ropts[i], &(vs_grad_and_var){rgrad, rv}, 1, NULL, st));
+    expect_ok(st);
+    vs_optimizer_free(ropts[i]);
+  }
   vs_output two = vs_constant(g, (float[]){1, 2}, VS_FLOAT, S(2), NULL, st);
   cr_assert_not_null(vs_assign_add(g, rv, two, NULL, st).op);
   cr_assert_not_null(vs_assign_sub(g, rv, two, NULL, st).op);
@@ -145,7 +156,7 @@ Test(registry, every_def_has_a_kernel_a_shape_function_and_a_doc) {
 
     cr_assert_eq(vs__op_def_find(d->type), d, "%s is registered twice", d->type);
   }
-  cr_assert_eq(n, 74, "registered ops: %zu (update this count with the op's tests)", n);
+  cr_assert_eq(n, 79, "registered ops: %zu (update this count with the op's tests)", n);
   cr_assert_null(vs__op_def_find("NoSuchOp"));
 }
 
@@ -156,7 +167,9 @@ Test(registry, exactly_the_types_with_typed_attributes_are_allocated_with_them) 
                                      "Assign", "ReportUninitializedVariables", "Conv2D", "MatMul", "Sum", "Mean", "MaxPool",
                                      "AvgPool", "MaxPoolGrad", "AvgPoolGrad", "Conv2DBackpropInput", "Conv2DBackpropFilter",
                                      "ApplyGradientDescent", "ApplyMomentum", "ApplyAdam", "ApplyRMSProp",
-                                     "ApplyCenteredRMSProp", "VarHandleOp", "AssignVariableOp"};
+                                     "ApplyCenteredRMSProp", "VarHandleOp", "AssignVariableOp",
+                                     "ResourceApplyGradientDescent", "ResourceApplyMomentum", "ResourceApplyAdam",
+                                     "ResourceApplyRMSProp", "ResourceApplyCenteredRMSProp"};
   size_t n_with = 0;
   for (size_t k = 0; vs__op_def_at(k); k++) {
     const vs_op_def *d = vs__op_def_at(k);

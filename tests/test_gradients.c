@@ -459,6 +459,34 @@ Test(gradients, with_respect_to_the_variable_op) {
   cr_assert_str_eq(vs_output_name(d), "gradients/MatMul_grad/MatMul_1:0");
 }
 
+/* A resource variable is differentiated through its handle (TF's
+ * x.handle): the walk reaches its reads through the handle (trainable by
+ * the variable's dtype), ReadVariableOp's gradient builds no op, and the
+ * result is the same tensor as for a RefVariable of the same graph; an
+ * int32 resource variable's handle is not trainable (None), nor is a float
+ * one the loss does not read. */
+Test(gradients, with_respect_to_a_resource_variable_handle) {
+  vs_output x = xconst();
+  vs_var *w = vs_get_variable(g, "w", &(vs_var_opts){.shape = VS_SHAPE(5, 2), .initializer = vs_ones_initializer(),
+                                                      .use_resource = VS_OPT_TRUE}, st);
+  vs_var *n = vs_get_variable(g, "n", &(vs_var_opts){.shape = VS_SHAPE(2), .dtype = VS_INT32,
+                                                      .use_resource = VS_OPT_TRUE}, st);
+  vs_var *unused = vs_get_variable(g, "unused", &(vs_var_opts){.shape = VS_SHAPE(2), .use_resource = VS_OPT_TRUE}, st);
+  expect_ok(st);
+  vs_output loss = vs_reduce_sum(g, vs_matmul(g, x, vs_var_value(w), NULL, st), NULL, st);
+  expect_ok(st);
+  size_t before = vs_graph_num_operations(g);
+  vs_output d[3], v[3] = {vs_op_output(vs_var_op(w)), vs_op_output(vs_var_op(n)), vs_op_output(vs_var_op(unused))};
+  vs_gradients(g, &loss, 1, v, 3, NULL, d, st);
+  expect_ok(st);
+  cr_assert_str_eq(vs_output_name(d[0]), "gradients/MatMul_grad/MatMul_1:0");
+  cr_assert_null(d[1].op, "an int32 handle got a gradient");
+  cr_assert_null(d[2].op, "a variable the loss does not read got a gradient");
+  char ops[4096];
+  ops_from(before, ops, sizeof ops);
+  cr_assert_null(strstr(ops, "ReadVariableOp_grad"), "ReadVariableOp's gradient built ops:\n%s", ops);
+}
+
 /* Every op a training graph holds has TF's GraphDef attrs: a CNN with the
  * three losses and their gradients exports (tf.import_graph_def loads the
  * result: checked by hand with TF 2.21 when this test was written). When

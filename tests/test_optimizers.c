@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "session/session_internal.h" /* a variable's buffer in a session (in-place updates) */
+#include "variables/variables_internal.h"
 #include "varscope.h"
 
 #define SUPPORT_FIXTURE
@@ -550,15 +552,23 @@ Test(optimizers, minimize_errors) {
   vs_optimizer_free(o);
 }
 
+/* The buffer a session holds a variable's value in, and its device. */
+static cl_mem var_buffer(vs_session *s, vs_var *v, size_t *dev) {
+  *dev = s->vars[v->index].dev;
+  return s->vars[v->index].buf;
+}
+
 /* Two devices (tools/run-tests.sh runs this binary again with two PoCL
  * devices, GPU:1 mapped to CL:1): a variable on GPU:1 trained from a loss
- * computed on the default device keeps its slot there, and the update is
- * TF's (the momentum trajectory). Skipped with one device. */
-Test(optimizers, variable_on_second_device) {
+ * computed on the default device keeps its slot there, the update runs
+ * where its buffer is, and it is TF's (the momentum trajectory). Skipped
+ * with one device. */
+static void on_second_device(bool resource) {
   if (vs_num_devices(NULL) < 2) cr_skip_test("needs two devices (POCL_DEVICES=\"pthread pthread\")");
   vs_device_push(g, "/device:GPU:1", st);
   vs_var *v = vs_get_variable(g, "w", &(vs_var_opts){.initializer = vs_value_initializer(W0, VS_FLOAT, 6,
-                                                                                          VS_SHAPE(2, 3))},
+                                                                                          VS_SHAPE(2, 3)),
+                                                       .use_resource = resource ? VS_OPT_TRUE : VS_OPT_FALSE},
                               st);
   vs_device_pop(g, st);
   assert_ok();
@@ -568,14 +578,20 @@ Test(optimizers, variable_on_second_device) {
   vs_op *train = vs_optimizer_minimize(o, loss, NULL, st);
   assert_ok();
   vs_var *slot = vs_optimizer_get_slot(o, v, "momentum");
+  cr_assert_eq(vs_var_is_resource(slot), resource);
   cr_assert_str_eq(vs_op_device(vs_var_op(slot)), "/device:GPU:1");
   vs_session *s = vs_session_new(g, &(vs_session_opts){.default_device = "/device:CL:0"}, st);
   assert_ok();
   init_and_run(s, train, 5);
-  size_t dev_w = vs_session_op_device(s, vs_var_op(v));
-  cr_assert_eq(vs_session_op_device(s, vs_graph_operation_by_name(g, "Momentum/update_w/ApplyMomentum")), dev_w);
+  size_t dev_w = vs_session_op_device(s, vs_var_op(v)), at;
+  const char *update = resource ? "Momentum/update_w/ResourceApplyMomentum" : "Momentum/update_w/ApplyMomentum";
+  cr_assert_eq(vs_session_op_device(s, vs_graph_operation_by_name(g, update)), dev_w);
   cr_assert_eq(vs_session_op_device(s, vs_var_op(slot)), dev_w);
   cr_assert_neq(vs_session_op_device(s, loss.op), dev_w, "the loss ran on the variable's device");
+  var_buffer(s, v, &at);
+  cr_assert_eq(at, dev_w, "w's buffer left its device");
+  var_buffer(s, slot, &at);
+  cr_assert_eq(at, dev_w, "the slot's buffer is not on w's device");
   static const float want[6] = {1.29021001f, 3.74125981f, 3.58042002f, -2.4510498f, 0.790210009f, 0.145105004f};
   vs_tensor *got = vs_session_variable_value(s, v, st);
   assert_ok();
@@ -586,6 +602,8 @@ Test(optimizers, variable_on_second_device) {
   vs_session_free(s);
   vs_optimizer_free(o);
 }
+
+Test(optimizers, variable_on_second_device) { on_second_device(false); }
 
 /* Bad handles get a clear status, never a crash. */
 Test(optimizers, hostile_arguments) {
@@ -638,6 +656,166 @@ Test(optimizers, hostile_arguments) {
   vs_optimizer_free(o);
 }
 
+/* ---- resource variables ------------------------------------------------- */
+
+static vs_var *resource_var(const char *name, const float *init, vs_shape shape) {
+  int64_t n = vs_shape_num_elements(shape);
+  return vs_get_variable(g, name, &(vs_var_opts){.initializer = vs_value_initializer(init, VS_FLOAT, (size_t)n, shape),
+                                                  .use_resource = VS_OPT_TRUE},
+                         st);
+}
+
+/* ResourceApplyMomentum writes the variable's and the slot's own buffers
+ * (no new buffer per step, nothing copied back), on their device; the
+ * values are Momentum's: after gradients g, g the variable moved by
+ * -lr * g * (1 + (1 + momentum)) and the slot holds g * (1 + momentum). */
+Test(optimizers, resource_update_in_place_on_the_variable_buffer) {
+  vs_var *v = resource_var("w", W0, VS_SHAPE(2, 3));
+  vs_output grad = vs_placeholder(g, VS_FLOAT, VS_SHAPE(2, 3), "g", st);
+  vs_optimizer *o = vs_momentum_optimizer(0.1, 0.9, NULL, st);
+  vs_op *train = vs_optimizer_apply_gradients(o, &(vs_grad_and_var){grad, v}, 1, NULL, st);
+  assert_ok();
+  vs_var *slot = vs_optimizer_get_slot(o, v, "momentum");
+  cr_assert(vs_var_is_resource(slot));
+  cr_assert_str_eq(vs_op_type(train), "NoOp");
+  vs_op *apply = vs_graph_operation_by_name(g, "Momentum/update_w/ResourceApplyMomentum");
+  cr_assert_not_null(apply);
+  cr_assert_null(vs_output_name(vs_op_output(apply)), "ResourceApplyMomentum has an output");
+  vs_session *s = vs_session_new(g, NULL, st);
+  if (vs_status_code(st) == VS_NOT_FOUND) cr_skip_test("no OpenCL device");
+  vs_op *init = vs_global_variables_initializer(g, st);
+  vs_session_run(s, NULL, NULL, 0, NULL, NULL, 0, &init, 1, st);
+  assert_ok();
+  size_t dev_w, dev_slot;
+  cl_mem buf_w = var_buffer(s, v, &dev_w), buf_slot = var_buffer(s, slot, &dev_slot);
+  cr_assert_not_null(buf_w);
+  cr_assert_eq(dev_slot, dev_w);
+  static const float gv[6] = {1, -2, 0.5f, 4, 0, -1};
+  vs_tensor *t = vs_tensor_new(VS_FLOAT, VS_SHAPE(2, 3), gv, st);
+  for (int i = 0; i < 2; i++) {
+    vs_session_run(s, &grad, &t, 1, NULL, NULL, 0, &train, 1, st);
+    assert_ok();
+    size_t d1, d2;
+    cr_assert_eq(var_buffer(s, v, &d1), buf_w, "step %d replaced w's buffer", i);
+    cr_assert_eq(var_buffer(s, slot, &d2), buf_slot, "step %d replaced the slot's buffer", i);
+    cr_assert(d1 == dev_w && d2 == dev_w);
+  }
+  vs_tensor *got = vs_session_variable_value(s, v, st), *acc = vs_session_variable_value(s, slot, st);
+  assert_ok();
+  for (int i = 0; i < 6; i++) {
+    float want = W0[i] - 0.1f * gv[i] * 2.9f, want_acc = gv[i] * 1.9f;
+    cr_expect(fabsf(((float *)vs_tensor_data(got))[i] - want) <= 1e-6f * (1 + fabsf(want)), "w[%d] = %.9g, want %.9g",
+              i, ((float *)vs_tensor_data(got))[i], want);
+    cr_expect(fabsf(((float *)vs_tensor_data(acc))[i] - want_acc) <= 1e-6f * (1 + fabsf(want_acc)),
+              "slot[%d] = %.9g, want %.9g", i, ((float *)vs_tensor_data(acc))[i], want_acc);
+  }
+  vs_tensor_free(got);
+  vs_tensor_free(acc);
+  vs_tensor_free(t);
+  vs_session_free(s);
+  vs_optimizer_free(o);
+}
+
+/* Dtypes an optimizer cannot update: TF builds a Cast of the
+ * hyper-parameters to the gradient's dtype, which varscope does not have
+ * (UNIMPLEMENTED, nothing built); a gradient that is no number (bool)
+ * fails as TF's op does, on its first T input. */
+Test(optimizers, resource_variables_of_unsupported_dtypes) {
+  vs_var *iv = vs_get_variable(g, "iv", &(vs_var_opts){.shape = VS_SHAPE(2), .dtype = VS_INT32,
+                                                        .initializer = vs_zeros_initializer(), .use_resource = VS_OPT_TRUE},
+                               st);
+  vs_output gi = vs_placeholder(g, VS_INT32, VS_SHAPE(2), "gi", st);
+  vs_var *fv = resource_var("fv", W0, VS_SHAPE(2));
+  vs_output gd = vs_placeholder(g, VS_DOUBLE, VS_SHAPE(2), "gd", st);
+  vs_var *bv = vs_get_variable(g, "bv", &(vs_var_opts){.shape = VS_SHAPE(2), .dtype = VS_BOOL,
+                                                        .use_resource = VS_OPT_TRUE}, st);
+  vs_output gbool = vs_placeholder(g, VS_BOOL, VS_SHAPE(2), "gbool", st);
+  assert_ok();
+  vs_optimizer *o = vs_gradient_descent_optimizer(0.1, NULL, st);
+  size_t before = vs_graph_num_operations(g);
+  cr_assert_null(vs_optimizer_apply_gradients(o, &(vs_grad_and_var){gi, iv}, 1, NULL, st));
+  assert_error(VS_UNIMPLEMENTED, "TypeError",
+               "GradientDescent: varscope's optimizers update float32 variables only (with float32 gradients for a "
+               "resource variable, where TF casts the hyper-parameters with a Cast op varscope does not have); iv:0 "
+               "is int32, its gradient int32");
+  cr_assert_null(vs_optimizer_apply_gradients(o, &(vs_grad_and_var){gd, fv}, 1, NULL, st));
+  assert_error(VS_UNIMPLEMENTED, "TypeError",
+               "GradientDescent: varscope's optimizers update float32 variables only (with float32 gradients for a "
+               "resource variable, where TF casts the hyper-parameters with a Cast op varscope does not have); fv:0 "
+               "is float32, its gradient float64");
+  cr_assert_eq(vs_graph_num_operations(g), before, "a refused update built ops");
+  static const char *const first_t[4] = {"alpha", "lr", "beta1_power", "lr"};
+  vs_optimizer *opts[4] = {vs_gradient_descent_optimizer(0.1, NULL, st), vs_momentum_optimizer(0.1, 0.9, NULL, st),
+                           vs_adam_optimizer(NULL, st), vs_rmsprop_optimizer(0.1, NULL, st)};
+  for (int i = 0; i < 4; i++) {
+    cr_assert_null(vs_optimizer_apply_gradients(opts[i], &(vs_grad_and_var){gbool, bv}, 1, NULL, st));
+    char want[512];
+    snprintf(want, sizeof want,
+             "Value passed to parameter '%s' has DataType bool not in list of allowed values: float32, float64, "
+             "int32, uint8, int16, int8, complex64, int64, qint8, quint8, qint32, bfloat16, qint16, quint16, uint16, "
+             "complex128, float16, uint32, uint64",
+             first_t[i]);
+    assert_error(VS_INVALID_ARGUMENT, "TypeError", want);
+    vs_optimizer_free(opts[i]);
+  }
+  vs_optimizer_free(o);
+}
+
+/* A resource variable on GPU:1: its slot (a resource variable) is made
+ * there and ResourceApplyMomentum updates both buffers there. */
+Test(optimizers, resource_variable_on_second_device) { on_second_device(true); }
+
+/* A resource-variable Adam model saved after 3 steps (safetensors, then a
+ * TF V2 bundle) and restored into a fresh session of the same graph
+ * continues on TF's uninterrupted trajectory: the slots, beta powers and
+ * step are all in the checkpoint under TF's names. */
+Test(optimizers, resource_adam_checkpoint_round_trips) {
+  vs_var *v = resource_var("w", W0, VS_SHAPE(2, 3));
+  vs_output target = vs_constant(g, T0, VS_FLOAT, VS_SHAPE(2, 3), "T", st);
+  vs_output loss = vs_reduce_sum(g, vs_square(g, vs_sub(g, vs_var_value(v), target, NULL, st), NULL, st), NULL, st);
+  vs_enable_resource_variables(g, true, st);
+  vs_var *step = vs_train_get_or_create_global_step(g, st);
+  vs_enable_resource_variables(g, false, st);
+  vs_optimizer *o = vs_adam_optimizer(&(vs_adam_opts){.learning_rate = VS_OPT_DOUBLE(0.1)}, st);
+  vs_op *train = vs_optimizer_minimize(o, loss, &(vs_minimize_opts){.global_step = step}, st);
+  assert_ok();
+  cr_assert(vs_var_is_resource(step) && vs_var_is_resource(vs_optimizer_get_non_slot_variable(o, g, "beta1_power")));
+  static const float want[6] = {0.972184122f, -0.501780987f, 2.49203467f, 1.00222623f, 0.472184122f, 0.127603322f};
+  char dir[256];
+  scratch_dir_new(dir, sizeof dir, "vs_rtrain");
+  static const vs_ckpt_format formats[2] = {VS_CKPT_SAFETENSORS, VS_CKPT_TF_V2};
+  for (int f = 0; f < 2; f++) {
+    vs_session *s = vs_session_new(g, NULL, st);
+    if (vs_status_code(st) == VS_NOT_FOUND) cr_skip_test("no OpenCL device");
+    init_and_run(s, train, 3);
+    char path[300];
+    snprintf(path, sizeof path, "%s/model_%d.ckpt", dir, f);
+    vs_saver *sv = vs_saver_new(g, &(vs_saver_opts){.format = formats[f]}, st);
+    vs_saver_save(sv, s, path, st);
+    assert_ok();
+    vs_session_free(s);
+    s = vs_session_new(g, NULL, st);
+    vs_saver_restore(sv, s, path, st);
+    assert_ok();
+    for (int i = 0; i < 2; i++) {
+      vs_session_run(s, NULL, NULL, 0, NULL, NULL, 0, &train, 1, st);
+      assert_ok();
+    }
+    vs_tensor *got = vs_session_variable_value(s, v, st), *n = vs_session_variable_value(s, step, st);
+    assert_ok();
+    for (int i = 0; i < 6; i++)
+      cr_expect(fabsf(((float *)vs_tensor_data(got))[i] - want[i]) <= 2e-6f * (1 + fabsf(want[i])),
+                "format %d: w[%d] = %.9g, want %.9g", f, i, ((float *)vs_tensor_data(got))[i], want[i]);
+    cr_expect_eq(*(int64_t *)vs_tensor_data(n), 5, "format %d: step %lld", f, (long long)*(int64_t *)vs_tensor_data(n));
+    vs_tensor_free(got);
+    vs_tensor_free(n);
+    vs_saver_free(sv);
+    vs_session_free(s);
+  }
+  scratch_dir_remove(dir);
+  vs_optimizer_free(o);
+}
+
 /* ---- TensorFlow resumes varscope's training ------------------------------ */
 
 /* The Python with TensorFlow: $VARSCOPE_TF_PYTHON, else the oracle's venv;
@@ -664,11 +842,11 @@ static bool line_of(FILE *f, char *buf, int cap) {
  * TF imports the GraphDef varscope exports of the same graph: its ApplyAdam
  * has TF's attrs, and 5 steps of its train op from the initial values end
  * at the same w. Skipped when no Python with TensorFlow is found. */
-Test(optimizers, tensorflow_resumes_varscope_adam_checkpoint_and_graphdef) {
-  char pybuf[512], dir[256], line[1024];
+static void tensorflow_resumes(bool resource) {
+  char pybuf[512], dir[256], line[4096];
   const char *py = tf_python(pybuf, sizeof pybuf);
   if (!py) cr_skip_test("no Python with TensorFlow (VARSCOPE_TF_PYTHON, or the oracle venv)");
-  char *argv[] = {(char *)py, VS_SOURCE_DIR "/tools/tf_resume_adam.py", NULL};
+  char *argv[] = {(char *)py, VS_SOURCE_DIR "/tools/tf_resume_adam.py", resource ? "resource" : NULL, NULL};
   int to_fd, from_fd;
   pid_t pid = spawn(argv, &to_fd, &from_fd, true); /* TF's log lines on stderr: dropped */
   cr_assert_gt(pid, 0);
@@ -677,7 +855,8 @@ Test(optimizers, tensorflow_resumes_varscope_adam_checkpoint_and_graphdef) {
   cr_assert(line_of(from, line, sizeof line) && strcmp(line, "ready") == 0, "python did not start: %s", line);
 
   vs_var *v = vs_get_variable(g, "w", &(vs_var_opts){.initializer = vs_value_initializer(W0, VS_FLOAT, 6,
-                                                                                          VS_SHAPE(2, 3))},
+                                                                                          VS_SHAPE(2, 3)),
+                                                       .use_resource = resource ? VS_OPT_TRUE : VS_OPT_FALSE},
                               st);
   vs_output target = vs_constant(g, T0, VS_FLOAT, VS_SHAPE(2, 3), "T", st);
   vs_output loss = vs_reduce_sum(g, vs_square(g, vs_sub(g, vs_var_value(v), target, NULL, st), NULL, st), NULL, st);
@@ -685,6 +864,7 @@ Test(optimizers, tensorflow_resumes_varscope_adam_checkpoint_and_graphdef) {
   vs_optimizer *o = vs_adam_optimizer(&(vs_adam_opts){.learning_rate = VS_OPT_DOUBLE(0.1)}, st);
   vs_op *train = vs_optimizer_minimize(o, loss, &(vs_minimize_opts){.global_step = step}, st);
   assert_ok();
+  cr_assert_eq(vs_var_is_resource(vs_optimizer_get_slot(o, v, "m")), resource);
   vs_session *s = vs_session_new(g, NULL, st);
   assert_ok();
   init_and_run(s, train, 3);
@@ -734,3 +914,13 @@ Test(optimizers, tensorflow_resumes_varscope_adam_checkpoint_and_graphdef) {
   vs_optimizer_free(o);
   scratch_dir_remove(dir);
 }
+
+Test(optimizers, tensorflow_resumes_varscope_adam_checkpoint_and_graphdef) { tensorflow_resumes(false); }
+
+/* The same with w a resource variable (its slots and beta powers resource
+ * variables too): the checkpoint holds the same keys, TF (building its own
+ * resource model) resumes on its trajectory, and the exported GraphDef is
+ * TF's node for node (tools/tf_resume_adam.py resource: names, ops,
+ * inputs, devices and attrs, ResourceApplyAdam's included), and trains
+ * in TF to the same w. */
+Test(optimizers, tensorflow_resumes_varscope_resource_adam_checkpoint_and_graphdef) { tensorflow_resumes(true); }

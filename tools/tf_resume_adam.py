@@ -19,7 +19,15 @@ the start by running the train op ("Adam", the global step's AssignAdd),
 and prints
     graphdef_attrs <"same" when the ApplyAdam node's attrs equal those of
                     the ApplyAdam TF builds, else "DIFF ...">
-    graphdef_w <w after 5 steps, 6 values>"""
+    graphdef_w <w after 5 steps, 6 values>
+With the argument "resource" the model's w is a resource variable
+(use_resource=True, so are its slots and the beta powers), read through
+"w/Read/ReadVariableOp" as the C model reads it; the update op is
+"Adam/update_w/ResourceApplyAdam", and graphdef_attrs compares every node
+of the GraphDef with TF's own graph: names in order, op, inputs, device and
+attrs (but the _class of the initializer of a resource variable made inside
+colocate_with: TF builds it under colocate_with(None, ignore_existing=True),
+varscope's engine/variables does not yet)."""
 import os
 import sys
 
@@ -33,7 +41,28 @@ W0 = np.array([[0.5, -1, 2], [1.5, 0, -0.25]], np.float32)
 T = np.array([[1, 2, 3], [-1, 0.5, 0]], np.float32)
 
 
+def node_diffs(own, theirs):
+    """The differences between TF's GraphDef and varscope's, node by node."""
+    out = []
+    names_a, names_b = [n.name for n in own], [n.name for n in theirs]
+    if names_a != names_b:
+        at = next((i for i, (x, y) in enumerate(zip(names_a, names_b)) if x != y), min(len(names_a), len(names_b)))
+        return ["%d nodes vs %d, from node %d: %s vs %s" % (len(names_a), len(names_b), at, names_a[at:at + 3],
+                                                            names_b[at:at + 3])]
+    for a, b in zip(own, theirs):
+        if (a.op, list(a.input), a.device) != (b.op, list(b.input), b.device):
+            out.append("%s: %s %s %r vs %s %s %r" % (a.name, a.op, list(a.input), a.device, b.op, list(b.input),
+                                                     b.device))
+        attrs_a, attrs_b = dict(a.attr), dict(b.attr)
+        if a.op == "AssignVariableOp" and a.name.endswith("/Assign") and "_class" not in attrs_a:
+            attrs_b.pop("_class", None)  # the known difference (see the module's doc)
+        if attrs_a != attrs_b:
+            out.append("%s: attrs %s vs %s" % (a.name, sorted(attrs_a), sorted(attrs_b)))
+    return out
+
+
 def main():
+    resource = sys.argv[1:] == ["resource"]
     print("ready", flush=True)
     line = sys.stdin.readline().strip()
     if not line.startswith("prefix "):
@@ -43,16 +72,23 @@ def main():
     keys = sorted(name for name, _ in tf.train.list_variables(prefix))
     print("keys " + " ".join(keys), flush=True)
     with tf.Graph().as_default(), tf.Session() as s:
-        w = tf.get_variable("w", initializer=tf.constant(W0))
-        loss = tf.reduce_sum(tf.square(w - tf.constant(T, name="T")))
+        if resource:  # varscope's value initializer: "w/Initializer/initial_value"
+            w = tf.get_variable("w", initializer=W0, use_resource=True)
+            read = tf.get_default_graph().get_tensor_by_name("w/Read/ReadVariableOp:0")
+        else:
+            w = read = tf.get_variable("w", initializer=tf.constant(W0))
+        loss = tf.reduce_sum(tf.square(read - tf.constant(T, name="T")))
         step = tf.train.get_or_create_global_step()
         train = tf.train.AdamOptimizer(0.1).minimize(loss, global_step=step)
+        if resource:  # the C test runs global_variables_initializer ("init") before its steps
+            tf.global_variables_initializer()
         tf.train.Saver().restore(s, prefix)
         losses = [s.run([loss, train])[0] for _ in range(2)]
         print("losses " + " ".join("%.9g" % x for x in losses), flush=True)
         print("w " + " ".join("%.9g" % x for x in s.run(w).ravel()), flush=True)
         print("step %d" % s.run(step), flush=True)
-        own = {n.name: n for n in s.graph.as_graph_def().node}
+        own_nodes = list(s.graph.as_graph_def().node)
+        own = {n.name: n for n in own_nodes}
     line = sys.stdin.readline().strip()
     if not line.startswith("graphdef "):
         print("FAIL expected a graphdef line, got %r" % line, flush=True)
@@ -61,16 +97,21 @@ def main():
     with open(line[len("graphdef "):], "rb") as f:
         gd.ParseFromString(f.read())
     theirs = {n.name: n for n in gd.node}
-    apply = "Adam/update_w/ApplyAdam"
-    same = apply in theirs and dict(theirs[apply].attr) == dict(own[apply].attr)
-    print("graphdef_attrs " + ("same" if same else "DIFF %s" % (theirs.get(apply),)), flush=True)
+    if resource:  # TF's graph has the saver's ops after the model's, varscope's saver builds none
+        diffs = node_diffs([n for n in own_nodes if not n.name.startswith("save/")], list(gd.node))
+        print("graphdef_attrs " + ("same" if not diffs else "DIFF " + "; ".join(diffs)), flush=True)
+    else:
+        apply = "Adam/update_w/ApplyAdam"
+        same = apply in theirs and dict(theirs[apply].attr) == dict(own[apply].attr)
+        print("graphdef_attrs " + ("same" if same else "DIFF %s" % (theirs.get(apply),)), flush=True)
     with tf.Graph().as_default() as g, tf.Session() as s:
         tf.import_graph_def(gd, name="")
-        variables = [op for op in g.get_operations() if op.type == "VariableV2"]
+        variables = [op for op in g.get_operations() if op.type in ("VariableV2", "VarHandleOp")]
         s.run([g.get_operation_by_name(v.name + "/Assign") for v in variables])
         for _ in range(5):
             s.run(g.get_operation_by_name("Adam"))
-        print("graphdef_w " + " ".join("%.9g" % x for x in s.run("w:0").ravel()), flush=True)
+        w_out = "w/Read/ReadVariableOp:0" if resource else "w:0"
+        print("graphdef_w " + " ".join("%.9g" % x for x in s.run(w_out).ravel()), flush=True)
     return 0
 
 

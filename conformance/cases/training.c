@@ -886,8 +886,9 @@ static const float OPT_T[6] = {1.0f, 2.0f, 3.0f, -1.0f, 0.5f, 0.0f};
 /* w = W0; loss = sum((w - T)^2); 5 steps of o.minimize(loss); w and the
  * losses (fetched in the run of each step) must be TF's. */
 static void opt_trajectory(vsc_ctx *t, vs_graph *g, vs_status *st, vs_optimizer *o, const float want_w[6],
-                           const float want_loss[5]) {
-  GETV(w, "w", .initializer = vs_value_initializer(OPT_W0, VS_FLOAT, 6, VS_SHAPE(2, 3)));
+                           const float want_loss[5], bool resource) {
+  GETV(w, "w", .initializer = vs_value_initializer(OPT_W0, VS_FLOAT, 6, VS_SHAPE(2, 3)),
+       .use_resource = resource ? VS_OPT_TRUE : VS_OPT_FALSE);
   vs_output target = vs_constant(g, OPT_T, VS_FLOAT, VS_SHAPE(2, 3), "T", st);
   vs_output loss = vs_reduce_sum(g, vs_square(g, vs_sub(g, vs_var_value(w), target, NULL, st), NULL, st), NULL, st);
   OK();
@@ -913,7 +914,7 @@ static void opt_trajectory(vsc_ctx *t, vs_graph *g, vs_status *st, vs_optimizer 
   VSC_CASE(name) {                                                            \
     OPTIMIZER(o, make);                                                       \
     static const float vals[11] = {__VA_ARGS__};                              \
-    opt_trajectory(t, g, st, o, vals, vals + 6);                              \
+    opt_trajectory(t, g, st, o, vals, vals + 6, false);                       \
   }
 
 OPT_TRAJECTORY(optimizer_trajectory_gradient_descent, vs_gradient_descent_optimizer(0.1, NULL, st),
@@ -1049,8 +1050,9 @@ VSC_CASE(optimizer_gan_var_lists_from_scopes) {
  * varscope's optimizer built: 2 more steps give TF's 4th and 5th losses
  * and its w after 5 steps, which only holds when every slot was found by
  * its TF name. */
-VSC_CASE(optimizer_resumes_tf_checkpoint_with_slots) {
-  GETV(w, "w", .initializer = vs_value_initializer(OPT_W0, VS_FLOAT, 6, VS_SHAPE(2, 3)));
+static void opt_resume_tf_checkpoint(vsc_ctx *t, vs_graph *g, vs_status *st, bool resource) {
+  GETV(w, "w", .initializer = vs_value_initializer(OPT_W0, VS_FLOAT, 6, VS_SHAPE(2, 3)),
+       .use_resource = resource ? VS_OPT_TRUE : VS_OPT_FALSE);
   vs_output target = vs_constant(g, OPT_T, VS_FLOAT, VS_SHAPE(2, 3), "T", st);
   vs_output loss = vs_reduce_sum(g, vs_square(g, vs_sub(g, vs_var_value(w), target, NULL, st), NULL, st), NULL, st);
   vs_var *step = vs_train_get_or_create_global_step(g, st);
@@ -1058,6 +1060,7 @@ VSC_CASE(optimizer_resumes_tf_checkpoint_with_slots) {
   OPTIMIZER(o, vs_adam_optimizer(&(vs_adam_opts){.learning_rate = VS_OPT_DOUBLE(0.1)}, st));
   vs_op *train = vs_optimizer_minimize(o, loss, &(vs_minimize_opts){.global_step = step}, st);
   OK();
+  EXPECT(vs_var_is_resource(vs_optimizer_get_slot(o, w, "m")) == resource, "w/Adam is not of w's kind");
   SESSION(s);
   vs_saver *saver = vs_saver_new(g, NULL, st);
   OK();
@@ -1081,6 +1084,406 @@ VSC_CASE(optimizer_resumes_tf_checkpoint_with_slots) {
   VALUE(n, s, step);
   INT_EQ(*(const int64_t *)vs_tensor_data(n), 5);
 }
+
+VSC_CASE(optimizer_resumes_tf_checkpoint_with_slots) { opt_resume_tf_checkpoint(t, g, st, false); }
+
+/* ---- resource variables (use_resource=True) ----
+ * Twins in conformance/oracle/training.py. A resource variable is read
+ * through vs_var_value ("<v>/Read/ReadVariableOp", the twin's
+ * v._graph_element), differentiated through its handle (TF's x.handle),
+ * and updated by the ResourceApply* ops on the handles of the variable and
+ * its slots, which are resource variables too. */
+
+/* op's colocation groups joined by ' ' ("" without _class). */
+static const char *op_class(vs_graph *g, const char *name, char *buf, size_t cap) {
+  const char *groups[8];
+  vs_op *op = vs_graph_operation_by_name(g, name);
+  size_t n = op ? vs_op_colocation_groups(op, groups, 8) : 0, len = 0;
+  buf[0] = '\0';
+  for (size_t i = 0; i < n && i < 8; i++)
+    len += (size_t)snprintf(buf + len, len < cap ? cap - len : 0, "%s%s", i ? " " : "", groups[i]);
+  return buf;
+}
+#define OPT_CLASS(name, want)                          \
+  do {                                                 \
+    char vsc_cb_[256];                                 \
+    STR_EQ(op_class(g, (name), vsc_cb_, sizeof vsc_cb_), want); \
+  } while (0)
+
+/* OPT_MODEL with layer/w and layer/b made as resource variables. */
+#define OPT_RESOURCE_MODEL()                                                                 \
+  VSCOPE(layer, "layer", .use_resource = VS_OPT_TRUE);                                       \
+  GETV(w, "w", .shape = VS_SHAPE(2, 3), .initializer = vs_ones_initializer());               \
+  GETV(b, "b", .shape = VS_SHAPE(3), .initializer = vs_zeros_initializer());                 \
+  VPOP(layer);                                                                               \
+  vs_output gw = vs_placeholder(g, VS_FLOAT, VS_SHAPE(2, 3), "gw", st);                      \
+  OK();                                                                                      \
+  vs_output gb = vs_placeholder(g, VS_FLOAT, VS_SHAPE(3), "gb", st);                         \
+  OK();                                                                                      \
+  vs_grad_and_var gv[2] = {{gw, w}, {gb, b}}
+
+/* tf.gradients(loss, [w]) of a resource variable read twice (its
+ * "w/Read/ReadVariableOp" and a read_value()): ReadVariableOp's gradient
+ * passes through, the two reach the handle and are summed by
+ * "gradients/AddN", the last op built; the value is TF's. */
+VSC_CASE(gradients_of_resource_variable_reads) {
+  GETV(w, "w", .initializer = vs_value_initializer(OPT_W0, VS_FLOAT, 6, VS_SHAPE(2, 3)), .use_resource = VS_OPT_TRUE);
+  vs_output c = vs_constant(g, OPT_T, VS_FLOAT, VS_SHAPE(2, 3), "c", st);
+  vs_output first = vs_reduce_sum(g, vs_square(g, vs_sub(g, vs_var_value(w), c, NULL, st), NULL, st), NULL, st);
+  OK();
+  vs_output again = vs_read_value(g, w, st);
+  vs_output second = vs_reduce_sum(g, vs_mul(g, again, c, NULL, st), NULL, st);
+  vs_output loss = vs_add(g, first, second, NULL, st);
+  OK();
+  STR_EQ(vs_output_name(loss), "add:0");
+  vs_output handle = vs_op_output(vs_var_op(w)), d;
+  vs_gradients(g, &loss, 1, &handle, 1, NULL, &d, st);
+  OK();
+  STR_EQ(vs_output_name(d), "gradients/AddN:0");
+  OPT_OP("gradients/AddN", "AddN", "gradients/Square_grad/Mul_1:0 gradients/mul_grad/Mul:0");
+  STR_EQ(vs_op_name(vs_graph_operation(g, vs_graph_num_operations(g) - 1)), "gradients/AddN");
+  vs_output sum = vs_reduce_sum(g, vs_var_value(w), NULL, st), e;
+  OK();
+  vs_gradients(g, &sum, 1, &handle, 1, NULL, &e, st);
+  OK();
+  STR_EQ(vs_output_name(e), "gradients_1/Sum_2_grad/Tile:0");
+  SESSION(s);
+  RUN(s, vs_var_initializer_op(w));
+  FETCH(x, s, d);
+  for (int i = 0; i < 6; i++) {
+    double want = 2.0 * ((double)OPT_W0[i] - OPT_T[i]) + OPT_T[i];
+    NEAR(FLOATS(x)[i], want, 1e-6 * (1 + fabs(want)));
+  }
+}
+
+VSC_CASE(optimizer_resource_gradient_descent_graph) {
+  OPT_RESOURCE_MODEL();
+  OPTIMIZER(o, vs_gradient_descent_optimizer(0.1, NULL, st));
+  vs_op *train = vs_optimizer_apply_gradients(o, gv, 2, NULL, st);
+  OK();
+  STR_EQ(vs_op_name(train), "GradientDescent");
+  OPT_OP("GradientDescent/update_layer/w/ResourceApplyGradientDescent", "ResourceApplyGradientDescent",
+         "layer/w:0 GradientDescent/learning_rate:0 gw:0");
+  OPT_CLASS("GradientDescent/update_layer/w/ResourceApplyGradientDescent", "loc:@layer/w");
+  EXPECT(vs_output_name(vs_op_output(
+             vs_graph_operation_by_name(g, "GradientDescent/update_layer/w/ResourceApplyGradientDescent"))) == NULL,
+         "ResourceApplyGradientDescent has an output");
+  OPT_OP("GradientDescent", "NoOp",
+         "^GradientDescent/update_layer/w/ResourceApplyGradientDescent "
+         "^GradientDescent/update_layer/b/ResourceApplyGradientDescent");
+  vs_item items[2];
+  INT_EQ(vs_get_collection(g, VS_TRAIN_OP, NULL, items, 2, st), 1);
+  EXPECT(items[0].op == train, "TRAIN_OP holds another op");
+}
+
+VSC_CASE(optimizer_resource_momentum_slots) {
+  OPT_RESOURCE_MODEL();
+  EXPECT(vs_device_push(g, "/device:GPU:3", st), "device push");
+  OPTIMIZER(o, vs_momentum_optimizer(0.1, 0.9, &(vs_momentum_opts){.use_nesterov = true}, st));
+  vs_op *train = vs_optimizer_apply_gradients(o, gv, 2, NULL, st);
+  OK();
+  vs_device_pop(g, st);
+  OK();
+  STR_EQ(vs_op_name(train), "Momentum");
+  vs_var *slot = vs_optimizer_get_slot(o, w, "momentum");
+  VAR_NAME(slot, "layer/w/Momentum:0");
+  EXPECT(vs_var_is_resource(slot), "the slot of a resource variable is not one");
+  EXPECT(!vs_var_trainable(slot), "a slot is trainable");
+  OPT_OP("layer/w/Momentum", "VarHandleOp", "");
+  OPT_CLASS("layer/w/Momentum", "loc:@layer/w");
+  OPT_OP("layer/w/Momentum/Initializer/zeros", "Const", "");
+  OPT_OP("layer/w/Momentum/Assign", "AssignVariableOp", "layer/w/Momentum:0 layer/w/Momentum/Initializer/zeros:0");
+  OPT_OP("Momentum/update_layer/w/ResourceApplyMomentum", "ResourceApplyMomentum",
+         "layer/w:0 layer/w/Momentum:0 Momentum/learning_rate:0 gw:0 Momentum/momentum:0");
+  STR_EQ(vs_op_device(vs_graph_operation_by_name(g, "Momentum/learning_rate")), "/device:GPU:3");
+  COLLECTION(VS_GLOBAL_VARIABLES, NULL, "layer/w:0 layer/b:0 layer/w/Momentum:0 layer/b/Momentum:0");
+  COLLECTION(VS_TRAINABLE_VARIABLES, NULL, "layer/w:0 layer/b:0");
+}
+
+VSC_CASE(optimizer_resource_adam_graph) {
+  OPT_RESOURCE_MODEL();
+  OPTIMIZER(o, vs_adam_optimizer(NULL, st));
+  vs_op *train = vs_optimizer_apply_gradients(o, gv, 2, NULL, st);
+  OK();
+  STR_EQ(vs_op_name(train), "Adam");
+  vs_var *b1 = vs_optimizer_get_non_slot_variable(o, g, "beta1_power");
+  VAR_NAME(b1, "beta1_power:0");
+  EXPECT(vs_var_is_resource(b1), "beta1_power is not a resource variable");
+  OPT_CLASS("beta1_power", "loc:@layer/b");
+  OPT_OP("beta1_power/Initializer/initial_value", "Const", "");
+  OPT_OP("beta1_power/Assign", "AssignVariableOp", "beta1_power:0 beta1_power/Initializer/initial_value:0");
+  VAR_NAME(vs_optimizer_get_slot(o, w, "v"), "layer/w/Adam_1:0");
+  OPT_OP("Adam/update_layer/w/ResourceApplyAdam/ReadVariableOp", "ReadVariableOp", "beta1_power:0");
+  OPT_OP("Adam/update_layer/w/ResourceApplyAdam/ReadVariableOp_1", "ReadVariableOp", "beta2_power:0");
+  OPT_CLASS("Adam/update_layer/w/ResourceApplyAdam/ReadVariableOp", "");
+  OPT_OP("Adam/update_layer/w/ResourceApplyAdam", "ResourceApplyAdam",
+         "layer/w:0 layer/w/Adam:0 layer/w/Adam_1:0 Adam/update_layer/w/ResourceApplyAdam/ReadVariableOp:0 "
+         "Adam/update_layer/w/ResourceApplyAdam/ReadVariableOp_1:0 Adam/learning_rate:0 Adam/beta1:0 Adam/beta2:0 "
+         "Adam/epsilon:0 gw:0");
+#define UPDATES "^Adam/update_layer/w/ResourceApplyAdam ^Adam/update_layer/b/ResourceApplyAdam"
+  OPT_OP("Adam/ReadVariableOp", "ReadVariableOp", "beta1_power:0 " UPDATES);
+  OPT_OP("Adam/mul", "Mul", "Adam/ReadVariableOp:0 Adam/beta1:0");
+  OPT_CLASS("Adam/mul", "loc:@layer/b");
+  OPT_OP("Adam/AssignVariableOp", "AssignVariableOp", "beta1_power:0 Adam/mul:0");
+  OPT_OP("Adam/ReadVariableOp_1", "ReadVariableOp", "beta1_power:0 " UPDATES " ^Adam/AssignVariableOp");
+  OPT_OP("Adam/mul_1", "Mul", "Adam/ReadVariableOp_2:0 Adam/beta2:0");
+  OPT_OP("Adam/AssignVariableOp_1", "AssignVariableOp", "beta2_power:0 Adam/mul_1:0");
+  OPT_OP("Adam", "NoOp", UPDATES " ^Adam/AssignVariableOp ^Adam/AssignVariableOp_1");
+#undef UPDATES
+  COLLECTION(VS_GLOBAL_VARIABLES, NULL,
+             "layer/w:0 layer/b:0 beta1_power:0 beta2_power:0 layer/w/Adam:0 layer/w/Adam_1:0 layer/b/Adam:0 "
+             "layer/b/Adam_1:0");
+}
+
+VSC_CASE(optimizer_resource_rmsprop_centered_slots) {
+  OPT_RESOURCE_MODEL();
+  OPTIMIZER(o, vs_rmsprop_optimizer(0.01, &(vs_rmsprop_opts){.momentum = VS_OPT_DOUBLE(0.9), .centered = true}, st));
+  vs_optimizer_apply_gradients(o, gv, 2, NULL, st);
+  OK();
+  VAR_NAME(vs_optimizer_get_slot(o, w, "mg"), "layer/w/RMSProp_1:0");
+  OPT_OP("layer/w/RMSProp/Initializer/ones", "Const", "");
+  OPT_OP("RMSProp/update_layer/w/ResourceApplyCenteredRMSProp", "ResourceApplyCenteredRMSProp",
+         "layer/w:0 layer/w/RMSProp_1:0 layer/w/RMSProp:0 layer/w/RMSProp_2:0 RMSProp/learning_rate:0 "
+         "RMSProp/decay:0 RMSProp/momentum:0 RMSProp/epsilon:0 gw:0");
+  OPTIMIZER(o2, vs_rmsprop_optimizer(0.01, &(vs_rmsprop_opts){.name = "plain"}, st));
+  vs_optimizer_apply_gradients(o2, gv, 1, NULL, st);
+  OK();
+  OPT_OP("plain/update_layer/w/ResourceApplyRMSProp", "ResourceApplyRMSProp",
+         "layer/w:0 layer/w/plain:0 layer/w/plain_1:0 plain/learning_rate:0 plain/decay:0 plain/momentum:0 "
+         "plain/epsilon:0 gw:0");
+}
+
+/* enable_resource_variables: the global step is a resource variable too,
+ * and apply_gradients increments it with an AssignAddVariableOp named as
+ * the scope (the train op) of a Const "Const", after the updates. */
+VSC_CASE(optimizer_resource_global_step) {
+  vs_enable_resource_variables(g, true, st);
+  OK();
+  OPT_MODEL();
+  STR_EQ(vs_op_type(vs_graph_operation_by_name(g, "layer/w")), "VarHandleOp");
+  VSCOPE(foo, "foo");
+  vs_var *step = vs_train_get_or_create_global_step(g, st);
+  OK();
+  VPOP(foo);
+  VAR_NAME(step, "foo/global_step:0");
+  STR_EQ(vs_op_type(vs_var_op(step)), "VarHandleOp");
+  OPTIMIZER(o, vs_gradient_descent_optimizer(0.1, &(vs_optimizer_opts){.name = "sgd"}, st));
+  vs_op *train = vs_optimizer_apply_gradients(o, gv, 2, &(vs_apply_opts){.global_step = step}, st);
+  OK();
+  STR_EQ(vs_op_name(train), "sgd");
+  STR_EQ(vs_op_type(train), "AssignAddVariableOp");
+  OPT_OP("sgd/update", "NoOp",
+         "^sgd/update_layer/w/ResourceApplyGradientDescent ^sgd/update_layer/b/ResourceApplyGradientDescent");
+  OPT_OP("sgd/Const", "Const", "^sgd/update");
+  OPT_OP("sgd", "AssignAddVariableOp", "foo/global_step:0 sgd/Const:0");
+  OPT_CLASS("sgd", "loc:@foo/global_step");
+  vs_item items[2];
+  INT_EQ(vs_get_collection(g, VS_TRAIN_OP, NULL, items, 2, st), 1);
+  EXPECT(items[0].op == train, "TRAIN_OP holds another op");
+  SESSION(s);
+  RUN(s, vs_global_variables_initializer(g, st));
+  float ones[6] = {1, 1, 1, 1, 1, 1};
+  vs_tensor *tw = vs_tensor_new(VS_FLOAT, VS_SHAPE(2, 3), ones, st), *tb = vs_tensor_new(VS_FLOAT, VS_SHAPE(3), ones, st);
+  vs_output feeds[2] = {gw, gb};
+  vs_tensor *vals[2] = {tw, tb};
+  for (int i = 0; i < 3 && vs_status_code(st) == VS_OK; i++) vs_session_run(s, feeds, vals, 2, NULL, NULL, 0, &train, 1, st);
+  vs_tensor_free(tw);
+  vs_tensor_free(tb);
+  OK();
+  VALUE(n, s, step);
+  INT_EQ(*(const int64_t *)vs_tensor_data(n), 3);
+  VALUE(bv, s, b);
+  NEAR(FLOATS(bv)[0], -0.3, 1e-6);
+}
+
+/* One Adam over a resource variable w and a RefVariable b: each gets its
+ * own kind of slots and update op; the beta powers follow b (its name
+ * sorts first), RefVariables read through "beta1_power/read". */
+VSC_CASE(optimizer_resource_mixed_with_ref_variables) {
+  vs_enable_resource_variables(g, true, st);
+  OK();
+  GETV(w, "w", .shape = VS_SHAPE(2, 3));
+  GETV(b, "b", .shape = VS_SHAPE(3), .use_resource = VS_OPT_FALSE);
+  vs_enable_resource_variables(g, false, st);
+  OK();
+  vs_output gw = vs_placeholder(g, VS_FLOAT, VS_SHAPE(2, 3), "gw", st);
+  vs_output gb = vs_placeholder(g, VS_FLOAT, VS_SHAPE(3), "gb", st);
+  OK();
+  OPTIMIZER(o, vs_adam_optimizer(NULL, st));
+  vs_optimizer_apply_gradients(o, (vs_grad_and_var[]){{gw, w}, {gb, b}}, 2, NULL, st);
+  OK();
+  STR_EQ(vs_op_type(vs_graph_operation_by_name(g, "beta1_power")), "VariableV2");
+  STR_EQ(vs_op_type(vs_graph_operation_by_name(g, "w/Adam")), "VarHandleOp");
+  STR_EQ(vs_op_type(vs_graph_operation_by_name(g, "b/Adam")), "VariableV2");
+  OPT_CLASS("w/Adam", "loc:@w");
+  OPT_CLASS("b/Adam", "loc:@b");
+  OPT_OP("Adam/update_w/ResourceApplyAdam", "ResourceApplyAdam",
+         "w:0 w/Adam:0 w/Adam_1:0 beta1_power/read:0 beta2_power/read:0 Adam/learning_rate:0 Adam/beta1:0 "
+         "Adam/beta2:0 Adam/epsilon:0 gw:0");
+  OPT_OP("Adam/update_b/ApplyAdam", "ApplyAdam",
+         "b:0 b/Adam:0 b/Adam_1:0 beta1_power/read:0 beta2_power/read:0 Adam/learning_rate:0 Adam/beta1:0 "
+         "Adam/beta2:0 Adam/epsilon:0 gb:0");
+  OPT_OP("Adam/mul", "Mul", "beta1_power/read:0 Adam/beta1:0 ^Adam/update_w/ResourceApplyAdam ^Adam/update_b/ApplyAdam");
+  OPT_OP("Adam", "NoOp", "^Adam/update_w/ResourceApplyAdam ^Adam/update_b/ApplyAdam ^Adam/Assign ^Adam/Assign_1");
+}
+
+static const float OPT_X0[3] = {0.5f, -0.5f, 1.0f};
+
+/* The other way round: w (resource) sorts first, so the beta powers are
+ * resource variables and the RefVariable x's ApplyAdam reads them in its
+ * own scope; 5 steps of minimize end at TF's losses and values. */
+VSC_CASE(optimizer_resource_mixed_trajectory) {
+  GETV(w, "w", .initializer = vs_value_initializer(OPT_W0, VS_FLOAT, 6, VS_SHAPE(2, 3)), .use_resource = VS_OPT_TRUE);
+  GETV(x, "x", .initializer = vs_value_initializer(OPT_X0, VS_FLOAT, 3, VS_SHAPE(3)));
+  vs_output target = vs_constant(g, OPT_T, VS_FLOAT, VS_SHAPE(2, 3), "T", st);
+  vs_output sum = vs_add(g, vs_var_value(w), vs_var_value(x), NULL, st);
+  vs_output loss = vs_reduce_sum(g, vs_square(g, vs_sub(g, sum, target, NULL, st), NULL, st), NULL, st);
+  OK();
+  OPTIMIZER(o, vs_adam_optimizer(&(vs_adam_opts){.learning_rate = VS_OPT_DOUBLE(0.1)}, st));
+  vs_op *train = vs_optimizer_minimize(o, loss, NULL, st);
+  OK();
+  OPT_OP("Adam/update_x/ApplyAdam/ReadVariableOp", "ReadVariableOp", "beta1_power:0");
+  OPT_OP("Adam/update_x/ApplyAdam", "ApplyAdam",
+         "x:0 x/Adam:0 x/Adam_1:0 Adam/update_x/ApplyAdam/ReadVariableOp:0 Adam/update_x/ApplyAdam/ReadVariableOp_1:0 "
+         "Adam/learning_rate:0 Adam/beta1:0 Adam/beta2:0 Adam/epsilon:0 gradients/add_grad/tuple/control_dependency_1:0");
+  static const float want_loss[5] = {22.8125f, 19.6924992f, 16.8959064f, 14.4229393f, 12.2606745f};
+  static const float want_w[6] = {0.845817327f, -0.503523111f, 2.34525871f, 1.00435424f, 0.471749127f, -0.700331211f};
+  static const float want_x[3] = {0.00588461012f, -0.00660089403f, 0.583236516f};
+  SESSION(s);
+  RUN(s, vs_global_variables_initializer(g, st));
+  for (int i = 0; i < 5; i++) {
+    vs_tensor *l = NULL;
+    vs_session_run(s, NULL, NULL, 0, &loss, &l, 1, &train, 1, st);
+    OK();
+    float got = *(const float *)vs_tensor_data(l);
+    vs_tensor_free(l);
+    NEAR(got, want_loss[i], 2e-6 * (1 + fabs(want_loss[i])));
+  }
+  VALUE(wv, s, w);
+  for (int i = 0; i < 6; i++) NEAR(FLOATS(wv)[i], want_w[i], 2e-6 * (1 + fabs(want_w[i])));
+  VALUE(xv, s, x);
+  for (int i = 0; i < 3; i++) NEAR(FLOATS(xv)[i], want_x[i], 2e-6 * (1 + fabs(want_x[i])));
+}
+
+/* apply_gradients' errors on resource variables: the dtype without
+ * "_ref"; the handle's shape "[]" in the shape-function texts; TF 2.21's
+ * resource Momentum does not check the gradient's shape when built (its
+ * kernel does); a bool gradient fails on the op's first T input. */
+VSC_CASE(optimizer_resource_apply_errors) {
+  OPT_RESOURCE_MODEL();
+  OPTIMIZER(o, vs_gradient_descent_optimizer(0.1, NULL, st));
+  vs_grad_and_var none[2] = {{{0}, w}, {{0}, b}};
+  vs_optimizer_apply_gradients(o, none, 2, NULL, st);
+  ERR(VS_INVALID_ARGUMENT, "ValueError",
+      "No gradients provided for any variable: [\"<tf.Variable 'layer/w:0' shape=(2, 3) dtype=float32>\", "
+      "\"<tf.Variable 'layer/b:0' shape=(3,) dtype=float32>\"].");
+  vs_optimizer_apply_gradients(o, &(vs_grad_and_var){gb, w}, 1, NULL, st);
+  ERR(VS_INVALID_ARGUMENT, "ValueError",
+      "Shapes must be equal rank, but are 2 and 1 for '{{node GradientDescent/update_layer/w/"
+      "ResourceApplyGradientDescent}} = ResourceApplyGradientDescent[T=DT_FLOAT, use_locking=false]"
+      "(layer/w, GradientDescent/learning_rate, gb)' with input shapes: [], [], [3].");
+  vs_output lr2 = vs_placeholder(g, VS_FLOAT, VS_SHAPE(2), "lr2", st);
+  OK();
+  OPTIMIZER(m, vs_momentum_optimizer(0, 0.9, &(vs_momentum_opts){.learning_rate_tensor = lr2}, st));
+  vs_optimizer_apply_gradients(m, gv, 1, NULL, st);
+  ERR(VS_INVALID_ARGUMENT, "ValueError",
+      "Shape must be rank 0 but is rank 1 for '{{node Momentum/update_layer/w/ResourceApplyMomentum}} = "
+      "ResourceApplyMomentum[T=DT_FLOAT, use_locking=false, use_nesterov=false](layer/w, layer/w/Momentum, lr2, gw, "
+      "Momentum/momentum)' with input shapes: [], [], [2], [2,3], [].");
+  vs_output tall = vs_placeholder(g, VS_FLOAT, VS_SHAPE(3, 2), "tall", st);
+  OK();
+  OPTIMIZER(m2, vs_momentum_optimizer(0.1, 0.9, &(vs_momentum_opts){.name = "m2"}, st));
+  vs_op *train = vs_optimizer_apply_gradients(m2, &(vs_grad_and_var){tall, w}, 1, NULL, st);
+  OK();
+  STR_EQ(vs_op_name(train), "m2");
+  GETV(bv, "bv", .shape = VS_SHAPE(2), .dtype = VS_BOOL, .use_resource = VS_OPT_TRUE);
+  vs_output gbool = vs_placeholder(g, VS_BOOL, VS_SHAPE(2), "gbool", st);
+  OK();
+  vs_optimizer_apply_gradients(o, &(vs_grad_and_var){gbool, bv}, 1, NULL, st);
+  ERR(VS_INVALID_ARGUMENT, "TypeError",
+      "Value passed to parameter 'alpha' has DataType bool not in list of allowed values: float32, float64, int32, "
+      "uint8, int16, int8, complex64, int64, qint8, quint8, qint32, bfloat16, qint16, quint16, uint16, complex128, "
+      "float16, uint32, uint64");
+}
+
+/* The kernels' errors: an uninitialised variable or slot is not in the
+ * resource manager (InternalError "Invalid variable reference."), a fed
+ * gradient of another shape is "var and grad do not have the same shape";
+ * then two steps update v in place. */
+VSC_CASE(optimizer_resource_run_time_errors) {
+  GETV(v, "v", .shape = VS_SHAPE(3), .use_resource = VS_OPT_TRUE);
+  vs_output grad = vs_placeholder(g, VS_FLOAT, VS_UNKNOWN_SHAPE, "g", st);
+  OK();
+  OPTIMIZER(o, vs_momentum_optimizer(0.1, 0.9, NULL, st));
+  vs_op *train = vs_optimizer_apply_gradients(o, &(vs_grad_and_var){grad, v}, 1, NULL, st);
+  OK();
+  SESSION(s);
+  float two[2] = {1, 2}, three[3] = {1, 2, 3};
+  vs_tensor *t2 = vs_tensor_new(VS_FLOAT, VS_SHAPE(2), two, st), *t3 = vs_tensor_new(VS_FLOAT, VS_SHAPE(3), three, st);
+  char msg[3][512];
+  int code[3];
+  for (int i = 0; i < 3; i++) {
+    if (i == 1) RUN(s, vs_var_initializer_op(v));
+    if (i == 2) RUN(s, vs_var_initializer_op(vs_optimizer_get_slot(o, v, "momentum")));
+    vs_session_run(s, &grad, i == 2 ? &t2 : &t3, 1, NULL, NULL, 0, &train, 1, st);
+    code[i] = vs_status_code(st);
+    snprintf(msg[i], sizeof msg[i], "%s", vs_status_message(st));
+  }
+  vs_session_run(s, &grad, &t3, 1, NULL, NULL, 0, &train, 1, st);
+  vs_tensor *before = vs_status_code(st) == VS_OK ? vsc_value(t, s, v, __FILE__, __LINE__) : NULL;
+  if (before) vs_session_run(s, &grad, &t3, 1, NULL, NULL, 0, &train, 1, st);
+  vs_tensor_free(t2);
+  vs_tensor_free(t3);
+  OK();
+  for (int i = 0; i < 2; i++) {
+    INT_EQ(code[i], VS_INTERNAL);
+    STR_EQ(msg[i], "Invalid variable reference.\n\t [[{{node Momentum/update_v/ResourceApplyMomentum}}]]");
+  }
+  INT_EQ(code[2], VS_INVALID_ARGUMENT);
+  STR_EQ(msg[2], "var and grad do not have the same shape[3] [2]\n\t [[{{node Momentum/update_v/ResourceApplyMomentum}}]]");
+  EXPECT(before != NULL, "no value of v");
+  VALUE(after, s, v);
+  NEAR(FLOATS(after)[2] - FLOATS(before)[2], -0.3 * 1.9, 1e-6);
+}
+
+#define OPT_RESOURCE_TRAJECTORY(name, make, ...)                              \
+  VSC_CASE(name) {                                                            \
+    OPTIMIZER(o, make);                                                       \
+    static const float vals[11] = {__VA_ARGS__};                              \
+    opt_trajectory(t, g, st, o, vals, vals + 6, true);                        \
+  }
+
+/* The same five steps on a resource variable: the same values as TF's. */
+OPT_RESOURCE_TRAJECTORY(optimizer_resource_trajectory_gradient_descent, vs_gradient_descent_optimizer(0.1, NULL, st),
+                        0.836160004f, 1.01696002f, 2.67232013f, -0.180800006f, 0.336160004f, -0.0819199905f,
+                        16.8125f, 10.7599993f, 6.88639975f, 4.40729618f, 2.82066894f)
+OPT_RESOURCE_TRAJECTORY(optimizer_resource_trajectory_momentum, vs_momentum_optimizer(0.1, 0.9, NULL, st),
+                        1.29021001f, 3.74125981f, 3.58042002f, -2.4510498f, 0.790210009f, 0.145105004f,
+                        16.8125f, 10.7599993f, 3.55752516f, 0.0646272376f, 1.60112059f)
+OPT_RESOURCE_TRAJECTORY(optimizer_resource_trajectory_nesterov,
+                        vs_momentum_optimizer(0.1, 0.9, &(vs_momentum_opts){.use_nesterov = true}, st),
+                        1.20785868f, 3.24715257f, 3.41571736f, -2.03929377f, 0.707858801f, 0.103929378f,
+                        16.8125f, 6.46272469f, 0.831575871f, 0.197381243f, 1.77388644f)
+OPT_RESOURCE_TRAJECTORY(optimizer_resource_trajectory_adam,
+                        vs_adam_optimizer(&(vs_adam_opts){.learning_rate = VS_OPT_DOUBLE(0.1)}, st),
+                        0.972184122f, -0.501780987f, 2.49203467f, 1.00222623f, 0.472184122f, 0.127603322f,
+                        16.8125f, 15.3225012f, 13.9561949f, 12.7112398f, 11.5784664f)
+OPT_RESOURCE_TRAJECTORY(optimizer_resource_trajectory_rmsprop, vs_rmsprop_optimizer(0.01, NULL, st),
+                        0.548375249f, -0.900172234f, 2.07431698f, 1.40253067f, 0.0483752303f, -0.223145574f,
+                        16.8125f, 16.451601f, 16.1676674f, 15.922492f, 15.7016201f)
+OPT_RESOURCE_TRAJECTORY(optimizer_resource_trajectory_rmsprop_centered,
+                        vs_rmsprop_optimizer(0.01, &(vs_rmsprop_opts){.momentum = VS_OPT_DOUBLE(0.9), .centered = true},
+                                             st),
+                        0.629604399f, -0.68437469f, 2.21451306f, 1.19456804f, 0.129604444f, -0.180925518f,
+                        16.8125f, 16.4385834f, 15.801651f, 14.9727497f, 14.0061302f)
+
+/* TF's mid-training Adam checkpoint (optimizer_resumes_tf_checkpoint_with_
+ * slots' fixture, written from RefVariables: a checkpoint holds values by
+ * name, whatever the kind) restored into the same model built with a
+ * resource variable, whose slots, beta powers and step are resource
+ * variables too (the step is not: get_or_create_global_step follows the
+ * graph's switch, as TF's): 2 more steps are TF's. */
+VSC_CASE(optimizer_resource_resumes_tf_checkpoint) { opt_resume_tf_checkpoint(t, g, st, true); }
 
 const vsc_case vsc_cases_training[] = {
     VSC_REG(gradients_of_mean_squared_mlp, "T.grad.mlp T.grad.names"),
@@ -1132,5 +1535,23 @@ const vsc_case vsc_cases_training[] = {
     VSC_REG(optimizer_learning_rate_tensor_fed, "T.train.learning_rate"),
     VSC_REG(optimizer_gan_var_lists_from_scopes, "T.train.var_list T.train.non_slot 6.3.3"),
     VSC_REG(optimizer_resumes_tf_checkpoint_with_slots, "T.train.trajectory T.train.slots T.train.checkpoint"),
+    /* ---- resource variables ---- */
+    VSC_REG(gradients_of_resource_variable_reads, "T.rtrain.grad T.grad.add_n"),
+    VSC_REG(optimizer_resource_gradient_descent_graph, "T.rtrain.apply T.rtrain.names"),
+    VSC_REG(optimizer_resource_momentum_slots, "T.rtrain.slots T.rtrain.names"),
+    VSC_REG(optimizer_resource_adam_graph, "T.rtrain.slots T.rtrain.non_slot T.rtrain.names"),
+    VSC_REG(optimizer_resource_rmsprop_centered_slots, "T.rtrain.slots T.rtrain.names"),
+    VSC_REG(optimizer_resource_global_step, "T.rtrain.global_step"),
+    VSC_REG(optimizer_resource_mixed_with_ref_variables, "T.rtrain.mixed T.rtrain.slots"),
+    VSC_REG(optimizer_resource_mixed_trajectory, "T.rtrain.mixed T.rtrain.trajectory"),
+    VSC_REG(optimizer_resource_apply_errors, "T.rtrain.errors"),
+    VSC_REG(optimizer_resource_run_time_errors, "T.rtrain.errors T.rtrain.apply"),
+    VSC_REG(optimizer_resource_trajectory_gradient_descent, "T.rtrain.trajectory"),
+    VSC_REG(optimizer_resource_trajectory_momentum, "T.rtrain.trajectory"),
+    VSC_REG(optimizer_resource_trajectory_nesterov, "T.rtrain.trajectory"),
+    VSC_REG(optimizer_resource_trajectory_adam, "T.rtrain.trajectory"),
+    VSC_REG(optimizer_resource_trajectory_rmsprop, "T.rtrain.trajectory"),
+    VSC_REG(optimizer_resource_trajectory_rmsprop_centered, "T.rtrain.trajectory"),
+    VSC_REG(optimizer_resource_resumes_tf_checkpoint, "T.rtrain.checkpoint T.rtrain.trajectory"),
     {NULL, NULL, NULL, NULL},
 };

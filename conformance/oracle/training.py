@@ -617,9 +617,11 @@ W0 = np.array([[0.5, -1, 2], [1.5, 0, -0.25]], np.float32)
 TARGET = np.array([[1, 2, 3], [-1, 0.5, 0]], np.float32)
 
 
-def _trajectory(t, opt, want):
-    w = tf.get_variable("w", initializer=tf.constant(W0))
-    loss = tf.reduce_sum(tf.square(w - tf.constant(TARGET, name="T")))
+def _trajectory(t, opt, want, resource=False):
+    w = tf.get_variable("w", initializer=tf.constant(W0), use_resource=resource)
+    # The C case reads w through vs_var_value: "w/read", "w/Read/ReadVariableOp".
+    read = w if not resource else tf.get_default_graph().get_tensor_by_name("w/Read/ReadVariableOp:0")
+    loss = tf.reduce_sum(tf.square(read - tf.constant(TARGET, name="T")))
     train = opt.minimize(loss)
     with t.session() as s:
         s.run(tf.global_variables_initializer())
@@ -732,10 +734,10 @@ def optimizer_gan_var_lists_from_scopes(t):
     t.eq(_ops("g_train/mul").inputs[0].name, "beta1_power_1/read:0")
 
 
-@case
-def optimizer_resumes_tf_checkpoint_with_slots(t):
-    w = tf.get_variable("w", initializer=tf.constant(W0))
-    loss = tf.reduce_sum(tf.square(w - tf.constant(TARGET, name="T")))
+def _resume_tf_checkpoint(t, resource):
+    w = tf.get_variable("w", initializer=tf.constant(W0), use_resource=resource)
+    read = w if not resource else tf.get_default_graph().get_tensor_by_name("w/Read/ReadVariableOp:0")
+    loss = tf.reduce_sum(tf.square(read - tf.constant(TARGET, name="T")))
     step = tf.train.get_or_create_global_step()
     train = tf.train.AdamOptimizer(0.1).minimize(loss, global_step=step)
     path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "golden", "train",
@@ -748,3 +750,322 @@ def optimizer_resumes_tf_checkpoint_with_slots(t):
         for i, x in enumerate(s.run(w).ravel()):
             t.near(x, want_w[i], 2e-6 * (1 + abs(want_w[i])), "w[%d]" % i)
         t.eq(s.run(step), 5, "global_step")
+
+
+@case
+def optimizer_resumes_tf_checkpoint_with_slots(t):
+    _resume_tf_checkpoint(t, False)
+
+
+# ---- resource variables (use_resource=True) ----
+# The C cases read a resource variable through vs_var_value(v), the
+# "<v>/Read/ReadVariableOp" made with it (v._graph_element here), and pass
+# the variable to tf.gradients / minimize, which differentiate v.handle.
+
+
+def _read(name):
+    return tf.get_default_graph().get_tensor_by_name(name + "/Read/ReadVariableOp:0")
+
+
+def _class(name):
+    op = _ops(name)
+    return " ".join(c.decode() for c in op.get_attr("_class")) if "_class" in op.node_def.attr else ""
+
+
+def _resource_model():
+    with tf.variable_scope("layer", use_resource=True):
+        w = tf.get_variable("w", [2, 3], initializer=tf.ones_initializer())
+        b = tf.get_variable("b", [3], initializer=tf.zeros_initializer())
+    gw = tf.placeholder(tf.float32, [2, 3], name="gw")
+    gb = tf.placeholder(tf.float32, [3], name="gb")
+    return w, b, [(gw, w), (gb, b)]
+
+
+@case
+def gradients_of_resource_variable_reads(t):
+    w = tf.get_variable("w", initializer=tf.constant(W0), use_resource=True)
+    c = tf.constant(TARGET, name="c")
+    loss = tf.reduce_sum(tf.square(_read("w") - c)) + tf.reduce_sum(w.read_value() * c)
+    t.eq(loss.name, "add:0")
+    d = tf.gradients(loss, [w])
+    t.eq(d[0].name, "gradients/AddN:0")
+    _op(t, "gradients/AddN", "AddN", "gradients/Square_grad/Mul_1:0 gradients/mul_grad/Mul:0")
+    t.check(tf.get_default_graph().get_operations()[-1].name == "gradients/AddN", "ops built after the AddN")
+    e = tf.gradients(tf.reduce_sum(_read("w")), [w])
+    t.eq(e[0].name, "gradients_1/Sum_2_grad/Tile:0")
+    with t.session() as s:
+        s.run(w.initializer)
+        got = s.run(d[0]).ravel()
+    want = 2 * (W0 - TARGET) + TARGET
+    for i, x in enumerate(got):
+        t.near(x, want.ravel()[i], 1e-6 * (1 + abs(want.ravel()[i])), "d[%d]" % i)
+
+
+@case
+def optimizer_resource_gradient_descent_graph(t):
+    w, b, gv = _resource_model()
+    train = tf.train.GradientDescentOptimizer(0.1).apply_gradients(gv)
+    t.eq(train.name, "GradientDescent")
+    _op(t, "GradientDescent/update_layer/w/ResourceApplyGradientDescent", "ResourceApplyGradientDescent",
+        "layer/w:0 GradientDescent/learning_rate:0 gw:0")
+    t.eq(_class("GradientDescent/update_layer/w/ResourceApplyGradientDescent"), "loc:@layer/w")
+    t.eq(len(_ops("GradientDescent/update_layer/w/ResourceApplyGradientDescent").outputs), 0)
+    _op(t, "GradientDescent", "NoOp",
+        "^GradientDescent/update_layer/w/ResourceApplyGradientDescent "
+        "^GradientDescent/update_layer/b/ResourceApplyGradientDescent")
+    t.eq(tf.get_collection(tf.GraphKeys.TRAIN_OP), [train])
+
+
+@case
+def optimizer_resource_momentum_slots(t):
+    w, b, gv = _resource_model()
+    with tf.device("/device:GPU:3"):
+        o = tf.train.MomentumOptimizer(0.1, 0.9, use_nesterov=True)
+        train = o.apply_gradients(gv)
+    t.eq(train.name, "Momentum")
+    slot = o.get_slot(w, "momentum")
+    t.name(slot, "layer/w/Momentum:0")
+    t.check(isinstance(slot, type(w)), "the slot of a resource variable is not one")
+    t.check(not slot.trainable, "a slot is trainable")
+    _op(t, "layer/w/Momentum", "VarHandleOp", "")
+    t.eq(_class("layer/w/Momentum"), "loc:@layer/w")
+    _op(t, "layer/w/Momentum/Initializer/zeros", "Const", "")
+    _op(t, "layer/w/Momentum/Assign", "AssignVariableOp", "layer/w/Momentum:0 layer/w/Momentum/Initializer/zeros:0")
+    _op(t, "Momentum/update_layer/w/ResourceApplyMomentum", "ResourceApplyMomentum",
+        "layer/w:0 layer/w/Momentum:0 Momentum/learning_rate:0 gw:0 Momentum/momentum:0")
+    t.eq(_ops("Momentum/update_layer/w/ResourceApplyMomentum").get_attr("use_nesterov"), True)
+    t.eq(_ops("Momentum/learning_rate").device, "/device:GPU:3")
+    t.eq(_names(tf.GraphKeys.GLOBAL_VARIABLES), "layer/w:0 layer/b:0 layer/w/Momentum:0 layer/b/Momentum:0")
+    t.eq(_names(tf.GraphKeys.TRAINABLE_VARIABLES), "layer/w:0 layer/b:0")
+
+
+@case
+def optimizer_resource_adam_graph(t):
+    w, b, gv = _resource_model()
+    o = tf.train.AdamOptimizer()
+    train = o.apply_gradients(gv)
+    t.eq(train.name, "Adam")
+    b1, b2 = o._get_beta_accumulators()
+    t.name(b1, "beta1_power:0")
+    t.check(isinstance(b1, type(w)), "beta1_power is not a resource variable")
+    t.eq(_class("beta1_power"), "loc:@layer/b")
+    _op(t, "beta1_power/Initializer/initial_value", "Const", "")
+    _op(t, "beta1_power/Assign", "AssignVariableOp", "beta1_power:0 beta1_power/Initializer/initial_value:0")
+    t.name(o.get_slot(w, "v"), "layer/w/Adam_1:0")
+    _op(t, "Adam/update_layer/w/ResourceApplyAdam/ReadVariableOp", "ReadVariableOp", "beta1_power:0")
+    _op(t, "Adam/update_layer/w/ResourceApplyAdam/ReadVariableOp_1", "ReadVariableOp", "beta2_power:0")
+    t.eq(_class("Adam/update_layer/w/ResourceApplyAdam/ReadVariableOp"), "")
+    _op(t, "Adam/update_layer/w/ResourceApplyAdam", "ResourceApplyAdam",
+        "layer/w:0 layer/w/Adam:0 layer/w/Adam_1:0 Adam/update_layer/w/ResourceApplyAdam/ReadVariableOp:0 "
+        "Adam/update_layer/w/ResourceApplyAdam/ReadVariableOp_1:0 Adam/learning_rate:0 Adam/beta1:0 Adam/beta2:0 "
+        "Adam/epsilon:0 gw:0")
+    updates = "^Adam/update_layer/w/ResourceApplyAdam ^Adam/update_layer/b/ResourceApplyAdam"
+    _op(t, "Adam/ReadVariableOp", "ReadVariableOp", "beta1_power:0 " + updates)
+    _op(t, "Adam/mul", "Mul", "Adam/ReadVariableOp:0 Adam/beta1:0")
+    t.eq(_class("Adam/mul"), "loc:@layer/b")
+    _op(t, "Adam/AssignVariableOp", "AssignVariableOp", "beta1_power:0 Adam/mul:0")
+    _op(t, "Adam/ReadVariableOp_1", "ReadVariableOp", "beta1_power:0 " + updates + " ^Adam/AssignVariableOp")
+    _op(t, "Adam/mul_1", "Mul", "Adam/ReadVariableOp_2:0 Adam/beta2:0")
+    _op(t, "Adam/AssignVariableOp_1", "AssignVariableOp", "beta2_power:0 Adam/mul_1:0")
+    _op(t, "Adam", "NoOp", updates + " ^Adam/AssignVariableOp ^Adam/AssignVariableOp_1")
+    t.eq(_names(tf.GraphKeys.GLOBAL_VARIABLES),
+         "layer/w:0 layer/b:0 beta1_power:0 beta2_power:0 layer/w/Adam:0 layer/w/Adam_1:0 layer/b/Adam:0 "
+         "layer/b/Adam_1:0")
+
+
+@case
+def optimizer_resource_rmsprop_centered_slots(t):
+    w, b, gv = _resource_model()
+    o = tf.train.RMSPropOptimizer(0.01, momentum=0.9, centered=True)
+    o.apply_gradients(gv)
+    t.name(o.get_slot(w, "mg"), "layer/w/RMSProp_1:0")
+    _op(t, "layer/w/RMSProp/Initializer/ones", "Const", "")
+    _op(t, "RMSProp/update_layer/w/ResourceApplyCenteredRMSProp", "ResourceApplyCenteredRMSProp",
+        "layer/w:0 layer/w/RMSProp_1:0 layer/w/RMSProp:0 layer/w/RMSProp_2:0 RMSProp/learning_rate:0 "
+        "RMSProp/decay:0 RMSProp/momentum:0 RMSProp/epsilon:0 gw:0")
+    o2 = tf.train.RMSPropOptimizer(0.01, name="plain")
+    o2.apply_gradients(gv[:1])
+    _op(t, "plain/update_layer/w/ResourceApplyRMSProp", "ResourceApplyRMSProp",
+        "layer/w:0 layer/w/plain:0 layer/w/plain_1:0 plain/learning_rate:0 plain/decay:0 plain/momentum:0 "
+        "plain/epsilon:0 gw:0")
+
+
+@case
+def optimizer_resource_global_step(t):
+    tf.enable_resource_variables()
+    try:
+        w, b, gv = _model()  # enable_resource_variables: resource variables
+        t.eq(_ops("layer/w").type, "VarHandleOp")
+        with tf.variable_scope("foo"):
+            step = tf.train.get_or_create_global_step()
+        t.name(step, "foo/global_step:0")
+        t.eq(_ops("foo/global_step").type, "VarHandleOp")
+        train = tf.train.GradientDescentOptimizer(0.1, name="sgd").apply_gradients(gv, global_step=step)
+    finally:
+        tf.disable_resource_variables()
+    t.eq(train.name, "sgd")
+    t.eq(train.type, "AssignAddVariableOp")
+    _op(t, "sgd/update", "NoOp",
+        "^sgd/update_layer/w/ResourceApplyGradientDescent ^sgd/update_layer/b/ResourceApplyGradientDescent")
+    _op(t, "sgd/Const", "Const", "^sgd/update")
+    _op(t, "sgd", "AssignAddVariableOp", "foo/global_step:0 sgd/Const:0")
+    t.eq(_class("sgd"), "loc:@foo/global_step")
+    t.eq(tf.get_collection(tf.GraphKeys.TRAIN_OP), [train])
+    with t.session() as s:
+        s.run(tf.global_variables_initializer())
+        feed = {gv[0][0]: np.ones((2, 3)), gv[1][0]: np.ones(3)}
+        for _ in range(3):
+            s.run(train, feed)
+        t.eq(s.run(step), 3, "global_step")
+        t.near(s.run(_read("layer/b"))[0], -0.3, 1e-6, "b[0]")
+
+
+@case
+def optimizer_resource_mixed_with_ref_variables(t):
+    tf.enable_resource_variables()
+    try:
+        w = tf.get_variable("w", [2, 3])
+        b = tf.get_variable("b", [3], use_resource=False)
+    finally:
+        tf.disable_resource_variables()
+    gw = tf.placeholder(tf.float32, [2, 3], name="gw")
+    gb = tf.placeholder(tf.float32, [3], name="gb")
+    o = tf.train.AdamOptimizer()
+    o.apply_gradients([(gw, w), (gb, b)])
+    t.eq(_ops("beta1_power").type, "VariableV2")  # colocated with b, a RefVariable
+    t.eq(_ops("w/Adam").type, "VarHandleOp")
+    t.eq(_ops("b/Adam").type, "VariableV2")
+    t.eq(_class("w/Adam"), "loc:@w")
+    t.eq(_class("b/Adam"), "loc:@b")
+    _op(t, "Adam/update_w/ResourceApplyAdam", "ResourceApplyAdam",
+        "w:0 w/Adam:0 w/Adam_1:0 beta1_power/read:0 beta2_power/read:0 Adam/learning_rate:0 Adam/beta1:0 "
+        "Adam/beta2:0 Adam/epsilon:0 gw:0")
+    _op(t, "Adam/update_b/ApplyAdam", "ApplyAdam",
+        "b:0 b/Adam:0 b/Adam_1:0 beta1_power/read:0 beta2_power/read:0 Adam/learning_rate:0 Adam/beta1:0 "
+        "Adam/beta2:0 Adam/epsilon:0 gb:0")
+    _op(t, "Adam/mul", "Mul", "beta1_power/read:0 Adam/beta1:0 ^Adam/update_w/ResourceApplyAdam ^Adam/update_b/ApplyAdam")
+    _op(t, "Adam", "NoOp", "^Adam/update_w/ResourceApplyAdam ^Adam/update_b/ApplyAdam ^Adam/Assign ^Adam/Assign_1")
+
+
+X0 = np.array([0.5, -0.5, 1.0], np.float32)
+
+
+@case
+def optimizer_resource_mixed_trajectory(t):
+    w = tf.get_variable("w", initializer=tf.constant(W0), use_resource=True)
+    x = tf.get_variable("x", initializer=tf.constant(X0))
+    loss = tf.reduce_sum(tf.square(_read("w") + x - tf.constant(TARGET, name="T")))
+    train = tf.train.AdamOptimizer(0.1).minimize(loss)
+    _op(t, "Adam/update_x/ApplyAdam/ReadVariableOp", "ReadVariableOp", "beta1_power:0")
+    _op(t, "Adam/update_x/ApplyAdam", "ApplyAdam",
+        "x:0 x/Adam:0 x/Adam_1:0 Adam/update_x/ApplyAdam/ReadVariableOp:0 Adam/update_x/ApplyAdam/ReadVariableOp_1:0 "
+        "Adam/learning_rate:0 Adam/beta1:0 Adam/beta2:0 Adam/epsilon:0 gradients/add_grad/tuple/control_dependency_1:0")
+    want_loss = [22.8125, 19.6924992, 16.8959064, 14.4229393, 12.2606745]
+    want_w = [0.845817327, -0.503523111, 2.34525871, 1.00435424, 0.471749127, -0.700331211]
+    want_x = [0.00588461012, -0.00660089403, 0.583236516]
+    with t.session() as s:
+        s.run(tf.global_variables_initializer())
+        for i in range(5):
+            t.near(s.run([loss, train])[0], want_loss[i], 2e-6 * (1 + want_loss[i]), "loss %d" % i)
+        for i, v in enumerate(s.run(w).ravel()):
+            t.near(v, want_w[i], 2e-6 * (1 + abs(want_w[i])), "w[%d]" % i)
+        for i, v in enumerate(s.run(x).ravel()):
+            t.near(v, want_x[i], 2e-6 * (1 + abs(want_x[i])), "x[%d]" % i)
+
+
+@case
+def optimizer_resource_apply_errors(t):
+    w, b, gv = _resource_model()
+    o = tf.train.GradientDescentOptimizer(0.1)
+    t.raises(ValueError, lambda: o.apply_gradients([(None, w), (None, b)]),
+             msg="No gradients provided for any variable: [\"<tf.Variable 'layer/w:0' shape=(2, 3) dtype=float32>\", "
+                 "\"<tf.Variable 'layer/b:0' shape=(3,) dtype=float32>\"].")
+    gb = gv[1][0]
+    t.raises(ValueError, lambda: o.apply_gradients([(gb, w)]),
+             msg="Shapes must be equal rank, but are 2 and 1 for '{{node GradientDescent/update_layer/w/"
+                 "ResourceApplyGradientDescent}} = ResourceApplyGradientDescent[T=DT_FLOAT, use_locking=false]"
+                 "(layer/w, GradientDescent/learning_rate, gb)' with input shapes: [], [], [3].")
+    lr2 = tf.placeholder(tf.float32, [2], name="lr2")
+    t.raises(ValueError, lambda: tf.train.MomentumOptimizer(lr2, 0.9).apply_gradients(gv[:1]),
+             msg="Shape must be rank 0 but is rank 1 for '{{node Momentum/update_layer/w/ResourceApplyMomentum}} = "
+                 "ResourceApplyMomentum[T=DT_FLOAT, use_locking=false, use_nesterov=false](layer/w, "
+                 "layer/w/Momentum, lr2, gw, Momentum/momentum)' with input shapes: [], [], [2], [2,3], [].")
+    # TF 2.21 checks a resource Momentum's gradient only when it runs.
+    tall = tf.placeholder(tf.float32, [3, 2], name="tall")
+    train = tf.train.MomentumOptimizer(0.1, 0.9, name="m2").apply_gradients([(tall, w)])
+    t.eq(train.name, "m2")
+    bv = tf.get_variable("bv", [2], dtype=tf.bool, use_resource=True)
+    gbool = tf.placeholder(tf.bool, [2], name="gbool")
+    t.raises(TypeError, lambda: o.apply_gradients([(gbool, bv)]),
+             msg="Value passed to parameter 'alpha' has DataType bool not in list of allowed values: float32, "
+                 "float64, int32, uint8, int16, int8, complex64, int64, qint8, quint8, qint32, bfloat16, qint16, "
+                 "quint16, uint16, complex128, float16, uint32, uint64")
+
+
+@case
+def optimizer_resource_run_time_errors(t):
+    v = tf.get_variable("v", [3], use_resource=True)
+    grad = tf.placeholder(tf.float32, None, name="g")
+    o = tf.train.MomentumOptimizer(0.1, 0.9)
+    train = o.apply_gradients([(grad, v)])
+    with t.session() as s:
+        t.raises("InternalError", lambda: s.run(train, {grad: [1.0, 2, 3]}),
+                 fragment="Invalid variable reference.\n\t [[{{node Momentum/update_v/ResourceApplyMomentum}}]]")
+        s.run(v.initializer)
+        t.raises("InternalError", lambda: s.run(train, {grad: [1.0, 2, 3]}),
+                 fragment="Invalid variable reference.\n\t [[{{node Momentum/update_v/ResourceApplyMomentum}}]]")
+        s.run(o.get_slot(v, "momentum").initializer)
+        t.raises("InvalidArgumentError", lambda: s.run(train, {grad: [1.0, 2]}),
+                 fragment="var and grad do not have the same shape[3] [2]\n\t [[{{node "
+                          "Momentum/update_v/ResourceApplyMomentum}}]]")
+        s.run(train, {grad: [1.0, 2, 3]})
+        got = s.run(_read("v"))
+        s.run(train, {grad: [1.0, 2, 3]})
+        t.near(s.run(_read("v"))[2] - got[2], -0.3 * 1.9, 1e-6, "second step")
+
+
+@case
+def optimizer_resource_trajectory_gradient_descent(t):
+    _trajectory(t, tf.train.GradientDescentOptimizer(0.1), [
+        0.836160004, 1.01696002, 2.67232013, -0.180800006, 0.336160004, -0.0819199905,
+        16.8125, 10.7599993, 6.88639975, 4.40729618, 2.82066894], resource=True)
+
+
+@case
+def optimizer_resource_trajectory_momentum(t):
+    _trajectory(t, tf.train.MomentumOptimizer(0.1, 0.9), [
+        1.29021001, 3.74125981, 3.58042002, -2.4510498, 0.790210009, 0.145105004,
+        16.8125, 10.7599993, 3.55752516, 0.0646272376, 1.60112059], resource=True)
+
+
+@case
+def optimizer_resource_trajectory_nesterov(t):
+    _trajectory(t, tf.train.MomentumOptimizer(0.1, 0.9, use_nesterov=True), [
+        1.20785868, 3.24715257, 3.41571736, -2.03929377, 0.707858801, 0.103929378,
+        16.8125, 6.46272469, 0.831575871, 0.197381243, 1.77388644], resource=True)
+
+
+@case
+def optimizer_resource_trajectory_adam(t):
+    _trajectory(t, tf.train.AdamOptimizer(0.1), [
+        0.972184122, -0.501780987, 2.49203467, 1.00222623, 0.472184122, 0.127603322,
+        16.8125, 15.3225012, 13.9561949, 12.7112398, 11.5784664], resource=True)
+
+
+@case
+def optimizer_resource_trajectory_rmsprop(t):
+    _trajectory(t, tf.train.RMSPropOptimizer(0.01), [
+        0.548375249, -0.900172234, 2.07431698, 1.40253067, 0.0483752303, -0.223145574,
+        16.8125, 16.451601, 16.1676674, 15.922492, 15.7016201], resource=True)
+
+
+@case
+def optimizer_resource_trajectory_rmsprop_centered(t):
+    _trajectory(t, tf.train.RMSPropOptimizer(0.01, momentum=0.9, centered=True), [
+        0.629604399, -0.68437469, 2.21451306, 1.19456804, 0.129604444, -0.180925518,
+        16.8125, 16.4385834, 15.801651, 14.9727497, 14.0061302], resource=True)
+
+
+@case
+def optimizer_resource_resumes_tf_checkpoint(t):
+    _resume_tf_checkpoint(t, True)

@@ -105,6 +105,7 @@ extern const size_t vs__n_reduce_defs, vs__n_activation_defs, vs__n_arith_defs, 
 /* Gradient functions (engine/train: math_grad.c, nn_grad.c, array_grad.c). */
 bool vs__grad_none(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
 bool vs__grad_identity(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
+bool vs__grad_read_variable(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
 bool vs__grad_reshape(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
 bool vs__grad_add(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
 bool vs__grad_sub(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
@@ -130,7 +131,7 @@ bool vs__grad_softmax_xent(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx
 bool vs__grad_conv2d(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
 bool vs__grad_max_pool(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
 bool vs__grad_avg_pool(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
-/* The optimizers' Apply* ops (engine/kernels/training.c). */
+/* The optimizers' Apply* and ResourceApply* ops (engine/kernels/training.c). */
 extern const vs_op_def vs__training_defs[];
 extern const size_t vs__n_training_defs;
 

@@ -146,7 +146,7 @@ const vs_op_def vs__resource_defs[] = {
     {.type = "VarHandleOp", .doc = "a resource variable's handle (a scalar resource); the value is in the session",
      .shape = shape_attr, .kernel = k_var_handle, .flags = VS_OPF_STRINGS | VS_OPF_CONTAINER | VS_OPF_ATTRS},
     {.type = "ReadVariableOp", .doc = "a copy of the resource variable's value; FAILED_PRECONDITION before it is set",
-     .shape = shape_read, .kernel = k_read, .flags = VS_OPF_STRINGS},
+     .shape = shape_read, .kernel = k_read, .gradient = vs__grad_read_variable, .flags = VS_OPF_STRINGS},
     {.type = "AssignVariableOp", .doc = "sets the resource variable's value (its shape with validate_shape)",
      .shape = vs__shape_none, .kernel = k_assign, .flags = VS_OPF_STATEFUL | VS_OPF_STRINGS | VS_OPF_ATTRS},
     {.type = "AssignAddVariableOp", .doc = "adds a tensor of the variable's shape to the resource variable",

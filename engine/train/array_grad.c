@@ -1,5 +1,5 @@
-/* array_grad.c - gradients of Identity and Reshape, and TF's
- * NotDifferentiable (no gradient, and no error either). */
+/* array_grad.c - gradients of Identity, ReadVariableOp and Reshape, and
+ * TF's NotDifferentiable (no gradient, and no error either). */
 #include <string.h>
 
 #include "train/grad_internal.h"
@@ -10,6 +10,16 @@ bool vs__grad_none(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_sta
 }
 
 bool vs__grad_identity(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st) {
+  (void)g, (void)op, (void)st;
+  dx[0] = grad;
+  return true;
+}
+
+/* resource_variable_ops._ReadGrad: the gradient of a resource variable's
+ * read passes to its handle unchanged, building no op (so a resource
+ * variable's gradient is the sum of its reads' gradients, "gradients/AddN"
+ * when it is read more than once). */
+bool vs__grad_read_variable(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st) {
   (void)g, (void)op, (void)st;
   dx[0] = grad;
   return true;

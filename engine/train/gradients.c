@@ -36,6 +36,15 @@ static bool trainable(vs_dtype t) {
   return t == VS_FLOAT || t == VS_DOUBLE || t == VS_HALF || t == VS_BFLOAT16;
 }
 
+/* backprop_util.IsTrainable of op's output: a resource handle counts by
+ * the dtype of its handle data, the variable's (tf.gradients(loss, [v])
+ * of a resource variable walks from v.handle through its reads). */
+static bool output_trainable(const vs_op *op) {
+  if (!op->has_output) return false;
+  if (op->dtype == VS_RESOURCE) return op->var && trainable(vs_var_dtype(op->var));
+  return trainable(op->dtype);
+}
+
 static void walk_free(walk *w) {
   for (size_t i = 0; w->grads && i < w->n; i++) free(w->grads[i].v);
   free(w->cons_at);
@@ -95,7 +104,7 @@ static void mark(walk *w, const vs_output *xs, size_t n_xs, const vs_output *ys,
     }
   while (head < tail) {
     vs_op *op = stack[head++];
-    if (!op->has_output || !trainable(op->dtype)) continue;
+    if (!output_trainable(op)) continue;
     for (size_t c = w->cons_at[op->index]; c < w->cons_at[op->index + 1]; c++)
       if (!w->reached[w->cons[c]->index]) {
         w->reached[w->cons[c]->index] = 1;

@@ -2,7 +2,10 @@
  * subclasses (GradientDescent, Momentum, Adam, RMSProp): construction and
  * apply_gradients, building TF's ops in TF's order under TF's names
  * (tensorflow/python/training/optimizer.py and gradient_descent.py,
- * momentum.py, adam.py, rmsprop.py). Slots are in slots.c. */
+ * momentum.py, adam.py, rmsprop.py): _apply_dense's Apply* ops for
+ * RefVariables, _resource_apply_dense's ResourceApply* ops for resource
+ * variables (optimizer.py's _DenseResourceVariableProcessor). Slots are in
+ * slots.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,7 +117,8 @@ static void fail_shape(vs_status *st, const char *problem, const char *name, con
   for (int i = 0; i < n; i++) {
     char nm[300], dims[160];
     input_name(in[i], nm, sizeof nm);
-    vs__dims_text(&in[i].op->shape, "?", dims, sizeof dims);
+    if (in[i].op->dtype == VS_RESOURCE) snprintf(dims, sizeof dims, "[]"); /* a handle is a scalar */
+    else vs__dims_text(&in[i].op->shape, "?", dims, sizeof dims);
     li += (size_t)snprintf(ins + li, li < sizeof ins ? sizeof ins - li : 0, "%s%s", i ? ", " : "", nm);
     ls += (size_t)snprintf(shapes + ls, ls < sizeof shapes ? sizeof shapes - ls : 0, "%s%s", i ? ", " : "", dims);
     if (li >= sizeof ins) li = sizeof ins - 1;
@@ -150,11 +154,40 @@ static bool merge(vs_shape *s, const vs_shape *x, char *problem, size_t cap) {
   return true;
 }
 
-/* Builds training_ops.apply_<kind>(...) in the current name scope: the op
- * "<scope>/Apply<Kind>", colocated with the variable (input 0), after TF's
- * type and shape checks. The graph lock is held. */
-static vs_op *apply_op(vs_graph *g, const vs_optimizer *opt, const char *type, const vs_output *in, int n,
-                       vs_status *st) {
+/* v.value() of a resource variable, as an op input converts it: a new
+ * "ReadVariableOp" in the current name scope, built under
+ * colocate_with(None, ignore_existing=True) (no colocation group, no
+ * device). A RefVariable converts to its "<n>/read" snapshot, no op. */
+static vs_output read_value(vs_graph *g, vs_thread_state *ts, vs_var *v, vs_status *st) {
+  if (!v->resource) return vs_var_value(v);
+  vs_colocation_scope *none = vs_colocate_with(g, NULL, true, st);
+  if (!none) return (vs_output){NULL, 0};
+  vs_op *op = vs__op_in_scope(g, ts, "ReadVariableOp",
+                              &(vs_op_spec){.type = "ReadVariableOp", .inputs = &(vs_output){v->op, 0}, .n_inputs = 1,
+                                            .has_output = true, .dtype = v->dtype, .shape = v->shape},
+                              st);
+  vs_colocation_scope_pop(g, none, op ? st : NULL);
+  return (vs_output){op, 0};
+}
+
+/* TF's numbertype (an Apply op's T): the numbers, not bool or string. */
+static bool number_type(vs_dtype t) { return vs__convertible(t) && t != VS_BOOL; }
+
+/* The numbertype list op_def_library prints for an Apply op's T. */
+#define NUMBER_TYPES                                                                                          \
+  "float32, float64, int32, uint8, int16, int8, complex64, int64, qint8, quint8, qint32, bfloat16, qint16, " \
+  "quint16, uint16, complex128, float16, uint32, uint64"
+
+/* Builds training_ops.apply_<kind>(...) (resource_apply_<kind> for a
+ * resource variable) in the current name scope: the op
+ * "<scope>/[Resource]Apply<Kind>", colocated with the variable (input 0),
+ * after TF's type and shape checks. reads[i], when not NULL, is a variable
+ * whose value input i takes, converted inside the op's name scope as
+ * op_def_library converts it (Adam's beta powers: "<op>/ReadVariableOp",
+ * "<op>/ReadVariableOp_1" when they are resource variables). The graph
+ * lock is held. */
+static vs_op *apply_op(vs_graph *g, const vs_optimizer *opt, const char *type, vs_output *in, int n,
+                       vs_var *const *reads, vs_status *st) {
   const vs_apply_spec *sp = vs__apply_spec(type);
   vs_thread_state *ts = vs__thread(g, st);
   if (!sp || sp->n_inputs != n || !ts) {
@@ -162,40 +195,68 @@ static vs_op *apply_op(vs_graph *g, const vs_optimizer *opt, const char *type, c
     return NULL;
   }
   vs_var *var = in[0].op->var;
-  for (int i = 1; i < n; i++)
-    if (in[i].op->dtype != var->dtype) {
-      vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_TYPE_ERROR,
-               "Input '%s' of '%s' Op has type %s that does not match type %s of argument 'var'.", sp->input[i], type,
-               vs_dtype_name(in[i].op->dtype), vs_dtype_name(var->dtype));
-      return NULL;
-    }
   const char *scope = vs__name_scope_push(g, ts, type, st);
   if (!scope) return NULL;
+  for (int i = 0; reads && i < n && !vs__failed(st); i++)
+    if (reads[i]) in[i] = read_value(g, ts, reads[i], st);
+  /* op_def_library's type checks. A RefVariable's op takes T from 'var'.
+   * A resource op's refs are handles; _resource_apply_dense casts the
+   * hyper-parameters to the gradient's dtype, so T is the gradient's and
+   * a gradient that is no number fails on the first T input, as TF's
+   * (which has built the Casts by then). */
+  int t_at = 0;
+  vs_dtype t = var->dtype;
+  if (sp->resource) {
+    while (t_at < n && sp->role[t_at] == VS_APPLY_REF) t_at++;
+    for (int i = 0; i < n; i++)
+      if (sp->role[i] == VS_APPLY_TENSOR) t = in[i].op->dtype;
+    if (!vs__failed(st) && !number_type(t))
+      vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_TYPE_ERROR,
+               "Value passed to parameter '%s' has DataType %s not in list of allowed values: " NUMBER_TYPES,
+               sp->input[t_at], vs_dtype_name(t));
+  }
+  for (int i = 1; i < n && !vs__failed(st); i++) {
+    if (in[i].op->dtype == t || (sp->resource && sp->role[i] == VS_APPLY_REF)) continue;
+    if (sp->resource) /* TF casts it: a Cast op varscope does not have */
+      vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_TYPE_ERROR,
+               "%s: input '%s' is %s and the gradient %s; TF casts it with a Cast op varscope does not have", type,
+               sp->input[i], vs_dtype_name(in[i].op->dtype), vs_dtype_name(t));
+    else
+      vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_TYPE_ERROR,
+               "Input '%s' of '%s' Op has type %s that does not match type %s of argument 'var'.", sp->input[i], type,
+               vs_dtype_name(in[i].op->dtype), vs_dtype_name(t));
+  }
   vs_op *op = NULL;
-  char *name = vs__strndup(scope, strlen(scope) - 1);
-  if (!name) vs__oom(st);
+  char *name = vs__failed(st) ? NULL : vs__strndup(scope, strlen(scope) - 1);
+  if (!name && !vs__failed(st)) vs__oom(st);
   char attrs[128];
-  snprintf(attrs, sizeof attrs, "T=%s, use_locking=%s%s", vs__dt_enum_name(var->dtype),
-           opt->use_locking ? "true" : "false",
+  snprintf(attrs, sizeof attrs, "T=%s, use_locking=%s%s", vs__dt_enum_name(t), opt->use_locking ? "true" : "false",
            sp->has_nesterov ? (opt->use_nesterov && opt->kind == VS_OPT_MOMENTUM ? ", use_nesterov=true"
                                                                                  : ", use_nesterov=false")
                             : "");
-  vs_shape s = in[0].op->shape;
+  /* The shape function: the variable's shape (a handle's: its variable's)
+   * merged with the slots' and the gradient's, the hyper-parameters
+   * scalars. TF 2.21's resource ops other than ResourceApplyGradientDescent
+   * read the gradient's shape through ShapeOrHandleShape<true>, unknown
+   * for a tensor that is not a handle, so only the kernel checks it. */
+  vs_shape s = var->shape;
+  bool grad_unchecked = sp->resource && strcmp(sp->kernel, "apply_gradient_descent") != 0;
   char problem[512];
   for (int i = 1; name && i < n && !vs__failed(st); i++) {
-    const vs_shape *x = &in[i].op->shape;
+    const vs_shape *x = sp->role[i] == VS_APPLY_REF ? &in[i].op->var->shape : &in[i].op->shape;
     if (sp->role[i] == VS_APPLY_SCALAR) {
       if (x->known && x->rank != 0) {
         snprintf(problem, sizeof problem, "Shape must be rank 0 but is rank %d", x->rank);
         fail_shape(st, problem, name, type, attrs, in, n);
       }
-    } else if (!merge(&s, x, problem, sizeof problem)) {
+    } else if (!(sp->role[i] == VS_APPLY_TENSOR && grad_unchecked) && !merge(&s, x, problem, sizeof problem)) {
       fail_shape(st, problem, name, type, attrs, in, n);
     }
   }
   if (name && !vs__failed(st)) {
-    op = vs__op_create(g, &(vs_op_spec){.type = type, .name = name, .inputs = in, .n_inputs = n, .has_output = true,
-                                        .dtype = var->dtype, .shape = s, .colocate_with = var->op},
+    op = vs__op_create(g, &(vs_op_spec){.type = type, .name = name, .inputs = in, .n_inputs = n,
+                                        .has_output = !sp->resource, .dtype = sp->resource ? t : var->dtype,
+                                        .shape = sp->resource ? VS_UNKNOWN_SHAPE : s, .colocate_with = var->op},
                        st);
     if (op) {
       op->attr.apply.use_locking = opt->use_locking;
@@ -278,35 +339,42 @@ static bool create_slots(vs_graph *g, vs_optimizer *o, vs_var *const *vars, size
   return ok && !vs__failed(st);
 }
 
-/* processor.update_op -> _apply_dense(grad, var). */
+/* processor.update_op -> _apply_dense(grad, var), or for a resource
+ * variable _resource_apply_dense(grad, var) on its handle (the
+ * hyper-parameters' casts to the gradient's dtype are no ops for float32). */
 static vs_op *apply_dense(vs_graph *g, vs_optimizer *o, const prepared *p, vs_output grad, vs_var *v,
                           vs_status *st) {
+  bool res = v->resource;
   switch (o->kind) {
-    case VS_OPT_GD:
-      return apply_op(g, o, "ApplyGradientDescent", (vs_output[]){ref(v), p->lr, grad}, 3, st);
+    case VS_OPT_GD: {
+      vs_output in[3] = {ref(v), p->lr, grad};
+      return apply_op(g, o, res ? "ResourceApplyGradientDescent" : "ApplyGradientDescent", in, 3, NULL, st);
+    }
     case VS_OPT_MOMENTUM: {
       vs_var *accum = vs__opt_slot(o, v, "momentum", o->name, vs_zeros_initializer(), st);
-      return accum ? apply_op(g, o, "ApplyMomentum", (vs_output[]){ref(v), ref(accum), p->lr, grad, p->momentum}, 5,
-                              st)
-                   : NULL;
+      if (!accum) return NULL;
+      vs_output in[5] = {ref(v), ref(accum), p->lr, grad, p->momentum};
+      return apply_op(g, o, res ? "ResourceApplyMomentum" : "ApplyMomentum", in, 5, NULL, st);
     }
     case VS_OPT_ADAM: {
       vs_var *m = vs_optimizer_get_slot(o, v, "m"), *vv = vs_optimizer_get_slot(o, v, "v");
       vs_var *b1 = vs_optimizer_get_non_slot_variable(o, g, "beta1_power");
       vs_var *b2 = vs_optimizer_get_non_slot_variable(o, g, "beta2_power");
-      vs_output in[10] = {ref(v), ref(m), ref(vv), vs_var_value(b1), vs_var_value(b2), p->lr, p->beta1,
-                          p->beta2, p->epsilon, grad};
-      return apply_op(g, o, "ApplyAdam", in, 10, st);
+      /* math_ops.cast(beta1_power, T) hands the variable itself to the op,
+       * which converts it (its read) inside the op's name scope. */
+      vs_var *reads[10] = {NULL, NULL, NULL, b1, b2};
+      vs_output in[10] = {ref(v), ref(m), ref(vv), {0}, {0}, p->lr, p->beta1, p->beta2, p->epsilon, grad};
+      return apply_op(g, o, res ? "ResourceApplyAdam" : "ApplyAdam", in, 10, reads, st);
     }
     case VS_OPT_RMSPROP: {
       vs_var *rms = vs_optimizer_get_slot(o, v, "rms"), *mom = vs_optimizer_get_slot(o, v, "momentum");
       if (o->centered) {
         vs_var *mg = vs_optimizer_get_slot(o, v, "mg");
         vs_output in[9] = {ref(v), ref(mg), ref(rms), ref(mom), p->lr, p->decay, p->momentum, p->epsilon, grad};
-        return apply_op(g, o, "ApplyCenteredRMSProp", in, 9, st);
+        return apply_op(g, o, res ? "ResourceApplyCenteredRMSProp" : "ApplyCenteredRMSProp", in, 9, NULL, st);
       }
       vs_output in[8] = {ref(v), ref(rms), ref(mom), p->lr, p->decay, p->momentum, p->epsilon, grad};
-      return apply_op(g, o, "ApplyRMSProp", in, 8, st);
+      return apply_op(g, o, res ? "ResourceApplyRMSProp" : "ApplyRMSProp", in, 8, NULL, st);
     }
   }
   return NULL;
@@ -364,6 +432,20 @@ done:
   return root;
 }
 
+/* beta_power.assign(beta_power * beta_t) in the current scopes: a
+ * RefVariable's read, Mul and Assign; a resource variable's new read
+ * ("ReadVariableOp"), Mul, AssignVariableOp and the read that TF's
+ * _UnreadVariable is. Returns the op the group waits for (Assign, or
+ * AssignVariableOp: the _UnreadVariable's op). */
+static vs_op *advance_power(vs_graph *g, vs_thread_state *ts, vs_var *power, vs_output beta, vs_status *st) {
+  vs_output x = read_value(g, ts, power, st);
+  vs_output m = x.op ? vs_mul(g, x, beta, NULL, st) : (vs_output){0};
+  vs_output u = m.op ? vs_assign(g, power, m, NULL, st) : (vs_output){0};
+  if (!u.op || !power->resource) return u.op;
+  size_t nc = vs_op_num_control_inputs(u.op); /* the update is the read's last control input */
+  return nc ? vs_op_control_input(u.op, nc - 1) : NULL;
+}
+
 /* _finish(update_ops, name): the group of the updates; Adam first advances
  * beta1_power and beta2_power after them, colocated with beta1_power. */
 static vs_op *finish(vs_graph *g, vs_optimizer *o, const prepared *p, vs_op **updates, size_t n,
@@ -371,27 +453,27 @@ static vs_op *finish(vs_graph *g, vs_optimizer *o, const prepared *p, vs_op **up
   if (o->kind != VS_OPT_ADAM) return group(g, updates, n, name, st);
   vs_var *b1 = vs_optimizer_get_non_slot_variable(o, g, "beta1_power");
   vs_var *b2 = vs_optimizer_get_non_slot_variable(o, g, "beta2_power");
+  vs_thread_state *ts = vs__thread(g, st);
+  if (!ts) return NULL;
   vs_control_dependencies_push(g, updates, n, st);
   if (vs__failed(st)) return NULL;
-  vs_output u1 = {0}, u2 = {0};
-  int entered = vs__opt_colocate_push(g, b1, st);
-  if (entered >= 0) {
-    vs_output m1 = vs_mul(g, vs_var_value(b1), p->beta1, NULL, st);
-    if (m1.op) u1 = vs_assign(g, b1, m1, NULL, st);
-    vs_output m2 = u1.op ? vs_mul(g, vs_var_value(b2), p->beta2, NULL, st) : (vs_output){0};
-    if (m2.op) u2 = vs_assign(g, b2, m2, NULL, st);
-    vs__opt_colocate_pop(g, entered);
+  vs_op *u1 = NULL, *u2 = NULL;
+  vs_colocation_scope *coloc = vs_colocate_with_var(g, b1, false, st);
+  if (coloc) {
+    u1 = advance_power(g, ts, b1, p->beta1, st);
+    if (u1) u2 = advance_power(g, ts, b2, p->beta2, st);
+    vs_colocation_scope_pop(g, coloc, u2 ? st : NULL);
   }
-  vs_control_dependencies_pop(g, u2.op ? st : NULL);
-  if (!u2.op || vs__failed(st)) return NULL;
+  vs_control_dependencies_pop(g, u2 ? st : NULL);
+  if (!u2 || vs__failed(st)) return NULL;
   vs_op **all = malloc((n + 2) * sizeof *all);
   if (!all) {
     vs__oom(st);
     return NULL;
   }
   memcpy(all, updates, n * sizeof *all);
-  all[n] = u1.op;
-  all[n + 1] = u2.op;
+  all[n] = u1;
+  all[n + 1] = u2;
   vs_op *op = group(g, all, n + 2, name, st);
   free(all);
   return op;
@@ -436,6 +518,19 @@ VS_API vs_op *vs_optimizer_apply_gradients(vs_optimizer *opt, const vs_grad_and_
     if (!gv[i].grad.op) continue;
     if (!vs__valid_output(g, gv[i].grad, "vs_optimizer_apply_gradients: gradient", st)) return NULL;
     with_grad++;
+    vs_dtype gt = gv[i].grad.op->dtype;
+    /* A resource variable's update casts the hyper-parameters to the
+     * gradient's dtype: a gradient that is not a number fails as TF's op
+     * does when built (apply_op: "Value passed to parameter ..."). */
+    if (gv[i].var->resource && !number_type(gt)) continue;
+    if (gv[i].var->resource && (gv[i].var->dtype != VS_FLOAT || gt != VS_FLOAT)) {
+      vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_TYPE_ERROR,
+               "%s: varscope's optimizers update float32 variables only (with float32 gradients for a resource "
+               "variable, where TF casts the hyper-parameters with a Cast op varscope does not have); %s is %s, "
+               "its gradient %s",
+               opt->name, vs_var_name(gv[i].var), vs_dtype_name(gv[i].var->dtype), vs_dtype_name(gt));
+      return NULL;
+    }
     if (gv[i].var->dtype != VS_FLOAT) {
       vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_TYPE_ERROR,
                "%s: varscope's optimizers update float32 variables only; %s is %s", opt->name,
@@ -503,16 +598,32 @@ VS_API vs_op *vs_optimizer_apply_gradients(vs_optimizer *opt, const vs_grad_and_
     if (!update) goto pop;
     vs_control_dependencies_push(g, &update, 1, st);
     if (vs__failed(st)) goto pop;
-    int entered = vs__opt_colocate_push(g, gs, st);
-    if (entered >= 0) {
-      /* math_ops.cast(1, global_step.dtype) becomes the Const "value". */
+    vs_colocation_scope *coloc = vs_colocate_with_var(g, gs, false, st);
+    if (coloc) {
       int64_t one = 1;
       unsigned char buf[16]; /* the widest convertible dtype: complex128 */
       vs__convert_fill(&one, VS_INT64, 1, buf, gs->dtype, 1);
-      vs_output value = vs_constant(g, buf, gs->dtype, VS_SCALAR, "value", st);
-      vs_output inc = value.op ? vs_assign_add(g, gs, value, &(vs_assign_opts){.name = scope}, st) : (vs_output){0};
-      train = inc.op;
-      vs__opt_colocate_pop(g, entered);
+      if (!gs->resource) {
+        /* state_ops.assign_add(global_step, 1): math_ops.cast(1,
+         * global_step.dtype) becomes the Const "value". */
+        vs_output value = vs_constant(g, buf, gs->dtype, VS_SCALAR, "value", st);
+        vs_output inc = value.op ? vs_assign_add(g, gs, value, &(vs_assign_opts){.name = scope}, st) : (vs_output){0};
+        train = inc.op;
+      } else {
+        /* assign_add_variable_op(global_step.handle, convert_to_tensor(1,
+         * dtype), name=name): a Const "Const" and the AssignAddVariableOp
+         * named as the scope, which is the train op (no read after it). */
+        vs_output value = vs_constant(g, buf, gs->dtype, VS_SCALAR, "Const", st);
+        char *nm = value.op ? vs__strndup(scope, strlen(scope) - 1) : NULL;
+        if (value.op && !nm) vs__oom(st);
+        if (nm)
+          train = vs__op_create(g, &(vs_op_spec){.type = "AssignAddVariableOp", .name = nm,
+                                                 .inputs = (vs_output[]){{gs->op, 0}, value}, .n_inputs = 2,
+                                                 .dtype = gs->dtype, .shape = VS_UNKNOWN_SHAPE},
+                                st);
+        free(nm);
+      }
+      vs_colocation_scope_pop(g, coloc, train ? st : NULL);
     }
     vs_control_dependencies_pop(g, train ? st : NULL);
     if (vs__failed(st)) train = NULL;

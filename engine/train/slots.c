@@ -1,30 +1,17 @@
 /* slots.c - the optimizers' slot and non-slot variables, as
  * tensorflow/python/training/slot_creator.py and Optimizer make them:
  * ordinary graph variables (so savers and checkpoints keep them), named
- * after their primary variable, colocated with it, never trainable. */
+ * after their primary variable, colocated with it (colocate_with: its
+ * device and its colocation group, "loc:@<primary>"), never trainable, and
+ * of its kind: resource variables for a resource primary, RefVariables
+ * otherwise (TF passes use_resource=is_resource_variable(primary), so the
+ * graph's enable_resource_variables does not decide). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "train/train_internal.h"
 #include "variables/variables_internal.h"
 #include "varscope/device.h"
-
-int vs__opt_colocate_push(vs_graph *g, const vs_var *v, vs_status *st) {
-  /* colocate_with also clears the device-function stack: tf.device(None)
-   * is that, and v's own device is then the only one applied. */
-  if (!vs_device_push(g, NULL, st)) return -1;
-  const char *dev = vs_op_device(v->op);
-  if (!dev[0]) return 1;
-  if (!vs_device_push(g, dev, st)) {
-    vs_device_pop(g, NULL);
-    return -1;
-  }
-  return 2;
-}
-
-void vs__opt_colocate_pop(vs_graph *g, int entered) {
-  for (int i = 0; i < entered; i++) vs_device_pop(g, NULL);
-}
 
 static vs_var *find_slot(const vs_optimizer *opt, const vs_var *primary, const char *slot_name) {
   for (size_t i = 0; i < opt->n_slots; i++)
@@ -54,12 +41,15 @@ vs_var *vs__opt_slot(vs_optimizer *opt, vs_var *primary, const char *slot_name, 
   vs_scope *scope = vs_variable_scope_push(g, NULL, &(vs_varscope_opts){.default_name = scope_name}, st);
   free(scope_name);
   if (!scope) return NULL;
-  int entered = vs__opt_colocate_push(g, primary, st);
-  if (entered >= 0) {
+  /* colocate_vars_with(primary): the default strategy's colocate_with. */
+  vs_colocation_scope *coloc = vs_colocate_with_var(g, primary, false, st);
+  if (coloc) {
     /* _create_slot_var: get_variable("", ...) names the slot after the scope. */
     slot = vs_get_variable(g, "", &(vs_var_opts){.shape = primary->shape, .dtype = primary->dtype,
-                                                  .initializer = init, .trainable = VS_OPT_FALSE}, st);
-    vs__opt_colocate_pop(g, entered);
+                                                  .initializer = init, .trainable = VS_OPT_FALSE,
+                                                  .use_resource = primary->resource ? VS_OPT_TRUE : VS_OPT_FALSE},
+                           st);
+    vs_colocation_scope_pop(g, coloc, slot ? st : NULL);
   }
   vs_status *pop = vs_status_new(); /* a failed pop must not hide the first error */
   vs_variable_scope_pop(g, scope, slot ? st : pop);
@@ -77,15 +67,19 @@ vs_var *vs__opt_non_slot(vs_optimizer *opt, vs_graph *g, const char *name, doubl
     vs__oom(st);
     return NULL;
   }
-  int entered = vs__opt_colocate_push(g, colocate_with, st);
-  if (entered < 0) return NULL;
+  vs_colocation_scope *coloc = vs_colocate_with_var(g, colocate_with, false, st);
+  if (!coloc) return NULL;
   /* variable_v1.VariableV1(initial_value=<python float>, name=name,
-   * trainable=False): a float32 "<name>/initial_value" Const. */
+   * trainable=False, use_resource=is_resource_variable(colocate_with)): a
+   * float32 "<name>/initial_value" Const ("<name>/Initializer/
+   * initial_value" for a resource variable). */
   float value = (float)initial;
   vs_var *v = vs_variable(g, &(vs_variable_opts){.name = name,
                                                   .initial_value = vs_value_initializer(&value, VS_FLOAT, 1, VS_UNKNOWN_SHAPE),
-                                                  .trainable = VS_OPT_FALSE}, st);
-  vs__opt_colocate_pop(g, entered);
+                                                  .trainable = VS_OPT_FALSE,
+                                                  .use_resource = colocate_with->resource ? VS_OPT_TRUE : VS_OPT_FALSE},
+                          st);
+  vs_colocation_scope_pop(g, coloc, v ? st : NULL);
   if (!v) return NULL;
   opt->nonslots[opt->n_nonslots++] = (vs_nonslot_entry){.graph = g, .name = name, .var = v};
   return v;

@@ -11,7 +11,8 @@
 
 /* What an input of an Apply op is. */
 typedef enum vs_apply_role {
-  VS_APPLY_REF,    /* the variable (input 0) or one of its slots: updated in place */
+  VS_APPLY_REF,    /* the variable (input 0) or one of its slots: updated in place (a
+                    * RefVariable's ref, or a resource variable's handle) */
   VS_APPLY_SCALAR, /* a hyper-parameter: a scalar (lr, momentum, beta1_power, ...) */
   VS_APPLY_TENSOR, /* the gradient: the variable's shape */
 } vs_apply_role;
@@ -25,9 +26,13 @@ typedef struct vs_apply_spec {
   vs_apply_role role[VS_APPLY_MAX_INPUTS];
   const char *input[VS_APPLY_MAX_INPUTS]; /* TF's input names, as its errors print them */
   bool has_nesterov;  /* the op has a use_nesterov attr (ApplyMomentum, ApplyAdam) */
+  /* ResourceApply*: the REF inputs are resource handles (VarHandleOp
+   * outputs) and the op has no output (TF's resource ops return nothing). */
+  bool resource;
 } vs_apply_spec;
 
-/* The spec of an Apply op type; NULL for any other type. */
+/* The spec of an Apply op type (Apply* or ResourceApply*); NULL for any
+ * other type. */
 const vs_apply_spec *vs__apply_spec(const char *type);
 
 typedef enum vs_opt_kind { VS_OPT_GD, VS_OPT_MOMENTUM, VS_OPT_ADAM, VS_OPT_RMSPROP } vs_opt_kind;
@@ -68,14 +73,8 @@ vs_var *vs__opt_slot(vs_optimizer *opt, vs_var *primary, const char *slot_name, 
 
 /* Optimizer._create_non_slot_variable: a float32 tf.Variable `name`
  * (static string) holding `initial`, made once per graph, colocated with
- * `colocate_with`. */
+ * `colocate_with` and of its kind (resource or ref). */
 vs_var *vs__opt_non_slot(vs_optimizer *opt, vs_graph *g, const char *name, double initial,
                          vs_var *colocate_with, vs_status *st);
-
-/* ops.colocate_with(v) for what is built until the matching pop: a
- * tf.device(None) that drops the enclosing device scopes, then v's device.
- * Returns how many device scopes it entered (to pop), or -1 on error. */
-int vs__opt_colocate_push(vs_graph *g, const vs_var *v, vs_status *st);
-void vs__opt_colocate_pop(vs_graph *g, int entered);
 
 #endif

@@ -49,7 +49,12 @@ typedef struct vs_gradients_opts {
  * name_scope("<op name>_grad") under the "gradients" scope, several
  * gradients reaching one tensor summed by an AddN ("gradients/AddN"). A
  * variable is passed as vs_var_value(v) (its read) or its VariableV2's
- * output (vs_op_output(vs_var_op(v))), as tf.gradients(loss, [v]).
+ * output (vs_op_output(vs_var_op(v))), as tf.gradients(loss, [v]). A
+ * resource variable is passed as its handle, vs_op_output(vs_var_op(v))
+ * (TF's x.handle, what tf.gradients(loss, [v]) differentiates): every read
+ * of it (vs_var_value, vs_read_value, Adam's reads) passes its gradient
+ * through (ReadVariableOp's gradient builds no op), several summed by an
+ * AddN; a handle of a variable that is not floating point gets {NULL, 0}.
  * Shapes must be fully defined where a gradient needs them (broadcasts,
  * reductions, reshapes): UNIMPLEMENTED otherwise.
  * Errors (grads_out all {NULL, 0}; the ops built before the error stay in
@@ -71,20 +76,22 @@ void vs_gradients(vs_graph *g, const vs_output *ys, size_t n_ys, const vs_output
  *
  * tf.compat.v1.train.GradientDescentOptimizer, MomentumOptimizer,
  * AdamOptimizer and RMSPropOptimizer, building the graph TF 2.21 builds in
- * graph mode for RefVariables (verified op by op in conformance/oracle/
- * training.py):
+ * graph mode for RefVariables and resource variables, mixed or not
+ * (verified op by op in conformance/oracle/training.py):
  *   - slot variables "<var>/<Name>" ("w/Momentum", "w/Adam", "w/Adam_1",
  *     "w/RMSProp", "w/RMSProp_1"), made by get_variable in
  *     variable_scope(None, default_name="<var>/<Name>") inside the caller's
  *     variable scope (a second optimizer of the same name gets
  *     "w/Momentum_1"), initialised to zeros (RMSProp's "rms" to ones),
  *     not trainable: in GLOBAL_VARIABLES, not in TRAINABLE_VARIABLES;
- *     placed on their variable's device whatever the enclosing device
- *     scopes (TF's colocate_vars_with);
+ *     colocated with their variable (colocate_vars_with: its device
+ *     whatever the enclosing device scopes, and its group "loc:@<var>");
+ *     resource variables when their variable is one, RefVariables
+ *     otherwise (whatever vs_enable_resource_variables says);
  *   - Adam's "beta1_power" and "beta2_power": tf.Variables (named by the
  *     caller's name scope, made once per optimizer and graph), initialised
- *     to beta1 and beta2 and placed with the variable whose name sorts
- *     first;
+ *     to beta1 and beta2 and colocated with the variable whose name sorts
+ *     first, of its kind (resource or ref);
  *   - under name_scope(name or the optimizer's name): Consts
  *     "learning_rate" (and "momentum", "beta1", "beta2", "epsilon",
  *     "decay"), one "update_<var>/Apply<Kind>" op per variable, colocated
@@ -93,13 +100,27 @@ void vs_gradients(vs_graph *g, const vs_output *ys, size_t n_ys, const vs_output
  *     beta powers' advance, after the updates); with a global step, the
  *     group is "<scope>/update" and the train op an AssignAdd of
  *     "<scope>/value" (1) to the step, named as the scope. The train op is
- *     added to the TRAIN_OP collection.
+ *     added to the TRAIN_OP collection;
+ *   - for a resource variable, "update_<var>/ResourceApply<Kind>" on the
+ *     handles of the variable and its slots (no output); resource beta
+ *     powers are read inside the op's scope ("update_w/ResourceApplyAdam/
+ *     ReadVariableOp", "..._1"; a RefVariable's ApplyAdam reads them the
+ *     same way) and advanced by "ReadVariableOp", "mul", "AssignVariableOp"
+ *     and the read after it ("ReadVariableOp_1"; the group waits for the
+ *     AssignVariableOp); a resource global step is incremented by an
+ *     AssignAddVariableOp named as the scope of a Const "<scope>/Const",
+ *     which is the train op.
  * The updates run on the device where the variable's buffer is, in place
  * (cl_kernels/training.cl), with TF's arithmetic (training_ops.cc).
  *
- * Only float32 variables are optimised (TF also takes float16/64 through
- * a Cast varscope does not have): other dtypes are refused with
- * UNIMPLEMENTED before anything is built.
+ * Only float32 variables are optimised, resource variables with float32
+ * gradients (TF also takes float16/64 through a Cast of the
+ * hyper-parameters varscope does not have): other dtypes are refused with
+ * UNIMPLEMENTED before anything is built. A resource variable with a
+ * gradient that is not a number (bool) gets TF's TypeError "Value passed to
+ * parameter 'alpha' has DataType bool not in list of allowed values: ..."
+ * (the op's first hyper-parameter: 'lr', 'beta1_power') once its slots are
+ * made, as TF.
  *
  * Ownership: the caller owns a vs_optimizer and frees it with
  * vs_optimizer_free; the variables and ops it builds belong to the graph
@@ -211,9 +232,14 @@ typedef struct vs_apply_opts {
  *     ApplyGradientDescent}} = ApplyGradientDescent[T=DT_FLOAT,
  *     use_locking=false](w, GradientDescent/learning_rate, zeros)' with
  *     input shapes: [2,3], [], [3,2]." (or "Shapes must be equal rank, ...")
- *     for a gradient whose static shape does not fit its variable.
+ *     for a gradient whose static shape does not fit its variable (a
+ *     resource variable's handle shows as "[]"; as in TF 2.21, whose shape
+ *     functions read a non-handle gradient as unknown there, only
+ *     ResourceApplyGradientDescent checks the gradient's static shape: the
+ *     other resource updates fail when run).
  * At run time, TF's kernel errors: "Attempting to use uninitialized value
- * w/Momentum" (FAILED_PRECONDITION) when a slot was not initialised, and
+ * w/Momentum" (FAILED_PRECONDITION) when a slot was not initialised (for a
+ * resource variable or slot: INTERNAL "Invalid variable reference."), and
  * "var and grad do not have the same shape[2,3] [3]" (INVALID_ARGUMENT).
  * Returns NULL on error. [per-thread] */
 vs_op *vs_optimizer_apply_gradients(vs_optimizer *opt, const vs_grad_and_var *grads_and_vars, size_t n,

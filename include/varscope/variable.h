@@ -25,8 +25,8 @@
  * (vs_varscope_opts.use_resource, vs_scope_set_use_resource), else the
  * graph's switch vs_enable_resource_variables (TF's process-wide
  * tf.compat.v1.enable_resource_variables(): per graph in C, so that two
- * graphs of one process do not interfere). Optimizers (engine/train)
- * update RefVariables only.
+ * graphs of one process do not interfere). Optimizers (train.h) update
+ * both kinds (ResourceApply* ops for resource variables).
  *
  * Thread safety (the terms of graph.h): vs_get_variable,
  * vs_get_local_variable and vs_variable are [per-thread] (they use the
