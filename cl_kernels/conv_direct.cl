@@ -1,7 +1,9 @@
 /* conv_direct.cl - conv2d without an im2col buffer, register-tiled for
  * CPUs (and usable on GPUs): each work-item computes RM consecutive output
  * pixels x VEC consecutive output channels, with one VEC-wide accumulator per
- * pixel, walking the filter window over a zero-padded NHWC input.
+ * pixel, walking the filter window over the NHWC input (taps in the SAME
+ * padding read a zero row), with the BiasAdd and Relu that follow the conv
+ * applied as it stores (the plan's fusion, engine/exec/plan.c).
  * T float/double, VEC in {1, 2, 4, 8, 16}, RM rows, NV vectors; the host
  * picks VEC * NV to divide K. */
 #ifdef VS_FP64
@@ -54,76 +56,103 @@
     }                                                                             \
   }
 
-/* Copies NHWC input into a zero-padded buffer [N, Hp, Wp, C]. */
-__kernel void pad_input(__global T *out, __global const T *in, const int N, const int H, const int W, const int C,
-                        const int Hp, const int Wp, const int PT, const int PL) {
-  ulong i = get_global_id(0);
-  ulong total = (ulong)N * Hp * Wp * C;
-  if (i >= total) return;
-  int c = (int)(i % C);
-  ulong p = i / C;
-  int wp = (int)(p % Wp), hp = (int)((p / Wp) % Hp);
-  ulong n = p / ((ulong)Wp * Hp);
-  int h = hp - PT, w = wp - PL;
-  out[i] = (h >= 0 && h < H && w >= 0 && w < W) ? in[((n * H + h) * W + w) * C + c] : (T)0;
+/* The epilogue both kernels share: + bias (the fused BiasAdd; a zero
+ * vector when there is none) and, when relu, max(., 0) as cl_kernels/
+ * conv.cl's bias_act does it (NaN and -0 give +0). */
+static inline TV epilogue(TV v, TV b, int relu) {
+  v += b;
+  return relu ? (v > (TV)0 ? v : (TV)0) : v;
 }
+#define EPILOGUE(v, b) epilogue((v), (b), relu)
 
-/* out[M, K] (NHWC rows m = (n, oh, ow)) = conv(padded, filter[KH, KW, C, K]).
- * A work-item covers RM pixels x NV vectors of VEC channels, so each input
- * value loaded feeds NV fused multiply-adds. Global size:
- * (K / (VEC * NV), ceil(M / RM)). */
-__kernel void conv2d(__global T *out, __global const T *in, __global const T *filter, const int Hp, const int Wp,
-                     const int C, const int OH, const int OW, const int K, const int KH, const int KW, const int SH,
-                     const int SW, const int DH, const int DW, const ulong M) {
+/* The input pixel a tap reads, or the zero row (C_ zeros) when it falls in
+ * the SAME padding: the padding costs a select per pixel and tap, where a
+ * zero-padded copy of the input cost a whole pass over it. */
+#define TAP(ih, iw, nrow) \
+  ((uint)(ih) < (uint)H && (uint)(iw) < (uint)W ? in + (((ulong)(nrow) + (ulong)(ih)) * W + (ulong)(iw)) * C_ : zeros)
+
+/* out[M, K] (NHWC rows m = (n, oh, ow)) = epilogue(conv(in, filter[KH, KW,
+ * C, K])), in unpadded NHWC, PT/PL the padding before. A work-item covers
+ * RM pixels x NV vectors of VEC channels, so each input value loaded feeds
+ * NV fused multiply-adds. zeros: at least max(C, K) zeros; bias: K values
+ * (zeros without a bias). Global size: (K / (VEC * NV), ceil(M / RM)). */
+__kernel void conv2d(__global T *out, __global const T *in, __global const T *filter, __global const T *zeros,
+                     __global const T *bias, const int H, const int W, const int PT, const int PL, const int OH,
+                     const int OW, const int SH, const int SW, const int DH, const int DW, const ulong M,
+                     const int relu) {
   int kv = get_global_id(0) * VEC * NV;
   ulong m0 = (ulong)get_global_id(1) * RM;
   if (kv >= K_ || m0 >= M) return;
-  ulong base[RM];
+  int ih0[RM], iw0[RM];
+  ulong nrow[RM];
   TV acc[RM][NV];
   /* Fully unrolled so the accumulators live in registers, not on the stack. */
 #pragma unroll
   for (int r = 0; r < RM; r++) {
     ulong m = m0 + r < M ? m0 + r : M - 1; /* the tail repeats the last row, not written */
     int ow = (int)(m % OW), oh = (int)((m / OW) % OH);
-    ulong n = m / ((ulong)OW * OH);
-    base[r] = ((n * Hp + (ulong)oh * SH) * Wp + (ulong)ow * SW) * C_;
+    nrow[r] = m / ((ulong)OW * OH) * H;
+    ih0[r] = oh * SH - PT;
+    iw0[r] = ow * SW - PL;
 #pragma unroll
     for (int v = 0; v < NV; v++) acc[r][v] = (TV)0;
   }
   for (int kh = 0; kh < KH_; kh++)
     for (int kw = 0; kw < KW_; kw++) {
-      ulong off = ((ulong)kh * DH * Wp + (ulong)kw * DW) * C_;
       __global const T *f = filter + ((ulong)(kh * KW_ + kw) * C_) * K_ + kv;
       __global const T *px[RM];
+      bool any = false;
 #pragma unroll
-      for (int r = 0; r < RM; r++) px[r] = in + base[r] + off;
+      for (int r = 0; r < RM; r++) {
+        px[r] = TAP(ih0[r] + kh * DH, iw0[r] + kw * DW, nrow[r]);
+        any |= px[r] != zeros;
+      }
+      if (!any) continue; /* the whole tile is in the padding for this tap */
       ACCUMULATE_CHANNELS(acc, px, f);
     }
+  TV b[NV];
+#pragma unroll
+  for (int v = 0; v < NV; v++) b[v] = LOADV(bias, kv + v * VEC);
 #pragma unroll
   for (int r = 0; r < RM; r++)
     if (m0 + r < M)
 #pragma unroll
-      for (int v = 0; v < NV; v++) STOREV(acc[r][v], out, (m0 + r) * K_ + kv + v * VEC);
+      for (int v = 0; v < NV; v++) STOREV(EPILOGUE(acc[r][v], b[v]), out, (m0 + r) * K_ + kv + v * VEC);
 }
 
 /* The row-walking variant, for CPUs: one work-item per output row (n, oh)
- * and NV vectors of channels. For each filter row kh it walks the row's
- * pixels in blocks of RM, accumulating into out (from zero at kh = 0), so
- * that one filter row (KW x C x VEC*NV values), one input row and the
- * output row stay in the L1 cache across the blocks, where the per-block
- * kernel above streams the whole filter from L2 for every RM pixels.
- * Global size: (K / (VEC * NV), N * OH). */
-__kernel void conv2d_rows(__global T *out, __global const T *in, __global const T *filter, const int Hp,
-                          const int Wp, const int C, const int OH, const int OW, const int K, const int KH,
-                          const int KW, const int SH, const int SW, const int DH, const int DW, const ulong M) {
+ * and NV vectors of channels. For each filter row kh inside the input it
+ * walks the row's pixels in blocks of RM, accumulating into out (from zero
+ * at the first such kh, the epilogue applied at the last), so that one
+ * filter row (KW x C x VEC*NV values), one input row and the output row
+ * stay in the L1 cache across the blocks, where the per-block kernel above
+ * streams the whole filter from L2 for every RM pixels. Global size:
+ * (K / (VEC * NV), N * OH). */
+__kernel void conv2d_rows(__global T *out, __global const T *in, __global const T *filter, __global const T *zeros,
+                          __global const T *bias, const int H, const int W, const int PT, const int PL, const int OH,
+                          const int OW, const int SH, const int SW, const int DH, const int DW, const ulong M,
+                          const int relu) {
   int kv = get_global_id(0) * VEC * NV;
   ulong row = get_global_id(1); /* n * OH + oh */
   if (kv >= K_ || row >= M / (ulong)OW) return;
   int oh = (int)(row % OH);
-  ulong n = row / OH;
+  ulong nrow = row / OH * H;
   __global T *orow = out + row * OW * K_ + kv;
-  for (int kh = 0; kh < KH_; kh++) {
-    __global const T *irow = in + (n * Hp + (ulong)oh * SH + (ulong)kh * DH) * Wp * C_;
+  /* The filter rows that land inside the input: [kh0, kh1). */
+  int ih0 = oh * SH - PT, kh0 = 0, kh1 = KH_;
+  while (kh0 < KH_ && ih0 + kh0 * DH < 0) kh0++;
+  while (kh1 > kh0 && ih0 + (kh1 - 1) * DH >= H) kh1--;
+  TV b[NV];
+#pragma unroll
+  for (int v = 0; v < NV; v++) b[v] = LOADV(bias, kv + v * VEC);
+  if (kh0 == kh1) { /* every tap in the padding: the epilogue of zero */
+    for (int ow = 0; ow < OW; ow++)
+#pragma unroll
+      for (int v = 0; v < NV; v++) STOREV(EPILOGUE((TV)0, b[v]), orow, (ulong)ow * K_ + v * VEC);
+    return;
+  }
+  for (int kh = kh0; kh < kh1; kh++) {
+    int ih = ih0 + kh * DH;
     __global const T *frow = filter + (ulong)kh * KW_ * C_ * K_ + kv;
     for (int ow0 = 0; ow0 < OW; ow0 += RM) {
       TV acc[RM][NV];
@@ -132,15 +161,20 @@ __kernel void conv2d_rows(__global T *out, __global const T *in, __global const 
       for (int r = 0; r < RM; r++) {
         owr[r] = ow0 + r < OW ? ow0 + r : OW - 1; /* the tail repeats the last pixel, not written */
 #pragma unroll
-        for (int v = 0; v < NV; v++) acc[r][v] = kh ? LOADV(orow, (ulong)owr[r] * K_ + v * VEC) : (TV)0;
+        for (int v = 0; v < NV; v++) acc[r][v] = kh > kh0 ? LOADV(orow, (ulong)owr[r] * K_ + v * VEC) : (TV)0;
       }
       for (int kw = 0; kw < KW_; kw++) {
         __global const T *f = frow + (ulong)kw * C_ * K_;
         __global const T *px[RM];
 #pragma unroll
-        for (int r = 0; r < RM; r++) px[r] = irow + ((ulong)owr[r] * SW + (ulong)kw * DW) * C_;
+        for (int r = 0; r < RM; r++) px[r] = TAP(ih, owr[r] * SW - PL + kw * DW, nrow);
         ACCUMULATE_CHANNELS(acc, px, f);
       }
+      if (kh == kh1 - 1)
+#pragma unroll
+        for (int r = 0; r < RM; r++)
+#pragma unroll
+          for (int v = 0; v < NV; v++) acc[r][v] = EPILOGUE(acc[r][v], b[v]);
 #pragma unroll
       for (int r = 0; r < RM; r++)
         if (ow0 + r < OW)

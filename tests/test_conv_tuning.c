@@ -172,7 +172,7 @@ Test(conv_tuning, every_candidate_of_the_search_verifies) {
   cr_assert_eq(res.wrong, 0);
   cr_assert_eq(res.failed, 0);
   /* Register tiles of both forms, rm 2..16 step 2 with nv 1: 2 x 8, one
-   * of them the default (rm 6 with the nv that fits; not run again); then
+   * of them the default (rm 8 with the nv that fits; not run again); then
    * 3 unrollings x 5 work-group heights around the best tile, less the one
    * phase 1 ran: 14. */
   cr_assert_eq(res.tried, 29, "tried %zu", res.tried);

@@ -427,3 +427,154 @@ Test(nn, relu_of_a_bias_add_that_is_also_fetched_is_not_fused) {
   vs_tensor_free(t[0]);
   vs_tensor_free(t[1]);
 }
+
+/* ---- conv + bias + relu fused into one step (engine/exec/plan.c's fuse_conv) ----
+ * The fused conv adds the bias and applies relu to each sum as it stores
+ * it; unfused, the conv stores the sum and the bias pass does the same two
+ * float operations on it: the same algorithm gives the same bits, so these
+ * compare exactly (VARSCOPE_CONV forces one algorithm for both runs). */
+
+typedef struct fused_net {
+  vs_output x, f, b, conv, bias, relu;
+  float xd[2 * 7 * 6 * 5], fd[3 * 3 * 5 * 16], bd[16];
+} fused_net;
+
+/* conv 3x3 5->16 SAME over a constant 2x7x6x5 input, + bias, relu; values
+ * of both signs so that relu zeroes about half. */
+static void fused_net_build(fused_net *n) {
+  for (size_t i = 0; i < sizeof n->xd / sizeof *n->xd; i++) n->xd[i] = (float)((i * 7) % 13) / 6.0f - 1.0f;
+  for (size_t i = 0; i < sizeof n->fd / sizeof *n->fd; i++) n->fd[i] = (float)((i * 5) % 11) / 5.0f - 1.0f;
+  for (size_t i = 0; i < 16; i++) n->bd[i] = (float)i / 4.0f - 2.0f;
+  n->x = vs_constant(g, n->xd, VS_FLOAT, VS_SHAPE(2, 7, 6, 5), "x", st);
+  n->f = vs_constant(g, n->fd, VS_FLOAT, VS_SHAPE(3, 3, 5, 16), "f", st);
+  n->b = vs_constant(g, n->bd, VS_FLOAT, VS_SHAPE(16), "b", st);
+  n->conv = vs_conv2d(g, n->x, n->f, &(vs_conv2d_opts){.padding = "SAME"}, st);
+  n->bias = vs_bias_add(g, n->conv, n->b, NULL, st);
+  n->relu = vs_relu(g, n->bias, NULL, st);
+  OK();
+}
+
+static void run_fetches(const vs_output *f, vs_tensor **t, size_t n) {
+  vs_session *s = vs_session_new(g, NULL, st);
+  vs_session_run(s, NULL, NULL, 0, f, t, n, NULL, 0, st);
+  vs_session_free(s);
+  OK();
+}
+
+Test(nn, fused_conv_bias_relu_equals_the_unfused_ops) {
+  static const char *const algos[] = {"direct", "direct:5,1,3,2,1", "im2col"};
+  fused_net n;
+  fused_net_build(&n);
+  for (size_t a = 0; a < sizeof algos / sizeof *algos; a++) {
+    setenv("VARSCOPE_CONV", algos[a], 1);
+    vs_tensor *fused = NULL, *parts[3] = {0};
+    run_fetches(&n.relu, &fused, 1); /* the conv step applies bias and relu */
+    vs_output all[3] = {n.conv, n.bias, n.relu}; /* every intermediate fetched: nothing fused */
+    run_fetches(all, parts, 3);
+    const float *c = vs_tensor_data(parts[0]), *b = vs_tensor_data(parts[1]), *r = vs_tensor_data(parts[2]);
+    size_t count = vs_tensor_num_elements(fused), negative = 0;
+    cr_assert_eq(count, 2u * 7 * 6 * 16);
+    for (size_t i = 0; i < count; i++) {
+      float want_b = c[i] + n.bd[i % 16], want_r = want_b > 0 ? want_b : 0;
+      negative += want_b < 0;
+      cr_assert(b[i] == want_b && r[i] == want_r, "%s: element %zu: bias_add %.9g relu %.9g, want %.9g %.9g",
+                algos[a], i, (double)b[i], (double)r[i], (double)want_b, (double)want_r);
+    }
+    cr_assert(negative > count / 4 && negative < 3 * count / 4, "relu has something to do (%zu of %zu)", negative,
+              count);
+    cr_assert_arr_eq(vs_tensor_data(fused), r, count * sizeof(float), "%s: fused and unfused differ", algos[a]);
+    vs_tensor_free(fused);
+    for (int i = 0; i < 3; i++) vs_tensor_free(parts[i]);
+  }
+  unsetenv("VARSCOPE_CONV");
+}
+
+Test(nn, fused_conv_without_relu_and_fetched_bias_add_keeps_negatives) {
+  /* Fetching the BiasAdd beside the Relu fuses only conv + bias (the Relu
+   * reads the fetched value): the fetched BiasAdd keeps its negatives. */
+  setenv("VARSCOPE_CONV", "direct", 1);
+  fused_net n;
+  fused_net_build(&n);
+  vs_tensor *unfused[3] = {0}, *t[2] = {0};
+  vs_output all[3] = {n.conv, n.bias, n.relu}, two[2] = {n.bias, n.relu};
+  run_fetches(all, unfused, 3);
+  run_fetches(two, t, 2);
+  size_t count = vs_tensor_num_elements(t[0]);
+  cr_assert_arr_eq(vs_tensor_data(t[0]), vs_tensor_data(unfused[1]), count * sizeof(float));
+  cr_assert_arr_eq(vs_tensor_data(t[1]), vs_tensor_data(unfused[2]), count * sizeof(float));
+  const float *b = vs_tensor_data(t[0]);
+  size_t negative = 0;
+  for (size_t i = 0; i < count; i++) negative += b[i] < 0;
+  cr_assert(negative > 0, "the fetched BiasAdd was relu'd");
+  for (int i = 0; i < 3; i++) vs_tensor_free(unfused[i]);
+  for (int i = 0; i < 2; i++) vs_tensor_free(t[i]);
+  unsetenv("VARSCOPE_CONV");
+}
+
+Test(nn, gradients_through_a_fused_conv_bias_relu) {
+  /* loss = sum(relu(conv(x, f) + b)): the forward runs fused when only the
+   * gradients are fetched (ReluGrad reads the Relu's output, which the
+   * conv step now fills); they equal those of a run that also fetches the
+   * conv output (nothing fused). */
+  setenv("VARSCOPE_CONV", "direct", 1);
+  fused_net n;
+  fused_net_build(&n);
+  vs_output loss = vs_reduce_sum(g, n.relu, NULL, st), grads[3];
+  vs_output wrt[3] = {n.x, n.f, n.b};
+  OK();
+  vs_gradients(g, &loss, 1, wrt, 3, NULL, grads, st);
+  OK();
+  vs_tensor *fused[3] = {0}, *unfused[4] = {0};
+  run_fetches(grads, fused, 3);
+  vs_output with_conv[4] = {grads[0], grads[1], grads[2], n.conv};
+  run_fetches(with_conv, unfused, 4);
+  for (int i = 0; i < 3; i++) {
+    cr_assert_eq(vs_tensor_num_elements(fused[i]), vs_tensor_num_elements(unfused[i]));
+    cr_assert_arr_eq(vs_tensor_data(fused[i]), vs_tensor_data(unfused[i]), vs_tensor_byte_size(fused[i]),
+                     "gradient %d differs", i);
+  }
+  /* d loss / d b[k] = the number of outputs of channel k that relu kept. */
+  const float *db = vs_tensor_data(fused[2]), *c = vs_tensor_data(unfused[3]);
+  for (int k = 0; k < 16; k++) {
+    int kept = 0;
+    for (size_t i = (size_t)k; i < 2u * 7 * 6 * 16; i += 16) kept += c[i] + n.bd[k] > 0;
+    cr_assert_float_eq(db[k], (float)kept, 0, "d loss / d b[%d]", k);
+  }
+  for (int i = 0; i < 3; i++) vs_tensor_free(fused[i]);
+  for (int i = 0; i < 4; i++) vs_tensor_free(unfused[i]);
+  unsetenv("VARSCOPE_CONV");
+}
+
+Test(nn, an_op_waiting_on_the_conv_keeps_it_in_its_place) {
+  /* with tf.control_dependencies([conv]): f.assign(zeros) -- fetched first,
+   * so its step comes before the BiasAdd's. Were the conv moved to the
+   * Relu's place (the fusion), it would read the zeroed filter. */
+  setenv("VARSCOPE_CONV", "direct", 1);
+  float xd[1 * 4 * 4 * 2], fd[3 * 3 * 2 * 16] = {0}, bd[16] = {0};
+  for (size_t i = 0; i < sizeof xd / sizeof *xd; i++) xd[i] = 1.0f;
+  vs_var *f = vs_get_variable(g, "f", &(vs_var_opts){.shape = VS_SHAPE(3, 3, 2, 16), .initializer = vs_ones_initializer()}, st);
+  vs_output x = vs_constant(g, xd, VS_FLOAT, VS_SHAPE(1, 4, 4, 2), "x", st);
+  /* The variable itself (its ref, as TF1 code may pass it), not a read
+   * snapshot: the conv reads the buffer when its step runs. */
+  vs_output conv = vs_conv2d(g, x, (vs_output){vs_var_op(f), 0}, &(vs_conv2d_opts){.padding = "SAME"}, st);
+  vs_output relu = vs_relu(g, vs_bias_add(g, conv, vs_constant(g, bd, VS_FLOAT, VS_SHAPE(16), "b", st), NULL, st), NULL, st);
+  vs_control_dependencies_push(g, &conv.op, 1, st);
+  vs_output zero = vs_assign(g, f, vs_constant(g, fd, VS_FLOAT, VS_SHAPE(3, 3, 2, 16), "zeros", st), NULL, st);
+  vs_control_dependencies_pop(g, st);
+  vs_op *init = vs_global_variables_initializer(g, st);
+  OK();
+  vs_session *s = vs_session_new(g, NULL, st);
+  vs_session_run(s, NULL, NULL, 0, NULL, NULL, 0, &init, 1, st);
+  vs_output fetch[2] = {zero, relu};
+  vs_tensor *t[2] = {0};
+  vs_session_run(s, NULL, NULL, 0, fetch, t, 2, NULL, 0, st);
+  vs_session_free(s);
+  OK();
+  const float *y = vs_tensor_data(t[1]);
+  /* Corner output (0, 0): a 2x2 window of the input inside, 2 channels of ones. */
+  cr_assert_float_eq(y[0], 8.0f, 0, "the conv ran after the assign: %g", (double)y[0]);
+  cr_assert_float_eq(y[(1 * 4 + 1) * 16], 18.0f, 0, "interior output: %g", (double)y[(1 * 4 + 1) * 16]);
+  vs_tensor_free(t[0]);
+  vs_tensor_free(t[1]);
+  unsetenv("VARSCOPE_CONV");
+}

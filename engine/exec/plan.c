@@ -164,6 +164,77 @@ static void fuse(vs_plan *p) {
   }
 }
 
+/* Conv2D -> BiasAdd -> [Relu] as one step: the conv applies the bias and
+ * the activation as it stores its output (kernels/conv2d.c), which saves a
+ * pass over the output each. Fused when each intermediate is a step whose
+ * value has that one consumer and is not fetched (uses counts a fetch as
+ * 2), nothing waits on it through a control input, the three ops run on
+ * one device, and the dtype is one the conv kernels compute (float32,
+ * float64). The conv step moves to the last fused op's place: everything
+ * the fused ops read (the bias) has run by then, and between the two
+ * places run only the bias's own inputs and the Relu's control inputs,
+ * none of which reads the intermediates. The dropped steps' values are
+ * filled by the conv step (their slots are kept: compact()). */
+static bool fuse_conv(vs_plan *p, vs_status *st) {
+  size_t n = p->n_steps, none = SIZE_MAX;
+  size_t *pos = malloc((p->n_slots ? p->n_slots : 1) * sizeof *pos), *anchor = malloc((n ? n : 1) * sizeof *anchor);
+  unsigned char *waited = calloc(p->n_slots ? p->n_slots : 1, 1);
+  if (!pos || !anchor || !waited) {
+    free(pos), free(anchor), free(waited);
+    vs__oom(st);
+    return false;
+  }
+  for (size_t i = 0; i < p->n_slots; i++) pos[i] = none;
+  for (size_t i = 0; i < n; i++) {
+    const vs_op *op = p->steps[i].op;
+    pos[p->steps[i].slot] = i;
+    anchor[i] = none;
+    for (int c = 0; c < op->n_controls; c++) waited[vs__plan_slot(p, op->controls[c])] = 1;
+  }
+  bool any = false;
+  for (size_t j = 0; j < n; j++) {
+    vs_step *bs = &p->steps[j];
+    vs_op *bias = bs->op, *conv = bias->n_inputs == 2 ? bias->inputs[0].op : NULL;
+    if (bs->kind != VS_STEP_KERNEL || strcmp(bias->type, "BiasAdd") != 0 || strcmp(conv->type, "Conv2D") != 0 ||
+        (conv->dtype != VS_FLOAT && conv->dtype != VS_DOUBLE))
+      continue;
+    uint32_t cslot = vs__plan_slot(p, conv);
+    size_t ci = pos[cslot];
+    if (ci == none || p->steps[ci].kind != VS_STEP_KERNEL || p->steps[ci].dev != bs->dev || p->uses[cslot] != 1 ||
+        waited[cslot])
+      continue;
+    size_t last = j;
+    vs_op *relu = NULL;
+    if (p->uses[bs->slot] == 1 && !waited[bs->slot])
+      for (size_t k = j + 1; k < n; k++) /* the one consumer, after the BiasAdd */
+        if (p->steps[k].op->n_inputs == 1 && p->steps[k].op->inputs[0].op == bias) {
+          if (p->steps[k].kind == VS_STEP_KERNEL && strcmp(p->steps[k].op->type, "Relu") == 0 &&
+              p->steps[k].dev == bs->dev)
+            relu = p->steps[k].op, last = k;
+          break;
+        }
+    p->steps[ci].fused_bias = bias;
+    p->steps[ci].fused_relu = relu;
+    anchor[ci] = SIZE_MAX - 1; /* moves */
+    anchor[j] = j == last ? ci : SIZE_MAX - 1;
+    if (relu) anchor[last] = ci;
+    any = true;
+  }
+  vs_step *old = any ? malloc(n * sizeof *old) : NULL;
+  if (old) { /* the new order: a moved conv at its anchor, the fused steps gone */
+    memcpy(old, p->steps, n * sizeof *old);
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++) {
+      if (anchor[i] == none) p->steps[kept++] = old[i];
+      else if (anchor[i] != SIZE_MAX - 1) p->steps[kept++] = old[anchor[i]];
+    }
+    p->n_steps = kept;
+  }
+  free(pos), free(anchor), free(waited), free(old);
+  if (any && !old) vs__oom(st);
+  return !any || old;
+}
+
 /* After batching, the ops a batch absorbed (its random chains and
  * constants) have no step and no consumer left: their slots go, so a plan
  * initialising N variables holds values for its steps, not for every op
@@ -174,7 +245,11 @@ static bool compact(vs_plan *p, const vs_output *feeds, int nfeeds, const vs_out
   uint32_t *remap = malloc((p->n_slots ? p->n_slots : 1) * sizeof *remap);
   if (!remap) goto oom;
   for (size_t i = 0; i < p->n_slots; i++) remap[i] = UINT32_MAX;
-  for (size_t i = 0; i < p->n_steps; i++) remap[p->steps[i].slot] = 0;
+  for (size_t i = 0; i < p->n_steps; i++) {
+    remap[p->steps[i].slot] = 0;
+    if (p->steps[i].fused_bias) remap[vs__plan_slot(p, p->steps[i].fused_bias)] = 0; /* the conv step fills them */
+    if (p->steps[i].fused_relu) remap[vs__plan_slot(p, p->steps[i].fused_relu)] = 0;
+  }
   for (size_t b = 0; b < p->n_batches; b++)
     for (size_t k = 0; k < p->batches[b].n_entries; k++) remap[vs__plan_slot(p, p->batches[b].entries[k].assign)] = 0;
   for (int i = 0; i < nfeeds; i++) remap[vs__plan_slot(p, feeds[i].op)] = 0;
@@ -264,7 +339,7 @@ static vs_plan *build(vs_session *s, const vs_output *feeds, int nfeeds, const v
     for (int k = 0; k < b.order[i]->n_inputs; k++) p->uses[vs__plan_slot(p, b.order[i]->inputs[k].op)]++;
   for (int i = 0; i < nfetches; i++) p->uses[vs__plan_slot(p, fetches[i].op)] += 2;
   fuse(p);
-  if (!vs__plan_batch(p, s, st) || !compact(p, feeds, nfeeds, fetches, nfetches, st)) goto fail;
+  if (!fuse_conv(p, st) || !vs__plan_batch(p, s, st) || !compact(p, feeds, nfeeds, fetches, nfetches, st)) goto fail;
   if (!(p->values = calloc(p->n_slots ? p->n_slots : 1, sizeof *p->values))) goto oom;
   free(b.order);
   free(b.mark);

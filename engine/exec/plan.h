@@ -1,7 +1,8 @@
 /* plan.h - compiled run plans, as TensorFlow's DirectSession caches an
  * executor per signature: for one (feeds, fetches, targets) of a session,
  * the ordered steps with their resolved devices, each op's value slot, the
- * consumer counts that allow in-place updates, and the bias+relu fusion,
+ * consumer counts that allow in-place updates, and the fusions (bias+relu,
+ * conv+bias+relu),
  * all decided once when the plan is built and reused by every later run
  * with the same signature.
  *
@@ -49,6 +50,11 @@ typedef struct vs_step {
                       launches skip the session's kernel lookup */
   cl_mem constant; /* a Const step's device buffer kept by the plan from its
                       second run on (see k_const), or NULL */
+  /* A Conv2D step that also computes the BiasAdd consuming it and the Relu
+   * consuming that (NULL: none), whose own steps the plan dropped: the
+   * conv applies them as it stores and gives their values its buffer
+   * (plan.c's fuse_conv). */
+  vs_op *fused_bias, *fused_relu;
 } vs_step;
 
 /* Batched initialisation: the Assigns of a plan that give variables

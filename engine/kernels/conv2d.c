@@ -1,6 +1,7 @@
 /* conv2d.c - Conv2D on a device, three ways:
- *   - direct: cl_kernels/conv_direct.cl, register-tiled over a zero-padded
- *     copy of the input (no im2col buffer);
+ *   - direct: cl_kernels/conv_direct.cl, register-tiled, the SAME padding
+ *     handled in the kernel (no im2col buffer, no padded copy), the fused
+ *     BiasAdd and Relu applied as it stores;
  *   - im2col: cl_kernels/conv.cl's im2col in row blocks, then CLBlast GEMM
  *     (NHWC x HWIO is already a row-major GEMM);
  *   - convgemm: CLBlast's convgemm, which wants NCHW input and KCHW
@@ -13,6 +14,7 @@
 #include <clblast_c.h>
 
 #include "runtime/blas.h"
+#include "exec/plan.h"
 #include "kernels/conv_internal.h"
 
 /* Each im2col block stays under this many bytes (and half the device's
@@ -81,8 +83,24 @@ bool vs__conv_direct_fits(const vs_conv_geom *g, vs_conv_algo a) {
          a.uc >= 1 && a.uc <= VS_CONV_MAX_UC && a.ly >= 1 && a.ly <= VS_CONV_MAX_LY && (a.rw == 0 || a.rw == 1);
 }
 
+/* A device buffer of n zeros of g's dtype (released by the caller once
+ * the kernels reading it are queued: the pool frees it after them). */
+static cl_mem zeros_buffer(vs_cl_device *d, size_t dev, const vs_conv_geom *g, size_t n, vs_status *st) {
+  size_t es = vs_dtype_size(g->dtype);
+  vs_shape zs = {.known = true, .rank = 1, .dims = {(int64_t)n}};
+  cl_mem z = vs__buffer(dev, n * es, &zs, g->dtype, st);
+  double zero = 0;
+  cl_int err = z ? clEnqueueFillBuffer(*vs__queue(d), z, &zero, es, 0, n * es, 0, NULL, NULL) : CL_SUCCESS;
+  if (err != CL_SUCCESS) {
+    vs__cl_fail(st, err, "clEnqueueFillBuffer");
+    vs__buffer_release(z);
+    return NULL;
+  }
+  return z;
+}
+
 bool vs__conv_direct(vs_cl_device *d, size_t dev, const vs_conv_geom *g, vs_conv_algo a, cl_mem x, cl_mem f,
-                     cl_mem out, vs_status *st) {
+                     cl_mem out, const vs_conv_epi *epi, vs_status *st) {
   int vec = vs__conv_direct_vec(g), rm = a.rm, nv = a.nv;
   if (!vs__conv_direct_fits(g, a)) { /* a stored or forced set that does not fit this K: the default shape */
     nv = g->K % (vec * 2) == 0 ? 2 : 1;
@@ -95,28 +113,21 @@ bool vs__conv_direct(vs_cl_device *d, size_t dev, const vs_conv_geom *g, vs_conv
    * shape family and parameter set, built once and cached on disk. */
   snprintf(opts, sizeof opts, "%s -DVEC=%d -DRM=%d -DNV=%d -DUNROLL_C=%d -DSC=%lld -DSK=%lld -DSKH=%lld -DSKW=%lld",
            base ? base : "", vec, rm, nv, uc, (long long)g->C, (long long)g->K, (long long)g->KH, (long long)g->KW);
-  int64_t Hp = g->H + g->PT + g->PB, Wp = g->W + g->PL + g->PR;
-  size_t es = vs_dtype_size(g->dtype), np = (size_t)(g->N * Hp * Wp * g->C);
-  vs_shape ps = {.known = true, .rank = 4, .dims = {g->N, Hp, Wp, g->C}};
-  cl_mem padded = vs__buffer(dev, np * es, &ps, g->dtype, st);
-  if (!padded) return false;
-  cl_kernel kp = vs__kernel(d, "conv_direct", opts, "pad_input", st);
+  /* The zero row the taps in the padding read, which is also the bias of a
+   * conv without one. */
+  cl_mem zeros = zeros_buffer(d, dev, g, (size_t)(g->C > g->K ? g->C : g->K), st);
+  if (!zeros) return false;
   bool rows = a.rw == 1;
-  cl_kernel kc = kp ? vs__kernel(d, "conv_direct", opts, rows ? "conv2d_rows" : "conv2d", st) : NULL;
-  bool ok = kp && kc;
-  cl_int iN = (cl_int)g->N, iH = (cl_int)g->H, iW = (cl_int)g->W, iC = (cl_int)g->C, iHp = (cl_int)Hp,
-         iWp = (cl_int)Wp, iPT = (cl_int)g->PT, iPL = (cl_int)g->PL, iOH = (cl_int)g->OH, iOW = (cl_int)g->OW,
-         iK = (cl_int)g->K, iKH = (cl_int)g->KH, iKW = (cl_int)g->KW, iSH = (cl_int)g->SH, iSW = (cl_int)g->SW,
-         iDH = (cl_int)g->DH, iDW = (cl_int)g->DW;
+  cl_kernel kc = vs__kernel(d, "conv_direct", opts, rows ? "conv2d_rows" : "conv2d", st);
+  bool ok = kc != NULL;
+  cl_mem bias = epi && epi->bias ? epi->bias : zeros;
+  cl_int iH = (cl_int)g->H, iW = (cl_int)g->W, iPT = (cl_int)g->PT, iPL = (cl_int)g->PL, iOH = (cl_int)g->OH,
+         iOW = (cl_int)g->OW, iSH = (cl_int)g->SH, iSW = (cl_int)g->SW, iDH = (cl_int)g->DH, iDW = (cl_int)g->DW,
+         relu = epi && epi->relu;
   cl_ulong M = (cl_ulong)(g->N * g->OH * g->OW);
   if (ok) {
-    karg pa[] = {KARG(padded), KARG(x), KARG(iN), KARG(iH), KARG(iW), KARG(iC), KARG(iHp), KARG(iWp), KARG(iPT), KARG(iPL)};
-    size_t l1 = vs__local_size(d, kp), g1 = (np + l1 - 1) / l1 * l1;
-    ok = enqueue(d, kp, pa, 10, 1, &g1, &l1, "pad_input", st);
-  }
-  if (ok) {
-    karg ca[] = {KARG(out), KARG(padded), KARG(f), KARG(iHp), KARG(iWp), KARG(iC), KARG(iOH), KARG(iOW),
-                 KARG(iK), KARG(iKH), KARG(iKW), KARG(iSH), KARG(iSW), KARG(iDH), KARG(iDW), KARG(M)};
+    karg ca[] = {KARG(out), KARG(x), KARG(f), KARG(zeros), KARG(bias), KARG(iH), KARG(iW), KARG(iPT), KARG(iPL),
+                 KARG(iOH), KARG(iOW), KARG(iSH), KARG(iSW), KARG(iDH), KARG(iDW), KARG(M), KARG(relu)};
     /* One work-item per RM pixels x NV channel vectors; work-groups of one
      * item in x keep PoCL from re-vectorising the explicit vectors, LY
      * items along the pixels share a work-group (fewer, larger tasks for
@@ -124,11 +135,26 @@ bool vs__conv_direct(vs_cl_device *d, size_t dev, const vs_conv_geom *g, vs_conv
     size_t gx = (size_t)(g->K / (vec * nv)), gy = rows ? (size_t)(g->N * g->OH) : (size_t)((M + (cl_ulong)rm - 1) / (cl_ulong)rm);
     gy = (gy + (size_t)ly - 1) / (size_t)ly * (size_t)ly; /* no non-uniform work-groups on PoCL */
     size_t global[2] = {gx, gy}, local[2] = {1, (size_t)ly};
-    ok = enqueue(d, kc, ca, 16, 2, global, local, "conv2d (direct)", st);
+    ok = enqueue(d, kc, ca, 17, 2, global, local, "conv2d (direct)", st);
   }
-  if (kp) clReleaseKernel(kp);
   if (kc) clReleaseKernel(kc);
-  vs__buffer_release(padded); /* freed once the queued kernels finish */
+  vs__buffer_release(zeros); /* freed once the queued kernel finishes */
+  return ok;
+}
+
+/* The epilogue as its own pass, for the algorithms whose GEMM cannot apply
+ * it: out = relu?(out + bias) in place (cl_kernels/conv.cl's bias_act). */
+static bool epilogue_pass(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_mem out, const vs_conv_epi *epi,
+                          vs_status *st) {
+  if (!epi || (!epi->bias && !epi->relu)) return true;
+  cl_mem zeros = epi->bias ? NULL : zeros_buffer(d, dev, g, (size_t)g->K, st);
+  if (!epi->bias && !zeros) return false;
+  cl_mem bias = epi->bias ? epi->bias : zeros;
+  cl_ulong K = (cl_ulong)g->K, n = (cl_ulong)(g->N * g->OH * g->OW * g->K);
+  cl_int relu = epi->relu;
+  karg args[] = {KARG(out), KARG(bias), KARG(K), KARG(n), KARG(relu)};
+  bool ok = vs__launch_uncached(d, "conv", g->dtype, "bias_act", (size_t)n, args, 5, st);
+  if (zeros) vs__buffer_release(zeros);
   return ok;
 }
 
@@ -213,42 +239,24 @@ bool vs__conv_convgemm(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_me
 }
 
 bool vs__conv_algo_run(vs_cl_device *d, size_t dev, const vs_conv_geom *g, vs_conv_algo a, cl_mem x, cl_mem f,
-                       cl_mem out, vs_status *st) {
+                       cl_mem out, const vs_conv_epi *epi, vs_status *st) {
   switch (a.kind) {
-    case VS_CONV_DIRECT: return vs__conv_direct(d, dev, g, a, x, f, out, st);
-    case VS_CONV_IM2COL: return vs__conv_im2col(d, dev, g, x, f, out, st);
-    case VS_CONV_CONVGEMM: return vs__conv_convgemm(d, dev, g, x, f, out, st);
+    case VS_CONV_DIRECT: return vs__conv_direct(d, dev, g, a, x, f, out, epi, st);
+    case VS_CONV_IM2COL: return vs__conv_im2col(d, dev, g, x, f, out, st) && epilogue_pass(d, dev, g, out, epi, st);
+    case VS_CONV_CONVGEMM:
+      return vs__conv_convgemm(d, dev, g, x, f, out, st) && epilogue_pass(d, dev, g, out, epi, st);
   }
   return false;
 }
 
-bool vs__conv2d_run(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
-  vs_value *x = vs__in(r, op, 0), *f = vs__in(r, op, 1);
-  if (vs__uninitialized(r, op, x, st) || vs__uninitialized(r, op, f, st)) return false;
-  vs_conv_geom g;
-  if (!vs__conv_geometry(op, vs__value_shape(r, x), vs__value_shape(r, f), &g)) {
-    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR,
-             "%s: input and filter shapes do not fit together at run time, or the filter is larger than the input",
-             op->name);
-    return false;
-  }
-  if (!vs__new_output(r, op, dev, op->dtype, (vs_shape){.known = true, .rank = 4, .dims = {g.N, g.OH, g.OW, g.K}}, st))
-    return false;
-  vs_value *out = vs__val(r, op);
-  if (!out->n) return true;
-  vs_cl_device *d = vs__device(dev, st);
-  if (!vs__value_n(r, x) || !vs__value_n(r, f)) { /* no input depth (C == 0): every sum is empty */
-    double zero = 0;
-    cl_int err = clEnqueueFillBuffer(*vs__queue(d), out->buf, &zero, vs_dtype_size(op->dtype), 0,
-                                     out->n * vs_dtype_size(op->dtype), 0, NULL, NULL);
-    if (err != CL_SUCCESS) vs__cl_fail(st, err, "clEnqueueFillBuffer");
-    return err == CL_SUCCESS;
-  }
+/* The conv proper, with its epilogue, on the chosen algorithm. */
+static bool conv_launch(vs_run *r, vs_op *op, vs_cl_device *d, size_t dev, const vs_conv_geom *g, vs_value *x,
+                        vs_value *f, vs_value *out, const vs_conv_epi *epi, vs_status *st) {
   /* The kernels take each extent as a 32-bit int (flat indices are 64-bit):
    * an extent past INT32_MAX is refused, never narrowed (empty results
    * above need no kernel). */
-  const int64_t extents[] = {g.N, g.H + g.PT + g.PB, g.W + g.PL + g.PR, g.C, g.KH, g.KW, g.K, g.OH, g.OW,
-                             g.SH, g.SW, g.DH, g.DW};
+  const int64_t extents[] = {g->N, g->H + g->PT + g->PB, g->W + g->PL + g->PR, g->C, g->KH, g->KW, g->K, g->OH, g->OW,
+                             g->SH, g->SW, g->DH, g->DW};
   for (size_t i = 0; i < sizeof extents / sizeof *extents; i++)
     if (extents[i] > INT32_MAX) {
       vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_OP_ERROR,
@@ -264,9 +272,74 @@ bool vs__conv2d_run(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   cl_mem tx = NULL, tf = NULL, bx = vs__on_device(r, x, dev, &tx, st), bf = bx ? vs__on_device(r, f, dev, &tf, st) : NULL;
   bool ok = bx && bf;
   vs_conv_algo algo;
-  if (ok) ok = vs__conv_select(d, dev, &g, bx, bf, out->buf, &algo, st);
-  if (ok) ok = vs__conv_algo_run(d, dev, &g, algo, bx, bf, out->buf, st);
+  if (ok) ok = vs__conv_select(d, dev, g, bx, bf, out->buf, &algo, st);
+  if (ok) ok = vs__conv_algo_run(d, dev, g, algo, bx, bf, out->buf, epi, st);
   if (tx) vs__buffer_release(tx);
   if (tf) vs__buffer_release(tf);
+  return ok;
+}
+
+/* The fused ops' values (plan.c's fuse_conv): the BiasAdd's, then the
+ * Relu's, are the conv's buffer, which the last of them owns. */
+static void publish_fused(vs_run *r, vs_op *op, const vs_step *step) {
+  vs_value *v = vs__val(r, op);
+  vs_op *chain[2] = {step->fused_bias, step->fused_relu};
+  for (int i = 0; i < 2 && chain[i]; i++) {
+    vs_value *next = vs__val(r, chain[i]);
+    *next = *v;
+    next->ready = true;
+    next->relu_applied = step->fused_relu != NULL;
+    v->owned = false;
+    v = next;
+  }
+}
+
+bool vs__conv2d_run(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
+  vs_value *x = vs__in(r, op, 0), *f = vs__in(r, op, 1);
+  if (vs__uninitialized(r, op, x, st) || vs__uninitialized(r, op, f, st)) return false;
+  vs_conv_geom g;
+  if (!vs__conv_geometry(op, vs__value_shape(r, x), vs__value_shape(r, f), &g)) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR,
+             "%s: input and filter shapes do not fit together at run time, or the filter is larger than the input",
+             op->name);
+    return false;
+  }
+  /* A fused BiasAdd checks its bias as its own kernel would (nn.c's
+   * vs__bias_epilogue), with its own name in the message. */
+  const vs_step *step = r->step && r->step->op == op ? r->step : NULL;
+  vs_op *bias_op = step ? step->fused_bias : NULL;
+  vs_value *b = bias_op ? vs__in(r, bias_op, 1) : NULL;
+  if (b && vs__uninitialized(r, bias_op, b, st)) return false;
+  if (b) {
+    vs_shape bs = vs__value_shape(r, b);
+    if (bs.rank != 1 || bs.dims[0] != g.K) {
+      vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "%s: bias size does not match the last dimension",
+               bias_op->name);
+      return false;
+    }
+  }
+  if (!vs__new_output(r, op, dev, op->dtype, (vs_shape){.known = true, .rank = 4, .dims = {g.N, g.OH, g.OW, g.K}}, st))
+    return false;
+  vs_value *out = vs__val(r, op);
+  if (!out->n) {
+    if (step) publish_fused(r, op, step);
+    return true;
+  }
+  vs_cl_device *d = vs__device(dev, st);
+  cl_mem tb = NULL;
+  vs_conv_epi epi = {.relu = step && step->fused_relu};
+  if (b && !(epi.bias = vs__on_device(r, b, dev, &tb, st))) return false;
+  bool ok;
+  if (!vs__value_n(r, x) || !vs__value_n(r, f)) { /* no input depth (C == 0): every sum is empty */
+    double zero = 0;
+    cl_int err = clEnqueueFillBuffer(*vs__queue(d), out->buf, &zero, vs_dtype_size(op->dtype), 0,
+                                     out->n * vs_dtype_size(op->dtype), 0, NULL, NULL);
+    if (err != CL_SUCCESS) vs__cl_fail(st, err, "clEnqueueFillBuffer");
+    ok = err == CL_SUCCESS && epilogue_pass(d, dev, &g, out->buf, &epi, st);
+  } else {
+    ok = conv_launch(r, op, d, dev, &g, x, f, out, &epi, st);
+  }
+  if (tb) vs__buffer_release(tb);
+  if (ok && step) publish_fused(r, op, step);
   return ok;
 }

@@ -27,6 +27,14 @@ typedef struct vs_conv_algo {
 #define VS_CONV_MAX_UC 8
 #define VS_CONV_MAX_LY 64
 
+/* What the conv applies to its output as it stores it: the BiasAdd and
+ * Relu the plan fused into it (engine/exec/plan.c's fuse). bias: K values
+ * of the conv's dtype on its device, or NULL for none. */
+typedef struct vs_conv_epi {
+  cl_mem bias;
+  bool relu;
+} vs_conv_epi;
+
 /* TF's output size and SAME padding for op over these shapes; false when
  * they do not fit together. */
 bool vs__conv_geometry(const vs_op *op, vs_shape xs, vs_shape fs, vs_conv_geom *g);
@@ -36,16 +44,19 @@ bool vs__conv_geometry(const vs_op *op, vs_shape xs, vs_shape fs, vs_conv_geom *
  * the default register tile. */
 int vs__conv_direct_vec(const vs_conv_geom *g);
 bool vs__conv_direct_fits(const vs_conv_geom *g, vs_conv_algo a);
+/* epi (NULL: none) is applied in the kernel's stores. */
 bool vs__conv_direct(vs_cl_device *d, size_t dev, const vs_conv_geom *g, vs_conv_algo a, cl_mem x, cl_mem f,
-                     cl_mem out, vs_status *st);
+                     cl_mem out, const vs_conv_epi *epi, vs_status *st);
 bool vs__conv_im2col(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_mem x, cl_mem f, cl_mem out,
                      vs_status *st);
 /* CLBlast's convgemm covers float32 with symmetric padding only. */
 bool vs__conv_convgemm_fits(const vs_conv_geom *g);
 bool vs__conv_convgemm(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_mem x, cl_mem f, cl_mem out,
                        vs_status *st);
+/* Runs algorithm a, then epi (NULL: none): in the direct kernel's stores,
+ * as a bias_act pass after the others. */
 bool vs__conv_algo_run(vs_cl_device *d, size_t dev, const vs_conv_geom *g, vs_conv_algo a, cl_mem x, cl_mem f,
-                       cl_mem out, vs_status *st);
+                       cl_mem out, const vs_conv_epi *epi, vs_status *st);
 
 /* The direct kernel's default parameters. */
 extern const vs_conv_algo VS_CONV_DEFAULT_DIRECT;

@@ -5,7 +5,7 @@
  * (rw: per-block or row-walking work-items), the register tile (rm output
  * pixels x nv channel vectors), the unrolling of the input-channel loop
  * (uc) and the work-group height (ly). Phase 1 walks both forms' register
- * tiles that fit 32 vector registers with uc=2, ly=1;
+ * tiles that fit 32 vector registers with the default's uc and ly;
  * phase 2 walks unrolling x work-group height around the best tile. The
  * walk stops starting candidates when the time budget is spent.
  *
@@ -110,7 +110,7 @@ static void bench_free(tune_bench *b) {
 /* One run, finished; its seconds. */
 static bool run_once(tune_bench *b, vs_conv_algo a, double *seconds, vs_status *st) {
   double t0 = vs__conv_now();
-  if (!vs__conv_direct(b->d, b->dev, &b->g, a, b->dx, b->df, b->dout, st)) return false;
+  if (!vs__conv_direct(b->d, b->dev, &b->g, a, b->dx, b->df, b->dout, NULL, st)) return false;
   cl_int err = clFinish(*vs__queue(b->d));
   if (err != CL_SUCCESS) {
     vs__cl_fail(st, err, "clFinish");
@@ -170,7 +170,7 @@ static bool next_candidate(const vs_conv_geom *g, size_t done, vs_conv_algo best
   for (int rw = 0; rw <= 1; rw++)
   for (size_t r = 0; r < sizeof RMS / sizeof *RMS; r++)
     for (size_t v = 0; v < sizeof NVS / sizeof *NVS; v++) {
-      vs_conv_algo a = {VS_CONV_DIRECT, RMS[r], NVS[v], 2, 1, rw};
+      vs_conv_algo a = {VS_CONV_DIRECT, RMS[r], NVS[v], VS_CONV_DEFAULT_DIRECT.uc, VS_CONV_DEFAULT_DIRECT.ly, rw};
       /* rm x nv accumulators and nv filter vectors in 32 registers. */
       if (a.rm * a.nv + a.nv > 30 || !vs__conv_direct_fits(g, a)) continue;
       if (k++ == done) {
@@ -181,7 +181,7 @@ static bool next_candidate(const vs_conv_geom *g, size_t done, vs_conv_algo best
   for (size_t u = 0; u < sizeof UCS / sizeof *UCS; u++)
     for (size_t l = 0; l < sizeof LYS / sizeof *LYS; l++) {
       vs_conv_algo a = {VS_CONV_DIRECT, best.rm, best.nv, UCS[u], LYS[l], best.rw};
-      if (a.uc == 2 && a.ly == 1) continue; /* phase 1 ran it */
+      if (a.uc == VS_CONV_DEFAULT_DIRECT.uc && a.ly == VS_CONV_DEFAULT_DIRECT.ly) continue; /* phase 1 ran it */
       if (k++ == done) {
         *out = a;
         return true;
