@@ -11,7 +11,7 @@
  * is not a regular file is never opened (cache_io.c). Writes are atomic
  * (temporary file, fsync, rename): readers see the old entry or the new
  * one. Keys should start with what they hold and a format version
- * ("varscope conv-choices 2\n..."), so an entry of an older format is
+ * ("varscope conv-choices 3\n..."), so an entry of an older format is
  * simply never looked up again.
  *
  * Also a per-device, per-process memo of small blobs under keys, so a
