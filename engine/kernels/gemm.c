@@ -32,6 +32,19 @@ void vs__gemm_algo_name(vs_gemm_algo a, char *buf, size_t cap) {
   else snprintf(buf, cap, "own rm%d nv%d v%d u%d ly%d", a.p.rm, a.p.nv, a.p.vec, a.p.uk, a.p.ly);
 }
 
+size_t vs__gemm_own_groups(vs_gemm_params p, size_t m, size_t n) {
+  size_t nr = (size_t)(p.vec * p.nv), rows = (m + (size_t)p.rm - 1) / (size_t)p.rm;
+  return (n + nr - 1) / nr * ((rows + (size_t)p.ly - 1) / (size_t)p.ly);
+}
+
+double vs__gemm_cost(const vs_cl_device *d, double wall, double cpu, size_t groups) {
+  if (strcmp(d->info.type, "CPU") != 0 || cpu <= 0) return wall;
+  size_t units = d->info.compute_units ? d->info.compute_units : 1;
+  if (groups && groups < units) units = groups;
+  double cost = cpu / (double)units;
+  return cost < wall ? cost : wall; /* never above what was seen */
+}
+
 /* Panel counts and padded sizes; false when a size overflows. */
 static bool panels(vs_gemm_params p, size_t m, size_t n, size_t k, size_t *na, size_t *nb) {
   size_t rm = (size_t)p.rm, nr = (size_t)(p.vec * p.nv);

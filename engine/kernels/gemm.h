@@ -84,5 +84,20 @@ bool vs__gemm_tuned_lookup(vs_cl_device *d, const char *family, vs_gemm_params *
  * the family's choice so that it is measured again with the set. */
 bool vs__gemm_tuned_put(vs_cl_device *d, const char *family, const vs_gemm_params *p, double gflops);
 double vs__gemm_now(void);
+/* CPU seconds of this process, all its threads (clock for vs__gemm_cost). */
+double vs__gemm_cpu_now(void);
+
+/* Work-groups of the own kernel's multiply for an m x n C under p. */
+size_t vs__gemm_own_groups(vs_gemm_params p, size_t m, size_t n);
+/* The seconds a finished run is ranked by when choosing or tuning. On a
+ * CPU device, whose compute units are threads of this process, it is the
+ * run's CPU seconds spread over the units the run can occupy
+ * (min(compute units, groups); groups 0: all units): what the run takes
+ * with the device to itself. Wall time would also measure every other
+ * process sharing the cores (a shared build machine runs at load 8-12 on
+ * 2 cores, stretching a run's wall time 2-5x at random while its CPU time
+ * moves by a few percent), and rank candidates by luck. On other devices
+ * the host's CPU time says nothing of the device's work: wall seconds. */
+double vs__gemm_cost(const vs_cl_device *d, double wall, double cpu, size_t groups);
 
 #endif

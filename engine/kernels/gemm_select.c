@@ -41,6 +41,12 @@ double vs__gemm_now(void) {
   return (double)t.tv_sec + t.tv_nsec * 1e-9;
 }
 
+double vs__gemm_cpu_now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return (double)t.tv_sec + t.tv_nsec * 1e-9;
+}
+
 static char *store_key(const vs_cl_device *d, const char *what) {
   return vs__asprintf("varscope %s\ndevice %s\ndriver %s\nplatform %s\n", what, d->info.device_name,
                       d->info.driver_version, d->info.platform_name);
@@ -188,22 +194,23 @@ bool vs__gemm_tuned_put(vs_cl_device *d, const char *family, const vs_gemm_param
   return ok;
 }
 
-/* A warm-up run, then two timed runs, the faster counting; a candidate
- * whose warm-up took over 10x the best so far is not timed again. < 0
- * when it fails. */
+/* A warm-up run, then two timed runs, the lower cost (vs__gemm_cost)
+ * counting; a candidate whose warm-up cost over 10x the best so far is not
+ * timed again. < 0 when it fails. */
 static double time_candidate(vs_cl_device *d, vs_gemm_algo a, bool ta, bool tb, size_t m, size_t n, size_t k,
                              cl_mem am, size_t a_off, size_t lda, cl_mem bm, size_t b_off, size_t ldb, cl_mem c,
                              size_t c_off, size_t ldc, double best_so_far) {
   vs_status *st = vs_status_new();
   double best = -1;
+  size_t groups = a.kind == VS_GEMM_OWN ? vs__gemm_own_groups(a.p, m, n) : 0;
   for (int i = 0; st && i < 3; i++) {
-    double t0 = vs__gemm_now();
+    double t0 = vs__gemm_now(), c0 = vs__gemm_cpu_now();
     if (!vs__gemm_algo_run(d, a, ta, tb, m, n, k, am, a_off, lda, bm, b_off, ldb, c, c_off, ldc, st) ||
         clFinish(*vs__queue(d)) != CL_SUCCESS) {
       best = -1;
       break;
     }
-    double t = vs__gemm_now() - t0;
+    double t = vs__gemm_cost(d, vs__gemm_now() - t0, vs__gemm_cpu_now() - c0, groups);
     if (i == 0 && best_so_far > 0 && t > 10 * best_so_far) {
       best = t;
       break;

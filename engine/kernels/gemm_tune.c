@@ -199,8 +199,9 @@ static void bench_free(tune_bench *b) {
   free(b->a), free(b->b), free(b->c), free(b->ref), free(b->mag);
 }
 
+/* One run, finished: its cost (vs__gemm_cost). */
 static bool run_once(tune_bench *b, vs_gemm_algo a, double *seconds, vs_status *st) {
-  double t0 = vs__gemm_now();
+  double t0 = vs__gemm_now(), c0 = vs__gemm_cpu_now();
   size_t lda = b->ta ? b->m : b->k, ldb = b->tb ? b->k : b->n;
   if (!vs__gemm_algo_run(b->d, a, b->ta, b->tb, b->m, b->n, b->k, b->da, 0, lda, b->db, 0, ldb, b->dc, 0, b->n, st))
     return false;
@@ -209,14 +210,15 @@ static bool run_once(tune_bench *b, vs_gemm_algo a, double *seconds, vs_status *
     vs__cl_fail(st, err, "clFinish");
     return false;
   }
-  *seconds = vs__gemm_now() - t0;
+  *seconds = vs__gemm_cost(b->d, vs__gemm_now() - t0, vs__gemm_cpu_now() - c0,
+                           a.kind == VS_GEMM_OWN ? vs__gemm_own_groups(a.p, b->m, b->n) : 0);
   return true;
 }
 
 /* Runs a candidate once (building its kernels), reads C back for the
- * check, then times `runs` runs: the fastest in *best (other load on a
- * shared machine only ever slows a run, so the minimum ranks candidates
- * more steadily than the median). */
+ * check, then times `runs` runs: the lowest cost in *best (other load on
+ * a shared machine only ever adds to a run's time, so the minimum ranks
+ * candidates more steadily than the median). */
 static bool measure(tune_bench *b, vs_gemm_algo a, int runs, double *best, vs_status *st) {
   double first, t;
   /* A poisoned C: a candidate that skips an element cannot pass on the

@@ -223,7 +223,10 @@ typedef struct vs_gemm_tune_result {
  * opts->budget_s; runs each candidate on the full problem, verifies every
  * element of C against a host reference (double accumulation; an element
  * may differ by 1e-5 * (1 + sum of |products|)), times the correct ones
- * (fastest of 3), and stores the fastest correct set in the cache's keyed
+ * (the best of 3; on a CPU device a run counts as its process CPU seconds
+ * over the compute units it can occupy, so that other processes sharing
+ * the cores do not decide the ranking; elsewhere as wall seconds; the
+ * GFLOP/s reported are on that count), and stores the fastest correct set in the cache's keyed
  * store only when it beats the default by at least 3% (else removes any
  * stored set for the family). Later float32 GEMMs of the family on this
  * device, in this process and later ones, measure the stored set among
