@@ -57,6 +57,11 @@ static void chosen(size_t dev, long n, char *out, size_t cap, vs_status *st) {
   while (b < 62 && (1L << b) < n) b++;
   char key[64];
   snprintf(key, sizeof key, "nn|m%d|n%d|k%d -> ", b, b, b);
+  const char *force = getenv("VARSCOPE_GEMM");
+  if (force && *force && strcmp(force, "auto") != 0) {
+    snprintf(out, cap, "VARSCOPE_GEMM=%s", force);
+    return;
+  }
   snprintf(out, cap, "?");
   size_t need = vs_device_gemm_choices(dev, NULL, 0, st);
   char *buf = malloc(need + 1);

@@ -40,32 +40,38 @@
 #define STOREV(v, p) CAT(vstore, VEC)((v), 0, (p))
 #endif
 
-/* ap[i] for i over (m padded to RM) x k: panel p, column kk, row r of the
- * panel. op(A)[row, kk] is a[row * lda + kk], or a[kk * lda + row] when
+/* The packing kernels take one element each over a 2-D range whose
+ * dimension 0 walks the source's contiguous direction (k when A is not
+ * transposed, the rows when it is; likewise for B), so reads are
+ * sequential and no index needs a division by a run-time value (64-bit
+ * divisions per element cost more than the copy). Global size: (fast
+ * extent rounded up to the work-group, slow extent); items past the
+ * padded panel return. */
+
+/* Ap[row / RM][kk][row % RM] = op(A)[row, kk] (0 for rows past m):
+ * op(A)[row, kk] is a[row * lda + kk], or a[kk * lda + row] when
  * transposed. */
 __kernel void pack_a(__global float *ap, __global const float *a, const ulong a_off, const ulong lda, const int ta,
-                     const ulong m, const ulong k, const ulong total) {
-  ulong i = get_global_id(0);
-  if (i >= total) return;
-  ulong r = i % RM, rest = i / RM;
-  ulong kk = rest % k, row = (rest / k) * RM + r;
+                     const ulong m, const ulong k, const ulong mp) {
+  ulong g0 = get_global_id(0), g1 = get_global_id(1);
+  ulong row = ta ? g0 : g1, kk = ta ? g1 : g0;
+  if (row >= mp || kk >= k) return;
   float v = 0;
   if (row < m) v = ta ? a[a_off + kk * lda + row] : a[a_off + row * lda + kk];
-  ap[i] = v;
+  ap[(row / RM) * k * RM + kk * RM + row % RM] = v;
 }
 
-/* bp[i] for i over (n padded to NR) x k: panel p, row kk, column c of the
- * panel. op(B)[kk, col] is b[kk * ldb + col], or b[col * ldb + kk] when
+/* Bp[col / NR][kk][col % NR] = op(B)[kk, col] (0 for columns past n):
+ * op(B)[kk, col] is b[kk * ldb + col], or b[col * ldb + kk] when
  * transposed. */
 __kernel void pack_b(__global float *bp, __global const float *b, const ulong b_off, const ulong ldb, const int tb,
-                     const ulong n, const ulong k, const ulong total) {
-  ulong i = get_global_id(0);
-  if (i >= total) return;
-  ulong c = i % NR, rest = i / NR;
-  ulong kk = rest % k, col = (rest / k) * NR + c;
+                     const ulong n, const ulong k, const ulong np) {
+  ulong g0 = get_global_id(0), g1 = get_global_id(1);
+  ulong col = tb ? g1 : g0, kk = tb ? g0 : g1;
+  if (col >= np || kk >= k) return;
   float v = 0;
   if (col < n) v = tb ? b[b_off + col * ldb + kk] : b[b_off + kk * ldb + col];
-  bp[i] = v;
+  bp[(col / NR) * k * NR + kk * NR + col % NR] = v;
 }
 
 /* One work-item per RM x NR block of C. Global size: (ceil(n / NR),

@@ -17,10 +17,13 @@ bool vs__gemm_params_ok(vs_gemm_params p) {
 vs_gemm_params vs__gemm_default_params(const vs_cl_device *d) {
   cl_uint w = 0;
   if (clGetDeviceInfo(d->id, CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT, sizeof w, &w, NULL) != CL_SUCCESS) w = 4;
-  /* 32 vector registers (AVX-512): 12 x 2 accumulators, 2 B vectors and
-   * the broadcast; 16 (AVX2 and narrower): 6 x 2 and 2. */
-  if (w >= 16) return (vs_gemm_params){12, 2, 16, 4, 4};
-  return (vs_gemm_params){6, 2, w >= 8 ? 8 : w >= 4 ? 4 : 1, 4, 4};
+  /* 32 vector registers (AVX-512): 14 x 2 accumulators, 2 B vectors and
+   * the broadcast; 16 (AVX2 and narrower): 6 x 2 and 2. Work-groups of 16
+   * items share each B panel 16 times: on the 2-core AVX-512 PoCL device,
+   * 1024^3 to 4096^3 took 35-40% fewer CPU seconds than with 4 (B panels
+   * are the traffic that limits the kernel; docs/conv-performance.md). */
+  if (w >= 16) return (vs_gemm_params){14, 2, 16, 4, 16};
+  return (vs_gemm_params){6, 2, w >= 8 ? 8 : w >= 4 ? 4 : 1, 4, 16};
 }
 
 void vs__gemm_params_text(vs_gemm_params p, char *buf, size_t cap) {
@@ -69,16 +72,19 @@ static bool enqueue(vs_cl_device *d, cl_kernel k, const karg *args, int n, cl_ui
   return err == CL_SUCCESS;
 }
 
-/* One packing kernel over `total` panel elements. */
+/* One packing kernel: `padded` rows (or columns) of the panel, of which
+ * `rows` come from the source, by k. Dimension 0 walks the source's
+ * contiguous direction (gemm.cl). */
 static bool pack(vs_cl_device *d, const char *opts, const char *name, cl_mem out, cl_mem in, size_t off, size_t ld,
-                 bool t, size_t rows, size_t k, size_t total, vs_status *st) {
+                 bool t, bool rows_fast, size_t rows, size_t padded, size_t k, vs_status *st) {
   cl_kernel kp = vs__kernel(d, "gemm", opts, name, st);
   if (!kp) return false;
-  cl_ulong uoff = off, uld = ld, urows = rows, uk = k, utotal = total;
+  cl_ulong uoff = off, uld = ld, urows = rows, uk = k, upad = padded;
   cl_int it = t;
-  karg args[] = {KARG(out), KARG(in), KARG(uoff), KARG(uld), KARG(it), KARG(urows), KARG(uk), KARG(utotal)};
-  size_t l = vs__local_size(d, kp), g = (total + l - 1) / l * l;
-  bool ok = enqueue(d, kp, args, 8, 1, &g, &l, name, st);
+  karg args[] = {KARG(out), KARG(in), KARG(uoff), KARG(uld), KARG(it), KARG(urows), KARG(uk), KARG(upad)};
+  size_t l = vs__local_size(d, kp), fast = rows_fast ? padded : k, slow = rows_fast ? k : padded;
+  size_t global[2] = {(fast + l - 1) / l * l, slow}, local[2] = {l, 1};
+  bool ok = enqueue(d, kp, args, 8, 2, global, local, name, st);
   clReleaseKernel(kp);
   return ok;
 }
@@ -105,8 +111,8 @@ bool vs__gemm_own(vs_cl_device *d, vs_gemm_params p, bool ta, bool tb, size_t m,
   cl_mem bp = ap ? vs__device_buffer(d, nb, &sb, VS_FLOAT, st) : NULL;
   bool ok = bp != NULL;
   if (ok && k)
-    ok = pack(d, opts, "pack_a", ap, a, a_off, lda, ta, m, k, na / sizeof(float), st) &&
-         pack(d, opts, "pack_b", bp, b, b_off, ldb, tb, n, k, nb / sizeof(float), st);
+    ok = pack(d, opts, "pack_a", ap, a, a_off, lda, ta, ta, m, na / sizeof(float) / k, k, st) &&
+         pack(d, opts, "pack_b", bp, b, b_off, ldb, tb, !tb, n, nb / sizeof(float) / k, k, st);
   if (ok && !k) {
     float zero = 0;
     cl_int err = clEnqueueFillBuffer(*vs__queue(d), ap, &zero, sizeof zero, 0, na, 0, NULL, NULL);

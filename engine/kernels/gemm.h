@@ -32,12 +32,13 @@ typedef struct vs_gemm_algo {
 /* In range (a set read from the store or the environment is checked
  * before use). */
 bool vs__gemm_params_ok(vs_gemm_params p);
-/* The default set for d: 12 x 2 vectors of 16 where the device's native
- * float vector is 16 wide (AVX-512), else 6 x 2 vectors of its width. */
+/* The default set for d: 14 x 2 vectors of 16 where the device's native
+ * float vector is 16 wide (AVX-512), else 6 x 2 vectors of its width;
+ * k unrolled 4 times, 16 work-items a group. */
 vs_gemm_params vs__gemm_default_params(const vs_cl_device *d);
-/* "rm=12 nv=2 vec=16 uk=4 ly=4". */
+/* "rm=14 nv=2 vec=16 uk=4 ly=16". */
 void vs__gemm_params_text(vs_gemm_params p, char *buf, size_t cap);
-/* "own rm12 nv2 v16 u4 ly4" or "clblast". */
+/* "own rm14 nv2 v16 u4 ly16" or "clblast". */
 void vs__gemm_algo_name(vs_gemm_algo a, char *buf, size_t cap);
 
 /* True when the own kernel can run this problem on d: float32, its packed

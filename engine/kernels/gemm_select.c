@@ -263,6 +263,11 @@ bool vs__gemm_select(vs_cl_device *d, bool ta, bool tb, size_t m, size_t n, size
     cands[nc++] = (vs_gemm_algo){VS_GEMM_OWN, tuned};
   if (vs__gemm_own_fits(d, def, m, n, k)) cands[nc++] = (vs_gemm_algo){VS_GEMM_OWN, def};
   cands[nc++] = (vs_gemm_algo){VS_GEMM_CLBLAST, {0, 0, 0, 0, 0}};
+  if (nc == 1) { /* the own kernel cannot run it (its panels exceed the largest buffer): nothing to weigh */
+    *algo = cands[0];
+    free(family);
+    return true;
+  }
   size_t sm = m < SUB_MAX ? m : SUB_MAX, sn = n < SUB_MAX ? n : SUB_MAX;
   double best = -1;
   *algo = cands[nc - 1];
