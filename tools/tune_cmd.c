@@ -213,6 +213,10 @@ int vs_tool_tune(int argc, char **argv) {
       return usage(stderr);
     }
   }
+  if (gemm && (conv || reset || json)) { /* each would otherwise run another verb's path */
+    fprintf(stderr, "varscope tune: --gemm does not combine with --conv, --reset or --json\n");
+    return usage(stderr);
+  }
   size_t dev = 0;
   bool usage_error = false;
   if (!resolve(device, &dev, &usage_error)) return usage_error ? 2 : 1;
@@ -220,7 +224,7 @@ int vs_tool_tune(int argc, char **argv) {
   vs_device_info in;
   vs_device_get_info(dev, &in, st);
   vs_tune_result res;
-  if (vs_status_code(st) == VS_OK && gemm && !conv && !reset && !json) {
+  if (vs_status_code(st) == VS_OK && gemm) {
     vs_status_free(st);
     return tune_gemm(dev, &in, size, trans, budget);
   }
