@@ -5,8 +5,9 @@ float32, inputs in variables, median of N runs of the op as a target.
 Usage: python3 bench/gemm_tf.py tf|torch reps n [n ...]
   tf     TensorFlow's CPU build (tf.compat.v1 session; the oracle's venv has it)
   torch  PyTorch (torch.mm, on CUDA when a GPU is there, else the CPU)
-Prints "label ..." and "result <index of n> <seconds>" lines (gemm_bench
-reads them) and a readable table."""
+Prints "label ..." and "result <index of n> <seconds> <cpu seconds>" lines
+(gemm_bench reads them; CPU seconds are the process's, all its threads,
+median of the same runs) and a readable table."""
 import os
 import sys
 import time
@@ -16,6 +17,17 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 def median(ts):
     return sorted(ts)[len(ts) // 2]
+
+
+def timed(run, reps):
+    """Median wall and CPU seconds of reps calls of run()."""
+    ts, cs = [], []
+    for _ in range(reps):
+        t0, c0 = time.perf_counter(), time.process_time()
+        run()
+        ts.append(time.perf_counter() - t0)
+        cs.append(time.process_time() - c0)
+    return median(ts), median(cs)
 
 
 def run_tf(reps, sizes):
@@ -30,12 +42,8 @@ def run_tf(reps, sizes):
             sess.run(tf.global_variables_initializer())
             for _ in range(2):
                 sess.run(c.op)
-            ts = []
-            for _ in range(reps):
-                t0 = time.perf_counter()
-                sess.run(c.op)
-                ts.append(time.perf_counter() - t0)
-            yield i, n, median(ts)
+            t, cpu = timed(lambda: sess.run(c.op), reps)
+            yield i, n, t, cpu
 
 
 def run_torch(reps, sizes):
@@ -45,25 +53,22 @@ def run_torch(reps, sizes):
     for i, n in enumerate(sizes):
         a = torch.rand(n, n, device=dev) * 2 - 1
         b = torch.rand(n, n, device=dev) * 2 - 1
-        ts = []
-        for r in range(reps + 2):
-            if dev == "cuda":
-                torch.cuda.synchronize()
-            t0 = time.perf_counter()
+        def run():
             torch.mm(a, b)
             if dev == "cuda":
                 torch.cuda.synchronize()
-            if r >= 2:
-                ts.append(time.perf_counter() - t0)
-        yield i, n, median(ts)
+        for _ in range(2):
+            run()
+        t, cpu = timed(run, reps)
+        yield i, n, t, cpu
 
 
 def main():
     which, reps, sizes = sys.argv[1], int(sys.argv[2]), [int(x) for x in sys.argv[3:]]
     try:
         results = run_tf(reps, sizes) if which == "tf" else run_torch(reps, sizes)
-        for i, n, t in results:
-            print("result %d %.9f" % (i, t))
+        for i, n, t, cpu in results:
+            print("result %d %.9f %.9f" % (i, t, cpu))
             print("  %6d %10.2f ms %10.1f GFLOP/s" % (n, t * 1e3, 2.0 * n ** 3 / t / 1e9), flush=True)
     except ImportError as e:
         print("unavailable %s" % e)

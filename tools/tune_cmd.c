@@ -4,6 +4,8 @@
  *   varscope tune [--device N] --reset     remove the stored set
  *   varscope tune [--device N] --conv [--shape C,K,KH,KW] [--size N,H,W] [--budget S]
  *                                          search the direct conv2d kernel's parameters
+ *   varscope tune [--device N] --gemm [--size M,N,K] [--transpose nn|nt|tn|tt] [--budget S]
+ *                                          search the own SGEMM kernel's parameters
  *   varscope tune --help
  *
  * --device takes a plain index ("0"), "CL:0", or a device name
@@ -32,7 +34,12 @@ static int usage(FILE *f) {
           "Searches the direct conv2d kernel's parameters for a shape family (C->K channels, KHxKW filter,\n"
           "stride 1, SAME; default: the bench/conv_bench families 32,32,5,5 and 64,64,3,3), timed on an\n"
           "N,H,W input (default 8,64,64) for at most S seconds each (default 60); every candidate's output is\n"
-          "checked against the host, and a set is stored only when at least 3%% faster than the default.\n");
+          "checked against the host, and a set is stored only when at least 3%% faster than the default.\n"
+          "       varscope tune [--device N] --gemm [--size M,N,K] [--transpose nn|nt|tn|tt] [--budget S]\n"
+          "Searches the own SGEMM kernel's parameters for the shape family of C = op(A) x op(B) with op(A)\n"
+          "M x K and op(B) K x N (default 1024,1024,1024, nn), for at most S seconds (default 60); every\n"
+          "candidate's C is checked against the host, and a set is stored only when at least 3%% faster than\n"
+          "the default. Each GEMM family then chooses between the own kernel and CLBlast by measurement.\n");
   return f == stderr ? 2 : 0;
 }
 
@@ -108,6 +115,42 @@ static void conv_progress(void *user, size_t index, size_t count, const char *pa
   fflush(f);
 }
 
+/* `varscope tune --gemm ...`: one family, searched. */
+static int tune_gemm(size_t dev, const vs_device_info *in, const char *size, const char *trans, double budget) {
+  long long sz[3] = {1024, 1024, 1024};
+  if (size && sscanf(size, "%lld,%lld,%lld", &sz[0], &sz[1], &sz[2]) != 3) {
+    fprintf(stderr, "varscope tune: --size wants M,N,K\n");
+    return 2;
+  }
+  if (trans && !(strlen(trans) == 2 && strchr("nt", trans[0]) && strchr("nt", trans[1]))) {
+    fprintf(stderr, "varscope tune: --transpose wants nn, nt, tn or tt\n");
+    return 2;
+  }
+  bool ta = trans && trans[0] == 't', tb = trans && trans[1] == 't';
+  printf("tuning SGEMM %s %lldx%lldx%lld on %s [%s], at most %.0f s:\n", trans ? trans : "nn", sz[0], sz[1], sz[2],
+         in->cl_name, in->device_name, budget > 0 ? budget : 60);
+  fflush(stdout);
+  vs_status *st = vs_status_new();
+  vs_gemm_tune_result res;
+  vs_device_tune_gemm(dev,
+                      &(vs_gemm_tune_opts){.m = sz[0], .n = sz[1], .k = sz[2], .transpose_a = ta, .transpose_b = tb,
+                                           .budget_s = budget, .progress = conv_progress, .user = stdout},
+                      &res, st);
+  int rc = vs_status_code(st) != VS_OK;
+  if (rc) fprintf(stderr, "varscope: %s\n", vs_status_message(st));
+  else if (res.params[0])
+    printf("kept %s: %.1f GFLOP/s, the default %.1f (+%.0f%%), CLBlast %.1f%s; %zu tried, %zu wrong, %zu failed\n",
+           res.params, res.gflops_best, res.gflops_default, (res.gflops_best / res.gflops_default - 1) * 100,
+           res.gflops_clblast, res.stored ? "" : " (in this process only: no writable cache directory)", res.tried,
+           res.wrong, res.failed);
+  else
+    printf("no set beat the default (%.1f GFLOP/s; CLBlast %.1f) by 3%%: nothing stored; %zu tried, %zu wrong, %zu "
+           "failed\n",
+           res.gflops_default, res.gflops_clblast, res.tried, res.wrong, res.failed);
+  vs_status_free(st);
+  return rc;
+}
+
 /* `varscope tune --conv ...`: one family (or the benchmark's), each searched. */
 static int tune_conv(size_t dev, const vs_device_info *in, const char *shape, const char *size, double budget) {
   long long fam[2][4] = {{32, 32, 5, 5}, {64, 64, 3, 3}}, sz[3] = {8, 64, 64};
@@ -150,14 +193,16 @@ static int tune_conv(size_t dev, const vs_device_info *in, const char *shape, co
 
 int vs_tool_tune(int argc, char **argv) {
   const char *device = "0";
-  bool json = false, reset = false, conv = false;
-  const char *shape = NULL, *size = NULL;
+  bool json = false, reset = false, conv = false, gemm = false;
+  const char *shape = NULL, *size = NULL, *trans = NULL;
   double budget = 0;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) return usage(stdout);
     if (strcmp(argv[i], "--json") == 0) json = true;
     else if (strcmp(argv[i], "--reset") == 0) reset = true;
     else if (strcmp(argv[i], "--conv") == 0) conv = true;
+    else if (strcmp(argv[i], "--gemm") == 0) gemm = true;
+    else if (strcmp(argv[i], "--transpose") == 0 && i + 1 < argc) trans = argv[++i];
     else if (strcmp(argv[i], "--shape") == 0 && i + 1 < argc) shape = argv[++i];
     else if (strcmp(argv[i], "--size") == 0 && i + 1 < argc) size = argv[++i];
     else if (strcmp(argv[i], "--budget") == 0 && i + 1 < argc) budget = atof(argv[++i]);
@@ -168,6 +213,10 @@ int vs_tool_tune(int argc, char **argv) {
       return usage(stderr);
     }
   }
+  if (gemm && (conv || reset || json)) { /* each would otherwise run another verb's path */
+    fprintf(stderr, "varscope tune: --gemm does not combine with --conv, --reset or --json\n");
+    return usage(stderr);
+  }
   size_t dev = 0;
   bool usage_error = false;
   if (!resolve(device, &dev, &usage_error)) return usage_error ? 2 : 1;
@@ -175,6 +224,10 @@ int vs_tool_tune(int argc, char **argv) {
   vs_device_info in;
   vs_device_get_info(dev, &in, st);
   vs_tune_result res;
+  if (vs_status_code(st) == VS_OK && gemm) {
+    vs_status_free(st);
+    return tune_gemm(dev, &in, size, trans, budget);
+  }
   if (vs_status_code(st) == VS_OK && conv && !reset && !json) {
     vs_status_free(st);
     return tune_conv(dev, &in, shape, size, budget);

@@ -16,6 +16,7 @@
 #include "runtime/blas.h"
 #include "exec/plan.h"
 #include "kernels/conv_internal.h"
+#include "kernels/gemm.h"
 
 /* Each im2col block stays under this many bytes (and half the device's
  * max allocation), so large batches are processed in row blocks. */
@@ -164,7 +165,7 @@ bool vs__conv_im2col(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_mem 
   size_t K = (size_t)g->K;
   if (g->KH == 1 && g->KW == 1 && g->SH == 1 && g->SW == 1 && !g->PT && !g->PL && !g->PB && !g->PR)
     /* 1x1, stride 1: the input already is the im2col matrix. */
-    return vs__gemm(d, g->dtype, false, false, M, K, KC, x, 0, KC, f, 0, K, out, 0, K, st);
+    return vs__matmul(d, g->dtype, false, false, M, K, KC, x, 0, KC, f, 0, K, out, 0, K, st);
   size_t budget = IM2COL_BUDGET < d->info.max_alloc_bytes / 2 ? IM2COL_BUDGET : d->info.max_alloc_bytes / 2;
   size_t chunk = budget / (KC * es);
   if (chunk < 1) chunk = 1;
@@ -180,7 +181,7 @@ bool vs__conv_im2col(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_mem 
     karg args[] = {KARG(cols), KARG(x), KARG(row0), KARG(rows), KARG(iH), KARG(iW), KARG(iC), KARG(iOH), KARG(iOW),
                    KARG(iKH), KARG(iKW), KARG(iSH), KARG(iSW), KARG(iDH), KARG(iDW), KARG(iPT), KARG(iPL)};
     ok = vs__launch_uncached(d, "conv", g->dtype, "im2col", (size_t)rows * KC, args, 17, st) &&
-         vs__gemm(d, g->dtype, false, false, (size_t)rows, K, KC, cols, 0, KC, f, 0, K, out, (size_t)r0 * K, K, st);
+         vs__matmul(d, g->dtype, false, false, (size_t)rows, K, KC, cols, 0, KC, f, 0, K, out, (size_t)r0 * K, K, st);
   }
   if (cols) vs__buffer_release(cols);
   return ok;

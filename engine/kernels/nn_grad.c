@@ -11,7 +11,7 @@
 
 #include "kernels/kernels_internal.h"
 #include "ops/train_ops.h"
-#include "runtime/blas.h"
+#include "kernels/gemm.h"
 
 /* The im2col matrix ([N*OH*OW, KH*KW*C]) and its GEMM are used while it
  * stays under this many bytes; larger problems run the direct kernels. */
@@ -82,12 +82,12 @@ static bool conv_grad_run(vs_run *r, vs_op *op, size_t dev, const char *name, vs
     karg args[] = {KARG(cols), KARG(ba), KARG(row0), KARG(rows), KARG(H),  KARG(W),  KARG(C),  KARG(OH), KARG(OW),
                    KARG(KH),   KARG(KW), KARG(SH),   KARG(SW),   KARG(DH), KARG(DW), KARG(PT), KARG(PL)};
     ok = vs__launch(r, d, "conv", op->dtype, "im2col", M * KC, args, 17, st) &&
-         vs__gemm(d, op->dtype, true, false, KC, K, M, cols, 0, KC, bb, 0, K, o->buf, 0, K, st);
+         vs__matmul(d, op->dtype, true, false, KC, K, M, cols, 0, KC, bb, 0, K, o->buf, 0, K, st);
   } else if (ok && gemm) {
     /* dcols [M, KC] = dy [M, K] x f^T [K, KC], then col2im (a is f, b is dy) */
     cl_ulong n = o->n;
     karg args[] = {KARG(o->buf), KARG(cols), KARG(bd), KARG(n)};
-    ok = vs__gemm(d, op->dtype, false, true, M, KC, K, bb, 0, K, ba, 0, K, cols, 0, KC, st) &&
+    ok = vs__matmul(d, op->dtype, false, true, M, KC, K, bb, 0, K, ba, 0, K, cols, 0, KC, st) &&
          vs__launch(r, d, "conv_grad", op->dtype, "col2im", o->n, args, 4, st);
   } else if (ok) {
     cl_ulong n = o->n;

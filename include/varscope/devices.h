@@ -193,6 +193,57 @@ typedef struct vs_conv_tune_result {
  * failures. Thread safe; other work on the device skews the timings. */
 void vs_device_tune_conv(size_t i, const vs_conv_tune_opts *opts, vs_conv_tune_result *res, vs_status *st);
 
+/* Options of vs_device_tune_gemm; zero fields take the defaults. */
+typedef struct vs_gemm_tune_opts {
+  int64_t m, n, k;                /* the problem the candidates are timed and verified on (0: 1024 each); its
+                                   * shape family (the transposes and the power-of-two bucket of each size)
+                                   * is what the kept set applies to */
+  bool transpose_a, transpose_b;  /* C = op(A) x op(B), row-major */
+  double budget_s;                /* no new candidate is started after this many seconds (0: 60) */
+  vs_tune_progress progress;      /* one call per candidate as soon as it is measured (index VS_NPOS: the
+                                   * default, the bar to beat; count 0: the search's length is open); may be NULL */
+  void *user;
+} vs_gemm_tune_opts;
+
+typedef struct vs_gemm_tune_result {
+  size_t tried;           /* candidates run (the default set not counted) */
+  size_t wrong;           /* of them, results that failed the check against the host */
+  size_t failed;          /* of them, candidates that could not run */
+  double gflops_default;  /* under the default parameters */
+  double gflops_clblast;  /* CLBlast's SGEMM on the same problem, for comparison (0 if it failed) */
+  double gflops_best;     /* the kept set's; 0 when none was kept */
+  bool stored;            /* a set beat the default by at least 3% and was stored */
+  char params[64];        /* the kept set, "rm=12 nv=2 vec=16 uk=4 ly=4"; "" when none */
+} vs_gemm_tune_result;
+
+/* Tunes varscope's own SGEMM kernel (register tile rm x nv vectors of vec
+ * floats, k-loop unrolling, work-group height) for one shape family on
+ * device i, float32: searches the parameters (register tiles first, then
+ * unrolling and work-group shape around the best tile) within
+ * opts->budget_s; runs each candidate on the full problem, verifies every
+ * element of C against a host reference (double accumulation; an element
+ * may differ by 1e-5 * (1 + sum of |products|)), times the correct ones
+ * (the best of 3; on a CPU device a run counts as its process CPU seconds
+ * over the compute units it can occupy, so that other processes sharing
+ * the cores do not decide the ranking; elsewhere as wall seconds; the
+ * GFLOP/s reported are on that count), and stores the fastest correct set in the cache's keyed
+ * store only when it beats the default by at least 3% (else removes any
+ * stored set for the family). Later float32 GEMMs of the family on this
+ * device, in this process and later ones, measure the stored set among
+ * their candidates (the own kernel's default and CLBlast; the family's
+ * choice made before is made again). Errors: device index, NULL res,
+ * sizes outside 0..4096 (INVALID_ARGUMENT), OpenCL failures. Thread safe;
+ * other work on the device skews the timings. */
+void vs_device_tune_gemm(size_t i, const vs_gemm_tune_opts *opts, vs_gemm_tune_result *res, vs_status *st);
+
+/* Lists the float32 GEMM algorithms chosen for device i (this process's
+ * and the cache directory's keyed store), one "family -> algorithm (time)"
+ * line each ("nn|m10|n10|k10 -> own rm12 nv2 v16 u4 ly4 (1.234 ms)"), and
+ * one "tuned family -> parameters" line per family tuned by
+ * vs_device_tune_gemm, into buf (snprintf convention: returns the length
+ * needed). Errors: device index, NULL buf with cap > 0. Thread safe. */
+size_t vs_device_gemm_choices(size_t i, char *buf, size_t cap, vs_status *st);
+
 #ifdef __cplusplus
 }
 #endif

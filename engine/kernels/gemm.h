@@ -1,0 +1,104 @@
+/* gemm.h - varscope's own SGEMM kernel (cl_kernels/gemm.cl, run by
+ * gemm.c), the per-device choice between it and CLBlast (gemm_select.c)
+ * and the search over its parameters (gemm_tune.c). Engine-internal.
+ *
+ * Layering: kernels/ chooses and runs; CLBlast stays behind runtime/blas.h
+ * (vs__gemm), which knows nothing of this file. */
+#ifndef VS_KERNELS_GEMM_H
+#define VS_KERNELS_GEMM_H
+
+#include "session/session_internal.h"
+
+/* The kernel's compile-time parameters. */
+typedef struct vs_gemm_params {
+  int rm;  /* rows of C per work-item */
+  int nv;  /* vectors of VEC columns of C per work-item (rm x nv accumulators in registers) */
+  int vec; /* floats per vector: 1, 2, 4, 8 or 16 */
+  int uk;  /* unrolling of the k loop */
+  int ly;  /* work-items per work-group along m (they share one B panel) */
+} vs_gemm_params;
+#define VS_GEMM_MAX_RM 16
+#define VS_GEMM_MAX_NV 4
+#define VS_GEMM_MAX_UK 16
+#define VS_GEMM_MAX_LY 64
+
+/* Which implementation runs a float32 GEMM. */
+typedef enum vs_gemm_kind { VS_GEMM_OWN = 0, VS_GEMM_CLBLAST = 1 } vs_gemm_kind;
+typedef struct vs_gemm_algo {
+  vs_gemm_kind kind;
+  vs_gemm_params p; /* VS_GEMM_OWN's; zeros for CLBlast */
+} vs_gemm_algo;
+
+/* In range (a set read from the store or the environment is checked
+ * before use). */
+bool vs__gemm_params_ok(vs_gemm_params p);
+/* The default set for d: 14 x 2 vectors of 16 where the device's native
+ * float vector is 16 wide (AVX-512), else 6 x 2 vectors of its width;
+ * k unrolled 4 times, 16 work-items a group. */
+vs_gemm_params vs__gemm_default_params(const vs_cl_device *d);
+/* "rm=14 nv=2 vec=16 uk=4 ly=16". */
+void vs__gemm_params_text(vs_gemm_params p, char *buf, size_t cap);
+/* "own rm14 nv2 v16 u4 ly16" or "clblast". */
+void vs__gemm_algo_name(vs_gemm_algo a, char *buf, size_t cap);
+
+/* True when the own kernel can run this problem on d: float32, its packed
+ * panels within the device's largest buffer, k and the panel counts
+ * within the kernel's 32-bit loop counter. */
+bool vs__gemm_own_fits(const vs_cl_device *d, vs_gemm_params p, size_t m, size_t n, size_t k);
+
+/* C = op(A) x op(B) in float32 with the own kernel under p, enqueued on
+ * d's current queue (vs__gemm's arguments: row-major, offsets and leading
+ * dimensions in elements). m, n or k of 0 are fine (k = 0 writes zeros).
+ * Errors: RESOURCE_EXHAUSTED when the panels cannot be allocated, INTERNAL
+ * for OpenCL failures. */
+bool vs__gemm_own(vs_cl_device *d, vs_gemm_params p, bool ta, bool tb, size_t m, size_t n, size_t k, cl_mem a,
+                  size_t a_off, size_t lda, cl_mem b, size_t b_off, size_t ldb, cl_mem c, size_t c_off, size_t ldc,
+                  vs_status *st);
+
+/* Runs algorithm a (own under a.p, or CLBlast through vs__gemm). */
+bool vs__gemm_algo_run(vs_cl_device *d, vs_gemm_algo a, bool ta, bool tb, size_t m, size_t n, size_t k, cl_mem am,
+                       size_t a_off, size_t lda, cl_mem bm, size_t b_off, size_t ldb, cl_mem c, size_t c_off,
+                       size_t ldc, vs_status *st);
+
+/* The GEMM every op calls (MatMul, conv2d's im2col path, the conv
+ * backprops): vs__gemm's contract; float32 runs the algorithm chosen for
+ * the device and the problem's shape family (vs__gemm_select), other
+ * dtypes CLBlast. */
+bool vs__matmul(vs_cl_device *d, vs_dtype t, bool ta, bool tb, size_t m, size_t n, size_t k, cl_mem a, size_t a_off,
+                size_t lda, cl_mem b, size_t b_off, size_t ldb, cl_mem c, size_t c_off, size_t ldc, vs_status *st);
+
+/* ---- the choice (gemm_select.c) ---- */
+/* The shape family of a problem: the transposes and the power-of-two
+ * bucket of m, n and k ("nn|m10|n10|k10"). malloc'd. */
+char *vs__gemm_family_key(bool ta, bool tb, size_t m, size_t n, size_t k);
+/* The algorithm for this device and problem: VARSCOPE_GEMM when set
+ * ("clblast", "own" or "own:RM,NV,VEC,UK,LY"), else the one kept for the
+ * family (this process's memo, then the keyed store), else measured now
+ * on the real buffers (c is overwritten) and kept. */
+bool vs__gemm_select(vs_cl_device *d, bool ta, bool tb, size_t m, size_t n, size_t k, cl_mem a, size_t a_off,
+                     size_t lda, cl_mem b, size_t b_off, size_t ldb, cl_mem c, size_t c_off, size_t ldc,
+                     vs_gemm_algo *algo, vs_status *st);
+/* The own kernel's parameters tuned for the family (vs_device_tune_gemm);
+ * false when none are kept. */
+bool vs__gemm_tuned_lookup(vs_cl_device *d, const char *family, vs_gemm_params *p);
+/* Keeps (p non-NULL) or removes the tuned set of a family, and forgets
+ * the family's choice so that it is measured again with the set. */
+bool vs__gemm_tuned_put(vs_cl_device *d, const char *family, const vs_gemm_params *p, double gflops);
+double vs__gemm_now(void);
+/* CPU seconds of this process, all its threads (clock for vs__gemm_cost). */
+double vs__gemm_cpu_now(void);
+
+/* Work-groups of the own kernel's multiply for an m x n C under p. */
+size_t vs__gemm_own_groups(vs_gemm_params p, size_t m, size_t n);
+/* The seconds a finished run is ranked by when choosing or tuning. On a
+ * CPU device, whose compute units are threads of this process, it is the
+ * run's CPU seconds spread over the units the run can occupy
+ * (min(compute units, groups); groups 0: all units): what the run takes
+ * with the device to itself. Wall time would also measure every other
+ * process sharing the cores (a shared build machine runs at load 8-12 on
+ * 2 cores, stretching a run's wall time 2-5x at random while its CPU time
+ * moves by a few percent), and rank candidates by luck. On other devices
+ * the host's CPU time says nothing of the device's work: wall seconds. */
+double vs__gemm_cost(const vs_cl_device *d, double wall, double cpu, size_t groups);
+
+#endif

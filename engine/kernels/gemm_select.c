@@ -1,0 +1,364 @@
+/* gemm_select.c - which float32 GEMM (varscope's own kernel under which
+ * parameters, or CLBlast) runs a problem on a device, and where that is
+ * remembered. Chosen by measurement, never by vendor.
+ *
+ * The first time a shape family (gemm.h: the transposes and the
+ * power-of-two buckets of m, n, k) meets a device, the candidates run on
+ * the real buffers: the own kernel under its default parameters, under the
+ * set `varscope tune --gemm` kept for the family (gemm_tune.c) when there
+ * is one, and CLBlast. Each gets a warm-up (which builds its kernels) and
+ * two timed runs, the faster counting, unless its warm-up already lost by
+ * 10x. Problems above 1024 x 1024 x k are timed on their leading 1024 x
+ * 1024 block of C (same k, same leading dimensions): both algorithms scale
+ * with m x n there, and the full size would cost seconds per run.
+ *
+ * Two entries of the runtime's keyed store (runtime/tuning_store.h) per
+ * device, keyed by device, driver and platform, each a text table that
+ * only this file reads and writes, one line per family:
+ *   "varscope gemm-choice-v1 ...": <family> TAB <kind> <rm> <nv> <vec> <uk> <ly> TAB <ms> ms
+ *   "varscope gemm-tuned-v1 ...":  <family> TAB <rm> <nv> <vec> <uk> <ly> TAB <GFLOP/s> GFLOP/s
+ * The store checksums each payload; a line that does not parse, or whose
+ * parameters are out of range, is skipped (the family is measured again).
+ * Within a process the tables live in the device's memo. Two processes
+ * updating a table at once may lose one's line: it is measured again.
+ * VARSCOPE_GEMM=clblast, own or own:RM,NV,VEC,UK,LY forces one;
+ * VARSCOPE_LOG=gemm prints each measurement. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "kernels/gemm.h"
+#include "kernels/gemm_tuning.h"
+#include "runtime/tuning_store.h"
+
+#define TABLE_MAX ((size_t)1 << 20)
+#define SUB_MAX 1024 /* the largest m and n timed when choosing */
+
+double vs__gemm_now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+double vs__gemm_cpu_now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return (double)t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+static char *store_key(const vs_cl_device *d, const char *what) {
+  return vs__asprintf("varscope %s\ndevice %s\ndriver %s\nplatform %s\n", what, d->info.device_name,
+                      d->info.driver_version, d->info.platform_name);
+}
+#define CHOICE "gemm-choice-v1"
+#define TUNED "gemm-tuned-v1"
+
+static int bucket(size_t x) {
+  int b = 0;
+  while (b < 63 && ((size_t)1 << b) < x) b++;
+  return b;
+}
+
+char *vs__gemm_family_key(bool ta, bool tb, size_t m, size_t n, size_t k) {
+  return vs__asprintf("%c%c|m%d|n%d|k%d", ta ? 't' : 'n', tb ? 't' : 'n', bucket(m), bucket(n), bucket(k));
+}
+
+/* The table under skey (NUL-terminated, malloc'd; "" when none): the
+ * memo's, else the store's (then memoised). NULL when out of memory. */
+static char *table_get(vs_cl_device *d, const char *skey, bool from_disk) {
+  unsigned char *data = NULL;
+  size_t n = 0;
+  if (!from_disk && vs__memo_get(d, skey, &data, &n)) {
+  } else if (vs__store_get(NULL, skey, TABLE_MAX, &data, &n) == VS_STORE_HIT) {
+    vs__memo_put(d, skey, data, n);
+  } else {
+    free(data);
+    data = NULL;
+    n = 0;
+    vs__memo_put(d, skey, "", 0); /* read the disk once per process */
+  }
+  char *t = malloc(n + 1);
+  if (t) {
+    if (n) memcpy(t, data, n);
+    t[n] = '\0';
+  }
+  free(data);
+  return t;
+}
+
+/* The text after "<key> TAB" of the last line for key; NULL when none.
+ * Points into t. */
+static const char *table_find(char *t, const char *key) {
+  const char *found = NULL;
+  size_t klen = strlen(key);
+  for (char *line = t; line && *line;) {
+    char *nl = strchr(line, '\n');
+    if (nl) *nl = '\0';
+    if (strncmp(line, key, klen) == 0 && line[klen] == '\t') found = line + klen + 1;
+    line = nl ? nl + 1 : NULL;
+  }
+  return found;
+}
+
+/* Rewrites skey's table without key's lines, plus `add` (a full line or
+ * NULL), from the store's current table (another process may have added
+ * lines), into the store and the memo. */
+static bool table_set(vs_cl_device *d, const char *skey, const char *key, const char *add) {
+  char *t = table_get(d, skey, true);
+  size_t klen = strlen(key), cap = (t ? strlen(t) : 0) + (add ? strlen(add) : 0) + 1, used = 0;
+  char *out = t ? malloc(cap) : NULL;
+  bool ok = out != NULL;
+  for (char *line = out ? t : NULL; line && *line;) {
+    char *nl = strchr(line, '\n');
+    size_t len = nl ? (size_t)(nl - line) + 1 : strlen(line);
+    if (!(strncmp(line, key, klen) == 0 && line[klen] == '\t')) {
+      memcpy(out + used, line, len);
+      used += len;
+      if (!nl) out[used++] = '\n';
+    }
+    line = nl ? nl + 1 : NULL;
+  }
+  if (ok && add) {
+    memcpy(out + used, add, strlen(add));
+    used += strlen(add);
+  }
+  if (ok && used <= TABLE_MAX) {
+    vs__memo_put(d, skey, out, used);
+    vs__store_put(NULL, skey, out, used); /* best effort: without a cache directory, this process remembers */
+  }
+  free(out);
+  free(t);
+  return ok;
+}
+
+/* "<rm> <nv> <vec> <uk> <ly>" strictly, followed by a tab or the end. */
+static bool parse_params(const char *s, vs_gemm_params *p) {
+  int used = 0;
+  vs_gemm_params x;
+  if (sscanf(s, "%d %d %d %d %d%n", &x.rm, &x.nv, &x.vec, &x.uk, &x.ly, &used) != 5 || (s[used] != '\t' && s[used]))
+    return false;
+  if (!vs__gemm_params_ok(x)) return false;
+  *p = x;
+  return true;
+}
+
+/* "<kind> <rm> <nv> <vec> <uk> <ly>" strictly: own with parameters in
+ * range, or CLBlast with zeros. */
+static bool parse_choice(const char *s, vs_gemm_algo *a) {
+  if (!((s[0] == '0' || s[0] == '1') && s[1] == ' ')) return false;
+  vs_gemm_algo x = {.kind = s[0] == '0' ? VS_GEMM_OWN : VS_GEMM_CLBLAST};
+  if (x.kind == VS_GEMM_OWN ? !parse_params(s + 2, &x.p)
+                            : !(strncmp(s + 2, "0 0 0 0 0", 9) == 0 && (s[11] == '\t' || !s[11])))
+    return false;
+  *a = x;
+  return true;
+}
+
+static bool choice_lookup(vs_cl_device *d, const char *family, vs_gemm_algo *a) {
+  char *skey = store_key(d, CHOICE), *t = skey ? table_get(d, skey, false) : NULL;
+  const char *s = t ? table_find(t, family) : NULL;
+  bool found = s && parse_choice(s, a);
+  free(t);
+  free(skey);
+  return found;
+}
+
+static bool choice_put(vs_cl_device *d, const char *family, vs_gemm_algo a, double ms) {
+  char *skey = store_key(d, CHOICE);
+  char *line = vs__asprintf("%s\t%d %d %d %d %d %d\t%.3f ms\n", family, (int)a.kind, a.p.rm, a.p.nv, a.p.vec, a.p.uk,
+                            a.p.ly, ms);
+  bool ok = skey && line && table_set(d, skey, family, line);
+  free(line);
+  free(skey);
+  return ok;
+}
+
+bool vs__gemm_tuned_lookup(vs_cl_device *d, const char *family, vs_gemm_params *p) {
+  char *skey = store_key(d, TUNED), *t = skey ? table_get(d, skey, false) : NULL;
+  const char *s = t ? table_find(t, family) : NULL;
+  bool found = s && parse_params(s, p);
+  free(t);
+  free(skey);
+  return found;
+}
+
+bool vs__gemm_tuned_put(vs_cl_device *d, const char *family, const vs_gemm_params *p, double gflops) {
+  char *skey = store_key(d, TUNED), *ckey = store_key(d, CHOICE);
+  char *line = p ? vs__asprintf("%s\t%d %d %d %d %d\t%.1f GFLOP/s\n", family, p->rm, p->nv, p->vec, p->uk, p->ly, gflops)
+                 : NULL;
+  bool ok = skey && ckey && (!p || line) && table_set(d, skey, family, line) && table_set(d, ckey, family, NULL);
+  free(line);
+  free(skey);
+  free(ckey);
+  return ok;
+}
+
+/* A warm-up run, then two timed runs, the lower cost (vs__gemm_cost)
+ * counting; a candidate whose warm-up cost over 10x the best so far is not
+ * timed again. < 0 when it fails. */
+static double time_candidate(vs_cl_device *d, vs_gemm_algo a, bool ta, bool tb, size_t m, size_t n, size_t k,
+                             cl_mem am, size_t a_off, size_t lda, cl_mem bm, size_t b_off, size_t ldb, cl_mem c,
+                             size_t c_off, size_t ldc, double best_so_far) {
+  vs_status *st = vs_status_new();
+  double best = -1;
+  size_t groups = a.kind == VS_GEMM_OWN ? vs__gemm_own_groups(a.p, m, n) : 0;
+  for (int i = 0; st && i < 3; i++) {
+    double t0 = vs__gemm_now(), c0 = vs__gemm_cpu_now();
+    if (!vs__gemm_algo_run(d, a, ta, tb, m, n, k, am, a_off, lda, bm, b_off, ldb, c, c_off, ldc, st) ||
+        clFinish(*vs__queue(d)) != CL_SUCCESS) {
+      best = -1;
+      break;
+    }
+    double t = vs__gemm_cost(d, vs__gemm_now() - t0, vs__gemm_cpu_now() - c0, groups);
+    if (i == 0 && best_so_far > 0 && t > 10 * best_so_far) {
+      best = t;
+      break;
+    }
+    if (i > 0 && (best < 0 || t < best)) best = t;
+  }
+  vs_status_free(st);
+  return best;
+}
+
+static bool forced(const vs_cl_device *d, const char *force, size_t m, size_t n, size_t k, vs_gemm_algo *algo,
+                   vs_status *st) {
+  vs_gemm_algo a = {VS_GEMM_OWN, vs__gemm_default_params(d)};
+  int used = 0;
+  if (strcmp(force, "clblast") == 0) a = (vs_gemm_algo){VS_GEMM_CLBLAST, {0, 0, 0, 0, 0}};
+  else if (strcmp(force, "own") == 0) {
+  } else if (!(strncmp(force, "own:", 4) == 0 &&
+               sscanf(force + 4, "%d,%d,%d,%d,%d%n", &a.p.rm, &a.p.nv, &a.p.vec, &a.p.uk, &a.p.ly, &used) == 5 &&
+               !force[4 + used] && vs__gemm_params_ok(a.p))) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR,
+             "VARSCOPE_GEMM='%s': want auto, clblast, own or own:RM,NV,VEC,UK,LY (RM 1-16, NV 1-4, VEC 1, 2, 4, 8 "
+             "or 16, UK 1-16, LY 1-64)",
+             force);
+    return false;
+  }
+  if (a.kind == VS_GEMM_OWN && !vs__gemm_own_fits(d, a.p, m, n, k)) a = (vs_gemm_algo){VS_GEMM_CLBLAST, {0, 0, 0, 0, 0}};
+  *algo = a;
+  return true;
+}
+
+bool vs__gemm_select(vs_cl_device *d, bool ta, bool tb, size_t m, size_t n, size_t k, cl_mem a, size_t a_off,
+                     size_t lda, cl_mem b, size_t b_off, size_t ldb, cl_mem c, size_t c_off, size_t ldc,
+                     vs_gemm_algo *algo, vs_status *st) {
+  const char *force = getenv("VARSCOPE_GEMM");
+  if (force && *force && strcmp(force, "auto") != 0) return forced(d, force, m, n, k, algo, st);
+  char *family = vs__gemm_family_key(ta, tb, m, n, k);
+  if (!family) {
+    vs__oom(st);
+    return false;
+  }
+  if (choice_lookup(d, family, algo) && (algo->kind == VS_GEMM_CLBLAST || vs__gemm_own_fits(d, algo->p, m, n, k))) {
+    free(family);
+    return true;
+  }
+  vs_gemm_algo cands[3];
+  int nc = 0;
+  vs_gemm_params def = vs__gemm_default_params(d), tuned;
+  if (vs__gemm_tuned_lookup(d, family, &tuned) && memcmp(&tuned, &def, sizeof def) != 0 &&
+      vs__gemm_own_fits(d, tuned, m, n, k))
+    cands[nc++] = (vs_gemm_algo){VS_GEMM_OWN, tuned};
+  if (vs__gemm_own_fits(d, def, m, n, k)) cands[nc++] = (vs_gemm_algo){VS_GEMM_OWN, def};
+  cands[nc++] = (vs_gemm_algo){VS_GEMM_CLBLAST, {0, 0, 0, 0, 0}};
+  if (nc == 1) { /* the own kernel cannot run it (its panels exceed the largest buffer): nothing to weigh */
+    *algo = cands[0];
+    free(family);
+    return true;
+  }
+  size_t sm = m < SUB_MAX ? m : SUB_MAX, sn = n < SUB_MAX ? n : SUB_MAX;
+  double best = -1;
+  *algo = cands[nc - 1];
+  char report[512] = "";
+  size_t used = 0;
+  for (int i = 0; i < nc; i++) {
+    double t = time_candidate(d, cands[i], ta, tb, sm, sn, k, a, a_off, lda, b, b_off, ldb, c, c_off, ldc, best);
+    char name[48];
+    vs__gemm_algo_name(cands[i], name, sizeof name);
+    if (used < sizeof report)
+      used += (size_t)snprintf(report + used, sizeof report - used, "%s%s %.3f ms", i ? ", " : "", name,
+                               t < 0 ? -1.0 : t * 1e3);
+    if (t >= 0 && (best < 0 || t < best)) {
+      best = t;
+      *algo = cands[i];
+    }
+  }
+  if (best >= 0) { /* else nothing ran: let the real run report why */
+    char chosen[48];
+    vs__gemm_algo_name(*algo, chosen, sizeof chosen);
+    if (vs__log_enabled("gemm"))
+      fprintf(stderr, "varscope: sgemm %s (%zux%zux%zu, timed %zux%zu) on %s: %s -> %s\n", family, m, n, k, sm, sn,
+              d->info.cl_name, report, chosen);
+    choice_put(d, family, *algo, best * 1e3);
+  }
+  free(family);
+  return true;
+}
+
+/* "choice" or "tuned": the store key of device d's table (malloc'd);
+ * NULL for any other name. */
+static char *named_key(const vs_cl_device *d, const char *which) {
+  if (strcmp(which, "choice") == 0) return store_key(d, CHOICE);
+  if (strcmp(which, "tuned") == 0) return store_key(d, TUNED);
+  return NULL;
+}
+
+char *vs__gemm_store_path(size_t i, const char *which, vs_status *st) {
+  vs__ok(st);
+  vs_cl_device *d = vs__device(i, st);
+  char *key = d && which ? named_key(d, which) : NULL, *dir = key ? vs__cache_dir() : NULL;
+  char *path = dir ? vs__store_path(dir, key) : NULL;
+  if (d && !key) vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "no GEMM table named '%s'", which ? which : "");
+  else if (d && !path) vs__fail(st, VS_FAILED_PRECONDITION, VS_EXC_OP_ERROR, "no writable cache directory");
+  free(dir);
+  free(key);
+  return path;
+}
+
+bool vs__gemm_table_write(size_t i, const char *which, const char *text, vs_status *st) {
+  vs__ok(st);
+  vs_cl_device *d = vs__device(i, st);
+  char *key = d && which ? named_key(d, which) : NULL;
+  bool ok = key && text && vs__memo_put(d, key, text, strlen(text)) && vs__store_put(NULL, key, text, strlen(text));
+  if (d && !ok) vs__fail(st, VS_FAILED_PRECONDITION, VS_EXC_OP_ERROR, "vs__gemm_table_write: could not write '%s'",
+                         which ? which : "");
+  free(key);
+  return ok;
+}
+
+VS_API size_t vs_device_gemm_choices(size_t i, char *buf, size_t cap, vs_status *st) {
+  vs__ok(st);
+  vs_cl_device *d = vs__device(i, st);
+  if (!d || (!buf && cap)) {
+    if (d) vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "vs_device_gemm_choices: buf is NULL");
+    return 0;
+  }
+  size_t used = 0;
+  if (cap) buf[0] = '\0';
+  for (int tuned = 0; tuned < 2; tuned++) {
+    char *skey = store_key(d, tuned ? TUNED : CHOICE), *t = skey ? table_get(d, skey, false) : NULL;
+    for (char *line = t; line && *line;) {
+      char *nl = strchr(line, '\n');
+      if (nl) *nl = '\0';
+      char *tab = strchr(line, '\t'), *tab2 = tab ? strchr(tab + 1, '\t') : NULL;
+      char name[64] = "";
+      if (tab && tab2) {
+        *tab = '\0';
+        vs_gemm_algo a;
+        if (!tuned && parse_choice(tab + 1, &a)) vs__gemm_algo_name(a, name, sizeof name);
+        else if (tuned && parse_params(tab + 1, &a.p)) vs__gemm_params_text(a.p, name, sizeof name);
+      }
+      if (name[0]) {
+        int w = snprintf(used < cap ? buf + used : NULL, used < cap ? cap - used : 0, "%s%s -> %s (%s)\n",
+                         tuned ? "tuned " : "", line, name, tab2 + 1);
+        if (w > 0) used += (size_t)w;
+      }
+      line = nl ? nl + 1 : NULL;
+    }
+    free(t);
+    free(skey);
+  }
+  return used;
+}

@@ -1,0 +1,377 @@
+/* gemm_tune.c - tuning the own SGEMM kernel's parameters by search, per
+ * device and shape family (vs_device_tune_gemm, gemm_tuning.h).
+ *
+ * The search space is the kernel's parameters (gemm.h): the register tile
+ * (rm rows x nv vectors of vec floats; vec the device's native float width
+ * and half of it), the k-loop unrolling (uk) and the work-group height
+ * (ly). Phase 1 walks the register tiles that fit the vector registers
+ * (32 where the native width is 16, else 16; rm x nv accumulators plus nv
+ * B vectors plus the broadcast) at the default's uk and ly; phase 2 walks
+ * unrolling x work-group height around the best tile. The walk stops
+ * starting candidates when the time budget is spent.
+ *
+ * Every candidate runs on the full problem and its whole C is compared
+ * with a host reference (double accumulation) before it is timed, so a set
+ * that computes wrong results (a compiler bug at one unrolling, a tile that
+ * skips an edge) is never kept, however fast. Only a set at least 3%
+ * faster than the default is stored (gemm_select.c's tuned table, under
+ * the family's key; the family's choice is then measured again with it). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels/gemm.h"
+#include "kernels/gemm_tuning.h"
+#include "runtime/blas.h"
+
+#define TIMED_RUNS 3
+#define MIN_GAIN 1.03 /* a kept set beats the default by this factor: below it, timing noise decides */
+
+/* ---- host matrices on the device (the tuner's and the tests') ---- */
+
+static cl_mem upload(vs_cl_device *d, const float *x, size_t n, vs_status *st) {
+  vs_shape s = {.known = true, .rank = 1, .dims = {(int64_t)n}};
+  cl_mem m = vs__device_buffer(d, (n ? n : 1) * sizeof(float), &s, VS_FLOAT, st);
+  if (m && n) {
+    cl_int err = clEnqueueWriteBuffer(*vs__queue(d), m, CL_TRUE, 0, n * sizeof(float), x, 0, NULL, NULL);
+    if (err != CL_SUCCESS) {
+      vs__cl_fail(st, err, "clEnqueueWriteBuffer");
+      vs__buffer_release(m);
+      return NULL;
+    }
+  }
+  return m;
+}
+
+bool vs__gemm_run_host(size_t dev, const int *params, bool clblast, bool ta, bool tb, size_t m, size_t n, size_t k,
+                       const float *a, size_t na, size_t a_off, size_t lda, const float *b, size_t nb, size_t b_off,
+                       size_t ldb, float *c, size_t nc, size_t c_off, size_t ldc, vs_status *st) {
+  vs__ok(st);
+  vs_cl_device *d = vs__device(dev, st);
+  if (!d) return false;
+  vs_gemm_algo algo = {VS_GEMM_OWN, vs__gemm_default_params(d)};
+  if (clblast) algo = (vs_gemm_algo){VS_GEMM_CLBLAST, {0, 0, 0, 0, 0}};
+  else if (params) algo.p = (vs_gemm_params){params[0], params[1], params[2], params[3], params[4]};
+  if (algo.kind == VS_GEMM_OWN && !vs__gemm_params_ok(algo.p)) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "vs__gemm_run_host: parameters out of range");
+    return false;
+  }
+  cl_mem da = upload(d, a, na, st), db = da ? upload(d, b, nb, st) : NULL, dc = db ? upload(d, c, nc, st) : NULL;
+  bool ok = dc && vs__gemm_algo_run(d, algo, ta, tb, m, n, k, da, a_off, lda, db, b_off, ldb, dc, c_off, ldc, st);
+  if (ok) {
+    cl_int err = clEnqueueReadBuffer(*vs__queue(d), dc, CL_TRUE, 0, nc * sizeof(float), c, 0, NULL, NULL);
+    if (err != CL_SUCCESS) vs__cl_fail(st, err, "clEnqueueReadBuffer");
+    ok = err == CL_SUCCESS;
+  }
+  vs__buffer_release(da), vs__buffer_release(db), vs__buffer_release(dc);
+  return ok;
+}
+
+/* ---- the search space ---- */
+
+static cl_uint native_width(const vs_cl_device *d) {
+  cl_uint w = 0;
+  if (clGetDeviceInfo(d->id, CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT, sizeof w, &w, NULL) != CL_SUCCESS) w = 4;
+  return w;
+}
+
+/* The k-th candidate of the search (phase 2 centred on tile); false when
+ * the search is over. */
+static bool next_candidate(const vs_cl_device *d, size_t done, vs_gemm_params tile, vs_gemm_params def,
+                           vs_gemm_params *out) {
+  static const int RMS[] = {4, 6, 8, 10, 12, 14, 16}, NVS[] = {1, 2, 3, 4}, UKS[] = {1, 2, 4, 8},
+                   LYS[] = {1, 2, 4, 8, 16};
+  cl_uint w = native_width(d);
+  int vecs[2] = {w >= 16 ? 16 : w >= 8 ? 8 : 4, w >= 16 ? 8 : w >= 8 ? 4 : 0};
+  int regs = w >= 16 ? 32 : 16;
+  size_t k = 0;
+  for (int vi = 0; vi < 2; vi++)
+    for (size_t r = 0; vecs[vi] && r < sizeof RMS / sizeof *RMS; r++)
+      for (size_t v = 0; v < sizeof NVS / sizeof *NVS; v++) {
+        vs_gemm_params p = {RMS[r], NVS[v], vecs[vi], def.uk, def.ly};
+        if (p.rm * p.nv + p.nv > regs - 2) continue;
+        if (k++ == done) {
+          *out = p;
+          return true;
+        }
+      }
+  for (size_t u = 0; u < sizeof UKS / sizeof *UKS; u++)
+    for (size_t l = 0; l < sizeof LYS / sizeof *LYS; l++) {
+      vs_gemm_params p = {tile.rm, tile.nv, tile.vec, UKS[u], LYS[l]};
+      if (p.uk == def.uk && p.ly == def.ly) continue; /* phase 1 ran it */
+      if (k++ == done) {
+        *out = p;
+        return true;
+      }
+    }
+  return false;
+}
+
+static bool same(vs_gemm_params a, vs_gemm_params b) {
+  return a.rm == b.rm && a.nv == b.nv && a.vec == b.vec && a.uk == b.uk && a.ly == b.ly;
+}
+
+size_t vs__gemm_search_space(size_t dev, int (*out)[5], size_t cap, vs_status *st) {
+  vs__ok(st);
+  vs_cl_device *d = vs__device(dev, st);
+  if (!d) return 0;
+  vs_gemm_params def = vs__gemm_default_params(d), p;
+  size_t n = 0;
+  while (next_candidate(d, n, def, def, &p)) {
+    if (n < cap) out[n][0] = p.rm, out[n][1] = p.nv, out[n][2] = p.vec, out[n][3] = p.uk, out[n][4] = p.ly;
+    n++;
+  }
+  return n;
+}
+
+/* ---- the tuner ---- */
+
+typedef struct tune_bench {
+  vs_cl_device *d;
+  bool ta, tb;
+  size_t m, n, k, na, nb, nc;
+  float *a, *b, *c;   /* host inputs (stored as op's transposes say) and a candidate's C read back */
+  double *ref, *mag;  /* the reference C and the sum of |products| per element */
+  cl_mem da, db, dc;
+} tune_bench;
+
+/* uniform[-1,1) from a fixed xorshift64 stream: the same inputs every run. */
+static void fill_uniform(float *x, size_t count, uint64_t s) {
+  for (size_t i = 0; i < count; i++) {
+    s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+    x[i] = (float)((double)(s >> 40) / (double)(1ull << 24) * 2.0 - 1.0);
+  }
+}
+
+/* op(A) and op(B) in double, row-major, then C row by row. */
+static bool reference(tune_bench *b) {
+  size_t m = b->m, n = b->n, k = b->k;
+  double *oa = malloc(m * k * sizeof *oa), *ob = malloc(k * n * sizeof *ob);
+  if (!oa || !ob) {
+    free(oa), free(ob);
+    return false;
+  }
+  for (size_t i = 0; i < m; i++)
+    for (size_t kk = 0; kk < k; kk++) oa[i * k + kk] = b->ta ? b->a[kk * m + i] : b->a[i * k + kk];
+  for (size_t kk = 0; kk < k; kk++)
+    for (size_t j = 0; j < n; j++) ob[kk * n + j] = b->tb ? b->b[j * k + kk] : b->b[kk * n + j];
+  for (size_t i = 0; i < m; i++) {
+    double *r = b->ref + i * n, *g = b->mag + i * n;
+    for (size_t j = 0; j < n; j++) r[j] = g[j] = 0;
+    for (size_t kk = 0; kk < k; kk++) {
+      double x = oa[i * k + kk];
+      const double *y = ob + kk * n;
+      for (size_t j = 0; j < n; j++) {
+        r[j] += x * y[j];
+        g[j] += fabs(x * y[j]);
+      }
+    }
+  }
+  free(oa), free(ob);
+  return true;
+}
+
+static bool bench_init(tune_bench *b, vs_cl_device *d, bool ta, bool tb, size_t m, size_t n, size_t k,
+                       vs_status *st) {
+  memset(b, 0, sizeof *b);
+  b->d = d, b->ta = ta, b->tb = tb, b->m = m, b->n = n, b->k = k;
+  b->na = m * k, b->nb = k * n, b->nc = m * n;
+  b->a = malloc(b->na * sizeof *b->a), b->b = malloc(b->nb * sizeof *b->b), b->c = malloc(b->nc * sizeof *b->c);
+  b->ref = malloc(b->nc * sizeof *b->ref), b->mag = malloc(b->nc * sizeof *b->mag);
+  if (!b->a || !b->b || !b->c || !b->ref || !b->mag) {
+    vs__oom(st);
+    return false;
+  }
+  fill_uniform(b->a, b->na, 0x9E3779B97F4A7C15ull);
+  fill_uniform(b->b, b->nb, 0xD1B54A32D192ED03ull);
+  if (!reference(b)) {
+    vs__oom(st);
+    return false;
+  }
+  memset(b->c, 0, b->nc * sizeof *b->c);
+  return (b->da = upload(d, b->a, b->na, st)) && (b->db = upload(d, b->b, b->nb, st)) &&
+         (b->dc = upload(d, b->c, b->nc, st));
+}
+
+static void bench_free(tune_bench *b) {
+  vs__buffer_release(b->da), vs__buffer_release(b->db), vs__buffer_release(b->dc);
+  free(b->a), free(b->b), free(b->c), free(b->ref), free(b->mag);
+}
+
+/* One run, finished: its cost (vs__gemm_cost). */
+static bool run_once(tune_bench *b, vs_gemm_algo a, double *seconds, vs_status *st) {
+  double t0 = vs__gemm_now(), c0 = vs__gemm_cpu_now();
+  size_t lda = b->ta ? b->m : b->k, ldb = b->tb ? b->k : b->n;
+  if (!vs__gemm_algo_run(b->d, a, b->ta, b->tb, b->m, b->n, b->k, b->da, 0, lda, b->db, 0, ldb, b->dc, 0, b->n, st))
+    return false;
+  cl_int err = clFinish(*vs__queue(b->d));
+  if (err != CL_SUCCESS) {
+    vs__cl_fail(st, err, "clFinish");
+    return false;
+  }
+  *seconds = vs__gemm_cost(b->d, vs__gemm_now() - t0, vs__gemm_cpu_now() - c0,
+                           a.kind == VS_GEMM_OWN ? vs__gemm_own_groups(a.p, b->m, b->n) : 0);
+  return true;
+}
+
+/* Runs a candidate once (building its kernels), reads C back for the
+ * check, then times `runs` runs: the lowest cost in *best (other load on
+ * a shared machine only ever adds to a run's time, so the minimum ranks
+ * candidates more steadily than the median). */
+static bool measure(tune_bench *b, vs_gemm_algo a, int runs, double *best, vs_status *st) {
+  double first, t;
+  /* A poisoned C: a candidate that skips an element cannot pass on the
+   * previous candidate's value. */
+  float nan = NAN;
+  cl_int err = clEnqueueFillBuffer(*vs__queue(b->d), b->dc, &nan, sizeof nan, 0, b->nc * sizeof(float), 0, NULL, NULL);
+  if (err != CL_SUCCESS) {
+    vs__cl_fail(st, err, "clEnqueueFillBuffer");
+    return false;
+  }
+  if (!run_once(b, a, &first, st)) return false;
+  err = clEnqueueReadBuffer(*vs__queue(b->d), b->dc, CL_TRUE, 0, b->nc * sizeof(float), b->c, 0, NULL, NULL);
+  if (err != CL_SUCCESS) {
+    vs__cl_fail(st, err, "clEnqueueReadBuffer");
+    return false;
+  }
+  *best = first;
+  for (int i = 0; i < runs; i++) {
+    if (!run_once(b, a, &t, st)) return false;
+    if (i == 0 || t < *best) *best = t;
+  }
+  return true;
+}
+
+/* Every element against the reference: float32 accumulation in another
+ * order errs by far less than 1e-5 relative to the sum of |products|; a
+ * wrong tile or a skipped edge errs by O(1) (or is NaN). */
+static bool verify(const tune_bench *b, char *why, size_t cap) {
+  for (size_t i = 0; i < b->nc; i++)
+    if (!(fabs(b->c[i] - b->ref[i]) <= 1e-5 * (1.0 + b->mag[i]))) {
+      snprintf(why, cap, "wrong result: C[%zu,%zu] = %.6g, want %.6g", i / b->n, i % b->n, (double)b->c[i], b->ref[i]);
+      return false;
+    }
+  return true;
+}
+
+void vs__device_tune_gemm_plan(size_t i, const vs__gemm_tune_plan *plan, const vs_gemm_tune_opts *opts,
+                               vs_gemm_tune_result *res, vs_status *st) {
+  vs__ok(st);
+  if (!res) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "vs_device_tune_gemm: res is NULL");
+    return;
+  }
+  memset(res, 0, sizeof *res);
+  vs_gemm_tune_opts o = opts ? *opts : (vs_gemm_tune_opts){0};
+  int64_t *sizes[] = {&o.m, &o.n, &o.k};
+  for (size_t s = 0; s < 3; s++) {
+    if (*sizes[s] < 0 || *sizes[s] > 4096) {
+      vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+               "vs_device_tune_gemm: sizes must be 0 (the default) to 4096, got %lld", (long long)*sizes[s]);
+      return;
+    }
+    if (!*sizes[s]) *sizes[s] = 1024;
+  }
+  double budget = o.budget_s > 0 ? o.budget_s : 60;
+  vs_cl_device *d = vs__device(i, st);
+  if (!d) return;
+  size_t m = (size_t)o.m, n = (size_t)o.n, k = (size_t)o.k;
+  vs_gemm_params def = vs__gemm_default_params(d);
+  if (!vs__gemm_own_fits(d, def, m, n, k)) {
+    vs__fail(st, VS_RESOURCE_EXHAUSTED, VS_EXC_OP_ERROR, "vs_device_tune_gemm: %zux%zux%zu does not fit %s", m, n, k,
+             d->info.cl_name);
+    return;
+  }
+  tune_bench b;
+  double flop = 2.0 * (double)m * (double)n * (double)k, t_def = 0, t_cl = 0;
+  char text[64], why[200];
+  if (!bench_init(&b, d, o.transpose_a, o.transpose_b, m, n, k, st) ||
+      !measure(&b, (vs_gemm_algo){VS_GEMM_OWN, def}, TIMED_RUNS, &t_def, st)) {
+    bench_free(&b);
+    return;
+  }
+  if (plan && plan->inject) plan->inject(plan->user, -1, b.c, b.nc, &t_def);
+  vs__gemm_params_text(def, text, sizeof text);
+  if (!verify(&b, why, sizeof why)) { /* the default itself is wrong: nothing can be trusted */
+    vs__fail(st, VS_INTERNAL, VS_EXC_OP_ERROR, "vs_device_tune_gemm: the default parameters (%s) give a %s", text, why);
+    bench_free(&b);
+    return;
+  }
+  res->gflops_default = flop / t_def / 1e9;
+  if (o.progress) o.progress(o.user, VS_NPOS, 0, text, res->gflops_default, "the default (the bar to beat)");
+  { /* CLBlast on the same problem, for the record (not a candidate here: vs__gemm_select weighs it) */
+    vs_status *cst = vs_status_new();
+    if (cst && measure(&b, (vs_gemm_algo){VS_GEMM_CLBLAST, {0, 0, 0, 0, 0}}, 1, &t_cl, cst) && verify(&b, why, sizeof why))
+      res->gflops_clblast = flop / t_cl / 1e9;
+    vs_status_free(cst);
+  }
+  double t0 = vs__gemm_now(), t_best = t_def;
+  vs_gemm_params best = def, tile = def;
+  bool kept = false;
+  for (size_t c = 0;; c++) {
+    vs_gemm_params p;
+    if (plan && plan->candidates) {
+      if (c >= plan->n_candidates) break;
+      p = (vs_gemm_params){plan->candidates[c][0], plan->candidates[c][1], plan->candidates[c][2],
+                           plan->candidates[c][3], plan->candidates[c][4]};
+    } else if (!next_candidate(d, c, tile, def, &p)) {
+      break;
+    }
+    if (vs__gemm_now() - t0 > budget) break;
+    vs__gemm_params_text(p, text, sizeof text);
+    size_t count = plan && plan->candidates ? plan->n_candidates : 0; /* 0: the search's length is open */
+    bool fits = vs__gemm_own_fits(d, p, m, n, k);
+    if (same(p, def) || !fits) {
+      if (o.progress) o.progress(o.user, c, count, text, 0, fits ? "the default" : "out of range for this problem");
+      continue;
+    }
+    res->tried++;
+    vs_status *cst = vs_status_new();
+    double t = 0;
+    const char *verdict;
+    if (!cst || !measure(&b, (vs_gemm_algo){VS_GEMM_OWN, p}, TIMED_RUNS, &t, cst)) {
+      snprintf(why, sizeof why, "failed: %s", cst ? vs_status_message(cst) : "out of memory");
+      res->failed++;
+      verdict = why;
+      t = 0;
+    } else {
+      if (plan && plan->inject) plan->inject(plan->user, (int)c, b.c, b.nc, &t);
+      if (!verify(&b, why, sizeof why)) {
+        res->wrong++;
+        verdict = why;
+        t = -t; /* reported, never kept */
+      } else if (t < t_best) {
+        verdict = t * MIN_GAIN <= t_def ? "correct, fastest so far"
+                                        : "correct, fastest so far but within 3% of the default";
+        t_best = t;
+        best = p;
+        kept = t * MIN_GAIN <= t_def;
+      } else {
+        verdict = "correct, slower";
+      }
+    }
+    vs_status_free(cst);
+    /* Phase 1's best tile centres phase 2 (the same tile as best, correct). */
+    if (t > 0 && same(best, p)) tile = p;
+    if (o.progress) o.progress(o.user, c, count, text, t > 0 ? flop / t / 1e9 : 0, verdict);
+  }
+  bench_free(&b);
+  char *family = vs__gemm_family_key(o.transpose_a, o.transpose_b, m, n, k);
+  if (!family) {
+    vs__oom(st);
+    return;
+  }
+  if (kept) {
+    res->gflops_best = flop / t_best / 1e9;
+    vs__gemm_params_text(best, res->params, sizeof res->params);
+    res->stored = vs__gemm_tuned_put(d, family, &best, res->gflops_best);
+  } else {
+    vs__gemm_tuned_put(d, family, NULL, 0); /* an older tuned set is no longer the better one */
+  }
+  free(family);
+}
+
+VS_API void vs_device_tune_gemm(size_t i, const vs_gemm_tune_opts *opts, vs_gemm_tune_result *res, vs_status *st) {
+  vs__device_tune_gemm_plan(i, NULL, opts, res, st);
+}

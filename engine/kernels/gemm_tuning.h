@@ -1,0 +1,51 @@
+/* gemm_tuning.h - engine-internal entry points of the own SGEMM kernel
+ * and its tuner (gemm.c, gemm_select.c, gemm_tune.c) for tests: a run on
+ * host matrices under any parameter set, the search space, the tuner under
+ * a fixed candidate list with fault injection (so a test can show that a
+ * candidate computing wrong results, or no faster than the default, is
+ * never kept), and raw access to the store's tables. Includes only the
+ * public headers, so tests need no engine include path. Not installed. */
+#ifndef VS_GEMM_TUNING_H
+#define VS_GEMM_TUNING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "varscope/devices.h"
+
+/* C = op(A) x op(B) on device dev with the own kernel under params
+ * ({rm, nv, vec, uk, ly}; NULL: the device's default set), or with CLBlast
+ * when clblast is true: a[0..na), b[0..nb) and c[0..nc) are copied to the
+ * device, the GEMM runs with the given offsets and leading dimensions, and
+ * c comes back whole (elements outside the product must be untouched). */
+bool vs__gemm_run_host(size_t dev, const int *params, bool clblast, bool ta, bool tb, size_t m, size_t n, size_t k,
+                       const float *a, size_t na, size_t a_off, size_t lda, const float *b, size_t nb, size_t b_off,
+                       size_t ldb, float *c, size_t nc, size_t c_off, size_t ldc, vs_status *st);
+
+/* The parameter sets the search of vs_device_tune_gemm can try on device
+ * dev, phase 2's (unrolling x work-group height) around the default tile;
+ * up to cap into out; returns the count. */
+size_t vs__gemm_search_space(size_t dev, int (*out)[5], size_t cap, vs_status *st);
+
+typedef struct vs__gemm_tune_plan {
+  const int (*candidates)[5]; /* own-kernel sets {rm, nv, vec, uk, ly}; NULL: the search */
+  size_t n_candidates;
+  /* Called after each candidate has run (index -1: the default set) with
+   * its output read back (n floats) and its time in seconds; may alter
+   * either, as a faulty kernel or a noisy timer would. */
+  void (*inject)(void *user, int index, float *out, size_t n, double *seconds);
+  void *user;
+} vs__gemm_tune_plan;
+
+/* vs_device_tune_gemm under a plan (NULL: the real one). */
+void vs__device_tune_gemm_plan(size_t i, const vs__gemm_tune_plan *plan, const vs_gemm_tune_opts *opts,
+                               vs_gemm_tune_result *res, vs_status *st);
+
+/* The store's path of device i's table `which` ("choice" or "tuned"),
+ * for tests that damage it (malloc'd; NULL with st set on error). */
+char *vs__gemm_store_path(size_t i, const char *which, vs_status *st);
+/* Replaces table `which` of device i, in the store and this process's
+ * memo, with text (checksummed as any entry): for tests that plant lines. */
+bool vs__gemm_table_write(size_t i, const char *which, const char *text, vs_status *st);
+
+#endif
