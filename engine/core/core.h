@@ -69,8 +69,9 @@ bool vs__grow(void **items, size_t *cap, size_t need, size_t elem);
 #define VS_GROW(arr, cap, need) vs__grow((void **)&(arr), &(cap), (need), sizeof(*(arr)))
 
 /* Open-addressing string map: keys are copied, values are opaque. */
+struct vs_key_chunk;
 typedef struct vs_strmap {
-  char **keys;
+  char **keys;  /* NULL in a map whose values hold their keys (key_of) */
   void **vals;
   size_t cap;   /* power of two, or 0 */
   size_t count;
@@ -78,13 +79,34 @@ typedef struct vs_strmap {
    * outlive the map (the graph's op names), not copies. Copies of such a
    * map (vs_strmap_copy) own their keys. */
   bool borrowed_keys;
+  /* Set before the first put: copied keys are packed into chunks the map
+   * owns (no malloc header and rounding per key), for big maps whose keys
+   * are never removed (the graph's reserved names, the variable store).
+   * Issue 10, per-variable memory. */
+  bool packed_keys;
+  /* Set before the first put (with borrowed_keys): each value holds its
+   * own key, which key_of returns, so the map keeps no key array, only
+   * values (the graph's op_by_name: an op's name). Values must not be NULL
+   * and a slot from vs_strmap_find must not be given a value of another
+   * key. Copies of such a map are plain maps owning their keys. */
+  const char *(*key_of)(const void *val);
+  /* Set before the first put: keys compare ASCII case-insensitively (the
+   * graph's reserved names, TF's lower-cased names_in_use, kept in the
+   * case first reserved so that an op can borrow its name from them). */
+  bool fold_case;
+  struct vs_key_chunk *chunks; /* packed_keys: newest first */
+  size_t chunk_left;           /* free bytes at the end of chunks */
 } vs_strmap;
 
 void vs_strmap_free(vs_strmap *m);
 /* Returns the slot of key, or NULL. */
 void **vs_strmap_find(const vs_strmap *m, const char *key);
 void *vs_strmap_get(const vs_strmap *m, const char *key);
-/* Inserts or replaces; false when out of memory. */
+/* The key the map holds for key (equal to it by the map's comparison), or
+ * NULL. Valid as long as the map. */
+const char *vs_strmap_key(const vs_strmap *m, const char *key);
+/* Inserts or replaces (a replaced entry keeps its key); false when out of
+ * memory. */
 bool vs_strmap_put(vs_strmap *m, const char *key, void *val);
 /* A deep copy of keys (values copied as is); false when out of memory. */
 bool vs_strmap_copy(vs_strmap *dst, const vs_strmap *src);

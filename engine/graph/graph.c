@@ -109,10 +109,21 @@ static void drop_own_state(const struct vs_graph_life *life) {
   free_thread(ts);
 }
 
+static const char *op_key(const void *op) { return ((const vs_op *)op)->name; }
+
 VS_API vs_graph *vs_graph_new(void) {
   vs_graph *g = calloc(1, sizeof *g);
   if (!g) return NULL;
-  g->op_by_name.borrowed_keys = true; /* an op's name outlives its entry */
+  /* The big maps of a graph, sized by its ops (issue 10, per-variable
+   * memory): op_by_name keeps only the ops (an op holds its name), the
+   * reserved names and the store pack their key copies, and the reserved
+   * names compare case-insensitively (TF's lower-cased keys) so that an op
+   * named exactly as reserved borrows the map's copy (vs__op_create). */
+  g->op_by_name.borrowed_keys = true;
+  g->op_by_name.key_of = op_key;
+  g->names_in_use.packed_keys = true;
+  g->names_in_use.fold_case = true;
+  g->store.packed_keys = true;
   if (!(g->life = malloc(sizeof *g->life))) {
     free(g);
     return NULL;
@@ -139,12 +150,12 @@ void vs__op_set_device(vs_op *op, char *dev) {
   op->device = dev;
 }
 
-/* name, tensor_name and inputs live in op's own allocation (vs__op_create). */
+/* name and inputs live in op's own allocation (vs__op_create). */
 static void free_op(vs_op *op) {
+  free(atomic_load_explicit(&op->out_name, memory_order_relaxed));
   if (op->device != vs__no_device) free(op->device);
-  free(op->colocate);
   free(op->controls);
-  free(op->data);
+  if (!op->data_inline) free(op->data);
   if (op->def && (op->def->flags & VS_OPF_OWNS_VAR_LIST)) free(op->attr.report.list);
   free(op);
 }
@@ -273,13 +284,20 @@ vs_op *vs__op_create(vs_graph *g, const vs_op_spec *spec, vs_status *st) {
   }
   /* One allocation: the struct (without its attribute union when the type
    * has none), the inputs (alignment of vs_output, a struct of a pointer
-   * and an int), then "name\0name:0\0". An op's name and inputs never
-   * change after creation, so nothing reallocates them. */
+   * and an int), then the name, unless the graph's reserved names hold it
+   * in this exact case (most ops: unique_name reserved it), whose copy
+   * lives as long as the graph. An op's name and inputs never change after
+   * creation, so nothing reallocates them. */
   size_t n_in = spec->n_inputs > 0 ? (size_t)spec->n_inputs : 0, len = strlen(spec->name);
   size_t attr_bytes = vs__def_attr_bytes(def), align = _Alignof(vs_output);
   size_t head = attrs ? (offsetof(vs_op, attr) + attr_bytes + align - 1) / align * align : vs__op_head_size;
   size_t in_bytes = n_in * sizeof(vs_output);
-  vs_op *op = calloc(1, head + in_bytes + 2 * len + 4);
+  const char *reserved = vs_strmap_key(&g->names_in_use, spec->name);
+  if (reserved && strcmp(reserved, spec->name) != 0) reserved = NULL;
+  /* A payload (spec->data) goes after the inputs, aligned as malloc's. */
+  size_t data_at = (head + in_bytes + _Alignof(max_align_t) - 1) / _Alignof(max_align_t) * _Alignof(max_align_t);
+  size_t name_at = spec->data ? data_at + spec->data_size : head + in_bytes;
+  vs_op *op = calloc(1, name_at + (reserved ? 0 : len + 1));
   if (!op) goto oom;
   op->graph = g;
   op->def = def;
@@ -287,11 +305,20 @@ vs_op *vs__op_create(vs_graph *g, const vs_op_spec *spec, vs_status *st) {
   op->inputs = n_in ? (vs_output *)((char *)op + head) : NULL;
   if (n_in) memcpy(op->inputs, spec->inputs, in_bytes);
   op->n_inputs = (int)n_in;
-  op->name = (char *)op + head + in_bytes;
-  memcpy(op->name, spec->name, len + 1);
-  op->tensor_name = op->name + len + 1;
-  memcpy(op->tensor_name, spec->name, len);
-  memcpy(op->tensor_name + len, ":0", 3);
+  if (reserved) {
+    op->name = (char *)reserved;
+  } else {
+    op->name = (char *)op + name_at;
+    memcpy(op->name, spec->name, len + 1);
+  }
+  if (spec->data) {
+    op->data = (char *)op + data_at;
+    op->data_size = spec->data_size;
+    op->data_inline = true;
+    memcpy(op->data, spec->data, spec->data_size);
+  }
+  atomic_init(&op->out_name, NULL);
+  if ((def->flags & VS_OPF_CONTAINER) && !vs__op_tensor_name(op)) goto oom;
   op->device = vs__no_device;
   op->has_output = spec->has_output;
   op->dtype = spec->dtype;
@@ -377,8 +404,22 @@ VS_API vs_shape vs_op_output_shape(const vs_op *op) {
   return op ? op->shape : (vs_shape){.known = false};
 }
 VS_API vs_output vs_op_output(vs_op *op) { return (vs_output){op, 0}; }
+const char *vs__op_tensor_name(vs_op *op) {
+  char *have = atomic_load_explicit(&op->out_name, memory_order_acquire);
+  if (have) return have;
+  char *made = vs__asprintf("%s:0", op->name);
+  if (!made) return NULL;
+  /* Another thread may have made it meanwhile: the first one stays. */
+  if (!atomic_compare_exchange_strong_explicit(&op->out_name, &have, made, memory_order_acq_rel,
+                                               memory_order_acquire)) {
+    free(made);
+    return have;
+  }
+  return made;
+}
+
 VS_API const char *vs_output_name(vs_output out) {
-  return out.op && out.op->has_output && out.index == 0 ? out.op->tensor_name : NULL;
+  return out.op && out.op->has_output && out.index == 0 ? vs__op_tensor_name(out.op) : NULL;
 }
 
 VS_API vs_op *vs_graph_operation_by_name(vs_graph *g, const char *name) {

@@ -392,7 +392,7 @@ VS_API vs_output vs_var_apply_constraint(vs_var *v, vs_status *st) {
 }
 
 /* ---- accessors ---- */
-VS_API const char *vs_var_name(const vs_var *v) { return v ? v->op->tensor_name : NULL; }
+VS_API const char *vs_var_name(const vs_var *v) { return v ? vs__op_tensor_name(v->op) : NULL; /* made with the variable op: never NULL */ }
 VS_API const char *vs_var_op_name(const vs_var *v) { return v ? v->op->name : NULL; }
 VS_API const char *vs_var_store_key(const vs_var *v) { return v ? v->store_key : NULL; }
 VS_API vs_op *vs_var_op(const vs_var *v) { return v ? v->op : NULL; }
