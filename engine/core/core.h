@@ -71,7 +71,7 @@ bool vs__grow(void **items, size_t *cap, size_t need, size_t elem);
 /* Open-addressing string map: keys are copied, values are opaque. */
 struct vs_key_chunk;
 typedef struct vs_strmap {
-  char **keys;  /* NULL in a map whose values hold their keys (key_of) */
+  char **keys;
   void **vals;
   size_t cap;   /* power of two, or 0 */
   size_t count;
@@ -84,12 +84,6 @@ typedef struct vs_strmap {
    * are never removed (the graph's reserved names, the variable store).
    * Issue 10, per-variable memory. */
   bool packed_keys;
-  /* Set before the first put (with borrowed_keys): each value holds its
-   * own key, which key_of returns, so the map keeps no key array, only
-   * values (the graph's op_by_name: an op's name). Values must not be NULL
-   * and a slot from vs_strmap_find must not be given a value of another
-   * key. Copies of such a map are plain maps owning their keys. */
-  const char *(*key_of)(const void *val);
   /* Set before the first put: keys compare ASCII case-insensitively (the
    * graph's reserved names, TF's lower-cased names_in_use, kept in the
    * case first reserved so that an op can borrow its name from them). */

@@ -2,10 +2,11 @@
  * Lookups dominate (names in use, the variable store with 10^5 entries), so
  * linear probing over a power-of-two table with FNV-1a hashing.
  *
- * Two memory options for the graph's big maps (issue 10, per-variable
- * memory; docs/execution.md): packed_keys copies keys into chunks the map
- * owns instead of one malloc each, and key_of drops the key array when
- * every value carries its key. */
+ * Options for the graph's big maps (issue 10, per-variable memory;
+ * docs/execution.md): packed_keys copies keys into chunks the map owns
+ * instead of one malloc each; fold_case compares keys ASCII
+ * case-insensitively (TF's lower-cased reserved names without a
+ * lower-cased copy). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,7 +39,7 @@ static bool same(const vs_strmap *m, const char *a, const char *b) {
 }
 
 void vs_strmap_free(vs_strmap *m) {
-  bool own = !m->borrowed_keys && !m->packed_keys && m->keys;
+  bool own = !m->borrowed_keys && !m->packed_keys;
   for (size_t i = 0; i < m->cap && own; i++) free(m->keys[i]);
   for (struct vs_key_chunk *c = m->chunks, *next; c; c = next) {
     next = c->next;
@@ -49,28 +50,20 @@ void vs_strmap_free(vs_strmap *m) {
   memset(m, 0, sizeof *m);
 }
 
-/* The key held in slot i, or NULL when the slot is empty. */
-static const char *key_at(const vs_strmap *m, char *const *keys, void *const *vals, size_t i) {
-  if (m->key_of) return vals[i] ? m->key_of(vals[i]) : NULL;
-  return keys[i];
-}
-
-static size_t slot_of(const vs_strmap *m, char *const *keys, void *const *vals, size_t cap,
-                      const char *key) {
+static size_t slot_of(const vs_strmap *m, char *const *keys, size_t cap, const char *key) {
   size_t i = (size_t)hash(m, key) & (cap - 1);
-  for (const char *k; (k = key_at(m, keys, vals, i)) && !same(m, k, key);) i = (i + 1) & (cap - 1);
+  while (keys[i] && !same(m, keys[i], key)) i = (i + 1) & (cap - 1);
   return i;
 }
 
 void **vs_strmap_find(const vs_strmap *m, const char *key) {
   if (!m->cap) return NULL;
-  size_t i = slot_of(m, m->keys, m->vals, m->cap, key);
-  return key_at(m, m->keys, m->vals, i) ? &m->vals[i] : NULL;
+  size_t i = slot_of(m, m->keys, m->cap, key);
+  return m->keys[i] ? &m->vals[i] : NULL;
 }
 
 const char *vs_strmap_key(const vs_strmap *m, const char *key) {
-  if (!m->cap) return NULL;
-  return key_at(m, m->keys, m->vals, slot_of(m, m->keys, m->vals, m->cap, key));
+  return m->cap ? m->keys[slot_of(m, m->keys, m->cap, key)] : NULL;
 }
 
 void *vs_strmap_get(const vs_strmap *m, const char *key) {
@@ -79,18 +72,17 @@ void *vs_strmap_get(const vs_strmap *m, const char *key) {
 }
 
 static bool rehash(vs_strmap *m, size_t cap) {
-  char **keys = m->key_of ? NULL : calloc(cap, sizeof *keys);
+  char **keys = calloc(cap, sizeof *keys);
   void **vals = calloc(cap, sizeof *vals);
-  if ((!keys && !m->key_of) || !vals) {
+  if (!keys || !vals) {
     free(keys);
     free(vals);
     return false;
   }
   for (size_t i = 0; i < m->cap; i++) {
-    const char *k = key_at(m, m->keys, m->vals, i);
-    if (!k) continue;
-    size_t j = slot_of(m, keys, vals, cap, k);
-    if (keys) keys[j] = m->keys[i];
+    if (!m->keys[i]) continue;
+    size_t j = slot_of(m, keys, cap, m->keys[i]);
+    keys[j] = m->keys[i];
     vals[j] = m->vals[i];
   }
   free(m->keys);
@@ -130,12 +122,10 @@ bool vs_strmap_put(vs_strmap *m, const char *key, void *val) {
     return true;
   }
   if ((m->count + 1) * 4 > m->cap * 3 && !rehash(m, m->cap ? m->cap * 2 : 16)) return false;
-  char *k = m->borrowed_keys || m->key_of ? (char *)key
-            : m->packed_keys              ? pack_key(m, key)
-                                          : vs__strdup(key);
+  char *k = m->borrowed_keys ? (char *)key : m->packed_keys ? pack_key(m, key) : vs__strdup(key);
   if (!k) return false;
-  size_t i = slot_of(m, m->keys, m->vals, m->cap, key);
-  if (m->keys) m->keys[i] = k;
+  size_t i = slot_of(m, m->keys, m->cap, key);
+  m->keys[i] = k;
   m->vals[i] = val;
   m->count++;
   return true;
@@ -144,8 +134,7 @@ bool vs_strmap_put(vs_strmap *m, const char *key, void *val) {
 bool vs_strmap_copy(vs_strmap *dst, const vs_strmap *src) {
   vs_strmap out = {0};
   for (size_t i = 0; i < src->cap; i++) {
-    const char *k = key_at(src, src->keys, src->vals, i);
-    if (k && !vs_strmap_put(&out, k, src->vals[i])) {
+    if (src->keys[i] && !vs_strmap_put(&out, src->keys[i], src->vals[i])) {
       vs_strmap_free(&out);
       return false;
     }

@@ -109,18 +109,14 @@ static void drop_own_state(const struct vs_graph_life *life) {
   free_thread(ts);
 }
 
-static const char *op_key(const void *op) { return ((const vs_op *)op)->name; }
-
 VS_API vs_graph *vs_graph_new(void) {
   vs_graph *g = calloc(1, sizeof *g);
   if (!g) return NULL;
   /* The big maps of a graph, sized by its ops (issue 10, per-variable
-   * memory): op_by_name keeps only the ops (an op holds its name), the
-   * reserved names and the store pack their key copies, and the reserved
+   * memory): the reserved names and the store pack their key copies (the
+   * ops are found through op_index, 4 bytes a slot), and the reserved
    * names compare case-insensitively (TF's lower-cased keys) so that an op
    * named exactly as reserved borrows the map's copy (vs__op_create). */
-  g->op_by_name.borrowed_keys = true;
-  g->op_by_name.key_of = op_key;
   g->names_in_use.packed_keys = true;
   g->names_in_use.fold_case = true;
   g->store.packed_keys = true;
@@ -199,7 +195,7 @@ VS_API void vs_graph_free(vs_graph *g) {
   drop_own_state(g->life);
   atomic_store_explicit(&g->life->dead, true, memory_order_release);
   life_release(g->life);
-  vs_strmap_free(&g->op_by_name);
+  free(g->op_index);
   vs_strmap_free(&g->names_in_use);
   vs_strmap_free(&g->store);
   vs_strmap_free(&g->partitioned);
@@ -266,8 +262,47 @@ const char *vs__keep_string(vs_graph *g, char *s, vs_status *st) {
   return s;
 }
 
+/* ---- the op index: name -> op ----
+ * Open addressing over uint32 slots holding an op's index + 1 (0: empty),
+ * compared through the op's own name: 4 bytes a slot where a string map
+ * would take 16 (issue 10, per-variable memory). Linear probing, power of
+ * two, load <= 3/4, FNV-1a as strmap.c. */
+
+static size_t op_hash(const char *s) {
+  uint64_t h = 1469598103934665603ull;
+  for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
+  return (size_t)h;
+}
+
+static size_t op_slot(const vs_graph *g, const uint32_t *tab, size_t cap, const char *name) {
+  size_t i = op_hash(name) & (cap - 1);
+  while (tab[i] && strcmp(g->ops[tab[i] - 1]->name, name) != 0) i = (i + 1) & (cap - 1);
+  return i;
+}
+
+vs_op *vs__op_by_name(const vs_graph *g, const char *name) {
+  if (!g->op_index_cap) return NULL;
+  uint32_t k = g->op_index[op_slot(g, g->op_index, g->op_index_cap, name)];
+  return k ? g->ops[k - 1] : NULL;
+}
+
+/* Room in the index for one more op (g->n_ops + 1 of them); false when out
+ * of memory or past the uint32 indices, the index unchanged. */
+static bool op_index_reserve(vs_graph *g) {
+  if (g->n_ops >= UINT32_MAX - 1) return false;
+  if ((g->n_ops + 1) * 4 <= g->op_index_cap * 3) return true;
+  size_t cap = g->op_index_cap ? g->op_index_cap * 2 : 64;
+  uint32_t *tab = calloc(cap, sizeof *tab);
+  if (!tab) return false;
+  for (size_t i = 0; i < g->n_ops; i++) tab[op_slot(g, tab, cap, g->ops[i]->name)] = (uint32_t)(i + 1);
+  free(g->op_index);
+  g->op_index = tab;
+  g->op_index_cap = cap;
+  return true;
+}
+
 vs_op *vs__op_create(vs_graph *g, const vs_op_spec *spec, vs_status *st) {
-  if (vs_strmap_get(&g->op_by_name, spec->name)) {
+  if (vs__op_by_name(g, spec->name)) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "Duplicate node name in graph: '%s'",
              spec->name);
     return NULL;
@@ -324,7 +359,6 @@ vs_op *vs__op_create(vs_graph *g, const vs_op_spec *spec, vs_status *st) {
   op->dtype = spec->dtype;
   if (spec->attr) memcpy(&op->attr, spec->attr, attr_bytes); /* attrs: checked above; the type's bytes only */
   op->shape = spec->infer_shape && def->shape ? def->shape(op) : spec->shape;
-  if (!VS_GROW(g->ops, g->ops_cap, g->n_ops + 1)) goto oom;
   vs_thread_state *ts = vs__thread(g, st);
   /* Device functions first (Graph._apply_device_functions), hidden under a
    * ref input's colocate_with and tf.device(None); then the colocation
@@ -337,10 +371,19 @@ vs_op *vs__op_create(vs_graph *g, const vs_op_spec *spec, vs_status *st) {
   }
   vs__container_apply(ts, op);
   /* Not marked in names_in_use: as TF's create_op, only name scopes and
-   * unique_name reserve names, so an absolute name stays free. */
-  if (!vs_strmap_put(&g->op_by_name, op->name, op)) goto oom;
+   * unique_name reserve names, so an absolute name stays free. Room is
+   * made here, after the device functions (user code, which may have made
+   * ops meanwhile) ran. */
+  if (!VS_GROW(g->ops, g->ops_cap, g->n_ops + 1) || !op_index_reserve(g)) goto oom;
+  size_t slot = op_slot(g, g->op_index, g->op_index_cap, op->name);
+  if (g->op_index[slot]) { /* made by such code since the check above */
+    free_op(op);
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "Duplicate node name in graph: '%s'", spec->name);
+    return NULL;
+  }
   op->index = g->n_ops;
   g->ops[g->n_ops++] = op;
+  g->op_index[slot] = (uint32_t)g->n_ops;
   return op;
 oom:
   if (op) free_op(op);
@@ -425,7 +468,7 @@ VS_API const char *vs_output_name(vs_output out) {
 VS_API vs_op *vs_graph_operation_by_name(vs_graph *g, const char *name) {
   if (!g || !name) return NULL;
   vs__lock(g);
-  vs_op *op = vs_strmap_get(&g->op_by_name, name);
+  vs_op *op = vs__op_by_name(g, name);
   vs__unlock(g);
   return op;
 }

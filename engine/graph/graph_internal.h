@@ -133,7 +133,8 @@ struct vs_graph {
   int64_t seed_counter;    /* op seeds handed out under a graph seed */
   vs_op **ops;
   size_t n_ops, ops_cap;
-  vs_strmap op_by_name;
+  uint32_t *op_index;      /* name -> op: slots of op index + 1 (vs__op_by_name, graph.c) */
+  size_t op_index_cap;
   vs_strmap names_in_use;  /* name, case-insensitive (fold_case) -> (intptr) next suffix; keys borrowed by op names */
   vs_strmap store;         /* get_variable store: full name -> vs_var* */
   vs_strmap partitioned;   /* full name -> vs_partitioned_var* (graph-kept blocks) */
@@ -155,6 +156,7 @@ struct vs_graph {
   uint64_t plan_epoch;
   bool free_pending;
   const char *coloc_last;  /* the newest colocation list kept (colocation.c), shared by equal ones */
+  const struct vs_initializer *init_last; /* the newest variable initializer kept (variables/variable.c), shared likewise */
   /* TF's Graph._reduced_shape_cache (engine/train): the (input shape,
    * axes) pairs whose Sum gradient has been built, keyed "2,3|1"; the
    * first build leaves Maximum and floordiv ops, later ones do not. */
@@ -240,6 +242,8 @@ vs_op *vs__op_create(vs_graph *g, const vs_op_spec *spec, vs_status *st);
  * when out of memory. Thread-safe without the graph lock (an op's name is
  * fixed at creation; concurrent first calls agree on one string). */
 const char *vs__op_tensor_name(vs_op *op);
+/* The op named exactly `name`, or NULL (tf.Graph.get_operation_by_name). */
+vs_op *vs__op_by_name(const vs_graph *g, const char *name);
 /* Adds a control input. */
 bool vs__op_add_control(vs_op *op, vs_op *control, vs_status *st);
 /* Builds an op the way TF's generated wrappers do: inside

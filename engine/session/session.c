@@ -190,7 +190,7 @@ bool vs__session_place(vs_session *s, vs_op *op, size_t *dev, vs_status *st) {
   }
   const char *device = op->device;
   if (op->colocate) { /* TF's _class loc:@: run where the named op runs */
-    vs_op *with = vs_strmap_get(&s->graph->op_by_name, op->colocate + 5); /* past "loc:@" */
+    vs_op *with = vs__op_by_name(s->graph, op->colocate + 5); /* past "loc:@" */
     if (with && with != op) {
       if (!vs__session_place(s, with, dev, st)) return false;
       goto record;
