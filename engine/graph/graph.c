@@ -113,12 +113,10 @@ VS_API vs_graph *vs_graph_new(void) {
   vs_graph *g = calloc(1, sizeof *g);
   if (!g) return NULL;
   /* The big maps of a graph, sized by its ops (issue 10, per-variable
-   * memory): the reserved names and the store pack their key copies (the
-   * ops are found through op_index, 4 bytes a slot), and the reserved
-   * names compare case-insensitively (TF's lower-cased keys) so that an op
-   * named exactly as reserved borrows the map's copy (vs__op_create). */
-  g->names_in_use.packed_keys = true;
-  g->names_in_use.fold_case = true;
+   * memory): the store packs its key copies; the reserved names are a
+   * vs_nameset (case-insensitive as TF's lower-cased keys, so an op named
+   * exactly as reserved borrows its copy: vs__op_create), and the ops are
+   * found through op_index, 4 bytes a slot. */
   g->store.packed_keys = true;
   if (!(g->life = malloc(sizeof *g->life))) {
     free(g);
@@ -196,7 +194,7 @@ VS_API void vs_graph_free(vs_graph *g) {
   atomic_store_explicit(&g->life->dead, true, memory_order_release);
   life_release(g->life);
   free(g->op_index);
-  vs_strmap_free(&g->names_in_use);
+  vs_nameset_free(&g->names_in_use);
   vs_strmap_free(&g->store);
   vs_strmap_free(&g->partitioned);
   vs_strmap_free(&g->coll_index);
@@ -327,7 +325,7 @@ vs_op *vs__op_create(vs_graph *g, const vs_op_spec *spec, vs_status *st) {
   size_t attr_bytes = vs__def_attr_bytes(def), align = _Alignof(vs_output);
   size_t head = attrs ? (offsetof(vs_op, attr) + attr_bytes + align - 1) / align * align : vs__op_head_size;
   size_t in_bytes = n_in * sizeof(vs_output);
-  const char *reserved = vs_strmap_key(&g->names_in_use, spec->name);
+  const char *reserved = vs_nameset_key(&g->names_in_use, spec->name);
   if (reserved && strcmp(reserved, spec->name) != 0) reserved = NULL;
   /* A payload (spec->data) goes after the inputs, aligned as malloc's. */
   size_t data_at = (head + in_bytes + _Alignof(max_align_t) - 1) / _Alignof(max_align_t) * _Alignof(max_align_t);

@@ -135,7 +135,7 @@ struct vs_graph {
   size_t n_ops, ops_cap;
   uint32_t *op_index;      /* name -> op: slots of op index + 1 (vs__op_by_name, graph.c) */
   size_t op_index_cap;
-  vs_strmap names_in_use;  /* name, case-insensitive (fold_case) -> (intptr) next suffix; keys borrowed by op names */
+  vs_nameset names_in_use; /* name (ASCII case-insensitive) -> next suffix; ops borrow its copies (graph.c) */
   vs_strmap store;         /* get_variable store: full name -> vs_var* */
   vs_strmap partitioned;   /* full name -> vs_partitioned_var* (graph-kept blocks) */
   vs_var **vars;           /* every variable, creation order (owned) */
