@@ -268,7 +268,7 @@ static double median_of(double *xs, int n) {
   return xs[n / 2];
 }
 
-enum { TINY_BLOCKS = 7 };
+enum { TINY_BLOCKS = 11 };
 
 static int ours_tiny(our_figures *o, tf_figures *tf, vs_status *st) {
   vs_graph *g = vs_graph_new();
