@@ -9,7 +9,10 @@
  * N also the build time per variable, a second run of the initializer and
  * the memory each variable costs beyond its 1 KiB of data, in the graph and
  * in a session (resident-set growth divided by N). Then a tiny run:
- * assign_add on a scalar, fetched, 2000 times.
+ * assign_add on a scalar, fetched, in TINY_BLOCKS blocks of 2000 runs,
+ * each paired with a block of TensorFlow's tiny runs just before it (its
+ * process waits, idle, for a "go"), so each ratio compares the two under
+ * the same load; the table gives the medians and the range of the ratios.
  *
  * TensorFlow's figures come from bench/exec_tf.py, run to completion before
  * this process makes any OpenCL call (so the two never share the cores, and
@@ -48,6 +51,9 @@ typedef struct tf_figures {
   char version[32];
   double fetch_ms[MAX_SIZES], build_us, first_fetch_ms, reinit_s, tiny_us;
   long fetch_n[MAX_SIZES], at_n;
+  /* The paired tiny blocks: exec_tf.py --paired waits for "go" lines. */
+  FILE *to, *from;
+  pid_t pid;
   int nfetch;
   char why[640]; /* why there are none, when there are none (names a path) */
 } tf_figures;
@@ -68,35 +74,47 @@ static void tf_run(const long *sizes, int nsizes, tf_figures *tf) {
     snprintf(tf->why, sizeof tf->why, "no TensorFlow python at %s (make oracle makes it)", py);
     return;
   }
-  char *argv[MAX_SIZES + 3], nums[MAX_SIZES][24];
+  char *argv[MAX_SIZES + 4], nums[MAX_SIZES][24];
   int argc = 0;
   argv[argc++] = (char *)py;
   argv[argc++] = VS_SOURCE_DIR "/bench/exec_tf.py";
+  argv[argc++] = "--paired";
   for (int i = 0; i < nsizes && sizes[i] <= 10000; i++) {
     snprintf(nums[i], sizeof nums[i], "%ld", sizes[i]);
     argv[argc++] = nums[i];
   }
   argv[argc] = NULL;
-  int fd[2];
+  int fd[2], in[2];
   if (pipe(fd) != 0) {
+    snprintf(tf->why, sizeof tf->why, "pipe failed");
+    return;
+  }
+  if (pipe(in) != 0) {
+    close(fd[0]);
+    close(fd[1]);
     snprintf(tf->why, sizeof tf->why, "pipe failed");
     return;
   }
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_adddup2(&fa, fd[1], STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&fa, in[0], STDIN_FILENO);
   posix_spawn_file_actions_addclose(&fa, fd[0]);
+  posix_spawn_file_actions_addclose(&fa, in[1]);
   pid_t pid;
   fprintf(stderr, "exec_bench: TensorFlow first (%s bench/exec_tf.py; about 30 s)...\n", py);
   int rc = posix_spawn(&pid, py, &fa, NULL, argv, environ);
   posix_spawn_file_actions_destroy(&fa);
   close(fd[1]);
+  close(in[0]);
   if (rc != 0) {
     close(fd[0]);
+    close(in[1]);
     snprintf(tf->why, sizeof tf->why, "could not start %s", py);
     return;
   }
   FILE *f = fdopen(fd[0], "r");
+  int ready = 0;
   char line[256];
   while (f && fgets(line, sizeof line, f)) {
     long n;
@@ -114,13 +132,47 @@ static void tf_run(const long *sizes, int nsizes, tf_figures *tf) {
       tf->reinit_s = x;
     } else if (sscanf(line, "tiny_run_us %lf", &x) == 1) {
       tf->tiny_us = x;
+    } else if (strncmp(line, "tiny_ready", 10) == 0) {
+      ready = 1;
+      break;
     }
   }
+  /* Ready: TensorFlow waits for "go" lines (tf_block), idle meanwhile. */
+  if (ready && f && (tf->to = fdopen(in[1], "w"))) {
+    tf->from = f;
+    tf->pid = pid;
+    return;
+  }
+  close(in[1]);
   if (f) fclose(f);
   int wst = 0;
   waitpid(pid, &wst, 0);
-  if (!WIFEXITED(wst) || WEXITSTATUS(wst) != 0 || !tf->tiny_us)
+  snprintf(tf->why, sizeof tf->why, "bench/exec_tf.py failed (exit status %d)", WEXITSTATUS(wst));
+}
+
+/* One block of TensorFlow's tiny runs (us per run), 0 when it failed. */
+static double tf_block(tf_figures *tf) {
+  char line[128];
+  double x = 0;
+  if (!tf->to || fputs("go\n", tf->to) == EOF || fflush(tf->to) == EOF) return 0;
+  if (!fgets(line, sizeof line, tf->from) || sscanf(line, "tiny_block_us %lf", &x) != 1) return 0;
+  return x;
+}
+
+/* Ends exec_tf.py; false (with tf->why set) when it did not exit cleanly. */
+static int tf_end(tf_figures *tf) {
+  if (!tf->to) return tf->why[0] == '\0';
+  fputs("quit\n", tf->to);
+  fclose(tf->to);
+  fclose(tf->from);
+  tf->to = tf->from = NULL;
+  int wst = 0;
+  waitpid(tf->pid, &wst, 0);
+  if (!WIFEXITED(wst) || WEXITSTATUS(wst) != 0) {
     snprintf(tf->why, sizeof tf->why, "bench/exec_tf.py failed (exit status %d)", WEXITSTATUS(wst));
+    return 0;
+  }
+  return 1;
 }
 
 static double tf_fetch(const tf_figures *tf, long n) {
@@ -142,6 +194,9 @@ static double cpu_now(clockid_t clock) {
 
 typedef struct our_figures {
   double fetch_ms[MAX_SIZES], first_fetch_ms, build_us, build_cpu_us, reinit_s, tiny_us, tiny_cpu_us;
+  /* Paired tiny blocks: medians, and the range of TF/varscope per pair. */
+  double tf_tiny_us, ratio_min, ratio_median, ratio_max;
+  int pairs;
   double graph_bytes_per_var, session_bytes_per_var;
   long at_n;
 } our_figures;
@@ -208,7 +263,14 @@ static int ours_size(long n, int idx, int largest, our_figures *o, vs_status *st
   return 0;
 }
 
-static int ours_tiny(our_figures *o, vs_status *st) {
+static double median_of(double *xs, int n) {
+  qsort(xs, (size_t)n, sizeof *xs, cmp_double);
+  return xs[n / 2];
+}
+
+enum { TINY_BLOCKS = 11 };
+
+static int ours_tiny(our_figures *o, tf_figures *tf, vs_status *st) {
   vs_graph *g = vs_graph_new();
   vs_var *c = vs_get_variable(g, "counter", &(vs_var_opts){.shape = VS_SCALAR, .initializer = vs_zeros_initializer()}, st);
   vs_output add = vs_assign_add(g, c, vs_constant_float(g, 1.0f, "one", st), NULL, st);
@@ -223,14 +285,32 @@ static int ours_tiny(our_figures *o, vs_status *st) {
     vs_tensor_free(out);
   }
   enum { RUNS = 2000 };
-  double t0 = now(), c0 = cpu_now(CLOCK_PROCESS_CPUTIME_ID);
-  for (int i = 0; i < RUNS && !vs_status_code(st); i++) {
-    vs_session_run(s, NULL, NULL, 0, &add, &out, 1, NULL, 0, st);
-    vs_tensor_free(out);
+  double ours[TINY_BLOCKS], cpu[TINY_BLOCKS], theirs[TINY_BLOCKS], ratio[TINY_BLOCKS];
+  int pairs = 0;
+  for (int b = 0; b < TINY_BLOCKS; b++) {
+    double t = tf_block(tf); /* TensorFlow's block first, ours right after */
+    double t0 = now(), c0 = cpu_now(CLOCK_PROCESS_CPUTIME_ID);
+    for (int i = 0; i < RUNS && !vs_status_code(st); i++) {
+      vs_session_run(s, NULL, NULL, 0, &add, &out, 1, NULL, 0, st);
+      vs_tensor_free(out);
+    }
+    ours[b] = (now() - t0) / RUNS * 1e6;
+    cpu[b] = (cpu_now(CLOCK_PROCESS_CPUTIME_ID) - c0) / RUNS * 1e6;
+    if (vs_status_code(st)) return fail(st, "tiny run");
+    if (t > 0) {
+      theirs[pairs] = t;
+      ratio[pairs++] = t / ours[b];
+    }
   }
-  o->tiny_us = (now() - t0) / RUNS * 1e6;
-  o->tiny_cpu_us = (cpu_now(CLOCK_PROCESS_CPUTIME_ID) - c0) / RUNS * 1e6;
-  if (vs_status_code(st)) return fail(st, "tiny run");
+  o->tiny_us = median_of(ours, TINY_BLOCKS);
+  o->tiny_cpu_us = median_of(cpu, TINY_BLOCKS);
+  o->pairs = pairs;
+  if (pairs) {
+    o->tf_tiny_us = median_of(theirs, pairs);
+    o->ratio_median = median_of(ratio, pairs); /* sorted: */
+    o->ratio_min = ratio[0];
+    o->ratio_max = ratio[pairs - 1];
+  }
   vs_session_free(s);
   vs_graph_free(g);
   return 0;
@@ -282,7 +362,8 @@ int main(int argc, char **argv) {
     fprintf(stderr, "exec_bench: varscope, %ld variables...\n", sizes[i]);
     rc = ours_size(sizes[i], i, i == nsizes - 1, &o, st);
   }
-  if (!rc) rc = ours_tiny(&o, st);
+  if (!rc) rc = ours_tiny(&o, &tf, st);
+  if (with_tf && !tf_end(&tf) && !rc) fprintf(stderr, "exec_bench: %s\n", tf.why);
   if (rc) {
     vs_status_free(st);
     return 1;
@@ -326,10 +407,16 @@ int main(int argc, char **argv) {
   snprintf(a, sizeof a, "%.2f ms", o.first_fetch_ms);
   snprintf(b, sizeof b, have_tf && tf.at_n == o.at_n ? "%.2f ms" : "-", tf.first_fetch_ms);
   row(what, a, b, "");
+  snprintf(what, sizeof what, "tiny session.run (assign_add, fetched), median of %d blocks", TINY_BLOCKS);
   snprintf(a, sizeof a, "%.1f us", o.tiny_us);
+  snprintf(b, sizeof b, have_tf && o.pairs ? "%.1f us" : "-", o.tf_tiny_us);
+  snprintf(r, sizeof r, have_tf && o.pairs ? "TF/varscope %.1fx (>= 5)" : "-", o.ratio_median);
+  row(what, a, b, r);
+  snprintf(what, sizeof what, "tiny session.run, TF/varscope of each of %d paired blocks", o.pairs);
+  snprintf(r, sizeof r, have_tf && o.pairs ? "%.1f-%.1fx" : "-", o.ratio_min, o.ratio_max);
+  row(what, "", "", r);
   snprintf(b, sizeof b, have_tf ? "%.1f us" : "-", tf.tiny_us);
-  snprintf(r, sizeof r, have_tf ? "TF/varscope %.1fx (>= 5)" : "-", tf.tiny_us / o.tiny_us);
-  row("tiny session.run (assign_add on a scalar, fetched)", a, b, r);
+  row("tiny session.run, TensorFlow's first block (before any OpenCL)", "", b, "");
   snprintf(a, sizeof a, "%.1f us", o.tiny_cpu_us);
   row("tiny session.run, CPU time of the process (PoCL's too)", a, "", "");
   snprintf(what, sizeof what, "memory per variable beyond its data, graph (%ld vars)", o.at_n);

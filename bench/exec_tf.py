@@ -3,8 +3,15 @@
 tf.compat.v1's Python session, printed as "key value" lines that
 exec_bench reads and prints beside its own figures.
 
-Usage: python3 bench/exec_tf.py SIZES...   (graph sizes in variables, e.g.
-10 1000 10000; needs tensorflow-cpu, which the oracle's venv has)."""
+Usage: python3 bench/exec_tf.py [--paired] SIZES...   (graph sizes in
+variables, e.g. 10 1000 10000; needs tensorflow-cpu, which the oracle's
+venv has).
+
+--paired: after its figures, print "tiny_ready" and then run one block of
+tiny runs per "go" line read from stdin (printing "tiny_block_us X"), until
+"quit" or end of input. exec_bench alternates these blocks with its own, so
+that the tiny-run ratio compares the two under the same load (the machine's
+load moves TF's figure 2x between runs)."""
 import os
 import sys
 import time
@@ -37,7 +44,9 @@ def graph_of(n):
 
 
 def main():
-    sizes = [int(a) for a in sys.argv[1:]] or [10, 1000, 10000]
+    args = sys.argv[1:]
+    paired = "--paired" in args
+    sizes = [int(a) for a in args if a != "--paired"] or [10, 1000, 10000]
     print("tf_version %s" % tf.__version__)
     for n in sizes:
         g, v, init, build = graph_of(n)
@@ -69,6 +78,16 @@ def main():
         for _ in range(runs):
             sess.run(add)
         print("tiny_run_us %.2f" % ((time.perf_counter() - t0) / runs * 1e6))
+        if not paired:
+            return
+        print("tiny_ready", flush=True)
+        for line in sys.stdin:
+            if line.strip() != "go":
+                break
+            t0 = time.perf_counter()
+            for _ in range(runs):
+                sess.run(add)
+            print("tiny_block_us %.2f" % ((time.perf_counter() - t0) / runs * 1e6), flush=True)
 
 
 if __name__ == "__main__":

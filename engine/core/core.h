@@ -68,6 +68,19 @@ bool vs__starts_with(const char *s, const char *prefix);
 bool vs__grow(void **items, size_t *cap, size_t need, size_t elem);
 #define VS_GROW(arr, cap, need) vs__grow((void **)&(arr), &(cap), (need), sizeof(*(arr)))
 
+/* Graph-lifetime small blocks carved from chunks (no malloc header or
+ * rounding each; freed all at once): the packed keys of the big maps
+ * below (issue 10, per-variable memory). Zero-initialised is empty. */
+struct vs_chunk;
+typedef struct vs_chunks {
+  struct vs_chunk *head; /* newest first */
+  size_t left;           /* free bytes at the end of head */
+} vs_chunks;
+/* `bytes` bytes aligned to `align` (a power of two, at most that of
+ * max_align_t), or NULL when out of memory. */
+void *vs__chunks_alloc(vs_chunks *c, size_t bytes, size_t align);
+void vs__chunks_free(vs_chunks *c);
+
 /* Open-addressing string map: keys are copied, values are opaque. */
 typedef struct vs_strmap {
   char **keys;
@@ -78,16 +91,47 @@ typedef struct vs_strmap {
    * outlive the map (the graph's op names), not copies. Copies of such a
    * map (vs_strmap_copy) own their keys. */
   bool borrowed_keys;
+  /* Set before the first put: copied keys are packed into chunks the map
+   * owns (no malloc header and rounding per key), for big maps whose keys
+   * are never removed (the variable store). Issue 10, per-variable memory. */
+  bool packed_keys;
+  vs_chunks chunks; /* packed_keys */
 } vs_strmap;
 
 void vs_strmap_free(vs_strmap *m);
 /* Returns the slot of key, or NULL. */
 void **vs_strmap_find(const vs_strmap *m, const char *key);
 void *vs_strmap_get(const vs_strmap *m, const char *key);
-/* Inserts or replaces; false when out of memory. */
+/* The key the map holds for key (equal to it by the map's comparison), or
+ * NULL. Valid as long as the map. */
+const char *vs_strmap_key(const vs_strmap *m, const char *key);
+/* Inserts or replaces (a replaced entry keeps its key); false when out of
+ * memory. */
 bool vs_strmap_put(vs_strmap *m, const char *key, void *val);
 /* A deep copy of keys (values copied as is); false when out of memory. */
 bool vs_strmap_copy(vs_strmap *dst, const vs_strmap *src);
+
+/* A set of names with a count each, compared ASCII case-insensitively: the
+ * graph's names_in_use (TF keys it by the lower-cased name; this keeps the
+ * case first given, so an op named exactly so can borrow the set's copy).
+ * Each name is packed in the set's chunks behind its uint32 count, so a
+ * slot is one pointer (issue 10, per-variable memory). Names are never
+ * removed. Zero-initialised is empty. (nameset.c) */
+typedef struct vs_nameset {
+  char **keys; /* the names, each preceded by its count in its chunk */
+  size_t cap;  /* power of two, or 0 */
+  size_t count;
+  vs_chunks chunks;
+} vs_nameset;
+void vs_nameset_free(vs_nameset *s);
+/* The set's copy of name (equal but for ASCII case), or NULL. Valid as
+ * long as the set. */
+const char *vs_nameset_key(const vs_nameset *s, const char *name);
+/* name's count; 0 when absent. */
+uint32_t vs_nameset_count(const vs_nameset *s, const char *name);
+/* Sets name's count, adding the name (in its case) when absent; false when
+ * out of memory. */
+bool vs_nameset_put(vs_nameset *s, const char *name, uint32_t count);
 
 /* A shape as TF's C++ runtime prints it: "[2,3]", "[?,3]"; an unknown
  * rank prints `unknown` ("?" in shape inference, "<unknown>" elsewhere). */

@@ -1,10 +1,56 @@
-/* strmap.c - open-addressing hash map from strings to pointers.
+/* strmap.c - open-addressing hash map from strings to pointers, and the
+ * chunks that the big maps pack their keys into.
  * Lookups dominate (names in use, the variable store with 10^5 entries), so
  * linear probing over a power-of-two table with FNV-1a hashing. */
+#include <stdalign.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/core.h"
+
+/* ---- chunks ---- */
+
+struct vs_chunk {
+  struct vs_chunk *next;
+  size_t size; /* bytes after the header */
+  alignas(max_align_t) unsigned char data[];
+};
+
+#define CHUNK_MIN 512
+#define CHUNK_MAX (64 * 1024)
+
+void *vs__chunks_alloc(vs_chunks *c, size_t bytes, size_t align) {
+  size_t pad = c->head ? (align - (c->head->size - c->left) % align) % align : 0;
+  if (!c->head || pad + bytes > c->left) {
+    /* Doubling up to CHUNK_MAX, so small maps stay small; a block larger
+     * than that gets a chunk of its own. */
+    size_t size = c->head ? c->head->size * 2 : CHUNK_MIN;
+    if (size > CHUNK_MAX) size = CHUNK_MAX;
+    if (size < bytes) size = bytes;
+    struct vs_chunk *n = malloc(sizeof *n + size);
+    if (!n) return NULL;
+    n->size = size;
+    n->next = c->head;
+    c->head = n;
+    c->left = size;
+    pad = 0;
+  }
+  void *p = c->head->data + (c->head->size - c->left) + pad;
+  c->left -= pad + bytes;
+  return p;
+}
+
+void vs__chunks_free(vs_chunks *c) {
+  for (struct vs_chunk *k = c->head, *next; k; k = next) {
+    next = k->next;
+    free(k);
+  }
+  c->head = NULL;
+  c->left = 0;
+}
+
+/* ---- the map ---- */
 
 static uint64_t hash(const char *s) {
   uint64_t h = 1469598103934665603ull;
@@ -13,7 +59,8 @@ static uint64_t hash(const char *s) {
 }
 
 void vs_strmap_free(vs_strmap *m) {
-  for (size_t i = 0; i < m->cap && !m->borrowed_keys; i++) free(m->keys[i]);
+  for (size_t i = 0; i < m->cap && !m->borrowed_keys && !m->packed_keys; i++) free(m->keys[i]);
+  vs__chunks_free(&m->chunks);
   free(m->keys);
   free(m->vals);
   memset(m, 0, sizeof *m);
@@ -29,6 +76,10 @@ void **vs_strmap_find(const vs_strmap *m, const char *key) {
   if (!m->cap) return NULL;
   size_t i = slot_of(m->keys, m->cap, key);
   return m->keys[i] ? &m->vals[i] : NULL;
+}
+
+const char *vs_strmap_key(const vs_strmap *m, const char *key) {
+  return m->cap ? m->keys[slot_of(m->keys, m->cap, key)] : NULL;
 }
 
 void *vs_strmap_get(const vs_strmap *m, const char *key) {
@@ -58,6 +109,13 @@ static bool rehash(vs_strmap *m, size_t cap) {
   return true;
 }
 
+static char *pack_key(vs_strmap *m, const char *key) {
+  size_t len = strlen(key) + 1;
+  char *k = vs__chunks_alloc(&m->chunks, len, 1);
+  if (k) memcpy(k, key, len);
+  return k;
+}
+
 bool vs_strmap_put(vs_strmap *m, const char *key, void *val) {
   void **slot = vs_strmap_find(m, key);
   if (slot) {
@@ -65,7 +123,7 @@ bool vs_strmap_put(vs_strmap *m, const char *key, void *val) {
     return true;
   }
   if ((m->count + 1) * 4 > m->cap * 3 && !rehash(m, m->cap ? m->cap * 2 : 16)) return false;
-  char *k = m->borrowed_keys ? (char *)key : vs__strdup(key);
+  char *k = m->borrowed_keys ? (char *)key : m->packed_keys ? pack_key(m, key) : vs__strdup(key);
   if (!k) return false;
   size_t i = slot_of(m->keys, m->cap, key);
   m->keys[i] = k;

@@ -525,13 +525,13 @@ static bool export_graphdef(vs_graph *g, const vs_export_opts *opts, vs__pb_buf 
    * initializers broadcast one value (constant(v, shape=...)). */
   for (size_t i = 0; ok && i < g->n_vars; i++) {
     const vs_var *v = g->vars[i];
-    bool callable = vs__initializer_callable(&v->initializer);
+    bool callable = vs__initializer_callable(v->initializer);
     /* A ResourceVariable builds its handle under that _attr_scope whatever
      * its initial value. */
     if (v->op) role[v->op->index].class_self = (callable || v->resource) && !v->op->colocate;
     if (v->assign) role[v->assign->index].init_of = v;
     const vs_op *iv = v->initial_value.op;
-    if (iv && callable && !v->initializer.values && strcmp(iv->type, "Const") == 0) role[iv->index].splat = true;
+    if (iv && callable && !v->initializer->values && strcmp(iv->type, "Const") == 0) role[iv->index].splat = true;
   }
   for (size_t i = 0; ok && i < g->n_ops; i++) ok = node_def(out, g->ops[i], &role[i], &o, st);
   vs__unlock(g);

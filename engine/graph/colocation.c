@@ -5,8 +5,10 @@
  *
  * An op's colocation groups are stored packed in op->colocate: the strings
  * "loc:@a", "loc:@b", ... one after another, each NUL-terminated, the list
- * ended by an empty string. One allocation per op keeps a variable's Assign
- * and read ops as cheap as before (issue 10, per-variable memory). */
+ * ended by an empty string. The lists are graph-owned and immutable, and
+ * ops with the same list share one copy: a variable's ten ops all carry
+ * "loc:@<v>" (issue 10, per-variable memory), so a new list equal to the
+ * graph's last one is not kept again. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,13 +49,26 @@ static size_t packed_size(const char *p) {
   return (size_t)(q - p) + 1;
 }
 
-char *vs__coloc_dup(const char *packed) {
-  if (!packed) return NULL;
+/* Makes a packed list (malloc'd, consumed; NULL: out of memory) graph
+ * -owned: the graph's last list when equal, else kept until the graph is
+ * freed and remembered as the last. */
+static const char *keep_list(vs_graph *g, char *packed, vs_status *st) {
+  if (!packed) {
+    vs__oom(st);
+    return NULL;
+  }
   size_t n = packed_size(packed);
-  char *r = malloc(n);
-  if (r) memcpy(r, packed, n);
-  return r;
+  if (g->coloc_last && packed_size(g->coloc_last) == n && memcmp(g->coloc_last, packed, n) == 0) {
+    free(packed);
+    return g->coloc_last;
+  }
+  if (!vs__keep_string(g, packed, st)) return NULL;
+  return g->coloc_last = packed;
 }
+
+/* Lists are immutable and live as long as their graph: a copy for another
+ * op of the same graph is the list itself. */
+const char *vs__coloc_dup(const char *packed) { return packed; }
 
 char *vs__coloc_self(const char *op_name) {
   size_t len = strlen(op_name);
@@ -135,8 +150,7 @@ bool vs__colocation_apply(vs_thread_state *ts, vs_op *op, vs_op *implicit, const
     if (list != with) free((void *)list);
     /* Graph._attr_scope({"_class": ["loc:@<v>"]}) of RefVariable: the op
      * keeps that attribute when no colocation stack overrides it. */
-    if (attr_class && !(op->colocate = vs__coloc_self(attr_class))) goto oom;
-    return true;
+    return !attr_class || (op->colocate = keep_list(op->graph, vs__coloc_self(attr_class), st));
   }
   group_set s = {0};
   bool device_set = false;
@@ -151,8 +165,7 @@ bool vs__colocation_apply(vs_thread_state *ts, vs_op *op, vs_op *implicit, const
     }
   }
   if (list != with) free((void *)list);
-  if (!(op->colocate = pack(&s))) goto oom;
-  return true;
+  return (op->colocate = keep_list(op->graph, pack(&s), st)) != NULL;
 oom:
   vs__oom(st);
   return false;

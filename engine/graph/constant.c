@@ -58,16 +58,16 @@ vs_op *vs__constant(vs_graph *g, vs_thread_state *ts, const void *data, vs_dtype
   size_t bytes = (size_t)count * esize;
   void *copy = NULL;
   if (vs__check_node_name(full, st)) {
-    if (dtype == VS_STRING)
-      copy = vs__pack_strings(data, (size_t)count, &bytes);
-    else if ((copy = malloc(bytes ? bytes : 1)) && bytes)
-      memcpy(copy, data, bytes);
-    if (!copy) {
+    /* Numbers live in the op's own allocation (one malloc a Const, issue
+     * 10); strings are a packed block of pointers into itself. */
+    vs_op_spec spec = {.type = "Const", .name = full, .has_output = true, .dtype = dtype, .shape = shape,
+                       .data = bytes ? data : "", .data_size = bytes};
+    if (dtype == VS_STRING && !(copy = vs__pack_strings(data, (size_t)count, &bytes))) {
       vs__oom(st);
     } else {
-      op = vs__op_create(g, &(vs_op_spec){.type = "Const", .name = full, .has_output = true,
-                                          .dtype = dtype, .shape = shape}, st);
-      if (op) {
+      if (copy) spec.data = NULL;
+      op = vs__op_create(g, &spec, st);
+      if (op && copy) {
         op->data = copy;
         op->data_size = bytes;
         copy = NULL;

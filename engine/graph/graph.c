@@ -112,7 +112,12 @@ static void drop_own_state(const struct vs_graph_life *life) {
 VS_API vs_graph *vs_graph_new(void) {
   vs_graph *g = calloc(1, sizeof *g);
   if (!g) return NULL;
-  g->op_by_name.borrowed_keys = true; /* an op's name outlives its entry */
+  /* The big maps of a graph, sized by its ops (issue 10, per-variable
+   * memory): the store packs its key copies; the reserved names are a
+   * vs_nameset (case-insensitive as TF's lower-cased keys, so an op named
+   * exactly as reserved borrows its copy: vs__op_create), and the ops are
+   * found through op_index, 4 bytes a slot. */
+  g->store.packed_keys = true;
   if (!(g->life = malloc(sizeof *g->life))) {
     free(g);
     return NULL;
@@ -139,12 +144,12 @@ void vs__op_set_device(vs_op *op, char *dev) {
   op->device = dev;
 }
 
-/* name, tensor_name and inputs live in op's own allocation (vs__op_create). */
+/* name and inputs live in op's own allocation (vs__op_create). */
 static void free_op(vs_op *op) {
+  free(atomic_load_explicit(&op->out_name, memory_order_relaxed));
   if (op->device != vs__no_device) free(op->device);
-  free(op->colocate);
   free(op->controls);
-  free(op->data);
+  if (!op->data_inline) free(op->data);
   if (op->def && (op->def->flags & VS_OPF_OWNS_VAR_LIST)) free(op->attr.report.list);
   free(op);
 }
@@ -188,8 +193,8 @@ VS_API void vs_graph_free(vs_graph *g) {
   drop_own_state(g->life);
   atomic_store_explicit(&g->life->dead, true, memory_order_release);
   life_release(g->life);
-  vs_strmap_free(&g->op_by_name);
-  vs_strmap_free(&g->names_in_use);
+  free(g->op_index);
+  vs_nameset_free(&g->names_in_use);
   vs_strmap_free(&g->store);
   vs_strmap_free(&g->partitioned);
   vs_strmap_free(&g->coll_index);
@@ -255,8 +260,47 @@ const char *vs__keep_string(vs_graph *g, char *s, vs_status *st) {
   return s;
 }
 
+/* ---- the op index: name -> op ----
+ * Open addressing over uint32 slots holding an op's index + 1 (0: empty),
+ * compared through the op's own name: 4 bytes a slot where a string map
+ * would take 16 (issue 10, per-variable memory). Linear probing, power of
+ * two, load <= 3/4, FNV-1a as strmap.c. */
+
+static size_t op_hash(const char *s) {
+  uint64_t h = 1469598103934665603ull;
+  for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
+  return (size_t)h;
+}
+
+static size_t op_slot(const vs_graph *g, const uint32_t *tab, size_t cap, const char *name) {
+  size_t i = op_hash(name) & (cap - 1);
+  while (tab[i] && strcmp(g->ops[tab[i] - 1]->name, name) != 0) i = (i + 1) & (cap - 1);
+  return i;
+}
+
+vs_op *vs__op_by_name(const vs_graph *g, const char *name) {
+  if (!g->op_index_cap) return NULL;
+  uint32_t k = g->op_index[op_slot(g, g->op_index, g->op_index_cap, name)];
+  return k ? g->ops[k - 1] : NULL;
+}
+
+/* Room in the index for one more op (g->n_ops + 1 of them); false when out
+ * of memory or past the uint32 indices, the index unchanged. */
+static bool op_index_reserve(vs_graph *g) {
+  if (g->n_ops >= UINT32_MAX - 1) return false;
+  if ((g->n_ops + 1) * 4 <= g->op_index_cap * 3) return true;
+  size_t cap = g->op_index_cap ? g->op_index_cap * 2 : 64;
+  uint32_t *tab = calloc(cap, sizeof *tab);
+  if (!tab) return false;
+  for (size_t i = 0; i < g->n_ops; i++) tab[op_slot(g, tab, cap, g->ops[i]->name)] = (uint32_t)(i + 1);
+  free(g->op_index);
+  g->op_index = tab;
+  g->op_index_cap = cap;
+  return true;
+}
+
 vs_op *vs__op_create(vs_graph *g, const vs_op_spec *spec, vs_status *st) {
-  if (vs_strmap_get(&g->op_by_name, spec->name)) {
+  if (vs__op_by_name(g, spec->name)) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "Duplicate node name in graph: '%s'",
              spec->name);
     return NULL;
@@ -273,13 +317,20 @@ vs_op *vs__op_create(vs_graph *g, const vs_op_spec *spec, vs_status *st) {
   }
   /* One allocation: the struct (without its attribute union when the type
    * has none), the inputs (alignment of vs_output, a struct of a pointer
-   * and an int), then "name\0name:0\0". An op's name and inputs never
-   * change after creation, so nothing reallocates them. */
+   * and an int), then the name, unless the graph's reserved names hold it
+   * in this exact case (most ops: unique_name reserved it), whose copy
+   * lives as long as the graph. An op's name and inputs never change after
+   * creation, so nothing reallocates them. */
   size_t n_in = spec->n_inputs > 0 ? (size_t)spec->n_inputs : 0, len = strlen(spec->name);
   size_t attr_bytes = vs__def_attr_bytes(def), align = _Alignof(vs_output);
   size_t head = attrs ? (offsetof(vs_op, attr) + attr_bytes + align - 1) / align * align : vs__op_head_size;
   size_t in_bytes = n_in * sizeof(vs_output);
-  vs_op *op = calloc(1, head + in_bytes + 2 * len + 4);
+  const char *reserved = vs_nameset_key(&g->names_in_use, spec->name);
+  if (reserved && strcmp(reserved, spec->name) != 0) reserved = NULL;
+  /* A payload (spec->data) goes after the inputs, aligned as malloc's. */
+  size_t data_at = (head + in_bytes + _Alignof(max_align_t) - 1) / _Alignof(max_align_t) * _Alignof(max_align_t);
+  size_t name_at = spec->data ? data_at + spec->data_size : head + in_bytes;
+  vs_op *op = calloc(1, name_at + (reserved ? 0 : len + 1));
   if (!op) goto oom;
   op->graph = g;
   op->def = def;
@@ -287,17 +338,25 @@ vs_op *vs__op_create(vs_graph *g, const vs_op_spec *spec, vs_status *st) {
   op->inputs = n_in ? (vs_output *)((char *)op + head) : NULL;
   if (n_in) memcpy(op->inputs, spec->inputs, in_bytes);
   op->n_inputs = (int)n_in;
-  op->name = (char *)op + head + in_bytes;
-  memcpy(op->name, spec->name, len + 1);
-  op->tensor_name = op->name + len + 1;
-  memcpy(op->tensor_name, spec->name, len);
-  memcpy(op->tensor_name + len, ":0", 3);
+  if (reserved) {
+    op->name = (char *)reserved;
+  } else {
+    op->name = (char *)op + name_at;
+    memcpy(op->name, spec->name, len + 1);
+  }
+  if (spec->data) {
+    op->data = (char *)op + data_at;
+    op->data_size = spec->data_size;
+    op->data_inline = true;
+    memcpy(op->data, spec->data, spec->data_size);
+  }
+  atomic_init(&op->out_name, NULL);
+  if ((def->flags & VS_OPF_CONTAINER) && !vs__op_tensor_name(op)) goto oom;
   op->device = vs__no_device;
   op->has_output = spec->has_output;
   op->dtype = spec->dtype;
   if (spec->attr) memcpy(&op->attr, spec->attr, attr_bytes); /* attrs: checked above; the type's bytes only */
   op->shape = spec->infer_shape && def->shape ? def->shape(op) : spec->shape;
-  if (!VS_GROW(g->ops, g->ops_cap, g->n_ops + 1)) goto oom;
   vs_thread_state *ts = vs__thread(g, st);
   /* Device functions first (Graph._apply_device_functions), hidden under a
    * ref input's colocate_with and tf.device(None); then the colocation
@@ -310,10 +369,19 @@ vs_op *vs__op_create(vs_graph *g, const vs_op_spec *spec, vs_status *st) {
   }
   vs__container_apply(ts, op);
   /* Not marked in names_in_use: as TF's create_op, only name scopes and
-   * unique_name reserve names, so an absolute name stays free. */
-  if (!vs_strmap_put(&g->op_by_name, op->name, op)) goto oom;
+   * unique_name reserve names, so an absolute name stays free. Room is
+   * made here, after the device functions (user code, which may have made
+   * ops meanwhile) ran. */
+  if (!VS_GROW(g->ops, g->ops_cap, g->n_ops + 1) || !op_index_reserve(g)) goto oom;
+  size_t slot = op_slot(g, g->op_index, g->op_index_cap, op->name);
+  if (g->op_index[slot]) { /* made by such code since the check above */
+    free_op(op);
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "Duplicate node name in graph: '%s'", spec->name);
+    return NULL;
+  }
   op->index = g->n_ops;
   g->ops[g->n_ops++] = op;
+  g->op_index[slot] = (uint32_t)g->n_ops;
   return op;
 oom:
   if (op) free_op(op);
@@ -377,14 +445,28 @@ VS_API vs_shape vs_op_output_shape(const vs_op *op) {
   return op ? op->shape : (vs_shape){.known = false};
 }
 VS_API vs_output vs_op_output(vs_op *op) { return (vs_output){op, 0}; }
+const char *vs__op_tensor_name(vs_op *op) {
+  char *have = atomic_load_explicit(&op->out_name, memory_order_acquire);
+  if (have) return have;
+  char *made = vs__asprintf("%s:0", op->name);
+  if (!made) return NULL;
+  /* Another thread may have made it meanwhile: the first one stays. */
+  if (!atomic_compare_exchange_strong_explicit(&op->out_name, &have, made, memory_order_acq_rel,
+                                               memory_order_acquire)) {
+    free(made);
+    return have;
+  }
+  return made;
+}
+
 VS_API const char *vs_output_name(vs_output out) {
-  return out.op && out.op->has_output && out.index == 0 ? out.op->tensor_name : NULL;
+  return out.op && out.op->has_output && out.index == 0 ? vs__op_tensor_name(out.op) : NULL;
 }
 
 VS_API vs_op *vs_graph_operation_by_name(vs_graph *g, const char *name) {
   if (!g || !name) return NULL;
   vs__lock(g);
-  vs_op *op = vs_strmap_get(&g->op_by_name, name);
+  vs_op *op = vs__op_by_name(g, name);
   vs__unlock(g);
   return op;
 }

@@ -10,6 +10,7 @@
 #define VS_GRAPH_INTERNAL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 
 #include "core/core.h"
@@ -49,12 +50,16 @@ struct vs_op_def;
 struct vs_op {
   vs_graph *graph;
   size_t index;          /* creation order */
-  char *name;            /* in the op's own allocation (not freed alone) */
-  char *tensor_name;     /* name + ":0", in the same allocation */
+  char *name;            /* in the op's own allocation, or the graph's reserved-names copy (names_in_use, freed after the ops): never freed alone */
+  /* name + ":0" (vs_output_name), made on first use (vs__op_tensor_name):
+   * most ops' tensor names are never asked for (issue 10, per-variable
+   * memory). Variable ops (VS_OPF_CONTAINER) have it from creation, so
+   * vs_var_name cannot fail. Malloc'd, set once by compare-and-swap. */
+  _Atomic(char *) out_name;
   const char *type;      /* static string: def->type */
   const struct vs_op_def *def; /* the registered op type (kernels/registry.h) */
   char *device;          /* malloc'd, or vs__no_device ("", shared, not freed) */
-  char *colocate;        /* TF's _class: "loc:@a\0loc:@b\0\0" packed (colocation.c), or NULL */
+  const char *colocate;  /* TF's _class: "loc:@a\0loc:@b\0\0" packed, graph-owned and shared (colocation.c), or NULL */
   vs_output *inputs;     /* in the op's own allocation; fixed at creation */
   vs_op **controls;
   /* The small fields together: no padding between pointers. */
@@ -62,6 +67,7 @@ struct vs_op {
   int n_controls;
   vs_dtype dtype;
   bool has_output;
+  bool data_inline;      /* data is in the op's own allocation (vs_op_spec.data), not freed alone */
   vs_shape shape;
   void *data;            /* Const payload, or an initializer's host values */
   size_t data_size;
@@ -127,8 +133,9 @@ struct vs_graph {
   int64_t seed_counter;    /* op seeds handed out under a graph seed */
   vs_op **ops;
   size_t n_ops, ops_cap;
-  vs_strmap op_by_name;
-  vs_strmap names_in_use;  /* lower-cased name -> (intptr) next suffix */
+  uint32_t *op_index;      /* name -> op: slots of op index + 1 (vs__op_by_name, graph.c) */
+  size_t op_index_cap;
+  vs_nameset names_in_use; /* name (ASCII case-insensitive) -> next suffix; ops borrow its copies (graph.c) */
   vs_strmap store;         /* get_variable store: full name -> vs_var* */
   vs_strmap partitioned;   /* full name -> vs_partitioned_var* (graph-kept blocks) */
   vs_var **vars;           /* every variable, creation order (owned) */
@@ -148,6 +155,8 @@ struct vs_graph {
    * added to an op older than the newest): cached plans rebuild (exec/plan.h). */
   uint64_t plan_epoch;
   bool free_pending;
+  const char *coloc_last;  /* the newest colocation list kept (colocation.c), shared by equal ones */
+  const struct vs_initializer *init_last; /* the newest variable initializer kept (variables/variable.c), shared likewise */
   /* TF's Graph._reduced_shape_cache (engine/train): the (input shape,
    * axes) pairs whose Sum gradient has been built, keyed "2,3|1"; the
    * first build leaves Maximum and floordiv ops, later ones do not. */
@@ -212,6 +221,12 @@ typedef struct vs_op_spec {
    * taken, on top of the thread's colocation stack). */
   vs_op *colocate_with;
   const vs_op_attrs *attr; /* the typed attributes, or NULL (all zero) */
+  /* A payload copied into the op's own allocation (op->data, data_size
+   * bytes, aligned as malloc's): a Const's values without a malloc of
+   * their own. NULL: none. Not for payloads holding pointers into
+   * themselves (packed strings). */
+  const void *data;
+  size_t data_size;
   /* The op's shape is its def's shape function's (kernels/registry.h), run
    * on the op with its inputs and attributes in place, not `shape`: one
    * shape function per op. Constructors check their inputs first (TF's
@@ -223,6 +238,12 @@ typedef struct vs_op_spec {
 /* Creates and registers an op under an exact, unused name.
  * Errors: "Duplicate node name in graph: '%s'". */
 vs_op *vs__op_create(vs_graph *g, const vs_op_spec *spec, vs_status *st);
+/* The op's tensor name "name:0", made and kept on first use: NULL only
+ * when out of memory. Thread-safe without the graph lock (an op's name is
+ * fixed at creation; concurrent first calls agree on one string). */
+const char *vs__op_tensor_name(vs_op *op);
+/* The op named exactly `name`, or NULL (tf.Graph.get_operation_by_name). */
+vs_op *vs__op_by_name(const vs_graph *g, const char *name);
 /* Adds a control input. */
 bool vs__op_add_control(vs_op *op, vs_op *control, vs_status *st);
 /* Builds an op the way TF's generated wrappers do: inside
@@ -265,9 +286,10 @@ void vs__control_free(struct vs_ctrl_frame *frame);
 bool vs__colocation_apply(vs_thread_state *ts, vs_op *op, vs_op *implicit, const char *attr_class,
                           vs_status *st);
 void vs__colocation_free(struct vs_coloc_stack *stack);
-/* A copy of a packed group list; "loc:@<name>" as a packed list. NULL when
- * out of memory. */
-char *vs__coloc_dup(const char *packed);
+/* A packed group list for another op of the same graph (lists are
+ * graph-owned and immutable, so the list itself); "loc:@<name>" as a
+ * malloc'd packed list, NULL when out of memory. */
+const char *vs__coloc_dup(const char *packed);
 char *vs__coloc_self(const char *op_name);
 
 /* ---- containers (container.c) ---- */

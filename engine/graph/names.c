@@ -40,33 +40,30 @@ bool vs__check_node_name(const char *name, vs_status *st) {
 
 char *vs__unique_name(vs_graph *g, vs_thread_state *ts, const char *name, bool mark,
                       vs_status *st) {
+  /* names_in_use compares case-insensitively (a vs_nameset), which is
+   * TF's lower-cased key without a lower-cased copy; it keeps each name in
+   * the case first reserved, so ops can borrow it. */
   char *full = ts->name_stack[0] ? vs__asprintf("%s/%s", ts->name_stack, name) : vs__strdup(name);
-  char *key = full ? vs__lower(full) : NULL;
   char *cand = NULL;
-  if (!key) goto oom;
-  intptr_t i = (intptr_t)vs_strmap_get(&g->names_in_use, key);
-  if (mark && !vs_strmap_put(&g->names_in_use, key, (void *)(i + 1))) goto oom;
+  if (!full) goto oom;
+  uint32_t i = vs_nameset_count(&g->names_in_use, full);
+  if (mark && (i == UINT32_MAX || !vs_nameset_put(&g->names_in_use, full, i + 1))) goto oom;
   if (i > 0) {
     /* Skip suffixes that are already taken ("a_1" given explicitly). */
     for (;;) {
       free(cand);
-      cand = vs__asprintf("%s_%ld", key, (long)i);
+      cand = vs__asprintf("%s_%lu", full, (unsigned long)i); /* original capitalisation */
       if (!cand) goto oom;
       i++;
-      if (!vs_strmap_find(&g->names_in_use, cand)) break;
+      if (!vs_nameset_key(&g->names_in_use, cand)) break;
     }
-    if (mark && !vs_strmap_put(&g->names_in_use, cand, (void *)(intptr_t)1)) goto oom;
-    char *out = vs__asprintf("%s_%ld", full, (long)(i - 1)); /* original capitalisation */
+    if (mark && !vs_nameset_put(&g->names_in_use, cand, 1)) goto oom;
     free(full);
-    full = out;
-    if (!full) goto oom;
+    full = cand;
   }
-  free(key);
-  free(cand);
   return full;
 oom:
   free(full);
-  free(key);
   free(cand);
   vs__oom(st);
   return NULL;

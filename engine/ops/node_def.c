@@ -53,7 +53,7 @@ size_t vs__tensor_repr(vs_output x, char *buf, size_t cap) {
     vs_shape_format(x.op->shape, dims, sizeof dims);
     snprintf(shape, sizeof shape, ", shape=%s", dims);
   }
-  int n = snprintf(buf, cap, "Tensor(\"%s\"%s, dtype=%s%s)", x.op->tensor_name, shape, vs_dtype_name(x.op->dtype),
+  int n = snprintf(buf, cap, "Tensor(\"%s:0\"%s, dtype=%s%s)", x.op->name, shape, vs_dtype_name(x.op->dtype),
                    ref_output(x.op) ? "_ref" : "");
   return n < 0 ? 0 : (size_t)n;
 }

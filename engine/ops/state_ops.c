@@ -50,7 +50,7 @@ static vs_output resource_update(vs_graph *g, vs_thread_state *ts, vs_var *v, vs
   vs_shape_format(value.op->shape, xshape, sizeof xshape);
   if (value.op->dtype != v->dtype) { /* convert_to_tensor(value, dtype=v.dtype) */
     char xname[512];
-    snprintf(xname, sizeof xname, "%s", value.op->tensor_name);
+    snprintf(xname, sizeof xname, "%s:0", value.op->name);
     if (value.index) snprintf(xname, sizeof xname, "%s:%zu", value.op->name, (size_t)value.index);
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
              "Tensor conversion requested dtype %s for Tensor with dtype %s: <tf.Tensor '%s' shape=%s dtype=%s>",
@@ -59,8 +59,8 @@ static vs_output resource_update(vs_graph *g, vs_thread_state *ts, vs_var *v, vs
   }
   if (assign && !vs_shape_is_compatible(v->shape, value.op->shape)) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
-             "Cannot assign value to variable ' %s': Shape mismatch.The variable shape %s, and the assigned value "
-             "shape %s are incompatible.", v->op->tensor_name, vshape, xshape);
+             "Cannot assign value to variable ' %s:0': Shape mismatch.The variable shape %s, and the assigned value "
+             "shape %s are incompatible.", v->op->name, vshape, xshape);
     return (vs_output){NULL, 0};
   }
   const char *scope = vs__name_scope_push(g, ts, opts && opts->name ? opts->name : type, st);

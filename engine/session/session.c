@@ -190,7 +190,7 @@ bool vs__session_place(vs_session *s, vs_op *op, size_t *dev, vs_status *st) {
   }
   const char *device = op->device;
   if (op->colocate) { /* TF's _class loc:@: run where the named op runs */
-    vs_op *with = vs_strmap_get(&s->graph->op_by_name, op->colocate + 5); /* past "loc:@" */
+    vs_op *with = vs__op_by_name(s->graph, op->colocate + 5); /* past "loc:@" */
     if (with && with != op) {
       if (!vs__session_place(s, with, dev, st)) return false;
       goto record;
@@ -293,11 +293,11 @@ static bool feed_value(vs_session *s, vs_value *v, const vs_op *op, const vs_ten
     vs_shape_format(op->shape, want, sizeof want);
     if (t) vs_shape_format(t->shape, got, sizeof got);
     if (t && t->dtype != op->dtype)
-      vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "Cannot feed a %s tensor for Tensor %s, which has dtype %s",
-               vs_dtype_name(t->dtype), op->tensor_name, vs_dtype_name(op->dtype));
+      vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "Cannot feed a %s tensor for Tensor %s:0, which has dtype %s",
+               vs_dtype_name(t->dtype), op->name, vs_dtype_name(op->dtype));
     else
-      vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "Cannot feed value of shape %s for Tensor %s, which has shape %s",
-               t ? got : "?", op->tensor_name, want);
+      vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "Cannot feed value of shape %s for Tensor %s:0, which has shape %s",
+               t ? got : "?", op->name, want);
     return false;
   }
   if (t->dtype == VS_STRING) { /* string values stay on the host */
@@ -325,7 +325,7 @@ static bool feed_value(vs_session *s, vs_value *v, const vs_op *op, const vs_ten
 static vs_tensor *fetch_value(vs_run *r, const vs_op *op, vs_status *st) {
   if (op->dtype == VS_RESOURCE) { /* a VarHandleOp: TF hands out ResourceHandle bytes, which C has no use for */
     vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_OP_ERROR,
-             "fetching the resource handle %s is not supported: fetch the variable's value instead", op->tensor_name);
+             "fetching the resource handle %s:0 is not supported: fetch the variable's value instead", op->name);
     return NULL;
   }
   vs_value *v = vs__val(r, op);
@@ -430,13 +430,13 @@ VS_API void vs_session_run(vs_session *s, const vs_output *feeds, vs_tensor *con
       /* A variable's value lives in the session; feeding its ref is refused
        * rather than silently bypassing the buffer (assign to it instead). */
       vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
-               "Cannot feed the variable %s itself; feed a tensor computed from it, or assign to it",
-               feeds[i].op->tensor_name);
+               "Cannot feed the variable %s:0 itself; feed a tensor computed from it, or assign to it",
+               feeds[i].op->name);
       goto unlock_graph;
     }
     for (size_t k = 0; k < i; k++)
       if (feeds[k].op == feeds[i].op) {
-        vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "%s is fed more than once", feeds[i].op->tensor_name);
+        vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "%s:0 is fed more than once", feeds[i].op->name);
         goto unlock_graph;
       }
   }

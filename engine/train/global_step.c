@@ -47,7 +47,7 @@ VS_API vs_var *vs_train_get_global_step(vs_graph *g, vs_status *st) {
                vs_op_name(items[0].op));
     }
   } else if (n == 0) { /* graph.get_tensor_by_name('global_step:0') */
-    vs_op *op = vs_strmap_get(&g->op_by_name, "global_step");
+    vs_op *op = vs__op_by_name(g, "global_step");
     if (op && op->var && op->var->op == op) {
       found = op->var;
     } else if (op && op->has_output) {

@@ -131,12 +131,13 @@ vs_var *vs__true_getter(vs_graph *g, const vs_getter_args *a, vs_status *st) {
              "should be fully defined.");
     return NULL;
   }
-  char *key = vs__strdup(a->name);
-  if (!key || !vs_strmap_put(&g->store, a->name, NULL)) {
-    free(key);
+  if (!vs_strmap_put(&g->store, a->name, NULL)) {
     vs__oom(st);
     return NULL;
   }
+  /* The store's own copy of the name (packed, kept until the graph is
+   * freed) is the variable's key: no copy of its own (issue 10). */
+  const char *key = vs_strmap_key(&g->store, a->name);
   /* The variable's own name scope is name_scope(full_name): validated at the
    * root and uniquified, so the op name can differ from the store key. */
   /* VariableV1(...) goes through the thread's variable creators. */
@@ -152,14 +153,12 @@ vs_var *vs__true_getter(vs_graph *g, const vs_getter_args *a, vs_status *st) {
     /* Not stored: a later call may create it. */
     void **slot = vs_strmap_find(&g->store, a->name);
     if (slot) *slot = NULL;
-    free(key);
     return NULL;
   }
   vs_strmap_put(&g->store, a->name, v);
   /* A creator may hand back a variable that already has a key (one made
    * earlier by get_variable); it keeps that one. */
-  if (v->store_key) free(key);
-  else v->store_key = key;
+  if (!v->store_key) v->store_key = key;
   if (a->regularizer && !regularize(g, ts, v, a, st)) return NULL;
   return v;
 }

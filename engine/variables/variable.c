@@ -11,9 +11,44 @@
 
 void vs__var_free(vs_var *v) {
   if (!v) return;
-  free(v->store_key);
   free(v->caching_device);
   free(v);
+}
+
+static bool same_shape(const vs_shape *a, const vs_shape *b) {
+  if (a->known != b->known || (a->known && a->rank != b->rank)) return false;
+  for (int i = 0; a->known && i < a->rank; i++)
+    if (a->dims[i] != b->dims[i]) return false;
+  return true;
+}
+
+/* Field by field (padding bytes are not values): equal initializers build
+ * the same ops. Host values compare by address, so only copies already
+ * kept are equal. */
+static bool same_initializer(const vs_initializer *a, const vs_initializer *b) {
+  return a->kind == b->kind && a->dtype == b->dtype && a->seed == b->seed && a->mean == b->mean &&
+         a->stddev == b->stddev && a->minval == b->minval && a->maxval == b->maxval && a->scale == b->scale &&
+         a->mode == b->mode && a->distribution == b->distribution && a->value == b->value &&
+         a->values == b->values && a->count == b->count && a->values_dtype == b->values_dtype &&
+         same_shape(&a->value_shape, &b->value_shape) && a->verify_shape == b->verify_shape &&
+         a->tensor.op == b->tensor.op && a->tensor.index == b->tensor.index;
+}
+
+/* The graph's copy of an initializer (its host values copied too): the
+ * newest one kept when equal, else a new kept copy. NULL when out of
+ * memory (st set). */
+static const vs_initializer *keep_initializer(vs_graph *g, const vs_initializer *init, vs_status *st) {
+  vs_initializer own = *init;
+  if (!vs__initializer_own(g, &own, st)) return NULL;
+  if (g->init_last && same_initializer(g->init_last, &own)) return g->init_last;
+  vs_initializer *kept = malloc(sizeof *kept);
+  if (!kept) {
+    vs__oom(st);
+    return NULL;
+  }
+  *kept = own;
+  if (!vs__keep_string(g, (char *)kept, st)) return NULL;
+  return g->init_last = kept;
 }
 
 static bool add_to_collections(vs_graph *g, vs_var *v, const char *const *colls, vs_status *st) {
@@ -114,7 +149,7 @@ static bool initial_value_in_initializer_scope(vs_graph *g, vs_thread_state *ts,
     return false;
   }
   ts->init_colocate = name;
-  vs_op *iop = vs__initializer_build(g, ts, &v->initializer, v->dtype, shape, st);
+  vs_op *iop = vs__initializer_build(g, ts, v->initializer, v->dtype, shape, st);
   vs__device_pop_top(ts);
   vs__name_scope_pop(ts);
   if (!iop) {
@@ -137,12 +172,12 @@ static bool variable_op(vs_graph *g, vs_thread_state *ts, vs_var *v, const char 
   v->op->var = v;
   in[0] = (vs_output){v->op, 0};
   in[1] = v->initial_value;
-  if (v->initializer.kind == VS_INIT_TENSOR) {
+  if (v->initializer->kind == VS_INIT_TENSOR) {
     vs_strmap cache = {0};
-    vs_op *safe = guard_op(g, v->initializer.tensor.op, scope, &cache, st);
+    vs_op *safe = guard_op(g, v->initializer->tensor.op, scope, &cache, st);
     vs_strmap_free(&cache);
     if (!safe) return false;
-    in[1] = (vs_output){safe, v->initializer.tensor.index};
+    in[1] = (vs_output){safe, v->initializer->tensor.index};
   }
   return true;
 }
@@ -157,7 +192,7 @@ static bool resource_ops(vs_graph *g, vs_thread_state *ts, vs_var *v, char *name
                          const vs_shape *shape, vs_status *st) {
   /* Every initial value but a tensor goes under "Initializer", a host
    * value too ("<n>/Initializer/initial_value"). */
-  if (v->initializer.kind == VS_INIT_TENSOR) v->initial_value = v->initializer.tensor;
+  if (v->initializer->kind == VS_INIT_TENSOR) v->initial_value = v->initializer->tensor;
   else if (!initial_value_in_initializer_scope(g, ts, v, name, shape, st)) return false;
   vs_output in[2];
   if (!variable_op(g, ts, v, "VarHandleOp", name, VS_RESOURCE, VS_SCALAR, scope, in, st)) return false;
@@ -271,8 +306,7 @@ static vs_var *variable_create(vs_graph *g, vs_thread_state *ts, const vs_var_sp
   v->synchronization = sp->synchronization;
   v->aggregation = sp->aggregation;
   v->shape = sp->validate_shape ? shape : (vs_shape){.known = false};
-  v->initializer = *init;
-  if (!vs__initializer_own(g, &v->initializer, st)) goto fail;
+  if (!(v->initializer = keep_initializer(g, init, st))) goto fail;
   if (sp->caching_device && !(v->caching_device = vs__strdup(sp->caching_device))) {
     vs__oom(st);
     goto fail;
@@ -291,7 +325,7 @@ static vs_var *variable_create(vs_graph *g, vs_thread_state *ts, const vs_var_sp
   } else if (callable) {
     if (!initial_value_in_initializer_scope(g, ts, v, name, &shape, st)) goto fail;
   } else {
-    vs_op *iop = vs__initializer_build(g, ts, &v->initializer, dtype, &shape, st);
+    vs_op *iop = vs__initializer_build(g, ts, v->initializer, dtype, &shape, st);
     if (!iop) goto fail;
     v->initial_value = (vs_output){iop, 0};
   }
@@ -392,7 +426,7 @@ VS_API vs_output vs_var_apply_constraint(vs_var *v, vs_status *st) {
 }
 
 /* ---- accessors ---- */
-VS_API const char *vs_var_name(const vs_var *v) { return v ? v->op->tensor_name : NULL; }
+VS_API const char *vs_var_name(const vs_var *v) { return v ? vs__op_tensor_name(v->op) : NULL; /* made with the variable op: never NULL */ }
 VS_API const char *vs_var_op_name(const vs_var *v) { return v ? v->op->name : NULL; }
 VS_API const char *vs_var_store_key(const vs_var *v) { return v ? v->store_key : NULL; }
 VS_API vs_op *vs_var_op(const vs_var *v) { return v ? v->op : NULL; }
@@ -406,7 +440,7 @@ VS_API vs_output vs_var_initial_value(const vs_var *v) {
   return v ? v->initial_value : (vs_output){NULL, 0};
 }
 VS_API vs_initializer vs_var_initializer(const vs_var *v) {
-  return v ? v->initializer : (vs_initializer){0};
+  return v && v->initializer ? *v->initializer : (vs_initializer){0};
 }
 VS_API vs_synchronization vs_var_synchronization(const vs_var *v) {
   return v ? v->synchronization : VS_SYNC_AUTO;

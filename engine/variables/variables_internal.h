@@ -14,11 +14,15 @@ struct vs_var {
   vs_op *is_init;           /* resource: "<n>/IsInitialized/VarIsInitializedOp" */
   bool resource;            /* a ResourceVariable: op is its VarHandleOp */
   vs_output initial_value;
-  char *store_key;          /* NULL for tf.Variable */
+  const char *store_key;    /* the store's copy (graph-owned); NULL for tf.Variable */
   vs_dtype dtype;
   vs_shape shape;
   bool trainable;
-  vs_initializer initializer; /* values owned by the graph */
+  /* Graph-kept and immutable, shared by variables with equal initializers
+   * (every get_variable under one default shares one): a vs_var was 384 B,
+   * half of it this struct (issue 10, per-variable memory). Never NULL
+   * once the variable is built. */
+  const vs_initializer *initializer;
   char *caching_device;
   vs_constraint_fn constraint;
   void *constraint_data;

@@ -85,9 +85,13 @@ vs_shape vs_op_output_shape(const vs_op *op);
 /* The output as a tensor: {op, 0}. */
 vs_output vs_op_output(vs_op *op);
 
-/* The tensor name "op_name:index" ("foo/v:0"). Borrowed; NULL for a NULL
- * op, an op without an output (NoOp) or an index the op does not have
- * (every varscope op has at most one output, index 0). [immutable] */
+/* The tensor name "op_name:index" ("foo/v:0"). Borrowed, valid as long
+ * as the graph; NULL for a NULL op, an op without an output (NoOp) or an
+ * index the op does not have (every varscope op has at most one output,
+ * index 0), or when out of memory: the string is made on the first call
+ * for the op (not for variables' ops, which have it from creation) and the
+ * same string is returned after. [immutable: thread-safe without the graph
+ * lock] */
 const char *vs_output_name(vs_output out);
 
 /* Looks an operation up by its exact name. Returns NULL when there is none,
