@@ -1485,6 +1485,133 @@ OPT_RESOURCE_TRAJECTORY(optimizer_resource_trajectory_rmsprop_centered,
  * graph's switch, as TF's): 2 more steps are TF's. */
 VSC_CASE(optimizer_resource_resumes_tf_checkpoint) { opt_resume_tf_checkpoint(t, g, st, true); }
 
+/* ---- constraints after an update (issue 12, item 4 with the optimizers) ----
+ *
+ * TF's _RefVariableProcessor and _DenseResourceVariableProcessor.update_op:
+ * with a constraint, under the update's colocate_with(v) and
+ * control_dependencies([apply]), v.assign(v.constraint(v)). The constraint
+ * below clips into [-0.2, 0.6] with the ops both have:
+ *   def clip(x):
+ *     with tf.name_scope("clip"):
+ *       lo = tf.constant(-0.2, name="lo"); nhi = tf.constant(-0.6, name="neg_hi")
+ *       return tf.maximum(tf.negative(tf.maximum(tf.negative(x), nhi)), lo)
+ * The constraint's first op reads the updated variable: in TF "w/read" (an
+ * alias of the variable's buffer) or, for a resource variable, a read made
+ * in the constraint's own scope ("update_w/clip/Neg/ReadVariableOp");
+ * varscope's reads are the Apply op's output and
+ * "update_w/constraint/ReadVariableOp" (docs/optimizers.md), so the cases
+ * check the ops after that read. */
+static vs_output clip_constraint(vs_graph *g, vs_output x, void *data, vs_status *st) {
+  (void)data;
+  vs_output out = {0};
+  if (!vs_name_scope_push(g, "clip", st)) return out;
+  vs_output lo = vs_constant_float(g, -0.2f, "lo", st);
+  vs_output nhi = lo.op ? vs_constant_float(g, -0.6f, "neg_hi", st) : (vs_output){0};
+  vs_output n = nhi.op ? vs_neg(g, x, NULL, st) : (vs_output){0};
+  vs_output m = n.op ? vs_maximum(g, n, nhi, NULL, st) : (vs_output){0};
+  vs_output n1 = m.op ? vs_neg(g, m, NULL, st) : (vs_output){0};
+  out = n1.op ? vs_maximum(g, n1, lo, NULL, st) : (vs_output){0};
+  vs_name_scope_pop(g, out.op ? st : NULL);
+  return out;
+}
+
+/* w (W0, the clip constraint) and loss = sum((w - T)^2), TF's model of the
+ * trajectory cases. */
+#define CLIP_MODEL(resource)                                                                                 \
+  GETV(w, "w", .initializer = vs_value_initializer(OPT_W0, VS_FLOAT, 6, VS_SHAPE(2, 3)),                    \
+       .constraint = clip_constraint, .use_resource = (resource) ? VS_OPT_TRUE : VS_OPT_FALSE);             \
+  vs_output target = vs_constant(g, OPT_T, VS_FLOAT, VS_SHAPE(2, 3), "T", st);                              \
+  vs_output loss = vs_reduce_sum(g, vs_square(g, vs_sub(g, vs_var_value(w), target, NULL, st), NULL, st), NULL, st); \
+  OK()
+
+/* GradientDescent on a RefVariable: the clip's ops in "update_w/clip",
+ * after the ApplyGradientDescent (its Consts' control input), colocated
+ * with w; "update_w/Assign" writes the projection; the train op waits for
+ * the Assign, not the Apply op. */
+VSC_CASE(optimizer_constraint_assigned_after_update) {
+  CLIP_MODEL(false);
+  OPTIMIZER(o, vs_gradient_descent_optimizer(0.1, NULL, st));
+  vs_op *train = vs_optimizer_minimize(o, loss, NULL, st);
+  OK();
+  STR_EQ(vs_op_name(train), "GradientDescent");
+  OPT_OP("GradientDescent/update_w/clip/lo", "Const", "^GradientDescent/update_w/ApplyGradientDescent");
+  OPT_OP("GradientDescent/update_w/clip/neg_hi", "Const", "^GradientDescent/update_w/ApplyGradientDescent");
+  STR_EQ(vs_op_type(vs_graph_operation_by_name(g, "GradientDescent/update_w/clip/Neg")), "Neg");
+  OPT_OP("GradientDescent/update_w/clip/Maximum", "Maximum",
+         "GradientDescent/update_w/clip/Neg:0 GradientDescent/update_w/clip/neg_hi:0");
+  OPT_OP("GradientDescent/update_w/clip/Neg_1", "Neg", "GradientDescent/update_w/clip/Maximum:0");
+  OPT_OP("GradientDescent/update_w/clip/Maximum_1", "Maximum",
+         "GradientDescent/update_w/clip/Neg_1:0 GradientDescent/update_w/clip/lo:0");
+  OPT_CLASS("GradientDescent/update_w/clip/Maximum_1", "loc:@w");
+  OPT_OP("GradientDescent/update_w/Assign", "Assign", "w:0 GradientDescent/update_w/clip/Maximum_1:0");
+  OPT_CLASS("GradientDescent/update_w/Assign", "loc:@w");
+  OPT_OP("GradientDescent", "NoOp", "^GradientDescent/update_w/Assign");
+}
+
+/* Adam on a resource variable: the same ops, "update_w/AssignVariableOp"
+ * and the read after it ("update_w/ReadVariableOp", after the Apply op and
+ * the assignment), the group waiting for the AssignVariableOp and the beta
+ * powers' updates. */
+VSC_CASE(optimizer_resource_constraint_assigned_after_update) {
+  CLIP_MODEL(true);
+  OPTIMIZER(o, vs_adam_optimizer(&(vs_adam_opts){.learning_rate = VS_OPT_DOUBLE(0.1)}, st));
+  vs_op *train = vs_optimizer_minimize(o, loss, NULL, st);
+  OK();
+  STR_EQ(vs_op_name(train), "Adam");
+  OPT_OP("Adam/update_w/clip/lo", "Const", "^Adam/update_w/ResourceApplyAdam");
+  OPT_OP("Adam/update_w/clip/Maximum_1", "Maximum", "Adam/update_w/clip/Neg_1:0 Adam/update_w/clip/lo:0");
+  OPT_CLASS("Adam/update_w/clip/Maximum_1", "loc:@w");
+  OPT_OP("Adam/update_w/AssignVariableOp", "AssignVariableOp", "w:0 Adam/update_w/clip/Maximum_1:0");
+  OPT_CLASS("Adam/update_w/AssignVariableOp", "loc:@w");
+  OPT_OP("Adam/update_w/ReadVariableOp", "ReadVariableOp",
+         "w:0 ^Adam/update_w/ResourceApplyAdam ^Adam/update_w/AssignVariableOp");
+  OPT_OP("Adam", "NoOp", "^Adam/update_w/AssignVariableOp ^Adam/AssignVariableOp ^Adam/AssignVariableOp_1");
+}
+
+/* 3 steps with the clip: the losses fetched with each step and w at the
+ * end are TF's (the same for both kinds of variable: the constraint sees
+ * the updated value), within 2e-6 x (1 + |want|). */
+static void clip_trajectory(vsc_ctx *t, vs_graph *g, vs_status *st, vs_optimizer *o, bool resource,
+                            const float want[9]) {
+  CLIP_MODEL(resource);
+  vs_op *train = vs_optimizer_minimize(o, loss, NULL, st);
+  OK();
+  SESSION(s);
+  RUN(s, vs_global_variables_initializer(g, st));
+  for (int i = 0; i < 3; i++) {
+    vs_tensor *l = NULL;
+    vs_session_run(s, NULL, NULL, 0, &loss, &l, 1, &train, 1, st);
+    OK();
+    float got = *(const float *)vs_tensor_data(l);
+    vs_tensor_free(l);
+    NEAR(got, want[6 + i], 2e-6 * (1 + fabs(want[6 + i])));
+  }
+  VALUE(x, s, w);
+  for (int i = 0; i < 6; i++) NEAR(FLOATS(x)[i], want[i], 2e-6 * (1 + fabs(want[i])));
+}
+
+#define CLIP_GD_WANT                                                                                      \
+  0.600000024f, 0.592000008f, 0.600000024f, 0.023999989f, 0.244000018f, -0.127999991f, 16.8125f, 13.5200005f, \
+      10.7840004f
+#define CLIP_ADAM_WANT                                                                                     \
+  0.600000024f, -0.00454126298f, 0.600000024f, 0.407987535f, 0.29512769f, 0.0302073509f, 16.8125f, 13.5025005f, \
+      12.6922216f
+#define CLIP_TRAJECTORY(name, resource, make, want)   \
+  VSC_CASE(name) {                                    \
+    OPTIMIZER(o, make);                               \
+    static const float vals[9] = {want};              \
+    clip_trajectory(t, g, st, o, resource, vals);     \
+  }
+
+CLIP_TRAJECTORY(optimizer_constraint_trajectory_gradient_descent, false, vs_gradient_descent_optimizer(0.1, NULL, st),
+                CLIP_GD_WANT)
+CLIP_TRAJECTORY(optimizer_constraint_trajectory_adam, false,
+                vs_adam_optimizer(&(vs_adam_opts){.learning_rate = VS_OPT_DOUBLE(0.1)}, st), CLIP_ADAM_WANT)
+CLIP_TRAJECTORY(optimizer_resource_constraint_trajectory_gradient_descent, true,
+                vs_gradient_descent_optimizer(0.1, NULL, st), CLIP_GD_WANT)
+CLIP_TRAJECTORY(optimizer_resource_constraint_trajectory_adam, true,
+                vs_adam_optimizer(&(vs_adam_opts){.learning_rate = VS_OPT_DOUBLE(0.1)}, st), CLIP_ADAM_WANT)
+
 const vsc_case vsc_cases_training[] = {
     VSC_REG(gradients_of_mean_squared_mlp, "T.grad.mlp T.grad.names"),
     VSC_REG(gradients_of_matmul, "T.grad.matmul"),
@@ -1553,5 +1680,12 @@ const vsc_case vsc_cases_training[] = {
     VSC_REG(optimizer_resource_trajectory_rmsprop, "T.rtrain.trajectory"),
     VSC_REG(optimizer_resource_trajectory_rmsprop_centered, "T.rtrain.trajectory"),
     VSC_REG(optimizer_resource_resumes_tf_checkpoint, "T.rtrain.checkpoint T.rtrain.trajectory"),
+    /* ---- constraints after an update ---- */
+    VSC_REG(optimizer_constraint_assigned_after_update, "T.train.constraint"),
+    VSC_REG(optimizer_resource_constraint_assigned_after_update, "T.rtrain.constraint"),
+    VSC_REG(optimizer_constraint_trajectory_gradient_descent, "T.train.constraint T.train.trajectory"),
+    VSC_REG(optimizer_constraint_trajectory_adam, "T.train.constraint T.train.trajectory"),
+    VSC_REG(optimizer_resource_constraint_trajectory_gradient_descent, "T.rtrain.constraint T.rtrain.trajectory"),
+    VSC_REG(optimizer_resource_constraint_trajectory_adam, "T.rtrain.constraint T.rtrain.trajectory"),
     {NULL, NULL, NULL, NULL},
 };

@@ -1069,3 +1069,91 @@ def optimizer_resource_trajectory_rmsprop_centered(t):
 @case
 def optimizer_resource_resumes_tf_checkpoint(t):
     _resume_tf_checkpoint(t, True)
+
+
+# ---- constraints after an update ----
+
+def _clip(x):
+    with tf.name_scope("clip"):
+        lo = tf.constant(-0.2, name="lo")
+        nhi = tf.constant(-0.6, name="neg_hi")
+        return tf.maximum(tf.negative(tf.maximum(tf.negative(x), nhi)), lo)
+
+
+def _clip_model(resource):
+    w = tf.get_variable("w", initializer=tf.constant(W0), constraint=_clip, use_resource=resource)
+    # The C case reads w through vs_var_value: "w/read", "w/Read/ReadVariableOp".
+    read = w if not resource else tf.get_default_graph().get_tensor_by_name("w/Read/ReadVariableOp:0")
+    return w, tf.reduce_sum(tf.square(read - tf.constant(TARGET, name="T")))
+
+
+@case
+def optimizer_constraint_assigned_after_update(t):
+    w, loss = _clip_model(False)
+    train = tf.train.GradientDescentOptimizer(0.1).minimize(loss)
+    t.eq(train.name, "GradientDescent")
+    _op(t, "GradientDescent/update_w/clip/lo", "Const", "^GradientDescent/update_w/ApplyGradientDescent")
+    _op(t, "GradientDescent/update_w/clip/neg_hi", "Const", "^GradientDescent/update_w/ApplyGradientDescent")
+    t.eq(_ops("GradientDescent/update_w/clip/Neg").type, "Neg")
+    _op(t, "GradientDescent/update_w/clip/Maximum", "Maximum",
+        "GradientDescent/update_w/clip/Neg:0 GradientDescent/update_w/clip/neg_hi:0")
+    _op(t, "GradientDescent/update_w/clip/Neg_1", "Neg", "GradientDescent/update_w/clip/Maximum:0")
+    _op(t, "GradientDescent/update_w/clip/Maximum_1", "Maximum",
+        "GradientDescent/update_w/clip/Neg_1:0 GradientDescent/update_w/clip/lo:0")
+    t.eq(_class("GradientDescent/update_w/clip/Maximum_1"), "loc:@w")
+    _op(t, "GradientDescent/update_w/Assign", "Assign", "w:0 GradientDescent/update_w/clip/Maximum_1:0")
+    t.eq(_class("GradientDescent/update_w/Assign"), "loc:@w")
+    _op(t, "GradientDescent", "NoOp", "^GradientDescent/update_w/Assign")
+
+
+@case
+def optimizer_resource_constraint_assigned_after_update(t):
+    w, loss = _clip_model(True)
+    train = tf.train.AdamOptimizer(0.1).minimize(loss)
+    t.eq(train.name, "Adam")
+    _op(t, "Adam/update_w/clip/lo", "Const", "^Adam/update_w/ResourceApplyAdam")
+    _op(t, "Adam/update_w/clip/Maximum_1", "Maximum", "Adam/update_w/clip/Neg_1:0 Adam/update_w/clip/lo:0")
+    t.eq(_class("Adam/update_w/clip/Maximum_1"), "loc:@w")
+    _op(t, "Adam/update_w/AssignVariableOp", "AssignVariableOp", "w:0 Adam/update_w/clip/Maximum_1:0")
+    t.eq(_class("Adam/update_w/AssignVariableOp"), "loc:@w")
+    _op(t, "Adam/update_w/ReadVariableOp", "ReadVariableOp",
+        "w:0 ^Adam/update_w/ResourceApplyAdam ^Adam/update_w/AssignVariableOp")
+    _op(t, "Adam", "NoOp", "^Adam/update_w/AssignVariableOp ^Adam/AssignVariableOp ^Adam/AssignVariableOp_1")
+
+
+CLIP_GD_WANT = [0.600000024, 0.592000008, 0.600000024, 0.023999989, 0.244000018, -0.127999991,
+                16.8125, 13.5200005, 10.7840004]
+CLIP_ADAM_WANT = [0.600000024, -0.00454126298, 0.600000024, 0.407987535, 0.29512769, 0.0302073509,
+                  16.8125, 13.5025005, 12.6922216]
+
+
+def _clip_trajectory(t, opt, resource, want):
+    w, loss = _clip_model(resource)
+    train = opt.minimize(loss)
+    with t.session() as s:
+        s.run(tf.global_variables_initializer())
+        for i in range(3):
+            got = s.run([loss, train])[0]
+            t.near(got, want[6 + i], 2e-6 * (1 + abs(want[6 + i])), "loss %d" % i)
+        for i, x in enumerate(s.run(w).ravel()):
+            t.near(x, want[i], 2e-6 * (1 + abs(want[i])), "w[%d]" % i)
+
+
+@case
+def optimizer_constraint_trajectory_gradient_descent(t):
+    _clip_trajectory(t, tf.train.GradientDescentOptimizer(0.1), False, CLIP_GD_WANT)
+
+
+@case
+def optimizer_constraint_trajectory_adam(t):
+    _clip_trajectory(t, tf.train.AdamOptimizer(0.1), False, CLIP_ADAM_WANT)
+
+
+@case
+def optimizer_resource_constraint_trajectory_gradient_descent(t):
+    _clip_trajectory(t, tf.train.GradientDescentOptimizer(0.1), True, CLIP_GD_WANT)
+
+
+@case
+def optimizer_resource_constraint_trajectory_adam(t):
+    _clip_trajectory(t, tf.train.AdamOptimizer(0.1), True, CLIP_ADAM_WANT)
