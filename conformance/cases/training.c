@@ -1612,6 +1612,74 @@ CLIP_TRAJECTORY(optimizer_resource_constraint_trajectory_gradient_descent, true,
 CLIP_TRAJECTORY(optimizer_resource_constraint_trajectory_adam, true,
                 vs_adam_optimizer(&(vs_adam_opts){.learning_rate = VS_OPT_DOUBLE(0.1)}, st), CLIP_ADAM_WANT)
 
+/* ---- slots of a variable without a device, made in a device scope ----
+ *
+ * with tf.device("/device:GPU:3"): tf.train.AdamOptimizer(0.1).apply_gradients([(gw, w)])
+ * with w made outside any device scope: slot_creator's colocate_with(w)
+ * empties the device stack, and the variable's init_scope restores the
+ * one it hid, so the slots, the beta powers and their Assign, read (and a
+ * resource variable's IsInitialized) ops are on GPU:3; the initializers
+ * made under device(None) ("w/Adam/Initializer/zeros", a resource
+ * variable's "beta1_power/Initializer/initial_value") have no device. The
+ * string lists every op apply_gradients made, "name=device" ('-': none). */
+static void slot_devices(vsc_ctx *t, vs_graph *g, vs_status *st, bool resource, const char *want) {
+  GETV(w, "w", .shape = VS_SHAPE(2), .initializer = vs_ones_initializer(),
+       .use_resource = resource ? VS_OPT_TRUE : VS_OPT_FALSE);
+  vs_output gw = vs_placeholder(g, VS_FLOAT, VS_SHAPE(2), "gw", st);
+  OK();
+  size_t n0 = vs_graph_num_operations(g);
+  EXPECT(vs_device_push(g, "/device:GPU:3", st), "device push");
+  OPTIMIZER(o, vs_adam_optimizer(&(vs_adam_opts){.learning_rate = VS_OPT_DOUBLE(0.1)}, st));
+  vs_op *train = vs_optimizer_apply_gradients(o, &(vs_grad_and_var){gw, w}, 1, NULL, st);
+  OK();
+  vs_device_pop(g, st);
+  OK();
+  EXPECT(train != NULL, "no train op");
+  char got[4096];
+  size_t len = 0;
+  got[0] = '\0';
+  for (size_t i = n0; i < vs_graph_num_operations(g); i++) {
+    vs_op *op = vs_graph_operation(g, i);
+    const char *dev = vs_op_device(op);
+    len += (size_t)snprintf(got + len, len < sizeof got ? sizeof got - len : 0, "%s%s=%s", len ? " " : "",
+                            vs_op_name(op), dev[0] ? dev : "-");
+  }
+  STR_EQ(got, want);
+}
+
+VSC_CASE(optimizer_slot_devices_from_device_scope) {
+  slot_devices(t, g, st, false,
+               "beta1_power/initial_value=/device:GPU:3 beta1_power=/device:GPU:3 beta1_power/Assign=/device:GPU:3 "
+               "beta1_power/read=/device:GPU:3 beta2_power/initial_value=/device:GPU:3 beta2_power=/device:GPU:3 "
+               "beta2_power/Assign=/device:GPU:3 beta2_power/read=/device:GPU:3 w/Adam/Initializer/zeros=- "
+               "w/Adam=/device:GPU:3 w/Adam/Assign=/device:GPU:3 w/Adam/read=/device:GPU:3 "
+               "w/Adam_1/Initializer/zeros=- w/Adam_1=/device:GPU:3 w/Adam_1/Assign=/device:GPU:3 "
+               "w/Adam_1/read=/device:GPU:3 Adam/learning_rate=/device:GPU:3 Adam/beta1=/device:GPU:3 "
+               "Adam/beta2=/device:GPU:3 Adam/epsilon=/device:GPU:3 Adam/update_w/ApplyAdam=/device:GPU:3 "
+               "Adam/mul=/device:GPU:3 Adam/Assign=/device:GPU:3 Adam/mul_1=/device:GPU:3 "
+               "Adam/Assign_1=/device:GPU:3 Adam=/device:GPU:3");
+}
+
+VSC_CASE(optimizer_resource_slot_devices_from_device_scope) {
+  slot_devices(t, g, st, true,
+               "beta1_power/Initializer/initial_value=- beta1_power=/device:GPU:3 "
+               "beta1_power/IsInitialized/VarIsInitializedOp=/device:GPU:3 beta1_power/Assign=/device:GPU:3 "
+               "beta1_power/Read/ReadVariableOp=/device:GPU:3 beta2_power/Initializer/initial_value=- "
+               "beta2_power=/device:GPU:3 beta2_power/IsInitialized/VarIsInitializedOp=/device:GPU:3 "
+               "beta2_power/Assign=/device:GPU:3 beta2_power/Read/ReadVariableOp=/device:GPU:3 "
+               "w/Adam/Initializer/zeros=- w/Adam=/device:GPU:3 w/Adam/IsInitialized/VarIsInitializedOp=/device:GPU:3 "
+               "w/Adam/Assign=/device:GPU:3 w/Adam/Read/ReadVariableOp=/device:GPU:3 w/Adam_1/Initializer/zeros=- "
+               "w/Adam_1=/device:GPU:3 w/Adam_1/IsInitialized/VarIsInitializedOp=/device:GPU:3 "
+               "w/Adam_1/Assign=/device:GPU:3 w/Adam_1/Read/ReadVariableOp=/device:GPU:3 "
+               "Adam/learning_rate=/device:GPU:3 Adam/beta1=/device:GPU:3 Adam/beta2=/device:GPU:3 "
+               "Adam/epsilon=/device:GPU:3 Adam/update_w/ResourceApplyAdam/ReadVariableOp=- "
+               "Adam/update_w/ResourceApplyAdam/ReadVariableOp_1=- Adam/update_w/ResourceApplyAdam=- "
+               "Adam/ReadVariableOp=- Adam/mul=/device:GPU:3 Adam/AssignVariableOp=/device:GPU:3 "
+               "Adam/ReadVariableOp_1=/device:GPU:3 Adam/ReadVariableOp_2=- Adam/mul_1=/device:GPU:3 "
+               "Adam/AssignVariableOp_1=/device:GPU:3 Adam/ReadVariableOp_3=/device:GPU:3 Adam/NoOp=/device:GPU:3 "
+               "Adam/NoOp_1=/device:GPU:3 Adam=/device:GPU:3");
+}
+
 const vsc_case vsc_cases_training[] = {
     VSC_REG(gradients_of_mean_squared_mlp, "T.grad.mlp T.grad.names"),
     VSC_REG(gradients_of_matmul, "T.grad.matmul"),
@@ -1687,5 +1755,8 @@ const vsc_case vsc_cases_training[] = {
     VSC_REG(optimizer_constraint_trajectory_adam, "T.train.constraint T.train.trajectory"),
     VSC_REG(optimizer_resource_constraint_trajectory_gradient_descent, "T.rtrain.constraint T.rtrain.trajectory"),
     VSC_REG(optimizer_resource_constraint_trajectory_adam, "T.rtrain.constraint T.rtrain.trajectory"),
+    /* ---- slot devices ---- */
+    VSC_REG(optimizer_slot_devices_from_device_scope, "T.train.slot_device"),
+    VSC_REG(optimizer_resource_slot_devices_from_device_scope, "T.rtrain.slot_device"),
     {NULL, NULL, NULL, NULL},
 };

@@ -1157,3 +1157,52 @@ def optimizer_resource_constraint_trajectory_gradient_descent(t):
 @case
 def optimizer_resource_constraint_trajectory_adam(t):
     _clip_trajectory(t, tf.train.AdamOptimizer(0.1), True, CLIP_ADAM_WANT)
+
+
+# ---- slots of a variable without a device, made in a device scope ----
+
+def _slot_devices(t, resource, want):
+    w = tf.get_variable("w", [2], initializer=tf.ones_initializer(), use_resource=resource)
+    gw = tf.placeholder(tf.float32, [2], name="gw")
+    g = tf.get_default_graph()
+    n0 = len(g.get_operations())
+    with tf.device("/device:GPU:3"):
+        train = tf.train.AdamOptimizer(0.1).apply_gradients([(gw, w)])
+    t.check(train is not None, "no train op")
+    got = " ".join("%s=%s" % (op.name, op.device or "-") for op in g.get_operations()[n0:])
+    t.eq(got, want)
+
+
+@case
+def optimizer_slot_devices_from_device_scope(t):
+    _slot_devices(t, False,
+                  "beta1_power/initial_value=/device:GPU:3 beta1_power=/device:GPU:3 beta1_power/Assign=/device:GPU:3 "
+                  "beta1_power/read=/device:GPU:3 beta2_power/initial_value=/device:GPU:3 beta2_power=/device:GPU:3 "
+                  "beta2_power/Assign=/device:GPU:3 beta2_power/read=/device:GPU:3 w/Adam/Initializer/zeros=- "
+                  "w/Adam=/device:GPU:3 w/Adam/Assign=/device:GPU:3 w/Adam/read=/device:GPU:3 "
+                  "w/Adam_1/Initializer/zeros=- w/Adam_1=/device:GPU:3 w/Adam_1/Assign=/device:GPU:3 "
+                  "w/Adam_1/read=/device:GPU:3 Adam/learning_rate=/device:GPU:3 Adam/beta1=/device:GPU:3 "
+                  "Adam/beta2=/device:GPU:3 Adam/epsilon=/device:GPU:3 Adam/update_w/ApplyAdam=/device:GPU:3 "
+                  "Adam/mul=/device:GPU:3 Adam/Assign=/device:GPU:3 Adam/mul_1=/device:GPU:3 "
+                  "Adam/Assign_1=/device:GPU:3 Adam=/device:GPU:3")
+
+
+@case
+def optimizer_resource_slot_devices_from_device_scope(t):
+    _slot_devices(t, True,
+                  "beta1_power/Initializer/initial_value=- beta1_power=/device:GPU:3 "
+                  "beta1_power/IsInitialized/VarIsInitializedOp=/device:GPU:3 beta1_power/Assign=/device:GPU:3 "
+                  "beta1_power/Read/ReadVariableOp=/device:GPU:3 beta2_power/Initializer/initial_value=- "
+                  "beta2_power=/device:GPU:3 beta2_power/IsInitialized/VarIsInitializedOp=/device:GPU:3 "
+                  "beta2_power/Assign=/device:GPU:3 beta2_power/Read/ReadVariableOp=/device:GPU:3 "
+                  "w/Adam/Initializer/zeros=- w/Adam=/device:GPU:3 w/Adam/IsInitialized/VarIsInitializedOp=/device:GPU:3 "
+                  "w/Adam/Assign=/device:GPU:3 w/Adam/Read/ReadVariableOp=/device:GPU:3 w/Adam_1/Initializer/zeros=- "
+                  "w/Adam_1=/device:GPU:3 w/Adam_1/IsInitialized/VarIsInitializedOp=/device:GPU:3 "
+                  "w/Adam_1/Assign=/device:GPU:3 w/Adam_1/Read/ReadVariableOp=/device:GPU:3 "
+                  "Adam/learning_rate=/device:GPU:3 Adam/beta1=/device:GPU:3 Adam/beta2=/device:GPU:3 "
+                  "Adam/epsilon=/device:GPU:3 Adam/update_w/ResourceApplyAdam/ReadVariableOp=- "
+                  "Adam/update_w/ResourceApplyAdam/ReadVariableOp_1=- Adam/update_w/ResourceApplyAdam=- "
+                  "Adam/ReadVariableOp=- Adam/mul=/device:GPU:3 Adam/AssignVariableOp=/device:GPU:3 "
+                  "Adam/ReadVariableOp_1=/device:GPU:3 Adam/ReadVariableOp_2=- Adam/mul_1=/device:GPU:3 "
+                  "Adam/AssignVariableOp_1=/device:GPU:3 Adam/ReadVariableOp_3=/device:GPU:3 Adam/NoOp=/device:GPU:3 "
+                  "Adam/NoOp_1=/device:GPU:3 Adam=/device:GPU:3")

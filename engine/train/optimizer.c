@@ -253,6 +253,15 @@ static vs_op *apply_op(vs_graph *g, const vs_optimizer *opt, const char *type, v
       fail_shape(st, problem, name, type, attrs, in, n);
     }
   }
+  /* op_def_library's _MaybeColocateWith(ref inputs): a RefVariable's op
+   * is built inside colocate_with(var), colocate_with(slot), ... in input
+   * order, so the newest with a device (a slot placed by a device scope
+   * while var has none) places it; the groups are var's. A resource op's
+   * handles are no ref inputs. */
+  vs_colocation_scope *slot_coloc[VS_APPLY_MAX_INPUTS];
+  int n_coloc = 0;
+  for (int i = 1; !sp->resource && name && i < n && !vs__failed(st); i++)
+    if (sp->role[i] == VS_APPLY_REF && (slot_coloc[n_coloc] = vs_colocate_with(g, in[i].op, false, st))) n_coloc++;
   if (name && !vs__failed(st)) {
     op = vs__op_create(g, &(vs_op_spec){.type = type, .name = name, .inputs = in, .n_inputs = n,
                                         .has_output = !sp->resource, .dtype = sp->resource ? t : var->dtype,
@@ -263,6 +272,7 @@ static vs_op *apply_op(vs_graph *g, const vs_optimizer *opt, const char *type, v
       op->attr.apply.use_nesterov = opt->kind == VS_OPT_MOMENTUM && opt->use_nesterov;
     }
   }
+  while (n_coloc > 0) vs_colocation_scope_pop(g, slot_coloc[--n_coloc], op ? st : NULL);
   free(name);
   vs__name_scope_pop(ts);
   return op;
