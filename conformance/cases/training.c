@@ -883,12 +883,13 @@ VSC_CASE(optimizer_run_time_errors) {
 static const float OPT_W0[6] = {0.5f, -1.0f, 2.0f, 1.5f, 0.0f, -0.25f};
 static const float OPT_T[6] = {1.0f, 2.0f, 3.0f, -1.0f, 0.5f, 0.0f};
 
-/* w = W0; loss = sum((w - T)^2); 5 steps of o.minimize(loss); w and the
- * losses (fetched in the run of each step) must be TF's. */
+/* w = W0 (with `constraint`, NULL: none); loss = sum((w - T)^2); `steps`
+ * steps of o.minimize(loss); w and the losses (fetched in the run of each
+ * step) must be TF's. */
 static void opt_trajectory(vsc_ctx *t, vs_graph *g, vs_status *st, vs_optimizer *o, const float want_w[6],
-                           const float want_loss[5], bool resource) {
+                           const float *want_loss, bool resource, int steps, vs_constraint_fn constraint) {
   GETV(w, "w", .initializer = vs_value_initializer(OPT_W0, VS_FLOAT, 6, VS_SHAPE(2, 3)),
-       .use_resource = resource ? VS_OPT_TRUE : VS_OPT_FALSE);
+       .use_resource = resource ? VS_OPT_TRUE : VS_OPT_FALSE, .constraint = constraint);
   vs_output target = vs_constant(g, OPT_T, VS_FLOAT, VS_SHAPE(2, 3), "T", st);
   vs_output loss = vs_reduce_sum(g, vs_square(g, vs_sub(g, vs_var_value(w), target, NULL, st), NULL, st), NULL, st);
   OK();
@@ -898,7 +899,7 @@ static void opt_trajectory(vsc_ctx *t, vs_graph *g, vs_status *st, vs_optimizer 
   vs_op *init = vs_global_variables_initializer(g, st);
   OK();
   RUN(s, init);
-  for (int i = 0; i < 5; i++) {
+  for (int i = 0; i < steps; i++) {
     vs_tensor *l = NULL;
     vs_session_run(s, NULL, NULL, 0, &loss, &l, 1, &train, 1, st);
     OK();
@@ -914,7 +915,7 @@ static void opt_trajectory(vsc_ctx *t, vs_graph *g, vs_status *st, vs_optimizer 
   VSC_CASE(name) {                                                            \
     OPTIMIZER(o, make);                                                       \
     static const float vals[11] = {__VA_ARGS__};                              \
-    opt_trajectory(t, g, st, o, vals, vals + 6, false);                       \
+    opt_trajectory(t, g, st, o, vals, vals + 6, false, 5, NULL);              \
   }
 
 OPT_TRAJECTORY(optimizer_trajectory_gradient_descent, vs_gradient_descent_optimizer(0.1, NULL, st),
@@ -1450,7 +1451,7 @@ VSC_CASE(optimizer_resource_run_time_errors) {
   VSC_CASE(name) {                                                            \
     OPTIMIZER(o, make);                                                       \
     static const float vals[11] = {__VA_ARGS__};                              \
-    opt_trajectory(t, g, st, o, vals, vals + 6, true);                        \
+    opt_trajectory(t, g, st, o, vals, vals + 6, true, 5, NULL);               \
   }
 
 /* The same five steps on a resource variable: the same values as TF's. */
@@ -1571,36 +1572,17 @@ VSC_CASE(optimizer_resource_constraint_assigned_after_update) {
 /* 3 steps with the clip: the losses fetched with each step and w at the
  * end are TF's (the same for both kinds of variable: the constraint sees
  * the updated value), within 2e-6 x (1 + |want|). */
-static void clip_trajectory(vsc_ctx *t, vs_graph *g, vs_status *st, vs_optimizer *o, bool resource,
-                            const float want[9]) {
-  CLIP_MODEL(resource);
-  vs_op *train = vs_optimizer_minimize(o, loss, NULL, st);
-  OK();
-  SESSION(s);
-  RUN(s, vs_global_variables_initializer(g, st));
-  for (int i = 0; i < 3; i++) {
-    vs_tensor *l = NULL;
-    vs_session_run(s, NULL, NULL, 0, &loss, &l, 1, &train, 1, st);
-    OK();
-    float got = *(const float *)vs_tensor_data(l);
-    vs_tensor_free(l);
-    NEAR(got, want[6 + i], 2e-6 * (1 + fabs(want[6 + i])));
-  }
-  VALUE(x, s, w);
-  for (int i = 0; i < 6; i++) NEAR(FLOATS(x)[i], want[i], 2e-6 * (1 + fabs(want[i])));
-}
-
 #define CLIP_GD_WANT                                                                                      \
   0.600000024f, 0.592000008f, 0.600000024f, 0.023999989f, 0.244000018f, -0.127999991f, 16.8125f, 13.5200005f, \
       10.7840004f
 #define CLIP_ADAM_WANT                                                                                     \
   0.600000024f, -0.00454126298f, 0.600000024f, 0.407987535f, 0.29512769f, 0.0302073509f, 16.8125f, 13.5025005f, \
       12.6922216f
-#define CLIP_TRAJECTORY(name, resource, make, want)   \
-  VSC_CASE(name) {                                    \
-    OPTIMIZER(o, make);                               \
-    static const float vals[9] = {want};              \
-    clip_trajectory(t, g, st, o, resource, vals);     \
+#define CLIP_TRAJECTORY(name, resource, make, want)                            \
+  VSC_CASE(name) {                                                             \
+    OPTIMIZER(o, make);                                                        \
+    static const float vals[9] = {want};                                       \
+    opt_trajectory(t, g, st, o, vals, vals + 6, resource, 3, clip_constraint); \
   }
 
 CLIP_TRAJECTORY(optimizer_constraint_trajectory_gradient_descent, false, vs_gradient_descent_optimizer(0.1, NULL, st),

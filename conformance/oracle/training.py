@@ -617,15 +617,15 @@ W0 = np.array([[0.5, -1, 2], [1.5, 0, -0.25]], np.float32)
 TARGET = np.array([[1, 2, 3], [-1, 0.5, 0]], np.float32)
 
 
-def _trajectory(t, opt, want, resource=False):
-    w = tf.get_variable("w", initializer=tf.constant(W0), use_resource=resource)
+def _trajectory(t, opt, want, resource=False, steps=5, constraint=None):
+    w = tf.get_variable("w", initializer=tf.constant(W0), use_resource=resource, constraint=constraint)
     # The C case reads w through vs_var_value: "w/read", "w/Read/ReadVariableOp".
     read = w if not resource else tf.get_default_graph().get_tensor_by_name("w/Read/ReadVariableOp:0")
     loss = tf.reduce_sum(tf.square(read - tf.constant(TARGET, name="T")))
     train = opt.minimize(loss)
     with t.session() as s:
         s.run(tf.global_variables_initializer())
-        for i in range(5):
+        for i in range(steps):
             got = s.run([loss, train])[0]
             t.near(got, want[6 + i], 2e-6 * (1 + abs(want[6 + i])), "loss %d" % i)
         for i, x in enumerate(s.run(w).ravel()):
@@ -1128,15 +1128,7 @@ CLIP_ADAM_WANT = [0.600000024, -0.00454126298, 0.600000024, 0.407987535, 0.29512
 
 
 def _clip_trajectory(t, opt, resource, want):
-    w, loss = _clip_model(resource)
-    train = opt.minimize(loss)
-    with t.session() as s:
-        s.run(tf.global_variables_initializer())
-        for i in range(3):
-            got = s.run([loss, train])[0]
-            t.near(got, want[6 + i], 2e-6 * (1 + abs(want[6 + i])), "loss %d" % i)
-        for i, x in enumerate(s.run(w).ravel()):
-            t.near(x, want[i], 2e-6 * (1 + abs(want[i])), "w[%d]" % i)
+    _trajectory(t, opt, want, resource, 3, _clip)
 
 
 @case
