@@ -259,3 +259,59 @@ Test(export, dot_text)
                    "}\n");
   vs_export_free(dot);
 }
+
+/* The number of times `pat` (n bytes) occurs in buf. */
+static int count_bytes(const unsigned char *buf, size_t len, const char *pat, size_t n)
+{
+  int k = 0;
+  for (size_t i = 0; i + n <= len; i++) k += memcmp(buf + i, pat, n) == 0;
+  return k;
+}
+
+/* The first occurrence of `pat` (n bytes) in buf, or NULL. */
+static const unsigned char *find_bytes(const unsigned char *buf, size_t len, const char *pat, size_t n)
+{
+  for (size_t i = 0; i + n <= len; i++)
+    if (memcmp(buf + i, pat, n) == 0) return buf + i;
+  return NULL;
+}
+
+/* The NodeDef attr entry use_locking=<b> (map entry 0x2a, key, AttrValue b). */
+#define USE_LOCKING(b) "\x2a\x11\x0a\x0buse_locking\x12\x02\x28" b
+#define USE_LOCKING_LEN 19
+
+/* AdamOptimizer(use_locking=...) on a RefVariable, exported as
+ * export_meta_graph(strip_default_attrs=True) writes it: TF's Adam
+ * advances its beta powers with beta_power.assign(..., use_locking=
+ * self._use_locking), so "Adam/Assign" and "Adam/Assign_1" keep an
+ * explicit use_locking=false where an initializer's Assign (the op's
+ * default, true) loses it; with use_locking=True those two are the op's
+ * default and ApplyAdam's true is kept instead (checked node for node
+ * against TF by tests/test_optimizers.c with tools/tf_resume_adam.py). */
+static void adam_graph_locking(bool use_locking, int want_false, int want_true)
+{
+  vs_var *w = vs_get_variable(g, "w", &(vs_var_opts){.shape = VS_SHAPE(2), .initializer = vs_ones_initializer()},
+                              st);
+  vs_output grad = vs_placeholder(g, VS_FLOAT, VS_SHAPE(2), "grad", st);
+  vs_optimizer *o = vs_adam_optimizer(&(vs_adam_opts){.use_locking = use_locking}, st);
+  vs_op *train = vs_optimizer_apply_gradients(o, &(vs_grad_and_var){grad, w}, 1, NULL, st);
+  expect_ok(st);
+  cr_assert_str_eq(vs_op_name(train), "Adam");
+  size_t len;
+  unsigned char *buf =
+      vs_graph_export_graphdef(g, &(vs_export_opts){.add_shapes = true, .strip_default_attrs = true}, &len, st);
+  expect_ok(st);
+  cr_expect_eq(count_bytes(buf, len, USE_LOCKING("\x00"), USE_LOCKING_LEN), want_false);
+  cr_expect_eq(count_bytes(buf, len, USE_LOCKING("\x01"), USE_LOCKING_LEN), want_true);
+  /* the two explicit false ones are Adam's beta-power Assigns */
+  const unsigned char *at = find_bytes(buf, len, "\x0a\x0b" "Adam/Assign\x12\x06" "Assign", 21);
+  const unsigned char *next = find_bytes(buf, len, "\x0a\x0a" "Adam/mul_1", 12);
+  cr_assert(at && next && at < next);
+  cr_expect_eq(count_bytes(at, (size_t)(next - at), USE_LOCKING("\x00"), USE_LOCKING_LEN),
+               want_false / 2);
+  vs_export_free(buf);
+  vs_optimizer_free(o);
+}
+
+Test(export, adam_beta_power_assigns_write_use_locking_false) { adam_graph_locking(false, 2, 0); }
+Test(export, adam_use_locking_true_on_apply_op) { adam_graph_locking(true, 0, 1); }

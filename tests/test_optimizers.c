@@ -311,6 +311,45 @@ Test(optimizers, apply_errors) {
   vs_optimizer_free(o);
 }
 
+/* Constraints that fail: one sets its own error, one returns no tensor. */
+static vs_output failing_constraint(vs_graph *gr, vs_output x, void *data, vs_status *s) {
+  (void)gr;
+  (void)x;
+  (void)data;
+  vs_status_set(s, VS_OUT_OF_RANGE, "the constraint refuses");
+  return (vs_output){0};
+}
+static vs_output empty_constraint(vs_graph *gr, vs_output x, void *data, vs_status *s) {
+  (void)gr;
+  (void)x;
+  (void)s;
+  *(int *)data += 1;
+  return (vs_output){0};
+}
+
+/* The callback runs once per update, after the Apply op; its own error is
+ * apply_gradients' error, and no tensor is INVALID_ARGUMENT naming the
+ * variable. Either way no train op is returned or added to TRAIN_OP. */
+Test(optimizers, constraint_errors) {
+  int calls = 0;
+  vs_var *c1 = vs_get_variable(g, "c1", &(vs_var_opts){.shape = VS_SHAPE(2), .constraint = failing_constraint}, st);
+  vs_var *c2 = vs_get_variable(g, "c2", &(vs_var_opts){.shape = VS_SHAPE(2), .constraint = empty_constraint,
+                                                        .constraint_data = &calls}, st);
+  vs_output grad = vs_placeholder(g, VS_FLOAT, VS_SHAPE(2), "grad", st);
+  assert_ok();
+  vs_optimizer *o = vs_gradient_descent_optimizer(0.1, NULL, st);
+  cr_assert_null(vs_optimizer_apply_gradients(o, &(vs_grad_and_var){grad, c1}, 1, NULL, st));
+  cr_assert_eq(vs_status_code(st), VS_OUT_OF_RANGE);
+  cr_assert_str_eq(vs_status_message(st), "the constraint refuses");
+  cr_assert_not_null(vs_graph_operation_by_name(g, "GradientDescent/update_c1/ApplyGradientDescent"));
+  cr_assert_null(vs_optimizer_apply_gradients(o, &(vs_grad_and_var){grad, c2}, 1, NULL, st));
+  assert_error(VS_INVALID_ARGUMENT, "ValueError", "the constraint of c2 returned no tensor of its graph");
+  cr_assert_eq(calls, 1);
+  vs_item items[1];
+  cr_assert_eq(vs_get_collection(g, VS_TRAIN_OP, NULL, items, 1, st), 0);
+  vs_optimizer_free(o);
+}
+
 /* ---- the kernels against TensorFlow's trajectories ---------------------- */
 
 /* Initialises every global variable, then runs `train` n times. */

@@ -883,12 +883,13 @@ VSC_CASE(optimizer_run_time_errors) {
 static const float OPT_W0[6] = {0.5f, -1.0f, 2.0f, 1.5f, 0.0f, -0.25f};
 static const float OPT_T[6] = {1.0f, 2.0f, 3.0f, -1.0f, 0.5f, 0.0f};
 
-/* w = W0; loss = sum((w - T)^2); 5 steps of o.minimize(loss); w and the
- * losses (fetched in the run of each step) must be TF's. */
+/* w = W0 (with `constraint`, NULL: none); loss = sum((w - T)^2); `steps`
+ * steps of o.minimize(loss); w and the losses (fetched in the run of each
+ * step) must be TF's. */
 static void opt_trajectory(vsc_ctx *t, vs_graph *g, vs_status *st, vs_optimizer *o, const float want_w[6],
-                           const float want_loss[5], bool resource) {
+                           const float *want_loss, bool resource, int steps, vs_constraint_fn constraint) {
   GETV(w, "w", .initializer = vs_value_initializer(OPT_W0, VS_FLOAT, 6, VS_SHAPE(2, 3)),
-       .use_resource = resource ? VS_OPT_TRUE : VS_OPT_FALSE);
+       .use_resource = resource ? VS_OPT_TRUE : VS_OPT_FALSE, .constraint = constraint);
   vs_output target = vs_constant(g, OPT_T, VS_FLOAT, VS_SHAPE(2, 3), "T", st);
   vs_output loss = vs_reduce_sum(g, vs_square(g, vs_sub(g, vs_var_value(w), target, NULL, st), NULL, st), NULL, st);
   OK();
@@ -898,7 +899,7 @@ static void opt_trajectory(vsc_ctx *t, vs_graph *g, vs_status *st, vs_optimizer 
   vs_op *init = vs_global_variables_initializer(g, st);
   OK();
   RUN(s, init);
-  for (int i = 0; i < 5; i++) {
+  for (int i = 0; i < steps; i++) {
     vs_tensor *l = NULL;
     vs_session_run(s, NULL, NULL, 0, &loss, &l, 1, &train, 1, st);
     OK();
@@ -914,7 +915,7 @@ static void opt_trajectory(vsc_ctx *t, vs_graph *g, vs_status *st, vs_optimizer 
   VSC_CASE(name) {                                                            \
     OPTIMIZER(o, make);                                                       \
     static const float vals[11] = {__VA_ARGS__};                              \
-    opt_trajectory(t, g, st, o, vals, vals + 6, false);                       \
+    opt_trajectory(t, g, st, o, vals, vals + 6, false, 5, NULL);              \
   }
 
 OPT_TRAJECTORY(optimizer_trajectory_gradient_descent, vs_gradient_descent_optimizer(0.1, NULL, st),
@@ -1450,7 +1451,7 @@ VSC_CASE(optimizer_resource_run_time_errors) {
   VSC_CASE(name) {                                                            \
     OPTIMIZER(o, make);                                                       \
     static const float vals[11] = {__VA_ARGS__};                              \
-    opt_trajectory(t, g, st, o, vals, vals + 6, true);                        \
+    opt_trajectory(t, g, st, o, vals, vals + 6, true, 5, NULL);               \
   }
 
 /* The same five steps on a resource variable: the same values as TF's. */
@@ -1484,6 +1485,182 @@ OPT_RESOURCE_TRAJECTORY(optimizer_resource_trajectory_rmsprop_centered,
  * variables too (the step is not: get_or_create_global_step follows the
  * graph's switch, as TF's): 2 more steps are TF's. */
 VSC_CASE(optimizer_resource_resumes_tf_checkpoint) { opt_resume_tf_checkpoint(t, g, st, true); }
+
+/* ---- constraints after an update (issue 12, item 4 with the optimizers) ----
+ *
+ * TF's _RefVariableProcessor and _DenseResourceVariableProcessor.update_op:
+ * with a constraint, under the update's colocate_with(v) and
+ * control_dependencies([apply]), v.assign(v.constraint(v)). The constraint
+ * below clips into [-0.2, 0.6] with the ops both have:
+ *   def clip(x):
+ *     with tf.name_scope("clip"):
+ *       lo = tf.constant(-0.2, name="lo"); nhi = tf.constant(-0.6, name="neg_hi")
+ *       return tf.maximum(tf.negative(tf.maximum(tf.negative(x), nhi)), lo)
+ * The constraint's first op reads the updated variable: in TF "w/read" (an
+ * alias of the variable's buffer) or, for a resource variable, a read made
+ * in the constraint's own scope ("update_w/clip/Neg/ReadVariableOp");
+ * varscope's reads are the Apply op's output and
+ * "update_w/constraint/ReadVariableOp" (docs/optimizers.md), so the cases
+ * check the ops after that read. */
+static vs_output clip_constraint(vs_graph *g, vs_output x, void *data, vs_status *st) {
+  (void)data;
+  vs_output out = {0};
+  if (!vs_name_scope_push(g, "clip", st)) return out;
+  vs_output lo = vs_constant_float(g, -0.2f, "lo", st);
+  vs_output nhi = lo.op ? vs_constant_float(g, -0.6f, "neg_hi", st) : (vs_output){0};
+  vs_output n = nhi.op ? vs_neg(g, x, NULL, st) : (vs_output){0};
+  vs_output m = n.op ? vs_maximum(g, n, nhi, NULL, st) : (vs_output){0};
+  vs_output n1 = m.op ? vs_neg(g, m, NULL, st) : (vs_output){0};
+  out = n1.op ? vs_maximum(g, n1, lo, NULL, st) : (vs_output){0};
+  vs_name_scope_pop(g, out.op ? st : NULL);
+  return out;
+}
+
+/* w (W0, the clip constraint) and loss = sum((w - T)^2), TF's model of the
+ * trajectory cases. */
+#define CLIP_MODEL(resource)                                                                                 \
+  GETV(w, "w", .initializer = vs_value_initializer(OPT_W0, VS_FLOAT, 6, VS_SHAPE(2, 3)),                    \
+       .constraint = clip_constraint, .use_resource = (resource) ? VS_OPT_TRUE : VS_OPT_FALSE);             \
+  vs_output target = vs_constant(g, OPT_T, VS_FLOAT, VS_SHAPE(2, 3), "T", st);                              \
+  vs_output loss = vs_reduce_sum(g, vs_square(g, vs_sub(g, vs_var_value(w), target, NULL, st), NULL, st), NULL, st); \
+  OK()
+
+/* GradientDescent on a RefVariable: the clip's ops in "update_w/clip",
+ * after the ApplyGradientDescent (its Consts' control input), colocated
+ * with w; "update_w/Assign" writes the projection; the train op waits for
+ * the Assign, not the Apply op. */
+VSC_CASE(optimizer_constraint_assigned_after_update) {
+  CLIP_MODEL(false);
+  OPTIMIZER(o, vs_gradient_descent_optimizer(0.1, NULL, st));
+  vs_op *train = vs_optimizer_minimize(o, loss, NULL, st);
+  OK();
+  STR_EQ(vs_op_name(train), "GradientDescent");
+  OPT_OP("GradientDescent/update_w/clip/lo", "Const", "^GradientDescent/update_w/ApplyGradientDescent");
+  OPT_OP("GradientDescent/update_w/clip/neg_hi", "Const", "^GradientDescent/update_w/ApplyGradientDescent");
+  STR_EQ(vs_op_type(vs_graph_operation_by_name(g, "GradientDescent/update_w/clip/Neg")), "Neg");
+  OPT_OP("GradientDescent/update_w/clip/Maximum", "Maximum",
+         "GradientDescent/update_w/clip/Neg:0 GradientDescent/update_w/clip/neg_hi:0");
+  OPT_OP("GradientDescent/update_w/clip/Neg_1", "Neg", "GradientDescent/update_w/clip/Maximum:0");
+  OPT_OP("GradientDescent/update_w/clip/Maximum_1", "Maximum",
+         "GradientDescent/update_w/clip/Neg_1:0 GradientDescent/update_w/clip/lo:0");
+  OPT_CLASS("GradientDescent/update_w/clip/Maximum_1", "loc:@w");
+  OPT_OP("GradientDescent/update_w/Assign", "Assign", "w:0 GradientDescent/update_w/clip/Maximum_1:0");
+  OPT_CLASS("GradientDescent/update_w/Assign", "loc:@w");
+  OPT_OP("GradientDescent", "NoOp", "^GradientDescent/update_w/Assign");
+}
+
+/* Adam on a resource variable: the same ops, "update_w/AssignVariableOp"
+ * and the read after it ("update_w/ReadVariableOp", after the Apply op and
+ * the assignment), the group waiting for the AssignVariableOp and the beta
+ * powers' updates. */
+VSC_CASE(optimizer_resource_constraint_assigned_after_update) {
+  CLIP_MODEL(true);
+  OPTIMIZER(o, vs_adam_optimizer(&(vs_adam_opts){.learning_rate = VS_OPT_DOUBLE(0.1)}, st));
+  vs_op *train = vs_optimizer_minimize(o, loss, NULL, st);
+  OK();
+  STR_EQ(vs_op_name(train), "Adam");
+  OPT_OP("Adam/update_w/clip/lo", "Const", "^Adam/update_w/ResourceApplyAdam");
+  OPT_OP("Adam/update_w/clip/Maximum_1", "Maximum", "Adam/update_w/clip/Neg_1:0 Adam/update_w/clip/lo:0");
+  OPT_CLASS("Adam/update_w/clip/Maximum_1", "loc:@w");
+  OPT_OP("Adam/update_w/AssignVariableOp", "AssignVariableOp", "w:0 Adam/update_w/clip/Maximum_1:0");
+  OPT_CLASS("Adam/update_w/AssignVariableOp", "loc:@w");
+  OPT_OP("Adam/update_w/ReadVariableOp", "ReadVariableOp",
+         "w:0 ^Adam/update_w/ResourceApplyAdam ^Adam/update_w/AssignVariableOp");
+  OPT_OP("Adam", "NoOp", "^Adam/update_w/AssignVariableOp ^Adam/AssignVariableOp ^Adam/AssignVariableOp_1");
+}
+
+/* 3 steps with the clip: the losses fetched with each step and w at the
+ * end are TF's (the same for both kinds of variable: the constraint sees
+ * the updated value), within 2e-6 x (1 + |want|). */
+#define CLIP_GD_WANT                                                                                      \
+  0.600000024f, 0.592000008f, 0.600000024f, 0.023999989f, 0.244000018f, -0.127999991f, 16.8125f, 13.5200005f, \
+      10.7840004f
+#define CLIP_ADAM_WANT                                                                                     \
+  0.600000024f, -0.00454126298f, 0.600000024f, 0.407987535f, 0.29512769f, 0.0302073509f, 16.8125f, 13.5025005f, \
+      12.6922216f
+#define CLIP_TRAJECTORY(name, resource, make, want)                            \
+  VSC_CASE(name) {                                                             \
+    OPTIMIZER(o, make);                                                        \
+    static const float vals[9] = {want};                                       \
+    opt_trajectory(t, g, st, o, vals, vals + 6, resource, 3, clip_constraint); \
+  }
+
+CLIP_TRAJECTORY(optimizer_constraint_trajectory_gradient_descent, false, vs_gradient_descent_optimizer(0.1, NULL, st),
+                CLIP_GD_WANT)
+CLIP_TRAJECTORY(optimizer_constraint_trajectory_adam, false,
+                vs_adam_optimizer(&(vs_adam_opts){.learning_rate = VS_OPT_DOUBLE(0.1)}, st), CLIP_ADAM_WANT)
+CLIP_TRAJECTORY(optimizer_resource_constraint_trajectory_gradient_descent, true,
+                vs_gradient_descent_optimizer(0.1, NULL, st), CLIP_GD_WANT)
+CLIP_TRAJECTORY(optimizer_resource_constraint_trajectory_adam, true,
+                vs_adam_optimizer(&(vs_adam_opts){.learning_rate = VS_OPT_DOUBLE(0.1)}, st), CLIP_ADAM_WANT)
+
+/* ---- slots of a variable without a device, made in a device scope ----
+ *
+ * with tf.device("/device:GPU:3"): tf.train.AdamOptimizer(0.1).apply_gradients([(gw, w)])
+ * with w made outside any device scope: slot_creator's colocate_with(w)
+ * empties the device stack, and the variable's init_scope restores the
+ * one it hid, so the slots, the beta powers and their Assign, read (and a
+ * resource variable's IsInitialized) ops are on GPU:3; the initializers
+ * made under device(None) ("w/Adam/Initializer/zeros", a resource
+ * variable's "beta1_power/Initializer/initial_value") have no device. The
+ * string lists every op apply_gradients made, "name=device" ('-': none). */
+static void slot_devices(vsc_ctx *t, vs_graph *g, vs_status *st, bool resource, const char *want) {
+  GETV(w, "w", .shape = VS_SHAPE(2), .initializer = vs_ones_initializer(),
+       .use_resource = resource ? VS_OPT_TRUE : VS_OPT_FALSE);
+  vs_output gw = vs_placeholder(g, VS_FLOAT, VS_SHAPE(2), "gw", st);
+  OK();
+  size_t n0 = vs_graph_num_operations(g);
+  EXPECT(vs_device_push(g, "/device:GPU:3", st), "device push");
+  OPTIMIZER(o, vs_adam_optimizer(&(vs_adam_opts){.learning_rate = VS_OPT_DOUBLE(0.1)}, st));
+  vs_op *train = vs_optimizer_apply_gradients(o, &(vs_grad_and_var){gw, w}, 1, NULL, st);
+  OK();
+  vs_device_pop(g, st);
+  OK();
+  EXPECT(train != NULL, "no train op");
+  char got[4096];
+  size_t len = 0;
+  got[0] = '\0';
+  for (size_t i = n0; i < vs_graph_num_operations(g); i++) {
+    vs_op *op = vs_graph_operation(g, i);
+    const char *dev = vs_op_device(op);
+    len += (size_t)snprintf(got + len, len < sizeof got ? sizeof got - len : 0, "%s%s=%s", len ? " " : "",
+                            vs_op_name(op), dev[0] ? dev : "-");
+  }
+  STR_EQ(got, want);
+}
+
+VSC_CASE(optimizer_slot_devices_from_device_scope) {
+  slot_devices(t, g, st, false,
+               "beta1_power/initial_value=/device:GPU:3 beta1_power=/device:GPU:3 beta1_power/Assign=/device:GPU:3 "
+               "beta1_power/read=/device:GPU:3 beta2_power/initial_value=/device:GPU:3 beta2_power=/device:GPU:3 "
+               "beta2_power/Assign=/device:GPU:3 beta2_power/read=/device:GPU:3 w/Adam/Initializer/zeros=- "
+               "w/Adam=/device:GPU:3 w/Adam/Assign=/device:GPU:3 w/Adam/read=/device:GPU:3 "
+               "w/Adam_1/Initializer/zeros=- w/Adam_1=/device:GPU:3 w/Adam_1/Assign=/device:GPU:3 "
+               "w/Adam_1/read=/device:GPU:3 Adam/learning_rate=/device:GPU:3 Adam/beta1=/device:GPU:3 "
+               "Adam/beta2=/device:GPU:3 Adam/epsilon=/device:GPU:3 Adam/update_w/ApplyAdam=/device:GPU:3 "
+               "Adam/mul=/device:GPU:3 Adam/Assign=/device:GPU:3 Adam/mul_1=/device:GPU:3 "
+               "Adam/Assign_1=/device:GPU:3 Adam=/device:GPU:3");
+}
+
+VSC_CASE(optimizer_resource_slot_devices_from_device_scope) {
+  slot_devices(t, g, st, true,
+               "beta1_power/Initializer/initial_value=- beta1_power=/device:GPU:3 "
+               "beta1_power/IsInitialized/VarIsInitializedOp=/device:GPU:3 beta1_power/Assign=/device:GPU:3 "
+               "beta1_power/Read/ReadVariableOp=/device:GPU:3 beta2_power/Initializer/initial_value=- "
+               "beta2_power=/device:GPU:3 beta2_power/IsInitialized/VarIsInitializedOp=/device:GPU:3 "
+               "beta2_power/Assign=/device:GPU:3 beta2_power/Read/ReadVariableOp=/device:GPU:3 "
+               "w/Adam/Initializer/zeros=- w/Adam=/device:GPU:3 w/Adam/IsInitialized/VarIsInitializedOp=/device:GPU:3 "
+               "w/Adam/Assign=/device:GPU:3 w/Adam/Read/ReadVariableOp=/device:GPU:3 w/Adam_1/Initializer/zeros=- "
+               "w/Adam_1=/device:GPU:3 w/Adam_1/IsInitialized/VarIsInitializedOp=/device:GPU:3 "
+               "w/Adam_1/Assign=/device:GPU:3 w/Adam_1/Read/ReadVariableOp=/device:GPU:3 "
+               "Adam/learning_rate=/device:GPU:3 Adam/beta1=/device:GPU:3 Adam/beta2=/device:GPU:3 "
+               "Adam/epsilon=/device:GPU:3 Adam/update_w/ResourceApplyAdam/ReadVariableOp=- "
+               "Adam/update_w/ResourceApplyAdam/ReadVariableOp_1=- Adam/update_w/ResourceApplyAdam=- "
+               "Adam/ReadVariableOp=- Adam/mul=/device:GPU:3 Adam/AssignVariableOp=/device:GPU:3 "
+               "Adam/ReadVariableOp_1=/device:GPU:3 Adam/ReadVariableOp_2=- Adam/mul_1=/device:GPU:3 "
+               "Adam/AssignVariableOp_1=/device:GPU:3 Adam/ReadVariableOp_3=/device:GPU:3 Adam/NoOp=/device:GPU:3 "
+               "Adam/NoOp_1=/device:GPU:3 Adam=/device:GPU:3");
+}
 
 const vsc_case vsc_cases_training[] = {
     VSC_REG(gradients_of_mean_squared_mlp, "T.grad.mlp T.grad.names"),
@@ -1553,5 +1730,15 @@ const vsc_case vsc_cases_training[] = {
     VSC_REG(optimizer_resource_trajectory_rmsprop, "T.rtrain.trajectory"),
     VSC_REG(optimizer_resource_trajectory_rmsprop_centered, "T.rtrain.trajectory"),
     VSC_REG(optimizer_resource_resumes_tf_checkpoint, "T.rtrain.checkpoint T.rtrain.trajectory"),
+    /* ---- constraints after an update ---- */
+    VSC_REG(optimizer_constraint_assigned_after_update, "T.train.constraint"),
+    VSC_REG(optimizer_resource_constraint_assigned_after_update, "T.rtrain.constraint"),
+    VSC_REG(optimizer_constraint_trajectory_gradient_descent, "T.train.constraint T.train.trajectory"),
+    VSC_REG(optimizer_constraint_trajectory_adam, "T.train.constraint T.train.trajectory"),
+    VSC_REG(optimizer_resource_constraint_trajectory_gradient_descent, "T.rtrain.constraint T.rtrain.trajectory"),
+    VSC_REG(optimizer_resource_constraint_trajectory_adam, "T.rtrain.constraint T.rtrain.trajectory"),
+    /* ---- slot devices ---- */
+    VSC_REG(optimizer_slot_devices_from_device_scope, "T.train.slot_device"),
+    VSC_REG(optimizer_resource_slot_devices_from_device_scope, "T.rtrain.slot_device"),
     {NULL, NULL, NULL, NULL},
 };

@@ -617,15 +617,15 @@ W0 = np.array([[0.5, -1, 2], [1.5, 0, -0.25]], np.float32)
 TARGET = np.array([[1, 2, 3], [-1, 0.5, 0]], np.float32)
 
 
-def _trajectory(t, opt, want, resource=False):
-    w = tf.get_variable("w", initializer=tf.constant(W0), use_resource=resource)
+def _trajectory(t, opt, want, resource=False, steps=5, constraint=None):
+    w = tf.get_variable("w", initializer=tf.constant(W0), use_resource=resource, constraint=constraint)
     # The C case reads w through vs_var_value: "w/read", "w/Read/ReadVariableOp".
     read = w if not resource else tf.get_default_graph().get_tensor_by_name("w/Read/ReadVariableOp:0")
     loss = tf.reduce_sum(tf.square(read - tf.constant(TARGET, name="T")))
     train = opt.minimize(loss)
     with t.session() as s:
         s.run(tf.global_variables_initializer())
-        for i in range(5):
+        for i in range(steps):
             got = s.run([loss, train])[0]
             t.near(got, want[6 + i], 2e-6 * (1 + abs(want[6 + i])), "loss %d" % i)
         for i, x in enumerate(s.run(w).ravel()):
@@ -1069,3 +1069,132 @@ def optimizer_resource_trajectory_rmsprop_centered(t):
 @case
 def optimizer_resource_resumes_tf_checkpoint(t):
     _resume_tf_checkpoint(t, True)
+
+
+# ---- constraints after an update ----
+
+def _clip(x):
+    with tf.name_scope("clip"):
+        lo = tf.constant(-0.2, name="lo")
+        nhi = tf.constant(-0.6, name="neg_hi")
+        return tf.maximum(tf.negative(tf.maximum(tf.negative(x), nhi)), lo)
+
+
+def _clip_model(resource):
+    w = tf.get_variable("w", initializer=tf.constant(W0), constraint=_clip, use_resource=resource)
+    # The C case reads w through vs_var_value: "w/read", "w/Read/ReadVariableOp".
+    read = w if not resource else tf.get_default_graph().get_tensor_by_name("w/Read/ReadVariableOp:0")
+    return w, tf.reduce_sum(tf.square(read - tf.constant(TARGET, name="T")))
+
+
+@case
+def optimizer_constraint_assigned_after_update(t):
+    w, loss = _clip_model(False)
+    train = tf.train.GradientDescentOptimizer(0.1).minimize(loss)
+    t.eq(train.name, "GradientDescent")
+    _op(t, "GradientDescent/update_w/clip/lo", "Const", "^GradientDescent/update_w/ApplyGradientDescent")
+    _op(t, "GradientDescent/update_w/clip/neg_hi", "Const", "^GradientDescent/update_w/ApplyGradientDescent")
+    t.eq(_ops("GradientDescent/update_w/clip/Neg").type, "Neg")
+    _op(t, "GradientDescent/update_w/clip/Maximum", "Maximum",
+        "GradientDescent/update_w/clip/Neg:0 GradientDescent/update_w/clip/neg_hi:0")
+    _op(t, "GradientDescent/update_w/clip/Neg_1", "Neg", "GradientDescent/update_w/clip/Maximum:0")
+    _op(t, "GradientDescent/update_w/clip/Maximum_1", "Maximum",
+        "GradientDescent/update_w/clip/Neg_1:0 GradientDescent/update_w/clip/lo:0")
+    t.eq(_class("GradientDescent/update_w/clip/Maximum_1"), "loc:@w")
+    _op(t, "GradientDescent/update_w/Assign", "Assign", "w:0 GradientDescent/update_w/clip/Maximum_1:0")
+    t.eq(_class("GradientDescent/update_w/Assign"), "loc:@w")
+    _op(t, "GradientDescent", "NoOp", "^GradientDescent/update_w/Assign")
+
+
+@case
+def optimizer_resource_constraint_assigned_after_update(t):
+    w, loss = _clip_model(True)
+    train = tf.train.AdamOptimizer(0.1).minimize(loss)
+    t.eq(train.name, "Adam")
+    _op(t, "Adam/update_w/clip/lo", "Const", "^Adam/update_w/ResourceApplyAdam")
+    _op(t, "Adam/update_w/clip/Maximum_1", "Maximum", "Adam/update_w/clip/Neg_1:0 Adam/update_w/clip/lo:0")
+    t.eq(_class("Adam/update_w/clip/Maximum_1"), "loc:@w")
+    _op(t, "Adam/update_w/AssignVariableOp", "AssignVariableOp", "w:0 Adam/update_w/clip/Maximum_1:0")
+    t.eq(_class("Adam/update_w/AssignVariableOp"), "loc:@w")
+    _op(t, "Adam/update_w/ReadVariableOp", "ReadVariableOp",
+        "w:0 ^Adam/update_w/ResourceApplyAdam ^Adam/update_w/AssignVariableOp")
+    _op(t, "Adam", "NoOp", "^Adam/update_w/AssignVariableOp ^Adam/AssignVariableOp ^Adam/AssignVariableOp_1")
+
+
+CLIP_GD_WANT = [0.600000024, 0.592000008, 0.600000024, 0.023999989, 0.244000018, -0.127999991,
+                16.8125, 13.5200005, 10.7840004]
+CLIP_ADAM_WANT = [0.600000024, -0.00454126298, 0.600000024, 0.407987535, 0.29512769, 0.0302073509,
+                  16.8125, 13.5025005, 12.6922216]
+
+
+def _clip_trajectory(t, opt, resource, want):
+    _trajectory(t, opt, want, resource, 3, _clip)
+
+
+@case
+def optimizer_constraint_trajectory_gradient_descent(t):
+    _clip_trajectory(t, tf.train.GradientDescentOptimizer(0.1), False, CLIP_GD_WANT)
+
+
+@case
+def optimizer_constraint_trajectory_adam(t):
+    _clip_trajectory(t, tf.train.AdamOptimizer(0.1), False, CLIP_ADAM_WANT)
+
+
+@case
+def optimizer_resource_constraint_trajectory_gradient_descent(t):
+    _clip_trajectory(t, tf.train.GradientDescentOptimizer(0.1), True, CLIP_GD_WANT)
+
+
+@case
+def optimizer_resource_constraint_trajectory_adam(t):
+    _clip_trajectory(t, tf.train.AdamOptimizer(0.1), True, CLIP_ADAM_WANT)
+
+
+# ---- slots of a variable without a device, made in a device scope ----
+
+def _slot_devices(t, resource, want):
+    w = tf.get_variable("w", [2], initializer=tf.ones_initializer(), use_resource=resource)
+    gw = tf.placeholder(tf.float32, [2], name="gw")
+    g = tf.get_default_graph()
+    n0 = len(g.get_operations())
+    with tf.device("/device:GPU:3"):
+        train = tf.train.AdamOptimizer(0.1).apply_gradients([(gw, w)])
+    t.check(train is not None, "no train op")
+    got = " ".join("%s=%s" % (op.name, op.device or "-") for op in g.get_operations()[n0:])
+    t.eq(got, want)
+
+
+@case
+def optimizer_slot_devices_from_device_scope(t):
+    _slot_devices(t, False,
+                  "beta1_power/initial_value=/device:GPU:3 beta1_power=/device:GPU:3 beta1_power/Assign=/device:GPU:3 "
+                  "beta1_power/read=/device:GPU:3 beta2_power/initial_value=/device:GPU:3 beta2_power=/device:GPU:3 "
+                  "beta2_power/Assign=/device:GPU:3 beta2_power/read=/device:GPU:3 w/Adam/Initializer/zeros=- "
+                  "w/Adam=/device:GPU:3 w/Adam/Assign=/device:GPU:3 w/Adam/read=/device:GPU:3 "
+                  "w/Adam_1/Initializer/zeros=- w/Adam_1=/device:GPU:3 w/Adam_1/Assign=/device:GPU:3 "
+                  "w/Adam_1/read=/device:GPU:3 Adam/learning_rate=/device:GPU:3 Adam/beta1=/device:GPU:3 "
+                  "Adam/beta2=/device:GPU:3 Adam/epsilon=/device:GPU:3 Adam/update_w/ApplyAdam=/device:GPU:3 "
+                  "Adam/mul=/device:GPU:3 Adam/Assign=/device:GPU:3 Adam/mul_1=/device:GPU:3 "
+                  "Adam/Assign_1=/device:GPU:3 Adam=/device:GPU:3")
+
+
+@case
+def optimizer_resource_slot_devices_from_device_scope(t):
+    _slot_devices(t, True,
+                  "beta1_power/Initializer/initial_value=- beta1_power=/device:GPU:3 "
+                  "beta1_power/IsInitialized/VarIsInitializedOp=/device:GPU:3 beta1_power/Assign=/device:GPU:3 "
+                  "beta1_power/Read/ReadVariableOp=/device:GPU:3 beta2_power/Initializer/initial_value=- "
+                  "beta2_power=/device:GPU:3 beta2_power/IsInitialized/VarIsInitializedOp=/device:GPU:3 "
+                  "beta2_power/Assign=/device:GPU:3 beta2_power/Read/ReadVariableOp=/device:GPU:3 "
+                  "w/Adam/Initializer/zeros=- w/Adam=/device:GPU:3 w/Adam/IsInitialized/VarIsInitializedOp=/device:GPU:3 "
+                  "w/Adam/Assign=/device:GPU:3 w/Adam/Read/ReadVariableOp=/device:GPU:3 w/Adam_1/Initializer/zeros=- "
+                  "w/Adam_1=/device:GPU:3 w/Adam_1/IsInitialized/VarIsInitializedOp=/device:GPU:3 "
+                  "w/Adam_1/Assign=/device:GPU:3 w/Adam_1/Read/ReadVariableOp=/device:GPU:3 "
+                  "Adam/learning_rate=/device:GPU:3 Adam/beta1=/device:GPU:3 Adam/beta2=/device:GPU:3 "
+                  "Adam/epsilon=/device:GPU:3 Adam/update_w/ResourceApplyAdam/ReadVariableOp=- "
+                  "Adam/update_w/ResourceApplyAdam/ReadVariableOp_1=- Adam/update_w/ResourceApplyAdam=- "
+                  "Adam/ReadVariableOp=- Adam/mul=/device:GPU:3 Adam/AssignVariableOp=/device:GPU:3 "
+                  "Adam/ReadVariableOp_1=/device:GPU:3 Adam/ReadVariableOp_2=- Adam/mul_1=/device:GPU:3 "
+                  "Adam/AssignVariableOp_1=/device:GPU:3 Adam/ReadVariableOp_3=/device:GPU:3 Adam/NoOp=/device:GPU:3 "
+                  "Adam/NoOp_1=/device:GPU:3 Adam=/device:GPU:3")

@@ -326,7 +326,10 @@ static bool op_attrs(attrs *as, const vs_op *op, const op_role *role) {
      * was made with validate_shape=False, which left its shape unknown. */
     bool validate = role->init_of ? role->init_of->op->shape.known : op->attr.assign.validate_shape;
     attr_type(as, "T", op->dtype, false);
-    attr_b(as, "use_locking", true, true); /* tf.assign's use_locking=None: the op's default */
+    /* tf.assign's use_locking=None: the op's default (true), unless the
+     * builder passed False (Adam's beta-power updates) */
+    bool locking = !op->attr.assign.use_locking_false;
+    attr_b(as, "use_locking", locking, locking);
     attr_b(as, "validate_shape", validate, validate);
   } else if (is_type(op, "AssignAdd") || is_type(op, "AssignSub")) {
     attr_type(as, "T", op->dtype, false);

@@ -25,7 +25,9 @@
  * Mean .reduce, the pools .pool, the optimizers' Apply* ops .apply. */
 typedef union vs_op_attrs {
   struct { bool has_seed; int64_t seed, seed2; } random; /* TF's seed/seed2 attrs from get_seed() */
-  struct { bool validate_shape; } assign;
+  /* Assign: use_locking_false is an explicit use_locking=False (Adam's
+   * beta-power updates); zero keeps the op's default, true */
+  struct { bool validate_shape, use_locking_false; } assign;
   struct { vs_var **list; int n; } report;                /* the variables (list owned) */
   struct { int64_t strides[4], dilations[4]; bool pad_same; } conv; /* NHWC; SAME, else VALID */
   struct { bool transpose_a, transpose_b; } matmul;

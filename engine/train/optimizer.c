@@ -253,6 +253,15 @@ static vs_op *apply_op(vs_graph *g, const vs_optimizer *opt, const char *type, v
       fail_shape(st, problem, name, type, attrs, in, n);
     }
   }
+  /* op_def_library's _MaybeColocateWith(ref inputs): a RefVariable's op
+   * is built inside colocate_with(var), colocate_with(slot), ... in input
+   * order, so the newest with a device (a slot placed by a device scope
+   * while var has none) places it; the groups are var's. A resource op's
+   * handles are no ref inputs. */
+  vs_colocation_scope *slot_coloc[VS_APPLY_MAX_INPUTS];
+  int n_coloc = 0;
+  for (int i = 1; !sp->resource && name && i < n && !vs__failed(st); i++)
+    if (sp->role[i] == VS_APPLY_REF && (slot_coloc[n_coloc] = vs_colocate_with(g, in[i].op, false, st))) n_coloc++;
   if (name && !vs__failed(st)) {
     op = vs__op_create(g, &(vs_op_spec){.type = type, .name = name, .inputs = in, .n_inputs = n,
                                         .has_output = !sp->resource, .dtype = sp->resource ? t : var->dtype,
@@ -263,6 +272,7 @@ static vs_op *apply_op(vs_graph *g, const vs_optimizer *opt, const char *type, v
       op->attr.apply.use_nesterov = opt->kind == VS_OPT_MOMENTUM && opt->use_nesterov;
     }
   }
+  while (n_coloc > 0) vs_colocation_scope_pop(g, slot_coloc[--n_coloc], op ? st : NULL);
   free(name);
   vs__name_scope_pop(ts);
   return op;
@@ -432,18 +442,64 @@ done:
   return root;
 }
 
-/* beta_power.assign(beta_power * beta_t) in the current scopes: a
- * RefVariable's read, Mul and Assign; a resource variable's new read
- * ("ReadVariableOp"), Mul, AssignVariableOp and the read that TF's
- * _UnreadVariable is. Returns the op the group waits for (Assign, or
+/* v.assign(value) in the current scopes: a RefVariable's Assign, or a
+ * resource variable's AssignVariableOp and the read that TF's
+ * _UnreadVariable is. Returns the op a group waits for (the Assign, or the
  * AssignVariableOp: the _UnreadVariable's op). */
-static vs_op *advance_power(vs_graph *g, vs_thread_state *ts, vs_var *power, vs_output beta, vs_status *st) {
-  vs_output x = read_value(g, ts, power, st);
-  vs_output m = x.op ? vs_mul(g, x, beta, NULL, st) : (vs_output){0};
-  vs_output u = m.op ? vs_assign(g, power, m, NULL, st) : (vs_output){0};
-  if (!u.op || !power->resource) return u.op;
+static vs_op *assign_op(vs_graph *g, vs_var *v, vs_output value, vs_status *st) {
+  vs_output u = vs_assign(g, v, value, NULL, st);
+  if (!u.op || !v->resource) return u.op;
   size_t nc = vs_op_num_control_inputs(u.op); /* the update is the read's last control input */
   return nc ? vs_op_control_input(u.op, nc - 1) : NULL;
+}
+
+/* beta_power.assign(beta_power * beta_t, use_locking=self._use_locking) in
+ * the current scopes: a RefVariable's read, Mul and Assign (whose
+ * use_locking attr is the optimizer's, where an Assign of v.assign() keeps
+ * the op's default, true); a resource variable's new read
+ * ("ReadVariableOp"), Mul, AssignVariableOp (no use_locking attr) and the
+ * _UnreadVariable's read. Returns the op the group waits for. */
+static vs_op *advance_power(vs_graph *g, vs_thread_state *ts, const vs_optimizer *o, vs_var *power, vs_output beta,
+                            vs_status *st) {
+  vs_output x = read_value(g, ts, power, st);
+  vs_output m = x.op ? vs_mul(g, x, beta, NULL, st) : (vs_output){0};
+  vs_op *u = m.op ? assign_op(g, power, m, st) : NULL;
+  if (u && !power->resource) u->attr.assign.use_locking_false = !o->use_locking;
+  return u;
+}
+
+/* _RefVariableProcessor / _DenseResourceVariableProcessor.update_op for a
+ * variable with a constraint: under colocate_with(v) (apply_gradients')
+ * and control_dependencies([update]), v.assign(v.constraint(v)) in the
+ * "update_<v>" scope ("update_w/Assign"; a resource variable's
+ * "update_w/AssignVariableOp" and "update_w/ReadVariableOp"). The
+ * constraint sees the updated variable: a RefVariable's Apply op output
+ * (TF's constraint reads "w/read", which in TF aliases the variable's
+ * buffer; varscope's read is a snapshot taken before the update, so the
+ * Apply op's ref output stands for it), a resource variable's new read
+ * "update_w/constraint/ReadVariableOp" (TF's is made inside the
+ * constraint's own name scope, which C cannot enter: "constraint" keeps
+ * TF's names for the ops after it). Returns the op the group waits for. */
+static vs_op *constrain(vs_graph *g, vs_thread_state *ts, vs_var *v, vs_op *update, vs_status *st) {
+  vs_colocation_scope *coloc = vs_colocate_with_var(g, v, false, st);
+  if (!coloc) return NULL;
+  vs_op *out = NULL;
+  vs_control_dependencies_push(g, &update, 1, st);
+  if (!vs__failed(st)) {
+    vs_output x = {update, 0};
+    if (v->resource && vs_name_scope_push(g, "constraint", st)) {
+      x = read_value(g, ts, v, st);
+      vs_name_scope_pop(g, x.op ? st : NULL);
+    }
+    vs_output c = vs__failed(st) ? (vs_output){0} : v->constraint(g, x, v->constraint_data, st);
+    if (!vs__failed(st) && (!c.op || c.op->graph != g || !c.op->has_output))
+      vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "the constraint of %s returned no tensor of its graph",
+               v->op->name);
+    if (!vs__failed(st)) out = assign_op(g, v, c, st);
+    vs_control_dependencies_pop(g, out ? st : NULL);
+  }
+  vs_colocation_scope_pop(g, coloc, out ? st : NULL);
+  return vs__failed(st) ? NULL : out;
 }
 
 /* _finish(update_ops, name): the group of the updates; Adam first advances
@@ -460,8 +516,8 @@ static vs_op *finish(vs_graph *g, vs_optimizer *o, const prepared *p, vs_op **up
   vs_op *u1 = NULL, *u2 = NULL;
   vs_colocation_scope *coloc = vs_colocate_with_var(g, b1, false, st);
   if (coloc) {
-    u1 = advance_power(g, ts, b1, p->beta1, st);
-    if (u1) u2 = advance_power(g, ts, b2, p->beta2, st);
+    u1 = advance_power(g, ts, o, b1, p->beta1, st);
+    if (u1) u2 = advance_power(g, ts, o, b2, p->beta2, st);
     vs_colocation_scope_pop(g, coloc, u2 ? st : NULL);
   }
   vs_control_dependencies_pop(g, u2 ? st : NULL);
@@ -587,6 +643,10 @@ VS_API vs_op *vs_optimizer_apply_gradients(vs_optimizer *opt, const vs_grad_and_
     free(upd);
     if (!us) goto pop;
     vs_op *op = apply_dense(g, opt, &p, gv[i].grad, gv[i].var, st);
+    if (op && gv[i].var->constraint) {
+      vs_thread_state *ts = vs__thread(g, st);
+      op = ts ? constrain(g, ts, gv[i].var, op, st) : NULL;
+    }
     vs_name_scope_pop(g, NULL);
     if (!op) goto pop;
     updates[n_up++] = op;

@@ -9,9 +9,32 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "placement/placement_internal.h"
 #include "train/train_internal.h"
 #include "variables/variables_internal.h"
 #include "varscope/device.h"
+
+/* The variable's own init_scope inside colocate_vars_with(primary):
+ * colocate_with empties the device stack, and init_scope restores the
+ * innermost non-empty one, the stack the colocation hid. So a slot of a
+ * variable without a device, made in tf.device("/device:GPU:3"), is on
+ * GPU:3 (its initializer, built under device(None), on none); with a
+ * device the primary's colocation still decides. outer_devices() is
+ * called before the colocation is entered and returns the stack to lend,
+ * lend_devices() lends it inside, return_devices() takes it back before
+ * the colocation is left. The graph lock is held. */
+static struct vs_device_stack *outer_devices(vs_graph *g, vs_status *st) {
+  vs_thread_state *ts = vs__thread(g, st);
+  return ts && ts->devices && ts->devices->n > 0 ? ts->devices : NULL;
+}
+static void lend_devices(vs_graph *g, struct vs_device_stack *outer) {
+  vs_thread_state *ts = outer ? vs__thread(g, NULL) : NULL;
+  if (ts && !ts->devices) ts->devices = outer;
+}
+static void return_devices(vs_graph *g, struct vs_device_stack *outer) {
+  vs_thread_state *ts = outer ? vs__thread(g, NULL) : NULL;
+  if (ts && ts->devices == outer) ts->devices = NULL;
+}
 
 static vs_var *find_slot(const vs_optimizer *opt, const vs_var *primary, const char *slot_name) {
   for (size_t i = 0; i < opt->n_slots; i++)
@@ -42,13 +65,16 @@ vs_var *vs__opt_slot(vs_optimizer *opt, vs_var *primary, const char *slot_name, 
   free(scope_name);
   if (!scope) return NULL;
   /* colocate_vars_with(primary): the default strategy's colocate_with. */
-  vs_colocation_scope *coloc = vs_colocate_with_var(g, primary, false, st);
+  struct vs_device_stack *outer = outer_devices(g, st);
+  vs_colocation_scope *coloc = vs__failed(st) ? NULL : vs_colocate_with_var(g, primary, false, st);
   if (coloc) {
     /* _create_slot_var: get_variable("", ...) names the slot after the scope. */
+    lend_devices(g, outer);
     slot = vs_get_variable(g, "", &(vs_var_opts){.shape = primary->shape, .dtype = primary->dtype,
                                                   .initializer = init, .trainable = VS_OPT_FALSE,
                                                   .use_resource = primary->resource ? VS_OPT_TRUE : VS_OPT_FALSE},
                            st);
+    return_devices(g, outer);
     vs_colocation_scope_pop(g, coloc, slot ? st : NULL);
   }
   vs_status *pop = vs_status_new(); /* a failed pop must not hide the first error */
@@ -67,8 +93,10 @@ vs_var *vs__opt_non_slot(vs_optimizer *opt, vs_graph *g, const char *name, doubl
     vs__oom(st);
     return NULL;
   }
-  vs_colocation_scope *coloc = vs_colocate_with_var(g, colocate_with, false, st);
+  struct vs_device_stack *outer = outer_devices(g, st);
+  vs_colocation_scope *coloc = vs__failed(st) ? NULL : vs_colocate_with_var(g, colocate_with, false, st);
   if (!coloc) return NULL;
+  lend_devices(g, outer); /* VariableV1's init_scope, as a slot's */
   /* variable_v1.VariableV1(initial_value=<python float>, name=name,
    * trainable=False, use_resource=is_resource_variable(colocate_with)): a
    * float32 "<name>/initial_value" Const ("<name>/Initializer/
@@ -79,6 +107,7 @@ vs_var *vs__opt_non_slot(vs_optimizer *opt, vs_graph *g, const char *name, doubl
                                                   .trainable = VS_OPT_FALSE,
                                                   .use_resource = colocate_with->resource ? VS_OPT_TRUE : VS_OPT_FALSE},
                           st);
+  return_devices(g, outer);
   vs_colocation_scope_pop(g, coloc, v ? st : NULL);
   if (!v) return NULL;
   opt->nonslots[opt->n_nonslots++] = (vs_nonslot_entry){.graph = g, .name = name, .var = v};

@@ -241,6 +241,15 @@ typedef struct vs_apply_opts {
  * w/Momentum" (FAILED_PRECONDITION) when a slot was not initialised (for a
  * resource variable or slot: INTERNAL "Invalid variable reference."), and
  * "var and grad do not have the same shape[2,3] [3]" (INVALID_ARGUMENT).
+ * A variable with a constraint (vs_var_opts.constraint) is projected after
+ * its update, as TF's update_op does: the callback runs (under the graph
+ * lock, on the calling thread) in the "update_<v>" scope, colocated with
+ * v and after the Apply op, on the updated value (a RefVariable's Apply op
+ * output, a resource variable's "update_<v>/constraint/ReadVariableOp"),
+ * and v.assign(<its tensor>) is the update the train op waits for. Its
+ * error is returned as is; a callback that returns no tensor of the graph
+ * fails with INVALID_ARGUMENT "the constraint of <v> returned no tensor of
+ * its graph".
  * Returns NULL on error. [per-thread] */
 vs_op *vs_optimizer_apply_gradients(vs_optimizer *opt, const vs_grad_and_var *grads_and_vars, size_t n,
                                     const vs_apply_opts *opts, vs_status *st);
