@@ -145,7 +145,6 @@ static void free_op(vs_op *op) {
   free(op->colocate);
   free(op->controls);
   free(op->data);
-  if (op->def && (op->def->flags & VS_OPF_OWNS_VAR_LIST)) free(op->attr.report.list);
   free(op);
 }
 

@@ -9,6 +9,11 @@
 
 /* The shape named by input 0 of op (an int32 or int64 vector value). */
 bool vs__shape_input(vs_run *r, const vs_op *op, vs_shape *shape, vs_status *st);
+/* Input i of op as a host tensor of the caller's (vs_tensor_free): a copy
+ * of a host value, or the device buffer read back (array.c). For the small
+ * values the host kernels compute on (shape vectors, masks, indices). NULL
+ * with st set when the input is an uninitialised variable. */
+vs_tensor *vs__host_input(vs_run *r, const vs_op *op, int i, vs_status *st);
 /* Makes t (owned) the host value of op. */
 bool vs__host_value(vs_run *r, const vs_op *op, vs_tensor *t);
 /* The host tensor behind a string value: a variable's own for refs. */

@@ -36,6 +36,38 @@ static bool k_pack(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   return vs__host_value(r, op, t);
 }
 
+/* ConcatV2 of host values (strings; boolean_mask's shape vectors, whose
+ * parts StridedSlice and Pack make on the host): the same rows joined on
+ * the host. */
+static bool concat_host(vs_run *r, vs_op *op, int n, int axis, vs_shape out_shape, vs_status *st) {
+  vs_tensor *t = vs__tensor_alloc(op->dtype, out_shape, st);
+  size_t esize = vs_dtype_size(op->dtype), outer = 1, inner = 1, at = 0;
+  for (int d = 0; d < axis; d++) outer *= (size_t)out_shape.dims[d];
+  for (int d = axis + 1; d < out_shape.rank; d++) inner *= (size_t)out_shape.dims[d];
+  size_t out_row = (size_t)out_shape.dims[axis] * inner;
+  for (int i = 0; t && i < n; i++) {
+    vs_tensor *x = vs__host_input(r, op, i, st);
+    size_t row = x ? (size_t)x->shape.dims[axis] * inner : 0;
+    for (size_t o = 0; x && o < outer; o++) {
+      if (op->dtype != VS_STRING) {
+        memcpy((char *)t->data + (o * out_row + at) * esize, (const char *)x->data + o * row * esize, row * esize);
+        continue;
+      }
+      for (size_t e = 0; e < row; e++) { /* hand the strings over */
+        t->strings[o * out_row + at + e] = x->strings[o * row + e];
+        x->strings[o * row + e] = NULL;
+      }
+    }
+    if (!x) {
+      vs_tensor_free(t);
+      t = NULL;
+    }
+    vs_tensor_free(x);
+    at += row;
+  }
+  return t && vs__host_value(r, op, t);
+}
+
 /* ConcatV2(values..., axis): the values joined along `axis` (the last
  * input, an int32 scalar), one rectangular copy per value: each is `outer`
  * rows (the dimensions before the axis) of its axis length times `inner`
@@ -65,11 +97,9 @@ static bool k_concat(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
     }
     out_shape.dims[axis] += s.dims[axis];
   }
-  if (op->dtype == VS_STRING) {
-    vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_OP_ERROR, "ConcatV2 of strings is not implemented\n\t [[{{node %s}}]]",
-             op->name);
-    return false;
-  }
+  bool host = op->dtype == VS_STRING;
+  for (int i = 0; i < n; i++) host |= vs__in(r, op, i)->host != NULL;
+  if (host) return concat_host(r, op, n, axis, out_shape, st);
   if (!vs__new_output(r, op, dev, op->dtype, out_shape, st)) return false;
   vs_value *out = vs__val(r, op);
   if (!out->n) return true;
@@ -214,7 +244,7 @@ const vs_op_def vs__partition_defs[] = {
     {.type = "Pack", .doc = "tf.stack of scalars (axis 0): a vector on the host", .shape = shape_pack,
      .kernel = k_pack, .flags = VS_OPF_HOST_OUTPUT},
     {.type = "ConcatV2", .doc = "the inputs joined along the axis input (a PartitionedVariable's read)",
-     .shape = shape_concat, .kernel = k_concat},
+     .shape = shape_concat, .kernel = k_concat, .flags = VS_OPF_STRINGS},
     {.type = "Slice", .doc = "the box of size at begin (a PartitionedVariable's tensor initializer, per part)",
      .shape = shape_slice, .kernel = k_slice},
 };

@@ -87,8 +87,8 @@ static vs_op *guard_op(vs_graph *g, vs_op *op, const char *scope, vs_strmap *cac
       if (!name) vs__oom(st);
       free(name);
       if (out) { /* the node's attributes */
-        /* Only types with attributes have the field (VS_OPF_ATTRS); a list is not shared. */
-        if (!(op->def->flags & VS_OPF_OWNS_VAR_LIST)) memcpy(&out->attr, &op->attr, vs__def_attr_bytes(op->def));
+        /* Only types with attributes have the field (VS_OPF_ATTRS). */
+        memcpy(&out->attr, &op->attr, vs__def_attr_bytes(op->def));
         if (op->colocate && !out->colocate && !(out->colocate = vs__coloc_dup(op->colocate))) vs__oom(st);
       }
     }
