@@ -443,7 +443,16 @@ static bool op_attrs(attrs *as, const vs_op *op, const op_role *role) {
   return true;
 }
 
-static int cmp_attr(const void *a, const void *b) { return strcmp(((const attr *)a)->key, ((const attr *)b)->key); }
+/* The attr map's order in TF 2.21's Python serialization (upb's sorted
+ * map, deterministic=True): bytewise over the common length, and of two
+ * keys where one is a prefix of the other the longer first ("Tidx", "T";
+ * "Tshape", "T"). */
+static int cmp_attr(const void *a, const void *b) {
+  const char *x = ((const attr *)a)->key, *y = ((const attr *)b)->key;
+  size_t nx = strlen(x), ny = strlen(y);
+  int c = memcmp(x, y, nx < ny ? nx : ny);
+  return c ? c : nx > ny ? -1 : nx < ny;
+}
 
 static int cmp_name(const void *a, const void *b) {
   return strcmp((*(vs_op *const *)a)->name, (*(vs_op *const *)b)->name);
