@@ -835,3 +835,70 @@ Test(plan, a_plan_run_again_keeps_its_small_constants_and_sets_only_changed_kern
   vs_graph_free(g);
   vs_status_free(st);
 }
+
+/* A Rank op of x (rank_internal(x, optimize=False)), built bare. */
+static vs_output rank_op(vs_graph *g, vs_output x, const char *name, vs_status *st) {
+  vs_op *op = vs__op_create(g, &(vs_op_spec){.type = "Rank", .name = name, .inputs = &x, .n_inputs = 1,
+                                             .has_output = true, .dtype = VS_INT32, .shape = VS_SCALAR},
+                            st);
+  expect_ok(st);
+  return (vs_output){op, 0};
+}
+
+/* Fetches x: its int32 value, or -1 with st set. */
+static int32_t fetch_int(vs_session *s, vs_output x, const vs_output *feed, vs_tensor *value, vs_status *st) {
+  vs_tensor *t = NULL;
+  vs_session_run(s, feed, &value, feed ? 1 : 0, &x, &t, 1, NULL, 0, st);
+  int32_t r = t ? *(const int32_t *)vs_tensor_data(t) : -1;
+  vs_tensor_free(t);
+  return r;
+}
+
+/* The plan folds a Rank whose input's rank is known, as TF 2.21's grappler
+ * does (exec/fold.c), and still runs what TF keeps: measured with the
+ * oracle, sess.run(rank_internal(x, optimize=False)) is
+ *   2 for a resource variable's read, or read + 1, uninitialised (not run);
+ *   1 for a ref variable's own output w:0 (the variable op is not read);
+ *   FailedPrecondition for w/read or w/read + 1 (a ref read still runs);
+ *   the placeholder's feed error for an unfed p of shape [2] (kept);
+ * and a placeholder of unknown rank is not folded (its feed's rank). */
+Test(plan, folds_rank_of_a_known_rank_as_grappler) {
+  vs_status *st = vs_status_new();
+  vs_graph *g = vs_graph_new();
+  vs_var *v = vs_get_variable(g, "v", &(vs_var_opts){.shape = S(2, 3), .initializer = vs_zeros_initializer(),
+                                                      .use_resource = VS_OPT_TRUE}, st);
+  vs_var *w = vs_get_variable(g, "w", &(vs_var_opts){.shape = S(2), .initializer = vs_zeros_initializer()}, st);
+  expect_ok(st);
+  vs_output res_read = vs_read_value(g, v, st);
+  vs_output one = vs_constant_float(g, 1, "one", st);
+  vs_output res_plus = vs_add(g, vs_var_value(v), one, NULL, st);
+  vs_output ref_plus = vs_add(g, vs_var_value(w), one, NULL, st);
+  vs_output p = vs_placeholder(g, VS_FLOAT, S(2), "p", st);
+  vs_output pu = vs_placeholder(g, VS_FLOAT, VS_UNKNOWN_SHAPE, "pu", st);
+  expect_ok(st);
+  vs_output r_read = rank_op(g, res_read, "r_read", st), r_plus = rank_op(g, res_plus, "r_plus", st);
+  vs_output r_ref = rank_op(g, ref_plus, "r_ref", st), r_w = rank_op(g, (vs_output){vs_var_op(w), 0}, "r_w", st);
+  vs_output r_p = rank_op(g, p, "r_p", st), r_pu = rank_op(g, pu, "r_pu", st);
+  vs_session *s = vs_session_new(g, NULL, st);
+  expect_ok(st);
+  cr_assert_eq(fetch_int(s, r_read, NULL, NULL, st), 2);
+  expect_ok(st);
+  cr_assert_eq(fetch_int(s, r_plus, NULL, NULL, st), 2);
+  expect_ok(st);
+  cr_assert_eq(fetch_int(s, r_w, NULL, NULL, st), 1);
+  expect_ok(st);
+  cr_assert_eq(fetch_int(s, r_ref, NULL, NULL, st), -1);
+  expect_error(st, VS_FAILED_PRECONDITION, "FailedPreconditionError",
+               "Attempting to use uninitialized value w\n\t [[{{node w/read}}]]");
+  cr_assert_eq(fetch_int(s, r_p, NULL, NULL, st), -1);
+  expect_error(st, VS_INVALID_ARGUMENT, "InvalidArgumentError",
+               "You must feed a value for placeholder tensor 'p' with dtype float and shape [2]\n\t [[{{node p}}]]");
+  vs_tensor *two = vs_tensor_new(VS_FLOAT, S(2, 2), (float[]){1, 2, 3, 4}, st);
+  expect_ok(st);
+  cr_assert_eq(fetch_int(s, r_pu, &pu, two, st), 2);
+  expect_ok(st);
+  vs_tensor_free(two);
+  vs_session_free(s);
+  vs_graph_free(g);
+  vs_status_free(st);
+}

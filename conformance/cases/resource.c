@@ -232,6 +232,91 @@ VSC_CASE(resource_partitioned_parts) {
   for (int i = 0; i < 8; i++) NEAR(FLOATS(tv)[i], 1, 0);
 }
 
+static const char *class_of(const vs_op *op) {
+  const char *groups[1] = {""};
+  vs_op_colocation_groups(op, groups, 1);
+  return groups[0];
+}
+
+/* with variable_scope("s", use_resource=True): v = get_variable("v", [2, 3], initializer=zeros);
+ *   w = get_variable("w", [], initializer=zeros)
+ * a1 = assert_variables_initialized([v]) -> "Rank:0" of "Rank/ReadVariableOp:0" (a new read of s/v:
+ *   ReadVariableOp, no _class, no device), the Rank colocated with s/v (_class ["loc:@s/v"])
+ * a2 = assert_variables_initialized([v, w]) -> "stack:0" of Rank_1 (Rank_1/ReadVariableOp), Rank_2
+ * sess.run(a1) -> 2 and sess.run(a2) -> [2, 0] with neither initialised (grappler folds the Rank
+ *   of a known shape; the reads never run); the same after v.initializer     spec 9.5 X.assert_initialized */
+VSC_CASE(resource_assert_variables_initialized_folds_known_ranks) {
+  VSCOPE(sc, "s", .use_resource = VS_OPT_TRUE);
+  GETV(v, "v", .shape = VS_SHAPE(2, 3), .initializer = vs_zeros_initializer());
+  GETV(w, "w", .shape = VS_SCALAR, .initializer = vs_zeros_initializer());
+  VPOP(sc);
+  vs_output a1 = vs_assert_variables_initialized(g, &v, 1, st);
+  OK();
+  vs_output a2 = vs_assert_variables_initialized(g, (vs_var *[]){v, w}, 2, st);
+  OK();
+  STR_EQ(vs_output_name(a1), "Rank:0");
+  STR_EQ(vs_output_name(vs_op_input(a1.op, 0)), "Rank/ReadVariableOp:0");
+  vs_op *read = vs_graph_operation_by_name(g, "Rank/ReadVariableOp");
+  EXPECT(read != NULL, "no Rank/ReadVariableOp");
+  STR_EQ(vs_op_type(read), "ReadVariableOp");
+  STR_EQ(vs_output_name(vs_op_input(read, 0)), "s/v:0");
+  STR_EQ(class_of(read), "");
+  STR_EQ(vs_op_device(read), "");
+  SHAPE_STR(vs_op_output_shape(read), "(2, 3)");
+  STR_EQ(class_of(a1.op), "loc:@s/v");
+  STR_EQ(vs_output_name(a2), "stack:0");
+  STR_EQ(vs_output_name(vs_op_input(a2.op, 0)), "Rank_1:0");
+  STR_EQ(vs_output_name(vs_op_input(a2.op, 1)), "Rank_2:0");
+  STR_EQ(vs_output_name(vs_op_input(vs_graph_operation_by_name(g, "Rank_2"), 0)), "Rank_2/ReadVariableOp:0");
+  STR_EQ(class_of(vs_graph_operation_by_name(g, "Rank_2")), "loc:@s/w");
+  SESSION(s);
+  FETCH(x1, s, a1);
+  INT_EQ(INTS(x1)[0], 2);
+  FETCH(x2, s, a2);
+  INT_EQ(vs_tensor_num_elements(x2), 2);
+  INT_EQ(INTS(x2)[0], 2);
+  INT_EQ(INTS(x2)[1], 0);
+  RUN(s, vs_var_initializer_op(v));
+  FETCH(x3, s, a2);
+  INT_EQ(INTS(x3)[0], 2);
+}
+
+/* c = tf.constant(1.0, name="c")
+ * with tf.device("/job:ps/task:0"), tf.colocate_with(c.op),
+ *      variable_scope("s", use_resource=True, caching_device="/job:worker/task:1"):
+ *   v = get_variable("v", [2], initializer=zeros)
+ * -> s/v/Initializer/zeros, s/v, s/v/IsInitialized/VarIsInitializedOp, s/v/Read/ReadVariableOp
+ *    colocated with c ("loc:@c"), no device; s/v/Assign neither; s/v/Read/Identity (v.value())
+ *    has no _class and the caching device only: "/job:worker/task:1"      spec 9.5 X.colocation */
+VSC_CASE(resource_caching_device_read_resets_colocation) {
+  CONSTF(c, 1.0f, "c");
+  vs_device_push(g, "/job:ps/task:0", st);
+  OK();
+  vs_colocation_scope *cs = vs_colocate_with(g, c.op, false, st);
+  OK();
+  VSCOPE(sc, "s", .use_resource = VS_OPT_TRUE, .caching_device = "/job:worker/task:1");
+  GETV(v, "v", .shape = VS_SHAPE(2), .initializer = vs_zeros_initializer());
+  VPOP(sc);
+  vs_colocation_scope_pop(g, cs, st);
+  OK();
+  vs_device_pop(g, st);
+  OK();
+  static const char *const colocated[] = {"s/v/Initializer/zeros", "s/v", "s/v/IsInitialized/VarIsInitializedOp",
+                                          "s/v/Read/ReadVariableOp"};
+  for (size_t i = 0; i < sizeof colocated / sizeof *colocated; i++) {
+    vs_op *op = vs_graph_operation_by_name(g, colocated[i]);
+    EXPECT(op != NULL, "no op %s", colocated[i]);
+    STR_EQ(class_of(op), "loc:@c");
+    STR_EQ(vs_op_device(op), "");
+  }
+  STR_EQ(class_of(vs_graph_operation_by_name(g, "s/v/Assign")), "");
+  STR_EQ(vs_output_name(vs_var_value(v)), "s/v/Read/Identity:0");
+  vs_op *cached = vs_graph_operation_by_name(g, "s/v/Read/Identity");
+  EXPECT(cached != NULL, "no s/v/Read/Identity");
+  STR_EQ(class_of(cached), "");
+  STR_EQ(vs_op_device(cached), "/job:worker/task:1");
+}
+
 const vsc_case vsc_cases_resource[] = {
     VSC_REG(resource_variable_ops_and_names, "9.5"),
     VSC_REG(resource_use_resource_resolution, "9.5"),
@@ -239,5 +324,7 @@ const vsc_case vsc_cases_resource[] = {
     VSC_REG(resource_assign_errors, "9.5"),
     VSC_REG(resource_runtime_shape_and_container_errors, "9.5 X.container"),
     VSC_REG(resource_partitioned_parts, "9.5 9.3"),
+    VSC_REG(resource_assert_variables_initialized_folds_known_ranks, "9.5 X.assert_initialized"),
+    VSC_REG(resource_caching_device_read_resets_colocation, "9.5 X.colocation"),
     {0},
 };

@@ -148,3 +148,54 @@ def resource_partitioned_parts(t):
     with t.session() as s:
         s.run(init)
         t.eq(s.run(tv).ravel().tolist(), [1.0] * 8)
+
+
+def _class(op):
+    return op.node_def.attr["_class"].list.s[0].decode() if "_class" in op.node_def.attr else ""
+
+
+@case
+def resource_assert_variables_initialized_folds_known_ranks(t):
+    with tf.variable_scope("s", use_resource=True):
+        v = tf.get_variable("v", [2, 3], initializer=tf.zeros_initializer())
+        w = tf.get_variable("w", [], initializer=tf.zeros_initializer())
+    a1 = tf.assert_variables_initialized([v])
+    a2 = tf.assert_variables_initialized([v, w])
+    g = tf.get_default_graph()
+    t.eq(a1.name, "Rank:0")
+    t.eq(a1.op.inputs[0].name, "Rank/ReadVariableOp:0")
+    read = g.get_operation_by_name("Rank/ReadVariableOp")
+    t.eq(read.type, "ReadVariableOp")
+    t.eq(read.inputs[0].name, "s/v:0")
+    t.eq(_class(read), "")
+    t.eq(read.device, "")
+    t.eq(str(read.outputs[0].shape), "(2, 3)")
+    t.eq(_class(a1.op), "loc:@s/v")
+    t.eq(a2.name, "stack:0")
+    t.eq([i.name for i in a2.op.inputs], ["Rank_1:0", "Rank_2:0"])
+    t.eq(g.get_operation_by_name("Rank_2").inputs[0].name, "Rank_2/ReadVariableOp:0")
+    t.eq(_class(g.get_operation_by_name("Rank_2")), "loc:@s/w")
+    with t.session() as s:
+        t.eq(int(s.run(a1)), 2)
+        t.eq(s.run(a2).tolist(), [2, 0])
+        s.run(v.initializer)
+        t.eq(s.run(a2).tolist(), [2, 0])
+
+
+@case
+def resource_caching_device_read_resets_colocation(t):
+    c = tf.constant(1.0, name="c")
+    with tf.device("/job:ps/task:0"):
+        with tf.colocate_with(c.op):
+            with tf.variable_scope("s", use_resource=True, caching_device="/job:worker/task:1"):
+                v = tf.get_variable("v", [2], initializer=tf.zeros_initializer())
+    g = tf.get_default_graph()
+    for name in ["s/v/Initializer/zeros", "s/v", "s/v/IsInitialized/VarIsInitializedOp", "s/v/Read/ReadVariableOp"]:
+        op = g.get_operation_by_name(name)
+        t.eq(_class(op), "loc:@c")
+        t.eq(op.device, "")
+    t.eq(_class(g.get_operation_by_name("s/v/Assign")), "")
+    t.eq(v.value().name, "s/v/Read/Identity:0")
+    cached = g.get_operation_by_name("s/v/Read/Identity")
+    t.eq(_class(cached), "")
+    t.eq(cached.device, "/job:worker/task:1")

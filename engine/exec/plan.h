@@ -49,6 +49,8 @@ typedef struct vs_step {
                       launches skip the session's kernel lookup */
   cl_mem constant; /* a Const step's device buffer kept by the plan from its
                       second run on (see k_const), or NULL */
+  bool folded;     /* a Rank folded at plan time: its value is its input's
+                      static rank, the input not computed (exec/fold.c) */
 } vs_step;
 
 /* Batched initialisation: the Assigns of a plan that give variables
@@ -129,6 +131,14 @@ bool vs__plan_batch(vs_plan *p, vs_session *s, vs_status *st);
 bool vs__batch_run(vs_run *r, vs_batch *b, vs_status *st);
 /* Releases a plan's batches. */
 void vs__batches_free(vs_plan *p);
+
+/* Rank folding (exec/fold.c), as TF's grappler: true when the plan folds
+ * op (a Rank whose input's rank is known). */
+bool vs__plan_folds(const vs_op *op);
+/* The ops of a folded Rank's input sub-graph that still run (placeholders,
+ * ops with a ref input, stateful ops), into *out (malloc'd, the caller
+ * frees; *n may be 0). False only when out of memory. Graph lock held. */
+bool vs__fold_kept(const vs_op *rank, vs_op ***out, size_t *n, vs_status *st);
 
 /* Frees every plan of a session. */
 void vs__plans_free(vs_session *s);

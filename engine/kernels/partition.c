@@ -5,18 +5,25 @@
  * a tensor initializer). */
 #include <string.h>
 
+#include "exec/plan.h"
 #include "kernels/kernels_internal.h"
 
-/* Rank: the input's rank as an int32 scalar. Reading an uninitialised
- * variable through it fails as any read does (the check's purpose). */
+/* Rank: the input's rank as an int32 scalar. Unfolded, reading an
+ * uninitialised variable through it fails as any read does; a plan folds
+ * a Rank of known rank (exec/fold.c) as TF's grappler does. */
 static bool k_rank(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   (void)dev; /* a host value */
-  vs_value *x = vs__in(r, op, 0);
-  if (vs__uninitialized(r, op, x, st)) return false;
-  vs_shape s = vs__value_shape(r, x);
+  int rank;
+  if (r->step && r->step->folded) { /* folded by the plan (exec/fold.c): the input has no value */
+    rank = op->inputs[0].op->shape.rank;
+  } else {
+    vs_value *x = vs__in(r, op, 0);
+    if (vs__uninitialized(r, op, x, st)) return false;
+    rank = vs__value_shape(r, x).rank;
+  }
   vs_tensor *t = vs__tensor_alloc(VS_INT32, VS_SCALAR, st);
   if (!t) return false;
-  *(int32_t *)t->data = s.rank;
+  *(int32_t *)t->data = rank;
   return vs__host_value(r, op, t);
 }
 

@@ -195,7 +195,7 @@ VS_API vs_output vs_report_uninitialized_variables(vs_graph *g, vs_var *const *v
   vs_output *checks = NULL;
   const char **names = NULL;
   vs_thread_state *ts = vs__thread(g, st);
-  if (!ts || !(list = variables_to_check(g, n ? vars : NULL, n, &count, st))) goto done;
+  if (!ts || !(list = variables_to_check(g, vars, n, &count, st))) goto done;
   if (!(checks = malloc((count + 1) * sizeof *checks)) || !(names = malloc((count + 1) * sizeof *names))) {
     vs__oom(st);
     goto done;
