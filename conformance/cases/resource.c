@@ -317,6 +317,31 @@ VSC_CASE(resource_caching_device_read_resets_colocation) {
   STR_EQ(vs_op_device(cached), "/job:worker/task:1");
 }
 
+/* v = get_variable("v", [2, 3], use_resource=True, initializer=zeros) under variable_scope("s")
+ * sess.run(v.handle): TF 2.21 returns the C++ ResourceHandle's memory; its serialized form,
+ * serialize_tensor(v.handle)'s tensor_content, is the ResourceHandleProto
+ *   device "/job:localhost/replica:0/task:0/device:CPU:0", container "localhost", name "s/v",
+ *   hash_code Hash64("N10tensorflow3VarE"), maybe_type_name "N10tensorflow3VarE",
+ *   dtypes_and_shapes [{DT_FLOAT, [2, 3]}]
+ * which varscope's fetch of the handle (dtype resource, shape ()) holds, byte for byte  spec 9.5 */
+VSC_CASE(resource_handle_fetch_is_its_resource_handle_proto) {
+  VSCOPE(sc, "s", .use_resource = VS_OPT_TRUE);
+  GETV(v, "v", .shape = VS_SHAPE(2, 3), .initializer = vs_zeros_initializer());
+  VPOP(sc);
+  STR_EQ(vs_dtype_name(vs_op_output_dtype(vs_var_op(v))), "resource");
+  SESSION(s);
+  FETCH(h, s, ((vs_output){vs_var_op(v), 0}));
+  STR_EQ(vs_dtype_name(vs_tensor_dtype(h)), "resource");
+  SHAPE_STR(vs_tensor_shape(h), "()");
+  char hex[512] = "";
+  size_t n = vs_tensor_byte_size(h);
+  for (size_t i = 0; i < n && 2 * i + 2 < sizeof hex; i++)
+    snprintf(hex + 2 * i, 3, "%02x", ((const unsigned char *)vs_tensor_data(h))[i]);
+  STR_EQ(hex, "0a2c2f6a6f623a6c6f63616c686f73742f7265706c6963613a302f7461736b3a302f6465766963653a4350553a3012096c"
+              "6f63616c686f73741a03732f7620e5f3a5f0afa4949ef2012a124e313074656e736f72666c6f773356617245320c0801"
+              "12081202080212020803");
+}
+
 const vsc_case vsc_cases_resource[] = {
     VSC_REG(resource_variable_ops_and_names, "9.5"),
     VSC_REG(resource_use_resource_resolution, "9.5"),
@@ -326,5 +351,6 @@ const vsc_case vsc_cases_resource[] = {
     VSC_REG(resource_partitioned_parts, "9.5 9.3"),
     VSC_REG(resource_assert_variables_initialized_folds_known_ranks, "9.5 X.assert_initialized"),
     VSC_REG(resource_caching_device_read_resets_colocation, "9.5 X.colocation"),
+    VSC_REG(resource_handle_fetch_is_its_resource_handle_proto, "9.5"),
     {0},
 };

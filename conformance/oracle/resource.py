@@ -199,3 +199,29 @@ def resource_caching_device_read_resets_colocation(t):
     cached = g.get_operation_by_name("s/v/Read/Identity")
     t.eq(_class(cached), "")
     t.eq(cached.device, "/job:worker/task:1")
+
+
+@case
+def resource_handle_fetch_is_its_resource_handle_proto(t):
+    from tensorflow.core.framework import tensor_pb2
+    with tf.variable_scope("s", use_resource=True):
+        v = tf.get_variable("v", [2, 3], initializer=tf.zeros_initializer())
+    t.eq(v.handle.dtype.name, "resource")
+    with t.session() as s:
+        proto = tensor_pb2.TensorProto()
+        proto.ParseFromString(s.run(tf.io.serialize_tensor(v.handle)))
+    t.eq(tf.as_dtype(proto.dtype).name, "resource")
+    t.eq(len(proto.tensor_shape.dim), 0)
+    content = proto.tensor_content  # a varint length, then the ResourceHandleProto
+    n = shift = at = 0
+    while True:
+        byte = content[at]
+        n |= (byte & 0x7f) << shift
+        shift += 7
+        at += 1
+        if byte < 0x80:
+            break
+    t.eq(content[at:at + n].hex(),
+         "0a2c2f6a6f623a6c6f63616c686f73742f7265706c6963613a302f7461736b3a302f6465766963653a4350553a3012096c"
+         "6f63616c686f73741a03732f7620e5f3a5f0afa4949ef2012a124e313074656e736f72666c6f773356617245320c0801"
+         "12081202080212020803")

@@ -55,6 +55,12 @@ bool vs__has_strings(const vs_op *op);
 bool vs__var_store(vs_run *r, vs_op *op, vs_var *v, vs_value *val, size_t dev, vs_status *st);
 bool vs__var_update(vs_run *r, vs_op *op, vs_var *v, vs_value *val, bool sub, vs_status *st);
 
+/* What a fetch of VarHandleOp `op`, run on global device `dev`, gives
+ * (resource.c): a VS_RESOURCE scalar holding the ResourceHandleProto TF's
+ * VarHandleOp kernel makes (device, container, name, hash_code,
+ * maybe_type_name, dtypes_and_shapes), serialized. */
+vs_tensor *vs__resource_handle_fetch(const vs_op *op, size_t dev, vs_status *st);
+
 /* The def table of a family: DEFS(name) { {...}, ... }; then END_DEFS(name). */
 #define VS_DEF_COUNT(table) const size_t vs__n_##table = sizeof vs__##table / sizeof vs__##table[0]
 

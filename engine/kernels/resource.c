@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "checkpoint/protobuf.h"
 #include "kernels/kernels_internal.h"
 #include "ops/ops_internal.h"
+#include "varscope/devices.h"
 
 /* The variable behind input 0 (the handle): every handle is a VarHandleOp
  * of a variable (the API builds no other producer of a resource). */
@@ -50,6 +52,70 @@ static bool read_missing(vs_run *r, const vs_op *op, const vs_var *v, vs_status 
            "mean the variable is uninitialized. Debug info: container=%s, status error message=%s\n\t [[{{node %s}}]]",
            v->op->name, c && c[0] ? c : "localhost", text, op->name);
   return true;
+}
+
+/* TF's Hash64 (tensorflow/core/platform/hash.cc, a MurmurHash64A with
+ * seed 0xDECAFCAFFE): TypeIndex::Make<Var>() hashes the type's name with it,
+ * the handle's hash_code. */
+static uint64_t tf_hash64(const char *data, size_t n) {
+  const uint64_t m = 0xc6a4a7935bd1e995ull;
+  uint64_t h = 0xDECAFCAFFEull ^ (n * m);
+  for (; n >= 8; data += 8, n -= 8) {
+    uint64_t k = 0;
+    for (int i = 7; i >= 0; i--) k = k << 8 | (uint8_t)data[i]; /* little-endian */
+    k *= m;
+    k ^= k >> 47;
+    k *= m;
+    h ^= k;
+    h *= m;
+  }
+  if (n) {
+    for (size_t i = n; i-- > 0;) h ^= (uint64_t)(uint8_t)data[i] << (8 * i);
+    h *= m;
+  }
+  h ^= h >> 47;
+  h *= m;
+  h ^= h >> 47;
+  return h;
+}
+
+vs_tensor *vs__resource_handle_fetch(const vs_op *op, size_t dev, vs_status *st) {
+  static const char type_name[] = "N10tensorflow3VarE"; /* typeid(tensorflow::Var).name() */
+  const vs_var *v = op->var;
+  vs_device_info info = {0};
+  vs_device_get_info(dev, &info, NULL);
+  const char *container = vs_op_container(op);
+  char *device = vs__asprintf("/job:localhost/replica:0/task:0%s", info.name[0] ? info.name : info.cl_name);
+  vs__pb_buf b = {0}, ds = {0}, shape = {0};
+  if (!device) b.oom = true;
+  vs__pb_string_field(&b, 1, device ? device : "");
+  vs__pb_string_field(&b, 2, container && container[0] ? container : "localhost");
+  vs__pb_string_field(&b, 3, op->name); /* shared_name */
+  vs__pb_varint_field(&b, 4, tf_hash64(type_name, sizeof type_name - 1));
+  vs__pb_string_field(&b, 5, type_name);
+  if (v) { /* dtypes_and_shapes: the handle's dtype and shape attrs */
+    vs__pb_varint_field(&ds, 1, (uint64_t)v->dtype);
+    if (!v->shape.known) vs__pb_varint_field(&shape, 3, 1); /* unknown_rank */
+    for (int d = 0; v->shape.known && d < v->shape.rank; d++) {
+      vs__pb_buf dim = {0};
+      if (v->shape.dims[d]) vs__pb_varint_field(&dim, 1, (uint64_t)v->shape.dims[d]);
+      vs__pb_msg_field(&shape, 2, &dim);
+      vs__pb_free(&dim);
+    }
+    vs__pb_msg_field(&ds, 2, &shape);
+    vs__pb_msg_field(&b, 6, &ds);
+  }
+  free(device);
+  vs__pb_free(&shape);
+  vs__pb_free(&ds);
+  vs_tensor *t = b.oom ? NULL : calloc(1, sizeof *t);
+  if (!t) {
+    vs__pb_free(&b);
+    vs__oom(st);
+    return NULL;
+  }
+  *t = (vs_tensor){.dtype = VS_RESOURCE, .shape = VS_SCALAR, .n = 1, .data = b.p, .bytes = b.len};
+  return t;
 }
 
 static bool k_var_handle(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
