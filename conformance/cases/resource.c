@@ -342,6 +342,59 @@ VSC_CASE(resource_handle_fetch_is_its_resource_handle_proto) {
               "12081202080212020803");
 }
 
+#define NO_KERNEL_LIST                                                                                      \
+  "Registered devices: [CPU]\nRegistered kernels:\n"                                                       \
+  "  device='DEFAULT'; dtype in [DT_COMPLEX128]\n  device='DEFAULT'; dtype in [DT_COMPLEX64]\n"             \
+  "  device='DEFAULT'; dtype in [DT_DOUBLE]\n  device='DEFAULT'; dtype in [DT_FLOAT]\n"                     \
+  "  device='DEFAULT'; dtype in [DT_BFLOAT16]\n  device='DEFAULT'; dtype in [DT_HALF]\n"                    \
+  "  device='DEFAULT'; dtype in [DT_INT32]\n  device='DEFAULT'; dtype in [DT_INT8]\n"                       \
+  "  device='DEFAULT'; dtype in [DT_UINT8]\n  device='DEFAULT'; dtype in [DT_INT16]\n"                      \
+  "  device='DEFAULT'; dtype in [DT_UINT16]\n  device='DEFAULT'; dtype in [DT_UINT32]\n"                    \
+  "  device='DEFAULT'; dtype in [DT_INT64]\n  device='DEFAULT'; dtype in [DT_UINT64]\n"                     \
+  "  device='CPU'; dtype in [DT_COMPLEX128]\n  device='CPU'; dtype in [DT_COMPLEX64]\n"                     \
+  "  device='CPU'; dtype in [DT_DOUBLE]\n  device='CPU'; dtype in [DT_FLOAT]\n"                             \
+  "  device='CPU'; dtype in [DT_BFLOAT16]\n  device='CPU'; dtype in [DT_HALF]\n"                            \
+  "  device='CPU'; dtype in [DT_INT32]\n  device='CPU'; dtype in [DT_INT8]\n"                               \
+  "  device='CPU'; dtype in [DT_UINT8]\n  device='CPU'; dtype in [DT_INT16]\n"                              \
+  "  device='CPU'; dtype in [DT_UINT16]\n  device='CPU'; dtype in [DT_UINT32]\n"                            \
+  "  device='CPU'; dtype in [DT_INT64]\n  device='CPU'; dtype in [DT_UINT64]\n"
+
+/* b = get_variable("b", [2], tf.bool, use_resource=True, initializer=zeros); b.assign_add([True, False])
+ * sess.run(b.initializer) -> InvalidArgumentError "No OpKernel was registered to support Op
+ *   'AssignAddVariableOp' used by {{node AssignAddVariableOp}} with these attrs:
+ *   [_has_manual_control_dependencies=true, dtype=DT_BOOL]\nRegistered devices: [CPU]\n..." (TF places
+ *   the whole graph before any run; its attrs' order varies, sorted here); the same for a string
+ *   variable's assign_sub (AssignSubVariableOp, DT_STRING)                                spec 9.5 */
+VSC_CASE(resource_update_of_bool_or_string_has_no_kernel) {
+  GETV(b, "b", .shape = VS_SHAPE(2), .dtype = VS_BOOL, .initializer = vs_zeros_initializer(),
+       .use_resource = VS_OPT_TRUE);
+  vs_output add = vs_assign_add(g, b, vs_constant(g, (bool[]){true, false}, VS_BOOL, VS_SHAPE(2), NULL, st), NULL, st);
+  OK();
+  STR_EQ(vs_op_type(vs_op_control_input(add.op, 0)), "AssignAddVariableOp");
+  SESSION(s);
+  vs_session_run(s, NULL, NULL, 0, NULL, NULL, 0, (vs_op *[]){vs_var_initializer_op(b)}, 1, st);
+  ERR(VS_INVALID_ARGUMENT, "InvalidArgumentError",
+      "No OpKernel was registered to support Op 'AssignAddVariableOp' used by {{node AssignAddVariableOp}} with "
+      "these attrs: [_has_manual_control_dependencies=true, dtype=DT_BOOL]\n" NO_KERNEL_LIST "\n\t "
+      "[[AssignAddVariableOp]]");
+
+  vs_graph *g2 = vs_graph_new();
+  vs_var *w = vs_get_variable(g2, "w", &(vs_var_opts){.shape = VS_SHAPE(2), .dtype = VS_STRING,
+                                                       .initializer = vs_zeros_initializer(),
+                                                       .use_resource = VS_OPT_TRUE}, st);
+  const char *const yz[2] = {"y", "z"};
+  vs_output sub = w ? vs_assign_sub(g2, w, vs_constant(g2, yz, VS_STRING, VS_SHAPE(2), NULL, st), NULL, st)
+                    : (vs_output){NULL, 0};
+  vs_session *s2 = sub.op ? vs_session_new(g2, NULL, st) : NULL;
+  if (s2) vs_session_run(s2, NULL, NULL, 0, NULL, NULL, 0, (vs_op *[]){vs_var_initializer_op(w)}, 1, st);
+  vs_session_free(s2);
+  vs_graph_free(g2);
+  ERR(VS_INVALID_ARGUMENT, "InvalidArgumentError",
+      "No OpKernel was registered to support Op 'AssignSubVariableOp' used by {{node AssignSubVariableOp}} with "
+      "these attrs: [_has_manual_control_dependencies=true, dtype=DT_STRING]\n" NO_KERNEL_LIST "\n\t "
+      "[[AssignSubVariableOp]]");
+}
+
 const vsc_case vsc_cases_resource[] = {
     VSC_REG(resource_variable_ops_and_names, "9.5"),
     VSC_REG(resource_use_resource_resolution, "9.5"),
@@ -352,5 +405,6 @@ const vsc_case vsc_cases_resource[] = {
     VSC_REG(resource_assert_variables_initialized_folds_known_ranks, "9.5 X.assert_initialized"),
     VSC_REG(resource_caching_device_read_resets_colocation, "9.5 X.colocation"),
     VSC_REG(resource_handle_fetch_is_its_resource_handle_proto, "9.5"),
+    VSC_REG(resource_update_of_bool_or_string_has_no_kernel, "9.5"),
     {0},
 };

@@ -225,3 +225,38 @@ def resource_handle_fetch_is_its_resource_handle_proto(t):
          "0a2c2f6a6f623a6c6f63616c686f73742f7265706c6963613a302f7461736b3a302f6465766963653a4350553a3012096c"
          "6f63616c686f73741a03732f7620e5f3a5f0afa4949ef2012a124e313074656e736f72666c6f773356617245320c0801"
          "12081202080212020803")
+
+
+_NO_KERNEL_LIST = ("Registered devices: [CPU]\nRegistered kernels:\n" + "".join(
+    "  device='%s'; dtype in [%s]\n" % (d, t) for d in ("DEFAULT", "CPU")
+    for t in ("DT_COMPLEX128", "DT_COMPLEX64", "DT_DOUBLE", "DT_FLOAT", "DT_BFLOAT16", "DT_HALF", "DT_INT32",
+              "DT_INT8", "DT_UINT8", "DT_INT16", "DT_UINT16", "DT_UINT32", "DT_INT64", "DT_UINT64")))
+
+
+def _no_kernel(t, fn, op_type, dtype):
+    e = t.raises("InvalidArgumentError", fn, fragment="No OpKernel was registered to support Op '%s'" % op_type)
+    msg = e.message
+    if msg.startswith("Graph execution error:"):  # the Python session's prefix and node lines
+        msg = msg[msg.index("\nNode: ") + 1:]
+        msg = msg[msg.index("\n") + 1:]
+    # TF lists the attrs in a hash map's order, which varies between runs: compared sorted
+    head = "No OpKernel was registered to support Op '%s' used by {{node %s}} with these attrs: [" % (op_type, op_type)
+    t.check(msg.startswith(head), "message %r" % msg)
+    attrs, rest = msg[len(head):].split("]\n", 1)
+    t.eq(sorted(attrs.split(", ")), ["_has_manual_control_dependencies=true", "dtype=" + dtype])
+    t.eq(rest, _NO_KERNEL_LIST + "\n\t [[%s]]" % op_type)
+
+
+@case
+def resource_update_of_bool_or_string_has_no_kernel(t):
+    b = tf.get_variable("b", [2], tf.bool, use_resource=True, initializer=tf.zeros_initializer())
+    add = b.assign_add([True, False])
+    t.eq(add.op.control_inputs[0].type if add.op.control_inputs else add.op.type, "AssignAddVariableOp")
+    with t.session() as s:
+        _no_kernel(t, lambda: s.run(b.initializer), "AssignAddVariableOp", "DT_BOOL")
+    g2 = tf.Graph()
+    with g2.as_default():
+        w = tf.get_variable("w", [2], tf.string, use_resource=True, initializer=tf.zeros_initializer())
+        w.assign_sub(["y", "z"])
+        with tf.Session() as s2:
+            _no_kernel(t, lambda: s2.run(w.initializer), "AssignSubVariableOp", "DT_STRING")

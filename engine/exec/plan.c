@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "exec/plan.h"
-#include "kernels/registry.h"
+#include "kernels/kernels_internal.h"
 
 static bool is_fed(const vs_op *op, const vs_output *feeds, int nfeeds) {
   for (int i = 0; i < nfeeds; i++)
@@ -220,6 +220,16 @@ oom:
   return false;
 }
 
+/* TF's session places the whole graph before its first run (and each
+ * extension of it): an op no kernel can run fails every run, whatever is
+ * fetched. The ops of varscope's registry that TF has no kernel for are
+ * the bool and string resource updates (kernels/resource.c). */
+static bool graph_has_kernels(const vs_graph *g, vs_status *st) {
+  for (size_t i = 0; i < g->n_ops; i++)
+    if (!vs__resource_update_has_kernel(g->ops[i], st)) return false;
+  return true;
+}
+
 static vs_plan *build(vs_session *s, const vs_output *feeds, int nfeeds, const vs_output *fetches, int nfetches,
                       vs_op *const *targets, int ntargets, uint64_t hash, vs_status *st) {
   builder b = {.keys = calloc(16, sizeof(size_t)), .mark = calloc(16, 1), .mask = 15};
@@ -227,6 +237,7 @@ static vs_plan *build(vs_session *s, const vs_output *feeds, int nfeeds, const v
   vs_plan *p = calloc(1, sizeof *p);
   int nsig = nfeeds + nfetches + ntargets;
   if (!b.keys || !b.mark || !p || !(p->sig = malloc((size_t)(nsig ? nsig : 1) * sizeof *p->sig))) goto oom;
+  if (!graph_has_kernels(s->graph, st)) goto fail;
   p->hash = hash;
   p->n_feeds = nfeeds, p->n_fetches = nfetches, p->n_targets = ntargets;
   p->epoch = s->graph->plan_epoch;

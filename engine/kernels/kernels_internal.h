@@ -61,6 +61,12 @@ bool vs__var_update(vs_run *r, vs_op *op, vs_var *v, vs_value *val, bool sub, vs
  * maybe_type_name, dtypes_and_shapes), serialized. */
 vs_tensor *vs__resource_handle_fetch(const vs_op *op, size_t dev, vs_status *st);
 
+/* False (st set to TF's placer text, "No OpKernel was registered to support
+ * Op ...", every line) for an AssignAdd/AssignSubVariableOp of a bool or
+ * string variable, which TF has no kernel for; true for any other op
+ * (resource.c). */
+bool vs__resource_update_has_kernel(const vs_op *op, vs_status *st);
+
 /* The def table of a family: DEFS(name) { {...}, ... }; then END_DEFS(name). */
 #define VS_DEF_COUNT(table) const size_t vs__n_##table = sizeof vs__##table / sizeof vs__##table[0]
 

@@ -154,16 +154,37 @@ static bool k_assign(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   return vs__var_store(r, op, v, val, dev, st);
 }
 
+bool vs__resource_update_has_kernel(const vs_op *op, vs_status *st) {
+  bool update = strcmp(op->type, "AssignAddVariableOp") == 0 || strcmp(op->type, "AssignSubVariableOp") == 0;
+  const vs_var *v = update && op->n_inputs > 0 ? op->inputs[0].op->var : NULL;
+  if (!v || (v->dtype != VS_BOOL && v->dtype != VS_STRING)) return true;
+  /* TF's placer text (all on CPU): the node's attrs as SummarizeAttrs
+   * lists them (TF's order follows a hash map and varies; sorted here),
+   * then the kernels registered for the type. */
+  bool control = false; /* some op's control input: TF's _has_manual_control_dependencies */
+  for (size_t i = 0; i < op->graph->n_ops && !control; i++)
+    for (int k = 0; k < op->graph->ops[i]->n_controls; k++) control |= op->graph->ops[i]->controls[k] == op;
+  static const char *const types[] = {"DT_COMPLEX128", "DT_COMPLEX64", "DT_DOUBLE", "DT_FLOAT", "DT_BFLOAT16",
+                                      "DT_HALF",       "DT_INT32",     "DT_INT8",   "DT_UINT8", "DT_INT16",
+                                      "DT_UINT16",     "DT_UINT32",    "DT_INT64",  "DT_UINT64"};
+  char kernels[2048];
+  size_t at = 0;
+  for (int d = 0; d < 2; d++)
+    for (size_t i = 0; i < sizeof types / sizeof *types && at < sizeof kernels; i++)
+      at += (size_t)snprintf(kernels + at, sizeof kernels - at, "  device='%s'; dtype in [%s]\n",
+                             d ? "CPU" : "DEFAULT", types[i]);
+  vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR,
+           "No OpKernel was registered to support Op '%s' used by {{node %s}} with these attrs: [%sdtype=%s]\n"
+           "Registered devices: [CPU]\nRegistered kernels:\n%s\n\t [[%s]]",
+           op->type, op->name, control ? "_has_manual_control_dependencies=true, " : "", vs__dt_enum_name(v->dtype),
+           kernels, op->name);
+  return false;
+}
+
 static bool update(vs_run *r, vs_op *op, bool sub, vs_status *st) {
   vs_var *v = handle_var(op, st);
   vs_value *val = vs__in(r, op, 1);
-  if (!v || vs__uninitialized(r, op, val, st)) return false;
-  if (v->dtype == VS_BOOL || v->dtype == VS_STRING) { /* TF registers the kernels for numbers only */
-    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR,
-             "No OpKernel was registered to support Op '%s' used by {{node %s}} with these attrs: [dtype=%s]",
-             op->type, op->name, vs__dt_enum_name(v->dtype));
-    return false;
-  }
+  if (!v || !vs__resource_update_has_kernel(op, st) || vs__uninitialized(r, op, val, st)) return false;
   vs_var_state *vs = &r->s->vars[v->index];
   if (!vs->initialized) { /* the resource lookup fails: NOT_FOUND */
     char text[512];
