@@ -136,6 +136,27 @@ static bool k_concat(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   return true;
 }
 
+/* Slice of a string tensor, on the host: element by element, each output
+ * coordinate moved by begin into the input. */
+static bool slice_strings(vs_run *r, vs_op *op, const int32_t *begin, vs_shape out, vs_status *st) {
+  vs_tensor *x = vs__host_input(r, op, 0, st), *t = x ? vs__tensor_alloc(VS_STRING, out, st) : NULL;
+  for (size_t i = 0; t && i < t->n; i++) {
+    size_t rem = i, src = 0, stride = 1;
+    for (int d = out.rank - 1; d >= 0; d--) {
+      src += ((size_t)begin[d] + rem % (size_t)out.dims[d]) * stride;
+      rem /= (size_t)out.dims[d];
+      stride *= (size_t)x->shape.dims[d];
+    }
+    if (!(t->strings[i] = vs__strdup(x->strings[src]))) {
+      vs_tensor_free(t);
+      t = NULL;
+      vs__oom(st);
+    }
+  }
+  vs_tensor_free(x);
+  return t && vs__host_value(r, op, t);
+}
+
 /* Slice(input, begin, size): the box of `size` elements (-1: to the end)
  * at `begin` (int32 vectors, one entry per input dimension; a
  * PartitionedVariable's tensor initializer is cut into its parts with it).
@@ -170,11 +191,12 @@ static bool k_slice(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
       return false;
     }
   }
-  if (x->dtype != op->dtype || op->dtype == VS_STRING) {
-    vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_OP_ERROR, "Slice of %s is not implemented\n\t [[{{node %s}}]]",
-             vs_dtype_name(x->dtype), op->name);
+  if (x->dtype != op->dtype) {
+    vs__fail(st, VS_INTERNAL, VS_EXC_OP_ERROR, "%s: a %s input for a %s Slice\n\t [[{{node %s}}]]", op->name,
+             vs_dtype_name(x->dtype), vs_dtype_name(op->dtype), op->name);
     return false;
   }
+  if (op->dtype == VS_STRING) return slice_strings(r, op, begin, out, st);
   if (!vs__new_output(r, op, dev, op->dtype, out, st)) return false;
   vs_value *o = vs__val(r, op);
   if (!o->n) return true;
@@ -253,6 +275,6 @@ const vs_op_def vs__partition_defs[] = {
     {.type = "ConcatV2", .doc = "the inputs joined along the axis input (a PartitionedVariable's read)",
      .shape = shape_concat, .kernel = k_concat, .flags = VS_OPF_STRINGS},
     {.type = "Slice", .doc = "the box of size at begin (a PartitionedVariable's tensor initializer, per part)",
-     .shape = shape_slice, .kernel = k_slice},
+     .shape = shape_slice, .kernel = k_slice, .flags = VS_OPF_STRINGS},
 };
 VS_DEF_COUNT(partition_defs);
