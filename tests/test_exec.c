@@ -902,3 +902,38 @@ Test(plan, folds_rank_of_a_known_rank_as_grappler) {
   vs_graph_free(g);
   vs_status_free(st);
 }
+
+/* An op type without a host kernel refuses a string input by name rather
+ * than read a device buffer that is not there; Rank (host) takes strings,
+ * folded or not (TF: tf.rank of a string tensor). */
+Test(registry, ops_without_a_host_kernel_refuse_strings) {
+  vs_status *st = vs_status_new();
+  vs_graph *g = vs_graph_new();
+  vs_output words = vs_constant(g, (const char *[]){"a", "b"}, VS_STRING, S(2), "words", st);
+  vs_output pu = vs_placeholder(g, VS_STRING, VS_UNKNOWN_SHAPE, "pu", st);
+  expect_ok(st);
+  vs_op *relu = vs__op_create(g, &(vs_op_spec){.type = "Relu", .name = "relu", .inputs = &words, .n_inputs = 1,
+                                               .has_output = true, .dtype = VS_STRING, .shape = S(2)},
+                              st);
+  expect_ok(st);
+  vs_output r_words = rank_op(g, words, "r_words", st), r_pu = rank_op(g, pu, "r_pu", st);
+  vs_session *s = vs_session_new(g, NULL, st);
+  expect_ok(st);
+  vs_output out = {relu, 0};
+  vs_tensor *t = NULL;
+  vs_session_run(s, NULL, NULL, 0, &out, &t, 1, NULL, 0, st);
+  cr_assert_null(t);
+  expect_error(st, VS_UNIMPLEMENTED, "UnimplementedError",
+               "relu (Relu) does not run on string tensors in varscope: strings live on the host, where only Const, "
+               "Fill, Identity, Assign, AddV2, the array ops (Reshape, Squeeze, Slice, StridedSlice, ConcatV2, "
+               "GatherV2) and variable reads run\n\t [[{{node relu}}]]");
+  cr_assert_eq(fetch_int(s, r_words, NULL, NULL, st), 1);
+  expect_ok(st);
+  vs_tensor *fed = vs_tensor_new_strings(S(1, 1, 1), (const char *[]){"z"}, st);
+  cr_assert_eq(fetch_int(s, r_pu, &pu, fed, st), 3);
+  expect_ok(st);
+  vs_tensor_free(fed);
+  vs_session_free(s);
+  vs_graph_free(g);
+  vs_status_free(st);
+}

@@ -158,12 +158,15 @@ static bool reshape_value(vs_run *r, vs_op *op, size_t dev, vs_shape target, vs_
   return true;
 }
 
-/* Reshape: the static target when input 1 is a constant (its -1 resolved
- * from the input's count); otherwise input 1 read at run time, as
- * boolean_mask's concatenated shape vector is. */
+/* Reshape: the static target when it has at most one unknown dimension
+ * (resolved from the input's count; no blocking read of input 1 for the
+ * usual constant or shape-inferred targets); otherwise input 1, read at
+ * run time. */
 static bool k_reshape(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   vs_shape target = op->shape;
-  if (strcmp(op->inputs[1].op->type, "Const") != 0) {
+  int unknown = 0;
+  for (int i = 0; target.known && i < target.rank; i++) unknown += target.dims[i] < 0;
+  if (!target.known || unknown > 1) {
     vs_tensor *t = vs__host_input(r, op, 1, st);
     if (!t) return false;
     bool ok = t->shape.rank == 1 && t->n <= VS_MAX_RANK && (t->dtype == VS_INT32 || t->dtype == VS_INT64);

@@ -269,7 +269,7 @@ static vs_shape shape_pack(const vs_op *op) {
 
 const vs_op_def vs__partition_defs[] = {
     {.type = "Rank", .doc = "the input's rank, an int32 scalar on the host", .shape = vs__shape_scalar,
-     .kernel = k_rank, .flags = VS_OPF_HOST_OUTPUT},
+     .kernel = k_rank, .flags = VS_OPF_HOST_OUTPUT | VS_OPF_STRINGS},
     {.type = "Pack", .doc = "tf.stack of scalars (axis 0): a vector on the host", .shape = shape_pack,
      .kernel = k_pack, .flags = VS_OPF_HOST_OUTPUT},
     {.type = "ConcatV2", .doc = "the inputs joined along the axis input (a PartitionedVariable's read)",
