@@ -937,3 +937,26 @@ Test(registry, ops_without_a_host_kernel_refuse_strings) {
   vs_graph_free(g);
   vs_status_free(st);
 }
+
+/* Feeding an intermediate tensor: its inputs are not computed and not in
+ * the plan (the plan builder once counted their uses, looking up slots
+ * they do not have, and never returned). TF: sess.run(y, {s: 5.0}) -> 25. */
+Test(plan, a_fed_intermediate_tensor_computes_nothing_before_it) {
+  vs_status *st = vs_status_new();
+  vs_graph *g = vs_graph_new();
+  vs_output a = vs_constant_float(g, 1, "a", st), b = vs_constant_float(g, 2, "b", st);
+  vs_output s = vs_add(g, a, b, NULL, st);
+  vs_output y = vs_mul(g, s, s, NULL, st);
+  expect_ok(st);
+  vs_session *se = vs_session_new(g, NULL, st);
+  vs_tensor *five = vs_tensor_new(VS_FLOAT, VS_SCALAR, (float[]){5}, st), *out = NULL;
+  expect_ok(st);
+  vs_session_run(se, &s, &five, 1, &y, &out, 1, NULL, 0, st);
+  expect_ok(st);
+  cr_assert_float_eq(*(const float *)vs_tensor_data(out), 25.0f, 0);
+  vs_tensor_free(out);
+  vs_tensor_free(five);
+  vs_session_free(se);
+  vs_graph_free(g);
+  vs_status_free(st);
+}

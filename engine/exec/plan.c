@@ -289,9 +289,11 @@ static vs_plan *build(vs_session *s, const vs_output *feeds, int nfeeds, const v
     if (!vs__session_place(s, op, &step->dev, st)) goto fail;
     if (step->dev < 64) p->devs |= 1ull << step->dev;
   }
+  /* A fed op and a folded Rank read no input: theirs need not be in the
+   * plan (a fed intermediate's inputs are not computed). */
   for (size_t i = 0; i < b.n; i++)
     for (int k = 0; k < b.order[i]->n_inputs; k++)
-      if (is_fed(b.order[i], feeds, nfeeds) || !vs__plan_folds(b.order[i])) /* a folded Rank reads nothing */
+      if (!is_fed(b.order[i], feeds, nfeeds) && !vs__plan_folds(b.order[i]))
         p->uses[vs__plan_slot(p, b.order[i]->inputs[k].op)]++;
   for (int i = 0; i < nfetches; i++) p->uses[vs__plan_slot(p, fetches[i].op)] += 2;
   fuse(p);
