@@ -287,7 +287,11 @@ VSC_CASE(resource_assert_variables_initialized_folds_known_ranks) {
  *   v = get_variable("v", [2], initializer=zeros)
  * -> s/v/Initializer/zeros, s/v, s/v/IsInitialized/VarIsInitializedOp, s/v/Read/ReadVariableOp
  *    colocated with c ("loc:@c"), no device; s/v/Assign neither; s/v/Read/Identity (v.value())
- *    has no _class and the caching device only: "/job:worker/task:1"      spec 9.5 X.colocation */
+ *    has no _class and the caching device only: "/job:worker/task:1"
+ * then under tf.device("/job:ps"), tf.colocate_with(c.op): r = v.read_value() -> "Identity:0"
+ *   (loc:@c, no device) of "Read/ReadVariableOp" (no _class, "/job:worker/task:1");
+ *   a = assert_variables_initialized([v]) -> "Rank:0" of the cached "s/v/Read/Identity:0",
+ *   _class ["loc:@c"] (v's group)                                       spec 9.5 X.colocation */
 VSC_CASE(resource_caching_device_read_resets_colocation) {
   CONSTF(c, 1.0f, "c");
   vs_device_push(g, "/job:ps/task:0", st);
@@ -315,6 +319,31 @@ VSC_CASE(resource_caching_device_read_resets_colocation) {
   EXPECT(cached != NULL, "no s/v/Read/Identity");
   STR_EQ(class_of(cached), "");
   STR_EQ(vs_op_device(cached), "/job:worker/task:1");
+  /* later reads: read_value() reads anew on the caching device, with no
+   * colocation group; assert_variables_initialized takes the cached read */
+  vs_device_push(g, "/job:ps", st);
+  OK();
+  cs = vs_colocate_with(g, c.op, false, st);
+  OK();
+  vs_output r = vs_read_value(g, v, st);
+  OK();
+  vs_output a = vs_assert_variables_initialized(g, &v, 1, st);
+  OK();
+  vs_colocation_scope_pop(g, cs, st);
+  vs_device_pop(g, st);
+  OK();
+  STR_EQ(vs_output_name(r), "Identity:0");
+  STR_EQ(class_of(r.op), "loc:@c");
+  STR_EQ(vs_op_device(r.op), "");
+  vs_op *read = vs_graph_operation_by_name(g, "Read/ReadVariableOp");
+  EXPECT(read != NULL, "no Read/ReadVariableOp");
+  STR_EQ(class_of(read), "");
+  STR_EQ(vs_op_device(read), "/job:worker/task:1");
+  STR_EQ(vs_output_name(a), "Rank:0");
+  STR_EQ(vs_output_name(vs_op_input(a.op, 0)), "s/v/Read/Identity:0");
+  const char *groups[4] = {NULL};
+  INT_EQ(vs_op_colocation_groups(a.op, groups, 4), 1);
+  STR_EQ(groups[0], "loc:@c");
 }
 
 /* v = get_variable("v", [2, 3], use_resource=True, initializer=zeros) under variable_scope("s")

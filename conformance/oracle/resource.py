@@ -199,6 +199,19 @@ def resource_caching_device_read_resets_colocation(t):
     cached = g.get_operation_by_name("s/v/Read/Identity")
     t.eq(_class(cached), "")
     t.eq(cached.device, "/job:worker/task:1")
+    with tf.device("/job:ps"):
+        with tf.colocate_with(c.op):
+            r = v.read_value()
+            a = tf.assert_variables_initialized([v])
+    t.eq(r.name, "Identity:0")
+    t.eq(_class(r.op), "loc:@c")
+    t.eq(r.op.device, "")
+    read = g.get_operation_by_name("Read/ReadVariableOp")
+    t.eq(_class(read), "")
+    t.eq(read.device, "/job:worker/task:1")
+    t.eq(a.name, "Rank:0")
+    t.eq(a.op.inputs[0].name, "s/v/Read/Identity:0")
+    t.eq(a.op.colocation_groups(), [b"loc:@c"])
 
 
 @case

@@ -5,6 +5,7 @@
 
 #include "ops/ops_internal.h"
 #include "variables/variables_internal.h"
+#include "varscope/device.h"
 
 static bool valid_var(vs_graph *g, vs_var *v, const char *what, vs_status *st) {
   if (g && v && v->graph == g) return true;
@@ -190,7 +191,14 @@ VS_API vs_output vs_read_value(vs_graph *g, vs_var *v, vs_status *st) {
   vs_output out = {NULL, 0};
   vs_thread_state *ts = vs__thread(g, st);
   if (ts && vs__name_scope_push(g, ts, "Read", st)) {
-    vs_output r = var_op(g, v, "ReadVariableOp", "ReadVariableOp", v->dtype, NULL, false, st);
+    /* _read_variable_op: with a caching_device, under colocate_with(None,
+     * ignore_existing=True) on that device. */
+    vs_colocation_scope *reset = v->caching_device ? vs_colocate_with(g, NULL, true, st) : NULL;
+    bool placed = !v->caching_device || (reset && vs_device_push(g, v->caching_device, st));
+    vs_output r = placed ? var_op(g, v, "ReadVariableOp", "ReadVariableOp", v->dtype, NULL, false, st)
+                         : (vs_output){NULL, 0};
+    if (placed && v->caching_device) vs_device_pop(g, NULL);
+    if (reset) vs_colocation_scope_pop(g, reset, r.op ? st : NULL);
     vs__name_scope_pop(ts);
     if (r.op)
       out.op = vs__op_in_scope(g, ts, "Identity",

@@ -13,27 +13,16 @@
 #include "variables/variables_internal.h"
 
 /* rank_internal(x, optimize=False) under colocate_with(coloc), in name
- * scope "Rank". A resource variable's value is read there anew, as
- * convert_to_tensor(v) does ("Rank/ReadVariableOp", under TF's
- * colocate_with(None, ignore_existing=True): no colocation group). */
+ * scope "Rank". A resource variable's value is taken there as
+ * convert_to_tensor(v) takes it: a new "Rank/ReadVariableOp" with no
+ * colocation group, or its cached read when it has a caching_device. */
 static vs_op *rank_of(vs_graph *g, vs_thread_state *ts, vs_output x, vs_var *resource, vs_op *coloc,
                       vs_status *st) {
   vs_colocation_scope *c = vs_colocate_with(g, coloc, false, st);
   if (!c) return NULL;
   vs_op *op = NULL;
   const char *scope = vs__name_scope_enter(g, ts, "Rank", st);
-  if (scope && resource) {
-    vs_colocation_scope *reset = vs_colocate_with(g, NULL, true, st);
-    vs_output h = {resource->op, 0};
-    x.op = reset ? vs__op_in_scope(g, ts, "ReadVariableOp",
-                                   &(vs_op_spec){.type = "ReadVariableOp", .inputs = &h, .n_inputs = 1,
-                                                 .has_output = true, .dtype = resource->dtype,
-                                                 .shape = resource->shape},
-                                   st)
-                 : NULL;
-    if (reset) vs_colocation_scope_pop(g, reset, x.op ? st : NULL);
-    if (x.op) x.op->var = resource;
-  }
+  if (scope && resource) x = vs__resource_value(g, ts, resource, st);
   char *name = scope && x.op ? vs__strndup(scope, scope[0] ? strlen(scope) - 1 : 0) : NULL;
   if (scope && x.op && !name) vs__oom(st);
   if (name)

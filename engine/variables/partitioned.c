@@ -514,19 +514,14 @@ VS_API vs_output vs_partitioned_var_value(vs_graph *g, const vs_partitioned_var 
     free(scope);
     const char *concat = entered ? vs__name_scope_enter(g, ts, "concat", st) : NULL;
     if (concat) {
-      /* A resource part converts to a new "ReadVariableOp" in the concat
-       * scope (TF 2.21's value()), built before the axis. */
+      /* A resource part converts as TF 2.21's value() does (a new
+       * "ReadVariableOp" in the concat scope, or its cached read), built
+       * before the axis. */
       bool reads_ok = true;
       for (size_t i = 0; i < p->n_parts && reads_ok; i++) {
-        const vs_var *part = p->parts[i];
-        in[i] = vs_var_value(part);
-        if (part->resource) {
-          in[i].op = vs__op_in_scope(g, ts, "ReadVariableOp",
-                                     &(vs_op_spec){.type = "ReadVariableOp", .inputs = &(vs_output){part->op, 0},
-                                                   .n_inputs = 1, .has_output = true, .dtype = part->dtype,
-                                                   .shape = part->shape}, st);
-          reads_ok = in[i].op != NULL;
-        }
+        vs_var *part = p->parts[i];
+        in[i] = part->resource ? vs__resource_value(g, ts, part, st) : vs_var_value(part);
+        reads_ok = in[i].op != NULL;
       }
       int32_t axis = p->slice_dim;
       vs_op *axis_op = reads_ok ? vs__constant(g, ts, &axis, VS_INT32, VS_SCALAR, "axis", st) : NULL;

@@ -206,6 +206,20 @@ static bool resource_ops(vs_graph *g, vs_thread_state *ts, vs_var *v, char *name
   return true;
 }
 
+vs_output vs__resource_value(vs_graph *g, vs_thread_state *ts, vs_var *v, vs_status *st) {
+  if (v->caching_device) return (vs_output){v->read, 0};
+  vs_colocation_scope *reset = vs_colocate_with(g, NULL, true, st);
+  vs_output h = {v->op, 0};
+  vs_op *op = reset ? vs__op_in_scope(g, ts, "ReadVariableOp",
+                                      &(vs_op_spec){.type = "ReadVariableOp", .inputs = &h, .n_inputs = 1,
+                                                    .has_output = true, .dtype = v->dtype, .shape = v->shape},
+                                      st)
+                    : NULL;
+  if (reset) vs_colocation_scope_pop(g, reset, op ? st : NULL);
+  if (op) op->var = v;
+  return (vs_output){op, 0};
+}
+
 static vs_var *variable_create(vs_graph *g, vs_thread_state *ts, const vs_var_spec *sp,
                                vs_status *st) {
   const vs_initializer *init = &sp->init;
