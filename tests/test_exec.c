@@ -156,7 +156,7 @@ Test(registry, every_def_has_a_kernel_a_shape_function_and_a_doc) {
 
     cr_assert_eq(vs__op_def_find(d->type), d, "%s is registered twice", d->type);
   }
-  cr_assert_eq(n, 79, "registered ops: %zu (update this count with the op's tests)", n);
+  cr_assert_eq(n, 84, "registered ops: %zu (update this count with the op's tests)", n);
   cr_assert_null(vs__op_def_find("NoSuchOp"));
 }
 
@@ -164,7 +164,7 @@ Test(registry, every_def_has_a_kernel_a_shape_function_and_a_doc) {
  * types that read op->attr are exactly these (graph_internal.h). */
 Test(registry, exactly_the_types_with_typed_attributes_are_allocated_with_them) {
   static const char *const with[] = {"VariableV2", "RandomUniform", "RandomStandardNormal", "TruncatedNormal", "RandomUniformInt",
-                                     "Assign", "ReportUninitializedVariables", "Conv2D", "MatMul", "Sum", "Mean", "MaxPool",
+                                     "Assign", "StridedSlice", "Squeeze", "Prod", "Conv2D", "MatMul", "Sum", "Mean", "MaxPool",
                                      "AvgPool", "MaxPoolGrad", "AvgPoolGrad", "Conv2DBackpropInput", "Conv2DBackpropFilter",
                                      "ApplyGradientDescent", "ApplyMomentum", "ApplyAdam", "ApplyRMSProp",
                                      "ApplyCenteredRMSProp", "VarHandleOp", "AssignVariableOp",
@@ -845,6 +845,131 @@ Test(plan, a_plan_run_again_keeps_its_small_constants_and_sets_only_changed_kern
   for (size_t i = 0; i < s->n_kernels; i++) adds += strcmp(s->kernels[i].name, "assign_add") == 0;
   cr_assert_eq(adds, 1);
   vs_session_free(s);
+  vs_graph_free(g);
+  vs_status_free(st);
+}
+
+/* A Rank op of x (rank_internal(x, optimize=False)), built bare. */
+static vs_output rank_op(vs_graph *g, vs_output x, const char *name, vs_status *st) {
+  vs_op *op = vs__op_create(g, &(vs_op_spec){.type = "Rank", .name = name, .inputs = &x, .n_inputs = 1,
+                                             .has_output = true, .dtype = VS_INT32, .shape = VS_SCALAR},
+                            st);
+  expect_ok(st);
+  return (vs_output){op, 0};
+}
+
+/* Fetches x: its int32 value, or -1 with st set. */
+static int32_t fetch_int(vs_session *s, vs_output x, const vs_output *feed, vs_tensor *value, vs_status *st) {
+  vs_tensor *t = NULL;
+  vs_session_run(s, feed, &value, feed ? 1 : 0, &x, &t, 1, NULL, 0, st);
+  int32_t r = t ? *(const int32_t *)vs_tensor_data(t) : -1;
+  vs_tensor_free(t);
+  return r;
+}
+
+/* The plan folds a Rank whose input's rank is known, as TF 2.21's grappler
+ * does (exec/fold.c), and still runs what TF keeps: measured with the
+ * oracle, sess.run(rank_internal(x, optimize=False)) is
+ *   2 for a resource variable's read, or read + 1, uninitialised (not run);
+ *   1 for a ref variable's own output w:0 (the variable op is not read);
+ *   FailedPrecondition for w/read or w/read + 1 (a ref read still runs);
+ *   the placeholder's feed error for an unfed p of shape [2] (kept);
+ * and a placeholder of unknown rank is not folded (its feed's rank). */
+Test(plan, folds_rank_of_a_known_rank_as_grappler) {
+  vs_status *st = vs_status_new();
+  vs_graph *g = vs_graph_new();
+  vs_var *v = vs_get_variable(g, "v", &(vs_var_opts){.shape = S(2, 3), .initializer = vs_zeros_initializer(),
+                                                      .use_resource = VS_OPT_TRUE}, st);
+  vs_var *w = vs_get_variable(g, "w", &(vs_var_opts){.shape = S(2), .initializer = vs_zeros_initializer()}, st);
+  expect_ok(st);
+  vs_output res_read = vs_read_value(g, v, st);
+  vs_output one = vs_constant_float(g, 1, "one", st);
+  vs_output res_plus = vs_add(g, vs_var_value(v), one, NULL, st);
+  vs_output ref_plus = vs_add(g, vs_var_value(w), one, NULL, st);
+  vs_output p = vs_placeholder(g, VS_FLOAT, S(2), "p", st);
+  vs_output pu = vs_placeholder(g, VS_FLOAT, VS_UNKNOWN_SHAPE, "pu", st);
+  expect_ok(st);
+  vs_output r_read = rank_op(g, res_read, "r_read", st), r_plus = rank_op(g, res_plus, "r_plus", st);
+  vs_output r_ref = rank_op(g, ref_plus, "r_ref", st), r_w = rank_op(g, (vs_output){vs_var_op(w), 0}, "r_w", st);
+  vs_output r_p = rank_op(g, p, "r_p", st), r_pu = rank_op(g, pu, "r_pu", st);
+  vs_session *s = vs_session_new(g, NULL, st);
+  expect_ok(st);
+  cr_assert_eq(fetch_int(s, r_read, NULL, NULL, st), 2);
+  expect_ok(st);
+  cr_assert_eq(fetch_int(s, r_plus, NULL, NULL, st), 2);
+  expect_ok(st);
+  cr_assert_eq(fetch_int(s, r_w, NULL, NULL, st), 1);
+  expect_ok(st);
+  cr_assert_eq(fetch_int(s, r_ref, NULL, NULL, st), -1);
+  expect_error(st, VS_FAILED_PRECONDITION, "FailedPreconditionError",
+               "Attempting to use uninitialized value w\n\t [[{{node w/read}}]]");
+  cr_assert_eq(fetch_int(s, r_p, NULL, NULL, st), -1);
+  expect_error(st, VS_INVALID_ARGUMENT, "InvalidArgumentError",
+               "You must feed a value for placeholder tensor 'p' with dtype float and shape [2]\n\t [[{{node p}}]]");
+  vs_tensor *two = vs_tensor_new(VS_FLOAT, S(2, 2), (float[]){1, 2, 3, 4}, st);
+  expect_ok(st);
+  cr_assert_eq(fetch_int(s, r_pu, &pu, two, st), 2);
+  expect_ok(st);
+  vs_tensor_free(two);
+  vs_session_free(s);
+  vs_graph_free(g);
+  vs_status_free(st);
+}
+
+/* An op type without a host kernel refuses a string input by name rather
+ * than read a device buffer that is not there; Rank (host) takes strings,
+ * folded or not (TF: tf.rank of a string tensor). */
+Test(registry, ops_without_a_host_kernel_refuse_strings) {
+  vs_status *st = vs_status_new();
+  vs_graph *g = vs_graph_new();
+  vs_output words = vs_constant(g, (const char *[]){"a", "b"}, VS_STRING, S(2), "words", st);
+  vs_output pu = vs_placeholder(g, VS_STRING, VS_UNKNOWN_SHAPE, "pu", st);
+  expect_ok(st);
+  vs_op *relu = vs__op_create(g, &(vs_op_spec){.type = "Relu", .name = "relu", .inputs = &words, .n_inputs = 1,
+                                               .has_output = true, .dtype = VS_STRING, .shape = S(2)},
+                              st);
+  expect_ok(st);
+  vs_output r_words = rank_op(g, words, "r_words", st), r_pu = rank_op(g, pu, "r_pu", st);
+  vs_session *s = vs_session_new(g, NULL, st);
+  expect_ok(st);
+  vs_output out = {relu, 0};
+  vs_tensor *t = NULL;
+  vs_session_run(s, NULL, NULL, 0, &out, &t, 1, NULL, 0, st);
+  cr_assert_null(t);
+  expect_error(st, VS_UNIMPLEMENTED, "UnimplementedError",
+               "relu (Relu) does not run on string tensors in varscope: strings live on the host, where only Const, "
+               "Fill, Identity, Assign, AddV2, the array ops (Reshape, Squeeze, Slice, StridedSlice, ConcatV2, "
+               "GatherV2) and variable reads run\n\t [[{{node relu}}]]");
+  cr_assert_eq(fetch_int(s, r_words, NULL, NULL, st), 1);
+  expect_ok(st);
+  vs_tensor *fed = vs_tensor_new_strings(S(1, 1, 1), (const char *[]){"z"}, st);
+  cr_assert_eq(fetch_int(s, r_pu, &pu, fed, st), 3);
+  expect_ok(st);
+  vs_tensor_free(fed);
+  vs_session_free(s);
+  vs_graph_free(g);
+  vs_status_free(st);
+}
+
+/* Feeding an intermediate tensor: its inputs are not computed and not in
+ * the plan (the plan builder once counted their uses, looking up slots
+ * they do not have, and never returned). TF: sess.run(y, {s: 5.0}) -> 25. */
+Test(plan, a_fed_intermediate_tensor_computes_nothing_before_it) {
+  vs_status *st = vs_status_new();
+  vs_graph *g = vs_graph_new();
+  vs_output a = vs_constant_float(g, 1, "a", st), b = vs_constant_float(g, 2, "b", st);
+  vs_output s = vs_add(g, a, b, NULL, st);
+  vs_output y = vs_mul(g, s, s, NULL, st);
+  expect_ok(st);
+  vs_session *se = vs_session_new(g, NULL, st);
+  vs_tensor *five = vs_tensor_new(VS_FLOAT, VS_SCALAR, (float[]){5}, st), *out = NULL;
+  expect_ok(st);
+  vs_session_run(se, &s, &five, 1, &y, &out, 1, NULL, 0, st);
+  expect_ok(st);
+  cr_assert_float_eq(*(const float *)vs_tensor_data(out), 25.0f, 0);
+  vs_tensor_free(out);
+  vs_tensor_free(five);
+  vs_session_free(se);
   vs_graph_free(g);
   vs_status_free(st);
 }

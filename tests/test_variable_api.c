@@ -312,26 +312,43 @@ Test(variable_api, partitioned_entry_points_refuse_the_other_kind) {
   expect_code(st, VS_INVALID_ARGUMENT);
 }
 
-/* A host value is sliced only when it has the variable's shape and dtype:
- * TF fails otherwise inside convert_to_tensor or Slice's shape inference
- * with texts quoting the node, which varscope does not reproduce. Refused
- * before anything is built. */
-Test(variable_api, partitioned_value_initializer_of_another_shape_or_dtype_is_refused) {
+/* A host value is converted to the variable's dtype as TF's
+ * convert_to_tensor(value, dtype) does (numpy's astype, strings parsed as
+ * Python's float()/int()), then sliced: another rank fails in Slice's shape
+ * function with TF's text (the Const and the Slice's begin and size stay,
+ * as in TF); unparsable strings fail before anything is built. */
+Test(variable_api, partitioned_value_initializer_of_another_shape_or_dtype_as_tf) {
   float vals[12] = {0};
   vs_initializer flat = vs_value_initializer(vals, VS_FLOAT, 12, VS_UNKNOWN_SHAPE);
   cr_assert_null(vs_get_partitioned_variable(g, "v", &(vs_var_opts){.shape = VS_SHAPE(6, 2), .initializer = flat,
                                                                     .partitioner = part_opts.partitioner}, st));
-  expect_error(st, VS_UNIMPLEMENTED, "UnimplementedError",
-               "a partitioned variable's value initializer must be a non-string value of the variable's shape and "
-               "dtype ((6, 2) float32), not (12,) float32 (TF fails converting or slicing it)");
-  int32_t ints[12] = {0};
-  vs_initializer as_int = vs_value_initializer(ints, VS_INT32, 12, VS_SHAPE(6, 2));
-  cr_assert_null(vs_get_partitioned_variable(g, "v", &(vs_var_opts){.shape = VS_SHAPE(6, 2), .initializer = as_int,
-                                                                    .partitioner = part_opts.partitioner}, st));
-  expect_error(st, VS_UNIMPLEMENTED, "UnimplementedError",
-               "a partitioned variable's value initializer must be a non-string value of the variable's shape and "
-               "dtype ((6, 2) float32), not (6, 2) int32 (TF fails converting or slicing it)");
-  cr_assert_eq(vs_graph_num_operations(g), 0);
+  expect_error(st, VS_INVALID_ARGUMENT, "ValueError",
+               "Shape must be rank 2 but is rank 1 for '{{node v/part_0/PartitionedInitializer/Slice}} = "
+               "Slice[Index=DT_INT32, T=DT_FLOAT](v/part_0/PartitionedInitializer/Const, "
+               "v/part_0/PartitionedInitializer/Slice/begin, v/part_0/PartitionedInitializer/Slice/size)' with "
+               "input shapes: [12], [2], [2].");
+  cr_assert_eq(vs_graph_num_operations(g), 3);
+  const char *words[2] = {"7", "x\ty"};
+  cr_assert_null(vs_get_partitioned_variable(g, "w", &(vs_var_opts){.shape = VS_SHAPE(2), .dtype = VS_INT32,
+                                                                    .partitioner = part_opts.partitioner,
+                                                                    .initializer = vs_value_initializer(
+                                                                        words, VS_STRING, 2, VS_SHAPE(2))}, st));
+  expect_error(st, VS_INVALID_ARGUMENT, "ValueError", "Initializer type '<dtype: 'string'>' and explicit dtype "
+               "'<dtype: 'int32'>' don't match.");
+  vs_var_opts ints = {.shape = VS_SHAPE(2), .partitioner = part_opts.partitioner,
+                      .initializer = vs_value_initializer(words, VS_STRING, 2, VS_SHAPE(2))};
+  vs_scope *sc = vs_variable_scope_push(g, "i", &(vs_varscope_opts){.dtype = VS_INT32}, st);
+  expect_ok(st);
+  cr_assert_null(vs_get_partitioned_variable(g, "w", &ints, st));
+  expect_error(st, VS_INVALID_ARGUMENT, "ValueError", "invalid literal for int() with base 10: b'x\\ty'");
+  vs_variable_scope_pop(g, sc, st);
+  cr_assert_eq(vs_graph_num_operations(g), 3);
+  int32_t as_int[12] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
+  vs_partitioned_var *pv = vs_get_partitioned_variable(
+      g, "c", &(vs_var_opts){.shape = VS_SHAPE(6, 2), .partitioner = part_opts.partitioner,
+                             .initializer = vs_value_initializer(as_int, VS_INT32, 12, VS_SHAPE(6, 2))}, st);
+  expect_ok(st);
+  cr_assert_eq(vs_var_dtype(vs_partitioned_var_part(pv, 0)), VS_FLOAT);
 }
 
 /* A tensor initializer must be an output of this graph; one of another

@@ -26,9 +26,7 @@ With the argument "resource" the model's w is a resource variable
 (use_resource=True, so are its slots and the beta powers), read through
 "w/Read/ReadVariableOp" as the C model reads it; the update op is
 "Adam/update_w/ResourceApplyAdam", and graphdef_attrs compares the nodes
-the same way (but the _class of the initializer of a resource variable made inside
-colocate_with: TF builds it under colocate_with(None, ignore_existing=True),
-varscope's engine/variables does not yet)."""
+the same way."""
 import os
 import sys
 
@@ -55,8 +53,6 @@ def node_diffs(own, theirs):
             out.append("%s: %s %s %r vs %s %s %r" % (a.name, a.op, list(a.input), a.device, b.op, list(b.input),
                                                      b.device))
         attrs_a, attrs_b = dict(a.attr), dict(b.attr)
-        if a.op == "AssignVariableOp" and a.name.endswith("/Assign") and "_class" not in attrs_a:
-            attrs_b.pop("_class", None)  # the known difference (see the module's doc)
         if attrs_a != attrs_b:
             out.append("%s: attrs %s vs %s" % (a.name, sorted(attrs_a), sorted(attrs_b)))
     return out

@@ -304,6 +304,123 @@ VSC_CASE(assert_variables_initialized_ranks_each_variable) {
   INT_EQ(((const int32_t *)vs_tensor_data(x3))[1], 0);
 }
 
+/* The ops report_uninitialized_variables builds, after the scope prefix:
+ * "name type device inputs shape colocation-group" ("-": none). */
+static const char *const REPORT_OPS[] = {
+    "IsVariableInitialized IsVariableInitialized - a:0 () a",
+    "VarIsInitializedOp VarIsInitializedOp - s/b:0 () VarIsInitializedOp",
+    "stack Pack /device:CPU:0 IsVariableInitialized:0,VarIsInitializedOp:0 (2,) stack",
+    "LogicalNot LogicalNot /device:CPU:0 stack:0 (2,) LogicalNot",
+    "Const Const /device:CPU:0 - (2,) Const",
+    "boolean_mask/Shape Const /device:CPU:0 - (1,) boolean_mask/Shape",
+    "boolean_mask/strided_slice/stack Const /device:CPU:0 - (1,) boolean_mask/strided_slice/stack",
+    "boolean_mask/strided_slice/stack_1 Const /device:CPU:0 - (1,) boolean_mask/strided_slice/stack_1",
+    "boolean_mask/strided_slice/stack_2 Const /device:CPU:0 - (1,) boolean_mask/strided_slice/stack_2",
+    "boolean_mask/strided_slice StridedSlice /device:CPU:0 boolean_mask/Shape:0,boolean_mask/strided_slice/stack:0,boolean_mask/strided_slice/stack_1:0,boolean_mask/strided_slice/stack_2:0 (1,) boolean_mask/strided_slice",
+    "boolean_mask/Prod/reduction_indices Const /device:CPU:0 - (1,) boolean_mask/Prod/reduction_indices",
+    "boolean_mask/Prod Prod /device:CPU:0 boolean_mask/strided_slice:0,boolean_mask/Prod/reduction_indices:0 () boolean_mask/Prod",
+    "boolean_mask/Shape_1 Const /device:CPU:0 - (1,) boolean_mask/Shape_1",
+    "boolean_mask/strided_slice_1/stack Const /device:CPU:0 - (1,) boolean_mask/strided_slice_1/stack",
+    "boolean_mask/strided_slice_1/stack_1 Const /device:CPU:0 - (1,) boolean_mask/strided_slice_1/stack_1",
+    "boolean_mask/strided_slice_1/stack_2 Const /device:CPU:0 - (1,) boolean_mask/strided_slice_1/stack_2",
+    "boolean_mask/strided_slice_1 StridedSlice /device:CPU:0 boolean_mask/Shape_1:0,boolean_mask/strided_slice_1/stack:0,boolean_mask/strided_slice_1/stack_1:0,boolean_mask/strided_slice_1/stack_2:0 (0,) boolean_mask/strided_slice_1",
+    "boolean_mask/Shape_2 Const /device:CPU:0 - (1,) boolean_mask/Shape_2",
+    "boolean_mask/strided_slice_2/stack Const /device:CPU:0 - (1,) boolean_mask/strided_slice_2/stack",
+    "boolean_mask/strided_slice_2/stack_1 Const /device:CPU:0 - (1,) boolean_mask/strided_slice_2/stack_1",
+    "boolean_mask/strided_slice_2/stack_2 Const /device:CPU:0 - (1,) boolean_mask/strided_slice_2/stack_2",
+    "boolean_mask/strided_slice_2 StridedSlice /device:CPU:0 boolean_mask/Shape_2:0,boolean_mask/strided_slice_2/stack:0,boolean_mask/strided_slice_2/stack_1:0,boolean_mask/strided_slice_2/stack_2:0 (0,) boolean_mask/strided_slice_2",
+    "boolean_mask/concat/values_1 Pack /device:CPU:0 boolean_mask/Prod:0 (1,) boolean_mask/concat/values_1",
+    "boolean_mask/concat/axis Const /device:CPU:0 - () boolean_mask/concat/axis",
+    "boolean_mask/concat ConcatV2 /device:CPU:0 boolean_mask/strided_slice_1:0,boolean_mask/concat/values_1:0,boolean_mask/strided_slice_2:0,boolean_mask/concat/axis:0 (1,) boolean_mask/concat",
+    "boolean_mask/Reshape Reshape /device:CPU:0 Const:0,boolean_mask/concat:0 (2,) boolean_mask/Reshape",
+    "boolean_mask/Reshape_1/shape Const /device:CPU:0 - (1,) boolean_mask/Reshape_1/shape",
+    "boolean_mask/Reshape_1 Reshape /device:CPU:0 LogicalNot:0,boolean_mask/Reshape_1/shape:0 (2,) boolean_mask/Reshape_1",
+    "boolean_mask/Where Where /device:CPU:0 boolean_mask/Reshape_1:0 (?,1) boolean_mask/Where",
+    "boolean_mask/Squeeze Squeeze /device:CPU:0 boolean_mask/Where:0 (?,) boolean_mask/Squeeze",
+    "boolean_mask/GatherV2/axis Const /device:CPU:0 - () boolean_mask/GatherV2/axis",
+    "boolean_mask/GatherV2 GatherV2 /device:CPU:0 boolean_mask/Reshape:0,boolean_mask/Squeeze:0,boolean_mask/GatherV2/axis:0 (?,) boolean_mask/GatherV2",
+};
+
+/* One line of REPORT_OPS for op, names relative to `prefix`. */
+static void report_op_line(const vs_op *op, const char *prefix, char *buf, size_t cap) {
+  size_t pl = strlen(prefix);
+#define REL(s) (strncmp((s), prefix, pl) == 0 ? (s) + pl : (s))
+  char ins[1024] = "", shape[64];
+  size_t at = 0;
+  for (size_t i = 0; i < vs_op_num_inputs(op); i++) {
+    const char *in = REL(vs_output_name(vs_op_input(op, i)));
+    at += (size_t)snprintf(ins + at, sizeof ins - at, "%s%s", i ? "," : "", in);
+    if (at >= sizeof ins) at = sizeof ins - 1;
+  }
+  vs_shape_format(vs_op_output_shape(op), shape, sizeof shape);
+  char *w = shape;
+  for (char *p = shape; *p; p++) /* str(TensorShape) without its spaces */
+    if (*p != ' ') *w++ = *p;
+  *w = '\0';
+  /* TF's colocation_groups(): the op's own name when it has no _class */
+  const char *group = first_class(op), *dev = vs_op_device(op);
+  group = strncmp(group, "loc:@", 5) == 0 ? group + 5 : vs_op_name(op);
+  snprintf(buf, cap, "%s %s %s %s %s %s", REL(vs_op_name(op)), vs_op_type(op), dev && *dev ? dev : "-",
+           at ? ins : "-", shape, REL(group));
+#undef REL
+}
+
+/* a = tf.get_variable("a", [2], initializer=zeros)
+ * with tf.variable_scope("s", use_resource=True): b = tf.get_variable("b", [], initializer=zeros)
+ * r = tf.report_uninitialized_variables()
+ *   -> the ops of REPORT_OPS (a check per variable outside the device scope, the ref one
+ *      colocated with it; stack, LogicalNot, the names and boolean_mask's ops on
+ *      /device:CPU:0), r = "report_uninitialized_variables/boolean_mask/GatherV2:0";
+ *   sess.run(r) -> [b"a", b"s/b"]; after a.initializer [b"s/b"]; after b's [] (shape (0,))
+ *                                                           spec 6.3.12 X.report_graph */
+VSC_CASE(report_uninitialized_variables_builds_tf_subgraph) {
+  GETV(a, "a", .shape = VS_SHAPE(2), .initializer = vs_zeros_initializer());
+  VSCOPE(sc, "s", .use_resource = VS_OPT_TRUE);
+  GETV(b, "b", .shape = VS_SCALAR, .initializer = vs_zeros_initializer());
+  VPOP(sc);
+  size_t n0 = vs_graph_num_operations(g);
+  vs_output r = vs_report_uninitialized_variables(g, NULL, 0, st);
+  OK();
+  size_t n_ops = sizeof REPORT_OPS / sizeof REPORT_OPS[0];
+  INT_EQ(vs_graph_num_operations(g) - n0, n_ops);
+  for (size_t i = 0; i < n_ops && n0 + i < vs_graph_num_operations(g); i++) {
+    char line[2048];
+    report_op_line(vs_graph_operation(g, n0 + i), "report_uninitialized_variables/", line, sizeof line);
+    STR_EQ(line, REPORT_OPS[i]);
+  }
+  STR_EQ(vs_output_name(r), "report_uninitialized_variables/boolean_mask/GatherV2:0");
+  INT_EQ(vs_op_output_dtype(r.op), VS_STRING);
+  SESSION(s);
+  FETCH(x0, s, r);
+  INT_EQ(vs_tensor_num_elements(x0), 2);
+  STR_EQ(vs_tensor_string(x0, 0), "a");
+  STR_EQ(vs_tensor_string(x0, 1), "s/b");
+  RUN(s, vs_var_initializer_op(a));
+  FETCH(x1, s, r);
+  INT_EQ(vs_tensor_num_elements(x1), 1);
+  STR_EQ(vs_tensor_string(x1, 0), "s/b");
+  RUN(s, vs_var_initializer_op(b));
+  FETCH(x2, s, r);
+  SHAPE_STR(vs_tensor_shape(x2), "(0,)");
+}
+
+/* With no variable at all: r = "report_uninitialized_variables/Const:0", the
+ * graph's only op, a Const (0,) of strings on /device:CPU:0; sess.run(r) -> []
+ *                                                           spec 6.3.12 X.report_graph */
+VSC_CASE(report_uninitialized_variables_without_variables_is_an_empty_const) {
+  vs_output r = vs_report_uninitialized_variables(g, NULL, 0, st);
+  OK();
+  STR_EQ(vs_output_name(r), "report_uninitialized_variables/Const:0");
+  STR_EQ(vs_op_type(r.op), "Const");
+  STR_EQ(vs_op_device(r.op), "/device:CPU:0");
+  INT_EQ(vs_op_output_dtype(r.op), VS_STRING);
+  SHAPE_STR(vs_op_output_shape(r.op), "(0,)");
+  INT_EQ(vs_graph_num_operations(g), 1);
+  SESSION(s);
+  FETCH(x, s, r);
+  SHAPE_STR(vs_tensor_shape(x), "(0,)");
+}
+
 const vsc_case vsc_cases_initialization[] = {
     VSC_REG(uninitialized_read_fails_with_failed_precondition, "5.uninit 11.6"),
     VSC_REG(collections_without_global_are_not_initialized, "6.2.3 11.17"),
@@ -315,5 +432,7 @@ const vsc_case vsc_cases_initialization[] = {
     VSC_REG(variable_from_another_variable_initialises_in_any_order, "7.4.7"),
     VSC_REG(variable_ignores_enclosing_control_dependencies, "2.4 X.init_scope"),
     VSC_REG(assert_variables_initialized_ranks_each_variable, "6.3.12 X.assert_initialized"),
+    VSC_REG(report_uninitialized_variables_builds_tf_subgraph, "6.3.12 X.report_graph"),
+    VSC_REG(report_uninitialized_variables_without_variables_is_an_empty_const, "6.3.12 X.report_graph"),
     {0},
 };

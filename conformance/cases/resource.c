@@ -232,6 +232,198 @@ VSC_CASE(resource_partitioned_parts) {
   for (int i = 0; i < 8; i++) NEAR(FLOATS(tv)[i], 1, 0);
 }
 
+static const char *class_of(const vs_op *op) {
+  const char *groups[1] = {""};
+  vs_op_colocation_groups(op, groups, 1);
+  return groups[0];
+}
+
+/* with variable_scope("s", use_resource=True): v = get_variable("v", [2, 3], initializer=zeros);
+ *   w = get_variable("w", [], initializer=zeros)
+ * a1 = assert_variables_initialized([v]) -> "Rank:0" of "Rank/ReadVariableOp:0" (a new read of s/v:
+ *   ReadVariableOp, no _class, no device), the Rank colocated with s/v (_class ["loc:@s/v"])
+ * a2 = assert_variables_initialized([v, w]) -> "stack:0" of Rank_1 (Rank_1/ReadVariableOp), Rank_2
+ * sess.run(a1) -> 2 and sess.run(a2) -> [2, 0] with neither initialised (grappler folds the Rank
+ *   of a known shape; the reads never run); the same after v.initializer     spec 9.5 X.assert_initialized */
+VSC_CASE(resource_assert_variables_initialized_folds_known_ranks) {
+  VSCOPE(sc, "s", .use_resource = VS_OPT_TRUE);
+  GETV(v, "v", .shape = VS_SHAPE(2, 3), .initializer = vs_zeros_initializer());
+  GETV(w, "w", .shape = VS_SCALAR, .initializer = vs_zeros_initializer());
+  VPOP(sc);
+  vs_output a1 = vs_assert_variables_initialized(g, &v, 1, st);
+  OK();
+  vs_output a2 = vs_assert_variables_initialized(g, (vs_var *[]){v, w}, 2, st);
+  OK();
+  STR_EQ(vs_output_name(a1), "Rank:0");
+  STR_EQ(vs_output_name(vs_op_input(a1.op, 0)), "Rank/ReadVariableOp:0");
+  vs_op *read = vs_graph_operation_by_name(g, "Rank/ReadVariableOp");
+  EXPECT(read != NULL, "no Rank/ReadVariableOp");
+  STR_EQ(vs_op_type(read), "ReadVariableOp");
+  STR_EQ(vs_output_name(vs_op_input(read, 0)), "s/v:0");
+  STR_EQ(class_of(read), "");
+  STR_EQ(vs_op_device(read), "");
+  SHAPE_STR(vs_op_output_shape(read), "(2, 3)");
+  STR_EQ(class_of(a1.op), "loc:@s/v");
+  STR_EQ(vs_output_name(a2), "stack:0");
+  STR_EQ(vs_output_name(vs_op_input(a2.op, 0)), "Rank_1:0");
+  STR_EQ(vs_output_name(vs_op_input(a2.op, 1)), "Rank_2:0");
+  STR_EQ(vs_output_name(vs_op_input(vs_graph_operation_by_name(g, "Rank_2"), 0)), "Rank_2/ReadVariableOp:0");
+  STR_EQ(class_of(vs_graph_operation_by_name(g, "Rank_2")), "loc:@s/w");
+  SESSION(s);
+  FETCH(x1, s, a1);
+  INT_EQ(INTS(x1)[0], 2);
+  FETCH(x2, s, a2);
+  INT_EQ(vs_tensor_num_elements(x2), 2);
+  INT_EQ(INTS(x2)[0], 2);
+  INT_EQ(INTS(x2)[1], 0);
+  RUN(s, vs_var_initializer_op(v));
+  FETCH(x3, s, a2);
+  INT_EQ(INTS(x3)[0], 2);
+}
+
+/* c = tf.constant(1.0, name="c")
+ * with tf.device("/job:ps/task:0"), tf.colocate_with(c.op),
+ *      variable_scope("s", use_resource=True, caching_device="/job:worker/task:1"):
+ *   v = get_variable("v", [2], initializer=zeros)
+ * -> s/v/Initializer/zeros, s/v, s/v/IsInitialized/VarIsInitializedOp, s/v/Read/ReadVariableOp
+ *    colocated with c ("loc:@c"), no device; s/v/Assign neither; s/v/Read/Identity (v.value())
+ *    has no _class and the caching device only: "/job:worker/task:1"
+ * then under tf.device("/job:ps"), tf.colocate_with(c.op): r = v.read_value() -> "Identity:0"
+ *   (loc:@c, no device) of "Read/ReadVariableOp" (no _class, "/job:worker/task:1");
+ *   a = assert_variables_initialized([v]) -> "Rank:0" of the cached "s/v/Read/Identity:0",
+ *   _class ["loc:@c"] (v's group)                                       spec 9.5 X.colocation */
+VSC_CASE(resource_caching_device_read_resets_colocation) {
+  CONSTF(c, 1.0f, "c");
+  vs_device_push(g, "/job:ps/task:0", st);
+  OK();
+  vs_colocation_scope *cs = vs_colocate_with(g, c.op, false, st);
+  OK();
+  VSCOPE(sc, "s", .use_resource = VS_OPT_TRUE, .caching_device = "/job:worker/task:1");
+  GETV(v, "v", .shape = VS_SHAPE(2), .initializer = vs_zeros_initializer());
+  VPOP(sc);
+  vs_colocation_scope_pop(g, cs, st);
+  OK();
+  vs_device_pop(g, st);
+  OK();
+  static const char *const colocated[] = {"s/v/Initializer/zeros", "s/v", "s/v/IsInitialized/VarIsInitializedOp",
+                                          "s/v/Read/ReadVariableOp"};
+  for (size_t i = 0; i < sizeof colocated / sizeof *colocated; i++) {
+    vs_op *op = vs_graph_operation_by_name(g, colocated[i]);
+    EXPECT(op != NULL, "no op %s", colocated[i]);
+    STR_EQ(class_of(op), "loc:@c");
+    STR_EQ(vs_op_device(op), "");
+  }
+  STR_EQ(class_of(vs_graph_operation_by_name(g, "s/v/Assign")), "");
+  STR_EQ(vs_output_name(vs_var_value(v)), "s/v/Read/Identity:0");
+  vs_op *cached = vs_graph_operation_by_name(g, "s/v/Read/Identity");
+  EXPECT(cached != NULL, "no s/v/Read/Identity");
+  STR_EQ(class_of(cached), "");
+  STR_EQ(vs_op_device(cached), "/job:worker/task:1");
+  /* later reads: read_value() reads anew on the caching device, with no
+   * colocation group; assert_variables_initialized takes the cached read */
+  vs_device_push(g, "/job:ps", st);
+  OK();
+  cs = vs_colocate_with(g, c.op, false, st);
+  OK();
+  vs_output r = vs_read_value(g, v, st);
+  OK();
+  vs_output a = vs_assert_variables_initialized(g, &v, 1, st);
+  OK();
+  vs_colocation_scope_pop(g, cs, st);
+  vs_device_pop(g, st);
+  OK();
+  STR_EQ(vs_output_name(r), "Identity:0");
+  STR_EQ(class_of(r.op), "loc:@c");
+  STR_EQ(vs_op_device(r.op), "");
+  vs_op *read = vs_graph_operation_by_name(g, "Read/ReadVariableOp");
+  EXPECT(read != NULL, "no Read/ReadVariableOp");
+  STR_EQ(class_of(read), "");
+  STR_EQ(vs_op_device(read), "/job:worker/task:1");
+  STR_EQ(vs_output_name(a), "Rank:0");
+  STR_EQ(vs_output_name(vs_op_input(a.op, 0)), "s/v/Read/Identity:0");
+  const char *groups[4] = {NULL};
+  INT_EQ(vs_op_colocation_groups(a.op, groups, 4), 1);
+  STR_EQ(groups[0], "loc:@c");
+}
+
+/* v = get_variable("v", [2, 3], use_resource=True, initializer=zeros) under variable_scope("s")
+ * sess.run(v.handle): TF 2.21 returns the C++ ResourceHandle's memory; its serialized form,
+ * serialize_tensor(v.handle)'s tensor_content, is the ResourceHandleProto
+ *   device "/job:localhost/replica:0/task:0/device:CPU:0", container "localhost", name "s/v",
+ *   hash_code Hash64("N10tensorflow3VarE"), maybe_type_name "N10tensorflow3VarE",
+ *   dtypes_and_shapes [{DT_FLOAT, [2, 3]}]
+ * which varscope's fetch of the handle (dtype resource, shape ()) holds, byte for byte  spec 9.5 */
+VSC_CASE(resource_handle_fetch_is_its_resource_handle_proto) {
+  VSCOPE(sc, "s", .use_resource = VS_OPT_TRUE);
+  GETV(v, "v", .shape = VS_SHAPE(2, 3), .initializer = vs_zeros_initializer());
+  VPOP(sc);
+  STR_EQ(vs_dtype_name(vs_op_output_dtype(vs_var_op(v))), "resource");
+  SESSION(s);
+  FETCH(h, s, ((vs_output){vs_var_op(v), 0}));
+  STR_EQ(vs_dtype_name(vs_tensor_dtype(h)), "resource");
+  SHAPE_STR(vs_tensor_shape(h), "()");
+  char hex[512] = "";
+  size_t n = vs_tensor_byte_size(h);
+  for (size_t i = 0; i < n && 2 * i + 2 < sizeof hex; i++)
+    snprintf(hex + 2 * i, 3, "%02x", ((const unsigned char *)vs_tensor_data(h))[i]);
+  STR_EQ(hex, "0a2c2f6a6f623a6c6f63616c686f73742f7265706c6963613a302f7461736b3a302f6465766963653a4350553a3012096c"
+              "6f63616c686f73741a03732f7620e5f3a5f0afa4949ef2012a124e313074656e736f72666c6f773356617245320c0801"
+              "12081202080212020803");
+}
+
+#define NO_KERNEL_LIST                                                                                      \
+  "Registered devices: [CPU]\nRegistered kernels:\n"                                                       \
+  "  device='DEFAULT'; dtype in [DT_COMPLEX128]\n  device='DEFAULT'; dtype in [DT_COMPLEX64]\n"             \
+  "  device='DEFAULT'; dtype in [DT_DOUBLE]\n  device='DEFAULT'; dtype in [DT_FLOAT]\n"                     \
+  "  device='DEFAULT'; dtype in [DT_BFLOAT16]\n  device='DEFAULT'; dtype in [DT_HALF]\n"                    \
+  "  device='DEFAULT'; dtype in [DT_INT32]\n  device='DEFAULT'; dtype in [DT_INT8]\n"                       \
+  "  device='DEFAULT'; dtype in [DT_UINT8]\n  device='DEFAULT'; dtype in [DT_INT16]\n"                      \
+  "  device='DEFAULT'; dtype in [DT_UINT16]\n  device='DEFAULT'; dtype in [DT_UINT32]\n"                    \
+  "  device='DEFAULT'; dtype in [DT_INT64]\n  device='DEFAULT'; dtype in [DT_UINT64]\n"                     \
+  "  device='CPU'; dtype in [DT_COMPLEX128]\n  device='CPU'; dtype in [DT_COMPLEX64]\n"                     \
+  "  device='CPU'; dtype in [DT_DOUBLE]\n  device='CPU'; dtype in [DT_FLOAT]\n"                             \
+  "  device='CPU'; dtype in [DT_BFLOAT16]\n  device='CPU'; dtype in [DT_HALF]\n"                            \
+  "  device='CPU'; dtype in [DT_INT32]\n  device='CPU'; dtype in [DT_INT8]\n"                               \
+  "  device='CPU'; dtype in [DT_UINT8]\n  device='CPU'; dtype in [DT_INT16]\n"                              \
+  "  device='CPU'; dtype in [DT_UINT16]\n  device='CPU'; dtype in [DT_UINT32]\n"                            \
+  "  device='CPU'; dtype in [DT_INT64]\n  device='CPU'; dtype in [DT_UINT64]\n"
+
+/* b = get_variable("b", [2], tf.bool, use_resource=True, initializer=zeros); b.assign_add([True, False])
+ * sess.run(b.initializer) -> InvalidArgumentError "No OpKernel was registered to support Op
+ *   'AssignAddVariableOp' used by {{node AssignAddVariableOp}} with these attrs:
+ *   [_has_manual_control_dependencies=true, dtype=DT_BOOL]\nRegistered devices: [CPU]\n..." (TF places
+ *   the whole graph before any run; its attrs' order varies, sorted here); the same for a string
+ *   variable's assign_sub (AssignSubVariableOp, DT_STRING)                                spec 9.5 */
+VSC_CASE(resource_update_of_bool_or_string_has_no_kernel) {
+  GETV(b, "b", .shape = VS_SHAPE(2), .dtype = VS_BOOL, .initializer = vs_zeros_initializer(),
+       .use_resource = VS_OPT_TRUE);
+  vs_output add = vs_assign_add(g, b, vs_constant(g, (bool[]){true, false}, VS_BOOL, VS_SHAPE(2), NULL, st), NULL, st);
+  OK();
+  STR_EQ(vs_op_type(vs_op_control_input(add.op, 0)), "AssignAddVariableOp");
+  SESSION(s);
+  vs_session_run(s, NULL, NULL, 0, NULL, NULL, 0, (vs_op *[]){vs_var_initializer_op(b)}, 1, st);
+  ERR(VS_INVALID_ARGUMENT, "InvalidArgumentError",
+      "No OpKernel was registered to support Op 'AssignAddVariableOp' used by {{node AssignAddVariableOp}} with "
+      "these attrs: [_has_manual_control_dependencies=true, dtype=DT_BOOL]\n" NO_KERNEL_LIST "\n\t "
+      "[[AssignAddVariableOp]]");
+
+  vs_graph *g2 = vs_graph_new();
+  vs_var *w = vs_get_variable(g2, "w", &(vs_var_opts){.shape = VS_SHAPE(2), .dtype = VS_STRING,
+                                                       .initializer = vs_zeros_initializer(),
+                                                       .use_resource = VS_OPT_TRUE}, st);
+  const char *const yz[2] = {"y", "z"};
+  vs_output sub = w ? vs_assign_sub(g2, w, vs_constant(g2, yz, VS_STRING, VS_SHAPE(2), NULL, st), NULL, st)
+                    : (vs_output){NULL, 0};
+  vs_session *s2 = sub.op ? vs_session_new(g2, NULL, st) : NULL;
+  if (s2) vs_session_run(s2, NULL, NULL, 0, NULL, NULL, 0, (vs_op *[]){vs_var_initializer_op(w)}, 1, st);
+  vs_session_free(s2);
+  vs_graph_free(g2);
+  ERR(VS_INVALID_ARGUMENT, "InvalidArgumentError",
+      "No OpKernel was registered to support Op 'AssignSubVariableOp' used by {{node AssignSubVariableOp}} with "
+      "these attrs: [_has_manual_control_dependencies=true, dtype=DT_STRING]\n" NO_KERNEL_LIST "\n\t "
+      "[[AssignSubVariableOp]]");
+}
+
 const vsc_case vsc_cases_resource[] = {
     VSC_REG(resource_variable_ops_and_names, "9.5"),
     VSC_REG(resource_use_resource_resolution, "9.5"),
@@ -239,5 +431,9 @@ const vsc_case vsc_cases_resource[] = {
     VSC_REG(resource_assign_errors, "9.5"),
     VSC_REG(resource_runtime_shape_and_container_errors, "9.5 X.container"),
     VSC_REG(resource_partitioned_parts, "9.5 9.3"),
+    VSC_REG(resource_assert_variables_initialized_folds_known_ranks, "9.5 X.assert_initialized"),
+    VSC_REG(resource_caching_device_read_resets_colocation, "9.5 X.colocation"),
+    VSC_REG(resource_handle_fetch_is_its_resource_handle_proto, "9.5"),
+    VSC_REG(resource_update_of_bool_or_string_has_no_kernel, "9.5"),
     {0},
 };

@@ -1053,6 +1053,83 @@ VSC_CASE(partitioned_parts_across_ps_tasks) {
   STR_EQ(vs_op_device(vs_op_input(ty.op, 0).op), "/job:worker");
 }
 
+/* Builds a partitioned variable "x" of `shape` in 2 parts (axis 0) from a host value in a graph of its
+ * own, runs its initializer when built, and leaves the error (if any) in st; *n_ops gets the ops the
+ * graph holds after the call. */
+static void part_from_value(vs_initializer init, vs_shape shape, vs_dtype dtype, size_t *n_ops, vs_status *st) {
+  vs_graph *g2 = vs_graph_new();
+  vs_partitioned_var *pv = vs_get_partitioned_variable(
+      g2, "x", &(vs_var_opts){.shape = shape, .dtype = dtype, .initializer = init,
+                              .partitioner = vs_fixed_size_partitioner(2, 0)}, st);
+  *n_ops = vs_graph_num_operations(g2);
+  vs_op *initop = pv ? vs_global_variables_initializer(g2, st) : NULL;
+  vs_session *s = initop ? vs_session_new(g2, NULL, st) : NULL;
+  if (s) vs_session_run(s, NULL, NULL, 0, NULL, NULL, 0, &initop, 1, st);
+  vs_session_free(s);
+  vs_graph_free(g2);
+}
+
+/* get_variable(name, shape, partitioner=fixed_size_partitioner(2), initializer=<numpy value>):
+ * x [4, 2] from np.ones([4, 2], int32) -> float32 parts (convert_to_tensor(value, float32)), all 1.0;
+ * s [4] tf.string from [b"a", b"b", b"c", b"d"] -> parts read back as the four strings;
+ * f [2] from [b"1.5", b" 2 "] -> [1.5, 2.0] (numpy parses the bytes);
+ * x [4, 2] from np.ones([8]) -> ValueError "Shape must be rank 2 but is rank 1 for
+ *   '{{node x/part_0/PartitionedInitializer/Slice}} = Slice[...]' with input shapes: [8], [2], [2]."
+ *   (its Const and Slice/begin, Slice/size stay in the graph);
+ * x [4, 2] from np.ones([3, 2]) -> built; the initializer fails "Expected size[0] in [0, 1], but got 2"
+ *   at x/part_1/PartitionedInitializer/Slice;
+ * x [2] from [b"1.5", b"zz"] -> ValueError "could not convert string to float: np.bytes_(b'zz')"
+ *                                                                                  spec 9.3 */
+VSC_CASE(partitioned_value_initializer_converted_or_failing_as_tf) {
+  int32_t ones_i[8] = {1, 1, 1, 1, 1, 1, 1, 1};
+  vs_partitioned_var *x = vs_get_partitioned_variable(
+      g, "x", &(vs_var_opts){.shape = VS_SHAPE(4, 2), .partitioner = vs_fixed_size_partitioner(2, 0),
+                             .initializer = vs_value_initializer(ones_i, VS_INT32, 8, VS_SHAPE(4, 2))}, st);
+  OK();
+  STR_EQ(vs_dtype_name(vs_var_dtype(vs_partitioned_var_part(x, 1))), "float32");
+  const char *abcd[4] = {"a", "b", "c", "d"};
+  vs_partitioned_var *sv = vs_get_partitioned_variable(
+      g, "s", &(vs_var_opts){.shape = VS_SHAPE(4), .dtype = VS_STRING, .partitioner = vs_fixed_size_partitioner(2, 0),
+                             .initializer = vs_value_initializer(abcd, VS_STRING, 4, VS_SHAPE(4))}, st);
+  OK();
+  const char *nums[2] = {"1.5", " 2 "};
+  vs_partitioned_var *f = vs_get_partitioned_variable(
+      g, "f", &(vs_var_opts){.shape = VS_SHAPE(2), .partitioner = vs_fixed_size_partitioner(2, 0),
+                             .initializer = vs_value_initializer(nums, VS_STRING, 2, VS_SHAPE(2))}, st);
+  OK();
+  vs_output xv = vs_partitioned_var_value(g, x, st), svv = vs_partitioned_var_value(g, sv, st);
+  vs_output fv = vs_partitioned_var_value(g, f, st);
+  vs_op *init = vs_global_variables_initializer(g, st);
+  OK();
+  SESSION(s);
+  RUN(s, init);
+  FETCH(xt, s, xv);
+  for (int i = 0; i < 8; i++) NEAR(FLOATS(xt)[i], 1.0, 0);
+  FETCH(st_, s, svv);
+  for (size_t i = 0; i < 4; i++) STR_EQ(vs_tensor_string(st_, i), abcd[i]);
+  FETCH(ft, s, fv);
+  NEAR(FLOATS(ft)[0], 1.5, 0);
+  NEAR(FLOATS(ft)[1], 2.0, 0);
+
+  size_t n_ops = 0;
+  float ones_f[8] = {1, 1, 1, 1, 1, 1, 1, 1};
+  part_from_value(vs_value_initializer(ones_f, VS_FLOAT, 8, VS_SHAPE(8)), VS_SHAPE(4, 2), VS_DTYPE_DEFAULT, &n_ops, st);
+  ERR(VS_INVALID_ARGUMENT, "ValueError",
+      "Shape must be rank 2 but is rank 1 for '{{node x/part_0/PartitionedInitializer/Slice}} = "
+      "Slice[Index=DT_INT32, T=DT_FLOAT](x/part_0/PartitionedInitializer/Const, "
+      "x/part_0/PartitionedInitializer/Slice/begin, x/part_0/PartitionedInitializer/Slice/size)' with input "
+      "shapes: [8], [2], [2].");
+  INT_EQ(n_ops, 3);
+  part_from_value(vs_value_initializer(ones_f, VS_FLOAT, 6, VS_SHAPE(3, 2)), VS_SHAPE(4, 2), VS_DTYPE_DEFAULT, &n_ops,
+                  st);
+  ERR(VS_INVALID_ARGUMENT, "InvalidArgumentError",
+      "Expected size[0] in [0, 1], but got 2\n\t [[{{node x/part_1/PartitionedInitializer/Slice}}]]");
+  const char *bad[2] = {"1.5", "zz"};
+  part_from_value(vs_value_initializer(bad, VS_STRING, 2, VS_SHAPE(2)), VS_SHAPE(2), VS_DTYPE_DEFAULT, &n_ops, st);
+  ERR(VS_INVALID_ARGUMENT, "ValueError", "could not convert string to float: np.bytes_(b'zz')");
+  INT_EQ(n_ops, 0);
+}
+
 const vsc_case vsc_cases_variable_api[] = {
     VSC_REG(sync_agg_invalid_modes_name_the_variable, "X.sync_agg"),
     VSC_REG(on_read_makes_trainable_default_false, "X.sync_agg"),
@@ -1076,6 +1153,7 @@ const vsc_case vsc_cases_variable_api[] = {
     VSC_REG(partitioned_variable_reads_concatenate_tf_values, "9.3 X.philox"),
     VSC_REG(partitioned_variable_reuse_and_errors, "5.E16 5.E17 5.E18 9.3"),
     VSC_REG(partitioned_variable_slices_value_and_tensor_initializers, "9.3"),
+    VSC_REG(partitioned_value_initializer_converted_or_failing_as_tf, "9.3"),
     VSC_REG(partitioners_compute_shards, "9.3"),
     VSC_REG(scope_partitioner_and_set_partitioner, "6.2.9 9.3 X.scope_setters"),
     VSC_REG(partitioned_parts_across_ps_tasks, "8.3.1 9.3"),

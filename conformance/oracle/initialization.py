@@ -191,3 +191,83 @@ def assert_variables_initialized_ranks_each_variable(t):
         s.run(u.initializer)
         t.eq(list(s.run(a2)), [1, 0])
         t.eq(list(s.run(a3)), [1, 0])
+
+
+_REPORT_OPS = [
+    "IsVariableInitialized IsVariableInitialized - a:0 () a",
+    "VarIsInitializedOp VarIsInitializedOp - s/b:0 () VarIsInitializedOp",
+    "stack Pack /device:CPU:0 IsVariableInitialized:0,VarIsInitializedOp:0 (2,) stack",
+    "LogicalNot LogicalNot /device:CPU:0 stack:0 (2,) LogicalNot",
+    "Const Const /device:CPU:0 - (2,) Const",
+    "boolean_mask/Shape Const /device:CPU:0 - (1,) boolean_mask/Shape",
+    "boolean_mask/strided_slice/stack Const /device:CPU:0 - (1,) boolean_mask/strided_slice/stack",
+    "boolean_mask/strided_slice/stack_1 Const /device:CPU:0 - (1,) boolean_mask/strided_slice/stack_1",
+    "boolean_mask/strided_slice/stack_2 Const /device:CPU:0 - (1,) boolean_mask/strided_slice/stack_2",
+    "boolean_mask/strided_slice StridedSlice /device:CPU:0 boolean_mask/Shape:0,boolean_mask/strided_slice/stack:0,boolean_mask/strided_slice/stack_1:0,boolean_mask/strided_slice/stack_2:0 (1,) boolean_mask/strided_slice",
+    "boolean_mask/Prod/reduction_indices Const /device:CPU:0 - (1,) boolean_mask/Prod/reduction_indices",
+    "boolean_mask/Prod Prod /device:CPU:0 boolean_mask/strided_slice:0,boolean_mask/Prod/reduction_indices:0 () boolean_mask/Prod",
+    "boolean_mask/Shape_1 Const /device:CPU:0 - (1,) boolean_mask/Shape_1",
+    "boolean_mask/strided_slice_1/stack Const /device:CPU:0 - (1,) boolean_mask/strided_slice_1/stack",
+    "boolean_mask/strided_slice_1/stack_1 Const /device:CPU:0 - (1,) boolean_mask/strided_slice_1/stack_1",
+    "boolean_mask/strided_slice_1/stack_2 Const /device:CPU:0 - (1,) boolean_mask/strided_slice_1/stack_2",
+    "boolean_mask/strided_slice_1 StridedSlice /device:CPU:0 boolean_mask/Shape_1:0,boolean_mask/strided_slice_1/stack:0,boolean_mask/strided_slice_1/stack_1:0,boolean_mask/strided_slice_1/stack_2:0 (0,) boolean_mask/strided_slice_1",
+    "boolean_mask/Shape_2 Const /device:CPU:0 - (1,) boolean_mask/Shape_2",
+    "boolean_mask/strided_slice_2/stack Const /device:CPU:0 - (1,) boolean_mask/strided_slice_2/stack",
+    "boolean_mask/strided_slice_2/stack_1 Const /device:CPU:0 - (1,) boolean_mask/strided_slice_2/stack_1",
+    "boolean_mask/strided_slice_2/stack_2 Const /device:CPU:0 - (1,) boolean_mask/strided_slice_2/stack_2",
+    "boolean_mask/strided_slice_2 StridedSlice /device:CPU:0 boolean_mask/Shape_2:0,boolean_mask/strided_slice_2/stack:0,boolean_mask/strided_slice_2/stack_1:0,boolean_mask/strided_slice_2/stack_2:0 (0,) boolean_mask/strided_slice_2",
+    "boolean_mask/concat/values_1 Pack /device:CPU:0 boolean_mask/Prod:0 (1,) boolean_mask/concat/values_1",
+    "boolean_mask/concat/axis Const /device:CPU:0 - () boolean_mask/concat/axis",
+    "boolean_mask/concat ConcatV2 /device:CPU:0 boolean_mask/strided_slice_1:0,boolean_mask/concat/values_1:0,boolean_mask/strided_slice_2:0,boolean_mask/concat/axis:0 (1,) boolean_mask/concat",
+    "boolean_mask/Reshape Reshape /device:CPU:0 Const:0,boolean_mask/concat:0 (2,) boolean_mask/Reshape",
+    "boolean_mask/Reshape_1/shape Const /device:CPU:0 - (1,) boolean_mask/Reshape_1/shape",
+    "boolean_mask/Reshape_1 Reshape /device:CPU:0 LogicalNot:0,boolean_mask/Reshape_1/shape:0 (2,) boolean_mask/Reshape_1",
+    "boolean_mask/Where Where /device:CPU:0 boolean_mask/Reshape_1:0 (?,1) boolean_mask/Where",
+    "boolean_mask/Squeeze Squeeze /device:CPU:0 boolean_mask/Where:0 (?,) boolean_mask/Squeeze",
+    "boolean_mask/GatherV2/axis Const /device:CPU:0 - () boolean_mask/GatherV2/axis",
+    "boolean_mask/GatherV2 GatherV2 /device:CPU:0 boolean_mask/Reshape:0,boolean_mask/Squeeze:0,boolean_mask/GatherV2/axis:0 (?,) boolean_mask/GatherV2",
+]
+
+
+def _report_op_line(op, prefix):
+    def rel(s):
+        return s[len(prefix):] if s.startswith(prefix) else s
+    ins = ",".join(rel(i.name) for i in op.inputs) or "-"
+    group = op.colocation_groups()[0].decode()[len("loc:@"):]
+    return "%s %s %s %s %s %s" % (rel(op.name), op.type, op.device or "-", ins,
+                                  str(op.outputs[0].shape).replace(" ", ""), rel(group))
+
+
+@case
+def report_uninitialized_variables_builds_tf_subgraph(t):
+    a = tf.get_variable("a", [2], initializer=tf.zeros_initializer())
+    with tf.variable_scope("s", use_resource=True):
+        b = tf.get_variable("b", [], initializer=tf.zeros_initializer())
+    g = tf.get_default_graph()
+    n0 = len(g.get_operations())
+    r = tf.report_uninitialized_variables()
+    ops = g.get_operations()[n0:]
+    t.eq(len(ops), len(_REPORT_OPS))
+    for op, want in zip(ops, _REPORT_OPS):
+        t.eq(_report_op_line(op, "report_uninitialized_variables/"), want)
+    t.eq(r.name, "report_uninitialized_variables/boolean_mask/GatherV2:0")
+    t.eq(r.dtype, tf.string)
+    with t.session() as s:
+        t.eq(s.run(r).tolist(), [b"a", b"s/b"])
+        s.run(a.initializer)
+        t.eq(s.run(r).tolist(), [b"s/b"])
+        s.run(b.initializer)
+        t.eq(s.run(r).shape, (0,))
+
+
+@case
+def report_uninitialized_variables_without_variables_is_an_empty_const(t):
+    r = tf.report_uninitialized_variables()
+    t.eq(r.name, "report_uninitialized_variables/Const:0")
+    t.eq(r.op.type, "Const")
+    t.eq(r.op.device, "/device:CPU:0")
+    t.eq(r.dtype, tf.string)
+    t.eq(str(r.shape), "(0,)")
+    t.eq(len(tf.get_default_graph().get_operations()), 1)
+    with t.session() as s:
+        t.eq(s.run(r).shape, (0,))

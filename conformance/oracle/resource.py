@@ -148,3 +148,131 @@ def resource_partitioned_parts(t):
     with t.session() as s:
         s.run(init)
         t.eq(s.run(tv).ravel().tolist(), [1.0] * 8)
+
+
+def _class(op):
+    return op.node_def.attr["_class"].list.s[0].decode() if "_class" in op.node_def.attr else ""
+
+
+@case
+def resource_assert_variables_initialized_folds_known_ranks(t):
+    with tf.variable_scope("s", use_resource=True):
+        v = tf.get_variable("v", [2, 3], initializer=tf.zeros_initializer())
+        w = tf.get_variable("w", [], initializer=tf.zeros_initializer())
+    a1 = tf.assert_variables_initialized([v])
+    a2 = tf.assert_variables_initialized([v, w])
+    g = tf.get_default_graph()
+    t.eq(a1.name, "Rank:0")
+    t.eq(a1.op.inputs[0].name, "Rank/ReadVariableOp:0")
+    read = g.get_operation_by_name("Rank/ReadVariableOp")
+    t.eq(read.type, "ReadVariableOp")
+    t.eq(read.inputs[0].name, "s/v:0")
+    t.eq(_class(read), "")
+    t.eq(read.device, "")
+    t.eq(str(read.outputs[0].shape), "(2, 3)")
+    t.eq(_class(a1.op), "loc:@s/v")
+    t.eq(a2.name, "stack:0")
+    t.eq([i.name for i in a2.op.inputs], ["Rank_1:0", "Rank_2:0"])
+    t.eq(g.get_operation_by_name("Rank_2").inputs[0].name, "Rank_2/ReadVariableOp:0")
+    t.eq(_class(g.get_operation_by_name("Rank_2")), "loc:@s/w")
+    with t.session() as s:
+        t.eq(int(s.run(a1)), 2)
+        t.eq(s.run(a2).tolist(), [2, 0])
+        s.run(v.initializer)
+        t.eq(s.run(a2).tolist(), [2, 0])
+
+
+@case
+def resource_caching_device_read_resets_colocation(t):
+    c = tf.constant(1.0, name="c")
+    with tf.device("/job:ps/task:0"):
+        with tf.colocate_with(c.op):
+            with tf.variable_scope("s", use_resource=True, caching_device="/job:worker/task:1"):
+                v = tf.get_variable("v", [2], initializer=tf.zeros_initializer())
+    g = tf.get_default_graph()
+    for name in ["s/v/Initializer/zeros", "s/v", "s/v/IsInitialized/VarIsInitializedOp", "s/v/Read/ReadVariableOp"]:
+        op = g.get_operation_by_name(name)
+        t.eq(_class(op), "loc:@c")
+        t.eq(op.device, "")
+    t.eq(_class(g.get_operation_by_name("s/v/Assign")), "")
+    t.eq(v.value().name, "s/v/Read/Identity:0")
+    cached = g.get_operation_by_name("s/v/Read/Identity")
+    t.eq(_class(cached), "")
+    t.eq(cached.device, "/job:worker/task:1")
+    with tf.device("/job:ps"):
+        with tf.colocate_with(c.op):
+            r = v.read_value()
+            a = tf.assert_variables_initialized([v])
+    t.eq(r.name, "Identity:0")
+    t.eq(_class(r.op), "loc:@c")
+    t.eq(r.op.device, "")
+    read = g.get_operation_by_name("Read/ReadVariableOp")
+    t.eq(_class(read), "")
+    t.eq(read.device, "/job:worker/task:1")
+    t.eq(a.name, "Rank:0")
+    t.eq(a.op.inputs[0].name, "s/v/Read/Identity:0")
+    t.eq(a.op.colocation_groups(), [b"loc:@c"])
+
+
+@case
+def resource_handle_fetch_is_its_resource_handle_proto(t):
+    from tensorflow.core.framework import tensor_pb2
+    with tf.variable_scope("s", use_resource=True):
+        v = tf.get_variable("v", [2, 3], initializer=tf.zeros_initializer())
+    t.eq(v.handle.dtype.name, "resource")
+    with t.session() as s:
+        proto = tensor_pb2.TensorProto()
+        proto.ParseFromString(s.run(tf.io.serialize_tensor(v.handle)))
+    t.eq(tf.as_dtype(proto.dtype).name, "resource")
+    t.eq(len(proto.tensor_shape.dim), 0)
+    content = proto.tensor_content  # a varint length, then the ResourceHandleProto
+    n = shift = at = 0
+    while True:
+        byte = content[at]
+        n |= (byte & 0x7f) << shift
+        shift += 7
+        at += 1
+        if byte < 0x80:
+            break
+    t.eq(content[at:at + n].hex(),
+         "0a2c2f6a6f623a6c6f63616c686f73742f7265706c6963613a302f7461736b3a302f6465766963653a4350553a3012096c"
+         "6f63616c686f73741a03732f7620e5f3a5f0afa4949ef2012a124e313074656e736f72666c6f773356617245320c0801"
+         "12081202080212020803")
+
+
+_NO_KERNEL_LIST = ("Registered devices: [CPU]\nRegistered kernels:\n" + "".join(
+    "  device='%s'; dtype in [%s]\n" % (d, t) for d in ("DEFAULT", "CPU")
+    for t in ("DT_COMPLEX128", "DT_COMPLEX64", "DT_DOUBLE", "DT_FLOAT", "DT_BFLOAT16", "DT_HALF", "DT_INT32",
+              "DT_INT8", "DT_UINT8", "DT_INT16", "DT_UINT16", "DT_UINT32", "DT_INT64", "DT_UINT64")))
+
+
+def _no_kernel(t, fn, op_type, dtype):
+    e = t.raises("InvalidArgumentError", fn, fragment="No OpKernel was registered to support Op '%s'" % op_type)
+    msg = e.message
+    if msg.startswith("Graph execution error:"):  # the Python session's prefix and node lines
+        msg = msg[msg.index("\nNode: ") + 1:]
+        msg = msg[msg.index("\n") + 1:]
+    # TF lists the attrs in a hash map's order, which varies between runs: compared sorted
+    head = "No OpKernel was registered to support Op '%s' used by {{node %s}} with these attrs: [" % (op_type, op_type)
+    t.check(msg.startswith(head), "message %r" % msg)
+    attrs, rest = msg[len(head):].split("]\n", 1)
+    # XLA's JIT kernels join the list once something earlier in the process
+    # used XLA (other twins of the run); a fresh TF process lists none.
+    rest = "".join(line for line in rest.splitlines(True) if not line.startswith("  device='XLA_"))
+    t.eq(sorted(attrs.split(", ")), ["_has_manual_control_dependencies=true", "dtype=" + dtype])
+    t.eq(rest, _NO_KERNEL_LIST + "\n\t [[%s]]" % op_type)
+
+
+@case
+def resource_update_of_bool_or_string_has_no_kernel(t):
+    b = tf.get_variable("b", [2], tf.bool, use_resource=True, initializer=tf.zeros_initializer())
+    add = b.assign_add([True, False])
+    t.eq(add.op.control_inputs[0].type if add.op.control_inputs else add.op.type, "AssignAddVariableOp")
+    with t.session() as s:
+        _no_kernel(t, lambda: s.run(b.initializer), "AssignAddVariableOp", "DT_BOOL")
+    g2 = tf.Graph()
+    with g2.as_default():
+        w = tf.get_variable("w", [2], tf.string, use_resource=True, initializer=tf.zeros_initializer())
+        w.assign_sub(["y", "z"])
+        with tf.Session() as s2:
+            _no_kernel(t, lambda: s2.run(w.initializer), "AssignSubVariableOp", "DT_STRING")

@@ -606,3 +606,50 @@ def partitioned_parts_across_ps_tasks(t):
     t.eq([p.device for p in y], ["/job:ps/task:0", "/job:ps/task:1", "/job:ps/task:0"])
     t.eq(ty.op.device, "/job:worker")
     t.eq(ty.op.inputs[0].op.device, "/job:worker")
+
+
+@case
+def partitioned_value_initializer_converted_or_failing_as_tf(t):
+    import numpy as np
+    x = tf.get_variable("x", [4, 2], partitioner=tf.fixed_size_partitioner(2),
+                        initializer=np.ones([4, 2], np.int32))
+    t.eq(list(x)[1].dtype.base_dtype.name, "float32")
+    abcd = [b"a", b"b", b"c", b"d"]
+    sv = tf.get_variable("s", [4], tf.string, partitioner=tf.fixed_size_partitioner(2), initializer=np.array(abcd))
+    f = tf.get_variable("f", [2], partitioner=tf.fixed_size_partitioner(2), initializer=np.array([b"1.5", b" 2 "]))
+    xv, svv, fv = tf.convert_to_tensor(x), tf.convert_to_tensor(sv), tf.convert_to_tensor(f)
+    init = tf.global_variables_initializer()
+    with t.session() as s:
+        s.run(init)
+        t.eq(s.run(xv).ravel().tolist(), [1.0] * 8)
+        t.eq(s.run(svv).tolist(), abcd)
+        t.eq(s.run(fv).tolist(), [1.5, 2.0])
+
+    def part_from_value(value, shape):
+        g2 = tf.Graph()
+        with g2.as_default():
+            try:
+                tf.get_variable("x", shape, partitioner=tf.fixed_size_partitioner(2), initializer=value)
+            except ValueError as e:
+                return "ValueError", str(e), len(g2.get_operations())
+            with tf.Session() as s2:
+                try:
+                    s2.run(tf.global_variables_initializer())
+                except tf.errors.InvalidArgumentError as e:
+                    msg = e.message
+                    if msg.startswith("Graph execution error:"):
+                        msg = msg[msg.index("\nNode: ") + 1:]
+                        msg = msg[msg.index("\n") + 1:]
+                    return "InvalidArgumentError", msg.split("\n\nOriginal stack trace")[0], None
+        return None, None, None
+
+    t.eq(part_from_value(np.ones([8], np.float32), [4, 2]),
+         ("ValueError", "Shape must be rank 2 but is rank 1 for '{{node x/part_0/PartitionedInitializer/Slice}} = "
+          "Slice[Index=DT_INT32, T=DT_FLOAT](x/part_0/PartitionedInitializer/Const, "
+          "x/part_0/PartitionedInitializer/Slice/begin, x/part_0/PartitionedInitializer/Slice/size)' with input "
+          "shapes: [8], [2], [2].", 3))
+    t.eq(part_from_value(np.ones([3, 2], np.float32), [4, 2]),
+         ("InvalidArgumentError",
+          "Expected size[0] in [0, 1], but got 2\n\t [[{{node x/part_1/PartitionedInitializer/Slice}}]]", None))
+    t.eq(part_from_value(np.array([b"1.5", b"zz"]), [2]),
+         ("ValueError", "could not convert string to float: np.bytes_(b'zz')", 0))

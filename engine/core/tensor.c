@@ -55,6 +55,17 @@ VS_API vs_tensor *vs_tensor_new_strings(vs_shape shape, const char *const *strin
 
 vs_tensor *vs__tensor_clone(const vs_tensor *src, vs_status *st) {
   if (src->dtype == VS_STRING) return vs_tensor_new_strings(src->shape, (const char *const *)src->strings, st);
+  if (src->dtype == VS_RESOURCE) { /* a fetched handle: its bytes */
+    vs_tensor *t = calloc(1, sizeof *t);
+    if (t && (t->data = malloc(src->bytes ? src->bytes : 1))) {
+      *t = (vs_tensor){.dtype = src->dtype, .shape = src->shape, .n = src->n, .data = t->data, .bytes = src->bytes};
+      memcpy(t->data, src->data, src->bytes);
+      return t;
+    }
+    free(t);
+    vs__oom(st);
+    return NULL;
+  }
   vs_tensor *t = vs__tensor_alloc(src->dtype, src->shape, st);
   if (t) memcpy(t->data, src->data, t->n * vs_dtype_size(t->dtype));
   return t;
@@ -74,6 +85,7 @@ VS_API vs_shape vs_tensor_shape(const vs_tensor *t) { return t ? t->shape : (vs_
 VS_API size_t vs_tensor_num_elements(const vs_tensor *t) { return t ? t->n : 0; }
 VS_API void *vs_tensor_data(const vs_tensor *t) { return t ? t->data : NULL; }
 VS_API size_t vs_tensor_byte_size(const vs_tensor *t) {
+  if (t && t->dtype == VS_RESOURCE) return t->bytes;
   return t && t->data ? t->n * vs_dtype_size(t->dtype) : 0;
 }
 VS_API const char *vs_tensor_string(const vs_tensor *t, size_t i) {

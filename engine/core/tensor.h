@@ -10,8 +10,9 @@ struct vs_tensor {
   vs_dtype dtype;
   vs_shape shape;
   size_t n;
-  void *data;     /* numeric tensors */
+  void *data;     /* numeric tensors; VS_RESOURCE: a serialized ResourceHandleProto */
   char **strings; /* VS_STRING tensors */
+  size_t bytes;   /* VS_RESOURCE: the length of data (a handle's bytes have no element size) */
 };
 
 vs_tensor *vs__tensor_alloc(vs_dtype dtype, vs_shape shape, vs_status *st);

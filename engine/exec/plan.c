@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "exec/plan.h"
-#include "kernels/registry.h"
+#include "kernels/kernels_internal.h"
 
 static bool is_fed(const vs_op *op, const vs_output *feeds, int nfeeds) {
   for (int i = 0; i < nfeeds; i++)
@@ -82,6 +82,10 @@ static bool visit(builder *b, size_t *entries, vs_op *root, const vs_output *fee
     vs_op *op = f->op;
     bool fed = is_fed(op, feeds, nfeeds);
     int n_in = fed ? 0 : op->n_inputs, n_all = fed ? 0 : op->n_inputs + op->n_controls;
+    if (f->next == 0 && n_in == 1 && vs__plan_folds(op)) { /* the fold computes no input */
+      f->next = 1;
+      continue;
+    }
     if (f->next < n_all) {
       vs_op *dep = f->next < n_in ? op->inputs[f->next].op : op->controls[f->next - n_in];
       f->next++;
@@ -291,6 +295,16 @@ oom:
   return false;
 }
 
+/* TF's session places the whole graph before its first run (and each
+ * extension of it): an op no kernel can run fails every run, whatever is
+ * fetched. The ops of varscope's registry that TF has no kernel for are
+ * the bool and string resource updates (kernels/resource.c). */
+static bool graph_has_kernels(const vs_graph *g, vs_status *st) {
+  for (size_t i = 0; i < g->n_ops; i++)
+    if (!vs__resource_update_has_kernel(g->ops[i], st)) return false;
+  return true;
+}
+
 static vs_plan *build(vs_session *s, const vs_output *feeds, int nfeeds, const vs_output *fetches, int nfetches,
                       vs_op *const *targets, int ntargets, uint64_t hash, vs_status *st) {
   builder b = {.keys = calloc(16, sizeof(size_t)), .mark = calloc(16, 1), .mask = 15};
@@ -298,6 +312,7 @@ static vs_plan *build(vs_session *s, const vs_output *feeds, int nfeeds, const v
   vs_plan *p = calloc(1, sizeof *p);
   int nsig = nfeeds + nfetches + ntargets;
   if (!b.keys || !b.mark || !p || !(p->sig = malloc((size_t)(nsig ? nsig : 1) * sizeof *p->sig))) goto oom;
+  if (!graph_has_kernels(s->graph, st)) goto fail;
   p->hash = hash;
   p->n_feeds = nfeeds, p->n_fetches = nfetches, p->n_targets = ntargets;
   p->epoch = s->graph->plan_epoch;
@@ -308,6 +323,20 @@ static vs_plan *build(vs_session *s, const vs_output *feeds, int nfeeds, const v
     if (!visit(&b, &entries, fetches[i].op, feeds, nfeeds, st)) goto fail;
   for (int i = 0; i < ntargets; i++)
     if (!visit(&b, &entries, targets[i], feeds, nfeeds, st)) goto fail;
+  /* What the inputs of folded Ranks still run joins the plan (exec/fold.c);
+   * b.order grows meanwhile, so the loop re-reads it. */
+  for (size_t i = 0; i < b.n; i++) {
+    if (is_fed(b.order[i], feeds, nfeeds) || !vs__plan_folds(b.order[i])) continue;
+    vs_op **kept = NULL;
+    size_t n_kept = 0;
+    if (!vs__fold_kept(b.order[i], &kept, &n_kept, st)) goto fail;
+    for (size_t k = 0; k < n_kept; k++)
+      if (!visit(&b, &entries, kept[k], feeds, nfeeds, st)) {
+        free(kept);
+        goto fail;
+      }
+    free(kept);
+  }
   for (int i = 0; i < nfeeds; i++) /* a feed nothing needs still gets a slot for its value */
     if (!mark_of(&b, feeds[i].op, &entries)) goto oom;
   /* Slots: the visited ops in order, then the feeds not visited. */
@@ -327,7 +356,7 @@ static vs_plan *build(vs_session *s, const vs_output *feeds, int nfeeds, const v
   for (size_t i = 0; i < b.n; i++) {
     vs_op *op = b.order[i];
     vs_step *step = &p->steps[p->n_steps++];
-    *step = (vs_step){.kind = VS_STEP_KERNEL, .op = op, .slot = vs__plan_slot(p, op)};
+    *step = (vs_step){.kind = VS_STEP_KERNEL, .op = op, .slot = vs__plan_slot(p, op), .folded = vs__plan_folds(op)};
     if (is_fed(op, feeds, nfeeds)) { /* its value comes from the feed: no step */
       p->n_steps--;
       continue;
@@ -335,8 +364,12 @@ static vs_plan *build(vs_session *s, const vs_output *feeds, int nfeeds, const v
     if (!vs__session_place(s, op, &step->dev, st)) goto fail;
     if (step->dev < 64) p->devs |= 1ull << step->dev;
   }
+  /* A fed op and a folded Rank read no input: theirs need not be in the
+   * plan (a fed intermediate's inputs are not computed). */
   for (size_t i = 0; i < b.n; i++)
-    for (int k = 0; k < b.order[i]->n_inputs; k++) p->uses[vs__plan_slot(p, b.order[i]->inputs[k].op)]++;
+    for (int k = 0; k < b.order[i]->n_inputs; k++)
+      if (!is_fed(b.order[i], feeds, nfeeds) && !vs__plan_folds(b.order[i]))
+        p->uses[vs__plan_slot(p, b.order[i]->inputs[k].op)]++;
   for (int i = 0; i < nfetches; i++) p->uses[vs__plan_slot(p, fetches[i].op)] += 2;
   fuse(p);
   if (!fuse_conv(p, st) || !vs__plan_batch(p, s, st) || !compact(p, feeds, nfeeds, fetches, nfetches, st)) goto fail;

@@ -55,6 +55,8 @@ typedef struct vs_step {
    * conv applies them as it stores and gives their values its buffer
    * (plan.c's fuse_conv). */
   vs_op *fused_bias, *fused_relu;
+  bool folded;     /* a Rank folded at plan time: its value is its input's
+                      static rank, the input not computed (exec/fold.c) */
 } vs_step;
 
 /* Batched initialisation: the Assigns of a plan that give variables
@@ -135,6 +137,14 @@ bool vs__plan_batch(vs_plan *p, vs_session *s, vs_status *st);
 bool vs__batch_run(vs_run *r, vs_batch *b, vs_status *st);
 /* Releases a plan's batches. */
 void vs__batches_free(vs_plan *p);
+
+/* Rank folding (exec/fold.c), as TF's grappler: true when the plan folds
+ * op (a Rank whose input's rank is known). */
+bool vs__plan_folds(const vs_op *op);
+/* The ops of a folded Rank's input sub-graph that still run (placeholders,
+ * ops with a ref input, stateful ops), into *out (malloc'd, the caller
+ * frees; *n may be 0). False only when out of memory. Graph lock held. */
+bool vs__fold_kept(const vs_op *rank, vs_op ***out, size_t *n, vs_status *st);
 
 /* Frees every plan of a session. */
 void vs__plans_free(vs_session *s);

@@ -410,6 +410,34 @@ static bool op_attrs(attrs *as, const vs_op *op, const op_role *role) {
   } else if (is_type(op, "Slice")) { /* a PartitionedVariable's tensor initializer */
     attr_type(as, "Index", in_dtype(op, 1), false);
     attr_type(as, "T", op->dtype, false);
+  } else if (is_type(op, "StridedSlice")) { /* report_uninitialized_variables' boolean_mask */
+    attr_type(as, "Index", in_dtype(op, 1), false);
+    attr_type(as, "T", op->dtype, false);
+    attr_i(as, "begin_mask", op->attr.strided.begin_mask, !op->attr.strided.begin_mask);
+    attr_i(as, "ellipsis_mask", op->attr.strided.ellipsis_mask, !op->attr.strided.ellipsis_mask);
+    attr_i(as, "end_mask", op->attr.strided.end_mask, !op->attr.strided.end_mask);
+    attr_i(as, "new_axis_mask", op->attr.strided.new_axis_mask, !op->attr.strided.new_axis_mask);
+    attr_i(as, "shrink_axis_mask", op->attr.strided.shrink_axis_mask, !op->attr.strided.shrink_axis_mask);
+  } else if (is_type(op, "Prod")) {
+    attr_type(as, "T", op->dtype, false);
+    attr_type(as, "Tidx", in_dtype(op, 1), in_dtype(op, 1) == VS_INT32);
+    attr_b(as, "keep_dims", op->attr.reduce.keep_dims, !op->attr.reduce.keep_dims);
+  } else if (is_type(op, "LogicalNot")) {
+    /* no attrs */
+  } else if (is_type(op, "Where")) {
+    attr_type(as, "T", in_dtype(op, 0), in_dtype(op, 0) == VS_BOOL);
+  } else if (is_type(op, "Squeeze")) {
+    int64_t dims[32];
+    int nd = 0;
+    for (int d = 0; d < 32; d++)
+      if ((op->attr.squeeze.dims >> d) & 1u) dims[nd++] = d;
+    attr_type(as, "T", op->dtype, false);
+    attr_list_i(as, "squeeze_dims", dims, nd, nd == 0);
+  } else if (is_type(op, "GatherV2")) {
+    attr_type(as, "Taxis", in_dtype(op, 2), false);
+    attr_type(as, "Tindices", in_dtype(op, 1), false);
+    attr_type(as, "Tparams", op->dtype, false);
+    attr_i(as, "batch_dims", 0, true);
   } else if (is_type(op, "NoOp")) {
     /* no attrs */
   } else {
@@ -418,7 +446,16 @@ static bool op_attrs(attrs *as, const vs_op *op, const op_role *role) {
   return true;
 }
 
-static int cmp_attr(const void *a, const void *b) { return strcmp(((const attr *)a)->key, ((const attr *)b)->key); }
+/* The attr map's order in TF 2.21's Python serialization (upb's sorted
+ * map, deterministic=True): bytewise over the common length, and of two
+ * keys where one is a prefix of the other the longer first ("Tidx", "T";
+ * "Tshape", "T"). */
+static int cmp_attr(const void *a, const void *b) {
+  const char *x = ((const attr *)a)->key, *y = ((const attr *)b)->key;
+  size_t nx = strlen(x), ny = strlen(y);
+  int c = memcmp(x, y, nx < ny ? nx : ny);
+  return c ? c : nx > ny ? -1 : nx < ny;
+}
 
 static int cmp_name(const void *a, const void *b) {
   return strcmp((*(vs_op *const *)a)->name, (*(vs_op *const *)b)->name);

@@ -150,7 +150,6 @@ static void free_op(vs_op *op) {
   if (op->device != vs__no_device) free(op->device);
   free(op->controls);
   if (!op->data_inline) free(op->data);
-  if (op->def && (op->def->flags & VS_OPF_OWNS_VAR_LIST)) free(op->attr.report.list);
   free(op);
 }
 

@@ -21,20 +21,22 @@
 /* Typed attributes of an op, by op family (TF's AttrValue map, resolved at
  * construction). Which member is live is fixed by the op's def
  * (kernels/registry.h): random ops use .random, Assign .assign, Conv2D
- * .conv, MatMul .matmul, ReportUninitializedVariables .report, Sum and
- * Mean .reduce, the pools .pool, the optimizers' Apply* ops .apply. */
+ * .conv, MatMul .matmul, Sum, Mean and Prod .reduce, the pools .pool, the
+ * optimizers' Apply* ops .apply, StridedSlice .strided, Squeeze .squeeze. */
 typedef union vs_op_attrs {
   struct { bool has_seed; int64_t seed, seed2; } random; /* TF's seed/seed2 attrs from get_seed() */
   /* Assign: use_locking_false is an explicit use_locking=False (Adam's
    * beta-power updates); zero keeps the op's default, true */
   struct { bool validate_shape, use_locking_false; } assign;
-  struct { vs_var **list; int n; } report;                /* the variables (list owned) */
   struct { int64_t strides[4], dilations[4]; bool pad_same; } conv; /* NHWC; SAME, else VALID */
   struct { bool transpose_a, transpose_b; } matmul;
   struct { bool keep_dims; } reduce;                      /* Sum, Mean (reduction indices: input 1, a Const) */
   struct { int64_t ksize[4], strides[4]; bool pad_same; } pool; /* MaxPool, AvgPool and their gradients, NHWC */
   struct { const char *container; } variable;           /* VariableV2; graph-kept, NULL: "" */
   struct { bool use_locking, use_nesterov; } apply;        /* Apply* (engine/kernels/training.c) */
+  /* StridedSlice's masks (TF's attrs of the same names; bit i: spec entry i) */
+  struct { int32_t begin_mask, end_mask, ellipsis_mask, new_axis_mask, shrink_axis_mask; } strided;
+  struct { uint32_t dims; } squeeze;                      /* Squeeze: bit d set when squeeze_dims holds d */
 } vs_op_attrs;
 
 struct vs_op_def;

@@ -324,7 +324,8 @@ bool vs__kernel_run(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
      * buffer that is not there. */
     vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_OP_ERROR,
              "%s (%s) does not run on string tensors in varscope: strings live on the host, where only Const, "
-             "Fill, Identity, Assign, AddV2 and variable reads run\n\t [[{{node %s}}]]", op->name, op->type, op->name);
+             "Fill, Identity, Assign, AddV2, the array ops (Reshape, Squeeze, Slice, StridedSlice, ConcatV2, "
+             "GatherV2) and variable reads run\n\t [[{{node %s}}]]", op->name, op->type, op->name);
     return false;
   }
   bool ok = def->kernel(r, op, dev, st);

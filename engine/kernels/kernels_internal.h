@@ -9,6 +9,11 @@
 
 /* The shape named by input 0 of op (an int32 or int64 vector value). */
 bool vs__shape_input(vs_run *r, const vs_op *op, vs_shape *shape, vs_status *st);
+/* Input i of op as a host tensor of the caller's (vs_tensor_free): a copy
+ * of a host value, or the device buffer read back (array.c). For the small
+ * values the host kernels compute on (shape vectors, masks, indices). NULL
+ * with st set when the input is an uninitialised variable. */
+vs_tensor *vs__host_input(vs_run *r, const vs_op *op, int i, vs_status *st);
 /* Makes t (owned) the host value of op. */
 bool vs__host_value(vs_run *r, const vs_op *op, vs_tensor *t);
 /* The host tensor behind a string value: a variable's own for refs. */
@@ -49,6 +54,18 @@ bool vs__has_strings(const vs_op *op);
  * v's initialised value where its buffer is. Both set op's value to v's. */
 bool vs__var_store(vs_run *r, vs_op *op, vs_var *v, vs_value *val, size_t dev, vs_status *st);
 bool vs__var_update(vs_run *r, vs_op *op, vs_var *v, vs_value *val, bool sub, vs_status *st);
+
+/* What a fetch of VarHandleOp `op`, run on global device `dev`, gives
+ * (resource.c): a VS_RESOURCE scalar holding the ResourceHandleProto TF's
+ * VarHandleOp kernel makes (device, container, name, hash_code,
+ * maybe_type_name, dtypes_and_shapes), serialized. */
+vs_tensor *vs__resource_handle_fetch(const vs_op *op, size_t dev, vs_status *st);
+
+/* False (st set to TF's placer text, "No OpKernel was registered to support
+ * Op ...", every line) for an AssignAdd/AssignSubVariableOp of a bool or
+ * string variable, which TF has no kernel for; true for any other op
+ * (resource.c). */
+bool vs__resource_update_has_kernel(const vs_op *op, vs_status *st);
 
 /* The def table of a family: DEFS(name) { {...}, ... }; then END_DEFS(name). */
 #define VS_DEF_COUNT(table) const size_t vs__n_##table = sizeof vs__##table / sizeof vs__##table[0]

@@ -1,6 +1,8 @@
 /* logic.c - GreaterEqual and Equal (bool results), Select, and Range (an
  * int32 vector computed on the host from its three scalar inputs), on the
- * device (cl_kernels/logic.cl). */
+ * device (cl_kernels/logic.cl); LogicalNot and Where on the host, where
+ * the bools they take live (IsVariableInitialized's, stacked:
+ * report_uninitialized_variables). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,6 +105,38 @@ static bool k_range(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   return err == CL_SUCCESS;
 }
 
+/* LogicalNot of a bool tensor. */
+static bool k_logical_not(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
+  (void)dev; /* a host value */
+  vs_tensor *t = vs__host_input(r, op, 0, st);
+  if (!t) return false;
+  for (size_t i = 0; i < t->n; i++) ((bool *)t->data)[i] = !((const bool *)t->data)[i];
+  return vs__host_value(r, op, t);
+}
+
+/* Where(condition): the int64 coordinates [count, rank] of the true
+ * elements, in row-major order. */
+static bool k_where(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
+  (void)dev; /* a host value */
+  vs_tensor *c = vs__host_input(r, op, 0, st);
+  if (!c) return false;
+  size_t count = 0;
+  for (size_t i = 0; i < c->n; i++) count += ((const bool *)c->data)[i];
+  int rank = c->shape.rank;
+  vs_tensor *t = vs__tensor_alloc(VS_INT64, (vs_shape){.known = true, .rank = 2, .dims = {(int64_t)count, rank}}, st);
+  for (size_t i = 0, k = 0; t && i < c->n; i++) {
+    if (!((const bool *)c->data)[i]) continue;
+    size_t rem = i;
+    for (int d = rank - 1; d >= 0; d--) {
+      ((int64_t *)t->data)[k * (size_t)rank + (size_t)d] = (int64_t)(rem % (size_t)c->shape.dims[d]);
+      rem /= (size_t)c->shape.dims[d];
+    }
+    k++;
+  }
+  vs_tensor_free(c);
+  return t && vs__host_value(r, op, t);
+}
+
 static vs_shape shape_broadcast(const vs_op *op, int i, int j) {
   vs_shape a = op->inputs[i].op->shape, b = op->inputs[j].op->shape, out;
   if (!a.known || !b.known) return (vs_shape){.known = false};
@@ -117,6 +151,11 @@ static vs_shape shape_range(const vs_op *op) {
   return (vs_shape){.known = true, .rank = 1, .dims = {known ? (int64_t)n : -1}};
 }
 
+static vs_shape shape_where(const vs_op *op) {
+  vs_shape c = op->inputs[0].op->shape;
+  return c.known ? (vs_shape){.known = true, .rank = 2, .dims = {-1, c.rank}} : (vs_shape){.known = false};
+}
+
 const vs_op_def vs__logic_defs[] = {
     {.type = "GreaterEqual", .doc = "x >= y elementwise, a bool tensor", .shape = shape_compare,
      .kernel = k_greater_equal, .gradient = vs__grad_none},
@@ -128,5 +167,9 @@ const vs_op_def vs__logic_defs[] = {
      .shape = shape_select, .kernel = k_select},
     {.type = "Range", .doc = "start, start + delta, ... up to limit (int32 scalars; computed on the host)",
      .shape = shape_range, .kernel = k_range, .gradient = vs__grad_none},
+    {.type = "LogicalNot", .doc = "!x elementwise of a bool tensor, on the host", .shape = vs__shape_of_input0,
+     .kernel = k_logical_not, .flags = VS_OPF_HOST_OUTPUT},
+    {.type = "Where", .doc = "the int64 coordinates [count, rank] of a bool tensor's true elements, on the host",
+     .shape = shape_where, .kernel = k_where, .flags = VS_OPF_HOST_OUTPUT},
 };
 VS_DEF_COUNT(logic_defs);

@@ -5,18 +5,25 @@
  * a tensor initializer). */
 #include <string.h>
 
+#include "exec/plan.h"
 #include "kernels/kernels_internal.h"
 
-/* Rank: the input's rank as an int32 scalar. Reading an uninitialised
- * variable through it fails as any read does (the check's purpose). */
+/* Rank: the input's rank as an int32 scalar. Unfolded, reading an
+ * uninitialised variable through it fails as any read does; a plan folds
+ * a Rank of known rank (exec/fold.c) as TF's grappler does. */
 static bool k_rank(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   (void)dev; /* a host value */
-  vs_value *x = vs__in(r, op, 0);
-  if (vs__uninitialized(r, op, x, st)) return false;
-  vs_shape s = vs__value_shape(r, x);
+  int rank;
+  if (r->step && r->step->folded) { /* folded by the plan (exec/fold.c): the input has no value */
+    rank = op->inputs[0].op->shape.rank;
+  } else {
+    vs_value *x = vs__in(r, op, 0);
+    if (vs__uninitialized(r, op, x, st)) return false;
+    rank = vs__value_shape(r, x).rank;
+  }
   vs_tensor *t = vs__tensor_alloc(VS_INT32, VS_SCALAR, st);
   if (!t) return false;
-  *(int32_t *)t->data = s.rank;
+  *(int32_t *)t->data = rank;
   return vs__host_value(r, op, t);
 }
 
@@ -34,6 +41,38 @@ static bool k_pack(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
     }
   }
   return vs__host_value(r, op, t);
+}
+
+/* ConcatV2 of host values (strings; boolean_mask's shape vectors, whose
+ * parts StridedSlice and Pack make on the host): the same rows joined on
+ * the host. */
+static bool concat_host(vs_run *r, vs_op *op, int n, int axis, vs_shape out_shape, vs_status *st) {
+  vs_tensor *t = vs__tensor_alloc(op->dtype, out_shape, st);
+  size_t esize = vs_dtype_size(op->dtype), outer = 1, inner = 1, at = 0;
+  for (int d = 0; d < axis; d++) outer *= (size_t)out_shape.dims[d];
+  for (int d = axis + 1; d < out_shape.rank; d++) inner *= (size_t)out_shape.dims[d];
+  size_t out_row = (size_t)out_shape.dims[axis] * inner;
+  for (int i = 0; t && i < n; i++) {
+    vs_tensor *x = vs__host_input(r, op, i, st);
+    size_t row = x ? (size_t)x->shape.dims[axis] * inner : 0;
+    for (size_t o = 0; x && o < outer; o++) {
+      if (op->dtype != VS_STRING) {
+        memcpy((char *)t->data + (o * out_row + at) * esize, (const char *)x->data + o * row * esize, row * esize);
+        continue;
+      }
+      for (size_t e = 0; e < row; e++) { /* hand the strings over */
+        t->strings[o * out_row + at + e] = x->strings[o * row + e];
+        x->strings[o * row + e] = NULL;
+      }
+    }
+    if (!x) {
+      vs_tensor_free(t);
+      t = NULL;
+    }
+    vs_tensor_free(x);
+    at += row;
+  }
+  return t && vs__host_value(r, op, t);
 }
 
 /* ConcatV2(values..., axis): the values joined along `axis` (the last
@@ -65,11 +104,9 @@ static bool k_concat(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
     }
     out_shape.dims[axis] += s.dims[axis];
   }
-  if (op->dtype == VS_STRING) {
-    vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_OP_ERROR, "ConcatV2 of strings is not implemented\n\t [[{{node %s}}]]",
-             op->name);
-    return false;
-  }
+  bool host = op->dtype == VS_STRING;
+  for (int i = 0; i < n; i++) host |= vs__in(r, op, i)->host != NULL;
+  if (host) return concat_host(r, op, n, axis, out_shape, st);
   if (!vs__new_output(r, op, dev, op->dtype, out_shape, st)) return false;
   vs_value *out = vs__val(r, op);
   if (!out->n) return true;
@@ -97,6 +134,27 @@ static bool k_concat(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
     at += row;
   }
   return true;
+}
+
+/* Slice of a string tensor, on the host: element by element, each output
+ * coordinate moved by begin into the input. */
+static bool slice_strings(vs_run *r, vs_op *op, const int32_t *begin, vs_shape out, vs_status *st) {
+  vs_tensor *x = vs__host_input(r, op, 0, st), *t = x ? vs__tensor_alloc(VS_STRING, out, st) : NULL;
+  for (size_t i = 0; t && i < t->n; i++) {
+    size_t rem = i, src = 0, stride = 1;
+    for (int d = out.rank - 1; d >= 0; d--) {
+      src += ((size_t)begin[d] + rem % (size_t)out.dims[d]) * stride;
+      rem /= (size_t)out.dims[d];
+      stride *= (size_t)x->shape.dims[d];
+    }
+    if (!(t->strings[i] = vs__strdup(x->strings[src]))) {
+      vs_tensor_free(t);
+      t = NULL;
+      vs__oom(st);
+    }
+  }
+  vs_tensor_free(x);
+  return t && vs__host_value(r, op, t);
 }
 
 /* Slice(input, begin, size): the box of `size` elements (-1: to the end)
@@ -133,11 +191,12 @@ static bool k_slice(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
       return false;
     }
   }
-  if (x->dtype != op->dtype || op->dtype == VS_STRING) {
-    vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_OP_ERROR, "Slice of %s is not implemented\n\t [[{{node %s}}]]",
-             vs_dtype_name(x->dtype), op->name);
+  if (x->dtype != op->dtype) {
+    vs__fail(st, VS_INTERNAL, VS_EXC_OP_ERROR, "%s: a %s input for a %s Slice\n\t [[{{node %s}}]]", op->name,
+             vs_dtype_name(x->dtype), vs_dtype_name(op->dtype), op->name);
     return false;
   }
+  if (op->dtype == VS_STRING) return slice_strings(r, op, begin, out, st);
   if (!vs__new_output(r, op, dev, op->dtype, out, st)) return false;
   vs_value *o = vs__val(r, op);
   if (!o->n) return true;
@@ -210,12 +269,12 @@ static vs_shape shape_pack(const vs_op *op) {
 
 const vs_op_def vs__partition_defs[] = {
     {.type = "Rank", .doc = "the input's rank, an int32 scalar on the host", .shape = vs__shape_scalar,
-     .kernel = k_rank, .flags = VS_OPF_HOST_OUTPUT},
+     .kernel = k_rank, .flags = VS_OPF_HOST_OUTPUT | VS_OPF_STRINGS},
     {.type = "Pack", .doc = "tf.stack of scalars (axis 0): a vector on the host", .shape = shape_pack,
      .kernel = k_pack, .flags = VS_OPF_HOST_OUTPUT},
     {.type = "ConcatV2", .doc = "the inputs joined along the axis input (a PartitionedVariable's read)",
-     .shape = shape_concat, .kernel = k_concat},
+     .shape = shape_concat, .kernel = k_concat, .flags = VS_OPF_STRINGS},
     {.type = "Slice", .doc = "the box of size at begin (a PartitionedVariable's tensor initializer, per part)",
-     .shape = shape_slice, .kernel = k_slice},
+     .shape = shape_slice, .kernel = k_slice, .flags = VS_OPF_STRINGS},
 };
 VS_DEF_COUNT(partition_defs);

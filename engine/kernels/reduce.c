@@ -1,6 +1,8 @@
 /* reduce.c - Sum and Mean over any axes, BiasAddGrad (a sum over all but
- * the last dimension) and Tile, on the device (cl_kernels/reduce.cl). The
- * reduction indices and multiples are Const inputs, read from the graph. */
+ * the last dimension) and Tile, on the device (cl_kernels/reduce.cl), and
+ * Prod on the host (TF builds it on shape vectors: boolean_mask's leading
+ * size). The reduction indices and multiples are Const inputs, read from
+ * the graph. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,6 +119,53 @@ static bool k_sum_mean(vs_run *r, vs_op *op, size_t dev, bool mean, vs_status *s
 static bool k_sum(vs_run *r, vs_op *op, size_t dev, vs_status *st) { return k_sum_mean(r, op, dev, false, st); }
 static bool k_mean(vs_run *r, vs_op *op, size_t dev, vs_status *st) { return k_sum_mean(r, op, dev, true, st); }
 
+/* Prod over the reduced axes, on the host: each input element multiplies
+ * into the output element its kept coordinates name. */
+static bool k_prod(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
+  (void)dev; /* a host value */
+  bool red[VS_MAX_RANK];
+  vs_dtype t = op->dtype;
+  if (t != VS_INT32 && t != VS_INT64 && t != VS_FLOAT && t != VS_DOUBLE) {
+    vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_OP_ERROR, "%s: varscope's Prod takes int32, int64, float and double, not "
+             "%s\n\t [[{{node %s}}]]", op->type, vs_dtype_name(t), op->name);
+    return false;
+  }
+  vs_tensor *x = vs__host_input(r, op, 0, st);
+  if (!x || !reduced_axes(r, op, red, st)) {
+    vs_tensor_free(x);
+    return false;
+  }
+  vs_shape out = {.known = true};
+  for (int d = 0; d < x->shape.rank; d++)
+    if (!red[d] || op->attr.reduce.keep_dims) out.dims[out.rank++] = red[d] ? 1 : x->shape.dims[d];
+  vs_tensor *o = vs__tensor_alloc(t, out, st);
+  for (size_t k = 0; o && k < o->n; k++) {
+    if (t == VS_INT32) ((int32_t *)o->data)[k] = 1;
+    else if (t == VS_INT64) ((int64_t *)o->data)[k] = 1;
+    else if (t == VS_FLOAT) ((float *)o->data)[k] = 1;
+    else ((double *)o->data)[k] = 1;
+  }
+  for (size_t i = 0; o && i < x->n; i++) {
+    size_t rem = i, at = 0, stride = 1;
+    for (int d = x->shape.rank - 1; d >= 0; d--) {
+      size_t c = rem % (size_t)x->shape.dims[d];
+      rem /= (size_t)x->shape.dims[d];
+      if (!red[d]) {
+        at += c * stride;
+        stride *= (size_t)x->shape.dims[d];
+      }
+    }
+    if (t == VS_INT32) /* wraps as TF's int32 product does */
+      ((int32_t *)o->data)[at] = (int32_t)((uint32_t)((int32_t *)o->data)[at] * (uint32_t)((int32_t *)x->data)[i]);
+    else if (t == VS_INT64)
+      ((int64_t *)o->data)[at] = (int64_t)((uint64_t)((int64_t *)o->data)[at] * (uint64_t)((int64_t *)x->data)[i]);
+    else if (t == VS_FLOAT) ((float *)o->data)[at] *= ((float *)x->data)[i];
+    else ((double *)o->data)[at] *= ((double *)x->data)[i];
+  }
+  vs_tensor_free(x);
+  return o && vs__host_value(r, op, o);
+}
+
 /* BiasAddGrad: the sum over every dimension but the last. */
 static bool k_bias_add_grad(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   vs_value *x = vs__in(r, op, 0);
@@ -194,6 +243,8 @@ const vs_op_def vs__reduce_defs[] = {
      .kernel = k_sum, .gradient = vs__grad_sum, .flags = VS_OPF_ATTRS, .attr_size = sizeof(((vs_op_attrs *)0)->reduce)},
     {.type = "Mean", .doc = "the mean over constant axes: the sum, divided once by the count", .shape = shape_reduce,
      .kernel = k_mean, .gradient = vs__grad_mean, .flags = VS_OPF_ATTRS, .attr_size = sizeof(((vs_op_attrs *)0)->reduce)},
+    {.type = "Prod", .doc = "the product over constant axes, on the host (shape vectors)", .shape = shape_reduce,
+     .kernel = k_prod, .flags = VS_OPF_ATTRS | VS_OPF_HOST_OUTPUT, .attr_size = sizeof(((vs_op_attrs *)0)->reduce)},
     {.type = "BiasAddGrad", .doc = "BiasAdd's bias gradient: the sum over every dimension but the last",
      .shape = shape_bias_add_grad, .kernel = k_bias_add_grad},
     {.type = "Tile", .doc = "the input repeated along each dimension by constant multiples", .shape = shape_tile,

@@ -37,8 +37,6 @@ enum {
   VS_OPF_ACT_EPILOGUE = 1u << 1,
   /* Fusion: this op is an activation a producer's epilogue may absorb. */
   VS_OPF_ACTIVATION = 1u << 2,
-  /* The op owns attr.report.list (freed with the op). */
-  VS_OPF_OWNS_VAR_LIST = 1u << 3,
   /* The output is a host value (strings, bools), not a device buffer. */
   VS_OPF_HOST_OUTPUT = 1u << 4,
   /* The kernel knows string tensors (host values); others refuse them. */

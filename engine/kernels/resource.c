@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "checkpoint/protobuf.h"
 #include "kernels/kernels_internal.h"
 #include "ops/ops_internal.h"
+#include "varscope/devices.h"
 
 /* The variable behind input 0 (the handle): every handle is a VarHandleOp
  * of a variable (the API builds no other producer of a resource). */
@@ -52,6 +54,70 @@ static bool read_missing(vs_run *r, const vs_op *op, const vs_var *v, vs_status 
   return true;
 }
 
+/* TF's Hash64 (tensorflow/core/platform/hash.cc, a MurmurHash64A with
+ * seed 0xDECAFCAFFE): TypeIndex::Make<Var>() hashes the type's name with it,
+ * the handle's hash_code. */
+static uint64_t tf_hash64(const char *data, size_t n) {
+  const uint64_t m = 0xc6a4a7935bd1e995ull;
+  uint64_t h = 0xDECAFCAFFEull ^ (n * m);
+  for (; n >= 8; data += 8, n -= 8) {
+    uint64_t k = 0;
+    for (int i = 7; i >= 0; i--) k = k << 8 | (uint8_t)data[i]; /* little-endian */
+    k *= m;
+    k ^= k >> 47;
+    k *= m;
+    h ^= k;
+    h *= m;
+  }
+  if (n) {
+    for (size_t i = n; i-- > 0;) h ^= (uint64_t)(uint8_t)data[i] << (8 * i);
+    h *= m;
+  }
+  h ^= h >> 47;
+  h *= m;
+  h ^= h >> 47;
+  return h;
+}
+
+vs_tensor *vs__resource_handle_fetch(const vs_op *op, size_t dev, vs_status *st) {
+  static const char type_name[] = "N10tensorflow3VarE"; /* typeid(tensorflow::Var).name() */
+  const vs_var *v = op->var;
+  vs_device_info info = {0};
+  vs_device_get_info(dev, &info, NULL);
+  const char *container = vs_op_container(op);
+  char *device = vs__asprintf("/job:localhost/replica:0/task:0%s", info.name[0] ? info.name : info.cl_name);
+  vs__pb_buf b = {0}, ds = {0}, shape = {0};
+  if (!device) b.oom = true;
+  vs__pb_string_field(&b, 1, device ? device : "");
+  vs__pb_string_field(&b, 2, container && container[0] ? container : "localhost");
+  vs__pb_string_field(&b, 3, op->name); /* shared_name */
+  vs__pb_varint_field(&b, 4, tf_hash64(type_name, sizeof type_name - 1));
+  vs__pb_string_field(&b, 5, type_name);
+  if (v) { /* dtypes_and_shapes: the handle's dtype and shape attrs */
+    vs__pb_varint_field(&ds, 1, (uint64_t)v->dtype);
+    if (!v->shape.known) vs__pb_varint_field(&shape, 3, 1); /* unknown_rank */
+    for (int d = 0; v->shape.known && d < v->shape.rank; d++) {
+      vs__pb_buf dim = {0};
+      if (v->shape.dims[d]) vs__pb_varint_field(&dim, 1, (uint64_t)v->shape.dims[d]);
+      vs__pb_msg_field(&shape, 2, &dim);
+      vs__pb_free(&dim);
+    }
+    vs__pb_msg_field(&ds, 2, &shape);
+    vs__pb_msg_field(&b, 6, &ds);
+  }
+  free(device);
+  vs__pb_free(&shape);
+  vs__pb_free(&ds);
+  vs_tensor *t = b.oom ? NULL : calloc(1, sizeof *t);
+  if (!t) {
+    vs__pb_free(&b);
+    vs__oom(st);
+    return NULL;
+  }
+  *t = (vs_tensor){.dtype = VS_RESOURCE, .shape = VS_SCALAR, .n = 1, .data = b.p, .bytes = b.len};
+  return t;
+}
+
 static bool k_var_handle(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   (void)st;
   *vs__val(r, op) = (vs_value){.ready = true, .dtype = VS_RESOURCE, .shape = VS_SCALAR, .n = 0, .dev = dev};
@@ -88,16 +154,37 @@ static bool k_assign(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   return vs__var_store(r, op, v, val, dev, st);
 }
 
+bool vs__resource_update_has_kernel(const vs_op *op, vs_status *st) {
+  bool update = strcmp(op->type, "AssignAddVariableOp") == 0 || strcmp(op->type, "AssignSubVariableOp") == 0;
+  const vs_var *v = update && op->n_inputs > 0 ? op->inputs[0].op->var : NULL;
+  if (!v || (v->dtype != VS_BOOL && v->dtype != VS_STRING)) return true;
+  /* TF's placer text (all on CPU): the node's attrs as SummarizeAttrs
+   * lists them (TF's order follows a hash map and varies; sorted here),
+   * then the kernels registered for the type. */
+  bool control = false; /* some op's control input: TF's _has_manual_control_dependencies */
+  for (size_t i = 0; i < op->graph->n_ops && !control; i++)
+    for (int k = 0; k < op->graph->ops[i]->n_controls; k++) control |= op->graph->ops[i]->controls[k] == op;
+  static const char *const types[] = {"DT_COMPLEX128", "DT_COMPLEX64", "DT_DOUBLE", "DT_FLOAT", "DT_BFLOAT16",
+                                      "DT_HALF",       "DT_INT32",     "DT_INT8",   "DT_UINT8", "DT_INT16",
+                                      "DT_UINT16",     "DT_UINT32",    "DT_INT64",  "DT_UINT64"};
+  char kernels[2048];
+  size_t at = 0;
+  for (int d = 0; d < 2; d++)
+    for (size_t i = 0; i < sizeof types / sizeof *types && at < sizeof kernels; i++)
+      at += (size_t)snprintf(kernels + at, sizeof kernels - at, "  device='%s'; dtype in [%s]\n",
+                             d ? "CPU" : "DEFAULT", types[i]);
+  vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR,
+           "No OpKernel was registered to support Op '%s' used by {{node %s}} with these attrs: [%sdtype=%s]\n"
+           "Registered devices: [CPU]\nRegistered kernels:\n%s\n\t [[%s]]",
+           op->type, op->name, control ? "_has_manual_control_dependencies=true, " : "", vs__dt_enum_name(v->dtype),
+           kernels, op->name);
+  return false;
+}
+
 static bool update(vs_run *r, vs_op *op, bool sub, vs_status *st) {
   vs_var *v = handle_var(op, st);
   vs_value *val = vs__in(r, op, 1);
-  if (!v || vs__uninitialized(r, op, val, st)) return false;
-  if (v->dtype == VS_BOOL || v->dtype == VS_STRING) { /* TF registers the kernels for numbers only */
-    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR,
-             "No OpKernel was registered to support Op '%s' used by {{node %s}} with these attrs: [dtype=%s]",
-             op->type, op->name, vs__dt_enum_name(v->dtype));
-    return false;
-  }
+  if (!v || !vs__resource_update_has_kernel(op, st) || vs__uninitialized(r, op, val, st)) return false;
   vs_var_state *vs = &r->s->vars[v->index];
   if (!vs->initialized) { /* the resource lookup fails: NOT_FOUND */
     char text[512];

@@ -1,6 +1,6 @@
 /* state.c - variables and their state ops: VariableV2, Assign,
- * AssignAdd/AssignSub, IsVariableInitialized, ReportUninitializedVariables
- * and InitializedValue. A variable's value lives in the session. */
+ * AssignAdd/AssignSub, IsVariableInitialized and InitializedValue. A
+ * variable's value lives in the session. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,23 +135,6 @@ static bool k_is_initialized(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   return vs__host_value(r, op, t);
 }
 
-static bool k_report(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
-  (void)dev; /* a host value */
-  size_t n = 0;
-  for (int i = 0; i < op->attr.report.n; i++) n += !r->s->vars[op->attr.report.list[i]->index].initialized;
-  vs_tensor *t = vs__tensor_alloc(VS_STRING, (vs_shape){.known = true, .rank = 1, .dims = {(int64_t)n}}, st);
-  if (!t) return false;
-  for (int i = 0, k = 0; i < op->attr.report.n; i++) {
-    vs_var *v = op->attr.report.list[i];
-    if (!r->s->vars[v->index].initialized && !(t->strings[k++] = vs__strdup(v->op->name))) {
-      vs_tensor_free(t);
-      vs__oom(st);
-      return false;
-    }
-  }
-  return vs__host_value(r, op, t);
-}
-
 /* initialized_value(): the variable if initialised, else its initial value. */
 static bool k_initialized_value(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   vs_value *ref = vs__in(r, op, 0);
@@ -170,11 +153,6 @@ static vs_shape shape_attr(const vs_op *op) { return op->shape; }
 static vs_shape shape_assign(const vs_op *op) {
   return op->attr.assign.validate_shape ? op->inputs[0].op->shape : op->inputs[1].op->shape;
 }
-static vs_shape shape_vector(const vs_op *op) {
-  (void)op;
-  return (vs_shape){.known = true, .rank = 1, .dims = {-1}};
-}
-
 const vs_op_def vs__state_defs[] = {
     {.type = "VariableV2", .doc = "a variable: a reference to its value in the session (shape attr)",
      .shape = shape_attr, .kernel = k_variable, .flags = VS_OPF_STRINGS | VS_OPF_CONTAINER | VS_OPF_ATTRS,
@@ -188,9 +166,6 @@ const vs_op_def vs__state_defs[] = {
      .kernel = k_assign_sub, .gradient = vs__grad_none, .flags = VS_OPF_STATEFUL},
     {.type = "IsVariableInitialized", .doc = "a scalar bool: whether the variable holds a value in this session",
      .shape = vs__shape_scalar, .kernel = k_is_initialized, .flags = VS_OPF_STRINGS | VS_OPF_HOST_OUTPUT},
-    {.type = "ReportUninitializedVariables", .doc = "a string vector: names of the listed variables not initialised",
-     .shape = shape_vector, .kernel = k_report,
-     .flags = VS_OPF_STRINGS | VS_OPF_HOST_OUTPUT | VS_OPF_OWNS_VAR_LIST | VS_OPF_ATTRS},
     {.type = "InitializedValue", .doc = "the variable's value when initialised, else its initial value",
      .shape = vs__shape_of_input0, .kernel = k_initialized_value, .flags = VS_OPF_STRINGS},
 };

@@ -5,6 +5,7 @@
 
 #include "ops/ops_internal.h"
 #include "variables/variables_internal.h"
+#include "varscope/device.h"
 
 static bool valid_var(vs_graph *g, vs_var *v, const char *what, vs_status *st) {
   if (g && v && v->graph == g) return true;
@@ -190,7 +191,14 @@ VS_API vs_output vs_read_value(vs_graph *g, vs_var *v, vs_status *st) {
   vs_output out = {NULL, 0};
   vs_thread_state *ts = vs__thread(g, st);
   if (ts && vs__name_scope_push(g, ts, "Read", st)) {
-    vs_output r = var_op(g, v, "ReadVariableOp", "ReadVariableOp", v->dtype, NULL, false, st);
+    /* _read_variable_op: with a caching_device, under colocate_with(None,
+     * ignore_existing=True) on that device. */
+    vs_colocation_scope *reset = v->caching_device ? vs_colocate_with(g, NULL, true, st) : NULL;
+    bool placed = !v->caching_device || (reset && vs_device_push(g, v->caching_device, st));
+    vs_output r = placed ? var_op(g, v, "ReadVariableOp", "ReadVariableOp", v->dtype, NULL, false, st)
+                         : (vs_output){NULL, 0};
+    if (placed && v->caching_device) vs_device_pop(g, NULL);
+    if (reset) vs_colocation_scope_pop(g, reset, r.op ? st : NULL);
     vs__name_scope_pop(ts);
     if (r.op)
       out.op = vs__op_in_scope(g, ts, "Identity",
@@ -274,58 +282,4 @@ VS_API vs_op *vs_global_variables_initializer(vs_graph *g, vs_status *st) {
 }
 VS_API vs_op *vs_local_variables_initializer(vs_graph *g, vs_status *st) {
   return collection_initializer(g, VS_LOCAL_VARIABLES, st);
-}
-
-VS_API vs_output vs_report_uninitialized_variables(vs_graph *g, vs_var *const *vars, size_t n, vs_status *st) {
-  vs__ok(st);
-  if (!g || n > VS_MAX_LIST || (n > 0 && !vars)) {
-    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "report_uninitialized_variables: bad arguments");
-    return (vs_output){NULL, 0};
-  }
-  vs__lock(g);
-  vs_op *op = NULL;
-  vs_var **list = NULL;
-  size_t count = n;
-  if (!vars) { /* global + local, as of now */
-    size_t ng = vs_get_collection_vars(g, VS_GLOBAL_VARIABLES, NULL, NULL, 0, st);
-    size_t nl = vs_get_collection_vars(g, VS_LOCAL_VARIABLES, NULL, NULL, 0, st);
-    count = ng + nl;
-    if ((list = malloc((count + 1) * sizeof *list))) {
-      vs_get_collection_vars(g, VS_GLOBAL_VARIABLES, NULL, list, ng, st);
-      vs_get_collection_vars(g, VS_LOCAL_VARIABLES, NULL, list + ng, nl, st);
-    }
-  } else if ((list = malloc((count + 1) * sizeof *list))) {
-    memcpy(list, vars, count * sizeof *list);
-    for (size_t i = 0; i < count; i++)
-      if (!vars[i] || vars[i]->graph != g) {
-        vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
-                 "report_uninitialized_variables: variable %zu is NULL or from another graph", i);
-        free(list);
-        vs__unlock(g);
-        return (vs_output){NULL, 0};
-      }
-  }
-  vs_thread_state *ts = vs__thread(g, st);
-  if (!list) {
-    vs__oom(st);
-  } else if (ts && vs__name_scope_push(g, ts, "report_uninitialized_variables", st)) {
-    /* One op, named as the tensor TF returns:
-     * report_uninitialized_variables/boolean_mask/GatherV2:0. */
-    if (vs__name_scope_push(g, ts, "boolean_mask", st)) {
-      op = vs__op_in_scope(g, ts, "GatherV2",
-                           &(vs_op_spec){.type = "ReportUninitializedVariables", .has_output = true,
-                                         .dtype = VS_STRING, .infer_shape = true},
-                           st);
-      vs__name_scope_pop(ts);
-    }
-    vs__name_scope_pop(ts);
-    if (op) {
-      op->attr.report.list = list;
-      op->attr.report.n = (int)count;
-      list = NULL;
-    }
-  }
-  free(list);
-  vs__unlock(g);
-  return (vs_output){op, 0};
 }

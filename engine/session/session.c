@@ -8,7 +8,7 @@
 #include "ops/ops_internal.h"
 #include "placement/placement_internal.h"
 #include "exec/plan.h"
-#include "kernels/registry.h"
+#include "kernels/kernels_internal.h"
 #include "session/session_internal.h"
 
 static bool resolve_name(const char *device, size_t *out, vs_status *st);
@@ -323,11 +323,8 @@ static bool feed_value(vs_session *s, vs_value *v, const vs_op *op, const vs_ten
 }
 
 static vs_tensor *fetch_value(vs_run *r, const vs_op *op, vs_status *st) {
-  if (op->dtype == VS_RESOURCE) { /* a VarHandleOp: TF hands out ResourceHandle bytes, which C has no use for */
-    vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_OP_ERROR,
-             "fetching the resource handle %s:0 is not supported: fetch the variable's value instead", op->name);
-    return NULL;
-  }
+  if (op->dtype == VS_RESOURCE) /* a VarHandleOp: its ResourceHandle, serialized (kernels/resource.c) */
+    return vs__resource_handle_fetch(op, vs__val(r, op)->dev, st);
   vs_value *v = vs__val(r, op);
   if (v->host) return vs__tensor_clone(v->host, st);
   cl_mem buf = v->buf;

@@ -1,20 +1,36 @@
 /* assert_init.c - tf.compat.v1.assert_variables_initialized, as TF 2.21
  * builds it: for each variable, under colocate_with(v.op), a Rank op of
- * the variable's value ("Rank", "Rank_1", ...); one variable returns its
- * Rank, several are stacked into a Pack ("stack"). Running it reads every
- * variable, so an uninitialised one fails as any read does. */
+ * the variable's value ("Rank", "Rank_1", ...; a resource variable's value
+ * read anew as "Rank/ReadVariableOp"); one variable returns its Rank,
+ * several are stacked into a Pack ("stack"). Running it reads each ref
+ * variable, so an uninitialised one fails as any read does; a Rank whose
+ * input has a known rank is folded by the plan (exec/fold.c) as TF's
+ * grappler folds it, so resource variables' reads do not run and an
+ * uninitialised one passes, as in TF 2.21. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "variables/variables_internal.h"
 
-/* rank_internal(x, optimize=False) under colocate_with(coloc). */
-static vs_op *rank_of(vs_graph *g, vs_thread_state *ts, vs_output x, vs_op *coloc, vs_status *st) {
+/* rank_internal(x, optimize=False) under colocate_with(coloc), in name
+ * scope "Rank". A resource variable's value is taken there as
+ * convert_to_tensor(v) takes it: a new "Rank/ReadVariableOp" with no
+ * colocation group, or its cached read when it has a caching_device. */
+static vs_op *rank_of(vs_graph *g, vs_thread_state *ts, vs_output x, vs_var *resource, vs_op *coloc,
+                      vs_status *st) {
   vs_colocation_scope *c = vs_colocate_with(g, coloc, false, st);
   if (!c) return NULL;
-  vs_op *op = vs__op_in_scope(g, ts, "Rank",
-                              &(vs_op_spec){.type = "Rank", .inputs = &x, .n_inputs = 1, .has_output = true,
-                                            .dtype = VS_INT32, .shape = VS_SCALAR},
-                              st);
+  vs_op *op = NULL;
+  const char *scope = vs__name_scope_enter(g, ts, "Rank", st);
+  if (scope && resource) x = vs__resource_value(g, ts, resource, st);
+  char *name = scope && x.op ? vs__strndup(scope, scope[0] ? strlen(scope) - 1 : 0) : NULL;
+  if (scope && x.op && !name) vs__oom(st);
+  if (name)
+    op = vs__op_create(g, &(vs_op_spec){.type = "Rank", .name = name, .inputs = &x, .n_inputs = 1,
+                                        .has_output = true, .dtype = VS_INT32, .shape = VS_SCALAR},
+                       st);
+  free(name);
+  if (scope) vs__name_scope_pop(ts);
   vs_colocation_scope_pop(g, c, op ? st : NULL);
   return op && !vs__failed(st) ? op : NULL;
 }
@@ -37,10 +53,12 @@ VS_API vs_output vs_assert_variables_initialized(vs_graph *g, vs_var *const *var
    * every variable op of the graph (TF's "old-style variables"). */
   vs_output *xs = NULL;
   vs_op **colocs = NULL;
+  vs_var **resources = NULL; /* the resource variable behind xs[i], else NULL */
   size_t count = 0;
   if (!ts) goto done;
   size_t cap = vars && n > g->n_vars ? n : g->n_vars;
-  if (cap && (!(xs = malloc(cap * sizeof *xs)) || !(colocs = malloc(cap * sizeof *colocs)))) {
+  if (cap && (!(xs = malloc(cap * sizeof *xs)) || !(colocs = malloc(cap * sizeof *colocs)) ||
+              !(resources = calloc(cap, sizeof *resources)))) {
     vs__oom(st);
     goto done;
   }
@@ -48,6 +66,7 @@ VS_API vs_output vs_assert_variables_initialized(vs_graph *g, vs_var *const *var
     for (; count < n; count++) {
       xs[count] = (vs_output){vars[count]->read, 0};
       colocs[count] = vars[count]->op;
+      resources[count] = vars[count]->resource ? vars[count] : NULL;
     }
   } else {
     const char *keys[2] = {VS_GLOBAL_VARIABLES, VS_LOCAL_VARIABLES};
@@ -62,13 +81,14 @@ VS_API vs_output vs_assert_variables_initialized(vs_graph *g, vs_var *const *var
       for (size_t i = 0; i < m && count < cap; i++, count++) {
         xs[count] = (vs_output){items[i].var->read, 0};
         colocs[count] = items[i].var->op;
+        resources[count] = items[i].var->resource ? items[i].var : NULL;
       }
       free(items);
     }
   }
   if (count == 0)
     for (size_t i = 0; i < g->n_vars && count < cap; i++)
-      if (g->vars[i]->op) { /* the variable op's own (ref) output */
+      if (g->vars[i]->op && !g->vars[i]->resource) { /* a VariableV2's own (ref) output, as TF lists them */
         xs[count] = (vs_output){g->vars[i]->op, 0};
         colocs[count++] = g->vars[i]->op;
       }
@@ -80,7 +100,7 @@ VS_API vs_output vs_assert_variables_initialized(vs_graph *g, vs_var *const *var
   }
   size_t made = 0;
   for (; made < count; made++) {
-    vs_op *r = rank_of(g, ts, xs[made], colocs[made], st);
+    vs_op *r = rank_of(g, ts, xs[made], resources[made], colocs[made], st);
     if (!r) break;
     ranks[made] = (vs_output){r, 0};
   }
@@ -99,6 +119,7 @@ VS_API vs_output vs_assert_variables_initialized(vs_graph *g, vs_var *const *var
 done:
   free(xs);
   free(colocs);
+  free(resources);
   vs__unlock(g);
   return result;
 }

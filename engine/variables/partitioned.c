@@ -2,10 +2,13 @@
  * (_VariableStore._get_partitioned_variable of TensorFlow 2.21), the parts'
  * SaveSliceInfo and the read that concatenates the parts
  * (PartitionedVariable._concat). */
+#include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ops/ops_internal.h"
 #include "variables/variables_internal.h"
 
 /* One allocation, kept by the graph: the struct, the parts, the name. */
@@ -168,23 +171,103 @@ static bool merge_shape(vs_shape *shape, const vs_initializer *init, vs_status *
   return true;
 }
 
-/* A host value (a numpy array in TF) is converted to a Const and sliced
- * like a tensor; its shape is not merged (TF merges only a Tensor's), so a
- * value without a shape already failed as "not fully defined". A value of
- * another shape fails in TF inside Slice's shape function with a message
- * quoting the node, which is not reproduced: refused instead, as is a value
- * of another dtype than the variable's (convert_to_tensor(value, dtype)). */
-static bool value_slices(const vs_getter_args *a, const vs_initializer *init, vs_status *st) {
-  bool same = init->value_shape.known && init->value_shape.rank == a->shape.rank;
-  for (int i = 0; same && i < a->shape.rank; i++) same = init->value_shape.dims[i] == a->shape.dims[i];
-  if (!same || init->values_dtype != a->dtype || init->values_dtype == VS_STRING || !init->values) {
-    char s1[128], s2[128];
-    vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_OP_ERROR,
-             "a partitioned variable's value initializer must be a non-string value of the variable's shape "
-             "and dtype (%s %s), not %s %s (TF fails converting or slicing it)", shape_str(&a->shape, s1, sizeof s1),
-             vs_dtype_name(a->dtype), shape_str(&init->value_shape, s2, sizeof s2), vs_dtype_name(init->values_dtype));
+/* Python's float()/int() of a numpy bytes element, as numpy's astype
+ * parses it: surrounding whitespace, '_' between digits; float() also
+ * takes inf and nan, not hex. False when Python raises. */
+static bool parse_number(const char *s, bool integer, double *d, int64_t *i) {
+  size_t n = strlen(s), at = 0;
+  char *clean = malloc(n + 1), *end = NULL;
+  if (!clean) return false;
+  while (n && isspace((unsigned char)s[n - 1])) n--;
+  size_t k = 0;
+  while (k < n && isspace((unsigned char)s[k])) k++;
+  for (; k < n; k++) {
+    if (s[k] == '_' && at && isdigit((unsigned char)clean[at - 1]) && k + 1 < n && isdigit((unsigned char)s[k + 1]))
+      continue;
+    clean[at++] = s[k];
+  }
+  clean[at] = '\0';
+  bool hex = strchr(clean, 'x') || strchr(clean, 'X');
+  errno = 0;
+  if (integer) *i = strtoll(clean, &end, 10);
+  else *d = strtod(clean, &end);
+  bool ok = at && !hex && end && *end == '\0' && (!integer || errno == 0);
+  free(clean);
+  return ok;
+}
+
+/* Python's repr of a bytes element for numpy's messages: b'...' with \\,
+ * \' and \xNN escapes. */
+static void bytes_repr(const char *s, char *buf, size_t cap) {
+  size_t at = (size_t)snprintf(buf, cap, "b'");
+  for (; *s && at + 8 < cap; s++) {
+    unsigned char c = (unsigned char)*s;
+    if (c == '\\' || c == '\'') at += (size_t)snprintf(buf + at, cap - at, "\\%c", c);
+    else if (c == '\t') at += (size_t)snprintf(buf + at, cap - at, "\\t");
+    else if (c == '\n') at += (size_t)snprintf(buf + at, cap - at, "\\n");
+    else if (c == '\r') at += (size_t)snprintf(buf + at, cap - at, "\\r");
+    else if (c < 32 || c >= 127) at += (size_t)snprintf(buf + at, cap - at, "\\x%02x", c);
+    else buf[at++] = (char)c;
+  }
+  snprintf(buf + at, cap - at, "'");
+}
+
+/* A host value (a numpy array in TF) is converted to the variable's dtype
+ * as convert_to_tensor(value, dtype) does (numpy's astype: numbers cast,
+ * strings parsed as Python's float()/int() would, ValueError otherwise),
+ * then sliced per part like a tensor; its shape is not merged (TF merges
+ * only a Tensor's), so another shape fails in Slice: its shape function
+ * for another rank, its kernel for a box past the value's end. *out is
+ * the value to slice; *owned the buffer it was converted into (the
+ * caller frees it), NULL when the value is used as given. */
+static bool value_slices(const vs_getter_args *a, const vs_initializer *init, vs_initializer *out, void **owned,
+                         vs_status *st) {
+  *out = *init;
+  *owned = NULL;
+  if (init->values_dtype == a->dtype) return true;
+  size_t n = init->count, esize = vs_dtype_size(a->dtype);
+  bool from_strings = init->values_dtype == VS_STRING;
+  if (a->dtype == VS_STRING || !vs__convertible(a->dtype) ||
+      (!from_strings && !vs__convertible(init->values_dtype) && init->values_dtype != VS_BOOL)) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_TYPE_ERROR, "Cannot convert a %s value to a %s tensor.",
+             vs_dtype_name(init->values_dtype), vs_dtype_name(a->dtype));
     return false;
   }
+  void *buf = malloc(n * esize + 1);
+  if (!buf) {
+    vs__oom(st);
+    return false;
+  }
+  if (!from_strings) {
+    vs__convert_fill(init->values, init->values_dtype, n, buf, a->dtype, n);
+  } else {
+    const char *const *strs = init->values;
+    bool integer = a->dtype != VS_FLOAT && a->dtype != VS_DOUBLE && a->dtype != VS_HALF &&
+                   a->dtype != VS_BFLOAT16 && a->dtype != VS_COMPLEX64 && a->dtype != VS_COMPLEX128;
+    for (size_t k = 0; k < n; k++) {
+      const char *e = strs[k] ? strs[k] : "";
+      double d = 0;
+      int64_t v = 0;
+      if (a->dtype == VS_BOOL) { /* numpy: a non-empty bytes element is True */
+        v = e[0] != '\0';
+      } else if (!parse_number(e, integer, &d, &v)) {
+        char repr[256];
+        bytes_repr(e, repr, sizeof repr);
+        if (integer)
+          vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "invalid literal for int() with base 10: %s", repr);
+        else
+          vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "could not convert string to float: np.bytes_(%s)",
+                   repr);
+        free(buf);
+        return false;
+      }
+      if (integer) vs__convert_fill(&v, VS_INT64, 1, (char *)buf + k * esize, a->dtype, 1);
+      else vs__store_scalar(buf, a->dtype, k, d);
+    }
+  }
+  out->values = buf;
+  out->values_dtype = a->dtype;
+  *owned = buf;
   return true;
 }
 
@@ -211,6 +294,19 @@ static vs_output slice_initializer(vs_graph *g, vs_thread_state *ts, const vs_in
   vs_op *z = b ? vs__constant(g, ts, size, VS_INT32, vec, "size", st) : NULL;
   char *op_name = z ? vs__strndup(scope, strlen(scope) - 1) : NULL;
   if (z && !op_name) vs__oom(st);
+  vs_shape in = src.op->shape;
+  if (op_name && in.known && in.rank != part_shape.rank) {
+    /* Slice's shape function, as TF words it (the Consts stay, as in TF) */
+    char dims[VS_MAX_RANK * 24 + 4];
+    vs__dims_text(&in, "?", dims, sizeof dims);
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+             "Shape must be rank %d but is rank %d for '{{node %s}} = Slice[Index=DT_INT32, T=%s](%s, %s, %s)' with "
+             "input shapes: %s, [%d], [%d].", part_shape.rank, in.rank, op_name,
+             vs__dt_enum_name(vs_op_output_dtype(src.op)), src.op->name, b->name, z->name, dims, part_shape.rank,
+             part_shape.rank);
+    free(op_name);
+    op_name = NULL;
+  }
   vs_op *op = op_name ? vs__op_create(g, &(vs_op_spec){.type = "Slice", .name = op_name,
                                                       .inputs = (vs_output[]){src, {b, 0}, {z, 0}}, .n_inputs = 3,
                                                       .has_output = true, .dtype = vs_op_output_dtype(src.op),
@@ -272,16 +368,20 @@ vs_partitioned_var *vs__partitioned_getter(vs_graph *g, const vs_getter_args *a,
     return NULL;
   }
   vs_initializer init = a->initializer;
-  if (init.kind == VS_INIT_VALUE && !value_slices(a, &init, st)) return NULL;
+  void *converted = NULL; /* the host value in the variable's dtype, when cast */
+  if (init.kind == VS_INIT_VALUE && !value_slices(a, &a->initializer, &init, &converted, st)) return NULL;
   if (init.kind == VS_INIT_NONE && !vs__default_initializer(a->name, a->dtype, &init, st)) return NULL;
   vs_partitioned_var *pv = pv_new(g, a, parts, st);
-  if (!pv) return NULL;
-  if (!parts_match_store(g, a->name, pv->n_parts, st)) {
+  if (!pv || !parts_match_store(g, a->name, pv->n_parts, st)) {
     free(pv);
+    free(converted);
     return NULL;
   }
   /* Kept by the graph from now on (a failure below leaves it unused). */
-  if (!vs__keep_string(g, (char *)pv, st)) return NULL;
+  if (!vs__keep_string(g, (char *)pv, st)) {
+    free(converted);
+    return NULL;
+  }
   /* _iter_slices: the first (len % n) shards are one element longer. */
   int dim = pv->slice_dim;
   int64_t full = a->shape.dims[dim], n = (int64_t)pv->n_parts, offset = 0;
@@ -299,7 +399,7 @@ vs_partitioned_var *vs__partitioned_getter(vs_graph *g, const vs_getter_args *a,
     /* TF resolves the initializer under this name scope (reserving it);
      * callable initializers build no op there, a value or tensor is cut
      * to the part by a Slice there. */
-    bool entered = vs__name_scope_enter(g, ts, init_scope, st) != NULL;
+    bool entered = vs__name_scope_enter(g, ts, init_scope, st) != NULL, ok = entered;
     vs_getter_args pa = *a;
     pa.name = part_name;
     pa.shape = part_shape;
@@ -308,7 +408,7 @@ vs_partitioned_var *vs__partitioned_getter(vs_graph *g, const vs_getter_args *a,
       int64_t begin[VS_MAX_RANK] = {0};
       begin[dim] = offset;
       vs_output cut = slice_initializer(g, ts, &init, begin, part_shape, st);
-      entered = cut.op != NULL;
+      ok = cut.op != NULL;
       /* _get_single_variable(shape=None, initializer=the slice) */
       pa.initializer = vs_tensor_initializer(cut);
       pa.shape = (vs_shape){.known = false};
@@ -319,7 +419,7 @@ vs_partitioned_var *vs__partitioned_getter(vs_graph *g, const vs_getter_args *a,
     /* partition_info: variance scaling takes its fans from the full shape. */
     const vs_shape *saved_fan = ts->fan_shape;
     ts->fan_shape = &pv->shape;
-    vs_var *v = entered ? vs__true_getter(g, &pa, st) : NULL;
+    vs_var *v = ok ? vs__true_getter(g, &pa, st) : NULL;
     ts->fan_shape = saved_fan;
     free(part_name);
     if (!v) break;
@@ -328,6 +428,7 @@ vs_partitioned_var *vs__partitioned_getter(vs_graph *g, const vs_getter_args *a,
     pv->parts[made] = v;
     offset += part_shape.dims[dim];
   }
+  free(converted); /* the Consts hold copies */
   if (made < pv->n_parts) {
     /* The parts made stay in the graph and the store, as in TF. */
     for (size_t i = 0; i < made; i++) pv->parts[i]->partition = NULL;
@@ -413,19 +514,14 @@ VS_API vs_output vs_partitioned_var_value(vs_graph *g, const vs_partitioned_var 
     free(scope);
     const char *concat = entered ? vs__name_scope_enter(g, ts, "concat", st) : NULL;
     if (concat) {
-      /* A resource part converts to a new "ReadVariableOp" in the concat
-       * scope (TF 2.21's value()), built before the axis. */
+      /* A resource part converts as TF 2.21's value() does (a new
+       * "ReadVariableOp" in the concat scope, or its cached read), built
+       * before the axis. */
       bool reads_ok = true;
       for (size_t i = 0; i < p->n_parts && reads_ok; i++) {
-        const vs_var *part = p->parts[i];
-        in[i] = vs_var_value(part);
-        if (part->resource) {
-          in[i].op = vs__op_in_scope(g, ts, "ReadVariableOp",
-                                     &(vs_op_spec){.type = "ReadVariableOp", .inputs = &(vs_output){part->op, 0},
-                                                   .n_inputs = 1, .has_output = true, .dtype = part->dtype,
-                                                   .shape = part->shape}, st);
-          reads_ok = in[i].op != NULL;
-        }
+        vs_var *part = p->parts[i];
+        in[i] = part->resource ? vs__resource_value(g, ts, part, st) : vs_var_value(part);
+        reads_ok = in[i].op != NULL;
       }
       int32_t axis = p->slice_dim;
       vs_op *axis_op = reads_ok ? vs__constant(g, ts, &axis, VS_INT32, VS_SCALAR, "axis", st) : NULL;

@@ -122,8 +122,8 @@ static vs_op *guard_op(vs_graph *g, vs_op *op, const char *scope, vs_strmap *cac
       if (!name) vs__oom(st);
       free(name);
       if (out) { /* the node's attributes */
-        /* Only types with attributes have the field (VS_OPF_ATTRS); a list is not shared. */
-        if (!(op->def->flags & VS_OPF_OWNS_VAR_LIST)) memcpy(&out->attr, &op->attr, vs__def_attr_bytes(op->def));
+        /* Only types with attributes have the field (VS_OPF_ATTRS). */
+        memcpy(&out->attr, &op->attr, vs__def_attr_bytes(op->def));
         if (op->colocate && !out->colocate && !(out->colocate = vs__coloc_dup(op->colocate))) vs__oom(st);
       }
     }
@@ -203,9 +203,16 @@ static bool resource_ops(vs_graph *g, vs_thread_state *ts, vs_var *v, char *name
   vs__name_scope_pop(ts);
   if (!v->is_init) return false;
   v->is_init->var = v;
-  v->assign = vs__op_in_scope(g, ts, "Assign",
-                              &(vs_op_spec){.type = "AssignVariableOp", .inputs = in, .n_inputs = 2,
-                                            .dtype = v->dtype, .shape = VS_UNKNOWN_SHAPE}, st);
+  /* TF: name_scope("Assign"), colocate_with(None, ignore_existing=True),
+   * device(handle.device): no colocation group, the handle's device. */
+  vs_colocation_scope *reset = vs_colocate_with(g, NULL, true, st);
+  bool pushed = reset && (!v->op->device[0] || vs_device_push(g, v->op->device, st));
+  if (pushed)
+    v->assign = vs__op_in_scope(g, ts, "Assign",
+                                &(vs_op_spec){.type = "AssignVariableOp", .inputs = in, .n_inputs = 2,
+                                              .dtype = v->dtype, .shape = VS_UNKNOWN_SHAPE}, st);
+  if (pushed && v->op->device[0]) vs_device_pop(g, NULL);
+  if (reset) vs_colocation_scope_pop(g, reset, v->assign ? st : NULL);
   if (!v->assign) return false;
   v->assign->var = v;
   v->assign->attr.assign.validate_shape = false; /* the initializer may set any shape */
@@ -214,19 +221,38 @@ static bool resource_ops(vs_graph *g, vs_thread_state *ts, vs_var *v, char *name
                             &(vs_op_spec){.type = "ReadVariableOp", .inputs = in, .n_inputs = 1,
                                           .has_output = true, .dtype = v->dtype, .shape = v->shape}, st);
   if (v->read && v->caching_device) {
+    /* TF: colocate_with(None, ignore_existing=True) around the cached
+     * read, so it has no colocation group and only the caching device
+     * (that block also hides the enclosing device scopes). */
     vs_op *read = v->read;
     v->read = NULL;
-    if (vs_device_push(g, v->caching_device, st)) {
+    reset = vs_colocate_with(g, NULL, true, st);
+    if (reset && vs_device_push(g, v->caching_device, st)) {
       v->read = vs__op_in_scope(g, ts, "Identity",
                                 &(vs_op_spec){.type = "Identity", .inputs = &(vs_output){read, 0}, .n_inputs = 1,
                                               .has_output = true, .dtype = v->dtype, .shape = v->shape}, st);
       vs_device_pop(g, NULL);
     }
+    if (reset) vs_colocation_scope_pop(g, reset, v->read ? st : NULL);
   }
   vs__name_scope_pop(ts);
   if (!v->read) return false;
   v->read->var = v;
   return true;
+}
+
+vs_output vs__resource_value(vs_graph *g, vs_thread_state *ts, vs_var *v, vs_status *st) {
+  if (v->caching_device) return (vs_output){v->read, 0};
+  vs_colocation_scope *reset = vs_colocate_with(g, NULL, true, st);
+  vs_output h = {v->op, 0};
+  vs_op *op = reset ? vs__op_in_scope(g, ts, "ReadVariableOp",
+                                      &(vs_op_spec){.type = "ReadVariableOp", .inputs = &h, .n_inputs = 1,
+                                                    .has_output = true, .dtype = v->dtype, .shape = v->shape},
+                                      st)
+                    : NULL;
+  if (reset) vs_colocation_scope_pop(g, reset, op ? st : NULL);
+  if (op) op->var = v;
+  return (vs_output){op, 0};
 }
 
 static vs_var *variable_create(vs_graph *g, vs_thread_state *ts, const vs_var_spec *sp,

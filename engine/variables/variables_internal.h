@@ -102,6 +102,12 @@ bool vs__validate_sync_agg(vs_synchronization sync, vs_aggregation agg, vs_opt_b
 vs_var *vs__variable_create_via_creators(vs_graph *g, vs_thread_state *ts,
                                          const vs_creator_args *args, vs_status *st);
 
+/* A resource variable's value() as convert_to_tensor(v) takes it, in the
+ * caller's name scope: its cached read ("<n>/Read/Identity") when it has
+ * a caching_device, else a new "ReadVariableOp" built under
+ * colocate_with(None, ignore_existing=True) (variable.c). */
+vs_output vs__resource_value(vs_graph *g, vs_thread_state *ts, vs_var *v, vs_status *st);
+
 /* Python's repr of a float ("0.0", "1.5", "-1.224744871391589"). */
 void vs__py_float_repr(double v, char *buf, size_t cap);
 

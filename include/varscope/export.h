@@ -22,9 +22,9 @@
  * the result.
  *
  * Ops TF has no single op for refuse the export (UNIMPLEMENTED, naming the
- * op): InitializedValue (TF builds a cond), ReportUninitializedVariables
- * (TF builds a small subgraph), and any op type registered after this
- * exporter learnt its attrs.
+ * op): InitializedValue (TF builds a cond), and any op type registered
+ * after this exporter learnt its attrs. report_uninitialized_variables'
+ * sub-graph exports as TF's (tests/test_export.c compares the bytes).
  *
  * Thread safety: both exports take the graph's lock for the call, so they
  * see the graph at one moment; other threads may go on building. The

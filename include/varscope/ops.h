@@ -124,8 +124,12 @@ vs_output vs_is_variable_initialized(vs_graph *g, vs_var *v, vs_status *st);
 
 /* tf.report_uninitialized_variables(var_list): a 1-D string tensor of the
  * op names of the uninitialised ones, in list order. vars NULL: global +
- * local variables as of now. One op, named as TF's result tensor
- * "report_uninitialized_variables/boolean_mask/GatherV2". */
+ * local variables as of now (with none, every ref variable op). Builds
+ * TF 2.21's sub-graph (IsVariableInitialized / VarIsInitializedOp per
+ * variable, then on /device:CPU:0 stack, LogicalNot, the names' Const and
+ * boolean_mask's ops); the result is
+ * "report_uninitialized_variables/boolean_mask/GatherV2:0", or with no
+ * variable at all the empty Const "report_uninitialized_variables/Const:0". */
 vs_output vs_report_uninitialized_variables(vs_graph *g, vs_var *const *vars, size_t n,
                                             vs_status *st);
 

@@ -37,7 +37,10 @@ void vs_tensor_free(vs_tensor *t);
 vs_dtype vs_tensor_dtype(const vs_tensor *t);
 vs_shape vs_tensor_shape(const vs_tensor *t);
 size_t vs_tensor_num_elements(const vs_tensor *t);
-/* The elements, row-major. Borrowed; NULL for string tensors. */
+/* The elements, row-major. Borrowed; NULL for string tensors. A fetched
+ * resource handle (VS_RESOURCE, shape ()) holds the serialized
+ * ResourceHandleProto TF makes for it (device, container, name, hash_code,
+ * maybe_type_name, dtypes_and_shapes), vs_tensor_byte_size bytes long. */
 void *vs_tensor_data(const vs_tensor *t);
 size_t vs_tensor_byte_size(const vs_tensor *t);
 /* Element i of a VS_STRING tensor (e.g. report_uninitialized_variables).
