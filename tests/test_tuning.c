@@ -495,6 +495,21 @@ Test(tuning, tuner_exceptions_become_statuses) {
   vs_status_free(st);
 }
 
+Test(tuning, tuner_empty_sample_is_not_found) {
+  /* A real CLBlast call (its reference kernel compiles and runs) on a
+   * sample too small to hold one XgemmDirect candidate: NOT_FOUND, said. */
+  char names[24][16];
+  size_t values[24], count = 99;
+  vs_status *st = vs_status_new();
+  int clblast = vs__clblast_tuner(0, 1, 64, 64, 64, 1e-9, names, values, 24, &count, st);
+  cr_assert_eq(vs_status_code(st), VS_NOT_FOUND, "%s", vs_status_message(st));
+  cr_assert_eq(clblast, -2039, "CLBlast's kUnexpectedError: nothing in its sample worked");
+  cr_assert_eq(count, 0);
+  cr_assert_str_eq(vs_status_message(st), "CLBlast's XgemmDirect tuner found no working parameters in its sample (a "
+                                          "fraction of 1e-09; CLBlast status -2039)");
+  vs_status_free(st);
+}
+
 static int notes;
 static char last_note[700];
 static void count_notes(void *user, const char *line) {

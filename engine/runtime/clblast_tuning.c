@@ -29,8 +29,8 @@
  * cannot run (out of memory, a failed SGEMM) is kept and checked again at
  * a later GEMM; only a wrong result or a refusal discards it. */
 #include <errno.h>
-#include <stdarg.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,9 +77,8 @@ static void *check_hook_user;
  * its default for Intel CPUs, and wide-vector tiles without local memory
  * that suit CPU OpenCL. They stay beside CLBlast's tuner because its 1.5.3
  * API returns only the winner of its kernel-1 search (GEMMK=1; see
- * clblast_tuner.cc), and on PoCL these GEMMK=0 sets are the ones that beat
- * CLBlast's own (docs/conv-performance.md). Each is checked against the
- * device before it is run. */
+ * clblast_tuner.cc): these are the GEMMK=0 sets a run times, at a few
+ * seconds each. Each is checked against the device before it is run. */
 static const size_t CANDIDATES[][VS_XGEMM_NPARAMS] = {
     {0, 1, 32, 2, 8, 8, 32, 16, 16, 32, 1, 1, 0, 0, 4, 2},
     {0, 1, 32, 2, 8, 8, 32, 8, 8, 64, 0, 0, 0, 0, 4, 4},
