@@ -629,6 +629,33 @@ Test(tuning, stored_set_is_measured_and_replaced_only_by_a_faster_one) {
   free(path);
 }
 
+static void break_check(void *user, float *c, size_t n) {
+  (void)user, (void)n;
+  c[0] += 3.0f; /* the 1024^3 check sees a wrong entry */
+}
+
+Test(tuning, set_kept_at_a_small_size_is_checked_at_1024_before_it_is_stored) {
+  /* At 256^3 CLBlast may run its direct kernel, which no Xgemm set
+   * changes: the faster set is checked at 1024^3 too, and wrong there it
+   * is neither stored nor used. */
+  faults f = {.wrong = NONE, .slow = 0, .fast = 1};
+  vs__tune_plan plan = {.n = 256, .candidates = SETS, .n_candidates = 2, .inject = inject, .user = &f};
+  vs__clblast_set_check_hook(break_check, NULL);
+  vs_status *st = vs_status_new();
+  vs_tune_result res;
+  vs__device_tune_plan(0, &plan, NULL, &res, st);
+  vs__clblast_set_check_hook(NULL, NULL);
+  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
+  cr_assert_eq(strncmp(res.verdict[1], "wrong at 1024^3: wrong result: C[0,0] = ", 40), 0, "%s", res.verdict[1]);
+  cr_assert_str_eq(res.verdict[0], "correct, not 3% faster than CLBlast's own");
+  cr_assert(!res.stored);
+  cr_assert_str_eq(res.params, "");
+  vs_device_info in;
+  vs_device_get_info(0, &in, st);
+  cr_assert(!in.clblast_tuned);
+  vs_status_free(st);
+}
+
 Test(tuning, search_space_counts_follow_clblast_constraints) {
   /* Unlimited device: CLBlast 1.5.3's kernel-0 and kernel-1 spaces after
    * its constraints alone; limits only shrink them. */
