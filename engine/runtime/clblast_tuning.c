@@ -662,19 +662,20 @@ void vs__device_tune_plan(size_t i, const vs__tune_plan *plan, const vs_tune_opt
     report(opts, VS_NPOS, 0, NULL, res->gflops_database, verdict);
   }
 
-  /* The candidates: the tuner's pick, the stored set, then the list. */
+  /* The candidates: the tuner's pick, the list, and the stored set (when
+   * it is none of them). */
   size_t cands[MAX_CANDIDATES][VS_XGEMM_NPARAMS], count = 0, v[VS_XGEMM_NPARAMS];
   if (searching && !vs__failed(st) && search(d, n, plan, opts, res, v, st))
     res->search_index = add_candidate(cands, &count, v);
+  const size_t(*list)[VS_XGEMM_NPARAMS] = plan && plan->candidates ? plan->candidates : CANDIDATES;
+  size_t n_list = opts && opts->no_builtin ? 0 : plan && plan->candidates ? plan->n_candidates : NCAND;
+  for (size_t c = 0; c < n_list; c++) add_candidate(cands, &count, list[c]);
   char why[200];
   if (!vs__failed(st) && load_stored(d, v, why, sizeof why)) {
     res->stored_index = add_candidate(cands, &count, v);
     vs__xgemm_text(why, sizeof why, v);
     note(opts, "the stored set is measured too: %s", why);
   }
-  const size_t(*list)[VS_XGEMM_NPARAMS] = plan && plan->candidates ? plan->candidates : CANDIDATES;
-  size_t n_list = opts && opts->no_builtin ? 0 : plan && plan->candidates ? plan->n_candidates : NCAND;
-  for (size_t c = 0; c < n_list; c++) add_candidate(cands, &count, list[c]);
 
   uint64_t lmem = local_mem(d);
   for (size_t c = 0; c < count && !vs__failed(st); c++) {
