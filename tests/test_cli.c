@@ -215,8 +215,8 @@ Test(cli, help_on_every_verb_exits_0)
       {"help", "ckpt", NULL, "usage: varscope ckpt ls [--json] PATH\n"},
       {"help", "devices", NULL, "usage: varscope devices [--verbose] [--json]\n"},
       {"help", "conform", NULL, "usage: varscope conform [--device D] [--filter GLOB]"},
-      {"tune", "--help", NULL, "usage: varscope tune [--device N] [--json]\n"},
-      {"help", "tune", NULL, "usage: varscope tune [--device N] [--json]\n"},
+      {"tune", "--help", NULL, "usage: varscope tune [--device N] [--json] [--size N] "},
+      {"help", "tune", NULL, "usage: varscope tune [--device N] [--json] [--size N] "},
   };
   for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++) {
     ran r = VARSCOPE(verbs[i].a, verbs[i].b, verbs[i].c);

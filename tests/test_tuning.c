@@ -7,7 +7,12 @@
  * no faster than CLBlast's own, must both be rejected. Each Test is its own
  * process (Criterion's workers), which matters: CLBlast's own parameters
  * can be measured only before anything replaces them in a process, and the
- * stored file is read when a process first uses the device. */
+ * stored file is read when a process first uses the device.
+ *
+ * CLBlast's own tuner (clblast_tuner.cc, the search) is exercised for real
+ * on PoCL at a fraction that samples one candidate (three compiles), and
+ * through its error paths and an exception hook; its pick gets the same
+ * net as every candidate. */
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <fcntl.h>
@@ -21,6 +26,7 @@
 #include <unistd.h>
 
 #include "../engine/runtime/clblast_tuning.h"
+#include "../engine/runtime/clblast_tuner.h"
 #include "../engine/runtime/kernel_cache_file.h"
 #include "../engine/runtime/tuning_file.h"
 #include "support.h"
@@ -119,8 +125,8 @@ static int progress_lines;
 static void count_progress(void *user, size_t index, size_t count, const char *params, double gflops,
                            const char *verdict) {
   (void)user, (void)gflops, (void)verdict;
-  cr_assert_eq(count, 2);
-  /* CLBlast's own set comes first, as VS_NPOS; then 0, 1. */
+  /* CLBlast's own set comes first, as VS_NPOS (the count not known yet); then 0, 1. */
+  cr_assert_eq(count, (size_t)(index == VS_NPOS ? 0 : 2));
   cr_assert_eq(index, progress_lines == 0 ? VS_NPOS : (size_t)progress_lines - 1, "progress out of order");
   cr_assert_str_eq(params, index == VS_NPOS ? "CLBlast's own parameters" : index == 0 ? SET0_TEXT : SET1_TEXT);
   progress_lines++;
@@ -437,6 +443,238 @@ Test(tuning, null_result_is_invalid_argument) {
   vs_status_free(st);
 }
 
+/* ---- CLBlast's own tuner (clblast_tuner.cc) as the search ---- */
+
+static int call_tuner(void *queue, size_t m, double fraction, vs_status *st) {
+  char names[24][16];
+  size_t values[24], count = 99;
+  int clblast = queue ? vs__clblast_tuner(0, 0, m, 128, 128, fraction, names, values, 24, &count, st)
+                      : vs__clblast_tuner_on(NULL, 0, m, 128, 128, fraction, names, values, 24, &count, st);
+  cr_assert_eq(count, 0, "a failed call returns no parameters");
+  return clblast;
+}
+
+Test(tuning, tuner_null_queue_bad_size_or_fraction_is_invalid_argument) {
+  vs_status *st = vs_status_new();
+  call_tuner(NULL, 128, 0.001, st);
+  cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT);
+  cr_assert_str_eq(vs_status_message(st), "CLBlast's Xgemm tuner: the command queue must not be NULL");
+  call_tuner((void *)1, 100, 0.001, st); /* device 0's queue */
+  cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT);
+  cr_assert_str_eq(vs_status_message(st), "CLBlast's Xgemm tuner needs m and n to be multiples of 128 (its largest "
+                                          "tile), got 100 x 128");
+  call_tuner((void *)1, 128, 0, st);
+  cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT);
+  cr_assert_str_eq(vs_status_message(st), "CLBlast's Xgemm tuner: fraction must be in (0, 1] (got 0)");
+  call_tuner((void *)1, 0, 0.5, st);
+  cr_assert_str_eq(vs_status_message(st), "CLBlast's Xgemm tuner: m, n and k must be positive (got 0, 128, 128)");
+  /* Through vs_device_tune: a size the search cannot take, before anything runs. */
+  vs_tune_result res;
+  vs_device_tune_ex(0, &(vs_tune_opts){.n = 200}, &res, st);
+  cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT);
+  cr_assert_str_eq(vs_status_message(st),
+                   "vs_device_tune: CLBlast's tuner needs a size that is a multiple of 128, got 200");
+  vs_device_tune_ex(0, &(vs_tune_opts){.fraction = 1.5}, &res, st);
+  cr_assert_str_eq(vs_status_message(st), "vs_device_tune: fraction must be in [0, 1], got 1.5");
+  vs_status_free(st);
+}
+
+Test(tuning, tuner_exceptions_become_statuses) {
+  static const struct {
+    int kind;
+    vs_code code;
+    const char *message;
+  } cases[] = {
+      {1, VS_INTERNAL, "CLBlast's Xgemm tuner failed: injected failure"},
+      {2, VS_RESOURCE_EXHAUSTED, "CLBlast's Xgemm tuner ran out of host memory"},
+      {3, VS_INTERNAL, "CLBlast's Xgemm tuner failed: an exception that is not a std::exception"},
+  };
+  vs_status *st = vs_status_new();
+  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+    vs__clblast_tuner_throw(cases[c].kind);
+    call_tuner((void *)1, 128, 0.001, st);
+    vs__clblast_tuner_throw(0);
+    cr_assert_eq(vs_status_code(st), cases[c].code, "kind %d: %s", cases[c].kind, vs_status_message(st));
+    cr_assert_str_eq(vs_status_message(st), cases[c].message);
+  }
+  vs_status_free(st);
+}
+
+Test(tuning, tuner_empty_sample_is_not_found) {
+  /* A real CLBlast call (its reference kernel compiles and runs) on a
+   * sample too small to hold one XgemmDirect candidate: NOT_FOUND, said. */
+  char names[24][16];
+  size_t values[24], count = 99;
+  vs_status *st = vs_status_new();
+  int clblast = vs__clblast_tuner(0, 1, 64, 64, 64, 1e-9, names, values, 24, &count, st);
+  cr_assert_eq(vs_status_code(st), VS_NOT_FOUND, "%s", vs_status_message(st));
+  cr_assert_eq(clblast, -2039, "CLBlast's kUnexpectedError: nothing in its sample worked");
+  cr_assert_eq(count, 0);
+  cr_assert_str_eq(vs_status_message(st), "CLBlast's XgemmDirect tuner found no working parameters in its sample (a "
+                                          "fraction of 1e-09; CLBlast status -2039)");
+  vs_status_free(st);
+}
+
+static int notes;
+static char last_note[700];
+static void count_notes(void *user, const char *line) {
+  (void)user;
+  notes++;
+  snprintf(last_note, sizeof last_note, "%s", line);
+}
+
+/* A fraction of CLBlast's space small enough to sample one kernel-0
+ * candidate and no kernel-1 one: three compiles, seconds. */
+#define ONE_CANDIDATE 1.5e-5
+
+Test(tuning, real_search_pick_is_verified_and_applied) {
+  faults f = {.wrong = NONE, .slow = NONE, .fast = 0}; /* the pick, timed twice as fast: kept */
+  vs__tune_plan plan = {.n = 128, .candidates = SETS, .n_candidates = 0, .search = true, .inject = inject, .user = &f};
+  vs_status *st = vs_status_new();
+  vs_tune_result res;
+  notes = 0;
+  vs__device_tune_plan(0, &plan, &(vs_tune_opts){.fraction = ONE_CANDIDATE, .note = count_notes}, &res, st);
+  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
+  cr_assert_eq(res.n, 128);
+  cr_assert(res.search_space > 10000, "CLBlast's Xgemm space: %zu", res.search_space);
+  cr_assert_eq(res.searched, 1);
+  cr_assert_float_eq(res.fraction, ONE_CANDIDATE, 1e-12);
+  cr_assert(res.search_s > 0);
+  cr_assert_eq(strncmp(res.search, "GEMMK=0 KREG=1 ", 15), 0, "a kernel-0 pick: %s", res.search);
+  cr_assert_eq(res.search_index, 0);
+  cr_assert_eq(res.stored_index, VS_NPOS);
+  cr_assert_eq(res.candidates, 1);
+  cr_assert_str_eq(res.verdict[0], "kept");
+  cr_assert_str_eq(res.params, res.search);
+  cr_assert(res.stored);
+  cr_assert_eq(notes, 3, "plan, the kernel-1 search's empty sample, outcome");
+  cr_assert_eq(strncmp(last_note, "CLBlast's tuner took ", 21), 0, "%s", last_note);
+  vs_device_info in;
+  vs_device_get_info(0, &in, st);
+  cr_assert(in.clblast_tuned, "the kept pick is in use in this process");
+
+  /* Applied at start in a later run: stored whole for this device, and a
+   * matmul under it in this process is right. */
+  char *path = path0(), *key = key0(), *skey = vs__tuning_store_key(0, st);
+  FILE *file = fopen(path, "rb");
+  cr_assert_not_null(file);
+  unsigned char entry[8192];
+  size_t len = fread(entry, 1, sizeof entry, file), off = 0, n = 0;
+  fclose(file);
+  cr_assert_eq(vs__kernel_cache_parse(entry, len, skey, &off, &n), VS_KC_OK);
+  size_t v[16];
+  char why[200] = "", text[256];
+  cr_assert(vs__tuning_file_parse((const char *)entry + off, n, key, v, why, sizeof why), "%s", why);
+  vs__xgemm_text(text, sizeof text, v);
+  cr_assert_str_eq(text, res.search);
+  free(path), free(key), free(skey);
+  vs_status_free(st);
+}
+
+static void wrong_pick(void *user, int index, float *c, size_t n, double *seconds) {
+  (void)user;
+  if (index == 0) { /* the search's pick: one wrong entry, timed 100x faster */
+    c[3 * n + 9] -= 2.0f;
+    *seconds /= 100;
+  }
+}
+
+Test(tuning, wrong_result_from_the_search_is_never_kept) {
+  vs__tune_plan plan = {.n = 128, .candidates = SETS, .n_candidates = 0, .search = true, .inject = wrong_pick};
+  vs_status *st = vs_status_new();
+  vs_tune_result res;
+  vs__device_tune_plan(0, &plan, &(vs_tune_opts){.fraction = ONE_CANDIDATE}, &res, st);
+  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
+  cr_assert_eq(res.search_index, 0);
+  cr_assert_eq(strncmp(res.verdict[0], "wrong result: C[3,9] = ", 23), 0, "%s", res.verdict[0]);
+  cr_assert_eq(res.gflops[0], 0.0);
+  cr_assert(!res.stored);
+  cr_assert_str_eq(res.params, "");
+  vs_device_info in;
+  vs_device_get_info(0, &in, st);
+  cr_assert(!in.clblast_tuned);
+  vs_status_free(st);
+}
+
+static void break_pick(void *user, size_t *params) {
+  (void)user;
+  params[6] = 0; /* MWG=0: CLBlast would divide by zero */
+}
+
+Test(tuning, invalid_set_from_the_search_is_refused_before_it_runs) {
+  vs__tune_plan plan = {.n = 128, .candidates = SETS, .n_candidates = 1, .search = true, .inject_search = break_pick};
+  vs_status *st = vs_status_new();
+  vs_tune_result res;
+  vs__device_tune_plan(0, &plan, &(vs_tune_opts){.fraction = ONE_CANDIDATE}, &res, st);
+  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
+  cr_assert_eq(res.search_index, 0);
+  cr_assert_str_eq(res.verdict[0], "invalid: MWG=0: must be 1..1024");
+  cr_assert_eq(res.candidates, 2, "the built-in set is still measured");
+  vs_status_free(st);
+}
+
+Test(tuning, stored_set_is_measured_and_replaced_only_by_a_faster_one) {
+  /* Stored SETS[0]; the list has SETS[1] only: the stored set joins the
+   * candidates after it, and SETS[1] timed twice as fast as CLBlast's own
+   * replaces it. */
+  char *path = path0(), text[4096];
+  write_file(path, text, good_file(text, sizeof text, SETS[0]));
+  faults f = {.wrong = NONE, .slow = 1, .fast = 0};
+  vs__tune_plan plan = {.n = 256, .candidates = SETS + 1, .n_candidates = 1, .inject = inject, .user = &f};
+  vs_status *st = vs_status_new();
+  vs_tune_result res;
+  vs__device_tune_plan(0, &plan, NULL, &res, st);
+  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
+  cr_assert_eq(res.searched, 0, "no search in this plan");
+  cr_assert_eq(res.stored_index, 1);
+  cr_assert_eq(res.candidates, 2);
+  cr_assert_str_eq(res.verdict[1], "correct, not 3% faster than CLBlast's own");
+  cr_assert_str_eq(res.verdict[0], "kept");
+  cr_assert_str_eq(res.params, SET1_TEXT);
+  vs_status_free(st);
+  free(path);
+}
+
+static void break_check(void *user, float *c, size_t n) {
+  (void)user, (void)n;
+  c[0] += 3.0f; /* the 1024^3 check sees a wrong entry */
+}
+
+Test(tuning, set_kept_at_a_small_size_is_checked_at_1024_before_it_is_stored) {
+  /* At 256^3 CLBlast may run its direct kernel, which no Xgemm set
+   * changes: the faster set is checked at 1024^3 too, and wrong there it
+   * is neither stored nor used. */
+  faults f = {.wrong = NONE, .slow = 0, .fast = 1};
+  vs__tune_plan plan = {.n = 256, .candidates = SETS, .n_candidates = 2, .inject = inject, .user = &f};
+  vs__clblast_set_check_hook(break_check, NULL);
+  vs_status *st = vs_status_new();
+  vs_tune_result res;
+  vs__device_tune_plan(0, &plan, NULL, &res, st);
+  vs__clblast_set_check_hook(NULL, NULL);
+  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
+  cr_assert_eq(strncmp(res.verdict[1], "wrong at 1024^3: wrong result: C[0,0] = ", 40), 0, "%s", res.verdict[1]);
+  cr_assert_str_eq(res.verdict[0], "correct, not 3% faster than CLBlast's own");
+  cr_assert(!res.stored);
+  cr_assert_str_eq(res.params, "");
+  vs_device_info in;
+  vs_device_get_info(0, &in, st);
+  cr_assert(!in.clblast_tuned);
+  vs_status_free(st);
+}
+
+Test(tuning, search_space_counts_follow_clblast_constraints) {
+  /* Unlimited device: CLBlast 1.5.3's kernel-0 and kernel-1 spaces after
+   * its constraints alone; limits only shrink them. */
+  size_t k0 = vs__xgemm_search_space(false, 0, 0, 0, 0), k1 = vs__xgemm_search_space(true, 0, 0, 0, 0);
+  cr_assert(k0 > 0 && k1 > 0);
+  cr_assert(vs__xgemm_search_space(false, 256, 256, 256, 32768) < k0);
+  cr_assert(vs__xgemm_search_space(true, 64, 64, 64, 0) < k1);
+  /* A 1-work-item device fits none of kernel 0's (8x8 threads at least). */
+  cr_assert_eq(vs__xgemm_search_space(false, 1, 1, 1, 0), 0);
+  /* Kernel 1 uses no local memory: a tiny local memory changes nothing. */
+  cr_assert_eq(vs__xgemm_search_space(true, 0, 0, 0, 16), k1);
+}
+
 /* ---- the `varscope tune` verb (tools/tune_cmd.c), run as a process ---- */
 
 static char out[8192], err[8192];
@@ -474,7 +712,9 @@ static int tool(const char *const *args) {
 
 Test(tuning, cli_help_exits_0) {
   cr_assert_eq(tool((const char *[]){"tune", "--help", NULL}), 0);
-  cr_assert_eq(strncmp(out, "usage: varscope tune [--device N] [--json]\n", 43), 0, "%s", out);
+  const char *first = "usage: varscope tune [--device N] [--json] [--size N] [--budget-s S] [--fraction F] "
+                      "[--no-search]\n";
+  cr_assert_eq(strncmp(out, first, strlen(first)), 0, "%s", out);
   cr_assert_str_eq(err, "");
 }
 
@@ -498,4 +738,20 @@ Test(tuning, cli_device_takes_an_index_cl_name_or_device_name) {
   cr_assert_eq(tool((const char *[]){"tune", "--device", "99", NULL}), 1);
   cr_assert_eq(strncmp(err, "varscope: no device 99 (", 24), 0, "%s", err);
   free(path);
+}
+
+Test(tuning, cli_json_reports_what_the_search_found) {
+  cr_assert_eq(tool((const char *[]){"tune", "--json", "--size", "128", "--fraction", "0.000015", "--no-builtin",
+                                     NULL}),
+               0, "%s", err);
+  const char *head = "{\"device\": \"/device:CL:0\", \"device_name\": ";
+  cr_assert_eq(strncmp(out, head, strlen(head)), 0, "%s", out);
+  cr_assert_not_null(strstr(out, "\"n\": 128, \"search\": {\"sampled\": 1, \"space\": "), "%s", out);
+  cr_assert_not_null(strstr(out, "\"fraction\": 1.5e-05, \"seconds\": "), "%s", out);
+  cr_assert_not_null(strstr(out, "\"pick\": \"GEMMK=0 KREG=1 "), "%s", out);
+  cr_assert_not_null(strstr(out, "\"candidates\": [{\"origin\": \"search\", \"gflops\": "), "%s", out);
+  cr_assert_null(strstr(out, "\"origin\": \"built-in\""), "--no-builtin: %s", out);
+  cr_assert_not_null(strstr(err, "  searching: CLBlast's tuner (TuneXgemm) at 128^3 over "), "%s", err);
+  cr_assert_not_null(strstr(err, "  CLBlast's tuner took "), "%s", err);
+  cr_assert_not_null(strstr(err, "  [1/1] GEMMK=0 KREG=1 "), "%s", err);
 }

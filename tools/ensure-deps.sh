@@ -3,7 +3,7 @@
 # Used by `make demo`/`make build`/`make install` and, with --test, by
 # `make test`; safe to run any number of times.
 #   tools/ensure-deps.sh [--test]
-# Build and run: the compiler and CMake, the OpenCL ICD loader and headers,
+# Build and run: the C and C++ compilers (CLBlast's tuner API is C++) and CMake, the OpenCL ICD loader and headers,
 # PoCL (the CPU device), CLBlast, jansson (safetensors headers) and
 # Criterion (the unit tests are part of a default build).
 # --test adds: clang and its sanitizer runtimes (the fuzzers), OpenBLAS (the
@@ -12,7 +12,7 @@
 # oracle's virtual environment; TensorFlow itself comes from PyPI).
 set -euo pipefail
 
-pkgs=(cmake make gcc pkg-config ocl-icd-opencl-dev opencl-headers pocl-opencl-icd
+pkgs=(cmake make gcc g++ pkg-config ocl-icd-opencl-dev opencl-headers pocl-opencl-icd
       libclblast-dev libcriterion-dev libjansson-dev clinfo)
 if [ "${1:-}" = "--test" ]; then
   pkgs+=(clang libclang-rt-dev libopenblas-dev python3-venv binutils)

@@ -37,7 +37,8 @@ fi
 lib=$build/engine/libvarscope.a
 flags=(-std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer $san
        -I"$here/include" -I"$here/engine" $(pkg-config --cflags jansson))
-libs=("$lib" -lclblast -lOpenCL $(pkg-config --libs jansson) -lm -lpthread)
+# -lstdc++: the archive holds engine/runtime/clblast_tuner.cc (CLBlast's C++ tuner API).
+libs=("$lib" -lclblast -lOpenCL $(pkg-config --libs jansson) -lstdc++ -lm -lpthread)
 
 export ASAN_OPTIONS="detect_leaks=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"

@@ -1,6 +1,8 @@
 /* tune_cmd.c - `varscope tune`: tune CLBlast's GEMM for a device, safely.
  *
- *   varscope tune [--device N] [--json]    measure, verify, store only what beats CLBlast's own
+ *   varscope tune [--device N] [--json] [--size N] [--budget-s S] [--fraction F] [--no-search] [--no-builtin]
+ *                                          search with CLBlast's tuner, measure, verify, store only
+ *                                          what beats CLBlast's own and the stored set
  *   varscope tune [--device N] --reset     remove the stored set
  *   varscope tune [--device N] --conv [--shape C,K,KH,KW] [--size N,H,W] [--budget S]
  *                                          search the direct conv2d kernel's parameters
@@ -25,11 +27,16 @@
 
 static int usage(FILE *f) {
   fprintf(f,
-          "usage: varscope tune [--device N] [--json]\n"
+          "usage: varscope tune [--device N] [--json] [--size N] [--budget-s S] [--fraction F] [--no-search]\n"
+          "                     [--no-builtin]\n"
           "       varscope tune [--device N] --reset\n"
-          "Times CLBlast's SGEMM under CLBlast's own parameters and candidate sets, verifies every result\n"
-          "against the host, and stores the fastest correct set only when it is at least 3%% faster;\n"
-          "--reset removes a stored set. N: an index (0), CL:N, or a device name (/device:CPU:0).\n"
+          "Times CLBlast's SGEMM N^3 (default 1024; a multiple of 128) under CLBlast's own parameters, runs\n"
+          "CLBlast's own tuner on a random sample of its Xgemm search space sized to S seconds (default 120;\n"
+          "F caps the sample's fraction), then times its pick, the stored set and built-in sets, verifies\n"
+          "every result against the host, and stores the fastest correct set only when it is at least 3%%\n"
+          "faster than CLBlast's own; --no-search skips CLBlast's tuner, --no-builtin the built-in sets.\n"
+          "--reset removes a stored set.\n"
+          "N: an index (0), CL:N, or a device name (/device:CPU:0).\n"
           "       varscope tune [--device N] --conv [--shape C,K,KH,KW] [--size N,H,W] [--budget S]\n"
           "Searches the direct conv2d kernel's parameters for a shape family (C->K channels, KHxKW filter,\n"
           "stride 1, SAME; default: the bench/conv_bench families 32,32,5,5 and 64,64,3,3), timed on an\n"
@@ -88,14 +95,29 @@ static void progress(void *user, size_t index, size_t count, const char *params,
   fflush(f);
 }
 
+static void note(void *user, const char *line) {
+  FILE *f = user;
+  fprintf(f, "  %s\n", line);
+  fflush(f);
+}
+
+/* A candidate's origin: CLBlast's tuner, the stored set, or the list. */
+static const char *origin(const vs_tune_result *r, size_t c) {
+  return c == r->search_index ? "search" : c == r->stored_index ? "stored" : "built-in";
+}
+
 static void print_json(const vs_device_info *in, const vs_tune_result *r) {
   printf("{\"device\": ");
   json_str(stdout, in->cl_name);
   printf(", \"device_name\": ");
   json_str(stdout, in->device_name);
-  printf(", \"gflops_database\": %.3f, \"candidates\": [", r->gflops_database);
+  printf(", \"n\": %zu, \"search\": {\"sampled\": %zu, \"space\": %zu, \"fraction\": %.6g, \"seconds\": %.3f, "
+         "\"pick\": ",
+         r->n, r->searched, r->search_space, r->fraction, r->search_s);
+  json_str(stdout, r->search);
+  printf("}, \"gflops_database\": %.3f, \"candidates\": [", r->gflops_database);
   for (size_t c = 0; c < r->candidates; c++) {
-    printf("%s{\"gflops\": %.3f, \"verdict\": ", c ? ", " : "", r->gflops[c]);
+    printf("%s{\"origin\": \"%s\", \"gflops\": %.3f, \"verdict\": ", c ? ", " : "", origin(r, c), r->gflops[c]);
     json_str(stdout, r->verdict[c]);
     printf("}");
   }
@@ -193,7 +215,8 @@ static int tune_conv(size_t dev, const vs_device_info *in, const char *shape, co
 
 int vs_tool_tune(int argc, char **argv) {
   const char *device = "0";
-  bool json = false, reset = false, conv = false, gemm = false;
+  bool json = false, reset = false, conv = false, gemm = false, no_search = false, no_builtin = false;
+  double fraction = 0;
   const char *shape = NULL, *size = NULL, *trans = NULL;
   double budget = 0;
   for (int i = 1; i < argc; i++) {
@@ -205,7 +228,11 @@ int vs_tool_tune(int argc, char **argv) {
     else if (strcmp(argv[i], "--transpose") == 0 && i + 1 < argc) trans = argv[++i];
     else if (strcmp(argv[i], "--shape") == 0 && i + 1 < argc) shape = argv[++i];
     else if (strcmp(argv[i], "--size") == 0 && i + 1 < argc) size = argv[++i];
-    else if (strcmp(argv[i], "--budget") == 0 && i + 1 < argc) budget = atof(argv[++i]);
+    else if ((strcmp(argv[i], "--budget") == 0 || strcmp(argv[i], "--budget-s") == 0) && i + 1 < argc)
+      budget = atof(argv[++i]);
+    else if (strcmp(argv[i], "--fraction") == 0 && i + 1 < argc) fraction = atof(argv[++i]);
+    else if (strcmp(argv[i], "--no-search") == 0) no_search = true;
+    else if (strcmp(argv[i], "--no-builtin") == 0) no_builtin = true;
     else if (strcmp(argv[i], "--device") == 0 && i + 1 < argc) device = argv[++i];
     else if (strncmp(argv[i], "--device=", 9) == 0) device = argv[i] + 9;
     else {
@@ -213,9 +240,26 @@ int vs_tool_tune(int argc, char **argv) {
       return usage(stderr);
     }
   }
-  if (gemm && (conv || reset || json)) { /* each would otherwise run another verb's path */
-    fprintf(stderr, "varscope tune: --gemm does not combine with --conv, --reset or --json\n");
+  if (gemm && (conv || reset || json || no_search || no_builtin || fraction > 0)) {
+    /* each would otherwise run another verb's path */
+    fprintf(stderr, "varscope tune: --gemm does not combine with --conv, --reset, --json, --no-search, --no-builtin "
+                    "or --fraction\n");
     return usage(stderr);
+  }
+  /* Without --conv or --gemm, --size is the CLBlast SGEMM's N. */
+  size_t n = 0;
+  if (!conv && !gemm && size) {
+    char *end = NULL;
+    unsigned long long v = strtoull(size, &end, 10);
+    if (!*size || *end || v == 0 || v > 65536) {
+      fprintf(stderr, "varscope tune: --size wants the SGEMM size N (1..65536, a multiple of 128)\n");
+      return 2;
+    }
+    n = (size_t)v;
+  }
+  if (!(fraction >= 0 && fraction <= 1) || budget < 0) {
+    fprintf(stderr, "varscope tune: --fraction wants 0..1 and --budget-s a positive number of seconds\n");
+    return 2;
   }
   size_t dev = 0;
   bool usage_error = false;
@@ -245,11 +289,18 @@ int vs_tool_tune(int argc, char **argv) {
   } else if (vs_status_code(st) == VS_OK) {
     FILE *out = json ? stderr : stdout;
     fprintf(out,
-            "tuning CLBlast SGEMM (1024^3) on %s [%s]: CLBlast's own parameters first, then each candidate set\n"
+            "tuning CLBlast SGEMM (%zu^3) on %s [%s]: CLBlast's own parameters first, %sthen each candidate set\n"
             "(each compiles first, a few seconds apiece; every result is checked against the host)\n",
-            in.cl_name, in.device_name);
+            n ? n : (size_t)1024, in.cl_name, in.device_name, no_search ? "" : "CLBlast's tuner as the search, ");
     fflush(out);
-    vs_device_tune_ex(dev, &(vs_tune_opts){.progress = progress, .user = out}, &res, st);
+    vs_device_tune_ex(dev,
+                      &(vs_tune_opts){.progress = progress, .note = note, .user = out, .n = n, .fraction = fraction,
+                                      .budget_s = budget, .no_search = no_search, .no_builtin = no_builtin},
+                      &res, st);
+    if (vs_status_code(st) == VS_OK && !json && res.searched)
+      printf("CLBlast's tuner: %zu of %zu candidates sampled in %.1f s; its pick %s: %s\n", res.searched,
+             res.search_space, res.search_s, res.search,
+             res.search_index == VS_NPOS ? "(none)" : res.verdict[res.search_index]);
     if (vs_status_code(st) == VS_OK && json) {
       print_json(&in, &res);
     } else if (vs_status_code(st) == VS_OK && res.stored) {

@@ -3,10 +3,14 @@
  *
  * CLBlast ships tuned Xgemm parameters for many GPUs but none for PoCL on
  * most CPUs, where it falls back to generic ones. vs_device_tune measures
- * SGEMM under CLBlast's own parameters for the device first (the bar), then
- * under candidate sets that meet CLBlast's constraints (tuning_file.c),
- * verifies each result in full against a host reference, and stores the
- * fastest correct set only when it beats the bar by a margin, as an entry
+ * SGEMM under CLBlast's own parameters for the device first (the bar); runs
+ * CLBlast's own tuner (clblast_tuner.cc) on a sample of its search space
+ * sized to a time budget, which proposes one set; then times that set, the
+ * set stored by an earlier run and the built-in sets, each meeting CLBlast's
+ * constraints (tuning_file.c); verifies each result in full against a host
+ * reference (CLBlast's tuner compares with its own reference kernel only),
+ * and stores the fastest correct set only when it beats the bar by a margin
+ * (so a stored set is replaced only by one faster in the same run), as an entry
  * of the cache directory's keyed store (tuning_store.h; its payload the
  * tuning file's text). A stored set is read when the device's queue is made (validated: format, key,
  * checksum, constraints) and applied at the first float32 GEMM after a
@@ -26,6 +30,7 @@
  * a later GEMM; only a wrong result or a refusal discards it. */
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +40,7 @@
 #include <clblast_c.h>
 
 #include "runtime/blas.h"
+#include "runtime/clblast_tuner.h"
 #include "runtime/clblast_tuning.h"
 #include "runtime/kernel_cache_file.h"
 #include "runtime/runtime_internal.h"
@@ -47,6 +53,12 @@ enum { STATE_UNREAD, STATE_PENDING, STATE_DONE }; /* vs_cl_device.xgemm_state */
  * noise of a median of 5 runs on a shared CPU is about 1-2%. */
 #define MARGIN 1.03
 #define DEFAULT_N 1024
+/* The search's default time budget (CLBlast's tuner; the candidates'
+ * verification comes on top). */
+#define DEFAULT_BUDGET_S 120.0
+/* At most this many candidates per run (the result has 16 slots): the
+ * tuner's pick, the stored set and the built-in list. */
+#define MAX_CANDIDATES 16
 #define TIMED_RUNS 5
 /* Rows of C compared at the first-GEMM check of a stored set: every
  * column tile, and rows at different offsets within row tiles. */
@@ -61,9 +73,12 @@ static pthread_mutex_t hook_lock = PTHREAD_MUTEX_INITIALIZER;
 static void (*check_hook)(void *user, float *c, size_t n);
 static void *check_hook_user;
 
-/* Candidate sets (vs__xgemm_names order): CLBlast's generic set, its
- * default for Intel CPUs, and wide-vector tiles without local memory that
- * suit CPU OpenCL. Each is checked against the device before it is run. */
+/* Built-in candidate sets (vs__xgemm_names order): CLBlast's generic set,
+ * its default for Intel CPUs, and wide-vector tiles without local memory
+ * that suit CPU OpenCL. They stay beside CLBlast's tuner because its 1.5.3
+ * API returns only the winner of its kernel-1 search (GEMMK=1; see
+ * clblast_tuner.cc): these are the GEMMK=0 sets a run times, at a few
+ * seconds each. Each is checked against the device before it is run. */
 static const size_t CANDIDATES[][VS_XGEMM_NPARAMS] = {
     {0, 1, 32, 2, 8, 8, 32, 16, 16, 32, 1, 1, 0, 0, 4, 2},
     {0, 1, 32, 2, 8, 8, 32, 8, 8, 64, 0, 0, 0, 0, 4, 4},
@@ -128,6 +143,8 @@ static void discard(vs_cl_device *d, const char *path, const char *why) {
           why);
 }
 
+static bool load_stored(vs_cl_device *d, size_t v[VS_XGEMM_NPARAMS], char *why, size_t cap);
+
 void vs__clblast_apply_tuning(vs_cl_device *d) {
   pthread_mutex_lock(&d->tuning_mu);
   if (d->xgemm_state != STATE_UNREAD) {
@@ -135,33 +152,17 @@ void vs__clblast_apply_tuning(vs_cl_device *d) {
     return;
   }
   d->xgemm_state = STATE_DONE;
-  char *path = path_of(d), *key = key_of(d), *skey = store_key_of_info(&d->info);
-  unsigned char *data = NULL;
-  size_t n = 0;
-  vs_store_result r = path && key && skey ? vs__store_get(NULL, skey, VS_TUNING_FILE_MAX, &data, &n) : VS_STORE_MISS;
-  char why[200] = "", reason[160];
+  char why[200];
   size_t v[VS_XGEMM_NPARAMS];
-  if (r == VS_STORE_IRREGULAR) {
-    snprintf(why, sizeof why, "not a regular file, or larger than %d bytes", VS_TUNING_FILE_MAX);
-  } else if (r == VS_STORE_CORRUPT) {
-    snprintf(why, sizeof why, "a torn or altered store entry (its checksum does not match)");
-  } else if (r == VS_STORE_HIT) {
-    if (!vs__tuning_file_parse((const char *)data, n, key, v, reason, sizeof reason))
-      snprintf(why, sizeof why, "%s", reason);
-    else if (!vs__xgemm_check(v, d->max_work_group, local_mem(d), reason, sizeof reason))
-      snprintf(why, sizeof why, "invalid parameters for this device: %s", reason);
-  }
-  if (why[0]) {
-    discard(d, path, why);
-  } else if (r == VS_STORE_HIT) {
+  if (load_stored(d, v, why, sizeof why)) {
     memcpy(d->xgemm, v, sizeof v);
     d->tuned = true;
     d->xgemm_state = STATE_PENDING;
+  } else if (why[0]) {
+    char *path = path_of(d);
+    discard(d, path, why);
+    free(path);
   }
-  free(data);
-  free(path);
-  free(key);
-  free(skey);
   pthread_mutex_unlock(&d->tuning_mu);
 }
 
@@ -420,6 +421,197 @@ static void store(vs_cl_device *d, const size_t *v, double gflops, double databa
   free(skey);
 }
 
+int vs__clblast_tuner_on(void *queue, int kernel, size_t m, size_t n, size_t k, double fraction, char (*names)[16],
+                         size_t *values, size_t cap, size_t *count, vs_status *st) {
+  vs__ok(st);
+  if (count) *count = 0;
+  vs__tuner_out *out = malloc(sizeof *out);
+  if (!out) {
+    vs__oom(st);
+    return 0;
+  }
+  vs_code code = vs__clblast_tuner_run(queue, kernel ? VS_TUNER_XGEMM_DIRECT : VS_TUNER_XGEMM, m, n, k, fraction,
+                                       out);
+  int clblast_status = out->clblast_status;
+  if (code != VS_OK) {
+    vs__fail(st, code, code == VS_INVALID_ARGUMENT ? VS_EXC_VALUE_ERROR : VS_EXC_OP_ERROR, "%s", out->message);
+  } else {
+    for (size_t p = 0; p < out->count && p < cap; p++) {
+      snprintf(names[p], sizeof names[p], "%s", out->params[p].name);
+      values[p] = out->params[p].value;
+    }
+    if (count) *count = out->count < cap ? out->count : cap;
+  }
+  free(out);
+  return clblast_status;
+}
+
+int vs__clblast_tuner(size_t i, int kernel, size_t m, size_t n, size_t k, double fraction, char (*names)[16],
+                      size_t *values, size_t cap, size_t *count, vs_status *st) {
+  vs__ok(st);
+  vs_cl_device *d = vs__device(i, st);
+  if (!d) return 0;
+  return vs__clblast_tuner_on(vs__queue(d), kernel, m, n, k, fraction, names, values, cap, count, st);
+}
+
+void vs__clblast_tuner_throw(int kind) { vs__clblast_tuner_inject_throw(kind); }
+
+static void note(const vs_tune_opts *opts, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(const vs_tune_opts *opts, const char *fmt, ...) {
+  if (!opts || !opts->note) return;
+  char line[640];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(line, sizeof line, fmt, ap);
+  va_end(ap);
+  opts->note(opts->user, line);
+}
+
+/* The device's limits CLBlast's tuner builds its search space under. */
+static void item_sizes(const vs_cl_device *d, size_t *x, size_t *y) {
+  size_t sizes[3] = {0, 0, 0};
+  if (clGetDeviceInfo(d->id, CL_DEVICE_MAX_WORK_ITEM_SIZES, sizeof sizes, sizes, NULL) != CL_SUCCESS)
+    sizes[0] = sizes[1] = 0; /* unknown: not limited here; CLBlast skips what does not fit */
+  *x = sizes[0], *y = sizes[1];
+}
+
+/* One call of CLBlast's tuner at fraction f: its pick into found (false
+ * with the reason in res->search when none), its time added to res. */
+static bool tuner_call(vs_cl_device *d, size_t n, double f, const vs_tune_opts *opts, vs_tune_result *res,
+                       size_t found[VS_XGEMM_NPARAMS], vs_status *st) {
+  char names[VS_TUNER_MAX_PARAMS][16];
+  size_t values[VS_TUNER_MAX_PARAMS], count = 0;
+  vs_status *run = vs_status_new();
+  if (!run) {
+    vs__oom(st);
+    return false;
+  }
+  double t0 = now();
+  int clblast_status =
+      vs__clblast_tuner_on(vs__queue(d), 0, n, n, n, f, names, values, VS_TUNER_MAX_PARAMS, &count, run);
+  res->search_s += now() - t0;
+  bool ok = vs_status_code(run) == VS_OK;
+  if (!ok && vs_status_code(run) == VS_INVALID_ARGUMENT) /* the caller's n or fraction */
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "%s", vs_status_message(run));
+  else if (!ok)
+    snprintf(res->search, sizeof res->search, "none: %s", vs_status_message(run));
+  vs_status_free(run);
+  for (int p = 0; ok && p < VS_XGEMM_NPARAMS; p++) {
+    size_t q = 0;
+    while (q < count && strcmp(names[q], vs__xgemm_names[p]) != 0) q++;
+    if (q == count) {
+      snprintf(res->search, sizeof res->search, "none: CLBlast's tuner returned no %s", vs__xgemm_names[p]);
+      ok = false;
+    } else {
+      found[p] = values[q];
+    }
+  }
+  if (ok && clblast_status != 0) /* its second search failed: the set is its first one's pick */
+    note(opts, "CLBlast's tuner: its kernel-1 search failed (CLBlast status %d); its kernel-0 pick stands",
+         clblast_status);
+  return ok;
+}
+
+/* CLBlast's tuner as the search. It reports nothing while it runs and
+ * cannot be stopped, so its sample is sized beforehand: a first call on the
+ * smallest sample that holds a candidate of each of its two searches
+ * measures what a candidate costs here (compiling dominates on PoCL), and a
+ * second call, on as large a sample as the rest of the budget allows, runs
+ * when that sample is larger. Its sample at a larger fraction starts with
+ * the smaller one (CLBlast shuffles with a fixed seed), whose kernels PoCL
+ * has cached. Its pick becomes a candidate in *found; false when it
+ * proposed nothing (the reason in res->search). st is set only for the
+ * caller's own mistakes. */
+static bool search(vs_cl_device *d, size_t n, const vs__tune_plan *plan, const vs_tune_opts *opts,
+                   vs_tune_result *res, size_t found[VS_XGEMM_NPARAMS], vs_status *st) {
+  double budget = opts && opts->budget_s > 0 ? opts->budget_s : DEFAULT_BUDGET_S;
+  size_t x, y;
+  item_sizes(d, &x, &y);
+  uint64_t lmem = local_mem(d);
+  size_t space0 = vs__xgemm_search_space(false, d->max_work_group, x, y, lmem);
+  size_t space1 = vs__xgemm_search_space(true, d->max_work_group, x, y, lmem);
+  res->search_space = space0 + space1;
+  if (!space0 || !space1) {
+    snprintf(res->search, sizeof res->search, "none: CLBlast's search space is empty on this device");
+    return false;
+  }
+  /* floor(space * f) must reach 1 in the smaller space. */
+  double least = 1.0000001 / (double)(space0 < space1 ? space0 : space1);
+  if (least > 1) least = 1;
+  /* A caller's smaller fraction is the whole search, even when it samples
+   * nothing from the smaller space (CLBlast then returns the other's pick). */
+  if (opts && opts->fraction > 0 && opts->fraction < least) least = opts->fraction;
+#define SAMPLED(f) ((size_t)((double)space0 * (f)) + (size_t)((double)space1 * (f)))
+  res->fraction = least;
+  res->searched = SAMPLED(least);
+  note(opts,
+       "searching: CLBlast's tuner (TuneXgemm) at %zu^3 over %zu + %zu candidates, budget %.0f s; first %zu of "
+       "them (fraction %.3g) to time a candidate here; it reports nothing until it is done",
+       n, space0, space1, budget, res->searched, least);
+  bool ok = tuner_call(d, n, least, opts, res, found, st);
+  if (vs__failed(st)) return false;
+  /* Each candidate also costs a reference run per search: two more. */
+  double per = res->search_s / (double)(res->searched + 2);
+  double f = (budget - res->search_s) / per / (double)(space0 + space1);
+  if (opts && opts->fraction > 0 && opts->fraction < f) f = opts->fraction;
+  if (f > 1) f = 1;
+  size_t more = f > least ? SAMPLED(f) : 0;
+  if (more > res->searched) {
+    note(opts,
+         "CLBlast's tuner: %zu candidates in %.1f s (%.1f s each; its pick so far: %s); now %zu (fraction %.3g), "
+         "about %.0f s",
+         res->searched, res->search_s, per, ok ? "one" : "none", more, f, per * (double)(more + 2));
+    size_t again[VS_XGEMM_NPARAMS];
+    if (tuner_call(d, n, f, opts, res, again, st)) {
+      memcpy(found, again, sizeof again);
+      ok = true;
+    }
+    if (vs__failed(st)) return false;
+    res->fraction = f;
+    res->searched = more;
+  }
+#undef SAMPLED
+  if (ok && plan && plan->inject_search) plan->inject_search(plan->user, found);
+  if (ok) vs__xgemm_text(res->search, sizeof res->search, found);
+  note(opts, "CLBlast's tuner took %.1f s in all; its pick: %s%s", res->search_s, res->search,
+       ok ? " (verified next, with the other candidates)" : "");
+  return ok;
+}
+
+/* The set stored by an earlier run, read and validated as at start: false
+ * when there is none or it is unusable (why says so, "" for none). */
+static bool load_stored(vs_cl_device *d, size_t v[VS_XGEMM_NPARAMS], char *why, size_t cap) {
+  char *key = key_of(d), *skey = store_key_of_info(&d->info);
+  unsigned char *data = NULL;
+  size_t n = 0;
+  vs_store_result r = key && skey ? vs__store_get(NULL, skey, VS_TUNING_FILE_MAX, &data, &n) : VS_STORE_MISS;
+  char reason[160];
+  why[0] = '\0';
+  if (r == VS_STORE_IRREGULAR) {
+    snprintf(why, cap, "not a regular file, or larger than %d bytes", VS_TUNING_FILE_MAX);
+  } else if (r == VS_STORE_CORRUPT) {
+    snprintf(why, cap, "a torn or altered store entry (its checksum does not match)");
+  } else if (r == VS_STORE_HIT) {
+    if (!vs__tuning_file_parse((const char *)data, n, key, v, reason, sizeof reason))
+      snprintf(why, cap, "%s", reason);
+    else if (!vs__xgemm_check(v, d->max_work_group, local_mem(d), reason, sizeof reason))
+      snprintf(why, cap, "invalid parameters for this device: %s", reason);
+  }
+  free(data);
+  free(key);
+  free(skey);
+  return r == VS_STORE_HIT && !why[0];
+}
+
+/* Adds v to the candidates unless it is there already; its index. */
+static size_t add_candidate(size_t (*cands)[VS_XGEMM_NPARAMS], size_t *count, const size_t *v) {
+  for (size_t c = 0; c < *count; c++)
+    if (memcmp(cands[c], v, sizeof cands[c]) == 0) return c;
+  if (*count == MAX_CANDIDATES) return VS_NPOS;
+  memcpy(cands[*count], v, sizeof cands[0]);
+  return (*count)++;
+}
+
 void vs__device_tune_plan(size_t i, const vs__tune_plan *plan, const vs_tune_opts *opts, vs_tune_result *res,
                           vs_status *st) {
   vs__ok(st);
@@ -428,12 +620,23 @@ void vs__device_tune_plan(size_t i, const vs__tune_plan *plan, const vs_tune_opt
     return;
   }
   memset(res, 0, sizeof *res);
+  res->search_index = res->stored_index = VS_NPOS;
+  if (opts && !(opts->fraction >= 0 && opts->fraction <= 1)) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "vs_device_tune: fraction must be in [0, 1], got %g",
+             opts->fraction);
+    return;
+  }
   vs_cl_device *d = vs__device(i, st);
   if (!d) return;
-  const size_t(*cands)[VS_XGEMM_NPARAMS] = plan && plan->candidates ? plan->candidates : CANDIDATES;
-  size_t count = plan && plan->candidates ? plan->n_candidates : NCAND;
-  if (count > 16) count = 16;
-  size_t n = plan && plan->n ? plan->n : DEFAULT_N;
+  size_t n = plan && plan->n ? plan->n : opts && opts->n ? opts->n : DEFAULT_N;
+  res->n = n;
+  bool searching = plan && plan->candidates ? plan->search : !(opts && opts->no_search);
+  /* The search's size constraint is checked before anything is measured. */
+  if (searching && n % 128) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+             "vs_device_tune: CLBlast's tuner needs a size that is a multiple of 128, got %zu", n);
+    return;
+  }
 
   pthread_mutex_lock(&d->tuning_mu);
   if (d->xgemm_overridden) {
@@ -445,7 +648,7 @@ void vs__device_tune_plan(size_t i, const vs__tune_plan *plan, const vs_tune_opt
     return;
   }
   /* The stored set, read or not, is what is being replaced: never applied
-   * in this run. */
+   * in this run (it is measured below as a candidate like the others). */
   d->xgemm_state = STATE_DONE;
   d->tuned = false;
 
@@ -456,8 +659,24 @@ void vs__device_tune_plan(size_t i, const vs__tune_plan *plan, const vs_tune_opt
   if (bench_init(&g, d, n, st) && !(ref = reference(&g))) vs__oom(st);
   if (!vs__failed(st)) {
     res->gflops_database = measure(&g, ref, plan, -1, verdict, sizeof verdict, st);
-    report(opts, VS_NPOS, count, NULL, res->gflops_database, verdict);
+    report(opts, VS_NPOS, 0, NULL, res->gflops_database, verdict);
   }
+
+  /* The candidates: the tuner's pick, the list, and the stored set (when
+   * it is none of them). */
+  size_t cands[MAX_CANDIDATES][VS_XGEMM_NPARAMS], count = 0, v[VS_XGEMM_NPARAMS];
+  if (searching && !vs__failed(st) && search(d, n, plan, opts, res, v, st))
+    res->search_index = add_candidate(cands, &count, v);
+  const size_t(*list)[VS_XGEMM_NPARAMS] = plan && plan->candidates ? plan->candidates : CANDIDATES;
+  size_t n_list = opts && opts->no_builtin ? 0 : plan && plan->candidates ? plan->n_candidates : NCAND;
+  for (size_t c = 0; c < n_list; c++) add_candidate(cands, &count, list[c]);
+  char why[200];
+  if (!vs__failed(st) && load_stored(d, v, why, sizeof why)) {
+    res->stored_index = add_candidate(cands, &count, v);
+    vs__xgemm_text(why, sizeof why, v);
+    note(opts, "the stored set is measured too: %s", why);
+  }
+
   uint64_t lmem = local_mem(d);
   for (size_t c = 0; c < count && !vs__failed(st); c++) {
     char *out = res->verdict[c];
@@ -482,6 +701,24 @@ void vs__device_tune_plan(size_t i, const vs__tune_plan *plan, const vs_tune_opt
   }
   bench_free(&g);
   free(ref);
+  /* Below CLBlast's indirect-size threshold (576^3 for Intel CPUs in its
+   * 1.5.3 database) SGEMM n^3 runs CLBlast's direct kernel, so a set timed
+   * and verified at a small n may not have run at all. A later process
+   * checks the stored set at 1024^3 (check_stored); so does this run,
+   * before storing: a set wrong there is never stored (a real case: one of
+   * CLBlast's tuner's GEMMK=1 picks, correct at 512^3, wrong at 1024^3). */
+  while (best != SIZE_MAX && n != DEFAULT_N && !vs__failed(st)) {
+    char at[120] = "";
+    check_result r = apply(d, cands[best]) ? check_stored(d, at, sizeof at) : CHECK_WRONG;
+    if (r == CHECK_OK) break;
+    snprintf(res->verdict[best], sizeof res->verdict[best], "%s at %d^3: %s",
+             r == CHECK_WRONG ? "wrong" : "not checked", DEFAULT_N, at[0] ? at : "CLBlast refused the parameters");
+    if (valid_best == best) valid_best = SIZE_MAX;
+    best = SIZE_MAX, best_gf = 0;
+    for (size_t c = 0; c < count; c++)
+      if (strcmp(res->verdict[c], "correct") == 0 && res->gflops[c] > best_gf) best = c, best_gf = res->gflops[c];
+    if (valid_best == SIZE_MAX) valid_best = best;
+  }
   if (!vs__failed(st)) {
     char *path = path_of(d);
     if (best != SIZE_MAX) {

@@ -12,15 +12,34 @@
 #include "varscope/session.h"
 
 typedef struct vs__tune_plan {
-  size_t n;                       /* SGEMM n x n x n for timing and full verification; 0: 1024 */
+  size_t n;                       /* SGEMM n x n x n for timing and full verification; 0: opts->n or 1024 */
   const size_t (*candidates)[16]; /* Xgemm sets in vs__xgemm_names order; NULL: the built-in list */
   size_t n_candidates;
+  /* With candidates given, CLBlast's tuner runs only when this is set (a
+   * test's plan stays fast); without, it runs unless opts->no_search. */
+  bool search;
   /* Called after each set has run (index -1: CLBlast's own parameters)
    * with the device's result read back (n*n floats) and the median time in
    * seconds; may alter either, as a faulty device or a noisy timer would. */
   void (*inject)(void *user, int index, float *c, size_t n, double *seconds);
   void *user;
+  /* Replaces the set CLBlast's tuner proposes (16 values), as a faulty
+   * tuner would; NULL: none. */
+  void (*inject_search)(void *user, size_t *params);
 } vs__tune_plan;
+
+/* CLBlast's own tuner (clblast_tuner.h) on device i's queue, its outcome
+ * as a vs_status: the C++ unit's error path, for tests. kernel: 0 Xgemm,
+ * 1 XgemmDirect. The parameters found go into names/values (cap entries;
+ * *count set); the return is CLBlast's status of the call. */
+int vs__clblast_tuner(size_t i, int kernel, size_t m, size_t n, size_t k, double fraction, char (*names)[16],
+                      size_t *values, size_t cap, size_t *count, vs_status *st);
+/* The same on a given queue (NULL allowed: the error path). */
+int vs__clblast_tuner_on(void *queue, int kernel, size_t m, size_t n, size_t k, double fraction, char (*names)[16],
+                         size_t *values, size_t cap, size_t *count, vs_status *st);
+/* Makes the C++ unit throw (1 std::runtime_error, 2 std::bad_alloc, 3 an
+ * int; 0 off) inside its guarded region. */
+void vs__clblast_tuner_throw(int kind);
 
 /* vs_device_tune_ex under a plan (NULL: the real one). */
 void vs__device_tune_plan(size_t i, const vs__tune_plan *plan, const vs_tune_opts *opts, vs_tune_result *res,

@@ -93,6 +93,33 @@ bool vs__xgemm_check(const size_t v[VS_XGEMM_NPARAMS], size_t max_work_group, ui
   return true;
 }
 
+size_t vs__xgemm_search_space(bool kernel1, size_t max_work_group, size_t max_item0, size_t max_item1,
+                              uint64_t local_mem_bytes) {
+  /* The values CLBlast 1.5.3 tries per parameter (0-terminated), in
+   * vs__xgemm_names order. */
+  static const size_t k0[VS_XGEMM_NPARAMS][7] = {
+      {0, 0},           {1, 0},           {16, 32, 0},      {2, 0},     {8, 16, 32, 0},    {8, 16, 32, 0},
+      {16, 32, 64, 128, 0}, {8, 16, 32, 0}, {8, 16, 32, 0}, {16, 32, 64, 128, 0}, {0, 1, 0}, {0, 1, 0},
+      {0, 1, 0},        {0, 1, 0},        {1, 2, 4, 8, 0},  {1, 2, 4, 8, 0}};
+  static const size_t k1[VS_XGEMM_NPARAMS][7] = {
+      {1, 0},           {1, 2, 4, 8, 16, 0}, {1, 0},        {1, 0},     {2, 4, 8, 16, 32, 0}, {2, 4, 8, 16, 32, 0},
+      {8, 16, 32, 64, 128, 0}, {2, 4, 8, 16, 32, 0}, {2, 4, 8, 16, 32, 0}, {8, 16, 32, 64, 128, 0}, {0, 0}, {0, 0},
+      {0, 0},           {0, 0},           {1, 2, 4, 8, 0},  {1, 2, 4, 8, 0}};
+  const size_t(*vals)[7] = kernel1 ? k1 : k0;
+  /* An odometer over the value lists; a list of one 0 ({0, 0}) is the
+   * value 0 itself, so "the end" is a 0 after the first entry. */
+  size_t at[VS_XGEMM_NPARAMS] = {0}, v[VS_XGEMM_NPARAMS], count = 0;
+  for (;;) {
+    for (int p = 0; p < VS_XGEMM_NPARAMS; p++) v[p] = vals[p][at[p]];
+    if ((!max_item0 || v[MDIMC] <= max_item0) && (!max_item1 || v[NDIMC] <= max_item1) &&
+        vs__xgemm_check(v, max_work_group, local_mem_bytes, NULL, 0))
+      count++;
+    int p = 0;
+    while (p < VS_XGEMM_NPARAMS && (at[p]++, vals[p][at[p]] == 0)) at[p++] = 0;
+    if (p == VS_XGEMM_NPARAMS) return count;
+  }
+}
+
 size_t vs__xgemm_text(char *buf, size_t cap, const size_t v[VS_XGEMM_NPARAMS]) {
   size_t used = 0;
   for (int k = 0; k < VS_XGEMM_NPARAMS; k++) {

@@ -37,6 +37,17 @@ extern const size_t vs__xgemm_generic[VS_XGEMM_NPARAMS];
 bool vs__xgemm_check(const size_t v[VS_XGEMM_NPARAMS], size_t max_work_group, uint64_t local_mem_bytes,
                      char *why, size_t cap);
 
+/* How many Xgemm sets CLBlast 1.5.3's tuner (clblast::TuneXgemm) chooses
+ * its sample from on a device with these limits: kernel 1 false, its
+ * kernel-0 space (the values of "V=2" in src/tuning/kernels/xgemm.hpp),
+ * true its kernel-1 space ("V=12"); the sets meeting CLBlast's constraints
+ * (vs__xgemm_check), a work-group shape within max_item0 x max_item1 and
+ * max_work_group, and local memory within local_mem_bytes. Its sample is
+ * floor(space * fraction) of each, so the caller can size the fraction to
+ * a time budget. */
+size_t vs__xgemm_search_space(bool kernel1, size_t max_work_group, size_t max_item0, size_t max_item1,
+                              uint64_t local_mem_bytes);
+
 /* "GEMMK=0 KREG=1 ..." into buf (snprintf convention). */
 size_t vs__xgemm_text(char *buf, size_t cap, const size_t v[VS_XGEMM_NPARAMS]);
 

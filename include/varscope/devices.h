@@ -106,7 +106,7 @@ size_t vs_device_conv_choices(size_t i, char *buf, size_t cap, vs_status *st);
 
 typedef struct vs_tune_result {
   size_t candidates;       /* parameter sets tried (at most 16) */
-  double gflops[16];       /* SGEMM 1024^3 GFLOP/s under each; 0 when it could not run */
+  double gflops[16];       /* SGEMM n^3 GFLOP/s under each; 0 when it could not run */
   char verdict[16][160];   /* "kept", "correct, slower than the kept set", "correct, not 3% faster than
                             * CLBlast's own", "wrong result: C[i,j] = x, want y",
                             * "invalid: MWG=0: ...", "failed: ..." */
@@ -115,38 +115,63 @@ typedef struct vs_tune_result {
   bool stored;             /* a set beat CLBlast's own by at least 3% and was stored */
   char params[256];        /* the kept set, "GEMMK=0 KREG=1 ..."; "" when none */
   char stored_at[512];     /* the tuning file: written when stored, else removed; "" without a cache directory */
+  size_t n;                /* the SGEMM size timed, searched and verified */
+  /* CLBlast's own tuner (clblast::TuneXgemm), run first as the search: */
+  size_t searched;         /* candidates it sampled (its two Xgemm searches together); 0: no search ran */
+  size_t search_space;     /* the size of its search space on this device (both searches) */
+  double fraction;         /* the fraction of that space it sampled */
+  double search_s;         /* seconds it took */
+  char search[256];        /* its pick ("GEMMK=1 ..."), or why it found none */
+  size_t search_index;     /* its pick's index among the candidates; VS_NPOS when none */
+  size_t stored_index;     /* the index of the set stored before this run; VS_NPOS when none */
 } vs_tune_result;
 
 /* Progress of a tuning run, called once per parameter set as soon as it is
- * measured: index VS_NPOS is CLBlast's own parameters (the bar to beat),
- * then 0..count-1. params and verdict are borrowed for the call. */
+ * measured: index VS_NPOS is CLBlast's own parameters (the bar to beat;
+ * count 0, the candidates are not known yet), then 0..count-1. params and
+ * verdict are borrowed for the call. */
 typedef void (*vs_tune_progress)(void *user, size_t index, size_t count, const char *params,
                                  double gflops, const char *verdict);
 typedef struct vs_tune_opts {
   vs_tune_progress progress; /* may be NULL */
   void *user;
+  size_t n;         /* SGEMM n x n x n to time, search and verify at (0: 1024); the search needs a multiple of 128 */
+  double fraction;  /* of CLBlast's search space to sample, at most (0: as many as budget_s allows) */
+  double budget_s;  /* for the search, estimated before it starts (0: 120 s) */
+  bool no_search;   /* time only the built-in sets and the stored one, without CLBlast's tuner */
+  bool no_builtin;  /* time only the tuner's pick and the stored set, not the built-in sets */
+  /* One line per phase (the search's plan and its outcome), called on the
+   * tuning thread; line is borrowed for the call. May be NULL. */
+  void (*note)(void *user, const char *line);
 } vs_tune_opts;
 
 /* Tunes CLBlast's GEMM on device i so that it can never be made slower or
- * wrong: measures SGEMM 1024^3 under CLBlast's own parameters for the
- * device, then under each candidate Xgemm set that meets CLBlast's
- * constraints; verifies every result in full against a host reference
- * (double accumulation); and stores the fastest correct set only when it
- * beats CLBlast's own by at least 3% (else removes any stored set). Every
- * later process applies the stored set, after a result check, at its first
- * float32 GEMM. In this process the kept set, else the fastest correct
- * candidate, stays in use (CLBlast's C API cannot restore its own once
- * replaced). Takes tens of seconds (each set is compiled). It holds device
- * i's tuning lock throughout: float32 GEMMs of other threads on device i
- * wait until it is done; other devices do not. A stored set whose
- * first-GEMM check cannot run (out of memory) is kept and checked again
- * later; only a wrong result or a refusal discards it. Errors: device index,
- * NULL res, OpenCL failures, FAILED_PRECONDITION when this process already
- * replaced CLBlast's parameters for the device (tune in a fresh process).
- * Thread safe; other work on the same device meanwhile skews the timings.
- * The progress callback (vs_device_tune_ex) runs on the tuning thread with
- * that lock held; it may call varscope (the lock is recursive), but a GEMM
- * it runs on device i uses the parameter set being measured. */
+ * wrong. Measures SGEMM n^3 (opts->n, default 1024) under CLBlast's own
+ * parameters for the device (the bar); runs CLBlast's own tuner
+ * (clblast::TuneXgemm) on a random sample of its search space sized to fit
+ * opts->budget_s (or opts->fraction), which proposes one set; then times
+ * that set, the set stored by an earlier run and a few built-in CPU-minded
+ * sets (GEMMK=0, which CLBlast 1.5.3's tuner does not return), each meeting
+ * CLBlast's constraints; verifies every result in full against a host
+ * reference (double accumulation); and stores the fastest correct set only
+ * when it beats CLBlast's own by at least 3% -- a stored set is replaced
+ * only by one measured faster than it in the same run (else any stored set
+ * is removed). Every later process applies the stored set, after a result
+ * check, at its first float32 GEMM. In this process the kept set, else the
+ * fastest correct candidate, stays in use (CLBlast's C API cannot restore
+ * its own once replaced). Takes about budget_s plus tens of seconds. It
+ * holds device i's tuning lock throughout: float32 GEMMs of other threads
+ * on device i wait until it is done; other devices do not. A stored set
+ * whose first-GEMM check cannot run (out of memory) is kept and checked
+ * again later; only a wrong result or a refusal discards it. Errors: device
+ * index, NULL res, OpenCL failures, INVALID_ARGUMENT for an n the search
+ * cannot take (not a multiple of 128) or a fraction outside [0, 1],
+ * FAILED_PRECONDITION when this process already replaced CLBlast's
+ * parameters for the device (tune in a fresh process). A search that finds
+ * nothing is no error: res->search says why. Thread safe; other work on
+ * the same device meanwhile skews the timings. The callbacks run on the
+ * tuning thread with that lock held; they may call varscope (the lock is
+ * recursive), but a GEMM they run on device i uses the set being measured. */
 void vs_device_tune(size_t i, vs_tune_result *res, vs_status *st);
 /* The same with progress reporting (opts may be NULL). */
 void vs_device_tune_ex(size_t i, const vs_tune_opts *opts, vs_tune_result *res, vs_status *st);
