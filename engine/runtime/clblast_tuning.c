@@ -56,6 +56,13 @@ enum { STATE_UNREAD, STATE_PENDING, STATE_DONE }; /* vs_cl_device.xgemm_state */
 /* The search's default time budget (CLBlast's tuner; the candidates'
  * verification comes on top). */
 #define DEFAULT_BUDGET_S 120.0
+/* CLBlast's tuner runs at most at this size. Its Xgemm parameters do not
+ * depend on the size it ran at, while each of its candidates costs a
+ * reference run and several timed runs at that size: at 1024^3 on PoCL its
+ * smallest sample (8 candidates) took 23 minutes, at 256^3 45 took 133 s.
+ * Its pick is then timed and verified at the run's own size like every
+ * other candidate. */
+#define SEARCH_N 256
 /* At most this many candidates per run (the result has 16 slots): the
  * tuner's pick, the stored set and the built-in list. */
 #define MAX_CANDIDATES 16
@@ -542,6 +549,7 @@ static bool search(vs_cl_device *d, size_t n, const vs__tune_plan *plan, const v
    * nothing from the smaller space (CLBlast then returns the other's pick). */
   if (opts && opts->fraction > 0 && opts->fraction < least) least = opts->fraction;
 #define SAMPLED(f) ((size_t)((double)space0 * (f)) + (size_t)((double)space1 * (f)))
+  if (n > SEARCH_N) n = SEARCH_N;
   res->fraction = least;
   res->searched = SAMPLED(least);
   note(opts,
