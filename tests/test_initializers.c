@@ -7,7 +7,6 @@
  * expectation was checked against TensorFlow 2.21 (tf.compat.v1, v2
  * behaviour disabled); limits are compared with a relative tolerance of 1e-6.
  */
-#define CL_TARGET_OPENCL_VERSION 120
 #include <CL/cl.h>
 #include <criterion/criterion.h>
 #ifdef __GLIBC__
