@@ -422,6 +422,46 @@ Test(plan, a_control_input_added_to_an_older_op_rebuilds_the_plans_holding_it) {
   vs_status_free(st);
 }
 
+/* A plan cached before an op without a kernel (a bool resource update) was
+ * added fails its next run with TF's placer text, as TF re-places the
+ * extended graph; the failure rebuilds nothing, and a later run checks only
+ * the ops added since (the cached plan's hit path stays one comparison). */
+Test(plan, a_cached_plan_fails_once_an_op_without_kernel_is_added) {
+  vs_status *st = vs_status_new();
+  vs_graph *g = vs_graph_new();
+  float one = 1;
+  vs_output k = vs_constant(g, &one, VS_FLOAT, VS_SCALAR, "one", st);
+  vs_var *b = vs_get_variable(g, "b", &(vs_var_opts){.shape = VS_SCALAR, .dtype = VS_BOOL,
+                                                     .initializer = vs_zeros_initializer(),
+                                                     .use_resource = VS_OPT_TRUE}, st);
+  expect_ok(st);
+  vs_session *s = vs_session_new(g, NULL, st);
+  expect_ok(st);
+  cr_assert_float_eq(fetch_scalar(s, k, st), 1, 0);
+  cr_assert_float_eq(fetch_scalar(s, k, st), 1, 0);
+  uint64_t builds = vs__plan_builds(s);
+  cr_assert_eq(builds, 1);
+  bool yes = true;
+  vs_assign_add(g, b, vs_constant(g, &yes, VS_BOOL, VS_SCALAR, NULL, st), NULL, st);
+  expect_ok(st);
+  for (int i = 0; i < 2; i++) {
+    vs_tensor *out = NULL;
+    vs_session_run(s, NULL, NULL, 0, &k, &out, 1, NULL, 0, st);
+    cr_assert_null(out);
+    cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT);
+    cr_assert(strncmp(vs_status_message(st),
+                      "No OpKernel was registered to support Op 'AssignAddVariableOp' used by "
+                      "{{node AssignAddVariableOp}} with these attrs: [",
+                      strlen("No OpKernel was registered to support Op 'AssignAddVariableOp' used by "
+                             "{{node AssignAddVariableOp}} with these attrs: [")) == 0,
+              "%s", vs_status_message(st));
+  }
+  cr_assert_eq(vs__plan_builds(s), builds, "a failing placement builds no plan");
+  vs_session_free(s);
+  vs_graph_free(g);
+  vs_status_free(st);
+}
+
 /* Two sessions on one graph run at once (each its own counter) while a
  * third thread keeps building ops in the same graph. */
 enum { RUNS = 200, BUILT = 60 };

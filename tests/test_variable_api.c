@@ -248,7 +248,7 @@ Test(variable_api, enum_names) {
 Test(variable_api, container_pop_without_push_and_per_thread) {
   vs_container_pop(g, st);
   cr_assert_eq(vs_status_code(st), VS_FAILED_PRECONDITION);
-  cr_assert_str_eq(vs_status_message(st), "vs_container_pop: no container scope is open on this thread");
+  cr_assert_str_eq(vs_status_message(st), "vs_container_pop: no container scope is open on this graph");
   cr_assert_not(vs_container_push(NULL, "x", st));
   cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT);
   cr_assert(vs_container_push(g, NULL, st)); /* None: the default container */

@@ -396,6 +396,88 @@ VSC_CASE(colocation_follows_the_class_of_the_colocated_op) {
   COLOC(q3.op, "", "loc:@w");
 }
 
+/* b = tf.constant(1., name="b")   (no device)
+ * with tf.device("/job:ps"): with tf.colocate_with(b.op):
+ *   r = get_variable("r", [1], use_resource=False); h = get_variable("h", [1], use_resource=True)
+ *   v = tf.Variable(1., name="v"); w = tf.Variable(1., name="w", use_resource=True)
+ *   with tf.device("/device:CPU:2"): i = get_variable("i", [1])
+ * with tf.colocate_with(None, ignore_existing=True): with tf.device("/job:w"): with tf.colocate_with(b.op):
+ *   n = get_variable("n", [1])
+ * with tf.device("/job:ps"):
+ *   with tf.variable_scope("q"): with tf.colocate_with(b.op): q = get_variable("x", [1])
+ *   with tf.colocate_with(b.op): with tf.variable_scope("p"): p = get_variable("x", [1])
+ *   op and initializer: r, h, v, w, q/x -> "/job:ps"; i -> "/device:CPU:2"; n, p/x -> "" (init_scope
+ *   restores the device stack current when the innermost as_default() was entered, which variable_scope
+ *   also enters: not one entered inside colocate_with); _class ["loc:@b"], none on a resource variable's
+ *   AssignVariableOp                                                                    X.colocation_init_scope */
+VSC_CASE(variables_inside_colocate_with_get_the_hidden_device_stack) {
+  CONSTF(b, 1.0f, "b");
+  EXPECT(vs_device_push(g, "/job:ps", st), "push failed");
+  COLOC_PUSH(c1, b.op, false);
+  GETV(r, "r", .shape = VS_SHAPE(1), .use_resource = VS_OPT_FALSE);
+  GETV(h, "h", .shape = VS_SHAPE(1), .use_resource = VS_OPT_TRUE);
+  VARIABLE(v, .name = "v", .initial_value = vs_value_initializer(&(float){1.0f}, VS_FLOAT, 1, VS_UNKNOWN_SHAPE));
+  VARIABLE(w, .name = "w", .initial_value = vs_value_initializer(&(float){1.0f}, VS_FLOAT, 1, VS_UNKNOWN_SHAPE),
+           .use_resource = VS_OPT_TRUE);
+  EXPECT(vs_device_push(g, "/device:CPU:2", st), "push failed");
+  GETV(i, "i", .shape = VS_SHAPE(1));
+  vs_device_pop(g, st);
+  OK();
+  COLOC_POP(c1);
+  vs_device_pop(g, st);
+  OK();
+  COLOC_PUSH(c2, NULL, true);
+  EXPECT(vs_device_push(g, "/job:w", st), "push failed");
+  COLOC_PUSH(c3, b.op, false);
+  GETV(n, "n", .shape = VS_SHAPE(1));
+  COLOC_POP(c3);
+  vs_device_pop(g, st);
+  OK();
+  COLOC_POP(c2);
+  EXPECT(vs_device_push(g, "/job:ps", st), "push failed");
+  VSCOPE(sq, "q");
+  COLOC_PUSH(c4, b.op, false);
+  GETV(q, "x", .shape = VS_SHAPE(1));
+  COLOC_POP(c4);
+  VPOP(sq);
+  COLOC_PUSH(c5, b.op, false);
+  VSCOPE(sp, "p");
+  GETV(p, "x", .shape = VS_SHAPE(1));
+  VPOP(sp);
+  COLOC_POP(c5);
+  vs_device_pop(g, st);
+  OK();
+  vs_var *const vars[] = {r, h, v, w, i, n, q, p};
+  const char *const devs[] = {"/job:ps", "/job:ps", "/job:ps", "/job:ps", "/device:CPU:2", "", "/job:ps", ""};
+  for (int k = 0; k < 8; k++) {
+    COLOC(vs_var_op(vars[k]), devs[k], "loc:@b");
+    COLOC(vs_var_initializer_op(vars[k]), devs[k], (k == 1 || k == 3) ? "" : "loc:@b");
+  }
+}
+
+/* g1 = tf.Graph(); in g1: with tf.device("/device:CPU:0"): a = tf.constant(1., name="a")
+ * in the case's graph: with tf.colocate_with(a.op): b = tf.constant(2., name="b")
+ *   accepted: b -> "/device:CPU:0" ["loc:@a"]; this graph has no op "a", so the session places b by its
+ *   device: sess.run(b) -> 2.0                                                       X.colocation_foreign */
+VSC_CASE(colocate_with_an_op_of_another_graph) {
+  vs_graph *g1 = vs_graph_new();
+  vs_output a = {0};
+  if (vs_device_push(g1, "/device:CPU:0", st)) {
+    a = vs_constant(g1, (float[]){1.0f}, VS_FLOAT, VS_SCALAR, "a", st);
+    vs_device_pop(g1, st);
+  }
+  vs_colocation_scope *c = a.op ? vs_colocate_with(g, a.op, false, st) : NULL;
+  vs_graph_free(g1); /* the block keeps a copy of a's groups and device */
+  OK();
+  EXPECT(c != NULL, "colocate_with returned NULL");
+  CONSTF(b, 2.0f, "b");
+  COLOC_POP(c);
+  COLOC(b.op, "/device:CPU:0", "loc:@a");
+  SESSION(s);
+  FETCH(bv, s, b);
+  NEAR(FLOATS(bv)[0], 2.0, 0);
+}
+
 static vs_output loss_identity(vs_graph *g, vs_var *v, void *data, vs_status *st) {
   return vs_identity(g, vs_var_value(v), "loss", st);
 }
@@ -461,7 +543,9 @@ const vsc_case vsc_cases_placement[] = {
     VSC_REG(colocate_with_none_requires_ignore_existing, "X.colocation"),
     VSC_REG(variable_ops_carry_their_colocation_class, "8.2.9 8.2.10 8.2.11 X.colocation"),
     VSC_REG(variables_built_under_colocate_with, "8.2.8 8.2.10 X.colocation"),
+    VSC_REG(variables_inside_colocate_with_get_the_hidden_device_stack, "X.colocation X.colocation_init_scope"),
     VSC_REG(colocation_follows_the_class_of_the_colocated_op, "X.colocation"),
+    VSC_REG(colocate_with_an_op_of_another_graph, "X.colocation X.colocation_foreign"),
     VSC_REG(regularizer_is_colocated_with_its_variable, "6.2.11 X.colocation"),
     VSC_REG(colocate_with_hides_device_functions, "8.2.6 8.2.8 X.colocation"),
     {0},

@@ -424,6 +424,37 @@ VSC_CASE(resource_update_of_bool_or_string_has_no_kernel) {
       "[[AssignSubVariableOp]]");
 }
 
+/* b = get_variable("b", [2], tf.bool, use_resource=True, initializer=zeros); c = tf.constant(1.5, name="c")
+ * sess.run(c) -> 1.5; sess.run(b.initializer); sess.run(b) -> [False, False]; then b.assign_add([True, False])
+ * in the same session: sess.run(c) and sess.run(b.initializer), which ran before, now fail with the
+ * "No OpKernel ..." text (TF places the extended graph before the run)                    spec 9.5 */
+VSC_CASE(resource_update_without_kernel_fails_cached_plans) {
+  GETV(b, "b", .shape = VS_SHAPE(2), .dtype = VS_BOOL, .initializer = vs_zeros_initializer(),
+       .use_resource = VS_OPT_TRUE);
+  vs_output c = vs_constant(g, (float[]){1.5f}, VS_FLOAT, VS_SCALAR, "c", st);
+  OK();
+  SESSION(s);
+  FETCH(c0, s, c);
+  NEAR(FLOATS(c0)[0], 1.5, 0);
+  RUN(s, vs_var_initializer_op(b));
+  VALUE(b0, s, b);
+  INT_EQ(((const bool *)vs_tensor_data(b0))[0], 0);
+  INT_EQ(((const bool *)vs_tensor_data(b0))[1], 0);
+  vs_assign_add(g, b, vs_constant(g, (bool[]){true, false}, VS_BOOL, VS_SHAPE(2), NULL, st), NULL, st);
+  OK();
+  vs_tensor *none = NULL;
+  vs_session_run(s, NULL, NULL, 0, &c, &none, 1, NULL, 0, st);
+  ERR(VS_INVALID_ARGUMENT, "InvalidArgumentError",
+      "No OpKernel was registered to support Op 'AssignAddVariableOp' used by {{node AssignAddVariableOp}} with "
+      "these attrs: [_has_manual_control_dependencies=true, dtype=DT_BOOL]\n" NO_KERNEL_LIST "\n\t "
+      "[[AssignAddVariableOp]]");
+  vs_session_run(s, NULL, NULL, 0, NULL, NULL, 0, (vs_op *[]){vs_var_initializer_op(b)}, 1, st);
+  ERR(VS_INVALID_ARGUMENT, "InvalidArgumentError",
+      "No OpKernel was registered to support Op 'AssignAddVariableOp' used by {{node AssignAddVariableOp}} with "
+      "these attrs: [_has_manual_control_dependencies=true, dtype=DT_BOOL]\n" NO_KERNEL_LIST "\n\t "
+      "[[AssignAddVariableOp]]");
+}
+
 const vsc_case vsc_cases_resource[] = {
     VSC_REG(resource_variable_ops_and_names, "9.5"),
     VSC_REG(resource_use_resource_resolution, "9.5"),
@@ -435,5 +466,6 @@ const vsc_case vsc_cases_resource[] = {
     VSC_REG(resource_caching_device_read_resets_colocation, "9.5 X.colocation"),
     VSC_REG(resource_handle_fetch_is_its_resource_handle_proto, "9.5"),
     VSC_REG(resource_update_of_bool_or_string_has_no_kernel, "9.5"),
+    VSC_REG(resource_update_without_kernel_fails_cached_plans, "9.5 X.cached_plan_placement"),
     {0},
 };

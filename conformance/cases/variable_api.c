@@ -3,6 +3,8 @@
  * variable_creator_scope, the VariableScope setters, add_to_collections,
  * strip/prepend_name_scope and device scopes left out of order.
  * Twins: conformance/oracle/variable_api.py. */
+#include <pthread.h>
+
 #include "common.h"
 
 #define VSC_SUITE "variable_api"
@@ -1130,6 +1132,39 @@ VSC_CASE(partitioned_value_initializer_converted_or_failing_as_tf) {
   INT_EQ(n_ops, 0);
 }
 
+/* A thread's variable made while another thread holds tf.container("c1") open on the same graph:
+ * t = tf.Variable(1., name="t") in the thread (with g.as_default()) gets container b"c1" (TF keeps
+ * the container per graph, Graph._container); after the block, u = tf.Variable(...) gets b"".  X.container */
+struct container_probe {
+  vs_graph *g;
+  vs_var *t;
+  vs_code code;
+};
+static void *container_thread(void *arg) {
+  struct container_probe *p = arg;
+  vs_status *st = vs_status_new();
+  p->t = vs_variable(p->g, &(vs_variable_opts){.name = "t", .initial_value = vs_value_initializer(
+                                                                &(float){1.0f}, VS_FLOAT, 1, VS_UNKNOWN_SHAPE)},
+                     st);
+  p->code = vs_status_code(st);
+  vs_status_free(st);
+  return NULL;
+}
+VSC_CASE(container_is_per_graph_across_threads) {
+  EXPECT(vs_container_push(g, "c1", st), "container push failed");
+  struct container_probe p = {.g = g};
+  pthread_t th;
+  EXPECT(pthread_create(&th, NULL, container_thread, &p) == 0, "pthread_create failed");
+  pthread_join(th, NULL);
+  vs_container_pop(g, st);
+  OK();
+  VARIABLE(u, .name = "u", .initial_value = vs_value_initializer(&(float){1.0f}, VS_FLOAT, 1, VS_UNKNOWN_SHAPE));
+  INT_EQ(p.code, VS_OK);
+  EXPECT(p.t != NULL, "the thread made no variable");
+  STR_EQ(vs_op_container(vs_var_op(p.t)), "c1");
+  STR_EQ(vs_op_container(vs_var_op(u)), "");
+}
+
 const vsc_case vsc_cases_variable_api[] = {
     VSC_REG(sync_agg_invalid_modes_name_the_variable, "X.sync_agg"),
     VSC_REG(on_read_makes_trainable_default_false, "X.sync_agg"),
@@ -1148,6 +1183,7 @@ const vsc_case vsc_cases_variable_api[] = {
     VSC_REG(getter_returns_sum_of_two_variables, "X.tensor_getter 9.1"),
     VSC_REG(composed_getters_hand_tensors_to_each_other, "X.tensor_getter 9.1"),
     VSC_REG(name_scope_values_checks_graphs, "1.2.4 1.2.5 1.2.9 X.other_graph"),
+    VSC_REG(container_is_per_graph_across_threads, "X.container_per_graph"),
     VSC_REG(container_sets_the_variable_op_attribute, "X.container"),
     VSC_REG(partitioned_variable_parts_and_slice_info, "6.2.9 9.3"),
     VSC_REG(partitioned_variable_reads_concatenate_tf_values, "9.3 X.philox"),

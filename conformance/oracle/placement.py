@@ -238,6 +238,50 @@ def variables_built_under_colocate_with(t):
 
 
 @case
+def variables_inside_colocate_with_get_the_hidden_device_stack(t):
+    b = tf.constant(1., name="b")
+    with tf.device("/job:ps"):
+        with tf.colocate_with(b.op):
+            r = tf.get_variable("r", [1], use_resource=False)
+            h = tf.get_variable("h", [1], use_resource=True)
+            v = tf.Variable(1., name="v")
+            w = tf.Variable(1., name="w", use_resource=True)
+            with tf.device("/device:CPU:2"):
+                i = tf.get_variable("i", [1])
+    with tf.colocate_with(None, ignore_existing=True):
+        with tf.device("/job:w"):
+            with tf.colocate_with(b.op):
+                n = tf.get_variable("n", [1])
+    with tf.device("/job:ps"):
+        with tf.variable_scope("q"):
+            with tf.colocate_with(b.op):
+                q = tf.get_variable("x", [1])
+        with tf.colocate_with(b.op):
+            with tf.variable_scope("p"):
+                p = tf.get_variable("x", [1])
+    devs = ["/job:ps", "/job:ps", "/job:ps", "/job:ps", "/device:CPU:2", "", "/job:ps", ""]
+    for k, x in enumerate([r, h, v, w, i, n, q, p]):
+        t.eq(x.op.device, devs[k], x.op.name + " device")
+        t.eq(class_attr(x.op), ["loc:@b"], x.op.name + " _class")
+        t.eq(x.initializer.device, devs[k], x.initializer.name + " device")
+        t.eq(class_attr(x.initializer), [] if k in (1, 3) else ["loc:@b"], x.initializer.name + " _class")
+
+
+@case
+def colocate_with_an_op_of_another_graph(t):
+    g1 = tf.Graph()
+    with g1.as_default():
+        with tf.device("/device:CPU:0"):
+            a = tf.constant(1., name="a")
+    with tf.colocate_with(a.op):
+        b = tf.constant(2., name="b")
+    t.eq(b.op.device, "/device:CPU:0")
+    t.eq(class_attr(b.op), ["loc:@a"])
+    with t.session() as s:
+        t.near(float(s.run(b)), 2.0, 0)
+
+
+@case
 def colocation_follows_the_class_of_the_colocated_op(t):
     w = tf.Variable(1., name="w")
     with tf.colocate_with(w.op):

@@ -276,3 +276,16 @@ def resource_update_of_bool_or_string_has_no_kernel(t):
         w.assign_sub(["y", "z"])
         with tf.Session() as s2:
             _no_kernel(t, lambda: s2.run(w.initializer), "AssignSubVariableOp", "DT_STRING")
+
+
+@case
+def resource_update_without_kernel_fails_cached_plans(t):
+    b = tf.get_variable("b", [2], tf.bool, use_resource=True, initializer=tf.zeros_initializer())
+    c = tf.constant(1.5, name="c")
+    with t.session() as s:
+        t.near(s.run(c), 1.5, 0)
+        s.run(b.initializer)
+        t.eq(list(s.run(b)), [False, False])
+        b.assign_add([True, False])
+        _no_kernel(t, lambda: s.run(c), "AssignAddVariableOp", "DT_BOOL")
+        _no_kernel(t, lambda: s.run(b.initializer), "AssignAddVariableOp", "DT_BOOL")

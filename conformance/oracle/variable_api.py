@@ -1,4 +1,6 @@
 """Twins of conformance/cases/variable_api.c (issue 12, items 4-8)."""
+import threading
+
 from .harness import case, tf
 
 SYNC = tf.VariableSynchronization
@@ -364,6 +366,25 @@ def name_scope_values_checks_graphs(t):
     # (docs/differences.md), so the twin does not enter it.
     v = tf.get_variable("v", [1])
     t.eq(enter("s", values=[v.value(), c]), "s/")
+
+
+@case
+def container_is_per_graph_across_threads(t):
+    g = tf.get_default_graph()
+    probe = {}
+
+    def body():
+        with g.as_default():
+            probe["t"] = tf.Variable(1., name="t")
+
+    with tf.container("c1"):
+        th = threading.Thread(target=body)
+        th.start()
+        th.join()
+    u = tf.Variable(1., name="u")
+    t.check("t" in probe, "the thread made no variable")
+    t.eq(probe["t"].op.get_attr("container"), b"c1")
+    t.eq(u.op.get_attr("container"), b"")
 
 
 @case

@@ -297,12 +297,18 @@ oom:
 
 /* TF's session places the whole graph before its first run (and each
  * extension of it): an op no kernel can run fails every run, whatever is
- * fetched. The ops of varscope's registry that TF has no kernel for are
- * the bool and string resource updates (kernels/resource.c). */
-static bool graph_has_kernels(const vs_graph *g, vs_status *st) {
-  for (size_t i = 0; i < g->n_ops; i++)
-    if (!vs__resource_update_has_kernel(g->ops[i], st)) return false;
-  return true;
+ * fetched, even one whose plan was cached before that op was added. The
+ * ops of varscope's registry that TF has no kernel for are the bool and
+ * string resource updates (kernels/resource.c). Each run checks only the
+ * ops added since the session's last check, so a cache hit on an unchanged
+ * graph costs one comparison. The graph lock is held. */
+static bool graph_has_kernels(vs_session *s, vs_status *st) {
+  const vs_graph *g = s->graph;
+  for (; !s->no_kernel && s->kernels_checked < g->n_ops; s->kernels_checked++)
+    if (!vs__resource_update_has_kernel(g->ops[s->kernels_checked], NULL)) s->no_kernel = g->ops[s->kernels_checked];
+  /* The text is made at each failing run: TF's attrs list the control
+   * inputs the op has by then (_has_manual_control_dependencies). */
+  return !s->no_kernel || vs__resource_update_has_kernel(s->no_kernel, st);
 }
 
 static vs_plan *build(vs_session *s, const vs_output *feeds, int nfeeds, const vs_output *fetches, int nfetches,
@@ -312,7 +318,6 @@ static vs_plan *build(vs_session *s, const vs_output *feeds, int nfeeds, const v
   vs_plan *p = calloc(1, sizeof *p);
   int nsig = nfeeds + nfetches + ntargets;
   if (!b.keys || !b.mark || !p || !(p->sig = malloc((size_t)(nsig ? nsig : 1) * sizeof *p->sig))) goto oom;
-  if (!graph_has_kernels(s->graph, st)) goto fail;
   p->hash = hash;
   p->n_feeds = nfeeds, p->n_fetches = nfetches, p->n_targets = ntargets;
   p->epoch = s->graph->plan_epoch;
@@ -390,6 +395,7 @@ fail:
 
 vs_plan *vs__plan_get(vs_session *s, const vs_output *feeds, int nfeeds, const vs_output *fetches, int nfetches,
                       vs_op *const *targets, int ntargets, vs_status *st) {
+  if (!graph_has_kernels(s, st)) return NULL;
   uint64_t hash = signature_hash(feeds, nfeeds, fetches, nfetches, targets, ntargets);
   vs_plan **link = &s->plans;
   size_t count = 0;

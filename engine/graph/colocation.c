@@ -15,11 +15,18 @@
 #include "graph/graph_internal.h"
 #include "placement/placement_internal.h"
 
-/* One colocate_with entry. */
+/* One colocate_with entry. An op of another graph (TF accepts it: the
+ * groups and device are copied onto new ops, and the session resolves
+ * "loc:@<name>" among its own graph's ops) is kept as a copy of its groups
+ * and device, made when the block is entered: the entry never points into
+ * a graph that may be freed while the block is open. */
 typedef struct coloc_entry {
-  vs_op *op;                     /* NULL: colocate_with(None, ignore_existing=True) */
+  vs_op *op;                     /* NULL: colocate_with(None, ignore_existing=True), or a copy */
+  const char *groups;            /* the copy: another graph's op's packed groups, graph-kept */
+  const char *device;            /* the copy: that op's device, graph-kept */
   bool ignore_existing;          /* the walk stops after this entry */
   struct vs_device_stack *saved; /* the device stack the block hid (restored on exit) */
+  size_t frames;                 /* the thread's variable scope frames when it was entered */
   const vs_colocation_scope *handle;
 } coloc_entry;
 
@@ -106,14 +113,22 @@ static void add_group(group_set *s, char *g) {
   s->items[s->n++] = g;
 }
 
+/* A colocated op as the new op's creation sees it: an op of this graph,
+ * or the copy of another graph's (groups, device). */
+typedef struct coloc_src {
+  const vs_op *op;
+  const char *groups, *device;
+} coloc_src;
+
 /* Operation.colocation_groups(): the op's loc:@ entries of _class, else
  * its own "loc:@<name>". */
-static void collect(group_set *s, const vs_op *op) {
-  if (!op->colocate) {
-    add_group(s, vs__coloc_self(op->name));
+static void collect(group_set *s, const coloc_src *src) {
+  const char *packed = src->op ? src->op->colocate : src->groups;
+  if (!packed) {
+    add_group(s, vs__coloc_self(src->op->name));
     return;
   }
-  for (const char *p = op->colocate; *p && !s->oom; p += strlen(p) + 1) add_group(s, vs__strdup(p));
+  for (const char *p = packed; *p && !s->oom; p += strlen(p) + 1) add_group(s, vs__strdup(p));
 }
 
 /* Packs the sorted set into one allocation (the set's strings are freed). */
@@ -138,16 +153,17 @@ bool vs__colocation_apply(vs_thread_state *ts, vs_op *op, vs_op *implicit, const
   /* The ops of the stack as peek_objs() yields them, newest first: a ref
    * input's variable (op_def_library's _MaybeColocateWith, pushed last),
    * then the entries down to the newest ignore_existing one. */
-  const vs_op *with[64], **list = with;
+  coloc_src with[64], *list = with;
   size_t n = 0, depth = cs ? cs->n : 0;
   if (depth + 1 > sizeof with / sizeof *with && !(list = malloc((depth + 1) * sizeof *list))) goto oom;
-  if (implicit) list[n++] = implicit;
+  if (implicit) list[n++] = (coloc_src){.op = implicit};
   for (size_t i = depth; i-- > 0;) {
-    if (cs->items[i].op) list[n++] = cs->items[i].op;
-    if (cs->items[i].ignore_existing) break;
+    const coloc_entry *e = &cs->items[i];
+    if (e->op || e->groups) list[n++] = (coloc_src){.op = e->op, .groups = e->groups, .device = e->device};
+    if (e->ignore_existing) break;
   }
   if (n == 0) {
-    if (list != with) free((void *)list);
+    if (list != with) free(list);
     /* Graph._attr_scope({"_class": ["loc:@<v>"]}) of RefVariable: the op
      * keeps that attribute when no colocation stack overrides it. */
     return !attr_class || (op->colocate = keep_list(op->graph, vs__coloc_self(attr_class), st));
@@ -155,20 +171,36 @@ bool vs__colocation_apply(vs_thread_state *ts, vs_op *op, vs_op *implicit, const
   group_set s = {0};
   bool device_set = false;
   for (size_t i = 0; i < n && !s.oom; i++) {
-    collect(&s, list[i]);
+    collect(&s, &list[i]);
     /* The newest colocated op with a device gives its device. */
-    if (!device_set && list[i]->device[0]) {
-      char *dev = vs__strdup(list[i]->device);
+    const char *device = list[i].op ? list[i].op->device : list[i].device;
+    if (!device_set && device[0]) {
+      char *dev = vs__strdup(device);
       if (!dev) s.oom = true;
       else vs__op_set_device(op, dev);
       device_set = true;
     }
   }
-  if (list != with) free((void *)list);
+  if (list != with) free(list);
   return (op->colocate = keep_list(op->graph, pack(&s), st)) != NULL;
 oom:
   vs__oom(st);
   return false;
+}
+
+struct vs_device_stack *vs__colocation_init_devices(const vs_thread_state *ts) {
+  /* init_scope: the default graph's device stack when not empty, else the
+   * one the innermost as_default() context switch recorded: the graph's
+   * own, or the one current when the innermost open variable_scope was
+   * entered (variable_scope enters as_default()). colocate_with swaps a
+   * new stack object in, so that record is the stack hidden by the first
+   * colocation block entered after that point, or the current one when
+   * none was (then empty: nothing to lend). */
+  const struct vs_coloc_stack *cs = ts->coloc;
+  if ((ts->devices && ts->devices->n > 0) || !cs || cs->n == 0) return NULL;
+  size_t d = 0; /* blocks entered before the innermost variable_scope */
+  while (ts->n_frames > 0 && d < cs->n && cs->items[d].frames < ts->n_frames) d++;
+  return d < cs->n ? cs->items[d].saved : NULL;
 }
 
 /* ---- public API ---- */
@@ -180,11 +212,6 @@ VS_API vs_colocation_scope *vs_colocate_with(vs_graph *g, vs_op *op, bool ignore
   if (!op && !ignore_existing) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
              "Trying to reset colocation (op is None) but ignore_existing is not True");
-    return NULL;
-  }
-  if (op && op->graph != g) {
-    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
-             "vs_colocate_with: the op %s belongs to another graph", op->name);
     return NULL;
   }
   vs__lock(g);
@@ -199,6 +226,17 @@ VS_API vs_colocation_scope *vs_colocate_with(vs_graph *g, vs_op *op, bool ignore
   struct vs_coloc_stack *cs = ts->coloc;
   if (!cs && !(cs = ts->coloc = calloc(1, sizeof *cs))) goto oom;
   if (!VS_GROW(cs->items, cs->cap, cs->n + 1)) goto oom;
+  /* An op of another graph: its groups and device, copied now (its name,
+   * _class and device are fixed once it is made). */
+  const char *groups = NULL, *device = NULL;
+  if (op && op->graph != g) {
+    char *packed = op->colocate ? malloc(packed_size(op->colocate)) : vs__coloc_self(op->name);
+    if (packed && op->colocate) memcpy(packed, op->colocate, packed_size(op->colocate));
+    if (!packed) goto oom;
+    if (!(groups = vs__keep_string(g, packed, st)) || !(device = vs__keep_string(g, vs__strdup(op->device), st)))
+      goto done;
+    op = NULL;
+  }
   h = calloc(1, sizeof *h);
   if (!vs__keep_string(g, (char *)h, st)) {
     h = NULL;
@@ -206,7 +244,8 @@ VS_API vs_colocation_scope *vs_colocate_with(vs_graph *g, vs_op *op, bool ignore
   }
   /* colocate_with empties the device function stack for its body:
    * colocation is stronger than device scopes. */
-  cs->items[cs->n++] = (coloc_entry){.op = op, .ignore_existing = ignore_existing,
+  cs->items[cs->n++] = (coloc_entry){.op = op, .groups = groups, .device = device,
+                                     .ignore_existing = ignore_existing, .frames = ts->n_frames,
                                      .saved = ts->devices, .handle = h};
   ts->devices = NULL;
   goto done;

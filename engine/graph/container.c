@@ -1,7 +1,10 @@
 /* container.c - Graph.container(name) (tf.compat.v1.container): the
  * resource container that stateful ops built inside it name in their
- * `container` attribute. Of varscope's ops only VariableV2 has one. The
- * current container is per thread, as varscope's other scopes. */
+ * `container` attribute. Of varscope's ops with the attribute
+ * (VariableV2, VarHandleOp) each takes it. The current container is per
+ * graph, as TF keeps it (Graph._container): a thread building in the graph
+ * while another holds a container block open gets that container, and any
+ * thread's pop leaves the innermost block. The graph lock guards it. */
 #include <stdlib.h>
 
 #include "graph/graph_internal.h"
@@ -20,12 +23,12 @@ void vs__container_free(struct vs_container_frame *f) {
   }
 }
 
-void vs__container_apply(const vs_thread_state *ts, vs_op *op) {
+void vs__container_apply(vs_op *op) {
   /* _create_op_helper: a non-empty container on a stateful op that has the
    * attribute and left it empty. */
-  if ((op->def->flags & VS_OPF_CONTAINER) && ts->container && ts->container->name[0] &&
-      !op->attr.variable.container)
-    op->attr.variable.container = ts->container->name;
+  const struct vs_container_frame *c = op->graph->container;
+  if ((op->def->flags & VS_OPF_CONTAINER) && c && c->name[0] && !op->attr.variable.container)
+    op->attr.variable.container = c->name;
 }
 
 VS_API bool vs_container_push(vs_graph *g, const char *name, vs_status *st) {
@@ -33,13 +36,12 @@ VS_API bool vs_container_push(vs_graph *g, const char *name, vs_status *st) {
   VS_REQUIRE(g, st, "vs_container_push: graph must not be NULL");
   vs__lock(g);
   bool ok = false;
-  vs_thread_state *ts = vs__thread(g, st);
-  struct vs_container_frame *f = ts ? malloc(sizeof *f) : NULL;
+  struct vs_container_frame *f = malloc(sizeof *f);
   const char *kept = f ? vs__keep_string(g, vs__strdup(name ? name : ""), st) : NULL;
-  if (ts && !f) vs__oom(st);
+  if (!f) vs__oom(st);
   if (kept) {
-    *f = (struct vs_container_frame){.name = kept, .next = ts->container};
-    ts->container = f;
+    *f = (struct vs_container_frame){.name = kept, .next = g->container};
+    g->container = f;
     ok = true;
   } else {
     free(f);
@@ -55,13 +57,12 @@ VS_API void vs_container_pop(vs_graph *g, vs_status *st) {
     return;
   }
   vs__lock(g);
-  vs_thread_state *ts = vs__thread(g, st);
-  if (ts && !ts->container) {
+  if (!g->container) {
     vs__fail(st, VS_FAILED_PRECONDITION, VS_EXC_RUNTIME_ERROR,
-             "vs_container_pop: no container scope is open on this thread");
-  } else if (ts) {
-    struct vs_container_frame *f = ts->container;
-    ts->container = f->next;
+             "vs_container_pop: no container scope is open on this graph");
+  } else {
+    struct vs_container_frame *f = g->container;
+    g->container = f->next;
     free(f);
   }
   vs__unlock(g);

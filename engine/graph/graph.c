@@ -167,7 +167,6 @@ static void free_thread(vs_thread_state *ts) {
   vs_strmap_free(&ts->scope_counts);
   vs__placement_free(ts->devices);
   vs__colocation_free(ts->coloc);
-  vs__container_free(ts->container);
   vs__control_free(ts->ctrl);
   if (ts->life) life_release(ts->life);
   free(ts);
@@ -188,6 +187,7 @@ VS_API void vs_graph_free(vs_graph *g) {
   free(g->colls);
   for (size_t i = 0; i < g->n_strings; i++) free(g->strings[i]);
   free(g->strings);
+  vs__container_free(g->container);
   /* Other threads' states in g are theirs to free (see the design note). */
   drop_own_state(g->life);
   atomic_store_explicit(&g->life->dead, true, memory_order_release);
@@ -366,7 +366,7 @@ vs_op *vs__op_create(vs_graph *g, const vs_op_spec *spec, vs_status *st) {
     free_op(op);
     return NULL;
   }
-  vs__container_apply(ts, op);
+  vs__container_apply(op);
   /* Not marked in names_in_use: as TF's create_op, only name scopes and
    * unique_name reserve names, so an absolute name stays free. Room is
    * made here, after the device functions (user code, which may have made

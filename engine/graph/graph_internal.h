@@ -116,7 +116,6 @@ typedef struct vs_thread_state {
    * this colocation group unless the colocation stack overrides it. */
   const char *init_colocate;
   struct vs_coloc_stack *coloc;    /* colocate_with blocks (colocation.c) */
-  struct vs_container_frame *container; /* Graph.container blocks, innermost (container.c) */
   /* partition_info.full_shape while a part's initializer is built: variance
    * scaling takes its fans from it (variables/partitioned.c). */
   const vs_shape *fan_shape;
@@ -159,6 +158,7 @@ struct vs_graph {
    * added to an op older than the newest): cached plans rebuild (exec/plan.h). */
   uint64_t plan_epoch;
   bool free_pending;
+  struct vs_container_frame *container; /* Graph.container blocks, innermost; per graph as TF's Graph._container (container.c) */
   const char *coloc_last;  /* the newest colocation list kept (colocation.c), shared by equal ones */
   const struct vs_initializer *init_last; /* the newest variable initializer kept (variables/variable.c), shared likewise */
   /* TF's Graph._reduced_shape_cache (engine/train): the (input shape,
@@ -290,6 +290,13 @@ void vs__control_free(struct vs_ctrl_frame *frame);
 bool vs__colocation_apply(vs_thread_state *ts, vs_op *op, vs_op *implicit, const char *attr_class,
                           vs_status *st);
 void vs__colocation_free(struct vs_coloc_stack *stack);
+/* The device stack ops.init_scope() gives a variable built inside
+ * colocate_with: NULL when the thread's current stack has entries (init_scope
+ * keeps it), no colocate_with block is open, or none was entered since the
+ * innermost open variable_scope; else the stack hidden by the first block
+ * entered since then (or since the start: the graph's own), possibly NULL
+ * or empty. Borrowed; the graph lock is held. */
+struct vs_device_stack *vs__colocation_init_devices(const vs_thread_state *ts);
 /* A packed group list for another op of the same graph (lists are
  * graph-owned and immutable, so the list itself); "loc:@<name>" as a
  * malloc'd packed list, NULL when out of memory. */
@@ -297,8 +304,8 @@ const char *vs__coloc_dup(const char *packed);
 char *vs__coloc_self(const char *op_name);
 
 /* ---- containers (container.c) ---- */
-/* Sets a new op's container attribute from the thread's current one. */
-void vs__container_apply(const vs_thread_state *ts, vs_op *op);
+/* Sets a new op's container attribute from its graph's current one. */
+void vs__container_apply(vs_op *op);
 void vs__container_free(struct vs_container_frame *f);
 
 /* ---- placement (engine/placement) ---- */

@@ -60,6 +60,12 @@ struct vs_session {
   uint64_t entropy;           /* seeds for ops with no seed at all */
   struct vs_plan *plans;      /* compiled run plans, most recently used first (exec/plan.h) */
   uint64_t plan_builds;
+  /* TF places the whole graph before a run: the ops checked for a kernel so
+   * far (graph ops [0, kernels_checked)) and the first without one, which
+   * fails every later run, cached plans included (exec/plan.c). Ops are
+   * never removed, so only the ops added since the last run are checked. */
+  size_t kernels_checked;
+  const vs_op *no_kernel;
   cl_command_queue *queues;   /* by device index: the session's own, NULL until a plan runs there */
   size_t n_queues;
   vs_kernel_entry *kernels;   /* kernel objects kept for launches */

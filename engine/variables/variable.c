@@ -403,7 +403,15 @@ vs_var *vs__variable_create(vs_graph *g, vs_thread_state *ts, const vs_var_spec 
                             vs_status *st) {
   struct vs_ctrl_frame *outer = ts->ctrl;
   ts->ctrl = NULL;
+  /* init_scope also restores, inside colocate_with (which empties the
+   * device stack), the device stack the outermost colocation block hid: a
+   * variable colocated with an op that has no device gets the enclosing
+   * tf.device's; one with a device still takes the op's (colocation.c). The
+   * stack is lent for the creation and taken back, whatever it left. */
+  struct vs_device_stack *devices = ts->devices, *lent = vs__colocation_init_devices(ts);
+  if (lent) ts->devices = lent;
   vs_var *v = variable_create(g, ts, sp, st);
+  if (lent) ts->devices = devices;
   ts->ctrl = outer;
   return v;
 }

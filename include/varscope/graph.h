@@ -300,9 +300,12 @@ typedef struct vs_colocation_scope vs_colocation_scope;
  * op NULL with ignore_existing: the block has no colocation (and still
  * hides the device scopes). Errors, nothing entered: ValueError "Trying to
  * reset colocation (op is None) but ignore_existing is not True" (op NULL
- * without ignore_existing); ValueError "vs_colocate_with: the op <name>
- * belongs to another graph" (TF accepts it and fails at run time);
- * RuntimeError when called from a device function. [per-thread] */
+ * without ignore_existing); RuntimeError when called from a device
+ * function. An op of another graph is accepted, as in TF: its colocation
+ * groups and device are copied when the block is entered (that graph may
+ * be freed while the block is open; it must not be freed during this call),
+ * and a session places the new ops with the op of that name in its own
+ * graph, if any. [per-thread] */
 vs_colocation_scope *vs_colocate_with(vs_graph *g, vs_op *op, bool ignore_existing, vs_status *st);
 
 /* Leaves `scope`, which must be the calling thread's innermost colocation
@@ -326,18 +329,19 @@ size_t vs_op_colocation_groups(const vs_op *op, const char **out, size_t cap);
 
 /* ---- resource containers (tf.compat.v1.container) ------------------------ */
 
-/* Enters `with g.container(name)` on the calling thread: stateful ops built
+/* Enters `with g.container(name)` on the graph: stateful ops built
  * inside (of varscope's ops, the VariableV2 of every variable) get the
  * attribute container=name; "" (or NULL) is the default container and sets
  * nothing, as in TF. Blocks nest; the innermost wins. Names are not checked
  * (TF checks them when a session creates the resource). The container does
  * not change names, placement or sharing in the graph; in a session each
  * variable op keeps its own value whatever its container. Errors: NULL
- * graph, out of memory. [per-thread] (TF keeps it per graph; varscope's
- * scopes are all per thread.) */
+ * graph, out of memory. [per-graph, as TF's Graph._container: every
+ * thread building in g sees the innermost open block, under g's lock] */
 bool vs_container_push(vs_graph *g, const char *name, vs_status *st);
-/* Leaves the innermost container block. Errors: FAILED_PRECONDITION/
- * RuntimeError when none is open on this thread. [per-thread] */
+/* Leaves the graph's innermost container block, whichever thread entered
+ * it. Errors: FAILED_PRECONDITION/RuntimeError "vs_container_pop: no
+ * container scope is open on this graph". [per-graph] */
 void vs_container_pop(vs_graph *g, vs_status *st);
 /* op.get_attr("container"): "" for the default container; NULL for an op
  * type without the attribute (TF raises ValueError). Borrowed. [immutable] */
