@@ -799,6 +799,30 @@ Test(optimizers, resource_variables_of_unsupported_dtypes) {
   vs_optimizer_free(o);
 }
 
+/* float16 and bfloat16 variables, which TF updates in their own precision,
+ * are refused before anything is built (UNIMPLEMENTED); float64 is
+ * updated (conformance/cases/training.c's float64 trajectories). */
+Test(optimizers, float16_and_bfloat16_variables_are_refused) {
+  static const vs_dtype types[2] = {VS_HALF, VS_BFLOAT16};
+  for (int i = 0; i < 2; i++) {
+    char name[8], want[256];
+    snprintf(name, sizeof name, "h%d", i);
+    vs_var *h = vs_get_variable(g, name, &(vs_var_opts){.shape = VS_SHAPE(2), .dtype = types[i]}, st);
+    vs_output gh = vs_placeholder(g, types[i], VS_SHAPE(2), NULL, st);
+    assert_ok();
+    vs_optimizer *o = vs_adam_optimizer(NULL, st);
+    size_t before = vs_graph_num_operations(g);
+    cr_assert_null(vs_optimizer_apply_gradients(o, &(vs_grad_and_var){gh, h}, 1, NULL, st));
+    snprintf(want, sizeof want,
+             "Adam: varscope's optimizers update float32 and float64 variables only (a resource variable with a "
+             "gradient of its own dtype); %s:0 is %s, its gradient %s",
+             name, vs_dtype_name(types[i]), vs_dtype_name(types[i]));
+    assert_error(VS_UNIMPLEMENTED, "TypeError", want);
+    cr_assert_eq(vs_graph_num_operations(g), before, "a refused update built ops");
+    vs_optimizer_free(o);
+  }
+}
+
 /* A resource variable on GPU:1: its slot (a resource variable) is made
  * there and ResourceApplyMomentum updates both buffers there. */
 Test(optimizers, resource_variable_on_second_device) { on_second_device(true); }
