@@ -9,8 +9,11 @@
  * out of range) is what TF 2.21 gives on x86-64, whose truncating
  * conversion (cvttss2si/cvttsd2si) yields the "integer indefinite" value
  * INT_MIN / INT64_MIN: int32 and int64 take it, the narrower integers are
- * int32's conversion wrapped to their width, uint64 the bits of int64's,
- * uint32 int64's conversion wrapped (0x80000000 for NaN and infinities).
+ * int32's conversion wrapped to their width, uint64 exact on [0, 2^64) and
+ * int64's below, uint32 int64's conversion wrapped (0x80000000 for NaN,
+ * infinities and beyond int64). TF's own uint32 results for values outside
+ * [-2^31, 2^32) depend on the element's position (Eigen's vector loop and
+ * its scalar tail convert differently): varscope's match the scalar tail.
  * OpenCL's own convert_<int>() leaves all of that undefined, hence the
  * explicit ranges below. Integer to integer wraps (two's complement), to
  * float rounds to nearest even, to bool is x != 0 (NaN is true). */
@@ -38,6 +41,13 @@ static long to_i64_or(T x, ulong bad) {
 /* ... to int64: INT64_MIN for NaN and out of range. */
 static long to_i64(T x) { return to_i64_or(x, 0x8000000000000000ul); }
 
+/* ... to uint64: exact on [0, 2^64), int64's wrapped below 0, 2^63 for NaN
+ * and beyond (TF 2.21 measured: 1.8e19 exact, -5e9 wrapped, 2e19 2^63). */
+static ulong to_u64(T x) {
+  if (IS_FLOAT && x >= 0.0f) return x < 18446744073709551616.0f ? (ulong)x : 0x8000000000000000ul;
+  return (ulong)to_i64(x);
+}
+
 #define CAST_KERNEL(NAME, OUT, EXPR)                                                          \
   __kernel void NAME(__global OUT *out, __global const T *in, const ulong n) {               \
     size_t i = get_global_id(0);                                                             \
@@ -54,7 +64,7 @@ CAST_KERNEL(cast_short, short, (short)to_i32(x))
 CAST_KERNEL(cast_ushort, ushort, (ushort)to_i32(x))
 CAST_KERNEL(cast_char, char, (char)to_i32(x))
 CAST_KERNEL(cast_uchar, uchar, (uchar)to_i32(x))
-CAST_KERNEL(cast_ulong, ulong, (ulong)to_i64(x))
+CAST_KERNEL(cast_ulong, ulong, to_u64(x))
 CAST_KERNEL(cast_uint, uint, IS_FLOAT ? (uint)to_i64_or(x, 0x80000000ul) : (uint)x)
 CAST_KERNEL(cast_bool, uchar, (uchar)(x != (T)0))
 #ifdef VS_CAST_FP64

@@ -727,7 +727,8 @@ static long long cast_int_at(const vs_tensor *x, size_t i) {
 
 /* x = tf.constant(<12 floats>, name="x"); tf.cast(x, t) for t in (int32, int64, uint8, int8, int16,
  * uint16, uint32, uint64): ops Cast .. Cast_7, TF's values (truncation toward zero; NaN, inf and
- * out-of-range as TF on x86-64).                                                N.cast.float_to_int */
+ * out-of-range as TF on x86-64); big = tf.constant([1.8e19, 2e19, -1e19, -5e9], name="big") to uint64
+ * ("Cast_8").                                                                   N.cast.float_to_int */
 VSC_CASE(cast_float32_to_integers_truncates_as_tf) {
   vs_output x = vs_constant(g, cast_src, VS_FLOAT, VS_SHAPE(12), "x", st);
   OK();
@@ -742,6 +743,12 @@ VSC_CASE(cast_float32_to_integers_truncates_as_tf) {
   CAST_INTS(s, x, VS_UINT32, "Cast_6", 1, 4294967295LL, 2, 4294967294LL, 2147483648LL, 2147483648LL, 2147483648LL,
             3000000000LL, 1294967296LL, 65520, 0, 0);
   CAST_INTS(s, x, VS_UINT64, "Cast_7", 1, -1, 2, -2, m64, m64, m64, 3000000000LL, -3000000000LL, 65520, 0, 0);
+  /* uint64 beyond int64: exact below 2^64 (1.8e19 as float32 is 18000000404716257280, compared as its
+   * int64 bits), 2^63 from 2^64 on and below -2^63 */
+  static const float big[4] = {1.8e19f, 2e19f, -1e19f, -5e9f};
+  vs_output b = vs_constant(g, big, VS_FLOAT, VS_SHAPE(4), "big", st);
+  OK();
+  CAST_INTS(s, b, VS_UINT64, "Cast_8", -446743668993294336LL, m64, m64, -5000000000LL);
 }
 
 /* The same x; tf.cast(x, t) for t in (float16, bfloat16, bool): the 16-bit floats rounded to nearest

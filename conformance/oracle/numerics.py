@@ -402,6 +402,8 @@ def cast_float32_to_integers_truncates_as_tf(t):
         cast_ints(t, s, x, tf.uint32, "Cast_6", [1, 4294967295, 2, 4294967294, 2147483648, 2147483648, 2147483648,
                                                  3000000000, 1294967296, 65520, 0, 0])
         cast_ints(t, s, x, tf.uint64, "Cast_7", [1, -1, 2, -2, M64, M64, M64, 3000000000, -3000000000, 65520, 0, 0])
+        big = tf.constant(np.array([1.8e19, 2e19, -1e19, -5e9], np.float32), name="big")
+        cast_ints(t, s, big, tf.uint64, "Cast_8", [18000000404716257280 - 2 ** 64, M64, M64, -5000000000])
 
 
 @case
