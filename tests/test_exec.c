@@ -33,6 +33,8 @@ static void build_every_op(vs_graph *g, vs_status *st) {
   vs_output re = vs_relu(g, ba, NULL, st);
   vs_output sum = vs_add(g, re, re, NULL, st);
   vs_output diff = vs_sub(g, sum, re, NULL, st);
+  expect_ok(st);
+  cr_assert_not_null(vs_cast(g, vs_var_value(n), VS_FLOAT, NULL, st).op); /* Cast */
   vs_output prod = vs_mul(g, diff, diff, NULL, st);
   vs_output r = vs_reshape(g, prod, (vs_shape){.known = true, .rank = 2, .dims = {4, -1}}, NULL, st);
   expect_ok(st);
@@ -156,7 +158,7 @@ Test(registry, every_def_has_a_kernel_a_shape_function_and_a_doc) {
 
     cr_assert_eq(vs__op_def_find(d->type), d, "%s is registered twice", d->type);
   }
-  cr_assert_eq(n, 84, "registered ops: %zu (update this count with the op's tests)", n);
+  cr_assert_eq(n, 85, "registered ops: %zu (update this count with the op's tests)", n);
   cr_assert_null(vs__op_def_find("NoSuchOp"));
 }
 
@@ -1010,6 +1012,54 @@ Test(plan, a_fed_intermediate_tensor_computes_nothing_before_it) {
   vs_tensor_free(out);
   vs_tensor_free(five);
   vs_session_free(se);
+  vs_graph_free(g);
+  vs_status_free(st);
+}
+
+/* vs_cast's argument errors; Cast's gradient (TF's _CastGrad: a Cast back
+ * to the input's floating dtype, "gradients/Cast_grad/Cast"); and a Cast of
+ * a host bool (IsVariableInitialized's), which the kernel uploads. */
+Test(cast, errors_gradient_and_host_bool_input) {
+  vs_status *st = vs_status_new();
+  vs_graph *g = vs_graph_new();
+  vs_output x = vs_placeholder(g, VS_FLOAT, S(2), "x", st);
+  expect_ok(st);
+  cr_assert_null(vs_cast(NULL, x, VS_DOUBLE, NULL, st).op);
+  cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT);
+  cr_assert_str_eq(vs_status_message(st), "cast: graph must not be NULL");
+  size_t before = vs_graph_num_operations(g);
+  cr_assert_null(vs_cast(g, x, (vs_dtype)99, NULL, st).op);
+  cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT);
+  cr_assert_str_eq(vs_status_exception_name(st), "TypeError");
+  cr_assert_str_eq(vs_status_message(st), "Cannot convert the argument `type_value`: 99 to a TensorFlow DType.");
+  cr_assert_eq(vs_graph_num_operations(g), before, "a refused cast built an op");
+
+  vs_output y = vs_cast(g, x, VS_DOUBLE, NULL, st);
+  vs_output z = vs_reduce_sum(g, vs_mul(g, y, y, NULL, st), NULL, st);
+  vs_output dx = {NULL, 0};
+  vs_gradients(g, &z, 1, &x, 1, NULL, &dx, st);
+  expect_ok(st);
+  cr_assert_str_eq(vs_output_name(dx), "gradients/Cast_grad/Cast:0");
+  cr_assert_eq(vs_op_output_dtype(dx.op), VS_FLOAT);
+
+  vs_var *v = var(g, "v", S(2), VS_FLOAT, vs_zeros_initializer(), st);
+  vs_output inited = vs_cast(g, vs_is_variable_initialized(g, v, st), VS_INT32, NULL, st);
+  expect_ok(st);
+  vs_session *s = vs_session_new(g, NULL, st);
+  expect_ok(st);
+  vs_tensor *out = NULL;
+  vs_session_run(s, NULL, NULL, 0, &inited, &out, 1, NULL, 0, st);
+  expect_ok(st);
+  cr_assert_eq(*(const int32_t *)vs_tensor_data(out), 0);
+  vs_tensor_free(out);
+  vs_op *init = vs_var_initializer_op(v);
+  vs_session_run(s, NULL, NULL, 0, NULL, NULL, 0, &init, 1, st);
+  expect_ok(st);
+  vs_session_run(s, NULL, NULL, 0, &inited, &out, 1, NULL, 0, st);
+  expect_ok(st);
+  cr_assert_eq(*(const int32_t *)vs_tensor_data(out), 1);
+  vs_tensor_free(out);
+  vs_session_free(s);
   vs_graph_free(g);
   vs_status_free(st);
 }

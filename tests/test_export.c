@@ -160,6 +160,32 @@ Test(export, graphdef_strip_default_attrs_bytes_equal_tf)
   vs_export_free(buf);
 }
 
+/* x = tf.placeholder(tf.float32, [2], name="x"); tf.cast(x, tf.int64): the
+ * Cast's DstT, SrcT and Truncate=false (a default, stripped by
+ * strip_default_attrs), TF's bytes. */
+Test(export, cast_attrs_bytes_equal_tf)
+{
+  vs_output x = vs_placeholder(g, VS_FLOAT, VS_SHAPE(2), "x", st);
+  vs_cast(g, x, VS_INT64, NULL, st);
+  expect_ok(st);
+  size_t len;
+  void *buf = vs_graph_export_graphdef(g, NULL, &len, st);
+  expect_ok(st);
+  expect_bytes(buf, len,
+               "0a2e0a0178120b506c616365686f6c6465722a0b0a056474797065120230012a0f0a05736861706512063a04120208020a"
+               "370a04436173741204436173741a01782a0a0a0444737454120230092a0a0a0453726354120230012a0e0a085472756e63"
+               "61746512022800220308aa13");
+  vs_export_free(buf);
+  buf = vs_graph_export_graphdef(g, &(vs_export_opts){.add_shapes = true, .strip_default_attrs = true}, &len, st);
+  expect_ok(st);
+  expect_bytes(buf, len,
+               "0a4a0a0178120b506c616365686f6c6465722a1a0a0e5f6f75747075745f73686170657312080a063a04120208022a0b0a"
+               "056474797065120230012a0f0a05736861706512063a04120208020a430a04436173741204436173741a01782a0a0a0444"
+               "737454120230092a0a0a0453726354120230012a1a0a0e5f6f75747075745f73686170657312080a063a0412020802"
+               "220308aa13");
+  vs_export_free(buf);
+}
+
 /* An empty graph: just versions { producer: 2474 } (TF's bytes "2203 08aa13"). */
 Test(export, empty_graph_is_versions_only)
 {

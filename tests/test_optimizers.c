@@ -304,7 +304,8 @@ Test(optimizers, apply_errors) {
   size_t before = vs_graph_num_operations(g);
   cr_assert_null(vs_optimizer_apply_gradients(o, &intvar, 1, NULL, st));
   assert_error(VS_UNIMPLEMENTED, "TypeError",
-               "GradientDescent: varscope's optimizers update float32 variables only; iv:0 is int32");
+               "GradientDescent: varscope's optimizers update float32 and float64 variables only (a resource variable "
+               "with a gradient of its own dtype); iv:0 is int32, its gradient int32");
   cr_assert_eq(vs_graph_num_operations(g), before, "nothing is built for a refused dtype");
   cr_assert_null(vs_gradient_descent_optimizer(0.1, &(vs_optimizer_opts){.name = ""}, st));
   assert_error(VS_INVALID_ARGUMENT, "ValueError", "Must specify the optimizer name");
@@ -755,9 +756,9 @@ Test(optimizers, resource_update_in_place_on_the_variable_buffer) {
   vs_optimizer_free(o);
 }
 
-/* Dtypes an optimizer cannot update: TF builds a Cast of the
- * hyper-parameters to the gradient's dtype, which varscope does not have
- * (UNIMPLEMENTED, nothing built); a gradient that is no number (bool)
+/* Dtypes an optimizer cannot update: integers, and a gradient of another
+ * dtype than its resource variable's (UNIMPLEMENTED, nothing built); a
+ * gradient that is no number (bool)
  * fails as TF's op does, on its first T input. */
 Test(optimizers, resource_variables_of_unsupported_dtypes) {
   vs_var *iv = vs_get_variable(g, "iv", &(vs_var_opts){.shape = VS_SHAPE(2), .dtype = VS_INT32,
@@ -774,14 +775,12 @@ Test(optimizers, resource_variables_of_unsupported_dtypes) {
   size_t before = vs_graph_num_operations(g);
   cr_assert_null(vs_optimizer_apply_gradients(o, &(vs_grad_and_var){gi, iv}, 1, NULL, st));
   assert_error(VS_UNIMPLEMENTED, "TypeError",
-               "GradientDescent: varscope's optimizers update float32 variables only (with float32 gradients for a "
-               "resource variable, where TF casts the hyper-parameters with a Cast op varscope does not have); iv:0 "
-               "is int32, its gradient int32");
+               "GradientDescent: varscope's optimizers update float32 and float64 variables only (a resource variable "
+               "with a gradient of its own dtype); iv:0 is int32, its gradient int32");
   cr_assert_null(vs_optimizer_apply_gradients(o, &(vs_grad_and_var){gd, fv}, 1, NULL, st));
   assert_error(VS_UNIMPLEMENTED, "TypeError",
-               "GradientDescent: varscope's optimizers update float32 variables only (with float32 gradients for a "
-               "resource variable, where TF casts the hyper-parameters with a Cast op varscope does not have); fv:0 "
-               "is float32, its gradient float64");
+               "GradientDescent: varscope's optimizers update float32 and float64 variables only (a resource variable "
+               "with a gradient of its own dtype); fv:0 is float32, its gradient float64");
   cr_assert_eq(vs_graph_num_operations(g), before, "a refused update built ops");
   static const char *const first_t[4] = {"alpha", "lr", "beta1_power", "lr"};
   vs_optimizer *opts[4] = {vs_gradient_descent_optimizer(0.1, NULL, st), vs_momentum_optimizer(0.1, 0.9, NULL, st),
@@ -798,6 +797,30 @@ Test(optimizers, resource_variables_of_unsupported_dtypes) {
     vs_optimizer_free(opts[i]);
   }
   vs_optimizer_free(o);
+}
+
+/* float16 and bfloat16 variables, which TF updates in their own precision,
+ * are refused before anything is built (UNIMPLEMENTED); float64 is
+ * updated (conformance/cases/training.c's float64 trajectories). */
+Test(optimizers, float16_and_bfloat16_variables_are_refused) {
+  static const vs_dtype types[2] = {VS_HALF, VS_BFLOAT16};
+  for (int i = 0; i < 2; i++) {
+    char name[8], want[256];
+    snprintf(name, sizeof name, "h%d", i);
+    vs_var *h = vs_get_variable(g, name, &(vs_var_opts){.shape = VS_SHAPE(2), .dtype = types[i]}, st);
+    vs_output gh = vs_placeholder(g, types[i], VS_SHAPE(2), NULL, st);
+    assert_ok();
+    vs_optimizer *o = vs_adam_optimizer(NULL, st);
+    size_t before = vs_graph_num_operations(g);
+    cr_assert_null(vs_optimizer_apply_gradients(o, &(vs_grad_and_var){gh, h}, 1, NULL, st));
+    snprintf(want, sizeof want,
+             "Adam: varscope's optimizers update float32 and float64 variables only (a resource variable with a "
+             "gradient of its own dtype); %s:0 is %s, its gradient %s",
+             name, vs_dtype_name(types[i]), vs_dtype_name(types[i]));
+    assert_error(VS_UNIMPLEMENTED, "TypeError", want);
+    cr_assert_eq(vs_graph_num_operations(g), before, "a refused update built ops");
+    vs_optimizer_free(o);
+  }
 }
 
 /* A resource variable on GPU:1: its slot (a resource variable) is made

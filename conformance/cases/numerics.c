@@ -671,8 +671,181 @@ VSC_CASE(image_filter_three_sharing_forms_bit_identical) {
            "form %d: image1 through both filters gives different results", form);
 }
 
+/* ---- tf.cast (the Cast op): TF 2.21's CPU values, exactly ------------------ */
+
+/* The inputs of the cast cases: halves that truncate differently from how
+ * they round, NaN, the infinities, values beyond int32, float16's overflow
+ * (65520 rounds to inf) and a float16 underflow. */
+static const float cast_src[12] = {1.5f, -1.5f, 2.7f, -2.7f, NAN, INFINITY, -INFINITY, 3e9f, -3e9f, 65520.0f, 1e-8f, 0.0f};
+static const double cast_src64[10] = {1.5, -1.5, 2.7, -2.7, NAN, INFINITY, -INFINITY, 3e9, -3e9, 1e20};
+
+/* sess.run(tf.cast(x, dtype)) with the op's name checked; the tensor is
+ * the case's. */
+static vs_tensor *cast_run(vsc_ctx *t, vs_graph *g, vs_session *s, vs_output x, vs_dtype dtype, const char *want_name,
+                           int line) {
+  vs_output y = vs_cast(g, x, dtype, NULL, t->status);
+  if (vs_status_code(t->status) != VS_OK || !y.op) {
+    vsc_fail(t, __FILE__, line, "cast to %s: %s", vs_dtype_name(dtype), vs_status_message(t->status));
+    return NULL;
+  }
+  if (strcmp(vs_op_name(y.op), want_name) != 0 || vs_op_output_dtype(y.op) != dtype) {
+    vsc_fail(t, __FILE__, line, "cast to %s is %s of %s, want %s", vs_dtype_name(dtype), vs_op_name(y.op),
+             vs_dtype_name(vs_op_output_dtype(y.op)), want_name);
+    return NULL;
+  }
+  return vsc_fetch(t, s, y, __FILE__, line);
+}
+
+/* Element i of a fetched integer (or bool) tensor, sign- or zero-extended. */
+static long long cast_int_at(const vs_tensor *x, size_t i) {
+  const void *p = vs_tensor_data(x);
+  switch (vs_tensor_dtype(x)) {
+    case VS_INT8: return ((const int8_t *)p)[i];
+    case VS_UINT8: case VS_BOOL: return ((const uint8_t *)p)[i];
+    case VS_INT16: return ((const int16_t *)p)[i];
+    case VS_UINT16: case VS_HALF: case VS_BFLOAT16: return ((const uint16_t *)p)[i];
+    case VS_INT32: return ((const int32_t *)p)[i];
+    case VS_UINT32: return ((const uint32_t *)p)[i];
+    case VS_INT64: return ((const int64_t *)p)[i];
+    case VS_UINT64: return (long long)((const uint64_t *)p)[i];
+    default: return 0;
+  }
+}
+
+/* The integers (16-bit floats: their bits) of a cast, exactly TF's. */
+#define CAST_INTS(s, x, dtype, name, ...)                                                                \
+  do {                                                                                                   \
+    static const long long want_[] = {__VA_ARGS__};                                                      \
+    vs_tensor *got_ = cast_run(t, g, (s), (x), (dtype), (name), __LINE__);                               \
+    if (!got_) return;                                                                                   \
+    EXPECT(vs_tensor_num_elements(got_) == sizeof want_ / sizeof want_[0], "%s: %zu elements", (name),   \
+           vs_tensor_num_elements(got_));                                                                \
+    for (size_t i_ = 0; i_ < sizeof want_ / sizeof want_[0]; i_++)                                       \
+      EXPECT(cast_int_at(got_, i_) == want_[i_], "%s (%s)[%zu] is %lld, TF %lld", (name),                \
+             vs_dtype_name(dtype), i_, cast_int_at(got_, i_), want_[i_]);                                \
+  } while (0)
+
+/* x = tf.constant(<12 floats>, name="x"); tf.cast(x, t) for t in (int32, int64, uint8, int8, int16,
+ * uint16, uint32, uint64): ops Cast .. Cast_7, TF's values (truncation toward zero; NaN, inf and
+ * out-of-range as TF on x86-64); big = tf.constant([1.8e19, 2e19, -1e19, -5e9], name="big") to uint64
+ * ("Cast_8").                                                                   N.cast.float_to_int */
+VSC_CASE(cast_float32_to_integers_truncates_as_tf) {
+  vs_output x = vs_constant(g, cast_src, VS_FLOAT, VS_SHAPE(12), "x", st);
+  OK();
+  SESSION(s);
+  const long long m32 = INT32_MIN, m64 = INT64_MIN;
+  CAST_INTS(s, x, VS_INT32, "Cast", 1, -1, 2, -2, m32, m32, m32, m32, m32, 65520, 0, 0);
+  CAST_INTS(s, x, VS_INT64, "Cast_1", 1, -1, 2, -2, m64, m64, m64, 3000000000LL, -3000000000LL, 65520, 0, 0);
+  CAST_INTS(s, x, VS_UINT8, "Cast_2", 1, 255, 2, 254, 0, 0, 0, 0, 0, 240, 0, 0);
+  CAST_INTS(s, x, VS_INT8, "Cast_3", 1, -1, 2, -2, 0, 0, 0, 0, 0, -16, 0, 0);
+  CAST_INTS(s, x, VS_INT16, "Cast_4", 1, -1, 2, -2, 0, 0, 0, 0, 0, -16, 0, 0);
+  CAST_INTS(s, x, VS_UINT16, "Cast_5", 1, 65535, 2, 65534, 0, 0, 0, 0, 0, 65520, 0, 0);
+  CAST_INTS(s, x, VS_UINT32, "Cast_6", 1, 4294967295LL, 2, 4294967294LL, 2147483648LL, 2147483648LL, 2147483648LL,
+            3000000000LL, 1294967296LL, 65520, 0, 0);
+  CAST_INTS(s, x, VS_UINT64, "Cast_7", 1, -1, 2, -2, m64, m64, m64, 3000000000LL, -3000000000LL, 65520, 0, 0);
+  /* uint64 beyond int64: exact below 2^64 (1.8e19 as float32 is 18000000404716257280, compared as its
+   * int64 bits), 2^63 from 2^64 on and below -2^63 */
+  static const float big[4] = {1.8e19f, 2e19f, -1e19f, -5e9f};
+  vs_output b = vs_constant(g, big, VS_FLOAT, VS_SHAPE(4), "big", st);
+  OK();
+  CAST_INTS(s, b, VS_UINT64, "Cast_8", -446743668993294336LL, m64, m64, -5000000000LL);
+}
+
+/* The same x; tf.cast(x, t) for t in (float16, bfloat16, bool): the 16-bit floats rounded to nearest
+ * even (65520 -> inf in float16; bits compared), bool x != 0 (NaN True).      N.cast.float_to_16bit */
+VSC_CASE(cast_float32_to_float16_bfloat16_bool_as_tf) {
+  vs_output x = vs_constant(g, cast_src, VS_FLOAT, VS_SHAPE(12), "x", st);
+  OK();
+  SESSION(s);
+  CAST_INTS(s, x, VS_HALF, "Cast", 0x3e00, 0xbe00, 0x4166, 0xc166, 0x7e00, 0x7c00, 0xfc00, 0x7c00, 0xfc00, 0x7c00, 0,
+            0);
+  CAST_INTS(s, x, VS_BFLOAT16, "Cast_1", 0x3fc0, 0xbfc0, 0x402d, 0xc02d, 0x7fc0, 0x7f80, 0xff80, 0x4f33, 0xcf33, 0x4780,
+            0x322c, 0);
+  CAST_INTS(s, x, VS_BOOL, "Cast_2", 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0);
+  /* and back: float16 -> float32 is exact; 2.7 became 2.69921875 */
+  vs_output h = vs_cast(g, x, VS_HALF, "h", st);
+  OK();
+  vs_output back = vs_cast(g, h, VS_FLOAT, NULL, st);
+  OK();
+  STR_EQ(vs_op_name(back.op), "Cast_3");
+  FETCH(b, s, back);
+  NEAR(FLOATS(b)[2], 2.69921875, 0);
+  EXPECT(isinf(FLOATS(b)[9]) && FLOATS(b)[9] > 0, "float16(65520) is %g, TF inf", (double)FLOATS(b)[9]);
+  EXPECT(isnan(FLOATS(b)[4]), "float16(NaN) is %g", (double)FLOATS(b)[4]);
+}
+
+/* d = tf.constant(<10 doubles>, tf.float64, name="d"); i = tf.constant([300, -1, 70000, -70000], name="i");
+ * b = tf.constant([True, False], name="b"): casts from float64 (to int32, int64, float16 through float32, as
+ * Eigen's half(double)), from int32 (wrapping to narrower integers, to float16 and bool) and from bool. N.cast.sources */
+VSC_CASE(cast_from_float64_int32_and_bool_as_tf) {
+  vs_output d = vs_constant(g, cast_src64, VS_DOUBLE, VS_SHAPE(10), "d", st);
+  OK();
+  static const int32_t ints[4] = {300, -1, 70000, -70000};
+  vs_output i = vs_constant(g, ints, VS_INT32, VS_SHAPE(4), "i", st);
+  OK();
+  static const bool bools[2] = {true, false};
+  vs_output b = vs_constant(g, bools, VS_BOOL, VS_SHAPE(2), "b", st);
+  OK();
+  SESSION(s);
+  const long long m32 = INT32_MIN, m64 = INT64_MIN;
+  CAST_INTS(s, d, VS_INT32, "Cast", 1, -1, 2, -2, m32, m32, m32, m32, m32, m32);
+  CAST_INTS(s, d, VS_INT64, "Cast_1", 1, -1, 2, -2, m64, m64, m64, 3000000000LL, -3000000000LL, m64);
+  CAST_INTS(s, d, VS_HALF, "Cast_2", 0x3e00, 0xbe00, 0x4166, 0xc166, 0x7e00, 0x7c00, 0xfc00, 0x7c00, 0xfc00, 0x7c00);
+  CAST_INTS(s, i, VS_UINT8, "Cast_3", 44, 255, 112, 144);
+  CAST_INTS(s, i, VS_INT8, "Cast_4", 44, -1, 112, -112);
+  CAST_INTS(s, i, VS_INT16, "Cast_5", 300, -1, 4464, -4464);
+  CAST_INTS(s, i, VS_UINT16, "Cast_6", 300, 65535, 4464, 61072);
+  CAST_INTS(s, i, VS_UINT32, "Cast_7", 300, 4294967295LL, 70000, 4294897296LL);
+  CAST_INTS(s, i, VS_HALF, "Cast_8", 0x5cb0, 0xbc00, 0x7c00, 0xfc00);
+  CAST_INTS(s, i, VS_BOOL, "Cast_9", 1, 1, 1, 1);
+  CAST_INTS(s, b, VS_INT32, "Cast_10", 1, 0);
+  vs_tensor *f = cast_run(t, g, s, d, VS_FLOAT, "Cast_11", __LINE__);
+  if (!f) return;
+  NEAR(FLOATS(f)[2], 2.7000000476837158, 0);
+  NEAR(FLOATS(f)[9], 1.0000000200408773e+20, 0);
+  vs_tensor *bf = cast_run(t, g, s, b, VS_FLOAT, "Cast_12", __LINE__);
+  if (!bf) return;
+  NEAR(FLOATS(bf)[0], 1.0, 0);
+  NEAR(FLOATS(bf)[1], 0.0, 0);
+}
+
+/* x = tf.constant([1.5], name="x"): tf.cast(x, tf.float32) is x itself (no op); tf.cast(x, tf.int32,
+ * name="foo") is "foo:0"; tf.cast(tf.constant(["a"], name="s"), tf.float32) builds "Cast" and running it
+ * is UnimplementedError "Cast string to float is not supported", as tf.cast(x, tf.string) is
+ * "Cast float to string is not supported".                                      N.cast.names N.cast.string */
+VSC_CASE(cast_same_dtype_names_and_strings) {
+  CONSTF(x, 1.5f, "x");
+  vs_output same = vs_cast(g, x, VS_FLOAT, NULL, st);
+  OK();
+  EXPECT(same.op == x.op, "tf.cast to x's own dtype built an op");
+  vs_output foo = vs_cast(g, x, VS_INT32, "foo", st);
+  OK();
+  STR_EQ(vs_output_name(foo), "foo:0");
+  const char *strs[1] = {"a"};
+  vs_output str = vs_constant(g, strs, VS_STRING, VS_SHAPE(1), "s", st);
+  OK();
+  vs_output a = vs_cast(g, str, VS_FLOAT, NULL, st);
+  OK();
+  STR_EQ(vs_output_name(a), "Cast:0");
+  vs_output b = vs_cast(g, x, VS_STRING, NULL, st);
+  OK();
+  STR_EQ(vs_output_name(b), "Cast_1:0");
+  SESSION(s);
+  vs_tensor *r = NULL;
+  vs_session_run(s, NULL, NULL, 0, &a, &r, 1, NULL, 0, st);
+  EXPECT(r == NULL, "a value came back");
+  ERR(VS_UNIMPLEMENTED, "UnimplementedError", "Cast string to float is not supported\n\t [[{{node Cast}}]]");
+  vs_session_run(s, NULL, NULL, 0, &b, &r, 1, NULL, 0, st);
+  EXPECT(r == NULL, "a value came back");
+  ERR(VS_UNIMPLEMENTED, "UnimplementedError", "Cast float to string is not supported\n\t [[{{node Cast_1}}]]");
+}
+
 const vsc_case vsc_cases_numerics[] = {
     VSC_REG(conv2d_same_stride1, "N.conv2d.same"),
+    VSC_REG(cast_float32_to_integers_truncates_as_tf, "N.cast.float_to_int"),
+    VSC_REG(cast_float32_to_float16_bfloat16_bool_as_tf, "N.cast.float_to_16bit"),
+    VSC_REG(cast_from_float64_int32_and_bool_as_tf, "N.cast.sources"),
+    VSC_REG(cast_same_dtype_names_and_strings, "N.cast.names N.cast.string"),
     VSC_REG(conv2d_valid_stride2, "N.conv2d.valid N.conv2d.stride2"),
     VSC_REG(conv2d_same_stride2_5x5, "N.conv2d.same N.conv2d.stride2"),
     VSC_REG(conv2d_same_unequal_strides, "N.conv2d.strides_unequal N.conv2d.same"),

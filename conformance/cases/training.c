@@ -1662,6 +1662,122 @@ VSC_CASE(optimizer_resource_slot_devices_from_device_scope) {
                "Adam/NoOp_1=/device:GPU:3 Adam=/device:GPU:3");
 }
 
+/* ---- float64 variables ----
+ * The same trajectories with w, T and the loss in float64: TF casts the
+ * float32 hyper-parameters ("<opt>/update_w/Cast", "Cast_1", ...) to the
+ * variable's dtype (a resource variable's: the gradient's) and runs the
+ * Apply kernels in double; RefVariables and resource variables end at the
+ * same values. Tolerance: |got - want| <= 1e-12 * (1 + |want|) per element
+ * (double updates in TF's order; sqrt and division correctly rounded, FMA
+ * contraction by another compiler). */
+
+static const double OPT_W0_64[6] = {0.5, -1.0, 2.0, 1.5, 0.0, -0.25};
+static const double OPT_T_64[6] = {1.0, 2.0, 3.0, -1.0, 0.5, 0.0};
+
+static void opt_trajectory64(vsc_ctx *t, vs_graph *g, vs_status *st, vs_optimizer *o, const double *want,
+                             bool resource) {
+  GETV(w, "w", .initializer = vs_value_initializer(OPT_W0_64, VS_DOUBLE, 6, VS_SHAPE(2, 3)),
+       .use_resource = resource ? VS_OPT_TRUE : VS_OPT_FALSE);
+  INT_EQ(vs_var_dtype(w), VS_DOUBLE);
+  vs_output target = vs_constant(g, OPT_T_64, VS_DOUBLE, VS_SHAPE(2, 3), "T", st);
+  vs_output loss = vs_reduce_sum(g, vs_square(g, vs_sub(g, vs_var_value(w), target, NULL, st), NULL, st), NULL, st);
+  OK();
+  vs_op *train = vs_optimizer_minimize(o, loss, NULL, st);
+  OK();
+  SESSION(s);
+  vs_op *init = vs_global_variables_initializer(g, st);
+  OK();
+  RUN(s, init);
+  for (int i = 0; i < 5; i++) {
+    vs_tensor *l = NULL;
+    vs_session_run(s, NULL, NULL, 0, &loss, &l, 1, &train, 1, st);
+    OK();
+    double got = *(const double *)vs_tensor_data(l);
+    vs_tensor_free(l);
+    NEAR(got, want[6 + i], 1e-12 * (1 + fabs(want[6 + i])));
+  }
+  VALUE(x, s, w);
+  for (int i = 0; i < 6; i++) NEAR(((const double *)vs_tensor_data(x))[i], want[i], 1e-12 * (1 + fabs(want[i])));
+}
+
+#define OPT_TRAJECTORY64(name, make, ...)                                    \
+  static const double name##_want[11] = {__VA_ARGS__};                       \
+  VSC_CASE(optimizer_float64_trajectory_##name) {                            \
+    OPTIMIZER(o, make);                                                      \
+    opt_trajectory64(t, g, st, o, name##_want, false);                       \
+  }                                                                          \
+  VSC_CASE(optimizer_resource_float64_trajectory_##name) {                   \
+    OPTIMIZER(o, make);                                                      \
+    opt_trajectory64(t, g, st, o, name##_want, true);                        \
+  }
+
+OPT_TRAJECTORY64(gradient_descent, vs_gradient_descent_optimizer(0.1, NULL, st),
+                 0.8361600030517579, 1.0169600183105467, 2.6723200061035155, -0.18080001525878897, 0.3361600030517578, -0.0819199984741211, 16.8125, 10.759999919831753, 6.886399897384644, 4.407295901489259, 2.8206693559375013)
+OPT_TRAJECTORY64(momentum, vs_momentum_optimizer(0.1, 0.9, NULL, st),
+                 1.2902099803282323, 3.741259881969394, 3.5804199606564646, -2.451049901641162, 0.7902099803282323, 0.14510499016411618, 16.8125, 10.759999919831753, 3.5575249585129325, 0.06462726012725446, 1.6011207452103933)
+OPT_TRAJECTORY64(nesterov, vs_momentum_optimizer(0.1, 0.9, &(vs_momentum_opts){.use_nesterov = true}, st),
+                 1.207858771636199, 3.2471526298171938, 3.415717543272398, -2.039293858180995, 0.7078587716361989, 0.10392938581809948, 16.8125, 6.462724981360884, 0.8315758778429413, 0.1973813116663735, 1.7738866846686563)
+OPT_TRAJECTORY64(adam, vs_adam_optimizer(&(vs_adam_opts){.learning_rate = VS_OPT_DOUBLE(0.1)}, st),
+                 0.972184134545205, -0.5017810328851131, 2.4920347806534635, 1.002226226028883, 0.472184134545205, 0.12760331295923058, 16.8125, 15.322500137649492, 13.956195513442749, 12.711238679080287, 11.578465367131049)
+OPT_TRAJECTORY64(rmsprop, vs_rmsprop_optimizer(0.01, NULL, st),
+                 0.5483752290111277, -0.9001722613425076, 2.074316885017042, 1.4025305747743033, 0.04837522901112775, -0.22314557774539598, 16.8125, 16.451601188656017, 16.167666915812823, 15.922490315254676, 15.701621767013117)
+OPT_TRAJECTORY64(rmsprop_centered, vs_rmsprop_optimizer(0.01, &(vs_rmsprop_opts){.momentum = VS_OPT_DOUBLE(0.9), .centered = true}, st),
+                 0.629604439023709, -0.6843746823167636, 2.2145132478411456, 1.1945680868068187, 0.12960443902370894, -0.1809255272168896, 16.8125, 16.43858195537717, 15.801650655775516, 14.972749574748054, 14.00612983007311)
+
+/* w = get_variable("w", [2], float64); AdamOptimizer(0.1).minimize(reduce_sum(w * w)): the casts of
+ * beta1_power, beta2_power, lr, beta1, beta2 and epsilon to float64 are "Adam/update_w/Cast" .. "Cast_5",
+ * colocated with w, the Apply op's inputs 3..8; a RefVariable's beta power is cast from its "read"
+ * snapshot, a resource variable's through "Cast/ReadVariableOp" made inside the Cast's scope. GD's one
+ * cast is "GradientDescent/update_w/Cast".                                          T.train.float64 */
+static void adam64_graph(vsc_ctx *t, vs_graph *g, vs_status *st, bool resource) {
+  GETV(w, "w", .shape = VS_SHAPE(2), .dtype = VS_DOUBLE, .use_resource = resource ? VS_OPT_TRUE : VS_OPT_FALSE);
+  vs_output loss = vs_reduce_sum(g, vs_mul(g, vs_var_value(w), vs_var_value(w), NULL, st), NULL, st);
+  OK();
+  OPTIMIZER(o, vs_adam_optimizer(&(vs_adam_opts){.learning_rate = VS_OPT_DOUBLE(0.1)}, st));
+  vs_op *train = vs_optimizer_minimize(o, loss, NULL, st);
+  OK();
+  EXPECT(train != NULL, "no train op");
+  if (resource) {
+    OPT_OP("Adam/update_w/Cast/ReadVariableOp", "ReadVariableOp", "beta1_power:0");
+    OPT_OP("Adam/update_w/Cast", "Cast", "Adam/update_w/Cast/ReadVariableOp:0");
+    OPT_OP("Adam/update_w/Cast_1/ReadVariableOp", "ReadVariableOp", "beta2_power:0");
+    OPT_OP("Adam/update_w/Cast_1", "Cast", "Adam/update_w/Cast_1/ReadVariableOp:0");
+  } else {
+    OPT_OP("Adam/update_w/Cast", "Cast", "beta1_power/read:0");
+    OPT_OP("Adam/update_w/Cast_1", "Cast", "beta2_power/read:0");
+  }
+  OPT_OP("Adam/update_w/Cast_2", "Cast", "Adam/learning_rate:0");
+  OPT_OP("Adam/update_w/Cast_3", "Cast", "Adam/beta1:0");
+  OPT_OP("Adam/update_w/Cast_4", "Cast", "Adam/beta2:0");
+  OPT_OP("Adam/update_w/Cast_5", "Cast", "Adam/epsilon:0");
+  for (int i = 0; i < 6; i++) {
+    char name[64];
+    snprintf(name, sizeof name, i ? "Adam/update_w/Cast_%d" : "Adam/update_w/Cast", i);
+    OPT_CLASS(name, "loc:@w");
+    INT_EQ(vs_op_output_dtype(vs_graph_operation_by_name(g, name)), VS_DOUBLE);
+  }
+  const char *apply = resource ? "Adam/update_w/ResourceApplyAdam" : "Adam/update_w/ApplyAdam";
+  OPT_OP(apply, resource ? "ResourceApplyAdam" : "ApplyAdam",
+         "w:0 w/Adam:0 w/Adam_1:0 Adam/update_w/Cast:0 Adam/update_w/Cast_1:0 Adam/update_w/Cast_2:0 "
+         "Adam/update_w/Cast_3:0 Adam/update_w/Cast_4:0 Adam/update_w/Cast_5:0 gradients/AddN:0");
+  EXPECT(vs_graph_operation_by_name(g, "Adam/update_w/Cast_6") == NULL, "a seventh Cast");
+}
+VSC_CASE(optimizer_float64_adam_casts) { adam64_graph(t, g, st, false); }
+VSC_CASE(optimizer_resource_float64_adam_casts) { adam64_graph(t, g, st, true); }
+
+VSC_CASE(optimizer_float64_gradient_descent_cast) {
+  GETV(w, "w", .shape = VS_SHAPE(2), .dtype = VS_DOUBLE);
+  vs_output loss = vs_reduce_sum(g, vs_mul(g, vs_var_value(w), vs_var_value(w), NULL, st), NULL, st);
+  OK();
+  OPTIMIZER(o, vs_gradient_descent_optimizer(0.1, NULL, st));
+  vs_op *train = vs_optimizer_minimize(o, loss, NULL, st);
+  OK();
+  EXPECT(train != NULL, "no train op");
+  OPT_OP("GradientDescent/update_w/Cast", "Cast", "GradientDescent/learning_rate:0");
+  OPT_OP("GradientDescent/update_w/ApplyGradientDescent", "ApplyGradientDescent",
+         "w:0 GradientDescent/update_w/Cast:0 gradients/AddN:0");
+}
+
 const vsc_case vsc_cases_training[] = {
     VSC_REG(gradients_of_mean_squared_mlp, "T.grad.mlp T.grad.names"),
     VSC_REG(gradients_of_matmul, "T.grad.matmul"),
@@ -1709,6 +1825,21 @@ const vsc_case vsc_cases_training[] = {
     VSC_REG(optimizer_trajectory_adam, "T.train.trajectory"),
     VSC_REG(optimizer_trajectory_rmsprop, "T.train.trajectory"),
     VSC_REG(optimizer_trajectory_rmsprop_centered, "T.train.trajectory"),
+    VSC_REG(optimizer_float64_trajectory_gradient_descent, "T.train.float64"),
+    VSC_REG(optimizer_resource_float64_trajectory_gradient_descent, "T.rtrain.float64"),
+    VSC_REG(optimizer_float64_trajectory_momentum, "T.train.float64"),
+    VSC_REG(optimizer_resource_float64_trajectory_momentum, "T.rtrain.float64"),
+    VSC_REG(optimizer_float64_trajectory_nesterov, "T.train.float64"),
+    VSC_REG(optimizer_resource_float64_trajectory_nesterov, "T.rtrain.float64"),
+    VSC_REG(optimizer_float64_trajectory_adam, "T.train.float64"),
+    VSC_REG(optimizer_resource_float64_trajectory_adam, "T.rtrain.float64"),
+    VSC_REG(optimizer_float64_trajectory_rmsprop, "T.train.float64"),
+    VSC_REG(optimizer_resource_float64_trajectory_rmsprop, "T.rtrain.float64"),
+    VSC_REG(optimizer_float64_trajectory_rmsprop_centered, "T.train.float64"),
+    VSC_REG(optimizer_resource_float64_trajectory_rmsprop_centered, "T.rtrain.float64"),
+    VSC_REG(optimizer_float64_adam_casts, "T.train.float64"),
+    VSC_REG(optimizer_resource_float64_adam_casts, "T.rtrain.float64"),
+    VSC_REG(optimizer_float64_gradient_descent_cast, "T.train.float64"),
     VSC_REG(optimizer_learning_rate_tensor_fed, "T.train.learning_rate"),
     VSC_REG(optimizer_gan_var_lists_from_scopes, "T.train.var_list T.train.non_slot 6.3.3"),
     VSC_REG(optimizer_resumes_tf_checkpoint_with_slots, "T.train.trajectory T.train.slots T.train.checkpoint"),

@@ -367,3 +367,101 @@ def image_filter_three_sharing_forms_bit_identical(t):
         r = out[form - 1]
         t.check(r[2].tobytes() == r[3].tobytes() == r1.tobytes(),
                 "form %d: image1 through both filters gives different results" % form)
+
+
+# ---- tf.cast (the Cast op): TF 2.21's CPU values, exactly ----
+
+CAST_SRC = [1.5, -1.5, 2.7, -2.7, float("nan"), float("inf"), -float("inf"), 3e9, -3e9, 65520.0, 1e-8, 0.0]
+CAST_SRC64 = [1.5, -1.5, 2.7, -2.7, float("nan"), float("inf"), -float("inf"), 3e9, -3e9, 1e20]
+M32, M64 = -2 ** 31, -2 ** 63
+
+
+def cast_ints(t, sess, x, dtype, name, want):
+    y = tf.cast(x, dtype)
+    t.eq(y.op.name, name, "op name")
+    t.eq(y.dtype, dtype, "dtype")
+    got = sess.run(y)
+    if dtype in (tf.float16, tf.bfloat16):
+        got = got.view(np.uint16)
+    got = [int(v) for v in got.tolist()]
+    if dtype == tf.uint64:  # the C case compares the bits as int64
+        got = [v - 2 ** 64 if v >= 2 ** 63 else v for v in got]
+    t.eq(got, list(want), "%s (%s)" % (name, dtype.name))
+
+
+@case
+def cast_float32_to_integers_truncates_as_tf(t):
+    x = tf.constant(np.array(CAST_SRC, np.float32), name="x")
+    with t.session() as s:
+        cast_ints(t, s, x, tf.int32, "Cast", [1, -1, 2, -2, M32, M32, M32, M32, M32, 65520, 0, 0])
+        cast_ints(t, s, x, tf.int64, "Cast_1", [1, -1, 2, -2, M64, M64, M64, 3000000000, -3000000000, 65520, 0, 0])
+        cast_ints(t, s, x, tf.uint8, "Cast_2", [1, 255, 2, 254, 0, 0, 0, 0, 0, 240, 0, 0])
+        cast_ints(t, s, x, tf.int8, "Cast_3", [1, -1, 2, -2, 0, 0, 0, 0, 0, -16, 0, 0])
+        cast_ints(t, s, x, tf.int16, "Cast_4", [1, -1, 2, -2, 0, 0, 0, 0, 0, -16, 0, 0])
+        cast_ints(t, s, x, tf.uint16, "Cast_5", [1, 65535, 2, 65534, 0, 0, 0, 0, 0, 65520, 0, 0])
+        cast_ints(t, s, x, tf.uint32, "Cast_6", [1, 4294967295, 2, 4294967294, 2147483648, 2147483648, 2147483648,
+                                                 3000000000, 1294967296, 65520, 0, 0])
+        cast_ints(t, s, x, tf.uint64, "Cast_7", [1, -1, 2, -2, M64, M64, M64, 3000000000, -3000000000, 65520, 0, 0])
+        big = tf.constant(np.array([1.8e19, 2e19, -1e19, -5e9], np.float32), name="big")
+        cast_ints(t, s, big, tf.uint64, "Cast_8", [18000000404716257280 - 2 ** 64, M64, M64, -5000000000])
+
+
+@case
+def cast_float32_to_float16_bfloat16_bool_as_tf(t):
+    x = tf.constant(np.array(CAST_SRC, np.float32), name="x")
+    with t.session() as s:
+        cast_ints(t, s, x, tf.float16, "Cast", [0x3e00, 0xbe00, 0x4166, 0xc166, 0x7e00, 0x7c00, 0xfc00, 0x7c00,
+                                                0xfc00, 0x7c00, 0, 0])
+        cast_ints(t, s, x, tf.bfloat16, "Cast_1", [0x3fc0, 0xbfc0, 0x402d, 0xc02d, 0x7fc0, 0x7f80, 0xff80, 0x4f33,
+                                                   0xcf33, 0x4780, 0x322c, 0])
+        cast_ints(t, s, x, tf.bool, "Cast_2", [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0])
+        h = tf.cast(x, tf.float16, name="h")
+        back = tf.cast(h, tf.float32)
+        t.eq(back.op.name, "Cast_3")
+        b = s.run(back)
+    t.eq(float(b[2]), 2.69921875, "float16(2.7)")
+    t.check(np.isinf(b[9]) and b[9] > 0, "float16(65520) is %g, want inf" % b[9])
+    t.check(np.isnan(b[4]), "float16(NaN) is %g" % b[4])
+
+
+@case
+def cast_from_float64_int32_and_bool_as_tf(t):
+    d = tf.constant(np.array(CAST_SRC64, np.float64), name="d")
+    i = tf.constant(np.array([300, -1, 70000, -70000], np.int32), name="i")
+    b = tf.constant([True, False], name="b")
+    with t.session() as s:
+        cast_ints(t, s, d, tf.int32, "Cast", [1, -1, 2, -2, M32, M32, M32, M32, M32, M32])
+        cast_ints(t, s, d, tf.int64, "Cast_1", [1, -1, 2, -2, M64, M64, M64, 3000000000, -3000000000, M64])
+        cast_ints(t, s, d, tf.float16, "Cast_2", [0x3e00, 0xbe00, 0x4166, 0xc166, 0x7e00, 0x7c00, 0xfc00, 0x7c00,
+                                                  0xfc00, 0x7c00])
+        cast_ints(t, s, i, tf.uint8, "Cast_3", [44, 255, 112, 144])
+        cast_ints(t, s, i, tf.int8, "Cast_4", [44, -1, 112, -112])
+        cast_ints(t, s, i, tf.int16, "Cast_5", [300, -1, 4464, -4464])
+        cast_ints(t, s, i, tf.uint16, "Cast_6", [300, 65535, 4464, 61072])
+        cast_ints(t, s, i, tf.uint32, "Cast_7", [300, 4294967295, 70000, 4294897296])
+        cast_ints(t, s, i, tf.float16, "Cast_8", [0x5cb0, 0xbc00, 0x7c00, 0xfc00])
+        cast_ints(t, s, i, tf.bool, "Cast_9", [1, 1, 1, 1])
+        cast_ints(t, s, b, tf.int32, "Cast_10", [1, 0])
+        f = tf.cast(d, tf.float32)
+        t.eq(f.op.name, "Cast_11")
+        fv = s.run(f)
+        bf = tf.cast(b, tf.float32)
+        t.eq(bf.op.name, "Cast_12")
+        bv = s.run(bf)
+    t.eq(float(fv[2]), 2.7000000476837158, "float32(2.7)")
+    t.eq(float(fv[9]), 1.0000000200408773e+20, "float32(1e20)")
+    t.eq(bv.tolist(), [1.0, 0.0], "bool -> float32")
+
+
+@case
+def cast_same_dtype_names_and_strings(t):
+    x = tf.constant(1.5, name="x")
+    t.check(tf.cast(x, tf.float32) is x, "tf.cast to x's own dtype built an op")
+    t.eq(tf.cast(x, tf.int32, name="foo").name, "foo:0")
+    a = tf.cast(tf.constant(["a"], name="s"), tf.float32)
+    t.eq(a.name, "Cast:0")
+    b = tf.cast(x, tf.string)
+    t.eq(b.name, "Cast_1:0")
+    with t.session() as s:
+        t.raises("UnimplementedError", lambda: s.run(a), fragment="Cast string to float is not supported")
+        t.raises("UnimplementedError", lambda: s.run(b), fragment="Cast float to string is not supported")

@@ -1198,3 +1198,160 @@ def optimizer_resource_slot_devices_from_device_scope(t):
                   "Adam/ReadVariableOp_1=/device:GPU:3 Adam/ReadVariableOp_2=- Adam/mul_1=/device:GPU:3 "
                   "Adam/AssignVariableOp_1=/device:GPU:3 Adam/ReadVariableOp_3=/device:GPU:3 Adam/NoOp=/device:GPU:3 "
                   "Adam/NoOp_1=/device:GPU:3 Adam=/device:GPU:3")
+
+
+# ---- float64 variables (the C cases' tolerance: 1e-12 * (1 + |want|)) ----
+
+W0_64 = W0.astype(np.float64)
+TARGET_64 = TARGET.astype(np.float64)
+
+
+def _trajectory64(t, opt, want, resource):
+    w = tf.get_variable("w", initializer=tf.constant(W0_64), use_resource=resource)
+    t.eq(w.dtype.base_dtype, tf.float64, "w's dtype")
+    read = w if not resource else tf.get_default_graph().get_tensor_by_name("w/Read/ReadVariableOp:0")
+    loss = tf.reduce_sum(tf.square(read - tf.constant(TARGET_64, name="T")))
+    train = opt.minimize(loss)
+    with t.session() as s:
+        s.run(tf.global_variables_initializer())
+        for i in range(5):
+            got = s.run([loss, train])[0]
+            t.near(got, want[6 + i], 1e-12 * (1 + abs(want[6 + i])), "loss %d" % i)
+        for i, x in enumerate(s.run(w).ravel()):
+            t.near(x, want[i], 1e-12 * (1 + abs(want[i])), "w[%d]" % i)
+
+
+TRAJ64_GRADIENT_DESCENT = [0.8361600030517579, 1.0169600183105467, 2.6723200061035155, -0.18080001525878897, 0.3361600030517578, -0.0819199984741211, 16.8125, 10.759999919831753, 6.886399897384644, 4.407295901489259, 2.8206693559375013]
+
+
+@case
+def optimizer_float64_trajectory_gradient_descent(t):
+    _trajectory64(t, tf.train.GradientDescentOptimizer(0.1), TRAJ64_GRADIENT_DESCENT, False)
+
+
+@case
+def optimizer_resource_float64_trajectory_gradient_descent(t):
+    _trajectory64(t, tf.train.GradientDescentOptimizer(0.1), TRAJ64_GRADIENT_DESCENT, True)
+
+
+TRAJ64_MOMENTUM = [1.2902099803282323, 3.741259881969394, 3.5804199606564646, -2.451049901641162, 0.7902099803282323, 0.14510499016411618, 16.8125, 10.759999919831753, 3.5575249585129325, 0.06462726012725446, 1.6011207452103933]
+
+
+@case
+def optimizer_float64_trajectory_momentum(t):
+    _trajectory64(t, tf.train.MomentumOptimizer(0.1, 0.9), TRAJ64_MOMENTUM, False)
+
+
+@case
+def optimizer_resource_float64_trajectory_momentum(t):
+    _trajectory64(t, tf.train.MomentumOptimizer(0.1, 0.9), TRAJ64_MOMENTUM, True)
+
+
+TRAJ64_NESTEROV = [1.207858771636199, 3.2471526298171938, 3.415717543272398, -2.039293858180995, 0.7078587716361989, 0.10392938581809948, 16.8125, 6.462724981360884, 0.8315758778429413, 0.1973813116663735, 1.7738866846686563]
+
+
+@case
+def optimizer_float64_trajectory_nesterov(t):
+    _trajectory64(t, tf.train.MomentumOptimizer(0.1, 0.9, use_nesterov=True), TRAJ64_NESTEROV, False)
+
+
+@case
+def optimizer_resource_float64_trajectory_nesterov(t):
+    _trajectory64(t, tf.train.MomentumOptimizer(0.1, 0.9, use_nesterov=True), TRAJ64_NESTEROV, True)
+
+
+TRAJ64_ADAM = [0.972184134545205, -0.5017810328851131, 2.4920347806534635, 1.002226226028883, 0.472184134545205, 0.12760331295923058, 16.8125, 15.322500137649492, 13.956195513442749, 12.711238679080287, 11.578465367131049]
+
+
+@case
+def optimizer_float64_trajectory_adam(t):
+    _trajectory64(t, tf.train.AdamOptimizer(0.1), TRAJ64_ADAM, False)
+
+
+@case
+def optimizer_resource_float64_trajectory_adam(t):
+    _trajectory64(t, tf.train.AdamOptimizer(0.1), TRAJ64_ADAM, True)
+
+
+TRAJ64_RMSPROP = [0.5483752290111277, -0.9001722613425076, 2.074316885017042, 1.4025305747743033, 0.04837522901112775, -0.22314557774539598, 16.8125, 16.451601188656017, 16.167666915812823, 15.922490315254676, 15.701621767013117]
+
+
+@case
+def optimizer_float64_trajectory_rmsprop(t):
+    _trajectory64(t, tf.train.RMSPropOptimizer(0.01), TRAJ64_RMSPROP, False)
+
+
+@case
+def optimizer_resource_float64_trajectory_rmsprop(t):
+    _trajectory64(t, tf.train.RMSPropOptimizer(0.01), TRAJ64_RMSPROP, True)
+
+
+TRAJ64_RMSPROP_CENTERED = [0.629604439023709, -0.6843746823167636, 2.2145132478411456, 1.1945680868068187, 0.12960443902370894, -0.1809255272168896, 16.8125, 16.43858195537717, 15.801650655775516, 14.972749574748054, 14.00612983007311]
+
+
+@case
+def optimizer_float64_trajectory_rmsprop_centered(t):
+    _trajectory64(t, tf.train.RMSPropOptimizer(0.01, momentum=0.9, centered=True), TRAJ64_RMSPROP_CENTERED, False)
+
+
+@case
+def optimizer_resource_float64_trajectory_rmsprop_centered(t):
+    _trajectory64(t, tf.train.RMSPropOptimizer(0.01, momentum=0.9, centered=True), TRAJ64_RMSPROP_CENTERED, True)
+
+
+def _adam64_graph(t, resource):
+    w = tf.get_variable("w", [2], tf.float64, use_resource=resource)
+    read = w if not resource else tf.get_default_graph().get_tensor_by_name("w/Read/ReadVariableOp:0")
+    train = tf.train.AdamOptimizer(0.1).minimize(tf.reduce_sum(read * read))
+    t.check(train is not None, "no train op")
+    g = tf.get_default_graph()
+
+    def op(name, type_, ins):
+        o = g.get_operation_by_name(name)
+        t.eq(o.type, type_, name + " type")
+        t.eq(" ".join([i.name for i in o.inputs] + ["^" + c.name for c in o.control_inputs]), ins, name + " inputs")
+        return o
+    if resource:
+        op("Adam/update_w/Cast/ReadVariableOp", "ReadVariableOp", "beta1_power:0")
+        op("Adam/update_w/Cast", "Cast", "Adam/update_w/Cast/ReadVariableOp:0")
+        op("Adam/update_w/Cast_1/ReadVariableOp", "ReadVariableOp", "beta2_power:0")
+        op("Adam/update_w/Cast_1", "Cast", "Adam/update_w/Cast_1/ReadVariableOp:0")
+    else:
+        op("Adam/update_w/Cast", "Cast", "beta1_power/read:0")
+        op("Adam/update_w/Cast_1", "Cast", "beta2_power/read:0")
+    op("Adam/update_w/Cast_2", "Cast", "Adam/learning_rate:0")
+    op("Adam/update_w/Cast_3", "Cast", "Adam/beta1:0")
+    op("Adam/update_w/Cast_4", "Cast", "Adam/beta2:0")
+    op("Adam/update_w/Cast_5", "Cast", "Adam/epsilon:0")
+    for i in range(6):
+        o = g.get_operation_by_name("Adam/update_w/Cast" + ("_%d" % i if i else ""))
+        t.eq(o.colocation_groups(), [b"loc:@w"], o.name + " colocation")
+        t.eq(o.outputs[0].dtype, tf.float64, o.name + " dtype")
+    op("Adam/update_w/ResourceApplyAdam" if resource else "Adam/update_w/ApplyAdam",
+       "ResourceApplyAdam" if resource else "ApplyAdam",
+       "w:0 w/Adam:0 w/Adam_1:0 Adam/update_w/Cast:0 Adam/update_w/Cast_1:0 Adam/update_w/Cast_2:0 "
+       "Adam/update_w/Cast_3:0 Adam/update_w/Cast_4:0 Adam/update_w/Cast_5:0 gradients/AddN:0")
+    t.check("Adam/update_w/Cast_6" not in [o.name for o in g.get_operations()], "a seventh Cast")
+
+
+@case
+def optimizer_float64_adam_casts(t):
+    _adam64_graph(t, False)
+
+
+@case
+def optimizer_resource_float64_adam_casts(t):
+    _adam64_graph(t, True)
+
+
+@case
+def optimizer_float64_gradient_descent_cast(t):
+    w = tf.get_variable("w", [2], tf.float64)
+    train = tf.train.GradientDescentOptimizer(0.1).minimize(tf.reduce_sum(w * w))
+    t.check(train is not None, "no train op")
+    g = tf.get_default_graph()
+    c = g.get_operation_by_name("GradientDescent/update_w/Cast")
+    t.eq(c.type, "Cast")
+    t.eq([i.name for i in c.inputs], ["GradientDescent/learning_rate:0"])
+    a = g.get_operation_by_name("GradientDescent/update_w/ApplyGradientDescent")
+    t.eq([i.name for i in a.inputs], ["w:0", "GradientDescent/update_w/Cast:0", "gradients/AddN:0"])

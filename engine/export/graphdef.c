@@ -273,6 +273,10 @@ static bool train_op_attrs(attrs *as, const vs_op *op) {
   } else if (is_type(op, "AddN")) {
     attr_i(as, "N", op->n_inputs, false);
     attr_type(as, "T", op->dtype, false);
+  } else if (is_type(op, "Cast")) { /* tf.cast's Truncate=False: the default, stripped */
+    attr_type(as, "DstT", op->dtype, false);
+    attr_type(as, "SrcT", in_dtype(op, 0), false);
+    attr_b(as, "Truncate", false, true);
   } else if (is_type(op, "GreaterEqual")) {
     attr_type(as, "T", in_dtype(op, 0), false);
   } else if (is_type(op, "Equal")) {

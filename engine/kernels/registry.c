@@ -16,7 +16,7 @@ static const struct family {
     {vs__arith_defs, &vs__n_arith_defs},   {vs__nn_grad_defs, &vs__n_nn_grad_defs},
     {vs__pool_defs, &vs__n_pool_defs},     {vs__logic_defs, &vs__n_logic_defs},
     {vs__softmax_defs, &vs__n_softmax_defs},
-    {vs__partition_defs, &vs__n_partition_defs},
+    {vs__partition_defs, &vs__n_partition_defs}, {vs__cast_defs, &vs__n_cast_defs},
     {vs__training_defs, &vs__n_training_defs}, {vs__resource_defs, &vs__n_resource_defs},
 };
 enum { N_FAMILIES = sizeof families / sizeof families[0] };

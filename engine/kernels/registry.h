@@ -129,6 +129,10 @@ bool vs__grad_softmax_xent(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx
 bool vs__grad_conv2d(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
 bool vs__grad_max_pool(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
 bool vs__grad_avg_pool(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
+bool vs__grad_cast(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
+/* Cast (engine/kernels/cast.c). */
+extern const vs_op_def vs__cast_defs[];
+extern const size_t vs__n_cast_defs;
 /* The optimizers' Apply* and ResourceApply* ops (engine/kernels/training.c). */
 extern const vs_op_def vs__training_defs[];
 extern const size_t vs__n_training_defs;

@@ -1,6 +1,6 @@
 /* math_grad.c - gradients of the arithmetic ops and reductions, built as
  * TF 2.21's math_grad.py builds them (the same ops, names and order):
- * AddV2, Sub, Mul, RealDiv, Neg, Square, AddN, Sum, Mean. */
+ * AddV2, Sub, Mul, RealDiv, Neg, Square, AddN, Sum, Mean, Cast. */
 #include <stdio.h>
 #include <string.h>
 
@@ -98,6 +98,17 @@ bool vs__grad_realdiv(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_
 bool vs__grad_neg(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st) {
   (void)op;
   dx[0] = vs_neg(g, grad, "Neg", st);
+  return dx[0].op != NULL;
+}
+
+/* _CastGrad: between floating dtypes the gradient is cast back to the
+ * input's dtype (math_ops.cast: op "Cast", or grad itself when the dtypes
+ * agree); an integer or bool side gets none. */
+static bool floating(vs_dtype t) { return t == VS_HALF || t == VS_FLOAT || t == VS_DOUBLE || t == VS_BFLOAT16; }
+bool vs__grad_cast(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st) {
+  vs_dtype src = op->inputs[0].op->dtype;
+  if (!floating(src) || !floating(grad.op->dtype)) return true;
+  dx[0] = vs_cast(g, grad, src, NULL, st);
   return dx[0].op != NULL;
 }
 

@@ -349,22 +349,77 @@ static bool create_slots(vs_graph *g, vs_optimizer *o, vs_var *const *vars, size
   return ok && !vs__failed(st);
 }
 
+/* math_ops.cast(x, t) of each hyper-parameter of an Apply op, in input
+ * order, as _apply_dense (t: var.dtype) and _resource_apply_dense (t:
+ * grad.dtype) pass them: no op where x already has dtype t (float32
+ * variables), else "Cast", "Cast_1", ... in the caller's "update_<v>/"
+ * scope, under colocate_with(var) as the update is. reads[i], when not
+ * NULL, is a variable cast itself (Adam's beta powers): a RefVariable
+ * converts to its "<n>/read" snapshot, a resource variable to a
+ * ReadVariableOp made inside the Cast's own scope ("Cast/ReadVariableOp");
+ * reads[i] is cleared once cast. The graph lock is held. */
+static bool cast_scalars(vs_graph *g, vs_var *v, const char *type, vs_output *in, int n, vs_var **reads, vs_dtype t,
+                         vs_status *st) {
+  const vs_apply_spec *sp = vs__apply_spec(type);
+  vs_thread_state *ts = vs__thread(g, st);
+  if (!sp || !ts) return false;
+  bool any = false;
+  for (int i = 0; i < n; i++)
+    any |= sp->role[i] == VS_APPLY_SCALAR && (reads && reads[i] ? reads[i]->dtype : in[i].op->dtype) != t;
+  if (!any) return true;
+  vs_colocation_scope *coloc = vs_colocate_with_var(g, v, false, st);
+  if (!coloc) return false;
+  for (int i = 0; i < n && !vs__failed(st); i++) {
+    if (sp->role[i] != VS_APPLY_SCALAR) continue;
+    vs_var *r = reads ? reads[i] : NULL;
+    if (r && r->dtype == t) continue; /* the op converts it (apply_op) */
+    if (!r) {
+      if (in[i].op->dtype != t) in[i] = vs_cast(g, in[i], t, NULL, st);
+      continue;
+    }
+    if (!r->resource) {
+      in[i] = vs_cast(g, vs_var_value(r), t, NULL, st);
+    } else { /* name_scope(None, "Cast", [x]): the read, then the Cast named after the scope */
+      const char *scope = vs_name_scope_push(g, "Cast", st);
+      char *name = scope ? vs__strndup(scope, strlen(scope)) : NULL;
+      if (scope && !name) vs__oom(st);
+      vs_output x = name ? read_value(g, ts, r, st) : (vs_output){NULL, 0};
+      if (scope) vs_name_scope_pop(g, x.op ? st : NULL);
+      if (x.op) in[i] = vs_cast(g, x, t, name, st);
+      free(name);
+    }
+    reads[i] = NULL;
+  }
+  vs_colocation_scope_pop(g, coloc, vs__failed(st) ? NULL : st);
+  return !vs__failed(st);
+}
+
+/* The Apply op `type` over in[0..n), its hyper-parameters cast first. */
+static vs_op *cast_and_apply(vs_graph *g, const vs_optimizer *o, vs_var *v, vs_output grad, const char *type,
+                             vs_output *in, int n, vs_var **reads, vs_status *st) {
+  vs_dtype t = v->resource ? grad.op->dtype : v->dtype;
+  if (!cast_scalars(g, v, type, in, n, reads, t, st)) return NULL;
+  return apply_op(g, o, type, in, n, reads, st);
+}
+
 /* processor.update_op -> _apply_dense(grad, var), or for a resource
  * variable _resource_apply_dense(grad, var) on its handle (the
- * hyper-parameters' casts to the gradient's dtype are no ops for float32). */
+ * hyper-parameters cast to the variable's, resp. the gradient's, dtype:
+ * no ops for float32). */
 static vs_op *apply_dense(vs_graph *g, vs_optimizer *o, const prepared *p, vs_output grad, vs_var *v,
                           vs_status *st) {
   bool res = v->resource;
   switch (o->kind) {
     case VS_OPT_GD: {
       vs_output in[3] = {ref(v), p->lr, grad};
-      return apply_op(g, o, res ? "ResourceApplyGradientDescent" : "ApplyGradientDescent", in, 3, NULL, st);
+      return cast_and_apply(g, o, v, grad, res ? "ResourceApplyGradientDescent" : "ApplyGradientDescent", in, 3, NULL,
+                            st);
     }
     case VS_OPT_MOMENTUM: {
       vs_var *accum = vs__opt_slot(o, v, "momentum", o->name, vs_zeros_initializer(), st);
       if (!accum) return NULL;
       vs_output in[5] = {ref(v), ref(accum), p->lr, grad, p->momentum};
-      return apply_op(g, o, res ? "ResourceApplyMomentum" : "ApplyMomentum", in, 5, NULL, st);
+      return cast_and_apply(g, o, v, grad, res ? "ResourceApplyMomentum" : "ApplyMomentum", in, 5, NULL, st);
     }
     case VS_OPT_ADAM: {
       vs_var *m = vs_optimizer_get_slot(o, v, "m"), *vv = vs_optimizer_get_slot(o, v, "v");
@@ -374,17 +429,18 @@ static vs_op *apply_dense(vs_graph *g, vs_optimizer *o, const prepared *p, vs_ou
        * which converts it (its read) inside the op's name scope. */
       vs_var *reads[10] = {NULL, NULL, NULL, b1, b2};
       vs_output in[10] = {ref(v), ref(m), ref(vv), {0}, {0}, p->lr, p->beta1, p->beta2, p->epsilon, grad};
-      return apply_op(g, o, res ? "ResourceApplyAdam" : "ApplyAdam", in, 10, reads, st);
+      return cast_and_apply(g, o, v, grad, res ? "ResourceApplyAdam" : "ApplyAdam", in, 10, reads, st);
     }
     case VS_OPT_RMSPROP: {
       vs_var *rms = vs_optimizer_get_slot(o, v, "rms"), *mom = vs_optimizer_get_slot(o, v, "momentum");
       if (o->centered) {
         vs_var *mg = vs_optimizer_get_slot(o, v, "mg");
         vs_output in[9] = {ref(v), ref(mg), ref(rms), ref(mom), p->lr, p->decay, p->momentum, p->epsilon, grad};
-        return apply_op(g, o, res ? "ResourceApplyCenteredRMSProp" : "ApplyCenteredRMSProp", in, 9, NULL, st);
+        return cast_and_apply(g, o, v, grad, res ? "ResourceApplyCenteredRMSProp" : "ApplyCenteredRMSProp", in, 9,
+                              NULL, st);
       }
       vs_output in[8] = {ref(v), ref(rms), ref(mom), p->lr, p->decay, p->momentum, p->epsilon, grad};
-      return apply_op(g, o, res ? "ResourceApplyRMSProp" : "ApplyRMSProp", in, 8, NULL, st);
+      return cast_and_apply(g, o, v, grad, res ? "ResourceApplyRMSProp" : "ApplyRMSProp", in, 8, NULL, st);
     }
   }
   return NULL;
@@ -579,18 +635,15 @@ VS_API vs_op *vs_optimizer_apply_gradients(vs_optimizer *opt, const vs_grad_and_
      * gradient's dtype: a gradient that is not a number fails as TF's op
      * does when built (apply_op: "Value passed to parameter ..."). */
     if (gv[i].var->resource && !number_type(gt)) continue;
-    if (gv[i].var->resource && (gv[i].var->dtype != VS_FLOAT || gt != VS_FLOAT)) {
+    /* float32 and float64 have Apply kernels here (training.cl); TF's
+     * float16 and bfloat16 updates compute in their own precision, which
+     * varscope's kernels do not (yet) reproduce. */
+    vs_dtype vt = gv[i].var->dtype;
+    if ((vt != VS_FLOAT && vt != VS_DOUBLE) || (gv[i].var->resource && gt != vt)) {
       vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_TYPE_ERROR,
-               "%s: varscope's optimizers update float32 variables only (with float32 gradients for a resource "
-               "variable, where TF casts the hyper-parameters with a Cast op varscope does not have); %s is %s, "
-               "its gradient %s",
-               opt->name, vs_var_name(gv[i].var), vs_dtype_name(gv[i].var->dtype), vs_dtype_name(gt));
-      return NULL;
-    }
-    if (gv[i].var->dtype != VS_FLOAT) {
-      vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_TYPE_ERROR,
-               "%s: varscope's optimizers update float32 variables only; %s is %s", opt->name,
-               vs_var_name(gv[i].var), vs_dtype_name(gv[i].var->dtype));
+               "%s: varscope's optimizers update float32 and float64 variables only (a resource variable with a "
+               "gradient of its own dtype); %s is %s, its gradient %s",
+               opt->name, vs_var_name(gv[i].var), vs_dtype_name(vt), vs_dtype_name(gt));
       return NULL;
     }
   }

@@ -162,6 +162,23 @@ vs_output vs_reduce_mean(vs_graph *g, vs_output x, const vs_reduce_opts *opts, v
 vs_output vs_square(vs_graph *g, vs_output x, const char *name, vs_status *st);
 vs_output vs_neg(vs_graph *g, vs_output x, const char *name, vs_status *st);
 
+/* tf.cast(x, dtype, name): an op "Cast" (SrcT x's dtype, DstT dtype,
+ * Truncate false) named name, NULL: "Cast", made unique in the caller's
+ * name scope. When x already has dtype, x itself is returned and no op is
+ * built (as tf.cast). Values as TF's CPU kernel: floating to integer
+ * truncates toward zero (NaN, infinities and out-of-range values give x86's
+ * results: INT_MIN for int32, INT64_MIN for int64, and so on), integers wrap
+ * to narrower integers, float16/bfloat16 round to nearest even, anything to
+ * bool is x != 0 (NaN true). Every numeric dtype varscope stores and bool
+ * cast to any other. Errors: INVALID_ARGUMENT (TypeError) for an invalid
+ * dtype; a string source or destination builds but fails when run with
+ * TF's UNIMPLEMENTED "Cast string to float is not supported"; complex
+ * numbers fail when run with UNIMPLEMENTED. The gradient is TF's: cast
+ * back between floating dtypes, none otherwise. The op belongs to the
+ * graph; thread-safe (takes the graph lock); the name scope is the
+ * calling thread's. */
+vs_output vs_cast(vs_graph *g, vs_output x, vs_dtype dtype, const char *name, vs_status *st);
+
 /* x / y (math_ops.truediv, op "RealDiv" named "truediv") for floating
  * tensors, with vs_add's broadcasts and errors; integers are refused
  * (UNIMPLEMENTED: TF would cast them to floating point first). */

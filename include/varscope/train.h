@@ -113,10 +113,16 @@ void vs_gradients(vs_graph *g, const vs_output *ys, size_t n_ys, const vs_output
  * The updates run on the device where the variable's buffer is, in place
  * (cl_kernels/training.cl), with TF's arithmetic (training_ops.cc).
  *
- * Only float32 variables are optimised, resource variables with float32
- * gradients (TF also takes float16/64 through a Cast of the
- * hyper-parameters varscope does not have): other dtypes are refused with
- * UNIMPLEMENTED before anything is built. A resource variable with a
+ * float32 and float64 variables are optimised (a resource variable with a
+ * gradient of its own dtype). For float64, as TF's _apply_dense, each
+ * hyper-parameter is cast to the variable's dtype (a resource variable's:
+ * the gradient's) by a Cast op "<opt>/update_<v>/Cast", "Cast_1", ... in
+ * input order, colocated with the variable (Adam's beta powers from their
+ * "read" snapshot, or through "Cast/ReadVariableOp" for resource ones), and
+ * the Apply kernels compute in double; float32 builds no Cast, as TF.
+ * float16, bfloat16 and integer variables, which TF updates in their own
+ * precision or not at all, are refused with UNIMPLEMENTED before anything
+ * is built. A resource variable with a
  * gradient that is not a number (bool) gets TF's TypeError "Value passed to
  * parameter 'alpha' has DataType bool not in list of allowed values: ..."
  * (the op's first hyper-parameter: 'lr', 'beta1_power') once its slots are
@@ -147,8 +153,10 @@ typedef struct vs_optimizer_opts {
   const char *name;  /* NULL: the optimizer's default name */
   bool use_locking;  /* recorded as the ops' attr; updates of one run are serial anyway */
   /* learning_rate given as a tensor (a placeholder fed each step, a
-   * schedule built from ops): a float32 scalar used as is, in place of
-   * the "learning_rate" Const (as TF, which converts only Python numbers).
+   * schedule built from ops): a scalar used in place of the
+   * "learning_rate" Const (as TF, which converts only Python numbers),
+   * cast to the variable's dtype by a Cast op when it differs (TF's
+   * math_ops.cast).
    * {NULL, 0}: the double argument. The same field in every optimizer's
    * options. */
   vs_output learning_rate_tensor;
@@ -221,7 +229,8 @@ typedef struct vs_apply_opts {
  *   - ValueError "No variables provided." for n == 0;
  *   - INVALID_ARGUMENT for a NULL pair array, a NULL variable, variables or
  *     gradients of different graphs, a global step that is not an integer
- *     scalar; UNIMPLEMENTED for a variable that is not float32;
+ *     scalar; UNIMPLEMENTED for a variable that is not float32 or float64
+ *     (or a resource variable whose gradient has another dtype);
  *   - ValueError "No gradients provided for any variable: [\"<tf.Variable
  *     'w:0' shape=(2, 3) dtype=float32_ref>\", ...]." when every grad is None;
  *   - TypeError "Input 'delta' of 'ApplyGradientDescent' Op has type int32
