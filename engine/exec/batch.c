@@ -21,7 +21,7 @@ typedef struct defs {
 } defs;
 
 static bool is_const_scalar(const vs_op *op, const defs *d, vs_dtype t) {
-  return op->def == d->cnst && !op->n_controls && op->dtype == t && op->data && vs__shape_elements(&op->shape) == 1;
+  return op->def == d->cnst && !op->n_controls && op->dtype == t && vs__op_data(op) && vs__shape_elements(&op->shape) == 1;
 }
 
 /* A scalar of dtype t as its bits in a table word. */
@@ -40,7 +40,7 @@ static bool match(const vs_plan *p, const vs_step *step, const defs *d, vs_batch
   const vs_op *as = step->op;
   if (as->def != d->assign || as->n_controls || step->kind != VS_STEP_KERNEL) return false;
   const vs_op *ref = as->inputs[0].op, *x = as->inputs[1].op;
-  vs_var *v = ref->var;
+  vs_var *v = vs__op_var(ref);
   if (ref->def != d->variable || !v || v->op != ref || (v->dtype != VS_FLOAT && v->dtype != VS_DOUBLE)) return false;
   vs_dtype t = v->dtype;
   *e = (vs_batch_entry){.assign = (vs_op *)as, .var = v, .scale = 0, .shift = 0};
@@ -49,22 +49,22 @@ static bool match(const vs_plan *p, const vs_step *step, const defs *d, vs_batch
     if (m->def != d->mul || !used_once(p, m) || m->dtype != t) return false;
     if (t == VS_FLOAT) {
       float scale;
-      if (sc && is_const_scalar(sc, d, t)) scale = *(const float *)sc->data;
+      if (sc && is_const_scalar(sc, d, t)) scale = *(const float *)vs__op_data(sc);
       else if (sc && sc->def == d->sub && used_once(p, sc) && is_const_scalar(sc->inputs[0].op, d, t) &&
                is_const_scalar(sc->inputs[1].op, d, t))
-        scale = *(const float *)sc->inputs[0].op->data - *(const float *)sc->inputs[1].op->data; /* the graph's Sub */
+        scale = *(const float *)vs__op_data(sc->inputs[0].op) - *(const float *)vs__op_data(sc->inputs[1].op); /* the graph's Sub */
       else return false;
       e->scale = bits_of(&scale, t);
     } else {
       double scale;
-      if (sc && is_const_scalar(sc, d, t)) scale = *(const double *)sc->data;
+      if (sc && is_const_scalar(sc, d, t)) scale = *(const double *)vs__op_data(sc);
       else if (sc && sc->def == d->sub && used_once(p, sc) && is_const_scalar(sc->inputs[0].op, d, t) &&
                is_const_scalar(sc->inputs[1].op, d, t))
-        scale = *(const double *)sc->inputs[0].op->data - *(const double *)sc->inputs[1].op->data;
+        scale = *(const double *)vs__op_data(sc->inputs[0].op) - *(const double *)vs__op_data(sc->inputs[1].op);
       else return false;
       e->scale = bits_of(&scale, t);
     }
-    e->shift = bits_of(x->inputs[1].op->data, t);
+    e->shift = bits_of(vs__op_data(x->inputs[1].op), t);
     e->affine = true;
     x = m->inputs[0].op;
   }
@@ -74,7 +74,7 @@ static bool match(const vs_plan *p, const vs_step *step, const defs *d, vs_batch
             : x->def == d->truncated ? "truncated_normal_batch"
                                      : NULL;
   const vs_op *shape = x->n_inputs == 1 ? x->inputs[0].op : NULL;
-  if (!*kernel || !shape || shape->def != d->cnst || shape->n_controls || !shape->data) return false;
+  if (!*kernel || !shape || shape->def != d->cnst || shape->n_controls || !vs__op_data(shape)) return false;
   vs_shape want = vs__shape_from_input(x, 0); /* the variable's, so the entry keeps none */
   int64_t n = vs__shape_elements(&want);
   if (n <= 0 || n > MAX_ELEMENTS || !vs_shape_is_fully_defined(v->shape) || v->shape.rank != want.rank) return false;
@@ -102,7 +102,7 @@ static bool match_fill(const vs_plan *p, const vs_step *step, const defs *d, vs_
   const vs_op *as = step->op;
   if (as->def != d->assign || as->n_controls || step->kind != VS_STEP_KERNEL) return false;
   const vs_op *ref = as->inputs[0].op, *x = as->inputs[1].op;
-  vs_var *v = ref->var;
+  vs_var *v = vs__op_var(ref);
   if (ref->def != d->variable || !v || v->op != ref || v->dtype == VS_STRING) return false;
   size_t esize = vs_dtype_size(v->dtype);
   if (!bits_dtype(esize, bits) || !used_once(p, x) || x->dtype != v->dtype) return false;
@@ -111,19 +111,19 @@ static bool match_fill(const vs_plan *p, const vs_step *step, const defs *d, vs_
   if (x->def == d->cnst) {
     want = x->shape;
     int64_t n = vs__shape_elements(&x->shape);
-    if (!x->data || n <= 0 || x->data_size != (size_t)n * esize) return false;
-    const unsigned char *b = x->data;
+    if (!vs__op_data(x) || n <= 0 || vs__op_data_size(x) != (size_t)n * esize) return false;
+    const unsigned char *b = vs__op_data(x);
     bool uniform = true;
     for (int64_t i = 1; i < n && uniform; i++) uniform = memcmp(b, b + (size_t)i * esize, esize) == 0;
     if (uniform) memcpy(&e->shift, b, esize); /* little-endian bits: the kernel's (T) keeps the low bytes */
-    else e->copy = x->data;
+    else e->copy = vs__op_data(x);
   } else if (x->def == d->fill && x->n_inputs == 2) {
     const vs_op *shape = x->inputs[0].op, *value = x->inputs[1].op;
-    if (shape->def != d->cnst || shape->n_controls || !shape->data || !is_const_scalar(value, d, v->dtype)) return false;
+    if (shape->def != d->cnst || shape->n_controls || !vs__op_data(shape) || !is_const_scalar(value, d, v->dtype)) return false;
     want = vs__shape_from_input(x, 0);
     for (int i = 0; i < want.rank; i++)
       if (want.dims[i] < 0) return false; /* the unbatched Fill reports it */
-    memcpy(&e->shift, value->data, esize);
+    memcpy(&e->shift, vs__op_data(value), esize);
   } else {
     return false;
   }
@@ -145,7 +145,7 @@ static void skip_chain(const vs_plan *p, const vs_op *op, uint32_t *skipped_uses
   for (int i = 0; i < op->n_inputs; i++) {
     const vs_op *in = op->inputs[i].op;
     uint32_t k = vs__plan_slot(p, in);
-    if (++skipped_uses[k] == p->uses[k] && !in->n_controls && !in->var) skip_chain(p, in, skipped_uses, skip);
+    if (++skipped_uses[k] == p->uses[k] && !in->n_controls && !vs__op_var(in)) skip_chain(p, in, skipped_uses, skip);
   }
 }
 

@@ -17,7 +17,7 @@
 #include "kernels/registry.h"
 
 bool vs__plan_folds(const vs_op *op) {
-  return op->n_inputs == 1 && strcmp(op->type, "Rank") == 0 && op->inputs[0].op->shape.known;
+  return op->n_inputs == 1 && strcmp(vs__op_type(op), "Rank") == 0 && op->inputs[0].op->shape.known;
 }
 
 /* TF's IsFreeOfSideEffect, over varscope's op types: false for the ops a
@@ -26,10 +26,10 @@ static bool free_of_side_effect(const vs_op *op) {
   static const char *const stateful[] = {"Placeholder", "RandomUniform", "RandomStandardNormal", "TruncatedNormal",
                                          "RandomUniformInt"};
   for (size_t i = 0; i < sizeof stateful / sizeof *stateful; i++)
-    if (strcmp(op->type, stateful[i]) == 0) return false;
+    if (strcmp(vs__op_type(op), stateful[i]) == 0) return false;
   if (op->def && (op->def->flags & VS_OPF_STATEFUL)) return false;
   for (int i = 0; i < op->n_inputs; i++) /* a ref input: VariableV2's output */
-    if (strcmp(op->inputs[i].op->type, "VariableV2") == 0) return false;
+    if (strcmp(vs__op_type(op->inputs[i].op), "VariableV2") == 0) return false;
   return true;
 }
 

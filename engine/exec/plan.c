@@ -199,7 +199,7 @@ static bool fuse_conv(vs_plan *p, vs_status *st) {
   for (size_t j = 0; j < n; j++) {
     vs_step *bs = &p->steps[j];
     vs_op *bias = bs->op, *conv = bias->n_inputs == 2 ? bias->inputs[0].op : NULL;
-    if (bs->kind != VS_STEP_KERNEL || strcmp(bias->type, "BiasAdd") != 0 || strcmp(conv->type, "Conv2D") != 0 ||
+    if (bs->kind != VS_STEP_KERNEL || strcmp(vs__op_type(bias), "BiasAdd") != 0 || strcmp(vs__op_type(conv), "Conv2D") != 0 ||
         (conv->dtype != VS_FLOAT && conv->dtype != VS_DOUBLE))
       continue;
     uint32_t cslot = vs__plan_slot(p, conv);
@@ -212,7 +212,7 @@ static bool fuse_conv(vs_plan *p, vs_status *st) {
     if (p->uses[bs->slot] == 1 && !waited[bs->slot])
       for (size_t k = j + 1; k < n; k++) /* the one consumer, after the BiasAdd */
         if (p->steps[k].op->n_inputs == 1 && p->steps[k].op->inputs[0].op == bias) {
-          if (p->steps[k].kind == VS_STEP_KERNEL && strcmp(p->steps[k].op->type, "Relu") == 0 &&
+          if (p->steps[k].kind == VS_STEP_KERNEL && strcmp(vs__op_type(p->steps[k].op), "Relu") == 0 &&
               p->steps[k].dev == bs->dev)
             relu = p->steps[k].op, last = k;
           break;

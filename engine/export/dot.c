@@ -39,7 +39,7 @@ static void node(vs__pb_buf *b, const vs_op *op, const char *indent) {
   vs__pb_buf label = {0};
   put(&label, op->name);
   put(&label, "\n");
-  put(&label, op->type);
+  put(&label, vs__op_type(op));
   if (op->device && op->device[0]) {
     put(&label, "\n");
     put(&label, op->device);

@@ -235,14 +235,14 @@ static void attr_value(attrs *as, const vs_op *op, const op_role *role) {
   if (!v) return;
   vs__pb_buf t = {0};
   int64_t n = vs_shape_num_elements(op->shape);
-  tensor_proto(&t, op->dtype, op->shape, op->data, n > 0 ? (size_t)n : 0, role->splat);
+  tensor_proto(&t, op->dtype, op->shape, vs__op_data(op), n > 0 ? (size_t)n : 0, role->splat);
   vs__pb_msg_field(v, 8, &t);
   vs__pb_free(&t);
 }
 
 static vs_dtype in_dtype(const vs_op *op, int i) { return i < op->n_inputs ? op->inputs[i].op->dtype : VS_FLOAT; }
 
-static bool is_type(const vs_op *op, const char *type) { return strcmp(op->type, type) == 0; }
+static bool is_type(const vs_op *op, const char *type) { return strcmp(vs__op_type(op), type) == 0; }
 
 static const int64_t ones4[4] = {1, 1, 1, 1};
 
@@ -381,8 +381,8 @@ static bool op_attrs(attrs *as, const vs_op *op, const op_role *role) {
     if (!debug_name) as->full = true; /* reported as out of memory, as a full attr table is */
     else attr_s(as, "debug_name", debug_name, false);
     free(debug_name);
-    attr_type(as, "dtype", op->var ? op->var->dtype : VS_FLOAT, false);
-    attr_shape(as, "shape", op->var ? op->var->shape : VS_UNKNOWN_SHAPE, false);
+    attr_type(as, "dtype", vs__op_var(op) ? vs__op_var(op)->dtype : VS_FLOAT, false);
+    attr_shape(as, "shape", vs__op_var(op) ? vs__op_var(op)->shape : VS_UNKNOWN_SHAPE, false);
     attr_s(as, "shared_name", op->name, false);
   } else if (is_type(op, "AssignVariableOp")) {
     attr_type(as, "dtype", op->dtype, false);
@@ -394,10 +394,10 @@ static bool op_attrs(attrs *as, const vs_op *op, const op_role *role) {
     /* no attrs */
   } else if (is_type(op, "IsVariableInitialized")) {
     attr_type(as, "dtype", in_dtype(op, 0), false);
-  } else if (vs__apply_spec(op->type)) { /* the optimizers' Apply* ops (engine/kernels/training.c) */
+  } else if (vs__apply_spec(vs__op_type(op))) { /* the optimizers' Apply* ops (engine/kernels/training.c) */
     attr_type(as, "T", op->dtype, false);
     attr_b(as, "use_locking", op->attr.apply.use_locking, !op->attr.apply.use_locking);
-    if (vs__apply_spec(op->type)->has_nesterov)
+    if (vs__apply_spec(vs__op_type(op))->has_nesterov)
       attr_b(as, "use_nesterov", op->attr.apply.use_nesterov, !op->attr.apply.use_nesterov);
   } else if (train_op_attrs(as, op)) {
     /* training's ops (issue 13) */
@@ -473,7 +473,7 @@ static bool node_def(vs__pb_buf *out, const vs_op *op, const op_role *role, cons
   if (!op_attrs(&as, op, role)) {
     vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_OP_ERROR,
              "vs_graph_export_graphdef: op '%s' has type %s, which has no TensorFlow GraphDef equivalent", op->name,
-             op->type);
+             vs__op_type(op));
     return false;
   }
   vs__pb_buf *v;
@@ -512,7 +512,7 @@ static bool node_def(vs__pb_buf *out, const vs_op *op, const op_role *role, cons
 
   vs__pb_buf n = {0};
   vs__pb_string_field(&n, 1, op->name);
-  vs__pb_string_field(&n, 2, op->type);
+  vs__pb_string_field(&n, 2, vs__op_type(op));
   for (int i = 0; i < op->n_inputs; i++) {
     vs_output in = op->inputs[i];
     if (in.index == 0) {
@@ -575,7 +575,7 @@ static bool export_graphdef(vs_graph *g, const vs_export_opts *opts, vs__pb_buf 
     if (v->op) role[v->op->index].class_self = (callable || v->resource) && !v->op->colocate;
     if (v->assign) role[v->assign->index].init_of = v;
     const vs_op *iv = v->initial_value.op;
-    if (iv && callable && !v->initializer->values && strcmp(iv->type, "Const") == 0) role[iv->index].splat = true;
+    if (iv && callable && !v->initializer->values && strcmp(vs__op_type(iv), "Const") == 0) role[iv->index].splat = true;
   }
   for (size_t i = 0; ok && i < g->n_ops; i++) ok = node_def(out, g->ops[i], &role[i], &o, st);
   vs__unlock(g);

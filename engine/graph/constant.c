@@ -68,8 +68,7 @@ vs_op *vs__constant(vs_graph *g, vs_thread_state *ts, const void *data, vs_dtype
       if (copy) spec.data = NULL;
       op = vs__op_create(g, &spec, st);
       if (op && copy) {
-        op->data = copy;
-        op->data_size = bytes;
+        *vs__op_payload(op) = (vs_op_payload){.data = copy, .size = bytes}; /* a Const: VS_OPX_DATA */
         copy = NULL;
       }
     }

@@ -149,8 +149,9 @@ static void free_op(vs_op *op) {
   free(atomic_load_explicit(&op->out_name, memory_order_relaxed));
   if (op->device != vs__no_device) free(op->device);
   free(op->controls);
-  if (!op->data_inline) free(op->data);
-  free(op);
+  vs_op_payload *pl = vs__op_payload(op);
+  if (pl && !op->data_inline) free(pl->data);
+  free((char *)op - vs__op_prefix_size(op->ext));
 }
 
 /* Frees a state and drops its reference on the graph's life record. It
@@ -327,27 +328,34 @@ vs_op *vs__op_create(vs_graph *g, const vs_op_spec *spec, vs_status *st) {
   const char *reserved = vs_nameset_key(&g->names_in_use, spec->name);
   if (reserved && strcmp(reserved, spec->name) != 0) reserved = NULL;
   /* A payload (spec->data) goes after the inputs, aligned as malloc's. */
-  size_t data_at = (head + in_bytes + _Alignof(max_align_t) - 1) / _Alignof(max_align_t) * _Alignof(max_align_t);
-  size_t name_at = spec->data ? data_at + spec->data_size : head + in_bytes;
-  vs_op *op = calloc(1, name_at + (reserved ? 0 : len + 1));
+  /* The per-kind fields go in front (vs__op_payload, vs__op_var); offsets
+   * below are from the allocation's start, so the payload keeps malloc's
+   * alignment. */
+  unsigned char ext = (unsigned char)((spec->data || strcmp(def->type, "Const") == 0 ? VS_OPX_DATA : 0) |
+                                      (spec->var ? VS_OPX_VAR : 0));
+  size_t pre = vs__op_prefix_size(ext), max_align = _Alignof(max_align_t);
+  size_t data_at = (pre + head + in_bytes + max_align - 1) / max_align * max_align;
+  size_t name_at = spec->data ? data_at + spec->data_size : pre + head + in_bytes;
+  char *base = calloc(1, name_at + (reserved ? 0 : len + 1));
+  vs_op *op = base ? (vs_op *)(base + pre) : NULL;
   if (!op) goto oom;
+  op->ext = ext;
+  if (spec->var) *(vs_var **)(base + pre - sizeof(vs_var *)) = spec->var;
   op->graph = g;
   op->def = def;
-  op->type = def->type;
   op->inputs = n_in ? (vs_output *)((char *)op + head) : NULL;
   if (n_in) memcpy(op->inputs, spec->inputs, in_bytes);
   op->n_inputs = (int)n_in;
   if (reserved) {
     op->name = (char *)reserved;
   } else {
-    op->name = (char *)op + name_at;
+    op->name = base + name_at;
     memcpy(op->name, spec->name, len + 1);
   }
   if (spec->data) {
-    op->data = (char *)op + data_at;
-    op->data_size = spec->data_size;
+    *vs__op_payload(op) = (vs_op_payload){.data = base + data_at, .size = spec->data_size};
     op->data_inline = true;
-    memcpy(op->data, spec->data, spec->data_size);
+    memcpy(base + data_at, spec->data, spec->data_size);
   }
   atomic_init(&op->out_name, NULL);
   if ((def->flags & VS_OPF_CONTAINER) && !vs__op_tensor_name(op)) goto oom;
@@ -424,7 +432,8 @@ vs_op *vs__op_in_scope(vs_graph *g, vs_thread_state *ts, const char *name, vs_op
 /* ---- public accessors ---- */
 
 VS_API const char *vs_op_name(const vs_op *op) { return op ? op->name : NULL; }
-VS_API const char *vs_op_type(const vs_op *op) { return op ? op->type : NULL; }
+const char *vs__op_type(const vs_op *op) { return op->def->type; }
+VS_API const char *vs_op_type(const vs_op *op) { return op ? vs__op_type(op) : NULL; }
 VS_API const char *vs_op_device(const vs_op *op) { return op ? op->device : NULL; }
 /* The counts are ints inside an op (they are small and set once); the API
  * speaks size_t. */

@@ -60,8 +60,7 @@ struct vs_op {
    * memory). Variable ops (VS_OPF_CONTAINER) have it from creation, so
    * vs_var_name cannot fail. Malloc'd, set once by compare-and-swap. */
   _Atomic(char *) out_name;
-  const char *type;      /* static string: def->type */
-  const struct vs_op_def *def; /* the registered op type (kernels/registry.h) */
+  const struct vs_op_def *def; /* the registered op type (kernels/registry.h); its name: vs__op_type */
   char *device;          /* malloc'd, or vs__no_device ("", shared, not freed) */
   const char *colocate;  /* TF's _class: "loc:@a\0loc:@b\0\0" packed, graph-owned and shared (colocation.c), or NULL */
   vs_output *inputs;     /* in the op's own allocation; fixed at creation */
@@ -71,13 +70,50 @@ struct vs_op {
   int n_controls;
   vs_dtype dtype;
   bool has_output;
-  bool data_inline;      /* data is in the op's own allocation (vs_op_spec.data), not freed alone */
+  bool data_inline;      /* the payload is in the op's own allocation (vs_op_spec.data), not freed alone */
+  unsigned char ext;     /* VS_OPX_*: which per-kind fields sit in front of the op (vs__op_payload, vs__op_var) */
   vs_shape shape;
-  void *data;            /* Const payload, or an initializer's host values */
-  size_t data_size;
-  vs_var *var;           /* the variable a VariableV2/Assign/read op belongs to */
   vs_op_attrs attr;      /* typed attributes, per def; ONLY for defs with VS_OPF_ATTRS, and last */
 };
+
+/* Per-kind fields live in front of the op, in its own allocation, only on
+ * the ops that have them (issue 10, per-variable memory: 24 B an op less):
+ * a Const's payload (VS_OPX_DATA, the 16 B of vs_op_payload) and a variable
+ * op's vs_var (VS_OPX_VAR, 8 B, right before the struct). Layout from the
+ * allocation's start: [payload][var]op. Fixed at creation (vs_op_spec.var,
+ * a Const type or vs_op_spec.data); the payload of a packed-string Const is
+ * set once right after it (graph/constant.c), before the op is published. */
+enum { VS_OPX_DATA = 1, VS_OPX_VAR = 2 };
+typedef struct vs_op_payload {
+  void *data;            /* Const payload: inline (op->data_inline) or malloc'd */
+  size_t size;
+} vs_op_payload;
+#define vs__op_prefix_size(ext) \
+  (((ext) & VS_OPX_DATA ? sizeof(vs_op_payload) : 0) + ((ext) & VS_OPX_VAR ? sizeof(vs_var *) : 0))
+/* The op's payload record, or NULL when its kind has none. */
+static inline vs_op_payload *vs__op_payload(const vs_op *op) {
+  return op->ext & VS_OPX_DATA ? (vs_op_payload *)((char *)(uintptr_t)op - vs__op_prefix_size(op->ext)) : NULL;
+}
+/* A Const's values (NULL for other ops) and their size in bytes. */
+static inline void *vs__op_data(const vs_op *op) {
+  vs_op_payload *p = vs__op_payload(op);
+  return p ? p->data : NULL;
+}
+static inline size_t vs__op_data_size(const vs_op *op) {
+  vs_op_payload *p = vs__op_payload(op);
+  return p ? p->size : 0;
+}
+/* The variable a VariableV2/VarHandleOp/VarIsInitializedOp op belongs to, or NULL. */
+static inline vs_var *vs__op_var(const vs_op *op) {
+  return op->ext & VS_OPX_VAR ? *(vs_var *const *)((const char *)op - sizeof(vs_var *)) : NULL;
+}
+/* Clears the variable of an op made with vs_op_spec.var (a variable whose
+ * creation failed; its ops stay in the graph, as in TF). */
+static inline void vs__op_clear_var(vs_op *op) {
+  if (op->ext & VS_OPX_VAR) *(vs_var **)((char *)op - sizeof(vs_var *)) = NULL;
+}
+/* The op's TF type name (its def's). */
+const char *vs__op_type(const vs_op *op);
 
 /* The bytes of an op without attributes: up to its attr field, rounded up
  * to the inputs' alignment. */
@@ -231,6 +267,9 @@ typedef struct vs_op_spec {
    * themselves (packed strings). */
   const void *data;
   size_t data_size;
+  /* The variable a variable op (VariableV2, VarHandleOp), its Assign,
+   * read or VarIsInitializedOp belongs to (vs__op_var), or NULL. */
+  vs_var *var;
   /* The op's shape is its def's shape function's (kernels/registry.h), run
    * on the op with its inputs and attributes in place, not `shape`: one
    * shape function per op. Constructors check their inputs first (TF's

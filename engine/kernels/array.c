@@ -17,7 +17,7 @@
 
 static bool k_const(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   if (op->dtype == VS_STRING) {
-    vs_tensor *t = vs_tensor_new_strings(op->shape, (const char *const *)op->data, st);
+    vs_tensor *t = vs_tensor_new_strings(op->shape, (const char *const *)vs__op_data(op), st);
     return t && vs__host_value(r, op, t);
   }
   vs_step *step = r->step;
@@ -30,7 +30,7 @@ static bool k_const(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   if (!vs__new_output(r, op, dev, op->dtype, op->shape, st)) return false;
   if (!out->buf) return true;
   vs_cl_device *d = vs__device(dev, st);
-  cl_int err = clEnqueueWriteBuffer(*vs__queue(d), out->buf, CL_FALSE, 0, op->data_size, op->data, 0, NULL, NULL);
+  cl_int err = clEnqueueWriteBuffer(*vs__queue(d), out->buf, CL_FALSE, 0, vs__op_data_size(op), vs__op_data(op), 0, NULL, NULL);
   /* Non-blocking: op->data lives as long as the graph, which the run holds. */
   if (err != CL_SUCCESS) {
     vs__cl_fail(st, err, "clEnqueueWriteBuffer");
@@ -41,7 +41,7 @@ static bool k_const(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
    * (on PoCL a hand-off to its worker threads). One run once (an
    * initializer) keeps nothing. The kept buffer is borrowed by the run's
    * value (owned false), so no consumer takes it over to write in place. */
-  if (step && r->plan->runs > 1 && op->data_size <= KEPT_CONSTANT_BYTES) {
+  if (step && r->plan->runs > 1 && vs__op_data_size(op) <= KEPT_CONSTANT_BYTES) {
     step->constant = out->buf;
     out->owned = false;
   }
@@ -242,7 +242,7 @@ static bool k_strided_slice(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
     if (in[i]->n != 1 || (in[i]->dtype != VS_INT32 && in[i]->dtype != VS_INT64) || in[0]->shape.rank != 1 ||
         op->attr.strided.ellipsis_mask || op->attr.strided.new_axis_mask) {
       vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_OP_ERROR, "%s: varscope's StridedSlice takes one begin, end and stride "
-               "on a vector, without ellipsis or new axes\n\t [[{{node %s}}]]", op->type, op->name);
+               "on a vector, without ellipsis or new axes\n\t [[{{node %s}}]]", vs__op_type(op), op->name);
       ok = false;
     } else {
       spec[i - 1] = in[i]->dtype == VS_INT32 ? *(const int32_t *)in[i]->data : *(const int64_t *)in[i]->data;

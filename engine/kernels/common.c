@@ -316,7 +316,7 @@ bool vs__kernel_run(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   const vs_op_def *def = op->def;
   if (dev < sizeof r->used_dev) r->used_dev[dev] = 1;
   if (!def || !def->kernel) { /* vs__op_create refuses unregistered types; kept for safety */
-    vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_OP_ERROR, "no kernel for op %s of type %s", op->name, op->type);
+    vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_OP_ERROR, "no kernel for op %s of type %s", op->name, vs__op_type(op));
     return false;
   }
   if (!(def->flags & VS_OPF_STRINGS) && vs__has_strings(op)) {
@@ -325,12 +325,12 @@ bool vs__kernel_run(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
     vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_OP_ERROR,
              "%s (%s) does not run on string tensors in varscope: strings live on the host, where only Const, "
              "Fill, Identity, Assign, AddV2, the array ops (Reshape, Squeeze, Slice, StridedSlice, ConcatV2, "
-             "GatherV2) and variable reads run\n\t [[{{node %s}}]]", op->name, op->type, op->name);
+             "GatherV2) and variable reads run\n\t [[{{node %s}}]]", op->name, vs__op_type(op), op->name);
     return false;
   }
   bool ok = def->kernel(r, op, dev, st);
   if (ok) vs__val(r, op)->ready = true;
   else if (!vs__failed(st)) /* every failing kernel must say why */
-    vs__fail(st, VS_INTERNAL, VS_EXC_OP_ERROR, "op %s (%s) failed without a reason", op->name, op->type);
+    vs__fail(st, VS_INTERNAL, VS_EXC_OP_ERROR, "op %s (%s) failed without a reason", op->name, vs__op_type(op));
   return ok;
 }

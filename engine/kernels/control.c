@@ -30,8 +30,8 @@ vs_shape vs__shape_from_input(const vs_op *op, int i) {
   vs_shape out = {.known = true, .rank = (int)in->shape.dims[0]};
   for (int k = 0; k < out.rank; k++) {
     out.dims[k] = -1;
-    if (strcmp(in->type, "Const") != 0 || !in->data) continue; /* a computed shape: rank only */
-    out.dims[k] = in->dtype == VS_INT64 ? ((const int64_t *)in->data)[k] : ((const int32_t *)in->data)[k];
+    if (strcmp(vs__op_type(in), "Const") != 0 || !vs__op_data(in)) continue; /* a computed shape: rank only */
+    out.dims[k] = in->dtype == VS_INT64 ? ((const int64_t *)vs__op_data(in))[k] : ((const int32_t *)vs__op_data(in))[k];
   }
   return out;
 }

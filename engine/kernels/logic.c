@@ -18,7 +18,7 @@ static bool shapes2(vs_run *r, const vs_op *op, int i, int j, vs_shape *out, vs_
     if (vs__periodic(&a, out) && vs__periodic(&b, out) && vs__periodic(&c, out)) return true;
     vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_OP_ERROR,
              "%s: varscope's kernel takes equal shapes, single elements and trailing dimensions\n\t [[{{node %s}}]]",
-             op->type, op->name);
+             vs__op_type(op), op->name);
     return false;
   }
   char sa[160], sb[160];

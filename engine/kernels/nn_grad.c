@@ -40,7 +40,7 @@ static bool conv_grad_run(vs_run *r, vs_op *op, size_t dev, const char *name, vs
   if (x_shape.rank != 4 || f_shape.rank != 4 || dy_shape.rank != 4 || x_shape.dims[3] != f_shape.dims[2] ||
       dy_shape.dims[3] != f_shape.dims[3] || dy_shape.dims[0] != x_shape.dims[0]) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR,
-             "%s: input, filter and out_backprop sizes do not agree\n\t [[{{node %s}}]]", op->type, op->name);
+             "%s: input, filter and out_backprop sizes do not agree\n\t [[{{node %s}}]]", vs__op_type(op), op->name);
     return false;
   }
   const int64_t *s = op->attr.conv.strides, *dl = op->attr.conv.dilations;

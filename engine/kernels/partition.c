@@ -235,12 +235,12 @@ static bool k_slice(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
 static vs_shape shape_slice(const vs_op *op) {
   vs_shape s = op->inputs[0].op->shape;
   const vs_op *b = op->inputs[1].op, *z = op->inputs[2].op;
-  if (!s.known || !b->data || !z->data || b->dtype != VS_INT32 || z->dtype != VS_INT32 || b->shape.rank != 1 ||
+  if (!s.known || !vs__op_data(b) || !vs__op_data(z) || b->dtype != VS_INT32 || z->dtype != VS_INT32 || b->shape.rank != 1 ||
       z->shape.rank != 1 || b->shape.dims[0] != s.rank || z->shape.dims[0] != s.rank)
     return (vs_shape){.known = false};
   for (int d = 0; d < s.rank; d++) {
-    int32_t size = ((const int32_t *)z->data)[d];
-    s.dims[d] = size >= 0 ? size : s.dims[d] < 0 ? -1 : s.dims[d] - ((const int32_t *)b->data)[d];
+    int32_t size = ((const int32_t *)vs__op_data(z))[d];
+    s.dims[d] = size >= 0 ? size : s.dims[d] < 0 ? -1 : s.dims[d] - ((const int32_t *)vs__op_data(b))[d];
   }
   return s;
 }
@@ -250,8 +250,8 @@ static vs_shape shape_concat(const vs_op *op) {
   int n = op->n_inputs - 1;
   const vs_op *axis_op = op->inputs[n].op;
   vs_shape s = op->inputs[0].op->shape;
-  if (n < 1 || !s.known || !axis_op->data || axis_op->dtype != VS_INT32) return (vs_shape){.known = false};
-  int axis = *(const int32_t *)axis_op->data;
+  if (n < 1 || !s.known || !vs__op_data(axis_op) || axis_op->dtype != VS_INT32) return (vs_shape){.known = false};
+  int axis = *(const int32_t *)vs__op_data(axis_op);
   if (axis < 0) axis += s.rank;
   if (axis < 0 || axis >= s.rank) return (vs_shape){.known = false};
   s.dims[axis] = 0;

@@ -30,7 +30,7 @@ static bool pool_run(vs_run *r, vs_op *op, size_t dev, const char *name, vs_shap
                      vs_shape out, vs_status *st) {
   vs_shape p = pool_shape(op, in);
   if (!p.known) {
-    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "%s: the input must be rank 4\n\t [[{{node %s}}]]", op->type,
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "%s: the input must be rank 4\n\t [[{{node %s}}]]", vs__op_type(op),
              op->name);
     return false;
   }

@@ -37,7 +37,7 @@ static bool draw(vs_run *r, vs_op *op, size_t dev, const char *kernel, vs_status
   bool f16 = vs__is_16bit_float(op->dtype);
   if (op->dtype != VS_FLOAT && op->dtype != VS_DOUBLE && !f16) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "%s: %s supports float16, bfloat16, float32 and float64, not %s",
-             op->name, op->type, vs_dtype_name(op->dtype));
+             op->name, vs__op_type(op), vs_dtype_name(op->dtype));
     return false;
   }
   if (!vs__shape_input(r, op, &shape, st) || !vs__new_output(r, op, dev, op->dtype, shape, st)) return false;

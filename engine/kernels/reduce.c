@@ -127,7 +127,7 @@ static bool k_prod(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   vs_dtype t = op->dtype;
   if (t != VS_INT32 && t != VS_INT64 && t != VS_FLOAT && t != VS_DOUBLE) {
     vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_OP_ERROR, "%s: varscope's Prod takes int32, int64, float and double, not "
-             "%s\n\t [[{{node %s}}]]", op->type, vs_dtype_name(t), op->name);
+             "%s\n\t [[{{node %s}}]]", vs__op_type(op), vs_dtype_name(t), op->name);
     return false;
   }
   vs_tensor *x = vs__host_input(r, op, 0, st);

@@ -16,7 +16,7 @@
 /* The variable behind input 0 (the handle): every handle is a VarHandleOp
  * of a variable (the API builds no other producer of a resource). */
 static vs_var *handle_var(const vs_op *op, vs_status *st) {
-  vs_var *v = op->n_inputs > 0 ? op->inputs[0].op->var : NULL;
+  vs_var *v = op->n_inputs > 0 ? vs__op_var(op->inputs[0].op) : NULL;
   if (!v || !v->resource)
     vs__fail(st, VS_INTERNAL, VS_EXC_OP_ERROR, "%s: input 0 is not a resource variable's handle", op->name);
   return v && v->resource ? v : NULL;
@@ -81,7 +81,7 @@ static uint64_t tf_hash64(const char *data, size_t n) {
 
 vs_tensor *vs__resource_handle_fetch(const vs_op *op, size_t dev, vs_status *st) {
   static const char type_name[] = "N10tensorflow3VarE"; /* typeid(tensorflow::Var).name() */
-  const vs_var *v = op->var;
+  const vs_var *v = vs__op_var(op);
   vs_device_info info = {0};
   vs_device_get_info(dev, &info, NULL);
   const char *container = vs_op_container(op);
@@ -155,8 +155,8 @@ static bool k_assign(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
 }
 
 bool vs__resource_update_has_kernel(const vs_op *op, vs_status *st) {
-  bool update = strcmp(op->type, "AssignAddVariableOp") == 0 || strcmp(op->type, "AssignSubVariableOp") == 0;
-  const vs_var *v = update && op->n_inputs > 0 ? op->inputs[0].op->var : NULL;
+  bool update = strcmp(vs__op_type(op), "AssignAddVariableOp") == 0 || strcmp(vs__op_type(op), "AssignSubVariableOp") == 0;
+  const vs_var *v = update && op->n_inputs > 0 ? vs__op_var(op->inputs[0].op) : NULL;
   if (!v || (v->dtype != VS_BOOL && v->dtype != VS_STRING)) return true;
   /* TF's placer text (all on CPU): the node's attrs as SummarizeAttrs
    * lists them (TF's order follows a hash map and varies; sorted here),
@@ -176,7 +176,7 @@ bool vs__resource_update_has_kernel(const vs_op *op, vs_status *st) {
   vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR,
            "No OpKernel was registered to support Op '%s' used by {{node %s}} with these attrs: [%sdtype=%s]\n"
            "Registered devices: [CPU]\nRegistered kernels:\n%s\n\t [[%s]]",
-           op->type, op->name, control ? "_has_manual_control_dependencies=true, " : "", vs__dt_enum_name(v->dtype),
+           vs__op_type(op), op->name, control ? "_has_manual_control_dependencies=true, " : "", vs__dt_enum_name(v->dtype),
            kernels, op->name);
   return false;
 }
@@ -225,7 +225,7 @@ static bool k_is_initialized(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
 static vs_shape shape_attr(const vs_op *op) { return op->shape; }
 /* ReadVariableOp: the variable's shape (the handle's shape data). */
 static vs_shape shape_read(const vs_op *op) {
-  const vs_var *v = op->inputs[0].op->var;
+  const vs_var *v = vs__op_var(op->inputs[0].op);
   return v ? v->shape : VS_UNKNOWN_SHAPE;
 }
 

@@ -20,7 +20,7 @@ static bool rows_run(vs_run *r, vs_op *op, size_t dev, const char *name, bool tw
   vs_shape xs = vs__value_shape(r, x);
   if (xs.rank != 2 || (l && vs__value_n(r, l) != vs__value_n(r, x))) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "%s: logits (and labels) must be one matrix shape\n\t [[{{node %s}}]]",
-             op->type, op->name);
+             vs__op_type(op), op->name);
     return false;
   }
   vs_shape out = per_row ? (vs_shape){.known = true, .rank = 1, .dims = {xs.dims[0]}} : xs;

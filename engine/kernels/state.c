@@ -9,7 +9,7 @@
 #include "runtime/blas.h"
 
 static bool k_variable(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
-  vs_var *v = op->var;
+  vs_var *v = vs__op_var(op);
   if (!v) {
     vs__fail(st, VS_INTERNAL, VS_EXC_OP_ERROR, "%s: variable op without a variable", op->name);
     return false;

@@ -63,10 +63,10 @@ static bool gather(vs_run *r, const vs_op *op, const vs_apply_spec *sp, vs_value
   for (int i = 0; i < sp->n_inputs; i++) {
     in[i] = vs__in(r, op, i);
     if (!sp->resource || sp->role[i] != VS_APPLY_REF) continue;
-    vs_var *v = op->inputs[i].op->var;
+    vs_var *v = vs__op_var(op->inputs[i].op);
     if (!v || !v->resource) { /* the API builds no other producer of a handle */
       vs__fail(st, VS_INTERNAL, VS_EXC_OP_ERROR, "%s: input %d (%s) is not a resource variable's handle\n\t [[{{node %s}}]]",
-               op->type, i, sp->input[i], op->name);
+               vs__op_type(op), i, sp->input[i], op->name);
       return false;
     }
     /* training_op_helpers' variable lookup: a variable never assigned in
@@ -88,7 +88,7 @@ static bool check_inputs(vs_run *r, const vs_op *op, const vs_apply_spec *sp, vs
     if (vs__uninitialized(r, op, in[i], st)) return false;
     if (sp->role[i] == VS_APPLY_REF && !in[i]->ref) {
       vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "%s: input %d (%s) must be a variable\n\t [[{{node %s}}]]",
-               op->type, i, sp->input[i], op->name);
+               vs__op_type(op), i, sp->input[i], op->name);
       return false;
     }
   }
@@ -118,7 +118,7 @@ static bool check_inputs(vs_run *r, const vs_op *op, const vs_apply_spec *sp, vs
 
 static bool k_apply(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   (void)dev; /* updates run where the variable's buffer is, as AssignAdd */
-  const vs_apply_spec *sp = vs__apply_spec(op->type);
+  const vs_apply_spec *sp = vs__apply_spec(vs__op_type(op));
   if (!sp || op->n_inputs != sp->n_inputs) {
     vs__fail(st, VS_INTERNAL, VS_EXC_OP_ERROR, "%s: not an Apply op of %d inputs", op->name, sp ? sp->n_inputs : 0);
     return false;
@@ -135,7 +135,7 @@ static bool k_apply(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
       vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR,
                "%s: slot %s is on device %zu, its variable %s on device %zu: slots must be colocated with their "
                "variable\n\t [[{{node %s}}]]",
-               op->type, in[i]->ref->op->name, r->s->vars[in[i]->ref->index].dev, v->op->name, at, op->name);
+               vs__op_type(op), in[i]->ref->op->name, r->s->vars[in[i]->ref->index].dev, v->op->name, at, op->name);
       return false;
     }
   }

@@ -42,8 +42,8 @@ void vs__fail_shape(vs_status *st, const char *problem, const char *op_name, con
 
 /* Ops whose output is a reference (TF's "float32_ref" dtypes). */
 static bool ref_output(const vs_op *op) {
-  return strcmp(op->type, "VariableV2") == 0 || strcmp(op->type, "Assign") == 0 ||
-         strcmp(op->type, "AssignAdd") == 0 || strcmp(op->type, "AssignSub") == 0;
+  return strcmp(vs__op_type(op), "VariableV2") == 0 || strcmp(vs__op_type(op), "Assign") == 0 ||
+         strcmp(vs__op_type(op), "AssignAdd") == 0 || strcmp(vs__op_type(op), "AssignSub") == 0;
 }
 
 size_t vs__tensor_repr(vs_output x, char *buf, size_t cap) {

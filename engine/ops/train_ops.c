@@ -11,12 +11,12 @@
 static vs_output none(void) { return (vs_output){NULL, 0}; }
 
 const int32_t *vs__const_int32(vs_output x, size_t *n) {
-  if (!x.op || strcmp(x.op->type, "Const") != 0 || x.op->dtype != VS_INT32 || !x.op->shape.known) return NULL;
+  if (!x.op || strcmp(vs__op_type(x.op), "Const") != 0 || x.op->dtype != VS_INT32 || !x.op->shape.known) return NULL;
   size_t count = vs_shape_num_elements(x.op->shape);
   if (count == VS_NPOS) return NULL;
   *n = count;
   static const int32_t empty[1] = {0};
-  return count > 0 ? (const int32_t *)x.op->data : empty;
+  return count > 0 ? (const int32_t *)vs__op_data(x.op) : empty;
 }
 
 bool vs__int32_value(vs_output x, int32_t *buf, size_t cap, size_t *n) {
@@ -26,7 +26,7 @@ bool vs__int32_value(vs_output x, int32_t *buf, size_t cap, size_t *n) {
     memcpy(buf, c, *n * sizeof *c);
     return true;
   }
-  if (!x.op || strcmp(x.op->type, "Range") != 0) return false;
+  if (!x.op || strcmp(vs__op_type(x.op), "Range") != 0) return false;
   int32_t v[3];
   for (int i = 0; i < 3; i++) {
     size_t k = 0;

@@ -239,7 +239,7 @@ record:
   }
   s->op_dev[op->index] = (int)*dev;
   if (s->opts.log_device_placement)
-    fprintf(stderr, "%s: (%s): /device:CL:%zu\n", op->name, op->type, *dev);
+    fprintf(stderr, "%s: (%s): /device:CL:%zu\n", op->name, vs__op_type(op), *dev);
   return vs__device(*dev, st) != NULL;
 }
 
@@ -423,7 +423,7 @@ VS_API void vs_session_run(vs_session *s, const vs_output *feeds, vs_tensor *con
   if (!check_outputs(g, feeds, nfeeds, "feed", st) || !check_outputs(g, fetches, nfetches, "fetch", st))
     goto unlock_graph;
   for (size_t i = 0; i < nfeeds; i++) {
-    if (feeds[i].op->var && feeds[i].op->var->op == feeds[i].op) { /* the VariableV2 itself */
+    if (vs__op_var(feeds[i].op) && vs__op_var(feeds[i].op)->op == feeds[i].op) { /* the VariableV2 itself */
       /* A variable's value lives in the session; feeding its ref is refused
        * rather than silently bypassing the buffer (assign to it instead). */
       vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,

@@ -48,8 +48,8 @@ VS_API vs_var *vs_train_get_global_step(vs_graph *g, vs_status *st) {
     }
   } else if (n == 0) { /* graph.get_tensor_by_name('global_step:0') */
     vs_op *op = vs__op_by_name(g, "global_step");
-    if (op && op->var && op->var->op == op) {
-      found = op->var;
+    if (op && vs__op_var(op) && vs__op_var(op)->op == op) {
+      found = vs__op_var(op);
     } else if (op && op->has_output) {
       vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_TYPE_ERROR,
                "the global step global_step:0 is a tensor, not a variable (C returns variables only)");

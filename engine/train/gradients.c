@@ -41,7 +41,7 @@ static bool trainable(vs_dtype t) {
  * of a resource variable walks from v.handle through its reads). */
 static bool output_trainable(const vs_op *op) {
   if (!op->has_output) return false;
-  if (op->dtype == VS_RESOURCE) return op->var && trainable(vs_var_dtype(op->var));
+  if (op->dtype == VS_RESOURCE) return vs__op_var(op) && trainable(vs_var_dtype(vs__op_var(op)));
   return trainable(op->dtype);
 }
 
@@ -210,7 +210,7 @@ static void no_gradient(vs_op *op, vs_status *st) {
            "pretend this operation is a constant in your program, you may insert `tf.stop_gradient`. This can be "
            "useful to silence the error in cases where you know gradients are not needed, e.g. the forward pass "
            "of tf.custom_gradient. Please see more details in "
-           "https://www.tensorflow.org/api_docs/python/tf/custom_gradient.", op->name, op->type);
+           "https://www.tensorflow.org/api_docs/python/tf/custom_gradient.", op->name, vs__op_type(op));
 }
 
 /* Calls op's gradient function inside name_scope("<op>_grad") and hands

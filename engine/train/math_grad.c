@@ -11,7 +11,7 @@ static const vs_output NONE = {NULL, 0};
 bool vs__grad_need_shape(const vs_op *op, vs_shape s, vs_status *st) {
   if (vs_shape_is_fully_defined(s)) return true;
   vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_VALUE_ERROR,
-           "gradients: the gradient of '%s' (op type: %s) needs fully defined shapes in varscope", op->name, op->type);
+           "gradients: the gradient of '%s' (op type: %s) needs fully defined shapes in varscope", op->name, vs__op_type(op));
   return false;
 }
 

@@ -194,7 +194,7 @@ static vs_op *apply_op(vs_graph *g, const vs_optimizer *opt, const char *type, v
     if (!vs__failed(st)) vs__fail(st, VS_INTERNAL, VS_EXC_VALUE_ERROR, "%s: not an Apply op of %d inputs", type, n);
     return NULL;
   }
-  vs_var *var = in[0].op->var;
+  vs_var *var = vs__op_var(in[0].op);
   const char *scope = vs__name_scope_push(g, ts, type, st);
   if (!scope) return NULL;
   for (int i = 0; reads && i < n && !vs__failed(st); i++)
@@ -243,7 +243,7 @@ static vs_op *apply_op(vs_graph *g, const vs_optimizer *opt, const char *type, v
   bool grad_unchecked = sp->resource && strcmp(sp->kernel, "apply_gradient_descent") != 0;
   char problem[512];
   for (int i = 1; name && i < n && !vs__failed(st); i++) {
-    const vs_shape *x = sp->role[i] == VS_APPLY_REF ? &in[i].op->var->shape : &in[i].op->shape;
+    const vs_shape *x = sp->role[i] == VS_APPLY_REF ? &vs__op_var(in[i].op)->shape : &in[i].op->shape;
     if (sp->role[i] == VS_APPLY_SCALAR) {
       if (x->known && x->rank != 0) {
         snprintf(problem, sizeof problem, "Shape must be rank 0 but is rank %d", x->rank);

@@ -89,11 +89,11 @@ static vs_op *guard_op(vs_graph *g, vs_op *op, const char *scope, vs_strmap *cac
   vs_op *hit = vs_strmap_get(cache, op->name);
   if (hit) return hit;
   vs_op *out = op;
-  if (strcmp(op->type, "IsVariableInitialized") == 0 || strcmp(op->type, "InitializedValue") == 0) {
+  if (strcmp(vs__op_type(op), "IsVariableInitialized") == 0 || strcmp(vs__op_type(op), "InitializedValue") == 0) {
     out = op;
-  } else if (strcmp(op->type, "VariableV2") == 0) {
-    if (op->var && (in_collection(g, VS_GLOBAL_VARIABLES, op->var) || in_collection(g, VS_LOCAL_VARIABLES, op->var))) {
-      vs_output iv = vs_initialized_value(g, op->var, st);
+  } else if (strcmp(vs__op_type(op), "VariableV2") == 0) {
+    if (vs__op_var(op) && (in_collection(g, VS_GLOBAL_VARIABLES, vs__op_var(op)) || in_collection(g, VS_LOCAL_VARIABLES, vs__op_var(op)))) {
+      vs_output iv = vs_initialized_value(g, vs__op_var(op), st);
       if (!iv.op) return NULL;
       out = iv.op;
     }
@@ -115,7 +115,7 @@ static vs_op *guard_op(vs_graph *g, vs_op *op, const char *scope, vs_strmap *cac
     }
     if (modified) {
       char *name = vs__asprintf("%s_%.*s", op->name, (int)strlen(scope) - 1, scope);
-      out = name ? vs__op_create(g, &(vs_op_spec){.type = op->type, .name = name, .inputs = in,
+      out = name ? vs__op_create(g, &(vs_op_spec){.type = vs__op_type(op), .name = name, .inputs = in,
                                                   .n_inputs = op->n_inputs, .has_output = op->has_output,
                                                   .dtype = op->dtype, .shape = op->shape}, st)
                  : NULL;
@@ -166,10 +166,9 @@ static bool initial_value_in_initializer_scope(vs_graph *g, vs_thread_state *ts,
 static bool variable_op(vs_graph *g, vs_thread_state *ts, vs_var *v, const char *type, char *name, vs_dtype dtype,
                         vs_shape shape, const char *scope, vs_output in[2], vs_status *st) {
   v->op = vs__op_create(g, &(vs_op_spec){.type = type, .name = name, .has_output = true, .dtype = dtype,
-                                         .shape = shape}, st);
+                                         .shape = shape, .var = v}, st);
   ts->init_colocate = NULL;
   if (!v->op) return false;
-  v->op->var = v;
   in[0] = (vs_output){v->op, 0};
   in[1] = v->initial_value;
   if (v->initializer->kind == VS_INIT_TENSOR) {
@@ -199,10 +198,9 @@ static bool resource_ops(vs_graph *g, vs_thread_state *ts, vs_var *v, char *name
   if (!vs__name_scope_enter(g, ts, "IsInitialized", st)) return false;
   v->is_init = vs__op_in_scope(g, ts, "VarIsInitializedOp",
                                &(vs_op_spec){.type = "VarIsInitializedOp", .inputs = in, .n_inputs = 1,
-                                             .has_output = true, .dtype = VS_BOOL, .shape = VS_SCALAR}, st);
+                                             .has_output = true, .dtype = VS_BOOL, .shape = VS_SCALAR, .var = v}, st);
   vs__name_scope_pop(ts);
   if (!v->is_init) return false;
-  v->is_init->var = v;
   /* TF: name_scope("Assign"), colocate_with(None, ignore_existing=True),
    * device(handle.device): no colocation group, the handle's device. */
   vs_colocation_scope *reset = vs_colocate_with(g, NULL, true, st);
@@ -210,16 +208,16 @@ static bool resource_ops(vs_graph *g, vs_thread_state *ts, vs_var *v, char *name
   if (pushed)
     v->assign = vs__op_in_scope(g, ts, "Assign",
                                 &(vs_op_spec){.type = "AssignVariableOp", .inputs = in, .n_inputs = 2,
-                                              .dtype = v->dtype, .shape = VS_UNKNOWN_SHAPE}, st);
+                                              .dtype = v->dtype, .shape = VS_UNKNOWN_SHAPE, .var = v}, st);
   if (pushed && v->op->device[0]) vs_device_pop(g, NULL);
   if (reset) vs_colocation_scope_pop(g, reset, v->assign ? st : NULL);
   if (!v->assign) return false;
-  v->assign->var = v;
   v->assign->attr.assign.validate_shape = false; /* the initializer may set any shape */
   if (!vs__name_scope_enter(g, ts, "Read", st)) return false;
   v->read = vs__op_in_scope(g, ts, "ReadVariableOp",
                             &(vs_op_spec){.type = "ReadVariableOp", .inputs = in, .n_inputs = 1,
-                                          .has_output = true, .dtype = v->dtype, .shape = v->shape}, st);
+                                          .has_output = true, .dtype = v->dtype, .shape = v->shape,
+                                          .var = v->caching_device ? NULL : v}, st);
   if (v->read && v->caching_device) {
     /* TF: colocate_with(None, ignore_existing=True) around the cached
      * read, so it has no colocation group and only the caching device
@@ -230,14 +228,13 @@ static bool resource_ops(vs_graph *g, vs_thread_state *ts, vs_var *v, char *name
     if (reset && vs_device_push(g, v->caching_device, st)) {
       v->read = vs__op_in_scope(g, ts, "Identity",
                                 &(vs_op_spec){.type = "Identity", .inputs = &(vs_output){read, 0}, .n_inputs = 1,
-                                              .has_output = true, .dtype = v->dtype, .shape = v->shape}, st);
+                                              .has_output = true, .dtype = v->dtype, .shape = v->shape, .var = v}, st);
       vs_device_pop(g, NULL);
     }
     if (reset) vs_colocation_scope_pop(g, reset, v->read ? st : NULL);
   }
   vs__name_scope_pop(ts);
   if (!v->read) return false;
-  v->read->var = v;
   return true;
 }
 
@@ -247,11 +244,11 @@ vs_output vs__resource_value(vs_graph *g, vs_thread_state *ts, vs_var *v, vs_sta
   vs_output h = {v->op, 0};
   vs_op *op = reset ? vs__op_in_scope(g, ts, "ReadVariableOp",
                                       &(vs_op_spec){.type = "ReadVariableOp", .inputs = &h, .n_inputs = 1,
-                                                    .has_output = true, .dtype = v->dtype, .shape = v->shape},
+                                                    .has_output = true, .dtype = v->dtype, .shape = v->shape,
+                                                    .var = v},
                                       st)
                     : NULL;
   if (reset) vs_colocation_scope_pop(g, reset, op ? st : NULL);
-  if (op) op->var = v;
   return (vs_output){op, 0};
 }
 
@@ -361,9 +358,8 @@ static vs_var *variable_create(vs_graph *g, vs_thread_state *ts, const vs_var_sp
   v->assign = vs__op_in_scope(g, ts, "Assign",
                               &(vs_op_spec){.type = "Assign", .inputs = assign_in, .n_inputs = 2,
                                             .has_output = true, .dtype = dtype, .shape = v->shape,
-                                            .colocate_with = v->op}, st);
+                                            .colocate_with = v->op, .var = v}, st);
   if (!v->assign) goto fail;
-  v->assign->var = v;
   /* v/read is colocated with the variable, or with caching_device= built
    * under tf.device(caching_device) instead (8.2.11). */
   bool cached = sp->caching_device && vs_device_push(g, sp->caching_device, st);
@@ -371,10 +367,9 @@ static vs_var *variable_create(vs_graph *g, vs_thread_state *ts, const vs_var_sp
   v->read = vs__op_in_scope(g, ts, "read",
                             &(vs_op_spec){.type = "Identity", .inputs = assign_in, .n_inputs = 1,
                                           .has_output = true, .dtype = dtype, .shape = v->shape,
-                                          .colocate_with = cached ? NULL : v->op}, st);
+                                          .colocate_with = cached ? NULL : v->op, .var = v}, st);
   if (cached) vs_device_pop(g, NULL);
   if (!v->read) goto fail;
-  v->read->var = v;
 built:
   vs__name_scope_pop(ts);
   free(name);
@@ -384,9 +379,9 @@ built:
   return v;
 fail:
   /* Ops already made stay in the graph, as in TF; the variable does not exist. */
-  if (v && v->op) v->op->var = NULL;
-  if (v && v->assign) v->assign->var = NULL;
-  if (v && v->read) v->read->var = NULL;
+  if (v && v->op) vs__op_clear_var(v->op);
+  if (v && v->assign) vs__op_clear_var(v->assign);
+  if (v && v->read) vs__op_clear_var(v->read);
   vs__var_free(v);
   free(name);
   vs__name_scope_pop(ts);
