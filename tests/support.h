@@ -16,7 +16,7 @@
  *                          helpers that work on them
  *   SUPPORT_FIXTURE_PLAIN  file-wide g/st, non-asserting setup/teardown, OK()
  *   SUPPORT_FIXTURE_DIR    "tag": file-wide g/st and a scratch directory `dir`
- *                          (/tmp/<tag>-XXXXXX) that teardown removes with its files
+ *                          (/tmp/<tag>- and mkdtemp's six random characters) that teardown removes with its files
  *   SUPPORT_SPAWN          spawn(argv, to, from, quiet), wait_exit(pid): a
  *                          child on pipes, without fork (posix_spawn)
  */
@@ -33,7 +33,7 @@
 
 /* ==== always available: scratch directories ================================ */
 
-/* Makes a fresh directory /tmp/<tag>-XXXXXX in dir (cap bytes), asserting. */
+/* Makes a fresh directory /tmp/<tag>-<six random characters> (mkdtemp) in dir (cap bytes), asserting. */
 static inline void scratch_dir_new(char *dir, size_t cap, const char *tag)
 {
   snprintf(dir, cap, "/tmp/%s-XXXXXX", tag);
