@@ -16,15 +16,11 @@
 #include <unistd.h>
 
 #include "../engine/kernels/conv_tuning.h"
-#include "support.h"
+#include "tuning_support.h"
 
 static char dir[256];
 
-static void setup(void) {
-  scratch_dir_new(dir, sizeof dir, "vs-conv-tuning");
-  setenv("VARSCOPE_CACHE_DIR", dir, 1); /* before any OpenCL call of this process */
-  unsetenv("VARSCOPE_CONV");
-}
+static void setup(void) { tuning_setup(dir, sizeof dir, "vs-conv-tuning", "VARSCOPE_CONV"); }
 
 static void teardown(void) { scratch_dir_remove(dir); }
 
@@ -37,64 +33,15 @@ TestSuite(conv_tuning, .init = setup, .fini = teardown, .timeout = 900);
 static const vs_conv_tune_opts SMALL = {.c = 8, .k = 32, .kh = 3, .kw = 3, .n = 1, .h = 9, .w = 9, .budget_s = 240};
 static const char *const FAMILY = "family float32|f3,3,8,32|s1,1|d1,1";
 
-static char *choices(void) {
-  vs_status *st = vs_status_new();
-  size_t need = vs_device_conv_choices(0, NULL, 0, st);
-  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
-  char *buf = malloc(need + 1);
-  cr_assert_eq(vs_device_conv_choices(0, buf, need + 1, st), need);
-  vs_status_free(st);
-  return buf;
-}
-
-typedef struct injection {
-  int wrong_index, fast_index; /* which candidate gets a wrong output / a 100x faster time; -2: none */
-  int calls;
-} injection;
-
-static void inject(void *user, int index, float *out, size_t n, double *seconds) {
-  injection *in = user;
-  in->calls++;
-  if (index == in->wrong_index) out[n / 2] += 0.5f; /* one element off: enough to be refused */
-  if (index == in->wrong_index || index == in->fast_index) *seconds /= 100;
-  else if (index >= 0) *seconds *= 100; /* everything else: far slower than the default */
-}
+static char *choices(void) { return tuning_choices(vs_device_conv_choices); }
 
 static const int CANDIDATES[2][5] = {{4, 2, 2, 1, 0}, {8, 1, 1, 2, 1}};
 
-Test(conv_tuning, wrong_result_candidate_is_never_kept) {
-  injection in = {.wrong_index = 0, .fast_index = -2};
-  vs__conv_tune_plan plan = {.candidates = CANDIDATES, .n_candidates = 2, .inject = inject, .user = &in};
-  vs_conv_tune_result res;
-  vs_status *st = vs_status_new();
-  vs__device_tune_conv_plan(0, &plan, &SMALL, &res, st);
-  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
-  cr_assert_eq(in.calls, 3, "the default and both candidates ran and were checked");
-  cr_assert_eq(res.tried, 2);
-  cr_assert_eq(res.wrong, 1, "the corrupted output was caught");
-  cr_assert_eq(res.failed, 0);
-  cr_assert_not(res.stored, "the wrong one was timed fastest, the other slower than the default");
-  cr_assert_str_eq(res.params, "");
-  cr_assert_eq(res.gflops_best, 0);
-  cr_assert_gt(res.gflops_default, 0);
-  char *c = choices();
-  cr_assert_null(strstr(c, FAMILY), "nothing kept for the family: %s", c);
-  free(c);
-  vs_status_free(st);
-}
+TUNING_PLAN_TESTS(conv_tuning, vs__conv_tune_plan, vs_conv_tune_result, vs__device_tune_conv_plan)
 
 Test(conv_tuning, faster_correct_candidate_is_kept_stored_and_offered) {
-  injection in = {.wrong_index = -2, .fast_index = 1};
-  vs__conv_tune_plan plan = {.candidates = CANDIDATES, .n_candidates = 2, .inject = inject, .user = &in};
-  vs_conv_tune_result res;
+  tune_keeps("rm=8 nv=1 uc=1 ly=2 rw=1");
   vs_status *st = vs_status_new();
-  vs__device_tune_conv_plan(0, &plan, &SMALL, &res, st);
-  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
-  cr_assert_eq(res.tried, 2);
-  cr_assert_eq(res.wrong, 0);
-  cr_assert(res.stored);
-  cr_assert_str_eq(res.params, "rm=8 nv=1 uc=1 ly=2 rw=1");
-  cr_assert_gt(res.gflops_best, res.gflops_default * 1.03);
   char *c = choices();
   cr_assert_not_null(strstr(c, "family float32|f3,3,8,32|s1,1|d1,1 -> direct rows rm8 nv1 u1 ly2 ("), "%s", c);
   free(c);
@@ -136,26 +83,12 @@ Test(conv_tuning, faster_correct_candidate_is_kept_stored_and_offered) {
   vs_session_free(s);
   vs_graph_free(g);
   /* Tuning again with nothing better removes the kept set. */
-  in = (injection){.wrong_index = -2, .fast_index = -2};
-  vs__device_tune_conv_plan(0, &plan, &SMALL, &res, st);
-  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
-  cr_assert_not(res.stored);
+  tune_keeps_nothing();
   c = choices();
   cr_assert_null(strstr(c, FAMILY), "%s", c);
   cr_assert_null(strstr(c, "|x1,9,9|"), "the family's geometries choose again: %s", c);
   free(c);
   vs_status_free(st);
-}
-
-static int progress_lines;
-static void count_progress(void *user, size_t index, size_t count, const char *params, double gflops,
-                           const char *verdict) {
-  (void)user, (void)gflops;
-  cr_assert_not_null(params);
-  cr_assert_not_null(verdict);
-  cr_assert_eq(count, 0, "the search's length is open");
-  if (index != VS_NPOS) cr_assert_eq(index, (size_t)progress_lines, "in order");
-  if (index != VS_NPOS) progress_lines++;
 }
 
 Test(conv_tuning, every_candidate_of_the_search_verifies) {
@@ -184,19 +117,10 @@ Test(conv_tuning, bad_sizes_are_refused) {
   vs_conv_tune_result res;
   vs_status *st = vs_status_new();
   vs_device_tune_conv(0, &(vs_conv_tune_opts){.c = -1}, &res, st);
-  cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT);
-  cr_assert_str_eq(vs_status_message(st), "vs_device_tune_conv: sizes must be 0 (the default) to 4096, got -1");
+  expect_invalid(st, "vs_device_tune_conv: sizes must be 0 (the default) to 4096, got -1");
   vs_device_tune_conv(0, NULL, NULL, st);
-  cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT);
-  cr_assert_str_eq(vs_status_message(st), "vs_device_tune_conv: res is NULL");
+  expect_invalid(st, "vs_device_tune_conv: res is NULL");
   vs_status_free(st);
-}
-
-static void write_file(const char *path, const void *data, size_t n) {
-  FILE *f = fopen(path, "wb");
-  cr_assert_not_null(f, "%s", path);
-  cr_assert_eq(fwrite(data, 1, n, f), n);
-  fclose(f);
 }
 
 Test(conv_tuning, a_damaged_store_entry_is_never_misread) {
@@ -209,12 +133,7 @@ Test(conv_tuning, a_damaged_store_entry_is_never_misread) {
   snprintf(v1, sizeof v1, "%s/conv-choices-v1.txt", dir);
   const char *line = "anything|float32|x1,9,9,8|f3,3,32|s1,1|d1,1|p1,1,1,1\t0 6 2\t1.000 ms\n";
   write_file(v1, line, strlen(line));
-  const char torn[] = "VSKC\001\000\000\000\377\377";
-  write_file(path, torn, sizeof torn - 1);
-  char *c = choices();
-  cr_assert_str_eq(c, "");
-  free(c);
-  cr_assert_neq(access(path, F_OK), 0, "the torn entry was removed");
+  expect_torn_entry_removed(path, vs_device_conv_choices);
   cr_assert_eq(access(v1, F_OK), 0, "the old file is left alone");
   free(path);
   vs_status_free(st);

@@ -18,15 +18,11 @@
 #include <unistd.h>
 
 #include "../engine/kernels/gemm_tuning.h"
-#include "support.h"
+#include "tuning_support.h"
 
 static char dir[256];
 
-static void setup(void) {
-  scratch_dir_new(dir, sizeof dir, "vs-gemm");
-  setenv("VARSCOPE_CACHE_DIR", dir, 1); /* before any OpenCL call of this process */
-  unsetenv("VARSCOPE_GEMM");
-}
+static void setup(void) { tuning_setup(dir, sizeof dir, "vs-gemm", "VARSCOPE_GEMM"); }
 
 static void teardown(void) { scratch_dir_remove(dir); }
 
@@ -170,51 +166,11 @@ Test(gemm, every_set_of_the_search_space_compiles_and_verifies) {
 static const vs_gemm_tune_opts SMALL = {.m = 40, .n = 72, .k = 24, .budget_s = 600};
 static const char *const FAMILY = "nn|m6|n7|k5";
 
-static char *choices(void) {
-  vs_status *st = vs_status_new();
-  size_t need = vs_device_gemm_choices(0, NULL, 0, st);
-  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
-  char *buf = malloc(need + 1);
-  cr_assert_eq(vs_device_gemm_choices(0, buf, need + 1, st), need);
-  vs_status_free(st);
-  return buf;
-}
-
-typedef struct injection {
-  int wrong_index, fast_index; /* which candidate gets a wrong output / a 100x faster time; -2: none */
-  int calls;
-} injection;
-
-static void inject(void *user, int index, float *out, size_t n, double *seconds) {
-  injection *in = user;
-  in->calls++;
-  if (index == in->wrong_index) out[n / 2] += 0.5f; /* one element off: enough to be refused */
-  if (index == in->wrong_index || index == in->fast_index) *seconds /= 100;
-  else if (index >= 0) *seconds *= 100; /* everything else: far slower than the default */
-}
+static char *choices(void) { return tuning_choices(vs_device_gemm_choices); }
 
 static const int CANDIDATES[2][5] = {{4, 2, 8, 2, 2}, {8, 1, 16, 1, 4}};
 
-Test(gemm, wrong_result_candidate_is_never_kept) {
-  injection in = {.wrong_index = 0, .fast_index = -2};
-  vs__gemm_tune_plan plan = {.candidates = CANDIDATES, .n_candidates = 2, .inject = inject, .user = &in};
-  vs_gemm_tune_result res;
-  vs_status *st = vs_status_new();
-  vs__device_tune_gemm_plan(0, &plan, &SMALL, &res, st);
-  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
-  cr_assert_eq(in.calls, 3, "the default and both candidates ran and were checked");
-  cr_assert_eq(res.tried, 2);
-  cr_assert_eq(res.wrong, 1, "the corrupted output was caught");
-  cr_assert_eq(res.failed, 0);
-  cr_assert_not(res.stored, "the wrong one was timed fastest, the other slower than the default");
-  cr_assert_str_eq(res.params, "");
-  cr_assert_eq(res.gflops_best, 0);
-  cr_assert_gt(res.gflops_default, 0);
-  char *c = choices();
-  cr_assert_null(strstr(c, FAMILY), "nothing kept for the family: %s", c);
-  free(c);
-  vs_status_free(st);
-}
+TUNING_PLAN_TESTS(gemm, vs__gemm_tune_plan, vs_gemm_tune_result, vs__device_tune_gemm_plan)
 
 /* C = A x B through the public API (MatMul), checked against the host. */
 static void matmul_check(size_t m, size_t n, size_t k, bool ta, bool tb) {
@@ -250,17 +206,7 @@ static void matmul_check(size_t m, size_t n, size_t k, bool ta, bool tb) {
 }
 
 Test(gemm, faster_correct_candidate_is_kept_stored_and_offered) {
-  injection in = {.wrong_index = -2, .fast_index = 1};
-  vs__gemm_tune_plan plan = {.candidates = CANDIDATES, .n_candidates = 2, .inject = inject, .user = &in};
-  vs_gemm_tune_result res;
-  vs_status *st = vs_status_new();
-  vs__device_tune_gemm_plan(0, &plan, &SMALL, &res, st);
-  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
-  cr_assert_eq(res.tried, 2);
-  cr_assert_eq(res.wrong, 0);
-  cr_assert(res.stored);
-  cr_assert_str_eq(res.params, "rm=8 nv=1 vec=16 uk=1 ly=4");
-  cr_assert_gt(res.gflops_best, res.gflops_default * 1.03);
+  tune_keeps("rm=8 nv=1 vec=16 uk=1 ly=4");
   char *c = choices();
   cr_assert_not_null(strstr(c, "tuned nn|m6|n7|k5 -> rm=8 nv=1 vec=16 uk=1 ly=4 ("), "%s", c);
   free(c);
@@ -273,25 +219,10 @@ Test(gemm, faster_correct_candidate_is_kept_stored_and_offered) {
   free(c);
   /* Tuning again with nothing better removes the kept set, and the
    * family's choice with it (made again at its next GEMM). */
-  in = (injection){.wrong_index = -2, .fast_index = -2};
-  vs__device_tune_gemm_plan(0, &plan, &SMALL, &res, st);
-  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
-  cr_assert_not(res.stored);
+  tune_keeps_nothing();
   c = choices();
   cr_assert_null(strstr(c, FAMILY), "%s", c);
   free(c);
-  vs_status_free(st);
-}
-
-static int progress_lines;
-static void count_progress(void *user, size_t index, size_t count, const char *params, double gflops,
-                           const char *verdict) {
-  (void)user, (void)gflops;
-  cr_assert_not_null(params);
-  cr_assert_not_null(verdict);
-  cr_assert_eq(count, 0, "the search's length is open");
-  if (index != VS_NPOS) cr_assert_eq(index, (size_t)progress_lines, "in order");
-  if (index != VS_NPOS) progress_lines++;
 }
 
 Test(gemm, every_candidate_of_the_search_verifies) {
@@ -316,19 +247,15 @@ Test(gemm, bad_tune_arguments_are_refused) {
   vs_gemm_tune_result res;
   vs_status *st = vs_status_new();
   vs_device_tune_gemm(0, &(vs_gemm_tune_opts){.k = -1}, &res, st);
-  cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT);
-  cr_assert_str_eq(vs_status_message(st), "vs_device_tune_gemm: sizes must be 0 (the default) to 4096, got -1");
+  expect_invalid(st, "vs_device_tune_gemm: sizes must be 0 (the default) to 4096, got -1");
   vs_device_tune_gemm(0, &(vs_gemm_tune_opts){.m = 4097}, &res, st);
-  cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT);
-  cr_assert_str_eq(vs_status_message(st), "vs_device_tune_gemm: sizes must be 0 (the default) to 4096, got 4097");
+  expect_invalid(st, "vs_device_tune_gemm: sizes must be 0 (the default) to 4096, got 4097");
   vs_device_tune_gemm(0, NULL, NULL, st);
-  cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT);
-  cr_assert_str_eq(vs_status_message(st), "vs_device_tune_gemm: res is NULL");
+  expect_invalid(st, "vs_device_tune_gemm: res is NULL");
   vs_device_tune_gemm(99, NULL, &res, st);
   cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT, "%s", vs_status_message(st));
   cr_assert_eq(vs_device_gemm_choices(0, NULL, 5, st), 0);
-  cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT);
-  cr_assert_str_eq(vs_status_message(st), "vs_device_gemm_choices: buf is NULL");
+  expect_invalid(st, "vs_device_gemm_choices: buf is NULL");
   vs_status_free(st);
 }
 
@@ -364,23 +291,11 @@ Test(gemm, matmul_chooses_by_measurement_and_remembers) {
   vs_status_free(st);
 }
 
-static void write_file(const char *path, const void *data, size_t n) {
-  FILE *f = fopen(path, "wb");
-  cr_assert_not_null(f, "%s", path);
-  cr_assert_eq(fwrite(data, 1, n, f), n);
-  fclose(f);
-}
-
 Test(gemm, a_damaged_store_entry_is_never_misread) {
   vs_status *st = vs_status_new();
   char *path = vs__gemm_store_path(0, "choice", st);
   cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
-  const char torn[] = "VSKC\001\000\000\000\377\377";
-  write_file(path, torn, sizeof torn - 1);
-  char *c = choices();
-  cr_assert_str_eq(c, "");
-  free(c);
-  cr_assert_neq(access(path, F_OK), 0, "the torn entry was removed");
+  expect_torn_entry_removed(path, vs_device_gemm_choices);
   free(path);
   /* Well-formed entries whose lines are not: parameters out of range, a
    * kind that does not exist, a truncated line. None is used; the
@@ -393,7 +308,7 @@ Test(gemm, a_damaged_store_entry_is_never_misread) {
             "%s", vs_status_message(st));
   cr_assert(vs__gemm_table_write(0, "tuned", "nn|m3|n3|k3\t12 2 17 4 4\t9.0 GFLOP/s\n", st), "%s",
             vs_status_message(st));
-  c = choices();
+  char *c = choices();
   cr_assert_str_eq(c, "", "no planted line lists: %s", c);
   free(c);
   matmul_check(7, 7, 7, false, false);

@@ -27,11 +27,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "kernels/choice_table.h"
 #include "kernels/conv_internal.h"
 #include "kernels/conv_tuning.h"
 #include "runtime/tuning_store.h"
-
-#define TABLE_MAX ((size_t)1 << 20)
 
 /* rm8 nv2 with two work-items a work-group: on the 2-core AVX-512 Xeon
  * with the padding read in the kernel it took 12-13 CPU ms for the 5x5
@@ -60,8 +59,7 @@ char *vs__conv_store_key(const vs_cl_device *d) {
   /* 3: the direct kernel reads the padding itself and applies the fused
    * epilogue; choices measured against the padded-copy kernel of 2 are not
    * reused. */
-  return vs__asprintf("varscope conv-choices 3\ndevice %s\ndriver %s\nplatform %s\n", d->info.device_name,
-                      d->info.driver_version, d->info.platform_name);
+  return vs__choice_table_key(d, "conv-choices 3");
 }
 
 /* The shape family: what the direct kernel's code depends on (dtype,
@@ -103,30 +101,8 @@ static bool parse_algo(const char *s, vs_conv_algo *a) {
   return true;
 }
 
-/* The device's table (NUL-terminated, malloc'd; "" when there is none):
- * the memo's, else the store's (then memoised). NULL when out of memory. */
-static char *table_get(vs_cl_device *d, const char *skey, bool from_disk) {
-  unsigned char *data = NULL;
-  size_t n = 0;
-  if (!from_disk && vs__memo_get(d, skey, &data, &n)) {
-  } else if (vs__store_get(NULL, skey, TABLE_MAX, &data, &n) == VS_STORE_HIT) {
-    vs__memo_put(d, skey, data, n);
-  } else {
-    free(data);
-    data = NULL;
-    n = 0;
-  }
-  char *t = malloc(n + 1);
-  if (t) {
-    if (n) memcpy(t, data, n);
-    t[n] = '\0';
-  }
-  free(data);
-  return t;
-}
-
 bool vs__conv_table_lookup(vs_cl_device *d, const char *key, vs_conv_algo *a) {
-  char *skey = vs__conv_store_key(d), *t = skey ? table_get(d, skey, false) : NULL;
+  char *skey = vs__conv_store_key(d), *t = skey ? vs__choice_table_get(d, skey, false, false) : NULL;
   bool found = false;
   size_t klen = strlen(key);
   for (char *line = t; line && *line;) {
@@ -145,49 +121,17 @@ bool vs__conv_table_lookup(vs_cl_device *d, const char *key, vs_conv_algo *a) {
 }
 
 /* Rewrites the table without the lines drop() selects, plus `add` (a full
- * line or NULL), from the store's current table (another process may have
- * added lines), into the store and the memo. */
-static bool table_update(vs_cl_device *d, bool (*drop)(const char *line, const void *arg), const void *arg,
-                         const char *add) {
-  char *skey = vs__conv_store_key(d), *t = skey ? table_get(d, skey, true) : NULL;
-  size_t cap = (t ? strlen(t) : 0) + (add ? strlen(add) : 0) + 1, used = 0;
-  char *out = t ? malloc(cap) : NULL;
-  bool ok = out != NULL;
-  for (char *line = out ? t : NULL; line && *line;) {
-    char *nl = strchr(line, '\n');
-    size_t len = nl ? (size_t)(nl - line) : strlen(line);
-    char saved = line[len];
-    line[len] = '\0';
-    if (!drop(line, arg)) {
-      memcpy(out + used, line, len);
-      used += len;
-      out[used++] = '\n';
-    }
-    line[len] = saved;
-    line = nl ? nl + 1 : NULL;
-  }
-  if (ok && add) {
-    memcpy(out + used, add, strlen(add));
-    used += strlen(add);
-  }
-  if (ok && used <= TABLE_MAX) {
-    vs__memo_put(d, skey, out, used);
-    vs__store_put(NULL, skey, out, used); /* best effort: without a cache directory, this process remembers */
-  }
-  free(out);
-  free(t);
+ * line or NULL), into the store and the memo. */
+static bool table_update(vs_cl_device *d, vs_choice_drop_fn drop, const void *arg, const char *add) {
+  char *skey = vs__conv_store_key(d);
+  bool ok = skey && vs__choice_table_update(d, skey, drop, arg, add);
   free(skey);
   return ok;
 }
 
-static bool drop_key(const char *line, const void *arg) {
-  size_t klen = strlen(arg);
-  return strncmp(line, arg, klen) == 0 && line[klen] == '\t';
-}
-
 bool vs__conv_table_put(vs_cl_device *d, const char *key, vs_conv_algo a, double ms) {
   char *line = vs__asprintf("%s\t%d %d %d %d %d %d\t%.3f ms\n", key, (int)a.kind, a.rm, a.nv, a.uc, a.ly, a.rw, ms);
-  bool ok = line && table_update(d, drop_key, key, line);
+  bool ok = line && table_update(d, vs__choice_drop_key, key, line);
   free(line);
   return ok;
 }
@@ -198,7 +142,7 @@ static bool drop_family(const char *line, const void *arg) {
   return strncmp(line, arg, n) == 0 && strncmp(line + n, "|x", 2) == 0;
 }
 
-bool vs__conv_table_remove(vs_cl_device *d, const char *key) { return table_update(d, drop_key, key, NULL); }
+bool vs__conv_table_remove(vs_cl_device *d, const char *key) { return table_update(d, vs__choice_drop_key, key, NULL); }
 
 bool vs__conv_table_forget_family(vs_cl_device *d, const vs_conv_geom *g) {
   char *fam = family_part(g);
@@ -323,32 +267,19 @@ char *vs__conv_store_path(size_t i, vs_status *st) {
   return path;
 }
 
+/* vs_choice_name_fn of the table. */
+static bool name_algo(const char *value, char *name, size_t cap) {
+  vs_conv_algo a;
+  if (!parse_algo(value, &a)) return false;
+  vs__conv_algo_name(a, name, cap);
+  return true;
+}
+
 VS_API size_t vs_device_conv_choices(size_t i, char *buf, size_t cap, vs_status *st) {
-  vs__ok(st);
-  vs_cl_device *d = vs__device(i, st);
-  if (!d || (!buf && cap)) {
-    if (d) vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "vs_device_conv_choices: buf is NULL");
-    return 0;
-  }
-  size_t used = 0;
-  if (cap) buf[0] = '\0';
-  char *skey = vs__conv_store_key(d), *t = skey ? table_get(d, skey, false) : NULL;
-  for (char *line = t; line && *line;) {
-    char *nl = strchr(line, '\n');
-    if (nl) *nl = '\0';
-    char *tab = strchr(line, '\t');
-    vs_conv_algo a;
-    if (tab && parse_algo(tab + 1, &a)) {
-      char name[48], *ms = strchr(tab + 1, '\t');
-      vs__conv_algo_name(a, name, sizeof name);
-      *tab = '\0';
-      int w = snprintf(used < cap ? buf + used : NULL, used < cap ? cap - used : 0, "%s -> %s (%s)\n", line, name,
-                       ms ? ms + 1 : "");
-      if (w > 0) used += (size_t)w;
-    }
-    line = nl ? nl + 1 : NULL;
-  }
-  free(t);
+  vs_cl_device *d = vs__choice_list_device(i, buf, cap, "vs_device_conv_choices", st);
+  if (!d) return 0;
+  char *skey = vs__conv_store_key(d);
+  size_t used = skey ? vs__choice_table_list(d, skey, false, "", name_algo, buf, cap, 0) : 0;
   free(skey);
   return used;
 }

@@ -28,11 +28,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "kernels/choice_table.h"
 #include "kernels/gemm.h"
 #include "kernels/gemm_tuning.h"
 #include "runtime/tuning_store.h"
 
-#define TABLE_MAX ((size_t)1 << 20)
 #define SUB_MAX 1024 /* the largest m and n timed when choosing */
 
 double vs__gemm_now(void) {
@@ -47,10 +47,6 @@ double vs__gemm_cpu_now(void) {
   return (double)t.tv_sec + t.tv_nsec * 1e-9;
 }
 
-static char *store_key(const vs_cl_device *d, const char *what) {
-  return vs__asprintf("varscope %s\ndevice %s\ndriver %s\nplatform %s\n", what, d->info.device_name,
-                      d->info.driver_version, d->info.platform_name);
-}
 #define CHOICE "gemm-choice-v1"
 #define TUNED "gemm-tuned-v1"
 
@@ -62,29 +58,6 @@ static int bucket(size_t x) {
 
 char *vs__gemm_family_key(bool ta, bool tb, size_t m, size_t n, size_t k) {
   return vs__asprintf("%c%c|m%d|n%d|k%d", ta ? 't' : 'n', tb ? 't' : 'n', bucket(m), bucket(n), bucket(k));
-}
-
-/* The table under skey (NUL-terminated, malloc'd; "" when none): the
- * memo's, else the store's (then memoised). NULL when out of memory. */
-static char *table_get(vs_cl_device *d, const char *skey, bool from_disk) {
-  unsigned char *data = NULL;
-  size_t n = 0;
-  if (!from_disk && vs__memo_get(d, skey, &data, &n)) {
-  } else if (vs__store_get(NULL, skey, TABLE_MAX, &data, &n) == VS_STORE_HIT) {
-    vs__memo_put(d, skey, data, n);
-  } else {
-    free(data);
-    data = NULL;
-    n = 0;
-    vs__memo_put(d, skey, "", 0); /* read the disk once per process */
-  }
-  char *t = malloc(n + 1);
-  if (t) {
-    if (n) memcpy(t, data, n);
-    t[n] = '\0';
-  }
-  free(data);
-  return t;
 }
 
 /* The text after "<key> TAB" of the last line for key; NULL when none.
@@ -102,34 +75,9 @@ static const char *table_find(char *t, const char *key) {
 }
 
 /* Rewrites skey's table without key's lines, plus `add` (a full line or
- * NULL), from the store's current table (another process may have added
- * lines), into the store and the memo. */
+ * NULL), into the store and the memo. */
 static bool table_set(vs_cl_device *d, const char *skey, const char *key, const char *add) {
-  char *t = table_get(d, skey, true);
-  size_t klen = strlen(key), cap = (t ? strlen(t) : 0) + (add ? strlen(add) : 0) + 1, used = 0;
-  char *out = t ? malloc(cap) : NULL;
-  bool ok = out != NULL;
-  for (char *line = out ? t : NULL; line && *line;) {
-    char *nl = strchr(line, '\n');
-    size_t len = nl ? (size_t)(nl - line) + 1 : strlen(line);
-    if (!(strncmp(line, key, klen) == 0 && line[klen] == '\t')) {
-      memcpy(out + used, line, len);
-      used += len;
-      if (!nl) out[used++] = '\n';
-    }
-    line = nl ? nl + 1 : NULL;
-  }
-  if (ok && add) {
-    memcpy(out + used, add, strlen(add));
-    used += strlen(add);
-  }
-  if (ok && used <= TABLE_MAX) {
-    vs__memo_put(d, skey, out, used);
-    vs__store_put(NULL, skey, out, used); /* best effort: without a cache directory, this process remembers */
-  }
-  free(out);
-  free(t);
-  return ok;
+  return vs__choice_table_update(d, skey, vs__choice_drop_key, key, add);
 }
 
 /* "<rm> <nv> <vec> <uk> <ly>" strictly, followed by a tab or the end. */
@@ -155,17 +103,27 @@ static bool parse_choice(const char *s, vs_gemm_algo *a) {
   return true;
 }
 
+/* The text after "<family> TAB" of the last line for family in device
+ * d's table what (the memo's, else the store's; a missing table is
+ * memoised as "", so the disk is read once per process); NULL when none.
+ * Points into *t, the table, which the caller frees. */
+static const char *table_value(vs_cl_device *d, const char *what, const char *family, char **t) {
+  char *skey = vs__choice_table_key(d, what);
+  *t = skey ? vs__choice_table_get(d, skey, false, true) : NULL;
+  free(skey);
+  return *t ? table_find(*t, family) : NULL;
+}
+
 static bool choice_lookup(vs_cl_device *d, const char *family, vs_gemm_algo *a) {
-  char *skey = store_key(d, CHOICE), *t = skey ? table_get(d, skey, false) : NULL;
-  const char *s = t ? table_find(t, family) : NULL;
+  char *t;
+  const char *s = table_value(d, CHOICE, family, &t);
   bool found = s && parse_choice(s, a);
   free(t);
-  free(skey);
   return found;
 }
 
 static bool choice_put(vs_cl_device *d, const char *family, vs_gemm_algo a, double ms) {
-  char *skey = store_key(d, CHOICE);
+  char *skey = vs__choice_table_key(d, CHOICE);
   char *line = vs__asprintf("%s\t%d %d %d %d %d %d\t%.3f ms\n", family, (int)a.kind, a.p.rm, a.p.nv, a.p.vec, a.p.uk,
                             a.p.ly, ms);
   bool ok = skey && line && table_set(d, skey, family, line);
@@ -175,16 +133,15 @@ static bool choice_put(vs_cl_device *d, const char *family, vs_gemm_algo a, doub
 }
 
 bool vs__gemm_tuned_lookup(vs_cl_device *d, const char *family, vs_gemm_params *p) {
-  char *skey = store_key(d, TUNED), *t = skey ? table_get(d, skey, false) : NULL;
-  const char *s = t ? table_find(t, family) : NULL;
+  char *t;
+  const char *s = table_value(d, TUNED, family, &t);
   bool found = s && parse_params(s, p);
   free(t);
-  free(skey);
   return found;
 }
 
 bool vs__gemm_tuned_put(vs_cl_device *d, const char *family, const vs_gemm_params *p, double gflops) {
-  char *skey = store_key(d, TUNED), *ckey = store_key(d, CHOICE);
+  char *skey = vs__choice_table_key(d, TUNED), *ckey = vs__choice_table_key(d, CHOICE);
   char *line = p ? vs__asprintf("%s\t%d %d %d %d %d\t%.1f GFLOP/s\n", family, p->rm, p->nv, p->vec, p->uk, p->ly, gflops)
                  : NULL;
   bool ok = skey && ckey && (!p || line) && table_set(d, skey, family, line) && table_set(d, ckey, family, NULL);
@@ -300,8 +257,8 @@ bool vs__gemm_select(vs_cl_device *d, bool ta, bool tb, size_t m, size_t n, size
 /* "choice" or "tuned": the store key of device d's table (malloc'd);
  * NULL for any other name. */
 static char *named_key(const vs_cl_device *d, const char *which) {
-  if (strcmp(which, "choice") == 0) return store_key(d, CHOICE);
-  if (strcmp(which, "tuned") == 0) return store_key(d, TUNED);
+  if (strcmp(which, "choice") == 0) return vs__choice_table_key(d, CHOICE);
+  if (strcmp(which, "tuned") == 0) return vs__choice_table_key(d, TUNED);
   return NULL;
 }
 
@@ -328,36 +285,30 @@ bool vs__gemm_table_write(size_t i, const char *which, const char *text, vs_stat
   return ok;
 }
 
+/* vs_choice_name_fn for the two tables: a line without its note is left
+ * out. */
+static bool name_choice(const char *value, char *name, size_t cap) {
+  vs_gemm_algo a;
+  if (!strchr(value, '\t') || !parse_choice(value, &a)) return false;
+  vs__gemm_algo_name(a, name, cap);
+  return name[0] != '\0';
+}
+
+static bool name_tuned(const char *value, char *name, size_t cap) {
+  vs_gemm_params p;
+  if (!strchr(value, '\t') || !parse_params(value, &p)) return false;
+  vs__gemm_params_text(p, name, cap);
+  return name[0] != '\0';
+}
+
 VS_API size_t vs_device_gemm_choices(size_t i, char *buf, size_t cap, vs_status *st) {
-  vs__ok(st);
-  vs_cl_device *d = vs__device(i, st);
-  if (!d || (!buf && cap)) {
-    if (d) vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "vs_device_gemm_choices: buf is NULL");
-    return 0;
-  }
+  vs_cl_device *d = vs__choice_list_device(i, buf, cap, "vs_device_gemm_choices", st);
+  if (!d) return 0;
   size_t used = 0;
-  if (cap) buf[0] = '\0';
   for (int tuned = 0; tuned < 2; tuned++) {
-    char *skey = store_key(d, tuned ? TUNED : CHOICE), *t = skey ? table_get(d, skey, false) : NULL;
-    for (char *line = t; line && *line;) {
-      char *nl = strchr(line, '\n');
-      if (nl) *nl = '\0';
-      char *tab = strchr(line, '\t'), *tab2 = tab ? strchr(tab + 1, '\t') : NULL;
-      char name[64] = "";
-      if (tab && tab2) {
-        *tab = '\0';
-        vs_gemm_algo a;
-        if (!tuned && parse_choice(tab + 1, &a)) vs__gemm_algo_name(a, name, sizeof name);
-        else if (tuned && parse_params(tab + 1, &a.p)) vs__gemm_params_text(a.p, name, sizeof name);
-      }
-      if (name[0]) {
-        int w = snprintf(used < cap ? buf + used : NULL, used < cap ? cap - used : 0, "%s%s -> %s (%s)\n",
-                         tuned ? "tuned " : "", line, name, tab2 + 1);
-        if (w > 0) used += (size_t)w;
-      }
-      line = nl ? nl + 1 : NULL;
-    }
-    free(t);
+    char *skey = vs__choice_table_key(d, tuned ? TUNED : CHOICE);
+    if (skey) used = vs__choice_table_list(d, skey, true, tuned ? "tuned " : "", tuned ? name_tuned : name_choice, buf,
+                                           cap, used);
     free(skey);
   }
   return used;
