@@ -1,7 +1,7 @@
 /* gemm.cl - varscope's own SGEMM for CPU-class OpenCL devices (PoCL):
  * C[m, n] = op(A)[m, k] x op(B)[k, n], row-major, float32.
  *
- * Two packing kernels copy op(A) and op(B) into panels the multiply reads
+ * A packing kernel copies op(A) and op(B) into panels the multiply reads
  * strictly sequentially, whatever the transposes, offsets and leading
  * dimensions were (so the four transpose combinations are one multiply
  * kernel, and a power-of-two leading dimension never maps a panel's rows
@@ -40,38 +40,41 @@
 #define STOREV(v, p) CAT(vstore, VEC)((v), 0, (p))
 #endif
 
-/* The packing kernels take one element each over a 2-D range whose
- * dimension 0 walks the source's contiguous direction (k when A is not
- * transposed, the rows when it is; likewise for B), so reads are
- * sequential and no index needs a division by a run-time value (64-bit
- * divisions per element cost more than the copy). Global size: (fast
- * extent rounded up to the work-group, slow extent); items past the
- * padded panel return. */
-
-/* Ap[row / RM][kk][row % RM] = op(A)[row, kk] (0 for rows past m):
- * op(A)[row, kk] is a[row * lda + kk], or a[kk * lda + row] when
- * transposed. */
-__kernel void pack_a(__global float *ap, __global const float *a, const ulong a_off, const ulong lda, const int ta,
-                     const ulong m, const ulong k, const ulong mp) {
-  ulong g0 = get_global_id(0), g1 = get_global_id(1);
-  ulong row = ta ? g0 : g1, kk = ta ? g1 : g0;
-  if (row >= mp || kk >= k) return;
+/* One packing kernel for both panels. A panel of width W is W rows of a
+ * row-major matrix X (op(A), W = RM) or W columns of one whose columns
+ * are the panel's rows (op(B), W = NR), k long:
+ *   P[row / W][kk][row % W] = X(row, kk), 0 for rows past `rows`,
+ * X(row, kk) = x[row * ld + kk], or x[kk * ld + row] when t. op(A) is X
+ * with t = ta; op(B)'s columns are X with t = !tb (op(B)[kk, col] is
+ * b[kk * ldb + col], or b[col * ldb + kk] when transposed).
+ * One element per work-item over a 2-D range whose dimension 0 walks the
+ * source's contiguous direction (kk when !t, the rows when t), so reads
+ * are sequential; W is a compile-time constant at each call, so no index
+ * needs a division by a run-time value (64-bit divisions per element cost
+ * more than the copy). */
+inline void pack_one(__global float *p, __global const float *x, const ulong off, const ulong ld, const int t,
+                     const ulong rows, const ulong padded, const ulong k, const ulong w, const ulong g0,
+                     const ulong g1) {
+  ulong row = t ? g0 : g1, kk = t ? g1 : g0;
+  if (row >= padded || kk >= k) return;
   float v = 0;
-  if (row < m) v = ta ? a[a_off + kk * lda + row] : a[a_off + row * lda + kk];
-  ap[(row / RM) * k * RM + kk * RM + row % RM] = v;
+  if (row < rows) v = t ? x[off + kk * ld + row] : x[off + row * ld + kk];
+  p[(row / w) * k * w + kk * w + row % w] = v;
 }
 
-/* Bp[col / NR][kk][col % NR] = op(B)[kk, col] (0 for columns past n):
- * op(B)[kk, col] is b[kk * ldb + col], or b[col * ldb + kk] when
- * transposed. */
-__kernel void pack_b(__global float *bp, __global const float *b, const ulong b_off, const ulong ldb, const int tb,
-                     const ulong n, const ulong k, const ulong np) {
+/* Packs op(A) into Ap and op(B) into Bp in one launch (a launch on a
+ * loaded CPU device waits for a core: at 256^3 the launches cost more
+ * than the copies). Dimension 1 walks A's slow extent (a_slow: k when ta,
+ * else mp) and then B's; dimension 0 the larger of the two fast extents,
+ * items past either panel return. The host launches A and B separately
+ * (a_slow = the whole range, or 0) when the shapes differ so much that
+ * the shared range would be mostly idle items (gemm.c). */
+__kernel void pack(__global float *ap, __global const float *a, const ulong a_off, const ulong lda, const int ta,
+                   const ulong m, const ulong mp, __global float *bp, __global const float *b, const ulong b_off,
+                   const ulong ldb, const int tb, const ulong n, const ulong np, const ulong k, const ulong a_slow) {
   ulong g0 = get_global_id(0), g1 = get_global_id(1);
-  ulong col = tb ? g1 : g0, kk = tb ? g0 : g1;
-  if (col >= np || kk >= k) return;
-  float v = 0;
-  if (col < n) v = tb ? b[b_off + col * ldb + kk] : b[b_off + kk * ldb + col];
-  bp[(col / NR) * k * NR + kk * NR + col % NR] = v;
+  if (g1 < a_slow) pack_one(ap, a, a_off, lda, ta, m, mp, k, RM, g0, g1);
+  else pack_one(bp, b, b_off, ldb, !tb, n, np, k, NR, g0, g1 - a_slow);
 }
 
 /* One work-item per RM x NR block of C. Global size: (ceil(n / NR),

@@ -103,6 +103,19 @@ Test(gemm, every_transpose_and_odd_size_against_the_host) {
       }
 }
 
+Test(gemm, lopsided_panels_against_the_host) {
+  /* One launch packs both panels when their ranges are alike, one launch
+   * each when they are not (gemm.c): op(A) 300 x 2 and op(B) 2 x 1000 take
+   * the two launches for some transposes and the shared one for others. */
+  for (int t = 0; t < 4; t++)
+    for (int padded = 0; padded < 2; padded++) {
+      problem p = make(t & 1, t >> 1, 300, 1000, 2, padded);
+      check(&p, NULL, false);
+      p = make(t & 1, t >> 1, 1000, 3, 300, padded);
+      check(&p, NULL, false);
+    }
+}
+
 Test(gemm, narrow_vectors_and_odd_tiles_against_the_host) {
   /* Sets off the default's path: scalar and 4-wide vectors, odd tiles,
    * unrolling that does not divide k, one-item work-groups. */

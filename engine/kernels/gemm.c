@@ -72,19 +72,38 @@ static bool enqueue(vs_cl_device *d, cl_kernel k, const karg *args, int n, cl_ui
   return err == CL_SUCCESS;
 }
 
-/* One packing kernel: `padded` rows (or columns) of the panel, of which
- * `rows` come from the source, by k. Dimension 0 walks the source's
- * contiguous direction (gemm.cl). */
-static bool pack(vs_cl_device *d, const char *opts, const char *name, cl_mem out, cl_mem in, size_t off, size_t ld,
-                 bool t, bool rows_fast, size_t rows, size_t padded, size_t k, vs_status *st) {
-  cl_kernel kp = vs__kernel(d, "gemm", opts, name, st);
+/* Packs op(A) (rows of m, padded to mp) and op(B) (columns of n, padded
+ * to np), k long, with gemm.cl's `pack`: in one launch when the two
+ * panels' ranges (fast extent x slow extent, the fast one the source's
+ * contiguous direction) are alike, else in one launch each, the same
+ * kernel (one launch over max(fast) x (slow A + slow B) items would be
+ * mostly idle items for a rank-16 update of 4096 x 4096, say). */
+static bool pack(vs_cl_device *d, const char *opts, cl_mem ap, cl_mem a, size_t a_off, size_t lda, bool ta, size_t m,
+                 size_t mp, cl_mem bp, cl_mem b, size_t b_off, size_t ldb, bool tb, size_t n, size_t np, size_t k,
+                 vs_status *st) {
+  cl_kernel kp = vs__kernel(d, "gemm", opts, "pack", st);
   if (!kp) return false;
-  cl_ulong uoff = off, uld = ld, urows = rows, uk = k, upad = padded;
-  cl_int it = t;
-  karg args[] = {KARG(out), KARG(in), KARG(uoff), KARG(uld), KARG(it), KARG(urows), KARG(uk), KARG(upad)};
-  size_t l = vs__local_size(d, kp), fast = rows_fast ? padded : k, slow = rows_fast ? k : padded;
-  size_t global[2] = {(fast + l - 1) / l * l, slow}, local[2] = {l, 1};
-  bool ok = enqueue(d, kp, args, 8, 2, global, local, name, st);
+  size_t l = vs__local_size(d, kp);
+  size_t fa = ta ? mp : k, sa = ta ? k : mp, fb = tb ? k : np, sb = tb ? np : k; /* B's rows are its columns */
+  fa = (fa + l - 1) / l * l, fb = (fb + l - 1) / l * l;
+  size_t f = fa > fb ? fa : fb;
+  /* Idle items cost a test each, a launch tens of microseconds: share one
+   * range unless it is over twice the items needed (counted in double:
+   * the products may exceed size_t on 32-bit hosts). */
+  double shared = (double)f * (double)(sa + sb), need = (double)fa * (double)sa + (double)fb * (double)sb;
+  bool one = shared <= 2 * need;
+  cl_ulong uaoff = a_off, ulda = lda, um = m, ump = mp, uboff = b_off, uldb = ldb, un = n, unp = np, uk = k;
+  cl_int ita = ta, itb = tb;
+  bool ok = true;
+  for (int part = one ? 2 : 0, last = one ? 2 : 1; ok && part <= last; part++) { /* 0: A alone, 1: B, 2: both */
+    cl_ulong a_slow = part == 1 ? 0 : sa;
+    karg args[] = {KARG(ap),    KARG(a),  KARG(uaoff), KARG(ulda), KARG(ita), KARG(um),
+                   KARG(ump),   KARG(bp), KARG(b),     KARG(uboff), KARG(uldb), KARG(itb),
+                   KARG(un),    KARG(unp), KARG(uk),   KARG(a_slow)};
+    size_t global[2] = {part == 0 ? fa : part == 1 ? fb : f, part == 0 ? sa : part == 1 ? sb : sa + sb};
+    size_t local[2] = {l, 1};
+    ok = enqueue(d, kp, args, 16, 2, global, local, "pack", st);
+  }
   clReleaseKernel(kp);
   return ok;
 }
@@ -111,8 +130,8 @@ bool vs__gemm_own(vs_cl_device *d, vs_gemm_params p, bool ta, bool tb, size_t m,
   cl_mem bp = ap ? vs__device_buffer(d, nb, &sb, VS_FLOAT, st) : NULL;
   bool ok = bp != NULL;
   if (ok && k)
-    ok = pack(d, opts, "pack_a", ap, a, a_off, lda, ta, ta, m, na / sizeof(float) / k, k, st) &&
-         pack(d, opts, "pack_b", bp, b, b_off, ldb, tb, !tb, n, nb / sizeof(float) / k, k, st);
+    ok = pack(d, opts, ap, a, a_off, lda, ta, m, na / sizeof(float) / k, bp, b, b_off, ldb, tb, n,
+              nb / sizeof(float) / k, k, st);
   if (ok && !k) {
     float zero = 0;
     cl_int err = clEnqueueFillBuffer(*vs__queue(d), ap, &zero, sizeof zero, 0, na, 0, NULL, NULL);
