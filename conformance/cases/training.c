@@ -883,14 +883,22 @@ VSC_CASE(optimizer_run_time_errors) {
 static const float OPT_W0[6] = {0.5f, -1.0f, 2.0f, 1.5f, 0.0f, -0.25f};
 static const float OPT_T[6] = {1.0f, 2.0f, 3.0f, -1.0f, 0.5f, 0.0f};
 
-/* w = W0 (with `constraint`, NULL: none); loss = sum((w - T)^2); `steps`
- * steps of o.minimize(loss); w and the losses (fetched in the run of each
- * step) must be TF's. */
-static void opt_trajectory(vsc_ctx *t, vs_graph *g, vs_status *st, vs_optimizer *o, const float want_w[6],
-                           const float *want_loss, bool resource, int steps, vs_constraint_fn constraint) {
-  GETV(w, "w", .initializer = vs_value_initializer(OPT_W0, VS_FLOAT, 6, VS_SHAPE(2, 3)),
+/* Element i of a float32 or float64 array, as a double. */
+static double opt_elem(vs_dtype dt, const void *p, int i) {
+  return dt == VS_DOUBLE ? ((const double *)p)[i] : (double)((const float *)p)[i];
+}
+
+/* w = w0 (dtype dt, with `constraint`, NULL: none); loss = sum((w - t0)^2);
+ * `steps` steps of o.minimize(loss); w and the losses (fetched in the run
+ * of each step) must be TF's: want holds w's 6 values then the losses, in
+ * dt, each within tol * (1 + |want|). */
+static void opt_run_trajectory(vsc_ctx *t, vs_graph *g, vs_status *st, vs_optimizer *o, vs_dtype dt,
+                               const void *w0, const void *t0, const void *want, bool resource, int steps,
+                               vs_constraint_fn constraint, double tol) {
+  GETV(w, "w", .initializer = vs_value_initializer(w0, dt, 6, VS_SHAPE(2, 3)),
        .use_resource = resource ? VS_OPT_TRUE : VS_OPT_FALSE, .constraint = constraint);
-  vs_output target = vs_constant(g, OPT_T, VS_FLOAT, VS_SHAPE(2, 3), "T", st);
+  INT_EQ(vs_var_dtype(w), dt);
+  vs_output target = vs_constant(g, t0, dt, VS_SHAPE(2, 3), "T", st);
   vs_output loss = vs_reduce_sum(g, vs_square(g, vs_sub(g, vs_var_value(w), target, NULL, st), NULL, st), NULL, st);
   OK();
   vs_op *train = vs_optimizer_minimize(o, loss, NULL, st);
@@ -903,19 +911,28 @@ static void opt_trajectory(vsc_ctx *t, vs_graph *g, vs_status *st, vs_optimizer 
     vs_tensor *l = NULL;
     vs_session_run(s, NULL, NULL, 0, &loss, &l, 1, &train, 1, st);
     OK();
-    float got = *(const float *)vs_tensor_data(l);
+    double got = opt_elem(dt, vs_tensor_data(l), 0), w_ = opt_elem(dt, want, 6 + i);
     vs_tensor_free(l);
-    NEAR(got, want_loss[i], 2e-6 * (1 + fabs(want_loss[i])));
+    NEAR(got, w_, tol * (1 + fabs(w_)));
   }
   VALUE(x, s, w);
-  for (int i = 0; i < 6; i++) NEAR(FLOATS(x)[i], want_w[i], 2e-6 * (1 + fabs(want_w[i])));
+  for (int i = 0; i < 6; i++) {
+    double w_ = opt_elem(dt, want, i);
+    NEAR(opt_elem(dt, vs_tensor_data(x), i), w_, tol * (1 + fabs(w_)));
+  }
+}
+
+/* The float32 trajectories: want_w (6 values) then the losses. */
+static void opt_trajectory(vsc_ctx *t, vs_graph *g, vs_status *st, vs_optimizer *o, const float *want, bool resource,
+                           int steps, vs_constraint_fn constraint) {
+  opt_run_trajectory(t, g, st, o, VS_FLOAT, OPT_W0, OPT_T, want, resource, steps, constraint, 2e-6);
 }
 
 #define OPT_TRAJECTORY(name, make, ...)                                       \
   VSC_CASE(name) {                                                            \
     OPTIMIZER(o, make);                                                       \
     static const float vals[11] = {__VA_ARGS__};                              \
-    opt_trajectory(t, g, st, o, vals, vals + 6, false, 5, NULL);              \
+    opt_trajectory(t, g, st, o, vals, false, 5, NULL);                        \
   }
 
 OPT_TRAJECTORY(optimizer_trajectory_gradient_descent, vs_gradient_descent_optimizer(0.1, NULL, st),
@@ -1451,7 +1468,7 @@ VSC_CASE(optimizer_resource_run_time_errors) {
   VSC_CASE(name) {                                                            \
     OPTIMIZER(o, make);                                                       \
     static const float vals[11] = {__VA_ARGS__};                              \
-    opt_trajectory(t, g, st, o, vals, vals + 6, true, 5, NULL);               \
+    opt_trajectory(t, g, st, o, vals, true, 5, NULL);                         \
   }
 
 /* The same five steps on a resource variable: the same values as TF's. */
@@ -1582,7 +1599,7 @@ VSC_CASE(optimizer_resource_constraint_assigned_after_update) {
   VSC_CASE(name) {                                                             \
     OPTIMIZER(o, make);                                                        \
     static const float vals[9] = {want};                                       \
-    opt_trajectory(t, g, st, o, vals, vals + 6, resource, 3, clip_constraint); \
+    opt_trajectory(t, g, st, o, vals, resource, 3, clip_constraint);          \
   }
 
 CLIP_TRAJECTORY(optimizer_constraint_trajectory_gradient_descent, false, vs_gradient_descent_optimizer(0.1, NULL, st),
@@ -1676,28 +1693,7 @@ static const double OPT_T_64[6] = {1.0, 2.0, 3.0, -1.0, 0.5, 0.0};
 
 static void opt_trajectory64(vsc_ctx *t, vs_graph *g, vs_status *st, vs_optimizer *o, const double *want,
                              bool resource) {
-  GETV(w, "w", .initializer = vs_value_initializer(OPT_W0_64, VS_DOUBLE, 6, VS_SHAPE(2, 3)),
-       .use_resource = resource ? VS_OPT_TRUE : VS_OPT_FALSE);
-  INT_EQ(vs_var_dtype(w), VS_DOUBLE);
-  vs_output target = vs_constant(g, OPT_T_64, VS_DOUBLE, VS_SHAPE(2, 3), "T", st);
-  vs_output loss = vs_reduce_sum(g, vs_square(g, vs_sub(g, vs_var_value(w), target, NULL, st), NULL, st), NULL, st);
-  OK();
-  vs_op *train = vs_optimizer_minimize(o, loss, NULL, st);
-  OK();
-  SESSION(s);
-  vs_op *init = vs_global_variables_initializer(g, st);
-  OK();
-  RUN(s, init);
-  for (int i = 0; i < 5; i++) {
-    vs_tensor *l = NULL;
-    vs_session_run(s, NULL, NULL, 0, &loss, &l, 1, &train, 1, st);
-    OK();
-    double got = *(const double *)vs_tensor_data(l);
-    vs_tensor_free(l);
-    NEAR(got, want[6 + i], 1e-12 * (1 + fabs(want[6 + i])));
-  }
-  VALUE(x, s, w);
-  for (int i = 0; i < 6; i++) NEAR(((const double *)vs_tensor_data(x))[i], want[i], 1e-12 * (1 + fabs(want[i])));
+  opt_run_trajectory(t, g, st, o, VS_DOUBLE, OPT_W0_64, OPT_T_64, want, resource, 5, NULL, 1e-12);
 }
 
 #define OPT_TRAJECTORY64(name, make, ...)                                    \
