@@ -1063,3 +1063,123 @@ Test(cast, errors_gradient_and_host_bool_input) {
   vs_graph_free(g);
   vs_status_free(st);
 }
+
+/* ---- idle buffers (runtime/device_memory.c) ----
+ * A run's values go back to the device's idle list once its queues are
+ * finished and serve the next allocation of the same size; idle bytes are
+ * not "in use", are capped at a quarter of the device's limit, and give
+ * way to an allocation that needs the room. */
+
+#define MIB ((uint64_t)1 << 20)
+
+Test(idle_buffers, a_recycled_buffer_serves_the_next_allocation_of_its_size_and_is_not_in_use) {
+  vs_status *st = vs_status_new();
+  vs_cl_device *d = vs__device(0, st);
+  expect_ok(st);
+  uint64_t base = vs_device_memory_in_use(0, st), idle0 = vs__buffer_idle_bytes(d);
+  cl_mem a = vs__device_buffer(d, MIB, NULL, VS_FLOAT, st);
+  expect_ok(st);
+  cr_assert_eq(vs_device_memory_in_use(0, st), base + MIB);
+  vs__buffer_recycle(a);
+  cr_assert_eq(vs_device_memory_in_use(0, st), base);
+  cr_assert_eq(vs__buffer_idle_bytes(d), idle0 + MIB);
+  cl_mem b = vs__device_buffer(d, 2 * MIB, NULL, VS_FLOAT, st); /* another size: a new buffer */
+  expect_ok(st);
+  cr_assert_neq(b, a);
+  cl_mem a2 = vs__device_buffer(d, MIB, NULL, VS_FLOAT, st);
+  expect_ok(st);
+  cr_assert_eq(a2, a, "the idle buffer of the same size is reused");
+  cr_assert_eq(vs__buffer_idle_bytes(d), idle0);
+  cr_assert_eq(vs_device_memory_in_use(0, st), base + 3 * MIB);
+  vs__buffer_release(a2);
+  vs__buffer_release(b);
+  cr_assert_eq(vs_device_memory_in_use(0, st), base);
+  vs_status_free(st);
+}
+
+Test(idle_buffers, idle_bytes_are_capped_at_a_quarter_of_the_limit_oldest_out_first) {
+  setenv("VARSCOPE_MEMORY_LIMIT", "8M", 1);
+  vs_status *st = vs_status_new();
+  vs_cl_device *d = vs__device(0, st);
+  expect_ok(st);
+  cl_mem m[3];
+  for (int i = 0; i < 3; i++) {
+    m[i] = vs__device_buffer(d, MIB, NULL, VS_FLOAT, st);
+    expect_ok(st);
+  }
+  for (int i = 0; i < 3; i++) vs__buffer_recycle(m[i]);
+  cr_assert_eq(vs__buffer_idle_bytes(d), 2 * MIB, "8 MiB limit: at most 2 MiB idle");
+  cr_assert_eq(vs_device_memory_in_use(0, st), 0);
+  /* Newest first: the two kept are m[2] and m[1]. */
+  cl_mem x = vs__device_buffer(d, MIB, NULL, VS_FLOAT, st), y = vs__device_buffer(d, MIB, NULL, VS_FLOAT, st);
+  expect_ok(st);
+  cr_assert(x == m[2] && y == m[1]);
+  cr_assert_eq(vs__buffer_idle_bytes(d), 0);
+  vs__buffer_release(x);
+  vs__buffer_release(y);
+  /* A buffer above the cap is released, not kept. */
+  cl_mem big = vs__device_buffer(d, 3 * MIB, NULL, VS_FLOAT, st);
+  expect_ok(st);
+  vs__buffer_recycle(big);
+  cr_assert_eq(vs__buffer_idle_bytes(d), 0);
+  cr_assert_eq(vs_device_memory_in_use(0, st), 0);
+  vs_status_free(st);
+}
+
+Test(idle_buffers, idle_buffers_give_way_to_an_allocation_that_needs_their_room) {
+  setenv("VARSCOPE_MEMORY_LIMIT", "8M", 1);
+  vs_status *st = vs_status_new();
+  vs_cl_device *d = vs__device(0, st);
+  expect_ok(st);
+  cl_mem a = vs__device_buffer(d, 2 * MIB, NULL, VS_FLOAT, st);
+  expect_ok(st);
+  vs__buffer_recycle(a);
+  cr_assert_eq(vs__buffer_idle_bytes(d), 2 * MIB);
+  /* 7 MiB fit the limit only without the idle 2 MiB: they are released. */
+  cl_mem b = vs__device_buffer(d, 7 * MIB, NULL, VS_FLOAT, st);
+  expect_ok(st);
+  cr_assert_eq(vs__buffer_idle_bytes(d), 0);
+  cr_assert_eq(vs_device_memory_in_use(0, st), 7 * MIB);
+  /* And the limit still holds for what is in use. */
+  cl_mem c = vs__device_buffer(d, 2 * MIB, NULL, VS_FLOAT, st);
+  cr_assert_null(c);
+  cr_assert_eq(vs_status_code(st), VS_RESOURCE_EXHAUSTED);
+  vs__buffer_release(b);
+  cr_assert_eq(vs_device_memory_in_use(0, st), 0);
+  vs_status_free(st);
+}
+
+Test(idle_buffers, runs_reuse_their_value_buffers_and_compute_from_fresh_inputs) {
+  /* y = x * x + x over 64K floats, run three times with other feeds: the
+   * second and third runs get the first run's (idle, stale) buffers and
+   * must still give exact results; nothing stays in use between runs. */
+  vs_graph *g = vs_graph_new();
+  vs_status *st = vs_status_new();
+  enum { N = 65536 };
+  vs_output x = vs_placeholder(g, VS_FLOAT, S(N), "x", st);
+  vs_output y = vs_add(g, vs_mul(g, x, x, NULL, st), x, NULL, st); /* no constants: the plan keeps none */
+  expect_ok(st);
+  vs_session *s = vs_session_new(g, NULL, st);
+  expect_ok(st);
+  vs_cl_device *d = vs__device(0, st);
+  expect_ok(st);
+  uint64_t base = vs_device_memory_in_use(0, st);
+  static float xv[N];
+  for (int round = 0; round < 3; round++) {
+    for (int i = 0; i < N; i++) xv[i] = (float)(i % 1000) * 0.5f - (float)round * 100.0f;
+    vs_tensor *in = vs_tensor_new(VS_FLOAT, S(N), xv, st);
+    expect_ok(st);
+    vs_tensor *out = NULL;
+    vs_session_run(s, &x, (vs_tensor *const[]){in}, 1, &y, &out, 1, NULL, 0, st);
+    vs_tensor_free(in);
+    expect_ok(st);
+    const float *yv = vs_tensor_data(out);
+    for (int i = 0; i < N; i++) cr_assert_eq(yv[i], xv[i] * xv[i] + xv[i], "round %d, element %d", round, i); /* exact: halves below 500 */
+    vs_tensor_free(out);
+    cr_assert_eq(vs_device_memory_in_use(0, st), base, "round %d: %llu in use, %llu before", round, (unsigned long long)vs_device_memory_in_use(0, st), (unsigned long long)base);
+    if (round > 0) cr_assert(vs__buffer_idle_bytes(d) >= 3 * (uint64_t)N * sizeof(float), "x, x*x, y kept idle");
+  }
+  vs_session_free(s);
+  vs_graph_free(g);
+  vs_status_free(st);
+}

@@ -112,6 +112,17 @@ cl_mem vs__device_buffer(vs_cl_device *d, size_t bytes, const vs_shape *shape, v
  * vs__device_buffer is just released. NULL is a no-op. Thread safe. */
 void vs__buffer_release(cl_mem m);
 
+/* Gives back a buffer made by vs__device_buffer and keeps it idle, for the
+ * device's next vs__device_buffer of the same size (device_memory.c says
+ * why and how much is kept); a buffer not kept is released as by
+ * vs__buffer_release. The caller guarantees that no command queued or
+ * running uses m (a run's values once its queues are finished): the next
+ * owner may write it at once, from any queue. Its contents are whatever
+ * was last written. Thread safe. */
+void vs__buffer_recycle(cl_mem m);
+/* The bytes of d's idle buffers. Thread safe. */
+uint64_t vs__buffer_idle_bytes(vs_cl_device *d);
+
 /* Serialises the registry's lazily built state (programs, contexts). */
 void vs__registry_lock(void);
 void vs__registry_unlock(void);

@@ -277,11 +277,13 @@ static bool own_queues(vs_session *s, const vs_plan *p, vs_status *st) {
 
 /* ---- values ---- */
 
-/* Releases a run's values and clears them for the plan's next run. */
+/* Releases a run's values and clears them for the plan's next run. The
+ * run's queues are finished: the buffers are idle and go back to the
+ * device's idle list for the next run's values of the same size. */
 static void release_values(vs_run *r, size_t n) {
   for (size_t i = 0; i < n; i++) {
     vs_value *v = &r->values[i];
-    if (v->owned && v->buf) vs__buffer_release(v->buf);
+    if (v->owned && v->buf) vs__buffer_recycle(v->buf);
     vs_tensor_free(v->host);
     *v = (vs_value){0};
   }

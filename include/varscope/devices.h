@@ -27,6 +27,16 @@
  * every device call fail with INVALID_ARGUMENT naming the variable (never
  * ignored). CLBlast's own scratch memory is not counted.
  *
+ * Idle buffers: when a session run ends (its commands done), the buffers
+ * of its op outputs and feeds are kept idle on their device and serve the
+ * next allocation of the same size, in any session: allocating a fresh
+ * buffer and faulting in its pages every run costs as much as a large
+ * conv (TF's BFC allocator keeps freed memory for the same reason). Idle
+ * bytes are not counted as in use (vs_device_memory_in_use excludes them)
+ * but they occupy the device, so a buffer that would take the counted plus
+ * idle bytes above global_mem_bytes first releases idle buffers, oldest
+ * first; a device keeps at most a quarter of global_mem_bytes and at most
+ * 256 MiB idle. They are released when the process exits.
  *
  * Thread safety: the registry is built once, under a lock; every call here
  * is thread safe.
@@ -79,8 +89,8 @@ size_t vs_num_devices(vs_status *st);
 void vs_device_get_info(size_t i, vs_device_info *info, vs_status *st);
 
 /* The bytes of the buffers varscope holds on device i (see "Device
- * memory" above): exact at any moment, with no wait; 0 once every session
- * using the device is freed. Errors: i out of range. Thread safety: any
+ * memory" above), idle buffers kept for reuse excluded: exact at any
+ * moment, with no wait; 0 once every session using the device is freed. Errors: i out of range. Thread safety: any
  * thread. */
 uint64_t vs_device_memory_in_use(size_t i, vs_status *st);
 
