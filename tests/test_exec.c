@@ -1072,6 +1072,15 @@ Test(cast, errors_gradient_and_host_bool_input) {
 
 #define MIB ((uint64_t)1 << 20)
 
+/* Device 0 under an 8 MiB limit (so at most 2 MiB idle); read when the
+ * registry is first used, which is in this test's own process. */
+static vs_cl_device *device_with_8mib_limit(vs_status *st) {
+  setenv("VARSCOPE_MEMORY_LIMIT", "8M", 1);
+  vs_cl_device *d = vs__device(0, st);
+  expect_ok(st);
+  return d;
+}
+
 Test(idle_buffers, a_recycled_buffer_serves_the_next_allocation_of_its_size_and_is_not_in_use) {
   vs_status *st = vs_status_new();
   vs_cl_device *d = vs__device(0, st);
@@ -1098,10 +1107,8 @@ Test(idle_buffers, a_recycled_buffer_serves_the_next_allocation_of_its_size_and_
 }
 
 Test(idle_buffers, idle_bytes_are_capped_at_a_quarter_of_the_limit_oldest_out_first) {
-  setenv("VARSCOPE_MEMORY_LIMIT", "8M", 1);
   vs_status *st = vs_status_new();
-  vs_cl_device *d = vs__device(0, st);
-  expect_ok(st);
+  vs_cl_device *d = device_with_8mib_limit(st);
   cl_mem m[3];
   for (int i = 0; i < 3; i++) {
     m[i] = vs__device_buffer(d, MIB, NULL, VS_FLOAT, st);
@@ -1127,10 +1134,8 @@ Test(idle_buffers, idle_bytes_are_capped_at_a_quarter_of_the_limit_oldest_out_fi
 }
 
 Test(idle_buffers, idle_buffers_give_way_to_an_allocation_that_needs_their_room) {
-  setenv("VARSCOPE_MEMORY_LIMIT", "8M", 1);
   vs_status *st = vs_status_new();
-  vs_cl_device *d = vs__device(0, st);
-  expect_ok(st);
+  vs_cl_device *d = device_with_8mib_limit(st);
   cl_mem a = vs__device_buffer(d, 2 * MIB, NULL, VS_FLOAT, st);
   expect_ok(st);
   vs__buffer_recycle(a);
