@@ -25,7 +25,7 @@ typedef struct defs {
 } defs;
 
 static bool is_const_scalar(const vs_op *op, const defs *d, vs_dtype t) {
-  return op->def == d->cnst && !op->n_controls && op->dtype == t && vs__op_data(op) && vs__shape_elements(&op->shape) == 1;
+  return op->def == d->cnst && !op->n_controls && op->dtype == t && vs__op_data(op) && vs__op_elements(op) == 1;
 }
 
 /* A scalar of dtype t as its bits in a table word. */
@@ -113,8 +113,8 @@ static bool match_fill(const vs_plan *p, const vs_step *step, const defs *d, vs_
   *e = (vs_batch_entry){.assign = (vs_op *)as, .var = v};
   vs_shape want; /* the variable's, so the entry keeps none */
   if (x->def == d->cnst) {
-    want = x->shape;
-    int64_t n = vs__shape_elements(&x->shape);
+    want = vs__op_shape(x);
+    int64_t n = vs__op_elements(x);
     if (!vs__op_data(x) || n <= 0 || vs__op_data_size(x) != (size_t)n * esize) return false;
     const unsigned char *b = vs__op_data(x);
     bool uniform = true;

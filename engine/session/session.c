@@ -288,9 +288,9 @@ static void release_values(vs_run *r, size_t n) {
 }
 
 static bool feed_value(vs_session *s, vs_value *v, const vs_op *op, const vs_tensor *t, vs_status *st) {
-  if (!t || t->dtype != op->dtype || !vs_shape_is_compatible(t->shape, op->shape)) {
+  if (!t || t->dtype != op->dtype || !vs_shape_is_compatible(t->shape, vs__op_shape(op))) {
     char want[128], got[128];
-    vs_shape_format(op->shape, want, sizeof want);
+    vs_shape_format(vs__op_shape(op), want, sizeof want);
     if (t) vs_shape_format(t->shape, got, sizeof got);
     if (t && t->dtype != op->dtype)
       vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "Cannot feed a %s tensor for Tensor %s:0, which has dtype %s",
