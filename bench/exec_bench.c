@@ -7,8 +7,9 @@
  * get_variable, 100 per variable_scope; the initializer run; one variable in
  * the middle fetched (the first fetch, then the median of 21); at the largest
  * N also the build time per variable, a second run of the initializer and
- * the memory each variable costs beyond its 1 KiB of data, in the graph and
- * in a session (resident-set growth divided by N). Then a tiny run:
+ * the memory each variable costs beyond its 1 KiB of data, in the graph,
+ * in a session (resident-set growth divided by N) and the two together
+ * (issue 10: at most 4096 B). Then a tiny run:
  * assign_add on a scalar, fetched, in TINY_BLOCKS blocks of 2000 runs,
  * each paired with a block of TensorFlow's tiny runs just before it (its
  * process waits, idle, for a "go"), so each ratio compares the two under
@@ -424,6 +425,11 @@ int main(int argc, char **argv) {
   row(what, a, "", "");
   snprintf(what, sizeof what, "memory per variable beyond its data, session (%ld vars)", o.at_n);
   snprintf(a, sizeof a, "%.0f B", o.session_bytes_per_var);
-  row(what, a, "", "(target <= 4096 B in all)");
+  row(what, a, "", "");
+  /* Issue 10's target reads the two together: what a small variable costs
+   * a program that builds it and runs it in a session. */
+  snprintf(what, sizeof what, "memory per variable beyond its data, in all (%ld vars)", o.at_n);
+  snprintf(a, sizeof a, "%.0f B", o.graph_bytes_per_var + o.session_bytes_per_var);
+  row(what, a, "", o.graph_bytes_per_var + o.session_bytes_per_var <= 4096 ? "<= 4096 B: met" : "<= 4096 B: NOT met");
   return 0;
 }

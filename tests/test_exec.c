@@ -683,15 +683,15 @@ Test(batch, zeros_ones_and_constant_initialisers_batched_give_the_unbatched_valu
       entries += p->batches[b].n_entries;
     }
     cr_assert_eq(entries, N_FILLED);
-    /* No Const, Fill or Assign step is left: the batches, the variables
-     * (no OpenCL work) and the initializer's NoOp. */
-    cr_assert_eq(p->n_steps, p->n_batches + N_FILLED + 1, "steps: %zu", p->n_steps);
-    /* Values only for those and the batched Assigns: the absorbed Consts,
-     * Fills and shapes hold no slot. */
-    cr_assert_eq(p->n_slots, 2 * N_FILLED + 1, "slots: %zu", p->n_slots);
+    /* No Const, Fill, Assign or VariableV2 step is left (a variable op
+     * whose one reader is a batched Assign is absorbed too): the batches
+     * and the initializer's NoOp. */
+    cr_assert_eq(p->n_steps, p->n_batches + 1, "steps: %zu", p->n_steps);
+    /* Values only for those steps (a batch's is its first Assign's): the
+     * absorbed ops, and the Assigns nothing reads, hold no slot. */
+    cr_assert_eq(p->n_slots, p->n_batches + 1, "slots: %zu", p->n_slots);
     for (size_t i = 0; i < p->n_steps; i++)
-      cr_assert(p->steps[i].kind == VS_STEP_BATCH || strcmp(vs_op_type(p->steps[i].op), "VariableV2") == 0 ||
-                    strcmp(vs_op_type(p->steps[i].op), "NoOp") == 0,
+      cr_assert(p->steps[i].kind == VS_STEP_BATCH || strcmp(vs_op_type(p->steps[i].op), "NoOp") == 0,
                 "step %s", vs_op_name(p->steps[i].op));
     cl_mem before[N_FILLED];
     for (int i = 0; i < N_FILLED; i++) before[i] = batched->vars[v[i]->index].buf;

@@ -12,6 +12,10 @@
 #include "kernels/kernels_internal.h"
 
 enum { BATCH_WORDS = 9, FILL_WORDS = 4, FILL_CHUNK = 64, MAX_ELEMENTS = 1 << 16, MIN_ENTRIES = 2 };
+/* A batch's entries stop at MAX_ENTRIES too: with MAX_BATCH_BYTES below,
+ * its parent holds under 2^31 elements however each entry is aligned
+ * (vs_batch_entry's 32-bit n and dst). */
+enum { MAX_ENTRIES = 1 << 20 };
 /* A batch's parent allocation stays well under a device's largest
  * allocation (1 GiB on PoCL): more entries start another batch. */
 #define MAX_BATCH_BYTES ((size_t)64 << 20)
@@ -21,7 +25,7 @@ typedef struct defs {
 } defs;
 
 static bool is_const_scalar(const vs_op *op, const defs *d, vs_dtype t) {
-  return op->def == d->cnst && !op->n_controls && op->dtype == t && vs__op_data(op) && vs__shape_elements(&op->shape) == 1;
+  return op->def == d->cnst && !op->n_controls && op->dtype == t && vs__op_data(op) && vs__op_elements(op) == 1;
 }
 
 /* A scalar of dtype t as its bits in a table word. */
@@ -81,7 +85,7 @@ static bool match(const vs_plan *p, const vs_step *step, const defs *d, vs_batch
   for (int i = 0; i < v->shape.rank; i++)
     if (v->shape.dims[i] != want.dims[i]) return false;
   e->random = (vs_op *)x;
-  e->n = (size_t)n;
+  e->n = (uint32_t)n; /* at most MAX_ELEMENTS */
   return true;
 }
 
@@ -109,8 +113,8 @@ static bool match_fill(const vs_plan *p, const vs_step *step, const defs *d, vs_
   *e = (vs_batch_entry){.assign = (vs_op *)as, .var = v};
   vs_shape want; /* the variable's, so the entry keeps none */
   if (x->def == d->cnst) {
-    want = x->shape;
-    int64_t n = vs__shape_elements(&x->shape);
+    want = vs__op_shape(x);
+    int64_t n = vs__op_elements(x);
     if (!vs__op_data(x) || n <= 0 || vs__op_data_size(x) != (size_t)n * esize) return false;
     const unsigned char *b = vs__op_data(x);
     bool uniform = true;
@@ -132,12 +136,14 @@ static bool match_fill(const vs_plan *p, const vs_step *step, const defs *d, vs_
     return false;
   for (int i = 0; i < v->shape.rank; i++)
     if (v->shape.dims[i] != want.dims[i]) return false;
-  e->n = (size_t)n;
+  e->n = (uint32_t)n; /* at most MAX_ELEMENTS */
   return true;
 }
 
 /* Marks op and, recursively, the inputs whose every consumer in the plan is
- * batched (the chain and its constants) as needing no step of their own. */
+ * batched (the chain, its constants, and the variable op whose only reader
+ * is the batched Assign: the batch gives the variable its buffer itself) as
+ * needing no step of their own. */
 static void skip_chain(const vs_plan *p, const vs_op *op, uint32_t *skipped_uses, unsigned char *skip) {
   uint32_t slot = vs__plan_slot(p, op);
   if (skip[slot]) return;
@@ -145,7 +151,7 @@ static void skip_chain(const vs_plan *p, const vs_op *op, uint32_t *skipped_uses
   for (int i = 0; i < op->n_inputs; i++) {
     const vs_op *in = op->inputs[i].op;
     uint32_t k = vs__plan_slot(p, in);
-    if (++skipped_uses[k] == p->uses[k] && !in->n_controls && !vs__op_var(in)) skip_chain(p, in, skipped_uses, skip);
+    if (++skipped_uses[k] == p->uses[k] && !in->n_controls) skip_chain(p, in, skipped_uses, skip);
   }
 }
 
@@ -215,20 +221,18 @@ bool vs__plan_batch(vs_plan *p, vs_session *s, vs_status *st) {
     vs_batch *b = &p->batches[p->n_batches];
     *b = (vs_batch){.kind = strcmp(kernels[i], "fill_batch") == 0 ? VS_BATCH_FILL : VS_BATCH_RANDOM,
                     .dev = devs[i], .dtype = dtypes[i], .kernel = kernels[i], .first = found[i].assign};
-    if (!(b->entries = calloc(members, sizeof *b->entries)) ||
-        !(b->host_table = calloc(members * BATCH_WORDS, sizeof *b->host_table))) {
-      free(b->entries);
-      free(b->host_table);
-      goto done;
-    }
+    if (members > MAX_ENTRIES) members = MAX_ENTRIES;
+    if (!(b->entries = calloc(members, sizeof *b->entries))) goto done;
     p->n_batches++;
     size_t bytes = 0, esize = vs_dtype_size(b->dtype);
     for (size_t j = i; j < n_found; j++) {
       if (!found[j].assign || used_var[found[j].var->index] != 1 || devs[j] != b->dev || dtypes[j] != b->dtype ||
           kernels[j] != b->kernel)
         continue;
-      if (b->n_entries && bytes + found[j].n * esize > MAX_BATCH_BYTES) continue; /* for a later batch */
+      if (b->n_entries && (b->n_entries == members || bytes + found[j].n * esize > MAX_BATCH_BYTES))
+        continue; /* for a later batch */
       bytes += found[j].n * esize;
+      found[j].slot = vs__plan_slot(p, found[j].assign); /* compact() renumbers it */
       b->entries[b->n_entries++] = found[j];
       skip_chain(p, found[j].assign, skipped_uses, skip);
       found[j].assign = NULL;
@@ -297,7 +301,7 @@ static bool allocate(vs_run *r, vs_batch *b, vs_cl_device *d, vs_status *st) {
     align_bits = 1024;
   size_t align = align_bits / 8 / esize ? align_bits / 8 / esize : 1, total = 0;
   for (size_t i = 0; i < b->n_entries; i++) {
-    b->entries[i].dst = total;
+    b->entries[i].dst = (uint32_t)total; /* under 2^31: MAX_ENTRIES */
     total += (b->entries[i].n + align - 1) / align * align;
   }
   vs_shape shape = {.known = true, .rank = 1, .dims = {(int64_t)total}};
@@ -335,16 +339,34 @@ static bool allocate(vs_run *r, vs_batch *b, vs_cl_device *d, vs_status *st) {
   return true;
 }
 
+/* A table's words written to its device buffer from a staging copy made
+ * for this write only: blocking, so the copy goes right after (issue 10: a
+ * copy kept in the plan cost 72 B a variable, beside the device's own). */
+static bool write_table(vs_cl_device *d, cl_mem table, uint64_t *host, size_t words, vs_status *st) {
+  cl_int err = clEnqueueWriteBuffer(*vs__queue(d), table, CL_TRUE, 0, words * 8, host, 0, NULL, NULL);
+  free(host);
+  if (err != CL_SUCCESS) {
+    vs__cl_fail(st, err, "clEnqueueWriteBuffer");
+    return false;
+  }
+  return true;
+}
+
 /* A random batch's table (fresh seeds every run) and its launch. */
 static bool random_run(vs_run *r, vs_batch *b, vs_cl_device *d, vs_status *st) {
   if (!b->table) {
     vs_shape shape = {.known = true, .rank = 1, .dims = {(int64_t)(b->n_entries * BATCH_WORDS)}};
     if (!(b->table = vs__device_buffer(d, b->n_entries * BATCH_WORDS * 8, &shape, VS_UINT64, st))) return false;
   }
+  uint64_t *host = malloc(b->n_entries * BATCH_WORDS * sizeof *host);
+  if (!host) {
+    vs__oom(st);
+    return false;
+  }
   uint64_t groups = 0, per = vs_dtype_size(b->dtype) == 8 ? 2 : 4;
   for (size_t i = 0; i < b->n_entries; i++) {
     vs_batch_entry *e = &b->entries[i];
-    uint64_t *t = &b->host_table[i * BATCH_WORDS];
+    uint64_t *t = &host[i * BATCH_WORDS];
     cl_ulong seed, seed2, offset;
     vs__random_seeds(r, e->random, &seed, &seed2, &offset, e->n);
     t[0] = e->dst, t[1] = e->n, t[2] = seed, t[3] = seed2, t[4] = offset, t[5] = groups;
@@ -352,14 +374,7 @@ static bool random_run(vs_run *r, vs_batch *b, vs_cl_device *d, vs_status *st) {
     groups += (e->n + per - 1) / per;
   }
   b->groups = groups;
-  /* Non-blocking: the table lives in the plan, and a run finishes its
-   * queues before the plan can run again. */
-  cl_int err = clEnqueueWriteBuffer(*vs__queue(d), b->table, CL_FALSE, 0, b->n_entries * BATCH_WORDS * 8, b->host_table, 0,
-                                    NULL, NULL);
-  if (err != CL_SUCCESS) {
-    vs__cl_fail(st, err, "clEnqueueWriteBuffer");
-    return false;
-  }
+  if (!write_table(d, b->table, host, b->n_entries * BATCH_WORDS, st)) return false;
   cl_uint entries = (cl_uint)b->n_entries;
   cl_ulong n_groups = groups;
   karg args[] = {KARG(b->parent), KARG(b->table), KARG(entries), KARG(n_groups)};
@@ -401,21 +416,19 @@ static bool fill_run(vs_run *r, vs_batch *b, vs_cl_device *d, bool fresh, vs_sta
     fresh = true;
   }
   if (fresh) {
-    uint64_t chunks = 0;
+    uint64_t chunks = 0, *host = malloc(fills * FILL_WORDS * sizeof *host);
+    if (!host) {
+      vs__oom(st);
+      return false;
+    }
     for (size_t i = 0; i < fills; i++) {
       const vs_batch_entry *e = &b->entries[first_fill + i];
-      uint64_t *t = &b->host_table[i * FILL_WORDS];
+      uint64_t *t = &host[i * FILL_WORDS];
       t[0] = e->dst, t[1] = e->n, t[2] = chunks, t[3] = e->shift;
       chunks += (e->n + FILL_CHUNK - 1) / FILL_CHUNK;
     }
     b->groups = chunks;
-    /* Non-blocking: the table lives in the plan (see random_run). */
-    err = clEnqueueWriteBuffer(*vs__queue(d), b->table, CL_FALSE, 0, fills * FILL_WORDS * 8, b->host_table, 0, NULL,
-                               NULL);
-    if (err != CL_SUCCESS) {
-      vs__cl_fail(st, err, "clEnqueueWriteBuffer");
-      return false;
-    }
+    if (!write_table(d, b->table, host, fills * FILL_WORDS, st)) return false;
   }
   cl_uint entries = (cl_uint)fills;
   cl_ulong chunks = b->groups;
@@ -441,8 +454,9 @@ bool vs__batch_run(vs_run *r, vs_batch *b, vs_status *st) {
     vs->dev = b->dev;
     vs->shape = e->var->shape;
     vs->initialized = true;
-    *vs__val(r, e->assign) = (vs_value){.ready = true, .dtype = e->var->dtype, .shape = e->var->shape, .n = e->n,
-                                       .dev = b->dev, .ref = e->var};
+    if (e->slot != VS_NO_SLOT) /* something in the plan reads the Assign */
+      r->values[e->slot] = (vs_value){.ready = true, .dtype = e->var->dtype, .shape = e->var->shape, .n = e->n,
+                                      .dev = b->dev, .ref = e->var};
   }
   return true;
 }
@@ -455,7 +469,6 @@ void vs__batches_free(vs_plan *p) {
     if (b->parent) clReleaseMemObject(b->parent);
     if (b->table) vs__buffer_release(b->table);
     free(b->entries);
-    free(b->host_table);
   }
   free(p->batches);
 }

@@ -17,7 +17,7 @@
 #include "kernels/registry.h"
 
 bool vs__plan_folds(const vs_op *op) {
-  return op->n_inputs == 1 && strcmp(vs__op_type(op), "Rank") == 0 && op->inputs[0].op->shape.known;
+  return op->n_inputs == 1 && strcmp(vs__op_type(op), "Rank") == 0 && vs__op_shape(op->inputs[0].op).known;
 }
 
 /* TF's IsFreeOfSideEffect, over varscope's op types: false for the ops a

@@ -239,11 +239,14 @@ static bool fuse_conv(vs_plan *p, vs_status *st) {
   return !any || old;
 }
 
-/* After batching, the ops a batch absorbed (its random chains and
- * constants) have no step and no consumer left: their slots go, so a plan
- * initialising N variables holds values for its steps, not for every op
- * of every initializer (about 1.3 KB per glorot variable). Kept: the steps,
- * the batched Assigns (a batch writes their values), feeds and fetches. */
+/* After batching, the ops a batch absorbed (its random chains, constants
+ * and variable ops) have no step and no consumer left: their slots go, so a
+ * plan initialising N variables holds values for its steps, not for every
+ * op of every initializer (about 1.3 KB per glorot variable). Kept: the
+ * steps, the batched Assigns that something in the plan reads or fetches
+ * (a global initializer's are read by nothing: its NoOp only waits for
+ * them; issue 10, 120 B of value and a map entry each), feeds and
+ * fetches. The batch entries learn their Assign's new slot, or none. */
 static bool compact(vs_plan *p, const vs_output *feeds, int nfeeds, const vs_output *fetches, int nfetches,
                     vs_status *st) {
   uint32_t *remap = malloc((p->n_slots ? p->n_slots : 1) * sizeof *remap);
@@ -255,12 +258,20 @@ static bool compact(vs_plan *p, const vs_output *feeds, int nfeeds, const vs_out
     if (p->steps[i].fused_relu) remap[vs__plan_slot(p, p->steps[i].fused_relu)] = 0;
   }
   for (size_t b = 0; b < p->n_batches; b++)
-    for (size_t k = 0; k < p->batches[b].n_entries; k++) remap[vs__plan_slot(p, p->batches[b].entries[k].assign)] = 0;
+    for (size_t k = 0; k < p->batches[b].n_entries; k++) {
+      uint32_t slot = p->batches[b].entries[k].slot;
+      if (p->uses[slot]) remap[slot] = 0;
+    }
   for (int i = 0; i < nfeeds; i++) remap[vs__plan_slot(p, feeds[i].op)] = 0;
   for (int i = 0; i < nfetches; i++) remap[vs__plan_slot(p, fetches[i].op)] = 0;
   uint32_t kept = 0;
   for (size_t i = 0; i < p->n_slots; i++)
     if (remap[i] == 0) remap[i] = kept++ + 1; /* + 1: 0 means kept-but-unnumbered above */
+  for (size_t b = 0; b < p->n_batches; b++)
+    for (size_t k = 0; k < p->batches[b].n_entries; k++) {
+      vs_batch_entry *e = &p->batches[b].entries[k];
+      e->slot = remap[e->slot] == UINT32_MAX ? VS_NO_SLOT : remap[e->slot] - 1;
+    }
   if (kept == p->n_slots) {
     free(remap);
     return true;
@@ -367,6 +378,8 @@ static vs_plan *build(vs_session *s, const vs_output *feeds, int nfeeds, const v
       continue;
     }
     if (!vs__session_place(s, op, &step->dev, st)) goto fail;
+    /* Its Philox offset, kept by the session (a run cannot fail for it). */
+    if (vs__rng_is_random(op) && !vs__rng_add(s, op, st)) goto fail;
     if (step->dev < 64) p->devs |= 1ull << step->dev;
   }
   /* A fed op and a folded Rank read no input: theirs need not be in the
@@ -379,6 +392,10 @@ static vs_plan *build(vs_session *s, const vs_output *feeds, int nfeeds, const v
   fuse(p);
   if (!fuse_conv(p, st) || !vs__plan_batch(p, s, st) || !compact(p, feeds, nfeeds, fetches, nfetches, st)) goto fail;
   if (!(p->values = calloc(p->n_slots ? p->n_slots : 1, sizeof *p->values))) goto oom;
+  /* The steps array was sized for every visited op; batching leaves about
+   * one in nine of an initializer's (issue 10: 648 B a glorot variable). */
+  vs_step *fit = p->n_steps < b.n ? realloc(p->steps, (p->n_steps ? p->n_steps : 1) * sizeof *fit) : NULL;
+  if (fit) p->steps = fit; /* a failed shrink keeps the larger array */
   free(b.order);
   free(b.mark);
   s->plan_builds++;

@@ -72,14 +72,24 @@ typedef struct vs_step {
 typedef enum vs_batch_kind { VS_BATCH_RANDOM, VS_BATCH_FILL } vs_batch_kind;
 
 typedef struct vs_batch_entry {
-  vs_op *assign, *random; /* random: the random op; fill: NULL */
+  vs_op *assign;
+  union {
+    vs_op *random;       /* random: the random op */
+    const void *copy;    /* fill: the Const's data copied as is (graph-owned), or NULL to fill */
+  };
   vs_var *var;           /* its shape is the value's (checked when batched) */
-  size_t n, dst;         /* elements, and their offset in the parent */
   uint64_t scale, shift; /* random: T's bits; fill: shift holds the value's bits */
-  bool affine;
-  const void *copy;      /* fill: the Const's data copied as is (graph-owned), or NULL to fill */
   cl_mem sub;            /* the sub-buffer last given to the variable (retained), or NULL */
+  /* Elements (at most MAX_ELEMENTS, batch.c) and their offset in the
+   * parent (under MAX_BATCH_BYTES): 32 bits each keep an entry at 64 B. */
+  uint32_t n, dst;
+  /* The Assign's value slot in a run, or VS_NO_SLOT when nothing in the
+   * plan reads it (a global initializer's Assigns only order its NoOp):
+   * no value is kept for it (issue 10, per-variable memory). */
+  uint32_t slot;
+  bool affine;
 } vs_batch_entry;
+#define VS_NO_SLOT UINT32_MAX
 
 typedef struct vs_batch {
   vs_batch_kind kind;
@@ -91,7 +101,6 @@ typedef struct vs_batch {
   size_t n_entries, total; /* total: elements of the parent, alignment included */
   uint64_t groups;
   cl_mem parent, table;  /* retained by the plan; NULL before the first run */
-  uint64_t *host_table;
 } vs_batch;
 
 typedef struct vs_plan {

@@ -121,7 +121,7 @@ VS_API char *vs_graph_export_dot(vs_graph *g, const vs_export_opts *opts, size_t
     for (int k = 0; k < op->n_inputs; k++) {
       const vs_op *src = op->inputs[k].op;
       char shape[160];
-      vs_shape_format(src->shape, shape, sizeof shape);
+      vs_shape_format(vs__op_shape(src), shape, sizeof shape);
       put(&b, "  ");
       quoted(&b, src->name);
       put(&b, " -> ");

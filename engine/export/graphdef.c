@@ -234,8 +234,8 @@ static void attr_value(attrs *as, const vs_op *op, const op_role *role) {
   vs__pb_buf *v = add(as, "value", false);
   if (!v) return;
   vs__pb_buf t = {0};
-  int64_t n = vs_shape_num_elements(op->shape);
-  tensor_proto(&t, op->dtype, op->shape, vs__op_data(op), n > 0 ? (size_t)n : 0, role->splat);
+  int64_t n = vs_shape_num_elements(vs__op_shape(op));
+  tensor_proto(&t, op->dtype, vs__op_shape(op), vs__op_data(op), n > 0 ? (size_t)n : 0, role->splat);
   vs__pb_msg_field(v, 8, &t);
   vs__pb_free(&t);
 }
@@ -318,17 +318,17 @@ static bool op_attrs(attrs *as, const vs_op *op, const op_role *role) {
     attr_value(as, op, role);
   } else if (is_type(op, "Placeholder")) {
     attr_type(as, "dtype", op->dtype, false);
-    attr_shape(as, "shape", op->shape, !op->shape.known);
+    attr_shape(as, "shape", vs__op_shape(op), !vs__op_shape(op).known);
   } else if (is_type(op, "VariableV2")) {
     const char *container = vs_op_container(op); /* tf.container (graph/container.c) */
     attr_s(as, "container", container ? container : "", !container || !container[0]);
     attr_type(as, "dtype", op->dtype, false);
-    attr_shape(as, "shape", op->shape, false);
+    attr_shape(as, "shape", vs__op_shape(op), false);
     attr_s(as, "shared_name", "", true);
   } else if (is_type(op, "Assign")) {
     /* A variable's initializer validates its shape unless the variable
      * was made with validate_shape=False, which left its shape unknown. */
-    bool validate = role->init_of ? role->init_of->op->shape.known : op->attr.assign.validate_shape;
+    bool validate = role->init_of ? vs__op_shape(role->init_of->op).known : op->attr.assign.validate_shape;
     attr_type(as, "T", op->dtype, false);
     /* tf.assign's use_locking=None: the op's default (true), unless the
      * builder passed False (Adam's beta-power updates) */
@@ -496,7 +496,7 @@ static bool node_def(vs__pb_buf *out, const vs_op *op, const op_role *role, cons
   /* as_graph_def(add_shapes=True) adds them to ops that have outputs */
   if (o->add_shapes && op->has_output && (v = add(&as, "_output_shapes", false))) {
     vs__pb_buf list = {0}, sh = {0};
-    shape_proto(&sh, op->shape);
+    shape_proto(&sh, vs__op_shape(op));
     vs__pb_msg_field(&list, 7, &sh);
     vs__pb_msg_field(v, 1, &list);
     vs__pb_free(&sh);

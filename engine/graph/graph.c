@@ -144,8 +144,20 @@ void vs__op_set_device(vs_op *op, char *dev) {
   op->device = dev;
 }
 
+bool vs__op_set_shape(vs_op *op, vs_shape s) {
+  /* The constructors refuse a known rank outside 0..VS_MAX_RANK
+   * (ops/array_ops.c), so every known rank fits in int8_t. */
+  int rank = !s.known ? -1 : s.rank < 0 ? 0 : s.rank > VS_MAX_RANK ? VS_MAX_RANK : s.rank;
+  int64_t *d = op->dims.in;
+  if (rank > VS_OP_DIMS && !(d = op->dims.ext = malloc((size_t)rank * sizeof *d))) return false;
+  op->rank = (int8_t)rank;
+  for (int i = 0; i < rank; i++) d[i] = s.dims[i];
+  return true;
+}
+
 /* name and inputs live in op's own allocation (vs__op_create). */
 static void free_op(vs_op *op) {
+  if (op->rank > VS_OP_DIMS) free(op->dims.ext);
   free(atomic_load_explicit(&op->out_name, memory_order_relaxed));
   if (op->device != vs__no_device) free(op->device);
   free(op->controls);
@@ -363,7 +375,8 @@ vs_op *vs__op_create(vs_graph *g, const vs_op_spec *spec, vs_status *st) {
   op->has_output = spec->has_output;
   op->dtype = spec->dtype;
   if (spec->attr) memcpy(&op->attr, spec->attr, attr_bytes); /* attrs: checked above; the type's bytes only */
-  op->shape = spec->infer_shape && def->shape ? def->shape(op) : spec->shape;
+  op->rank = -1; /* free_op's view until the shape is set */
+  if (!vs__op_set_shape(op, spec->infer_shape && def->shape ? def->shape(op) : spec->shape)) goto oom;
   vs_thread_state *ts = vs__thread(g, st);
   /* Device functions first (Graph._apply_device_functions), hidden under a
    * ref input's colocate_with and tf.device(None); then the colocation
@@ -450,7 +463,7 @@ VS_API vs_op *vs_op_control_input(const vs_op *op, size_t i) {
 }
 VS_API vs_dtype vs_op_output_dtype(const vs_op *op) { return op ? op->dtype : VS_DTYPE_DEFAULT; }
 VS_API vs_shape vs_op_output_shape(const vs_op *op) {
-  return op ? op->shape : (vs_shape){.known = false};
+  return op ? vs__op_shape(op) : (vs_shape){.known = false};
 }
 VS_API vs_output vs_op_output(vs_op *op) { return (vs_output){op, 0}; }
 const char *vs__op_tensor_name(vs_op *op) {

@@ -41,6 +41,9 @@ typedef union vs_op_attrs {
 
 struct vs_op_def;
 
+/* Dimensions an op keeps inline (vs_op.dims); ranks above go out of line. */
+#define VS_OP_DIMS 4
+
 /* Layout (issue 10, per-variable memory; docs/execution.md): an op is one
  * allocation holding the struct, its inputs and its two names, so a small
  * variable's ten ops cost ten mallocs, not forty. The typed attributes are
@@ -65,6 +68,14 @@ struct vs_op {
   const char *colocate;  /* TF's _class: "loc:@a\0loc:@b\0\0" packed, graph-owned and shared (colocation.c), or NULL */
   vs_output *inputs;     /* in the op's own allocation; fixed at creation */
   vs_op **controls;
+  /* The static shape, compact (issue 10, per-variable memory: a vs_shape
+   * is 72 B, most ops have rank 0 to 2): up to VS_OP_DIMS dimensions
+   * inline, more in a block of their own (ext, freed with the op). Fixed
+   * at creation; read it through vs__op_shape, which rebuilds a vs_shape. */
+  union {
+    int64_t in[VS_OP_DIMS];
+    int64_t *ext;        /* rank > VS_OP_DIMS */
+  } dims;
   /* The small fields together: no padding between pointers. */
   int n_inputs;
   int n_controls;
@@ -72,9 +83,28 @@ struct vs_op {
   bool has_output;
   bool data_inline;      /* the payload is in the op's own allocation (vs_op_spec.data), not freed alone */
   unsigned char ext;     /* VS_OPX_*: which per-kind fields sit in front of the op (vs__op_payload, vs__op_var) */
-  vs_shape shape;
+  int8_t rank;           /* of the static shape; -1: unknown (0..VS_MAX_RANK otherwise) */
   vs_op_attrs attr;      /* typed attributes, per def; ONLY for defs with VS_OPF_ATTRS, and last */
 };
+
+/* The op's static shape (TF's op.outputs[0].shape) as a vs_shape. */
+static inline vs_shape vs__op_shape(const vs_op *op) {
+  vs_shape s = {.known = op->rank >= 0, .rank = op->rank >= 0 ? op->rank : 0};
+  const int64_t *d = op->rank > VS_OP_DIMS ? op->dims.ext : op->dims.in;
+  for (int i = 0; i < s.rank; i++) s.dims[i] = d[i];
+  return s;
+}
+/* Its element count (vs__shape_elements of it). */
+static inline int64_t vs__op_elements(const vs_op *op) {
+  vs_shape s = vs__op_shape(op);
+  return vs__shape_elements(&s);
+}
+/* Its rank, -1 when unknown, without building the shape. */
+static inline int vs__op_rank(const vs_op *op) { return op->rank; }
+/* Sets the static shape at creation (graph.c); false when out of memory.
+ * A known rank outside 0..VS_MAX_RANK is stored as the unknown shape's
+ * caller would see it: refused by the constructors before they get here. */
+bool vs__op_set_shape(vs_op *op, vs_shape s);
 
 /* Per-kind fields live in front of the op, in its own allocation, only on
  * the ops that have them (issue 10, per-variable memory: 24 B an op less):

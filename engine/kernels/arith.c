@@ -72,9 +72,9 @@ static bool k_add_n(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
 
 /* AddN: the inputs' common shape, unknown dimensions filled from any. */
 static vs_shape shape_add_n(const vs_op *op) {
-  vs_shape s = op->inputs[0].op->shape;
+  vs_shape s = vs__op_shape(op->inputs[0].op);
   for (int i = 1; i < op->n_inputs; i++) {
-    vs_shape b = op->inputs[i].op->shape;
+    vs_shape b = vs__op_shape(op->inputs[i].op);
     if (!s.known) s = b;
     for (int d = 0; s.known && b.known && d < s.rank; d++)
       if (s.dims[d] < 0) s.dims[d] = b.dims[d];

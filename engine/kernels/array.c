@@ -17,17 +17,17 @@
 
 static bool k_const(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   if (op->dtype == VS_STRING) {
-    vs_tensor *t = vs_tensor_new_strings(op->shape, (const char *const *)vs__op_data(op), st);
+    vs_tensor *t = vs_tensor_new_strings(vs__op_shape(op), (const char *const *)vs__op_data(op), st);
     return t && vs__host_value(r, op, t);
   }
   vs_step *step = r->step;
   vs_value *out = vs__val(r, op);
   if (step && step->constant) { /* kept: no allocation and no upload */
-    *out = (vs_value){.dtype = op->dtype, .shape = op->shape, .n = (size_t)vs__shape_elements(&op->shape), .dev = dev,
+    *out = (vs_value){.dtype = op->dtype, .shape = vs__op_shape(op), .n = (size_t)vs__op_elements(op), .dev = dev,
                       .buf = step->constant};
     return true;
   }
-  if (!vs__new_output(r, op, dev, op->dtype, op->shape, st)) return false;
+  if (!vs__new_output(r, op, dev, op->dtype, vs__op_shape(op), st)) return false;
   if (!out->buf) return true;
   vs_cl_device *d = vs__device(dev, st);
   cl_int err = clEnqueueWriteBuffer(*vs__queue(d), out->buf, CL_FALSE, 0, vs__op_data_size(op), vs__op_data(op), 0, NULL, NULL);
@@ -163,7 +163,7 @@ static bool reshape_value(vs_run *r, vs_op *op, size_t dev, vs_shape target, vs_
  * usual constant or shape-inferred targets); otherwise input 1, read at
  * run time. */
 static bool k_reshape(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
-  vs_shape target = op->shape;
+  vs_shape target = vs__op_shape(op);
   int unknown = 0;
   for (int i = 0; target.known && i < target.rank; i++) unknown += target.dims[i] < 0;
   if (!target.known || unknown > 1) {
@@ -331,21 +331,22 @@ static bool k_placeholder(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   (void)r;
   (void)dev;
   char dims[256];
-  vs__dims_text(&op->shape, "", dims, sizeof dims);
+  vs_shape shape = vs__op_shape(op);
+  vs__dims_text(&shape, "", dims, sizeof dims);
   vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR,
            "You must feed a value for placeholder tensor '%s' with dtype %s%s%s\n\t [[{{node %s}}]]", op->name,
-           vs__dtype_cc_name(op->dtype), op->shape.known ? " and shape " : "", dims, op->name);
+           vs__dtype_cc_name(op->dtype), shape.known ? " and shape " : "", dims, op->name);
   return false;
 }
 
 
-static vs_shape shape_attr(const vs_op *op) { return op->shape; }
+static vs_shape shape_attr(const vs_op *op) { return vs__op_shape(op); }
 static vs_shape shape_fill(const vs_op *op) { return vs__shape_from_input(op, 0); }
 
 /* Reshape: the target (input 1, a constant), one -1 taken from the count
  * of a fully known input. */
 static vs_shape shape_reshape(const vs_op *op) {
-  vs_shape t = vs__shape_from_input(op, 1), x = op->inputs[0].op->shape;
+  vs_shape t = vs__shape_from_input(op, 1), x = vs__op_shape(op->inputs[0].op);
   int64_t have = vs__shape_elements(&x);
   uint64_t known = 1;
   int unknown = -1;
@@ -360,7 +361,7 @@ static vs_shape shape_reshape(const vs_op *op) {
 /* Squeeze: the input's static shape without the listed dimensions (all
  * those of size 1 when none is listed; unknown ones stay when listed). */
 static vs_shape shape_squeeze(const vs_op *op) {
-  vs_shape in = op->inputs[0].op->shape, out = {.known = true};
+  vs_shape in = vs__op_shape(op->inputs[0].op), out = {.known = true};
   if (!in.known) return (vs_shape){.known = false};
   for (int d = 0; d < in.rank; d++)
     if (!(op->attr.squeeze.dims ? (op->attr.squeeze.dims >> d) & 1u : in.dims[d] == 1))
@@ -372,7 +373,7 @@ static vs_shape shape_squeeze(const vs_op *op) {
  * spec are constants, else a vector of unknown length (a scalar when the
  * axis shrinks). */
 static vs_shape shape_strided_slice(const vs_op *op) {
-  vs_shape in = op->inputs[0].op->shape;
+  vs_shape in = vs__op_shape(op->inputs[0].op);
   bool shrink = op->attr.strided.shrink_axis_mask & 1;
   vs_shape out = shrink ? VS_SCALAR : (vs_shape){.known = true, .rank = 1, .dims = {-1}};
   int32_t spec[3];
@@ -391,7 +392,7 @@ static vs_shape shape_strided_slice(const vs_op *op) {
 /* GatherV2: params' dims before the constant axis, the indices' dims,
  * params' dims after it. */
 static vs_shape shape_gather(const vs_op *op) {
-  vs_shape p = op->inputs[0].op->shape, ix = op->inputs[1].op->shape, out = {.known = true};
+  vs_shape p = vs__op_shape(op->inputs[0].op), ix = vs__op_shape(op->inputs[1].op), out = {.known = true};
   int32_t axis;
   size_t n = 0;
   if (!p.known || !ix.known || !vs__int32_value(op->inputs[2], &axis, 1, &n) || n != 1) return (vs_shape){.known = false};

@@ -20,14 +20,14 @@ vs_shape vs__shape_scalar(const vs_op *op) {
 }
 
 vs_shape vs__shape_of_input0(const vs_op *op) {
-  return op->n_inputs ? op->inputs[0].op->shape : (vs_shape){.known = false};
+  return op->n_inputs ? vs__op_shape(op->inputs[0].op) : (vs_shape){.known = false};
 }
 
 vs_shape vs__shape_from_input(const vs_op *op, int i) {
   const vs_op *in = i < op->n_inputs ? op->inputs[i].op : NULL;
-  if (!in || !in->shape.known || in->shape.rank != 1 || in->shape.dims[0] < 0 || in->shape.dims[0] > VS_MAX_RANK)
+  if (!in || !vs__op_shape(in).known || vs__op_shape(in).rank != 1 || vs__op_shape(in).dims[0] < 0 || vs__op_shape(in).dims[0] > VS_MAX_RANK)
     return (vs_shape){.known = false};
-  vs_shape out = {.known = true, .rank = (int)in->shape.dims[0]};
+  vs_shape out = {.known = true, .rank = (int)vs__op_shape(in).dims[0]};
   for (int k = 0; k < out.rank; k++) {
     out.dims[k] = -1;
     if (strcmp(vs__op_type(in), "Const") != 0 || !vs__op_data(in)) continue; /* a computed shape: rank only */

@@ -138,7 +138,7 @@ static bool k_where(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
 }
 
 static vs_shape shape_broadcast(const vs_op *op, int i, int j) {
-  vs_shape a = op->inputs[i].op->shape, b = op->inputs[j].op->shape, out;
+  vs_shape a = vs__op_shape(op->inputs[i].op), b = vs__op_shape(op->inputs[j].op), out;
   if (!a.known || !b.known) return (vs_shape){.known = false};
   return vs__broadcast_shape(&a, &b, &out) ? out : (vs_shape){.known = false};
 }
@@ -152,7 +152,7 @@ static vs_shape shape_range(const vs_op *op) {
 }
 
 static vs_shape shape_where(const vs_op *op) {
-  vs_shape c = op->inputs[0].op->shape;
+  vs_shape c = vs__op_shape(op->inputs[0].op);
   return c.known ? (vs_shape){.known = true, .rank = 2, .dims = {-1, c.rank}} : (vs_shape){.known = false};
 }
 

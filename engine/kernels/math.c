@@ -135,7 +135,7 @@ static bool k_mul(vs_run *r, vs_op *op, size_t dev, vs_status *st) { return vs__
 vs_shape vs__shape_binary(const vs_op *op) {
   /* TF's broadcasting shape function over static shapes (as math_ops.c's
    * constructor computes it): unknown where either rank is. */
-  vs_shape a = op->inputs[0].op->shape, b = op->inputs[1].op->shape;
+  vs_shape a = vs__op_shape(op->inputs[0].op), b = vs__op_shape(op->inputs[1].op);
   if (!a.known || !b.known) return (vs_shape){.known = false};
   int rank = a.rank > b.rank ? a.rank : b.rank;
   vs_shape out = {.known = true, .rank = rank};

@@ -110,7 +110,7 @@ static bool k_matmul(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
 
 /* Conv2D, NHWC: [N, out_h, out_w, K] with TF's SAME/VALID output sizes. */
 static vs_shape shape_conv(const vs_op *op) {
-  vs_shape in = op->inputs[0].op->shape, fl = op->inputs[1].op->shape;
+  vs_shape in = vs__op_shape(op->inputs[0].op), fl = vs__op_shape(op->inputs[1].op);
   vs_shape out = {.known = true, .rank = 4, .dims = {-1, -1, -1, -1}};
   if (in.known && in.rank == 4) out.dims[0] = in.dims[0];
   if (fl.known && fl.rank == 4) out.dims[3] = fl.dims[3];
@@ -124,7 +124,7 @@ static vs_shape shape_conv(const vs_op *op) {
 }
 
 static vs_shape shape_matmul(const vs_op *op) {
-  vs_shape a = op->inputs[0].op->shape, b = op->inputs[1].op->shape;
+  vs_shape a = vs__op_shape(op->inputs[0].op), b = vs__op_shape(op->inputs[1].op);
   bool ta = op->attr.matmul.transpose_a, tb = op->attr.matmul.transpose_b;
   return (vs_shape){.known = true, .rank = 2,
                     .dims = {a.known ? a.dims[ta ? 1 : 0] : -1, b.known ? b.dims[tb ? 0 : 1] : -1}};

@@ -15,7 +15,7 @@ static bool k_rank(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   (void)dev; /* a host value */
   int rank;
   if (r->step && r->step->folded) { /* folded by the plan (exec/fold.c): the input has no value */
-    rank = op->inputs[0].op->shape.rank;
+    rank = vs__op_shape(op->inputs[0].op).rank;
   } else {
     vs_value *x = vs__in(r, op, 0);
     if (vs__uninitialized(r, op, x, st)) return false;
@@ -233,10 +233,10 @@ static bool k_slice(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
 
 /* Slice's static shape: the constant size (-1 from the constant begin). */
 static vs_shape shape_slice(const vs_op *op) {
-  vs_shape s = op->inputs[0].op->shape;
+  vs_shape s = vs__op_shape(op->inputs[0].op);
   const vs_op *b = op->inputs[1].op, *z = op->inputs[2].op;
-  if (!s.known || !vs__op_data(b) || !vs__op_data(z) || b->dtype != VS_INT32 || z->dtype != VS_INT32 || b->shape.rank != 1 ||
-      z->shape.rank != 1 || b->shape.dims[0] != s.rank || z->shape.dims[0] != s.rank)
+  if (!s.known || !vs__op_data(b) || !vs__op_data(z) || b->dtype != VS_INT32 || z->dtype != VS_INT32 || vs__op_shape(b).rank != 1 ||
+      vs__op_shape(z).rank != 1 || vs__op_shape(b).dims[0] != s.rank || vs__op_shape(z).dims[0] != s.rank)
     return (vs_shape){.known = false};
   for (int d = 0; d < s.rank; d++) {
     int32_t size = ((const int32_t *)vs__op_data(z))[d];
@@ -249,16 +249,16 @@ static vs_shape shape_slice(const vs_op *op) {
 static vs_shape shape_concat(const vs_op *op) {
   int n = op->n_inputs - 1;
   const vs_op *axis_op = op->inputs[n].op;
-  vs_shape s = op->inputs[0].op->shape;
+  vs_shape s = vs__op_shape(op->inputs[0].op);
   if (n < 1 || !s.known || !vs__op_data(axis_op) || axis_op->dtype != VS_INT32) return (vs_shape){.known = false};
   int axis = *(const int32_t *)vs__op_data(axis_op);
   if (axis < 0) axis += s.rank;
   if (axis < 0 || axis >= s.rank) return (vs_shape){.known = false};
   s.dims[axis] = 0;
   for (int i = 0; i < n; i++) {
-    const vs_shape *p = &op->inputs[i].op->shape;
-    if (!p->known || p->rank != s.rank || p->dims[axis] < 0) return (vs_shape){.known = false};
-    s.dims[axis] += p->dims[axis];
+    vs_shape p = vs__op_shape(op->inputs[i].op);
+    if (!p.known || p.rank != s.rank || p.dims[axis] < 0) return (vs_shape){.known = false};
+    s.dims[axis] += p.dims[axis];
   }
   return s;
 }

@@ -89,7 +89,7 @@ static bool k_avg_pool_grad(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   return pool_run(r, op, dev, "avg_pool_grad", in, dy, NULL, in, st);
 }
 
-static vs_shape shape_pool(const vs_op *op) { return pool_shape(op, op->inputs[0].op->shape); }
+static vs_shape shape_pool(const vs_op *op) { return pool_shape(op, vs__op_shape(op->inputs[0].op)); }
 static vs_shape shape_avg_pool_grad(const vs_op *op) {
   size_t n = 0;
   const int32_t *d = vs__const_int32(op->inputs[0], &n);

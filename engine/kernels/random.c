@@ -21,8 +21,7 @@ void vs__random_seeds(vs_run *r, const vs_op *op, cl_ulong *seed, cl_ulong *seed
     *seed = s->entropy;
     *seed2 = s->entropy * 0x9E3779B97F4A7C15ull + op->index;
   }
-  *offset = s->rng_offset[op->index];
-  s->rng_offset[op->index] += (uint64_t)n * 256;
+  *offset = vs__rng_reserve(s, op, (uint64_t)n * 256);
 }
 
 /* Work-items of a random kernel: one per kResultElementCount group (4 float

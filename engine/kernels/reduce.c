@@ -220,19 +220,19 @@ static vs_shape shape_reduce(const vs_op *op) {
   size_t n = 0;
   int32_t axes[VS_MAX_RANK];
   return vs__int32_value(op->inputs[1], axes, VS_MAX_RANK, &n)
-             ? vs__reduced_shape(op->inputs[0].op->shape, axes, n, op->attr.reduce.keep_dims)
+             ? vs__reduced_shape(vs__op_shape(op->inputs[0].op), axes, n, op->attr.reduce.keep_dims)
              : (vs_shape){.known = false};
 }
 
 static vs_shape shape_bias_add_grad(const vs_op *op) {
-  vs_shape in = op->inputs[0].op->shape;
+  vs_shape in = vs__op_shape(op->inputs[0].op);
   return (vs_shape){.known = true, .rank = 1, .dims = {in.known && in.rank > 0 ? in.dims[in.rank - 1] : -1}};
 }
 
 static vs_shape shape_tile(const vs_op *op) {
   size_t n = 0;
   const int32_t *mult = vs__const_int32(op->inputs[1], &n);
-  vs_shape s = op->inputs[0].op->shape;
+  vs_shape s = vs__op_shape(op->inputs[0].op);
   if (!s.known || !mult) return (vs_shape){.known = false};
   for (int i = 0; i < s.rank; i++) s.dims[i] = s.dims[i] < 0 ? -1 : s.dims[i] * mult[i];
   return s;

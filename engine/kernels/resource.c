@@ -222,7 +222,7 @@ static bool k_is_initialized(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   return vs__host_value(r, op, t);
 }
 
-static vs_shape shape_attr(const vs_op *op) { return op->shape; }
+static vs_shape shape_attr(const vs_op *op) { return vs__op_shape(op); }
 /* ReadVariableOp: the variable's shape (the handle's shape data). */
 static vs_shape shape_read(const vs_op *op) {
   const vs_var *v = vs__op_var(op->inputs[0].op);

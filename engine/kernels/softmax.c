@@ -79,12 +79,12 @@ static bool k_expand_dims(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
 }
 
 static vs_shape shape_rows(const vs_op *op) {
-  vs_shape s = op->inputs[0].op->shape;
+  vs_shape s = vs__op_shape(op->inputs[0].op);
   return (vs_shape){.known = true, .rank = 1, .dims = {s.known && s.rank == 2 ? s.dims[0] : -1}};
 }
 
 static vs_shape shape_expand_dims(const vs_op *op) {
-  vs_shape s = op->inputs[0].op->shape;
+  vs_shape s = vs__op_shape(op->inputs[0].op);
   size_t n = 0;
   const int32_t *dim = vs__const_int32(op->inputs[1], &n);
   if (!s.known || !dim || n != 1 || s.rank >= VS_MAX_RANK) return (vs_shape){.known = false};

@@ -148,10 +148,10 @@ static bool k_initialized_value(vs_run *r, vs_op *op, size_t dev, vs_status *st)
 static bool k_assign_add(vs_run *r, vs_op *op, size_t dev, vs_status *st) { return update(r, op, dev, false, st); }
 static bool k_assign_sub(vs_run *r, vs_op *op, size_t dev, vs_status *st) { return update(r, op, dev, true, st); }
 
-static vs_shape shape_attr(const vs_op *op) { return op->shape; }
+static vs_shape shape_attr(const vs_op *op) { return vs__op_shape(op); }
 /* Assign: the variable's shape, or the value's without validate_shape. */
 static vs_shape shape_assign(const vs_op *op) {
-  return op->attr.assign.validate_shape ? op->inputs[0].op->shape : op->inputs[1].op->shape;
+  return op->attr.assign.validate_shape ? vs__op_shape(op->inputs[0].op) : vs__op_shape(op->inputs[1].op);
 }
 const vs_op_def vs__state_defs[] = {
     {.type = "VariableV2", .doc = "a variable: a reference to its value in the session (shape attr)",

@@ -104,13 +104,14 @@ VS_API vs_output vs_reshape(vs_graph *g, vs_output x, vs_shape shape, const char
     vs_op *sh = vs__constant(g, ts, wide ? (const void *)dims64 : (const void *)dims32, wide ? VS_INT64 : VS_INT32,
                              (vs_shape){.known = true, .rank = 1, .dims = {shape.rank}}, "shape", st);
     char *name = vs__strndup(scope, scope[0] ? strlen(scope) - 1 : 0); /* "" at the root (name "") */
-    int64_t have = vs_shape_num_elements(x.op->shape);
+    int64_t have = vs_shape_num_elements(vs__op_shape(x.op));
     if (!name) vs__oom(st);
     if (sh && name) {
       char target[VS_MAX_RANK * 24 + 4], ishape[VS_MAX_RANK * 24 + 4];
       const char *tshape = wide ? "DT_INT64" : "DT_INT32";
       vs__dims_text(&shape, "?", target, sizeof target);
-      vs__dims_text(&x.op->shape, "?", ishape, sizeof ishape);
+      vs_shape xshape = vs__op_shape(x.op);
+      vs__dims_text(&xshape, "?", ishape, sizeof ishape);
       if (bad) {
         vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "Invalid value in tensor used for shape: %lld",
                  (long long)shape.dims[bad - 1]);

@@ -14,5 +14,5 @@ VS_API vs_output vs_cast(vs_graph *g, vs_output x, vs_dtype dtype, const char *n
   /* tf.cast returns a tensor of the dtype asked for itself: no op. */
   if (x.op->dtype == dtype) return x;
   /* name_scope(name, "Cast"): the op is named after its scope. */
-  return vs__build_op(g, "Cast", name ? name : "Cast", &x, 1, NULL, NULL, 0, dtype, x.op->shape, st);
+  return vs__build_op(g, "Cast", name ? name : "Cast", &x, 1, NULL, NULL, 0, dtype, vs__op_shape(x.op), st);
 }

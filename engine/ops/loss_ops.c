@@ -16,7 +16,7 @@ static bool ok(vs_status *st) { return vs_status_code(st) == VS_OK; }
 
 /* TensorShape's str() of x's static shape. */
 static void shape_str(vs_output x, char *buf, size_t cap) {
-  vs_shape s = x.op->shape;
+  vs_shape s = vs__op_shape(x.op);
   vs_shape_format(s, buf, cap);
 }
 
@@ -25,7 +25,7 @@ VS_API vs_output vs_sigmoid_cross_entropy_with_logits(vs_graph *g, vs_output lab
   vs__ok(st);
   VS_REQUIRE_OUT(g, st, "sigmoid_cross_entropy_with_logits: graph must not be NULL");
   if (!vs__valid_outputs(g, (vs_output[]){logits, labels}, 2, "sigmoid_cross_entropy_with_logits", st)) return NONE;
-  vs_shape a = logits.op->shape, b = labels.op->shape;
+  vs_shape a = vs__op_shape(logits.op), b = vs__op_shape(labels.op);
   vs_dtype t = logits.op->dtype;
   if (t != VS_FLOAT && t != VS_DOUBLE) {
     vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_TYPE_ERROR,
@@ -75,11 +75,11 @@ static vs_output ones_like(vs_graph *g, vs_output x, vs_status *st) {
   const char *scope = vs_name_scope_push(g, "ones_like", st);
   if (!scope) return NONE;
   const char *inner = vs_name_scope_push(g, "Shape", st);
-  vs_output dims = inner ? vs__shape_const(g, x.op->shape, "shape_as_tensor", st) : NONE;
+  vs_output dims = inner ? vs__shape_const(g, vs__op_shape(x.op), "shape_as_tensor", st) : NONE;
   if (inner) vs_name_scope_pop(g, dims.op ? st : NULL);
   vs_output one = dims.op ? vs__scalar_const(g, x.op->dtype, 1, "Const", st) : NONE;
   vs_output in[2] = {dims, one};
-  vs_output r = one.op ? vs__build_op(g, "Fill", scope, in, 2, NULL, NULL, 0, x.op->dtype, x.op->shape, st) : NONE;
+  vs_output r = one.op ? vs__build_op(g, "Fill", scope, in, 2, NULL, NULL, 0, x.op->dtype, vs__op_shape(x.op), st) : NONE;
   vs_name_scope_pop(g, r.op ? st : NULL);
   return r;
 }
@@ -94,12 +94,12 @@ static vs_op *assert_broadcastable(vs_graph *g, vs_output *weights, const float 
   if (!scope) return NULL;
   const char *ws = vs_name_scope_push(g, "weights", st);
   if (ws && weights_value) *weights = vs_constant(g, weights_value, VS_FLOAT, VS_SCALAR, ws, st);
-  if (ws && ok(st)) vs__shape_const(g, weights->op->shape, "shape", st);
-  if (ws && ok(st)) vs__scalar_const(g, VS_INT32, weights->op->shape.rank, "rank", st);
+  if (ws && ok(st)) vs__shape_const(g, vs__op_shape(weights->op), "shape", st);
+  if (ws && ok(st)) vs__scalar_const(g, VS_INT32, vs__op_shape(weights->op).rank, "rank", st);
   if (ws) vs_name_scope_pop(g, ok(st) ? st : NULL);
   const char *vsc = ok(st) ? vs_name_scope_push(g, "values", st) : NULL;
-  if (vsc) vs__shape_const(g, values.op->shape, "shape", st);
-  if (vsc && ok(st)) vs__scalar_const(g, VS_INT32, values.op->shape.rank, "rank", st);
+  if (vsc) vs__shape_const(g, vs__op_shape(values.op), "shape", st);
+  if (vsc && ok(st)) vs__scalar_const(g, VS_INT32, vs__op_shape(values.op).rank, "rank", st);
   if (vsc) vs_name_scope_pop(g, ok(st) ? st : NULL);
   vs_op *noop = ok(st) ? vs_no_op(g, "static_scalar_check_success", st) : NULL;
   vs_name_scope_pop(g, noop ? st : NULL);
@@ -117,7 +117,7 @@ static vs_output num_present(vs_graph *g, vs_output losses, vs_output weights, v
   vs_output zero = eq ? vs__scalar_const(g, VS_FLOAT, 0, "y", st) : NONE;
   vs_output cond = zero.op ? vs__compare(g, "Equal", eq, weights, zero, st) : NONE;
   if (eq) vs_name_scope_pop(g, cond.op ? st : NULL);
-  vs_output zeros = cond.op ? vs__zeros_const(g, VS_FLOAT, weights.op->shape, "zeros_like", st) : NONE;
+  vs_output zeros = cond.op ? vs__zeros_const(g, VS_FLOAT, vs__op_shape(weights.op), "zeros_like", st) : NONE;
   vs_output ones = zeros.op ? ones_like(g, weights, st) : NONE;
   if (ones.op) present = vs__select(g, cond, zeros, ones, "Select", st);
   /* broadcast_weights(present, losses): shapes differ (a scalar), so
@@ -155,7 +155,7 @@ VS_API vs_output vs_mean_squared_error(vs_graph *g, vs_output labels, vs_output 
              "mean_squared_error: varscope takes float32 labels and predictions (TF would cast them)");
     return NONE;
   }
-  vs_shape a = predictions.op->shape, b = labels.op->shape;
+  vs_shape a = vs__op_shape(predictions.op), b = vs__op_shape(labels.op);
   if (!vs_shape_is_compatible(a, b)) {
     char sa[128], sb[128];
     shape_str(predictions, sa, sizeof sa);
@@ -207,7 +207,7 @@ VS_API vs_output vs_softmax_cross_entropy_with_logits_v2(vs_graph *g, vs_output 
   vs__ok(st);
   VS_REQUIRE_OUT(g, st, "softmax_cross_entropy_with_logits_v2: graph must not be NULL");
   if (!vs__valid_outputs(g, (vs_output[]){logits, labels}, 2, "softmax_cross_entropy_with_logits_v2", st)) return NONE;
-  vs_shape a = logits.op->shape, b = labels.op->shape;
+  vs_shape a = vs__op_shape(logits.op), b = vs__op_shape(labels.op);
   vs_dtype t = logits.op->dtype;
   if (t != VS_FLOAT && t != VS_DOUBLE) {
     vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_TYPE_ERROR,

@@ -125,7 +125,7 @@ VS_API vs_output vs_conv2d(vs_graph *g, vs_output input, vs_output filter, const
                s_str, d_str);
       goto pop;
     }
-  vs_shape in = input.op->shape, fl = filter.op->shape;
+  vs_shape in = vs__op_shape(input.op), fl = vs__op_shape(filter.op);
   char problem[200];
   if (in.known && in.rank != 4) {
     snprintf(problem, sizeof problem, "Shape must be rank 4 but is rank %d", in.rank);
@@ -192,7 +192,7 @@ VS_API vs_output vs_bias_add(vs_graph *g, vs_output value, vs_output bias, const
   vs_dtype t = value.op->dtype;
   char attrs[96], problem[160];
   snprintf(attrs, sizeof attrs, "T=%s, data_format=\"NHWC\"", vs__dt_enum_name(t));
-  vs_shape v = value.op->shape, b = bias.op->shape;
+  vs_shape v = vs__op_shape(value.op), b = vs__op_shape(bias.op);
   if (bias.op->dtype != t) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_TYPE_ERROR,
              "Input 'bias' of 'BiasAdd' Op has type %s that does not match type %s of argument 'value'.",
@@ -249,7 +249,7 @@ VS_API vs_output vs_matmul(vs_graph *g, vs_output a, vs_output b, const vs_matmu
   char attrs[160], problem[160];
   snprintf(attrs, sizeof attrs, "T=%s, grad_a=false, grad_b=false, transpose_a=%s, transpose_b=%s",
            vs__dt_enum_name(t), o->transpose_a ? "true" : "false", o->transpose_b ? "true" : "false");
-  vs_shape sa = a.op->shape, sb = b.op->shape;
+  vs_shape sa = vs__op_shape(a.op), sb = vs__op_shape(b.op);
   if (b.op->dtype != t) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_TYPE_ERROR,
              "Input 'b' of 'MatMul' Op has type %s that does not match type %s of argument 'a'.",

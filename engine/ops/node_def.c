@@ -48,9 +48,9 @@ static bool ref_output(const vs_op *op) {
 
 size_t vs__tensor_repr(vs_output x, char *buf, size_t cap) {
   char shape[160] = "";
-  if (x.op->shape.known) {
+  if (vs__op_shape(x.op).known) {
     char dims[128];
-    vs_shape_format(x.op->shape, dims, sizeof dims);
+    vs_shape_format(vs__op_shape(x.op), dims, sizeof dims);
     snprintf(shape, sizeof shape, ", shape=%s", dims);
   }
   int n = snprintf(buf, cap, "Tensor(\"%s:0\"%s, dtype=%s%s)", x.op->name, shape, vs_dtype_name(x.op->dtype),

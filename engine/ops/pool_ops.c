@@ -61,7 +61,7 @@ static vs_output pool(vs_graph *g, const char *type, vs_output x, const vs_pool_
   list4(ss, sizeof ss, o->strides);
   snprintf(attrs, sizeof attrs, "T=%s, data_format=\"NHWC\", %sksize=%s, padding=\"%s\", strides=%s",
            vs__dt_enum_name(t), strcmp(type, "MaxPool") == 0 ? "explicit_paddings=[], " : "", ks, o->padding, ss);
-  vs_shape in = x.op->shape, out = {.known = true, .rank = 4, .dims = {-1, -1, -1, -1}};
+  vs_shape in = vs__op_shape(x.op), out = {.known = true, .rank = 4, .dims = {-1, -1, -1, -1}};
   const char *name = o->name ? o->name : type;
   vs__lock(g);
   vs_op *op = NULL;

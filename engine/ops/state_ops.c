@@ -48,7 +48,7 @@ static vs_output resource_update(vs_graph *g, vs_thread_state *ts, vs_var *v, vs
   bool assign = strcmp(type, "AssignVariableOp") == 0;
   char vshape[256], xshape[256];
   vs_shape_format(v->shape, vshape, sizeof vshape);
-  vs_shape_format(value.op->shape, xshape, sizeof xshape);
+  vs_shape_format(vs__op_shape(value.op), xshape, sizeof xshape);
   if (value.op->dtype != v->dtype) { /* convert_to_tensor(value, dtype=v.dtype) */
     char xname[512];
     snprintf(xname, sizeof xname, "%s:0", value.op->name);
@@ -58,7 +58,7 @@ static vs_output resource_update(vs_graph *g, vs_thread_state *ts, vs_var *v, vs
              vs_dtype_name(v->dtype), vs_dtype_name(value.op->dtype), xname, xshape, vs_dtype_name(value.op->dtype));
     return (vs_output){NULL, 0};
   }
-  if (assign && !vs_shape_is_compatible(v->shape, value.op->shape)) {
+  if (assign && !vs_shape_is_compatible(v->shape, vs__op_shape(value.op))) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
              "Cannot assign value to variable ' %s:0': Shape mismatch.The variable shape %s, and the assigned value "
              "shape %s are incompatible.", v->op->name, vshape, xshape);
@@ -72,7 +72,8 @@ static vs_output resource_update(vs_graph *g, vs_thread_state *ts, vs_var *v, vs
     char problem[400], attrs[64];
     snprintf(attrs, sizeof attrs, "dtype=%s", vs__dt_enum_name(v->dtype));
     vs_output in[2] = {{v->op, 0}, value};
-    if (!assign && !assign_shapes(&v->shape, &value.op->shape, problem, sizeof problem)) {
+    vs_shape value_shape = vs__op_shape(value.op);
+    if (!assign && !assign_shapes(&v->shape, &value_shape, problem, sizeof problem)) {
       vs__fail_shape(st, problem, name, type, attrs, in[0], value);
     } else {
       op = vs__op_create(g, &(vs_op_spec){.type = type, .name = name, .inputs = in, .n_inputs = 2,
@@ -121,6 +122,7 @@ static vs_output update(vs_graph *g, vs_var *v, vs_output value, const vs_assign
       snprintf(attrs, sizeof attrs, assign ? "T=%s, use_locking=false, validate_shape=%s" : "T=%s, use_locking=false",
                vs__dt_enum_name(v->dtype), validate ? "true" : "false");
       vs_output ref = {v->op, 0};
+      vs_shape value_shape = vs__op_shape(value.op);
       if (!assign && (v->dtype == VS_STRING || v->dtype == VS_BOOL)) { /* AssignAdd's T: numbers only */
         vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_TYPE_ERROR,
                  "Value passed to parameter 'ref' has DataType %s not in list of allowed values: float32, float64, "
@@ -130,7 +132,7 @@ static vs_output update(vs_graph *g, vs_var *v, vs_output value, const vs_assign
         vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_TYPE_ERROR,
                  "Input 'value' of '%s' Op has type %s that does not match type %s of argument 'ref'.", type,
                  vs_dtype_name(value.op->dtype), vs_dtype_name(v->dtype));
-      } else if ((validate || !assign) && !assign_shapes(&v->shape, &value.op->shape, problem, sizeof problem)) {
+      } else if ((validate || !assign) && !assign_shapes(&v->shape, &value_shape, problem, sizeof problem)) {
         vs__fail_shape(st, problem, name, type, attrs, ref, value);
       } else {
         vs_output in[2] = {ref, value};

@@ -11,8 +11,8 @@
 static vs_output none(void) { return (vs_output){NULL, 0}; }
 
 const int32_t *vs__const_int32(vs_output x, size_t *n) {
-  if (!x.op || strcmp(vs__op_type(x.op), "Const") != 0 || x.op->dtype != VS_INT32 || !x.op->shape.known) return NULL;
-  size_t count = vs_shape_num_elements(x.op->shape);
+  if (!x.op || strcmp(vs__op_type(x.op), "Const") != 0 || x.op->dtype != VS_INT32 || !vs__op_shape(x.op).known) return NULL;
+  size_t count = vs_shape_num_elements(vs__op_shape(x.op));
   if (count == VS_NPOS) return NULL;
   *n = count;
   static const int32_t empty[1] = {0};
@@ -31,7 +31,7 @@ bool vs__int32_value(vs_output x, int32_t *buf, size_t cap, size_t *n) {
   for (int i = 0; i < 3; i++) {
     size_t k = 0;
     const int32_t *d = vs__const_int32(x.op->inputs[i], &k);
-    if (!d || k != 1 || x.op->inputs[i].op->shape.rank != 0) return false;
+    if (!d || k != 1 || vs__op_shape(x.op->inputs[i].op).rank != 0) return false;
     v[i] = d[0];
   }
   if (v[2] == 0) return false;
@@ -99,7 +99,7 @@ static vs_output reduce_result(vs_output y, bool keep_dims) {
 
 vs_output vs__reduce(vs_graph *g, const char *type, vs_output x, const int32_t *axes, size_t n_axes, bool keep_dims,
                      const char *name, vs_status *st) {
-  vs_shape out = vs__reduced_shape(x.op->shape, axes, n_axes, keep_dims);
+  vs_shape out = vs__reduced_shape(vs__op_shape(x.op), axes, n_axes, keep_dims);
   return reduce_result(vs__build_op(g, type, name, &x, 1, "reduction_indices", axes, n_axes, x.op->dtype, out, st),
                        keep_dims);
 }
@@ -108,7 +108,7 @@ vs_output vs__reduce_by(vs_graph *g, const char *type, vs_output x, vs_output ax
                         vs_status *st) {
   size_t n = 0;
   int32_t a[VS_MAX_RANK];
-  vs_shape out = vs__int32_value(axes, a, VS_MAX_RANK, &n) ? vs__reduced_shape(x.op->shape, a, n, keep_dims)
+  vs_shape out = vs__int32_value(axes, a, VS_MAX_RANK, &n) ? vs__reduced_shape(vs__op_shape(x.op), a, n, keep_dims)
                                                             : (vs_shape){.known = false};
   vs_output in[2] = {x, axes};
   return reduce_result(vs__build_op(g, type, name, in, 2, NULL, NULL, 0, x.op->dtype, out, st), keep_dims);
@@ -125,9 +125,9 @@ vs_output vs__reshape_to(vs_graph *g, vs_output x, vs_output shape_tensor, const
 
 vs_output vs__tile(vs_graph *g, vs_output x, const int32_t *mult, vs_output mult_tensor, const char *name,
                    vs_status *st) {
-  size_t n = (size_t)x.op->shape.rank;
+  size_t n = (size_t)vs__op_shape(x.op).rank;
   const int32_t *m = mult ? mult : vs__const_int32(mult_tensor, &n);
-  vs_shape out = x.op->shape;
+  vs_shape out = vs__op_shape(x.op);
   for (int i = 0; m && out.known && i < out.rank; i++) out.dims[i] = out.dims[i] < 0 ? -1 : out.dims[i] * m[i];
   if (mult) return vs__build_op(g, "Tile", name, &x, 1, "multiples", mult, n, x.op->dtype, out, st);
   vs_output in[2] = {x, mult_tensor};
@@ -145,7 +145,7 @@ vs_output vs__binary_op(vs_graph *g, const char *type, const char *name, vs_outp
 
 vs_output vs__unary_op(vs_graph *g, const char *type, const char *name, vs_output x, vs_status *st) {
   if (!vs__valid_output(g, x, name, st)) return none();
-  return vs__build_op(g, type, name, &x, 1, NULL, NULL, 0, x.op->dtype, x.op->shape, st);
+  return vs__build_op(g, type, name, &x, 1, NULL, NULL, 0, x.op->dtype, vs__op_shape(x.op), st);
 }
 
 vs_output vs__scalar_const(vs_graph *g, vs_dtype t, double value, const char *name, vs_status *st) {
@@ -209,7 +209,7 @@ vs_output vs__select_type(vs_graph *g, const char *type, vs_output c, vs_output 
                           vs_status *st) {
   vs_output in[3] = {c, t, e};
   if (!vs__valid_outputs(g, in, 3, name, st)) return none();
-  vs_shape ts = t.op->shape, es = e.op->shape, cs = c.op->shape;
+  vs_shape ts = vs__op_shape(t.op), es = vs__op_shape(e.op), cs = vs__op_shape(c.op);
   if (c.op->dtype != VS_BOOL || t.op->dtype != e.op->dtype || !vs_shape_is_compatible(ts, es) ||
       !vs_shape_is_compatible(cs, ts)) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
@@ -254,7 +254,7 @@ static vs_output reduce_api(vs_graph *g, const char *type, const char *dflt, vs_
   if (!vs__valid_output(g, x, dflt, st)) return none();
   vs_reduce_opts opts = o ? *o : (vs_reduce_opts){0};
   const char *name = opts.name ? opts.name : dflt;
-  vs_shape in = x.op->shape;
+  vs_shape in = vs__op_shape(x.op);
   if (!dtype_in(x.op->dtype, numeric, "float32, float64, int32, uint8, int16, int8, int64, bfloat16, uint16, "
                                       "float16, uint32, uint64, complex64, complex128", st))
     return none();
@@ -373,14 +373,14 @@ VS_API vs_output vs_add_n(vs_graph *g, const vs_output *inputs, size_t n, const 
     return none();
   }
   if (!vs__valid_outputs(g, inputs, (int)n, "add_n", st)) return none();
-  vs_shape shape = inputs[0].op->shape;
+  vs_shape shape = vs__op_shape(inputs[0].op);
   for (size_t i = 1; i < n; i++) {
     if (inputs[i].op->dtype != inputs[0].op->dtype) {
       vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
                "inputs must be an iterable of at least one Tensor/IndexedSlices with the same dtype and shape");
       return none();
     }
-    vs_shape s = inputs[i].op->shape;
+    vs_shape s = vs__op_shape(inputs[i].op);
     if (!vs_shape_is_compatible(shape, s)) {
       vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
                "inputs must be an iterable of at least one Tensor/IndexedSlices with the same dtype and shape");

@@ -85,7 +85,7 @@ VS_API void vs_session_free(vs_session *s) {
   }
   free(s->vars);
   free(s->op_dev);
-  free(s->rng_offset);
+  vs__rng_free(s);
   vs__plans_free(s);
   for (size_t i = 0; i < s->n_queues; i++)
     if (s->queues[i]) {
@@ -228,7 +228,7 @@ bool vs__session_place(vs_session *s, vs_op *op, size_t *dev, vs_status *st) {
 record:
   if (op->index >= s->n_op_dev) {
     size_t cap = s->n_op_dev;
-    int *grown = s->op_dev;
+    int8_t *grown = s->op_dev;
     if (!VS_GROW(grown, cap, op->index + 1)) {
       vs__oom(st);
       return false;
@@ -237,7 +237,7 @@ record:
     s->op_dev = grown;
     s->n_op_dev = cap;
   }
-  s->op_dev[op->index] = (int)*dev;
+  s->op_dev[op->index] = (int8_t)*dev; /* < 64: the registry's most (session_internal.h) */
   if (s->opts.log_device_placement)
     fprintf(stderr, "%s: (%s): /device:CL:%zu\n", op->name, vs__op_type(op), *dev);
   return vs__device(*dev, st) != NULL;
@@ -290,9 +290,9 @@ static void release_values(vs_run *r, size_t n) {
 }
 
 static bool feed_value(vs_session *s, vs_value *v, const vs_op *op, const vs_tensor *t, vs_status *st) {
-  if (!t || t->dtype != op->dtype || !vs_shape_is_compatible(t->shape, op->shape)) {
+  if (!t || t->dtype != op->dtype || !vs_shape_is_compatible(t->shape, vs__op_shape(op))) {
     char want[128], got[128];
-    vs_shape_format(op->shape, want, sizeof want);
+    vs_shape_format(vs__op_shape(op), want, sizeof want);
     if (t) vs_shape_format(t->shape, got, sizeof got);
     if (t && t->dtype != op->dtype)
       vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "Cannot feed a %s tensor for Tensor %s:0, which has dtype %s",
@@ -371,13 +371,6 @@ static bool grow_session(vs_session *s, vs_status *st) {
     memset(v + s->n_vars, 0, (g->n_vars - s->n_vars) * sizeof *v);
     s->vars = v;
     s->n_vars = g->n_vars;
-  }
-  if (g->n_ops > s->n_rng) {
-    uint64_t *o = realloc(s->rng_offset, g->n_ops * sizeof *o);
-    if (!o) goto oom;
-    memset(o + s->n_rng, 0, (g->n_ops - s->n_rng) * sizeof *o);
-    s->rng_offset = o;
-    s->n_rng = g->n_ops;
   }
   return true;
 oom:

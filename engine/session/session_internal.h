@@ -53,10 +53,16 @@ struct vs_session {
   pthread_mutex_t run_mu;
   vs_var_state *vars;         /* indexed by vs_var index */
   size_t n_vars;
-  int *op_dev;                /* per op index: global device, -1 unplaced */
+  /* Per op index: global device, -1 unplaced. int8_t: the registry holds
+   * at most 64 devices (runtime/registry.c), and a byte an op, not an int,
+   * is what a small variable's ten ops cost here (issue 10). */
+  int8_t *op_dev;
   size_t n_op_dev;
-  uint64_t *rng_offset;       /* per op index: Philox blocks reserved so far */
-  size_t n_rng;
+  /* Philox blocks reserved so far by each random op of the session's
+   * plans: op index + 1 (0: empty) -> offset, open addressing (rng.c). */
+  size_t *rng_keys;
+  uint64_t *rng_vals;
+  size_t rng_mask, rng_count;
   uint64_t entropy;           /* seeds for ops with no seed at all */
   struct vs_plan *plans;      /* compiled run plans, most recently used first (exec/plan.h) */
   uint64_t plan_builds;
@@ -71,6 +77,15 @@ struct vs_session {
   vs_kernel_entry *kernels;   /* kernel objects kept for launches */
   size_t n_kernels, kernels_cap;
 };
+
+/* Philox offsets (rng.c), under the session's run lock. vs__rng_add gives
+ * a random op (vs__rng_is_random) its entry, when a plan holding it is
+ * built; vs__rng_reserve returns the op's offset and advances it by
+ * `blocks` (the op must have been added). */
+bool vs__rng_is_random(const vs_op *op);
+bool vs__rng_add(vs_session *s, const vs_op *op, vs_status *st);
+uint64_t vs__rng_reserve(vs_session *s, const vs_op *op, uint64_t blocks);
+void vs__rng_free(vs_session *s);
 
 /* Places op for session s (the graph lock held): its device's global index. */
 bool vs__session_place(vs_session *s, vs_op *op, size_t *dev, vs_status *st);

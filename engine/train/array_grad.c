@@ -28,7 +28,7 @@ bool vs__grad_read_variable(vs_graph *g, vs_op *op, vs_output grad, vs_output *d
 /* _ReshapeGrad: reshape(grad, shape(input)) with the shape folded to a
  * Const "Shape"; the shape input gets None. */
 bool vs__grad_reshape(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st) {
-  vs_shape in = op->inputs[0].op->shape;
+  vs_shape in = vs__op_shape(op->inputs[0].op);
   if (!vs__grad_need_shape(op, in, st)) return false;
   vs_output shape = vs__shape_const(g, in, "Shape", st);
   dx[0] = shape.op ? vs__reshape_to(g, grad, shape, "Reshape", st) : (vs_output){NULL, 0};

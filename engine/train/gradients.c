@@ -248,15 +248,15 @@ static bool backprop(walk *w, vs_op *op, vs_output grad, vs_status *st) {
  * the scope. */
 static vs_output default_grad_y(vs_graph *g, vs_output y, size_t i, vs_status *st) {
   vs_output none = {NULL, 0};
-  if (!vs__grad_need_shape(y.op, y.op->shape, st)) return none;
-  vs_output shape = vs__shape_const(g, y.op->shape, "Shape", st);
+  if (!vs__grad_need_shape(y.op, vs__op_shape(y.op), st)) return none;
+  vs_output shape = vs__shape_const(g, vs__op_shape(y.op), "Shape", st);
   char name[32];
   snprintf(name, sizeof name, "grad_ys_%zu", i);
   const char *scope = shape.op ? vs_name_scope_push(g, name, st) : NULL;
   if (!scope) return none;
   vs_output one = vs__grad_scalar(g, y.op->dtype, 1.0, "Const", st);
   vs_output in[2] = {shape, one};
-  vs_output r = one.op ? vs__build_op(g, "Fill", scope, in, 2, NULL, NULL, 0, y.op->dtype, y.op->shape, st) : none;
+  vs_output r = one.op ? vs__build_op(g, "Fill", scope, in, 2, NULL, NULL, 0, y.op->dtype, vs__op_shape(y.op), st) : none;
   vs_name_scope_pop(g, r.op ? st : NULL);
   return r;
 }

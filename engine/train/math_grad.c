@@ -16,7 +16,7 @@ bool vs__grad_need_shape(const vs_op *op, vs_shape s, vs_status *st) {
 }
 
 bool vs__grad_same_shapes(vs_output x, vs_output y, vs_output grad) {
-  vs_shape a = x.op->shape, b = y.op->shape, c = grad.op->shape;
+  vs_shape a = vs__op_shape(x.op), b = vs__op_shape(y.op), c = vs__op_shape(grad.op);
   if (!vs_shape_is_fully_defined(a) || !vs_shape_is_fully_defined(b) || !vs_shape_is_fully_defined(c)) return false;
   if (a.rank != b.rank || a.rank != c.rank) return false;
   for (int i = 0; i < a.rank; i++)
@@ -45,7 +45,7 @@ static vs_output reduce_arg(vs_graph *g, vs_output grad, vs_output shape, const 
 
 bool vs__grad_reduce_args(vs_graph *g, vs_output x, vs_output y, vs_output *gx, vs_output *gy, vs_status *st) {
   if (!gx->op && !gy->op) return true;
-  vs_shape xs = x.op->shape, ys = y.op->shape;
+  vs_shape xs = vs__op_shape(x.op), ys = vs__op_shape(y.op);
   if (!vs__grad_need_shape(x.op, xs, st) || !vs__grad_need_shape(y.op, ys, st)) return false;
   vs_output sx = vs__shape_const(g, xs, "Shape", st);
   vs_output sy = sx.op ? vs__shape_const(g, ys, "Shape", st) : NONE;
@@ -151,7 +151,7 @@ static vs_output binary_of_consts(vs_graph *g, const char *type, const char *nam
 /* _SumGrad with a known input shape and constant axes: reshape the
  * gradient to the kept-dims shape and tile it back to the input's. */
 static vs_output sum_grad(vs_graph *g, vs_op *op, vs_output grad, vs_status *st) {
-  vs_shape in = op->inputs[0].op->shape;
+  vs_shape in = vs__op_shape(op->inputs[0].op);
   size_t n = 0;
   int32_t axes[VS_MAX_RANK];
   if (!in.known || !vs__int32_value(op->inputs[1], axes, VS_MAX_RANK, &n)) {
@@ -219,8 +219,8 @@ bool vs__grad_sum(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_stat
  * (a Const of the gradient's dtype; "truediv"). */
 bool vs__grad_mean(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st) {
   vs_output s = sum_grad(g, op, grad, st);
-  if (!s.op || !vs__grad_need_shape(op, op->shape, st)) return false;
-  size_t in = vs_shape_num_elements(op->inputs[0].op->shape), out = vs_shape_num_elements(op->shape);
+  if (!s.op || !vs__grad_need_shape(op, vs__op_shape(op), st)) return false;
+  size_t in = vs_shape_num_elements(vs__op_shape(op->inputs[0].op)), out = vs_shape_num_elements(vs__op_shape(op));
   vs_output factor = vs__grad_scalar(g, s.op->dtype, (double)(in / (out > 1 ? out : 1)), "Const", st);
   dx[0] = factor.op ? vs__binary_op(g, "RealDiv", "truediv", s, factor, st) : NONE;
   return dx[0].op != NULL;
@@ -253,7 +253,7 @@ bool vs__grad_log1p(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_st
  * zeros a Const "zeros_like" of x's shape. */
 bool vs__grad_select(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st) {
   vs_output c = op->inputs[0], x = op->inputs[1];
-  vs_output zeros = vs__zeros_const(g, x.op->dtype, x.op->shape, "zeros_like", st);
+  vs_output zeros = vs__zeros_const(g, x.op->dtype, vs__op_shape(x.op), "zeros_like", st);
   if (!zeros.op) return false;
   dx[1] = vs__select(g, c, grad, zeros, "Select", st);
   dx[2] = dx[1].op ? vs__select(g, c, zeros, grad, "Select", st) : NONE;
@@ -295,7 +295,7 @@ bool vs__grad_div_no_nan(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, 
  * reduced over broadcast axes. */
 bool vs__grad_maximum(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st) {
   vs_output x = op->inputs[0], y = op->inputs[1];
-  vs_output zeros = vs__zeros_const(g, grad.op->dtype, grad.op->shape, "zeros_like", st);
+  vs_output zeros = vs__zeros_const(g, grad.op->dtype, vs__op_shape(grad.op), "zeros_like", st);
   vs_output mask = zeros.op ? vs__compare(g, "GreaterEqual", "GreaterEqual", x, y, st) : NONE;
   dx[0] = mask.op ? vs__select_type(g, "SelectV2", mask, grad, zeros, "SelectV2", st) : NONE;
   dx[1] = dx[0].op ? vs__select_type(g, "SelectV2", mask, zeros, grad, "SelectV2", st) : NONE;

@@ -32,13 +32,13 @@ bool vs__grad_matmul(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_s
 /* ReluGrad(gradients, features=op's output). */
 bool vs__grad_relu(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st) {
   vs_output in[2] = {grad, {op, 0}};
-  dx[0] = vs__build_op(g, "ReluGrad", "ReluGrad", in, 2, NULL, NULL, 0, grad.op->dtype, grad.op->shape, st);
+  dx[0] = vs__build_op(g, "ReluGrad", "ReluGrad", in, 2, NULL, NULL, 0, grad.op->dtype, vs__op_shape(grad.op), st);
   return dx[0].op != NULL;
 }
 
 /* (grad, BiasAddGrad(grad)). */
 bool vs__grad_bias_add(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st) {
-  vs_shape b = op->inputs[1].op->shape;
+  vs_shape b = vs__op_shape(op->inputs[1].op);
   dx[0] = grad;
   dx[1] = vs__build_op(g, "BiasAddGrad", "BiasAddGrad", &grad, 1, NULL, NULL, 0, grad.op->dtype, b, st);
   return dx[1].op != NULL;
@@ -49,7 +49,7 @@ static bool activation_grad(vs_graph *g, vs_op *op, const char *type, vs_output 
   vs_control_dependencies_push(g, (vs_op *const[]){grad.op}, 1, st);
   if (vs_status_code(st) != VS_OK) return false;
   vs_output in[2] = {{op, 0}, grad};
-  dx[0] = vs__build_op(g, type, type, in, 2, NULL, NULL, 0, grad.op->dtype, op->shape, st);
+  dx[0] = vs__build_op(g, type, type, in, 2, NULL, NULL, 0, grad.op->dtype, vs__op_shape(op), st);
   vs_control_dependencies_pop(g, dx[0].op ? st : NULL);
   return dx[0].op && vs_status_code(st) == VS_OK;
 }
@@ -68,17 +68,17 @@ bool vs__grad_tanh(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_sta
  * and "ShapeN_1" (the values TF's ShapeN computes). */
 bool vs__grad_conv2d(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st) {
   vs_output x = op->inputs[0], f = op->inputs[1];
-  if (!vs__grad_need_shape(op, x.op->shape, st) || !vs__grad_need_shape(op, f.op->shape, st)) return false;
-  vs_output sx = vs__shape_const(g, x.op->shape, "ShapeN", st);
-  vs_output sf = sx.op ? vs__shape_const(g, f.op->shape, "ShapeN", st) : NONE;
+  if (!vs__grad_need_shape(op, vs__op_shape(x.op), st) || !vs__grad_need_shape(op, vs__op_shape(f.op), st)) return false;
+  vs_output sx = vs__shape_const(g, vs__op_shape(x.op), "ShapeN", st);
+  vs_output sf = sx.op ? vs__shape_const(g, vs__op_shape(f.op), "ShapeN", st) : NONE;
   if (!sf.op) return false;
   vs_output in0[3] = {sx, f, grad}, in1[3] = {x, sf, grad};
   dx[0] = vs__build_op(g, "Conv2DBackpropInput", "Conv2DBackpropInput", in0, 3, NULL, NULL, 0, op->dtype,
-                       x.op->shape, st);
+                       vs__op_shape(x.op), st);
   if (!dx[0].op) return false;
   dx[0].op->attr.conv = op->attr.conv; /* before any other thread can see the op (the graph lock is held) */
   dx[1] = vs__build_op(g, "Conv2DBackpropFilter", "Conv2DBackpropFilter", in1, 3, NULL, NULL, 0, op->dtype,
-                       f.op->shape, st);
+                       vs__op_shape(f.op), st);
   if (!dx[1].op) return false;
   dx[1].op->attr.conv = op->attr.conv;
   return true;
@@ -87,14 +87,14 @@ bool vs__grad_conv2d(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_s
 /* _MaxPoolGrad: MaxPoolGrad(input, output, grad) with the pool's attributes. */
 bool vs__grad_max_pool(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st) {
   vs_output in[3] = {op->inputs[0], {op, 0}, grad};
-  dx[0] = vs__build_op(g, "MaxPoolGrad", "MaxPoolGrad", in, 3, NULL, NULL, 0, op->dtype, op->inputs[0].op->shape, st);
+  dx[0] = vs__build_op(g, "MaxPoolGrad", "MaxPoolGrad", in, 3, NULL, NULL, 0, op->dtype, vs__op_shape(op->inputs[0].op), st);
   if (dx[0].op) dx[0].op->attr.pool = op->attr.pool;
   return dx[0].op != NULL;
 }
 
 /* _AvgPoolGrad: AvgPoolGrad(shape(input) folded to the Const "Shape", grad). */
 bool vs__grad_avg_pool(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st) {
-  vs_shape s = op->inputs[0].op->shape;
+  vs_shape s = vs__op_shape(op->inputs[0].op);
   if (!vs__grad_need_shape(op, s, st)) return false;
   vs_output shape = vs__shape_const(g, s, "Shape", st);
   vs_output in[2] = {shape, grad};
@@ -106,7 +106,7 @@ bool vs__grad_avg_pool(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs
 /* grad[..., None] as TF's _BroadcastMul builds it: ExpandDims(grad, -1). */
 static vs_output expand_last(vs_graph *g, vs_output grad, vs_status *st) {
   int32_t dim = -1;
-  vs_shape s = grad.op->shape, out = s;
+  vs_shape s = vs__op_shape(grad.op), out = s;
   if (s.known && s.rank < VS_MAX_RANK) out.dims[out.rank++] = 1;
   return vs__build_op(g, "ExpandDims", "ExpandDims", &grad, 1, "dim", &dim, VS_NPOS, grad.op->dtype, out, st);
 }

@@ -117,8 +117,9 @@ static void fail_shape(vs_status *st, const char *problem, const char *name, con
   for (int i = 0; i < n; i++) {
     char nm[300], dims[160];
     input_name(in[i], nm, sizeof nm);
+    vs_shape shape = vs__op_shape(in[i].op);
     if (in[i].op->dtype == VS_RESOURCE) snprintf(dims, sizeof dims, "[]"); /* a handle is a scalar */
-    else vs__dims_text(&in[i].op->shape, "?", dims, sizeof dims);
+    else vs__dims_text(&shape, "?", dims, sizeof dims);
     li += (size_t)snprintf(ins + li, li < sizeof ins ? sizeof ins - li : 0, "%s%s", i ? ", " : "", nm);
     ls += (size_t)snprintf(shapes + ls, ls < sizeof shapes ? sizeof shapes - ls : 0, "%s%s", i ? ", " : "", dims);
     if (li >= sizeof ins) li = sizeof ins - 1;
@@ -243,7 +244,8 @@ static vs_op *apply_op(vs_graph *g, const vs_optimizer *opt, const char *type, v
   bool grad_unchecked = sp->resource && strcmp(sp->kernel, "apply_gradient_descent") != 0;
   char problem[512];
   for (int i = 1; name && i < n && !vs__failed(st); i++) {
-    const vs_shape *x = sp->role[i] == VS_APPLY_REF ? &vs__op_var(in[i].op)->shape : &in[i].op->shape;
+    vs_shape in_shape = vs__op_shape(in[i].op); /* an op's shape is rebuilt on read (graph_internal.h) */
+    const vs_shape *x = sp->role[i] == VS_APPLY_REF ? &vs__op_var(in[i].op)->shape : &in_shape;
     if (sp->role[i] == VS_APPLY_SCALAR) {
       if (x->known && x->rank != 0) {
         snprintf(problem, sizeof problem, "Shape must be rank 0 but is rank %d", x->rank);

@@ -294,7 +294,7 @@ static vs_output slice_initializer(vs_graph *g, vs_thread_state *ts, const vs_in
   vs_op *z = b ? vs__constant(g, ts, size, VS_INT32, vec, "size", st) : NULL;
   char *op_name = z ? vs__strndup(scope, strlen(scope) - 1) : NULL;
   if (z && !op_name) vs__oom(st);
-  vs_shape in = src.op->shape;
+  vs_shape in = vs__op_shape(src.op);
   if (op_name && in.known && in.rank != part_shape.rank) {
     /* Slice's shape function, as TF words it (the Consts stay, as in TF) */
     char dims[VS_MAX_RANK * 24 + 4];

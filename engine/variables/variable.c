@@ -117,7 +117,7 @@ static vs_op *guard_op(vs_graph *g, vs_op *op, const char *scope, vs_strmap *cac
       char *name = vs__asprintf("%s_%.*s", op->name, (int)strlen(scope) - 1, scope);
       out = name ? vs__op_create(g, &(vs_op_spec){.type = vs__op_type(op), .name = name, .inputs = in,
                                                   .n_inputs = op->n_inputs, .has_output = op->has_output,
-                                                  .dtype = op->dtype, .shape = op->shape}, st)
+                                                  .dtype = op->dtype, .shape = vs__op_shape(op)}, st)
                  : NULL;
       if (!name) vs__oom(st);
       free(name);
