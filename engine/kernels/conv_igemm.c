@@ -189,8 +189,9 @@ bool vs__conv_igemm(vs_cl_device *d, const vs_conv_geom *g, vs_conv_algo a, cl_m
   vs__conv_igemm_name(a, name, sizeof name);
   /* The kernel's reduction index and output column are 32-bit ints. */
   if (g->KH * g->KW * g->C > INT32_MAX || g->K > INT32_MAX - 2 * MAX_WG_TILE) {
-    vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_OP_ERROR, "%s: a reduction of %lld or %lld output channels does not fit its 32-bit indices",
-             name, (long long)(g->KH * g->KW * g->C), (long long)g->K);
+    vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_OP_ERROR,
+             "%s: a reduction of %lld or %lld output channels does not fit its 32-bit indices", name,
+             (long long)(g->KH * g->KW * g->C), (long long)g->K);
     return false;
   }
   const char *base = vs__cl_options(g->dtype, d);

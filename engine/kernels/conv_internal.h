@@ -29,7 +29,8 @@ typedef struct vs_conv_algo {
   int mwg, nwg, kwg, mdimc, ndimc, vw, db;
 } vs_conv_algo;
 /* A kind with the direct kernel's fields, as an initialiser. */
-#define VS_CONV_SET(k, rm_, nv_, uc_, ly_, rw_) {.kind = (k), .rm = (rm_), .nv = (nv_), .uc = (uc_), .ly = (ly_), .rw = (rw_)}
+#define VS_CONV_SET(k, rm_, nv_, uc_, ly_, rw_) \
+  {.kind = (k), .rm = (rm_), .nv = (nv_), .uc = (uc_), .ly = (ly_), .rw = (rw_)}
 #define VS_CONV_MAX_RM 16
 #define VS_CONV_MAX_NV 4
 #define VS_CONV_MAX_UC 8

@@ -43,8 +43,9 @@ const vs_conv_algo VS_CONV_DEFAULT_DIRECT = VS_CONV_SET(VS_CONV_DIRECT, 8, 2, 2,
 /* Register tiles tried besides the default and a tuned set, all fitting
  * 32 vector registers (rm x nv accumulators plus nv filter vectors). */
 static const vs_conv_algo DIRECT_VARIANTS[] = {
-    VS_CONV_SET(VS_CONV_DIRECT, 6, 2, 2, 1, 0), VS_CONV_SET(VS_CONV_DIRECT, 12, 2, 2, 2, 0), VS_CONV_SET(VS_CONV_DIRECT, 4, 4, 2, 2, 0),
-    VS_CONV_SET(VS_CONV_DIRECT, 8, 2, 2, 2, 1), VS_CONV_SET(VS_CONV_DIRECT, 12, 2, 2, 2, 1), VS_CONV_SET(VS_CONV_DIRECT, 6, 4, 2, 2, 1),
+    VS_CONV_SET(VS_CONV_DIRECT, 6, 2, 2, 1, 0), VS_CONV_SET(VS_CONV_DIRECT, 12, 2, 2, 2, 0),
+    VS_CONV_SET(VS_CONV_DIRECT, 4, 4, 2, 2, 0), VS_CONV_SET(VS_CONV_DIRECT, 8, 2, 2, 2, 1),
+    VS_CONV_SET(VS_CONV_DIRECT, 12, 2, 2, 2, 1), VS_CONV_SET(VS_CONV_DIRECT, 6, 4, 2, 2, 1),
 };
 
 void vs__conv_algo_name(vs_conv_algo a, char *buf, size_t cap) {
@@ -195,7 +196,8 @@ static double time_candidate(vs_cl_device *d, size_t dev, const vs_conv_geom *g,
 static bool forced(vs_cl_device *d, const vs_conv_geom *g, const char *force, vs_conv_algo *algo, vs_status *st) {
   vs_conv_algo a = VS_CONV_DEFAULT_DIRECT;
   int used = 0;
-  if (strncmp(force, "igemm", 5) == 0 && (!force[5] || force[5] == ':')) return vs__conv_igemm_forced(d, g, force, algo, st);
+  if (strncmp(force, "igemm", 5) == 0 && (!force[5] || force[5] == ':'))
+    return vs__conv_igemm_forced(d, g, force, algo, st);
   if (strcmp(force, "direct") == 0) *algo = a;
   else if (strncmp(force, "direct:", 7) == 0 &&
            sscanf(force + 7, "%d,%d,%d,%d,%d%n", &a.rm, &a.nv, &a.uc, &a.ly, &a.rw, &used) == 5 && !force[7 + used] &&
@@ -203,7 +205,8 @@ static bool forced(vs_cl_device *d, const vs_conv_geom *g, const char *force, vs
            a.uc <= VS_CONV_MAX_UC && a.ly >= 1 && a.ly <= VS_CONV_MAX_LY && (a.rw == 0 || a.rw == 1))
     *algo = a; /* an nv that does not divide this K runs as the default's (vs__conv_direct) */
   else if (strcmp(force, "im2col") == 0) *algo = (vs_conv_algo)VS_CONV_SET(VS_CONV_IM2COL, 0, 0, 0, 0, 0);
-  else if (strcmp(force, "convgemm") == 0 && vs__conv_convgemm_fits(g)) *algo = (vs_conv_algo)VS_CONV_SET(VS_CONV_CONVGEMM, 0, 0, 0, 0, 0);
+  else if (strcmp(force, "convgemm") == 0 && vs__conv_convgemm_fits(g))
+    *algo = (vs_conv_algo)VS_CONV_SET(VS_CONV_CONVGEMM, 0, 0, 0, 0, 0);
   else if (strcmp(force, "convgemm") == 0) *algo = VS_CONV_DEFAULT_DIRECT; /* convgemm cannot express this geometry */
   else {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR,
