@@ -32,8 +32,10 @@ static float *random_array(size_t n, unsigned seed) {
 /* Every conv2d numerics test runs each device algorithm in turn (conv2d.c):
  * VARSCOPE_CONV forces one per run; the direct kernel in both its forms
  * (the default per-block work-items; row-walking ones with an odd tile,
- * unrolling and work-group). */
-static const char *const ALGOS[] = {"direct", "direct:5,1,3,2,1", "im2col", "convgemm"};
+ * unrolling and work-group); the implicit GEMM single- and double-buffered
+ * with tiles no shape here fills. */
+static const char *const ALGOS[] = {"direct", "direct:5,1,3,2,1", "im2col", "convgemm", "igemm:16,16,8,4,4,2",
+                                    "igemm:32,32,16,8,8,4,1"};
 
 /* Runs `out` with x fed and returns the result (caller frees). */
 static vs_tensor *run1(vs_output x, const float *xd, vs_shape xs, vs_output out) {
@@ -369,7 +371,8 @@ Test(nn, unknown_conv_algorithm_is_an_error) {
   vs_session_run(s, NULL, NULL, 0, &y, &t, 1, NULL, 0, st);
   vs_session_free(s);
   cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT);
-  cr_assert_str_eq(vs_status_message(st), "VARSCOPE_CONV='winograd': want auto, direct, direct:RM,NV,UC,LY,RW, im2col or convgemm");
+  cr_assert_str_eq(vs_status_message(st), "VARSCOPE_CONV='winograd': want auto, direct, direct:RM,NV,UC,LY,RW, im2col, "
+                                          "convgemm, igemm or igemm:MWG,NWG,KWG,MDIMC,NDIMC,VW[,DB]");
   cr_assert_null(t);
 }
 

@@ -1,11 +1,12 @@
-/* conv2d.c - Conv2D on a device, three ways:
+/* conv2d.c - Conv2D on a device, four ways:
  *   - direct: cl_kernels/conv_direct.cl, register-tiled, the SAME padding
  *     handled in the kernel (no im2col buffer, no padded copy), the fused
  *     BiasAdd and Relu applied as it stores;
  *   - im2col: cl_kernels/conv.cl's im2col in row blocks, then CLBlast GEMM
  *     (NHWC x HWIO is already a row-major GEMM);
  *   - convgemm: CLBlast's convgemm, which wants NCHW input and KCHW
- *     weights, with layout transposes around it (symmetric padding only).
+ *     weights, with layout transposes around it (symmetric padding only);
+ *   - igemm: conv_igemm.c, an implicit GEMM with local-memory tiles for GPUs.
  * conv_select.c measures them per device and shape and keeps the fastest. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -246,6 +247,7 @@ bool vs__conv_algo_run(vs_cl_device *d, size_t dev, const vs_conv_geom *g, vs_co
     case VS_CONV_IM2COL: return vs__conv_im2col(d, dev, g, x, f, out, st) && epilogue_pass(d, dev, g, out, epi, st);
     case VS_CONV_CONVGEMM:
       return vs__conv_convgemm(d, dev, g, x, f, out, st) && epilogue_pass(d, dev, g, out, epi, st);
+    case VS_CONV_IGEMM: return vs__conv_igemm(d, g, a, x, f, out, epi, st);
   }
   return false;
 }

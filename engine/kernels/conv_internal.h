@@ -11,9 +11,11 @@ typedef struct vs_conv_geom {
   vs_dtype dtype;
 } vs_conv_geom;
 
-typedef enum vs_conv_kind { VS_CONV_DIRECT = 0, VS_CONV_IM2COL, VS_CONV_CONVGEMM } vs_conv_kind;
+typedef enum vs_conv_kind { VS_CONV_DIRECT = 0, VS_CONV_IM2COL, VS_CONV_CONVGEMM, VS_CONV_IGEMM } vs_conv_kind;
 
-/* The direct kernel's parameters (ignored by the other kinds). */
+/* The direct kernel's parameters, then the implicit GEMM's (each ignored
+ * by the other kinds). Initialisers name their fields (VS_CONV_SET): the
+ * kinds use different ones. */
 typedef struct vs_conv_algo {
   vs_conv_kind kind;
   int rm; /* output pixels per work-item (registers: rm x nv accumulators) */
@@ -21,7 +23,14 @@ typedef struct vs_conv_algo {
   int uc; /* unrolling of the input-channel loop */
   int ly; /* work-items per work-group along the pixels */
   int rw; /* 1: one work-item walks a whole output row, kernel row by kernel row (conv2d_rows); 0: RM pixels */
+  /* VS_CONV_IGEMM (conv_igemm.c): an mwg x nwg output tile per work-group
+   * of mdimc x ndimc work-items, kwg-deep local slices (db: two buffers),
+   * vectors of vw along K. */
+  int mwg, nwg, kwg, mdimc, ndimc, vw, db;
 } vs_conv_algo;
+/* A kind with the direct kernel's fields, as an initialiser. */
+#define VS_CONV_SET(k, rm_, nv_, uc_, ly_, rw_) \
+  {.kind = (k), .rm = (rm_), .nv = (nv_), .uc = (uc_), .ly = (ly_), .rw = (rw_)}
 #define VS_CONV_MAX_RM 16
 #define VS_CONV_MAX_NV 4
 #define VS_CONV_MAX_UC 8
@@ -53,7 +62,35 @@ bool vs__conv_im2col(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_mem 
 bool vs__conv_convgemm_fits(const vs_conv_geom *g);
 bool vs__conv_convgemm(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_mem x, cl_mem f, cl_mem out,
                        vs_status *st);
-/* Runs algorithm a, then epi (NULL: none): in the direct kernel's stores,
+/* ---- the implicit-GEMM kernel (conv_igemm.c, cl_kernels/conv_igemm.cl) ---- */
+/* a's parameters in range and dividing each other (no device check). */
+bool vs__conv_igemm_valid(vs_conv_algo a);
+/* Whether a fits d's local memory and work-group size for dtype; when not,
+ * why (when why is not NULL). */
+bool vs__conv_igemm_fits(vs_cl_device *d, vs_dtype dtype, vs_conv_algo a, char *why, size_t cap);
+/* The device class the kernel is designed for: local memory of its own
+ * (CL_DEVICE_LOCAL_MEM_TYPE == CL_LOCAL: GPUs). Only there does it join
+ * the measured selection and the tuner's search. */
+bool vs__conv_igemm_gate(vs_cl_device *d);
+/* Up to cap default sets that fit d, for selection; their count. */
+size_t vs__conv_igemm_defaults(vs_cl_device *d, vs_dtype dtype, vs_conv_algo *out, size_t cap);
+/* The idx-th set of the tuner's search space (phase 2 around centre, the
+ * best tile of phase 1); false past its end. */
+bool vs__conv_igemm_candidate(size_t idx, vs_conv_algo centre, vs_conv_algo *out);
+/* Runs a (refused with a status when it does not fit d), epi in its stores. */
+bool vs__conv_igemm(vs_cl_device *d, const vs_conv_geom *g, vs_conv_algo a, cl_mem x, cl_mem f, cl_mem out,
+                    const vs_conv_epi *epi, vs_status *st);
+/* "igemm m64 n64 k16 d8x8 v4[ db]". */
+void vs__conv_igemm_name(vs_conv_algo a, char *buf, size_t cap);
+/* The store table's fields ("3 mwg nwg kwg mdimc ndimc vw db") and their
+ * strict parse (false for a line of another kind). */
+void vs__conv_igemm_fields(vs_conv_algo a, char *buf, size_t cap);
+bool vs__conv_igemm_parse(const char *s, vs_conv_algo *a);
+/* VARSCOPE_CONV's "igemm" (d's first default) or "igemm:MWG,NWG,KWG,MDIMC,
+ * NDIMC,VW[,DB]"; false, with st set, for a bad one. */
+bool vs__conv_igemm_forced(vs_cl_device *d, const vs_conv_geom *g, const char *force, vs_conv_algo *a, vs_status *st);
+
+/* Runs algorithm a, then epi (NULL: none): in the direct and igemm kernels' stores,
  * as a bias_act pass after the others. */
 bool vs__conv_algo_run(vs_cl_device *d, size_t dev, const vs_conv_geom *g, vs_conv_algo a, cl_mem x, cl_mem f,
                        cl_mem out, const vs_conv_epi *epi, vs_status *st);
@@ -62,13 +99,15 @@ bool vs__conv_algo_run(vs_cl_device *d, size_t dev, const vs_conv_geom *g, vs_co
 extern const vs_conv_algo VS_CONV_DEFAULT_DIRECT;
 
 /* The algorithm for this device and geometry: VARSCOPE_CONV when set
- * (direct, direct:RM,NV,UC,LY,RW, im2col, convgemm), else the one kept for
+ * (direct, direct:RM,NV,UC,LY,RW, im2col, convgemm, igemm,
+ * igemm:MWG,NWG,KWG,MDIMC,NDIMC,VW[,DB]), else the one kept for
  * the geometry (this process's memo, then the keyed store), else measured
  * now on the real buffers (out is overwritten) and kept. */
 bool vs__conv_select(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_mem x, cl_mem f, cl_mem out,
                      vs_conv_algo *algo, vs_status *st);
 
-/* A short name ("direct rm6 nv2 u2 ly1", "im2col+gemm", "convgemm"). */
+/* A short name ("direct rm6 nv2 u2 ly1", "im2col+gemm", "convgemm",
+ * "igemm m64 n64 k16 d8x8 v4"). */
 void vs__conv_algo_name(vs_conv_algo a, char *buf, size_t cap);
 
 /* ---- the choices table in the keyed store (conv_select.c) ---- */

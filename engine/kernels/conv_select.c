@@ -19,9 +19,13 @@
  * table is kept in the device's memo. Two processes updating the table at
  * once may lose one's line (each replaces the entry atomically); that
  * geometry is simply measured again later.
- * VARSCOPE_CONV=direct, im2col or convgemm forces one ("direct:RM,NV,UC,LY,RW"
- * forces the direct kernel's parameters); VARSCOPE_LOG=conv prints each
- * measurement. */
+ * On devices with local memory of their own (GPUs) the implicit GEMM
+ * (conv_igemm.c) takes part too: its default sets that fit the device and
+ * a set the tuner kept for the family; its lines carry its own fields
+ * ("3 <mwg> <nwg> <kwg> <mdimc> <ndimc> <vw> <db>").
+ * VARSCOPE_CONV=direct, im2col, convgemm or igemm forces one
+ * ("direct:RM,NV,UC,LY,RW" and "igemm:MWG,NWG,KWG,MDIMC,NDIMC,VW[,DB]"
+ * force parameters); VARSCOPE_LOG=conv prints each measurement. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,17 +39,19 @@
 /* rm8 nv2 with two work-items a work-group: on the 2-core AVX-512 Xeon
  * with the padding read in the kernel it took 12-13 CPU ms for the 5x5
  * 32->32 8x64x64 layer where rm6 ly1 took 14-19 (a loaded machine). */
-const vs_conv_algo VS_CONV_DEFAULT_DIRECT = {VS_CONV_DIRECT, 8, 2, 2, 2, 0};
+const vs_conv_algo VS_CONV_DEFAULT_DIRECT = VS_CONV_SET(VS_CONV_DIRECT, 8, 2, 2, 2, 0);
 /* Register tiles tried besides the default and a tuned set, all fitting
  * 32 vector registers (rm x nv accumulators plus nv filter vectors). */
 static const vs_conv_algo DIRECT_VARIANTS[] = {
-    {VS_CONV_DIRECT, 6, 2, 2, 1, 0}, {VS_CONV_DIRECT, 12, 2, 2, 2, 0}, {VS_CONV_DIRECT, 4, 4, 2, 2, 0},
-    {VS_CONV_DIRECT, 8, 2, 2, 2, 1}, {VS_CONV_DIRECT, 12, 2, 2, 2, 1}, {VS_CONV_DIRECT, 6, 4, 2, 2, 1},
+    VS_CONV_SET(VS_CONV_DIRECT, 6, 2, 2, 1, 0), VS_CONV_SET(VS_CONV_DIRECT, 12, 2, 2, 2, 0),
+    VS_CONV_SET(VS_CONV_DIRECT, 4, 4, 2, 2, 0), VS_CONV_SET(VS_CONV_DIRECT, 8, 2, 2, 2, 1),
+    VS_CONV_SET(VS_CONV_DIRECT, 12, 2, 2, 2, 1), VS_CONV_SET(VS_CONV_DIRECT, 6, 4, 2, 2, 1),
 };
 
 void vs__conv_algo_name(vs_conv_algo a, char *buf, size_t cap) {
   if (a.kind == VS_CONV_DIRECT) snprintf(buf, cap, "direct%s rm%d nv%d u%d ly%d", a.rw ? " rows" : "", a.rm, a.nv, a.uc, a.ly);
   else if (a.kind == VS_CONV_IM2COL) snprintf(buf, cap, "im2col+gemm");
+  else if (a.kind == VS_CONV_IGEMM) vs__conv_igemm_name(a, buf, cap);
   else snprintf(buf, cap, "convgemm");
 }
 
@@ -91,13 +97,14 @@ char *vs__conv_family_key(const vs_conv_geom *g) {
 /* Parses "<kind> <rm> <nv> <uc> <ly> <rw>" strictly. */
 static bool parse_algo(const char *s, vs_conv_algo *a) {
   int kind, rm, nv, uc, ly, rw, used = 0;
+  if (vs__conv_igemm_parse(s, a)) return true; /* "3 <mwg> ... <db>": the implicit GEMM's own fields */
   if (sscanf(s, "%d %d %d %d %d %d%n", &kind, &rm, &nv, &uc, &ly, &rw, &used) != 6 || (s[used] != '\t' && s[used]))
     return false;
   if (kind < VS_CONV_DIRECT || kind > VS_CONV_CONVGEMM) return false;
   if (kind == VS_CONV_DIRECT && (rm < 1 || rm > VS_CONV_MAX_RM || nv < 1 || nv > VS_CONV_MAX_NV || uc < 1 ||
                                  uc > VS_CONV_MAX_UC || ly < 1 || ly > VS_CONV_MAX_LY || rw < 0 || rw > 1))
     return false;
-  *a = (vs_conv_algo){(vs_conv_kind)kind, rm, nv, uc, ly, rw};
+  *a = (vs_conv_algo)VS_CONV_SET((vs_conv_kind)kind, rm, nv, uc, ly, rw);
   return true;
 }
 
@@ -130,7 +137,10 @@ static bool table_update(vs_cl_device *d, vs_choice_drop_fn drop, const void *ar
 }
 
 bool vs__conv_table_put(vs_cl_device *d, const char *key, vs_conv_algo a, double ms) {
-  char *line = vs__asprintf("%s\t%d %d %d %d %d %d\t%.3f ms\n", key, (int)a.kind, a.rm, a.nv, a.uc, a.ly, a.rw, ms);
+  char fields[64];
+  if (a.kind == VS_CONV_IGEMM) vs__conv_igemm_fields(a, fields, sizeof fields);
+  else snprintf(fields, sizeof fields, "%d %d %d %d %d %d", (int)a.kind, a.rm, a.nv, a.uc, a.ly, a.rw);
+  char *line = vs__asprintf("%s\t%s\t%.3f ms\n", key, fields, ms);
   bool ok = line && table_update(d, vs__choice_drop_key, key, line);
   free(line);
   return ok;
@@ -166,8 +176,9 @@ static double time_candidate(vs_cl_device *d, size_t dev, const vs_conv_geom *g,
   /* The direct kernel's sets are never cut short: their warm-up includes
    * building the program (seconds on a loaded machine), which would make a
    * set that runs in a fraction of the best one's time look ten times
-   * slower (seen: 2.3 s for a set that then ran in 49 ms). */
-  if (ok && a.kind != VS_CONV_DIRECT && best_so_far > 0 && best > 10 * best_so_far) {
+   * slower (seen: 2.3 s for a set that then ran in 49 ms); so are the
+   * implicit GEMM's, compiled per set too. */
+  if (ok && a.kind != VS_CONV_DIRECT && a.kind != VS_CONV_IGEMM && best_so_far > 0 && best > 10 * best_so_far) {
     vs_status_free(st);
     return best;
   }
@@ -182,21 +193,26 @@ static double time_candidate(vs_cl_device *d, size_t dev, const vs_conv_geom *g,
   return ok ? best : -1;
 }
 
-static bool forced(const vs_conv_geom *g, const char *force, vs_conv_algo *algo, vs_status *st) {
+static bool forced(vs_cl_device *d, const vs_conv_geom *g, const char *force, vs_conv_algo *algo, vs_status *st) {
   vs_conv_algo a = VS_CONV_DEFAULT_DIRECT;
   int used = 0;
+  if (strncmp(force, "igemm", 5) == 0 && (!force[5] || force[5] == ':'))
+    return vs__conv_igemm_forced(d, g, force, algo, st);
   if (strcmp(force, "direct") == 0) *algo = a;
   else if (strncmp(force, "direct:", 7) == 0 &&
            sscanf(force + 7, "%d,%d,%d,%d,%d%n", &a.rm, &a.nv, &a.uc, &a.ly, &a.rw, &used) == 5 && !force[7 + used] &&
            a.rm >= 1 && a.rm <= VS_CONV_MAX_RM && a.nv >= 1 && a.nv <= VS_CONV_MAX_NV && a.uc >= 1 &&
            a.uc <= VS_CONV_MAX_UC && a.ly >= 1 && a.ly <= VS_CONV_MAX_LY && (a.rw == 0 || a.rw == 1))
     *algo = a; /* an nv that does not divide this K runs as the default's (vs__conv_direct) */
-  else if (strcmp(force, "im2col") == 0) *algo = (vs_conv_algo){VS_CONV_IM2COL, 0, 0, 0, 0, 0};
-  else if (strcmp(force, "convgemm") == 0 && vs__conv_convgemm_fits(g)) *algo = (vs_conv_algo){VS_CONV_CONVGEMM, 0, 0, 0, 0, 0};
+  else if (strcmp(force, "im2col") == 0) *algo = (vs_conv_algo)VS_CONV_SET(VS_CONV_IM2COL, 0, 0, 0, 0, 0);
+  else if (strcmp(force, "convgemm") == 0 && vs__conv_convgemm_fits(g))
+    *algo = (vs_conv_algo)VS_CONV_SET(VS_CONV_CONVGEMM, 0, 0, 0, 0, 0);
   else if (strcmp(force, "convgemm") == 0) *algo = VS_CONV_DEFAULT_DIRECT; /* convgemm cannot express this geometry */
   else {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR,
-             "VARSCOPE_CONV='%s': want auto, direct, direct:RM,NV,UC,LY,RW, im2col or convgemm", force);
+             "VARSCOPE_CONV='%s': want auto, direct, direct:RM,NV,UC,LY,RW, im2col, convgemm, igemm or "
+             "igemm:MWG,NWG,KWG,MDIMC,NDIMC,VW[,DB]",
+             force);
     return false;
   }
   return true;
@@ -205,7 +221,7 @@ static bool forced(const vs_conv_geom *g, const char *force, vs_conv_algo *algo,
 bool vs__conv_select(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_mem x, cl_mem f, cl_mem out,
                      vs_conv_algo *algo, vs_status *st) {
   const char *force = getenv("VARSCOPE_CONV");
-  if (force && *force && strcmp(force, "auto") != 0) return forced(g, force, algo, st);
+  if (force && *force && strcmp(force, "auto") != 0) return forced(d, g, force, algo, st);
   char *key = vs__conv_geom_key(g), *fkey = vs__conv_family_key(g);
   if (!key || !fkey) {
     free(key);
@@ -218,17 +234,24 @@ bool vs__conv_select(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_mem 
     free(fkey);
     return true;
   }
-  vs_conv_algo cands[16];
+  vs_conv_algo cands[24];
   int n = 0;
   vs_conv_algo tuned;
-  if (vs__conv_table_lookup(d, fkey, &tuned) && tuned.kind == VS_CONV_DIRECT && vs__conv_direct_fits(g, tuned) &&
+  bool have_tuned = vs__conv_table_lookup(d, fkey, &tuned);
+  if (have_tuned && tuned.kind == VS_CONV_DIRECT && vs__conv_direct_fits(g, tuned) &&
       memcmp(&tuned, &VS_CONV_DEFAULT_DIRECT, sizeof tuned) != 0)
     cands[n++] = tuned;
+  /* The implicit GEMM where local memory is the device's own (GPUs): its
+   * defaults that fit the device, and a set the tuner kept. */
+  bool igemm = vs__conv_igemm_gate(d);
+  if (igemm && have_tuned && tuned.kind == VS_CONV_IGEMM && vs__conv_igemm_fits(d, g->dtype, tuned, NULL, 0))
+    cands[n++] = tuned;
+  if (igemm) n += (int)vs__conv_igemm_defaults(d, g->dtype, cands + n, 4);
   cands[n++] = VS_CONV_DEFAULT_DIRECT;
   for (size_t i = 0; i < sizeof DIRECT_VARIANTS / sizeof DIRECT_VARIANTS[0]; i++)
     if (vs__conv_direct_fits(g, DIRECT_VARIANTS[i])) cands[n++] = DIRECT_VARIANTS[i];
-  cands[n++] = (vs_conv_algo){VS_CONV_IM2COL, 0, 0, 0, 0, 0};
-  if (vs__conv_convgemm_fits(g)) cands[n++] = (vs_conv_algo){VS_CONV_CONVGEMM, 0, 0, 0, 0, 0};
+  cands[n++] = (vs_conv_algo)VS_CONV_SET(VS_CONV_IM2COL, 0, 0, 0, 0, 0);
+  if (vs__conv_convgemm_fits(g)) cands[n++] = (vs_conv_algo)VS_CONV_SET(VS_CONV_CONVGEMM, 0, 0, 0, 0, 0);
   double best = -1;
   *algo = VS_CONV_DEFAULT_DIRECT;
   char report[1024] = "";

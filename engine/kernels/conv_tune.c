@@ -7,7 +7,12 @@
  * (uc) and the work-group height (ly). Phase 1 walks both forms' register
  * tiles that fit 32 vector registers with the default's uc and ly;
  * phase 2 walks unrolling x work-group height around the best tile. The
- * walk stops starting candidates when the time budget is spent.
+ * walk stops starting candidates when the time budget is spent. On
+ * devices with local memory of their own (GPUs) the implicit GEMM's space
+ * is searched next (conv_igemm.c's vs__conv_igemm_candidate: tiles, then
+ * slice depth and double buffering around the best tile), sets that do
+ * not fit the device reported and skipped; the fastest set of either
+ * kind is the one kept.
  *
  * Every candidate runs on the full input and its whole output is compared
  * with a host reference before it is timed, so a set that computes wrong
@@ -110,7 +115,7 @@ static void bench_free(tune_bench *b) {
 /* One run, finished; its seconds. */
 static bool run_once(tune_bench *b, vs_conv_algo a, double *seconds, vs_status *st) {
   double t0 = vs__conv_now();
-  if (!vs__conv_direct(b->d, b->dev, &b->g, a, b->dx, b->df, b->dout, NULL, st)) return false;
+  if (!vs__conv_algo_run(b->d, b->dev, &b->g, a, b->dx, b->df, b->dout, NULL, st)) return false;
   cl_int err = clFinish(*vs__queue(b->d));
   if (err != CL_SUCCESS) {
     vs__cl_fail(st, err, "clFinish");
@@ -159,7 +164,11 @@ static bool verify(const tune_bench *b, char *why, size_t cap) {
 }
 
 static void params_text(vs_conv_algo a, char *buf, size_t cap) {
-  snprintf(buf, cap, "rm=%d nv=%d uc=%d ly=%d rw=%d", a.rm, a.nv, a.uc, a.ly, a.rw);
+  if (a.kind == VS_CONV_IGEMM)
+    snprintf(buf, cap, "igemm mwg=%d nwg=%d kwg=%d mdimc=%d ndimc=%d vw=%d db=%d", a.mwg, a.nwg, a.kwg, a.mdimc,
+             a.ndimc, a.vw, a.db);
+  else
+    snprintf(buf, cap, "rm=%d nv=%d uc=%d ly=%d rw=%d", a.rm, a.nv, a.uc, a.ly, a.rw);
 }
 
 /* The next candidate of the search after `done` have been tried (phase 2
@@ -170,7 +179,7 @@ static bool next_candidate(const vs_conv_geom *g, size_t done, vs_conv_algo best
   for (int rw = 0; rw <= 1; rw++)
   for (size_t r = 0; r < sizeof RMS / sizeof *RMS; r++)
     for (size_t v = 0; v < sizeof NVS / sizeof *NVS; v++) {
-      vs_conv_algo a = {VS_CONV_DIRECT, RMS[r], NVS[v], VS_CONV_DEFAULT_DIRECT.uc, VS_CONV_DEFAULT_DIRECT.ly, rw};
+      vs_conv_algo a = VS_CONV_SET(VS_CONV_DIRECT, RMS[r], NVS[v], VS_CONV_DEFAULT_DIRECT.uc, VS_CONV_DEFAULT_DIRECT.ly, rw);
       /* rm x nv accumulators and nv filter vectors in 32 registers. */
       if (a.rm * a.nv + a.nv > 30 || !vs__conv_direct_fits(g, a)) continue;
       if (k++ == done) {
@@ -180,7 +189,7 @@ static bool next_candidate(const vs_conv_geom *g, size_t done, vs_conv_algo best
     }
   for (size_t u = 0; u < sizeof UCS / sizeof *UCS; u++)
     for (size_t l = 0; l < sizeof LYS / sizeof *LYS; l++) {
-      vs_conv_algo a = {VS_CONV_DIRECT, best.rm, best.nv, UCS[u], LYS[l], best.rw};
+      vs_conv_algo a = VS_CONV_SET(VS_CONV_DIRECT, best.rm, best.nv, UCS[u], LYS[l], best.rw);
       if (a.uc == VS_CONV_DEFAULT_DIRECT.uc && a.ly == VS_CONV_DEFAULT_DIRECT.ly) continue; /* phase 1 ran it */
       if (k++ == done) {
         *out = a;
@@ -191,6 +200,7 @@ static bool next_candidate(const vs_conv_geom *g, size_t done, vs_conv_algo best
 }
 
 static bool same(vs_conv_algo a, vs_conv_algo b) {
+  if (a.kind == VS_CONV_IGEMM || b.kind == VS_CONV_IGEMM) return memcmp(&a, &b, sizeof a) == 0;
   return a.rm == b.rm && a.nv == b.nv && a.uc == b.uc && a.ly == b.ly && a.rw == b.rw;
 }
 
@@ -230,9 +240,13 @@ void vs__device_tune_conv_plan(size_t i, const vs__conv_tune_plan *plan, const v
              d->info.cl_name);
     return;
   }
+  /* The implicit GEMM's space is searched after the direct kernel's (or
+   * alone, under a test's plan), from index ig of the walk. */
+  bool igemm_only = plan && plan->igemm_only, igemm = igemm_only || vs__conv_igemm_gate(d);
+  size_t ig = igemm_only ? 0 : SIZE_MAX;
   tune_bench b;
   double flop = 2.0 * (double)(g.N * g.OH * g.OW) * (double)(g.KH * g.KW * g.C * g.K), t_def = 0;
-  char text[64], why[200];
+  char text[96], why[200];
   if (!bench_init(&b, d, i, &g, st) || !measure(&b, def, &t_def, st)) {
     bench_free(&b);
     return;
@@ -247,21 +261,27 @@ void vs__device_tune_conv_plan(size_t i, const vs__conv_tune_plan *plan, const v
   res->gflops_default = flop / t_def / 1e9;
   if (o.progress) o.progress(o.user, VS_NPOS, 0, text, res->gflops_default, "the default (the bar to beat)");
   double t0 = vs__conv_now(), t_best = t_def;
-  vs_conv_algo best = def, tile = def;
+  vs_conv_algo best = def, tile = def, itile = {0};
+  double t_itile = 0;
   bool kept = false;
   for (size_t k = 0;; k++) {
     vs_conv_algo a;
     if (plan && plan->candidates) {
       if (k >= plan->n_candidates) break;
-      a = (vs_conv_algo){VS_CONV_DIRECT, plan->candidates[k][0], plan->candidates[k][1], plan->candidates[k][2],
-                         plan->candidates[k][3], plan->candidates[k][4]};
-    } else if (!next_candidate(&g, k, tile, &a)) {
-      break;
+      a = (vs_conv_algo)VS_CONV_SET(VS_CONV_DIRECT, plan->candidates[k][0], plan->candidates[k][1], plan->candidates[k][2],
+                         plan->candidates[k][3], plan->candidates[k][4]);
+    } else if (ig != SIZE_MAX || !next_candidate(&g, k, tile, &a)) {
+      if (ig == SIZE_MAX) ig = k;
+      if (!igemm || !vs__conv_igemm_candidate(k - ig, itile, &a)) break;
     }
     if (vs__conv_now() - t0 > budget) break;
     params_text(a, text, sizeof text);
     size_t count = plan && plan->candidates ? plan->n_candidates : 0; /* 0: the search's length is open */
-    if (same(a, def) || !vs__conv_direct_fits(&g, a)) {
+    if (a.kind == VS_CONV_IGEMM && !vs__conv_igemm_fits(d, g.dtype, a, why, sizeof why)) {
+      if (o.progress) o.progress(o.user, k, count, text, 0, why);
+      continue;
+    }
+    if (a.kind != VS_CONV_IGEMM && (same(a, def) || !vs__conv_direct_fits(&g, a))) {
       if (o.progress) o.progress(o.user, k, count, text, 0, same(a, def) ? "the default" : "does not fit this shape");
       continue;
     }
@@ -290,8 +310,10 @@ void vs__device_tune_conv_plan(size_t i, const vs__conv_tune_plan *plan, const v
       }
     }
     vs_status_free(cst);
-    /* Phase 1's best tile centres phase 2 (the same tile as best, correct). */
+    /* Phase 1's best tile centres phase 2 (the same tile as best, correct);
+     * the implicit GEMM's phase 2 centres on its own best set. */
     if (t > 0 && same(best, a)) tile = a;
+    if (t > 0 && a.kind == VS_CONV_IGEMM && (t_itile <= 0 || t < t_itile)) itile = a, t_itile = t;
     if (o.progress) o.progress(o.user, k, count, text, t > 0 ? flop / t / 1e9 : 0, verdict);
   }
   bench_free(&b);

@@ -6,6 +6,7 @@
 #ifndef VS_CONV_TUNING_H
 #define VS_CONV_TUNING_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "varscope/devices.h"
@@ -18,11 +19,18 @@ typedef struct vs__conv_tune_plan {
    * alter either, as a faulty kernel or a noisy timer would. */
   void (*inject)(void *user, int index, float *out, size_t n, double *seconds);
   void *user;
+  /* Search only the implicit GEMM's space (conv_igemm.c), whatever the
+   * device class: tests run it on CPUs, where the tuner does not. */
+  bool igemm_only;
 } vs__conv_tune_plan;
 
 /* vs_device_tune_conv under a plan (NULL: the real one). */
 void vs__device_tune_conv_plan(size_t i, const vs__conv_tune_plan *plan, const vs_conv_tune_opts *opts,
                                vs_conv_tune_result *res, vs_status *st);
+
+/* Whether the implicit GEMM takes part in device i's measured selection
+ * and tuning (conv_igemm.c's device-class gate); false for a bad index. */
+bool vs__conv_igemm_selectable(size_t i);
 
 /* The keyed-store file holding device i's conv choices table (malloc'd;
  * NULL with st set on error), for tests that damage it. */

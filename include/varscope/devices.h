@@ -208,14 +208,18 @@ typedef struct vs_conv_tune_result {
   double gflops_default;  /* under the default parameters */
   double gflops_best;     /* the kept set's; 0 when none was kept */
   bool stored;            /* a set beat the default by at least 3% and was stored */
-  char params[64];        /* the kept set, "rm=8 nv=2 uc=2 ly=4 rw=1"; "" when none */
+  char params[64];        /* the kept set, "rm=8 nv=2 uc=2 ly=4 rw=1" (or "igemm mwg=64 nwg=64 kwg=16
+                           * mdimc=8 ndimc=8 vw=4 db=1"); "" when none */
 } vs_conv_tune_result;
 
 /* Tunes varscope's direct conv2d kernel (per-block or row-walking form,
  * register tile, channel-loop unrolling, work-group height) for one shape
  * family on device i, float32:
  * searches the parameters (register tiles first, then unrolling and
- * work-group shape around the best tile) within opts->budget_s; runs each
+ * work-group shape around the best tile) within opts->budget_s, and on
+ * devices with local memory of their own (GPUs) then the implicit-GEMM
+ * kernel's (output tile, work-group shape, vector width, then slice depth
+ * and double buffering around the best); runs each
  * candidate on the full input, verifies every output against a host
  * reference (double accumulation; an element may differ by 1e-5 * (1 +
  * sum of |products|)), times the correct ones (fastest of 3), and stores

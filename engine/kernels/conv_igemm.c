@@ -1,0 +1,240 @@
+/* conv_igemm.c - conv2d as an implicit GEMM with local-memory tiles and
+ * register blocking (cl_kernels/conv_igemm.cl), the kernel designed for
+ * GPUs: its parameters, their validation against the device's limits, its
+ * default sets and search space, and its launch.
+ *
+ * Nothing here names a GPU: every parameter set is checked against what
+ * the device reports (local memory size, work-group size, and, once
+ * built, the kernel's own work-group limit and local memory), and which
+ * set runs a geometry is measured (conv_select.c, conv_tune.c). The kernel
+ * only takes part in the measured selection on devices whose local memory
+ * is their own (CL_LOCAL: GPUs); where it is carved out of global memory
+ * (CL_GLOBAL: PoCL and other CPU drivers) staging through it is a copy
+ * that buys nothing, and it runs only when forced or by tests. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels/conv_internal.h"
+#include "kernels/conv_tuning.h"
+
+#define MAX_WG_TILE 256 /* mwg, nwg, kwg */
+#define MAX_DIMC 64     /* mdimc, ndimc */
+#define MAX_BLOCK 256   /* mwi x nwi accumulators per work-item */
+
+#define IG(m, n, k, dm, dn, v, b) \
+  ((vs_conv_algo){.kind = VS_CONV_IGEMM, .mwg = m, .nwg = n, .kwg = k, .mdimc = dm, .ndimc = dn, .vw = v, .db = b})
+
+/* Default sets, in the order selection tries them; those that do not fit
+ * the device's local memory or work-groups are dropped (defaults()), so
+ * the list a device measures follows from its limits: 256-item groups
+ * with 8x8 and 4x4 register blocks, then 64-item groups. */
+static const vs_conv_algo DEFAULTS[] = {
+    IG(128, 128, 16, 16, 16, 4, 1), IG(64, 64, 16, 16, 16, 4, 1), IG(64, 64, 16, 8, 8, 4, 1), IG(32, 32, 16, 8, 8, 2, 0),
+};
+
+bool vs__conv_igemm_valid(vs_conv_algo a) {
+  bool vw = a.vw == 1 || a.vw == 2 || a.vw == 4 || a.vw == 8 || a.vw == 16;
+  if (a.kind != VS_CONV_IGEMM || !vw || a.db < 0 || a.db > 1 || a.mwg < 1 || a.mwg > MAX_WG_TILE || a.nwg < 1 ||
+      a.nwg > MAX_WG_TILE || a.kwg < 1 || a.kwg > MAX_WG_TILE || a.mdimc < 1 || a.mdimc > MAX_DIMC || a.ndimc < 1 ||
+      a.ndimc > MAX_DIMC)
+    return false;
+  return a.mwg % a.mdimc == 0 && a.nwg % (a.ndimc * a.vw) == 0 &&
+         (a.mwg / a.mdimc) * (a.nwg / a.ndimc) <= MAX_BLOCK;
+}
+
+/* The __local bytes the kernel declares: the A and F slices (twice when
+ * double-buffered) and three ints per tile row. */
+static size_t local_bytes(vs_conv_algo a, vs_dtype dtype) {
+  return (size_t)(a.db ? 2 : 1) * (size_t)a.kwg * (size_t)(a.mwg + a.nwg) * vs_dtype_size(dtype) +
+         3 * (size_t)a.mwg * sizeof(cl_int);
+}
+
+typedef struct limits {
+  cl_ulong local_mem;
+  cl_device_local_mem_type local_type;
+  size_t max_wg, max_item0;
+} limits;
+
+static bool device_limits(vs_cl_device *d, limits *l) {
+  size_t items[3] = {0, 0, 0};
+  l->max_wg = d->max_work_group;
+  return clGetDeviceInfo(d->id, CL_DEVICE_LOCAL_MEM_SIZE, sizeof l->local_mem, &l->local_mem, NULL) == CL_SUCCESS &&
+         clGetDeviceInfo(d->id, CL_DEVICE_LOCAL_MEM_TYPE, sizeof l->local_type, &l->local_type, NULL) == CL_SUCCESS &&
+         clGetDeviceInfo(d->id, CL_DEVICE_MAX_WORK_ITEM_SIZES, sizeof items, items, NULL) == CL_SUCCESS &&
+         (l->max_item0 = items[0]) > 0;
+}
+
+void vs__conv_igemm_name(vs_conv_algo a, char *buf, size_t cap) {
+  snprintf(buf, cap, "igemm m%d n%d k%d d%dx%d v%d%s", a.mwg, a.nwg, a.kwg, a.mdimc, a.ndimc, a.vw, a.db ? " db" : "");
+}
+
+bool vs__conv_igemm_fits(vs_cl_device *d, vs_dtype dtype, vs_conv_algo a, char *why, size_t cap) {
+  char name[48], text[200] = "";
+  limits l;
+  vs__conv_igemm_name(a, name, sizeof name);
+  size_t wgs = (size_t)a.mdimc * (size_t)a.ndimc, need = local_bytes(a, dtype);
+  if (!vs__conv_igemm_valid(a))
+    snprintf(text, sizeof text, "%s: parameters out of range or not dividing each other", name);
+  else if (!device_limits(d, &l))
+    snprintf(text, sizeof text, "%s: the device's local memory and work-group limits cannot be read", name);
+  else if (wgs > l.max_wg || wgs > l.max_item0)
+    snprintf(text, sizeof text, "%s: needs work-groups of %zu items; the device allows %zu", name, wgs,
+             l.max_wg < l.max_item0 ? l.max_wg : l.max_item0);
+  else if (need > l.local_mem)
+    snprintf(text, sizeof text, "%s: needs %zu bytes of local memory; the device has %llu", name, need,
+             (unsigned long long)l.local_mem);
+  if (why && cap) snprintf(why, cap, "%s", text);
+  return !*text;
+}
+
+bool vs__conv_igemm_gate(vs_cl_device *d) {
+  limits l;
+  return device_limits(d, &l) && l.local_type == CL_LOCAL;
+}
+
+bool vs__conv_igemm_selectable(size_t i) {
+  vs_status *st = vs_status_new();
+  vs_cl_device *d = st ? vs__device(i, st) : NULL;
+  vs_status_free(st);
+  return d && vs__conv_igemm_gate(d);
+}
+
+size_t vs__conv_igemm_defaults(vs_cl_device *d, vs_dtype dtype, vs_conv_algo *out, size_t cap) {
+  size_t n = 0;
+  for (size_t i = 0; i < sizeof DEFAULTS / sizeof *DEFAULTS && n < cap; i++)
+    if (vs__conv_igemm_fits(d, dtype, DEFAULTS[i], NULL, 0)) out[n++] = DEFAULTS[i];
+  return n;
+}
+
+/* The search space, bounded (25 sets): phase 1 walks the output tile,
+ * work-group shape and vector width with 16-deep single-buffered slices,
+ * register blocks of 4 to 64 accumulators; phase 2 walks the slice depth
+ * and double buffering around phase 1's best tile. Sets that do not fit a
+ * device are listed all the same: the tuner reports and skips them. */
+bool vs__conv_igemm_candidate(size_t idx, vs_conv_algo centre, vs_conv_algo *out) {
+  static const int TILES[][2] = {{32, 32}, {64, 64}, {128, 64}, {64, 128}, {128, 128}}, DIMCS[] = {8, 16},
+                   VWS[] = {1, 2, 4}, KWGS[] = {8, 16, 32};
+  size_t k = 0;
+  for (size_t t = 0; t < sizeof TILES / sizeof *TILES; t++)
+    for (size_t dc = 0; dc < sizeof DIMCS / sizeof *DIMCS; dc++)
+      for (size_t v = 0; v < sizeof VWS / sizeof *VWS; v++) {
+        vs_conv_algo a = IG(TILES[t][0], TILES[t][1], 16, DIMCS[dc], DIMCS[dc], VWS[v], 0);
+        int block = (a.mwg / a.mdimc) * (a.nwg / a.ndimc);
+        if (!vs__conv_igemm_valid(a) || block < 4 || block > 64) continue;
+        if (k++ == idx) {
+          *out = a;
+          return true;
+        }
+      }
+  if (centre.kind != VS_CONV_IGEMM) return false; /* no tile of phase 1 ran */
+  for (size_t kw = 0; kw < sizeof KWGS / sizeof *KWGS; kw++)
+    for (int db = 0; db <= 1; db++) {
+      vs_conv_algo a = centre;
+      a.kwg = KWGS[kw], a.db = db;
+      if (a.kwg == 16 && !db) continue; /* phase 1 ran it */
+      if (k++ == idx) {
+        *out = a;
+        return true;
+      }
+    }
+  return false;
+}
+
+void vs__conv_igemm_fields(vs_conv_algo a, char *buf, size_t cap) {
+  snprintf(buf, cap, "%d %d %d %d %d %d %d %d", (int)VS_CONV_IGEMM, a.mwg, a.nwg, a.kwg, a.mdimc, a.ndimc, a.vw, a.db);
+}
+
+bool vs__conv_igemm_parse(const char *s, vs_conv_algo *a) {
+  int kind, used = 0;
+  vs_conv_algo x = IG(0, 0, 0, 0, 0, 0, 0);
+  if (sscanf(s, "%d %d %d %d %d %d %d %d%n", &kind, &x.mwg, &x.nwg, &x.kwg, &x.mdimc, &x.ndimc, &x.vw, &x.db,
+             &used) != 8 ||
+      kind != VS_CONV_IGEMM || (s[used] != '\t' && s[used]) || !vs__conv_igemm_valid(x))
+    return false;
+  *a = x;
+  return true;
+}
+
+bool vs__conv_igemm_forced(vs_cl_device *d, const vs_conv_geom *g, const char *force, vs_conv_algo *a, vs_status *st) {
+  if (strcmp(force, "igemm") == 0) {
+    /* The first default that fits; none fitting, the last, which the run
+     * refuses with the reason. */
+    if (!vs__conv_igemm_defaults(d, g->dtype, a, 1)) *a = DEFAULTS[sizeof DEFAULTS / sizeof *DEFAULTS - 1];
+    return true;
+  }
+  vs_conv_algo x = IG(0, 0, 0, 0, 0, 0, 0);
+  int used = 0, more = 0;
+  if (strncmp(force, "igemm:", 6) == 0 &&
+      sscanf(force + 6, "%d,%d,%d,%d,%d,%d%n", &x.mwg, &x.nwg, &x.kwg, &x.mdimc, &x.ndimc, &x.vw, &used) == 6 &&
+      (!force[6 + used] || (sscanf(force + 6 + used, ",%d%n", &x.db, &more) == 1 && !force[6 + used + more])) &&
+      vs__conv_igemm_valid(x)) {
+    *a = x;
+    return true;
+  }
+  vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR,
+           "VARSCOPE_CONV='%s': igemm:MWG,NWG,KWG,MDIMC,NDIMC,VW[,DB] wants MWG, NWG, KWG 1 to %d, MDIMC and NDIMC "
+           "1 to %d dividing MWG and NWG / VW, VW 1, 2, 4, 8 or 16, DB 0 or 1, at most %d accumulators a work-item",
+           force, MAX_WG_TILE, MAX_DIMC, MAX_BLOCK);
+  return false;
+}
+
+bool vs__conv_igemm(vs_cl_device *d, const vs_conv_geom *g, vs_conv_algo a, cl_mem x, cl_mem f, cl_mem out,
+                    const vs_conv_epi *epi, vs_status *st) {
+  char why[200], name[48];
+  if (!vs__conv_igemm_fits(d, g->dtype, a, why, sizeof why)) {
+    vs__fail(st, vs__conv_igemm_valid(a) ? VS_RESOURCE_EXHAUSTED : VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "%s", why);
+    return false;
+  }
+  vs__conv_igemm_name(a, name, sizeof name);
+  /* The kernel's reduction index and output column are 32-bit ints. */
+  if (g->KH * g->KW * g->C > INT32_MAX || g->K > INT32_MAX - 2 * MAX_WG_TILE) {
+    vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_OP_ERROR,
+             "%s: a reduction of %lld or %lld output channels does not fit its 32-bit indices", name,
+             (long long)(g->KH * g->KW * g->C), (long long)g->K);
+    return false;
+  }
+  const char *base = vs__cl_options(g->dtype, d);
+  char opts[256];
+  snprintf(opts, sizeof opts, "%s -DMWG=%d -DNWG=%d -DKWG=%d -DMDIMC=%d -DNDIMC=%d -DVW=%d -DDB=%d", base ? base : "",
+           a.mwg, a.nwg, a.kwg, a.mdimc, a.ndimc, a.vw, a.db);
+  cl_kernel k = vs__kernel(d, "conv_igemm", opts, "conv2d_igemm", st);
+  if (!k) return false;
+  /* What the compiled kernel can take: a GPU compiler may allow fewer
+   * items than the device for a kernel with many registers. */
+  size_t wgs = (size_t)a.mdimc * (size_t)a.ndimc, kmax = 0;
+  cl_ulong klocal = 0, dlocal = 0;
+  cl_int err = clGetKernelWorkGroupInfo(k, d->id, CL_KERNEL_WORK_GROUP_SIZE, sizeof kmax, &kmax, NULL);
+  if (err == CL_SUCCESS) err = clGetKernelWorkGroupInfo(k, d->id, CL_KERNEL_LOCAL_MEM_SIZE, sizeof klocal, &klocal, NULL);
+  if (err == CL_SUCCESS) err = clGetDeviceInfo(d->id, CL_DEVICE_LOCAL_MEM_SIZE, sizeof dlocal, &dlocal, NULL);
+  if (err != CL_SUCCESS) {
+    vs__cl_fail(st, err, "clGetKernelWorkGroupInfo");
+    clReleaseKernel(k);
+    return false;
+  }
+  if (kmax < wgs || klocal > dlocal) {
+    vs__fail(st, VS_RESOURCE_EXHAUSTED, VS_EXC_OP_ERROR,
+             "%s: the compiled kernel takes work-groups of up to %zu items and %llu bytes of local memory; it needs %zu "
+             "items, the device has %llu bytes",
+             name, kmax, (unsigned long long)klocal, wgs, (unsigned long long)dlocal);
+    clReleaseKernel(k);
+    return false;
+  }
+  cl_mem bias = epi && epi->bias ? epi->bias : f; /* f: never read without a bias */
+  cl_int iH = (cl_int)g->H, iW = (cl_int)g->W, iC = (cl_int)g->C, iKH = (cl_int)g->KH, iKW = (cl_int)g->KW,
+         iK = (cl_int)g->K, iPT = (cl_int)g->PT, iPL = (cl_int)g->PL, iOH = (cl_int)g->OH, iOW = (cl_int)g->OW,
+         iSH = (cl_int)g->SH, iSW = (cl_int)g->SW, iDH = (cl_int)g->DH, iDW = (cl_int)g->DW,
+         has_bias = epi && epi->bias, relu = epi && epi->relu;
+  cl_ulong M = (cl_ulong)(g->N * g->OH * g->OW);
+  karg args[] = {KARG(out), KARG(x),   KARG(f),   KARG(bias), KARG(iH),  KARG(iW),  KARG(iC),       KARG(iKH),
+                 KARG(iKW), KARG(iK),  KARG(iPT), KARG(iPL),  KARG(iOH), KARG(iOW), KARG(iSH),      KARG(iSW),
+                 KARG(iDH), KARG(iDW), KARG(M),   KARG(has_bias), KARG(relu)};
+  for (cl_uint i = 0; i < sizeof args / sizeof *args && err == CL_SUCCESS; i++)
+    err = clSetKernelArg(k, i, args[i].size, args[i].ptr);
+  size_t gm = (size_t)((M + (cl_ulong)a.mwg - 1) / (cl_ulong)a.mwg), gn = (size_t)((g->K + a.nwg - 1) / a.nwg);
+  size_t global[2] = {gm * wgs, gn}, local[2] = {wgs, 1};
+  if (err == CL_SUCCESS) err = clEnqueueNDRangeKernel(*vs__queue(d), k, 2, NULL, global, local, 0, NULL, NULL);
+  if (err != CL_SUCCESS) vs__cl_fail(st, err, "conv2d (igemm)");
+  clReleaseKernel(k);
+  return err == CL_SUCCESS;
+}
