@@ -7,7 +7,9 @@
  * machine shared with other work disturbs far less than wall time;
  * when OpenBLAS is built in, also a host im2col + OpenBLAS sgemm baseline.
  *
- * Usage: conv_bench [--no-tf] [--case I]... [reps]   (default reps 5)
+ * Usage: conv_bench [--no-tf] [--no-blas] [--case I]... [reps]   (default reps 5)
+ * --no-blas skips the host OpenBLAS baseline (minutes on the large shapes,
+ * and it dominates a `perf record` of the run).
  * VARSCOPE_CONV=direct|direct:RM,NV,UC,LY,RW|im2col|convgemm|auto selects the
  * device algorithm (default auto). Timings on a shared machine are noisy:
  * each figure is a median of reps runs; repeat the whole run to compare. */
@@ -139,10 +141,11 @@ static double openblas_seconds(const shape_case *sc, int reps) {
 #define NCASES (sizeof CASES / sizeof CASES[0])
 
 int main(int argc, char **argv) {
-  int reps = 5, tf = 1;
+  int reps = 5, tf = 1, blas = 1;
   int only[NCASES], nonly = 0;
   for (int a = 1; a < argc; a++) {
     if (strcmp(argv[a], "--no-tf") == 0) tf = 0;
+    else if (strcmp(argv[a], "--no-blas") == 0) blas = 0;
     else if (strcmp(argv[a], "--case") == 0 && a + 1 < argc && nonly < (int)NCASES) only[nonly++] = atoi(argv[++a]);
     else reps = atoi(argv[a]);
   }
@@ -209,7 +212,8 @@ int main(int argc, char **argv) {
     }
   }
 #ifdef VS_HAVE_OPENBLAS
-  printf("\nhost im2col + OpenBLAS sgemm (OPENBLAS_NUM_THREADS=%s):\n",
+  for (size_t i = 0; i < NCASES && !blas; i++) want[i] = false;
+  if (blas) printf("\nhost im2col + OpenBLAS sgemm (OPENBLAS_NUM_THREADS=%s):\n",
          getenv("OPENBLAS_NUM_THREADS") ? getenv("OPENBLAS_NUM_THREADS") : "default");
   for (size_t i = 0; i < NCASES; i++) {
     if (!want[i]) continue;
@@ -220,6 +224,7 @@ int main(int argc, char **argv) {
     printf("  %-26s %-18s %10.2f %10.1f\n", sc->what, shape, s * 1e3, flop / s / 1e9);
   }
 #else
+  (void)blas;
   printf("\nhost OpenBLAS baseline: not built (install libopenblas-dev and rebuild)\n");
 #endif
   vs_status_free(st);

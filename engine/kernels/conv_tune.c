@@ -2,7 +2,7 @@
  * per device and shape family (vs_device_tune_conv, conv_tuning.h).
  *
  * The search space is the kernel's parameters (conv_internal.h): its form
- * (rw: per-block or row-walking work-items), the register tile (rm output
+ * (rw: per-block, row-walking or strip work-items), the register tile (rm output
  * pixels x nv channel vectors), the unrolling of the input-channel loop
  * (uc) and the work-group height (ly). Phase 1 walks both forms' register
  * tiles that fit 32 vector registers with the default's uc and ly;
@@ -167,12 +167,14 @@ static void params_text(vs_conv_algo a, char *buf, size_t cap) {
 static bool next_candidate(const vs_conv_geom *g, size_t done, vs_conv_algo best, vs_conv_algo *out) {
   static const int RMS[] = {2, 4, 6, 8, 10, 12, 14, 16}, NVS[] = {1, 2, 4}, UCS[] = {1, 2, 4}, LYS[] = {1, 2, 4, 8, 16};
   size_t k = 0;
-  for (int rw = 0; rw <= 1; rw++)
+  for (int rw = VS_CONV_PIXELS; rw <= VS_CONV_STRIP; rw++)
   for (size_t r = 0; r < sizeof RMS / sizeof *RMS; r++)
     for (size_t v = 0; v < sizeof NVS / sizeof *NVS; v++) {
       vs_conv_algo a = {VS_CONV_DIRECT, RMS[r], NVS[v], VS_CONV_DEFAULT_DIRECT.uc, VS_CONV_DEFAULT_DIRECT.ly, rw};
-      /* rm x nv accumulators and nv filter vectors in 32 registers. */
-      if (a.rm * a.nv + a.nv > 30 || !vs__conv_direct_fits(g, a)) continue;
+      /* rm x nv accumulators and the filter vectors (nv; kw x nv for the
+       * strip form) in 32 registers. */
+      int64_t wregs = rw == VS_CONV_STRIP ? g->KW * a.nv : a.nv;
+      if (a.rm * a.nv + wregs > 30 || !vs__conv_direct_fits(g, a)) continue;
       if (k++ == done) {
         *out = a;
         return true;
