@@ -31,10 +31,10 @@ static float *random_array(size_t n, unsigned seed) {
 
 /* Every conv2d numerics test runs each device algorithm in turn (conv2d.c):
  * VARSCOPE_CONV forces one per run; the direct kernel in its three forms
- * (the default per-block work-items; row-walking and strip ones with an
- * odd tile, unrolling and work-group: a strip set on a strided or dilated
- * width runs the per-block form). */
-static const char *const ALGOS[] = {"direct", "direct:5,1,3,2,1", "direct:5,1,2,3,2", "im2col", "convgemm"};
+ * (the default strip, which runs per pixel on a strided or dilated width;
+ * row-walking and per-pixel ones with an odd tile, unrolling and
+ * work-group). */
+static const char *const ALGOS[] = {"direct", "direct:5,1,3,2,1", "direct:5,1,2,3,0", "im2col", "convgemm"};
 
 /* Runs `out` with x fed and returns the result (caller frees). */
 static vs_tensor *run1(vs_output x, const float *xd, vs_shape xs, vs_output out) {
@@ -126,9 +126,9 @@ Test(nn, conv2d_valid_dilated_and_strided_rows_only) {
 Test(nn, conv2d_float64_every_direct_form) {
   /* conv + bias + relu (fused into the conv's step) in float64, SAME, a 5x5
    * filter over an odd 2x7x9x3 input, K = 6 (vectors of 2): each direct
-   * form -- per block, rows, strip with nv 3 -- against a host reference in
-   * double, to 1e-12 of the sum of |products| (75 terms). */
-  static const char *const forms[] = {"direct", "direct:5,1,3,2,1", "direct:5,1,2,3,2", "direct:3,3,1,1,2"};
+   * form (the default strip, rows, per pixel, a strip with nv 3) against a
+   * host reference in double, to 1e-12 of the sum of |products| (75 terms). */
+  static const char *const forms[] = {"direct", "direct:5,1,3,2,1", "direct:5,1,2,3,0", "direct:3,3,1,1,2"};
   enum { N = 2, H = 7, W = 9, C = 3, KS = 5, K = 6 };
   double xd[N * H * W * C], fd[KS * KS * C * K], bd[K];
   unsigned seed = 5;
@@ -523,7 +523,7 @@ static void run_fetches(const vs_output *f, vs_tensor **t, size_t n) {
 }
 
 Test(nn, fused_conv_bias_relu_equals_the_unfused_ops) {
-  static const char *const algos[] = {"direct", "direct:5,1,3,2,1", "direct:5,1,2,3,2", "im2col"};
+  static const char *const algos[] = {"direct", "direct:5,1,3,2,1", "direct:5,1,2,3,0", "im2col"};
   fused_net n;
   fused_net_build(&n);
   for (size_t a = 0; a < sizeof algos / sizeof *algos; a++) {

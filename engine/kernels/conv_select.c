@@ -32,19 +32,20 @@
 #include "kernels/conv_tuning.h"
 #include "runtime/tuning_store.h"
 
-/* rm8 nv2 with two work-items a work-group: on the 2-core AVX-512 Xeon
- * with the padding read in the kernel it took 12-13 CPU ms for the 5x5
- * 32->32 8x64x64 layer where rm6 ly1 took 14-19 (a loaded machine). */
-const vs_conv_algo VS_CONV_DEFAULT_DIRECT = {VS_CONV_DIRECT, 8, 2, 2, 2, 0};
+/* The strip form, rm8 nv2, eight work-items a work-group: in interleaved
+ * runs on the loaded 2-core AVX-512 Xeon its median CPU time was 15-25%
+ * below the per-pixel and row-walking forms' best sets on the 5x5 32->32
+ * layers (its fastest runs at the cores' FMA peak), level with rm4 nv4 on
+ * 3x3 64->64. On a strided or dilated width (no strip) the same tile runs
+ * per pixel (vs__conv_direct). Before it: rm8 nv2 u2 ly2 per pixel. */
+const vs_conv_algo VS_CONV_DEFAULT_DIRECT = {VS_CONV_DIRECT, 8, 2, 1, 8, VS_CONV_STRIP};
 /* Register tiles tried besides the default and a tuned set, all fitting
- * 32 vector registers (rm x nv accumulators plus nv filter vectors). */
+ * 32 vector registers (rm x nv accumulators plus nv filter vectors, kw x
+ * nv for the strip form). */
 static const vs_conv_algo DIRECT_VARIANTS[] = {
-    {VS_CONV_DIRECT, 6, 2, 2, 1, 0}, {VS_CONV_DIRECT, 12, 2, 2, 2, 0}, {VS_CONV_DIRECT, 4, 4, 2, 2, 0},
-    {VS_CONV_DIRECT, 8, 2, 2, 2, 1}, {VS_CONV_DIRECT, 12, 2, 2, 2, 1}, {VS_CONV_DIRECT, 6, 4, 2, 2, 1},
-    /* The strip form (stride 1 along the width): in interleaved runs on the
-     * 2-core Xeon its median CPU time was 15-25% below the other forms' on
-     * the 5x5 32->32 layer (rm8 nv2), level with rm4 nv4 on 3x3 64->64. */
-    {VS_CONV_DIRECT, 8, 2, 1, 2, 2}, {VS_CONV_DIRECT, 8, 2, 1, 8, 2}, {VS_CONV_DIRECT, 4, 4, 1, 2, 2},
+    {VS_CONV_DIRECT, 8, 2, 2, 2, 0}, {VS_CONV_DIRECT, 6, 2, 2, 1, 0}, {VS_CONV_DIRECT, 12, 2, 2, 2, 0},
+    {VS_CONV_DIRECT, 4, 4, 2, 2, 0}, {VS_CONV_DIRECT, 8, 2, 2, 2, 1}, {VS_CONV_DIRECT, 12, 2, 2, 2, 1},
+    {VS_CONV_DIRECT, 6, 4, 2, 2, 1}, {VS_CONV_DIRECT, 8, 2, 1, 2, 2}, {VS_CONV_DIRECT, 4, 4, 1, 2, 2},
 };
 
 void vs__conv_algo_name(vs_conv_algo a, char *buf, size_t cap) {

@@ -225,7 +225,14 @@ void vs__device_tune_conv_plan(size_t i, const vs__conv_tune_plan *plan, const v
   int64_t th = (g.OH - 1) * g.SH + (g.KH - 1) * g.DH + 1 - g.H, tw = (g.OW - 1) * g.SW + (g.KW - 1) * g.DW + 1 - g.W;
   th = th > 0 ? th : 0, tw = tw > 0 ? tw : 0;
   g.PT = th / 2, g.PB = th - g.PT, g.PL = tw / 2, g.PR = tw - g.PL;
-  vs_conv_algo def = VS_CONV_DEFAULT_DIRECT;
+  /* The default, or the nearest set that fits: nv 1 where K is too narrow
+   * for nv 2, the per-pixel form on a strided or dilated width. */
+  vs_conv_algo def = VS_CONV_DEFAULT_DIRECT, narrow = def;
+  narrow.nv = 1;
+  if (!vs__conv_direct_fits(&g, def)) {
+    if (vs__conv_direct_fits(&g, narrow)) def = narrow;
+    else def.rw = VS_CONV_PIXELS;
+  }
   if (!vs__conv_direct_fits(&g, def)) def.nv = 1;
   if (!vs__cl_options(VS_FLOAT, d)) {
     vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_OP_ERROR, "vs_device_tune_conv: float32 is not supported on %s",
