@@ -7,7 +7,12 @@
  * machine shared with other work disturbs far less than wall time;
  * when OpenBLAS is built in, also a host im2col + OpenBLAS sgemm baseline.
  *
- * Usage: conv_bench [--no-tf] [--case I]... [reps]   (default reps 5)
+ * Usage: conv_bench [--no-tf] [--no-blas] [--case I]... [--set ALGO]... [reps]   (default reps 5)
+ * --set ALGO (up to 8, VARSCOPE_CONV's values) times each set in one
+ * process, the sets taking turns run by run: one row per set, an A/B that
+ * the load of a shared machine does not tilt towards either.
+ * --no-blas skips the host OpenBLAS baseline (minutes on the large shapes,
+ * and it dominates a `perf record` of the run).
  * VARSCOPE_CONV=direct|direct:RM,NV,UC,LY,RW|im2col|convgemm|auto selects the
  * device algorithm (default auto). Timings on a shared machine are noisy:
  * each figure is a median of reps runs; repeat the whole run to compare. */
@@ -37,8 +42,6 @@ static const shape_case CASES[] = {
     {"3x3 64->64", 8, 64, 64, 64, 64, 3, 3},
 };
 
-/* Median seconds of one conv+bias+relu run on device `dev`. The input and
- * filter live in variables, so a run moves no data to or from the host. */
 /* CPU seconds of this process, all its threads (the device's, on a CPU
  * device): on a machine shared with other work, wall time measures the
  * sharing as much as the code; CPU time much less so. */
@@ -48,7 +51,16 @@ static double cpu_now(void) {
   return (double)t.tv_sec + t.tv_nsec * 1e-9;
 }
 
-static double device_seconds(const shape_case *sc, size_t dev, int reps, double *cpu, vs_status *st) {
+#define MAX_SETS 8
+
+/* Median wall and CPU seconds of one conv+bias+relu run on device `dev`,
+ * for each of the nsets algorithms in sets (VARSCOPE_CONV values, set
+ * before each run, so the sets take turns run by run under the same load:
+ * an A/B that the other work of a shared machine does not tilt); nsets 0:
+ * one result, with VARSCOPE_CONV as it is. The input and filter live in
+ * variables, so a run moves no data to the device. false on failure. */
+static bool device_seconds(const shape_case *sc, size_t dev, int reps, const char *const *sets, int nsets,
+                           double *wall, double *cpu, vs_status *st) {
   vs_graph *g = vs_graph_new();
   char device[32];
   snprintf(device, sizeof device, "/device:CL:%zu", dev);
@@ -63,27 +75,33 @@ static double device_seconds(const shape_case *sc, size_t dev, int reps, double 
   vs_op *init = vs_global_variables_initializer(g, st);
   vs_device_pop(g, st);
   vs_session *s = vs_status_code(st) ? NULL : vs_session_new(g, NULL, st);
-  double med = -1;
+  int n = nsets ? nsets : 1;
+  bool ok = false;
   if (s) {
     vs_session_run(s, NULL, NULL, 0, NULL, NULL, 0, &init, 1, st);
-    double *t = calloc((size_t)reps, sizeof *t), *c = calloc((size_t)reps, sizeof *c);
-    for (int i = -2; t && c && i < reps && !vs_status_code(st); i++) { /* two warm-ups: builds, autotuning */
-      double t0 = now(), c0 = cpu_now();
-      vs_session_run(s, NULL, NULL, 0, NULL, NULL, 0, &y.op, 1, st);
-      if (i >= 0) t[i] = now() - t0, c[i] = cpu_now() - c0;
-    }
+    double *t = calloc((size_t)(reps * n), sizeof *t), *c = calloc((size_t)(reps * n), sizeof *c);
+    for (int i = -2; t && c && i < reps && !vs_status_code(st); i++) /* two warm-ups: builds, autotuning */
+      for (int k = 0; k < n && !vs_status_code(st); k++) {
+        if (nsets) setenv("VARSCOPE_CONV", sets[k], 1);
+        double t0 = now(), c0 = cpu_now();
+        vs_session_run(s, NULL, NULL, 0, NULL, NULL, 0, &y.op, 1, st);
+        if (i >= 0) t[k * reps + i] = now() - t0, c[k * reps + i] = cpu_now() - c0;
+      }
     if (t && c && !vs_status_code(st)) {
-      qsort(t, (size_t)reps, sizeof *t, cmp_double);
-      qsort(c, (size_t)reps, sizeof *c, cmp_double);
-      med = t[reps / 2];
-      *cpu = c[reps / 2];
+      for (int k = 0; k < n; k++) {
+        qsort(t + k * reps, (size_t)reps, sizeof *t, cmp_double);
+        qsort(c + k * reps, (size_t)reps, sizeof *c, cmp_double);
+        wall[k] = t[k * reps + reps / 2];
+        cpu[k] = c[k * reps + reps / 2];
+      }
+      ok = true;
     }
     free(t);
     free(c);
   }
   vs_session_free(s);
   vs_graph_free(g);
-  return med;
+  return ok;
 }
 
 #ifdef VS_HAVE_OPENBLAS
@@ -139,10 +157,13 @@ static double openblas_seconds(const shape_case *sc, int reps) {
 #define NCASES (sizeof CASES / sizeof CASES[0])
 
 int main(int argc, char **argv) {
-  int reps = 5, tf = 1;
+  int reps = 5, tf = 1, blas = 1, nsets = 0;
   int only[NCASES], nonly = 0;
+  const char *sets[MAX_SETS];
   for (int a = 1; a < argc; a++) {
     if (strcmp(argv[a], "--no-tf") == 0) tf = 0;
+    else if (strcmp(argv[a], "--no-blas") == 0) blas = 0;
+    else if (strcmp(argv[a], "--set") == 0 && a + 1 < argc && nsets < MAX_SETS) sets[nsets++] = argv[++a];
     else if (strcmp(argv[a], "--case") == 0 && a + 1 < argc && nonly < (int)NCASES) only[nonly++] = atoi(argv[++a]);
     else reps = atoi(argv[a]);
   }
@@ -176,7 +197,7 @@ int main(int argc, char **argv) {
   size_t ndev = vs_num_devices(st);
   const char *algo = getenv("VARSCOPE_CONV");
   printf("conv2d + bias_add + relu forward, NHWC, SAME, stride 1; median of %d runs; algorithm %s\n", reps,
-         algo ? algo : "auto");
+         nsets ? "per row (--set: the sets take turns run by run)" : algo ? algo : "auto");
   printf("peer: %s\n", peer.label[0] ? peer.label : peer.why);
   for (size_t d = 0; d < ndev; d++) {
     vs_device_info in;
@@ -189,27 +210,32 @@ int main(int argc, char **argv) {
       if (!want[i]) continue;
       const shape_case *sc = &CASES[i];
       double flop = 2.0 * sc->n * sc->h * sc->w * sc->kh * sc->kw * sc->c * sc->k;
-      double cpu = 0, s = device_seconds(sc, d, reps, &cpu, st);
+      double wall[MAX_SETS], cpu[MAX_SETS];
       char shape[48];
       snprintf(shape, sizeof shape, "%dx%dx%dx%d", sc->n, sc->h, sc->w, sc->c);
-      if (s < 0) {
+      if (!device_seconds(sc, d, reps, sets, nsets, wall, cpu, st)) {
         printf("  %-26s %-18s failed: %s\n", sc->what, shape, vs_status_message(st));
         vs_status_set(st, VS_OK, NULL);
         continue;
       }
       double tfs = peer.seconds[i];
       double tfc = peer.cpu[i];
-      printf("  %-26s %-18s %9.2f %9.1f %7.1f%%", sc->what, shape, s * 1e3, flop / s / 1e9,
-             100.0 * flop / s / 1e9 / peak);
-      if (tfs > 0) printf(" %9.1f %8.2f", flop / tfs / 1e9, tfs / s);
-      else printf(" %9s %8s", "-", "-");
-      printf(" | %9.2f", cpu * 1e3);
-      if (tfc > 0) printf(" %9.2f %8.2f\n", tfc * 1e3, tfc / cpu);
-      else printf(" %9s %8s\n", "-", "-");
+      for (int k = 0; k < (nsets ? nsets : 1); k++) {
+        double s = wall[k];
+        printf("  %-26s %-18s %9.2f %9.1f %7.1f%%", sc->what, shape, s * 1e3, flop / s / 1e9,
+               100.0 * flop / s / 1e9 / peak);
+        if (tfs > 0) printf(" %9.1f %8.2f", flop / tfs / 1e9, tfs / s);
+        else printf(" %9s %8s", "-", "-");
+        printf(" | %9.2f", cpu[k] * 1e3);
+        if (tfc > 0) printf(" %9.2f %8.2f", tfc * 1e3, tfc / cpu[k]);
+        else printf(" %9s %8s", "-", "-");
+        printf(nsets ? "  %s\n" : "%s\n", nsets ? sets[k] : "");
+      }
     }
   }
 #ifdef VS_HAVE_OPENBLAS
-  printf("\nhost im2col + OpenBLAS sgemm (OPENBLAS_NUM_THREADS=%s):\n",
+  for (size_t i = 0; i < NCASES && !blas; i++) want[i] = false;
+  if (blas) printf("\nhost im2col + OpenBLAS sgemm (OPENBLAS_NUM_THREADS=%s):\n",
          getenv("OPENBLAS_NUM_THREADS") ? getenv("OPENBLAS_NUM_THREADS") : "default");
   for (size_t i = 0; i < NCASES; i++) {
     if (!want[i]) continue;
@@ -220,6 +246,7 @@ int main(int argc, char **argv) {
     printf("  %-26s %-18s %10.2f %10.1f\n", sc->what, shape, s * 1e3, flop / s / 1e9);
   }
 #else
+  (void)blas;
   printf("\nhost OpenBLAS baseline: not built (install libopenblas-dev and rebuild)\n");
 #endif
   vs_status_free(st);

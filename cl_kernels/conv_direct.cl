@@ -3,7 +3,11 @@
  * pixels x VEC consecutive output channels, with one VEC-wide accumulator per
  * pixel, walking the filter window over the NHWC input (taps in the SAME
  * padding read a zero row), with the BiasAdd and Relu that follow the conv
- * applied as it stores (the plan's fusion, engine/exec/plan.c).
+ * applied as it stores (the plan's fusion, engine/exec/plan.c). Three forms
+ * (conv_internal.h's rw): conv2d (RM pixels anywhere in the output),
+ * conv2d_rows (a whole output row, filter row by filter row) and
+ * conv2d_strip (RM pixels of one row, each input pixel fed to every tap
+ * that reads it: stride 1 along the width only).
  * T float/double, VEC in {1, 2, 4, 8, 16}, RM rows, NV vectors; the host
  * picks VEC * NV to divide K. */
 #ifdef VS_FP64
@@ -65,6 +69,17 @@ static inline TV epilogue(TV v, TV b, int relu) {
 }
 #define EPILOGUE(v, b) epilogue((v), (b), relu)
 
+/* Stores a tile with the epilogue: acc[r] to output pixel m0 + r, for the
+ * rows r below count (the tail of the last tile is not written). */
+#define STORE_TILE(acc, m0, count)                                                                   \
+  {                                                                                                  \
+    TV b_[NV];                                                                                       \
+    _Pragma("unroll") for (int v = 0; v < NV; v++) b_[v] = LOADV(bias, kv + v * VEC);               \
+    _Pragma("unroll") for (int r = 0; r < RM; r++) if ((ulong)r < (count))                          \
+      _Pragma("unroll") for (int v = 0; v < NV; v++)                                                 \
+        STOREV(EPILOGUE(acc[r][v], b_[v]), out, ((ulong)(m0) + r) * K_ + kv + v * VEC);             \
+  }
+
 /* The input pixel a tap reads, or the zero row (C_ zeros) when it falls in
  * the SAME padding: the padding costs a select per pixel and tap, where a
  * zero-padded copy of the input cost a whole pass over it. */
@@ -110,14 +125,7 @@ __kernel void conv2d(__global T *out, __global const T *in, __global const T *fi
       if (!any) continue; /* the whole tile is in the padding for this tap */
       ACCUMULATE_CHANNELS(acc, px, f);
     }
-  TV b[NV];
-#pragma unroll
-  for (int v = 0; v < NV; v++) b[v] = LOADV(bias, kv + v * VEC);
-#pragma unroll
-  for (int r = 0; r < RM; r++)
-    if (m0 + r < M)
-#pragma unroll
-      for (int v = 0; v < NV; v++) STOREV(EPILOGUE(acc[r][v], b[v]), out, (m0 + r) * K_ + kv + v * VEC);
+  STORE_TILE(acc, m0, M - m0);
 }
 
 /* The row-walking variant, for CPUs: one work-item per output row (n, oh)
@@ -182,4 +190,56 @@ __kernel void conv2d_rows(__global T *out, __global const T *in, __global const 
           for (int v = 0; v < NV; v++) STOREV(acc[r][v], orow, (ulong)(ow0 + r) * K_ + v * VEC);
     }
   }
+}
+
+/* The strip form, for stride 1 along the width without dilation there:
+ * one work-item per RM consecutive output pixels of one output row and NV
+ * vectors of channels, its accumulators held across the whole filter. For
+ * each filter row and input channel it loads the KW x NV filter vectors
+ * once and broadcasts each of the RM + KW - 1 input pixels the strip reads
+ * once, feeding it to every tap that uses it: RM x KW x NV fused
+ * multiply-adds per KW x NV + RM + KW - 1 loads, where the per-pixel form
+ * loads RM + NV values per RM x NV (the input pixel of output r and tap kw
+ * is r + kw). Global size: (K / (VEC * NV), N * OH * ceil(OW / RM)). */
+__kernel void conv2d_strip(__global T *out, __global const T *in, __global const T *filter, __global const T *zeros,
+                           __global const T *bias, const int H, const int W, const int PT, const int PL, const int OH,
+                           const int OW, const int SH, const int SW, const int DH, const int DW, const ulong M,
+                           const int relu) {
+  int kv = get_global_id(0) * VEC * NV;
+  int nblk = (OW + RM - 1) / RM;
+  ulong item = get_global_id(1), row = item / (ulong)nblk; /* row: n * OH + oh */
+  if (kv >= K_ || row >= M / (ulong)OW) return;
+  int ow0 = (int)(item - row * (ulong)nblk) * RM, oh = (int)(row % OH);
+  ulong nrow = row / OH * H;
+  TV acc[RM][NV];
+#pragma unroll
+  for (int r = 0; r < RM; r++)
+#pragma unroll
+    for (int v = 0; v < NV; v++) acc[r][v] = (TV)0;
+  for (int kh = 0; kh < KH_; kh++) {
+    int ih = oh * SH - PT + kh * DH;
+    if ((uint)ih >= (uint)H) continue; /* the filter row falls in the padding */
+    __global const T *px[RM + KW_ - 1];
+#pragma unroll
+    for (int j = 0; j < RM + KW_ - 1; j++) px[j] = TAP(ih, ow0 - PL + j, nrow);
+    __global const T *f = filter + (ulong)kh * KW_ * C_ * K_ + kv;
+#pragma unroll UNROLL_C
+    for (int c = 0; c < C_; c++) {
+      TV w[KW_][NV];
+#pragma unroll
+      for (int kw = 0; kw < KW_; kw++)
+#pragma unroll
+        for (int v = 0; v < NV; v++) w[kw][v] = LOADV(f, ((ulong)kw * C_ + c) * K_ + v * VEC);
+#pragma unroll
+      for (int j = 0; j < RM + KW_ - 1; j++) {
+        TV x = (TV)px[j][c];
+#pragma unroll
+        for (int kw = 0; kw < KW_; kw++)
+          if (j - kw >= 0 && j - kw < RM)
+#pragma unroll
+            for (int v = 0; v < NV; v++) acc[j - kw][v] = fma(x, w[kw][v], acc[j - kw][v]);
+      }
+    }
+  }
+  STORE_TILE(acc, row * OW + ow0, (ulong)(OW - ow0));
 }

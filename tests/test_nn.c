@@ -30,12 +30,13 @@ static float *random_array(size_t n, unsigned seed) {
 }
 
 /* Every conv2d numerics test runs each device algorithm in turn (conv2d.c):
- * VARSCOPE_CONV forces one per run; the direct kernel in both its forms
- * (the default per-block work-items; row-walking ones with an odd tile,
- * unrolling and work-group); the implicit GEMM single- and double-buffered
- * with tiles no shape here fills. */
-static const char *const ALGOS[] = {"direct", "direct:5,1,3,2,1", "im2col", "convgemm", "igemm:16,16,8,4,4,2",
-                                    "igemm:32,32,16,8,8,4,1"};
+ * VARSCOPE_CONV forces one per run; the direct kernel in its three forms
+ * (the default strip, which runs per pixel on a strided or dilated width;
+ * row-walking and per-pixel ones with an odd tile, unrolling and
+ * work-group); the implicit GEMM single- and double-buffered with tiles no
+ * shape here fills. */
+static const char *const ALGOS[] = {"direct", "direct:5,1,3,2,1", "direct:5,1,2,3,0", "im2col", "convgemm",
+                                    "igemm:16,16,8,4,4,2", "igemm:32,32,16,8,8,4,1"};
 
 /* Runs `out` with x fed and returns the result (caller frees). */
 static vs_tensor *run1(vs_output x, const float *xd, vs_shape xs, vs_output out) {
@@ -118,6 +119,66 @@ Test(nn, conv2d_dilated_same) { check_conv((conv_case){1, 9, 8, 2, 3, 3, 3, 1, 1
 Test(nn, conv2d_1x1_is_a_gemm) { check_conv((conv_case){2, 5, 3, 7, 1, 1, 6, 1, 1, 1, 1, false, false, false}); }
 Test(nn, conv2d_bias_relu_image_filter_layer) { check_conv((conv_case){2, 16, 16, 32, 5, 5, 32, 1, 1, 1, 1, true, true, true}); }
 Test(nn, conv2d_bias_without_relu) { check_conv((conv_case){1, 6, 6, 3, 3, 3, 4, 1, 1, 1, 1, true, true, false}); }
+/* Dilation and stride along the height only: the strip form runs (it needs
+ * stride 1 and no dilation along the width alone). */
+Test(nn, conv2d_valid_dilated_and_strided_rows_only) {
+  check_conv((conv_case){2, 11, 8, 3, 3, 4, 8, 2, 1, 2, 1, false, true, true});
+}
+
+Test(nn, conv2d_float64_every_direct_form) {
+  /* conv + bias + relu (fused into the conv's step) in float64, SAME, a 5x5
+   * filter over an odd 2x7x9x3 input, K = 6 (vectors of 2): each direct
+   * form (the default strip, rows, per pixel, a strip with nv 3) against a
+   * host reference in double, to 1e-12 of the sum of |products| (75 terms). */
+  static const char *const forms[] = {"direct", "direct:5,1,3,2,1", "direct:5,1,2,3,0", "direct:3,3,1,1,2"};
+  enum { N = 2, H = 7, W = 9, C = 3, KS = 5, K = 6 };
+  double xd[N * H * W * C], fd[KS * KS * C * K], bd[K];
+  unsigned seed = 5;
+  for (size_t i = 0; i < sizeof xd / sizeof *xd + sizeof fd / sizeof *fd + K; i++) {
+    seed = seed * 1664525u + 1013904223u;
+    double v = (double)(seed >> 8) / 8388608.0 - 1.0;
+    if (i < sizeof xd / sizeof *xd) xd[i] = v;
+    else if (i < sizeof xd / sizeof *xd + sizeof fd / sizeof *fd) fd[i - sizeof xd / sizeof *xd] = v;
+    else bd[i - sizeof xd / sizeof *xd - sizeof fd / sizeof *fd] = v;
+  }
+  vs_output x = vs_constant(g, xd, VS_DOUBLE, VS_SHAPE(N, H, W, C), "x", st);
+  vs_output y = vs_conv2d(g, x, vs_constant(g, fd, VS_DOUBLE, VS_SHAPE(KS, KS, C, K), "f", st),
+                          &(vs_conv2d_opts){.padding = "SAME"}, st);
+  y = vs_relu(g, vs_bias_add(g, y, vs_constant(g, bd, VS_DOUBLE, VS_SHAPE(K), "b", st), NULL, st), NULL, st);
+  OK();
+  for (size_t a = 0; a < sizeof forms / sizeof *forms; a++) {
+    setenv("VARSCOPE_CONV", forms[a], 1);
+    vs_session *s = vs_session_new(g, NULL, st);
+    vs_tensor *t = NULL;
+    vs_session_run(s, NULL, NULL, 0, &y, &t, 1, NULL, 0, st);
+    vs_session_free(s);
+    OK();
+    cr_assert_eq(vs_tensor_dtype(t), VS_DOUBLE);
+    const double *got = vs_tensor_data(t);
+    for (int n = 0; n < N; n++)
+      for (int i = 0; i < H; i++)
+        for (int j = 0; j < W; j++)
+          for (int k = 0; k < K; k++) {
+            double acc = bd[k], mag = fabs(acc);
+            for (int p = 0; p < KS; p++)
+              for (int q = 0; q < KS; q++) {
+                int ih = i - 2 + p, iw = j - 2 + q;
+                if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+                for (int c = 0; c < C; c++) {
+                  double v = xd[((n * H + ih) * W + iw) * C + c] * fd[((p * KS + q) * C + c) * K + k];
+                  acc += v;
+                  mag += fabs(v);
+                }
+              }
+            if (acc < 0) acc = 0;
+            double v = got[((n * H + i) * W + j) * K + k];
+            cr_assert(fabs(v - acc) <= 1e-12 * (1 + mag), "%s: out[%d,%d,%d,%d] = %.17g, want %.17g", forms[a], n, i,
+                      j, k, v, acc);
+          }
+    vs_tensor_free(t);
+  }
+  unsetenv("VARSCOPE_CONV");
+}
 
 /* ---- TensorFlow's outputs ---- */
 
@@ -465,7 +526,7 @@ static void run_fetches(const vs_output *f, vs_tensor **t, size_t n) {
 }
 
 Test(nn, fused_conv_bias_relu_equals_the_unfused_ops) {
-  static const char *const algos[] = {"direct", "direct:5,1,3,2,1", "im2col"};
+  static const char *const algos[] = {"direct", "direct:5,1,3,2,1", "direct:5,1,2,3,0", "im2col"};
   fused_net n;
   fused_net_build(&n);
   for (size_t a = 0; a < sizeof algos / sizeof *algos; a++) {

@@ -81,8 +81,14 @@ int vs__conv_direct_vec(const vs_conv_geom *g) {
 
 bool vs__conv_direct_fits(const vs_conv_geom *g, vs_conv_algo a) {
   int vec = vs__conv_direct_vec(g);
+  /* The strip form reads input pixel r + kw for output r and tap kw: stride
+   * 1 and no dilation along the width; its KW x NV filter vectors are
+   * registers and its RM + KW - 1 pixel pointers unrolled code, hence the
+   * bound on KW. */
+  bool strip_fits = g->SW == 1 && g->DW == 1 && g->KW <= VS_CONV_STRIP_MAX_KW;
   return a.rm >= 1 && a.rm <= VS_CONV_MAX_RM && a.nv >= 1 && a.nv <= VS_CONV_MAX_NV && g->K % (vec * a.nv) == 0 &&
-         a.uc >= 1 && a.uc <= VS_CONV_MAX_UC && a.ly >= 1 && a.ly <= VS_CONV_MAX_LY && (a.rw == 0 || a.rw == 1);
+         a.uc >= 1 && a.uc <= VS_CONV_MAX_UC && a.ly >= 1 && a.ly <= VS_CONV_MAX_LY &&
+         (a.rw == VS_CONV_PIXELS || a.rw == VS_CONV_ROWS || (a.rw == VS_CONV_STRIP && strip_fits));
 }
 
 /* A device buffer of n zeros of g's dtype (released by the caller once
@@ -103,10 +109,11 @@ static cl_mem zeros_buffer(vs_cl_device *d, size_t dev, const vs_conv_geom *g, s
 
 bool vs__conv_direct(vs_cl_device *d, size_t dev, const vs_conv_geom *g, vs_conv_algo a, cl_mem x, cl_mem f,
                      cl_mem out, const vs_conv_epi *epi, vs_status *st) {
-  int vec = vs__conv_direct_vec(g), rm = a.rm, nv = a.nv;
-  if (!vs__conv_direct_fits(g, a)) { /* a stored or forced set that does not fit this K: the default shape */
+  int vec = vs__conv_direct_vec(g), rm = a.rm, nv = a.nv, form = a.rw;
+  if (!vs__conv_direct_fits(g, a)) { /* a stored or forced set that does not fit this shape: the default's */
     nv = g->K % (vec * 2) == 0 ? 2 : 1;
     rm = rm >= 1 && rm <= VS_CONV_MAX_RM ? rm : 6;
+    form = form == VS_CONV_ROWS ? VS_CONV_ROWS : VS_CONV_PIXELS; /* a strip set on a strided width: per pixel */
   }
   int uc = a.uc >= 1 && a.uc <= VS_CONV_MAX_UC ? a.uc : 1, ly = a.ly >= 1 && a.ly <= VS_CONV_MAX_LY ? a.ly : 1;
   const char *base = vs__cl_options(g->dtype, d);
@@ -119,8 +126,8 @@ bool vs__conv_direct(vs_cl_device *d, size_t dev, const vs_conv_geom *g, vs_conv
    * conv without one. */
   cl_mem zeros = zeros_buffer(d, dev, g, (size_t)(g->C > g->K ? g->C : g->K), st);
   if (!zeros) return false;
-  bool rows = a.rw == 1;
-  cl_kernel kc = vs__kernel(d, "conv_direct", opts, rows ? "conv2d_rows" : "conv2d", st);
+  static const char *const NAMES[] = {"conv2d", "conv2d_rows", "conv2d_strip"};
+  cl_kernel kc = vs__kernel(d, "conv_direct", opts, NAMES[form], st);
   bool ok = kc != NULL;
   cl_mem bias = epi && epi->bias ? epi->bias : zeros;
   cl_int iH = (cl_int)g->H, iW = (cl_int)g->W, iPT = (cl_int)g->PT, iPL = (cl_int)g->PL, iOH = (cl_int)g->OH,
@@ -134,7 +141,10 @@ bool vs__conv_direct(vs_cl_device *d, size_t dev, const vs_conv_geom *g, vs_conv
      * item in x keep PoCL from re-vectorising the explicit vectors, LY
      * items along the pixels share a work-group (fewer, larger tasks for
      * the device's threads). */
-    size_t gx = (size_t)(g->K / (vec * nv)), gy = rows ? (size_t)(g->N * g->OH) : (size_t)((M + (cl_ulong)rm - 1) / (cl_ulong)rm);
+    size_t gx = (size_t)(g->K / (vec * nv)),
+           gy = form == VS_CONV_ROWS    ? (size_t)(g->N * g->OH)
+                : form == VS_CONV_STRIP ? (size_t)(g->N * g->OH) * (size_t)((g->OW + rm - 1) / rm)
+                                        : (size_t)((M + (cl_ulong)rm - 1) / (cl_ulong)rm);
     gy = (gy + (size_t)ly - 1) / (size_t)ly * (size_t)ly; /* no non-uniform work-groups on PoCL */
     size_t global[2] = {gx, gy}, local[2] = {1, (size_t)ly};
     ok = enqueue(d, kc, ca, 17, 2, global, local, "conv2d (direct)", st);

@@ -22,7 +22,7 @@ typedef struct vs_conv_algo {
   int nv; /* vectors of VEC output channels per work-item (VEC: the widest of 16..1 dividing K) */
   int uc; /* unrolling of the input-channel loop */
   int ly; /* work-items per work-group along the pixels */
-  int rw; /* 1: one work-item walks a whole output row, kernel row by kernel row (conv2d_rows); 0: RM pixels */
+  int rw; /* the form (vs_conv_form): RM pixels, a whole row, or a strip of one row reusing each input pixel */
   /* VS_CONV_IGEMM (conv_igemm.c): an mwg x nwg output tile per work-group
    * of mdimc x ndimc work-items, kwg-deep local slices (db: two buffers),
    * vectors of vw along K. */
@@ -31,6 +31,14 @@ typedef struct vs_conv_algo {
 /* A kind with the direct kernel's fields, as an initialiser. */
 #define VS_CONV_SET(k, rm_, nv_, uc_, ly_, rw_) \
   {.kind = (k), .rm = (rm_), .nv = (nv_), .uc = (uc_), .ly = (ly_), .rw = (rw_)}
+/* The direct kernel's forms (cl_kernels/conv_direct.cl), the values of rw:
+ * RM output pixels anywhere (conv2d); one work-item walking a whole output
+ * row, filter row by filter row (conv2d_rows); RM pixels of one output
+ * row, each input pixel loaded once per filter row and channel for all
+ * the taps reading it (conv2d_strip: stride 1 and no dilation along the
+ * width, KW up to VS_CONV_STRIP_MAX_KW). */
+typedef enum vs_conv_form { VS_CONV_PIXELS = 0, VS_CONV_ROWS = 1, VS_CONV_STRIP = 2 } vs_conv_form;
+#define VS_CONV_STRIP_MAX_KW 7
 #define VS_CONV_MAX_RM 16
 #define VS_CONV_MAX_NV 4
 #define VS_CONV_MAX_UC 8

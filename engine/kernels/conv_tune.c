@@ -2,7 +2,7 @@
  * per device and shape family (vs_device_tune_conv, conv_tuning.h).
  *
  * The search space is the kernel's parameters (conv_internal.h): its form
- * (rw: per-block or row-walking work-items), the register tile (rm output
+ * (rw: per-block, row-walking or strip work-items), the register tile (rm output
  * pixels x nv channel vectors), the unrolling of the input-channel loop
  * (uc) and the work-group height (ly). Phase 1 walks both forms' register
  * tiles that fit 32 vector registers with the default's uc and ly;
@@ -176,12 +176,14 @@ static void params_text(vs_conv_algo a, char *buf, size_t cap) {
 static bool next_candidate(const vs_conv_geom *g, size_t done, vs_conv_algo best, vs_conv_algo *out) {
   static const int RMS[] = {2, 4, 6, 8, 10, 12, 14, 16}, NVS[] = {1, 2, 4}, UCS[] = {1, 2, 4}, LYS[] = {1, 2, 4, 8, 16};
   size_t k = 0;
-  for (int rw = 0; rw <= 1; rw++)
+  for (int rw = VS_CONV_PIXELS; rw <= VS_CONV_STRIP; rw++)
   for (size_t r = 0; r < sizeof RMS / sizeof *RMS; r++)
     for (size_t v = 0; v < sizeof NVS / sizeof *NVS; v++) {
       vs_conv_algo a = VS_CONV_SET(VS_CONV_DIRECT, RMS[r], NVS[v], VS_CONV_DEFAULT_DIRECT.uc, VS_CONV_DEFAULT_DIRECT.ly, rw);
-      /* rm x nv accumulators and nv filter vectors in 32 registers. */
-      if (a.rm * a.nv + a.nv > 30 || !vs__conv_direct_fits(g, a)) continue;
+      /* rm x nv accumulators and the filter vectors (nv; kw x nv for the
+       * strip form) in 32 registers. */
+      int64_t wregs = rw == VS_CONV_STRIP ? g->KW * a.nv : a.nv;
+      if (a.rm * a.nv + wregs > 30 || !vs__conv_direct_fits(g, a)) continue;
       if (k++ == done) {
         *out = a;
         return true;
@@ -233,7 +235,14 @@ void vs__device_tune_conv_plan(size_t i, const vs__conv_tune_plan *plan, const v
   int64_t th = (g.OH - 1) * g.SH + (g.KH - 1) * g.DH + 1 - g.H, tw = (g.OW - 1) * g.SW + (g.KW - 1) * g.DW + 1 - g.W;
   th = th > 0 ? th : 0, tw = tw > 0 ? tw : 0;
   g.PT = th / 2, g.PB = th - g.PT, g.PL = tw / 2, g.PR = tw - g.PL;
-  vs_conv_algo def = VS_CONV_DEFAULT_DIRECT;
+  /* The default, or the nearest set that fits: nv 1 where K is too narrow
+   * for nv 2, the per-pixel form on a strided or dilated width. */
+  vs_conv_algo def = VS_CONV_DEFAULT_DIRECT, narrow = def;
+  narrow.nv = 1;
+  if (!vs__conv_direct_fits(&g, def)) {
+    if (vs__conv_direct_fits(&g, narrow)) def = narrow;
+    else def.rw = VS_CONV_PIXELS;
+  }
   if (!vs__conv_direct_fits(&g, def)) def.nv = 1;
   if (!vs__cl_options(VS_FLOAT, d)) {
     vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_OP_ERROR, "vs_device_tune_conv: float32 is not supported on %s",
