@@ -22,11 +22,13 @@ typedef struct vs_gemm_params {
 #define VS_GEMM_MAX_UK 16
 #define VS_GEMM_MAX_LY 64
 
-/* Which implementation runs a float32 GEMM. */
-typedef enum vs_gemm_kind { VS_GEMM_OWN = 0, VS_GEMM_CLBLAST = 1 } vs_gemm_kind;
+/* Which implementation runs a float32 GEMM: the own kernel on packed
+ * panels, CLBlast, or the own kernel reading A and B in place (no packing:
+ * one launch; only where B is not transposed, vs__gemm_inplace_fits). */
+typedef enum vs_gemm_kind { VS_GEMM_OWN = 0, VS_GEMM_CLBLAST = 1, VS_GEMM_INPLACE = 2 } vs_gemm_kind;
 typedef struct vs_gemm_algo {
   vs_gemm_kind kind;
-  vs_gemm_params p; /* VS_GEMM_OWN's; zeros for CLBlast */
+  vs_gemm_params p; /* the own kernel's (both kinds); zeros for CLBlast */
 } vs_gemm_algo;
 
 /* In range (a set read from the store or the environment is checked
@@ -38,7 +40,7 @@ bool vs__gemm_params_ok(vs_gemm_params p);
 vs_gemm_params vs__gemm_default_params(const vs_cl_device *d);
 /* "rm=14 nv=2 vec=16 uk=4 ly=16". */
 void vs__gemm_params_text(vs_gemm_params p, char *buf, size_t cap);
-/* "own rm14 nv2 v16 u4 ly16" or "clblast". */
+/* "own rm14 nv2 v16 u4 ly16", "inplace rm14 nv2 v16 u4 ly16" or "clblast". */
 void vs__gemm_algo_name(vs_gemm_algo a, char *buf, size_t cap);
 
 /* True when the own kernel can run this problem on d: float32, its packed
@@ -55,7 +57,19 @@ bool vs__gemm_own(vs_cl_device *d, vs_gemm_params p, bool ta, bool tb, size_t m,
                   size_t a_off, size_t lda, cl_mem b, size_t b_off, size_t ldb, cl_mem c, size_t c_off, size_t ldc,
                   vs_status *st);
 
-/* Runs algorithm a (own under a.p, or CLBlast through vs__gemm). */
+/* True when the in-place kernel can run this problem under p: B not
+ * transposed (its vectors are runs of a row of B), m >= rm and n >= nv x
+ * vec (an edge tile is shifted back into C, so C holds one whole tile),
+ * 1 <= k <= INT32_MAX. */
+bool vs__gemm_inplace_fits(vs_gemm_params p, bool tb, size_t m, size_t n, size_t k);
+
+/* vs__gemm_own's contract with the in-place kernel (one launch, no
+ * panels); INVALID_ARGUMENT when !vs__gemm_inplace_fits. */
+bool vs__gemm_inplace(vs_cl_device *d, vs_gemm_params p, bool ta, bool tb, size_t m, size_t n, size_t k, cl_mem a,
+                      size_t a_off, size_t lda, cl_mem b, size_t b_off, size_t ldb, cl_mem c, size_t c_off,
+                      size_t ldc, vs_status *st);
+
+/* Runs algorithm a (own or in-place under a.p, or CLBlast through vs__gemm). */
 bool vs__gemm_algo_run(vs_cl_device *d, vs_gemm_algo a, bool ta, bool tb, size_t m, size_t n, size_t k, cl_mem am,
                        size_t a_off, size_t lda, cl_mem bm, size_t b_off, size_t ldb, cl_mem c, size_t c_off,
                        size_t ldc, vs_status *st);
@@ -72,7 +86,9 @@ bool vs__matmul(vs_cl_device *d, vs_dtype t, bool ta, bool tb, size_t m, size_t 
  * bucket of m, n and k ("nn|m10|n10|k10"). malloc'd. */
 char *vs__gemm_family_key(bool ta, bool tb, size_t m, size_t n, size_t k);
 /* The algorithm for this device and problem: VARSCOPE_GEMM when set
- * ("clblast", "own" or "own:RM,NV,VEC,UK,LY"), else the one kept for the
+ * ("clblast", "own", "own:RM,NV,VEC,UK,LY", "inplace" or
+ * "inplace:RM,NV,VEC,UK,LY"; in-place falls back to own where it cannot
+ * run the problem), else the one kept for the
  * family (this process's memo, then the keyed store), else measured now
  * on the real buffers (c is overwritten) and kept. */
 bool vs__gemm_select(vs_cl_device *d, bool ta, bool tb, size_t m, size_t n, size_t k, cl_mem a, size_t a_off,
