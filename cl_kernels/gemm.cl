@@ -21,7 +21,12 @@
  * Work-groups are one item wide in x so PoCL does not re-vectorise the
  * explicit vectors across work-items.
  *
- * Compile-time: VEC in {1, 2, 4, 8, 16}, NV, RM, UNROLL_K; T is float. */
+ * Two more multiplies share the register tile (tile_step): gemm_blocked
+ * (packed panels, k in chunks, an item over LY tiles) and gemm_inplace
+ * (no packing, for small problems); gemm_select.c measures which runs.
+ *
+ * Compile-time: VEC in {1, 2, 4, 8, 16}, NV, RM, UNROLL_K, LY, TA
+ * (gemm_inplace's A layout); T is float. */
 
 #ifndef UNROLL_K
 #define UNROLL_K 1
@@ -115,6 +120,51 @@ __attribute__((always_inline)) inline void tile_step(TV acc[RM][NV], __global co
   }
 }
 
+/* C's RM x NR tile at (row0, col0) from acc: whole vectors inside C,
+ * element by element across its right edge; rows past m are not written. */
+__attribute__((always_inline)) inline void tile_store(TV acc[RM][NV], __global float *c, const ulong ldc,
+                                                      const ulong row0, const ulong col0, const ulong m,
+                                                      const ulong n) {
+#pragma unroll
+  for (int r = 0; r < RM; r++) {
+    if (row0 + r >= m) break;
+    __global float *cr = c + (row0 + r) * ldc + col0;
+#pragma unroll
+    for (int v = 0; v < NV; v++) {
+      ulong col = col0 + (ulong)v * VEC;
+      if (col + VEC <= n) {
+        STOREV(acc[r][v], cr + v * VEC);
+      } else if (col < n) {
+        float tmp[VEC];
+        STOREV(acc[r][v], tmp);
+        for (ulong e = 0; col + e < n; e++) cr[v * VEC + e] = tmp[e];
+      }
+    }
+  }
+}
+
+/* acc from C's tile at (row0, col0), zeros outside C (tile_store's
+ * mirror; those are never stored). */
+__attribute__((always_inline)) inline void tile_load(TV acc[RM][NV], __global const float *c, const ulong ldc,
+                                                     const ulong row0, const ulong col0, const ulong m,
+                                                     const ulong n) {
+#pragma unroll
+  for (int r = 0; r < RM; r++) {
+    __global const float *cr = c + (row0 + r) * ldc + col0;
+#pragma unroll
+    for (int v = 0; v < NV; v++) {
+      ulong col = col0 + (ulong)v * VEC;
+      if (row0 + r < m && col + VEC <= n) {
+        acc[r][v] = LOADV(cr + v * VEC);
+      } else {
+        float tmp[VEC];
+        for (ulong e = 0; e < VEC; e++) tmp[e] = row0 + r < m && col + e < n ? cr[v * VEC + e] : 0.0f;
+        acc[r][v] = LOADV(tmp);
+      }
+    }
+  }
+}
+
 /* One work-item per RM x NR block of C. Global size: (ceil(n / NR),
  * ceil(m / RM) rounded up to LY); local (1, LY). */
 __kernel void gemm_packed(__global float *c, const ulong c_off, const ulong ldc, __global const float *ap,
@@ -132,24 +182,7 @@ __kernel void gemm_packed(__global float *c, const ulong c_off, const ulong ldc,
     pa += RM;
     pb += NR;
   }
-  /* The store: whole vectors inside C, element by element across its
-   * right edge; rows past m are not written. */
-#pragma unroll
-  for (int r = 0; r < RM; r++) {
-    if (row0 + r >= m) break;
-    __global float *cr = c + c_off + (row0 + r) * ldc + col0;
-#pragma unroll
-    for (int v = 0; v < NV; v++) {
-      ulong col = col0 + (ulong)v * VEC;
-      if (col + VEC <= n) {
-        STOREV(acc[r][v], cr + v * VEC);
-      } else if (col < n) {
-        float tmp[VEC];
-        STOREV(acc[r][v], tmp);
-        for (ulong e = 0; col + e < n; e++) cr[v * VEC + e] = tmp[e];
-      }
-    }
-  }
+  tile_store(acc, c + c_off, ldc, row0, col0, m, n);
 }
 
 /* The in-place multiply, for problems too small to repay packing (at 256^3
@@ -208,6 +241,48 @@ __kernel void gemm_inplace(__global float *c, const ulong c_off, const ulong ldc
         STOREV(acc[r][v], tmp);
         for (ulong e = col0 - col; e < VEC; e++) cr[v * VEC + e] = tmp[e];
       }
+    }
+  }
+}
+
+/* The k-blocked multiply (GotoBLAS's macro-kernel as one work-item): an
+ * item owns LY row panels of C under one column panel of B and walks k in
+ * chunks of KC; per chunk, each of its LY tiles is loaded from C (zeros
+ * at the first chunk), takes KC steps and is stored back. The B panel's
+ * chunk (NR x KC floats, 32 KB) then stays in L1 for all LY tiles, and
+ * the LY A chunks (LY x RM x KC) in L2 for the next column panel's item,
+ * where gemm_packed streams both whole panels from L2 once per item (its
+ * work-group's LY items run one after the other). The partial sums live
+ * in C itself: no barrier, so PoCL keeps the accumulators in registers
+ * (a barrier per chunk made it save them per item: docs, Session 5b).
+ * Global size (ceil(n / NR), ceil(ceil(m / RM) / LY)), local (1, 1). */
+#ifndef KC
+#define KC (8192 / NR)
+#endif
+__kernel void gemm_blocked(__global float *c, const ulong c_off, const ulong ldc, __global const float *ap,
+                           __global const float *bp, const ulong m, const ulong n, const int k) {
+  ulong jb = get_global_id(0), ib0 = get_global_id(1) * LY;
+  ulong col0 = jb * NR;
+  if (ib0 * RM >= m || col0 >= n) return;
+  ulong tiles = (m - ib0 * RM + RM - 1) / RM;
+  if (tiles > LY) tiles = LY;
+  __global float *cc = c + c_off;
+  for (int kc = 0; kc < k; kc += KC) {
+    int steps = k - kc < KC ? k - kc : KC;
+    for (ulong i = 0; i < tiles; i++) {
+      ulong ib = ib0 + i, row0 = ib * RM;
+      __global const float *pa = ap + (ib * (ulong)k + (ulong)kc) * RM;
+      __global const float *pb = bp + (jb * (ulong)k + (ulong)kc) * NR;
+      TV acc[RM][NV];
+      if (kc == 0) tile_zero(acc);
+      else tile_load(acc, cc, ldc, row0, col0, m, n);
+#pragma unroll UNROLL_K
+      for (int kk = 0; kk < steps; kk++) {
+        tile_step(acc, pa, 1, pb);
+        pa += RM;
+        pb += NR;
+      }
+      tile_store(acc, cc, ldc, row0, col0, m, n);
     }
   }
 }

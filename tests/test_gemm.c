@@ -41,7 +41,7 @@ typedef struct problem {
   size_t m, n, k, a_off, lda, b_off, ldb, c_off, ldc;
 } problem;
 
-enum { OWN = 0, CLBLAST = 1, INPLACE = 2 }; /* vs__gemm_run_host's kinds */
+enum { OWN = 0, CLBLAST = 1, INPLACE = 2, BLOCKED = 3 }; /* vs__gemm_run_host's kinds */
 
 /* Runs p (kind under params) on patterned inputs, checks C against the
  * reference and the rest of the buffer against its sentinel. */
@@ -62,7 +62,7 @@ static void check(const problem *p, const int *params, int kind) {
                               p->b_off, p->ldb, c, nc, p->c_off, p->ldc, st);
   char what[160];
   snprintf(what, sizeof what, "%s%c%c m=%zu n=%zu k=%zu offsets %zu,%zu,%zu ld %zu,%zu,%zu params %d,%d,%d,%d,%d",
-           kind == CLBLAST ? "clblast " : kind == INPLACE ? "inplace " : "", p->ta ? 't' : 'n', p->tb ? 't' : 'n', p->m, p->n, p->k, p->a_off, p->b_off,
+           kind == CLBLAST ? "clblast " : kind == INPLACE ? "inplace " : kind == BLOCKED ? "blocked " : "", p->ta ? 't' : 'n', p->tb ? 't' : 'n', p->m, p->n, p->k, p->a_off, p->b_off,
            p->c_off, p->lda, p->ldb, p->ldc, params ? params[0] : 0, params ? params[1] : 0, params ? params[2] : 0,
            params ? params[3] : 0, params ? params[4] : 0);
   cr_assert(ok, "%s: %s", what, vs_status_message(st));
@@ -102,7 +102,27 @@ Test(gemm, every_transpose_and_odd_size_against_the_host) {
       for (int padded = 0; padded < 2; padded++) {
         problem p = make(t & 1, t >> 1, SIZES[s][0], SIZES[s][1], SIZES[s][2], padded);
         check(&p, NULL, OWN);
+        check(&p, NULL, BLOCKED);
       }
+}
+
+Test(gemm, k_blocked_chunks_against_the_host) {
+  /* gemm_blocked walks k in chunks of 8192 / NR (256 for the default's 32
+   * columns, 512 for 16), its partial sums in C: k of one chunk exactly,
+   * one step over, several with a short last one; C's edges on both sides
+   * (tiles loaded and stored across them) and items with fewer than LY
+   * tiles; every transpose, tight and padded. */
+  static const size_t K_SIZES[][3] = {{45, 70, 256}, {33, 7, 257}, {100, 33, 600}, {15, 97, 1100}};
+  static const int SET[5] = {5, 2, 8, 8, 3};
+  for (int t = 0; t < 4; t++)
+    for (size_t s = 0; s < sizeof K_SIZES / sizeof *K_SIZES; s++) {
+      problem p = make(t & 1, t >> 1, K_SIZES[s][0], K_SIZES[s][1], K_SIZES[s][2], t & 1);
+      check(&p, NULL, BLOCKED);
+      check(&p, SET, BLOCKED);
+    }
+  /* k = 0 writes zeros, as the packed kernel does. */
+  problem z = make(false, false, 20, 40, 0, true);
+  check(&z, NULL, BLOCKED);
 }
 
 Test(gemm, lopsided_panels_against_the_host) {
@@ -204,6 +224,7 @@ Test(gemm, every_set_of_the_search_space_compiles_and_verifies) {
   for (size_t i = 0; i < n; i++) {
     problem p = make(i % 2, i % 3 == 0, 29, 41, 19, i % 2 == 0);
     check(&p, sets[i], OWN);
+    check(&p, sets[i], BLOCKED);
     /* In place too (B not transposed; C at least one tile of the
      * widest set, 16 x 64; A not transposed, so the program the packed
      * run built serves: in_place_every_layout_and_edge_against_the_host
@@ -355,12 +376,19 @@ Test(gemm, matmul_chooses_by_measurement_and_remembers) {
   matmul_check(2, 3, 9, false, false);
   setenv("VARSCOPE_GEMM", "inplace", 1);
   matmul_check(20, 40, 9, false, false);
+  setenv("VARSCOPE_GEMM", "blocked:3,1,4,2,2", 1);
+  matmul_check(5, 7, 300, false, true);
+  setenv("VARSCOPE_GEMM", "blocked", 1);
+  matmul_check(20, 40, 300, true, false);
   expect_forced_refused("inplace:3,1,4,2",
-                        "VARSCOPE_GEMM='inplace:3,1,4,2': want auto, clblast, own, own:RM,NV,VEC,UK,LY, inplace or "
-                        "inplace:RM,NV,VEC,UK,LY (RM 1-16, NV 1-4, VEC 1, 2, 4, 8 or 16, UK 1-16, LY 1-64)");
+                        "VARSCOPE_GEMM='inplace:3,1,4,2': want auto, clblast, or own, blocked or inplace, each "
+                        "alone or with :RM,NV,VEC,UK,LY (RM 1-16, NV 1-4, VEC 1, 2, 4, 8 or 16, UK 1-16, LY 1-64)");
+  expect_forced_refused("blocked:3,1,4,2,2,1",
+                        "VARSCOPE_GEMM='blocked:3,1,4,2,2,1': want auto, clblast, or own, blocked or inplace, each "
+                        "alone or with :RM,NV,VEC,UK,LY (RM 1-16, NV 1-4, VEC 1, 2, 4, 8 or 16, UK 1-16, LY 1-64)");
   expect_forced_refused("own:3,1,5,2,2",
-                        "VARSCOPE_GEMM='own:3,1,5,2,2': want auto, clblast, own, own:RM,NV,VEC,UK,LY, inplace or "
-                        "inplace:RM,NV,VEC,UK,LY (RM 1-16, NV 1-4, VEC 1, 2, 4, 8 or 16, UK 1-16, LY 1-64)");
+                        "VARSCOPE_GEMM='own:3,1,5,2,2': want auto, clblast, or own, blocked or inplace, each "
+                        "alone or with :RM,NV,VEC,UK,LY (RM 1-16, NV 1-4, VEC 1, 2, 4, 8 or 16, UK 1-16, LY 1-64)");
 }
 
 Test(gemm, a_damaged_store_entry_is_never_misread) {

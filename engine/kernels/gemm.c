@@ -27,6 +27,12 @@ vs_gemm_params vs__gemm_default_params(const vs_cl_device *d) {
   return (vs_gemm_params){6, 2, w >= 8 ? 8 : w >= 4 ? 4 : 1, 4, 16};
 }
 
+vs_gemm_params vs__gemm_blocked_default_params(const vs_cl_device *d) {
+  vs_gemm_params p = vs__gemm_default_params(d);
+  if (p.rm > 12) p.rm = 12;
+  return p;
+}
+
 void vs__gemm_params_text(vs_gemm_params p, char *buf, size_t cap) {
   snprintf(buf, cap, "rm=%d nv=%d vec=%d uk=%d ly=%d", p.rm, p.nv, p.vec, p.uk, p.ly);
 }
@@ -34,8 +40,11 @@ void vs__gemm_params_text(vs_gemm_params p, char *buf, size_t cap) {
 void vs__gemm_algo_name(vs_gemm_algo a, char *buf, size_t cap) {
   if (a.kind == VS_GEMM_CLBLAST) snprintf(buf, cap, "clblast");
   else
-    snprintf(buf, cap, "%s rm%d nv%d v%d u%d ly%d", a.kind == VS_GEMM_INPLACE ? "inplace" : "own", a.p.rm, a.p.nv,
-             a.p.vec, a.p.uk, a.p.ly);
+    snprintf(buf, cap, "%s rm%d nv%d v%d u%d ly%d",
+             a.kind == VS_GEMM_INPLACE   ? "inplace"
+             : a.kind == VS_GEMM_BLOCKED ? "blocked"
+                                         : "own",
+             a.p.rm, a.p.nv, a.p.vec, a.p.uk, a.p.ly);
 }
 
 size_t vs__gemm_own_groups(vs_gemm_params p, size_t m, size_t n) {
@@ -54,8 +63,8 @@ double vs__gemm_cost(const vs_cl_device *d, double wall, double cpu, size_t grou
 /* The build options of gemm.cl under p; ta: the in-place kernel's TA. */
 static void kernel_options(const vs_cl_device *d, vs_gemm_params p, int ta, char *opts, size_t cap) {
   const char *base = vs__cl_options(VS_FLOAT, d);
-  snprintf(opts, cap, "%s -DRM=%d -DNV=%d -DVEC=%d -DUNROLL_K=%d -DTA=%d", base ? base : "", p.rm, p.nv, p.vec, p.uk,
-           ta);
+  snprintf(opts, cap, "%s -DRM=%d -DNV=%d -DVEC=%d -DUNROLL_K=%d -DLY=%d -DTA=%d", base ? base : "", p.rm, p.nv,
+           p.vec, p.uk, p.ly, ta);
 }
 
 /* Panel counts and padded sizes; false when a size overflows. */
@@ -105,20 +114,21 @@ static bool pack(vs_cl_device *d, const char *opts, vs_gemm_params p, cl_mem ap,
 
 /* Enqueues a multiply kernel (its arguments set from args) over C's
  * tiles: global (ceil(n / NR), ceil(m / RM) rounded up to LY), local
- * (1, LY); then releases it. */
-static bool multiply(vs_cl_device *d, cl_kernel km, vs_gemm_params p, size_t m, size_t n, const karg *args, int nargs,
-                     const char *what, vs_status *st) {
+ * (1, LY); for gemm_blocked (whose item walks LY tiles itself) global
+ * (ceil(n / NR), ceil(m / RM / LY)), local (1, 1). Then releases it. */
+static bool multiply(vs_cl_device *d, cl_kernel km, vs_gemm_params p, bool blocked, size_t m, size_t n,
+                     const karg *args, int nargs, const char *what, vs_status *st) {
   size_t nr = (size_t)(p.vec * p.nv), ly = (size_t)p.ly;
   size_t gy = (m + (size_t)p.rm - 1) / (size_t)p.rm;
-  gy = (gy + ly - 1) / ly * ly; /* PoCL has no non-uniform work-groups: the extra items return at once */
-  size_t global[2] = {(n + nr - 1) / nr, gy}, local[2] = {1, ly};
+  gy = (gy + ly - 1) / ly; /* PoCL has no non-uniform work-groups: items past C return at once */
+  size_t global[2] = {(n + nr - 1) / nr, blocked ? gy : gy * ly}, local[2] = {1, blocked ? 1 : ly};
   bool ok = enqueue(d, km, args, nargs, 2, global, local, what, st);
   clReleaseKernel(km);
   return ok;
 }
 
-bool vs__gemm_own(vs_cl_device *d, vs_gemm_params p, bool ta, bool tb, size_t m, size_t n, size_t k, cl_mem a,
-                  size_t a_off, size_t lda, cl_mem b, size_t b_off, size_t ldb, cl_mem c, size_t c_off, size_t ldc,
+bool vs__gemm_own(vs_cl_device *d, vs_gemm_params p, bool blocked, bool ta, bool tb, size_t m, size_t n, size_t k,
+                  cl_mem a, size_t a_off, size_t lda, cl_mem b, size_t b_off, size_t ldb, cl_mem c, size_t c_off, size_t ldc,
                   vs_status *st) {
   if (!m || !n) return true;
   if (!vs__gemm_own_fits(d, p, m, n, k)) {
@@ -147,12 +157,13 @@ bool vs__gemm_own(vs_cl_device *d, vs_gemm_params p, bool ta, bool tb, size_t m,
     if (err != CL_SUCCESS) vs__cl_fail(st, err, "clEnqueueFillBuffer");
     ok = err == CL_SUCCESS;
   }
-  cl_kernel km = ok ? vs__kernel(d, "gemm", opts, "gemm_packed", st) : NULL;
+  const char *name = blocked ? "gemm_blocked" : "gemm_packed";
+  cl_kernel km = ok ? vs__kernel(d, "gemm", opts, name, st) : NULL;
   if (km) {
     cl_ulong uoff = c_off, uld = ldc, um = m, un = n;
     cl_int ik = (cl_int)kk;
     karg args[] = {KARG(c), KARG(uoff), KARG(uld), KARG(ap), KARG(bp), KARG(um), KARG(un), KARG(ik)};
-    ok = multiply(d, km, p, m, n, args, 8, "gemm_packed", st);
+    ok = multiply(d, km, p, blocked, m, n, args, 8, name, st);
   } else {
     ok = false;
   }
@@ -183,14 +194,14 @@ bool vs__gemm_inplace(vs_cl_device *d, vs_gemm_params p, bool ta, bool tb, size_
   cl_int ik = (cl_int)k;
   karg args[] = {KARG(c),     KARG(uoff), KARG(uld),  KARG(a),  KARG(uaoff), KARG(ulda),
                  KARG(b),     KARG(uboff), KARG(uldb), KARG(um), KARG(un),    KARG(ik)};
-  return multiply(d, km, p, m, n, args, 12, "gemm_inplace", st);
+  return multiply(d, km, p, false, m, n, args, 12, "gemm_inplace", st);
 }
 
 bool vs__gemm_algo_run(vs_cl_device *d, vs_gemm_algo a, bool ta, bool tb, size_t m, size_t n, size_t k, cl_mem am,
                        size_t a_off, size_t lda, cl_mem bm, size_t b_off, size_t ldb, cl_mem c, size_t c_off,
                        size_t ldc, vs_status *st) {
-  if (a.kind == VS_GEMM_OWN)
-    return vs__gemm_own(d, a.p, ta, tb, m, n, k, am, a_off, lda, bm, b_off, ldb, c, c_off, ldc, st);
+  if (a.kind == VS_GEMM_OWN || a.kind == VS_GEMM_BLOCKED)
+    return vs__gemm_own(d, a.p, a.kind == VS_GEMM_BLOCKED, ta, tb, m, n, k, am, a_off, lda, bm, b_off, ldb, c, c_off, ldc, st);
   if (a.kind == VS_GEMM_INPLACE)
     return vs__gemm_inplace(d, a.p, ta, tb, m, n, k, am, a_off, lda, bm, b_off, ldb, c, c_off, ldc, st);
   return vs__gemm(d, VS_FLOAT, ta, tb, m, n, k, am, a_off, lda, bm, b_off, ldb, c, c_off, ldc, st);

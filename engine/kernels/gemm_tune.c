@@ -50,11 +50,12 @@ bool vs__gemm_run_host(size_t dev, const int *params, int kind, bool ta, bool tb
   vs__ok(st);
   vs_cl_device *d = vs__device(dev, st);
   if (!d) return false;
-  if (kind != VS_GEMM_OWN && kind != VS_GEMM_CLBLAST && kind != VS_GEMM_INPLACE) {
+  if (kind < VS_GEMM_OWN || kind > VS_GEMM_BLOCKED) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "vs__gemm_run_host: no GEMM kind %d", kind);
     return false;
   }
-  vs_gemm_algo algo = {(vs_gemm_kind)kind, vs__gemm_default_params(d)};
+  vs_gemm_algo algo = {(vs_gemm_kind)kind, kind == VS_GEMM_BLOCKED ? vs__gemm_blocked_default_params(d)
+                                                                    : vs__gemm_default_params(d)};
   if (kind == VS_GEMM_CLBLAST) algo.p = (vs_gemm_params){0, 0, 0, 0, 0};
   else if (params) algo.p = (vs_gemm_params){params[0], params[1], params[2], params[3], params[4]};
   if (algo.kind != VS_GEMM_CLBLAST && !vs__gemm_params_ok(algo.p)) {

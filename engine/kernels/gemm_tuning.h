@@ -14,8 +14,9 @@
 #include "varscope/devices.h"
 
 /* C = op(A) x op(B) on device dev with kind 0 (the own kernel on packed
- * panels) or 2 (the own kernel in place) under params ({rm, nv, vec, uk,
- * ly}; NULL: the device's default set), or kind 1 (CLBlast): a[0..na), b[0..nb) and c[0..nc) are copied to the
+ * panels), 2 (the own kernel in place) or 3 (on packed panels, k in
+ * chunks) under params ({rm, nv, vec, uk, ly}; NULL: the kind's default
+ * set on the device), or kind 1 (CLBlast): a[0..na), b[0..nb) and c[0..nc) are copied to the
  * device, the GEMM runs with the given offsets and leading dimensions, and
  * c comes back whole (elements outside the product must be untouched). */
 bool vs__gemm_run_host(size_t dev, const int *params, int kind, bool ta, bool tb, size_t m, size_t n, size_t k,
