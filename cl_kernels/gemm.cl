@@ -25,7 +25,7 @@
  * (packed panels, k in chunks, an item over LY tiles) and gemm_inplace
  * (no packing, for small problems); gemm_select.c measures which runs.
  *
- * Compile-time: VEC in {1, 2, 4, 8, 16}, NV, RM, UNROLL_K, LY, TA
+ * Compile-time: VEC in {1, 2, 4, 8, 16}, NV, RM, UNROLL_K, TA
  * (gemm_inplace's A layout); T is float. */
 
 #ifndef UNROLL_K
@@ -255,17 +255,19 @@ __kernel void gemm_inplace(__global float *c, const ulong c_off, const ulong ldc
  * work-group's LY items run one after the other). The partial sums live
  * in C itself: no barrier, so PoCL keeps the accumulators in registers
  * (a barrier per chunk made it save them per item: docs, Session 5b).
- * Global size (ceil(n / NR), ceil(ceil(m / RM) / LY)), local (1, 1). */
+ * LY is the argument ly (a compile-time LY would build one program per
+ * work-group height for the other kernels too). Global size
+ * (ceil(n / NR), ceil(ceil(m / RM) / ly)), local (1, 1). */
 #ifndef KC
 #define KC (8192 / NR)
 #endif
 __kernel void gemm_blocked(__global float *c, const ulong c_off, const ulong ldc, __global const float *ap,
-                           __global const float *bp, const ulong m, const ulong n, const int k) {
-  ulong jb = get_global_id(0), ib0 = get_global_id(1) * LY;
+                           __global const float *bp, const ulong m, const ulong n, const int k, const ulong ly) {
+  ulong jb = get_global_id(0), ib0 = get_global_id(1) * ly;
   ulong col0 = jb * NR;
   if (ib0 * RM >= m || col0 >= n) return;
   ulong tiles = (m - ib0 * RM + RM - 1) / RM;
-  if (tiles > LY) tiles = LY;
+  if (tiles > ly) tiles = ly;
   __global float *cc = c + c_off;
   for (int kc = 0; kc < k; kc += KC) {
     int steps = k - kc < KC ? k - kc : KC;

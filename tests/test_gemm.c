@@ -224,11 +224,26 @@ Test(gemm, every_set_of_the_search_space_compiles_and_verifies) {
   for (size_t i = 0; i < n; i++) {
     problem p = make(i % 2, i % 3 == 0, 29, 41, 19, i % 2 == 0);
     check(&p, sets[i], OWN);
+  }
+  free(sets);
+  vs_status_free(st);
+}
+
+Test(gemm, every_set_of_the_search_space_verifies_blocked_and_in_place) {
+  /* The search's sets under the other two multiplies (their own test: each
+   * compiles its kernels for every set, minutes on a cold cache; k_blocked_
+   * chunks_against_the_host covers k over several chunks). In place with B
+   * not transposed, C at least one tile of the widest set (16 x 64), A not
+   * transposed (the program of the blocked run serves; in_place_every_
+   * layout_and_edge_against_the_host covers a transposed A). */
+  vs_status *st = vs_status_new();
+  size_t n = vs__gemm_search_space(0, NULL, 0, st);
+  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
+  int(*sets)[5] = malloc(n * sizeof *sets);
+  cr_assert_eq(vs__gemm_search_space(0, sets, n, st), n);
+  for (size_t i = 0; i < n; i++) {
+    problem p = make(i % 2 == 0, i % 3 == 0, 29, 41, 19, i % 2 == 0);
     check(&p, sets[i], BLOCKED);
-    /* In place too (B not transposed; C at least one tile of the
-     * widest set, 16 x 64; A not transposed, so the program the packed
-     * run built serves: in_place_every_layout_and_edge_against_the_host
-     * covers a transposed A). */
     p = make(false, false, 29, 71, 19, i % 2 == 0);
     check(&p, sets[i], INPLACE);
   }

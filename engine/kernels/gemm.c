@@ -63,8 +63,8 @@ double vs__gemm_cost(const vs_cl_device *d, double wall, double cpu, size_t grou
 /* The build options of gemm.cl under p; ta: the in-place kernel's TA. */
 static void kernel_options(const vs_cl_device *d, vs_gemm_params p, int ta, char *opts, size_t cap) {
   const char *base = vs__cl_options(VS_FLOAT, d);
-  snprintf(opts, cap, "%s -DRM=%d -DNV=%d -DVEC=%d -DUNROLL_K=%d -DLY=%d -DTA=%d", base ? base : "", p.rm, p.nv,
-           p.vec, p.uk, p.ly, ta);
+  snprintf(opts, cap, "%s -DRM=%d -DNV=%d -DVEC=%d -DUNROLL_K=%d -DTA=%d", base ? base : "", p.rm, p.nv, p.vec, p.uk,
+           ta);
 }
 
 /* Panel counts and padded sizes; false when a size overflows. */
@@ -162,8 +162,9 @@ bool vs__gemm_own(vs_cl_device *d, vs_gemm_params p, bool blocked, bool ta, bool
   if (km) {
     cl_ulong uoff = c_off, uld = ldc, um = m, un = n;
     cl_int ik = (cl_int)kk;
-    karg args[] = {KARG(c), KARG(uoff), KARG(uld), KARG(ap), KARG(bp), KARG(um), KARG(un), KARG(ik)};
-    ok = multiply(d, km, p, blocked, m, n, args, 8, name, st);
+    cl_ulong uly = (cl_ulong)p.ly; /* gemm_blocked's tiles per item; gemm_packed has 8 arguments */
+    karg args[] = {KARG(c), KARG(uoff), KARG(uld), KARG(ap), KARG(bp), KARG(um), KARG(un), KARG(ik), KARG(uly)};
+    ok = multiply(d, km, p, blocked, m, n, args, blocked ? 9 : 8, name, st);
   } else {
     ok = false;
   }
