@@ -19,7 +19,8 @@
  * machine stretches wall time far more than CPU time. The load average is
  * printed before and after. The "algorithm" column is what varscope chose
  * for the problem's GEMM family (vs_device_gemm_choices): its own kernel
- * under which parameters, or CLBlast. */
+ * (own: packed panels, blocked: packed panels walked in k chunks, inplace:
+ * no packing) under which parameters, or CLBlast. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -21,7 +21,12 @@
  * Work-groups are one item wide in x so PoCL does not re-vectorise the
  * explicit vectors across work-items.
  *
- * Compile-time: VEC in {1, 2, 4, 8, 16}, NV, RM, UNROLL_K; T is float. */
+ * Two more multiplies share the register tile (tile_step): gemm_blocked
+ * (packed panels, k in chunks, an item over LY tiles) and gemm_inplace
+ * (no packing, for small problems); gemm_select.c measures which runs.
+ *
+ * Compile-time: VEC in {1, 2, 4, 8, 16}, NV, RM, UNROLL_K, TA
+ * (gemm_inplace's A layout); T is float. */
 
 #ifndef UNROLL_K
 #define UNROLL_K 1
@@ -47,34 +52,117 @@
  * X(row, kk) = x[row * ld + kk], or x[kk * ld + row] when t. op(A) is X
  * with t = ta; op(B)'s columns are X with t = !tb (op(B)[kk, col] is
  * b[kk * ldb + col], or b[col * ldb + kk] when transposed).
- * One element per work-item over a 2-D range whose dimension 0 walks the
- * source's contiguous direction (kk when !t, the rows when t), so reads
- * are sequential; W is a compile-time constant at each call, so no index
- * needs a division by a run-time value (64-bit divisions per element cost
- * more than the copy). */
-inline void pack_one(__global float *p, __global const float *x, const ulong off, const ulong ld, const int t,
-                     const ulong rows, const ulong padded, const ulong k, const ulong w, const ulong g0,
-                     const ulong g1) {
-  ulong row = t ? g0 : g1, kk = t ? g1 : g0;
-  if (row >= padded || kk >= k) return;
-  float v = 0;
-  if (row < rows) v = t ? x[off + kk * ld + row] : x[off + row * ld + kk];
-  p[(row / w) * k * w + kk * w + row % w] = v;
+ * One work-item per panel and kk copies the W floats of P[panel][kk]:
+ * a contiguous run of x when t, else W floats a row apart, which the
+ * neighbouring items (kk + 1, dimension 0) read next to them. W is a
+ * compile-time constant at each call, so the copy unrolls. (One item per
+ * element, as before, spent ~1/3 of a 512^3 GEMM's CPU time in the
+ * work-item loop of this copy.) */
+__attribute__((always_inline)) inline void pack_panel(__global float *p, __global const float *x, const ulong off, const ulong ld, const int t,
+                       const ulong rows, const ulong k, const int w, const ulong panel, const ulong kk) {
+  __global float *dst = p + (panel * k + kk) * w;
+  ulong row0 = panel * w;
+  if (row0 + w <= rows) {
+    if (t && w % VEC == 0) {
+      __global const float *src = x + off + kk * ld + row0;
+#pragma unroll
+      for (int r = 0; r < w; r += VEC) STOREV(LOADV(src + r), dst + r);
+    } else if (t) {
+      __global const float *src = x + off + kk * ld + row0;
+#pragma unroll
+      for (int r = 0; r < w; r++) dst[r] = src[r];
+    } else {
+      __global const float *src = x + off + row0 * ld + kk;
+#pragma unroll
+      for (int r = 0; r < w; r++) dst[r] = src[r * ld];
+    }
+  } else {
+    for (int r = 0; r < w; r++) {
+      ulong row = row0 + r;
+      dst[r] = row >= rows ? 0.0f : t ? x[off + kk * ld + row] : x[off + row * ld + kk];
+    }
+  }
 }
 
 /* Packs op(A) into Ap and op(B) into Bp in one launch (a launch on a
  * loaded CPU device waits for a core: at 256^3 the launches cost more
- * than the copies). Dimension 1 walks A's slow extent (a_slow: k when ta,
- * else mp) and then B's; dimension 0 the larger of the two fast extents,
- * items past either panel return. The host launches A and B separately
- * (a_slow = the whole range, or 0) when the shapes differ so much that
- * the shared range would be mostly idle items (gemm.c). */
+ * than the copies). Global range (k rounded up, a_panels + b_panels):
+ * dimension 1 walks A's panels and then B's; items past k return. */
 __kernel void pack(__global float *ap, __global const float *a, const ulong a_off, const ulong lda, const int ta,
-                   const ulong m, const ulong mp, __global float *bp, __global const float *b, const ulong b_off,
-                   const ulong ldb, const int tb, const ulong n, const ulong np, const ulong k, const ulong a_slow) {
-  ulong g0 = get_global_id(0), g1 = get_global_id(1);
-  if (g1 < a_slow) pack_one(ap, a, a_off, lda, ta, m, mp, k, RM, g0, g1);
-  else pack_one(bp, b, b_off, ldb, !tb, n, np, k, NR, g0, g1 - a_slow);
+                   const ulong m, __global float *bp, __global const float *b, const ulong b_off, const ulong ldb,
+                   const int tb, const ulong n, const ulong k, const ulong a_panels) {
+  ulong kk = get_global_id(0), g1 = get_global_id(1);
+  if (kk >= k) return;
+  if (g1 < a_panels) pack_panel(ap, a, a_off, lda, ta, m, k, RM, g1, kk);
+  else pack_panel(bp, b, b_off, ldb, !tb, n, k, NR, g1 - a_panels, kk);
+}
+
+__attribute__((always_inline)) inline void tile_zero(TV acc[RM][NV]) {
+#pragma unroll
+  for (int r = 0; r < RM; r++)
+#pragma unroll
+    for (int v = 0; v < NV; v++) acc[r][v] = (TV)0;
+}
+
+/* The register tile's step of k, both multiplies': acc[r][v] += x[r] *
+ * (the NV vectors at pb), x[r] = pa[r * sa] broadcast. Inlined, so a
+ * constant sa folds into the addresses and acc stays in registers. */
+__attribute__((always_inline)) inline void tile_step(TV acc[RM][NV], __global const float *pa, const ulong sa,
+                                                     __global const float *pb) {
+  TV w[NV];
+#pragma unroll
+  for (int v = 0; v < NV; v++) w[v] = LOADV(pb + v * VEC);
+#pragma unroll
+  for (int r = 0; r < RM; r++) {
+    TV x = (TV)pa[r * sa];
+#pragma unroll
+    for (int v = 0; v < NV; v++) acc[r][v] = fma(x, w[v], acc[r][v]);
+  }
+}
+
+/* C's RM x NR tile at (row0, col0) from acc: whole vectors inside C,
+ * element by element across its right edge; rows past m are not written. */
+__attribute__((always_inline)) inline void tile_store(TV acc[RM][NV], __global float *c, const ulong ldc,
+                                                      const ulong row0, const ulong col0, const ulong m,
+                                                      const ulong n) {
+#pragma unroll
+  for (int r = 0; r < RM; r++) {
+    if (row0 + r >= m) break;
+    __global float *cr = c + (row0 + r) * ldc + col0;
+#pragma unroll
+    for (int v = 0; v < NV; v++) {
+      ulong col = col0 + (ulong)v * VEC;
+      if (col + VEC <= n) {
+        STOREV(acc[r][v], cr + v * VEC);
+      } else if (col < n) {
+        float tmp[VEC];
+        STOREV(acc[r][v], tmp);
+        for (ulong e = 0; col + e < n; e++) cr[v * VEC + e] = tmp[e];
+      }
+    }
+  }
+}
+
+/* acc from C's tile at (row0, col0), zeros outside C (tile_store's
+ * mirror; those are never stored). */
+__attribute__((always_inline)) inline void tile_load(TV acc[RM][NV], __global const float *c, const ulong ldc,
+                                                     const ulong row0, const ulong col0, const ulong m,
+                                                     const ulong n) {
+#pragma unroll
+  for (int r = 0; r < RM; r++) {
+    __global const float *cr = c + (row0 + r) * ldc + col0;
+#pragma unroll
+    for (int v = 0; v < NV; v++) {
+      ulong col = col0 + (ulong)v * VEC;
+      if (row0 + r < m && col + VEC <= n) {
+        acc[r][v] = LOADV(cr + v * VEC);
+      } else {
+        float tmp[VEC];
+        for (ulong e = 0; e < VEC; e++) tmp[e] = row0 + r < m && col + e < n ? cr[v * VEC + e] : 0.0f;
+        acc[r][v] = LOADV(tmp);
+      }
+    }
+  }
 }
 
 /* One work-item per RM x NR block of C. Global size: (ceil(n / NR),
@@ -87,40 +175,116 @@ __kernel void gemm_packed(__global float *c, const ulong c_off, const ulong ldc,
   __global const float *pa = ap + ib * (ulong)k * RM;
   __global const float *pb = bp + jb * (ulong)k * NR;
   TV acc[RM][NV];
-#pragma unroll
-  for (int r = 0; r < RM; r++)
-#pragma unroll
-    for (int v = 0; v < NV; v++) acc[r][v] = (TV)0;
+  tile_zero(acc);
 #pragma unroll UNROLL_K
   for (int kk = 0; kk < k; kk++) {
-    TV w[NV];
-#pragma unroll
-    for (int v = 0; v < NV; v++) w[v] = LOADV(pb + v * VEC);
-#pragma unroll
-    for (int r = 0; r < RM; r++) {
-      TV x = (TV)pa[r];
-#pragma unroll
-      for (int v = 0; v < NV; v++) acc[r][v] = fma(x, w[v], acc[r][v]);
-    }
+    tile_step(acc, pa, 1, pb);
     pa += RM;
     pb += NR;
   }
-  /* The store: whole vectors inside C, element by element across its
-   * right edge; rows past m are not written. */
+  tile_store(acc, c + c_off, ldc, row0, col0, m, n);
+}
+
+/* The in-place multiply, for problems too small to repay packing (at 256^3
+ * the pack launch, its two panel buffers and the wait of a second launch
+ * for a core cost about as much as the multiply): the same register tile
+ * as gemm_packed, reading op(A) and B where they lie. B must not be
+ * transposed (a vector is NR consecutive floats of one row of B), and
+ * m >= RM, n >= NR. TA (compile-time, 0 or 1) says how A is stored:
+ * op(A)[row, kk] is a[row * lda + kk], or a[kk * lda + row] when TA.
+ *
+ * No bounds test in the loop: a work-item whose tile would cross C's
+ * bottom or right edge computes the last whole tile instead (its rows and
+ * columns shifted back into C) and stores only the part past its own
+ * origin, which no other item owns. Global and local ranges: gemm_packed's. */
+#ifndef TA
+#define TA 0
+#endif
+__kernel void gemm_inplace(__global float *c, const ulong c_off, const ulong ldc, __global const float *a,
+                           const ulong a_off, const ulong lda, __global const float *b, const ulong b_off,
+                           const ulong ldb, const ulong m, const ulong n, const int k) {
+  ulong jb = get_global_id(0), ib = get_global_id(1);
+  ulong row0 = ib * RM, col0 = jb * NR;
+  if (row0 >= m || col0 >= n) return;
+  ulong r0 = row0 + RM > m ? m - RM : row0, c0 = col0 + NR > n ? n - NR : col0;
+  __global const float *pb = b + b_off + c0;
+#if TA
+  __global const float *pa = a + a_off + r0;
+#else
+  __global const float *pa = a + a_off + r0 * lda;
+#endif
+  TV acc[RM][NV];
+  tile_zero(acc);
+#pragma unroll UNROLL_K
+  for (int kk = 0; kk < k; kk++) {
+#if TA
+    tile_step(acc, pa, 1, pb);
+    pa += lda;
+#else
+    tile_step(acc, pa + kk, lda, pb);
+#endif
+    pb += ldb;
+  }
+  /* Rows before row0 and columns before col0 belong to the neighbouring
+   * items (only a shifted tile has any); the rest is inside C. */
 #pragma unroll
   for (int r = 0; r < RM; r++) {
-    if (row0 + r >= m) break;
-    __global float *cr = c + c_off + (row0 + r) * ldc + col0;
+    if (r0 + r < row0) continue;
+    __global float *cr = c + c_off + (r0 + r) * ldc + c0;
 #pragma unroll
     for (int v = 0; v < NV; v++) {
-      ulong col = col0 + (ulong)v * VEC;
-      if (col + VEC <= n) {
+      ulong col = c0 + (ulong)v * VEC;
+      if (col >= col0) {
         STOREV(acc[r][v], cr + v * VEC);
-      } else if (col < n) {
+      } else if (col + VEC > col0) {
         float tmp[VEC];
         STOREV(acc[r][v], tmp);
-        for (ulong e = 0; col + e < n; e++) cr[v * VEC + e] = tmp[e];
+        for (ulong e = col0 - col; e < VEC; e++) cr[v * VEC + e] = tmp[e];
       }
+    }
+  }
+}
+
+/* The k-blocked multiply (GotoBLAS's macro-kernel as one work-item): an
+ * item owns LY row panels of C under one column panel of B and walks k in
+ * chunks of KC; per chunk, each of its LY tiles is loaded from C (zeros
+ * at the first chunk), takes KC steps and is stored back. The B panel's
+ * chunk (NR x KC floats, 32 KB) then stays in L1 for all LY tiles, and
+ * the LY A chunks (LY x RM x KC) in L2 for the next column panel's item,
+ * where gemm_packed streams both whole panels from L2 once per item (its
+ * work-group's LY items run one after the other). The partial sums live
+ * in C itself: no barrier, so PoCL keeps the accumulators in registers
+ * (a barrier per chunk made it save them per item: docs, Session 5b).
+ * LY is the argument ly (a compile-time LY would build one program per
+ * work-group height for the other kernels too). Global size
+ * (ceil(n / NR), ceil(ceil(m / RM) / ly)), local (1, 1). */
+#ifndef KC
+#define KC (8192 / NR)
+#endif
+__kernel void gemm_blocked(__global float *c, const ulong c_off, const ulong ldc, __global const float *ap,
+                           __global const float *bp, const ulong m, const ulong n, const int k, const ulong ly) {
+  ulong jb = get_global_id(0), ib0 = get_global_id(1) * ly;
+  ulong col0 = jb * NR;
+  if (ib0 * RM >= m || col0 >= n) return;
+  ulong tiles = (m - ib0 * RM + RM - 1) / RM;
+  if (tiles > ly) tiles = ly;
+  __global float *cc = c + c_off;
+  for (int kc = 0; kc < k; kc += KC) {
+    int steps = k - kc < KC ? k - kc : KC;
+    for (ulong i = 0; i < tiles; i++) {
+      ulong ib = ib0 + i, row0 = ib * RM;
+      __global const float *pa = ap + (ib * (ulong)k + (ulong)kc) * RM;
+      __global const float *pb = bp + (jb * (ulong)k + (ulong)kc) * NR;
+      TV acc[RM][NV];
+      if (kc == 0) tile_zero(acc);
+      else tile_load(acc, cc, ldc, row0, col0, m, n);
+#pragma unroll UNROLL_K
+      for (int kk = 0; kk < steps; kk++) {
+        tile_step(acc, pa, 1, pb);
+        pa += RM;
+        pb += NR;
+      }
+      tile_store(acc, cc, ldc, row0, col0, m, n);
     }
   }
 }

@@ -41,9 +41,11 @@ typedef struct problem {
   size_t m, n, k, a_off, lda, b_off, ldb, c_off, ldc;
 } problem;
 
-/* Runs p (own under params, or CLBlast) on patterned inputs, checks C
- * against the reference and the rest of the buffer against its sentinel. */
-static void check(const problem *p, const int *params, bool clblast) {
+enum { OWN = 0, CLBLAST = 1, INPLACE = 2, BLOCKED = 3 }; /* vs__gemm_run_host's kinds */
+
+/* Runs p (kind under params) on patterned inputs, checks C against the
+ * reference and the rest of the buffer against its sentinel. */
+static void check(const problem *p, const int *params, int kind) {
   size_t ar = p->ta ? p->k : p->m, ac = p->ta ? p->m : p->k, br = p->tb ? p->n : p->k, bc = p->tb ? p->k : p->n;
   cr_assert_geq(p->lda, ac);
   cr_assert_geq(p->ldb, bc);
@@ -56,11 +58,11 @@ static void check(const problem *p, const int *params, bool clblast) {
   for (size_t i = 0; i < nb; i++) b[i] = value(i, 2);
   for (size_t i = 0; i < nc; i++) c[i] = 1234.5f; /* the sentinel */
   vs_status *st = vs_status_new();
-  bool ok = vs__gemm_run_host(0, params, clblast, p->ta, p->tb, p->m, p->n, p->k, a, na, p->a_off, p->lda, b, nb,
+  bool ok = vs__gemm_run_host(0, params, kind, p->ta, p->tb, p->m, p->n, p->k, a, na, p->a_off, p->lda, b, nb,
                               p->b_off, p->ldb, c, nc, p->c_off, p->ldc, st);
   char what[160];
   snprintf(what, sizeof what, "%s%c%c m=%zu n=%zu k=%zu offsets %zu,%zu,%zu ld %zu,%zu,%zu params %d,%d,%d,%d,%d",
-           clblast ? "clblast " : "", p->ta ? 't' : 'n', p->tb ? 't' : 'n', p->m, p->n, p->k, p->a_off, p->b_off,
+           kind == CLBLAST ? "clblast " : kind == INPLACE ? "inplace " : kind == BLOCKED ? "blocked " : "", p->ta ? 't' : 'n', p->tb ? 't' : 'n', p->m, p->n, p->k, p->a_off, p->b_off,
            p->c_off, p->lda, p->ldb, p->ldc, params ? params[0] : 0, params ? params[1] : 0, params ? params[2] : 0,
            params ? params[3] : 0, params ? params[4] : 0);
   cr_assert(ok, "%s: %s", what, vs_status_message(st));
@@ -99,20 +101,41 @@ Test(gemm, every_transpose_and_odd_size_against_the_host) {
     for (size_t s = 0; s < sizeof SIZES / sizeof *SIZES; s++)
       for (int padded = 0; padded < 2; padded++) {
         problem p = make(t & 1, t >> 1, SIZES[s][0], SIZES[s][1], SIZES[s][2], padded);
-        check(&p, NULL, false);
+        check(&p, NULL, OWN);
+        check(&p, NULL, BLOCKED);
       }
 }
 
+Test(gemm, k_blocked_chunks_against_the_host) {
+  /* gemm_blocked walks k in chunks of 8192 / NR (256 for the default's 32
+   * columns, 512 for 16), its partial sums in C: k of one chunk exactly,
+   * one step over, several with a short last one; C's edges on both sides
+   * (tiles loaded and stored across them) and items with fewer than LY
+   * tiles; every transpose, tight and padded. */
+  static const size_t K_SIZES[][3] = {{45, 70, 256}, {33, 7, 257}, {100, 33, 600}, {15, 97, 1100}};
+  static const int SET[5] = {5, 2, 8, 8, 3};
+  for (int t = 0; t < 4; t++)
+    for (size_t s = 0; s < sizeof K_SIZES / sizeof *K_SIZES; s++) {
+      problem p = make(t & 1, t >> 1, K_SIZES[s][0], K_SIZES[s][1], K_SIZES[s][2], t & 1);
+      check(&p, NULL, BLOCKED);
+      check(&p, SET, BLOCKED);
+    }
+  /* k = 0 writes zeros, as the packed kernel does. */
+  problem z = make(false, false, 20, 40, 0, true);
+  check(&z, NULL, BLOCKED);
+}
+
 Test(gemm, lopsided_panels_against_the_host) {
-  /* One launch packs both panels when their ranges are alike, one launch
-   * each when they are not (gemm.c): op(A) 300 x 2 and op(B) 2 x 1000 take
-   * the two launches for some transposes and the shared one for others. */
+  /* Panels of very different counts and lengths in the one packing
+   * launch (gemm.c: one work-item per panel and step of k): op(A) 300 x 2
+   * with op(B) 2 x 1000 (k far below the launch's local size), and
+   * 1000 x 300 with 300 x 3 (one edge panel of B, mostly zeros). */
   for (int t = 0; t < 4; t++)
     for (int padded = 0; padded < 2; padded++) {
       problem p = make(t & 1, t >> 1, 300, 1000, 2, padded);
-      check(&p, NULL, false);
+      check(&p, NULL, OWN);
       p = make(t & 1, t >> 1, 1000, 3, 300, padded);
-      check(&p, NULL, false);
+      check(&p, NULL, OWN);
     }
 }
 
@@ -123,13 +146,58 @@ Test(gemm, narrow_vectors_and_odd_tiles_against_the_host) {
   for (size_t i = 0; i < sizeof SETS / sizeof *SETS; i++)
     for (int t = 0; t < 4; t++) {
       problem p = make(t & 1, t >> 1, 37, 19, 23, t == 3);
-      check(&p, SETS[i], false);
+      check(&p, SETS[i], OWN);
     }
+}
+
+Test(gemm, in_place_every_layout_and_edge_against_the_host) {
+  /* The in-place kernel reads A (either way round) and B where they lie:
+   * tiles exactly filling C, C one tile, and edges on both sides (the
+   * shifted last tiles), tight and with offsets and padded leading
+   * dimensions; the default set and off-default ones (scalar, 4-wide,
+   * odd tiles, unrolling that does not divide k). */
+  static const size_t IN_SIZES[][3] = {{14, 32, 1}, {15, 33, 5}, {28, 64, 16}, {37, 65, 19}, {100, 47, 64},
+                                       {257, 40, 7}, {16, 96, 33}};
+  for (int ta = 0; ta < 2; ta++)
+    for (size_t s = 0; s < sizeof IN_SIZES / sizeof *IN_SIZES; s++)
+      for (int padded = 0; padded < 2; padded++) {
+        problem p = make(ta, false, IN_SIZES[s][0], IN_SIZES[s][1], IN_SIZES[s][2], padded);
+        check(&p, NULL, INPLACE);
+      }
+  static const int SETS[][5] = {{1, 1, 1, 1, 1}, {3, 3, 4, 3, 2}, {5, 2, 8, 8, 1}, {16, 1, 16, 16, 64}, {7, 4, 2, 2, 3}};
+  for (size_t i = 0; i < sizeof SETS / sizeof *SETS; i++)
+    for (int ta = 0; ta < 2; ta++) {
+      problem p = make(ta, false, 37, 19, 23, ta);
+      check(&p, SETS[i], INPLACE);
+    }
+}
+
+Test(gemm, in_place_refuses_what_it_cannot_run) {
+  /* B transposed, or C narrower than one tile: INVALID_ARGUMENT, C
+   * untouched (the selection never offers it there). */
+  float a[40 * 40], b[40 * 40], c[40 * 40];
+  for (size_t i = 0; i < 40 * 40; i++) a[i] = b[i] = 1, c[i] = 7;
+  static const int SET[5] = {4, 2, 8, 2, 2};
+  vs_status *st = vs_status_new();
+  cr_assert_not(vs__gemm_run_host(0, SET, INPLACE, false, true, 20, 20, 20, a, 1600, 0, 20, b, 1600, 0, 20, c, 1600,
+                                  0, 20, st));
+  cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT, "%s", vs_status_message(st));
+  cr_assert_str_eq(vs_status_message(st),
+                   "SGEMM 20x20x20 (transpose_b 1): the in-place kernel of parameters rm=4 nv=2 vec=8 cannot run it");
+  cr_assert_not(vs__gemm_run_host(0, SET, INPLACE, false, false, 20, 15, 20, a, 1600, 0, 20, b, 1600, 0, 20, c, 1600,
+                                  0, 20, st));
+  cr_assert_str_eq(vs_status_message(st),
+                   "SGEMM 20x15x20 (transpose_b 0): the in-place kernel of parameters rm=4 nv=2 vec=8 cannot run it");
+  cr_assert_not(vs__gemm_run_host(0, SET, 5, false, false, 20, 20, 20, a, 1600, 0, 20, b, 1600, 0, 20, c, 1600, 0,
+                                  20, st));
+  cr_assert_str_eq(vs_status_message(st), "vs__gemm_run_host: no GEMM kind 5");
+  for (size_t i = 0; i < 40 * 40; i++) cr_assert_eq(c[i], 7.0f, "element %zu", i);
+  vs_status_free(st);
 }
 
 Test(gemm, clblast_path_against_the_host) {
   problem p = make(true, false, 33, 7, 17, true);
-  check(&p, NULL, true);
+  check(&p, NULL, CLBLAST);
 }
 
 Test(gemm, empty_k_writes_zeros) {
@@ -137,7 +205,7 @@ Test(gemm, empty_k_writes_zeros) {
   for (size_t i = 0; i < 20; i++) c[i] = 7;
   float a = 1, b = 1;
   vs_status *st = vs_status_new();
-  cr_assert(vs__gemm_run_host(0, NULL, false, false, false, 3, 4, 0, &a, 1, 0, 1, &b, 1, 0, 4, c, 20, 1, 5, st), "%s",
+  cr_assert(vs__gemm_run_host(0, NULL, OWN, false, false, 3, 4, 0, &a, 1, 0, 1, &b, 1, 0, 4, c, 20, 1, 5, st), "%s",
             vs_status_message(st));
   for (size_t i = 0; i < 20; i++) {
     bool inside = i >= 1 && (i - 1) / 5 < 3 && (i - 1) % 5 < 4;
@@ -155,7 +223,29 @@ Test(gemm, every_set_of_the_search_space_compiles_and_verifies) {
   cr_assert_eq(vs__gemm_search_space(0, sets, n, st), n);
   for (size_t i = 0; i < n; i++) {
     problem p = make(i % 2, i % 3 == 0, 29, 41, 19, i % 2 == 0);
-    check(&p, sets[i], false);
+    check(&p, sets[i], OWN);
+  }
+  free(sets);
+  vs_status_free(st);
+}
+
+Test(gemm, every_set_of_the_search_space_verifies_blocked_and_in_place) {
+  /* The search's sets under the other two multiplies (their own test: each
+   * compiles its kernels for every set, minutes on a cold cache; k_blocked_
+   * chunks_against_the_host covers k over several chunks). In place with B
+   * not transposed, C at least one tile of the widest set (16 x 64), A not
+   * transposed (the program of the blocked run serves; in_place_every_
+   * layout_and_edge_against_the_host covers a transposed A). */
+  vs_status *st = vs_status_new();
+  size_t n = vs__gemm_search_space(0, NULL, 0, st);
+  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
+  int(*sets)[5] = malloc(n * sizeof *sets);
+  cr_assert_eq(vs__gemm_search_space(0, sets, n, st), n);
+  for (size_t i = 0; i < n; i++) {
+    problem p = make(i % 2 == 0, i % 3 == 0, 29, 41, 19, i % 2 == 0);
+    check(&p, sets[i], BLOCKED);
+    p = make(false, false, 29, 71, 19, i % 2 == 0);
+    check(&p, sets[i], INPLACE);
   }
   free(sets);
   vs_status_free(st);
@@ -261,6 +351,26 @@ Test(gemm, bad_tune_arguments_are_refused) {
 
 /* ---- the choice and the store ---- */
 
+/* A MatMul under VARSCOPE_GEMM=setting fails with INVALID_ARGUMENT and
+ * exactly message. */
+static void expect_forced_refused(const char *setting, const char *message) {
+  setenv("VARSCOPE_GEMM", setting, 1);
+  vs_status *st = vs_status_new();
+  vs_graph *g = vs_graph_new();
+  float one[4] = {1, 2, 3, 4};
+  vs_output x = vs_constant(g, one, VS_FLOAT, VS_SHAPE(2, 2), "x", st);
+  vs_output z = vs_matmul(g, x, x, NULL, st);
+  vs_session *s = vs_session_new(g, NULL, st);
+  vs_tensor *t = NULL;
+  vs_session_run(s, NULL, NULL, 0, &z, &t, 1, NULL, 0, st);
+  cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT, "%s", vs_status_message(st));
+  cr_assert_str_eq(vs_status_message(st), message);
+  vs_tensor_free(t); /* NULL after a failed run; freed in case it is not */
+  vs_session_free(s);
+  vs_graph_free(g);
+  vs_status_free(st);
+}
+
 Test(gemm, matmul_chooses_by_measurement_and_remembers) {
   matmul_check(9, 17, 70, true, false);
   matmul_check(9, 17, 70, false, true);
@@ -273,22 +383,27 @@ Test(gemm, matmul_chooses_by_measurement_and_remembers) {
   matmul_check(5, 3, 2, true, true);
   setenv("VARSCOPE_GEMM", "own:3,1,4,2,2", 1);
   matmul_check(5, 3, 2, true, true);
-  setenv("VARSCOPE_GEMM", "own:3,1,5,2,2", 1);
-  vs_status *st = vs_status_new();
-  vs_graph *g = vs_graph_new();
-  float one[4] = {1, 2, 3, 4};
-  vs_output x = vs_constant(g, one, VS_FLOAT, VS_SHAPE(2, 2), "x", st);
-  vs_output z = vs_matmul(g, x, x, NULL, st);
-  vs_session *s = vs_session_new(g, NULL, st);
-  vs_tensor *t = NULL;
-  vs_session_run(s, NULL, NULL, 0, &z, &t, 1, NULL, 0, st);
-  cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT);
-  cr_assert_str_eq(vs_status_message(st),
-                   "VARSCOPE_GEMM='own:3,1,5,2,2': want auto, clblast, own or own:RM,NV,VEC,UK,LY (RM 1-16, NV 1-4, "
-                   "VEC 1, 2, 4, 8 or 16, UK 1-16, LY 1-64)");
-  vs_session_free(s);
-  vs_graph_free(g);
-  vs_status_free(st);
+  /* In place where it can run, and where it cannot (B transposed, or C
+   * narrower than its tile): the packed kernel instead, same numbers. */
+  setenv("VARSCOPE_GEMM", "inplace:3,1,4,2,2", 1);
+  matmul_check(5, 7, 9, true, false);
+  matmul_check(5, 7, 9, false, true);
+  matmul_check(2, 3, 9, false, false);
+  setenv("VARSCOPE_GEMM", "inplace", 1);
+  matmul_check(20, 40, 9, false, false);
+  setenv("VARSCOPE_GEMM", "blocked:3,1,4,2,2", 1);
+  matmul_check(5, 7, 300, false, true);
+  setenv("VARSCOPE_GEMM", "blocked", 1);
+  matmul_check(20, 40, 300, true, false);
+  expect_forced_refused("inplace:3,1,4,2",
+                        "VARSCOPE_GEMM='inplace:3,1,4,2': want auto, clblast, or own, blocked or inplace, each "
+                        "alone or with :RM,NV,VEC,UK,LY (RM 1-16, NV 1-4, VEC 1, 2, 4, 8 or 16, UK 1-16, LY 1-64)");
+  expect_forced_refused("blocked:3,1,4,2,2,1",
+                        "VARSCOPE_GEMM='blocked:3,1,4,2,2,1': want auto, clblast, or own, blocked or inplace, each "
+                        "alone or with :RM,NV,VEC,UK,LY (RM 1-16, NV 1-4, VEC 1, 2, 4, 8 or 16, UK 1-16, LY 1-64)");
+  expect_forced_refused("own:3,1,5,2,2",
+                        "VARSCOPE_GEMM='own:3,1,5,2,2': want auto, clblast, or own, blocked or inplace, each "
+                        "alone or with :RM,NV,VEC,UK,LY (RM 1-16, NV 1-4, VEC 1, 2, 4, 8 or 16, UK 1-16, LY 1-64)");
 }
 
 Test(gemm, a_damaged_store_entry_is_never_misread) {

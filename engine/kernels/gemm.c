@@ -1,5 +1,6 @@
 /* gemm.c - runs varscope's own SGEMM (cl_kernels/gemm.cl): packs op(A)
- * and op(B) into panels, then the register-blocked multiply; and
+ * and op(B) into panels, then the register-blocked multiply, or the same
+ * multiply reading A and B in place (small problems); and
  * vs__matmul, the GEMM entry point of the ops, which runs the algorithm
  * gemm_select.c chose for the problem's shape family. */
 #include <stdio.h>
@@ -26,13 +27,24 @@ vs_gemm_params vs__gemm_default_params(const vs_cl_device *d) {
   return (vs_gemm_params){6, 2, w >= 8 ? 8 : w >= 4 ? 4 : 1, 4, 16};
 }
 
+vs_gemm_params vs__gemm_blocked_default_params(const vs_cl_device *d) {
+  vs_gemm_params p = vs__gemm_default_params(d);
+  if (p.rm > 12) p.rm = 12;
+  return p;
+}
+
 void vs__gemm_params_text(vs_gemm_params p, char *buf, size_t cap) {
   snprintf(buf, cap, "rm=%d nv=%d vec=%d uk=%d ly=%d", p.rm, p.nv, p.vec, p.uk, p.ly);
 }
 
 void vs__gemm_algo_name(vs_gemm_algo a, char *buf, size_t cap) {
   if (a.kind == VS_GEMM_CLBLAST) snprintf(buf, cap, "clblast");
-  else snprintf(buf, cap, "own rm%d nv%d v%d u%d ly%d", a.p.rm, a.p.nv, a.p.vec, a.p.uk, a.p.ly);
+  else
+    snprintf(buf, cap, "%s rm%d nv%d v%d u%d ly%d",
+             a.kind == VS_GEMM_INPLACE   ? "inplace"
+             : a.kind == VS_GEMM_BLOCKED ? "blocked"
+                                         : "own",
+             a.p.rm, a.p.nv, a.p.vec, a.p.uk, a.p.ly);
 }
 
 size_t vs__gemm_own_groups(vs_gemm_params p, size_t m, size_t n) {
@@ -46,6 +58,13 @@ double vs__gemm_cost(const vs_cl_device *d, double wall, double cpu, size_t grou
   if (groups && groups < units) units = groups;
   double cost = cpu / (double)units;
   return cost < wall ? cost : wall; /* never above what was seen */
+}
+
+/* The build options of gemm.cl under p; ta: the in-place kernel's TA. */
+static void kernel_options(const vs_cl_device *d, vs_gemm_params p, int ta, char *opts, size_t cap) {
+  const char *base = vs__cl_options(VS_FLOAT, d);
+  snprintf(opts, cap, "%s -DRM=%d -DNV=%d -DVEC=%d -DUNROLL_K=%d -DTA=%d", base ? base : "", p.rm, p.nv, p.vec, p.uk,
+           ta);
 }
 
 /* Panel counts and padded sizes; false when a size overflows. */
@@ -73,43 +92,43 @@ static bool enqueue(vs_cl_device *d, cl_kernel k, const karg *args, int n, cl_ui
 }
 
 /* Packs op(A) (rows of m, padded to mp) and op(B) (columns of n, padded
- * to np), k long, with gemm.cl's `pack`: in one launch when the two
- * panels' ranges (fast extent x slow extent, the fast one the source's
- * contiguous direction) are alike, else in one launch each, the same
- * kernel (one launch over max(fast) x (slow A + slow B) items would be
- * mostly idle items for a rank-16 update of 4096 x 4096, say). */
-static bool pack(vs_cl_device *d, const char *opts, cl_mem ap, cl_mem a, size_t a_off, size_t lda, bool ta, size_t m,
-                 size_t mp, cl_mem bp, cl_mem b, size_t b_off, size_t ldb, bool tb, size_t n, size_t np, size_t k,
-                 vs_status *st) {
+ * to np), k long, with gemm.cl's `pack` in one launch: one work-item per
+ * panel and step of k (k rounded up to the local size, A's panels and
+ * then B's). */
+static bool pack(vs_cl_device *d, const char *opts, vs_gemm_params p, cl_mem ap, cl_mem a, size_t a_off, size_t lda,
+                 bool ta, size_t m, size_t mp, cl_mem bp, cl_mem b, size_t b_off, size_t ldb, bool tb, size_t n,
+                 size_t np, size_t k, vs_status *st) {
   cl_kernel kp = vs__kernel(d, "gemm", opts, "pack", st);
   if (!kp) return false;
   size_t l = vs__local_size(d, kp);
-  size_t fa = ta ? mp : k, sa = ta ? k : mp, fb = tb ? k : np, sb = tb ? np : k; /* B's rows are its columns */
-  fa = (fa + l - 1) / l * l, fb = (fb + l - 1) / l * l;
-  size_t f = fa > fb ? fa : fb;
-  /* Idle items cost a test each, a launch tens of microseconds: share one
-   * range unless it is over twice the items needed (counted in double:
-   * the products may exceed size_t on 32-bit hosts). */
-  double shared = (double)f * (double)(sa + sb), need = (double)fa * (double)sa + (double)fb * (double)sb;
-  bool one = shared <= 2 * need;
-  cl_ulong uaoff = a_off, ulda = lda, um = m, ump = mp, uboff = b_off, uldb = ldb, un = n, unp = np, uk = k;
+  cl_ulong uaoff = a_off, ulda = lda, um = m, uboff = b_off, uldb = ldb, un = n, uk = k;
+  cl_ulong a_panels = mp / (size_t)p.rm, b_panels = np / (size_t)(p.vec * p.nv);
   cl_int ita = ta, itb = tb;
-  bool ok = true;
-  for (int part = one ? 2 : 0, last = one ? 2 : 1; ok && part <= last; part++) { /* 0: A alone, 1: B, 2: both */
-    cl_ulong a_slow = part == 1 ? 0 : sa;
-    karg args[] = {KARG(ap),    KARG(a),  KARG(uaoff), KARG(ulda), KARG(ita), KARG(um),
-                   KARG(ump),   KARG(bp), KARG(b),     KARG(uboff), KARG(uldb), KARG(itb),
-                   KARG(un),    KARG(unp), KARG(uk),   KARG(a_slow)};
-    size_t global[2] = {part == 0 ? fa : part == 1 ? fb : f, part == 0 ? sa : part == 1 ? sb : sa + sb};
-    size_t local[2] = {l, 1};
-    ok = enqueue(d, kp, args, 16, 2, global, local, "pack", st);
-  }
+  karg args[] = {KARG(ap),  KARG(a),   KARG(uaoff), KARG(ulda), KARG(ita), KARG(um), KARG(bp),
+                 KARG(b),   KARG(uboff), KARG(uldb), KARG(itb), KARG(un),  KARG(uk), KARG(a_panels)};
+  size_t global[2] = {(k + l - 1) / l * l, (size_t)(a_panels + b_panels)}, local[2] = {l, 1};
+  bool ok = enqueue(d, kp, args, 14, 2, global, local, "pack", st);
   clReleaseKernel(kp);
   return ok;
 }
 
-bool vs__gemm_own(vs_cl_device *d, vs_gemm_params p, bool ta, bool tb, size_t m, size_t n, size_t k, cl_mem a,
-                  size_t a_off, size_t lda, cl_mem b, size_t b_off, size_t ldb, cl_mem c, size_t c_off, size_t ldc,
+/* Enqueues a multiply kernel (its arguments set from args) over C's
+ * tiles: global (ceil(n / NR), ceil(m / RM) rounded up to LY), local
+ * (1, LY); for gemm_blocked (whose item walks LY tiles itself) global
+ * (ceil(n / NR), ceil(m / RM / LY)), local (1, 1). Then releases it. */
+static bool multiply(vs_cl_device *d, cl_kernel km, vs_gemm_params p, bool blocked, size_t m, size_t n,
+                     const karg *args, int nargs, const char *what, vs_status *st) {
+  size_t nr = (size_t)(p.vec * p.nv), ly = (size_t)p.ly;
+  size_t gy = (m + (size_t)p.rm - 1) / (size_t)p.rm;
+  gy = (gy + ly - 1) / ly; /* PoCL has no non-uniform work-groups: items past C return at once */
+  size_t global[2] = {(n + nr - 1) / nr, blocked ? gy : gy * ly}, local[2] = {1, blocked ? 1 : ly};
+  bool ok = enqueue(d, km, args, nargs, 2, global, local, what, st);
+  clReleaseKernel(km);
+  return ok;
+}
+
+bool vs__gemm_own(vs_cl_device *d, vs_gemm_params p, bool blocked, bool ta, bool tb, size_t m, size_t n, size_t k,
+                  cl_mem a, size_t a_off, size_t lda, cl_mem b, size_t b_off, size_t ldb, cl_mem c, size_t c_off, size_t ldc,
                   vs_status *st) {
   if (!m || !n) return true;
   if (!vs__gemm_own_fits(d, p, m, n, k)) {
@@ -118,9 +137,8 @@ bool vs__gemm_own(vs_cl_device *d, vs_gemm_params p, bool ta, bool tb, size_t m,
              p.nv, p.vec, d->info.cl_name);
     return false;
   }
-  const char *base = vs__cl_options(VS_FLOAT, d);
   char opts[192];
-  snprintf(opts, sizeof opts, "%s -DRM=%d -DNV=%d -DVEC=%d -DUNROLL_K=%d", base ? base : "", p.rm, p.nv, p.vec, p.uk);
+  kernel_options(d, p, 0, opts, sizeof opts);
   size_t kk = k ? k : 1; /* k = 0: panels of zeros, so C gets zeros */
   size_t na = 0, nb = 0;
   panels(p, m, n, kk, &na, &nb); /* cannot overflow: vs__gemm_own_fits checked k >= kk */
@@ -130,7 +148,7 @@ bool vs__gemm_own(vs_cl_device *d, vs_gemm_params p, bool ta, bool tb, size_t m,
   cl_mem bp = ap ? vs__device_buffer(d, nb, &sb, VS_FLOAT, st) : NULL;
   bool ok = bp != NULL;
   if (ok && k)
-    ok = pack(d, opts, ap, a, a_off, lda, ta, m, na / sizeof(float) / k, bp, b, b_off, ldb, tb, n,
+    ok = pack(d, opts, p, ap, a, a_off, lda, ta, m, na / sizeof(float) / k, bp, b, b_off, ldb, tb, n,
               nb / sizeof(float) / k, k, st);
   if (ok && !k) {
     float zero = 0;
@@ -139,17 +157,14 @@ bool vs__gemm_own(vs_cl_device *d, vs_gemm_params p, bool ta, bool tb, size_t m,
     if (err != CL_SUCCESS) vs__cl_fail(st, err, "clEnqueueFillBuffer");
     ok = err == CL_SUCCESS;
   }
-  cl_kernel km = ok ? vs__kernel(d, "gemm", opts, "gemm_packed", st) : NULL;
+  const char *name = blocked ? "gemm_blocked" : "gemm_packed";
+  cl_kernel km = ok ? vs__kernel(d, "gemm", opts, name, st) : NULL;
   if (km) {
     cl_ulong uoff = c_off, uld = ldc, um = m, un = n;
     cl_int ik = (cl_int)kk;
-    karg args[] = {KARG(c), KARG(uoff), KARG(uld), KARG(ap), KARG(bp), KARG(um), KARG(un), KARG(ik)};
-    size_t nr = (size_t)(p.vec * p.nv), ly = (size_t)p.ly;
-    size_t gy = (m + (size_t)p.rm - 1) / (size_t)p.rm;
-    gy = (gy + ly - 1) / ly * ly; /* PoCL has no non-uniform work-groups: the extra items return at once */
-    size_t global[2] = {(n + nr - 1) / nr, gy}, local[2] = {1, ly};
-    ok = enqueue(d, km, args, 8, 2, global, local, "gemm_packed", st);
-    clReleaseKernel(km);
+    cl_ulong uly = (cl_ulong)p.ly; /* gemm_blocked's tiles per item; gemm_packed has 8 arguments */
+    karg args[] = {KARG(c), KARG(uoff), KARG(uld), KARG(ap), KARG(bp), KARG(um), KARG(un), KARG(ik), KARG(uly)};
+    ok = multiply(d, km, p, blocked, m, n, args, blocked ? 9 : 8, name, st);
   } else {
     ok = false;
   }
@@ -158,11 +173,38 @@ bool vs__gemm_own(vs_cl_device *d, vs_gemm_params p, bool ta, bool tb, size_t m,
   return ok;
 }
 
+bool vs__gemm_inplace_fits(vs_gemm_params p, bool tb, size_t m, size_t n, size_t k) {
+  return vs__gemm_params_ok(p) && !tb && m >= (size_t)p.rm && n >= (size_t)(p.vec * p.nv) && k >= 1 &&
+         k <= INT32_MAX && m / (size_t)p.rm < INT32_MAX && n / (size_t)(p.vec * p.nv) < INT32_MAX;
+}
+
+bool vs__gemm_inplace(vs_cl_device *d, vs_gemm_params p, bool ta, bool tb, size_t m, size_t n, size_t k, cl_mem a,
+                      size_t a_off, size_t lda, cl_mem b, size_t b_off, size_t ldb, cl_mem c, size_t c_off,
+                      size_t ldc, vs_status *st) {
+  if (!vs__gemm_inplace_fits(p, tb, m, n, k)) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR,
+             "SGEMM %zux%zux%zu (transpose_b %d): the in-place kernel of parameters rm=%d nv=%d vec=%d cannot run it",
+             m, n, k, (int)tb, p.rm, p.nv, p.vec);
+    return false;
+  }
+  char opts[192];
+  kernel_options(d, p, ta, opts, sizeof opts);
+  cl_kernel km = vs__kernel(d, "gemm", opts, "gemm_inplace", st);
+  if (!km) return false;
+  cl_ulong uoff = c_off, uld = ldc, uaoff = a_off, ulda = lda, uboff = b_off, uldb = ldb, um = m, un = n;
+  cl_int ik = (cl_int)k;
+  karg args[] = {KARG(c),     KARG(uoff), KARG(uld),  KARG(a),  KARG(uaoff), KARG(ulda),
+                 KARG(b),     KARG(uboff), KARG(uldb), KARG(um), KARG(un),    KARG(ik)};
+  return multiply(d, km, p, false, m, n, args, 12, "gemm_inplace", st);
+}
+
 bool vs__gemm_algo_run(vs_cl_device *d, vs_gemm_algo a, bool ta, bool tb, size_t m, size_t n, size_t k, cl_mem am,
                        size_t a_off, size_t lda, cl_mem bm, size_t b_off, size_t ldb, cl_mem c, size_t c_off,
                        size_t ldc, vs_status *st) {
-  if (a.kind == VS_GEMM_OWN)
-    return vs__gemm_own(d, a.p, ta, tb, m, n, k, am, a_off, lda, bm, b_off, ldb, c, c_off, ldc, st);
+  if (a.kind == VS_GEMM_OWN || a.kind == VS_GEMM_BLOCKED)
+    return vs__gemm_own(d, a.p, a.kind == VS_GEMM_BLOCKED, ta, tb, m, n, k, am, a_off, lda, bm, b_off, ldb, c, c_off, ldc, st);
+  if (a.kind == VS_GEMM_INPLACE)
+    return vs__gemm_inplace(d, a.p, ta, tb, m, n, k, am, a_off, lda, bm, b_off, ldb, c, c_off, ldc, st);
   return vs__gemm(d, VS_FLOAT, ta, tb, m, n, k, am, a_off, lda, bm, b_off, ldb, c, c_off, ldc, st);
 }
 

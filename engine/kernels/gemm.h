@@ -22,11 +22,20 @@ typedef struct vs_gemm_params {
 #define VS_GEMM_MAX_UK 16
 #define VS_GEMM_MAX_LY 64
 
-/* Which implementation runs a float32 GEMM. */
-typedef enum vs_gemm_kind { VS_GEMM_OWN = 0, VS_GEMM_CLBLAST = 1 } vs_gemm_kind;
+/* Which implementation runs a float32 GEMM: the own kernel on packed
+ * panels, CLBlast, the own kernel reading A and B in place (no packing:
+ * one launch; only where B is not transposed, vs__gemm_inplace_fits), or
+ * the own kernel on packed panels walking k in chunks, each item over LY
+ * tiles (gemm.cl's gemm_blocked; runs wherever VS_GEMM_OWN does). */
+typedef enum vs_gemm_kind {
+  VS_GEMM_OWN = 0,
+  VS_GEMM_CLBLAST = 1,
+  VS_GEMM_INPLACE = 2,
+  VS_GEMM_BLOCKED = 3
+} vs_gemm_kind;
 typedef struct vs_gemm_algo {
   vs_gemm_kind kind;
-  vs_gemm_params p; /* VS_GEMM_OWN's; zeros for CLBlast */
+  vs_gemm_params p; /* the own kernel's (both kinds); zeros for CLBlast */
 } vs_gemm_algo;
 
 /* In range (a set read from the store or the environment is checked
@@ -36,9 +45,14 @@ bool vs__gemm_params_ok(vs_gemm_params p);
  * float vector is 16 wide (AVX-512), else 6 x 2 vectors of its width;
  * k unrolled 4 times, 16 work-items a group. */
 vs_gemm_params vs__gemm_default_params(const vs_cl_device *d);
+/* The default set of the k-blocked kind (VS_GEMM_BLOCKED): the default
+ * with at most 12 rows where that has 14 or more (gemm_blocked's loop,
+ * which keeps its chunk bounds live, spilled one of 14 x 2 accumulators
+ * to the stack at every step of k). */
+vs_gemm_params vs__gemm_blocked_default_params(const vs_cl_device *d);
 /* "rm=14 nv=2 vec=16 uk=4 ly=16". */
 void vs__gemm_params_text(vs_gemm_params p, char *buf, size_t cap);
-/* "own rm14 nv2 v16 u4 ly16" or "clblast". */
+/* "own rm14 nv2 v16 u4 ly16", "inplace ...", "blocked ..." or "clblast". */
 void vs__gemm_algo_name(vs_gemm_algo a, char *buf, size_t cap);
 
 /* True when the own kernel can run this problem on d: float32, its packed
@@ -46,16 +60,30 @@ void vs__gemm_algo_name(vs_gemm_algo a, char *buf, size_t cap);
  * within the kernel's 32-bit loop counter. */
 bool vs__gemm_own_fits(const vs_cl_device *d, vs_gemm_params p, size_t m, size_t n, size_t k);
 
-/* C = op(A) x op(B) in float32 with the own kernel under p, enqueued on
+/* C = op(A) x op(B) in float32 with the own kernel under p (walking k in
+ * chunks, gemm_blocked, when blocked), enqueued on
  * d's current queue (vs__gemm's arguments: row-major, offsets and leading
  * dimensions in elements). m, n or k of 0 are fine (k = 0 writes zeros).
  * Errors: RESOURCE_EXHAUSTED when the panels cannot be allocated, INTERNAL
  * for OpenCL failures. */
-bool vs__gemm_own(vs_cl_device *d, vs_gemm_params p, bool ta, bool tb, size_t m, size_t n, size_t k, cl_mem a,
-                  size_t a_off, size_t lda, cl_mem b, size_t b_off, size_t ldb, cl_mem c, size_t c_off, size_t ldc,
+bool vs__gemm_own(vs_cl_device *d, vs_gemm_params p, bool blocked, bool ta, bool tb, size_t m, size_t n, size_t k,
+                  cl_mem a, size_t a_off, size_t lda, cl_mem b, size_t b_off, size_t ldb, cl_mem c, size_t c_off, size_t ldc,
                   vs_status *st);
 
-/* Runs algorithm a (own under a.p, or CLBlast through vs__gemm). */
+/* True when the in-place kernel can run this problem under p: B not
+ * transposed (its vectors are runs of a row of B), m >= rm and n >= nv x
+ * vec (an edge tile is shifted back into C, so C holds one whole tile),
+ * 1 <= k <= INT32_MAX. */
+bool vs__gemm_inplace_fits(vs_gemm_params p, bool tb, size_t m, size_t n, size_t k);
+
+/* vs__gemm_own's contract with the in-place kernel (one launch, no
+ * panels); INVALID_ARGUMENT when !vs__gemm_inplace_fits. */
+bool vs__gemm_inplace(vs_cl_device *d, vs_gemm_params p, bool ta, bool tb, size_t m, size_t n, size_t k, cl_mem a,
+                      size_t a_off, size_t lda, cl_mem b, size_t b_off, size_t ldb, cl_mem c, size_t c_off,
+                      size_t ldc, vs_status *st);
+
+/* Runs algorithm a (own, blocked or in-place under a.p, or CLBlast
+ * through vs__gemm). */
 bool vs__gemm_algo_run(vs_cl_device *d, vs_gemm_algo a, bool ta, bool tb, size_t m, size_t n, size_t k, cl_mem am,
                        size_t a_off, size_t lda, cl_mem bm, size_t b_off, size_t ldb, cl_mem c, size_t c_off,
                        size_t ldc, vs_status *st);
@@ -72,7 +100,9 @@ bool vs__matmul(vs_cl_device *d, vs_dtype t, bool ta, bool tb, size_t m, size_t 
  * bucket of m, n and k ("nn|m10|n10|k10"). malloc'd. */
 char *vs__gemm_family_key(bool ta, bool tb, size_t m, size_t n, size_t k);
 /* The algorithm for this device and problem: VARSCOPE_GEMM when set
- * ("clblast", "own" or "own:RM,NV,VEC,UK,LY"), else the one kept for the
+ * ("clblast", "own", "own:RM,NV,VEC,UK,LY", "blocked", "blocked:...",
+ * "inplace" or "inplace:RM,NV,VEC,UK,LY"; in-place falls back to own
+ * where it cannot run the problem), else the one kept for the
  * family (this process's memo, then the keyed store), else measured now
  * on the real buffers (c is overwritten) and kept. */
 bool vs__gemm_select(vs_cl_device *d, bool ta, bool tb, size_t m, size_t n, size_t k, cl_mem a, size_t a_off,

@@ -1,12 +1,14 @@
-/* gemm_select.c - which float32 GEMM (varscope's own kernel under which
- * parameters, or CLBlast) runs a problem on a device, and where that is
+/* gemm_select.c - which float32 GEMM (varscope's own kernel, on packed
+ * panels or in place, under which parameters, or CLBlast) runs a problem on a device, and where that is
  * remembered. Chosen by measurement, never by vendor.
  *
  * The first time a shape family (gemm.h: the transposes and the
  * power-of-two buckets of m, n, k) meets a device, the candidates run on
  * the real buffers: the own kernel under its default parameters, under the
  * set `varscope tune --gemm` kept for the family (gemm_tune.c) when there
- * is one, and CLBlast. Each gets a warm-up (which builds its kernels) and
+ * is one, the k-blocked kernel (gemm.cl's gemm_blocked) and the in-place
+ * kernel (where it can run the problem: B not transposed) under the same
+ * sets, and CLBlast. Each gets a warm-up (which builds its kernels) and
  * two timed runs, the faster counting, unless its warm-up already lost by
  * 10x. Problems above 1024 x 1024 x k are timed on their leading 1024 x
  * 1024 block of C (same k, same leading dimensions): both algorithms scale
@@ -15,13 +17,16 @@
  * Two entries of the runtime's keyed store (runtime/tuning_store.h) per
  * device, keyed by device, driver and platform, each a text table that
  * only this file reads and writes, one line per family:
- *   "varscope gemm-choice-v1 ...": <family> TAB <kind> <rm> <nv> <vec> <uk> <ly> TAB <ms> ms
+ *   "varscope gemm-choice-v2 ...": <family> TAB <kind> <rm> <nv> <vec> <uk> <ly> TAB <ms> ms
  *   "varscope gemm-tuned-v1 ...":  <family> TAB <rm> <nv> <vec> <uk> <ly> TAB <GFLOP/s> GFLOP/s
  * The store checksums each payload; a line that does not parse, or whose
  * parameters are out of range, is skipped (the family is measured again).
  * Within a process the tables live in the device's memo. Two processes
  * updating a table at once may lose one's line: it is measured again.
- * VARSCOPE_GEMM=clblast, own or own:RM,NV,VEC,UK,LY forces one;
+ * (kind: vs_gemm_kind's number; v1 tables, chosen before the blocked and
+ * in-place kernels were candidates, are no longer read).
+ * VARSCOPE_GEMM=clblast, own[:RM,NV,VEC,UK,LY], blocked[:...] or
+ * inplace[:...] forces one;
  * VARSCOPE_LOG=gemm prints each measurement. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,7 +52,7 @@ double vs__gemm_cpu_now(void) {
   return (double)t.tv_sec + t.tv_nsec * 1e-9;
 }
 
-#define CHOICE "gemm-choice-v1"
+#define CHOICE "gemm-choice-v2"
 #define TUNED "gemm-tuned-v1"
 
 static int bucket(size_t x) {
@@ -91,12 +96,12 @@ static bool parse_params(const char *s, vs_gemm_params *p) {
   return true;
 }
 
-/* "<kind> <rm> <nv> <vec> <uk> <ly>" strictly: own with parameters in
- * range, or CLBlast with zeros. */
+/* "<kind> <rm> <nv> <vec> <uk> <ly>" strictly: own, in-place or blocked
+ * with parameters in range, or CLBlast with zeros. */
 static bool parse_choice(const char *s, vs_gemm_algo *a) {
-  if (!((s[0] == '0' || s[0] == '1') && s[1] == ' ')) return false;
-  vs_gemm_algo x = {.kind = s[0] == '0' ? VS_GEMM_OWN : VS_GEMM_CLBLAST};
-  if (x.kind == VS_GEMM_OWN ? !parse_params(s + 2, &x.p)
+  if (!(s[0] >= '0' && s[0] <= '3' && s[1] == ' ')) return false;
+  vs_gemm_algo x = {.kind = (vs_gemm_kind)(s[0] - '0')};
+  if (x.kind != VS_GEMM_CLBLAST ? !parse_params(s + 2, &x.p)
                             : !(strncmp(s + 2, "0 0 0 0 0", 9) == 0 && (s[11] == '\t' || !s[11])))
     return false;
   *a = x;
@@ -159,7 +164,7 @@ static double time_candidate(vs_cl_device *d, vs_gemm_algo a, bool ta, bool tb, 
                              size_t c_off, size_t ldc, double best_so_far) {
   vs_status *st = vs_status_new();
   double best = -1;
-  size_t groups = a.kind == VS_GEMM_OWN ? vs__gemm_own_groups(a.p, m, n) : 0;
+  size_t groups = a.kind != VS_GEMM_CLBLAST ? vs__gemm_own_groups(a.p, m, n) : 0;
   for (int i = 0; st && i < 3; i++) {
     double t0 = vs__gemm_now(), c0 = vs__gemm_cpu_now();
     if (!vs__gemm_algo_run(d, a, ta, tb, m, n, k, am, a_off, lda, bm, b_off, ldb, c, c_off, ldc, st) ||
@@ -178,22 +183,29 @@ static double time_candidate(vs_cl_device *d, vs_gemm_algo a, bool ta, bool tb, 
   return best;
 }
 
-static bool forced(const vs_cl_device *d, const char *force, size_t m, size_t n, size_t k, vs_gemm_algo *algo,
-                   vs_status *st) {
+static bool forced(const vs_cl_device *d, const char *force, bool tb, size_t m, size_t n, size_t k,
+                   vs_gemm_algo *algo, vs_status *st) {
   vs_gemm_algo a = {VS_GEMM_OWN, vs__gemm_default_params(d)};
+  bool inplace = strncmp(force, "inplace", 7) == 0, blocked = strncmp(force, "blocked", 7) == 0;
+  bool own = inplace || blocked || strncmp(force, "own", 3) == 0;
+  const char *rest = force + (inplace || blocked ? 7 : 3);
   int used = 0;
+  if (blocked) a = (vs_gemm_algo){VS_GEMM_BLOCKED, vs__gemm_blocked_default_params(d)};
   if (strcmp(force, "clblast") == 0) a = (vs_gemm_algo){VS_GEMM_CLBLAST, {0, 0, 0, 0, 0}};
-  else if (strcmp(force, "own") == 0) {
-  } else if (!(strncmp(force, "own:", 4) == 0 &&
-               sscanf(force + 4, "%d,%d,%d,%d,%d%n", &a.p.rm, &a.p.nv, &a.p.vec, &a.p.uk, &a.p.ly, &used) == 5 &&
-               !force[4 + used] && vs__gemm_params_ok(a.p))) {
+  else if (own && !*rest) {
+  } else if (!(own && *rest == ':' &&
+               sscanf(rest + 1, "%d,%d,%d,%d,%d%n", &a.p.rm, &a.p.nv, &a.p.vec, &a.p.uk, &a.p.ly, &used) == 5 &&
+               !rest[1 + used] && vs__gemm_params_ok(a.p))) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR,
-             "VARSCOPE_GEMM='%s': want auto, clblast, own or own:RM,NV,VEC,UK,LY (RM 1-16, NV 1-4, VEC 1, 2, 4, 8 "
-             "or 16, UK 1-16, LY 1-64)",
+             "VARSCOPE_GEMM='%s': want auto, clblast, or own, blocked or inplace, each alone or with :RM,NV,VEC,UK,LY "
+             "(RM 1-16, NV 1-4, VEC 1, 2, 4, 8 or 16, UK 1-16, LY 1-64)",
              force);
     return false;
   }
-  if (a.kind == VS_GEMM_OWN && !vs__gemm_own_fits(d, a.p, m, n, k)) a = (vs_gemm_algo){VS_GEMM_CLBLAST, {0, 0, 0, 0, 0}};
+  /* In place where the problem allows, else packed, else CLBlast. */
+  if (inplace && vs__gemm_inplace_fits(a.p, tb, m, n, k)) a.kind = VS_GEMM_INPLACE;
+  if ((a.kind == VS_GEMM_OWN || a.kind == VS_GEMM_BLOCKED) && !vs__gemm_own_fits(d, a.p, m, n, k))
+    a = (vs_gemm_algo){VS_GEMM_CLBLAST, {0, 0, 0, 0, 0}};
   *algo = a;
   return true;
 }
@@ -202,33 +214,46 @@ bool vs__gemm_select(vs_cl_device *d, bool ta, bool tb, size_t m, size_t n, size
                      size_t lda, cl_mem b, size_t b_off, size_t ldb, cl_mem c, size_t c_off, size_t ldc,
                      vs_gemm_algo *algo, vs_status *st) {
   const char *force = getenv("VARSCOPE_GEMM");
-  if (force && *force && strcmp(force, "auto") != 0) return forced(d, force, m, n, k, algo, st);
+  if (force && *force && strcmp(force, "auto") != 0) return forced(d, force, tb, m, n, k, algo, st);
   char *family = vs__gemm_family_key(ta, tb, m, n, k);
   if (!family) {
     vs__oom(st);
     return false;
   }
-  if (choice_lookup(d, family, algo) && (algo->kind == VS_GEMM_CLBLAST || vs__gemm_own_fits(d, algo->p, m, n, k))) {
+  /* A kept choice holds for the family, whose members differ in size
+   * within their buckets: one the kept kernel cannot run is chosen anew. */
+  if (choice_lookup(d, family, algo) &&
+      (algo->kind == VS_GEMM_CLBLAST ||
+       (algo->kind != VS_GEMM_INPLACE ? vs__gemm_own_fits(d, algo->p, m, n, k)
+                                      : vs__gemm_inplace_fits(algo->p, tb, m, n, k)))) {
     free(family);
     return true;
   }
-  vs_gemm_algo cands[3];
+  vs_gemm_algo cands[7];
   int nc = 0;
   vs_gemm_params def = vs__gemm_default_params(d), tuned;
-  if (vs__gemm_tuned_lookup(d, family, &tuned) && memcmp(&tuned, &def, sizeof def) != 0 &&
-      vs__gemm_own_fits(d, tuned, m, n, k))
-    cands[nc++] = (vs_gemm_algo){VS_GEMM_OWN, tuned};
-  if (vs__gemm_own_fits(d, def, m, n, k)) cands[nc++] = (vs_gemm_algo){VS_GEMM_OWN, def};
+  bool has_tuned = vs__gemm_tuned_lookup(d, family, &tuned) && memcmp(&tuned, &def, sizeof def) != 0;
+  for (int blocked = 0; blocked < 2; blocked++) {
+    vs_gemm_kind kind = blocked ? VS_GEMM_BLOCKED : VS_GEMM_OWN;
+    vs_gemm_params kdef = blocked ? vs__gemm_blocked_default_params(d) : def;
+    if (has_tuned && vs__gemm_own_fits(d, tuned, m, n, k) && memcmp(&tuned, &kdef, sizeof kdef) != 0)
+      cands[nc++] = (vs_gemm_algo){kind, tuned};
+    if (vs__gemm_own_fits(d, kdef, m, n, k)) cands[nc++] = (vs_gemm_algo){kind, kdef};
+  }
+  /* The in-place kernel is timed on the same sub-problem as the rest, so
+   * it must run that one too (sm >= rm, sn >= its tile width). */
+  size_t sm = m < SUB_MAX ? m : SUB_MAX, sn = n < SUB_MAX ? n : SUB_MAX;
+  if (has_tuned && vs__gemm_inplace_fits(tuned, tb, sm, sn, k)) cands[nc++] = (vs_gemm_algo){VS_GEMM_INPLACE, tuned};
+  if (vs__gemm_inplace_fits(def, tb, sm, sn, k)) cands[nc++] = (vs_gemm_algo){VS_GEMM_INPLACE, def};
   cands[nc++] = (vs_gemm_algo){VS_GEMM_CLBLAST, {0, 0, 0, 0, 0}};
   if (nc == 1) { /* the own kernel cannot run it (its panels exceed the largest buffer): nothing to weigh */
     *algo = cands[0];
     free(family);
     return true;
   }
-  size_t sm = m < SUB_MAX ? m : SUB_MAX, sn = n < SUB_MAX ? n : SUB_MAX;
   double best = -1;
   *algo = cands[nc - 1];
-  char report[512] = "";
+  char report[640] = "";
   size_t used = 0;
   for (int i = 0; i < nc; i++) {
     double t = time_candidate(d, cands[i], ta, tb, sm, sn, k, a, a_off, lda, b, b_off, ldb, c, c_off, ldc, best);

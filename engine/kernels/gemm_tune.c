@@ -44,16 +44,21 @@ static cl_mem upload(vs_cl_device *d, const float *x, size_t n, vs_status *st) {
   return m;
 }
 
-bool vs__gemm_run_host(size_t dev, const int *params, bool clblast, bool ta, bool tb, size_t m, size_t n, size_t k,
+bool vs__gemm_run_host(size_t dev, const int *params, int kind, bool ta, bool tb, size_t m, size_t n, size_t k,
                        const float *a, size_t na, size_t a_off, size_t lda, const float *b, size_t nb, size_t b_off,
                        size_t ldb, float *c, size_t nc, size_t c_off, size_t ldc, vs_status *st) {
   vs__ok(st);
   vs_cl_device *d = vs__device(dev, st);
   if (!d) return false;
-  vs_gemm_algo algo = {VS_GEMM_OWN, vs__gemm_default_params(d)};
-  if (clblast) algo = (vs_gemm_algo){VS_GEMM_CLBLAST, {0, 0, 0, 0, 0}};
+  if (kind < VS_GEMM_OWN || kind > VS_GEMM_BLOCKED) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "vs__gemm_run_host: no GEMM kind %d", kind);
+    return false;
+  }
+  vs_gemm_algo algo = {(vs_gemm_kind)kind, kind == VS_GEMM_BLOCKED ? vs__gemm_blocked_default_params(d)
+                                                                    : vs__gemm_default_params(d)};
+  if (kind == VS_GEMM_CLBLAST) algo.p = (vs_gemm_params){0, 0, 0, 0, 0};
   else if (params) algo.p = (vs_gemm_params){params[0], params[1], params[2], params[3], params[4]};
-  if (algo.kind == VS_GEMM_OWN && !vs__gemm_params_ok(algo.p)) {
+  if (algo.kind != VS_GEMM_CLBLAST && !vs__gemm_params_ok(algo.p)) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "vs__gemm_run_host: parameters out of range");
     return false;
   }
@@ -211,7 +216,7 @@ static bool run_once(tune_bench *b, vs_gemm_algo a, double *seconds, vs_status *
     return false;
   }
   *seconds = vs__gemm_cost(b->d, vs__gemm_now() - t0, vs__gemm_cpu_now() - c0,
-                           a.kind == VS_GEMM_OWN ? vs__gemm_own_groups(a.p, b->m, b->n) : 0);
+                           a.kind != VS_GEMM_CLBLAST ? vs__gemm_own_groups(a.p, b->m, b->n) : 0);
   return true;
 }
 

@@ -13,12 +13,13 @@
 
 #include "varscope/devices.h"
 
-/* C = op(A) x op(B) on device dev with the own kernel under params
- * ({rm, nv, vec, uk, ly}; NULL: the device's default set), or with CLBlast
- * when clblast is true: a[0..na), b[0..nb) and c[0..nc) are copied to the
+/* C = op(A) x op(B) on device dev with kind 0 (the own kernel on packed
+ * panels), 2 (the own kernel in place) or 3 (on packed panels, k in
+ * chunks) under params ({rm, nv, vec, uk, ly}; NULL: the kind's default
+ * set on the device), or kind 1 (CLBlast): a[0..na), b[0..nb) and c[0..nc) are copied to the
  * device, the GEMM runs with the given offsets and leading dimensions, and
  * c comes back whole (elements outside the product must be untouched). */
-bool vs__gemm_run_host(size_t dev, const int *params, bool clblast, bool ta, bool tb, size_t m, size_t n, size_t k,
+bool vs__gemm_run_host(size_t dev, const int *params, int kind, bool ta, bool tb, size_t m, size_t n, size_t k,
                        const float *a, size_t na, size_t a_off, size_t lda, const float *b, size_t nb, size_t b_off,
                        size_t ldb, float *c, size_t nc, size_t c_off, size_t ldc, vs_status *st);
 
