@@ -1133,6 +1133,28 @@ Test(idle_buffers, idle_bytes_are_capped_at_a_quarter_of_the_limit_oldest_out_fi
   vs_status_free(st);
 }
 
+Test(idle_buffers, at_most_256_buffers_are_kept_idle_per_device) {
+  /* The idle list is searched at every allocation: 300 small buffers
+   * recycled leave the newest 256. */
+  vs_status *st = vs_status_new();
+  vs_cl_device *d = vs__device(0, st);
+  expect_ok(st);
+  enum { N = 300, KEPT = 256, BYTES = 4096 };
+  static cl_mem m[N];
+  for (int i = 0; i < N; i++) {
+    m[i] = vs__device_buffer(d, BYTES, NULL, VS_FLOAT, st);
+    expect_ok(st);
+  }
+  for (int i = 0; i < N; i++) vs__buffer_recycle(m[i]);
+  cr_assert_eq(vs__buffer_idle_bytes(d), (uint64_t)KEPT * BYTES);
+  cr_assert_eq(vs_device_memory_in_use(0, st), 0);
+  cl_mem newest = vs__device_buffer(d, BYTES, NULL, VS_FLOAT, st);
+  expect_ok(st);
+  cr_assert_eq(newest, m[N - 1]);
+  vs__buffer_release(newest);
+  vs_status_free(st);
+}
+
 Test(idle_buffers, idle_buffers_give_way_to_an_allocation_that_needs_their_room) {
   vs_status *st = vs_status_new();
   vs_cl_device *d = device_with_8mib_limit(st);

@@ -26,7 +26,9 @@
  * excludes them) but they still occupy the device: an allocation that
  * would take in-use plus idle bytes past the limit first releases idle
  * buffers, oldest first, and the idle bytes of a device are capped at a
- * quarter of its limit and at IDLE_CAP. */
+ * quarter of its limit and at IDLE_CAP, its idle buffers at IDLE_MAX (the
+ * list is searched linearly at every allocation: a run with thousands of
+ * small values must not make each allocation scan thousands). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +47,8 @@ typedef struct reservation {
 
 /* The most idle bytes kept per device (and at most a quarter of its limit). */
 #define IDLE_CAP ((uint64_t)256 << 20)
+/* The most idle buffers kept per device. */
+#define IDLE_MAX 256
 
 /* Live reservations by cl_mem: a chained table that doubles as buffers
  * accumulate (30 000 variables are 30 000 live buffers; a fixed table made
@@ -112,20 +116,24 @@ static void give_back_locked(reservation *r) {
   atomic_fetch_sub(&r->d->mem_in_use, r->bytes);
 }
 
-/* Idle bytes of device d (the lock held). */
-static uint64_t idle_bytes_locked(const vs_cl_device *d) {
+/* Idle bytes and buffers of device d (the lock held). */
+static uint64_t idle_bytes_locked(const vs_cl_device *d, size_t *count) {
   uint64_t n = 0;
+  size_t k = 0;
   for (reservation *r = live.idle; r; r = r->idle_next)
-    if (r->d == d) n += r->bytes;
+    if (r->d == d) n += r->bytes, k++;
+  if (count) *count = k;
   return n;
 }
 
 /* Unlinks d's idle buffers, oldest first, until its idle bytes are at most
- * keep; returns them chained through idle_next, forgotten (no longer
- * counted or in the table), for release outside the lock. */
-static reservation *evict_locked(const vs_cl_device *d, uint64_t keep) {
+ * keep and its idle buffers at most keep_n; returns them chained through
+ * idle_next, forgotten (no longer counted or in the table), for release
+ * outside the lock. */
+static reservation *evict_locked(const vs_cl_device *d, uint64_t keep, size_t keep_n) {
   reservation *out = NULL;
-  for (uint64_t have = idle_bytes_locked(d); have > keep;) {
+  size_t have_n = 0;
+  for (uint64_t have = idle_bytes_locked(d, &have_n); have > keep || have_n > keep_n; have_n--) {
     reservation **oldest = NULL;
     for (reservation **p = &live.idle; *p; p = &(*p)->idle_next)
       if ((*p)->d == d) oldest = p;
@@ -178,14 +186,14 @@ static cl_mem take_idle(vs_cl_device *d, uint64_t bytes) {
 static void make_room(vs_cl_device *d, bool all) {
   pthread_mutex_lock(&live.mu);
   uint64_t in_use = atomic_load(&d->mem_in_use), limit = d->info.global_mem_bytes;
-  reservation *out = evict_locked(d, all || in_use >= limit ? 0 : limit - in_use);
+  reservation *out = evict_locked(d, all || in_use >= limit ? 0 : limit - in_use, IDLE_MAX);
   pthread_mutex_unlock(&live.mu);
   release_evicted(out);
 }
 
 uint64_t vs__buffer_idle_bytes(vs_cl_device *d) {
   pthread_mutex_lock(&live.mu);
-  uint64_t n = idle_bytes_locked(d);
+  uint64_t n = idle_bytes_locked(d, NULL);
   pthread_mutex_unlock(&live.mu);
   return n;
 }
@@ -201,7 +209,7 @@ void vs__buffer_recycle(cl_mem m) {
       vs_cl_device *d = r->d;
       uint64_t cap = idle_cap(d);
       if (r->bytes > cap) break;
-      out = evict_locked(d, cap - r->bytes);
+      out = evict_locked(d, cap - r->bytes, IDLE_MAX - 1);
       r->idle = true;
       r->idle_next = live.idle;
       live.idle = r;

@@ -35,8 +35,9 @@
  * bytes are not counted as in use (vs_device_memory_in_use excludes them)
  * but they occupy the device, so a buffer that would take the counted plus
  * idle bytes above global_mem_bytes first releases idle buffers, oldest
- * first; a device keeps at most a quarter of global_mem_bytes and at most
- * 256 MiB idle. They are released when the process exits.
+ * first; a device keeps at most a quarter of global_mem_bytes, at most
+ * 256 MiB and at most 256 buffers idle. They are released when the process
+ * exits.
  *
  * Thread safety: the registry is built once, under a lock; every call here
  * is thread safe.
