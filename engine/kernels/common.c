@@ -47,6 +47,15 @@ static const char *launch_options(vs_cl_device *d, vs_dtype t, const char *name,
   return opts;
 }
 
+bool vs__enqueue_nd(vs_cl_device *d, cl_kernel k, const karg *args, int nargs, cl_uint dims, const size_t *global,
+                    const size_t *local, const char *what, vs_status *st) {
+  cl_int err = CL_SUCCESS;
+  for (int i = 0; i < nargs && err == CL_SUCCESS; i++) err = clSetKernelArg(k, (cl_uint)i, args[i].size, args[i].ptr);
+  if (err == CL_SUCCESS) err = clEnqueueNDRangeKernel(*vs__queue(d), k, dims, NULL, global, local, 0, NULL, NULL);
+  if (err != CL_SUCCESS) vs__cl_fail(st, err, what);
+  return err == CL_SUCCESS;
+}
+
 /* Sets k's arguments and enqueues it over n work-items in groups of
  * `local`. With a memo (a kept kernel object) only the arguments whose
  * value differs from what k holds are set. */

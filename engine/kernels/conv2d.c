@@ -65,16 +65,6 @@ bool vs__conv_geometry(const vs_op *op, vs_shape xs, vs_shape fs, vs_conv_geom *
   return g->OH >= 0 && g->OW >= 0;
 }
 
-/* Sets a kernel's arguments from an array of (size, pointer) and enqueues it. */
-static bool enqueue(vs_cl_device *d, cl_kernel k, const karg *args, int n, cl_uint dims, const size_t *global,
-                    const size_t *local, const char *what, vs_status *st) {
-  cl_int err = CL_SUCCESS;
-  for (int i = 0; i < n && err == CL_SUCCESS; i++) err = clSetKernelArg(k, (cl_uint)i, args[i].size, args[i].ptr);
-  if (err == CL_SUCCESS) err = clEnqueueNDRangeKernel(*vs__queue(d), k, dims, NULL, global, local, 0, NULL, NULL);
-  if (err != CL_SUCCESS) vs__cl_fail(st, err, what);
-  return err == CL_SUCCESS;
-}
-
 int vs__conv_direct_vec(const vs_conv_geom *g) {
   return g->K % 16 == 0 ? 16 : g->K % 8 == 0 ? 8 : g->K % 4 == 0 ? 4 : g->K % 2 == 0 ? 2 : 1;
 }
@@ -147,7 +137,7 @@ bool vs__conv_direct(vs_cl_device *d, size_t dev, const vs_conv_geom *g, vs_conv
                                         : (size_t)((M + (cl_ulong)rm - 1) / (cl_ulong)rm);
     gy = (gy + (size_t)ly - 1) / (size_t)ly * (size_t)ly; /* no non-uniform work-groups on PoCL */
     size_t global[2] = {gx, gy}, local[2] = {1, (size_t)ly};
-    ok = enqueue(d, kc, ca, 17, 2, global, local, "conv2d (direct)", st);
+    ok = vs__enqueue_nd(d, kc, ca, 17, 2, global, local, "conv2d (direct)", st);
   }
   if (kc) clReleaseKernel(kc);
   vs__buffer_release(zeros); /* freed once the queued kernel finishes */

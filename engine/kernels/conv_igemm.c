@@ -229,12 +229,9 @@ bool vs__conv_igemm(vs_cl_device *d, const vs_conv_geom *g, vs_conv_algo a, cl_m
   karg args[] = {KARG(out), KARG(x),   KARG(f),   KARG(bias), KARG(iH),  KARG(iW),  KARG(iC),       KARG(iKH),
                  KARG(iKW), KARG(iK),  KARG(iPT), KARG(iPL),  KARG(iOH), KARG(iOW), KARG(iSH),      KARG(iSW),
                  KARG(iDH), KARG(iDW), KARG(M),   KARG(has_bias), KARG(relu)};
-  for (cl_uint i = 0; i < sizeof args / sizeof *args && err == CL_SUCCESS; i++)
-    err = clSetKernelArg(k, i, args[i].size, args[i].ptr);
   size_t gm = (size_t)((M + (cl_ulong)a.mwg - 1) / (cl_ulong)a.mwg), gn = (size_t)((g->K + a.nwg - 1) / a.nwg);
   size_t global[2] = {gm * wgs, gn}, local[2] = {wgs, 1};
-  if (err == CL_SUCCESS) err = clEnqueueNDRangeKernel(*vs__queue(d), k, 2, NULL, global, local, 0, NULL, NULL);
-  if (err != CL_SUCCESS) vs__cl_fail(st, err, "conv2d (igemm)");
+  bool ok = vs__enqueue_nd(d, k, args, (int)(sizeof args / sizeof *args), 2, global, local, "conv2d (igemm)", st);
   clReleaseKernel(k);
-  return err == CL_SUCCESS;
+  return ok;
 }

@@ -82,15 +82,6 @@ bool vs__gemm_own_fits(const vs_cl_device *d, vs_gemm_params p, size_t m, size_t
          nb <= d->info.max_alloc_bytes;
 }
 
-static bool enqueue(vs_cl_device *d, cl_kernel k, const karg *args, int n, cl_uint dims, const size_t *global,
-                    const size_t *local, const char *what, vs_status *st) {
-  cl_int err = CL_SUCCESS;
-  for (int i = 0; i < n && err == CL_SUCCESS; i++) err = clSetKernelArg(k, (cl_uint)i, args[i].size, args[i].ptr);
-  if (err == CL_SUCCESS) err = clEnqueueNDRangeKernel(*vs__queue(d), k, dims, NULL, global, local, 0, NULL, NULL);
-  if (err != CL_SUCCESS) vs__cl_fail(st, err, what);
-  return err == CL_SUCCESS;
-}
-
 /* Packs op(A) (rows of m, padded to mp) and op(B) (columns of n, padded
  * to np), k long, with gemm.cl's `pack` in one launch: one work-item per
  * panel and step of k (k rounded up to the local size, A's panels and
@@ -107,7 +98,7 @@ static bool pack(vs_cl_device *d, const char *opts, vs_gemm_params p, cl_mem ap,
   karg args[] = {KARG(ap),  KARG(a),   KARG(uaoff), KARG(ulda), KARG(ita), KARG(um), KARG(bp),
                  KARG(b),   KARG(uboff), KARG(uldb), KARG(itb), KARG(un),  KARG(uk), KARG(a_panels)};
   size_t global[2] = {(k + l - 1) / l * l, (size_t)(a_panels + b_panels)}, local[2] = {l, 1};
-  bool ok = enqueue(d, kp, args, 14, 2, global, local, "pack", st);
+  bool ok = vs__enqueue_nd(d, kp, args, 14, 2, global, local, "pack", st);
   clReleaseKernel(kp);
   return ok;
 }
@@ -122,7 +113,7 @@ static bool multiply(vs_cl_device *d, cl_kernel km, vs_gemm_params p, bool block
   size_t gy = (m + (size_t)p.rm - 1) / (size_t)p.rm;
   gy = (gy + ly - 1) / ly; /* PoCL has no non-uniform work-groups: items past C return at once */
   size_t global[2] = {(n + nr - 1) / nr, blocked ? gy : gy * ly}, local[2] = {1, blocked ? 1 : ly};
-  bool ok = enqueue(d, km, args, nargs, 2, global, local, what, st);
+  bool ok = vs__enqueue_nd(d, km, args, nargs, 2, global, local, what, st);
   clReleaseKernel(km);
   return ok;
 }

@@ -131,6 +131,13 @@ typedef struct karg {
 } karg;
 #define KARG(x) ((karg){sizeof(x), &(x)})
 
+/* Sets k's arguments from args and enqueues it on d's queue for this
+ * thread over `global` in groups of `local` (NULL: the driver's choice);
+ * an OpenCL failure is reported naming `what`. For the kernels that build
+ * their own cl_kernel with a shape's compile options (conv, GEMM). */
+bool vs__enqueue_nd(vs_cl_device *d, cl_kernel k, const karg *args, int nargs, cl_uint dims, const size_t *global,
+                    const size_t *local, const char *what, vs_status *st);
+
 /* Enqueues kernel `name` of cl_kernels/<source>.cl built for dtype t over n
  * work-items (padded to a multiple of the work-group size), with the kernel
  * object r's session keeps (source and name must be static strings). */
