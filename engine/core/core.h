@@ -82,6 +82,18 @@ void *vs__chunks_alloc(vs_chunks *c, size_t bytes, size_t align);
 void vs__chunks_free(vs_chunks *c);
 
 /* Open-addressing string map: keys are copied, values are opaque. */
+/* The slot of `key` in an open-addressing table of op index + 1 keys (0:
+ * an empty slot), linear probing, capacity mask + 1 a power of two: the
+ * slot holding key, or the empty one where it goes. Each such map (a
+ * plan's op -> slot map, the plan builder's marks, a session's Philox
+ * offsets) keeps its values in a parallel array of its own type, so the
+ * probe is all they share. */
+static inline size_t vs__idx_slot(const size_t *keys, size_t mask, size_t key) {
+  size_t i = (key * 0x9E3779B97F4A7C15ull) & mask;
+  while (keys[i] && keys[i] != key) i = (i + 1) & mask;
+  return i;
+}
+
 typedef struct vs_strmap {
   char **keys;
   void **vals;

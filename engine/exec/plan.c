@@ -22,11 +22,7 @@ typedef struct builder {
   size_t mask;
 } builder;
 
-static size_t find(const builder *b, const vs_op *op) {
-  size_t key = op->index + 1, i = (key * 0x9E3779B97F4A7C15ull) & b->mask;
-  while (b->keys[i] && b->keys[i] != key) i = (i + 1) & b->mask;
-  return i;
-}
+static size_t find(const builder *b, const vs_op *op) { return vs__idx_slot(b->keys, b->mask, op->index + 1); }
 
 static bool grow_map(builder *b) {
   size_t cap = (b->mask + 1) * 2;
@@ -40,8 +36,7 @@ static bool grow_map(builder *b) {
   builder nb = {.keys = keys, .mark = mark, .mask = cap - 1};
   for (size_t i = 0; i <= b->mask; i++)
     if (b->keys[i]) {
-      size_t key = b->keys[i], j = (key * 0x9E3779B97F4A7C15ull) & nb.mask;
-      while (keys[j]) j = (j + 1) & nb.mask;
+      size_t key = b->keys[i], j = vs__idx_slot(keys, nb.mask, key);
       keys[j] = key;
       mark[j] = b->mark[i];
     }
@@ -288,8 +283,7 @@ static bool compact(vs_plan *p, const vs_output *feeds, int nfeeds, const vs_out
   for (size_t i = 0; i <= p->mask; i++) {
     if (!p->keys[i] || remap[p->vals[i]] == UINT32_MAX) continue;
     uint32_t slot = remap[p->vals[i]] - 1;
-    size_t j = (p->keys[i] * 0x9E3779B97F4A7C15ull) & (cap - 1);
-    while (keys[j]) j = (j + 1) & (cap - 1);
+    size_t j = vs__idx_slot(keys, cap - 1, p->keys[i]);
     keys[j] = p->keys[i];
     vals[j] = slot;
     uses[slot] = p->uses[p->vals[i]];

@@ -129,9 +129,7 @@ typedef struct vs_plan {
 
 /* The slot of op's value in plan p (op must be in the plan). */
 static inline uint32_t vs__plan_slot(const vs_plan *p, const vs_op *op) {
-  size_t key = op->index + 1, i = (key * 0x9E3779B97F4A7C15ull) & p->mask;
-  while (p->keys[i] != key) i = (i + 1) & p->mask;
-  return p->vals[i];
+  return p->vals[vs__idx_slot(p->keys, p->mask, op->index + 1)];
 }
 
 /* The session's plan for a signature, built (and placed) when it has none

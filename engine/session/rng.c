@@ -14,11 +14,7 @@
 #include "kernels/registry.h"
 #include "session/session_internal.h"
 
-static size_t rng_find(const vs_session *s, size_t key) {
-  size_t i = (key * 0x9E3779B97F4A7C15ull) & s->rng_mask;
-  while (s->rng_keys[i] && s->rng_keys[i] != key) i = (i + 1) & s->rng_mask;
-  return i;
-}
+static size_t rng_find(const vs_session *s, size_t key) { return vs__idx_slot(s->rng_keys, s->rng_mask, key); }
 
 bool vs__rng_is_random(const vs_op *op) {
   for (size_t i = 0; i < vs__n_random_defs; i++)
@@ -41,8 +37,7 @@ bool vs__rng_add(vs_session *s, const vs_op *op, vs_status *st) {
     }
     for (size_t i = 0; s->rng_keys && i <= s->rng_mask; i++)
       if (s->rng_keys[i]) {
-        size_t j = (s->rng_keys[i] * 0x9E3779B97F4A7C15ull) & (cap - 1);
-        while (keys[j]) j = (j + 1) & (cap - 1);
+        size_t j = vs__idx_slot(keys, cap - 1, s->rng_keys[i]);
         keys[j] = s->rng_keys[i];
         vals[j] = s->rng_vals[i];
       }
