@@ -928,30 +928,36 @@ static void opt_trajectory(vsc_ctx *t, vs_graph *g, vs_status *st, vs_optimizer 
   opt_run_trajectory(t, g, st, o, VS_FLOAT, OPT_W0, OPT_T, want, resource, steps, constraint, 2e-6);
 }
 
+/* Each trajectory twice, on a RefVariable and on a resource variable: TF
+ * gives both the same values. */
 #define OPT_TRAJECTORY(name, make, ...)                                       \
-  VSC_CASE(name) {                                                            \
+  static const float name##_want32[11] = {__VA_ARGS__};                      \
+  VSC_CASE(optimizer_trajectory_##name) {                                     \
     OPTIMIZER(o, make);                                                       \
-    static const float vals[11] = {__VA_ARGS__};                              \
-    opt_trajectory(t, g, st, o, vals, false, 5, NULL);                        \
+    opt_trajectory(t, g, st, o, name##_want32, false, 5, NULL);               \
+  }                                                                           \
+  VSC_CASE(optimizer_resource_trajectory_##name) {                            \
+    OPTIMIZER(o, make);                                                       \
+    opt_trajectory(t, g, st, o, name##_want32, true, 5, NULL);                \
   }
 
-OPT_TRAJECTORY(optimizer_trajectory_gradient_descent, vs_gradient_descent_optimizer(0.1, NULL, st),
+OPT_TRAJECTORY(gradient_descent, vs_gradient_descent_optimizer(0.1, NULL, st),
                0.836160004f, 1.01696002f, 2.67232013f, -0.180800006f, 0.336160004f, -0.0819199905f,
                16.8125f, 10.7599993f, 6.88639975f, 4.40729618f, 2.82066894f)
-OPT_TRAJECTORY(optimizer_trajectory_momentum, vs_momentum_optimizer(0.1, 0.9, NULL, st),
+OPT_TRAJECTORY(momentum, vs_momentum_optimizer(0.1, 0.9, NULL, st),
                1.29021001f, 3.74125981f, 3.58042002f, -2.4510498f, 0.790210009f, 0.145105004f,
                16.8125f, 10.7599993f, 3.55752516f, 0.0646272376f, 1.60112059f)
-OPT_TRAJECTORY(optimizer_trajectory_nesterov,
+OPT_TRAJECTORY(nesterov,
                vs_momentum_optimizer(0.1, 0.9, &(vs_momentum_opts){.use_nesterov = true}, st),
                1.20785868f, 3.24715257f, 3.41571736f, -2.03929377f, 0.707858801f, 0.103929378f,
                16.8125f, 6.46272469f, 0.831575871f, 0.197381243f, 1.77388644f)
-OPT_TRAJECTORY(optimizer_trajectory_adam, vs_adam_optimizer(&(vs_adam_opts){.learning_rate = VS_OPT_DOUBLE(0.1)}, st),
+OPT_TRAJECTORY(adam, vs_adam_optimizer(&(vs_adam_opts){.learning_rate = VS_OPT_DOUBLE(0.1)}, st),
                0.972184122f, -0.501780987f, 2.49203467f, 1.00222623f, 0.472184122f, 0.127603322f,
                16.8125f, 15.3225012f, 13.9561949f, 12.7112398f, 11.5784664f)
-OPT_TRAJECTORY(optimizer_trajectory_rmsprop, vs_rmsprop_optimizer(0.01, NULL, st),
+OPT_TRAJECTORY(rmsprop, vs_rmsprop_optimizer(0.01, NULL, st),
                0.548375249f, -0.900172234f, 2.07431698f, 1.40253067f, 0.0483752303f, -0.223145574f,
                16.8125f, 16.451601f, 16.1676674f, 15.922492f, 15.7016201f)
-OPT_TRAJECTORY(optimizer_trajectory_rmsprop_centered,
+OPT_TRAJECTORY(rmsprop_centered,
                vs_rmsprop_optimizer(0.01, &(vs_rmsprop_opts){.momentum = VS_OPT_DOUBLE(0.9), .centered = true}, st),
                0.629604399f, -0.68437469f, 2.21451306f, 1.19456804f, 0.129604444f, -0.180925518f,
                16.8125f, 16.4385834f, 15.801651f, 14.9727497f, 14.0061302f)
@@ -1463,37 +1469,6 @@ VSC_CASE(optimizer_resource_run_time_errors) {
   VALUE(after, s, v);
   NEAR(FLOATS(after)[2] - FLOATS(before)[2], -0.3 * 1.9, 1e-6);
 }
-
-#define OPT_RESOURCE_TRAJECTORY(name, make, ...)                              \
-  VSC_CASE(name) {                                                            \
-    OPTIMIZER(o, make);                                                       \
-    static const float vals[11] = {__VA_ARGS__};                              \
-    opt_trajectory(t, g, st, o, vals, true, 5, NULL);                         \
-  }
-
-/* The same five steps on a resource variable: the same values as TF's. */
-OPT_RESOURCE_TRAJECTORY(optimizer_resource_trajectory_gradient_descent, vs_gradient_descent_optimizer(0.1, NULL, st),
-                        0.836160004f, 1.01696002f, 2.67232013f, -0.180800006f, 0.336160004f, -0.0819199905f,
-                        16.8125f, 10.7599993f, 6.88639975f, 4.40729618f, 2.82066894f)
-OPT_RESOURCE_TRAJECTORY(optimizer_resource_trajectory_momentum, vs_momentum_optimizer(0.1, 0.9, NULL, st),
-                        1.29021001f, 3.74125981f, 3.58042002f, -2.4510498f, 0.790210009f, 0.145105004f,
-                        16.8125f, 10.7599993f, 3.55752516f, 0.0646272376f, 1.60112059f)
-OPT_RESOURCE_TRAJECTORY(optimizer_resource_trajectory_nesterov,
-                        vs_momentum_optimizer(0.1, 0.9, &(vs_momentum_opts){.use_nesterov = true}, st),
-                        1.20785868f, 3.24715257f, 3.41571736f, -2.03929377f, 0.707858801f, 0.103929378f,
-                        16.8125f, 6.46272469f, 0.831575871f, 0.197381243f, 1.77388644f)
-OPT_RESOURCE_TRAJECTORY(optimizer_resource_trajectory_adam,
-                        vs_adam_optimizer(&(vs_adam_opts){.learning_rate = VS_OPT_DOUBLE(0.1)}, st),
-                        0.972184122f, -0.501780987f, 2.49203467f, 1.00222623f, 0.472184122f, 0.127603322f,
-                        16.8125f, 15.3225012f, 13.9561949f, 12.7112398f, 11.5784664f)
-OPT_RESOURCE_TRAJECTORY(optimizer_resource_trajectory_rmsprop, vs_rmsprop_optimizer(0.01, NULL, st),
-                        0.548375249f, -0.900172234f, 2.07431698f, 1.40253067f, 0.0483752303f, -0.223145574f,
-                        16.8125f, 16.451601f, 16.1676674f, 15.922492f, 15.7016201f)
-OPT_RESOURCE_TRAJECTORY(optimizer_resource_trajectory_rmsprop_centered,
-                        vs_rmsprop_optimizer(0.01, &(vs_rmsprop_opts){.momentum = VS_OPT_DOUBLE(0.9), .centered = true},
-                                             st),
-                        0.629604399f, -0.68437469f, 2.21451306f, 1.19456804f, 0.129604444f, -0.180925518f,
-                        16.8125f, 16.4385834f, 15.801651f, 14.9727497f, 14.0061302f)
 
 /* TF's mid-training Adam checkpoint (optimizer_resumes_tf_checkpoint_with_
  * slots' fixture, written from RefVariables: a checkpoint holds values by
