@@ -46,16 +46,16 @@
 const vs_conv_algo VS_CONV_DEFAULT_DIRECT = VS_CONV_SET(VS_CONV_DIRECT, 8, 2, 1, 8, VS_CONV_STRIP);
 /* Register tiles tried besides the default and a tuned set, all fitting
  * 32 vector registers (rm x nv accumulators plus nv filter vectors, kw x
- * nv for the strip form); the last, the default blocked across 4 output
- * rows, spent 5-7% less CPU than the default on the 5x5 32->32
- * 32x128x128 layer in interleaved runs (docs/conv-performance.md,
- * session 7) and level elsewhere. */
+ * nv for the strip form). No strip blocked across rows (rh > 1): in
+ * interleaved runs it was level with rh 1 on the 128x128 layers and 5-10%
+ * slower on 8x64x64 (docs/conv-performance.md, session 7), so only the
+ * tuner, which keeps a set 3% faster than the default, offers one. */
 static const vs_conv_algo DIRECT_VARIANTS[] = {
     VS_CONV_SET(VS_CONV_DIRECT, 8, 2, 2, 2, 0), VS_CONV_SET(VS_CONV_DIRECT, 6, 2, 2, 1, 0),
     VS_CONV_SET(VS_CONV_DIRECT, 12, 2, 2, 2, 0), VS_CONV_SET(VS_CONV_DIRECT, 4, 4, 2, 2, 0),
     VS_CONV_SET(VS_CONV_DIRECT, 8, 2, 2, 2, 1), VS_CONV_SET(VS_CONV_DIRECT, 12, 2, 2, 2, 1),
     VS_CONV_SET(VS_CONV_DIRECT, 6, 4, 2, 2, 1), VS_CONV_SET(VS_CONV_DIRECT, 8, 2, 1, 2, 2),
-    VS_CONV_SET(VS_CONV_DIRECT, 4, 4, 1, 2, 2), VS_CONV_SET_RH(VS_CONV_DIRECT, 8, 2, 1, 8, 2, 4),
+    VS_CONV_SET(VS_CONV_DIRECT, 4, 4, 1, 2, 2),
 };
 
 void vs__conv_algo_name(vs_conv_algo a, char *buf, size_t cap) {
