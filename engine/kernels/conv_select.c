@@ -80,8 +80,8 @@ char *vs__conv_store_key(const vs_cl_device *d) {
    * epilogue; choices measured against the padded-copy kernel of 2 are not
    * reused. 5: the strip form (rw 2) joined the candidates, so every
    * geometry is measured again with it (4 was an unmerged branch's).
-   * 6: the strip form's rows per work-item (rh) joined the candidates and
-   * each line's fields (a seventh); 5's lines are never read. */
+   * 6: the strip form's rows per work-item (rh) joined each line's fields
+   * (a seventh, which the tuner may store); 5's lines are never read. */
   return vs__choice_table_key(d, "conv-choices 6");
 }
 
