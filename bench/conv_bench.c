@@ -13,7 +13,7 @@
  * the load of a shared machine does not tilt towards either.
  * --no-blas skips the host OpenBLAS baseline (minutes on the large shapes,
  * and it dominates a `perf record` of the run).
- * VARSCOPE_CONV=direct|direct:RM,NV,UC,LY,RW|im2col|convgemm|igemm[:...]|auto selects the
+ * VARSCOPE_CONV=direct|direct:RM,NV,UC,LY,RW[,RH]|im2col|convgemm|igemm[:...]|auto selects the
  * device algorithm (default auto). Timings on a shared machine are noisy:
  * each figure is a median of reps runs; repeat the whole run to compare. */
 #include <math.h>

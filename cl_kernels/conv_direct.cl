@@ -7,7 +7,8 @@
  * (conv_internal.h's rw): conv2d (RM pixels anywhere in the output),
  * conv2d_rows (a whole output row, filter row by filter row) and
  * conv2d_strip (RM pixels of one row, each input pixel fed to every tap
- * that reads it: stride 1 along the width only).
+ * that reads it: stride 1 along the width only), the last also blocked
+ * across RH output rows (conv2d_strip_rows, when the host defines RH).
  * T float/double, VEC in {1, 2, 4, 8, 16}, RM rows, NV vectors; the host
  * picks VEC * NV to divide K. */
 #ifdef VS_FP64
@@ -192,6 +193,23 @@ __kernel void conv2d_rows(__global T *out, __global const T *in, __global const 
   }
 }
 
+/* The strip forms' channel loop: for each input channel c, the KW x NV
+ * filter vectors of one filter row (f: its first, at channel 0) loaded
+ * once, and each of the RM + KW - 1 input pixels px[j] broadcast once and
+ * fed to every tap that reads it (output r = j - kw). A macro, as
+ * ACCUMULATE_CHANNELS, so acc stays in registers. */
+#define STRIP_CHANNELS(acc, px, f)                                                                    \
+  _Pragma("unroll UNROLL_C") for (int c = 0; c < C_; c++) {                                           \
+    TV w[KW_][NV];                                                                                    \
+    _Pragma("unroll") for (int kw = 0; kw < KW_; kw++)                                                \
+      _Pragma("unroll") for (int v = 0; v < NV; v++) w[kw][v] = LOADV(f, ((ulong)kw * C_ + c) * K_ + v * VEC); \
+    _Pragma("unroll") for (int j = 0; j < RM + KW_ - 1; j++) {                                        \
+      TV x = (TV)px[j][c];                                                                            \
+      _Pragma("unroll") for (int kw = 0; kw < KW_; kw++) if (j - kw >= 0 && j - kw < RM)              \
+        _Pragma("unroll") for (int v = 0; v < NV; v++) acc[j - kw][v] = fma(x, w[kw][v], acc[j - kw][v]); \
+    }                                                                                                 \
+  }
+
 /* The strip form, for stride 1 along the width without dilation there:
  * one work-item per RM consecutive output pixels of one output row and NV
  * vectors of channels, its accumulators held across the whole filter. For
@@ -223,23 +241,77 @@ __kernel void conv2d_strip(__global T *out, __global const T *in, __global const
 #pragma unroll
     for (int j = 0; j < RM + KW_ - 1; j++) px[j] = TAP(ih, ow0 - PL + j, nrow);
     __global const T *f = filter + (ulong)kh * KW_ * C_ * K_ + kv;
-#pragma unroll UNROLL_C
-    for (int c = 0; c < C_; c++) {
-      TV w[KW_][NV];
-#pragma unroll
-      for (int kw = 0; kw < KW_; kw++)
-#pragma unroll
-        for (int v = 0; v < NV; v++) w[kw][v] = LOADV(f, ((ulong)kw * C_ + c) * K_ + v * VEC);
-#pragma unroll
-      for (int j = 0; j < RM + KW_ - 1; j++) {
-        TV x = (TV)px[j][c];
-#pragma unroll
-        for (int kw = 0; kw < KW_; kw++)
-          if (j - kw >= 0 && j - kw < RM)
-#pragma unroll
-            for (int v = 0; v < NV; v++) acc[j - kw][v] = fma(x, w[kw][v], acc[j - kw][v]);
-      }
-    }
+    STRIP_CHANNELS(acc, px, f);
   }
   STORE_TILE(acc, row * OW + ow0, (ulong)(OW - ow0));
 }
+
+/* The strip form blocked across output rows: one work-item per RM pixels
+ * of RH consecutive output rows (the same columns) and NV vectors of
+ * channels. It walks the filter rows outermost and, for each, the RH
+ * output rows, so the filter row's KW x C x VEC*NV values stay in the L1
+ * cache for RH strips where conv2d_strip streams the whole filter (KH
+ * times that) from L2 for every strip: RH times less filter traffic per
+ * output pixel. The accumulators go through the output between filter
+ * rows (RM x NV vectors loaded and stored per row and filter row, against
+ * RM x KW x C x NV fused multiply-adds). The channel loop is
+ * conv2d_strip's. Rows past OH (the last block's tail) are not computed.
+ * Global size: (K / (VEC * NV), N * ceil(OH / RH) * ceil(OW / RM)). */
+#ifdef RH
+__kernel void conv2d_strip_rows(__global T *out, __global const T *in, __global const T *filter,
+                                __global const T *zeros, __global const T *bias, const int H, const int W,
+                                const int PT, const int PL, const int OH, const int OW, const int SH, const int SW,
+                                const int DH, const int DW, const ulong M, const int relu) {
+  int kv = get_global_id(0) * VEC * NV;
+  int nblk = (OW + RM - 1) / RM, nrb = (OH + RH - 1) / RH;
+  ulong item = get_global_id(1), rb = item / (ulong)nblk; /* rb: n * nrb + oh0 / RH */
+  if (kv >= K_ || rb >= M / ((ulong)OW * OH) * nrb) return;
+  int ow0 = (int)(item - rb * (ulong)nblk) * RM, oh0 = (int)(rb % (ulong)nrb) * RH;
+  ulong n = rb / (ulong)nrb, nrow = n * H;
+  int rows = OH - oh0 < RH ? OH - oh0 : RH;
+  ulong count = (ulong)(OW - ow0);
+  TV b[NV];
+#pragma unroll
+  for (int v = 0; v < NV; v++) b[v] = LOADV(bias, kv + v * VEC);
+  for (int kh = 0; kh < KH_; kh++) {
+    __global const T *f = filter + (ulong)kh * KW_ * C_ * K_ + kv;
+#pragma unroll 1
+    for (int q = 0; q < rows; q++) {
+      int ih = (oh0 + q) * SH - PT + kh * DH;
+      if ((uint)ih >= (uint)H) continue; /* the filter row falls in the padding for this row */
+      /* The valid filter rows of an output row are contiguous: the first
+       * starts from zero, the last applies the epilogue. */
+      bool first = ih - DH < 0 || kh == 0, last = ih + DH >= H || kh == KH_ - 1;
+      __global T *o = out + ((n * OH + (ulong)(oh0 + q)) * OW + (ulong)ow0) * K_ + kv;
+      TV acc[RM][NV];
+#pragma unroll
+      for (int r = 0; r < RM; r++)
+#pragma unroll
+        for (int v = 0; v < NV; v++)
+          acc[r][v] = first || (ulong)r >= count ? (TV)0 : LOADV(o, (ulong)r * K_ + v * VEC);
+      __global const T *px[RM + KW_ - 1];
+#pragma unroll
+      for (int j = 0; j < RM + KW_ - 1; j++) px[j] = TAP(ih, ow0 - PL + j, nrow);
+      STRIP_CHANNELS(acc, px, f);
+#pragma unroll
+      for (int r = 0; r < RM; r++)
+        if ((ulong)r < count)
+#pragma unroll
+          for (int v = 0; v < NV; v++)
+            STOREV(last ? EPILOGUE(acc[r][v], b[v]) : acc[r][v], o, (ulong)r * K_ + v * VEC);
+    }
+  }
+  /* A row whose every filter row falls in the padding (a dilated filter
+   * taller than the input can skip over it): the epilogue of zero. */
+  for (int q = 0; q < rows; q++) {
+    bool any = false;
+    for (int kh = 0; kh < KH_; kh++) any |= (uint)((oh0 + q) * SH - PT + kh * DH) < (uint)H;
+    if (any) continue;
+    __global T *o = out + ((n * OH + (ulong)(oh0 + q)) * OW + (ulong)ow0) * K_ + kv;
+    for (int r = 0; r < RM; r++)
+      if ((ulong)r < count)
+#pragma unroll
+        for (int v = 0; v < NV; v++) STOREV(EPILOGUE((TV)0, b[v]), o, (ulong)r * K_ + v * VEC);
+  }
+}
+#endif

@@ -219,7 +219,7 @@ Test(conv_igemm, bad_forced_sets_are_refused) {
     char want[400];
     if (strcmp(BAD[i], "igemm64") == 0)
       snprintf(want, sizeof want,
-               "VARSCOPE_CONV='%s': want auto, direct, direct:RM,NV,UC,LY,RW, im2col, convgemm, igemm or "
+               "VARSCOPE_CONV='%s': want auto, direct, direct:RM,NV,UC,LY,RW[,RH], im2col, convgemm, igemm or "
                "igemm:MWG,NWG,KWG,MDIMC,NDIMC,VW[,DB]",
                BAD[i]);
     else

@@ -36,19 +36,17 @@ static const char *const FAMILY = "family float32|f3,3,8,32|s1,1|d1,1";
 static char *choices(void) { return tuning_choices(vs_device_conv_choices); }
 
 /* A strip set (the one wrong_result_candidate_is_never_kept corrupts) and
- * a row-walking one. */
-static const int CANDIDATES[2][5] = {{4, 2, 2, 1, 2}, {8, 1, 1, 2, 1}};
+ * a strip blocked across 4 output rows (rh), which the 9 rows of SMALL
+ * do not fill: the kept one. */
+static const int CANDIDATES[2][6] = {{4, 2, 2, 1, 2, 1}, {8, 1, 1, 2, 2, 4}};
 
 TUNING_PLAN_TESTS(conv_tuning, vs__conv_tune_plan, vs_conv_tune_result, vs__device_tune_conv_plan)
 
-Test(conv_tuning, faster_correct_candidate_is_kept_stored_and_offered) {
-  tune_keeps("rm=8 nv=1 uc=1 ly=2 rw=1");
+/* conv2d of SMALL's family on a 1x9x9x8 input, SAME, run in a session
+ * (which chooses its algorithm as any run does), against a host reference
+ * in double to 1e-5 of the sum of |products| (72 terms). */
+static void check_small_conv(void) {
   vs_status *st = vs_status_new();
-  char *c = choices();
-  cr_assert_not_null(strstr(c, "family float32|f3,3,8,32|s1,1|d1,1 -> direct rows rm8 nv1 u1 ly2 ("), "%s", c);
-  free(c);
-  /* A conv2d of the family now measures the kept set among its
-   * candidates; whichever wins, its numbers are the reference's. */
   vs_graph *g = vs_graph_new();
   float xd[1 * 9 * 9 * 8], fd[3 * 3 * 8 * 32];
   for (size_t i = 0; i < sizeof xd / sizeof *xd; i++) xd[i] = (float)((i * 7) % 11) / 5.0f - 1.0f;
@@ -78,19 +76,72 @@ Test(conv_tuning, faster_correct_candidate_is_kept_stored_and_offered) {
         cr_assert_leq(e < 0 ? -e : e, 1e-5 * (1 + mag), "(%d,%d,%d): %g vs %g", oh, ow, k, got[(oh * 9 + ow) * 32 + k],
                       want);
       }
-  c = choices();
-  cr_assert_not_null(strstr(c, "float32|f3,3,8,32|s1,1|d1,1|x1,9,9|p1,1,1,1 -> "), "the geometry's choice: %s", c);
-  free(c);
   vs_tensor_free(t);
   vs_session_free(s);
   vs_graph_free(g);
+  vs_status_free(st);
+}
+
+Test(conv_tuning, faster_correct_candidate_is_kept_stored_and_offered) {
+  tune_keeps("rm=8 nv=1 uc=1 ly=2 rw=2 rh=4");
+  char *c = choices();
+  cr_assert_not_null(strstr(c, "family float32|f3,3,8,32|s1,1|d1,1 -> direct strip rm8 nv1 u1 ly2 rh4 ("), "%s", c);
+  free(c);
+  /* A conv2d of the family now measures the kept set among its
+   * candidates; whichever wins, its numbers are the reference's. */
+  check_small_conv();
+  c = choices();
+  cr_assert_not_null(strstr(c, "float32|f3,3,8,32|s1,1|d1,1|x1,9,9|p1,1,1,1 -> "), "the geometry's choice: %s", c);
+  free(c);
   /* Tuning again with nothing better removes the kept set. */
   tune_keeps_nothing();
   c = choices();
   cr_assert_null(strstr(c, FAMILY), "%s", c);
   cr_assert_null(strstr(c, "|x1,9,9|"), "the family's geometries choose again: %s", c);
   free(c);
+}
+
+static const char *const SMALL_GEOM = "float32|f3,3,8,32|s1,1|d1,1|x1,9,9|p1,1,1,1";
+
+static void plant(const char *fields) {
+  char line[256];
+  snprintf(line, sizeof line, "%s\t%s\t4242.000 ms", SMALL_GEOM, fields);
+  vs_status *st = vs_status_new();
+  cr_assert(vs__conv_plant_line(0, line, st), "%s", vs_status_message(st));
   vs_status_free(st);
+}
+
+Test(conv_tuning, a_stored_choice_with_rows_round_trips_and_is_used) {
+  /* A geometry's choice of the strip blocked across 4 rows (which 9 rows
+   * do not fill) reads back as that set, and the conv runs it: equal to
+   * the reference, the line unchanged (used, not measured again). */
+  plant("0 3 1 1 2 2 4");
+  char *c = choices();
+  cr_assert_str_eq(c, "float32|f3,3,8,32|s1,1|d1,1|x1,9,9|p1,1,1,1 -> direct strip rm3 nv1 u1 ly2 rh4 (4242.000 ms)\n");
+  check_small_conv();
+  char *after = choices();
+  cr_assert_str_eq(after, c, "the stored choice was used");
+  free(c);
+  free(after);
+}
+
+Test(conv_tuning, lines_of_the_previous_version_or_out_of_range_are_never_misread) {
+  /* Version 5's six fields (no rows), rows on a form that has none, and
+   * rows past VS_CONV_MAX_RH: none is read as a choice; the geometry is
+   * measured afresh and its new line has the seven fields. */
+  static const char *const BAD[] = {"0 8 1 1 2 2", "0 8 1 1 2 0 2", "0 8 1 1 2 1 4", "0 8 1 1 2 2 9",
+                                    "0 8 1 1 2 2 0", "0 8 1 1 2 2 2 7"};
+  for (size_t i = 0; i < sizeof BAD / sizeof *BAD; i++) {
+    plant(BAD[i]);
+    char *c = choices();
+    cr_assert_str_eq(c, "", "'%s' is not listed", BAD[i]);
+    free(c);
+  }
+  check_small_conv();
+  char *c = choices();
+  cr_assert_not_null(strstr(c, "float32|f3,3,8,32|s1,1|d1,1|x1,9,9|p1,1,1,1 -> "), "measured again: %s", c);
+  cr_assert_null(strstr(c, "4242.000 ms"), "the planted line was replaced: %s", c);
+  free(c);
 }
 
 Test(conv_tuning, every_candidate_of_the_search_verifies) {
@@ -110,9 +161,10 @@ Test(conv_tuning, every_candidate_of_the_search_verifies) {
    * (the strip's 3 filter vectors and 16 accumulators fit too), one of
    * them the default (rm 8 with the nv that fits; not run again); then 3
    * unrollings x 5 work-group heights around the best tile, less the one
-   * phase 1 ran: 14. */
-  cr_assert_eq(res.tried, 37, "tried %zu", res.tried);
-  cr_assert_eq(progress_lines, 38, "one line per candidate, the default's place included: %d", progress_lines);
+   * phase 1 ran: 14; then the fastest strip set across 2, 4 and 8 of the
+   * 7 output rows: 3. */
+  cr_assert_eq(res.tried, 40, "tried %zu", res.tried);
+  cr_assert_eq(progress_lines, 41, "one line per candidate, the default's place included: %d", progress_lines);
   vs_status_free(st);
 }
 

@@ -33,10 +33,12 @@ static float *random_array(size_t n, unsigned seed) {
  * VARSCOPE_CONV forces one per run; the direct kernel in its three forms
  * (the default strip, which runs per pixel on a strided or dilated width;
  * row-walking and per-pixel ones with an odd tile, unrolling and
- * work-group); the implicit GEMM single- and double-buffered with tiles no
- * shape here fills. */
-static const char *const ALGOS[] = {"direct", "direct:5,1,3,2,1", "direct:5,1,2,3,0", "im2col", "convgemm",
-                                    "igemm:16,16,8,4,4,2", "igemm:32,32,16,8,8,4,1"};
+ * work-group) and the strip blocked across 3 output rows (rh 3: most output
+ * heights here, 1, 4, 5, 7 and 16, leave a last block of 1 or 2 rows; on a
+ * strided or dilated width it runs per pixel); the implicit GEMM single- and
+ * double-buffered with tiles no shape here fills. */
+static const char *const ALGOS[] = {"direct", "direct:5,1,3,2,1", "direct:5,1,2,3,0", "direct:3,1,1,2,2,3",
+                                    "im2col", "convgemm", "igemm:16,16,8,4,4,2", "igemm:32,32,16,8,8,4,1"};
 
 /* Runs `out` with x fed and returns the result (caller frees). */
 static vs_tensor *run1(vs_output x, const float *xd, vs_shape xs, vs_output out) {
@@ -48,6 +50,29 @@ static vs_tensor *run1(vs_output x, const float *xd, vs_shape xs, vs_output out)
   vs_session_free(s);
   OK();
   return res;
+}
+
+/* Runs a graph whose result is n NaNs on the device and frees it, so its
+ * output buffer goes back to the runtime's idle buffers (runtime/
+ * device_memory.c), where the next run's output of that size takes it: an
+ * algorithm that leaves an output element unwritten then shows NaN there,
+ * not the previous algorithm's value. */
+static void poison_idle_buffers(size_t n) {
+  float *nan_data = malloc(n * sizeof *nan_data);
+  cr_assert_not_null(nan_data);
+  for (size_t i = 0; i < n; i++) nan_data[i] = NAN;
+  vs_graph *pg = vs_graph_new();
+  vs_output c = vs_constant(pg, nan_data, VS_FLOAT, VS_SHAPE((int64_t)n), "nan", st);
+  vs_output y = vs_mul(pg, c, c, "poison", st);
+  vs_session *s = vs_session_new(pg, NULL, st);
+  vs_tensor *t = NULL;
+  vs_session_run(s, NULL, NULL, 0, &y, &t, 1, NULL, 0, st);
+  OK();
+  cr_assert(isnan(((const float *)vs_tensor_data(t))[n - 1]));
+  vs_tensor_free(t);
+  vs_session_free(s);
+  vs_graph_free(pg);
+  free(nan_data);
 }
 
 typedef struct conv_case {
@@ -79,6 +104,7 @@ static void check_conv(conv_case cc) {
   if (pl < 0) pl = 0;
   for (size_t algo = 0; algo < sizeof ALGOS / sizeof ALGOS[0]; algo++) {
   setenv("VARSCOPE_CONV", ALGOS[algo], 1);
+  poison_idle_buffers((size_t)cc.n * oh * ow * cc.k);
   vs_tensor *t = run1(x, xd, xs, y);
   const float *got = vs_tensor_data(t);
   cr_assert_eq(vs_tensor_num_elements(t), (size_t)cc.n * oh * ow * cc.k);
@@ -124,13 +150,21 @@ Test(nn, conv2d_bias_without_relu) { check_conv((conv_case){1, 6, 6, 3, 3, 3, 4,
 Test(nn, conv2d_valid_dilated_and_strided_rows_only) {
   check_conv((conv_case){2, 11, 8, 3, 3, 4, 8, 2, 1, 2, 1, false, true, true});
 }
+/* A filter dilated past a one-row input: SAME pads 2 above and 3 below,
+ * its two rows read input rows -2 and 3, both padding, so every output is
+ * relu(bias) (the strip blocked across rows stores it for such a row). */
+Test(nn, conv2d_same_dilated_past_the_input_is_the_bias) {
+  check_conv((conv_case){2, 1, 6, 2, 2, 3, 4, 1, 1, 5, 1, true, true, true});
+}
 
 Test(nn, conv2d_float64_every_direct_form) {
   /* conv + bias + relu (fused into the conv's step) in float64, SAME, a 5x5
    * filter over an odd 2x7x9x3 input, K = 6 (vectors of 2): each direct
-   * form (the default strip, rows, per pixel, a strip with nv 3) against a
-   * host reference in double, to 1e-12 of the sum of |products| (75 terms). */
-  static const char *const forms[] = {"direct", "direct:5,1,3,2,1", "direct:5,1,2,3,0", "direct:3,3,1,1,2"};
+   * form (the default strip, rows, per pixel, a strip with nv 3, one blocked
+   * across 2 of the 7 rows) against a host reference in double, to 1e-12 of
+   * the sum of |products| (75 terms). */
+  static const char *const forms[] = {"direct", "direct:5,1,3,2,1", "direct:5,1,2,3,0", "direct:3,3,1,1,2",
+                                      "direct:3,3,1,1,2,2"};
   enum { N = 2, H = 7, W = 9, C = 3, KS = 5, K = 6 };
   double xd[N * H * W * C], fd[KS * KS * C * K], bd[K];
   unsigned seed = 5;
@@ -432,7 +466,7 @@ Test(nn, unknown_conv_algorithm_is_an_error) {
   vs_session_run(s, NULL, NULL, 0, &y, &t, 1, NULL, 0, st);
   vs_session_free(s);
   cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT);
-  cr_assert_str_eq(vs_status_message(st), "VARSCOPE_CONV='winograd': want auto, direct, direct:RM,NV,UC,LY,RW, im2col, "
+  cr_assert_str_eq(vs_status_message(st), "VARSCOPE_CONV='winograd': want auto, direct, direct:RM,NV,UC,LY,RW[,RH], im2col, "
                                           "convgemm, igemm or igemm:MWG,NWG,KWG,MDIMC,NDIMC,VW[,DB]");
   cr_assert_null(t);
 }

@@ -77,7 +77,8 @@ bool vs__conv_direct_fits(const vs_conv_geom *g, vs_conv_algo a) {
    * bound on KW. */
   bool strip_fits = g->SW == 1 && g->DW == 1 && g->KW <= VS_CONV_STRIP_MAX_KW;
   return a.rm >= 1 && a.rm <= VS_CONV_MAX_RM && a.nv >= 1 && a.nv <= VS_CONV_MAX_NV && g->K % (vec * a.nv) == 0 &&
-         a.uc >= 1 && a.uc <= VS_CONV_MAX_UC && a.ly >= 1 && a.ly <= VS_CONV_MAX_LY &&
+         a.uc >= 1 && a.uc <= VS_CONV_MAX_UC && a.ly >= 1 && a.ly <= VS_CONV_MAX_LY && a.rh >= 1 &&
+         a.rh <= VS_CONV_MAX_RH && (a.rh == 1 || a.rw == VS_CONV_STRIP) &&
          (a.rw == VS_CONV_PIXELS || a.rw == VS_CONV_ROWS || (a.rw == VS_CONV_STRIP && strip_fits));
 }
 
@@ -99,25 +100,30 @@ static cl_mem zeros_buffer(vs_cl_device *d, size_t dev, const vs_conv_geom *g, s
 
 bool vs__conv_direct(vs_cl_device *d, size_t dev, const vs_conv_geom *g, vs_conv_algo a, cl_mem x, cl_mem f,
                      cl_mem out, const vs_conv_epi *epi, vs_status *st) {
-  int vec = vs__conv_direct_vec(g), rm = a.rm, nv = a.nv, form = a.rw;
+  int vec = vs__conv_direct_vec(g), rm = a.rm, nv = a.nv, form = a.rw, rh = a.rh;
   if (!vs__conv_direct_fits(g, a)) { /* a stored or forced set that does not fit this shape: the default's */
     nv = g->K % (vec * 2) == 0 ? 2 : 1;
     rm = rm >= 1 && rm <= VS_CONV_MAX_RM ? rm : 6;
     form = form == VS_CONV_ROWS ? VS_CONV_ROWS : VS_CONV_PIXELS; /* a strip set on a strided width: per pixel */
+    rh = 1;
   }
   int uc = a.uc >= 1 && a.uc <= VS_CONV_MAX_UC ? a.uc : 1, ly = a.ly >= 1 && a.ly <= VS_CONV_MAX_LY ? a.ly : 1;
   const char *base = vs__cl_options(g->dtype, d);
-  char opts[256];
+  char opts[320], rhopt[24] = "";
   /* The shape's C, K, KH, KW as constants (conv_direct.cl): one program per
-   * shape family and parameter set, built once and cached on disk. */
-  snprintf(opts, sizeof opts, "%s -DVEC=%d -DRM=%d -DNV=%d -DUNROLL_C=%d -DSC=%lld -DSK=%lld -DSKH=%lld -DSKW=%lld",
-           base ? base : "", vec, rm, nv, uc, (long long)g->C, (long long)g->K, (long long)g->KH, (long long)g->KW);
+   * shape family and parameter set, built once and cached on disk. RH
+   * only for the row-blocked strip, so the other forms' programs (and
+   * PoCL's cached builds of them) are those of rh 1. */
+  if (rh > 1) snprintf(rhopt, sizeof rhopt, " -DRH=%d", rh);
+  snprintf(opts, sizeof opts, "%s -DVEC=%d -DRM=%d -DNV=%d -DUNROLL_C=%d -DSC=%lld -DSK=%lld -DSKH=%lld -DSKW=%lld%s",
+           base ? base : "", vec, rm, nv, uc, (long long)g->C, (long long)g->K, (long long)g->KH, (long long)g->KW,
+           rhopt);
   /* The zero row the taps in the padding read, which is also the bias of a
    * conv without one. */
   cl_mem zeros = zeros_buffer(d, dev, g, (size_t)(g->C > g->K ? g->C : g->K), st);
   if (!zeros) return false;
   static const char *const NAMES[] = {"conv2d", "conv2d_rows", "conv2d_strip"};
-  cl_kernel kc = vs__kernel(d, "conv_direct", opts, NAMES[form], st);
+  cl_kernel kc = vs__kernel(d, "conv_direct", opts, rh > 1 ? "conv2d_strip_rows" : NAMES[form], st);
   bool ok = kc != NULL;
   cl_mem bias = epi && epi->bias ? epi->bias : zeros;
   cl_int iH = (cl_int)g->H, iW = (cl_int)g->W, iPT = (cl_int)g->PT, iPL = (cl_int)g->PL, iOH = (cl_int)g->OH,
@@ -133,7 +139,7 @@ bool vs__conv_direct(vs_cl_device *d, size_t dev, const vs_conv_geom *g, vs_conv
      * the device's threads). */
     size_t gx = (size_t)(g->K / (vec * nv)),
            gy = form == VS_CONV_ROWS    ? (size_t)(g->N * g->OH)
-                : form == VS_CONV_STRIP ? (size_t)(g->N * g->OH) * (size_t)((g->OW + rm - 1) / rm)
+                : form == VS_CONV_STRIP ? (size_t)(g->N * ((g->OH + rh - 1) / rh)) * (size_t)((g->OW + rm - 1) / rm)
                                         : (size_t)((M + (cl_ulong)rm - 1) / (cl_ulong)rm);
     gy = (gy + (size_t)ly - 1) / (size_t)ly * (size_t)ly; /* no non-uniform work-groups on PoCL */
     size_t global[2] = {gx, gy}, local[2] = {1, (size_t)ly};

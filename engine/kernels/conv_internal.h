@@ -23,14 +23,17 @@ typedef struct vs_conv_algo {
   int uc; /* unrolling of the input-channel loop */
   int ly; /* work-items per work-group along the pixels */
   int rw; /* the form (vs_conv_form): RM pixels, a whole row, or a strip of one row reusing each input pixel */
+  int rh; /* the strip form's output rows per work-item (1: conv2d_strip; more: conv2d_strip_rows); 1 elsewhere */
   /* VS_CONV_IGEMM (conv_igemm.c): an mwg x nwg output tile per work-group
    * of mdimc x ndimc work-items, kwg-deep local slices (db: two buffers),
    * vectors of vw along K. */
   int mwg, nwg, kwg, mdimc, ndimc, vw, db;
 } vs_conv_algo;
 /* A kind with the direct kernel's fields, as an initialiser. */
-#define VS_CONV_SET(k, rm_, nv_, uc_, ly_, rw_) \
-  {.kind = (k), .rm = (rm_), .nv = (nv_), .uc = (uc_), .ly = (ly_), .rw = (rw_)}
+#define VS_CONV_SET(k, rm_, nv_, uc_, ly_, rw_) VS_CONV_SET_RH(k, rm_, nv_, uc_, ly_, rw_, 1)
+/* The same with the strip form's output rows per work-item. */
+#define VS_CONV_SET_RH(k, rm_, nv_, uc_, ly_, rw_, rh_) \
+  {.kind = (k), .rm = (rm_), .nv = (nv_), .uc = (uc_), .ly = (ly_), .rw = (rw_), .rh = (rh_)}
 /* The direct kernel's forms (cl_kernels/conv_direct.cl), the values of rw:
  * RM output pixels anywhere (conv2d); one work-item walking a whole output
  * row, filter row by filter row (conv2d_rows); RM pixels of one output
@@ -43,6 +46,7 @@ typedef enum vs_conv_form { VS_CONV_PIXELS = 0, VS_CONV_ROWS = 1, VS_CONV_STRIP 
 #define VS_CONV_MAX_NV 4
 #define VS_CONV_MAX_UC 8
 #define VS_CONV_MAX_LY 64
+#define VS_CONV_MAX_RH 8
 
 /* What the conv applies to its output as it stores it: the BiasAdd and
  * Relu the plan fused into it (engine/exec/plan.c's fuse). bias: K values
@@ -107,7 +111,7 @@ bool vs__conv_algo_run(vs_cl_device *d, size_t dev, const vs_conv_geom *g, vs_co
 extern const vs_conv_algo VS_CONV_DEFAULT_DIRECT;
 
 /* The algorithm for this device and geometry: VARSCOPE_CONV when set
- * (direct, direct:RM,NV,UC,LY,RW, im2col, convgemm, igemm,
+ * (direct, direct:RM,NV,UC,LY,RW[,RH], im2col, convgemm, igemm,
  * igemm:MWG,NWG,KWG,MDIMC,NDIMC,VW[,DB]), else the one kept for
  * the geometry (this process's memo, then the keyed store), else measured
  * now on the real buffers (out is overwritten) and kept. */

@@ -13,7 +13,7 @@
  * Choices live in the runtime's keyed store (runtime/tuning_store.h): one
  * entry per device, keyed by device, driver and platform, whose payload is
  * a text table this file alone reads and writes, one line per key:
- *   <geometry or "family ..." key> TAB <kind> <rm> <nv> <uc> <ly> <rw> TAB <ms>
+ *   <geometry or "family ..." key> TAB <kind> <rm> <nv> <uc> <ly> <rw> <rh> TAB <ms>
  * The store checksums the payload; a line that does not parse is skipped
  * (re-measured). The v1 text file (conv-choices-v1.txt) of earlier
  * versions is never read: its lines had other fields. Within a process the
@@ -25,7 +25,7 @@
  * a set the tuner kept for the family; its lines carry its own fields
  * ("3 <mwg> <nwg> <kwg> <mdimc> <ndimc> <vw> <db>").
  * VARSCOPE_CONV=direct, im2col, convgemm or igemm forces one
- * ("direct:RM,NV,UC,LY,RW" and "igemm:MWG,NWG,KWG,MDIMC,NDIMC,VW[,DB]"
+ * ("direct:RM,NV,UC,LY,RW[,RH]" and "igemm:MWG,NWG,KWG,MDIMC,NDIMC,VW[,DB]"
  * force parameters); VARSCOPE_LOG=conv prints each measurement. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,7 +46,10 @@
 const vs_conv_algo VS_CONV_DEFAULT_DIRECT = VS_CONV_SET(VS_CONV_DIRECT, 8, 2, 1, 8, VS_CONV_STRIP);
 /* Register tiles tried besides the default and a tuned set, all fitting
  * 32 vector registers (rm x nv accumulators plus nv filter vectors, kw x
- * nv for the strip form). */
+ * nv for the strip form). No strip blocked across rows (rh > 1): in
+ * interleaved runs it was level with rh 1 on the 128x128 layers and 5-10%
+ * slower on 8x64x64 (docs/conv-performance.md, session 7), so only the
+ * tuner, which keeps a set 3% faster than the default, offers one. */
 static const vs_conv_algo DIRECT_VARIANTS[] = {
     VS_CONV_SET(VS_CONV_DIRECT, 8, 2, 2, 2, 0), VS_CONV_SET(VS_CONV_DIRECT, 6, 2, 2, 1, 0),
     VS_CONV_SET(VS_CONV_DIRECT, 12, 2, 2, 2, 0), VS_CONV_SET(VS_CONV_DIRECT, 4, 4, 2, 2, 0),
@@ -56,9 +59,11 @@ static const vs_conv_algo DIRECT_VARIANTS[] = {
 };
 
 void vs__conv_algo_name(vs_conv_algo a, char *buf, size_t cap) {
+  char rows[24] = ""; /* the strip's output rows per work-item, when more than one */
+  if (a.kind == VS_CONV_DIRECT && a.rh > 1) snprintf(rows, sizeof rows, " rh%d", a.rh);
   if (a.kind == VS_CONV_DIRECT)
-    snprintf(buf, cap, "direct%s rm%d nv%d u%d ly%d", a.rw == VS_CONV_ROWS ? " rows" : a.rw == VS_CONV_STRIP ? " strip" : "",
-             a.rm, a.nv, a.uc, a.ly);
+    snprintf(buf, cap, "direct%s rm%d nv%d u%d ly%d%s", a.rw == VS_CONV_ROWS ? " rows" : a.rw == VS_CONV_STRIP ? " strip" : "",
+             a.rm, a.nv, a.uc, a.ly, rows);
   else if (a.kind == VS_CONV_IM2COL) snprintf(buf, cap, "im2col+gemm");
   else if (a.kind == VS_CONV_IGEMM) vs__conv_igemm_name(a, buf, cap);
   else snprintf(buf, cap, "convgemm");
@@ -74,8 +79,10 @@ char *vs__conv_store_key(const vs_cl_device *d) {
   /* 3: the direct kernel reads the padding itself and applies the fused
    * epilogue; choices measured against the padded-copy kernel of 2 are not
    * reused. 5: the strip form (rw 2) joined the candidates, so every
-   * geometry is measured again with it (4 was an unmerged branch's). */
-  return vs__choice_table_key(d, "conv-choices 5");
+   * geometry is measured again with it (4 was an unmerged branch's).
+   * 6: the strip form's rows per work-item (rh) joined each line's fields
+   * (a seventh, which the tuner may store); 5's lines are never read. */
+  return vs__choice_table_key(d, "conv-choices 6");
 }
 
 /* The shape family: what the direct kernel's code depends on (dtype,
@@ -104,17 +111,26 @@ char *vs__conv_family_key(const vs_conv_geom *g) {
   return k;
 }
 
-/* Parses "<kind> <rm> <nv> <uc> <ly> <rw>" strictly. */
+/* A direct set's fields in their ranges; rh above 1 only with the strip
+ * form (the one kernel blocked across rows). */
+static bool direct_in_range(vs_conv_algo a) {
+  return a.rm >= 1 && a.rm <= VS_CONV_MAX_RM && a.nv >= 1 && a.nv <= VS_CONV_MAX_NV && a.uc >= 1 &&
+         a.uc <= VS_CONV_MAX_UC && a.ly >= 1 && a.ly <= VS_CONV_MAX_LY && a.rw >= VS_CONV_PIXELS &&
+         a.rw <= VS_CONV_STRIP && a.rh >= 1 && a.rh <= VS_CONV_MAX_RH && (a.rh == 1 || a.rw == VS_CONV_STRIP);
+}
+
+/* Parses "<kind> <rm> <nv> <uc> <ly> <rw> <rh>" strictly (the store key's
+ * version 6; a line of 5's six fields does not parse). */
 static bool parse_algo(const char *s, vs_conv_algo *a) {
-  int kind, rm, nv, uc, ly, rw, used = 0;
+  int kind, rm, nv, uc, ly, rw, rh, used = 0;
   if (vs__conv_igemm_parse(s, a)) return true; /* "3 <mwg> ... <db>": the implicit GEMM's own fields */
-  if (sscanf(s, "%d %d %d %d %d %d%n", &kind, &rm, &nv, &uc, &ly, &rw, &used) != 6 || (s[used] != '\t' && s[used]))
+  if (sscanf(s, "%d %d %d %d %d %d %d%n", &kind, &rm, &nv, &uc, &ly, &rw, &rh, &used) != 7 ||
+      (s[used] != '\t' && s[used]))
     return false;
   if (kind < VS_CONV_DIRECT || kind > VS_CONV_CONVGEMM) return false;
-  if (kind == VS_CONV_DIRECT && (rm < 1 || rm > VS_CONV_MAX_RM || nv < 1 || nv > VS_CONV_MAX_NV || uc < 1 ||
-                                 uc > VS_CONV_MAX_UC || ly < 1 || ly > VS_CONV_MAX_LY || rw < VS_CONV_PIXELS || rw > VS_CONV_STRIP))
-    return false;
-  *a = (vs_conv_algo)VS_CONV_SET((vs_conv_kind)kind, rm, nv, uc, ly, rw);
+  vs_conv_algo x = VS_CONV_SET_RH((vs_conv_kind)kind, rm, nv, uc, ly, rw, rh);
+  if (kind == VS_CONV_DIRECT && !direct_in_range(x)) return false;
+  *a = x;
   return true;
 }
 
@@ -149,7 +165,7 @@ static bool table_update(vs_cl_device *d, vs_choice_drop_fn drop, const void *ar
 bool vs__conv_table_put(vs_cl_device *d, const char *key, vs_conv_algo a, double ms) {
   char fields[64];
   if (a.kind == VS_CONV_IGEMM) vs__conv_igemm_fields(a, fields, sizeof fields);
-  else snprintf(fields, sizeof fields, "%d %d %d %d %d %d", (int)a.kind, a.rm, a.nv, a.uc, a.ly, a.rw);
+  else snprintf(fields, sizeof fields, "%d %d %d %d %d %d %d", (int)a.kind, a.rm, a.nv, a.uc, a.ly, a.rw, a.rh);
   char *line = vs__asprintf("%s\t%s\t%.3f ms\n", key, fields, ms);
   bool ok = line && table_update(d, vs__choice_drop_key, key, line);
   free(line);
@@ -235,16 +251,20 @@ static void refine(vs_cl_device *d, size_t dev, const vs_conv_geom *g, const vs_
   vs_status_free(st);
 }
 
+/* VARSCOPE_CONV's "RM,NV,UC,LY,RW[,RH]" (after "direct:"), each in range;
+ * RH (default 1) above 1 only with the strip form. */
+static bool forced_direct(const char *s, vs_conv_algo *a) {
+  int used = 0, n = sscanf(s, "%d,%d,%d,%d,%d%n,%d%n", &a->rm, &a->nv, &a->uc, &a->ly, &a->rw, &used, &a->rh, &used);
+  if (n == 5) a->rh = 1;
+  return (n == 5 || n == 6) && !s[used] && direct_in_range(*a);
+}
+
 static bool forced(vs_cl_device *d, const vs_conv_geom *g, const char *force, vs_conv_algo *algo, vs_status *st) {
   vs_conv_algo a = VS_CONV_DEFAULT_DIRECT;
-  int used = 0;
   if (strncmp(force, "igemm", 5) == 0 && (!force[5] || force[5] == ':'))
     return vs__conv_igemm_forced(d, g, force, algo, st);
   if (strcmp(force, "direct") == 0) *algo = a;
-  else if (strncmp(force, "direct:", 7) == 0 &&
-           sscanf(force + 7, "%d,%d,%d,%d,%d%n", &a.rm, &a.nv, &a.uc, &a.ly, &a.rw, &used) == 5 && !force[7 + used] &&
-           a.rm >= 1 && a.rm <= VS_CONV_MAX_RM && a.nv >= 1 && a.nv <= VS_CONV_MAX_NV && a.uc >= 1 &&
-           a.uc <= VS_CONV_MAX_UC && a.ly >= 1 && a.ly <= VS_CONV_MAX_LY && a.rw >= VS_CONV_PIXELS && a.rw <= VS_CONV_STRIP)
+  else if (strncmp(force, "direct:", 7) == 0 && forced_direct(force + 7, &a))
     *algo = a; /* an nv that does not divide this K, or a strip on a strided width, runs as the default's (vs__conv_direct) */
   else if (strcmp(force, "im2col") == 0) *algo = (vs_conv_algo)VS_CONV_SET(VS_CONV_IM2COL, 0, 0, 0, 0, 0);
   else if (strcmp(force, "convgemm") == 0 && vs__conv_convgemm_fits(g))
@@ -252,7 +272,7 @@ static bool forced(vs_cl_device *d, const vs_conv_geom *g, const char *force, vs
   else if (strcmp(force, "convgemm") == 0) *algo = VS_CONV_DEFAULT_DIRECT; /* convgemm cannot express this geometry */
   else {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR,
-             "VARSCOPE_CONV='%s': want auto, direct, direct:RM,NV,UC,LY,RW, im2col, convgemm, igemm or "
+             "VARSCOPE_CONV='%s': want auto, direct, direct:RM,NV,UC,LY,RW[,RH], im2col, convgemm, igemm or "
              "igemm:MWG,NWG,KWG,MDIMC,NDIMC,VW[,DB]",
              force);
     return false;
@@ -333,6 +353,18 @@ char *vs__conv_store_path(size_t i, vs_status *st) {
   free(dir);
   free(key);
   return path;
+}
+
+bool vs__conv_plant_line(size_t i, const char *line, vs_status *st) {
+  vs_cl_device *d = vs__device(i, st);
+  const char *tab = d && line ? strchr(line, '\t') : NULL;
+  if (d && !tab) vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "vs__conv_plant_line: no key in the line");
+  char *key = tab ? vs__asprintf("%.*s", (int)(tab - line), line) : NULL, *add = key ? vs__asprintf("%s\n", line) : NULL;
+  bool ok = add && table_update(d, vs__choice_drop_key, key, add);
+  if (tab && !ok) vs__fail(st, VS_INTERNAL, VS_EXC_OP_ERROR, "vs__conv_plant_line: the store refused the line");
+  free(key);
+  free(add);
+  return ok;
 }
 
 /* vs_choice_name_fn of the table. */

@@ -4,9 +4,11 @@
  * The search space is the kernel's parameters (conv_internal.h): its form
  * (rw: per-block, row-walking or strip work-items), the register tile (rm output
  * pixels x nv channel vectors), the unrolling of the input-channel loop
- * (uc) and the work-group height (ly). Phase 1 walks both forms' register
- * tiles that fit 32 vector registers with the default's uc and ly;
- * phase 2 walks unrolling x work-group height around the best tile. The
+ * (uc), the work-group height (ly) and the strip form's output rows per
+ * work-item (rh). Phase 1 walks the three forms' register tiles that fit
+ * 32 vector registers with the default's uc and ly; phase 2 walks
+ * unrolling x work-group height around the best tile; phase 3 blocks the
+ * fastest strip set across 2, 4 and 8 output rows. The
  * walk stops starting candidates when the time budget is spent. On
  * devices with local memory of their own (GPUs) the implicit GEMM's space
  * is searched next (conv_igemm.c's vs__conv_igemm_candidate: tiles, then
@@ -136,8 +138,18 @@ static int cmp_double(const void *x, const void *y) {
  * candidates more steadily than the median). */
 static bool measure(tune_bench *b, vs_conv_algo a, double *best, vs_status *st) {
   double t[TIMED_RUNS], first;
+  /* A NaN-poisoned output: a set that leaves an element unwritten (a tail
+   * of rows or pixels) fails the check instead of passing on the previous
+   * candidate's values. */
+  float nan_value = NAN;
+  cl_int err = clEnqueueFillBuffer(*vs__queue(b->d), b->dout, &nan_value, sizeof nan_value, 0, b->no * sizeof(float), 0,
+                                   NULL, NULL);
+  if (err != CL_SUCCESS) {
+    vs__cl_fail(st, err, "clEnqueueFillBuffer");
+    return false;
+  }
   if (!run_once(b, a, &first, st)) return false;
-  cl_int err = clEnqueueReadBuffer(*vs__queue(b->d), b->dout, CL_TRUE, 0, b->no * sizeof(float), b->out, 0, NULL, NULL);
+  err = clEnqueueReadBuffer(*vs__queue(b->d), b->dout, CL_TRUE, 0, b->no * sizeof(float), b->out, 0, NULL, NULL);
   if (err != CL_SUCCESS) {
     vs__cl_fail(st, err, "clEnqueueReadBuffer");
     return false;
@@ -167,14 +179,19 @@ static void params_text(vs_conv_algo a, char *buf, size_t cap) {
   if (a.kind == VS_CONV_IGEMM)
     snprintf(buf, cap, "igemm mwg=%d nwg=%d kwg=%d mdimc=%d ndimc=%d vw=%d db=%d", a.mwg, a.nwg, a.kwg, a.mdimc,
              a.ndimc, a.vw, a.db);
+  else if (a.rh > 1) /* the strip's rows per work-item, named only when there is more than one */
+    snprintf(buf, cap, "rm=%d nv=%d uc=%d ly=%d rw=%d rh=%d", a.rm, a.nv, a.uc, a.ly, a.rw, a.rh);
   else
     snprintf(buf, cap, "rm=%d nv=%d uc=%d ly=%d rw=%d", a.rm, a.nv, a.uc, a.ly, a.rw);
 }
 
 /* The next candidate of the search after `done` have been tried (phase 2
- * centred on best); false when the search is over. */
-static bool next_candidate(const vs_conv_geom *g, size_t done, vs_conv_algo best, vs_conv_algo *out) {
-  static const int RMS[] = {2, 4, 6, 8, 10, 12, 14, 16}, NVS[] = {1, 2, 4}, UCS[] = {1, 2, 4}, LYS[] = {1, 2, 4, 8, 16};
+ * centred on best, phase 3 on strip, the fastest strip set so far);
+ * false when the search is over. */
+static bool next_candidate(const vs_conv_geom *g, size_t done, vs_conv_algo best, vs_conv_algo strip,
+                           vs_conv_algo *out) {
+  static const int RMS[] = {2, 4, 6, 8, 10, 12, 14, 16}, NVS[] = {1, 2, 4}, UCS[] = {1, 2, 4}, LYS[] = {1, 2, 4, 8, 16},
+                   RHS[] = {2, 4, 8};
   size_t k = 0;
   for (int rw = VS_CONV_PIXELS; rw <= VS_CONV_STRIP; rw++)
   for (size_t r = 0; r < sizeof RMS / sizeof *RMS; r++)
@@ -198,12 +215,22 @@ static bool next_candidate(const vs_conv_geom *g, size_t done, vs_conv_algo best
         return true;
       }
     }
+  /* Phase 3: the fastest strip set blocked across 2, 4 and 8 output rows
+   * (whatever form won: the rows only exist in the strip form; on a
+   * strided width the candidates do not fit and are reported so). */
+  for (size_t h = 0; h < sizeof RHS / sizeof *RHS; h++) {
+    vs_conv_algo a = VS_CONV_SET_RH(VS_CONV_DIRECT, strip.rm, strip.nv, strip.uc, strip.ly, VS_CONV_STRIP, RHS[h]);
+    if (k++ == done) {
+      *out = a;
+      return true;
+    }
+  }
   return false;
 }
 
 static bool same(vs_conv_algo a, vs_conv_algo b) {
   if (a.kind == VS_CONV_IGEMM || b.kind == VS_CONV_IGEMM) return memcmp(&a, &b, sizeof a) == 0;
-  return a.rm == b.rm && a.nv == b.nv && a.uc == b.uc && a.ly == b.ly && a.rw == b.rw;
+  return a.rm == b.rm && a.nv == b.nv && a.uc == b.uc && a.ly == b.ly && a.rw == b.rw && a.rh == b.rh;
 }
 
 void vs__device_tune_conv_plan(size_t i, const vs__conv_tune_plan *plan, const vs_conv_tune_opts *opts,
@@ -270,16 +297,17 @@ void vs__device_tune_conv_plan(size_t i, const vs__conv_tune_plan *plan, const v
   res->gflops_default = flop / t_def / 1e9;
   if (o.progress) o.progress(o.user, VS_NPOS, 0, text, res->gflops_default, "the default (the bar to beat)");
   double t0 = vs__conv_now(), t_best = t_def;
-  vs_conv_algo best = def, tile = def, itile = {0};
-  double t_itile = 0;
+  vs_conv_algo best = def, tile = def, itile = {0}, stile = def;
+  double t_itile = 0, t_stile = def.rw == VS_CONV_STRIP ? t_def : 0;
   bool kept = false;
   for (size_t k = 0;; k++) {
     vs_conv_algo a;
     if (plan && plan->candidates) {
       if (k >= plan->n_candidates) break;
-      a = (vs_conv_algo)VS_CONV_SET(VS_CONV_DIRECT, plan->candidates[k][0], plan->candidates[k][1], plan->candidates[k][2],
-                         plan->candidates[k][3], plan->candidates[k][4]);
-    } else if (ig != SIZE_MAX || !next_candidate(&g, k, tile, &a)) {
+      a = (vs_conv_algo)VS_CONV_SET_RH(VS_CONV_DIRECT, plan->candidates[k][0], plan->candidates[k][1],
+                                       plan->candidates[k][2], plan->candidates[k][3], plan->candidates[k][4],
+                                       plan->candidates[k][5]);
+    } else if (ig != SIZE_MAX || !next_candidate(&g, k, tile, stile, &a)) {
       if (ig == SIZE_MAX) ig = k;
       if (!igemm || !vs__conv_igemm_candidate(k - ig, itile, &a)) break;
     }
@@ -323,6 +351,8 @@ void vs__device_tune_conv_plan(size_t i, const vs__conv_tune_plan *plan, const v
      * the implicit GEMM's phase 2 centres on its own best set. */
     if (t > 0 && same(best, a)) tile = a;
     if (t > 0 && a.kind == VS_CONV_IGEMM && (t_itile <= 0 || t < t_itile)) itile = a, t_itile = t;
+    if (t > 0 && a.kind == VS_CONV_DIRECT && a.rw == VS_CONV_STRIP && a.rh == 1 && (t_stile <= 0 || t < t_stile))
+      stile = a, t_stile = t; /* phase 3's centre */
     if (o.progress) o.progress(o.user, k, count, text, t > 0 ? flop / t / 1e9 : 0, verdict);
   }
   bench_free(&b);

@@ -12,7 +12,7 @@
 #include "varscope/devices.h"
 
 typedef struct vs__conv_tune_plan {
-  const int (*candidates)[5]; /* direct-kernel sets {rm, nv, uc, ly, rw}; NULL: the search */
+  const int (*candidates)[6]; /* direct-kernel sets {rm, nv, uc, ly, rw, rh}; NULL: the search */
   size_t n_candidates;
   /* Called after each candidate has run (index -1: the default set) with
    * its output read back (n floats) and its median time in seconds; may
@@ -35,5 +35,11 @@ bool vs__conv_igemm_selectable(size_t i);
 /* The keyed-store file holding device i's conv choices table (malloc'd;
  * NULL with st set on error), for tests that damage it. */
 char *vs__conv_store_path(size_t i, vs_status *st);
+
+/* Puts line ("<key> TAB <fields> TAB <note>", no newline) into device i's
+ * conv choices table as it is, replacing the key's line: tests plant
+ * lines of other versions and sets no search would store. false, with st
+ * set, on a bad index, a line without a key or a store failure. */
+bool vs__conv_plant_line(size_t i, const char *line, vs_status *st);
 
 #endif
