@@ -363,6 +363,7 @@ void vs__device_tune_gemm_plan(size_t i, const vs__gemm_tune_plan *plan, const v
       if (c >= plan->n_candidates) break;
       const vs__gemm_set *x = &plan->candidates[c];
       a = (vs_gemm_algo){(vs_gemm_kind)x->kind, {x->p[0], x->p[1], x->p[2], x->p[3], x->p[4], x->p[5]}};
+      if (a.kind != VS_GEMM_BLOCKED) a.p.kc = 0; /* only the k-blocked form has a chunk (its record says so) */
     } else if (!next_candidate(d, c, plan ? plan->kinds : 0, centre, &a)) {
       break;
     }
