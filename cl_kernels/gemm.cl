@@ -120,6 +120,32 @@ __attribute__((always_inline)) inline void tile_step(TV acc[RM][NV], __global co
   }
 }
 
+/* Software prefetch of the packed panels PF steps of k ahead (PF = 0:
+ * none): one line of Ap (RM <= 16 floats a step, so consecutive steps
+ * reach every line) and each line of the NR floats of Bp. A panel is read
+ * once per item from L2 (or L3 when LY items' A panels and a B panel
+ * outgrow L2), and the hardware prefetcher, which follows the two streams
+ * too, does not run far enough ahead of 28 FMAs a step: at 1024^3-2048^3
+ * the same loop with its data in L1 ran 12-19% faster, and prefetching 16
+ * steps ahead won 7-9% CPU time of that back (docs/conv-performance.md,
+ * Session 7). Only a hint: where the compiler has no prefetch builtin it
+ * is left out. */
+#ifndef PF
+#define PF 16
+#endif
+#if PF > 0 && defined(__has_builtin)
+#if __has_builtin(__builtin_prefetch)
+#define PANEL_PREFETCH 1
+#endif
+#endif
+__attribute__((always_inline)) inline void panel_prefetch(__global const float *pa, __global const float *pb) {
+#ifdef PANEL_PREFETCH
+  __builtin_prefetch(pa + PF * RM, 0, 3);
+#pragma unroll
+  for (int l = 0; l < NR; l += 16) __builtin_prefetch(pb + PF * NR + l, 0, 3);
+#endif
+}
+
 /* C's RM x NR tile at (row0, col0) from acc: whole vectors inside C,
  * element by element across its right edge; rows past m are not written. */
 __attribute__((always_inline)) inline void tile_store(TV acc[RM][NV], __global float *c, const ulong ldc,
@@ -178,6 +204,7 @@ __kernel void gemm_packed(__global float *c, const ulong c_off, const ulong ldc,
   tile_zero(acc);
 #pragma unroll UNROLL_K
   for (int kk = 0; kk < k; kk++) {
+    panel_prefetch(pa, pb);
     tile_step(acc, pa, 1, pb);
     pa += RM;
     pb += NR;
@@ -247,39 +274,41 @@ __kernel void gemm_inplace(__global float *c, const ulong c_off, const ulong ldc
 
 /* The k-blocked multiply (GotoBLAS's macro-kernel as one work-item): an
  * item owns LY row panels of C under one column panel of B and walks k in
- * chunks of KC; per chunk, each of its LY tiles is loaded from C (zeros
+ * chunks of kc steps; per chunk, each of its LY tiles is loaded from C (zeros
  * at the first chunk), takes KC steps and is stored back. The B panel's
  * chunk (NR x KC floats, 32 KB) then stays in L1 for all LY tiles, and
- * the LY A chunks (LY x RM x KC) in L2 for the next column panel's item,
+ * the LY A chunks (LY x RM x kc) in L2 for the next column panel's item,
  * where gemm_packed streams both whole panels from L2 once per item (its
  * work-group's LY items run one after the other). The partial sums live
  * in C itself: no barrier, so PoCL keeps the accumulators in registers
  * (a barrier per chunk made it save them per item: docs, Session 5b).
- * LY is the argument ly (a compile-time LY would build one program per
- * work-group height for the other kernels too). Global size
+ * LY and the chunk length are the arguments ly and kc (gemm.c passes
+ * 8192 / NR by default, a 32 KB B chunk): compiled in, each value would
+ * build one program for the other kernels too, and the tuner could not
+ * walk them without recompiling; the chunk only bounds a loop, so a
+ * constant would save nothing in it. Global size
  * (ceil(n / NR), ceil(ceil(m / RM) / ly)), local (1, 1). */
-#ifndef KC
-#define KC (8192 / NR)
-#endif
 __kernel void gemm_blocked(__global float *c, const ulong c_off, const ulong ldc, __global const float *ap,
-                           __global const float *bp, const ulong m, const ulong n, const int k, const ulong ly) {
+                           __global const float *bp, const ulong m, const ulong n, const int k, const ulong ly,
+                           const int kc) {
   ulong jb = get_global_id(0), ib0 = get_global_id(1) * ly;
   ulong col0 = jb * NR;
   if (ib0 * RM >= m || col0 >= n) return;
   ulong tiles = (m - ib0 * RM + RM - 1) / RM;
   if (tiles > ly) tiles = ly;
   __global float *cc = c + c_off;
-  for (int kc = 0; kc < k; kc += KC) {
-    int steps = k - kc < KC ? k - kc : KC;
+  for (int k0 = 0, steps; k0 < k; k0 += steps) { /* += steps: k0 + kc could overflow near INT_MAX */
+    steps = k - k0 < kc ? k - k0 : kc;
     for (ulong i = 0; i < tiles; i++) {
       ulong ib = ib0 + i, row0 = ib * RM;
-      __global const float *pa = ap + (ib * (ulong)k + (ulong)kc) * RM;
-      __global const float *pb = bp + (jb * (ulong)k + (ulong)kc) * NR;
+      __global const float *pa = ap + (ib * (ulong)k + (ulong)k0) * RM;
+      __global const float *pb = bp + (jb * (ulong)k + (ulong)k0) * NR;
       TV acc[RM][NV];
-      if (kc == 0) tile_zero(acc);
+      if (k0 == 0) tile_zero(acc);
       else tile_load(acc, cc, ldc, row0, col0, m, n);
 #pragma unroll UNROLL_K
       for (int kk = 0; kk < steps; kk++) {
+        panel_prefetch(pa, pb);
         tile_step(acc, pa, 1, pb);
         pa += RM;
         pb += NR;

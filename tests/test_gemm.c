@@ -43,7 +43,7 @@ typedef struct problem {
 
 enum { OWN = 0, CLBLAST = 1, INPLACE = 2, BLOCKED = 3 }; /* vs__gemm_run_host's kinds */
 
-/* Runs p (kind under params) on patterned inputs, checks C against the
+/* Runs p (kind under params: {rm, nv, vec, uk, ly, kc}) on patterned inputs, checks C against the
  * reference and the rest of the buffer against its sentinel. */
 static void check(const problem *p, const int *params, int kind) {
   size_t ar = p->ta ? p->k : p->m, ac = p->ta ? p->m : p->k, br = p->tb ? p->n : p->k, bc = p->tb ? p->k : p->n;
@@ -60,11 +60,11 @@ static void check(const problem *p, const int *params, int kind) {
   vs_status *st = vs_status_new();
   bool ok = vs__gemm_run_host(0, params, kind, p->ta, p->tb, p->m, p->n, p->k, a, na, p->a_off, p->lda, b, nb,
                               p->b_off, p->ldb, c, nc, p->c_off, p->ldc, st);
-  char what[160];
-  snprintf(what, sizeof what, "%s%c%c m=%zu n=%zu k=%zu offsets %zu,%zu,%zu ld %zu,%zu,%zu params %d,%d,%d,%d,%d",
+  char what[180];
+  snprintf(what, sizeof what, "%s%c%c m=%zu n=%zu k=%zu offsets %zu,%zu,%zu ld %zu,%zu,%zu params %d,%d,%d,%d,%d,%d",
            kind == CLBLAST ? "clblast " : kind == INPLACE ? "inplace " : kind == BLOCKED ? "blocked " : "", p->ta ? 't' : 'n', p->tb ? 't' : 'n', p->m, p->n, p->k, p->a_off, p->b_off,
            p->c_off, p->lda, p->ldb, p->ldc, params ? params[0] : 0, params ? params[1] : 0, params ? params[2] : 0,
-           params ? params[3] : 0, params ? params[4] : 0);
+           params ? params[3] : 0, params ? params[4] : 0, params ? params[5] : 0);
   cr_assert(ok, "%s: %s", what, vs_status_message(st));
   for (size_t i = 0; i < nc; i++) {
     size_t rel = i - p->c_off, row = rel / p->ldc, col = rel % p->ldc;
@@ -107,18 +107,21 @@ Test(gemm, every_transpose_and_odd_size_against_the_host) {
 }
 
 Test(gemm, k_blocked_chunks_against_the_host) {
-  /* gemm_blocked walks k in chunks of 8192 / NR (256 for the default's 32
-   * columns, 512 for 16), its partial sums in C: k of one chunk exactly,
-   * one step over, several with a short last one; C's edges on both sides
-   * (tiles loaded and stored across them) and items with fewer than LY
-   * tiles; every transpose, tight and padded. */
+  /* gemm_blocked walks k in chunks of kc steps (by default 8192 / NR: 256
+   * for the default's 32 columns, 512 for 16), its partial sums in C: k of
+   * one chunk exactly, one step over, several with a short last one; C's
+   * edges on both sides (tiles loaded and stored across them) and items
+   * with fewer than LY tiles; every transpose, tight and padded. Chunks
+   * set by kc (the tuner's and VARSCOPE_GEMM's): one step, shorter than
+   * the unrolling, not dividing k, longer than k. */
   static const size_t K_SIZES[][3] = {{45, 70, 256}, {33, 7, 257}, {100, 33, 600}, {15, 97, 1100}};
-  static const int SET[5] = {5, 2, 8, 8, 3};
+  static const int SETS[][6] = {{5, 2, 8, 8, 3, 0}, {5, 2, 8, 8, 3, 1}, {5, 2, 8, 8, 3, 7}, {4, 2, 16, 4, 2, 100},
+                                {3, 1, 4, 2, 5, 8192}};
   for (int t = 0; t < 4; t++)
     for (size_t s = 0; s < sizeof K_SIZES / sizeof *K_SIZES; s++) {
       problem p = make(t & 1, t >> 1, K_SIZES[s][0], K_SIZES[s][1], K_SIZES[s][2], t & 1);
       check(&p, NULL, BLOCKED);
-      check(&p, SET, BLOCKED);
+      for (size_t i = 0; i < sizeof SETS / sizeof *SETS; i++) check(&p, SETS[i], BLOCKED);
     }
   /* k = 0 writes zeros, as the packed kernel does. */
   problem z = make(false, false, 20, 40, 0, true);
@@ -142,7 +145,7 @@ Test(gemm, lopsided_panels_against_the_host) {
 Test(gemm, narrow_vectors_and_odd_tiles_against_the_host) {
   /* Sets off the default's path: scalar and 4-wide vectors, odd tiles,
    * unrolling that does not divide k, one-item work-groups. */
-  static const int SETS[][5] = {{1, 1, 1, 1, 1}, {3, 3, 4, 3, 2}, {5, 2, 8, 8, 1}, {16, 1, 16, 16, 64}, {7, 4, 2, 2, 3}};
+  static const int SETS[][6] = {{1, 1, 1, 1, 1}, {3, 3, 4, 3, 2}, {5, 2, 8, 8, 1}, {16, 1, 16, 16, 64}, {7, 4, 2, 2, 3}};
   for (size_t i = 0; i < sizeof SETS / sizeof *SETS; i++)
     for (int t = 0; t < 4; t++) {
       problem p = make(t & 1, t >> 1, 37, 19, 23, t == 3);
@@ -164,7 +167,7 @@ Test(gemm, in_place_every_layout_and_edge_against_the_host) {
         problem p = make(ta, false, IN_SIZES[s][0], IN_SIZES[s][1], IN_SIZES[s][2], padded);
         check(&p, NULL, INPLACE);
       }
-  static const int SETS[][5] = {{1, 1, 1, 1, 1}, {3, 3, 4, 3, 2}, {5, 2, 8, 8, 1}, {16, 1, 16, 16, 64}, {7, 4, 2, 2, 3}};
+  static const int SETS[][6] = {{1, 1, 1, 1, 1}, {3, 3, 4, 3, 2}, {5, 2, 8, 8, 1}, {16, 1, 16, 16, 64}, {7, 4, 2, 2, 3}};
   for (size_t i = 0; i < sizeof SETS / sizeof *SETS; i++)
     for (int ta = 0; ta < 2; ta++) {
       problem p = make(ta, false, 37, 19, 23, ta);
@@ -177,7 +180,7 @@ Test(gemm, in_place_refuses_what_it_cannot_run) {
    * untouched (the selection never offers it there). */
   float a[40 * 40], b[40 * 40], c[40 * 40];
   for (size_t i = 0; i < 40 * 40; i++) a[i] = b[i] = 1, c[i] = 7;
-  static const int SET[5] = {4, 2, 8, 2, 2};
+  static const int SET[6] = {4, 2, 8, 2, 2};
   vs_status *st = vs_status_new();
   cr_assert_not(vs__gemm_run_host(0, SET, INPLACE, false, true, 20, 20, 20, a, 1600, 0, 20, b, 1600, 0, 20, c, 1600,
                                   0, 20, st));
@@ -214,41 +217,72 @@ Test(gemm, empty_k_writes_zeros) {
   vs_status_free(st);
 }
 
-Test(gemm, every_set_of_the_search_space_compiles_and_verifies) {
+/* The search's candidates among the kinds in mask kinds (0: all),
+ * malloc'd, their count in *n. */
+static vs__gemm_set *search_space(unsigned kinds, size_t *n) {
   vs_status *st = vs_status_new();
-  size_t n = vs__gemm_search_space(0, NULL, 0, st);
+  *n = vs__gemm_search_space(0, kinds, NULL, 0, st);
   cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
-  cr_assert_gt(n, 10, "the search has %zu sets", n);
-  int(*sets)[5] = malloc(n * sizeof *sets);
-  cr_assert_eq(vs__gemm_search_space(0, sets, n, st), n);
-  for (size_t i = 0; i < n; i++) {
-    problem p = make(i % 2, i % 3 == 0, 29, 41, 19, i % 2 == 0);
-    check(&p, sets[i], OWN);
-  }
-  free(sets);
+  vs__gemm_set *sets = malloc((*n ? *n : 1) * sizeof *sets);
+  cr_assert_not_null(sets);
+  cr_assert_eq(vs__gemm_search_space(0, kinds, sets, *n, st), *n);
   vs_status_free(st);
+  return sets;
+}
+
+Test(gemm, every_set_of_the_search_space_compiles_and_verifies) {
+  /* The search walks every form of the kernel: packed sets first, then
+   * k-blocked, then in place, each kind's sets the same as its own
+   * restricted search's; the chunk length is set only on k-blocked sets,
+   * which try 1/4, 1/2, 2 and 4 times the default chunk (8192 / NR) beside
+   * it. Then every packed set runs (the other kinds' sets run in the real
+   * searches below and in the next test). */
+  size_t n, n_own, n_blocked, n_inplace;
+  vs__gemm_set *sets = search_space(0, &n), *own = search_space(1u << OWN, &n_own);
+  free(search_space(1u << BLOCKED, &n_blocked));
+  free(search_space(1u << INPLACE, &n_inplace));
+  cr_assert_gt(n_own, 10, "the packed search has %zu sets", n_own);
+  cr_assert_gt(n_blocked, 10, "the k-blocked search has %zu sets", n_blocked);
+  cr_assert_gt(n_inplace, 10, "the in-place search has %zu sets", n_inplace);
+  cr_assert_eq(n, n_own + n_blocked + n_inplace);
+  bool chunk[5] = {false};
+  for (size_t i = 0; i < n; i++) {
+    int want = i < n_own ? OWN : i < n_own + n_blocked ? BLOCKED : INPLACE;
+    cr_assert_eq(sets[i].kind, want, "set %zu is of kind %d", i, sets[i].kind);
+    if (i < n_own) cr_assert_eq(memcmp(&sets[i], &own[i], sizeof *own), 0, "set %zu as in the packed search", i);
+    if (want != BLOCKED) {
+      cr_assert_eq(sets[i].p[5], 0, "set %zu (kind %d) has a chunk", i, want);
+      continue;
+    }
+    int nr = sets[i].p[1] * sets[i].p[2], kc = sets[i].p[5], def = 8192 / nr;
+    int q = kc == 0 ? 2 : kc == def / 4 ? 0 : kc == def / 2 ? 1 : kc == def * 2 ? 3 : kc == def * 4 ? 4 : -1;
+    cr_assert_geq(q, 0, "set %zu: chunk %d for NR %d", i, kc, nr);
+    chunk[q] = true;
+  }
+  for (int q = 0; q < 5; q++) cr_assert(chunk[q], "chunk length %d of 5 tried", q);
+  for (size_t i = 0; i < n_own; i++) {
+    problem p = make(i % 2, i % 3 == 0, 29, 41, 19, i % 2 == 0);
+    check(&p, own[i].p, OWN);
+  }
+  free(sets), free(own);
 }
 
 Test(gemm, every_set_of_the_search_space_verifies_blocked_and_in_place) {
-  /* The search's sets under the other two multiplies (their own test: each
-   * compiles its kernels for every set, minutes on a cold cache; k_blocked_
-   * chunks_against_the_host covers k over several chunks). In place with B
-   * not transposed, C at least one tile of the widest set (16 x 64), A not
-   * transposed (the program of the blocked run serves; in_place_every_
-   * layout_and_edge_against_the_host covers a transposed A). */
-  vs_status *st = vs_status_new();
-  size_t n = vs__gemm_search_space(0, NULL, 0, st);
-  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
-  int(*sets)[5] = malloc(n * sizeof *sets);
-  cr_assert_eq(vs__gemm_search_space(0, sets, n, st), n);
+  /* The packed search's sets under the other two multiplies (their own
+   * test: each compiles its kernels for every set, minutes on a cold cache;
+   * k_blocked_chunks_against_the_host covers k over several chunks). In
+   * place with B not transposed, C at least one tile of the widest set
+   * (16 x 64), A not transposed (the program of the blocked run serves;
+   * in_place_every_layout_and_edge_against_the_host covers a transposed A). */
+  size_t n;
+  vs__gemm_set *sets = search_space(1u << OWN, &n);
   for (size_t i = 0; i < n; i++) {
     problem p = make(i % 2 == 0, i % 3 == 0, 29, 41, 19, i % 2 == 0);
-    check(&p, sets[i], BLOCKED);
+    check(&p, sets[i].p, BLOCKED);
     p = make(false, false, 29, 71, 19, i % 2 == 0);
-    check(&p, sets[i], INPLACE);
+    check(&p, sets[i].p, INPLACE);
   }
   free(sets);
-  vs_status_free(st);
 }
 
 /* ---- the tuner ---- */
@@ -258,7 +292,9 @@ static const char *const FAMILY = "nn|m6|n7|k5";
 
 static char *choices(void) { return tuning_choices(vs_device_gemm_choices); }
 
-static const int CANDIDATES[2][5] = {{4, 2, 8, 2, 2}, {8, 1, 16, 1, 4}};
+/* Two kinds: the kept one (index 1) is k-blocked with a chunk of its own,
+ * so its whole record (kind and chunk) goes through the store. */
+static const vs__gemm_set CANDIDATES[2] = {{OWN, {4, 2, 8, 2, 2, 0}}, {BLOCKED, {8, 1, 16, 1, 4, 128}}};
 
 TUNING_PLAN_TESTS(gemm, vs__gemm_tune_plan, vs_gemm_tune_result, vs__device_tune_gemm_plan)
 
@@ -295,10 +331,34 @@ static void matmul_check(size_t m, size_t n, size_t k, bool ta, bool tb) {
   vs_status_free(st);
 }
 
+/* The text of the store's entry of table `which` of device 0 (its file,
+ * which holds the table's text after a header), malloc'd. */
+static char *store_text(const char *which) {
+  vs_status *st = vs_status_new();
+  char *path = vs__gemm_store_path(0, which, st);
+  cr_assert_not_null(path, "%s", vs_status_message(st));
+  FILE *f = fopen(path, "rb");
+  cr_assert_not_null(f, "%s", path);
+  char *text = calloc(1, 1 << 16);
+  cr_assert_not_null(text);
+  size_t got = fread(text, 1, (1 << 16) - 1, f);
+  fclose(f);
+  for (size_t i = 0; i < got; i++) /* the header's bytes may hold NULs */
+    if (!text[i]) text[i] = ' ';
+  free(path);
+  vs_status_free(st);
+  return text;
+}
+
 Test(gemm, faster_correct_candidate_is_kept_stored_and_offered) {
-  tune_keeps("rm=8 nv=1 vec=16 uk=1 ly=4");
+  tune_keeps("blocked rm=8 nv=1 vec=16 uk=1 ly=4 kc=128");
   char *c = choices();
-  cr_assert_not_null(strstr(c, "tuned nn|m6|n7|k5 -> rm=8 nv=1 vec=16 uk=1 ly=4 ("), "%s", c);
+  cr_assert_not_null(strstr(c, "tuned nn|m6|n7|k5 -> blocked rm=8 nv=1 vec=16 uk=1 ly=4 kc=128 ("), "%s", c);
+  free(c);
+  /* On disk, kind 3 (k-blocked) and its chunk, as gemm_select.c's
+   * gemm-tuned-v2 record says. */
+  c = store_text("tuned");
+  cr_assert_not_null(strstr(c, "nn|m6|n7|k5\t3 8 1 16 1 4 128\t"), "%s", c);
   free(c);
   /* A MatMul of the family now measures the kept set among its
    * candidates; whichever wins, its numbers are the reference's, and the
@@ -315,21 +375,130 @@ Test(gemm, faster_correct_candidate_is_kept_stored_and_offered) {
   free(c);
 }
 
-Test(gemm, every_candidate_of_the_search_verifies) {
-  /* The real search, each candidate's whole C checked against the host:
-   * none may be wrong or fail; with no time limit the whole space runs
-   * (the default's place counted, not run again). */
-  vs_gemm_tune_opts o = {.m = 21, .n = 35, .k = 13, .transpose_b = true, .budget_s = 1e9, .progress = count_progress};
+/* Tunes SMALL with the plan's candidates, the one at index fast timed
+ * fastest; asserts it was kept as text. */
+static void tune_keeps_set(const vs__gemm_set *sets, size_t n, int fast, const char *text) {
+  injection in = {.wrong_index = -2, .fast_index = fast};
+  vs__gemm_tune_plan plan = {.candidates = sets, .n_candidates = n, .inject = inject, .user = &in};
   vs_gemm_tune_result res;
   vs_status *st = vs_status_new();
-  size_t space = vs__gemm_search_space(0, NULL, 0, st);
-  vs_device_tune_gemm(0, &o, &res, st);
+  vs__device_tune_gemm_plan(0, &plan, &SMALL, &res, st);
+  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
+  cr_assert_eq(res.tried, n);
+  cr_assert_eq(res.wrong, 0);
+  cr_assert(res.stored);
+  cr_assert_str_eq(res.params, text);
+  vs_status_free(st);
+}
+
+Test(gemm, each_kind_kept_round_trips_and_computes) {
+  /* A set of each form kept by the tuner is listed as kept, read back from
+   * the store as the same form and parameters, measured by the family's
+   * next MatMul (VARSCOPE_LOG=gemm's line names it among the candidates)
+   * and, whichever wins, computes C within 1e-5 * (1 + sum of |products|)
+   * of the host. */
+  static const vs__gemm_set SETS[3] = {
+      {OWN, {6, 2, 8, 2, 2, 0}}, {BLOCKED, {6, 1, 16, 8, 2, 7}}, {INPLACE, {5, 3, 4, 4, 8, 0}}};
+  static const char *const TEXT[3] = {"own rm=6 nv=2 vec=8 uk=2 ly=2", "blocked rm=6 nv=1 vec=16 uk=8 ly=2 kc=7",
+                                      "inplace rm=5 nv=3 vec=4 uk=4 ly=8"};
+  static const char *const NAME[3] = {"own rm6 nv2 v8 u2 ly2", "blocked rm6 nv1 v16 u8 ly2 kc7",
+                                      "inplace rm5 nv3 v4 u4 ly8"};
+  static const char *const RECORD[3] = {"nn|m6|n7|k5\t0 6 2 8 2 2 0\t", "nn|m6|n7|k5\t3 6 1 16 8 2 7\t",
+                                        "nn|m6|n7|k5\t2 5 3 4 4 8 0\t"};
+  for (int i = 0; i < 3; i++) {
+    tune_keeps_set(SETS, 3, i, TEXT[i]);
+    char want[128];
+    snprintf(want, sizeof want, "tuned nn|m6|n7|k5 -> %s (", TEXT[i]);
+    char *c = choices();
+    cr_assert_not_null(strstr(c, want), "%s", c);
+    free(c);
+    c = store_text("tuned");
+    cr_assert_not_null(strstr(c, RECORD[i]), "%s", c);
+    free(c);
+    /* The record as the next process reads it: the memo replaced by the
+     * store's text. */
+    vs_status *st = vs_status_new();
+    c = store_text("tuned");
+    const char *line = strstr(c, "nn|m6|n7|k5\t");
+    cr_assert_not_null(line);
+    cr_assert(vs__gemm_table_write(0, "tuned", line, st), "%s", vs_status_message(st));
+    free(c);
+    vs_status_free(st);
+    char log[8192] = "";
+    fflush(stderr);
+    FILE *cap = tmpfile();
+    cr_assert_not_null(cap);
+    int fd = dup(fileno(stderr));
+    dup2(fileno(cap), fileno(stderr));
+    setenv("VARSCOPE_LOG", "gemm", 1);
+    matmul_check(40, 72, 24, false, false);
+    unsetenv("VARSCOPE_LOG");
+    fflush(stderr);
+    dup2(fd, fileno(stderr));
+    close(fd);
+    rewind(cap);
+    size_t got = fread(log, 1, sizeof log - 1, cap);
+    log[got] = '\0';
+    fclose(cap);
+    cr_assert_not_null(strstr(log, NAME[i]), "the kept set timed among the candidates: %s", log);
+  }
+}
+
+/* The real search restricted to the kinds in mask kinds, on an m x n x k
+ * problem (B transposed when tb), with no time limit: one progress line per
+ * candidate of the kinds' search space, every one run and checked against
+ * the host (none wrong or failed), bar the packed default's place, counted
+ * and not run again. */
+static void search_verifies(unsigned kinds, size_t m, size_t n, size_t k, bool tb) {
+  vs_gemm_tune_opts o = {.m = (int64_t)m, .n = (int64_t)n, .k = (int64_t)k, .transpose_b = tb, .budget_s = 1e9,
+                         .progress = count_progress};
+  vs__gemm_tune_plan plan = {.kinds = kinds};
+  vs_gemm_tune_result res;
+  size_t space;
+  free(search_space(kinds, &space));
+  vs_status *st = vs_status_new();
+  progress_lines = 0;
+  vs__device_tune_gemm_plan(0, &plan, &o, &res, st);
   cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
   cr_assert_eq(res.wrong, 0);
   cr_assert_eq(res.failed, 0);
   cr_assert_eq((size_t)progress_lines, space, "one line per candidate: %d of %zu", progress_lines, space);
-  cr_assert_eq(res.tried, space - 1, "tried %zu of %zu", res.tried, space);
+  size_t skipped = kinds & (1u << OWN) ? 1 : 0;
+  cr_assert_eq(res.tried, space - skipped, "tried %zu of %zu", res.tried, space);
   cr_assert_gt(res.gflops_clblast, 0, "CLBlast measured beside");
+  vs_status_free(st);
+}
+
+Test(gemm, every_candidate_of_the_search_verifies) {
+  /* The packed form's search (B transposed: packing reads every layout). */
+  search_verifies(1u << OWN, 21, 35, 13, true);
+}
+
+Test(gemm, every_k_blocked_candidate_of_the_search_verifies) {
+  /* k over several chunks of the shortest chunk tried (2048 / NR). */
+  search_verifies(1u << BLOCKED, 21, 35, 300, true);
+}
+
+Test(gemm, every_in_place_candidate_of_the_search_verifies) {
+  /* B not transposed and C one tile of the widest set (16 x 64) at least,
+   * so the in-place kernel runs every candidate. */
+  search_verifies(1u << INPLACE, 21, 70, 13, false);
+}
+
+Test(gemm, in_place_candidates_are_skipped_where_they_cannot_run) {
+  /* B transposed: every in-place candidate is reported and none runs. */
+  size_t space;
+  free(search_space(1u << INPLACE, &space));
+  vs_gemm_tune_opts o = {.m = 21, .n = 70, .k = 13, .transpose_b = true, .budget_s = 1e9, .progress = count_progress};
+  vs__gemm_tune_plan plan = {.kinds = 1u << INPLACE};
+  vs_gemm_tune_result res;
+  vs_status *st = vs_status_new();
+  progress_lines = 0;
+  vs__device_tune_gemm_plan(0, &plan, &o, &res, st);
+  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
+  cr_assert_eq((size_t)progress_lines, space);
+  cr_assert_eq(res.tried, 0);
+  cr_assert_not(res.stored);
   vs_status_free(st);
 }
 
@@ -395,15 +564,34 @@ Test(gemm, matmul_chooses_by_measurement_and_remembers) {
   matmul_check(5, 7, 300, false, true);
   setenv("VARSCOPE_GEMM", "blocked", 1);
   matmul_check(20, 40, 300, true, false);
+  /* The k-blocked kind's chunk forced too: 7 steps, k = 300 in 43 chunks. */
+  setenv("VARSCOPE_GEMM", "blocked:3,1,4,2,2,7", 1);
+  matmul_check(5, 7, 300, true, true);
   expect_forced_refused("inplace:3,1,4,2",
                         "VARSCOPE_GEMM='inplace:3,1,4,2': want auto, clblast, or own, blocked or inplace, each "
-                        "alone or with :RM,NV,VEC,UK,LY (RM 1-16, NV 1-4, VEC 1, 2, 4, 8 or 16, UK 1-16, LY 1-64)");
-  expect_forced_refused("blocked:3,1,4,2,2,1",
-                        "VARSCOPE_GEMM='blocked:3,1,4,2,2,1': want auto, clblast, or own, blocked or inplace, each "
-                        "alone or with :RM,NV,VEC,UK,LY (RM 1-16, NV 1-4, VEC 1, 2, 4, 8 or 16, UK 1-16, LY 1-64)");
+                        "alone or with :RM,NV,VEC,UK,LY (blocked: and optionally ,KC) (RM 1-16, NV 1-4, VEC 1, 2, "
+                        "4, 8 or 16, UK 1-16, LY 1-64, KC 1-8192)");
+  /* A chunk only for the k-blocked kind, and within 1-8192. */
+  expect_forced_refused("own:3,1,4,2,2,1",
+                        "VARSCOPE_GEMM='own:3,1,4,2,2,1': want auto, clblast, or own, blocked or inplace, each "
+                        "alone or with :RM,NV,VEC,UK,LY (blocked: and optionally ,KC) (RM 1-16, NV 1-4, VEC 1, 2, "
+                        "4, 8 or 16, UK 1-16, LY 1-64, KC 1-8192)");
+  expect_forced_refused("blocked:3,1,4,2,2,0",
+                        "VARSCOPE_GEMM='blocked:3,1,4,2,2,0': want auto, clblast, or own, blocked or inplace, each "
+                        "alone or with :RM,NV,VEC,UK,LY (blocked: and optionally ,KC) (RM 1-16, NV 1-4, VEC 1, 2, "
+                        "4, 8 or 16, UK 1-16, LY 1-64, KC 1-8192)");
+  expect_forced_refused("blocked:3,1,4,2,2,8193",
+                        "VARSCOPE_GEMM='blocked:3,1,4,2,2,8193': want auto, clblast, or own, blocked or inplace, each "
+                        "alone or with :RM,NV,VEC,UK,LY (blocked: and optionally ,KC) (RM 1-16, NV 1-4, VEC 1, 2, "
+                        "4, 8 or 16, UK 1-16, LY 1-64, KC 1-8192)");
+  expect_forced_refused("blocked:3,1,4,2,2,7,1",
+                        "VARSCOPE_GEMM='blocked:3,1,4,2,2,7,1': want auto, clblast, or own, blocked or inplace, each "
+                        "alone or with :RM,NV,VEC,UK,LY (blocked: and optionally ,KC) (RM 1-16, NV 1-4, VEC 1, 2, "
+                        "4, 8 or 16, UK 1-16, LY 1-64, KC 1-8192)");
   expect_forced_refused("own:3,1,5,2,2",
                         "VARSCOPE_GEMM='own:3,1,5,2,2': want auto, clblast, or own, blocked or inplace, each "
-                        "alone or with :RM,NV,VEC,UK,LY (RM 1-16, NV 1-4, VEC 1, 2, 4, 8 or 16, UK 1-16, LY 1-64)");
+                        "alone or with :RM,NV,VEC,UK,LY (blocked: and optionally ,KC) (RM 1-16, NV 1-4, VEC 1, 2, "
+                        "4, 8 or 16, UK 1-16, LY 1-64, KC 1-8192)");
 }
 
 Test(gemm, a_damaged_store_entry_is_never_misread) {
@@ -413,26 +601,48 @@ Test(gemm, a_damaged_store_entry_is_never_misread) {
   expect_torn_entry_removed(path, vs_device_gemm_choices);
   free(path);
   /* Well-formed entries whose lines are not: parameters out of range, a
-   * kind that does not exist, a truncated line. None is used; the
-   * families are measured again and compute right. */
+   * kind that does not exist, a truncated line, the chunk on a kind that
+   * has none, a sign, CLBlast as a tuned set, a record of the tables'
+   * previous versions (no chunk; the tuned one no kind). None is used;
+   * the families are measured again and compute right. */
   cr_assert(vs__gemm_table_write(0, "choice",
-                                 "nn|m3|n3|k3\t0 99 2 16 4 4\t1.000 ms\n"
-                                 "nn|m3|n2|k2\t7 0 0 0 0 0\t1.000 ms\n"
-                                 "nn|m2|n2|k2\t0 12 2\n",
+                                 "nn|m3|n3|k3\t0 99 2 16 4 4 0\t1.000 ms\n"
+                                 "nn|m3|n2|k2\t7 0 0 0 0 0 0\t1.000 ms\n"
+                                 "nn|m2|n2|k2\t0 12 2\n"
+                                 "nn|m2|n3|k2\t0 4 2 8 2 2 64\t1.000 ms\n"
+                                 "nn|m2|n2|k3\t3 4 2 8 2 2 -64\t1.000 ms\n"
+                                 "nn|m3|n3|k2\t3 4 2 8 2 2\t1.000 ms\n",
                                  st),
             "%s", vs_status_message(st));
-  cr_assert(vs__gemm_table_write(0, "tuned", "nn|m3|n3|k3\t12 2 17 4 4\t9.0 GFLOP/s\n", st), "%s",
-            vs_status_message(st));
+  cr_assert(vs__gemm_table_write(0, "tuned",
+                                 "nn|m3|n3|k3\t0 12 2 17 4 4 0\t9.0 GFLOP/s\n"
+                                 "nn|m3|n2|k2\t1 0 0 0 0 0 0\t9.0 GFLOP/s\n"
+                                 "nn|m2|n3|k2\t2 4 2 8 2 2 64\t9.0 GFLOP/s\n"
+                                 "nn|m2|n2|k3\t3 4 2 8 +2 2 64\t9.0 GFLOP/s\n"
+                                 "nn|m6|n7|k5\t4 2 8 2 2\t9.0 GFLOP/s\n",
+                                 st),
+            "%s", vs_status_message(st));
   char *c = choices();
   cr_assert_str_eq(c, "", "no planted line lists: %s", c);
+  free(c);
+  /* The family whose tuned record is damaged is tuned again. */
+  tune_keeps("blocked rm=8 nv=1 vec=16 uk=1 ly=4 kc=128");
+  c = choices();
+  cr_assert_not_null(strstr(c, "tuned nn|m6|n7|k5 -> blocked rm=8 nv=1 vec=16 uk=1 ly=4 kc=128 ("), "%s", c);
   free(c);
   matmul_check(7, 7, 7, false, false);
   matmul_check(5, 3, 4, false, false);
   matmul_check(4, 4, 4, false, false);
+  matmul_check(3, 5, 3, false, false);
+  matmul_check(4, 3, 5, false, false);
+  matmul_check(7, 7, 3, false, false);
   c = choices();
   cr_assert_not_null(strstr(c, "nn|m3|n3|k3 -> "), "%s", c);
   cr_assert_not_null(strstr(c, "nn|m3|n2|k2 -> "), "%s", c);
   cr_assert_not_null(strstr(c, "nn|m2|n2|k2 -> "), "%s", c);
+  cr_assert_not_null(strstr(c, "nn|m2|n3|k2 -> "), "%s", c);
+  cr_assert_not_null(strstr(c, "nn|m2|n2|k3 -> "), "%s", c);
+  cr_assert_not_null(strstr(c, "nn|m3|n3|k2 -> "), "%s", c);
   free(c);
   vs_status_free(st);
 }

@@ -12,7 +12,7 @@
 bool vs__gemm_params_ok(vs_gemm_params p) {
   return p.rm >= 1 && p.rm <= VS_GEMM_MAX_RM && p.nv >= 1 && p.nv <= VS_GEMM_MAX_NV &&
          (p.vec == 1 || p.vec == 2 || p.vec == 4 || p.vec == 8 || p.vec == 16) && p.uk >= 1 &&
-         p.uk <= VS_GEMM_MAX_UK && p.ly >= 1 && p.ly <= VS_GEMM_MAX_LY;
+         p.uk <= VS_GEMM_MAX_UK && p.ly >= 1 && p.ly <= VS_GEMM_MAX_LY && p.kc >= 0 && p.kc <= VS_GEMM_MAX_KC;
 }
 
 vs_gemm_params vs__gemm_default_params(const vs_cl_device *d) {
@@ -23,8 +23,8 @@ vs_gemm_params vs__gemm_default_params(const vs_cl_device *d) {
    * items share each B panel 16 times: on the 2-core AVX-512 PoCL device,
    * 1024^3 to 4096^3 took 35-40% fewer CPU seconds than with 4 (B panels
    * are the traffic that limits the kernel; docs/conv-performance.md). */
-  if (w >= 16) return (vs_gemm_params){14, 2, 16, 4, 16};
-  return (vs_gemm_params){6, 2, w >= 8 ? 8 : w >= 4 ? 4 : 1, 4, 16};
+  if (w >= 16) return (vs_gemm_params){14, 2, 16, 4, 16, 0};
+  return (vs_gemm_params){6, 2, w >= 8 ? 8 : w >= 4 ? 4 : 1, 4, 16, 0};
 }
 
 vs_gemm_params vs__gemm_blocked_default_params(const vs_cl_device *d) {
@@ -33,18 +33,39 @@ vs_gemm_params vs__gemm_blocked_default_params(const vs_cl_device *d) {
   return p;
 }
 
+int vs__gemm_blocked_kc(vs_gemm_params p) {
+  int nr = p.vec * p.nv;
+  return p.kc ? p.kc : nr > 0 ? 8192 / nr : 1;
+}
+
 void vs__gemm_params_text(vs_gemm_params p, char *buf, size_t cap) {
-  snprintf(buf, cap, "rm=%d nv=%d vec=%d uk=%d ly=%d", p.rm, p.nv, p.vec, p.uk, p.ly);
+  if (p.kc) snprintf(buf, cap, "rm=%d nv=%d vec=%d uk=%d ly=%d kc=%d", p.rm, p.nv, p.vec, p.uk, p.ly, p.kc);
+  else snprintf(buf, cap, "rm=%d nv=%d vec=%d uk=%d ly=%d", p.rm, p.nv, p.vec, p.uk, p.ly);
+}
+
+static const char *kind_word(vs_gemm_kind k) {
+  return k == VS_GEMM_INPLACE ? "inplace" : k == VS_GEMM_BLOCKED ? "blocked" : k == VS_GEMM_CLBLAST ? "clblast" : "own";
+}
+
+void vs__gemm_algo_text(vs_gemm_algo a, char *buf, size_t cap) {
+  if (a.kind == VS_GEMM_CLBLAST) {
+    snprintf(buf, cap, "clblast");
+    return;
+  }
+  vs_gemm_params p = a.p;
+  p.kc = a.kind == VS_GEMM_BLOCKED ? vs__gemm_blocked_kc(p) : 0; /* the chunk only where it runs, as it runs */
+  char text[96];
+  vs__gemm_params_text(p, text, sizeof text);
+  snprintf(buf, cap, "%s %s", kind_word(a.kind), text);
 }
 
 void vs__gemm_algo_name(vs_gemm_algo a, char *buf, size_t cap) {
   if (a.kind == VS_GEMM_CLBLAST) snprintf(buf, cap, "clblast");
+  else if (a.kind == VS_GEMM_BLOCKED)
+    snprintf(buf, cap, "blocked rm%d nv%d v%d u%d ly%d kc%d", a.p.rm, a.p.nv, a.p.vec, a.p.uk, a.p.ly,
+             vs__gemm_blocked_kc(a.p));
   else
-    snprintf(buf, cap, "%s rm%d nv%d v%d u%d ly%d",
-             a.kind == VS_GEMM_INPLACE   ? "inplace"
-             : a.kind == VS_GEMM_BLOCKED ? "blocked"
-                                         : "own",
-             a.p.rm, a.p.nv, a.p.vec, a.p.uk, a.p.ly);
+    snprintf(buf, cap, "%s rm%d nv%d v%d u%d ly%d", kind_word(a.kind), a.p.rm, a.p.nv, a.p.vec, a.p.uk, a.p.ly);
 }
 
 size_t vs__gemm_own_groups(vs_gemm_params p, size_t m, size_t n) {
@@ -153,9 +174,11 @@ bool vs__gemm_own(vs_cl_device *d, vs_gemm_params p, bool blocked, bool ta, bool
   if (km) {
     cl_ulong uoff = c_off, uld = ldc, um = m, un = n;
     cl_int ik = (cl_int)kk;
-    cl_ulong uly = (cl_ulong)p.ly; /* gemm_blocked's tiles per item; gemm_packed has 8 arguments */
-    karg args[] = {KARG(c), KARG(uoff), KARG(uld), KARG(ap), KARG(bp), KARG(um), KARG(un), KARG(ik), KARG(uly)};
-    ok = multiply(d, km, p, blocked, m, n, args, blocked ? 9 : 8, name, st);
+    cl_ulong uly = (cl_ulong)p.ly; /* gemm_blocked's tiles per item and chunk; gemm_packed has 8 arguments */
+    cl_int ikc = vs__gemm_blocked_kc(p);
+    karg args[] = {KARG(c),  KARG(uoff), KARG(uld), KARG(ap),  KARG(bp),
+                   KARG(um), KARG(un),   KARG(ik),  KARG(uly), KARG(ikc)};
+    ok = multiply(d, km, p, blocked, m, n, args, blocked ? 10 : 8, name, st);
   } else {
     ok = false;
   }

@@ -16,11 +16,14 @@ typedef struct vs_gemm_params {
   int vec; /* floats per vector: 1, 2, 4, 8 or 16 */
   int uk;  /* unrolling of the k loop */
   int ly;  /* work-items per work-group along m (they share one B panel) */
+  int kc;  /* the k-blocked kind's chunk of k, in steps (an argument of gemm_blocked, not compiled in);
+            * 0: 8192 / (nv x vec), a 32 KB chunk of the B panel; the other kinds ignore it */
 } vs_gemm_params;
 #define VS_GEMM_MAX_RM 16
 #define VS_GEMM_MAX_NV 4
 #define VS_GEMM_MAX_UK 16
 #define VS_GEMM_MAX_LY 64
+#define VS_GEMM_MAX_KC 8192
 
 /* Which implementation runs a float32 GEMM: the own kernel on packed
  * panels, CLBlast, the own kernel reading A and B in place (no packing:
@@ -50,9 +53,15 @@ vs_gemm_params vs__gemm_default_params(const vs_cl_device *d);
  * which keeps its chunk bounds live, spilled one of 14 x 2 accumulators
  * to the stack at every step of k). */
 vs_gemm_params vs__gemm_blocked_default_params(const vs_cl_device *d);
-/* "rm=14 nv=2 vec=16 uk=4 ly=16". */
+/* The chunk of k gemm_blocked walks under p: p.kc, or 8192 / NR when 0. */
+int vs__gemm_blocked_kc(vs_gemm_params p);
+/* "rm=14 nv=2 vec=16 uk=4 ly=16" (" kc=256" after it when kc is set). */
 void vs__gemm_params_text(vs_gemm_params p, char *buf, size_t cap);
-/* "own rm14 nv2 v16 u4 ly16", "inplace ...", "blocked ..." or "clblast". */
+/* "own rm=14 nv=2 vec=16 uk=4 ly=16", "inplace ...", "blocked ... kc=256"
+ * (the chunk always, as run) or "clblast": a tuned set as listed and
+ * reported. */
+void vs__gemm_algo_text(vs_gemm_algo a, char *buf, size_t cap);
+/* "own rm14 nv2 v16 u4 ly16", "inplace ...", "blocked ... kc256" or "clblast". */
 void vs__gemm_algo_name(vs_gemm_algo a, char *buf, size_t cap);
 
 /* True when the own kernel can run this problem on d: float32, its packed
@@ -100,20 +109,21 @@ bool vs__matmul(vs_cl_device *d, vs_dtype t, bool ta, bool tb, size_t m, size_t 
  * bucket of m, n and k ("nn|m10|n10|k10"). malloc'd. */
 char *vs__gemm_family_key(bool ta, bool tb, size_t m, size_t n, size_t k);
 /* The algorithm for this device and problem: VARSCOPE_GEMM when set
- * ("clblast", "own", "own:RM,NV,VEC,UK,LY", "blocked", "blocked:...",
- * "inplace" or "inplace:RM,NV,VEC,UK,LY"; in-place falls back to own
+ * ("clblast", "own", "own:RM,NV,VEC,UK,LY", "blocked", "blocked:RM,NV,
+ * VEC,UK,LY[,KC]", "inplace" or "inplace:RM,NV,VEC,UK,LY"; in-place falls back to own
  * where it cannot run the problem), else the one kept for the
  * family (this process's memo, then the keyed store), else measured now
  * on the real buffers (c is overwritten) and kept. */
 bool vs__gemm_select(vs_cl_device *d, bool ta, bool tb, size_t m, size_t n, size_t k, cl_mem a, size_t a_off,
                      size_t lda, cl_mem b, size_t b_off, size_t ldb, cl_mem c, size_t c_off, size_t ldc,
                      vs_gemm_algo *algo, vs_status *st);
-/* The own kernel's parameters tuned for the family (vs_device_tune_gemm);
- * false when none are kept. */
-bool vs__gemm_tuned_lookup(vs_cl_device *d, const char *family, vs_gemm_params *p);
-/* Keeps (p non-NULL) or removes the tuned set of a family, and forgets
+/* The own kernel's form and parameters tuned for the family
+ * (vs_device_tune_gemm: packed, k-blocked or in place); false when none
+ * are kept. */
+bool vs__gemm_tuned_lookup(vs_cl_device *d, const char *family, vs_gemm_algo *a);
+/* Keeps (a non-NULL) or removes the tuned set of a family, and forgets
  * the family's choice so that it is measured again with the set. */
-bool vs__gemm_tuned_put(vs_cl_device *d, const char *family, const vs_gemm_params *p, double gflops);
+bool vs__gemm_tuned_put(vs_cl_device *d, const char *family, const vs_gemm_algo *a, double gflops);
 double vs__gemm_now(void);
 /* CPU seconds of this process, all its threads (clock for vs__gemm_cost). */
 double vs__gemm_cpu_now(void);

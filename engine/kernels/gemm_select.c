@@ -4,11 +4,11 @@
  *
  * The first time a shape family (gemm.h: the transposes and the
  * power-of-two buckets of m, n, k) meets a device, the candidates run on
- * the real buffers: the own kernel under its default parameters, under the
- * set `varscope tune --gemm` kept for the family (gemm_tune.c) when there
- * is one, the k-blocked kernel (gemm.cl's gemm_blocked) and the in-place
- * kernel (where it can run the problem: B not transposed) under the same
- * sets, and CLBlast. Each gets a warm-up (which builds its kernels) and
+ * the real buffers: the own kernel on packed panels, the k-blocked kernel
+ * (gemm.cl's gemm_blocked) and the in-place kernel (where it can run the
+ * problem: B not transposed), each under its default parameters, the
+ * form and set `varscope tune --gemm` kept for the family (gemm_tune.c)
+ * when there is one, and CLBlast. Each gets a warm-up (which builds its kernels) and
  * two timed runs, the faster counting, unless its warm-up already lost by
  * 10x. Problems above 1024 x 1024 x k are timed on their leading 1024 x
  * 1024 block of C (same k, same leading dimensions): both algorithms scale
@@ -17,16 +17,19 @@
  * Two entries of the runtime's keyed store (runtime/tuning_store.h) per
  * device, keyed by device, driver and platform, each a text table that
  * only this file reads and writes, one line per family:
- *   "varscope gemm-choice-v2 ...": <family> TAB <kind> <rm> <nv> <vec> <uk> <ly> TAB <ms> ms
- *   "varscope gemm-tuned-v1 ...":  <family> TAB <rm> <nv> <vec> <uk> <ly> TAB <GFLOP/s> GFLOP/s
+ *   "varscope gemm-choice-v3 ...": <family> TAB <kind> <rm> <nv> <vec> <uk> <ly> <kc> TAB <ms> ms
+ *   "varscope gemm-tuned-v2 ...":  <family> TAB <kind> <rm> <nv> <vec> <uk> <ly> <kc> TAB <GFLOP/s> GFLOP/s
  * The store checksums each payload; a line that does not parse, or whose
  * parameters are out of range, is skipped (the family is measured again).
  * Within a process the tables live in the device's memo. Two processes
  * updating a table at once may lose one's line: it is measured again.
- * (kind: vs_gemm_kind's number; v1 tables, chosen before the blocked and
- * in-place kernels were candidates, are no longer read).
- * VARSCOPE_GEMM=clblast, own[:RM,NV,VEC,UK,LY], blocked[:...] or
- * inplace[:...] forces one;
+ * (kind: vs_gemm_kind's number; kc: the k-blocked kind's chunk, 0 for its
+ * default and the other kinds. Older tables are no longer read: choice v1
+ * was made before the blocked and in-place kernels were candidates, v2
+ * and tuned v1 had no chunk length, and tuned v1 no kind, its set being
+ * tried under every kind).
+ * VARSCOPE_GEMM=clblast, own[:RM,NV,VEC,UK,LY], blocked[:RM,NV,VEC,UK,LY[,KC]]
+ * or inplace[:...] forces one;
  * VARSCOPE_LOG=gemm prints each measurement. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,8 +55,8 @@ double vs__gemm_cpu_now(void) {
   return (double)t.tv_sec + t.tv_nsec * 1e-9;
 }
 
-#define CHOICE "gemm-choice-v2"
-#define TUNED "gemm-tuned-v1"
+#define CHOICE "gemm-choice-v3"
+#define TUNED "gemm-tuned-v2"
 
 static int bucket(size_t x) {
   int b = 0;
@@ -85,27 +88,36 @@ static bool table_set(vs_cl_device *d, const char *skey, const char *key, const 
   return vs__choice_table_update(d, skey, vs__choice_drop_key, key, add);
 }
 
-/* "<rm> <nv> <vec> <uk> <ly>" strictly, followed by a tab or the end. */
+/* "<rm> <nv> <vec> <uk> <ly> <kc>" strictly, followed by a tab or the
+ * end; digits only (sscanf alone would take signs and spaces). */
 static bool parse_params(const char *s, vs_gemm_params *p) {
   int used = 0;
   vs_gemm_params x;
-  if (sscanf(s, "%d %d %d %d %d%n", &x.rm, &x.nv, &x.vec, &x.uk, &x.ly, &used) != 5 || (s[used] != '\t' && s[used]))
+  if (strspn(s, "0123456789 ") < strcspn(s, "\t") ||
+      sscanf(s, "%d %d %d %d %d %d%n", &x.rm, &x.nv, &x.vec, &x.uk, &x.ly, &x.kc, &used) != 6 ||
+      (s[used] != '\t' && s[used]))
     return false;
   if (!vs__gemm_params_ok(x)) return false;
   *p = x;
   return true;
 }
 
-/* "<kind> <rm> <nv> <vec> <uk> <ly>" strictly: own, in-place or blocked
- * with parameters in range, or CLBlast with zeros. */
-static bool parse_choice(const char *s, vs_gemm_algo *a) {
+/* "<kind> <rm> <nv> <vec> <uk> <ly> <kc>" strictly: own, in-place or
+ * blocked with parameters in range (a chunk length only for blocked), or
+ * CLBlast with zeros. Both tables' records. */
+static bool parse_algo(const char *s, vs_gemm_algo *a) {
   if (!(s[0] >= '0' && s[0] <= '3' && s[1] == ' ')) return false;
   vs_gemm_algo x = {.kind = (vs_gemm_kind)(s[0] - '0')};
-  if (x.kind != VS_GEMM_CLBLAST ? !parse_params(s + 2, &x.p)
-                            : !(strncmp(s + 2, "0 0 0 0 0", 9) == 0 && (s[11] == '\t' || !s[11])))
+  if (x.kind != VS_GEMM_CLBLAST ? !parse_params(s + 2, &x.p) || (x.kind != VS_GEMM_BLOCKED && x.p.kc)
+                                : !(strncmp(s + 2, "0 0 0 0 0 0", 11) == 0 && (s[13] == '\t' || !s[13])))
     return false;
   *a = x;
   return true;
+}
+
+/* The record parse_algo reads ("<kind> <rm> ... <kc>"). */
+static char *algo_record(vs_gemm_algo a) {
+  return vs__asprintf("%d %d %d %d %d %d %d", (int)a.kind, a.p.rm, a.p.nv, a.p.vec, a.p.uk, a.p.ly, a.p.kc);
 }
 
 /* The text after "<family> TAB" of the last line for family in device
@@ -122,35 +134,36 @@ static const char *table_value(vs_cl_device *d, const char *what, const char *fa
 static bool choice_lookup(vs_cl_device *d, const char *family, vs_gemm_algo *a) {
   char *t;
   const char *s = table_value(d, CHOICE, family, &t);
-  bool found = s && parse_choice(s, a);
+  bool found = s && parse_algo(s, a);
   free(t);
   return found;
 }
 
 static bool choice_put(vs_cl_device *d, const char *family, vs_gemm_algo a, double ms) {
-  char *skey = vs__choice_table_key(d, CHOICE);
-  char *line = vs__asprintf("%s\t%d %d %d %d %d %d\t%.3f ms\n", family, (int)a.kind, a.p.rm, a.p.nv, a.p.vec, a.p.uk,
-                            a.p.ly, ms);
+  char *skey = vs__choice_table_key(d, CHOICE), *rec = algo_record(a);
+  char *line = rec ? vs__asprintf("%s\t%s\t%.3f ms\n", family, rec, ms) : NULL;
   bool ok = skey && line && table_set(d, skey, family, line);
   free(line);
+  free(rec);
   free(skey);
   return ok;
 }
 
-bool vs__gemm_tuned_lookup(vs_cl_device *d, const char *family, vs_gemm_params *p) {
+bool vs__gemm_tuned_lookup(vs_cl_device *d, const char *family, vs_gemm_algo *a) {
   char *t;
   const char *s = table_value(d, TUNED, family, &t);
-  bool found = s && parse_params(s, p);
+  bool found = s && parse_algo(s, a) && a->kind != VS_GEMM_CLBLAST; /* the tuner keeps only the own kernel's */
   free(t);
   return found;
 }
 
-bool vs__gemm_tuned_put(vs_cl_device *d, const char *family, const vs_gemm_params *p, double gflops) {
+bool vs__gemm_tuned_put(vs_cl_device *d, const char *family, const vs_gemm_algo *a, double gflops) {
   char *skey = vs__choice_table_key(d, TUNED), *ckey = vs__choice_table_key(d, CHOICE);
-  char *line = p ? vs__asprintf("%s\t%d %d %d %d %d\t%.1f GFLOP/s\n", family, p->rm, p->nv, p->vec, p->uk, p->ly, gflops)
-                 : NULL;
-  bool ok = skey && ckey && (!p || line) && table_set(d, skey, family, line) && table_set(d, ckey, family, NULL);
+  char *rec = a ? algo_record(*a) : NULL;
+  char *line = rec ? vs__asprintf("%s\t%s\t%.1f GFLOP/s\n", family, rec, gflops) : NULL;
+  bool ok = skey && ckey && (!a || line) && table_set(d, skey, family, line) && table_set(d, ckey, family, NULL);
   free(line);
+  free(rec);
   free(skey);
   free(ckey);
   return ok;
@@ -183,29 +196,38 @@ static double time_candidate(vs_cl_device *d, vs_gemm_algo a, bool ta, bool tb, 
   return best;
 }
 
+/* ":RM,NV,VEC,UK,LY" (and ",KC" when kc) into p, strictly. */
+static bool parse_forced_params(const char *s, bool kc, vs_gemm_params *p) {
+  int used = 0, n = sscanf(s, "%d,%d,%d,%d,%d%n", &p->rm, &p->nv, &p->vec, &p->uk, &p->ly, &used);
+  p->kc = 0;
+  if (n == 5 && kc && s[used] == ',') {
+    int more = 0;
+    if (sscanf(s + used + 1, "%d%n", &p->kc, &more) != 1 || p->kc < 1) return false;
+    used += 1 + more;
+  }
+  return n == 5 && !s[used] && vs__gemm_params_ok(*p);
+}
+
 static bool forced(const vs_cl_device *d, const char *force, bool tb, size_t m, size_t n, size_t k,
                    vs_gemm_algo *algo, vs_status *st) {
   vs_gemm_algo a = {VS_GEMM_OWN, vs__gemm_default_params(d)};
   bool inplace = strncmp(force, "inplace", 7) == 0, blocked = strncmp(force, "blocked", 7) == 0;
   bool own = inplace || blocked || strncmp(force, "own", 3) == 0;
   const char *rest = force + (inplace || blocked ? 7 : 3);
-  int used = 0;
   if (blocked) a = (vs_gemm_algo){VS_GEMM_BLOCKED, vs__gemm_blocked_default_params(d)};
-  if (strcmp(force, "clblast") == 0) a = (vs_gemm_algo){VS_GEMM_CLBLAST, {0, 0, 0, 0, 0}};
+  if (strcmp(force, "clblast") == 0) a = (vs_gemm_algo){VS_GEMM_CLBLAST, {0, 0, 0, 0, 0, 0}};
   else if (own && !*rest) {
-  } else if (!(own && *rest == ':' &&
-               sscanf(rest + 1, "%d,%d,%d,%d,%d%n", &a.p.rm, &a.p.nv, &a.p.vec, &a.p.uk, &a.p.ly, &used) == 5 &&
-               !rest[1 + used] && vs__gemm_params_ok(a.p))) {
+  } else if (!(own && *rest == ':' && parse_forced_params(rest + 1, blocked, &a.p))) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR,
              "VARSCOPE_GEMM='%s': want auto, clblast, or own, blocked or inplace, each alone or with :RM,NV,VEC,UK,LY "
-             "(RM 1-16, NV 1-4, VEC 1, 2, 4, 8 or 16, UK 1-16, LY 1-64)",
+             "(blocked: and optionally ,KC) (RM 1-16, NV 1-4, VEC 1, 2, 4, 8 or 16, UK 1-16, LY 1-64, KC 1-8192)",
              force);
     return false;
   }
   /* In place where the problem allows, else packed, else CLBlast. */
   if (inplace && vs__gemm_inplace_fits(a.p, tb, m, n, k)) a.kind = VS_GEMM_INPLACE;
   if ((a.kind == VS_GEMM_OWN || a.kind == VS_GEMM_BLOCKED) && !vs__gemm_own_fits(d, a.p, m, n, k))
-    a = (vs_gemm_algo){VS_GEMM_CLBLAST, {0, 0, 0, 0, 0}};
+    a = (vs_gemm_algo){VS_GEMM_CLBLAST, {0, 0, 0, 0, 0, 0}};
   *algo = a;
   return true;
 }
@@ -229,23 +251,28 @@ bool vs__gemm_select(vs_cl_device *d, bool ta, bool tb, size_t m, size_t n, size
     free(family);
     return true;
   }
-  vs_gemm_algo cands[7];
-  int nc = 0;
-  vs_gemm_params def = vs__gemm_default_params(d), tuned;
-  bool has_tuned = vs__gemm_tuned_lookup(d, family, &tuned) && memcmp(&tuned, &def, sizeof def) != 0;
-  for (int blocked = 0; blocked < 2; blocked++) {
-    vs_gemm_kind kind = blocked ? VS_GEMM_BLOCKED : VS_GEMM_OWN;
-    vs_gemm_params kdef = blocked ? vs__gemm_blocked_default_params(d) : def;
-    if (has_tuned && vs__gemm_own_fits(d, tuned, m, n, k) && memcmp(&tuned, &kdef, sizeof kdef) != 0)
-      cands[nc++] = (vs_gemm_algo){kind, tuned};
-    if (vs__gemm_own_fits(d, kdef, m, n, k)) cands[nc++] = (vs_gemm_algo){kind, kdef};
-  }
   /* The in-place kernel is timed on the same sub-problem as the rest, so
    * it must run that one too (sm >= rm, sn >= its tile width). */
   size_t sm = m < SUB_MAX ? m : SUB_MAX, sn = n < SUB_MAX ? n : SUB_MAX;
-  if (has_tuned && vs__gemm_inplace_fits(tuned, tb, sm, sn, k)) cands[nc++] = (vs_gemm_algo){VS_GEMM_INPLACE, tuned};
-  if (vs__gemm_inplace_fits(def, tb, sm, sn, k)) cands[nc++] = (vs_gemm_algo){VS_GEMM_INPLACE, def};
-  cands[nc++] = (vs_gemm_algo){VS_GEMM_CLBLAST, {0, 0, 0, 0, 0}};
+  vs_gemm_algo cands[5], tuned;
+  int nc = 0;
+  vs_gemm_params def = vs__gemm_default_params(d);
+  const vs_gemm_algo defaults[3] = {{VS_GEMM_OWN, def},
+                                    {VS_GEMM_BLOCKED, vs__gemm_blocked_default_params(d)},
+                                    {VS_GEMM_INPLACE, def}};
+  bool has_tuned = vs__gemm_tuned_lookup(d, family, &tuned);
+  for (int i = 0; i < 3; i++) {
+    /* A tuned set equal to a default is timed once. */
+    if (has_tuned && tuned.kind == defaults[i].kind && memcmp(&tuned.p, &defaults[i].p, sizeof tuned.p) == 0)
+      has_tuned = false;
+    if (defaults[i].kind == VS_GEMM_INPLACE ? vs__gemm_inplace_fits(def, tb, sm, sn, k)
+                                            : vs__gemm_own_fits(d, defaults[i].p, m, n, k))
+      cands[nc++] = defaults[i];
+  }
+  if (has_tuned && (tuned.kind == VS_GEMM_INPLACE ? vs__gemm_inplace_fits(tuned.p, tb, sm, sn, k)
+                                                   : vs__gemm_own_fits(d, tuned.p, m, n, k)))
+    cands[nc++] = tuned;
+  cands[nc++] = (vs_gemm_algo){VS_GEMM_CLBLAST, {0, 0, 0, 0, 0, 0}};
   if (nc == 1) { /* the own kernel cannot run it (its panels exceed the largest buffer): nothing to weigh */
     *algo = cands[0];
     free(family);
@@ -257,7 +284,7 @@ bool vs__gemm_select(vs_cl_device *d, bool ta, bool tb, size_t m, size_t n, size
   size_t used = 0;
   for (int i = 0; i < nc; i++) {
     double t = time_candidate(d, cands[i], ta, tb, sm, sn, k, a, a_off, lda, b, b_off, ldb, c, c_off, ldc, best);
-    char name[48];
+    char name[64];
     vs__gemm_algo_name(cands[i], name, sizeof name);
     if (used < sizeof report)
       used += (size_t)snprintf(report + used, sizeof report - used, "%s%s %.3f ms", i ? ", " : "", name,
@@ -268,7 +295,7 @@ bool vs__gemm_select(vs_cl_device *d, bool ta, bool tb, size_t m, size_t n, size
     }
   }
   if (best >= 0) { /* else nothing ran: let the real run report why */
-    char chosen[48];
+    char chosen[64];
     vs__gemm_algo_name(*algo, chosen, sizeof chosen);
     if (vs__log_enabled("gemm"))
       fprintf(stderr, "varscope: sgemm %s (%zux%zux%zu, timed %zux%zu) on %s: %s -> %s\n", family, m, n, k, sm, sn,
@@ -314,15 +341,15 @@ bool vs__gemm_table_write(size_t i, const char *which, const char *text, vs_stat
  * out. */
 static bool name_choice(const char *value, char *name, size_t cap) {
   vs_gemm_algo a;
-  if (!strchr(value, '\t') || !parse_choice(value, &a)) return false;
+  if (!strchr(value, '\t') || !parse_algo(value, &a)) return false;
   vs__gemm_algo_name(a, name, cap);
   return name[0] != '\0';
 }
 
 static bool name_tuned(const char *value, char *name, size_t cap) {
-  vs_gemm_params p;
-  if (!strchr(value, '\t') || !parse_params(value, &p)) return false;
-  vs__gemm_params_text(p, name, cap);
+  vs_gemm_algo a;
+  if (!strchr(value, '\t') || !parse_algo(value, &a) || a.kind == VS_GEMM_CLBLAST) return false;
+  vs__gemm_algo_text(a, name, cap);
   return name[0] != '\0';
 }
 

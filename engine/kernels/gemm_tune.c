@@ -1,21 +1,34 @@
-/* gemm_tune.c - tuning the own SGEMM kernel's parameters by search, per
- * device and shape family (vs_device_tune_gemm, gemm_tuning.h).
+/* gemm_tune.c - tuning the own SGEMM kernel's form and parameters by
+ * search, per device and shape family (vs_device_tune_gemm,
+ * gemm_tuning.h).
  *
- * The search space is the kernel's parameters (gemm.h): the register tile
- * (rm rows x nv vectors of vec floats; vec the device's native float width
- * and half of it), the k-loop unrolling (uk) and the work-group height
- * (ly). Phase 1 walks the register tiles that fit the vector registers
- * (32 where the native width is 16, else 16; rm x nv accumulators plus nv
- * B vectors plus the broadcast) at the default's uk and ly; phase 2 walks
- * unrolling x work-group height around the best tile. The walk stops
- * starting candidates when the time budget is spent.
+ * The search space is the three forms of the kernel (gemm.h: packed
+ * panels, packed panels walked in chunks of k, in place) and each one's
+ * parameters: the register tile (rm rows x nv vectors of vec floats), the
+ * k-loop unrolling (uk), the work-group height (ly; the k-blocked form's
+ * tiles per item) and the k-blocked form's chunk length (kc, a kernel
+ * argument: no recompiling). A tile fits the vector registers (32 where
+ * the native width is 16, else 16; rm x nv accumulators plus nv B vectors
+ * plus the broadcast). Six phases, each refining phase around the fastest
+ * tile its form has had so far:
+ *   1. packed: every tile, vec the native float width and half of it, at
+ *      the default's uk and ly;   2. packed: uk x ly around its best tile;
+ *   3. k-blocked: every tile of the native width, at its default's uk,
+ *      ly and chunk;   4. k-blocked: chunk (the B chunk 8, 16, 32 (the
+ *      default), 64 or 128 KB) x ly around its best tile;
+ *   5. in place (only where it can run the problem: B not transposed):
+ *      every tile of the native width;   6. in place: uk x ly.
+ * The walk stops starting candidates when the time budget is spent (a
+ * short budget reaches the packed form's phases only).
  *
  * Every candidate runs on the full problem and its whole C is compared
  * with a host reference (double accumulation) before it is timed, so a set
  * that computes wrong results (a compiler bug at one unrolling, a tile that
  * skips an edge) is never kept, however fast. Only a set at least 3%
- * faster than the default is stored (gemm_select.c's tuned table, under
- * the family's key; the family's choice is then measured again with it). */
+ * faster than the default (the packed form under its default parameters,
+ * the bar) is stored, with its form (gemm_select.c's tuned table, under
+ * the family's key; the family's choice is then measured again with it,
+ * beside every form's default). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,8 +69,8 @@ bool vs__gemm_run_host(size_t dev, const int *params, int kind, bool ta, bool tb
   }
   vs_gemm_algo algo = {(vs_gemm_kind)kind, kind == VS_GEMM_BLOCKED ? vs__gemm_blocked_default_params(d)
                                                                     : vs__gemm_default_params(d)};
-  if (kind == VS_GEMM_CLBLAST) algo.p = (vs_gemm_params){0, 0, 0, 0, 0};
-  else if (params) algo.p = (vs_gemm_params){params[0], params[1], params[2], params[3], params[4]};
+  if (kind == VS_GEMM_CLBLAST) algo.p = (vs_gemm_params){0, 0, 0, 0, 0, 0};
+  else if (params) algo.p = (vs_gemm_params){params[0], params[1], params[2], params[3], params[4], params[5]};
   if (algo.kind != VS_GEMM_CLBLAST && !vs__gemm_params_ok(algo.p)) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "vs__gemm_run_host: parameters out of range");
     return false;
@@ -81,50 +94,78 @@ static cl_uint native_width(const vs_cl_device *d) {
   return w;
 }
 
-/* The k-th candidate of the search (phase 2 centred on tile); false when
- * the search is over. */
-static bool next_candidate(const vs_cl_device *d, size_t done, vs_gemm_params tile, vs_gemm_params def,
-                           vs_gemm_params *out) {
+static bool same(vs_gemm_params a, vs_gemm_params b) {
+  return a.rm == b.rm && a.nv == b.nv && a.vec == b.vec && a.uk == b.uk && a.ly == b.ly && a.kc == b.kc;
+}
+
+/* The `done`-th candidate of the search among the kinds in mask kinds (bit
+ * 1 << kind, 0: all) into *out, each refining phase around centre[kind]
+ * (the fastest set its kind has had, or its default); false when the
+ * search is over. Every phase has a fixed length, whatever the centres. */
+static bool next_candidate(const vs_cl_device *d, size_t done, unsigned kinds, const vs_gemm_params centre[4],
+                           vs_gemm_algo *out) {
   static const int RMS[] = {4, 6, 8, 10, 12, 14, 16}, NVS[] = {1, 2, 3, 4}, UKS[] = {1, 2, 4, 8},
-                   LYS[] = {1, 2, 4, 8, 16};
+                   LYS[] = {1, 2, 4, 8, 16}, BLYS[] = {4, 8, 16, 32};
+  /* The blocked chunk as a fraction of its default (8192 / NR: 32 KB of B),
+   * in quarters; 4 (the default itself) is kc 0. */
+  static const int KCQ[] = {4, 1, 2, 8, 16};
+  static const vs_gemm_kind PHASE_KIND[6] = {VS_GEMM_OWN,     VS_GEMM_OWN,     VS_GEMM_BLOCKED,
+                                             VS_GEMM_BLOCKED, VS_GEMM_INPLACE, VS_GEMM_INPLACE};
   cl_uint w = native_width(d);
   int vecs[2] = {w >= 16 ? 16 : w >= 8 ? 8 : 4, w >= 16 ? 8 : w >= 8 ? 4 : 0};
   int regs = w >= 16 ? 32 : 16;
+  vs_gemm_params def = vs__gemm_default_params(d), bdef = vs__gemm_blocked_default_params(d);
   size_t k = 0;
-  for (int vi = 0; vi < 2; vi++)
-    for (size_t r = 0; vecs[vi] && r < sizeof RMS / sizeof *RMS; r++)
-      for (size_t v = 0; v < sizeof NVS / sizeof *NVS; v++) {
-        vs_gemm_params p = {RMS[r], NVS[v], vecs[vi], def.uk, def.ly};
-        if (p.rm * p.nv + p.nv > regs - 2) continue;
-        if (k++ == done) {
-          *out = p;
-          return true;
+  for (int phase = 0; phase < 6; phase++) {
+    vs_gemm_kind kind = PHASE_KIND[phase];
+    if (kinds && !(kinds & (1u << kind))) continue;
+    vs_gemm_params c = centre[kind], kdef = kind == VS_GEMM_BLOCKED ? bdef : def;
+    if (phase % 2 == 0) { /* the tiles, at the kind's default uk, ly and chunk; both widths for packed only */
+      for (int vi = 0; vi < (kind == VS_GEMM_OWN ? 2 : 1); vi++)
+        for (size_t r = 0; vecs[vi] && r < sizeof RMS / sizeof *RMS; r++)
+          for (size_t v = 0; v < sizeof NVS / sizeof *NVS; v++) {
+            vs_gemm_params p = {RMS[r], NVS[v], vecs[vi], kdef.uk, kdef.ly, 0};
+            if (p.rm * p.nv + p.nv > regs - 2) continue;
+            if (k++ == done) return *out = (vs_gemm_algo){kind, p}, true;
+          }
+    } else if (kind == VS_GEMM_BLOCKED) { /* chunk x tiles per item */
+      for (size_t q = 0; q < sizeof KCQ / sizeof *KCQ; q++)
+        for (size_t l = 0; l < sizeof BLYS / sizeof *BLYS; l++) {
+          vs_gemm_params p = {c.rm, c.nv, c.vec, kdef.uk, BLYS[l], 0};
+          if (KCQ[q] != 4) p.kc = 8192 / (p.vec * p.nv) * KCQ[q] / 4;
+          if (p.kc == 0 && p.ly == kdef.ly) continue; /* phase 3 ran it */
+          if (k++ == done) return *out = (vs_gemm_algo){kind, p}, true;
         }
-      }
-  for (size_t u = 0; u < sizeof UKS / sizeof *UKS; u++)
-    for (size_t l = 0; l < sizeof LYS / sizeof *LYS; l++) {
-      vs_gemm_params p = {tile.rm, tile.nv, tile.vec, UKS[u], LYS[l]};
-      if (p.uk == def.uk && p.ly == def.ly) continue; /* phase 1 ran it */
-      if (k++ == done) {
-        *out = p;
-        return true;
-      }
+    } else { /* unrolling x work-group height */
+      for (size_t u = 0; u < sizeof UKS / sizeof *UKS; u++)
+        for (size_t l = 0; l < sizeof LYS / sizeof *LYS; l++) {
+          vs_gemm_params p = {c.rm, c.nv, c.vec, UKS[u], LYS[l], 0};
+          if (p.uk == kdef.uk && p.ly == kdef.ly) continue; /* the tile phase ran it */
+          if (k++ == done) return *out = (vs_gemm_algo){kind, p}, true;
+        }
     }
+  }
   return false;
 }
 
-static bool same(vs_gemm_params a, vs_gemm_params b) {
-  return a.rm == b.rm && a.nv == b.nv && a.vec == b.vec && a.uk == b.uk && a.ly == b.ly;
+/* The search's centres before any candidate ran: each kind's default. */
+static void default_centres(const vs_cl_device *d, vs_gemm_params centre[4]) {
+  centre[VS_GEMM_OWN] = centre[VS_GEMM_INPLACE] = vs__gemm_default_params(d);
+  centre[VS_GEMM_BLOCKED] = vs__gemm_blocked_default_params(d);
+  centre[VS_GEMM_CLBLAST] = (vs_gemm_params){0, 0, 0, 0, 0, 0};
 }
 
-size_t vs__gemm_search_space(size_t dev, int (*out)[5], size_t cap, vs_status *st) {
+size_t vs__gemm_search_space(size_t dev, unsigned kinds, vs__gemm_set *out, size_t cap, vs_status *st) {
   vs__ok(st);
   vs_cl_device *d = vs__device(dev, st);
   if (!d) return 0;
-  vs_gemm_params def = vs__gemm_default_params(d), p;
+  vs_gemm_params centre[4];
+  default_centres(d, centre);
+  vs_gemm_algo a;
   size_t n = 0;
-  while (next_candidate(d, n, def, def, &p)) {
-    if (n < cap) out[n][0] = p.rm, out[n][1] = p.nv, out[n][2] = p.vec, out[n][3] = p.uk, out[n][4] = p.ly;
+  while (next_candidate(d, n, kinds, centre, &a)) {
+    if (n < cap)
+      out[n] = (vs__gemm_set){(int)a.kind, {a.p.rm, a.p.nv, a.p.vec, a.p.uk, a.p.ly, a.p.kc}};
     n++;
   }
   return n;
@@ -290,14 +331,14 @@ void vs__device_tune_gemm_plan(size_t i, const vs__gemm_tune_plan *plan, const v
   }
   tune_bench b;
   double flop = 2.0 * (double)m * (double)n * (double)k, t_def = 0, t_cl = 0;
-  char text[64], why[200];
-  if (!bench_init(&b, d, o.transpose_a, o.transpose_b, m, n, k, st) ||
-      !measure(&b, (vs_gemm_algo){VS_GEMM_OWN, def}, TIMED_RUNS, &t_def, st)) {
+  char text[96], why[200];
+  vs_gemm_algo bar = {VS_GEMM_OWN, def};
+  if (!bench_init(&b, d, o.transpose_a, o.transpose_b, m, n, k, st) || !measure(&b, bar, TIMED_RUNS, &t_def, st)) {
     bench_free(&b);
     return;
   }
   if (plan && plan->inject) plan->inject(plan->user, -1, b.c, b.nc, &t_def);
-  vs__gemm_params_text(def, text, sizeof text);
+  vs__gemm_algo_text(bar, text, sizeof text);
   if (!verify(&b, why, sizeof why)) { /* the default itself is wrong: nothing can be trusted */
     vs__fail(st, VS_INTERNAL, VS_EXC_OP_ERROR, "vs_device_tune_gemm: the default parameters (%s) give a %s", text, why);
     bench_free(&b);
@@ -307,35 +348,42 @@ void vs__device_tune_gemm_plan(size_t i, const vs__gemm_tune_plan *plan, const v
   if (o.progress) o.progress(o.user, VS_NPOS, 0, text, res->gflops_default, "the default (the bar to beat)");
   { /* CLBlast on the same problem, for the record (not a candidate here: vs__gemm_select weighs it) */
     vs_status *cst = vs_status_new();
-    if (cst && measure(&b, (vs_gemm_algo){VS_GEMM_CLBLAST, {0, 0, 0, 0, 0}}, 1, &t_cl, cst) && verify(&b, why, sizeof why))
+    if (cst && measure(&b, (vs_gemm_algo){VS_GEMM_CLBLAST, {0, 0, 0, 0, 0, 0}}, 1, &t_cl, cst) &&
+        verify(&b, why, sizeof why))
       res->gflops_clblast = flop / t_cl / 1e9;
     vs_status_free(cst);
   }
-  double t0 = vs__gemm_now(), t_best = t_def;
-  vs_gemm_params best = def, tile = def;
+  double t0 = vs__gemm_now(), t_best = t_def, t_kind[4] = {0, 0, 0, 0};
+  vs_gemm_algo best = bar, a;
+  vs_gemm_params centre[4];
+  default_centres(d, centre);
   bool kept = false;
   for (size_t c = 0;; c++) {
-    vs_gemm_params p;
     if (plan && plan->candidates) {
       if (c >= plan->n_candidates) break;
-      p = (vs_gemm_params){plan->candidates[c][0], plan->candidates[c][1], plan->candidates[c][2],
-                           plan->candidates[c][3], plan->candidates[c][4]};
-    } else if (!next_candidate(d, c, tile, def, &p)) {
+      const vs__gemm_set *x = &plan->candidates[c];
+      a = (vs_gemm_algo){(vs_gemm_kind)x->kind, {x->p[0], x->p[1], x->p[2], x->p[3], x->p[4], x->p[5]}};
+      if (a.kind != VS_GEMM_BLOCKED) a.p.kc = 0; /* only the k-blocked form has a chunk (its record says so) */
+    } else if (!next_candidate(d, c, plan ? plan->kinds : 0, centre, &a)) {
       break;
     }
     if (vs__gemm_now() - t0 > budget) break;
-    vs__gemm_params_text(p, text, sizeof text);
+    vs__gemm_algo_text(a, text, sizeof text);
     size_t count = plan && plan->candidates ? plan->n_candidates : 0; /* 0: the search's length is open */
-    bool fits = vs__gemm_own_fits(d, p, m, n, k);
-    if (same(p, def) || !fits) {
-      if (o.progress) o.progress(o.user, c, count, text, 0, fits ? "the default" : "out of range for this problem");
+    bool known = a.kind == VS_GEMM_OWN || a.kind == VS_GEMM_BLOCKED || a.kind == VS_GEMM_INPLACE;
+    bool fits = known && (a.kind == VS_GEMM_INPLACE ? vs__gemm_inplace_fits(a.p, o.transpose_b, m, n, k)
+                                                    : vs__gemm_own_fits(d, a.p, m, n, k));
+    if ((a.kind == VS_GEMM_OWN && same(a.p, def)) || !fits) {
+      if (o.progress)
+        o.progress(o.user, c, count, text, 0, !known ? "not a form of the own kernel" : fits ? "the default"
+                                                                                            : "out of range for this problem");
       continue;
     }
     res->tried++;
     vs_status *cst = vs_status_new();
     double t = 0;
     const char *verdict;
-    if (!cst || !measure(&b, (vs_gemm_algo){VS_GEMM_OWN, p}, TIMED_RUNS, &t, cst)) {
+    if (!cst || !measure(&b, a, TIMED_RUNS, &t, cst)) {
       snprintf(why, sizeof why, "failed: %s", cst ? vs_status_message(cst) : "out of memory");
       res->failed++;
       verdict = why;
@@ -350,15 +398,15 @@ void vs__device_tune_gemm_plan(size_t i, const vs__gemm_tune_plan *plan, const v
         verdict = t * MIN_GAIN <= t_def ? "correct, fastest so far"
                                         : "correct, fastest so far but within 3% of the default";
         t_best = t;
-        best = p;
+        best = a;
         kept = t * MIN_GAIN <= t_def;
       } else {
         verdict = "correct, slower";
       }
     }
     vs_status_free(cst);
-    /* Phase 1's best tile centres phase 2 (the same tile as best, correct). */
-    if (t > 0 && same(best, p)) tile = p;
+    /* The fastest correct set of its kind centres that kind's refining phase. */
+    if (t > 0 && (t_kind[a.kind] <= 0 || t < t_kind[a.kind])) t_kind[a.kind] = t, centre[a.kind] = a.p;
     if (o.progress) o.progress(o.user, c, count, text, t > 0 ? flop / t / 1e9 : 0, verdict);
   }
   bench_free(&b);
@@ -369,7 +417,7 @@ void vs__device_tune_gemm_plan(size_t i, const vs__gemm_tune_plan *plan, const v
   }
   if (kept) {
     res->gflops_best = flop / t_best / 1e9;
-    vs__gemm_params_text(best, res->params, sizeof res->params);
+    vs__gemm_algo_text(best, res->params, sizeof res->params);
     res->stored = vs__gemm_tuned_put(d, family, &best, res->gflops_best);
   } else {
     vs__gemm_tuned_put(d, family, NULL, 0); /* an older tuned set is no longer the better one */

@@ -15,22 +15,34 @@
 
 /* C = op(A) x op(B) on device dev with kind 0 (the own kernel on packed
  * panels), 2 (the own kernel in place) or 3 (on packed panels, k in
- * chunks) under params ({rm, nv, vec, uk, ly}; NULL: the kind's default
- * set on the device), or kind 1 (CLBlast): a[0..na), b[0..nb) and c[0..nc) are copied to the
+ * chunks) under params ({rm, nv, vec, uk, ly, kc}, six ints; kc: kind 3's
+ * chunk of k, 0 its default; NULL: the kind's default set on the device),
+ * or kind 1 (CLBlast): a[0..na), b[0..nb) and c[0..nc) are copied to the
  * device, the GEMM runs with the given offsets and leading dimensions, and
  * c comes back whole (elements outside the product must be untouched). */
 bool vs__gemm_run_host(size_t dev, const int *params, int kind, bool ta, bool tb, size_t m, size_t n, size_t k,
                        const float *a, size_t na, size_t a_off, size_t lda, const float *b, size_t nb, size_t b_off,
                        size_t ldb, float *c, size_t nc, size_t c_off, size_t ldc, vs_status *st);
 
-/* The parameter sets the search of vs_device_tune_gemm can try on device
- * dev, phase 2's (unrolling x work-group height) around the default tile;
- * up to cap into out; returns the count. */
-size_t vs__gemm_search_space(size_t dev, int (*out)[5], size_t cap, vs_status *st);
+/* One candidate of the tuner: a kind of the own kernel (0 packed, 2 in
+ * place, 3 k-blocked: vs__gemm_run_host's numbers) and its parameters
+ * {rm, nv, vec, uk, ly, kc}. */
+typedef struct vs__gemm_set {
+  int kind;
+  int p[6];
+} vs__gemm_set;
+
+/* The candidates the search of vs_device_tune_gemm can try on device dev
+ * among the kinds in mask kinds (bit 1 << kind; 0: every kind), in the
+ * search's order, each refining phase (unrolling x work-group height, and
+ * the blocked kind's chunk x items' tiles) around its kind's default
+ * tile; up to cap into out; returns the count. */
+size_t vs__gemm_search_space(size_t dev, unsigned kinds, vs__gemm_set *out, size_t cap, vs_status *st);
 
 typedef struct vs__gemm_tune_plan {
-  const int (*candidates)[5]; /* own-kernel sets {rm, nv, vec, uk, ly}; NULL: the search */
+  const vs__gemm_set *candidates; /* fixed candidates; NULL: the search */
   size_t n_candidates;
+  unsigned kinds; /* the search (candidates NULL) restricted to these kinds (bit 1 << kind; 0: every kind) */
   /* Called after each candidate has run (index -1: the default set) with
    * its output read back (n floats) and its time in seconds; may alter
    * either, as a faulty kernel or a noisy timer would. */

@@ -249,28 +249,31 @@ typedef struct vs_gemm_tune_result {
   size_t tried;           /* candidates run (the default set not counted) */
   size_t wrong;           /* of them, results that failed the check against the host */
   size_t failed;          /* of them, candidates that could not run */
-  double gflops_default;  /* under the default parameters */
+  double gflops_default;  /* under the default parameters (the packed form's) */
   double gflops_clblast;  /* CLBlast's SGEMM on the same problem, for comparison (0 if it failed) */
   double gflops_best;     /* the kept set's; 0 when none was kept */
   bool stored;            /* a set beat the default by at least 3% and was stored */
-  char params[64];        /* the kept set, "rm=12 nv=2 vec=16 uk=4 ly=4"; "" when none */
+  char params[64];        /* the kept form and set, "own rm=12 nv=2 vec=16 uk=4 ly=4", "inplace ..." or
+                           * "blocked rm=12 nv=2 vec=16 uk=4 ly=8 kc=128"; "" when none */
 } vs_gemm_tune_result;
 
-/* Tunes varscope's own SGEMM kernel (register tile rm x nv vectors of vec
- * floats, k-loop unrolling, work-group height) for one shape family on
- * device i, float32: searches the parameters (register tiles first, then
- * unrolling and work-group shape around the best tile) within
+/* Tunes varscope's own SGEMM kernel (its form: packed panels, packed
+ * panels walked in chunks of k, or in place; register tile rm x nv vectors
+ * of vec floats, k-loop unrolling, work-group height, the chunk length)
+ * for one shape family on device i, float32: searches each form in turn
+ * (its register tiles first, then unrolling and work-group shape, or
+ * chunk length and tiles per item, around its best tile) within
  * opts->budget_s; runs each candidate on the full problem, verifies every
  * element of C against a host reference (double accumulation; an element
  * may differ by 1e-5 * (1 + sum of |products|)), times the correct ones
  * (the best of 3; on a CPU device a run counts as its process CPU seconds
  * over the compute units it can occupy, so that other processes sharing
  * the cores do not decide the ranking; elsewhere as wall seconds; the
- * GFLOP/s reported are on that count), and stores the fastest correct set in the cache's keyed
- * store only when it beats the default by at least 3% (else removes any
+ * GFLOP/s reported are on that count), and stores the fastest correct form and set in the cache's
+ * keyed store only when it beats the packed default by at least 3% (else removes any
  * stored set for the family). Later float32 GEMMs of the family on this
  * device, in this process and later ones, measure the stored set among
- * their candidates (the own kernel's default and CLBlast; the family's
+ * their candidates (each form's default and CLBlast; the family's
  * choice made before is made again). Errors: device index, NULL res,
  * sizes outside 0..4096 (INVALID_ARGUMENT), OpenCL failures. Thread safe;
  * other work on the device skews the timings. */
