@@ -7,7 +7,7 @@
  *   varscope tune [--device N] --conv [--shape C,K,KH,KW] [--size N,H,W] [--budget S]
  *                                          search the direct conv2d kernel's parameters
  *   varscope tune [--device N] --gemm [--size M,N,K] [--transpose nn|nt|tn|tt] [--budget S]
- *                                          search the own SGEMM kernel's parameters
+ *                                          search the own SGEMM kernels' forms and parameters
  *   varscope tune --help
  *
  * --device takes a plain index ("0"), "CL:0", or a device name
