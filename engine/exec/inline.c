@@ -223,6 +223,8 @@ bool vs__inline_run(vs_session *s, vs_plan *p, const vs_output *fetches, vs_tens
                     vs_status *st) {
   vs_inline *in = p->inl;
   if (!in || s->inline_off || !vars_ready(s, in)) return false;
+  for (size_t i = 0; i < p->n_steps; i++) /* prepared on kernel steps; a step made a transfer since is the device path's */
+    if (p->steps[i].kind != VS_STEP_KERNEL) return false;
   vs_host_run h = {.s = s, .plan = p};
   for (h.step = 0; h.step < p->n_steps; h.step++) {
     const vs_op *op = p->steps[h.step].op;
