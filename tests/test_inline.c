@@ -101,6 +101,10 @@ static void same_bits(vs_dtype t, const void *x0, const void *x1) {
       vs_assign_sub(g, v, c0, NULL, st),    vs_identity(g, vs_var_value(v), "snapshot", st),
       vs_assign(g, r, c0, NULL, st),        vs_assign_add(g, r, c1, NULL, st), vs_assign_sub(g, r, c0, NULL, st),
       vs_read_value(g, r, st),              vs_assign(g, v, vs_var_value(r), NULL, st),
+      vs_add(g, vs_var_value(v), c1, "sum", st), vs_sub(g, c0, vs_var_value(r), "difference", st),
+      vs_mul(g, vs_var_value(v), c1, "product", st),
+      vs_mul(g, vs_constant(g, x1, t, VS_SCALAR, "scale", st), vs_var_value(r), "scaled", st),
+      vs_assign_add(g, v, vs_add(g, c0, c1, "step", st), NULL, st),
   };
   vs_op *init = vs_global_variables_initializer(g, st);
   expect_ok(st);
@@ -191,7 +195,7 @@ Test(inline_run, uninitialized_resource_variable_gives_the_device_paths_error) {
 }
 
 /* A variable of n floats, ones, plus ones: on the host at most at the
- * threshold (4096 elements), on the device above it; 2.0 either way. */
+ * threshold (16384 elements), on the device above it; 2.0 either way. */
 static void sized(int64_t n, uint64_t want_inline) {
   vs_graph *g = vs_graph_new();
   vs_var *v = vs_get_variable(g, "v", &(vs_var_opts){.shape = V(n), .initializer = vs_ones_initializer()}, st);
@@ -213,15 +217,15 @@ static void sized(int64_t n, uint64_t want_inline) {
   vs_graph_free(g);
 }
 
-Test(inline_run, at_the_threshold_runs_on_the_host) { sized(4096, 1); }
-Test(inline_run, over_the_threshold_runs_on_the_device) { sized(4097, 0); }
+Test(inline_run, at_the_threshold_runs_on_the_host) { sized(16384, 1); }
+Test(inline_run, over_the_threshold_runs_on_the_device) { sized(16385, 0); }
 
 Test(inline_run, op_without_host_kernel_runs_on_the_device) {
   vs_graph *g = vs_graph_new();
   vs_var *v = variable(g, "v", V(2), VS_FLOAT, false);
   vs_output c = vs_constant(g, (float[]){1.5f, 2.5f}, VS_FLOAT, V(2), "c", st);
   vs_output set = vs_assign(g, v, c, NULL, st);
-  vs_output sum = vs_add(g, vs_var_value(v), c, NULL, st); /* AddV2: no host kernel */
+  vs_output sum = vs_square(g, vs_add(g, vs_var_value(v), c, NULL, st), NULL, st); /* Square: no host kernel */
   vs_op *init = vs_global_variables_initializer(g, st);
   expect_ok(st);
   vs_session *s = session(g);
@@ -230,9 +234,35 @@ Test(inline_run, op_without_host_kernel_runs_on_the_device) {
   cr_assert_eq(vs__inline_runs(s), 1);
   vs_tensor *t = fetch(s, sum);
   expect_ok(st);
-  expect_floats(t, (float[]){3.0f, 5.0f}, 2);
+  expect_floats(t, (float[]){9.0f, 25.0f}, 2);
   cr_assert_eq(vs__inline_runs(s), 1);
   vs_tensor_free(t);
+  vs_session_free(s);
+  vs_graph_free(g);
+}
+
+Test(inline_run, trailing_dimension_broadcast_runs_on_the_device) {
+  /* [2,3] + [3]: the host kernels take same-size operands or a scalar only. */
+  vs_graph *g = vs_graph_new();
+  vs_var *v = vs_get_variable(g, "v", &(vs_var_opts){.shape = {.known = true, .rank = 2, .dims = {2, 3}},
+                                                     .initializer = vs_ones_initializer()}, st);
+  vs_output row = vs_constant(g, (float[]){1, 2, 3}, VS_FLOAT, V(3), "row", st);
+  vs_output sum = vs_add(g, vs_var_value(v), row, NULL, st);
+  vs_output scaled = vs_mul(g, vs_var_value(v), vs_constant_float(g, 4.0f, "four", st), NULL, st);
+  vs_op *init = vs_global_variables_initializer(g, st);
+  expect_ok(st);
+  vs_session *s = session(g);
+  run_target(s, init);
+  vs_tensor *t = fetch(s, sum);
+  expect_ok(st);
+  expect_floats(t, (float[]){2, 3, 4, 2, 3, 4}, 6);
+  vs_tensor_free(t);
+  cr_assert_eq(vs__inline_runs(s), 0);
+  t = fetch(s, scaled); /* a scalar operand: on the host */
+  expect_ok(st);
+  expect_floats(t, (float[]){4, 4, 4, 4, 4, 4}, 6);
+  vs_tensor_free(t);
+  cr_assert_eq(vs__inline_runs(s), 1);
   vs_session_free(s);
   vs_graph_free(g);
 }

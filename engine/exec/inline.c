@@ -22,14 +22,16 @@
 #include "exec/inline.h"
 #include "kernels/kernels_internal.h"
 
-/* The largest value (elements) a host run computes: an elementwise pass
- * over it on one core costs about what the device path's hand-off does
- * (docs/execution.md, "Inline runs on CPU devices"), and at 8 bytes an
- * element it is VS_SVM_SMALL_BYTES, the largest buffer with host-visible
- * storage. */
+/* The largest value (elements) a host run computes: 16384. Measured
+ * (docs/execution.md, "Inline runs on CPU devices"): a fetched assign_add
+ * of n floats on the host costs 6-8 us at 16384 elements against 36-43 us
+ * through PoCL, about the hand-off's own floor (15-20 us) at 40-65 thousand,
+ * and grows linearly on one core past it, where a device with more cores
+ * than this machine's two would overtake. At 8 bytes an element it is
+ * VS_SVM_SMALL_BYTES, the largest buffer with host-visible storage. */
 #define MAX_ELEMENTS (VS_SVM_SMALL_BYTES / 8)
 /* The most scratch (bytes) one plan keeps for the values it computes. */
-#define MAX_SCRATCH ((size_t)64 << 10)
+#define MAX_SCRATCH (2 * VS_SVM_SMALL_BYTES)
 /* Scratch values start on a cache line (and every element's alignment). */
 #define SCRATCH_ALIGN 64
 
@@ -77,6 +79,13 @@ static bool op_fits(const vs_op *op, const vs_cl_device *d) {
    * device kernel's error) are left to the device path. */
   vs_var *v = input_var(op);
   if (v && op->n_inputs > 1 && !same_shape(vs__op_shape(op->inputs[1].op), v->shape)) return false;
+  /* Elementwise ops (AddV2, Sub, Mul): each operand of the output's size
+   * or a scalar; a trailing-dimension broadcast is the device path's. */
+  if (!v && op->n_inputs > 1)
+    for (int i = 0; i < op->n_inputs; i++) {
+      int64_t n = vs__op_elements(op->inputs[i].op);
+      if (n != 1 && n != vs__op_elements(op)) return false;
+    }
   return true;
 }
 
@@ -193,6 +202,30 @@ static void update(vs_dtype t, void *dst, const void *src, size_t n, bool sub) {
       break;
   }
 #undef LOOP
+}
+
+void vs__host_binary(vs_host_run *h, const vs_op *op, vs_host_binary_kind kind) {
+  const vs_host_value *a = vs__host_in(h, op, 0), *b = vs__host_in(h, op, 1);
+  vs_host_value *out = vs__host_out(h, op);
+  size_t n = (size_t)vs__op_elements(op), sa = a->n == 1 ? 0 : 1, sb = b->n == 1 ? 0 : 1;
+  out->n = n;
+#define BIN(T, U)                                                                   \
+  do {                                                                              \
+    T *o = out->p;                                                                  \
+    const T *x = a->p, *y = b->p;                                                   \
+    for (size_t i = 0; i < n; i++) {                                                \
+      U p = (U)x[i * sa], q = (U)y[i * sb];                                         \
+      o[i] = (T)(kind == VS_HOST_ADD ? p + q : kind == VS_HOST_SUB ? p - q : p * q); \
+    }                                                                               \
+  } while (0)
+  switch (op->dtype) { /* floats in their own type; integers unsigned, so they wrap */
+    case VS_FLOAT: BIN(float, float); break;
+    case VS_DOUBLE: BIN(double, double); break;
+    case VS_INT32: BIN(int32_t, uint32_t); break;
+    case VS_INT64: BIN(int64_t, uint64_t); break;
+    default: break; /* the plan admits no other dtype */
+  }
+#undef BIN
 }
 
 vs_host_value vs__host_store(vs_host_run *h, vs_var *v, const vs_host_value *val) {

@@ -60,6 +60,12 @@ vs_host_value vs__host_store(vs_host_run *h, vs_var *v, const vs_host_value *val
  * value returned. */
 vs_host_value vs__host_update(vs_host_run *h, vs_var *v, const vs_host_value *val, bool sub);
 
+/* out = a op b elementwise (AddV2, Sub, Mul), as cl_kernels/elementwise.cl's
+ * add / sub / mul compute them: each operand has the output's element
+ * count or one element (a broadcast scalar), which the plan checked. */
+typedef enum vs_host_binary_kind { VS_HOST_ADD, VS_HOST_SUB, VS_HOST_MUL } vs_host_binary_kind;
+void vs__host_binary(vs_host_run *h, const vs_op *op, vs_host_binary_kind kind);
+
 /* At the end of a plan's build: p->inl set when the plan can run on the
  * host (left NULL otherwise, also when out of memory). */
 void vs__inline_prepare(vs_plan *p, vs_session *s);

@@ -66,7 +66,7 @@ typedef struct vs_cl_device {
  * host_shared device (device_memory.c): every value the host path of a
  * run may touch is at most this size (exec/inline.c's threshold is this
  * over the largest element, 8 bytes). */
-#define VS_SVM_SMALL_BYTES ((size_t)32 << 10)
+#define VS_SVM_SMALL_BYTES ((size_t)128 << 10)
 
 /* Records an OpenCL failure: RESOURCE_EXHAUSTED for the out-of-memory
  * codes, INTERNAL otherwise, naming the call and the CL error. */
