@@ -54,21 +54,43 @@ static void expect_floats(const vs_tensor *t, const float *want, size_t n) {
   for (size_t i = 0; i < n; i++) cr_expect_eq(((const float *)t->data)[i], want[i], "element %zu: %g", i, ((const float *)t->data)[i]);
 }
 
-Test(inline_run, tiny_assign_add_runs_on_the_host) {
-  vs_graph *g = vs_graph_new();
-  vs_var *c = vs_get_variable(g, "counter", &(vs_var_opts){.shape = VS_SCALAR, .initializer = vs_zeros_initializer()}, st);
-  vs_output add = vs_assign_add(g, c, vs_constant_float(g, 1.0f, "one", st), NULL, st);
+/* Fetches x and asserts its n float32 elements. */
+static void expect_fetch(vs_session *s, vs_output x, const float *want, size_t n) {
+  vs_tensor *t = fetch(s, x);
+  expect_ok(st);
+  expect_floats(t, want, n);
+  vs_tensor_free(t);
+}
+
+/* A session of g whose variables the global initializer has initialised
+ * (a batched initialisation: the device path). */
+static vs_session *initialised(vs_graph *g) {
   vs_op *init = vs_global_variables_initializer(g, st);
   expect_ok(st);
   vs_session *s = session(g);
-  run_target(s, init); /* a batched initialisation: the device path */
+  run_target(s, init);
+  return s;
+}
+
+/* v.assign_add(1.0) of a new scalar float variable v (zeros; *var, when
+ * asked). */
+static vs_output counter_add(vs_graph *g, const char *name, bool resource, vs_var **var) {
+  vs_var *v = variable(g, name, VS_SCALAR, VS_FLOAT, resource);
+  if (var) *var = v;
+  vs_output add = vs_assign_add(g, v, vs_constant_float(g, 1.0f, "one", st), NULL, st);
+  expect_ok(st);
+  return add;
+}
+
+Test(inline_run, tiny_assign_add_runs_on_the_host) {
+  vs_graph *g = vs_graph_new();
+  vs_var *c = NULL;
+  vs_output add = counter_add(g, "counter", false, &c);
+  vs_session *s = initialised(g);
   cr_assert_eq(vs__inline_runs(s), 0);
   for (int i = 1; i <= 3; i++) {
-    vs_tensor *t = fetch(s, add);
-    expect_ok(st);
-    expect_floats(t, (float[]){(float)i}, 1);
+    expect_fetch(s, add, (float[]){(float)i}, 1);
     cr_assert_eq(vs__inline_runs(s), (uint64_t)i);
-    vs_tensor_free(t);
   }
   vs_tensor *t = vs_session_variable_value(s, c, st); /* read by the device's queue */
   expect_ok(st);
@@ -144,10 +166,7 @@ Test(inline_run, int32_wrap_values) {
   vs_var *v = variable(g, "v", V(2), VS_INT32, false);
   vs_output set = vs_assign(g, v, vs_constant(g, (int32_t[]){INT32_MAX, INT32_MIN}, VS_INT32, V(2), "c", st), NULL, st);
   vs_output add = vs_assign_add(g, v, vs_constant(g, (int32_t[]){1, -1}, VS_INT32, V(2), "d", st), NULL, st);
-  vs_op *init = vs_global_variables_initializer(g, st);
-  expect_ok(st);
-  vs_session *s = session(g);
-  run_target(s, init);
+  vs_session *s = initialised(g);
   vs_tensor_free(fetch(s, set));
   vs_tensor *t = fetch(s, add);
   expect_ok(st);
@@ -161,9 +180,7 @@ Test(inline_run, int32_wrap_values) {
 
 Test(inline_run, uninitialized_variable_falls_back_with_tf_error) {
   vs_graph *g = vs_graph_new();
-  vs_var *v = variable(g, "v", VS_SCALAR, VS_FLOAT, false);
-  vs_output add = vs_assign_add(g, v, vs_constant_float(g, 1.0f, "one", st), NULL, st);
-  expect_ok(st);
+  vs_output add = counter_add(g, "v", false, NULL);
   vs_session *s = session(g);
   cr_assert_null(fetch(s, add));
   expect_error(st, VS_FAILED_PRECONDITION, "FailedPreconditionError",
@@ -175,9 +192,7 @@ Test(inline_run, uninitialized_variable_falls_back_with_tf_error) {
 
 Test(inline_run, uninitialized_resource_variable_gives_the_device_paths_error) {
   vs_graph *g = vs_graph_new();
-  vs_var *r = variable(g, "r", VS_SCALAR, VS_FLOAT, true);
-  vs_output add = vs_assign_add(g, r, vs_constant_float(g, 1.0f, "one", st), NULL, st);
-  expect_ok(st);
+  vs_output add = counter_add(g, "r", true, NULL);
   vs_session *host = session(g), *device = session(g);
   vs__inline_allow(device, false);
   cr_assert_null(fetch(device, add));
@@ -202,15 +217,9 @@ static void sized(int64_t n, uint64_t want_inline) {
   float *ones = malloc((size_t)n * sizeof *ones), *twos = malloc((size_t)n * sizeof *twos);
   for (int64_t i = 0; i < n; i++) ones[i] = 1.0f, twos[i] = 2.0f;
   vs_output add = vs_assign_add(g, v, vs_constant(g, ones, VS_FLOAT, V(n), "c", st), NULL, st);
-  vs_op *init = vs_global_variables_initializer(g, st);
-  expect_ok(st);
-  vs_session *s = session(g);
-  run_target(s, init);
-  vs_tensor *t = fetch(s, add);
-  expect_ok(st);
-  expect_floats(t, twos, (size_t)n);
+  vs_session *s = initialised(g);
+  expect_fetch(s, add, twos, (size_t)n);
   cr_assert_eq(vs__inline_runs(s), want_inline);
-  vs_tensor_free(t);
   free(ones);
   free(twos);
   vs_session_free(s);
@@ -226,17 +235,11 @@ Test(inline_run, op_without_host_kernel_runs_on_the_device) {
   vs_output c = vs_constant(g, (float[]){1.5f, 2.5f}, VS_FLOAT, V(2), "c", st);
   vs_output set = vs_assign(g, v, c, NULL, st);
   vs_output sum = vs_square(g, vs_add(g, vs_var_value(v), c, NULL, st), NULL, st); /* Square: no host kernel */
-  vs_op *init = vs_global_variables_initializer(g, st);
-  expect_ok(st);
-  vs_session *s = session(g);
-  run_target(s, init);
+  vs_session *s = initialised(g);
   vs_tensor_free(fetch(s, set));
   cr_assert_eq(vs__inline_runs(s), 1);
-  vs_tensor *t = fetch(s, sum);
-  expect_ok(st);
-  expect_floats(t, (float[]){9.0f, 25.0f}, 2);
+  expect_fetch(s, sum, (float[]){9.0f, 25.0f}, 2);
   cr_assert_eq(vs__inline_runs(s), 1);
-  vs_tensor_free(t);
   vs_session_free(s);
   vs_graph_free(g);
 }
@@ -249,19 +252,10 @@ Test(inline_run, trailing_dimension_broadcast_runs_on_the_device) {
   vs_output row = vs_constant(g, (float[]){1, 2, 3}, VS_FLOAT, V(3), "row", st);
   vs_output sum = vs_add(g, vs_var_value(v), row, NULL, st);
   vs_output scaled = vs_mul(g, vs_var_value(v), vs_constant_float(g, 4.0f, "four", st), NULL, st);
-  vs_op *init = vs_global_variables_initializer(g, st);
-  expect_ok(st);
-  vs_session *s = session(g);
-  run_target(s, init);
-  vs_tensor *t = fetch(s, sum);
-  expect_ok(st);
-  expect_floats(t, (float[]){2, 3, 4, 2, 3, 4}, 6);
-  vs_tensor_free(t);
+  vs_session *s = initialised(g);
+  expect_fetch(s, sum, (float[]){2, 3, 4, 2, 3, 4}, 6);
   cr_assert_eq(vs__inline_runs(s), 0);
-  t = fetch(s, scaled); /* a scalar operand: on the host */
-  expect_ok(st);
-  expect_floats(t, (float[]){4, 4, 4, 4, 4, 4}, 6);
-  vs_tensor_free(t);
+  expect_fetch(s, scaled, (float[]){4, 4, 4, 4, 4, 4}, 6); /* a scalar operand: on the host */
   cr_assert_eq(vs__inline_runs(s), 1);
   vs_session_free(s);
   vs_graph_free(g);
@@ -271,29 +265,20 @@ Test(inline_run, host_and_device_writes_see_each_other) {
   vs_graph *g = vs_graph_new();
   vs_var *v = variable(g, "v", V(3), VS_FLOAT, false);
   vs_output add = vs_assign_add(g, v, vs_constant(g, (float[]){1, 2, 3}, VS_FLOAT, V(3), "c", st), NULL, st);
-  vs_op *init = vs_global_variables_initializer(g, st);
-  expect_ok(st);
-  vs_session *s = session(g);
-  run_target(s, init);
+  vs_session *s = initialised(g);
   vs_tensor_free(fetch(s, add)); /* host */
   vs__inline_allow(s, false);
   vs_tensor_free(fetch(s, add)); /* device kernel */
   vs__inline_allow(s, true);
-  vs_tensor *t = fetch(s, add); /* host again */
-  expect_ok(st);
-  expect_floats(t, (float[]){3, 6, 9}, 3);
-  vs_tensor_free(t);
+  expect_fetch(s, add, (float[]){3, 6, 9}, 3); /* host again */
   cr_assert_eq(vs__inline_runs(s), 2);
   /* A write by the device's queue (checkpoint restore), then the host. */
   vs_tensor *value = vs_tensor_new(VS_FLOAT, V(3), (float[]){10, 20, 30}, st);
   vs_session_assign_variable(s, v, value, st);
   expect_ok(st);
   vs_tensor_free(value);
-  t = fetch(s, add);
-  expect_ok(st);
-  expect_floats(t, (float[]){11, 22, 33}, 3);
-  vs_tensor_free(t);
-  t = vs_session_variable_value(s, v, st); /* the host's write, read by the device's queue */
+  expect_fetch(s, add, (float[]){11, 22, 33}, 3);
+  vs_tensor *t = vs_session_variable_value(s, v, st); /* the host's write, read by the device's queue */
   expect_ok(st);
   expect_floats(t, (float[]){11, 22, 33}, 3);
   vs_tensor_free(t);
@@ -336,19 +321,10 @@ Test(inline_run, a_plan_across_devices_runs_on_the_devices) {
     add = vs_assign_add(g, v, vs_constant(g, (float[]){1, 2}, VS_FLOAT, V(2), "c", st), NULL, st);
   }
   VS_WITH_DEVICE(g, "/device:CL:0", st) { copy = vs_identity(g, add, "copy", st); }
-  vs_op *init = vs_global_variables_initializer(g, st);
-  expect_ok(st);
-  vs_session *s = session(g);
-  run_target(s, init);
-  vs_tensor *t = fetch(s, add);
-  expect_ok(st);
-  expect_floats(t, (float[]){1, 2}, 2);
-  vs_tensor_free(t);
+  vs_session *s = initialised(g);
+  expect_fetch(s, add, (float[]){1, 2}, 2);
   cr_assert_eq(vs__inline_runs(s), 1);
-  t = fetch(s, copy);
-  expect_ok(st);
-  expect_floats(t, (float[]){2, 4}, 2);
-  vs_tensor_free(t);
+  expect_fetch(s, copy, (float[]){2, 4}, 2);
   cr_assert_eq(vs__inline_runs(s), n > 1 ? 1 : 2);
   vs_session_free(s);
   vs_graph_free(g);
@@ -359,17 +335,10 @@ Test(inline_run, varscope_inline_0_turns_the_host_path_off) {
    * makes no varscope call before it. */
   setenv("VARSCOPE_INLINE", "0", 1);
   vs_graph *g = vs_graph_new();
-  vs_var *c = variable(g, "c", VS_SCALAR, VS_FLOAT, false);
-  vs_output add = vs_assign_add(g, c, vs_constant_float(g, 1.0f, "one", st), NULL, st);
-  vs_op *init = vs_global_variables_initializer(g, st);
-  expect_ok(st);
-  vs_session *s = session(g);
-  run_target(s, init);
-  vs_tensor *t = fetch(s, add);
-  expect_ok(st);
-  expect_floats(t, (float[]){1}, 1);
+  vs_output add = counter_add(g, "c", false, NULL);
+  vs_session *s = initialised(g);
+  expect_fetch(s, add, (float[]){1}, 1);
   cr_assert_eq(vs__inline_runs(s), 0);
-  vs_tensor_free(t);
   vs_session_free(s);
   vs_graph_free(g);
 }
