@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "exec/inline.h"
+#include "kernels/registry.h"
 #include "support.h"
 
 #define V(n) ((vs_shape){.known = true, .rank = 1, .dims = {n}})
@@ -341,4 +342,23 @@ Test(inline_run, varscope_inline_0_turns_the_host_path_off) {
   cr_assert_eq(vs__inline_runs(s), 0);
   vs_session_free(s);
   vs_graph_free(g);
+}
+
+Test(inline_run, the_host_kernels_registered) {
+  static const char *const with[] = {"Const", "VariableV2", "VarHandleOp", "Identity", "ReadVariableOp", "NoOp",
+                                     "Assign", "AssignAdd", "AssignSub", "AssignVariableOp", "AssignAddVariableOp",
+                                     "AssignSubVariableOp", "AddV2", "Sub", "Mul"};
+  size_t n = 0;
+  for (size_t i = 0; i < sizeof with / sizeof *with; i++) {
+    const vs_op_def *def = vs__op_def_find(with[i]);
+    cr_assert_not_null(def, "%s", with[i]);
+    cr_expect_not_null(def->host, "%s has no host kernel", with[i]);
+  }
+  for (const vs_op_def *def; (def = vs__op_def_at(n)); n++) /* and no other op type */
+    if (def->host) {
+      bool listed = false;
+      for (size_t i = 0; i < sizeof with / sizeof *with; i++) listed |= strcmp(def->type, with[i]) == 0;
+      cr_expect(listed, "%s has a host kernel this test does not list", def->type);
+    }
+  cr_assert_gt(n, sizeof with / sizeof *with);
 }

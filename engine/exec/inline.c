@@ -111,8 +111,7 @@ void vs__inline_free(vs_plan *p) {
   p->inl = NULL;
 }
 
-void vs__inline_prepare(vs_plan *p, vs_session *s) {
-  (void)s;
+void vs__inline_prepare(vs_plan *p) {
   if (p->n_feeds || p->n_batches || !p->n_steps) return;
   vs_cl_device *d = vs__device(p->steps[0].dev, NULL);
   if (!d || !d->host_shared) return;

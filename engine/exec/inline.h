@@ -68,7 +68,7 @@ void vs__host_binary(vs_host_run *h, const vs_op *op, vs_host_binary_kind kind);
 
 /* At the end of a plan's build: p->inl set when the plan can run on the
  * host (left NULL otherwise, also when out of memory). */
-void vs__inline_prepare(vs_plan *p, vs_session *s);
+void vs__inline_prepare(vs_plan *p);
 void vs__inline_free(vs_plan *p);
 /* Runs p on the host when this run may (the session allows it and every
  * variable p touches is initialised, on p's device, host-visible and of

@@ -392,7 +392,7 @@ static vs_plan *build(vs_session *s, const vs_output *feeds, int nfeeds, const v
    * one in nine of an initializer's (issue 10: 648 B a glorot variable). */
   vs_step *fit = p->n_steps < b.n ? realloc(p->steps, (p->n_steps ? p->n_steps : 1) * sizeof *fit) : NULL;
   if (fit) p->steps = fit; /* a failed shrink keeps the larger array */
-  vs__inline_prepare(p, s); /* whether its runs may go on the host (never fails the build) */
+  vs__inline_prepare(p); /* whether its runs may go on the host (never fails the build) */
   free(b.order);
   free(b.mark);
   s->plan_builds++;
