@@ -288,6 +288,33 @@ Test(inline_run, host_and_device_writes_see_each_other) {
   vs_graph_free(g);
 }
 
+Test(inline_run, past_the_svm_cap_a_variable_runs_on_the_device) {
+  /* At most 256 small buffers have SVM storage (device_memory.c): 300
+   * variables assigned one by one, the first is host-visible, the last is
+   * not, and its run takes the device path with the same result. */
+  enum { N = 300 };
+  vs_graph *g = vs_graph_new();
+  vs_var *v[N];
+  char name[16];
+  for (int i = 0; i < N; i++) {
+    snprintf(name, sizeof name, "v%d", i);
+    v[i] = variable(g, name, V(2), VS_FLOAT, false);
+  }
+  vs_output c = vs_constant(g, (float[]){1, 2}, VS_FLOAT, V(2), "c", st);
+  vs_output first = vs_assign_add(g, v[0], c, NULL, st), last = vs_assign_add(g, v[N - 1], c, NULL, st);
+  vs_tensor *value = vs_tensor_new(VS_FLOAT, V(2), (float[]){10, 20}, st);
+  vs_session *s = session(g);
+  for (int i = 0; i < N; i++) vs_session_assign_variable(s, v[i], value, st);
+  expect_ok(st);
+  vs_tensor_free(value);
+  expect_fetch(s, first, (float[]){11, 22}, 2);
+  cr_assert_eq(vs__inline_runs(s), 1);
+  expect_fetch(s, last, (float[]){11, 22}, 2);
+  cr_assert_eq(vs__inline_runs(s), 1);
+  vs_session_free(s);
+  vs_graph_free(g);
+}
+
 Test(inline_run, device_memory_is_counted_as_before) {
   vs_graph *g = vs_graph_new();
   vs_var *v = variable(g, "v", V(64), VS_FLOAT, true);

@@ -53,8 +53,8 @@
  * go of the storage and no command uses it any more (a sub-buffer holds
  * its parent). Large buffers stay ordinary: the host path never touches
  * them, and PoCL keeps its SVM blocks in a list that clCreateBuffer and
- * clSVMFree scan linearly, so SVM_MAX_LIVE caps the live blocks (past it a
- * small buffer is ordinary, and a run touching it is not inline). */
+ * clSVMFree scan linearly, so SVM_MAX_LIVE caps the live small blocks (past
+ * it a small buffer is ordinary, and a run touching it is not inline). */
 #undef CL_TARGET_OPENCL_VERSION
 #define CL_TARGET_OPENCL_VERSION 200 /* clSVMAlloc and clSVMFree (OpenCL 2.0) */
 #include <stdint.h>
@@ -78,9 +78,12 @@ typedef struct reservation {
 #define IDLE_CAP ((uint64_t)256 << 20)
 /* The most idle buffers kept per device. */
 #define IDLE_MAX 256
-/* The most live SVM-backed buffers, all devices together (PoCL's SVM list
- * is scanned at each clCreateBuffer of an SVM pointer and each clSVMFree). */
-#define SVM_MAX_LIVE 2048
+/* The most live SVM-backed small buffers, all devices together: PoCL's SVM
+ * list is scanned at each clCreateBuffer of an SVM pointer and each
+ * clSVMFree, which made 10 000 variables restored one by one 20-50% slower
+ * in CPU time with 2048 of them SVM (docs/execution.md); batch parents,
+ * one per batched initialisation, are not capped. */
+#define SVM_MAX_LIVE 256
 
 /* Live reservations by cl_mem: a chained table that doubles as buffers
  * accumulate (30 000 variables are 30 000 live buffers; a fixed table made
@@ -278,12 +281,13 @@ void *vs__buffer_host_ptr(cl_mem m) {
 }
 
 /* A new buffer of d: on a fresh SVM block when `svm` and one can be had
- * (*block set), else an ordinary one (*block NULL). */
-static cl_mem create(vs_cl_device *d, size_t bytes, bool svm, void **block, cl_int *err) {
+ * (within SVM_MAX_LIVE when `capped`; *block set), else an ordinary one
+ * (*block NULL). */
+static cl_mem create(vs_cl_device *d, size_t bytes, bool svm, bool capped, void **block, cl_int *err) {
   *block = NULL;
   if (svm) {
     pthread_mutex_lock(&live.mu);
-    bool room = live.n_svm < SVM_MAX_LIVE;
+    bool room = !capped || live.n_svm < SVM_MAX_LIVE;
     if (room) live.n_svm++; /* reserved; given back below when unused */
     pthread_mutex_unlock(&live.mu);
     void *p = room ? clSVMAlloc(d->context, CL_MEM_READ_WRITE | CL_MEM_SVM_FINE_GRAIN_BUFFER, bytes, 0) : NULL;
@@ -338,7 +342,7 @@ static cl_mem oom(vs_status *st, const vs_cl_device *d, const vs_shape *shape, v
 }
 
 static cl_mem make_buffer(vs_cl_device *d, size_t bytes, const vs_shape *shape, vs_dtype dtype, bool svm,
-                          vs_status *st) {
+                          bool capped, vs_status *st) {
   char why[160];
   uint64_t in_use = 0;
   if (bytes > d->info.max_alloc_bytes) {
@@ -346,7 +350,9 @@ static cl_mem make_buffer(vs_cl_device *d, size_t bytes, const vs_shape *shape, 
              (unsigned long long)d->info.max_alloc_bytes);
     return oom(st, d, shape, dtype, why);
   }
-  cl_mem reused = take_idle(d, bytes, svm);
+  /* A batch parent must be SVM; a small buffer takes the newest idle one,
+   * SVM or not, as before (and as an ordinary buffer past SVM_MAX_LIVE). */
+  cl_mem reused = take_idle(d, bytes, svm && !capped);
   if (reused) return reused;
   if (!reserve(d, bytes, &in_use)) {
     snprintf(why, sizeof why, "%zu bytes exceed the device's free memory (%llu of %llu bytes in use)", bytes,
@@ -362,11 +368,11 @@ static cl_mem make_buffer(vs_cl_device *d, size_t bytes, const vs_shape *shape, 
   make_room(d, false);
   cl_int err = CL_SUCCESS;
   void *block = NULL;
-  cl_mem m = create(d, bytes, svm, &block, &err);
+  cl_mem m = create(d, bytes, svm, capped, &block, &err);
   if (!m || err != CL_SUCCESS) { /* the driver's own limit: once more without idle buffers */
     make_room(d, true);
     err = CL_SUCCESS;
-    m = create(d, bytes, svm, &block, &err);
+    m = create(d, bytes, svm, capped, &block, &err);
   }
   if (!m || err != CL_SUCCESS) {
     free(r);
@@ -404,10 +410,10 @@ static cl_mem make_buffer(vs_cl_device *d, size_t bytes, const vs_shape *shape, 
 
 cl_mem vs__device_buffer(vs_cl_device *d, size_t bytes, const vs_shape *shape, vs_dtype dtype,
                          vs_status *st) {
-  return make_buffer(d, bytes, shape, dtype, d->host_shared && bytes <= VS_SVM_SMALL_BYTES, st);
+  return make_buffer(d, bytes, shape, dtype, d->host_shared && bytes <= VS_SVM_SMALL_BYTES, true, st);
 }
 
 cl_mem vs__device_buffer_shared(vs_cl_device *d, size_t bytes, const vs_shape *shape, vs_dtype dtype,
                                 vs_status *st) {
-  return make_buffer(d, bytes, shape, dtype, d->host_shared, st);
+  return make_buffer(d, bytes, shape, dtype, d->host_shared, false, st);
 }
