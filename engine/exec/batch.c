@@ -305,7 +305,8 @@ static bool allocate(vs_run *r, vs_batch *b, vs_cl_device *d, vs_status *st) {
     total += (b->entries[i].n + align - 1) / align * align;
   }
   vs_shape shape = {.known = true, .rank = 1, .dims = {(int64_t)total}};
-  cl_mem parent = vs__device_buffer(d, total * esize, &shape, b->dtype, st);
+  /* Its sub-buffers are variables: host-visible where runs may go inline (exec/inline.c). */
+  cl_mem parent = vs__device_buffer_shared(d, total * esize, &shape, b->dtype, st);
   if (!parent) return false;
   cl_mem *subs = calloc(b->n_entries, sizeof *subs);
   cl_int err = subs ? CL_SUCCESS : CL_OUT_OF_HOST_MEMORY;

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exec/inline.h"
 #include "exec/plan.h"
 #include "kernels/kernels_internal.h"
 
@@ -122,6 +123,7 @@ static void plan_free(vs_plan *p) {
   free(p->vals);
   free(p->values);
   vs__batches_free(p);
+  vs__inline_free(p);
   free(p);
 }
 
@@ -390,6 +392,7 @@ static vs_plan *build(vs_session *s, const vs_output *feeds, int nfeeds, const v
    * one in nine of an initializer's (issue 10: 648 B a glorot variable). */
   vs_step *fit = p->n_steps < b.n ? realloc(p->steps, (p->n_steps ? p->n_steps : 1) * sizeof *fit) : NULL;
   if (fit) p->steps = fit; /* a failed shrink keeps the larger array */
+  vs__inline_prepare(p); /* whether its runs may go on the host (never fails the build) */
   free(b.order);
   free(b.mark);
   s->plan_builds++;

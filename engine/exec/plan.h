@@ -121,6 +121,7 @@ typedef struct vs_plan {
   uint64_t epoch;        /* g->plan_epoch when built */
   uint64_t devs;         /* bit d: a step runs on device d (d < 64) */
   uint64_t runs;         /* runs started with this plan */
+  struct vs_inline *inl; /* its host-run data when it can run on the host (exec/inline.h), else NULL */
   struct vs_plan *next;  /* the session's plans, most recently used first */
 } vs_plan;
 

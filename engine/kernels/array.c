@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "kernels/kernels_internal.h"
+#include "exec/inline.h"
 #include "exec/plan.h"
 #include "ops/train_ops.h"
 
@@ -404,13 +405,25 @@ static vs_shape shape_gather(const vs_op *op) {
   return out;
 }
 
+/* Host implementations (exec/inline.h): a Const's value is the graph's
+ * data (read only: no host op writes an input), Identity a snapshot. */
+static void h_const(vs_host_run *h, const vs_op *op) {
+  *vs__host_out(h, op) = (vs_host_value){.p = vs__op_data(op), .n = (size_t)vs__op_elements(op)};
+}
+static void h_identity(vs_host_run *h, const vs_op *op) {
+  const vs_host_value *a = vs__host_in(h, op, 0);
+  vs_host_value *out = vs__host_out(h, op);
+  memcpy(out->p, a->p, a->n * vs_dtype_size(op->dtype));
+  out->n = a->n;
+}
+
 const vs_op_def vs__array_defs[] = {
     {.type = "Const", .doc = "a constant tensor held by the graph (value attr); strings on the host",
-     .shape = shape_attr, .kernel = k_const, .flags = VS_OPF_STRINGS},
+     .shape = shape_attr, .kernel = k_const, .host = h_const, .flags = VS_OPF_STRINGS | VS_OPF_HOST_ALIAS},
     {.type = "Fill", .doc = "a tensor of the shape input with every element the value input",
      .shape = shape_fill, .kernel = k_fill, .flags = VS_OPF_STRINGS},
     {.type = "Identity", .doc = "a snapshot of the input (a variable's read)", .shape = vs__shape_of_input0,
-     .kernel = k_identity, .gradient = vs__grad_identity, .flags = VS_OPF_STRINGS},
+     .kernel = k_identity, .host = h_identity, .gradient = vs__grad_identity, .flags = VS_OPF_STRINGS},
     {.type = "Reshape", .doc = "the input's elements in a new shape (the input's buffer, a copy for variables)",
      .shape = shape_reshape, .kernel = k_reshape, .gradient = vs__grad_reshape, .flags = VS_OPF_STRINGS},
     {.type = "Squeeze", .doc = "the input without dimensions of size 1 (squeeze_dims: those listed)",

@@ -2,12 +2,15 @@
  * functions every family shares. */
 #include <string.h>
 
+#include "exec/inline.h"
 #include "kernels/kernels_internal.h"
 
 static bool k_noop(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   (void)r, (void)op, (void)dev, (void)st;
   return true; /* its control inputs have run: nothing else to do */
 }
+
+static void h_noop(vs_host_run *h, const vs_op *op) { (void)h, (void)op; }
 
 vs_shape vs__shape_none(const vs_op *op) {
   (void)op;
@@ -38,6 +41,6 @@ vs_shape vs__shape_from_input(const vs_op *op, int i) {
 
 const vs_op_def vs__control_defs[] = {
     {.type = "NoOp", .doc = "does nothing; runs after its control inputs (tf.group, control_dependencies)",
-     .shape = vs__shape_none, .kernel = k_noop, .flags = VS_OPF_STRINGS},
+     .shape = vs__shape_none, .kernel = k_noop, .host = h_noop, .flags = VS_OPF_STRINGS},
 };
 VS_DEF_COUNT(control_defs);

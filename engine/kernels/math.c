@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exec/inline.h"
 #include "kernels/kernels_internal.h"
 
 /* AddV2 of strings: TF concatenates element-wise (a single element
@@ -132,6 +133,11 @@ static bool k_add(vs_run *r, vs_op *op, size_t dev, vs_status *st) { return vs__
 static bool k_sub(vs_run *r, vs_op *op, size_t dev, vs_status *st) { return vs__binary_run(r, op, dev, "elementwise", "sub", st); }
 static bool k_mul(vs_run *r, vs_op *op, size_t dev, vs_status *st) { return vs__binary_run(r, op, dev, "elementwise", "mul", st); }
 
+/* Host implementations (exec/inline.h): same-size operands or a scalar. */
+static void h_add(vs_host_run *h, const vs_op *op) { vs__host_binary(h, op, VS_HOST_ADD); }
+static void h_sub(vs_host_run *h, const vs_op *op) { vs__host_binary(h, op, VS_HOST_SUB); }
+static void h_mul(vs_host_run *h, const vs_op *op) { vs__host_binary(h, op, VS_HOST_MUL); }
+
 vs_shape vs__shape_binary(const vs_op *op) {
   /* TF's broadcasting shape function over static shapes (as math_ops.c's
    * constructor computes it): unknown where either rank is. */
@@ -148,10 +154,10 @@ vs_shape vs__shape_binary(const vs_op *op) {
 
 const vs_op_def vs__math_defs[] = {
     {.type = "AddV2", .doc = "x + y elementwise (a scalar or trailing dimensions broadcast); strings concatenate",
-     .shape = vs__shape_binary, .kernel = k_add, .gradient = vs__grad_add, .flags = VS_OPF_ACT_EPILOGUE | VS_OPF_STRINGS},
+     .shape = vs__shape_binary, .kernel = k_add, .host = h_add, .gradient = vs__grad_add, .flags = VS_OPF_ACT_EPILOGUE | VS_OPF_STRINGS},
     {.type = "Sub", .doc = "x - y elementwise (a scalar or trailing dimensions broadcast)", .shape = vs__shape_binary,
-     .kernel = k_sub, .gradient = vs__grad_sub},
+     .kernel = k_sub, .host = h_sub, .gradient = vs__grad_sub},
     {.type = "Mul", .doc = "x * y elementwise (a scalar or trailing dimensions broadcast)", .shape = vs__shape_binary,
-     .kernel = k_mul, .gradient = vs__grad_mul},
+     .kernel = k_mul, .host = h_mul, .gradient = vs__grad_mul},
 };
 VS_DEF_COUNT(math_defs);

@@ -37,6 +37,10 @@ enum {
   VS_OPF_ACT_EPILOGUE = 1u << 1,
   /* Fusion: this op is an activation a producer's epilogue may absorb. */
   VS_OPF_ACTIVATION = 1u << 2,
+  /* The host implementation's output is storage the op does not own (the
+   * variable's, the graph's constant data): exec/inline.c gives it no
+   * scratch of its own. */
+  VS_OPF_HOST_ALIAS = 1u << 3,
   /* The output is a host value (strings, bools), not a device buffer. */
   VS_OPF_HOST_OUTPUT = 1u << 4,
   /* The kernel knows string tensors (host values); others refuse them. */
@@ -59,6 +63,15 @@ enum {
  * recursive: gradient functions build through the public constructors). */
 typedef bool (*vs_grad_fn)(vs_graph *g, vs_op *op, vs_output grad, vs_output *dx, vs_status *st);
 
+struct vs_host_run;
+/* The op's host implementation (exec/inline.h), as TF's executor runs an
+ * inexpensive kernel on the caller's thread: the same result as the device
+ * kernel, bit for bit, computed on the calling thread from the inputs'
+ * host addresses, without any OpenCL command. It is called only after
+ * exec/inline.c checked what the device kernel would refuse (variables
+ * initialised, shapes as the plan assumed), so it cannot fail. */
+typedef void (*vs_host_fn)(struct vs_host_run *h, const vs_op *op);
+
 typedef struct vs_op_def {
   const char *type;     /* TF's op type name */
   const char *doc;      /* what the op computes, one line */
@@ -72,6 +85,9 @@ typedef struct vs_op_def {
    * (engine/train); NULL where TF registers none (tf.gradients through such
    * an op is TF's LookupError). vs__grad_none is TF's NotDifferentiable. */
   vs_grad_fn gradient;
+  /* The host implementation, NULL where the op has none: a plan holding
+   * such an op never runs on the host. */
+  vs_host_fn host;
 } vs_op_def;
 
 /* The bytes of op->attr an op of def's type has (0 without VS_OPF_ATTRS). */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "checkpoint/protobuf.h"
+#include "exec/inline.h"
 #include "kernels/kernels_internal.h"
 #include "ops/ops_internal.h"
 #include "varscope/devices.h"
@@ -222,6 +223,24 @@ static bool k_is_initialized(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   return vs__host_value(r, op, t);
 }
 
+/* Host implementations (exec/inline.h): the handle names the variable,
+ * whose storage the updates write. */
+static void h_var_handle(vs_host_run *h, const vs_op *op) { vs__host_out(h, op)->ref = vs__op_var(op); }
+static void h_read(vs_host_run *h, const vs_op *op) {
+  vs_host_value var = vs__host_var(h, vs__host_in(h, op, 0)->ref), *out = vs__host_out(h, op);
+  memcpy(out->p, var.p, var.n * vs_dtype_size(var.ref->dtype)); /* a snapshot, as the device path's copy */
+  out->n = var.n;
+}
+static void h_assign(vs_host_run *h, const vs_op *op) {
+  vs__host_store(h, vs__host_in(h, op, 0)->ref, vs__host_in(h, op, 1));
+}
+static void h_assign_add(vs_host_run *h, const vs_op *op) {
+  vs__host_update(h, vs__host_in(h, op, 0)->ref, vs__host_in(h, op, 1), false);
+}
+static void h_assign_sub(vs_host_run *h, const vs_op *op) {
+  vs__host_update(h, vs__host_in(h, op, 0)->ref, vs__host_in(h, op, 1), true);
+}
+
 static vs_shape shape_attr(const vs_op *op) { return vs__op_shape(op); }
 /* ReadVariableOp: the variable's shape (the handle's shape data). */
 static vs_shape shape_read(const vs_op *op) {
@@ -231,15 +250,18 @@ static vs_shape shape_read(const vs_op *op) {
 
 const vs_op_def vs__resource_defs[] = {
     {.type = "VarHandleOp", .doc = "a resource variable's handle (a scalar resource); the value is in the session",
-     .shape = shape_attr, .kernel = k_var_handle, .flags = VS_OPF_STRINGS | VS_OPF_CONTAINER | VS_OPF_ATTRS},
+     .shape = shape_attr, .kernel = k_var_handle, .host = h_var_handle,
+     .flags = VS_OPF_STRINGS | VS_OPF_CONTAINER | VS_OPF_ATTRS | VS_OPF_HOST_ALIAS},
     {.type = "ReadVariableOp", .doc = "a copy of the resource variable's value; FAILED_PRECONDITION before it is set",
-     .shape = shape_read, .kernel = k_read, .gradient = vs__grad_read_variable, .flags = VS_OPF_STRINGS},
+     .shape = shape_read, .kernel = k_read, .host = h_read, .gradient = vs__grad_read_variable,
+     .flags = VS_OPF_STRINGS},
     {.type = "AssignVariableOp", .doc = "sets the resource variable's value (its shape with validate_shape)",
-     .shape = vs__shape_none, .kernel = k_assign, .flags = VS_OPF_STATEFUL | VS_OPF_STRINGS | VS_OPF_ATTRS},
+     .shape = vs__shape_none, .kernel = k_assign, .host = h_assign,
+     .flags = VS_OPF_STATEFUL | VS_OPF_STRINGS | VS_OPF_ATTRS},
     {.type = "AssignAddVariableOp", .doc = "adds a tensor of the variable's shape to the resource variable",
-     .shape = vs__shape_none, .kernel = k_assign_add, .flags = VS_OPF_STATEFUL},
+     .shape = vs__shape_none, .kernel = k_assign_add, .host = h_assign_add, .flags = VS_OPF_STATEFUL},
     {.type = "AssignSubVariableOp", .doc = "subtracts a tensor of the variable's shape from the resource variable",
-     .shape = vs__shape_none, .kernel = k_assign_sub, .flags = VS_OPF_STATEFUL},
+     .shape = vs__shape_none, .kernel = k_assign_sub, .host = h_assign_sub, .flags = VS_OPF_STATEFUL},
     {.type = "VarIsInitializedOp", .doc = "a scalar bool: whether the resource variable holds a value",
      .shape = vs__shape_scalar, .kernel = k_is_initialized, .flags = VS_OPF_STRINGS | VS_OPF_HOST_OUTPUT},
 };

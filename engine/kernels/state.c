@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exec/inline.h"
 #include "kernels/kernels_internal.h"
 #include "runtime/blas.h"
 
@@ -148,6 +149,18 @@ static bool k_initialized_value(vs_run *r, vs_op *op, size_t dev, vs_status *st)
 static bool k_assign_add(vs_run *r, vs_op *op, size_t dev, vs_status *st) { return update(r, op, dev, false, st); }
 static bool k_assign_sub(vs_run *r, vs_op *op, size_t dev, vs_status *st) { return update(r, op, dev, true, st); }
 
+/* Host implementations (exec/inline.h): the variable's storage is the value. */
+static void h_variable(vs_host_run *h, const vs_op *op) { *vs__host_out(h, op) = vs__host_var(h, vs__op_var(op)); }
+static void h_assign(vs_host_run *h, const vs_op *op) {
+  *vs__host_out(h, op) = vs__host_store(h, vs__host_in(h, op, 0)->ref, vs__host_in(h, op, 1));
+}
+static void h_assign_add(vs_host_run *h, const vs_op *op) {
+  *vs__host_out(h, op) = vs__host_update(h, vs__host_in(h, op, 0)->ref, vs__host_in(h, op, 1), false);
+}
+static void h_assign_sub(vs_host_run *h, const vs_op *op) {
+  *vs__host_out(h, op) = vs__host_update(h, vs__host_in(h, op, 0)->ref, vs__host_in(h, op, 1), true);
+}
+
 static vs_shape shape_attr(const vs_op *op) { return vs__op_shape(op); }
 /* Assign: the variable's shape, or the value's without validate_shape. */
 static vs_shape shape_assign(const vs_op *op) {
@@ -155,15 +168,18 @@ static vs_shape shape_assign(const vs_op *op) {
 }
 const vs_op_def vs__state_defs[] = {
     {.type = "VariableV2", .doc = "a variable: a reference to its value in the session (shape attr)",
-     .shape = shape_attr, .kernel = k_variable, .flags = VS_OPF_STRINGS | VS_OPF_CONTAINER | VS_OPF_ATTRS,
+     .shape = shape_attr, .kernel = k_variable, .host = h_variable,
+     .flags = VS_OPF_STRINGS | VS_OPF_CONTAINER | VS_OPF_ATTRS | VS_OPF_HOST_ALIAS,
      .attr_size = sizeof(((vs_op_attrs *)0)->variable)},
     {.type = "Assign", .doc = "ref = value: (re)initialises the variable, its new shape without validate_shape",
-     .shape = shape_assign, .kernel = k_assign, .gradient = vs__grad_none,
-     .flags = VS_OPF_STATEFUL | VS_OPF_STRINGS | VS_OPF_ATTRS},
+     .shape = shape_assign, .kernel = k_assign, .host = h_assign, .gradient = vs__grad_none,
+     .flags = VS_OPF_STATEFUL | VS_OPF_STRINGS | VS_OPF_ATTRS | VS_OPF_HOST_ALIAS},
     {.type = "AssignAdd", .doc = "ref += value in place, where the variable's buffer is", .shape = vs__shape_of_input0,
-     .kernel = k_assign_add, .gradient = vs__grad_none, .flags = VS_OPF_STATEFUL},
+     .kernel = k_assign_add, .host = h_assign_add, .gradient = vs__grad_none,
+     .flags = VS_OPF_STATEFUL | VS_OPF_HOST_ALIAS},
     {.type = "AssignSub", .doc = "ref -= value in place, where the variable's buffer is", .shape = vs__shape_of_input0,
-     .kernel = k_assign_sub, .gradient = vs__grad_none, .flags = VS_OPF_STATEFUL},
+     .kernel = k_assign_sub, .host = h_assign_sub, .gradient = vs__grad_none,
+     .flags = VS_OPF_STATEFUL | VS_OPF_HOST_ALIAS},
     {.type = "IsVariableInitialized", .doc = "a scalar bool: whether the variable holds a value in this session",
      .shape = vs__shape_scalar, .kernel = k_is_initialized, .flags = VS_OPF_STRINGS | VS_OPF_HOST_OUTPUT},
     {.type = "InitializedValue", .doc = "the variable's value when initialised, else its initial value",

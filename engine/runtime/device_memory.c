@@ -28,7 +28,35 @@
  * buffers, oldest first, and the idle bytes of a device are capped at a
  * quarter of its limit and at IDLE_CAP, its idle buffers at IDLE_MAX (the
  * list is searched linearly at every allocation: a run with thousands of
- * small values must not make each allocation scan thousands). */
+ * small values must not make each allocation scan thousands).
+ *
+ * Host-visible storage. On a host_shared device (a CPU device with
+ * fine-grained SVM, runtime_internal.h) small buffers (at most
+ * VS_SVM_SMALL_BYTES) and batch parents are made on fine-grained SVM: the
+ * block from clSVMAlloc is given to clCreateBuffer with
+ * CL_MEM_USE_HOST_PTR. The OpenCL 2.0+ API spec (clSVMAlloc's description): "If
+ * clCreateBuffer is called with a pointer returned by clSVMAlloc as its
+ * host_ptr argument, and CL_MEM_USE_HOST_PTR is set in its flags argument,
+ * clCreateBuffer will succeed and return a valid non-zero buffer object as
+ * long as the size argument to clCreateBuffer is no larger than the size
+ * argument passed in the original clSVMAlloc call. The new buffer object
+ * returned has the shared memory as the underlying storage." So each such
+ * buffer is still an ordinary cl_mem for every kernel, CLBlast call and
+ * copy, and the host may read and write its storage between commands
+ * (fine-grained SVM is coherent at synchronisation points), which is what
+ * exec/inline.c's host runs do. A sub-buffer's CL_MEM_HOST_PTR is the
+ * parent's host_ptr + its origin (clGetMemObjectInfo; PoCL 3.1 does so).
+ * PoCL 3.1 (lib/CL/clCreateBuffer.c) looks the pointer up in the context's
+ * SVM list and its CPU driver uses mem_host_ptr as the device storage, as
+ * it does for every buffer: no copy, no extra page. The block is freed by
+ * the buffer's destructor callback, which PoCL fires after the driver let
+ * go of the storage and no command uses it any more (a sub-buffer holds
+ * its parent). Large buffers stay ordinary: the host path never touches
+ * them, and PoCL keeps its SVM blocks in a list that clCreateBuffer and
+ * clSVMFree scan linearly, so SVM_MAX_LIVE caps the live small blocks (past
+ * it a small buffer is ordinary, and a run touching it is not inline). */
+#undef CL_TARGET_OPENCL_VERSION
+#define CL_TARGET_OPENCL_VERSION 200 /* clSVMAlloc and clSVMFree (OpenCL 2.0) */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +69,7 @@ typedef struct reservation {
   cl_mem mem;
   bool given_back;          /* by vs__buffer_release; the callback only frees */
   bool idle;                /* in the idle list: not counted in d->mem_in_use */
+  void *svm;                /* the fine-grained SVM storage, freed with the buffer; NULL: ordinary */
   struct reservation *next; /* in its bucket while live */
   struct reservation *idle_next; /* in the idle list, newest first */
 } reservation;
@@ -49,6 +78,12 @@ typedef struct reservation {
 #define IDLE_CAP ((uint64_t)256 << 20)
 /* The most idle buffers kept per device. */
 #define IDLE_MAX 256
+/* The most live SVM-backed small buffers, all devices together: PoCL's SVM
+ * list is scanned at each clCreateBuffer of an SVM pointer and each
+ * clSVMFree, which made 10 000 variables restored one by one 20-50% slower
+ * in CPU time with 2048 of them SVM (docs/execution.md); batch parents,
+ * one per batched initialisation, are not capped. */
+#define SVM_MAX_LIVE 256
 
 /* Live reservations by cl_mem: a chained table that doubles as buffers
  * accumulate (30 000 variables are 30 000 live buffers; a fixed table made
@@ -58,6 +93,7 @@ static struct {
   reservation **bucket;
   size_t mask, count;
   reservation *idle; /* every device's idle buffers, newest first */
+  size_t n_svm;      /* live reservations with SVM storage */
 } live = {.mu = PTHREAD_MUTEX_INITIALIZER};
 
 static size_t hash_of(cl_mem m) {
@@ -163,13 +199,13 @@ static uint64_t idle_cap(const vs_cl_device *d) {
   return quarter < IDLE_CAP ? quarter : IDLE_CAP;
 }
 
-/* An idle buffer of d of exactly `bytes`, counted in use again; NULL when
- * there is none. */
-static cl_mem take_idle(vs_cl_device *d, uint64_t bytes) {
+/* An idle buffer of d of exactly `bytes` (with SVM storage when `svm`),
+ * counted in use again; NULL when there is none. */
+static cl_mem take_idle(vs_cl_device *d, uint64_t bytes, bool svm) {
   cl_mem m = NULL;
   pthread_mutex_lock(&live.mu);
   for (reservation **p = &live.idle; *p; p = &(*p)->idle_next)
-    if ((*p)->d == d && (*p)->bytes == bytes) {
+    if ((*p)->d == d && (*p)->bytes == bytes && (!svm || (*p)->svm)) {
       reservation *r = *p;
       *p = r->idle_next;
       r->idle = false;
@@ -222,13 +258,54 @@ void vs__buffer_recycle(cl_mem m) {
   if (!kept) vs__buffer_release(m);
 }
 
+/* The driver deleted the buffer: its storage is no longer used by it or
+ * by any command, so an SVM block goes too. */
 static void CL_CALLBACK destroyed(cl_mem m, void *user) {
   (void)m;
   reservation *r = user;
   pthread_mutex_lock(&live.mu);
   give_back_locked(r);
+  if (r->svm) live.n_svm--;
   pthread_mutex_unlock(&live.mu);
+  if (r->svm) clSVMFree(r->d->context, r->svm);
   free(r);
+}
+
+void *vs__buffer_host_ptr(cl_mem m) {
+  /* Only this file makes CL_MEM_USE_HOST_PTR buffers, always on an SVM
+   * block: a host pointer is one (CL_MEM_USES_SVM_POINTER would say so too,
+   * but PoCL answers it by scanning its SVM list). */
+  void *p = NULL;
+  if (!m || clGetMemObjectInfo(m, CL_MEM_HOST_PTR, sizeof p, &p, NULL) != CL_SUCCESS) return NULL;
+  return p;
+}
+
+/* A new buffer of d: on a fresh SVM block when `svm` and one can be had
+ * (within SVM_MAX_LIVE when `capped`; *block set), else an ordinary one
+ * (*block NULL). */
+static cl_mem create(vs_cl_device *d, size_t bytes, bool svm, bool capped, void **block, cl_int *err) {
+  *block = NULL;
+  if (svm) {
+    pthread_mutex_lock(&live.mu);
+    bool room = !capped || live.n_svm < SVM_MAX_LIVE;
+    if (room) live.n_svm++; /* reserved; given back below when unused */
+    pthread_mutex_unlock(&live.mu);
+    void *p = room ? clSVMAlloc(d->context, CL_MEM_READ_WRITE | CL_MEM_SVM_FINE_GRAIN_BUFFER, bytes, 0) : NULL;
+    cl_mem m = p ? clCreateBuffer(d->context, CL_MEM_READ_WRITE | CL_MEM_USE_HOST_PTR, bytes, p, err) : NULL;
+    if (m && *err == CL_SUCCESS) {
+      *block = p;
+      return m;
+    }
+    if (m) clReleaseMemObject(m);
+    if (p) clSVMFree(d->context, p);
+    if (room) {
+      pthread_mutex_lock(&live.mu);
+      live.n_svm--;
+      pthread_mutex_unlock(&live.mu);
+    }
+  }
+  *err = CL_SUCCESS; /* no SVM block: an ordinary buffer, which the host path never reads */
+  return clCreateBuffer(d->context, CL_MEM_READ_WRITE, bytes, NULL, err);
 }
 
 void vs__buffer_release(cl_mem m) {
@@ -264,8 +341,8 @@ static cl_mem oom(vs_status *st, const vs_cl_device *d, const vs_shape *shape, v
   return NULL;
 }
 
-cl_mem vs__device_buffer(vs_cl_device *d, size_t bytes, const vs_shape *shape, vs_dtype dtype,
-                         vs_status *st) {
+static cl_mem make_buffer(vs_cl_device *d, size_t bytes, const vs_shape *shape, vs_dtype dtype, bool svm,
+                          bool capped, vs_status *st) {
   char why[160];
   uint64_t in_use = 0;
   if (bytes > d->info.max_alloc_bytes) {
@@ -273,7 +350,9 @@ cl_mem vs__device_buffer(vs_cl_device *d, size_t bytes, const vs_shape *shape, v
              (unsigned long long)d->info.max_alloc_bytes);
     return oom(st, d, shape, dtype, why);
   }
-  cl_mem reused = take_idle(d, bytes);
+  /* A batch parent must be SVM; a small buffer takes the newest idle one,
+   * SVM or not, as before (and as an ordinary buffer past SVM_MAX_LIVE). */
+  cl_mem reused = take_idle(d, bytes, svm && !capped);
   if (reused) return reused;
   if (!reserve(d, bytes, &in_use)) {
     snprintf(why, sizeof why, "%zu bytes exceed the device's free memory (%llu of %llu bytes in use)", bytes,
@@ -288,11 +367,12 @@ cl_mem vs__device_buffer(vs_cl_device *d, size_t bytes, const vs_shape *shape, v
   }
   make_room(d, false);
   cl_int err = CL_SUCCESS;
-  cl_mem m = clCreateBuffer(d->context, CL_MEM_READ_WRITE, bytes, NULL, &err);
+  void *block = NULL;
+  cl_mem m = create(d, bytes, svm, capped, &block, &err);
   if (!m || err != CL_SUCCESS) { /* the driver's own limit: once more without idle buffers */
     make_room(d, true);
     err = CL_SUCCESS;
-    m = clCreateBuffer(d->context, CL_MEM_READ_WRITE, bytes, NULL, &err);
+    m = create(d, bytes, svm, capped, &block, &err);
   }
   if (!m || err != CL_SUCCESS) {
     free(r);
@@ -300,12 +380,14 @@ cl_mem vs__device_buffer(vs_cl_device *d, size_t bytes, const vs_shape *shape, v
     snprintf(why, sizeof why, "%zu bytes: %s", bytes, vs__cl_error_name(err));
     return oom(st, d, shape, dtype, why);
   }
-  *r = (reservation){.d = d, .bytes = bytes, .mem = m};
+  *r = (reservation){.d = d, .bytes = bytes, .mem = m, .svm = block};
   pthread_mutex_lock(&live.mu);
   bool kept = insert_locked(r);
+  if (!kept && block) live.n_svm--;
   pthread_mutex_unlock(&live.mu);
   if (!kept) {
-    clReleaseMemObject(m);
+    clReleaseMemObject(m); /* unused by any command: deleted now, the block free after it */
+    if (block) clSVMFree(d->context, block);
     free(r);
     atomic_fetch_sub(&d->mem_in_use, bytes);
     snprintf(why, sizeof why, "%zu bytes: out of host memory", bytes);
@@ -315,11 +397,23 @@ cl_mem vs__device_buffer(vs_cl_device *d, size_t bytes, const vs_shape *shape, v
   if (err != CL_SUCCESS) { /* no callback: give back and free here */
     pthread_mutex_lock(&live.mu);
     give_back_locked(r);
+    if (block) live.n_svm--;
     pthread_mutex_unlock(&live.mu);
     clReleaseMemObject(m);
+    if (block) clSVMFree(d->context, block);
     free(r);
     snprintf(why, sizeof why, "%zu bytes: clSetMemObjectDestructorCallback: %s", bytes, vs__cl_error_name(err));
     return oom(st, d, shape, dtype, why);
   }
   return m;
+}
+
+cl_mem vs__device_buffer(vs_cl_device *d, size_t bytes, const vs_shape *shape, vs_dtype dtype,
+                         vs_status *st) {
+  return make_buffer(d, bytes, shape, dtype, d->host_shared && bytes <= VS_SVM_SMALL_BYTES, true, st);
+}
+
+cl_mem vs__device_buffer_shared(vs_cl_device *d, size_t bytes, const vs_shape *shape, vs_dtype dtype,
+                                vs_status *st) {
+  return make_buffer(d, bytes, shape, dtype, d->host_shared, false, st);
 }

@@ -2,6 +2,12 @@
  * indices and TF-style names. The registry is built once (pthread_once) and
  * its lazily created contexts, queues and programs are guarded by one mutex.
  * It is the library's only global mutable state. */
+/* OpenCL 2.0's CL_DEVICE_SVM_CAPABILITIES (the project targets 1.2; the
+ * query is only answered by 2.0+ devices, and fails harmlessly on others);
+ * the queues stay 1.2's clCreateCommandQueue, which 2.0 deprecates. */
+#undef CL_TARGET_OPENCL_VERSION
+#define CL_TARGET_OPENCL_VERSION 200
+#define CL_USE_DEPRECATED_OPENCL_1_2_APIS
 #include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -85,6 +91,10 @@ static void discover(void) {
     reg.init_code = VS_INVALID_ARGUMENT;
     return;
   }
+  /* VARSCOPE_INLINE=0 (A/B only): no SVM storage and no host runs, the
+   * path every device took before exec/inline.c. */
+  const char *inl = getenv("VARSCOPE_INLINE");
+  bool inline_on = !(inl && strcmp(inl, "0") == 0);
   cl_uint np = 0;
   cl_int err = clGetPlatformIDs(0, NULL, &np);
   if (err == CL_PLATFORM_NOT_FOUND_KHR || np == 0) return; /* no platform: zero devices */
@@ -153,6 +163,10 @@ static void discover(void) {
       atomic_init(&d->mem_in_use, 0);
       in->fp64 = strstr(ext, "cl_khr_fp64") != NULL;
       d->max_work_group = wg ? wg : 1;
+      /* Fails (caps 0) on a device below OpenCL 2.0, which has no SVM. */
+      cl_device_svm_capabilities svm = 0;
+      if (clGetDeviceInfo(ids[k], CL_DEVICE_SVM_CAPABILITIES, sizeof svm, &svm, NULL) != CL_SUCCESS) svm = 0;
+      d->host_shared = inline_on && (type & CL_DEVICE_TYPE_CPU) && (svm & CL_DEVICE_SVM_FINE_GRAIN_BUFFER);
       reg.n++;
     }
   }

@@ -53,7 +53,20 @@ typedef struct vs_cl_device {
    * buffers are released from any thread, and by the driver's destructor
    * callbacks. */
   _Atomic uint64_t mem_in_use;
+  /* The device's cores are the host's (CL_DEVICE_TYPE_CPU) and it shares
+   * fine-grained SVM buffers with the host (CL_DEVICE_SVM_FINE_GRAIN_BUFFER),
+   * and $VARSCOPE_INLINE is not "0": small buffers get SVM storage that the
+   * host may read and write between commands (device_memory.c), and small
+   * plans run on the calling thread (exec/inline.c). Set once when the
+   * registry is built. */
+  bool host_shared;
 } vs_cl_device;
+
+/* Buffers of at most this many bytes get fine-grained SVM storage on a
+ * host_shared device (device_memory.c): every value the host path of a
+ * run may touch is at most this size (exec/inline.c's threshold is this
+ * over the largest element, 8 bytes). */
+#define VS_SVM_SMALL_BYTES ((size_t)128 << 10)
 
 /* Records an OpenCL failure: RESOURCE_EXHAUSTED for the out-of-memory
  * codes, INTERNAL otherwise, naming the call and the CL error. */
@@ -105,6 +118,20 @@ char *vs__cache_dir(void);
  * allocated or counted then. Thread safe. */
 cl_mem vs__device_buffer(vs_cl_device *d, size_t bytes, const vs_shape *shape, vs_dtype dtype,
                          vs_status *st);
+
+/* The same, with fine-grained SVM storage whatever its size on a
+ * host_shared device (a batch parent, whose sub-buffers are variables the
+ * host path may touch); elsewhere as vs__device_buffer. Thread safe. */
+cl_mem vs__device_buffer_shared(vs_cl_device *d, size_t bytes, const vs_shape *shape, vs_dtype dtype,
+                                vs_status *st);
+
+/* The host address of a buffer's storage when that storage is fine-grained
+ * SVM (made here on a host_shared device, or a sub-buffer of one); NULL
+ * otherwise. The host may read and write it only while no command that
+ * uses the buffer is queued or running (OpenCL 2.0+: fine-grained SVM is
+ * coherent at synchronisation points, a finished queue being one). Thread
+ * safe; one clGetMemObjectInfo. */
+void *vs__buffer_host_ptr(cl_mem m);
 
 /* Releases varscope's reference to a buffer and gives its bytes back to
  * the device's count at once (kernels still queued on it keep it alive in

@@ -7,6 +7,7 @@
 
 #include "ops/ops_internal.h"
 #include "placement/placement_internal.h"
+#include "exec/inline.h"
 #include "exec/plan.h"
 #include "kernels/kernels_internal.h"
 #include "session/session_internal.h"
@@ -445,7 +446,17 @@ unlock_graph:
    * at their creation and this session's state: other threads may grow the
    * graph meanwhile (graph_internal.h's locking rule). */
   vs__unlock(g);
-  if (!p || !own_queues(s, p, st)) goto out_session;
+  if (!p) goto out_session;
+  /* A small plan on a host_shared device runs on this thread when its
+   * variables allow (exec/inline.h): no command at all. Nothing of this
+   * session is queued now: every run below ends with its queues finished
+   * (the blocking fetch reads or clFinish at out:), and the direct variable
+   * accesses further down use blocking commands under run_mu too. */
+  if (p->inl && vs__inline_run(s, p, fetches, fetch_values, nfetches, st)) {
+    p->runs++;
+    goto out_session;
+  }
+  if (!own_queues(s, p, st)) goto out_session;
   p->runs++;
   vs_run r = {.s = s, .plan = p, .values = p->values};
   vs__queue_bind(s->queues, s->n_queues); /* this run's commands: the session's own queues */

@@ -66,6 +66,8 @@ struct vs_session {
   uint64_t entropy;           /* seeds for ops with no seed at all */
   struct vs_plan *plans;      /* compiled run plans, most recently used first (exec/plan.h) */
   uint64_t plan_builds;
+  uint64_t inline_runs;       /* runs that ran on the host (exec/inline.h) */
+  bool inline_off;            /* tests: every run takes the device path */
   /* TF places the whole graph before a run: the ops checked for a kernel so
    * far (graph ops [0, kernels_checked)) and the first without one, which
    * fails every later run, cached plans included (exec/plan.c). Ops are
