@@ -168,6 +168,26 @@ Test(conv_tuning, every_candidate_of_the_search_verifies) {
   vs_status_free(st);
 }
 
+Test(conv_tuning, every_candidate_of_a_strided_search_verifies) {
+  /* The same search on a stride-2 family (3x3, 4 -> 16 on 1x7x7: 4x4
+   * outputs), where the strip sets run the strided strip: none may be
+   * wrong or fail. Phase 1 as above but the strip's (rm - 1) x 2 + 3
+   * input pixels within VS_CONV_STRIP_MAX_PX (24) leave it rm 2..10: 8 +
+   * 8 + 5 sets, one the default (the strided strip rm 8 nv 1); then 14
+   * and 3 as above. */
+  vs_conv_tune_opts o = {.c = 4, .k = 16, .kh = 3, .kw = 3, .n = 1, .h = 7, .w = 7, .stride = 2, .budget_s = 1e9};
+  o.progress = count_progress;
+  vs_conv_tune_result res;
+  vs_status *st = vs_status_new();
+  vs_device_tune_conv(0, &o, &res, st);
+  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
+  cr_assert_eq(res.wrong, 0);
+  cr_assert_eq(res.failed, 0);
+  cr_assert_eq(res.tried, 37, "tried %zu", res.tried);
+  cr_assert_eq(progress_lines, 38, "one line per candidate, the default's place included: %d", progress_lines);
+  vs_status_free(st);
+}
+
 Test(conv_tuning, bad_sizes_are_refused) {
   vs_conv_tune_result res;
   vs_status *st = vs_status_new();
