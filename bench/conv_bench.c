@@ -1,5 +1,5 @@
-/* conv_bench - GFLOP/s of conv2d + bias_add + relu forward (NHWC, SAME,
- * stride 1) on every OpenCL device present, against the device's measured
+/* conv_bench - GFLOP/s of conv2d + bias_add + relu forward (NHWC, SAME;
+ * stride 1, and stride 2 for the downsampling layers from case 5 on) on every OpenCL device present, against the device's measured
  * fp32 peak and TensorFlow's CPU build on the same shapes in the same run
  * (bench/conv_tf.py in the oracle's venv, run to completion before any
  * OpenCL call: see peer.h), with the ratio varscope / TF (above 1: faster);
@@ -32,15 +32,28 @@
 typedef struct shape_case {
   const char *what;
   int n, h, w, c, k, kh, kw;
+  int stride; /* both spatial strides; the output is ceil(h / stride) x ceil(w / stride) (SAME) */
 } shape_case;
 
 static const shape_case CASES[] = {
-    {"image filter 5x5 32->32", 8, 64, 64, 32, 32, 5, 5},
-    {"image filter 5x5 32->32", 32, 64, 64, 32, 32, 5, 5},
-    {"image filter 5x5 32->32", 8, 128, 128, 32, 32, 5, 5},
-    {"image filter 5x5 32->32", 32, 128, 128, 32, 32, 5, 5},
-    {"3x3 64->64", 8, 64, 64, 64, 64, 3, 3},
+    {"image filter 5x5 32->32", 8, 64, 64, 32, 32, 5, 5, 1},
+    {"image filter 5x5 32->32", 32, 64, 64, 32, 32, 5, 5, 1},
+    {"image filter 5x5 32->32", 8, 128, 128, 32, 32, 5, 5, 1},
+    {"image filter 5x5 32->32", 32, 128, 128, 32, 32, 5, 5, 1},
+    {"3x3 64->64", 8, 64, 64, 64, 64, 3, 3, 1},
+    /* the downsampling layers of ResNet / VGG-style networks */
+    {"3x3/2 64->64", 8, 64, 64, 64, 64, 3, 3, 2},
+    {"3x3/2 32->64", 8, 128, 128, 32, 64, 3, 3, 2},
+    {"1x1/2 64->128", 8, 64, 64, 64, 128, 1, 1, 2},
 };
+
+/* Multiply-adds of a case times two: the output pixels (SAME: the input's
+ * extent over the stride, rounded up), each a KH*KW*C dot product per
+ * filter. */
+static double case_flop(const shape_case *sc) {
+  double oh = (sc->h + sc->stride - 1) / sc->stride, ow = (sc->w + sc->stride - 1) / sc->stride;
+  return 2.0 * sc->n * oh * ow * sc->kh * sc->kw * sc->c * sc->k;
+}
 
 /* CPU seconds of this process, all its threads (the device's, on a CPU
  * device): on a machine shared with other work, wall time measures the
@@ -70,7 +83,7 @@ static bool device_seconds(const shape_case *sc, size_t dev, int reps, const cha
   vs_var *f = vs_get_variable(g, "f", &(vs_var_opts){.shape = VS_SHAPE(sc->kh, sc->kw, sc->c, sc->k),
                                                       .initializer = vs_glorot_uniform_initializer(2)}, st);
   vs_var *b = vs_get_variable(g, "b", &(vs_var_opts){.shape = VS_SHAPE(sc->k), .initializer = vs_zeros_initializer()}, st);
-  vs_output y = vs_conv2d(g, vs_var_value(x), vs_var_value(f), &(vs_conv2d_opts){.padding = "SAME"}, st);
+  vs_output y = vs_conv2d(g, vs_var_value(x), vs_var_value(f), &(vs_conv2d_opts){.padding = "SAME", .strides = {1, sc->stride, sc->stride, 1}}, st);
   y = vs_relu(g, vs_bias_add(g, y, vs_var_value(b), NULL, st), NULL, st);
   vs_op *init = vs_global_variables_initializer(g, st);
   vs_device_pop(g, st);
@@ -115,10 +128,15 @@ static float *random_array(size_t n, unsigned seed) {
   return a;
 }
 
-/* Host baseline: im2col into a buffer, one sgemm, bias+relu. */
+/* Host baseline: im2col into a buffer, one sgemm, bias+relu. SAME padding
+ * as TF places it: the total (oh-1)*stride + k - h, its smaller half
+ * before. */
 static double openblas_seconds(const shape_case *sc, int reps) {
-  int ph = (sc->kh - 1) / 2, pw = (sc->kw - 1) / 2;
-  size_t M = (size_t)sc->n * sc->h * sc->w, KC = (size_t)sc->kh * sc->kw * sc->c;
+  int s = sc->stride, oh = (sc->h + s - 1) / s, ow = (sc->w + s - 1) / s;
+  int ph = ((oh - 1) * s + sc->kh - sc->h) / 2, pw = ((ow - 1) * s + sc->kw - sc->w) / 2;
+  if (ph < 0) ph = 0;
+  if (pw < 0) pw = 0;
+  size_t M = (size_t)sc->n * oh * ow, KC = (size_t)sc->kh * sc->kw * sc->c;
   float *x = random_array((size_t)sc->n * sc->h * sc->w * sc->c, 1), *f = random_array(KC * sc->k, 2);
   float *cols = malloc(M * KC * sizeof *cols), *out = malloc(M * sc->k * sizeof *out);
   double *t = calloc((size_t)reps, sizeof *t), med = -1;
@@ -126,12 +144,12 @@ static double openblas_seconds(const shape_case *sc, int reps) {
     for (int rep = -1; rep < reps; rep++) {
       double t0 = now();
       for (int n = 0; n < sc->n; n++)
-        for (int i = 0; i < sc->h; i++)
-          for (int j = 0; j < sc->w; j++) {
-            float *row = cols + (((size_t)n * sc->h + i) * sc->w + j) * KC;
+        for (int i = 0; i < oh; i++)
+          for (int j = 0; j < ow; j++) {
+            float *row = cols + (((size_t)n * oh + i) * ow + j) * KC;
             for (int a = 0; a < sc->kh; a++)
               for (int b = 0; b < sc->kw; b++) {
-                int ih = i - ph + a, iw = j - pw + b;
+                int ih = i * s - ph + a, iw = j * s - pw + b;
                 float *dst = row + ((size_t)a * sc->kw + b) * sc->c;
                 if (ih < 0 || ih >= sc->h || iw < 0 || iw >= sc->w) memset(dst, 0, sc->c * sizeof *dst);
                 else memcpy(dst, x + (((size_t)n * sc->h + ih) * sc->w + iw) * sc->c, sc->c * sizeof *dst);
@@ -196,7 +214,7 @@ int main(int argc, char **argv) {
   vs_status *st = vs_status_new();
   size_t ndev = vs_num_devices(st);
   const char *algo = getenv("VARSCOPE_CONV");
-  printf("conv2d + bias_add + relu forward, NHWC, SAME, stride 1; median of %d runs; algorithm %s\n", reps,
+  printf("conv2d + bias_add + relu forward, NHWC, SAME, stride 1 (/2: stride 2); median of %d runs; algorithm %s\n", reps,
          nsets ? "per row (--set: the sets take turns run by run)" : algo ? algo : "auto");
   printf("peer: %s\n", peer.label[0] ? peer.label : peer.why);
   for (size_t d = 0; d < ndev; d++) {
@@ -209,7 +227,7 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < NCASES; i++) {
       if (!want[i]) continue;
       const shape_case *sc = &CASES[i];
-      double flop = 2.0 * sc->n * sc->h * sc->w * sc->kh * sc->kw * sc->c * sc->k;
+      double flop = case_flop(sc);
       double wall[MAX_SETS], cpu[MAX_SETS];
       char shape[48];
       snprintf(shape, sizeof shape, "%dx%dx%dx%d", sc->n, sc->h, sc->w, sc->c);
@@ -240,7 +258,7 @@ int main(int argc, char **argv) {
   for (size_t i = 0; i < NCASES; i++) {
     if (!want[i]) continue;
     const shape_case *sc = &CASES[i];
-    double flop = 2.0 * sc->n * sc->h * sc->w * sc->kh * sc->kw * sc->c * sc->k, s = openblas_seconds(sc, reps);
+    double flop = case_flop(sc), s = openblas_seconds(sc, reps);
     char shape[48];
     snprintf(shape, sizeof shape, "%dx%dx%dx%d", sc->n, sc->h, sc->w, sc->c);
     printf("  %-26s %-18s %10.2f %10.1f\n", sc->what, shape, s * 1e3, flop / s / 1e9);

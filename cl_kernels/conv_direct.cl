@@ -7,8 +7,9 @@
  * (conv_internal.h's rw): conv2d (RM pixels anywhere in the output),
  * conv2d_rows (a whole output row, filter row by filter row) and
  * conv2d_strip (RM pixels of one row, each input pixel fed to every tap
- * that reads it: stride 1 along the width only), the last also blocked
- * across RH output rows (conv2d_strip_rows, when the host defines RH).
+ * that reads it: a compile-time stride SSW along the width, no dilation
+ * there), the last also blocked across RH output rows (conv2d_strip_rows,
+ * when the host defines RH).
  * T float/double, VEC in {1, 2, 4, 8, 16}, RM rows, NV vectors; the host
  * picks VEC * NV to divide K. */
 #ifdef VS_FP64
@@ -193,32 +194,45 @@ __kernel void conv2d_rows(__global T *out, __global const T *in, __global const 
   }
 }
 
+/* The strip forms' stride along the width, a compile-time constant (the
+ * host defines SSW for a strided width) so the tap a pixel feeds is known
+ * when the loops unroll; STRIP_PX: the input pixels a strip of RM outputs
+ * reads, output r and tap kw reading pixel r * SSW + kw. */
+#ifndef SSW
+#define SSW 1
+#endif
+#define STRIP_PX ((RM - 1) * SSW + KW_)
+
 /* The strip forms' channel loop: for each input channel c, the KW x NV
  * filter vectors of one filter row (f: its first, at channel 0) loaded
- * once, and each of the RM + KW - 1 input pixels px[j] broadcast once and
- * fed to every tap that reads it (output r = j - kw). A macro, as
- * ACCUMULATE_CHANNELS, so acc stays in registers. */
+ * once, and each of the STRIP_PX input pixels px[j] broadcast once and
+ * fed to every tap that reads it (output r = (j - kw) / SSW where SSW
+ * divides j - kw; every condition folds away as the loops unroll). A
+ * macro, as ACCUMULATE_CHANNELS, so acc stays in registers. */
 #define STRIP_CHANNELS(acc, px, f)                                                                    \
   _Pragma("unroll UNROLL_C") for (int c = 0; c < C_; c++) {                                           \
     TV w[KW_][NV];                                                                                    \
     _Pragma("unroll") for (int kw = 0; kw < KW_; kw++)                                                \
       _Pragma("unroll") for (int v = 0; v < NV; v++) w[kw][v] = LOADV(f, ((ulong)kw * C_ + c) * K_ + v * VEC); \
-    _Pragma("unroll") for (int j = 0; j < RM + KW_ - 1; j++) {                                        \
+    _Pragma("unroll") for (int j = 0; j < STRIP_PX; j++) {                                            \
       TV x = (TV)px[j][c];                                                                            \
-      _Pragma("unroll") for (int kw = 0; kw < KW_; kw++) if (j - kw >= 0 && j - kw < RM)              \
-        _Pragma("unroll") for (int v = 0; v < NV; v++) acc[j - kw][v] = fma(x, w[kw][v], acc[j - kw][v]); \
+      _Pragma("unroll") for (int kw = 0; kw < KW_; kw++)                                              \
+        if (j - kw >= 0 && (j - kw) % SSW == 0 && (j - kw) / SSW < RM)                                \
+          _Pragma("unroll") for (int v = 0; v < NV; v++)                                              \
+            acc[(j - kw) / SSW][v] = fma(x, w[kw][v], acc[(j - kw) / SSW][v]);                        \
     }                                                                                                 \
   }
 
-/* The strip form, for stride 1 along the width without dilation there:
- * one work-item per RM consecutive output pixels of one output row and NV
+/* The strip form, for a width with stride SSW and no dilation: one
+ * work-item per RM consecutive output pixels of one output row and NV
  * vectors of channels, its accumulators held across the whole filter. For
  * each filter row and input channel it loads the KW x NV filter vectors
- * once and broadcasts each of the RM + KW - 1 input pixels the strip reads
- * once, feeding it to every tap that uses it: RM x KW x NV fused
- * multiply-adds per KW x NV + RM + KW - 1 loads, where the per-pixel form
- * loads RM + NV values per RM x NV (the input pixel of output r and tap kw
- * is r + kw). Global size: (K / (VEC * NV), N * OH * ceil(OW / RM)). */
+ * once and broadcasts each of the (RM - 1) x SSW + KW input pixels the
+ * strip reads once, feeding it to every tap that uses it: RM x KW x NV
+ * fused multiply-adds per KW x NV + (RM - 1) x SSW + KW loads, where the
+ * per-pixel form loads RM + NV values per RM x NV (the input pixel of
+ * output r and tap kw is r x SSW + kw; at stride 2 and KW 3 each pixel
+ * still feeds about 1.5 taps). Global size: (K / (VEC * NV), N * OH * ceil(OW / RM)). */
 __kernel void conv2d_strip(__global T *out, __global const T *in, __global const T *filter, __global const T *zeros,
                            __global const T *bias, const int H, const int W, const int PT, const int PL, const int OH,
                            const int OW, const int SH, const int SW, const int DH, const int DW, const ulong M,
@@ -237,9 +251,9 @@ __kernel void conv2d_strip(__global T *out, __global const T *in, __global const
   for (int kh = 0; kh < KH_; kh++) {
     int ih = oh * SH - PT + kh * DH;
     if ((uint)ih >= (uint)H) continue; /* the filter row falls in the padding */
-    __global const T *px[RM + KW_ - 1];
+    __global const T *px[STRIP_PX];
 #pragma unroll
-    for (int j = 0; j < RM + KW_ - 1; j++) px[j] = TAP(ih, ow0 - PL + j, nrow);
+    for (int j = 0; j < STRIP_PX; j++) px[j] = TAP(ih, ow0 * SSW - PL + j, nrow);
     __global const T *f = filter + (ulong)kh * KW_ * C_ * K_ + kv;
     STRIP_CHANNELS(acc, px, f);
   }
@@ -289,9 +303,9 @@ __kernel void conv2d_strip_rows(__global T *out, __global const T *in, __global 
 #pragma unroll
         for (int v = 0; v < NV; v++)
           acc[r][v] = first || (ulong)r >= count ? (TV)0 : LOADV(o, (ulong)r * K_ + v * VEC);
-      __global const T *px[RM + KW_ - 1];
+      __global const T *px[STRIP_PX];
 #pragma unroll
-      for (int j = 0; j < RM + KW_ - 1; j++) px[j] = TAP(ih, ow0 - PL + j, nrow);
+      for (int j = 0; j < STRIP_PX; j++) px[j] = TAP(ih, ow0 * SSW - PL + j, nrow);
       STRIP_CHANNELS(acc, px, f);
 #pragma unroll
       for (int r = 0; r < RM; r++)

@@ -144,28 +144,43 @@ Test(conv_tuning, lines_of_the_previous_version_or_out_of_range_are_never_misrea
   free(c);
 }
 
-Test(conv_tuning, every_candidate_of_the_search_verifies) {
-  /* The real search over this family's parameter space, each candidate's
-   * whole output checked against the host: none may be wrong or fail. */
-  /* 3x3, 4 -> 16 channels (VEC 16, so only nv 1 fits) on 1x7x7, with no
-   * time limit: the whole search runs. */
-  vs_conv_tune_opts o = {.c = 4, .k = 16, .kh = 3, .kw = 3, .n = 1, .h = 7, .w = 7, .budget_s = 1e9};
+/* The real search over a family's parameter space (o, with no time
+ * limit: the whole search runs), each candidate's whole output checked
+ * against the host: none may be wrong or fail, and it tries `tried`
+ * candidates, one progress line each plus the default's. */
+static void search_verifies(vs_conv_tune_opts o, size_t tried) {
   o.progress = count_progress;
+  o.budget_s = 1e9;
   vs_conv_tune_result res;
   vs_status *st = vs_status_new();
   vs_device_tune_conv(0, &o, &res, st);
   cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
   cr_assert_eq(res.wrong, 0);
   cr_assert_eq(res.failed, 0);
-  /* Register tiles of the three forms, rm 2..16 step 2 with nv 1: 3 x 8
+  cr_assert_eq(res.tried, tried, "tried %zu", res.tried);
+  cr_assert_eq(progress_lines, (int)tried + 1, "one line per candidate, the default's place included: %d",
+               progress_lines);
+  vs_status_free(st);
+}
+
+Test(conv_tuning, every_candidate_of_the_search_verifies) {
+  /* 3x3, 4 -> 16 channels (VEC 16, so only nv 1 fits) on 1x7x7.
+   * Register tiles of the three forms, rm 2..16 step 2 with nv 1: 3 x 8
    * (the strip's 3 filter vectors and 16 accumulators fit too), one of
    * them the default (rm 8 with the nv that fits; not run again); then 3
    * unrollings x 5 work-group heights around the best tile, less the one
    * phase 1 ran: 14; then the fastest strip set across 2, 4 and 8 of the
    * 7 output rows: 3. */
-  cr_assert_eq(res.tried, 40, "tried %zu", res.tried);
-  cr_assert_eq(progress_lines, 41, "one line per candidate, the default's place included: %d", progress_lines);
-  vs_status_free(st);
+  search_verifies((vs_conv_tune_opts){.c = 4, .k = 16, .kh = 3, .kw = 3, .n = 1, .h = 7, .w = 7}, 40);
+}
+
+Test(conv_tuning, every_candidate_of_a_strided_search_verifies) {
+  /* The same family at stride 2 (4x4 outputs), where the strip sets run
+   * the strided strip. Phase 1 as above but the strip's (rm - 1) x 2 + 3
+   * input pixels within VS_CONV_STRIP_MAX_PX (24) leave it rm 2..10: 8 +
+   * 8 + 5 sets, one the default (the strided strip rm 8 nv 1); then 14
+   * and 3 as above. */
+  search_verifies((vs_conv_tune_opts){.c = 4, .k = 16, .kh = 3, .kw = 3, .n = 1, .h = 7, .w = 7, .stride = 2}, 37);
 }
 
 Test(conv_tuning, bad_sizes_are_refused) {

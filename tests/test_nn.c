@@ -31,11 +31,11 @@ static float *random_array(size_t n, unsigned seed) {
 
 /* Every conv2d numerics test runs each device algorithm in turn (conv2d.c):
  * VARSCOPE_CONV forces one per run; the direct kernel in its three forms
- * (the default strip, which runs per pixel on a strided or dilated width;
- * row-walking and per-pixel ones with an odd tile, unrolling and
+ * (the default strip, strided where the width is, per pixel on a dilated
+ * width; row-walking and per-pixel ones with an odd tile, unrolling and
  * work-group) and the strip blocked across 3 output rows (rh 3: most output
  * heights here, 1, 4, 5, 7 and 16, leave a last block of 1 or 2 rows; on a
- * strided or dilated width it runs per pixel); the implicit GEMM single- and
+ * dilated width it runs per pixel); the implicit GEMM single- and
  * double-buffered with tiles no shape here fills. */
 static const char *const ALGOS[] = {"direct", "direct:5,1,3,2,1", "direct:5,1,2,3,0", "direct:3,1,1,2,2,3",
                                     "im2col", "convgemm", "igemm:16,16,8,4,4,2", "igemm:32,32,16,8,8,4,1"};
@@ -80,9 +80,10 @@ typedef struct conv_case {
   bool same, bias, relu;
 } conv_case;
 
-/* Builds conv2d(+bias_add)(+relu) over a placeholder, runs it, compares with
- * a host reference computed here. */
-static void check_conv(conv_case cc) {
+/* Builds conv2d(+bias_add)(+relu) over a placeholder, runs it under each
+ * of the nalgos VARSCOPE_CONV values in algos, each output buffer first
+ * poisoned with NaN, and compares with a host reference computed here. */
+static void check_conv_algos(conv_case cc, const char *const *algos, size_t nalgos) {
   vs_shape xs = VS_SHAPE(cc.n, cc.h, cc.w, cc.c);
   size_t nx = (size_t)vs_shape_num_elements(xs), nf = (size_t)cc.kh * cc.kw * cc.c * cc.k;
   float *xd = random_array(nx, 7), *fd = random_array(nf, 11), *bd = random_array((size_t)cc.k, 13);
@@ -102,8 +103,8 @@ static void check_conv(conv_case cc) {
   int pt = cc.same ? ((oh - 1) * cc.sh + eh - cc.h) / 2 : 0, pl = cc.same ? ((ow - 1) * cc.sw + ew - cc.w) / 2 : 0;
   if (pt < 0) pt = 0;
   if (pl < 0) pl = 0;
-  for (size_t algo = 0; algo < sizeof ALGOS / sizeof ALGOS[0]; algo++) {
-  setenv("VARSCOPE_CONV", ALGOS[algo], 1);
+  for (size_t algo = 0; algo < nalgos; algo++) {
+  setenv("VARSCOPE_CONV", algos[algo], 1);
   poison_idle_buffers((size_t)cc.n * oh * ow * cc.k);
   vs_tensor *t = run1(x, xd, xs, y);
   const float *got = vs_tensor_data(t);
@@ -125,14 +126,59 @@ static void check_conv(conv_case cc) {
             }
           if (cc.relu && acc < 0) acc = 0;
           double v = got[((n * oh + i) * ow + j) * cc.k + k];
-          cr_assert(fabs(v - acc) <= 1e-5 * (1 + mag), "%s: out[%d,%d,%d,%d] = %.7g, want %.7g", ALGOS[algo], n, i, j,
+          cr_assert(fabs(v - acc) <= 1e-5 * (1 + mag), "%s: out[%d,%d,%d,%d] = %.7g, want %.7g", algos[algo], n, i, j,
                     k, v, acc);
         }
   vs_tensor_free(t);
   }
+  unsetenv("VARSCOPE_CONV");
   free(xd);
   free(fd);
   free(bd);
+}
+
+/* check_conv_algos under every algorithm of ALGOS. */
+static void check_conv(conv_case cc) { check_conv_algos(cc, ALGOS, sizeof ALGOS / sizeof ALGOS[0]); }
+
+/* The strided strip (conv_direct.cl's SSW): strip sets (rw 2) whose
+ * (rm - 1) x SW + KW input pixels stay within conv_internal.h's
+ * VS_CONV_STRIP_MAX_PX (24) at the strides and filter widths below up to
+ * stride 3, so each runs as the strip, not the per-pixel fallback: rm 3
+ * (rh 1 and 2), rm 5 with 2 rows, rm 7, and the default (rm 8). The sets
+ * with 2 vectors (the default, rm 3 nv 2) fit only K = 32 (vectors of 16)
+ * in the first test; elsewhere they run per pixel with one vector. Output
+ * widths 7, 5 and 10 leave a partial last strip for rm 3, 5, 7 or 8. */
+static const char *const STRIDED_STRIPS[] = {"direct", "direct:3,2,1,2,2", "direct:3,1,2,1,2,2", "direct:5,1,1,3,2,2",
+                                             "direct:7,1,1,2,2"};
+#define NSTRIPS (sizeof STRIDED_STRIPS / sizeof *STRIDED_STRIPS)
+
+Test(nn, conv2d_strided_strip_stride2_same_bias_relu) {
+  /* 9x13 input, 3x3 filter, stride 2 SAME: 5x7 outputs, padding 1 on
+   * each side of the width (the strip's first and last pixels read it). */
+  check_conv_algos((conv_case){2, 9, 13, 5, 3, 3, 32, 2, 2, 1, 1, true, true, true}, STRIDED_STRIPS, NSTRIPS);
+}
+Test(nn, conv2d_strided_strip_stride3_valid_bias) {
+  /* 3x3 stride 3 VALID over 10x17: 3x5 outputs, no pixel read twice. */
+  check_conv_algos((conv_case){1, 10, 17, 3, 3, 3, 4, 3, 3, 1, 1, false, true, false}, STRIDED_STRIPS, NSTRIPS);
+}
+Test(nn, conv2d_strided_strip_stride2_5x5_same_relu) {
+  /* 5x5 stride 2 SAME over 7x20: 4x10 outputs, padding 1 before and 2
+   * after along the width; rm 8 reads 19 pixels. */
+  check_conv_algos((conv_case){1, 7, 20, 2, 5, 5, 6, 2, 2, 1, 1, true, false, true}, STRIDED_STRIPS, NSTRIPS);
+}
+Test(nn, conv2d_strided_strip_1x1_stride2_and_unequal_strides) {
+  /* A 1x1 stride-2 conv (a GEMM over every other pixel) and stride 3
+   * across, 1 down with a 2x4 filter. */
+  check_conv_algos((conv_case){2, 6, 11, 7, 1, 1, 5, 2, 2, 1, 1, true, true, true}, STRIDED_STRIPS, NSTRIPS);
+  check_conv_algos((conv_case){1, 5, 16, 3, 2, 4, 4, 1, 3, 1, 1, true, true, false}, STRIDED_STRIPS, NSTRIPS);
+}
+Test(nn, conv2d_strided_strip_sets_on_dilated_or_too_wide_strides_fall_back) {
+  /* A width dilated as well as strided has no strip: every set runs per
+   * pixel (conv2d.c's fallback). Stride 4 with KW 3: rm 3 and 5 run as
+   * strips (11 and 19 pixels), rm 7 and 8 (27 and 31, past the bound) per
+   * pixel. All exact. */
+  check_conv_algos((conv_case){1, 9, 14, 2, 3, 3, 4, 2, 2, 1, 2, true, true, true}, STRIDED_STRIPS, NSTRIPS);
+  check_conv_algos((conv_case){1, 6, 23, 3, 3, 3, 4, 2, 4, 1, 1, true, true, true}, STRIDED_STRIPS, NSTRIPS);
 }
 
 /* ---- host reference on odd shapes ---- */

@@ -71,11 +71,12 @@ int vs__conv_direct_vec(const vs_conv_geom *g) {
 
 bool vs__conv_direct_fits(const vs_conv_geom *g, vs_conv_algo a) {
   int vec = vs__conv_direct_vec(g);
-  /* The strip form reads input pixel r + kw for output r and tap kw: stride
-   * 1 and no dilation along the width; its KW x NV filter vectors are
-   * registers and its RM + KW - 1 pixel pointers unrolled code, hence the
-   * bound on KW. */
-  bool strip_fits = g->SW == 1 && g->DW == 1 && g->KW <= VS_CONV_STRIP_MAX_KW;
+  /* The strip form reads input pixel r * SW + kw for output r and tap kw
+   * (SW a compile-time constant of its program): no dilation along the
+   * width; its KW x NV filter vectors are registers and its (RM - 1) x SW
+   * + KW pixel pointers unrolled code, hence the bounds. */
+  bool strip_fits = g->SW <= VS_CONV_STRIP_MAX_SW && g->DW == 1 && g->KW <= VS_CONV_STRIP_MAX_KW &&
+                    (a.rm - 1) * g->SW + g->KW <= VS_CONV_STRIP_MAX_PX;
   return a.rm >= 1 && a.rm <= VS_CONV_MAX_RM && a.nv >= 1 && a.nv <= VS_CONV_MAX_NV && g->K % (vec * a.nv) == 0 &&
          a.uc >= 1 && a.uc <= VS_CONV_MAX_UC && a.ly >= 1 && a.ly <= VS_CONV_MAX_LY && a.rh >= 1 &&
          a.rh <= VS_CONV_MAX_RH && (a.rh == 1 || a.rw == VS_CONV_STRIP) &&
@@ -104,20 +105,22 @@ bool vs__conv_direct(vs_cl_device *d, size_t dev, const vs_conv_geom *g, vs_conv
   if (!vs__conv_direct_fits(g, a)) { /* a stored or forced set that does not fit this shape: the default's */
     nv = g->K % (vec * 2) == 0 ? 2 : 1;
     rm = rm >= 1 && rm <= VS_CONV_MAX_RM ? rm : 6;
-    form = form == VS_CONV_ROWS ? VS_CONV_ROWS : VS_CONV_PIXELS; /* a strip set on a strided width: per pixel */
+    form = form == VS_CONV_ROWS ? VS_CONV_ROWS : VS_CONV_PIXELS; /* a strip set on a dilated width: per pixel */
     rh = 1;
   }
   int uc = a.uc >= 1 && a.uc <= VS_CONV_MAX_UC ? a.uc : 1, ly = a.ly >= 1 && a.ly <= VS_CONV_MAX_LY ? a.ly : 1;
   const char *base = vs__cl_options(g->dtype, d);
-  char opts[320], rhopt[24] = "";
+  char opts[320], rhopt[24] = "", swopt[24] = "";
   /* The shape's C, K, KH, KW as constants (conv_direct.cl): one program per
    * shape family and parameter set, built once and cached on disk. RH
-   * only for the row-blocked strip, so the other forms' programs (and
-   * PoCL's cached builds of them) are those of rh 1. */
+   * only for the row-blocked strip and the strip's stride SSW only when
+   * it is not 1, so the other programs (and PoCL's cached builds of them)
+   * are those without. */
   if (rh > 1) snprintf(rhopt, sizeof rhopt, " -DRH=%d", rh);
-  snprintf(opts, sizeof opts, "%s -DVEC=%d -DRM=%d -DNV=%d -DUNROLL_C=%d -DSC=%lld -DSK=%lld -DSKH=%lld -DSKW=%lld%s",
+  if (form == VS_CONV_STRIP && g->SW > 1) snprintf(swopt, sizeof swopt, " -DSSW=%d", (int)g->SW);
+  snprintf(opts, sizeof opts, "%s -DVEC=%d -DRM=%d -DNV=%d -DUNROLL_C=%d -DSC=%lld -DSK=%lld -DSKH=%lld -DSKW=%lld%s%s",
            base ? base : "", vec, rm, nv, uc, (long long)g->C, (long long)g->K, (long long)g->KH, (long long)g->KW,
-           rhopt);
+           rhopt, swopt);
   /* The zero row the taps in the padding read, which is also the bias of a
    * conv without one. */
   cl_mem zeros = zeros_buffer(d, dev, g, (size_t)(g->C > g->K ? g->C : g->K), st);

@@ -38,10 +38,16 @@ typedef struct vs_conv_algo {
  * RM output pixels anywhere (conv2d); one work-item walking a whole output
  * row, filter row by filter row (conv2d_rows); RM pixels of one output
  * row, each input pixel loaded once per filter row and channel for all
- * the taps reading it (conv2d_strip: stride 1 and no dilation along the
- * width, KW up to VS_CONV_STRIP_MAX_KW). */
+ * the taps reading it (conv2d_strip: no dilation along the width, stride
+ * there up to VS_CONV_STRIP_MAX_SW, KW up to VS_CONV_STRIP_MAX_KW, and the
+ * (RM - 1) x SW + KW input pixels of a strip at most VS_CONV_STRIP_MAX_PX). */
 typedef enum vs_conv_form { VS_CONV_PIXELS = 0, VS_CONV_ROWS = 1, VS_CONV_STRIP = 2 } vs_conv_form;
 #define VS_CONV_STRIP_MAX_KW 7
+#define VS_CONV_STRIP_MAX_SW 4
+/* The strip's pixel pointers are unrolled code and live across the
+ * channel loop: 22 is stride 1's largest (RM 16, KW 7), so the bound only
+ * narrows the strided strips (stride 2 and KW 3: RM up to 11). */
+#define VS_CONV_STRIP_MAX_PX 24
 #define VS_CONV_MAX_RM 16
 #define VS_CONV_MAX_NV 4
 #define VS_CONV_MAX_UC 8

@@ -41,8 +41,8 @@
  * runs on the loaded 2-core AVX-512 Xeon its median CPU time was 15-25%
  * below the per-pixel and row-walking forms' best sets on the 5x5 32->32
  * layers (its fastest runs at the cores' FMA peak), level with rm4 nv4 on
- * 3x3 64->64. On a strided or dilated width (no strip) the same tile runs
- * per pixel (vs__conv_direct). Before it: rm8 nv2 u2 ly2 per pixel. */
+ * 3x3 64->64. On a dilated width (no strip) the same tile runs per pixel
+ * (vs__conv_direct); on a strided one, the strided strip. Before it: rm8 nv2 u2 ly2 per pixel. */
 const vs_conv_algo VS_CONV_DEFAULT_DIRECT = VS_CONV_SET(VS_CONV_DIRECT, 8, 2, 1, 8, VS_CONV_STRIP);
 /* Register tiles tried besides the default and a tuned set, all fitting
  * 32 vector registers (rm x nv accumulators plus nv filter vectors, kw x
@@ -81,8 +81,10 @@ char *vs__conv_store_key(const vs_cl_device *d) {
    * reused. 5: the strip form (rw 2) joined the candidates, so every
    * geometry is measured again with it (4 was an unmerged branch's).
    * 6: the strip form's rows per work-item (rh) joined each line's fields
-   * (a seventh, which the tuner may store); 5's lines are never read. */
-  return vs__choice_table_key(d, "conv-choices 6");
+   * (a seventh, which the tuner may store); 5's lines are never read.
+   * 7: a strip set on a strided width runs the strided strip, where it
+   * ran per pixel before: strided geometries are measured again. */
+  return vs__choice_table_key(d, "conv-choices 7");
 }
 
 /* The shape family: what the direct kernel's code depends on (dtype,
@@ -265,7 +267,7 @@ static bool forced(vs_cl_device *d, const vs_conv_geom *g, const char *force, vs
     return vs__conv_igemm_forced(d, g, force, algo, st);
   if (strcmp(force, "direct") == 0) *algo = a;
   else if (strncmp(force, "direct:", 7) == 0 && forced_direct(force + 7, &a))
-    *algo = a; /* an nv that does not divide this K, or a strip on a strided width, runs as the default's (vs__conv_direct) */
+    *algo = a; /* an nv that does not divide this K, or a strip that does not fit the width, runs as the default's (vs__conv_direct) */
   else if (strcmp(force, "im2col") == 0) *algo = (vs_conv_algo)VS_CONV_SET(VS_CONV_IM2COL, 0, 0, 0, 0, 0);
   else if (strcmp(force, "convgemm") == 0 && vs__conv_convgemm_fits(g))
     *algo = (vs_conv_algo)VS_CONV_SET(VS_CONV_CONVGEMM, 0, 0, 0, 0, 0);

@@ -217,7 +217,7 @@ static bool next_candidate(const vs_conv_geom *g, size_t done, vs_conv_algo best
     }
   /* Phase 3: the fastest strip set blocked across 2, 4 and 8 output rows
    * (whatever form won: the rows only exist in the strip form; on a
-   * strided width the candidates do not fit and are reported so). */
+   * dilated width the candidates do not fit and are reported so). */
   for (size_t h = 0; h < sizeof RHS / sizeof *RHS; h++) {
     vs_conv_algo a = VS_CONV_SET_RH(VS_CONV_DIRECT, strip.rm, strip.nv, strip.uc, strip.ly, VS_CONV_STRIP, RHS[h]);
     if (k++ == done) {
@@ -263,7 +263,8 @@ void vs__device_tune_conv_plan(size_t i, const vs__conv_tune_plan *plan, const v
   th = th > 0 ? th : 0, tw = tw > 0 ? tw : 0;
   g.PT = th / 2, g.PB = th - g.PT, g.PL = tw / 2, g.PR = tw - g.PL;
   /* The default, or the nearest set that fits: nv 1 where K is too narrow
-   * for nv 2, the per-pixel form on a strided or dilated width. */
+   * for nv 2, the per-pixel form on a dilated width (or a stride whose
+   * strip of the default's rm reads more than VS_CONV_STRIP_MAX_PX pixels). */
   vs_conv_algo def = VS_CONV_DEFAULT_DIRECT, narrow = def;
   narrow.nv = 1;
   if (!vs__conv_direct_fits(&g, def)) {
