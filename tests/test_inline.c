@@ -389,3 +389,45 @@ Test(inline_run, the_host_kernels_registered) {
     }
   cr_assert_gt(n, sizeof with / sizeof *with);
 }
+
+/* Runs x in a session that may run on the host and in one that may not:
+ * the same error code and text (or both succeed), the host session
+ * counting no host run when the device path fails. */
+static void same_outcome(vs_graph *g, vs_output x, bool as_target) {
+  vs_session *host = session(g), *device = session(g);
+  vs__inline_allow(device, false);
+  vs_tensor *a = NULL, *b = NULL;
+  if (as_target) vs_session_run(device, NULL, NULL, 0, NULL, NULL, 0, &x.op, 1, st);
+  else b = fetch(device, x);
+  vs_code code = vs_status_code(st);
+  char *text = strdup(vs_status_message(st));
+  if (as_target) vs_session_run(host, NULL, NULL, 0, NULL, NULL, 0, &x.op, 1, st);
+  else a = fetch(host, x);
+  cr_assert_eq(vs_status_code(st), code, "%s: host %s, device %s", x.op->name, vs_status_message(st), text);
+  cr_assert_str_eq(vs_status_message(st), text);
+  if (code != VS_OK) cr_assert_eq(vs__inline_runs(host), 0);
+  free(text);
+  vs_tensor_free(a);
+  vs_tensor_free(b);
+  vs_session_free(host);
+  vs_session_free(device);
+}
+
+Test(inline_run, ops_of_a_failed_variable_take_the_device_path) {
+  /* get_variable fails after its VariableV2 and Assign were made (a bad
+   * caching_device): the ops stay in the graph, as in TF, without a
+   * variable. Running them must give the device path's error, not a host
+   * run looking up a variable the plan does not hold. */
+  vs_graph *g = vs_graph_new();
+  vs_var *v = vs_get_variable(g, "v", &(vs_var_opts){.shape = VS_SCALAR, .initializer = vs_zeros_initializer(),
+                                                     .caching_device = "/device:CPU:0:extra"},
+                              st);
+  cr_assert_null(v);
+  cr_assert_neq(vs_status_code(st), VS_OK);
+  vs_op *op = vs_graph_operation_by_name(g, "v"), *assign = vs_graph_operation_by_name(g, "v/Assign");
+  cr_assert_not_null(op);
+  cr_assert_not_null(assign);
+  same_outcome(g, (vs_output){op, 0}, false);
+  same_outcome(g, (vs_output){assign, 0}, true);
+  vs_graph_free(g);
+}

@@ -67,6 +67,10 @@ static bool op_fits(const vs_op *op, const vs_cl_device *d) {
   vs_var *own = vs__op_var(op);
   if (own && own->op == op) /* a variable op: its variable's static shape */
     return small_value(own->dtype, own->shape, d);
+  /* A variable op without its variable (one whose creation failed later:
+   * its ops stay in the graph, as in TF) has no storage to run on; the
+   * device kernel reports it. */
+  if (op->def->flags & VS_OPF_CONTAINER) return false;
   if (op->has_output && op->dtype != VS_RESOURCE && !small_value(op->dtype, vs__op_shape(op), d)) return false;
   for (int i = 0; i < op->n_inputs; i++) {
     const vs_op *in = op->inputs[i].op;
