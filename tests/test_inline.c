@@ -431,3 +431,64 @@ Test(inline_run, ops_of_a_failed_variable_take_the_device_path) {
   same_outcome(g, (vs_output){assign, 0}, true);
   vs_graph_free(g);
 }
+
+/* Runs fetching several values at once, where operands alias the variable
+ * being written (v.assign_add(v), v * v beside it, a read and the ref
+ * itself fetched with an update, two assignments ordered by a control
+ * dependency): a host session and a device session give the same bytes
+ * for every fetch, round after round, and the host session ran each on
+ * the host. */
+Test(inline_run, aliased_operands_and_multi_fetches_match_the_device) {
+  vs_graph *g = vs_graph_new();
+  vs_var *v = variable(g, "v", V(4), VS_FLOAT, false), *r = variable(g, "r", V(4), VS_FLOAT, true);
+  vs_output vref = {v->op, 0}, c = vs_constant(g, (float[]){0.5f, -1.25f, 3.0f, 1e-30f}, VS_FLOAT, V(4), "c", st);
+  vs_output two = vs_constant_float(g, 2.0f, "two", st);
+  expect_ok(st);
+  vs_output set_v = vs_assign(g, v, c, NULL, st);
+  vs_op *dep = set_v.op;
+  vs_control_dependencies_push(g, &dep, 1, st);
+  vs_output after = vs_assign_add(g, v, c, NULL, st);
+  vs_control_dependencies_pop(g, st);
+  vs_output runs[][4] = {
+      {vref, vs_assign_add(g, v, vref, NULL, st), vs_mul(g, vref, vref, "square", st), vs_identity(g, vref, "snap", st)},
+      {vs_var_value(v), vs_assign(g, v, vs_mul(g, vref, two, "twice", st), NULL, st), vref, vs_sub(g, vref, c, "less", st)},
+      {vs_read_value(g, r, st), vs_assign_add(g, r, vs_var_value(r), NULL, st), vs_var_value(r),
+       vs_mul(g, vs_var_value(r), vs_var_value(r), "rsquare", st)},
+      {vs_assign_sub(g, r, vs_read_value(g, r, st), NULL, st), vs_assign(g, r, vs_add(g, c, vref, "cv", st), NULL, st),
+       vs_identity(g, vs_var_value(r), "rsnap", st), vref},
+      {after, vs_identity(g, after, "after_snap", st), vref, vs_add(g, after, after, "double_after", st)},
+  };
+  expect_ok(st);
+  vs_op *init = vs_global_variables_initializer(g, st);
+  expect_ok(st);
+  vs_session *host = session(g), *device = session(g);
+  vs__inline_allow(device, false);
+  run_target(host, init);
+  run_target(device, init);
+  size_t n = sizeof runs / sizeof *runs;
+  for (int round = 0; round < 3; round++)
+    for (size_t i = 0; i < n; i++) {
+      vs_tensor *a[4] = {0}, *b[4] = {0};
+      uint64_t before = vs__inline_runs(host);
+      vs_session_run(host, NULL, NULL, 0, runs[i], a, 4, NULL, 0, st);
+      expect_ok(st);
+      cr_expect_eq(vs__inline_runs(host), before + 1, "run %zu of round %d did not run on the host", i, round);
+      vs_session_run(device, NULL, NULL, 0, runs[i], b, 4, NULL, 0, st);
+      expect_ok(st);
+      for (int k = 0; k < 4; k++) {
+        cr_assert_eq(a[k]->n, 4);
+        cr_assert_eq(b[k]->n, 4);
+        cr_expect(memcmp(a[k]->data, b[k]->data, 4 * sizeof(float)) == 0,
+                  "run %zu, fetch %d (%s), round %d: host %g %g %g %g, device %g %g %g %g", i, k, runs[i][k].op->name,
+                  round, ((float *)a[k]->data)[0], ((float *)a[k]->data)[1], ((float *)a[k]->data)[2],
+                  ((float *)a[k]->data)[3], ((float *)b[k]->data)[0], ((float *)b[k]->data)[1],
+                  ((float *)b[k]->data)[2], ((float *)b[k]->data)[3]);
+        vs_tensor_free(a[k]);
+        vs_tensor_free(b[k]);
+      }
+    }
+  cr_assert_eq(vs__inline_runs(host), 3 * n);
+  vs_session_free(host);
+  vs_session_free(device);
+  vs_graph_free(g);
+}

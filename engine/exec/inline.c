@@ -81,7 +81,7 @@ static bool op_fits(const vs_op *op, const vs_cl_device *d) {
   /* An assignment or update takes a value of the variable's static shape:
    * a broadcast scalar update, a reshaping assign and a mismatch (the
    * device kernel's error) are left to the device path. */
-  vs_var *v = input_var(op);
+  vs_var *v = (op->def->flags & VS_OPF_STATEFUL) ? input_var(op) : NULL; /* not v_ref * 2: an elementwise op */
   if (v && op->n_inputs > 1 && !same_shape(vs__op_shape(op->inputs[1].op), v->shape)) return false;
   /* Elementwise ops (AddV2, Sub, Mul): each operand of the output's size
    * or a scalar; a trailing-dimension broadcast is the device path's. */
