@@ -492,3 +492,26 @@ Test(inline_run, aliased_operands_and_multi_fetches_match_the_device) {
   vs_session_free(device);
   vs_graph_free(g);
 }
+
+Test(inline_run, identity_of_a_resource_handle_as_a_target_matches_the_device) {
+  vs_graph *g = vs_graph_new();
+  vs_var *r = variable(g, "r", V(2), VS_FLOAT, true);
+  vs_output h = vs_identity(g, (vs_output){r->op, 0}, "handle_copy", st);
+  expect_ok(st);
+  vs_op *init = vs_global_variables_initializer(g, st);
+  expect_ok(st);
+  vs_session *host = session(g), *device = session(g);
+  vs__inline_allow(device, false);
+  run_target(host, init);
+  run_target(device, init);
+  vs_session_run(device, NULL, NULL, 0, NULL, NULL, 0, &h.op, 1, st);
+  vs_code code = vs_status_code(st);
+  char *text = strdup(vs_status_message(st));
+  vs_session_run(host, NULL, NULL, 0, NULL, NULL, 0, &h.op, 1, st);
+  cr_assert_eq(vs_status_code(st), code, "host %s, device %s", vs_status_message(st), text);
+  cr_assert_str_eq(vs_status_message(st), text);
+  free(text);
+  vs_session_free(host);
+  vs_session_free(device);
+  vs_graph_free(g);
+}

@@ -71,6 +71,9 @@ static bool op_fits(const vs_op *op, const vs_cl_device *d) {
    * its ops stay in the graph, as in TF) has no storage to run on; the
    * device kernel reports it. */
   if (op->def->flags & VS_OPF_CONTAINER) return false;
+  /* A handle other than a VarHandleOp's (tf.identity(handle)) names no
+   * variable for the host kernels; the device kernel's value it is. */
+  if (op->has_output && op->dtype == VS_RESOURCE) return false;
   if (op->has_output && op->dtype != VS_RESOURCE && !small_value(op->dtype, vs__op_shape(op), d)) return false;
   for (int i = 0; i < op->n_inputs; i++) {
     const vs_op *in = op->inputs[i].op;
