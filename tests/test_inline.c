@@ -515,3 +515,41 @@ Test(inline_run, identity_of_a_resource_handle_as_a_target_matches_the_device) {
   vs_session_free(device);
   vs_graph_free(g);
 }
+
+/* v (1000 floats) read into a fresh value, in a session alone on a device
+ * whose limit (VARSCOPE_MEMORY_LIMIT=4096) the variable nearly fills;
+ * host: whether the session may run on the host. The status is left in st. */
+static void snapshot_near_the_limit(bool host) {
+  vs_graph *g = vs_graph_new();
+  vs_var *v = variable(g, "v", V(1000), VS_FLOAT, false);
+  vs_output snap = vs_identity(g, (vs_output){v->op, 0}, "snap", st);
+  expect_ok(st);
+  vs_session *s = session(g);
+  vs__inline_allow(s, host);
+  float *ones = calloc(1000, sizeof *ones);
+  vs_tensor *value = vs_tensor_new(VS_FLOAT, V(1000), ones, st);
+  vs_session_assign_variable(s, v, value, st);
+  expect_ok(st);
+  vs_tensor_free(fetch(s, snap));
+  cr_assert_eq(vs__inline_runs(s), 0);
+  free(ones);
+  vs_tensor_free(value);
+  vs_session_free(s);
+  vs_graph_free(g);
+}
+
+Test(inline_run, a_run_past_the_memory_limit_gives_the_device_paths_oom) {
+  /* The device path allocates the snapshot on the device and fails with
+   * RESOURCE_EXHAUSTED; the host path's scratch is host memory, so a host
+   * run would succeed where the device run cannot: near the limit the run
+   * is the device path's. */
+  setenv("VARSCOPE_MEMORY_LIMIT", "4096", 1);
+  snapshot_near_the_limit(false);
+  vs_code code = vs_status_code(st);
+  char *text = strdup(vs_status_message(st));
+  cr_assert_eq(code, VS_RESOURCE_EXHAUSTED, "%s", text);
+  snapshot_near_the_limit(true);
+  cr_assert_eq(vs_status_code(st), code, "%s", vs_status_message(st));
+  cr_assert_str_eq(vs_status_message(st), text);
+  free(text);
+}

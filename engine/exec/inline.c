@@ -134,6 +134,7 @@ void vs__inline_prepare(vs_plan *p) {
   if (!in) return;
   p->inl = in;
   in->dev = d->index;
+  in->d = d;
   size_t total = 0;
   if (!(in->vals = calloc(p->n_slots ? p->n_slots : 1, sizeof *in->vals)) ||
       !(in->scratch_at = malloc(p->n_steps * sizeof *in->scratch_at)))
@@ -143,6 +144,9 @@ void vs__inline_prepare(vs_plan *p) {
     vs_var *v = vs__op_var(op);
     if (v && v->op == op && !add_var(in, v)) goto no;
     in->scratch_at[i] = SIZE_MAX;
+    if (op->has_output && op->dtype != VS_RESOURCE && !(v && v->op == op) &&
+        (!(op->def->flags & VS_OPF_HOST_ALIAS) || strcmp(vs__op_type(op), "Const") == 0))
+      in->device_bytes += (uint64_t)vs__op_elements(op) * vs_dtype_size(op->dtype);
     if (!op->has_output || op->dtype == VS_RESOURCE || (op->def->flags & VS_OPF_HOST_ALIAS)) continue;
     in->scratch_at[i] = total;
     total += ((size_t)vs__op_elements(op) * vs_dtype_size(op->dtype) + SCRATCH_ALIGN - 1) / SCRATCH_ALIGN * SCRATCH_ALIGN;
@@ -262,6 +266,12 @@ bool vs__inline_run(vs_session *s, vs_plan *p, const vs_output *fetches, vs_tens
                     vs_status *st) {
   vs_inline *in = p->inl;
   if (!in || s->inline_off || !vars_ready(s, in)) return false;
+  /* The device path allocates the values the host keeps in scratch (and
+   * the constants) against the device's limit (VARSCOPE_MEMORY_LIMIT, or
+   * its memory): when they might not fit, the device path runs and either
+   * fits or reports RESOURCE_EXHAUSTED with its text, as without host runs. */
+  uint64_t in_use = atomic_load(&in->d->mem_in_use), limit = in->d->info.global_mem_bytes;
+  if (in_use > limit || in->device_bytes > limit - in_use) return false;
   for (size_t i = 0; i < p->n_steps; i++) /* prepared on kernel steps; a step made a transfer since is the device path's */
     if (p->steps[i].kind != VS_STEP_KERNEL) return false;
   vs_host_run h = {.s = s, .plan = p};
