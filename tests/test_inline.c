@@ -549,3 +549,60 @@ Test(inline_run, a_run_past_the_memory_limit_gives_the_device_paths_oom) {
   cr_assert_str_eq(vs_status_message(st), text);
   free(text);
 }
+
+/* The variable's storage replaced between host runs: a validate_shape=False
+ * assign of another shape (a new buffer; the host path must not run on
+ * it), one back to the static shape (a new buffer again), the global
+ * initializer run again and a checkpoint-style vs_session_assign_variable.
+ * Every run gives the device session's bytes, and the host session runs on
+ * the host exactly where the variable has its static shape. */
+Test(inline_run, replaced_storage_is_reread_at_each_run) {
+  vs_graph *g = vs_graph_new();
+  vs_var *v = variable(g, "v", V(4), VS_FLOAT, false);
+  vs_output c4 = vs_constant(g, (float[]){1, 2, 3, 4}, VS_FLOAT, V(4), "c4", st);
+  vs_output c6 = vs_constant(g, (float[]){6, 5, 4, 3, 2, 1}, VS_FLOAT, V(6), "c6", st);
+  vs_assign_opts loose = {.validate_shape = VS_OPT_FALSE};
+  vs_output add = vs_assign_add(g, v, c4, NULL, st), widen = vs_assign(g, v, c6, &loose, st);
+  vs_output narrow = vs_assign(g, v, vs_mul(g, c4, c4, "sq", st), &loose, st), vref = {v->op, 0};
+  vs_op *init = vs_global_variables_initializer(g, st);
+  expect_ok(st);
+  vs_session *host, *device;
+  paired(g, init, &host, &device);
+  vs_tensor *value = vs_tensor_new(VS_FLOAT, V(4), (float[]){-1, -2, -3, -4}, st);
+  expect_ok(st);
+  /* The runs in order, and how many of them the host session runs inline
+   * (the initializer again, its variable initialised: a host run too). */
+  struct { vs_output x; vs_op *target; bool restore; unsigned host; } seq[] = {
+      {add, NULL, false, 1},  {widen, NULL, false, 0}, {vref, NULL, false, 0}, {add, NULL, false, 0},
+      {narrow, NULL, false, 0}, {add, NULL, false, 1}, {vref, init, false, 2}, {add, NULL, false, 1},
+      {vref, NULL, true, 1},  {add, NULL, false, 1},
+  };
+  for (size_t i = 0; i < sizeof seq / sizeof *seq; i++) {
+    vs_session *both[2] = {host, device};
+    vs_tensor *t[2] = {NULL, NULL};
+    vs_code code[2];
+    uint64_t before = vs__inline_runs(host);
+    for (int k = 0; k < 2; k++) {
+      if (seq[i].target) run_target(both[k], seq[i].target);
+      if (seq[i].restore) {
+        vs_session_assign_variable(both[k], v, value, st);
+        expect_ok(st);
+      }
+      t[k] = fetch(both[k], seq[i].x);
+      code[k] = vs_status_code(st);
+      if (k == 0) cr_expect_eq(vs__inline_runs(host) - before, seq[i].host, "run %zu: %llu host runs", i,
+                                (unsigned long long)(vs__inline_runs(host) - before));
+    }
+    cr_assert_eq(code[0], code[1], "run %zu", i);
+    if (code[0] == VS_OK) {
+      cr_assert_eq(t[0]->n, t[1]->n, "run %zu", i);
+      cr_expect(memcmp(t[0]->data, t[1]->data, t[0]->n * sizeof(float)) == 0, "run %zu differs", i);
+    }
+    vs_tensor_free(t[0]);
+    vs_tensor_free(t[1]);
+  }
+  vs_tensor_free(value);
+  vs_session_free(host);
+  vs_session_free(device);
+  vs_graph_free(g);
+}
