@@ -5,6 +5,7 @@
  * exact error, that host and device writes of one variable see each other,
  * and that device memory is counted as before. */
 #include <criterion/criterion.h>
+#include <fenv.h>
 #include <float.h>
 #include <math.h>
 #include <stdint.h>
@@ -14,6 +15,9 @@
 #include "exec/inline.h"
 #include "kernels/registry.h"
 #include "support.h"
+#if defined(__x86_64__) || defined(__i386__)
+#include <xmmintrin.h>
+#endif
 
 #define V(n) ((vs_shape){.known = true, .rank = 1, .dims = {n}})
 
@@ -606,3 +610,56 @@ Test(inline_run, replaced_storage_is_reread_at_each_run) {
   vs_session_free(device);
   vs_graph_free(g);
 }
+
+/* x + y of float32 pairs fetched in a host session and a device session
+ * while the calling thread's floating-point environment is not the
+ * default: the device's worker threads compute with round-to-nearest and
+ * subnormals, so the host path must not run in the caller's mode (a
+ * program built with -ffast-math sets flush-to-zero at start-up). Same
+ * bytes, and no host run. */
+static void sum_in_caller_mode(void (*enter)(void), void (*leave)(void)) {
+  vs_graph *g = vs_graph_new();
+  vs_var *v = variable(g, "v", V(3), VS_FLOAT, false);
+  vs_output c = vs_constant(g, (float[]){1e-40f, 1e-8f, -1e-8f}, VS_FLOAT, V(3), "c", st);
+  vs_output set = vs_assign(g, v, vs_constant(g, (float[]){1e-40f, 1.0f, 1.0f}, VS_FLOAT, V(3), "x", st), NULL, st);
+  vs_output sum = vs_add(g, vs_var_value(v), c, "sum", st);
+  vs_op *init = vs_global_variables_initializer(g, st);
+  expect_ok(st);
+  vs_session *host, *device;
+  paired(g, init, &host, &device);
+  vs_tensor_free(fetch(host, set));
+  vs_tensor_free(fetch(device, set));
+  expect_ok(st);
+  uint64_t before = vs__inline_runs(host);
+  enter();
+  vs_tensor *a = fetch(host, sum), *b = fetch(device, sum);
+  leave();
+  expect_ok(st);
+  cr_assert(memcmp(a->data, b->data, 3 * sizeof(float)) == 0, "host %g %.9g %.9g, device %g %.9g %.9g",
+            ((float *)a->data)[0], ((float *)a->data)[1], ((float *)a->data)[2], ((float *)b->data)[0],
+            ((float *)b->data)[1], ((float *)b->data)[2]);
+  cr_assert_eq(((float *)b->data)[0], 2.0f * 1e-40f); /* the device keeps subnormals ... */
+  cr_assert_eq(((float *)b->data)[1], 1.0f);   /* ... and rounds to nearest */
+  cr_assert_eq(vs__inline_runs(host), before);
+  vs_tensor_free(a);
+  vs_tensor_free(b);
+  vs_session_free(host);
+  vs_session_free(device);
+  vs_graph_free(g);
+}
+
+static void round_up(void) { cr_assert_eq(fesetround(FE_UPWARD), 0); }
+static void round_nearest(void) { cr_assert_eq(fesetround(FE_TONEAREST), 0); }
+Test(inline_run, a_caller_rounding_upward_gets_the_device_paths_sums) { sum_in_caller_mode(round_up, round_nearest); }
+
+#if defined(__x86_64__) || defined(__i386__)
+static unsigned saved_csr;
+static void flush_to_zero(void) {
+  saved_csr = _mm_getcsr();
+  _mm_setcsr(saved_csr | 0x8040u); /* FTZ and DAZ, as crtfastmath.o sets them */
+}
+static void restore_csr(void) { _mm_setcsr(saved_csr); }
+Test(inline_run, a_caller_flushing_subnormals_gets_the_device_paths_sums) {
+  sum_in_caller_mode(flush_to_zero, restore_csr);
+}
+#endif

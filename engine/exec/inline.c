@@ -18,6 +18,11 @@
  * takes the device path, whose kernels give TF's errors. */
 #include <stdlib.h>
 #include <string.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <xmmintrin.h>
+#elif !defined(__aarch64__)
+#include <fenv.h>
+#endif
 
 #include "exec/inline.h"
 #include "kernels/kernels_internal.h"
@@ -250,6 +255,24 @@ vs_host_value vs__host_update(vs_host_run *h, vs_var *v, const vs_host_value *va
   return var;
 }
 
+/* Whether the calling thread computes as the device's worker threads do:
+ * round to nearest, subnormals kept (IEEE's default environment, which
+ * cl_kernels/elementwise.cl's results on PoCL are). A caller that changed
+ * it (fesetround, or flush-to-zero / denormals-are-zero, which a program
+ * built with -ffast-math sets at start-up) would get other sums from the
+ * host kernels: its runs take the device path. One register read. */
+static bool default_fp_env(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  return (_mm_getcsr() & 0xE040u) == 0; /* MXCSR: rounding control 13-14, FTZ 15, DAZ 6 */
+#elif defined(__aarch64__)
+  uint64_t fpcr;
+  __asm__ volatile("mrs %0, fpcr" : "=r"(fpcr));
+  return (fpcr & (UINT64_C(7) << 22)) == 0; /* FPCR: rounding mode 22-23, FZ 24 */
+#else
+  return fegetround() == FE_TONEAREST;
+#endif
+}
+
 /* This run's checks of the plan's variables; their host addresses kept. */
 static bool vars_ready(vs_session *s, vs_inline *in) {
   for (size_t k = 0; k < in->n_vars; k++) {
@@ -265,7 +288,7 @@ static bool vars_ready(vs_session *s, vs_inline *in) {
 bool vs__inline_run(vs_session *s, vs_plan *p, const vs_output *fetches, vs_tensor **fetch_values, size_t nfetches,
                     vs_status *st) {
   vs_inline *in = p->inl;
-  if (!in || s->inline_off || !vars_ready(s, in)) return false;
+  if (!in || s->inline_off || !default_fp_env() || !vars_ready(s, in)) return false;
   /* The device path allocates the values the host keeps in scratch (and
    * the constants) against the device's limit (VARSCOPE_MEMORY_LIMIT, or
    * its memory): when they might not fit, the device path runs and either
