@@ -5,6 +5,7 @@
  * exact error, that host and device writes of one variable see each other,
  * and that device memory is counted as before. */
 #include <criterion/criterion.h>
+#include <fenv.h>
 #include <float.h>
 #include <math.h>
 #include <stdint.h>
@@ -14,6 +15,9 @@
 #include "exec/inline.h"
 #include "kernels/registry.h"
 #include "support.h"
+#if defined(__x86_64__) || defined(__i386__)
+#include <xmmintrin.h>
+#endif
 
 #define V(n) ((vs_shape){.known = true, .rank = 1, .dims = {n}})
 
@@ -389,3 +393,273 @@ Test(inline_run, the_host_kernels_registered) {
     }
   cr_assert_gt(n, sizeof with / sizeof *with);
 }
+
+/* Two sessions of g, one that may run on the host and one that may not,
+ * each having run init (when not NULL). */
+static void paired(vs_graph *g, vs_op *init, vs_session **host, vs_session **device) {
+  *host = session(g);
+  *device = session(g);
+  vs__inline_allow(*device, false);
+  if (init) run_target(*host, init), run_target(*device, init);
+}
+
+/* Runs x (after init, when not NULL) in a session that may run on the
+ * host and in one that may not: the same error code and text (or both
+ * succeed), the host session counting no host run when the device path
+ * fails. */
+static void same_outcome(vs_graph *g, vs_op *init, vs_output x, bool as_target) {
+  vs_session *host, *device;
+  paired(g, init, &host, &device);
+  vs_tensor *a = NULL, *b = NULL;
+  if (as_target) vs_session_run(device, NULL, NULL, 0, NULL, NULL, 0, &x.op, 1, st);
+  else b = fetch(device, x);
+  vs_code code = vs_status_code(st);
+  char *text = strdup(vs_status_message(st));
+  if (as_target) vs_session_run(host, NULL, NULL, 0, NULL, NULL, 0, &x.op, 1, st);
+  else a = fetch(host, x);
+  cr_assert_eq(vs_status_code(st), code, "%s: host %s, device %s", x.op->name, vs_status_message(st), text);
+  cr_assert_str_eq(vs_status_message(st), text);
+  if (code != VS_OK) cr_assert_eq(vs__inline_runs(host), 0);
+  free(text);
+  vs_tensor_free(a);
+  vs_tensor_free(b);
+  vs_session_free(host);
+  vs_session_free(device);
+}
+
+Test(inline_run, ops_of_a_failed_variable_take_the_device_path) {
+  /* get_variable fails after its VariableV2 and Assign were made (a bad
+   * caching_device): the ops stay in the graph, as in TF, without a
+   * variable. Running them must give the device path's error, not a host
+   * run looking up a variable the plan does not hold. */
+  vs_graph *g = vs_graph_new();
+  vs_var *v = vs_get_variable(g, "v", &(vs_var_opts){.shape = VS_SCALAR, .initializer = vs_zeros_initializer(),
+                                                     .caching_device = "/device:CPU:0:extra"},
+                              st);
+  cr_assert_null(v);
+  cr_assert_neq(vs_status_code(st), VS_OK);
+  vs_op *op = vs_graph_operation_by_name(g, "v"), *assign = vs_graph_operation_by_name(g, "v/Assign");
+  cr_assert_not_null(op);
+  cr_assert_not_null(assign);
+  same_outcome(g, NULL, (vs_output){op, 0}, false);
+  same_outcome(g, NULL, (vs_output){assign, 0}, true);
+  vs_graph_free(g);
+}
+
+/* Runs fetching several values at once, where operands alias the variable
+ * being written (v.assign_add(v), v * v beside it, a read and the ref
+ * itself fetched with an update, two assignments ordered by a control
+ * dependency): a host session and a device session give the same bytes
+ * for every fetch, round after round, and the host session ran each on
+ * the host. */
+Test(inline_run, aliased_operands_and_multi_fetches_match_the_device) {
+  vs_graph *g = vs_graph_new();
+  vs_var *v = variable(g, "v", V(4), VS_FLOAT, false), *r = variable(g, "r", V(4), VS_FLOAT, true);
+  vs_output vref = {v->op, 0}, c = vs_constant(g, (float[]){0.5f, -1.25f, 3.0f, 1e-30f}, VS_FLOAT, V(4), "c", st);
+  vs_output two = vs_constant_float(g, 2.0f, "two", st);
+  expect_ok(st);
+  vs_output set_v = vs_assign(g, v, c, NULL, st);
+  vs_op *dep = set_v.op;
+  vs_control_dependencies_push(g, &dep, 1, st);
+  vs_output after = vs_assign_add(g, v, c, NULL, st);
+  vs_control_dependencies_pop(g, st);
+  vs_output runs[][4] = {
+      {vref, vs_assign_add(g, v, vref, NULL, st), vs_mul(g, vref, vref, "square", st), vs_identity(g, vref, "snap", st)},
+      {vs_var_value(v), vs_assign(g, v, vs_mul(g, vref, two, "twice", st), NULL, st), vref, vs_sub(g, vref, c, "less", st)},
+      {vs_read_value(g, r, st), vs_assign_add(g, r, vs_var_value(r), NULL, st), vs_var_value(r),
+       vs_mul(g, vs_var_value(r), vs_var_value(r), "rsquare", st)},
+      {vs_assign_sub(g, r, vs_read_value(g, r, st), NULL, st), vs_assign(g, r, vs_add(g, c, vref, "cv", st), NULL, st),
+       vs_identity(g, vs_var_value(r), "rsnap", st), vref},
+      {after, vs_identity(g, after, "after_snap", st), vref, vs_add(g, after, after, "double_after", st)},
+  };
+  expect_ok(st);
+  vs_op *init = vs_global_variables_initializer(g, st);
+  expect_ok(st);
+  vs_session *host, *device;
+  paired(g, init, &host, &device);
+  size_t n = sizeof runs / sizeof *runs;
+  for (int round = 0; round < 3; round++)
+    for (size_t i = 0; i < n; i++) {
+      vs_tensor *a[4] = {0}, *b[4] = {0};
+      uint64_t before = vs__inline_runs(host);
+      vs_session_run(host, NULL, NULL, 0, runs[i], a, 4, NULL, 0, st);
+      expect_ok(st);
+      cr_expect_eq(vs__inline_runs(host), before + 1, "run %zu of round %d did not run on the host", i, round);
+      vs_session_run(device, NULL, NULL, 0, runs[i], b, 4, NULL, 0, st);
+      expect_ok(st);
+      for (int k = 0; k < 4; k++) {
+        cr_assert_eq(a[k]->n, 4);
+        cr_assert_eq(b[k]->n, 4);
+        cr_expect(memcmp(a[k]->data, b[k]->data, 4 * sizeof(float)) == 0,
+                  "run %zu, fetch %d (%s), round %d: host %g %g %g %g, device %g %g %g %g", i, k, runs[i][k].op->name,
+                  round, ((float *)a[k]->data)[0], ((float *)a[k]->data)[1], ((float *)a[k]->data)[2],
+                  ((float *)a[k]->data)[3], ((float *)b[k]->data)[0], ((float *)b[k]->data)[1],
+                  ((float *)b[k]->data)[2], ((float *)b[k]->data)[3]);
+        vs_tensor_free(a[k]);
+        vs_tensor_free(b[k]);
+      }
+    }
+  cr_assert_eq(vs__inline_runs(host), 3 * n);
+  vs_session_free(host);
+  vs_session_free(device);
+  vs_graph_free(g);
+}
+
+Test(inline_run, identity_of_a_resource_handle_as_a_target_matches_the_device) {
+  vs_graph *g = vs_graph_new();
+  vs_var *r = variable(g, "r", V(2), VS_FLOAT, true);
+  vs_output h = vs_identity(g, (vs_output){r->op, 0}, "handle_copy", st);
+  expect_ok(st);
+  vs_op *init = vs_global_variables_initializer(g, st);
+  expect_ok(st);
+  same_outcome(g, init, h, true);
+  vs_graph_free(g);
+}
+
+/* v (1000 floats) read into a fresh value, in a session alone on a device
+ * whose limit (VARSCOPE_MEMORY_LIMIT=4096) the variable nearly fills;
+ * host: whether the session may run on the host. The status is left in st. */
+static void snapshot_near_the_limit(bool host) {
+  vs_graph *g = vs_graph_new();
+  vs_var *v = variable(g, "v", V(1000), VS_FLOAT, false);
+  vs_output snap = vs_identity(g, (vs_output){v->op, 0}, "snap", st);
+  expect_ok(st);
+  vs_session *s = session(g);
+  vs__inline_allow(s, host);
+  float *ones = calloc(1000, sizeof *ones);
+  vs_tensor *value = vs_tensor_new(VS_FLOAT, V(1000), ones, st);
+  vs_session_assign_variable(s, v, value, st);
+  expect_ok(st);
+  vs_tensor_free(fetch(s, snap));
+  cr_assert_eq(vs__inline_runs(s), 0);
+  free(ones);
+  vs_tensor_free(value);
+  vs_session_free(s);
+  vs_graph_free(g);
+}
+
+Test(inline_run, a_run_past_the_memory_limit_gives_the_device_paths_oom) {
+  /* The device path allocates the snapshot on the device and fails with
+   * RESOURCE_EXHAUSTED; the host path's scratch is host memory, so a host
+   * run would succeed where the device run cannot: near the limit the run
+   * is the device path's. */
+  setenv("VARSCOPE_MEMORY_LIMIT", "4096", 1);
+  snapshot_near_the_limit(false);
+  vs_code code = vs_status_code(st);
+  char *text = strdup(vs_status_message(st));
+  cr_assert_eq(code, VS_RESOURCE_EXHAUSTED, "%s", text);
+  snapshot_near_the_limit(true);
+  cr_assert_eq(vs_status_code(st), code, "%s", vs_status_message(st));
+  cr_assert_str_eq(vs_status_message(st), text);
+  free(text);
+}
+
+/* The variable's storage replaced between host runs: a validate_shape=False
+ * assign of another shape (a new buffer; the host path must not run on
+ * it), one back to the static shape (a new buffer again), the global
+ * initializer run again and a checkpoint-style vs_session_assign_variable.
+ * Every run gives the device session's bytes, and the host session runs on
+ * the host exactly where the variable has its static shape. */
+Test(inline_run, replaced_storage_is_reread_at_each_run) {
+  vs_graph *g = vs_graph_new();
+  vs_var *v = variable(g, "v", V(4), VS_FLOAT, false);
+  vs_output c4 = vs_constant(g, (float[]){1, 2, 3, 4}, VS_FLOAT, V(4), "c4", st);
+  vs_output c6 = vs_constant(g, (float[]){6, 5, 4, 3, 2, 1}, VS_FLOAT, V(6), "c6", st);
+  vs_assign_opts loose = {.validate_shape = VS_OPT_FALSE};
+  vs_output add = vs_assign_add(g, v, c4, NULL, st), widen = vs_assign(g, v, c6, &loose, st);
+  vs_output narrow = vs_assign(g, v, vs_mul(g, c4, c4, "sq", st), &loose, st), vref = {v->op, 0};
+  vs_op *init = vs_global_variables_initializer(g, st);
+  expect_ok(st);
+  vs_session *host, *device;
+  paired(g, init, &host, &device);
+  vs_tensor *value = vs_tensor_new(VS_FLOAT, V(4), (float[]){-1, -2, -3, -4}, st);
+  expect_ok(st);
+  /* The runs in order, and how many of them the host session runs inline
+   * (the initializer again, its variable initialised: a host run too). */
+  struct { vs_output x; vs_op *target; bool restore; unsigned host; } seq[] = {
+      {add, NULL, false, 1},  {widen, NULL, false, 0}, {vref, NULL, false, 0}, {add, NULL, false, 0},
+      {narrow, NULL, false, 0}, {add, NULL, false, 1}, {vref, init, false, 2}, {add, NULL, false, 1},
+      {vref, NULL, true, 1},  {add, NULL, false, 1},
+  };
+  for (size_t i = 0; i < sizeof seq / sizeof *seq; i++) {
+    vs_session *both[2] = {host, device};
+    vs_tensor *t[2] = {NULL, NULL};
+    vs_code code[2];
+    uint64_t before = vs__inline_runs(host);
+    for (int k = 0; k < 2; k++) {
+      if (seq[i].target) run_target(both[k], seq[i].target);
+      if (seq[i].restore) {
+        vs_session_assign_variable(both[k], v, value, st);
+        expect_ok(st);
+      }
+      t[k] = fetch(both[k], seq[i].x);
+      code[k] = vs_status_code(st);
+      if (k == 0) cr_expect_eq(vs__inline_runs(host) - before, seq[i].host, "run %zu: %llu host runs", i,
+                                (unsigned long long)(vs__inline_runs(host) - before));
+    }
+    cr_assert_eq(code[0], code[1], "run %zu", i);
+    if (code[0] == VS_OK) {
+      cr_assert_eq(t[0]->n, t[1]->n, "run %zu", i);
+      cr_expect(memcmp(t[0]->data, t[1]->data, t[0]->n * sizeof(float)) == 0, "run %zu differs", i);
+    }
+    vs_tensor_free(t[0]);
+    vs_tensor_free(t[1]);
+  }
+  vs_tensor_free(value);
+  vs_session_free(host);
+  vs_session_free(device);
+  vs_graph_free(g);
+}
+
+/* x + y of float32 pairs fetched in a host session and a device session
+ * while the calling thread's floating-point environment is not the
+ * default: the device's worker threads compute with round-to-nearest and
+ * subnormals, so the host path must not run in the caller's mode (a
+ * program built with -ffast-math sets flush-to-zero at start-up). Same
+ * bytes, and no host run. */
+static void sum_in_caller_mode(void (*enter)(void), void (*leave)(void)) {
+  vs_graph *g = vs_graph_new();
+  vs_var *v = variable(g, "v", V(3), VS_FLOAT, false);
+  vs_output c = vs_constant(g, (float[]){1e-40f, 1e-8f, -1e-8f}, VS_FLOAT, V(3), "c", st);
+  vs_output set = vs_assign(g, v, vs_constant(g, (float[]){1e-40f, 1.0f, 1.0f}, VS_FLOAT, V(3), "x", st), NULL, st);
+  vs_output sum = vs_add(g, vs_var_value(v), c, "sum", st);
+  vs_op *init = vs_global_variables_initializer(g, st);
+  expect_ok(st);
+  vs_session *host, *device;
+  paired(g, init, &host, &device);
+  vs_tensor_free(fetch(host, set));
+  vs_tensor_free(fetch(device, set));
+  expect_ok(st);
+  uint64_t before = vs__inline_runs(host);
+  enter();
+  vs_tensor *a = fetch(host, sum), *b = fetch(device, sum);
+  leave();
+  expect_ok(st);
+  cr_assert(memcmp(a->data, b->data, 3 * sizeof(float)) == 0, "host %g %.9g %.9g, device %g %.9g %.9g",
+            ((float *)a->data)[0], ((float *)a->data)[1], ((float *)a->data)[2], ((float *)b->data)[0],
+            ((float *)b->data)[1], ((float *)b->data)[2]);
+  cr_assert_eq(((float *)b->data)[0], 2.0f * 1e-40f); /* the device keeps subnormals ... */
+  cr_assert_eq(((float *)b->data)[1], 1.0f);   /* ... and rounds to nearest */
+  cr_assert_eq(vs__inline_runs(host), before);
+  vs_tensor_free(a);
+  vs_tensor_free(b);
+  vs_session_free(host);
+  vs_session_free(device);
+  vs_graph_free(g);
+}
+
+static void round_up(void) { cr_assert_eq(fesetround(FE_UPWARD), 0); }
+static void round_nearest(void) { cr_assert_eq(fesetround(FE_TONEAREST), 0); }
+Test(inline_run, a_caller_rounding_upward_gets_the_device_paths_sums) { sum_in_caller_mode(round_up, round_nearest); }
+
+#if defined(__x86_64__) || defined(__i386__)
+static unsigned saved_csr;
+static void flush_to_zero(void) {
+  saved_csr = _mm_getcsr();
+  _mm_setcsr(saved_csr | 0x8040u); /* FTZ and DAZ, as crtfastmath.o sets them */
+}
+static void restore_csr(void) { _mm_setcsr(saved_csr); }
+Test(inline_run, a_caller_flushing_subnormals_gets_the_device_paths_sums) {
+  sum_in_caller_mode(flush_to_zero, restore_csr);
+}
+#endif

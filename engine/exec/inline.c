@@ -18,6 +18,11 @@
  * takes the device path, whose kernels give TF's errors. */
 #include <stdlib.h>
 #include <string.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <xmmintrin.h>
+#elif !defined(__aarch64__)
+#include <fenv.h>
+#endif
 
 #include "exec/inline.h"
 #include "kernels/kernels_internal.h"
@@ -67,6 +72,13 @@ static bool op_fits(const vs_op *op, const vs_cl_device *d) {
   vs_var *own = vs__op_var(op);
   if (own && own->op == op) /* a variable op: its variable's static shape */
     return small_value(own->dtype, own->shape, d);
+  /* A variable op without its variable (one whose creation failed later:
+   * its ops stay in the graph, as in TF) has no storage to run on; the
+   * device kernel reports it. */
+  if (op->def->flags & VS_OPF_CONTAINER) return false;
+  /* A handle other than a VarHandleOp's (tf.identity(handle)) names no
+   * variable for the host kernels; the device kernel's value it is. */
+  if (op->has_output && op->dtype == VS_RESOURCE) return false;
   if (op->has_output && op->dtype != VS_RESOURCE && !small_value(op->dtype, vs__op_shape(op), d)) return false;
   for (int i = 0; i < op->n_inputs; i++) {
     const vs_op *in = op->inputs[i].op;
@@ -77,7 +89,7 @@ static bool op_fits(const vs_op *op, const vs_cl_device *d) {
   /* An assignment or update takes a value of the variable's static shape:
    * a broadcast scalar update, a reshaping assign and a mismatch (the
    * device kernel's error) are left to the device path. */
-  vs_var *v = input_var(op);
+  vs_var *v = (op->def->flags & VS_OPF_STATEFUL) ? input_var(op) : NULL; /* not v_ref * 2: an elementwise op */
   if (v && op->n_inputs > 1 && !same_shape(vs__op_shape(op->inputs[1].op), v->shape)) return false;
   /* Elementwise ops (AddV2, Sub, Mul): each operand of the output's size
    * or a scalar; a trailing-dimension broadcast is the device path's. */
@@ -127,6 +139,7 @@ void vs__inline_prepare(vs_plan *p) {
   if (!in) return;
   p->inl = in;
   in->dev = d->index;
+  in->d = d;
   size_t total = 0;
   if (!(in->vals = calloc(p->n_slots ? p->n_slots : 1, sizeof *in->vals)) ||
       !(in->scratch_at = malloc(p->n_steps * sizeof *in->scratch_at)))
@@ -136,6 +149,9 @@ void vs__inline_prepare(vs_plan *p) {
     vs_var *v = vs__op_var(op);
     if (v && v->op == op && !add_var(in, v)) goto no;
     in->scratch_at[i] = SIZE_MAX;
+    if (op->has_output && op->dtype != VS_RESOURCE && !(v && v->op == op) &&
+        (!(op->def->flags & VS_OPF_HOST_ALIAS) || strcmp(vs__op_type(op), "Const") == 0))
+      in->device_bytes += (uint64_t)vs__op_elements(op) * vs_dtype_size(op->dtype);
     if (!op->has_output || op->dtype == VS_RESOURCE || (op->def->flags & VS_OPF_HOST_ALIAS)) continue;
     in->scratch_at[i] = total;
     total += ((size_t)vs__op_elements(op) * vs_dtype_size(op->dtype) + SCRATCH_ALIGN - 1) / SCRATCH_ALIGN * SCRATCH_ALIGN;
@@ -239,6 +255,24 @@ vs_host_value vs__host_update(vs_host_run *h, vs_var *v, const vs_host_value *va
   return var;
 }
 
+/* Whether the calling thread computes as the device's worker threads do:
+ * round to nearest, subnormals kept (IEEE's default environment, which
+ * cl_kernels/elementwise.cl's results on PoCL are). A caller that changed
+ * it (fesetround, or flush-to-zero / denormals-are-zero, which a program
+ * built with -ffast-math sets at start-up) would get other sums from the
+ * host kernels: its runs take the device path. One register read. */
+static bool default_fp_env(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  return (_mm_getcsr() & 0xE040u) == 0; /* MXCSR: rounding control 13-14, FTZ 15, DAZ 6 */
+#elif defined(__aarch64__)
+  uint64_t fpcr;
+  __asm__ volatile("mrs %0, fpcr" : "=r"(fpcr));
+  return (fpcr & (UINT64_C(7) << 22)) == 0; /* FPCR: rounding mode 22-23, FZ 24 */
+#else
+  return fegetround() == FE_TONEAREST;
+#endif
+}
+
 /* This run's checks of the plan's variables; their host addresses kept. */
 static bool vars_ready(vs_session *s, vs_inline *in) {
   for (size_t k = 0; k < in->n_vars; k++) {
@@ -254,7 +288,13 @@ static bool vars_ready(vs_session *s, vs_inline *in) {
 bool vs__inline_run(vs_session *s, vs_plan *p, const vs_output *fetches, vs_tensor **fetch_values, size_t nfetches,
                     vs_status *st) {
   vs_inline *in = p->inl;
-  if (!in || s->inline_off || !vars_ready(s, in)) return false;
+  if (!in || s->inline_off || !default_fp_env() || !vars_ready(s, in)) return false;
+  /* The device path allocates the values the host keeps in scratch (and
+   * the constants) against the device's limit (VARSCOPE_MEMORY_LIMIT, or
+   * its memory): when they might not fit, the device path runs and either
+   * fits or reports RESOURCE_EXHAUSTED with its text, as without host runs. */
+  uint64_t in_use = atomic_load(&in->d->mem_in_use), limit = in->d->info.global_mem_bytes;
+  if (in_use > limit || in->device_bytes > limit - in_use) return false;
   for (size_t i = 0; i < p->n_steps; i++) /* prepared on kernel steps; a step made a transfer since is the device path's */
     if (p->steps[i].kind != VS_STEP_KERNEL) return false;
   vs_host_run h = {.s = s, .plan = p};

@@ -29,12 +29,14 @@ typedef struct vs_host_value {
  * never run on the host). */
 typedef struct vs_inline {
   size_t dev;             /* the one device every step runs on */
+  vs_cl_device *d;        /* it (the registry's, for the process's life) */
   vs_host_value *vals;    /* per slot, filled by each host run */
   unsigned char *scratch; /* the storage of values the plan computes (Identity, ReadVariableOp) */
   size_t *scratch_at;     /* per step: its value's offset in scratch, SIZE_MAX for none */
   vs_var **vars;          /* the variables the plan touches, checked at each run */
   void **var_ptr;         /* their storage's host addresses in the current run */
   size_t n_vars;
+  uint64_t device_bytes;  /* what the device path would allocate for the plan's values (computed ones, constants) */
 } vs_inline;
 
 typedef struct vs_host_run {

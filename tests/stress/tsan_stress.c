@@ -902,6 +902,133 @@ static void scenario_many_live_graphs(void) {
   free(graphs);
 }
 
+/* ---- scenario: host (inline) runs beside device-path runs ---------------- */
+
+/* Small plans on a CPU device with fine-grained SVM run on the calling
+ * thread (engine/exec/inline.c); a Square has no host kernel, so its plans
+ * take the device path. Four threads on one graph: a session counting on
+ * the host (c += 1, checked each run), a session whose runs use the
+ * device's queue (square(w)) and that restores c by vs_session_assign_variable,
+ * a thread making and freeing sessions of many small variables (the SVM
+ * buffers and their cap's counter, device_memory.c), and a thread building
+ * ops (the graph lock rule). */
+enum { INLINE_VARS = 300 }; /* past the 256 SVM buffers of the cap */
+
+typedef struct {
+  vs_graph *g;
+  vs_var *c, *w, **many;
+  vs_output count, sq;
+  vs_op *init;
+  atomic_bool *done;
+  atomic_int *device_rounds, *churn_rounds; /* the counter runs until both did some */
+} inline_arg;
+
+static void *inline_counter_thread(void *p) {
+  inline_arg *a = p;
+  vs_status *st = vs_status_new();
+  vs_session *s = vs_session_new(a->g, NULL, st);
+  double t0 = now_s();
+  if (!bad(st, "session_new")) {
+    vs_session_run(s, NULL, NULL, 0, NULL, NULL, 0, &a->init, 1, st);
+    for (int i = 1; !bad(st, "counter") && now_s() - t0 < TIME_CAP_S; i++) {
+      if (i > 1000 && atomic_load(a->device_rounds) >= 50 && atomic_load(a->churn_rounds) >= 3) break;
+      const float want = (float)i;
+      if (!run_and_check(s, NULL, a->count, &want, 1, "host counter")) break;
+    }
+  }
+  atomic_store(a->done, true);
+  vs_session_free(s);
+  vs_status_free(st);
+  return NULL;
+}
+
+static void *inline_device_thread(void *p) {
+  inline_arg *a = p;
+  vs_status *st = vs_status_new();
+  vs_session *s = vs_session_new(a->g, NULL, st);
+  const float want[3] = {1, 4, 9};
+  if (!bad(st, "session_new")) {
+    vs_session_run(s, NULL, NULL, 0, NULL, NULL, 0, &a->init, 1, st);
+    for (int i = 0; !atomic_load(a->done) && !bad(st, "device runs"); i++) {
+      if (!run_and_check(s, NULL, a->sq, want, 3, "device square")) break;
+      vs_tensor *t = vs_tensor_new(VS_FLOAT, VS_SCALAR, &(float){(float)i}, st);
+      if (!bad(st, "tensor_new")) vs_session_assign_variable(s, a->c, t, st);
+      vs_tensor_free(t);
+      const float next = (float)i + 1.0f; /* restored, then counted on the host */
+      if (bad(st, "assign_variable") || !run_and_check(s, NULL, a->count, &next, 1, "counter after restore")) break;
+      atomic_fetch_add(a->device_rounds, 1);
+    }
+  }
+  vs_session_free(s);
+  vs_status_free(st);
+  return NULL;
+}
+
+static void *inline_churn_thread(void *p) {
+  inline_arg *a = p;
+  vs_status *st = vs_status_new();
+  vs_tensor *t = vs_tensor_new(VS_FLOAT, VS_SHAPE(3), (float[]){1, 2, 3}, st);
+  while (!atomic_load(a->done) && !bad(st, "churn")) {
+    vs_session *s = vs_session_new(a->g, NULL, st);
+    for (int k = 0; s && k < INLINE_VARS && !vs_status_code(st); k++) vs_session_assign_variable(s, a->many[k], t, st);
+    vs_session_free(s);
+    atomic_fetch_add(a->churn_rounds, 1);
+  }
+  vs_tensor_free(t);
+  vs_status_free(st);
+  return NULL;
+}
+
+static void *inline_grower_thread(void *p) {
+  inline_arg *a = p;
+  vs_status *st = vs_status_new();
+  for (int k = 0; !atomic_load(a->done) && k < 2000; k++) {
+    vs_output x = vs_add(a->g, vs_var_value(a->w), vs_constant_float(a->g, (float)k, "k", st), "grown", st);
+    if (bad(st, "grower") || !x.op) break;
+  }
+  vs_status_free(st);
+  return NULL;
+}
+
+static void scenario_inline_beside_device_path(void) {
+  vs_status *st = vs_status_new();
+  vs_graph *g = vs_graph_new();
+  const float w0[3] = {1, 2, 3};
+  vs_var *c = vs_get_variable(g, "c", &(vs_var_opts){.shape = VS_SCALAR, .initializer = vs_zeros_initializer()}, st);
+  vs_var *w = vs_get_variable(
+      g, "w",
+      &(vs_var_opts){.shape = VS_SHAPE(3),
+                     .initializer = vs_constant_initializer_array(w0, VS_FLOAT, 3, VS_UNKNOWN_SHAPE, false)},
+      st);
+  vs_var *many[INLINE_VARS];
+  for (int k = 0; k < INLINE_VARS; k++) {
+    char name[24];
+    snprintf(name, sizeof name, "m%d", k);
+    many[k] = vs_get_variable(g, name, &(vs_var_opts){.shape = VS_SHAPE(3)}, st);
+  }
+  vs_output count = vs_assign_add(g, c, vs_constant_float(g, 1.0f, "one", st), NULL, st);
+  vs_output sq = vs_square(g, vs_var_value(w), "sq", st);
+  vs_var *two[2] = {c, w};
+  vs_op *init = vs_variables_initializer(g, two, 2, "init", st);
+  if (!bad(st, "build")) {
+    atomic_bool done = false;
+    atomic_int device_rounds = 0, churn_rounds = 0;
+    inline_arg a = {.g = g, .c = c, .w = w, .many = many, .count = count, .sq = sq, .init = init, .done = &done,
+                    .device_rounds = &device_rounds, .churn_rounds = &churn_rounds};
+    pthread_t t[4];
+    start_threads(&t[0], 1, inline_counter_thread, &a, 0);
+    start_threads(&t[1], 1, inline_device_thread, &a, 0);
+    start_threads(&t[2], 1, inline_churn_thread, &a, 0);
+    start_threads(&t[3], 1, inline_grower_thread, &a, 0);
+    join_threads(t, 4);
+    if (!atomic_load(&failed) && (atomic_load(&device_rounds) < 1 || atomic_load(&churn_rounds) < 1))
+      fail("the device thread ran %d rounds, the churn thread %d", atomic_load(&device_rounds),
+           atomic_load(&churn_rounds));
+  }
+  vs_graph_free(g);
+  vs_status_free(st);
+}
+
 /* ---- driver ---------------------------------------------------------------- */
 
 static const struct {
@@ -919,6 +1046,7 @@ static const struct {
     {"per_thread_stacks", scenario_per_thread_stacks},
     {"shared_replica_setter", scenario_shared_replica_setter},
     {"many_live_graphs", scenario_many_live_graphs},
+    {"inline_beside_device_path", scenario_inline_beside_device_path},
 };
 
 static bool selected(const char *name, int argc, char **argv) {
