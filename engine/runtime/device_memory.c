@@ -53,8 +53,10 @@
  * go of the storage and no command uses it any more (a sub-buffer holds
  * its parent). Large buffers stay ordinary: the host path never touches
  * them, and PoCL keeps its SVM blocks in a list that clCreateBuffer and
- * clSVMFree scan linearly, so SVM_MAX_LIVE caps the live small blocks (past
- * it a small buffer is ordinary, and a run touching it is not inline). */
+ * clSVMFree scan linearly, so SVM_MAX_LIVE caps the live blocks made for
+ * small buffers (past it a small buffer is ordinary, and a run touching it
+ * is not inline). Batch parents are never refused SVM but are counted too:
+ * the cap bounds the length of PoCL's list, which they lengthen alike. */
 #undef CL_TARGET_OPENCL_VERSION
 #define CL_TARGET_OPENCL_VERSION 200 /* clSVMAlloc and clSVMFree (OpenCL 2.0) */
 #include <stdint.h>
