@@ -156,6 +156,10 @@ int64_t vs__shape_elements(const vs_shape *s);
  * refuses such a shape on any node ("Shape [..] is too large (more than
  * 2**63 - 1 entries) for '{{node ..}} = ..' with input shapes: ."). */
 bool vs__shape_too_large(const vs_shape *s);
+/* The same shape: both unknown, or both known with equal ranks and
+ * dimensions (an unknown dimension equals only an unknown one). Unlike
+ * vs_shape_is_compatible, [2, ?] is not [2, 3]. */
+bool vs__shape_equal(const vs_shape *a, const vs_shape *b);
 /* TF's C++ DataTypeString: "float", "double", "half", else the Python name. */
 const char *vs__dtype_cc_name(vs_dtype t);
 

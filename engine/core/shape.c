@@ -39,6 +39,13 @@ int64_t vs__shape_elements(const vs_shape *s) {
   return over ? -2 : n;
 }
 
+bool vs__shape_equal(const vs_shape *a, const vs_shape *b) {
+  if (a->known != b->known || (a->known && a->rank != b->rank)) return false;
+  for (int i = 0; a->known && i < a->rank; i++)
+    if (a->dims[i] != b->dims[i]) return false;
+  return true;
+}
+
 bool vs__shape_too_large(const vs_shape *s) {
   if (!s || !s->known || !rank_ok(s)) return false;
   /* TF's InferenceContext::MakeShapeFromShapeProto: the known dimensions'

@@ -44,13 +44,6 @@ static bool host_dtype(vs_dtype t, const vs_cl_device *d) {
   return t == VS_FLOAT || t == VS_INT32 || t == VS_INT64 || (t == VS_DOUBLE && d->info.fp64);
 }
 
-static bool same_shape(vs_shape a, vs_shape b) {
-  if (!a.known || !b.known || a.rank != b.rank) return false;
-  for (int i = 0; i < a.rank; i++)
-    if (a.dims[i] != b.dims[i]) return false;
-  return true;
-}
-
 /* A value the host may compute: a host dtype and a static shape of 1 to
  * MAX_ELEMENTS elements. */
 static bool small_value(vs_dtype t, vs_shape s, const vs_cl_device *d) {
@@ -90,7 +83,10 @@ static bool op_fits(const vs_op *op, const vs_cl_device *d) {
    * a broadcast scalar update, a reshaping assign and a mismatch (the
    * device kernel's error) are left to the device path. */
   vs_var *v = (op->def->flags & VS_OPF_STATEFUL) ? input_var(op) : NULL; /* not v_ref * 2: an elementwise op */
-  if (v && op->n_inputs > 1 && !same_shape(vs__op_shape(op->inputs[1].op), v->shape)) return false;
+  if (v && op->n_inputs > 1) {
+    vs_shape value = vs__op_shape(op->inputs[1].op);
+    if (!vs__shape_equal(&value, &v->shape)) return false;
+  }
   /* Elementwise ops (AddV2, Sub, Mul): each operand of the output's size
    * or a scalar; a trailing-dimension broadcast is the device path's. */
   if (!v && op->n_inputs > 1)
@@ -243,17 +239,18 @@ void vs__host_binary(vs_host_run *h, const vs_op *op, vs_host_binary_kind kind) 
 #undef BIN
 }
 
-vs_host_value vs__host_store(vs_host_run *h, vs_var *v, const vs_host_value *val) {
-  vs_host_value var = vs__host_var(h, v);
-  if (var.p != val->p) memmove(var.p, val->p, var.n * vs_dtype_size(v->dtype)); /* v.assign(v): nothing to copy */
-  return var;
+/* Assign (kind 0), AssignAdd (1), AssignSub (2), ref or resource form. */
+static void assign_op(vs_host_run *h, const vs_op *op, int kind) {
+  const vs_host_value *val = vs__host_in(h, op, 1);
+  vs_host_value var = vs__host_var(h, vs__host_in(h, op, 0)->ref);
+  if (kind) update(var.ref->dtype, var.p, val->p, var.n, kind == 2);
+  else if (var.p != val->p) memmove(var.p, val->p, var.n * vs_dtype_size(var.ref->dtype)); /* v.assign(v): nothing to copy */
+  if (op->has_output) *vs__host_out(h, op) = var;
 }
 
-vs_host_value vs__host_update(vs_host_run *h, vs_var *v, const vs_host_value *val, bool sub) {
-  vs_host_value var = vs__host_var(h, v);
-  update(v->dtype, var.p, val->p, var.n, sub);
-  return var;
-}
+void vs__host_assign(vs_host_run *h, const vs_op *op) { assign_op(h, op, 0); }
+void vs__host_assign_add(vs_host_run *h, const vs_op *op) { assign_op(h, op, 1); }
+void vs__host_assign_sub(vs_host_run *h, const vs_op *op) { assign_op(h, op, 2); }
 
 /* Whether the calling thread computes as the device's worker threads do:
  * round to nearest, subnormals kept (IEEE's default environment, which
@@ -278,7 +275,7 @@ static bool vars_ready(vs_session *s, vs_inline *in) {
   for (size_t k = 0; k < in->n_vars; k++) {
     const vs_var *v = in->vars[k];
     const vs_var_state *vs = v->index < s->n_vars ? &s->vars[v->index] : NULL;
-    if (!vs || !vs->initialized || !vs->buf || vs->host || vs->dev != in->dev || !same_shape(vs->shape, v->shape) ||
+    if (!vs || !vs->initialized || !vs->buf || vs->host || vs->dev != in->dev || !vs__shape_equal(&vs->shape, &v->shape) ||
         !(in->var_ptr[k] = vs__buffer_host_ptr(vs->buf)))
       return false;
   }

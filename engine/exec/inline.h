@@ -54,13 +54,16 @@ vs_host_value *vs__host_in(vs_host_run *h, const vs_op *op, int i);
 /* Variable v's value: its storage, element count and v as ref (v is one of
  * the plan's variables, checked initialised with host storage). */
 vs_host_value vs__host_var(vs_host_run *h, vs_var *v);
-/* v = val (val has v's element count; the same storage is a no-op), and
- * v's value returned. */
-vs_host_value vs__host_store(vs_host_run *h, vs_var *v, const vs_host_value *val);
-/* v += val or v -= val elementwise (val has v's element count), as
- * cl_kernels/elementwise.cl's assign_add / assign_sub compute them; v's
- * value returned. */
-vs_host_value vs__host_update(vs_host_run *h, vs_var *v, const vs_host_value *val, bool sub);
+/* The host implementations of Assign, AssignAdd and AssignSub and of their
+ * resource forms (AssignVariableOp ...), registered by kernels/state.c and
+ * kernels/resource.c: input 0 names the variable (a ref or a handle),
+ * input 1 is the value of its element count; v = val (the same storage is
+ * a no-op), v += val or v -= val as cl_kernels/elementwise.cl's assign_add /
+ * assign_sub compute them. An op with an output (the ref forms) gives the
+ * variable's storage as its value. */
+void vs__host_assign(vs_host_run *h, const vs_op *op);
+void vs__host_assign_add(vs_host_run *h, const vs_op *op);
+void vs__host_assign_sub(vs_host_run *h, const vs_op *op);
 
 /* out = a op b elementwise (AddV2, Sub, Mul), as cl_kernels/elementwise.cl's
  * add / sub / mul compute them: each operand has the output's element

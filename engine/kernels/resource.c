@@ -224,21 +224,12 @@ static bool k_is_initialized(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
 }
 
 /* Host implementations (exec/inline.h): the handle names the variable,
- * whose storage the updates write. */
+ * whose storage the updates (vs__host_assign*) write. */
 static void h_var_handle(vs_host_run *h, const vs_op *op) { vs__host_out(h, op)->ref = vs__op_var(op); }
 static void h_read(vs_host_run *h, const vs_op *op) {
   vs_host_value var = vs__host_var(h, vs__host_in(h, op, 0)->ref), *out = vs__host_out(h, op);
   memcpy(out->p, var.p, var.n * vs_dtype_size(var.ref->dtype)); /* a snapshot, as the device path's copy */
   out->n = var.n;
-}
-static void h_assign(vs_host_run *h, const vs_op *op) {
-  vs__host_store(h, vs__host_in(h, op, 0)->ref, vs__host_in(h, op, 1));
-}
-static void h_assign_add(vs_host_run *h, const vs_op *op) {
-  vs__host_update(h, vs__host_in(h, op, 0)->ref, vs__host_in(h, op, 1), false);
-}
-static void h_assign_sub(vs_host_run *h, const vs_op *op) {
-  vs__host_update(h, vs__host_in(h, op, 0)->ref, vs__host_in(h, op, 1), true);
 }
 
 static vs_shape shape_attr(const vs_op *op) { return vs__op_shape(op); }
@@ -256,12 +247,12 @@ const vs_op_def vs__resource_defs[] = {
      .shape = shape_read, .kernel = k_read, .host = h_read, .gradient = vs__grad_read_variable,
      .flags = VS_OPF_STRINGS},
     {.type = "AssignVariableOp", .doc = "sets the resource variable's value (its shape with validate_shape)",
-     .shape = vs__shape_none, .kernel = k_assign, .host = h_assign,
+     .shape = vs__shape_none, .kernel = k_assign, .host = vs__host_assign,
      .flags = VS_OPF_STATEFUL | VS_OPF_STRINGS | VS_OPF_ATTRS},
     {.type = "AssignAddVariableOp", .doc = "adds a tensor of the variable's shape to the resource variable",
-     .shape = vs__shape_none, .kernel = k_assign_add, .host = h_assign_add, .flags = VS_OPF_STATEFUL},
+     .shape = vs__shape_none, .kernel = k_assign_add, .host = vs__host_assign_add, .flags = VS_OPF_STATEFUL},
     {.type = "AssignSubVariableOp", .doc = "subtracts a tensor of the variable's shape from the resource variable",
-     .shape = vs__shape_none, .kernel = k_assign_sub, .host = h_assign_sub, .flags = VS_OPF_STATEFUL},
+     .shape = vs__shape_none, .kernel = k_assign_sub, .host = vs__host_assign_sub, .flags = VS_OPF_STATEFUL},
     {.type = "VarIsInitializedOp", .doc = "a scalar bool: whether the resource variable holds a value",
      .shape = vs__shape_scalar, .kernel = k_is_initialized, .flags = VS_OPF_STRINGS | VS_OPF_HOST_OUTPUT},
 };

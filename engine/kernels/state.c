@@ -151,15 +151,6 @@ static bool k_assign_sub(vs_run *r, vs_op *op, size_t dev, vs_status *st) { retu
 
 /* Host implementations (exec/inline.h): the variable's storage is the value. */
 static void h_variable(vs_host_run *h, const vs_op *op) { *vs__host_out(h, op) = vs__host_var(h, vs__op_var(op)); }
-static void h_assign(vs_host_run *h, const vs_op *op) {
-  *vs__host_out(h, op) = vs__host_store(h, vs__host_in(h, op, 0)->ref, vs__host_in(h, op, 1));
-}
-static void h_assign_add(vs_host_run *h, const vs_op *op) {
-  *vs__host_out(h, op) = vs__host_update(h, vs__host_in(h, op, 0)->ref, vs__host_in(h, op, 1), false);
-}
-static void h_assign_sub(vs_host_run *h, const vs_op *op) {
-  *vs__host_out(h, op) = vs__host_update(h, vs__host_in(h, op, 0)->ref, vs__host_in(h, op, 1), true);
-}
 
 static vs_shape shape_attr(const vs_op *op) { return vs__op_shape(op); }
 /* Assign: the variable's shape, or the value's without validate_shape. */
@@ -172,13 +163,13 @@ const vs_op_def vs__state_defs[] = {
      .flags = VS_OPF_STRINGS | VS_OPF_CONTAINER | VS_OPF_ATTRS | VS_OPF_HOST_ALIAS,
      .attr_size = sizeof(((vs_op_attrs *)0)->variable)},
     {.type = "Assign", .doc = "ref = value: (re)initialises the variable, its new shape without validate_shape",
-     .shape = shape_assign, .kernel = k_assign, .host = h_assign, .gradient = vs__grad_none,
+     .shape = shape_assign, .kernel = k_assign, .host = vs__host_assign, .gradient = vs__grad_none,
      .flags = VS_OPF_STATEFUL | VS_OPF_STRINGS | VS_OPF_ATTRS | VS_OPF_HOST_ALIAS},
     {.type = "AssignAdd", .doc = "ref += value in place, where the variable's buffer is", .shape = vs__shape_of_input0,
-     .kernel = k_assign_add, .host = h_assign_add, .gradient = vs__grad_none,
+     .kernel = k_assign_add, .host = vs__host_assign_add, .gradient = vs__grad_none,
      .flags = VS_OPF_STATEFUL | VS_OPF_HOST_ALIAS},
     {.type = "AssignSub", .doc = "ref -= value in place, where the variable's buffer is", .shape = vs__shape_of_input0,
-     .kernel = k_assign_sub, .host = h_assign_sub, .gradient = vs__grad_none,
+     .kernel = k_assign_sub, .host = vs__host_assign_sub, .gradient = vs__grad_none,
      .flags = VS_OPF_STATEFUL | VS_OPF_HOST_ALIAS},
     {.type = "IsVariableInitialized", .doc = "a scalar bool: whether the variable holds a value in this session",
      .shape = vs__shape_scalar, .kernel = k_is_initialized, .flags = VS_OPF_STRINGS | VS_OPF_HOST_OUTPUT},

@@ -15,13 +15,6 @@ void vs__var_free(vs_var *v) {
   free(v);
 }
 
-static bool same_shape(const vs_shape *a, const vs_shape *b) {
-  if (a->known != b->known || (a->known && a->rank != b->rank)) return false;
-  for (int i = 0; a->known && i < a->rank; i++)
-    if (a->dims[i] != b->dims[i]) return false;
-  return true;
-}
-
 /* Field by field (padding bytes are not values): equal initializers build
  * the same ops. Host values compare by address, so only copies already
  * kept are equal. */
@@ -30,7 +23,7 @@ static bool same_initializer(const vs_initializer *a, const vs_initializer *b) {
          a->stddev == b->stddev && a->minval == b->minval && a->maxval == b->maxval && a->scale == b->scale &&
          a->mode == b->mode && a->distribution == b->distribution && a->value == b->value &&
          a->values == b->values && a->count == b->count && a->values_dtype == b->values_dtype &&
-         same_shape(&a->value_shape, &b->value_shape) && a->verify_shape == b->verify_shape &&
+         vs__shape_equal(&a->value_shape, &b->value_shape) && a->verify_shape == b->verify_shape &&
          a->tensor.op == b->tensor.op && a->tensor.index == b->tensor.index;
 }
 
