@@ -56,13 +56,11 @@ typedef struct limits {
   size_t max_wg, max_item0;
 } limits;
 
-static bool device_limits(vs_cl_device *d, limits *l) {
-  size_t items[3] = {0, 0, 0};
-  l->max_wg = d->max_work_group;
-  return clGetDeviceInfo(d->id, CL_DEVICE_LOCAL_MEM_SIZE, sizeof l->local_mem, &l->local_mem, NULL) == CL_SUCCESS &&
-         clGetDeviceInfo(d->id, CL_DEVICE_LOCAL_MEM_TYPE, sizeof l->local_type, &l->local_type, NULL) == CL_SUCCESS &&
-         clGetDeviceInfo(d->id, CL_DEVICE_MAX_WORK_ITEM_SIZES, sizeof items, items, NULL) == CL_SUCCESS &&
-         (l->max_item0 = items[0]) > 0;
+/* The device's limits, read once by the registry (max_item0 0: unanswered). */
+static bool device_limits(const vs_cl_device *d, limits *l) {
+  *l = (limits){.local_mem = d->local_mem, .local_type = d->local_type, .max_wg = d->max_work_group,
+                .max_item0 = d->max_item0};
+  return l->max_item0 > 0;
 }
 
 void vs__conv_igemm_name(vs_conv_algo a, char *buf, size_t cap) {
@@ -203,10 +201,9 @@ bool vs__conv_igemm(vs_cl_device *d, const vs_conv_geom *g, vs_conv_algo a, cl_m
   /* What the compiled kernel can take: a GPU compiler may allow fewer
    * items than the device for a kernel with many registers. */
   size_t wgs = (size_t)a.mdimc * (size_t)a.ndimc, kmax = 0;
-  cl_ulong klocal = 0, dlocal = 0;
+  cl_ulong klocal = 0, dlocal = d->local_mem;
   cl_int err = clGetKernelWorkGroupInfo(k, d->id, CL_KERNEL_WORK_GROUP_SIZE, sizeof kmax, &kmax, NULL);
   if (err == CL_SUCCESS) err = clGetKernelWorkGroupInfo(k, d->id, CL_KERNEL_LOCAL_MEM_SIZE, sizeof klocal, &klocal, NULL);
-  if (err == CL_SUCCESS) err = clGetDeviceInfo(d->id, CL_DEVICE_LOCAL_MEM_SIZE, sizeof dlocal, &dlocal, NULL);
   if (err != CL_SUCCESS) {
     vs__cl_fail(st, err, "clGetKernelWorkGroupInfo");
     clReleaseKernel(k);

@@ -127,11 +127,7 @@ static char *path_of_info(const vs_device_info *in) {
 static char *key_of(const vs_cl_device *d) { return key_of_info(&d->info); }
 static char *path_of(const vs_cl_device *d) { return path_of_info(&d->info); }
 
-static uint64_t local_mem(const vs_cl_device *d) {
-  cl_ulong bytes = 0;
-  if (clGetDeviceInfo(d->id, CL_DEVICE_LOCAL_MEM_SIZE, sizeof bytes, &bytes, NULL) != CL_SUCCESS) bytes = 0;
-  return bytes;
-}
+static uint64_t local_mem(const vs_cl_device *d) { return d->local_mem; }
 
 static bool apply(vs_cl_device *d, const size_t *values) {
   const char *names[VS_XGEMM_NPARAMS];

@@ -163,6 +163,15 @@ static void discover(void) {
       atomic_init(&d->mem_in_use, 0);
       in->fp64 = strstr(ext, "cl_khr_fp64") != NULL;
       d->max_work_group = wg ? wg : 1;
+      size_t items[3] = {0, 0, 0};
+      bool size_ok =
+          clGetDeviceInfo(ids[k], CL_DEVICE_LOCAL_MEM_SIZE, sizeof d->local_mem, &d->local_mem, NULL) == CL_SUCCESS;
+      if (!size_ok) d->local_mem = 0;
+      bool local_ok =
+          size_ok &&
+          clGetDeviceInfo(ids[k], CL_DEVICE_LOCAL_MEM_TYPE, sizeof d->local_type, &d->local_type, NULL) == CL_SUCCESS &&
+          clGetDeviceInfo(ids[k], CL_DEVICE_MAX_WORK_ITEM_SIZES, sizeof items, items, NULL) == CL_SUCCESS;
+      d->max_item0 = local_ok ? items[0] : 0;
       /* Fails (caps 0) on a device below OpenCL 2.0, which has no SVM. */
       cl_device_svm_capabilities svm = 0;
       if (clGetDeviceInfo(ids[k], CL_DEVICE_SVM_CAPABILITIES, sizeof svm, &svm, NULL) != CL_SUCCESS) svm = 0;

@@ -32,6 +32,12 @@ typedef struct vs_cl_device {
   cl_command_queue queue;      /* in-order, shared by every session */
   vs_device_info info;
   size_t max_work_group;
+  /* Read once with the device (registry.c) for the kernels that size their
+   * work-groups and local memory per launch (conv_igemm.c, CLBlast's
+   * tuning): max_item0 0 where the driver did not answer all three. */
+  cl_ulong local_mem;
+  cl_device_local_mem_type local_type;
+  size_t max_item0;            /* CL_DEVICE_MAX_WORK_ITEM_SIZES[0] */
   vs_program_entry *programs;  /* built once per device per process */
   size_t n_programs, programs_cap;
   /* clblast_tuning.c's state, under tuning_mu: one lock per device, so a
