@@ -38,7 +38,8 @@ int vs__gemm_blocked_kc(vs_gemm_params p) {
   return p.kc ? p.kc : nr > 0 ? 8192 / nr : 1;
 }
 
-void vs__gemm_params_text(vs_gemm_params p, char *buf, size_t cap) {
+/* "rm=14 nv=2 vec=16 uk=4 ly=16" (" kc=256" after it when kc is set). */
+static void params_text(vs_gemm_params p, char *buf, size_t cap) {
   if (p.kc) snprintf(buf, cap, "rm=%d nv=%d vec=%d uk=%d ly=%d kc=%d", p.rm, p.nv, p.vec, p.uk, p.ly, p.kc);
   else snprintf(buf, cap, "rm=%d nv=%d vec=%d uk=%d ly=%d", p.rm, p.nv, p.vec, p.uk, p.ly);
 }
@@ -55,17 +56,18 @@ void vs__gemm_algo_text(vs_gemm_algo a, char *buf, size_t cap) {
   vs_gemm_params p = a.p;
   p.kc = a.kind == VS_GEMM_BLOCKED ? vs__gemm_blocked_kc(p) : 0; /* the chunk only where it runs, as it runs */
   char text[96];
-  vs__gemm_params_text(p, text, sizeof text);
+  params_text(p, text, sizeof text);
   snprintf(buf, cap, "%s %s", kind_word(a.kind), text);
 }
 
 void vs__gemm_algo_name(vs_gemm_algo a, char *buf, size_t cap) {
-  if (a.kind == VS_GEMM_CLBLAST) snprintf(buf, cap, "clblast");
-  else if (a.kind == VS_GEMM_BLOCKED)
-    snprintf(buf, cap, "blocked rm%d nv%d v%d u%d ly%d kc%d", a.p.rm, a.p.nv, a.p.vec, a.p.uk, a.p.ly,
-             vs__gemm_blocked_kc(a.p));
-  else
-    snprintf(buf, cap, "%s rm%d nv%d v%d u%d ly%d", kind_word(a.kind), a.p.rm, a.p.nv, a.p.vec, a.p.uk, a.p.ly);
+  if (a.kind == VS_GEMM_CLBLAST) {
+    snprintf(buf, cap, "clblast");
+    return;
+  }
+  int len = snprintf(buf, cap, "%s rm%d nv%d v%d u%d ly%d", kind_word(a.kind), a.p.rm, a.p.nv, a.p.vec, a.p.uk, a.p.ly);
+  if (a.kind == VS_GEMM_BLOCKED && len >= 0 && (size_t)len < cap)
+    snprintf(buf + len, cap - (size_t)len, " kc%d", vs__gemm_blocked_kc(a.p));
 }
 
 size_t vs__gemm_own_groups(vs_gemm_params p, size_t m, size_t n) {

@@ -55,8 +55,6 @@ vs_gemm_params vs__gemm_default_params(const vs_cl_device *d);
 vs_gemm_params vs__gemm_blocked_default_params(const vs_cl_device *d);
 /* The chunk of k gemm_blocked walks under p: p.kc, or 8192 / NR when 0. */
 int vs__gemm_blocked_kc(vs_gemm_params p);
-/* "rm=14 nv=2 vec=16 uk=4 ly=16" (" kc=256" after it when kc is set). */
-void vs__gemm_params_text(vs_gemm_params p, char *buf, size_t cap);
 /* "own rm=14 nv=2 vec=16 uk=4 ly=16", "inplace ...", "blocked ... kc=256"
  * (the chunk always, as run) or "clblast": a tuned set as listed and
  * reported. */

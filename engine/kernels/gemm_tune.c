@@ -132,7 +132,7 @@ static bool next_candidate(const vs_cl_device *d, size_t done, unsigned kinds, c
       for (size_t q = 0; q < sizeof KCQ / sizeof *KCQ; q++)
         for (size_t l = 0; l < sizeof BLYS / sizeof *BLYS; l++) {
           vs_gemm_params p = {c.rm, c.nv, c.vec, kdef.uk, BLYS[l], 0};
-          if (KCQ[q] != 4) p.kc = 8192 / (p.vec * p.nv) * KCQ[q] / 4;
+          if (KCQ[q] != 4) p.kc = vs__gemm_blocked_kc(p) * KCQ[q] / 4; /* p.kc 0: the default chunk */
           if (p.kc == 0 && p.ly == kdef.ly) continue; /* phase 3 ran it */
           if (k++ == done) return *out = (vs_gemm_algo){kind, p}, true;
         }
