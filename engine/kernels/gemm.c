@@ -194,6 +194,11 @@ bool vs__gemm_inplace_fits(vs_gemm_params p, bool tb, size_t m, size_t n, size_t
          k <= INT32_MAX && m / (size_t)p.rm < INT32_MAX && n / (size_t)(p.vec * p.nv) < INT32_MAX;
 }
 
+bool vs__gemm_algo_fits(const vs_cl_device *d, vs_gemm_algo a, bool tb, size_t m, size_t n, size_t k) {
+  return a.kind == VS_GEMM_CLBLAST ||
+         (a.kind == VS_GEMM_INPLACE ? vs__gemm_inplace_fits(a.p, tb, m, n, k) : vs__gemm_own_fits(d, a.p, m, n, k));
+}
+
 bool vs__gemm_inplace(vs_cl_device *d, vs_gemm_params p, bool ta, bool tb, size_t m, size_t n, size_t k, cl_mem a,
                       size_t a_off, size_t lda, cl_mem b, size_t b_off, size_t ldb, cl_mem c, size_t c_off,
                       size_t ldc, vs_status *st) {

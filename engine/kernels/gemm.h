@@ -82,6 +82,9 @@ bool vs__gemm_own(vs_cl_device *d, vs_gemm_params p, bool blocked, bool ta, bool
  * vec (an edge tile is shifted back into C, so C holds one whole tile),
  * 1 <= k <= INT32_MAX. */
 bool vs__gemm_inplace_fits(vs_gemm_params p, bool tb, size_t m, size_t n, size_t k);
+/* Whether algorithm a can run this problem: CLBlast always, the in-place
+ * kernel by vs__gemm_inplace_fits, packed and k-blocked by vs__gemm_own_fits. */
+bool vs__gemm_algo_fits(const vs_cl_device *d, vs_gemm_algo a, bool tb, size_t m, size_t n, size_t k);
 
 /* vs__gemm_own's contract with the in-place kernel (one launch, no
  * panels); INVALID_ARGUMENT when !vs__gemm_inplace_fits. */

@@ -244,10 +244,7 @@ bool vs__gemm_select(vs_cl_device *d, bool ta, bool tb, size_t m, size_t n, size
   }
   /* A kept choice holds for the family, whose members differ in size
    * within their buckets: one the kept kernel cannot run is chosen anew. */
-  if (choice_lookup(d, family, algo) &&
-      (algo->kind == VS_GEMM_CLBLAST ||
-       (algo->kind != VS_GEMM_INPLACE ? vs__gemm_own_fits(d, algo->p, m, n, k)
-                                      : vs__gemm_inplace_fits(algo->p, tb, m, n, k)))) {
+  if (choice_lookup(d, family, algo) && vs__gemm_algo_fits(d, *algo, tb, m, n, k)) {
     free(family);
     return true;
   }

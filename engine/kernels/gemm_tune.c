@@ -371,8 +371,7 @@ void vs__device_tune_gemm_plan(size_t i, const vs__gemm_tune_plan *plan, const v
     vs__gemm_algo_text(a, text, sizeof text);
     size_t count = plan && plan->candidates ? plan->n_candidates : 0; /* 0: the search's length is open */
     bool known = a.kind == VS_GEMM_OWN || a.kind == VS_GEMM_BLOCKED || a.kind == VS_GEMM_INPLACE;
-    bool fits = known && (a.kind == VS_GEMM_INPLACE ? vs__gemm_inplace_fits(a.p, o.transpose_b, m, n, k)
-                                                    : vs__gemm_own_fits(d, a.p, m, n, k));
+    bool fits = known && vs__gemm_algo_fits(d, a, o.transpose_b, m, n, k);
     if ((a.kind == VS_GEMM_OWN && same(a.p, def)) || !fits) {
       if (o.progress)
         o.progress(o.user, c, count, text, 0, !known ? "not a form of the own kernel" : fits ? "the default"
