@@ -69,6 +69,12 @@ int vs__conv_direct_vec(const vs_conv_geom *g) {
   return g->K % 16 == 0 ? 16 : g->K % 8 == 0 ? 8 : g->K % 4 == 0 ? 4 : g->K % 2 == 0 ? 2 : 1;
 }
 
+bool vs__conv_direct_in_range(vs_conv_algo a) {
+  return a.rm >= 1 && a.rm <= VS_CONV_MAX_RM && a.nv >= 1 && a.nv <= VS_CONV_MAX_NV && a.uc >= 1 &&
+         a.uc <= VS_CONV_MAX_UC && a.ly >= 1 && a.ly <= VS_CONV_MAX_LY && a.rw >= VS_CONV_PIXELS &&
+         a.rw <= VS_CONV_STRIP && a.rh >= 1 && a.rh <= VS_CONV_MAX_RH && (a.rh == 1 || a.rw == VS_CONV_STRIP);
+}
+
 bool vs__conv_direct_fits(const vs_conv_geom *g, vs_conv_algo a) {
   int vec = vs__conv_direct_vec(g);
   /* The strip form reads input pixel r * SW + kw for output r and tap kw
@@ -77,10 +83,7 @@ bool vs__conv_direct_fits(const vs_conv_geom *g, vs_conv_algo a) {
    * + KW pixel pointers unrolled code, hence the bounds. */
   bool strip_fits = g->SW <= VS_CONV_STRIP_MAX_SW && g->DW == 1 && g->KW <= VS_CONV_STRIP_MAX_KW &&
                     (a.rm - 1) * g->SW + g->KW <= VS_CONV_STRIP_MAX_PX;
-  return a.rm >= 1 && a.rm <= VS_CONV_MAX_RM && a.nv >= 1 && a.nv <= VS_CONV_MAX_NV && g->K % (vec * a.nv) == 0 &&
-         a.uc >= 1 && a.uc <= VS_CONV_MAX_UC && a.ly >= 1 && a.ly <= VS_CONV_MAX_LY && a.rh >= 1 &&
-         a.rh <= VS_CONV_MAX_RH && (a.rh == 1 || a.rw == VS_CONV_STRIP) &&
-         (a.rw == VS_CONV_PIXELS || a.rw == VS_CONV_ROWS || (a.rw == VS_CONV_STRIP && strip_fits));
+  return vs__conv_direct_in_range(a) && g->K % (vec * a.nv) == 0 && (a.rw != VS_CONV_STRIP || strip_fits);
 }
 
 /* A device buffer of n zeros of g's dtype (released by the caller once

@@ -71,6 +71,9 @@ bool vs__conv_geometry(const vs_op *op, vs_shape xs, vs_shape fs, vs_conv_geom *
  * the default register tile. */
 int vs__conv_direct_vec(const vs_conv_geom *g);
 bool vs__conv_direct_fits(const vs_conv_geom *g, vs_conv_algo a);
+/* A direct set's fields in their ranges, whatever the geometry; rh above 1
+ * only with the strip form (the one kernel blocked across rows). */
+bool vs__conv_direct_in_range(vs_conv_algo a);
 /* epi (NULL: none) is applied in the kernel's stores. */
 bool vs__conv_direct(vs_cl_device *d, size_t dev, const vs_conv_geom *g, vs_conv_algo a, cl_mem x, cl_mem f,
                      cl_mem out, const vs_conv_epi *epi, vs_status *st);

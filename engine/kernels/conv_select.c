@@ -113,14 +113,6 @@ char *vs__conv_family_key(const vs_conv_geom *g) {
   return k;
 }
 
-/* A direct set's fields in their ranges; rh above 1 only with the strip
- * form (the one kernel blocked across rows). */
-static bool direct_in_range(vs_conv_algo a) {
-  return a.rm >= 1 && a.rm <= VS_CONV_MAX_RM && a.nv >= 1 && a.nv <= VS_CONV_MAX_NV && a.uc >= 1 &&
-         a.uc <= VS_CONV_MAX_UC && a.ly >= 1 && a.ly <= VS_CONV_MAX_LY && a.rw >= VS_CONV_PIXELS &&
-         a.rw <= VS_CONV_STRIP && a.rh >= 1 && a.rh <= VS_CONV_MAX_RH && (a.rh == 1 || a.rw == VS_CONV_STRIP);
-}
-
 /* Parses "<kind> <rm> <nv> <uc> <ly> <rw> <rh>" strictly (the store key's
  * version 6; a line of 5's six fields does not parse). */
 static bool parse_algo(const char *s, vs_conv_algo *a) {
@@ -131,7 +123,7 @@ static bool parse_algo(const char *s, vs_conv_algo *a) {
     return false;
   if (kind < VS_CONV_DIRECT || kind > VS_CONV_CONVGEMM) return false;
   vs_conv_algo x = VS_CONV_SET_RH((vs_conv_kind)kind, rm, nv, uc, ly, rw, rh);
-  if (kind == VS_CONV_DIRECT && !direct_in_range(x)) return false;
+  if (kind == VS_CONV_DIRECT && !vs__conv_direct_in_range(x)) return false;
   *a = x;
   return true;
 }
@@ -258,7 +250,7 @@ static void refine(vs_cl_device *d, size_t dev, const vs_conv_geom *g, const vs_
 static bool forced_direct(const char *s, vs_conv_algo *a) {
   int used = 0, n = sscanf(s, "%d,%d,%d,%d,%d%n,%d%n", &a->rm, &a->nv, &a->uc, &a->ly, &a->rw, &used, &a->rh, &used);
   if (n == 5) a->rh = 1;
-  return (n == 5 || n == 6) && !s[used] && direct_in_range(*a);
+  return (n == 5 || n == 6) && !s[used] && vs__conv_direct_in_range(*a);
 }
 
 static bool forced(vs_cl_device *d, const vs_conv_geom *g, const char *force, vs_conv_algo *algo, vs_status *st) {
