@@ -1016,6 +1016,150 @@ Test(plan, a_fed_intermediate_tensor_computes_nothing_before_it) {
   vs_status_free(st);
 }
 
+/* ---- borrowed reads (plan.c's mark_borrowed_reads) ----
+ * A read of a variable no step of its plan writes is the variable's
+ * buffer, not a copy; a plan that writes the variable copies its reads. */
+
+#include "exec/inline.h"
+
+/* A session with v (1000 floats, or [10, 100]) set to vals and the host
+ * path off (the device path is what borrows). */
+static vs_session *device_session(vs_graph *g, vs_var *v, const float *vals, vs_status *st) {
+  vs_session *s = vs_session_new(g, NULL, st);
+  expect_ok(st);
+  vs__inline_allow(s, false);
+  vs_tensor *t = vs_tensor_new(VS_FLOAT, vs_var_shape(v), vals, st);
+  vs_session_assign_variable(s, v, t, st);
+  expect_ok(st);
+  vs_tensor_free(t);
+  return s;
+}
+
+static vs_var *thousand(vs_graph *g, const char *name, vs_shape shape, bool resource, vs_status *st) {
+  vs_var *v = vs_get_variable(g, name,
+                              &(vs_var_opts){.shape = shape, .dtype = VS_FLOAT, .initializer = vs_zeros_initializer(),
+                                             .use_resource = resource ? VS_OPT_TRUE : VS_OPT_FALSE},
+                              st);
+  expect_ok(st);
+  return v;
+}
+
+static void expect_values(const vs_tensor *t, const float *want, size_t n) {
+  cr_assert_not_null(t);
+  cr_assert_eq(vs_tensor_num_elements(t), n);
+  for (size_t i = 0; i < n; i++)
+    cr_assert_eq(((const float *)vs_tensor_data(t))[i], want[i], "element %zu: %g, want %g", i,
+                 ((const float *)vs_tensor_data(t))[i], want[i]);
+}
+
+/* Under VARSCOPE_MEMORY_LIMIT=4096 a variable of 4000 bytes fits and a
+ * copy of it does not: its read runs only if it borrows. The same read
+ * in a plan that also writes the variable is a copy: RESOURCE_EXHAUSTED. */
+static void read_within_the_limit(bool resource) {
+  setenv("VARSCOPE_MEMORY_LIMIT", "4096", 1); /* read once, in this test's own process */
+  vs_status *st = vs_status_new();
+  vs_graph *g = vs_graph_new();
+  vs_var *v = thousand(g, "v", S(1000), resource, st);
+  vs_output read = vs_var_value(v);
+  float vals[1000];
+  for (int i = 0; i < 1000; i++) vals[i] = (float)i - 500.5f;
+  vs_session *s = device_session(g, v, vals, st);
+  vs_tensor *t = NULL;
+  vs_session_run(s, NULL, NULL, 0, &read, &t, 1, NULL, 0, st);
+  expect_ok(st);
+  expect_values(t, vals, 1000);
+  vs_tensor_free(t);
+  t = NULL;
+  /* A write of v after the read in one plan (a scalar assigned without
+   * validate_shape: no 4000-byte operand): the read is copied, which the
+   * limit refuses. A resource variable's assign always checks the shape,
+   * so it has no write without an operand of v's size; the copy in its
+   * writing plans is shown by the values (read_then_write_in_one_run). */
+  if (!resource) {
+    vs_output one = vs_constant_float(g, 1, "one", st);
+    vs_control_dependencies_push(g, &read.op, 1, st);
+    vs_output set = vs_assign(g, v, one, &(vs_assign_opts){.validate_shape = VS_OPT_FALSE}, st);
+    expect_ok(st);
+    vs_control_dependencies_pop(g, st);
+    expect_ok(st);
+    vs_session_run(s, NULL, NULL, 0, &read, &t, 1, &set.op, 1, st);
+    cr_assert_eq(vs_status_code(st), VS_RESOURCE_EXHAUSTED, "%s", vs_status_message(st));
+    cr_assert_null(t);
+  }
+  vs_session_free(s);
+  vs_graph_free(g);
+  vs_status_free(st);
+}
+
+Test(plan, a_read_no_step_writes_borrows_the_variables_buffer) { read_within_the_limit(false); }
+Test(plan, a_resource_read_no_step_writes_borrows_the_variables_buffer) { read_within_the_limit(true); }
+
+/* The read runs before the write (a control dependency) and is fetched
+ * after it: a copy keeps the value read, a borrowed buffer would show the
+ * write. */
+static void read_then_write_in_one_run(bool resource) {
+  vs_status *st = vs_status_new();
+  vs_graph *g = vs_graph_new();
+  vs_var *v = thousand(g, "v", S(1000), resource, st);
+  vs_output read = vs_var_value(v);
+  float ones[1000], twos[1000];
+  for (int i = 0; i < 1000; i++) ones[i] = 1, twos[i] = 2;
+  vs_output c = vs_constant(g, ones, VS_FLOAT, S(1000), "ones", st);
+  vs_control_dependencies_push(g, &read.op, 1, st);
+  vs_output add = vs_assign_add(g, v, c, NULL, st);
+  expect_ok(st);
+  vs_control_dependencies_pop(g, st);
+  expect_ok(st);
+  vs_session *s = device_session(g, v, ones, st);
+  vs_tensor *t = NULL;
+  vs_session_run(s, NULL, NULL, 0, &read, &t, 1, &add.op, 1, st);
+  expect_ok(st);
+  expect_values(t, ones, 1000);
+  vs_tensor_free(t);
+  t = NULL;
+  vs_session_run(s, NULL, NULL, 0, &read, &t, 1, NULL, 0, st); /* borrowed now */
+  expect_ok(st);
+  expect_values(t, twos, 1000);
+  vs_tensor_free(t);
+  vs_session_free(s);
+  vs_graph_free(g);
+  vs_status_free(st);
+}
+
+Test(plan, a_read_before_a_write_in_one_run_is_the_value_read) { read_then_write_in_one_run(false); }
+Test(plan, a_resource_read_before_a_write_in_one_run_is_the_value_read) { read_then_write_in_one_run(true); }
+
+/* relu(bias_add(v.read, b)): BiasAdd takes over an input it alone uses and
+ * applies the fused Relu in place; a borrowed read is the variable's
+ * storage, which it must not take over. */
+Test(plan, a_borrowed_read_is_never_written_in_place) {
+  vs_status *st = vs_status_new();
+  vs_graph *g = vs_graph_new();
+  vs_var *v = thousand(g, "v", S(10, 100), false, st);
+  vs_output b = vs_constant(g, (float[100]){0}, VS_FLOAT, S(100), "b", st);
+  vs_output y = vs_relu(g, vs_bias_add(g, vs_var_value(v), b, NULL, st), NULL, st);
+  vs_output read = vs_var_value(v);
+  expect_ok(st);
+  float vals[1000], relu[1000];
+  for (int i = 0; i < 1000; i++) vals[i] = (float)(i % 7) - 3, relu[i] = vals[i] > 0 ? vals[i] : 0;
+  vs_session *s = device_session(g, v, vals, st);
+  for (int k = 0; k < 2; k++) {
+    vs_tensor *t = NULL;
+    vs_session_run(s, NULL, NULL, 0, &y, &t, 1, NULL, 0, st);
+    expect_ok(st);
+    expect_values(t, relu, 1000);
+    vs_tensor_free(t);
+  }
+  vs_tensor *t = NULL;
+  vs_session_run(s, NULL, NULL, 0, &read, &t, 1, NULL, 0, st);
+  expect_ok(st);
+  expect_values(t, vals, 1000);
+  vs_tensor_free(t);
+  vs_session_free(s);
+  vs_graph_free(g);
+  vs_status_free(st);
+}
+
 /* vs_cast's argument errors; Cast's gradient (TF's _CastGrad: a Cast back
  * to the input's floating dtype, "gradients/Cast_grad/Cast"); and a Cast of
  * a host bool (IsVariableInitialized's), which the kernel uploads. */

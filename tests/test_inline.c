@@ -516,13 +516,15 @@ Test(inline_run, identity_of_a_resource_handle_as_a_target_matches_the_device) {
   vs_graph_free(g);
 }
 
-/* v (1000 floats) read into a fresh value, in a session alone on a device
+/* v (1000 floats) read and copied into a fresh value, in a session alone on a device
  * whose limit (VARSCOPE_MEMORY_LIMIT=4096) the variable nearly fills;
  * host: whether the session may run on the host. The status is left in st. */
 static void snapshot_near_the_limit(bool host) {
   vs_graph *g = vs_graph_new();
   vs_var *v = variable(g, "v", V(1000), VS_FLOAT, false);
-  vs_output snap = vs_identity(g, (vs_output){v->op, 0}, "snap", st);
+  /* Of a copy of the read: the read itself borrows the variable's buffer
+   * (no step writes it), its copy is a run value of 4000 bytes. */
+  vs_output snap = vs_identity(g, vs_identity(g, (vs_output){v->op, 0}, "read", st), "snap", st);
   expect_ok(st);
   vs_session *s = session(g);
   vs__inline_allow(s, host);

@@ -309,6 +309,58 @@ oom:
  * string resource updates (kernels/resource.c). Each run checks only the
  * ops added since the session's last check, so a cache hit on an unchanged
  * graph costs one comparison. The graph lock is held. */
+static unsigned op_flags(const vs_op *op) { return op->def ? op->def->flags : 0; }
+
+/* The variable a read or a write of the plan names through its input 0:
+ * the variable's own op (VariableV2's ref, VarHandleOp's handle). NULL
+ * for anything else (a handle through tf.identity), which names no
+ * variable the plan can know statically. */
+static vs_var *input_variable(const vs_op *op) {
+  if (op->n_inputs < 1) return NULL;
+  vs_var *v = vs__op_var(op->inputs[0].op);
+  return v && v->op == op->inputs[0].op ? v : NULL;
+}
+
+/* Reads that may borrow their variable's buffer (vs_step.borrows_var).
+ * TensorFlow's read of a ref variable forwards its buffer and a resource
+ * variable's read shares it until a write copies on write; varscope's
+ * copy cost a memcpy of the whole variable every run (a conv's 16 MB
+ * input: 10-30% of its run's CPU time, docs/conv-performance.md). The
+ * borrowed value equals a copy's exactly when nothing writes the variable
+ * between the read and the value's last use: runs of a session are serial
+ * and a session's variables are its own, so only the plan's own steps
+ * could. A plan that writes a variable (an assign, an optimizer's update,
+ * an initializer) copies its reads of it, as before; one with a write
+ * whose variable is not known statically copies every read. A borrowed
+ * value is not owned: no consumer takes it over to write in place
+ * (BiasAdd's in-place epilogue checks `owned`), and the run does not
+ * recycle it. */
+static bool mark_borrowed_reads(vs_plan *p, vs_status *st) {
+  size_t cap = 0;
+  for (size_t i = 0; i < p->n_steps; i++) {
+    const vs_op *op = p->steps[i].op;
+    if (!(op_flags(op) & (VS_OPF_VAR_READ | VS_OPF_STATEFUL))) continue;
+    vs_var *v = input_variable(op);
+    if (!v && (op_flags(op) & VS_OPF_STATEFUL)) return true; /* a write the plan cannot place: no borrowing */
+    if (v && v->index + 1 > cap) cap = v->index + 1;
+  }
+  if (!cap) return true;
+  unsigned char *written = calloc(cap, 1);
+  if (!written) {
+    vs__oom(st);
+    return false;
+  }
+  for (size_t i = 0; i < p->n_steps; i++)
+    if (op_flags(p->steps[i].op) & VS_OPF_STATEFUL) written[input_variable(p->steps[i].op)->index] = 1;
+  for (size_t i = 0; i < p->n_steps; i++) {
+    const vs_op *op = p->steps[i].op;
+    vs_var *v = (op_flags(op) & VS_OPF_VAR_READ) ? input_variable(op) : NULL;
+    p->steps[i].borrows_var = v && !written[v->index];
+  }
+  free(written);
+  return true;
+}
+
 static bool graph_has_kernels(vs_session *s, vs_status *st) {
   const vs_graph *g = s->graph;
   for (; !s->no_kernel && s->kernels_checked < g->n_ops; s->kernels_checked++)
@@ -386,7 +438,7 @@ static vs_plan *build(vs_session *s, const vs_output *feeds, int nfeeds, const v
         p->uses[vs__plan_slot(p, b.order[i]->inputs[k].op)]++;
   for (int i = 0; i < nfetches; i++) p->uses[vs__plan_slot(p, fetches[i].op)] += 2;
   fuse(p);
-  if (!fuse_conv(p, st) || !vs__plan_batch(p, s, st) || !compact(p, feeds, nfeeds, fetches, nfetches, st)) goto fail;
+  if (!mark_borrowed_reads(p, st) || !fuse_conv(p, st) || !vs__plan_batch(p, s, st) || !compact(p, feeds, nfeeds, fetches, nfetches, st)) goto fail;
   if (!(p->values = calloc(p->n_slots ? p->n_slots : 1, sizeof *p->values))) goto oom;
   /* The steps array was sized for every visited op; batching leaves about
    * one in nine of an initializer's (issue 10: 648 B a glorot variable). */

@@ -57,6 +57,9 @@ typedef struct vs_step {
   vs_op *fused_bias, *fused_relu;
   bool folded;     /* a Rank folded at plan time: its value is its input's
                       static rank, the input not computed (exec/fold.c) */
+  bool borrows_var; /* a read of a variable (VS_OPF_VAR_READ) no step of the
+                       plan writes: its value is the variable's buffer, not a
+                       copy (plan.c's mark_borrowed_reads) */
 } vs_step;
 
 /* Batched initialisation: the Assigns of a plan that give variables

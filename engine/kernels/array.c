@@ -83,11 +83,13 @@ static bool k_fill(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   return err == CL_SUCCESS;
 }
 
-/* Identity (v/read, read_value, tf.identity): a snapshot of the input. */
+/* Identity (v/read, read_value, tf.identity): a snapshot of the input;
+ * of a variable the plan does not write, its buffer (vs__borrow_var). */
 static bool k_identity(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   vs_value *a = vs__in(r, op, 0);
   if (vs__uninitialized(r, op, a, st)) return false;
   if (a->dtype == VS_STRING) return vs__host_copy(r, op, vs__host_of(r, a), st);
+  if (a->ref && vs__borrow_var(r, op, a->ref, dev)) return true;
   vs_shape shape = a->ref ? r->s->vars[a->ref->index].shape : a->shape;
   if (!vs__new_output(r, op, dev, a->dtype, shape, st)) return false;
   return vs__copy_into(r, a, dev, vs__val(r, op), st);
@@ -422,8 +424,9 @@ const vs_op_def vs__array_defs[] = {
      .shape = shape_attr, .kernel = k_const, .host = h_const, .flags = VS_OPF_STRINGS | VS_OPF_HOST_ALIAS},
     {.type = "Fill", .doc = "a tensor of the shape input with every element the value input",
      .shape = shape_fill, .kernel = k_fill, .flags = VS_OPF_STRINGS},
-    {.type = "Identity", .doc = "a snapshot of the input (a variable's read)", .shape = vs__shape_of_input0,
-     .kernel = k_identity, .host = h_identity, .gradient = vs__grad_identity, .flags = VS_OPF_STRINGS},
+    {.type = "Identity", .doc = "a snapshot of the input (a variable's read: its buffer where the plan writes it not)",
+     .shape = vs__shape_of_input0, .kernel = k_identity, .host = h_identity, .gradient = vs__grad_identity,
+     .flags = VS_OPF_STRINGS | VS_OPF_VAR_READ},
     {.type = "Reshape", .doc = "the input's elements in a new shape (the input's buffer, a copy for variables)",
      .shape = shape_reshape, .kernel = k_reshape, .gradient = vs__grad_reshape, .flags = VS_OPF_STRINGS},
     {.type = "Squeeze", .doc = "the input without dimensions of size 1 (squeeze_dims: those listed)",

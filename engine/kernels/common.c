@@ -204,6 +204,15 @@ bool vs__new_output(vs_run *r, const vs_op *op, size_t dev, vs_dtype t, vs_shape
   return true;
 }
 
+bool vs__borrow_var(vs_run *r, const vs_op *op, const vs_var *v, size_t dev) {
+  if (!r->step || !r->step->borrows_var || v->index >= r->s->n_vars) return false;
+  const vs_var_state *vs = &r->s->vars[v->index];
+  int64_t n = vs__shape_elements(&vs->shape);
+  if (!vs->initialized || !vs->buf || vs->dev != dev || n <= 0) return false;
+  *vs__val(r, op) = (vs_value){.dtype = v->dtype, .shape = vs->shape, .n = (size_t)n, .dev = dev, .buf = vs->buf};
+  return true;
+}
+
 /* A small host copy of a value (shape vectors, fill values). */
 bool vs__read_small(vs_run *r, vs_value *v, void *dst, size_t bytes, vs_status *st) {
   if (!bytes) return true;

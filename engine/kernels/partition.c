@@ -75,6 +75,20 @@ static bool concat_host(vs_run *r, vs_op *op, int n, int axis, vs_shape out_shap
   return t && vs__host_value(r, op, t);
 }
 
+/* The buffer and origin a rectangular copy reads src from: a sub-buffer's
+ * parent at the sub-buffer's origin (the same bytes). PoCL 3.1 crashes in
+ * clEnqueueCopyBufferRect from a sub-buffer, and a batch-initialised
+ * variable's storage is one, which a borrowed read (plan.c) passes here. */
+static cl_mem rect_source(cl_mem src, size_t *origin) {
+  cl_mem parent = NULL;
+  size_t offset = 0;
+  if (clGetMemObjectInfo(src, CL_MEM_ASSOCIATED_MEMOBJECT, sizeof parent, &parent, NULL) != CL_SUCCESS || !parent ||
+      clGetMemObjectInfo(src, CL_MEM_OFFSET, sizeof offset, &offset, NULL) != CL_SUCCESS)
+    return src;
+  *origin = offset;
+  return parent;
+}
+
 /* ConcatV2(values..., axis): the values joined along `axis` (the last
  * input, an int32 scalar), one rectangular copy per value: each is `outer`
  * rows (the dimensions before the axis) of its axis length times `inner`
@@ -123,6 +137,7 @@ static bool k_concat(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
       cl_mem tmp = NULL, buf = vs__on_device(r, x, dev, &tmp, st);
       if (!buf) return false;
       size_t src_origin[3] = {0, 0, 0}, dst_origin[3] = {at, 0, 0}, region[3] = {row, outer, 1};
+      buf = rect_source(buf, &src_origin[0]);
       cl_int err = clEnqueueCopyBufferRect(*vs__queue(dv), buf, out->buf, src_origin, dst_origin, region, row, 0,
                                            out_row, 0, 0, NULL, NULL);
       if (tmp) vs__buffer_release(tmp); /* kept alive by OpenCL until the copy ran */

@@ -53,6 +53,12 @@ enum {
    * spared for the others; graph_internal.h). Every def whose kernel,
    * shape function or constructor touches op->attr must have it. */
   VS_OPF_ATTRS = 1u << 7,
+  /* Given a variable (its ref, or its VarHandleOp's handle) as input 0,
+   * the output is the variable's value as it stands (v/read, Identity,
+   * ReadVariableOp): the step may borrow the variable's buffer instead of
+   * copying it when no step of its plan writes that variable (plan.c's
+   * mark_borrowed_reads, vs_step.borrows_var). */
+  VS_OPF_VAR_READ = 1u << 8,
 };
 
 /* An op's gradient (TF's @RegisterGradient): builds, in the caller's name

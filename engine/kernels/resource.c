@@ -130,6 +130,7 @@ static bool k_read(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   if (!v || read_missing(r, op, v, st)) return false;
   vs_value src = {.ready = true, .dtype = v->dtype, .shape = r->s->vars[v->index].shape, .ref = v};
   if (v->dtype == VS_STRING) return vs__host_copy(r, op, vs__host_of(r, &src), st);
+  if (vs__borrow_var(r, op, v, dev)) return true;
   if (!vs__new_output(r, op, dev, v->dtype, src.shape, st)) return false;
   return vs__copy_into(r, &src, dev, vs__val(r, op), st);
 }
@@ -243,9 +244,11 @@ const vs_op_def vs__resource_defs[] = {
     {.type = "VarHandleOp", .doc = "a resource variable's handle (a scalar resource); the value is in the session",
      .shape = shape_attr, .kernel = k_var_handle, .host = h_var_handle,
      .flags = VS_OPF_STRINGS | VS_OPF_CONTAINER | VS_OPF_ATTRS | VS_OPF_HOST_ALIAS},
-    {.type = "ReadVariableOp", .doc = "a copy of the resource variable's value; FAILED_PRECONDITION before it is set",
+    {.type = "ReadVariableOp",
+     .doc = "the resource variable's value (a copy, or its buffer where the plan writes it not); FAILED_PRECONDITION "
+            "before it is set",
      .shape = shape_read, .kernel = k_read, .host = h_read, .gradient = vs__grad_read_variable,
-     .flags = VS_OPF_STRINGS},
+     .flags = VS_OPF_STRINGS | VS_OPF_VAR_READ},
     {.type = "AssignVariableOp", .doc = "sets the resource variable's value (its shape with validate_shape)",
      .shape = vs__shape_none, .kernel = k_assign, .host = vs__host_assign,
      .flags = VS_OPF_STATEFUL | VS_OPF_STRINGS | VS_OPF_ATTRS},

@@ -159,6 +159,12 @@ bool vs__uninitialized(vs_run *r, const vs_op *op, const vs_value *v, vs_status 
 cl_mem vs__on_device(vs_run *r, vs_value *v, size_t dev, cl_mem *tmp, vs_status *st);
 /* A fresh owned output buffer for op. */
 bool vs__new_output(vs_run *r, const vs_op *op, size_t dev, vs_dtype t, vs_shape shape, vs_status *st);
+/* When r's running step may borrow its variable's buffer (vs_step.
+ * borrows_var, decided by the plan) and v's storage is on dev: op's value
+ * is that buffer, not owned by the run (nothing writes it in place,
+ * nothing recycles it), and true. False (nothing set) otherwise, and for
+ * an empty value: the caller copies. */
+bool vs__borrow_var(vs_run *r, const vs_op *op, const vs_var *v, size_t dev);
 /* Reads the first `bytes` of a value to the host. */
 bool vs__read_small(vs_run *r, vs_value *v, void *dst, size_t bytes, vs_status *st);
 /* A value's shape and element count (a variable's current ones for refs). */
