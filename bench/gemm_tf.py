@@ -2,9 +2,14 @@
 """The peers' SGEMM figures for bench/gemm_bench: C = A x B, n x n x n
 float32, inputs in variables, median of N runs of the op as a target.
 
-Usage: python3 bench/gemm_tf.py tf|torch reps n [n ...]
-  tf     TensorFlow's CPU build (tf.compat.v1 session; the oracle's venv has it)
-  torch  PyTorch (torch.mm, on CUDA when a GPU is there, else the CPU)
+Usage: python3 bench/gemm_tf.py tf|torch|onednn reps n [n ...]
+  tf      TensorFlow's CPU build (tf.compat.v1 session; the oracle's venv has it)
+  torch   PyTorch (torch.mm, on CUDA when a GPU is there, else the CPU)
+  onednn  TensorFlow's run as `tf`, in a child process under ONEDNN_VERBOSE=1:
+          the kernel's own time, which oneDNN prints per primitive executed,
+          median per n over the timed runs, with the implementation oneDNN
+          names (TF's end-to-end time includes its session; the primitive's
+          is the multiply alone, steadier on a shared machine)
 Prints "label ..." and "result <index of n> <seconds> <cpu seconds>" lines
 (gemm_bench reads them; CPU seconds are the process's, all its threads,
 median of the same runs) and a readable table."""
@@ -63,8 +68,38 @@ def run_torch(reps, sizes):
         yield i, n, t, cpu
 
 
+def run_onednn(reps, sizes):
+    """TF's figures, and oneDNN's own per-primitive times of the same runs:
+    `onednn_verbose,...,exec,cpu,<impl>,...,<m>x<k>:<k>x<n>,<ms>` lines
+    of a child running `tf` (the last `reps` of each size are the timed
+    runs; the earlier ones are the warm-ups)."""
+    import subprocess
+    env = dict(os.environ, ONEDNN_VERBOSE="1")
+    out = subprocess.run([sys.executable, __file__, "tf", str(reps)] + [str(n) for n in sizes], env=env,
+                         stdout=subprocess.PIPE, text=True, check=False).stdout
+    execs = {}
+    for line in out.splitlines():
+        f = line.split(",")
+        if line.startswith("onednn_verbose,") and "exec" in f and "cpu" in f:
+            impl, shape, ms = f[f.index("cpu") + 1], f[-2], float(f[-1])
+            execs.setdefault(shape, []).append((impl, ms))
+        elif not line.startswith("onednn_verbose,"):
+            print(line)
+    print("oneDNN primitive time (median of the last %d executions per n):" % reps)
+    for n in sizes:
+        runs = execs.get("%dx%d:%dx%d" % (n, n, n, n), [])[-reps:]
+        if runs:
+            ms = median([r[1] for r in runs])
+            print("  %6d %-10s %10.3f ms %10.1f GFLOP/s" % (n, runs[-1][0], ms, 2.0 * n ** 3 / ms / 1e6))
+        else:
+            print("  %6d no oneDNN primitive seen" % n)
+
+
 def main():
     which, reps, sizes = sys.argv[1], int(sys.argv[2]), [int(x) for x in sys.argv[3:]]
+    if which == "onednn":
+        run_onednn(reps, sizes)
+        return
     try:
         results = run_tf(reps, sizes) if which == "tf" else run_torch(reps, sizes)
         for i, n, t, cpu in results:

@@ -483,6 +483,58 @@ Test(gemm, every_in_place_candidate_of_the_search_verifies) {
   search_verifies(1u << INPLACE, 21, 70, 13, false);
 }
 
+Test(gemm, blocked_and_in_place_tiles_take_the_width_of_the_fastest_packed_set) {
+  /* The k-blocked and in-place tile phases walk one vector width: the
+   * native one before any packed result (and in a search without the
+   * packed form), the narrower one once a packed set of that width is the
+   * fastest. (Their refining phases centre on their own kind's best, a
+   * tile of that phase in the real search; in this listing, with no result
+   * of their own, on their default, so those sets do not change.) */
+  size_t n, n_own;
+  vs__gemm_set *sets = search_space(0, &n), *own = search_space(1u << OWN, &n_own);
+  int native = own[0].p[2];
+  const vs__gemm_set *narrow = NULL;
+  for (size_t i = 0; i < n_own && !narrow; i++)
+    if (own[i].p[2] < native) narrow = &own[i];
+  for (size_t i = n_own; i < n; i++) cr_assert_eq(sets[i].p[2], native, "set %zu (kind %d)", i, sets[i].kind);
+  if (!narrow) {
+    free(sets), free(own);
+    cr_skip_test("the packed search has one vector width on this device");
+  }
+  vs_status *st = vs_status_new();
+  size_t m = vs__gemm_search_space_after(0, 0, narrow->p, NULL, 0, st);
+  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
+  cr_assert_eq(m, n, "the same length whatever the centre");
+  vs__gemm_set *after = malloc(m * sizeof *after);
+  cr_assert_not_null(after);
+  cr_assert_eq(vs__gemm_search_space_after(0, 0, narrow->p, after, m, st), m);
+  size_t blocked = 0, inplace = 0;
+  for (size_t i = 0; i < m; i++) {
+    cr_assert_eq(after[i].kind, sets[i].kind, "set %zu", i);
+    if (after[i].kind == OWN || memcmp(&after[i], &sets[i], sizeof *after) == 0) continue;
+    /* A tile phase's set: the same tile, uk, ly and chunk, at the narrow width. */
+    cr_assert_eq(after[i].p[2], narrow->p[2], "set %zu (kind %d) has width %d", i, after[i].kind, after[i].p[2]);
+    cr_assert_eq(sets[i].p[2], native);
+    vs__gemm_set same = after[i];
+    same.p[2] = native;
+    cr_assert_eq(memcmp(&same, &sets[i], sizeof same), 0, "set %zu differs in more than its width", i);
+    blocked += after[i].kind == BLOCKED, inplace += after[i].kind == INPLACE;
+  }
+  cr_assert_gt(blocked, 10, "%zu k-blocked tiles at the narrow width", blocked);
+  cr_assert_gt(inplace, 10, "%zu in-place tiles at the narrow width", inplace);
+  /* The first narrow set of each kind computes (edge tiles, offsets). */
+  int checked = 0;
+  for (size_t i = n_own; i < m; i++)
+    if (after[i].p[2] == narrow->p[2] && after[i].kind != after[i - 1].kind) {
+      problem p = after[i].kind == INPLACE ? make(false, false, 29, 71, 19, true) : make(true, true, 29, 41, 19, true);
+      check(&p, after[i].p, after[i].kind);
+      checked++;
+    }
+  cr_assert_eq(checked, 2);
+  free(after), free(sets), free(own);
+  vs_status_free(st);
+}
+
 Test(gemm, in_place_candidates_are_skipped_where_they_cannot_run) {
   /* B transposed: every in-place candidate is reported and none runs. */
   size_t space;
@@ -519,8 +571,14 @@ Test(gemm, bad_tune_arguments_are_refused) {
 /* ---- the choice and the store ---- */
 
 /* A MatMul under VARSCOPE_GEMM=setting fails with INVALID_ARGUMENT and
- * exactly message. */
-static void expect_forced_refused(const char *setting, const char *message) {
+ * exactly gemm_select.c's refusal of a malformed setting: the setting
+ * quoted, then the one text of what is accepted. */
+static void expect_forced_refused(const char *setting) {
+  char message[512];
+  snprintf(message, sizeof message,
+           "VARSCOPE_GEMM='%s': want auto, clblast, or own, blocked or inplace, each alone or with :RM,NV,VEC,UK,LY "
+           "(blocked: and optionally ,KC) (RM 1-16, NV 1-4, VEC 1, 2, 4, 8 or 16, UK 1-16, LY 1-64, KC 1-8192)",
+           setting);
   setenv("VARSCOPE_GEMM", setting, 1);
   vs_status *st = vs_status_new();
   vs_graph *g = vs_graph_new();
@@ -565,31 +623,13 @@ Test(gemm, matmul_chooses_by_measurement_and_remembers) {
   /* The k-blocked kind's chunk forced too: 7 steps, k = 300 in 43 chunks. */
   setenv("VARSCOPE_GEMM", "blocked:3,1,4,2,2,7", 1);
   matmul_check(5, 7, 300, true, true);
-  expect_forced_refused("inplace:3,1,4,2",
-                        "VARSCOPE_GEMM='inplace:3,1,4,2': want auto, clblast, or own, blocked or inplace, each "
-                        "alone or with :RM,NV,VEC,UK,LY (blocked: and optionally ,KC) (RM 1-16, NV 1-4, VEC 1, 2, "
-                        "4, 8 or 16, UK 1-16, LY 1-64, KC 1-8192)");
+  expect_forced_refused("inplace:3,1,4,2");
   /* A chunk only for the k-blocked kind, and within 1-8192. */
-  expect_forced_refused("own:3,1,4,2,2,1",
-                        "VARSCOPE_GEMM='own:3,1,4,2,2,1': want auto, clblast, or own, blocked or inplace, each "
-                        "alone or with :RM,NV,VEC,UK,LY (blocked: and optionally ,KC) (RM 1-16, NV 1-4, VEC 1, 2, "
-                        "4, 8 or 16, UK 1-16, LY 1-64, KC 1-8192)");
-  expect_forced_refused("blocked:3,1,4,2,2,0",
-                        "VARSCOPE_GEMM='blocked:3,1,4,2,2,0': want auto, clblast, or own, blocked or inplace, each "
-                        "alone or with :RM,NV,VEC,UK,LY (blocked: and optionally ,KC) (RM 1-16, NV 1-4, VEC 1, 2, "
-                        "4, 8 or 16, UK 1-16, LY 1-64, KC 1-8192)");
-  expect_forced_refused("blocked:3,1,4,2,2,8193",
-                        "VARSCOPE_GEMM='blocked:3,1,4,2,2,8193': want auto, clblast, or own, blocked or inplace, each "
-                        "alone or with :RM,NV,VEC,UK,LY (blocked: and optionally ,KC) (RM 1-16, NV 1-4, VEC 1, 2, "
-                        "4, 8 or 16, UK 1-16, LY 1-64, KC 1-8192)");
-  expect_forced_refused("blocked:3,1,4,2,2,7,1",
-                        "VARSCOPE_GEMM='blocked:3,1,4,2,2,7,1': want auto, clblast, or own, blocked or inplace, each "
-                        "alone or with :RM,NV,VEC,UK,LY (blocked: and optionally ,KC) (RM 1-16, NV 1-4, VEC 1, 2, "
-                        "4, 8 or 16, UK 1-16, LY 1-64, KC 1-8192)");
-  expect_forced_refused("own:3,1,5,2,2",
-                        "VARSCOPE_GEMM='own:3,1,5,2,2': want auto, clblast, or own, blocked or inplace, each "
-                        "alone or with :RM,NV,VEC,UK,LY (blocked: and optionally ,KC) (RM 1-16, NV 1-4, VEC 1, 2, "
-                        "4, 8 or 16, UK 1-16, LY 1-64, KC 1-8192)");
+  expect_forced_refused("own:3,1,4,2,2,1");
+  expect_forced_refused("blocked:3,1,4,2,2,0");
+  expect_forced_refused("blocked:3,1,4,2,2,8193");
+  expect_forced_refused("blocked:3,1,4,2,2,7,1");
+  expect_forced_refused("own:3,1,5,2,2");
 }
 
 Test(gemm, a_damaged_store_entry_is_never_misread) {

@@ -13,11 +13,12 @@
  * tile its form has had so far:
  *   1. packed: every tile, vec the native float width and half of it, at
  *      the default's uk and ly;   2. packed: uk x ly around its best tile;
- *   3. k-blocked: every tile of the native width, at its default's uk,
+ *   3. k-blocked: every tile of one width (the packed form's best set's:
+ *      the native width unless half of it won there), at its default's uk,
  *      ly and chunk;   4. k-blocked: chunk (the B chunk 8, 16, 32 (the
  *      default), 64 or 128 KB) x ly around its best tile;
  *   5. in place (only where it can run the problem: B not transposed):
- *      every tile of the native width;   6. in place: uk x ly.
+ *      every tile of that width;   6. in place: uk x ly.
  * The walk stops starting candidates when the time budget is spent (a
  * short budget reaches the packed form's phases only).
  *
@@ -120,11 +121,17 @@ static bool next_candidate(const vs_cl_device *d, size_t done, unsigned kinds, c
     vs_gemm_kind kind = PHASE_KIND[phase];
     if (kinds && !(kinds & (1u << kind))) continue;
     vs_gemm_params c = centre[kind], kdef = kind == VS_GEMM_BLOCKED ? bdef : def;
-    if (phase % 2 == 0) { /* the tiles, at the kind's default uk, ly and chunk; both widths for packed only */
+    if (phase % 2 == 0) { /* the tiles, at the kind's default uk, ly and chunk */
+      /* Both widths for packed; the other kinds walk one, the width of the
+       * packed form's fastest set (the native width until a narrower one
+       * won, or where packed is not searched): both widths there would
+       * add 36 sets to the 129 of the 2-core AVX-512 device for a width
+       * that lost to the native one in the packed form. */
+      int wide = vecs[1] && centre[VS_GEMM_OWN].vec == vecs[1] ? vecs[1] : vecs[0];
       for (int vi = 0; vi < (kind == VS_GEMM_OWN ? 2 : 1); vi++)
         for (size_t r = 0; vecs[vi] && r < sizeof RMS / sizeof *RMS; r++)
           for (size_t v = 0; v < sizeof NVS / sizeof *NVS; v++) {
-            vs_gemm_params p = {RMS[r], NVS[v], vecs[vi], kdef.uk, kdef.ly, 0};
+            vs_gemm_params p = {RMS[r], NVS[v], kind == VS_GEMM_OWN ? vecs[vi] : wide, kdef.uk, kdef.ly, 0};
             if (p.rm * p.nv + p.nv > regs - 2) continue;
             if (k++ == done) return *out = (vs_gemm_algo){kind, p}, true;
           }
@@ -155,12 +162,16 @@ static void default_centres(const vs_cl_device *d, vs_gemm_params centre[4]) {
   centre[VS_GEMM_CLBLAST] = (vs_gemm_params){0, 0, 0, 0, 0, 0};
 }
 
-size_t vs__gemm_search_space(size_t dev, unsigned kinds, vs__gemm_set *out, size_t cap, vs_status *st) {
+size_t vs__gemm_search_space_after(size_t dev, unsigned kinds, const int *packed_best, vs__gemm_set *out, size_t cap,
+                                   vs_status *st) {
   vs__ok(st);
   vs_cl_device *d = vs__device(dev, st);
   if (!d) return 0;
   vs_gemm_params centre[4];
   default_centres(d, centre);
+  if (packed_best)
+    centre[VS_GEMM_OWN] = (vs_gemm_params){packed_best[0], packed_best[1], packed_best[2],
+                                           packed_best[3], packed_best[4], packed_best[5]};
   vs_gemm_algo a;
   size_t n = 0;
   while (next_candidate(d, n, kinds, centre, &a)) {
@@ -169,6 +180,10 @@ size_t vs__gemm_search_space(size_t dev, unsigned kinds, vs__gemm_set *out, size
     n++;
   }
   return n;
+}
+
+size_t vs__gemm_search_space(size_t dev, unsigned kinds, vs__gemm_set *out, size_t cap, vs_status *st) {
+  return vs__gemm_search_space_after(dev, kinds, NULL, out, cap, st);
 }
 
 /* ---- the tuner ---- */

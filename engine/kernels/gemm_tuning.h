@@ -38,6 +38,12 @@ typedef struct vs__gemm_set {
  * the blocked kind's chunk x items' tiles) around its kind's default
  * tile; up to cap into out; returns the count. */
 size_t vs__gemm_search_space(size_t dev, unsigned kinds, vs__gemm_set *out, size_t cap, vs_status *st);
+/* The same as the search walks it once packed_best ({rm, nv, vec, uk, ly,
+ * kc}) is the fastest packed set so far (NULL: none, as above): the
+ * packed refining phase around it, and the k-blocked and in-place tile
+ * phases at its vector width. */
+size_t vs__gemm_search_space_after(size_t dev, unsigned kinds, const int *packed_best, vs__gemm_set *out, size_t cap,
+                                   vs_status *st);
 
 typedef struct vs__gemm_tune_plan {
   const vs__gemm_set *candidates; /* fixed candidates; NULL: the search */
