@@ -211,7 +211,13 @@ bool vs__conv_im2col(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_mem 
     return gemm_rows(d, g, x, f, out, 0, M, epi, st); /* 1x1, stride 1: the input already is the im2col matrix */
   /* Blocks of whole output lines (n, oh): im2col_lines' range is (tap, ow,
    * line), so no item divides to find its pixel. */
-  size_t lines = (size_t)(g->N * g->OH), line_bytes = (size_t)g->OW * KC * es;
+  size_t lines = (size_t)(g->N * g->OH), line_elems, line_bytes;
+  if (__builtin_mul_overflow((size_t)g->OW, KC, &line_elems) || __builtin_mul_overflow(line_elems, es, &line_bytes)) {
+    vs__fail(st, VS_RESOURCE_EXHAUSTED, VS_EXC_OP_ERROR,
+             "conv2d: one output line of the im2col matrix (%lld x %zu elements) does not fit in memory",
+             (long long)g->OW, KC);
+    return false;
+  }
   size_t budget = IM2COL_BUDGET < d->info.max_alloc_bytes / 2 ? IM2COL_BUDGET : d->info.max_alloc_bytes / 2;
   size_t chunk = budget / line_bytes;
   if (chunk < 1) chunk = 1;
