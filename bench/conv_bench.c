@@ -1,5 +1,5 @@
 /* conv_bench - GFLOP/s of conv2d + bias_add + relu forward (NHWC, SAME;
- * stride 1, and stride 2 for the downsampling layers from case 5 on) on every OpenCL device present, against the device's measured
+ * stride 1, and stride 2 for the downsampling layers, cases 5-7) on every OpenCL device present, against the device's measured
  * fp32 peak and TensorFlow's CPU build on the same shapes in the same run
  * (bench/conv_tf.py in the oracle's venv, run to completion before any
  * OpenCL call: see peer.h), with the ratio varscope / TF (above 1: faster);
@@ -45,6 +45,9 @@ static const shape_case CASES[] = {
     {"3x3/2 64->64", 8, 64, 64, 64, 64, 3, 3, 2},
     {"3x3/2 32->64", 8, 128, 128, 32, 64, 3, 3, 2},
     {"1x1/2 64->128", 8, 64, 64, 64, 128, 1, 1, 2},
+    /* ResNet's bottleneck expansion: a 1x1 stride 1 is a GEMM of the input
+     * itself (conv2d.c's im2col route skips the im2col) */
+    {"1x1 64->256", 8, 64, 64, 64, 256, 1, 1, 1},
 };
 
 /* Multiply-adds of a case times two: the output pixels (SAME: the input's

@@ -6,6 +6,9 @@
 #ifdef VS_FP64
 #pragma OPENCL EXTENSION cl_khr_fp64 : enable
 #endif
+#define CAT_(a, b) a##b
+#define CAT(a, b) CAT_(a, b)
+#define T4 CAT(T, 4)
 
 /* Rows [row0, row0 + rows) of the im2col matrix of one conv2d. */
 __kernel void im2col(__global T *cols, __global const T *in, const ulong row0, const ulong rows,
@@ -22,6 +25,52 @@ __kernel void im2col(__global T *cols, __global const T *in, const ulong row0, c
   ulong n = row / ((ulong)OW * OH);
   int ih = oh * SH - PT + kh * DH, iw = ow * SW - PL + kw * DW;
   cols[i] = (ih >= 0 && ih < H && iw >= 0 && iw < W) ? in[((n * H + ih) * W + iw) * C + c] : (T)0;
+}
+
+/* Output lines [line0, line0 + lines) (line = n * OH + oh) of the im2col
+ * matrix of one conv2d, conv2d.c's im2col route. One work-item per (tap,
+ * ow, line), tap = kh * KW + kw: it copies the C contiguous channels of
+ * one input pixel to the C contiguous columns of its row, or zeros where
+ * the tap falls in the padding; the neighbouring items (dimension 0) fill
+ * the rest of the row. Index math once per item (the 3-D range gives ow
+ * and the line without dividing), 32-bit where a dimension bounds it; the
+ * copy in vectors of 4. (im2col above, one item per element with four
+ * 64-bit divisions each, cost ~5x the GEMM of a 1x1/2 layer on PoCL:
+ * docs/conv-performance.md, Session 8.) Global (KH * KW, OW, lines). */
+__kernel void im2col_lines(__global T *cols, __global const T *in, const ulong line0, const int H, const int W,
+                           const int C, const int OH, const int KW, const int SH, const int SW, const int DH,
+                           const int DW, const int PT, const int PL) {
+  int tap = get_global_id(0), ow = get_global_id(1), OW = get_global_size(1), taps = get_global_size(0);
+  ulong l = get_global_id(2), line = line0 + l;
+  int oh = (int)(line % (ulong)OH), kh = tap / KW, kw = tap - kh * KW;
+  ulong n = line / (ulong)OH;
+  int ih = oh * SH - PT + kh * DH, iw = ow * SW - PL + kw * DW;
+  __global T *dst = cols + ((l * OW + ow) * taps + tap) * C;
+  int c = 0;
+  if (ih >= 0 && ih < H && iw >= 0 && iw < W) {
+    __global const T *src = in + ((n * H + ih) * W + iw) * C;
+    for (; c + 4 <= C; c += 4) vstore4(vload4(0, src + c), 0, dst + c);
+    for (; c < C; c++) dst[c] = src[c];
+  } else {
+    for (; c + 4 <= C; c += 4) vstore4((T4)0, 0, dst + c);
+    for (; c < C; c++) dst[c] = (T)0;
+  }
+}
+
+/* bias_act over rows [row0, end) of a [rows, K] matrix, one work-item per
+ * row walking its K channels (no per-element modulo): out = relu?(out +
+ * bias), bias only when has_bias (else bias is not read), relu exactly as
+ * bias_act (NaN -> 0). For the GEMMs that cannot apply it as they store
+ * (CLBlast's, convgemm's, float64's). Global: end - row0, rounded up. */
+__kernel void bias_act_rows(__global T *out, __global const T *bias, const int K, const ulong row0, const ulong end,
+                            const int has_bias, const int relu) {
+  ulong row = row0 + get_global_id(0);
+  if (row >= end) return;
+  __global T *o = out + row * (ulong)K;
+  for (int k = 0; k < K; k++) {
+    T v = has_bias ? o[k] + bias[k] : o[k];
+    o[k] = relu && !(v > (T)0) ? (T)0 : v;
+  }
 }
 
 /* out[i] = relu?(out[i] + bias[i % K]) in place: BiasAdd, fused with Relu. */

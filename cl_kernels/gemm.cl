@@ -191,10 +191,58 @@ __attribute__((always_inline)) inline void tile_load(TV acc[RM][NV], __global co
   }
 }
 
+/* The optional epilogue, conv2d's fused BiasAdd and Relu (conv2d.c's
+ * im2col route; gemm.c adds the defines only for it, so the plain GEMM
+ * programs are unchanged): EPI_BIAS adds bias[col] to every element of
+ * C's column col, EPI_RELU then maps every value not above 0 (NaN too)
+ * to 0, exactly as conv.cl's bias_act pass would after the store. Applied
+ * to the register tile before its last store. EPI_ARG is the kernels'
+ * extra argument, EPI_PTR what they pass on. */
+#if defined(EPI_BIAS) || defined(EPI_RELU)
+#define EPI 1
+#endif
+#ifdef EPI_BIAS
+#define EPI_ARG , __global const float *bias
+#define EPI_PTR bias
+#else
+#define EPI_ARG
+#define EPI_PTR 0
+#endif
+#ifdef EPI
+/* acc's RM x NR tile at column col0 of C (n columns): bias of the columns
+ * inside C (the others are never stored), then relu. */
+__attribute__((always_inline)) inline void tile_epilogue(TV acc[RM][NV], __global const float *bias, const ulong col0,
+                                                         const ulong n) {
+#pragma unroll
+  for (int v = 0; v < NV; v++) {
+#ifdef EPI_BIAS
+    ulong col = col0 + (ulong)v * VEC;
+    TV b;
+    if (col + VEC <= n) {
+      b = LOADV(bias + col);
+    } else {
+      float tmp[VEC];
+      for (ulong e = 0; e < VEC; e++) tmp[e] = col + e < n ? bias[col + e] : 0.0f;
+      b = LOADV(tmp);
+    }
+#endif
+#pragma unroll
+    for (int r = 0; r < RM; r++) {
+#ifdef EPI_BIAS
+      acc[r][v] += b;
+#endif
+#ifdef EPI_RELU
+      acc[r][v] = select((TV)0, acc[r][v], acc[r][v] > (TV)0); /* !(v > 0) -> 0: NaN and -0 too */
+#endif
+    }
+  }
+}
+#endif
+
 /* One work-item per RM x NR block of C. Global size: (ceil(n / NR),
  * ceil(m / RM) rounded up to LY); local (1, LY). */
 __kernel void gemm_packed(__global float *c, const ulong c_off, const ulong ldc, __global const float *ap,
-                          __global const float *bp, const ulong m, const ulong n, const int k) {
+                          __global const float *bp, const ulong m, const ulong n, const int k EPI_ARG) {
   ulong jb = get_global_id(0), ib = get_global_id(1);
   ulong row0 = ib * RM, col0 = jb * NR;
   if (row0 >= m || col0 >= n) return;
@@ -209,6 +257,9 @@ __kernel void gemm_packed(__global float *c, const ulong c_off, const ulong ldc,
     pa += RM;
     pb += NR;
   }
+#ifdef EPI
+  tile_epilogue(acc, EPI_PTR, col0, n);
+#endif
   tile_store(acc, c + c_off, ldc, row0, col0, m, n);
 }
 
@@ -229,7 +280,7 @@ __kernel void gemm_packed(__global float *c, const ulong c_off, const ulong ldc,
 #endif
 __kernel void gemm_inplace(__global float *c, const ulong c_off, const ulong ldc, __global const float *a,
                            const ulong a_off, const ulong lda, __global const float *b, const ulong b_off,
-                           const ulong ldb, const ulong m, const ulong n, const int k) {
+                           const ulong ldb, const ulong m, const ulong n, const int k EPI_ARG) {
   ulong jb = get_global_id(0), ib = get_global_id(1);
   ulong row0 = ib * RM, col0 = jb * NR;
   if (row0 >= m || col0 >= n) return;
@@ -252,6 +303,9 @@ __kernel void gemm_inplace(__global float *c, const ulong c_off, const ulong ldc
 #endif
     pb += ldb;
   }
+#ifdef EPI
+  tile_epilogue(acc, EPI_PTR, c0, n); /* the shifted tile's columns: all inside C */
+#endif
   /* Rows before row0 and columns before col0 belong to the neighbouring
    * items (only a shifted tile has any); the rest is inside C. */
 #pragma unroll
@@ -290,7 +344,7 @@ __kernel void gemm_inplace(__global float *c, const ulong c_off, const ulong ldc
  * (ceil(n / NR), ceil(ceil(m / RM) / ly)), local (1, 1). */
 __kernel void gemm_blocked(__global float *c, const ulong c_off, const ulong ldc, __global const float *ap,
                            __global const float *bp, const ulong m, const ulong n, const int k, const ulong ly,
-                           const int kc) {
+                           const int kc EPI_ARG) {
   ulong jb = get_global_id(0), ib0 = get_global_id(1) * ly;
   ulong col0 = jb * NR;
   if (ib0 * RM >= m || col0 >= n) return;
@@ -313,6 +367,9 @@ __kernel void gemm_blocked(__global float *c, const ulong c_off, const ulong ldc
         pa += RM;
         pb += NR;
       }
+#ifdef EPI
+      if (k0 + steps == k) tile_epilogue(acc, EPI_PTR, col0, n); /* the last chunk's store only */
+#endif
       tile_store(acc, cc, ldc, row0, col0, m, n);
     }
   }

@@ -43,9 +43,17 @@ typedef struct problem {
 
 enum { OWN = 0, CLBLAST = 1, INPLACE = 2, BLOCKED = 3 }; /* vs__gemm_run_host's kinds */
 
-/* Runs p (kind under params: {rm, nv, vec, uk, ly, kc}) on patterned inputs, checks C against the
- * reference and the rest of the buffer against its sentinel. */
-static void check(const problem *p, const int *params, int kind) {
+/* The epilogue of a check (gemm.h's vs_gemm_epi): a bias per column of C,
+ * relu, and op(A)[0, 0] set to NaN (row 0 of C all NaN: relu must make it
+ * exactly 0). */
+typedef struct epilogue {
+  bool bias, relu, nan;
+} epilogue;
+
+/* Runs p (kind under params: {rm, nv, vec, uk, ly, kc}) on patterned
+ * inputs with epilogue e (NULL: none), checks C against the reference and
+ * the rest of the buffer against its sentinel. */
+static void check_epi(const problem *p, const int *params, int kind, const epilogue *e) {
   size_t ar = p->ta ? p->k : p->m, ac = p->ta ? p->m : p->k, br = p->tb ? p->n : p->k, bc = p->tb ? p->k : p->n;
   cr_assert_geq(p->lda, ac);
   cr_assert_geq(p->ldb, bc);
@@ -57,12 +65,16 @@ static void check(const problem *p, const int *params, int kind) {
   for (size_t i = 0; i < na; i++) a[i] = value(i, 1);
   for (size_t i = 0; i < nb; i++) b[i] = value(i, 2);
   for (size_t i = 0; i < nc; i++) c[i] = 1234.5f; /* the sentinel */
+  float *bias = e && e->bias ? malloc((p->n ? p->n : 1) * sizeof *bias) : NULL;
+  for (size_t j = 0; bias && j < p->n; j++) bias[j] = value(j, 3);
+  if (e && e->nan && p->m && p->k) a[p->a_off] = NAN; /* op(A)[0, 0] either way round */
   vs_status *st = vs_status_new();
-  bool ok = vs__gemm_run_host(0, params, kind, p->ta, p->tb, p->m, p->n, p->k, a, na, p->a_off, p->lda, b, nb,
-                              p->b_off, p->ldb, c, nc, p->c_off, p->ldc, st);
-  char what[180];
-  snprintf(what, sizeof what, "%s%c%c m=%zu n=%zu k=%zu offsets %zu,%zu,%zu ld %zu,%zu,%zu params %d,%d,%d,%d,%d,%d",
-           kind == CLBLAST ? "clblast " : kind == INPLACE ? "inplace " : kind == BLOCKED ? "blocked " : "", p->ta ? 't' : 'n', p->tb ? 't' : 'n', p->m, p->n, p->k, p->a_off, p->b_off,
+  bool ok = vs__gemm_run_host_epi(0, params, kind, p->ta, p->tb, p->m, p->n, p->k, a, na, p->a_off, p->lda, b, nb,
+                                  p->b_off, p->ldb, c, nc, p->c_off, p->ldc, bias, e && e->relu, st);
+  char what[200];
+  snprintf(what, sizeof what, "%s%s%s%c%c m=%zu n=%zu k=%zu offsets %zu,%zu,%zu ld %zu,%zu,%zu params %d,%d,%d,%d,%d,%d",
+           kind == CLBLAST ? "clblast " : kind == INPLACE ? "inplace " : kind == BLOCKED ? "blocked " : "",
+           bias ? "bias " : "", e && e->relu ? "relu " : "", p->ta ? 't' : 'n', p->tb ? 't' : 'n', p->m, p->n, p->k, p->a_off, p->b_off,
            p->c_off, p->lda, p->ldb, p->ldc, params ? params[0] : 0, params ? params[1] : 0, params ? params[2] : 0,
            params ? params[3] : 0, params ? params[4] : 0, params ? params[5] : 0);
   cr_assert(ok, "%s: %s", what, vs_status_message(st));
@@ -79,11 +91,20 @@ static void check(const problem *p, const int *params, int kind) {
       double y = b[p->b_off + (p->tb ? col * p->ldb + kk : kk * p->ldb + col)];
       want += x * y, mag += fabs(x * y);
     }
+    if (bias) want += bias[col], mag += fabs(bias[col]);
+    if (e && e->relu && !(want > 0)) want = 0, mag = isnan(mag) ? 0 : mag; /* as conv.cl's bias_act: NaN -> 0 */
+    if (isnan(want)) {
+      cr_assert(isnan(c[i]), "%s: C[%zu,%zu] = %.7g, want NaN", what, row, col, c[i]);
+      continue;
+    }
     cr_assert_leq(fabs(c[i] - want), 1e-5 * (1 + mag), "%s: C[%zu,%zu] = %.7g, want %.7g", what, row, col, c[i], want);
+    if (e && e->relu) cr_assert(!signbit(c[i]), "%s: C[%zu,%zu] = %.7g after relu", what, row, col, c[i]);
   }
   vs_status_free(st);
-  free(a), free(b), free(c);
+  free(a), free(b), free(c), free(bias);
 }
+
+static void check(const problem *p, const int *params, int kind) { check_epi(p, params, kind, NULL); }
 
 /* The problem in its tightest layout, or with offsets and padded leading
  * dimensions. */
@@ -173,6 +194,44 @@ Test(gemm, in_place_every_layout_and_edge_against_the_host) {
       problem p = make(ta, false, 37, 19, 23, ta);
       check(&p, SETS[i], INPLACE);
     }
+}
+
+Test(gemm, epilogue_in_each_own_form_against_the_host) {
+  /* conv2d's fused BiasAdd and Relu in the store (gemm.cl's EPI_BIAS,
+   * EPI_RELU): bias only, relu only, both, each with a NaN in op(A); on
+   * the packed kernel (a 5 x 16 tile over 37 x 19: edge tiles on both
+   * sides), the k-blocked one (chunks of 7 steps over k = 23: the
+   * epilogue at the last chunk's store only; and one chunk longer than
+   * k) and the in-place one (its shifted last tiles, A either way round),
+   * tight and padded; and k = 0 (C = epilogue of zeros). */
+  static const int PACKED[6] = {5, 1, 16, 2, 3, 0}, BLOCKS[6] = {3, 2, 8, 1, 2, 7}, LONG[6] = {4, 2, 4, 4, 1, 64},
+                   IN[6] = {5, 2, 8, 3, 2, 0};
+  for (int e = 1; e < 8; e++) {
+    epilogue ep = {e & 1, (e & 2) != 0, (e & 4) != 0};
+    for (int t = 0; t < 4; t++) {
+      problem p = make(t & 1, t >> 1, 37, 19, 23, t & 1);
+      check_epi(&p, PACKED, OWN, &ep);
+      check_epi(&p, BLOCKS, BLOCKED, &ep);
+      check_epi(&p, LONG, BLOCKED, &ep);
+      if (!(t >> 1)) check_epi(&p, IN, INPLACE, &ep);
+    }
+    problem z = make(false, false, 20, 40, 0, true);
+    check_epi(&z, PACKED, OWN, &ep);
+  }
+}
+
+Test(gemm, clblast_refuses_an_epilogue) {
+  /* CLBlast's GEMM has none: INVALID_ARGUMENT (conv2d.c applies it as a
+   * pass there), C untouched. */
+  float a[16] = {0}, b[16] = {0}, c[16], bias[4] = {1, 2, 3, 4};
+  for (int i = 0; i < 16; i++) c[i] = 1234.5f;
+  vs_status *st = vs_status_new();
+  cr_assert_not(vs__gemm_run_host_epi(0, NULL, CLBLAST, false, false, 4, 4, 4, a, 16, 0, 4, b, 16, 0, 4, c, 16, 0, 4,
+                                      bias, true, st));
+  cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT);
+  cr_assert_str_eq(vs_status_message(st), "SGEMM 4x4x4: CLBlast's GEMM has no epilogue");
+  for (int i = 0; i < 16; i++) cr_assert_eq(c[i], 1234.5f);
+  vs_status_free(st);
 }
 
 Test(gemm, in_place_refuses_what_it_cannot_run) {

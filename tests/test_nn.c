@@ -722,3 +722,239 @@ Test(nn, an_op_waiting_on_the_conv_keeps_it_in_its_place) {
   vs_tensor_free(t[1]);
   unsetenv("VARSCOPE_CONV");
 }
+
+/* ---- the im2col route (conv2d.c: im2col_lines, then the GEMM with the
+ * BiasAdd and Relu in our own kernel's store, or a bias_act_rows pass
+ * after CLBlast's) ---- */
+
+/* The GEMMs the route runs under (VARSCOPE_GEMM): our own kernel packed,
+ * k-blocked and in place, with tiles no shape below fills (5 or 3 rows,
+ * 16 or 8 columns), so the epilogue meets the right and bottom edge tiles
+ * and the in-place kernel's shifted last tile; k-blocked in chunks of 7
+ * steps, so the epilogue must apply at the last chunk's store only (k is
+ * KH x KW x C: 5 to 75 here); and CLBlast, whose GEMM has none. */
+static const char *const ROUTE_GEMMS[] = {"own:5,1,16,2,3", "blocked:3,2,8,1,2,7", "inplace:5,1,8,1,2", "clblast"};
+#define NROUTE_GEMMS (sizeof ROUTE_GEMMS / sizeof *ROUTE_GEMMS)
+
+/* cc's output extent and the padding before it on each axis (TF's SAME). */
+typedef struct conv_out {
+  int oh, ow, pt, pl;
+} conv_out;
+static conv_out conv_out_of(conv_case cc) {
+  int eh = (cc.kh - 1) * cc.dh + 1, ew = (cc.kw - 1) * cc.dw + 1;
+  conv_out o = {cc.same ? (cc.h + cc.sh - 1) / cc.sh : (cc.h - eh + cc.sh) / cc.sh,
+                cc.same ? (cc.w + cc.sw - 1) / cc.sw : (cc.w - ew + cc.sw) / cc.sw, 0, 0};
+  if (cc.same) o.pt = ((o.oh - 1) * cc.sh + eh - cc.h) / 2, o.pl = ((o.ow - 1) * cc.sw + ew - cc.w) / 2;
+  if (o.pt < 0) o.pt = 0;
+  if (o.pl < 0) o.pl = 0;
+  return o;
+}
+
+/* The host reference of cc in double: want[o] and the sum of |products|
+ * (and |bias|) that formed it, mag[o] (0 where relu made a NaN sum 0:
+ * that output is exactly 0). Relu as bias_act: !(v > 0) -> 0. Returns
+ * how many outputs are NaN. */
+static size_t conv_reference(conv_case cc, const double *x, const double *f, const double *bias, double *want,
+                             double *mag) {
+  conv_out co = conv_out_of(cc);
+  size_t nans = 0;
+  for (int n = 0; n < cc.n; n++)
+    for (int i = 0; i < co.oh; i++)
+      for (int j = 0; j < co.ow; j++)
+        for (int k = 0; k < cc.k; k++) {
+          double acc = cc.bias ? bias[k] : 0, m = fabs(acc);
+          for (int a = 0; a < cc.kh; a++)
+            for (int b = 0; b < cc.kw; b++) {
+              int ih = i * cc.sh - co.pt + a * cc.dh, iw = j * cc.sw - co.pl + b * cc.dw;
+              if (ih < 0 || ih >= cc.h || iw < 0 || iw >= cc.w) continue;
+              for (int c = 0; c < cc.c; c++) {
+                double p = x[(((size_t)n * cc.h + ih) * cc.w + iw) * cc.c + c] * f[((a * cc.kw + b) * cc.c + c) * cc.k + k];
+                acc += p;
+                m += fabs(p);
+              }
+            }
+          if (cc.relu && !(acc > 0)) acc = 0;
+          size_t o = (((size_t)n * co.oh + i) * co.ow + j) * cc.k + k;
+          want[o] = acc;
+          mag[o] = isnan(m) ? 0 : m;
+          nans += isnan(acc) != 0;
+        }
+  return nans;
+}
+
+/* conv2d(+bias_add)(+relu) of cc in dtype t (float or double) over x, the
+ * filter and bias constants from fd and bd. */
+static vs_output conv_graph(conv_case cc, vs_dtype t, vs_output x, const void *fd, const void *bd) {
+  vs_output y = vs_conv2d(g, x, vs_constant(g, fd, t, VS_SHAPE(cc.kh, cc.kw, cc.c, cc.k), "f", st),
+                          &(vs_conv2d_opts){.strides = {1, cc.sh, cc.sw, 1}, .dilations = {1, cc.dh, cc.dw, 1},
+                                            .padding = cc.same ? "SAME" : "VALID"},
+                          st);
+  if (cc.bias) y = vs_bias_add(g, y, vs_constant(g, bd, t, VS_SHAPE(cc.k), "b", st), NULL, st);
+  if (cc.relu) y = vs_relu(g, y, NULL, st);
+  OK();
+  return y;
+}
+
+static double *to_double(const float *a, size_t n) {
+  double *d = malloc((n ? n : 1) * sizeof *d);
+  cr_assert_not_null(d);
+  for (size_t i = 0; i < n; i++) d[i] = a[i];
+  return d;
+}
+
+/* conv2d(+bias_add)(+relu) of cc forced onto the im2col route under each
+ * GEMM of ROUTE_GEMMS (and the one chosen by measurement), every output
+ * buffer first poisoned with NaN, against the host reference. Input
+ * element nan_at (SIZE_MAX: none) is NaN: the outputs whose taps read it
+ * are NaN, or exactly 0 after relu (bias_act's !(v > 0) -> 0, which the
+ * GEMM's epilogue must match). */
+static void check_route(conv_case cc, size_t nan_at) {
+  vs_shape xs = VS_SHAPE(cc.n, cc.h, cc.w, cc.c);
+  size_t nx = (size_t)vs_shape_num_elements(xs), nf = (size_t)cc.kh * cc.kw * cc.c * cc.k;
+  float *xd = random_array(nx, 3), *fd = random_array(nf, 5), *bd = random_array((size_t)cc.k, 9);
+  if (nan_at != SIZE_MAX) xd[nan_at] = NAN;
+  vs_output x = vs_placeholder(g, VS_FLOAT, xs, "x", st);
+  vs_output y = conv_graph(cc, VS_FLOAT, x, fd, bd);
+  conv_out co = conv_out_of(cc);
+  size_t no = (size_t)cc.n * co.oh * co.ow * cc.k;
+  double *want = malloc(no * sizeof *want), *mag = malloc(no * sizeof *mag), *xr = to_double(xd, nx),
+         *fr = to_double(fd, nf), *br = to_double(bd, (size_t)cc.k);
+  cr_assert(want && mag);
+  size_t nans = conv_reference(cc, xr, fr, br, want, mag);
+  /* A NaN input that no output reads proves nothing of the NaN paths: the
+   * cases are chosen so that it shows. */
+  if (nan_at != SIZE_MAX && !cc.relu) cr_assert(nans > 0, "the NaN input reaches an output");
+  for (size_t gi = 0; gi <= NROUTE_GEMMS; gi++) {
+    const char *gemm = gi < NROUTE_GEMMS ? ROUTE_GEMMS[gi] : "auto";
+    setenv("VARSCOPE_CONV", "im2col", 1);
+    setenv("VARSCOPE_GEMM", gemm, 1);
+    poison_idle_buffers(no);
+    vs_tensor *t = run1(x, xd, xs, y);
+    cr_assert_eq(vs_tensor_num_elements(t), no);
+    const float *got = vs_tensor_data(t);
+    for (size_t o = 0; o < no; o++) {
+      if (isnan(want[o])) {
+        cr_assert(isnan(got[o]), "gemm %s: out[%zu] = %.7g, want NaN", gemm, o, (double)got[o]);
+        continue;
+      }
+      cr_assert(fabs(got[o] - want[o]) <= 1e-5 * (1 + mag[o]), "gemm %s: out[%zu] = %.7g, want %.7g", gemm, o,
+                (double)got[o], want[o]);
+      if (cc.relu) cr_assert(!signbit(got[o]), "gemm %s: out[%zu] = %.7g after relu", gemm, o, (double)got[o]);
+    }
+    vs_tensor_free(t);
+  }
+  unsetenv("VARSCOPE_CONV");
+  unsetenv("VARSCOPE_GEMM");
+  free(want), free(mag), free(xr), free(fr), free(br);
+  free(xd), free(fd), free(bd);
+}
+
+/* Each epilogue on one geometry: none, bias only, relu only (a Relu step
+ * of its own: the plan fuses a Relu only behind a BiasAdd), both. */
+static void check_route_epilogues(conv_case cc) {
+  for (int e = 0; e < 4; e++) {
+    cc.bias = e & 1;
+    cc.relu = e & 2;
+    check_route(cc, SIZE_MAX);
+  }
+}
+
+Test(nn, conv2d_im2col_route_1x1_stride1_is_the_gemm_with_its_epilogue) {
+  /* 1x1 stride 1 VALID: the input is the im2col matrix (no im2col); 2x5x7
+   * pixels (70 rows: 5-row tiles leave none over, 3-row ones 1), K = 19. */
+  check_route_epilogues((conv_case){2, 5, 7, 6, 1, 1, 19, 1, 1, 1, 1, false, false, false});
+}
+Test(nn, conv2d_im2col_route_1x1_stride2_gathers_rows) {
+  /* 1x1 stride 2 SAME over 9x11 (no padding: 5x6 outputs, every other
+   * pixel) and over 10x12, K = 21, C = 5 (a vector of 4 and one over). */
+  check_route_epilogues((conv_case){2, 9, 11, 5, 1, 1, 21, 2, 2, 1, 1, true, false, false});
+  check_route((conv_case){1, 10, 12, 8, 1, 1, 17, 2, 2, 1, 1, true, true, true}, SIZE_MAX);
+}
+Test(nn, conv2d_im2col_route_same_padding_on_all_sides) {
+  /* 3x3 SAME stride 1 (1 before and after on both axes) and 5x5 SAME
+   * stride 2 over an even 8x10 (1 before, 2 after), channels 3 and 4. */
+  check_route_epilogues((conv_case){2, 7, 9, 3, 3, 3, 11, 1, 1, 1, 1, true, false, false});
+  check_route((conv_case){1, 8, 10, 4, 5, 5, 9, 2, 2, 1, 1, true, true, true}, SIZE_MAX);
+}
+Test(nn, conv2d_im2col_route_valid_strided_and_dilated) {
+  /* 3x3 VALID stride 2 over 9x12, a 2x3 filter dilated 2x3 SAME, and
+   * unequal strides with a 2x4 filter: odd K and C throughout. */
+  check_route((conv_case){3, 9, 12, 3, 3, 3, 13, 2, 2, 1, 1, false, true, true}, SIZE_MAX);
+  check_route((conv_case){1, 9, 13, 2, 2, 3, 7, 1, 1, 2, 3, true, true, false}, SIZE_MAX);
+  check_route((conv_case){2, 7, 16, 3, 2, 4, 10, 1, 3, 1, 1, true, false, true}, SIZE_MAX);
+}
+Test(nn, conv2d_im2col_route_nan_input) {
+  /* One NaN input channel of one pixel: the outputs reading it are NaN
+   * without relu, 0 with it, on the 1x1 route without im2col, the 1x1
+   * gather and a padded 3x3. */
+  check_route((conv_case){1, 5, 7, 6, 1, 1, 19, 1, 1, 1, 1, false, true, false}, 13);
+  check_route((conv_case){1, 5, 7, 6, 1, 1, 19, 1, 1, 1, 1, false, true, true}, 13);
+  check_route((conv_case){1, 9, 11, 5, 1, 1, 21, 2, 2, 1, 1, true, false, false}, 0);
+  check_route((conv_case){1, 9, 11, 5, 1, 1, 21, 2, 2, 1, 1, true, true, true}, 0);
+  check_route((conv_case){1, 7, 9, 3, 3, 3, 11, 1, 1, 1, 1, true, true, false}, 3 * (2 * 9 + 4) + 1);
+  check_route((conv_case){1, 7, 9, 3, 3, 3, 11, 1, 1, 1, 1, true, false, true}, 3 * (2 * 9 + 4) + 1);
+}
+Test(nn, conv2d_im2col_route_in_line_blocks) {
+  /* 3x3 SAME over 1x256x128x64: an im2col line is 128 x 576 floats
+   * (288 KB), so the 64 MB scratch takes 227 of the 256 lines and the
+   * route runs in two blocks, the second's GEMM and epilogue at row 29056
+   * of the output (K = 5: one partial tile of columns). Under the GEMM
+   * chosen by measurement. */
+  conv_case cc = {1, 256, 128, 64, 3, 3, 5, 1, 1, 1, 1, true, true, true};
+  vs_shape xs = VS_SHAPE(cc.n, cc.h, cc.w, cc.c);
+  size_t nx = (size_t)vs_shape_num_elements(xs), nf = (size_t)9 * cc.c * cc.k, no = nx / (size_t)cc.c * (size_t)cc.k;
+  float *xd = random_array(nx, 17), *fd = random_array(nf, 19), *bd = random_array((size_t)cc.k, 23);
+  vs_output x = vs_placeholder(g, VS_FLOAT, xs, "x", st);
+  vs_output y = conv_graph(cc, VS_FLOAT, x, fd, bd);
+  double *want = malloc(no * sizeof *want), *mag = malloc(no * sizeof *mag), *xr = to_double(xd, nx),
+         *fr = to_double(fd, nf), *br = to_double(bd, (size_t)cc.k);
+  cr_assert(want && mag);
+  conv_reference(cc, xr, fr, br, want, mag);
+  setenv("VARSCOPE_CONV", "im2col", 1);
+  poison_idle_buffers(no);
+  vs_tensor *t = run1(x, xd, xs, y);
+  unsetenv("VARSCOPE_CONV");
+  const float *got = vs_tensor_data(t);
+  for (size_t o = 0; o < no; o++)
+    cr_assert(fabs(got[o] - want[o]) <= 1e-5 * (1 + mag[o]), "out[%zu] = %.7g, want %.7g", o, (double)got[o], want[o]);
+  vs_tensor_free(t);
+  free(want), free(mag), free(xr), free(fr), free(br);
+  free(xd), free(fd), free(bd);
+}
+
+Test(nn, conv2d_im2col_route_float64) {
+  /* float64: the same im2col_lines (T-generic), CLBlast's DGEMM and the
+   * bias_act_rows pass: bias + relu, bias only and relu only (its own
+   * Relu step) on a 3x3 stride 2 SAME, a dilated VALID and a 1x1 stride
+   * 1, to 1e-12 of the sum of |products|. */
+  static const conv_case cases[] = {{2, 7, 9, 3, 3, 3, 5, 2, 2, 1, 1, true, true, true},
+                                    {1, 9, 8, 2, 3, 3, 3, 1, 1, 2, 2, false, true, false},
+                                    {2, 4, 5, 7, 1, 1, 6, 1, 1, 1, 1, false, false, true}};
+  setenv("VARSCOPE_CONV", "im2col", 1);
+  for (size_t ci = 0; ci < sizeof cases / sizeof *cases; ci++) {
+    conv_case cc = cases[ci];
+    conv_out co = conv_out_of(cc);
+    size_t nx = (size_t)cc.n * cc.h * cc.w * cc.c, nf = (size_t)cc.kh * cc.kw * cc.c * cc.k,
+           no = (size_t)cc.n * co.oh * co.ow * cc.k;
+    float *xf = random_array(nx, 11), *ff = random_array(nf, 13), *bf = random_array((size_t)cc.k, 15);
+    double *xd = to_double(xf, nx), *fd = to_double(ff, nf), *bd = to_double(bf, (size_t)cc.k),
+           *want = malloc(no * sizeof *want), *mag = malloc(no * sizeof *mag);
+    cr_assert(want && mag);
+    free(xf), free(ff), free(bf);
+    vs_output y = conv_graph(cc, VS_DOUBLE, vs_constant(g, xd, VS_DOUBLE, VS_SHAPE(cc.n, cc.h, cc.w, cc.c), "x", st),
+                             fd, bd);
+    conv_reference(cc, xd, fd, bd, want, mag);
+    poison_idle_buffers(2 * no); /* as many bytes as the float64 output */
+    vs_tensor *t = NULL;
+    run_fetches(&y, &t, 1);
+    cr_assert_eq(vs_tensor_dtype(t), VS_DOUBLE);
+    cr_assert_eq(vs_tensor_num_elements(t), no);
+    const double *got = vs_tensor_data(t);
+    for (size_t o = 0; o < no; o++)
+      cr_assert(fabs(got[o] - want[o]) <= 1e-12 * (1 + mag[o]), "case %zu: out[%zu] = %.17g, want %.17g", ci, o,
+                got[o], want[o]);
+    vs_tensor_free(t);
+    free(xd), free(fd), free(bd), free(want), free(mag);
+  }
+  unsetenv("VARSCOPE_CONV");
+}

@@ -2,8 +2,9 @@
  *   - direct: cl_kernels/conv_direct.cl, register-tiled, the SAME padding
  *     handled in the kernel (no im2col buffer, no padded copy), the fused
  *     BiasAdd and Relu applied as it stores;
- *   - im2col: cl_kernels/conv.cl's im2col in row blocks, then CLBlast GEMM
- *     (NHWC x HWIO is already a row-major GEMM);
+ *   - im2col: cl_kernels/conv.cl's im2col_lines in blocks of output lines,
+ *     then the GEMM (vs__matmul: NHWC x HWIO is already a row-major GEMM),
+ *     the BiasAdd and Relu applied in its store where it is our own;
  *   - convgemm: CLBlast's convgemm, which wants NCHW input and KCHW
  *     weights, with layout transposes around it (symmetric padding only);
  *   - igemm: conv_igemm.c, an implicit GEMM with local-memory tiles for GPUs.
@@ -156,47 +157,98 @@ bool vs__conv_direct(vs_cl_device *d, size_t dev, const vs_conv_geom *g, vs_conv
   return ok;
 }
 
-/* The epilogue as its own pass, for the algorithms whose GEMM cannot apply
- * it: out = relu?(out + bias) in place (cl_kernels/conv.cl's bias_act). */
-static bool epilogue_pass(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_mem out, const vs_conv_epi *epi,
-                          vs_status *st) {
-  if (!epi || (!epi->bias && !epi->relu)) return true;
-  cl_mem zeros = epi->bias ? NULL : zeros_buffer(d, dev, g, (size_t)g->K, st);
-  if (!epi->bias && !zeros) return false;
-  cl_mem bias = epi->bias ? epi->bias : zeros;
-  cl_ulong K = (cl_ulong)g->K, n = (cl_ulong)(g->N * g->OH * g->OW * g->K);
-  cl_int relu = epi->relu;
-  karg args[] = {KARG(out), KARG(bias), KARG(K), KARG(n), KARG(relu)};
-  bool ok = vs__launch_uncached(d, "conv", g->dtype, "bias_act", (size_t)n, args, 5, st);
-  if (zeros) vs__buffer_release(zeros);
+/* A kernel of cl_kernels/conv.cl for g's dtype (refused, as
+ * vs__launch_uncached would, where the device has no build for it). */
+static cl_kernel conv_kernel(vs_cl_device *d, const vs_conv_geom *g, const char *name, vs_status *st) {
+  const char *opts = vs__cl_options(g->dtype, d);
+  if (!opts)
+    vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_OP_ERROR, "%s: dtype %s is not supported on %s", name,
+             vs_dtype_name(g->dtype), d->info.cl_name);
+  return opts ? vs__kernel(d, "conv", opts, name, st) : NULL;
+}
+
+/* The epilogue as its own pass over output rows [row0, row0 + rows) of
+ * the [M, K] output, for the GEMMs that cannot apply it as they store
+ * (CLBlast's, convgemm's, float64's): out = relu?(out + bias) in place,
+ * cl_kernels/conv.cl's bias_act_rows (one work-item per row). */
+static bool epilogue_rows(vs_cl_device *d, const vs_conv_geom *g, cl_mem out, size_t row0, size_t rows,
+                          const vs_conv_epi *epi, vs_status *st) {
+  if (!epi || (!epi->bias && !epi->relu) || !rows) return true;
+  cl_kernel k = conv_kernel(d, g, "bias_act_rows", st);
+  if (!k) return false;
+  cl_mem bias = epi->bias ? epi->bias : out; /* not read without a bias */
+  cl_int K = (cl_int)g->K, has_bias = epi->bias != NULL, relu = epi->relu;
+  cl_ulong first = row0, end = row0 + rows;
+  karg args[] = {KARG(out), KARG(bias), KARG(K), KARG(first), KARG(end), KARG(has_bias), KARG(relu)};
+  size_t l = vs__local_size(d, k), global = (rows + l - 1) / l * l;
+  bool ok = vs__enqueue_nd(d, k, args, 7, 1, &global, &l, "conv2d (bias_act_rows)", st);
+  clReleaseKernel(k);
   return ok;
 }
 
+/* The whole output's epilogue pass (the convgemm route, an empty-depth conv). */
+static bool epilogue_pass(vs_cl_device *d, const vs_conv_geom *g, cl_mem out, const vs_conv_epi *epi, vs_status *st) {
+  return epilogue_rows(d, g, out, 0, (size_t)(g->N * g->OH * g->OW), epi, st);
+}
+
+/* out rows [r0, r0 + rows) = cols x f, then epi: in the GEMM's store
+ * where the chosen GEMM can (the own kernels), else as a pass over the
+ * rows. */
+static bool gemm_rows(vs_cl_device *d, const vs_conv_geom *g, cl_mem cols, cl_mem f, cl_mem out, size_t r0,
+                      size_t rows, const vs_conv_epi *epi, vs_status *st) {
+  size_t KC = (size_t)(g->KH * g->KW * g->C), K = (size_t)g->K;
+  vs_gemm_epi ge = {.bias = epi ? epi->bias : NULL, .relu = epi && epi->relu};
+  bool applied = false;
+  return vs__matmul_epi(d, g->dtype, false, false, rows, K, KC, cols, 0, KC, f, 0, K, out, r0 * K, K, &ge, &applied,
+                        st) &&
+         (applied || epilogue_rows(d, g, out, r0, rows, epi, st));
+}
+
 bool vs__conv_im2col(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_mem x, cl_mem f, cl_mem out,
-                     vs_status *st) {
+                     const vs_conv_epi *epi, vs_status *st) {
   size_t M = (size_t)(g->N * g->OH * g->OW), KC = (size_t)(g->KH * g->KW * g->C), es = vs_dtype_size(g->dtype);
-  size_t K = (size_t)g->K;
   if (g->KH == 1 && g->KW == 1 && g->SH == 1 && g->SW == 1 && !g->PT && !g->PL && !g->PB && !g->PR)
-    /* 1x1, stride 1: the input already is the im2col matrix. */
-    return vs__matmul(d, g->dtype, false, false, M, K, KC, x, 0, KC, f, 0, K, out, 0, K, st);
-  size_t budget = IM2COL_BUDGET < d->info.max_alloc_bytes / 2 ? IM2COL_BUDGET : d->info.max_alloc_bytes / 2;
-  size_t chunk = budget / (KC * es);
-  if (chunk < 1) chunk = 1;
-  if (chunk > M) chunk = M;
-  vs_shape cs = {.known = true, .rank = 2, .dims = {(int64_t)chunk, (int64_t)KC}};
-  cl_mem cols = vs__buffer(dev, chunk * KC * es, &cs, g->dtype, st);
-  bool ok = cols != NULL;
-  cl_int iH = (cl_int)g->H, iW = (cl_int)g->W, iC = (cl_int)g->C, iOH = (cl_int)g->OH, iOW = (cl_int)g->OW,
-         iKH = (cl_int)g->KH, iKW = (cl_int)g->KW, iSH = (cl_int)g->SH, iSW = (cl_int)g->SW, iDH = (cl_int)g->DH,
-         iDW = (cl_int)g->DW, iPT = (cl_int)g->PT, iPL = (cl_int)g->PL;
-  for (size_t r0 = 0; ok && r0 < M; r0 += chunk) {
-    cl_ulong row0 = r0, rows = M - r0 < chunk ? M - r0 : chunk;
-    karg args[] = {KARG(cols), KARG(x), KARG(row0), KARG(rows), KARG(iH), KARG(iW), KARG(iC), KARG(iOH), KARG(iOW),
-                   KARG(iKH), KARG(iKW), KARG(iSH), KARG(iSW), KARG(iDH), KARG(iDW), KARG(iPT), KARG(iPL)};
-    ok = vs__launch_uncached(d, "conv", g->dtype, "im2col", (size_t)rows * KC, args, 17, st) &&
-         vs__matmul(d, g->dtype, false, false, (size_t)rows, K, KC, cols, 0, KC, f, 0, K, out, (size_t)r0 * K, K, st);
+    return gemm_rows(d, g, x, f, out, 0, M, epi, st); /* 1x1, stride 1: the input already is the im2col matrix */
+  /* Blocks of whole output lines (n, oh): im2col_lines' range is (tap, ow,
+   * line), so no item divides to find its pixel. */
+  size_t lines = (size_t)(g->N * g->OH), line_elems, line_bytes;
+  if (__builtin_mul_overflow((size_t)g->OW, KC, &line_elems) || __builtin_mul_overflow(line_elems, es, &line_bytes)) {
+    vs__fail(st, VS_RESOURCE_EXHAUSTED, VS_EXC_OP_ERROR,
+             "conv2d: one output line of the im2col matrix (%lld x %zu elements) does not fit in memory",
+             (long long)g->OW, KC);
+    return false;
   }
-  if (cols) vs__buffer_release(cols);
+  size_t budget = IM2COL_BUDGET < d->info.max_alloc_bytes / 2 ? IM2COL_BUDGET : d->info.max_alloc_bytes / 2;
+  size_t chunk = budget / line_bytes;
+  if (chunk < 1) chunk = 1;
+  if (chunk > lines) chunk = lines;
+  vs_shape cs = {.known = true, .rank = 2, .dims = {(int64_t)(chunk * (size_t)g->OW), (int64_t)KC}};
+  cl_mem cols = vs__buffer(dev, chunk * line_bytes, &cs, g->dtype, st);
+  cl_kernel k = cols ? conv_kernel(d, g, "im2col_lines", st) : NULL;
+  bool ok = k != NULL;
+  cl_int iH = (cl_int)g->H, iW = (cl_int)g->W, iC = (cl_int)g->C, iOH = (cl_int)g->OH, iKW = (cl_int)g->KW,
+         iSH = (cl_int)g->SH, iSW = (cl_int)g->SW, iDH = (cl_int)g->DH, iDW = (cl_int)g->DW, iPT = (cl_int)g->PT,
+         iPL = (cl_int)g->PL;
+  for (size_t l0 = 0; ok && l0 < lines; l0 += chunk) {
+    size_t nl = lines - l0 < chunk ? lines - l0 : chunk;
+    cl_ulong line0 = l0;
+    karg args[] = {KARG(cols), KARG(x),   KARG(line0), KARG(iH),  KARG(iW),  KARG(iC),  KARG(iOH),
+                   KARG(iKW),  KARG(iSH), KARG(iSW),   KARG(iDH), KARG(iDW), KARG(iPT), KARG(iPL)};
+    size_t global[3] = {(size_t)(g->KH * g->KW), (size_t)g->OW, nl};
+    ok = vs__enqueue_nd(d, k, args, 14, 3, global, NULL, "conv2d (im2col_lines)", st) &&
+         gemm_rows(d, g, cols, f, out, l0 * (size_t)g->OW, nl * (size_t)g->OW, epi, st);
+  }
+  if (k) clReleaseKernel(k);
+  /* On a CPU device the scratch goes back to the idle buffers for the
+   * next conv of this shape once the queue is done with it: a fresh one
+   * costs the page faults of its first touch at every run (38 MB for
+   * conv_bench's case 6, 3x3/2 32->64: 10 of the 13.5 ms its im2col took;
+   * 3.4 ms in a touched buffer). Elsewhere a wait here would stall the
+   * queue for less than it saves: released at once. */
+  if (cols && ok && strcmp(d->info.type, "CPU") == 0 && clFinish(*vs__queue(d)) == CL_SUCCESS)
+    vs__buffer_recycle(cols);
+  else if (cols)
+    vs__buffer_release(cols);
   return ok;
 }
 
@@ -256,9 +308,8 @@ bool vs__conv_algo_run(vs_cl_device *d, size_t dev, const vs_conv_geom *g, vs_co
                        cl_mem out, const vs_conv_epi *epi, vs_status *st) {
   switch (a.kind) {
     case VS_CONV_DIRECT: return vs__conv_direct(d, dev, g, a, x, f, out, epi, st);
-    case VS_CONV_IM2COL: return vs__conv_im2col(d, dev, g, x, f, out, st) && epilogue_pass(d, dev, g, out, epi, st);
-    case VS_CONV_CONVGEMM:
-      return vs__conv_convgemm(d, dev, g, x, f, out, st) && epilogue_pass(d, dev, g, out, epi, st);
+    case VS_CONV_IM2COL: return vs__conv_im2col(d, dev, g, x, f, out, epi, st);
+    case VS_CONV_CONVGEMM: return vs__conv_convgemm(d, dev, g, x, f, out, st) && epilogue_pass(d, g, out, epi, st);
     case VS_CONV_IGEMM: return vs__conv_igemm(d, g, a, x, f, out, epi, st);
   }
   return false;
@@ -350,7 +401,7 @@ bool vs__conv2d_run(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
     cl_int err = clEnqueueFillBuffer(*vs__queue(d), out->buf, &zero, vs_dtype_size(op->dtype), 0,
                                      out->n * vs_dtype_size(op->dtype), 0, NULL, NULL);
     if (err != CL_SUCCESS) vs__cl_fail(st, err, "clEnqueueFillBuffer");
-    ok = err == CL_SUCCESS && epilogue_pass(d, dev, &g, out->buf, &epi, st);
+    ok = err == CL_SUCCESS && epilogue_pass(d, &g, out->buf, &epi, st);
   } else {
     ok = conv_launch(r, op, d, dev, &g, x, f, out, &epi, st);
   }

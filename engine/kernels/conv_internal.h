@@ -77,8 +77,10 @@ bool vs__conv_direct_in_range(vs_conv_algo a);
 /* epi (NULL: none) is applied in the kernel's stores. */
 bool vs__conv_direct(vs_cl_device *d, size_t dev, const vs_conv_geom *g, vs_conv_algo a, cl_mem x, cl_mem f,
                      cl_mem out, const vs_conv_epi *epi, vs_status *st);
+/* epi (NULL: none) in the GEMM's store where the GEMM chosen is our own,
+ * else as a pass after it. */
 bool vs__conv_im2col(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_mem x, cl_mem f, cl_mem out,
-                     vs_status *st);
+                     const vs_conv_epi *epi, vs_status *st);
 /* CLBlast's convgemm covers float32 with symmetric padding only. */
 bool vs__conv_convgemm_fits(const vs_conv_geom *g);
 bool vs__conv_convgemm(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_mem x, cl_mem f, cl_mem out,
@@ -111,8 +113,8 @@ bool vs__conv_igemm_parse(const char *s, vs_conv_algo *a);
  * NDIMC,VW[,DB]"; false, with st set, for a bad one. */
 bool vs__conv_igemm_forced(vs_cl_device *d, const vs_conv_geom *g, const char *force, vs_conv_algo *a, vs_status *st);
 
-/* Runs algorithm a, then epi (NULL: none): in the direct and igemm kernels' stores,
- * as a bias_act pass after the others. */
+/* Runs algorithm a, then epi (NULL: none): in the direct and igemm kernels' stores
+ * and our own GEMM's (the im2col route), as a bias_act pass after the others. */
 bool vs__conv_algo_run(vs_cl_device *d, size_t dev, const vs_conv_geom *g, vs_conv_algo a, cl_mem x, cl_mem f,
                        cl_mem out, const vs_conv_epi *epi, vs_status *st);
 

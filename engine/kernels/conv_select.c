@@ -185,7 +185,7 @@ bool vs__conv_table_forget_family(vs_cl_device *d, const vs_conv_geom *g) {
  * timed runs, the faster counting (the other load on a shared machine
  * only ever slows a run). A candidate whose warm-up alone took over ten
  * times the best time so far is not timed again: it cannot win, and on a
- * CPU im2col or convgemm of a large layer takes tens of seconds a run.
+ * CPU convgemm of a large layer takes tens of seconds a run.
  * < 0 when it fails. */
 static double time_candidate(vs_cl_device *d, size_t dev, const vs_conv_geom *g, vs_conv_algo a, cl_mem x, cl_mem f,
                              cl_mem out, double best_so_far) {
@@ -197,8 +197,11 @@ static double time_candidate(vs_cl_device *d, size_t dev, const vs_conv_geom *g,
    * building the program (seconds on a loaded machine), which would make a
    * set that runs in a fraction of the best one's time look ten times
    * slower (seen: 2.3 s for a set that then ran in 49 ms); so are the
-   * implicit GEMM's, compiled per set too. */
-  if (ok && a.kind != VS_CONV_DIRECT && a.kind != VS_CONV_IGEMM && best_so_far > 0 && best > 10 * best_so_far) {
+   * implicit GEMM's, compiled per set too; and the im2col route's, whose
+   * warm-up also makes the GEMM's own choice for the shape family, timing
+   * every GEMM algorithm (seen: 251 ms for a route that then ran in 1.5
+   * ms, conv_bench case 7). */
+  if (ok && a.kind == VS_CONV_CONVGEMM && best_so_far > 0 && best > 10 * best_so_far) {
     vs_status_free(st);
     return best;
   }
@@ -213,7 +216,8 @@ static double time_candidate(vs_cl_device *d, size_t dev, const vs_conv_geom *g,
   return ok ? best : -1;
 }
 
-/* The direct sets within REFINE_WITHIN of the best, timed again in
+/* The direct sets and the im2col route within REFINE_WITHIN of the best
+ * (the route won 1x1 layers by less than the noise), timed again in
  * REFINE_ROUNDS turns (each once per turn), each keeping its fastest run.
  * On a machine shared with other work a run's wall time varies several-
  * fold from one run to the next (seen: 15 to 48 ms for one set at load
@@ -232,7 +236,8 @@ static void refine(vs_cl_device *d, size_t dev, const vs_conv_geom *g, const vs_
   double bar = *best * REFINE_WITHIN;
   for (int round = 0; round < REFINE_ROUNDS; round++)
     for (int i = 0; i < n; i++) {
-      if (cands[i].kind != VS_CONV_DIRECT || times[i] < 0 || times[i] > bar) continue;
+      if ((cands[i].kind != VS_CONV_DIRECT && cands[i].kind != VS_CONV_IM2COL) || times[i] < 0 || times[i] > bar)
+        continue;
       double t0 = vs__conv_now();
       if (!vs__conv_algo_run(d, dev, g, cands[i], x, f, out, NULL, st) || clFinish(*vs__queue(d)) != CL_SUCCESS) {
         vs__ok(st);

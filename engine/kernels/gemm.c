@@ -83,11 +83,17 @@ double vs__gemm_cost(const vs_cl_device *d, double wall, double cpu, size_t grou
   return cost < wall ? cost : wall; /* never above what was seen */
 }
 
-/* The build options of gemm.cl under p; ta: the in-place kernel's TA. */
-static void kernel_options(const vs_cl_device *d, vs_gemm_params p, int ta, char *opts, size_t cap) {
+/* True when epi has work (a bias or a relu). */
+static bool epi_some(const vs_gemm_epi *epi) { return epi && (epi->bias || epi->relu); }
+
+/* The build options of gemm.cl under p; ta: the in-place kernel's TA;
+ * the epilogue's defines only when it has work (so the plain programs,
+ * and their cached builds, are those of the GEMM without one). */
+static void kernel_options(const vs_cl_device *d, vs_gemm_params p, int ta, const vs_gemm_epi *epi, char *opts,
+                           size_t cap) {
   const char *base = vs__cl_options(VS_FLOAT, d);
-  snprintf(opts, cap, "%s -DRM=%d -DNV=%d -DVEC=%d -DUNROLL_K=%d -DTA=%d", base ? base : "", p.rm, p.nv, p.vec, p.uk,
-           ta);
+  snprintf(opts, cap, "%s -DRM=%d -DNV=%d -DVEC=%d -DUNROLL_K=%d -DTA=%d%s%s", base ? base : "", p.rm, p.nv, p.vec,
+           p.uk, ta, epi_some(epi) && epi->bias ? " -DEPI_BIAS" : "", epi_some(epi) && epi->relu ? " -DEPI_RELU" : "");
 }
 
 /* Panel counts and padded sizes; false when a size overflows. */
@@ -141,9 +147,10 @@ static bool multiply(vs_cl_device *d, cl_kernel km, vs_gemm_params p, bool block
   return ok;
 }
 
-bool vs__gemm_own(vs_cl_device *d, vs_gemm_params p, bool blocked, bool ta, bool tb, size_t m, size_t n, size_t k,
-                  cl_mem a, size_t a_off, size_t lda, cl_mem b, size_t b_off, size_t ldb, cl_mem c, size_t c_off, size_t ldc,
-                  vs_status *st) {
+/* vs__gemm_own with the epilogue epi (NULL: none) in the multiply's store. */
+static bool own_run(vs_cl_device *d, vs_gemm_params p, bool blocked, bool ta, bool tb, size_t m, size_t n, size_t k,
+                    cl_mem a, size_t a_off, size_t lda, cl_mem b, size_t b_off, size_t ldb, cl_mem c, size_t c_off,
+                    size_t ldc, const vs_gemm_epi *epi, vs_status *st) {
   if (!m || !n) return true;
   if (!vs__gemm_own_fits(d, p, m, n, k)) {
     vs__fail(st, VS_RESOURCE_EXHAUSTED, VS_EXC_OP_ERROR,
@@ -151,8 +158,8 @@ bool vs__gemm_own(vs_cl_device *d, vs_gemm_params p, bool blocked, bool ta, bool
              p.nv, p.vec, d->info.cl_name);
     return false;
   }
-  char opts[192];
-  kernel_options(d, p, 0, opts, sizeof opts);
+  char opts[224];
+  kernel_options(d, p, 0, epi, opts, sizeof opts);
   size_t kk = k ? k : 1; /* k = 0: panels of zeros, so C gets zeros */
   size_t na = 0, nb = 0;
   panels(p, m, n, kk, &na, &nb); /* cannot overflow: vs__gemm_own_fits checked k >= kk */
@@ -179,14 +186,22 @@ bool vs__gemm_own(vs_cl_device *d, vs_gemm_params p, bool blocked, bool ta, bool
     cl_ulong uly = (cl_ulong)p.ly; /* gemm_blocked's tiles per item and chunk; gemm_packed has 8 arguments */
     cl_int ikc = vs__gemm_blocked_kc(p);
     karg args[] = {KARG(c),  KARG(uoff), KARG(uld), KARG(ap),  KARG(bp),
-                   KARG(um), KARG(un),   KARG(ik),  KARG(uly), KARG(ikc)};
-    ok = multiply(d, km, p, blocked, m, n, args, blocked ? 10 : 8, name, st);
+                   KARG(um), KARG(un),   KARG(ik),  KARG(uly), KARG(ikc), {0, NULL}};
+    int nargs = blocked ? 10 : 8;
+    if (epi_some(epi) && epi->bias) args[nargs++] = KARG(epi->bias); /* gemm.cl's EPI_ARG, last */
+    ok = multiply(d, km, p, blocked, m, n, args, nargs, name, st);
   } else {
     ok = false;
   }
   vs__buffer_release(ap); /* freed by the driver once the queued kernels finish */
   vs__buffer_release(bp);
   return ok;
+}
+
+bool vs__gemm_own(vs_cl_device *d, vs_gemm_params p, bool blocked, bool ta, bool tb, size_t m, size_t n, size_t k,
+                  cl_mem a, size_t a_off, size_t lda, cl_mem b, size_t b_off, size_t ldb, cl_mem c, size_t c_off, size_t ldc,
+                  vs_status *st) {
+  return own_run(d, p, blocked, ta, tb, m, n, k, a, a_off, lda, b, b_off, ldb, c, c_off, ldc, NULL, st);
 }
 
 bool vs__gemm_inplace_fits(vs_gemm_params p, bool tb, size_t m, size_t n, size_t k) {
@@ -199,42 +214,74 @@ bool vs__gemm_algo_fits(const vs_cl_device *d, vs_gemm_algo a, bool tb, size_t m
          (a.kind == VS_GEMM_INPLACE ? vs__gemm_inplace_fits(a.p, tb, m, n, k) : vs__gemm_own_fits(d, a.p, m, n, k));
 }
 
-bool vs__gemm_inplace(vs_cl_device *d, vs_gemm_params p, bool ta, bool tb, size_t m, size_t n, size_t k, cl_mem a,
-                      size_t a_off, size_t lda, cl_mem b, size_t b_off, size_t ldb, cl_mem c, size_t c_off,
-                      size_t ldc, vs_status *st) {
+/* vs__gemm_inplace with the epilogue epi (NULL: none) in its store. */
+static bool inplace_run(vs_cl_device *d, vs_gemm_params p, bool ta, bool tb, size_t m, size_t n, size_t k, cl_mem a,
+                        size_t a_off, size_t lda, cl_mem b, size_t b_off, size_t ldb, cl_mem c, size_t c_off,
+                        size_t ldc, const vs_gemm_epi *epi, vs_status *st) {
   if (!vs__gemm_inplace_fits(p, tb, m, n, k)) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR,
              "SGEMM %zux%zux%zu (transpose_b %d): the in-place kernel of parameters rm=%d nv=%d vec=%d cannot run it",
              m, n, k, (int)tb, p.rm, p.nv, p.vec);
     return false;
   }
-  char opts[192];
-  kernel_options(d, p, ta, opts, sizeof opts);
+  char opts[224];
+  kernel_options(d, p, ta, epi, opts, sizeof opts);
   cl_kernel km = vs__kernel(d, "gemm", opts, "gemm_inplace", st);
   if (!km) return false;
   cl_ulong uoff = c_off, uld = ldc, uaoff = a_off, ulda = lda, uboff = b_off, uldb = ldb, um = m, un = n;
   cl_int ik = (cl_int)k;
   karg args[] = {KARG(c),     KARG(uoff), KARG(uld),  KARG(a),  KARG(uaoff), KARG(ulda),
-                 KARG(b),     KARG(uboff), KARG(uldb), KARG(um), KARG(un),    KARG(ik)};
-  return multiply(d, km, p, false, m, n, args, 12, "gemm_inplace", st);
+                 KARG(b),     KARG(uboff), KARG(uldb), KARG(um), KARG(un),    KARG(ik), {0, NULL}};
+  int nargs = 12;
+  if (epi_some(epi) && epi->bias) args[nargs++] = KARG(epi->bias); /* gemm.cl's EPI_ARG, last */
+  return multiply(d, km, p, false, m, n, args, nargs, "gemm_inplace", st);
+}
+
+bool vs__gemm_inplace(vs_cl_device *d, vs_gemm_params p, bool ta, bool tb, size_t m, size_t n, size_t k, cl_mem a,
+                      size_t a_off, size_t lda, cl_mem b, size_t b_off, size_t ldb, cl_mem c, size_t c_off,
+                      size_t ldc, vs_status *st) {
+  return inplace_run(d, p, ta, tb, m, n, k, a, a_off, lda, b, b_off, ldb, c, c_off, ldc, NULL, st);
+}
+
+bool vs__gemm_algo_run_epi(vs_cl_device *d, vs_gemm_algo a, bool ta, bool tb, size_t m, size_t n, size_t k,
+                           cl_mem am, size_t a_off, size_t lda, cl_mem bm, size_t b_off, size_t ldb, cl_mem c,
+                           size_t c_off, size_t ldc, const vs_gemm_epi *epi, vs_status *st) {
+  if (a.kind == VS_GEMM_OWN || a.kind == VS_GEMM_BLOCKED)
+    return own_run(d, a.p, a.kind == VS_GEMM_BLOCKED, ta, tb, m, n, k, am, a_off, lda, bm, b_off, ldb, c, c_off, ldc,
+                   epi, st);
+  if (a.kind == VS_GEMM_INPLACE)
+    return inplace_run(d, a.p, ta, tb, m, n, k, am, a_off, lda, bm, b_off, ldb, c, c_off, ldc, epi, st);
+  if (epi_some(epi)) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "SGEMM %zux%zux%zu: CLBlast's GEMM has no epilogue", m, n, k);
+    return false;
+  }
+  return vs__gemm(d, VS_FLOAT, ta, tb, m, n, k, am, a_off, lda, bm, b_off, ldb, c, c_off, ldc, st);
 }
 
 bool vs__gemm_algo_run(vs_cl_device *d, vs_gemm_algo a, bool ta, bool tb, size_t m, size_t n, size_t k, cl_mem am,
                        size_t a_off, size_t lda, cl_mem bm, size_t b_off, size_t ldb, cl_mem c, size_t c_off,
                        size_t ldc, vs_status *st) {
-  if (a.kind == VS_GEMM_OWN || a.kind == VS_GEMM_BLOCKED)
-    return vs__gemm_own(d, a.p, a.kind == VS_GEMM_BLOCKED, ta, tb, m, n, k, am, a_off, lda, bm, b_off, ldb, c, c_off, ldc, st);
-  if (a.kind == VS_GEMM_INPLACE)
-    return vs__gemm_inplace(d, a.p, ta, tb, m, n, k, am, a_off, lda, bm, b_off, ldb, c, c_off, ldc, st);
-  return vs__gemm(d, VS_FLOAT, ta, tb, m, n, k, am, a_off, lda, bm, b_off, ldb, c, c_off, ldc, st);
+  return vs__gemm_algo_run_epi(d, a, ta, tb, m, n, k, am, a_off, lda, bm, b_off, ldb, c, c_off, ldc, NULL, st);
 }
 
-bool vs__matmul(vs_cl_device *d, vs_dtype t, bool ta, bool tb, size_t m, size_t n, size_t k, cl_mem a, size_t a_off,
-                size_t lda, cl_mem b, size_t b_off, size_t ldb, cl_mem c, size_t c_off, size_t ldc, vs_status *st) {
+bool vs__matmul_epi(vs_cl_device *d, vs_dtype t, bool ta, bool tb, size_t m, size_t n, size_t k, cl_mem a,
+                    size_t a_off, size_t lda, cl_mem b, size_t b_off, size_t ldb, cl_mem c, size_t c_off, size_t ldc,
+                    const vs_gemm_epi *epi, bool *applied, vs_status *st) {
+  if (applied) *applied = false;
   if (!d) return false; /* vs__device already set st */
   if (t != VS_FLOAT || !m || !n)
     return vs__gemm(d, t, ta, tb, m, n, k, a, a_off, lda, b, b_off, ldb, c, c_off, ldc, st);
   vs_gemm_algo algo;
   if (!vs__gemm_select(d, ta, tb, m, n, k, a, a_off, lda, b, b_off, ldb, c, c_off, ldc, &algo, st)) return false;
-  return vs__gemm_algo_run(d, algo, ta, tb, m, n, k, a, a_off, lda, b, b_off, ldb, c, c_off, ldc, st);
+  bool fused = epi_some(epi) && algo.kind != VS_GEMM_CLBLAST;
+  if (!vs__gemm_algo_run_epi(d, algo, ta, tb, m, n, k, a, a_off, lda, b, b_off, ldb, c, c_off, ldc, fused ? epi : NULL,
+                             st))
+    return false;
+  if (applied) *applied = fused;
+  return true;
+}
+
+bool vs__matmul(vs_cl_device *d, vs_dtype t, bool ta, bool tb, size_t m, size_t n, size_t k, cl_mem a, size_t a_off,
+                size_t lda, cl_mem b, size_t b_off, size_t ldb, cl_mem c, size_t c_off, size_t ldc, vs_status *st) {
+  return vs__matmul_epi(d, t, ta, tb, m, n, k, a, a_off, lda, b, b_off, ldb, c, c_off, ldc, NULL, NULL, st);
 }

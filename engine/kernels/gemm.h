@@ -92,6 +92,22 @@ bool vs__gemm_inplace(vs_cl_device *d, vs_gemm_params p, bool ta, bool tb, size_
                       size_t a_off, size_t lda, cl_mem b, size_t b_off, size_t ldb, cl_mem c, size_t c_off,
                       size_t ldc, vs_status *st);
 
+/* An epilogue applied to C as the own kernel stores it (conv2d's fused
+ * BiasAdd and Relu; cl_kernels/gemm.cl's EPI_BIAS and EPI_RELU):
+ * C[i, j] = relu?(C[i, j] + bias[j]), relu mapping every value not above
+ * 0 (NaN too) to 0 as conv.cl's bias_act does. bias: n floats on the
+ * device, NULL for none. Borrowed for the call. */
+typedef struct vs_gemm_epi {
+  cl_mem bias;
+  bool relu;
+} vs_gemm_epi;
+
+/* vs__gemm_algo_run with epi (NULL or empty: none) in the own kernels'
+ * store; INVALID_ARGUMENT when a is CLBlast and epi has work. */
+bool vs__gemm_algo_run_epi(vs_cl_device *d, vs_gemm_algo a, bool ta, bool tb, size_t m, size_t n, size_t k,
+                           cl_mem am, size_t a_off, size_t lda, cl_mem bm, size_t b_off, size_t ldb, cl_mem c,
+                           size_t c_off, size_t ldc, const vs_gemm_epi *epi, vs_status *st);
+
 /* Runs algorithm a (own, blocked or in-place under a.p, or CLBlast
  * through vs__gemm). */
 bool vs__gemm_algo_run(vs_cl_device *d, vs_gemm_algo a, bool ta, bool tb, size_t m, size_t n, size_t k, cl_mem am,
@@ -104,6 +120,14 @@ bool vs__gemm_algo_run(vs_cl_device *d, vs_gemm_algo a, bool ta, bool tb, size_t
  * dtypes CLBlast. */
 bool vs__matmul(vs_cl_device *d, vs_dtype t, bool ta, bool tb, size_t m, size_t n, size_t k, cl_mem a, size_t a_off,
                 size_t lda, cl_mem b, size_t b_off, size_t ldb, cl_mem c, size_t c_off, size_t ldc, vs_status *st);
+
+/* vs__matmul with epi (NULL: none) applied where the chosen algorithm is
+ * one of the own kernels: *applied (may be NULL) says whether it was;
+ * where it was not (other dtypes, CLBlast chosen), the caller applies it
+ * itself. Used by conv2d's im2col route only. */
+bool vs__matmul_epi(vs_cl_device *d, vs_dtype t, bool ta, bool tb, size_t m, size_t n, size_t k, cl_mem a,
+                    size_t a_off, size_t lda, cl_mem b, size_t b_off, size_t ldb, cl_mem c, size_t c_off, size_t ldc,
+                    const vs_gemm_epi *epi, bool *applied, vs_status *st);
 
 /* ---- the choice (gemm_select.c) ---- */
 /* The shape family of a problem: the transposes and the power-of-two

@@ -61,6 +61,14 @@ static cl_mem upload(vs_cl_device *d, const float *x, size_t n, vs_status *st) {
 bool vs__gemm_run_host(size_t dev, const int *params, int kind, bool ta, bool tb, size_t m, size_t n, size_t k,
                        const float *a, size_t na, size_t a_off, size_t lda, const float *b, size_t nb, size_t b_off,
                        size_t ldb, float *c, size_t nc, size_t c_off, size_t ldc, vs_status *st) {
+  return vs__gemm_run_host_epi(dev, params, kind, ta, tb, m, n, k, a, na, a_off, lda, b, nb, b_off, ldb, c, nc, c_off,
+                               ldc, NULL, false, st);
+}
+
+bool vs__gemm_run_host_epi(size_t dev, const int *params, int kind, bool ta, bool tb, size_t m, size_t n, size_t k,
+                           const float *a, size_t na, size_t a_off, size_t lda, const float *b, size_t nb,
+                           size_t b_off, size_t ldb, float *c, size_t nc, size_t c_off, size_t ldc,
+                           const float *bias, bool relu, vs_status *st) {
   vs__ok(st);
   vs_cl_device *d = vs__device(dev, st);
   if (!d) return false;
@@ -77,13 +85,15 @@ bool vs__gemm_run_host(size_t dev, const int *params, int kind, bool ta, bool tb
     return false;
   }
   cl_mem da = upload(d, a, na, st), db = da ? upload(d, b, nb, st) : NULL, dc = db ? upload(d, c, nc, st) : NULL;
-  bool ok = dc && vs__gemm_algo_run(d, algo, ta, tb, m, n, k, da, a_off, lda, db, b_off, ldb, dc, c_off, ldc, st);
+  vs_gemm_epi epi = {.bias = bias && dc ? upload(d, bias, n, st) : NULL, .relu = relu};
+  bool ok = dc && (!bias || epi.bias) &&
+            vs__gemm_algo_run_epi(d, algo, ta, tb, m, n, k, da, a_off, lda, db, b_off, ldb, dc, c_off, ldc, &epi, st);
   if (ok) {
     cl_int err = clEnqueueReadBuffer(*vs__queue(d), dc, CL_TRUE, 0, nc * sizeof(float), c, 0, NULL, NULL);
     if (err != CL_SUCCESS) vs__cl_fail(st, err, "clEnqueueReadBuffer");
     ok = err == CL_SUCCESS;
   }
-  vs__buffer_release(da), vs__buffer_release(db), vs__buffer_release(dc);
+  vs__buffer_release(da), vs__buffer_release(db), vs__buffer_release(dc), vs__buffer_release(epi.bias);
   return ok;
 }
 

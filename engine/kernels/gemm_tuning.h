@@ -23,6 +23,13 @@
 bool vs__gemm_run_host(size_t dev, const int *params, int kind, bool ta, bool tb, size_t m, size_t n, size_t k,
                        const float *a, size_t na, size_t a_off, size_t lda, const float *b, size_t nb, size_t b_off,
                        size_t ldb, float *c, size_t nc, size_t c_off, size_t ldc, vs_status *st);
+/* The same with gemm.h's epilogue in the store: C[i, j] = relu?(C[i, j] +
+ * bias[j]), bias[0..n) (NULL: none); CLBlast (kind 1) refuses a non-empty
+ * one with INVALID_ARGUMENT. */
+bool vs__gemm_run_host_epi(size_t dev, const int *params, int kind, bool ta, bool tb, size_t m, size_t n, size_t k,
+                           const float *a, size_t na, size_t a_off, size_t lda, const float *b, size_t nb,
+                           size_t b_off, size_t ldb, float *c, size_t nc, size_t c_off, size_t ldc,
+                           const float *bias, bool relu, vs_status *st);
 
 /* One candidate of the tuner: a kind of the own kernel (0 packed, 2 in
  * place, 3 k-blocked: vs__gemm_run_host's numbers) and its parameters
