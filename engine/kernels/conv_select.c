@@ -3,7 +3,8 @@
  *
  * The first time a geometry meets a device, every applicable algorithm is
  * run on the real buffers (a warm-up that builds its kernels, then two
- * timed runs, the faster counting, unless the warm-up already lost by 10x),
+ * timed runs, the faster counting, unless the warm-up already lost by 10x;
+ * on a CPU device a run counts its CPU time, vs__conv_cost),
  * the direct sets within 1.5x of the best are timed again in three turns
  * (refine), and the fastest is kept. The direct
  * kernel takes part with its default register tile, a few others, and the
@@ -35,6 +36,7 @@
 #include "kernels/choice_table.h"
 #include "kernels/conv_internal.h"
 #include "kernels/conv_tuning.h"
+#include "kernels/gemm.h"
 #include "runtime/tuning_store.h"
 
 /* The strip form, rm8 nv2, eight work-items a work-group: in interleaved
@@ -73,6 +75,18 @@ double vs__conv_now(void) {
   struct timespec t;
   clock_gettime(CLOCK_MONOTONIC, &t);
   return (double)t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+/* CPU time, not wall time, on a CPU device: at load 3-7 on the shared
+ * 2-core machine a set's wall time moved 1.5-2x from run to run and the
+ * selection kept four different sets for one stride-2 layer in four runs,
+ * one of them among the slowest in every interleaved comparison
+ * (docs/conv-performance.md, session 8); CPU time moved by 5-10%. The
+ * direct kernel's work-groups bound the threads a run occupies, so a set
+ * with fewer work-groups than threads is not credited with threads it
+ * left idle. */
+double vs__conv_cost(const vs_cl_device *d, const vs_conv_geom *g, vs_conv_algo a, double wall, double cpu) {
+  return vs__gemm_cost(d, wall, cpu, a.kind == VS_CONV_DIRECT ? vs__conv_direct_groups(g, a) : 0);
 }
 
 char *vs__conv_store_key(const vs_cl_device *d) {
@@ -193,9 +207,9 @@ bool vs__conv_table_forget_family(vs_cl_device *d, const vs_conv_geom *g) {
 static double time_candidate(vs_cl_device *d, size_t dev, const vs_conv_geom *g, vs_conv_algo a, cl_mem x, cl_mem f,
                              cl_mem out, double best_so_far) {
   vs_status *st = vs_status_new();
-  double t0 = vs__conv_now();
+  double t0 = vs__conv_now(), c0 = vs__gemm_cpu_now();
   bool ok = st && vs__conv_algo_run(d, dev, g, a, x, f, out, NULL, st) && clFinish(*vs__queue(d)) == CL_SUCCESS;
-  double best = ok ? vs__conv_now() - t0 : -1;
+  double best = ok ? vs__conv_cost(d, g, a, vs__conv_now() - t0, vs__gemm_cpu_now() - c0) : -1;
   /* The direct kernel's sets are never cut short: their warm-up includes
    * building the program (seconds on a loaded machine), which would make a
    * set that runs in a fraction of the best one's time look ten times
@@ -207,9 +221,9 @@ static double time_candidate(vs_cl_device *d, size_t dev, const vs_conv_geom *g,
   }
   best = -1;
   for (int i = 0; ok && i < 2; i++) {
-    t0 = vs__conv_now();
+    t0 = vs__conv_now(), c0 = vs__gemm_cpu_now();
     ok = vs__conv_algo_run(d, dev, g, a, x, f, out, NULL, st) && clFinish(*vs__queue(d)) == CL_SUCCESS;
-    double t = vs__conv_now() - t0;
+    double t = vs__conv_cost(d, g, a, vs__conv_now() - t0, vs__gemm_cpu_now() - c0);
     if (ok && (best < 0 || t < best)) best = t;
   }
   vs_status_free(st);
@@ -236,12 +250,12 @@ static void refine(vs_cl_device *d, size_t dev, const vs_conv_geom *g, const vs_
   for (int round = 0; round < REFINE_ROUNDS; round++)
     for (int i = 0; i < n; i++) {
       if (cands[i].kind != VS_CONV_DIRECT || times[i] < 0 || times[i] > bar) continue;
-      double t0 = vs__conv_now();
+      double t0 = vs__conv_now(), c0 = vs__gemm_cpu_now();
       if (!vs__conv_algo_run(d, dev, g, cands[i], x, f, out, NULL, st) || clFinish(*vs__queue(d)) != CL_SUCCESS) {
         vs__ok(st);
         continue;
       }
-      double t = vs__conv_now() - t0;
+      double t = vs__conv_cost(d, g, cands[i], vs__conv_now() - t0, vs__gemm_cpu_now() - c0);
       if (t < times[i]) times[i] = t;
       if (t < *best) *best = t, *algo = cands[i];
     }
