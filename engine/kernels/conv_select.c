@@ -81,7 +81,8 @@ double vs__conv_now(void) {
  * 2-core machine a set's wall time moved 1.5-2x from run to run and the
  * selection kept four different sets for one stride-2 layer in four runs,
  * one of them among the slowest in every interleaved comparison
- * (docs/conv-performance.md, session 8); CPU time moved by 5-10%. The
+ * (docs/conv-performance.md, session 8), where CPU time ranked the sets
+ * alike in most rounds (as gemm.h's vs__gemm_cost found for GEMM). The
  * direct kernel's work-groups bound the threads a run occupies, so a set
  * with fewer work-groups than threads is not credited with threads it
  * left idle. */
