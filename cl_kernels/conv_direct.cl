@@ -209,9 +209,9 @@ __kernel void conv2d_rows(__global T *out, __global const T *in, __global const 
  * input is four times larger per output than at stride 1, read once from
  * L3 cache or memory, and the hardware prefetchers left each filter row's
  * first reads of a new row waiting on it (session 8 of
- * docs/conv-performance.md: 5-15% of the kernel's CPU time on the 3x3/2
- * layers; at stride 1 it measured level or slightly slower, so those
- * programs have none). PREFETCH_STRIP(ih, ow0, nrow): the STRIP_PX pixels
+ * docs/conv-performance.md: 4-8% of the kernel's CPU time on average on
+ * the 3x3/2 layers; at stride 1 it measured level or slightly slower, so
+ * those programs have none). PREFETCH_STRIP(ih, ow0, nrow): the STRIP_PX pixels
  * (C_ values each, contiguous in NHWC) from column ow0 * SSW - PL (0 at
  * the left padding) of input row ih, when that row is inside the input,
  * one prefetch per 64-byte line. The last lines may lie past the row (the

@@ -100,7 +100,7 @@ char *vs__conv_store_key(const vs_cl_device *d) {
    * 7: a strip set on a strided width runs the strided strip, where it
    * ran per pixel before: strided geometries are measured again.
    * 8: the strided strip prefetches its next input row (conv_direct.cl's
-   * PREFETCH_STRIP), 5-15% faster on the 3x3/2 layers: strided geometries
+   * PREFETCH_STRIP), 4-8% faster on the 3x3/2 layers: strided geometries
    * chose among the forms without it (a line's fields mean the same). */
   return vs__choice_table_key(d, "conv-choices 8");
 }
