@@ -203,6 +203,40 @@ __kernel void conv2d_rows(__global T *out, __global const T *in, __global const 
 #endif
 #define STRIP_PX ((RM - 1) * SSW + KW_)
 
+/* On a strided width (SSW > 1) a strip also prefetches, before its
+ * channel loop over one filter row, the input row the next filter row
+ * (or, blocked across rows, the next output row) reads: at stride 2 the
+ * input is four times larger per output than at stride 1, read once from
+ * L3 cache or memory, and the hardware prefetchers left each filter row's
+ * first reads of a new row waiting on it (session 8 of
+ * docs/conv-performance.md: 4-8% of the kernel's CPU time on average on
+ * the 3x3/2 layers; at stride 1 it measured level or slightly slower, so
+ * those programs have none). PREFETCH_STRIP(ih, ow0, nrow): the STRIP_PX pixels
+ * (C_ values each, contiguous in NHWC) from column ow0 * SSW - PL (0 at
+ * the left padding) of input row ih, when that row is inside the input,
+ * one prefetch per 64-byte line. The last lines may lie past the row (the
+ * right padding) or the buffer: a prefetch never faults. Only where the
+ * compiler has clang's __builtin_prefetch (PoCL's does; OpenCL's own
+ * prefetch() leaves the cache level to the implementation). */
+#if SSW > 1 && defined(__has_builtin)
+#if __has_builtin(__builtin_prefetch)
+#define STRIP_PREFETCHES 1
+#endif
+#endif
+#ifdef STRIP_PREFETCHES
+#define PREFETCH_STRIP(ih, ow0, nrow)                                                                              \
+  {                                                                                                                \
+    int ih_ = (ih), iw_ = (ow0) * SSW - PL;                                                                        \
+    if ((uint)ih_ < (uint)H) {                                                                                     \
+      __global const char *p_ = (__global const char *)(in + (((nrow) + (ulong)ih_) * W + (ulong)max(iw_, 0)) * C_); \
+      _Pragma("unroll") for (int o_ = 0; o_ < STRIP_PX * C_ * (int)sizeof(T); o_ += 64)                           \
+        __builtin_prefetch(p_ + o_, 0, 3);                                                                         \
+    }                                                                                                              \
+  }
+#else
+#define PREFETCH_STRIP(ih, ow0, nrow) {}
+#endif
+
 /* The strip forms' channel loop: for each input channel c, the KW x NV
  * filter vectors of one filter row (f: its first, at channel 0) loaded
  * once, and each of the STRIP_PX input pixels px[j] broadcast once and
@@ -255,6 +289,7 @@ __kernel void conv2d_strip(__global T *out, __global const T *in, __global const
 #pragma unroll
     for (int j = 0; j < STRIP_PX; j++) px[j] = TAP(ih, ow0 * SSW - PL + j, nrow);
     __global const T *f = filter + (ulong)kh * KW_ * C_ * K_ + kv;
+    if (kh + 1 < KH_) PREFETCH_STRIP(ih + DH, ow0, nrow) /* the next filter row's input row */
     STRIP_CHANNELS(acc, px, f);
   }
   STORE_TILE(acc, row * OW + ow0, (ulong)(OW - ow0));
@@ -306,6 +341,10 @@ __kernel void conv2d_strip_rows(__global T *out, __global const T *in, __global 
       __global const T *px[STRIP_PX];
 #pragma unroll
       for (int j = 0; j < STRIP_PX; j++) px[j] = TAP(ih, ow0 * SSW - PL + j, nrow);
+      /* The input row read next: the next output row's, else the first
+       * output row's for the next filter row. */
+      if (q + 1 < rows) PREFETCH_STRIP(ih + SH, ow0, nrow)
+      else if (kh + 1 < KH_) PREFETCH_STRIP(oh0 * SH - PT + (kh + 1) * DH, ow0, nrow)
       STRIP_CHANNELS(acc, px, f);
 #pragma unroll
       for (int r = 0; r < RM; r++)

@@ -181,6 +181,40 @@ Test(nn, conv2d_strided_strip_sets_on_dilated_or_too_wide_strides_fall_back) {
   check_conv_algos((conv_case){1, 6, 23, 3, 3, 3, 4, 2, 4, 1, 1, true, true, true}, STRIDED_STRIPS, NSTRIPS);
 }
 
+/* The strided strip's prefetch of the next input row (conv_direct.cl's
+ * PREFETCH_STRIP, compiled only where SSW > 1): the next filter row's in
+ * conv2d_strip, the next output row's or the next filter row's in the
+ * row-blocked strip (rh 2 and 3 over 6 output rows: full blocks and a
+ * last block of fewer rows). Rows read past the input's last row, columns
+ * past its right edge and the ones of a dilated height are what it skips
+ * or clamps; a wrong row or column there shows only as a wrong sum if the
+ * kernel read from it, so each case checks every output of each set. */
+static const char *const PREFETCHING_STRIPS[] = {"direct", "direct:3,1,1,2,2,2", "direct:4,1,1,1,2,3",
+                                                 "direct:5,2,2,3,2", "direct:2,2,1,2,2,2"};
+#define NPREFETCHING (sizeof PREFETCHING_STRIPS / sizeof *PREFETCHING_STRIPS)
+
+Test(nn, conv2d_strided_strip_prefetch_same_padding_both_sides) {
+  /* 11x15, 3x3 stride 2 SAME: 6x8 outputs, one padding row and column on
+   * each side; K 32 (vectors of 16) so the nv 2 sets run as strips. */
+  check_conv_algos((conv_case){2, 11, 15, 3, 3, 3, 32, 2, 2, 1, 1, true, true, true}, PREFETCHING_STRIPS, NPREFETCHING);
+}
+Test(nn, conv2d_strided_strip_prefetch_valid_stride3_and_dilated_height) {
+  /* VALID 3x3 stride 3 over 16x20 (5x6 outputs, no padding row to skip);
+   * then stride 3 down and 2 across with a 3x2 filter dilated 2 down
+   * (the prefetched row is ih + DH), SAME: 5x7 outputs over 13x13. */
+  check_conv_algos((conv_case){1, 16, 20, 4, 3, 3, 6, 3, 3, 1, 1, false, true, true}, PREFETCHING_STRIPS, NPREFETCHING);
+  check_conv_algos((conv_case){2, 13, 13, 3, 3, 2, 4, 3, 2, 2, 1, true, true, false}, PREFETCHING_STRIPS, NPREFETCHING);
+}
+Test(nn, conv2d_strided_strip_prefetch_tiny_images_all_border) {
+  /* Outputs whose every tap window crosses the padding: 2x2 under 3x3/2
+   * SAME (one output, padding below and to the right), 1x3 under 5x5/3
+   * SAME (one output, two padding rows above and below), 3x4 under 3x3/2
+   * SAME (2x2 outputs, each at a border). */
+  check_conv_algos((conv_case){1, 2, 2, 5, 3, 3, 4, 2, 2, 1, 1, true, true, true}, PREFETCHING_STRIPS, NPREFETCHING);
+  check_conv_algos((conv_case){3, 1, 3, 2, 5, 5, 3, 3, 3, 1, 1, true, false, true}, PREFETCHING_STRIPS, NPREFETCHING);
+  check_conv_algos((conv_case){1, 3, 4, 7, 3, 3, 32, 2, 2, 1, 1, true, true, false}, PREFETCHING_STRIPS, NPREFETCHING);
+}
+
 /* ---- host reference on odd shapes ---- */
 
 Test(nn, conv2d_same_stride1_odd_sizes) { check_conv((conv_case){1, 7, 5, 3, 3, 3, 4, 1, 1, 1, 1, true, false, false}); }

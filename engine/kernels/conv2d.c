@@ -103,16 +103,47 @@ static cl_mem zeros_buffer(vs_cl_device *d, size_t dev, const vs_conv_geom *g, s
   return z;
 }
 
+/* The set a runs as on g: a itself when it fits, else the default's
+ * register tile in a's form where that can run (a strip set on a dilated
+ * width runs per pixel); uc and ly out of range as 1. */
+static vs_conv_algo direct_effective(const vs_conv_geom *g, vs_conv_algo a) {
+  vs_conv_algo e = a;
+  if (!vs__conv_direct_fits(g, a)) { /* a stored or forced set that does not fit this shape: the default's */
+    int vec = vs__conv_direct_vec(g);
+    e.nv = g->K % (vec * 2) == 0 ? 2 : 1;
+    e.rm = a.rm >= 1 && a.rm <= VS_CONV_MAX_RM ? a.rm : 6;
+    e.rw = a.rw == VS_CONV_ROWS ? VS_CONV_ROWS : VS_CONV_PIXELS; /* a strip set on a dilated width: per pixel */
+    e.rh = 1;
+  }
+  e.uc = a.uc >= 1 && a.uc <= VS_CONV_MAX_UC ? a.uc : 1;
+  e.ly = a.ly >= 1 && a.ly <= VS_CONV_MAX_LY ? a.ly : 1;
+  return e;
+}
+
+/* The launch grid of the effective set e: one work-item per RM pixels
+ * (a row, a strip of RH rows) x NV channel vectors, the pixel dimension
+ * rounded up to whole work-groups of LY (no non-uniform work-groups on
+ * PoCL). */
+static void direct_grid(const vs_conv_geom *g, vs_conv_algo e, size_t global[2]) {
+  cl_ulong M = (cl_ulong)(g->N * g->OH * g->OW);
+  size_t gy = e.rw == VS_CONV_ROWS    ? (size_t)(g->N * g->OH)
+              : e.rw == VS_CONV_STRIP ? (size_t)(g->N * ((g->OH + e.rh - 1) / e.rh)) * (size_t)((g->OW + e.rm - 1) / e.rm)
+                                      : (size_t)((M + (cl_ulong)e.rm - 1) / (cl_ulong)e.rm);
+  global[0] = (size_t)(g->K / (vs__conv_direct_vec(g) * e.nv));
+  global[1] = (gy + (size_t)e.ly - 1) / (size_t)e.ly * (size_t)e.ly;
+}
+
+size_t vs__conv_direct_groups(const vs_conv_geom *g, vs_conv_algo a) {
+  vs_conv_algo e = direct_effective(g, a);
+  size_t global[2];
+  direct_grid(g, e, global);
+  return global[0] * (global[1] / (size_t)e.ly);
+}
+
 bool vs__conv_direct(vs_cl_device *d, size_t dev, const vs_conv_geom *g, vs_conv_algo a, cl_mem x, cl_mem f,
                      cl_mem out, const vs_conv_epi *epi, vs_status *st) {
-  int vec = vs__conv_direct_vec(g), rm = a.rm, nv = a.nv, form = a.rw, rh = a.rh;
-  if (!vs__conv_direct_fits(g, a)) { /* a stored or forced set that does not fit this shape: the default's */
-    nv = g->K % (vec * 2) == 0 ? 2 : 1;
-    rm = rm >= 1 && rm <= VS_CONV_MAX_RM ? rm : 6;
-    form = form == VS_CONV_ROWS ? VS_CONV_ROWS : VS_CONV_PIXELS; /* a strip set on a dilated width: per pixel */
-    rh = 1;
-  }
-  int uc = a.uc >= 1 && a.uc <= VS_CONV_MAX_UC ? a.uc : 1, ly = a.ly >= 1 && a.ly <= VS_CONV_MAX_LY ? a.ly : 1;
+  vs_conv_algo e = direct_effective(g, a);
+  int vec = vs__conv_direct_vec(g), rm = e.rm, nv = e.nv, form = e.rw, rh = e.rh, uc = e.uc, ly = e.ly;
   const char *base = vs__cl_options(g->dtype, d);
   char opts[320], rhopt[24] = "", swopt[24] = "";
   /* The shape's C, K, KH, KW as constants (conv_direct.cl): one program per
@@ -140,16 +171,11 @@ bool vs__conv_direct(vs_cl_device *d, size_t dev, const vs_conv_geom *g, vs_conv
   if (ok) {
     karg ca[] = {KARG(out), KARG(x), KARG(f), KARG(zeros), KARG(bias), KARG(iH), KARG(iW), KARG(iPT), KARG(iPL),
                  KARG(iOH), KARG(iOW), KARG(iSH), KARG(iSW), KARG(iDH), KARG(iDW), KARG(M), KARG(relu)};
-    /* One work-item per RM pixels x NV channel vectors; work-groups of one
-     * item in x keep PoCL from re-vectorising the explicit vectors, LY
-     * items along the pixels share a work-group (fewer, larger tasks for
-     * the device's threads). */
-    size_t gx = (size_t)(g->K / (vec * nv)),
-           gy = form == VS_CONV_ROWS    ? (size_t)(g->N * g->OH)
-                : form == VS_CONV_STRIP ? (size_t)(g->N * ((g->OH + rh - 1) / rh)) * (size_t)((g->OW + rm - 1) / rm)
-                                        : (size_t)((M + (cl_ulong)rm - 1) / (cl_ulong)rm);
-    gy = (gy + (size_t)ly - 1) / (size_t)ly * (size_t)ly; /* no non-uniform work-groups on PoCL */
-    size_t global[2] = {gx, gy}, local[2] = {1, (size_t)ly};
+    /* Work-groups of one item in x keep PoCL from re-vectorising the
+     * explicit vectors, LY items along the pixels share a work-group
+     * (fewer, larger tasks for the device's threads). */
+    size_t global[2], local[2] = {1, (size_t)ly};
+    direct_grid(g, e, global);
     ok = vs__enqueue_nd(d, kc, ca, 17, 2, global, local, "conv2d (direct)", st);
   }
   if (kc) clReleaseKernel(kc);

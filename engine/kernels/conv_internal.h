@@ -74,6 +74,9 @@ bool vs__conv_direct_fits(const vs_conv_geom *g, vs_conv_algo a);
 /* A direct set's fields in their ranges, whatever the geometry; rh above 1
  * only with the strip form (the one kernel blocked across rows). */
 bool vs__conv_direct_in_range(vs_conv_algo a);
+/* Work-groups of the direct kernel's launch of a on g (as it runs there:
+ * a set that does not fit runs as the default's tile). */
+size_t vs__conv_direct_groups(const vs_conv_geom *g, vs_conv_algo a);
 /* epi (NULL: none) is applied in the kernel's stores. */
 bool vs__conv_direct(vs_cl_device *d, size_t dev, const vs_conv_geom *g, vs_conv_algo a, cl_mem x, cl_mem f,
                      cl_mem out, const vs_conv_epi *epi, vs_status *st);
@@ -149,5 +152,11 @@ bool vs__conv_table_remove(vs_cl_device *d, const char *key);
  * newly tuned parameters). */
 bool vs__conv_table_forget_family(vs_cl_device *d, const vs_conv_geom *g);
 double vs__conv_now(void);
+/* The seconds a finished run of a on g is ranked by when choosing
+ * (conv_select.c) or tuning (conv_tune.c): on a CPU device its CPU
+ * seconds over the threads the run can occupy (gemm.h's vs__gemm_cost;
+ * the direct kernel's work-groups, all threads for the other kinds),
+ * elsewhere wall seconds. cpu: vs__gemm_cpu_now's difference. */
+double vs__conv_cost(const vs_cl_device *d, const vs_conv_geom *g, vs_conv_algo a, double wall, double cpu);
 
 #endif

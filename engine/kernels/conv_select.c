@@ -3,7 +3,8 @@
  *
  * The first time a geometry meets a device, every applicable algorithm is
  * run on the real buffers (a warm-up that builds its kernels, then two
- * timed runs, the faster counting, unless the warm-up already lost by 10x),
+ * timed runs, the faster counting, unless the warm-up already lost by 10x;
+ * on a CPU device a run counts its CPU time, vs__conv_cost),
  * the direct sets within 1.5x of the best are timed again in three turns
  * (refine), and the fastest is kept. The direct
  * kernel takes part with its default register tile, a few others, and the
@@ -35,6 +36,7 @@
 #include "kernels/choice_table.h"
 #include "kernels/conv_internal.h"
 #include "kernels/conv_tuning.h"
+#include "kernels/gemm.h"
 #include "runtime/tuning_store.h"
 
 /* The strip form, rm8 nv2, eight work-items a work-group: in interleaved
@@ -75,6 +77,19 @@ double vs__conv_now(void) {
   return (double)t.tv_sec + t.tv_nsec * 1e-9;
 }
 
+/* CPU time, not wall time, on a CPU device: at load 3-7 on the shared
+ * 2-core machine a set's wall time moved 1.5-2x from run to run and the
+ * selection kept four different sets for one stride-2 layer in four runs,
+ * one of them among the slowest in every interleaved comparison
+ * (docs/conv-performance.md, session 8), where CPU time ranked the sets
+ * alike in most rounds (as gemm.h's vs__gemm_cost found for GEMM). The
+ * direct kernel's work-groups bound the threads a run occupies, so a set
+ * with fewer work-groups than threads is not credited with threads it
+ * left idle. */
+double vs__conv_cost(const vs_cl_device *d, const vs_conv_geom *g, vs_conv_algo a, double wall, double cpu) {
+  return vs__gemm_cost(d, wall, cpu, a.kind == VS_CONV_DIRECT ? vs__conv_direct_groups(g, a) : 0);
+}
+
 char *vs__conv_store_key(const vs_cl_device *d) {
   /* 3: the direct kernel reads the padding itself and applies the fused
    * epilogue; choices measured against the padded-copy kernel of 2 are not
@@ -83,8 +98,14 @@ char *vs__conv_store_key(const vs_cl_device *d) {
    * 6: the strip form's rows per work-item (rh) joined each line's fields
    * (a seventh, which the tuner may store); 5's lines are never read.
    * 7: a strip set on a strided width runs the strided strip, where it
-   * ran per pixel before: strided geometries are measured again. */
-  return vs__choice_table_key(d, "conv-choices 7");
+   * ran per pixel before: strided geometries are measured again.
+   * 8: the strided strip prefetches its next input row (conv_direct.cl's
+   * PREFETCH_STRIP), 4-8% faster on the 3x3/2 layers: strided geometries
+   * chose among the forms without it (a line's fields mean the same);
+   * in the same change the im2col route became 2-10x cheaper (im2col_lines,
+   * the GEMM's fused epilogue) and is refined beside the direct sets, so
+   * no choice measured against its old cost is reused. */
+  return vs__choice_table_key(d, "conv-choices 8");
 }
 
 /* The shape family: what the direct kernel's code depends on (dtype,
@@ -190,9 +211,9 @@ bool vs__conv_table_forget_family(vs_cl_device *d, const vs_conv_geom *g) {
 static double time_candidate(vs_cl_device *d, size_t dev, const vs_conv_geom *g, vs_conv_algo a, cl_mem x, cl_mem f,
                              cl_mem out, double best_so_far) {
   vs_status *st = vs_status_new();
-  double t0 = vs__conv_now();
+  double t0 = vs__conv_now(), c0 = vs__gemm_cpu_now();
   bool ok = st && vs__conv_algo_run(d, dev, g, a, x, f, out, NULL, st) && clFinish(*vs__queue(d)) == CL_SUCCESS;
-  double best = ok ? vs__conv_now() - t0 : -1;
+  double best = ok ? vs__conv_cost(d, g, a, vs__conv_now() - t0, vs__gemm_cpu_now() - c0) : -1;
   /* The direct kernel's sets are never cut short: their warm-up includes
    * building the program (seconds on a loaded machine), which would make a
    * set that runs in a fraction of the best one's time look ten times
@@ -207,9 +228,9 @@ static double time_candidate(vs_cl_device *d, size_t dev, const vs_conv_geom *g,
   }
   best = -1;
   for (int i = 0; ok && i < 2; i++) {
-    t0 = vs__conv_now();
+    t0 = vs__conv_now(), c0 = vs__gemm_cpu_now();
     ok = vs__conv_algo_run(d, dev, g, a, x, f, out, NULL, st) && clFinish(*vs__queue(d)) == CL_SUCCESS;
-    double t = vs__conv_now() - t0;
+    double t = vs__conv_cost(d, g, a, vs__conv_now() - t0, vs__gemm_cpu_now() - c0);
     if (ok && (best < 0 || t < best)) best = t;
   }
   vs_status_free(st);
@@ -238,12 +259,12 @@ static void refine(vs_cl_device *d, size_t dev, const vs_conv_geom *g, const vs_
     for (int i = 0; i < n; i++) {
       if ((cands[i].kind != VS_CONV_DIRECT && cands[i].kind != VS_CONV_IM2COL) || times[i] < 0 || times[i] > bar)
         continue;
-      double t0 = vs__conv_now();
+      double t0 = vs__conv_now(), c0 = vs__gemm_cpu_now();
       if (!vs__conv_algo_run(d, dev, g, cands[i], x, f, out, NULL, st) || clFinish(*vs__queue(d)) != CL_SUCCESS) {
         vs__ok(st);
         continue;
       }
-      double t = vs__conv_now() - t0;
+      double t = vs__conv_cost(d, g, cands[i], vs__conv_now() - t0, vs__gemm_cpu_now() - c0);
       if (t < times[i]) times[i] = t;
       if (t < *best) *best = t, *algo = cands[i];
     }

@@ -29,6 +29,7 @@
 
 #include "kernels/conv_internal.h"
 #include "kernels/conv_tuning.h"
+#include "kernels/gemm.h"
 
 #define TIMED_RUNS 3
 #define MIN_GAIN 1.03 /* a kept set beats the default by this factor: below it, timing noise decides */
@@ -114,16 +115,17 @@ static void bench_free(tune_bench *b) {
   free(b->x), free(b->f), free(b->out), free(b->ref), free(b->mag);
 }
 
-/* One run, finished; its seconds. */
+/* One run, finished; its cost (vs__conv_cost: CPU seconds over the threads
+ * it occupies on a CPU device, wall seconds elsewhere). */
 static bool run_once(tune_bench *b, vs_conv_algo a, double *seconds, vs_status *st) {
-  double t0 = vs__conv_now();
+  double t0 = vs__conv_now(), c0 = vs__gemm_cpu_now();
   if (!vs__conv_algo_run(b->d, b->dev, &b->g, a, b->dx, b->df, b->dout, NULL, st)) return false;
   cl_int err = clFinish(*vs__queue(b->d));
   if (err != CL_SUCCESS) {
     vs__cl_fail(st, err, "clFinish");
     return false;
   }
-  *seconds = vs__conv_now() - t0;
+  *seconds = vs__conv_cost(b->d, &b->g, a, vs__conv_now() - t0, vs__gemm_cpu_now() - c0);
   return true;
 }
 
