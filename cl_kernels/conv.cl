@@ -10,23 +10,6 @@
 #define CAT(a, b) CAT_(a, b)
 #define T4 CAT(T, 4)
 
-/* Rows [row0, row0 + rows) of the im2col matrix of one conv2d. */
-__kernel void im2col(__global T *cols, __global const T *in, const ulong row0, const ulong rows,
-                     const int H, const int W, const int C, const int OH, const int OW,
-                     const int KH, const int KW, const int SH, const int SW, const int DH, const int DW,
-                     const int PT, const int PL) {
-  ulong i = get_global_id(0);
-  ulong kc = (ulong)KH * KW * C;
-  if (i >= rows * kc) return;
-  ulong row = row0 + i / kc;
-  int col = (int)(i % kc);
-  int c = col % C, kw = (col / C) % KW, kh = col / (C * KW);
-  int ow = (int)(row % OW), oh = (int)((row / OW) % OH);
-  ulong n = row / ((ulong)OW * OH);
-  int ih = oh * SH - PT + kh * DH, iw = ow * SW - PL + kw * DW;
-  cols[i] = (ih >= 0 && ih < H && iw >= 0 && iw < W) ? in[((n * H + ih) * W + iw) * C + c] : (T)0;
-}
-
 /* Output lines [line0, line0 + lines) (line = n * OH + oh) of the im2col
  * matrix of one conv2d, conv2d.c's im2col route. One work-item per (tap,
  * ow, line), tap = kh * KW + kw: it copies the C contiguous channels of
@@ -34,8 +17,8 @@ __kernel void im2col(__global T *cols, __global const T *in, const ulong row0, c
  * the tap falls in the padding; the neighbouring items (dimension 0) fill
  * the rest of the row. Index math once per item (the 3-D range gives ow
  * and the line without dividing), 32-bit where a dimension bounds it; the
- * copy in vectors of 4. (im2col above, one item per element with four
- * 64-bit divisions each, cost ~5x the GEMM of a 1x1/2 layer on PoCL:
+ * copy in vectors of 4. (The per-element im2col it replaced, four 64-bit
+ * divisions an element, cost ~5x the GEMM of a 1x1/2 layer on PoCL:
  * docs/conv-performance.md, Session 8.) Global (KH * KW, OW, lines). */
 __kernel void im2col_lines(__global T *cols, __global const T *in, const ulong line0, const int H, const int W,
                            const int C, const int OH, const int KW, const int SH, const int SW, const int DH,

@@ -59,28 +59,52 @@ __kernel void conv2d_backprop_filter(__global T *df, __global const T *x, __glob
   df[i] = acc;
 }
 
+/* out[0, C) += src[0, C), in vectors of 4 where C allows. */
+inline void add_channels(__global T *out, __global const T *src, long C) {
+  long c = 0;
+  for (; c + 4 <= C; c += 4) vstore4(vload4(0, out + c) + vload4(0, src + c), 0, out + c);
+  for (; c < C; c++) out[c] += src[c];
+}
+
 /* col2im for Conv2DBackpropInput after the GEMM dcols = dy x f^T:
  * dx[n, ih, iw, c] = sum over the (oh, ow, kh, kw) that read it of
- * dcols[(n, oh, ow), (kh, kw, c)] (the same geometry array). */
-__kernel void col2im(__global T *dx, __global const T *dcols, __constant long *g, const ulong n) {
-  size_t i = get_global_id(0);
-  if (i >= n) return;
-  long C = g[3], IW = g[2], IH = g[1], OH = g[4], OW = g[5], KH = g[7], KW = g[8];
-  long c = (long)i % C, iw = (long)i / C % IW, ih = (long)i / (C * IW) % IH, b = (long)i / (C * IW * IH);
-  long kc = KH * KW * C;
-  T acc = 0;
+ * dcols[(n, oh, ow), (kh, kw, c)] (the same geometry array). One work-item
+ * per input pixel: its index divided once, the taps that read it found
+ * once for all its C channels, summed in the order (kh, kw) of the
+ * per-element form it replaced (whose 64-bit divisions per element and per
+ * tap took a quarter of a training step of examples/cnn_model.h). Without
+ * dilation the output rows that read the pixel are a range, walked
+ * downwards so kh = t - oh * SH rises: two divisions a dimension, none a
+ * tap. A dilated filter tests each tap. */
+__kernel void col2im_pixels(__global T *dx, __global const T *dcols, __constant long *g, const ulong pixels) {
+  ulong p = get_global_id(0);
+  if (p >= pixels) return;
+  long IH = g[1], IW = g[2], C = g[3], OH = g[4], OW = g[5], KH = g[7], KW = g[8];
+  long SH = g[9], SW = g[10], DH = g[11], DW = g[12];
+  long iw = (long)(p % (ulong)IW), ih = (long)(p / (ulong)IW % (ulong)IH), b = (long)(p / (ulong)(IW * IH));
+  long kc = KH * KW * C, t = ih + g[13], u = iw + g[14]; /* t, u >= 0: the padding is before */
+  __global T *out = dx + (long)p * C;
+  __global const T *img = dcols + b * OH * OW * kc;
+  for (long c = 0; c < C; c++) out[c] = (T)0;
+  if (DH == 1 && DW == 1) {
+    long oh_hi = min(t / SH, OH - 1), oh_lo = t - KH + 1 > 0 ? (t - KH + SH) / SH : 0;
+    long ow_hi = min(u / SW, OW - 1), ow_lo = u - KW + 1 > 0 ? (u - KW + SW) / SW : 0;
+    for (long oh = oh_hi; oh >= oh_lo; oh--)
+      for (long ow = ow_hi; ow >= ow_lo; ow--)
+        add_channels(out, img + (oh * OW + ow) * kc + ((t - oh * SH) * KW + (u - ow * SW)) * C, C);
+    return;
+  }
   for (long kh = 0; kh < KH; kh++) {
-    long th = ih + g[13] - kh * g[11];
-    if (th < 0 || th % g[9]) continue;
-    long oh = th / g[9];
+    long th = t - kh * DH;
+    if (th < 0 || th % SH) continue;
+    long oh = th / SH;
     if (oh >= OH) continue;
     for (long kw = 0; kw < KW; kw++) {
-      long tw = iw + g[14] - kw * g[12];
-      if (tw < 0 || tw % g[10]) continue;
-      long ow = tw / g[10];
+      long tw = u - kw * DW;
+      if (tw < 0 || tw % SW) continue;
+      long ow = tw / SW;
       if (ow >= OW) continue;
-      acc += dcols[((b * OH + oh) * OW + ow) * kc + (kh * KW + kw) * C + c];
+      add_channels(out, img + (oh * OW + ow) * kc + (kh * KW + kw) * C, C);
     }
   }
-  dx[i] = acc;
 }

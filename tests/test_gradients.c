@@ -541,16 +541,28 @@ Test(gradients, training_graph_exports_as_graphdef) {
 
 /* Conv2D's gradients through im2col + GEMM (the default) and through the
  * direct kernels (VARSCOPE_CONV_GRAD=direct, used past 256 MB of im2col)
- * agree: SAME with stride 2x1 and VALID with dilation 2, within
- * 1e-5 * (1 + |a|) (sums of up to 150 products in another order). */
-static void conv_grads(const char *padding, int64_t sh, int64_t sw, int64_t dil, float *dx, float *df) {
-  float xv[2 * 7 * 6 * 3], fv[3 * 2 * 3 * 4];
-  for (int i = 0; i < 252; i++) xv[i] = (float)((i * 37) % 17) / 8.0f - 1.0f;
-  for (int i = 0; i < 72; i++) fv[i] = (float)((i * 11) % 13) / 6.0f - 1.0f;
-  vs_output x = vs_constant(g, xv, VS_FLOAT, VS_SHAPE(2, 7, 6, 3), NULL, st);
-  vs_output f = vs_constant(g, fv, VS_FLOAT, VS_SHAPE(3, 2, 3, 4), NULL, st);
-  vs_output y = vs_conv2d(g, x, f, &(vs_conv2d_opts){.strides = {1, sh, sw, 1}, .padding = padding,
-                                                     .dilations = {1, dil, dil, 1}}, st);
+ * agree, within 1e-5 * (1 + |a|) (sums of up to 150 products in another
+ * order): SAME with stride 2x1 and VALID with dilation 2 at depth 3, then
+ * depths that take the im2col copy's and col2im's vectors of 4 with and
+ * without a tail (8, 12, 6), strides 2x2 with SAME padding, a dilated VALID
+ * filter and a 1x1 stride 2 (input pixels no output reads). dx and df of
+ * sum(conv(x, f)^2). */
+typedef struct grad_case {
+  int64_t n, h, w, c, kh, kw, k, sh, sw, dil;
+  const char *padding;
+} grad_case;
+
+static void case_grads(const grad_case *q, bool direct, float *dx, float *df) {
+  if (direct) setenv("VARSCOPE_CONV_GRAD", "direct", 1);
+  else unsetenv("VARSCOPE_CONV_GRAD");
+  size_t nx = (size_t)(q->n * q->h * q->w * q->c), nf = (size_t)(q->kh * q->kw * q->c * q->k);
+  float *xv = malloc(nx * sizeof *xv), *fv = malloc(nf * sizeof *fv);
+  for (size_t i = 0; i < nx; i++) xv[i] = (float)((i * 37) % 17) / 8.0f - 1.0f;
+  for (size_t i = 0; i < nf; i++) fv[i] = (float)((i * 11) % 13) / 6.0f - 1.0f;
+  vs_output x = vs_constant(g, xv, VS_FLOAT, VS_SHAPE(q->n, q->h, q->w, q->c), NULL, st);
+  vs_output f = vs_constant(g, fv, VS_FLOAT, VS_SHAPE(q->kh, q->kw, q->c, q->k), NULL, st);
+  vs_output y = vs_conv2d(g, x, f, &(vs_conv2d_opts){.strides = {1, q->sh, q->sw, 1}, .padding = q->padding,
+                                                     .dilations = {1, q->dil, q->dil, 1}}, st);
   vs_output l = vs_reduce_sum(g, vs_square(g, y, NULL, st), NULL, st);
   vs_output d[2];
   vs_gradients(g, &l, 1, (vs_output[]){x, f}, 2, NULL, d, st);
@@ -558,27 +570,43 @@ static void conv_grads(const char *padding, int64_t sh, int64_t sw, int64_t dil,
   vs_session *s = vs_session_new(g, NULL, st);
   expect_ok(st);
   vs_tensor *a = fetch1(s, d[0]), *b = fetch1(s, d[1]);
-  memcpy(dx, vs_tensor_data(a), 252 * sizeof(float));
-  memcpy(df, vs_tensor_data(b), 72 * sizeof(float));
+  cr_assert_eq(vs_tensor_num_elements(a), nx);
+  cr_assert_eq(vs_tensor_num_elements(b), nf);
+  memcpy(dx, vs_tensor_data(a), nx * sizeof(float));
+  memcpy(df, vs_tensor_data(b), nf * sizeof(float));
   vs_tensor_free(a);
   vs_tensor_free(b);
   vs_session_free(s);
+  free(xv);
+  free(fv);
+  unsetenv("VARSCOPE_CONV_GRAD");
 }
 
 Test(gradients, conv2d_gemm_and_direct_kernels_agree) {
-  static float dx[2][252], df[2][72];
-  const char *pads[2] = {"SAME", "VALID"};
-  for (int c = 0; c < 2; c++) {
-    unsetenv("VARSCOPE_CONV_GRAD");
-    conv_grads(pads[c], c ? 1 : 2, 1, c ? 2 : 1, dx[0], df[0]);
-    setenv("VARSCOPE_CONV_GRAD", "direct", 1);
-    conv_grads(pads[c], c ? 1 : 2, 1, c ? 2 : 1, dx[1], df[1]);
-    for (int i = 0; i < 252; i++)
-      cr_expect(fabsf(dx[0][i] - dx[1][i]) <= 1e-5f * (1 + fabsf(dx[0][i])), "%s dx[%d]: %g vs %g", pads[c], i,
+  static const grad_case cases[] = {
+      {2, 7, 6, 3, 3, 2, 4, 2, 1, 1, "SAME"},
+      {2, 7, 6, 3, 3, 2, 4, 1, 1, 2, "VALID"},
+      {2, 9, 8, 8, 3, 3, 5, 2, 2, 1, "SAME"},   /* SAME at stride 2: padding below and to the right */
+      {2, 6, 5, 6, 3, 3, 3, 1, 1, 1, "SAME"},   /* C 6: one vector and a tail; padding on all sides */
+      {1, 9, 9, 12, 2, 3, 4, 1, 1, 2, "VALID"}, /* dilation 2 */
+      {2, 8, 7, 8, 1, 1, 16, 2, 2, 1, "SAME"},  /* 1x1 stride 2: pixels no output reads */
+  };
+  for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+    const grad_case *q = &cases[c];
+    size_t nx = (size_t)(q->n * q->h * q->w * q->c), nf = (size_t)(q->kh * q->kw * q->c * q->k);
+    float *dx[2] = {malloc(nx * sizeof(float)), malloc(nx * sizeof(float))};
+    float *df[2] = {malloc(nf * sizeof(float)), malloc(nf * sizeof(float))};
+    case_grads(q, false, dx[0], df[0]);
+    case_grads(q, true, dx[1], df[1]);
+    for (size_t i = 0; i < nx; i++)
+      cr_assert(fabsf(dx[0][i] - dx[1][i]) <= 1e-5f * (1 + fabsf(dx[1][i])), "case %zu dx[%zu]: %g vs %g", c, i,
                 dx[0][i], dx[1][i]);
-    for (int i = 0; i < 72; i++)
-      cr_expect(fabsf(df[0][i] - df[1][i]) <= 1e-5f * (1 + fabsf(df[0][i])), "%s df[%d]: %g vs %g", pads[c], i,
+    for (size_t i = 0; i < nf; i++)
+      cr_assert(fabsf(df[0][i] - df[1][i]) <= 1e-5f * (1 + fabsf(df[1][i])), "case %zu df[%zu]: %g vs %g", c, i,
                 df[0][i], df[1][i]);
+    for (int k = 0; k < 2; k++) {
+      free(dx[k]);
+      free(df[k]);
+    }
   }
-  unsetenv("VARSCOPE_CONV_GRAD");
 }

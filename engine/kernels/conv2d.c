@@ -230,6 +230,23 @@ static bool gemm_rows(vs_cl_device *d, const vs_conv_geom *g, cl_mem cols, cl_me
          (applied || epilogue_rows(d, g, out, r0, rows, epi, st));
 }
 
+bool vs__im2col_lines(vs_cl_device *d, const vs_conv_geom *g, cl_mem x, cl_mem cols, size_t line0, size_t lines,
+                      vs_status *st) {
+  if (!lines || !g->OW || !g->KH || !g->KW) return true;
+  cl_kernel k = conv_kernel(d, g, "im2col_lines", st);
+  if (!k) return false;
+  cl_ulong first = line0;
+  cl_int iH = (cl_int)g->H, iW = (cl_int)g->W, iC = (cl_int)g->C, iOH = (cl_int)g->OH, iKW = (cl_int)g->KW,
+         iSH = (cl_int)g->SH, iSW = (cl_int)g->SW, iDH = (cl_int)g->DH, iDW = (cl_int)g->DW, iPT = (cl_int)g->PT,
+         iPL = (cl_int)g->PL;
+  karg args[] = {KARG(cols), KARG(x),   KARG(first), KARG(iH),  KARG(iW),  KARG(iC),  KARG(iOH),
+                 KARG(iKW),  KARG(iSH), KARG(iSW),   KARG(iDH), KARG(iDW), KARG(iPT), KARG(iPL)};
+  size_t global[3] = {(size_t)(g->KH * g->KW), (size_t)g->OW, lines};
+  bool ok = vs__enqueue_nd(d, k, args, 14, 3, global, NULL, "conv2d (im2col_lines)", st);
+  clReleaseKernel(k); /* OpenCL keeps it until the enqueued launch is done */
+  return ok;
+}
+
 bool vs__conv_im2col(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_mem x, cl_mem f, cl_mem out,
                      const vs_conv_epi *epi, vs_status *st) {
   size_t M = (size_t)(g->N * g->OH * g->OW), KC = (size_t)(g->KH * g->KW * g->C), es = vs_dtype_size(g->dtype);
@@ -250,21 +267,12 @@ bool vs__conv_im2col(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_mem 
   if (chunk > lines) chunk = lines;
   vs_shape cs = {.known = true, .rank = 2, .dims = {(int64_t)(chunk * (size_t)g->OW), (int64_t)KC}};
   cl_mem cols = vs__buffer(dev, chunk * line_bytes, &cs, g->dtype, st);
-  cl_kernel k = cols ? conv_kernel(d, g, "im2col_lines", st) : NULL;
-  bool ok = k != NULL;
-  cl_int iH = (cl_int)g->H, iW = (cl_int)g->W, iC = (cl_int)g->C, iOH = (cl_int)g->OH, iKW = (cl_int)g->KW,
-         iSH = (cl_int)g->SH, iSW = (cl_int)g->SW, iDH = (cl_int)g->DH, iDW = (cl_int)g->DW, iPT = (cl_int)g->PT,
-         iPL = (cl_int)g->PL;
+  bool ok = cols != NULL;
   for (size_t l0 = 0; ok && l0 < lines; l0 += chunk) {
     size_t nl = lines - l0 < chunk ? lines - l0 : chunk;
-    cl_ulong line0 = l0;
-    karg args[] = {KARG(cols), KARG(x),   KARG(line0), KARG(iH),  KARG(iW),  KARG(iC),  KARG(iOH),
-                   KARG(iKW),  KARG(iSH), KARG(iSW),   KARG(iDH), KARG(iDW), KARG(iPT), KARG(iPL)};
-    size_t global[3] = {(size_t)(g->KH * g->KW), (size_t)g->OW, nl};
-    ok = vs__enqueue_nd(d, k, args, 14, 3, global, NULL, "conv2d (im2col_lines)", st) &&
+    ok = vs__im2col_lines(d, g, x, cols, l0, nl, st) &&
          gemm_rows(d, g, cols, f, out, l0 * (size_t)g->OW, nl * (size_t)g->OW, epi, st);
   }
-  if (k) clReleaseKernel(k);
   /* On a CPU device the scratch goes back to the idle buffers for the
    * next conv of this shape once the queue is done with it: a fresh one
    * costs the page faults of its first touch at every run (38 MB for

@@ -80,6 +80,12 @@ size_t vs__conv_direct_groups(const vs_conv_geom *g, vs_conv_algo a);
 /* epi (NULL: none) is applied in the kernel's stores. */
 bool vs__conv_direct(vs_cl_device *d, size_t dev, const vs_conv_geom *g, vs_conv_algo a, cl_mem x, cl_mem f,
                      cl_mem out, const vs_conv_epi *epi, vs_status *st);
+/* Output lines [line0, line0 + lines) (a line: one (n, oh)) of g's im2col
+ * matrix into cols, row (line - line0) x OW + ow, column (kh, kw, c):
+ * cl_kernels/conv.cl's im2col_lines, enqueued. Conv2D's im2col route and
+ * Conv2DBackpropFilter's (nn_grad.c) use it. */
+bool vs__im2col_lines(vs_cl_device *d, const vs_conv_geom *g, cl_mem x, cl_mem cols, size_t line0, size_t lines,
+                      vs_status *st);
 /* epi (NULL: none) in the GEMM's store where the GEMM chosen is our own,
  * else as a pass after it. */
 bool vs__conv_im2col(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_mem x, cl_mem f, cl_mem out,

@@ -1,5 +1,6 @@
-/* nn_grad.c - Conv2D's gradient ops on the device: im2col + CLBlast GEMM
- * (+ col2im for the input gradient) while the im2col matrix stays under
+/* nn_grad.c - Conv2D's gradient ops on the device: im2col (conv2d.c's
+ * vs__im2col_lines) + the GEMM (vs__matmul), or the GEMM + col2im over the
+ * input's pixels for the input gradient, while the im2col matrix stays under
  * GEMM_BYTES, else direct kernels (cl_kernels/conv_grad.cl):
  * Conv2DBackpropInput(input_sizes, filter, out_backprop) and
  * Conv2DBackpropFilter(input, filter_sizes, out_backprop), NHWC / HWIO,
@@ -11,6 +12,7 @@
 
 #include "kernels/kernels_internal.h"
 #include "ops/train_ops.h"
+#include "kernels/conv_internal.h"
 #include "kernels/gemm.h"
 
 /* The im2col matrix ([N*OH*OW, KH*KW*C]) and its GEMM are used while it
@@ -67,28 +69,28 @@ static bool conv_grad_run(vs_run *r, vs_op *op, size_t dev, const char *name, vs
   size_t es = vs_dtype_size(op->dtype), bytes = M * KC * es;
   /* VARSCOPE_CONV_GRAD=direct forces the direct kernels (tests compare both). */
   const char *force = getenv("VARSCOPE_CONV_GRAD");
+  bool dims32 = true; /* im2col_lines takes each extent as a 32-bit int */
+  for (int i = 0; i < 15; i++) dims32 = dims32 && geo[i] >= 0 && geo[i] <= INT32_MAX;
   bool gemm = ok && d && (op->dtype == VS_FLOAT || op->dtype == VS_DOUBLE) && bytes && bytes <= GEMM_BYTES &&
-              M <= INT32_MAX && KC <= INT32_MAX && !(force && strcmp(force, "direct") == 0);
+              M <= INT32_MAX && KC <= INT32_MAX && dims32 && !(force && strcmp(force, "direct") == 0);
   if (gemm) {
     vs_shape cs = {.known = true, .rank = 2, .dims = {(int64_t)M, (int64_t)KC}};
     ok = (cols = vs__buffer(dev, bytes, &cs, op->dtype, st)) != NULL;
   }
   if (ok && gemm && strcmp(name, "conv2d_backprop_filter") == 0) {
     /* df [KC, K] = im2col(x)^T [KC, M] x dy [M, K] (HWIO is [KC, K]) */
-    cl_ulong row0 = 0, rows = M;
-    cl_int H = (cl_int)geo[1], W = (cl_int)geo[2], C = (cl_int)geo[3], OH = (cl_int)geo[4], OW = (cl_int)geo[5],
-           KH = (cl_int)geo[7], KW = (cl_int)geo[8], SH = (cl_int)geo[9], SW = (cl_int)geo[10], DH = (cl_int)geo[11],
-           DW = (cl_int)geo[12], PT = (cl_int)geo[13], PL = (cl_int)geo[14];
-    karg args[] = {KARG(cols), KARG(ba), KARG(row0), KARG(rows), KARG(H),  KARG(W),  KARG(C),  KARG(OH), KARG(OW),
-                   KARG(KH),   KARG(KW), KARG(SH),   KARG(SW),   KARG(DH), KARG(DW), KARG(PT), KARG(PL)};
-    ok = vs__launch(r, d, "conv", op->dtype, "im2col", M * KC, args, 17, st) &&
+    vs_conv_geom cg = {.N = geo[0], .H = geo[1], .W = geo[2], .C = geo[3], .OH = geo[4], .OW = geo[5], .K = geo[6],
+                       .KH = geo[7], .KW = geo[8], .SH = geo[9], .SW = geo[10], .DH = geo[11], .DW = geo[12],
+                       .PT = geo[13], .PL = geo[14], .dtype = op->dtype};
+    ok = vs__im2col_lines(d, &cg, ba, cols, 0, (size_t)(geo[0] * geo[4]), st) &&
          vs__matmul(d, op->dtype, true, false, KC, K, M, cols, 0, KC, bb, 0, K, o->buf, 0, K, st);
   } else if (ok && gemm) {
-    /* dcols [M, KC] = dy [M, K] x f^T [K, KC], then col2im (a is f, b is dy) */
-    cl_ulong n = o->n;
-    karg args[] = {KARG(o->buf), KARG(cols), KARG(bd), KARG(n)};
+    /* dcols [M, KC] = dy [M, K] x f^T [K, KC], then col2im over the input's
+     * pixels (a is f, b is dy) */
+    cl_ulong pixels = (cl_ulong)(geo[0] * geo[1] * geo[2]);
+    karg args[] = {KARG(o->buf), KARG(cols), KARG(bd), KARG(pixels)};
     ok = vs__matmul(d, op->dtype, false, true, M, KC, K, bb, 0, K, ba, 0, K, cols, 0, KC, st) &&
-         vs__launch(r, d, "conv_grad", op->dtype, "col2im", o->n, args, 4, st);
+         vs__launch(r, d, "conv_grad", op->dtype, "col2im_pixels", (size_t)pixels, args, 4, st);
   } else if (ok) {
     cl_ulong n = o->n;
     karg args[] = {KARG(o->buf), KARG(ba), KARG(bb), KARG(bd), KARG(n)};
