@@ -16,19 +16,24 @@ __kernel void reduce_sum(__global T *out, __global const T *in, __constant long 
   if (o >= n) return;
   __constant long *kd = desc, *ks = desc + nk, *rd = desc + 2 * nk, *rs = desc + 2 * nk + nr;
   long base = 0, rem = (long)o;
-  for (int k = nk - 1; k >= 0; k--) {
-    base += (rem % kd[k]) * ks[k];
-    rem /= kd[k];
-  }
-  T acc = 0;
-  for (ulong j = 0; j < m; j++) {
-    long off = base, r = (long)j;
-    for (int k = nr - 1; k >= 0; k--) {
-      off += (r % rd[k]) * rs[k];
-      r /= rd[k];
+  if (nk == 1) base = rem * ks[0]; /* o < kd[0]: no division */
+  else
+    for (int k = nk - 1; k >= 0; k--) {
+      base += (rem % kd[k]) * ks[k];
+      rem /= kd[k];
     }
-    acc += in[off];
-  }
+  T acc = 0;
+  if (nr == 1) /* one reduced run (the host joins adjacent dimensions): a stride, no division */
+    for (ulong j = 0; j < m; j++) acc += in[base + (long)j * rs[0]];
+  else
+    for (ulong j = 0; j < m; j++) {
+      long off = base, r = (long)j;
+      for (int k = nr - 1; k >= 0; k--) {
+        off += (r % rd[k]) * rs[k];
+        r /= rd[k];
+      }
+      acc += in[off];
+    }
   out[o] = mean && m ? acc / (T)m : acc;
 }
 

@@ -4,6 +4,7 @@
  * elsewhere), dispatch through the def, run plans and batched
  * initialisation. */
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -1154,6 +1155,81 @@ Test(plan, a_borrowed_read_is_never_written_in_place) {
   vs_session_run(s, NULL, NULL, 0, &read, &t, 1, NULL, 0, st);
   expect_ok(st);
   expect_values(t, vals, 1000);
+  vs_tensor_free(t);
+  vs_session_free(s);
+  vs_graph_free(g);
+  vs_status_free(st);
+}
+
+/* ---- reductions (kernels/reduce.c): adjacent dimensions of one kind are
+ * joined before the kernel sees them. Every subset of the axes of a
+ * [2, 3, 4, 5] tensor (and BiasAddGrad's all-but-last) against a host sum
+ * in the kernel's order (reduced elements in row-major order), to float
+ * rounding of that order: 1e-6 relative. */
+
+static void expect_reduced(vs_graph *g, vs_session *s, vs_output x, const float *xv, const int64_t *dims, unsigned mask,
+                           bool mean, vs_status *st) {
+  int64_t axes[4];
+  size_t na = 0;
+  for (int d = 0; d < 4; d++)
+    if (mask & (1u << d)) axes[na++] = d;
+  vs_reduce_opts o = {.axis = axes, .n_axis = na};
+  vs_output y = mean ? vs_reduce_mean(g, x, &o, st) : vs_reduce_sum(g, x, &o, st);
+  expect_ok(st);
+  vs_tensor *t = NULL;
+  vs_session_run(s, NULL, NULL, 0, &y, &t, 1, NULL, 0, st);
+  expect_ok(st);
+  int64_t kept = 1, m = 1;
+  for (int d = 0; d < 4; d++) *((mask & (1u << d)) ? &m : &kept) *= dims[d];
+  cr_assert_eq((int64_t)vs_tensor_num_elements(t), kept, "mask %#x", mask);
+  int64_t strides[4] = {dims[1] * dims[2] * dims[3], dims[2] * dims[3], dims[3], 1};
+  for (int64_t o_ = 0; o_ < kept; o_++) {
+    int64_t base = 0, rem = o_;
+    for (int d = 3; d >= 0; d--)
+      if (!(mask & (1u << d))) base += rem % dims[d] * strides[d], rem /= dims[d];
+    float acc = 0;
+    for (int64_t j = 0; j < m; j++) {
+      int64_t off = base, r = j;
+      for (int d = 3; d >= 0; d--)
+        if (mask & (1u << d)) off += r % dims[d] * strides[d], r /= dims[d];
+      acc += xv[off];
+    }
+    if (mean) acc /= (float)m;
+    float got = ((const float *)vs_tensor_data(t))[o_];
+    cr_assert(fabsf(got - acc) <= 1e-6f * (1 + fabsf(acc)), "mask %#x mean %d element %lld: %g, want %g", mask, mean,
+              (long long)o_, got, acc);
+  }
+  vs_tensor_free(t);
+}
+
+Test(reduce, every_axis_subset_against_the_host) {
+  vs_status *st = vs_status_new();
+  vs_graph *g = vs_graph_new();
+  static const int64_t dims[4] = {2, 3, 4, 5};
+  float xv[120];
+  for (int i = 0; i < 120; i++) xv[i] = (float)((i * 29) % 23) / 7.0f - 1.5f;
+  vs_output x = vs_constant(g, xv, VS_FLOAT, S(2, 3, 4, 5), "x", st);
+  expect_ok(st);
+  vs_session *s = vs_session_new(g, NULL, st);
+  expect_ok(st);
+  for (unsigned mask = 1; mask < 16; mask++)
+    for (int mean = 0; mean < 2; mean++) expect_reduced(g, s, x, xv, dims, mask, mean, st);
+  /* BiasAddGrad: every dimension but the last, one joined run at stride 5;
+   * the bias's gradient of sum(bias_add(x, b) * x) is BiasAddGrad(1 * x). */
+  vs_output b = vs_constant(g, (float[5]){0}, VS_FLOAT, S(5), "b", st);
+  vs_output l = vs_reduce_sum(g, vs_mul(g, vs_bias_add(g, x, b, NULL, st), x, NULL, st), NULL, st);
+  vs_output bg = {NULL, 0};
+  vs_gradients(g, &l, 1, &b, 1, NULL, &bg, st);
+  expect_ok(st);
+  cr_assert_str_eq(vs_op_type(bg.op), "BiasAddGrad");
+  vs_tensor *t = NULL;
+  vs_session_run(s, NULL, NULL, 0, &bg, &t, 1, NULL, 0, st);
+  expect_ok(st);
+  for (int c = 0; c < 5; c++) {
+    float acc = 0;
+    for (int j = 0; j < 24; j++) acc += xv[j * 5 + c];
+    cr_assert(fabsf(((const float *)vs_tensor_data(t))[c] - acc) <= 1e-6f * (1 + fabsf(acc)), "channel %d", c);
+  }
   vs_tensor_free(t);
   vs_session_free(s);
   vs_graph_free(g);

@@ -40,15 +40,25 @@ static bool reduce_run(vs_run *r, vs_op *op, size_t dev, const bool *red, bool m
   cl_long desc[4 * VS_MAX_RANK], kd[VS_MAX_RANK], ks[VS_MAX_RANK], rd[VS_MAX_RANK], rs[VS_MAX_RANK], stride = 1;
   cl_int nk = 0, nr = 0;
   cl_ulong m = 1;
-  for (int i = xs.rank - 1; i >= 0; i--) { /* innermost first, then reversed below */
+  /* Innermost first, then reversed below. A dimension next to one of the
+   * same kind joins it (their elements are one run of strides), so
+   * BiasAddGrad's [N, H, W, C] reduces one dimension of N*H*W at stride C:
+   * the kernel's per-element divisions go (reduce.cl's one-dimension
+   * paths), the sum's order does not change. */
+  bool prev_red = false;
+  for (int i = xs.rank - 1; i >= 0; i--) {
+    bool joins = i < xs.rank - 1 && red[i] == prev_red;
     if (red[i]) {
-      rd[nr] = xs.dims[i];
-      rs[nr++] = stride;
+      if (joins) rd[nr - 1] *= xs.dims[i];
+      else rd[nr] = xs.dims[i], rs[nr++] = stride;
       m *= (cl_ulong)xs.dims[i];
+    } else if (joins) {
+      kd[nk - 1] *= xs.dims[i];
     } else {
       kd[nk] = xs.dims[i];
       ks[nk++] = stride;
     }
+    prev_red = red[i];
     stride *= xs.dims[i];
   }
   size_t at = 0;
