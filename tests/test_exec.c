@@ -1095,6 +1095,19 @@ static void read_within_the_limit(bool resource) {
 Test(plan, a_read_no_step_writes_borrows_the_variables_buffer) { read_within_the_limit(false); }
 Test(plan, a_resource_read_no_step_writes_borrows_the_variables_buffer) { read_within_the_limit(true); }
 
+/* v += ones(1000), run after the ops `before` (control dependencies). */
+static vs_output add_ones_after(vs_graph *g, vs_var *v, vs_op *const *before, size_t n, vs_status *st) {
+  float one[1000];
+  for (int i = 0; i < 1000; i++) one[i] = 1;
+  vs_output c = vs_constant(g, one, VS_FLOAT, S(1000), "ones", st);
+  vs_control_dependencies_push(g, before, n, st);
+  vs_output add = vs_assign_add(g, v, c, NULL, st);
+  expect_ok(st);
+  vs_control_dependencies_pop(g, st);
+  expect_ok(st);
+  return add;
+}
+
 /* The read runs before the write (a control dependency) and is fetched
  * after it: a copy keeps the value read, a borrowed buffer would show the
  * write. */
@@ -1105,12 +1118,7 @@ static void read_then_write_in_one_run(bool resource) {
   vs_output read = vs_var_value(v);
   float ones[1000], twos[1000];
   for (int i = 0; i < 1000; i++) ones[i] = 1, twos[i] = 2;
-  vs_output c = vs_constant(g, ones, VS_FLOAT, S(1000), "ones", st);
-  vs_control_dependencies_push(g, &read.op, 1, st);
-  vs_output add = vs_assign_add(g, v, c, NULL, st);
-  expect_ok(st);
-  vs_control_dependencies_pop(g, st);
-  expect_ok(st);
+  vs_output add = add_ones_after(g, v, &read.op, 1, st);
   vs_session *s = device_session(g, v, ones, st);
   vs_tensor *t = NULL;
   vs_session_run(s, NULL, NULL, 0, &read, &t, 1, &add.op, 1, st);
@@ -1129,6 +1137,69 @@ static void read_then_write_in_one_run(bool resource) {
 
 Test(plan, a_read_before_a_write_in_one_run_is_the_value_read) { read_then_write_in_one_run(false); }
 Test(plan, a_resource_read_before_a_write_in_one_run_is_the_value_read) { read_then_write_in_one_run(true); }
+
+/* A training step's shape: the read's users run before the update of its
+ * variable, on one device. Under VARSCOPE_MEMORY_LIMIT=14000, v (4000 B),
+ * the update's operand (4000 B) and the user's output (4000 B) fit, and a
+ * copy of the read (4000 B more) does not: the run succeeds only if the
+ * read borrows. Its user sees the value before the update. */
+Test(plan, a_read_used_before_the_update_of_its_variable_borrows) {
+  setenv("VARSCOPE_MEMORY_LIMIT", "14000", 1); /* read once, in this test's own process */
+  vs_status *st = vs_status_new();
+  vs_graph *g = vs_graph_new();
+  vs_var *v = thousand(g, "v", S(1000), false, st);
+  float vals[1000], doubled[1000], after[1000];
+  for (int i = 0; i < 1000; i++) vals[i] = (float)i, doubled[i] = 2.0f * (float)i, after[i] = (float)i + 1;
+  vs_output y = vs_mul(g, vs_var_value(v), vs_constant_float(g, 2, "two", st), NULL, st);
+  vs_output add = add_ones_after(g, v, &y.op, 1, st);
+  vs_session *s = device_session(g, v, vals, st);
+  vs_tensor *t = NULL;
+  vs_session_run(s, NULL, NULL, 0, &y, &t, 1, &add.op, 1, st);
+  expect_ok(st);
+  expect_values(t, doubled, 1000);
+  vs_tensor_free(t);
+  t = NULL;
+  vs_output read = vs_var_value(v);
+  vs_session_run(s, NULL, NULL, 0, &read, &t, 1, NULL, 0, st);
+  expect_ok(st);
+  expect_values(t, after, 1000);
+  vs_tensor_free(t);
+  vs_session_free(s);
+  vs_graph_free(g);
+  vs_status_free(st);
+}
+
+/* The read runs before the update but a user of its value runs after it,
+ * directly or through a Reshape (which passes its input's buffer on): the
+ * read copies, and that user sees the value read. */
+static void user_after_the_update(bool through_reshape) {
+  vs_status *st = vs_status_new();
+  vs_graph *g = vs_graph_new();
+  vs_var *v = thousand(g, "v", S(1000), false, st);
+  float vals[1000];
+  for (int i = 0; i < 1000; i++) vals[i] = (float)i;
+  vs_output read = vs_var_value(v), passed = read;
+  if (through_reshape) passed = vs_reshape(g, read, S(10, 100), NULL, st);
+  vs_op *before[2] = {read.op, passed.op};
+  vs_output add = add_ones_after(g, v, before, 2, st);
+  vs_control_dependencies_push(g, &add.op, 1, st);
+  vs_output z = vs_mul(g, passed, vs_constant_float(g, 1, "one", st), NULL, st);
+  expect_ok(st);
+  vs_control_dependencies_pop(g, st);
+  expect_ok(st);
+  vs_session *s = device_session(g, v, vals, st);
+  vs_tensor *t = NULL;
+  vs_session_run(s, NULL, NULL, 0, &z, &t, 1, NULL, 0, st);
+  expect_ok(st);
+  expect_values(t, vals, 1000);
+  vs_tensor_free(t);
+  vs_session_free(s);
+  vs_graph_free(g);
+  vs_status_free(st);
+}
+
+Test(plan, a_read_whose_user_runs_after_the_update_copies) { user_after_the_update(false); }
+Test(plan, a_read_passed_on_by_reshape_to_a_user_after_the_update_copies) { user_after_the_update(true); }
 
 /* relu(bias_add(v.read, b)): BiasAdd takes over an input it alone uses and
  * applies the fused Relu in place; a borrowed read is the variable's

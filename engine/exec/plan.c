@@ -326,16 +326,29 @@ static vs_var *input_variable(const vs_op *op) {
  * variable's read shares it until a write copies on write; varscope's
  * copy cost a memcpy of the whole variable every run (a conv's 16 MB
  * input: 10-30% of its run's CPU time, docs/conv-performance.md). The
- * borrowed value equals a copy's exactly when nothing writes the variable
- * between the read and the value's last use: runs of a session are serial
- * and a session's variables are its own, so only the plan's own steps
- * could. A plan that writes a variable (an assign, an optimizer's update,
- * an initializer) copies its reads of it, as before; one with a write
- * whose variable is not known statically copies every read. A borrowed
- * value is not owned: no consumer takes it over to write in place
- * (BiasAdd's in-place epilogue checks `owned`), and the run does not
- * recycle it. */
-static bool mark_borrowed_reads(vs_plan *p, vs_status *st) {
+ * borrowed value must equal a copy exactly: nothing may write the variable
+ * between the read and the last use of its value. Runs of a session are
+ * serial and a session's variables are its own, so only the plan's own
+ * steps could, and a read borrows when
+ *   - no step of the plan writes its variable, or
+ *   - every write of it comes after the read and after every step that
+ *     uses the read's value (through the ops that pass input 0's buffer on,
+ *     VS_OPF_ALIAS_INPUT), none of those values is fetched, and the read,
+ *     those users and the writes are on one device: its in-order queue runs
+ *     the users before the write (a training step: the forward and
+ *     backward passes read the weights before the optimizer updates them).
+ * Otherwise it copies, as before (a read fetched beside the update, a
+ * read whose user runs after a write). A write whose variable is not
+ * known statically turns borrowing off for the plan. A borrowed value is
+ * not owned: no consumer takes it over to write in place (BiasAdd's
+ * in-place epilogue checks `owned`), and the run does not recycle it. */
+#define NO_DEVICE ((size_t)-1)
+#define MIXED ((size_t)-2)
+#define FOREVER ((size_t)-1)
+
+static size_t same_device(size_t have, size_t dev) { return have == NO_DEVICE || have == dev ? dev : MIXED; }
+
+static bool mark_borrowed_reads(vs_plan *p, const vs_output *fetches, int nfetches, vs_status *st) {
   size_t cap = 0;
   for (size_t i = 0; i < p->n_steps; i++) {
     const vs_op *op = p->steps[i].op;
@@ -345,19 +358,64 @@ static bool mark_borrowed_reads(vs_plan *p, vs_status *st) {
     if (v && v->index + 1 > cap) cap = v->index + 1;
   }
   if (!cap) return true;
-  unsigned char *written = calloc(cap, 1);
-  if (!written) {
+  size_t n = p->n_slots ? p->n_slots : 1;
+  size_t *first_write = malloc(cap * sizeof *first_write), *write_dev = malloc(cap * sizeof *write_dev);
+  size_t *last_use = calloc(n, sizeof *last_use), *use_dev = malloc(n * sizeof *use_dev);
+  if (!first_write || !write_dev || !last_use || !use_dev) {
+    free(first_write), free(write_dev), free(last_use), free(use_dev);
     vs__oom(st);
     return false;
   }
-  for (size_t i = 0; i < p->n_steps; i++)
-    if (op_flags(p->steps[i].op) & VS_OPF_STATEFUL) written[input_variable(p->steps[i].op)->index] = 1;
-  for (size_t i = 0; i < p->n_steps; i++) {
-    const vs_op *op = p->steps[i].op;
-    vs_var *v = (op_flags(op) & VS_OPF_VAR_READ) ? input_variable(op) : NULL;
-    p->steps[i].borrows_var = v && !written[v->index];
+  for (size_t v = 0; v < cap; v++) first_write[v] = FOREVER, write_dev[v] = NO_DEVICE;
+  for (size_t k = 0; k < n; k++) use_dev[k] = NO_DEVICE;
+  for (int f = 0; f < nfetches; f++) last_use[vs__plan_slot(p, fetches[f].op)] = FOREVER;
+  /* Backwards, so that a value passed on (Reshape of a run value) has its
+   * users' last step and devices when the op passing it is reached. */
+  for (size_t i = p->n_steps; i-- > 0;) {
+    const vs_step *sp = &p->steps[i];
+    if (sp->kind == VS_STEP_BATCH) { /* every variable of the batch is written here, at its first Assign */
+      const vs_batch *b = &p->batches[sp->batch];
+      for (size_t e = 0; e < b->n_entries; e++) {
+        size_t v = b->entries[e].var->index;
+        if (v >= cap) continue; /* a variable no step reads */
+        first_write[v] = i;
+        write_dev[v] = same_device(write_dev[v], sp->dev);
+      }
+      continue; /* its inputs are constants and random ops, no reads */
+    }
+    /* A conv step computes the BiasAdd and Relu fused into it (plan.c's
+     * fuse_conv): their inputs are read here too. */
+    const vs_op *ops[3] = {sp->op, sp->fused_bias, sp->fused_relu};
+    for (int o = 0; o < 3 && ops[o]; o++) {
+      const vs_op *op = ops[o];
+      if (op_flags(op) & VS_OPF_STATEFUL) {
+        size_t v = input_variable(op)->index;
+        first_write[v] = i;
+        write_dev[v] = same_device(write_dev[v], sp->dev);
+      }
+      if (sp->folded) continue; /* a folded Rank reads no input */
+      for (int k = 0; k < op->n_inputs; k++) {
+        uint32_t in = vs__plan_slot(p, op->inputs[k].op);
+        size_t last = i, dev = sp->dev;
+        if (o == 0 && k == 0 && (op_flags(op) & VS_OPF_ALIAS_INPUT)) { /* its users use the input's buffer too */
+          size_t later = last_use[sp->slot];
+          last = later == FOREVER || later > last ? later : last;
+          dev = use_dev[sp->slot] == NO_DEVICE ? dev : same_device(use_dev[sp->slot], dev);
+        }
+        if (last_use[in] != FOREVER && (last == FOREVER || last > last_use[in])) last_use[in] = last;
+        use_dev[in] = same_device(use_dev[in], dev);
+      }
+    }
   }
-  free(written);
+  for (size_t i = 0; i < p->n_steps; i++) {
+    vs_step *sp = &p->steps[i];
+    vs_var *v = (op_flags(sp->op) & VS_OPF_VAR_READ) ? input_variable(sp->op) : NULL;
+    if (!v) continue;
+    size_t w = first_write[v->index], last = last_use[sp->slot];
+    sp->borrows_var = w == FOREVER || (last != FOREVER && i < w && last < w && write_dev[v->index] == sp->dev &&
+                                       (use_dev[sp->slot] == NO_DEVICE || use_dev[sp->slot] == sp->dev));
+  }
+  free(first_write), free(write_dev), free(last_use), free(use_dev);
   return true;
 }
 
@@ -438,7 +496,12 @@ static vs_plan *build(vs_session *s, const vs_output *feeds, int nfeeds, const v
         p->uses[vs__plan_slot(p, b.order[i]->inputs[k].op)]++;
   for (int i = 0; i < nfetches; i++) p->uses[vs__plan_slot(p, fetches[i].op)] += 2;
   fuse(p);
-  if (!mark_borrowed_reads(p, st) || !fuse_conv(p, st) || !vs__plan_batch(p, s, st) || !compact(p, feeds, nfeeds, fetches, nfetches, st)) goto fail;
+  /* Borrowing is decided on the steps as they will run: fused and batched
+   * (a batch writes its variables at its first Assign), before compact
+   * renumbers the slots. */
+  if (!fuse_conv(p, st) || !vs__plan_batch(p, s, st) || !mark_borrowed_reads(p, fetches, nfetches, st) ||
+      !compact(p, feeds, nfeeds, fetches, nfetches, st))
+    goto fail;
   if (!(p->values = calloc(p->n_slots ? p->n_slots : 1, sizeof *p->values))) goto oom;
   /* The steps array was sized for every visited op; batching leaves about
    * one in nine of an initializer's (issue 10: 648 B a glorot variable). */

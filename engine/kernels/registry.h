@@ -56,9 +56,13 @@ enum {
   /* Given a variable (its ref, or its VarHandleOp's handle) as input 0,
    * the output is the variable's value as it stands (v/read, Identity,
    * ReadVariableOp): the step may borrow the variable's buffer instead of
-   * copying it when no step of its plan writes that variable (plan.c's
-   * mark_borrowed_reads, vs_step.borrows_var). */
+   * copying it when no step of its plan writes that variable before the
+   * value's last use (plan.c's mark_borrowed_reads, vs_step.borrows_var). */
   VS_OPF_VAR_READ = 1u << 8,
+  /* The output may be input 0's device buffer itself (Reshape, Squeeze of
+   * a run value): whoever uses the output uses the input's storage, which
+   * the plan's borrowing of variable reads must follow (plan.c). */
+  VS_OPF_ALIAS_INPUT = 1u << 9,
 };
 
 /* An op's gradient (TF's @RegisterGradient): builds, in the caller's name
