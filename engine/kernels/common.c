@@ -78,11 +78,15 @@ static bool enqueue(vs_cl_device *d, cl_kernel k, size_t local, const char *name
   return err == CL_SUCCESS;
 }
 
+cl_kernel vs__kernel_for(vs_cl_device *d, const char *source, vs_dtype t, const char *name, vs_status *st) {
+  const char *opts = launch_options(d, t, name, st);
+  return opts ? vs__kernel(d, source, opts, name, st) : NULL;
+}
+
 bool vs__launch_uncached(vs_cl_device *d, const char *source, vs_dtype t, const char *name, size_t n,
                          const karg *args, int nargs, vs_status *st) {
   if (!n) return true;
-  const char *opts = launch_options(d, t, name, st);
-  cl_kernel k = opts ? vs__kernel(d, source, opts, name, st) : NULL;
+  cl_kernel k = vs__kernel_for(d, source, t, name, st);
   if (!k) return false;
   bool ok = enqueue(d, k, vs__local_size(d, k), name, n, args, nargs, NULL, st);
   clReleaseKernel(k); /* OpenCL keeps it until the enqueued launch is done */

@@ -183,16 +183,6 @@ bool vs__conv_direct(vs_cl_device *d, size_t dev, const vs_conv_geom *g, vs_conv
   return ok;
 }
 
-/* A kernel of cl_kernels/conv.cl for g's dtype (refused, as
- * vs__launch_uncached would, where the device has no build for it). */
-static cl_kernel conv_kernel(vs_cl_device *d, const vs_conv_geom *g, const char *name, vs_status *st) {
-  const char *opts = vs__cl_options(g->dtype, d);
-  if (!opts)
-    vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_OP_ERROR, "%s: dtype %s is not supported on %s", name,
-             vs_dtype_name(g->dtype), d->info.cl_name);
-  return opts ? vs__kernel(d, "conv", opts, name, st) : NULL;
-}
-
 /* The epilogue as its own pass over output rows [row0, row0 + rows) of
  * the [M, K] output, for the GEMMs that cannot apply it as they store
  * (CLBlast's, convgemm's, float64's): out = relu?(out + bias) in place,
@@ -200,7 +190,7 @@ static cl_kernel conv_kernel(vs_cl_device *d, const vs_conv_geom *g, const char 
 static bool epilogue_rows(vs_cl_device *d, const vs_conv_geom *g, cl_mem out, size_t row0, size_t rows,
                           const vs_conv_epi *epi, vs_status *st) {
   if (!epi || (!epi->bias && !epi->relu) || !rows) return true;
-  cl_kernel k = conv_kernel(d, g, "bias_act_rows", st);
+  cl_kernel k = vs__kernel_for(d, "conv", g->dtype, "bias_act_rows", st);
   if (!k) return false;
   cl_mem bias = epi->bias ? epi->bias : out; /* not read without a bias */
   cl_int K = (cl_int)g->K, has_bias = epi->bias != NULL, relu = epi->relu;
@@ -233,7 +223,7 @@ static bool gemm_rows(vs_cl_device *d, const vs_conv_geom *g, cl_mem cols, cl_me
 bool vs__im2col_lines(vs_cl_device *d, const vs_conv_geom *g, cl_mem x, cl_mem cols, size_t line0, size_t lines,
                       vs_status *st) {
   if (!lines || !g->OW || !g->KH || !g->KW) return true;
-  cl_kernel k = conv_kernel(d, g, "im2col_lines", st);
+  cl_kernel k = vs__kernel_for(d, "conv", g->dtype, "im2col_lines", st);
   if (!k) return false;
   cl_ulong first = line0;
   cl_int iH = (cl_int)g->H, iW = (cl_int)g->W, iC = (cl_int)g->C, iOH = (cl_int)g->OH, iKW = (cl_int)g->KW,

@@ -93,7 +93,7 @@ static void kernel_options(const vs_cl_device *d, vs_gemm_params p, int ta, cons
                            size_t cap) {
   const char *base = vs__cl_options(VS_FLOAT, d);
   snprintf(opts, cap, "%s -DRM=%d -DNV=%d -DVEC=%d -DUNROLL_K=%d -DTA=%d%s%s", base ? base : "", p.rm, p.nv, p.vec,
-           p.uk, ta, epi_some(epi) && epi->bias ? " -DEPI_BIAS" : "", epi_some(epi) && epi->relu ? " -DEPI_RELU" : "");
+           p.uk, ta, epi && epi->bias ? " -DEPI_BIAS" : "", epi && epi->relu ? " -DEPI_RELU" : "");
 }
 
 /* Panel counts and padded sizes; false when a size overflows. */
@@ -188,7 +188,7 @@ static bool own_run(vs_cl_device *d, vs_gemm_params p, bool blocked, bool ta, bo
     karg args[] = {KARG(c),  KARG(uoff), KARG(uld), KARG(ap),  KARG(bp),
                    KARG(um), KARG(un),   KARG(ik),  KARG(uly), KARG(ikc), {0, NULL}};
     int nargs = blocked ? 10 : 8;
-    if (epi_some(epi) && epi->bias) args[nargs++] = KARG(epi->bias); /* gemm.cl's EPI_ARG, last */
+    if (epi && epi->bias) args[nargs++] = KARG(epi->bias); /* gemm.cl's EPI_ARG, last */
     ok = multiply(d, km, p, blocked, m, n, args, nargs, name, st);
   } else {
     ok = false;
@@ -233,7 +233,7 @@ static bool inplace_run(vs_cl_device *d, vs_gemm_params p, bool ta, bool tb, siz
   karg args[] = {KARG(c),     KARG(uoff), KARG(uld),  KARG(a),  KARG(uaoff), KARG(ulda),
                  KARG(b),     KARG(uboff), KARG(uldb), KARG(um), KARG(un),    KARG(ik), {0, NULL}};
   int nargs = 12;
-  if (epi_some(epi) && epi->bias) args[nargs++] = KARG(epi->bias); /* gemm.cl's EPI_ARG, last */
+  if (epi && epi->bias) args[nargs++] = KARG(epi->bias); /* gemm.cl's EPI_ARG, last */
   return multiply(d, km, p, false, m, n, args, nargs, "gemm_inplace", st);
 }
 
