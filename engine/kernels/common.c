@@ -134,12 +134,13 @@ bool vs__launch(vs_run *r, vs_cl_device *d, const char *source, vs_dtype t, cons
   return e && enqueue(d, e->kernel, 1, &global, &e->local, name, args, nargs, e, st);
 }
 
-bool vs__launch_2d(vs_run *r, vs_cl_device *d, const char *source, vs_dtype t, const char *name,
-                   const size_t global[2], const karg *args, int nargs, vs_status *st) {
-  if (!global[0] || !global[1]) return true;
+bool vs__launch_nd(vs_run *r, vs_cl_device *d, const char *source, vs_dtype t, const char *name, cl_uint dims,
+                   const size_t *global, const karg *args, int nargs, vs_status *st) {
+  for (cl_uint i = 0; i < dims; i++)
+    if (!global[i]) return true;
   const char *opts = launch_options(d, t, name, st);
   vs_kernel_entry *e = opts ? session_kernel(r, d, source, t, name, opts, st) : NULL;
-  return e && enqueue(d, e->kernel, 2, global, NULL, name, args, nargs, e, st);
+  return e && enqueue(d, e->kernel, dims, global, NULL, name, args, nargs, e, st);
 }
 
 /* ---- helpers over values ---- */

@@ -49,7 +49,7 @@ bool vs__launch_periodic(vs_run *r, vs_cl_device *d, const char *source, vs_dtyp
   for (int i = 0; i < ncounts; i++)
     if (counts[i] > 1 && counts[i] < p && n % counts[i] == 0) p = counts[i];
   size_t range[2] = {(size_t)p, (size_t)(n / p)};
-  return vs__launch_2d(r, d, source, t, name, range, args, nargs, st);
+  return vs__launch_nd(r, d, source, t, name, 2, range, args, nargs, st);
 }
 
 /* a op b where an operand repeats other than periodically ([N, 1] * [N, C]):

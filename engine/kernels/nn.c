@@ -35,7 +35,7 @@ bool vs__bias_epilogue(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
     x->owned = false;
     out->ready = false;
     karg args[] = {KARG(out->buf), KARG(bb), KARG(relu)};
-    ok = vs__launch_2d(r, d, "conv", op->dtype, "bias_act", range, args, 3, st);
+    ok = vs__launch_nd(r, d, "conv", op->dtype, "bias_act", 2, range, args, 3, st);
     out->relu_applied = relu;
   } else {
     cl_mem tx, bx = vs__on_device(r, x, dev, &tx, st);
@@ -43,7 +43,7 @@ bool vs__bias_epilogue(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
     if (ok) {
       vs_value *out = vs__val(r, op);
       karg args[] = {KARG(out->buf), KARG(bx), KARG(bb), KARG(relu)};
-      ok = vs__launch_2d(r, d, "conv", op->dtype, "bias_add", range, args, 4, st);
+      ok = vs__launch_nd(r, d, "conv", op->dtype, "bias_add", 2, range, args, 4, st);
       out->relu_applied = relu;
     }
     if (tx) vs__buffer_release(tx);
