@@ -43,6 +43,13 @@ BINARY(add, x + y)
 BINARY(sub, x - y)
 BINARY(mul, x * y)
 
+/* out = a repeated with period na (Tile along leading dimensions only, or
+ * of a single element: reduce.c). */
+__kernel void repeat(__global T *out, __global const T *a, const ulong na, const ulong n) {
+  PERIODIC_ITEM;
+  out[i] = a[AT(na)];
+}
+
 /* In-place updates of a variable's buffer: v op= d (d scalar or full). */
 #define UPDATE(name, expr)                                                          \
   __kernel void name(__global T *v, __global const T *d, const ulong nd, const ulong n) { \

@@ -214,3 +214,56 @@ Test(broadcast, add_n_of_three_whole_tensors) {
     cr_assert(element(t, i) == value_at(i, 6) + value_at(i, 7) + value_at(i, 8), "element %zu", i);
   vs_tensor_free(t);
 }
+
+/* Tile: the periodic form (a single element, copies along the leading
+ * dimensions, nothing tiled) and the general one, every element against
+ * the host's coordinates modulo the input's. */
+Test(broadcast, tile_periodic_and_general_against_the_host) {
+  static const struct {
+    int rank;
+    int64_t dims[4];
+    int32_t mult[4];
+  } cases[] = {
+      {4, {1, 1, 1, 1}, {4, 6, 5, 8}}, /* a full reduction's gradient: one element */
+      {2, {2, 5}, {3, 1}},             /* stacked copies */
+      {3, {1, 2, 5}, {1, 3, 1}},       /* leading 1s, then stacked */
+      {2, {2, 3}, {1, 1}},             /* nothing tiled */
+      {2, {2, 5}, {1, 3}},             /* general: along the last dimension */
+      {3, {2, 1, 5}, {1, 3, 1}},       /* general: a middle dimension */
+      {3, {1, 2, 5}, {4, 3, 1}},       /* general: two tiled dimensions */
+  };
+  size_t nc = sizeof cases / sizeof *cases;
+  vs_output out[7];
+  for (size_t k = 0; k < nc; k++) {
+    vs_shape s = {.known = true, .rank = cases[k].rank};
+    size_t n = 1;
+    for (int d = 0; d < s.rank; d++) s.dims[d] = cases[k].dims[d], n *= (size_t)s.dims[d];
+    float v[16];
+    for (size_t i = 0; i < n; i++) v[i] = (float)value_at(i, (int)k);
+    out[k] = vs__tile(g, vs_constant(g, v, VS_FLOAT, s, NULL, st), cases[k].mult, (vs_output){0}, "Tile", st);
+    OK();
+  }
+  vs_tensor *t[7] = {0};
+  vs_session *s = vs_session_new(g, NULL, st);
+  vs_session_run(s, NULL, NULL, 0, out, t, nc, NULL, 0, st);
+  vs_session_free(s);
+  OK();
+  for (size_t k = 0; k < nc; k++) {
+    int rank = cases[k].rank;
+    int64_t od[4];
+    size_t n = 1;
+    for (int d = 0; d < rank; d++) od[d] = cases[k].dims[d] * cases[k].mult[d], n *= (size_t)od[d];
+    cr_assert_eq(vs_tensor_num_elements(t[k]), n, "case %zu", k);
+    for (size_t i = 0; i < n; i++) {
+      size_t rem = i, in = 0, stride = 1;
+      for (int d = rank - 1; d >= 0; d--) {
+        in += (rem % (size_t)od[d]) % (size_t)cases[k].dims[d] * stride;
+        stride *= (size_t)cases[k].dims[d];
+        rem /= (size_t)od[d];
+      }
+      cr_assert(element(t[k], i) == value_at(in, (int)k), "case %zu element %zu: %g, want %g", k, i, element(t[k], i),
+                value_at(in, (int)k));
+    }
+    vs_tensor_free(t[k]);
+  }
+}
