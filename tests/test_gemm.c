@@ -768,6 +768,19 @@ Test(gemm, matmul_chooses_by_measurement_and_remembers) {
   expect_forced_refused("own:3,1,5,2,2");
 }
 
+/* A candidate that fails when the choice times it is out, and its error
+ * stays out of the run: under a device limit that holds the MatMul's
+ * inputs and output (3 x 16 KB) but not the packed or k-blocked panels
+ * (another 34 KB), the choice is the in-place kernel (no panels) or
+ * CLBlast (whose scratch is its own), and the product is right. */
+Test(gemm, a_candidate_that_fails_while_timed_is_never_chosen) {
+  setenv("VARSCOPE_MEMORY_LIMIT", "60K", 1); /* before this process's first OpenCL call */
+  matmul_check(64, 64, 64, false, false);
+  char *c = choices();
+  cr_assert(strncmp(c, "nn|m6|n6|k6 -> inplace ", 23) == 0 || strncmp(c, "nn|m6|n6|k6 -> clblast", 22) == 0, "%s", c);
+  free(c);
+}
+
 Test(gemm, a_damaged_store_entry_is_never_misread) {
   vs_status *st = vs_status_new();
   char *path = vs__gemm_store_path(0, "choice", st);
