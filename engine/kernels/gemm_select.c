@@ -177,11 +177,12 @@ bool vs__gemm_tuned_put(vs_cl_device *d, const char *family, const vs_gemm_algo 
  * every candidate still in once, from a rotating first one; rounds past
  * ROUNDS_MIN only while the timed rounds so far took under ROUND_BUDGET
  * seconds. A candidate whose first timed run cost over ten times the best
- * first run leaves after it: it cannot win, and CLBlast at 1024 costs
- * tens of milliseconds a run. The warm-up is never compared: it includes
- * building or loading the candidate's program (seen: 24.7 ms for a
- * k-blocked set that then ran in 2 ms), which before this dropped
- * whichever candidate's program was built last.
+ * first run leaves after it: it cannot win, and CLBlast's 1024 x 1024
+ * costs over 200 ms a run on the 2-core PoCL device. The warm-up is never
+ * compared: it includes building or loading the candidate's program
+ * (seen: 24.7 ms for a k-blocked set whose timed runs then cost 1.1-1.8
+ * ms), which before this could drop a candidate whose program was not
+ * loaded yet.
  * Why rounds and a median: on the shared 2-core machine one candidate's
  * three runs in a row (the rule before) met one load and the next
  * candidate's another, and the faster of two runs counted, so the family's
