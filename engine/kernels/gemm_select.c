@@ -264,8 +264,10 @@ static void time_candidates(vs_cl_device *d, const vs_gemm_algo *cands, int nc, 
   vs_status *st = vs_status_new();
   bool in[MAX_CANDS] = {false};
   for (int i = 0; i < nc * ROUNDS_MAX; i++) costs[i] = -1;
-  for (int i = 0; st && i < nc; i++)
+  for (int i = 0; st && i < nc; i++) {
     in[i] = run_once(d, cands[i], ta, tb, m, n, k, am, a_off, lda, bm, b_off, ldb, c, c_off, ldc, st) >= 0;
+    vs__ok(st); /* a failure is the candidate's, not the run's */
+  }
   double start = vs__gemm_now();
   for (int r = 0; st && (r < ROUNDS_MIN || (r < ROUNDS_MAX && vs__gemm_now() - start < ROUND_BUDGET)); r++) {
     for (int j = 0; j < nc; j++) {
