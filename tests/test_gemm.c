@@ -629,6 +629,83 @@ Test(gemm, bad_tune_arguments_are_refused) {
 
 /* ---- the choice and the store ---- */
 
+/* ---- the choice's rule (gemm_select.c's vs__gemm_pick): no device ---- */
+
+/* Five rounds of costs in milliseconds for each candidate of kinds[],
+ * picked: the index chosen and its cost. */
+#define ROUNDS 5
+static size_t pick(const int *kinds, const double (*ms)[ROUNDS], size_t n, double *cost) {
+  double costs[8 * ROUNDS];
+  cr_assert_leq(n, 8);
+  for (size_t i = 0; i < n; i++)
+    for (size_t r = 0; r < ROUNDS; r++) costs[i * ROUNDS + r] = ms[i][r] < 0 ? -1 : ms[i][r] * 1e-3;
+  return vs__gemm_pick(kinds, costs, n, ROUNDS, cost);
+}
+
+Test(gemm, the_choice_ranks_by_the_median_of_interleaved_rounds) {
+  double cost = 0;
+  /* One lucky round (the minimum, the rule before) does not win: the
+   * median does, and is what is reported. */
+  const int two_packed[2] = {OWN, OWN};
+  const double lucky[2][ROUNDS] = {{1.0, 5.0, 5.0, 5.0, 5.0}, {2.0, 2.1, 1.9, 2.2, 2.0}};
+  cr_assert_eq(pick(two_packed, lucky, 2, &cost), 1);
+  cr_assert_float_eq(cost, 2.0e-3, 1e-12);
+  /* Nor does one slow round lose: the median ignores it. */
+  const double unlucky[2][ROUNDS] = {{1.0, 1.0, 90.0, 1.0, 1.1}, {1.5, 1.5, 1.5, 1.5, 1.5}};
+  cr_assert_eq(pick(two_packed, unlucky, 2, &cost), 0);
+  cr_assert_float_eq(cost, 1.0e-3, 1e-12);
+  /* Rounds a candidate did not run (cut after its first, or not yet)
+   * count for nothing; an even count takes the lower middle cost. */
+  const double cut[2][ROUNDS] = {{40.0, -1, -1, -1, -1}, {3.0, 2.0, 4.0, 1.0, -1}};
+  cr_assert_eq(pick(two_packed, cut, 2, &cost), 1);
+  cr_assert_float_eq(cost, 2.0e-3, 1e-12);
+  /* A candidate that failed (no cost at all) is never chosen; none ran:
+   * the count and -1. */
+  const double failed[2][ROUNDS] = {{-1, -1, -1, -1, -1}, {9.0, 9.0, 9.0, 9.0, 9.0}};
+  cr_assert_eq(pick(two_packed, failed, 2, &cost), 1);
+  const double none[2][ROUNDS] = {{-1, -1, -1, -1, -1}, {-1, -1, -1, -1, -1}};
+  cr_assert_eq(pick(two_packed, none, 2, &cost), 2);
+  cr_assert_float_eq(cost, -1.0, 1e-12);
+}
+
+Test(gemm, the_choice_gives_ties_within_3_percent_to_the_simpler_form) {
+  /* In the order gemm_select.c lists them: packed, k-blocked, in place, CLBlast. */
+  const int kinds[4] = {OWN, BLOCKED, INPLACE, CLBLAST};
+  double cost = 0;
+  /* In place within 3% of the fastest (packed): in place. */
+  const double near[4][ROUNDS] = {
+      {1.00, 1.00, 1.00, 1.00, 1.00}, {1.01, 1.01, 1.01, 1.01, 1.01}, {1.02, 1.02, 1.02, 1.02, 1.02}, {9, 9, 9, 9, 9}};
+  cr_assert_eq(pick(kinds, near, 4, &cost), 2);
+  cr_assert_float_eq(cost, 1.02e-3, 1e-12);
+  /* 4% slower is not a tie: packed. */
+  const double apart[4][ROUNDS] = {
+      {1.00, 1.00, 1.00, 1.00, 1.00}, {1.01, 1.01, 1.01, 1.01, 1.01}, {1.04, 1.04, 1.04, 1.04, 1.04}, {9, 9, 9, 9, 9}};
+  cr_assert_eq(pick(kinds, apart, 4, &cost), 0);
+  /* Packed is simpler than k-blocked, which wins only by more than 3%. */
+  const double blocked_near[4][ROUNDS] = {
+      {1.02, 1.02, 1.02, 1.02, 1.02}, {1.00, 1.00, 1.00, 1.00, 1.00}, {2, 2, 2, 2, 2}, {9, 9, 9, 9, 9}};
+  cr_assert_eq(pick(kinds, blocked_near, 4, NULL), 0);
+  const double blocked_ahead[4][ROUNDS] = {
+      {1.05, 1.05, 1.05, 1.05, 1.05}, {1.00, 1.00, 1.00, 1.00, 1.00}, {2, 2, 2, 2, 2}, {9, 9, 9, 9, 9}};
+  cr_assert_eq(pick(kinds, blocked_ahead, 4, NULL), 1);
+  /* CLBlast, the least simple, loses a tie to the own kernel's k-blocked
+   * form, and wins when faster by more. */
+  const double clblast_near[4][ROUNDS] = {
+      {2, 2, 2, 2, 2}, {1.02, 1.02, 1.02, 1.02, 1.02}, {-1, -1, -1, -1, -1}, {1.00, 1.00, 1.00, 1.00, 1.00}};
+  cr_assert_eq(pick(kinds, clblast_near, 4, NULL), 1);
+  const double clblast_ahead[4][ROUNDS] = {
+      {2, 2, 2, 2, 2}, {1.10, 1.10, 1.10, 1.10, 1.10}, {-1, -1, -1, -1, -1}, {1.00, 1.00, 1.00, 1.00, 1.00}};
+  cr_assert_eq(pick(kinds, clblast_ahead, 4, NULL), 3);
+  /* Two sets of one form (a default and a tuned one) within the tie: the
+   * lower median of the two, wherever it is listed. */
+  const int two_inplace[3] = {OWN, INPLACE, INPLACE};
+  const double same_form[3][ROUNDS] = {
+      {1.0, 1.0, 1.0, 1.0, 1.0}, {1.02, 1.02, 1.02, 1.02, 1.02}, {1.01, 1.01, 1.01, 1.01, 1.01}};
+  cr_assert_eq(pick(two_inplace, same_form, 3, &cost), 2);
+  cr_assert_float_eq(cost, 1.01e-3, 1e-12);
+}
+
+
 /* A MatMul under VARSCOPE_GEMM=setting fails with INVALID_ARGUMENT and
  * exactly gemm_select.c's refusal of a malformed setting: the setting
  * quoted, then the one text of what is accepted. */
@@ -689,6 +766,19 @@ Test(gemm, matmul_chooses_by_measurement_and_remembers) {
   expect_forced_refused("blocked:3,1,4,2,2,8193");
   expect_forced_refused("blocked:3,1,4,2,2,7,1");
   expect_forced_refused("own:3,1,5,2,2");
+}
+
+/* A candidate that fails when the choice times it is out, and its error
+ * stays out of the run: under a device limit that holds the MatMul's
+ * inputs and output (3 x 16 KB) but not the packed or k-blocked panels
+ * (another 34 KB), the choice is the in-place kernel (no panels) or
+ * CLBlast (whose scratch is its own), and the product is right. */
+Test(gemm, a_candidate_that_fails_while_timed_is_never_chosen) {
+  setenv("VARSCOPE_MEMORY_LIMIT", "60K", 1); /* before this process's first OpenCL call */
+  matmul_check(64, 64, 64, false, false);
+  char *c = choices();
+  cr_assert(strncmp(c, "nn|m6|n6|k6 -> inplace ", 23) == 0 || strncmp(c, "nn|m6|n6|k6 -> clblast", 22) == 0, "%s", c);
+  free(c);
 }
 
 Test(gemm, a_damaged_store_entry_is_never_misread) {

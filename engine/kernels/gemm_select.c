@@ -8,16 +8,18 @@
  * (gemm.cl's gemm_blocked) and the in-place kernel (where it can run the
  * problem: B not transposed), each under its default parameters, the
  * form and set `varscope tune --gemm` kept for the family (gemm_tune.c)
- * when there is one, and CLBlast. Each gets a warm-up (which builds its kernels) and
- * two timed runs, the faster counting, unless its warm-up already lost by
- * 10x. Problems above 1024 x 1024 x k are timed on their leading 1024 x
- * 1024 block of C (same k, same leading dimensions): both algorithms scale
- * with m x n there, and the full size would cost seconds per run.
+ * when there is one, and CLBlast. Each gets a warm-up (which builds its
+ * kernels), then all are timed in interleaved rounds, and the lowest
+ * median cost wins, a simpler form winning within 3% (time_candidates
+ * and vs__gemm_pick below). Problems above 1024 x 1024 x k are timed on
+ * their leading 1024 x 1024 block of C (same k, same leading dimensions):
+ * both algorithms scale with m x n there, and the full size would cost
+ * seconds per run.
  *
  * Two entries of the runtime's keyed store (runtime/tuning_store.h) per
  * device, keyed by device, driver and platform, each a text table that
  * only this file reads and writes, one line per family:
- *   "varscope gemm-choice-v3 ...": <family> TAB <kind> <rm> <nv> <vec> <uk> <ly> <kc> TAB <ms> ms
+ *   "varscope gemm-choice-v4 ...": <family> TAB <kind> <rm> <nv> <vec> <uk> <ly> <kc> TAB <ms> ms
  *   "varscope gemm-tuned-v2 ...":  <family> TAB <kind> <rm> <nv> <vec> <uk> <ly> <kc> TAB <GFLOP/s> GFLOP/s
  * The store checksums each payload; a line that does not parse, or whose
  * parameters are out of range, is skipped (the family is measured again).
@@ -27,7 +29,8 @@
  * default and the other kinds. Older tables are no longer read: choice v1
  * was made before the blocked and in-place kernels were candidates, v2
  * and tuned v1 had no chunk length, and tuned v1 no kind, its set being
- * tried under every kind).
+ * tried under every kind; v3 was chosen by the faster of two runs per
+ * candidate in a row, a rule that picked losers under load).
  * VARSCOPE_GEMM=clblast, own[:RM,NV,VEC,UK,LY], blocked[:RM,NV,VEC,UK,LY[,KC]]
  * or inplace[:...] forces one;
  * VARSCOPE_LOG=gemm prints each measurement. */
@@ -55,7 +58,7 @@ double vs__gemm_cpu_now(void) {
   return (double)t.tv_sec + t.tv_nsec * 1e-9;
 }
 
-#define CHOICE "gemm-choice-v3"
+#define CHOICE "gemm-choice-v4"
 #define TUNED "gemm-tuned-v2"
 
 static int bucket(size_t x) {
@@ -169,31 +172,125 @@ bool vs__gemm_tuned_put(vs_cl_device *d, const char *family, const vs_gemm_algo 
   return ok;
 }
 
-/* A warm-up run, then two timed runs, the lower cost (vs__gemm_cost)
- * counting; a candidate whose warm-up cost over 10x the best so far is not
- * timed again. < 0 when it fails. */
-static double time_candidate(vs_cl_device *d, vs_gemm_algo a, bool ta, bool tb, size_t m, size_t n, size_t k,
-                             cl_mem am, size_t a_off, size_t lda, cl_mem bm, size_t b_off, size_t ldb, cl_mem c,
-                             size_t c_off, size_t ldc, double best_so_far) {
-  vs_status *st = vs_status_new();
+/* The choice's timing: every candidate gets a warm-up run (which builds
+ * its kernels), then ROUNDS_MIN to ROUNDS_MAX timed rounds, each running
+ * every candidate still in once, from a rotating first one; rounds past
+ * ROUNDS_MIN only while the timed rounds so far took under ROUND_BUDGET
+ * seconds. A candidate whose first timed run cost over ten times the best
+ * first run leaves after it: it cannot win, and CLBlast's 1024 x 1024
+ * costs over 200 ms a run on the 2-core PoCL device. The warm-up is never
+ * compared: it includes building or loading the candidate's program
+ * (seen: 24.7 ms for a k-blocked set whose timed runs then cost 1.1-1.8
+ * ms), which before this could drop a candidate whose program was not
+ * loaded yet.
+ * Why rounds and a median: on the shared 2-core machine one candidate's
+ * three runs in a row (the rule before) met one load and the next
+ * candidate's another, and the faster of two runs counted, so the family's
+ * choice at 512 came out in place, packed or k-blocked from one fresh cache
+ * to the next (docs/conv-performance.md, session 9). Interleaved rounds
+ * give every candidate runs under the same load, and the median ignores a
+ * lucky or unlucky round. */
+#define ROUNDS_MIN 3
+#define ROUNDS_MAX 7
+#define MAX_CANDS 5 /* three default forms, a tuned set, CLBlast */
+#define ROUND_BUDGET 0.25
+#define CUT_FACTOR 10.0
+
+/* How much less a candidate must cost to beat a simpler one: within
+ * TIE of the lowest median, the simplest form wins (gemm_tuning.h). */
+#define TIE 0.03
+
+/* The order of simplicity: in place (one launch, no scratch), packed (a
+ * pack launch and panels), k-blocked (the same, its multiply walking
+ * chunks), CLBlast (another library's launches and scratch). */
+static int simplicity(int kind) {
+  return kind == VS_GEMM_INPLACE ? 0 : kind == VS_GEMM_OWN ? 1 : kind == VS_GEMM_BLOCKED ? 2 : 3;
+}
+
+static int cmp_cost(const void *x, const void *y) {
+  double a = *(const double *)x, b = *(const double *)y;
+  return (a > b) - (a < b);
+}
+
+/* The median of the costs >= 0 in costs[0..n), at most the first
+ * VS_GEMM_PICK_ROUNDS of them (the lower middle one of an even count);
+ * < 0 when none. */
+static double median_cost(const double *costs, size_t n) {
+  double ran[VS_GEMM_PICK_ROUNDS];
+  size_t k = 0;
+  for (size_t i = 0; i < n && k < VS_GEMM_PICK_ROUNDS; i++)
+    if (costs[i] >= 0) ran[k++] = costs[i];
+  if (!k) return -1;
+  qsort(ran, k, sizeof *ran, cmp_cost);
+  return ran[(k - 1) / 2];
+}
+
+size_t vs__gemm_pick(const int *kinds, const double *costs, size_t ncands, size_t rounds, double *cost) {
   double best = -1;
+  for (size_t i = 0; i < ncands; i++) {
+    double m = median_cost(costs + i * rounds, rounds);
+    if (m >= 0 && (best < 0 || m < best)) best = m;
+  }
+  size_t pick = ncands;
+  double pick_m = -1;
+  for (size_t i = 0; best >= 0 && i < ncands; i++) {
+    double m = median_cost(costs + i * rounds, rounds);
+    if (m < 0 || m > best * (1 + TIE)) continue;
+    if (pick == ncands || simplicity(kinds[i]) < simplicity(kinds[pick]) ||
+        (simplicity(kinds[i]) == simplicity(kinds[pick]) && m < pick_m))
+      pick = i, pick_m = m;
+  }
+  if (cost) *cost = pick_m;
+  return pick;
+}
+
+/* One run of candidate a, its cost (vs__gemm_cost); < 0 when it fails. */
+static double run_once(vs_cl_device *d, vs_gemm_algo a, bool ta, bool tb, size_t m, size_t n, size_t k, cl_mem am,
+                       size_t a_off, size_t lda, cl_mem bm, size_t b_off, size_t ldb, cl_mem c, size_t c_off,
+                       size_t ldc, vs_status *st) {
   size_t groups = a.kind != VS_GEMM_CLBLAST ? vs__gemm_own_groups(a.p, m, n) : 0;
-  for (int i = 0; st && i < 3; i++) {
-    double t0 = vs__gemm_now(), c0 = vs__gemm_cpu_now();
-    if (!vs__gemm_algo_run(d, a, ta, tb, m, n, k, am, a_off, lda, bm, b_off, ldb, c, c_off, ldc, st) ||
-        clFinish(*vs__queue(d)) != CL_SUCCESS) {
-      best = -1;
-      break;
+  double t0 = vs__gemm_now(), c0 = vs__gemm_cpu_now();
+  if (!vs__gemm_algo_run(d, a, ta, tb, m, n, k, am, a_off, lda, bm, b_off, ldb, c, c_off, ldc, st) ||
+      clFinish(*vs__queue(d)) != CL_SUCCESS)
+    return -1;
+  return vs__gemm_cost(d, vs__gemm_now() - t0, vs__gemm_cpu_now() - c0, groups);
+}
+
+/* Times the nc candidates as above into costs[i * ROUNDS_MAX + round]
+ * (-1: not run; a candidate that fails once has every cost -1). */
+static void time_candidates(vs_cl_device *d, const vs_gemm_algo *cands, int nc, bool ta, bool tb, size_t m, size_t n,
+                            size_t k, cl_mem am, size_t a_off, size_t lda, cl_mem bm, size_t b_off, size_t ldb,
+                            cl_mem c, size_t c_off, size_t ldc, double *costs) {
+  vs_status *st = vs_status_new();
+  bool in[MAX_CANDS] = {false};
+  for (int i = 0; i < nc * ROUNDS_MAX; i++) costs[i] = -1;
+  for (int i = 0; st && i < nc; i++) {
+    in[i] = run_once(d, cands[i], ta, tb, m, n, k, am, a_off, lda, bm, b_off, ldb, c, c_off, ldc, st) >= 0;
+    vs__ok(st); /* a failure is the candidate's, not the run's */
+  }
+  double start = vs__gemm_now();
+  for (int r = 0; st && (r < ROUNDS_MIN || (r < ROUNDS_MAX && vs__gemm_now() - start < ROUND_BUDGET)); r++) {
+    for (int j = 0; j < nc; j++) {
+      int i = (j + r) % nc; /* a rotating first candidate: none always runs first after the pause */
+      if (!in[i]) continue;
+      double t = run_once(d, cands[i], ta, tb, m, n, k, am, a_off, lda, bm, b_off, ldb, c, c_off, ldc, st);
+      if (t < 0) { /* failed: out, every cost forgotten */
+        in[i] = false;
+        for (int q = 0; q < ROUNDS_MAX; q++) costs[i * ROUNDS_MAX + q] = -1;
+        vs__ok(st);
+        continue;
+      }
+      costs[i * ROUNDS_MAX + r] = t;
     }
-    double t = vs__gemm_cost(d, vs__gemm_now() - t0, vs__gemm_cpu_now() - c0, groups);
-    if (i == 0 && best_so_far > 0 && t > 10 * best_so_far) {
-      best = t;
-      break;
+    if (r == 0) { /* the cut, on the first timed round */
+      double first = -1;
+      for (int i = 0; i < nc; i++)
+        if (in[i] && (first < 0 || costs[i * ROUNDS_MAX] < first)) first = costs[i * ROUNDS_MAX];
+      for (int i = 0; i < nc; i++)
+        if (in[i] && costs[i * ROUNDS_MAX] > CUT_FACTOR * first) in[i] = false;
     }
-    if (i > 0 && (best < 0 || t < best)) best = t;
   }
   vs_status_free(st);
-  return best;
 }
 
 /* ":RM,NV,VEC,UK,LY" (and ",KC" when kc) into p, strictly. */
@@ -251,7 +348,7 @@ bool vs__gemm_select(vs_cl_device *d, bool ta, bool tb, size_t m, size_t n, size
   /* The in-place kernel is timed on the same sub-problem as the rest, so
    * it must run that one too (sm >= rm, sn >= its tile width). */
   size_t sm = m < SUB_MAX ? m : SUB_MAX, sn = n < SUB_MAX ? n : SUB_MAX;
-  vs_gemm_algo cands[5], tuned;
+  vs_gemm_algo cands[MAX_CANDS], tuned;
   int nc = 0;
   vs_gemm_params def = vs__gemm_default_params(d);
   const vs_gemm_algo defaults[3] = {{VS_GEMM_OWN, def},
@@ -275,21 +372,21 @@ bool vs__gemm_select(vs_cl_device *d, bool ta, bool tb, size_t m, size_t n, size
     free(family);
     return true;
   }
-  double best = -1;
-  *algo = cands[nc - 1];
+  double costs[MAX_CANDS * ROUNDS_MAX], best = -1;
+  int kinds[MAX_CANDS];
+  time_candidates(d, cands, nc, ta, tb, sm, sn, k, a, a_off, lda, b, b_off, ldb, c, c_off, ldc, costs);
+  for (int i = 0; i < nc; i++) kinds[i] = (int)cands[i].kind;
+  size_t pick = vs__gemm_pick(kinds, costs, (size_t)nc, ROUNDS_MAX, &best);
+  *algo = cands[pick < (size_t)nc ? pick : (size_t)nc - 1];
   char report[640] = "";
   size_t used = 0;
   for (int i = 0; i < nc; i++) {
-    double t = time_candidate(d, cands[i], ta, tb, sm, sn, k, a, a_off, lda, b, b_off, ldb, c, c_off, ldc, best);
     char name[64];
     vs__gemm_algo_name(cands[i], name, sizeof name);
+    double med = median_cost(costs + i * ROUNDS_MAX, ROUNDS_MAX);
     if (used < sizeof report)
       used += (size_t)snprintf(report + used, sizeof report - used, "%s%s %.3f ms", i ? ", " : "", name,
-                               t < 0 ? -1.0 : t * 1e3);
-    if (t >= 0 && (best < 0 || t < best)) {
-      best = t;
-      *algo = cands[i];
-    }
+                               med < 0 ? -1.0 : med * 1e3);
   }
   if (best >= 0) { /* else nothing ran: let the real run report why */
     char chosen[64];

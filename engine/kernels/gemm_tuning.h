@@ -67,6 +67,19 @@ typedef struct vs__gemm_tune_plan {
 void vs__device_tune_gemm_plan(size_t i, const vs__gemm_tune_plan *plan, const vs_gemm_tune_opts *opts,
                                vs_gemm_tune_result *res, vs_status *st);
 
+/* The rule by which a GEMM family's algorithm is chosen
+ * (gemm_select.c), apart from the timing: candidate i is of kind kinds[i]
+ * (vs__gemm_run_host's numbers) and cost costs[i * rounds + r] in timed
+ * round r (seconds; < 0: not run that round). Each candidate is ranked by
+ * the median of its costs that ran (the lower middle one of an even
+ * count; only the first VS_GEMM_PICK_ROUNDS rounds are read); among the
+ * candidates within 3% of the lowest median the simplest form wins (in
+ * place, then packed, then k-blocked, then CLBlast), the lowest median
+ * among equally simple ones. Returns the index, and its median in *cost
+ * (may be NULL); ncands (and -1) when no candidate ran. */
+#define VS_GEMM_PICK_ROUNDS 64
+size_t vs__gemm_pick(const int *kinds, const double *costs, size_t ncands, size_t rounds, double *cost);
+
 /* The store's path of device i's table `which` ("choice" or "tuned"),
  * for tests that damage it (malloc'd; NULL with st set on error). */
 char *vs__gemm_store_path(size_t i, const char *which, vs_status *st);
