@@ -115,6 +115,7 @@ typedef struct vs_run {
   struct vs_step *step; /* the step running (its kernel cache), NULL outside steps */
   vs_value *values;  /* per plan slot (the plan's own array, reset after each run) */
   unsigned char used_dev[64]; /* queues to finish before the run returns */
+  unsigned char drained[64];  /* queues a blocking fetch read emptied (nothing queued after it) */
 } vs_run;
 
 /* The value of op in run r (op is in r's plan). */
