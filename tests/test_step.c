@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "../examples/cnn_model.h"
+#include "exec/plan.h"
 #include "runtime/runtime_internal.h"
 #include "support.h"
 
@@ -290,6 +291,55 @@ Test(step, cnn_steps_of_two_sessions_at_once_equal_those_of_one_alone) {
   }
   cr_assert_eq(vs_device_memory_in_use(0, st), 0);
   vs_optimizer_free(opt);
+  vs_graph_free(g);
+  vs_status_free(st);
+}
+
+/* ---- a step's shape descriptor, kept by its plan ---- */
+
+/* Sum over axis 0 of x [?, 5], and reshape(x, [?, 1, 5]) * col [4, 1]
+ * (math.c's general broadcast): one plan, run with batches of 3, 7, 3 and
+ * 1 rows; each run's descriptors must follow its shapes. */
+Test(step, a_steps_shape_descriptor_follows_the_shapes_of_each_run) {
+  vs_status *st = vs_status_new();
+  vs_graph *g = vs_graph_new();
+  vs_output x = vs_placeholder(g, VS_FLOAT, (vs_shape){.known = true, .rank = 2, .dims = {-1, 5}}, "x", st);
+  vs_output sum = vs_reduce_sum(g, x, &(vs_reduce_opts){.axis = (int64_t[]){0}, .n_axis = 1}, st);
+  float col[4] = {1, -2, 3, 0.5f};
+  vs_output x3 = vs_reshape(g, x, (vs_shape){.known = true, .rank = 3, .dims = {-1, 1, 5}}, NULL, st);
+  vs_output bc = vs_mul(g, x3, vs_constant(g, col, VS_FLOAT, VS_SHAPE(4, 1), "col", st), NULL, st);
+  expect_ok(st);
+  vs_session *s = vs_session_new(g, NULL, st);
+  expect_ok(st);
+  static const int64_t rows[] = {3, 7, 3, 1};
+  for (int run = 0; run < 4; run++) {
+    int64_t n = rows[run];
+    float xv[7 * 5], want_sum[5] = {0}, want_bc[7 * 4 * 5];
+    for (int64_t i = 0; i < n * 5; i++) {
+      xv[i] = (float)(i * 3 % 11) - (float)run;
+      want_sum[i % 5] += xv[i];
+      for (int j = 0; j < 4; j++) want_bc[(i / 5) * 20 + j * 5 + i % 5] = xv[i] * col[j];
+    }
+    vs_tensor *in = vs_tensor_new(VS_FLOAT, VS_SHAPE(n, 5), xv, st), *out[2] = {NULL, NULL};
+    expect_ok(st);
+    vs_session_run(s, &x, (vs_tensor *const[]){in}, 1, (vs_output[]){sum, bc}, out, 2, NULL, 0, st);
+    vs_tensor_free(in);
+    expect_ok(st);
+    const float *got = vs_tensor_data(out[0]), *got_bc = vs_tensor_data(out[1]);
+    for (int i = 0; i < 5; i++) cr_assert_eq(got[i], want_sum[i], "run %d (%lld rows), column %d", run, (long long)n, i);
+    cr_assert_eq(vs_tensor_shape(out[1]).dims[0], n);
+    for (int64_t i = 0; i < n * 20; i++) cr_assert_eq(got_bc[i], want_bc[i], "run %d, element %lld", run, (long long)i);
+    vs_tensor_free(out[0]);
+    vs_tensor_free(out[1]);
+  }
+  cr_assert_eq(vs__plan_builds(s), 1, "one plan served the four runs");
+  size_t described = 0;
+  for (size_t i = 0; i < s->plans->n_steps; i++)
+    if (s->plans->steps[i].op == sum.op || s->plans->steps[i].op == bc.op)
+      described += s->plans->steps[i].desc != NULL && s->plans->steps[i].desc_n > 0;
+  cr_assert_eq(described, 2, "Sum and the broadcast Mul keep a descriptor");
+  vs_session_free(s);
+  cr_assert_eq(vs_device_memory_in_use(0, st), 0, "the plan's descriptors go with it");
   vs_graph_free(g);
   vs_status_free(st);
 }

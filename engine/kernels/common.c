@@ -136,6 +136,36 @@ bool vs__launch(vs_run *r, vs_cl_device *d, const char *source, vs_dtype t, cons
   return e && enqueue(d, e->kernel, e->local, name, n, args, nargs, e, st);
 }
 
+cl_mem vs__step_describe(vs_run *r, size_t dev, const cl_long *v, size_t n, vs_status *st) {
+  vs_step *sp = r->step;
+  if (!sp) { /* every kernel runs as a plan step (session.c) */
+    vs__fail(st, VS_INTERNAL, VS_EXC_OP_ERROR, "a shape descriptor outside a plan step");
+    return NULL;
+  }
+  if (sp->desc && sp->desc_dev == dev && sp->desc_n == n && (!n || memcmp(sp->desc_v, v, n * sizeof *v) == 0))
+    return sp->desc;
+  cl_long *copy = malloc((n ? n : 1) * sizeof *copy);
+  if (!copy) {
+    vs__oom(st);
+    return NULL;
+  }
+  cl_mem b = vs__describe(dev, v, n, st);
+  if (!b) {
+    free(copy);
+    return NULL;
+  }
+  if (n) memcpy(copy, v, n * sizeof *v);
+  /* The old one may still be read by a command of this run's queue: kept
+   * idle for that queue only (runtime/device_memory.c). */
+  if (sp->desc) vs__buffer_release(sp->desc);
+  free(sp->desc_v);
+  sp->desc = b;
+  sp->desc_v = copy;
+  sp->desc_n = n;
+  sp->desc_dev = dev;
+  return b;
+}
+
 /* ---- helpers over values ---- */
 
 vs_value *vs__val(vs_run *r, const vs_op *op) { return &r->values[vs__plan_slot(r->plan, op)]; }

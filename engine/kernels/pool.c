@@ -45,15 +45,15 @@ static bool pool_run(vs_run *r, vs_op *op, size_t dev, const char *name, vs_shap
   if (!o->n) return true;
   cl_mem ta = NULL, tb = NULL, bd = NULL;
   cl_mem ba = vs__on_device(r, a, dev, &ta, st), bb = b && ba ? vs__on_device(r, b, dev, &tb, st) : NULL;
-  bool ok = ba && (!b || bb) && (bd = vs__describe(dev, geo, 12, st)) != NULL;
+  bool ok = ba && (!b || bb) && (bd = vs__step_describe(r, dev, geo, 12, st)) != NULL;
   if (ok) {
     cl_ulong n = o->n;
     karg two[] = {KARG(o->buf), KARG(ba), KARG(bd), KARG(n)};
     karg three[] = {KARG(o->buf), KARG(ba), KARG(bb), KARG(bd), KARG(n)};
     ok = vs__launch(r, vs__device(dev, st), "pool", op->dtype, name, o->n, b ? three : two, b ? 5 : 4, st);
   }
-  cl_mem temps[] = {ta, tb, bd};
-  for (size_t i = 0; i < 3; i++)
+  cl_mem temps[] = {ta, tb};
+  for (size_t i = 0; i < 2; i++)
     if (temps[i]) vs__buffer_release(temps[i]);
   return ok;
 }
