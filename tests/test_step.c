@@ -13,6 +13,7 @@
 
 #include "../examples/cnn_model.h"
 #include "exec/plan.h"
+#include "ops/train_ops.h"
 #include "runtime/runtime_internal.h"
 #include "support.h"
 
@@ -340,6 +341,48 @@ Test(step, a_steps_shape_descriptor_follows_the_shapes_of_each_run) {
   cr_assert_eq(described, 2, "Sum and the broadcast Mul keep a descriptor");
   vs_session_free(s);
   cr_assert_eq(vs_device_memory_in_use(0, st), 0, "the plan's descriptors go with it");
+  vs_graph_free(g);
+  vs_status_free(st);
+}
+
+/* ---- small inputs read from the graph ---- */
+
+/* Fill(dims, value) with both inputs Consts reads them from the graph, not
+ * the device; a run that feeds either Const must use the fed tensor. */
+Test(step, a_fill_reads_its_constant_inputs_from_the_graph_unless_they_are_fed) {
+  vs_status *st = vs_status_new();
+  vs_graph *g = vs_graph_new();
+  int32_t dims[2] = {2, 3};
+  float one_half = 1.5f, seven = 7;
+  vs_output shape = vs_constant(g, dims, VS_INT32, VS_SHAPE(2), "dims", st);
+  vs_output value = vs_constant(g, &one_half, VS_FLOAT, VS_SCALAR, "value", st);
+  vs_output fill = vs__build_op(g, "Fill", "fill", (vs_output[]){shape, value}, 2, NULL, NULL, 0, VS_FLOAT,
+                                (vs_shape){.known = true, .rank = 2, .dims = {-1, -1}}, st);
+  expect_ok(st);
+  vs_session *s = vs_session_new(g, NULL, st);
+  expect_ok(st);
+  int32_t other_dims[2] = {1, 4};
+  vs_tensor *fed_value = vs_tensor_new(VS_FLOAT, VS_SCALAR, &seven, st);
+  vs_tensor *fed_dims = vs_tensor_new(VS_INT32, VS_SHAPE(2), other_dims, st);
+  expect_ok(st);
+  for (int run = 0; run < 6; run++) { /* each plan twice, taking turns */
+    vs_tensor *out = NULL;
+    int kind = run % 3;
+    if (kind == 0) vs_session_run(s, NULL, NULL, 0, &fill, &out, 1, NULL, 0, st);
+    if (kind == 1) vs_session_run(s, &value, (vs_tensor *const[]){fed_value}, 1, &fill, &out, 1, NULL, 0, st);
+    if (kind == 2) vs_session_run(s, &shape, (vs_tensor *const[]){fed_dims}, 1, &fill, &out, 1, NULL, 0, st);
+    expect_ok(st);
+    vs_shape got = vs_tensor_shape(out);
+    int64_t rows = kind == 2 ? 1 : 2, cols = kind == 2 ? 4 : 3;
+    cr_assert(got.rank == 2 && got.dims[0] == rows && got.dims[1] == cols, "run %d: shape [%lld,%lld]", run,
+              (long long)got.dims[0], (long long)got.dims[1]);
+    const float *v = vs_tensor_data(out);
+    for (int64_t i = 0; i < rows * cols; i++) cr_assert_eq(v[i], kind == 1 ? 7.0f : 1.5f, "run %d, element %lld", run, (long long)i);
+    vs_tensor_free(out);
+  }
+  vs_tensor_free(fed_value);
+  vs_tensor_free(fed_dims);
+  vs_session_free(s);
   vs_graph_free(g);
   vs_status_free(st);
 }

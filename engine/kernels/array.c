@@ -74,7 +74,8 @@ static bool k_fill(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
              vs_dtype_name(op->dtype), vs_dtype_name(val->dtype));
     return false;
   }
-  if (!vs__read_small(r, val, value, esize, st) || !vs__new_output(r, op, dev, op->dtype, shape, st)) return false;
+  if (!vs__read_input_small(r, op, 1, value, esize, st) || !vs__new_output(r, op, dev, op->dtype, shape, st))
+    return false;
   vs_value *out = vs__val(r, op);
   if (!out->n) return true;
   cl_int err = clEnqueueFillBuffer(*vs__queue(vs__device(dev, st)), out->buf, value, esize, 0, out->n * esize, 0, NULL,

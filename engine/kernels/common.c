@@ -265,6 +265,18 @@ bool vs__read_small(vs_run *r, vs_value *v, void *dst, size_t bytes, vs_status *
   return true;
 }
 
+bool vs__read_input_small(vs_run *r, const vs_op *op, int i, void *dst, size_t bytes, vs_status *st) {
+  const vs_op *in = op->inputs[i].op;
+  bool fed = false;
+  for (int f = 0; f < r->plan->n_feeds && !fed; f++) fed = r->plan->sig[f] == in;
+  if (!fed && strcmp(vs__op_type(in), "Const") == 0 && in->dtype != VS_STRING && vs__op_data(in) &&
+      bytes <= vs__op_data_size(in)) {
+    memcpy(dst, vs__op_data(in), bytes); /* the bytes k_const uploads: no blocking read of the queue */
+    return true;
+  }
+  return vs__read_small(r, vs__in(r, op, i), dst, bytes, st);
+}
+
 bool vs__shape_input(vs_run *r, const vs_op *op, vs_shape *shape, vs_status *st) {
   vs_value *v = vs__in(r, op, 0);
   /* int64 when a dimension needs it (2**31 and above): never narrowed. */
@@ -272,7 +284,7 @@ bool vs__shape_input(vs_run *r, const vs_op *op, vs_shape *shape, vs_status *st)
   int32_t dims32[VS_MAX_RANK];
   bool wide = v->dtype == VS_INT64;
   if ((v->dtype != VS_INT32 && !wide) || v->n > VS_MAX_RANK ||
-      !vs__read_small(r, v, wide ? (void *)dims : (void *)dims32, v->n * (wide ? 8 : 4), st)) {
+      !vs__read_input_small(r, op, 0, wide ? (void *)dims : (void *)dims32, v->n * (wide ? 8 : 4), st)) {
     if (!vs__failed(st))
       vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "%s: shape must be an int32 or int64 vector of rank <= %d",
                op->name, VS_MAX_RANK);

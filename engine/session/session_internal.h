@@ -173,6 +173,10 @@ bool vs__new_output(vs_run *r, const vs_op *op, size_t dev, vs_dtype t, vs_shape
 bool vs__borrow_var(vs_run *r, const vs_op *op, const vs_var *v, size_t dev);
 /* Reads the first `bytes` of a value to the host. */
 bool vs__read_small(vs_run *r, vs_value *v, void *dst, size_t bytes, vs_status *st);
+/* The same for op's input i, from the graph's bytes when it is a Const not
+ * fed in this run (no blocking read, which drains the device's queue: a
+ * training step's gradient seed, Fill(shape, 1.0), read its 1.0 so). */
+bool vs__read_input_small(vs_run *r, const vs_op *op, int i, void *dst, size_t bytes, vs_status *st);
 /* A value's shape and element count (a variable's current ones for refs). */
 vs_shape vs__value_shape(vs_run *r, const vs_value *v);
 size_t vs__value_n(vs_run *r, const vs_value *v);
