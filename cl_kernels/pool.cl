@@ -17,40 +17,47 @@ static void window(__constant long *g, long oh, long ow, long *h0, long *h1, lon
   *w1 = min(ws + g[7], g[2]);
 }
 
-/* The flat index of the first maximum of output element o's window
+/* Every kernel runs over the 3-D range (C, W, N x H) of the tensor it
+ * writes (W and H its width and height): an item takes its channel and
+ * column from the range and splits the line once, where the flat index
+ * divided four times in 64 bits (the window scan is a few loads; those
+ * divisions were most of the work). ITEM declares c, w, h, b and i, the
+ * flat index, for the writes' height H. */
+#define ITEM(H)                                                                                       \
+  long c = (long)get_global_id(0), w = (long)get_global_id(1), line_ = (long)get_global_id(2);        \
+  long h = line_ % (H), b = line_ / (H);                                                              \
+  long i = (line_ * (long)get_global_size(1) + w) * (long)get_global_size(0) + c
+
+/* The flat index of the first maximum of output (b, oh, ow, c)'s window
  * (row-major scan, as TF's CPU kernel); -1 for an empty window. */
-static long argmax(__global const T *x, __constant long *g, long o) {
-  long C = g[3], OW = g[5], OH = g[4];
-  long c = o % C, ow = o / C % OW, oh = o / (C * OW) % OH, b = o / (C * OW * OH);
-  long h0, h1, w0, w1, best = -1;
+static long argmax(__global const T *x, __constant long *g, long b, long oh, long ow, long c) {
+  long C = g[3], h0, h1, w0, w1, best = -1;
+  T top = 0; /* x[best], kept so that no comparison reloads it */
   window(g, oh, ow, &h0, &h1, &w0, &w1);
   for (long h = h0; h < h1; h++)
     for (long w = w0; w < w1; w++) {
       long at = ((b * g[1] + h) * g[2] + w) * C + c;
-      if (best < 0 || x[at] > x[best]) best = at;
+      T v = x[at];
+      if (best < 0 || v > top) best = at, top = v;
     }
   return best;
 }
 
-__kernel void max_pool(__global T *out, __global const T *x, __constant long *g, const ulong n) {
-  size_t o = get_global_id(0);
-  if (o >= n) return;
-  long at = argmax(x, g, (long)o);
-  out[o] = at >= 0 ? x[at] : (T)0;
+__kernel void max_pool(__global T *out, __global const T *x, __constant long *g) {
+  ITEM(g[4]);
+  long at = argmax(x, g, b, h, w, c);
+  out[i] = at >= 0 ? x[at] : (T)0;
 }
 
-__kernel void avg_pool(__global T *out, __global const T *x, __constant long *g, const ulong n) {
-  size_t o = get_global_id(0);
-  if (o >= n) return;
-  long C = g[3], OW = g[5], OH = g[4], i = (long)o;
-  long c = i % C, ow = i / C % OW, oh = i / (C * OW) % OH, b = i / (C * OW * OH);
-  long h0, h1, w0, w1;
-  window(g, oh, ow, &h0, &h1, &w0, &w1);
+__kernel void avg_pool(__global T *out, __global const T *x, __constant long *g) {
+  ITEM(g[4]);
+  long C = g[3], h0, h1, w0, w1;
+  window(g, h, w, &h0, &h1, &w0, &w1);
   T acc = 0;
-  for (long h = h0; h < h1; h++)
-    for (long w = w0; w < w1; w++) acc += x[((b * g[1] + h) * g[2] + w) * C + c];
+  for (long y = h0; y < h1; y++)
+    for (long z = w0; z < w1; z++) acc += x[((b * g[1] + y) * g[2] + z) * C + c];
   long cnt = (h1 - h0) * (w1 - w0);
-  out[o] = cnt > 0 ? acc / (T)cnt : (T)0;
+  out[i] = cnt > 0 ? acc / (T)cnt : (T)0;
 }
 
 /* The outputs whose windows hold input row ih: [*o0, *o1) (and columns). */
@@ -62,40 +69,42 @@ static void outputs_of(__constant long *g, long ih, long iw, long *oh0, long *oh
   *ow1 = min(tw / g[9] + 1, g[5]);
 }
 
+/* MaxPoolGrad, first pass: the flat input index of each output's first
+ * maximum (-1 for an empty window), over the output's range, so that each
+ * window is scanned once rather than once per input element it holds
+ * (nine times for a 3x3 window). */
+__kernel void max_pool_argmax(__global long *top, __global const T *x, __constant long *g) {
+  ITEM(g[4]);
+  top[i] = argmax(x, g, b, h, w, c);
+}
+
 /* MaxPoolGrad: each input element receives the gradients of the outputs
- * whose (first) maximum it is. */
-__kernel void max_pool_grad(__global T *dx, __global const T *x, __global const T *dy, __constant long *g,
-                            const ulong n) {
-  size_t i = get_global_id(0);
-  if (i >= n) return;
-  long C = g[3], IW = g[2], IH = g[1];
-  long c = (long)i % C, iw = (long)i / C % IW, ih = (long)i / (C * IW) % IH, b = (long)i / (C * IW * IH);
+ * whose (first) maximum it is (top: max_pool_argmax's). */
+__kernel void max_pool_grad(__global T *dx, __global const long *top, __global const T *dy, __constant long *g) {
+  ITEM(g[1]);
   long oh0, oh1, ow0, ow1;
-  outputs_of(g, ih, iw, &oh0, &oh1, &ow0, &ow1);
+  outputs_of(g, h, w, &oh0, &oh1, &ow0, &ow1);
   T acc = 0;
   for (long oh = oh0; oh < oh1; oh++)
     for (long ow = ow0; ow < ow1; ow++) {
-      long o = ((b * g[4] + oh) * g[5] + ow) * C + c;
-      if (argmax(x, g, o) == (long)i) acc += dy[o];
+      long o = ((b * g[4] + oh) * g[5] + ow) * g[3] + c;
+      if (top[o] == i) acc += dy[o];
     }
   dx[i] = acc;
 }
 
 /* AvgPoolGrad: each input element receives dy / (window size) of every
  * output whose clipped window holds it. */
-__kernel void avg_pool_grad(__global T *dx, __global const T *dy, __constant long *g, const ulong n) {
-  size_t i = get_global_id(0);
-  if (i >= n) return;
-  long C = g[3], IW = g[2], IH = g[1];
-  long c = (long)i % C, iw = (long)i / C % IW, ih = (long)i / (C * IW) % IH, b = (long)i / (C * IW * IH);
+__kernel void avg_pool_grad(__global T *dx, __global const T *dy, __constant long *g) {
+  ITEM(g[1]);
   long oh0, oh1, ow0, ow1;
-  outputs_of(g, ih, iw, &oh0, &oh1, &ow0, &ow1);
+  outputs_of(g, h, w, &oh0, &oh1, &ow0, &ow1);
   T acc = 0;
   for (long oh = oh0; oh < oh1; oh++)
     for (long ow = ow0; ow < ow1; ow++) {
       long h0, h1, w0, w1;
       window(g, oh, ow, &h0, &h1, &w0, &w1);
-      acc += dy[((b * g[4] + oh) * g[5] + ow) * C + c] / (T)((h1 - h0) * (w1 - w0));
+      acc += dy[((b * g[4] + oh) * g[5] + ow) * g[3] + c] / (T)((h1 - h0) * (w1 - w0));
     }
   dx[i] = acc;
 }

@@ -606,6 +606,56 @@ Test(nn, relu_of_a_bias_add_that_is_also_fetched_is_not_fused) {
   vs_tensor_free(t[1]);
 }
 
+/* BiasAdd's two kernels (engine/kernels/nn.c): in place over an owned
+ * input (here Neg's output), out of place over a borrowed one (a variable's
+ * read), each with and without the Relu fused into it, for a rank-3 input
+ * whose channel count (5) is neither a power of two nor the row count (3):
+ * every element against the host, bit for bit, in float and double. -0,
+ * NaN and infinities pass through the add; relu turns NaN and -0 into +0
+ * (NaN as the Relu kernel does). */
+static void check_bias_add_paths(vs_dtype dt) {
+  double xd[2 * 3 * 5], bd[5] = {0.5, -0.25, 0, -1e30, 3};
+  for (size_t i = 0; i < 30; i++) xd[i] = (double)((int)(i * 7 % 11) - 5) / 4;
+  xd[4] = NAN, xd[9] = -0.0, xd[13] = INFINITY, xd[22] = -INFINITY;
+  float xf[30], bf[5];
+  for (size_t i = 0; i < 30; i++) xf[i] = (float)xd[i];
+  for (size_t i = 0; i < 5; i++) bf[i] = (float)bd[i];
+  const void *xv = dt == VS_FLOAT ? (const void *)xf : xd, *bv = dt == VS_FLOAT ? (const void *)bf : bd;
+  vs_var *v = vs_get_variable(g, "x", &(vs_var_opts){.dtype = dt, .initializer = vs_value_initializer(xv, dt, 30,
+                                                                                                   VS_SHAPE(2, 3, 5))},
+                              st);
+  OK();
+  vs_output b = vs_constant(g, bv, dt, VS_SHAPE(5), "b", st);
+  OK();
+  /* in place: bias_add(-(-x)) (Neg's buffer is taken over); out of place: bias_add(x) */
+  vs_output in_place = vs_bias_add(g, vs_neg(g, vs_neg(g, vs_var_value(v), NULL, st), NULL, st), b, NULL, st);
+  vs_output out_of_place = vs_bias_add(g, vs_var_value(v), b, NULL, st);
+  vs_output f[4] = {in_place, out_of_place, vs_relu(g, vs_bias_add(g, vs_neg(g, vs_neg(g, vs_var_value(v), NULL, st),
+                                                                                NULL, st), b, NULL, st), NULL, st),
+                    vs_relu(g, vs_bias_add(g, vs_var_value(v), b, NULL, st), NULL, st)};
+  vs_op *init = vs_global_variables_initializer(g, st);
+  vs_session *s = vs_session_new(g, NULL, st);
+  vs_session_run(s, NULL, NULL, 0, NULL, NULL, 0, &init, 1, st);
+  vs_tensor *t[4] = {0};
+  for (int i = 0; i < 4; i++) vs_session_run(s, NULL, NULL, 0, &f[i], &t[i], 1, NULL, 0, st); /* one fused chain a run */
+  vs_session_free(s);
+  OK();
+  for (int i = 0; i < 4; i++) {
+    bool relu = i >= 2;
+    for (size_t e = 0; e < 30; e++) {
+      double want = dt == VS_FLOAT ? (double)(xf[e] + bf[e % 5]) : xd[e] + bd[e % 5];
+      if (relu && !(want > 0)) want = 0;
+      double got = dt == VS_FLOAT ? ((const float *)vs_tensor_data(t[i]))[e] : ((const double *)vs_tensor_data(t[i]))[e];
+      bool same = isnan(want) ? isnan(got) : got == want && signbit(got) == signbit(want);
+      cr_assert(same, "output %d element %zu: %g, want %g", i, e, got, want);
+    }
+    vs_tensor_free(t[i]);
+  }
+}
+
+Test(nn, bias_add_in_and_out_of_place_with_and_without_relu_float) { check_bias_add_paths(VS_FLOAT); }
+Test(nn, bias_add_in_and_out_of_place_with_and_without_relu_double) { check_bias_add_paths(VS_DOUBLE); }
+
 /* ---- conv + bias + relu fused into one step (engine/exec/plan.c's fuse_conv) ----
  * The fused conv adds the bias and applies relu to each sum as it stores
  * it; unfused, the conv stores the sum and the bias pass does the same two

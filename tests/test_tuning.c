@@ -733,6 +733,42 @@ Test(tuning, cli_usage_errors_exit_2) {
   cr_assert_str_eq(err, "varscope: cannot parse device name 'GPU:x' (want /device:TYPE:N)\n");
 }
 
+Test(tuning, cli_conv_stride_and_dilation_usage_errors_exit_2) {
+  cr_assert_eq(tool((const char *[]){"tune", "--stride", "2", NULL}), 2);
+  cr_assert_eq(strncmp(err, "varscope tune: --stride and --dilation belong to --conv\nusage: varscope tune", 74), 0,
+               "%s", err);
+  cr_assert_eq(tool((const char *[]){"tune", "--conv", "--stride", "2", NULL}), 2);
+  cr_assert_str_eq(err, "varscope tune: --stride and --dilation apply to the family of --shape\n");
+  const char *bad[] = {"0", "4097", "2x", ""};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    cr_assert_eq(tool((const char *[]){"tune", "--conv", "--shape", "8,32,3,3", "--dilation", bad[i], NULL}), 2);
+    cr_assert_str_eq(err, "varscope tune: --stride and --dilation want a count of 1 to 4096\n", "'%s'", bad[i]);
+  }
+}
+
+/* The family's stride and dilation reach the search: the default set (rm 8,
+ * nv 2, a strip of one output row) reads (8 - 1) x 4 + 3 = 31 input pixels
+ * a strip at stride 4, past VS_CONV_STRIP_MAX_PX (24), and a strip cannot
+ * dilate, so both searches start from the per-pixel form (rw=0), where
+ * stride 1 starts from the strip (rw=2). */
+static void tune_conv_family(const char *option, const char *value, const char *header, const char *dflt) {
+  cr_assert_eq(tool((const char *[]){"tune", "--conv", "--shape", "8,32,3,3", "--size", "1,16,16", "--budget", "1",
+                                     option, value, NULL}),
+               0, "%s%s", out, err);
+  char want[200];
+  snprintf(want, sizeof want, "tuning conv2d %s (input 1x16x16) on /device:CL:0 [", header);
+  cr_assert_eq(strncmp(out, want, strlen(want)), 0, "%s", out);
+  cr_assert_not_null(strstr(out, dflt), "%s", out);
+  cr_assert_not_null(strstr(out, " tried, 0 wrong, 0 failed\n"), "%s", out);
+  cr_assert_null(strstr(out, "GFLOP/s, wrong"), "a candidate computed a wrong result: %s", out);
+}
+
+Test(tuning, cli_conv_searches_the_family_of_its_stride_and_dilation) {
+  tune_conv_family("--stride", "4", "3x3/4 8->32", "\n  default rm=8 nv=2 uc=1 ly=8 rw=0: ");
+  tune_conv_family("--dilation", "2", "3x3 8->32 dilation 2", "\n  default rm=8 nv=2 uc=1 ly=8 rw=0: ");
+  tune_conv_family("--stride", "1", "3x3 8->32", "\n  default rm=8 nv=2 uc=1 ly=8 rw=2: ");
+}
+
 Test(tuning, cli_device_takes_an_index_cl_name_or_device_name) {
   char *path = path0(), text[4096];
   write_file(path, text, good_file(text, sizeof text, SETS[1]));

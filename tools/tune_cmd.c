@@ -4,7 +4,8 @@
  *                                          search with CLBlast's tuner, measure, verify, store only
  *                                          what beats CLBlast's own and the stored set
  *   varscope tune [--device N] --reset     remove the stored set
- *   varscope tune [--device N] --conv [--shape C,K,KH,KW] [--size N,H,W] [--budget S]
+ *   varscope tune [--device N] --conv [--shape C,K,KH,KW [--stride S] [--dilation D]] [--size N,H,W]
+ *                 [--budget S]
  *                                          search the direct conv2d kernel's parameters
  *   varscope tune [--device N] --gemm [--size M,N,K] [--transpose nn|nt|tn|tt] [--budget S]
  *                                          search the own SGEMM kernels' forms and parameters
@@ -37,11 +38,14 @@ static int usage(FILE *f) {
           "faster than CLBlast's own; --no-search skips CLBlast's tuner, --no-builtin the built-in sets.\n"
           "--reset removes a stored set.\n"
           "N: an index (0), CL:N, or a device name (/device:CPU:0).\n"
-          "       varscope tune [--device N] --conv [--shape C,K,KH,KW] [--size N,H,W] [--budget S]\n"
+          "       varscope tune [--device N] --conv [--shape C,K,KH,KW [--stride S] [--dilation D]]\n"
+          "                     [--size N,H,W] [--budget S]\n"
           "Searches the direct conv2d kernel's parameters for a shape family (C->K channels, KHxKW filter,\n"
-          "stride 1, SAME; default: the bench/conv_bench families 32,32,5,5 and 64,64,3,3), timed on an\n"
-          "N,H,W input (default 8,64,64) for at most S seconds each (default 60); every candidate's output is\n"
-          "checked against the host, and a set is stored only when at least 3%% faster than the default.\n"
+          "stride S and dilation D in both dimensions, default 1, SAME; without --shape, the six\n"
+          "bench/conv_bench families: 5x5 32->32, 3x3 64->64, 3x3/2 64->64, 3x3/2 32->64, 1x1/2 64->128,\n"
+          "1x1 64->256), timed on an N,H,W input (default 8,64,64) for at most S seconds each (default 60);\n"
+          "every candidate's output is checked against the host, and a set is stored only when at least 3%%\n"
+          "faster than the default.\n"
           "       varscope tune [--device N] --gemm [--size M,N,K] [--transpose nn|nt|tn|tt] [--budget S]\n"
           "Searches the own SGEMM kernel's parameters for the shape family of C = op(A) x op(B) with op(A)\n"
           "M x K and op(B) K x N (default 1024,1024,1024, nn), for at most S seconds (default 60); every\n"
@@ -173,27 +177,56 @@ static int tune_gemm(size_t dev, const vs_device_info *in, const char *size, con
   return rc;
 }
 
-/* `varscope tune --conv ...`: one family (or the benchmark's), each searched. */
-static int tune_conv(size_t dev, const vs_device_info *in, const char *shape, const char *size, double budget) {
-  long long fam[2][4] = {{32, 32, 5, 5}, {64, 64, 3, 3}}, sz[3] = {8, 64, 64};
-  int nfam = 2;
+/* A decimal count of 1..4096 (a stride or dilation), or 0 when text is not one. */
+static long long count_arg(const char *text) {
+  char *end = NULL;
+  long long v = strtoll(text, &end, 10);
+  return *text && !*end && v >= 1 && v <= 4096 ? v : 0;
+}
+
+/* `varscope tune --conv ...`: one family (or the benchmark's), each searched.
+ * stride, dilation: the --shape family's (NULL: 1). */
+static int tune_conv(size_t dev, const vs_device_info *in, const char *shape, const char *stride,
+                     const char *dilation, const char *size, double budget) {
+  /* C, K, KH, KW, stride, dilation: conv_bench's layers, as families */
+  long long fam[6][6] = {{32, 32, 5, 5, 1, 1}, {64, 64, 3, 3, 1, 1}, {64, 64, 3, 3, 2, 1},
+                         {32, 64, 3, 3, 2, 1}, {64, 128, 1, 1, 2, 1}, {64, 256, 1, 1, 1, 1}},
+            sz[3] = {8, 64, 64};
+  int nfam = 6;
+  if (!shape && (stride || dilation)) {
+    fprintf(stderr, "varscope tune: --stride and --dilation apply to the family of --shape\n");
+    return 2;
+  }
   if (shape && sscanf(shape, "%lld,%lld,%lld,%lld", &fam[0][0], &fam[0][1], &fam[0][2], &fam[0][3]) != 4) {
     fprintf(stderr, "varscope tune: --shape wants C,K,KH,KW\n");
     return 2;
   }
-  if (shape) nfam = 1;
+  if (shape) {
+    nfam = 1;
+    fam[0][4] = stride ? count_arg(stride) : 1;
+    fam[0][5] = dilation ? count_arg(dilation) : 1;
+    if (!fam[0][4] || !fam[0][5]) {
+      fprintf(stderr, "varscope tune: --stride and --dilation want a count of 1 to 4096\n");
+      return 2;
+    }
+  }
   if (size && sscanf(size, "%lld,%lld,%lld", &sz[0], &sz[1], &sz[2]) != 3) {
     fprintf(stderr, "varscope tune: --size wants N,H,W\n");
     return 2;
   }
   vs_status *st = vs_status_new();
   for (int f = 0; f < nfam && vs_status_code(st) == VS_OK; f++) {
-    printf("tuning conv2d %lldx%lld %lld->%lld (input %lldx%lldx%lld) on %s [%s], at most %.0f s:\n", fam[f][2],
-           fam[f][3], fam[f][0], fam[f][1], sz[0], sz[1], sz[2], in->cl_name, in->device_name, budget > 0 ? budget : 60);
+    char strided[32] = "", dilated[32] = "";
+    if (fam[f][4] > 1) snprintf(strided, sizeof strided, "/%lld", fam[f][4]);
+    if (fam[f][5] > 1) snprintf(dilated, sizeof dilated, " dilation %lld", fam[f][5]);
+    printf("tuning conv2d %lldx%lld%s %lld->%lld%s (input %lldx%lldx%lld) on %s [%s], at most %.0f s:\n", fam[f][2],
+           fam[f][3], strided, fam[f][0], fam[f][1], dilated, sz[0], sz[1], sz[2], in->cl_name, in->device_name,
+           budget > 0 ? budget : 60);
     fflush(stdout);
     vs_conv_tune_result res;
     vs_device_tune_conv(dev,
                         &(vs_conv_tune_opts){.c = fam[f][0], .k = fam[f][1], .kh = fam[f][2], .kw = fam[f][3],
+                                             .stride = fam[f][4], .dilation = fam[f][5],
                                              .n = sz[0], .h = sz[1], .w = sz[2], .budget_s = budget,
                                              .progress = conv_progress, .user = stdout},
                         &res, st);
@@ -217,7 +250,7 @@ int vs_tool_tune(int argc, char **argv) {
   const char *device = "0";
   bool json = false, reset = false, conv = false, gemm = false, no_search = false, no_builtin = false;
   double fraction = 0;
-  const char *shape = NULL, *size = NULL, *trans = NULL;
+  const char *shape = NULL, *size = NULL, *trans = NULL, *stride = NULL, *dilation = NULL;
   double budget = 0;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) return usage(stdout);
@@ -227,6 +260,8 @@ int vs_tool_tune(int argc, char **argv) {
     else if (strcmp(argv[i], "--gemm") == 0) gemm = true;
     else if (strcmp(argv[i], "--transpose") == 0 && i + 1 < argc) trans = argv[++i];
     else if (strcmp(argv[i], "--shape") == 0 && i + 1 < argc) shape = argv[++i];
+    else if (strcmp(argv[i], "--stride") == 0 && i + 1 < argc) stride = argv[++i];
+    else if (strcmp(argv[i], "--dilation") == 0 && i + 1 < argc) dilation = argv[++i];
     else if (strcmp(argv[i], "--size") == 0 && i + 1 < argc) size = argv[++i];
     else if ((strcmp(argv[i], "--budget") == 0 || strcmp(argv[i], "--budget-s") == 0) && i + 1 < argc)
       budget = atof(argv[++i]);
@@ -244,6 +279,10 @@ int vs_tool_tune(int argc, char **argv) {
     /* each would otherwise run another verb's path */
     fprintf(stderr, "varscope tune: --gemm does not combine with --conv, --reset, --json, --no-search, --no-builtin "
                     "or --fraction\n");
+    return usage(stderr);
+  }
+  if (!conv && (stride || dilation)) {
+    fprintf(stderr, "varscope tune: --stride and --dilation belong to --conv\n");
     return usage(stderr);
   }
   /* Without --conv or --gemm, --size is the CLBlast SGEMM's N. */
@@ -274,7 +313,7 @@ int vs_tool_tune(int argc, char **argv) {
   }
   if (vs_status_code(st) == VS_OK && conv && !reset && !json) {
     vs_status_free(st);
-    return tune_conv(dev, &in, shape, size, budget);
+    return tune_conv(dev, &in, shape, stride, dilation, size, budget);
   }
   if (vs_status_code(st) == VS_OK && reset) {
     vs_device_tune_reset(dev, st);

@@ -62,7 +62,7 @@ static bool k_add_n(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
     ok = a && b;
     if (ok) {
       karg args[] = {KARG(out->buf), KARG(a), KARG(cnt), KARG(b), KARG(cnt), KARG(cnt)};
-      ok = vs__launch(r, d, "elementwise", op->dtype, "add", out->n, args, 6, st);
+      ok = vs__launch_periodic(r, d, "elementwise", op->dtype, "add", &cnt, 1, cnt, args, 6, st);
     }
     if (ta) vs__buffer_release(ta);
     if (tb) vs__buffer_release(tb);

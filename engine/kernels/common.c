@@ -47,20 +47,12 @@ static const char *launch_options(vs_cl_device *d, vs_dtype t, const char *name,
   return opts;
 }
 
-bool vs__enqueue_nd(vs_cl_device *d, cl_kernel k, const karg *args, int nargs, cl_uint dims, const size_t *global,
-                    const size_t *local, const char *what, vs_status *st) {
-  cl_int err = CL_SUCCESS;
-  for (int i = 0; i < nargs && err == CL_SUCCESS; i++) err = clSetKernelArg(k, (cl_uint)i, args[i].size, args[i].ptr);
-  if (err == CL_SUCCESS) err = clEnqueueNDRangeKernel(*vs__queue(d), k, dims, NULL, global, local, 0, NULL, NULL);
-  if (err != CL_SUCCESS) vs__cl_fail(st, err, what);
-  return err == CL_SUCCESS;
-}
-
-/* Sets k's arguments and enqueues it over n work-items in groups of
- * `local`. With a memo (a kept kernel object) only the arguments whose
- * value differs from what k holds are set. */
-static bool enqueue(vs_cl_device *d, cl_kernel k, size_t local, const char *name, size_t n, const karg *args,
-                    int nargs, vs_kernel_entry *memo, vs_status *st) {
+/* Sets k's arguments and enqueues it over the dims-dimensional range
+ * global in groups of local (NULL: the implementation's choice). With a
+ * memo (a kept kernel object) only the arguments whose value differs from
+ * what k holds are set. */
+static bool enqueue(vs_cl_device *d, cl_kernel k, cl_uint dims, const size_t *global, const size_t *local,
+                    const char *name, const karg *args, int nargs, vs_kernel_entry *memo, vs_status *st) {
   cl_int err = CL_SUCCESS;
   for (int i = 0; i < nargs && err == CL_SUCCESS; i++) {
     size_t size = args[i].size;
@@ -72,10 +64,14 @@ static bool enqueue(vs_cl_device *d, cl_kernel k, size_t local, const char *name
       if (memo->arg_size[i]) memcpy(memo->arg[i], args[i].ptr, size);
     }
   }
-  size_t global = (n + local - 1) / local * local;
-  if (err == CL_SUCCESS) err = clEnqueueNDRangeKernel(*vs__queue(d), k, 1, NULL, &global, &local, 0, NULL, NULL);
+  if (err == CL_SUCCESS) err = clEnqueueNDRangeKernel(*vs__queue(d), k, dims, NULL, global, local, 0, NULL, NULL);
   if (err != CL_SUCCESS) vs__cl_fail(st, err, name);
   return err == CL_SUCCESS;
+}
+
+bool vs__enqueue_nd(vs_cl_device *d, cl_kernel k, const karg *args, int nargs, cl_uint dims, const size_t *global,
+                    const size_t *local, const char *what, vs_status *st) {
+  return enqueue(d, k, dims, global, local, what, args, nargs, NULL, st);
 }
 
 cl_kernel vs__kernel_for(vs_cl_device *d, const char *source, vs_dtype t, const char *name, vs_status *st) {
@@ -88,7 +84,8 @@ bool vs__launch_uncached(vs_cl_device *d, const char *source, vs_dtype t, const 
   if (!n) return true;
   cl_kernel k = vs__kernel_for(d, source, t, name, st);
   if (!k) return false;
-  bool ok = enqueue(d, k, vs__local_size(d, k), name, n, args, nargs, NULL, st);
+  size_t local = vs__local_size(d, k), global = (n + local - 1) / local * local;
+  bool ok = enqueue(d, k, 1, &global, &local, name, args, nargs, NULL, st);
   clReleaseKernel(k); /* OpenCL keeps it until the enqueued launch is done */
   return ok;
 }
@@ -133,7 +130,17 @@ bool vs__launch(vs_run *r, vs_cl_device *d, const char *source, vs_dtype t, cons
   if (!n) return true;
   const char *opts = launch_options(d, t, name, st);
   vs_kernel_entry *e = opts ? session_kernel(r, d, source, t, name, opts, st) : NULL;
-  return e && enqueue(d, e->kernel, e->local, name, n, args, nargs, e, st);
+  size_t global = e ? (n + e->local - 1) / e->local * e->local : 0;
+  return e && enqueue(d, e->kernel, 1, &global, &e->local, name, args, nargs, e, st);
+}
+
+bool vs__launch_nd(vs_run *r, vs_cl_device *d, const char *source, vs_dtype t, const char *name, cl_uint dims,
+                   const size_t *global, const karg *args, int nargs, vs_status *st) {
+  for (cl_uint i = 0; i < dims; i++)
+    if (!global[i]) return true;
+  const char *opts = launch_options(d, t, name, st);
+  vs_kernel_entry *e = opts ? session_kernel(r, d, source, t, name, opts, st) : NULL;
+  return e && enqueue(d, e->kernel, dims, global, NULL, name, args, nargs, e, st);
 }
 
 cl_mem vs__step_describe(vs_run *r, size_t dev, const cl_long *v, size_t n, vs_status *st) {

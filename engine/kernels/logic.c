@@ -51,7 +51,7 @@ static bool launch(vs_run *r, vs_op *op, size_t dev, const char *name, vs_dtype 
       args[k++] = KARG(cnt[i]);
     }
     args[k++] = KARG(n);
-    ok = vs__launch(r, vs__device(dev, st), "logic", t, name, out->n, args, k, st);
+    ok = vs__launch_periodic(r, vs__device(dev, st), "logic", t, name, cnt, op->n_inputs, n, args, k, st);
   }
   for (int i = 0; i < 3; i++)
     if (tmp[i]) vs__buffer_release(tmp[i]);

@@ -43,6 +43,15 @@ bool vs__periodic(const vs_shape *x, const vs_shape *out) {
   return true;
 }
 
+bool vs__launch_periodic(vs_run *r, vs_cl_device *d, const char *source, vs_dtype t, const char *name,
+                         const cl_ulong *counts, int ncounts, cl_ulong n, const karg *args, int nargs, vs_status *st) {
+  cl_ulong p = n;
+  for (int i = 0; i < ncounts; i++)
+    if (counts[i] > 1 && counts[i] < p && n % counts[i] == 0) p = counts[i];
+  size_t range[2] = {(size_t)p, (size_t)(n / p)};
+  return vs__launch_nd(r, d, source, t, name, 2, range, args, nargs, st);
+}
+
 /* a op b where an operand repeats other than periodically ([N, 1] * [N, C]):
  * arith.cl's <name>_nd with each operand's strides (0 along broadcast
  * dimensions). `name` is elementwise.cl's or arith.cl's kernel name. */
@@ -116,7 +125,7 @@ bool vs__binary_run(vs_run *r, vs_op *op, size_t dev, const char *source, const 
   } else if (ok) {
     cl_mem dst = f16 ? fo : out->buf;
     karg args[] = {KARG(dst), KARG(ba), KARG(na), KARG(bb), KARG(nb), KARG(n)};
-    ok = vs__launch(r, d, source, f16 ? VS_FLOAT : op->dtype, name, out->n, args, 6, st);
+    ok = vs__launch_periodic(r, d, source, f16 ? VS_FLOAT : op->dtype, name, (cl_ulong[]){na, nb}, 2, n, args, 6, st);
   }
   if (ok && f16) ok = vs__convert16(r, d, op->dtype, false, out->buf, fo, out->n, st);
   /* Temporaries are released after the queue has used them (in-order queue,

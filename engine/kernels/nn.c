@@ -23,7 +23,7 @@ bool vs__bias_epilogue(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
     return false;
   }
   vs_cl_device *d = vs__device(dev, st);
-  cl_ulong K = (cl_ulong)bs.dims[0], n = (cl_ulong)vs_shape_num_elements(xs);
+  size_t n = (size_t)vs_shape_num_elements(xs), range[2] = {(size_t)bs.dims[0], n ? n / (size_t)bs.dims[0] : 0};
   if (!n) return vs__new_output(r, op, dev, op->dtype, xs, st);
   cl_mem tb, bb = vs__on_device(r, b, dev, &tb, st);
   if (!bb) return false;
@@ -34,21 +34,17 @@ bool vs__bias_epilogue(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
     *out = *x; /* take the buffer over */
     x->owned = false;
     out->ready = false;
-    karg args[] = {KARG(out->buf), KARG(bb), KARG(K), KARG(n), KARG(relu)};
-    ok = vs__launch(r, d, "conv", op->dtype, "bias_act", (size_t)n, args, 5, st);
+    karg args[] = {KARG(out->buf), KARG(bb), KARG(relu)};
+    ok = vs__launch_nd(r, d, "conv", op->dtype, "bias_act", 2, range, args, 3, st);
     out->relu_applied = relu;
   } else {
     cl_mem tx, bx = vs__on_device(r, x, dev, &tx, st);
     ok = bx && vs__new_output(r, op, dev, op->dtype, xs, st);
     if (ok) {
       vs_value *out = vs__val(r, op);
-      karg args[] = {KARG(out->buf), KARG(bx), KARG(bb), KARG(K), KARG(n)};
-      ok = vs__launch(r, d, "conv", op->dtype, "bias_add", (size_t)n, args, 5, st);
-      if (ok && relu) { /* the fused Relu, in place on our own buffer */
-        karg act[] = {KARG(out->buf), KARG(out->buf), KARG(n)};
-        ok = vs__launch(r, d, "conv", op->dtype, "relu", (size_t)n, act, 3, st);
-        out->relu_applied = true;
-      }
+      karg args[] = {KARG(out->buf), KARG(bx), KARG(bb), KARG(relu)};
+      ok = vs__launch_nd(r, d, "conv", op->dtype, "bias_add", 2, range, args, 4, st);
+      out->relu_applied = relu;
     }
     if (tx) vs__buffer_release(tx);
   }

@@ -25,7 +25,9 @@ static vs_shape pool_shape(const vs_op *op, vs_shape in) {
 }
 
 /* Launches pool.cl's `name` over op's output of shape `out`, for the
- * input shape `in`, with one or two operand buffers. */
+ * input shape `in`, with one operand buffer, or for MaxPoolGrad two (the
+ * input a, the gradient b) and a first pass finding each window's
+ * maximum. */
 static bool pool_run(vs_run *r, vs_op *op, size_t dev, const char *name, vs_shape in, vs_value *a, vs_value *b,
                      vs_shape out, vs_status *st) {
   vs_shape p = pool_shape(op, in);
@@ -43,17 +45,27 @@ static bool pool_run(vs_run *r, vs_op *op, size_t dev, const char *name, vs_shap
   if (!vs__new_output(r, op, dev, op->dtype, out, st)) return false;
   vs_value *o = vs__val(r, op);
   if (!o->n) return true;
-  cl_mem ta = NULL, tb = NULL, bd = NULL;
+  cl_mem ta = NULL, tb = NULL, bd = NULL, top = NULL;
   cl_mem ba = vs__on_device(r, a, dev, &ta, st), bb = b && ba ? vs__on_device(r, b, dev, &tb, st) : NULL;
   bool ok = ba && (!b || bb) && (bd = vs__step_describe(r, dev, geo, 12, st)) != NULL;
-  if (ok) {
-    cl_ulong n = o->n;
-    karg two[] = {KARG(o->buf), KARG(ba), KARG(bd), KARG(n)};
-    karg three[] = {KARG(o->buf), KARG(ba), KARG(bb), KARG(bd), KARG(n)};
-    ok = vs__launch(r, vs__device(dev, st), "pool", op->dtype, name, o->n, b ? three : two, b ? 5 : 4, st);
+  vs_cl_device *d = ok ? vs__device(dev, st) : NULL;
+  ok = ok && d;
+  /* pool.cl's ranges: (C, W, N x H) of the tensor a kernel writes */
+  size_t range[3] = {(size_t)out.dims[3], (size_t)out.dims[2], (size_t)(out.dims[0] * out.dims[1])};
+  if (ok && b) { /* MaxPoolGrad: each window's first maximum, then the gradients gathered by input */
+    size_t pooled_range[3] = {(size_t)p.dims[3], (size_t)p.dims[2], (size_t)(p.dims[0] * p.dims[1])};
+    vs_shape ps = p;
+    ok = (top = vs__buffer(dev, (size_t)vs_shape_num_elements(p) * sizeof(cl_long), &ps, VS_INT64, st)) != NULL;
+    karg first[] = {KARG(top), KARG(ba), KARG(bd)};
+    karg second[] = {KARG(o->buf), KARG(top), KARG(bb), KARG(bd)};
+    ok = ok && vs__launch_nd(r, d, "pool", op->dtype, "max_pool_argmax", 3, pooled_range, first, 3, st) &&
+         vs__launch_nd(r, d, "pool", op->dtype, name, 3, range, second, 4, st);
+  } else if (ok) {
+    karg args[] = {KARG(o->buf), KARG(ba), KARG(bd)};
+    ok = vs__launch_nd(r, d, "pool", op->dtype, name, 3, range, args, 3, st);
   }
-  cl_mem temps[] = {ta, tb};
-  for (size_t i = 0; i < 2; i++)
+  cl_mem temps[] = {ta, tb, top};
+  for (size_t i = 0; i < 3; i++)
     if (temps[i]) vs__buffer_release(temps[i]);
   return ok;
 }

@@ -212,11 +212,29 @@ static bool k_tile(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   if (!vs__new_output(r, op, dev, op->dtype, out, st)) return false;
   vs_value *o = vs__val(r, op);
   if (!o->n) return true;
+  /* The output is the input repeated whole (out[i] = x[i % nx]) when only
+   * the first tiled dimension and those before it may be longer than 1 in
+   * the input and no later one is tiled: a single element (a full
+   * reduction's gradient), or copies stacked along the leading dimensions.
+   * elementwise.cl's periodic `repeat` divides nothing; the general form
+   * divides each coordinate. */
+  int first = 0;
+  while (first < xs.rank && mult[first] == 1) first++;
+  bool whole = true;
+  for (int i = 0; i < xs.rank; i++)
+    if ((i < first && xs.dims[i] != 1) || (i > first && mult[i] != 1)) whole = false;
+  if (first == xs.rank) whole = true; /* nothing tiled: a copy */
+  cl_ulong nx = (cl_ulong)vs__value_n(r, x), total = o->n;
   cl_mem tx = NULL, bx = vs__on_device(r, x, dev, &tx, st), bd = NULL;
+  if (bx && (whole || nx == 1)) {
+    karg args[] = {KARG(o->buf), KARG(bx), KARG(nx), KARG(total)};
+    bool ok = vs__launch_periodic(r, vs__device(dev, st), "elementwise", op->dtype, "repeat", &nx, 1, total, args, 4, st);
+    if (tx) vs__buffer_release(tx);
+    return ok;
+  }
   bool ok = bx && (bd = vs__step_describe(r, dev, desc, 3 * (size_t)xs.rank, st)) != NULL;
   if (ok) {
     cl_int rank = xs.rank;
-    cl_ulong total = o->n;
     karg args[] = {KARG(o->buf), KARG(bx), KARG(bd), KARG(rank), KARG(total)};
     ok = vs__launch(r, vs__device(dev, st), "reduce", op->dtype, "tile", o->n, args, 5, st);
   }
