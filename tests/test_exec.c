@@ -1170,16 +1170,18 @@ Test(plan, a_read_used_before_the_update_of_its_variable_borrows) {
 }
 
 /* The read runs before the update but a user of its value runs after it,
- * directly or through a Reshape (which passes its input's buffer on): the
- * read copies, and that user sees the value read. */
-static void user_after_the_update(bool through_reshape) {
+ * directly or through a Reshape or an Identity (which pass their input's
+ * buffer on): the read copies, and that user sees the value read. */
+enum { DIRECT, THROUGH_RESHAPE, THROUGH_IDENTITY };
+static void user_after_the_update(int through) {
   vs_status *st = vs_status_new();
   vs_graph *g = vs_graph_new();
   vs_var *v = thousand(g, "v", S(1000), false, st);
   float vals[1000];
   for (int i = 0; i < 1000; i++) vals[i] = (float)i;
   vs_output read = vs_var_value(v), passed = read;
-  if (through_reshape) passed = vs_reshape(g, read, S(10, 100), NULL, st);
+  if (through == THROUGH_RESHAPE) passed = vs_reshape(g, read, S(10, 100), NULL, st);
+  if (through == THROUGH_IDENTITY) passed = vs_identity(g, read, NULL, st);
   vs_op *before[2] = {read.op, passed.op};
   vs_output add = add_ones_after(g, v, before, 2, st);
   vs_control_dependencies_push(g, &add.op, 1, st);
@@ -1198,8 +1200,40 @@ static void user_after_the_update(bool through_reshape) {
   vs_status_free(st);
 }
 
-Test(plan, a_read_whose_user_runs_after_the_update_copies) { user_after_the_update(false); }
-Test(plan, a_read_passed_on_by_reshape_to_a_user_after_the_update_copies) { user_after_the_update(true); }
+Test(plan, a_read_whose_user_runs_after_the_update_copies) { user_after_the_update(DIRECT); }
+Test(plan, a_read_passed_on_by_reshape_to_a_user_after_the_update_copies) { user_after_the_update(THROUGH_RESHAPE); }
+Test(plan, a_read_passed_on_by_identity_to_a_user_after_the_update_copies) { user_after_the_update(THROUGH_IDENTITY); }
+
+/* Identity of a run value forwards its buffer (the gradients' tuples):
+ * bias_add(identity(y), b) alone uses the Identity's value but must not
+ * take it over in place, since it is y's storage and y is fetched too. */
+Test(plan, an_identity_forwards_its_input_which_no_consumer_then_writes_in_place) {
+  vs_status *st = vs_status_new();
+  vs_graph *g = vs_graph_new();
+  vs_output x = vs_placeholder(g, VS_FLOAT, S(10, 100), "x", st);
+  vs_output y = vs_mul(g, x, vs_constant_float(g, 2, "two", st), NULL, st);
+  float bias[100], xv[1000], yv[1000], zv[1000];
+  for (int i = 0; i < 100; i++) bias[i] = (float)(i % 7) - 3;
+  for (int i = 0; i < 1000; i++) xv[i] = (float)(i % 50) - 25, yv[i] = 2 * xv[i], zv[i] = yv[i] + bias[i % 100];
+  vs_output z = vs_bias_add(g, vs_identity(g, y, NULL, st), vs_constant(g, bias, VS_FLOAT, S(100), "b", st), NULL, st);
+  expect_ok(st);
+  vs_session *s = vs_session_new(g, NULL, st);
+  expect_ok(st);
+  for (int run = 0; run < 2; run++) { /* the second run with the plan's cached state */
+    vs_tensor *in = vs_tensor_new(VS_FLOAT, S(10, 100), xv, st), *out[2] = {NULL, NULL};
+    expect_ok(st);
+    vs_session_run(s, &x, (vs_tensor *const[]){in}, 1, (vs_output[]){z, y}, out, 2, NULL, 0, st);
+    vs_tensor_free(in);
+    expect_ok(st);
+    expect_values(out[0], zv, 1000);
+    expect_values(out[1], yv, 1000);
+    vs_tensor_free(out[0]);
+    vs_tensor_free(out[1]);
+  }
+  vs_session_free(s);
+  vs_graph_free(g);
+  vs_status_free(st);
+}
 
 /* relu(bias_add(v.read, b)): BiasAdd takes over an input it alone uses and
  * applies the fused Relu in place; a borrowed read is the variable's

@@ -113,8 +113,11 @@ oom:
 
 static void plan_free(vs_plan *p) {
   if (!p) return;
-  for (size_t i = 0; i < p->n_steps; i++)
+  for (size_t i = 0; i < p->n_steps; i++) {
     if (p->steps[i].constant) vs__buffer_release(p->steps[i].constant);
+    if (p->steps[i].desc) vs__buffer_release(p->steps[i].desc);
+    free(p->steps[i].desc_v);
+  }
   free(p->sig);
   free(p->steps);
   free(p->uses);

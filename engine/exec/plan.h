@@ -50,6 +50,13 @@ typedef struct vs_step {
                       launches skip the session's kernel lookup */
   cl_mem constant; /* a Const step's device buffer kept by the plan from its
                       second run on (see k_const), or NULL */
+  /* The step's shape descriptor (vs__step_describe): a device buffer of
+   * desc_n longs equal to desc_v, on device desc_dev, kept from run to run
+   * (a descriptor written per run was a blocking write, which drains the
+   * queue: 9 of them in a CNN training step). NULL: none yet. */
+  cl_mem desc;
+  cl_long *desc_v;
+  size_t desc_n, desc_dev;
   /* A Conv2D step that also computes the BiasAdd consuming it and the Relu
    * consuming that (NULL: none), whose own steps the plan dropped: the
    * conv applies them as it stores and gives their values its buffer

@@ -74,7 +74,8 @@ static bool k_fill(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
              vs_dtype_name(op->dtype), vs_dtype_name(val->dtype));
     return false;
   }
-  if (!vs__read_small(r, val, value, esize, st) || !vs__new_output(r, op, dev, op->dtype, shape, st)) return false;
+  if (!vs__read_input_small(r, op, 1, value, esize, st) || !vs__new_output(r, op, dev, op->dtype, shape, st))
+    return false;
   vs_value *out = vs__val(r, op);
   if (!out->n) return true;
   cl_int err = clEnqueueFillBuffer(*vs__queue(vs__device(dev, st)), out->buf, value, esize, 0, out->n * esize, 0, NULL,
@@ -84,12 +85,22 @@ static bool k_fill(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
 }
 
 /* Identity (v/read, read_value, tf.identity): a snapshot of the input;
- * of a variable the plan does not write, its buffer (vs__borrow_var). */
+ * of a variable the plan does not write, its buffer (vs__borrow_var). Of
+ * a run value on its device, the input's buffer as TF forwards it (the
+ * gradients' tuple/control_dependency: a copy each was 6 of a CNN training
+ * step's 60 commands), not owned, as Reshape's (no consumer writes it in
+ * place; VS_OPF_ALIAS_INPUT tells the plan its users use the input). */
 static bool k_identity(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   vs_value *a = vs__in(r, op, 0);
   if (vs__uninitialized(r, op, a, st)) return false;
   if (a->dtype == VS_STRING) return vs__host_copy(r, op, vs__host_of(r, a), st);
   if (a->ref && vs__borrow_var(r, op, a->ref, dev)) return true;
+  if (!a->ref && !a->host && a->buf && a->dev == dev) {
+    vs_value *out = vs__val(r, op);
+    *out = *a;
+    out->owned = false;
+    return true;
+  }
   vs_shape shape = a->ref ? r->s->vars[a->ref->index].shape : a->shape;
   if (!vs__new_output(r, op, dev, a->dtype, shape, st)) return false;
   return vs__copy_into(r, a, dev, vs__val(r, op), st);
@@ -426,7 +437,7 @@ const vs_op_def vs__array_defs[] = {
      .shape = shape_fill, .kernel = k_fill, .flags = VS_OPF_STRINGS},
     {.type = "Identity", .doc = "a snapshot of the input (a variable's read: its buffer where the plan writes it not)",
      .shape = vs__shape_of_input0, .kernel = k_identity, .host = h_identity, .gradient = vs__grad_identity,
-     .flags = VS_OPF_STRINGS | VS_OPF_VAR_READ},
+     .flags = VS_OPF_STRINGS | VS_OPF_VAR_READ | VS_OPF_ALIAS_INPUT},
     {.type = "Reshape", .doc = "the input's elements in a new shape (the input's buffer, a copy for variables)",
      .shape = shape_reshape, .kernel = k_reshape, .gradient = vs__grad_reshape,
      .flags = VS_OPF_STRINGS | VS_OPF_ALIAS_INPUT},

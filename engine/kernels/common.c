@@ -143,6 +143,36 @@ bool vs__launch_nd(vs_run *r, vs_cl_device *d, const char *source, vs_dtype t, c
   return e && enqueue(d, e->kernel, dims, global, NULL, name, args, nargs, e, st);
 }
 
+cl_mem vs__step_describe(vs_run *r, size_t dev, const cl_long *v, size_t n, vs_status *st) {
+  vs_step *sp = r->step;
+  if (!sp) { /* every kernel runs as a plan step (session.c) */
+    vs__fail(st, VS_INTERNAL, VS_EXC_OP_ERROR, "a shape descriptor outside a plan step");
+    return NULL;
+  }
+  if (sp->desc && sp->desc_dev == dev && sp->desc_n == n && (!n || memcmp(sp->desc_v, v, n * sizeof *v) == 0))
+    return sp->desc;
+  cl_long *copy = malloc((n ? n : 1) * sizeof *copy);
+  if (!copy) {
+    vs__oom(st);
+    return NULL;
+  }
+  cl_mem b = vs__describe(dev, v, n, st);
+  if (!b) {
+    free(copy);
+    return NULL;
+  }
+  if (n) memcpy(copy, v, n * sizeof *v);
+  /* The old one may still be read by a command of this run's queue: kept
+   * idle for that queue only (runtime/device_memory.c). */
+  if (sp->desc) vs__buffer_release(sp->desc);
+  free(sp->desc_v);
+  sp->desc = b;
+  sp->desc_v = copy;
+  sp->desc_n = n;
+  sp->desc_dev = dev;
+  return b;
+}
+
 /* ---- helpers over values ---- */
 
 vs_value *vs__val(vs_run *r, const vs_op *op) { return &r->values[vs__plan_slot(r->plan, op)]; }
@@ -242,6 +272,18 @@ bool vs__read_small(vs_run *r, vs_value *v, void *dst, size_t bytes, vs_status *
   return true;
 }
 
+bool vs__read_input_small(vs_run *r, const vs_op *op, int i, void *dst, size_t bytes, vs_status *st) {
+  const vs_op *in = op->inputs[i].op;
+  bool fed = false;
+  for (int f = 0; f < r->plan->n_feeds && !fed; f++) fed = r->plan->sig[f] == in;
+  if (!fed && strcmp(vs__op_type(in), "Const") == 0 && in->dtype != VS_STRING && vs__op_data(in) &&
+      bytes <= vs__op_data_size(in)) {
+    memcpy(dst, vs__op_data(in), bytes); /* the bytes k_const uploads: no blocking read of the queue */
+    return true;
+  }
+  return vs__read_small(r, vs__in(r, op, i), dst, bytes, st);
+}
+
 bool vs__shape_input(vs_run *r, const vs_op *op, vs_shape *shape, vs_status *st) {
   vs_value *v = vs__in(r, op, 0);
   /* int64 when a dimension needs it (2**31 and above): never narrowed. */
@@ -249,7 +291,7 @@ bool vs__shape_input(vs_run *r, const vs_op *op, vs_shape *shape, vs_status *st)
   int32_t dims32[VS_MAX_RANK];
   bool wide = v->dtype == VS_INT64;
   if ((v->dtype != VS_INT32 && !wide) || v->n > VS_MAX_RANK ||
-      !vs__read_small(r, v, wide ? (void *)dims : (void *)dims32, v->n * (wide ? 8 : 4), st)) {
+      !vs__read_input_small(r, op, 0, wide ? (void *)dims : (void *)dims32, v->n * (wide ? 8 : 4), st)) {
     if (!vs__failed(st))
       vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "%s: shape must be an int32 or int64 vector of rank <= %d",
                op->name, VS_MAX_RANK);

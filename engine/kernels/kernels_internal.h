@@ -49,6 +49,11 @@ bool vs__binary_run(vs_run *r, vs_op *op, size_t dev, const char *source, const 
  * reduce, conv_grad and pool kernels read; at least one element, so a
  * kernel never gets NULL. Release with vs__buffer_release. */
 cl_mem vs__describe(size_t dev, const cl_long *v, size_t n, vs_status *st);
+/* The same descriptor as the running step's own buffer, kept by its plan
+ * and rewritten only when v differs from its last run's (common.c): the
+ * caller uses it for its launch and does not release it. One descriptor
+ * per step: a second different one replaces the first. */
+cl_mem vs__step_describe(vs_run *r, size_t dev, const cl_long *v, size_t n, vs_status *st);
 /* A one-input elementwise op (activation.c): kernel `name` of
  * cl_kernels/<source>.cl taking (out, a, n). */
 bool vs__unary_run(vs_run *r, vs_op *op, size_t dev, const char *source, const char *name, vs_status *st);

@@ -80,14 +80,12 @@ static bool binary_nd(vs_run *r, vs_cl_device *d, vs_dtype t, const char *name, 
     sa *= da;
     sb *= db;
   }
-  cl_mem bd = vs__describe(dev, desc, 3 * (size_t)rank, st);
+  cl_mem bd = vs__step_describe(r, dev, desc, 3 * (size_t)rank, st);
   if (!bd) return false;
   cl_int rk = rank;
   cl_ulong cnt = n;
   karg args[] = {KARG(out), KARG(a), KARG(b), KARG(bd), KARG(rk), KARG(cnt)};
-  bool ok = vs__launch(r, d, "arith", t, kernel, n, args, 6, st);
-  vs__buffer_release(bd);
-  return ok;
+  return vs__launch(r, d, "arith", t, kernel, n, args, 6, st);
 }
 
 bool vs__binary_run(vs_run *r, vs_op *op, size_t dev, const char *source, const char *name, vs_status *st) {

@@ -47,7 +47,7 @@ static bool pool_run(vs_run *r, vs_op *op, size_t dev, const char *name, vs_shap
   if (!o->n) return true;
   cl_mem ta = NULL, tb = NULL, bd = NULL, top = NULL;
   cl_mem ba = vs__on_device(r, a, dev, &ta, st), bb = b && ba ? vs__on_device(r, b, dev, &tb, st) : NULL;
-  bool ok = ba && (!b || bb) && (bd = vs__describe(dev, geo, 12, st)) != NULL;
+  bool ok = ba && (!b || bb) && (bd = vs__step_describe(r, dev, geo, 12, st)) != NULL;
   vs_cl_device *d = ok ? vs__device(dev, st) : NULL;
   ok = ok && d;
   /* pool.cl's ranges: (C, W, N x H) of the tensor a kernel writes */
@@ -64,8 +64,8 @@ static bool pool_run(vs_run *r, vs_op *op, size_t dev, const char *name, vs_shap
     karg args[] = {KARG(o->buf), KARG(ba), KARG(bd)};
     ok = vs__launch_nd(r, d, "pool", op->dtype, name, 3, range, args, 3, st);
   }
-  cl_mem temps[] = {ta, tb, bd, top};
-  for (size_t i = 0; i < 4; i++)
+  cl_mem temps[] = {ta, tb, top};
+  for (size_t i = 0; i < 3; i++)
     if (temps[i]) vs__buffer_release(temps[i]);
   return ok;
 }

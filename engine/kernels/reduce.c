@@ -67,7 +67,7 @@ static bool reduce_run(vs_run *r, vs_op *op, size_t dev, const bool *red, bool m
   for (int i = nr - 1; i >= 0; i--) desc[at++] = rd[i];
   for (int i = nr - 1; i >= 0; i--) desc[at++] = rs[i];
   cl_mem tx = NULL, bx = m ? vs__on_device(r, x, dev, &tx, st) : NULL, bd = NULL;
-  bool ok = (!m || bx) && (bd = vs__describe(dev, desc, at, st)) != NULL;
+  bool ok = (!m || bx) && (bd = vs__step_describe(r, dev, desc, at, st)) != NULL;
   if (ok && !m) { /* an empty reduction: zeros (TF's Sum; Mean divides 0 by 0) */
     double zero = 0;
     cl_int err = clEnqueueFillBuffer(*vs__queue(vs__device(dev, st)), o->buf, &zero, vs_dtype_size(op->dtype), 0,
@@ -81,7 +81,6 @@ static bool reduce_run(vs_run *r, vs_op *op, size_t dev, const bool *red, bool m
     ok = vs__launch(r, vs__device(dev, st), "reduce", op->dtype, "reduce_sum", o->n, args, 8, st);
   }
   if (tx) vs__buffer_release(tx);
-  if (bd) vs__buffer_release(bd);
   return ok;
 }
 
@@ -233,14 +232,13 @@ static bool k_tile(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
     if (tx) vs__buffer_release(tx);
     return ok;
   }
-  bool ok = bx && (bd = vs__describe(dev, desc, 3 * (size_t)xs.rank, st)) != NULL;
+  bool ok = bx && (bd = vs__step_describe(r, dev, desc, 3 * (size_t)xs.rank, st)) != NULL;
   if (ok) {
     cl_int rank = xs.rank;
     karg args[] = {KARG(o->buf), KARG(bx), KARG(bd), KARG(rank), KARG(total)};
     ok = vs__launch(r, vs__device(dev, st), "reduce", op->dtype, "tile", o->n, args, 5, st);
   }
   if (tx) vs__buffer_release(tx);
-  if (bd) vs__buffer_release(bd);
   return ok;
 }
 

@@ -30,6 +30,20 @@
  * list is searched linearly at every allocation: a run with thousands of
  * small values must not make each allocation scan thousands).
  *
+ * Scratch released during a run. A kernel's temporaries (GEMM panels,
+ * im2col columns, shape descriptors, cross-device copies) are released as
+ * soon as their commands are queued. Destroyed, each cost a fresh buffer at
+ * every run (a training step of examples/cnn_model.h made 23, 18 of them
+ * SVM blocks, each with its destructor callback and reservation). Released
+ * while the thread has a session's queue bound for the device
+ * (vs__queue_bind), such a buffer is kept idle but tagged with that queue
+ * (`pending`): commands queued on it may still read the buffer, so only an
+ * allocation whose commands go to that same in-order queue may take it (any
+ * command that then writes it runs after those that read it), until the
+ * run ends with its queues finished and vs__buffer_settle clears the tag.
+ * Tagged buffers are idle in every count (not in use, evicted as any idle
+ * one: releasing a buffer a queued command uses is always allowed).
+ *
  * Host-visible storage. On a host_shared device (a CPU device with
  * fine-grained SVM, runtime_internal.h) small buffers (at most
  * VS_SVM_SMALL_BYTES) and batch parents are made on fine-grained SVM: the
@@ -71,6 +85,7 @@ typedef struct reservation {
   cl_mem mem;
   bool given_back;          /* by vs__buffer_release; the callback only frees */
   bool idle;                /* in the idle list: not counted in d->mem_in_use */
+  cl_command_queue pending; /* idle, but commands queued on it may use it: only its allocations take it */
   void *svm;                /* the fine-grained SVM storage, freed with the buffer; NULL: ordinary */
   struct reservation *next; /* in its bucket while live */
   struct reservation *idle_next; /* in the idle list, newest first */
@@ -205,12 +220,14 @@ static uint64_t idle_cap(const vs_cl_device *d) {
  * counted in use again; NULL when there is none. */
 static cl_mem take_idle(vs_cl_device *d, uint64_t bytes, bool svm) {
   cl_mem m = NULL;
+  cl_command_queue q = vs__queue_bound(d); /* where this thread's commands for d go (NULL: shared) */
   pthread_mutex_lock(&live.mu);
   for (reservation **p = &live.idle; *p; p = &(*p)->idle_next)
-    if ((*p)->d == d && (*p)->bytes == bytes && (!svm || (*p)->svm)) {
+    if ((*p)->d == d && (*p)->bytes == bytes && (!svm || (*p)->svm) && (!(*p)->pending || (*p)->pending == q)) {
       reservation *r = *p;
       *p = r->idle_next;
       r->idle = false;
+      r->pending = NULL;
       atomic_fetch_add(&d->mem_in_use, bytes);
       m = r->mem;
       break;
@@ -236,28 +253,57 @@ uint64_t vs__buffer_idle_bytes(vs_cl_device *d) {
   return n;
 }
 
-void vs__buffer_recycle(cl_mem m) {
-  if (!m) return;
-  reservation *out = NULL;
-  bool kept = false;
-  pthread_mutex_lock(&live.mu);
+/* Puts m's live reservation in the idle list, newest first, tagged with
+ * `pending` (the lock held); false when m is not a live buffer of ours or
+ * too big to keep. *out: the buffers evicted to make room. */
+static bool keep_idle_locked(cl_mem m, cl_command_queue pending, bool only_if_bound, reservation **out) {
   for (reservation *r = live.bucket ? *slot(m) : NULL; r; r = r->next)
     if (r->mem == m) {
-      if (r->idle || r->given_back) break;
+      if (r->idle || r->given_back) return false;
       vs_cl_device *d = r->d;
+      if (only_if_bound && !(pending = vs__queue_bound(d))) return false;
       uint64_t cap = idle_cap(d);
-      if (r->bytes > cap) break;
-      out = evict_locked(d, cap - r->bytes, IDLE_MAX - 1);
+      if (r->bytes > cap) return false;
+      *out = evict_locked(d, cap - r->bytes, IDLE_MAX - 1);
       r->idle = true;
+      r->pending = pending;
       r->idle_next = live.idle;
       live.idle = r;
       atomic_fetch_sub(&d->mem_in_use, r->bytes);
-      kept = true;
+      return true;
+    }
+  return false;
+}
+
+/* Releases m for good: its reservation given back, the driver's object
+ * released. */
+static void release_now(cl_mem m) {
+  pthread_mutex_lock(&live.mu);
+  for (reservation *r = live.bucket ? *slot(m) : NULL; r; r = r->next)
+    if (r->mem == m) {
+      give_back_locked(r);
       break;
     }
   pthread_mutex_unlock(&live.mu);
+  clReleaseMemObject(m);
+}
+
+void vs__buffer_recycle(cl_mem m) {
+  if (!m) return;
+  reservation *out = NULL;
+  pthread_mutex_lock(&live.mu);
+  bool kept = keep_idle_locked(m, NULL, false, &out);
+  pthread_mutex_unlock(&live.mu);
   release_evicted(out);
-  if (!kept) vs__buffer_release(m);
+  if (!kept) release_now(m);
+}
+
+void vs__buffer_settle(cl_command_queue const *queues, size_t n) {
+  pthread_mutex_lock(&live.mu);
+  for (reservation *r = live.idle; r; r = r->idle_next)
+    for (size_t i = 0; r->pending && i < n; i++)
+      if (queues[i] && r->pending == queues[i]) r->pending = NULL;
+  pthread_mutex_unlock(&live.mu);
 }
 
 /* The driver deleted the buffer: its storage is no longer used by it or
@@ -312,14 +358,12 @@ static cl_mem create(vs_cl_device *d, size_t bytes, bool svm, bool capped, void 
 
 void vs__buffer_release(cl_mem m) {
   if (!m) return;
+  reservation *out = NULL;
   pthread_mutex_lock(&live.mu);
-  for (reservation *r = live.bucket ? *slot(m) : NULL; r; r = r->next)
-    if (r->mem == m) {
-      give_back_locked(r);
-      break;
-    }
+  bool kept = keep_idle_locked(m, NULL, true, &out); /* scratch of a run: kept for its queue */
   pthread_mutex_unlock(&live.mu);
-  clReleaseMemObject(m);
+  release_evicted(out);
+  if (!kept) release_now(m);
 }
 
 /* Adds bytes to the device's count unless that passes its limit. */

@@ -183,6 +183,15 @@ static cl_program from_source(vs_cl_device *d, const vs_kernel_source *src, cons
   return p;
 }
 
+/* Whether a program entry's key is source + "\n" + options: compared in
+ * place, since GEMM and conv launches look their program up at every call
+ * (12 lookups in a CNN training step) and a formatted key was a malloc,
+ * a format and a free each. */
+static bool key_is(const char *key, const char *source, const char *options) {
+  size_t n = strlen(source);
+  return strncmp(key, source, n) == 0 && key[n] == '\n' && strcmp(key + n + 1, options) == 0;
+}
+
 cl_program vs__program_build(vs_cl_device *d, const char *source_name, const char *options,
                              vs_status *st) {
   const vs_kernel_source *src = find_source(source_name);
@@ -190,19 +199,19 @@ cl_program vs__program_build(vs_cl_device *d, const char *source_name, const cha
     vs__fail(st, VS_INTERNAL, VS_EXC_OP_ERROR, "no embedded kernel source '%s'", source_name);
     return NULL;
   }
+  vs__registry_lock();
+  for (size_t i = 0; i < d->n_programs; i++)
+    if (key_is(d->programs[i].key, source_name, options)) {
+      cl_program p = d->programs[i].program;
+      vs__registry_unlock();
+      return p;
+    }
   char *mem_key = vs__asprintf("%s\n%s", source_name, options);
   if (!mem_key) {
+    vs__registry_unlock();
     vs__oom(st);
     return NULL;
   }
-  vs__registry_lock();
-  for (size_t i = 0; i < d->n_programs; i++)
-    if (strcmp(d->programs[i].key, mem_key) == 0) {
-      cl_program p = d->programs[i].program;
-      vs__registry_unlock();
-      free(mem_key);
-      return p;
-    }
   cl_program p = NULL;
   char *dir = vs__cache_dir(), *key = cache_key(d, src, options), *path = NULL;
   if (dir && key) path = vs__store_path(dir, key);

@@ -25,3 +25,7 @@ cl_command_queue *vs__queue(vs_cl_device *d) {
   if (d->index < bound.n && bound.queues[d->index]) return &bound.queues[d->index];
   return &d->queue;
 }
+
+cl_command_queue vs__queue_bound(const vs_cl_device *d) {
+  return d->index < bound.n ? bound.queues[d->index] : NULL;
+}

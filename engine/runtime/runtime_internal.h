@@ -85,6 +85,9 @@ cl_command_queue *vs__queue(vs_cl_device *d);
 /* Binds a session's queues (by device index, NULL entries meaning the
  * shared queue) to the calling thread; NULL unbinds. */
 void vs__queue_bind(cl_command_queue *queues, size_t n);
+/* The queue bound for d on this thread (a session's run), or NULL when its
+ * commands go to d's shared queue. */
+cl_command_queue vs__queue_bound(const vs_cl_device *d);
 
 /* The device with global index i, its context and queue created on first
  * use. NULL (st set) when out of range or on an OpenCL failure. */
@@ -142,8 +145,18 @@ void *vs__buffer_host_ptr(cl_mem m);
 /* Releases varscope's reference to a buffer and gives its bytes back to
  * the device's count at once (kernels still queued on it keep it alive in
  * the driver until they finish). Any cl_mem may be passed: one not made by
- * vs__device_buffer is just released. NULL is a no-op. Thread safe. */
+ * vs__device_buffer is just released. NULL is a no-op. Thread safe.
+ * During a session's run (a queue bound for the buffer's device on this
+ * thread, vs__queue_bind) a buffer made by vs__device_buffer is kept idle
+ * for that queue only: commands queued on it may still use the buffer, and
+ * only a later allocation whose commands go to the same in-order queue may
+ * take it, until vs__buffer_settle says the queue is finished. The caller
+ * must then hold no other reference to it (no clRetainMemObject). */
 void vs__buffer_release(cl_mem m);
+/* The queues (n of them, NULL entries skipped) are finished: the idle
+ * buffers that vs__buffer_release kept for them serve any allocation of
+ * their device from now on. Thread safe. */
+void vs__buffer_settle(cl_command_queue const *queues, size_t n);
 
 /* Gives back a buffer made by vs__device_buffer and keeps it idle, for the
  * device's next vs__device_buffer of the same size (device_memory.c says

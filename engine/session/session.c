@@ -89,10 +89,10 @@ VS_API void vs_session_free(vs_session *s) {
   vs__rng_free(s);
   vs__plans_free(s);
   for (size_t i = 0; i < s->n_queues; i++)
-    if (s->queues[i]) {
-      clFinish(s->queues[i]);
-      clReleaseCommandQueue(s->queues[i]);
-    }
+    if (s->queues[i]) clFinish(s->queues[i]);
+  vs__buffer_settle(s->queues, s->n_queues); /* before the queue's address can be another's */
+  for (size_t i = 0; i < s->n_queues; i++)
+    if (s->queues[i]) clReleaseCommandQueue(s->queues[i]);
   free(s->queues);
   for (size_t i = 0; i < s->n_kernels; i++) clReleaseKernel(s->kernels[i].kernel);
   free(s->kernels);
@@ -360,7 +360,7 @@ static vs_tensor *fetch_value(vs_run *r, const vs_op *op, vs_status *st) {
   /* A blocking read on the run's in-order queue returns once every command
    * queued before it is done: that device needs no clFinish at the end
    * (on PoCL a finish is one more hand-off to its worker threads). */
-  if (dev < sizeof r->used_dev) r->used_dev[dev] = 0;
+  if (dev < sizeof r->used_dev) r->used_dev[dev] = 0, r->drained[dev] = 1;
   return t;
 }
 
@@ -489,15 +489,21 @@ unlock_graph:
       goto out;
     }
   }
-out:
+out:;
   /* Targets' effects are complete when run returns, and on an error no
    * queued command may still read the graph's data or the run's buffers. */
-  for (size_t dev = 0; dev < sizeof r.used_dev; dev++) {
+  cl_command_queue done[64] = {0}; /* the queues now known to be finished */
+  for (size_t dev = 0; dev < sizeof r.used_dev && dev < s->n_queues; dev++) {
     vs_cl_device *d = r.used_dev[dev] ? vs__device(dev, NULL) : NULL;
     if (d) clFinish(*vs__queue(d));
+    if (d || r.drained[dev]) done[dev] = s->queues[dev];
   }
   vs__queue_bind(NULL, 0);
   release_values(&r, p->n_slots);
+  /* The scratch buffers released during the run on those queues
+   * (vs__buffer_release) may now serve any allocation; a queue not known
+   * finished keeps its scratch for this session's next runs on it. */
+  vs__buffer_settle(done, s->n_queues < 64 ? s->n_queues : 64);
 out_session:
   pthread_mutex_unlock(&s->run_mu);
 }

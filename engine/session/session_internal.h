@@ -115,6 +115,7 @@ typedef struct vs_run {
   struct vs_step *step; /* the step running (its kernel cache), NULL outside steps */
   vs_value *values;  /* per plan slot (the plan's own array, reset after each run) */
   unsigned char used_dev[64]; /* queues to finish before the run returns */
+  unsigned char drained[64];  /* queues a blocking fetch read emptied (nothing queued after it) */
 } vs_run;
 
 /* The value of op in run r (op is in r's plan). */
@@ -177,6 +178,10 @@ bool vs__new_output(vs_run *r, const vs_op *op, size_t dev, vs_dtype t, vs_shape
 bool vs__borrow_var(vs_run *r, const vs_op *op, const vs_var *v, size_t dev);
 /* Reads the first `bytes` of a value to the host. */
 bool vs__read_small(vs_run *r, vs_value *v, void *dst, size_t bytes, vs_status *st);
+/* The same for op's input i, from the graph's bytes when it is a Const not
+ * fed in this run (no blocking read, which drains the device's queue: a
+ * training step's gradient seed, Fill(shape, 1.0), read its 1.0 so). */
+bool vs__read_input_small(vs_run *r, const vs_op *op, int i, void *dst, size_t bytes, vs_status *st);
 /* A value's shape and element count (a variable's current ones for refs). */
 vs_shape vs__value_shape(vs_run *r, const vs_value *v);
 size_t vs__value_n(vs_run *r, const vs_value *v);
