@@ -2,7 +2,8 @@
  * device. T is float or double (-DT=...).
  *
  * The direct kernels (conv2d_bp_input, conv2d_bp_filter) are built per
- * shape family with C, K, KH, KW as the constants SC, SK, SKH, SKW, VEC
+ * shape family with C, K, KH, KW as the constants SC, SK, SKH, SKW (and
+ * conv2d_bp_input's strides and dilations as SSH, SSW, SDH, SDW), VEC
  * (the widest of 16..1 dividing K), CB input channels and KV vectors of
  * VEC output channels per work-item (engine/kernels/nn_grad.c): the
  * channel loops unroll into registers, as conv_direct.cl's forward kernel
@@ -76,6 +77,15 @@ __kernel void sum_chunks(__global T *df, __global const T *part, const ulong n, 
   df[i] = acc;
 }
 
+/* ft[tap, k, c] = f[tap, c, k]: the filter HWIO -> HWOI for
+ * conv2d_bp_input's transposed form, one work-item per element. */
+__kernel void hwio_to_hwoi(__global T *ft, __global const T *f, const ulong C, const ulong K, const ulong n) {
+  ulong i = get_global_id(0);
+  if (i >= n) return;
+  ulong c = i % C, k = i / C % K, tap = i / (C * K);
+  ft[i] = f[(tap * C + c) * K + k];
+}
+
 #ifdef SK
 #define CAT2_(a, b) a##b
 #define CAT2(a, b) CAT2_(a, b)
@@ -107,64 +117,138 @@ inline T hsum16(CAT2(T, 16) v) {
 }
 #endif
 
-/* acc[cc] += dy[n, oh, ow, 0:SK] * f[kh, kw, c0 + cc, 0:SK] lane by lane,
- * for the tap of (kh, kw) at dy's pixel d: the products of one input
- * pixel's CB channels with one output pixel of dy. */
-#define BP_INPUT_TAP(d, w)                                                  \
+/* Independent sums per accumulator: at least four chains of adds, so
+ * that a multiply-add does not wait for the one before it (the 4-cycle
+ * latency of an FMA bounded a single chain to a quarter of the peak). */
+#define CHAINS 4
+/* The lanes form's sets of accumulators, taken by filter row (kh % AU). */
+#define AU (CB >= CHAINS ? 1 : CHAINS / CB)
+
+/* acc[s][cc] += dy[n, oh, ow, 0:SK] * f[kh, kw, c0 + cc, 0:SK] lane by
+ * lane, for the tap of (kh, kw) at dy's pixel d: the products of one
+ * input pixel's CB channels with one output pixel of dy. */
+#define BP_INPUT_TAP(s, d, w)                                               \
   for (int kv = 0; kv < SK / VEC; kv++) {                                   \
     VT dv = VLOAD((d) + kv * VEC);                                          \
-    for (int cc = 0; cc < CB; cc++) acc[cc] += dv * VLOAD((w) + cc * SK + kv * VEC); \
+    for (int cc = 0; cc < CB; cc++) acc[s][cc] += dv * VLOAD((w) + cc * SK + kv * VEC); \
   }
 
+/* ohs[kh]: the output row that reads input row t - PT through filter
+ * row kh, -1 where none does (conv2d_bp_input). */
+inline void row_taps(int t, int OH, int *ohs) {
+  for (int kh = 0; kh < SKH; kh++) {
+    int th = t - kh * SDH;
+    ohs[kh] = th >= 0 && th % SSH == 0 && th / SSH < OH ? th / SSH : -1;
+  }
+}
+
+/* The output column that reads input column u - PL through filter
+ * column kw; -1 where none does. */
+inline int tap_col(int u, int kw, int OW) {
+  int tw = u - kw * SDW;
+  return tw < 0 || tw % SSW || tw / SSW >= OW ? -1 : tw / SSW;
+}
+
+#ifndef VECC
+/* The lanes form: CB input channels, each summing its K products in VEC
+ * lanes, the lanes added once per pixel (AU sets of accumulators, taken
+ * by filter row). */
+#define BPI_C0 ((int)get_global_id(0) * CB)
+#define BPI_ACC                   \
+  VT acc[AU][CB];                 \
+  for (int a = 0; a < AU; a++)    \
+    for (int cc = 0; cc < CB; cc++) acc[a][cc] = (VT)0;
+#define BPI_TAP(kh, kw, d) BP_INPUT_TAP((kh) % AU, d, f + (((kh) * SKW + (kw)) * (long)SC + c0) * SK)
+#define BPI_STORE(out)                                                   \
+  for (int a = 1; a < AU; a++)                                           \
+    for (int cc = 0; cc < CB; cc++) acc[0][cc] += acc[a][cc];            \
+  for (int cc = 0; cc < CB; cc++) (out)[cc] = HSUM(acc[0][cc]);
+#else
+/* The transposed form (-DVECC, -DNC; f is the filter made HWOI by
+ * hwio_to_hwoi): NC vectors of VECC input channels, each product
+ * dy[n, oh, ow, k] * f[kh, kw, k, c0:c0 + VECC] lane-wise, so no lanes are
+ * added: for input channels at least as wide as the output's (the
+ * model's 8 -> 8 layer), where the lanes form's adding of lanes per pixel
+ * and channel cost as much as its products. KU sets of accumulators,
+ * taken by output channel. */
+#define KU (NC >= CHAINS ? 1 : CHAINS / NC)
+#if VECC == 1
+#define VTC T
+#define VLOADC(p) (*(p))
+#define VSTOREC(v, p) (*(p) = (v))
+#else
+#define VTC CAT2(T, VECC)
+#define VLOADC(p) CAT2(vload, VECC)(0, (p))
+#define VSTOREC(v, p) CAT2(vstore, VECC)((v), 0, (p))
+#endif
+#define BPI_C0 ((int)get_global_id(0) * NC * VECC)
+#define BPI_ACC                   \
+  VTC acc[KU][NC];                \
+  for (int a = 0; a < KU; a++)    \
+    for (int v = 0; v < NC; v++) acc[a][v] = (VTC)0;
+#define BPI_TAP(kh, kw, d)                                                           \
+  {                                                                                  \
+    __global const T *w = f + ((kh) * SKW + (kw)) * (long)SK * SC + c0;              \
+    _Pragma("unroll") for (int k = 0; k < SK; k++) {                                 \
+      T dk = (d)[k];                                                                 \
+      for (int v = 0; v < NC; v++) acc[k % KU][v] += dk * VLOADC(w + k * SC + v * VECC); \
+    }                                                                                \
+  }
+#define BPI_STORE(out)                                                   \
+  for (int a = 1; a < KU; a++)                                           \
+    for (int v = 0; v < NC; v++) acc[0][v] += acc[a][v];                 \
+  for (int v = 0; v < NC; v++) VSTOREC(acc[0][v], (out) + v * VECC);
+#endif
+
 /* Conv2DBackpropInput: dx[n, ih, iw, c] = sum over the (kh, kw, k) whose
- * output pixel (oh, ow) reads it (oh * SH - PT + kh * DH == ih, the same
- * for the width) of dy[n, oh, ow, k] * f[kh, kw, c, k]. One work-item per
- * input pixel (dimension 1, padded to whole work-groups) and block of CB
- * channels (dimension 0): its index divided once; without dilation the
- * output rows and columns that read the pixel are a range (kh = t - oh *
- * SH), walked downwards so kh rises, as col2im_pixels does; a dilated
- * filter tests each tap. The K products of a tap are summed in VEC lanes,
- * the lanes added once at the end. */
+ * output pixel (oh, ow) reads it (oh * SSH - PT + kh * SDH == ih, the
+ * same for the width) of dy[n, oh, ow, k] * f[kh, kw, c, k], in the lanes
+ * or the transposed form above. One work-item per block of input
+ * channels (dimension 0), strip of up to PW input pixels of a row
+ * (dimension 1) and row (n, ih) (dimension 2): the row's valid taps
+ * (kh, oh) are found once, a pixel's (kw, ow) once per pixel, by division
+ * by the strides and dilations, which are constants of the program
+ * (shifts and masks for powers of two). */
 __kernel void conv2d_bp_input(__global T *dx, __global const T *f, __global const T *dy, const int IH, const int IW,
-                              const int OH, const int OW, const int SH, const int SW, const int DH, const int DW,
-                              const int PT, const int PL, const ulong pixels) {
-  ulong p = get_global_id(1);
-  if (p >= pixels) return;
-  int c0 = (int)get_global_id(0) * CB;
-  long iw = (long)(p % (ulong)IW), ih = (long)(p / (ulong)IW % (ulong)IH), b = (long)(p / ((ulong)IW * (ulong)IH));
-  long t = ih + PT, u = iw + PL; /* >= 0: the padding is before */
-  __global const T *img = dy + b * OH * OW * (long)SK;
-  VT acc[CB];
-  for (int cc = 0; cc < CB; cc++) acc[cc] = (VT)0;
-  if (DH == 1 && DW == 1) {
-    long oh_hi = min(t / SH, (long)OH - 1), oh_lo = t - SKH + 1 > 0 ? (t - SKH + SH) / SH : 0;
-    long ow_hi = min(u / SW, (long)OW - 1), ow_lo = u - SKW + 1 > 0 ? (u - SKW + SW) / SW : 0;
-    for (long oh = oh_hi; oh >= oh_lo; oh--)
-      for (long ow = ow_hi; ow >= ow_lo; ow--) {
-        __global const T *d = img + (oh * OW + ow) * SK;
-        __global const T *w = f + (((t - oh * SH) * SKW + (u - ow * SW)) * SC + c0) * (long)SK;
-        BP_INPUT_TAP(d, w)
-      }
-  } else {
-    for (int kh = 0; kh < SKH; kh++) {
-      long th = t - (long)kh * DH;
-      if (th < 0 || th % SH) continue;
-      long oh = th / SH;
-      if (oh >= OH) continue;
-      for (int kw = 0; kw < SKW; kw++) {
-        long tw = u - (long)kw * DW;
-        if (tw < 0 || tw % SW) continue;
-        long ow = tw / SW;
-        if (ow >= OW) continue;
-        __global const T *d = img + (oh * OW + ow) * SK;
-        __global const T *w = f + ((kh * SKW + kw) * (long)SC + c0) * SK;
-        BP_INPUT_TAP(d, w)
+                              const int OH, const int OW, const int PT, const int PL, const int PW) {
+  int row = (int)get_global_id(2), iw0 = (int)get_global_id(1) * PW, c0 = BPI_C0;
+  int b = row / IH, ih = row - b * IH, ohs[SKH];
+  row_taps(ih + PT, OH, ohs);
+  __global const T *img = dy + (long)b * OH * OW * SK;
+  int iw1 = min(iw0 + PW, IW);
+  for (int iw = iw0; iw < iw1; iw++) {
+    int u = iw + PL;
+    BPI_ACC
+    for (int kw = 0; kw < SKW; kw++) {
+      int ow = tap_col(u, kw, OW);
+      if (ow < 0) continue;
+#pragma unroll
+      for (int kh = 0; kh < SKH; kh++) {
+        if (ohs[kh] < 0) continue;
+        __global const T *d = img + ((long)ohs[kh] * OW + ow) * SK;
+        BPI_TAP(kh, kw, d)
       }
     }
+    __global T *out = dx + (((long)b * IH + ih) * IW + iw) * SC + c0;
+    BPI_STORE(out)
   }
-  __global T *out = dx + (long)p * SC + c0;
-  for (int cc = 0; cc < CB; cc++) out[cc] = HSUM(acc[cc]);
 }
+
+/* conv2d_bp_filter's sets of accumulators, taken by output column in
+ * turn (FU columns an iteration). */
+#define FU (CB * KV >= CHAINS ? 1 : CHAINS / (CB * KV))
+
+/* acc[s] += x[pixel, c0:c0 + CB] x dy[pixel, k0:k0 + KV * VEC] for one
+ * output pixel: xp its input pixel's channels, dp its gradient's. */
+#define BP_FILTER_PIXEL(s, xp, dp)                                          \
+  {                                                                         \
+    VT dv[KV];                                                              \
+    for (int v = 0; v < KV; v++) dv[v] = VLOAD((dp) + v * VEC);             \
+    for (int cc = 0; cc < CB; cc++) {                                       \
+      T xv = (xp)[cc];                                                      \
+      for (int v = 0; v < KV; v++) acc[s][cc][v] += xv * dv[v];             \
+    }                                                                       \
+  }
 
 /* Conv2DBackpropFilter: df[kh, kw, c, k] = sum over (n, oh, ow) of
  * x[n, oh * SH - PT + kh * DH, ow * SW - PL + kw * DW, c] * dy[n, oh, ow, k],
@@ -183,9 +267,10 @@ __kernel void conv2d_bp_filter(__global T *out, __global const T *x, __global co
   const int nkb = SK / (VEC * KV), ncb = SC / CB;
   int kb = j % nkb, cb = j / nkb % ncb, tap = j / (nkb * ncb), kh = tap / SKW, kw = tap % SKW;
   int c0 = cb * CB, k0 = kb * VEC * KV;
-  VT acc[CB][KV];
-  for (int cc = 0; cc < CB; cc++)
-    for (int v = 0; v < KV; v++) acc[cc][v] = (VT)0;
+  VT acc[FU][CB][KV];
+  for (int a = 0; a < FU; a++)
+    for (int cc = 0; cc < CB; cc++)
+      for (int v = 0; v < KV; v++) acc[a][cc][v] = (VT)0;
   long e = (long)PL - (long)kw * DW; /* iw = ow * SW - e */
   long ow_lo = e > 0 ? (e + SW - 1) / SW : 0, last = (long)IW - 1 + e;
   long ow_end = last < 0 ? 0 : min(last / SW + 1, (long)OW);
@@ -196,17 +281,16 @@ __kernel void conv2d_bp_filter(__global T *out, __global const T *x, __global co
     if (ih < 0 || ih >= IH) continue;
     __global const T *xp = x + ((b * IH + ih) * IW + ow_lo * SW - e) * SC + c0;
     __global const T *dp = dy + ((b * OH + oh) * OW + ow_lo) * SK + k0;
-    for (long ow = ow_lo; ow < ow_end; ow++, xp += SW * SC, dp += SK) {
-      VT dv[KV];
-      for (int v = 0; v < KV; v++) dv[v] = VLOAD(dp + v * VEC);
-      for (int cc = 0; cc < CB; cc++) {
-        T xv = xp[cc];
-        for (int v = 0; v < KV; v++) acc[cc][v] += xv * dv[v];
-      }
-    }
+    long ow = ow_lo;
+    for (; ow + FU <= ow_end; ow += FU, xp += FU * SW * SC, dp += FU * SK)
+      for (int a = 0; a < FU; a++) BP_FILTER_PIXEL(a, xp + a * SW * SC, dp + a * SK)
+    for (; ow < ow_end; ow++, xp += SW * SC, dp += SK) BP_FILTER_PIXEL(0, xp, dp)
   }
+  for (int a = 1; a < FU; a++)
+    for (int cc = 0; cc < CB; cc++)
+      for (int v = 0; v < KV; v++) acc[0][cc][v] += acc[a][cc][v];
   __global T *o = out + q * ((ulong)SKH * SKW * SC * SK) + ((kh * SKW + kw) * (long)SC + c0) * SK + k0;
   for (int cc = 0; cc < CB; cc++)
-    for (int v = 0; v < KV; v++) VSTORE(acc[cc][v], o + cc * SK + v * VEC);
+    for (int v = 0; v < KV; v++) VSTORE(acc[0][cc][v], o + cc * SK + v * VEC);
 }
 #endif

@@ -541,8 +541,10 @@ Test(gradients, training_graph_exports_as_graphdef) {
 
 /* Conv2D's gradients through each route against a host reference:
  * VARSCOPE_CONV_GRAD=gemm (im2col / col2im + GEMM), =direct
- * (conv_grad.cl's conv2d_bp_input and conv2d_bp_filter), and unset (the
- * route measured and kept per geometry). The loss is sum(conv(x, f) * w)
+ * (conv_grad.cl's conv2d_bp_input and conv2d_bp_filter), =direct-t (the
+ * input gradient's conv2d_bp_input in its transposed form; the filter
+ * gradient's direct), and unset (the route measured and kept per
+ * geometry). The loss is sum(conv(x, f) * w)
  * with w a constant, so dy is w exactly and the reference is two plain
  * loops over the taps. Tolerance: |got - want| <= 1e-5 (float) or 1e-12
  * (double) times (1 + the sum of the |products| summed into the element),
@@ -661,8 +663,8 @@ static void check_case(const grad_case *q, size_t ci) {
   double *dx = malloc(nx * sizeof(double)), *df = malloc(nf * sizeof(double));
   case_reference(q, want_x, abs_x, want_f, abs_f);
   double rel = q->dtype == VS_DOUBLE ? 1e-12 : 1e-5;
-  static const char *const routes[] = {"gemm", "direct", NULL};
-  for (size_t r = 0; r < 3; r++) {
+  static const char *const routes[] = {"gemm", "direct", "direct-t", NULL};
+  for (size_t r = 0; r < 4; r++) {
     const char *name = routes[r] ? routes[r] : "measured";
     case_grads(q, routes[r], dx, df);
     for (size_t i = 0; i < nx; i++)
@@ -721,7 +723,7 @@ Test(gradients, conv2d_bad_route_is_refused) {
   vs_session_run(s, NULL, NULL, 0, d, &t, 1, NULL, 0, st);
   unsetenv("VARSCOPE_CONV_GRAD");
   cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT);
-  cr_assert_str_eq(vs_status_message(st), "VARSCOPE_CONV_GRAD='fast': want auto, direct or gemm");
+  cr_assert_str_eq(vs_status_message(st), "VARSCOPE_CONV_GRAD='fast': want auto, gemm, direct or direct-t");
   cr_assert_null(t);
   vs_session_free(s);
 }

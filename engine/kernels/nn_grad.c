@@ -2,18 +2,26 @@
  * Conv2DBackpropInput(input_sizes, filter, out_backprop) and
  * Conv2DBackpropFilter(input, filter_sizes, out_backprop), NHWC / HWIO,
  * with Conv2D's strides, dilations and SAME/VALID padding (op->attr.conv),
- * two routes each:
+ * by one of these routes:
  *   - gemm: the input gradient as the GEMM dcols = dy x f^T then col2im
  *     over the input's pixels, the filter gradient as im2col (conv2d.c's
  *     vs__im2col_lines) then the GEMM im2col^T x dy (vs__matmul), while
  *     the im2col matrix stays under GEMM_BYTES;
  *   - direct: cl_kernels/conv_grad.cl's conv2d_bp_input (one work-item per
- *     input pixel and block of channels) and conv2d_bp_filter (one per tap,
- *     channel block and vector block, over chunks of the output lines, the
- *     chunks' sums added by sum_chunks), built per shape family.
+ *     row strip of input pixels and block of channels, the K products of
+ *     a tap in vector lanes) and conv2d_bp_filter (one per tap, channel
+ *     block and vector block, over chunks of the output lines, the
+ *     chunks' sums added by sum_chunks), built per shape family;
+ *   - direct-t, the input gradient's only: conv2d_bp_input's transposed
+ *     form, vectors of input channels over the filter made HWOI
+ *     (hwio_to_hwoi), no lanes to add.
  * Which runs is measured per geometry and kept (conv_grad_select.c);
- * VARSCOPE_CONV_GRAD=direct or gemm forces one (tests compare both).
- * The sizes are Const inputs, read from the graph. */
+ * VARSCOPE_CONV_GRAD=gemm, direct or direct-t forces one (tests compare
+ * them). The 3-5 launches of the gemm route (im2col or col2im, the GEMM's
+ * packing and multiply) cost more than the multiply itself on the small
+ * channel counts of examples/cnn_model.h (docs/conv-performance.md,
+ * "Session 9: conv gradients"). The sizes are Const inputs, read from the
+ * graph. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,14 +34,17 @@
 /* The im2col matrix ([N*OH*OW, KH*KW*C]) and its GEMM are used while it
  * stays under this many bytes; larger problems run the direct kernels. */
 #define GEMM_BYTES ((size_t)256 << 20)
-/* conv2d_bp_input's work-items per work-group (along the pixels). */
-#define BPI_LY 8
+/* conv2d_bp_input's input pixels per work-item (a strip of a row). */
+#define BPI_PW 16
 /* conv2d_bp_filter splits the output lines into chunks until there are
  * about this many work-items per compute unit. */
 #define BPF_ITEMS_PER_UNIT 8
 
-enum { ROUTE_GEMM, ROUTE_DIRECT };
-static const char *const ROUTE_NAMES[] = {"gemm", "direct"};
+/* The routes, by their names in VARSCOPE_CONV_GRAD and the choices table.
+ * direct-t (conv2d_bp_input's transposed form) is the input gradient's;
+ * the filter gradient runs it as direct. */
+enum { ROUTE_GEMM, ROUTE_DIRECT, ROUTE_DIRECT_T };
+static const char *const ROUTE_NAMES[] = {"gemm", "direct", "direct-t"};
 
 /* The shape held by a Const int32 vector input; unknown otherwise. */
 static vs_shape const_shape(vs_output x) {
@@ -52,6 +63,7 @@ typedef struct grad_job {
   bool filter; /* Conv2DBackpropFilter (a: x), else Conv2DBackpropInput (a: f) */
   vs_conv_geom g;
   cl_mem a, b, out; /* b: dy */
+  int route0;       /* the first route among the measured candidates */
 } grad_job;
 
 /* The largest divisor of n not above cap (n >= 1). */
@@ -63,36 +75,64 @@ static int64_t divisor_upto(int64_t n, int64_t cap) {
 
 /* The direct kernels' program options: the shape family as constants,
  * CB input channels and KV vectors of VEC output channels per item. */
-static bool direct_kernel(grad_job *j, const char *name, int64_t cb, int64_t kv, cl_kernel *k, vs_status *st) {
+static bool direct_kernel(grad_job *j, const char *name, int64_t cb, int64_t kv, const char *extra, cl_kernel *k,
+                          vs_status *st) {
   const vs_conv_geom *g = &j->g;
-  char opts[320];
-  snprintf(opts, sizeof opts, "%s -DVEC=%d -DCB=%lld -DKV=%lld -DSC=%lld -DSK=%lld -DSKH=%lld -DSKW=%lld",
+  char opts[400];
+  snprintf(opts, sizeof opts,
+           "%s -DVEC=%d -DCB=%lld -DKV=%lld -DSC=%lld -DSK=%lld -DSKH=%lld -DSKW=%lld -DSSH=%lld -DSSW=%lld -DSDH=%lld "
+           "-DSDW=%lld%s",
            vs__cl_options(g->dtype, j->d), vs__conv_direct_vec(g), (long long)cb, (long long)kv, (long long)g->C,
-           (long long)g->K, (long long)g->KH, (long long)g->KW);
+           (long long)g->K, (long long)g->KH, (long long)g->KW, (long long)g->SH, (long long)g->SW, (long long)g->DH,
+           (long long)g->DW, extra);
   return (*k = vs__kernel(j->d, "conv_grad", opts, name, st)) != NULL;
 }
 
-static bool run_direct(grad_job *j, vs_status *st) {
+/* The widest vector of 16..1 lanes dividing n. */
+static int64_t vec_width(int64_t n) { return n % 16 == 0 ? 16 : n % 8 == 0 ? 8 : n % 4 == 0 ? 4 : n % 2 == 0 ? 2 : 1; }
+
+/* conv2d_bp_input in the lanes form, or the transposed one (over the
+ * filter made HWOI by hwio_to_hwoi first). */
+static bool run_direct_input(grad_job *j, bool transposed, const cl_int *geo, vs_status *st) {
+  const vs_conv_geom *g = &j->g;
+  /* Up to 8 channels' vector sums per item (8 registers of VEC lanes), or
+   * up to 4 vectors of VECC input channels. */
+  int64_t cb = divisor_upto(g->C, 8), vecc = vec_width(g->C), nc = divisor_upto(g->C / vecc, 4);
+  cl_int pw = BPI_PW;
+  char extra[48] = "";
+  if (transposed) snprintf(extra, sizeof extra, " -DVECC=%lld -DNC=%lld", (long long)vecc, (long long)nc);
+  cl_kernel k = NULL;
+  cl_mem ft = NULL, filter = j->a;
+  bool ok = direct_kernel(j, "conv2d_bp_input", cb, 1, extra, &k, st);
+  if (ok && transposed) {
+    size_t nf = (size_t)(g->KH * g->KW * g->C * g->K);
+    vs_shape fs = {.known = true, .rank = 4, .dims = {g->KH, g->KW, g->K, g->C}};
+    cl_ulong C = (cl_ulong)g->C, K = (cl_ulong)g->K, n = nf;
+    karg targs[] = {KARG(ft), KARG(j->a), KARG(C), KARG(K), KARG(n)};
+    ok = (ft = vs__buffer(j->dev, nf * vs_dtype_size(g->dtype), &fs, g->dtype, st)) != NULL &&
+         vs__launch(j->r, j->d, "conv_grad", g->dtype, "hwio_to_hwoi", nf, targs, 5, st);
+    filter = ft;
+  }
+  if (ok) {
+    karg args[] = {KARG(j->out), KARG(filter), KARG(j->b), KARG(geo[0]), KARG(geo[1]), KARG(geo[2]),
+                   KARG(geo[3]), KARG(geo[8]), KARG(geo[9]), KARG(pw)};
+    size_t global[3] = {(size_t)(g->C / (transposed ? vecc * nc : cb)), (size_t)((g->W + pw - 1) / pw),
+                        (size_t)(g->N * g->H)};
+    size_t local[3] = {1, 1, 1};
+    ok = vs__enqueue_nd(j->d, k, args, 10, 3, global, local, "Conv2DBackpropInput (direct)", st);
+  }
+  if (k) clReleaseKernel(k);
+  if (ft) vs__buffer_release(ft); /* freed once the queued kernel finishes */
+  return ok;
+}
+
+static bool run_direct(grad_job *j, bool transposed, vs_status *st) {
   const vs_conv_geom *g = &j->g;
   cl_int geo[10] = {(cl_int)g->H,  (cl_int)g->W,  (cl_int)g->OH, (cl_int)g->OW, (cl_int)g->SH,
                     (cl_int)g->SW, (cl_int)g->DH, (cl_int)g->DW, (cl_int)g->PT, (cl_int)g->PL};
+  if (!j->filter) return run_direct_input(j, transposed, geo, st);
   cl_kernel k = NULL;
   bool ok;
-  if (!j->filter) {
-    /* Up to 8 channels' vector sums per item (8 registers of VEC lanes). */
-    int64_t cb = divisor_upto(g->C, 8);
-    cl_ulong pixels = (cl_ulong)(g->N * g->H * g->W);
-    ok = direct_kernel(j, "conv2d_bp_input", cb, 1, &k, st);
-    if (ok) {
-      karg args[] = {KARG(j->out), KARG(j->a), KARG(j->b), KARG(geo[0]), KARG(geo[1]), KARG(geo[2]), KARG(geo[3]),
-                     KARG(geo[4]), KARG(geo[5]), KARG(geo[6]), KARG(geo[7]), KARG(geo[8]), KARG(geo[9]),
-                     KARG(pixels)};
-      size_t global[2] = {(size_t)(g->C / cb), ((size_t)pixels + BPI_LY - 1) / BPI_LY * BPI_LY}, local[2] = {1, BPI_LY};
-      ok = vs__enqueue_nd(j->d, k, args, 14, 2, global, local, "Conv2DBackpropInput (direct)", st);
-    }
-    if (k) clReleaseKernel(k);
-    return ok;
-  }
   /* Up to 4 vectors of output channels and 16 accumulators per item. */
   int64_t vec = vs__conv_direct_vec(g), kv = divisor_upto(g->K / vec, 4), cb = divisor_upto(g->C, 16 / kv);
   if (cb > 8) cb = divisor_upto(g->C, 8);
@@ -109,7 +149,7 @@ static bool run_direct(grad_job *j, vs_status *st) {
     vs_shape ps = {.known = true, .rank = 2, .dims = {(int64_t)chunks, (int64_t)nf}};
     if (!(part = vs__buffer(j->dev, (size_t)chunks * nf * es, &ps, g->dtype, st))) return false;
   }
-  ok = direct_kernel(j, "conv2d_bp_filter", cb, kv, &k, st);
+  ok = direct_kernel(j, "conv2d_bp_filter", cb, kv, "", &k, st);
   if (ok) {
     cl_mem dst = part ? part : j->out;
     karg args[] = {KARG(dst),    KARG(j->a),   KARG(j->b),   KARG(geo[0]), KARG(geo[1]), KARG(geo[2]),
@@ -153,9 +193,14 @@ static bool run_gemm(grad_job *j, vs_status *st) {
   return ok;
 }
 
-/* vs_conv_grad_route_fn of a grad_job. */
-static bool run_route(void *ctx, int route, vs_status *st) {
-  return route == ROUTE_GEMM ? run_gemm(ctx, st) : run_direct(ctx, st);
+static bool run_job(grad_job *j, int route, vs_status *st) {
+  return route == ROUTE_GEMM ? run_gemm(j, st) : run_direct(j, route == ROUTE_DIRECT_T, st);
+}
+
+/* vs_conv_grad_route_fn of a grad_job: candidate i is route route0 + i. */
+static bool run_candidate(void *ctx, int i, vs_status *st) {
+  grad_job *j = ctx;
+  return run_job(j, j->route0 + i, st);
 }
 
 /* Runs op's gradient into its output of shape `out`, with the geometry of
@@ -170,12 +215,18 @@ static bool conv_grad_run(vs_run *r, vs_op *op, size_t dev, bool filter, vs_shap
     return false;
   }
   const vs_conv_geom *g = &j.g;
-  /* VARSCOPE_CONV_GRAD=direct or gemm forces a route (gemm only where it fits). */
+  /* VARSCOPE_CONV_GRAD=gemm, direct or direct-t forces a route (gemm
+   * only where it fits; direct-t is the filter gradient's direct). */
   const char *force = getenv("VARSCOPE_CONV_GRAD");
-  if (force && *force && strcmp(force, "auto") != 0 && strcmp(force, "direct") != 0 && strcmp(force, "gemm") != 0) {
-    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "VARSCOPE_CONV_GRAD='%s': want auto, direct or gemm", force);
+  int forced = -1;
+  for (int i = 0; force && *force && i < 3; i++)
+    if (strcmp(force, ROUTE_NAMES[i]) == 0) forced = i;
+  if (force && *force && strcmp(force, "auto") != 0 && forced < 0) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR,
+             "VARSCOPE_CONV_GRAD='%s': want auto, gemm, direct or direct-t", force);
     return false;
   }
+  if (filter && forced == ROUTE_DIRECT_T) forced = ROUTE_DIRECT;
   if (!vs__new_output(r, op, dev, op->dtype, out, st)) return false;
   vs_value *o = vs__val(r, op);
   if (!o->n) return true;
@@ -210,16 +261,23 @@ static bool conv_grad_run(vs_run *r, vs_op *op, size_t dev, bool filter, vs_shap
   j.out = o->buf;
   bool ok = j.a && j.b;
   int route = ROUTE_DIRECT;
-  if (ok && gemm && force && strcmp(force, "gemm") == 0) route = ROUTE_GEMM;
-  else if (ok && gemm && !(force && strcmp(force, "direct") == 0)) {
-    char *gkey = vs__conv_geom_key(g), *key = gkey ? vs__asprintf("%s|%s", filter ? "bpf" : "bpi", gkey) : NULL;
-    route = key ? vs__conv_grad_select(j.d, key, ROUTE_NAMES, 2, run_route, &j, st) : -1;
-    if (!key) vs__oom(st);
-    free(key);
-    free(gkey);
-    ok = route >= 0;
+  if (forced >= 0) route = forced == ROUTE_GEMM && !gemm ? ROUTE_DIRECT : forced;
+  else if (ok) {
+    /* The candidates: gemm where it fits, then the direct forms. */
+    j.route0 = gemm ? ROUTE_GEMM : ROUTE_DIRECT;
+    int n = (filter ? ROUTE_DIRECT : ROUTE_DIRECT_T) + 1 - j.route0;
+    if (n == 1) route = j.route0;
+    else {
+      char *gkey = vs__conv_geom_key(g), *key = gkey ? vs__asprintf("%s|%s", filter ? "bpf" : "bpi", gkey) : NULL;
+      route = key ? vs__conv_grad_select(j.d, key, ROUTE_NAMES + j.route0, n, run_candidate, &j, st) : -1;
+      if (route >= 0) route += j.route0;
+      if (!key) vs__oom(st);
+      free(key);
+      free(gkey);
+      ok = route >= 0;
+    }
   }
-  if (ok) ok = run_route(&j, route, st);
+  if (ok) ok = run_job(&j, route, st);
   if (ta) vs__buffer_release(ta);
   if (tb) vs__buffer_release(tb);
   return ok;
