@@ -548,15 +548,15 @@ Test(gradients, training_graph_exports_as_graphdef) {
  * with w a constant, so dy is w exactly and the reference is two plain
  * loops over the taps. Tolerance: |got - want| <= 1e-5 (float) or 1e-12
  * (double) times (1 + the sum of the |products| summed into the element),
- * which bounds a sum in any order (at most 2400 products here). The
+ * which bounds a sum in any order (at most 432 products here). The
  * geometries: the six the routes were first compared on (strides 2x1 and
  * 2x2 with SAME padding, dilation 2 VALID, depths 3, 6, 8, 12, a 1x1
  * stride 2 that leaves pixels no output reads), then small channel counts
  * (C or K = 1, 3, 8) at strides 1 and 2, the model's two layers
  * (examples/cnn_model.h) at batch 3, a filter gradient split into many
  * chunks (batch 16, one tap: conv2d_bp_filter's sum_chunks), channels
- * that make several work-items per pixel (C 24, K 48), in float and
- * double. */
+ * that make several work-items per pixel (C 24, K 48), vectors of 2 (K 6)
+ * with strides 1x2, in float and double. */
 typedef struct grad_case {
   int64_t n, h, w, c, kh, kw, k, sh, sw, dil;
   const char *padding;
@@ -696,6 +696,7 @@ static const grad_case GRAD_CASES[] = {
     {2, 8, 8, 3, 3, 3, 8, 2, 2, 2, "SAME", VS_FLOAT},   /* stride 2 and dilation 2 */
     {16, 5, 5, 2, 1, 1, 4, 1, 1, 1, "VALID", VS_FLOAT}, /* one tap, 80 lines: many chunks */
     {2, 6, 6, 24, 3, 3, 48, 1, 1, 1, "SAME", VS_FLOAT}, /* C 24 (three blocks of 8), K 48 (three vectors of 16) */
+    {2, 6, 7, 5, 3, 3, 6, 1, 2, 1, "SAME", VS_FLOAT},   /* K 6: vectors of 2; C 5; strides 1x2 */
     {2, 7, 6, 3, 3, 2, 4, 2, 1, 1, "SAME", VS_DOUBLE},
     {3, 12, 12, 8, 3, 3, 8, 2, 2, 1, "SAME", VS_DOUBLE},
     {2, 9, 7, 1, 3, 2, 3, 2, 2, 1, "VALID", VS_DOUBLE},
