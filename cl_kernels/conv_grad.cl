@@ -1,63 +1,21 @@
-/* conv_grad.cl - Conv2D's gradients (NHWC input, HWIO filter), direct: one
- * work-item per element of the gradient it computes, summing the products
- * that element took part in. T is float or double (-DT=...). The geometry
- * comes in a __constant long array (see engine/kernels/nn_grad.c):
- *   0 N, 1 IH, 2 IW, 3 C (input depth), 4 OH, 5 OW, 6 K (output depth),
- *   7 KH, 8 KW, 9 SH, 10 SW, 11 DH, 12 DW, 13 pad top, 14 pad left. */
+/* conv_grad.cl - Conv2D's gradients (NHWC input, HWIO filter) on the
+ * device. T is float or double (-DT=...).
+ *
+ * The direct kernels (conv2d_bp_input, conv2d_bp_filter) are built per
+ * shape family with C, K, KH, KW as the constants SC, SK, SKH, SKW (and
+ * conv2d_bp_input's strides and dilations as SSH, SSW, SDH, SDW), VEC
+ * (the widest of 16..1 dividing K), CB input channels and KV vectors of
+ * VEC output channels per work-item (engine/kernels/nn_grad.c): the
+ * channel loops unroll into registers, as conv_direct.cl's forward kernel
+ * does, and no division runs per tap or per element.
+ *
+ * col2im_pixels (after the GEMM dcols = dy x f^T) and sum_chunks take the
+ * geometry at run time; col2im_pixels reads it from a __constant long
+ * array: 0 N, 1 IH, 2 IW, 3 C (input depth), 4 OH, 5 OW, 6 K (output
+ * depth), 7 KH, 8 KW, 9 SH, 10 SW, 11 DH, 12 DW, 13 pad top, 14 pad left. */
 #ifdef VS_FP64
 #pragma OPENCL EXTENSION cl_khr_fp64 : enable
 #endif
-
-/* Conv2DBackpropInput: dx[n, ih, iw, c] = sum over (kh, kw, k) of
- * dy[n, oh, ow, k] * f[kh, kw, c, k] where oh * SH - PT + kh * DH == ih
- * (and the same for the width). */
-__kernel void conv2d_backprop_input(__global T *dx, __global const T *f, __global const T *dy,
-                                    __constant long *g, const ulong n) {
-  size_t i = get_global_id(0);
-  if (i >= n) return;
-  long C = g[3], IW = g[2], IH = g[1], OH = g[4], OW = g[5], K = g[6], KH = g[7], KW = g[8];
-  long c = (long)i % C, iw = (long)i / C % IW, ih = (long)i / (C * IW) % IH, b = (long)i / (C * IW * IH);
-  T acc = 0;
-  for (long kh = 0; kh < KH; kh++) {
-    long th = ih + g[13] - kh * g[11];
-    if (th < 0 || th % g[9]) continue;
-    long oh = th / g[9];
-    if (oh >= OH) continue;
-    for (long kw = 0; kw < KW; kw++) {
-      long tw = iw + g[14] - kw * g[12];
-      if (tw < 0 || tw % g[10]) continue;
-      long ow = tw / g[10];
-      if (ow >= OW) continue;
-      __global const T *d = dy + ((b * OH + oh) * OW + ow) * K;
-      __global const T *w = f + ((kh * KW + kw) * C + c) * K;
-      for (long k = 0; k < K; k++) acc += d[k] * w[k];
-    }
-  }
-  dx[i] = acc;
-}
-
-/* Conv2DBackpropFilter: df[kh, kw, c, k] = sum over (n, oh, ow) of
- * x[n, oh * SH - PT + kh * DH, ow * SW - PL + kw * DW, c] * dy[n, oh, ow, k],
- * positions outside the input (padding) contributing nothing. */
-__kernel void conv2d_backprop_filter(__global T *df, __global const T *x, __global const T *dy,
-                                     __constant long *g, const ulong n) {
-  size_t i = get_global_id(0);
-  if (i >= n) return;
-  long N = g[0], IH = g[1], IW = g[2], C = g[3], OH = g[4], OW = g[5], K = g[6], KW = g[8];
-  long k = (long)i % K, c = (long)i / K % C, kw = (long)i / (K * C) % KW, kh = (long)i / (K * C * KW);
-  T acc = 0;
-  for (long b = 0; b < N; b++)
-    for (long oh = 0; oh < OH; oh++) {
-      long ih = oh * g[9] - g[13] + kh * g[11];
-      if (ih < 0 || ih >= IH) continue;
-      for (long ow = 0; ow < OW; ow++) {
-        long iw = ow * g[10] - g[14] + kw * g[12];
-        if (iw < 0 || iw >= IW) continue;
-        acc += x[((b * IH + ih) * IW + iw) * C + c] * dy[((b * OH + oh) * OW + ow) * K + k];
-      }
-    }
-  df[i] = acc;
-}
 
 /* out[0, C) += src[0, C), in vectors of 4 where C allows. */
 inline void add_channels(__global T *out, __global const T *src, long C) {
@@ -108,3 +66,235 @@ __kernel void col2im_pixels(__global T *dx, __global const T *dcols, __constant 
     }
   }
 }
+
+/* df[i] = sum over q < chunks of part[q * n + i]: conv2d_bp_filter's
+ * partial sums over chunks of the output lines, added in chunk order. */
+__kernel void sum_chunks(__global T *df, __global const T *part, const ulong n, const ulong chunks) {
+  ulong i = get_global_id(0);
+  if (i >= n) return;
+  T acc = part[i];
+  for (ulong q = 1; q < chunks; q++) acc += part[q * n + i];
+  df[i] = acc;
+}
+
+/* ft[tap, k, c] = f[tap, c, k]: the filter HWIO -> HWOI for
+ * conv2d_bp_input's transposed form, one work-item per element. */
+__kernel void hwio_to_hwoi(__global T *ft, __global const T *f, const ulong C, const ulong K, const ulong n) {
+  ulong i = get_global_id(0);
+  if (i >= n) return;
+  ulong c = i % C, k = i / C % K, tap = i / (C * K);
+  ft[i] = f[(tap * C + c) * K + k];
+}
+
+#ifdef SK
+#define CAT2_(a, b) a##b
+#define CAT2(a, b) CAT2_(a, b)
+#if VEC == 1
+#define VT T
+#define VLOAD(p) (*(p))
+#define VSTORE(v, p) (*(p) = (v))
+#define HSUM(v) (v)
+#else
+#define VT CAT2(T, VEC)
+#define VLOAD(p) CAT2(vload, VEC)(0, (p))
+#define VSTORE(v, p) CAT2(vstore, VEC)((v), 0, (p))
+#endif
+#if VEC == 2
+#define HSUM(v) ((v).s0 + (v).s1)
+#elif VEC == 4
+#define HSUM(v) hsum4(v)
+inline T hsum4(CAT2(T, 4) v) { CAT2(T, 2) h = v.lo + v.hi; return h.s0 + h.s1; }
+#elif VEC == 8
+#define HSUM(v) hsum8(v)
+inline T hsum8(CAT2(T, 8) v) { CAT2(T, 4) a = v.lo + v.hi; CAT2(T, 2) h = a.lo + a.hi; return h.s0 + h.s1; }
+#elif VEC == 16
+#define HSUM(v) hsum16(v)
+inline T hsum16(CAT2(T, 16) v) {
+  CAT2(T, 8) b = v.lo + v.hi;
+  CAT2(T, 4) a = b.lo + b.hi;
+  CAT2(T, 2) h = a.lo + a.hi;
+  return h.s0 + h.s1;
+}
+#endif
+
+/* Independent sums per accumulator: at least four chains of adds, so
+ * that a multiply-add does not wait for the one before it (the 4-cycle
+ * latency of an FMA bounded a single chain to a quarter of the peak). */
+#define CHAINS 4
+/* Every loop over accumulators unrolled: one left rolled keeps its
+ * accumulators in memory, a load and a store per multiply-add (seen in
+ * conv2d_bp_filter: 43% of its samples on the store and the FMA that
+ * read the stack). */
+#define UNROLL _Pragma("unroll")
+/* The lanes form's sets of accumulators, taken by filter row (kh % AU). */
+#define AU (CB >= CHAINS ? 1 : CHAINS / CB)
+
+/* acc[s][cc] += dy[n, oh, ow, 0:SK] * f[kh, kw, c0 + cc, 0:SK] lane by
+ * lane, for the tap of (kh, kw) at dy's pixel d: the products of one
+ * input pixel's CB channels with one output pixel of dy. */
+#define BP_INPUT_TAP(s, d, w)                                               \
+  UNROLL for (int kv = 0; kv < SK / VEC; kv++) {                                   \
+    VT dv = VLOAD((d) + kv * VEC);                                          \
+    UNROLL for (int cc = 0; cc < CB; cc++) acc[s][cc] += dv * VLOAD((w) + cc * SK + kv * VEC); \
+  }
+
+/* ohs[kh]: the output row that reads input row t - PT through filter
+ * row kh, -1 where none does (conv2d_bp_input). */
+inline void row_taps(int t, int OH, int *ohs) {
+  for (int kh = 0; kh < SKH; kh++) {
+    int th = t - kh * SDH;
+    ohs[kh] = th >= 0 && th % SSH == 0 && th / SSH < OH ? th / SSH : -1;
+  }
+}
+
+/* The output column that reads input column u - PL through filter
+ * column kw; -1 where none does. */
+inline int tap_col(int u, int kw, int OW) {
+  int tw = u - kw * SDW;
+  return tw < 0 || tw % SSW || tw / SSW >= OW ? -1 : tw / SSW;
+}
+
+#ifndef VECC
+/* The lanes form: CB input channels, each summing its K products in VEC
+ * lanes, the lanes added once per pixel (AU sets of accumulators, taken
+ * by filter row). */
+#define BPI_C0 ((int)get_global_id(0) * CB)
+#define BPI_ACC                   \
+  VT acc[AU][CB];                 \
+  UNROLL for (int a = 0; a < AU; a++)    \
+    UNROLL for (int cc = 0; cc < CB; cc++) acc[a][cc] = (VT)0;
+#define BPI_TAP(kh, kw, d) BP_INPUT_TAP((kh) % AU, d, f + (((kh) * SKW + (kw)) * (long)SC + c0) * SK)
+#define BPI_STORE(out)                                                   \
+  UNROLL for (int a = 1; a < AU; a++)                                           \
+    UNROLL for (int cc = 0; cc < CB; cc++) acc[0][cc] += acc[a][cc];            \
+  UNROLL for (int cc = 0; cc < CB; cc++) (out)[cc] = HSUM(acc[0][cc]);
+#else
+/* The transposed form (-DVECC, -DNC; f is the filter made HWOI by
+ * hwio_to_hwoi): NC vectors of VECC input channels, each product
+ * dy[n, oh, ow, k] * f[kh, kw, k, c0:c0 + VECC] lane-wise, so no lanes are
+ * added: for input channels at least as wide as the output's (the
+ * model's 8 -> 8 layer), where the lanes form's adding of lanes per pixel
+ * and channel cost as much as its products. KU sets of accumulators,
+ * taken by output channel. */
+#define KU (NC >= CHAINS ? 1 : CHAINS / NC)
+#if VECC == 1
+#define VTC T
+#define VLOADC(p) (*(p))
+#define VSTOREC(v, p) (*(p) = (v))
+#else
+#define VTC CAT2(T, VECC)
+#define VLOADC(p) CAT2(vload, VECC)(0, (p))
+#define VSTOREC(v, p) CAT2(vstore, VECC)((v), 0, (p))
+#endif
+#define BPI_C0 ((int)get_global_id(0) * NC * VECC)
+#define BPI_ACC                   \
+  VTC acc[KU][NC];                \
+  UNROLL for (int a = 0; a < KU; a++)    \
+    UNROLL for (int v = 0; v < NC; v++) acc[a][v] = (VTC)0;
+#define BPI_TAP(kh, kw, d)                                                           \
+  {                                                                                  \
+    __global const T *w = f + ((kh) * SKW + (kw)) * (long)SK * SC + c0;              \
+    UNROLL for (int k = 0; k < SK; k++) {                                 \
+      T dk = (d)[k];                                                                 \
+      UNROLL for (int v = 0; v < NC; v++) acc[k % KU][v] += dk * VLOADC(w + k * SC + v * VECC); \
+    }                                                                                \
+  }
+#define BPI_STORE(out)                                                   \
+  UNROLL for (int a = 1; a < KU; a++)                                           \
+    UNROLL for (int v = 0; v < NC; v++) acc[0][v] += acc[a][v];                 \
+  UNROLL for (int v = 0; v < NC; v++) VSTOREC(acc[0][v], (out) + v * VECC);
+#endif
+
+/* Conv2DBackpropInput: dx[n, ih, iw, c] = sum over the (kh, kw, k) whose
+ * output pixel (oh, ow) reads it (oh * SSH - PT + kh * SDH == ih, the
+ * same for the width) of dy[n, oh, ow, k] * f[kh, kw, c, k], in the lanes
+ * or the transposed form above. One work-item per block of input
+ * channels (dimension 0), strip of up to PW input pixels of a row
+ * (dimension 1) and row (n, ih) (dimension 2): the row's valid taps
+ * (kh, oh) are found once, a pixel's (kw, ow) once per pixel, by division
+ * by the strides and dilations, which are constants of the program
+ * (shifts and masks for powers of two). */
+__kernel void conv2d_bp_input(__global T *dx, __global const T *f, __global const T *dy, const int IH, const int IW,
+                              const int OH, const int OW, const int PT, const int PL, const int PW) {
+  int row = (int)get_global_id(2), iw0 = (int)get_global_id(1) * PW, c0 = BPI_C0;
+  int b = row / IH, ih = row - b * IH, ohs[SKH];
+  row_taps(ih + PT, OH, ohs);
+  __global const T *img = dy + (long)b * OH * OW * SK;
+  int iw1 = min(iw0 + PW, IW);
+  for (int iw = iw0; iw < iw1; iw++) {
+    int u = iw + PL;
+    BPI_ACC
+    for (int kw = 0; kw < SKW; kw++) {
+      int ow = tap_col(u, kw, OW);
+      if (ow < 0) continue;
+      UNROLL for (int kh = 0; kh < SKH; kh++) {
+        if (ohs[kh] < 0) continue;
+        __global const T *d = img + ((long)ohs[kh] * OW + ow) * SK;
+        BPI_TAP(kh, kw, d)
+      }
+    }
+    __global T *out = dx + (((long)b * IH + ih) * IW + iw) * SC + c0;
+    BPI_STORE(out)
+  }
+}
+
+/* conv2d_bp_filter's sets of accumulators, taken by output column in
+ * turn (FU columns an iteration). */
+#define FU (CB * KV >= CHAINS ? 1 : CHAINS / (CB * KV))
+
+/* acc[s] += x[pixel, c0:c0 + CB] x dy[pixel, k0:k0 + KV * VEC] for one
+ * output pixel: xp its input pixel's channels, dp its gradient's. */
+#define BP_FILTER_PIXEL(s, xp, dp)                                          \
+  {                                                                         \
+    VT dv[KV];                                                              \
+    UNROLL for (int v = 0; v < KV; v++) dv[v] = VLOAD((dp) + v * VEC);             \
+    UNROLL for (int cc = 0; cc < CB; cc++) {                                       \
+      T xv = (xp)[cc];                                                      \
+      UNROLL for (int v = 0; v < KV; v++) acc[s][cc][v] += xv * dv[v];             \
+    }                                                                       \
+  }
+
+/* Conv2DBackpropFilter: df[kh, kw, c, k] = sum over (n, oh, ow) of
+ * x[n, oh * SH - PT + kh * DH, ow * SW - PL + kw * DW, c] * dy[n, oh, ow, k],
+ * positions in the padding contributing nothing. Work-item (j, q): j
+ * (dimension 0) names a tap (kh, kw), a block of CB input channels and
+ * one of KV vectors of output channels, q (dimension 1) a chunk of
+ * `per` output lines (n, oh) of its `lines`; CB x KV vector accumulators.
+ * The output columns whose input column is inside the image are a range
+ * fixed by kw, found once; a line costs one division. With one chunk the
+ * sums go to df, else to part[q] (summed by sum_chunks). */
+__kernel void conv2d_bp_filter(__global T *out, __global const T *x, __global const T *dy, const int IH, const int IW,
+                               const int OH, const int OW, const int SH, const int SW, const int DH, const int DW,
+                               const int PT, const int PL, const ulong lines, const ulong per) {
+  int j = (int)get_global_id(0);
+  ulong q = get_global_id(1);
+  const int nkb = SK / (VEC * KV), ncb = SC / CB;
+  int kb = j % nkb, cb = j / nkb % ncb, tap = j / (nkb * ncb), kh = tap / SKW, kw = tap % SKW;
+  int c0 = cb * CB, k0 = kb * VEC * KV;
+  VT acc[FU][CB][KV];
+  UNROLL for (int a = 0; a < FU; a++)
+    UNROLL for (int cc = 0; cc < CB; cc++)
+      UNROLL for (int v = 0; v < KV; v++) acc[a][cc][v] = (VT)0;
+  long e = (long)PL - (long)kw * DW; /* iw = ow * SW - e */
+  long ow_lo = e > 0 ? (e + SW - 1) / SW : 0, last = (long)IW - 1 + e;
+  long ow_end = last < 0 ? 0 : min(last / SW + 1, (long)OW);
+  ulong l0 = q * per, l1 = min(l0 + per, lines);
+  for (ulong l = l0; l < l1; l++) {
+    long b = (long)(l / (ulong)OH), oh = (long)(l % (ulong)OH);
+    long ih = oh * SH - PT + (long)kh * DH;
+    if (ih < 0 || ih >= IH) continue;
+    __global const T *xp = x + ((b * IH + ih) * IW + ow_lo * SW - e) * SC + c0;
+    __global const T *dp = dy + ((b * OH + oh) * OW + ow_lo) * SK + k0;
+    long ow = ow_lo;
+    for (; ow + FU <= ow_end; ow += FU, xp += FU * SW * SC, dp += FU * SK)
+      UNROLL for (int a = 0; a < FU; a++) BP_FILTER_PIXEL(a, xp + a * SW * SC, dp + a * SK)
+    for (; ow < ow_end; ow++, xp += SW * SC, dp += SK) BP_FILTER_PIXEL(0, xp, dp)
+  }
+  UNROLL for (int a = 1; a < FU; a++)
+    UNROLL for (int cc = 0; cc < CB; cc++)
+      UNROLL for (int v = 0; v < KV; v++) acc[0][cc][v] += acc[a][cc][v];
+  __global T *o = out + q * ((ulong)SKH * SKW * SC * SK) + ((kh * SKW + kw) * (long)SC + c0) * SK + k0;
+  UNROLL for (int cc = 0; cc < CB; cc++)
+    UNROLL for (int v = 0; v < KV; v++) VSTORE(acc[0][cc][v], o + cc * SK + v * VEC);
+}
+#endif

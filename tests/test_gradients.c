@@ -539,74 +539,192 @@ Test(gradients, training_graph_exports_as_graphdef) {
   vs_session_free(sess);
 }
 
-/* Conv2D's gradients through im2col + GEMM (the default) and through the
- * direct kernels (VARSCOPE_CONV_GRAD=direct, used past 256 MB of im2col)
- * agree, within 1e-5 * (1 + |a|) (sums of up to 150 products in another
- * order): SAME with stride 2x1 and VALID with dilation 2 at depth 3, then
- * depths that take the im2col copy's and col2im's vectors of 4 with and
- * without a tail (8, 12, 6), strides 2x2 with SAME padding, a dilated VALID
- * filter and a 1x1 stride 2 (input pixels no output reads). dx and df of
- * sum(conv(x, f)^2). */
+/* Conv2D's gradients through each route against a host reference:
+ * VARSCOPE_CONV_GRAD=gemm (im2col / col2im + GEMM), =direct
+ * (conv_grad.cl's conv2d_bp_input and conv2d_bp_filter), =direct-t (the
+ * input gradient's conv2d_bp_input in its transposed form; the filter
+ * gradient's direct), and unset (the route measured and kept per
+ * geometry). The loss is sum(conv(x, f) * w)
+ * with w a constant, so dy is w exactly and the reference is two plain
+ * loops over the taps. Tolerance: |got - want| <= 1e-5 (float) or 1e-12
+ * (double) times (1 + the sum of the |products| summed into the element),
+ * which bounds a sum in any order (at most 432 products here). The
+ * geometries: the six the routes were first compared on (strides 2x1 and
+ * 2x2 with SAME padding, dilation 2 VALID, depths 3, 6, 8, 12, a 1x1
+ * stride 2 that leaves pixels no output reads), then small channel counts
+ * (C or K = 1, 3, 8) at strides 1 and 2, the model's two layers
+ * (examples/cnn_model.h) at batch 3, a filter gradient split into many
+ * chunks (batch 16, one tap: conv2d_bp_filter's sum_chunks), channels
+ * that make several work-items per pixel (C 24, K 48), vectors of 2 (K 6)
+ * with strides 1x2, in float and double. */
 typedef struct grad_case {
   int64_t n, h, w, c, kh, kw, k, sh, sw, dil;
   const char *padding;
+  vs_dtype dtype;
 } grad_case;
 
-static void case_grads(const grad_case *q, bool direct, float *dx, float *df) {
-  if (direct) setenv("VARSCOPE_CONV_GRAD", "direct", 1);
-  else unsetenv("VARSCOPE_CONV_GRAD");
+/* TF's output size and padding before the data along one dimension. */
+static void out_size(bool same, int64_t in, int64_t k, int64_t s, int64_t d, int64_t *out, int64_t *pad) {
+  int64_t ek = (k - 1) * d + 1;
+  *out = same ? (in + s - 1) / s : (in - ek) / s + 1;
+  int64_t total = (*out - 1) * s + ek - in;
+  *pad = same && total > 0 ? total / 2 : 0;
+}
+
+static double case_value(size_t i, size_t mul, size_t mod, double div) { return (double)((i * mul) % mod) / div - 1.0; }
+
+/* The reference dx, df and the sums of |products| of each element. */
+static void case_reference(const grad_case *q, double *dx, double *dxa, double *df, double *dfa) {
+  int64_t oh_n, ow_n, pt, pl;
+  bool same = strcmp(q->padding, "SAME") == 0;
+  out_size(same, q->h, q->kh, q->sh, q->dil, &oh_n, &pt);
+  out_size(same, q->w, q->kw, q->sw, q->dil, &ow_n, &pl);
   size_t nx = (size_t)(q->n * q->h * q->w * q->c), nf = (size_t)(q->kh * q->kw * q->c * q->k);
-  float *xv = malloc(nx * sizeof *xv), *fv = malloc(nf * sizeof *fv);
-  for (size_t i = 0; i < nx; i++) xv[i] = (float)((i * 37) % 17) / 8.0f - 1.0f;
-  for (size_t i = 0; i < nf; i++) fv[i] = (float)((i * 11) % 13) / 6.0f - 1.0f;
-  vs_output x = vs_constant(g, xv, VS_FLOAT, VS_SHAPE(q->n, q->h, q->w, q->c), NULL, st);
-  vs_output f = vs_constant(g, fv, VS_FLOAT, VS_SHAPE(q->kh, q->kw, q->c, q->k), NULL, st);
+  memset(dx, 0, nx * sizeof *dx);
+  memset(dxa, 0, nx * sizeof *dxa);
+  memset(df, 0, nf * sizeof *df);
+  memset(dfa, 0, nf * sizeof *dfa);
+  for (int64_t b = 0; b < q->n; b++)
+    for (int64_t oh = 0; oh < oh_n; oh++)
+      for (int64_t ow = 0; ow < ow_n; ow++)
+        for (int64_t kh = 0; kh < q->kh; kh++)
+          for (int64_t kw = 0; kw < q->kw; kw++) {
+            int64_t ih = oh * q->sh - pt + kh * q->dil, iw = ow * q->sw - pl + kw * q->dil;
+            if (ih < 0 || ih >= q->h || iw < 0 || iw >= q->w) continue;
+            for (int64_t c = 0; c < q->c; c++)
+              for (int64_t k = 0; k < q->k; k++) {
+                size_t xi = (size_t)(((b * q->h + ih) * q->w + iw) * q->c + c);
+                size_t fi = (size_t)(((kh * q->kw + kw) * q->c + c) * q->k + k);
+                size_t yi = (size_t)(((b * oh_n + oh) * ow_n + ow) * q->k + k);
+                double dy = case_value(yi, 5, 7, 3.0), x = case_value(xi, 37, 17, 8.0), f = case_value(fi, 11, 13, 6.0);
+                dx[xi] += dy * f;
+                dxa[xi] += fabs(dy * f);
+                df[fi] += x * dy;
+                dfa[fi] += fabs(x * dy);
+              }
+          }
+}
+
+/* A constant of q's dtype holding case_value(i, mul, mod, div). */
+static vs_output case_const(const grad_case *q, vs_shape shape, size_t mul, size_t mod, double div) {
+  size_t n = 1;
+  for (int i = 0; i < shape.rank; i++) n *= (size_t)shape.dims[i];
+  size_t es = q->dtype == VS_DOUBLE ? sizeof(double) : sizeof(float);
+  unsigned char *v = malloc(n * es);
+  for (size_t i = 0; i < n; i++) {
+    double x = case_value(i, mul, mod, div);
+    if (q->dtype == VS_DOUBLE) ((double *)v)[i] = x;
+    else ((float *)v)[i] = (float)x;
+  }
+  vs_output out = vs_constant(g, v, q->dtype, shape, NULL, st);
+  expect_ok(st);
+  free(v);
+  return out;
+}
+
+/* dx and df of the case through `route` (NULL: the measured choice), as doubles. */
+static void case_grads(const grad_case *q, const char *route, double *dx, double *df) {
+  if (route) setenv("VARSCOPE_CONV_GRAD", route, 1);
+  else unsetenv("VARSCOPE_CONV_GRAD");
+  int64_t oh_n, ow_n, pad;
+  bool same = strcmp(q->padding, "SAME") == 0;
+  out_size(same, q->h, q->kh, q->sh, q->dil, &oh_n, &pad);
+  out_size(same, q->w, q->kw, q->sw, q->dil, &ow_n, &pad);
+  vs_output x = case_const(q, VS_SHAPE(q->n, q->h, q->w, q->c), 37, 17, 8.0);
+  vs_output f = case_const(q, VS_SHAPE(q->kh, q->kw, q->c, q->k), 11, 13, 6.0);
+  vs_output w = case_const(q, VS_SHAPE(q->n, oh_n, ow_n, q->k), 5, 7, 3.0);
   vs_output y = vs_conv2d(g, x, f, &(vs_conv2d_opts){.strides = {1, q->sh, q->sw, 1}, .padding = q->padding,
                                                      .dilations = {1, q->dil, q->dil, 1}}, st);
-  vs_output l = vs_reduce_sum(g, vs_square(g, y, NULL, st), NULL, st);
+  vs_output l = vs_reduce_sum(g, vs_mul(g, y, w, NULL, st), NULL, st);
   vs_output d[2];
   vs_gradients(g, &l, 1, (vs_output[]){x, f}, 2, NULL, d, st);
   expect_ok(st);
   vs_session *s = vs_session_new(g, NULL, st);
   expect_ok(st);
   vs_tensor *a = fetch1(s, d[0]), *b = fetch1(s, d[1]);
+  size_t nx = (size_t)(q->n * q->h * q->w * q->c), nf = (size_t)(q->kh * q->kw * q->c * q->k);
   cr_assert_eq(vs_tensor_num_elements(a), nx);
   cr_assert_eq(vs_tensor_num_elements(b), nf);
-  memcpy(dx, vs_tensor_data(a), nx * sizeof(float));
-  memcpy(df, vs_tensor_data(b), nf * sizeof(float));
+  cr_assert_eq(vs_tensor_dtype(a), q->dtype);
+  for (size_t i = 0; i < nx; i++)
+    dx[i] = q->dtype == VS_DOUBLE ? ((const double *)vs_tensor_data(a))[i] : ((const float *)vs_tensor_data(a))[i];
+  for (size_t i = 0; i < nf; i++)
+    df[i] = q->dtype == VS_DOUBLE ? ((const double *)vs_tensor_data(b))[i] : ((const float *)vs_tensor_data(b))[i];
   vs_tensor_free(a);
   vs_tensor_free(b);
   vs_session_free(s);
-  free(xv);
-  free(fv);
   unsetenv("VARSCOPE_CONV_GRAD");
 }
 
-Test(gradients, conv2d_gemm_and_direct_kernels_agree) {
-  static const grad_case cases[] = {
-      {2, 7, 6, 3, 3, 2, 4, 2, 1, 1, "SAME"},
-      {2, 7, 6, 3, 3, 2, 4, 1, 1, 2, "VALID"},
-      {2, 9, 8, 8, 3, 3, 5, 2, 2, 1, "SAME"},   /* SAME at stride 2: padding below and to the right */
-      {2, 6, 5, 6, 3, 3, 3, 1, 1, 1, "SAME"},   /* C 6: one vector and a tail; padding on all sides */
-      {1, 9, 9, 12, 2, 3, 4, 1, 1, 2, "VALID"}, /* dilation 2 */
-      {2, 8, 7, 8, 1, 1, 16, 2, 2, 1, "SAME"},  /* 1x1 stride 2: pixels no output reads */
-  };
-  for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
-    const grad_case *q = &cases[c];
-    size_t nx = (size_t)(q->n * q->h * q->w * q->c), nf = (size_t)(q->kh * q->kw * q->c * q->k);
-    float *dx[2] = {malloc(nx * sizeof(float)), malloc(nx * sizeof(float))};
-    float *df[2] = {malloc(nf * sizeof(float)), malloc(nf * sizeof(float))};
-    case_grads(q, false, dx[0], df[0]);
-    case_grads(q, true, dx[1], df[1]);
+static void check_case(const grad_case *q, size_t ci) {
+  size_t nx = (size_t)(q->n * q->h * q->w * q->c), nf = (size_t)(q->kh * q->kw * q->c * q->k);
+  double *want_x = malloc(nx * sizeof(double)), *abs_x = malloc(nx * sizeof(double));
+  double *want_f = malloc(nf * sizeof(double)), *abs_f = malloc(nf * sizeof(double));
+  double *dx = malloc(nx * sizeof(double)), *df = malloc(nf * sizeof(double));
+  case_reference(q, want_x, abs_x, want_f, abs_f);
+  double rel = q->dtype == VS_DOUBLE ? 1e-12 : 1e-5;
+  static const char *const routes[] = {"gemm", "direct", "direct-t", NULL};
+  for (size_t r = 0; r < 4; r++) {
+    const char *name = routes[r] ? routes[r] : "measured";
+    case_grads(q, routes[r], dx, df);
     for (size_t i = 0; i < nx; i++)
-      cr_assert(fabsf(dx[0][i] - dx[1][i]) <= 1e-5f * (1 + fabsf(dx[1][i])), "case %zu dx[%zu]: %g vs %g", c, i,
-                dx[0][i], dx[1][i]);
+      cr_assert(fabs(dx[i] - want_x[i]) <= rel * (1 + abs_x[i]), "case %zu %s %s dx[%zu]: %.9g, want %.9g", ci, name,
+                vs_dtype_name(q->dtype), i, dx[i], want_x[i]);
     for (size_t i = 0; i < nf; i++)
-      cr_assert(fabsf(df[0][i] - df[1][i]) <= 1e-5f * (1 + fabsf(df[1][i])), "case %zu df[%zu]: %g vs %g", c, i,
-                df[0][i], df[1][i]);
-    for (int k = 0; k < 2; k++) {
-      free(dx[k]);
-      free(df[k]);
-    }
+      cr_assert(fabs(df[i] - want_f[i]) <= rel * (1 + abs_f[i]), "case %zu %s %s df[%zu]: %.9g, want %.9g", ci, name,
+                vs_dtype_name(q->dtype), i, df[i], want_f[i]);
   }
+  free(want_x);
+  free(abs_x);
+  free(want_f);
+  free(abs_f);
+  free(dx);
+  free(df);
+}
+
+static const grad_case GRAD_CASES[] = {
+    {2, 7, 6, 3, 3, 2, 4, 2, 1, 1, "SAME", VS_FLOAT},
+    {2, 7, 6, 3, 3, 2, 4, 1, 1, 2, "VALID", VS_FLOAT},
+    {2, 9, 8, 8, 3, 3, 5, 2, 2, 1, "SAME", VS_FLOAT},   /* SAME at stride 2: padding below and to the right */
+    {2, 6, 5, 6, 3, 3, 3, 1, 1, 1, "SAME", VS_FLOAT},   /* C 6; padding on all sides */
+    {1, 9, 9, 12, 2, 3, 4, 1, 1, 2, "VALID", VS_FLOAT}, /* dilation 2 */
+    {2, 8, 7, 8, 1, 1, 16, 2, 2, 1, "SAME", VS_FLOAT},  /* 1x1 stride 2: pixels no output reads */
+    {3, 12, 12, 1, 3, 3, 8, 1, 1, 1, "SAME", VS_FLOAT}, /* the model's conv1: C 1 */
+    {3, 12, 12, 8, 3, 3, 8, 2, 2, 1, "SAME", VS_FLOAT}, /* the model's conv2: 8 -> 8, stride 2 */
+    {2, 7, 9, 3, 3, 3, 1, 1, 1, 1, "VALID", VS_FLOAT},  /* K 1 */
+    {2, 9, 7, 1, 3, 2, 3, 2, 2, 1, "VALID", VS_FLOAT},  /* C 1, K 3, stride 2 */
+    {2, 8, 8, 3, 3, 3, 8, 2, 2, 2, "SAME", VS_FLOAT},   /* stride 2 and dilation 2 */
+    {16, 5, 5, 2, 1, 1, 4, 1, 1, 1, "VALID", VS_FLOAT}, /* one tap, 80 lines: many chunks */
+    {2, 6, 6, 24, 3, 3, 48, 1, 1, 1, "SAME", VS_FLOAT}, /* C 24 (three blocks of 8), K 48 (three vectors of 16) */
+    {2, 6, 7, 5, 3, 3, 6, 1, 2, 1, "SAME", VS_FLOAT},   /* K 6: vectors of 2; C 5; strides 1x2 */
+    {2, 7, 6, 3, 3, 2, 4, 2, 1, 1, "SAME", VS_DOUBLE},
+    {3, 12, 12, 8, 3, 3, 8, 2, 2, 1, "SAME", VS_DOUBLE},
+    {2, 9, 7, 1, 3, 2, 3, 2, 2, 1, "VALID", VS_DOUBLE},
+    {1, 9, 9, 12, 2, 3, 4, 1, 1, 2, "VALID", VS_DOUBLE},
+};
+
+Test(gradients, conv2d_routes_match_host_reference) {
+  for (size_t c = 0; c < sizeof GRAD_CASES / sizeof *GRAD_CASES; c++) check_case(&GRAD_CASES[c], c);
+}
+
+/* A VARSCOPE_CONV_GRAD that names no route is refused at run time with
+ * INVALID_ARGUMENT, naming the values it takes. */
+Test(gradients, conv2d_bad_route_is_refused) {
+  const grad_case q = {1, 4, 4, 2, 3, 3, 2, 1, 1, 1, "SAME", VS_FLOAT};
+  vs_output x = case_const(&q, VS_SHAPE(1, 4, 4, 2), 37, 17, 8.0);
+  vs_output f = case_const(&q, VS_SHAPE(3, 3, 2, 2), 11, 13, 6.0);
+  vs_output y = vs_conv2d(g, x, f, &(vs_conv2d_opts){.strides = {1, 1, 1, 1}, .padding = "SAME"}, st);
+  vs_output d[1];
+  vs_gradients(g, &y, 1, &f, 1, NULL, d, st);
+  expect_ok(st);
+  setenv("VARSCOPE_CONV_GRAD", "fast", 1);
+  vs_session *s = vs_session_new(g, NULL, st);
+  expect_ok(st);
+  vs_tensor *t = NULL;
+  vs_session_run(s, NULL, NULL, 0, d, &t, 1, NULL, 0, st);
+  unsetenv("VARSCOPE_CONV_GRAD");
+  cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT);
+  cr_assert_str_eq(vs_status_message(st), "VARSCOPE_CONV_GRAD='fast': want auto, gemm, direct or direct-t");
+  cr_assert_null(t);
+  vs_session_free(s);
 }
