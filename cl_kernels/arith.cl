@@ -16,17 +16,15 @@ __kernel void neg(__global T *out, __global const T *a, const ulong n) {
   if (i < n) out[i] = -a[i];
 }
 
-/* elementwise.cl's periodic indexing (see there): a 2-D range (P, n / P),
- * no division in the common cases. */
-#define PERIODIC_ITEM size_t k = get_global_id(0), i = get_global_id(1) * get_global_size(0) + k
-#define AT(nx) ((nx) == 1 ? 0 : (nx) == n ? i : (nx) == get_global_size(0) ? k : i % (nx))
+#include "periodic.clh"
 
 #define BINARY(name, expr)                                                          \
   __kernel void name(__global T *out, __global const T *a, const ulong na,          \
                      __global const T *b, const ulong nb, const ulong n) {          \
-    PERIODIC_ITEM;                                                                  \
-    T x = a[AT(na)];                                                                \
-    T y = b[AT(nb)];                                                                \
+    const ulong P = period(na, nb, 1, n);                                           \
+    PERIODIC_ITEM(P);                                                               \
+    T x = a[AT(na, P)];                                                             \
+    T y = b[AT(nb, P)];                                                             \
     out[i] = (expr);                                                                \
   }
 BINARY(realdiv, x / y)

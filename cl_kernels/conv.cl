@@ -40,10 +40,10 @@ __kernel void im2col_lines(__global T *cols, __global const T *in, const ulong l
   }
 }
 
-/* bias_act over rows [row0, end) of a [rows, K] matrix, one work-item per
+/* bias_add over rows [row0, end) of a [rows, K] matrix, one work-item per
  * row walking its K channels (no per-element modulo): out = relu?(out +
  * bias), bias only when has_bias (else bias is not read), relu exactly as
- * bias_act (NaN -> 0). For the GEMMs that cannot apply it as they store
+ * bias_add (NaN -> 0). For the GEMMs that cannot apply it as they store
  * (CLBlast's, convgemm's, float64's). Global: end - row0, rounded up. */
 __kernel void bias_act_rows(__global T *out, __global const T *bias, const int K, const ulong row0, const ulong end,
                             const int has_bias, const int relu) {
@@ -56,22 +56,17 @@ __kernel void bias_act_rows(__global T *out, __global const T *bias, const int K
   }
 }
 
-/* out[row, k] = relu?(out[row, k] + bias[k]) in place: BiasAdd, fused
- * with Relu. Global (K, rows) exactly: the channel is the item's first
- * coordinate, so no element divides (a 64-bit i % K an element made this
- * pass 2.5-7x the CPU time of the 2-D form on PoCL: docs/conv-performance.md,
- * session 9). */
-__kernel void bias_act(__global T *out, __global const T *bias, const int relu) {
-  size_t k = get_global_id(0), i = get_global_id(1) * get_global_size(0) + k;
-  T v = out[i] + bias[k];
-  out[i] = relu && !(v > (T)0) ? (T)0 : v; /* integer types too; NaN -> 0 as fmax */
-}
-
-/* out[row, k] = relu?(in[row, k] + bias[k]), out of place; global (K, rows). */
-__kernel void bias_add(__global T *out, __global const T *in, __global const T *bias, const int relu) {
-  size_t k = get_global_id(0), i = get_global_id(1) * get_global_size(0) + k;
+/* out[row, k] = relu?(in[row, k] + bias[k]) for rows [0, rows): BiasAdd,
+ * fused with Relu, in place when out is in. Range (K, rows), padded: the
+ * channel is the item's first coordinate, so no element divides (a 64-bit
+ * i % K an element made this pass 2.5-7x the CPU time of the 2-D form on
+ * PoCL: docs/conv-performance.md, session 9). */
+__kernel void bias_add(__global T *out, __global const T *in, __global const T *bias, const ulong K,
+                       const ulong rows, const int relu) {
+  ulong k = get_global_id(0), row = get_global_id(1), i = row * K + k;
+  if (k >= K || row >= rows) return;
   T v = in[i] + bias[k];
-  out[i] = relu && !(v > (T)0) ? (T)0 : v;
+  out[i] = relu && !(v > (T)0) ? (T)0 : v; /* integer types too; NaN -> 0 as fmax */
 }
 
 __kernel void relu(__global T *out, __global const T *in, const ulong n) {

@@ -64,7 +64,7 @@
 
 /* The epilogue both kernels share: + bias (the fused BiasAdd; a zero
  * vector when there is none) and, when relu, max(., 0) as cl_kernels/
- * conv.cl's bias_act does it (NaN and -0 give +0). */
+ * conv.cl's bias_add does it (NaN and -0 give +0). */
 static inline TV epilogue(TV v, TV b, int relu) {
   v += b;
   return relu ? (v > (TV)0 ? v : (TV)0) : v;

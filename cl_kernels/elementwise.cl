@@ -2,7 +2,7 @@
  * engine keeps on devices. T is the element type, chosen per program with
  * -DT=... so one source serves float, int, long (and double where the device
  * has cl_khr_fp64). Global sizes are padded to the work-group size (PoCL has
- * no non-uniform work-groups), so every kernel takes n and guards (but the 2-D periodic ones, exact). */
+ * no non-uniform work-groups), so every kernel takes n and guards. */
 #ifdef VS_FP64
 #pragma OPENCL EXTENSION cl_khr_fp64 : enable
 #endif
@@ -19,24 +19,17 @@ __kernel void fill_from(__global T *out, __global const T *src, const ulong coun
   if (i < n) out[i] = src[i < count ? i : count - 1];
 }
 
-/* The element an operand of nx elements gives to output element i of n
- * (it repeats with period nx: a single element, all n, or trailing
- * dimensions). The range is 2-D, (P, n / P) exactly, P the operands'
- * shortest period between 1 and n (math.c's vs__launch_periodic), so the
- * common cases divide nothing: a 64-bit i % nx an element made same-shape
- * adds ~14x slower on PoCL (docs/conv-performance.md, session 9). Only a
- * second, different period (Select's three operands) still divides. */
-#define PERIODIC_ITEM size_t k = get_global_id(0), i = get_global_id(1) * get_global_size(0) + k
-#define AT(nx) ((nx) == 1 ? 0 : (nx) == n ? i : (nx) == get_global_size(0) ? k : i % (nx))
+#include "periodic.clh"
 
 /* a op b with broadcasting of an operand that repeats with period na or nb
  * (a single element, or a shape that is the other's trailing dims). */
 #define BINARY(name, expr)                                                          \
   __kernel void name(__global T *out, __global const T *a, const ulong na,          \
                      __global const T *b, const ulong nb, const ulong n) {          \
-    PERIODIC_ITEM;                                                                  \
-    T x = a[AT(na)];                                                                \
-    T y = b[AT(nb)];                                                                \
+    const ulong P = period(na, nb, 1, n);                                           \
+    PERIODIC_ITEM(P);                                                               \
+    T x = a[AT(na, P)];                                                             \
+    T y = b[AT(nb, P)];                                                             \
     out[i] = (expr);                                                                \
   }
 BINARY(add, x + y)
@@ -46,8 +39,9 @@ BINARY(mul, x * y)
 /* out = a repeated with period na (Tile along leading dimensions only, or
  * of a single element: reduce.c). */
 __kernel void repeat(__global T *out, __global const T *a, const ulong na, const ulong n) {
-  PERIODIC_ITEM;
-  out[i] = a[AT(na)];
+  const ulong P = period(na, 1, 1, n);
+  PERIODIC_ITEM(P);
+  out[i] = a[AT(na, P)];
 }
 
 /* In-place updates of a variable's buffer: v op= d (d scalar or full). */

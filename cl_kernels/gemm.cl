@@ -195,7 +195,7 @@ __attribute__((always_inline)) inline void tile_load(TV acc[RM][NV], __global co
  * im2col route; gemm.c adds the defines only for it, so the plain GEMM
  * programs are unchanged): EPI_BIAS adds bias[col] to every element of
  * C's column col, EPI_RELU then maps every value not above 0 (NaN too)
- * to 0, exactly as conv.cl's bias_act pass would after the store. Applied
+ * to 0, exactly as conv.cl's bias_add pass would after the store. Applied
  * to the register tile before its last store. EPI_ARG is the kernels'
  * extra argument, EPI_PTR what they pass on. */
 #if defined(EPI_BIAS) || defined(EPI_RELU)

@@ -18,15 +18,17 @@ static void window(__constant long *g, long oh, long ow, long *h0, long *h1, lon
 }
 
 /* Every kernel runs over the 3-D range (C, W, N x H) of the tensor it
- * writes (W and H its width and height): an item takes its channel and
- * column from the range and splits the line once, where the flat index
- * divided four times in 64 bits (the window scan is a few loads; those
- * divisions were most of the work). ITEM declares c, w, h, b and i, the
- * flat index, for the writes' height H. */
-#define ITEM(H)                                                                                       \
+ * writes (W and H its width and height; padded to whole work-groups): an
+ * item takes its channel and column from the range and splits the line
+ * once, where the flat index divided four times in 64 bits (the window
+ * scan is a few loads; those divisions were most of the work). ITEM
+ * declares c, w, h, b and i, the flat index, for the written tensor's
+ * height H and width W, and returns past its extents. */
+#define ITEM(H, W)                                                                                    \
   long c = (long)get_global_id(0), w = (long)get_global_id(1), line_ = (long)get_global_id(2);        \
+  if (c >= g[3] || w >= (W) || line_ >= g[0] * (H)) return;                                          \
   long h = line_ % (H), b = line_ / (H);                                                              \
-  long i = (line_ * (long)get_global_size(1) + w) * (long)get_global_size(0) + c
+  long i = (line_ * (W) + w) * g[3] + c
 
 /* The flat index of the first maximum of output (b, oh, ow, c)'s window
  * (row-major scan, as TF's CPU kernel); -1 for an empty window. */
@@ -44,13 +46,13 @@ static long argmax(__global const T *x, __constant long *g, long b, long oh, lon
 }
 
 __kernel void max_pool(__global T *out, __global const T *x, __constant long *g) {
-  ITEM(g[4]);
+  ITEM(g[4], g[5]);
   long at = argmax(x, g, b, h, w, c);
   out[i] = at >= 0 ? x[at] : (T)0;
 }
 
 __kernel void avg_pool(__global T *out, __global const T *x, __constant long *g) {
-  ITEM(g[4]);
+  ITEM(g[4], g[5]);
   long C = g[3], h0, h1, w0, w1;
   window(g, h, w, &h0, &h1, &w0, &w1);
   T acc = 0;
@@ -74,14 +76,14 @@ static void outputs_of(__constant long *g, long ih, long iw, long *oh0, long *oh
  * window is scanned once rather than once per input element it holds
  * (nine times for a 3x3 window). */
 __kernel void max_pool_argmax(__global long *top, __global const T *x, __constant long *g) {
-  ITEM(g[4]);
+  ITEM(g[4], g[5]);
   top[i] = argmax(x, g, b, h, w, c);
 }
 
 /* MaxPoolGrad: each input element receives the gradients of the outputs
  * whose (first) maximum it is (top: max_pool_argmax's). */
 __kernel void max_pool_grad(__global T *dx, __global const long *top, __global const T *dy, __constant long *g) {
-  ITEM(g[1]);
+  ITEM(g[1], g[2]);
   long oh0, oh1, ow0, ow1;
   outputs_of(g, h, w, &oh0, &oh1, &ow0, &ow1);
   T acc = 0;
@@ -96,7 +98,7 @@ __kernel void max_pool_grad(__global T *dx, __global const long *top, __global c
 /* AvgPoolGrad: each input element receives dy / (window size) of every
  * output whose clipped window holds it. */
 __kernel void avg_pool_grad(__global T *dx, __global const T *dy, __constant long *g) {
-  ITEM(g[1]);
+  ITEM(g[1], g[2]);
   long oh0, oh1, ow0, ow1;
   outputs_of(g, h, w, &oh0, &oh1, &ow0, &ow1);
   T acc = 0;

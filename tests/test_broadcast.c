@@ -267,3 +267,66 @@ Test(broadcast, tile_periodic_and_general_against_the_host) {
     vs_tensor_free(t[k]);
   }
 }
+
+/* Extents that no work-group size divides (a prime count, a prime period
+ * and row count): the ranges are padded to whole work-groups, and every
+ * element is right against the host. */
+Test(broadcast, prime_extents_are_padded_and_guarded) {
+  enum { NP = 10007, R = 13, K = 7 };
+  static float a[NP], b[NP], m[R * K], bias[K];
+  for (size_t i = 0; i < NP; i++) a[i] = (float)value_at(i, 1), b[i] = (float)value_at(i, 2);
+  for (size_t i = 0; i < R * K; i++) m[i] = (float)value_at(i, 3);
+  for (size_t i = 0; i < K; i++) bias[i] = (float)value_at(i, 4);
+  vs_output va = vs_constant(g, a, VS_FLOAT, VS_SHAPE(NP), "a", st), vb = vs_constant(g, b, VS_FLOAT, VS_SHAPE(NP), "b", st);
+  vs_output vm = vs_constant(g, m, VS_FLOAT, VS_SHAPE(R, K), "m", st);
+  vs_output vbias = vs_constant(g, bias, VS_FLOAT, VS_SHAPE(K), "bias", st);
+  vs_output two = vs_constant(g, (float[]){2}, VS_FLOAT, VS_SHAPE(), "two", st);
+  vs_output out[5] = {
+      vs_add(g, va, vb, NULL, st),                                     /* period n */
+      vs_mul(g, va, two, NULL, st),                                    /* period 1 */
+      vs_sub(g, vm, vbias, NULL, st),                                  /* period 7 over 13 rows */
+      vs_relu(g, vs_bias_add(g, vs_neg(g, vs_neg(g, vm, NULL, st), NULL, st), vbias, NULL, st), NULL,
+              st), /* BiasAdd (K, rows) in place over Neg's buffer: an item past K would add twice */
+      vs__tile(g, vs_constant(g, (float[]){5}, VS_FLOAT, VS_SHAPE(1), "five", st), (const int32_t[]){NP},
+               (vs_output){0}, "Tile", st), /* a single element repeated */
+  };
+  OK();
+  vs_tensor *t[5] = {0};
+  vs_session *s = vs_session_new(g, NULL, st);
+  vs_session_run(s, NULL, NULL, 0, out, t, 5, NULL, 0, st);
+  vs_session_free(s);
+  OK();
+  for (size_t i = 0; i < NP; i++) {
+    cr_assert(element(t[0], i) == a[i] + b[i], "add element %zu", i);
+    cr_assert(element(t[1], i) == a[i] * 2, "mul element %zu", i);
+    cr_assert(element(t[4], i) == 5, "tile element %zu", i);
+  }
+  for (size_t i = 0; i < R * K; i++) {
+    cr_assert(element(t[2], i) == m[i] - bias[i % K], "sub element %zu", i);
+    float v = m[i] + bias[i % K];
+    cr_assert(element(t[3], i) == (v > 0 ? v : 0), "bias_add element %zu", i);
+  }
+  for (int k = 0; k < 5; k++) vs_tensor_free(t[k]);
+}
+
+/* A VALID window larger than the input pools nothing. The constructor
+ * refuses it for a known shape, as TF does; fed at run time (where TF
+ * 2.21's session dies of SIGFPE) the pooling is empty: the 3-D launch over
+ * an empty extent runs nothing. */
+Test(broadcast, pooling_a_fed_input_smaller_than_the_window_is_empty) {
+  vs_output x = vs_placeholder(g, VS_FLOAT, VS_SHAPE(1, -1, -1, 1), "x", st);
+  vs_pool_opts po = {.ksize = {1, 3, 3, 1}, .strides = {1, 1, 1, 1}, .padding = "VALID"};
+  vs_output fetch[2] = {vs_max_pool(g, x, &po, st), vs_avg_pool(g, x, &po, st)};
+  OK();
+  vs_tensor *in = vs_tensor_new(VS_FLOAT, VS_SHAPE(1, 2, 2, 1), (float[]){1, 2, 3, 4}, st), *t[2] = {0};
+  vs_session *s = vs_session_new(g, NULL, st);
+  vs_session_run(s, &x, &in, 1, fetch, t, 2, NULL, 0, st);
+  vs_session_free(s);
+  vs_tensor_free(in);
+  OK();
+  for (int k = 0; k < 2; k++) {
+    vs_shape want = VS_SHAPE(1, 0, 0, 1), got = vs_tensor_shape(t[k]);
+    cr_assert(vs_shape_is_compatible(got, want) && got.known && got.dims[1] == 0, "%s", k ? "avg" : "max");
+    vs_tensor_free(t[k]);
+  }
+}

@@ -99,6 +99,7 @@ static bool k_identity(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
     vs_value *out = vs__val(r, op);
     *out = *a;
     out->owned = false;
+    out->relu_applied = false; /* a fused Relu belongs to its BiasAdd's one consumer, never to us */
     return true;
   }
   vs_shape shape = a->ref ? r->s->vars[a->ref->index].shape : a->shape;

@@ -35,10 +35,10 @@ void vs__random_seeds(vs_run *r, const vs_op *op, cl_ulong *seed, cl_ulong *seed
  * the case the (out, a, na, b, nb, n) kernels implement (math.c). */
 bool vs__periodic(const vs_shape *x, const vs_shape *out);
 /* Launches kernel `name` of cl_kernels/<source>.cl, whose operands repeat
- * with periods counts[0..ncounts) (each 1, n or dividing n: vs__periodic),
- * over the 2-D range (P, n / P), P the shortest period between 1 and n
- * (else n), the form elementwise.cl's PERIODIC_ITEM and AT index by
- * (math.c). */
+ * with periods counts[0..ncounts) (each at least 1 and dividing n, as
+ * vs__periodic guarantees), over the 2-D range (P, n / P), P the shortest
+ * period between 1 and n (else n), the form elementwise.cl's
+ * PERIODIC_ITEM and AT index by (math.c). Nothing runs when n is 0. */
 bool vs__launch_periodic(vs_run *r, vs_cl_device *d, const char *source, vs_dtype t, const char *name,
                          const cl_ulong *counts, int ncounts, cl_ulong n, const karg *args, int nargs, vs_status *st);
 /* A broadcasting binary op (math.c): kernel `name` of cl_kernels/<source>.cl

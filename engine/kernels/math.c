@@ -45,9 +45,10 @@ bool vs__periodic(const vs_shape *x, const vs_shape *out) {
 
 bool vs__launch_periodic(vs_run *r, vs_cl_device *d, const char *source, vs_dtype t, const char *name,
                          const cl_ulong *counts, int ncounts, cl_ulong n, const karg *args, int nargs, vs_status *st) {
-  cl_ulong p = n;
+  if (!n) return true;
+  cl_ulong p = n; /* the kernels' period(): the same rule */
   for (int i = 0; i < ncounts; i++)
-    if (counts[i] > 1 && counts[i] < p && n % counts[i] == 0) p = counts[i];
+    if (counts[i] > 1 && counts[i] < p) p = counts[i];
   size_t range[2] = {(size_t)p, (size_t)(n / p)};
   return vs__launch_nd(r, d, source, t, name, 2, range, args, nargs, st);
 }

@@ -34,16 +34,18 @@ bool vs__bias_epilogue(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
     *out = *x; /* take the buffer over */
     x->owned = false;
     out->ready = false;
-    karg args[] = {KARG(out->buf), KARG(bb), KARG(relu)};
-    ok = vs__launch_nd(r, d, "conv", op->dtype, "bias_act", 2, range, args, 3, st);
+    cl_ulong K = range[0], rows = range[1];
+    karg args[] = {KARG(out->buf), KARG(out->buf), KARG(bb), KARG(K), KARG(rows), KARG(relu)};
+    ok = vs__launch_nd(r, d, "conv", op->dtype, "bias_add", 2, range, args, 6, st);
     out->relu_applied = relu;
   } else {
     cl_mem tx, bx = vs__on_device(r, x, dev, &tx, st);
     ok = bx && vs__new_output(r, op, dev, op->dtype, xs, st);
     if (ok) {
       vs_value *out = vs__val(r, op);
-      karg args[] = {KARG(out->buf), KARG(bx), KARG(bb), KARG(relu)};
-      ok = vs__launch_nd(r, d, "conv", op->dtype, "bias_add", 2, range, args, 4, st);
+      cl_ulong K = range[0], rows = range[1];
+      karg args[] = {KARG(out->buf), KARG(bx), KARG(bb), KARG(K), KARG(rows), KARG(relu)};
+      ok = vs__launch_nd(r, d, "conv", op->dtype, "bias_add", 2, range, args, 6, st);
       out->relu_applied = relu;
     }
     if (tx) vs__buffer_release(tx);

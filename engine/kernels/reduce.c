@@ -212,10 +212,10 @@ static bool k_tile(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   if (!vs__new_output(r, op, dev, op->dtype, out, st)) return false;
   vs_value *o = vs__val(r, op);
   if (!o->n) return true;
-  /* The output is the input repeated whole (out[i] = x[i % nx]) when only
-   * the first tiled dimension and those before it may be longer than 1 in
-   * the input and no later one is tiled: a single element (a full
-   * reduction's gradient), or copies stacked along the leading dimensions.
+  /* The output is the input repeated whole (out[i] = x[i % nx]) when
+   * every input dimension before the first tiled one is 1 and no later one
+   * is tiled: a single element (a full reduction's gradient), or copies
+   * stacked along the leading dimensions.
    * elementwise.cl's periodic `repeat` divides nothing; the general form
    * divides each coordinate. */
   int first = 0;

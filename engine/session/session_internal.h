@@ -155,11 +155,14 @@ bool vs__launch_uncached(vs_cl_device *d, const char *source, vs_dtype t, const 
                          const karg *args, int nargs, vs_status *st);
 bool vs__launch(vs_run *r, vs_cl_device *d, const char *source, vs_dtype t, const char *name, size_t n, const karg *args,
                 int nargs, vs_status *st);
-/* The same over the dims-dimensional range global exactly (no padding;
- * work-groups of the implementation's choice): for kernels that take an
- * element's coordinates from the range rather than dividing its index. */
+/* The same over a dims-dimensional (1 to 3) range of the given extents,
+ * each padded to a multiple of its work-group share: for kernels that take
+ * an element's coordinates from the range rather than dividing its index;
+ * they return for coordinates past their extents, which they know from
+ * their arguments (not from get_global_size). Nothing runs when an extent
+ * is 0. */
 bool vs__launch_nd(vs_run *r, vs_cl_device *d, const char *source, vs_dtype t, const char *name, cl_uint dims,
-                   const size_t *global, const karg *args, int nargs, vs_status *st);
+                   const size_t *extent, const karg *args, int nargs, vs_status *st);
 /* LOCAL_SIZE, or less where the device or kernel allows less. */
 size_t vs__local_size(const vs_cl_device *d, cl_kernel k);
 /* The value of op's input i. */
