@@ -304,10 +304,10 @@ static vs_shape shape_backprop_input(const vs_op *op) { return const_shape(op->i
 static vs_shape shape_backprop_filter(const vs_op *op) { return const_shape(op->inputs[1]); }
 
 const vs_op_def vs__nn_grad_defs[] = {
-    {.type = "Conv2DBackpropInput", .doc = "Conv2D's gradient with respect to its input (direct, on the device)",
+    {.type = "Conv2DBackpropInput", .doc = "Conv2D's gradient with respect to its input (direct or col2im route, measured)",
      .shape = shape_backprop_input, .kernel = k_backprop_input, .flags = VS_OPF_ATTRS,
      .attr_size = sizeof(((vs_op_attrs *)0)->conv)},
-    {.type = "Conv2DBackpropFilter", .doc = "Conv2D's gradient with respect to its filter (direct, on the device)",
+    {.type = "Conv2DBackpropFilter", .doc = "Conv2D's gradient with respect to its filter (direct or im2col route, measured)",
      .shape = shape_backprop_filter, .kernel = k_backprop_filter, .flags = VS_OPF_ATTRS,
      .attr_size = sizeof(((vs_op_attrs *)0)->conv)},
 };
