@@ -239,9 +239,10 @@ static bool conv_grad_run(vs_run *r, vs_op *op, size_t dev, bool filter, vs_shap
     return err == CL_SUCCESS;
   }
   /* Both routes take each extent, and the direct kernels their rows of
-   * the input and the output, as a 32-bit int (flat indices are 64-bit). */
-  const int64_t extents[] = {g->N, g->H, g->W, g->C, g->KH, g->KW, g->K, g->OH, g->OW,
-                             g->SH, g->SW, g->DH, g->DW, g->PT, g->PL, g->N * g->H, g->N * g->OH};
+   * the input and the output and the filter gradient's items (one a filter
+   * element at most), as a 32-bit int (flat indices are 64-bit). */
+  const int64_t extents[] = {g->N, g->H, g->W, g->C, g->KH, g->KW, g->K, g->OH, g->OW, g->SH, g->SW, g->DH, g->DW,
+                             g->PT, g->PL, g->N * g->H, g->N * g->OH, g->KH * g->KW * g->C * g->K};
   for (size_t i = 0; i < sizeof extents / sizeof *extents; i++)
     if (extents[i] > INT32_MAX) {
       vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_OP_ERROR, "%s: a Conv2D extent of %lld does not fit the kernels' 32-bit sizes",
