@@ -34,6 +34,18 @@ char *vs__choice_table_get(vs_cl_device *d, const char *skey, bool from_disk, bo
   return t;
 }
 
+bool vs__choice_table_scan(char *t, const char *key, vs_choice_accept_fn accept, void *arg) {
+  bool found = false;
+  size_t klen = strlen(key);
+  for (char *line = t; line && *line;) {
+    char *nl = strchr(line, '\n');
+    if (nl) *nl = '\0';
+    if (strncmp(line, key, klen) == 0 && line[klen] == '\t' && accept(line + klen + 1, arg)) found = true;
+    line = nl ? nl + 1 : NULL;
+  }
+  return found;
+}
+
 bool vs__choice_drop_key(const char *line, const void *key) {
   size_t klen = strlen(key);
   return strncmp(line, key, klen) == 0 && line[klen] == '\t';

@@ -30,6 +30,16 @@ char *vs__choice_table_key(const vs_cl_device *d, const char *what);
  * per process. NULL when out of memory. */
 char *vs__choice_table_get(vs_cl_device *d, const char *skey, bool from_disk, bool memo_miss);
 
+/* Takes the value of a line of the key being scanned (the text after its
+ * tab, to the line's end); true when it is one the caller can use. */
+typedef bool (*vs_choice_accept_fn)(const char *value, void *arg);
+
+/* Calls accept(value, arg) for each line of table t that is "<key> TAB
+ * <value>", in order (t's newlines become NULs, so values stay valid as
+ * long as t); true when any call returned true. A caller that stores what
+ * it accepts keeps the last line, which wins. */
+bool vs__choice_table_scan(char *t, const char *key, vs_choice_accept_fn accept, void *arg);
+
 /* A line selector for vs__choice_table_update: line (NUL-terminated,
  * without its newline) is dropped when it returns true. */
 typedef bool (*vs_choice_drop_fn)(const char *line, const void *arg);

@@ -66,9 +66,9 @@ bool vs__conv_geometry(const vs_op *op, vs_shape xs, vs_shape fs, vs_conv_geom *
   return g->OH >= 0 && g->OW >= 0;
 }
 
-int vs__conv_direct_vec(const vs_conv_geom *g) {
-  return g->K % 16 == 0 ? 16 : g->K % 8 == 0 ? 8 : g->K % 4 == 0 ? 4 : g->K % 2 == 0 ? 2 : 1;
-}
+int vs__vec_width(int64_t n) { return n % 16 == 0 ? 16 : n % 8 == 0 ? 8 : n % 4 == 0 ? 4 : n % 2 == 0 ? 2 : 1; }
+
+int vs__conv_direct_vec(const vs_conv_geom *g) { return vs__vec_width(g->K); }
 
 bool vs__conv_direct_in_range(vs_conv_algo a) {
   return a.rm >= 1 && a.rm <= VS_CONV_MAX_RM && a.nv >= 1 && a.nv <= VS_CONV_MAX_NV && a.uc >= 1 &&

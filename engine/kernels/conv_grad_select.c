@@ -22,23 +22,29 @@
 #define STORE_WHAT "conv-grad-choices 1"
 #define TURNS 3
 
+typedef struct route_names {
+  const char *const *names;
+  int n, found;
+} route_names;
+
+/* A line naming one of the routes: its index (the last line wins). */
+static bool accept_route(const char *value, void *arg) {
+  route_names *r = arg;
+  size_t vlen = strcspn(value, "\t");
+  for (int i = 0; i < r->n; i++)
+    if (strlen(r->names[i]) == vlen && strncmp(value, r->names[i], vlen) == 0) {
+      r->found = i;
+      return true;
+    }
+  return false;
+}
+
 static int lookup(vs_cl_device *d, const char *skey, const char *key, const char *const *names, int n) {
   char *t = vs__choice_table_get(d, skey, false, true);
-  int found = -1;
-  size_t klen = strlen(key);
-  for (char *line = t; line && *line;) {
-    char *nl = strchr(line, '\n');
-    if (nl) *nl = '\0';
-    if (strncmp(line, key, klen) == 0 && line[klen] == '\t') {
-      const char *v = line + klen + 1;
-      size_t vlen = strcspn(v, "\t");
-      for (int i = 0; i < n; i++)
-        if (strlen(names[i]) == vlen && strncmp(v, names[i], vlen) == 0) found = i; /* the last line wins */
-    }
-    line = nl ? nl + 1 : NULL;
-  }
+  route_names r = {.names = names, .n = n, .found = -1};
+  if (t) vs__choice_table_scan(t, key, accept_route, &r);
   free(t);
-  return found;
+  return r.found;
 }
 
 /* One run of route i, finished; its cost, or < 0 when it failed (st set). */

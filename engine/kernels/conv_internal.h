@@ -66,6 +66,8 @@ typedef struct vs_conv_epi {
  * they do not fit together. */
 bool vs__conv_geometry(const vs_op *op, vs_shape xs, vs_shape fs, vs_conv_geom *g);
 
+/* The widest vector of 16, 8, 4, 2 or 1 lanes dividing n (conv2d.c). */
+int vs__vec_width(int64_t n);
 /* The direct kernel's vector width for g, and whether a's parameters fit
  * g (in range, VEC * nv dividing K). A set that does not fit runs with
  * the default register tile. */

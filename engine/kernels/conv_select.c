@@ -149,20 +149,11 @@ static bool parse_algo(const char *s, vs_conv_algo *a) {
   return true;
 }
 
+static bool accept_algo(const char *value, void *a) { return parse_algo(value, a); } /* the last line wins */
+
 bool vs__conv_table_lookup(vs_cl_device *d, const char *key, vs_conv_algo *a) {
   char *skey = vs__conv_store_key(d), *t = skey ? vs__choice_table_get(d, skey, false, false) : NULL;
-  bool found = false;
-  size_t klen = strlen(key);
-  for (char *line = t; line && *line;) {
-    char *nl = strchr(line, '\n');
-    if (nl) *nl = '\0';
-    vs_conv_algo x;
-    if (strncmp(line, key, klen) == 0 && line[klen] == '\t' && parse_algo(line + klen + 1, &x)) {
-      *a = x; /* the last line for a key wins */
-      found = true;
-    }
-    line = nl ? nl + 1 : NULL;
-  }
+  bool found = t && vs__choice_table_scan(t, key, accept_algo, a);
   free(t);
   free(skey);
   return found;

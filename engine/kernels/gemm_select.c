@@ -71,17 +71,16 @@ char *vs__gemm_family_key(bool ta, bool tb, size_t m, size_t n, size_t k) {
   return vs__asprintf("%c%c|m%d|n%d|k%d", ta ? 't' : 'n', tb ? 't' : 'n', bucket(m), bucket(n), bucket(k));
 }
 
+static bool take_value(const char *value, void *found) {
+  *(const char **)found = value;
+  return true;
+}
+
 /* The text after "<key> TAB" of the last line for key; NULL when none.
  * Points into t. */
 static const char *table_find(char *t, const char *key) {
   const char *found = NULL;
-  size_t klen = strlen(key);
-  for (char *line = t; line && *line;) {
-    char *nl = strchr(line, '\n');
-    if (nl) *nl = '\0';
-    if (strncmp(line, key, klen) == 0 && line[klen] == '\t') found = line + klen + 1;
-    line = nl ? nl + 1 : NULL;
-  }
+  vs__choice_table_scan(t, key, take_value, &found);
   return found;
 }
 

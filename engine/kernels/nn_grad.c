@@ -88,16 +88,13 @@ static bool direct_kernel(grad_job *j, const char *name, int64_t cb, int64_t kv,
   return (*k = vs__kernel(j->d, "conv_grad", opts, name, st)) != NULL;
 }
 
-/* The widest vector of 16..1 lanes dividing n. */
-static int64_t vec_width(int64_t n) { return n % 16 == 0 ? 16 : n % 8 == 0 ? 8 : n % 4 == 0 ? 4 : n % 2 == 0 ? 2 : 1; }
-
 /* conv2d_bp_input in the lanes form, or the transposed one (over the
  * filter made HWOI by hwio_to_hwoi first). */
 static bool run_direct_input(grad_job *j, bool transposed, const cl_int *geo, vs_status *st) {
   const vs_conv_geom *g = &j->g;
   /* Up to 8 channels' vector sums per item (8 registers of VEC lanes), or
    * up to 4 vectors of VECC input channels. */
-  int64_t cb = divisor_upto(g->C, 8), vecc = vec_width(g->C), nc = divisor_upto(g->C / vecc, 4);
+  int64_t cb = divisor_upto(g->C, 8), vecc = vs__vec_width(g->C), nc = divisor_upto(g->C / vecc, 4);
   cl_int pw = BPI_PW;
   char extra[48] = "";
   if (transposed) snprintf(extra, sizeof extra, " -DVECC=%lld -DNC=%lld", (long long)vecc, (long long)nc);
