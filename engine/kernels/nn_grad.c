@@ -180,12 +180,11 @@ static bool run_gemm(grad_job *j, vs_status *st) {
     cl_long geo[15] = {g->N, g->H, g->W, g->C, g->OH, g->OW, g->K, g->KH, g->KW, g->SH, g->SW, g->DH, g->DW,
                        g->PT, g->PL};
     cl_ulong pixels = (cl_ulong)(g->N * g->H * g->W);
-    ok = (bd = vs__describe(j->dev, geo, 15, st)) != NULL &&
+    ok = (bd = vs__step_describe(j->r, j->dev, geo, 15, st)) != NULL && /* kept by the step: no write a run */
          vs__matmul(j->d, g->dtype, false, true, M, KC, K, j->b, 0, K, j->a, 0, K, cols, 0, KC, st);
     karg args[] = {KARG(j->out), KARG(cols), KARG(bd), KARG(pixels)};
     ok = ok && vs__launch(j->r, j->d, "conv_grad", g->dtype, "col2im_pixels", (size_t)pixels, args, 4, st);
   }
-  if (bd) vs__buffer_release(bd);
   if (cols) vs__buffer_release(cols);
   return ok;
 }
