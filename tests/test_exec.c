@@ -1053,6 +1053,16 @@ static void expect_values(const vs_tensor *t, const float *want, size_t n) {
                  ((const float *)vs_tensor_data(t))[i], want[i]);
 }
 
+/* Runs s fetching `fetch` (and running `target` when not NULL) and checks
+ * the n values fetched. */
+static void expect_run(vs_session *s, vs_output fetch, vs_op *target, const float *want, size_t n, vs_status *st) {
+  vs_tensor *t = NULL;
+  vs_session_run(s, NULL, NULL, 0, &fetch, &t, 1, target ? &target : NULL, target ? 1 : 0, st);
+  expect_ok(st);
+  expect_values(t, want, n);
+  vs_tensor_free(t);
+}
+
 /* Under VARSCOPE_MEMORY_LIMIT=4096 a variable of 4000 bytes fits and a
  * copy of it does not: its read runs only if it borrows. The same read
  * in a plan that also writes the variable is a copy: RESOURCE_EXHAUSTED. */
@@ -1065,12 +1075,7 @@ static void read_within_the_limit(bool resource) {
   float vals[1000];
   for (int i = 0; i < 1000; i++) vals[i] = (float)i - 500.5f;
   vs_session *s = device_session(g, v, vals, st);
-  vs_tensor *t = NULL;
-  vs_session_run(s, NULL, NULL, 0, &read, &t, 1, NULL, 0, st);
-  expect_ok(st);
-  expect_values(t, vals, 1000);
-  vs_tensor_free(t);
-  t = NULL;
+  expect_run(s, read, NULL, vals, 1000, st);
   /* A write of v after the read in one plan (a scalar assigned without
    * validate_shape: no 4000-byte operand): the read is copied, which the
    * limit refuses. A resource variable's assign always checks the shape,
@@ -1083,6 +1088,7 @@ static void read_within_the_limit(bool resource) {
     expect_ok(st);
     vs_control_dependencies_pop(g, st);
     expect_ok(st);
+    vs_tensor *t = NULL;
     vs_session_run(s, NULL, NULL, 0, &read, &t, 1, &set.op, 1, st);
     cr_assert_eq(vs_status_code(st), VS_RESOURCE_EXHAUSTED, "%s", vs_status_message(st));
     cr_assert_null(t);
@@ -1120,16 +1126,8 @@ static void read_then_write_in_one_run(bool resource) {
   for (int i = 0; i < 1000; i++) ones[i] = 1, twos[i] = 2;
   vs_output add = add_ones_after(g, v, &read.op, 1, st);
   vs_session *s = device_session(g, v, ones, st);
-  vs_tensor *t = NULL;
-  vs_session_run(s, NULL, NULL, 0, &read, &t, 1, &add.op, 1, st);
-  expect_ok(st);
-  expect_values(t, ones, 1000);
-  vs_tensor_free(t);
-  t = NULL;
-  vs_session_run(s, NULL, NULL, 0, &read, &t, 1, NULL, 0, st); /* borrowed now */
-  expect_ok(st);
-  expect_values(t, twos, 1000);
-  vs_tensor_free(t);
+  expect_run(s, read, add.op, ones, 1000, st);
+  expect_run(s, read, NULL, twos, 1000, st); /* borrowed now */
   vs_session_free(s);
   vs_graph_free(g);
   vs_status_free(st);
@@ -1153,17 +1151,8 @@ Test(plan, a_read_used_before_the_update_of_its_variable_borrows) {
   vs_output y = vs_mul(g, vs_var_value(v), vs_constant_float(g, 2, "two", st), NULL, st);
   vs_output add = add_ones_after(g, v, &y.op, 1, st);
   vs_session *s = device_session(g, v, vals, st);
-  vs_tensor *t = NULL;
-  vs_session_run(s, NULL, NULL, 0, &y, &t, 1, &add.op, 1, st);
-  expect_ok(st);
-  expect_values(t, doubled, 1000);
-  vs_tensor_free(t);
-  t = NULL;
-  vs_output read = vs_var_value(v);
-  vs_session_run(s, NULL, NULL, 0, &read, &t, 1, NULL, 0, st);
-  expect_ok(st);
-  expect_values(t, after, 1000);
-  vs_tensor_free(t);
+  expect_run(s, y, add.op, doubled, 1000, st);
+  expect_run(s, vs_var_value(v), NULL, after, 1000, st);
   vs_session_free(s);
   vs_graph_free(g);
   vs_status_free(st);
@@ -1190,11 +1179,7 @@ static void user_after_the_update(int through) {
   vs_control_dependencies_pop(g, st);
   expect_ok(st);
   vs_session *s = device_session(g, v, vals, st);
-  vs_tensor *t = NULL;
-  vs_session_run(s, NULL, NULL, 0, &z, &t, 1, NULL, 0, st);
-  expect_ok(st);
-  expect_values(t, vals, 1000);
-  vs_tensor_free(t);
+  expect_run(s, z, NULL, vals, 1000, st);
   vs_session_free(s);
   vs_graph_free(g);
   vs_status_free(st);
@@ -1249,18 +1234,8 @@ Test(plan, a_borrowed_read_is_never_written_in_place) {
   float vals[1000], relu[1000];
   for (int i = 0; i < 1000; i++) vals[i] = (float)(i % 7) - 3, relu[i] = vals[i] > 0 ? vals[i] : 0;
   vs_session *s = device_session(g, v, vals, st);
-  for (int k = 0; k < 2; k++) {
-    vs_tensor *t = NULL;
-    vs_session_run(s, NULL, NULL, 0, &y, &t, 1, NULL, 0, st);
-    expect_ok(st);
-    expect_values(t, relu, 1000);
-    vs_tensor_free(t);
-  }
-  vs_tensor *t = NULL;
-  vs_session_run(s, NULL, NULL, 0, &read, &t, 1, NULL, 0, st);
-  expect_ok(st);
-  expect_values(t, vals, 1000);
-  vs_tensor_free(t);
+  for (int k = 0; k < 2; k++) expect_run(s, y, NULL, relu, 1000, st);
+  expect_run(s, read, NULL, vals, 1000, st);
   vs_session_free(s);
   vs_graph_free(g);
   vs_status_free(st);
