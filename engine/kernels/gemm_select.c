@@ -23,7 +23,8 @@
  *   "varscope gemm-tuned-v2 ...":  <family> TAB <kind> <rm> <nv> <vec> <uk> <ly> <kc> TAB <GFLOP/s> GFLOP/s
  * The store checksums each payload; a line that does not parse, or whose
  * parameters are out of range, is skipped (the family is measured again).
- * Within a process the tables live in the device's memo. Two processes
+ * Within a process the tables live in the device's memo, and the choice
+ * a plan step got from them in the step's (choice_memo.h). Two processes
  * updating a table at once may lose one's line: it is measured again.
  * (kind: vs_gemm_kind's number; kc: the k-blocked kind's chunk, 0 for its
  * default and the other kinds. Older tables are no longer read: choice v1
