@@ -135,8 +135,9 @@ extern const vs_conv_algo VS_CONV_DEFAULT_DIRECT;
 /* The algorithm for this device and geometry: VARSCOPE_CONV when set
  * (direct, direct:RM,NV,UC,LY,RW[,RH], im2col, convgemm, igemm,
  * igemm:MWG,NWG,KWG,MDIMC,NDIMC,VW[,DB]), else the one kept for
- * the geometry (this process's memo, then the keyed store), else measured
- * now on the real buffers (out is overwritten) and kept. */
+ * the geometry (the running step's memo, choice_memo.h; this process's
+ * memo, then the keyed store), else measured now on the real buffers (out
+ * is overwritten) and kept. */
 bool vs__conv_select(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_mem x, cl_mem f, cl_mem out,
                      vs_conv_algo *algo, vs_status *st);
 
@@ -150,6 +151,10 @@ void vs__conv_algo_name(vs_conv_algo a, char *buf, size_t cap);
 char *vs__conv_store_key(const vs_cl_device *d);
 char *vs__conv_geom_key(const vs_conv_geom *g);
 char *vs__conv_family_key(const vs_conv_geom *g);
+/* The geometry's numbers, dtype first (VS_CONV_GEOM_WORDS of them), into
+ * w: what a step's memo of a choice compares (choice_memo.h). */
+#define VS_CONV_GEOM_WORDS 18
+void vs__conv_geom_words(const vs_conv_geom *g, int64_t *w);
 /* The algorithm kept under key; false when none. */
 bool vs__conv_table_lookup(vs_cl_device *d, const char *key, vs_conv_algo *a);
 /* Keeps a under key (replacing), with its time for the listing. */

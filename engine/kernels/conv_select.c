@@ -18,7 +18,8 @@
  * The store checksums the payload; a line that does not parse is skipped
  * (re-measured). The v1 text file (conv-choices-v1.txt) of earlier
  * versions is never read: its lines had other fields. Within a process the
- * table is kept in the device's memo. Two processes updating the table at
+ * table is kept in the device's memo, and the choice a plan step got from
+ * it in the step's (choice_memo.h). Two processes updating the table at
  * once may lose one's line (each replaces the entry atomically); that
  * geometry is simply measured again later.
  * On devices with local memory of their own (GPUs) the implicit GEMM
@@ -33,6 +34,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "kernels/choice_memo.h"
 #include "kernels/choice_table.h"
 #include "kernels/conv_internal.h"
 #include "kernels/conv_tuning.h"
@@ -125,6 +127,12 @@ char *vs__conv_geom_key(const vs_conv_geom *g) {
                 : NULL;
   free(fam);
   return k;
+}
+
+void vs__conv_geom_words(const vs_conv_geom *g, int64_t *w) {
+  const int64_t v[VS_CONV_GEOM_WORDS] = {g->dtype, g->N,  g->H,  g->W,  g->C,  g->KH, g->KW, g->K,  g->SH,
+                                         g->SW,    g->DH, g->DW, g->OH, g->OW, g->PT, g->PB, g->PL, g->PR};
+  memcpy(w, v, sizeof v);
 }
 
 char *vs__conv_family_key(const vs_conv_geom *g) {
@@ -291,10 +299,15 @@ static bool forced(vs_cl_device *d, const vs_conv_geom *g, const char *force, vs
   return true;
 }
 
+_Static_assert(sizeof(vs_conv_algo) <= VS_CHOICE_MEMO_VALUE, "a step's memo holds a conv choice");
+
 bool vs__conv_select(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_mem x, cl_mem f, cl_mem out,
                      vs_conv_algo *algo, vs_status *st) {
   const char *force = getenv("VARSCOPE_CONV");
   if (force && *force && strcmp(force, "auto") != 0) return forced(d, g, force, algo, st);
+  vs_choice_ask q = {.kind = VS_CHOICE_CONV, .device = d, .nkey = VS_CONV_GEOM_WORDS};
+  vs__conv_geom_words(g, q.key);
+  if (vs__choice_memo_get(&q, algo, sizeof *algo)) return true; /* the running step's (choice_memo.h) */
   char *key = vs__conv_geom_key(g), *fkey = vs__conv_family_key(g);
   if (!key || !fkey) {
     free(key);
@@ -303,6 +316,7 @@ bool vs__conv_select(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_mem 
     return false;
   }
   if (vs__conv_table_lookup(d, key, algo)) {
+    vs__choice_memo_put(&q, algo, sizeof *algo);
     free(key);
     free(fkey);
     return true;
