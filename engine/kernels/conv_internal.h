@@ -11,7 +11,15 @@ typedef struct vs_conv_geom {
   vs_dtype dtype;
 } vs_conv_geom;
 
-typedef enum vs_conv_kind { VS_CONV_DIRECT = 0, VS_CONV_IM2COL, VS_CONV_CONVGEMM, VS_CONV_IGEMM } vs_conv_kind;
+/* VS_CONV_POINTWISE: a 1x1 filter (any stride) as a GEMM reading the
+ * input where it lies (conv2d.c's vs__conv_pointwise; rm, nv, ly). */
+typedef enum vs_conv_kind {
+  VS_CONV_DIRECT = 0,
+  VS_CONV_IM2COL,
+  VS_CONV_CONVGEMM,
+  VS_CONV_IGEMM,
+  VS_CONV_POINTWISE
+} vs_conv_kind;
 
 /* The direct kernel's parameters, then the implicit GEMM's (each ignored
  * by the other kinds). Initialisers name their fields (VS_CONV_SET): the
@@ -96,6 +104,23 @@ bool vs__conv_im2col(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_mem 
 bool vs__conv_convgemm_fits(const vs_conv_geom *g);
 bool vs__conv_convgemm(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_mem x, cl_mem f, cl_mem out,
                        vs_status *st);
+/* ---- the pointwise kernel (conv2d.c, cl_kernels/conv_pointwise.cl) ---- */
+#define VS_CONV_PW_MAX_RM 16
+/* Whether g is a 1x1 conv without padding (any stride): the kernel's
+ * shapes. */
+bool vs__conv_pointwise_applies(const vs_conv_geom *g);
+/* Its vector width on g (the widest of 16..1 dividing K; 8 at most for
+ * float64, whose 16 lanes are two AVX-512 registers); a's rm (1 to
+ * VS_CONV_PW_MAX_RM), nv (1 to VS_CONV_MAX_NV, vec x nv dividing K) and
+ * ly (1 to VS_CONV_MAX_LY) fitting g. */
+int vs__conv_pointwise_vec(const vs_conv_geom *g);
+bool vs__conv_pointwise_fits(const vs_conv_geom *g, vs_conv_algo a);
+/* The sets selection tries on g (those that fit), up to cap; their count. */
+size_t vs__conv_pointwise_sets(const vs_conv_geom *g, vs_conv_algo *out, size_t cap);
+/* Runs a on g (INVALID_ARGUMENT when it does not fit), epi in its stores. */
+bool vs__conv_pointwise(vs_cl_device *d, const vs_conv_geom *g, vs_conv_algo a, cl_mem x, cl_mem f, cl_mem out,
+                        const vs_conv_epi *epi, vs_status *st);
+
 /* ---- the implicit-GEMM kernel (conv_igemm.c, cl_kernels/conv_igemm.cl) ---- */
 /* a's parameters in range and dividing each other (no device check). */
 bool vs__conv_igemm_valid(vs_conv_algo a);
