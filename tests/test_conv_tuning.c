@@ -144,6 +144,83 @@ Test(conv_tuning, lines_of_the_previous_version_or_out_of_range_are_never_misrea
   free(c);
 }
 
+/* ---- the pointwise route's lines (kind 4: rm, nv, ly; conv2d.c) ---- */
+static const char *const PW_GEOM = "float32|f1,1,8,32|s1,1|d1,1|x1,9,9|p0,0,0,0";
+
+static void plant_pw(const char *fields) {
+  char line[256];
+  snprintf(line, sizeof line, "%s\t%s\t4242.000 ms", PW_GEOM, fields);
+  vs_status *st = vs_status_new();
+  cr_assert(vs__conv_plant_line(0, line, st), "%s", vs_status_message(st));
+  vs_status_free(st);
+}
+
+/* A 1x1 conv2d, 8 -> 32 channels, on a 1x9x9x8 input (PW_GEOM), run in a
+ * session, against a host reference to 1e-5 of the sum of |products|. */
+static void check_pointwise_conv(void) {
+  vs_status *st = vs_status_new();
+  vs_graph *g = vs_graph_new();
+  float xd[9 * 9 * 8], fd[8 * 32];
+  for (size_t i = 0; i < sizeof xd / sizeof *xd; i++) xd[i] = (float)((i * 7) % 11) / 5.0f - 1.0f;
+  for (size_t i = 0; i < sizeof fd / sizeof *fd; i++) fd[i] = (float)((i * 5) % 13) / 6.0f - 1.0f;
+  vs_output x = vs_constant(g, xd, VS_FLOAT, VS_SHAPE(1, 9, 9, 8), "x", st);
+  vs_output f = vs_constant(g, fd, VS_FLOAT, VS_SHAPE(1, 1, 8, 32), "f", st);
+  vs_output y = vs_conv2d(g, x, f, &(vs_conv2d_opts){.padding = "SAME"}, st);
+  vs_session *s = vs_session_new(g, NULL, st);
+  vs_tensor *t = NULL;
+  vs_session_run(s, NULL, NULL, 0, &y, &t, 1, NULL, 0, st);
+  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
+  const float *got = vs_tensor_data(t);
+  for (int p = 0; p < 81; p++)
+    for (int k = 0; k < 32; k++) {
+      double want = 0, mag = 0;
+      for (int ch = 0; ch < 8; ch++) {
+        double v = (double)xd[p * 8 + ch] * fd[ch * 32 + k];
+        want += v, mag += v < 0 ? -v : v;
+      }
+      double e = got[p * 32 + k] - want;
+      cr_assert_leq(e < 0 ? -e : e, 1e-5 * (1 + mag), "(%d,%d): %g vs %g", p, k, got[p * 32 + k], want);
+    }
+  vs_tensor_free(t);
+  vs_session_free(s);
+  vs_graph_free(g);
+  vs_status_free(st);
+}
+
+Test(conv_tuning, a_stored_pointwise_choice_round_trips_and_is_used) {
+  /* A 1x1 geometry's choice of the pointwise kernel (8 pixels x 2
+   * vectors, 4 items a group; 81 pixels: a shifted last strip) reads back
+   * as that set and runs: equal to the reference, the line unchanged. */
+  plant_pw("4 8 2 1 4 0 1");
+  char *c = choices();
+  cr_assert_str_eq(c, "float32|f1,1,8,32|s1,1|d1,1|x1,9,9|p0,0,0,0 -> pointwise rm8 nv2 ly4 (4242.000 ms)\n");
+  check_pointwise_conv();
+  char *after = choices();
+  cr_assert_str_eq(after, c, "the stored choice was used");
+  free(c);
+  free(after);
+}
+
+Test(conv_tuning, pointwise_lines_out_of_range_are_never_misread_and_selection_measures_it) {
+  /* rm 0 and past 16, nv past 4, ly 0 and past 64, a kind past the last:
+   * none is read as a choice. The geometry is then measured afresh (the
+   * pointwise sets among its candidates), and whatever it keeps gives the
+   * reference's numbers. */
+  static const char *const BAD[] = {"4 0 2 1 4 0 1", "4 17 2 1 4 0 1", "4 8 5 1 4 0 1", "4 8 2 1 0 0 1",
+                                    "4 8 2 1 65 0 1", "5 8 2 1 4 0 1", "4 8 2 1 4 0"};
+  for (size_t i = 0; i < sizeof BAD / sizeof *BAD; i++) {
+    plant_pw(BAD[i]);
+    char *c = choices();
+    cr_assert_str_eq(c, "", "'%s' is not listed", BAD[i]);
+    free(c);
+  }
+  check_pointwise_conv();
+  char *c = choices();
+  cr_assert_not_null(strstr(c, "float32|f1,1,8,32|s1,1|d1,1|x1,9,9|p0,0,0,0 -> "), "measured again: %s", c);
+  cr_assert_null(strstr(c, "4242.000 ms"), "the planted line was replaced: %s", c);
+  free(c);
+}
+
 /* The real search over a family's parameter space (o, with no time
  * limit: the whole search runs), each candidate's whole output checked
  * against the host: none may be wrong or fail, and it tries `tried`

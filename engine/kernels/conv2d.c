@@ -346,13 +346,13 @@ bool vs__conv_pointwise_fits(const vs_conv_geom *g, vs_conv_algo a) {
 }
 
 /* The register tiles selection tries, rm x nv accumulators within 32
- * vector registers (with nv filter vectors and the broadcast): 14 x 2
- * (the SGEMM's tile), 8 x 2 (a divisor of the power-of-two widths, where
- * 14 shifts the last strip of a 32-wide line back by 10 pixels) and
- * 6 x 4. Four work-items a work-group. */
+ * vector registers (with nv filter vectors and the broadcast): 8 x 2 and
+ * 6 x 4, four work-items a work-group. In interleaved runs on conv_bench's
+ * 1x1 layers (2-core AVX-512 PoCL) both took 10-16% less CPU than the best
+ * direct set on 1x1 64->256; 14 x 2, the SGEMM's tile, was 5-15% behind
+ * them (docs/conv-performance.md, "Session 10: the 1x1 layers"). */
 size_t vs__conv_pointwise_sets(const vs_conv_geom *g, vs_conv_algo *out, size_t cap) {
-  static const vs_conv_algo SETS[] = {VS_CONV_SET(VS_CONV_POINTWISE, 14, 2, 1, 4, 0),
-                                      VS_CONV_SET(VS_CONV_POINTWISE, 8, 2, 1, 4, 0),
+  static const vs_conv_algo SETS[] = {VS_CONV_SET(VS_CONV_POINTWISE, 8, 2, 1, 4, 0),
                                       VS_CONV_SET(VS_CONV_POINTWISE, 6, 4, 1, 4, 0)};
   size_t n = 0;
   for (size_t i = 0; i < sizeof SETS / sizeof *SETS && n < cap; i++)

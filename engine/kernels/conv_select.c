@@ -105,8 +105,10 @@ char *vs__conv_store_key(const vs_cl_device *d) {
    * chose among the forms without it (a line's fields mean the same);
    * in the same change the im2col route became 2-10x cheaper (im2col_lines,
    * the GEMM's fused epilogue) and is refined beside the direct sets, so
-   * no choice measured against its old cost is reused. */
-  return vs__choice_table_key(d, "conv-choices 8");
+   * no choice measured against its old cost is reused.
+   * 9: the pointwise route (kind 4) joined the 1x1 geometries'
+   * candidates: their choices, made without it, are measured again. */
+  return vs__choice_table_key(d, "conv-choices 9");
 }
 
 /* The shape family: what the direct kernel's code depends on (dtype,
@@ -356,7 +358,7 @@ bool vs__conv_select(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_mem 
   for (size_t i = 0; i < sizeof DIRECT_VARIANTS / sizeof DIRECT_VARIANTS[0]; i++)
     if (vs__conv_direct_fits(g, DIRECT_VARIANTS[i])) cands[n++] = DIRECT_VARIANTS[i];
   cands[n++] = (vs_conv_algo)VS_CONV_SET(VS_CONV_IM2COL, 0, 0, 0, 0, 0);
-  n += (int)vs__conv_pointwise_sets(g, cands + n, 3); /* 1x1 filters only */
+  n += (int)vs__conv_pointwise_sets(g, cands + n, 2); /* 1x1 filters only */
   if (vs__conv_convgemm_fits(g)) cands[n++] = (vs_conv_algo)VS_CONV_SET(VS_CONV_CONVGEMM, 0, 0, 0, 0, 0);
   double best = -1, times[sizeof cands / sizeof cands[0]];
   *algo = VS_CONV_DEFAULT_DIRECT;
