@@ -42,17 +42,19 @@ static const int CANDIDATES[2][6] = {{4, 2, 2, 1, 2, 1}, {8, 1, 1, 2, 2, 4}};
 
 TUNING_PLAN_TESTS(conv_tuning, vs__conv_tune_plan, vs_conv_tune_result, vs__device_tune_conv_plan)
 
-/* conv2d of SMALL's family on a 1x9x9x8 input, SAME, run in a session
- * (which chooses its algorithm as any run does), against a host reference
- * in double to 1e-5 of the sum of |products| (72 terms). */
-static void check_small_conv(void) {
+/* conv2d of a k x k filter, 8 -> 32 channels (k 3: SMALL's family; k 1:
+ * PW_GEOM's), on a 1x9x9x8 input, SAME, run in a session (which chooses
+ * its algorithm as any run does), against a host reference in double to
+ * 1e-5 of the sum of |products| (at most 72 terms). */
+static void check_conv_of(int k) {
   vs_status *st = vs_status_new();
   vs_graph *g = vs_graph_new();
   float xd[1 * 9 * 9 * 8], fd[3 * 3 * 8 * 32];
+  size_t nf = (size_t)(k * k * 8 * 32);
   for (size_t i = 0; i < sizeof xd / sizeof *xd; i++) xd[i] = (float)((i * 7) % 11) / 5.0f - 1.0f;
-  for (size_t i = 0; i < sizeof fd / sizeof *fd; i++) fd[i] = (float)((i * 5) % 13) / 6.0f - 1.0f;
+  for (size_t i = 0; i < nf; i++) fd[i] = (float)((i * 5) % 13) / 6.0f - 1.0f;
   vs_output x = vs_constant(g, xd, VS_FLOAT, VS_SHAPE(1, 9, 9, 8), "x", st);
-  vs_output f = vs_constant(g, fd, VS_FLOAT, VS_SHAPE(3, 3, 8, 32), "f", st);
+  vs_output f = vs_constant(g, fd, VS_FLOAT, VS_SHAPE(k, k, 8, 32), "f", st);
   vs_output y = vs_conv2d(g, x, f, &(vs_conv2d_opts){.padding = "SAME"}, st);
   vs_session *s = vs_session_new(g, NULL, st);
   vs_tensor *t = NULL;
@@ -61,19 +63,19 @@ static void check_small_conv(void) {
   const float *got = vs_tensor_data(t);
   for (int oh = 0; oh < 9; oh++)
     for (int ow = 0; ow < 9; ow++)
-      for (int k = 0; k < 32; k++) {
+      for (int ko = 0; ko < 32; ko++) {
         double want = 0, mag = 0;
-        for (int kh = 0; kh < 3; kh++)
-          for (int kw = 0; kw < 3; kw++) {
-            int ih = oh - 1 + kh, iw = ow - 1 + kw;
+        for (int kh = 0; kh < k; kh++)
+          for (int kw = 0; kw < k; kw++) {
+            int ih = oh - (k - 1) / 2 + kh, iw = ow - (k - 1) / 2 + kw;
             if (ih < 0 || ih >= 9 || iw < 0 || iw >= 9) continue;
             for (int ch = 0; ch < 8; ch++) {
-              double p = (double)xd[(ih * 9 + iw) * 8 + ch] * fd[((kh * 3 + kw) * 8 + ch) * 32 + k];
+              double p = (double)xd[(ih * 9 + iw) * 8 + ch] * fd[((kh * k + kw) * 8 + ch) * 32 + ko];
               want += p, mag += p < 0 ? -p : p;
             }
           }
-        double e = got[(oh * 9 + ow) * 32 + k] - want;
-        cr_assert_leq(e < 0 ? -e : e, 1e-5 * (1 + mag), "(%d,%d,%d): %g vs %g", oh, ow, k, got[(oh * 9 + ow) * 32 + k],
+        double e = got[(oh * 9 + ow) * 32 + ko] - want;
+        cr_assert_leq(e < 0 ? -e : e, 1e-5 * (1 + mag), "(%d,%d,%d): %g vs %g", oh, ow, ko, got[(oh * 9 + ow) * 32 + ko],
                       want);
       }
   vs_tensor_free(t);
@@ -89,7 +91,7 @@ Test(conv_tuning, faster_correct_candidate_is_kept_stored_and_offered) {
   free(c);
   /* A conv2d of the family now measures the kept set among its
    * candidates; whichever wins, its numbers are the reference's. */
-  check_small_conv();
+  check_conv_of(3);
   c = choices();
   cr_assert_not_null(strstr(c, "float32|f3,3,8,32|s1,1|d1,1|x1,9,9|p1,1,1,1 -> "), "the geometry's choice: %s", c);
   free(c);
@@ -103,13 +105,16 @@ Test(conv_tuning, faster_correct_candidate_is_kept_stored_and_offered) {
 
 static const char *const SMALL_GEOM = "float32|f3,3,8,32|s1,1|d1,1|x1,9,9|p1,1,1,1";
 
-static void plant(const char *fields) {
+/* Plants `fields` as geometry geom's choice, timed 4242 ms. */
+static void plant_at(const char *geom, const char *fields) {
   char line[256];
-  snprintf(line, sizeof line, "%s\t%s\t4242.000 ms", SMALL_GEOM, fields);
+  snprintf(line, sizeof line, "%s\t%s\t4242.000 ms", geom, fields);
   vs_status *st = vs_status_new();
   cr_assert(vs__conv_plant_line(0, line, st), "%s", vs_status_message(st));
   vs_status_free(st);
 }
+
+static void plant(const char *fields) { plant_at(SMALL_GEOM, fields); }
 
 Test(conv_tuning, a_stored_choice_with_rows_round_trips_and_is_used) {
   /* A geometry's choice of the strip blocked across 4 rows (which 9 rows
@@ -118,7 +123,7 @@ Test(conv_tuning, a_stored_choice_with_rows_round_trips_and_is_used) {
   plant("0 3 1 1 2 2 4");
   char *c = choices();
   cr_assert_str_eq(c, "float32|f3,3,8,32|s1,1|d1,1|x1,9,9|p1,1,1,1 -> direct strip rm3 nv1 u1 ly2 rh4 (4242.000 ms)\n");
-  check_small_conv();
+  check_conv_of(3);
   char *after = choices();
   cr_assert_str_eq(after, c, "the stored choice was used");
   free(c);
@@ -137,7 +142,7 @@ Test(conv_tuning, lines_of_the_previous_version_or_out_of_range_are_never_misrea
     cr_assert_str_eq(c, "", "'%s' is not listed", BAD[i]);
     free(c);
   }
-  check_small_conv();
+  check_conv_of(3);
   char *c = choices();
   cr_assert_not_null(strstr(c, "float32|f3,3,8,32|s1,1|d1,1|x1,9,9|p1,1,1,1 -> "), "measured again: %s", c);
   cr_assert_null(strstr(c, "4242.000 ms"), "the planted line was replaced: %s", c);
@@ -147,54 +152,14 @@ Test(conv_tuning, lines_of_the_previous_version_or_out_of_range_are_never_misrea
 /* ---- the pointwise route's lines (kind 4: rm, nv, ly; conv2d.c) ---- */
 static const char *const PW_GEOM = "float32|f1,1,8,32|s1,1|d1,1|x1,9,9|p0,0,0,0";
 
-static void plant_pw(const char *fields) {
-  char line[256];
-  snprintf(line, sizeof line, "%s\t%s\t4242.000 ms", PW_GEOM, fields);
-  vs_status *st = vs_status_new();
-  cr_assert(vs__conv_plant_line(0, line, st), "%s", vs_status_message(st));
-  vs_status_free(st);
-}
-
-/* A 1x1 conv2d, 8 -> 32 channels, on a 1x9x9x8 input (PW_GEOM), run in a
- * session, against a host reference to 1e-5 of the sum of |products|. */
-static void check_pointwise_conv(void) {
-  vs_status *st = vs_status_new();
-  vs_graph *g = vs_graph_new();
-  float xd[9 * 9 * 8], fd[8 * 32];
-  for (size_t i = 0; i < sizeof xd / sizeof *xd; i++) xd[i] = (float)((i * 7) % 11) / 5.0f - 1.0f;
-  for (size_t i = 0; i < sizeof fd / sizeof *fd; i++) fd[i] = (float)((i * 5) % 13) / 6.0f - 1.0f;
-  vs_output x = vs_constant(g, xd, VS_FLOAT, VS_SHAPE(1, 9, 9, 8), "x", st);
-  vs_output f = vs_constant(g, fd, VS_FLOAT, VS_SHAPE(1, 1, 8, 32), "f", st);
-  vs_output y = vs_conv2d(g, x, f, &(vs_conv2d_opts){.padding = "SAME"}, st);
-  vs_session *s = vs_session_new(g, NULL, st);
-  vs_tensor *t = NULL;
-  vs_session_run(s, NULL, NULL, 0, &y, &t, 1, NULL, 0, st);
-  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
-  const float *got = vs_tensor_data(t);
-  for (int p = 0; p < 81; p++)
-    for (int k = 0; k < 32; k++) {
-      double want = 0, mag = 0;
-      for (int ch = 0; ch < 8; ch++) {
-        double v = (double)xd[p * 8 + ch] * fd[ch * 32 + k];
-        want += v, mag += v < 0 ? -v : v;
-      }
-      double e = got[p * 32 + k] - want;
-      cr_assert_leq(e < 0 ? -e : e, 1e-5 * (1 + mag), "(%d,%d): %g vs %g", p, k, got[p * 32 + k], want);
-    }
-  vs_tensor_free(t);
-  vs_session_free(s);
-  vs_graph_free(g);
-  vs_status_free(st);
-}
-
 Test(conv_tuning, a_stored_pointwise_choice_round_trips_and_is_used) {
   /* A 1x1 geometry's choice of the pointwise kernel (8 pixels x 2
    * vectors, 4 items a group; 81 pixels: a shifted last strip) reads back
    * as that set and runs: equal to the reference, the line unchanged. */
-  plant_pw("4 8 2 1 4 0 1");
+  plant_at(PW_GEOM, "4 8 2 1 4 0 1");
   char *c = choices();
   cr_assert_str_eq(c, "float32|f1,1,8,32|s1,1|d1,1|x1,9,9|p0,0,0,0 -> pointwise rm8 nv2 ly4 (4242.000 ms)\n");
-  check_pointwise_conv();
+  check_conv_of(1);
   char *after = choices();
   cr_assert_str_eq(after, c, "the stored choice was used");
   free(c);
@@ -209,12 +174,12 @@ Test(conv_tuning, pointwise_lines_out_of_range_are_never_misread_and_selection_m
   static const char *const BAD[] = {"4 0 2 1 4 0 1", "4 17 2 1 4 0 1", "4 8 5 1 4 0 1", "4 8 2 1 0 0 1",
                                     "4 8 2 1 65 0 1", "5 8 2 1 4 0 1", "4 8 2 1 4 0"};
   for (size_t i = 0; i < sizeof BAD / sizeof *BAD; i++) {
-    plant_pw(BAD[i]);
+    plant_at(PW_GEOM, BAD[i]);
     char *c = choices();
     cr_assert_str_eq(c, "", "'%s' is not listed", BAD[i]);
     free(c);
   }
-  check_pointwise_conv();
+  check_conv_of(1);
   char *c = choices();
   cr_assert_not_null(strstr(c, "float32|f1,1,8,32|s1,1|d1,1|x1,9,9|p0,0,0,0 -> "), "measured again: %s", c);
   cr_assert_null(strstr(c, "4242.000 ms"), "the planted line was replaced: %s", c);
