@@ -14,7 +14,6 @@
  * conv_select.c measures them per device and shape and keeps the fastest. */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include <clblast_c.h>
 
@@ -266,16 +265,19 @@ bool vs__conv_im2col(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_mem 
     ok = vs__im2col_lines(d, g, x, cols, l0, nl, st) &&
          gemm_rows(d, g, cols, f, out, l0 * (size_t)g->OW, nl * (size_t)g->OW, epi, st);
   }
-  /* On a CPU device the scratch goes back to the idle buffers for the
-   * next conv of this shape once the queue is done with it: a fresh one
-   * costs the page faults of its first touch at every run (38 MB for
-   * conv_bench's case 6, 3x3/2 32->64: 10 of the 13.5 ms its im2col took;
-   * 3.4 ms in a touched buffer). Elsewhere a wait here would stall the
-   * queue for less than it saves: released at once. */
-  if (cols && ok && strcmp(d->info.type, "CPU") == 0 && clFinish(*vs__queue(d)) == CL_SUCCESS)
-    vs__buffer_recycle(cols);
-  else if (cols)
-    vs__buffer_release(cols);
+  /* Released at once, with no wait: within a session run (its queue bound,
+   * vs__queue_bind) the release keeps the scratch idle, tagged with the
+   * run's queue, and only an allocation whose commands go to that same
+   * in-order queue may take it before the run ends (the next im2col of
+   * this shape: its writes are queued after this GEMM's reads, so run
+   * after them); once the run's queues are finished any allocation may
+   * (device_memory.c). A fresh scratch cost the page faults of its first
+   * touch at every run (38 MB for conv_bench's case 6, 3x3/2 32->64: 10 of
+   * the 13.5 ms its im2col took; 3.4 ms in a touched buffer); the
+   * clFinish that used to recycle it here on CPU devices stalled the
+   * queue and is no longer needed. Outside a run (no queue bound) it is
+   * freed once the queued kernels finish. */
+  if (cols) vs__buffer_release(cols);
   return ok;
 }
 
