@@ -186,6 +186,55 @@ Test(conv_tuning, pointwise_lines_out_of_range_are_never_misread_and_selection_m
   free(c);
 }
 
+/* The pointwise kernel in the tuner: a 1x1 family (PW_GEOM's, 8 -> 32
+ * channels on 1x9x9) and two pointwise sets {rm, nv, -, ly}: the 81
+ * pixels leave both a shifted last strip. */
+static const vs_conv_tune_opts PW_SMALL = {.c = 8, .k = 32, .kh = 1, .kw = 1, .n = 1, .h = 9, .w = 9, .budget_s = 240};
+static const int PW_CANDIDATES[2][6] = {{8, 2, 1, 4, 0, 1}, {5, 1, 1, 2, 0, 1}};
+
+static void tune_pointwise(injection *in, vs_conv_tune_result *res) {
+  vs__conv_tune_plan plan = {.candidates = PW_CANDIDATES, .n_candidates = 2, .inject = inject, .user = in,
+                             .pointwise = true};
+  vs_status *st = vs_status_new();
+  vs__device_tune_conv_plan(0, &plan, &PW_SMALL, res, st);
+  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
+  vs_status_free(st);
+}
+
+Test(conv_tuning, wrong_result_pointwise_candidate_is_never_kept) {
+  /* The first pointwise set's output is corrupted and timed 100x faster,
+   * the second timed slower than the default: the wrong one is caught,
+   * nothing is kept. */
+  injection in = {.wrong_index = 0, .fast_index = -2};
+  vs_conv_tune_result res;
+  tune_pointwise(&in, &res);
+  cr_assert_eq(in.calls, 3, "the default and both candidates ran and were checked");
+  cr_assert_eq(res.tried, 2);
+  cr_assert_eq(res.wrong, 1, "the corrupted output was caught");
+  cr_assert_eq(res.failed, 0);
+  cr_assert_not(res.stored);
+  char *c = choices();
+  cr_assert_null(strstr(c, "family float32|f1,1,8,32|s1,1|d1,1"), "nothing kept for the family: %s", c);
+  free(c);
+}
+
+Test(conv_tuning, faster_correct_pointwise_candidate_is_kept_and_offered) {
+  /* The second pointwise set correct and timed fastest: kept under the 1x1
+   * family, and the family's geometry then measures it among its
+   * candidates; whichever wins gives the reference's numbers. */
+  injection in = {.wrong_index = -2, .fast_index = 1};
+  vs_conv_tune_result res;
+  tune_pointwise(&in, &res);
+  cr_assert_eq(res.tried, 2);
+  cr_assert_eq(res.wrong, 0);
+  cr_assert(res.stored);
+  cr_assert_str_eq(res.params, "pointwise rm=5 nv=1 ly=2");
+  char *c = choices();
+  cr_assert_not_null(strstr(c, "family float32|f1,1,8,32|s1,1|d1,1 -> pointwise rm5 nv1 ly2 ("), "%s", c);
+  free(c);
+  check_conv_of(1);
+}
+
 /* The real search over a family's parameter space (o, with no time
  * limit: the whole search runs), each candidate's whole output checked
  * against the host: none may be wrong or fail, and it tries `tried`
@@ -223,6 +272,15 @@ Test(conv_tuning, every_candidate_of_a_strided_search_verifies) {
    * 8 + 5 sets, one the default (the strided strip rm 8 nv 1); then 14
    * and 3 as above. */
   search_verifies((vs_conv_tune_opts){.c = 4, .k = 16, .kh = 3, .kw = 3, .n = 1, .h = 7, .w = 7, .stride = 2}, 37);
+}
+
+Test(conv_tuning, every_candidate_of_a_1x1_search_verifies) {
+  /* 1x1, 4 -> 16 channels on 1x7x7: the direct kernel's walk as in the
+   * 3x3 search (23 + 14 + 3: the strip's one filter vector fits every
+   * rm), then the pointwise kernel's: rm 2..16 step 2 with nv 1 (VEC 16:
+   * nv 2 and 4 do not divide K), 8 tiles with 4 items a group, then 1, 2,
+   * 8 and 16 items around the best: 4. */
+  search_verifies((vs_conv_tune_opts){.c = 4, .k = 16, .kh = 1, .kw = 1, .n = 1, .h = 7, .w = 7}, 52);
 }
 
 Test(conv_tuning, bad_sizes_are_refused) {

@@ -348,6 +348,7 @@ bool vs__conv_select(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_mem 
   if (have_tuned && tuned.kind == VS_CONV_DIRECT && vs__conv_direct_fits(g, tuned) &&
       memcmp(&tuned, &VS_CONV_DEFAULT_DIRECT, sizeof tuned) != 0)
     cands[n++] = tuned;
+  if (have_tuned && tuned.kind == VS_CONV_POINTWISE && vs__conv_pointwise_fits(g, tuned)) cands[n++] = tuned;
   /* The implicit GEMM where local memory is the device's own (GPUs): its
    * defaults that fit the device, and a set the tuner kept. */
   bool igemm = vs__conv_igemm_gate(d);
