@@ -149,7 +149,7 @@ bool vs__conv_igemm_parse(const char *s, vs_conv_algo *a);
  * NDIMC,VW[,DB]"; false, with st set, for a bad one. */
 bool vs__conv_igemm_forced(vs_cl_device *d, const vs_conv_geom *g, const char *force, vs_conv_algo *a, vs_status *st);
 
-/* Runs algorithm a, then epi (NULL: none): in the direct and igemm kernels' stores
+/* Runs algorithm a, then epi (NULL: none): in the direct, igemm and pointwise kernels' stores
  * and our own GEMM's (the im2col route), as a bias_act pass after the others. */
 bool vs__conv_algo_run(vs_cl_device *d, size_t dev, const vs_conv_geom *g, vs_conv_algo a, cl_mem x, cl_mem f,
                        cl_mem out, const vs_conv_epi *epi, vs_status *st);
@@ -159,14 +159,16 @@ extern const vs_conv_algo VS_CONV_DEFAULT_DIRECT;
 
 /* The algorithm for this device and geometry: VARSCOPE_CONV when set
  * (direct, direct:RM,NV,UC,LY,RW[,RH], im2col, convgemm, igemm,
- * igemm:MWG,NWG,KWG,MDIMC,NDIMC,VW[,DB]), else the one kept for
+ * igemm:MWG,NWG,KWG,MDIMC,NDIMC,VW[,DB], pointwise, pointwise:RM,NV,LY;
+ * convgemm and pointwise on a geometry they cannot run: the default
+ * direct set), else the one kept for
  * the geometry (this process's memo, then the keyed store), else measured
  * now on the real buffers (out is overwritten) and kept. */
 bool vs__conv_select(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_mem x, cl_mem f, cl_mem out,
                      vs_conv_algo *algo, vs_status *st);
 
 /* A short name ("direct rm6 nv2 u2 ly1", "im2col+gemm", "convgemm",
- * "igemm m64 n64 k16 d8x8 v4"). */
+ * "igemm m64 n64 k16 d8x8 v4", "pointwise rm8 nv2 ly4"). */
 void vs__conv_algo_name(vs_conv_algo a, char *buf, size_t cap);
 
 /* ---- the choices table in the keyed store (conv_select.c) ---- */

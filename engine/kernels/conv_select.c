@@ -25,9 +25,13 @@
  * (conv_igemm.c) takes part too: its default sets that fit the device and
  * a set the tuner kept for the family; its lines carry its own fields
  * ("3 <mwg> <nwg> <kwg> <mdimc> <ndimc> <vw> <db>").
- * VARSCOPE_CONV=direct, im2col, convgemm or igemm forces one
- * ("direct:RM,NV,UC,LY,RW[,RH]" and "igemm:MWG,NWG,KWG,MDIMC,NDIMC,VW[,DB]"
- * force parameters); VARSCOPE_LOG=conv prints each measurement. */
+ * On 1x1 geometries the pointwise kernel (conv2d.c) takes part with two
+ * register tiles, and a set the tuner kept; its lines are kind 4 with the
+ * direct kernel's fields (rm, nv and ly read).
+ * VARSCOPE_CONV=direct, im2col, convgemm, igemm or pointwise forces one
+ * ("direct:RM,NV,UC,LY,RW[,RH]", "igemm:MWG,NWG,KWG,MDIMC,NDIMC,VW[,DB]"
+ * and "pointwise:RM,NV,LY" force parameters); VARSCOPE_LOG=conv prints
+ * each measurement. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
