@@ -26,17 +26,7 @@
 #pragma OPENCL EXTENSION cl_khr_fp64 : enable
 #endif
 
-#if VEC == 1
-#define TV T
-#define LOADV(p, i) ((p)[i])
-#define STOREV(v, p, i) ((p)[i] = (v))
-#else
-#define CAT_(a, b) a##b
-#define CAT(a, b) CAT_(a, b)
-#define TV CAT(T, VEC)
-#define LOADV(p, i) CAT(vload, VEC)(0, (p) + (i))
-#define STOREV(v, p, i) CAT(vstore, VEC)((v), 0, (p) + (i))
-#endif
+#include "vectors.clh"
 #define NR (NV * VEC)
 #define PS (SSW * SC) /* input values between two pixels of a line */
 
