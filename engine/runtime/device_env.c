@@ -1,5 +1,5 @@
-/* device_env.c - parsers for VARSCOPE_DEVICES and VARSCOPE_MEMORY_LIMIT
- * (see device_env.h). They read the caller's string in place, with no
+/* device_env.c - parsers for VARSCOPE_DEVICES and VARSCOPE_MEMORY_LIMIT,
+ * and the POCL_AFFINITY rule (see device_env.h). They read the caller's string in place, with no
  * fixed-size copy, so a long value is parsed whole or refused, never cut. */
 #include "runtime/device_env.h"
 
@@ -151,4 +151,12 @@ bool vs__parse_memory_limit(const char *spec, uint64_t *bytes, char *err, size_t
   if (v == 0) return fail(err, err_cap, "VARSCOPE_MEMORY_LIMIT: '%s' must be positive", q);
   *bytes = v << shift;
   return true;
+}
+
+vs_pocl_affinity vs__pocl_affinity_rule(const char *pocl_affinity, const char *max_threads,
+                                        const char *min_threads, bool every_cpu) {
+  if (pocl_affinity) return VS_POCL_AFFINITY_USER;
+  if (max_threads || min_threads) return VS_POCL_AFFINITY_THREADS;
+  if (!every_cpu) return VS_POCL_AFFINITY_RESTRICTED;
+  return VS_POCL_AFFINITY_SET;
 }

@@ -9,7 +9,10 @@
  *
  * Both are read once, when the registry is built (registry.c); a malformed
  * value makes every registry call fail with INVALID_ARGUMENT and the text
- * these functions write, instead of being ignored or half-applied. */
+ * these functions write, instead of being ignored or half-applied.
+ *
+ * The registry also decides, by vs__pocl_affinity_rule, whether to set
+ * POCL_AFFINITY=1 for PoCL's own start (see there). */
 #ifndef VS_RUNTIME_DEVICE_ENV_H
 #define VS_RUNTIME_DEVICE_ENV_H
 
@@ -47,5 +50,34 @@ bool vs__parse_device_aliases(const char *spec, vs_device_alias_spec *out, size_
  * returns true; otherwise false with a message starting
  * "VARSCOPE_MEMORY_LIMIT: " in err. Thread safety: pure function. */
 bool vs__parse_memory_limit(const char *spec, uint64_t *bytes, char *err, size_t err_cap);
+
+/* Whether the registry sets POCL_AFFINITY=1 around its first OpenCL calls,
+ * so that PoCL's CPU device pins its worker thread i to CPU i. Why: PoCL 3.1
+ * wakes its sleeping workers for each kernel, and the kernel's scheduler
+ * often queues the second worker on the first one's CPU; a 1-3 ms kernel
+ * then ends on one core (docs/conv-performance.md, "Session 10: the parked
+ * worker": on 2 CPUs, pinned workers took 0.65 ms against 1.2 for the
+ * conv of conv_bench case 7 run after a pause). Only PoCL reads the variable.
+ *
+ * Set only when nothing speaks against it:
+ *   POCL_AFFINITY set to anything (even "" or "0"): the user's choice,
+ *     left alone; POCL_AFFINITY=0 is the opt-out;
+ *   POCL_MAX_PTHREAD_COUNT or POCL_PTHREAD_MIN_THREADS set: PoCL might start
+ *     more workers than CPUs, and it aborts the process when it cannot pin
+ *     one;
+ *   every_cpu false (the calling thread may not run on every online CPU,
+ *     numbered 0..n-1: taskset, a cpuset): pinning would move workers out
+ *     of the user's CPU set, or onto a CPU PoCL may not use (an abort).
+ * Pure function: the caller passes the three variables' values (NULL:
+ * unset) and the affinity fact. */
+typedef enum vs_pocl_affinity {
+  VS_POCL_AFFINITY_SET,        /* set POCL_AFFINITY=1 for PoCL's start */
+  VS_POCL_AFFINITY_USER,       /* POCL_AFFINITY is the user's */
+  VS_POCL_AFFINITY_THREADS,    /* a PoCL thread-count variable is set */
+  VS_POCL_AFFINITY_RESTRICTED, /* the process is limited to some CPUs */
+} vs_pocl_affinity;
+
+vs_pocl_affinity vs__pocl_affinity_rule(const char *pocl_affinity, const char *max_threads,
+                                        const char *min_threads, bool every_cpu);
 
 #endif

@@ -5,14 +5,19 @@
 /* OpenCL 2.0's CL_DEVICE_SVM_CAPABILITIES (the project targets 1.2; the
  * query is only answered by 2.0+ devices, and fails harmlessly on others);
  * the queues stay 1.2's clCreateCommandQueue, which 2.0 deprecates. */
+/* sched_getaffinity (Linux): pin_pocl_workers asks whether the process may
+ * run on every CPU. */
+#define _GNU_SOURCE
 #undef CL_TARGET_OPENCL_VERSION
 #define CL_TARGET_OPENCL_VERSION 200
 #define CL_USE_DEPRECATED_OPENCL_1_2_APIS
 #include <ctype.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "runtime/device_env.h"
 #include "runtime/runtime_internal.h"
@@ -82,7 +87,40 @@ static void apply_aliases(const char *spec) {
   }
 }
 
+/* Whether the calling thread may run on every online CPU and they are
+ * numbered 0..n-1, the CPUs PoCL's POCL_AFFINITY pins its workers to. */
+static bool may_run_on_every_cpu(void) {
+  long online = sysconf(_SC_NPROCESSORS_ONLN);
+  cpu_set_t set;
+  if (online < 1 || online > CPU_SETSIZE || sched_getaffinity(0, sizeof set, &set) != 0) return false;
+  if (CPU_COUNT(&set) != online) return false;
+  for (long c = 0; c < online; c++)
+    if (!CPU_ISSET((int)c, &set)) return false;
+  return true;
+}
+
+/* POCL_AFFINITY=1 for PoCL's start, when vs__pocl_affinity_rule allows it
+ * (device_env.h says why and when not). PoCL's CPU device starts its
+ * workers, which read the variable, while the platform is first queried;
+ * the caller unsets it again after discovery (true: it was set here), so
+ * the process's environment, and its children's, stay the user's. Runs
+ * once, under the registry's pthread_once, before any OpenCL call. */
+static bool pin_pocl_workers(void) {
+  if (vs__pocl_affinity_rule(getenv("POCL_AFFINITY"), getenv("POCL_MAX_PTHREAD_COUNT"),
+                             getenv("POCL_PTHREAD_MIN_THREADS"), may_run_on_every_cpu()) != VS_POCL_AFFINITY_SET)
+    return false;
+  return setenv("POCL_AFFINITY", "1", 0) == 0;
+}
+
+static void discover_devices(void);
+
 static void discover(void) {
+  bool pinned = pin_pocl_workers();
+  discover_devices();
+  if (pinned) unsetenv("POCL_AFFINITY");
+}
+
+static void discover_devices(void) {
   /* The memory limit first: a malformed one fails the registry before any
    * OpenCL call. */
   uint64_t limit = UINT64_MAX;
