@@ -12,6 +12,7 @@
 
 #define SUPPORT_FIXTURE
 #include "support.h"
+#include "kernels/kernels_internal.h"
 #include "varscope.h"
 
 TestSuite(gradients, .init = setup, .fini = teardown);
@@ -622,8 +623,11 @@ static vs_output case_const(const grad_case *q, vs_shape shape, size_t mul, size
   return out;
 }
 
-/* dx and df of the case through `route` (NULL: the measured choice), as doubles. */
-static void case_grads(const grad_case *q, const char *route, double *dx, double *df) {
+/* dx and df of the case through `route` (NULL: the measured choice), as
+ * doubles; every launch in work-groups of local[0, dims) when local is not
+ * NULL (vs__force_group_shape). */
+static void case_grads(const grad_case *q, const char *route, const size_t *local, cl_uint dims, double *dx,
+                       double *df) {
   if (route) setenv("VARSCOPE_CONV_GRAD", route, 1);
   else unsetenv("VARSCOPE_CONV_GRAD");
   int64_t oh_n, ow_n, pad;
@@ -641,6 +645,7 @@ static void case_grads(const grad_case *q, const char *route, double *dx, double
   expect_ok(st);
   vs_session *s = vs_session_new(g, NULL, st);
   expect_ok(st);
+  if (local) vs__force_group_shape(s, local, dims);
   vs_tensor *a = fetch1(s, d[0]), *b = fetch1(s, d[1]);
   size_t nx = (size_t)(q->n * q->h * q->w * q->c), nf = (size_t)(q->kh * q->kw * q->c * q->k);
   cr_assert_eq(vs_tensor_num_elements(a), nx);
@@ -656,23 +661,29 @@ static void case_grads(const grad_case *q, const char *route, double *dx, double
   unsetenv("VARSCOPE_CONV_GRAD");
 }
 
-static void check_case(const grad_case *q, size_t ci) {
+/* check_case's routes: the three and the measured choice. */
+static const char *const ROUTES[] = {"gemm", "direct", "direct-t", NULL};
+
+/* Case ci through routes[0, nroutes) (NULL: the measured choice), every
+ * launch in work-groups of local[0, dims) when local is not NULL; `shape`
+ * names them in a failure. */
+static void check_case_routes(const grad_case *q, size_t ci, const char *const *routes, size_t nroutes,
+                              const size_t *local, cl_uint dims, const char *shape) {
   size_t nx = (size_t)(q->n * q->h * q->w * q->c), nf = (size_t)(q->kh * q->kw * q->c * q->k);
   double *want_x = malloc(nx * sizeof(double)), *abs_x = malloc(nx * sizeof(double));
   double *want_f = malloc(nf * sizeof(double)), *abs_f = malloc(nf * sizeof(double));
   double *dx = malloc(nx * sizeof(double)), *df = malloc(nf * sizeof(double));
   case_reference(q, want_x, abs_x, want_f, abs_f);
   double rel = q->dtype == VS_DOUBLE ? 1e-12 : 1e-5;
-  static const char *const routes[] = {"gemm", "direct", "direct-t", NULL};
-  for (size_t r = 0; r < 4; r++) {
+  for (size_t r = 0; r < nroutes; r++) {
     const char *name = routes[r] ? routes[r] : "measured";
-    case_grads(q, routes[r], dx, df);
+    case_grads(q, routes[r], local, dims, dx, df);
     for (size_t i = 0; i < nx; i++)
-      cr_assert(fabs(dx[i] - want_x[i]) <= rel * (1 + abs_x[i]), "case %zu %s %s dx[%zu]: %.9g, want %.9g", ci, name,
-                vs_dtype_name(q->dtype), i, dx[i], want_x[i]);
+      cr_assert(fabs(dx[i] - want_x[i]) <= rel * (1 + abs_x[i]), "case %zu %s %s%s dx[%zu]: %.9g, want %.9g", ci,
+                name, vs_dtype_name(q->dtype), shape, i, dx[i], want_x[i]);
     for (size_t i = 0; i < nf; i++)
-      cr_assert(fabs(df[i] - want_f[i]) <= rel * (1 + abs_f[i]), "case %zu %s %s df[%zu]: %.9g, want %.9g", ci, name,
-                vs_dtype_name(q->dtype), i, df[i], want_f[i]);
+      cr_assert(fabs(df[i] - want_f[i]) <= rel * (1 + abs_f[i]), "case %zu %s %s%s df[%zu]: %.9g, want %.9g", ci,
+                name, vs_dtype_name(q->dtype), shape, i, df[i], want_f[i]);
   }
   free(want_x);
   free(abs_x);
@@ -681,6 +692,8 @@ static void check_case(const grad_case *q, size_t ci) {
   free(dx);
   free(df);
 }
+
+static void check_case(const grad_case *q, size_t ci) { check_case_routes(q, ci, ROUTES, 4, NULL, 0, ""); }
 
 static const grad_case GRAD_CASES[] = {
     {2, 7, 6, 3, 3, 2, 4, 2, 1, 1, "SAME", VS_FLOAT},
@@ -727,4 +740,25 @@ Test(gradients, conv2d_bad_route_is_refused) {
   cr_assert_str_eq(vs_status_message(st), "VARSCOPE_CONV_GRAD='fast': want auto, gemm, direct or direct-t");
   cr_assert_null(t);
   vs_session_free(s);
+}
+
+/* The direct kernels (and every other launch of the gradients' runs) in
+ * the work-groups a GPU takes, their ranges padded to whole groups (the
+ * items past an extent must return: conv2d_bp_input's channel blocks,
+ * strips and rows, conv2d_bp_filter's taps and chunks): 64 items, 8x8
+ * and 4x4x4 (4x16 for conv2d_bp_filter's 2-D range), against the same
+ * host reference and tolerance, on the cases whose extents are odd or
+ * prime (7x6 and 9x7 inputs, C 3 and 5, one tap over 80 lines in 8-line
+ * chunks, C 24 in three blocks) in float and one in double. */
+Test(gradients, conv2d_direct_routes_under_gpu_groups) {
+  static const size_t cases[] = {0, 9, 11, 12, 13, 16};
+  static const struct {
+    const char *name;
+    size_t local[3];
+    cl_uint dims;
+  } groups[] = {{" in groups of 64", {64}, 1}, {" in 8x8 groups", {8, 8}, 2}, {" in 4x4x4 groups", {4, 4, 4}, 3}};
+  for (size_t i = 0; i < sizeof groups / sizeof *groups; i++)
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++)
+      check_case_routes(&GRAD_CASES[cases[c]], cases[c], ROUTES + 1, 2, groups[i].local, groups[i].dims,
+                        groups[i].name);
 }
