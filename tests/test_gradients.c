@@ -549,7 +549,7 @@ Test(gradients, training_graph_exports_as_graphdef) {
  * with w a constant, so dy is w exactly and the reference is two plain
  * loops over the taps. Tolerance: |got - want| <= 1e-5 (float) or 1e-12
  * (double) times (1 + the sum of the |products| summed into the element),
- * which bounds a sum in any order (at most 432 products here). The
+ * which bounds a sum in any order (at most 648 products here). The
  * geometries: the six the routes were first compared on (strides 2x1 and
  * 2x2 with SAME padding, dilation 2 VALID, depths 3, 6, 8, 12, a 1x1
  * stride 2 that leaves pixels no output reads), then small channel counts
@@ -557,7 +557,9 @@ Test(gradients, training_graph_exports_as_graphdef) {
  * (examples/cnn_model.h) at batch 3, a filter gradient split into many
  * chunks (batch 16, one tap: conv2d_bp_filter's sum_chunks), channels
  * that make several work-items per pixel (C 24, K 48), vectors of 2 (K 6)
- * with strides 1x2, in float and double. */
+ * with strides 1x2, in float and double, and K 72 (nine vectors of 8:
+ * conv2d_bp_input's loop over blocks of 4 vectors, or of 16 channels in
+ * the transposed form, and the rest after it; 648 products a dx). */
 typedef struct grad_case {
   int64_t n, h, w, c, kh, kw, k, sh, sw, dil;
   const char *padding;
@@ -714,6 +716,7 @@ static const grad_case GRAD_CASES[] = {
     {3, 12, 12, 8, 3, 3, 8, 2, 2, 1, "SAME", VS_DOUBLE},
     {2, 9, 7, 1, 3, 2, 3, 2, 2, 1, "VALID", VS_DOUBLE},
     {1, 9, 9, 12, 2, 3, 4, 1, 1, 2, "VALID", VS_DOUBLE},
+    {2, 5, 6, 3, 3, 3, 72, 1, 1, 1, "SAME", VS_FLOAT}, /* K 72: the unrolled blocks of K and a loop around them */
 };
 
 Test(gradients, conv2d_routes_match_host_reference) {
@@ -749,9 +752,9 @@ Test(gradients, conv2d_bad_route_is_refused) {
  * and 4x4x4 (4x16 for conv2d_bp_filter's 2-D range), against the same
  * host reference and tolerance, on the cases whose extents are odd or
  * prime (7x6 and 9x7 inputs, C 3 and 5, one tap over 80 lines in 8-line
- * chunks, C 24 in three blocks) in float and one in double. */
+ * chunks, C 24 in three blocks, K 72) in float and one in double. */
 Test(gradients, conv2d_direct_routes_under_gpu_groups) {
-  static const size_t cases[] = {0, 9, 11, 12, 13, 16};
+  static const size_t cases[] = {0, 9, 11, 12, 13, 16, 18};
   static const struct {
     const char *name;
     size_t local[3];
