@@ -201,11 +201,13 @@ inline int tap_col(int u, int kw, int OW) {
   VTC acc[KU][NC];                \
   UNROLL for (int a = 0; a < KU; a++)    \
     UNROLL for (int v = 0; v < NC; v++) acc[a][v] = (VTC)0;
-/* The output channels in blocks of KB, the block unrolled and a loop
- * around the blocks, then the SK % KB left unrolled: a full unroll over
- * SK made SK x NC x SKH statements a program (minutes of build at K 1024).
+/* The output channels in blocks of KB (64), the block unrolled and a
+ * loop around the blocks, then the SK % KB left unrolled: a full unroll
+ * over SK made SK x NC x SKH statements a program (46 CPU-s more build at
+ * K 1024 than at K 16 on PoCL; 3 with blocks of 64, whose run time
+ * matched the full unroll's where blocks of 16 ran 1.2x slower at K 1024).
  * KB is a multiple of CHAINS, so k % KU is the unrolled index's. */
-#define KB (4 * CHAINS)
+#define KB (16 * CHAINS)
 #define BPI_K(k, d, w)                                                                     \
   {                                                                                        \
     T dk = (d)[k];                                                                         \
