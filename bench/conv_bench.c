@@ -13,7 +13,7 @@
  * the load of a shared machine does not tilt towards either.
  * --no-blas skips the host OpenBLAS baseline (minutes on the large shapes,
  * and it dominates a `perf record` of the run).
- * VARSCOPE_CONV=direct|direct:RM,NV,UC,LY,RW[,RH]|im2col|convgemm|igemm[:...]|auto selects the
+ * VARSCOPE_CONV=direct|direct:RM,NV,UC,LY,RW[,RH]|im2col|convgemm|igemm[:...]|pointwise[:RM,NV,LY]|auto selects the
  * device algorithm (default auto). Timings on a shared machine are noisy:
  * each figure is a median of reps runs; repeat the whole run to compare. */
 #include <math.h>
@@ -46,7 +46,8 @@ static const shape_case CASES[] = {
     {"3x3/2 32->64", 8, 128, 128, 32, 64, 3, 3, 2},
     {"1x1/2 64->128", 8, 64, 64, 64, 128, 1, 1, 2},
     /* ResNet's bottleneck expansion: a 1x1 stride 1 is a GEMM of the input
-     * itself (conv2d.c's im2col route skips the im2col) */
+     * itself (conv2d.c's im2col route skips the im2col; its pointwise route
+     * reads it in place, each work-item over all 256 channels) */
     {"1x1 64->256", 8, 64, 64, 64, 256, 1, 1, 1},
 };
 

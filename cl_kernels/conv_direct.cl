@@ -20,17 +20,7 @@
 #define UNROLL_C 1
 #endif
 
-#if VEC == 1
-#define TV T
-#define LOADV(p, i) ((p)[i])
-#define STOREV(v, p, i) ((p)[i] = (v))
-#else
-#define CAT_(a, b) a##b
-#define CAT(a, b) CAT_(a, b)
-#define TV CAT(T, VEC)
-#define LOADV(p, i) CAT(vload, VEC)(0, (p) + (i))
-#define STOREV(v, p, i) CAT(vstore, VEC)((v), 0, (p) + (i))
-#endif
+#include "vectors.clh"
 
 /* The host compiles the conv kernels for one shape: C, K, KH and KW as
  * compile-time constants (SC, SK, SKH, SKW) give the channel and filter

@@ -219,8 +219,8 @@ Test(conv_igemm, bad_forced_sets_are_refused) {
     char want[400];
     if (strcmp(BAD[i], "igemm64") == 0)
       snprintf(want, sizeof want,
-               "VARSCOPE_CONV='%s': want auto, direct, direct:RM,NV,UC,LY,RW[,RH], im2col, convgemm, igemm or "
-               "igemm:MWG,NWG,KWG,MDIMC,NDIMC,VW[,DB]",
+               "VARSCOPE_CONV='%s': want auto, direct, direct:RM,NV,UC,LY,RW[,RH], im2col, convgemm, igemm, "
+               "igemm:MWG,NWG,KWG,MDIMC,NDIMC,VW[,DB], pointwise or pointwise:RM,NV,LY",
                BAD[i]);
     else
       snprintf(want, sizeof want,

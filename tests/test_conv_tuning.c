@@ -42,17 +42,19 @@ static const int CANDIDATES[2][6] = {{4, 2, 2, 1, 2, 1}, {8, 1, 1, 2, 2, 4}};
 
 TUNING_PLAN_TESTS(conv_tuning, vs__conv_tune_plan, vs_conv_tune_result, vs__device_tune_conv_plan)
 
-/* conv2d of SMALL's family on a 1x9x9x8 input, SAME, run in a session
- * (which chooses its algorithm as any run does), against a host reference
- * in double to 1e-5 of the sum of |products| (72 terms). */
-static void check_small_conv(void) {
+/* conv2d of a k x k filter, 8 -> 32 channels (k 3: SMALL's family; k 1:
+ * PW_GEOM's), on a 1x9x9x8 input, SAME, run in a session (which chooses
+ * its algorithm as any run does), against a host reference in double to
+ * 1e-5 of the sum of |products| (at most 72 terms). */
+static void check_conv_of(int k) {
   vs_status *st = vs_status_new();
   vs_graph *g = vs_graph_new();
   float xd[1 * 9 * 9 * 8], fd[3 * 3 * 8 * 32];
+  size_t nf = (size_t)(k * k * 8 * 32);
   for (size_t i = 0; i < sizeof xd / sizeof *xd; i++) xd[i] = (float)((i * 7) % 11) / 5.0f - 1.0f;
-  for (size_t i = 0; i < sizeof fd / sizeof *fd; i++) fd[i] = (float)((i * 5) % 13) / 6.0f - 1.0f;
+  for (size_t i = 0; i < nf; i++) fd[i] = (float)((i * 5) % 13) / 6.0f - 1.0f;
   vs_output x = vs_constant(g, xd, VS_FLOAT, VS_SHAPE(1, 9, 9, 8), "x", st);
-  vs_output f = vs_constant(g, fd, VS_FLOAT, VS_SHAPE(3, 3, 8, 32), "f", st);
+  vs_output f = vs_constant(g, fd, VS_FLOAT, VS_SHAPE(k, k, 8, 32), "f", st);
   vs_output y = vs_conv2d(g, x, f, &(vs_conv2d_opts){.padding = "SAME"}, st);
   vs_session *s = vs_session_new(g, NULL, st);
   vs_tensor *t = NULL;
@@ -61,19 +63,19 @@ static void check_small_conv(void) {
   const float *got = vs_tensor_data(t);
   for (int oh = 0; oh < 9; oh++)
     for (int ow = 0; ow < 9; ow++)
-      for (int k = 0; k < 32; k++) {
+      for (int ko = 0; ko < 32; ko++) {
         double want = 0, mag = 0;
-        for (int kh = 0; kh < 3; kh++)
-          for (int kw = 0; kw < 3; kw++) {
-            int ih = oh - 1 + kh, iw = ow - 1 + kw;
+        for (int kh = 0; kh < k; kh++)
+          for (int kw = 0; kw < k; kw++) {
+            int ih = oh - (k - 1) / 2 + kh, iw = ow - (k - 1) / 2 + kw;
             if (ih < 0 || ih >= 9 || iw < 0 || iw >= 9) continue;
             for (int ch = 0; ch < 8; ch++) {
-              double p = (double)xd[(ih * 9 + iw) * 8 + ch] * fd[((kh * 3 + kw) * 8 + ch) * 32 + k];
+              double p = (double)xd[(ih * 9 + iw) * 8 + ch] * fd[((kh * k + kw) * 8 + ch) * 32 + ko];
               want += p, mag += p < 0 ? -p : p;
             }
           }
-        double e = got[(oh * 9 + ow) * 32 + k] - want;
-        cr_assert_leq(e < 0 ? -e : e, 1e-5 * (1 + mag), "(%d,%d,%d): %g vs %g", oh, ow, k, got[(oh * 9 + ow) * 32 + k],
+        double e = got[(oh * 9 + ow) * 32 + ko] - want;
+        cr_assert_leq(e < 0 ? -e : e, 1e-5 * (1 + mag), "(%d,%d,%d): %g vs %g", oh, ow, ko, got[(oh * 9 + ow) * 32 + ko],
                       want);
       }
   vs_tensor_free(t);
@@ -89,7 +91,7 @@ Test(conv_tuning, faster_correct_candidate_is_kept_stored_and_offered) {
   free(c);
   /* A conv2d of the family now measures the kept set among its
    * candidates; whichever wins, its numbers are the reference's. */
-  check_small_conv();
+  check_conv_of(3);
   c = choices();
   cr_assert_not_null(strstr(c, "float32|f3,3,8,32|s1,1|d1,1|x1,9,9|p1,1,1,1 -> "), "the geometry's choice: %s", c);
   free(c);
@@ -103,13 +105,16 @@ Test(conv_tuning, faster_correct_candidate_is_kept_stored_and_offered) {
 
 static const char *const SMALL_GEOM = "float32|f3,3,8,32|s1,1|d1,1|x1,9,9|p1,1,1,1";
 
-static void plant(const char *fields) {
+/* Plants `fields` as geometry geom's choice, timed 4242 ms. */
+static void plant_at(const char *geom, const char *fields) {
   char line[256];
-  snprintf(line, sizeof line, "%s\t%s\t4242.000 ms", SMALL_GEOM, fields);
+  snprintf(line, sizeof line, "%s\t%s\t4242.000 ms", geom, fields);
   vs_status *st = vs_status_new();
   cr_assert(vs__conv_plant_line(0, line, st), "%s", vs_status_message(st));
   vs_status_free(st);
 }
+
+static void plant(const char *fields) { plant_at(SMALL_GEOM, fields); }
 
 Test(conv_tuning, a_stored_choice_with_rows_round_trips_and_is_used) {
   /* A geometry's choice of the strip blocked across 4 rows (which 9 rows
@@ -118,7 +123,7 @@ Test(conv_tuning, a_stored_choice_with_rows_round_trips_and_is_used) {
   plant("0 3 1 1 2 2 4");
   char *c = choices();
   cr_assert_str_eq(c, "float32|f3,3,8,32|s1,1|d1,1|x1,9,9|p1,1,1,1 -> direct strip rm3 nv1 u1 ly2 rh4 (4242.000 ms)\n");
-  check_small_conv();
+  check_conv_of(3);
   char *after = choices();
   cr_assert_str_eq(after, c, "the stored choice was used");
   free(c);
@@ -137,11 +142,97 @@ Test(conv_tuning, lines_of_the_previous_version_or_out_of_range_are_never_misrea
     cr_assert_str_eq(c, "", "'%s' is not listed", BAD[i]);
     free(c);
   }
-  check_small_conv();
+  check_conv_of(3);
   char *c = choices();
   cr_assert_not_null(strstr(c, "float32|f3,3,8,32|s1,1|d1,1|x1,9,9|p1,1,1,1 -> "), "measured again: %s", c);
   cr_assert_null(strstr(c, "4242.000 ms"), "the planted line was replaced: %s", c);
   free(c);
+}
+
+/* ---- the pointwise route's lines (kind 4: rm, nv, ly; conv2d.c) ---- */
+static const char *const PW_GEOM = "float32|f1,1,8,32|s1,1|d1,1|x1,9,9|p0,0,0,0";
+
+Test(conv_tuning, a_stored_pointwise_choice_round_trips_and_is_used) {
+  /* A 1x1 geometry's choice of the pointwise kernel (8 pixels x 2
+   * vectors, 4 items a group; 81 pixels: a shifted last strip) reads back
+   * as that set and runs: equal to the reference, the line unchanged. */
+  plant_at(PW_GEOM, "4 8 2 1 4 0 1");
+  char *c = choices();
+  cr_assert_str_eq(c, "float32|f1,1,8,32|s1,1|d1,1|x1,9,9|p0,0,0,0 -> pointwise rm8 nv2 ly4 (4242.000 ms)\n");
+  check_conv_of(1);
+  char *after = choices();
+  cr_assert_str_eq(after, c, "the stored choice was used");
+  free(c);
+  free(after);
+}
+
+Test(conv_tuning, pointwise_lines_out_of_range_are_never_misread_and_selection_measures_it) {
+  /* rm 0 and past 16, nv past 4, ly 0 and past 64, a kind past the last:
+   * none is read as a choice. The geometry is then measured afresh (the
+   * pointwise sets among its candidates), and whatever it keeps gives the
+   * reference's numbers. */
+  static const char *const BAD[] = {"4 0 2 1 4 0 1", "4 17 2 1 4 0 1", "4 8 5 1 4 0 1", "4 8 2 1 0 0 1",
+                                    "4 8 2 1 65 0 1", "5 8 2 1 4 0 1", "4 8 2 1 4 0"};
+  for (size_t i = 0; i < sizeof BAD / sizeof *BAD; i++) {
+    plant_at(PW_GEOM, BAD[i]);
+    char *c = choices();
+    cr_assert_str_eq(c, "", "'%s' is not listed", BAD[i]);
+    free(c);
+  }
+  check_conv_of(1);
+  char *c = choices();
+  cr_assert_not_null(strstr(c, "float32|f1,1,8,32|s1,1|d1,1|x1,9,9|p0,0,0,0 -> "), "measured again: %s", c);
+  cr_assert_null(strstr(c, "4242.000 ms"), "the planted line was replaced: %s", c);
+  free(c);
+}
+
+/* The pointwise kernel in the tuner: a 1x1 family (PW_GEOM's, 8 -> 32
+ * channels on 1x9x9) and two pointwise sets {rm, nv, -, ly}: the 81
+ * pixels leave both a shifted last strip. */
+static const vs_conv_tune_opts PW_SMALL = {.c = 8, .k = 32, .kh = 1, .kw = 1, .n = 1, .h = 9, .w = 9, .budget_s = 240};
+static const int PW_CANDIDATES[2][6] = {{8, 2, 1, 4, 0, 1}, {5, 1, 1, 2, 0, 1}};
+
+static void tune_pointwise(injection *in, vs_conv_tune_result *res) {
+  vs__conv_tune_plan plan = {.candidates = PW_CANDIDATES, .n_candidates = 2, .inject = inject, .user = in,
+                             .pointwise = true};
+  vs_status *st = vs_status_new();
+  vs__device_tune_conv_plan(0, &plan, &PW_SMALL, res, st);
+  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
+  vs_status_free(st);
+}
+
+Test(conv_tuning, wrong_result_pointwise_candidate_is_never_kept) {
+  /* The first pointwise set's output is corrupted and timed 100x faster,
+   * the second timed slower than the default: the wrong one is caught,
+   * nothing is kept. */
+  injection in = {.wrong_index = 0, .fast_index = -2};
+  vs_conv_tune_result res;
+  tune_pointwise(&in, &res);
+  cr_assert_eq(in.calls, 3, "the default and both candidates ran and were checked");
+  cr_assert_eq(res.tried, 2);
+  cr_assert_eq(res.wrong, 1, "the corrupted output was caught");
+  cr_assert_eq(res.failed, 0);
+  cr_assert_not(res.stored);
+  char *c = choices();
+  cr_assert_null(strstr(c, "family float32|f1,1,8,32|s1,1|d1,1"), "nothing kept for the family: %s", c);
+  free(c);
+}
+
+Test(conv_tuning, faster_correct_pointwise_candidate_is_kept_and_offered) {
+  /* The second pointwise set correct and timed fastest: kept under the 1x1
+   * family, and the family's geometry then measures it among its
+   * candidates; whichever wins gives the reference's numbers. */
+  injection in = {.wrong_index = -2, .fast_index = 1};
+  vs_conv_tune_result res;
+  tune_pointwise(&in, &res);
+  cr_assert_eq(res.tried, 2);
+  cr_assert_eq(res.wrong, 0);
+  cr_assert(res.stored);
+  cr_assert_str_eq(res.params, "pointwise rm=5 nv=1 ly=2");
+  char *c = choices();
+  cr_assert_not_null(strstr(c, "family float32|f1,1,8,32|s1,1|d1,1 -> pointwise rm5 nv1 ly2 ("), "%s", c);
+  free(c);
+  check_conv_of(1);
 }
 
 /* The real search over a family's parameter space (o, with no time
@@ -181,6 +272,15 @@ Test(conv_tuning, every_candidate_of_a_strided_search_verifies) {
    * 8 + 5 sets, one the default (the strided strip rm 8 nv 1); then 14
    * and 3 as above. */
   search_verifies((vs_conv_tune_opts){.c = 4, .k = 16, .kh = 3, .kw = 3, .n = 1, .h = 7, .w = 7, .stride = 2}, 37);
+}
+
+Test(conv_tuning, every_candidate_of_a_1x1_search_verifies) {
+  /* 1x1, 4 -> 16 channels on 1x7x7: the direct kernel's walk as in the
+   * 3x3 search (23 + 14 + 3: the strip's one filter vector fits every
+   * rm), then the pointwise kernel's: rm 2..16 step 2 with nv 1 (VEC 16:
+   * nv 2 and 4 do not divide K), 8 tiles with 4 items a group, then 1, 2,
+   * 8 and 16 items around the best: 4. */
+  search_verifies((vs_conv_tune_opts){.c = 4, .k = 16, .kh = 1, .kw = 1, .n = 1, .h = 7, .w = 7}, 52);
 }
 
 Test(conv_tuning, bad_sizes_are_refused) {

@@ -117,6 +117,7 @@ static void plan_free(vs_plan *p) {
     if (p->steps[i].constant) vs__buffer_release(p->steps[i].constant);
     if (p->steps[i].desc) vs__buffer_release(p->steps[i].desc);
     free(p->steps[i].desc_v);
+    free(p->steps[i].choices); /* plain data (choice_memo.h) */
   }
   free(p->sig);
   free(p->steps);

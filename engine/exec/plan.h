@@ -57,6 +57,11 @@ typedef struct vs_step {
   cl_mem desc;
   cl_long *desc_v;
   size_t desc_n, desc_dev;
+  /* The algorithm choices its kernel got from the choice tables (a conv's,
+   * a conv gradient's route, its GEMMs'), for runs repeating the shapes:
+   * kernels/choice_memo.h, bound by session.c while the step runs.
+   * malloc'd on the first choice; NULL: none yet. */
+  struct vs_choice_memo *choices;
   /* A Conv2D step that also computes the BiasAdd consuming it and the Relu
    * consuming that (NULL: none), whose own steps the plan dropped: the
    * conv applies them as it stores and gives their values its buffer

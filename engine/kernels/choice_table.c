@@ -1,12 +1,29 @@
 /* choice_table.c - the text tables of choices that conv_select.c and
  * gemm_select.c keep per device in the memo and the keyed store: getting,
  * rewriting and listing them (see choice_table.h). */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "kernels/choice_table.h"
 #include "runtime/tuning_store.h"
+
+/* Bumped after every change to a table in the memo (choice_memo.h): a
+ * reader that saw the new generation reads the new table. */
+static _Atomic uint64_t generation = 1;
+static _Atomic uint64_t scans;
+
+uint64_t vs__choice_generation(void) { return atomic_load_explicit(&generation, memory_order_acquire); }
+uint64_t vs__choice_table_scans(void) { return atomic_load_explicit(&scans, memory_order_relaxed); }
+
+/* vs__memo_put, then the generation's bump (after: never before the
+ * table a reader of the new generation must see). */
+static bool memo_put(vs_cl_device *d, const char *skey, const void *data, size_t n) {
+  bool ok = vs__memo_put(d, skey, data, n);
+  atomic_fetch_add_explicit(&generation, 1, memory_order_acq_rel);
+  return ok;
+}
 
 char *vs__choice_table_key(const vs_cl_device *d, const char *what) {
   return vs__asprintf("varscope %s\ndevice %s\ndriver %s\nplatform %s\n", what, d->info.device_name,
@@ -18,12 +35,12 @@ char *vs__choice_table_get(vs_cl_device *d, const char *skey, bool from_disk, bo
   size_t n = 0;
   if (!from_disk && vs__memo_get(d, skey, &data, &n)) {
   } else if (vs__store_get(NULL, skey, VS_CHOICE_TABLE_MAX, &data, &n) == VS_STORE_HIT) {
-    vs__memo_put(d, skey, data, n);
+    memo_put(d, skey, data, n);
   } else {
     free(data);
     data = NULL;
     n = 0;
-    if (memo_miss) vs__memo_put(d, skey, "", 0);
+    if (memo_miss) memo_put(d, skey, "", 0);
   }
   char *t = malloc(n + 1);
   if (t) {
@@ -37,6 +54,7 @@ char *vs__choice_table_get(vs_cl_device *d, const char *skey, bool from_disk, bo
 bool vs__choice_table_scan(char *t, const char *key, vs_choice_accept_fn accept, void *arg) {
   bool found = false;
   size_t klen = strlen(key);
+  atomic_fetch_add_explicit(&scans, 1, memory_order_relaxed);
   for (char *line = t; line && *line;) {
     char *nl = strchr(line, '\n');
     if (nl) *nl = '\0';
@@ -75,12 +93,16 @@ bool vs__choice_table_update(vs_cl_device *d, const char *skey, vs_choice_drop_f
     used += strlen(add);
   }
   if (ok && used <= VS_CHOICE_TABLE_MAX) {
-    vs__memo_put(d, skey, out, used);
+    memo_put(d, skey, out, used);
     vs__store_put(NULL, skey, out, used); /* best effort: without a cache directory, this process remembers */
   }
   free(out);
   free(t);
   return ok;
+}
+
+bool vs__choice_table_set(vs_cl_device *d, const char *skey, const char *text) {
+  return memo_put(d, skey, text, strlen(text)) && vs__store_put(NULL, skey, text, strlen(text));
 }
 
 vs_cl_device *vs__choice_list_device(size_t i, char *buf, size_t cap, const char *fn, vs_status *st) {

@@ -8,12 +8,16 @@
  * store checksums the payload; a caller skips a line it cannot parse.
  * Two processes updating a table at once may lose one's line (each
  * replaces the entry atomically): that key is measured again later.
- * Thread safety: that of the memo and the store (both guarded). */
+ * Every change to a table in the memo bumps a process-wide generation
+ * (vs__choice_generation), which the plan steps' memos of their choices
+ * (choice_memo.h) record. Thread safety: that of the memo and the store
+ * (both guarded); the generation and the scan count are atomic. */
 #ifndef VS_CHOICE_TABLE_H
 #define VS_CHOICE_TABLE_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "session/session_internal.h"
 
@@ -40,6 +44,13 @@ typedef bool (*vs_choice_accept_fn)(const char *value, void *arg);
  * it accepts keeps the last line, which wins. */
 bool vs__choice_table_scan(char *t, const char *key, vs_choice_accept_fn accept, void *arg);
 
+/* The generation of this process's tables: bumped after each change to
+ * one in the memo (a table read from the store, rewritten, replaced). */
+uint64_t vs__choice_generation(void);
+/* vs__choice_table_scan calls of this process so far (tests: a memoised
+ * choice scans nothing). */
+uint64_t vs__choice_table_scans(void);
+
 /* A line selector for vs__choice_table_update: line (NUL-terminated,
  * without its newline) is dropped when it returns true. */
 typedef bool (*vs_choice_drop_fn)(const char *line, const void *arg);
@@ -54,6 +65,10 @@ bool vs__choice_drop_key(const char *line, const void *key);
  * remembers. False when out of memory. */
 bool vs__choice_table_update(vs_cl_device *d, const char *skey, vs_choice_drop_fn drop, const void *arg,
                              const char *add);
+
+/* Replaces skey's table with text (NUL-terminated), in the memo and the
+ * store (for tests that plant a whole table); false when either refused. */
+bool vs__choice_table_set(vs_cl_device *d, const char *skey, const char *text);
 
 /* The device of a vs_device_*_choices(i, buf, cap, st) call (fn: its
  * name, for the message), with buf emptied when cap > 0; st set OK first.

@@ -7,11 +7,13 @@
  *     the BiasAdd and Relu applied in its store where it is our own;
  *   - convgemm: CLBlast's convgemm, which wants NCHW input and KCHW
  *     weights, with layout transposes around it (symmetric padding only);
- *   - igemm: conv_igemm.c, an implicit GEMM with local-memory tiles for GPUs.
+ *   - igemm: conv_igemm.c, an implicit GEMM with local-memory tiles for GPUs;
+ *   - pointwise: a 1x1 filter as a GEMM reading the input where it lies
+ *     (cl_kernels/conv_pointwise.cl), each work-item over all K channels
+ *     of its pixels, the epilogue in its stores.
  * conv_select.c measures them per device and shape and keeps the fastest. */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include <clblast_c.h>
 
@@ -263,16 +265,19 @@ bool vs__conv_im2col(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_mem 
     ok = vs__im2col_lines(d, g, x, cols, l0, nl, st) &&
          gemm_rows(d, g, cols, f, out, l0 * (size_t)g->OW, nl * (size_t)g->OW, epi, st);
   }
-  /* On a CPU device the scratch goes back to the idle buffers for the
-   * next conv of this shape once the queue is done with it: a fresh one
-   * costs the page faults of its first touch at every run (38 MB for
-   * conv_bench's case 6, 3x3/2 32->64: 10 of the 13.5 ms its im2col took;
-   * 3.4 ms in a touched buffer). Elsewhere a wait here would stall the
-   * queue for less than it saves: released at once. */
-  if (cols && ok && strcmp(d->info.type, "CPU") == 0 && clFinish(*vs__queue(d)) == CL_SUCCESS)
-    vs__buffer_recycle(cols);
-  else if (cols)
-    vs__buffer_release(cols);
+  /* Released at once, with no wait: within a session run (its queue bound,
+   * vs__queue_bind) the release keeps the scratch idle, tagged with the
+   * run's queue, and only an allocation whose commands go to that same
+   * in-order queue may take it before the run ends (the next im2col of
+   * this shape: its writes are queued after this GEMM's reads, so run
+   * after them); once the run's queues are finished any allocation may
+   * (device_memory.c). A fresh scratch cost the page faults of its first
+   * touch at every run (38 MB for conv_bench's case 6, 3x3/2 32->64: 10 of
+   * the 13.5 ms its im2col took; 3.4 ms in a touched buffer); the
+   * clFinish that used to recycle it here on CPU devices stalled the
+   * queue and is no longer needed. Outside a run (no queue bound) it is
+   * freed once the queued kernels finish. */
+  if (cols) vs__buffer_release(cols);
   return ok;
 }
 
@@ -328,6 +333,67 @@ bool vs__conv_convgemm(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_me
   return ok;
 }
 
+bool vs__conv_pointwise_applies(const vs_conv_geom *g) {
+  return g->KH == 1 && g->KW == 1 && !g->PT && !g->PB && !g->PL && !g->PR;
+}
+
+int vs__conv_pointwise_vec(const vs_conv_geom *g) {
+  int v = vs__vec_width(g->K);
+  return g->dtype == VS_DOUBLE && v > 8 ? 8 : v;
+}
+
+bool vs__conv_pointwise_fits(const vs_conv_geom *g, vs_conv_algo a) {
+  return vs__conv_pointwise_applies(g) && a.rm >= 1 && a.rm <= VS_CONV_PW_MAX_RM && a.nv >= 1 &&
+         a.nv <= VS_CONV_MAX_NV && a.ly >= 1 && a.ly <= VS_CONV_MAX_LY && g->K % (vs__conv_pointwise_vec(g) * a.nv) == 0;
+}
+
+/* The register tiles selection tries, rm x nv accumulators within 32
+ * vector registers (with nv filter vectors and the broadcast): 8 x 2 and
+ * 6 x 4, four work-items a work-group. In interleaved runs on conv_bench's
+ * 1x1 layers (2-core AVX-512 PoCL) both took 10-16% less CPU than the best
+ * direct set on 1x1 64->256; 14 x 2, the SGEMM's tile, was 5-15% behind
+ * them (docs/conv-performance.md, "Session 10: the 1x1 layers"). */
+size_t vs__conv_pointwise_sets(const vs_conv_geom *g, vs_conv_algo *out, size_t cap) {
+  static const vs_conv_algo SETS[] = {VS_CONV_SET(VS_CONV_POINTWISE, 8, 2, 1, 4, 0),
+                                      VS_CONV_SET(VS_CONV_POINTWISE, 6, 4, 1, 4, 0)};
+  size_t n = 0;
+  for (size_t i = 0; i < sizeof SETS / sizeof *SETS && n < cap; i++)
+    if (vs__conv_pointwise_fits(g, SETS[i])) out[n++] = SETS[i];
+  return n;
+}
+
+bool vs__conv_pointwise(vs_cl_device *d, const vs_conv_geom *g, vs_conv_algo a, cl_mem x, cl_mem f, cl_mem out,
+                        const vs_conv_epi *epi, vs_status *st) {
+  if (!vs__conv_pointwise_fits(g, a)) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR,
+             "conv2d (pointwise rm%d nv%d ly%d): wants a 1x1 filter without padding, rm 1 to %d, ly 1 to %d and "
+             "%d x nv dividing the %lld output channels",
+             a.rm, a.nv, a.ly, VS_CONV_PW_MAX_RM, VS_CONV_MAX_LY, vs__conv_pointwise_vec(g), (long long)g->K);
+    return false;
+  }
+  const char *base = vs__cl_options(g->dtype, d);
+  char opts[256];
+  snprintf(opts, sizeof opts, "%s -DVEC=%d -DRM=%d -DNV=%d -DSC=%lld -DSK=%lld -DSSW=%lld", base ? base : "",
+           vs__conv_pointwise_vec(g), a.rm, a.nv, (long long)g->C, (long long)g->K, (long long)g->SW);
+  cl_kernel k = vs__kernel(d, "conv_pointwise", opts, "conv2d_pointwise", st);
+  if (!k) return false;
+  /* Stride 1: the [N*H*W, C] input is one line of M pixels (the output's
+   * rows in the same order); else each output row is a line. */
+  bool flat = g->SH == 1 && g->SW == 1;
+  cl_ulong len = flat ? (cl_ulong)(g->N * g->OH * g->OW) : (cl_ulong)g->OW,
+           lines = flat ? 1 : (cl_ulong)(g->N * g->OH);
+  cl_int iOH = flat ? 1 : (cl_int)g->OH, iH = (cl_int)g->H, iW = (cl_int)g->W, iSH = (cl_int)g->SH,
+         has_bias = epi && epi->bias, relu = epi && epi->relu;
+  cl_mem bias = has_bias ? epi->bias : f; /* f: never read without a bias */
+  karg args[] = {KARG(out), KARG(x),  KARG(f),  KARG(bias), KARG(len),      KARG(lines),
+                 KARG(iOH), KARG(iH), KARG(iW), KARG(iSH),  KARG(has_bias), KARG(relu)};
+  size_t items = (size_t)(lines * ((len + (cl_ulong)a.rm - 1) / (cl_ulong)a.rm)), ly = (size_t)a.ly;
+  size_t global[2] = {1, (items + ly - 1) / ly * ly}, local[2] = {1, ly};
+  bool ok = vs__enqueue_nd(d, k, args, 12, 2, global, local, "conv2d (pointwise)", st);
+  clReleaseKernel(k);
+  return ok;
+}
+
 bool vs__conv_algo_run(vs_cl_device *d, size_t dev, const vs_conv_geom *g, vs_conv_algo a, cl_mem x, cl_mem f,
                        cl_mem out, const vs_conv_epi *epi, vs_status *st) {
   switch (a.kind) {
@@ -335,6 +401,7 @@ bool vs__conv_algo_run(vs_cl_device *d, size_t dev, const vs_conv_geom *g, vs_co
     case VS_CONV_IM2COL: return vs__conv_im2col(d, dev, g, x, f, out, epi, st);
     case VS_CONV_CONVGEMM: return vs__conv_convgemm(d, dev, g, x, f, out, st) && epilogue_pass(d, g, out, epi, st);
     case VS_CONV_IGEMM: return vs__conv_igemm(d, g, a, x, f, out, epi, st);
+    case VS_CONV_POINTWISE: return vs__conv_pointwise(d, g, a, x, f, out, epi, st);
   }
   return false;
 }

@@ -5,22 +5,30 @@
  * (choice_table.h), one line per geometry:
  *   <"bpi|" or "bpf|" and conv_select.c's geometry key> TAB <route> TAB <ms>
  * A line whose route the caller does not name is skipped (re-measured).
- * Like the forward conv's choice, it ranks runs by CPU time on a CPU device
- * (vs__gemm_cost): at load 2-4 on the shared 2-core machine a gradient
- * run's wall time moves 1.5-2x between runs, its CPU time by a few
- * percent. VARSCOPE_LOG=conv prints each measurement. */
+ * The choice follows the GEMM's rule (choice_pick.h): a warm-up run of
+ * each route, interleaved rounds, the lowest median cost, ties within 3%
+ * to the simpler route. Like the forward conv's choice, it ranks runs by
+ * CPU time on a CPU device (vs__gemm_cost): at load 2-4 on the shared
+ * 2-core machine a gradient run's wall time moves 1.5-2x between runs,
+ * its CPU time by a few percent. A plan step keeps the route the table
+ * gave it in its memo (choice_memo.h). VARSCOPE_LOG=conv prints each
+ * measurement. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernels/choice_memo.h"
+#include "kernels/choice_pick.h"
 #include "kernels/choice_table.h"
 #include "kernels/conv_grad.h"
 #include "kernels/gemm.h"
 
 /* 1: the direct kernels with registers per channel block (conv_grad.cl's
- * conv2d_bp_input / conv2d_bp_filter) against im2col / col2im + GEMM. */
-#define STORE_WHAT "conv-grad-choices 1"
-#define TURNS 3
+ * conv2d_bp_input / conv2d_bp_filter) against im2col / col2im + GEMM,
+ * the cheapest of three turns winning. 2: the median of interleaved
+ * rounds, ties within 3% to the simpler route (choice_pick.h): 1's lines
+ * were chosen by another rule and are not read. */
+#define STORE_WHAT "conv-grad-choices 2"
 
 typedef struct route_names {
   const char *const *names;
@@ -47,64 +55,81 @@ static int lookup(vs_cl_device *d, const char *skey, const char *key, const char
   return r.found;
 }
 
-/* One run of route i, finished; its cost, or < 0 when it failed (st set). */
-static double timed(vs_cl_device *d, vs_conv_grad_route_fn run, void *ctx, int i, vs_status *st) {
+/* The routes being timed, for vs__choice_time. */
+typedef struct route_trial {
+  vs_cl_device *d;
+  vs_conv_grad_route_fn run;
+  void *ctx;
+} route_trial;
+
+/* vs_choice_run_fn: one run of route i, finished; its cost, or < 0 when
+ * it failed (st set). */
+static double timed(void *arg, int i, vs_status *st) {
+  const route_trial *t = arg;
   double t0 = vs__gemm_now(), c0 = vs__gemm_cpu_now();
-  if (!run(ctx, i, st)) return -1;
-  cl_int err = clFinish(*vs__queue(d));
+  if (!t->run(t->ctx, i, st)) return -1;
+  cl_int err = clFinish(*vs__queue(t->d));
   if (err != CL_SUCCESS) {
     vs__cl_fail(st, err, "clFinish");
     return -1;
   }
-  return vs__gemm_cost(d, vs__gemm_now() - t0, vs__gemm_cpu_now() - c0, 0);
+  return vs__gemm_cost(t->d, vs__gemm_now() - t0, vs__gemm_cpu_now() - c0, 0);
 }
 
-int vs__conv_grad_select(vs_cl_device *d, const char *key, const char *const *names, int n, vs_conv_grad_route_fn run,
-                         void *ctx, vs_status *st) {
-  char *skey = vs__choice_table_key(d, STORE_WHAT);
-  if (!skey) {
-    vs__oom(st);
-    return -1;
-  }
-  int chosen = lookup(d, skey, key, names, n);
-  if (chosen >= 0 || n < 1) {
-    free(skey);
-    return chosen;
-  }
-  double best[8];
-  int m = n < 8 ? n : 8;
+/* Measures the n routes, keeps the chosen one's line under key; its index,
+ * or -1 with st set by the last failure when none ran. */
+static int measure(vs_cl_device *d, const char *skey, const char *key, const char *const *names, const int *rank,
+                   int n, vs_conv_grad_route_fn run, void *ctx, vs_status *st) {
+  double costs[VS_CHOICE_MAX_CANDS * VS_CHOICE_ROUNDS_MAX], best = -1;
   vs_status *last = vs_status_new();
   if (!last) {
-    free(skey);
     vs__oom(st);
     return -1;
   }
-  for (int i = 0; i < m; i++) /* the warm-up: builds the kernels, makes the GEMM's own choice */
-    best[i] = timed(d, run, ctx, i, last) < 0 ? -1 : 1e300;
-  for (int turn = 0; turn < TURNS; turn++)
-    for (int i = 0; i < m; i++) {
-      if (best[i] < 0) continue;
-      double t = timed(d, run, ctx, i, last);
-      if (t < 0) best[i] = -1;
-      else if (t < best[i]) best[i] = t;
-    }
-  for (int i = 0; i < m; i++)
-    if (best[i] >= 0 && (chosen < 0 || best[i] < best[chosen])) chosen = i;
+  route_trial trial = {d, run, ctx};
+  vs__choice_time(n, timed, &trial, costs, last);
+  size_t pick = vs__choice_pick(rank, costs, (size_t)n, VS_CHOICE_ROUNDS_MAX, &best);
+  int chosen = pick < (size_t)n ? (int)pick : -1;
   if (chosen < 0) {
     vs__fail(st, vs_status_code(last), VS_EXC_OP_ERROR, "%s", vs_status_message(last));
   } else {
     if (vs__log_enabled("conv")) {
-      fprintf(stderr, "varscope: conv2d gradient %s on %s:", key, d->info.cl_name);
-      for (int i = 0; i < m; i++)
-        if (best[i] < 0) fprintf(stderr, " %s failed", names[i]);
-        else fprintf(stderr, " %s %.3f ms", names[i], best[i] * 1e3);
+      fprintf(stderr, "varscope: conv2d gradient %s on %s (median of the rounds):", key, d->info.cl_name);
+      for (int i = 0; i < n; i++) {
+        double m = vs__choice_median(costs + i * VS_CHOICE_ROUNDS_MAX, VS_CHOICE_ROUNDS_MAX);
+        if (m < 0) fprintf(stderr, " %s failed", names[i]);
+        else fprintf(stderr, " %s %.3f ms", names[i], m * 1e3);
+      }
       fprintf(stderr, " -> %s\n", names[chosen]);
     }
-    char *line = vs__asprintf("%s\t%s\t%.3f ms\n", key, names[chosen], best[chosen] * 1e3);
+    char *line = vs__asprintf("%s\t%s\t%.3f ms\n", key, names[chosen], best * 1e3);
     if (line) vs__choice_table_update(d, skey, vs__choice_drop_key, key, line);
     free(line);
   }
   vs_status_free(last);
+  return chosen;
+}
+
+int vs__conv_grad_select(vs_cl_device *d, const vs_conv_geom *g, bool filter, const char *const *names,
+                         const int *rank, int n, vs_conv_grad_route_fn run, void *ctx, vs_status *st) {
+  if (n < 1) return -1;
+  if (n > VS_CHOICE_MAX_CANDS) n = VS_CHOICE_MAX_CANDS;
+  /* The running step's memo (choice_memo.h): the geometry, which gradient
+   * and which candidates (names and n). */
+  vs_choice_ask q = {.kind = VS_CHOICE_CONV_GRAD, .device = d, .nkey = VS_CONV_GEOM_WORDS + 3};
+  vs__conv_geom_words(g, q.key);
+  q.key[VS_CONV_GEOM_WORDS] = filter;
+  q.key[VS_CONV_GEOM_WORDS + 1] = n;
+  q.key[VS_CONV_GEOM_WORDS + 2] = (int64_t)(intptr_t)names;
+  int chosen = -1;
+  if (vs__choice_memo_get(&q, &chosen, sizeof chosen)) return chosen;
+  char *skey = vs__choice_table_key(d, STORE_WHAT), *gkey = skey ? vs__conv_geom_key(g) : NULL;
+  char *key = gkey ? vs__asprintf("%s|%s", filter ? "bpf" : "bpi", gkey) : NULL;
+  if (!key) vs__oom(st);
+  else if ((chosen = lookup(d, skey, key, names, n)) >= 0) vs__choice_memo_put(&q, &chosen, sizeof chosen);
+  else chosen = measure(d, skey, key, names, rank, n, run, ctx, st);
+  free(key);
+  free(gkey);
   free(skey);
   return chosen;
 }

@@ -11,7 +11,15 @@ typedef struct vs_conv_geom {
   vs_dtype dtype;
 } vs_conv_geom;
 
-typedef enum vs_conv_kind { VS_CONV_DIRECT = 0, VS_CONV_IM2COL, VS_CONV_CONVGEMM, VS_CONV_IGEMM } vs_conv_kind;
+/* VS_CONV_POINTWISE: a 1x1 filter (any stride) as a GEMM reading the
+ * input where it lies (conv2d.c's vs__conv_pointwise; rm, nv, ly). */
+typedef enum vs_conv_kind {
+  VS_CONV_DIRECT = 0,
+  VS_CONV_IM2COL,
+  VS_CONV_CONVGEMM,
+  VS_CONV_IGEMM,
+  VS_CONV_POINTWISE
+} vs_conv_kind;
 
 /* The direct kernel's parameters, then the implicit GEMM's (each ignored
  * by the other kinds). Initialisers name their fields (VS_CONV_SET): the
@@ -96,6 +104,23 @@ bool vs__conv_im2col(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_mem 
 bool vs__conv_convgemm_fits(const vs_conv_geom *g);
 bool vs__conv_convgemm(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_mem x, cl_mem f, cl_mem out,
                        vs_status *st);
+/* ---- the pointwise kernel (conv2d.c, cl_kernels/conv_pointwise.cl) ---- */
+#define VS_CONV_PW_MAX_RM 16
+/* Whether g is a 1x1 conv without padding (any stride): the kernel's
+ * shapes. */
+bool vs__conv_pointwise_applies(const vs_conv_geom *g);
+/* Its vector width on g (the widest of 16..1 dividing K; 8 at most for
+ * float64, whose 16 lanes are two AVX-512 registers); a's rm (1 to
+ * VS_CONV_PW_MAX_RM), nv (1 to VS_CONV_MAX_NV, vec x nv dividing K) and
+ * ly (1 to VS_CONV_MAX_LY) fitting g. */
+int vs__conv_pointwise_vec(const vs_conv_geom *g);
+bool vs__conv_pointwise_fits(const vs_conv_geom *g, vs_conv_algo a);
+/* The sets selection tries on g (those that fit), up to cap; their count. */
+size_t vs__conv_pointwise_sets(const vs_conv_geom *g, vs_conv_algo *out, size_t cap);
+/* Runs a on g (INVALID_ARGUMENT when it does not fit), epi in its stores. */
+bool vs__conv_pointwise(vs_cl_device *d, const vs_conv_geom *g, vs_conv_algo a, cl_mem x, cl_mem f, cl_mem out,
+                        const vs_conv_epi *epi, vs_status *st);
+
 /* ---- the implicit-GEMM kernel (conv_igemm.c, cl_kernels/conv_igemm.cl) ---- */
 /* a's parameters in range and dividing each other (no device check). */
 bool vs__conv_igemm_valid(vs_conv_algo a);
@@ -124,7 +149,7 @@ bool vs__conv_igemm_parse(const char *s, vs_conv_algo *a);
  * NDIMC,VW[,DB]"; false, with st set, for a bad one. */
 bool vs__conv_igemm_forced(vs_cl_device *d, const vs_conv_geom *g, const char *force, vs_conv_algo *a, vs_status *st);
 
-/* Runs algorithm a, then epi (NULL: none): in the direct and igemm kernels' stores
+/* Runs algorithm a, then epi (NULL: none): in the direct, igemm and pointwise kernels' stores
  * and our own GEMM's (the im2col route), as a bias_act pass after the others. */
 bool vs__conv_algo_run(vs_cl_device *d, size_t dev, const vs_conv_geom *g, vs_conv_algo a, cl_mem x, cl_mem f,
                        cl_mem out, const vs_conv_epi *epi, vs_status *st);
@@ -134,14 +159,16 @@ extern const vs_conv_algo VS_CONV_DEFAULT_DIRECT;
 
 /* The algorithm for this device and geometry: VARSCOPE_CONV when set
  * (direct, direct:RM,NV,UC,LY,RW[,RH], im2col, convgemm, igemm,
- * igemm:MWG,NWG,KWG,MDIMC,NDIMC,VW[,DB]), else the one kept for
- * the geometry (this process's memo, then the keyed store), else measured
- * now on the real buffers (out is overwritten) and kept. */
+ * igemm:MWG,NWG,KWG,MDIMC,NDIMC,VW[,DB], pointwise, pointwise:RM,NV,LY;
+ * convgemm and pointwise on a geometry they cannot run: the default
+ * direct set), else the one kept for the geometry (the running step's
+ * memo, choice_memo.h; this process's memo, then the keyed store), else
+ * measured now on the real buffers (out is overwritten) and kept. */
 bool vs__conv_select(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_mem x, cl_mem f, cl_mem out,
                      vs_conv_algo *algo, vs_status *st);
 
 /* A short name ("direct rm6 nv2 u2 ly1", "im2col+gemm", "convgemm",
- * "igemm m64 n64 k16 d8x8 v4"). */
+ * "igemm m64 n64 k16 d8x8 v4", "pointwise rm8 nv2 ly4"). */
 void vs__conv_algo_name(vs_conv_algo a, char *buf, size_t cap);
 
 /* ---- the choices table in the keyed store (conv_select.c) ---- */
@@ -150,6 +177,10 @@ void vs__conv_algo_name(vs_conv_algo a, char *buf, size_t cap);
 char *vs__conv_store_key(const vs_cl_device *d);
 char *vs__conv_geom_key(const vs_conv_geom *g);
 char *vs__conv_family_key(const vs_conv_geom *g);
+/* The geometry's numbers, dtype first (VS_CONV_GEOM_WORDS of them), into
+ * w: what a step's memo of a choice compares (choice_memo.h). */
+#define VS_CONV_GEOM_WORDS 18
+void vs__conv_geom_words(const vs_conv_geom *g, int64_t *w);
 /* The algorithm kept under key; false when none. */
 bool vs__conv_table_lookup(vs_cl_device *d, const char *key, vs_conv_algo *a);
 /* Keeps a under key (replacing), with its time for the listing. */

@@ -18,21 +18,27 @@
  * The store checksums the payload; a line that does not parse is skipped
  * (re-measured). The v1 text file (conv-choices-v1.txt) of earlier
  * versions is never read: its lines had other fields. Within a process the
- * table is kept in the device's memo. Two processes updating the table at
+ * table is kept in the device's memo, and the choice a plan step got from
+ * it in the step's (choice_memo.h). Two processes updating the table at
  * once may lose one's line (each replaces the entry atomically); that
  * geometry is simply measured again later.
  * On devices with local memory of their own (GPUs) the implicit GEMM
  * (conv_igemm.c) takes part too: its default sets that fit the device and
  * a set the tuner kept for the family; its lines carry its own fields
  * ("3 <mwg> <nwg> <kwg> <mdimc> <ndimc> <vw> <db>").
- * VARSCOPE_CONV=direct, im2col, convgemm or igemm forces one
- * ("direct:RM,NV,UC,LY,RW[,RH]" and "igemm:MWG,NWG,KWG,MDIMC,NDIMC,VW[,DB]"
- * force parameters); VARSCOPE_LOG=conv prints each measurement. */
+ * On 1x1 geometries the pointwise kernel (conv2d.c) takes part with two
+ * register tiles, and a set the tuner kept; its lines are kind 4 with the
+ * direct kernel's fields (rm, nv and ly read).
+ * VARSCOPE_CONV=direct, im2col, convgemm, igemm or pointwise forces one
+ * ("direct:RM,NV,UC,LY,RW[,RH]", "igemm:MWG,NWG,KWG,MDIMC,NDIMC,VW[,DB]"
+ * and "pointwise:RM,NV,LY" force parameters); VARSCOPE_LOG=conv prints
+ * each measurement. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "kernels/choice_memo.h"
 #include "kernels/choice_table.h"
 #include "kernels/conv_internal.h"
 #include "kernels/conv_tuning.h"
@@ -68,6 +74,7 @@ void vs__conv_algo_name(vs_conv_algo a, char *buf, size_t cap) {
              a.rm, a.nv, a.uc, a.ly, rows);
   else if (a.kind == VS_CONV_IM2COL) snprintf(buf, cap, "im2col+gemm");
   else if (a.kind == VS_CONV_IGEMM) vs__conv_igemm_name(a, buf, cap);
+  else if (a.kind == VS_CONV_POINTWISE) snprintf(buf, cap, "pointwise rm%d nv%d ly%d", a.rm, a.nv, a.ly);
   else snprintf(buf, cap, "convgemm");
 }
 
@@ -104,8 +111,10 @@ char *vs__conv_store_key(const vs_cl_device *d) {
    * chose among the forms without it (a line's fields mean the same);
    * in the same change the im2col route became 2-10x cheaper (im2col_lines,
    * the GEMM's fused epilogue) and is refined beside the direct sets, so
-   * no choice measured against its old cost is reused. */
-  return vs__choice_table_key(d, "conv-choices 8");
+   * no choice measured against its old cost is reused.
+   * 9: the pointwise route (kind 4) joined the 1x1 geometries'
+   * candidates: their choices, made without it, are measured again. */
+  return vs__choice_table_key(d, "conv-choices 9");
 }
 
 /* The shape family: what the direct kernel's code depends on (dtype,
@@ -127,11 +136,23 @@ char *vs__conv_geom_key(const vs_conv_geom *g) {
   return k;
 }
 
+void vs__conv_geom_words(const vs_conv_geom *g, int64_t *w) {
+  const int64_t v[VS_CONV_GEOM_WORDS] = {g->dtype, g->N,  g->H,  g->W,  g->C,  g->KH, g->KW, g->K,  g->SH,
+                                         g->SW,    g->DH, g->DW, g->OH, g->OW, g->PT, g->PB, g->PL, g->PR};
+  memcpy(w, v, sizeof v);
+}
+
 char *vs__conv_family_key(const vs_conv_geom *g) {
   char *fam = family_part(g);
   char *k = fam ? vs__asprintf("family %s", fam) : NULL;
   free(fam);
   return k;
+}
+
+/* A pointwise set's fields in their ranges, whatever the geometry. */
+static bool pointwise_in_range(vs_conv_algo a) {
+  return a.rm >= 1 && a.rm <= VS_CONV_PW_MAX_RM && a.nv >= 1 && a.nv <= VS_CONV_MAX_NV && a.ly >= 1 &&
+         a.ly <= VS_CONV_MAX_LY;
 }
 
 /* Parses "<kind> <rm> <nv> <uc> <ly> <rw> <rh>" strictly (the store key's
@@ -142,9 +163,10 @@ static bool parse_algo(const char *s, vs_conv_algo *a) {
   if (sscanf(s, "%d %d %d %d %d %d %d%n", &kind, &rm, &nv, &uc, &ly, &rw, &rh, &used) != 7 ||
       (s[used] != '\t' && s[used]))
     return false;
-  if (kind < VS_CONV_DIRECT || kind > VS_CONV_CONVGEMM) return false;
+  if (kind < VS_CONV_DIRECT || kind > VS_CONV_POINTWISE || kind == VS_CONV_IGEMM) return false;
   vs_conv_algo x = VS_CONV_SET_RH((vs_conv_kind)kind, rm, nv, uc, ly, rw, rh);
   if (kind == VS_CONV_DIRECT && !vs__conv_direct_in_range(x)) return false;
+  if (kind == VS_CONV_POINTWISE && !pointwise_in_range(x)) return false;
   *a = x;
   return true;
 }
@@ -248,7 +270,8 @@ static void refine(vs_cl_device *d, size_t dev, const vs_conv_geom *g, const vs_
   double bar = *best * REFINE_WITHIN;
   for (int round = 0; round < REFINE_ROUNDS; round++)
     for (int i = 0; i < n; i++) {
-      if ((cands[i].kind != VS_CONV_DIRECT && cands[i].kind != VS_CONV_IM2COL) || times[i] < 0 || times[i] > bar)
+      if ((cands[i].kind != VS_CONV_DIRECT && cands[i].kind != VS_CONV_IM2COL && cands[i].kind != VS_CONV_POINTWISE) ||
+          times[i] < 0 || times[i] > bar)
         continue;
       double t0 = vs__conv_now(), c0 = vs__gemm_cpu_now();
       if (!vs__conv_algo_run(d, dev, g, cands[i], x, f, out, NULL, st) || clFinish(*vs__queue(d)) != CL_SUCCESS) {
@@ -270,6 +293,27 @@ static bool forced_direct(const char *s, vs_conv_algo *a) {
   return (n == 5 || n == 6) && !s[used] && vs__conv_direct_in_range(*a);
 }
 
+/* VARSCOPE_CONV's "pointwise" (the first set that fits g) or
+ * "pointwise:RM,NV,LY"; on a geometry it cannot run (not 1x1, or nv not
+ * dividing K), the default direct set, as convgemm does. */
+static bool forced_pointwise(const vs_conv_geom *g, const char *force, vs_conv_algo *algo, vs_status *st) {
+  vs_conv_algo a = VS_CONV_SET(VS_CONV_POINTWISE, 0, 0, 1, 0, 0);
+  int used = 0;
+  if (strcmp(force, "pointwise") == 0) {
+    if (!vs__conv_pointwise_sets(g, &a, 1)) a = VS_CONV_DEFAULT_DIRECT;
+  } else if (sscanf(force + 10, "%d,%d,%d%n", &a.rm, &a.nv, &a.ly, &used) != 3 || force[10 + used] ||
+             !pointwise_in_range(a)) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR,
+             "VARSCOPE_CONV='%s': pointwise:RM,NV,LY wants RM 1 to %d, NV 1 to %d, LY 1 to %d", force,
+             VS_CONV_PW_MAX_RM, VS_CONV_MAX_NV, VS_CONV_MAX_LY);
+    return false;
+  } else if (!vs__conv_pointwise_fits(g, a)) {
+    a = VS_CONV_DEFAULT_DIRECT;
+  }
+  *algo = a;
+  return true;
+}
+
 static bool forced(vs_cl_device *d, const vs_conv_geom *g, const char *force, vs_conv_algo *algo, vs_status *st) {
   vs_conv_algo a = VS_CONV_DEFAULT_DIRECT;
   if (strncmp(force, "igemm", 5) == 0 && (!force[5] || force[5] == ':'))
@@ -277,24 +321,31 @@ static bool forced(vs_cl_device *d, const vs_conv_geom *g, const char *force, vs
   if (strcmp(force, "direct") == 0) *algo = a;
   else if (strncmp(force, "direct:", 7) == 0 && forced_direct(force + 7, &a))
     *algo = a; /* an nv that does not divide this K, or a strip that does not fit the width, runs as the default's (vs__conv_direct) */
+  else if (strcmp(force, "pointwise") == 0 || strncmp(force, "pointwise:", 10) == 0)
+    return forced_pointwise(g, force, algo, st);
   else if (strcmp(force, "im2col") == 0) *algo = (vs_conv_algo)VS_CONV_SET(VS_CONV_IM2COL, 0, 0, 0, 0, 0);
   else if (strcmp(force, "convgemm") == 0 && vs__conv_convgemm_fits(g))
     *algo = (vs_conv_algo)VS_CONV_SET(VS_CONV_CONVGEMM, 0, 0, 0, 0, 0);
   else if (strcmp(force, "convgemm") == 0) *algo = VS_CONV_DEFAULT_DIRECT; /* convgemm cannot express this geometry */
   else {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR,
-             "VARSCOPE_CONV='%s': want auto, direct, direct:RM,NV,UC,LY,RW[,RH], im2col, convgemm, igemm or "
-             "igemm:MWG,NWG,KWG,MDIMC,NDIMC,VW[,DB]",
+             "VARSCOPE_CONV='%s': want auto, direct, direct:RM,NV,UC,LY,RW[,RH], im2col, convgemm, igemm, "
+             "igemm:MWG,NWG,KWG,MDIMC,NDIMC,VW[,DB], pointwise or pointwise:RM,NV,LY",
              force);
     return false;
   }
   return true;
 }
 
+_Static_assert(sizeof(vs_conv_algo) <= VS_CHOICE_MEMO_VALUE, "a step's memo holds a conv choice");
+
 bool vs__conv_select(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_mem x, cl_mem f, cl_mem out,
                      vs_conv_algo *algo, vs_status *st) {
   const char *force = getenv("VARSCOPE_CONV");
   if (force && *force && strcmp(force, "auto") != 0) return forced(d, g, force, algo, st);
+  vs_choice_ask q = {.kind = VS_CHOICE_CONV, .device = d, .nkey = VS_CONV_GEOM_WORDS};
+  vs__conv_geom_words(g, q.key);
+  if (vs__choice_memo_get(&q, algo, sizeof *algo)) return true; /* the running step's (choice_memo.h) */
   char *key = vs__conv_geom_key(g), *fkey = vs__conv_family_key(g);
   if (!key || !fkey) {
     free(key);
@@ -303,6 +354,7 @@ bool vs__conv_select(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_mem 
     return false;
   }
   if (vs__conv_table_lookup(d, key, algo)) {
+    vs__choice_memo_put(&q, algo, sizeof *algo);
     free(key);
     free(fkey);
     return true;
@@ -314,6 +366,7 @@ bool vs__conv_select(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_mem 
   if (have_tuned && tuned.kind == VS_CONV_DIRECT && vs__conv_direct_fits(g, tuned) &&
       memcmp(&tuned, &VS_CONV_DEFAULT_DIRECT, sizeof tuned) != 0)
     cands[n++] = tuned;
+  if (have_tuned && tuned.kind == VS_CONV_POINTWISE && vs__conv_pointwise_fits(g, tuned)) cands[n++] = tuned;
   /* The implicit GEMM where local memory is the device's own (GPUs): its
    * defaults that fit the device, and a set the tuner kept. */
   bool igemm = vs__conv_igemm_gate(d);
@@ -324,6 +377,7 @@ bool vs__conv_select(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_mem 
   for (size_t i = 0; i < sizeof DIRECT_VARIANTS / sizeof DIRECT_VARIANTS[0]; i++)
     if (vs__conv_direct_fits(g, DIRECT_VARIANTS[i])) cands[n++] = DIRECT_VARIANTS[i];
   cands[n++] = (vs_conv_algo)VS_CONV_SET(VS_CONV_IM2COL, 0, 0, 0, 0, 0);
+  n += (int)vs__conv_pointwise_sets(g, cands + n, 2); /* 1x1 filters only */
   if (vs__conv_convgemm_fits(g)) cands[n++] = (vs_conv_algo)VS_CONV_SET(VS_CONV_CONVGEMM, 0, 0, 0, 0, 0);
   double best = -1, times[sizeof cands / sizeof cands[0]];
   *algo = VS_CONV_DEFAULT_DIRECT;

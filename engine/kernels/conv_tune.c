@@ -13,8 +13,10 @@
  * devices with local memory of their own (GPUs) the implicit GEMM's space
  * is searched next (conv_igemm.c's vs__conv_igemm_candidate: tiles, then
  * slice depth and double buffering around the best tile), sets that do
- * not fit the device reported and skipped; the fastest set of either
- * kind is the one kept.
+ * not fit the device reported and skipped. On a 1x1 family the pointwise
+ * kernel's space follows (conv2d.c's vs__conv_pointwise: register tiles
+ * with 4 items a group, then the work-group size around the best tile).
+ * The fastest set of any kind is the one kept.
  *
  * Every candidate runs on the full input and its whole output is compared
  * with a host reference before it is timed, so a set that computes wrong
@@ -178,13 +180,44 @@ static bool verify(const tune_bench *b, char *why, size_t cap) {
 }
 
 static void params_text(vs_conv_algo a, char *buf, size_t cap) {
-  if (a.kind == VS_CONV_IGEMM)
+  if (a.kind == VS_CONV_POINTWISE)
+    snprintf(buf, cap, "pointwise rm=%d nv=%d ly=%d", a.rm, a.nv, a.ly);
+  else if (a.kind == VS_CONV_IGEMM)
     snprintf(buf, cap, "igemm mwg=%d nwg=%d kwg=%d mdimc=%d ndimc=%d vw=%d db=%d", a.mwg, a.nwg, a.kwg, a.mdimc,
              a.ndimc, a.vw, a.db);
   else if (a.rh > 1) /* the strip's rows per work-item, named only when there is more than one */
     snprintf(buf, cap, "rm=%d nv=%d uc=%d ly=%d rw=%d rh=%d", a.rm, a.nv, a.uc, a.ly, a.rw, a.rh);
   else
     snprintf(buf, cap, "rm=%d nv=%d uc=%d ly=%d rw=%d", a.rm, a.nv, a.uc, a.ly, a.rw);
+}
+
+/* The pointwise kernel's candidates on a 1x1 family, after `done` of
+ * them: phase 1 its register tiles (rm x nv accumulators and nv filter
+ * vectors within 30 registers) with 4 items a group, phase 2 the group
+ * size around pw, its best tile so far; false when they are over. */
+static bool next_pointwise(const vs_conv_geom *g, size_t done, vs_conv_algo pw, vs_conv_algo *out) {
+  static const int RMS[] = {2, 4, 6, 8, 10, 12, 14, 16}, NVS[] = {1, 2, 4}, LYS[] = {1, 2, 8, 16};
+  size_t k = 0;
+  if (!vs__conv_pointwise_applies(g)) return false;
+  for (size_t r = 0; r < sizeof RMS / sizeof *RMS; r++)
+    for (size_t v = 0; v < sizeof NVS / sizeof *NVS; v++) {
+      vs_conv_algo a = VS_CONV_SET(VS_CONV_POINTWISE, RMS[r], NVS[v], 1, 4, 0);
+      if (a.rm * a.nv + a.nv > 30 || !vs__conv_pointwise_fits(g, a)) continue;
+      if (k++ == done) {
+        *out = a;
+        return true;
+      }
+    }
+  if (pw.kind != VS_CONV_POINTWISE) return false; /* no tile of phase 1 ran */
+  for (size_t l = 0; l < sizeof LYS / sizeof *LYS; l++) {
+    vs_conv_algo a = pw;
+    a.ly = LYS[l];
+    if (k++ == done) {
+      *out = a;
+      return true;
+    }
+  }
+  return false;
 }
 
 /* The next candidate of the search after `done` have been tried (phase 2
@@ -231,7 +264,8 @@ static bool next_candidate(const vs_conv_geom *g, size_t done, vs_conv_algo best
 }
 
 static bool same(vs_conv_algo a, vs_conv_algo b) {
-  if (a.kind == VS_CONV_IGEMM || b.kind == VS_CONV_IGEMM) return memcmp(&a, &b, sizeof a) == 0;
+  if (a.kind != b.kind) return false;
+  if (a.kind == VS_CONV_IGEMM) return memcmp(&a, &b, sizeof a) == 0;
   return a.rm == b.rm && a.nv == b.nv && a.uc == b.uc && a.ly == b.ly && a.rw == b.rw && a.rh == b.rh;
 }
 
@@ -282,7 +316,7 @@ void vs__device_tune_conv_plan(size_t i, const vs__conv_tune_plan *plan, const v
   /* The implicit GEMM's space is searched after the direct kernel's (or
    * alone, under a test's plan), from index ig of the walk. */
   bool igemm_only = plan && plan->igemm_only, igemm = igemm_only || vs__conv_igemm_gate(d);
-  size_t ig = igemm_only ? 0 : SIZE_MAX;
+  size_t ig = igemm_only ? 0 : SIZE_MAX, pk = SIZE_MAX; /* where the implicit GEMM's and the pointwise walks start */
   tune_bench b;
   double flop = 2.0 * (double)(g.N * g.OH * g.OW) * (double)(g.KH * g.KW * g.C * g.K), t_def = 0;
   char text[96], why[200];
@@ -300,19 +334,21 @@ void vs__device_tune_conv_plan(size_t i, const vs__conv_tune_plan *plan, const v
   res->gflops_default = flop / t_def / 1e9;
   if (o.progress) o.progress(o.user, VS_NPOS, 0, text, res->gflops_default, "the default (the bar to beat)");
   double t0 = vs__conv_now(), t_best = t_def;
-  vs_conv_algo best = def, tile = def, itile = {0}, stile = def;
+  vs_conv_algo best = def, tile = def, itile = {0}, stile = def, ptile = {0};
+  double t_ptile = 0;
   double t_itile = 0, t_stile = def.rw == VS_CONV_STRIP ? t_def : 0;
   bool kept = false;
   for (size_t k = 0;; k++) {
     vs_conv_algo a;
     if (plan && plan->candidates) {
       if (k >= plan->n_candidates) break;
-      a = (vs_conv_algo)VS_CONV_SET_RH(VS_CONV_DIRECT, plan->candidates[k][0], plan->candidates[k][1],
-                                       plan->candidates[k][2], plan->candidates[k][3], plan->candidates[k][4],
-                                       plan->candidates[k][5]);
-    } else if (ig != SIZE_MAX || !next_candidate(&g, k, tile, stile, &a)) {
+      a = (vs_conv_algo)VS_CONV_SET_RH(plan->pointwise ? VS_CONV_POINTWISE : VS_CONV_DIRECT, plan->candidates[k][0],
+                                       plan->candidates[k][1], plan->candidates[k][2], plan->candidates[k][3],
+                                       plan->candidates[k][4], plan->candidates[k][5]);
+    } else if (pk != SIZE_MAX || ig != SIZE_MAX || !next_candidate(&g, k, tile, stile, &a)) {
       if (ig == SIZE_MAX) ig = k;
-      if (!igemm || !vs__conv_igemm_candidate(k - ig, itile, &a)) break;
+      if (pk == SIZE_MAX && (!igemm || !vs__conv_igemm_candidate(k - ig, itile, &a))) pk = k;
+      if (pk != SIZE_MAX && !next_pointwise(&g, k - pk, ptile, &a)) break;
     }
     if (vs__conv_now() - t0 > budget) break;
     params_text(a, text, sizeof text);
@@ -321,7 +357,11 @@ void vs__device_tune_conv_plan(size_t i, const vs__conv_tune_plan *plan, const v
       if (o.progress) o.progress(o.user, k, count, text, 0, why);
       continue;
     }
-    if (a.kind != VS_CONV_IGEMM && (same(a, def) || !vs__conv_direct_fits(&g, a))) {
+    if (a.kind == VS_CONV_POINTWISE && !vs__conv_pointwise_fits(&g, a)) {
+      if (o.progress) o.progress(o.user, k, count, text, 0, "does not fit this shape");
+      continue;
+    }
+    if (a.kind == VS_CONV_DIRECT && (same(a, def) || !vs__conv_direct_fits(&g, a))) {
       if (o.progress) o.progress(o.user, k, count, text, 0, same(a, def) ? "the default" : "does not fit this shape");
       continue;
     }
@@ -354,6 +394,7 @@ void vs__device_tune_conv_plan(size_t i, const vs__conv_tune_plan *plan, const v
      * the implicit GEMM's phase 2 centres on its own best set. */
     if (t > 0 && same(best, a)) tile = a;
     if (t > 0 && a.kind == VS_CONV_IGEMM && (t_itile <= 0 || t < t_itile)) itile = a, t_itile = t;
+    if (t > 0 && a.kind == VS_CONV_POINTWISE && (t_ptile <= 0 || t < t_ptile)) ptile = a, t_ptile = t;
     if (t > 0 && a.kind == VS_CONV_DIRECT && a.rw == VS_CONV_STRIP && a.rh == 1 && (t_stile <= 0 || t < t_stile))
       stile = a, t_stile = t; /* phase 3's centre */
     if (o.progress) o.progress(o.user, k, count, text, t > 0 ? flop / t / 1e9 : 0, verdict);

@@ -22,6 +22,9 @@ typedef struct vs__conv_tune_plan {
   /* Search only the implicit GEMM's space (conv_igemm.c), whatever the
    * device class: tests run it on CPUs, where the tuner does not. */
   bool igemm_only;
+  /* candidates are pointwise sets ({rm, nv, uc, ly, rw, rh}, only rm, nv
+   * and ly read; conv2d.c's vs__conv_pointwise) for a 1x1 family. */
+  bool pointwise;
 } vs__conv_tune_plan;
 
 /* vs_device_tune_conv under a plan (NULL: the real one). */

@@ -136,7 +136,8 @@ char *vs__gemm_family_key(bool ta, bool tb, size_t m, size_t n, size_t k);
 /* The algorithm for this device and problem: VARSCOPE_GEMM when set
  * ("clblast", "own", "own:RM,NV,VEC,UK,LY", "blocked", "blocked:RM,NV,
  * VEC,UK,LY[,KC]", "inplace" or "inplace:RM,NV,VEC,UK,LY"; in-place falls back to own
- * where it cannot run the problem), else the one kept for the
+ * where it cannot run the problem), else the one the running plan step
+ * memoised for these sizes (choice_memo.h), else the one kept for the
  * family (this process's memo, then the keyed store), else measured now
  * on the real buffers (c is overwritten) and kept. */
 bool vs__gemm_select(vs_cl_device *d, bool ta, bool tb, size_t m, size_t n, size_t k, cl_mem a, size_t a_off,

@@ -10,8 +10,8 @@
  * form and set `varscope tune --gemm` kept for the family (gemm_tune.c)
  * when there is one, and CLBlast. Each gets a warm-up (which builds its
  * kernels), then all are timed in interleaved rounds, and the lowest
- * median cost wins, a simpler form winning within 3% (time_candidates
- * and vs__gemm_pick below). Problems above 1024 x 1024 x k are timed on
+ * median cost wins, a simpler form winning within 3% (choice_pick.h's
+ * rule, vs__gemm_pick below giving the forms' order). Problems above 1024 x 1024 x k are timed on
  * their leading 1024 x 1024 block of C (same k, same leading dimensions):
  * both algorithms scale with m x n there, and the full size would cost
  * seconds per run.
@@ -23,7 +23,8 @@
  *   "varscope gemm-tuned-v2 ...":  <family> TAB <kind> <rm> <nv> <vec> <uk> <ly> <kc> TAB <GFLOP/s> GFLOP/s
  * The store checksums each payload; a line that does not parse, or whose
  * parameters are out of range, is skipped (the family is measured again).
- * Within a process the tables live in the device's memo. Two processes
+ * Within a process the tables live in the device's memo, and the choice
+ * a plan step got from them in the step's (choice_memo.h). Two processes
  * updating a table at once may lose one's line: it is measured again.
  * (kind: vs_gemm_kind's number; kc: the k-blocked kind's chunk, 0 for its
  * default and the other kinds. Older tables are no longer read: choice v1
@@ -39,6 +40,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "kernels/choice_memo.h"
+#include "kernels/choice_pick.h"
 #include "kernels/choice_table.h"
 #include "kernels/gemm.h"
 #include "kernels/gemm_tuning.h"
@@ -171,33 +174,11 @@ bool vs__gemm_tuned_put(vs_cl_device *d, const char *family, const vs_gemm_algo 
   return ok;
 }
 
-/* The choice's timing: every candidate gets a warm-up run (which builds
- * its kernels), then ROUNDS_MIN to ROUNDS_MAX timed rounds, each running
- * every candidate still in once, from a rotating first one; rounds past
- * ROUNDS_MIN only while the timed rounds so far took under ROUND_BUDGET
- * seconds. A candidate whose first timed run cost over ten times the best
- * first run leaves after it: it cannot win, and CLBlast's 1024 x 1024
- * costs over 200 ms a run on the 2-core PoCL device. The warm-up is never
- * compared: it includes building or loading the candidate's program
- * (seen: 24.7 ms for a k-blocked set whose timed runs then cost 1.1-1.8
- * ms), which before this could drop a candidate whose program was not
- * loaded yet.
- * Why rounds and a median: on the shared 2-core machine one candidate's
- * three runs in a row (the rule before) met one load and the next
- * candidate's another, and the faster of two runs counted, so the family's
- * choice at 512 came out in place, packed or k-blocked from one fresh cache
- * to the next (docs/conv-performance.md, session 9). Interleaved rounds
- * give every candidate runs under the same load, and the median ignores a
- * lucky or unlucky round. */
-#define ROUNDS_MIN 3
-#define ROUNDS_MAX 7
+/* The choice's timing and rule are choice_pick.h's (interleaved rounds,
+ * the median, ties within 3% to the simpler form), shared with the conv
+ * gradients' routes. */
 #define MAX_CANDS 5 /* three default forms, a tuned set, CLBlast */
-#define ROUND_BUDGET 0.25
-#define CUT_FACTOR 10.0
-
-/* How much less a candidate must cost to beat a simpler one: within
- * TIE of the lowest median, the simplest form wins (gemm_tuning.h). */
-#define TIE 0.03
+_Static_assert(MAX_CANDS <= VS_CHOICE_MAX_CANDS, "choice_pick.h times every GEMM candidate");
 
 /* The order of simplicity: in place (one launch, no scratch), packed (a
  * pack launch and panels), k-blocked (the same, its multiply walking
@@ -206,90 +187,37 @@ static int simplicity(int kind) {
   return kind == VS_GEMM_INPLACE ? 0 : kind == VS_GEMM_OWN ? 1 : kind == VS_GEMM_BLOCKED ? 2 : 3;
 }
 
-static int cmp_cost(const void *x, const void *y) {
-  double a = *(const double *)x, b = *(const double *)y;
-  return (a > b) - (a < b);
-}
-
-/* The median of the costs >= 0 in costs[0..n), at most the first
- * VS_GEMM_PICK_ROUNDS of them (the lower middle one of an even count);
- * < 0 when none. */
-static double median_cost(const double *costs, size_t n) {
-  double ran[VS_GEMM_PICK_ROUNDS];
-  size_t k = 0;
-  for (size_t i = 0; i < n && k < VS_GEMM_PICK_ROUNDS; i++)
-    if (costs[i] >= 0) ran[k++] = costs[i];
-  if (!k) return -1;
-  qsort(ran, k, sizeof *ran, cmp_cost);
-  return ran[(k - 1) / 2];
-}
-
 size_t vs__gemm_pick(const int *kinds, const double *costs, size_t ncands, size_t rounds, double *cost) {
-  double best = -1;
-  for (size_t i = 0; i < ncands; i++) {
-    double m = median_cost(costs + i * rounds, rounds);
-    if (m >= 0 && (best < 0 || m < best)) best = m;
-  }
-  size_t pick = ncands;
-  double pick_m = -1;
-  for (size_t i = 0; best >= 0 && i < ncands; i++) {
-    double m = median_cost(costs + i * rounds, rounds);
-    if (m < 0 || m > best * (1 + TIE)) continue;
-    if (pick == ncands || simplicity(kinds[i]) < simplicity(kinds[pick]) ||
-        (simplicity(kinds[i]) == simplicity(kinds[pick]) && m < pick_m))
-      pick = i, pick_m = m;
-  }
-  if (cost) *cost = pick_m;
-  return pick;
+  int rank[VS_CHOICE_MAX_CANDS];
+  if (ncands > VS_CHOICE_MAX_CANDS) ncands = VS_CHOICE_MAX_CANDS;
+  for (size_t i = 0; i < ncands; i++) rank[i] = simplicity(kinds[i]);
+  return vs__choice_pick(rank, costs, ncands, rounds, cost);
 }
 
-/* One run of candidate a, its cost (vs__gemm_cost); < 0 when it fails. */
-static double run_once(vs_cl_device *d, vs_gemm_algo a, bool ta, bool tb, size_t m, size_t n, size_t k, cl_mem am,
-                       size_t a_off, size_t lda, cl_mem bm, size_t b_off, size_t ldb, cl_mem c, size_t c_off,
-                       size_t ldc, vs_status *st) {
-  size_t groups = a.kind != VS_GEMM_CLBLAST ? vs__gemm_own_groups(a.p, m, n) : 0;
+/* One problem and its candidates, for vs__choice_time. */
+typedef struct gemm_trial {
+  vs_cl_device *d;
+  const vs_gemm_algo *cands;
+  bool ta, tb;
+  size_t m, n, k, a_off, lda, b_off, ldb, c_off, ldc;
+  cl_mem a, b, c;
+} gemm_trial;
+
+/* vs_choice_run_fn: one run of candidate i, its cost (vs__gemm_cost). */
+static double run_once(void *ctx, int i, vs_status *st) {
+  const gemm_trial *t = ctx;
+  vs_gemm_algo a = t->cands[i];
+  size_t groups = a.kind != VS_GEMM_CLBLAST ? vs__gemm_own_groups(a.p, t->m, t->n) : 0;
   double t0 = vs__gemm_now(), c0 = vs__gemm_cpu_now();
-  if (!vs__gemm_algo_run(d, a, ta, tb, m, n, k, am, a_off, lda, bm, b_off, ldb, c, c_off, ldc, st) ||
-      clFinish(*vs__queue(d)) != CL_SUCCESS)
+  if (!vs__gemm_algo_run(t->d, a, t->ta, t->tb, t->m, t->n, t->k, t->a, t->a_off, t->lda, t->b, t->b_off, t->ldb,
+                         t->c, t->c_off, t->ldc, st))
     return -1;
-  return vs__gemm_cost(d, vs__gemm_now() - t0, vs__gemm_cpu_now() - c0, groups);
-}
-
-/* Times the nc candidates as above into costs[i * ROUNDS_MAX + round]
- * (-1: not run; a candidate that fails once has every cost -1). */
-static void time_candidates(vs_cl_device *d, const vs_gemm_algo *cands, int nc, bool ta, bool tb, size_t m, size_t n,
-                            size_t k, cl_mem am, size_t a_off, size_t lda, cl_mem bm, size_t b_off, size_t ldb,
-                            cl_mem c, size_t c_off, size_t ldc, double *costs) {
-  vs_status *st = vs_status_new();
-  bool in[MAX_CANDS] = {false};
-  for (int i = 0; i < nc * ROUNDS_MAX; i++) costs[i] = -1;
-  for (int i = 0; st && i < nc; i++) {
-    in[i] = run_once(d, cands[i], ta, tb, m, n, k, am, a_off, lda, bm, b_off, ldb, c, c_off, ldc, st) >= 0;
-    vs__ok(st); /* a failure is the candidate's, not the run's */
+  cl_int err = clFinish(*vs__queue(t->d));
+  if (err != CL_SUCCESS) {
+    vs__cl_fail(st, err, "clFinish");
+    return -1;
   }
-  double start = vs__gemm_now();
-  for (int r = 0; st && (r < ROUNDS_MIN || (r < ROUNDS_MAX && vs__gemm_now() - start < ROUND_BUDGET)); r++) {
-    for (int j = 0; j < nc; j++) {
-      int i = (j + r) % nc; /* a rotating first candidate: none always runs first after the pause */
-      if (!in[i]) continue;
-      double t = run_once(d, cands[i], ta, tb, m, n, k, am, a_off, lda, bm, b_off, ldb, c, c_off, ldc, st);
-      if (t < 0) { /* failed: out, every cost forgotten */
-        in[i] = false;
-        for (int q = 0; q < ROUNDS_MAX; q++) costs[i * ROUNDS_MAX + q] = -1;
-        vs__ok(st);
-        continue;
-      }
-      costs[i * ROUNDS_MAX + r] = t;
-    }
-    if (r == 0) { /* the cut, on the first timed round */
-      double first = -1;
-      for (int i = 0; i < nc; i++)
-        if (in[i] && (first < 0 || costs[i * ROUNDS_MAX] < first)) first = costs[i * ROUNDS_MAX];
-      for (int i = 0; i < nc; i++)
-        if (in[i] && costs[i * ROUNDS_MAX] > CUT_FACTOR * first) in[i] = false;
-    }
-  }
-  vs_status_free(st);
+  return vs__gemm_cost(t->d, vs__gemm_now() - t0, vs__gemm_cpu_now() - c0, groups);
 }
 
 /* ":RM,NV,VEC,UK,LY" (and ",KC" when kc) into p, strictly. */
@@ -328,11 +256,17 @@ static bool forced(const vs_cl_device *d, const char *force, bool tb, size_t m, 
   return true;
 }
 
+_Static_assert(sizeof(vs_gemm_algo) <= VS_CHOICE_MEMO_VALUE, "a step's memo holds a GEMM choice");
+
 bool vs__gemm_select(vs_cl_device *d, bool ta, bool tb, size_t m, size_t n, size_t k, cl_mem a, size_t a_off,
                      size_t lda, cl_mem b, size_t b_off, size_t ldb, cl_mem c, size_t c_off, size_t ldc,
                      vs_gemm_algo *algo, vs_status *st) {
   const char *force = getenv("VARSCOPE_GEMM");
   if (force && *force && strcmp(force, "auto") != 0) return forced(d, force, tb, m, n, k, algo, st);
+  /* The running step's memo (choice_memo.h): the exact sizes, since the
+   * fit below depends on them, not only on the family. */
+  vs_choice_ask q = {.kind = VS_CHOICE_GEMM, .device = d, .nkey = 5, .key = {ta, tb, (int64_t)m, (int64_t)n, (int64_t)k}};
+  if (vs__choice_memo_get(&q, algo, sizeof *algo)) return true;
   char *family = vs__gemm_family_key(ta, tb, m, n, k);
   if (!family) {
     vs__oom(st);
@@ -341,6 +275,7 @@ bool vs__gemm_select(vs_cl_device *d, bool ta, bool tb, size_t m, size_t n, size
   /* A kept choice holds for the family, whose members differ in size
    * within their buckets: one the kept kernel cannot run is chosen anew. */
   if (choice_lookup(d, family, algo) && vs__gemm_algo_fits(d, *algo, tb, m, n, k)) {
+    vs__choice_memo_put(&q, algo, sizeof *algo);
     free(family);
     return true;
   }
@@ -368,21 +303,23 @@ bool vs__gemm_select(vs_cl_device *d, bool ta, bool tb, size_t m, size_t n, size
   cands[nc++] = (vs_gemm_algo){VS_GEMM_CLBLAST, {0, 0, 0, 0, 0, 0}};
   if (nc == 1) { /* the own kernel cannot run it (its panels exceed the largest buffer): nothing to weigh */
     *algo = cands[0];
+    vs__choice_memo_put(&q, algo, sizeof *algo); /* what the tables say, nothing measured */
     free(family);
     return true;
   }
-  double costs[MAX_CANDS * ROUNDS_MAX], best = -1;
+  double costs[MAX_CANDS * VS_CHOICE_ROUNDS_MAX], best = -1;
   int kinds[MAX_CANDS];
-  time_candidates(d, cands, nc, ta, tb, sm, sn, k, a, a_off, lda, b, b_off, ldb, c, c_off, ldc, costs);
+  gemm_trial trial = {d, cands, ta, tb, sm, sn, k, a_off, lda, b_off, ldb, c_off, ldc, a, b, c};
+  vs__choice_time(nc, run_once, &trial, costs, NULL);
   for (int i = 0; i < nc; i++) kinds[i] = (int)cands[i].kind;
-  size_t pick = vs__gemm_pick(kinds, costs, (size_t)nc, ROUNDS_MAX, &best);
+  size_t pick = vs__gemm_pick(kinds, costs, (size_t)nc, VS_CHOICE_ROUNDS_MAX, &best);
   *algo = cands[pick < (size_t)nc ? pick : (size_t)nc - 1];
   char report[640] = "";
   size_t used = 0;
   for (int i = 0; i < nc; i++) {
     char name[64];
     vs__gemm_algo_name(cands[i], name, sizeof name);
-    double med = median_cost(costs + i * ROUNDS_MAX, ROUNDS_MAX);
+    double med = vs__choice_median(costs + i * VS_CHOICE_ROUNDS_MAX, VS_CHOICE_ROUNDS_MAX);
     if (used < sizeof report)
       used += (size_t)snprintf(report + used, sizeof report - used, "%s%s %.3f ms", i ? ", " : "", name,
                                med < 0 ? -1.0 : med * 1e3);
@@ -423,7 +360,7 @@ bool vs__gemm_table_write(size_t i, const char *which, const char *text, vs_stat
   vs__ok(st);
   vs_cl_device *d = vs__device(i, st);
   char *key = d && which ? named_key(d, which) : NULL;
-  bool ok = key && text && vs__memo_put(d, key, text, strlen(text)) && vs__store_put(NULL, key, text, strlen(text));
+  bool ok = key && text && vs__choice_table_set(d, key, text);
   if (d && !ok) vs__fail(st, VS_FAILED_PRECONDITION, VS_EXC_OP_ERROR, "vs__gemm_table_write: could not write '%s'",
                          which ? which : "");
   free(key);

@@ -68,16 +68,17 @@ void vs__device_tune_gemm_plan(size_t i, const vs__gemm_tune_plan *plan, const v
                                vs_gemm_tune_result *res, vs_status *st);
 
 /* The rule by which a GEMM family's algorithm is chosen
- * (gemm_select.c), apart from the timing: candidate i is of kind kinds[i]
+ * (gemm_select.c), apart from the timing: choice_pick.h's vs__choice_pick
+ * with the forms' order of simplicity. Candidate i is of kind kinds[i]
  * (vs__gemm_run_host's numbers) and cost costs[i * rounds + r] in timed
  * round r (seconds; < 0: not run that round). Each candidate is ranked by
  * the median of its costs that ran (the lower middle one of an even
- * count; only the first VS_GEMM_PICK_ROUNDS rounds are read); among the
+ * count; only the first VS_CHOICE_PICK_ROUNDS rounds are read); among the
  * candidates within 3% of the lowest median the simplest form wins (in
  * place, then packed, then k-blocked, then CLBlast), the lowest median
  * among equally simple ones. Returns the index, and its median in *cost
- * (may be NULL); ncands (and -1) when no candidate ran. */
-#define VS_GEMM_PICK_ROUNDS 64
+ * (may be NULL); ncands (and -1) when no candidate ran. At most
+ * VS_CHOICE_MAX_CANDS candidates are read. */
 size_t vs__gemm_pick(const int *kinds, const double *costs, size_t ncands, size_t rounds, double *cost);
 
 /* The store's path of device i's table `which` ("choice" or "tuned"),

@@ -45,6 +45,10 @@
  * the filter gradient runs it as direct. */
 enum { ROUTE_GEMM, ROUTE_DIRECT, ROUTE_DIRECT_T };
 static const char *const ROUTE_NAMES[] = {"gemm", "direct", "direct-t"};
+/* Their order of simplicity for a tie in the measured choice (choice_pick.h):
+ * direct (one kernel, a sum of chunks for the filter's), direct-t (a
+ * filter transpose before it), gemm (3-5 launches and an im2col scratch). */
+static const int ROUTE_SIMPLICITY[] = {2, 0, 1};
 
 /* The shape held by a Const int32 vector input; unknown otherwise. */
 static vs_shape const_shape(vs_output x) {
@@ -268,12 +272,9 @@ static bool conv_grad_run(vs_run *r, vs_op *op, size_t dev, bool filter, vs_shap
     int n = (filter ? ROUTE_DIRECT : ROUTE_DIRECT_T) + 1 - j.route0;
     if (n == 1) route = j.route0;
     else {
-      char *gkey = vs__conv_geom_key(g), *key = gkey ? vs__asprintf("%s|%s", filter ? "bpf" : "bpi", gkey) : NULL;
-      route = key ? vs__conv_grad_select(j.d, key, ROUTE_NAMES + j.route0, n, run_candidate, &j, st) : -1;
+      route = vs__conv_grad_select(j.d, g, filter, ROUTE_NAMES + j.route0, ROUTE_SIMPLICITY + j.route0, n,
+                                   run_candidate, &j, st);
       if (route >= 0) route += j.route0;
-      if (!key) vs__oom(st);
-      free(key);
-      free(gkey);
       ok = route >= 0;
     }
   }

@@ -81,6 +81,10 @@ bool vs__var_store(vs_run *r, vs_op *op, vs_var *v, vs_value *val, size_t dev, v
     }
   }
   if (fresh) {
+    /* Released during the run, the old buffer stays idle for this run's
+     * queue only (vs__buffer_release). That is enough: a session's variable
+     * buffers are used only by its own runs, which are serial (run_mu), and
+     * those queue every command on the queue bound for the run. */
     if (vs->buf && vs->buf != buf) vs__buffer_release(vs->buf);
     vs->buf = buf;
     vs->dev = dev;

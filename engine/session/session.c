@@ -9,6 +9,7 @@
 #include "placement/placement_internal.h"
 #include "exec/inline.h"
 #include "exec/plan.h"
+#include "kernels/choice_memo.h"
 #include "kernels/kernels_internal.h"
 #include "session/session_internal.h"
 
@@ -479,7 +480,9 @@ unlock_graph:
       goto out;
     }
     r.step = step; /* its kernel cache */
+    vs__choice_memo_bind(&step->choices); /* its algorithm choices (kernels/choice_memo.h) */
     bool ok = vs__kernel_run(&r, step->op, step->dev, st);
+    vs__choice_memo_bind(NULL);
     r.step = NULL;
     if (!ok) goto out;
   }
