@@ -131,11 +131,21 @@ inline T hsum16(CAT2(T, 16) v) {
 
 /* acc[s][cc] += dy[n, oh, ow, 0:SK] * f[kh, kw, c0 + cc, 0:SK] lane by
  * lane, for the tap of (kh, kw) at dy's pixel d: the products of one
- * input pixel's CB channels with one output pixel of dy. */
-#define BP_INPUT_TAP(s, d, w)                                               \
-  UNROLL for (int kv = 0; kv < SK / VEC; kv++) {                                   \
-    VT dv = VLOAD((d) + kv * VEC);                                          \
-    UNROLL for (int cc = 0; cc < CB; cc++) acc[s][cc] += dv * VLOAD((w) + cc * SK + kv * VEC); \
+ * input pixel's CB channels with one output pixel of dy. The SK / VEC
+ * vectors in blocks of KVB, the block unrolled and a loop around the
+ * blocks, then the rest unrolled: a full unroll made SK / VEC x CB x SKH
+ * statements a program (21 CPU-s of build at K 1024 on PoCL). */
+#define KVB 4
+#define BP_INPUT_KV(s, d, w, kv)                                                            \
+  {                                                                                         \
+    VT dv = VLOAD((d) + (kv) * VEC);                                                        \
+    UNROLL for (int cc = 0; cc < CB; cc++) acc[s][cc] += dv * VLOAD((w) + cc * SK + (kv) * VEC); \
+  }
+#define BP_INPUT_TAP(s, d, w)                                                      \
+  {                                                                                \
+    for (int kv0 = 0; kv0 < SK / VEC / KVB * KVB; kv0 += KVB)                      \
+      UNROLL for (int kk = 0; kk < KVB; kk++) BP_INPUT_KV(s, d, w, kv0 + kk)       \
+    UNROLL for (int kk = 0; kk < SK / VEC % KVB; kk++) BP_INPUT_KV(s, d, w, SK / VEC / KVB * KVB + kk) \
   }
 
 /* ohs[kh]: the output row that reads input row t - PT through filter
@@ -191,13 +201,25 @@ inline int tap_col(int u, int kw, int OW) {
   VTC acc[KU][NC];                \
   UNROLL for (int a = 0; a < KU; a++)    \
     UNROLL for (int v = 0; v < NC; v++) acc[a][v] = (VTC)0;
+/* The output channels in blocks of KB (64), the block unrolled and a
+ * loop around the blocks, then the SK % KB left unrolled: a full unroll
+ * over SK made SK x NC x SKH statements a program (46 CPU-s more build at
+ * K 1024 than at K 16 on PoCL; 3 with blocks of 64, whose run time
+ * matched the full unroll's where blocks of 16 ran 1.2x slower at K 1024).
+ * KB is a multiple of CHAINS, so k % KU is the unrolled index's. */
+#define KB (16 * CHAINS)
+#define BPI_K(k, d, w)                                                                     \
+  {                                                                                        \
+    T dk = (d)[k];                                                                         \
+    UNROLL for (int v = 0; v < NC; v++) acc[(k) % KU][v] += dk * VLOADC((w) + (k) * SC + v * VECC); \
+  }
 #define BPI_TAP(kh, kw, d)                                                           \
   {                                                                                  \
     __global const T *w = f + ((kh) * SKW + (kw)) * (long)SK * SC + c0;              \
-    UNROLL for (int k = 0; k < SK; k++) {                                 \
-      T dk = (d)[k];                                                                 \
-      UNROLL for (int v = 0; v < NC; v++) acc[k % KU][v] += dk * VLOADC(w + k * SC + v * VECC); \
-    }                                                                                \
+    __global const T *dd = (d);                                                      \
+    for (int k0 = 0; k0 < SK / KB * KB; k0 += KB, dd += KB, w += KB * SC)           \
+      UNROLL for (int k = 0; k < KB; k++) BPI_K(k, dd, w)                            \
+    UNROLL for (int k = 0; k < SK % KB; k++) BPI_K(k, dd, w)                         \
   }
 #define BPI_STORE(out)                                                   \
   UNROLL for (int a = 1; a < KU; a++)                                           \
@@ -213,10 +235,12 @@ inline int tap_col(int u, int kw, int OW) {
  * (dimension 1) and row (n, ih) (dimension 2): the row's valid taps
  * (kh, oh) are found once, a pixel's (kw, ow) once per pixel, by division
  * by the strides and dilations, which are constants of the program
- * (shifts and masks for powers of two). */
-__kernel void conv2d_bp_input(__global T *dx, __global const T *f, __global const T *dy, const int IH, const int IW,
-                              const int OH, const int OW, const int PT, const int PL, const int PW) {
+ * (shifts and masks for powers of two). The range is padded to whole
+ * work-groups (NB: the batch): items past it return. */
+__kernel void conv2d_bp_input(__global T *dx, __global const T *f, __global const T *dy, const int NB, const int IH,
+                              const int IW, const int OH, const int OW, const int PT, const int PL, const int PW) {
   int row = (int)get_global_id(2), iw0 = (int)get_global_id(1) * PW, c0 = BPI_C0;
+  if (c0 >= SC || iw0 >= IW || row >= NB * IH) return; /* the padding of a range to whole work-groups */
   int b = row / IH, ih = row - b * IH, ohs[SKH];
   row_taps(ih + PT, OH, ohs);
   __global const T *img = dy + (long)b * OH * OW * SK;
@@ -262,13 +286,17 @@ __kernel void conv2d_bp_input(__global T *dx, __global const T *f, __global cons
  * `per` output lines (n, oh) of its `lines`; CB x KV vector accumulators.
  * The output columns whose input column is inside the image are a range
  * fixed by kw, found once; a line costs one division. With one chunk the
- * sums go to df, else to part[q] (summed by sum_chunks). */
+ * sums go to df, else to part[q] (summed by sum_chunks). The range is
+ * padded to whole work-groups: items past the taps or the lines (lines
+ * is never 0: an empty gradient is filled with zeros on the host side)
+ * return. */
 __kernel void conv2d_bp_filter(__global T *out, __global const T *x, __global const T *dy, const int IH, const int IW,
                                const int OH, const int OW, const int SH, const int SW, const int DH, const int DW,
                                const int PT, const int PL, const ulong lines, const ulong per) {
   int j = (int)get_global_id(0);
   ulong q = get_global_id(1);
   const int nkb = SK / (VEC * KV), ncb = SC / CB;
+  if (j >= SKH * SKW * ncb * nkb || q * per >= lines) return; /* the padding of a range to whole work-groups */
   int kb = j % nkb, cb = j / nkb % ncb, tap = j / (nkb * ncb), kh = tap / SKW, kw = tap % SKW;
   int c0 = cb * CB, k0 = kb * VEC * KV;
   VT acc[FU][CB][KV];

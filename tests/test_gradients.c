@@ -12,6 +12,7 @@
 
 #define SUPPORT_FIXTURE
 #include "support.h"
+#include "kernels/kernels_internal.h"
 #include "varscope.h"
 
 TestSuite(gradients, .init = setup, .fini = teardown);
@@ -548,7 +549,7 @@ Test(gradients, training_graph_exports_as_graphdef) {
  * with w a constant, so dy is w exactly and the reference is two plain
  * loops over the taps. Tolerance: |got - want| <= 1e-5 (float) or 1e-12
  * (double) times (1 + the sum of the |products| summed into the element),
- * which bounds a sum in any order (at most 432 products here). The
+ * which bounds a sum in any order (at most 648 products here). The
  * geometries: the six the routes were first compared on (strides 2x1 and
  * 2x2 with SAME padding, dilation 2 VALID, depths 3, 6, 8, 12, a 1x1
  * stride 2 that leaves pixels no output reads), then small channel counts
@@ -556,7 +557,9 @@ Test(gradients, training_graph_exports_as_graphdef) {
  * (examples/cnn_model.h) at batch 3, a filter gradient split into many
  * chunks (batch 16, one tap: conv2d_bp_filter's sum_chunks), channels
  * that make several work-items per pixel (C 24, K 48), vectors of 2 (K 6)
- * with strides 1x2, in float and double. */
+ * with strides 1x2, in float and double, and K 72 (nine vectors of 8:
+ * conv2d_bp_input's loop over blocks of 4 vectors, or of 16 channels in
+ * the transposed form, and the rest after it; 648 products a dx). */
 typedef struct grad_case {
   int64_t n, h, w, c, kh, kw, k, sh, sw, dil;
   const char *padding;
@@ -622,8 +625,11 @@ static vs_output case_const(const grad_case *q, vs_shape shape, size_t mul, size
   return out;
 }
 
-/* dx and df of the case through `route` (NULL: the measured choice), as doubles. */
-static void case_grads(const grad_case *q, const char *route, double *dx, double *df) {
+/* dx and df of the case through `route` (NULL: the measured choice), as
+ * doubles; every launch in work-groups of local[0, dims) when local is not
+ * NULL (vs__force_group_shape). */
+static void case_grads(const grad_case *q, const char *route, const size_t *local, cl_uint dims, double *dx,
+                       double *df) {
   if (route) setenv("VARSCOPE_CONV_GRAD", route, 1);
   else unsetenv("VARSCOPE_CONV_GRAD");
   int64_t oh_n, ow_n, pad;
@@ -641,6 +647,7 @@ static void case_grads(const grad_case *q, const char *route, double *dx, double
   expect_ok(st);
   vs_session *s = vs_session_new(g, NULL, st);
   expect_ok(st);
+  if (local) vs__force_group_shape(s, local, dims);
   vs_tensor *a = fetch1(s, d[0]), *b = fetch1(s, d[1]);
   size_t nx = (size_t)(q->n * q->h * q->w * q->c), nf = (size_t)(q->kh * q->kw * q->c * q->k);
   cr_assert_eq(vs_tensor_num_elements(a), nx);
@@ -656,23 +663,29 @@ static void case_grads(const grad_case *q, const char *route, double *dx, double
   unsetenv("VARSCOPE_CONV_GRAD");
 }
 
-static void check_case(const grad_case *q, size_t ci) {
+/* check_case's routes: the three and the measured choice. */
+static const char *const ROUTES[] = {"gemm", "direct", "direct-t", NULL};
+
+/* Case ci through routes[0, nroutes) (NULL: the measured choice), every
+ * launch in work-groups of local[0, dims) when local is not NULL; `shape`
+ * names them in a failure. */
+static void check_case_routes(const grad_case *q, size_t ci, const char *const *routes, size_t nroutes,
+                              const size_t *local, cl_uint dims, const char *shape) {
   size_t nx = (size_t)(q->n * q->h * q->w * q->c), nf = (size_t)(q->kh * q->kw * q->c * q->k);
   double *want_x = malloc(nx * sizeof(double)), *abs_x = malloc(nx * sizeof(double));
   double *want_f = malloc(nf * sizeof(double)), *abs_f = malloc(nf * sizeof(double));
   double *dx = malloc(nx * sizeof(double)), *df = malloc(nf * sizeof(double));
   case_reference(q, want_x, abs_x, want_f, abs_f);
   double rel = q->dtype == VS_DOUBLE ? 1e-12 : 1e-5;
-  static const char *const routes[] = {"gemm", "direct", "direct-t", NULL};
-  for (size_t r = 0; r < 4; r++) {
+  for (size_t r = 0; r < nroutes; r++) {
     const char *name = routes[r] ? routes[r] : "measured";
-    case_grads(q, routes[r], dx, df);
+    case_grads(q, routes[r], local, dims, dx, df);
     for (size_t i = 0; i < nx; i++)
-      cr_assert(fabs(dx[i] - want_x[i]) <= rel * (1 + abs_x[i]), "case %zu %s %s dx[%zu]: %.9g, want %.9g", ci, name,
-                vs_dtype_name(q->dtype), i, dx[i], want_x[i]);
+      cr_assert(fabs(dx[i] - want_x[i]) <= rel * (1 + abs_x[i]), "case %zu %s %s%s dx[%zu]: %.9g, want %.9g", ci,
+                name, vs_dtype_name(q->dtype), shape, i, dx[i], want_x[i]);
     for (size_t i = 0; i < nf; i++)
-      cr_assert(fabs(df[i] - want_f[i]) <= rel * (1 + abs_f[i]), "case %zu %s %s df[%zu]: %.9g, want %.9g", ci, name,
-                vs_dtype_name(q->dtype), i, df[i], want_f[i]);
+      cr_assert(fabs(df[i] - want_f[i]) <= rel * (1 + abs_f[i]), "case %zu %s %s%s df[%zu]: %.9g, want %.9g", ci,
+                name, vs_dtype_name(q->dtype), shape, i, df[i], want_f[i]);
   }
   free(want_x);
   free(abs_x);
@@ -681,6 +694,8 @@ static void check_case(const grad_case *q, size_t ci) {
   free(dx);
   free(df);
 }
+
+static void check_case(const grad_case *q, size_t ci) { check_case_routes(q, ci, ROUTES, 4, NULL, 0, ""); }
 
 static const grad_case GRAD_CASES[] = {
     {2, 7, 6, 3, 3, 2, 4, 2, 1, 1, "SAME", VS_FLOAT},
@@ -701,6 +716,7 @@ static const grad_case GRAD_CASES[] = {
     {3, 12, 12, 8, 3, 3, 8, 2, 2, 1, "SAME", VS_DOUBLE},
     {2, 9, 7, 1, 3, 2, 3, 2, 2, 1, "VALID", VS_DOUBLE},
     {1, 9, 9, 12, 2, 3, 4, 1, 1, 2, "VALID", VS_DOUBLE},
+    {2, 5, 6, 3, 3, 3, 72, 1, 1, 1, "SAME", VS_FLOAT}, /* K 72: the unrolled blocks of K and a loop around them */
 };
 
 Test(gradients, conv2d_routes_match_host_reference) {
@@ -727,4 +743,25 @@ Test(gradients, conv2d_bad_route_is_refused) {
   cr_assert_str_eq(vs_status_message(st), "VARSCOPE_CONV_GRAD='fast': want auto, gemm, direct or direct-t");
   cr_assert_null(t);
   vs_session_free(s);
+}
+
+/* The direct kernels (and every other launch of the gradients' runs) in
+ * the work-groups a GPU takes, their ranges padded to whole groups (the
+ * items past an extent must return: conv2d_bp_input's channel blocks,
+ * strips and rows, conv2d_bp_filter's taps and chunks): 64 items, 8x8
+ * and 4x4x4 (4x16 for conv2d_bp_filter's 2-D range), against the same
+ * host reference and tolerance, on the cases whose extents are odd or
+ * prime (7x6 and 9x7 inputs, C 3 and 5, one tap over 80 lines in 8-line
+ * chunks, C 24 in three blocks, K 72) in float and one in double. */
+Test(gradients, conv2d_direct_routes_under_gpu_groups) {
+  static const size_t cases[] = {0, 9, 11, 12, 13, 16, 18};
+  static const struct {
+    const char *name;
+    size_t local[3];
+    cl_uint dims;
+  } groups[] = {{" in groups of 64", {64}, 1}, {" in 8x8 groups", {8, 8}, 2}, {" in 4x4x4 groups", {4, 4, 4}, 3}};
+  for (size_t i = 0; i < sizeof groups / sizeof *groups; i++)
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++)
+      check_case_routes(&GRAD_CASES[cases[c]], cases[c], ROUTES + 1, 2, groups[i].local, groups[i].dims,
+                        groups[i].name);
 }

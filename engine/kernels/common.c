@@ -32,8 +32,16 @@ cl_mem vs__buffer(size_t dev, size_t bytes, const vs_shape *shape, vs_dtype dtyp
 }
 
 size_t vs__local_size(const vs_cl_device *d, cl_kernel k) {
-  size_t local = LOCAL_SIZE, kmax = 0;
+  /* LOCAL_SIZE rounded up to a multiple of the kernel's preferred multiple
+   * (a GPU's warp or wavefront: a group that is not one leaves lanes of
+   * its last warp idle), then halved while over the device's or the
+   * kernel's limit (registers can cap a GPU kernel's groups). */
+  size_t local = LOCAL_SIZE, kmax = 0, pref = 0;
   if (clGetKernelWorkGroupInfo(k, d->id, CL_KERNEL_WORK_GROUP_SIZE, sizeof kmax, &kmax, NULL) != CL_SUCCESS) kmax = 0;
+  if (clGetKernelWorkGroupInfo(k, d->id, CL_KERNEL_PREFERRED_WORK_GROUP_SIZE_MULTIPLE, sizeof pref, &pref, NULL) !=
+      CL_SUCCESS)
+    pref = 0;
+  if (pref > 1 && local % pref) local = (local + pref - 1) / pref * pref;
   while (local > 1 && (local > d->max_work_group || (kmax && local > kmax))) local /= 2;
   return local;
 }
@@ -90,73 +98,156 @@ bool vs__launch_uncached(vs_cl_device *d, const char *source, vs_dtype t, const 
   return ok;
 }
 
+/* own: the launch's own options (NULL: the dtype's), compared as part of
+ * the key. */
 static bool entry_is(const vs_kernel_entry *e, const vs_cl_device *d, const char *source, vs_dtype t,
-                     const char *name) {
+                     const char *name, const char *own) {
   return e->dev == d->index && e->dtype == t && (e->name == name || strcmp(e->name, name) == 0) &&
-         (e->source == source || strcmp(e->source, source) == 0);
+         (e->source == source || strcmp(e->source, source) == 0) &&
+         (own ? e->opts && strcmp(e->opts, own) == 0 : !e->opts);
 }
 
-/* The session's kernel object for (device, dtype, source, name): made once,
- * then reused by every launch of the session (runs of a session are serial,
- * so setting its arguments cannot race). The running step remembers the
- * entry it last used, so a plan's launches skip the search. */
+/* The session's kernel object for (device, dtype, source, name, own
+ * options): made once, then reused by every launch of the session (runs of
+ * a session are serial, so setting its arguments cannot race). The running
+ * step remembers the entry it last used, so a plan's launches skip the
+ * search. opts: the program's options; own: the same when they are the
+ * launch's own (kept with the entry as its key), else NULL. */
 static vs_kernel_entry *session_kernel(vs_run *r, vs_cl_device *d, const char *source, vs_dtype t, const char *name,
-                                       const char *opts, vs_status *st) {
+                                       const char *opts, const char *own, vs_status *st) {
   vs_session *s = r->s;
   uint32_t *cached = r->step ? &r->step->kernel : NULL;
   if (cached && *cached && *cached <= s->n_kernels) {
     vs_kernel_entry *e = &s->kernels[*cached - 1];
-    if (e->dev == d->index && e->dtype == t && e->name == name && e->source == source) return e;
+    if (e->dev == d->index && e->dtype == t && e->name == name && e->source == source &&
+        (own ? e->opts && strcmp(e->opts, own) == 0 : !e->opts))
+      return e;
   }
   for (size_t i = 0; i < s->n_kernels; i++)
-    if (entry_is(&s->kernels[i], d, source, t, name)) {
+    if (entry_is(&s->kernels[i], d, source, t, name, own)) {
       if (cached) *cached = (uint32_t)(i + 1);
       return &s->kernels[i];
     }
-  if (!VS_GROW(s->kernels, s->kernels_cap, s->n_kernels + 1)) {
+  char *key = own ? vs__strdup(own) : NULL;
+  if ((own && !key) || !VS_GROW(s->kernels, s->kernels_cap, s->n_kernels + 1)) {
+    free(key);
     vs__oom(st);
     return NULL;
   }
   cl_kernel k = vs__kernel(d, source, opts, name, st);
-  if (!k) return NULL;
-  s->kernels[s->n_kernels] = (vs_kernel_entry){.dev = d->index, .dtype = t, .source = source, .name = name,
-                                               .kernel = k, .local = vs__local_size(d, k)};
+  if (!k) {
+    free(key);
+    return NULL;
+  }
+  vs_kernel_entry *e = &s->kernels[s->n_kernels];
+  *e = (vs_kernel_entry){.dev = d->index, .dtype = t, .source = source, .name = name, .kernel = k,
+                         .local = vs__local_size(d, k), .opts = key};
+  if (clGetKernelWorkGroupInfo(k, d->id, CL_KERNEL_WORK_GROUP_SIZE, sizeof e->group_max, &e->group_max, NULL) !=
+          CL_SUCCESS ||
+      !e->group_max || e->group_max > d->max_work_group)
+    e->group_max = d->max_work_group;
+  if (clGetDeviceInfo(d->id, CL_DEVICE_MAX_WORK_ITEM_SIZES, sizeof e->max_item, e->max_item, NULL) != CL_SUCCESS)
+    memset(e->max_item, 0, sizeof e->max_item);
   if (cached) *cached = (uint32_t)(s->n_kernels + 1);
-  return &s->kernels[s->n_kernels++];
+  s->n_kernels++;
+  return e;
+}
+
+void vs__force_group_shape(vs_session *s, const size_t *local, cl_uint dims) {
+  pthread_mutex_lock(&s->run_mu);
+  for (cl_uint i = 0; i < 3; i++) s->force_local[i] = local && i < dims ? local[i] : 0;
+  pthread_mutex_unlock(&s->run_mu);
+}
+
+/* Halves the largest of local[0, dims) while their product is over max. */
+static void cap_group(size_t *local, cl_uint dims, size_t max) {
+  for (;;) {
+    size_t items = 1, big = 0;
+    for (cl_uint i = 0; i < dims; i++) {
+      items *= local[i];
+      if (local[i] > local[big]) big = i;
+    }
+    if (items <= max || local[big] == 1) return;
+    local[big] /= 2;
+  }
+}
+
+/* The work-group shape of a dims-dimensional launch of e over extent and
+ * its range, each dimension padded to a multiple of its share (an exact
+ * range would leave the shape to the implementation, which must divide
+ * the range (OpenCL 1.2) and so gives a prime extent groups of one item).
+ * A session's forced shape (tests) comes first, its dimensions past the
+ * launch's folded into the launch's last. Otherwise up to `room` items
+ * (cpu_room on a CPU device, where PoCL runs a group as a loop and each
+ * family's size was measured; e->local, from the kernel's queries,
+ * elsewhere), the first dimension filled first (up to its extent, in
+ * powers of two). Within the kernel's work-group size and the device's
+ * per-dimension limits either way. */
+static void group_shape(const vs_run *r, const vs_cl_device *d, const vs_kernel_entry *e, size_t cpu_room,
+                        cl_uint dims, const size_t *extent, size_t *local, size_t *global) {
+  const size_t *force = r->s->force_local;
+  for (cl_uint i = 0; i < dims; i++) local[i] = 1;
+  if (force[0]) {
+    for (cl_uint i = 0; i < 3; i++)
+      if (force[i]) local[i < dims ? i : dims - 1] *= force[i];
+    cap_group(local, dims, e->group_max);
+  } else {
+    size_t room = e->local;
+    if (strcmp(d->info.type, "CPU") == 0) room = cpu_room < d->max_work_group ? cpu_room : d->max_work_group;
+    if (!room) room = 1;
+    for (cl_uint i = 0; i < dims; i++) {
+      while (local[i] * 2 <= room && local[i] < extent[i]) local[i] *= 2;
+      room /= local[i];
+    }
+  }
+  for (cl_uint i = 0; i < dims; i++) {
+    if (i < 3 && e->max_item[i])
+      while (local[i] > e->max_item[i]) local[i] /= 2;
+    global[i] = (extent[i] + local[i] - 1) / local[i] * local[i];
+  }
 }
 
 bool vs__launch(vs_run *r, vs_cl_device *d, const char *source, vs_dtype t, const char *name, size_t n,
                 const karg *args, int nargs, vs_status *st) {
   if (!n) return true;
   const char *opts = launch_options(d, t, name, st);
-  vs_kernel_entry *e = opts ? session_kernel(r, d, source, t, name, opts, st) : NULL;
-  size_t global = e ? (n + e->local - 1) / e->local * e->local : 0;
-  return e && enqueue(d, e->kernel, 1, &global, &e->local, name, args, nargs, e, st);
+  vs_kernel_entry *e = opts ? session_kernel(r, d, source, t, name, opts, NULL, st) : NULL;
+  if (!e) return false;
+  /* Groups of e->local items on every device (a forced shape's items for
+   * tests: a 1-D range folds them into one dimension). */
+  size_t local = e->local, global;
+  if (r->s->force_local[0]) group_shape(r, d, e, e->local, 1, &n, &local, &global);
+  global = (n + local - 1) / local * local;
+  return enqueue(d, e->kernel, 1, &global, &local, name, args, nargs, e, st);
 }
+
+/* The elementwise, broadcasting, BiasAdd and pooling kernels do a few
+ * loads an item: on a CPU device groups of up to 1024 items (measured best
+ * of 64-4096 on PoCL, session 9). */
+#define ND_CPU_ROOM 1024
 
 bool vs__launch_nd(vs_run *r, vs_cl_device *d, const char *source, vs_dtype t, const char *name, cl_uint dims,
                    const size_t *extent, const karg *args, int nargs, vs_status *st) {
   for (cl_uint i = 0; i < dims; i++)
     if (!extent[i]) return true;
   const char *opts = launch_options(d, t, name, st);
-  vs_kernel_entry *e = opts ? session_kernel(r, d, source, t, name, opts, st) : NULL;
+  vs_kernel_entry *e = opts ? session_kernel(r, d, source, t, name, opts, NULL, st) : NULL;
   if (!e) return false;
-  /* Work-groups of e->local items (on a CPU device up to 1024: PoCL runs a
-   * group's items as one loop and these kernels do a few loads an item;
-   * 1024 measured best of 64-4096 on PoCL, session 9), the first dimension
-   * filled first (up to its extent, in powers of two), each dimension
-   * padded to a multiple of its share: an exact range would leave the
-   * group shape to the implementation, which must divide the range
-   * (OpenCL 1.2) and so gives a prime extent groups of one item. */
-  size_t local[3] = {1, 1, 1}, global[3] = {1, 1, 1}, room = e->local;
-  if (strcmp(d->info.type, "CPU") == 0) room = d->max_work_group < 1024 ? d->max_work_group : 1024;
-  if (room < e->local) room = e->local;
-  for (cl_uint i = 0; i < dims && i < 3; i++) {
-    while (local[i] * 2 <= room && local[i] < extent[i]) local[i] *= 2;
-    room /= local[i];
-    global[i] = (extent[i] + local[i] - 1) / local[i] * local[i];
-  }
+  size_t local[3], global[3];
+  group_shape(r, d, e, e->local > ND_CPU_ROOM ? e->local : ND_CPU_ROOM, dims, extent, local, global);
   return enqueue(d, e->kernel, dims, global, local, name, args, nargs, e, st);
+}
+
+bool vs__launch_own(vs_run *r, vs_cl_device *d, const char *source, vs_dtype t, const char *name, const char *opts,
+                    size_t cpu_room, cl_uint dims, const size_t *extent, const karg *args, int nargs, const char *what,
+                    vs_status *st) {
+  for (cl_uint i = 0; i < dims; i++)
+    if (!extent[i]) return true;
+  vs_kernel_entry *e = session_kernel(r, d, source, t, name, opts, opts, st);
+  if (!e) return false;
+  size_t local[3], global[3];
+  group_shape(r, d, e, cpu_room, dims, extent, local, global);
+  return enqueue(d, e->kernel, dims, global, local, what, args, nargs, e, st);
 }
 
 cl_mem vs__step_describe(vs_run *r, size_t dev, const cl_long *v, size_t n, vs_status *st) {

@@ -41,6 +41,28 @@ bool vs__periodic(const vs_shape *x, const vs_shape *out);
  * PERIODIC_ITEM and AT index by (math.c). Nothing runs when n is 0. */
 bool vs__launch_periodic(vs_run *r, vs_cl_device *d, const char *source, vs_dtype t, const char *name,
                          const cl_ulong *counts, int ncounts, cl_ulong n, const karg *args, int nargs, vs_status *st);
+/* Launches kernel `name` of cl_kernels/<source>.cl built with the
+ * program options `opts` (the launch's own: a shape family's -D constants
+ * after the dtype's), with the kernel object r's session keeps under
+ * (device, dtype, source, name, opts): one object per options string, made
+ * once (source and name must be static strings; opts is copied). The
+ * range is dims-dimensional over `extent`, padded, as vs__launch_nd's
+ * (the kernel returns for coordinates past its extents), in groups of up
+ * to cpu_room items on a CPU device (the kernel family's measured size)
+ * and of the kernel's queried size (vs__local_size) on any other.
+ * `what` names the launch in an OpenCL failure. */
+bool vs__launch_own(vs_run *r, vs_cl_device *d, const char *source, vs_dtype t, const char *name, const char *opts,
+                    size_t cpu_room, cl_uint dims, const size_t *extent, const karg *args, int nargs, const char *what,
+                    vs_status *st);
+/* Tests only: every launch through vs__launch, vs__launch_nd and
+ * vs__launch_own in s's runs takes the work-group shape local[0, dims)
+ * (dims 1 to 3; a launch of fewer dimensions folds the rest into its
+ * last), its range padded to it, so that kernels written for whatever
+ * shape the device picks are checked under a GPU's (32, 64, 256 items,
+ * 8x8, 16x16) on any device. NULL restores each launch's own. Capped by
+ * the kernel's work-group size and the device's per-dimension limits.
+ * Takes s's run lock (not while s runs). */
+void vs__force_group_shape(vs_session *s, const size_t *local, cl_uint dims);
 /* A broadcasting binary op (math.c): kernel `name` of cl_kernels/<source>.cl
  * taking (out, a, na, b, nb, n), 16-bit floats computed as float32; other
  * numpy broadcasts ([N, 1] * [N, C]) run arith.cl's <name>_nd. */

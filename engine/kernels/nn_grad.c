@@ -77,10 +77,19 @@ static int64_t divisor_upto(int64_t n, int64_t cap) {
   return 1;
 }
 
-/* The direct kernels' program options: the shape family as constants,
- * CB input channels and KV vectors of VEC output channels per item. */
-static bool direct_kernel(grad_job *j, const char *name, int64_t cb, int64_t kv, const char *extra, cl_kernel *k,
-                          vs_status *st) {
+/* The direct kernels' work-group size on a CPU device: one item (PoCL
+ * runs a group as a loop over its items; these items each run a strip of
+ * 16 pixels or a tap's lines, and larger groups measured no faster,
+ * docs/conv-performance.md "Session 10: work-group shapes for GPUs").
+ * Other devices take the kernel's queried size (vs__launch_own). */
+#define DIRECT_CPU_ROOM 1
+
+/* Launches direct kernel `name` over extent (kept by the session per
+ * options string, vs__launch_own) with its program options: the shape
+ * family as constants, CB input channels and KV vectors of VEC output
+ * channels per item, and `extra`. */
+static bool direct_launch(grad_job *j, const char *name, int64_t cb, int64_t kv, const char *extra, cl_uint dims,
+                          const size_t *extent, const karg *args, int nargs, const char *what, vs_status *st) {
   const vs_conv_geom *g = &j->g;
   char opts[400];
   snprintf(opts, sizeof opts,
@@ -89,7 +98,8 @@ static bool direct_kernel(grad_job *j, const char *name, int64_t cb, int64_t kv,
            vs__cl_options(g->dtype, j->d), vs__conv_direct_vec(g), (long long)cb, (long long)kv, (long long)g->C,
            (long long)g->K, (long long)g->KH, (long long)g->KW, (long long)g->SH, (long long)g->SW, (long long)g->DH,
            (long long)g->DW, extra);
-  return (*k = vs__kernel(j->d, "conv_grad", opts, name, st)) != NULL;
+  return vs__launch_own(j->r, j->d, "conv_grad", g->dtype, name, opts, DIRECT_CPU_ROOM, dims, extent, args, nargs,
+                        what, st);
 }
 
 /* conv2d_bp_input in the lanes form, or the transposed one (over the
@@ -99,13 +109,12 @@ static bool run_direct_input(grad_job *j, bool transposed, const cl_int *geo, vs
   /* Up to 8 channels' vector sums per item (8 registers of VEC lanes), or
    * up to 4 vectors of VECC input channels. */
   int64_t cb = divisor_upto(g->C, 8), vecc = vs__vec_width(g->C), nc = divisor_upto(g->C / vecc, 4);
-  cl_int pw = BPI_PW;
+  cl_int pw = BPI_PW, nb = (cl_int)g->N;
   char extra[48] = "";
   if (transposed) snprintf(extra, sizeof extra, " -DVECC=%lld -DNC=%lld", (long long)vecc, (long long)nc);
-  cl_kernel k = NULL;
   cl_mem ft = NULL, filter = j->a;
-  bool ok = direct_kernel(j, "conv2d_bp_input", cb, 1, extra, &k, st);
-  if (ok && transposed) {
+  bool ok = true;
+  if (transposed) {
     size_t nf = (size_t)(g->KH * g->KW * g->C * g->K);
     vs_shape fs = {.known = true, .rank = 4, .dims = {g->KH, g->KW, g->K, g->C}};
     cl_ulong C = (cl_ulong)g->C, K = (cl_ulong)g->K, n = nf;
@@ -115,14 +124,12 @@ static bool run_direct_input(grad_job *j, bool transposed, const cl_int *geo, vs
     filter = ft;
   }
   if (ok) {
-    karg args[] = {KARG(j->out), KARG(filter), KARG(j->b), KARG(geo[0]), KARG(geo[1]), KARG(geo[2]),
-                   KARG(geo[3]), KARG(geo[8]), KARG(geo[9]), KARG(pw)};
-    size_t global[3] = {(size_t)(g->C / (transposed ? vecc * nc : cb)), (size_t)((g->W + pw - 1) / pw),
+    karg args[] = {KARG(j->out), KARG(filter), KARG(j->b), KARG(nb), KARG(geo[0]), KARG(geo[1]),
+                   KARG(geo[2]), KARG(geo[3]), KARG(geo[8]), KARG(geo[9]), KARG(pw)};
+    size_t extent[3] = {(size_t)(g->C / (transposed ? vecc * nc : cb)), (size_t)((g->W + pw - 1) / pw),
                         (size_t)(g->N * g->H)};
-    size_t local[3] = {1, 1, 1};
-    ok = vs__enqueue_nd(j->d, k, args, 10, 3, global, local, "Conv2DBackpropInput (direct)", st);
+    ok = direct_launch(j, "conv2d_bp_input", cb, 1, extra, 3, extent, args, 11, "Conv2DBackpropInput (direct)", st);
   }
-  if (k) clReleaseKernel(k);
   if (ft) vs__buffer_release(ft); /* freed once the queued kernel finishes */
   return ok;
 }
@@ -132,7 +139,6 @@ static bool run_direct(grad_job *j, bool transposed, vs_status *st) {
   cl_int geo[10] = {(cl_int)g->H,  (cl_int)g->W,  (cl_int)g->OH, (cl_int)g->OW, (cl_int)g->SH,
                     (cl_int)g->SW, (cl_int)g->DH, (cl_int)g->DW, (cl_int)g->PT, (cl_int)g->PL};
   if (!j->filter) return run_direct_input(j, transposed, geo, st);
-  cl_kernel k = NULL;
   bool ok;
   /* Up to 4 vectors of output channels and 16 accumulators per item. */
   int64_t vec = vs__conv_direct_vec(g), kv = divisor_upto(g->K / vec, 4), cb = divisor_upto(g->C, 16 / kv);
@@ -150,20 +156,16 @@ static bool run_direct(grad_job *j, bool transposed, vs_status *st) {
     vs_shape ps = {.known = true, .rank = 2, .dims = {(int64_t)chunks, (int64_t)nf}};
     if (!(part = vs__buffer(j->dev, (size_t)chunks * nf * es, &ps, g->dtype, st))) return false;
   }
-  ok = direct_kernel(j, "conv2d_bp_filter", cb, kv, "", &k, st);
-  if (ok) {
-    cl_mem dst = part ? part : j->out;
-    karg args[] = {KARG(dst),    KARG(j->a),   KARG(j->b),   KARG(geo[0]), KARG(geo[1]), KARG(geo[2]),
-                   KARG(geo[3]), KARG(geo[4]), KARG(geo[5]), KARG(geo[6]), KARG(geo[7]), KARG(geo[8]),
-                   KARG(geo[9]), KARG(lines),  KARG(per)};
-    size_t global[2] = {items, (size_t)chunks}, local[2] = {1, 1};
-    ok = vs__enqueue_nd(j->d, k, args, 15, 2, global, local, "Conv2DBackpropFilter (direct)", st);
-  }
-  if (k) clReleaseKernel(k);
+  cl_mem dst = part ? part : j->out;
+  karg args[] = {KARG(dst),    KARG(j->a),   KARG(j->b),   KARG(geo[0]), KARG(geo[1]), KARG(geo[2]),
+                 KARG(geo[3]), KARG(geo[4]), KARG(geo[5]), KARG(geo[6]), KARG(geo[7]), KARG(geo[8]),
+                 KARG(geo[9]), KARG(lines),  KARG(per)};
+  size_t extent[2] = {items, (size_t)chunks};
+  ok = direct_launch(j, "conv2d_bp_filter", cb, kv, "", 2, extent, args, 15, "Conv2DBackpropFilter (direct)", st);
   if (ok && part) {
     cl_ulong n = nf;
-    karg args[] = {KARG(j->out), KARG(part), KARG(n), KARG(chunks)};
-    ok = vs__launch(j->r, j->d, "conv_grad", g->dtype, "sum_chunks", nf, args, 4, st);
+    karg sargs[] = {KARG(j->out), KARG(part), KARG(n), KARG(chunks)};
+    ok = vs__launch(j->r, j->d, "conv_grad", g->dtype, "sum_chunks", nf, sargs, 4, st);
   }
   if (part) vs__buffer_release(part); /* freed once the queued kernels finish */
   return ok;

@@ -95,7 +95,10 @@ VS_API void vs_session_free(vs_session *s) {
   for (size_t i = 0; i < s->n_queues; i++)
     if (s->queues[i]) clReleaseCommandQueue(s->queues[i]);
   free(s->queues);
-  for (size_t i = 0; i < s->n_kernels; i++) clReleaseKernel(s->kernels[i].kernel);
+  for (size_t i = 0; i < s->n_kernels; i++) {
+    clReleaseKernel(s->kernels[i].kernel);
+    free(s->kernels[i].opts);
+  }
   free(s->kernels);
   pthread_mutex_destroy(&s->run_mu);
   release_graph(s->graph);

@@ -37,6 +37,12 @@ typedef struct vs_kernel_entry {
   const char *source, *name;
   cl_kernel kernel;
   size_t local;   /* its work-group size (vs__local_size) */
+  /* The program's options when the launch gave its own (a shape family's
+   * -D constants: the conv gradients' direct kernels), owned, part of the
+   * entry's key; NULL for the dtype's (vs__cl_options). */
+  char *opts;
+  size_t group_max;   /* CL_KERNEL_WORK_GROUP_SIZE, else the device's maximum */
+  size_t max_item[3]; /* CL_DEVICE_MAX_WORK_ITEM_SIZES (0: no limit known) */
   uint8_t arg_size[VS_KARG_MEMO]; /* 0: not set through the memo */
   unsigned char arg[VS_KARG_MEMO][VS_KARG_MEMO_BYTES];
 } vs_kernel_entry;
@@ -78,6 +84,9 @@ struct vs_session {
   size_t n_queues;
   vs_kernel_entry *kernels;   /* kernel objects kept for launches */
   size_t n_kernels, kernels_cap;
+  /* Tests (vs__force_group_shape): the work-group shape every launch of
+   * the session's runs takes through common.c; {0}: each launch's own. */
+  size_t force_local[3];
 };
 
 /* Philox offsets (rng.c), under the session's run lock. vs__rng_add gives
@@ -163,7 +172,8 @@ bool vs__launch(vs_run *r, vs_cl_device *d, const char *source, vs_dtype t, cons
  * is 0. */
 bool vs__launch_nd(vs_run *r, vs_cl_device *d, const char *source, vs_dtype t, const char *name, cl_uint dims,
                    const size_t *extent, const karg *args, int nargs, vs_status *st);
-/* LOCAL_SIZE, or less where the device or kernel allows less. */
+/* LOCAL_SIZE rounded up to the kernel's preferred multiple, or less where the
+ * device or kernel allows less (common.c). */
 size_t vs__local_size(const vs_cl_device *d, cl_kernel k);
 /* The value of op's input i. */
 vs_value *vs__in(vs_run *r, const vs_op *op, int i);

@@ -1,0 +1,222 @@
+/* test_workgroups.c - the kernels launched over padded ranges
+ * (engine/kernels/common.c's vs__launch, vs__launch_nd and math.c's
+ * vs__launch_periodic) under work-group shapes a GPU would take, on any
+ * device: vs__force_group_shape (kernels_internal.h, tests only) makes
+ * every launch of a session take 1, 32, 64 or 256 items, 8x8, 16x16 or
+ * 4x4x4, its range padded to whole groups, so that an item past an extent
+ * that a kernel fails to drop writes where it must not and a result
+ * differs from the host's. PoCL picks groups of one item for a prime
+ * extent when left to itself; these shapes cover what an NVIDIA or AMD
+ * device's drivers would run (docs/conv-performance.md, "Session 10:
+ * work-group shapes for GPUs").
+ *
+ * The ops, on a [3, 7, 11, 5] input (every extent prime; 1155 elements,
+ * small enough for the inline host path, which the sessions turn off):
+ * BiasAdd (conv.cl's bias_add, 2-D (5, 231)), AddV2 of a [5] row and Mul
+ * of an [11, 5] plane (the periodic kernels, 2-D (P, n / P)), Mul by a
+ * [3, 7, 11, 1] column (arith.cl's mul_nd, 1-D), MaxPool 3x3/2 SAME and
+ * AvgPool 2x2/1 VALID (pool.cl, 3-D (C, W, N x H)), MaxPool's and
+ * AvgPool's gradients (max_pool_argmax, max_pool_grad, avg_pool_grad),
+ * Sum over axis 1 and over everything (reduce.cl's reduce_sum, 1-D).
+ * Values are multiples of 1/4 below 8 in magnitude: every sum and product
+ * here is exact in float32, so the comparisons are exact except the
+ * means (AvgPool and its gradient divide by the window's count), within
+ * 1e-6 * (1 + |want|). The direct conv gradient kernels run under the
+ * same shapes in test_gradients.c (conv2d_direct_routes_under_gpu_groups). */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exec/inline.h"
+#include "kernels/kernels_internal.h"
+#include "varscope.h"
+
+#define SUPPORT_FIXTURE
+#include "support.h"
+
+TestSuite(workgroups, .init = setup, .fini = teardown);
+
+#define N 3
+#define H 7
+#define W 11
+#define C 5
+#define NX (N * H * W * C)
+/* MaxPool 3x3 stride 2 SAME: 4 x 6 windows; AvgPool 2x2 stride 1 VALID: 6 x 10. */
+#define MH 4
+#define MW 6
+#define AH (H - 1)
+#define AW (W - 1)
+
+/* The forced shapes: items per dimension (0: unused), with a label. */
+typedef struct group {
+  const char *name;
+  size_t local[3];
+  cl_uint dims;
+} group;
+
+static const group GROUPS[] = {
+    {"1", {1}, 1},        {"32", {32}, 1},          {"64", {64}, 1},         {"256", {256}, 1},
+    {"8x8", {8, 8}, 2},   {"16x16", {16, 16}, 2},   {"4x4x4", {4, 4, 4}, 3},
+};
+
+/* Element i of an input with `salt`: a multiple of 1/4 in [-2.5, 2.5],
+ * distinct often enough that a window's first maximum is well defined. */
+static float value_at(size_t i, int salt) { return (float)((int)((i * 7 + (size_t)salt * 5) % 21) - 10) / 4.0f; }
+
+static vs_output constant(vs_shape shape, int salt, float *host) {
+  size_t n = 1;
+  for (int i = 0; i < shape.rank; i++) n *= (size_t)shape.dims[i];
+  for (size_t i = 0; i < n; i++) host[i] = value_at(i, salt);
+  vs_output out = vs_constant(g, host, VS_FLOAT, shape, NULL, st);
+  expect_ok(st);
+  return out;
+}
+
+static size_t at(size_t b, size_t h, size_t w, size_t c, size_t hh, size_t ww) { return ((b * hh + h) * ww + w) * C + c; }
+
+/* The host's results of every op, in the fetch order of run_all. */
+typedef struct results {
+  float bias[NX], row[NX], plane[NX], col[NX];
+  float maxp[N * MH * MW * C], avgp[N * AH * AW * C];
+  float maxg[NX], avgg[NX];
+  float sum1[N * W * C], sum_all[1];
+} results;
+
+static float x[NX], bias[C], row[C], plane[W * C], col[N * H * W], gmax[N * MH * MW * C], gavg[N * AH * AW * C];
+
+static void reference(results *r) {
+  memset(r, 0, sizeof *r);
+  for (size_t i = 0; i < NX; i++) {
+    r->bias[i] = x[i] + bias[i % C];
+    r->row[i] = x[i] + row[i % C];
+    r->plane[i] = x[i] * plane[i % (W * C)];
+    r->col[i] = x[i] * col[i / C];
+    r->sum1[(i / (H * W * C)) * W * C + i % (W * C)] += x[i];
+    r->sum_all[0] += x[i];
+  }
+  /* MaxPool SAME 3x3/2: padding total (MH - 1) * 2 + 3 - H = 2 -> 1 before; (MW - 1) * 2 + 3 - W = 2 -> 1. */
+  for (size_t b = 0; b < N; b++)
+    for (size_t oh = 0; oh < MH; oh++)
+      for (size_t ow = 0; ow < MW; ow++)
+        for (size_t c = 0; c < C; c++) {
+          float best = -INFINITY;
+          size_t arg = 0;
+          for (long kh = 0; kh < 3; kh++)
+            for (long kw = 0; kw < 3; kw++) {
+              long ih = (long)oh * 2 - 1 + kh, iw = (long)ow * 2 - 1 + kw;
+              if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+              size_t xi = at(b, (size_t)ih, (size_t)iw, c, H, W);
+              if (x[xi] > best) best = x[xi], arg = xi; /* the first maximum */
+            }
+          size_t o = at(b, oh, ow, c, MH, MW);
+          r->maxp[o] = best;
+          r->maxg[arg] += gmax[o];
+        }
+  for (size_t b = 0; b < N; b++)
+    for (size_t oh = 0; oh < AH; oh++)
+      for (size_t ow = 0; ow < AW; ow++)
+        for (size_t c = 0; c < C; c++) {
+          size_t o = at(b, oh, ow, c, AH, AW);
+          double s = 0;
+          for (size_t kh = 0; kh < 2; kh++)
+            for (size_t kw = 0; kw < 2; kw++) {
+              s += x[at(b, oh + kh, ow + kw, c, H, W)];
+              r->avgg[at(b, oh + kh, ow + kw, c, H, W)] += gavg[o] / 4.0f;
+            }
+          r->avgp[o] = (float)(s / 4);
+        }
+}
+
+#define NFETCH 10
+
+/* The ops' outputs: the gradients of sum(MaxPool * gmax) and sum(AvgPool *
+ * gavg) with respect to x are MaxPoolGrad and AvgPoolGrad with gmax and
+ * gavg as their incoming gradients. */
+static void build(vs_output *out) {
+  vs_output xo = constant(VS_SHAPE(N, H, W, C), 1, x);
+  vs_output bo = constant(VS_SHAPE(C), 2, bias), ro = constant(VS_SHAPE(C), 3, row);
+  vs_output po = constant(VS_SHAPE(W, C), 4, plane), co = constant(VS_SHAPE(N, H, W, 1), 5, col);
+  vs_output gm = constant(VS_SHAPE(N, MH, MW, C), 6, gmax), ga = constant(VS_SHAPE(N, AH, AW, C), 7, gavg);
+  out[0] = vs_bias_add(g, xo, bo, NULL, st);
+  out[1] = vs_add(g, xo, ro, NULL, st);
+  out[2] = vs_mul(g, xo, po, NULL, st);
+  out[3] = vs_mul(g, xo, co, NULL, st);
+  out[4] = vs_max_pool(g, xo, &(vs_pool_opts){.ksize = {1, 3, 3, 1}, .strides = {1, 2, 2, 1}, .padding = "SAME"}, st);
+  out[5] = vs_avg_pool(g, xo, &(vs_pool_opts){.ksize = {1, 2, 2, 1}, .strides = {1, 1, 1, 1}, .padding = "VALID"}, st);
+  vs_output losses[2] = {vs_reduce_sum(g, vs_mul(g, out[4], gm, NULL, st), NULL, st),
+                         vs_reduce_sum(g, vs_mul(g, out[5], ga, NULL, st), NULL, st)};
+  vs_gradients(g, &losses[0], 1, &xo, 1, NULL, &out[6], st);
+  vs_gradients(g, &losses[1], 1, &xo, 1, NULL, &out[7], st);
+  out[8] = vs_reduce_sum(g, xo, &(vs_reduce_opts){.axis = (const int64_t[]){1}, .n_axis = 1}, st);
+  out[9] = vs_reduce_sum(g, xo, NULL, st);
+  expect_ok(st);
+}
+
+static void compare(const char *what, const char *shape, const vs_tensor *t, const float *want, size_t n, double tol) {
+  cr_assert_eq(vs_tensor_num_elements(t), n, "%s under %s: %zu elements, want %zu", what, shape,
+               vs_tensor_num_elements(t), n);
+  const float *got = vs_tensor_data(t);
+  for (size_t i = 0; i < n; i++)
+    cr_assert(fabs((double)got[i] - want[i]) <= tol * (1 + fabs((double)want[i])), "%s under %s [%zu]: %.9g, want %.9g",
+              what, shape, i, got[i], want[i]);
+}
+
+/* Every op on the device in one session whose launches take `grp`'s shape
+ * (NULL: each launch's own), against the host. */
+static void run_all(const vs_output *out, const results *want, const group *grp) {
+  vs_session *s = vs_session_new(g, NULL, st);
+  expect_ok(st);
+  vs__inline_allow(s, false);
+  if (grp) vs__force_group_shape(s, grp->local, grp->dims);
+  vs_tensor *t[NFETCH] = {0};
+  vs_session_run(s, NULL, NULL, 0, out, t, NFETCH, NULL, 0, st);
+  expect_ok(st);
+  const char *name = grp ? grp->name : "the launches' own";
+  compare("BiasAdd", name, t[0], want->bias, NX, 0);
+  compare("AddV2 by a row", name, t[1], want->row, NX, 0);
+  compare("Mul by a plane", name, t[2], want->plane, NX, 0);
+  compare("Mul by a column", name, t[3], want->col, NX, 0);
+  compare("MaxPool", name, t[4], want->maxp, N * MH * MW * C, 0);
+  compare("AvgPool", name, t[5], want->avgp, N * AH * AW * C, 1e-6);
+  compare("MaxPoolGrad", name, t[6], want->maxg, NX, 0);
+  compare("AvgPoolGrad", name, t[7], want->avgg, NX, 1e-6);
+  compare("Sum over axis 1", name, t[8], want->sum1, N * W * C, 0);
+  compare("Sum", name, t[9], want->sum_all, 1, 0);
+  for (size_t i = 0; i < NFETCH; i++) vs_tensor_free(t[i]);
+  vs_session_free(s);
+}
+
+/* The MaxPool and AvgPool gradients are the ops TF's gradients make. */
+Test(workgroups, gradient_ops_are_the_pool_grads) {
+  vs_output out[NFETCH];
+  build(out);
+  cr_assert_str_eq(vs_op_type(out[6].op), "MaxPoolGrad");
+  cr_assert_str_eq(vs_op_type(out[7].op), "AvgPoolGrad");
+}
+
+Test(workgroups, every_kernel_matches_the_host_under_gpu_shapes) {
+  vs_output out[NFETCH];
+  build(out);
+  results *want = malloc(sizeof *want);
+  cr_assert(want);
+  reference(want);
+  run_all(out, want, NULL);
+  for (size_t i = 0; i < sizeof GROUPS / sizeof *GROUPS; i++) run_all(out, want, &GROUPS[i]);
+  free(want);
+}
+
+/* A forced shape belongs to its session: another session of the graph
+ * keeps its launches' own, and NULL restores them. */
+Test(workgroups, forcing_is_per_session_and_undone_by_null) {
+  vs_session *s = vs_session_new(g, NULL, st), *other = vs_session_new(g, NULL, st);
+  expect_ok(st);
+  vs__force_group_shape(s, (const size_t[]){8, 8}, 2);
+  cr_assert(s->force_local[0] == 8 && s->force_local[1] == 8 && s->force_local[2] == 0);
+  cr_assert(other->force_local[0] == 0);
+  vs__force_group_shape(s, NULL, 0);
+  cr_assert(s->force_local[0] == 0 && s->force_local[1] == 0);
+  vs_session_free(other);
+  vs_session_free(s);
+}
