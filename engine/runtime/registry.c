@@ -2,12 +2,12 @@
  * indices and TF-style names. The registry is built once (pthread_once) and
  * its lazily created contexts, queues and programs are guarded by one mutex.
  * It is the library's only global mutable state. */
-/* OpenCL 2.0's CL_DEVICE_SVM_CAPABILITIES (the project targets 1.2; the
- * query is only answered by 2.0+ devices, and fails harmlessly on others);
- * the queues stay 1.2's clCreateCommandQueue, which 2.0 deprecates. */
 /* sched_getaffinity (Linux): pin_pocl_workers asks whether the process may
  * run on every CPU. */
 #define _GNU_SOURCE
+/* OpenCL 2.0's CL_DEVICE_SVM_CAPABILITIES (the project targets 1.2; the
+ * query is only answered by 2.0+ devices, and fails harmlessly on others);
+ * the queues stay 1.2's clCreateCommandQueue, which 2.0 deprecates. */
 #undef CL_TARGET_OPENCL_VERSION
 #define CL_TARGET_OPENCL_VERSION 200
 #define CL_USE_DEPRECATED_OPENCL_1_2_APIS
@@ -104,7 +104,9 @@ static bool may_run_on_every_cpu(void) {
  * workers, which read the variable, while the platform is first queried;
  * the caller unsets it again after discovery (true: it was set here), so
  * the process's environment, and its children's, stay the user's. Runs
- * once, under the registry's pthread_once, before any OpenCL call. */
+ * once, under the registry's pthread_once, before any OpenCL call of
+ * varscope's (a program whose own OpenCL calls came first has PoCL's
+ * workers started already: then this changes nothing). */
 static bool pin_pocl_workers(void) {
   if (vs__pocl_affinity_rule(getenv("POCL_AFFINITY"), getenv("POCL_MAX_PTHREAD_COUNT"),
                              getenv("POCL_PTHREAD_MIN_THREADS"), may_run_on_every_cpu()) != VS_POCL_AFFINITY_SET)
