@@ -157,6 +157,14 @@ bool vs__conv_algo_run(vs_cl_device *d, size_t dev, const vs_conv_geom *g, vs_co
 /* The direct kernel's default parameters. */
 extern const vs_conv_algo VS_CONV_DEFAULT_DIRECT;
 
+/* The sets conv selection times again in interleaved rounds (conv_select.c
+ * `refine`): of cands[0, n), with screening times times[i] (< 0: failed)
+ * and best the lowest of them (< 0: none), the direct, pointwise and
+ * im2col sets within 1.5x of best, at most VS_CHOICE_MAX_CANDS
+ * (choice_pick.h), the fastest first. Writes their indices to idx (room
+ * for VS_CHOICE_MAX_CANDS) in order of screening time; returns how many. */
+int vs__conv_refine_sets(const vs_conv_algo *cands, const double *times, int n, double best, int *idx);
+
 /* The algorithm for this device and geometry: VARSCOPE_CONV when set
  * (direct, direct:RM,NV,UC,LY,RW[,RH], im2col, convgemm, igemm,
  * igemm:MWG,NWG,KWG,MDIMC,NDIMC,VW[,DB], pointwise, pointwise:RM,NV,LY;

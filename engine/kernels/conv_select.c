@@ -5,8 +5,9 @@
  * run on the real buffers (a warm-up that builds its kernels, then two
  * timed runs, the faster counting, unless the warm-up already lost by 10x;
  * on a CPU device a run counts its CPU time, vs__conv_cost),
- * the direct sets within 1.5x of the best are timed again in three turns
- * (refine), and the fastest is kept. The direct
+ * the direct, pointwise and im2col sets within 1.5x of the best are timed
+ * again in interleaved rounds, and the lowest median is kept (refine; the
+ * rule is choice_pick.h's, shared with the GEMM and gradient choices). The direct
  * kernel takes part with its default register tile, a few others, and the
  * parameters `varscope tune --conv` found for the geometry's shape family
  * (conv_tune.c), when there are any.
@@ -39,6 +40,7 @@
 #include <time.h>
 
 #include "kernels/choice_memo.h"
+#include "kernels/choice_pick.h"
 #include "kernels/choice_table.h"
 #include "kernels/conv_internal.h"
 #include "kernels/conv_tuning.h"
@@ -250,39 +252,77 @@ static double time_candidate(vs_cl_device *d, size_t dev, const vs_conv_geom *g,
   return ok ? best : -1;
 }
 
-/* The direct sets and the im2col route within REFINE_WITHIN of the best
- * (the route won 1x1 layers by less than the noise), timed again in
- * REFINE_ROUNDS turns (each once per turn), each keeping its fastest run.
- * On a machine shared with other work a run's wall time varies several-
- * fold from one run to the next (seen: 15 to 48 ms for one set at load
- * 10 on 2 cores), so two runs each decide among close sets by luck; turns
- * give every close set more runs under the same load. Updates times[],
- * *best and *algo. */
+/* The direct, pointwise and im2col sets within REFINE_WITHIN of the best
+ * screening time (at most VS_CHOICE_MAX_CANDS of them, the fastest first)
+ * are timed again by the shared rule (choice_pick.h): a warm-up each, then
+ * interleaved rounds from a rotating first set, the lowest median winning
+ * and a simpler set winning within 3% (the im2col route, two launches and
+ * a scratch buffer, ranks behind the one-launch kernels). Why not the
+ * fastest single run: on 1x1 64->256 single 4-6 ms calls vary by 30% on
+ * the 2-core machine, more than the 4-12% between the pointwise and the
+ * direct sets, and the fastest of five runs kept a direct set in 3 of 13
+ * fresh selections (docs/conv-performance.md, "Session 10: the 1x1
+ * layers"). Updates times[] (to the medians), *best and *algo. */
 #define REFINE_WITHIN 1.5
-#define REFINE_ROUNDS 3
+
+typedef struct refine_trial {
+  vs_cl_device *d;
+  size_t dev;
+  const vs_conv_geom *g;
+  const vs_conv_algo *sets;
+  cl_mem x, f, out;
+} refine_trial;
+
+static double refine_run(void *ctx, int i, vs_status *st) {
+  const refine_trial *t = ctx;
+  double t0 = vs__conv_now(), c0 = vs__gemm_cpu_now();
+  if (!vs__conv_algo_run(t->d, t->dev, t->g, t->sets[i], t->x, t->f, t->out, NULL, st)) return -1;
+  cl_int err = clFinish(*vs__queue(t->d));
+  if (err != CL_SUCCESS) {
+    vs__cl_fail(st, err, "clFinish");
+    return -1;
+  }
+  return vs__conv_cost(t->d, t->g, t->sets[i], vs__conv_now() - t0, vs__gemm_cpu_now() - c0);
+}
+
+int vs__conv_refine_sets(const vs_conv_algo *cands, const double *times, int n, double best, int *idx) {
+  int m = 0;
+  for (int i = 0; best >= 0 && i < n; i++) { /* insertion by screening time, the fastest VS_CHOICE_MAX_CANDS kept */
+    vs_conv_kind k = cands[i].kind;
+    if ((k != VS_CONV_DIRECT && k != VS_CONV_IM2COL && k != VS_CONV_POINTWISE) || times[i] < 0 ||
+        times[i] > best * REFINE_WITHIN)
+      continue;
+    int at = m < VS_CHOICE_MAX_CANDS ? m++ : VS_CHOICE_MAX_CANDS;
+    while (at > 0 && times[idx[at - 1]] > times[i]) {
+      if (at < VS_CHOICE_MAX_CANDS) idx[at] = idx[at - 1];
+      at--;
+    }
+    if (at < VS_CHOICE_MAX_CANDS) idx[at] = i;
+  }
+  return m;
+}
+
 static void refine(vs_cl_device *d, size_t dev, const vs_conv_geom *g, const vs_conv_algo *cands, double *times,
                    int n, cl_mem x, cl_mem f, cl_mem out, double *best, vs_conv_algo *algo) {
-  vs_status *st = vs_status_new();
-  if (!st || *best < 0) {
-    vs_status_free(st);
-    return;
+  int idx[VS_CHOICE_MAX_CANDS], m = vs__conv_refine_sets(cands, times, n, *best, idx);
+  if (m < 2) return;
+  vs_conv_algo sets[VS_CHOICE_MAX_CANDS];
+  int rank[VS_CHOICE_MAX_CANDS];
+  for (int k = 0; k < m; k++) {
+    sets[k] = cands[idx[k]];
+    rank[k] = sets[k].kind == VS_CONV_IM2COL;
   }
-  double bar = *best * REFINE_WITHIN;
-  for (int round = 0; round < REFINE_ROUNDS; round++)
-    for (int i = 0; i < n; i++) {
-      if ((cands[i].kind != VS_CONV_DIRECT && cands[i].kind != VS_CONV_IM2COL && cands[i].kind != VS_CONV_POINTWISE) ||
-          times[i] < 0 || times[i] > bar)
-        continue;
-      double t0 = vs__conv_now(), c0 = vs__gemm_cpu_now();
-      if (!vs__conv_algo_run(d, dev, g, cands[i], x, f, out, NULL, st) || clFinish(*vs__queue(d)) != CL_SUCCESS) {
-        vs__ok(st);
-        continue;
-      }
-      double t = vs__conv_cost(d, g, cands[i], vs__conv_now() - t0, vs__gemm_cpu_now() - c0);
-      if (t < times[i]) times[i] = t;
-      if (t < *best) *best = t, *algo = cands[i];
-    }
-  vs_status_free(st);
+  double costs[VS_CHOICE_MAX_CANDS * VS_CHOICE_ROUNDS_MAX], cost;
+  refine_trial trial = {d, dev, g, sets, x, f, out};
+  vs__choice_time(m, refine_run, &trial, costs, NULL);
+  size_t w = vs__choice_pick(rank, costs, (size_t)m, VS_CHOICE_ROUNDS_MAX, &cost);
+  if (w >= (size_t)m) return; /* every set failed now: keep the screening's choice */
+  for (int k = 0; k < m; k++) {
+    double med = vs__choice_median(costs + k * VS_CHOICE_ROUNDS_MAX, VS_CHOICE_ROUNDS_MAX);
+    times[idx[k]] = med;
+  }
+  *best = cost;
+  *algo = sets[w];
 }
 
 /* VARSCOPE_CONV's "RM,NV,UC,LY,RW[,RH]" (after "direct:"), each in range;
@@ -401,8 +441,9 @@ bool vs__conv_select(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_mem 
     char chosen[48];
     vs__conv_algo_name(*algo, chosen, sizeof chosen);
     if (vs__log_enabled("conv"))
-      fprintf(stderr, "varscope: conv2d %s on %s: %s -> %s (%.2f ms, the best after %d turns of the sets within %.1fx)\n",
-              key, d->info.cl_name, report, chosen, best * 1e3, REFINE_ROUNDS, REFINE_WITHIN);
+      fprintf(stderr, "varscope: conv2d %s on %s: %s -> %s (%.2f ms, the lowest median of interleaved rounds of the "
+              "sets within %.1fx)\n",
+              key, d->info.cl_name, report, chosen, best * 1e3, REFINE_WITHIN);
     vs__conv_table_put(d, key, *algo, best * 1e3);
   }
   free(key);
