@@ -160,7 +160,8 @@ extern const vs_conv_algo VS_CONV_DEFAULT_DIRECT;
 /* The sets conv selection times again in interleaved rounds (conv_select.c
  * `refine`): of cands[0, n), with screening times times[i] (< 0: failed)
  * and best the lowest of them (< 0: none), the direct, pointwise and
- * im2col sets within 1.5x of best, at most VS_CHOICE_MAX_CANDS
+ * im2col sets within 1.5x of best, and a set of another kind whose time
+ * is best (the screening's winner), at most VS_CHOICE_MAX_CANDS
  * (choice_pick.h), the fastest first. Writes their indices to idx (room
  * for VS_CHOICE_MAX_CANDS) in order of screening time; returns how many. */
 int vs__conv_refine_sets(const vs_conv_algo *cands, const double *times, int n, double best, int *idx);

@@ -256,8 +256,10 @@ static double time_candidate(vs_cl_device *d, size_t dev, const vs_conv_geom *g,
  * screening time (at most VS_CHOICE_MAX_CANDS of them, the fastest first)
  * are timed again by the shared rule (choice_pick.h): a warm-up each, then
  * interleaved rounds from a rotating first set, the lowest median winning
- * and a simpler set winning within 3% (the im2col route, two launches and
- * a scratch buffer, ranks behind the one-launch kernels). Why not the
+ * and a simpler set winning within 3% (our direct and pointwise kernels,
+ * one launch each, rank before the im2col route's launches and scratch;
+ * an implicit GEMM or convgemm set that won the screening is timed with
+ * them, ranked with the im2col route). Why not the
  * fastest single run: on 1x1 64->256 single 4-6 ms calls vary by 30% on
  * the 2-core machine, more than the 4-12% between the pointwise and the
  * direct sets, and the fastest of five runs kept a direct set in 3 of 13
@@ -289,9 +291,10 @@ int vs__conv_refine_sets(const vs_conv_algo *cands, const double *times, int n, 
   int m = 0;
   for (int i = 0; best >= 0 && i < n; i++) { /* insertion by screening time, the fastest VS_CHOICE_MAX_CANDS kept */
     vs_conv_kind k = cands[i].kind;
-    if ((k != VS_CONV_DIRECT && k != VS_CONV_IM2COL && k != VS_CONV_POINTWISE) || times[i] < 0 ||
-        times[i] > best * REFINE_WITHIN)
-      continue;
+    bool close_kind = k == VS_CONV_DIRECT || k == VS_CONV_IM2COL || k == VS_CONV_POINTWISE;
+    /* Another kind (the implicit GEMM, convgemm) only as the screening's
+     * winner, so that the rounds never hand its place to a set it beat. */
+    if (times[i] < 0 || times[i] > best * REFINE_WITHIN || (!close_kind && times[i] != best)) continue;
     int at = m < VS_CHOICE_MAX_CANDS ? m++ : VS_CHOICE_MAX_CANDS;
     while (at > 0 && times[idx[at - 1]] > times[i]) {
       if (at < VS_CHOICE_MAX_CANDS) idx[at] = idx[at - 1];
@@ -310,7 +313,7 @@ static void refine(vs_cl_device *d, size_t dev, const vs_conv_geom *g, const vs_
   int rank[VS_CHOICE_MAX_CANDS];
   for (int k = 0; k < m; k++) {
     sets[k] = cands[idx[k]];
-    rank[k] = sets[k].kind == VS_CONV_IM2COL;
+    rank[k] = sets[k].kind != VS_CONV_DIRECT && sets[k].kind != VS_CONV_POINTWISE;
   }
   double costs[VS_CHOICE_MAX_CANDS * VS_CHOICE_ROUNDS_MAX], cost;
   refine_trial trial = {d, dev, g, sets, x, f, out};
