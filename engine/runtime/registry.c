@@ -106,7 +106,10 @@ static bool may_run_on_every_cpu(void) {
  * the process's environment, and its children's, stay the user's. Runs
  * once, under the registry's pthread_once, before any OpenCL call of
  * varscope's (a program whose own OpenCL calls came first has PoCL's
- * workers started already: then this changes nothing). */
+ * workers started already: then this changes nothing). As any setenv, it
+ * must not meet another thread's getenv, setenv or exec: the first device
+ * query of a process must not run while its other threads use the
+ * environment (README, docs/cli.md). */
 static bool pin_pocl_workers(void) {
   if (vs__pocl_affinity_rule(getenv("POCL_AFFINITY"), getenv("POCL_MAX_PTHREAD_COUNT"),
                              getenv("POCL_PTHREAD_MIN_THREADS"), may_run_on_every_cpu()) != VS_POCL_AFFINITY_SET)
@@ -119,7 +122,8 @@ static void discover_devices(void);
 static void discover(void) {
   bool pinned = pin_pocl_workers();
   discover_devices();
-  if (pinned) unsetenv("POCL_AFFINITY");
+  const char *v = pinned ? getenv("POCL_AFFINITY") : NULL;
+  if (v && strcmp(v, "1") == 0) unsetenv("POCL_AFFINITY"); /* ours, unless changed meanwhile */
 }
 
 static void discover_devices(void) {
