@@ -173,6 +173,10 @@ int main(int argc, char **argv) {
   }
   if (wk[1] == SIZE_MAX) {
     fprintf(stderr, "worker_bench: fewer than two worker threads (a one-CPU device?)\n");
+    for (size_t i = 0; i < t.n; i++) close(t.fd[i]);
+    vs_session_free(s);
+    vs_graph_free(g);
+    vs_status_free(st);
     return 1;
   }
   if (t.tid[wk[0]] > t.tid[wk[1]]) { /* PoCL starts worker 0 first */

@@ -7,8 +7,8 @@
  * What a choice depends on, and how the memo keeps up with it:
  * - the selector, the device and the problem's numbers (a conv's
  *   geometry, a GEMM's transposes and sizes): the entry's key, compared
- *   word for word; a different shape misses (and replaces the entry
- *   least recently made);
+ *   word for word; a different shape misses (and replaces the entries in
+ *   turn, round robin);
  * - the choice tables of this process (choice_table.h): every change to a
  *   table in this process's memo (a measurement kept, a tune, a line
  *   planted or dropped, a table read from the store) bumps one

@@ -194,6 +194,7 @@ static void group_shape(const vs_run *r, const vs_cl_device *d, const vs_kernel_
   } else {
     size_t room = e->local;
     if (strcmp(d->info.type, "CPU") == 0) room = cpu_room < d->max_work_group ? cpu_room : d->max_work_group;
+    if (e->group_max && room > e->group_max) room = e->group_max; /* the kernel's own limit */
     if (!room) room = 1;
     for (cl_uint i = 0; i < dims; i++) {
       while (local[i] * 2 <= room && local[i] < extent[i]) local[i] *= 2;

@@ -347,7 +347,10 @@ void vs__device_tune_conv_plan(size_t i, const vs__conv_tune_plan *plan, const v
                                        plan->candidates[k][4], plan->candidates[k][5]);
     } else if (pk != SIZE_MAX || ig != SIZE_MAX || !next_candidate(&g, k, tile, stile, &a)) {
       if (ig == SIZE_MAX) ig = k;
-      if (pk == SIZE_MAX && (!igemm || !vs__conv_igemm_candidate(k - ig, itile, &a))) pk = k;
+      if (pk == SIZE_MAX && (!igemm || !vs__conv_igemm_candidate(k - ig, itile, &a))) {
+        if (igemm_only) break; /* that plan searches the implicit GEMM's space only */
+        pk = k;
+      }
       if (pk != SIZE_MAX && !next_pointwise(&g, k - pk, ptile, &a)) break;
     }
     if (vs__conv_now() - t0 > budget) break;

@@ -188,10 +188,11 @@ static int simplicity(int kind) {
 }
 
 size_t vs__gemm_pick(const int *kinds, const double *costs, size_t ncands, size_t rounds, double *cost) {
-  int rank[VS_CHOICE_MAX_CANDS];
-  if (ncands > VS_CHOICE_MAX_CANDS) ncands = VS_CHOICE_MAX_CANDS;
-  for (size_t i = 0; i < ncands; i++) rank[i] = simplicity(kinds[i]);
-  return vs__choice_pick(rank, costs, ncands, rounds, cost);
+  int rank[VS_CHOICE_MAX_CANDS] = {0};
+  size_t n = ncands > VS_CHOICE_MAX_CANDS ? VS_CHOICE_MAX_CANDS : ncands;
+  for (size_t i = 0; i < n; i++) rank[i] = simplicity(kinds[i]);
+  size_t p = vs__choice_pick(rank, costs, n, rounds, cost);
+  return p < n ? p : ncands; /* ncands: none ran (gemm_tuning.h) */
 }
 
 /* One problem and its candidates, for vs__choice_time. */
