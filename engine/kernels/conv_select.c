@@ -217,6 +217,28 @@ bool vs__conv_table_forget_family(vs_cl_device *d, const vs_conv_geom *g) {
   return ok;
 }
 
+/* A conv's problem on its real buffers, for timing sets on it. */
+typedef struct conv_trial {
+  vs_cl_device *d;
+  size_t dev;
+  const vs_conv_geom *g;
+  const vs_conv_algo *sets; /* refine's candidates (vs__choice_time's i) */
+  cl_mem x, f, out;
+} conv_trial;
+
+/* One finished run of set a: its cost (vs__conv_cost), < 0 with st set
+ * when it failed. */
+static double run_once(const conv_trial *t, vs_conv_algo a, vs_status *st) {
+  double t0 = vs__conv_now(), c0 = vs__gemm_cpu_now();
+  if (!vs__conv_algo_run(t->d, t->dev, t->g, a, t->x, t->f, t->out, NULL, st)) return -1;
+  cl_int err = clFinish(*vs__queue(t->d));
+  if (err != CL_SUCCESS) {
+    vs__cl_fail(st, err, "clFinish");
+    return -1;
+  }
+  return vs__conv_cost(t->d, t->g, a, vs__conv_now() - t0, vs__gemm_cpu_now() - c0);
+}
+
 /* Times one candidate: a warm-up run (which builds its kernels), then two
  * timed runs, the faster counting (the other load on a shared machine
  * only ever slows a run). A candidate whose warm-up alone took over ten
@@ -226,9 +248,8 @@ bool vs__conv_table_forget_family(vs_cl_device *d, const vs_conv_geom *g) {
 static double time_candidate(vs_cl_device *d, size_t dev, const vs_conv_geom *g, vs_conv_algo a, cl_mem x, cl_mem f,
                              cl_mem out, double best_so_far) {
   vs_status *st = vs_status_new();
-  double t0 = vs__conv_now(), c0 = vs__gemm_cpu_now();
-  bool ok = st && vs__conv_algo_run(d, dev, g, a, x, f, out, NULL, st) && clFinish(*vs__queue(d)) == CL_SUCCESS;
-  double best = ok ? vs__conv_cost(d, g, a, vs__conv_now() - t0, vs__gemm_cpu_now() - c0) : -1;
+  conv_trial t = {d, dev, g, NULL, x, f, out};
+  double best = st ? run_once(&t, a, st) : -1;
   /* The direct kernel's sets are never cut short: their warm-up includes
    * building the program (seconds on a loaded machine), which would make a
    * set that runs in a fraction of the best one's time look ten times
@@ -237,16 +258,16 @@ static double time_candidate(vs_cl_device *d, size_t dev, const vs_conv_geom *g,
    * warm-up also makes the GEMM's own choice for the shape family, timing
    * every GEMM algorithm (seen: 251 ms for a route that then ran in 1.5
    * ms, conv_bench case 7). */
-  if (ok && a.kind == VS_CONV_CONVGEMM && best_so_far > 0 && best > 10 * best_so_far) {
+  if (best >= 0 && a.kind == VS_CONV_CONVGEMM && best_so_far > 0 && best > 10 * best_so_far) {
     vs_status_free(st);
     return best;
   }
+  bool ok = best >= 0;
   best = -1;
   for (int i = 0; ok && i < 2; i++) {
-    t0 = vs__conv_now(), c0 = vs__gemm_cpu_now();
-    ok = vs__conv_algo_run(d, dev, g, a, x, f, out, NULL, st) && clFinish(*vs__queue(d)) == CL_SUCCESS;
-    double t = vs__conv_cost(d, g, a, vs__conv_now() - t0, vs__gemm_cpu_now() - c0);
-    if (ok && (best < 0 || t < best)) best = t;
+    double c = run_once(&t, a, st);
+    ok = c >= 0;
+    if (ok && (best < 0 || c < best)) best = c;
   }
   vs_status_free(st);
   return ok ? best : -1;
@@ -267,26 +288,6 @@ static double time_candidate(vs_cl_device *d, size_t dev, const vs_conv_geom *g,
  * layers"). Updates times[] (to the medians), *best and *algo. */
 #define REFINE_WITHIN 1.5
 
-typedef struct refine_trial {
-  vs_cl_device *d;
-  size_t dev;
-  const vs_conv_geom *g;
-  const vs_conv_algo *sets;
-  cl_mem x, f, out;
-} refine_trial;
-
-static double refine_run(void *ctx, int i, vs_status *st) {
-  const refine_trial *t = ctx;
-  double t0 = vs__conv_now(), c0 = vs__gemm_cpu_now();
-  if (!vs__conv_algo_run(t->d, t->dev, t->g, t->sets[i], t->x, t->f, t->out, NULL, st)) return -1;
-  cl_int err = clFinish(*vs__queue(t->d));
-  if (err != CL_SUCCESS) {
-    vs__cl_fail(st, err, "clFinish");
-    return -1;
-  }
-  return vs__conv_cost(t->d, t->g, t->sets[i], vs__conv_now() - t0, vs__gemm_cpu_now() - c0);
-}
-
 int vs__conv_refine_sets(const vs_conv_algo *cands, const double *times, int n, double best, int *idx) {
   int m = 0;
   for (int i = 0; best >= 0 && i < n; i++) { /* insertion by screening time, the fastest VS_CHOICE_MAX_CANDS kept */
@@ -305,6 +306,11 @@ int vs__conv_refine_sets(const vs_conv_algo *cands, const double *times, int n, 
   return m;
 }
 
+static double refine_run(void *ctx, int i, vs_status *st) {
+  const conv_trial *t = ctx;
+  return run_once(t, t->sets[i], st);
+}
+
 static void refine(vs_cl_device *d, size_t dev, const vs_conv_geom *g, const vs_conv_algo *cands, double *times,
                    int n, cl_mem x, cl_mem f, cl_mem out, double *best, vs_conv_algo *algo) {
   int idx[VS_CHOICE_MAX_CANDS], m = vs__conv_refine_sets(cands, times, n, *best, idx);
@@ -316,7 +322,7 @@ static void refine(vs_cl_device *d, size_t dev, const vs_conv_geom *g, const vs_
     rank[k] = sets[k].kind != VS_CONV_DIRECT && sets[k].kind != VS_CONV_POINTWISE;
   }
   double costs[VS_CHOICE_MAX_CANDS * VS_CHOICE_ROUNDS_MAX], cost;
-  refine_trial trial = {d, dev, g, sets, x, f, out};
+  conv_trial trial = {d, dev, g, sets, x, f, out};
   vs__choice_time(m, refine_run, &trial, costs, NULL);
   size_t w = vs__choice_pick(rank, costs, (size_t)m, VS_CHOICE_ROUNDS_MAX, &cost);
   if (w >= (size_t)m) return; /* every set failed now: keep the screening's choice */
