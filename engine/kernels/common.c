@@ -119,9 +119,7 @@ static vs_kernel_entry *session_kernel(vs_run *r, vs_cl_device *d, const char *s
   uint32_t *cached = r->step ? &r->step->kernel : NULL;
   if (cached && *cached && *cached <= s->n_kernels) {
     vs_kernel_entry *e = &s->kernels[*cached - 1];
-    if (e->dev == d->index && e->dtype == t && e->name == name && e->source == source &&
-        (own ? e->opts && strcmp(e->opts, own) == 0 : !e->opts))
-      return e;
+    if (entry_is(e, d, source, t, name, own)) return e;
   }
   for (size_t i = 0; i < s->n_kernels; i++)
     if (entry_is(&s->kernels[i], d, source, t, name, own)) {
