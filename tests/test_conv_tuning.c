@@ -311,6 +311,41 @@ Test(conv_tuning, a_damaged_store_entry_is_never_misread) {
   vs_status_free(st);
 }
 
+/* Which set the rounds keep: the lowest median, not the fastest single run
+ * (a set with one lucky round and slow others loses), the one-launch direct
+ * and pointwise sets winning within 3% of the im2col route's median, and
+ * nothing when no set ran. Rounds not run hold -1. */
+Test(conv_tuning, the_rounds_keep_the_lowest_median_a_one_launch_set_within_three_percent) {
+  const vs_conv_algo D = VS_CONV_SET(VS_CONV_DIRECT, 8, 2, 1, 8, 2), P = VS_CONV_SET(VS_CONV_POINTWISE, 8, 2, 1, 4, 0),
+                     I = VS_CONV_SET(VS_CONV_IM2COL, 0, 0, 0, 0, 0);
+  enum { R = VS_CHOICE_ROUNDS_MAX };
+  cr_assert_geq(R, 5);
+  double costs[3 * R], cost = 0;
+  for (int i = 0; i < 3 * R; i++) costs[i] = -1;
+  /* The direct set's fastest run (1.0) is the lowest of all, its median
+   * (1.5) is not: the pointwise set (median 1.2) wins. */
+  const vs_conv_algo sets[3] = {D, P, I};
+  const double d[5] = {1.0, 1.5, 1.6, 1.5, 1.4}, p[5] = {1.2, 1.3, 1.2, 1.1, 1.2}, im[5] = {1.3, 1.3, 1.3, 1.3, 1.3};
+  for (int r = 0; r < 5; r++) costs[0 * R + r] = d[r], costs[1 * R + r] = p[r], costs[2 * R + r] = im[r];
+  cr_assert_eq(vs__conv_refine_pick(sets, costs, 3, &cost), 1);
+  cr_assert_float_eq(cost, 1.2, 1e-12);
+  /* The im2col route's median 1.17 is under 3% below the pointwise set's
+   * 1.2: the one-launch set stays. */
+  for (int r = 0; r < 5; r++) costs[2 * R + r] = 1.17;
+  cr_assert_eq(vs__conv_refine_pick(sets, costs, 3, &cost), 1);
+  /* 1.15 is over 3% below it: the im2col route wins. */
+  for (int r = 0; r < 5; r++) costs[2 * R + r] = 1.15;
+  cr_assert_eq(vs__conv_refine_pick(sets, costs, 3, &cost), 2);
+  cr_assert_float_eq(cost, 1.15, 1e-12);
+  /* Two one-launch sets are equally simple: the lower median wins, even
+   * within 3%. */
+  for (int r = 0; r < 5; r++) costs[0 * R + r] = 1.19, costs[2 * R + r] = -1;
+  cr_assert_eq(vs__conv_refine_pick(sets, costs, 3, &cost), 0);
+  /* No set ran: none is picked. */
+  for (int i = 0; i < 3 * R; i++) costs[i] = -1;
+  cr_assert_geq(vs__conv_refine_pick(sets, costs, 3, NULL), 3);
+}
+
 /* Which sets selection times again in rounds: the direct, pointwise and
  * im2col sets within 1.5x of the best screening time, and a set of another
  * kind only when it won the screening; the fastest eight, in order of that

@@ -166,6 +166,14 @@ extern const vs_conv_algo VS_CONV_DEFAULT_DIRECT;
  * for VS_CHOICE_MAX_CANDS) in order of screening time; returns how many. */
 int vs__conv_refine_sets(const vs_conv_algo *cands, const double *times, int n, double best, int *idx);
 
+/* refine's decision among sets[0, m) (m at most VS_CHOICE_MAX_CANDS) from
+ * their round costs costs[i * VS_CHOICE_ROUNDS_MAX + round] (< 0: not
+ * run): choice_pick.h's rule (the lowest median, a simpler set within 3%),
+ * the one-launch direct and pointwise sets simpler than every other kind.
+ * Returns the index and its median in *cost (may be NULL); m (or more)
+ * when no set ran. */
+size_t vs__conv_refine_pick(const vs_conv_algo *sets, const double *costs, int m, double *cost);
+
 /* The algorithm for this device and geometry: VARSCOPE_CONV when set
  * (direct, direct:RM,NV,UC,LY,RW[,RH], im2col, convgemm, igemm,
  * igemm:MWG,NWG,KWG,MDIMC,NDIMC,VW[,DB], pointwise, pointwise:RM,NV,LY;

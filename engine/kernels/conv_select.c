@@ -311,20 +311,24 @@ static double refine_run(void *ctx, int i, vs_status *st) {
   return run_once(t, t->sets[i], st);
 }
 
+size_t vs__conv_refine_pick(const vs_conv_algo *sets, const double *costs, int m, double *cost) {
+  int rank[VS_CHOICE_MAX_CANDS];
+  for (int k = 0; k < m && k < VS_CHOICE_MAX_CANDS; k++)
+    rank[k] = sets[k].kind != VS_CONV_DIRECT && sets[k].kind != VS_CONV_POINTWISE;
+  return vs__choice_pick(rank, costs, (size_t)(m < VS_CHOICE_MAX_CANDS ? m : VS_CHOICE_MAX_CANDS),
+                         VS_CHOICE_ROUNDS_MAX, cost);
+}
+
 static void refine(vs_cl_device *d, size_t dev, const vs_conv_geom *g, const vs_conv_algo *cands, double *times,
                    int n, cl_mem x, cl_mem f, cl_mem out, double *best, vs_conv_algo *algo) {
   int idx[VS_CHOICE_MAX_CANDS], m = vs__conv_refine_sets(cands, times, n, *best, idx);
   if (m < 2) return;
   vs_conv_algo sets[VS_CHOICE_MAX_CANDS];
-  int rank[VS_CHOICE_MAX_CANDS];
-  for (int k = 0; k < m; k++) {
-    sets[k] = cands[idx[k]];
-    rank[k] = sets[k].kind != VS_CONV_DIRECT && sets[k].kind != VS_CONV_POINTWISE;
-  }
+  for (int k = 0; k < m; k++) sets[k] = cands[idx[k]];
   double costs[VS_CHOICE_MAX_CANDS * VS_CHOICE_ROUNDS_MAX], cost;
   conv_trial trial = {d, dev, g, sets, x, f, out};
   vs__choice_time(m, refine_run, &trial, costs, NULL);
-  size_t w = vs__choice_pick(rank, costs, (size_t)m, VS_CHOICE_ROUNDS_MAX, &cost);
+  size_t w = vs__conv_refine_pick(sets, costs, m, &cost);
   if (w >= (size_t)m) return; /* every set failed now: keep the screening's choice */
   for (int k = 0; k < m; k++) {
     double med = vs__choice_median(costs + k * VS_CHOICE_ROUNDS_MAX, VS_CHOICE_ROUNDS_MAX);
