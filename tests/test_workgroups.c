@@ -255,8 +255,8 @@ static const conv_route ROUTES[] = {
 };
 
 /* The route's graph: relu(conv2d(x, f) + b), constants; the host's result
- * in want (as double). */
-static vs_output conv_graph(const conv_route *rt, double *want) {
+ * in host (as double). */
+static vs_output conv_graph(const conv_route *rt, double *host) {
   static double xd[CV_NX], fd[3 * 3 * CV_C * CV_K], bd[CV_K];
   static float xf[CV_NX], ff[3 * 3 * CV_C * CV_K], bf[CV_K];
   int ks = rt->ks, pad = ks / 2;
@@ -285,7 +285,7 @@ static vs_output conv_graph(const conv_route *rt, double *want) {
               for (int c = 0; c < CV_C; c++)
                 acc += xd[((n * CV_H + ih) * CV_W + iw) * CV_C + c] * fd[((a * ks + c2) * CV_C + c) * CV_K + k];
             }
-          want[((n * CV_H + i) * CV_W + j) * CV_K + k] = acc > 0 ? acc : 0;
+          host[((n * CV_H + i) * CV_W + j) * CV_K + k] = acc > 0 ? acc : 0;
         }
   return y;
 }
@@ -313,31 +313,65 @@ static size_t route_entries(const vs_session *s, const conv_route *rt, cl_kernel
   return n;
 }
 
+/* The host's result of the route's conv (conv_graph). */
+static double cv_want[CV_NY];
+
+/* A fresh graph of the route (conv_graph), VARSCOPE_CONV set to its
+ * force, and a session of it running on the device (no inline host path). */
+static vs_session *conv_session(const conv_route *rt, vs_output *y) {
+  vs_graph_free(g);
+  g = vs_graph_new();
+  *y = conv_graph(rt, cv_want);
+  setenv("VARSCOPE_CONV", rt->force, 1);
+  vs_session *s = vs_session_new(g, NULL, st);
+  expect_ok(st);
+  vs__inline_allow(s, false);
+  return s;
+}
+
 Test(workgroups, a_conv_steps_runs_reuse_the_sessions_kernel_objects) {
   for (size_t r = 0; r < sizeof ROUTES / sizeof *ROUTES; r++) {
     const conv_route *rt = &ROUTES[r];
-    vs_graph_free(g);
-    g = vs_graph_new();
-    double *want = malloc(CV_NY * sizeof *want);
-    cr_assert_not_null(want);
-    vs_output y = conv_graph(rt, want);
-    setenv("VARSCOPE_CONV", rt->force, 1);
-    vs_session *s = vs_session_new(g, NULL, st);
-    expect_ok(st);
-    vs__inline_allow(s, false);
-    conv_run_check(s, rt, y, want, 1);
+    vs_output y;
+    vs_session *s = conv_session(rt, &y);
+    conv_run_check(s, rt, y, cv_want, 1);
     cl_kernel first[4], now[4];
     size_t n_kernels = s->n_kernels, n = route_entries(s, rt, first);
     cr_assert_eq(n, rt->kernels, "%s: %zu kernel objects of %s in the session, want %zu", rt->force, n, rt->source,
                  rt->kernels);
     for (int run = 2; run <= 3; run++) {
-      conv_run_check(s, rt, y, want, run);
+      conv_run_check(s, rt, y, cv_want, run);
       cr_assert_eq(s->n_kernels, n_kernels, "%s, run %d: no new kernel object", rt->force, run);
       cr_assert_eq(route_entries(s, rt, now), n);
       for (size_t i = 0; i < n; i++) cr_assert(now[i] == first[i], "%s, run %d: the same object", rt->force, run);
     }
     vs_session_free(s);
-    free(want);
+  }
+  unsetenv("VARSCOPE_CONV");
+}
+
+/* Every route's step, those launching two or three kernels alternately
+ * among them (the im2col route in float64: im2col_lines, CLBlast's DGEMM,
+ * bias_act_rows; convgemm: two transposes, hwio_to_kchw, CLBlast,
+ * bias_act_rows), finds each kernel in the entries it remembers (plan.h's
+ * VS_STEP_KERNELS): from its second run on no launch searches the
+ * session's kernel list. Its first run searches once per kernel at least. */
+Test(workgroups, a_conv_step_alternating_kernels_searches_nothing_after_its_first_run) {
+  for (size_t r = 0; r < sizeof ROUTES / sizeof *ROUTES; r++) {
+    const conv_route *rt = &ROUTES[r];
+    vs_output y;
+    vs_session *s = conv_session(rt, &y);
+    uint64_t before = vs__kernel_searches();
+    conv_run_check(s, rt, y, cv_want, 1);
+    cr_assert_geq(vs__kernel_searches() - before, rt->kernels, "%s: the first run searches once per kernel",
+                  rt->force);
+    for (int run = 2; run <= 3; run++) {
+      before = vs__kernel_searches();
+      conv_run_check(s, rt, y, cv_want, run);
+      cr_assert_eq(vs__kernel_searches(), before, "%s, run %d: %llu searches of the session's kernels, want 0",
+                   rt->force, run, (unsigned long long)(vs__kernel_searches() - before));
+    }
+    vs_session_free(s);
   }
   unsetenv("VARSCOPE_CONV");
 }

@@ -39,9 +39,11 @@ typedef enum vs_step_kind {
   VS_STEP_RECV,   /* reserved: the op's value from another process (not built yet) */
 } vs_step_kind;
 
-/* The kernel objects a step remembers (the conv gradients' gemm route
- * launches up to four kernels of its own). */
-#define VS_STEP_KERNELS 1
+/* The kernel objects a step remembers: the most any step launches of the
+ * session's (the forward conv's convgemm route three: two transposes and
+ * the epilogue pass; im2col two; a conv gradient's route two), and one
+ * spare. */
+#define VS_STEP_KERNELS 4
 
 typedef struct vs_step {
   vs_step_kind kind;
