@@ -22,7 +22,12 @@
  * here is exact in float32, so the comparisons are exact except the
  * means (AvgPool and its gradient divide by the window's count), within
  * 1e-6 * (1 + |want|). The direct conv gradient kernels run under the
- * same shapes in test_gradients.c (conv2d_direct_routes_under_gpu_groups). */
+ * same shapes in test_gradients.c (conv2d_direct_routes_under_gpu_groups).
+ *
+ * Last, the kernel objects those launches use: the forward Conv2D's
+ * routes launch through the session's kept objects (common.c's
+ * vs__kernel_get), made at a step's first run and found again from its
+ * remembered entries (plan.h's VS_STEP_KERNELS) at every later run. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
