@@ -54,15 +54,17 @@ static vs_session *open_session(void) {
 
 TestSuite(memo, .init = setup, .fini = teardown, .timeout = 600);
 
-/* The counters at one moment. */
+/* The counters at one moment (gen: device 0's generation). */
 typedef struct counts {
   uint64_t scans, conv, grad, gemm, gen;
 } counts;
 
 static counts now(void) {
+  vs_cl_device *d = vs__device(0, sts);
+  cr_assert_not_null(d, "%s", vs_status_message(sts));
   return (counts){vs__choice_table_scans(), vs__choice_memo_hits(VS_CHOICE_CONV),
                   vs__choice_memo_hits(VS_CHOICE_CONV_GRAD), vs__choice_memo_hits(VS_CHOICE_GEMM),
-                  vs__choice_generation()};
+                  vs__choice_generation(d)};
 }
 
 /* ---- MatMul: a [m, 64] (fed) x b [64, 48] ---- */
@@ -179,6 +181,36 @@ Test(memo, a_choice_table_update_invalidates_the_memo) {
   counts c2 = expect_missed(s, &mg, 64, "after the family's line went");
   cr_assert_gt(c2.gen, c1.gen, "the family was measured again and kept (a table update)");
   matmul_warm(s, &mg, 64);
+  vs_session_free(s);
+}
+
+/* Generations are per device: a table update on device 0 leaves device
+ * 1's memos serving, and device 0's miss. Two devices from PoCL's
+ * POCL_DEVICES="pthread pthread", set before this process's first OpenCL
+ * call (each Test is its own process). */
+Test(memo, a_table_update_on_one_device_keeps_the_other_devices_memos) {
+  setenv("POCL_DEVICES", "pthread pthread", 1);
+  cr_assert_geq(vs_num_devices(sts), 2, "two devices");
+  matmul_graph mg[2];
+  for (int i = 0; i < 2; i++) {
+    vs_device_push(gr, i ? "/device:CL:1" : "/device:CL:0", sts);
+    mg[i] = matmul_new();
+    vs_device_pop(gr, sts);
+    expect_ok(sts);
+  }
+  vs_session *s = open_session();
+  matmul_warm(s, &mg[0], 64);
+  matmul_warm(s, &mg[1], 64);
+  vs_cl_device *d1 = vs__device(1, sts);
+  cr_assert_not_null(d1);
+  uint64_t gen1 = vs__choice_generation(d1);
+  counts c0 = now();
+  cr_assert(vs__conv_plant_line(0, "memo-test\t0 8 2 1 8 2 1\t1.000 ms", sts), "%s", vs_status_message(sts));
+  cr_assert_gt(now().gen, c0.gen, "device 0's update bumps its generation");
+  cr_assert_eq(vs__choice_generation(d1), gen1, "and not device 1's");
+  expect_memoised(s, &mg[1], 64, "device 1 after device 0's update");
+  expect_missed(s, &mg[0], 64, "device 0 after its update");
+  expect_memoised(s, &mg[0], 64, "device 0's table line memoised again");
   vs_session_free(s);
 }
 

@@ -1007,6 +1007,47 @@ Test(nn, conv2d_im2col_route_in_line_blocks) {
   free(xd), free(fd), free(bd);
 }
 
+/* A float64 conv of cc over constants: random_array's values from seeds
+ * seed, seed + 2 and seed + 4 (x, f, bias), with full float64 mantissas
+ * added when `full`, input element nan_at (SIZE_MAX: none) NaN; the graph
+ * (conv_graph) and the host reference (conv_reference). */
+typedef struct conv64 {
+  double *x, *f, *b, *want, *mag;
+  size_t no, nans;
+  vs_output y;
+} conv64;
+
+static conv64 conv64_new(conv_case cc, unsigned seed, bool full, size_t nan_at) {
+  conv_out co = conv_out_of(cc);
+  size_t nx = (size_t)cc.n * cc.h * cc.w * cc.c, nf = (size_t)cc.kh * cc.kw * cc.c * cc.k;
+  conv64 c = {.no = (size_t)cc.n * co.oh * co.ow * cc.k};
+  float *xf = random_array(nx, seed), *ff = random_array(nf, seed + 2), *bf = random_array((size_t)cc.k, seed + 4);
+  c.x = to_double(xf, nx), c.f = to_double(ff, nf), c.b = to_double(bf, (size_t)cc.k);
+  c.want = malloc(c.no * sizeof *c.want), c.mag = malloc(c.no * sizeof *c.mag);
+  cr_assert(c.want && c.mag);
+  for (size_t i = 0; full && i < nx; i++) c.x[i] += (double)xf[(i * 7 + 3) % nx] * 0x1p-30;
+  for (size_t i = 0; full && i < nf; i++) c.f[i] += (double)ff[(i * 5 + 1) % nf] * 0x1p-31;
+  if (nan_at != SIZE_MAX) c.x[nan_at] = NAN;
+  free(xf), free(ff), free(bf);
+  c.y = conv_graph(cc, VS_DOUBLE, vs_constant(g, c.x, VS_DOUBLE, VS_SHAPE(cc.n, cc.h, cc.w, cc.c), "x", st), c.f,
+                   c.b);
+  c.nans = conv_reference(cc, c.x, c.f, c.b, c.want, c.mag);
+  return c;
+}
+
+/* Runs c's graph (under VARSCOPE_CONV as set), its output buffer first
+ * poisoned with NaN; the float64 result (the caller frees). */
+static vs_tensor *conv64_run(const conv64 *c) {
+  poison_idle_buffers(2 * c->no); /* as many bytes as the float64 output */
+  vs_tensor *t = NULL;
+  run_fetches(&c->y, &t, 1);
+  cr_assert_eq(vs_tensor_dtype(t), VS_DOUBLE);
+  cr_assert_eq(vs_tensor_num_elements(t), c->no);
+  return t;
+}
+
+static void conv64_free(conv64 *c) { free(c->x), free(c->f), free(c->b), free(c->want), free(c->mag); }
+
 Test(nn, conv2d_im2col_route_float64) {
   /* float64: the same im2col_lines (T-generic), CLBlast's DGEMM and the
    * bias_act_rows pass: bias + relu, bias only and relu only (its own
@@ -1017,31 +1058,74 @@ Test(nn, conv2d_im2col_route_float64) {
                                     {2, 4, 5, 7, 1, 1, 6, 1, 1, 1, 1, false, false, true}};
   setenv("VARSCOPE_CONV", "im2col", 1);
   for (size_t ci = 0; ci < sizeof cases / sizeof *cases; ci++) {
-    conv_case cc = cases[ci];
-    conv_out co = conv_out_of(cc);
-    size_t nx = (size_t)cc.n * cc.h * cc.w * cc.c, nf = (size_t)cc.kh * cc.kw * cc.c * cc.k,
-           no = (size_t)cc.n * co.oh * co.ow * cc.k;
-    float *xf = random_array(nx, 11), *ff = random_array(nf, 13), *bf = random_array((size_t)cc.k, 15);
-    double *xd = to_double(xf, nx), *fd = to_double(ff, nf), *bd = to_double(bf, (size_t)cc.k),
-           *want = malloc(no * sizeof *want), *mag = malloc(no * sizeof *mag);
-    cr_assert(want && mag);
-    free(xf), free(ff), free(bf);
-    vs_output y = conv_graph(cc, VS_DOUBLE, vs_constant(g, xd, VS_DOUBLE, VS_SHAPE(cc.n, cc.h, cc.w, cc.c), "x", st),
-                             fd, bd);
-    conv_reference(cc, xd, fd, bd, want, mag);
-    poison_idle_buffers(2 * no); /* as many bytes as the float64 output */
-    vs_tensor *t = NULL;
-    run_fetches(&y, &t, 1);
-    cr_assert_eq(vs_tensor_dtype(t), VS_DOUBLE);
-    cr_assert_eq(vs_tensor_num_elements(t), no);
+    conv64 c = conv64_new(cases[ci], 11, false, SIZE_MAX);
+    size_t no = c.no;
+    const double *want = c.want, *mag = c.mag;
+    vs_tensor *t = conv64_run(&c);
     const double *got = vs_tensor_data(t);
     for (size_t o = 0; o < no; o++)
       cr_assert(fabs(got[o] - want[o]) <= 1e-12 * (1 + mag[o]), "case %zu: out[%zu] = %.17g, want %.17g", ci, o,
                 got[o], want[o]);
     vs_tensor_free(t);
-    free(xd), free(fd), free(bd), free(want), free(mag);
+    conv64_free(&c);
   }
   unsetenv("VARSCOPE_CONV");
+}
+
+/* The implicit GEMM (conv_igemm.c) in float64, under the two sets ALGOS
+ * runs in float32 (single-buffered 16x16x8 tiles of 4x4 items with
+ * vectors of 2, double-buffered 32x32x16 of 8x8 with vectors of 4: no
+ * shape here fills a tile), each output buffer first poisoned with NaN,
+ * against the host reference to 1e-12 of the sum of |products| (and
+ * |bias|). The inputs carry full float64 mantissas (a float32 path would
+ * miss by 1e-7). Input element nan_at (SIZE_MAX: none) is NaN: the
+ * outputs whose taps read it are NaN, or +0 after relu. */
+static const char *const IGEMM_SETS[] = {"igemm:16,16,8,4,4,2", "igemm:32,32,16,8,8,4,1"};
+
+static void check_igemm_float64(conv_case cc, size_t nan_at) {
+  conv64 c = conv64_new(cc, 21, true, nan_at);
+  size_t no = c.no;
+  const double *want = c.want, *mag = c.mag;
+  if (nan_at != SIZE_MAX && !cc.relu) cr_assert(c.nans > 0, "the NaN input reaches an output");
+  for (size_t a = 0; a < sizeof IGEMM_SETS / sizeof *IGEMM_SETS; a++) {
+    setenv("VARSCOPE_CONV", IGEMM_SETS[a], 1);
+    vs_tensor *t = conv64_run(&c);
+    const double *got = vs_tensor_data(t);
+    for (size_t o = 0; o < no; o++) {
+      if (isnan(want[o])) {
+        cr_assert(isnan(got[o]), "%s: out[%zu] = %.17g, want NaN", IGEMM_SETS[a], o, got[o]);
+        continue;
+      }
+      cr_assert(fabs(got[o] - want[o]) <= 1e-12 * (1 + mag[o]), "%s: out[%zu] = %.17g, want %.17g", IGEMM_SETS[a], o,
+                got[o], want[o]);
+      if (cc.relu) cr_assert(!signbit(got[o]), "%s: out[%zu] = %.17g after relu", IGEMM_SETS[a], o, got[o]);
+    }
+    vs_tensor_free(t);
+  }
+  unsetenv("VARSCOPE_CONV");
+  conv64_free(&c);
+}
+
+/* Every geometry of the float32 "host reference on odd shapes" tests
+ * above: SAME and VALID, strides 1 to 2 (unequal), dilations (past a
+ * one-row input), 1x1 to 5x5 filters, bias and relu. */
+Test(nn, conv2d_igemm_float64_every_geometry) {
+  static const conv_case cases[] = {
+      {1, 7, 5, 3, 3, 3, 4, 1, 1, 1, 1, true, false, false},   {3, 9, 11, 2, 3, 3, 5, 2, 2, 1, 1, false, false, false},
+      {2, 8, 6, 3, 5, 5, 2, 2, 2, 1, 1, true, false, false},   {1, 7, 9, 4, 2, 3, 3, 2, 1, 1, 1, true, false, false},
+      {1, 9, 8, 2, 3, 3, 3, 1, 1, 2, 2, true, false, false},   {2, 5, 3, 7, 1, 1, 6, 1, 1, 1, 1, false, false, false},
+      {2, 16, 16, 32, 5, 5, 32, 1, 1, 1, 1, true, true, true}, {1, 6, 6, 3, 3, 3, 4, 1, 1, 1, 1, true, true, false},
+      {2, 11, 8, 3, 3, 4, 8, 2, 1, 2, 1, false, true, true},   {2, 1, 6, 2, 2, 3, 4, 1, 1, 5, 1, true, true, true}};
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) check_igemm_float64(cases[i], SIZE_MAX);
+}
+
+/* One NaN input channel of one pixel: NaN outputs without relu, +0 with
+ * it, on a 1x1 conv and a padded 3x3. */
+Test(nn, conv2d_igemm_float64_nan_input) {
+  check_igemm_float64((conv_case){1, 5, 7, 6, 1, 1, 19, 1, 1, 1, 1, false, true, false}, 13);
+  check_igemm_float64((conv_case){1, 5, 7, 6, 1, 1, 19, 1, 1, 1, 1, false, true, true}, 13);
+  check_igemm_float64((conv_case){1, 7, 9, 3, 3, 3, 11, 1, 1, 1, 1, true, true, false}, 3 * (2 * 9 + 4) + 1);
+  check_igemm_float64((conv_case){1, 7, 9, 3, 3, 3, 11, 1, 1, 1, 1, true, false, true}, 3 * (2 * 9 + 4) + 1);
 }
 
 /* ---- the pointwise route (conv2d.c's vs__conv_pointwise, cl_kernels/

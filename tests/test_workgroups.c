@@ -22,7 +22,12 @@
  * here is exact in float32, so the comparisons are exact except the
  * means (AvgPool and its gradient divide by the window's count), within
  * 1e-6 * (1 + |want|). The direct conv gradient kernels run under the
- * same shapes in test_gradients.c (conv2d_direct_routes_under_gpu_groups). */
+ * same shapes in test_gradients.c (conv2d_direct_routes_under_gpu_groups).
+ *
+ * Last, the kernel objects those launches use: the forward Conv2D's
+ * routes launch through the session's kept objects (common.c's
+ * vs__kernel_get), made at a step's first run and found again from its
+ * remembered entries (plan.h's VS_STEP_KERNELS) at every later run. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
@@ -219,4 +224,159 @@ Test(workgroups, forcing_is_per_session_and_undone_by_null) {
   cr_assert(s->force_local[0] == 0 && s->force_local[1] == 0);
   vs_session_free(other);
   vs_session_free(s);
+}
+
+/* ---- the forward conv's launches through the session's kernel objects ----
+ * A Conv2D step (BiasAdd and Relu fused into it) on a [2, 7, 11, 5] input,
+ * 8 output channels, SAME, under each route forced by VARSCOPE_CONV: its
+ * kernels are launched with the kernel objects its session keeps
+ * (common.c's vs__kernel_get), made at the first run and the same objects
+ * at every later run, with no new entry. Values are multiples of 1/4 (and
+ * 1/16 in the products), exact in float32 and float64: each run's result
+ * equals the host's exactly. */
+#define CV_N 2
+#define CV_H 7
+#define CV_W 11
+#define CV_C 5
+#define CV_K 8
+#define CV_NX (CV_N * CV_H * CV_W * CV_C)
+#define CV_NY (CV_N * CV_H * CV_W * CV_K)
+
+typedef struct conv_route {
+  const char *force;  /* VARSCOPE_CONV */
+  int ks;             /* the filter's size: 3, or 1 for the pointwise kernel */
+  vs_dtype dtype;
+  const char *source; /* the program of the route's own launches */
+  size_t kernels;     /* its kernel objects in the session (the GEMMs' are CLBlast's or gemm.c's own) */
+} conv_route;
+
+/* direct: conv2d_strip; pointwise (rm 4 nv 1 ly 2: one vector of 8 channels); igemm; im2col in float64 (CLBlast's
+ * DGEMM, so the epilogue is conv.cl's bias_act_rows after im2col_lines);
+ * convgemm (transpose_batched, hwio_to_kchw, bias_act_rows). */
+static const conv_route ROUTES[] = {
+    {"direct", 3, VS_FLOAT, "conv_direct", 1},          {"pointwise:4,1,2", 1, VS_FLOAT, "conv_pointwise", 1},
+    {"igemm:16,16,8,4,4,2", 3, VS_FLOAT, "conv_igemm", 1}, {"im2col", 3, VS_DOUBLE, "conv", 2},
+    {"convgemm", 3, VS_FLOAT, "conv", 3},
+};
+
+/* The route's graph: relu(conv2d(x, f) + b), constants; the host's result
+ * in host (as double). */
+static vs_output conv_graph(const conv_route *rt, double *host) {
+  static double xd[CV_NX], fd[3 * 3 * CV_C * CV_K], bd[CV_K];
+  static float xf[CV_NX], ff[3 * 3 * CV_C * CV_K], bf[CV_K];
+  int ks = rt->ks, pad = ks / 2;
+  size_t nf = (size_t)ks * ks * CV_C * CV_K;
+  for (size_t i = 0; i < CV_NX; i++) xf[i] = (float)(xd[i] = value_at(i, 1));
+  for (size_t i = 0; i < nf; i++) ff[i] = (float)(fd[i] = value_at(i, 2));
+  for (size_t i = 0; i < CV_K; i++) bf[i] = (float)(bd[i] = value_at(i, 3));
+  bool dbl = rt->dtype == VS_DOUBLE;
+  vs_output cx = vs_constant(g, dbl ? (const void *)xd : (const void *)xf, rt->dtype, VS_SHAPE(CV_N, CV_H, CV_W, CV_C),
+                            "x", st);
+  vs_output cf = vs_constant(g, dbl ? (const void *)fd : (const void *)ff, rt->dtype, VS_SHAPE(ks, ks, CV_C, CV_K), "f",
+                            st);
+  vs_output cb = vs_constant(g, dbl ? (const void *)bd : (const void *)bf, rt->dtype, VS_SHAPE(CV_K), "b", st);
+  vs_output y = vs_conv2d(g, cx, cf, &(vs_conv2d_opts){.padding = "SAME"}, st);
+  y = vs_relu(g, vs_bias_add(g, y, cb, NULL, st), NULL, st);
+  expect_ok(st);
+  for (int n = 0; n < CV_N; n++)
+    for (int i = 0; i < CV_H; i++)
+      for (int j = 0; j < CV_W; j++)
+        for (int k = 0; k < CV_K; k++) {
+          double acc = bd[k];
+          for (int a = 0; a < ks; a++)
+            for (int c2 = 0; c2 < ks; c2++) {
+              int ih = i - pad + a, iw = j - pad + c2;
+              if (ih < 0 || ih >= CV_H || iw < 0 || iw >= CV_W) continue;
+              for (int c = 0; c < CV_C; c++)
+                acc += xd[((n * CV_H + ih) * CV_W + iw) * CV_C + c] * fd[((a * ks + c2) * CV_C + c) * CV_K + k];
+            }
+          host[((n * CV_H + i) * CV_W + j) * CV_K + k] = acc > 0 ? acc : 0;
+        }
+  return y;
+}
+
+/* One run of y, its result equal to want. */
+static void conv_run_check(vs_session *s, const conv_route *rt, vs_output y, const double *want, int run) {
+  vs_tensor *t = NULL;
+  vs_session_run(s, NULL, NULL, 0, &y, &t, 1, NULL, 0, st);
+  expect_ok(st);
+  cr_assert_eq(vs_tensor_num_elements(t), (size_t)CV_NY);
+  for (size_t i = 0; i < CV_NY; i++) {
+    double v = rt->dtype == VS_DOUBLE ? ((const double *)vs_tensor_data(t))[i] : ((const float *)vs_tensor_data(t))[i];
+    cr_assert(v == want[i], "%s, run %d: out[%zu] = %.9g, want %.9g", rt->force, run, i, v, want[i]);
+  }
+  vs_tensor_free(t);
+}
+
+/* The session's entries of the route's program: how many; their kernel
+ * objects into k (room for 4). */
+static size_t route_entries(const vs_session *s, const conv_route *rt, cl_kernel *k) {
+  size_t n = 0;
+  for (size_t i = 0; i < s->n_kernels; i++)
+    if (strcmp(s->kernels[i].source, rt->source) == 0 && s->kernels[i].dtype == rt->dtype && n < 4)
+      k[n++] = s->kernels[i].kernel;
+  return n;
+}
+
+/* The host's result of the route's conv (conv_graph). */
+static double cv_want[CV_NY];
+
+/* A fresh graph of the route (conv_graph), VARSCOPE_CONV set to its
+ * force, and a session of it running on the device (no inline host path). */
+static vs_session *conv_session(const conv_route *rt, vs_output *y) {
+  vs_graph_free(g);
+  g = vs_graph_new();
+  *y = conv_graph(rt, cv_want);
+  setenv("VARSCOPE_CONV", rt->force, 1);
+  vs_session *s = vs_session_new(g, NULL, st);
+  expect_ok(st);
+  vs__inline_allow(s, false);
+  return s;
+}
+
+Test(workgroups, a_conv_steps_runs_reuse_the_sessions_kernel_objects) {
+  for (size_t r = 0; r < sizeof ROUTES / sizeof *ROUTES; r++) {
+    const conv_route *rt = &ROUTES[r];
+    vs_output y;
+    vs_session *s = conv_session(rt, &y);
+    conv_run_check(s, rt, y, cv_want, 1);
+    cl_kernel first[4], now[4];
+    size_t n_kernels = s->n_kernels, n = route_entries(s, rt, first);
+    cr_assert_eq(n, rt->kernels, "%s: %zu kernel objects of %s in the session, want %zu", rt->force, n, rt->source,
+                 rt->kernels);
+    for (int run = 2; run <= 3; run++) {
+      conv_run_check(s, rt, y, cv_want, run);
+      cr_assert_eq(s->n_kernels, n_kernels, "%s, run %d: no new kernel object", rt->force, run);
+      cr_assert_eq(route_entries(s, rt, now), n);
+      for (size_t i = 0; i < n; i++) cr_assert(now[i] == first[i], "%s, run %d: the same object", rt->force, run);
+    }
+    vs_session_free(s);
+  }
+  unsetenv("VARSCOPE_CONV");
+}
+
+/* Every route's step, those launching two or three kernels alternately
+ * among them (the im2col route in float64: im2col_lines, CLBlast's DGEMM,
+ * bias_act_rows; convgemm: two transposes, hwio_to_kchw, CLBlast,
+ * bias_act_rows), finds each kernel in the entries it remembers (plan.h's
+ * VS_STEP_KERNELS): from its second run on no launch searches the
+ * session's kernel list. Its first run searches once per kernel at least. */
+Test(workgroups, a_conv_step_alternating_kernels_searches_nothing_after_its_first_run) {
+  for (size_t r = 0; r < sizeof ROUTES / sizeof *ROUTES; r++) {
+    const conv_route *rt = &ROUTES[r];
+    vs_output y;
+    vs_session *s = conv_session(rt, &y);
+    uint64_t before = vs__kernel_searches();
+    conv_run_check(s, rt, y, cv_want, 1);
+    cr_assert_geq(vs__kernel_searches() - before, rt->kernels, "%s: the first run searches once per kernel",
+                  rt->force);
+    for (int run = 2; run <= 3; run++) {
+      before = vs__kernel_searches();
+      conv_run_check(s, rt, y, cv_want, run);
+      cr_assert_eq(vs__kernel_searches(), before, "%s, run %d: %llu searches of the session's kernels, want 0",
+                   rt->force, run, (unsigned long long)(vs__kernel_searches() - before));
+    }
+    vs_session_free(s);
+  }
+  unsetenv("VARSCOPE_CONV");
 }

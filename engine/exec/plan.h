@@ -39,15 +39,23 @@ typedef enum vs_step_kind {
   VS_STEP_RECV,   /* reserved: the op's value from another process (not built yet) */
 } vs_step_kind;
 
+/* The kernel objects a step remembers: the most any step launches of the
+ * session's (the forward conv's convgemm route three: two transposes and
+ * the epilogue pass; im2col two; a conv gradient's route two), and one
+ * spare. */
+#define VS_STEP_KERNELS 4
+
 typedef struct vs_step {
   vs_step_kind kind;
   vs_op *op;
   size_t dev;     /* the device the op was placed on (global index) */
   uint32_t slot;  /* its value's index in the run's values */
   uint32_t batch; /* VS_STEP_BATCH: the index in plan->batches */
-  uint32_t kernel; /* 1 + the index in the session's kernels of the step's
-                      last launched kernel object (0: none yet): a step's
-                      launches skip the session's kernel lookup */
+  /* 1 + the indices in the session's kernels of the step's last launched
+   * kernel objects, the latest first (0: none): a step's launches, one
+   * kernel or a few alternating, skip the session's kernel lookup
+   * (kernels/common.c's session_kernel). */
+  uint32_t kernels[VS_STEP_KERNELS];
   cl_mem constant; /* a Const step's device buffer kept by the plan from its
                       second run on (see k_const), or NULL */
   /* The step's shape descriptor (vs__step_describe): a device buffer of

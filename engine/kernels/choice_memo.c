@@ -21,7 +21,7 @@ static bool same_key(const vs_choice_memo_entry *e, const vs_choice_ask *q) {
 }
 
 bool vs__choice_memo_get(vs_choice_ask *q, void *value, size_t size) {
-  q->gen = vs__choice_generation();
+  q->gen = vs__choice_generation(q->device);
   vs_choice_memo *m = bound ? *bound : NULL;
   if (!m || size > VS_CHOICE_MEMO_VALUE || q->nkey > VS_CHOICE_MEMO_KEY) return false;
   for (size_t i = 0; i < VS_CHOICE_MEMO_SLOTS; i++)

@@ -9,13 +9,15 @@
  *   geometry, a GEMM's transposes and sizes): the entry's key, compared
  *   word for word; a different shape misses (and replaces the entries in
  *   turn, round robin);
- * - the choice tables of this process (choice_table.h): every change to a
- *   table in this process's memo (a measurement kept, a tune, a line
- *   planted or dropped, a table read from the store) bumps one
- *   process-wide generation (vs__choice_generation), which each entry
- *   records; an entry of another generation misses. Another process's
- *   later writes to the store are not seen, as the device's own memo of
- *   the tables does not see them;
+ * - the device's choice tables in this process (choice_table.h): every
+ *   change to one of its tables in this process's memo (a measurement
+ *   kept, a tune, a line planted or dropped, a table read from the store)
+ *   bumps the device's generation (vs__choice_generation), which each
+ *   entry records; an entry of another generation misses, while entries
+ *   for other devices keep theirs (each device reads its own memo of the
+ *   tables, so a change on one never alters another's answer). Another
+ *   process's later writes to the store are not seen, as the device's own
+ *   memo of the tables does not see them;
  * - VARSCOPE_CONV, VARSCOPE_CONV_GRAD and VARSCOPE_GEMM: each selector
  *   reads its variable at every launch, before the memo, so a value set
  *   with setenv between runs takes effect at the next launch; the memo
@@ -34,7 +36,7 @@
  *
  * Thread safety: a plan belongs to one session and runs only under its
  * session's run lock (plan.h), so one step's memo is used by one thread at
- * a time; the binding is per thread; the generation and the counters are
+ * a time; the binding is per thread; the generations and the counters are
  * atomic. */
 #ifndef VS_CHOICE_MEMO_H
 #define VS_CHOICE_MEMO_H
@@ -57,8 +59,9 @@ typedef enum vs_choice_kind {
 #define VS_CHOICE_MEMO_VALUE 64
 #define VS_CHOICE_MEMO_SLOTS 4
 
-/* What a choice is asked for: the selector, the device and the problem's
- * numbers (key[0..nkey)); gen is set by vs__choice_memo_get. */
+/* What a choice is asked for: the selector, the device (its
+ * vs_cl_device) and the problem's numbers (key[0..nkey)); gen (the
+ * device's generation) is set by vs__choice_memo_get. */
 typedef struct vs_choice_ask {
   vs_choice_kind kind;
   const void *device;
@@ -86,7 +89,7 @@ typedef struct vs_choice_memo {
  * calls it around each kernel step. */
 void vs__choice_memo_bind(vs_choice_memo **slot);
 
-/* Records the current generation in q->gen, then, when a memo is bound and
+/* Records q->device's current generation in q->gen, then, when a memo is bound and
  * holds q (same kind, device, key and generation), copies its value
  * (size bytes, at most VS_CHOICE_MEMO_VALUE) into value: true. Call it
  * before reading the table, so a change made meanwhile is never hidden. */

@@ -9,19 +9,25 @@
 #include "kernels/choice_table.h"
 #include "runtime/tuning_store.h"
 
-/* Bumped after every change to a table in the memo (choice_memo.h): a
- * reader that saw the new generation reads the new table. */
-static _Atomic uint64_t generation = 1;
+/* Per device (its global index; the registry holds at most 64, and a
+ * larger index would share a slot, which only costs extra misses): bumped
+ * after every change to one of the device's tables in the memo
+ * (choice_memo.h), so that a reader that saw the new generation reads
+ * the new table, and a step's memo of another device's choice stays. */
+#define GEN_SLOTS 64
+static _Atomic uint64_t generation[GEN_SLOTS];
 static _Atomic uint64_t scans;
 
-uint64_t vs__choice_generation(void) { return atomic_load_explicit(&generation, memory_order_acquire); }
+uint64_t vs__choice_generation(const vs_cl_device *d) {
+  return atomic_load_explicit(&generation[d->index % GEN_SLOTS], memory_order_acquire);
+}
 uint64_t vs__choice_table_scans(void) { return atomic_load_explicit(&scans, memory_order_relaxed); }
 
 /* vs__memo_put, then the generation's bump (after: never before the
  * table a reader of the new generation must see). */
 static bool memo_put(vs_cl_device *d, const char *skey, const void *data, size_t n) {
   bool ok = vs__memo_put(d, skey, data, n);
-  atomic_fetch_add_explicit(&generation, 1, memory_order_acq_rel);
+  atomic_fetch_add_explicit(&generation[d->index % GEN_SLOTS], 1, memory_order_acq_rel);
   return ok;
 }
 

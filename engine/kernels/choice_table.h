@@ -8,9 +8,9 @@
  * store checksums the payload; a caller skips a line it cannot parse.
  * Two processes updating a table at once may lose one's line (each
  * replaces the entry atomically): that key is measured again later.
- * Every change to a table in the memo bumps a process-wide generation
- * (vs__choice_generation), which the plan steps' memos of their choices
- * (choice_memo.h) record. Thread safety: that of the memo and the store
+ * Every change to a device's table in the memo bumps that device's
+ * generation (vs__choice_generation), which the plan steps' memos of
+ * their choices (choice_memo.h) record. Thread safety: that of the memo and the store
  * (both guarded); the generation and the scan count are atomic. */
 #ifndef VS_CHOICE_TABLE_H
 #define VS_CHOICE_TABLE_H
@@ -44,9 +44,10 @@ typedef bool (*vs_choice_accept_fn)(const char *value, void *arg);
  * it accepts keeps the last line, which wins. */
 bool vs__choice_table_scan(char *t, const char *key, vs_choice_accept_fn accept, void *arg);
 
-/* The generation of this process's tables: bumped after each change to
- * one in the memo (a table read from the store, rewritten, replaced). */
-uint64_t vs__choice_generation(void);
+/* The generation of device d's tables in this process: bumped after each
+ * change to one of them in the memo (a table read from the store,
+ * rewritten, replaced); another device's changes leave it. */
+uint64_t vs__choice_generation(const vs_cl_device *d);
 /* vs__choice_table_scan calls of this process so far (tests: a memoised
  * choice scans nothing). */
 uint64_t vs__choice_table_scans(void);

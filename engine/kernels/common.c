@@ -1,6 +1,8 @@
 /* common.c - what every kernel family shares: launching a program's
  * kernel, buffers, the values of a run, host values and 16-bit floats, and
  * the dispatch of one op through its registered def. */
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,22 +84,6 @@ bool vs__enqueue_nd(vs_cl_device *d, cl_kernel k, const karg *args, int nargs, c
   return enqueue(d, k, dims, global, local, what, args, nargs, NULL, st);
 }
 
-cl_kernel vs__kernel_for(vs_cl_device *d, const char *source, vs_dtype t, const char *name, vs_status *st) {
-  const char *opts = launch_options(d, t, name, st);
-  return opts ? vs__kernel(d, source, opts, name, st) : NULL;
-}
-
-bool vs__launch_uncached(vs_cl_device *d, const char *source, vs_dtype t, const char *name, size_t n,
-                         const karg *args, int nargs, vs_status *st) {
-  if (!n) return true;
-  cl_kernel k = vs__kernel_for(d, source, t, name, st);
-  if (!k) return false;
-  size_t local = vs__local_size(d, k), global = (n + local - 1) / local * local;
-  bool ok = enqueue(d, k, 1, &global, &local, name, args, nargs, NULL, st);
-  clReleaseKernel(k); /* OpenCL keeps it until the enqueued launch is done */
-  return ok;
-}
-
 /* own: the launch's own options (NULL: the dtype's), compared as part of
  * the key. */
 static bool entry_is(const vs_kernel_entry *e, const vs_cl_device *d, const char *source, vs_dtype t,
@@ -107,25 +93,47 @@ static bool entry_is(const vs_kernel_entry *e, const vs_cl_device *d, const char
          (own ? e->opts && strcmp(e->opts, own) == 0 : !e->opts);
 }
 
+/* Searches of a session's kernel list (tests: a step's launches that its
+ * slots serve search nothing). */
+static _Atomic uint64_t searches;
+
+uint64_t vs__kernel_searches(void) { return atomic_load_explicit(&searches, memory_order_relaxed); }
+
+/* Puts entry index i first in a step's slots (NULL: no step), the others
+ * moved down, the oldest dropped past VS_STEP_KERNELS. */
+static void remember(uint32_t *slots, size_t i) {
+  if (!slots) return;
+  int n = 0;
+  while (n < VS_STEP_KERNELS - 1 && slots[n]) n++;
+  memmove(slots + 1, slots, (size_t)n * sizeof *slots);
+  slots[0] = (uint32_t)(i + 1);
+}
+
 /* The session's kernel object for (device, dtype, source, name, own
  * options): made once, then reused by every launch of the session (runs of
  * a session are serial, so setting its arguments cannot race). The running
- * step remembers the entry it last used, so a plan's launches skip the
- * search. opts: the program's options; own: the same when they are the
- * launch's own (kept with the entry as its key), else NULL. */
+ * step remembers the entries of its last VS_STEP_KERNELS distinct kernels,
+ * so a plan's launches skip the search, a step alternating two or three
+ * kernels (the im2col route: im2col_lines, then bias_act_rows; the conv
+ * gradients) included. opts: the program's options; own: the same when
+ * they are the launch's own (kept with the entry as its key), else NULL. */
 static vs_kernel_entry *session_kernel(vs_run *r, vs_cl_device *d, const char *source, vs_dtype t, const char *name,
                                        const char *opts, const char *own, vs_status *st) {
   vs_session *s = r->s;
-  uint32_t *cached = r->step ? &r->step->kernel : NULL;
-  if (cached && *cached && *cached <= s->n_kernels) {
-    vs_kernel_entry *e = &s->kernels[*cached - 1];
-    if (entry_is(e, d, source, t, name, own)) return e;
-  }
-  for (size_t i = 0; i < s->n_kernels; i++)
-    if (entry_is(&s->kernels[i], d, source, t, name, own)) {
-      if (cached) *cached = (uint32_t)(i + 1);
-      return &s->kernels[i];
+  uint32_t *slots = r->step ? r->step->kernels : NULL;
+  if (slots)
+    for (int i = 0; i < VS_STEP_KERNELS && slots[i]; i++) {
+      vs_kernel_entry *e = slots[i] <= s->n_kernels ? &s->kernels[slots[i] - 1] : NULL;
+      if (e && entry_is(e, d, source, t, name, own)) return e;
     }
+  atomic_fetch_add_explicit(&searches, 1, memory_order_relaxed);
+  size_t found = s->n_kernels;
+  for (size_t i = 0; i < s->n_kernels && found == s->n_kernels; i++)
+    if (entry_is(&s->kernels[i], d, source, t, name, own)) found = i;
+  if (found < s->n_kernels) {
+    remember(slots, found);
+    return &s->kernels[found];
+  }
   char *key = own ? vs__strdup(own) : NULL;
   if ((own && !key) || !VS_GROW(s->kernels, s->kernels_cap, s->n_kernels + 1)) {
     free(key);
@@ -146,7 +154,7 @@ static vs_kernel_entry *session_kernel(vs_run *r, vs_cl_device *d, const char *s
     e->group_max = d->max_work_group;
   if (clGetDeviceInfo(d->id, CL_DEVICE_MAX_WORK_ITEM_SIZES, sizeof e->max_item, e->max_item, NULL) != CL_SUCCESS)
     memset(e->max_item, 0, sizeof e->max_item);
-  if (cached) *cached = (uint32_t)(s->n_kernels + 1);
+  remember(slots, s->n_kernels);
   s->n_kernels++;
   return e;
 }
@@ -206,9 +214,55 @@ static void group_shape(const vs_run *r, const vs_cl_device *d, const vs_kernel_
   }
 }
 
+bool vs__kernel_get(vs_run *r, vs_cl_device *d, const char *source, vs_dtype t, const char *name, const char *opts,
+                    vs_kernel_use *u, vs_status *st) {
+  const char *own = opts;
+  *u = (vs_kernel_use){0};
+  if (!opts && !(opts = launch_options(d, t, name, st))) return false;
+  if (r) {
+    u->entry = session_kernel(r, d, source, t, name, opts, own, st);
+    u->kernel = u->entry ? u->entry->kernel : NULL;
+  } else {
+    u->kernel = vs__kernel(d, source, opts, name, st);
+  }
+  return u->kernel != NULL;
+}
+
+size_t vs__kernel_use_local(const vs_cl_device *d, const vs_kernel_use *u) {
+  return u->entry ? u->entry->local : vs__local_size(d, u->kernel);
+}
+
+bool vs__kernel_enqueue(vs_cl_device *d, vs_kernel_use *u, cl_uint dims, const size_t *global, const size_t *local,
+                        const karg *args, int nargs, const char *what, vs_status *st) {
+  return enqueue(d, u->kernel, dims, global, local, what, args, nargs, u->entry, st);
+}
+
+void vs__kernel_put(vs_kernel_use *u) {
+  if (!u->entry && u->kernel) clReleaseKernel(u->kernel); /* OpenCL keeps it until its enqueued launches are done */
+  *u = (vs_kernel_use){0};
+}
+
+bool vs__launch_shaped(vs_run *r, vs_cl_device *d, const char *source, vs_dtype t, const char *name, const char *opts,
+                       cl_uint dims, const size_t *global, const size_t *local, const karg *args, int nargs,
+                       const char *what, vs_status *st) {
+  vs_kernel_use u;
+  if (!vs__kernel_get(r, d, source, t, name, opts, &u, st)) return false;
+  bool ok = vs__kernel_enqueue(d, &u, dims, global, local, args, nargs, what, st);
+  vs__kernel_put(&u);
+  return ok;
+}
+
 bool vs__launch(vs_run *r, vs_cl_device *d, const char *source, vs_dtype t, const char *name, size_t n,
                 const karg *args, int nargs, vs_status *st) {
   if (!n) return true;
+  if (!r) { /* outside a run (conv selection and tuning): groups of the kernel's queried size */
+    vs_kernel_use u;
+    if (!vs__kernel_get(NULL, d, source, t, name, NULL, &u, st)) return false;
+    size_t local = vs__kernel_use_local(d, &u), global = (n + local - 1) / local * local;
+    bool ok = vs__kernel_enqueue(d, &u, 1, &global, &local, args, nargs, name, st);
+    vs__kernel_put(&u);
+    return ok;
+  }
   const char *opts = launch_options(d, t, name, st);
   vs_kernel_entry *e = opts ? session_kernel(r, d, source, t, name, opts, NULL, st) : NULL;
   if (!e) return false;

@@ -21,6 +21,7 @@
 #include "exec/plan.h"
 #include "kernels/conv_internal.h"
 #include "kernels/gemm.h"
+#include "kernels/kernels_internal.h"
 
 /* Each im2col block stays under this many bytes (and half the device's
  * max allocation), so large batches are processed in row blocks. */
@@ -142,7 +143,7 @@ size_t vs__conv_direct_groups(const vs_conv_geom *g, vs_conv_algo a) {
   return global[0] * (global[1] / (size_t)e.ly);
 }
 
-bool vs__conv_direct(vs_cl_device *d, size_t dev, const vs_conv_geom *g, vs_conv_algo a, cl_mem x, cl_mem f,
+bool vs__conv_direct(vs_run *r, vs_cl_device *d, size_t dev, const vs_conv_geom *g, vs_conv_algo a, cl_mem x, cl_mem f,
                      cl_mem out, const vs_conv_epi *epi, vs_status *st) {
   vs_conv_algo e = direct_effective(g, a);
   int vec = vs__conv_direct_vec(g), rm = e.rm, nv = e.nv, form = e.rw, rh = e.rh, uc = e.uc, ly = e.ly;
@@ -163,24 +164,20 @@ bool vs__conv_direct(vs_cl_device *d, size_t dev, const vs_conv_geom *g, vs_conv
   cl_mem zeros = zeros_buffer(d, dev, g, (size_t)(g->C > g->K ? g->C : g->K), st);
   if (!zeros) return false;
   static const char *const NAMES[] = {"conv2d", "conv2d_rows", "conv2d_strip"};
-  cl_kernel kc = vs__kernel(d, "conv_direct", opts, rh > 1 ? "conv2d_strip_rows" : NAMES[form], st);
-  bool ok = kc != NULL;
   cl_mem bias = epi && epi->bias ? epi->bias : zeros;
   cl_int iH = (cl_int)g->H, iW = (cl_int)g->W, iPT = (cl_int)g->PT, iPL = (cl_int)g->PL, iOH = (cl_int)g->OH,
          iOW = (cl_int)g->OW, iSH = (cl_int)g->SH, iSW = (cl_int)g->SW, iDH = (cl_int)g->DH, iDW = (cl_int)g->DW,
          relu = epi && epi->relu;
   cl_ulong M = (cl_ulong)(g->N * g->OH * g->OW);
-  if (ok) {
-    karg ca[] = {KARG(out), KARG(x), KARG(f), KARG(zeros), KARG(bias), KARG(iH), KARG(iW), KARG(iPT), KARG(iPL),
-                 KARG(iOH), KARG(iOW), KARG(iSH), KARG(iSW), KARG(iDH), KARG(iDW), KARG(M), KARG(relu)};
-    /* Work-groups of one item in x keep PoCL from re-vectorising the
-     * explicit vectors, LY items along the pixels share a work-group
-     * (fewer, larger tasks for the device's threads). */
-    size_t global[2], local[2] = {1, (size_t)ly};
-    direct_grid(g, e, global);
-    ok = vs__enqueue_nd(d, kc, ca, 17, 2, global, local, "conv2d (direct)", st);
-  }
-  if (kc) clReleaseKernel(kc);
+  karg ca[] = {KARG(out), KARG(x), KARG(f), KARG(zeros), KARG(bias), KARG(iH), KARG(iW), KARG(iPT), KARG(iPL),
+               KARG(iOH), KARG(iOW), KARG(iSH), KARG(iSW), KARG(iDH), KARG(iDW), KARG(M), KARG(relu)};
+  /* Work-groups of one item in x keep PoCL from re-vectorising the
+   * explicit vectors, LY items along the pixels share a work-group
+   * (fewer, larger tasks for the device's threads). */
+  size_t global[2], local[2] = {1, (size_t)ly};
+  direct_grid(g, e, global);
+  bool ok = vs__launch_shaped(r, d, "conv_direct", g->dtype, rh > 1 ? "conv2d_strip_rows" : NAMES[form], opts, 2,
+                              global, local, ca, 17, "conv2d (direct)", st);
   vs__buffer_release(zeros); /* freed once the queued kernel finishes */
   return ok;
 }
@@ -189,44 +186,43 @@ bool vs__conv_direct(vs_cl_device *d, size_t dev, const vs_conv_geom *g, vs_conv
  * the [M, K] output, for the GEMMs that cannot apply it as they store
  * (CLBlast's, convgemm's, float64's): out = relu?(out + bias) in place,
  * cl_kernels/conv.cl's bias_act_rows (one work-item per row). */
-static bool epilogue_rows(vs_cl_device *d, const vs_conv_geom *g, cl_mem out, size_t row0, size_t rows,
+static bool epilogue_rows(vs_run *r, vs_cl_device *d, const vs_conv_geom *g, cl_mem out, size_t row0, size_t rows,
                           const vs_conv_epi *epi, vs_status *st) {
   if (!epi || (!epi->bias && !epi->relu) || !rows) return true;
-  cl_kernel k = vs__kernel_for(d, "conv", g->dtype, "bias_act_rows", st);
-  if (!k) return false;
+  vs_kernel_use u;
+  if (!vs__kernel_get(r, d, "conv", g->dtype, "bias_act_rows", NULL, &u, st)) return false;
   cl_mem bias = epi->bias ? epi->bias : out; /* not read without a bias */
   cl_int K = (cl_int)g->K, has_bias = epi->bias != NULL, relu = epi->relu;
   cl_ulong first = row0, end = row0 + rows;
   karg args[] = {KARG(out), KARG(bias), KARG(K), KARG(first), KARG(end), KARG(has_bias), KARG(relu)};
-  size_t l = vs__local_size(d, k), global = (rows + l - 1) / l * l;
-  bool ok = vs__enqueue_nd(d, k, args, 7, 1, &global, &l, "conv2d (bias_act_rows)", st);
-  clReleaseKernel(k);
+  size_t l = vs__kernel_use_local(d, &u), global = (rows + l - 1) / l * l;
+  bool ok = vs__kernel_enqueue(d, &u, 1, &global, &l, args, 7, "conv2d (bias_act_rows)", st);
+  vs__kernel_put(&u);
   return ok;
 }
 
 /* The whole output's epilogue pass (the convgemm route, an empty-depth conv). */
-static bool epilogue_pass(vs_cl_device *d, const vs_conv_geom *g, cl_mem out, const vs_conv_epi *epi, vs_status *st) {
-  return epilogue_rows(d, g, out, 0, (size_t)(g->N * g->OH * g->OW), epi, st);
+static bool epilogue_pass(vs_run *r, vs_cl_device *d, const vs_conv_geom *g, cl_mem out, const vs_conv_epi *epi,
+                          vs_status *st) {
+  return epilogue_rows(r, d, g, out, 0, (size_t)(g->N * g->OH * g->OW), epi, st);
 }
 
 /* out rows [r0, r0 + rows) = cols x f, then epi: in the GEMM's store
  * where the chosen GEMM can (the own kernels), else as a pass over the
  * rows. */
-static bool gemm_rows(vs_cl_device *d, const vs_conv_geom *g, cl_mem cols, cl_mem f, cl_mem out, size_t r0,
+static bool gemm_rows(vs_run *r, vs_cl_device *d, const vs_conv_geom *g, cl_mem cols, cl_mem f, cl_mem out, size_t r0,
                       size_t rows, const vs_conv_epi *epi, vs_status *st) {
   size_t KC = (size_t)(g->KH * g->KW * g->C), K = (size_t)g->K;
   vs_gemm_epi ge = {.bias = epi ? epi->bias : NULL, .relu = epi && epi->relu};
   bool applied = false;
   return vs__matmul_epi(d, g->dtype, false, false, rows, K, KC, cols, 0, KC, f, 0, K, out, r0 * K, K, &ge, &applied,
                         st) &&
-         (applied || epilogue_rows(d, g, out, r0, rows, epi, st));
+         (applied || epilogue_rows(r, d, g, out, r0, rows, epi, st));
 }
 
-bool vs__im2col_lines(vs_cl_device *d, const vs_conv_geom *g, cl_mem x, cl_mem cols, size_t line0, size_t lines,
+bool vs__im2col_lines(vs_run *r, vs_cl_device *d, const vs_conv_geom *g, cl_mem x, cl_mem cols, size_t line0, size_t lines,
                       vs_status *st) {
   if (!lines || !g->OW || !g->KH || !g->KW) return true;
-  cl_kernel k = vs__kernel_for(d, "conv", g->dtype, "im2col_lines", st);
-  if (!k) return false;
   cl_ulong first = line0;
   cl_int iH = (cl_int)g->H, iW = (cl_int)g->W, iC = (cl_int)g->C, iOH = (cl_int)g->OH, iKW = (cl_int)g->KW,
          iSH = (cl_int)g->SH, iSW = (cl_int)g->SW, iDH = (cl_int)g->DH, iDW = (cl_int)g->DW, iPT = (cl_int)g->PT,
@@ -234,16 +230,15 @@ bool vs__im2col_lines(vs_cl_device *d, const vs_conv_geom *g, cl_mem x, cl_mem c
   karg args[] = {KARG(cols), KARG(x),   KARG(first), KARG(iH),  KARG(iW),  KARG(iC),  KARG(iOH),
                  KARG(iKW),  KARG(iSH), KARG(iSW),   KARG(iDH), KARG(iDW), KARG(iPT), KARG(iPL)};
   size_t global[3] = {(size_t)(g->KH * g->KW), (size_t)g->OW, lines};
-  bool ok = vs__enqueue_nd(d, k, args, 14, 3, global, NULL, "conv2d (im2col_lines)", st);
-  clReleaseKernel(k); /* OpenCL keeps it until the enqueued launch is done */
-  return ok;
+  return vs__launch_shaped(r, d, "conv", g->dtype, "im2col_lines", NULL, 3, global, NULL, args, 14,
+                           "conv2d (im2col_lines)", st);
 }
 
-bool vs__conv_im2col(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_mem x, cl_mem f, cl_mem out,
+bool vs__conv_im2col(vs_run *r, vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_mem x, cl_mem f, cl_mem out,
                      const vs_conv_epi *epi, vs_status *st) {
   size_t M = (size_t)(g->N * g->OH * g->OW), KC = (size_t)(g->KH * g->KW * g->C), es = vs_dtype_size(g->dtype);
   if (g->KH == 1 && g->KW == 1 && g->SH == 1 && g->SW == 1 && !g->PT && !g->PL && !g->PB && !g->PR)
-    return gemm_rows(d, g, x, f, out, 0, M, epi, st); /* 1x1, stride 1: the input already is the im2col matrix */
+    return gemm_rows(r, d, g, x, f, out, 0, M, epi, st); /* 1x1, stride 1: the input already is the im2col matrix */
   /* Blocks of whole output lines (n, oh): im2col_lines' range is (tap, ow,
    * line), so no item divides to find its pixel. */
   size_t lines = (size_t)(g->N * g->OH), line_elems, line_bytes;
@@ -262,8 +257,8 @@ bool vs__conv_im2col(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_mem 
   bool ok = cols != NULL;
   for (size_t l0 = 0; ok && l0 < lines; l0 += chunk) {
     size_t nl = lines - l0 < chunk ? lines - l0 : chunk;
-    ok = vs__im2col_lines(d, g, x, cols, l0, nl, st) &&
-         gemm_rows(d, g, cols, f, out, l0 * (size_t)g->OW, nl * (size_t)g->OW, epi, st);
+    ok = vs__im2col_lines(r, d, g, x, cols, l0, nl, st) &&
+         gemm_rows(r, d, g, cols, f, out, l0 * (size_t)g->OW, nl * (size_t)g->OW, epi, st);
   }
   /* Released at once, with no wait: within a session run (its queue bound,
    * vs__queue_bind) the release keeps the scratch idle, tagged with the
@@ -285,7 +280,7 @@ bool vs__conv_convgemm_fits(const vs_conv_geom *g) {
   return g->dtype == VS_FLOAT && g->PT == g->PB && g->PL == g->PR;
 }
 
-bool vs__conv_convgemm(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_mem x, cl_mem f, cl_mem out,
+bool vs__conv_convgemm(vs_run *r, vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_mem x, cl_mem f, cl_mem out,
                        vs_status *st) {
   if (!vs__conv_convgemm_fits(g)) {
     vs__fail(st, VS_UNIMPLEMENTED, VS_EXC_OP_ERROR, "convgemm needs float32 and symmetric padding");
@@ -306,11 +301,11 @@ bool vs__conv_convgemm(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_me
   cl_ulong r3 = (cl_ulong)g->K, c3 = (cl_ulong)(g->OH * g->OW);
   if (ok) {
     karg a[] = {KARG(xn), KARG(x), KARG(b1), KARG(r1), KARG(c1)};
-    ok = vs__launch_uncached(d, "conv", g->dtype, "transpose_batched", nx, a, 5, st);
+    ok = vs__launch(r, d, "conv", g->dtype, "transpose_batched", nx, a, 5, st);
   }
   if (ok) {
     karg a[] = {KARG(fk), KARG(f), KARG(r2), KARG(c2), KARG(k2)};
-    ok = vs__launch_uncached(d, "conv", g->dtype, "hwio_to_kchw", nf, a, 5, st);
+    ok = vs__launch(r, d, "conv", g->dtype, "hwio_to_kchw", nf, a, 5, st);
   }
   if (ok) {
     CLBlastStatusCode s = CLBlastSconvgemm(CLBlastKernelModeCrossCorrelation, (size_t)g->C, (size_t)g->H, (size_t)g->W,
@@ -325,7 +320,7 @@ bool vs__conv_convgemm(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_me
   }
   if (ok) {
     karg a[] = {KARG(out), KARG(on), KARG(b1), KARG(r3), KARG(c3)};
-    ok = vs__launch_uncached(d, "conv", g->dtype, "transpose_batched", no, a, 5, st);
+    ok = vs__launch(r, d, "conv", g->dtype, "transpose_batched", no, a, 5, st);
   }
   if (xn) vs__buffer_release(xn);
   if (fk) vs__buffer_release(fk);
@@ -362,7 +357,7 @@ size_t vs__conv_pointwise_sets(const vs_conv_geom *g, vs_conv_algo *out, size_t 
   return n;
 }
 
-bool vs__conv_pointwise(vs_cl_device *d, const vs_conv_geom *g, vs_conv_algo a, cl_mem x, cl_mem f, cl_mem out,
+bool vs__conv_pointwise(vs_run *r, vs_cl_device *d, const vs_conv_geom *g, vs_conv_algo a, cl_mem x, cl_mem f, cl_mem out,
                         const vs_conv_epi *epi, vs_status *st) {
   if (!vs__conv_pointwise_fits(g, a)) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR,
@@ -375,8 +370,6 @@ bool vs__conv_pointwise(vs_cl_device *d, const vs_conv_geom *g, vs_conv_algo a, 
   char opts[256];
   snprintf(opts, sizeof opts, "%s -DVEC=%d -DRM=%d -DNV=%d -DSC=%lld -DSK=%lld -DSSW=%lld", base ? base : "",
            vs__conv_pointwise_vec(g), a.rm, a.nv, (long long)g->C, (long long)g->K, (long long)g->SW);
-  cl_kernel k = vs__kernel(d, "conv_pointwise", opts, "conv2d_pointwise", st);
-  if (!k) return false;
   /* Stride 1: the [N*H*W, C] input is one line of M pixels (the output's
    * rows in the same order); else each output row is a line. */
   bool flat = g->SH == 1 && g->SW == 1;
@@ -389,19 +382,19 @@ bool vs__conv_pointwise(vs_cl_device *d, const vs_conv_geom *g, vs_conv_algo a, 
                  KARG(iOH), KARG(iH), KARG(iW), KARG(iSH),  KARG(has_bias), KARG(relu)};
   size_t items = (size_t)(lines * ((len + (cl_ulong)a.rm - 1) / (cl_ulong)a.rm)), ly = (size_t)a.ly;
   size_t global[2] = {1, (items + ly - 1) / ly * ly}, local[2] = {1, ly};
-  bool ok = vs__enqueue_nd(d, k, args, 12, 2, global, local, "conv2d (pointwise)", st);
-  clReleaseKernel(k);
-  return ok;
+  return vs__launch_shaped(r, d, "conv_pointwise", g->dtype, "conv2d_pointwise", opts, 2, global, local, args, 12,
+                           "conv2d (pointwise)", st);
 }
 
-bool vs__conv_algo_run(vs_cl_device *d, size_t dev, const vs_conv_geom *g, vs_conv_algo a, cl_mem x, cl_mem f,
+bool vs__conv_algo_run(vs_run *r, vs_cl_device *d, size_t dev, const vs_conv_geom *g, vs_conv_algo a, cl_mem x, cl_mem f,
                        cl_mem out, const vs_conv_epi *epi, vs_status *st) {
   switch (a.kind) {
-    case VS_CONV_DIRECT: return vs__conv_direct(d, dev, g, a, x, f, out, epi, st);
-    case VS_CONV_IM2COL: return vs__conv_im2col(d, dev, g, x, f, out, epi, st);
-    case VS_CONV_CONVGEMM: return vs__conv_convgemm(d, dev, g, x, f, out, st) && epilogue_pass(d, g, out, epi, st);
-    case VS_CONV_IGEMM: return vs__conv_igemm(d, g, a, x, f, out, epi, st);
-    case VS_CONV_POINTWISE: return vs__conv_pointwise(d, g, a, x, f, out, epi, st);
+    case VS_CONV_DIRECT: return vs__conv_direct(r, d, dev, g, a, x, f, out, epi, st);
+    case VS_CONV_IM2COL: return vs__conv_im2col(r, d, dev, g, x, f, out, epi, st);
+    case VS_CONV_CONVGEMM:
+      return vs__conv_convgemm(r, d, dev, g, x, f, out, st) && epilogue_pass(r, d, g, out, epi, st);
+    case VS_CONV_IGEMM: return vs__conv_igemm(r, d, g, a, x, f, out, epi, st);
+    case VS_CONV_POINTWISE: return vs__conv_pointwise(r, d, g, a, x, f, out, epi, st);
   }
   return false;
 }
@@ -430,7 +423,7 @@ static bool conv_launch(vs_run *r, vs_op *op, vs_cl_device *d, size_t dev, const
   bool ok = bx && bf;
   vs_conv_algo algo;
   if (ok) ok = vs__conv_select(d, dev, g, bx, bf, out->buf, &algo, st);
-  if (ok) ok = vs__conv_algo_run(d, dev, g, algo, bx, bf, out->buf, epi, st);
+  if (ok) ok = vs__conv_algo_run(r, d, dev, g, algo, bx, bf, out->buf, epi, st);
   if (tx) vs__buffer_release(tx);
   if (tf) vs__buffer_release(tf);
   return ok;
@@ -492,7 +485,7 @@ bool vs__conv2d_run(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
     cl_int err = clEnqueueFillBuffer(*vs__queue(d), out->buf, &zero, vs_dtype_size(op->dtype), 0,
                                      out->n * vs_dtype_size(op->dtype), 0, NULL, NULL);
     if (err != CL_SUCCESS) vs__cl_fail(st, err, "clEnqueueFillBuffer");
-    ok = err == CL_SUCCESS && epilogue_pass(d, &g, out->buf, &epi, st);
+    ok = err == CL_SUCCESS && epilogue_pass(r, d, &g, out->buf, &epi, st);
   } else {
     ok = conv_launch(r, op, d, dev, &g, x, f, out, &epi, st);
   }

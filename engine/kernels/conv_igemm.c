@@ -17,6 +17,7 @@
 
 #include "kernels/conv_internal.h"
 #include "kernels/conv_tuning.h"
+#include "kernels/kernels_internal.h"
 
 #define MAX_WG_TILE 256 /* mwg, nwg, kwg */
 #define MAX_DIMC 64     /* mdimc, ndimc */
@@ -177,7 +178,7 @@ bool vs__conv_igemm_forced(vs_cl_device *d, const vs_conv_geom *g, const char *f
   return false;
 }
 
-bool vs__conv_igemm(vs_cl_device *d, const vs_conv_geom *g, vs_conv_algo a, cl_mem x, cl_mem f, cl_mem out,
+bool vs__conv_igemm(vs_run *r, vs_cl_device *d, const vs_conv_geom *g, vs_conv_algo a, cl_mem x, cl_mem f, cl_mem out,
                     const vs_conv_epi *epi, vs_status *st) {
   char why[200], name[48];
   if (!vs__conv_igemm_fits(d, g->dtype, a, why, sizeof why)) {
@@ -196,17 +197,20 @@ bool vs__conv_igemm(vs_cl_device *d, const vs_conv_geom *g, vs_conv_algo a, cl_m
   char opts[256];
   snprintf(opts, sizeof opts, "%s -DMWG=%d -DNWG=%d -DKWG=%d -DMDIMC=%d -DNDIMC=%d -DVW=%d -DDB=%d", base ? base : "",
            a.mwg, a.nwg, a.kwg, a.mdimc, a.ndimc, a.vw, a.db);
-  cl_kernel k = vs__kernel(d, "conv_igemm", opts, "conv2d_igemm", st);
-  if (!k) return false;
+  vs_kernel_use u;
+  if (!vs__kernel_get(r, d, "conv_igemm", g->dtype, "conv2d_igemm", opts, &u, st)) return false;
   /* What the compiled kernel can take: a GPU compiler may allow fewer
-   * items than the device for a kernel with many registers. */
+   * items than the device for a kernel with many registers. (Asked at
+   * each launch: two queries, against the launch's own object or the
+   * session's kept one.) */
   size_t wgs = (size_t)a.mdimc * (size_t)a.ndimc, kmax = 0;
   cl_ulong klocal = 0, dlocal = d->local_mem;
-  cl_int err = clGetKernelWorkGroupInfo(k, d->id, CL_KERNEL_WORK_GROUP_SIZE, sizeof kmax, &kmax, NULL);
-  if (err == CL_SUCCESS) err = clGetKernelWorkGroupInfo(k, d->id, CL_KERNEL_LOCAL_MEM_SIZE, sizeof klocal, &klocal, NULL);
+  cl_int err = clGetKernelWorkGroupInfo(u.kernel, d->id, CL_KERNEL_WORK_GROUP_SIZE, sizeof kmax, &kmax, NULL);
+  if (err == CL_SUCCESS)
+    err = clGetKernelWorkGroupInfo(u.kernel, d->id, CL_KERNEL_LOCAL_MEM_SIZE, sizeof klocal, &klocal, NULL);
   if (err != CL_SUCCESS) {
     vs__cl_fail(st, err, "clGetKernelWorkGroupInfo");
-    clReleaseKernel(k);
+    vs__kernel_put(&u);
     return false;
   }
   if (kmax < wgs || klocal > dlocal) {
@@ -214,7 +218,7 @@ bool vs__conv_igemm(vs_cl_device *d, const vs_conv_geom *g, vs_conv_algo a, cl_m
              "%s: the compiled kernel takes work-groups of up to %zu items and %llu bytes of local memory; it needs %zu "
              "items, the device has %llu bytes",
              name, kmax, (unsigned long long)klocal, wgs, (unsigned long long)dlocal);
-    clReleaseKernel(k);
+    vs__kernel_put(&u);
     return false;
   }
   cl_mem bias = epi && epi->bias ? epi->bias : f; /* f: never read without a bias */
@@ -228,7 +232,7 @@ bool vs__conv_igemm(vs_cl_device *d, const vs_conv_geom *g, vs_conv_algo a, cl_m
                  KARG(iDH), KARG(iDW), KARG(M),   KARG(has_bias), KARG(relu)};
   size_t gm = (size_t)((M + (cl_ulong)a.mwg - 1) / (cl_ulong)a.mwg), gn = (size_t)((g->K + a.nwg - 1) / a.nwg);
   size_t global[2] = {gm * wgs, gn}, local[2] = {wgs, 1};
-  bool ok = vs__enqueue_nd(d, k, args, (int)(sizeof args / sizeof *args), 2, global, local, "conv2d (igemm)", st);
-  clReleaseKernel(k);
+  bool ok = vs__kernel_enqueue(d, &u, 2, global, local, args, (int)(sizeof args / sizeof *args), "conv2d (igemm)", st);
+  vs__kernel_put(&u);
   return ok;
 }

@@ -88,21 +88,21 @@ bool vs__conv_direct_in_range(vs_conv_algo a);
  * a set that does not fit runs as the default's tile). */
 size_t vs__conv_direct_groups(const vs_conv_geom *g, vs_conv_algo a);
 /* epi (NULL: none) is applied in the kernel's stores. */
-bool vs__conv_direct(vs_cl_device *d, size_t dev, const vs_conv_geom *g, vs_conv_algo a, cl_mem x, cl_mem f,
+bool vs__conv_direct(vs_run *r, vs_cl_device *d, size_t dev, const vs_conv_geom *g, vs_conv_algo a, cl_mem x, cl_mem f,
                      cl_mem out, const vs_conv_epi *epi, vs_status *st);
 /* Output lines [line0, line0 + lines) (a line: one (n, oh)) of g's im2col
  * matrix into cols, row (line - line0) x OW + ow, column (kh, kw, c):
  * cl_kernels/conv.cl's im2col_lines, enqueued. Conv2D's im2col route and
  * Conv2DBackpropFilter's (nn_grad.c) use it. */
-bool vs__im2col_lines(vs_cl_device *d, const vs_conv_geom *g, cl_mem x, cl_mem cols, size_t line0, size_t lines,
+bool vs__im2col_lines(vs_run *r, vs_cl_device *d, const vs_conv_geom *g, cl_mem x, cl_mem cols, size_t line0, size_t lines,
                       vs_status *st);
 /* epi (NULL: none) in the GEMM's store where the GEMM chosen is our own,
  * else as a pass after it. */
-bool vs__conv_im2col(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_mem x, cl_mem f, cl_mem out,
+bool vs__conv_im2col(vs_run *r, vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_mem x, cl_mem f, cl_mem out,
                      const vs_conv_epi *epi, vs_status *st);
 /* CLBlast's convgemm covers float32 with symmetric padding only. */
 bool vs__conv_convgemm_fits(const vs_conv_geom *g);
-bool vs__conv_convgemm(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_mem x, cl_mem f, cl_mem out,
+bool vs__conv_convgemm(vs_run *r, vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_mem x, cl_mem f, cl_mem out,
                        vs_status *st);
 /* ---- the pointwise kernel (conv2d.c, cl_kernels/conv_pointwise.cl) ---- */
 #define VS_CONV_PW_MAX_RM 16
@@ -118,7 +118,7 @@ bool vs__conv_pointwise_fits(const vs_conv_geom *g, vs_conv_algo a);
 /* The sets selection tries on g (those that fit), up to cap; their count. */
 size_t vs__conv_pointwise_sets(const vs_conv_geom *g, vs_conv_algo *out, size_t cap);
 /* Runs a on g (INVALID_ARGUMENT when it does not fit), epi in its stores. */
-bool vs__conv_pointwise(vs_cl_device *d, const vs_conv_geom *g, vs_conv_algo a, cl_mem x, cl_mem f, cl_mem out,
+bool vs__conv_pointwise(vs_run *r, vs_cl_device *d, const vs_conv_geom *g, vs_conv_algo a, cl_mem x, cl_mem f, cl_mem out,
                         const vs_conv_epi *epi, vs_status *st);
 
 /* ---- the implicit-GEMM kernel (conv_igemm.c, cl_kernels/conv_igemm.cl) ---- */
@@ -137,7 +137,7 @@ size_t vs__conv_igemm_defaults(vs_cl_device *d, vs_dtype dtype, vs_conv_algo *ou
  * best tile of phase 1); false past its end. */
 bool vs__conv_igemm_candidate(size_t idx, vs_conv_algo centre, vs_conv_algo *out);
 /* Runs a (refused with a status when it does not fit d), epi in its stores. */
-bool vs__conv_igemm(vs_cl_device *d, const vs_conv_geom *g, vs_conv_algo a, cl_mem x, cl_mem f, cl_mem out,
+bool vs__conv_igemm(vs_run *r, vs_cl_device *d, const vs_conv_geom *g, vs_conv_algo a, cl_mem x, cl_mem f, cl_mem out,
                     const vs_conv_epi *epi, vs_status *st);
 /* "igemm m64 n64 k16 d8x8 v4[ db]". */
 void vs__conv_igemm_name(vs_conv_algo a, char *buf, size_t cap);
@@ -151,7 +151,7 @@ bool vs__conv_igemm_forced(vs_cl_device *d, const vs_conv_geom *g, const char *f
 
 /* Runs algorithm a, then epi (NULL: none): in the direct, igemm and pointwise kernels' stores
  * and our own GEMM's (the im2col route), as a bias_act pass after the others. */
-bool vs__conv_algo_run(vs_cl_device *d, size_t dev, const vs_conv_geom *g, vs_conv_algo a, cl_mem x, cl_mem f,
+bool vs__conv_algo_run(vs_run *r, vs_cl_device *d, size_t dev, const vs_conv_geom *g, vs_conv_algo a, cl_mem x, cl_mem f,
                        cl_mem out, const vs_conv_epi *epi, vs_status *st);
 
 /* The direct kernel's default parameters. */

@@ -230,7 +230,7 @@ typedef struct conv_trial {
  * when it failed. */
 static double run_once(const conv_trial *t, vs_conv_algo a, vs_status *st) {
   double t0 = vs__conv_now(), c0 = vs__gemm_cpu_now();
-  if (!vs__conv_algo_run(t->d, t->dev, t->g, a, t->x, t->f, t->out, NULL, st)) return -1;
+  if (!vs__conv_algo_run(NULL, t->d, t->dev, t->g, a, t->x, t->f, t->out, NULL, st)) return -1;
   cl_int err = clFinish(*vs__queue(t->d));
   if (err != CL_SUCCESS) {
     vs__cl_fail(st, err, "clFinish");

@@ -121,7 +121,7 @@ static void bench_free(tune_bench *b) {
  * it occupies on a CPU device, wall seconds elsewhere). */
 static bool run_once(tune_bench *b, vs_conv_algo a, double *seconds, vs_status *st) {
   double t0 = vs__conv_now(), c0 = vs__gemm_cpu_now();
-  if (!vs__conv_algo_run(b->d, b->dev, &b->g, a, b->dx, b->df, b->dout, NULL, st)) return false;
+  if (!vs__conv_algo_run(NULL, b->d, b->dev, &b->g, a, b->dx, b->df, b->dout, NULL, st)) return false;
   cl_int err = clFinish(*vs__queue(b->d));
   if (err != CL_SUCCESS) {
     vs__cl_fail(st, err, "clFinish");

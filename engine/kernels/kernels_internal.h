@@ -54,6 +54,42 @@ bool vs__launch_periodic(vs_run *r, vs_cl_device *d, const char *source, vs_dtyp
 bool vs__launch_own(vs_run *r, vs_cl_device *d, const char *source, vs_dtype t, const char *name, const char *opts,
                     size_t cpu_room, cl_uint dims, const size_t *extent, const karg *args, int nargs, const char *what,
                     vs_status *st);
+/* The kernel object of one launch with a range of its own (the forward
+ * conv's kernels, whose shapes were measured per route): r's session's
+ * kept object when r is given (its arguments set only where they changed),
+ * else, outside a run (conv selection and tuning, conv_select.c and
+ * conv_tune.c), a fresh one from the device's program cache, released by
+ * vs__kernel_put once enqueued. One launch path either way. */
+typedef struct vs_kernel_use {
+  cl_kernel kernel;
+  vs_kernel_entry *entry; /* the session's; NULL: a fresh object */
+} vs_kernel_use;
+/* Kernel `name` of cl_kernels/<source>.cl built with opts (the launch's
+ * own, copied as part of the session's key; NULL: dtype t's options,
+ * UNIMPLEMENTED where d has none). source and name must be static
+ * strings. False with st set on failure (u then holds nothing). */
+bool vs__kernel_get(vs_run *r, vs_cl_device *d, const char *source, vs_dtype t, const char *name, const char *opts,
+                    vs_kernel_use *u, vs_status *st);
+/* The kernel's queried work-group size (vs__local_size; kept in the
+ * session's entry). */
+size_t vs__kernel_use_local(const vs_cl_device *d, const vs_kernel_use *u);
+/* Sets u's arguments and enqueues it over global in groups of local (NULL:
+ * the driver's choice), exactly these sizes (vs__force_group_shape does not
+ * apply: the caller's shape is the kernel's contract); `what` names it in
+ * an OpenCL failure. */
+bool vs__kernel_enqueue(vs_cl_device *d, vs_kernel_use *u, cl_uint dims, const size_t *global, const size_t *local,
+                        const karg *args, int nargs, const char *what, vs_status *st);
+/* Done with u (a fresh object is released: OpenCL keeps it until its
+ * enqueued launches finish). */
+void vs__kernel_put(vs_kernel_use *u);
+/* get, enqueue and put in one. */
+bool vs__launch_shaped(vs_run *r, vs_cl_device *d, const char *source, vs_dtype t, const char *name, const char *opts,
+                       cl_uint dims, const size_t *global, const size_t *local, const karg *args, int nargs,
+                       const char *what, vs_status *st);
+/* Tests only: how many times, in this process, a launch searched its
+ * session's kernel list (its step's remembered entries did not hold the
+ * kernel: a step's first launch of each, or a new kernel). */
+uint64_t vs__kernel_searches(void);
 /* Tests only: every launch through vs__launch, vs__launch_nd and
  * vs__launch_own in s's runs takes the work-group shape local[0, dims)
  * (dims 1 to 3; a launch of fewer dimensions folds the rest into its

@@ -179,7 +179,7 @@ static bool run_gemm(grad_job *j, vs_status *st) {
   bool ok = cols != NULL;
   if (ok && j->filter) {
     /* df [KC, K] = im2col(x)^T [KC, M] x dy [M, K] (HWIO is [KC, K]) */
-    ok = vs__im2col_lines(j->d, g, j->a, cols, 0, (size_t)(g->N * g->OH), st) &&
+    ok = vs__im2col_lines(j->r, j->d, g, j->a, cols, 0, (size_t)(g->N * g->OH), st) &&
          vs__matmul(j->d, g->dtype, true, false, KC, K, M, cols, 0, KC, j->b, 0, K, j->out, 0, K, st);
   } else if (ok) {
     /* dcols [M, KC] = dy [M, K] x f^T [K, KC], then col2im over the input's pixels */

@@ -152,16 +152,9 @@ bool vs__enqueue_nd(vs_cl_device *d, cl_kernel k, const karg *args, int nargs, c
 
 /* Enqueues kernel `name` of cl_kernels/<source>.cl built for dtype t over n
  * work-items (padded to a multiple of the work-group size), with the kernel
- * object r's session keeps (source and name must be static strings). */
-/* A fresh kernel object of cl_kernels/<source>.cl's `name` built for
- * dtype t (UNIMPLEMENTED where the device has no build for t); the caller
- * releases it. For launches outside a run that need their own range
- * (conv2d's im2col route). */
-cl_kernel vs__kernel_for(vs_cl_device *d, const char *source, vs_dtype t, const char *name, vs_status *st);
-/* The same without a run (conv algorithms, which the selector also times
- * outside any session): a kernel object made and released per launch. */
-bool vs__launch_uncached(vs_cl_device *d, const char *source, vs_dtype t, const char *name, size_t n,
-                         const karg *args, int nargs, vs_status *st);
+ * object r's session keeps (source and name must be static strings); r
+ * NULL (outside a run: conv selection and tuning), with a kernel object
+ * made for the launch and released after it. */
 bool vs__launch(vs_run *r, vs_cl_device *d, const char *source, vs_dtype t, const char *name, size_t n, const karg *args,
                 int nargs, vs_status *st);
 /* The same over a dims-dimensional (1 to 3) range of the given extents,
