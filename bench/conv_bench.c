@@ -4,8 +4,8 @@
  * TensorFlow's CPU build on the same shapes in the same minutes; when
  * OpenBLAS is built in, also a host im2col + OpenBLAS sgemm baseline.
  *
- * Usage: conv_bench [--no-tf] [--no-blas] [--rounds R] [--pause MS] [--case I]... [--set ALGO]... [reps]
- * (default reps 5, R 5, MS 0)
+ * Usage: conv_bench [--no-tf] [--no-blas] [--rounds R] [--case I]... [--set ALGO]... [reps]
+ * (default reps 5, R 5)
  *
  * TensorFlow runs as a co-process (bench/conv_tf.py --serve in the oracle's
  * venv, started before any OpenCL call: see peer.h). Each case is timed in
@@ -20,8 +20,8 @@
  * of each round's median. "TF idle" / "vs idle": the most CPU one side
  * used in a round while the other was being timed (read from the kernel's
  * per-process CPU clocks): ~0 says the idle side's thread pools sleep
- * rather than spin; --pause MS waits MS ms after each TF answer, for a
- * peer whose threads do spin. (The earlier way, TF's whole run first and
+ * rather than spin; after each TF answer the bench waits until TF's CPU
+ * clock stops moving (peer_settle) before it times anything. (The earlier way, TF's whole run first and
  * then varscope's, compared two different minutes: gone.) With the venv
  * missing, or TF failing or dying mid-run, varscope's side is still
  * printed, and the reason.
@@ -218,7 +218,7 @@ static double openblas_seconds(const shape_case *sc, int reps) {
 #define NCASES (sizeof CASES / sizeof CASES[0])
 
 int main(int argc, char **argv) {
-  int reps = 5, rounds = 5, pause = PEER_PAUSE_MS, tf = 1, blas = 1, nsets = 0;
+  int reps = 5, rounds = 5, tf = 1, blas = 1, nsets = 0;
   int only[NCASES], nonly = 0;
   const char *sets[MAX_SETS];
   for (int a = 1; a < argc; a++) {
@@ -227,17 +227,15 @@ int main(int argc, char **argv) {
     else if (strcmp(argv[a], "--set") == 0 && a + 1 < argc && nsets < MAX_SETS) sets[nsets++] = argv[++a];
     else if (strcmp(argv[a], "--case") == 0 && a + 1 < argc && nonly < (int)NCASES) only[nonly++] = atoi(argv[++a]);
     else if (strcmp(argv[a], "--rounds") == 0 && a + 1 < argc) rounds = atoi(argv[++a]);
-    else if (strcmp(argv[a], "--pause") == 0 && a + 1 < argc) pause = atoi(argv[++a]);
     else if (atoi(argv[a]) > 0) reps = atoi(argv[a]);
     else {
-      fprintf(stderr, "usage: conv_bench [--no-tf] [--no-blas] [--rounds R] [--pause MS] [--case I]... [--set ALGO]... "
+      fprintf(stderr, "usage: conv_bench [--no-tf] [--no-blas] [--rounds R] [--case I]... [--set ALGO]... "
                       "[reps]\n");
       return 2;
     }
   }
   if (rounds < 1) rounds = 1;
   if (rounds > MAX_ROUNDS) rounds = MAX_ROUNDS;
-  if (pause < 0) pause = 0;
   bool want[NCASES];
   for (size_t i = 0; i < NCASES; i++) {
     want[i] = nonly == 0;
@@ -262,6 +260,7 @@ int main(int argc, char **argv) {
          nsets ? "per row (--set: the sets take turns run by run)" : algo ? algo : "auto");
   printf("peer: %s\n", peer.label[0] ? peer.label : peer.why);
   char load[128];
+  double settled = 0; /* the longest wait for TF's threads to fall asleep after an answer, ms */
   printf("load average before: %s\n", peer_load_average(load, sizeof load));
   for (size_t d = 0; d < ndev; d++) {
     vs_device_info in;
@@ -295,7 +294,7 @@ int main(int argc, char **argv) {
             double c0 = cpu_now();
             have_tf = peer_ask(&peer, cmd, (int)i, &tw[r], &tc[r]);
             vs_idle = fmax(vs_idle, cpu_now() - c0);
-            if (have_tf) peer_pause_ms(pause);
+            if (have_tf) settled = fmax(settled, peer_settle(&peer, 1000));
           }
         }
       if (!ok) {
@@ -341,6 +340,8 @@ int main(int argc, char **argv) {
   }
   printf("load average after: %s\n", peer_load_average(load, sizeof load));
   if (peer.why[0] && tf) printf("peer: %s\n", peer.why);
+  else if (tf) printf("after each TF answer, its threads were asleep within %.1f ms (waited out before the next timing)\n",
+                      settled);
   printf("\n(ms, GFLOP/s, of peak, cpu ms: varscope, medians over the rounds of each round's median; TF, TF cpu: the "
          "same for TensorFlow; vs / TF: the median over the rounds of each round's time ratio TF / varscope, then "
          "its min-max over the rounds: above 1, varscope is faster; TF idle, vs idle: the most CPU ms one side used in "

@@ -4,14 +4,13 @@
  * "unavailable <why>" lines, so a table can print varscope and its peer
  * from the same run. Header-only, for the bench programs.
  *
- * Two ways. peer_run: the child runs every case to completion and exits.
  * peer_start / peer_ask / peer_stop: the child is a co-process that stays
  * up, serving "run ..." requests written to its stdin one at a time (each
  * answered by one result or unavailable line) until its stdin closes, so a
- * bench can time varscope and the peer back to back, case by case, in the
- * same minutes of this VM (whose speed drifts by 15-40% over tens of
- * seconds: a ratio of two figures taken minutes apart compares two
- * machines).
+ * bench can time varscope and the peer back to back, case by case, round
+ * by round, in the same minutes of this VM (whose speed drifts by 15-40%
+ * over tens of seconds: a ratio of two figures taken minutes apart, as
+ * when the peer ran all its cases first, compares two machines).
  *
  * Children are started with posix_spawn (a fresh exec, never a bare fork:
  * a forked child of a process that has made OpenCL calls hangs), before
@@ -34,15 +33,6 @@
 #include <unistd.h>
 
 extern char **environ;
-
-#define PEER_MAX 32
-
-typedef struct peer_result {
-  double seconds[PEER_MAX]; /* by case index; 0 when the peer gave none */
-  double cpu[PEER_MAX];     /* CPU seconds (all the peer's threads), when it gave them ("result i s cpu") */
-  char label[128];          /* the peer's "label ..." line: its name and version */
-  char why[768];            /* why there are no results, when there are none (an "unavailable ..." line's text) */
-} peer_result;
 
 /* The oracle venv's python ($VARSCOPE_TF_PYTHON, else the XDG or HOME
  * cache's oracle-venv) into buf; false when it is not there. */
@@ -71,54 +61,6 @@ static inline char **peer_env(const char *const unset[]) {
     if (!drop) env[m++] = environ[i];
   }
   return env;
-}
-
-/* Runs argv (argv[0] a path) with its stdout read here; fills r. */
-static inline void peer_run(char *const argv[], const char *const unset[], peer_result *r) {
-  memset(r, 0, sizeof *r);
-  char **env = peer_env(unset);
-  int fd[2];
-  if (!env || pipe(fd) != 0) {
-    snprintf(r->why, sizeof r->why, "out of resources to start %.500s", argv[0]);
-    free(env);
-    return;
-  }
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, fd[1], STDOUT_FILENO);
-  posix_spawn_file_actions_addclose(&fa, fd[0]);
-  pid_t pid;
-  int rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, env);
-  posix_spawn_file_actions_destroy(&fa);
-  free(env);
-  close(fd[1]);
-  if (rc != 0) {
-    close(fd[0]);
-    snprintf(r->why, sizeof r->why, "could not start %.500s", argv[0]);
-    return;
-  }
-  FILE *f = fdopen(fd[0], "r");
-  char line[256];
-  int got = 0;
-  while (f && fgets(line, sizeof line, f)) {
-    int i;
-    double s, c = 0;
-    if (strncmp(line, "unavailable ", 12) == 0) {
-      snprintf(r->why, sizeof r->why, "not available: %.*s", (int)strcspn(line + 12, "\n"), line + 12);
-    } else if (strncmp(line, "label ", 6) == 0) {
-      snprintf(r->label, sizeof r->label, "%.*s", (int)strcspn(line + 6, "\n"), line + 6);
-    } else if (sscanf(line, "result %d %lf %lf", &i, &s, &c) >= 2 && i >= 0 && i < PEER_MAX && s > 0) {
-      r->seconds[i] = s;
-      r->cpu[i] = c;
-      got++;
-    }
-  }
-  if (f) fclose(f);
-  int wst = 0;
-  waitpid(pid, &wst, 0);
-  if ((!WIFEXITED(wst) || WEXITSTATUS(wst) != 0 || !got) && !r->why[0])
-    snprintf(r->why, sizeof r->why, "%.300s %.300s failed (exit status %d)", argv[0], argv[1] ? argv[1] : "",
-             WIFEXITED(wst) ? WEXITSTATUS(wst) : -1);
 }
 
 /* A peer as a co-process (see the top of this file). why[0] != 0 once it
@@ -337,11 +279,6 @@ static inline double peer_cpu_seconds(const peer_proc *p) {
   return (double)(ut + stime) / (double)sysconf(_SC_CLK_TCK);
 }
 
-/* How long a bench waits after each peer answer before timing its own
- * side, in ms (--pause): the time an idle peer's thread pools take to fall
- * asleep (measured: see docs/conv-performance.md, "Session 11"). */
-#define PEER_PAUSE_MS 0
-
 /* Median of v[0..n) (the upper middle one for even n, as the benches'
  * medians of reps) and its extremes into *lo, *hi; sorts v. */
 static inline int peer_cmp_double(const void *a, const void *b) {
@@ -355,10 +292,26 @@ static inline double peer_median(double *v, int n, double *lo, double *hi) {
   return v[n / 2];
 }
 
-/* Sleeps ms milliseconds. */
-static inline void peer_pause_ms(int ms) {
-  struct timespec t = {ms / 1000, (long)(ms % 1000) * 1000000L};
-  while (ms > 0 && nanosleep(&t, &t) != 0) {}
+/* Waits until the peer's threads are asleep: samples its CPU clock every
+ * 2 ms until it grew by under 0.1 ms (5% of one core) in one interval, for
+ * at most cap_ms; returns the milliseconds waited. Call after each answer,
+ * before timing the next side: TF's pools fall asleep at once, but
+ * OpenBLAS's threads spin for 100-300 ms after a call (measured; see
+ * docs/conv-performance.md, "Session 11"), cores taken from whoever is
+ * timed next. */
+static inline double peer_settle(const peer_proc *p, int cap_ms) {
+  struct timespec t0, t1, two_ms = {0, 2 * 1000 * 1000};
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  double c = peer_cpu_seconds(p), waited = 0;
+  while (c >= 0 && waited < cap_ms) {
+    nanosleep(&two_ms, NULL);
+    double c1 = peer_cpu_seconds(p);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    waited = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-6;
+    if (c1 < 0 || c1 - c < 1e-4) break;
+    c = c1;
+  }
+  return waited;
 }
 
 /* /proc/loadavg's line into buf (to print with every figure); "?" when
