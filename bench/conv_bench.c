@@ -245,9 +245,7 @@ int main(int argc, char **argv) {
    * OpenCL call: posix_spawn, nothing forks after OpenCL is up. */
   peer_proc peer = {.pid = 0, .to = -1, .from = -1, .why = "not run (--no-tf)"};
   char py[512];
-  if (tf && !peer_python(py, sizeof py)) {
-    snprintf(peer.why, sizeof peer.why, "no TensorFlow python at %s (make oracle makes it)", py);
-  } else if (tf) {
+  if (tf && bench_tf_python(py, sizeof py, peer.why, sizeof peer.why)) {
     char *pargv[] = {py, VS_SOURCE_DIR "/bench/conv_tf.py", "--serve", NULL};
     fprintf(stderr, "conv_bench: starting TensorFlow (%s bench/conv_tf.py --serve)...\n", py);
     peer_start(&peer, pargv, NULL);

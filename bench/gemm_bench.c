@@ -237,11 +237,11 @@ int main(int argc, char **argv) {
     snprintf(pr[p].why, sizeof pr[p].why, "not run (--no-peers)");
   }
   if (peers) {
-    char py[512];
-    int have_py = peer_python(py, sizeof py);
+    char py[512], why[640];
+    bool have_py = bench_tf_python(py, sizeof py, why, sizeof why);
     for (int p = TF; p <= TORCH; p++) {
       if (!have_py) {
-        snprintf(pr[p].why, sizeof pr[p].why, "no python at %.400s (make oracle makes it)", py);
+        snprintf(pr[p].why, sizeof pr[p].why, "%s", why);
         continue;
       }
       char *pargv[] = {py, VS_SOURCE_DIR "/bench/gemm_tf.py", p == TF ? "tf" : "torch", "--serve", NULL};

@@ -34,16 +34,6 @@
 
 extern char **environ;
 
-/* The oracle venv's python ($VARSCOPE_TF_PYTHON, else the XDG or HOME
- * cache's oracle-venv) into buf; false when it is not there. */
-static inline int peer_python(char *buf, size_t cap) {
-  const char *py = getenv("VARSCOPE_TF_PYTHON"), *cache = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-  if (py && *py) snprintf(buf, cap, "%s", py);
-  else if (cache && *cache) snprintf(buf, cap, "%s/varscope/oracle-venv/bin/python", cache);
-  else snprintf(buf, cap, "%s/.cache/varscope/oracle-venv/bin/python", home ? home : "");
-  return access(buf, X_OK) == 0;
-}
-
 /* This process's environment less the variables named in unset (a
  * NULL-terminated list, or NULL), for a child; free() the array (not its
  * strings). NULL when out of memory. */
@@ -293,22 +283,25 @@ static inline double peer_median(double *v, int n, double *lo, double *hi) {
 }
 
 /* Waits until the peer's threads are asleep: samples its CPU clock every
- * 2 ms until it grew by under 0.1 ms (5% of one core) in one interval, for
- * at most cap_ms; returns the milliseconds waited. Call after each answer,
- * before timing the next side: TF's pools fall asleep at once, but
- * OpenBLAS's threads spin for 100-300 ms after a call (measured; see
- * docs/conv-performance.md, "Session 11"), cores taken from whoever is
- * timed next. */
+ * 2 ms until it grew by under 0.1 ms (5% of one core) in each of 5
+ * intervals in a row (one quiet interval is not enough on a loaded
+ * machine, where a thread spinning on sched_yield may just not have been
+ * scheduled), for at most cap_ms; returns the milliseconds waited. Call
+ * after each answer, before timing the next side: TF's pools fall asleep
+ * at once, but OpenBLAS's threads spin for 100-300 ms after a call
+ * (measured; see docs/conv-performance.md, "Session 11"), cores taken from
+ * whoever is timed next. */
 static inline double peer_settle(const peer_proc *p, int cap_ms) {
   struct timespec t0, t1, two_ms = {0, 2 * 1000 * 1000};
   clock_gettime(CLOCK_MONOTONIC, &t0);
   double c = peer_cpu_seconds(p), waited = 0;
-  while (c >= 0 && waited < cap_ms) {
+  for (int quiet = 0; c >= 0 && quiet < 5 && waited < cap_ms;) {
     nanosleep(&two_ms, NULL);
     double c1 = peer_cpu_seconds(p);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     waited = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-6;
-    if (c1 < 0 || c1 - c < 1e-4) break;
+    if (c1 < 0) break;
+    quiet = c1 - c < 1e-4 ? quiet + 1 : 0;
     c = c1;
   }
   return waited;
