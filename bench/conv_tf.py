@@ -81,6 +81,7 @@ def serve():
             if i != index:
                 if case:
                     case.close()
+                case, index = None, -1
                 case, index = Case(i), i
             t, cpu = case.time(reps)
         except Exception as e:  # noqa: BLE001 - any failure is the peer's answer, not a crash

@@ -71,6 +71,26 @@ typedef struct peer_proc {
  * for hung. */
 #define PEER_TIMEOUT_MS (10 * 60 * 1000)
 
+/* Reaps the child if it exits within a second: true, its status in *wst,
+ * p->pid 0. false when it still runs (p->pid kept), or when it cannot be
+ * waited for (p->pid 0: nothing left to kill). */
+static inline bool peer_reap(peer_proc *p, int *wst) {
+  for (int i = 0; p->pid > 0 && i < 100; i++) {
+    pid_t got = waitpid(p->pid, wst, WNOHANG);
+    if (got == p->pid) {
+      p->pid = 0;
+      return true;
+    }
+    if (got < 0 && errno != EINTR) {
+      p->pid = 0;
+      return false;
+    }
+    struct timespec ten_ms = {0, 10 * 1000 * 1000};
+    nanosleep(&ten_ms, NULL);
+  }
+  return false;
+}
+
 /* Ends the child: closes its stdin (a serving peer exits on EOF), waits
  * up to a second, then SIGKILLs it; reaps it. Safe to call twice. */
 static inline void peer_stop(peer_proc *p) {
@@ -78,17 +98,10 @@ static inline void peer_stop(peer_proc *p) {
   p->to = -1;
   if (p->from >= 0) close(p->from);
   p->from = -1;
-  if (p->pid > 0) {
-    int wst = 0;
-    pid_t got = 0;
-    for (int i = 0; i < 100 && (got = waitpid(p->pid, &wst, WNOHANG)) == 0; i++) {
-      struct timespec ten_ms = {0, 10 * 1000 * 1000};
-      nanosleep(&ten_ms, NULL);
-    }
-    if (got == 0) {
-      kill(p->pid, SIGKILL);
-      waitpid(p->pid, &wst, 0);
-    }
+  int wst = 0;
+  if (p->pid > 0 && !peer_reap(p, &wst) && p->pid > 0) { /* never kill(0): that is our process group */
+    kill(p->pid, SIGKILL);
+    waitpid(p->pid, &wst, 0);
   }
   p->pid = 0;
 }
@@ -126,11 +139,11 @@ static inline bool peer_line(peer_proc *p, char *line, size_t cap) {
     }
     char why[128];
     if (rc == 0) snprintf(why, sizeof why, "no answer in %d s (killed)", PEER_TIMEOUT_MS / 1000);
-    else snprintf(why, sizeof why, "it exited");
-    pid_t pid = p->pid;
+    else snprintf(why, sizeof why, "it closed its output");
+    /* Its output closed: it has most likely exited; reap it (one that
+     * lives on is peer_stop's to kill) for the reason. */
     int wst = 0;
-    if (rc != 0 && pid > 0 && waitpid(pid, &wst, 0) == pid) {
-      p->pid = 0;
+    if (rc != 0 && p->pid > 0 && peer_reap(p, &wst)) {
       if (WIFEXITED(wst)) snprintf(why, sizeof why, "it exited (status %d)", WEXITSTATUS(wst));
       else if (WIFSIGNALED(wst)) snprintf(why, sizeof why, "it was killed (signal %d)", WTERMSIG(wst));
     }
