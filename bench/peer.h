@@ -118,6 +118,7 @@ static inline bool peer_fail(peer_proc *p, const char *why) {
  * EOF, on a read error or after PEER_TIMEOUT_MS (the peer is then marked
  * unavailable and stopped, its exit status in the reason). */
 static inline bool peer_line(peer_proc *p, char *line, size_t cap) {
+  if (p->from < 0) return peer_fail(p, "not running"); /* poll would wait out the timeout on fd -1 */
   for (;;) {
     char *nl = memchr(p->buf, '\n', p->have);
     if (nl) {
