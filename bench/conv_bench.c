@@ -1,21 +1,38 @@
 /* conv_bench - GFLOP/s of conv2d + bias_add + relu forward (NHWC, SAME;
- * stride 1, and stride 2 for the downsampling layers, cases 5-7) on every OpenCL device present, against the device's measured
- * fp32 peak and TensorFlow's CPU build on the same shapes in the same run
- * (bench/conv_tf.py in the oracle's venv, run to completion before any
- * OpenCL call: see peer.h), with the ratio varscope / TF (above 1: faster);
- * the same again in CPU seconds of each process (all threads), which a
- * machine shared with other work disturbs far less than wall time;
- * when OpenBLAS is built in, also a host im2col + OpenBLAS sgemm baseline.
+ * stride 1, and stride 2 for the downsampling layers, cases 5-7) on every
+ * OpenCL device present, against the device's measured fp32 peak and
+ * TensorFlow's CPU build on the same shapes in the same minutes; when
+ * OpenBLAS is built in, also a host im2col + OpenBLAS sgemm baseline.
  *
- * Usage: conv_bench [--no-tf] [--no-blas] [--case I]... [--set ALGO]... [reps]   (default reps 5)
+ * Usage: conv_bench [--no-tf] [--no-blas] [--rounds R] [--case I]... [--set ALGO]... [reps]
+ * (default reps 5, R 5)
+ *
+ * TensorFlow runs as a co-process (bench/conv_tf.py --serve in the oracle's
+ * venv, started before any OpenCL call: see peer.h). Each case is timed in
+ * R rounds; a round times varscope (median of reps runs) and TF (median of
+ * reps runs) back to back, varscope first in even rounds, TF first in odd
+ * ones. This VM's speed drifts by 15-40% over tens of seconds, so the
+ * two sides must share the same seconds: the ratio printed, TF / varscope
+ * time (above 1: varscope is faster), is the median of the per-round
+ * ratios, with their min-max over the rounds, in wall time and in CPU
+ * seconds of each process (all threads), which a machine shared with other
+ * work disturbs far less. The other columns are medians over the rounds
+ * of each round's median. "TF idle" / "vs idle": the most CPU one side
+ * used in a round while the other was being timed (read from the kernel's
+ * per-process CPU clocks): ~0 says the idle side's thread pools sleep
+ * rather than spin; after each TF answer the bench waits until TF's CPU
+ * clock stops moving (peer_settle) before it times anything. (The earlier way, TF's whole run first and
+ * then varscope's, compared two different minutes: gone.) With the venv
+ * missing, or TF failing or dying mid-run, varscope's side is still
+ * printed, and the reason.
+ *
  * --set ALGO (up to 8, VARSCOPE_CONV's values) times each set in one
  * process, the sets taking turns run by run: one row per set, an A/B that
  * the load of a shared machine does not tilt towards either.
  * --no-blas skips the host OpenBLAS baseline (minutes on the large shapes,
  * and it dominates a `perf record` of the run).
  * VARSCOPE_CONV=direct|direct:RM,NV,UC,LY,RW[,RH]|im2col|convgemm|igemm[:...]|pointwise[:RM,NV,LY]|auto selects the
- * device algorithm (default auto). Timings on a shared machine are noisy:
- * each figure is a median of reps runs; repeat the whole run to compare. */
+ * device algorithm (default auto). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,55 +86,77 @@ static double cpu_now(void) {
 }
 
 #define MAX_SETS 8
+#define MAX_ROUNDS 64
 
-/* Median wall and CPU seconds of one conv+bias+relu run on device `dev`,
+/* One case's conv+bias+relu on one device, built and warmed up, timed
+ * round after round. The input and filter live in variables, so a run
+ * moves no data to the device. */
+typedef struct conv_run {
+  vs_graph *g;
+  vs_session *s;
+  vs_output y;
+} conv_run;
+
+/* Builds sc's graph on device dev, initialises it and runs it twice per
+ * set (kernel builds, autotuning: untimed). false on failure (st says
+ * why); conv_free in every case. */
+static bool conv_setup(conv_run *r, const shape_case *sc, size_t dev, const char *const *sets, int nsets,
+                       vs_status *st) {
+  r->g = vs_graph_new();
+  r->s = NULL;
+  char device[32];
+  snprintf(device, sizeof device, "/device:CL:%zu", dev);
+  vs_device_push(r->g, device, st);
+  vs_var *x = vs_get_variable(r->g, "x", &(vs_var_opts){.shape = VS_SHAPE(sc->n, sc->h, sc->w, sc->c),
+                                                         .initializer = vs_random_uniform_initializer(-1, 1, 1)}, st);
+  vs_var *f = vs_get_variable(r->g, "f", &(vs_var_opts){.shape = VS_SHAPE(sc->kh, sc->kw, sc->c, sc->k),
+                                                         .initializer = vs_glorot_uniform_initializer(2)}, st);
+  vs_var *b = vs_get_variable(r->g, "b", &(vs_var_opts){.shape = VS_SHAPE(sc->k), .initializer = vs_zeros_initializer()}, st);
+  vs_output y = vs_conv2d(r->g, vs_var_value(x), vs_var_value(f), &(vs_conv2d_opts){.padding = "SAME", .strides = {1, sc->stride, sc->stride, 1}}, st);
+  r->y = vs_relu(r->g, vs_bias_add(r->g, y, vs_var_value(b), NULL, st), NULL, st);
+  vs_op *init = vs_global_variables_initializer(r->g, st);
+  vs_device_pop(r->g, st);
+  r->s = vs_status_code(st) ? NULL : vs_session_new(r->g, NULL, st);
+  if (!r->s) return false;
+  vs_session_run(r->s, NULL, NULL, 0, NULL, NULL, 0, &init, 1, st);
+  for (int i = 0; i < 2 && !vs_status_code(st); i++)
+    for (int k = 0; k < (nsets ? nsets : 1) && !vs_status_code(st); k++) {
+      if (nsets) setenv("VARSCOPE_CONV", sets[k], 1);
+      vs_session_run(r->s, NULL, NULL, 0, NULL, NULL, 0, &r->y.op, 1, st);
+    }
+  return !vs_status_code(st);
+}
+
+static void conv_free(conv_run *r) {
+  vs_session_free(r->s);
+  vs_graph_free(r->g);
+}
+
+/* One round of varscope's side: median wall and CPU seconds of reps runs
  * for each of the nsets algorithms in sets (VARSCOPE_CONV values, set
  * before each run, so the sets take turns run by run under the same load:
  * an A/B that the other work of a shared machine does not tilt); nsets 0:
- * one result, with VARSCOPE_CONV as it is. The input and filter live in
- * variables, so a run moves no data to the device. false on failure. */
-static bool device_seconds(const shape_case *sc, size_t dev, int reps, const char *const *sets, int nsets,
-                           double *wall, double *cpu, vs_status *st) {
-  vs_graph *g = vs_graph_new();
-  char device[32];
-  snprintf(device, sizeof device, "/device:CL:%zu", dev);
-  vs_device_push(g, device, st);
-  vs_var *x = vs_get_variable(g, "x", &(vs_var_opts){.shape = VS_SHAPE(sc->n, sc->h, sc->w, sc->c),
-                                                      .initializer = vs_random_uniform_initializer(-1, 1, 1)}, st);
-  vs_var *f = vs_get_variable(g, "f", &(vs_var_opts){.shape = VS_SHAPE(sc->kh, sc->kw, sc->c, sc->k),
-                                                      .initializer = vs_glorot_uniform_initializer(2)}, st);
-  vs_var *b = vs_get_variable(g, "b", &(vs_var_opts){.shape = VS_SHAPE(sc->k), .initializer = vs_zeros_initializer()}, st);
-  vs_output y = vs_conv2d(g, vs_var_value(x), vs_var_value(f), &(vs_conv2d_opts){.padding = "SAME", .strides = {1, sc->stride, sc->stride, 1}}, st);
-  y = vs_relu(g, vs_bias_add(g, y, vs_var_value(b), NULL, st), NULL, st);
-  vs_op *init = vs_global_variables_initializer(g, st);
-  vs_device_pop(g, st);
-  vs_session *s = vs_status_code(st) ? NULL : vs_session_new(g, NULL, st);
+ * one result, with VARSCOPE_CONV as it is. false on failure. */
+static bool conv_round(conv_run *r, int reps, const char *const *sets, int nsets, double *wall, double *cpu,
+                       vs_status *st) {
   int n = nsets ? nsets : 1;
-  bool ok = false;
-  if (s) {
-    vs_session_run(s, NULL, NULL, 0, NULL, NULL, 0, &init, 1, st);
-    double *t = calloc((size_t)(reps * n), sizeof *t), *c = calloc((size_t)(reps * n), sizeof *c);
-    for (int i = -2; t && c && i < reps && !vs_status_code(st); i++) /* two warm-ups: builds, autotuning */
-      for (int k = 0; k < n && !vs_status_code(st); k++) {
-        if (nsets) setenv("VARSCOPE_CONV", sets[k], 1);
-        double t0 = now(), c0 = cpu_now();
-        vs_session_run(s, NULL, NULL, 0, NULL, NULL, 0, &y.op, 1, st);
-        if (i >= 0) t[k * reps + i] = now() - t0, c[k * reps + i] = cpu_now() - c0;
-      }
-    if (t && c && !vs_status_code(st)) {
-      for (int k = 0; k < n; k++) {
-        qsort(t + k * reps, (size_t)reps, sizeof *t, cmp_double);
-        qsort(c + k * reps, (size_t)reps, sizeof *c, cmp_double);
-        wall[k] = t[k * reps + reps / 2];
-        cpu[k] = c[k * reps + reps / 2];
-      }
-      ok = true;
+  double *t = calloc((size_t)(reps * n), sizeof *t), *c = calloc((size_t)(reps * n), sizeof *c);
+  for (int i = 0; t && c && i < reps && !vs_status_code(st); i++)
+    for (int k = 0; k < n && !vs_status_code(st); k++) {
+      if (nsets) setenv("VARSCOPE_CONV", sets[k], 1);
+      double t0 = now(), c0 = cpu_now();
+      vs_session_run(r->s, NULL, NULL, 0, NULL, NULL, 0, &r->y.op, 1, st);
+      t[k * reps + i] = now() - t0, c[k * reps + i] = cpu_now() - c0;
     }
-    free(t);
-    free(c);
+  bool ok = t && c && !vs_status_code(st);
+  for (int k = 0; ok && k < n; k++) {
+    qsort(t + k * reps, (size_t)reps, sizeof *t, cmp_double);
+    qsort(c + k * reps, (size_t)reps, sizeof *c, cmp_double);
+    wall[k] = t[k * reps + reps / 2];
+    cpu[k] = c[k * reps + reps / 2];
   }
-  vs_session_free(s);
-  vs_graph_free(g);
+  free(t);
+  free(c);
   return ok;
 }
 
@@ -179,7 +218,7 @@ static double openblas_seconds(const shape_case *sc, int reps) {
 #define NCASES (sizeof CASES / sizeof CASES[0])
 
 int main(int argc, char **argv) {
-  int reps = 5, tf = 1, blas = 1, nsets = 0;
+  int reps = 5, rounds = 5, tf = 1, blas = 1, nsets = 0;
   int only[NCASES], nonly = 0;
   const char *sets[MAX_SETS];
   for (int a = 1; a < argc; a++) {
@@ -187,74 +226,125 @@ int main(int argc, char **argv) {
     else if (strcmp(argv[a], "--no-blas") == 0) blas = 0;
     else if (strcmp(argv[a], "--set") == 0 && a + 1 < argc && nsets < MAX_SETS) sets[nsets++] = argv[++a];
     else if (strcmp(argv[a], "--case") == 0 && a + 1 < argc && nonly < (int)NCASES) only[nonly++] = atoi(argv[++a]);
-    else reps = atoi(argv[a]);
+    else if (strcmp(argv[a], "--rounds") == 0 && a + 1 < argc) rounds = atoi(argv[++a]);
+    else if (atoi(argv[a]) > 0) reps = atoi(argv[a]);
+    else {
+      fprintf(stderr, "usage: conv_bench [--no-tf] [--no-blas] [--rounds R] [--case I]... [--set ALGO]... "
+                      "[reps]\n");
+      return 2;
+    }
   }
-  if (reps < 1) reps = 1;
+  if (rounds < 1) rounds = 1;
+  if (rounds > MAX_ROUNDS) rounds = MAX_ROUNDS;
   bool want[NCASES];
   for (size_t i = 0; i < NCASES; i++) {
     want[i] = nonly == 0;
     for (int k = 0; k < nonly; k++) want[i] = want[i] || only[k] == (int)i;
   }
-  peer_result peer = {.why = "not run (--no-tf)"};
-  char py[512], reps_s[16], idx[NCASES][8];
-  if (tf && !peer_python(py, sizeof py)) {
-    snprintf(peer.why, sizeof peer.why, "no TensorFlow python at %s (make oracle makes it)", py);
-  } else if (tf) {
-    char *pargv[NCASES + 4];
-    int n = 0;
-    pargv[n++] = py;
-    pargv[n++] = VS_SOURCE_DIR "/bench/conv_tf.py";
-    snprintf(reps_s, sizeof reps_s, "%d", reps);
-    pargv[n++] = reps_s;
-    for (size_t i = 0; i < NCASES && nonly; i++)
-      if (want[i]) {
-        snprintf(idx[i], sizeof idx[i], "%zu", i);
-        pargv[n++] = idx[i];
-      }
-    pargv[n] = NULL;
-    fprintf(stderr, "conv_bench: TensorFlow first (%s bench/conv_tf.py)...\n", py);
-    peer_run(pargv, NULL, &peer);
+  /* TensorFlow as a co-process, started (and its import done) before any
+   * OpenCL call: posix_spawn, nothing forks after OpenCL is up. */
+  peer_proc peer = {.pid = 0, .to = -1, .from = -1, .why = "not run (--no-tf)"};
+  char py[512];
+  if (tf && bench_tf_python(py, sizeof py, peer.why, sizeof peer.why)) {
+    char *pargv[] = {py, VS_SOURCE_DIR "/bench/conv_tf.py", "--serve", NULL};
+    fprintf(stderr, "conv_bench: starting TensorFlow (%s bench/conv_tf.py --serve)...\n", py);
+    peer_start(&peer, pargv, NULL);
   }
   vs_status *st = vs_status_new();
   size_t ndev = vs_num_devices(st);
   const char *algo = getenv("VARSCOPE_CONV");
-  printf("conv2d + bias_add + relu forward, NHWC, SAME, stride 1 (/2: stride 2); median of %d runs; algorithm %s\n", reps,
+  printf("conv2d + bias_add + relu forward, NHWC, SAME, stride 1 (/2: stride 2); %d rounds of varscope and TF back to "
+         "back (who goes first alternating), each side a median of %d runs; algorithm %s\n", rounds, reps,
          nsets ? "per row (--set: the sets take turns run by run)" : algo ? algo : "auto");
   printf("peer: %s\n", peer.label[0] ? peer.label : peer.why);
+  char load[128];
+  double settled = 0; /* the longest wait for TF's threads to fall asleep after an answer, ms */
+  printf("load average before: %s\n", peer_load_average(load, sizeof load));
   for (size_t d = 0; d < ndev; d++) {
     vs_device_info in;
     vs_device_get_info(d, &in, st);
     double peak = vs_device_fp32_peak(d, st);
     printf("\n%s %s [%s]: measured fp32 peak %.1f GFLOP/s\n", in.cl_name, in.name, in.device_name, peak);
-    printf("  %-26s %-18s %9s %9s %8s %9s %8s | %9s %9s %8s\n", "layer", "input NHWC", "ms", "GFLOP/s", "of peak",
-           "TF", "vs / TF", "cpu ms", "TF cpu ms", "vs / TF");
+    printf("  %-26s %-18s %8s %8s %7s %8s %15s | %8s %8s %15s | %8s %8s\n", "layer", "input NHWC", "ms", "GFLOP/s",
+           "of peak", "TF", "vs / TF", "cpu ms", "TF cpu", "vs / TF cpu", "TF idle", "vs idle");
     for (size_t i = 0; i < NCASES; i++) {
       if (!want[i]) continue;
       const shape_case *sc = &CASES[i];
       double flop = case_flop(sc);
-      double wall[MAX_SETS], cpu[MAX_SETS];
       char shape[48];
       snprintf(shape, sizeof shape, "%dx%dx%dx%d", sc->n, sc->h, sc->w, sc->c);
-      if (!device_seconds(sc, d, reps, sets, nsets, wall, cpu, st)) {
+      /* [round][set] for varscope, [round] for TF; idle: CPU seconds the
+       * side not being timed used meanwhile (its threads should sleep). */
+      static double vw[MAX_ROUNDS][MAX_SETS], vc[MAX_ROUNDS][MAX_SETS];
+      double tw[MAX_ROUNDS] = {0}, tc[MAX_ROUNDS] = {0}, tf_idle = 0, vs_idle = 0;
+      conv_run run;
+      bool ok = conv_setup(&run, sc, d, sets, nsets, st), have_tf = !peer.why[0];
+      char cmd[64];
+      snprintf(cmd, sizeof cmd, "run %zu %d", i, reps);
+      for (int r = 0; ok && r < rounds; r++)
+        for (int half = 0; ok && half < 2; half++) {
+          if ((half == 0) == (r % 2 == 0)) {
+            double p0 = have_tf ? peer_cpu_seconds(&peer) : -1;
+            ok = conv_round(&run, reps, sets, nsets, vw[r], vc[r], st);
+            double p1 = p0 >= 0 ? peer_cpu_seconds(&peer) : -1;
+            if (p1 >= p0 && p0 >= 0) tf_idle = fmax(tf_idle, p1 - p0);
+          } else if (have_tf) {
+            double c0 = cpu_now();
+            have_tf = peer_ask(&peer, cmd, (int)i, &tw[r], &tc[r]);
+            vs_idle = fmax(vs_idle, cpu_now() - c0);
+            if (have_tf) settled = fmax(settled, peer_settle(&peer, 1000));
+          }
+        }
+      if (!ok) {
         printf("  %-26s %-18s failed: %s\n", sc->what, shape, vs_status_message(st));
         vs_status_set(st, VS_OK, NULL);
+        conv_free(&run);
         continue;
       }
-      double tfs = peer.seconds[i];
-      double tfc = peer.cpu[i];
+      conv_free(&run);
+      double lo, hi, tfs = 0, tfc = 0;
+      if (have_tf) {
+        double v[MAX_ROUNDS];
+        memcpy(v, tw, sizeof v);
+        tfs = peer_median(v, rounds, &lo, &hi);
+        memcpy(v, tc, sizeof v);
+        tfc = peer_median(v, rounds, &lo, &hi);
+      }
       for (int k = 0; k < (nsets ? nsets : 1); k++) {
-        double s = wall[k];
-        printf("  %-26s %-18s %9.2f %9.1f %7.1f%%", sc->what, shape, s * 1e3, flop / s / 1e9,
-               100.0 * flop / s / 1e9 / peak);
-        if (tfs > 0) printf(" %9.1f %8.2f", flop / tfs / 1e9, tfs / s);
-        else printf(" %9s %8s", "-", "-");
-        printf(" | %9.2f", cpu[k] * 1e3);
-        if (tfc > 0) printf(" %9.2f %8.2f", tfc * 1e3, tfc / cpu[k]);
-        else printf(" %9s %8s", "-", "-");
+        double w[MAX_ROUNDS], c[MAX_ROUNDS], rw[MAX_ROUNDS], rc[MAX_ROUNDS];
+        for (int r = 0; r < rounds; r++) {
+          w[r] = vw[r][k], c[r] = vc[r][k];
+          rw[r] = have_tf ? tw[r] / w[r] : 0, rc[r] = have_tf ? tc[r] / c[r] : 0;
+        }
+        double s = peer_median(w, rounds, &lo, &hi), cs = peer_median(c, rounds, &lo, &hi);
+        char ratio_w[32] = "-", ratio_c[32] = "-", tf_rate[16] = "-", tf_cpu[16] = "-", idle_t[16] = "-";
+        if (have_tf) {
+          double m = peer_median(rw, rounds, &lo, &hi);
+          snprintf(ratio_w, sizeof ratio_w, "%.2f %.2f-%.2f", m, lo, hi);
+          m = peer_median(rc, rounds, &lo, &hi);
+          snprintf(ratio_c, sizeof ratio_c, "%.2f %.2f-%.2f", m, lo, hi);
+          snprintf(tf_rate, sizeof tf_rate, "%.1f", flop / tfs / 1e9);
+          snprintf(tf_cpu, sizeof tf_cpu, "%.2f", tfc * 1e3);
+          snprintf(idle_t, sizeof idle_t, "%.2f", tf_idle * 1e3);
+        }
+        printf("  %-26s %-18s %8.2f %8.1f %6.1f%% %8s %15s | %8.2f %8s %15s | %8s", sc->what, shape, s * 1e3,
+               flop / s / 1e9, 100.0 * flop / s / 1e9 / peak, tf_rate, ratio_w, cs * 1e3, tf_cpu, ratio_c, idle_t);
+        if (have_tf) printf(" %8.2f", vs_idle * 1e3);
+        else printf(" %8s", "-");
         printf(nsets ? "  %s\n" : "%s\n", nsets ? sets[k] : "");
+        fflush(stdout);
       }
     }
   }
+  printf("load average after: %s\n", peer_load_average(load, sizeof load));
+  if (peer.why[0] && tf) printf("peer: %s\n", peer.why);
+  else if (tf) printf("after each TF answer, its threads were asleep within %.1f ms (waited out before the next timing)\n",
+                      settled);
+  printf("\n(ms, GFLOP/s, of peak, cpu ms: varscope, medians over the rounds of each round's median; TF, TF cpu: the "
+         "same for TensorFlow; vs / TF: the median over the rounds of each round's time ratio TF / varscope, then "
+         "its min-max over the rounds: above 1, varscope is faster; TF idle, vs idle: the most CPU ms one side used in "
+         "a round while the other was timed, its threads asleep when ~0)\n");
+  peer_stop(&peer);
 #ifdef VS_HAVE_OPENBLAS
   for (size_t i = 0; i < NCASES && !blas; i++) want[i] = false;
   if (blas) printf("\nhost im2col + OpenBLAS sgemm (OPENBLAS_NUM_THREADS=%s):\n",

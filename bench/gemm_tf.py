@@ -3,6 +3,7 @@
 float32, inputs in variables, median of N runs of the op as a target.
 
 Usage: python3 bench/gemm_tf.py tf|torch|onednn reps n [n ...]
+       python3 bench/gemm_tf.py tf|torch --serve     (a co-process of gemm_bench)
   tf      TensorFlow's CPU build (tf.compat.v1 session; the oracle's venv has it)
   torch   PyTorch (torch.mm, on CUDA when a GPU is there, else the CPU)
   onednn  TensorFlow's run as `tf`, in a child process under ONEDNN_VERBOSE=1:
@@ -11,8 +12,14 @@ Usage: python3 bench/gemm_tf.py tf|torch|onednn reps n [n ...]
           names (TF's end-to-end time includes its session; the primitive's
           is the multiply alone, steadier on a shared machine)
 Prints "label ..." and "result <index of n> <seconds> <cpu seconds>" lines
-(gemm_bench reads them; CPU seconds are the process's, all its threads,
-median of the same runs) and a readable table."""
+(CPU seconds are the process's, all its threads, median of the same runs)
+and a readable table. With --serve it prints the label, then reads
+requests on stdin, one a line, "run <index> <reps> <n>", and answers each
+with one result line for that index (or "unavailable <why>") until EOF: an
+n's matrices (and for TF its graph and session) are made on its first
+request, with two untimed warm-up runs, and kept while the requests stay on
+that n, so gemm_bench can time the peer and varscope back to back, round
+by round, in the same minutes (bench/peer.h)."""
 import os
 import sys
 import time
@@ -35,37 +42,68 @@ def timed(run, reps):
     return median(ts), median(cs)
 
 
-def run_tf(reps, sizes):
+def tf_maker():
+    """TensorFlow's label, and a function of n giving a warmed-up run()
+    of one n x n matmul (inputs in variables) and its close()."""
     import tensorflow.compat.v1 as tf
     tf.disable_v2_behavior()
-    print("label TensorFlow %s CPU" % tf.__version__)
-    for i, n in enumerate(sizes):
-        with tf.Graph().as_default(), tf.Session() as sess:
+
+    def make(n):
+        g = tf.Graph()
+        with g.as_default():
             a = tf.get_variable("a", [n, n], initializer=tf.random_uniform_initializer(-1, 1))
             b = tf.get_variable("b", [n, n], initializer=tf.random_uniform_initializer(-1, 1))
             c = tf.matmul(a, b)
+            sess = tf.Session()
             sess.run(tf.global_variables_initializer())
-            for _ in range(2):
-                sess.run(c.op)
-            t, cpu = timed(lambda: sess.run(c.op), reps)
-            yield i, n, t, cpu
+        for _ in range(2):
+            sess.run(c.op)
+        return lambda: sess.run(c.op), sess.close
+    return "TensorFlow %s CPU" % tf.__version__, make
 
 
-def run_torch(reps, sizes):
+def torch_maker():
+    """PyTorch's label and make(n), as tf_maker (torch.mm, on CUDA when a
+    GPU is there, else the CPU)."""
     import torch
     dev = "cuda" if torch.cuda.is_available() else "cpu"
-    print("label PyTorch %s %s" % (torch.__version__, dev))
-    for i, n in enumerate(sizes):
+
+    def make(n):
         a = torch.rand(n, n, device=dev) * 2 - 1
         b = torch.rand(n, n, device=dev) * 2 - 1
+
         def run():
             torch.mm(a, b)
             if dev == "cuda":
                 torch.cuda.synchronize()
         for _ in range(2):
             run()
-        t, cpu = timed(run, reps)
-        yield i, n, t, cpu
+        return run, lambda: None
+    return "PyTorch %s %s" % (torch.__version__, dev), make
+
+
+def serve(make):
+    """Answers "run <index> <reps> <n>" lines on stdin until EOF."""
+    current, run, close = None, None, None
+    for line in sys.stdin:
+        words = line.split()
+        if not words:
+            continue
+        try:
+            if words[0] != "run" or len(words) != 4:
+                raise ValueError("bad request %r (want: run <index> <reps> <n>)" % line.strip())
+            i, reps, n = int(words[1]), max(1, int(words[2])), int(words[3])
+            if n != current:
+                if close:
+                    close()
+                current, close = None, None
+                run, close = make(n)
+                current = n
+            t, cpu = timed(run, reps)
+        except Exception as e:  # noqa: BLE001 - any failure is the peer's answer, not a crash
+            print("unavailable %s" % str(e).replace("\n", " ")[:500], flush=True)
+            continue
+        print("result %d %.9f %.9f" % (i, t, cpu), flush=True)
 
 
 def run_onednn(reps, sizes):
@@ -96,18 +134,26 @@ def run_onednn(reps, sizes):
 
 
 def main():
-    which, reps, sizes = sys.argv[1], int(sys.argv[2]), [int(x) for x in sys.argv[3:]]
+    which = sys.argv[1]
     if which == "onednn":
-        run_onednn(reps, sizes)
+        run_onednn(int(sys.argv[2]), [int(x) for x in sys.argv[3:]])
         return
     try:
-        results = run_tf(reps, sizes) if which == "tf" else run_torch(reps, sizes)
-        for i, n, t, cpu in results:
-            print("result %d %.9f %.9f" % (i, t, cpu))
-            print("  %6d %10.2f ms %10.1f GFLOP/s" % (n, t * 1e3, 2.0 * n ** 3 / t / 1e9), flush=True)
+        label, make = tf_maker() if which == "tf" else torch_maker()
     except ImportError as e:
-        print("unavailable %s" % e)
+        print("unavailable %s" % e, flush=True)
         sys.exit(3)
+    print("label %s" % label, flush=True)
+    if sys.argv[2:] == ["--serve"]:
+        serve(make)
+        return
+    reps, sizes = int(sys.argv[2]), [int(x) for x in sys.argv[3:]]
+    for i, n in enumerate(sizes):
+        run, close = make(n)
+        t, cpu = timed(run, reps)
+        close()
+        print("result %d %.9f %.9f" % (i, t, cpu))
+        print("  %6d %10.2f ms %10.1f GFLOP/s" % (n, t * 1e3, 2.0 * n ** 3 / t / 1e9), flush=True)
 
 
 if __name__ == "__main__":

@@ -1,73 +1,41 @@
 /* train_bench - training steps per second of the small CNN of
  * examples/cnn_model.h (Adam, global step, one fed batch per step, the
- * loss fetched), beside TensorFlow's CPU in the same run.
+ * loss fetched), beside TensorFlow's CPU in the same minutes.
  *
- *   train_bench [--no-tf] [BATCH...]      (default batches: 32 128)
+ *   train_bench [--no-tf] [--rounds R] [BATCH...]      (default R 5; batches: 32 128)
  *
- * Each figure is the median of REPS timings of STEPS steps after 20 warm-up
- * steps; a step is one session run fetching the loss with the train op as
- * target. TensorFlow's figures come from bench/train_tf.py (the same model,
- * optimizer and feeds), run to completion with $VARSCOPE_TF_PYTHON, else the
- * oracle's venv, before this process makes any OpenCL call (the two never
- * share the cores, and nothing forks after OpenCL is up). When Conv2D has no
- * gradient in this build, both sides time the MLP of the same widths, and
- * the table says so. */
+ * A step is one session run fetching the loss with the train op as target.
+ * TensorFlow's side is bench/train_tf.py (the same model, optimizer and
+ * feeds) as a co-process (--serve; $VARSCOPE_TF_PYTHON, else the oracle's
+ * venv), started before this process makes any OpenCL call (nothing forks
+ * after OpenCL is up: peer.h). Each batch size is timed in R rounds, each
+ * round varscope and TF back to back (each the median of REPS timings of
+ * STEPS steps, after 20 untimed warm-up steps per side), varscope first in
+ * even rounds and TF first in odd ones: this VM's speed drifts by 15-40%
+ * over tens of seconds, and the two sides must share the same seconds.
+ * The steps/s printed are medians over the rounds; the ratio is the median
+ * of the per-round ratios with their min-max, in wall time and in CPU
+ * seconds (all of each process's threads). When Conv2D has no gradient in
+ * this build, both sides time the MLP of the same widths, and the table
+ * says so. With TF missing, failing or dying, varscope's side is printed
+ * with the reason. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#include <time.h>
 
 #include "../examples/cnn_model.h"
 #include "bench.h"
+#include "peer.h"
 
-enum { STEPS = 50, REPS = 5, MAX_SIZES = 8 };
+enum { STEPS = 50, REPS = 5, MAX_SIZES = 8, MAX_ROUNDS = 64 };
 
-typedef struct tf_figures {
-  char version[32];
-  double steps_per_s[MAX_SIZES];
-  char why[640]; /* why there are none (names a path) */
-} tf_figures;
-
-/* Runs bench/train_tf.py for the batch sizes and reads its figures. */
-static void tf_run(const long *sizes, int n, bool mlp, tf_figures *tf) {
-  memset(tf, 0, sizeof *tf);
-  char py[512];
-  if (!bench_tf_python(py, sizeof py, tf->why, sizeof tf->why)) return;
-  char *argv[MAX_SIZES + 6], nums[MAX_SIZES + 2][24];
-  int argc = 0;
-  argv[argc++] = py;
-  argv[argc++] = VS_SOURCE_DIR "/bench/train_tf.py";
-  if (mlp) argv[argc++] = "--mlp";
-  snprintf(nums[0], sizeof nums[0], "%d", STEPS);
-  snprintf(nums[1], sizeof nums[1], "%d", REPS);
-  argv[argc++] = nums[0];
-  argv[argc++] = nums[1];
-  for (int i = 0; i < n; i++) {
-    snprintf(nums[i + 2], sizeof nums[i + 2], "%ld", sizes[i]);
-    argv[argc++] = nums[i + 2];
-  }
-  argv[argc] = NULL;
-  fprintf(stderr, "train_bench: TensorFlow first (%s bench/train_tf.py)...\n", py);
-  pid_t pid;
-  FILE *f = bench_spawn_reading(argv, &pid);
-  if (!f) {
-    snprintf(tf->why, sizeof tf->why, "could not start %s", py);
-    return;
-  }
-  char line[256];
-  while (fgets(line, sizeof line, f)) {
-    long b;
-    double x;
-    if (sscanf(line, "tf_version %31s", tf->version) == 1) continue;
-    if (sscanf(line, "steps_per_s %ld %lf", &b, &x) == 2)
-      for (int i = 0; i < n; i++)
-        if (sizes[i] == b) tf->steps_per_s[i] = x;
-  }
-  fclose(f);
-  int wst = 0;
-  waitpid(pid, &wst, 0);
-  if (!WIFEXITED(wst) || WEXITSTATUS(wst) != 0) snprintf(tf->why, sizeof tf->why, "train_tf.py failed (status %d)", wst);
+/* CPU seconds of this process, all its threads (PoCL's on a CPU device). */
+static double cpu_now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return (double)t.tv_sec + t.tv_nsec * 1e-9;
 }
 
 static int fail(vs_status *st, const char *what) {
@@ -106,62 +74,87 @@ static int build(long batch, built *b, vs_status *st) {
   return 1;
 }
 
-/* Our steps per second for a built model. */
-static int ours(long batch, built *b, double *steps_per_s, vs_status *st) {
-  vs_session *s = vs_session_new(b->g, NULL, st);
-  if (!s) return fail(st, "session");
-  vs_op *init = vs_global_variables_initializer(b->g, st);
-  vs_session_run(s, NULL, NULL, 0, NULL, NULL, 0, &init, 1, st);
-  if (vs_status_code(st)) {
-    vs_session_free(s);
-    return fail(st, "initialise");
-  }
-  enum { NB = 8 };
+enum { NB = 8 }; /* fed batches, used in turn */
+
+/* One built model's session and feeds, initialised and warmed up (20
+ * steps), timed round after round. */
+typedef struct trainer {
+  built *b;
+  vs_session *s;
   vs_tensor *xs[NB], *ys[NB];
+} trainer;
+
+/* Runs n training steps; 0, or fail()'s 1. */
+static int steps(trainer *t, int n, vs_status *st) {
+  vs_output feeds[2] = {t->b->m.x, t->b->m.y};
+  for (int i = 0; i < n; i++) {
+    vs_tensor *vals[2] = {t->xs[i % NB], t->ys[i % NB]}, *loss = NULL;
+    vs_session_run(t->s, feeds, vals, 2, &t->b->m.loss, &loss, 1, &t->b->train, 1, st);
+    vs_tensor_free(loss);
+    if (vs_status_code(st)) return fail(st, "step");
+  }
+  return 0;
+}
+
+/* The session, its initialisation, the feeds and the warm-up for a built
+ * model; 0, or 1 (said on stderr). trainer_free in every case. */
+static int trainer_setup(trainer *t, long batch, built *b, vs_status *st) {
+  memset(t, 0, sizeof *t);
+  t->b = b;
+  t->s = vs_session_new(b->g, NULL, st);
+  if (!t->s) return fail(st, "session");
+  vs_op *init = vs_global_variables_initializer(b->g, st);
+  vs_session_run(t->s, NULL, NULL, 0, NULL, NULL, 0, &init, 1, st);
+  if (vs_status_code(st)) return fail(st, "initialise");
   uint32_t seed = 7;
   for (int i = 0; i < NB; i++) {
-    xs[i] = vs_tensor_new(VS_FLOAT, VS_SHAPE(batch, CNN_SIDE, CNN_SIDE, 1), NULL, st);
-    ys[i] = vs_tensor_new(VS_FLOAT, VS_SHAPE(batch, CNN_CLASSES), NULL, st);
-    if (xs[i] && ys[i]) cnn_batch(&seed, batch, vs_tensor_data(xs[i]), vs_tensor_data(ys[i]));
+    t->xs[i] = vs_tensor_new(VS_FLOAT, VS_SHAPE(batch, CNN_SIDE, CNN_SIDE, 1), NULL, st);
+    t->ys[i] = vs_tensor_new(VS_FLOAT, VS_SHAPE(batch, CNN_CLASSES), NULL, st);
+    if (!t->xs[i] || !t->ys[i]) return fail(st, "feeds");
+    cnn_batch(&seed, batch, vs_tensor_data(t->xs[i]), vs_tensor_data(t->ys[i]));
   }
-  vs_output feeds[2] = {b->m.x, b->m.y};
-  double times[REPS];
-  int rc = 0;
-  for (int r = -1; r < REPS && !rc; r++) { /* r = -1: the warm-up */
-    int n = r < 0 ? 20 : STEPS;
-    double t0 = now();
-    for (int i = 0; i < n && !rc; i++) {
-      vs_tensor *vals[2] = {xs[i % NB], ys[i % NB]}, *loss = NULL;
-      vs_session_run(s, feeds, vals, 2, &b->m.loss, &loss, 1, &b->train, 1, st);
-      vs_tensor_free(loss);
-      if (vs_status_code(st)) rc = fail(st, "step");
-    }
-    if (r >= 0) times[r] = now() - t0;
-  }
-  if (!rc) {
-    qsort(times, REPS, sizeof times[0], cmp_double);
-    *steps_per_s = STEPS / times[REPS / 2];
-  }
+  return steps(t, 20, st);
+}
+
+static void trainer_free(trainer *t) {
   for (int i = 0; i < NB; i++) {
-    vs_tensor_free(xs[i]);
-    vs_tensor_free(ys[i]);
+    vs_tensor_free(t->xs[i]);
+    vs_tensor_free(t->ys[i]);
   }
-  vs_session_free(s);
-  return rc;
+  vs_session_free(t->s);
+}
+
+/* One round of our side: the median wall and CPU seconds of REPS timings
+ * of STEPS steps; 0, or 1. */
+static int trainer_round(trainer *t, double *wall, double *cpu, vs_status *st) {
+  double w[REPS], c[REPS];
+  for (int r = 0; r < REPS; r++) {
+    double t0 = now(), c0 = cpu_now();
+    if (steps(t, STEPS, st)) return 1;
+    w[r] = now() - t0, c[r] = cpu_now() - c0;
+  }
+  qsort(w, REPS, sizeof w[0], cmp_double);
+  qsort(c, REPS, sizeof c[0], cmp_double);
+  *wall = w[REPS / 2];
+  *cpu = c[REPS / 2];
+  return 0;
 }
 
 int main(int argc, char **argv) {
   long sizes[MAX_SIZES];
-  int n = 0;
+  int n = 0, rounds = 5;
   bool with_tf = true;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--no-tf") == 0) with_tf = false;
+    else if (strcmp(argv[i], "--rounds") == 0 && i + 1 < argc) rounds = atoi(argv[++i]);
     else if (n < MAX_SIZES && atol(argv[i]) > 0) sizes[n++] = atol(argv[i]);
     else {
-      fprintf(stderr, "usage: train_bench [--no-tf] [BATCH...]\n");
+      fprintf(stderr, "usage: train_bench [--no-tf] [--rounds R] [BATCH...]\n");
       return 2;
     }
   }
+  if (rounds < 1) rounds = 1;
+  if (rounds > MAX_ROUNDS) rounds = MAX_ROUNDS;
   if (!n) {
     sizes[n++] = 32;
     sizes[n++] = 128;
@@ -171,27 +164,64 @@ int main(int argc, char **argv) {
   int rc = 0;
   for (int i = 0; i < n && !rc; i++) rc = build(sizes[i], &b[i], st);
   bool conv = !rc && b[0].conv;
-  tf_figures tf = {0};
-  if (!rc && with_tf) tf_run(sizes, n, !conv, &tf);
-  else snprintf(tf.why, sizeof tf.why, "--no-tf");
-  double mine[MAX_SIZES] = {0};
-  for (int i = 0; i < n && !rc; i++) rc = ours(sizes[i], &b[i], &mine[i], st);
+  /* TF as a co-process, started before the first OpenCL call (the first
+   * session): build() makes none. */
+  peer_proc tf = {.pid = 0, .to = -1, .from = -1, .why = "--no-tf"};
+  char py[512];
+  if (!rc && with_tf && bench_tf_python(py, sizeof py, tf.why, sizeof tf.why)) {
+    char *pargv[] = {py, VS_SOURCE_DIR "/bench/train_tf.py", "--serve", conv ? NULL : "--mlp", NULL};
+    fprintf(stderr, "train_bench: starting TensorFlow (%s bench/train_tf.py --serve)...\n", py);
+    peer_start(&tf, pargv, NULL);
+  }
   if (!rc) {
     printf("train_bench: %s (examples/cnn_model.h), AdamOptimizer.minimize + global step, one fed batch and the loss\n"
-           "fetched per step; median of %d x %d steps. varscope on the default OpenCL device; TensorFlow %s CPU.\n",
-           conv ? "the small CNN" : "the MLP of the CNN's widths (Conv2D has no gradient in this build)", REPS, STEPS,
-           tf.version[0] ? tf.version : "(none)");
-    printf("  %-6s %14s %14s %8s\n", "batch", "varscope st/s", "TF st/s", "ratio");
-    for (int i = 0; i < n; i++) {
-      char theirs[32] = "-", ratio[32] = "-";
-      if (tf.steps_per_s[i] > 0) {
-        snprintf(theirs, sizeof theirs, "%.1f", tf.steps_per_s[i]);
-        snprintf(ratio, sizeof ratio, "%.2fx", mine[i] / tf.steps_per_s[i]);
-      }
-      printf("  %-6ld %14.1f %14s %8s\n", sizes[i], mine[i], theirs, ratio);
-    }
-    if (tf.why[0]) printf("  (TensorFlow: %s)\n", tf.why);
+           "fetched per step; %d rounds of varscope and TF back to back (who goes first alternating), each side a\n"
+           "median of %d x %d steps. varscope on the default OpenCL device; %s.\n",
+           conv ? "the small CNN" : "the MLP of the CNN's widths (Conv2D has no gradient in this build)", rounds, REPS,
+           STEPS, tf.label[0] ? tf.label : "no TensorFlow");
+    char load[128];
+    printf("load average before: %s\n", peer_load_average(load, sizeof load));
+    printf("  %-6s %14s %14s %16s %16s\n", "batch", "varscope st/s", "TF st/s", "vs / TF", "vs / TF cpu");
   }
+  for (int i = 0; i < n && !rc; i++) {
+    trainer t;
+    rc = trainer_setup(&t, sizes[i], &b[i], st);
+    double vw[MAX_ROUNDS], vc[MAX_ROUNDS], tw[MAX_ROUNDS], tc[MAX_ROUNDS];
+    bool have_tf = !tf.why[0];
+    char cmd[96];
+    snprintf(cmd, sizeof cmd, "run %d %d %ld %d", i, REPS, sizes[i], STEPS);
+    for (int r = 0; r < rounds && !rc; r++)
+      for (int half = 0; half < 2 && !rc; half++) {
+        if ((half == 0) == (r % 2 == 0)) rc = trainer_round(&t, &vw[r], &vc[r], st);
+        else if (have_tf && (have_tf = peer_ask(&tf, cmd, i, &tw[r], &tc[r]))) peer_settle(&tf, 1000);
+      }
+    trainer_free(&t);
+    if (rc) break;
+    double lo, hi, w[MAX_ROUNDS];
+    memcpy(w, vw, sizeof w);
+    double mine = STEPS / peer_median(w, rounds, &lo, &hi);
+    char theirs[32] = "-", ratio_w[32] = "-", ratio_c[32] = "-";
+    if (have_tf) {
+      double rw[MAX_ROUNDS], rcpu[MAX_ROUNDS];
+      for (int r = 0; r < rounds; r++) rw[r] = tw[r] / vw[r], rcpu[r] = tc[r] / vc[r];
+      memcpy(w, tw, sizeof w);
+      snprintf(theirs, sizeof theirs, "%.1f", STEPS / peer_median(w, rounds, &lo, &hi));
+      double m = peer_median(rw, rounds, &lo, &hi);
+      snprintf(ratio_w, sizeof ratio_w, "%.2f %.2f-%.2f", m, lo, hi);
+      m = peer_median(rcpu, rounds, &lo, &hi);
+      snprintf(ratio_c, sizeof ratio_c, "%.2f %.2f-%.2f", m, lo, hi);
+    }
+    printf("  %-6ld %14.1f %14s %16s %16s\n", sizes[i], mine, theirs, ratio_w, ratio_c);
+    fflush(stdout);
+  }
+  if (!rc) {
+    char load[128];
+    printf("load average after: %s\n", peer_load_average(load, sizeof load));
+    if (tf.why[0]) printf("  (TensorFlow: %s)\n", tf.why);
+    printf("  (st/s: medians over the rounds; vs / TF: the median over the rounds of each round's time ratio TF / "
+           "varscope, and its min-max: above 1, varscope is faster)\n");
+  }
+  peer_stop(&tf);
   for (int i = 0; i < n; i++) {
     vs_optimizer_free(b[i].opt);
     vs_graph_free(b[i].g);

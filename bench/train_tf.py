@@ -3,17 +3,32 @@
 (conv 3x3x1x8, conv 3x3x8x8 stride 2, dense 288x2, mean squared error; or
 with --mlp the dense 144-72-288-2 network of the same widths) trained by
 AdamOptimizer(0.01).minimize with a global step, fed one generated batch per
-step. Prints "tf_version V" and, per batch size, "steps_per_s BATCH S"
-(median of REPS timings of STEPS steps, after 20 warm-up steps).
-Usage: train_tf.py [--mlp] STEPS REPS BATCH... (needs tensorflow-cpu: the
-oracle's venv has it)."""
+step (needs tensorflow-cpu: the oracle's venv has it).
+
+  train_tf.py [--mlp] STEPS REPS BATCH...   TF's figures on their own
+  train_tf.py [--mlp] --serve               a co-process of train_bench
+
+The first prints "tf_version V" and, per batch size, "steps_per_s BATCH S"
+(median of REPS timings of STEPS steps, after 20 warm-up steps). With
+--serve it prints "label TensorFlow V CPU", then reads requests on stdin,
+one a line, "run <index> <reps> <batch> <steps>", and answers each with
+"result <index> <seconds> <cpu seconds>" (median wall and CPU seconds, all
+the process's threads, of reps timings of that many steps) or
+"unavailable <why>", until EOF: a batch size's model and session are built
+on its first request (with the 20 warm-up steps) and kept while the
+requests stay on it, so train_bench can time TF and varscope back to back,
+round by round, in the same minutes (bench/peer.h)."""
 import os
 import sys
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-import numpy as np  # noqa: E402
-import tensorflow.compat.v1 as tf  # noqa: E402
+try:
+    import numpy as np  # noqa: E402
+    import tensorflow.compat.v1 as tf  # noqa: E402
+except ImportError as e:
+    print("unavailable %s" % e, flush=True)
+    sys.exit(3)
 
 tf.disable_v2_behavior()
 SIDE, CLASSES, FLAT = 12, 2, 6 * 6 * 8
@@ -69,30 +84,79 @@ def batches(n, batch, rng):
     return out
 
 
+class Trainer:
+    """One batch size's model and session, warmed up; time(reps, steps) is
+    the median wall and CPU seconds of reps timings of steps steps."""
+
+    def __init__(self, batch, mlp, rng):
+        self.graph = tf.Graph()
+        with self.graph.as_default():
+            tf.set_random_seed(1)
+            self.x, self.y, self.loss, self.train = build(batch, mlp)
+            self.sess = tf.Session()
+            self.sess.run(tf.global_variables_initializer())
+        self.data = batches(8, batch, rng)
+        self.steps(20)  # warm-up
+
+    def steps(self, n):
+        for i in range(n):
+            x, y = self.data[i % 8]
+            self.sess.run([self.loss, self.train], {self.x: x, self.y: y})
+
+    def time(self, reps, steps):
+        times, cpus = [], []
+        for _ in range(reps):
+            t0, c0 = time.perf_counter(), time.process_time()
+            self.steps(steps)
+            times.append(time.perf_counter() - t0)
+            cpus.append(time.process_time() - c0)
+        return sorted(times)[reps // 2], sorted(cpus)[reps // 2]
+
+    def close(self):
+        self.sess.close()
+
+
+def serve(mlp):
+    """Answers "run <index> <reps> <batch> <steps>" lines on stdin until EOF."""
+    rng = np.random.default_rng(7)
+    trainer, current = None, None
+    for line in sys.stdin:
+        words = line.split()
+        if not words:
+            continue
+        try:
+            if words[0] != "run" or len(words) != 5:
+                raise ValueError("bad request %r (want: run <index> <reps> <batch> <steps>)" % line.strip())
+            i, reps, batch, steps = int(words[1]), max(1, int(words[2])), int(words[3]), max(1, int(words[4]))
+            if batch != current:
+                if trainer:
+                    trainer.close()
+                trainer, current = None, None
+                trainer, current = Trainer(batch, mlp, rng), batch
+            t, cpu = trainer.time(reps, steps)
+        except Exception as e:  # noqa: BLE001 - any failure is the peer's answer, not a crash
+            print("unavailable %s" % str(e).replace("\n", " ")[:500], flush=True)
+            continue
+        print("result %d %.9f %.9f" % (i, t, cpu), flush=True)
+
+
 def main():
     args = sys.argv[1:]
     mlp = "--mlp" in args
     args = [a for a in args if a != "--mlp"]
+    if args == ["--serve"]:
+        print("label TensorFlow %s CPU" % tf.__version__, flush=True)
+        serve(mlp)
+        return
     steps, reps, sizes = int(args[0]), int(args[1]), [int(a) for a in args[2:]]
     print("tf_version %s" % tf.__version__)
     rng = np.random.default_rng(7)
     for batch in sizes:
-        with tf.Graph().as_default(), tf.Session() as sess:
-            tf.set_random_seed(1)
-            x, y, loss, train = build(batch, mlp)
-            sess.run(tf.global_variables_initializer())
-            data = batches(8, batch, rng)
-            for i in range(20):  # warm-up
-                sess.run([loss, train], {x: data[i % 8][0], y: data[i % 8][1]})
-            times = []
-            for _ in range(reps):
-                t0 = time.perf_counter()
-                for i in range(steps):
-                    sess.run([loss, train], {x: data[i % 8][0], y: data[i % 8][1]})
-                times.append(time.perf_counter() - t0)
-            t = sorted(times)[reps // 2]
-            print("steps_per_s %d %.1f" % (batch, steps / t))
-            sys.stdout.flush()
+        trainer = Trainer(batch, mlp, rng)
+        t, _ = trainer.time(reps, steps)
+        trainer.close()
+        print("steps_per_s %d %.1f" % (batch, steps / t))
+        sys.stdout.flush()
 
 
 if __name__ == "__main__":
