@@ -4,8 +4,15 @@
  * TensorFlow's CPU build on the same shapes in the same minutes; when
  * OpenBLAS is built in, also a host im2col + OpenBLAS sgemm baseline.
  *
- * Usage: conv_bench [--no-tf] [--no-blas] [--rounds R] [--case I]... [--set ALGO]... [reps]
- * (default reps 5, R 5)
+ * Usage: conv_bench [--no-tf | --peer tf|torch|torch-tf32] [--no-blas] [--rounds R] [--case I]...
+ *                   [--set ALGO]... [reps]     (default reps 5, R 5)
+ *
+ * --peer (default tf) picks the peer: TensorFlow's CPU build, or PyTorch
+ * (cuDNN on a CUDA GPU, channels_last inputs, cudnn.benchmark; torch: TF32
+ * off, FP32; torch-tf32: TF32 allowed, what TF does by default on Ampere
+ * and later GPUs; on the CPU when PyTorch sees no GPU). The python is
+ * VARSCOPE_TF_PYTHON (a GPU host's python3 with PyTorch) or the oracle's
+ * venv. The columns name it (TF, torch, TF32).
  *
  * TensorFlow runs as a co-process (bench/conv_tf.py --serve in the oracle's
  * venv, started before any OpenCL call: see peer.h). Each case is timed in
@@ -217,20 +224,31 @@ static double openblas_seconds(const shape_case *sc, int reps) {
 
 #define NCASES (sizeof CASES / sizeof CASES[0])
 
+/* --peer's values (bench/conv_tf.py's PEER) and each one's name in the
+ * table's columns; NULL for anything else. */
+static const char *peer_column(const char *kind) {
+  static const char *const kinds[][2] = {{"tf", "TF"}, {"torch", "torch"}, {"torch-tf32", "TF32"}};
+  for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+    if (strcmp(kind, kinds[i][0]) == 0) return kinds[i][1];
+  return NULL;
+}
+
 int main(int argc, char **argv) {
   int reps = 5, rounds = 5, tf = 1, blas = 1, nsets = 0;
+  const char *peer_kind = "tf";
   int only[NCASES], nonly = 0;
   const char *sets[MAX_SETS];
   for (int a = 1; a < argc; a++) {
     if (strcmp(argv[a], "--no-tf") == 0) tf = 0;
+    else if (strcmp(argv[a], "--peer") == 0 && a + 1 < argc && peer_column(argv[a + 1])) peer_kind = argv[++a];
     else if (strcmp(argv[a], "--no-blas") == 0) blas = 0;
     else if (strcmp(argv[a], "--set") == 0 && a + 1 < argc && nsets < MAX_SETS) sets[nsets++] = argv[++a];
     else if (strcmp(argv[a], "--case") == 0 && a + 1 < argc && nonly < (int)NCASES) only[nonly++] = atoi(argv[++a]);
     else if (strcmp(argv[a], "--rounds") == 0 && a + 1 < argc) rounds = atoi(argv[++a]);
     else if (atoi(argv[a]) > 0) reps = atoi(argv[a]);
     else {
-      fprintf(stderr, "usage: conv_bench [--no-tf] [--no-blas] [--rounds R] [--case I]... [--set ALGO]... "
-                      "[reps]\n");
+      fprintf(stderr, "usage: conv_bench [--no-tf | --peer tf|torch|torch-tf32] [--no-blas] [--rounds R] [--case I]... "
+                      "[--set ALGO]... [reps]\n");
       return 2;
     }
   }
@@ -245,16 +263,17 @@ int main(int argc, char **argv) {
    * OpenCL call: posix_spawn, nothing forks after OpenCL is up. */
   peer_proc peer = {.pid = 0, .to = -1, .from = -1, .why = "not run (--no-tf)"};
   char py[512];
+  const char *P = peer_column(peer_kind); /* the peer's name in the columns */
   if (tf && bench_tf_python(py, sizeof py, peer.why, sizeof peer.why)) {
-    char *pargv[] = {py, VS_SOURCE_DIR "/bench/conv_tf.py", "--serve", NULL};
-    fprintf(stderr, "conv_bench: starting TensorFlow (%s bench/conv_tf.py --serve)...\n", py);
+    char *pargv[] = {py, VS_SOURCE_DIR "/bench/conv_tf.py", (char *)peer_kind, "--serve", NULL};
+    fprintf(stderr, "conv_bench: starting the peer (%s bench/conv_tf.py %s --serve)...\n", py, peer_kind);
     peer_start(&peer, pargv, NULL);
   }
   vs_status *st = vs_status_new();
   size_t ndev = vs_num_devices(st);
   const char *algo = getenv("VARSCOPE_CONV");
-  printf("conv2d + bias_add + relu forward, NHWC, SAME, stride 1 (/2: stride 2); %d rounds of varscope and TF back to "
-         "back (who goes first alternating), each side a median of %d runs; algorithm %s\n", rounds, reps,
+  printf("conv2d + bias_add + relu forward, NHWC, SAME, stride 1 (/2: stride 2); %d rounds of varscope and %s back to "
+         "back (who goes first alternating), each side a median of %d runs; algorithm %s\n", rounds, P, reps,
          nsets ? "per row (--set: the sets take turns run by run)" : algo ? algo : "auto");
   printf("peer: %s\n", peer.label[0] ? peer.label : peer.why);
   char load[128];
@@ -265,8 +284,13 @@ int main(int argc, char **argv) {
     vs_device_get_info(d, &in, st);
     double peak = vs_device_fp32_peak(d, st);
     printf("\n%s %s [%s]: measured fp32 peak %.1f GFLOP/s\n", in.cl_name, in.name, in.device_name, peak);
-    printf("  %-26s %-18s %8s %8s %7s %8s %15s | %8s %8s %15s | %8s %8s\n", "layer", "input NHWC", "ms", "GFLOP/s",
-           "of peak", "TF", "vs / TF", "cpu ms", "TF cpu", "vs / TF cpu", "TF idle", "vs idle");
+    char h_ratio[16], h_cpu[16], h_ratio_cpu[24], h_idle[16];
+    snprintf(h_ratio, sizeof h_ratio, "vs / %s", P);
+    snprintf(h_cpu, sizeof h_cpu, "%s cpu", P);
+    snprintf(h_ratio_cpu, sizeof h_ratio_cpu, "vs / %s cpu", P);
+    snprintf(h_idle, sizeof h_idle, "%s idle", P);
+    printf("  %-26s %-18s %8s %8s %7s %8s %15s | %8s %8s %15s | %10s %8s\n", "layer", "input NHWC", "ms", "GFLOP/s",
+           "of peak", P, h_ratio, "cpu ms", h_cpu, h_ratio_cpu, h_idle, "vs idle");
     for (size_t i = 0; i < NCASES; i++) {
       if (!want[i]) continue;
       const shape_case *sc = &CASES[i];
@@ -327,7 +351,7 @@ int main(int argc, char **argv) {
           snprintf(tf_cpu, sizeof tf_cpu, "%.2f", tfc * 1e3);
           snprintf(idle_t, sizeof idle_t, "%.2f", tf_idle * 1e3);
         }
-        printf("  %-26s %-18s %8.2f %8.1f %6.1f%% %8s %15s | %8.2f %8s %15s | %8s", sc->what, shape, s * 1e3,
+        printf("  %-26s %-18s %8.2f %8.1f %6.1f%% %8s %15s | %8.2f %8s %15s | %10s", sc->what, shape, s * 1e3,
                flop / s / 1e9, 100.0 * flop / s / 1e9 / peak, tf_rate, ratio_w, cs * 1e3, tf_cpu, ratio_c, idle_t);
         if (have_tf) printf(" %8.2f", vs_idle * 1e3);
         else printf(" %8s", "-");
@@ -338,12 +362,12 @@ int main(int argc, char **argv) {
   }
   printf("load average after: %s\n", peer_load_average(load, sizeof load));
   if (peer.why[0] && tf) printf("peer: %s\n", peer.why);
-  else if (tf) printf("after each TF answer, its threads were asleep within %.1f ms (waited out before the next timing)\n",
-                      settled);
-  printf("\n(ms, GFLOP/s, of peak, cpu ms: varscope, medians over the rounds of each round's median; TF, TF cpu: the "
-         "same for TensorFlow; vs / TF: the median over the rounds of each round's time ratio TF / varscope, then "
-         "its min-max over the rounds: above 1, varscope is faster; TF idle, vs idle: the most CPU ms one side used in "
-         "a round while the other was timed, its threads asleep when ~0)\n");
+  else if (tf) printf("after each %s answer, its threads were asleep within %.1f ms (waited out before the next timing)\n",
+                      P, settled);
+  printf("\n(ms, GFLOP/s, of peak, cpu ms: varscope, medians over the rounds of each round's median; %s, %s cpu: the "
+         "same for the peer; vs / %s: the median over the rounds of each round's time ratio %s / varscope, then "
+         "its min-max over the rounds: above 1, varscope is faster; %s idle, vs idle: the most CPU ms one side used in "
+         "a round while the other was timed, its threads asleep when ~0)\n", P, P, P, P, P);
   peer_stop(&peer);
 #ifdef VS_HAVE_OPENBLAS
   for (size_t i = 0; i < NCASES && !blas; i++) want[i] = false;

@@ -1,11 +1,18 @@
 #!/usr/bin/env python3
-"""TensorFlow's CPU figures for the shapes of bench/conv_bench: conv2d +
+"""The peers' figures for the shapes of bench/conv_bench: conv2d +
 bias_add + relu forward (NHWC, SAME; stride 1, stride 2 for the
-downsampling cases 5-7), inputs in variables, median of N runs of the op as
-a target (needs tensorflow-cpu; the oracle's venv has it).
+downsampling cases 5-7), median of N runs.
 
   python3 bench/conv_tf.py [reps] [case index ...]   TF's table on its own
-  python3 bench/conv_tf.py --serve                   a co-process of conv_bench
+  python3 bench/conv_tf.py [PEER] --serve            a co-process of conv_bench
+
+PEER (default tf):
+  tf          TensorFlow's CPU build, inputs in variables, the op as a
+              target (needs tensorflow-cpu; the oracle's venv has it)
+  torch       PyTorch, on CUDA when a GPU is there (cuDNN, channels_last
+              inputs, cudnn.benchmark, TF32 off: FP32), else the CPU
+  torch-tf32  the same with TF32 allowed in cuDNN and cuBLAS (what TF
+              uses by default on Ampere and later GPUs)
 
 Both print "label ..." first and "result <case> <seconds> <cpu seconds>"
 lines (median wall and CPU seconds of the reps runs; CPU time of all the
@@ -20,13 +27,21 @@ import sys
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+PEER = sys.argv[1] if len(sys.argv) > 2 and sys.argv[2] == "--serve" else "tf"
+if PEER not in ("tf", "torch", "torch-tf32"):
+    print("unavailable no peer %r (tf, torch or torch-tf32)" % PEER, flush=True)
+    sys.exit(2)
 try:
-    import tensorflow.compat.v1 as tf  # noqa: E402
+    if PEER == "tf":
+        import tensorflow.compat.v1 as tf  # noqa: E402
+        tf.disable_v2_behavior()
+    else:
+        import torch  # noqa: E402
+        if PEER == "torch-tf32" and not torch.cuda.is_available():
+            raise ImportError("torch-tf32: PyTorch sees no CUDA GPU (TF32 is a GPU mode)")
 except ImportError as e:
     print("unavailable %s" % e, flush=True)
     sys.exit(3)
-
-tf.disable_v2_behavior()
 # (what, n, h, w, c, k, kernel size, stride): bench/conv_bench.c's CASES, same order.
 CASES = [("image filter 5x5 32->32", 8, 64, 64, 32, 32, 5, 1), ("image filter 5x5 32->32", 32, 64, 64, 32, 32, 5, 1),
          ("image filter 5x5 32->32", 8, 128, 128, 32, 32, 5, 1), ("image filter 5x5 32->32", 32, 128, 128, 32, 32, 5, 1),
@@ -35,9 +50,8 @@ CASES = [("image filter 5x5 32->32", 8, 64, 64, 32, 32, 5, 1), ("image filter 5x
          ("1x1/2 64->128", 8, 64, 64, 64, 128, 1, 2), ("1x1 64->256", 8, 64, 64, 64, 256, 1, 1)]
 
 
-class Case:
-    """One case's graph and session, warmed up: time(reps) is its median
-    wall and CPU seconds over reps runs."""
+class TFCase:
+    """One case's graph and session, warmed up; run() runs it once."""
 
     def __init__(self, i):
         what, n, h, w, c, k, ks, sd = CASES[i]
@@ -52,17 +66,62 @@ class Case:
         for _ in range(2):
             self.sess.run(self.y.op)
 
-    def time(self, reps):
-        times, cpus = [], []
-        for _ in range(reps):
-            t0, c0 = time.perf_counter(), time.process_time()
-            self.sess.run(self.y.op)
-            times.append(time.perf_counter() - t0)
-            cpus.append(time.process_time() - c0)
-        return sorted(times)[reps // 2], sorted(cpus)[reps // 2]
+    def run(self):
+        self.sess.run(self.y.op)
 
     def close(self):
         self.sess.close()
+
+
+class TorchCase:
+    """One case as PyTorch runs it, warmed up (cudnn.benchmark has chosen
+    its algorithm in the warm-up runs): F.conv2d with the bias, then an
+    in-place relu, on channels_last (NHWC in memory) inputs. SAME with an
+    odd filter is ks // 2 on each side: TF pads stride-2 layers at the
+    bottom and right only, but the output's extent and the work are the
+    same."""
+
+    def __init__(self, i):
+        what, n, h, w, c, k, ks, sd = CASES[i]
+        self.dev = "cuda" if torch.cuda.is_available() else "cpu"
+        torch.backends.cudnn.benchmark = True
+        torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = PEER == "torch-tf32"
+        cl = torch.channels_last
+        self.x = (torch.rand(n, c, h, w, device=self.dev) * 2 - 1).contiguous(memory_format=cl)
+        self.f = (torch.rand(k, c, ks, ks, device=self.dev) * 0.2 - 0.1).contiguous(memory_format=cl)
+        self.b = torch.zeros(k, device=self.dev)
+        self.stride, self.pad = sd, ks // 2
+        with torch.no_grad():
+            for _ in range(3):
+                self.run()
+
+    def run(self):
+        with torch.no_grad():
+            torch.relu_(torch.nn.functional.conv2d(self.x, self.f, self.b, self.stride, self.pad))
+        if self.dev == "cuda":
+            torch.cuda.synchronize()
+
+    def close(self):
+        pass
+
+
+def timed(case, reps):
+    """Median wall and CPU seconds of reps runs of case."""
+    times, cpus = [], []
+    for _ in range(reps):
+        t0, c0 = time.perf_counter(), time.process_time()
+        case.run()
+        times.append(time.perf_counter() - t0)
+        cpus.append(time.process_time() - c0)
+    return sorted(times)[reps // 2], sorted(cpus)[reps // 2]
+
+
+def label():
+    if PEER == "tf":
+        return "TensorFlow %s CPU (threads: %s)" % (tf.__version__, os.environ.get("TF_NUM_INTRAOP_THREADS", "default"))
+    dev = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "CPU"
+    lib = "cuDNN %s" % torch.backends.cudnn.version() if torch.cuda.is_available() else "threads %d" % torch.get_num_threads()
+    return "PyTorch %s on %s (%s, %s)" % (torch.__version__, dev, lib, "TF32" if PEER == "torch-tf32" else "FP32")
 
 
 def serve():
@@ -82,8 +141,8 @@ def serve():
                 if case:
                     case.close()
                 case, index = None, -1
-                case, index = Case(i), i
-            t, cpu = case.time(reps)
+                case, index = (TFCase if PEER == "tf" else TorchCase)(i), i
+            t, cpu = timed(case, reps)
         except Exception as e:  # noqa: BLE001 - any failure is the peer's answer, not a crash
             print("unavailable %s" % str(e).replace("\n", " ")[:500], flush=True)
             continue
@@ -91,9 +150,8 @@ def serve():
 
 
 def main():
-    print("label TensorFlow %s CPU (threads: %s)" % (tf.__version__, os.environ.get("TF_NUM_INTRAOP_THREADS", "default")),
-          flush=True)
-    if sys.argv[1:] == ["--serve"]:
+    print("label %s" % label(), flush=True)
+    if sys.argv[-1:] == ["--serve"]:
         serve()
         return
     reps = int(sys.argv[1]) if len(sys.argv) > 1 else 5
@@ -102,8 +160,8 @@ def main():
     for i, (what, n, h, w, c, k, ks, sd) in enumerate(CASES):
         if only and i not in only:
             continue
-        case = Case(i)
-        t, cpu = case.time(reps)
+        case = TFCase(i)
+        t, cpu = timed(case, reps)
         case.close()
         flop = 2.0 * n * -(-h // sd) * -(-w // sd) * ks * ks * c * k
         print("result %d %.9f %.9f" % (i, t, cpu))

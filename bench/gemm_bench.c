@@ -1,7 +1,8 @@
 /* gemm_bench - SGEMM GFLOP/s, C = A x B with n x n float32 matrices, of
  * varscope's vs_matmul on every OpenCL device present, beside its peers on
  * the same machine in the same run: TensorFlow's CPU build and PyTorch
- * (bench/gemm_tf.py in the oracle's venv; PyTorch only where importable)
+ * (bench/gemm_tf.py in VARSCOPE_TF_PYTHON or the oracle's venv; PyTorch
+ * only where importable: FP32, and TF32 allowed in cuBLAS on a CUDA GPU)
  * and OpenBLAS's cblas_sgemm (when built in), each with the ratio
  * varscope / peer (above 1: varscope is faster).
  *
@@ -9,7 +10,7 @@
  *        (default R 5, N 5; n 256 512 1024 2048 4096)
  *
  * The peers are co-processes (peer.h), started before this process makes
- * any OpenCL call: TF and PyTorch as bench/gemm_tf.py tf|torch --serve,
+ * any OpenCL call: TF and PyTorch as bench/gemm_tf.py tf|torch|torch-tf32 --serve,
  * OpenBLAS as a fresh copy of this program (`gemm_bench --openblas`) whose
  * environment lacks OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE (as `env -u`
  * for that command only): OpenBLAS reads them when it loads, and a value
@@ -228,9 +229,10 @@ int main(int argc, char **argv) {
   /* Peers: TensorFlow, PyTorch, OpenBLAS, each a co-process started (and
    * its imports done) before any OpenCL call: posix_spawn, nothing forks
    * after OpenCL is up. */
-  enum { TF, TORCH, BLAS, NPEERS };
+  enum { TF, TORCH, TF32, BLAS, NPEERS };
   peer_proc pr[NPEERS];
-  static const char *const names[NPEERS] = {"TF", "torch", "OpenBLAS"};
+  static const char *const names[NPEERS] = {"TF", "torch", "TF32", "OpenBLAS"};
+  static const char *const kinds[NPEERS] = {"tf", "torch", "torch-tf32", NULL}; /* gemm_tf.py's first argument */
   for (int p = 0; p < NPEERS; p++) {
     memset(&pr[p], 0, sizeof pr[p]);
     pr[p].to = pr[p].from = -1;
@@ -239,12 +241,12 @@ int main(int argc, char **argv) {
   if (peers) {
     char py[512], why[640];
     bool have_py = bench_tf_python(py, sizeof py, why, sizeof why);
-    for (int p = TF; p <= TORCH; p++) {
+    for (int p = TF; p <= TF32; p++) {
       if (!have_py) {
         snprintf(pr[p].why, sizeof pr[p].why, "%s", why);
         continue;
       }
-      char *pargv[] = {py, VS_SOURCE_DIR "/bench/gemm_tf.py", p == TF ? "tf" : "torch", "--serve", NULL};
+      char *pargv[] = {py, VS_SOURCE_DIR "/bench/gemm_tf.py", (char *)kinds[p], "--serve", NULL};
       fprintf(stderr, "gemm_bench: starting %s (bench/gemm_tf.py %s --serve)...\n", names[p], pargv[2]);
       peer_start(&pr[p], pargv, NULL);
     }

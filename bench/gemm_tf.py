@@ -2,10 +2,13 @@
 """The peers' SGEMM figures for bench/gemm_bench: C = A x B, n x n x n
 float32, inputs in variables, median of N runs of the op as a target.
 
-Usage: python3 bench/gemm_tf.py tf|torch|onednn reps n [n ...]
-       python3 bench/gemm_tf.py tf|torch --serve     (a co-process of gemm_bench)
+Usage: python3 bench/gemm_tf.py tf|torch|torch-tf32|onednn reps n [n ...]
+       python3 bench/gemm_tf.py tf|torch|torch-tf32 --serve  (a co-process of gemm_bench)
   tf      TensorFlow's CPU build (tf.compat.v1 session; the oracle's venv has it)
-  torch   PyTorch (torch.mm, on CUDA when a GPU is there, else the CPU)
+  torch   PyTorch (torch.mm, on CUDA when a GPU is there, else the CPU),
+          TF32 off: FP32
+  torch-tf32  PyTorch on CUDA with TF32 allowed in cuBLAS (TF's default on
+          Ampere and later GPUs); unavailable without a CUDA GPU
   onednn  TensorFlow's run as `tf`, in a child process under ONEDNN_VERBOSE=1:
           the kernel's own time, which oneDNN prints per primitive executed,
           median per n over the timed runs, with the implementation oneDNN
@@ -62,11 +65,14 @@ def tf_maker():
     return "TensorFlow %s CPU" % tf.__version__, make
 
 
-def torch_maker():
+def torch_maker(tf32):
     """PyTorch's label and make(n), as tf_maker (torch.mm, on CUDA when a
-    GPU is there, else the CPU)."""
+    GPU is there, else the CPU), TF32 allowed or not."""
     import torch
     dev = "cuda" if torch.cuda.is_available() else "cpu"
+    if tf32 and dev != "cuda":
+        raise ImportError("torch-tf32: PyTorch sees no CUDA GPU (TF32 is a GPU mode)")
+    torch.backends.cuda.matmul.allow_tf32 = tf32
 
     def make(n):
         a = torch.rand(n, n, device=dev) * 2 - 1
@@ -79,7 +85,7 @@ def torch_maker():
         for _ in range(2):
             run()
         return run, lambda: None
-    return "PyTorch %s %s" % (torch.__version__, dev), make
+    return "PyTorch %s %s %s" % (torch.__version__, dev, "TF32" if tf32 else "FP32"), make
 
 
 def serve(make):
@@ -139,7 +145,7 @@ def main():
         run_onednn(int(sys.argv[2]), [int(x) for x in sys.argv[3:]])
         return
     try:
-        label, make = tf_maker() if which == "tf" else torch_maker()
+        label, make = tf_maker() if which == "tf" else torch_maker(which == "torch-tf32")
     except ImportError as e:
         print("unavailable %s" % e, flush=True)
         sys.exit(3)
