@@ -27,7 +27,10 @@
  * Last, the kernel objects those launches use: the forward Conv2D's
  * routes launch through the session's kept objects (common.c's
  * vs__kernel_get), made at a step's first run and found again from its
- * remembered entries (plan.h's VS_STEP_KERNELS) at every later run. */
+ * remembered entries (plan.h's VS_STEP_KERNELS) at every later run; the
+ * im2col route's float32 GEMM and a MatMul step under each of gemm.c's
+ * own kernels (packing and the multiply, k-blocked, in place) too, and
+ * the implicit GEMM asks its kernel's limits once per kept object. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
@@ -247,16 +250,25 @@ typedef struct conv_route {
   int ks;             /* the filter's size: 3, or 1 for the pointwise kernel */
   vs_dtype dtype;
   const char *source; /* the program of the route's own launches */
-  size_t kernels;     /* its kernel objects in the session (the GEMMs' are CLBlast's or gemm.c's own) */
+  size_t kernels;     /* its kernel objects in the session: its program's and gemm.c's (CLBlast's are its own) */
+  const char *gemm;   /* VARSCOPE_GEMM (NULL: unset) */
 } conv_route;
 
 /* direct: conv2d_strip; pointwise (rm 4 nv 1 ly 2: one vector of 8 channels); igemm; im2col in float64 (CLBlast's
  * DGEMM, so the epilogue is conv.cl's bias_act_rows after im2col_lines);
- * convgemm (transpose_batched, hwio_to_kchw, bias_act_rows). */
+ * convgemm (transpose_batched, hwio_to_kchw, bias_act_rows); im2col in
+ * float32 under gemm.c's own kernels, the epilogue in their store:
+ * im2col_lines, pack and gemm_packed or gemm_blocked; im2col_lines and
+ * gemm_inplace. */
 static const conv_route ROUTES[] = {
-    {"direct", 3, VS_FLOAT, "conv_direct", 1},          {"pointwise:4,1,2", 1, VS_FLOAT, "conv_pointwise", 1},
-    {"igemm:16,16,8,4,4,2", 3, VS_FLOAT, "conv_igemm", 1}, {"im2col", 3, VS_DOUBLE, "conv", 2},
-    {"convgemm", 3, VS_FLOAT, "conv", 3},
+    {"direct", 3, VS_FLOAT, "conv_direct", 1, NULL},
+    {"pointwise:4,1,2", 1, VS_FLOAT, "conv_pointwise", 1, NULL},
+    {"igemm:16,16,8,4,4,2", 3, VS_FLOAT, "conv_igemm", 1, NULL},
+    {"im2col", 3, VS_DOUBLE, "conv", 2, NULL},
+    {"convgemm", 3, VS_FLOAT, "conv", 3, NULL},
+    {"im2col", 3, VS_FLOAT, "conv", 3, "own:3,1,4,2,2"},
+    {"im2col", 3, VS_FLOAT, "conv", 3, "blocked:3,1,4,2,2,7"},
+    {"im2col", 3, VS_FLOAT, "conv", 2, "inplace:3,1,4,2,2"},
 };
 
 /* The route's graph: relu(conv2d(x, f) + b), constants; the host's result
@@ -308,13 +320,15 @@ static void conv_run_check(vs_session *s, const conv_route *rt, vs_output y, con
   vs_tensor_free(t);
 }
 
-/* The session's entries of the route's program: how many; their kernel
- * objects into k (room for 4). */
+/* The session's entries of the route's program and of gemm.c's: how
+ * many; their kernel objects into k (room for 4). */
 static size_t route_entries(const vs_session *s, const conv_route *rt, cl_kernel *k) {
   size_t n = 0;
-  for (size_t i = 0; i < s->n_kernels; i++)
-    if (strcmp(s->kernels[i].source, rt->source) == 0 && s->kernels[i].dtype == rt->dtype && n < 4)
-      k[n++] = s->kernels[i].kernel;
+  for (size_t i = 0; i < s->n_kernels; i++) {
+    const vs_kernel_entry *e = &s->kernels[i];
+    if ((strcmp(e->source, rt->source) == 0 || strcmp(e->source, "gemm") == 0) && e->dtype == rt->dtype && n < 4)
+      k[n++] = e->kernel;
+  }
   return n;
 }
 
@@ -328,6 +342,8 @@ static vs_session *conv_session(const conv_route *rt, vs_output *y) {
   g = vs_graph_new();
   *y = conv_graph(rt, cv_want);
   setenv("VARSCOPE_CONV", rt->force, 1);
+  if (rt->gemm) setenv("VARSCOPE_GEMM", rt->gemm, 1);
+  else unsetenv("VARSCOPE_GEMM");
   vs_session *s = vs_session_new(g, NULL, st);
   expect_ok(st);
   vs__inline_allow(s, false);
@@ -342,8 +358,8 @@ Test(workgroups, a_conv_steps_runs_reuse_the_sessions_kernel_objects) {
     conv_run_check(s, rt, y, cv_want, 1);
     cl_kernel first[4], now[4];
     size_t n_kernels = s->n_kernels, n = route_entries(s, rt, first);
-    cr_assert_eq(n, rt->kernels, "%s: %zu kernel objects of %s in the session, want %zu", rt->force, n, rt->source,
-                 rt->kernels);
+    cr_assert_eq(n, rt->kernels, "%s (%s): %zu kernel objects of %s and gemm in the session, want %zu", rt->force,
+                 rt->gemm ? rt->gemm : "-", n, rt->source, rt->kernels);
     for (int run = 2; run <= 3; run++) {
       conv_run_check(s, rt, y, cv_want, run);
       cr_assert_eq(s->n_kernels, n_kernels, "%s, run %d: no new kernel object", rt->force, run);
@@ -353,6 +369,7 @@ Test(workgroups, a_conv_steps_runs_reuse_the_sessions_kernel_objects) {
     vs_session_free(s);
   }
   unsetenv("VARSCOPE_CONV");
+  unsetenv("VARSCOPE_GEMM");
 }
 
 /* Every route's step, those launching two or three kernels alternately
@@ -379,4 +396,115 @@ Test(workgroups, a_conv_step_alternating_kernels_searches_nothing_after_its_firs
     vs_session_free(s);
   }
   unsetenv("VARSCOPE_CONV");
+  unsetenv("VARSCOPE_GEMM");
+}
+
+/* The implicit GEMM checks its parameter set against what the compiled
+ * kernel takes (CL_KERNEL_WORK_GROUP_SIZE, CL_KERNEL_LOCAL_MEM_SIZE):
+ * asked at the step's first run, then answered by the session's entry
+ * (common.c's vs__kernel_use_limits), never the driver again. */
+Test(workgroups, igemm_asks_its_kernels_limits_once_per_kept_object) {
+  const conv_route *rt = &ROUTES[2];
+  cr_assert_str_eq(rt->force, "igemm:16,16,8,4,4,2");
+  vs_output y;
+  vs_session *s = conv_session(rt, &y);
+  uint64_t before = vs__kernel_limit_queries();
+  conv_run_check(s, rt, y, cv_want, 1);
+  cr_assert_eq(vs__kernel_limit_queries() - before, 1, "the first run asks once, not %llu times",
+               (unsigned long long)(vs__kernel_limit_queries() - before));
+  for (int run = 2; run <= 3; run++) {
+    before = vs__kernel_limit_queries();
+    conv_run_check(s, rt, y, cv_want, run);
+    cr_assert_eq(vs__kernel_limit_queries(), before, "run %d: %llu queries, want 0", run,
+                 (unsigned long long)(vs__kernel_limit_queries() - before));
+  }
+  vs_session_free(s);
+  unsetenv("VARSCOPE_CONV");
+}
+
+/* ---- a MatMul step through the session's kernel objects ----
+ * A [13, 30] x [30, 9] MatMul (B transposed for the packed kernel) under
+ * each of gemm.c's own kernels (VARSCOPE_GEMM) runs them through its
+ * session's kept kernel objects (common.c's vs__kernel_get): made at the
+ * first run, exactly the kernels the form launches; runs 2 and 3 make no
+ * new entry, launch the same objects and search nothing (the step
+ * remembers them). Multiples of 1/4 (value_at): every product and sum is
+ * exact in float32, so each run's result equals the host's exactly. */
+#define MM_M 13
+#define MM_N 9
+#define MM_K 30
+
+/* One run of z, its result equal to a x op(b) on the host. */
+static void matmul_run_check(vs_session *s, vs_output z, const float *a, const float *b, bool tb, const char *force,
+                             int run) {
+  vs_tensor *t = NULL;
+  vs_session_run(s, NULL, NULL, 0, &z, &t, 1, NULL, 0, st);
+  expect_ok(st);
+  cr_assert_eq(vs_tensor_num_elements(t), (size_t)(MM_M * MM_N));
+  const float *got = vs_tensor_data(t);
+  for (size_t i = 0; i < MM_M; i++)
+    for (size_t j = 0; j < MM_N; j++) {
+      double want = 0;
+      for (size_t k = 0; k < MM_K; k++) want += (double)a[i * MM_K + k] * b[tb ? j * MM_K + k : k * MM_N + j];
+      cr_assert(got[i * MM_N + j] == want, "%s, run %d: z[%zu,%zu] = %.9g, want %.9g", force, run, i, j,
+                got[i * MM_N + j], want);
+    }
+  vs_tensor_free(t);
+}
+
+/* The session's entries of gemm.c's program: their names checked against
+ * want[0, n) in order; their objects into k (room for 2). */
+static size_t gemm_entries(const vs_session *s, const char *const *want, size_t n, const char *force, cl_kernel *k) {
+  size_t found = 0;
+  for (size_t i = 0; i < s->n_kernels; i++) {
+    if (strcmp(s->kernels[i].source, "gemm") != 0) continue;
+    cr_assert_lt(found, n, "%s: a kernel object %s beyond the form's", force, s->kernels[i].name);
+    cr_assert_str_eq(s->kernels[i].name, want[found], "%s", force);
+    k[found++] = s->kernels[i].kernel;
+  }
+  return found;
+}
+
+Test(workgroups, a_matmul_steps_runs_reuse_the_sessions_kernel_objects) {
+  static const struct {
+    const char *force;
+    bool tb;
+    size_t kernels;
+    const char *names[2];
+  } FORMS[] = {
+      {"own:3,1,4,2,2", true, 2, {"pack", "gemm_packed"}},
+      {"blocked:3,1,4,2,2,7", false, 2, {"pack", "gemm_blocked"}},
+      {"inplace:3,1,4,2,2", false, 1, {"gemm_inplace"}},
+  };
+  static float a[MM_M * MM_K], b[MM_K * MM_N];
+  for (size_t i = 0; i < MM_M * MM_K; i++) a[i] = value_at(i, 4);
+  for (size_t i = 0; i < MM_K * MM_N; i++) b[i] = value_at(i, 5);
+  for (size_t f = 0; f < sizeof FORMS / sizeof *FORMS; f++) {
+    const char *force = FORMS[f].force;
+    bool tb = FORMS[f].tb;
+    setenv("VARSCOPE_GEMM", force, 1);
+    vs_graph_free(g);
+    g = vs_graph_new();
+    vs_output ca = vs_constant(g, a, VS_FLOAT, VS_SHAPE(MM_M, MM_K), "a", st);
+    vs_output cb = vs_constant(g, b, VS_FLOAT, tb ? VS_SHAPE(MM_N, MM_K) : VS_SHAPE(MM_K, MM_N), "b", st);
+    vs_output z = vs_matmul(g, ca, cb, &(vs_matmul_opts){.transpose_b = tb}, st);
+    vs_session *s = vs_session_new(g, NULL, st);
+    expect_ok(st);
+    vs__inline_allow(s, false);
+    matmul_run_check(s, z, a, b, tb, force, 1);
+    cl_kernel first[2], now[2];
+    size_t n_kernels = s->n_kernels, n = gemm_entries(s, FORMS[f].names, FORMS[f].kernels, force, first);
+    cr_assert_eq(n, FORMS[f].kernels, "%s: %zu kernel objects of gemm in the session, want %zu", force, n,
+                 FORMS[f].kernels);
+    for (int run = 2; run <= 3; run++) {
+      uint64_t searches = vs__kernel_searches();
+      matmul_run_check(s, z, a, b, tb, force, run);
+      cr_assert_eq(s->n_kernels, n_kernels, "%s, run %d: no new kernel object", force, run);
+      cr_assert_eq(vs__kernel_searches(), searches, "%s, run %d: no search of the session's kernels", force, run);
+      cr_assert_eq(gemm_entries(s, FORMS[f].names, FORMS[f].kernels, force, now), n);
+      for (size_t i = 0; i < n; i++) cr_assert(now[i] == first[i], "%s, run %d: the same object", force, run);
+    }
+    vs_session_free(s);
+  }
+  unsetenv("VARSCOPE_GEMM");
 }

@@ -232,6 +232,39 @@ size_t vs__kernel_use_local(const vs_cl_device *d, const vs_kernel_use *u) {
   return u->entry ? u->entry->local : vs__local_size(d, u->kernel);
 }
 
+/* Driver queries of vs__kernel_use_limits (tests: a kept entry asks once). */
+static _Atomic uint64_t limit_queries;
+
+uint64_t vs__kernel_limit_queries(void) { return atomic_load_explicit(&limit_queries, memory_order_relaxed); }
+
+bool vs__kernel_use_limits(const vs_cl_device *d, const vs_kernel_use *u, size_t *wg, cl_ulong *local_mem,
+                           vs_status *st) {
+  vs_kernel_entry *e = u->entry;
+  if (e && e->limits_known) {
+    *wg = e->wg_size;
+    *local_mem = e->local_mem;
+    return true;
+  }
+  atomic_fetch_add_explicit(&limit_queries, 1, memory_order_relaxed);
+  size_t kmax = 0;
+  cl_ulong klocal = 0;
+  cl_int err = clGetKernelWorkGroupInfo(u->kernel, d->id, CL_KERNEL_WORK_GROUP_SIZE, sizeof kmax, &kmax, NULL);
+  if (err == CL_SUCCESS)
+    err = clGetKernelWorkGroupInfo(u->kernel, d->id, CL_KERNEL_LOCAL_MEM_SIZE, sizeof klocal, &klocal, NULL);
+  if (err != CL_SUCCESS) {
+    vs__cl_fail(st, err, "clGetKernelWorkGroupInfo");
+    return false;
+  }
+  if (e) { /* runs of a session are serial: no other launch reads e now */
+    e->wg_size = kmax;
+    e->local_mem = klocal;
+    e->limits_known = true;
+  }
+  *wg = kmax;
+  *local_mem = klocal;
+  return true;
+}
+
 bool vs__kernel_enqueue(vs_cl_device *d, vs_kernel_use *u, cl_uint dims, const size_t *global, const size_t *local,
                         const karg *args, int nargs, const char *what, vs_status *st) {
   return enqueue(d, u->kernel, dims, global, local, what, args, nargs, u->entry, st);

@@ -215,7 +215,7 @@ static bool gemm_rows(vs_run *r, vs_cl_device *d, const vs_conv_geom *g, cl_mem 
   size_t KC = (size_t)(g->KH * g->KW * g->C), K = (size_t)g->K;
   vs_gemm_epi ge = {.bias = epi ? epi->bias : NULL, .relu = epi && epi->relu};
   bool applied = false;
-  return vs__matmul_epi(d, g->dtype, false, false, rows, K, KC, cols, 0, KC, f, 0, K, out, r0 * K, K, &ge, &applied,
+  return vs__matmul_epi(r, d, g->dtype, false, false, rows, K, KC, cols, 0, KC, f, 0, K, out, r0 * K, K, &ge, &applied,
                         st) &&
          (applied || epilogue_rows(r, d, g, out, r0, rows, epi, st));
 }

@@ -200,16 +200,12 @@ bool vs__conv_igemm(vs_run *r, vs_cl_device *d, const vs_conv_geom *g, vs_conv_a
   vs_kernel_use u;
   if (!vs__kernel_get(r, d, "conv_igemm", g->dtype, "conv2d_igemm", opts, &u, st)) return false;
   /* What the compiled kernel can take: a GPU compiler may allow fewer
-   * items than the device for a kernel with many registers. (Asked at
-   * each launch: two queries, against the launch's own object or the
-   * session's kept one.) */
+   * items than the device for a kernel with many registers. Asked once
+   * per session's kept object (its entry keeps the answers), at each
+   * launch only outside a run (selection, tuning: a fresh object). */
   size_t wgs = (size_t)a.mdimc * (size_t)a.ndimc, kmax = 0;
   cl_ulong klocal = 0, dlocal = d->local_mem;
-  cl_int err = clGetKernelWorkGroupInfo(u.kernel, d->id, CL_KERNEL_WORK_GROUP_SIZE, sizeof kmax, &kmax, NULL);
-  if (err == CL_SUCCESS)
-    err = clGetKernelWorkGroupInfo(u.kernel, d->id, CL_KERNEL_LOCAL_MEM_SIZE, sizeof klocal, &klocal, NULL);
-  if (err != CL_SUCCESS) {
-    vs__cl_fail(st, err, "clGetKernelWorkGroupInfo");
+  if (!vs__kernel_use_limits(d, &u, &kmax, &klocal, st)) {
     vs__kernel_put(&u);
     return false;
   }

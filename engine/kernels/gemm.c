@@ -2,11 +2,18 @@
  * and op(B) into panels, then the register-blocked multiply, or the same
  * multiply reading A and B in place (small problems); and
  * vs__matmul, the GEMM entry point of the ops, which runs the algorithm
- * gemm_select.c chose for the problem's shape family. */
+ * gemm_select.c chose for the problem's shape family.
+ *
+ * Every launch goes through common.c's one launch path (vs__kernel_get):
+ * in a run, the session's kept kernel object for (gemm, options, kernel),
+ * its arguments set only where they changed; outside one (selection's and
+ * the tuner's measurements, r NULL) a fresh object from the device's
+ * program cache, released once enqueued. */
 #include <stdio.h>
 #include <string.h>
 
 #include "kernels/gemm.h"
+#include "kernels/kernels_internal.h"
 #include "runtime/blas.h"
 
 bool vs__gemm_params_ok(vs_gemm_params p) {
@@ -115,42 +122,42 @@ bool vs__gemm_own_fits(const vs_cl_device *d, vs_gemm_params p, size_t m, size_t
  * to np), k long, with gemm.cl's `pack` in one launch: one work-item per
  * panel and step of k (k rounded up to the local size, A's panels and
  * then B's). */
-static bool pack(vs_cl_device *d, const char *opts, vs_gemm_params p, cl_mem ap, cl_mem a, size_t a_off, size_t lda,
-                 bool ta, size_t m, size_t mp, cl_mem bp, cl_mem b, size_t b_off, size_t ldb, bool tb, size_t n,
-                 size_t np, size_t k, vs_status *st) {
-  cl_kernel kp = vs__kernel(d, "gemm", opts, "pack", st);
-  if (!kp) return false;
-  size_t l = vs__local_size(d, kp);
+static bool pack(vs_run *r, vs_cl_device *d, const char *opts, vs_gemm_params p, cl_mem ap, cl_mem a, size_t a_off,
+                 size_t lda, bool ta, size_t m, size_t mp, cl_mem bp, cl_mem b, size_t b_off, size_t ldb, bool tb,
+                 size_t n, size_t np, size_t k, vs_status *st) {
+  vs_kernel_use kp;
+  if (!vs__kernel_get(r, d, "gemm", VS_FLOAT, "pack", opts, &kp, st)) return false;
+  size_t l = vs__kernel_use_local(d, &kp);
   cl_ulong uaoff = a_off, ulda = lda, um = m, uboff = b_off, uldb = ldb, un = n, uk = k;
   cl_ulong a_panels = mp / (size_t)p.rm, b_panels = np / (size_t)(p.vec * p.nv);
   cl_int ita = ta, itb = tb;
   karg args[] = {KARG(ap),  KARG(a),   KARG(uaoff), KARG(ulda), KARG(ita), KARG(um), KARG(bp),
                  KARG(b),   KARG(uboff), KARG(uldb), KARG(itb), KARG(un),  KARG(uk), KARG(a_panels)};
   size_t global[2] = {(k + l - 1) / l * l, (size_t)(a_panels + b_panels)}, local[2] = {l, 1};
-  bool ok = vs__enqueue_nd(d, kp, args, 14, 2, global, local, "pack", st);
-  clReleaseKernel(kp);
+  bool ok = vs__kernel_enqueue(d, &kp, 2, global, local, args, 14, "pack", st);
+  vs__kernel_put(&kp);
   return ok;
 }
 
 /* Enqueues a multiply kernel (its arguments set from args) over C's
  * tiles: global (ceil(n / NR), ceil(m / RM) rounded up to LY), local
  * (1, LY); for gemm_blocked (whose item walks LY tiles itself) global
- * (ceil(n / NR), ceil(m / RM / LY)), local (1, 1). Then releases it. */
-static bool multiply(vs_cl_device *d, cl_kernel km, vs_gemm_params p, bool blocked, size_t m, size_t n,
+ * (ceil(n / NR), ceil(m / RM / LY)), local (1, 1). Then puts km back. */
+static bool multiply(vs_cl_device *d, vs_kernel_use *km, vs_gemm_params p, bool blocked, size_t m, size_t n,
                      const karg *args, int nargs, const char *what, vs_status *st) {
   size_t nr = (size_t)(p.vec * p.nv), ly = (size_t)p.ly;
   size_t gy = (m + (size_t)p.rm - 1) / (size_t)p.rm;
   gy = (gy + ly - 1) / ly; /* PoCL has no non-uniform work-groups: items past C return at once */
   size_t global[2] = {(n + nr - 1) / nr, blocked ? gy : gy * ly}, local[2] = {1, blocked ? 1 : ly};
-  bool ok = vs__enqueue_nd(d, km, args, nargs, 2, global, local, what, st);
-  clReleaseKernel(km);
+  bool ok = vs__kernel_enqueue(d, km, 2, global, local, args, nargs, what, st);
+  vs__kernel_put(km);
   return ok;
 }
 
 /* vs__gemm_own with the epilogue epi (NULL: none) in the multiply's store. */
-static bool own_run(vs_cl_device *d, vs_gemm_params p, bool blocked, bool ta, bool tb, size_t m, size_t n, size_t k,
-                    cl_mem a, size_t a_off, size_t lda, cl_mem b, size_t b_off, size_t ldb, cl_mem c, size_t c_off,
-                    size_t ldc, const vs_gemm_epi *epi, vs_status *st) {
+static bool own_run(vs_run *r, vs_cl_device *d, vs_gemm_params p, bool blocked, bool ta, bool tb, size_t m, size_t n,
+                    size_t k, cl_mem a, size_t a_off, size_t lda, cl_mem b, size_t b_off, size_t ldb, cl_mem c,
+                    size_t c_off, size_t ldc, const vs_gemm_epi *epi, vs_status *st) {
   if (!m || !n) return true;
   if (!vs__gemm_own_fits(d, p, m, n, k)) {
     vs__fail(st, VS_RESOURCE_EXHAUSTED, VS_EXC_OP_ERROR,
@@ -169,7 +176,7 @@ static bool own_run(vs_cl_device *d, vs_gemm_params p, bool blocked, bool ta, bo
   cl_mem bp = ap ? vs__device_buffer(d, nb, &sb, VS_FLOAT, st) : NULL;
   bool ok = bp != NULL;
   if (ok && k)
-    ok = pack(d, opts, p, ap, a, a_off, lda, ta, m, na / sizeof(float) / k, bp, b, b_off, ldb, tb, n,
+    ok = pack(r, d, opts, p, ap, a, a_off, lda, ta, m, na / sizeof(float) / k, bp, b, b_off, ldb, tb, n,
               nb / sizeof(float) / k, k, st);
   if (ok && !k) {
     float zero = 0;
@@ -179,8 +186,8 @@ static bool own_run(vs_cl_device *d, vs_gemm_params p, bool blocked, bool ta, bo
     ok = err == CL_SUCCESS;
   }
   const char *name = blocked ? "gemm_blocked" : "gemm_packed";
-  cl_kernel km = ok ? vs__kernel(d, "gemm", opts, name, st) : NULL;
-  if (km) {
+  vs_kernel_use km;
+  if (ok && vs__kernel_get(r, d, "gemm", VS_FLOAT, name, opts, &km, st)) {
     cl_ulong uoff = c_off, uld = ldc, um = m, un = n;
     cl_int ik = (cl_int)kk;
     cl_ulong uly = (cl_ulong)p.ly; /* gemm_blocked's tiles per item and chunk; gemm_packed has 8 arguments */
@@ -189,7 +196,7 @@ static bool own_run(vs_cl_device *d, vs_gemm_params p, bool blocked, bool ta, bo
                    KARG(um), KARG(un),   KARG(ik),  KARG(uly), KARG(ikc), {0, NULL}};
     int nargs = blocked ? 10 : 8;
     if (epi && epi->bias) args[nargs++] = KARG(epi->bias); /* gemm.cl's EPI_ARG, last */
-    ok = multiply(d, km, p, blocked, m, n, args, nargs, name, st);
+    ok = multiply(d, &km, p, blocked, m, n, args, nargs, name, st);
   } else {
     ok = false;
   }
@@ -198,10 +205,10 @@ static bool own_run(vs_cl_device *d, vs_gemm_params p, bool blocked, bool ta, bo
   return ok;
 }
 
-bool vs__gemm_own(vs_cl_device *d, vs_gemm_params p, bool blocked, bool ta, bool tb, size_t m, size_t n, size_t k,
-                  cl_mem a, size_t a_off, size_t lda, cl_mem b, size_t b_off, size_t ldb, cl_mem c, size_t c_off, size_t ldc,
-                  vs_status *st) {
-  return own_run(d, p, blocked, ta, tb, m, n, k, a, a_off, lda, b, b_off, ldb, c, c_off, ldc, NULL, st);
+bool vs__gemm_own(vs_run *r, vs_cl_device *d, vs_gemm_params p, bool blocked, bool ta, bool tb, size_t m, size_t n,
+                  size_t k, cl_mem a, size_t a_off, size_t lda, cl_mem b, size_t b_off, size_t ldb, cl_mem c,
+                  size_t c_off, size_t ldc, vs_status *st) {
+  return own_run(r, d, p, blocked, ta, tb, m, n, k, a, a_off, lda, b, b_off, ldb, c, c_off, ldc, NULL, st);
 }
 
 bool vs__gemm_inplace_fits(vs_gemm_params p, bool tb, size_t m, size_t n, size_t k) {
@@ -215,8 +222,8 @@ bool vs__gemm_algo_fits(const vs_cl_device *d, vs_gemm_algo a, bool tb, size_t m
 }
 
 /* vs__gemm_inplace with the epilogue epi (NULL: none) in its store. */
-static bool inplace_run(vs_cl_device *d, vs_gemm_params p, bool ta, bool tb, size_t m, size_t n, size_t k, cl_mem a,
-                        size_t a_off, size_t lda, cl_mem b, size_t b_off, size_t ldb, cl_mem c, size_t c_off,
+static bool inplace_run(vs_run *r, vs_cl_device *d, vs_gemm_params p, bool ta, bool tb, size_t m, size_t n, size_t k,
+                        cl_mem a, size_t a_off, size_t lda, cl_mem b, size_t b_off, size_t ldb, cl_mem c, size_t c_off,
                         size_t ldc, const vs_gemm_epi *epi, vs_status *st) {
   if (!vs__gemm_inplace_fits(p, tb, m, n, k)) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR,
@@ -226,31 +233,31 @@ static bool inplace_run(vs_cl_device *d, vs_gemm_params p, bool ta, bool tb, siz
   }
   char opts[224];
   kernel_options(d, p, ta, epi, opts, sizeof opts);
-  cl_kernel km = vs__kernel(d, "gemm", opts, "gemm_inplace", st);
-  if (!km) return false;
+  vs_kernel_use km;
+  if (!vs__kernel_get(r, d, "gemm", VS_FLOAT, "gemm_inplace", opts, &km, st)) return false;
   cl_ulong uoff = c_off, uld = ldc, uaoff = a_off, ulda = lda, uboff = b_off, uldb = ldb, um = m, un = n;
   cl_int ik = (cl_int)k;
   karg args[] = {KARG(c),     KARG(uoff), KARG(uld),  KARG(a),  KARG(uaoff), KARG(ulda),
                  KARG(b),     KARG(uboff), KARG(uldb), KARG(um), KARG(un),    KARG(ik), {0, NULL}};
   int nargs = 12;
   if (epi && epi->bias) args[nargs++] = KARG(epi->bias); /* gemm.cl's EPI_ARG, last */
-  return multiply(d, km, p, false, m, n, args, nargs, "gemm_inplace", st);
+  return multiply(d, &km, p, false, m, n, args, nargs, "gemm_inplace", st);
 }
 
-bool vs__gemm_inplace(vs_cl_device *d, vs_gemm_params p, bool ta, bool tb, size_t m, size_t n, size_t k, cl_mem a,
-                      size_t a_off, size_t lda, cl_mem b, size_t b_off, size_t ldb, cl_mem c, size_t c_off,
+bool vs__gemm_inplace(vs_run *r, vs_cl_device *d, vs_gemm_params p, bool ta, bool tb, size_t m, size_t n, size_t k,
+                      cl_mem a, size_t a_off, size_t lda, cl_mem b, size_t b_off, size_t ldb, cl_mem c, size_t c_off,
                       size_t ldc, vs_status *st) {
-  return inplace_run(d, p, ta, tb, m, n, k, a, a_off, lda, b, b_off, ldb, c, c_off, ldc, NULL, st);
+  return inplace_run(r, d, p, ta, tb, m, n, k, a, a_off, lda, b, b_off, ldb, c, c_off, ldc, NULL, st);
 }
 
-bool vs__gemm_algo_run_epi(vs_cl_device *d, vs_gemm_algo a, bool ta, bool tb, size_t m, size_t n, size_t k,
+bool vs__gemm_algo_run_epi(vs_run *r, vs_cl_device *d, vs_gemm_algo a, bool ta, bool tb, size_t m, size_t n, size_t k,
                            cl_mem am, size_t a_off, size_t lda, cl_mem bm, size_t b_off, size_t ldb, cl_mem c,
                            size_t c_off, size_t ldc, const vs_gemm_epi *epi, vs_status *st) {
   if (a.kind == VS_GEMM_OWN || a.kind == VS_GEMM_BLOCKED)
-    return own_run(d, a.p, a.kind == VS_GEMM_BLOCKED, ta, tb, m, n, k, am, a_off, lda, bm, b_off, ldb, c, c_off, ldc,
+    return own_run(r, d, a.p, a.kind == VS_GEMM_BLOCKED, ta, tb, m, n, k, am, a_off, lda, bm, b_off, ldb, c, c_off, ldc,
                    epi, st);
   if (a.kind == VS_GEMM_INPLACE)
-    return inplace_run(d, a.p, ta, tb, m, n, k, am, a_off, lda, bm, b_off, ldb, c, c_off, ldc, epi, st);
+    return inplace_run(r, d, a.p, ta, tb, m, n, k, am, a_off, lda, bm, b_off, ldb, c, c_off, ldc, epi, st);
   if (epi_some(epi)) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "SGEMM %zux%zux%zu: CLBlast's GEMM has no epilogue", m, n, k);
     return false;
@@ -258,13 +265,13 @@ bool vs__gemm_algo_run_epi(vs_cl_device *d, vs_gemm_algo a, bool ta, bool tb, si
   return vs__gemm(d, VS_FLOAT, ta, tb, m, n, k, am, a_off, lda, bm, b_off, ldb, c, c_off, ldc, st);
 }
 
-bool vs__gemm_algo_run(vs_cl_device *d, vs_gemm_algo a, bool ta, bool tb, size_t m, size_t n, size_t k, cl_mem am,
-                       size_t a_off, size_t lda, cl_mem bm, size_t b_off, size_t ldb, cl_mem c, size_t c_off,
+bool vs__gemm_algo_run(vs_run *r, vs_cl_device *d, vs_gemm_algo a, bool ta, bool tb, size_t m, size_t n, size_t k,
+                       cl_mem am, size_t a_off, size_t lda, cl_mem bm, size_t b_off, size_t ldb, cl_mem c, size_t c_off,
                        size_t ldc, vs_status *st) {
-  return vs__gemm_algo_run_epi(d, a, ta, tb, m, n, k, am, a_off, lda, bm, b_off, ldb, c, c_off, ldc, NULL, st);
+  return vs__gemm_algo_run_epi(r, d, a, ta, tb, m, n, k, am, a_off, lda, bm, b_off, ldb, c, c_off, ldc, NULL, st);
 }
 
-bool vs__matmul_epi(vs_cl_device *d, vs_dtype t, bool ta, bool tb, size_t m, size_t n, size_t k, cl_mem a,
+bool vs__matmul_epi(vs_run *r, vs_cl_device *d, vs_dtype t, bool ta, bool tb, size_t m, size_t n, size_t k, cl_mem a,
                     size_t a_off, size_t lda, cl_mem b, size_t b_off, size_t ldb, cl_mem c, size_t c_off, size_t ldc,
                     const vs_gemm_epi *epi, bool *applied, vs_status *st) {
   if (applied) *applied = false;
@@ -274,14 +281,15 @@ bool vs__matmul_epi(vs_cl_device *d, vs_dtype t, bool ta, bool tb, size_t m, siz
   vs_gemm_algo algo;
   if (!vs__gemm_select(d, ta, tb, m, n, k, a, a_off, lda, b, b_off, ldb, c, c_off, ldc, &algo, st)) return false;
   bool fused = epi_some(epi) && algo.kind != VS_GEMM_CLBLAST;
-  if (!vs__gemm_algo_run_epi(d, algo, ta, tb, m, n, k, a, a_off, lda, b, b_off, ldb, c, c_off, ldc, fused ? epi : NULL,
-                             st))
+  if (!vs__gemm_algo_run_epi(r, d, algo, ta, tb, m, n, k, a, a_off, lda, b, b_off, ldb, c, c_off, ldc,
+                             fused ? epi : NULL, st))
     return false;
   if (applied) *applied = fused;
   return true;
 }
 
-bool vs__matmul(vs_cl_device *d, vs_dtype t, bool ta, bool tb, size_t m, size_t n, size_t k, cl_mem a, size_t a_off,
-                size_t lda, cl_mem b, size_t b_off, size_t ldb, cl_mem c, size_t c_off, size_t ldc, vs_status *st) {
-  return vs__matmul_epi(d, t, ta, tb, m, n, k, a, a_off, lda, b, b_off, ldb, c, c_off, ldc, NULL, NULL, st);
+bool vs__matmul(vs_run *r, vs_cl_device *d, vs_dtype t, bool ta, bool tb, size_t m, size_t n, size_t k, cl_mem a,
+                size_t a_off, size_t lda, cl_mem b, size_t b_off, size_t ldb, cl_mem c, size_t c_off, size_t ldc,
+                vs_status *st) {
+  return vs__matmul_epi(r, d, t, ta, tb, m, n, k, a, a_off, lda, b, b_off, ldb, c, c_off, ldc, NULL, NULL, st);
 }

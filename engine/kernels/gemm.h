@@ -72,10 +72,14 @@ bool vs__gemm_own_fits(const vs_cl_device *d, vs_gemm_params p, size_t m, size_t
  * d's current queue (vs__gemm's arguments: row-major, offsets and leading
  * dimensions in elements). m, n or k of 0 are fine (k = 0 writes zeros).
  * Errors: RESOURCE_EXHAUSTED when the panels cannot be allocated, INTERNAL
- * for OpenCL failures. */
-bool vs__gemm_own(vs_cl_device *d, vs_gemm_params p, bool blocked, bool ta, bool tb, size_t m, size_t n, size_t k,
-                  cl_mem a, size_t a_off, size_t lda, cl_mem b, size_t b_off, size_t ldb, cl_mem c, size_t c_off, size_t ldc,
-                  vs_status *st);
+ * for OpenCL failures. r, here and in every run function below: the run
+ * whose session keeps the kernel objects (common.c's vs__kernel_get: made
+ * at a step's first launch, then reused); NULL outside a run (selection's
+ * and the tuner's measurements): a fresh object per launch, released once
+ * enqueued. */
+bool vs__gemm_own(vs_run *r, vs_cl_device *d, vs_gemm_params p, bool blocked, bool ta, bool tb, size_t m, size_t n,
+                  size_t k, cl_mem a, size_t a_off, size_t lda, cl_mem b, size_t b_off, size_t ldb, cl_mem c,
+                  size_t c_off, size_t ldc, vs_status *st);
 
 /* True when the in-place kernel can run this problem under p: B not
  * transposed (its vectors are runs of a row of B), m >= rm and n >= nv x
@@ -88,8 +92,8 @@ bool vs__gemm_algo_fits(const vs_cl_device *d, vs_gemm_algo a, bool tb, size_t m
 
 /* vs__gemm_own's contract with the in-place kernel (one launch, no
  * panels); INVALID_ARGUMENT when !vs__gemm_inplace_fits. */
-bool vs__gemm_inplace(vs_cl_device *d, vs_gemm_params p, bool ta, bool tb, size_t m, size_t n, size_t k, cl_mem a,
-                      size_t a_off, size_t lda, cl_mem b, size_t b_off, size_t ldb, cl_mem c, size_t c_off,
+bool vs__gemm_inplace(vs_run *r, vs_cl_device *d, vs_gemm_params p, bool ta, bool tb, size_t m, size_t n, size_t k,
+                      cl_mem a, size_t a_off, size_t lda, cl_mem b, size_t b_off, size_t ldb, cl_mem c, size_t c_off,
                       size_t ldc, vs_status *st);
 
 /* An epilogue applied to C as the own kernel stores it (conv2d's fused
@@ -104,28 +108,29 @@ typedef struct vs_gemm_epi {
 
 /* vs__gemm_algo_run with epi (NULL or empty: none) in the own kernels'
  * store; INVALID_ARGUMENT when a is CLBlast and epi has work. */
-bool vs__gemm_algo_run_epi(vs_cl_device *d, vs_gemm_algo a, bool ta, bool tb, size_t m, size_t n, size_t k,
+bool vs__gemm_algo_run_epi(vs_run *r, vs_cl_device *d, vs_gemm_algo a, bool ta, bool tb, size_t m, size_t n, size_t k,
                            cl_mem am, size_t a_off, size_t lda, cl_mem bm, size_t b_off, size_t ldb, cl_mem c,
                            size_t c_off, size_t ldc, const vs_gemm_epi *epi, vs_status *st);
 
 /* Runs algorithm a (own, blocked or in-place under a.p, or CLBlast
  * through vs__gemm). */
-bool vs__gemm_algo_run(vs_cl_device *d, vs_gemm_algo a, bool ta, bool tb, size_t m, size_t n, size_t k, cl_mem am,
-                       size_t a_off, size_t lda, cl_mem bm, size_t b_off, size_t ldb, cl_mem c, size_t c_off,
+bool vs__gemm_algo_run(vs_run *r, vs_cl_device *d, vs_gemm_algo a, bool ta, bool tb, size_t m, size_t n, size_t k,
+                       cl_mem am, size_t a_off, size_t lda, cl_mem bm, size_t b_off, size_t ldb, cl_mem c, size_t c_off,
                        size_t ldc, vs_status *st);
 
 /* The GEMM every op calls (MatMul, conv2d's im2col path, the conv
  * backprops): vs__gemm's contract; float32 runs the algorithm chosen for
  * the device and the problem's shape family (vs__gemm_select), other
  * dtypes CLBlast. */
-bool vs__matmul(vs_cl_device *d, vs_dtype t, bool ta, bool tb, size_t m, size_t n, size_t k, cl_mem a, size_t a_off,
-                size_t lda, cl_mem b, size_t b_off, size_t ldb, cl_mem c, size_t c_off, size_t ldc, vs_status *st);
+bool vs__matmul(vs_run *r, vs_cl_device *d, vs_dtype t, bool ta, bool tb, size_t m, size_t n, size_t k, cl_mem a,
+                size_t a_off, size_t lda, cl_mem b, size_t b_off, size_t ldb, cl_mem c, size_t c_off, size_t ldc,
+                vs_status *st);
 
 /* vs__matmul with epi (NULL: none) applied where the chosen algorithm is
  * one of the own kernels: *applied (may be NULL) says whether it was;
  * where it was not (other dtypes, CLBlast chosen), the caller applies it
  * itself. Used by conv2d's im2col route only. */
-bool vs__matmul_epi(vs_cl_device *d, vs_dtype t, bool ta, bool tb, size_t m, size_t n, size_t k, cl_mem a,
+bool vs__matmul_epi(vs_run *r, vs_cl_device *d, vs_dtype t, bool ta, bool tb, size_t m, size_t n, size_t k, cl_mem a,
                     size_t a_off, size_t lda, cl_mem b, size_t b_off, size_t ldb, cl_mem c, size_t c_off, size_t ldc,
                     const vs_gemm_epi *epi, bool *applied, vs_status *st);
 

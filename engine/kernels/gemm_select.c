@@ -210,7 +210,7 @@ static double run_once(void *ctx, int i, vs_status *st) {
   vs_gemm_algo a = t->cands[i];
   size_t groups = a.kind != VS_GEMM_CLBLAST ? vs__gemm_own_groups(a.p, t->m, t->n) : 0;
   double t0 = vs__gemm_now(), c0 = vs__gemm_cpu_now();
-  if (!vs__gemm_algo_run(t->d, a, t->ta, t->tb, t->m, t->n, t->k, t->a, t->a_off, t->lda, t->b, t->b_off, t->ldb,
+  if (!vs__gemm_algo_run(NULL, t->d, a, t->ta, t->tb, t->m, t->n, t->k, t->a, t->a_off, t->lda, t->b, t->b_off, t->ldb,
                          t->c, t->c_off, t->ldc, st))
     return -1;
   cl_int err = clFinish(*vs__queue(t->d));

@@ -86,8 +86,9 @@ bool vs__gemm_run_host_epi(size_t dev, const int *params, int kind, bool ta, boo
   }
   cl_mem da = upload(d, a, na, st), db = da ? upload(d, b, nb, st) : NULL, dc = db ? upload(d, c, nc, st) : NULL;
   vs_gemm_epi epi = {.bias = bias && dc ? upload(d, bias, n, st) : NULL, .relu = relu};
-  bool ok = dc && (!bias || epi.bias) &&
-            vs__gemm_algo_run_epi(d, algo, ta, tb, m, n, k, da, a_off, lda, db, b_off, ldb, dc, c_off, ldc, &epi, st);
+  bool ok =
+      dc && (!bias || epi.bias) &&
+      vs__gemm_algo_run_epi(NULL, d, algo, ta, tb, m, n, k, da, a_off, lda, db, b_off, ldb, dc, c_off, ldc, &epi, st);
   if (ok) {
     cl_int err = clEnqueueReadBuffer(*vs__queue(d), dc, CL_TRUE, 0, nc * sizeof(float), c, 0, NULL, NULL);
     if (err != CL_SUCCESS) vs__cl_fail(st, err, "clEnqueueReadBuffer");
@@ -274,7 +275,8 @@ static void bench_free(tune_bench *b) {
 static bool run_once(tune_bench *b, vs_gemm_algo a, double *seconds, vs_status *st) {
   double t0 = vs__gemm_now(), c0 = vs__gemm_cpu_now();
   size_t lda = b->ta ? b->m : b->k, ldb = b->tb ? b->k : b->n;
-  if (!vs__gemm_algo_run(b->d, a, b->ta, b->tb, b->m, b->n, b->k, b->da, 0, lda, b->db, 0, ldb, b->dc, 0, b->n, st))
+  if (!vs__gemm_algo_run(NULL, b->d, a, b->ta, b->tb, b->m, b->n, b->k, b->da, 0, lda, b->db, 0, ldb, b->dc, 0, b->n,
+                         st))
     return false;
   cl_int err = clFinish(*vs__queue(b->d));
   if (err != CL_SUCCESS) {

@@ -73,6 +73,15 @@ bool vs__kernel_get(vs_run *r, vs_cl_device *d, const char *source, vs_dtype t, 
 /* The kernel's queried work-group size (vs__local_size; kept in the
  * session's entry). */
 size_t vs__kernel_use_local(const vs_cl_device *d, const vs_kernel_use *u);
+/* The compiled kernel's CL_KERNEL_WORK_GROUP_SIZE into *wg and
+ * CL_KERNEL_LOCAL_MEM_SIZE into *local_mem: asked once per session entry
+ * (kept in it), at each call for a fresh object. False with st set
+ * (INTERNAL, "clGetKernelWorkGroupInfo") when the driver does not answer. */
+bool vs__kernel_use_limits(const vs_cl_device *d, const vs_kernel_use *u, size_t *wg, cl_ulong *local_mem,
+                           vs_status *st);
+/* Tests only: how many times, in this process, vs__kernel_use_limits
+ * asked the driver. */
+uint64_t vs__kernel_limit_queries(void);
 /* Sets u's arguments and enqueues it over global in groups of local (NULL:
  * the driver's choice), exactly these sizes (vs__force_group_shape does not
  * apply: the caller's shape is the kernel's contract); `what` names it in

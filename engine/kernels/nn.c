@@ -98,8 +98,9 @@ static bool k_matmul(vs_run *r, vs_op *op, size_t dev, vs_status *st) {
   cl_mem ta = NULL, tb = NULL, ba = vs__on_device(r, a, dev, &ta, st), bb = ba ? vs__on_device(r, b, dev, &tb, st) : NULL;
   bool ok = ba && bb;
   if (ok)
-    ok = vs__matmul(vs__device(dev, st), op->dtype, op->attr.matmul.transpose_a, op->attr.matmul.transpose_b, (size_t)m, (size_t)n, (size_t)k,
-                  ba, 0, (size_t)as.dims[1], bb, 0, (size_t)bs.dims[1], out->buf, 0, (size_t)n, st);
+    ok = vs__matmul(r, vs__device(dev, st), op->dtype, op->attr.matmul.transpose_a, op->attr.matmul.transpose_b,
+                    (size_t)m, (size_t)n, (size_t)k, ba, 0, (size_t)as.dims[1], bb, 0, (size_t)bs.dims[1], out->buf, 0,
+                    (size_t)n, st);
   if (ta) vs__buffer_release(ta);
   if (tb) vs__buffer_release(tb);
   return ok;

@@ -180,14 +180,14 @@ static bool run_gemm(grad_job *j, vs_status *st) {
   if (ok && j->filter) {
     /* df [KC, K] = im2col(x)^T [KC, M] x dy [M, K] (HWIO is [KC, K]) */
     ok = vs__im2col_lines(j->r, j->d, g, j->a, cols, 0, (size_t)(g->N * g->OH), st) &&
-         vs__matmul(j->d, g->dtype, true, false, KC, K, M, cols, 0, KC, j->b, 0, K, j->out, 0, K, st);
+         vs__matmul(j->r, j->d, g->dtype, true, false, KC, K, M, cols, 0, KC, j->b, 0, K, j->out, 0, K, st);
   } else if (ok) {
     /* dcols [M, KC] = dy [M, K] x f^T [K, KC], then col2im over the input's pixels */
     cl_long geo[15] = {g->N, g->H, g->W, g->C, g->OH, g->OW, g->K, g->KH, g->KW, g->SH, g->SW, g->DH, g->DW,
                        g->PT, g->PL};
     cl_ulong pixels = (cl_ulong)(g->N * g->H * g->W);
     ok = (bd = vs__step_describe(j->r, j->dev, geo, 15, st)) != NULL && /* kept by the step: no write a run */
-         vs__matmul(j->d, g->dtype, false, true, M, KC, K, j->b, 0, K, j->a, 0, K, cols, 0, KC, st);
+         vs__matmul(j->r, j->d, g->dtype, false, true, M, KC, K, j->b, 0, K, j->a, 0, K, cols, 0, KC, st);
     karg args[] = {KARG(j->out), KARG(cols), KARG(bd), KARG(pixels)};
     ok = ok && vs__launch(j->r, j->d, "conv_grad", g->dtype, "col2im_pixels", (size_t)pixels, args, 4, st);
   }

@@ -43,6 +43,13 @@ typedef struct vs_kernel_entry {
   char *opts;
   size_t group_max;   /* CL_KERNEL_WORK_GROUP_SIZE, else the device's maximum */
   size_t max_item[3]; /* CL_DEVICE_MAX_WORK_ITEM_SIZES (0: no limit known) */
+  /* The compiled kernel's CL_KERNEL_WORK_GROUP_SIZE (unclamped) and
+   * CL_KERNEL_LOCAL_MEM_SIZE, asked at the first vs__kernel_use_limits
+   * (the implicit GEMM conv checks its parameter set against them at each
+   * launch) and kept: limits_known. */
+  size_t wg_size;
+  cl_ulong local_mem;
+  bool limits_known;
   uint8_t arg_size[VS_KARG_MEMO]; /* 0: not set through the memo */
   unsigned char arg[VS_KARG_MEMO][VS_KARG_MEMO_BYTES];
 } vs_kernel_entry;
