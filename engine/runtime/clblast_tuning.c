@@ -179,11 +179,11 @@ static bool apply(vs_cl_device *d, int k, const size_t *values) {
                                    values) == CLBlastSuccess;
 }
 
-/* Whether kernel k's stored set is in use (for Xgemm also device info's
- * clblast_tuned). */
+/* Whether kernel k's stored set is in use; device info's clblast_tuned
+ * says whether either kernel's is. */
 static void set_in_use(vs_cl_device *d, int k, bool in_use) {
   d->clblast[k].in_use = in_use;
-  if (k == XG) d->tuned = in_use;
+  d->tuned = d->clblast[XG].in_use || d->clblast[XGD].in_use;
 }
 
 /* "XgemmDirect " for the direct kernel's messages; "" for Xgemm's, whose

@@ -45,7 +45,7 @@ typedef struct vs_cl_device {
    * so a tune's progress callback may use the device. `tuned` is atomic
    * for readers that must not wait for a tune (vs_device_get_info). */
   pthread_mutex_t tuning_mu;
-  _Atomic bool tuned;          /* a stored CLBlast Xgemm set is in use */
+  _Atomic bool tuned;          /* a stored CLBlast set (Xgemm or XgemmDirect) is in use */
   struct vs_clblast_set {      /* per CLBlast kernel: [0] Xgemm, [1] XgemmDirect */
     size_t v[16];              /* the stored set, in CLBlast's database order */
     size_t n;                  /* XgemmDirect: the size it was verified at, where it is checked */

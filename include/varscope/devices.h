@@ -73,8 +73,9 @@ typedef struct vs_device_info {
   uint64_t max_alloc_bytes;  /* the largest buffer varscope makes: CL_DEVICE_MAX_MEM_ALLOC_SIZE,
                                 or global_mem_bytes when lower */
   bool fp64;
-  bool clblast_tuned;      /* a stored tuned CLBlast GEMM set is in use (vs_device_tune); it is checked at
-                            * the first float32 GEMM and dropped if its results are wrong */
+  bool clblast_tuned;      /* a stored tuned CLBlast GEMM set (Xgemm or XgemmDirect) is in use
+                            * (vs_device_tune); it is checked at the first float32 GEMM and dropped if its
+                            * results are wrong */
   uint64_t global_mem_bytes_driver; /* CL_DEVICE_GLOBAL_MEM_SIZE as the driver reports it */
   uint64_t max_alloc_bytes_driver;  /* CL_DEVICE_MAX_MEM_ALLOC_SIZE as the driver reports it */
 } vs_device_info;
