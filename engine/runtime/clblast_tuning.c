@@ -589,10 +589,10 @@ static bool tuner_call(vs_cl_device *d, int k, size_t n, double f, const vs_tune
  * runs and cannot be stopped, so its sample is sized beforehand: a first
  * call on the smallest sample that holds a candidate of each of its
  * searches (Xgemm has two, XgemmDirect one) measures what a candidate
- * costs here (compiling dominates on PoCL), and a second call, on as large
- * a sample as the rest of the budget allows, runs when that sample is
- * larger. Its sample at a larger fraction starts with the smaller one
- * (CLBlast shuffles with a fixed seed), whose kernels PoCL has cached. Its
+ * costs here (compiling dominates on PoCL), and further calls, each on a
+ * sample at most twice as large, run while the rest of the budget allows.
+ * Its sample at a larger fraction starts with the smaller one (CLBlast
+ * shuffles with a fixed seed), whose kernels PoCL has cached. Its
  * pick becomes a candidate in *found; false when it proposed nothing (the
  * reason in ph->search). st is set only for the caller's own mistakes. */
 static bool search(vs_cl_device *d, int k, size_t n, const vs__tune_plan *plan, const vs_tune_opts *opts,
@@ -636,23 +636,41 @@ static bool search(vs_cl_device *d, int k, size_t n, const vs__tune_plan *plan, 
          n, space[0], budget, ph->searched, least);
   bool ok = tuner_call(d, k, n, least, opts, ph, found, st);
   if (vs__failed(st)) return false;
-  /* Each candidate also costs a reference run per search. */
-  double per = ph->search_s / (double)(ph->searched + nspaces);
-  double f = (budget - ph->search_s) / per / (double)(space[0] + space[1]);
-  if (opts && opts->fraction > 0 && opts->fraction < f) f = opts->fraction;
-  if (f > 1) f = 1;
-  size_t more = f > least ? SAMPLED(f) : 0;
-  if (more > ph->searched) {
+  /* Then grown in steps while the budget allows, each at most doubling
+   * the sample: a call re-times the candidates sampled before (their
+   * kernels cached) and compiles the new ones, and its cost per new
+   * candidate sizes the next step (as if each candidate cost that much
+   * again: an over-estimate). The first call's candidate may have been
+   * compiled by an earlier run (CLBlast samples with a fixed seed), so its
+   * cost alone can be far too low (0.4 s against 5-8 s measured on PoCL):
+   * doubling bounds the overrun to about one step. */
+  double last_s = ph->search_s;
+  size_t last_new = ph->searched;
+  for (;;) {
+    /* Each candidate also costs a reference run per search. */
+    double per = last_s / (double)(last_new + nspaces);
+    double afford = per > 0 ? (budget - ph->search_s) / per : 1e9;
+    if (afford > 1e9) afford = 1e9;
+    size_t target = afford > (double)nspaces ? (size_t)afford - nspaces : 0;
+    if (target > 2 * ph->searched + nspaces) target = 2 * ph->searched + nspaces;
+    double f = (double)target * 1.0000001 / (double)(space[0] + space[1]);
+    if (opts && opts->fraction > 0 && opts->fraction < f) f = opts->fraction;
+    if (f > 1) f = 1;
+    size_t more = f > ph->fraction ? SAMPLED(f) : 0;
+    if (more <= ph->searched) break;
     note(opts,
          "%s: %zu candidates in %.1f s (%.1f s each; its pick so far: %s); now %zu (fraction %.3g), about %.0f s",
          tuner_name(k), ph->searched, ph->search_s, per, ok ? "one" : "none", more, f,
          per * (double)(more + nspaces));
     size_t again[VS_XGEMM_NPARAMS];
+    double t0 = ph->search_s;
     if (tuner_call(d, k, n, f, opts, ph, again, st)) {
       memcpy(found, again, sizeof again);
       ok = true;
     }
     if (vs__failed(st)) return false;
+    last_s = ph->search_s - t0;
+    last_new = more - ph->searched;
     ph->fraction = f;
     ph->searched = more;
   }
