@@ -1,11 +1,13 @@
 /* fuzz_tuning_file - libFuzzer target for the CLBlast tuning-file reader
  * (engine/runtime/tuning_file.c: line structure, key, parameter list,
- * checksum, Xgemm constraints).
+ * size line, checksum, Xgemm and XgemmDirect constraints).
  *
  * Input: one flag byte, then the file. When the flag's low bit is set the
  * harness appends a correct "checksum" line to the rest, so mutations reach
  * the parameter parsing and the constraint checks behind the checksum;
- * otherwise the checksum is as mutated and its check is fuzzed. The key is
+ * otherwise the checksum is as mutated and its check is fuzzed. The flag's
+ * second bit reads the file as an XgemmDirect one (its own first line,
+ * parameters and size line), else as an Xgemm one. The key is
  * fixed ("fuzz device|1.0|fuzz platform"). A parse either fails with a
  * reason or yields a set that meets the constraints and survives a write
  * and a re-read unchanged. ASan and UBSan catch out-of-bounds reads and
@@ -29,6 +31,7 @@ static const char KEY[] = "fuzz device|1.0|fuzz platform";
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size < 1 || size > 2 * VS_TUNING_FILE_MAX) return 0;
   bool fix = data[0] & 1;
+  const vs__clblast_kernel *k = data[0] & 2 ? &vs__kernel_xgemm_direct : &vs__kernel_xgemm;
   size_t n = size - 1;
   char *file = malloc(n + 40);
   if (!file) return 0;
@@ -41,16 +44,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   memcpy(exact, file, n);
   free(file);
-  size_t v[VS_XGEMM_NPARAMS];
+  size_t v[VS_XGEMM_NPARAMS], n_at = 0;
   char why[200];
-  if (vs__tuning_file_parse(exact, n, KEY, v, why, sizeof why)) {
-    check(vs__xgemm_check(v, 0, 0, why, sizeof why));
+  if (vs__tuning_file_parse_k(k, exact, n, KEY, v, &n_at, why, sizeof why)) {
+    check(k->check(v, 0, 0, why, sizeof why));
+    check(k->sized ? n_at > 0 : n_at == 0);
     char again[VS_TUNING_FILE_MAX];
-    size_t m = vs__tuning_file_format(again, sizeof again, KEY, v, 1.0, 2.0);
+    size_t m = vs__tuning_file_format_k(k, again, sizeof again, KEY, v, n_at, 1.0, 2.0);
     check(m > 0 && m < sizeof again);
-    size_t w[VS_XGEMM_NPARAMS];
-    check(vs__tuning_file_parse(again, m, KEY, w, why, sizeof why));
-    check(memcmp(v, w, sizeof v) == 0);
+    size_t w[VS_XGEMM_NPARAMS], w_at = 0;
+    check(vs__tuning_file_parse_k(k, again, m, KEY, w, &w_at, why, sizeof why));
+    check(memcmp(v, w, sizeof v) == 0 && n_at == w_at);
   } else {
     check(why[0] != '\0' && strlen(why) < sizeof why);
   }

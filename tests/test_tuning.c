@@ -12,7 +12,9 @@
  * CLBlast's own tuner (clblast_tuner.cc, the search) is exercised for real
  * on PoCL at a fraction that samples one candidate (three compiles), and
  * through its error paths and an exception hook; its pick gets the same
- * net as every candidate. */
+ * net as every candidate. The XgemmDirect phase (CLBlast's kernel for
+ * small GEMMs) has the same net, its own store entry and its own tests at
+ * the end, with a plan at 128^3. */
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <fcntl.h>
@@ -78,9 +80,9 @@ static char *key0(void) {
 /* Stores text as device 0's entry in the keyed store at path: the store's
  * envelope (key, length, checksum) around the tuning file's text, as
  * vs_device_tune writes it; damage inside the text is the text's to find. */
-static void write_file(const char *path, const char *text, size_t n) {
+static void write_entry(int kernel, const char *path, const char *text, size_t n) {
   vs_status *st = vs_status_new();
-  char *skey = vs__tuning_store_key(0, st);
+  char *skey = vs__tuning_store_key_k(0, kernel, st);
   cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
   size_t len = 0;
   unsigned char *entry = vs__kernel_cache_encode(skey, (const unsigned char *)text, n, &len);
@@ -93,6 +95,8 @@ static void write_file(const char *path, const char *text, size_t n) {
   free(skey);
   vs_status_free(st);
 }
+
+static void write_file(const char *path, const char *text, size_t n) { write_entry(0, path, text, n); }
 
 /* A well-formed tuning file for device 0 holding v, into buf. */
 static size_t good_file(char *buf, size_t cap, const size_t v[16]) {
@@ -797,4 +801,289 @@ Test(tuning, cli_json_reports_what_the_search_found) {
   cr_assert_not_null(strstr(err, "  searching: CLBlast's tuner (TuneXgemm) at 128^3 over "), "%s", err);
   cr_assert_not_null(strstr(err, "  CLBlast's tuner took "), "%s", err);
   cr_assert_not_null(strstr(err, "  [1/1] GEMMK=0 KREG=1 "), "%s", err);
+  /* The XgemmDirect phase at its default 256^3 (XgemmDirect on PoCL), its
+   * search at the same fraction sampling nothing of its smaller space. */
+  cr_assert_not_null(strstr(out, "\"direct\": {\"n\": 256, \"skipped\": \"\", \"search\": {\"sampled\": 0, "), "%s",
+                     out);
+  cr_assert_not_null(strstr(err, "  CLBlast's own XgemmDirect parameters: "), "%s", err);
+  cr_assert_not_null(strstr(err, "  searching: CLBlast's tuner (TuneXgemmDirect) at 256^3 over "), "%s", err);
+}
+
+Test(tuning, cli_direct_options_are_checked) {
+  cr_assert_eq(tool((const char *[]){"tune", "--direct-size", "4096", NULL}), 2);
+  cr_assert_str_eq(err, "varscope tune: --direct-size wants the XgemmDirect SGEMM size N (1..2048, a multiple of "
+                        "64)\n");
+  cr_assert_eq(tool((const char *[]){"tune", "--conv", "--no-direct", NULL}), 2);
+  cr_assert_eq(strncmp(err, "varscope tune: --no-direct, --direct-size and --direct-budget-s belong to the CLBlast "
+                            "tuning\nusage: ",
+                       100),
+               0, "%s", err);
+}
+
+/* ---- the XgemmDirect phase: CLBlast's kernel below its indirect-size
+ * threshold (896^3 by default; PoCL's CPU device has no entry of its own),
+ * tuned at 128^3 here. ---- */
+
+/* CLBlast's generic XgemmDirect set and its Intel-CPU default. */
+static const size_t DSETS[2][16] = {
+    {2, 8, 8, 8, 8, 1, 1, 1, 1, 16},
+    {2, 8, 8, 8, 8, 1, 1, 4, 4, 32},
+};
+static const char *const DSET1_TEXT = "KWID=2 MDIMAD=8 MDIMCD=8 NDIMBD=8 NDIMCD=8 PADA=1 PADB=1 VWMD=4 VWND=4 WGD=32";
+
+static char *dpath0(void) {
+  vs_status *st = vs_status_new();
+  char *p = vs__tuning_path_k(0, 1, st);
+  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
+  vs_status_free(st);
+  return p;
+}
+
+/* A well-formed XgemmDirect tuning file for device 0 holding v, verified
+ * at n_at, into buf. */
+static size_t good_direct(char *buf, size_t cap, const size_t v[16], size_t n_at) {
+  char *key = key0();
+  size_t n = vs__tuning_file_format_k(&vs__kernel_xgemm_direct, buf, cap, key, v, n_at, 50.0, 20.0);
+  free(key);
+  cr_assert(n > 0 && n < cap);
+  return n;
+}
+
+static bool direct_in_use(char *note, size_t cap) {
+  bool in_use = false;
+  vs__clblast_tuning_note_k(0, 1, note, cap, &in_use);
+  return in_use;
+}
+
+/* An Xgemm plan that only measures CLBlast's own Xgemm parameters (cheap
+ * at 128^3), with the XgemmDirect phase's plan. */
+static void tune_direct(faults *f, size_t n, size_t n_candidates, const vs_tune_opts *opts, vs_tune_result *res) {
+  vs__tune_plan dp = {.n = n, .candidates = DSETS, .n_candidates = n_candidates, .inject = inject, .user = f};
+  vs__tune_plan plan = {.n = 128, .candidates = SETS, .n_candidates = 0, .direct = &dp};
+  vs_status *st = vs_status_new();
+  vs__device_tune_plan(0, &plan, opts, res, st);
+  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
+  vs_status_free(st);
+}
+
+Test(tuning, direct_wrong_and_slower_candidates_are_never_kept) {
+  /* A stored XgemmDirect set from an earlier run: nothing beats CLBlast's
+   * own now, so it must go too. */
+  char text[4096], *dpath = dpath0();
+  write_entry(1, dpath, text, good_direct(text, sizeof text, DSETS[1], 128));
+  faults f = {.wrong = 0, .slow = 1, .fast = NONE};
+  vs_tune_result res;
+  tune_direct(&f, 128, 2, NULL, &res);
+  cr_assert_str_eq(res.direct.skipped, "", "128^3 runs XgemmDirect on PoCL");
+  cr_assert_eq(res.direct.n, 128);
+  cr_assert(res.direct.gflops_database > 0);
+  cr_assert_eq(res.direct.candidates, 2, "the stored set is the second candidate");
+  cr_assert_eq(res.direct.stored_index, 1);
+  cr_assert_eq(strncmp(res.direct.verdict[0], "wrong result: C[5,7] = ", 23), 0, "%s", res.direct.verdict[0]);
+  cr_assert_eq(res.direct.gflops[0], 0.0);
+  cr_assert_str_eq(res.direct.verdict[1], "correct, not 3% faster than CLBlast's own");
+  cr_assert(!res.direct.stored);
+  cr_assert_str_eq(res.direct.params, "");
+  cr_assert_eq(access(dpath, F_OK), -1, "the stored set slower than CLBlast's own was left");
+  char note[256];
+  cr_assert(!direct_in_use(note, sizeof note));
+  free(dpath);
+}
+
+Test(tuning, direct_faster_correct_set_is_stored_whole) {
+  faults f = {.wrong = NONE, .slow = 0, .fast = 1};
+  vs_tune_result res;
+  tune_direct(&f, 128, 2, NULL, &res);
+  cr_assert_str_eq(res.direct.verdict[0], "correct, not 3% faster than CLBlast's own");
+  cr_assert_str_eq(res.direct.verdict[1], "kept");
+  cr_assert_str_eq(res.direct.params, DSET1_TEXT);
+  cr_assert(res.direct.stored);
+  cr_assert(!res.stored, "the Xgemm phase had no candidate");
+  vs_status *st = vs_status_new();
+  char *dpath = dpath0(), *key = key0(), *skey = vs__tuning_store_key_k(0, 1, st);
+  cr_assert_str_eq(res.direct.stored_at, dpath);
+  FILE *file = fopen(dpath, "rb");
+  cr_assert_not_null(file);
+  unsigned char entry[8192];
+  size_t len = fread(entry, 1, sizeof entry, file), off = 0, n = 0, v[16], n_at = 0;
+  fclose(file);
+  cr_assert_eq(vs__kernel_cache_parse(entry, len, skey, &off, &n), VS_KC_OK);
+  char why[200] = "";
+  cr_assert(vs__tuning_file_parse_k(&vs__kernel_xgemm_direct, (const char *)entry + off, n, key, v, &n_at, why,
+                                    sizeof why),
+            "%s", why);
+  cr_assert_eq(memcmp(v, DSETS[1], sizeof v), 0);
+  cr_assert_eq(n_at, 128, "the size it was verified at, where a later process checks it");
+  char note[256];
+  cr_assert(direct_in_use(note, sizeof note), "the kept set is in use in this process");
+  free(dpath), free(key), free(skey);
+  vs_status_free(st);
+}
+
+Test(tuning, direct_stored_set_is_applied_beside_an_xgemm_entry) {
+  /* Both entries as today's code writes them: each read under its own key,
+   * each checked at the first GEMM, both in use. */
+  char text[4096], *path = path0(), *dpath = dpath0();
+  write_file(path, text, good_file(text, sizeof text, SETS[1]));
+  write_entry(1, dpath, text, good_direct(text, sizeof text, DSETS[1], 128));
+  char note[256];
+  cr_assert(first_use(note, sizeof note), "the Xgemm entry was not taken up: %s", note);
+  cr_assert(direct_in_use(note, sizeof note), "the XgemmDirect entry was not taken up: %s", note);
+  matmul_is_right();
+  cr_assert(direct_in_use(note, sizeof note), "%s", note);
+  cr_assert_str_eq(note, "");
+  cr_assert(!vs__clblast_tuning_note(0, note, sizeof note), "%s", note);
+  cr_assert_eq(access(path, F_OK), 0);
+  cr_assert_eq(access(dpath, F_OK), 0);
+  free(path), free(dpath);
+}
+
+Test(tuning, direct_stored_set_computing_zeros_is_dropped_at_first_gemm) {
+  char text[4096], *dpath = dpath0();
+  write_entry(1, dpath, text, good_direct(text, sizeof text, DSETS[1], 128));
+  char note[256];
+  cr_assert(first_use(note, sizeof note), "device info's clblast_tuned counts an XgemmDirect set too");
+  cr_assert(direct_in_use(note, sizeof note), "a valid entry was not taken up: %s", note);
+  vs__clblast_set_check_hook(zeros, NULL);
+  matmul_is_right(); /* the check (at 128^3) fails; CLBlast's generic set computes it */
+  vs__clblast_set_check_hook(NULL, NULL);
+  cr_assert(!direct_in_use(note, sizeof note));
+  cr_assert_eq(strncmp(note, "wrong result: C[0,0] = 0, want ", 31), 0, "%s", note);
+  cr_assert_eq(access(dpath, F_OK), -1, "the failing set was left on disk");
+  vs_status *st = vs_status_new();
+  vs_device_info in;
+  vs_device_get_info(0, &in, st);
+  cr_assert(!in.clblast_tuned);
+  vs_status_free(st);
+  free(dpath);
+}
+
+/* Writes a damaged XgemmDirect entry; it is refused with `why` and
+ * removed, and the Xgemm state is untouched by it. */
+static void direct_refused(const char *text, size_t n, const char *why) {
+  char *dpath = dpath0();
+  write_entry(1, dpath, text, n);
+  char note[256];
+  first_use(note, sizeof note);
+  cr_assert_str_eq(note, "", "the Xgemm note: %s", note);
+  cr_assert(!direct_in_use(note, sizeof note), "a damaged XgemmDirect entry was trusted");
+  cr_assert_str_eq(note, why);
+  cr_assert_eq(access(dpath, F_OK), -1, "the damaged entry was left");
+  free(dpath);
+}
+
+Test(tuning, direct_entry_with_wgd_zero_is_refused) {
+  size_t v[16];
+  memcpy(v, DSETS[0], sizeof v);
+  v[9] = 0;
+  char text[4096];
+  direct_refused(text, good_direct(text, sizeof text, v, 128), "invalid parameters: WGD=0: must be 1..1024");
+}
+
+Test(tuning, direct_entry_breaking_a_tile_constraint_is_refused) {
+  size_t v[16];
+  memcpy(v, DSETS[0], sizeof v);
+  v[7] = 4; /* VWMD=4: MDIMCD*VWMD = 32 does not divide WGD=16 */
+  char text[4096];
+  direct_refused(text, good_direct(text, sizeof text, v, 128),
+                 "invalid parameters: WGD=16 is not a multiple of MDIMCD*VWMD=8*4");
+}
+
+Test(tuning, direct_entry_truncated_or_altered_is_refused) {
+  char text[4096];
+  size_t n = good_direct(text, sizeof text, DSETS[1], 128);
+  char *size_line = strstr(text, "size 128\n");
+  cr_assert_not_null(size_line);
+  size_line[5] = '9'; /* size 928: the checksum no longer matches */
+  direct_refused(text, n, "checksum mismatch (the file was altered or torn)");
+}
+
+Test(tuning, direct_entry_without_its_size_line_is_refused) {
+  char text[4096];
+  good_direct(text, sizeof text, DSETS[1], 128);
+  char *size_line = strstr(text, "size 128\n");
+  cr_assert_not_null(size_line);
+  direct_refused(text, (size_t)(size_line - text), "truncated (no size line)");
+}
+
+Test(tuning, direct_entry_holding_an_xgemm_file_is_refused) {
+  char text[4096];
+  direct_refused(text, good_file(text, sizeof text, SETS[0]), "not a varscope tuning file of this version");
+}
+
+Test(tuning, direct_entry_above_2048_is_refused) {
+  char text[4096];
+  direct_refused(text, good_direct(text, sizeof text, DSETS[1], 4096),
+                 "size 4096: above 2048, where CLBlast runs no XgemmDirect");
+}
+
+Test(tuning, direct_torn_store_entry_is_refused) {
+  char text[4096], *dpath = dpath0();
+  write_entry(1, dpath, text, good_direct(text, sizeof text, DSETS[1], 128));
+  FILE *f = fopen(dpath, "r+b");
+  cr_assert_not_null(f);
+  fseek(f, -3, SEEK_END);
+  fputc('#', f);
+  fclose(f);
+  char note[256];
+  first_use(note, sizeof note);
+  cr_assert(!direct_in_use(note, sizeof note));
+  cr_assert_str_eq(note, "a torn or altered store entry (its checksum does not match)");
+  cr_assert_eq(access(dpath, F_OK), -1);
+  free(dpath);
+}
+
+Test(tuning, no_direct_skips_the_direct_phase) {
+  char text[4096], *dpath = dpath0();
+  write_entry(1, dpath, text, good_direct(text, sizeof text, DSETS[1], 128));
+  faults f = {.wrong = NONE, .slow = NONE, .fast = 0};
+  vs_tune_result res;
+  tune_direct(&f, 128, 2, &(vs_tune_opts){.no_direct = true}, &res);
+  cr_assert_str_eq(res.direct.skipped, "skipped: no_direct is set");
+  cr_assert_eq(res.direct.n, 0);
+  cr_assert_eq(res.direct.candidates, 0);
+  cr_assert_eq(f.calls, 0, "no XgemmDirect set was run");
+  cr_assert_eq(access(dpath, F_OK), 0, "a skipped phase leaves the stored set as it is");
+  free(dpath);
+}
+
+Test(tuning, direct_phase_at_a_size_running_xgemm_is_skipped) {
+  /* At 1024^3 CLBlast runs Xgemm on PoCL (its threshold is 896 or 576):
+   * no XgemmDirect set is timed there, whatever the plan. */
+  faults f = {.wrong = NONE, .slow = NONE, .fast = 0};
+  vs_tune_result res;
+  tune_direct(&f, 1024, 1, NULL, &res);
+  cr_assert_str_eq(res.direct.skipped,
+                   "SGEMM 1024^3 runs CLBlast's Xgemm kernel on this device, not XgemmDirect (the size is at or "
+                   "above CLBlast's indirect-size threshold here)");
+  cr_assert_eq(res.direct.candidates, 0);
+  cr_assert(!res.direct.stored);
+}
+
+Test(tuning, direct_size_out_of_range_is_invalid_argument) {
+  vs_status *st = vs_status_new();
+  vs_tune_result res;
+  vs_device_tune_ex(0, &(vs_tune_opts){.no_search = true, .direct_n = 4096}, &res, st);
+  cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT);
+  cr_assert_str_eq(vs_status_message(st),
+                   "vs_device_tune: the XgemmDirect size must be at most 2048 (CLBlast runs Xgemm above), got 4096");
+  vs_device_tune_ex(0, &(vs_tune_opts){.n = 128, .direct_n = 100}, &res, st);
+  cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT);
+  cr_assert_str_eq(vs_status_message(st),
+                   "vs_device_tune: CLBlast's XgemmDirect tuner needs a size that is a multiple of 64, got 100");
+  vs_status_free(st);
+}
+
+Test(tuning, direct_search_space_counts_follow_clblast_constraints) {
+  size_t all = vs__xgd_search_space(0, 0, 0, 0);
+  /* CLBlast's V=2 space has 4*3^5*4*4*2*2 = 62208 combinations; its
+   * constraints keep fewer. */
+  cr_assert(all > 0 && all < 62208, "%zu", all);
+  cr_assert(vs__xgd_search_space(256, 256, 256, 0) < all, "256 work-items rule out 32x16");
+  cr_assert(vs__xgd_search_space(0, 0, 0, 16384) < all, "16 KiB rule out WGD=64");
+  cr_assert_eq(vs__xgd_search_space(32, 0, 0, 0), 0, "8x8 work-items at least");
+  char why[160];
+  cr_assert(vs__xgd_check(DSETS[1], 0, 0, why, sizeof why), "%s", why);
+  cr_assert(!vs__xgd_check(DSETS[1], 32, 0, why, sizeof why));
+  cr_assert_str_eq(why, "MDIMCD*NDIMCD=64 work-items exceed the device's 32");
 }

@@ -1,8 +1,10 @@
 /* tune_cmd.c - `varscope tune`: tune CLBlast's GEMM for a device, safely.
  *
  *   varscope tune [--device N] [--json] [--size N] [--budget-s S] [--fraction F] [--no-search] [--no-builtin]
+ *                 [--direct-size N] [--direct-budget-s S] [--no-direct]
  *                                          search with CLBlast's tuner, measure, verify, store only
- *                                          what beats CLBlast's own and the stored set
+ *                                          what beats CLBlast's own and the stored set; Xgemm, then
+ *                                          XgemmDirect (CLBlast's kernel for small GEMMs)
  *   varscope tune [--device N] --reset     remove the stored set
  *   varscope tune [--device N] --conv [--shape C,K,KH,KW [--stride S] [--dilation D]] [--size N,H,W]
  *                 [--budget S]
@@ -29,14 +31,18 @@
 static int usage(FILE *f) {
   fprintf(f,
           "usage: varscope tune [--device N] [--json] [--size N] [--budget-s S] [--fraction F] [--no-search]\n"
-          "                     [--no-builtin]\n"
+          "                     [--no-builtin] [--direct-size N] [--direct-budget-s S] [--no-direct]\n"
           "       varscope tune [--device N] --reset\n"
           "Times CLBlast's SGEMM N^3 (default 1024; a multiple of 128) under CLBlast's own parameters, runs\n"
           "CLBlast's own tuner on a random sample of its Xgemm search space sized to S seconds (default 120;\n"
           "F caps the sample's fraction), then times its pick, the stored set and built-in sets, verifies\n"
           "every result against the host, and stores the fastest correct set only when it is at least 3%%\n"
           "faster than CLBlast's own; --no-search skips CLBlast's tuner, --no-builtin the built-in sets.\n"
-          "--reset removes a stored set.\n"
+          "Then the same for CLBlast's XgemmDirect kernel (which CLBlast runs for GEMMs below its\n"
+          "indirect-size threshold) at SGEMM N^3 of --direct-size (default 256; a multiple of 64), once that\n"
+          "size is confirmed to run it, searching for S seconds of --direct-budget-s (default 60);\n"
+          "--no-direct skips it.\n"
+          "--reset removes the stored sets.\n"
           "N: an index (0), CL:N, or a device name (/device:CPU:0).\n"
           "       varscope tune [--device N] --conv [--shape C,K,KH,KW [--stride S] [--dilation D]]\n"
           "                     [--size N,H,W] [--budget S]\n"
@@ -94,7 +100,7 @@ static bool resolve(const char *text, size_t *dev, bool *usage_error) {
 static void progress(void *user, size_t index, size_t count, const char *params, double gflops,
                      const char *verdict) {
   FILE *f = user;
-  if (index == VS_NPOS) fprintf(f, "  CLBlast's own parameters: %.1f GFLOP/s (%s)\n", gflops, verdict);
+  if (index == VS_NPOS) fprintf(f, "  %s: %.1f GFLOP/s (%s)\n", params, gflops, verdict);
   else fprintf(f, "  [%zu/%zu] %s: %.1f GFLOP/s, %s\n", index + 1, count, params, gflops, verdict);
   fflush(f);
 }
@@ -106,8 +112,45 @@ static void note(void *user, const char *line) {
 }
 
 /* A candidate's origin: CLBlast's tuner, the stored set, or the list. */
-static const char *origin(const vs_tune_result *r, size_t c) {
-  return c == r->search_index ? "search" : c == r->stored_index ? "stored" : "built-in";
+static const char *origin(size_t search_index, size_t stored_index, size_t c) {
+  return c == search_index ? "search" : c == stored_index ? "stored" : "built-in";
+}
+
+static void print_json_direct(const vs_tune_phase *p) {
+  printf(", \"direct\": {\"n\": %zu, \"skipped\": ", p->n);
+  json_str(stdout, p->skipped);
+  printf(", \"search\": {\"sampled\": %zu, \"space\": %zu, \"fraction\": %.6g, \"seconds\": %.3f, \"pick\": ",
+         p->searched, p->search_space, p->fraction, p->search_s);
+  json_str(stdout, p->search);
+  printf("}, \"gflops_database\": %.3f, \"candidates\": [", p->gflops_database);
+  for (size_t c = 0; c < p->candidates; c++) {
+    printf("%s{\"origin\": \"%s\", \"gflops\": %.3f, \"verdict\": ", c ? ", " : "",
+           origin(p->search_index, p->stored_index, c), p->gflops[c]);
+    json_str(stdout, p->verdict[c]);
+    printf("}");
+  }
+  printf("], \"stored\": %s, \"params\": ", p->stored ? "true" : "false");
+  json_str(stdout, p->params);
+  printf(", \"gflops_best\": %.3f, \"file\": ", p->gflops_best);
+  json_str(stdout, p->stored_at);
+  printf("}");
+}
+
+/* The XgemmDirect phase's outcome, as the Xgemm phase's is printed. */
+static void print_direct(const vs_tune_phase *p) {
+  if (p->skipped[0])
+    printf("XgemmDirect: %s\n", p->skipped);
+  else if (p->stored)
+    printf("XgemmDirect (%zu^3): kept %s: %.1f GFLOP/s, CLBlast's own %.1f (+%.0f%%)\nstored in %s\n", p->n,
+           p->params, p->gflops_best, p->gflops_database,
+           p->gflops_database > 0 ? (p->gflops_best / p->gflops_database - 1) * 100 : 0.0, p->stored_at);
+  else if (p->params[0])
+    printf("XgemmDirect (%zu^3): kept %s: %.1f GFLOP/s, CLBlast's own %.1f, in this process only: no writable "
+           "cache directory\n",
+           p->n, p->params, p->gflops_best, p->gflops_database);
+  else
+    printf("XgemmDirect (%zu^3): no set beat CLBlast's own parameters (%.1f GFLOP/s) by 3%%: nothing stored\n",
+           p->n, p->gflops_database);
 }
 
 static void print_json(const vs_device_info *in, const vs_tune_result *r) {
@@ -121,7 +164,8 @@ static void print_json(const vs_device_info *in, const vs_tune_result *r) {
   json_str(stdout, r->search);
   printf("}, \"gflops_database\": %.3f, \"candidates\": [", r->gflops_database);
   for (size_t c = 0; c < r->candidates; c++) {
-    printf("%s{\"origin\": \"%s\", \"gflops\": %.3f, \"verdict\": ", c ? ", " : "", origin(r, c), r->gflops[c]);
+    printf("%s{\"origin\": \"%s\", \"gflops\": %.3f, \"verdict\": ", c ? ", " : "",
+           origin(r->search_index, r->stored_index, c), r->gflops[c]);
     json_str(stdout, r->verdict[c]);
     printf("}");
   }
@@ -129,6 +173,7 @@ static void print_json(const vs_device_info *in, const vs_tune_result *r) {
   json_str(stdout, r->params);
   printf(", \"gflops_best\": %.3f, \"file\": ", r->gflops_best);
   json_str(stdout, r->stored_at);
+  print_json_direct(&r->direct);
   printf("}\n");
 }
 
@@ -248,7 +293,10 @@ static int tune_conv(size_t dev, const vs_device_info *in, const char *shape, co
 
 int vs_tool_tune(int argc, char **argv) {
   const char *device = "0";
-  bool json = false, reset = false, conv = false, gemm = false, no_search = false, no_builtin = false;
+  bool json = false, reset = false, conv = false, gemm = false, no_search = false, no_builtin = false,
+       no_direct = false;
+  const char *direct_size = NULL;
+  double direct_budget = 0;
   double fraction = 0;
   const char *shape = NULL, *size = NULL, *trans = NULL, *stride = NULL, *dilation = NULL;
   double budget = 0;
@@ -268,6 +316,9 @@ int vs_tool_tune(int argc, char **argv) {
     else if (strcmp(argv[i], "--fraction") == 0 && i + 1 < argc) fraction = atof(argv[++i]);
     else if (strcmp(argv[i], "--no-search") == 0) no_search = true;
     else if (strcmp(argv[i], "--no-builtin") == 0) no_builtin = true;
+    else if (strcmp(argv[i], "--no-direct") == 0) no_direct = true;
+    else if (strcmp(argv[i], "--direct-size") == 0 && i + 1 < argc) direct_size = argv[++i];
+    else if (strcmp(argv[i], "--direct-budget-s") == 0 && i + 1 < argc) direct_budget = atof(argv[++i]);
     else if (strcmp(argv[i], "--device") == 0 && i + 1 < argc) device = argv[++i];
     else if (strncmp(argv[i], "--device=", 9) == 0) device = argv[i] + 9;
     else {
@@ -280,6 +331,20 @@ int vs_tool_tune(int argc, char **argv) {
     fprintf(stderr, "varscope tune: --gemm does not combine with --conv, --reset, --json, --no-search, --no-builtin "
                     "or --fraction\n");
     return usage(stderr);
+  }
+  if ((gemm || conv || reset) && (no_direct || direct_size || direct_budget > 0)) {
+    fprintf(stderr, "varscope tune: --no-direct, --direct-size and --direct-budget-s belong to the CLBlast tuning\n");
+    return usage(stderr);
+  }
+  size_t direct_n = 0;
+  if (direct_size) {
+    char *end = NULL;
+    unsigned long long v = strtoull(direct_size, &end, 10);
+    if (!*direct_size || *end || v == 0 || v > 2048) {
+      fprintf(stderr, "varscope tune: --direct-size wants the XgemmDirect SGEMM size N (1..2048, a multiple of 64)\n");
+      return 2;
+    }
+    direct_n = (size_t)v;
   }
   if (!conv && (stride || dilation)) {
     fprintf(stderr, "varscope tune: --stride and --dilation belong to --conv\n");
@@ -296,7 +361,7 @@ int vs_tool_tune(int argc, char **argv) {
     }
     n = (size_t)v;
   }
-  if (!(fraction >= 0 && fraction <= 1) || budget < 0) {
+  if (!(fraction >= 0 && fraction <= 1) || budget < 0 || direct_budget < 0) {
     fprintf(stderr, "varscope tune: --fraction wants 0..1 and --budget-s a positive number of seconds\n");
     return 2;
   }
@@ -329,12 +394,14 @@ int vs_tool_tune(int argc, char **argv) {
     FILE *out = json ? stderr : stdout;
     fprintf(out,
             "tuning CLBlast SGEMM (%zu^3) on %s [%s]: CLBlast's own parameters first, %sthen each candidate set\n"
-            "(each compiles first, a few seconds apiece; every result is checked against the host)\n",
-            n ? n : (size_t)1024, in.cl_name, in.device_name, no_search ? "" : "CLBlast's tuner as the search, ");
+            "(each compiles first, a few seconds apiece; every result is checked against the host)%s\n",
+            n ? n : (size_t)1024, in.cl_name, in.device_name, no_search ? "" : "CLBlast's tuner as the search, ",
+            no_direct ? "" : "; then the same for its XgemmDirect kernel");
     fflush(out);
     vs_device_tune_ex(dev,
                       &(vs_tune_opts){.progress = progress, .note = note, .user = out, .n = n, .fraction = fraction,
-                                      .budget_s = budget, .no_search = no_search, .no_builtin = no_builtin},
+                                      .budget_s = budget, .no_search = no_search, .no_builtin = no_builtin,
+                                      .no_direct = no_direct, .direct_n = direct_n, .direct_budget_s = direct_budget},
                       &res, st);
     if (vs_status_code(st) == VS_OK && !json && res.searched)
       printf("CLBlast's tuner: %zu of %zu candidates sampled in %.1f s; its pick %s: %s\n", res.searched,
@@ -353,6 +420,13 @@ int vs_tool_tune(int argc, char **argv) {
       printf("no set beat CLBlast's own parameters (%.1f GFLOP/s) by 3%%: nothing stored%s%s; later processes use "
              "CLBlast's own\n",
              res.gflops_database, res.stored_at[0] ? ", and none is left in " : "", res.stored_at);
+    }
+    if (vs_status_code(st) == VS_OK && !json) {
+      if (res.direct.searched)
+        printf("CLBlast's XgemmDirect tuner: %zu of %zu candidates sampled in %.1f s; its pick %s: %s\n",
+               res.direct.searched, res.direct.search_space, res.direct.search_s, res.direct.search,
+               res.direct.search_index == VS_NPOS ? "(none)" : res.direct.verdict[res.direct.search_index]);
+      print_direct(&res.direct);
     }
   }
   int rc = vs_status_code(st) != VS_OK;

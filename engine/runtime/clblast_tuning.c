@@ -16,6 +16,19 @@
  * checksum, constraints) and applied at the first float32 GEMM after a
  * result check; whatever fails is discarded and reported.
  *
+ * A second phase does the same for CLBlast's XgemmDirect kernel, which
+ * CLBlast runs instead of Xgemm below its indirect-size threshold
+ * (XGEMM_MIN_INDIRECT_SIZE: n^3 below 896^3 by default, 576^3 for Intel
+ * CPUs, 1472^3 and more for most NVIDIA GPUs in its 1.5.3 database), so
+ * that no Xgemm set changes small GEMMs (dense layers, gradients). It runs
+ * at DIRECT_N (256) unless told otherwise: below every CPU and NVIDIA
+ * threshold of that database, and a multiple of 64, the largest tile of
+ * TuneXgemmDirect's space. That CLBlast really takes the direct path at
+ * that size is verified before any candidate is timed (direct_path). The
+ * set is stored under its own key (a file of its own format, with the size
+ * it was verified at, where a later process checks it); the Xgemm entry is
+ * untouched by it and read as before.
+ *
  * CLBlast 1.5.3's C API can override a device's parameters but neither read
  * nor restore its own: once overridden in a process, its own set is gone
  * for that process (xgemm_overridden). So the bar is measured before any
@@ -47,7 +60,10 @@
 #include "runtime/tuning_file.h"
 #include "runtime/tuning_store.h"
 
-enum { STATE_UNREAD, STATE_PENDING, STATE_DONE }; /* vs_cl_device.xgemm_state */
+enum { STATE_UNREAD, STATE_PENDING, STATE_DONE }; /* vs_cl_device.clblast[k].state */
+/* The kernels, indices of vs_cl_device.clblast and of KERNELS. */
+enum { XG = 0, XGD = 1, NKERNELS = 2 };
+static const vs__clblast_kernel *const KERNELS[NKERNELS] = {&vs__kernel_xgemm, &vs__kernel_xgemm_direct};
 
 /* A set must beat CLBlast's own by this factor to be stored: run-to-run
  * noise of a median of 5 runs on a shared CPU is about 1-2%. */
@@ -56,6 +72,15 @@ enum { STATE_UNREAD, STATE_PENDING, STATE_DONE }; /* vs_cl_device.xgemm_state */
 /* The search's default time budget (CLBlast's tuner; the candidates'
  * verification comes on top). */
 #define DEFAULT_BUDGET_S 120.0
+/* The XgemmDirect phase's size and search budget: see the top of the file.
+ * Its search space (about 6000 sets on PoCL) is smaller and its candidates
+ * cheaper to time than Xgemm's. */
+#define DIRECT_N 256
+#define DIRECT_BUDGET_S 60.0
+#define DIRECT_SEARCH_MULTIPLE 64
+/* The largest XGEMM_MIN_INDIRECT_SIZE in CLBlast 1.5.3's database is 1984:
+ * no SGEMM above 2048^3 runs XgemmDirect anywhere. */
+#define DIRECT_MAX_N 2048
 /* CLBlast's tuner runs at most at this size. Its Xgemm parameters do not
  * depend on the size it ran at, while each of its candidates costs a
  * reference run and several timed runs at that size: at 1024^3 on PoCL its
@@ -97,6 +122,23 @@ static const size_t CANDIDATES[][VS_XGEMM_NPARAMS] = {
 };
 #define NCAND (sizeof CANDIDATES / sizeof CANDIDATES[0])
 
+/* Built-in XgemmDirect sets (vs__xgd_names order), from CLBlast 1.5.3's
+ * database (src/database/kernels/xgemm_direct/xgemm_direct_32.hpp): its
+ * generic set, its default for Intel CPUs, its widest CPU entry (an
+ * i5-4590S: 64-wide tiles, 8 x 4 vectors), and the defaults of two of its
+ * NVIDIA architectures (16 x 16 work-groups). Sets are zero-padded to 16. */
+static const size_t DIRECT_CANDIDATES[][VS_XGEMM_NPARAMS] = {
+    {2, 8, 8, 8, 8, 1, 1, 1, 1, 16},   {2, 8, 8, 8, 8, 1, 1, 4, 4, 32},   {8, 8, 8, 8, 8, 0, 0, 8, 4, 64},
+    {2, 16, 16, 16, 16, 1, 1, 2, 2, 32}, {2, 8, 8, 16, 16, 1, 1, 4, 2, 32},
+};
+#define NDIRECT (sizeof DIRECT_CANDIDATES / sizeof DIRECT_CANDIDATES[0])
+
+/* A set CLBlast compiles but cannot launch on any device varscope runs on
+ * (128 x 128 = 16384 work-items a work-group; CLBlast checks the device's
+ * limit before it enqueues): under it an SGEMM fails exactly when it runs
+ * XgemmDirect (direct_path). */
+static const size_t DIRECT_PROBE[VS_XGEMM_NPARAMS] = {2, 128, 128, 128, 128, 0, 0, 1, 1, 128};
+
 static double now(void) {
   struct timespec t;
   clock_gettime(CLOCK_MONOTONIC, &t);
@@ -110,14 +152,14 @@ static char *key_of_info(const vs_device_info *in) {
 /* The set lives in the cache directory's keyed store (tuning_store.h),
  * under this key; the entry's payload is the tuning file's text
  * (tuning_file.h), which carries its own key and checksum too. */
-static char *store_key_of_info(const vs_device_info *in) {
-  char *key = key_of_info(in), *skey = key ? vs__asprintf("varscope clblast-xgemm 2\n%s\n", key) : NULL;
+static char *store_key_of_info(const vs_device_info *in, int k) {
+  char *key = key_of_info(in), *skey = key ? vs__asprintf("%s%s\n", KERNELS[k]->magic, key) : NULL;
   free(key);
   return skey;
 }
 
-static char *path_of_info(const vs_device_info *in) {
-  char *dir = vs__cache_dir(), *skey = store_key_of_info(in), *path = NULL;
+static char *path_of_info(const vs_device_info *in, int k) {
+  char *dir = vs__cache_dir(), *skey = store_key_of_info(in, k), *path = NULL;
   if (dir && skey) path = vs__store_path(dir, skey);
   free(dir);
   free(skey);
@@ -125,46 +167,58 @@ static char *path_of_info(const vs_device_info *in) {
 }
 
 static char *key_of(const vs_cl_device *d) { return key_of_info(&d->info); }
-static char *path_of(const vs_cl_device *d) { return path_of_info(&d->info); }
+static char *path_of(const vs_cl_device *d, int k) { return path_of_info(&d->info, k); }
 
 static uint64_t local_mem(const vs_cl_device *d) { return d->local_mem; }
 
-static bool apply(vs_cl_device *d, const size_t *values) {
+static bool apply(vs_cl_device *d, int k, const size_t *values) {
   const char *names[VS_XGEMM_NPARAMS];
-  memcpy(names, vs__xgemm_names, sizeof names);
-  d->xgemm_overridden = true; /* even a refused call may have dropped CLBlast's own entry */
-  return CLBlastOverrideParameters(d->id, "Xgemm", CLBlastPrecisionSingle, VS_XGEMM_NPARAMS, names, values) ==
-         CLBlastSuccess;
+  memcpy(names, KERNELS[k]->names, KERNELS[k]->nparams * sizeof names[0]);
+  d->clblast[k].overridden = true; /* even a refused call may have dropped CLBlast's own entry */
+  return CLBlastOverrideParameters(d->id, KERNELS[k]->name, CLBlastPrecisionSingle, KERNELS[k]->nparams, names,
+                                   values) == CLBlastSuccess;
 }
+
+/* Whether kernel k's stored set is in use; device info's clblast_tuned
+ * says whether either kernel's is. */
+static void set_in_use(vs_cl_device *d, int k, bool in_use) {
+  d->clblast[k].in_use = in_use;
+  d->tuned = d->clblast[XG].in_use || d->clblast[XGD].in_use;
+}
+
+/* "XgemmDirect " for the direct kernel's messages; "" for Xgemm's, whose
+ * texts predate the direct phase. */
+static const char *which(int k) { return k == XG ? "" : "XgemmDirect "; }
 
 /* Drops the stored set: removed from disk, noted, and said once on stderr
  * (the user's cache held something unusable; they should know). */
-static void discard(vs_cl_device *d, const char *path, const char *why) {
+static void discard(vs_cl_device *d, int k, const char *path, const char *why) {
   if (path) unlink(path);
-  snprintf(d->xgemm_note, sizeof d->xgemm_note, "%s", why);
-  fprintf(stderr, "varscope: discarded the CLBlast tuning file %s for %s: %s\n", path ? path : "", d->info.cl_name,
-          why);
+  snprintf(d->clblast[k].note, sizeof d->clblast[k].note, "%s", why);
+  fprintf(stderr, "varscope: discarded the CLBlast %stuning file %s for %s: %s\n", which(k), path ? path : "",
+          d->info.cl_name, why);
 }
 
-static bool load_stored(vs_cl_device *d, size_t v[VS_XGEMM_NPARAMS], char *why, size_t cap);
+static bool load_stored(vs_cl_device *d, int k, size_t v[VS_XGEMM_NPARAMS], size_t *n_at, char *why, size_t cap);
 
 void vs__clblast_apply_tuning(vs_cl_device *d) {
   pthread_mutex_lock(&d->tuning_mu);
-  if (d->xgemm_state != STATE_UNREAD) {
-    pthread_mutex_unlock(&d->tuning_mu);
-    return;
-  }
-  d->xgemm_state = STATE_DONE;
-  char why[200];
-  size_t v[VS_XGEMM_NPARAMS];
-  if (load_stored(d, v, why, sizeof why)) {
-    memcpy(d->xgemm, v, sizeof v);
-    d->tuned = true;
-    d->xgemm_state = STATE_PENDING;
-  } else if (why[0]) {
-    char *path = path_of(d);
-    discard(d, path, why);
-    free(path);
+  for (int k = 0; k < NKERNELS; k++) {
+    struct vs_clblast_set *cs = &d->clblast[k];
+    if (cs->state != STATE_UNREAD) continue;
+    cs->state = STATE_DONE;
+    char why[200];
+    size_t v[VS_XGEMM_NPARAMS], n_at;
+    if (load_stored(d, k, v, &n_at, why, sizeof why)) {
+      memcpy(cs->v, v, sizeof v);
+      cs->n = n_at;
+      set_in_use(d, k, true);
+      cs->state = STATE_PENDING;
+    } else if (why[0]) {
+      char *path = path_of(d, k);
+      discard(d, k, path, why);
+      free(path);
+    }
   }
   pthread_mutex_unlock(&d->tuning_mu);
 }
@@ -310,19 +364,20 @@ static double *reference(const gemm_bench *g) {
   return ref;
 }
 
-/* The first-GEMM check of a stored set: one 1024^3 SGEMM (the size that
- * runs CLBlast's Xgemm kernel rather than its direct one) and CHECK_ROWS
- * rows compared with the host. CHECK_WRONG when the results are wrong,
+/* The first-GEMM check of a stored set: one n^3 SGEMM (1024^3 for Xgemm,
+ * the size that runs CLBlast's Xgemm kernel rather than its direct one;
+ * for XgemmDirect the size it was verified at, where it runs) and
+ * CHECK_ROWS rows compared with the host. CHECK_WRONG when the results are wrong,
  * CHECK_NOT_RUN when the check itself could not run (out of memory, a
  * failed SGEMM: nothing is known about the set); the reason in why. */
 typedef enum { CHECK_OK, CHECK_WRONG, CHECK_NOT_RUN } check_result;
 
-static check_result check_stored(vs_cl_device *d, char *why, size_t cap) {
+static check_result check_stored(vs_cl_device *d, size_t n, char *why, size_t cap) {
   vs_status *st = vs_status_new();
   gemm_bench g = {0};
   double t;
   check_result r = CHECK_NOT_RUN;
-  if (st && bench_init(&g, d, DEFAULT_N, st) && run_once(&g, &t, st) && read_result(&g, st)) {
+  if (st && bench_init(&g, d, n, st) && run_once(&g, &t, st) && read_result(&g, st)) {
     pthread_mutex_lock(&hook_lock);
     if (check_hook) check_hook(check_hook_user, g.c, g.n);
     pthread_mutex_unlock(&hook_lock);
@@ -337,36 +392,43 @@ static check_result check_stored(vs_cl_device *d, char *why, size_t cap) {
   return r;
 }
 
-void vs__clblast_prepare(vs_cl_device *d) {
-  pthread_mutex_lock(&d->tuning_mu);
-  if (d->xgemm_state == STATE_PENDING) {
-    char why[200] = "", reason[160] = "";
-    check_result r = CHECK_WRONG;
-    if (!apply(d, d->xgemm)) snprintf(why, sizeof why, "CLBlast refused the parameters");
-    else if ((r = check_stored(d, reason, sizeof reason)) != CHECK_OK) snprintf(why, sizeof why, "%s", reason);
-    if (r == CHECK_NOT_RUN && ++d->xgemm_check_tries < CHECK_TRIES) {
-      /* Nothing is known about the set: this GEMM runs with CLBlast's
-       * generic set (correct everywhere; its own is already replaced), the
-       * file stays, and the next GEMM checks again. */
-      apply(d, vs__xgemm_generic);
-    } else if (r == CHECK_NOT_RUN) {
-      d->xgemm_state = STATE_DONE;
-      apply(d, vs__xgemm_generic);
-      d->tuned = false;
-      snprintf(d->xgemm_note, sizeof d->xgemm_note, "not used in this process: its check could not run (%s)", why);
-      fprintf(stderr, "varscope: the CLBlast tuning file for %s is not used in this process: its check could not "
-              "run (%s); it is kept\n", d->info.cl_name, why);
-    } else {
-      d->xgemm_state = STATE_DONE;
-      if (why[0]) {
-        char *path = path_of(d);
-        discard(d, path, why);
-        free(path);
-        apply(d, vs__xgemm_generic); /* CLBlast's own entry is gone; its generic set is correct everywhere */
-        d->tuned = false;
-      }
+/* Kernel k's stored set, pending its first-GEMM check: applied and
+ * checked (see vs__clblast_prepare). */
+static void prepare_one(vs_cl_device *d, int k) {
+  struct vs_clblast_set *cs = &d->clblast[k];
+  char why[200] = "", reason[160] = "";
+  check_result r = CHECK_WRONG;
+  size_t n = k == XG ? DEFAULT_N : cs->n;
+  if (!apply(d, k, cs->v)) snprintf(why, sizeof why, "CLBlast refused the parameters");
+  else if ((r = check_stored(d, n, reason, sizeof reason)) != CHECK_OK) snprintf(why, sizeof why, "%s", reason);
+  if (r == CHECK_NOT_RUN && ++cs->check_tries < CHECK_TRIES) {
+    /* Nothing is known about the set: this GEMM runs with CLBlast's
+     * generic set (correct everywhere; its own is already replaced), the
+     * file stays, and the next GEMM checks again. */
+    apply(d, k, KERNELS[k]->generic);
+  } else if (r == CHECK_NOT_RUN) {
+    cs->state = STATE_DONE;
+    apply(d, k, KERNELS[k]->generic);
+    set_in_use(d, k, false);
+    snprintf(cs->note, sizeof cs->note, "not used in this process: its check could not run (%s)", why);
+    fprintf(stderr, "varscope: the CLBlast %stuning file for %s is not used in this process: its check could not "
+            "run (%s); it is kept\n", which(k), d->info.cl_name, why);
+  } else {
+    cs->state = STATE_DONE;
+    if (why[0]) {
+      char *path = path_of(d, k);
+      discard(d, k, path, why);
+      free(path);
+      apply(d, k, KERNELS[k]->generic); /* CLBlast's own entry is gone; its generic set is correct everywhere */
+      set_in_use(d, k, false);
     }
   }
+}
+
+void vs__clblast_prepare(vs_cl_device *d) {
+  pthread_mutex_lock(&d->tuning_mu);
+  for (int k = 0; k < NKERNELS; k++)
+    if (d->clblast[k].state == STATE_PENDING) prepare_one(d, k);
   pthread_mutex_unlock(&d->tuning_mu);
 }
 
@@ -378,11 +440,12 @@ VS_API void vs_device_tune_ex(size_t i, const vs_tune_opts *opts, vs_tune_result
   vs__device_tune_plan(i, NULL, opts, res, st);
 }
 
-static void report(const vs_tune_opts *opts, size_t index, size_t count, const size_t *params, double gflops,
+static void report(const vs_tune_opts *opts, int k, size_t index, size_t count, const size_t *params, double gflops,
                    const char *verdict) {
   if (!opts || !opts->progress) return;
-  char text[512] = "CLBlast's own parameters";
-  if (params) vs__xgemm_text(text, sizeof text, params);
+  char text[512];
+  if (params) vs__params_text(KERNELS[k], text, sizeof text, params);
+  else snprintf(text, sizeof text, "CLBlast's own %sparameters", which(k));
   opts->progress(opts->user, index, count, text, gflops, verdict);
 }
 
@@ -410,13 +473,14 @@ static double measure(gemm_bench *g, const double *ref, const vs__tune_plan *pla
   return t > 0 ? 2.0 * (double)g->n * g->n * g->n / t / 1e9 : 0;
 }
 
-static void store(vs_cl_device *d, const size_t *v, double gflops, double database, vs_tune_result *res) {
-  char *dir = vs__cache_dir(), *path = path_of(d), *key = key_of(d), *skey = store_key_of_info(&d->info);
+static void store(vs_cl_device *d, int k, const size_t *v, size_t n_at, double gflops, double database,
+                  vs_tune_phase *ph) {
+  char *dir = vs__cache_dir(), *path = path_of(d, k), *key = key_of(d), *skey = store_key_of_info(&d->info, k);
   char text[VS_TUNING_FILE_MAX];
-  size_t n = key ? vs__tuning_file_format(text, sizeof text, key, v, gflops, database) : 0;
+  size_t n = key ? vs__tuning_file_format_k(KERNELS[k], text, sizeof text, key, v, n_at, gflops, database) : 0;
   if (dir && path && skey && n && n < sizeof text && vs__store_put(dir, skey, text, n)) {
-    snprintf(res->stored_at, sizeof res->stored_at, "%s", path);
-    res->stored = true;
+    snprintf(ph->stored_at, sizeof ph->stored_at, "%s", path);
+    ph->stored = true;
   }
   free(dir);
   free(path);
@@ -459,6 +523,7 @@ int vs__clblast_tuner(size_t i, int kernel, size_t m, size_t n, size_t k, double
 
 void vs__clblast_tuner_throw(int kind) { vs__clblast_tuner_inject_throw(kind); }
 
+
 static void note(const vs_tune_opts *opts, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void note(const vs_tune_opts *opts, const char *fmt, ...) {
   if (!opts || !opts->note) return;
@@ -478,9 +543,13 @@ static void item_sizes(const vs_cl_device *d, size_t *x, size_t *y) {
   *x = sizes[0], *y = sizes[1];
 }
 
-/* One call of CLBlast's tuner at fraction f: its pick into found (false
- * with the reason in res->search when none), its time added to res. */
-static bool tuner_call(vs_cl_device *d, size_t n, double f, const vs_tune_opts *opts, vs_tune_result *res,
+/* How the notes name CLBlast's tuner of kernel k. */
+static const char *tuner_name(int k) { return k == XG ? "CLBlast's tuner" : "CLBlast's XgemmDirect tuner"; }
+
+/* One call of CLBlast's tuner of kernel k at fraction f: its pick into
+ * found (zero-padded; false with the reason in ph->search when none), its
+ * time added to ph. */
+static bool tuner_call(vs_cl_device *d, int k, size_t n, double f, const vs_tune_opts *opts, vs_tune_phase *ph,
                        size_t found[VS_XGEMM_NPARAMS], vs_status *st) {
   char names[VS_TUNER_MAX_PARAMS][16];
   size_t values[VS_TUNER_MAX_PARAMS], count = 0;
@@ -491,101 +560,133 @@ static bool tuner_call(vs_cl_device *d, size_t n, double f, const vs_tune_opts *
   }
   double t0 = now();
   int clblast_status =
-      vs__clblast_tuner_on(vs__queue(d), 0, n, n, n, f, names, values, VS_TUNER_MAX_PARAMS, &count, run);
-  res->search_s += now() - t0;
+      vs__clblast_tuner_on(vs__queue(d), k, n, n, n, f, names, values, VS_TUNER_MAX_PARAMS, &count, run);
+  ph->search_s += now() - t0;
   bool ok = vs_status_code(run) == VS_OK;
   if (!ok && vs_status_code(run) == VS_INVALID_ARGUMENT) /* the caller's n or fraction */
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "%s", vs_status_message(run));
   else if (!ok)
-    snprintf(res->search, sizeof res->search, "none: %s", vs_status_message(run));
+    snprintf(ph->search, sizeof ph->search, "none: %s", vs_status_message(run));
   vs_status_free(run);
-  for (int p = 0; ok && p < VS_XGEMM_NPARAMS; p++) {
+  memset(found, 0, VS_XGEMM_NPARAMS * sizeof *found);
+  for (size_t p = 0; ok && p < KERNELS[k]->nparams; p++) {
     size_t q = 0;
-    while (q < count && strcmp(names[q], vs__xgemm_names[p]) != 0) q++;
+    while (q < count && strcmp(names[q], KERNELS[k]->names[p]) != 0) q++;
     if (q == count) {
-      snprintf(res->search, sizeof res->search, "none: CLBlast's tuner returned no %s", vs__xgemm_names[p]);
+      snprintf(ph->search, sizeof ph->search, "none: %s returned no %s", tuner_name(k), KERNELS[k]->names[p]);
       ok = false;
     } else {
       found[p] = values[q];
     }
   }
-  if (ok && clblast_status != 0) /* its second search failed: the set is its first one's pick */
+  if (ok && clblast_status != 0 && k == XG) /* its second search failed: the set is its first one's pick */
     note(opts, "CLBlast's tuner: its kernel-1 search failed (CLBlast status %d); its kernel-0 pick stands",
          clblast_status);
   return ok;
 }
 
-/* CLBlast's tuner as the search. It reports nothing while it runs and
- * cannot be stopped, so its sample is sized beforehand: a first call on the
- * smallest sample that holds a candidate of each of its two searches
- * measures what a candidate costs here (compiling dominates on PoCL), and a
- * second call, on as large a sample as the rest of the budget allows, runs
- * when that sample is larger. Its sample at a larger fraction starts with
- * the smaller one (CLBlast shuffles with a fixed seed), whose kernels PoCL
- * has cached. Its pick becomes a candidate in *found; false when it
- * proposed nothing (the reason in res->search). st is set only for the
- * caller's own mistakes. */
-static bool search(vs_cl_device *d, size_t n, const vs__tune_plan *plan, const vs_tune_opts *opts,
-                   vs_tune_result *res, size_t found[VS_XGEMM_NPARAMS], vs_status *st) {
-  double budget = opts && opts->budget_s > 0 ? opts->budget_s : DEFAULT_BUDGET_S;
+/* CLBlast's tuner of kernel k as the search. It reports nothing while it
+ * runs and cannot be stopped, so its sample is sized beforehand: a first
+ * call on the smallest sample that holds a candidate of each of its
+ * searches (Xgemm has two, XgemmDirect one) measures what a candidate
+ * costs here (compiling dominates on PoCL), and further calls, each on a
+ * sample at most twice as large, run while the rest of the budget allows.
+ * Its sample at a larger fraction starts with the smaller one (CLBlast
+ * shuffles with a fixed seed), whose kernels PoCL has cached. Its
+ * pick becomes a candidate in *found; false when it proposed nothing (the
+ * reason in ph->search). st is set only for the caller's own mistakes. */
+static bool search(vs_cl_device *d, int k, size_t n, const vs__tune_plan *plan, const vs_tune_opts *opts,
+                   double budget, vs_tune_phase *ph, size_t found[VS_XGEMM_NPARAMS], vs_status *st) {
   size_t x, y;
   item_sizes(d, &x, &y);
   uint64_t lmem = local_mem(d);
-  size_t space0 = vs__xgemm_search_space(false, d->max_work_group, x, y, lmem);
-  size_t space1 = vs__xgemm_search_space(true, d->max_work_group, x, y, lmem);
-  res->search_space = space0 + space1;
-  if (!space0 || !space1) {
-    snprintf(res->search, sizeof res->search, "none: CLBlast's search space is empty on this device");
+  size_t space[2] = {0, 0}, nspaces = k == XG ? 2 : 1;
+  if (k == XG) {
+    space[0] = vs__xgemm_search_space(false, d->max_work_group, x, y, lmem);
+    space[1] = vs__xgemm_search_space(true, d->max_work_group, x, y, lmem);
+  } else {
+    space[0] = vs__xgd_search_space(d->max_work_group, x, y, lmem);
+  }
+  size_t smallest = nspaces == 2 && space[1] < space[0] ? space[1] : space[0];
+  ph->search_space = space[0] + space[1];
+  if (!smallest) {
+    snprintf(ph->search, sizeof ph->search, "none: CLBlast's search space is empty on this device");
     return false;
   }
   /* floor(space * f) must reach 1 in the smaller space. */
-  double least = 1.0000001 / (double)(space0 < space1 ? space0 : space1);
+  double least = 1.0000001 / (double)smallest;
   if (least > 1) least = 1;
   /* A caller's smaller fraction is the whole search, even when it samples
-   * nothing from the smaller space (CLBlast then returns the other's pick). */
+   * nothing from the smaller space (CLBlast then returns the other's pick,
+   * or none). */
   if (opts && opts->fraction > 0 && opts->fraction < least) least = opts->fraction;
-#define SAMPLED(f) ((size_t)((double)space0 * (f)) + (size_t)((double)space1 * (f)))
+#define SAMPLED(f) ((size_t)((double)space[0] * (f)) + (size_t)((double)space[1] * (f)))
   if (n > SEARCH_N) n = SEARCH_N;
-  res->fraction = least;
-  res->searched = SAMPLED(least);
-  note(opts,
-       "searching: CLBlast's tuner (TuneXgemm) at %zu^3 over %zu + %zu candidates, budget %.0f s; first %zu of "
-       "them (fraction %.3g) to time a candidate here; it reports nothing until it is done",
-       n, space0, space1, budget, res->searched, least);
-  bool ok = tuner_call(d, n, least, opts, res, found, st);
-  if (vs__failed(st)) return false;
-  /* Each candidate also costs a reference run per search: two more. */
-  double per = res->search_s / (double)(res->searched + 2);
-  double f = (budget - res->search_s) / per / (double)(space0 + space1);
-  if (opts && opts->fraction > 0 && opts->fraction < f) f = opts->fraction;
-  if (f > 1) f = 1;
-  size_t more = f > least ? SAMPLED(f) : 0;
-  if (more > res->searched) {
+  ph->fraction = least;
+  ph->searched = SAMPLED(least);
+  if (k == XG)
     note(opts,
-         "CLBlast's tuner: %zu candidates in %.1f s (%.1f s each; its pick so far: %s); now %zu (fraction %.3g), "
-         "about %.0f s",
-         res->searched, res->search_s, per, ok ? "one" : "none", more, f, per * (double)(more + 2));
+         "searching: CLBlast's tuner (TuneXgemm) at %zu^3 over %zu + %zu candidates, budget %.0f s; first %zu of "
+         "them (fraction %.3g) to time a candidate here; it reports nothing until it is done",
+         n, space[0], space[1], budget, ph->searched, least);
+  else
+    note(opts,
+         "searching: CLBlast's tuner (TuneXgemmDirect) at %zu^3 over %zu candidates, budget %.0f s; first %zu of "
+         "them (fraction %.3g) to time a candidate here; it reports nothing until it is done",
+         n, space[0], budget, ph->searched, least);
+  bool ok = tuner_call(d, k, n, least, opts, ph, found, st);
+  if (vs__failed(st)) return false;
+  /* Then grown in steps while the budget allows, each at most doubling
+   * the sample: a call re-times the candidates sampled before (their
+   * kernels cached) and compiles the new ones, and its cost per new
+   * candidate sizes the next step (as if each candidate cost that much
+   * again: an over-estimate). The first call's candidate may have been
+   * compiled by an earlier run (CLBlast samples with a fixed seed), so its
+   * cost alone can be far too low (0.4 s against 5-8 s measured on PoCL):
+   * doubling bounds the overrun to about one step. */
+  double last_s = ph->search_s;
+  size_t last_new = ph->searched;
+  for (;;) {
+    /* Each candidate also costs a reference run per search. */
+    double per = last_s / (double)(last_new + nspaces);
+    double afford = per > 0 ? (budget - ph->search_s) / per : 1e9;
+    if (afford > 1e9) afford = 1e9;
+    size_t target = afford > (double)nspaces ? (size_t)afford - nspaces : 0;
+    if (target > 2 * ph->searched + nspaces) target = 2 * ph->searched + nspaces;
+    double f = (double)target * 1.0000001 / (double)(space[0] + space[1]);
+    if (opts && opts->fraction > 0 && opts->fraction < f) f = opts->fraction;
+    if (f > 1) f = 1;
+    size_t more = f > ph->fraction ? SAMPLED(f) : 0;
+    if (more <= ph->searched) break;
+    note(opts,
+         "%s: %zu candidates in %.1f s (%.1f s each; its pick so far: %s); now %zu (fraction %.3g), about %.0f s",
+         tuner_name(k), ph->searched, ph->search_s, per, ok ? "one" : "none", more, f,
+         per * (double)(more + nspaces));
     size_t again[VS_XGEMM_NPARAMS];
-    if (tuner_call(d, n, f, opts, res, again, st)) {
+    double t0 = ph->search_s;
+    if (tuner_call(d, k, n, f, opts, ph, again, st)) {
       memcpy(found, again, sizeof again);
       ok = true;
     }
     if (vs__failed(st)) return false;
-    res->fraction = f;
-    res->searched = more;
+    last_s = ph->search_s - t0;
+    last_new = more - ph->searched;
+    ph->fraction = f;
+    ph->searched = more;
   }
 #undef SAMPLED
   if (ok && plan && plan->inject_search) plan->inject_search(plan->user, found);
-  if (ok) vs__xgemm_text(res->search, sizeof res->search, found);
-  note(opts, "CLBlast's tuner took %.1f s in all; its pick: %s%s", res->search_s, res->search,
+  if (ok) vs__params_text(KERNELS[k], ph->search, sizeof ph->search, found);
+  note(opts, "%s took %.1f s in all; its pick: %s%s", tuner_name(k), ph->search_s, ph->search,
        ok ? " (verified next, with the other candidates)" : "");
   return ok;
 }
 
-/* The set stored by an earlier run, read and validated as at start: false
- * when there is none or it is unusable (why says so, "" for none). */
-static bool load_stored(vs_cl_device *d, size_t v[VS_XGEMM_NPARAMS], char *why, size_t cap) {
-  char *key = key_of(d), *skey = store_key_of_info(&d->info);
+/* The set of kernel k stored by an earlier run, read and validated as at
+ * start: false when there is none or it is unusable (why says so, "" for
+ * none). *n_at: the size an XgemmDirect set was verified at. */
+static bool load_stored(vs_cl_device *d, int k, size_t v[VS_XGEMM_NPARAMS], size_t *n_at, char *why, size_t cap) {
+  char *key = key_of(d), *skey = store_key_of_info(&d->info, k);
   unsigned char *data = NULL;
   size_t n = 0;
   vs_store_result r = key && skey ? vs__store_get(NULL, skey, VS_TUNING_FILE_MAX, &data, &n) : VS_STORE_MISS;
@@ -596,10 +697,12 @@ static bool load_stored(vs_cl_device *d, size_t v[VS_XGEMM_NPARAMS], char *why, 
   } else if (r == VS_STORE_CORRUPT) {
     snprintf(why, cap, "a torn or altered store entry (its checksum does not match)");
   } else if (r == VS_STORE_HIT) {
-    if (!vs__tuning_file_parse((const char *)data, n, key, v, reason, sizeof reason))
+    if (!vs__tuning_file_parse_k(KERNELS[k], (const char *)data, n, key, v, n_at, reason, sizeof reason))
       snprintf(why, cap, "%s", reason);
-    else if (!vs__xgemm_check(v, d->max_work_group, local_mem(d), reason, sizeof reason))
+    else if (!KERNELS[k]->check(v, d->max_work_group, local_mem(d), reason, sizeof reason))
       snprintf(why, cap, "invalid parameters for this device: %s", reason);
+    else if (k == XGD && *n_at > DIRECT_MAX_N)
+      snprintf(why, cap, "size %zu: above %d, where CLBlast runs no XgemmDirect", *n_at, DIRECT_MAX_N);
   }
   free(data);
   free(key);
@@ -616,6 +719,181 @@ static size_t add_candidate(size_t (*cands)[VS_XGEMM_NPARAMS], size_t *count, co
   return (*count)++;
 }
 
+/* Whether SGEMM g->n^3 runs CLBlast's XgemmDirect kernel on d: under
+ * DIRECT_PROBE it then fails before anything is enqueued (the work-group
+ * exceeds the device's), where Xgemm, untouched, succeeds. Replaces
+ * CLBlast's own XgemmDirect set (measured before). False with the reason
+ * in why when it does not, or when that cannot be told. */
+static bool direct_path(vs_cl_device *d, const gemm_bench *g, char *why, size_t cap) {
+  if (!apply(d, XGD, DIRECT_PROBE)) {
+    snprintf(why, cap, "could not tell which kernel SGEMM %zu^3 runs: CLBlast refused the probe set", g->n);
+    return false;
+  }
+  size_t n = g->n;
+  CLBlastStatusCode s = CLBlastSgemm(CLBlastLayoutRowMajor, CLBlastTransposeNo, CLBlastTransposeNo, n, n, n, 1.0f,
+                                     g->da, 0, n, g->db, 0, n, 0.0f, g->dc, 0, n, vs__queue(d), NULL);
+  clFinish(*vs__queue(d));
+  if (s == CLBlastInvalidLocalThreadsTotal || s == CLBlastInvalidLocalThreadsDim || s == CLBlastInvalidLocalMemUsage)
+    return true;
+  if (s == CLBlastSuccess)
+    snprintf(why, cap,
+             "SGEMM %zu^3 runs CLBlast's Xgemm kernel on this device, not XgemmDirect (the size is at or above "
+             "CLBlast's indirect-size threshold here)",
+             n);
+  else
+    snprintf(why, cap, "could not tell which kernel SGEMM %zu^3 runs (CLBlast status %d under the probe set)", n,
+             (int)s);
+  return false;
+}
+
+/* One phase of a tuning run: kernel k at SGEMM n^3, its plan (NULL: the
+ * real one), the search when `searching`, the built-in list when
+ * `builtin`; its outcome in ph. Holds d->tuning_mu (the caller's). */
+static void tune_phase(vs_cl_device *d, int k, size_t n, const vs__tune_plan *plan, const vs_tune_opts *opts,
+                       bool searching, bool builtin, double budget, vs_tune_phase *ph, vs_status *st) {
+  ph->n = n;
+  gemm_bench g = {0};
+  double *ref = NULL, best_gf = 0;
+  size_t best = SIZE_MAX, valid_best = SIZE_MAX;
+  char verdict[160] = "";
+  if (bench_init(&g, d, n, st) && !(ref = reference(&g))) vs__oom(st);
+  if (!vs__failed(st)) {
+    ph->gflops_database = measure(&g, ref, plan, -1, verdict, sizeof verdict, st);
+    report(opts, k, VS_NPOS, 0, NULL, ph->gflops_database, verdict);
+  }
+  /* Timing XgemmDirect sets where CLBlast runs Xgemm would measure noise
+   * and store a set never used: the path is verified first. */
+  if (k == XGD && !vs__failed(st))
+    note(opts,
+         "checking that SGEMM %zu^3 runs XgemmDirect: under a set no device can launch (128x128 work-items) it "
+         "must fail, as CLBlast says on stderr",
+         n);
+  if (k == XGD && !vs__failed(st) && !direct_path(d, &g, ph->skipped, sizeof ph->skipped)) {
+    note(opts, "XgemmDirect phase skipped: %s", ph->skipped);
+    apply(d, k, KERNELS[k]->generic); /* CLBlast's own set is gone; its generic one is correct everywhere */
+    bench_free(&g);
+    free(ref);
+    return;
+  }
+
+  /* The candidates: the tuner's pick, the list, and the stored set (when
+   * it is none of them). */
+  size_t cands[MAX_CANDIDATES][VS_XGEMM_NPARAMS], count = 0, v[VS_XGEMM_NPARAMS], n_at = 0;
+  if (searching && !vs__failed(st) && search(d, k, n, plan, opts, budget, ph, v, st))
+    ph->search_index = add_candidate(cands, &count, v);
+  const size_t(*list)[VS_XGEMM_NPARAMS] = plan && plan->candidates ? plan->candidates
+                                          : k == XG                ? CANDIDATES
+                                                                   : DIRECT_CANDIDATES;
+  size_t n_list = !builtin ? 0 : plan && plan->candidates ? plan->n_candidates : k == XG ? NCAND : NDIRECT;
+  for (size_t c = 0; c < n_list; c++) add_candidate(cands, &count, list[c]);
+  char why[200];
+  if (!vs__failed(st) && load_stored(d, k, v, &n_at, why, sizeof why)) {
+    ph->stored_index = add_candidate(cands, &count, v);
+    vs__params_text(KERNELS[k], why, sizeof why, v);
+    note(opts, "the stored %sset is measured too: %s", which(k), why);
+  }
+
+  uint64_t lmem = local_mem(d);
+  for (size_t c = 0; c < count && !vs__failed(st); c++) {
+    char *out = ph->verdict[c];
+    size_t cap = sizeof ph->verdict[c];
+    char reason[140];
+    ph->candidates = c + 1;
+    if (!KERNELS[k]->check(cands[c], d->max_work_group, lmem, reason, sizeof reason)) {
+      snprintf(out, cap, "invalid: %s", reason);
+    } else if (!apply(d, k, cands[c])) {
+      snprintf(out, cap, "invalid: CLBlast refused the parameters");
+    } else {
+      ph->gflops[c] = measure(&g, ref, plan, (int)c, out, cap, st);
+      if (ph->gflops[c] > 0 && (valid_best == SIZE_MAX || ph->gflops[c] > ph->gflops[valid_best])) valid_best = c;
+      if (ph->gflops[c] > 0 && strcmp(out, "correct") == 0 && ph->gflops[c] < ph->gflops_database * MARGIN)
+        snprintf(out, cap, "correct, not %.0f%% faster than CLBlast's own", (MARGIN - 1) * 100);
+      if (ph->gflops[c] >= ph->gflops_database * MARGIN && ph->gflops[c] > best_gf) {
+        best = c;
+        best_gf = ph->gflops[c];
+      }
+    }
+    report(opts, k, c, count, cands[c], ph->gflops[c], out);
+  }
+  bench_free(&g);
+  free(ref);
+  /* Below CLBlast's indirect-size threshold (576^3 for Intel CPUs in its
+   * 1.5.3 database) SGEMM n^3 runs CLBlast's direct kernel, so an Xgemm set
+   * timed and verified at a small n may not have run at all. A later
+   * process checks the stored set at 1024^3 (check_stored); so does this
+   * run, before storing: a set wrong there is never stored (a real case:
+   * one of CLBlast's tuner's GEMMK=1 picks, correct at 512^3, wrong at
+   * 1024^3). An XgemmDirect set was verified where it runs (direct_path). */
+  while (k == XG && best != SIZE_MAX && n != DEFAULT_N && !vs__failed(st)) {
+    char at[120] = "";
+    check_result r = apply(d, k, cands[best]) ? check_stored(d, DEFAULT_N, at, sizeof at) : CHECK_WRONG;
+    if (r == CHECK_OK) break;
+    snprintf(ph->verdict[best], sizeof ph->verdict[best], "%s at %d^3: %s",
+             r == CHECK_WRONG ? "wrong" : "not checked", DEFAULT_N, at[0] ? at : "CLBlast refused the parameters");
+    if (valid_best == best) valid_best = SIZE_MAX;
+    best = SIZE_MAX, best_gf = 0;
+    for (size_t c = 0; c < count; c++)
+      if (strcmp(ph->verdict[c], "correct") == 0 && ph->gflops[c] > best_gf) best = c, best_gf = ph->gflops[c];
+    if (valid_best == SIZE_MAX) valid_best = best;
+  }
+  if (!vs__failed(st)) {
+    char *path = path_of(d, k);
+    if (best != SIZE_MAX) {
+      for (size_t c = 0; c < count; c++)
+        if (c != best && strcmp(ph->verdict[c], "correct") == 0)
+          snprintf(ph->verdict[c], sizeof ph->verdict[c], "correct, slower than the kept set");
+      snprintf(ph->verdict[best], sizeof ph->verdict[best], "kept");
+      vs__params_text(KERNELS[k], ph->params, sizeof ph->params, cands[best]);
+      ph->gflops_best = best_gf;
+      store(d, k, cands[best], n, best_gf, ph->gflops_database, ph);
+    } else if (path) {
+      if (unlink(path) != 0 && errno != ENOENT)
+        vs__fail(st, VS_INTERNAL, VS_EXC_OP_ERROR, "cannot remove %s: %s", path, strerror(errno));
+      snprintf(ph->stored_at, sizeof ph->stored_at, "%s", path);
+    }
+    free(path);
+  }
+  /* This process: the kept set, else the fastest correct one (CLBlast's
+   * own cannot be restored once replaced), else CLBlast's generic set. */
+  size_t use = best != SIZE_MAX ? best : valid_best;
+  if (d->clblast[k].overridden) apply(d, k, use != SIZE_MAX ? cands[use] : KERNELS[k]->generic);
+  set_in_use(d, k, best != SIZE_MAX && ph->stored);
+  if (d->clblast[k].in_use) {
+    memcpy(d->clblast[k].v, cands[best], sizeof d->clblast[k].v);
+    d->clblast[k].n = n;
+  }
+}
+
+/* The Xgemm phase's outcome into the result's top-level fields (which
+ * predate the XgemmDirect phase's res->direct). */
+static void put_xgemm(vs_tune_result *res, const vs_tune_phase *p) {
+  res->candidates = p->candidates;
+  memcpy(res->gflops, p->gflops, sizeof res->gflops);
+  memcpy(res->verdict, p->verdict, sizeof res->verdict);
+  res->gflops_database = p->gflops_database;
+  res->gflops_best = p->gflops_best;
+  res->stored = p->stored;
+  memcpy(res->params, p->params, sizeof res->params);
+  memcpy(res->stored_at, p->stored_at, sizeof res->stored_at);
+  res->n = p->n;
+  res->searched = p->searched;
+  res->search_space = p->search_space;
+  res->fraction = p->fraction;
+  res->search_s = p->search_s;
+  memcpy(res->search, p->search, sizeof res->search);
+  res->search_index = p->search_index;
+  res->stored_index = p->stored_index;
+}
+
+static bool replaced(vs_cl_device *d, int k, vs_status *st) {
+  if (!d->clblast[k].overridden) return false;
+  vs__fail(st, VS_FAILED_PRECONDITION, VS_EXC_OP_ERROR,
+           "CLBlast's own %sGEMM parameters for %s were already replaced in this process, so they cannot be "
+           "measured; tune in a fresh process",
+           k == XG ? "" : "XgemmDirect ", d->info.cl_name);
+  return true;
+}
+
 void vs__device_tune_plan(size_t i, const vs__tune_plan *plan, const vs_tune_opts *opts, vs_tune_result *res,
                           vs_status *st) {
   vs__ok(st);
@@ -625,6 +903,7 @@ void vs__device_tune_plan(size_t i, const vs__tune_plan *plan, const vs_tune_opt
   }
   memset(res, 0, sizeof *res);
   res->search_index = res->stored_index = VS_NPOS;
+  res->direct.search_index = res->direct.stored_index = VS_NPOS;
   if (opts && !(opts->fraction >= 0 && opts->fraction <= 1)) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "vs_device_tune: fraction must be in [0, 1], got %g",
              opts->fraction);
@@ -635,117 +914,60 @@ void vs__device_tune_plan(size_t i, const vs__tune_plan *plan, const vs_tune_opt
   size_t n = plan && plan->n ? plan->n : opts && opts->n ? opts->n : DEFAULT_N;
   res->n = n;
   bool searching = plan && plan->candidates ? plan->search : !(opts && opts->no_search);
-  /* The search's size constraint is checked before anything is measured. */
+  /* The XgemmDirect phase: with a plan, only when the plan has one (a
+   * test's plan stays fast). */
+  const vs__tune_plan *dplan = plan ? plan->direct : NULL;
+  bool direct = (!plan || dplan) && !(opts && opts->no_direct);
+  size_t dn = dplan && dplan->n ? dplan->n : opts && opts->direct_n ? opts->direct_n : DIRECT_N;
+  bool dsearching = dplan && dplan->candidates ? dplan->search : !(opts && opts->no_search);
+  /* The searches' size constraints are checked before anything is measured. */
   if (searching && n % 128) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
              "vs_device_tune: CLBlast's tuner needs a size that is a multiple of 128, got %zu", n);
     return;
   }
-
-  pthread_mutex_lock(&d->tuning_mu);
-  if (d->xgemm_overridden) {
-    pthread_mutex_unlock(&d->tuning_mu);
-    vs__fail(st, VS_FAILED_PRECONDITION, VS_EXC_OP_ERROR,
-             "CLBlast's own GEMM parameters for %s were already replaced in this process, so they cannot be "
-             "measured; tune in a fresh process",
-             d->info.cl_name);
+  if (direct && dn > DIRECT_MAX_N) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+             "vs_device_tune: the XgemmDirect size must be at most %d (CLBlast runs Xgemm above), got %zu",
+             DIRECT_MAX_N, dn);
     return;
   }
-  /* The stored set, read or not, is what is being replaced: never applied
-   * in this run (it is measured below as a candidate like the others). */
-  d->xgemm_state = STATE_DONE;
-  d->tuned = false;
-
-  gemm_bench g = {0};
-  double *ref = NULL, best_gf = 0;
-  size_t best = SIZE_MAX, valid_best = SIZE_MAX;
-  char verdict[160] = "";
-  if (bench_init(&g, d, n, st) && !(ref = reference(&g))) vs__oom(st);
-  if (!vs__failed(st)) {
-    res->gflops_database = measure(&g, ref, plan, -1, verdict, sizeof verdict, st);
-    report(opts, VS_NPOS, 0, NULL, res->gflops_database, verdict);
+  if (direct && dsearching && dn % DIRECT_SEARCH_MULTIPLE) {
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
+             "vs_device_tune: CLBlast's XgemmDirect tuner needs a size that is a multiple of %d, got %zu",
+             DIRECT_SEARCH_MULTIPLE, dn);
+    return;
   }
 
-  /* The candidates: the tuner's pick, the list, and the stored set (when
-   * it is none of them). */
-  size_t cands[MAX_CANDIDATES][VS_XGEMM_NPARAMS], count = 0, v[VS_XGEMM_NPARAMS];
-  if (searching && !vs__failed(st) && search(d, n, plan, opts, res, v, st))
-    res->search_index = add_candidate(cands, &count, v);
-  const size_t(*list)[VS_XGEMM_NPARAMS] = plan && plan->candidates ? plan->candidates : CANDIDATES;
-  size_t n_list = opts && opts->no_builtin ? 0 : plan && plan->candidates ? plan->n_candidates : NCAND;
-  for (size_t c = 0; c < n_list; c++) add_candidate(cands, &count, list[c]);
-  char why[200];
-  if (!vs__failed(st) && load_stored(d, v, why, sizeof why)) {
-    res->stored_index = add_candidate(cands, &count, v);
-    vs__xgemm_text(why, sizeof why, v);
-    note(opts, "the stored set is measured too: %s", why);
+  pthread_mutex_lock(&d->tuning_mu);
+  if (replaced(d, XG, st) || (direct && replaced(d, XGD, st))) {
+    pthread_mutex_unlock(&d->tuning_mu);
+    return;
   }
-
-  uint64_t lmem = local_mem(d);
-  for (size_t c = 0; c < count && !vs__failed(st); c++) {
-    char *out = res->verdict[c];
-    size_t cap = sizeof res->verdict[c];
-    char reason[140];
-    res->candidates = c + 1;
-    if (!vs__xgemm_check(cands[c], d->max_work_group, lmem, reason, sizeof reason)) {
-      snprintf(out, cap, "invalid: %s", reason);
-    } else if (!apply(d, cands[c])) {
-      snprintf(out, cap, "invalid: CLBlast refused the parameters");
-    } else {
-      res->gflops[c] = measure(&g, ref, plan, (int)c, out, cap, st);
-      if (res->gflops[c] > 0 && (valid_best == SIZE_MAX || res->gflops[c] > res->gflops[valid_best])) valid_best = c;
-      if (res->gflops[c] > 0 && strcmp(out, "correct") == 0 && res->gflops[c] < res->gflops_database * MARGIN)
-        snprintf(out, cap, "correct, not %.0f%% faster than CLBlast's own", (MARGIN - 1) * 100);
-      if (res->gflops[c] >= res->gflops_database * MARGIN && res->gflops[c] > best_gf) {
-        best = c;
-        best_gf = res->gflops[c];
-      }
+  /* The stored sets, read or not, are what is being replaced: never
+   * applied in this run (each is measured as a candidate like the others). */
+  for (int k = 0; k < NKERNELS; k++)
+    if (k == XG || direct) {
+      d->clblast[k].state = STATE_DONE;
+      set_in_use(d, k, false);
     }
-    report(opts, c, count, cands[c], res->gflops[c], out);
+
+  vs_tune_phase *x = calloc(1, sizeof *x);
+  if (!x) {
+    vs__oom(st);
+  } else {
+    x->search_index = x->stored_index = VS_NPOS;
+    tune_phase(d, XG, n, plan, opts, searching, !(opts && opts->no_builtin),
+               opts && opts->budget_s > 0 ? opts->budget_s : DEFAULT_BUDGET_S, x, st);
+    put_xgemm(res, x);
+    free(x);
   }
-  bench_free(&g);
-  free(ref);
-  /* Below CLBlast's indirect-size threshold (576^3 for Intel CPUs in its
-   * 1.5.3 database) SGEMM n^3 runs CLBlast's direct kernel, so a set timed
-   * and verified at a small n may not have run at all. A later process
-   * checks the stored set at 1024^3 (check_stored); so does this run,
-   * before storing: a set wrong there is never stored (a real case: one of
-   * CLBlast's tuner's GEMMK=1 picks, correct at 512^3, wrong at 1024^3). */
-  while (best != SIZE_MAX && n != DEFAULT_N && !vs__failed(st)) {
-    char at[120] = "";
-    check_result r = apply(d, cands[best]) ? check_stored(d, at, sizeof at) : CHECK_WRONG;
-    if (r == CHECK_OK) break;
-    snprintf(res->verdict[best], sizeof res->verdict[best], "%s at %d^3: %s",
-             r == CHECK_WRONG ? "wrong" : "not checked", DEFAULT_N, at[0] ? at : "CLBlast refused the parameters");
-    if (valid_best == best) valid_best = SIZE_MAX;
-    best = SIZE_MAX, best_gf = 0;
-    for (size_t c = 0; c < count; c++)
-      if (strcmp(res->verdict[c], "correct") == 0 && res->gflops[c] > best_gf) best = c, best_gf = res->gflops[c];
-    if (valid_best == SIZE_MAX) valid_best = best;
-  }
-  if (!vs__failed(st)) {
-    char *path = path_of(d);
-    if (best != SIZE_MAX) {
-      for (size_t c = 0; c < count; c++)
-        if (c != best && strcmp(res->verdict[c], "correct") == 0)
-          snprintf(res->verdict[c], sizeof res->verdict[c], "correct, slower than the kept set");
-      snprintf(res->verdict[best], sizeof res->verdict[best], "kept");
-      vs__xgemm_text(res->params, sizeof res->params, cands[best]);
-      res->gflops_best = best_gf;
-      store(d, cands[best], best_gf, res->gflops_database, res);
-    } else if (path) {
-      if (unlink(path) != 0 && errno != ENOENT)
-        vs__fail(st, VS_INTERNAL, VS_EXC_OP_ERROR, "cannot remove %s: %s", path, strerror(errno));
-      snprintf(res->stored_at, sizeof res->stored_at, "%s", path);
-    }
-    free(path);
-  }
-  /* This process: the kept set, else the fastest correct one (CLBlast's
-   * own cannot be restored once replaced), else CLBlast's generic set. */
-  size_t use = best != SIZE_MAX ? best : valid_best;
-  if (d->xgemm_overridden) apply(d, use != SIZE_MAX ? cands[use] : vs__xgemm_generic);
-  d->tuned = best != SIZE_MAX && res->stored;
-  if (d->tuned) memcpy(d->xgemm, cands[best], sizeof d->xgemm);
+  if (!direct)
+    snprintf(res->direct.skipped, sizeof res->direct.skipped, "skipped: %s",
+             opts && opts->no_direct ? "no_direct is set" : "the plan has no XgemmDirect phase");
+  else if (!vs__failed(st))
+    tune_phase(d, XGD, dn, dplan, opts, dsearching, !(opts && opts->no_builtin),
+               opts && opts->direct_budget_s > 0 ? opts->direct_budget_s : DIRECT_BUDGET_S, &res->direct, st);
   pthread_mutex_unlock(&d->tuning_mu);
 }
 
@@ -754,36 +976,42 @@ VS_API void vs_device_tune_reset(size_t i, vs_status *st) {
   vs_cl_device *d = vs__device(i, st);
   if (!d) return;
   pthread_mutex_lock(&d->tuning_mu);
-  char *path = path_of(d);
-  if (path && unlink(path) != 0 && errno != ENOENT)
-    vs__fail(st, VS_INTERNAL, VS_EXC_OP_ERROR, "cannot remove %s: %s", path, strerror(errno));
-  if (!vs__failed(st) && d->xgemm_state == STATE_PENDING) { /* not applied yet: this process drops it too */
-    d->xgemm_state = STATE_DONE;
-    d->tuned = false;
+  for (int k = 0; k < NKERNELS && !vs__failed(st); k++) {
+    char *path = path_of(d, k);
+    if (path && unlink(path) != 0 && errno != ENOENT)
+      vs__fail(st, VS_INTERNAL, VS_EXC_OP_ERROR, "cannot remove %s: %s", path, strerror(errno));
+    if (!vs__failed(st) && d->clblast[k].state == STATE_PENDING) { /* not applied yet: this process drops it too */
+      d->clblast[k].state = STATE_DONE;
+      set_in_use(d, k, false);
+    }
+    free(path);
   }
-  free(path);
   pthread_mutex_unlock(&d->tuning_mu);
 }
 
 /* From the registry's info, without making the device's queue (which
  * reads the stored file): a test writes the file first. */
-char *vs__tuning_path(size_t i, vs_status *st) {
+char *vs__tuning_path_k(size_t i, int kernel, vs_status *st) {
   vs_device_info in;
   vs_device_get_info(i, &in, st);
   if (vs__failed(st)) return NULL;
-  char *p = path_of_info(&in);
+  char *p = path_of_info(&in, kernel ? XGD : XG);
   if (!p) vs__fail(st, VS_FAILED_PRECONDITION, VS_EXC_OP_ERROR, "no writable cache directory");
   return p;
 }
 
-char *vs__tuning_store_key(size_t i, vs_status *st) {
+char *vs__tuning_path(size_t i, vs_status *st) { return vs__tuning_path_k(i, XG, st); }
+
+char *vs__tuning_store_key_k(size_t i, int kernel, vs_status *st) {
   vs_device_info in;
   vs_device_get_info(i, &in, st);
   if (vs__failed(st)) return NULL;
-  char *k = store_key_of_info(&in);
+  char *k = store_key_of_info(&in, kernel ? XGD : XG);
   if (!k) vs__oom(st);
   return k;
 }
+
+char *vs__tuning_store_key(size_t i, vs_status *st) { return vs__tuning_store_key_k(i, XG, st); }
 
 char *vs__tuning_key(size_t i, vs_status *st) {
   vs_device_info in;
@@ -801,15 +1029,20 @@ void vs__clblast_set_check_hook(void (*inject)(void *user, float *c, size_t n), 
   pthread_mutex_unlock(&hook_lock);
 }
 
-bool vs__clblast_tuning_note(size_t i, char *buf, size_t cap) {
+bool vs__clblast_tuning_note_k(size_t i, int kernel, char *buf, size_t cap, bool *in_use) {
   vs_status *st = vs_status_new();
   vs_cl_device *d = st ? vs__device(i, st) : NULL;
   vs_status_free(st);
   if (cap) buf[0] = '\0';
+  if (in_use) *in_use = false;
   if (!d) return false;
+  int k = kernel ? XGD : XG;
   pthread_mutex_lock(&d->tuning_mu);
-  if (cap) snprintf(buf, cap, "%s", d->xgemm_note);
-  bool noted = d->xgemm_note[0] != '\0';
+  if (cap) snprintf(buf, cap, "%s", d->clblast[k].note);
+  bool noted = d->clblast[k].note[0] != '\0';
+  if (in_use) *in_use = d->clblast[k].in_use;
   pthread_mutex_unlock(&d->tuning_mu);
   return noted;
 }
+
+bool vs__clblast_tuning_note(size_t i, char *buf, size_t cap) { return vs__clblast_tuning_note_k(i, XG, buf, cap, NULL); }

@@ -12,7 +12,9 @@
 #include "varscope/session.h"
 
 typedef struct vs__tune_plan {
-  size_t n;                       /* SGEMM n x n x n for timing and full verification; 0: opts->n or 1024 */
+  /* SGEMM n x n x n for timing and full verification; 0: opts->n or 1024 (the
+   * XgemmDirect phase's: opts->direct_n or 256) */
+  size_t n;
   const size_t (*candidates)[16]; /* Xgemm sets in vs__xgemm_names order; NULL: the built-in list */
   size_t n_candidates;
   /* With candidates given, CLBlast's tuner runs only when this is set (a
@@ -26,6 +28,10 @@ typedef struct vs__tune_plan {
   /* Replaces the set CLBlast's tuner proposes (16 values), as a faulty
    * tuner would; NULL: none. */
   void (*inject_search)(void *user, size_t *params);
+  /* The XgemmDirect phase's plan (its sets in vs__xgd_names order, padded
+   * with zeros to 16; its own `direct` unused); NULL: with a plan, no
+   * XgemmDirect phase runs. */
+  const struct vs__tune_plan *direct;
 } vs__tune_plan;
 
 /* CLBlast's own tuner (clblast_tuner.h) on device i's queue, its outcome
@@ -51,14 +57,21 @@ void vs__device_tune_plan(size_t i, const vs__tune_plan *plan, const vs_tune_opt
 char *vs__tuning_path(size_t i, vs_status *st);
 char *vs__tuning_store_key(size_t i, vs_status *st);
 char *vs__tuning_key(size_t i, vs_status *st);
+/* The same for kernel 0 (Xgemm) or 1 (XgemmDirect), whose set is a store
+ * entry of its own; the key inside is vs__tuning_key's for both. */
+char *vs__tuning_path_k(size_t i, int kernel, vs_status *st);
+char *vs__tuning_store_key_k(size_t i, int kernel, vs_status *st);
 
-/* Fault injection for the check a stored set gets at the first float32
- * GEMM: inject alters the device's result (n*n floats) before it is
+/* Fault injection for the check a stored set (of either kernel) gets at
+ * the first float32 GEMM: inject alters the device's result (n*n floats) before it is
  * compared. NULL removes it. For tests; set it before the first GEMM. */
 void vs__clblast_set_check_hook(void (*inject)(void *user, float *c, size_t n), void *user);
 
 /* Why device i's stored set was refused or dropped in this process, into
  * buf ("" when it was not); returns whether one was. */
 bool vs__clblast_tuning_note(size_t i, char *buf, size_t cap);
+/* The same for kernel 0 (Xgemm) or 1 (XgemmDirect); *in_use (when not
+ * NULL): whether that kernel's stored set is applied in this process. */
+bool vs__clblast_tuning_note_k(size_t i, int kernel, char *buf, size_t cap, bool *in_use);
 
 #endif

@@ -45,12 +45,16 @@ typedef struct vs_cl_device {
    * so a tune's progress callback may use the device. `tuned` is atomic
    * for readers that must not wait for a tune (vs_device_get_info). */
   pthread_mutex_t tuning_mu;
-  _Atomic bool tuned;          /* a stored CLBlast Xgemm set is in use */
-  size_t xgemm[16];            /* that set, in vs__xgemm_names order */
-  int xgemm_state;             /* clblast_tuning.c's: stored set not yet checked / checked */
-  int xgemm_check_tries;       /* first-GEMM checks of the stored set that could not run */
-  bool xgemm_overridden;       /* CLBlastOverrideParameters was called: CLBlast's own set is gone */
-  char xgemm_note[256];        /* why a stored set was refused or dropped, "" if not */
+  _Atomic bool tuned;          /* a stored CLBlast set (Xgemm or XgemmDirect) is in use */
+  struct vs_clblast_set {      /* per CLBlast kernel: [0] Xgemm, [1] XgemmDirect */
+    size_t v[16];              /* the stored set, in CLBlast's database order */
+    size_t n;                  /* XgemmDirect: the size it was verified at, where it is checked */
+    int state;                 /* clblast_tuning.c's: stored set not yet read / not yet checked / checked */
+    int check_tries;           /* first-GEMM checks of the stored set that could not run */
+    bool in_use;               /* the stored set is applied (for Xgemm, `tuned` says so too) */
+    bool overridden;           /* CLBlastOverrideParameters was called: CLBlast's own set is gone */
+    char note[256];            /* why a stored set was refused or dropped, "" if not */
+  } clblast[2];
   bool compile_noticed;        /* the "compiling kernels" line was printed (kernel_cache.c) */
   vs_memo_entry *memo;         /* tuning results read or measured, this process (tuning_store.h) */
   size_t n_memo, memo_cap;

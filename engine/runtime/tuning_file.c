@@ -1,5 +1,5 @@
-/* tuning_file.c - Xgemm constraints and the tuning file's text (format in
- * tuning_file.h). The reader is strict: a file written by another version,
+/* tuning_file.c - Xgemm and XgemmDirect constraints and the tuning file's
+ * text (format in tuning_file.h). The reader is strict: a file written by another version,
  * edited by hand, truncated by a crash or made for another device is
  * refused with a reason rather than half-used, because CLBlast trusts
  * whatever it is given (MWG=0 divides by zero inside it; MDIMC=0 makes
@@ -19,7 +19,18 @@ const char *const vs__xgemm_names[VS_XGEMM_NPARAMS] = {"GEMMK", "KREG", "KWG",  
                                                        "STRM",  "STRN", "VWM",  "VWN"};
 const size_t vs__xgemm_generic[VS_XGEMM_NPARAMS] = {0, 1, 32, 2, 8, 8, 32, 16, 16, 32, 1, 1, 0, 0, 4, 2};
 
+enum { KWID, MDIMAD, MDIMCD, NDIMBD, NDIMCD, PADA, PADB, VWMD, VWND, WGD };
+
+const char *const vs__xgd_names[VS_XGD_NPARAMS] = {"KWID", "MDIMAD", "MDIMCD", "NDIMBD", "NDIMCD",
+                                                   "PADA", "PADB",   "VWMD",   "VWND",   "WGD"};
+const size_t vs__xgd_generic[VS_XGD_NPARAMS] = {2, 8, 8, 8, 8, 1, 1, 1, 1, 16};
+
 #define MAGIC_LINE "varscope clblast-xgemm 2\n"
+
+const vs__clblast_kernel vs__kernel_xgemm = {"Xgemm", VS_XGEMM_NPARAMS, vs__xgemm_names, vs__xgemm_generic,
+                                             MAGIC_LINE, false, vs__xgemm_check};
+const vs__clblast_kernel vs__kernel_xgemm_direct = {"XgemmDirect", VS_XGD_NPARAMS, vs__xgd_names, vs__xgd_generic,
+                                                    "varscope clblast-xgemmdirect 1\n", true, vs__xgd_check};
 /* No tile, thread count or unroll factor in CLBlast's tuner exceeds 128;
  * 1024 bounds every product below far from overflow. */
 #define MAX_VALUE 1024
@@ -120,23 +131,86 @@ size_t vs__xgemm_search_space(bool kernel1, size_t max_work_group, size_t max_it
   }
 }
 
-size_t vs__xgemm_text(char *buf, size_t cap, const size_t v[VS_XGEMM_NPARAMS]) {
+static bool is_vector_width(size_t w) { return w == 1 || w == 2 || w == 4 || w == 8 || w == 16; }
+
+bool vs__xgd_check(const size_t v[VS_XGD_NPARAMS], size_t max_work_group, uint64_t local_mem_bytes, char *why,
+                   size_t cap) {
+  static const int flags[] = {PADA, PADB};
+  for (size_t i = 0; i < 2; i++)
+    if (v[flags[i]] > 1) return fail(why, cap, "%s=%zu: must be 0 or 1", vs__xgd_names[flags[i]], v[flags[i]]);
+  static const int sizes[] = {KWID, MDIMAD, MDIMCD, NDIMBD, NDIMCD, VWMD, VWND, WGD};
+  for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+    if (v[sizes[i]] < 1 || v[sizes[i]] > MAX_VALUE)
+      return fail(why, cap, "%s=%zu: must be 1..%d", vs__xgd_names[sizes[i]], v[sizes[i]], MAX_VALUE);
+  if (!is_vector_width(v[VWMD])) return fail(why, cap, "VWMD=%zu: not an OpenCL vector width", v[VWMD]);
+  if (!is_vector_width(v[VWND])) return fail(why, cap, "VWND=%zu: not an OpenCL vector width", v[VWND]);
+  if (!divides(v[WGD], v[KWID])) return fail(why, cap, "WGD=%zu is not a multiple of KWID=%zu", v[WGD], v[KWID]);
+  static const int tiles[4][2] = {{MDIMCD, VWMD}, {NDIMCD, VWND}, {MDIMAD, VWMD}, {NDIMBD, VWND}};
+  for (size_t i = 0; i < 4; i++)
+    if (!divides(v[WGD], v[tiles[i][0]] * v[tiles[i][1]]))
+      return fail(why, cap, "WGD=%zu is not a multiple of %s*%s=%zu*%zu", v[WGD], vs__xgd_names[tiles[i][0]],
+                  vs__xgd_names[tiles[i][1]], v[tiles[i][0]], v[tiles[i][1]]);
+  /* The kernel re-shapes its work-group to load the A and B tiles. */
+  size_t threads = v[MDIMCD] * v[NDIMCD];
+  if (!divides(threads, v[MDIMAD]) || !divides(v[WGD], threads / v[MDIMAD]))
+    return fail(why, cap, "WGD=%zu is not a multiple of KDIMAD=MDIMCD*NDIMCD/MDIMAD=%zu/%zu", v[WGD], threads,
+                v[MDIMAD]);
+  if (!divides(threads, v[NDIMBD]) || !divides(v[WGD], threads / v[NDIMBD]))
+    return fail(why, cap, "WGD=%zu is not a multiple of KDIMBD=MDIMCD*NDIMCD/NDIMBD=%zu/%zu", v[WGD], threads,
+                v[NDIMBD]);
+  if (max_work_group && threads > max_work_group)
+    return fail(why, cap, "MDIMCD*NDIMCD=%zu work-items exceed the device's %zu", threads, max_work_group);
+  uint64_t local = 4 * ((uint64_t)v[WGD] * (v[WGD] + v[PADA]) + (uint64_t)v[WGD] * (v[WGD] + v[PADB]));
+  if (local_mem_bytes && local > local_mem_bytes)
+    return fail(why, cap, "%zu bytes of local memory exceed the device's %zu", (size_t)local,
+                (size_t)local_mem_bytes);
+  return true;
+}
+
+size_t vs__xgd_search_space(size_t max_work_group, size_t max_item0, size_t max_item1, uint64_t local_mem_bytes) {
+  /* The values of TuneXgemmDirect's "V=2" (0-terminated), in vs__xgd_names order. */
+  static const size_t vals[VS_XGD_NPARAMS][6] = {{2, 8, 16, 0}, {8, 16, 32, 0},   {8, 16, 32, 0}, {8, 16, 32, 0},
+                                                 {8, 16, 32, 0}, {0, 1, 0},       {0, 1, 0},      {1, 2, 4, 8, 0},
+                                                 {1, 2, 4, 8, 0}, {8, 16, 32, 64, 0}};
+  size_t at[VS_XGD_NPARAMS] = {0}, v[VS_XGD_NPARAMS], count = 0;
+  for (;;) {
+    for (int p = 0; p < VS_XGD_NPARAMS; p++) v[p] = vals[p][at[p]];
+    if ((!max_item0 || v[MDIMCD] <= max_item0) && (!max_item1 || v[NDIMCD] <= max_item1) &&
+        vs__xgd_check(v, max_work_group, local_mem_bytes, NULL, 0))
+      count++;
+    int p = 0;
+    while (p < VS_XGD_NPARAMS && (at[p]++, vals[p][at[p]] == 0)) at[p++] = 0;
+    if (p == VS_XGD_NPARAMS) return count;
+  }
+}
+
+size_t vs__params_text(const vs__clblast_kernel *k, char *buf, size_t cap, const size_t *v) {
   size_t used = 0;
-  for (int k = 0; k < VS_XGEMM_NPARAMS; k++) {
-    int w = snprintf(buf + (used < cap ? used : cap), used < cap ? cap - used : 0, "%s%s=%zu", k ? " " : "",
-                     vs__xgemm_names[k], v[k]);
+  for (size_t p = 0; p < k->nparams; p++) {
+    int w = snprintf(buf + (used < cap ? used : cap), used < cap ? cap - used : 0, "%s%s=%zu", p ? " " : "",
+                     k->names[p], v[p]);
     used += w > 0 ? (size_t)w : 0;
   }
   return used;
 }
 
+size_t vs__xgemm_text(char *buf, size_t cap, const size_t v[VS_XGEMM_NPARAMS]) {
+  return vs__params_text(&vs__kernel_xgemm, buf, cap, v);
+}
+
 size_t vs__tuning_file_format(char *buf, size_t cap, const char *key, const size_t v[VS_XGEMM_NPARAMS],
                               double gflops, double gflops_database) {
-  char params[512];
-  vs__xgemm_text(params, sizeof params, v);
+  return vs__tuning_file_format_k(&vs__kernel_xgemm, buf, cap, key, v, 0, gflops, gflops_database);
+}
+
+size_t vs__tuning_file_format_k(const vs__clblast_kernel *k, char *buf, size_t cap, const char *key, const size_t *v,
+                                size_t n_at, double gflops, double gflops_database) {
+  char params[512], size[40] = "";
+  vs__params_text(k, params, sizeof params, v);
+  if (k->sized) snprintf(size, sizeof size, "size %zu\n", n_at);
   char body[VS_TUNING_FILE_MAX];
-  int n = snprintf(body, sizeof body, MAGIC_LINE "key %s\nparams %s\nmeasured %.1f database %.1f\n", key, params,
-                   gflops, gflops_database);
+  int n = snprintf(body, sizeof body, "%skey %s\nparams %s\n%smeasured %.1f database %.1f\n", k->magic, key, params,
+                   size, gflops, gflops_database);
   if (n < 0 || (size_t)n >= sizeof body) n = 0; /* a key too long to store: an empty, refused file */
   return (size_t)snprintf(buf, cap, "%.*schecksum %016llx\n", n, body,
                           (unsigned long long)vs__fnv64(body, (size_t)n, VS_FNV_SEED));
@@ -173,29 +247,41 @@ static int hexval(char c) {
 
 bool vs__tuning_file_parse(const char *data, size_t n, const char *key, size_t v[VS_XGEMM_NPARAMS], char *why,
                            size_t cap) {
+  size_t n_at;
+  return vs__tuning_file_parse_k(&vs__kernel_xgemm, data, n, key, v, &n_at, why, cap);
+}
+
+bool vs__tuning_file_parse_k(const vs__clblast_kernel *k, const char *data, size_t n, const char *key,
+                             size_t v[VS_XGEMM_NPARAMS], size_t *n_at, char *why, size_t cap) {
   size_t pos = 0, len;
+  memset(v, 0, VS_XGEMM_NPARAMS * sizeof *v);
+  *n_at = 0;
   const char *line;
 #define REFUSE(msg)                       \
   do {                                    \
     if (cap) snprintf(why, cap, "%s", msg); \
     return false;                         \
   } while (0)
-  if (!next_line(data, n, &pos, &line, &len) || len + 1 != strlen(MAGIC_LINE) ||
-      memcmp(line, MAGIC_LINE, len) != 0)
+  if (!next_line(data, n, &pos, &line, &len) || len + 1 != strlen(k->magic) || memcmp(line, k->magic, len) != 0)
     REFUSE("not a varscope tuning file of this version");
   if (!next_line(data, n, &pos, &line, &len) || !starts(line, len, "key ")) REFUSE("truncated (no key line)");
   if (len - 4 != strlen(key) || memcmp(line + 4, key, len - 4) != 0) REFUSE("made for another device or driver");
   if (!next_line(data, n, &pos, &line, &len) || !starts(line, len, "params ")) REFUSE("truncated (no params line)");
   const char *s = line + 7, *end = line + len;
-  for (int k = 0; k < VS_XGEMM_NPARAMS; k++) {
-    size_t name = strlen(vs__xgemm_names[k]);
-    if (k && (s >= end || *s++ != ' ')) REFUSE("malformed params line");
-    if ((size_t)(end - s) < name + 1 || memcmp(s, vs__xgemm_names[k], name) != 0 || s[name] != '=')
+  for (size_t p = 0; p < k->nparams; p++) {
+    size_t name = strlen(k->names[p]);
+    if (p && (s >= end || *s++ != ' ')) REFUSE("malformed params line");
+    if ((size_t)(end - s) < name + 1 || memcmp(s, k->names[p], name) != 0 || s[name] != '=')
       REFUSE("malformed params line");
     s += name + 1;
-    if (!number(&s, end, &v[k])) REFUSE("malformed params line");
+    if (!number(&s, end, &v[p])) REFUSE("malformed params line");
   }
   if (s != end) REFUSE("malformed params line");
+  if (k->sized) {
+    if (!next_line(data, n, &pos, &line, &len) || !starts(line, len, "size ")) REFUSE("truncated (no size line)");
+    s = line + 5, end = line + len;
+    if (!number(&s, end, n_at) || s != end || *n_at == 0) REFUSE("malformed size line");
+  }
   if (!next_line(data, n, &pos, &line, &len) || !starts(line, len, "measured ")) REFUSE("truncated (no measured line)");
   size_t body = pos;
   if (!next_line(data, n, &pos, &line, &len) || len != 9 + 16 || !starts(line, len, "checksum "))
@@ -210,7 +296,7 @@ bool vs__tuning_file_parse(const char *data, size_t n, const char *key, size_t v
   if (sum != vs__fnv64(data, body, VS_FNV_SEED)) REFUSE("checksum mismatch (the file was altered or torn)");
 #undef REFUSE
   char reason[160];
-  if (!vs__xgemm_check(v, 0, 0, reason, sizeof reason)) {
+  if (!k->check(v, 0, 0, reason, sizeof reason)) {
     if (cap) snprintf(why, cap, "invalid parameters: %s", reason);
     return false;
   }

@@ -73,8 +73,9 @@ typedef struct vs_device_info {
   uint64_t max_alloc_bytes;  /* the largest buffer varscope makes: CL_DEVICE_MAX_MEM_ALLOC_SIZE,
                                 or global_mem_bytes when lower */
   bool fp64;
-  bool clblast_tuned;      /* a stored tuned CLBlast GEMM set is in use (vs_device_tune); it is checked at
-                            * the first float32 GEMM and dropped if its results are wrong */
+  bool clblast_tuned;      /* a stored tuned CLBlast GEMM set (Xgemm or XgemmDirect) is in use
+                            * (vs_device_tune); it is checked at the first float32 GEMM and dropped if its
+                            * results are wrong */
   uint64_t global_mem_bytes_driver; /* CL_DEVICE_GLOBAL_MEM_SIZE as the driver reports it */
   uint64_t max_alloc_bytes_driver;  /* CL_DEVICE_MAX_MEM_ALLOC_SIZE as the driver reports it */
 } vs_device_info;
@@ -115,6 +116,29 @@ double vs_device_fp32_peak(size_t i, vs_status *st);
  * with cap > 0. Thread safe. */
 size_t vs_device_conv_choices(size_t i, char *buf, size_t cap, vs_status *st);
 
+/* One phase of a tuning run (vs_tune_result.direct: the XgemmDirect
+ * phase); the fields mean what vs_tune_result's of the same names mean. */
+typedef struct vs_tune_phase {
+  size_t n;                /* the SGEMM size timed, searched and verified; 0 when the phase did not run */
+  size_t candidates;       /* parameter sets tried (at most 16) */
+  double gflops[16];       /* SGEMM n^3 GFLOP/s under each; 0 when it could not run */
+  char verdict[16][160];   /* as vs_tune_result.verdict */
+  double gflops_database;  /* under CLBlast's own parameters for the device (no override) */
+  double gflops_best;      /* the kept set's; 0 when none was kept */
+  bool stored;             /* a set beat CLBlast's own by at least 3% and was stored */
+  char params[256];        /* the kept set, "KWID=2 MDIMAD=8 ..."; "" when none */
+  char stored_at[512];     /* its store entry: written when stored, else removed; "" without a cache directory */
+  size_t searched;         /* candidates CLBlast's tuner (clblast::TuneXgemmDirect) sampled; 0: no search ran */
+  size_t search_space;     /* the size of its search space on this device */
+  double fraction;         /* the fraction of that space it sampled */
+  double search_s;         /* seconds it took */
+  char search[256];        /* its pick, or why it found none */
+  size_t search_index;     /* its pick's index among the candidates; VS_NPOS when none */
+  size_t stored_index;     /* the index of the set stored before this run; VS_NPOS when none */
+  char skipped[256];       /* why the phase did not run ("skipped: no_direct is set", or that SGEMM n^3
+                            * does not run XgemmDirect on this device); "" when it ran */
+} vs_tune_phase;
+
 typedef struct vs_tune_result {
   size_t candidates;       /* parameter sets tried (at most 16) */
   double gflops[16];       /* SGEMM n^3 GFLOP/s under each; 0 when it could not run */
@@ -135,6 +159,11 @@ typedef struct vs_tune_result {
   char search[256];        /* its pick ("GEMMK=1 ..."), or why it found none */
   size_t search_index;     /* its pick's index among the candidates; VS_NPOS when none */
   size_t stored_index;     /* the index of the set stored before this run; VS_NPOS when none */
+  /* The second phase: CLBlast's XgemmDirect kernel, which CLBlast runs
+   * instead of Xgemm for SGEMMs below its indirect-size threshold (n^3
+   * under 896^3 by default in its database; small GEMMs such as dense
+   * layers), tuned in the same way at opts->direct_n. */
+  vs_tune_phase direct;
 } vs_tune_result;
 
 /* Progress of a tuning run, called once per parameter set as soon as it is
@@ -150,7 +179,13 @@ typedef struct vs_tune_opts {
   double fraction;  /* of CLBlast's search space to sample, at most (0: as many as budget_s allows) */
   double budget_s;  /* for the search, estimated before it starts (0: 120 s) */
   bool no_search;   /* time only the built-in sets and the stored one, without CLBlast's tuner */
-  bool no_builtin;  /* time only the tuner's pick and the stored set, not the built-in sets */
+  bool no_builtin;  /* time only the tuner's pick and the stored set, not the built-in sets (both phases) */
+  /* The XgemmDirect phase (after the Xgemm phase; fraction and no_search
+   * apply to it too): */
+  bool no_direct;         /* skip it (the stored XgemmDirect set stays as it is) */
+  size_t direct_n;        /* its SGEMM n x n x n (0: 256); at most 2048, a multiple of 64 for its search; it
+                           * runs only when CLBlast takes its direct path at that size, checked first */
+  double direct_budget_s; /* for its search, estimated before it starts (0: 60 s) */
   /* One line per phase (the search's plan and its outcome), called on the
    * tuning thread; line is borrowed for the call. May be NULL. */
   void (*note)(void *user, const char *line);
@@ -170,13 +205,24 @@ typedef struct vs_tune_opts {
  * is removed). Every later process applies the stored set, after a result
  * check, at its first float32 GEMM. In this process the kept set, else the
  * fastest correct candidate, stays in use (CLBlast's C API cannot restore
- * its own once replaced). Takes about budget_s plus tens of seconds. It
+ * its own once replaced). Then, unless opts->no_direct, the same for
+ * CLBlast's XgemmDirect kernel at SGEMM opts->direct_n^3 (default 256):
+ * CLBlast's own XgemmDirect parameters are timed, the size is confirmed to
+ * run that kernel (else the phase is skipped and res->direct.skipped says
+ * why), clblast::TuneXgemmDirect searches within opts->direct_budget_s, and
+ * its pick, the stored XgemmDirect set and a few sets of CLBlast's database
+ * are timed and verified in full; the fastest correct one is stored (under
+ * its own key, with the size) only when at least 3% faster than CLBlast's
+ * own, and later processes apply it at their first float32 GEMM after a
+ * result check at that size. Takes about budget_s + direct_budget_s plus
+ * tens of seconds. It
  * holds device i's tuning lock throughout: float32 GEMMs of other threads
  * on device i wait until it is done; other devices do not. A stored set
  * whose first-GEMM check cannot run (out of memory) is kept and checked
  * again later; only a wrong result or a refusal discards it. Errors: device
  * index, NULL res, OpenCL failures, INVALID_ARGUMENT for an n the search
- * cannot take (not a multiple of 128) or a fraction outside [0, 1],
+ * cannot take (not a multiple of 128), a direct_n above 2048 or, with the
+ * search, not a multiple of 64, or a fraction outside [0, 1],
  * FAILED_PRECONDITION when this process already replaced CLBlast's
  * parameters for the device (tune in a fresh process). A search that finds
  * nothing is no error: res->search says why. Thread safe; other work on
@@ -186,8 +232,9 @@ typedef struct vs_tune_opts {
 void vs_device_tune(size_t i, vs_tune_result *res, vs_status *st);
 /* The same with progress reporting (opts may be NULL). */
 void vs_device_tune_ex(size_t i, const vs_tune_opts *opts, vs_tune_result *res, vs_status *st);
-/* Removes device i's stored set: later processes use CLBlast's own
- * parameters. Not yet applied in this process, it is dropped here too.
+/* Removes device i's stored sets (Xgemm and XgemmDirect): later processes
+ * use CLBlast's own parameters. Not yet applied in this process, they are
+ * dropped here too.
  * Errors: device index, a file that cannot be removed. Thread safe. */
 void vs_device_tune_reset(size_t i, vs_status *st);
 
