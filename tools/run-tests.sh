@@ -62,7 +62,9 @@ done
 
 # Placement across devices needs two: PoCL can expose two CPU devices, and
 # VARSCOPE_DEVICES maps the GPU names a graph asks for onto them.
-for name in ${VS_TWO_DEVICE_TESTS:-test_devices test_session test_placement test_optimizers test_inline}; do
+# VS_TWO_DEVICE_TESTS names the binaries (set and empty: none, as on a GPU
+# host without PoCL).
+for name in ${VS_TWO_DEVICE_TESTS-test_devices test_session test_placement test_optimizers test_inline}; do
   bin="$build/tests/$name"
   [ -x "$bin" ] || continue
   run_one "$name [2 devices]" "$bin" POCL_DEVICES="pthread pthread" VARSCOPE_DEVICES="GPU:0=CL:0,GPU:1=CL:1"
