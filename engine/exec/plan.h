@@ -39,11 +39,14 @@ typedef enum vs_step_kind {
   VS_STEP_RECV,   /* reserved: the op's value from another process (not built yet) */
 } vs_step_kind;
 
-/* The kernel objects a step remembers: the most any step launches of the
- * session's (the forward conv's convgemm route three: two transposes and
- * the epilogue pass; im2col two; a conv gradient's route two), and one
- * spare. */
-#define VS_STEP_KERNELS 4
+/* The kernel objects a step remembers: the most distinct ones a step
+ * launches of the session's, and one spare. The forward conv's im2col route
+ * launches im2col_lines and its GEMM's kernels (pack and the multiply, or
+ * one in-place kernel) per block of lines, and its last, shorter block may
+ * choose another GEMM form (two more); the convgemm route three (two
+ * transposes and the epilogue pass); a conv gradient's GEMM route three. A
+ * step launching more still runs, searching the session's list. */
+#define VS_STEP_KERNELS 6
 
 typedef struct vs_step {
   vs_step_kind kind;
@@ -52,7 +55,8 @@ typedef struct vs_step {
   uint32_t slot;  /* its value's index in the run's values */
   uint32_t batch; /* VS_STEP_BATCH: the index in plan->batches */
   /* 1 + the indices in the session's kernels of the step's last launched
-   * kernel objects, the latest first (0: none): a step's launches, one
+   * kernel objects, the most recently searched first (0: none; a hit keeps
+   * its place): a step's launches, one
    * kernel or a few alternating, skip the session's kernel lookup
    * (kernels/common.c's session_kernel). */
   uint32_t kernels[VS_STEP_KERNELS];

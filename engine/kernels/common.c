@@ -113,9 +113,9 @@ static void remember(uint32_t *slots, size_t i) {
  * options): made once, then reused by every launch of the session (runs of
  * a session are serial, so setting its arguments cannot race). The running
  * step remembers the entries of its last VS_STEP_KERNELS distinct kernels,
- * so a plan's launches skip the search, a step alternating two or three
- * kernels (the im2col route: im2col_lines, then bias_act_rows; the conv
- * gradients) included. opts: the program's options; own: the same when
+ * so a plan's launches skip the search, a step alternating a few
+ * kernels (the im2col route: im2col_lines, then its GEMM's pack and
+ * multiply; the conv gradients) included. opts: the program's options; own: the same when
  * they are the launch's own (kept with the entry as its key), else NULL. */
 static vs_kernel_entry *session_kernel(vs_run *r, vs_cl_device *d, const char *source, vs_dtype t, const char *name,
                                        const char *opts, const char *own, vs_status *st) {

@@ -55,11 +55,13 @@ bool vs__launch_own(vs_run *r, vs_cl_device *d, const char *source, vs_dtype t, 
                     size_t cpu_room, cl_uint dims, const size_t *extent, const karg *args, int nargs, const char *what,
                     vs_status *st);
 /* The kernel object of one launch with a range of its own (the forward
- * conv's kernels, whose shapes were measured per route): r's session's
- * kept object when r is given (its arguments set only where they changed),
- * else, outside a run (conv selection and tuning, conv_select.c and
- * conv_tune.c), a fresh one from the device's program cache, released by
- * vs__kernel_put once enqueued. One launch path either way. */
+ * conv's and the own GEMM's kernels, whose shapes were measured per route):
+ * r's session's kept object when r is given (its arguments set only where
+ * they changed), else, outside a run (conv and GEMM selection and tuning),
+ * a fresh one from the device's program cache, released by vs__kernel_put
+ * once enqueued. One launch path either way. entry points into the
+ * session's kernel list, which the next vs__kernel_get or launch on that
+ * session may grow (move): use it only between its get and its put. */
 typedef struct vs_kernel_use {
   cl_kernel kernel;
   vs_kernel_entry *entry; /* the session's; NULL: a fresh object */
