@@ -190,7 +190,7 @@ Test(memo, a_choice_table_update_invalidates_the_memo) {
  * call (each Test is its own process). */
 Test(memo, a_table_update_on_one_device_keeps_the_other_devices_memos) {
   setenv("POCL_DEVICES", "pthread pthread", 1);
-  cr_assert_geq(vs_num_devices(sts), 2, "two devices");
+  if (vs_num_devices(sts) < 2) cr_skip_test("needs two devices (a host with one GPU and no PoCL has one)");
   matmul_graph mg[2];
   for (int i = 0; i < 2; i++) {
     vs_device_push(gr, i ? "/device:CL:1" : "/device:CL:0", sts);
