@@ -356,6 +356,7 @@ int main(int argc, char **argv) {
         if (have_tf) printf(" %8.2f", vs_idle * 1e3);
         else printf(" %8s", "-");
         printf(nsets ? "  %s\n" : "%s\n", nsets ? sets[k] : "");
+        if (!have_tf && k == 0) peer_print_refused(&peer, P);
         fflush(stdout);
       }
     }

@@ -351,6 +351,8 @@ int main(int argc, char **argv) {
         printf(" | %8.1f %15s %8.2f %15s %6.2f", flop / ps / 1e9, ratio_w, pcs * 1e3, ratio_c, idle[p] * 1e3);
       }
       printf("\n");
+      for (int p = 0; p < NPEERS; p++)
+        if (shown[p] && !live[p]) peer_print_refused(&pr[p], names[p]);
       fflush(stdout);
     }
   }

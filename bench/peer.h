@@ -64,6 +64,8 @@ typedef struct peer_proc {
   size_t have;
   char label[128];          /* its "label ..." line */
   char why[768];            /* why it is unavailable ("" while it serves) */
+  char refused[768];        /* why it refused the last request ("unavailable ..." answered to it, the peer
+                               still serving the next: one case out of device memory blanks only that case) */
 } peer_proc;
 
 /* How long a peer may take to start (import TensorFlow) or to answer one
@@ -225,8 +227,10 @@ static inline bool peer_start(peer_proc *p, char *const argv[], const char *cons
 /* Sends one request line (cmd, without its newline) and waits for its
  * answer, "result <index> <seconds> <cpu seconds>" (other lines, the
  * peer's own table, are skipped). true with *seconds and *cpu set; false
- * when the peer is (or now becomes) unavailable: p->why says why. */
+ * when the peer refused this request (p->refused says why; it serves the
+ * next) or is (or now becomes) unavailable (p->why says why). */
 static inline bool peer_ask(peer_proc *p, const char *cmd, int index, double *seconds, double *cpu) {
+  p->refused[0] = '\0';
   if (p->why[0] || p->pid <= 0) return peer_fail(p, "not running");
   char req[256];
   snprintf(req, sizeof req, "%s\n", cmd);
@@ -245,10 +249,9 @@ static inline bool peer_ask(peer_proc *p, const char *cmd, int index, double *se
   while (peer_line(p, line, sizeof line)) {
     int i;
     double s, c = 0;
-    if (strncmp(line, "unavailable ", 12) == 0) {
-      char why[700];
-      snprintf(why, sizeof why, "not available: %.600s", line + 12);
-      return peer_fail(p, why);
+    if (strncmp(line, "unavailable ", 12) == 0) { /* this request's answer: the servers go on to the next */
+      snprintf(p->refused, sizeof p->refused, "%.600s", line + 12);
+      return false;
     }
     if (sscanf(line, "result %d %lf %lf", &i, &s, &c) >= 2 && i == index && s > 0) {
       *seconds = s;
@@ -257,6 +260,13 @@ static inline bool peer_ask(peer_proc *p, const char *cmd, int index, double *se
     }
   }
   return false;
+}
+
+/* Under a table row whose peer columns are "-": the peer's refusal of
+ * that row's request, when it refused rather than died (its death is
+ * printed once, under the table). */
+static inline void peer_print_refused(const peer_proc *p, const char *name) {
+  if (!p->why[0] && p->refused[0]) printf("      (%s refused it: %s)\n", name, p->refused);
 }
 
 /* CPU seconds the peer's process has used so far (all its threads: the

@@ -212,6 +212,7 @@ int main(int argc, char **argv) {
       snprintf(ratio_c, sizeof ratio_c, "%.2f %.2f-%.2f", m, lo, hi);
     }
     printf("  %-6ld %14.1f %14s %16s %16s\n", sizes[i], mine, theirs, ratio_w, ratio_c);
+    if (!have_tf) peer_print_refused(&tf, "TensorFlow");
     fflush(stdout);
   }
   if (!rc) {
