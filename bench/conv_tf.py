@@ -24,7 +24,8 @@ requests stay on that case, so conv_bench can time TF and varscope back to
 back, round by round, in the same minutes (bench/peer.h)."""
 import os
 import sys
-import time
+
+from peer_serve import serve, timed
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 PEER = sys.argv[1] if len(sys.argv) > 2 and sys.argv[2] == "--serve" else "tf"
@@ -105,17 +106,6 @@ class TorchCase:
         pass
 
 
-def timed(case, reps):
-    """Median wall and CPU seconds of reps runs of case."""
-    times, cpus = [], []
-    for _ in range(reps):
-        t0, c0 = time.perf_counter(), time.process_time()
-        case.run()
-        times.append(time.perf_counter() - t0)
-        cpus.append(time.process_time() - c0)
-    return sorted(times)[reps // 2], sorted(cpus)[reps // 2]
-
-
 def label():
     if PEER == "tf":
         return "TensorFlow %s CPU (threads: %s)" % (tf.__version__, os.environ.get("TF_NUM_INTRAOP_THREADS", "default"))
@@ -124,35 +114,18 @@ def label():
     return "PyTorch %s on %s (%s, %s)" % (torch.__version__, dev, lib, "TF32" if PEER == "torch-tf32" else "FP32")
 
 
-def serve():
-    """Answers "run <case> <reps>" lines on stdin until EOF."""
-    case, index = None, -1
-    for line in sys.stdin:
-        words = line.split()
-        if not words:
-            continue
-        try:
-            if words[0] != "run" or len(words) != 3:
-                raise ValueError("bad request %r (want: run <case> <reps>)" % line.strip())
-            i, reps = int(words[1]), max(1, int(words[2]))
-            if not 0 <= i < len(CASES):
-                raise ValueError("no case %d (0-%d)" % (i, len(CASES) - 1))
-            if i != index:
-                if case:
-                    case.close()
-                case, index = None, -1
-                case, index = (TFCase if PEER == "tf" else TorchCase)(i), i
-            t, cpu = timed(case, reps)
-        except Exception as e:  # noqa: BLE001 - any failure is the peer's answer, not a crash
-            print("unavailable %s" % str(e).replace("\n", " ")[:500], flush=True)
-            continue
-        print("result %d %.9f %.9f" % (i, t, cpu), flush=True)
+def make(i):
+    """conv_bench's case i as this peer runs it: its run() and close()."""
+    if not 0 <= i < len(CASES):
+        raise ValueError("no case %d (0-%d)" % (i, len(CASES) - 1))
+    case = (TFCase if PEER == "tf" else TorchCase)(i)
+    return case.run, case.close
 
 
 def main():
     print("label %s" % label(), flush=True)
     if sys.argv[-1:] == ["--serve"]:
-        serve()
+        serve([], make)
         return
     reps = int(sys.argv[1]) if len(sys.argv) > 1 else 5
     only = {int(a) for a in sys.argv[2:]}
@@ -161,7 +134,7 @@ def main():
         if only and i not in only:
             continue
         case = TFCase(i)
-        t, cpu = timed(case, reps)
+        t, cpu = timed(case.run, reps)
         case.close()
         flop = 2.0 * n * -(-h // sd) * -(-w // sd) * ks * ks * c * k
         print("result %d %.9f %.9f" % (i, t, cpu))

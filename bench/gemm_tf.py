@@ -25,24 +25,10 @@ that n, so gemm_bench can time the peer and varscope back to back, round
 by round, in the same minutes (bench/peer.h)."""
 import os
 import sys
-import time
+
+from peer_serve import median, serve, timed
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-
-
-def median(ts):
-    return sorted(ts)[len(ts) // 2]
-
-
-def timed(run, reps):
-    """Median wall and CPU seconds of reps calls of run()."""
-    ts, cs = [], []
-    for _ in range(reps):
-        t0, c0 = time.perf_counter(), time.process_time()
-        run()
-        ts.append(time.perf_counter() - t0)
-        cs.append(time.process_time() - c0)
-    return median(ts), median(cs)
 
 
 def tf_maker():
@@ -88,30 +74,6 @@ def torch_maker(tf32):
     return "PyTorch %s %s %s" % (torch.__version__, dev, "TF32" if tf32 else "FP32"), make
 
 
-def serve(make):
-    """Answers "run <index> <reps> <n>" lines on stdin until EOF."""
-    current, run, close = None, None, None
-    for line in sys.stdin:
-        words = line.split()
-        if not words:
-            continue
-        try:
-            if words[0] != "run" or len(words) != 4:
-                raise ValueError("bad request %r (want: run <index> <reps> <n>)" % line.strip())
-            i, reps, n = int(words[1]), max(1, int(words[2])), int(words[3])
-            if n != current:
-                if close:
-                    close()
-                current, close = None, None
-                run, close = make(n)
-                current = n
-            t, cpu = timed(run, reps)
-        except Exception as e:  # noqa: BLE001 - any failure is the peer's answer, not a crash
-            print("unavailable %s" % str(e).replace("\n", " ")[:500], flush=True)
-            continue
-        print("result %d %.9f %.9f" % (i, t, cpu), flush=True)
-
-
 def run_onednn(reps, sizes):
     """TF's figures, and oneDNN's own per-primitive times of the same runs:
     `onednn_verbose,...,exec,cpu,<impl>,...,<m>x<k>:<k>x<n>,<ms>` lines
@@ -151,7 +113,7 @@ def main():
         sys.exit(3)
     print("label %s" % label, flush=True)
     if sys.argv[2:] == ["--serve"]:
-        serve(make)
+        serve(["n"], lambda i, n: make(n))
         return
     reps, sizes = int(sys.argv[2]), [int(x) for x in sys.argv[3:]]
     for i, n in enumerate(sizes):

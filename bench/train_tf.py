@@ -20,7 +20,8 @@ requests stay on it, so train_bench can time TF and varscope back to back,
 round by round, in the same minutes (bench/peer.h)."""
 import os
 import sys
-import time
+
+from peer_serve import serve, timed
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 try:
@@ -85,8 +86,8 @@ def batches(n, batch, rng):
 
 
 class Trainer:
-    """One batch size's model and session, warmed up; time(reps, steps) is
-    the median wall and CPU seconds of reps timings of steps steps."""
+    """One batch size's model and session, warmed up; steps(n) runs n
+    training steps."""
 
     def __init__(self, batch, mlp, rng):
         self.graph = tf.Graph()
@@ -103,41 +104,8 @@ class Trainer:
             x, y = self.data[i % 8]
             self.sess.run([self.loss, self.train], {self.x: x, self.y: y})
 
-    def time(self, reps, steps):
-        times, cpus = [], []
-        for _ in range(reps):
-            t0, c0 = time.perf_counter(), time.process_time()
-            self.steps(steps)
-            times.append(time.perf_counter() - t0)
-            cpus.append(time.process_time() - c0)
-        return sorted(times)[reps // 2], sorted(cpus)[reps // 2]
-
     def close(self):
         self.sess.close()
-
-
-def serve(mlp):
-    """Answers "run <index> <reps> <batch> <steps>" lines on stdin until EOF."""
-    rng = np.random.default_rng(7)
-    trainer, current = None, None
-    for line in sys.stdin:
-        words = line.split()
-        if not words:
-            continue
-        try:
-            if words[0] != "run" or len(words) != 5:
-                raise ValueError("bad request %r (want: run <index> <reps> <batch> <steps>)" % line.strip())
-            i, reps, batch, steps = int(words[1]), max(1, int(words[2])), int(words[3]), max(1, int(words[4]))
-            if batch != current:
-                if trainer:
-                    trainer.close()
-                trainer, current = None, None
-                trainer, current = Trainer(batch, mlp, rng), batch
-            t, cpu = trainer.time(reps, steps)
-        except Exception as e:  # noqa: BLE001 - any failure is the peer's answer, not a crash
-            print("unavailable %s" % str(e).replace("\n", " ")[:500], flush=True)
-            continue
-        print("result %d %.9f %.9f" % (i, t, cpu), flush=True)
 
 
 def main():
@@ -146,14 +114,19 @@ def main():
     args = [a for a in args if a != "--mlp"]
     if args == ["--serve"]:
         print("label TensorFlow %s CPU" % tf.__version__, flush=True)
-        serve(mlp)
+        rng = np.random.default_rng(7)
+
+        def make(i, batch, steps):
+            trainer = Trainer(batch, mlp, rng)
+            return lambda: trainer.steps(max(1, steps)), trainer.close
+        serve(["batch", "steps"], make)
         return
     steps, reps, sizes = int(args[0]), int(args[1]), [int(a) for a in args[2:]]
     print("tf_version %s" % tf.__version__)
     rng = np.random.default_rng(7)
     for batch in sizes:
         trainer = Trainer(batch, mlp, rng)
-        t, _ = trainer.time(reps, steps)
+        t, _ = timed(lambda: trainer.steps(steps), reps)
         trainer.close()
         print("steps_per_s %d %.1f" % (batch, steps / t))
         sys.stdout.flush()
