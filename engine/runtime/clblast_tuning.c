@@ -957,6 +957,7 @@ void vs__device_tune_plan(size_t i, const vs__tune_plan *plan, const vs_tune_opt
   memset(res, 0, sizeof *res);
   res->search_index = res->stored_index = VS_NPOS;
   res->direct.search_index = res->direct.stored_index = VS_NPOS;
+  res->xgemm.search_index = res->xgemm.stored_index = VS_NPOS;
   if (opts && !(opts->fraction >= 0 && opts->fraction <= 1)) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "vs_device_tune: fraction must be in [0, 1], got %g",
              opts->fraction);
@@ -1005,7 +1006,6 @@ void vs__device_tune_plan(size_t i, const vs__tune_plan *plan, const vs_tune_opt
       set_in_use(d, k, false);
     }
 
-  res->xgemm.search_index = res->xgemm.stored_index = VS_NPOS;
   tune_phase(d, XG, n, plan, opts, searching, !(opts && opts->no_builtin),
              opts && opts->budget_s > 0 ? opts->budget_s : DEFAULT_BUDGET_S, &res->xgemm, st);
   put_xgemm(res, &res->xgemm);
