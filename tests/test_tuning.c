@@ -540,7 +540,11 @@ static void count_notes(void *user, const char *line) {
 
 Test(tuning, real_search_pick_is_verified_and_applied) {
   faults f = {.wrong = NONE, .slow = NONE, .fast = 0}; /* the pick, timed twice as fast: kept */
-  vs__tune_plan plan = {.n = 128, .candidates = SETS, .n_candidates = 0, .search = true, .inject = inject, .user = &f};
+  /* At 128^3 PoCL runs XgemmDirect: the plan stands for a device that runs
+   * Xgemm there (the search and the selection are what is tested; the
+   * path check has tests of its own below), which keeps the run cheap. */
+  vs__tune_plan plan = {.n = 128, .candidates = SETS, .n_candidates = 0, .search = true, .inject = inject,
+                        .user = &f, .path = VS__PATH_RUNS};
   vs_status *st = vs_status_new();
   vs_tune_result res;
   notes = 0;
@@ -591,7 +595,8 @@ static void wrong_pick(void *user, int index, float *c, size_t n, double *second
 }
 
 Test(tuning, wrong_result_from_the_search_is_never_kept) {
-  vs__tune_plan plan = {.n = 128, .candidates = SETS, .n_candidates = 0, .search = true, .inject = wrong_pick};
+  vs__tune_plan plan = {.n = 128, .candidates = SETS, .n_candidates = 0, .search = true, .inject = wrong_pick,
+                        .path = VS__PATH_RUNS}; /* as real_search_pick_is_verified_and_applied */
   vs_status *st = vs_status_new();
   vs_tune_result res;
   vs__device_tune_plan(0, &plan, &(vs_tune_opts){.fraction = ONE_CANDIDATE}, &res, st);
@@ -613,7 +618,8 @@ static void break_pick(void *user, size_t *params) {
 }
 
 Test(tuning, invalid_set_from_the_search_is_refused_before_it_runs) {
-  vs__tune_plan plan = {.n = 128, .candidates = SETS, .n_candidates = 1, .search = true, .inject_search = break_pick};
+  vs__tune_plan plan = {.n = 128, .candidates = SETS, .n_candidates = 1, .search = true, .inject_search = break_pick,
+                        .path = VS__PATH_RUNS}; /* as real_search_pick_is_verified_and_applied */
   vs_status *st = vs_status_new();
   vs_tune_result res;
   vs__device_tune_plan(0, &plan, &(vs_tune_opts){.fraction = ONE_CANDIDATE}, &res, st);
@@ -631,7 +637,8 @@ Test(tuning, stored_set_is_measured_and_replaced_only_by_a_faster_one) {
   char *path = path0(), text[4096];
   write_file(path, text, good_file(text, sizeof text, SETS[0]));
   faults f = {.wrong = NONE, .slow = 1, .fast = 0};
-  vs__tune_plan plan = {.n = 256, .candidates = SETS + 1, .n_candidates = 1, .inject = inject, .user = &f};
+  vs__tune_plan plan = {.n = 256, .candidates = SETS + 1, .n_candidates = 1, .inject = inject, .user = &f,
+                        .path = VS__PATH_RUNS}; /* a device running Xgemm at 256^3: a cheap size here */
   vs_status *st = vs_status_new();
   vs_tune_result res;
   vs__device_tune_plan(0, &plan, NULL, &res, st);
@@ -652,11 +659,14 @@ static void break_check(void *user, float *c, size_t n) {
 }
 
 Test(tuning, set_kept_at_a_small_size_is_checked_at_1024_before_it_is_stored) {
-  /* At 256^3 CLBlast may run its direct kernel, which no Xgemm set
-   * changes: the faster set is checked at 1024^3 too, and wrong there it
-   * is neither stored nor used. */
+  /* A set correct where it was timed can be wrong at another size (one
+   * of CLBlast's tuner's picks was, at 1024^3): on a device running Xgemm
+   * at 256^3 (the plan says so; PoCL runs XgemmDirect there) the faster
+   * set is checked at 1024^3 too, and wrong there it is neither stored nor
+   * used. */
   faults f = {.wrong = NONE, .slow = 0, .fast = 1};
-  vs__tune_plan plan = {.n = 256, .candidates = SETS, .n_candidates = 2, .inject = inject, .user = &f};
+  vs__tune_plan plan = {.n = 256, .candidates = SETS, .n_candidates = 2, .inject = inject, .user = &f,
+                        .path = VS__PATH_RUNS};
   vs__clblast_set_check_hook(break_check, NULL);
   vs_status *st = vs_status_new();
   vs_tune_result res;
@@ -788,17 +798,21 @@ Test(tuning, cli_device_takes_an_index_cl_name_or_device_name) {
 }
 
 Test(tuning, cli_json_reports_what_the_search_found) {
-  cr_assert_eq(tool((const char *[]){"tune", "--json", "--size", "128", "--fraction", "0.000015", "--no-builtin",
+  /* 1024^3: PoCL runs Xgemm there (at 128^3 the phase is skipped: see
+   * cli_xgemm_phase_at_a_size_running_xgemm_direct_is_skipped). */
+  cr_assert_eq(tool((const char *[]){"tune", "--json", "--size", "1024", "--fraction", "0.000015", "--no-builtin",
                                      NULL}),
                0, "%s", err);
   const char *head = "{\"device\": \"/device:CL:0\", \"device_name\": ";
   cr_assert_eq(strncmp(out, head, strlen(head)), 0, "%s", out);
-  cr_assert_not_null(strstr(out, "\"n\": 128, \"search\": {\"sampled\": 1, \"space\": "), "%s", out);
+  cr_assert_not_null(strstr(out, "\"n\": 1024, \"skipped\": \"\", \"search\": {\"sampled\": 1, \"space\": "), "%s",
+                     out);
   cr_assert_not_null(strstr(out, "\"fraction\": 1.5e-05, \"seconds\": "), "%s", out);
   cr_assert_not_null(strstr(out, "\"pick\": \"GEMMK=0 KREG=1 "), "%s", out);
   cr_assert_not_null(strstr(out, "\"candidates\": [{\"origin\": \"search\", \"gflops\": "), "%s", out);
   cr_assert_null(strstr(out, "\"origin\": \"built-in\""), "--no-builtin: %s", out);
-  cr_assert_not_null(strstr(err, "  searching: CLBlast's tuner (TuneXgemm) at 128^3 over "), "%s", err);
+  cr_assert_not_null(strstr(err, "  checking that SGEMM 1024^3 runs Xgemm: "), "%s", err);
+  cr_assert_not_null(strstr(err, "  searching: CLBlast's tuner (TuneXgemm) at 256^3 over "), "%s", err);
   cr_assert_not_null(strstr(err, "  CLBlast's tuner took "), "%s", err);
   cr_assert_not_null(strstr(err, "  [1/1] GEMMK=0 KREG=1 "), "%s", err);
   /* The XgemmDirect phase at its default 256^3 (XgemmDirect on PoCL), its
@@ -856,10 +870,11 @@ static bool direct_in_use(char *note, size_t cap) {
 }
 
 /* An Xgemm plan that only measures CLBlast's own Xgemm parameters (cheap
- * at 128^3), with the XgemmDirect phase's plan. */
+ * at 128^3; the plan says Xgemm runs there, so no probe compiles), with
+ * the XgemmDirect phase's plan (whose path is checked on the device). */
 static void tune_direct(faults *f, size_t n, size_t n_candidates, const vs_tune_opts *opts, vs_tune_result *res) {
   vs__tune_plan dp = {.n = n, .candidates = DSETS, .n_candidates = n_candidates, .inject = inject, .user = f};
-  vs__tune_plan plan = {.n = 128, .candidates = SETS, .n_candidates = 0, .direct = &dp};
+  vs__tune_plan plan = {.n = 128, .candidates = SETS, .n_candidates = 0, .direct = &dp, .path = VS__PATH_RUNS};
   vs_status *st = vs_status_new();
   vs__device_tune_plan(0, &plan, opts, res, st);
   cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
@@ -1086,4 +1101,144 @@ Test(tuning, direct_search_space_counts_follow_clblast_constraints) {
   cr_assert(vs__xgd_check(DSETS[1], 0, 0, why, sizeof why), "%s", why);
   cr_assert(!vs__xgd_check(DSETS[1], 32, 0, why, sizeof why));
   cr_assert_str_eq(why, "MDIMCD*NDIMCD=64 work-items exceed the device's 32");
+}
+
+Test(tuning, xgemm_phase_at_a_size_running_xgemm_direct_stores_nothing) {
+  /* At 128^3 PoCL runs XgemmDirect (CLBlast's threshold is 896 or 576):
+   * an Xgemm set timed there never runs, so its figures are noise. The
+   * probe finds that out on the device; nothing but CLBlast's own bar is
+   * timed, nothing stored, and the stored Xgemm set stays. */
+  char *path = path0(), text[4096];
+  write_file(path, text, good_file(text, sizeof text, SETS[0]));
+  faults f = {.wrong = NONE, .slow = NONE, .fast = 1}; /* SETS[1] would be kept at twice the speed */
+  vs__tune_plan plan = {.n = 128, .candidates = SETS, .n_candidates = 2, .inject = inject, .user = &f};
+  vs_status *st = vs_status_new();
+  vs_tune_result res;
+  notes = 0;
+  vs__device_tune_plan(0, &plan, &(vs_tune_opts){.note = count_notes}, &res, st);
+  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
+  const char *why = "SGEMM 128^3 runs CLBlast's XgemmDirect kernel on this device, not Xgemm (the size is below "
+                    "CLBlast's indirect-size threshold here): no Xgemm set is timed or stored there";
+  cr_assert_str_eq(res.xgemm.skipped, why);
+  cr_assert_eq(res.n, 128);
+  cr_assert_eq(res.candidates, 0);
+  cr_assert_eq(res.xgemm.candidates, 0);
+  cr_assert_eq(f.calls, 1, "only CLBlast's own parameters ran (the bar)");
+  cr_assert(!res.stored);
+  cr_assert_str_eq(res.params, "");
+  cr_assert_eq(res.stored_index, VS_NPOS, "the stored set is not even measured");
+  cr_assert_eq(notes, 2, "the check, the skip");
+  char want[400];
+  snprintf(want, sizeof want, "Xgemm phase skipped: %s", why);
+  cr_assert_str_eq(last_note, want);
+  cr_assert_eq(access(path, F_OK), 0, "a skipped phase leaves the stored set as it is");
+  vs_device_info in;
+  vs_device_get_info(0, &in, st);
+  cr_assert(!in.clblast_tuned, "nothing is in use in the tuning process");
+  vs_status_free(st);
+  free(path);
+}
+
+Test(tuning, plan_running_the_other_kernel_skips_the_xgemm_phase) {
+  /* The plan's path hook: a device running XgemmDirect at 1024^3 (as most
+   * NVIDIA GPUs do below 1472^3) skips the phase without a probe. */
+  faults f = {.wrong = NONE, .slow = NONE, .fast = 1};
+  vs__tune_plan plan = {.n = 1024, .candidates = SETS, .n_candidates = 2, .inject = inject, .user = &f,
+                        .path = VS__PATH_OTHER};
+  vs_status *st = vs_status_new();
+  vs_tune_result res;
+  vs__device_tune_plan(0, &plan, NULL, &res, st);
+  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
+  cr_assert_str_eq(res.xgemm.skipped,
+                   "SGEMM 1024^3 runs CLBlast's XgemmDirect kernel on this device, not Xgemm (the size is below "
+                   "CLBlast's indirect-size threshold here): no Xgemm set is timed or stored there");
+  cr_assert_eq(res.candidates, 0);
+  cr_assert(!res.stored);
+  vs_status_free(st);
+}
+
+Test(tuning, cli_xgemm_phase_at_a_size_running_xgemm_direct_is_skipped) {
+  cr_assert_eq(tool((const char *[]){"tune", "--size", "128", "--no-search", "--no-direct", NULL}), 0, "%s", err);
+  cr_assert_not_null(strstr(out, "  Xgemm phase skipped: SGEMM 128^3 runs CLBlast's XgemmDirect kernel on this "
+                                 "device, not Xgemm (the size is below CLBlast's indirect-size threshold here): no "
+                                 "Xgemm set is timed or stored there\n"),
+                     "%s", out);
+  cr_assert_not_null(strstr(out, "\nXgemm: SGEMM 128^3 runs CLBlast's XgemmDirect kernel on this device, not Xgemm "
+                                 "(the size is below CLBlast's indirect-size threshold here): no Xgemm set is timed "
+                                 "or stored there; nothing stored, the stored Xgemm set (if any) is left as it is\n"),
+                     "%s", out);
+  cr_assert_null(strstr(out, "  [1/"), "no candidate was timed: %s", out);
+}
+
+Test(tuning, search_steps_start_only_when_their_estimate_fits_the_budget_left) {
+  const size_t one[2] = {1000, 0}, two[2] = {10000, 1000};
+  double f = -1, est = -1;
+  size_t more = 99;
+  /* The last call: 1 new candidate in 1 s, with its reference run 0.5 s
+   * each. 3 s left: the sample doubles (to 3), estimated 0.5 x (3 + 1). */
+  cr_assert(vs__search_next(one, 1, 1, 0.001, 1.0, 1, 1.0, 4.0, 0, &f, &more, &est));
+  cr_assert_eq(more, 3);
+  cr_assert_float_eq(est, 2.0, 1e-9);
+  cr_assert_float_eq(f, 0.003, 1e-6);
+  /* 1.5 s left: 2 candidates, estimated 1.5 s, just fit. */
+  cr_assert(vs__search_next(one, 1, 1, 0.001, 1.0, 1, 1.0, 2.5, 0, &f, &more, &est));
+  cr_assert_eq(more, 2);
+  cr_assert_float_eq(est, 1.5, 1e-9);
+  /* 1.2 s left: even one more (1.5 s) does not fit; nothing starts. */
+  cr_assert(!vs__search_next(one, 1, 1, 0.001, 1.0, 1, 1.0, 2.2, 0, &f, &more, &est));
+  cr_assert_eq(more, 0);
+  cr_assert_eq(f, 0.0);
+  /* The budget spent, or overrun by the last call: nothing starts. */
+  cr_assert(!vs__search_next(one, 1, 1, 0.001, 1.0, 1, 4.0, 4.0, 0, &f, &more, &est));
+  cr_assert(!vs__search_next(one, 1, 1, 0.001, 9.0, 1, 9.0, 4.0, 0, &f, &more, &est));
+  /* A cheap last call (its kernels compiled by an earlier run): at most
+   * doubling, whatever the budget. */
+  cr_assert(vs__search_next(one, 1, 1, 0.001, 0.001, 1, 0.001, 100.0, 0, &f, &more, &est));
+  cr_assert_eq(more, 3);
+  /* The caller's fraction caps the sample; at the cap nothing starts. */
+  cr_assert(vs__search_next(one, 1, 1, 0.001, 1.0, 1, 1.0, 100.0, 0.002, &f, &more, &est));
+  cr_assert_eq(more, 2);
+  cr_assert_float_eq(f, 0.002, 1e-12);
+  cr_assert(!vs__search_next(one, 1, 2, 0.002, 1.0, 1, 1.0, 100.0, 0.002, &f, &more, &est));
+  /* Xgemm's two searches (a reference run each): 11 sampled in 13 s, 1 s
+   * a candidate; 47 s left allow doubling (to 23 = 21 + 2, 25 s), 17 s
+   * left only 14 (13 + 1, 16 s). */
+  cr_assert(vs__search_next(two, 2, 11, 0.001, 13.0, 11, 13.0, 60.0, 0, &f, &more, &est));
+  cr_assert_eq(more, 23);
+  cr_assert_float_eq(est, 25.0, 1e-9);
+  cr_assert(vs__search_next(two, 2, 11, 0.001, 13.0, 11, 13.0, 30.0, 0, &f, &more, &est));
+  cr_assert_eq(more, 14);
+  cr_assert_float_eq(est, 16.0, 1e-9);
+  cr_assert(est <= 30.0 - 13.0);
+}
+
+static int step_notes;
+static void count_steps(void *user, const char *line) {
+  (void)user;
+  if (strstr(line, "); now ")) step_notes++;
+}
+
+static void slow_search(void *user, double *search_s) {
+  (void)user;
+  *search_s += 1000; /* each call of CLBlast's tuner as if it took 1000 s more */
+}
+
+Test(tuning, direct_search_stops_when_its_next_step_does_not_fit) {
+  /* Driven by the plan: the first call (one candidate and its reference
+   * run) seemingly took over 1000 s of a 1500 s budget, so about 500 s
+   * each; the smallest next step (2 candidates and the reference run,
+   * about 1500 s) does not fit the less than 500 s left and does not start. */
+  vs__tune_plan dp = {.n = 128, .candidates = DSETS, .n_candidates = 0, .search = true,
+                      .inject_search_s = slow_search};
+  vs__tune_plan plan = {.n = 128, .candidates = SETS, .n_candidates = 0, .direct = &dp, .path = VS__PATH_RUNS};
+  vs_status *st = vs_status_new();
+  vs_tune_result res;
+  step_notes = 0;
+  vs__device_tune_plan(0, &plan, &(vs_tune_opts){.direct_budget_s = 1500, .note = count_steps}, &res, st);
+  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
+  cr_assert_str_eq(res.direct.skipped, "");
+  cr_assert_eq(res.direct.searched, 1);
+  cr_assert(res.direct.search_s >= 1000);
+  cr_assert_eq(step_notes, 0, "no step started");
+  vs_status_free(st);
 }

@@ -35,9 +35,12 @@ static int usage(FILE *f) {
           "       varscope tune [--device N] --reset\n"
           "Times CLBlast's SGEMM N^3 (default 1024; a multiple of 128) under CLBlast's own parameters, runs\n"
           "CLBlast's own tuner on a random sample of its Xgemm search space sized to S seconds (default 120;\n"
-          "F caps the sample's fraction), then times its pick, the stored set and built-in sets, verifies\n"
-          "every result against the host, and stores the fastest correct set only when it is at least 3%%\n"
-          "faster than CLBlast's own; --no-search skips CLBlast's tuner, --no-builtin the built-in sets.\n"
+          "each step starts only when its estimated cost fits what is left; F caps the sample's fraction),\n"
+          "then times its pick, the stored set and built-in sets, verifies every result against the host,\n"
+          "and stores the fastest correct set only when it is at least 3%% faster than CLBlast's own;\n"
+          "--no-search skips CLBlast's tuner, --no-builtin the built-in sets.\n"
+          "All this only once N^3 is confirmed to run CLBlast's Xgemm kernel: below CLBlast's indirect-size\n"
+          "threshold it runs XgemmDirect, and the Xgemm phase then times and stores nothing.\n"
           "Then the same for CLBlast's XgemmDirect kernel (which CLBlast runs for GEMMs below its\n"
           "indirect-size threshold) at SGEMM N^3 of --direct-size (default 256; a multiple of 64), once that\n"
           "size is confirmed to run it, searching for S seconds of --direct-budget-s (default 60);\n"
@@ -116,8 +119,10 @@ static const char *origin(size_t search_index, size_t stored_index, size_t c) {
   return c == search_index ? "search" : c == stored_index ? "stored" : "built-in";
 }
 
-static void print_json_direct(const vs_tune_phase *p) {
-  printf(", \"direct\": {\"n\": %zu, \"skipped\": ", p->n);
+/* One phase's fields (the Xgemm phase's at the top level, the XgemmDirect
+ * phase's under "direct"), without braces. */
+static void print_json_phase(const vs_tune_phase *p) {
+  printf("\"n\": %zu, \"skipped\": ", p->n);
   json_str(stdout, p->skipped);
   printf(", \"search\": {\"sampled\": %zu, \"space\": %zu, \"fraction\": %.6g, \"seconds\": %.3f, \"pick\": ",
          p->searched, p->search_space, p->fraction, p->search_s);
@@ -133,7 +138,6 @@ static void print_json_direct(const vs_tune_phase *p) {
   json_str(stdout, p->params);
   printf(", \"gflops_best\": %.3f, \"file\": ", p->gflops_best);
   json_str(stdout, p->stored_at);
-  printf("}");
 }
 
 /* The XgemmDirect phase's outcome, as the Xgemm phase's is printed. */
@@ -158,23 +162,11 @@ static void print_json(const vs_device_info *in, const vs_tune_result *r) {
   json_str(stdout, in->cl_name);
   printf(", \"device_name\": ");
   json_str(stdout, in->device_name);
-  printf(", \"n\": %zu, \"search\": {\"sampled\": %zu, \"space\": %zu, \"fraction\": %.6g, \"seconds\": %.3f, "
-         "\"pick\": ",
-         r->n, r->searched, r->search_space, r->fraction, r->search_s);
-  json_str(stdout, r->search);
-  printf("}, \"gflops_database\": %.3f, \"candidates\": [", r->gflops_database);
-  for (size_t c = 0; c < r->candidates; c++) {
-    printf("%s{\"origin\": \"%s\", \"gflops\": %.3f, \"verdict\": ", c ? ", " : "",
-           origin(r->search_index, r->stored_index, c), r->gflops[c]);
-    json_str(stdout, r->verdict[c]);
-    printf("}");
-  }
-  printf("], \"stored\": %s, \"params\": ", r->stored ? "true" : "false");
-  json_str(stdout, r->params);
-  printf(", \"gflops_best\": %.3f, \"file\": ", r->gflops_best);
-  json_str(stdout, r->stored_at);
-  print_json_direct(&r->direct);
-  printf("}\n");
+  printf(", ");
+  print_json_phase(&r->xgemm);
+  printf(", \"direct\": {");
+  print_json_phase(&r->direct);
+  printf("}}\n");
 }
 
 static void conv_progress(void *user, size_t index, size_t count, const char *params, double gflops,
@@ -409,6 +401,8 @@ int vs_tool_tune(int argc, char **argv) {
              res.search_index == VS_NPOS ? "(none)" : res.verdict[res.search_index]);
     if (vs_status_code(st) == VS_OK && json) {
       print_json(&in, &res);
+    } else if (vs_status_code(st) == VS_OK && res.xgemm.skipped[0]) {
+      printf("Xgemm: %s; nothing stored, the stored Xgemm set (if any) is left as it is\n", res.xgemm.skipped);
     } else if (vs_status_code(st) == VS_OK && res.stored) {
       printf("kept %s: %.1f GFLOP/s, CLBlast's own %.1f (+%.0f%%)\nstored in %s\n", res.params, res.gflops_best,
              res.gflops_database, res.gflops_database > 0 ? (res.gflops_best / res.gflops_database - 1) * 100 : 0.0,

@@ -24,10 +24,13 @@
  * at DIRECT_N (256) unless told otherwise: below every CPU and NVIDIA
  * threshold of that database, and a multiple of 64, the largest tile of
  * TuneXgemmDirect's space. That CLBlast really takes the direct path at
- * that size is verified before any candidate is timed (direct_path). The
+ * that size is verified before any candidate is timed (runs_kernel). The
  * set is stored under its own key (a file of its own format, with the size
  * it was verified at, where a later process checks it); the Xgemm entry is
- * untouched by it and read as before.
+ * untouched by it and read as before. The Xgemm phase is checked the same
+ * way, mirrored: at a size where CLBlast runs XgemmDirect it times and
+ * stores nothing (an Xgemm set timed there never ran: its figures are
+ * noise).
  *
  * CLBlast 1.5.3's C API can override a device's parameters but neither read
  * nor restore its own: once overridden in a process, its own set is gone
@@ -133,11 +136,15 @@ static const size_t DIRECT_CANDIDATES[][VS_XGEMM_NPARAMS] = {
 };
 #define NDIRECT (sizeof DIRECT_CANDIDATES / sizeof DIRECT_CANDIDATES[0])
 
-/* A set CLBlast compiles but cannot launch on any device varscope runs on
- * (128 x 128 = 16384 work-items a work-group; CLBlast checks the device's
- * limit before it enqueues): under it an SGEMM fails exactly when it runs
- * XgemmDirect (direct_path). */
-static const size_t DIRECT_PROBE[VS_XGEMM_NPARAMS] = {2, 128, 128, 128, 128, 0, 0, 1, 1, 128};
+/* For each kernel, a set CLBlast compiles but cannot launch on any device
+ * varscope runs on (128 x 128 = 16384 work-items a work-group, no local
+ * memory; CLBlast checks the device's limit before it enqueues): under it
+ * an SGEMM fails exactly when it runs that kernel (runs_kernel). */
+static const size_t PROBES[NKERNELS][VS_XGEMM_NPARAMS] = {
+    /* GEMMK=0 KREG=1 KWG=128 KWI=2 MDIMA=MDIMC=MWG=NDIMB=NDIMC=NWG=128 SA=SB=0 STRM=STRN=0 VWM=VWN=1 */
+    {0, 1, 128, 2, 128, 128, 128, 128, 128, 128, 0, 0, 0, 0, 1, 1},
+    {2, 128, 128, 128, 128, 0, 0, 1, 1, 128},
+};
 
 static double now(void) {
   struct timespec t;
@@ -585,6 +592,43 @@ static bool tuner_call(vs_cl_device *d, int k, size_t n, double f, const vs_tune
   return ok;
 }
 
+/* The candidates CLBlast's tuner samples of its spaces at fraction f (it
+ * takes floor(size * f) of each). */
+static size_t vs__sampled(const size_t space[2], double f) {
+  return (size_t)((double)space[0] * f) + (size_t)((double)space[1] * f);
+}
+
+bool vs__search_next(const size_t space[2], size_t nspaces, size_t searched, double fraction, double last_s,
+                     size_t last_new, double spent, double budget, double max_fraction, double *f, size_t *more,
+                     double *estimate_s) {
+  *f = 0, *more = 0, *estimate_s = 0;
+  double left = budget - spent;
+  if (!(left > 0) || space[0] + space[1] == 0) return false;
+  /* A call re-times the candidates sampled before (their kernels cached)
+   * and compiles the new ones; each also costs a reference run per search.
+   * Its cost is estimated as if every candidate of the next sample cost
+   * what a new one cost in the last call: an over-estimate. */
+  double per = last_s > 0 ? last_s / (double)(last_new + nspaces) : 0;
+  double afford = per > 0 ? left / per : 1e9;
+  if (afford > 1e9) afford = 1e9;
+  size_t target = afford > (double)nspaces ? (size_t)afford - nspaces : 0;
+  /* At most doubling: the last call's cost per candidate may be far too
+   * low (its kernels compiled by an earlier run, which samples the same
+   * candidates first), and a step too large cannot be stopped. */
+  if (target > 2 * searched + nspaces) target = 2 * searched + nspaces;
+  double g = (double)target * 1.0000001 / (double)(space[0] + space[1]);
+  if (max_fraction > 0 && max_fraction < g) g = max_fraction;
+  if (g > 1) g = 1;
+  size_t m = g > fraction ? vs__sampled(space, g) : 0;
+  if (m <= searched) return false;
+  double estimate = per * (double)(m + nspaces);
+  /* The rule itself, whatever the arithmetic above rounds to: a step
+   * starts only when its estimate fits what is left. */
+  if (estimate > left) return false;
+  *f = g, *more = m, *estimate_s = estimate;
+  return true;
+}
+
 /* CLBlast's tuner of kernel k as the search. It reports nothing while it
  * runs and cannot be stopped, so its sample is sized beforehand: a first
  * call on the smallest sample that holds a candidate of each of its
@@ -620,7 +664,7 @@ static bool search(vs_cl_device *d, int k, size_t n, const vs__tune_plan *plan, 
    * nothing from the smaller space (CLBlast then returns the other's pick,
    * or none). */
   if (opts && opts->fraction > 0 && opts->fraction < least) least = opts->fraction;
-#define SAMPLED(f) ((size_t)((double)space[0] * (f)) + (size_t)((double)space[1] * (f)))
+#define SAMPLED(f) vs__sampled(space, f)
   if (n > SEARCH_N) n = SEARCH_N;
   ph->fraction = least;
   ph->searched = SAMPLED(least);
@@ -635,6 +679,7 @@ static bool search(vs_cl_device *d, int k, size_t n, const vs__tune_plan *plan, 
          "them (fraction %.3g) to time a candidate here; it reports nothing until it is done",
          n, space[0], budget, ph->searched, least);
   bool ok = tuner_call(d, k, n, least, opts, ph, found, st);
+  if (plan && plan->inject_search_s) plan->inject_search_s(plan->user, &ph->search_s);
   if (vs__failed(st)) return false;
   /* Then grown in steps while the budget allows, each at most doubling
    * the sample: a call re-times the candidates sampled before (their
@@ -643,31 +688,28 @@ static bool search(vs_cl_device *d, int k, size_t n, const vs__tune_plan *plan, 
    * again: an over-estimate). The first call's candidate may have been
    * compiled by an earlier run (CLBlast samples with a fixed seed), so its
    * cost alone can be far too low (0.4 s against 5-8 s measured on PoCL):
-   * doubling bounds the overrun to about one step. */
+   * doubling bounds the overrun to about one step. A step starts only when
+   * its estimate fits the budget left (vs__search_next); CLBlast's tuner
+   * cannot be stopped once called, so the budget is kept as far as the
+   * last step's cost predicts the next one's, no further. */
   double last_s = ph->search_s;
   size_t last_new = ph->searched;
-  for (;;) {
-    /* Each candidate also costs a reference run per search. */
-    double per = last_s / (double)(last_new + nspaces);
-    double afford = per > 0 ? (budget - ph->search_s) / per : 1e9;
-    if (afford > 1e9) afford = 1e9;
-    size_t target = afford > (double)nspaces ? (size_t)afford - nspaces : 0;
-    if (target > 2 * ph->searched + nspaces) target = 2 * ph->searched + nspaces;
-    double f = (double)target * 1.0000001 / (double)(space[0] + space[1]);
-    if (opts && opts->fraction > 0 && opts->fraction < f) f = opts->fraction;
-    if (f > 1) f = 1;
-    size_t more = f > ph->fraction ? SAMPLED(f) : 0;
-    if (more <= ph->searched) break;
+  double f = 0, estimate = 0;
+  size_t more = 0;
+  while (vs__search_next(space, nspaces, ph->searched, ph->fraction, last_s, last_new, ph->search_s, budget,
+                         opts ? opts->fraction : 0, &f, &more, &estimate)) {
     note(opts,
-         "%s: %zu candidates in %.1f s (%.1f s each; its pick so far: %s); now %zu (fraction %.3g), about %.0f s",
-         tuner_name(k), ph->searched, ph->search_s, per, ok ? "one" : "none", more, f,
-         per * (double)(more + nspaces));
+         "%s: %zu candidates in %.1f s (%.1f s each; its pick so far: %s); now %zu (fraction %.3g), about %.0f s "
+         "of the %.0f s left",
+         tuner_name(k), ph->searched, ph->search_s, last_s / (double)(last_new + nspaces), ok ? "one" : "none", more,
+         f, estimate, budget - ph->search_s);
     size_t again[VS_XGEMM_NPARAMS];
     double t0 = ph->search_s;
     if (tuner_call(d, k, n, f, opts, ph, again, st)) {
       memcpy(found, again, sizeof again);
       ok = true;
     }
+    if (plan && plan->inject_search_s) plan->inject_search_s(plan->user, &ph->search_s);
     if (vs__failed(st)) return false;
     last_s = ph->search_s - t0;
     last_new = more - ph->searched;
@@ -719,26 +761,37 @@ static size_t add_candidate(size_t (*cands)[VS_XGEMM_NPARAMS], size_t *count, co
   return (*count)++;
 }
 
-/* Whether SGEMM g->n^3 runs CLBlast's XgemmDirect kernel on d: under
- * DIRECT_PROBE it then fails before anything is enqueued (the work-group
- * exceeds the device's), where Xgemm, untouched, succeeds. Replaces
- * CLBlast's own XgemmDirect set (measured before). False with the reason
- * in why when it does not, or when that cannot be told. */
-static bool direct_path(vs_cl_device *d, const gemm_bench *g, char *why, size_t cap) {
-  if (!apply(d, XGD, DIRECT_PROBE)) {
-    snprintf(why, cap, "could not tell which kernel SGEMM %zu^3 runs: CLBlast refused the probe set", g->n);
-    return false;
-  }
+/* Whether SGEMM g->n^3 runs CLBlast's kernel k on d (CLBlast runs
+ * XgemmDirect below its indirect-size threshold, Xgemm at and above it):
+ * under PROBES[k] the SGEMM then fails before anything is enqueued (the
+ * work-group exceeds the device's), where the other kernel, untouched,
+ * succeeds. Replaces CLBlast's own set of kernel k (measured before). A
+ * plan may say the answer instead (plan->path). False with the reason in
+ * why when it does not, or when that cannot be told. */
+static bool runs_kernel(vs_cl_device *d, int k, const vs__tune_plan *plan, const gemm_bench *g, char *why,
+                        size_t cap) {
   size_t n = g->n;
-  CLBlastStatusCode s = CLBlastSgemm(CLBlastLayoutRowMajor, CLBlastTransposeNo, CLBlastTransposeNo, n, n, n, 1.0f,
-                                     g->da, 0, n, g->db, 0, n, 0.0f, g->dc, 0, n, vs__queue(d), NULL);
-  clFinish(*vs__queue(d));
-  if (s == CLBlastInvalidLocalThreadsTotal || s == CLBlastInvalidLocalThreadsDim || s == CLBlastInvalidLocalMemUsage)
+  int path = plan ? plan->path : VS__PATH_PROBE;
+  CLBlastStatusCode s = CLBlastSuccess;
+  if (path == VS__PATH_PROBE) {
+    if (!apply(d, k, PROBES[k])) {
+      snprintf(why, cap, "could not tell which kernel SGEMM %zu^3 runs: CLBlast refused the probe set", n);
+      return false;
+    }
+    s = CLBlastSgemm(CLBlastLayoutRowMajor, CLBlastTransposeNo, CLBlastTransposeNo, n, n, n, 1.0f, g->da, 0, n,
+                     g->db, 0, n, 0.0f, g->dc, 0, n, vs__queue(d), NULL);
+    clFinish(*vs__queue(d));
+  }
+  if (path == VS__PATH_RUNS || (path == VS__PATH_PROBE && (s == CLBlastInvalidLocalThreadsTotal ||
+                                                            s == CLBlastInvalidLocalThreadsDim ||
+                                                            s == CLBlastInvalidLocalMemUsage)))
     return true;
-  if (s == CLBlastSuccess)
+  if (path == VS__PATH_OTHER || s == CLBlastSuccess)
     snprintf(why, cap,
-             "SGEMM %zu^3 runs CLBlast's Xgemm kernel on this device, not XgemmDirect (the size is at or above "
-             "CLBlast's indirect-size threshold here)",
+             k == XGD ? "SGEMM %zu^3 runs CLBlast's Xgemm kernel on this device, not XgemmDirect (the size is at or "
+                        "above CLBlast's indirect-size threshold here)"
+                      : "SGEMM %zu^3 runs CLBlast's XgemmDirect kernel on this device, not Xgemm (the size is below "
+                        "CLBlast's indirect-size threshold here): no Xgemm set is timed or stored there",
              n);
   else
     snprintf(why, cap, "could not tell which kernel SGEMM %zu^3 runs (CLBlast status %d under the probe set)", n,
@@ -761,15 +814,16 @@ static void tune_phase(vs_cl_device *d, int k, size_t n, const vs__tune_plan *pl
     ph->gflops_database = measure(&g, ref, plan, -1, verdict, sizeof verdict, st);
     report(opts, k, VS_NPOS, 0, NULL, ph->gflops_database, verdict);
   }
-  /* Timing XgemmDirect sets where CLBlast runs Xgemm would measure noise
-   * and store a set never used: the path is verified first. */
-  if (k == XGD && !vs__failed(st))
+  /* Timing one kernel's sets where CLBlast runs the other would measure
+   * noise and store a set never used: the path is verified first (after
+   * the bar: the probe replaces CLBlast's own set). */
+  if (!vs__failed(st) && !(plan && plan->path))
     note(opts,
-         "checking that SGEMM %zu^3 runs XgemmDirect: under a set no device can launch (128x128 work-items) it "
-         "must fail, as CLBlast says on stderr",
-         n);
-  if (k == XGD && !vs__failed(st) && !direct_path(d, &g, ph->skipped, sizeof ph->skipped)) {
-    note(opts, "XgemmDirect phase skipped: %s", ph->skipped);
+         "checking that SGEMM %zu^3 runs %s: under a set no device can launch (128x128 work-items) it must fail, "
+         "as CLBlast says on stderr",
+         n, KERNELS[k]->name);
+  if (!vs__failed(st) && !runs_kernel(d, k, plan, &g, ph->skipped, sizeof ph->skipped)) {
+    note(opts, "%s phase skipped: %s", KERNELS[k]->name, ph->skipped);
     apply(d, k, KERNELS[k]->generic); /* CLBlast's own set is gone; its generic one is correct everywhere */
     bench_free(&g);
     free(ref);
@@ -817,13 +871,12 @@ static void tune_phase(vs_cl_device *d, int k, size_t n, const vs__tune_plan *pl
   }
   bench_free(&g);
   free(ref);
-  /* Below CLBlast's indirect-size threshold (576^3 for Intel CPUs in its
-   * 1.5.3 database) SGEMM n^3 runs CLBlast's direct kernel, so an Xgemm set
-   * timed and verified at a small n may not have run at all. A later
+  /* The phase ran only where CLBlast runs Xgemm (runs_kernel). A later
    * process checks the stored set at 1024^3 (check_stored); so does this
-   * run, before storing: a set wrong there is never stored (a real case:
-   * one of CLBlast's tuner's GEMMK=1 picks, correct at 512^3, wrong at
-   * 1024^3). An XgemmDirect set was verified where it runs (direct_path). */
+   * run, before storing, when it ran at another size: a set wrong there is
+   * never stored (a real case: one of CLBlast's tuner's GEMMK=1 picks,
+   * correct at 512^3, wrong at 1024^3). An XgemmDirect set is checked
+   * later at the size it was verified at, so it needs no second check. */
   while (k == XG && best != SIZE_MAX && n != DEFAULT_N && !vs__failed(st)) {
     char at[120] = "";
     check_result r = apply(d, k, cands[best]) ? check_stored(d, DEFAULT_N, at, sizeof at) : CHECK_WRONG;
@@ -904,6 +957,7 @@ void vs__device_tune_plan(size_t i, const vs__tune_plan *plan, const vs_tune_opt
   memset(res, 0, sizeof *res);
   res->search_index = res->stored_index = VS_NPOS;
   res->direct.search_index = res->direct.stored_index = VS_NPOS;
+  res->xgemm.search_index = res->xgemm.stored_index = VS_NPOS;
   if (opts && !(opts->fraction >= 0 && opts->fraction <= 1)) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "vs_device_tune: fraction must be in [0, 1], got %g",
              opts->fraction);
@@ -952,16 +1006,9 @@ void vs__device_tune_plan(size_t i, const vs__tune_plan *plan, const vs_tune_opt
       set_in_use(d, k, false);
     }
 
-  vs_tune_phase *x = calloc(1, sizeof *x);
-  if (!x) {
-    vs__oom(st);
-  } else {
-    x->search_index = x->stored_index = VS_NPOS;
-    tune_phase(d, XG, n, plan, opts, searching, !(opts && opts->no_builtin),
-               opts && opts->budget_s > 0 ? opts->budget_s : DEFAULT_BUDGET_S, x, st);
-    put_xgemm(res, x);
-    free(x);
-  }
+  tune_phase(d, XG, n, plan, opts, searching, !(opts && opts->no_builtin),
+             opts && opts->budget_s > 0 ? opts->budget_s : DEFAULT_BUDGET_S, &res->xgemm, st);
+  put_xgemm(res, &res->xgemm);
   if (!direct)
     snprintf(res->direct.skipped, sizeof res->direct.skipped, "skipped: %s",
              opts && opts->no_direct ? "no_direct is set" : "the plan has no XgemmDirect phase");

@@ -28,11 +28,35 @@ typedef struct vs__tune_plan {
   /* Replaces the set CLBlast's tuner proposes (16 values), as a faulty
    * tuner would; NULL: none. */
   void (*inject_search)(void *user, size_t *params);
+  /* Called after each call of CLBlast's tuner with the search's seconds
+   * so far; may alter them, as a slower device would (the budget's steps
+   * are sized from them). NULL: none. */
+  void (*inject_search_s)(void *user, double *search_s);
   /* The XgemmDirect phase's plan (its sets in vs__xgd_names order, padded
    * with zeros to 16; its own `direct` unused); NULL: with a plan, no
    * XgemmDirect phase runs. */
   const struct vs__tune_plan *direct;
+  /* Which kernel CLBlast runs at n, as a test device would have it:
+   * VS__PATH_PROBE finds out on the device (the probe both phases use);
+   * VS__PATH_RUNS takes the phase's kernel to run there (a device whose
+   * threshold puts n on that side: a test of what follows at a size that
+   * is cheap here), VS__PATH_OTHER the other kernel (the phase is skipped). */
+  int path;
 } vs__tune_plan;
+
+enum { VS__PATH_PROBE = 0, VS__PATH_RUNS = 1, VS__PATH_OTHER = 2 };
+
+/* One step of the search's growth (clblast_tuning.c's search): CLBlast's
+ * tuner sampled `searched` candidates of its spaces (space[0] + space[1],
+ * nspaces searches) at `fraction`; its last call took last_s seconds for
+ * last_new new candidates; spent of budget seconds are gone; max_fraction
+ * (0: none) caps the sample. Returns whether a next call starts: its
+ * fraction in *f, its sample in *more, its cost estimated at the last
+ * call's per new candidate (plus a reference run per search) in
+ * *estimate_s, which fits budget - spent whenever true is returned. */
+bool vs__search_next(const size_t space[2], size_t nspaces, size_t searched, double fraction, double last_s,
+                     size_t last_new, double spent, double budget, double max_fraction, double *f, size_t *more,
+                     double *estimate_s);
 
 /* CLBlast's own tuner (clblast_tuner.h) on device i's queue, its outcome
  * as a vs_status: the C++ unit's error path, for tests. kernel: 0 Xgemm,

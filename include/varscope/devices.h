@@ -135,8 +135,8 @@ typedef struct vs_tune_phase {
   char search[256];        /* its pick, or why it found none */
   size_t search_index;     /* its pick's index among the candidates; VS_NPOS when none */
   size_t stored_index;     /* the index of the set stored before this run; VS_NPOS when none */
-  char skipped[256];       /* why the phase did not run ("skipped: no_direct is set", or that SGEMM n^3
-                            * does not run XgemmDirect on this device); "" when it ran */
+  char skipped[256];       /* why the phase timed nothing ("skipped: no_direct is set", or that SGEMM n^3
+                            * does not run the phase's kernel on this device); "" when it ran */
 } vs_tune_phase;
 
 typedef struct vs_tune_result {
@@ -159,6 +159,11 @@ typedef struct vs_tune_result {
   char search[256];        /* its pick ("GEMMK=1 ..."), or why it found none */
   size_t search_index;     /* its pick's index among the candidates; VS_NPOS when none */
   size_t stored_index;     /* the index of the set stored before this run; VS_NPOS when none */
+  /* The Xgemm phase again, as one vs_tune_phase (the fields above predate
+   * it and hold the same values); its skipped says why it timed nothing:
+   * SGEMM n^3 runs CLBlast's XgemmDirect kernel on this device, which no
+   * Xgemm set changes. */
+  vs_tune_phase xgemm;
   /* The second phase: CLBlast's XgemmDirect kernel, which CLBlast runs
    * instead of Xgemm for SGEMMs below its indirect-size threshold (n^3
    * under 896^3 by default in its database; small GEMMs such as dense
@@ -175,9 +180,11 @@ typedef void (*vs_tune_progress)(void *user, size_t index, size_t count, const c
 typedef struct vs_tune_opts {
   vs_tune_progress progress; /* may be NULL */
   void *user;
-  size_t n;         /* SGEMM n x n x n to time, search and verify at (0: 1024); the search needs a multiple of 128 */
+  size_t n;         /* SGEMM n x n x n to time, search and verify at (0: 1024); the search needs a multiple of
+                     * 128; the phase runs only when CLBlast takes its Xgemm path at that size, checked first */
   double fraction;  /* of CLBlast's search space to sample, at most (0: as many as budget_s allows) */
-  double budget_s;  /* for the search, estimated before it starts (0: 120 s) */
+  double budget_s;  /* for the search (0: 120 s): each of its steps starts only when its cost, estimated
+                     * from the last step's, fits what is left (the first step always runs) */
   bool no_search;   /* time only the built-in sets and the stored one, without CLBlast's tuner */
   bool no_builtin;  /* time only the tuner's pick and the stored set, not the built-in sets (both phases) */
   /* The XgemmDirect phase (after the Xgemm phase; fraction and no_search
@@ -185,7 +192,7 @@ typedef struct vs_tune_opts {
   bool no_direct;         /* skip it (the stored XgemmDirect set stays as it is) */
   size_t direct_n;        /* its SGEMM n x n x n (0: 256); at most 2048, a multiple of 64 for its search; it
                            * runs only when CLBlast takes its direct path at that size, checked first */
-  double direct_budget_s; /* for its search, estimated before it starts (0: 60 s) */
+  double direct_budget_s; /* for its search, as budget_s (0: 60 s) */
   /* One line per phase (the search's plan and its outcome), called on the
    * tuning thread; line is borrowed for the call. May be NULL. */
   void (*note)(void *user, const char *line);
@@ -193,7 +200,11 @@ typedef struct vs_tune_opts {
 
 /* Tunes CLBlast's GEMM on device i so that it can never be made slower or
  * wrong. Measures SGEMM n^3 (opts->n, default 1024) under CLBlast's own
- * parameters for the device (the bar); runs CLBlast's own tuner
+ * parameters for the device (the bar); confirms that CLBlast runs its
+ * Xgemm kernel at that size (below its indirect-size threshold it runs
+ * XgemmDirect, which no Xgemm set changes: then the phase times and stores
+ * nothing, the stored Xgemm set stays as it is, and res->xgemm.skipped
+ * says why); runs CLBlast's own tuner
  * (clblast::TuneXgemm) on a random sample of its search space sized to fit
  * opts->budget_s (or opts->fraction), which proposes one set; then times
  * that set, the set stored by an earlier run and a few built-in CPU-minded
