@@ -149,9 +149,8 @@ static void print_direct(const vs_tune_phase *p) {
            p->params, p->gflops_best, p->gflops_database,
            p->gflops_database > 0 ? (p->gflops_best / p->gflops_database - 1) * 100 : 0.0, p->stored_at);
   else if (p->params[0])
-    printf("XgemmDirect (%zu^3): kept %s: %.1f GFLOP/s, CLBlast's own %.1f, in this process only: no writable "
-           "cache directory\n",
-           p->n, p->params, p->gflops_best, p->gflops_database);
+    printf("XgemmDirect (%zu^3): kept %s: %.1f GFLOP/s, CLBlast's own %.1f, in this process only: %s\n", p->n,
+           p->params, p->gflops_best, p->gflops_database, p->not_stored);
   else
     printf("XgemmDirect (%zu^3): no set beat CLBlast's own parameters (%.1f GFLOP/s) by 3%%: nothing stored\n",
            p->n, p->gflops_database);
@@ -408,8 +407,8 @@ int vs_tool_tune(int argc, char **argv) {
              res.gflops_database, res.gflops_database > 0 ? (res.gflops_best / res.gflops_database - 1) * 100 : 0.0,
              res.stored_at);
     } else if (vs_status_code(st) == VS_OK && res.params[0]) {
-      printf("kept %s: %.1f GFLOP/s, CLBlast's own %.1f, in this process only: no writable cache directory\n",
-             res.params, res.gflops_best, res.gflops_database);
+      printf("kept %s: %.1f GFLOP/s, CLBlast's own %.1f, in this process only: %s\n", res.params, res.gflops_best,
+             res.gflops_database, res.xgemm.not_stored);
     } else if (vs_status_code(st) == VS_OK) {
       printf("no set beat CLBlast's own parameters (%.1f GFLOP/s) by 3%%: nothing stored%s%s; later processes use "
              "CLBlast's own\n",

@@ -119,7 +119,9 @@ size_t vs_device_conv_choices(size_t i, char *buf, size_t cap, vs_status *st);
 /* One phase of a tuning run (vs_tune_result.direct: the XgemmDirect
  * phase); the fields mean what vs_tune_result's of the same names mean. */
 typedef struct vs_tune_phase {
-  size_t n;                /* the SGEMM size timed, searched and verified; 0 when the phase did not run */
+  size_t n;                /* the SGEMM size timed, searched and verified; when the phase was skipped at its
+                            * path check, the size checked; 0 when it did not start (no_direct, or it was
+                            * not reached) */
   size_t candidates;       /* parameter sets tried (at most 16) */
   double gflops[16];       /* SGEMM n^3 GFLOP/s under each; 0 when it could not run */
   char verdict[16][160];   /* as vs_tune_result.verdict */
@@ -137,6 +139,8 @@ typedef struct vs_tune_phase {
   size_t stored_index;     /* the index of the set stored before this run; VS_NPOS when none */
   char skipped[256];       /* why the phase timed nothing ("skipped: no_direct is set", or that SGEMM n^3
                             * does not run the phase's kernel on this device); "" when it ran */
+  char not_stored[200];    /* why a kept set is used in this process only ("no writable cache directory",
+                            * "cannot write PATH: REASON", ...); "" when stored or none was kept */
 } vs_tune_phase;
 
 typedef struct vs_tune_result {
