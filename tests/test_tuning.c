@@ -118,6 +118,26 @@ static size_t good_file(char *buf, size_t cap, const size_t v[16]) {
   return n;
 }
 
+/* Device 0's stored Xgemm set, read back: a whole keyed-store entry
+ * holding a valid tuning file for this device; its set into v, the size
+ * it was verified at returned. */
+static size_t read_stored(size_t v[16]) {
+  vs_status *st = vs_status_new();
+  char *path = path0(), *key = key0(), *skey = vs__tuning_store_key(0, st);
+  FILE *file = fopen(path, "rb");
+  cr_assert_not_null(file, "nothing stored at %s", path);
+  unsigned char entry[8192];
+  size_t len = fread(entry, 1, sizeof entry, file), off = 0, n = 0, n_at = 0;
+  fclose(file);
+  cr_assert_eq(vs__kernel_cache_parse(entry, len, skey, &off, &n), VS_KC_OK, "a whole keyed-store entry");
+  char why[200] = "";
+  cr_assert(vs__tuning_file_parse_k(&vs__kernel_xgemm, (const char *)entry + off, n, key, v, &n_at, why, sizeof why),
+            "%s", why);
+  free(path), free(key), free(skey);
+  vs_status_free(st);
+  return n_at;
+}
+
 #define NONE (-99) /* -1 is CLBlast's own parameters */
 typedef struct faults {
   double base;     /* CLBlast's own median seconds */
@@ -206,28 +226,16 @@ Test(tuning, faster_correct_candidate_is_stored_whole) {
   cr_assert(res.stored);
   cr_assert_str_eq(res.params, SET1_TEXT);
   cr_assert_float_eq(res.gflops_best / res.gflops_database, 2.0, 1e-9);
-  char *path = path0(), *key = key0();
+  char *path = path0();
   cr_assert_str_eq(res.stored_at, path);
-  FILE *file = fopen(path, "rb");
-  cr_assert_not_null(file);
-  unsigned char entry[8192];
-  size_t len = fread(entry, 1, sizeof entry, file), off = 0, n = 0;
-  fclose(file);
-  char *skey = vs__tuning_store_key(0, st);
-  cr_assert_eq(vs__kernel_cache_parse(entry, len, skey, &off, &n), VS_KC_OK, "a whole keyed-store entry");
-  free(skey);
-  const char *text = (const char *)entry + off;
-  size_t v[16], n_at = 0;
-  char why[200] = "";
-  cr_assert(vs__tuning_file_parse_k(&vs__kernel_xgemm, text, n, key, v, &n_at, why, sizeof why), "%s", why);
+  size_t v[16];
+  cr_assert_eq(read_stored(v), 1024, "the file records the size the set was verified at");
   cr_assert_eq(memcmp(v, SETS[1], sizeof v), 0);
-  cr_assert_eq(n_at, 1024, "the file records the size the set was verified at");
   vs_device_info in;
   vs_device_get_info(0, &in, st);
   cr_assert(in.clblast_tuned);
   vs_status_free(st);
   free(path);
-  free(key);
 }
 
 /* Reads the stored set the way every process does (at the device's first
@@ -586,19 +594,11 @@ Test(tuning, real_search_pick_is_verified_and_applied) {
 
   /* Applied at start in a later run: stored whole for this device, and a
    * matmul under it in this process is right. */
-  char *path = path0(), *key = key0(), *skey = vs__tuning_store_key(0, st);
-  FILE *file = fopen(path, "rb");
-  cr_assert_not_null(file);
-  unsigned char entry[8192];
-  size_t len = fread(entry, 1, sizeof entry, file), off = 0, n = 0;
-  fclose(file);
-  cr_assert_eq(vs__kernel_cache_parse(entry, len, skey, &off, &n), VS_KC_OK);
   size_t v[16];
-  char why[200] = "", text[256];
-  cr_assert(vs__tuning_file_parse((const char *)entry + off, n, key, v, why, sizeof why), "%s", why);
+  char text[256];
+  cr_assert_eq(read_stored(v), 128, "stored with the size it was verified at");
   vs__xgemm_text(text, sizeof text, v);
   cr_assert_str_eq(text, res.search);
-  free(path), free(key), free(skey);
   vs_status_free(st);
 }
 
@@ -669,6 +669,21 @@ Test(tuning, stored_set_is_measured_and_replaced_only_by_a_faster_one) {
   free(path);
 }
 
+/* A tuning run at 256^3 on a device running Xgemm there (the plan says
+ * so; PoCL runs XgemmDirect there) in which SETS[1] is timed twice as fast
+ * as CLBlast's own, with hook on the stored-set checks' results. */
+static void tune_kept_at_256(void (*hook)(void *user, float *c, size_t n), vs_tune_result *res) {
+  faults f = {.wrong = NONE, .slow = 0, .fast = 1};
+  vs__tune_plan plan = {.n = 256, .candidates = SETS, .n_candidates = 2, .inject = inject, .user = &f,
+                        .path = VS__PATH_RUNS};
+  vs__clblast_set_check_hook(hook, NULL);
+  vs_status *st = vs_status_new();
+  vs__device_tune_plan(0, &plan, NULL, res, st);
+  vs__clblast_set_check_hook(NULL, NULL);
+  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
+  vs_status_free(st);
+}
+
 static void break_check(void *user, float *c, size_t n) {
   (void)user, (void)n;
   c[0] += 3.0f; /* the 1024^3 check sees a wrong entry */
@@ -680,15 +695,9 @@ Test(tuning, set_kept_at_a_small_size_is_checked_at_1024_before_it_is_stored) {
    * at 256^3 (the plan says so; PoCL runs XgemmDirect there) the faster
    * set is checked at 1024^3 too, and wrong there it is neither stored nor
    * used. */
-  faults f = {.wrong = NONE, .slow = 0, .fast = 1};
-  vs__tune_plan plan = {.n = 256, .candidates = SETS, .n_candidates = 2, .inject = inject, .user = &f,
-                        .path = VS__PATH_RUNS};
-  vs__clblast_set_check_hook(break_check, NULL);
   vs_status *st = vs_status_new();
   vs_tune_result res;
-  vs__device_tune_plan(0, &plan, NULL, &res, st);
-  vs__clblast_set_check_hook(NULL, NULL);
-  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
+  tune_kept_at_256(break_check, &res);
   cr_assert_eq(strncmp(res.verdict[1], "wrong at 1024^3: wrong result: C[0,0] = ", 40), 0, "%s", res.verdict[1]);
   cr_assert_str_eq(res.verdict[0], "correct, not 3% faster than CLBlast's own");
   cr_assert(!res.stored);
@@ -1311,33 +1320,17 @@ Test(tuning, kept_xgemm_set_records_the_size_it_was_verified_at) {
   /* Kept at 256^3 on a device running Xgemm there (the plan says so):
    * checked at 1024^3 too before it is stored (1024^3 runs Xgemm wherever
    * 256^3 does), and the file says 256, where a later process checks it. */
-  faults f = {.wrong = NONE, .slow = 0, .fast = 1};
-  vs__tune_plan plan = {.n = 256, .candidates = SETS, .n_candidates = 2, .inject = inject, .user = &f,
-                        .path = VS__PATH_RUNS};
   check_count = 0;
-  vs__clblast_set_check_hook(record_check_size, NULL);
   vs_status *st = vs_status_new();
   vs_tune_result res;
-  vs__device_tune_plan(0, &plan, NULL, &res, st);
-  vs__clblast_set_check_hook(NULL, NULL);
-  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
+  tune_kept_at_256(record_check_size, &res);
   cr_assert(res.stored);
   cr_assert_str_eq(res.xgemm.not_stored, "");
   cr_assert_eq(check_count, 1);
   cr_assert_eq(check_sizes[0], 1024);
-  char *key = key0(), *skey = vs__tuning_store_key(0, st);
-  FILE *file = fopen(res.stored_at, "rb");
-  cr_assert_not_null(file);
-  unsigned char entry[8192];
-  size_t len = fread(entry, 1, sizeof entry, file), off = 0, n = 0, v[16], n_at = 0;
-  fclose(file);
-  cr_assert_eq(vs__kernel_cache_parse(entry, len, skey, &off, &n), VS_KC_OK);
-  char why[200] = "";
-  cr_assert(vs__tuning_file_parse_k(&vs__kernel_xgemm, (const char *)entry + off, n, key, v, &n_at, why, sizeof why),
-            "%s", why);
-  cr_assert_eq(n_at, 256);
+  size_t v[16];
+  cr_assert_eq(read_stored(v), 256);
   cr_assert_eq(memcmp(v, SETS[1], sizeof v), 0);
-  free(key), free(skey);
   vs_status_free(st);
 }
 
