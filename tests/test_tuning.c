@@ -1456,3 +1456,47 @@ Test(tuning, a_run_that_stores_and_removes_nothing_keeps_the_gemm_choices) {
   cr_assert(choice_listed(), "a skipped run dropped the choices");
   vs_status_free(st);
 }
+
+/* ---- why a kept set was not stored (tools/tune_cmd.c prints it) ---- */
+
+Test(tuning, kept_set_without_a_cache_directory_says_so) {
+  char note[256], file[300];
+  first_use(note, sizeof note); /* the device made under the test's cache directory */
+  snprintf(file, sizeof file, "%s/a-file", dir);
+  FILE *f = fopen(file, "w");
+  cr_assert_not_null(f);
+  fclose(f);
+  char under[320];
+  snprintf(under, sizeof under, "%s/cache", file); /* under a regular file: no directory can be made */
+  setenv("VARSCOPE_CACHE_DIR", under, 1);
+  faults fl = {.wrong = NONE, .slow = NONE, .fast = 0};
+  vs_tune_result res;
+  tune_direct(&fl, 128, 2, NULL, &res);
+  setenv("VARSCOPE_CACHE_DIR", dir, 1);
+  cr_assert(!res.direct.stored);
+  cr_assert_str_eq(res.direct.verdict[0], "kept");
+  cr_assert_str_eq(res.direct.not_stored, "no writable cache directory");
+  cr_assert_str_eq(res.xgemm.not_stored, "", "nothing was kept in the Xgemm phase");
+}
+
+Test(tuning, kept_set_whose_entry_cannot_be_written_says_why) {
+  /* A directory where the entry goes, not empty (an empty one is removed
+   * and replaced): the store cannot rename its entry there, even as root. */
+  char *dpath = dpath0(), inner[600];
+  cr_assert_eq(mkdir(dpath, 0755), 0, "%s", dpath);
+  snprintf(inner, sizeof inner, "%s/keep", dpath);
+  FILE *k = fopen(inner, "w");
+  cr_assert_not_null(k);
+  fclose(k);
+  faults f = {.wrong = NONE, .slow = NONE, .fast = 0};
+  vs_tune_result res;
+  tune_direct(&f, 128, 2, NULL, &res);
+  cr_assert(!res.direct.stored);
+  char want[600];
+  snprintf(want, sizeof want, "cannot write %.120s: ", dpath);
+  cr_assert_eq(strncmp(res.direct.not_stored, want, strlen(want)), 0, "%s", res.direct.not_stored);
+  cr_assert_str_eq(res.direct.not_stored + strlen(want), "Directory not empty");
+  unlink(inner);
+  rmdir(dpath);
+  free(dpath);
+}

@@ -45,6 +45,8 @@ static int usage(FILE *f) {
           "indirect-size threshold) at SGEMM N^3 of --direct-size (default 256; a multiple of 64), once that\n"
           "size is confirmed to run it, searching for S seconds of --direct-budget-s (default 60);\n"
           "--no-direct skips it.\n"
+          "A stored set is checked at its first GEMM in a later process, at the size it was verified at.\n"
+          "Storing or removing a set empties the device's GEMM algorithm choices (they measure again).\n"
           "--reset removes the stored sets.\n"
           "N: an index (0), CL:N, or a device name (/device:CPU:0).\n"
           "       varscope tune [--device N] --conv [--shape C,K,KH,KW [--stride S] [--dilation D]]\n"
