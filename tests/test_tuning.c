@@ -27,6 +27,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../engine/kernels/gemm_tuning.h"
 #include "../engine/runtime/clblast_tuning.h"
 #include "../engine/runtime/clblast_tuner.h"
 #include "../engine/runtime/kernel_cache_file.h"
@@ -98,13 +99,43 @@ static void write_entry(int kernel, const char *path, const char *text, size_t n
 
 static void write_file(const char *path, const char *text, size_t n) { write_entry(0, path, text, n); }
 
-/* A well-formed tuning file for device 0 holding v, into buf. */
-static size_t good_file(char *buf, size_t cap, const size_t v[16]) {
+/* A well-formed tuning file for device 0 holding v verified at n_at^3,
+ * into buf. */
+static size_t good_file_at(char *buf, size_t cap, const size_t v[16], size_t n_at) {
   char *key = key0();
-  size_t n = vs__tuning_file_format(buf, cap, key, v, 50.0, 20.0);
+  size_t n = vs__tuning_file_format(buf, cap, key, v, n_at, 50.0, 20.0);
   free(key);
   cr_assert(n > 0 && n < cap);
   return n;
+}
+
+/* The same at 1024^3. */
+static size_t good_file(char *buf, size_t cap, const size_t v[16]) {
+  char *key = key0();
+  size_t n = vs__tuning_file_format(buf, cap, key, v, 1024, 50.0, 20.0);
+  free(key);
+  cr_assert(n > 0 && n < cap);
+  return n;
+}
+
+/* Device 0's stored Xgemm set, read back: a whole keyed-store entry
+ * holding a valid tuning file for this device; its set into v, the size
+ * it was verified at returned. */
+static size_t read_stored(size_t v[16]) {
+  vs_status *st = vs_status_new();
+  char *path = path0(), *key = key0(), *skey = vs__tuning_store_key(0, st);
+  FILE *file = fopen(path, "rb");
+  cr_assert_not_null(file, "nothing stored at %s", path);
+  unsigned char entry[8192];
+  size_t len = fread(entry, 1, sizeof entry, file), off = 0, n = 0, n_at = 0;
+  fclose(file);
+  cr_assert_eq(vs__kernel_cache_parse(entry, len, skey, &off, &n), VS_KC_OK, "a whole keyed-store entry");
+  char why[200] = "";
+  cr_assert(vs__tuning_file_parse_k(&vs__kernel_xgemm, (const char *)entry + off, n, key, v, &n_at, why, sizeof why),
+            "%s", why);
+  free(path), free(key), free(skey);
+  vs_status_free(st);
+  return n_at;
 }
 
 #define NONE (-99) /* -1 is CLBlast's own parameters */
@@ -145,7 +176,10 @@ Test(tuning, wrong_and_slower_candidates_are_never_kept) {
   char *path = path0(), text[4096];
   write_file(path, text, good_file(text, sizeof text, SETS[1]));
   faults f = {.wrong = 0, .slow = 1, .fast = NONE};
-  vs__tune_plan plan = {.n = 1024, .candidates = SETS, .n_candidates = 2, .inject = inject, .user = &f};
+  /* The plan says Xgemm runs at 1024^3 (PoCL's does; an NVIDIA GPU's runs
+   * XgemmDirect there): the selection is tested, on any device. */
+  vs__tune_plan plan = {.n = 1024, .candidates = SETS, .n_candidates = 2, .inject = inject, .user = &f,
+                        .path = VS__PATH_RUNS};
   vs_status *st = vs_status_new();
   vs_tune_result res;
   progress_lines = 0;
@@ -181,7 +215,8 @@ Test(tuning, wrong_and_slower_candidates_are_never_kept) {
 
 Test(tuning, faster_correct_candidate_is_stored_whole) {
   faults f = {.wrong = NONE, .slow = 0, .fast = 1};
-  vs__tune_plan plan = {.n = 1024, .candidates = SETS, .n_candidates = 2, .inject = inject, .user = &f};
+  vs__tune_plan plan = {.n = 1024, .candidates = SETS, .n_candidates = 2, .inject = inject, .user = &f,
+                        .path = VS__PATH_RUNS}; /* as wrong_and_slower_candidates_are_never_kept */
   vs_status *st = vs_status_new();
   vs_tune_result res;
   vs__device_tune_plan(0, &plan, NULL, &res, st);
@@ -191,27 +226,16 @@ Test(tuning, faster_correct_candidate_is_stored_whole) {
   cr_assert(res.stored);
   cr_assert_str_eq(res.params, SET1_TEXT);
   cr_assert_float_eq(res.gflops_best / res.gflops_database, 2.0, 1e-9);
-  char *path = path0(), *key = key0();
+  char *path = path0();
   cr_assert_str_eq(res.stored_at, path);
-  FILE *file = fopen(path, "rb");
-  cr_assert_not_null(file);
-  unsigned char entry[8192];
-  size_t len = fread(entry, 1, sizeof entry, file), off = 0, n = 0;
-  fclose(file);
-  char *skey = vs__tuning_store_key(0, st);
-  cr_assert_eq(vs__kernel_cache_parse(entry, len, skey, &off, &n), VS_KC_OK, "a whole keyed-store entry");
-  free(skey);
-  const char *text = (const char *)entry + off;
   size_t v[16];
-  char why[200] = "";
-  cr_assert(vs__tuning_file_parse(text, n, key, v, why, sizeof why), "%s", why);
+  cr_assert_eq(read_stored(v), 1024, "the file records the size the set was verified at");
   cr_assert_eq(memcmp(v, SETS[1], sizeof v), 0);
   vs_device_info in;
   vs_device_get_info(0, &in, st);
   cr_assert(in.clblast_tuned);
   vs_status_free(st);
   free(path);
-  free(key);
 }
 
 /* Reads the stored set the way every process does (at the device's first
@@ -270,7 +294,7 @@ Test(tuning, file_with_bad_checksum_is_refused) {
 
 Test(tuning, file_for_another_device_is_refused) {
   char text[4096];
-  size_t n = vs__tuning_file_format(text, sizeof text, "another device|1.0|another platform", SETS[0], 50, 20);
+  size_t n = vs__tuning_file_format(text, sizeof text, "another device|1.0|another platform", SETS[0], 1024, 50, 20);
   refused(text, n, "made for another device or driver");
 }
 
@@ -570,19 +594,11 @@ Test(tuning, real_search_pick_is_verified_and_applied) {
 
   /* Applied at start in a later run: stored whole for this device, and a
    * matmul under it in this process is right. */
-  char *path = path0(), *key = key0(), *skey = vs__tuning_store_key(0, st);
-  FILE *file = fopen(path, "rb");
-  cr_assert_not_null(file);
-  unsigned char entry[8192];
-  size_t len = fread(entry, 1, sizeof entry, file), off = 0, n = 0;
-  fclose(file);
-  cr_assert_eq(vs__kernel_cache_parse(entry, len, skey, &off, &n), VS_KC_OK);
   size_t v[16];
-  char why[200] = "", text[256];
-  cr_assert(vs__tuning_file_parse((const char *)entry + off, n, key, v, why, sizeof why), "%s", why);
+  char text[256];
+  cr_assert_eq(read_stored(v), 128, "stored with the size it was verified at");
   vs__xgemm_text(text, sizeof text, v);
   cr_assert_str_eq(text, res.search);
-  free(path), free(key), free(skey);
   vs_status_free(st);
 }
 
@@ -653,6 +669,21 @@ Test(tuning, stored_set_is_measured_and_replaced_only_by_a_faster_one) {
   free(path);
 }
 
+/* A tuning run at 256^3 on a device running Xgemm there (the plan says
+ * so; PoCL runs XgemmDirect there) in which SETS[1] is timed twice as fast
+ * as CLBlast's own, with hook on the stored-set checks' results. */
+static void tune_kept_at_256(void (*hook)(void *user, float *c, size_t n), vs_tune_result *res) {
+  faults f = {.wrong = NONE, .slow = 0, .fast = 1};
+  vs__tune_plan plan = {.n = 256, .candidates = SETS, .n_candidates = 2, .inject = inject, .user = &f,
+                        .path = VS__PATH_RUNS};
+  vs__clblast_set_check_hook(hook, NULL);
+  vs_status *st = vs_status_new();
+  vs__device_tune_plan(0, &plan, NULL, res, st);
+  vs__clblast_set_check_hook(NULL, NULL);
+  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
+  vs_status_free(st);
+}
+
 static void break_check(void *user, float *c, size_t n) {
   (void)user, (void)n;
   c[0] += 3.0f; /* the 1024^3 check sees a wrong entry */
@@ -664,15 +695,9 @@ Test(tuning, set_kept_at_a_small_size_is_checked_at_1024_before_it_is_stored) {
    * at 256^3 (the plan says so; PoCL runs XgemmDirect there) the faster
    * set is checked at 1024^3 too, and wrong there it is neither stored nor
    * used. */
-  faults f = {.wrong = NONE, .slow = 0, .fast = 1};
-  vs__tune_plan plan = {.n = 256, .candidates = SETS, .n_candidates = 2, .inject = inject, .user = &f,
-                        .path = VS__PATH_RUNS};
-  vs__clblast_set_check_hook(break_check, NULL);
   vs_status *st = vs_status_new();
   vs_tune_result res;
-  vs__device_tune_plan(0, &plan, NULL, &res, st);
-  vs__clblast_set_check_hook(NULL, NULL);
-  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
+  tune_kept_at_256(break_check, &res);
   cr_assert_eq(strncmp(res.verdict[1], "wrong at 1024^3: wrong result: C[0,0] = ", 40), 0, "%s", res.verdict[1]);
   cr_assert_str_eq(res.verdict[0], "correct, not 3% faster than CLBlast's own");
   cr_assert(!res.stored);
@@ -799,22 +824,34 @@ Test(tuning, cli_device_takes_an_index_cl_name_or_device_name) {
 
 Test(tuning, cli_json_reports_what_the_search_found) {
   /* 1024^3: PoCL runs Xgemm there (at 128^3 the phase is skipped: see
-   * cli_xgemm_phase_at_a_size_running_xgemm_direct_is_skipped). */
+   * cli_xgemm_phase_at_a_size_running_xgemm_direct_is_skipped); an NVIDIA
+   * GPU runs XgemmDirect (its threshold is 1472 and up) and the CLI has no
+   * plan to say otherwise: the JSON is checked for whichever path the
+   * probe found, as its "skipped" says. */
   cr_assert_eq(tool((const char *[]){"tune", "--json", "--size", "1024", "--fraction", "0.000015", "--no-builtin",
                                      NULL}),
                0, "%s", err);
   const char *head = "{\"device\": \"/device:CL:0\", \"device_name\": ";
   cr_assert_eq(strncmp(out, head, strlen(head)), 0, "%s", out);
-  cr_assert_not_null(strstr(out, "\"n\": 1024, \"skipped\": \"\", \"search\": {\"sampled\": 1, \"space\": "), "%s",
-                     out);
-  cr_assert_not_null(strstr(out, "\"fraction\": 1.5e-05, \"seconds\": "), "%s", out);
-  cr_assert_not_null(strstr(out, "\"pick\": \"GEMMK=0 KREG=1 "), "%s", out);
-  cr_assert_not_null(strstr(out, "\"candidates\": [{\"origin\": \"search\", \"gflops\": "), "%s", out);
-  cr_assert_null(strstr(out, "\"origin\": \"built-in\""), "--no-builtin: %s", out);
   cr_assert_not_null(strstr(err, "  checking that SGEMM 1024^3 runs Xgemm: "), "%s", err);
-  cr_assert_not_null(strstr(err, "  searching: CLBlast's tuner (TuneXgemm) at 256^3 over "), "%s", err);
-  cr_assert_not_null(strstr(err, "  CLBlast's tuner took "), "%s", err);
-  cr_assert_not_null(strstr(err, "  [1/1] GEMMK=0 KREG=1 "), "%s", err);
+  if (strstr(out, "\"n\": 1024, \"skipped\": \"SGEMM 1024^3 runs CLBlast's XgemmDirect kernel on this device")) {
+    cr_assert_not_null(strstr(out, "\"n\": 1024, \"skipped\": \"SGEMM 1024^3 runs CLBlast's XgemmDirect kernel on "
+                                   "this device, not Xgemm (the size is below CLBlast's indirect-size threshold "
+                                   "here): no Xgemm set is timed or stored there\", \"search\": {\"sampled\": 0, "),
+                       "%s", out);
+    cr_assert_null(strstr(err, "  searching: CLBlast's tuner (TuneXgemm)"), "a skipped phase searches nothing: %s",
+                   err);
+  } else {
+    cr_assert_not_null(strstr(out, "\"n\": 1024, \"skipped\": \"\", \"search\": {\"sampled\": 1, \"space\": "),
+                       "%s", out);
+    cr_assert_not_null(strstr(out, "\"fraction\": 1.5e-05, \"seconds\": "), "%s", out);
+    cr_assert_not_null(strstr(out, "\"pick\": \"GEMMK=0 KREG=1 "), "%s", out);
+    cr_assert_not_null(strstr(out, "\"candidates\": [{\"origin\": \"search\", \"gflops\": "), "%s", out);
+    cr_assert_not_null(strstr(err, "  searching: CLBlast's tuner (TuneXgemm) at 256^3 over "), "%s", err);
+    cr_assert_not_null(strstr(err, "  CLBlast's tuner took "), "%s", err);
+    cr_assert_not_null(strstr(err, "  [1/1] GEMMK=0 KREG=1 "), "%s", err);
+  }
+  cr_assert_null(strstr(out, "\"origin\": \"built-in\""), "--no-builtin: %s", out);
   /* The XgemmDirect phase at its default 256^3 (XgemmDirect on PoCL), its
    * search at the same fraction sampling nothing of its smaller space. */
   cr_assert_not_null(strstr(out, "\"direct\": {\"n\": 256, \"skipped\": \"\", \"search\": {\"sampled\": 0, "), "%s",
@@ -1063,11 +1100,19 @@ Test(tuning, no_direct_skips_the_direct_phase) {
 }
 
 Test(tuning, direct_phase_at_a_size_running_xgemm_is_skipped) {
-  /* At 1024^3 CLBlast runs Xgemm on PoCL (its threshold is 896 or 576):
-   * no XgemmDirect set is timed there, whatever the plan. */
+  /* A device running Xgemm at 1024^3 (PoCL does: its threshold is 896 or
+   * 576; an NVIDIA GPU's is 1472 and up, so the plan says it instead of
+   * the probe): no XgemmDirect set is timed there. */
   faults f = {.wrong = NONE, .slow = NONE, .fast = 0};
+  vs__tune_plan dp = {.n = 1024, .candidates = DSETS, .n_candidates = 1, .inject = inject, .user = &f,
+                      .path = VS__PATH_OTHER};
+  vs__tune_plan plan = {.n = 128, .candidates = SETS, .n_candidates = 0, .direct = &dp, .path = VS__PATH_RUNS};
+  vs_status *st = vs_status_new();
   vs_tune_result res;
-  tune_direct(&f, 1024, 1, NULL, &res);
+  vs__device_tune_plan(0, &plan, NULL, &res, st);
+  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
+  vs_status_free(st);
+  cr_assert_eq(f.calls, 1, "only CLBlast's own Xgemm parameters ran (the Xgemm phase's bar)");
   cr_assert_str_eq(res.direct.skipped,
                    "SGEMM 1024^3 runs CLBlast's Xgemm kernel on this device, not XgemmDirect (the size is at or "
                    "above CLBlast's indirect-size threshold here)");
@@ -1241,4 +1286,217 @@ Test(tuning, direct_search_stops_when_its_next_step_does_not_fit) {
   cr_assert(res.direct.search_s >= 1000);
   cr_assert_eq(step_notes, 0, "no step started");
   vs_status_free(st);
+}
+
+/* ---- the size a stored Xgemm set was verified at (issue 11 review) ---- */
+
+static size_t check_sizes[4], check_count;
+static void record_check_size(void *user, float *c, size_t n) {
+  (void)user, (void)c;
+  if (check_count < 4) check_sizes[check_count] = n;
+  check_count++;
+}
+
+Test(tuning, stored_xgemm_set_is_checked_at_the_size_it_was_verified_at) {
+  /* A later process checks the set where the tuning run verified it (and
+   * its probe saw Xgemm run), not at a fixed 1024^3, which runs
+   * XgemmDirect on NVIDIA GPUs and would check nothing there. */
+  char text[4096], *path = path0();
+  write_file(path, text, good_file_at(text, sizeof text, SETS[1], 256));
+  check_count = 0;
+  vs__clblast_set_check_hook(record_check_size, NULL);
+  char note[256];
+  bool in_use = first_use(note, sizeof note);
+  matmul_is_right(); /* the first GEMM: the check runs */
+  vs__clblast_set_check_hook(NULL, NULL);
+  cr_assert(in_use, "a valid file was not taken up: %s", note);
+  cr_assert_eq(check_count, 1);
+  cr_assert_eq(check_sizes[0], 256, "checked at %zu^3", check_sizes[0]);
+  cr_assert_str_eq(note, "");
+  free(path);
+}
+
+Test(tuning, kept_xgemm_set_records_the_size_it_was_verified_at) {
+  /* Kept at 256^3 on a device running Xgemm there (the plan says so):
+   * checked at 1024^3 too before it is stored (1024^3 runs Xgemm wherever
+   * 256^3 does), and the file says 256, where a later process checks it. */
+  check_count = 0;
+  vs_status *st = vs_status_new();
+  vs_tune_result res;
+  tune_kept_at_256(record_check_size, &res);
+  cr_assert(res.stored);
+  cr_assert_str_eq(res.xgemm.not_stored, "");
+  cr_assert_eq(check_count, 1);
+  cr_assert_eq(check_sizes[0], 1024);
+  size_t v[16];
+  cr_assert_eq(read_stored(v), 256);
+  cr_assert_eq(memcmp(v, SETS[1], sizeof v), 0);
+  vs_status_free(st);
+}
+
+/* A version-2 Xgemm file (no size line), checksum and all, for device 0. */
+static size_t version2_file(char *buf, size_t cap) {
+  char *key = key0(), params[512], body[1024];
+  vs__xgemm_text(params, sizeof params, SETS[1]);
+  int n = snprintf(body, sizeof body, "varscope clblast-xgemm 2\nkey %s\nparams %s\nmeasured 50.0 database 20.0\n",
+                   key, params);
+  cr_assert(n > 0 && (size_t)n < sizeof body);
+  int m = snprintf(buf, cap, "%schecksum %016llx\n", body,
+                   (unsigned long long)vs__fnv64(body, (size_t)n, VS_FNV_SEED));
+  cr_assert(m > 0 && (size_t)m < cap);
+  free(key);
+  return (size_t)m;
+}
+
+Test(tuning, xgemm_file_of_version_2_is_refused_with_a_note) {
+  /* Written before the probe: checked at 1024^3, which on an NVIDIA GPU
+   * ran XgemmDirect, so nothing says it was ever verified where it runs. */
+  char text[4096];
+  refused(text, version2_file(text, sizeof text),
+          "written by an earlier varscope, without the size its set was verified at (tune again)");
+}
+
+Test(tuning, xgemm_file_with_a_missing_or_altered_size_line_is_refused) {
+  char text[4096], *key = key0(), why[200];
+  size_t v[16], n_at, n = good_file(text, sizeof text, SETS[1]);
+  char *size = strstr(text, "\nsize 1024\n");
+  cr_assert_not_null(size, "%s", text);
+  size++;
+  cr_assert(vs__tuning_file_parse_k(&vs__kernel_xgemm, text, n, key, v, &n_at, why, sizeof why), "%s", why);
+  cr_assert_eq(n_at, 1024);
+  static const struct {
+    const char *line, *why;
+  } cases[] = {
+      {"", "truncated (no size line)"},
+      {"size 0\n", "malformed size line"},
+      {"size 10x4\n", "malformed size line"},
+      {"size 12345\n", "malformed size line"},
+      {"size \n", "malformed size line"},
+      {"size 1023\n", "checksum mismatch (the file was altered or torn)"},
+  };
+  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+    char bad[4096];
+    size_t head = (size_t)(size - text), tail = n - head - strlen("size 1024\n");
+    int m = snprintf(bad, sizeof bad, "%.*s%s%.*s", (int)head, text, cases[c].line, (int)tail,
+                     size + strlen("size 1024\n"));
+    cr_assert(m > 0);
+    why[0] = '\0';
+    cr_assert(!vs__tuning_file_parse_k(&vs__kernel_xgemm, bad, (size_t)m, key, v, &n_at, why, sizeof why),
+              "case %zu was accepted", c);
+    cr_assert_str_eq(why, cases[c].why, "case %zu", c);
+  }
+  /* Cut inside the size line: truncated there. */
+  cr_assert(!vs__tuning_file_parse_k(&vs__kernel_xgemm, text, (size_t)(size - text) + 7, key, v, &n_at, why,
+                                     sizeof why));
+  cr_assert_str_eq(why, "truncated (no size line)");
+  free(key);
+  /* Through the device: refused at start, removed, noted. */
+  char bad[4096];
+  size_t head = (size_t)(size - text);
+  int m = snprintf(bad, sizeof bad, "%.*s%s", (int)head, text, size + strlen("size 1024\n"));
+  refused(bad, (size_t)m, "truncated (no size line)");
+}
+
+/* ---- GEMM choices measured under the old CLBlast sets (issue 11 review) ---- */
+
+#define CHOICE_LINE "nn|m6|n7|k5\t0 6 2 8 2 2 0\t1.000 ms\n"
+
+static bool choice_listed(void) {
+  vs_status *st = vs_status_new();
+  char buf[2048];
+  vs_device_gemm_choices(0, buf, sizeof buf, st);
+  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
+  vs_status_free(st);
+  return strstr(buf, "nn|m6|n7|k5 -> ") != NULL;
+}
+
+static void plant_choice(void) {
+  vs_status *st = vs_status_new();
+  cr_assert(vs__gemm_table_write(0, "choice", CHOICE_LINE, st), "%s", vs_status_message(st));
+  vs_status_free(st);
+  cr_assert(choice_listed(), "the planted choice does not list");
+}
+
+Test(tuning, storing_a_set_forgets_the_gemm_choices_measured_before) {
+  /* The choices between the own kernels and CLBlast were timed under the
+   * CLBlast sets of their day: a stored set makes them stale. */
+  plant_choice();
+  faults f = {.wrong = NONE, .slow = NONE, .fast = 0};
+  vs_tune_result res;
+  tune_direct(&f, 128, 2, NULL, &res);
+  cr_assert(res.direct.stored, "%s", res.direct.verdict[0]);
+  cr_assert(!choice_listed(), "a choice measured under the old CLBlast set survived the tuning run");
+}
+
+Test(tuning, reset_forgets_the_gemm_choices_only_when_it_removed_a_set) {
+  plant_choice();
+  vs_status *st = vs_status_new();
+  vs_device_tune_reset(0, st); /* nothing stored: nothing changed */
+  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
+  cr_assert(choice_listed(), "a reset that removed nothing dropped the choices");
+  char text[4096], *path = path0();
+  write_file(path, text, good_file(text, sizeof text, SETS[1]));
+  vs_device_tune_reset(0, st);
+  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
+  cr_assert(!choice_listed(), "a choice measured under the removed set survived the reset");
+  vs_status_free(st);
+  free(path);
+}
+
+Test(tuning, a_run_that_stores_and_removes_nothing_keeps_the_gemm_choices) {
+  plant_choice();
+  faults f = {.wrong = NONE, .slow = NONE, .fast = NONE};
+  vs__tune_plan plan = {.n = 128, .candidates = SETS, .n_candidates = 0, .inject = inject, .user = &f,
+                        .path = VS__PATH_OTHER};
+  vs_status *st = vs_status_new();
+  vs_tune_result res;
+  vs__device_tune_plan(0, &plan, NULL, &res, st);
+  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
+  cr_assert_neq(res.xgemm.skipped[0], '\0');
+  cr_assert(choice_listed(), "a skipped run dropped the choices");
+  vs_status_free(st);
+}
+
+/* ---- why a kept set was not stored (tools/tune_cmd.c prints it) ---- */
+
+Test(tuning, kept_set_without_a_cache_directory_says_so) {
+  char note[256], file[300];
+  first_use(note, sizeof note); /* the device made under the test's cache directory */
+  snprintf(file, sizeof file, "%s/a-file", dir);
+  FILE *f = fopen(file, "w");
+  cr_assert_not_null(f);
+  fclose(f);
+  char under[320];
+  snprintf(under, sizeof under, "%s/cache", file); /* under a regular file: no directory can be made */
+  setenv("VARSCOPE_CACHE_DIR", under, 1);
+  faults fl = {.wrong = NONE, .slow = NONE, .fast = 0};
+  vs_tune_result res;
+  tune_direct(&fl, 128, 2, NULL, &res);
+  setenv("VARSCOPE_CACHE_DIR", dir, 1);
+  cr_assert(!res.direct.stored);
+  cr_assert_str_eq(res.direct.verdict[0], "kept");
+  cr_assert_str_eq(res.direct.not_stored, "no writable cache directory");
+  cr_assert_str_eq(res.xgemm.not_stored, "", "nothing was kept in the Xgemm phase");
+}
+
+Test(tuning, kept_set_whose_entry_cannot_be_written_says_why) {
+  /* A directory where the entry goes, not empty (an empty one is removed
+   * and replaced): the store cannot rename its entry there, even as root. */
+  char *dpath = dpath0(), inner[600];
+  cr_assert_eq(mkdir(dpath, 0755), 0, "%s", dpath);
+  snprintf(inner, sizeof inner, "%s/keep", dpath);
+  FILE *k = fopen(inner, "w");
+  cr_assert_not_null(k);
+  fclose(k);
+  faults f = {.wrong = NONE, .slow = NONE, .fast = 0};
+  vs_tune_result res;
+  tune_direct(&f, 128, 2, NULL, &res);
+  cr_assert(!res.direct.stored);
+  char want[600];
+  snprintf(want, sizeof want, "cannot write %.120s: ", dpath);
+  cr_assert_eq(strncmp(res.direct.not_stored, want, strlen(want)), 0, "%s", res.direct.not_stored);
+  cr_assert_str_eq(res.direct.not_stored + strlen(want), "Directory not empty");
+  unlink(inner);
+  rmdir(dpath);
+  free(dpath);
 }

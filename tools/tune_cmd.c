@@ -45,6 +45,8 @@ static int usage(FILE *f) {
           "indirect-size threshold) at SGEMM N^3 of --direct-size (default 256; a multiple of 64), once that\n"
           "size is confirmed to run it, searching for S seconds of --direct-budget-s (default 60);\n"
           "--no-direct skips it.\n"
+          "A stored set is checked at its first GEMM in a later process, at the size it was verified at.\n"
+          "Storing or removing a set empties the device's GEMM algorithm choices (they measure again).\n"
           "--reset removes the stored sets.\n"
           "N: an index (0), CL:N, or a device name (/device:CPU:0).\n"
           "       varscope tune [--device N] --conv [--shape C,K,KH,KW [--stride S] [--dilation D]]\n"
@@ -149,9 +151,8 @@ static void print_direct(const vs_tune_phase *p) {
            p->params, p->gflops_best, p->gflops_database,
            p->gflops_database > 0 ? (p->gflops_best / p->gflops_database - 1) * 100 : 0.0, p->stored_at);
   else if (p->params[0])
-    printf("XgemmDirect (%zu^3): kept %s: %.1f GFLOP/s, CLBlast's own %.1f, in this process only: no writable "
-           "cache directory\n",
-           p->n, p->params, p->gflops_best, p->gflops_database);
+    printf("XgemmDirect (%zu^3): kept %s: %.1f GFLOP/s, CLBlast's own %.1f, in this process only: %s\n", p->n,
+           p->params, p->gflops_best, p->gflops_database, p->not_stored);
   else
     printf("XgemmDirect (%zu^3): no set beat CLBlast's own parameters (%.1f GFLOP/s) by 3%%: nothing stored\n",
            p->n, p->gflops_database);
@@ -408,8 +409,8 @@ int vs_tool_tune(int argc, char **argv) {
              res.gflops_database, res.gflops_database > 0 ? (res.gflops_best / res.gflops_database - 1) * 100 : 0.0,
              res.stored_at);
     } else if (vs_status_code(st) == VS_OK && res.params[0]) {
-      printf("kept %s: %.1f GFLOP/s, CLBlast's own %.1f, in this process only: no writable cache directory\n",
-             res.params, res.gflops_best, res.gflops_database);
+      printf("kept %s: %.1f GFLOP/s, CLBlast's own %.1f, in this process only: %s\n", res.params, res.gflops_best,
+             res.gflops_database, res.xgemm.not_stored);
     } else if (vs_status_code(st) == VS_OK) {
       printf("no set beat CLBlast's own parameters (%.1f GFLOP/s) by 3%%: nothing stored%s%s; later processes use "
              "CLBlast's own\n",

@@ -25,23 +25,25 @@
  * threshold of that database, and a multiple of 64, the largest tile of
  * TuneXgemmDirect's space. That CLBlast really takes the direct path at
  * that size is verified before any candidate is timed (runs_kernel). The
- * set is stored under its own key (a file of its own format, with the size
- * it was verified at, where a later process checks it); the Xgemm entry is
- * untouched by it and read as before. The Xgemm phase is checked the same
+ * set is stored under its own key (a file of its own format); the Xgemm
+ * entry is untouched by it and read as before. Each file records the size
+ * its set was verified at, where a later process checks it: a size at
+ * which the probe saw CLBlast run that kernel on the device (a fixed check
+ * size would run the other kernel on some devices and check nothing). The Xgemm phase is checked the same
  * way, mirrored: at a size where CLBlast runs XgemmDirect it times and
  * stores nothing (an Xgemm set timed there never ran: its figures are
  * noise).
  *
  * CLBlast 1.5.3's C API can override a device's parameters but neither read
  * nor restore its own: once overridden in a process, its own set is gone
- * for that process (xgemm_overridden). So the bar is measured before any
+ * for that process (d->clblast[k].overridden). So the bar is measured before any
  * override, a stored set is applied only when it is about to be used, and
  * a set that fails its check is replaced by CLBlast's generic set, which is
  * correct everywhere (on devices without a database entry it is CLBlast's
  * own). A device's tuning state is serialised by its own recursive mutex
  * (d->tuning_mu), never taken under the registry lock and never held while
  * taking it (vs__device, which takes it, runs before): d->tuned and
- * d->xgemm* are written under it. A stored set whose first-GEMM check
+ * d->clblast[k].* are written under it. A stored set whose first-GEMM check
  * cannot run (out of memory, a failed SGEMM) is kept and checked again at
  * a later GEMM; only a wrong result or a refusal discards it. */
 #include <errno.h>
@@ -55,6 +57,7 @@
 
 #include <clblast_c.h>
 
+#include "kernels/gemm_tuning.h"
 #include "runtime/blas.h"
 #include "runtime/clblast_tuner.h"
 #include "runtime/clblast_tuning.h"
@@ -371,10 +374,9 @@ static double *reference(const gemm_bench *g) {
   return ref;
 }
 
-/* The first-GEMM check of a stored set: one n^3 SGEMM (1024^3 for Xgemm,
- * the size that runs CLBlast's Xgemm kernel rather than its direct one;
- * for XgemmDirect the size it was verified at, where it runs) and
- * CHECK_ROWS rows compared with the host. CHECK_WRONG when the results are wrong,
+/* The first-GEMM check of a stored set: one n^3 SGEMM at the size the set
+ * was verified at (where CLBlast runs its kernel on this device: the
+ * tuning run's probe saw it) and CHECK_ROWS rows compared with the host. CHECK_WRONG when the results are wrong,
  * CHECK_NOT_RUN when the check itself could not run (out of memory, a
  * failed SGEMM: nothing is known about the set); the reason in why. */
 typedef enum { CHECK_OK, CHECK_WRONG, CHECK_NOT_RUN } check_result;
@@ -405,7 +407,7 @@ static void prepare_one(vs_cl_device *d, int k) {
   struct vs_clblast_set *cs = &d->clblast[k];
   char why[200] = "", reason[160] = "";
   check_result r = CHECK_WRONG;
-  size_t n = k == XG ? DEFAULT_N : cs->n;
+  size_t n = cs->n;
   if (!apply(d, k, cs->v)) snprintf(why, sizeof why, "CLBlast refused the parameters");
   else if ((r = check_stored(d, n, reason, sizeof reason)) != CHECK_OK) snprintf(why, sizeof why, "%s", reason);
   if (r == CHECK_NOT_RUN && ++cs->check_tries < CHECK_TRIES) {
@@ -485,9 +487,19 @@ static void store(vs_cl_device *d, int k, const size_t *v, size_t n_at, double g
   char *dir = vs__cache_dir(), *path = path_of(d, k), *key = key_of(d), *skey = store_key_of_info(&d->info, k);
   char text[VS_TUNING_FILE_MAX];
   size_t n = key ? vs__tuning_file_format_k(KERNELS[k], text, sizeof text, key, v, n_at, gflops, database) : 0;
+  errno = 0;
   if (dir && path && skey && n && n < sizeof text && vs__store_put(dir, skey, text, n)) {
     snprintf(ph->stored_at, sizeof ph->stored_at, "%s", path);
     ph->stored = true;
+  } else if (!dir || !path) {
+    snprintf(ph->not_stored, sizeof ph->not_stored, "no writable cache directory");
+  } else if (!key || !skey) {
+    snprintf(ph->not_stored, sizeof ph->not_stored, "out of host memory");
+  } else if (!n || n >= sizeof text) {
+    snprintf(ph->not_stored, sizeof ph->not_stored, "the device's name is too long for a tuning file");
+  } else {
+    snprintf(ph->not_stored, sizeof ph->not_stored, "cannot write %.120s: %s", path,
+             errno ? strerror(errno) : "the store refused the entry");
   }
   free(dir);
   free(path);
@@ -726,7 +738,7 @@ static bool search(vs_cl_device *d, int k, size_t n, const vs__tune_plan *plan, 
 
 /* The set of kernel k stored by an earlier run, read and validated as at
  * start: false when there is none or it is unusable (why says so, "" for
- * none). *n_at: the size an XgemmDirect set was verified at. */
+ * none). *n_at: the size it was verified at. */
 static bool load_stored(vs_cl_device *d, int k, size_t v[VS_XGEMM_NPARAMS], size_t *n_at, char *why, size_t cap) {
   char *key = key_of(d), *skey = store_key_of_info(&d->info, k);
   unsigned char *data = NULL;
@@ -801,8 +813,9 @@ static bool runs_kernel(vs_cl_device *d, int k, const vs__tune_plan *plan, const
 
 /* One phase of a tuning run: kernel k at SGEMM n^3, its plan (NULL: the
  * real one), the search when `searching`, the built-in list when
- * `builtin`; its outcome in ph. Holds d->tuning_mu (the caller's). */
-static void tune_phase(vs_cl_device *d, int k, size_t n, const vs__tune_plan *plan, const vs_tune_opts *opts,
+ * `builtin`; its outcome in ph. Holds d->tuning_mu (the caller's). True
+ * when it stored a set or removed a stored one. */
+static bool tune_phase(vs_cl_device *d, int k, size_t n, const vs__tune_plan *plan, const vs_tune_opts *opts,
                        bool searching, bool builtin, double budget, vs_tune_phase *ph, vs_status *st) {
   ph->n = n;
   gemm_bench g = {0};
@@ -827,7 +840,7 @@ static void tune_phase(vs_cl_device *d, int k, size_t n, const vs__tune_plan *pl
     apply(d, k, KERNELS[k]->generic); /* CLBlast's own set is gone; its generic one is correct everywhere */
     bench_free(&g);
     free(ref);
-    return;
+    return false;
   }
 
   /* The candidates: the tuner's pick, the list, and the stored set (when
@@ -871,13 +884,20 @@ static void tune_phase(vs_cl_device *d, int k, size_t n, const vs__tune_plan *pl
   }
   bench_free(&g);
   free(ref);
-  /* The phase ran only where CLBlast runs Xgemm (runs_kernel). A later
-   * process checks the stored set at 1024^3 (check_stored); so does this
-   * run, before storing, when it ran at another size: a set wrong there is
-   * never stored (a real case: one of CLBlast's tuner's GEMMK=1 picks,
-   * correct at 512^3, wrong at 1024^3). An XgemmDirect set is checked
-   * later at the size it was verified at, so it needs no second check. */
-  while (k == XG && best != SIZE_MAX && n != DEFAULT_N && !vs__failed(st)) {
+  /* The phase ran only where CLBlast runs kernel k (runs_kernel), and the
+   * kept set was verified in full there; a later process checks it at the
+   * same n (the file records it). An Xgemm set is applied to every SGEMM
+   * from CLBlast's threshold up, and one correct at one size can be wrong
+   * at another (a real case: one of CLBlast's tuner's GEMMK=1 picks,
+   * correct at 512^3, wrong at 1024^3); so a set kept below 1024^3 is
+   * checked at 1024^3 too before it is stored. Only there does the second
+   * size add something: CLBlast runs Xgemm for every size at or above one
+   * where it does (it compares m*n*k with its threshold cubed), so 1024^3
+   * runs Xgemm when n^3 does; above 1024 no size is known to, and a check
+   * running XgemmDirect would check nothing. An XgemmDirect set is used
+   * below its threshold only, mostly far smaller than n: no second size is
+   * known to run it either. */
+  while (k == XG && best != SIZE_MAX && n < DEFAULT_N && !vs__failed(st)) {
     char at[120] = "";
     check_result r = apply(d, k, cands[best]) ? check_stored(d, DEFAULT_N, at, sizeof at) : CHECK_WRONG;
     if (r == CHECK_OK) break;
@@ -889,6 +909,7 @@ static void tune_phase(vs_cl_device *d, int k, size_t n, const vs__tune_plan *pl
       if (strcmp(ph->verdict[c], "correct") == 0 && ph->gflops[c] > best_gf) best = c, best_gf = ph->gflops[c];
     if (valid_best == SIZE_MAX) valid_best = best;
   }
+  bool changed = false;
   if (!vs__failed(st)) {
     char *path = path_of(d, k);
     if (best != SIZE_MAX) {
@@ -899,8 +920,10 @@ static void tune_phase(vs_cl_device *d, int k, size_t n, const vs__tune_plan *pl
       vs__params_text(KERNELS[k], ph->params, sizeof ph->params, cands[best]);
       ph->gflops_best = best_gf;
       store(d, k, cands[best], n, best_gf, ph->gflops_database, ph);
+      changed = ph->stored;
     } else if (path) {
-      if (unlink(path) != 0 && errno != ENOENT)
+      if (unlink(path) == 0) changed = true;
+      else if (errno != ENOENT)
         vs__fail(st, VS_INTERNAL, VS_EXC_OP_ERROR, "cannot remove %s: %s", path, strerror(errno));
       snprintf(ph->stored_at, sizeof ph->stored_at, "%s", path);
     }
@@ -915,6 +938,19 @@ static void tune_phase(vs_cl_device *d, int k, size_t n, const vs__tune_plan *pl
     memcpy(d->clblast[k].v, cands[best], sizeof d->clblast[k].v);
     d->clblast[k].n = n;
   }
+  return changed;
+}
+
+/* The device's GEMM algorithm choices (gemm_select.c's choice table: own
+ * kernels against CLBlast, timed under the CLBlast sets of their day) are
+ * stale once a stored CLBlast set changes: emptied, so the next GEMM of
+ * each family measures again. Best effort: without a cache directory only
+ * this process's copy empties (and no set was stored either). Called
+ * without d->tuning_mu (vs__gemm_table_write takes the registry lock). */
+static void forget_gemm_choices(size_t i) {
+  vs_status *st = vs_status_new();
+  if (st) vs__gemm_table_write(i, "choice", "", st);
+  vs_status_free(st);
 }
 
 /* The Xgemm phase's outcome into the result's top-level fields (which
@@ -1006,26 +1042,30 @@ void vs__device_tune_plan(size_t i, const vs__tune_plan *plan, const vs_tune_opt
       set_in_use(d, k, false);
     }
 
-  tune_phase(d, XG, n, plan, opts, searching, !(opts && opts->no_builtin),
-             opts && opts->budget_s > 0 ? opts->budget_s : DEFAULT_BUDGET_S, &res->xgemm, st);
+  bool changed = tune_phase(d, XG, n, plan, opts, searching, !(opts && opts->no_builtin),
+                            opts && opts->budget_s > 0 ? opts->budget_s : DEFAULT_BUDGET_S, &res->xgemm, st);
   put_xgemm(res, &res->xgemm);
   if (!direct)
     snprintf(res->direct.skipped, sizeof res->direct.skipped, "skipped: %s",
              opts && opts->no_direct ? "no_direct is set" : "the plan has no XgemmDirect phase");
   else if (!vs__failed(st))
-    tune_phase(d, XGD, dn, dplan, opts, dsearching, !(opts && opts->no_builtin),
-               opts && opts->direct_budget_s > 0 ? opts->direct_budget_s : DIRECT_BUDGET_S, &res->direct, st);
+    changed |= tune_phase(d, XGD, dn, dplan, opts, dsearching, !(opts && opts->no_builtin),
+                          opts && opts->direct_budget_s > 0 ? opts->direct_budget_s : DIRECT_BUDGET_S, &res->direct,
+                          st);
   pthread_mutex_unlock(&d->tuning_mu);
+  if (changed) forget_gemm_choices(i);
 }
 
 VS_API void vs_device_tune_reset(size_t i, vs_status *st) {
   vs__ok(st);
   vs_cl_device *d = vs__device(i, st);
   if (!d) return;
+  bool changed = false;
   pthread_mutex_lock(&d->tuning_mu);
   for (int k = 0; k < NKERNELS && !vs__failed(st); k++) {
     char *path = path_of(d, k);
-    if (path && unlink(path) != 0 && errno != ENOENT)
+    if (path && unlink(path) == 0) changed = true;
+    else if (path && errno != ENOENT)
       vs__fail(st, VS_INTERNAL, VS_EXC_OP_ERROR, "cannot remove %s: %s", path, strerror(errno));
     if (!vs__failed(st) && d->clblast[k].state == STATE_PENDING) { /* not applied yet: this process drops it too */
       d->clblast[k].state = STATE_DONE;
@@ -1034,6 +1074,7 @@ VS_API void vs_device_tune_reset(size_t i, vs_status *st) {
     free(path);
   }
   pthread_mutex_unlock(&d->tuning_mu);
+  if (changed) forget_gemm_choices(i);
 }
 
 /* From the registry's info, without making the device's queue (which

@@ -25,12 +25,18 @@ const char *const vs__xgd_names[VS_XGD_NPARAMS] = {"KWID", "MDIMAD", "MDIMCD", "
                                                    "PADA", "PADB",   "VWMD",   "VWND",   "WGD"};
 const size_t vs__xgd_generic[VS_XGD_NPARAMS] = {2, 8, 8, 8, 8, 1, 1, 1, 1, 16};
 
-#define MAGIC_LINE "varscope clblast-xgemm 2\n"
-
-const vs__clblast_kernel vs__kernel_xgemm = {"Xgemm", VS_XGEMM_NPARAMS, vs__xgemm_names, vs__xgemm_generic,
-                                             MAGIC_LINE, false, vs__xgemm_check};
+/* Version 3 records the size the set was verified at; version 2 did not
+ * (see vs__clblast_kernel.old_magic). */
+const vs__clblast_kernel vs__kernel_xgemm = {"Xgemm",
+                                             VS_XGEMM_NPARAMS,
+                                             vs__xgemm_names,
+                                             vs__xgemm_generic,
+                                             "varscope clblast-xgemm 3\n",
+                                             "varscope clblast-xgemm 2\n",
+                                             true,
+                                             vs__xgemm_check};
 const vs__clblast_kernel vs__kernel_xgemm_direct = {"XgemmDirect", VS_XGD_NPARAMS, vs__xgd_names, vs__xgd_generic,
-                                                    "varscope clblast-xgemmdirect 1\n", true, vs__xgd_check};
+                                                    "varscope clblast-xgemmdirect 1\n", NULL, true, vs__xgd_check};
 /* No tile, thread count or unroll factor in CLBlast's tuner exceeds 128;
  * 1024 bounds every product below far from overflow. */
 #define MAX_VALUE 1024
@@ -104,6 +110,26 @@ bool vs__xgemm_check(const size_t v[VS_XGEMM_NPARAMS], size_t max_work_group, ui
   return true;
 }
 
+/* The sets of kernel k's search space (vals: k->nparams rows of `width`
+ * values, each row 0-terminated after its first entry) that fit the
+ * device's work-item limits on the thread dimensions dim0 and dim1 and
+ * meet k's constraints. An odometer over the value lists; a list of one 0
+ * ({0, 0}) is the value 0 itself, so "the end" is a 0 after the first
+ * entry. */
+static size_t count_space(const vs__clblast_kernel *k, const size_t *vals, size_t width, int dim0, int dim1,
+                          size_t max_work_group, size_t max_item0, size_t max_item1, uint64_t local_mem_bytes) {
+  size_t at[VS_XGEMM_NPARAMS] = {0}, v[VS_XGEMM_NPARAMS] = {0}, count = 0, np = k->nparams;
+  for (;;) {
+    for (size_t p = 0; p < np; p++) v[p] = vals[p * width + at[p]];
+    if ((!max_item0 || v[dim0] <= max_item0) && (!max_item1 || v[dim1] <= max_item1) &&
+        k->check(v, max_work_group, local_mem_bytes, NULL, 0))
+      count++;
+    size_t p = 0;
+    while (p < np && (at[p]++, vals[p * width + at[p]] == 0)) at[p++] = 0;
+    if (p == np) return count;
+  }
+}
+
 size_t vs__xgemm_search_space(bool kernel1, size_t max_work_group, size_t max_item0, size_t max_item1,
                               uint64_t local_mem_bytes) {
   /* The values CLBlast 1.5.3 tries per parameter (0-terminated), in
@@ -116,19 +142,8 @@ size_t vs__xgemm_search_space(bool kernel1, size_t max_work_group, size_t max_it
       {1, 0},           {1, 2, 4, 8, 16, 0}, {1, 0},        {1, 0},     {2, 4, 8, 16, 32, 0}, {2, 4, 8, 16, 32, 0},
       {8, 16, 32, 64, 128, 0}, {2, 4, 8, 16, 32, 0}, {2, 4, 8, 16, 32, 0}, {8, 16, 32, 64, 128, 0}, {0, 0}, {0, 0},
       {0, 0},           {0, 0},           {1, 2, 4, 8, 0},  {1, 2, 4, 8, 0}};
-  const size_t(*vals)[7] = kernel1 ? k1 : k0;
-  /* An odometer over the value lists; a list of one 0 ({0, 0}) is the
-   * value 0 itself, so "the end" is a 0 after the first entry. */
-  size_t at[VS_XGEMM_NPARAMS] = {0}, v[VS_XGEMM_NPARAMS], count = 0;
-  for (;;) {
-    for (int p = 0; p < VS_XGEMM_NPARAMS; p++) v[p] = vals[p][at[p]];
-    if ((!max_item0 || v[MDIMC] <= max_item0) && (!max_item1 || v[NDIMC] <= max_item1) &&
-        vs__xgemm_check(v, max_work_group, local_mem_bytes, NULL, 0))
-      count++;
-    int p = 0;
-    while (p < VS_XGEMM_NPARAMS && (at[p]++, vals[p][at[p]] == 0)) at[p++] = 0;
-    if (p == VS_XGEMM_NPARAMS) return count;
-  }
+  return count_space(&vs__kernel_xgemm, &(kernel1 ? k1 : k0)[0][0], 7, MDIMC, NDIMC, max_work_group, max_item0,
+                     max_item1, local_mem_bytes);
 }
 
 static bool is_vector_width(size_t w) { return w == 1 || w == 2 || w == 4 || w == 8 || w == 16; }
@@ -172,16 +187,8 @@ size_t vs__xgd_search_space(size_t max_work_group, size_t max_item0, size_t max_
   static const size_t vals[VS_XGD_NPARAMS][6] = {{2, 8, 16, 0}, {8, 16, 32, 0},   {8, 16, 32, 0}, {8, 16, 32, 0},
                                                  {8, 16, 32, 0}, {0, 1, 0},       {0, 1, 0},      {1, 2, 4, 8, 0},
                                                  {1, 2, 4, 8, 0}, {8, 16, 32, 64, 0}};
-  size_t at[VS_XGD_NPARAMS] = {0}, v[VS_XGD_NPARAMS], count = 0;
-  for (;;) {
-    for (int p = 0; p < VS_XGD_NPARAMS; p++) v[p] = vals[p][at[p]];
-    if ((!max_item0 || v[MDIMCD] <= max_item0) && (!max_item1 || v[NDIMCD] <= max_item1) &&
-        vs__xgd_check(v, max_work_group, local_mem_bytes, NULL, 0))
-      count++;
-    int p = 0;
-    while (p < VS_XGD_NPARAMS && (at[p]++, vals[p][at[p]] == 0)) at[p++] = 0;
-    if (p == VS_XGD_NPARAMS) return count;
-  }
+  return count_space(&vs__kernel_xgemm_direct, &vals[0][0], 6, MDIMCD, NDIMCD, max_work_group, max_item0, max_item1,
+                     local_mem_bytes);
 }
 
 size_t vs__params_text(const vs__clblast_kernel *k, char *buf, size_t cap, const size_t *v) {
@@ -199,8 +206,8 @@ size_t vs__xgemm_text(char *buf, size_t cap, const size_t v[VS_XGEMM_NPARAMS]) {
 }
 
 size_t vs__tuning_file_format(char *buf, size_t cap, const char *key, const size_t v[VS_XGEMM_NPARAMS],
-                              double gflops, double gflops_database) {
-  return vs__tuning_file_format_k(&vs__kernel_xgemm, buf, cap, key, v, 0, gflops, gflops_database);
+                              size_t n_at, double gflops, double gflops_database) {
+  return vs__tuning_file_format_k(&vs__kernel_xgemm, buf, cap, key, v, n_at, gflops, gflops_database);
 }
 
 size_t vs__tuning_file_format_k(const vs__clblast_kernel *k, char *buf, size_t cap, const char *key, const size_t *v,
@@ -262,7 +269,10 @@ bool vs__tuning_file_parse_k(const vs__clblast_kernel *k, const char *data, size
     if (cap) snprintf(why, cap, "%s", msg); \
     return false;                         \
   } while (0)
-  if (!next_line(data, n, &pos, &line, &len) || len + 1 != strlen(k->magic) || memcmp(line, k->magic, len) != 0)
+  bool got = next_line(data, n, &pos, &line, &len);
+  if (got && k->old_magic && len + 1 == strlen(k->old_magic) && memcmp(line, k->old_magic, len) == 0)
+    REFUSE("written by an earlier varscope, without the size its set was verified at (tune again)");
+  if (!got || len + 1 != strlen(k->magic) || memcmp(line, k->magic, len) != 0)
     REFUSE("not a varscope tuning file of this version");
   if (!next_line(data, n, &pos, &line, &len) || !starts(line, len, "key ")) REFUSE("truncated (no key line)");
   if (len - 4 != strlen(key) || memcmp(line + 4, key, len - 4) != 0) REFUSE("made for another device or driver");

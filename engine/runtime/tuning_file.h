@@ -5,19 +5,22 @@
  * Pure functions over memory (no OpenCL, no files), so the reader can be
  * fuzzed on its own (fuzz/fuzz_tuning_file.c). A tuning file is text:
  *
- *   varscope clblast-xgemm 2
+ *   varscope clblast-xgemm 3
  *   key <device name>|<driver version>|<platform name>
  *   params GEMMK=0 KREG=1 KWG=32 ... VWN=2        (all 16, in this order)
- *   measured <GFLOP/s> database <GFLOP/s>         (SGEMM 1024^3, informative)
+ *   size <N>
+ *   measured <GFLOP/s> database <GFLOP/s>         (at SGEMM N^3, informative)
  *   checksum <16 hex digits: FNV-1a 64 of every byte before this line>
  *
  * and is trusted only when every line parses, the key is this device's,
- * the checksum matches and the set meets CLBlast's constraints. An
- * XgemmDirect set's file is the same but for its first line
- * ("varscope clblast-xgemmdirect 1"), its 10 parameters and a line
- * "size <N>" after the params line: the SGEMM N^3 it was verified at, a
- * size at which CLBlast runs XgemmDirect on this device (it runs Xgemm
- * from its indirect-size threshold up), where a later process checks it. */
+ * the checksum matches and the set meets CLBlast's constraints. N is the
+ * SGEMM N^3 the set was verified at in full, a size at which CLBlast was
+ * seen to run Xgemm on this device (it runs XgemmDirect below its
+ * indirect-size threshold), where a later process checks it. A version-2
+ * file (no size line) is refused: see vs__clblast_kernel.old_magic. An
+ * XgemmDirect set's file is the same but for its first line ("varscope
+ * clblast-xgemmdirect 1") and its 10 parameters; its N is a size at which
+ * CLBlast runs XgemmDirect. */
 #ifndef VS_TUNING_FILE_H
 #define VS_TUNING_FILE_H
 
@@ -46,6 +49,13 @@ typedef struct vs__clblast_kernel {
   const char *const *names;  /* its parameters, in CLBlast's database order */
   const size_t *generic;     /* CLBlast's generic set: correct on every device */
   const char *magic;         /* the tuning file's first line, '\n' included */
+  /* An earlier version's first line, refused with its own reason (NULL:
+   * none). Xgemm's version 2 had no size line: its set was checked at
+   * 1024^3 before it was stored, but no probe said which kernel ran there
+   * (on NVIDIA GPUs, whose threshold is 1472^3 and up, XgemmDirect), so a
+   * check at 1024^3 may verify nothing about it; refused, it costs one
+   * tuning run, where read as 1024 it could be applied unverified. */
+  const char *old_magic;
   bool sized;                /* the file holds the size the set was verified at (a "size" line) */
   /* CLBlast's constraints on a set (device limits when non-zero). */
   bool (*check)(const size_t *v, size_t max_work_group, uint64_t local_mem_bytes, char *why, size_t cap);
@@ -94,9 +104,10 @@ size_t vs__xgemm_text(char *buf, size_t cap, const size_t v[VS_XGEMM_NPARAMS]);
 /* The same for a set of kernel k ("KWID=2 MDIMAD=8 ..." for XgemmDirect). */
 size_t vs__params_text(const vs__clblast_kernel *k, char *buf, size_t cap, const size_t *v);
 
-/* The tuning file's text for key and set (snprintf convention). */
+/* The Xgemm tuning file's text for key and set, verified at n_at^3
+ * (snprintf convention). */
 size_t vs__tuning_file_format(char *buf, size_t cap, const char *key, const size_t v[VS_XGEMM_NPARAMS],
-                              double gflops, double gflops_database);
+                              size_t n_at, double gflops, double gflops_database);
 
 /* Parses and validates a tuning file read whole into data[0..n) (need not
  * be NUL-terminated) for key; fills v. False with the reason in why. Never
@@ -105,7 +116,7 @@ bool vs__tuning_file_parse(const char *data, size_t n, const char *key, size_t v
                            size_t cap);
 
 /* The tuning file of kernel k: format (n_at, the size the set was verified
- * at, is written when k->sized) and parse (v gets k->nparams entries, the
+ * at, is written when k->sized: both kernels now) and parse (v gets k->nparams entries, the
  * rest of VS_XGEMM_NPARAMS zeroed; *n_at the size, or 0 when k is not
  * sized). The Xgemm forms above are these with &vs__kernel_xgemm. */
 size_t vs__tuning_file_format_k(const vs__clblast_kernel *k, char *buf, size_t cap, const char *key, const size_t *v,

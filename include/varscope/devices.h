@@ -119,7 +119,9 @@ size_t vs_device_conv_choices(size_t i, char *buf, size_t cap, vs_status *st);
 /* One phase of a tuning run (vs_tune_result.direct: the XgemmDirect
  * phase); the fields mean what vs_tune_result's of the same names mean. */
 typedef struct vs_tune_phase {
-  size_t n;                /* the SGEMM size timed, searched and verified; 0 when the phase did not run */
+  size_t n;                /* the SGEMM size timed, searched and verified; when the phase was skipped at its
+                            * path check, the size checked; 0 when it did not start (no_direct, or it was
+                            * not reached) */
   size_t candidates;       /* parameter sets tried (at most 16) */
   double gflops[16];       /* SGEMM n^3 GFLOP/s under each; 0 when it could not run */
   char verdict[16][160];   /* as vs_tune_result.verdict */
@@ -137,6 +139,8 @@ typedef struct vs_tune_phase {
   size_t stored_index;     /* the index of the set stored before this run; VS_NPOS when none */
   char skipped[256];       /* why the phase timed nothing ("skipped: no_direct is set", or that SGEMM n^3
                             * does not run the phase's kernel on this device); "" when it ran */
+  char not_stored[200];    /* why a kept set is used in this process only ("no writable cache directory",
+                            * "cannot write PATH: REASON", ...); "" when stored or none was kept */
 } vs_tune_phase;
 
 typedef struct vs_tune_result {
@@ -213,8 +217,12 @@ typedef struct vs_tune_opts {
  * reference (double accumulation); and stores the fastest correct set only
  * when it beats CLBlast's own by at least 3% -- a stored set is replaced
  * only by one measured faster than it in the same run (else any stored set
- * is removed). Every later process applies the stored set, after a result
- * check, at its first float32 GEMM. In this process the kept set, else the
+ * is removed). The stored set records n; every later process applies it,
+ * after a result check at SGEMM n^3 (where it was seen to run), at its
+ * first float32 GEMM. A run that stores or removes a set (either kernel)
+ * empties the device's GEMM algorithm choices (timed under the old
+ * CLBlast sets), as vs_device_tune_reset does when it removes one. In
+ * this process the kept set, else the
  * fastest correct candidate, stays in use (CLBlast's C API cannot restore
  * its own once replaced). Then, unless opts->no_direct, the same for
  * CLBlast's XgemmDirect kernel at SGEMM opts->direct_n^3 (default 256):
@@ -245,7 +253,8 @@ void vs_device_tune(size_t i, vs_tune_result *res, vs_status *st);
 void vs_device_tune_ex(size_t i, const vs_tune_opts *opts, vs_tune_result *res, vs_status *st);
 /* Removes device i's stored sets (Xgemm and XgemmDirect): later processes
  * use CLBlast's own parameters. Not yet applied in this process, they are
- * dropped here too.
+ * dropped here too. When it removed one, the device's GEMM algorithm
+ * choices are emptied (they measure again).
  * Errors: device index, a file that cannot be removed. Thread safe. */
 void vs_device_tune_reset(size_t i, vs_status *st);
 
