@@ -6,8 +6,8 @@
  * harness appends a correct "checksum" line to the rest, so mutations reach
  * the parameter parsing and the constraint checks behind the checksum;
  * otherwise the checksum is as mutated and its check is fuzzed. The flag's
- * second bit reads the file as an XgemmDirect one (its own first line,
- * parameters and size line), else as an Xgemm one. The key is
+ * second bit reads the file as an XgemmDirect one (its own first line and
+ * parameters), else as an Xgemm one; both kinds have a size line. The key is
  * fixed ("fuzz device|1.0|fuzz platform"). A parse either fails with a
  * reason or yields a set that meets the constraints and survives a write
  * and a re-read unchanged. ASan and UBSan catch out-of-bounds reads and

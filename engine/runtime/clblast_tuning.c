@@ -57,6 +57,10 @@
 
 #include <clblast_c.h>
 
+/* The one call from runtime/ up into kernels/: forget_gemm_choices (the GEMM
+ * choices are stale once a CLBlast set changes). The layered form would key
+ * gemm_select.c's choices by the CLBlast sets in use, so that a change makes
+ * them miss; not done yet. */
 #include "kernels/gemm_tuning.h"
 #include "runtime/blas.h"
 #include "runtime/clblast_tuner.h"
