@@ -1123,6 +1123,11 @@ Test(tuning, direct_phase_at_a_size_running_xgemm_is_skipped) {
 Test(tuning, direct_size_out_of_range_is_invalid_argument) {
   vs_status *st = vs_status_new();
   vs_tune_result res;
+  /* Above VS_TUNE_MAX_N the size line of the stored set could not hold it
+   * (a set stored there was refused by the next process and deleted). */
+  vs_device_tune_ex(0, &(vs_tune_opts){.n = 8320, .no_search = true, .no_direct = true}, &res, st);
+  cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT);
+  cr_assert_str_eq(vs_status_message(st), "vs_device_tune: the size must be at most 8192, got 8320");
   vs_device_tune_ex(0, &(vs_tune_opts){.no_search = true, .direct_n = 4096}, &res, st);
   cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT);
   cr_assert_str_eq(vs_status_message(st),

@@ -348,8 +348,8 @@ int vs_tool_tune(int argc, char **argv) {
   if (!conv && !gemm && size) {
     char *end = NULL;
     unsigned long long v = strtoull(size, &end, 10);
-    if (!*size || *end || v == 0 || v > 65536) {
-      fprintf(stderr, "varscope tune: --size wants the SGEMM size N (1..65536, a multiple of 128)\n");
+    if (!*size || *end || v == 0 || v > VS_TUNE_MAX_N) {
+      fprintf(stderr, "varscope tune: --size wants the SGEMM size N (1..%d, a multiple of 128)\n", VS_TUNE_MAX_N);
       return 2;
     }
     n = (size_t)v;

@@ -936,6 +936,13 @@ static bool tune_phase(vs_cl_device *d, int k, size_t n, const vs__tune_plan *pl
   /* This process: the kept set, else the fastest correct one (CLBlast's
    * own cannot be restored once replaced), else CLBlast's generic set. */
   size_t use = best != SIZE_MAX ? best : valid_best;
+  /* A set used but not kept (none beat CLBlast's own by 3%) was verified
+   * at n only: below 1024^3 it is checked there too, as a kept one is, or
+   * this process takes the generic set. */
+  if (k == XG && use != SIZE_MAX && use != best && n < DEFAULT_N && !vs__failed(st)) {
+    char at[120] = "";
+    if (!apply(d, k, cands[use]) || check_stored(d, DEFAULT_N, at, sizeof at) != CHECK_OK) use = SIZE_MAX;
+  }
   if (d->clblast[k].overridden) apply(d, k, use != SIZE_MAX ? cands[use] : KERNELS[k]->generic);
   set_in_use(d, k, best != SIZE_MAX && ph->stored);
   if (d->clblast[k].in_use) {
@@ -1015,6 +1022,11 @@ void vs__device_tune_plan(size_t i, const vs__tune_plan *plan, const vs_tune_opt
   size_t dn = dplan && dplan->n ? dplan->n : opts && opts->direct_n ? opts->direct_n : DIRECT_N;
   bool dsearching = dplan && dplan->candidates ? dplan->search : !(opts && opts->no_search);
   /* The searches' size constraints are checked before anything is measured. */
+  if (n > VS_TUNE_MAX_N) { /* a stored set's size line holds 4 digits; n*n must not wrap either */
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "vs_device_tune: the size must be at most %d, got %zu",
+             VS_TUNE_MAX_N, n);
+    return;
+  }
   if (searching && n % 128) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR,
              "vs_device_tune: CLBlast's tuner needs a size that is a multiple of 128, got %zu", n);

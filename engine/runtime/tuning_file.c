@@ -270,6 +270,10 @@ bool vs__tuning_file_parse_k(const vs__clblast_kernel *k, const char *data, size
     return false;                         \
   } while (0)
   bool got = next_line(data, n, &pos, &line, &len);
+  /* The store key hashes the first line, so an entry of the previous
+   * version lies under another key and is never read (it is ignored, and
+   * CLBlast's own parameters run until the device is tuned again); this
+   * refusal guards the reader should such text meet this version's key. */
   if (got && k->old_magic && len + 1 == strlen(k->old_magic) && memcmp(line, k->old_magic, len) == 0)
     REFUSE("written by an earlier varscope, without the size its set was verified at (tune again)");
   if (!got || len + 1 != strlen(k->magic) || memcmp(line, k->magic, len) != 0)

@@ -181,11 +181,17 @@ typedef struct vs_tune_result {
  * verdict are borrowed for the call. */
 typedef void (*vs_tune_progress)(void *user, size_t index, size_t count, const char *params,
                                  double gflops, const char *verdict);
+/* The largest SGEMM size vs_device_tune_ex tunes at: a stored set records
+ * the size it was verified at (4 digits in its file), and the run holds
+ * three n x n matrices and a double-precision reference on the host. */
+#define VS_TUNE_MAX_N 8192
+
 typedef struct vs_tune_opts {
   vs_tune_progress progress; /* may be NULL */
   void *user;
-  size_t n;         /* SGEMM n x n x n to time, search and verify at (0: 1024); the search needs a multiple of
-                     * 128; the phase runs only when CLBlast takes its Xgemm path at that size, checked first */
+  size_t n;         /* SGEMM n x n x n to time, search and verify at (0: 1024; at most VS_TUNE_MAX_N); the
+                     * search needs a multiple of 128; the phase runs only when CLBlast takes its Xgemm path at
+                     * that size, checked first */
   double fraction;  /* of CLBlast's search space to sample, at most (0: as many as budget_s allows) */
   double budget_s;  /* for the search (0: 120 s): each of its steps starts only when its cost, estimated
                      * from the last step's, fits what is left (the first step always runs) */
