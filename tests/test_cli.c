@@ -329,8 +329,18 @@ Test(cli, devices_json_is_an_array_with_the_text_fields)
   ran_free(&r);
   r = VARSCOPE("devices", "--json", "--verbose");
   expect_rc(&r, 0);
-  expect_json(r.out, "assert all({'platform_name', 'driver_version', 'clblast_tuned', 'conv2d_choices'} <= set(x)"
-                     " and isinstance(x['conv2d_choices'], list) for x in d), d");
+  expect_json(r.out, "assert all({'platform_name', 'driver_version', 'clblast_tuned', 'tf32_matrix_units',\n"
+                     "            'conv2d_choices'} <= set(x)"
+                     " and isinstance(x['conv2d_choices'], list) and isinstance(x['tf32_matrix_units'], bool)"
+                     " for x in d), d");
+  ran_free(&r);
+  /* The text form says it too, in one of its two sentences (PoCL's CPU
+   * device: no; an NVIDIA GPU of compute capability 8.0 or above: yes). */
+  r = VARSCOPE("devices", "--verbose");
+  expect_rc(&r, 0);
+  cr_assert(strstr(r.out, "    TF32 matrix units: no (tensor_float_32_execution changes nothing here)\n") ||
+                strstr(r.out, "    TF32 matrix units: yes (sessions with tensor_float_32_execution may use them)\n"),
+            "%s", r.out);
   ran_free(&r);
 }
 

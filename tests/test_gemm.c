@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "../engine/kernels/gemm_tuning.h"
+#include "gemm_problem.h"
 #include "tuning_support.h"
 
 static char dir[256];
@@ -29,17 +30,6 @@ static void teardown(void) { scratch_dir_remove(dir); }
 /* A cold kernel cache under sanitizers on a busy machine compiles each
  * parameter set in seconds: the search tests need minutes then. */
 TestSuite(gemm, .init = setup, .fini = teardown, .timeout = 900);
-
-static float value(size_t i, unsigned salt) {
-  uint64_t s = (i + 1) * 0x9E3779B97F4A7C15ull ^ salt;
-  s ^= s >> 29, s *= 0xBF58476D1CE4E5B9ull, s ^= s >> 32;
-  return (float)((double)(s >> 40) / (double)(1ull << 24) * 2.0 - 1.0);
-}
-
-typedef struct problem {
-  bool ta, tb;
-  size_t m, n, k, a_off, lda, b_off, ldb, c_off, ldc;
-} problem;
 
 enum { OWN = 0, CLBLAST = 1, INPLACE = 2, BLOCKED = 3 }; /* vs__gemm_run_host's kinds */
 
@@ -54,17 +44,12 @@ typedef struct epilogue {
  * inputs with epilogue e (NULL: none), checks C against the reference and
  * the rest of the buffer against its sentinel. */
 static void check_epi(const problem *p, const int *params, int kind, const epilogue *e) {
-  size_t ar = p->ta ? p->k : p->m, ac = p->ta ? p->m : p->k, br = p->tb ? p->n : p->k, bc = p->tb ? p->k : p->n;
-  cr_assert_geq(p->lda, ac);
-  cr_assert_geq(p->ldb, bc);
+  cr_assert_geq(p->lda, p->ta ? p->m : p->k);
+  cr_assert_geq(p->ldb, p->tb ? p->k : p->n);
   cr_assert_geq(p->ldc, p->n);
-  size_t na = p->a_off + (ar ? (ar - 1) * p->lda + ac : 0) + 3, nb = p->b_off + (br ? (br - 1) * p->ldb + bc : 0) + 3,
-         nc = p->c_off + (p->m ? (p->m - 1) * p->ldc + p->n : 0) + 3;
-  float *a = malloc(na * sizeof *a), *b = malloc(nb * sizeof *b), *c = malloc(nc * sizeof *c);
-  cr_assert(a && b && c);
-  for (size_t i = 0; i < na; i++) a[i] = value(i, 1);
-  for (size_t i = 0; i < nb; i++) b[i] = value(i, 2);
-  for (size_t i = 0; i < nc; i++) c[i] = 1234.5f; /* the sentinel */
+  size_t na, nb, nc;
+  float *a, *b, *c;
+  cr_assert(problem_buffers(p, &a, &na, &b, &nb, &c, &nc));
   float *bias = e && e->bias ? malloc((p->n ? p->n : 1) * sizeof *bias) : NULL;
   for (size_t j = 0; bias && j < p->n; j++) bias[j] = value(j, 3);
   if (e && e->nan && p->m && p->k) a[p->a_off] = NAN; /* op(A)[0, 0] either way round */
@@ -82,7 +67,7 @@ static void check_epi(const problem *p, const int *params, int kind, const epilo
     size_t rel = i - p->c_off, row = rel / p->ldc, col = rel % p->ldc;
     bool inside = i >= p->c_off && row < p->m && col < p->n;
     if (!inside) {
-      cr_assert_eq(c[i], 1234.5f, "%s: C buffer element %zu outside the product was written (%g)", what, i, c[i]);
+      cr_assert_eq(c[i], GEMM_SENTINEL, "%s: C buffer element %zu outside the product was written (%g)", what, i, c[i]);
       continue;
     }
     double want = 0, mag = 0;
@@ -105,14 +90,6 @@ static void check_epi(const problem *p, const int *params, int kind, const epilo
 }
 
 static void check(const problem *p, const int *params, int kind) { check_epi(p, params, kind, NULL); }
-
-/* The problem in its tightest layout, or with offsets and padded leading
- * dimensions. */
-static problem make(bool ta, bool tb, size_t m, size_t n, size_t k, bool padded) {
-  problem p = {ta, tb, m, n, k, 0, ta ? m : k, 0, tb ? k : n, 0, n};
-  if (padded) p.a_off = 5, p.lda += 3, p.b_off = 11, p.ldb += 1, p.c_off = 7, p.ldc += 2;
-  return p;
-}
 
 static const size_t SIZES[][3] = {{1, 1, 1}, {7, 33, 5}, {33, 7, 257}, {257, 33, 7}, {12, 32, 16}, {13, 31, 64},
                                   {25, 65, 3}, {64, 48, 33}};
@@ -638,7 +615,8 @@ static void expect_forced_refused(const char *setting) {
   char message[512];
   snprintf(message, sizeof message,
            "VARSCOPE_GEMM='%s': want auto, clblast, or own, blocked or inplace, each alone or with :RM,NV,VEC,UK,LY "
-           "(blocked: and optionally ,KC) (RM 1-16, NV 1-4, VEC 1, 2, 4, 8 or 16, UK 1-16, LY 1-64, KC 1-8192)",
+           "(blocked: and optionally ,KC) (RM 1-16, NV 1-4, VEC 1, 2, 4, 8 or 16, UK 1-16, LY 1-64, KC 1-8192), "
+           "or tf32 alone or with :WM,WN,FM,FN,KS (WM x WN 1-16, FM and FN 1-8, KS 8, 16, 32 or 64)",
            setting);
   setenv("VARSCOPE_GEMM", setting, 1);
   vs_status *st = vs_status_new();

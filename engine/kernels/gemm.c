@@ -60,6 +60,10 @@ void vs__gemm_algo_text(vs_gemm_algo a, char *buf, size_t cap) {
     snprintf(buf, cap, "clblast");
     return;
   }
+  if (a.kind == VS_GEMM_TF32) {
+    snprintf(buf, cap, "tf32 wm=%d wn=%d fm=%d fn=%d ks=%d", a.q.wm, a.q.wn, a.q.fm, a.q.fn, a.q.ks);
+    return;
+  }
   vs_gemm_params p = a.p;
   p.kc = a.kind == VS_GEMM_BLOCKED ? vs__gemm_blocked_kc(p) : 0; /* the chunk only where it runs, as it runs */
   char text[96];
@@ -70,6 +74,10 @@ void vs__gemm_algo_text(vs_gemm_algo a, char *buf, size_t cap) {
 void vs__gemm_algo_name(vs_gemm_algo a, char *buf, size_t cap) {
   if (a.kind == VS_GEMM_CLBLAST) {
     snprintf(buf, cap, "clblast");
+    return;
+  }
+  if (a.kind == VS_GEMM_TF32) {
+    snprintf(buf, cap, "tf32 w%dx%d f%dx%d k%d", a.q.wm, a.q.wn, a.q.fm, a.q.fn, a.q.ks);
     return;
   }
   int len = snprintf(buf, cap, "%s rm%d nv%d v%d u%d ly%d", kind_word(a.kind), a.p.rm, a.p.nv, a.p.vec, a.p.uk, a.p.ly);
@@ -217,6 +225,7 @@ bool vs__gemm_inplace_fits(vs_gemm_params p, bool tb, size_t m, size_t n, size_t
 }
 
 bool vs__gemm_algo_fits(const vs_cl_device *d, vs_gemm_algo a, bool tb, size_t m, size_t n, size_t k) {
+  if (a.kind == VS_GEMM_TF32) return vs__mma_fits(d, a.q, k, NULL, 0);
   return a.kind == VS_GEMM_CLBLAST ||
          (a.kind == VS_GEMM_INPLACE ? vs__gemm_inplace_fits(a.p, tb, m, n, k) : vs__gemm_own_fits(d, a.p, m, n, k));
 }
@@ -259,9 +268,12 @@ bool vs__gemm_algo_run_epi(vs_run *r, vs_cl_device *d, vs_gemm_algo a, bool ta, 
   if (a.kind == VS_GEMM_INPLACE)
     return inplace_run(r, d, a.p, ta, tb, m, n, k, am, a_off, lda, bm, b_off, ldb, c, c_off, ldc, epi, st);
   if (epi_some(epi)) {
-    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "SGEMM %zux%zux%zu: CLBlast's GEMM has no epilogue", m, n, k);
+    vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "SGEMM %zux%zux%zu: %s GEMM has no epilogue", m, n, k,
+             a.kind == VS_GEMM_TF32 ? "the TF32" : "CLBlast's");
     return false;
   }
+  if (a.kind == VS_GEMM_TF32)
+    return vs__gemm_mma(r, d, a.q, ta, tb, m, n, k, am, a_off, lda, bm, b_off, ldb, c, c_off, ldc, st);
   return vs__gemm(d, VS_FLOAT, ta, tb, m, n, k, am, a_off, lda, bm, b_off, ldb, c, c_off, ldc, st);
 }
 
@@ -279,8 +291,9 @@ bool vs__matmul_epi(vs_run *r, vs_cl_device *d, vs_dtype t, bool ta, bool tb, si
   if (t != VS_FLOAT || !m || !n)
     return vs__gemm(d, t, ta, tb, m, n, k, a, a_off, lda, b, b_off, ldb, c, c_off, ldc, st);
   vs_gemm_algo algo;
-  if (!vs__gemm_select(d, ta, tb, m, n, k, a, a_off, lda, b, b_off, ldb, c, c_off, ldc, &algo, st)) return false;
-  bool fused = epi_some(epi) && algo.kind != VS_GEMM_CLBLAST;
+  bool tf32 = r && r->s && r->s->opts.tensor_float_32_execution; /* the session's switch (vs__gemm_select weighs it) */
+  if (!vs__gemm_select(d, tf32, ta, tb, m, n, k, a, a_off, lda, b, b_off, ldb, c, c_off, ldc, &algo, st)) return false;
+  bool fused = epi_some(epi) && algo.kind != VS_GEMM_CLBLAST && algo.kind != VS_GEMM_TF32; /* those two have none */
   if (!vs__gemm_algo_run_epi(r, d, algo, ta, tb, m, n, k, a, a_off, lda, b, b_off, ldb, c, c_off, ldc,
                              fused ? epi : NULL, st))
     return false;

@@ -34,11 +34,24 @@ typedef enum vs_gemm_kind {
   VS_GEMM_OWN = 0,
   VS_GEMM_CLBLAST = 1,
   VS_GEMM_INPLACE = 2,
-  VS_GEMM_BLOCKED = 3
+  VS_GEMM_BLOCKED = 3,
+  VS_GEMM_TF32 = 4 /* cl_kernels/gemm_mma.cl: TF32 matrix-unit fragments (gemm_mma.c); only where TF32 is allowed */
 } vs_gemm_kind;
+
+/* The TF32 kernel's compile-time parameters (cl_kernels/gemm_mma.cl): a
+ * work-group of wm x wn warps of 32 items, each warp fm x fn m16n8k8
+ * fragments, k in slices of ks (8, 16, 32 or 64): a (wm * fm * 16) x
+ * (wn * fn * 8) tile of C per group. */
+typedef struct vs_mma_params {
+  int wm, wn, fm, fn, ks;
+} vs_mma_params;
+#define VS_MMA_MAX_WARPS 16 /* wm x wn: 512 items, a common GPU work-group limit's half */
+#define VS_MMA_MAX_FRAG 8   /* fm and fn: 8 x 8 x 4 = 256 accumulators a lane at most */
+
 typedef struct vs_gemm_algo {
   vs_gemm_kind kind;
-  vs_gemm_params p; /* the own kernel's (both kinds); zeros for CLBlast */
+  vs_gemm_params p; /* the own kernel's (packed, blocked, in place); zeros for CLBlast and TF32 */
+  vs_mma_params q;  /* the TF32 kernel's; zeros for the others */
 } vs_gemm_algo;
 
 /* In range (a set read from the store or the environment is checked
@@ -134,18 +147,55 @@ bool vs__matmul_epi(vs_run *r, vs_cl_device *d, vs_dtype t, bool ta, bool tb, si
                     size_t a_off, size_t lda, cl_mem b, size_t b_off, size_t ldb, cl_mem c, size_t c_off, size_t ldc,
                     const vs_gemm_epi *epi, bool *applied, vs_status *st);
 
+/* ---- the TF32 kernel (gemm_mma.c) ---- */
+/* In range: wm, wn >= 1 with wm x wn <= VS_MMA_MAX_WARPS, fm and fn 1 to
+ * VS_MMA_MAX_FRAG, ks 8, 16, 32 or 64. */
+bool vs__mma_params_ok(vs_mma_params q);
+/* The sets selection times where TF32 is allowed (and the tests run), in
+ * order; the first is the default of VARSCOPE_GEMM=tf32. *n: their count. */
+const vs_mma_params *vs__mma_sets(size_t *n);
+/* True when the TF32 kernel under q can run on d: q in range, its
+ * work-group (32 x wm x wn items) within the device's, its __local tiles
+ * (and the emulation's scratch where d has no matrix units) within the
+ * device's local memory, k <= INT32_MAX. Else false with the reason in
+ * why (may be NULL). */
+bool vs__mma_fits(const vs_cl_device *d, vs_mma_params q, size_t k, char *why, size_t cap);
+/* C = op(A) x op(B) with TF32 products (inputs rounded as cvt.rna.tf32.f32
+ * does) and float32 sums, vs__gemm_own's contract otherwise; on a device
+ * with TF32 matrix units the mma instruction, elsewhere its emulation.
+ * RESOURCE_EXHAUSTED with the reason when !vs__mma_fits or the compiled
+ * kernel takes smaller groups or more local memory than the device has. */
+bool vs__gemm_mma(vs_run *r, vs_cl_device *d, vs_mma_params q, bool ta, bool tb, size_t m, size_t n, size_t k,
+                  cl_mem a, size_t a_off, size_t lda, cl_mem b, size_t b_off, size_t ldb, cl_mem c, size_t c_off,
+                  size_t ldc, vs_status *st);
+/* y[i] = x[i] rounded to TF32 by the kernel's own rounding (gemm_mma.cl's
+ * tf32_round), n floats on the device. */
+bool vs__tf32_round_buffer(vs_cl_device *d, cl_mem y, cl_mem x, size_t n, vs_status *st);
+/* True when float32 GEMMs of run r may take TF32 products: r's session
+ * has tensor_float_32_execution on and d has TF32 matrix units. */
+bool vs__tf32_allowed(const vs_run *r, const vs_cl_device *d);
+
 /* ---- the choice (gemm_select.c) ---- */
 /* The shape family of a problem: the transposes and the power-of-two
  * bucket of m, n and k ("nn|m10|n10|k10"). malloc'd. */
 char *vs__gemm_family_key(bool ta, bool tb, size_t m, size_t n, size_t k);
-/* The algorithm for this device and problem: VARSCOPE_GEMM when set
- * ("clblast", "own", "own:RM,NV,VEC,UK,LY", "blocked", "blocked:RM,NV,
- * VEC,UK,LY[,KC]", "inplace" or "inplace:RM,NV,VEC,UK,LY"; in-place falls back to own
- * where it cannot run the problem), else the one the running plan step
+/* The algorithm for this device and problem. tf32: the caller's session
+ * has tensor_float_32_execution on; where d also has TF32 matrix units
+ * (vs__tf32_allowed) the TF32 kernel's sets are candidates too, under
+ * family keys of their own ("tf32|nn|m10|n10|k10") and a memo key of
+ * their own, so FP32 and TF32 choices never mix; elsewhere the switch
+ * changes nothing. VARSCOPE_GEMM when set ("clblast", "own",
+ * "own:RM,NV,VEC,UK,LY", "blocked", "blocked:RM,NV,VEC,UK,LY[,KC]",
+ * "inplace" or "inplace:RM,NV,VEC,UK,LY"; in-place falls back to own where
+ * it cannot run the problem; "tf32" or "tf32:WM,WN,FM,FN,KS": the TF32
+ * kernel wherever tf32 is set, matrix units or not (the emulation on
+ * other devices: tests, benches; where the set cannot run, the run fails
+ * with RESOURCE_EXHAUSTED and the reason), the usual choice where it is
+ * not), else the one the running plan step
  * memoised for these sizes (choice_memo.h), else the one kept for the
  * family (this process's memo, then the keyed store), else measured now
  * on the real buffers (c is overwritten) and kept. */
-bool vs__gemm_select(vs_cl_device *d, bool ta, bool tb, size_t m, size_t n, size_t k, cl_mem a, size_t a_off,
+bool vs__gemm_select(vs_cl_device *d, bool tf32, bool ta, bool tb, size_t m, size_t n, size_t k, cl_mem a, size_t a_off,
                      size_t lda, cl_mem b, size_t b_off, size_t ldb, cl_mem c, size_t c_off, size_t ldc,
                      vs_gemm_algo *algo, vs_status *st);
 /* The own kernel's form and parameters tuned for the family

@@ -33,7 +33,12 @@
  * tried under every kind; v3 was chosen by the faster of two runs per
  * candidate in a row, a rule that picked losers under load).
  * VARSCOPE_GEMM=clblast, own[:RM,NV,VEC,UK,LY], blocked[:RM,NV,VEC,UK,LY[,KC]]
- * or inplace[:...] forces one;
+ * or inplace[:...] forces one; tf32[:WM,WN,FM,FN,KS] forces the TF32
+ * kernel (gemm_mma.c) on the GEMMs of sessions with
+ * tensor_float_32_execution on, matrix units or not (its emulation on
+ * other devices), and leaves the others to the usual choice. Where TF32 is
+ * allowed (the switch and the device's matrix units), the TF32 kernel's
+ * first sets are candidates too, under "tf32|"-prefixed families.
  * VARSCOPE_LOG=gemm prints each measurement. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,21 +112,39 @@ static bool parse_params(const char *s, vs_gemm_params *p) {
   return true;
 }
 
+/* "4 <wm> <wn> <fm> <fn> <ks> 0" strictly (the TF32 kernel's record),
+ * parameters in range, followed by a tab or the end. */
+static bool parse_mma(const char *s, vs_mma_params *q) {
+  int used = 0, zero = -1;
+  vs_mma_params x;
+  if (strspn(s, "0123456789 ") < strcspn(s, "\t") ||
+      sscanf(s, "%d %d %d %d %d %d%n", &x.wm, &x.wn, &x.fm, &x.fn, &x.ks, &zero, &used) != 6 || zero != 0 ||
+      (s[used] != '\t' && s[used]) || !vs__mma_params_ok(x))
+    return false;
+  *q = x;
+  return true;
+}
+
 /* "<kind> <rm> <nv> <vec> <uk> <ly> <kc>" strictly: own, in-place or
- * blocked with parameters in range (a chunk length only for blocked), or
- * CLBlast with zeros. Both tables' records. */
+ * blocked with parameters in range (a chunk length only for blocked),
+ * CLBlast with zeros, or the TF32 kernel (parse_mma; only in the choice
+ * table, under a "tf32|" family). Both tables' records. */
 static bool parse_algo(const char *s, vs_gemm_algo *a) {
-  if (!(s[0] >= '0' && s[0] <= '3' && s[1] == ' ')) return false;
+  if (!(s[0] >= '0' && s[0] <= '4' && s[1] == ' ')) return false;
   vs_gemm_algo x = {.kind = (vs_gemm_kind)(s[0] - '0')};
-  if (x.kind != VS_GEMM_CLBLAST ? !parse_params(s + 2, &x.p) || (x.kind != VS_GEMM_BLOCKED && x.p.kc)
-                                : !(strncmp(s + 2, "0 0 0 0 0 0", 11) == 0 && (s[13] == '\t' || !s[13])))
+  if (x.kind == VS_GEMM_TF32 ? !parse_mma(s + 2, &x.q)
+      : x.kind != VS_GEMM_CLBLAST ? !parse_params(s + 2, &x.p) || (x.kind != VS_GEMM_BLOCKED && x.p.kc)
+                                  : !(strncmp(s + 2, "0 0 0 0 0 0", 11) == 0 && (s[13] == '\t' || !s[13])))
     return false;
   *a = x;
   return true;
 }
 
-/* The record parse_algo reads ("<kind> <rm> ... <kc>"). */
+/* The record parse_algo reads ("<kind> <rm> ... <kc>", or the TF32
+ * kernel's "4 <wm> <wn> <fm> <fn> <ks> 0"). */
 static char *algo_record(vs_gemm_algo a) {
+  if (a.kind == VS_GEMM_TF32)
+    return vs__asprintf("%d %d %d %d %d %d 0", (int)a.kind, a.q.wm, a.q.wn, a.q.fm, a.q.fn, a.q.ks);
   return vs__asprintf("%d %d %d %d %d %d %d", (int)a.kind, a.p.rm, a.p.nv, a.p.vec, a.p.uk, a.p.ly, a.p.kc);
 }
 
@@ -157,7 +180,8 @@ static bool choice_put(vs_cl_device *d, const char *family, vs_gemm_algo a, doub
 bool vs__gemm_tuned_lookup(vs_cl_device *d, const char *family, vs_gemm_algo *a) {
   char *t;
   const char *s = table_value(d, TUNED, family, &t);
-  bool found = s && parse_algo(s, a) && a->kind != VS_GEMM_CLBLAST; /* the tuner keeps only the own kernel's */
+  bool found = s && parse_algo(s, a) && a->kind != VS_GEMM_CLBLAST && a->kind != VS_GEMM_TF32; /* the tuner keeps only
+                                                                                                  * the own kernel's */
   free(t);
   return found;
 }
@@ -177,14 +201,16 @@ bool vs__gemm_tuned_put(vs_cl_device *d, const char *family, const vs_gemm_algo 
 /* The choice's timing and rule are choice_pick.h's (interleaved rounds,
  * the median, ties within 3% to the simpler form), shared with the conv
  * gradients' routes. */
-#define MAX_CANDS 5 /* three default forms, a tuned set, CLBlast */
+#define MAX_TF32_CANDS 3 /* where TF32 is allowed: the first sets of vs__mma_sets */
+#define MAX_CANDS (5 + MAX_TF32_CANDS) /* three default forms, a tuned set, CLBlast, the TF32 sets */
 _Static_assert(MAX_CANDS <= VS_CHOICE_MAX_CANDS, "choice_pick.h times every GEMM candidate");
 
 /* The order of simplicity: in place (one launch, no scratch), packed (a
  * pack launch and panels), k-blocked (the same, its multiply walking
- * chunks), CLBlast (another library's launches and scratch). */
+ * chunks), CLBlast (another library's launches and scratch), TF32 (fewer
+ * mantissa bits: within 3% a float32 kernel is worth its precision). */
 static int simplicity(int kind) {
-  return kind == VS_GEMM_INPLACE ? 0 : kind == VS_GEMM_OWN ? 1 : kind == VS_GEMM_BLOCKED ? 2 : 3;
+  return kind == VS_GEMM_INPLACE ? 0 : kind == VS_GEMM_OWN ? 1 : kind == VS_GEMM_BLOCKED ? 2 : kind == VS_GEMM_CLBLAST ? 3 : 4;
 }
 
 size_t vs__gemm_pick(const int *kinds, const double *costs, size_t ncands, size_t rounds, double *cost) {
@@ -208,7 +234,7 @@ typedef struct gemm_trial {
 static double run_once(void *ctx, int i, vs_status *st) {
   const gemm_trial *t = ctx;
   vs_gemm_algo a = t->cands[i];
-  size_t groups = a.kind != VS_GEMM_CLBLAST ? vs__gemm_own_groups(a.p, t->m, t->n) : 0;
+  size_t groups = a.kind != VS_GEMM_CLBLAST && a.kind != VS_GEMM_TF32 ? vs__gemm_own_groups(a.p, t->m, t->n) : 0;
   double t0 = vs__gemm_now(), c0 = vs__gemm_cpu_now();
   if (!vs__gemm_algo_run(NULL, t->d, a, t->ta, t->tb, t->m, t->n, t->k, t->a, t->a_off, t->lda, t->b, t->b_off, t->ldb,
                          t->c, t->c_off, t->ldc, st))
@@ -233,42 +259,70 @@ static bool parse_forced_params(const char *s, bool kc, vs_gemm_params *p) {
   return n == 5 && !s[used] && vs__gemm_params_ok(*p);
 }
 
+/* "tf32" or "tf32:WM,WN,FM,FN,KS" into *q (the first set for the bare
+ * word), strictly; false for anything else. */
+static bool parse_forced_mma(const char *force, vs_mma_params *q) {
+  size_t nsets;
+  *q = vs__mma_sets(&nsets)[0];
+  if (strcmp(force, "tf32") == 0) return true;
+  int used = 0;
+  return strncmp(force, "tf32:", 5) == 0 &&
+         sscanf(force + 5, "%d,%d,%d,%d,%d%n", &q->wm, &q->wn, &q->fm, &q->fn, &q->ks, &used) == 5 && !force[5 + used] &&
+         vs__mma_params_ok(*q);
+}
+
 static bool forced(const vs_cl_device *d, const char *force, bool tb, size_t m, size_t n, size_t k,
                    vs_gemm_algo *algo, vs_status *st) {
-  vs_gemm_algo a = {VS_GEMM_OWN, vs__gemm_default_params(d)};
+  vs_gemm_algo a = {VS_GEMM_OWN, vs__gemm_default_params(d), {0, 0, 0, 0, 0}};
   bool inplace = strncmp(force, "inplace", 7) == 0, blocked = strncmp(force, "blocked", 7) == 0;
   bool own = inplace || blocked || strncmp(force, "own", 3) == 0;
   const char *rest = force + (inplace || blocked ? 7 : 3);
-  if (blocked) a = (vs_gemm_algo){VS_GEMM_BLOCKED, vs__gemm_blocked_default_params(d)};
-  if (strcmp(force, "clblast") == 0) a = (vs_gemm_algo){VS_GEMM_CLBLAST, {0, 0, 0, 0, 0, 0}};
+  if (blocked) a = (vs_gemm_algo){.kind = VS_GEMM_BLOCKED, .p = vs__gemm_blocked_default_params(d)};
+  if (strcmp(force, "clblast") == 0) a = (vs_gemm_algo){VS_GEMM_CLBLAST, {0, 0, 0, 0, 0, 0}, {0, 0, 0, 0, 0}};
   else if (own && !*rest) {
   } else if (!(own && *rest == ':' && parse_forced_params(rest + 1, blocked, &a.p))) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR,
              "VARSCOPE_GEMM='%s': want auto, clblast, or own, blocked or inplace, each alone or with :RM,NV,VEC,UK,LY "
-             "(blocked: and optionally ,KC) (RM 1-16, NV 1-4, VEC 1, 2, 4, 8 or 16, UK 1-16, LY 1-64, KC 1-8192)",
+             "(blocked: and optionally ,KC) (RM 1-16, NV 1-4, VEC 1, 2, 4, 8 or 16, UK 1-16, LY 1-64, KC 1-8192), "
+             "or tf32 alone or with :WM,WN,FM,FN,KS (WM x WN 1-16, FM and FN 1-8, KS 8, 16, 32 or 64)",
              force);
     return false;
   }
   /* In place where the problem allows, else packed, else CLBlast. */
   if (inplace && vs__gemm_inplace_fits(a.p, tb, m, n, k)) a.kind = VS_GEMM_INPLACE;
   if ((a.kind == VS_GEMM_OWN || a.kind == VS_GEMM_BLOCKED) && !vs__gemm_own_fits(d, a.p, m, n, k))
-    a = (vs_gemm_algo){VS_GEMM_CLBLAST, {0, 0, 0, 0, 0, 0}};
+    a = (vs_gemm_algo){VS_GEMM_CLBLAST, {0, 0, 0, 0, 0, 0}, {0, 0, 0, 0, 0}};
   *algo = a;
   return true;
 }
 
 _Static_assert(sizeof(vs_gemm_algo) <= VS_CHOICE_MEMO_VALUE, "a step's memo holds a GEMM choice");
 
-bool vs__gemm_select(vs_cl_device *d, bool ta, bool tb, size_t m, size_t n, size_t k, cl_mem a, size_t a_off,
-                     size_t lda, cl_mem b, size_t b_off, size_t ldb, cl_mem c, size_t c_off, size_t ldc,
+bool vs__gemm_select(vs_cl_device *d, bool tf32, bool ta, bool tb, size_t m, size_t n, size_t k, cl_mem a,
+                     size_t a_off, size_t lda, cl_mem b, size_t b_off, size_t ldb, cl_mem c, size_t c_off, size_t ldc,
                      vs_gemm_algo *algo, vs_status *st) {
   const char *force = getenv("VARSCOPE_GEMM");
-  if (force && *force && strcmp(force, "auto") != 0) return forced(d, force, tb, m, n, k, algo, st);
+  vs_mma_params fq;
+  if (force && parse_forced_mma(force, &fq)) {
+    if (tf32) { /* the kernel, matrix units or not; where it cannot run, its run says why */
+      *algo = (vs_gemm_algo){VS_GEMM_TF32, {0, 0, 0, 0, 0, 0}, fq};
+      return true;
+    }
+  } else if (force && *force && strcmp(force, "auto") != 0) {
+    return forced(d, force, tb, m, n, k, algo, st);
+  }
+  /* TF32 where the session allows it and the device has the units; the
+   * switch alone changes nothing (its absence: today's choice, keys and
+   * all). */
+  bool mma = tf32 && d->info.tf32_matrix_units;
   /* The running step's memo (choice_memo.h): the exact sizes, since the
-   * fit below depends on them, not only on the family. */
-  vs_choice_ask q = {.kind = VS_CHOICE_GEMM, .device = d, .nkey = 5, .key = {ta, tb, (int64_t)m, (int64_t)n, (int64_t)k}};
+   * fit below depends on them, not only on the family; a sixth number
+   * where TF32 is allowed. */
+  vs_choice_ask q = {.kind = VS_CHOICE_GEMM, .device = d, .nkey = mma ? 6 : 5,
+                     .key = {ta, tb, (int64_t)m, (int64_t)n, (int64_t)k, 1}};
   if (vs__choice_memo_get(&q, algo, sizeof *algo)) return true;
-  char *family = vs__gemm_family_key(ta, tb, m, n, k);
+  char *base = vs__gemm_family_key(ta, tb, m, n, k), *family = base && mma ? vs__asprintf("tf32|%s", base) : base;
+  if (family != base) free(base);
   if (!family) {
     vs__oom(st);
     return false;
@@ -286,9 +340,9 @@ bool vs__gemm_select(vs_cl_device *d, bool ta, bool tb, size_t m, size_t n, size
   vs_gemm_algo cands[MAX_CANDS], tuned;
   int nc = 0;
   vs_gemm_params def = vs__gemm_default_params(d);
-  const vs_gemm_algo defaults[3] = {{VS_GEMM_OWN, def},
-                                    {VS_GEMM_BLOCKED, vs__gemm_blocked_default_params(d)},
-                                    {VS_GEMM_INPLACE, def}};
+  const vs_gemm_algo defaults[3] = {{VS_GEMM_OWN, def, {0, 0, 0, 0, 0}},
+                                    {VS_GEMM_BLOCKED, vs__gemm_blocked_default_params(d), {0, 0, 0, 0, 0}},
+                                    {VS_GEMM_INPLACE, def, {0, 0, 0, 0, 0}}};
   bool has_tuned = vs__gemm_tuned_lookup(d, family, &tuned);
   for (int i = 0; i < 3; i++) {
     /* A tuned set equal to a default is timed once. */
@@ -301,7 +355,11 @@ bool vs__gemm_select(vs_cl_device *d, bool ta, bool tb, size_t m, size_t n, size
   if (has_tuned && (tuned.kind == VS_GEMM_INPLACE ? vs__gemm_inplace_fits(tuned.p, tb, sm, sn, k)
                                                    : vs__gemm_own_fits(d, tuned.p, m, n, k)))
     cands[nc++] = tuned;
-  cands[nc++] = (vs_gemm_algo){VS_GEMM_CLBLAST, {0, 0, 0, 0, 0, 0}};
+  cands[nc++] = (vs_gemm_algo){VS_GEMM_CLBLAST, {0, 0, 0, 0, 0, 0}, {0, 0, 0, 0, 0}};
+  size_t nsets;
+  const vs_mma_params *sets = vs__mma_sets(&nsets);
+  for (size_t i = 0; mma && i < nsets && i < MAX_TF32_CANDS; i++)
+    if (vs__mma_fits(d, sets[i], k, NULL, 0)) cands[nc++] = (vs_gemm_algo){VS_GEMM_TF32, {0, 0, 0, 0, 0, 0}, sets[i]};
   if (nc == 1) { /* the own kernel cannot run it (its panels exceed the largest buffer): nothing to weigh */
     *algo = cands[0];
     vs__choice_memo_put(&q, algo, sizeof *algo); /* what the tables say, nothing measured */

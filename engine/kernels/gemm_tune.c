@@ -72,15 +72,21 @@ bool vs__gemm_run_host_epi(size_t dev, const int *params, int kind, bool ta, boo
   vs__ok(st);
   vs_cl_device *d = vs__device(dev, st);
   if (!d) return false;
-  if (kind < VS_GEMM_OWN || kind > VS_GEMM_BLOCKED) {
+  if (kind < VS_GEMM_OWN || kind > VS_GEMM_TF32) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "vs__gemm_run_host: no GEMM kind %d", kind);
     return false;
   }
-  vs_gemm_algo algo = {(vs_gemm_kind)kind, kind == VS_GEMM_BLOCKED ? vs__gemm_blocked_default_params(d)
-                                                                    : vs__gemm_default_params(d)};
-  if (kind == VS_GEMM_CLBLAST) algo.p = (vs_gemm_params){0, 0, 0, 0, 0, 0};
-  else if (params) algo.p = (vs_gemm_params){params[0], params[1], params[2], params[3], params[4], params[5]};
-  if (algo.kind != VS_GEMM_CLBLAST && !vs__gemm_params_ok(algo.p)) {
+  vs_gemm_algo algo = {(vs_gemm_kind)kind,
+                       kind == VS_GEMM_BLOCKED ? vs__gemm_blocked_default_params(d) : vs__gemm_default_params(d),
+                       {0, 0, 0, 0, 0}};
+  if (kind == VS_GEMM_CLBLAST || kind == VS_GEMM_TF32) algo.p = (vs_gemm_params){0, 0, 0, 0, 0, 0};
+  if (kind == VS_GEMM_TF32) { /* its parameters are {wm, wn, fm, fn, ks}; vs__gemm_mma checks them */
+    size_t nsets;
+    algo.q = params ? (vs_mma_params){params[0], params[1], params[2], params[3], params[4]} : vs__mma_sets(&nsets)[0];
+  } else if (params && kind != VS_GEMM_CLBLAST) {
+    algo.p = (vs_gemm_params){params[0], params[1], params[2], params[3], params[4], params[5]};
+  }
+  if (algo.kind != VS_GEMM_CLBLAST && algo.kind != VS_GEMM_TF32 && !vs__gemm_params_ok(algo.p)) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "vs__gemm_run_host: parameters out of range");
     return false;
   }
@@ -95,6 +101,21 @@ bool vs__gemm_run_host_epi(size_t dev, const int *params, int kind, bool ta, boo
     ok = err == CL_SUCCESS;
   }
   vs__buffer_release(da), vs__buffer_release(db), vs__buffer_release(dc), vs__buffer_release(epi.bias);
+  return ok;
+}
+
+bool vs__tf32_round_host(size_t dev, const float *x, float *y, size_t n, vs_status *st) {
+  vs__ok(st);
+  vs_cl_device *d = vs__device(dev, st);
+  if (!d) return false;
+  cl_mem dx = upload(d, x, n, st), dy = dx ? upload(d, x, n, st) : NULL;
+  bool ok = dy && vs__tf32_round_buffer(d, dy, dx, n, st);
+  if (ok) {
+    cl_int err = clEnqueueReadBuffer(*vs__queue(d), dy, CL_TRUE, 0, n * sizeof(float), y, 0, NULL, NULL);
+    if (err != CL_SUCCESS) vs__cl_fail(st, err, "clEnqueueReadBuffer");
+    ok = err == CL_SUCCESS;
+  }
+  vs__buffer_release(dx), vs__buffer_release(dy);
   return ok;
 }
 
@@ -144,7 +165,7 @@ static bool next_candidate(const vs_cl_device *d, size_t done, unsigned kinds, c
           for (size_t v = 0; v < sizeof NVS / sizeof *NVS; v++) {
             vs_gemm_params p = {RMS[r], NVS[v], kind == VS_GEMM_OWN ? vecs[vi] : wide, kdef.uk, kdef.ly, 0};
             if (p.rm * p.nv + p.nv > regs - 2) continue;
-            if (k++ == done) return *out = (vs_gemm_algo){kind, p}, true;
+            if (k++ == done) return *out = (vs_gemm_algo){.kind = kind, .p = p}, true;
           }
     } else if (kind == VS_GEMM_BLOCKED) { /* chunk x tiles per item */
       for (size_t q = 0; q < sizeof KCQ / sizeof *KCQ; q++)
@@ -152,14 +173,14 @@ static bool next_candidate(const vs_cl_device *d, size_t done, unsigned kinds, c
           vs_gemm_params p = {c.rm, c.nv, c.vec, kdef.uk, BLYS[l], 0};
           if (KCQ[q] != 4) p.kc = vs__gemm_blocked_kc(p) * KCQ[q] / 4; /* p.kc 0: the default chunk */
           if (p.kc == 0 && p.ly == kdef.ly) continue; /* phase 3 ran it */
-          if (k++ == done) return *out = (vs_gemm_algo){kind, p}, true;
+          if (k++ == done) return *out = (vs_gemm_algo){.kind = kind, .p = p}, true;
         }
     } else { /* unrolling x work-group height */
       for (size_t u = 0; u < sizeof UKS / sizeof *UKS; u++)
         for (size_t l = 0; l < sizeof LYS / sizeof *LYS; l++) {
           vs_gemm_params p = {c.rm, c.nv, c.vec, UKS[u], LYS[l], 0};
           if (p.uk == kdef.uk && p.ly == kdef.ly) continue; /* the tile phase ran it */
-          if (k++ == done) return *out = (vs_gemm_algo){kind, p}, true;
+          if (k++ == done) return *out = (vs_gemm_algo){.kind = kind, .p = p}, true;
         }
     }
   }
@@ -359,7 +380,7 @@ void vs__device_tune_gemm_plan(size_t i, const vs__gemm_tune_plan *plan, const v
   tune_bench b;
   double flop = 2.0 * (double)m * (double)n * (double)k, t_def = 0, t_cl = 0;
   char text[96], why[200];
-  vs_gemm_algo bar = {VS_GEMM_OWN, def};
+  vs_gemm_algo bar = {.kind = VS_GEMM_OWN, .p = def};
   if (!bench_init(&b, d, o.transpose_a, o.transpose_b, m, n, k, st) || !measure(&b, bar, TIMED_RUNS, &t_def, st)) {
     bench_free(&b);
     return;
@@ -375,7 +396,7 @@ void vs__device_tune_gemm_plan(size_t i, const vs__gemm_tune_plan *plan, const v
   if (o.progress) o.progress(o.user, VS_NPOS, 0, text, res->gflops_default, "the default (the bar to beat)");
   { /* CLBlast on the same problem, for the record (not a candidate here: vs__gemm_select weighs it) */
     vs_status *cst = vs_status_new();
-    if (cst && measure(&b, (vs_gemm_algo){VS_GEMM_CLBLAST, {0, 0, 0, 0, 0, 0}}, 1, &t_cl, cst) &&
+    if (cst && measure(&b, (vs_gemm_algo){.kind = VS_GEMM_CLBLAST}, 1, &t_cl, cst) &&
         verify(&b, why, sizeof why))
       res->gflops_clblast = flop / t_cl / 1e9;
     vs_status_free(cst);
@@ -389,7 +410,7 @@ void vs__device_tune_gemm_plan(size_t i, const vs__gemm_tune_plan *plan, const v
     if (plan && plan->candidates) {
       if (c >= plan->n_candidates) break;
       const vs__gemm_set *x = &plan->candidates[c];
-      a = (vs_gemm_algo){(vs_gemm_kind)x->kind, {x->p[0], x->p[1], x->p[2], x->p[3], x->p[4], x->p[5]}};
+      a = (vs_gemm_algo){.kind = (vs_gemm_kind)x->kind, .p = {x->p[0], x->p[1], x->p[2], x->p[3], x->p[4], x->p[5]}};
       if (a.kind != VS_GEMM_BLOCKED) a.p.kc = 0; /* only the k-blocked form has a chunk (its record says so) */
     } else if (!next_candidate(d, c, plan ? plan->kinds : 0, centre, &a)) {
       break;

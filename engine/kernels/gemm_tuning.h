@@ -23,6 +23,9 @@
 bool vs__gemm_run_host(size_t dev, const int *params, int kind, bool ta, bool tb, size_t m, size_t n, size_t k,
                        const float *a, size_t na, size_t a_off, size_t lda, const float *b, size_t nb, size_t b_off,
                        size_t ldb, float *c, size_t nc, size_t c_off, size_t ldc, vs_status *st);
+/* kind 4 is the TF32 kernel (cl_kernels/gemm_mma.cl) under params
+ * {wm, wn, fm, fn, ks} (NULL: the first of its sets), matrix units or not
+ * (its emulation on other devices); it has no epilogue. */
 /* The same with gemm.h's epilogue in the store: C[i, j] = relu?(C[i, j] +
  * bias[j]), bias[0..n) (NULL: none); CLBlast (kind 1) refuses a non-empty
  * one with INVALID_ARGUMENT. */
@@ -30,6 +33,10 @@ bool vs__gemm_run_host_epi(size_t dev, const int *params, int kind, bool ta, boo
                            const float *a, size_t na, size_t a_off, size_t lda, const float *b, size_t nb,
                            size_t b_off, size_t ldb, float *c, size_t nc, size_t c_off, size_t ldc,
                            const float *bias, bool relu, vs_status *st);
+
+/* y[i] = x[i] rounded to TF32 on device dev by the TF32 kernel's own
+ * rounding (gemm_mma.cl's tf32_round: cvt.rna.tf32.f32 on NVIDIA). */
+bool vs__tf32_round_host(size_t dev, const float *x, float *y, size_t n, vs_status *st);
 
 /* One candidate of the tuner: a kind of the own kernel (0 packed, 2 in
  * place, 3 k-blocked: vs__gemm_run_host's numbers) and its parameters

@@ -59,6 +59,27 @@ static void str_info(cl_device_id d, cl_device_info what, char *buf, size_t cap)
   buf[cap - 1] = '\0';
 }
 
+/* cl_nv_device_attribute_query's queries (CL/cl_ext.h's names, spelled
+ * out for headers older than the extension's entry). */
+#define NV_CC_MAJOR 0x4000 /* CL_DEVICE_COMPUTE_CAPABILITY_MAJOR_NV */
+#define NV_CC_MINOR 0x4001 /* CL_DEVICE_COMPUTE_CAPABILITY_MINOR_NV */
+#define NV_WARP_SIZE 0x4003 /* CL_DEVICE_WARP_SIZE_NV */
+
+/* TF32 matrix units reachable through inline PTX: NVIDIA's extension
+ * answering compute capability 8.0 or above (mma.sync .tf32 needs sm_80)
+ * and warps of 32 (the fragment layout's lane count). Any query that
+ * fails means no: the TF32 kernel is then never chosen on the device. */
+static bool nv_tf32_units(cl_device_id d, const char *ext) {
+  if (!strstr(ext, "cl_nv_device_attribute_query")) return false;
+  cl_uint major = 0, minor = 0, warp = 0;
+  if (clGetDeviceInfo(d, NV_CC_MAJOR, sizeof major, &major, NULL) != CL_SUCCESS ||
+      clGetDeviceInfo(d, NV_CC_MINOR, sizeof minor, &minor, NULL) != CL_SUCCESS ||
+      clGetDeviceInfo(d, NV_WARP_SIZE, sizeof warp, &warp, NULL) != CL_SUCCESS)
+    return false;
+  (void)minor; /* 8.x and above all have it; asked so a driver that cannot answer is refused */
+  return major >= 8 && warp == 32;
+}
+
 static void upper(char *s) {
   for (; *s; s++) *s = (char)toupper((unsigned char)*s);
 }
@@ -206,6 +227,7 @@ static void discover_devices(void) {
       in->max_alloc_bytes = alloc < in->global_mem_bytes ? alloc : in->global_mem_bytes;
       atomic_init(&d->mem_in_use, 0);
       in->fp64 = strstr(ext, "cl_khr_fp64") != NULL;
+      in->tf32_matrix_units = nv_tf32_units(ids[k], ext);
       d->max_work_group = wg ? wg : 1;
       size_t items[3] = {0, 0, 0};
       bool size_ok =

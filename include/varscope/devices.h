@@ -78,6 +78,11 @@ typedef struct vs_device_info {
                             * results are wrong */
   uint64_t global_mem_bytes_driver; /* CL_DEVICE_GLOBAL_MEM_SIZE as the driver reports it */
   uint64_t max_alloc_bytes_driver;  /* CL_DEVICE_MAX_MEM_ALLOC_SIZE as the driver reports it */
+  bool tf32_matrix_units; /* TF32 matrix units reachable from OpenCL C: an NVIDIA device with
+                           * cl_nv_device_attribute_query, compute capability 8.0 or above and
+                           * 32-item warps (inline PTX mma.sync ... .tf32). Where true, sessions
+                           * with vs_session_opts.tensor_float_32_execution may run float32
+                           * GEMMs with TF32 products */
 } vs_device_info;
 
 /* Number of OpenCL devices (0 when there is no platform). Errors: OpenCL

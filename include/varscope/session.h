@@ -51,6 +51,16 @@ typedef struct vs_session_opts {
   const char *default_device;        /* NULL: first GPU, else CL:0 */
   bool allow_soft_placement;         /* fall back to the default device */
   bool log_device_placement;         /* print "op: device" on first placement */
+  /* TF's tf.config.experimental.enable_tensor_float_32_execution(True),
+   * scoped to this session: float32 MatMul (its gradients' GEMMs too) and
+   * the GEMM of conv2d's im2col route may multiply in TF32 (inputs rounded
+   * to 10 mantissa bits, products summed in float32: about 1e-3 relative
+   * error per product instead of 6e-8) on a device with TF32 matrix units
+   * (vs_device_info.tf32_matrix_units), where the TF32 kernel joins the
+   * measured choice of GEMM. On other devices it changes nothing, as TF's
+   * switch on a CPU. Default false: float32 throughout. (TF's switch is
+   * process-wide and on by default since TF 2.4; docs/differences.md.) */
+  bool tensor_float_32_execution;
 } vs_session_opts;
 
 /* Creates a session on a graph, which may still grow. The session holds the

@@ -1,0 +1,411 @@
+/* test_gemm_tf32.c - the opt-in TF32 GEMM (cl_kernels/gemm_mma.cl,
+ * engine/kernels/gemm_mma.c) and its switch, vs_session_opts.
+ * tensor_float_32_execution.
+ *
+ * On PoCL the kernel runs with its emulation of mma.sync.m16n8k8 .tf32
+ * (the fragment layout and lane numbering of the GPU, the instruction done
+ * through __local scratch), so everything but the instruction is checked
+ * here; tools/gpu-check.sh runs this file on an NVIDIA GPU, where the
+ * real instruction runs instead.
+ *
+ * Tolerances. The kernel rounds op(A) and op(B) to TF32 (11 significant
+ * bits) and sums the products in float32. A product of two TF32 values is
+ * exact in float32 (22 bits), so against a double reference built from the
+ * TF32-rounded inputs only the k float32 additions err: in any order, at
+ * most gamma_k = k u / (1 - k u) of the sum of |products| (u = 2^-24);
+ * 2 (k + 2) u is allowed, covering accumulators that truncate rather than
+ * round (tensor cores' internal summation is not documented). Against the
+ * float32 product of the unrounded inputs, each rounded input is off by at
+ * most 2^-11 relative, each product by at most 2^-10 + 2^-22: 2^-10 + 2^-21
+ * of the sum of |products| more. And the TF32 result must differ from the
+ * float32 reference somewhere by more than float32 summation could
+ * (rounding really happened). Elements of the C buffer outside the product
+ * must be left as they were. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../engine/kernels/gemm_tuning.h"
+#include "gemm_problem.h"
+#include "support.h"
+#include "varscope/ops.h"
+#include "varscope/session.h"
+#include "varscope/train.h"
+
+static char dir[256];
+
+static void setup(void) {
+  scratch_dir_new(dir, sizeof dir, "vs-tf32");
+  setenv("VARSCOPE_CACHE_DIR", dir, 1); /* before any OpenCL call of this process */
+  unsetenv("VARSCOPE_GEMM");
+}
+
+static void teardown(void) { scratch_dir_remove(dir); }
+
+/* Emulated instructions under sanitizers are slow, but the sizes are small. */
+TestSuite(gemm_tf32, .init = setup, .fini = teardown, .timeout = 600);
+
+enum { TF32 = 4 }; /* vs__gemm_run_host's kind */
+
+static uint32_t bits(float x) {
+  uint32_t u;
+  memcpy(&u, &x, sizeof u);
+  return u;
+}
+
+static float from_bits(uint32_t u) {
+  float x;
+  memcpy(&x, &u, sizeof x);
+  return x;
+}
+
+/* The host reference's rounding, cvt.rna.tf32.f32's rule written out
+ * independently of the kernel's: the nearest value with 10 mantissa bits,
+ * ties away from zero, by comparing the dropped bits with half a unit. */
+static float tf32_host(float x) {
+  uint32_t u = bits(x), low = u & 0x1fffu, kept = u & ~0x1fffu;
+  if ((u & 0x7f800000u) == 0x7f800000u) return x; /* Inf, NaN: compared by class */
+  if (low >= 0x1000u) kept += 0x2000u;            /* half a unit or more: away from zero */
+  return from_bits(kept);
+}
+
+/* {input, the TF32 value}: exact values, just below and at a tie (kept
+ * bits even, where ties-to-even would go down), negative ties, carries
+ * into the exponent, the largest finite values rounding to infinity,
+ * infinities, and subnormals (rounded like normals, one rounding up into
+ * the smallest normal). */
+static const uint32_t CASES[][2] = {
+    {0x3f800000u, 0x3f800000u}, /* 1 */
+    {0x3f800fffu, 0x3f800000u}, /* below half a unit: down */
+    {0x3f801000u, 0x3f802000u}, /* a tie, kept bits even: away from zero (ties-to-even would give 1) */
+    {0x3f803000u, 0x3f804000u}, /* a tie, kept bits odd */
+    {0x3f801001u, 0x3f802000u}, /* above half: up */
+    {0xbf801000u, 0xbf802000u}, /* a negative tie: away from zero, -1.000244 */
+    {0xbf800fffu, 0xbf800000u},
+    {0x3fffffffu, 0x40000000u}, /* the mantissa overflows: the exponent carries (2) */
+    {0x3ffff000u, 0x40000000u}, /* a tie at the top */
+    {0x3fffefffu, 0x3fffe000u}, /* just below it */
+    {0x7f7fffffu, 0x7f800000u}, /* FLT_MAX: rounds to infinity */
+    {0x7f7fefffu, 0x7f7fe000u}, /* the largest finite TF32 value */
+    {0xff7ff000u, 0xff800000u}, /* a negative tie at the top: -infinity */
+    {0x7f800000u, 0x7f800000u}, /* infinities kept */
+    {0xff800000u, 0xff800000u},
+    {0x00000000u, 0x00000000u}, /* zeros kept with their sign */
+    {0x80000000u, 0x80000000u},
+    {0x00000fffu, 0x00000000u}, /* the smallest subnormals: down to zero */
+    {0x00001000u, 0x00002000u}, /* a subnormal tie: away from zero */
+    {0x80001000u, 0x80002000u},
+    {0x007ff000u, 0x00800000u}, /* the largest subnormal tie: up into the smallest normal */
+    {0x00123456u, 0x00124000u},
+    {0x3eaaaaabu, 0x3eaaa000u}, /* 1/3 */
+    {0x40490fdbu, 0x40490000u}, /* pi */
+};
+#define NCASES (sizeof CASES / sizeof *CASES)
+
+Test(gemm_tf32, rounding_exact_cases) {
+  float x[NCASES + 3], y[NCASES + 3];
+  for (size_t i = 0; i < NCASES; i++) x[i] = from_bits(CASES[i][0]);
+  /* NaNs, one whose payload lies only in the 13 dropped bits: a NaN must
+   * stay a NaN (truncated, it would read as infinity). */
+  x[NCASES] = from_bits(0x7fc00000u), x[NCASES + 1] = from_bits(0x7f800001u), x[NCASES + 2] = from_bits(0xff800fffu);
+  vs_status *st = vs_status_new();
+  cr_assert(vs__tf32_round_host(0, x, y, NCASES + 3, st), "%s", vs_status_message(st));
+  for (size_t i = 0; i < NCASES; i++) {
+    cr_assert_eq(bits(y[i]), CASES[i][1], "kernel: 0x%08x -> 0x%08x, want 0x%08x", CASES[i][0], bits(y[i]),
+                 CASES[i][1]);
+    cr_assert_eq(bits(tf32_host(x[i])), CASES[i][1], "host: 0x%08x -> 0x%08x, want 0x%08x", CASES[i][0],
+                 bits(tf32_host(x[i])), CASES[i][1]);
+  }
+  for (size_t i = NCASES; i < NCASES + 3; i++) {
+    cr_assert(isnan(y[i]), "0x%08x -> 0x%08x, want a NaN", bits(x[i]), bits(y[i]));
+    cr_assert_eq(bits(y[i]) & 0x1fffu, 0, "0x%08x -> 0x%08x: the dropped bits are not zero", bits(x[i]), bits(y[i]));
+  }
+  vs_status_free(st);
+}
+
+/* Runs p with the TF32 kernel under params ({wm, wn, fm, fn, ks}) and
+ * checks it as the header says; k = 0 wants zeros. */
+static void check(const problem *p, const int *params) {
+  size_t na, nb, nc;
+  float *a, *b, *c;
+  cr_assert(problem_buffers(p, &a, &na, &b, &nb, &c, &nc));
+  vs_status *st = vs_status_new();
+  char what[160];
+  snprintf(what, sizeof what, "%c%c m=%zu n=%zu k=%zu offsets %zu,%zu,%zu ld %zu,%zu,%zu set %d,%d,%d,%d,%d",
+           p->ta ? 't' : 'n', p->tb ? 't' : 'n', p->m, p->n, p->k, p->a_off, p->b_off, p->c_off, p->lda, p->ldb, p->ldc,
+           params[0], params[1], params[2], params[3], params[4]);
+  bool ok = vs__gemm_run_host(0, params, TF32, p->ta, p->tb, p->m, p->n, p->k, a, na, p->a_off, p->lda, b, nb,
+                              p->b_off, p->ldb, c, nc, p->c_off, p->ldc, st);
+  cr_assert(ok, "%s: %s", what, vs_status_message(st));
+  const double u = 1.0 / (1 << 24);
+  double worst_fp32 = 0; /* the largest |C - float32 reference| in units of its summation bound */
+  for (size_t i = 0; i < nc; i++) {
+    size_t rel = i - p->c_off, row = rel / p->ldc, col = rel % p->ldc;
+    if (!(i >= p->c_off && row < p->m && col < p->n)) {
+      cr_assert_eq(c[i], GEMM_SENTINEL, "%s: C buffer element %zu outside the product was written (%g)", what, i, c[i]);
+      continue;
+    }
+    double want = 0, want32 = 0, mag = 0;
+    for (size_t kk = 0; kk < p->k; kk++) {
+      float x = a[p->a_off + (p->ta ? kk * p->lda + row : row * p->lda + kk)];
+      float y = b[p->b_off + (p->tb ? col * p->ldb + kk : kk * p->ldb + col)];
+      want += (double)tf32_host(x) * tf32_host(y), want32 += (double)x * y, mag += fabs((double)x * y);
+    }
+    double sum_bound = 2.0 * (double)(p->k + 2) * u * mag;
+    cr_assert_leq(fabs(c[i] - want), sum_bound, "%s: C[%zu,%zu] = %.9g, the TF32 reference %.9g (bound %.3g)", what,
+                  row, col, c[i], want, sum_bound);
+    double tf32_bound = (1.0 / 1024 + 1.0 / (1 << 21)) * mag + sum_bound;
+    cr_assert_leq(fabs(c[i] - want32), tf32_bound, "%s: C[%zu,%zu] = %.9g, the float32 reference %.9g (bound %.3g)",
+                  what, row, col, c[i], want32, tf32_bound);
+    if (mag > 0 && fabs(c[i] - want32) / sum_bound > worst_fp32) worst_fp32 = fabs(c[i] - want32) / sum_bound;
+  }
+  /* TF32 loses 13 bits: with k >= 8 some element is off the float32
+   * product by far more than float32 summation errs. */
+  if (p->k >= 8 && p->m * p->n >= 16)
+    cr_assert_gt(worst_fp32, 4.0, "%s: the result looks like float32 (worst %.3g summation bounds off)", what,
+                 worst_fp32);
+  vs_status_free(st);
+  free(a), free(b), free(c);
+}
+
+/* Every set selection times and the tests run (vs__mma_sets' order): 64 x
+ * 64 of 4 warps, 128 x 128 of 8, 128 x 64 with 32-deep slices, 16 x 8 of
+ * one warp; and one with a 64-deep slice and warps 1 x 2. */
+static const int SETS[][5] = {{2, 2, 2, 4, 16}, {2, 4, 4, 4, 16}, {2, 2, 4, 4, 32}, {1, 1, 1, 1, 8}, {1, 2, 1, 2, 64}};
+#define NSETS (sizeof SETS / sizeof *SETS)
+
+/* Odd sizes, none a multiple of any tile (16 x 8 fragments, slices of 8
+ * to 64), across several tiles of the small sets, and one fragment. */
+static const size_t SIZES[][3] = {{37, 29, 45}, {1, 1, 1}, {17, 9, 9}, {70, 130, 67}};
+
+Test(gemm_tf32, every_set_transpose_and_odd_size_against_the_host) {
+  for (size_t s = 0; s < NSETS; s++)
+    for (int t = 0; t < 4; t++)
+      for (size_t z = 0; z < sizeof SIZES / sizeof *SIZES; z++) {
+        /* The largest size on the one-fragment set only (the emulation's
+         * barriers per instruction make the bigger sets slow there). */
+        if (z == 3 && s != 3) continue;
+        problem p = make(t & 1, t >> 1, SIZES[z][0], SIZES[z][1], SIZES[z][2], (t + (int)z) % 2 == 1);
+        check(&p, SETS[s]);
+      }
+}
+
+Test(gemm_tf32, k_zero_writes_zeros_and_empty_products_write_nothing) {
+  for (size_t s = 0; s < NSETS; s++) {
+    problem p = make(false, true, 19, 11, 0, true);
+    check(&p, SETS[s]); /* every element of the product: 0 within 0 */
+    p = make(true, false, 0, 11, 5, true);
+    check(&p, SETS[s]);
+    p = make(false, false, 19, 0, 5, false);
+    check(&p, SETS[s]);
+  }
+}
+
+Test(gemm_tf32, k_zero_is_exactly_zero) {
+  float a[1] = {1}, b[1] = {1}, c[6] = {7, 7, 7, 7, 7, 7};
+  vs_status *st = vs_status_new();
+  cr_assert(vs__gemm_run_host(0, SETS[3], TF32, false, false, 2, 3, 0, a, 1, 0, 1, b, 1, 0, 3, c, 6, 0, 3, st), "%s",
+            vs_status_message(st));
+  for (int i = 0; i < 6; i++) cr_assert_eq(bits(c[i]), 0u, "C[%d] = %g", i, c[i]);
+  vs_status_free(st);
+}
+
+/* Sets out of range are INVALID_ARGUMENT with the reason, and nothing is
+ * written. (Sets beyond a device's limits are RESOURCE_EXHAUSTED, but no
+ * valid set exceeds PoCL's: 512 items of its 4096, 586 KB of its 2 MB of
+ * local memory.) */
+Test(gemm_tf32, sets_checked_against_the_device) {
+  float a[64] = {0}, b[64] = {0}, c[64];
+  for (int i = 0; i < 64; i++) c[i] = 5;
+  vs_status *st = vs_status_new();
+  const int bad_ks[5] = {1, 1, 1, 1, 12};
+  cr_assert_not(vs__gemm_run_host(0, bad_ks, TF32, false, false, 8, 8, 8, a, 64, 0, 8, b, 64, 0, 8, c, 64, 0, 8, st));
+  cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT, "%s", vs_status_message(st));
+  cr_assert_str_eq(vs_status_message(st), "SGEMM 8x8x8: tf32 1,1,1,1,12: parameters out of range");
+  const int many_warps[5] = {4, 5, 1, 1, 8};
+  cr_assert_not(vs__gemm_run_host(0, many_warps, TF32, false, false, 8, 8, 8, a, 64, 0, 8, b, 64, 0, 8, c, 64, 0, 8, st));
+  cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT, "%s", vs_status_message(st));
+  cr_assert_str_eq(vs_status_message(st), "SGEMM 8x8x8: tf32 4,5,1,1,8: parameters out of range");
+  for (int i = 0; i < 64; i++) cr_assert_eq(c[i], 5.0f);
+  vs_status_free(st);
+}
+
+/* C = A x B through a session (MatMul), A 24 x 40 and B 40 x 20 (large
+ * enough to run on the device, not inline), with the switch as given;
+ * returns the product (m x n, malloc'd). */
+static float *session_matmul(bool tf32, const float *a, const float *b, size_t m, size_t n, size_t k) {
+  vs_status *st = vs_status_new();
+  vs_graph *g = vs_graph_new();
+  vs_output x = vs_constant(g, a, VS_FLOAT, VS_SHAPE((int64_t)m, (int64_t)k), "a", st);
+  vs_output y = vs_constant(g, b, VS_FLOAT, VS_SHAPE((int64_t)k, (int64_t)n), "b", st);
+  vs_output z = vs_matmul(g, x, y, NULL, st);
+  vs_session_opts opts = {.tensor_float_32_execution = tf32};
+  vs_session *s = vs_session_new(g, &opts, st);
+  vs_tensor *t = NULL;
+  vs_session_run(s, NULL, NULL, 0, &z, &t, 1, NULL, 0, st);
+  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
+  float *out = malloc(m * n * sizeof *out);
+  memcpy(out, vs_tensor_data(t), m * n * sizeof *out);
+  vs_tensor_free(t);
+  vs_session_free(s);
+  vs_graph_free(g);
+  vs_status_free(st);
+  return out;
+}
+
+/* The largest |got - TF32 reference| and |got - float32 reference| over
+ * C = A x B, each in units of 2 (k + 2) u x the sum of |products|. */
+static void distances(const float *got, const float *a, const float *b, size_t m, size_t n, size_t k, double *to_tf32,
+                      double *to_fp32) {
+  *to_tf32 = *to_fp32 = 0;
+  for (size_t i = 0; i < m; i++)
+    for (size_t j = 0; j < n; j++) {
+      double w = 0, w32 = 0, mag = 0;
+      for (size_t kk = 0; kk < k; kk++) {
+        w += (double)tf32_host(a[i * k + kk]) * tf32_host(b[kk * n + j]);
+        w32 += (double)a[i * k + kk] * b[kk * n + j], mag += fabs((double)a[i * k + kk] * b[kk * n + j]);
+      }
+      double unit = 2.0 * (double)(k + 2) / (1 << 24) * mag;
+      if (fabs(got[i * n + j] - w) / unit > *to_tf32) *to_tf32 = fabs(got[i * n + j] - w) / unit;
+      if (fabs(got[i * n + j] - w32) / unit > *to_fp32) *to_fp32 = fabs(got[i * n + j] - w32) / unit;
+    }
+}
+
+enum { M = 24, N = 20, K = 40 };
+
+/* On a device without matrix units the switch changes nothing: the same
+ * bits as a session without it (as TF's switch on a CPU). */
+Test(gemm_tf32, switch_on_without_matrix_units_gives_the_float32_bits) {
+  vs_status *st = vs_status_new();
+  vs_device_info info;
+  vs_device_get_info(0, &info, st);
+  expect_ok(st);
+  if (info.tf32_matrix_units) cr_skip_test("device 0 has TF32 matrix units: the switch may change results there");
+  float a[M * K], b[K * N];
+  for (size_t i = 0; i < M * K; i++) a[i] = value(i, 5);
+  for (size_t i = 0; i < K * N; i++) b[i] = value(i, 6);
+  float *off = session_matmul(false, a, b, M, N, K), *on = session_matmul(true, a, b, M, N, K);
+  cr_assert_eq(memcmp(off, on, sizeof(float) * M * N), 0, "the switch changed a float32 result without matrix units");
+  double to_tf32, to_fp32;
+  distances(on, a, b, M, N, K, &to_tf32, &to_fp32);
+  cr_assert_leq(to_fp32, 1.0, "not the float32 product (%.3g bounds off)", to_fp32);
+  /* No TF32 family was chosen or kept. */
+  size_t need = vs_device_gemm_choices(0, NULL, 0, st);
+  char *list = malloc(need + 1);
+  vs_device_gemm_choices(0, list, need + 1, st);
+  expect_ok(st);
+  cr_assert_null(strstr(list, "tf32"), "%s", list);
+  free(list), free(off), free(on);
+  vs_status_free(st);
+}
+
+/* The switch reaches the GEMM: with the kernel forced (VARSCOPE_GEMM=tf32,
+ * the emulation here), a session with the switch on gets the TF32
+ * product, one without it the float32 product it got unforced, bit for
+ * bit. */
+Test(gemm_tf32, switch_plumbed_through_a_session_run) {
+  float a[M * K], b[K * N];
+  for (size_t i = 0; i < M * K; i++) a[i] = value(i, 7);
+  for (size_t i = 0; i < K * N; i++) b[i] = value(i, 8);
+  float *plain = session_matmul(false, a, b, M, N, K);
+  setenv("VARSCOPE_GEMM", "tf32:1,1,1,1,8", 1);
+  float *off = session_matmul(false, a, b, M, N, K), *on = session_matmul(true, a, b, M, N, K);
+  setenv("VARSCOPE_GEMM", "tf32", 1); /* the first set */
+  float *on_default = session_matmul(true, a, b, M, N, K);
+  unsetenv("VARSCOPE_GEMM");
+  cr_assert_eq(memcmp(plain, off, sizeof(float) * M * N), 0, "a session without the switch did not get float32");
+  double to_tf32, to_fp32;
+  distances(on, a, b, M, N, K, &to_tf32, &to_fp32);
+  cr_assert_leq(to_tf32, 1.0, "not the TF32 product (%.3g bounds off)", to_tf32);
+  cr_assert_gt(to_fp32, 4.0, "the float32 product, not TF32 (%.3g bounds off)", to_fp32);
+  distances(on_default, a, b, M, N, K, &to_tf32, &to_fp32);
+  cr_assert_leq(to_tf32, 1.0, "tf32 (first set): not the TF32 product (%.3g bounds off)", to_tf32);
+  free(plain), free(off), free(on), free(on_default);
+}
+
+/* MatMul's gradients are GEMMs too: d sum(A x B) / dA = ones x B^T, each
+ * element the sum of a row of B. With the switch and the forced kernel,
+ * B's elements are rounded to TF32 first (ones are exact). */
+Test(gemm_tf32, gradient_gemms_take_the_switch) {
+  float a[M * K], b[K * N];
+  for (size_t i = 0; i < M * K; i++) a[i] = value(i, 9);
+  for (size_t i = 0; i < K * N; i++) b[i] = value(i, 10);
+  setenv("VARSCOPE_GEMM", "tf32:1,1,1,1,8", 1);
+  vs_status *st = vs_status_new();
+  vs_graph *g = vs_graph_new();
+  vs_output x = vs_constant(g, a, VS_FLOAT, VS_SHAPE(M, K), "a", st);
+  vs_output y = vs_constant(g, b, VS_FLOAT, VS_SHAPE(K, N), "b", st);
+  vs_output z = vs_reduce_sum(g, vs_matmul(g, x, y, NULL, st), NULL, st);
+  vs_output da;
+  vs_gradients(g, &z, 1, &x, 1, NULL, &da, st);
+  expect_ok(st);
+  vs_session_opts opts = {.tensor_float_32_execution = true};
+  vs_session *s = vs_session_new(g, &opts, st);
+  vs_tensor *t = NULL;
+  vs_session_run(s, NULL, NULL, 0, &da, &t, 1, NULL, 0, st);
+  unsetenv("VARSCOPE_GEMM");
+  expect_ok(st);
+  const float *got = vs_tensor_data(t);
+  int differ = 0;
+  for (size_t i = 0; i < M; i++)
+    for (size_t kk = 0; kk < K; kk++) {
+      double w = 0, w32 = 0, mag = 0;
+      for (size_t j = 0; j < N; j++) w += tf32_host(b[kk * N + j]), w32 += b[kk * N + j], mag += fabs(b[kk * N + j]);
+      double bound = 2.0 * (N + 2) / (1 << 24) * mag;
+      cr_assert_leq(fabs(got[i * K + kk] - w), bound, "dA[%zu,%zu] = %.9g, TF32 %.9g", i, kk, got[i * K + kk], w);
+      differ += fabs(got[i * K + kk] - w32) > 4 * bound;
+    }
+  cr_assert_gt(differ, 0, "the gradient looks like float32");
+  vs_tensor_free(t);
+  vs_session_free(s);
+  vs_graph_free(g);
+  vs_status_free(st);
+}
+
+/* A malformed tf32 setting is refused with the setting and the accepted
+ * forms, whatever the switch. */
+Test(gemm_tf32, malformed_setting_refused) {
+  const char *bad[] = {"tf32:1,1,1,1", "tf32:1,1,1,1,12", "tf32:4,5,1,1,8", "tf32:1,1,9,1,8", "tf32x"};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    char want[512];
+    snprintf(want, sizeof want,
+             "VARSCOPE_GEMM='%s': want auto, clblast, or own, blocked or inplace, each alone or with :RM,NV,VEC,UK,LY "
+             "(blocked: and optionally ,KC) (RM 1-16, NV 1-4, VEC 1, 2, 4, 8 or 16, UK 1-16, LY 1-64, KC 1-8192), "
+             "or tf32 alone or with :WM,WN,FM,FN,KS (WM x WN 1-16, FM and FN 1-8, KS 8, 16, 32 or 64)",
+             bad[i]);
+    setenv("VARSCOPE_GEMM", bad[i], 1);
+    vs_status *st = vs_status_new();
+    vs_graph *g = vs_graph_new();
+    float v[4] = {1, 2, 3, 4};
+    vs_output x = vs_constant(g, v, VS_FLOAT, VS_SHAPE(2, 2), "x", st);
+    vs_output z = vs_matmul(g, x, x, NULL, st);
+    vs_session_opts opts = {.tensor_float_32_execution = i % 2 == 0};
+    vs_session *s = vs_session_new(g, &opts, st);
+    vs_tensor *t = NULL;
+    vs_session_run(s, NULL, NULL, 0, &z, &t, 1, NULL, 0, st);
+    cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT, "%s: %s", bad[i], vs_status_message(st));
+    cr_assert_str_eq(vs_status_message(st), want);
+    vs_tensor_free(t);
+    vs_session_free(s);
+    vs_graph_free(g);
+    vs_status_free(st);
+  }
+  unsetenv("VARSCOPE_GEMM");
+}
+
+/* PoCL reports no matrix units (no cl_nv_device_attribute_query). */
+Test(gemm_tf32, device_info_reports_matrix_units) {
+  vs_status *st = vs_status_new();
+  size_t n = vs_num_devices(st);
+  for (size_t i = 0; i < n; i++) {
+    vs_device_info info;
+    vs_device_get_info(i, &info, st);
+    expect_ok(st);
+    if (strstr(info.platform_name, "Portable Computing Language"))
+      cr_assert_not(info.tf32_matrix_units, "%s reports TF32 matrix units", info.device_name);
+  }
+  vs_status_free(st);
+}
