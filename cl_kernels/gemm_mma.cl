@@ -91,6 +91,11 @@ __kernel void tf32_round_buf(__global float *y, __global const float *x, uint n)
 }
 
 #ifdef VS_NV_MMA
+/* Loops over fragments unrolled where the instruction is real. Not under
+ * the emulation: each of its calls holds two barriers, and PoCL compiles
+ * an unrolled 4-warp kernel's hundreds of barrier regions for minutes
+ * (7 min for the test file's sets, against seconds rolled). */
+#define UNROLL _Pragma("unroll")
 /* d = a x b + d on the tensor cores; s and lane unused. */
 #define MMA(d, a, b, s, lane)                                                                                           \
   __asm__ volatile("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "          \
@@ -128,6 +133,7 @@ static void mma_emulated(float *d, const float *a, const float *b, __local float
   barrier(CLK_LOCAL_MEM_FENCE);
 }
 #define MMA(d, a, b, s, lane) mma_emulated((d), (a), (b), (s), (lane))
+#define UNROLL
 #define SCRATCH (WARPS * 192)
 #endif
 
@@ -139,14 +145,15 @@ __attribute__((reqd_work_group_size(ITEMS, 1, 1))) __kernel void gemm_mma(
   uint wm = warp / WN, wn = warp % WN, g = lane >> 2, t = lane & 3;
   ulong m0 = (ulong)get_group_id(1) * BM, n0 = (ulong)get_group_id(0) * BN;
   __local float *s = scratch + (SCRATCH > 1 ? warp * 192 : 0);
-  /* Every loop over fragments is unrolled: the accumulators and fragments
-   * must be registers, which only constant indices allow. */
+  /* Every loop over fragments is unrolled on the GPU (UNROLL): the
+   * accumulators and fragments must be registers, which only constant
+   * indices allow. */
   float acc[FM][FN][4];
-#pragma unroll
+UNROLL
   for (int i = 0; i < FM; i++)
-#pragma unroll
+UNROLL
     for (int j = 0; j < FN; j++)
-#pragma unroll
+UNROLL
       for (int e = 0; e < 4; e++) acc[i][j][e] = 0.0f;
 
   for (int k0 = 0; k0 < k; k0 += KS) {
@@ -171,10 +178,10 @@ __attribute__((reqd_work_group_size(ITEMS, 1, 1))) __kernel void gemm_mma(
       Bs[col * LDS + q] = tf32_round(v);
     }
     barrier(CLK_LOCAL_MEM_FENCE);
-#pragma unroll
+UNROLL
     for (uint ks = 0; ks < KS; ks += 8) {
       float fa[FM][4], fb[FN][2];
-#pragma unroll
+UNROLL
       for (int i = 0; i < FM; i++) {
         __local const float *p = As + (wm * FM * 16 + i * 16 + g) * LDS + ks + t;
         fa[i][0] = p[0];
@@ -182,25 +189,25 @@ __attribute__((reqd_work_group_size(ITEMS, 1, 1))) __kernel void gemm_mma(
         fa[i][2] = p[4];
         fa[i][3] = p[8 * LDS + 4];
       }
-#pragma unroll
+UNROLL
       for (int j = 0; j < FN; j++) {
         __local const float *p = Bs + (wn * FN * 8 + j * 8 + g) * LDS + ks + t;
         fb[j][0] = p[0];
         fb[j][1] = p[4];
       }
-#pragma unroll
+UNROLL
       for (int i = 0; i < FM; i++)
-#pragma unroll
+UNROLL
         for (int j = 0; j < FN; j++) MMA(acc[i][j], fa[i], fb[j], s, lane);
     }
     barrier(CLK_LOCAL_MEM_FENCE);
   }
 
-#pragma unroll
+UNROLL
   for (int i = 0; i < FM; i++)
-#pragma unroll
+UNROLL
     for (int j = 0; j < FN; j++)
-#pragma unroll
+UNROLL
       for (int e = 0; e < 4; e++) {
         ulong row = m0 + wm * FM * 16 + i * 16 + g + (e >> 1) * 8, col = n0 + wn * FN * 8 + j * 8 + 2 * t + (e & 1);
         if (row < m && col < n) c[c_off + row * ldc + col] = acc[i][j][e];
