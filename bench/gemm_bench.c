@@ -6,8 +6,11 @@
  * and OpenBLAS's cblas_sgemm (when built in), each with the ratio
  * varscope / peer (above 1: varscope is faster).
  *
- * Usage: gemm_bench [--no-peers] [--reps R] [--rounds N] [n ...]
+ * Usage: gemm_bench [--no-peers] [--tf32] [--reps R] [--rounds N] [n ...]
  *        (default R 5, N 5; n 256 512 1024 2048 4096)
+ * --tf32: varscope's sessions with tensor_float_32_execution on (TF32
+ * products where a device has matrix units: compare with the TF32 peer
+ * column, PyTorch with cuBLAS TF32; elsewhere the same float32 runs).
  *
  * The peers are co-processes (peer.h), started before this process makes
  * any OpenCL call: TF and PyTorch as bench/gemm_tf.py tf|torch|torch-tf32 --serve,
@@ -60,13 +63,18 @@ static void print_load(const char *when) {
   printf("load average %s: %s\n", when, peer_load_average(buf, sizeof buf));
 }
 
+/* --tf32: every session with tensor_float_32_execution on. */
+static bool tf32;
+
 /* What varscope chose for an n x n x n GEMM on dev: the algorithm of the
- * "nn|m<b>|n<b>|k<b>" line of vs_device_gemm_choices (b = ceil(log2 n)). */
-static void chosen(size_t dev, long n, char *out, size_t cap, vs_status *st) {
+ * "nn|m<b>|n<b>|k<b>" line of vs_device_gemm_choices (b = ceil(log2 n)),
+ * "tf32|nn|..." where TF32 was allowed (--tf32 on a device with matrix
+ * units: gemm_select.c's families of their own). */
+static void chosen(size_t dev, long n, bool units, char *out, size_t cap, vs_status *st) {
   int b = 0;
   while (b < 62 && (1L << b) < n) b++;
   char key[64];
-  snprintf(key, sizeof key, "nn|m%d|n%d|k%d -> ", b, b, b);
+  snprintf(key, sizeof key, "%snn|m%d|n%d|k%d -> ", tf32 && units ? "tf32|" : "", b, b, b);
   const char *force = getenv("VARSCOPE_GEMM");
   if (force && *force && strcmp(force, "auto") != 0) {
     snprintf(out, cap, "VARSCOPE_GEMM=%s", force);
@@ -114,7 +122,8 @@ static bool gemm_setup(gemm_run *r, long n, size_t dev, vs_status *st) {
   r->c = vs_matmul(r->g, vs_var_value(a), vs_var_value(b), NULL, st);
   vs_op *init = vs_global_variables_initializer(r->g, st);
   vs_device_pop(r->g, st);
-  r->s = vs_status_code(st) ? NULL : vs_session_new(r->g, NULL, st);
+  vs_session_opts opts = {.tensor_float_32_execution = tf32};
+  r->s = vs_status_code(st) ? NULL : vs_session_new(r->g, &opts, st);
   if (!r->s) return false;
   vs_session_run(r->s, NULL, NULL, 0, NULL, NULL, 0, &init, 1, st);
   for (int i = 0; i < 2 && !vs_status_code(st); i++)
@@ -206,11 +215,12 @@ int main(int argc, char **argv) {
   for (int a = 1; a < argc; a++) {
     if (strcmp(argv[a], "--no-peers") == 0) peers = 0;
     else if (strcmp(argv[a], "--openblas") == 0) blas_child = 1;
+    else if (strcmp(argv[a], "--tf32") == 0) tf32 = true;
     else if (strcmp(argv[a], "--reps") == 0 && a + 1 < argc) reps = atoi(argv[++a]);
     else if (strcmp(argv[a], "--rounds") == 0 && a + 1 < argc) rounds = atoi(argv[++a]);
     else if (nsizes < MAX_N && atol(argv[a]) > 0) sizes[nsizes++] = atol(argv[a]);
     else {
-      fprintf(stderr, "usage: gemm_bench [--no-peers] [--reps R] [--rounds N] [n ...]\n");
+      fprintf(stderr, "usage: gemm_bench [--no-peers] [--tf32] [--reps R] [--rounds N] [n ...]\n");
       return 2;
     }
   }
@@ -282,7 +292,9 @@ int main(int argc, char **argv) {
     vs_device_info in;
     vs_device_get_info(d, &in, st);
     double peak = vs_device_fp32_peak(d, st);
-    printf("\n%s %s [%s]: measured fp32 peak %.1f GFLOP/s\n", in.cl_name, in.name, in.device_name, peak);
+    printf("\n%s %s [%s]: measured fp32 peak %.1f GFLOP/s%s\n", in.cl_name, in.name, in.device_name, peak,
+           !tf32 ? "" : in.tf32_matrix_units ? "; --tf32: TF32 matrix units, TF32 allowed"
+                                             : "; --tf32: no TF32 matrix units, float32 as without it");
     printf("  %6s %-26s %9s %8s %7s %8s %6s", "n", "algorithm", "ms", "GFLOP/s", "of peak", "cpu ms", "idle");
     for (int p = 0; p < NPEERS; p++)
       if (shown[p]) printf(" | %8s %15s %8s %15s %6s", names[p], "peer / vs", "cpu ms", "(cpu)", "idle");
@@ -325,7 +337,7 @@ int main(int argc, char **argv) {
       }
       gemm_free(&run);
       char algo[64];
-      chosen(d, sizes[i], algo, sizeof algo, st);
+      chosen(d, sizes[i], in.tf32_matrix_units, algo, sizeof algo, st);
       double lo, hi, w[MAX_ROUNDS], c[MAX_ROUNDS];
       memcpy(w, vw, sizeof w);
       memcpy(c, vc, sizeof c);
