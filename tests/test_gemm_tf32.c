@@ -31,6 +31,7 @@
 #include "../engine/kernels/gemm_tuning.h"
 #include "gemm_problem.h"
 #include "support.h"
+#include "varscope/nn.h"
 #include "varscope/ops.h"
 #include "varscope/session.h"
 #include "varscope/train.h"
@@ -359,6 +360,66 @@ Test(gemm_tf32, gradient_gemms_take_the_switch) {
       differ += fabs(got[i * K + kk] - w32) > 4 * bound;
     }
   cr_assert_gt(differ, 0, "the gradient looks like float32");
+  vs_tensor_free(t);
+  vs_session_free(s);
+  vs_graph_free(g);
+  vs_status_free(st);
+}
+
+/* conv2d's im2col route runs its GEMM through the same choice: with the
+ * switch and the forced kernel, x (1 x 6 x 7 x 5) * f (3 x 3 x 5 x 12),
+ * SAME, + bias, relu is the TF32 product of the patches (the TF32 kernel
+ * has no epilogue: conv2d applies bias and relu after it, which must still
+ * happen), within the TF32 bounds, and off the float32 one. */
+Test(gemm_tf32, conv_im2col_gemm_takes_the_switch) {
+  enum { H = 6, W = 7, C = 5, KH = 3, KW = 3, KO = 12 };
+  static float x[H * W * C], f[KH * KW * C * KO], bias[KO];
+  for (size_t i = 0; i < H * W * C; i++) x[i] = value(i, 11);
+  for (size_t i = 0; i < KH * KW * C * KO; i++) f[i] = value(i, 12);
+  for (size_t i = 0; i < KO; i++) bias[i] = value(i, 13) * 0.25f;
+  setenv("VARSCOPE_CONV", "im2col", 1);
+  setenv("VARSCOPE_GEMM", "tf32:1,1,1,1,8", 1);
+  vs_status *st = vs_status_new();
+  vs_graph *g = vs_graph_new();
+  vs_output xi = vs_constant(g, x, VS_FLOAT, VS_SHAPE(1, H, W, C), "x", st);
+  vs_output fi = vs_constant(g, f, VS_FLOAT, VS_SHAPE(KH, KW, C, KO), "f", st);
+  vs_output bi = vs_constant(g, bias, VS_FLOAT, VS_SHAPE(KO), "b", st);
+  vs_output y = vs_relu(g, vs_bias_add(g, vs_conv2d(g, xi, fi, &(vs_conv2d_opts){.padding = "SAME"}, st), bi, NULL, st),
+                        NULL, st);
+  vs_session_opts opts = {.tensor_float_32_execution = true};
+  vs_session *s = vs_session_new(g, &opts, st);
+  vs_tensor *t = NULL;
+  vs_session_run(s, NULL, NULL, 0, &y, &t, 1, NULL, 0, st);
+  unsetenv("VARSCOPE_GEMM");
+  unsetenv("VARSCOPE_CONV");
+  expect_ok(st);
+  const float *got = vs_tensor_data(t);
+  int differ = 0, positive = 0;
+  for (int oy = 0; oy < H; oy++)
+    for (int ox = 0; ox < W; ox++)
+      for (int o = 0; o < KO; o++) {
+        double w = 0, w32 = 0, mag = 0;
+        int taps = 0;
+        for (int ky = 0; ky < KH; ky++)
+          for (int kx = 0; kx < KW; kx++) {
+            int iy = oy + ky - 1, ix = ox + kx - 1; /* SAME, 3 x 3: one row and column of zeros around */
+            if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
+            for (int c = 0; c < C; c++) {
+              float xv = x[(iy * W + ix) * C + c], fv = f[((ky * KW + kx) * C + c) * KO + o];
+              w += (double)tf32_host(xv) * tf32_host(fv), w32 += (double)xv * fv, mag += fabs((double)xv * fv);
+              taps++;
+            }
+          }
+        double bound = 2.0 * (KH * KW * C + 2) / (1 << 24) * (mag + fabs(bias[o]));
+        w += bias[o], w32 += bias[o];
+        double want = w > 0 ? w : 0, want32 = w32 > 0 ? w32 : 0;
+        float v = got[(oy * W + ox) * KO + o];
+        cr_assert_leq(fabs(v - want), bound, "y[%d,%d,%d] = %.9g, TF32 %.9g (%d taps)", oy, ox, o, v, want, taps);
+        positive += v > 0;
+        differ += fabs(v - want32) > 4 * bound;
+      }
+  cr_assert_gt(positive, 0, "relu left nothing");
+  cr_assert_gt(differ, 0, "the convolution looks like float32");
   vs_tensor_free(t);
   vs_session_free(s);
   vs_graph_free(g);
