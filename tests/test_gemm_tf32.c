@@ -200,7 +200,7 @@ Test(gemm_tf32, k_zero_writes_zeros_and_empty_products_write_nothing) {
     check(&p, SETS[s]); /* every element of the product: 0 within 0 */
     p = make(true, false, 0, 11, 5, true);
     check(&p, SETS[s]);
-    p = make(false, false, 19, 0, 5, false);
+    p = make(false, false, 19, 0, 5, true); /* padded: ldc 2, not 0 */
     check(&p, SETS[s]);
   }
 }
