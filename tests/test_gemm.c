@@ -459,21 +459,11 @@ Test(gemm, each_kind_kept_round_trips_and_computes) {
     free(c);
     vs_status_free(st);
     char log[8192] = "";
-    fflush(stderr);
-    FILE *cap = tmpfile();
-    cr_assert_not_null(cap);
-    int fd = dup(fileno(stderr));
-    dup2(fileno(cap), fileno(stderr));
+    stderr_capture cap = stderr_capture_begin();
     setenv("VARSCOPE_LOG", "gemm", 1);
     matmul_check(40, 72, 24, false, false);
     unsetenv("VARSCOPE_LOG");
-    fflush(stderr);
-    dup2(fd, fileno(stderr));
-    close(fd);
-    rewind(cap);
-    size_t got = fread(log, 1, sizeof log - 1, cap);
-    log[got] = '\0';
-    fclose(cap);
+    stderr_capture_end(cap, log, sizeof log);
     cr_assert_not_null(strstr(log, NAME[i]), "the kept set timed among the candidates: %s", log);
   }
 }

@@ -27,10 +27,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../engine/kernels/gemm_tuning.h"
 #include "gemm_problem.h"
-#include "support.h"
+#include "tuning_support.h"
 #include "varscope/nn.h"
 #include "varscope/ops.h"
 #include "varscope/session.h"
@@ -294,10 +295,7 @@ Test(gemm_tf32, switch_on_without_matrix_units_gives_the_float32_bits) {
   distances(on, a, b, M, N, K, &to_tf32, &to_fp32);
   cr_assert_leq(to_fp32, 1.0, "not the float32 product (%.3g bounds off)", to_fp32);
   /* No TF32 family was chosen or kept. */
-  size_t need = vs_device_gemm_choices(0, NULL, 0, st);
-  char *list = malloc(need + 1);
-  vs_device_gemm_choices(0, list, need + 1, st);
-  expect_ok(st);
+  char *list = tuning_choices(vs_device_gemm_choices);
   cr_assert_null(strstr(list, "tf32"), "%s", list);
   free(list), free(off), free(on);
   vs_status_free(st);
@@ -424,6 +422,77 @@ Test(gemm_tf32, conv_im2col_gemm_takes_the_switch) {
   vs_session_free(s);
   vs_graph_free(g);
   vs_status_free(st);
+}
+
+/* The choice table keeps the TF32 kernel's records ("4 wm wn fm fn ks 0")
+ * under tf32| families; a record out of range, with anything but 0 last,
+ * or in the tuned table (the tuner keeps none) is skipped. */
+Test(gemm_tf32, choice_records_of_the_tf32_kernel) {
+  vs_status *st = vs_status_new();
+  cr_assert(vs__gemm_table_write(0, "choice",
+                                 "tf32|nn|m5|n5|k6\t4 2 2 2 4 16 0\t1.000 ms\n"
+                                 "tf32|nt|m5|n5|k6\t4 2 2 2 4 12 0\t1.000 ms\n"
+                                 "tf32|tn|m5|n5|k6\t4 2 2 2 4 16 1\t1.000 ms\n"
+                                 "tf32|tt|m5|n5|k6\t4 4 5 1 1 8 0\t1.000 ms\n",
+                                 st),
+            "%s", vs_status_message(st));
+  cr_assert(vs__gemm_table_write(0, "tuned", "nn|m7|n7|k7\t4 2 2 2 4 16 0\t99.0 GFLOP/s\n", st), "%s",
+            vs_status_message(st));
+  char *list = tuning_choices(vs_device_gemm_choices);
+  cr_assert_not_null(strstr(list, "tf32|nn|m5|n5|k6 -> tf32 w2x2 f2x4 k16"), "%s", list);
+  static const char *const skipped[] = {"tf32|nt", "tf32|tn", "tf32|tt", "m7|n7|k7"};
+  for (size_t i = 0; i < sizeof skipped / sizeof *skipped; i++)
+    cr_assert_null(strstr(list, skipped[i]), "%s listed: %s", skipped[i], list);
+  free(list);
+  vs_status_free(st);
+}
+
+/* Runs a 48 x 36 x 40 MatMul in a session with the switch as given under
+ * VARSCOPE_LOG=gemm; the product into out (malloc'd), the log into log. */
+static float *logged_matmul(bool tf32, const float *a, const float *b, char *log, size_t cap) {
+  stderr_capture c = stderr_capture_begin();
+  setenv("VARSCOPE_LOG", "gemm", 1);
+  float *out = session_matmul(tf32, a, b, 48, 36, 40);
+  unsetenv("VARSCOPE_LOG");
+  stderr_capture_end(c, log, cap);
+  return out;
+}
+
+/* Where the device has matrix units (pretended here: the choice's view;
+ * the kernel stays the emulation), the switch puts the TF32 sets among the
+ * timed candidates under a family of their own, and whichever wins, the
+ * product is its kind's; without the switch, the float32 family, its
+ * candidates only, and the float32 product; the two choices are kept
+ * apart, and neither is measured again. */
+Test(gemm_tf32, choice_with_matrix_units_times_the_tf32_sets) {
+  float a[48 * 40], b[40 * 36];
+  for (size_t i = 0; i < 48 * 40; i++) a[i] = value(i, 14);
+  for (size_t i = 0; i < 40 * 36; i++) b[i] = value(i, 15);
+  vs__tf32_units_pretend(0, true);
+  static char log[16384];
+  float *on = logged_matmul(true, a, b, log, sizeof log);
+  cr_assert_not_null(strstr(log, "varscope: sgemm tf32|nn|m6|n6|k6 (48x36x40"), "%s", log);
+  cr_assert_not_null(strstr(log, ", tf32 w2x2 f2x4 k16 "), "%s", log);
+  cr_assert_not_null(strstr(log, ", tf32 w2x4 f4x4 k16 "), "%s", log);
+  cr_assert_not_null(strstr(log, ", tf32 w2x2 f4x4 k32 "), "%s", log);
+  bool tf32_won = strstr(log, "-> tf32 ") != NULL;
+  double to_tf32, to_fp32;
+  distances(on, a, b, 48, 36, 40, &to_tf32, &to_fp32);
+  if (tf32_won) cr_assert_leq(to_tf32, 1.0, "a TF32 choice, not the TF32 product: %s", log);
+  else cr_assert_leq(to_fp32, 1.0, "a float32 choice, not the float32 product: %s", log);
+  float *off = logged_matmul(false, a, b, log, sizeof log);
+  cr_assert_not_null(strstr(log, "varscope: sgemm nn|m6|n6|k6 (48x36x40"), "%s", log);
+  cr_assert_null(strstr(log, "tf32"), "%s", log);
+  distances(off, a, b, 48, 36, 40, &to_tf32, &to_fp32);
+  cr_assert_leq(to_fp32, 1.0, "not the float32 product (%.3g bounds off)", to_fp32);
+  free(on);
+  on = logged_matmul(true, a, b, log, sizeof log); /* kept: not measured again */
+  cr_assert_null(strstr(log, "sgemm"), "%s", log);
+  vs__tf32_units_pretend(0, false);
+  char *list = tuning_choices(vs_device_gemm_choices);
+  cr_assert_not_null(strstr(list, "tf32|nn|m6|n6|k6 -> "), "%s", list);
+  cr_assert(strncmp(list, "nn|m6|n6|k6 -> ", 15) == 0 || strstr(list, "\nnn|m6|n6|k6 -> "), "%s", list);
+  free(list), free(on), free(off);
 }
 
 /* A malformed tf32 setting is refused with the setting and the accepted

@@ -25,6 +25,35 @@ static inline void tuning_setup(char *dir, size_t cap, const char *tag, const ch
   unsetenv(force_var);
 }
 
+/* What this process writes to stderr between stderr_capture_begin and
+ * stderr_capture_end (VARSCOPE_LOG's lines) goes to a temporary file, and
+ * then into buf[cap] (NUL-terminated, cut at cap - 1). */
+typedef struct stderr_capture {
+  FILE *file;
+  int saved; /* the real stderr's descriptor */
+} stderr_capture;
+
+static inline stderr_capture stderr_capture_begin(void)
+{
+  fflush(stderr);
+  stderr_capture c = {tmpfile(), -1};
+  cr_assert_not_null(c.file);
+  c.saved = dup(fileno(stderr));
+  dup2(fileno(c.file), fileno(stderr));
+  return c;
+}
+
+static inline void stderr_capture_end(stderr_capture c, char *buf, size_t cap)
+{
+  fflush(stderr);
+  dup2(c.saved, fileno(stderr));
+  close(c.saved);
+  rewind(c.file);
+  size_t got = fread(buf, 1, cap - 1, c.file);
+  buf[got] = '\0';
+  fclose(c.file);
+}
+
 /* A vs_device_*_choices function: vs_device_gemm_choices or
  * vs_device_conv_choices. */
 typedef size_t (*choices_fn)(size_t i, char *buf, size_t cap, vs_status *st);

@@ -171,6 +171,10 @@ bool vs__gemm_mma(vs_run *r, vs_cl_device *d, vs_mma_params q, bool ta, bool tb,
 /* y[i] = x[i] rounded to TF32 by the kernel's own rounding (gemm_mma.cl's
  * tf32_round), n floats on the device. */
 bool vs__tf32_round_buffer(vs_cl_device *d, cl_mem y, cl_mem x, size_t n, vs_status *st);
+/* d's TF32 matrix units as the choice sees them: info.tf32_matrix_units,
+ * or a test's pretence (gemm_tuning.h's vs__tf32_units_pretend; the
+ * kernel then still runs its emulation, keyed to info's answer). */
+bool vs__tf32_units(const vs_cl_device *d);
 /* True when float32 GEMMs of run r may take TF32 products: r's session
  * has tensor_float_32_execution on and d has TF32 matrix units. */
 bool vs__tf32_allowed(const vs_run *r, const vs_cl_device *d);

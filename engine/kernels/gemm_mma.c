@@ -10,10 +10,12 @@
  * needs 192 floats of __local scratch per warp more. No parameter here is
  * a GPU guess: the sets below are candidates, timed against the FP32
  * kernels and CLBlast by gemm_select.c where TF32 is allowed. */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "kernels/gemm.h"
+#include "kernels/gemm_tuning.h"
 #include "kernels/kernels_internal.h"
 
 bool vs__mma_params_ok(vs_mma_params q) {
@@ -61,8 +63,22 @@ bool vs__mma_fits(const vs_cl_device *d, vs_mma_params q, size_t k, char *why, s
   return !*text;
 }
 
+/* Tests: bit i set, device i is treated as having matrix units by the
+ * choice (the registry holds at most 64 devices). */
+static _Atomic uint64_t pretend;
+
+void vs__tf32_units_pretend(size_t dev, bool on) {
+  if (dev >= 64) return;
+  if (on) atomic_fetch_or(&pretend, (uint64_t)1 << dev);
+  else atomic_fetch_and(&pretend, ~((uint64_t)1 << dev));
+}
+
+bool vs__tf32_units(const vs_cl_device *d) {
+  return d->info.tf32_matrix_units || (d->index < 64 && (atomic_load(&pretend) >> d->index) & 1);
+}
+
 bool vs__tf32_allowed(const vs_run *r, const vs_cl_device *d) {
-  return r && r->s && r->s->opts.tensor_float_32_execution && d && d->info.tf32_matrix_units;
+  return r && r->s && r->s->opts.tensor_float_32_execution && d && vs__tf32_units(d);
 }
 
 /* The build options under q: the real instruction only on a device with

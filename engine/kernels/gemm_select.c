@@ -314,7 +314,7 @@ bool vs__gemm_select(vs_cl_device *d, bool tf32, bool ta, bool tb, size_t m, siz
   /* TF32 where the session allows it and the device has the units; the
    * switch alone changes nothing (its absence: today's choice, keys and
    * all). */
-  bool mma = tf32 && d->info.tf32_matrix_units;
+  bool mma = tf32 && vs__tf32_units(d);
   /* The running step's memo (choice_memo.h): the exact sizes, since the
    * fit below depends on them, not only on the family; a sixth number
    * where TF32 is allowed. */
@@ -437,7 +437,8 @@ static bool name_choice(const char *value, char *name, size_t cap) {
 
 static bool name_tuned(const char *value, char *name, size_t cap) {
   vs_gemm_algo a;
-  if (!strchr(value, '\t') || !parse_algo(value, &a) || a.kind == VS_GEMM_CLBLAST) return false;
+  if (!strchr(value, '\t') || !parse_algo(value, &a) || a.kind == VS_GEMM_CLBLAST || a.kind == VS_GEMM_TF32)
+    return false; /* the tuner keeps neither */
   vs__gemm_algo_text(a, name, cap);
   return name[0] != '\0';
 }

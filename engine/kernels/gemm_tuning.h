@@ -38,6 +38,12 @@ bool vs__gemm_run_host_epi(size_t dev, const int *params, int kind, bool ta, boo
  * rounding (gemm_mma.cl's tf32_round: cvt.rna.tf32.f32 on NVIDIA). */
 bool vs__tf32_round_host(size_t dev, const float *x, float *y, size_t n, vs_status *st);
 
+/* Tests only: the choice treats device dev as having TF32 matrix units
+ * (on) or as it is (off), so that its TF32 path (families "tf32|...",
+ * the TF32 sets among the timed candidates) runs on PoCL; the kernel stays
+ * the emulation there. */
+void vs__tf32_units_pretend(size_t dev, bool on);
+
 /* One candidate of the tuner: a kind of the own kernel (0 packed, 2 in
  * place, 3 k-blocked: vs__gemm_run_host's numbers) and its parameters
  * {rm, nv, vec, uk, ly, kc}. */
