@@ -495,6 +495,45 @@ Test(gemm_tf32, choice_with_matrix_units_times_the_tf32_sets) {
   free(list), free(on), free(off);
 }
 
+/* A plan step's memo of its GEMM choice is keyed by whether TF32 was
+ * allowed too: the same step of a session with the switch on, its
+ * float32 choice memoised while the device had no matrix units, measures
+ * the TF32 family once the device has them (pretended), instead of
+ * reusing the float32 choice. */
+Test(gemm_tf32, step_memo_keeps_tf32_and_float32_choices_apart) {
+  float a[48 * 40], b[40 * 36];
+  for (size_t i = 0; i < 48 * 40; i++) a[i] = value(i, 16);
+  for (size_t i = 0; i < 40 * 36; i++) b[i] = value(i, 17);
+  vs_status *st = vs_status_new();
+  vs_graph *g = vs_graph_new();
+  vs_output x = vs_constant(g, a, VS_FLOAT, VS_SHAPE(48, 40), "a", st);
+  vs_output y = vs_constant(g, b, VS_FLOAT, VS_SHAPE(40, 36), "b", st);
+  vs_output z = vs_matmul(g, x, y, NULL, st);
+  vs_session_opts opts = {.tensor_float_32_execution = true};
+  vs_session *s = vs_session_new(g, &opts, st);
+  for (int i = 0; i < 3; i++) { /* measured, then kept and memoised by the step, then from the memo */
+    vs_tensor *t = NULL;
+    vs_session_run(s, NULL, NULL, 0, &z, &t, 1, NULL, 0, st);
+    expect_ok(st);
+    vs_tensor_free(t);
+  }
+  vs__tf32_units_pretend(0, true);
+  char log[16384];
+  stderr_capture c = stderr_capture_begin();
+  setenv("VARSCOPE_LOG", "gemm", 1);
+  vs_tensor *t = NULL;
+  vs_session_run(s, NULL, NULL, 0, &z, &t, 1, NULL, 0, st);
+  unsetenv("VARSCOPE_LOG");
+  stderr_capture_end(c, log, sizeof log);
+  vs__tf32_units_pretend(0, false);
+  expect_ok(st);
+  cr_assert_not_null(strstr(log, "varscope: sgemm tf32|nn|m6|n6|k6 (48x36x40"), "%s", log);
+  vs_tensor_free(t);
+  vs_session_free(s);
+  vs_graph_free(g);
+  vs_status_free(st);
+}
+
 /* A malformed tf32 setting is refused with the setting and the accepted
  * forms, whatever the switch. */
 Test(gemm_tf32, malformed_setting_refused) {
