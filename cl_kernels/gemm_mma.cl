@@ -94,15 +94,15 @@ __kernel void tf32_round_buf(__global float *y, __global const float *x, uint n)
 /* Loops over fragments unrolled where the instruction is real. Not under
  * the emulation: each of its calls holds two barriers, and PoCL compiles
  * an unrolled 4-warp kernel's hundreds of barrier regions for minutes
- * (7 min for the test file's sets, against seconds rolled). */
+ * (7 min for the test file's sets cold, against about 1 min rolled). */
 #define UNROLL _Pragma("unroll")
 /* d = a x b + d on the tensor cores; s and lane unused. */
-#define MMA(d, a, b, s, lane)                                                                                           \
-  __asm__ volatile("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "          \
-                   "{%0,%1,%2,%3};"                                                                                     \
-                   : "+f"((d)[0]), "+f"((d)[1]), "+f"((d)[2]), "+f"((d)[3])                                             \
-                   : "r"(as_uint((a)[0])), "r"(as_uint((a)[1])), "r"(as_uint((a)[2])), "r"(as_uint((a)[3])),            \
-                     "r"(as_uint((b)[0])), "r"(as_uint((b)[1])))
+#define MMA(d, a, b, s, lane)                                                                                 \
+  __asm__ volatile("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, " \
+                   "{%0,%1,%2,%3};"                                                                           \
+                   : "+f"((d)[0]), "+f"((d)[1]), "+f"((d)[2]), "+f"((d)[3])                                   \
+                   : "r"(as_uint((a)[0])), "r"(as_uint((a)[1])), "r"(as_uint((a)[2])),                        \
+                     "r"(as_uint((a)[3])), "r"(as_uint((b)[0])), "r"(as_uint((b)[1])))
 #define SCRATCH 1
 #else
 /* The instruction's semantics for one warp, through its 192 floats of

@@ -1,6 +1,7 @@
-/* gemm_problem.h - the GEMM problems of the GEMM tests (test_gemm.c,
- * test_gemm_tf32.c; header-only): patterned inputs, and a problem's
- * transposes, sizes, offsets and leading dimensions, tight or padded. */
+/* gemm_problem.h - what the GEMM tests share (test_gemm.c,
+ * test_gemm_tf32.c, test_choice_memo.c; header-only): patterned inputs, a
+ * problem's transposes, sizes, offsets and leading dimensions, tight or
+ * padded, and the text of VARSCOPE_GEMM's refusal. */
 #ifndef VS_TESTS_GEMM_PROBLEM_H
 #define VS_TESTS_GEMM_PROBLEM_H
 
@@ -29,6 +30,13 @@ static inline problem make(bool ta, bool tb, size_t m, size_t n, size_t k, bool 
   if (padded) p.a_off = 5, p.lda += 3, p.b_off = 11, p.ldb += 1, p.c_off = 7, p.ldc += 2;
   return p;
 }
+
+/* What gemm_select.c's refusal of a malformed VARSCOPE_GEMM says after
+ * "VARSCOPE_GEMM='<setting>': " (the accepted forms, one text). */
+#define GEMM_SETTING_FORMS                                                                                         \
+  "want auto, clblast, or own, blocked or inplace, each alone or with :RM,NV,VEC,UK,LY (blocked: and optionally "  \
+  ",KC) (RM 1-16, NV 1-4, VEC 1, 2, 4, 8 or 16, UK 1-16, LY 1-64, KC 1-8192), or tf32 alone or with "              \
+  ":WM,WN,FM,FN,KS (WM x WN 1-16, FM and FN 1-8, KS 8, 16, 32 or 64)"
 
 /* The sentinel every element of C's buffer starts as (those outside the
  * product must keep it). */

@@ -23,6 +23,7 @@
 #include "kernels/choice_table.h"
 #include "kernels/conv_tuning.h"
 #include "kernels/gemm_tuning.h"
+#include "gemm_problem.h"
 #include "tuning_support.h"
 
 static char dir[256];
@@ -221,9 +222,7 @@ Test(memo, a_changed_VARSCOPE_GEMM_takes_effect_at_the_next_run) {
   setenv("VARSCOPE_GEMM", "fastest", 1);
   cr_assert_eq(matmul_run(s, &mg, 64), VS_INVALID_ARGUMENT, "the memoised choice does not hide the setting");
   cr_assert_str_eq(vs_status_message(sts),
-                   "VARSCOPE_GEMM='fastest': want auto, clblast, or own, blocked or inplace, each alone or with "
-                   ":RM,NV,VEC,UK,LY (blocked: and optionally ,KC) (RM 1-16, NV 1-4, VEC 1, 2, 4, 8 or 16, UK 1-16, "
-                   "LY 1-64, KC 1-8192)");
+                   "VARSCOPE_GEMM='fastest': " GEMM_SETTING_FORMS);
   setenv("VARSCOPE_GEMM", "clblast", 1);
   counts c0 = now();
   cr_assert_eq(matmul_run(s, &mg, 64), VS_OK);

@@ -604,10 +604,7 @@ Test(gemm, bad_tune_arguments_are_refused) {
 static void expect_forced_refused(const char *setting) {
   char message[512];
   snprintf(message, sizeof message,
-           "VARSCOPE_GEMM='%s': want auto, clblast, or own, blocked or inplace, each alone or with :RM,NV,VEC,UK,LY "
-           "(blocked: and optionally ,KC) (RM 1-16, NV 1-4, VEC 1, 2, 4, 8 or 16, UK 1-16, LY 1-64, KC 1-8192), "
-           "or tf32 alone or with :WM,WN,FM,FN,KS (WM x WN 1-16, FM and FN 1-8, KS 8, 16, 32 or 64)",
-           setting);
+           "VARSCOPE_GEMM='%s': " GEMM_SETTING_FORMS, setting);
   setenv("VARSCOPE_GEMM", setting, 1);
   vs_status *st = vs_status_new();
   vs_graph *g = vs_graph_new();

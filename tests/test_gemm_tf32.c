@@ -228,7 +228,8 @@ Test(gemm_tf32, sets_checked_against_the_device) {
   cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT, "%s", vs_status_message(st));
   cr_assert_str_eq(vs_status_message(st), "SGEMM 8x8x8: tf32 1,1,1,1,12: parameters out of range");
   const int many_warps[5] = {4, 5, 1, 1, 8};
-  cr_assert_not(vs__gemm_run_host(0, many_warps, TF32, false, false, 8, 8, 8, a, 64, 0, 8, b, 64, 0, 8, c, 64, 0, 8, st));
+  cr_assert_not(
+      vs__gemm_run_host(0, many_warps, TF32, false, false, 8, 8, 8, a, 64, 0, 8, b, 64, 0, 8, c, 64, 0, 8, st));
   cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT, "%s", vs_status_message(st));
   cr_assert_str_eq(vs_status_message(st), "SGEMM 8x8x8: tf32 4,5,1,1,8: parameters out of range");
   for (int i = 0; i < 64; i++) cr_assert_eq(c[i], 5.0f);
@@ -541,10 +542,7 @@ Test(gemm_tf32, malformed_setting_refused) {
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
     char want[512];
     snprintf(want, sizeof want,
-             "VARSCOPE_GEMM='%s': want auto, clblast, or own, blocked or inplace, each alone or with :RM,NV,VEC,UK,LY "
-             "(blocked: and optionally ,KC) (RM 1-16, NV 1-4, VEC 1, 2, 4, 8 or 16, UK 1-16, LY 1-64, KC 1-8192), "
-             "or tf32 alone or with :WM,WN,FM,FN,KS (WM x WN 1-16, FM and FN 1-8, KS 8, 16, 32 or 64)",
-             bad[i]);
+             "VARSCOPE_GEMM='%s': " GEMM_SETTING_FORMS, bad[i]);
     setenv("VARSCOPE_GEMM", bad[i], 1);
     vs_status *st = vs_status_new();
     vs_graph *g = vs_graph_new();

@@ -71,8 +71,9 @@ static void device_text(size_t i, const vs_device_info *in, bool verbose, vs_sta
   if (!verbose) return;
   printf("    platform %s, driver %s\n", in->platform_name, in->driver_version);
   printf("    CLBlast GEMM parameters: %s\n", in->clblast_tuned ? "tuned (varscope tune)" : "CLBlast's database");
-  printf("    TF32 matrix units: %s\n", in->tf32_matrix_units ? "yes (sessions with tensor_float_32_execution may use them)"
-                                                               : "no (tensor_float_32_execution changes nothing here)");
+  printf("    TF32 matrix units: %s\n", in->tf32_matrix_units
+                                             ? "yes (sessions with tensor_float_32_execution may use them)"
+                                             : "no (tensor_float_32_execution changes nothing here)");
   char *choices = conv_choices(i, st);
   if (choices) {
     printf("    conv2d algorithms kept after measuring:\n");
@@ -107,8 +108,8 @@ static void device_json(size_t i, const vs_device_info *in, bool verbose, vs_sta
     printf(", ");
     json_field("platform_name", in->platform_name, false);
     json_field("driver_version", in->driver_version, false);
-    printf("\"clblast_tuned\": %s, \"tf32_matrix_units\": %s, \"conv2d_choices\": [", in->clblast_tuned ? "true" : "false",
-           in->tf32_matrix_units ? "true" : "false");
+    printf("\"clblast_tuned\": %s, \"tf32_matrix_units\": %s, \"conv2d_choices\": [",
+           in->clblast_tuned ? "true" : "false", in->tf32_matrix_units ? "true" : "false");
     char *choices = conv_choices(i, st);
     bool first = true;
     for (char *line = choices ? strtok(choices, "\n") : NULL; line; line = strtok(NULL, "\n"), first = false) {

@@ -94,8 +94,8 @@ bool vs__gemm_mma(vs_run *r, vs_cl_device *d, vs_mma_params q, bool ta, bool tb,
                   size_t ldc, vs_status *st) {
   char why[200];
   if (!vs__mma_fits(d, q, k, why, sizeof why)) {
-    vs__fail(st, vs__mma_params_ok(q) ? VS_RESOURCE_EXHAUSTED : VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR, "SGEMM %zux%zux%zu: %s",
-             m, n, k, why);
+    vs__fail(st, vs__mma_params_ok(q) ? VS_RESOURCE_EXHAUSTED : VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR,
+             "SGEMM %zux%zux%zu: %s", m, n, k, why);
     return false;
   }
   if (!m || !n) return true;
@@ -113,8 +113,8 @@ bool vs__gemm_mma(vs_run *r, vs_cl_device *d, vs_mma_params q, bool ta, bool tb,
   }
   if (kmax < items || klocal > d->local_mem) {
     vs__fail(st, VS_RESOURCE_EXHAUSTED, VS_EXC_OP_ERROR,
-             "SGEMM %zux%zux%zu: tf32 %d,%d,%d,%d,%d: the compiled kernel takes work-groups of up to %zu items and %llu "
-             "bytes of local memory; it needs %zu items, the device has %llu bytes",
+             "SGEMM %zux%zux%zu: tf32 %d,%d,%d,%d,%d: the compiled kernel takes work-groups of up to %zu items and "
+             "%llu bytes of local memory; it needs %zu items, the device has %llu bytes",
              m, n, k, q.wm, q.wn, q.fm, q.fn, q.ks, kmax, (unsigned long long)klocal, items,
              (unsigned long long)d->local_mem);
     vs__kernel_put(&u);

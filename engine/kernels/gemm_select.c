@@ -180,8 +180,8 @@ static bool choice_put(vs_cl_device *d, const char *family, vs_gemm_algo a, doub
 bool vs__gemm_tuned_lookup(vs_cl_device *d, const char *family, vs_gemm_algo *a) {
   char *t;
   const char *s = table_value(d, TUNED, family, &t);
-  bool found = s && parse_algo(s, a) && a->kind != VS_GEMM_CLBLAST && a->kind != VS_GEMM_TF32; /* the tuner keeps only
-                                                                                                  * the own kernel's */
+  /* The tuner keeps only the own kernel's sets. */
+  bool found = s && parse_algo(s, a) && a->kind != VS_GEMM_CLBLAST && a->kind != VS_GEMM_TF32;
   free(t);
   return found;
 }
@@ -210,7 +210,11 @@ _Static_assert(MAX_CANDS <= VS_CHOICE_MAX_CANDS, "choice_pick.h times every GEMM
  * chunks), CLBlast (another library's launches and scratch), TF32 (fewer
  * mantissa bits: within 3% a float32 kernel is worth its precision). */
 static int simplicity(int kind) {
-  return kind == VS_GEMM_INPLACE ? 0 : kind == VS_GEMM_OWN ? 1 : kind == VS_GEMM_BLOCKED ? 2 : kind == VS_GEMM_CLBLAST ? 3 : 4;
+  return kind == VS_GEMM_INPLACE   ? 0
+         : kind == VS_GEMM_OWN     ? 1
+         : kind == VS_GEMM_BLOCKED ? 2
+         : kind == VS_GEMM_CLBLAST ? 3
+                                   : 4;
 }
 
 size_t vs__gemm_pick(const int *kinds, const double *costs, size_t ncands, size_t rounds, double *cost) {
@@ -267,8 +271,8 @@ static bool parse_forced_mma(const char *force, vs_mma_params *q) {
   if (strcmp(force, "tf32") == 0) return true;
   int used = 0;
   return strncmp(force, "tf32:", 5) == 0 &&
-         sscanf(force + 5, "%d,%d,%d,%d,%d%n", &q->wm, &q->wn, &q->fm, &q->fn, &q->ks, &used) == 5 && !force[5 + used] &&
-         vs__mma_params_ok(*q);
+         sscanf(force + 5, "%d,%d,%d,%d,%d%n", &q->wm, &q->wn, &q->fm, &q->fn, &q->ks, &used) == 5 &&
+         !force[5 + used] && vs__mma_params_ok(*q);
 }
 
 static bool forced(const vs_cl_device *d, const char *force, bool tb, size_t m, size_t n, size_t k,
