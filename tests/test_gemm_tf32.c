@@ -121,10 +121,12 @@ Test(gemm_tf32, rounding_exact_cases) {
     cr_assert_eq(bits(tf32_host(x[i])), CASES[i][1], "host: 0x%08x -> 0x%08x, want 0x%08x", CASES[i][0],
                  bits(tf32_host(x[i])), CASES[i][1]);
   }
-  for (size_t i = NCASES; i < NCASES + 3; i++) {
-    cr_assert(isnan(y[i]), "0x%08x -> 0x%08x, want a NaN", bits(x[i]), bits(y[i]));
-    cr_assert_eq(bits(y[i]) & 0x1fffu, 0, "0x%08x -> 0x%08x: the dropped bits are not zero", bits(x[i]), bits(y[i]));
-  }
+  /* What the instruction reads of a NaN (its top 19 bits) must be a NaN;
+   * the low 13 bits may hold anything (the PTX ISA leaves cvt's NaN
+   * result's payload to the hardware). */
+  for (size_t i = NCASES; i < NCASES + 3; i++)
+    cr_assert(isnan(from_bits(bits(y[i]) & ~0x1fffu)), "0x%08x -> 0x%08x, not a NaN in its top 19 bits", bits(x[i]),
+              bits(y[i]));
   vs_status_free(st);
 }
 
