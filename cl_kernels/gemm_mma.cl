@@ -137,7 +137,7 @@ static void mma_emulated(float *d, const float *a, const float *b, __local float
 #define SCRATCH (WARPS * 192)
 #endif
 
-__attribute__((reqd_work_group_size(ITEMS, 1, 1))) __kernel void gemm_mma(
+__kernel __attribute__((reqd_work_group_size(ITEMS, 1, 1))) void gemm_mma(
     __global float *c, ulong c_off, ulong ldc, __global const float *a, ulong a_off, ulong lda, int ta,
     __global const float *b, ulong b_off, ulong ldb, int tb, ulong m, ulong n, int k) {
   __local float As[BM * LDS], Bs[BN * LDS], scratch[SCRATCH];
