@@ -187,16 +187,16 @@ Test(tuning, wrong_and_slower_candidates_are_never_kept) {
   cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
   cr_assert_eq(f.calls, 3, "CLBlast's own and both candidates must run");
   cr_assert_eq(progress_lines, 3);
-  cr_assert_eq(res.candidates, 2);
-  cr_assert(res.gflops_database > 0);
-  cr_assert_eq(strncmp(res.verdict[0], "wrong result: C[5,7] = ", 23), 0, "%s", res.verdict[0]);
-  cr_assert_eq(res.gflops[0], 0.0, "a wrong set gets no speed");
-  cr_assert_str_eq(res.verdict[1], "correct, not 3% faster than CLBlast's own");
-  cr_assert_float_eq(res.gflops[1], res.gflops_database, 1e-9 * res.gflops_database);
-  cr_assert(!res.stored);
-  cr_assert_str_eq(res.params, "");
-  cr_assert_eq(res.gflops_best, 0.0);
-  cr_assert_str_eq(res.stored_at, path);
+  cr_assert_eq(res.xgemm.candidates, 2);
+  cr_assert(res.xgemm.gflops_database > 0);
+  cr_assert_eq(strncmp(res.xgemm.verdict[0], "wrong result: C[5,7] = ", 23), 0, "%s", res.xgemm.verdict[0]);
+  cr_assert_eq(res.xgemm.gflops[0], 0.0, "a wrong set gets no speed");
+  cr_assert_str_eq(res.xgemm.verdict[1], "correct, not 3% faster than CLBlast's own");
+  cr_assert_float_eq(res.xgemm.gflops[1], res.xgemm.gflops_database, 1e-9 * res.xgemm.gflops_database);
+  cr_assert(!res.xgemm.stored);
+  cr_assert_str_eq(res.xgemm.params, "");
+  cr_assert_eq(res.xgemm.gflops_best, 0.0);
+  cr_assert_str_eq(res.xgemm.stored_at, path);
   cr_assert_eq(access(path, F_OK), -1, "the old stored set was not removed");
   vs_device_info in;
   vs_device_get_info(0, &in, st);
@@ -221,13 +221,13 @@ Test(tuning, faster_correct_candidate_is_stored_whole) {
   vs_tune_result res;
   vs__device_tune_plan(0, &plan, NULL, &res, st);
   cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
-  cr_assert_str_eq(res.verdict[0], "correct, not 3% faster than CLBlast's own");
-  cr_assert_str_eq(res.verdict[1], "kept");
-  cr_assert(res.stored);
-  cr_assert_str_eq(res.params, SET1_TEXT);
-  cr_assert_float_eq(res.gflops_best / res.gflops_database, 2.0, 1e-9);
+  cr_assert_str_eq(res.xgemm.verdict[0], "correct, not 3% faster than CLBlast's own");
+  cr_assert_str_eq(res.xgemm.verdict[1], "kept");
+  cr_assert(res.xgemm.stored);
+  cr_assert_str_eq(res.xgemm.params, SET1_TEXT);
+  cr_assert_float_eq(res.xgemm.gflops_best / res.xgemm.gflops_database, 2.0, 1e-9);
   char *path = path0();
-  cr_assert_str_eq(res.stored_at, path);
+  cr_assert_str_eq(res.xgemm.stored_at, path);
   size_t v[16];
   cr_assert_eq(read_stored(v), 1024, "the file records the size the set was verified at");
   cr_assert_eq(memcmp(v, SETS[1], sizeof v), 0);
@@ -574,18 +574,18 @@ Test(tuning, real_search_pick_is_verified_and_applied) {
   notes = 0;
   vs__device_tune_plan(0, &plan, &(vs_tune_opts){.fraction = ONE_CANDIDATE, .note = count_notes}, &res, st);
   cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
-  cr_assert_eq(res.n, 128);
-  cr_assert(res.search_space > 10000, "CLBlast's Xgemm space: %zu", res.search_space);
-  cr_assert_eq(res.searched, 1);
-  cr_assert_float_eq(res.fraction, ONE_CANDIDATE, 1e-12);
-  cr_assert(res.search_s > 0);
-  cr_assert_eq(strncmp(res.search, "GEMMK=0 KREG=1 ", 15), 0, "a kernel-0 pick: %s", res.search);
-  cr_assert_eq(res.search_index, 0);
-  cr_assert_eq(res.stored_index, VS_NPOS);
-  cr_assert_eq(res.candidates, 1);
-  cr_assert_str_eq(res.verdict[0], "kept");
-  cr_assert_str_eq(res.params, res.search);
-  cr_assert(res.stored);
+  cr_assert_eq(res.xgemm.n, 128);
+  cr_assert(res.xgemm.search_space > 10000, "CLBlast's Xgemm space: %zu", res.xgemm.search_space);
+  cr_assert_eq(res.xgemm.searched, 1);
+  cr_assert_float_eq(res.xgemm.fraction, ONE_CANDIDATE, 1e-12);
+  cr_assert(res.xgemm.search_s > 0);
+  cr_assert_eq(strncmp(res.xgemm.search, "GEMMK=0 KREG=1 ", 15), 0, "a kernel-0 pick: %s", res.xgemm.search);
+  cr_assert_eq(res.xgemm.search_index, 0);
+  cr_assert_eq(res.xgemm.stored_index, VS_NPOS);
+  cr_assert_eq(res.xgemm.candidates, 1);
+  cr_assert_str_eq(res.xgemm.verdict[0], "kept");
+  cr_assert_str_eq(res.xgemm.params, res.xgemm.search);
+  cr_assert(res.xgemm.stored);
   cr_assert_eq(notes, 3, "plan, the kernel-1 search's empty sample, outcome");
   cr_assert_eq(strncmp(last_note, "CLBlast's tuner took ", 21), 0, "%s", last_note);
   vs_device_info in;
@@ -598,7 +598,7 @@ Test(tuning, real_search_pick_is_verified_and_applied) {
   char text[256];
   cr_assert_eq(read_stored(v), 128, "stored with the size it was verified at");
   vs__xgemm_text(text, sizeof text, v);
-  cr_assert_str_eq(text, res.search);
+  cr_assert_str_eq(text, res.xgemm.search);
   vs_status_free(st);
 }
 
@@ -617,11 +617,11 @@ Test(tuning, wrong_result_from_the_search_is_never_kept) {
   vs_tune_result res;
   vs__device_tune_plan(0, &plan, &(vs_tune_opts){.fraction = ONE_CANDIDATE}, &res, st);
   cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
-  cr_assert_eq(res.search_index, 0);
-  cr_assert_eq(strncmp(res.verdict[0], "wrong result: C[3,9] = ", 23), 0, "%s", res.verdict[0]);
-  cr_assert_eq(res.gflops[0], 0.0);
-  cr_assert(!res.stored);
-  cr_assert_str_eq(res.params, "");
+  cr_assert_eq(res.xgemm.search_index, 0);
+  cr_assert_eq(strncmp(res.xgemm.verdict[0], "wrong result: C[3,9] = ", 23), 0, "%s", res.xgemm.verdict[0]);
+  cr_assert_eq(res.xgemm.gflops[0], 0.0);
+  cr_assert(!res.xgemm.stored);
+  cr_assert_str_eq(res.xgemm.params, "");
   vs_device_info in;
   vs_device_get_info(0, &in, st);
   cr_assert(!in.clblast_tuned);
@@ -640,9 +640,9 @@ Test(tuning, invalid_set_from_the_search_is_refused_before_it_runs) {
   vs_tune_result res;
   vs__device_tune_plan(0, &plan, &(vs_tune_opts){.fraction = ONE_CANDIDATE}, &res, st);
   cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
-  cr_assert_eq(res.search_index, 0);
-  cr_assert_str_eq(res.verdict[0], "invalid: MWG=0: must be 1..1024");
-  cr_assert_eq(res.candidates, 2, "the built-in set is still measured");
+  cr_assert_eq(res.xgemm.search_index, 0);
+  cr_assert_str_eq(res.xgemm.verdict[0], "invalid: MWG=0: must be 1..1024");
+  cr_assert_eq(res.xgemm.candidates, 2, "the built-in set is still measured");
   vs_status_free(st);
 }
 
@@ -659,12 +659,12 @@ Test(tuning, stored_set_is_measured_and_replaced_only_by_a_faster_one) {
   vs_tune_result res;
   vs__device_tune_plan(0, &plan, NULL, &res, st);
   cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
-  cr_assert_eq(res.searched, 0, "no search in this plan");
-  cr_assert_eq(res.stored_index, 1);
-  cr_assert_eq(res.candidates, 2);
-  cr_assert_str_eq(res.verdict[1], "correct, not 3% faster than CLBlast's own");
-  cr_assert_str_eq(res.verdict[0], "kept");
-  cr_assert_str_eq(res.params, SET1_TEXT);
+  cr_assert_eq(res.xgemm.searched, 0, "no search in this plan");
+  cr_assert_eq(res.xgemm.stored_index, 1);
+  cr_assert_eq(res.xgemm.candidates, 2);
+  cr_assert_str_eq(res.xgemm.verdict[1], "correct, not 3% faster than CLBlast's own");
+  cr_assert_str_eq(res.xgemm.verdict[0], "kept");
+  cr_assert_str_eq(res.xgemm.params, SET1_TEXT);
   vs_status_free(st);
   free(path);
 }
@@ -698,10 +698,11 @@ Test(tuning, set_kept_at_a_small_size_is_checked_at_1024_before_it_is_stored) {
   vs_status *st = vs_status_new();
   vs_tune_result res;
   tune_kept_at_256(break_check, &res);
-  cr_assert_eq(strncmp(res.verdict[1], "wrong at 1024^3: wrong result: C[0,0] = ", 40), 0, "%s", res.verdict[1]);
-  cr_assert_str_eq(res.verdict[0], "correct, not 3% faster than CLBlast's own");
-  cr_assert(!res.stored);
-  cr_assert_str_eq(res.params, "");
+  cr_assert_eq(strncmp(res.xgemm.verdict[1], "wrong at 1024^3: wrong result: C[0,0] = ", 40), 0, "%s",
+               res.xgemm.verdict[1]);
+  cr_assert_str_eq(res.xgemm.verdict[0], "correct, not 3% faster than CLBlast's own");
+  cr_assert(!res.xgemm.stored);
+  cr_assert_str_eq(res.xgemm.params, "");
   vs_device_info in;
   vs_device_get_info(0, &in, st);
   cr_assert(!in.clblast_tuned);
@@ -858,6 +859,13 @@ Test(tuning, cli_json_reports_what_the_search_found) {
                      out);
   cr_assert_not_null(strstr(err, "  CLBlast's own XgemmDirect parameters: "), "%s", err);
   cr_assert_not_null(strstr(err, "  searching: CLBlast's tuner (TuneXgemmDirect) at 256^3 over "), "%s", err);
+  /* Each phase says why a kept set was not stored ("" here: the scratch
+   * cache directory is writable), the last field of each. */
+  cr_assert_not_null(strstr(out, ", \"not_stored\": \"\", \"direct\": {"), "%s", out);
+  const char *tail = ", \"not_stored\": \"\"}}\n";
+  cr_assert(strlen(out) > strlen(tail) && strcmp(out + strlen(out) - strlen(tail), tail) == 0, "%s", out);
+  cr_assert_not_null(strstr(err, "  CLBlast's own XgemmDirect parameters: "), "%s", err);
+  cr_assert_not_null(strstr(err, "  searching: CLBlast's tuner (TuneXgemmDirect) at 256^3 over "), "%s", err);
 }
 
 Test(tuning, cli_direct_options_are_checked) {
@@ -950,7 +958,7 @@ Test(tuning, direct_faster_correct_set_is_stored_whole) {
   cr_assert_str_eq(res.direct.verdict[1], "kept");
   cr_assert_str_eq(res.direct.params, DSET1_TEXT);
   cr_assert(res.direct.stored);
-  cr_assert(!res.stored, "the Xgemm phase had no candidate");
+  cr_assert(!res.xgemm.stored, "the Xgemm phase had no candidate");
   vs_status *st = vs_status_new();
   char *dpath = dpath0(), *key = key0(), *skey = vs__tuning_store_key_k(0, 1, st);
   cr_assert_str_eq(res.direct.stored_at, dpath);
@@ -1170,13 +1178,12 @@ Test(tuning, xgemm_phase_at_a_size_running_xgemm_direct_stores_nothing) {
   const char *why = "SGEMM 128^3 runs CLBlast's XgemmDirect kernel on this device, not Xgemm (the size is below "
                     "CLBlast's indirect-size threshold here): no Xgemm set is timed or stored there";
   cr_assert_str_eq(res.xgemm.skipped, why);
-  cr_assert_eq(res.n, 128);
-  cr_assert_eq(res.candidates, 0);
+  cr_assert_eq(res.xgemm.n, 128);
   cr_assert_eq(res.xgemm.candidates, 0);
   cr_assert_eq(f.calls, 1, "only CLBlast's own parameters ran (the bar)");
-  cr_assert(!res.stored);
-  cr_assert_str_eq(res.params, "");
-  cr_assert_eq(res.stored_index, VS_NPOS, "the stored set is not even measured");
+  cr_assert(!res.xgemm.stored);
+  cr_assert_str_eq(res.xgemm.params, "");
+  cr_assert_eq(res.xgemm.stored_index, VS_NPOS, "the stored set is not even measured");
   cr_assert_eq(notes, 2, "the check, the skip");
   char want[400];
   snprintf(want, sizeof want, "Xgemm phase skipped: %s", why);
@@ -1202,8 +1209,8 @@ Test(tuning, plan_running_the_other_kernel_skips_the_xgemm_phase) {
   cr_assert_str_eq(res.xgemm.skipped,
                    "SGEMM 1024^3 runs CLBlast's XgemmDirect kernel on this device, not Xgemm (the size is below "
                    "CLBlast's indirect-size threshold here): no Xgemm set is timed or stored there");
-  cr_assert_eq(res.candidates, 0);
-  cr_assert(!res.stored);
+  cr_assert_eq(res.xgemm.candidates, 0);
+  cr_assert(!res.xgemm.stored);
   vs_status_free(st);
 }
 
@@ -1329,7 +1336,7 @@ Test(tuning, kept_xgemm_set_records_the_size_it_was_verified_at) {
   vs_status *st = vs_status_new();
   vs_tune_result res;
   tune_kept_at_256(record_check_size, &res);
-  cr_assert(res.stored);
+  cr_assert(res.xgemm.stored);
   cr_assert_str_eq(res.xgemm.not_stored, "");
   cr_assert_eq(check_count, 1);
   cr_assert_eq(check_sizes[0], 1024);

@@ -964,27 +964,6 @@ static void forget_gemm_choices(size_t i) {
   vs_status_free(st);
 }
 
-/* The Xgemm phase's outcome into the result's top-level fields (which
- * predate the XgemmDirect phase's res->direct). */
-static void put_xgemm(vs_tune_result *res, const vs_tune_phase *p) {
-  res->candidates = p->candidates;
-  memcpy(res->gflops, p->gflops, sizeof res->gflops);
-  memcpy(res->verdict, p->verdict, sizeof res->verdict);
-  res->gflops_database = p->gflops_database;
-  res->gflops_best = p->gflops_best;
-  res->stored = p->stored;
-  memcpy(res->params, p->params, sizeof res->params);
-  memcpy(res->stored_at, p->stored_at, sizeof res->stored_at);
-  res->n = p->n;
-  res->searched = p->searched;
-  res->search_space = p->search_space;
-  res->fraction = p->fraction;
-  res->search_s = p->search_s;
-  memcpy(res->search, p->search, sizeof res->search);
-  res->search_index = p->search_index;
-  res->stored_index = p->stored_index;
-}
-
 static bool replaced(vs_cl_device *d, int k, vs_status *st) {
   if (!d->clblast[k].overridden) return false;
   vs__fail(st, VS_FAILED_PRECONDITION, VS_EXC_OP_ERROR,
@@ -1002,7 +981,6 @@ void vs__device_tune_plan(size_t i, const vs__tune_plan *plan, const vs_tune_opt
     return;
   }
   memset(res, 0, sizeof *res);
-  res->search_index = res->stored_index = VS_NPOS;
   res->direct.search_index = res->direct.stored_index = VS_NPOS;
   res->xgemm.search_index = res->xgemm.stored_index = VS_NPOS;
   if (opts && !(opts->fraction >= 0 && opts->fraction <= 1)) {
@@ -1013,7 +991,7 @@ void vs__device_tune_plan(size_t i, const vs__tune_plan *plan, const vs_tune_opt
   vs_cl_device *d = vs__device(i, st);
   if (!d) return;
   size_t n = plan && plan->n ? plan->n : opts && opts->n ? opts->n : DEFAULT_N;
-  res->n = n;
+  res->xgemm.n = n;
   bool searching = plan && plan->candidates ? plan->search : !(opts && opts->no_search);
   /* The XgemmDirect phase: with a plan, only when the plan has one (a
    * test's plan stays fast). */
@@ -1060,7 +1038,6 @@ void vs__device_tune_plan(size_t i, const vs__tune_plan *plan, const vs_tune_opt
 
   bool changed = tune_phase(d, XG, n, plan, opts, searching, !(opts && opts->no_builtin),
                             opts && opts->budget_s > 0 ? opts->budget_s : DEFAULT_BUDGET_S, &res->xgemm, st);
-  put_xgemm(res, &res->xgemm);
   if (!direct)
     snprintf(res->direct.skipped, sizeof res->direct.skipped, "skipped: %s",
              opts && opts->no_direct ? "no_direct is set" : "the plan has no XgemmDirect phase");
