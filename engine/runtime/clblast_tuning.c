@@ -215,25 +215,47 @@ static void discard(vs_cl_device *d, int k, const char *path, const char *why) {
 
 static bool load_stored(vs_cl_device *d, int k, size_t v[VS_XGEMM_NPARAMS], size_t *n_at, char *why, size_t cap);
 
+/* Removes kernel k's entry of the previous file version, if any: it lies
+ * under another store key (the key starts with the version's first line),
+ * is never read (a version-2 Xgemm set has no size it was verified at) and
+ * would otherwise stay in the cache directory for good after an upgrade.
+ * unlink is the store's removal (an entry is replaced by rename, so a
+ * reader sees the whole entry or none). Best effort: a leftover is
+ * harmless, only dead weight. */
+static void drop_old_version(const vs_cl_device *d, int k) {
+  if (!KERNELS[k]->old_magic) return;
+  char *key = key_of(d), *okey = key ? vs__asprintf("%s%s\n", KERNELS[k]->old_magic, key) : NULL;
+  if (okey) vs__store_remove(NULL, okey);
+  free(key);
+  free(okey);
+}
+
+/* Reads kernel k's stored set: a valid one becomes pending (applied and
+ * checked at the next float32 GEMM, vs__clblast_prepare), an unusable one
+ * is discarded with its reason. Holds d->tuning_mu (the caller's). */
+static void arm_stored(vs_cl_device *d, int k) {
+  struct vs_clblast_set *cs = &d->clblast[k];
+  char why[200];
+  size_t v[VS_XGEMM_NPARAMS], n_at;
+  cs->state = STATE_DONE;
+  drop_old_version(d, k);
+  if (load_stored(d, k, v, &n_at, why, sizeof why)) {
+    memcpy(cs->v, v, sizeof v);
+    cs->n = n_at;
+    cs->check_tries = 0;
+    set_in_use(d, k, true);
+    cs->state = STATE_PENDING;
+  } else if (why[0]) {
+    char *path = path_of(d, k);
+    discard(d, k, path, why);
+    free(path);
+  }
+}
+
 void vs__clblast_apply_tuning(vs_cl_device *d) {
   pthread_mutex_lock(&d->tuning_mu);
-  for (int k = 0; k < NKERNELS; k++) {
-    struct vs_clblast_set *cs = &d->clblast[k];
-    if (cs->state != STATE_UNREAD) continue;
-    cs->state = STATE_DONE;
-    char why[200];
-    size_t v[VS_XGEMM_NPARAMS], n_at;
-    if (load_stored(d, k, v, &n_at, why, sizeof why)) {
-      memcpy(cs->v, v, sizeof v);
-      cs->n = n_at;
-      set_in_use(d, k, true);
-      cs->state = STATE_PENDING;
-    } else if (why[0]) {
-      char *path = path_of(d, k);
-      discard(d, k, path, why);
-      free(path);
-    }
-  }
+  for (int k = 0; k < NKERNELS; k++)
+    if (d->clblast[k].state == STATE_UNREAD) arm_stored(d, k);
   pthread_mutex_unlock(&d->tuning_mu);
 }
 
@@ -405,13 +427,33 @@ static check_result check_stored(vs_cl_device *d, size_t n, char *why, size_t ca
   return r;
 }
 
+/* The size of the first-GEMM check of kernel k's set verified at n_at^3.
+ * The check must run the set's kernel, and costs an n^3 SGEMM, three n x n
+ * matrices on the host and the device, and CHECK_ROWS rows of a host
+ * reference: at VS_TUNE_MAX_N (8192) half a TFLOP and 768 MiB at the
+ * user's first GEMM. An Xgemm set runs at every size at or above
+ * CLBlast's indirect-size threshold (it compares m*n*k with the threshold
+ * cubed), which is at most 1984 in CLBlast 1.5.3's database: so every
+ * size from 2048 (DIRECT_MAX_N, the bound the XgemmDirect phase rests on
+ * too) runs Xgemm wherever n_at did, and an Xgemm set verified above it is
+ * checked at 2048^3 (17 GFLOP, 48 MiB). The tuning run verified it in
+ * full at n_at; what the check asks is whether the entry still computes
+ * right on this process's device (an entry edited, or a set CLBlast now
+ * compiles differently), which an SGEMM that runs it answers at 2048 as at
+ * n_at (both multiples of every tile). Below 2048 the size the probe saw it run
+ * at is the only one known to (the threshold is not known: 1024^3 runs
+ * XgemmDirect on most NVIDIA GPUs). An XgemmDirect set is at most 2048
+ * already (load_stored refuses more). */
+#define CHECK_MAX_N DIRECT_MAX_N
+static size_t check_size(int k, size_t n_at) { return k == XG && n_at > CHECK_MAX_N ? CHECK_MAX_N : n_at; }
+
 /* Kernel k's stored set, pending its first-GEMM check: applied and
  * checked (see vs__clblast_prepare). */
 static void prepare_one(vs_cl_device *d, int k) {
   struct vs_clblast_set *cs = &d->clblast[k];
   char why[200] = "", reason[160] = "";
   check_result r = CHECK_WRONG;
-  size_t n = cs->n;
+  size_t n = check_size(k, cs->n);
   if (!apply(d, k, cs->v)) snprintf(why, sizeof why, "CLBlast refused the parameters");
   else if ((r = check_stored(d, n, reason, sizeof reason)) != CHECK_OK) snprintf(why, sizeof why, "%s", reason);
   if (r == CHECK_NOT_RUN && ++cs->check_tries < CHECK_TRIES) {
@@ -842,6 +884,10 @@ static bool tune_phase(vs_cl_device *d, int k, size_t n, const vs__tune_plan *pl
   if (!vs__failed(st) && !runs_kernel(d, k, plan, &g, ph->skipped, sizeof ph->skipped)) {
     note(opts, "%s phase skipped: %s", KERNELS[k]->name, ph->skipped);
     apply(d, k, KERNELS[k]->generic); /* CLBlast's own set is gone; its generic one is correct everywhere */
+    /* Nothing was measured here, so the stored set (verified where its
+     * kernel runs, at its own size) stands for this process as for any
+     * other: read again, applied and checked at the next float32 GEMM. */
+    arm_stored(d, k);
     bench_free(&g);
     free(ref);
     return false;
@@ -1060,6 +1106,7 @@ VS_API void vs_device_tune_reset(size_t i, vs_status *st) {
     if (path && unlink(path) == 0) changed = true;
     else if (path && errno != ENOENT)
       vs__fail(st, VS_INTERNAL, VS_EXC_OP_ERROR, "cannot remove %s: %s", path, strerror(errno));
+    drop_old_version(d, k);
     if (!vs__failed(st) && d->clblast[k].state == STATE_PENDING) { /* not applied yet: this process drops it too */
       d->clblast[k].state = STATE_DONE;
       set_in_use(d, k, false);

@@ -200,8 +200,9 @@ typedef struct vs_tune_opts {
  * parameters for the device (the bar); confirms that CLBlast runs its
  * Xgemm kernel at that size (below its indirect-size threshold it runs
  * XgemmDirect, which no Xgemm set changes: then the phase times and stores
- * nothing, the stored Xgemm set stays as it is, and res->xgemm.skipped
- * says why); runs CLBlast's own tuner
+ * nothing, the stored Xgemm set stays as it is and is used in this process
+ * as in any other (after its check at the next float32 GEMM), and
+ * res->xgemm.skipped says why); runs CLBlast's own tuner
  * (clblast::TuneXgemm) on a random sample of its search space sized to fit
  * opts->budget_s (or opts->fraction), which proposes one set; then times
  * that set, the set stored by an earlier run and a few built-in CPU-minded
@@ -211,8 +212,9 @@ typedef struct vs_tune_opts {
  * when it beats CLBlast's own by at least 3% -- a stored set is replaced
  * only by one measured faster than it in the same run (else any stored set
  * is removed). The stored set records n; every later process applies it,
- * after a result check at SGEMM n^3 (where it was seen to run), at its
- * first float32 GEMM. A run that stores or removes a set (either kernel)
+ * after a result check at SGEMM n^3 (where it was seen to run; above 2048,
+ * at 2048^3, which runs Xgemm wherever a larger size does), at its first
+ * float32 GEMM. A run that stores or removes a set (either kernel)
  * empties the device's GEMM algorithm choices (timed under the old
  * CLBlast sets), as vs_device_tune_reset does when it removes one. In
  * this process the kept set, else the
