@@ -1229,6 +1229,21 @@ Test(tuning, cli_xgemm_phase_at_a_size_running_xgemm_direct_is_skipped) {
   cr_assert_null(strstr(out, "  [1/"), "no candidate was timed: %s", out);
 }
 
+/* The next step of Xgemm's two searches (10,000 + 1,000 candidates, a
+ * reference run each) after 11 sampled at fraction 0.001 in 13 s (1 s a
+ * candidate), under budget and cap: it starts, samples want (as CLBlast
+ * floors each space's share of its fraction) and is estimated at est. */
+static void two_space_step(double budget, double cap, size_t want, double est) {
+  const size_t two[2] = {10000, 1000};
+  double f = -1, e = -1;
+  size_t more = 0;
+  cr_assert(vs__search_next(two, 2, 11, 0.001, 13.0, 11, 13.0, budget, cap, &f, &more, &e), "budget %g", budget);
+  cr_assert_eq(more, want, "budget %g, cap %g", budget, cap);
+  cr_assert_float_eq(e, est, 1e-9, "budget %g", budget);
+  cr_assert_eq((size_t)(10000 * f) + (size_t)(1000 * f), want, "CLBlast samples what was estimated: f = %g", f);
+  cr_assert(cap == 0 || f <= cap);
+}
+
 Test(tuning, search_steps_start_only_when_their_estimate_fits_the_budget_left) {
   const size_t one[2] = {1000, 0}, two[2] = {10000, 1000};
   double f = -1, est = -1;
@@ -1260,15 +1275,20 @@ Test(tuning, search_steps_start_only_when_their_estimate_fits_the_budget_left) {
   cr_assert_float_eq(f, 0.002, 1e-12);
   cr_assert(!vs__search_next(one, 1, 2, 0.002, 1.0, 1, 1.0, 100.0, 0.002, &f, &more, &est));
   /* Xgemm's two searches (a reference run each): 11 sampled in 13 s, 1 s
-   * a candidate; 47 s left allow doubling (to 23 = 21 + 2, 25 s), 17 s
-   * left only 14 (13 + 1, 16 s). */
-  cr_assert(vs__search_next(two, 2, 11, 0.001, 13.0, 11, 13.0, 60.0, 0, &f, &more, &est));
-  cr_assert_eq(more, 23);
-  cr_assert_float_eq(est, 25.0, 1e-9);
-  cr_assert(vs__search_next(two, 2, 11, 0.001, 13.0, 11, 13.0, 30.0, 0, &f, &more, &est));
-  cr_assert_eq(more, 14);
-  cr_assert_float_eq(est, 16.0, 1e-9);
-  cr_assert(est <= 30.0 - 13.0);
+   * a candidate; 47 s left allow doubling (to 2 x 11 + 2 = 24 = 22 + 2,
+   * 26 s; 24 / 11000 of each space floors to 21 + 2, so the fraction is
+   * raised to 22 / 10000), 17 s left only 15 (14 + 1, 17 s: the last step
+   * takes all that is left; 15 / 11000 floors to 13 + 1, raised to
+   * 14 / 10000). */
+  two_space_step(60.0, 0, 24, 26.0);
+  two_space_step(30.0, 0, 15, 17.0);
+  /* 14 s left afford one candidate more (12 + 2 = 14 s); 12 / 11000 of
+   * each space floors to the 11 sampled already: the step still starts. */
+  two_space_step(27.0, 0, 12, 14.0);
+  /* The raised fraction never passes the caller's: capped at 0.00115
+   * (11 + 1) with 47 s left, or at 0.00105 (10 + 1, sampled already). */
+  two_space_step(60.0, 0.00115, 12, 14.0);
+  cr_assert(!vs__search_next(two, 2, 11, 0.001, 13.0, 11, 13.0, 60.0, 0.00105, &f, &more, &est));
 }
 
 static int step_notes;
@@ -1423,7 +1443,7 @@ Test(tuning, xgemm_file_with_a_missing_or_altered_size_line_is_refused) {
   refused(bad, (size_t)m, "truncated (no size line)");
 }
 
-/* ---- GEMM choices measured under the old CLBlast sets (issue 11 review) ---- */
+/* ---- GEMM choices measured under other CLBlast sets (issue 11 review; keyed by the sets, session 12) ---- */
 
 #define CHOICE_LINE "nn|m6|n7|k5\t0 6 2 8 2 2 0\t1.000 ms\n"
 
@@ -1443,28 +1463,53 @@ static void plant_choice(void) {
   cr_assert(choice_listed(), "the planted choice does not list");
 }
 
-Test(tuning, storing_a_set_forgets_the_gemm_choices_measured_before) {
+/* The store entry of device 0's GEMM choice table: its key holds the
+ * identity of the CLBlast sets in use (malloc'd). */
+static char *choice_path(void) {
+  vs_status *st = vs_status_new();
+  char *p = vs__gemm_store_path(0, "choice", st);
+  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
+  vs_status_free(st);
+  return p;
+}
+
+Test(tuning, storing_a_set_hides_the_gemm_choices_measured_before) {
   /* The choices between the own kernels and CLBlast were timed under the
-   * CLBlast sets of their day: a stored set makes them stale. */
+   * CLBlast sets of their day: under a newly stored set they are not
+   * found (the table is keyed by the sets in use), and the table made
+   * under the old sets stays for a process that still runs them. */
   plant_choice();
+  char *before = choice_path();
   faults f = {.wrong = NONE, .slow = NONE, .fast = 0};
   vs_tune_result res;
   tune_direct(&f, 128, 2, NULL, &res);
   cr_assert(res.direct.stored, "%s", res.direct.verdict[0]);
-  cr_assert(!choice_listed(), "a choice measured under the old CLBlast set survived the tuning run");
+  cr_assert(!choice_listed(), "a choice measured under the old CLBlast set is still found");
+  char *after = choice_path();
+  cr_assert_str_neq(before, after);
+  cr_assert_eq(access(before, F_OK), 0, "the choices made under the old sets were removed");
+  free(before);
+  free(after);
 }
 
-Test(tuning, reset_forgets_the_gemm_choices_only_when_it_removed_a_set) {
+Test(tuning, reset_that_removed_nothing_keeps_the_gemm_choices) {
   plant_choice();
   vs_status *st = vs_status_new();
   vs_device_tune_reset(0, st); /* nothing stored: nothing changed */
   cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
-  cr_assert(choice_listed(), "a reset that removed nothing dropped the choices");
-  char text[4096], *path = path0();
+  cr_assert(choice_listed(), "a reset that removed nothing hid the choices");
+  vs_status_free(st);
+}
+
+Test(tuning, reset_of_a_set_in_use_hides_the_gemm_choices_made_under_it) {
+  char text[4096], note[256], *path = path0();
   write_file(path, text, good_file(text, sizeof text, SETS[1]));
+  cr_assert(first_use(note, sizeof note), "a valid file was not taken up: %s", note);
+  plant_choice(); /* made under the stored set */
+  vs_status *st = vs_status_new();
   vs_device_tune_reset(0, st);
   cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
-  cr_assert(!choice_listed(), "a choice measured under the removed set survived the reset");
+  cr_assert(!choice_listed(), "a choice made under the removed set is still found");
   vs_status_free(st);
   free(path);
 }
@@ -1483,10 +1528,17 @@ static void tune_skipped_xgemm(void) {
   vs_status_free(st);
 }
 
+/* A run that stores and removes nothing leaves the choices made under
+ * CLBlast's own sets for the processes that run them; this one runs
+ * CLBlast's generic Xgemm set now (its own cannot be restored), so it
+ * does not find them. */
 Test(tuning, a_run_that_stores_and_removes_nothing_keeps_the_gemm_choices) {
   plant_choice();
+  char *before = choice_path();
   tune_skipped_xgemm();
-  cr_assert(choice_listed(), "a skipped run dropped the choices");
+  cr_assert_eq(access(before, F_OK), 0, "a skipped run removed the choices");
+  cr_assert(!choice_listed(), "a choice made under CLBlast's own Xgemm set is found under its generic one");
+  free(before);
 }
 
 /* ---- why a kept set was not stored (tools/tune_cmd.c prints it) ---- */
@@ -1617,4 +1669,34 @@ Test(tuning, version_2_entry_is_removed_when_the_store_is_read) {
   vs_status_free(st);
   free(old);
   free(path);
+}
+
+/* Above 1024 a set used but not kept (no faster than CLBlast's own) was
+ * verified in full at n, where the probe (here the plan) saw Xgemm run,
+ * and no smaller size is known to run it: it is used in this process
+ * without a second check, and nothing is stored. */
+Test(tuning, set_used_but_not_kept_above_1024_is_used_without_a_second_check) {
+  faults f = {.wrong = NONE, .slow = 0, .fast = NONE};
+  vs__tune_plan plan = {.n = 1152, .candidates = SETS, .n_candidates = 1, .inject = inject, .user = &f,
+                        .path = VS__PATH_RUNS};
+  check_count = 0;
+  vs__clblast_set_check_hook(record_check_size, NULL);
+  vs_status *st = vs_status_new();
+  vs_tune_result res;
+  vs__device_tune_plan(0, &plan, NULL, &res, st);
+  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
+  cr_assert_eq(res.xgemm.n, 1152);
+  cr_assert_eq(res.xgemm.candidates, 1);
+  cr_assert_str_eq(res.xgemm.verdict[0], "correct, not 3% faster than CLBlast's own");
+  cr_assert(!res.xgemm.stored);
+  matmul_is_right(); /* under the used set */
+  vs__clblast_set_check_hook(NULL, NULL);
+  cr_assert_eq(check_count, 0, "checked again at %zu^3", check_sizes[0]);
+  char *path = path0();
+  cr_assert_eq(access(path, F_OK), -1, "a set not kept was stored");
+  bool in_use = true;
+  vs__clblast_tuning_note_k(0, 0, NULL, 0, &in_use);
+  cr_assert(!in_use, "a set not kept counts as a stored one in use");
+  free(path);
+  vs_status_free(st);
 }

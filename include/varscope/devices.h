@@ -214,10 +214,11 @@ typedef struct vs_tune_opts {
  * is removed). The stored set records n; every later process applies it,
  * after a result check at SGEMM n^3 (where it was seen to run; above 2048,
  * at 2048^3, which runs Xgemm wherever a larger size does), at its first
- * float32 GEMM. A run that stores or removes a set (either kernel)
- * empties the device's GEMM algorithm choices (timed under the old
- * CLBlast sets), as vs_device_tune_reset does when it removes one. In
- * this process the kept set, else the
+ * float32 GEMM. The device's GEMM algorithm choices (CLBlast is one of
+ * the candidates timed) are kept per set of CLBlast parameters in use: a
+ * process under other sets (after a run stores or removes one, or
+ * vs_device_tune_reset removes one) does not find them and measures
+ * again. In this process the kept set, else the
  * fastest correct candidate, stays in use (CLBlast's C API cannot restore
  * its own once replaced). Then, unless opts->no_direct, the same for
  * CLBlast's XgemmDirect kernel at SGEMM opts->direct_n^3 (default 256):
@@ -248,8 +249,8 @@ void vs_device_tune(size_t i, vs_tune_result *res, vs_status *st);
 void vs_device_tune_ex(size_t i, const vs_tune_opts *opts, vs_tune_result *res, vs_status *st);
 /* Removes device i's stored sets (Xgemm and XgemmDirect): later processes
  * use CLBlast's own parameters. Not yet applied in this process, they are
- * dropped here too. When it removed one, the device's GEMM algorithm
- * choices are emptied (they measure again).
+ * dropped here too (and the GEMM algorithm choices made under them are
+ * not found: see vs_device_tune).
  * Errors: device index, a file that cannot be removed. Thread safe. */
 void vs_device_tune_reset(size_t i, vs_status *st);
 
