@@ -45,7 +45,10 @@
  * taking it (vs__device, which takes it, runs before): d->tuned and
  * d->clblast[k].* are written under it. A stored set whose first-GEMM check
  * cannot run (out of memory, a failed SGEMM) is kept and checked again at
- * a later GEMM; only a wrong result or a refusal discards it. */
+ * a later GEMM; only a wrong result or a refusal discards it. What was
+ * measured against CLBlast (kernels/gemm_select.c's GEMM choices) is valid
+ * under the sets of its day only: d->clblast_id names the sets in use
+ * (vs__clblast_sets_id), and the choices are keyed by it. */
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
