@@ -23,8 +23,8 @@
 #include "kernels/choice_table.h"
 #include "kernels/conv_tuning.h"
 #include "kernels/gemm_tuning.h"
-#include "runtime/clblast_tuning.h"
 #include "tuning_support.h"
+#include "runtime/clblast_tuning.h" /* vs__device_tune_plan: a change of the CLBlast sets */
 
 static char dir[256];
 static vs_graph *gr;
