@@ -25,6 +25,7 @@
 #include "kernels/gemm_tuning.h"
 #include "gemm_problem.h"
 #include "tuning_support.h"
+#include "runtime/clblast_tuning.h" /* vs__device_tune_plan: a change of the CLBlast sets */
 
 static char dir[256];
 static vs_graph *gr;
@@ -181,6 +182,29 @@ Test(memo, a_choice_table_update_invalidates_the_memo) {
   cr_assert_gt(c1.gen, c0.gen, "a table written whole bumps the generation");
   counts c2 = expect_missed(s, &mg, 64, "after the family's line went");
   cr_assert_gt(c2.gen, c1.gen, "the family was measured again and kept (a table update)");
+  matmul_warm(s, &mg, 64);
+  vs_session_free(s);
+}
+
+/* A change of the CLBlast sets in use changes no table, yet a GEMM choice
+ * memoised under the old sets (CLBlast is one of the candidates timed)
+ * must miss: the generation holds the sets' identity (runtime/blas.h).
+ * Here a tuning run whose Xgemm phase is skipped (the plan says the size
+ * runs XgemmDirect) leaves CLBlast's generic Xgemm set in place of its
+ * own. */
+Test(memo, a_change_of_the_clblast_sets_invalidates_the_memo) {
+  matmul_graph mg = matmul_new();
+  vs_session *s = open_session();
+  matmul_warm(s, &mg, 64);
+  counts c0 = now();
+  vs_tune_result res;
+  vs__device_tune_plan(0, &(vs__tune_plan){.n = 128, .path = VS__PATH_OTHER}, &(vs_tune_opts){.no_search = true}, &res,
+                       sts);
+  expect_ok(sts);
+  cr_assert_neq(res.xgemm.skipped[0], '\0');
+  counts c1 = now();
+  cr_assert_neq(c1.gen, c0.gen, "other CLBlast sets, the same generation");
+  expect_missed(s, &mg, 64, "under other CLBlast sets");
   matmul_warm(s, &mg, 64);
   vs_session_free(s);
 }

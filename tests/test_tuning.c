@@ -81,10 +81,7 @@ static char *key0(void) {
 /* Stores text as device 0's entry in the keyed store at path: the store's
  * envelope (key, length, checksum) around the tuning file's text, as
  * vs_device_tune writes it; damage inside the text is the text's to find. */
-static void write_entry(int kernel, const char *path, const char *text, size_t n) {
-  vs_status *st = vs_status_new();
-  char *skey = vs__tuning_store_key_k(0, kernel, st);
-  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
+static void write_entry_keyed(const char *skey, const char *path, const char *text, size_t n) {
   size_t len = 0;
   unsigned char *entry = vs__kernel_cache_encode(skey, (const unsigned char *)text, n, &len);
   cr_assert_not_null(entry);
@@ -93,6 +90,13 @@ static void write_entry(int kernel, const char *path, const char *text, size_t n
   cr_assert_eq(fwrite(entry, 1, len, f), len);
   fclose(f);
   free(entry);
+}
+
+static void write_entry(int kernel, const char *path, const char *text, size_t n) {
+  vs_status *st = vs_status_new();
+  char *skey = vs__tuning_store_key_k(0, kernel, st);
+  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
+  write_entry_keyed(skey, path, text, n);
   free(skey);
   vs_status_free(st);
 }
@@ -187,16 +191,16 @@ Test(tuning, wrong_and_slower_candidates_are_never_kept) {
   cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
   cr_assert_eq(f.calls, 3, "CLBlast's own and both candidates must run");
   cr_assert_eq(progress_lines, 3);
-  cr_assert_eq(res.candidates, 2);
-  cr_assert(res.gflops_database > 0);
-  cr_assert_eq(strncmp(res.verdict[0], "wrong result: C[5,7] = ", 23), 0, "%s", res.verdict[0]);
-  cr_assert_eq(res.gflops[0], 0.0, "a wrong set gets no speed");
-  cr_assert_str_eq(res.verdict[1], "correct, not 3% faster than CLBlast's own");
-  cr_assert_float_eq(res.gflops[1], res.gflops_database, 1e-9 * res.gflops_database);
-  cr_assert(!res.stored);
-  cr_assert_str_eq(res.params, "");
-  cr_assert_eq(res.gflops_best, 0.0);
-  cr_assert_str_eq(res.stored_at, path);
+  cr_assert_eq(res.xgemm.candidates, 2);
+  cr_assert(res.xgemm.gflops_database > 0);
+  cr_assert_eq(strncmp(res.xgemm.verdict[0], "wrong result: C[5,7] = ", 23), 0, "%s", res.xgemm.verdict[0]);
+  cr_assert_eq(res.xgemm.gflops[0], 0.0, "a wrong set gets no speed");
+  cr_assert_str_eq(res.xgemm.verdict[1], "correct, not 3% faster than CLBlast's own");
+  cr_assert_float_eq(res.xgemm.gflops[1], res.xgemm.gflops_database, 1e-9 * res.xgemm.gflops_database);
+  cr_assert(!res.xgemm.stored);
+  cr_assert_str_eq(res.xgemm.params, "");
+  cr_assert_eq(res.xgemm.gflops_best, 0.0);
+  cr_assert_str_eq(res.xgemm.stored_at, path);
   cr_assert_eq(access(path, F_OK), -1, "the old stored set was not removed");
   vs_device_info in;
   vs_device_get_info(0, &in, st);
@@ -221,13 +225,13 @@ Test(tuning, faster_correct_candidate_is_stored_whole) {
   vs_tune_result res;
   vs__device_tune_plan(0, &plan, NULL, &res, st);
   cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
-  cr_assert_str_eq(res.verdict[0], "correct, not 3% faster than CLBlast's own");
-  cr_assert_str_eq(res.verdict[1], "kept");
-  cr_assert(res.stored);
-  cr_assert_str_eq(res.params, SET1_TEXT);
-  cr_assert_float_eq(res.gflops_best / res.gflops_database, 2.0, 1e-9);
+  cr_assert_str_eq(res.xgemm.verdict[0], "correct, not 3% faster than CLBlast's own");
+  cr_assert_str_eq(res.xgemm.verdict[1], "kept");
+  cr_assert(res.xgemm.stored);
+  cr_assert_str_eq(res.xgemm.params, SET1_TEXT);
+  cr_assert_float_eq(res.xgemm.gflops_best / res.xgemm.gflops_database, 2.0, 1e-9);
   char *path = path0();
-  cr_assert_str_eq(res.stored_at, path);
+  cr_assert_str_eq(res.xgemm.stored_at, path);
   size_t v[16];
   cr_assert_eq(read_stored(v), 1024, "the file records the size the set was verified at");
   cr_assert_eq(memcmp(v, SETS[1], sizeof v), 0);
@@ -574,18 +578,18 @@ Test(tuning, real_search_pick_is_verified_and_applied) {
   notes = 0;
   vs__device_tune_plan(0, &plan, &(vs_tune_opts){.fraction = ONE_CANDIDATE, .note = count_notes}, &res, st);
   cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
-  cr_assert_eq(res.n, 128);
-  cr_assert(res.search_space > 10000, "CLBlast's Xgemm space: %zu", res.search_space);
-  cr_assert_eq(res.searched, 1);
-  cr_assert_float_eq(res.fraction, ONE_CANDIDATE, 1e-12);
-  cr_assert(res.search_s > 0);
-  cr_assert_eq(strncmp(res.search, "GEMMK=0 KREG=1 ", 15), 0, "a kernel-0 pick: %s", res.search);
-  cr_assert_eq(res.search_index, 0);
-  cr_assert_eq(res.stored_index, VS_NPOS);
-  cr_assert_eq(res.candidates, 1);
-  cr_assert_str_eq(res.verdict[0], "kept");
-  cr_assert_str_eq(res.params, res.search);
-  cr_assert(res.stored);
+  cr_assert_eq(res.xgemm.n, 128);
+  cr_assert(res.xgemm.search_space > 10000, "CLBlast's Xgemm space: %zu", res.xgemm.search_space);
+  cr_assert_eq(res.xgemm.searched, 1);
+  cr_assert_float_eq(res.xgemm.fraction, ONE_CANDIDATE, 1e-12);
+  cr_assert(res.xgemm.search_s > 0);
+  cr_assert_eq(strncmp(res.xgemm.search, "GEMMK=0 KREG=1 ", 15), 0, "a kernel-0 pick: %s", res.xgemm.search);
+  cr_assert_eq(res.xgemm.search_index, 0);
+  cr_assert_eq(res.xgemm.stored_index, VS_NPOS);
+  cr_assert_eq(res.xgemm.candidates, 1);
+  cr_assert_str_eq(res.xgemm.verdict[0], "kept");
+  cr_assert_str_eq(res.xgemm.params, res.xgemm.search);
+  cr_assert(res.xgemm.stored);
   cr_assert_eq(notes, 3, "plan, the kernel-1 search's empty sample, outcome");
   cr_assert_eq(strncmp(last_note, "CLBlast's tuner took ", 21), 0, "%s", last_note);
   vs_device_info in;
@@ -598,7 +602,7 @@ Test(tuning, real_search_pick_is_verified_and_applied) {
   char text[256];
   cr_assert_eq(read_stored(v), 128, "stored with the size it was verified at");
   vs__xgemm_text(text, sizeof text, v);
-  cr_assert_str_eq(text, res.search);
+  cr_assert_str_eq(text, res.xgemm.search);
   vs_status_free(st);
 }
 
@@ -617,11 +621,11 @@ Test(tuning, wrong_result_from_the_search_is_never_kept) {
   vs_tune_result res;
   vs__device_tune_plan(0, &plan, &(vs_tune_opts){.fraction = ONE_CANDIDATE}, &res, st);
   cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
-  cr_assert_eq(res.search_index, 0);
-  cr_assert_eq(strncmp(res.verdict[0], "wrong result: C[3,9] = ", 23), 0, "%s", res.verdict[0]);
-  cr_assert_eq(res.gflops[0], 0.0);
-  cr_assert(!res.stored);
-  cr_assert_str_eq(res.params, "");
+  cr_assert_eq(res.xgemm.search_index, 0);
+  cr_assert_eq(strncmp(res.xgemm.verdict[0], "wrong result: C[3,9] = ", 23), 0, "%s", res.xgemm.verdict[0]);
+  cr_assert_eq(res.xgemm.gflops[0], 0.0);
+  cr_assert(!res.xgemm.stored);
+  cr_assert_str_eq(res.xgemm.params, "");
   vs_device_info in;
   vs_device_get_info(0, &in, st);
   cr_assert(!in.clblast_tuned);
@@ -640,9 +644,9 @@ Test(tuning, invalid_set_from_the_search_is_refused_before_it_runs) {
   vs_tune_result res;
   vs__device_tune_plan(0, &plan, &(vs_tune_opts){.fraction = ONE_CANDIDATE}, &res, st);
   cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
-  cr_assert_eq(res.search_index, 0);
-  cr_assert_str_eq(res.verdict[0], "invalid: MWG=0: must be 1..1024");
-  cr_assert_eq(res.candidates, 2, "the built-in set is still measured");
+  cr_assert_eq(res.xgemm.search_index, 0);
+  cr_assert_str_eq(res.xgemm.verdict[0], "invalid: MWG=0: must be 1..1024");
+  cr_assert_eq(res.xgemm.candidates, 2, "the built-in set is still measured");
   vs_status_free(st);
 }
 
@@ -659,12 +663,12 @@ Test(tuning, stored_set_is_measured_and_replaced_only_by_a_faster_one) {
   vs_tune_result res;
   vs__device_tune_plan(0, &plan, NULL, &res, st);
   cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
-  cr_assert_eq(res.searched, 0, "no search in this plan");
-  cr_assert_eq(res.stored_index, 1);
-  cr_assert_eq(res.candidates, 2);
-  cr_assert_str_eq(res.verdict[1], "correct, not 3% faster than CLBlast's own");
-  cr_assert_str_eq(res.verdict[0], "kept");
-  cr_assert_str_eq(res.params, SET1_TEXT);
+  cr_assert_eq(res.xgemm.searched, 0, "no search in this plan");
+  cr_assert_eq(res.xgemm.stored_index, 1);
+  cr_assert_eq(res.xgemm.candidates, 2);
+  cr_assert_str_eq(res.xgemm.verdict[1], "correct, not 3% faster than CLBlast's own");
+  cr_assert_str_eq(res.xgemm.verdict[0], "kept");
+  cr_assert_str_eq(res.xgemm.params, SET1_TEXT);
   vs_status_free(st);
   free(path);
 }
@@ -698,10 +702,11 @@ Test(tuning, set_kept_at_a_small_size_is_checked_at_1024_before_it_is_stored) {
   vs_status *st = vs_status_new();
   vs_tune_result res;
   tune_kept_at_256(break_check, &res);
-  cr_assert_eq(strncmp(res.verdict[1], "wrong at 1024^3: wrong result: C[0,0] = ", 40), 0, "%s", res.verdict[1]);
-  cr_assert_str_eq(res.verdict[0], "correct, not 3% faster than CLBlast's own");
-  cr_assert(!res.stored);
-  cr_assert_str_eq(res.params, "");
+  cr_assert_eq(strncmp(res.xgemm.verdict[1], "wrong at 1024^3: wrong result: C[0,0] = ", 40), 0, "%s",
+               res.xgemm.verdict[1]);
+  cr_assert_str_eq(res.xgemm.verdict[0], "correct, not 3% faster than CLBlast's own");
+  cr_assert(!res.xgemm.stored);
+  cr_assert_str_eq(res.xgemm.params, "");
   vs_device_info in;
   vs_device_get_info(0, &in, st);
   cr_assert(!in.clblast_tuned);
@@ -856,6 +861,11 @@ Test(tuning, cli_json_reports_what_the_search_found) {
    * search at the same fraction sampling nothing of its smaller space. */
   cr_assert_not_null(strstr(out, "\"direct\": {\"n\": 256, \"skipped\": \"\", \"search\": {\"sampled\": 0, "), "%s",
                      out);
+  /* Each phase says why a kept set was not stored ("" here: the scratch
+   * cache directory is writable), the last field of each. */
+  cr_assert_not_null(strstr(out, ", \"not_stored\": \"\", \"direct\": {"), "%s", out);
+  const char *tail = ", \"not_stored\": \"\"}}\n";
+  cr_assert(strlen(out) > strlen(tail) && strcmp(out + strlen(out) - strlen(tail), tail) == 0, "%s", out);
   cr_assert_not_null(strstr(err, "  CLBlast's own XgemmDirect parameters: "), "%s", err);
   cr_assert_not_null(strstr(err, "  searching: CLBlast's tuner (TuneXgemmDirect) at 256^3 over "), "%s", err);
 }
@@ -950,7 +960,7 @@ Test(tuning, direct_faster_correct_set_is_stored_whole) {
   cr_assert_str_eq(res.direct.verdict[1], "kept");
   cr_assert_str_eq(res.direct.params, DSET1_TEXT);
   cr_assert(res.direct.stored);
-  cr_assert(!res.stored, "the Xgemm phase had no candidate");
+  cr_assert(!res.xgemm.stored, "the Xgemm phase had no candidate");
   vs_status *st = vs_status_new();
   char *dpath = dpath0(), *key = key0(), *skey = vs__tuning_store_key_k(0, 1, st);
   cr_assert_str_eq(res.direct.stored_at, dpath);
@@ -1170,13 +1180,12 @@ Test(tuning, xgemm_phase_at_a_size_running_xgemm_direct_stores_nothing) {
   const char *why = "SGEMM 128^3 runs CLBlast's XgemmDirect kernel on this device, not Xgemm (the size is below "
                     "CLBlast's indirect-size threshold here): no Xgemm set is timed or stored there";
   cr_assert_str_eq(res.xgemm.skipped, why);
-  cr_assert_eq(res.n, 128);
-  cr_assert_eq(res.candidates, 0);
+  cr_assert_eq(res.xgemm.n, 128);
   cr_assert_eq(res.xgemm.candidates, 0);
   cr_assert_eq(f.calls, 1, "only CLBlast's own parameters ran (the bar)");
-  cr_assert(!res.stored);
-  cr_assert_str_eq(res.params, "");
-  cr_assert_eq(res.stored_index, VS_NPOS, "the stored set is not even measured");
+  cr_assert(!res.xgemm.stored);
+  cr_assert_str_eq(res.xgemm.params, "");
+  cr_assert_eq(res.xgemm.stored_index, VS_NPOS, "the stored set is not even measured");
   cr_assert_eq(notes, 2, "the check, the skip");
   char want[400];
   snprintf(want, sizeof want, "Xgemm phase skipped: %s", why);
@@ -1184,7 +1193,7 @@ Test(tuning, xgemm_phase_at_a_size_running_xgemm_direct_stores_nothing) {
   cr_assert_eq(access(path, F_OK), 0, "a skipped phase leaves the stored set as it is");
   vs_device_info in;
   vs_device_get_info(0, &in, st);
-  cr_assert(!in.clblast_tuned, "nothing is in use in the tuning process");
+  cr_assert(in.clblast_tuned, "the stored set, measured against nothing, stands for this process too");
   vs_status_free(st);
   free(path);
 }
@@ -1202,8 +1211,8 @@ Test(tuning, plan_running_the_other_kernel_skips_the_xgemm_phase) {
   cr_assert_str_eq(res.xgemm.skipped,
                    "SGEMM 1024^3 runs CLBlast's XgemmDirect kernel on this device, not Xgemm (the size is below "
                    "CLBlast's indirect-size threshold here): no Xgemm set is timed or stored there");
-  cr_assert_eq(res.candidates, 0);
-  cr_assert(!res.stored);
+  cr_assert_eq(res.xgemm.candidates, 0);
+  cr_assert(!res.xgemm.stored);
   vs_status_free(st);
 }
 
@@ -1218,6 +1227,21 @@ Test(tuning, cli_xgemm_phase_at_a_size_running_xgemm_direct_is_skipped) {
                                  "or stored there; nothing stored, the stored Xgemm set (if any) is left as it is\n"),
                      "%s", out);
   cr_assert_null(strstr(out, "  [1/"), "no candidate was timed: %s", out);
+}
+
+/* The next step of Xgemm's two searches (10,000 + 1,000 candidates, a
+ * reference run each) after 11 sampled at fraction 0.001 in 13 s (1 s a
+ * candidate), under budget and cap: it starts, samples want (as CLBlast
+ * floors each space's share of its fraction) and is estimated at est. */
+static void two_space_step(double budget, double cap, size_t want, double est) {
+  const size_t two[2] = {10000, 1000};
+  double f = -1, e = -1;
+  size_t more = 0;
+  cr_assert(vs__search_next(two, 2, 11, 0.001, 13.0, 11, 13.0, budget, cap, &f, &more, &e), "budget %g", budget);
+  cr_assert_eq(more, want, "budget %g, cap %g", budget, cap);
+  cr_assert_float_eq(e, est, 1e-9, "budget %g", budget);
+  cr_assert_eq((size_t)(10000 * f) + (size_t)(1000 * f), want, "CLBlast samples what was estimated: f = %g", f);
+  cr_assert(cap == 0 || f <= cap);
 }
 
 Test(tuning, search_steps_start_only_when_their_estimate_fits_the_budget_left) {
@@ -1251,15 +1275,20 @@ Test(tuning, search_steps_start_only_when_their_estimate_fits_the_budget_left) {
   cr_assert_float_eq(f, 0.002, 1e-12);
   cr_assert(!vs__search_next(one, 1, 2, 0.002, 1.0, 1, 1.0, 100.0, 0.002, &f, &more, &est));
   /* Xgemm's two searches (a reference run each): 11 sampled in 13 s, 1 s
-   * a candidate; 47 s left allow doubling (to 23 = 21 + 2, 25 s), 17 s
-   * left only 14 (13 + 1, 16 s). */
-  cr_assert(vs__search_next(two, 2, 11, 0.001, 13.0, 11, 13.0, 60.0, 0, &f, &more, &est));
-  cr_assert_eq(more, 23);
-  cr_assert_float_eq(est, 25.0, 1e-9);
-  cr_assert(vs__search_next(two, 2, 11, 0.001, 13.0, 11, 13.0, 30.0, 0, &f, &more, &est));
-  cr_assert_eq(more, 14);
-  cr_assert_float_eq(est, 16.0, 1e-9);
-  cr_assert(est <= 30.0 - 13.0);
+   * a candidate; 47 s left allow doubling (to 2 x 11 + 2 = 24 = 22 + 2,
+   * 26 s; 24 / 11000 of each space floors to 21 + 2, so the fraction is
+   * raised to 22 / 10000), 17 s left only 15 (14 + 1, 17 s: the last step
+   * takes all that is left; 15 / 11000 floors to 13 + 1, raised to
+   * 14 / 10000). */
+  two_space_step(60.0, 0, 24, 26.0);
+  two_space_step(30.0, 0, 15, 17.0);
+  /* 14 s left afford one candidate more (12 + 2 = 14 s); 12 / 11000 of
+   * each space floors to the 11 sampled already: the step still starts. */
+  two_space_step(27.0, 0, 12, 14.0);
+  /* The raised fraction never passes the caller's: capped at 0.00115
+   * (11 + 1) with 47 s left, or at 0.00105 (10 + 1, sampled already). */
+  two_space_step(60.0, 0.00115, 12, 14.0);
+  cr_assert(!vs__search_next(two, 2, 11, 0.001, 13.0, 11, 13.0, 60.0, 0.00105, &f, &more, &est));
 }
 
 static int step_notes;
@@ -1302,23 +1331,35 @@ static void record_check_size(void *user, float *c, size_t n) {
   check_count++;
 }
 
+/* Stores SETS[1] as verified at n_at^3, then runs the first float32 GEMM
+ * with hook on the check's result: the check must run once, at want^3.
+ * Whether the set is in use after it; its note (if any) in note. */
+static bool first_gemm_check(size_t n_at, void (*hook)(void *, float *, size_t), size_t want, char *note, size_t cap) {
+  char text[4096], *path = path0();
+  write_file(path, text, good_file_at(text, sizeof text, SETS[1], n_at));
+  check_count = 0;
+  vs__clblast_set_check_hook(hook, NULL);
+  bool taken = first_use(note, cap);
+  matmul_is_right(); /* the first GEMM: the check runs */
+  vs__clblast_set_check_hook(NULL, NULL);
+  cr_assert(taken, "a valid file was not taken up: %s", note);
+  cr_assert_eq(check_count, 1);
+  cr_assert_eq(check_sizes[0], want, "checked at %zu^3", check_sizes[0]);
+  bool in_use = false;
+  vs__clblast_tuning_note_k(0, 0, note, cap, &in_use);
+  cr_assert_eq(access(path, F_OK), in_use ? 0 : -1, "the entry of a set %s",
+               in_use ? "in use was removed" : "dropped was left");
+  free(path);
+  return in_use;
+}
+
 Test(tuning, stored_xgemm_set_is_checked_at_the_size_it_was_verified_at) {
   /* A later process checks the set where the tuning run verified it (and
    * its probe saw Xgemm run), not at a fixed 1024^3, which runs
    * XgemmDirect on NVIDIA GPUs and would check nothing there. */
-  char text[4096], *path = path0();
-  write_file(path, text, good_file_at(text, sizeof text, SETS[1], 256));
-  check_count = 0;
-  vs__clblast_set_check_hook(record_check_size, NULL);
   char note[256];
-  bool in_use = first_use(note, sizeof note);
-  matmul_is_right(); /* the first GEMM: the check runs */
-  vs__clblast_set_check_hook(NULL, NULL);
-  cr_assert(in_use, "a valid file was not taken up: %s", note);
-  cr_assert_eq(check_count, 1);
-  cr_assert_eq(check_sizes[0], 256, "checked at %zu^3", check_sizes[0]);
+  cr_assert(first_gemm_check(256, record_check_size, 256, note, sizeof note), "%s", note);
   cr_assert_str_eq(note, "");
-  free(path);
 }
 
 Test(tuning, kept_xgemm_set_records_the_size_it_was_verified_at) {
@@ -1329,7 +1370,7 @@ Test(tuning, kept_xgemm_set_records_the_size_it_was_verified_at) {
   vs_status *st = vs_status_new();
   vs_tune_result res;
   tune_kept_at_256(record_check_size, &res);
-  cr_assert(res.stored);
+  cr_assert(res.xgemm.stored);
   cr_assert_str_eq(res.xgemm.not_stored, "");
   cr_assert_eq(check_count, 1);
   cr_assert_eq(check_sizes[0], 1024);
@@ -1402,7 +1443,7 @@ Test(tuning, xgemm_file_with_a_missing_or_altered_size_line_is_refused) {
   refused(bad, (size_t)m, "truncated (no size line)");
 }
 
-/* ---- GEMM choices measured under the old CLBlast sets (issue 11 review) ---- */
+/* ---- GEMM choices measured under other CLBlast sets (issue 11 review; keyed by the sets, session 12) ---- */
 
 #define CHOICE_LINE "nn|m6|n7|k5\t0 6 2 8 2 2 0\t1.000 ms\n"
 
@@ -1422,34 +1463,60 @@ static void plant_choice(void) {
   cr_assert(choice_listed(), "the planted choice does not list");
 }
 
-Test(tuning, storing_a_set_forgets_the_gemm_choices_measured_before) {
+/* The store entry of device 0's GEMM choice table: its key holds the
+ * identity of the CLBlast sets in use (malloc'd). */
+static char *choice_path(void) {
+  vs_status *st = vs_status_new();
+  char *p = vs__gemm_store_path(0, "choice", st);
+  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
+  vs_status_free(st);
+  return p;
+}
+
+Test(tuning, storing_a_set_hides_the_gemm_choices_measured_before) {
   /* The choices between the own kernels and CLBlast were timed under the
-   * CLBlast sets of their day: a stored set makes them stale. */
+   * CLBlast sets of their day: under a newly stored set they are not
+   * found (the table is keyed by the sets in use), and the table made
+   * under the old sets stays for a process that still runs them. */
   plant_choice();
+  char *before = choice_path();
   faults f = {.wrong = NONE, .slow = NONE, .fast = 0};
   vs_tune_result res;
   tune_direct(&f, 128, 2, NULL, &res);
   cr_assert(res.direct.stored, "%s", res.direct.verdict[0]);
-  cr_assert(!choice_listed(), "a choice measured under the old CLBlast set survived the tuning run");
+  cr_assert(!choice_listed(), "a choice measured under the old CLBlast set is still found");
+  char *after = choice_path();
+  cr_assert_str_neq(before, after);
+  cr_assert_eq(access(before, F_OK), 0, "the choices made under the old sets were removed");
+  free(before);
+  free(after);
 }
 
-Test(tuning, reset_forgets_the_gemm_choices_only_when_it_removed_a_set) {
+Test(tuning, reset_that_removed_nothing_keeps_the_gemm_choices) {
   plant_choice();
   vs_status *st = vs_status_new();
   vs_device_tune_reset(0, st); /* nothing stored: nothing changed */
   cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
-  cr_assert(choice_listed(), "a reset that removed nothing dropped the choices");
-  char text[4096], *path = path0();
+  cr_assert(choice_listed(), "a reset that removed nothing hid the choices");
+  vs_status_free(st);
+}
+
+Test(tuning, reset_of_a_set_in_use_hides_the_gemm_choices_made_under_it) {
+  char text[4096], note[256], *path = path0();
   write_file(path, text, good_file(text, sizeof text, SETS[1]));
+  cr_assert(first_use(note, sizeof note), "a valid file was not taken up: %s", note);
+  plant_choice(); /* made under the stored set */
+  vs_status *st = vs_status_new();
   vs_device_tune_reset(0, st);
   cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
-  cr_assert(!choice_listed(), "a choice measured under the removed set survived the reset");
+  cr_assert(!choice_listed(), "a choice made under the removed set is still found");
   vs_status_free(st);
   free(path);
 }
 
-Test(tuning, a_run_that_stores_and_removes_nothing_keeps_the_gemm_choices) {
-  plant_choice();
+/* A tuning run at 128^3 on a device said to run XgemmDirect there: the
+ * Xgemm phase is skipped after the bar (no XgemmDirect phase). */
+static void tune_skipped_xgemm(void) {
   faults f = {.wrong = NONE, .slow = NONE, .fast = NONE};
   vs__tune_plan plan = {.n = 128, .candidates = SETS, .n_candidates = 0, .inject = inject, .user = &f,
                         .path = VS__PATH_OTHER};
@@ -1458,8 +1525,20 @@ Test(tuning, a_run_that_stores_and_removes_nothing_keeps_the_gemm_choices) {
   vs__device_tune_plan(0, &plan, NULL, &res, st);
   cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
   cr_assert_neq(res.xgemm.skipped[0], '\0');
-  cr_assert(choice_listed(), "a skipped run dropped the choices");
   vs_status_free(st);
+}
+
+/* A run that stores and removes nothing leaves the choices made under
+ * CLBlast's own sets for the processes that run them; this one runs
+ * CLBlast's generic Xgemm set now (its own cannot be restored), so it
+ * does not find them. */
+Test(tuning, a_run_that_stores_and_removes_nothing_keeps_the_gemm_choices) {
+  plant_choice();
+  char *before = choice_path();
+  tune_skipped_xgemm();
+  cr_assert_eq(access(before, F_OK), 0, "a skipped run removed the choices");
+  cr_assert(!choice_listed(), "a choice made under CLBlast's own Xgemm set is found under its generic one");
+  free(before);
 }
 
 /* ---- why a kept set was not stored (tools/tune_cmd.c prints it) ---- */
@@ -1504,4 +1583,120 @@ Test(tuning, kept_set_whose_entry_cannot_be_written_says_why) {
   unlink(inner);
   rmdir(dpath);
   free(dpath);
+}
+
+/* ---- the tuner's loose ends (session 12, helper tune12) ---- */
+
+/* A set verified above 2048^3 is checked at 2048^3 at the first GEMM (an
+ * 8192^3 SGEMM and 768 MiB at a user's first GEMM before): every size from
+ * 2048 runs Xgemm wherever a larger one does (CLBlast 1.5.3's largest
+ * indirect-size threshold is 1984). */
+Test(tuning, stored_xgemm_set_verified_at_8192_is_checked_at_2048) {
+  char note[256];
+  cr_assert(first_gemm_check(8192, record_check_size, 2048, note, sizeof note), "%s", note);
+  cr_assert_str_eq(note, "");
+}
+
+static void zeros_recording_size(void *user, float *c, size_t n) {
+  record_check_size(user, c, n);
+  zeros(user, c, n);
+}
+
+/* The bounded check still keeps a wrong set from ever being used. */
+Test(tuning, stored_xgemm_set_verified_at_8192_computing_zeros_is_dropped) {
+  char note[256];
+  cr_assert(!first_gemm_check(8192, zeros_recording_size, 2048, note, sizeof note));
+  cr_assert_eq(strncmp(note, "wrong result: C[0,0] = 0, want ", 31), 0, "%s", note);
+}
+
+/* At 2048^3 itself: checked there and applied. */
+Test(tuning, stored_xgemm_set_verified_at_2048_is_checked_there_and_applied) {
+  char note[256];
+  cr_assert(first_gemm_check(2048, record_check_size, 2048, note, sizeof note), "%s", note);
+  cr_assert_str_eq(note, "");
+}
+
+/* A tuning run whose Xgemm phase is skipped (the size runs XgemmDirect)
+ * measured nothing against the stored Xgemm set: the set is used in that
+ * process as in any other, after its check. Before, it was left unused. */
+Test(tuning, skipped_xgemm_phase_leaves_the_stored_set_in_use) {
+  char text[4096], *path = path0();
+  write_file(path, text, good_file_at(text, sizeof text, SETS[1], 256));
+  tune_skipped_xgemm();
+  check_count = 0;
+  vs__clblast_set_check_hook(record_check_size, NULL);
+  matmul_is_right(); /* the next float32 GEMM checks and applies it */
+  vs__clblast_set_check_hook(NULL, NULL);
+  cr_assert_eq(check_count, 1, "the stored set was not checked");
+  cr_assert_eq(check_sizes[0], 256);
+  char note[256];
+  bool in_use = false;
+  cr_assert(!vs__clblast_tuning_note_k(0, 0, note, sizeof note, &in_use), "%s", note);
+  cr_assert(in_use, "the stored set is unused after a skipped phase");
+  cr_assert_eq(access(path, F_OK), 0);
+  free(path);
+}
+
+/* The store entry a version-2 Xgemm file lived in: under its own key
+ * (the store key starts with the file's first line), so never read. */
+static char *version2_entry_path(void) {
+  char *key = key0(), skey[1024], *p = malloc(400);
+  int n = snprintf(skey, sizeof skey, "varscope clblast-xgemm 2\n%s\n", key);
+  cr_assert(n > 0 && (size_t)n < sizeof skey && p);
+  snprintf(p, 400, "%s/%016llx.bin", dir, (unsigned long long)vs__fnv64(skey, (size_t)n, VS_FNV_SEED));
+  char text[4096];
+  write_entry_keyed(skey, p, text, version2_file(text, sizeof text));
+  free(key);
+  return p;
+}
+
+/* After an upgrade the version-2 entry is dead weight in the cache
+ * directory for good: removed when the store is read (the device's first
+ * use) and by a reset. The version-3 entry beside it is untouched. */
+Test(tuning, version_2_entry_is_removed_when_the_store_is_read) {
+  char *old = version2_entry_path(), *path = path0(), text[4096];
+  write_file(path, text, good_file(text, sizeof text, SETS[1]));
+  cr_assert_eq(access(old, F_OK), 0);
+  char note[256];
+  cr_assert(first_use(note, sizeof note), "the version-3 entry was not taken up: %s", note);
+  cr_assert_eq(access(old, F_OK), -1, "the version-2 entry was left in the store");
+  cr_assert_eq(access(path, F_OK), 0, "the version-3 entry was removed");
+  free(version2_entry_path()); /* again, then a reset */
+  vs_status *st = vs_status_new();
+  vs_device_tune_reset(0, st);
+  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
+  cr_assert_eq(access(old, F_OK), -1, "a reset left the version-2 entry");
+  vs_status_free(st);
+  free(old);
+  free(path);
+}
+
+/* Above 1024 a set used but not kept (no faster than CLBlast's own) was
+ * verified in full at n, where the probe (here the plan) saw Xgemm run,
+ * and no smaller size is known to run it: it is used in this process
+ * without a second check, and nothing is stored. */
+Test(tuning, set_used_but_not_kept_above_1024_is_used_without_a_second_check) {
+  faults f = {.wrong = NONE, .slow = 0, .fast = NONE};
+  vs__tune_plan plan = {.n = 1152, .candidates = SETS, .n_candidates = 1, .inject = inject, .user = &f,
+                        .path = VS__PATH_RUNS};
+  check_count = 0;
+  vs__clblast_set_check_hook(record_check_size, NULL);
+  vs_status *st = vs_status_new();
+  vs_tune_result res;
+  vs__device_tune_plan(0, &plan, NULL, &res, st);
+  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
+  cr_assert_eq(res.xgemm.n, 1152);
+  cr_assert_eq(res.xgemm.candidates, 1);
+  cr_assert_str_eq(res.xgemm.verdict[0], "correct, not 3% faster than CLBlast's own");
+  cr_assert(!res.xgemm.stored);
+  matmul_is_right(); /* under the used set */
+  vs__clblast_set_check_hook(NULL, NULL);
+  cr_assert_eq(check_count, 0, "checked again at %zu^3", check_sizes[0]);
+  char *path = path0();
+  cr_assert_eq(access(path, F_OK), -1, "a set not kept was stored");
+  bool in_use = true;
+  vs__clblast_tuning_note_k(0, 0, NULL, 0, &in_use);
+  cr_assert(!in_use, "a set not kept counts as a stored one in use");
+  free(path);
+  vs_status_free(st);
 }

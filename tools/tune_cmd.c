@@ -46,7 +46,8 @@ static int usage(FILE *f) {
           "size is confirmed to run it, searching for S seconds of --direct-budget-s (default 60);\n"
           "--no-direct skips it.\n"
           "A stored set is checked at its first GEMM in a later process, at the size it was verified at.\n"
-          "Storing or removing a set empties the device's GEMM algorithm choices (they measure again).\n"
+          "GEMM algorithm choices are kept per set of CLBlast parameters: after a set is stored or removed,\n"
+          "they measure again.\n"
           "--reset removes the stored sets.\n"
           "N: an index (0), CL:N, or a device name (/device:CPU:0).\n"
           "       varscope tune [--device N] --conv [--shape C,K,KH,KW [--stride S] [--dilation D]]\n"
@@ -140,6 +141,8 @@ static void print_json_phase(const vs_tune_phase *p) {
   json_str(stdout, p->params);
   printf(", \"gflops_best\": %.3f, \"file\": ", p->gflops_best);
   json_str(stdout, p->stored_at);
+  printf(", \"not_stored\": ");
+  json_str(stdout, p->not_stored);
 }
 
 /* The XgemmDirect phase's outcome, as the Xgemm phase's is printed. */
@@ -396,25 +399,26 @@ int vs_tool_tune(int argc, char **argv) {
                                       .budget_s = budget, .no_search = no_search, .no_builtin = no_builtin,
                                       .no_direct = no_direct, .direct_n = direct_n, .direct_budget_s = direct_budget},
                       &res, st);
-    if (vs_status_code(st) == VS_OK && !json && res.searched)
-      printf("CLBlast's tuner: %zu of %zu candidates sampled in %.1f s; its pick %s: %s\n", res.searched,
-             res.search_space, res.search_s, res.search,
-             res.search_index == VS_NPOS ? "(none)" : res.verdict[res.search_index]);
+    const vs_tune_phase *x = &res.xgemm;
+    if (vs_status_code(st) == VS_OK && !json && x->searched)
+      printf("CLBlast's tuner: %zu of %zu candidates sampled in %.1f s; its pick %s: %s\n", x->searched,
+             x->search_space, x->search_s, x->search,
+             x->search_index == VS_NPOS ? "(none)" : x->verdict[x->search_index]);
     if (vs_status_code(st) == VS_OK && json) {
       print_json(&in, &res);
-    } else if (vs_status_code(st) == VS_OK && res.xgemm.skipped[0]) {
-      printf("Xgemm: %s; nothing stored, the stored Xgemm set (if any) is left as it is\n", res.xgemm.skipped);
-    } else if (vs_status_code(st) == VS_OK && res.stored) {
-      printf("kept %s: %.1f GFLOP/s, CLBlast's own %.1f (+%.0f%%)\nstored in %s\n", res.params, res.gflops_best,
-             res.gflops_database, res.gflops_database > 0 ? (res.gflops_best / res.gflops_database - 1) * 100 : 0.0,
-             res.stored_at);
-    } else if (vs_status_code(st) == VS_OK && res.params[0]) {
-      printf("kept %s: %.1f GFLOP/s, CLBlast's own %.1f, in this process only: %s\n", res.params, res.gflops_best,
-             res.gflops_database, res.xgemm.not_stored);
+    } else if (vs_status_code(st) == VS_OK && x->skipped[0]) {
+      printf("Xgemm: %s; nothing stored, the stored Xgemm set (if any) is left as it is\n", x->skipped);
+    } else if (vs_status_code(st) == VS_OK && x->stored) {
+      printf("kept %s: %.1f GFLOP/s, CLBlast's own %.1f (+%.0f%%)\nstored in %s\n", x->params, x->gflops_best,
+             x->gflops_database, x->gflops_database > 0 ? (x->gflops_best / x->gflops_database - 1) * 100 : 0.0,
+             x->stored_at);
+    } else if (vs_status_code(st) == VS_OK && x->params[0]) {
+      printf("kept %s: %.1f GFLOP/s, CLBlast's own %.1f, in this process only: %s\n", x->params, x->gflops_best,
+             x->gflops_database, x->not_stored);
     } else if (vs_status_code(st) == VS_OK) {
       printf("no set beat CLBlast's own parameters (%.1f GFLOP/s) by 3%%: nothing stored%s%s; later processes use "
              "CLBlast's own\n",
-             res.gflops_database, res.stored_at[0] ? ", and none is left in " : "", res.stored_at);
+             x->gflops_database, x->stored_at[0] ? ", and none is left in " : "", x->stored_at);
     }
     if (vs_status_code(st) == VS_OK && !json) {
       if (res.direct.searched)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "kernels/choice_table.h"
+#include "runtime/blas.h"
 #include "runtime/tuning_store.h"
 
 /* Per device (its global index; the registry holds at most 64, and a
@@ -18,8 +19,13 @@
 static _Atomic uint64_t generation[GEN_SLOTS];
 static _Atomic uint64_t scans;
 
+/* The identity of the CLBlast sets in use (runtime/blas.h) is added in:
+ * a step's memo of a choice made under other sets (GEMM, timed against
+ * CLBlast) misses when a tuning run changes them, as the choice table,
+ * keyed by it, does (gemm_select.c). Memos compare generations for
+ * equality only; under unchanged sets the sum still grows with each bump. */
 uint64_t vs__choice_generation(const vs_cl_device *d) {
-  return atomic_load_explicit(&generation[d->index % GEN_SLOTS], memory_order_acquire);
+  return atomic_load_explicit(&generation[d->index % GEN_SLOTS], memory_order_acquire) + vs__clblast_sets_id(d);
 }
 uint64_t vs__choice_table_scans(void) { return atomic_load_explicit(&scans, memory_order_relaxed); }
 

@@ -17,7 +17,8 @@
  * seconds per run.
  *
  * Two entries of the runtime's keyed store (runtime/tuning_store.h) per
- * device, keyed by device, driver and platform, each a text table that
+ * device, keyed by device, driver and platform (the choice table also by
+ * the CLBlast sets in use: table_key), each a text table that
  * only this file reads and writes, one line per family:
  *   "varscope gemm-choice-v4 ...": <family> TAB <kind> <rm> <nv> <vec> <uk> <ly> <kc> TAB <ms> ms
  *   "varscope gemm-tuned-v2 ...":  <family> TAB <kind> <rm> <nv> <vec> <uk> <ly> <kc> TAB <GFLOP/s> GFLOP/s
@@ -50,6 +51,7 @@
 #include "kernels/choice_table.h"
 #include "kernels/gemm.h"
 #include "kernels/gemm_tuning.h"
+#include "runtime/blas.h"
 #include "runtime/tuning_store.h"
 
 #define SUB_MAX 1024 /* the largest m and n timed when choosing */
@@ -77,6 +79,20 @@ static int bucket(size_t x) {
 
 char *vs__gemm_family_key(bool ta, bool tb, size_t m, size_t n, size_t k) {
   return vs__asprintf("%c%c|m%d|n%d|k%d", ta ? 't' : 'n', tb ? 't' : 'n', bucket(m), bucket(n), bucket(k));
+}
+
+/* The store key of device d's table `what`. The choice table's holds the
+ * identity of the CLBlast GEMM sets in use on the device
+ * (vs__clblast_sets_id): CLBlast is one of the candidates timed, so a
+ * choice made under other sets (before `varscope tune` stored or removed
+ * one) is not found, and the family measures again; a process under those
+ * sets still finds it. */
+static char *table_key(const vs_cl_device *d, const char *what) {
+  char *k = vs__choice_table_key(d, what), *with = NULL;
+  if (!k || strcmp(what, CHOICE) != 0) return k;
+  with = vs__asprintf("%sclblast %016llx\n", k, (unsigned long long)vs__clblast_sets_id(d));
+  free(k);
+  return with;
 }
 
 static bool take_value(const char *value, void *found) {
@@ -153,7 +169,7 @@ static char *algo_record(vs_gemm_algo a) {
  * memoised as "", so the disk is read once per process); NULL when none.
  * Points into *t, the table, which the caller frees. */
 static const char *table_value(vs_cl_device *d, const char *what, const char *family, char **t) {
-  char *skey = vs__choice_table_key(d, what);
+  char *skey = table_key(d, what);
   *t = skey ? vs__choice_table_get(d, skey, false, true) : NULL;
   free(skey);
   return *t ? table_find(*t, family) : NULL;
@@ -168,7 +184,7 @@ static bool choice_lookup(vs_cl_device *d, const char *family, vs_gemm_algo *a) 
 }
 
 static bool choice_put(vs_cl_device *d, const char *family, vs_gemm_algo a, double ms) {
-  char *skey = vs__choice_table_key(d, CHOICE), *rec = algo_record(a);
+  char *skey = table_key(d, CHOICE), *rec = algo_record(a);
   char *line = rec ? vs__asprintf("%s\t%s\t%.3f ms\n", family, rec, ms) : NULL;
   bool ok = skey && line && table_set(d, skey, family, line);
   free(line);
@@ -187,7 +203,7 @@ bool vs__gemm_tuned_lookup(vs_cl_device *d, const char *family, vs_gemm_algo *a)
 }
 
 bool vs__gemm_tuned_put(vs_cl_device *d, const char *family, const vs_gemm_algo *a, double gflops) {
-  char *skey = vs__choice_table_key(d, TUNED), *ckey = vs__choice_table_key(d, CHOICE);
+  char *skey = table_key(d, TUNED), *ckey = table_key(d, CHOICE);
   char *rec = a ? algo_record(*a) : NULL;
   char *line = rec ? vs__asprintf("%s\t%s\t%.1f GFLOP/s\n", family, rec, gflops) : NULL;
   bool ok = skey && ckey && (!a || line) && table_set(d, skey, family, line) && table_set(d, ckey, family, NULL);
@@ -402,8 +418,8 @@ bool vs__gemm_select(vs_cl_device *d, bool tf32, bool ta, bool tb, size_t m, siz
 /* "choice" or "tuned": the store key of device d's table (malloc'd);
  * NULL for any other name. */
 static char *named_key(const vs_cl_device *d, const char *which) {
-  if (strcmp(which, "choice") == 0) return vs__choice_table_key(d, CHOICE);
-  if (strcmp(which, "tuned") == 0) return vs__choice_table_key(d, TUNED);
+  if (strcmp(which, "choice") == 0) return table_key(d, CHOICE);
+  if (strcmp(which, "tuned") == 0) return table_key(d, TUNED);
   return NULL;
 }
 
@@ -452,7 +468,7 @@ VS_API size_t vs_device_gemm_choices(size_t i, char *buf, size_t cap, vs_status 
   if (!d) return 0;
   size_t used = 0;
   for (int tuned = 0; tuned < 2; tuned++) {
-    char *skey = vs__choice_table_key(d, tuned ? TUNED : CHOICE);
+    char *skey = table_key(d, tuned ? TUNED : CHOICE);
     if (skey) used = vs__choice_table_list(d, skey, true, tuned ? "tuned " : "", tuned ? name_tuned : name_choice, buf,
                                            cap, used);
     free(skey);

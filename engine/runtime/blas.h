@@ -19,6 +19,15 @@ bool vs__sgemm_direct(vs_cl_device *d, size_t n, cl_mem a, cl_mem b, cl_mem c, v
  * before every float32 GEMM. Thread safe. */
 void vs__clblast_prepare(vs_cl_device *d);
 
+/* An identity of the CLBlast GEMM parameter sets in use on d (Xgemm and
+ * XgemmDirect; clblast_tuning.c): 0 while CLBlast's own are, else a hash
+ * of the sets, the same in every process that uses the same sets (a stored
+ * set counts as in use from when it is read, before its first-GEMM
+ * check). What was measured with CLBlast as a candidate is valid under
+ * these sets only: kernels/ keys such choices by it, so that choices made
+ * under other sets are not found. Lock-free. */
+uint64_t vs__clblast_sets_id(const vs_cl_device *d);
+
 /* y += alpha * x over n elements. */
 bool vs__axpy(vs_cl_device *d, vs_dtype t, size_t n, double alpha, cl_mem x, cl_mem y, vs_status *st);
 

@@ -45,7 +45,10 @@
  * taking it (vs__device, which takes it, runs before): d->tuned and
  * d->clblast[k].* are written under it. A stored set whose first-GEMM check
  * cannot run (out of memory, a failed SGEMM) is kept and checked again at
- * a later GEMM; only a wrong result or a refusal discards it. */
+ * a later GEMM; only a wrong result or a refusal discards it. What was
+ * measured against CLBlast (kernels/gemm_select.c's GEMM choices) is valid
+ * under the sets of its day only: d->clblast_id names the sets in use
+ * (vs__clblast_sets_id), and the choices are keyed by it. */
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -57,11 +60,6 @@
 
 #include <clblast_c.h>
 
-/* The one call from runtime/ up into kernels/: forget_gemm_choices (the GEMM
- * choices are stale once a CLBlast set changes). The layered form would key
- * gemm_select.c's choices by the CLBlast sets in use, so that a change makes
- * them miss; not done yet. */
-#include "kernels/gemm_tuning.h"
 #include "runtime/blas.h"
 #include "runtime/clblast_tuner.h"
 #include "runtime/clblast_tuning.h"
@@ -185,19 +183,43 @@ static char *path_of(const vs_cl_device *d, int k) { return path_of_info(&d->inf
 
 static uint64_t local_mem(const vs_cl_device *d) { return d->local_mem; }
 
+/* Recomputes d->clblast_id (vs__clblast_sets_id) after a change: per
+ * kernel, the stored set when it is in use or pending (it is applied at
+ * the next float32 GEMM), else the set last applied, else CLBlast's own;
+ * 0 when CLBlast's own are in use for both. Under d->tuning_mu. */
+static void update_id(vs_cl_device *d) {
+  uint64_t h = VS_FNV_SEED;
+  bool own = true;
+  for (int k = 0; k < NKERNELS; k++) {
+    const struct vs_clblast_set *cs = &d->clblast[k];
+    const size_t *v = cs->in_use ? cs->v : cs->overridden ? cs->applied : NULL;
+    unsigned char tag = v ? 1 : 0;
+    h = vs__fnv64(&tag, 1, h);
+    if (v) h = vs__fnv64(v, sizeof cs->v, h);
+    own = own && !v;
+  }
+  atomic_store(&d->clblast_id, own ? 0 : h ? h : 1);
+}
+
+uint64_t vs__clblast_sets_id(const vs_cl_device *d) { return atomic_load(&d->clblast_id); }
+
 static bool apply(vs_cl_device *d, int k, const size_t *values) {
   const char *names[VS_XGEMM_NPARAMS];
   memcpy(names, KERNELS[k]->names, KERNELS[k]->nparams * sizeof names[0]);
   d->clblast[k].overridden = true; /* even a refused call may have dropped CLBlast's own entry */
+  memset(d->clblast[k].applied, 0, sizeof d->clblast[k].applied);
+  memcpy(d->clblast[k].applied, values, KERNELS[k]->nparams * sizeof *values);
+  update_id(d);
   return CLBlastOverrideParameters(d->id, KERNELS[k]->name, CLBlastPrecisionSingle, KERNELS[k]->nparams, names,
                                    values) == CLBlastSuccess;
 }
 
-/* Whether kernel k's stored set is in use; device info's clblast_tuned
- * says whether either kernel's is. */
+/* Whether kernel k's stored set (d->clblast[k].v, set first) is in use;
+ * device info's clblast_tuned says whether either kernel's is. */
 static void set_in_use(vs_cl_device *d, int k, bool in_use) {
   d->clblast[k].in_use = in_use;
   d->tuned = d->clblast[XG].in_use || d->clblast[XGD].in_use;
+  update_id(d);
 }
 
 /* "XgemmDirect " for the direct kernel's messages; "" for Xgemm's, whose
@@ -215,25 +237,47 @@ static void discard(vs_cl_device *d, int k, const char *path, const char *why) {
 
 static bool load_stored(vs_cl_device *d, int k, size_t v[VS_XGEMM_NPARAMS], size_t *n_at, char *why, size_t cap);
 
+/* Removes kernel k's entry of the previous file version, if any: it lies
+ * under another store key (the key starts with the version's first line),
+ * is never read (a version-2 Xgemm set has no size it was verified at) and
+ * would otherwise stay in the cache directory for good after an upgrade.
+ * unlink is the store's removal (an entry is replaced by rename, so a
+ * reader sees the whole entry or none). Best effort: a leftover is
+ * harmless, only dead weight. */
+static void drop_old_version(const vs_cl_device *d, int k) {
+  if (!KERNELS[k]->old_magic) return;
+  char *key = key_of(d), *okey = key ? vs__asprintf("%s%s\n", KERNELS[k]->old_magic, key) : NULL;
+  if (okey) vs__store_remove(NULL, okey);
+  free(key);
+  free(okey);
+}
+
+/* Reads kernel k's stored set: a valid one becomes pending (applied and
+ * checked at the next float32 GEMM, vs__clblast_prepare), an unusable one
+ * is discarded with its reason. Holds d->tuning_mu (the caller's). */
+static void arm_stored(vs_cl_device *d, int k) {
+  struct vs_clblast_set *cs = &d->clblast[k];
+  char why[200];
+  size_t v[VS_XGEMM_NPARAMS], n_at;
+  cs->state = STATE_DONE;
+  drop_old_version(d, k);
+  if (load_stored(d, k, v, &n_at, why, sizeof why)) {
+    memcpy(cs->v, v, sizeof v);
+    cs->n = n_at;
+    cs->check_tries = 0;
+    set_in_use(d, k, true);
+    cs->state = STATE_PENDING;
+  } else if (why[0]) {
+    char *path = path_of(d, k);
+    discard(d, k, path, why);
+    free(path);
+  }
+}
+
 void vs__clblast_apply_tuning(vs_cl_device *d) {
   pthread_mutex_lock(&d->tuning_mu);
-  for (int k = 0; k < NKERNELS; k++) {
-    struct vs_clblast_set *cs = &d->clblast[k];
-    if (cs->state != STATE_UNREAD) continue;
-    cs->state = STATE_DONE;
-    char why[200];
-    size_t v[VS_XGEMM_NPARAMS], n_at;
-    if (load_stored(d, k, v, &n_at, why, sizeof why)) {
-      memcpy(cs->v, v, sizeof v);
-      cs->n = n_at;
-      set_in_use(d, k, true);
-      cs->state = STATE_PENDING;
-    } else if (why[0]) {
-      char *path = path_of(d, k);
-      discard(d, k, path, why);
-      free(path);
-    }
-  }
+  for (int k = 0; k < NKERNELS; k++)
+    if (d->clblast[k].state == STATE_UNREAD) arm_stored(d, k);
   pthread_mutex_unlock(&d->tuning_mu);
 }
 
@@ -405,13 +449,33 @@ static check_result check_stored(vs_cl_device *d, size_t n, char *why, size_t ca
   return r;
 }
 
+/* The size of the first-GEMM check of kernel k's set verified at n_at^3.
+ * The check must run the set's kernel, and costs an n^3 SGEMM, three n x n
+ * matrices on the host and the device, and CHECK_ROWS rows of a host
+ * reference: at VS_TUNE_MAX_N (8192) half a TFLOP and 768 MiB at the
+ * user's first GEMM. An Xgemm set runs at every size at or above
+ * CLBlast's indirect-size threshold (it compares m*n*k with the threshold
+ * cubed), which is at most 1984 in CLBlast 1.5.3's database: so every
+ * size from 2048 (DIRECT_MAX_N, the bound the XgemmDirect phase rests on
+ * too) runs Xgemm wherever n_at did, and an Xgemm set verified above it is
+ * checked at 2048^3 (17 GFLOP, 48 MiB). The tuning run verified it in
+ * full at n_at; what the check asks is whether the entry still computes
+ * right on this process's device (an entry edited, or a set CLBlast now
+ * compiles differently), which an SGEMM that runs it answers at 2048 as at
+ * n_at (both multiples of every tile). Below 2048 the size the probe saw it run
+ * at is the only one known to (the threshold is not known: 1024^3 runs
+ * XgemmDirect on most NVIDIA GPUs). An XgemmDirect set is at most 2048
+ * already (load_stored refuses more). */
+#define CHECK_MAX_N DIRECT_MAX_N
+static size_t check_size(int k, size_t n_at) { return k == XG && n_at > CHECK_MAX_N ? CHECK_MAX_N : n_at; }
+
 /* Kernel k's stored set, pending its first-GEMM check: applied and
  * checked (see vs__clblast_prepare). */
 static void prepare_one(vs_cl_device *d, int k) {
   struct vs_clblast_set *cs = &d->clblast[k];
   char why[200] = "", reason[160] = "";
   check_result r = CHECK_WRONG;
-  size_t n = cs->n;
+  size_t n = check_size(k, cs->n);
   if (!apply(d, k, cs->v)) snprintf(why, sizeof why, "CLBlast refused the parameters");
   else if ((r = check_stored(d, n, reason, sizeof reason)) != CHECK_OK) snprintf(why, sizeof why, "%s", reason);
   if (r == CHECK_NOT_RUN && ++cs->check_tries < CHECK_TRIES) {
@@ -632,11 +696,27 @@ bool vs__search_next(const size_t space[2], size_t nspaces, size_t searched, dou
    * low (its kernels compiled by an earlier run, which samples the same
    * candidates first), and a step too large cannot be stopped. */
   if (target > 2 * searched + nspaces) target = 2 * searched + nspaces;
+  double cap = max_fraction > 0 && max_fraction < 1 ? max_fraction : 1;
   double g = (double)target * 1.0000001 / (double)(space[0] + space[1]);
-  if (max_fraction > 0 && max_fraction < g) g = max_fraction;
-  if (g > 1) g = 1;
-  size_t m = g > fraction ? vs__sampled(space, g) : 0;
-  if (m <= searched) return false;
+  if (g > cap) g = cap;
+  size_t m = vs__sampled(space, g);
+  /* CLBlast floors each space's sample on its own, so target / total may
+   * sample up to one candidate per space fewer than target: the fraction
+   * is raised to each next boundary while the sample fits target and the
+   * cap, so that the last step takes what the budget left affords. (It
+   * could fall short by a candidate, or not start at all where one more
+   * would have fit.) Each pass adds at least a candidate: a few passes. */
+  while (m < target) {
+    double next = 2;
+    for (size_t s = 0; s < 2; s++) {
+      double b = space[s] ? ((double)(size_t)((double)space[s] * g) + 1) / (double)space[s] * 1.0000001 : 2;
+      if (b < next) next = b;
+    }
+    size_t bumped = next <= cap ? vs__sampled(space, next) : SIZE_MAX;
+    if (bumped > target) break;
+    g = next, m = bumped;
+  }
+  if (!(g > fraction) || m <= searched) return false;
   double estimate = per * (double)(m + nspaces);
   /* The rule itself, whatever the arithmetic above rounds to: a step
    * starts only when its estimate fits what is left. */
@@ -817,9 +897,8 @@ static bool runs_kernel(vs_cl_device *d, int k, const vs__tune_plan *plan, const
 
 /* One phase of a tuning run: kernel k at SGEMM n^3, its plan (NULL: the
  * real one), the search when `searching`, the built-in list when
- * `builtin`; its outcome in ph. Holds d->tuning_mu (the caller's). True
- * when it stored a set or removed a stored one. */
-static bool tune_phase(vs_cl_device *d, int k, size_t n, const vs__tune_plan *plan, const vs_tune_opts *opts,
+ * `builtin`; its outcome in ph. Holds d->tuning_mu (the caller's). */
+static void tune_phase(vs_cl_device *d, int k, size_t n, const vs__tune_plan *plan, const vs_tune_opts *opts,
                        bool searching, bool builtin, double budget, vs_tune_phase *ph, vs_status *st) {
   ph->n = n;
   gemm_bench g = {0};
@@ -842,9 +921,13 @@ static bool tune_phase(vs_cl_device *d, int k, size_t n, const vs__tune_plan *pl
   if (!vs__failed(st) && !runs_kernel(d, k, plan, &g, ph->skipped, sizeof ph->skipped)) {
     note(opts, "%s phase skipped: %s", KERNELS[k]->name, ph->skipped);
     apply(d, k, KERNELS[k]->generic); /* CLBlast's own set is gone; its generic one is correct everywhere */
+    /* Nothing was measured here, so the stored set (verified where its
+     * kernel runs, at its own size) stands for this process as for any
+     * other: read again, applied and checked at the next float32 GEMM. */
+    arm_stored(d, k);
     bench_free(&g);
     free(ref);
-    return false;
+    return;
   }
 
   /* The candidates: the tuner's pick, the list, and the stored set (when
@@ -913,7 +996,6 @@ static bool tune_phase(vs_cl_device *d, int k, size_t n, const vs__tune_plan *pl
       if (strcmp(ph->verdict[c], "correct") == 0 && ph->gflops[c] > best_gf) best = c, best_gf = ph->gflops[c];
     if (valid_best == SIZE_MAX) valid_best = best;
   }
-  bool changed = false;
   if (!vs__failed(st)) {
     char *path = path_of(d, k);
     if (best != SIZE_MAX) {
@@ -924,10 +1006,8 @@ static bool tune_phase(vs_cl_device *d, int k, size_t n, const vs__tune_plan *pl
       vs__params_text(KERNELS[k], ph->params, sizeof ph->params, cands[best]);
       ph->gflops_best = best_gf;
       store(d, k, cands[best], n, best_gf, ph->gflops_database, ph);
-      changed = ph->stored;
     } else if (path) {
-      if (unlink(path) == 0) changed = true;
-      else if (errno != ENOENT)
+      if (unlink(path) != 0 && errno != ENOENT)
         vs__fail(st, VS_INTERNAL, VS_EXC_OP_ERROR, "cannot remove %s: %s", path, strerror(errno));
       snprintf(ph->stored_at, sizeof ph->stored_at, "%s", path);
     }
@@ -944,45 +1024,11 @@ static bool tune_phase(vs_cl_device *d, int k, size_t n, const vs__tune_plan *pl
     if (!apply(d, k, cands[use]) || check_stored(d, DEFAULT_N, at, sizeof at) != CHECK_OK) use = SIZE_MAX;
   }
   if (d->clblast[k].overridden) apply(d, k, use != SIZE_MAX ? cands[use] : KERNELS[k]->generic);
-  set_in_use(d, k, best != SIZE_MAX && ph->stored);
-  if (d->clblast[k].in_use) {
+  if (best != SIZE_MAX && ph->stored) {
     memcpy(d->clblast[k].v, cands[best], sizeof d->clblast[k].v);
     d->clblast[k].n = n;
   }
-  return changed;
-}
-
-/* The device's GEMM algorithm choices (gemm_select.c's choice table: own
- * kernels against CLBlast, timed under the CLBlast sets of their day) are
- * stale once a stored CLBlast set changes: emptied, so the next GEMM of
- * each family measures again. Best effort: without a cache directory only
- * this process's copy empties (and no set was stored either). Called
- * without d->tuning_mu (vs__gemm_table_write takes the registry lock). */
-static void forget_gemm_choices(size_t i) {
-  vs_status *st = vs_status_new();
-  if (st) vs__gemm_table_write(i, "choice", "", st);
-  vs_status_free(st);
-}
-
-/* The Xgemm phase's outcome into the result's top-level fields (which
- * predate the XgemmDirect phase's res->direct). */
-static void put_xgemm(vs_tune_result *res, const vs_tune_phase *p) {
-  res->candidates = p->candidates;
-  memcpy(res->gflops, p->gflops, sizeof res->gflops);
-  memcpy(res->verdict, p->verdict, sizeof res->verdict);
-  res->gflops_database = p->gflops_database;
-  res->gflops_best = p->gflops_best;
-  res->stored = p->stored;
-  memcpy(res->params, p->params, sizeof res->params);
-  memcpy(res->stored_at, p->stored_at, sizeof res->stored_at);
-  res->n = p->n;
-  res->searched = p->searched;
-  res->search_space = p->search_space;
-  res->fraction = p->fraction;
-  res->search_s = p->search_s;
-  memcpy(res->search, p->search, sizeof res->search);
-  res->search_index = p->search_index;
-  res->stored_index = p->stored_index;
+  set_in_use(d, k, best != SIZE_MAX && ph->stored);
 }
 
 static bool replaced(vs_cl_device *d, int k, vs_status *st) {
@@ -1002,7 +1048,6 @@ void vs__device_tune_plan(size_t i, const vs__tune_plan *plan, const vs_tune_opt
     return;
   }
   memset(res, 0, sizeof *res);
-  res->search_index = res->stored_index = VS_NPOS;
   res->direct.search_index = res->direct.stored_index = VS_NPOS;
   res->xgemm.search_index = res->xgemm.stored_index = VS_NPOS;
   if (opts && !(opts->fraction >= 0 && opts->fraction <= 1)) {
@@ -1013,7 +1058,7 @@ void vs__device_tune_plan(size_t i, const vs__tune_plan *plan, const vs_tune_opt
   vs_cl_device *d = vs__device(i, st);
   if (!d) return;
   size_t n = plan && plan->n ? plan->n : opts && opts->n ? opts->n : DEFAULT_N;
-  res->n = n;
+  res->xgemm.n = n;
   bool searching = plan && plan->candidates ? plan->search : !(opts && opts->no_search);
   /* The XgemmDirect phase: with a plan, only when the plan has one (a
    * test's plan stays fast). */
@@ -1058,31 +1103,28 @@ void vs__device_tune_plan(size_t i, const vs__tune_plan *plan, const vs_tune_opt
       set_in_use(d, k, false);
     }
 
-  bool changed = tune_phase(d, XG, n, plan, opts, searching, !(opts && opts->no_builtin),
+  tune_phase(d, XG, n, plan, opts, searching, !(opts && opts->no_builtin),
                             opts && opts->budget_s > 0 ? opts->budget_s : DEFAULT_BUDGET_S, &res->xgemm, st);
-  put_xgemm(res, &res->xgemm);
   if (!direct)
     snprintf(res->direct.skipped, sizeof res->direct.skipped, "skipped: %s",
              opts && opts->no_direct ? "no_direct is set" : "the plan has no XgemmDirect phase");
   else if (!vs__failed(st))
-    changed |= tune_phase(d, XGD, dn, dplan, opts, dsearching, !(opts && opts->no_builtin),
+    tune_phase(d, XGD, dn, dplan, opts, dsearching, !(opts && opts->no_builtin),
                           opts && opts->direct_budget_s > 0 ? opts->direct_budget_s : DIRECT_BUDGET_S, &res->direct,
                           st);
   pthread_mutex_unlock(&d->tuning_mu);
-  if (changed) forget_gemm_choices(i);
 }
 
 VS_API void vs_device_tune_reset(size_t i, vs_status *st) {
   vs__ok(st);
   vs_cl_device *d = vs__device(i, st);
   if (!d) return;
-  bool changed = false;
   pthread_mutex_lock(&d->tuning_mu);
   for (int k = 0; k < NKERNELS && !vs__failed(st); k++) {
     char *path = path_of(d, k);
-    if (path && unlink(path) == 0) changed = true;
-    else if (path && errno != ENOENT)
+    if (path && unlink(path) != 0 && errno != ENOENT)
       vs__fail(st, VS_INTERNAL, VS_EXC_OP_ERROR, "cannot remove %s: %s", path, strerror(errno));
+    drop_old_version(d, k);
     if (!vs__failed(st) && d->clblast[k].state == STATE_PENDING) { /* not applied yet: this process drops it too */
       d->clblast[k].state = STATE_DONE;
       set_in_use(d, k, false);
@@ -1090,7 +1132,6 @@ VS_API void vs_device_tune_reset(size_t i, vs_status *st) {
     free(path);
   }
   pthread_mutex_unlock(&d->tuning_mu);
-  if (changed) forget_gemm_choices(i);
 }
 
 /* From the registry's info, without making the device's queue (which

@@ -48,13 +48,17 @@ typedef struct vs_cl_device {
   _Atomic bool tuned;          /* a stored CLBlast set (Xgemm or XgemmDirect) is in use */
   struct vs_clblast_set {      /* per CLBlast kernel: [0] Xgemm, [1] XgemmDirect */
     size_t v[16];              /* the stored set, in CLBlast's database order */
-    size_t n;                  /* XgemmDirect: the size it was verified at, where it is checked */
+    size_t n;                  /* the size it was verified at, where it is checked */
     int state;                 /* clblast_tuning.c's: stored set not yet read / not yet checked / checked */
     int check_tries;           /* first-GEMM checks of the stored set that could not run */
     bool in_use;               /* the stored set is applied (for Xgemm, `tuned` says so too) */
     bool overridden;           /* CLBlastOverrideParameters was called: CLBlast's own set is gone */
+    size_t applied[16];        /* the set last given to CLBlastOverrideParameters (when overridden) */
     char note[256];            /* why a stored set was refused or dropped, "" if not */
   } clblast[2];
+  /* The identity of the CLBlast sets in use (vs__clblast_sets_id), set
+   * under tuning_mu, atomic for readers that must not wait for a tune. */
+  _Atomic uint64_t clblast_id;
   bool compile_noticed;        /* the "compiling kernels" line was printed (kernel_cache.c) */
   vs_memo_entry *memo;         /* tuning results read or measured, this process (tuning_store.h) */
   size_t n_memo, memo_cap;

@@ -121,22 +121,25 @@ double vs_device_fp32_peak(size_t i, vs_status *st);
  * with cap > 0. Thread safe. */
 size_t vs_device_conv_choices(size_t i, char *buf, size_t cap, vs_status *st);
 
-/* One phase of a tuning run (vs_tune_result.direct: the XgemmDirect
- * phase); the fields mean what vs_tune_result's of the same names mean. */
+/* One phase of a tuning run: CLBlast's Xgemm kernel (vs_tune_result.xgemm)
+ * or its XgemmDirect kernel (vs_tune_result.direct). */
 typedef struct vs_tune_phase {
   size_t n;                /* the SGEMM size timed, searched and verified; when the phase was skipped at its
                             * path check, the size checked; 0 when it did not start (no_direct, or it was
                             * not reached) */
   size_t candidates;       /* parameter sets tried (at most 16) */
   double gflops[16];       /* SGEMM n^3 GFLOP/s under each; 0 when it could not run */
-  char verdict[16][160];   /* as vs_tune_result.verdict */
+  char verdict[16][160];   /* "kept", "correct, slower than the kept set", "correct, not 3% faster than
+                            * CLBlast's own", "wrong result: C[i,j] = x, want y",
+                            * "invalid: MWG=0: ...", "failed: ..." */
   double gflops_database;  /* under CLBlast's own parameters for the device (no override) */
   double gflops_best;      /* the kept set's; 0 when none was kept */
   bool stored;             /* a set beat CLBlast's own by at least 3% and was stored */
-  char params[256];        /* the kept set, "KWID=2 MDIMAD=8 ..."; "" when none */
+  char params[256];        /* the kept set ("GEMMK=0 KREG=1 ...", "KWID=2 MDIMAD=8 ..."); "" when none */
   char stored_at[512];     /* its store entry: written when stored, else removed; "" without a cache directory */
-  size_t searched;         /* candidates CLBlast's tuner (clblast::TuneXgemmDirect) sampled; 0: no search ran */
-  size_t search_space;     /* the size of its search space on this device */
+  /* CLBlast's own tuner (clblast::TuneXgemm, clblast::TuneXgemmDirect), run first as the search: */
+  size_t searched;         /* candidates it sampled (Xgemm: its two searches together); 0: no search ran */
+  size_t search_space;     /* the size of its search space on this device (Xgemm: both searches) */
   double fraction;         /* the fraction of that space it sampled */
   double search_s;         /* seconds it took */
   char search[256];        /* its pick, or why it found none */
@@ -148,35 +151,19 @@ typedef struct vs_tune_phase {
                             * "cannot write PATH: REASON", ...); "" when stored or none was kept */
 } vs_tune_phase;
 
+/* The outcome of vs_device_tune: one vs_tune_phase per kernel. (Before
+ * session 12 the Xgemm phase's fields were also copied to the top level;
+ * they are gone: read res.xgemm.FIELD. See docs/api-conventions.md.) */
 typedef struct vs_tune_result {
-  size_t candidates;       /* parameter sets tried (at most 16) */
-  double gflops[16];       /* SGEMM n^3 GFLOP/s under each; 0 when it could not run */
-  char verdict[16][160];   /* "kept", "correct, slower than the kept set", "correct, not 3% faster than
-                            * CLBlast's own", "wrong result: C[i,j] = x, want y",
-                            * "invalid: MWG=0: ...", "failed: ..." */
-  double gflops_database;  /* under CLBlast's own parameters for the device (no override) */
-  double gflops_best;      /* the kept set's; 0 when none was kept */
-  bool stored;             /* a set beat CLBlast's own by at least 3% and was stored */
-  char params[256];        /* the kept set, "GEMMK=0 KREG=1 ..."; "" when none */
-  char stored_at[512];     /* the tuning file: written when stored, else removed; "" without a cache directory */
-  size_t n;                /* the SGEMM size timed, searched and verified */
-  /* CLBlast's own tuner (clblast::TuneXgemm), run first as the search: */
-  size_t searched;         /* candidates it sampled (its two Xgemm searches together); 0: no search ran */
-  size_t search_space;     /* the size of its search space on this device (both searches) */
-  double fraction;         /* the fraction of that space it sampled */
-  double search_s;         /* seconds it took */
-  char search[256];        /* its pick ("GEMMK=1 ..."), or why it found none */
-  size_t search_index;     /* its pick's index among the candidates; VS_NPOS when none */
-  size_t stored_index;     /* the index of the set stored before this run; VS_NPOS when none */
-  /* The Xgemm phase again, as one vs_tune_phase (the fields above predate
-   * it and hold the same values); its skipped says why it timed nothing:
-   * SGEMM n^3 runs CLBlast's XgemmDirect kernel on this device, which no
-   * Xgemm set changes. */
+  /* CLBlast's Xgemm kernel, which it runs for SGEMMs at or above its
+   * indirect-size threshold; its skipped says why it timed nothing: SGEMM
+   * n^3 runs CLBlast's XgemmDirect kernel on this device, which no Xgemm
+   * set changes. */
   vs_tune_phase xgemm;
-  /* The second phase: CLBlast's XgemmDirect kernel, which CLBlast runs
-   * instead of Xgemm for SGEMMs below its indirect-size threshold (n^3
-   * under 896^3 by default in its database; small GEMMs such as dense
-   * layers), tuned in the same way at opts->direct_n. */
+  /* CLBlast's XgemmDirect kernel, which CLBlast runs instead of Xgemm for
+   * SGEMMs below its indirect-size threshold (n^3 under 896^3 by default
+   * in its database; small GEMMs such as dense layers), tuned in the same
+   * way at opts->direct_n. */
   vs_tune_phase direct;
 } vs_tune_result;
 
@@ -218,8 +205,9 @@ typedef struct vs_tune_opts {
  * parameters for the device (the bar); confirms that CLBlast runs its
  * Xgemm kernel at that size (below its indirect-size threshold it runs
  * XgemmDirect, which no Xgemm set changes: then the phase times and stores
- * nothing, the stored Xgemm set stays as it is, and res->xgemm.skipped
- * says why); runs CLBlast's own tuner
+ * nothing, the stored Xgemm set stays as it is and is used in this process
+ * as in any other (after its check at the next float32 GEMM), and
+ * res->xgemm.skipped says why); runs CLBlast's own tuner
  * (clblast::TuneXgemm) on a random sample of its search space sized to fit
  * opts->budget_s (or opts->fraction), which proposes one set; then times
  * that set, the set stored by an earlier run and a few built-in CPU-minded
@@ -229,11 +217,13 @@ typedef struct vs_tune_opts {
  * when it beats CLBlast's own by at least 3% -- a stored set is replaced
  * only by one measured faster than it in the same run (else any stored set
  * is removed). The stored set records n; every later process applies it,
- * after a result check at SGEMM n^3 (where it was seen to run), at its
- * first float32 GEMM. A run that stores or removes a set (either kernel)
- * empties the device's GEMM algorithm choices (timed under the old
- * CLBlast sets), as vs_device_tune_reset does when it removes one. In
- * this process the kept set, else the
+ * after a result check at SGEMM n^3 (where it was seen to run; above 2048,
+ * at 2048^3, which runs Xgemm wherever a larger size does), at its first
+ * float32 GEMM. The device's GEMM algorithm choices (CLBlast is one of
+ * the candidates timed) are kept per set of CLBlast parameters in use: a
+ * process under other sets (after a run stores or removes one, or
+ * vs_device_tune_reset removes one) does not find them and measures
+ * again. In this process the kept set, else the
  * fastest correct candidate, stays in use (CLBlast's C API cannot restore
  * its own once replaced). Then, unless opts->no_direct, the same for
  * CLBlast's XgemmDirect kernel at SGEMM opts->direct_n^3 (default 256):
@@ -255,7 +245,7 @@ typedef struct vs_tune_opts {
  * search, not a multiple of 64, or a fraction outside [0, 1],
  * FAILED_PRECONDITION when this process already replaced CLBlast's
  * parameters for the device (tune in a fresh process). A search that finds
- * nothing is no error: res->search says why. Thread safe; other work on
+ * nothing is no error: res->xgemm.search (res->direct.search) says why. Thread safe; other work on
  * the same device meanwhile skews the timings. The callbacks run on the
  * tuning thread with that lock held; they may call varscope (the lock is
  * recursive), but a GEMM they run on device i uses the set being measured. */
@@ -264,8 +254,8 @@ void vs_device_tune(size_t i, vs_tune_result *res, vs_status *st);
 void vs_device_tune_ex(size_t i, const vs_tune_opts *opts, vs_tune_result *res, vs_status *st);
 /* Removes device i's stored sets (Xgemm and XgemmDirect): later processes
  * use CLBlast's own parameters. Not yet applied in this process, they are
- * dropped here too. When it removed one, the device's GEMM algorithm
- * choices are emptied (they measure again).
+ * dropped here too (and the GEMM algorithm choices made under them are
+ * not found: see vs_device_tune).
  * Errors: device index, a file that cannot be removed. Thread safe. */
 void vs_device_tune_reset(size_t i, vs_status *st);
 
