@@ -529,16 +529,9 @@ Test(gemm_tf32, step_memo_keeps_tf32_and_float32_choices_apart) {
   }
   vs__tf32_units_pretend(0, true);
   char log[16384];
-  stderr_capture c = stderr_capture_begin();
-  setenv("VARSCOPE_LOG", "gemm", 1);
-  vs_tensor *t = NULL;
-  vs_session_run(s, NULL, NULL, 0, &z, &t, 1, NULL, 0, st);
-  unsetenv("VARSCOPE_LOG");
-  stderr_capture_end(c, log, sizeof log);
+  session_run_logged(s, z, "gemm", log, sizeof log);
   vs__tf32_units_pretend(0, false);
-  expect_ok(st);
   cr_assert_not_null(strstr(log, "varscope: sgemm tf32|nn|m6|n6|k6 (48x36x40"), "%s", log);
-  vs_tensor_free(t);
   vs_session_free(s);
   vs_graph_free(g);
   vs_status_free(st);

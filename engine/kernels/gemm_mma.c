@@ -103,20 +103,10 @@ bool vs__gemm_mma(vs_run *r, vs_cl_device *d, vs_mma_params q, bool ta, bool tb,
   options(d, q, opts, sizeof opts);
   vs_kernel_use u;
   if (!vs__kernel_get(r, d, "gemm_mma", VS_FLOAT, "gemm_mma", opts, &u, st)) return false;
-  /* What the compiled kernel takes: a GPU compiler may allow fewer items
-   * than the device for a kernel with many registers (conv_igemm.c). */
-  size_t items = (size_t)(32 * q.wm * q.wn), kmax = 0;
-  cl_ulong klocal = 0;
-  if (!vs__kernel_use_limits(d, &u, &kmax, &klocal, st)) {
-    vs__kernel_put(&u);
-    return false;
-  }
-  if (kmax < items || klocal > d->local_mem) {
-    vs__fail(st, VS_RESOURCE_EXHAUSTED, VS_EXC_OP_ERROR,
-             "SGEMM %zux%zux%zu: tf32 %d,%d,%d,%d,%d: the compiled kernel takes work-groups of up to %zu items and "
-             "%llu bytes of local memory; it needs %zu items, the device has %llu bytes",
-             m, n, k, q.wm, q.wn, q.fm, q.fn, q.ks, kmax, (unsigned long long)klocal, items,
-             (unsigned long long)d->local_mem);
+  size_t items = (size_t)(32 * q.wm * q.wn);
+  char what[96];
+  snprintf(what, sizeof what, "SGEMM %zux%zux%zu: tf32 %d,%d,%d,%d,%d", m, n, k, q.wm, q.wn, q.fm, q.fn, q.ks);
+  if (!vs__kernel_use_takes(d, &u, items, what, st)) {
     vs__kernel_put(&u);
     return false;
   }
