@@ -28,16 +28,6 @@
  * geometry. Launch: local (32 * WM * WN), global (ceil(M / BM) * that,
  * ceil(K / BN)). */
 
-#define WARPS (WM * WN)
-#define ITEMS (32 * WARPS)
-#define BM (WM * FM * 16)
-#define BN (WN * FN * 8)
-#define LDS (KS + 4)
-
-#if KS % 8 != 0
-#error "KS must be a multiple of 8"
-#endif
-
 #include "mma_tf32.clh"
 
 __kernel __attribute__((reqd_work_group_size(ITEMS, 1, 1))) void conv2d_igemm_tf32(

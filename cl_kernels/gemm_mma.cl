@@ -53,16 +53,6 @@
  * zeros. Launch: local (32 * WM * WN), global (ceil(n / BN) * that,
  * ceil(m / BM)). */
 
-#define WARPS (WM * WN)
-#define ITEMS (32 * WARPS)
-#define BM (WM * FM * 16)
-#define BN (WN * FN * 8)
-#define LDS (KS + 4)
-
-#if KS % 8 != 0
-#error "KS must be a multiple of 8"
-#endif
-
 #include "mma_tf32.clh"
 
 /* Rounds x[0..n) into y (mma_tf32.clh's tf32_round, for the tests' exact cases). */

@@ -56,6 +56,18 @@ static float tf32_host(float x) { /* test_gemm_tf32.c's: nearest, ties away from
   return x;
 }
 
+/* Whether device 0 really has TF32 matrix units (tools/gpu-check.sh runs
+ * this file on an NVIDIA GPU): the tests that show a device without them
+ * first then skip, as test_gemm_tf32.c's do. */
+static bool units0(void) {
+  vs_status *st = vs_status_new();
+  vs_device_info info;
+  vs_device_get_info(0, &info, st);
+  expect_ok(st);
+  vs_status_free(st);
+  return info.tf32_matrix_units;
+}
+
 /* A conv2d layer: NHWC input, HWIO filter, its attributes and epilogue. */
 typedef struct layer {
   int n, h, w, c, kh, kw, k, sh, sw, dh, dw;
@@ -120,7 +132,8 @@ static float *session_conv(const layer *L, const data *D, bool tf32, vs_code *co
 static int check_tf32(const layer *L, const data *D, const float *got, const char *what) {
   int pt = 0, pl = 0, differ = 0;
   if (strcmp(L->padding, "SAME") == 0) { /* TF's SAME: the smaller half before */
-    int ph = (D->oh - 1) * L->sh + (L->kh - 1) * L->dh + 1 - L->h, pw = (D->ow - 1) * L->sw + (L->kw - 1) * L->dw + 1 - L->w;
+    int ph = (D->oh - 1) * L->sh + (L->kh - 1) * L->dh + 1 - L->h;
+    int pw = (D->ow - 1) * L->sw + (L->kw - 1) * L->dw + 1 - L->w;
     pt = ph > 0 ? ph / 2 : 0, pl = pw > 0 ? pw / 2 : 0;
   }
   int R = L->kh * L->kw * L->c;
@@ -134,7 +147,8 @@ static int check_tf32(const layer *L, const data *D, const float *got, const cha
               int iy = oy * L->sh + ky * L->dh - pt, ix = ox * L->sw + kx * L->dw - pl;
               if (iy < 0 || iy >= L->h || ix < 0 || ix >= L->w) continue;
               for (int c = 0; c < L->c; c++) {
-                float xv = D->x[((n * L->h + iy) * L->w + ix) * L->c + c], fv = D->f[((ky * L->kw + kx) * L->c + c) * L->k + o];
+                float xv = D->x[((n * L->h + iy) * L->w + ix) * L->c + c];
+                float fv = D->f[((ky * L->kw + kx) * L->c + c) * L->k + o];
                 w += (double)tf32_host(xv) * tf32_host(fv), w32 += (double)xv * fv, mag += fabs((double)xv * fv);
               }
             }
@@ -142,8 +156,8 @@ static int check_tf32(const layer *L, const data *D, const float *got, const cha
           w += bias, w32 += bias;
           if (L->relu) w = w > 0 ? w : 0, w32 = w32 > 0 ? w32 : 0;
           float v = got[((size_t)(n * D->oh + oy) * D->ow + ox) * L->k + o];
-          cr_assert_leq(fabs(v - w), bound, "%s: y[%d,%d,%d,%d] = %.9g, TF32 %.9g (bound %.3g)", what, n, oy, ox, o, v, w,
-                        bound);
+          cr_assert_leq(fabs(v - w), bound, "%s: y[%d,%d,%d,%d] = %.9g, TF32 %.9g (bound %.3g)", what, n, oy, ox,
+                        o, v, w, bound);
           if (L->relu) cr_assert(!signbit(v), "%s: relu gave %g", what, v);
           differ += fabs(v - w32) > 4 * bound;
         }
@@ -251,6 +265,7 @@ static void logged_conv(const layer *L, const data *D, bool tf32, char *log, siz
  * switch, or a device without the units, measures under the plain key,
  * without TF32 sets, and never reads the TF32 line. */
 Test(conv_tf32, choice_with_matrix_units_times_the_tf32_sets_under_keys_of_their_own) {
+  if (units0()) cr_skip_test("device 0 has TF32 matrix units: its first runs already allow TF32");
   const layer *L = &LAYERS[3];
   data D = layer_data(L, 42);
   char log[16384];
@@ -285,6 +300,7 @@ Test(conv_tf32, choice_with_matrix_units_times_the_tf32_sets_under_keys_of_their
  * no matrix units, is not reused once it has them (pretended): the TF32
  * key is measured. */
 Test(conv_tf32, step_memo_keeps_tf32_and_float32_choices_apart) {
+  if (units0()) cr_skip_test("device 0 has TF32 matrix units: its first runs already allow TF32");
   const layer *L = &LAYERS[4];
   data D = layer_data(L, 43);
   vs_status *st = vs_status_new();
@@ -295,7 +311,8 @@ Test(conv_tf32, step_memo_keeps_tf32_and_float32_choices_apart) {
   vs_session_opts opts = {.tensor_float_32_execution = true};
   vs_session *s = vs_session_new(g, &opts, st);
   char log[16384];
-  for (int i = 0; i < 3; i++) { /* measured under the float32 key, then kept and memoised by the step, then from the memo */
+  /* Measured under the float32 key, then kept and memoised by the step, then from the memo. */
+  for (int i = 0; i < 3; i++) {
     session_run_logged(s, y, "conv", log, sizeof log);
     if (i == 0) cr_assert(strstr(log, "varscope: conv2d float32|f1,1,7,6|s1,1|d1,1|x3,4,5|p0,0,0,0 on "), "%s", log);
     else cr_assert_null(strstr(log, "varscope: conv2d"), "run %d measured again: %s", i, log);

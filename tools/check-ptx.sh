@@ -95,5 +95,6 @@ for s in "${sets[@]}"; do
   echo "$line"
 done
 done
-[ $fail -eq 0 ] && echo "check-ptx: every kernel and set compiled to PTX and assembled for sm_80 and sm_90" || echo "check-ptx: FAILED"
+[ $fail -eq 0 ] && echo "check-ptx: every kernel and set compiled to PTX and assembled for sm_80 and sm_90" ||
+  echo "check-ptx: FAILED"
 exit $fail

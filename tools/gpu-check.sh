@@ -9,10 +9,14 @@
 #             shapes, gradients, tuning, devices), counts checked as
 #             run-tests.sh does
 #   conform   varscope conform: every named case on the GPU
-#   conv      conv_bench against PyTorch/cuDNN FP32 (--peer torch), then TF32
+#   conv      conv_bench against PyTorch/cuDNN FP32 (--peer torch)
+#   conv-tf32 conv_bench --tf32: sessions with tensor_float_32_execution (the
+#             TF32 implicit GEMM among the measured candidates) against
+#             cuDNN with TF32 allowed (--peer torch-tf32)
 #   gemm      gemm_bench (PyTorch/cuBLAS FP32 and TF32 columns)
-#   tf32      test_gemm_tf32: the TF32 kernel with the real mma.sync
-#             instruction (cl_kernels/gemm_mma.cl), counts checked
+#   tf32      test_gemm_tf32 and test_conv_tf32: the TF32 kernels with the
+#             real mma.sync instruction (cl_kernels/gemm_mma.cl,
+#             conv_igemm_tf32.cl), counts checked
 #   gemm-tf32 gemm_bench --tf32: sessions with tensor_float_32_execution,
 #             the TF32 kernel among the measured candidates, against
 #             cuBLAS TF32 (the TF32 column)
@@ -57,15 +61,17 @@ mkdir -p "$sel/tests" "$sel/tf32/tests"
 for t in nn gemm workgroups conv_igemm conv_tuning choice_memo gradients tuning devices; do
   ln -s "$build/tests/test_$t" "$sel/tests/test_$t"
 done
-ln -s "$build/tests/test_gemm_tf32" "$sel/tf32/tests/test_gemm_tf32"
+for t in gemm_tf32 conv_tf32; do
+  ln -s "$build/tests/test_$t" "$sel/tf32/tests/test_$t"
+done
 
 stage devices 30 "$build/tools/varscope" devices --verbose
 stage kernels 170 env VS_TWO_DEVICE_TESTS= "$bundle/src/tools/run-tests.sh" "$sel"
 stage conform 60 "$build/tools/varscope" conform
 stage conv 75 "$build/bench/conv_bench" --peer torch --no-blas --rounds 3 3
-stage conv-tf32 60 "$build/bench/conv_bench" --peer torch-tf32 --no-blas --rounds 3 3
+stage conv-tf32 60 "$build/bench/conv_bench" --tf32 --peer torch-tf32 --no-blas --rounds 3 3
 stage gemm 75 "$build/bench/gemm_bench" --rounds 3 --reps 3 256 1024 2048 4096
-stage tf32 60 env VS_TWO_DEVICE_TESTS= "$bundle/src/tools/run-tests.sh" "$sel/tf32"
+stage tf32 75 env VS_TWO_DEVICE_TESTS= "$bundle/src/tools/run-tests.sh" "$sel/tf32"
 stage gemm-tf32 60 "$build/bench/gemm_bench" --tf32 --rounds 3 --reps 3 1024 4096
 stage tf32-kernel 45 bash -c 'for s in 2,2,2,4,16 2,4,4,4,16 2,2,4,4,32; do
   VARSCOPE_GEMM=tf32:$s "$0" --tf32 --no-peers --rounds 2 --reps 3 4096 | grep -E "^ +4096|failed"; done' \

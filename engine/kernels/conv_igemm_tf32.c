@@ -40,7 +40,8 @@ void vs__conv_mma_name(vs_conv_algo a, char *buf, size_t cap) {
 bool vs__conv_mma_fits(const vs_cl_device *d, vs_conv_algo a, char *why, size_t cap) {
   char name[48], text[200] = "";
   vs__conv_mma_name(a, name, sizeof name);
-  size_t items = (size_t)(32 * a.q.wm * a.q.wn), wg = d->max_work_group < d->max_item0 ? d->max_work_group : d->max_item0;
+  size_t items = (size_t)(32 * a.q.wm * a.q.wn);
+  size_t wg = d->max_work_group < d->max_item0 ? d->max_work_group : d->max_item0;
   if (a.kind != VS_CONV_IGEMM_TF32 || !vs__mma_params_ok(a.q))
     snprintf(text, sizeof text, "%s: parameters out of range", name);
   else if (!d->max_item0)
@@ -94,8 +95,8 @@ bool vs__conv_mma_forced(const vs_cl_device *d, const char *force, vs_conv_algo 
     return true;
   }
   vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR,
-           "VARSCOPE_CONV='%s': igemm-tf32:WM,WN,FM,FN,KS wants WM x WN 1-%d, FM and FN 1-%d, KS 8, 16, 32 or 64", force,
-           VS_MMA_MAX_WARPS, VS_MMA_MAX_FRAG);
+           "VARSCOPE_CONV='%s': igemm-tf32:WM,WN,FM,FN,KS wants WM x WN 1-%d, FM and FN 1-%d, KS 8, 16, 32 or 64",
+           force, VS_MMA_MAX_WARPS, VS_MMA_MAX_FRAG);
   return false;
 }
 

@@ -394,7 +394,8 @@ static bool forced(vs_cl_device *d, const vs_conv_geom *g, const char *force, vs
   else {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR,
              "VARSCOPE_CONV='%s': want auto, direct, direct:RM,NV,UC,LY,RW[,RH], im2col, convgemm, igemm, "
-             "igemm:MWG,NWG,KWG,MDIMC,NDIMC,VW[,DB], igemm-tf32, igemm-tf32:WM,WN,FM,FN,KS, pointwise or pointwise:RM,NV,LY",
+             "igemm:MWG,NWG,KWG,MDIMC,NDIMC,VW[,DB], igemm-tf32, igemm-tf32:WM,WN,FM,FN,KS, pointwise or "
+             "pointwise:RM,NV,LY",
              force);
     return false;
   }
