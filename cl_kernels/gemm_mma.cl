@@ -9,10 +9,13 @@
  * (FM * 16) x (FN * 8) block of it, held as FM x FN fragments of the
  * m16n8k8 instruction, 4 float32 accumulators a lane each. k is walked in
  * slices of KS: the group copies op(A)'s BM x KS and op(B)'s KS x BN slice
- * into __local memory, rounded to TF32 on the way (zeros past m, n or k,
- * so the instruction never sees an edge; only the store is guarded), then
- * each warp runs KS / 8 steps of FM x FN instructions on fragments read
- * from there. Both slices are stored k-fastest (As[row][k], Bs[col][k]),
+ * into __local memory, rounded to TF32 on the way, once an element (zeros
+ * past m, n or k, so the instruction never sees an edge; only the store is
+ * guarded), in float4 loads where the operand's offset and leading
+ * dimension allow (stage), then each warp runs KS / 8 steps of FM x FN
+ * instructions on fragments read from there. Two buffers of each slice:
+ * the next slice is staged while the current one is multiplied, one
+ * barrier a slice (conv_igemm.cl's DB). Both slices are stored k-fastest (As[row][k], Bs[col][k]),
  * rows padded by 4 floats: the eight rows a fragment load touches (lanes
  * g = 0..7, t = 0..3 reading [g][t]) then fall on 32 distinct banks for
  * KS = 8, 16 and 32.
@@ -49,8 +52,9 @@
  * Compile-time: WM, WN (warps along m and n), FM, FN (fragments per warp
  * along m and n), KS (k-slice, a multiple of 8), VS_NV_MMA (the real
  * instruction). Run-time: transposes, offsets and leading dimensions as
- * the GEMM entry (engine/kernels/gemm.h); m, n, k any size, k = 0 writes
- * zeros. Launch: local (32 * WM * WN), global (ceil(n / BN) * that,
+ * the GEMM entry (engine/kernels/gemm.h), and whether each operand's
+ * offset and leading dimension are multiples of 4 (va, vb); m, n, k any
+ * size, k = 0 writes zeros. Launch: local (32 * WM * WN), global (ceil(n / BN) * that,
  * ceil(m / BM)). */
 
 #include "mma_tf32.clh"
@@ -61,10 +65,59 @@ __kernel void tf32_round_buf(__global float *y, __global const float *x, uint n)
   if (i < n) y[i] = tf32_round(x[i]);
 }
 
+/* Copies one operand's slice into dst[r][q] (r < R, q < KS, rows of LDS
+ * floats), rounded to TF32 once here (the fragments then read it as it
+ * is), zeros where r0 + r >= rmax or k0 + q >= k. The operand's element
+ * (r, q) lies at src[off + (kc ? (r0 + r) * ld + k0 + q : (k0 + q) * ld
+ * + r0 + r)]: kc, contiguous along k. Consecutive work-items walk the
+ * contiguous direction, so each reads a run. vec (off and ld multiples
+ * of 4, so a run of 4 from a multiple of 4 is 16-byte aligned in the
+ * buffer): four elements an item, one float4 load where all four lie
+ * inside (the GPU's 128-bit load), else each guarded. Always inlined:
+ * conv_igemm.cl saw PoCL miscompile such a call with __local arguments
+ * made from two places. */
+static inline __attribute__((always_inline)) void stage(__local float *dst, const uint R, __global const float *src,
+                                                        ulong off, ulong ld, int kc, int vec, ulong r0, ulong rmax,
+                                                        int k0, int k, uint lid) {
+  const uint L = kc ? KS : R; /* the slice's extent along the contiguous direction */
+  if (vec) {
+    for (uint e = lid; e < R * KS / 4; e += ITEMS) {
+      uint c4 = e % (L / 4) * 4, o = e / (L / 4), r = kc ? o : c4, q = kc ? c4 : o;
+      ulong row = r0 + r, idx = off + (kc ? row * ld + (ulong)(k0 + (int)q) : (ulong)(k0 + (int)q) * ld + row);
+      int kk = k0 + (int)q;
+      float4 v;
+      if (kc ? row < rmax && kk + 3 < k : kk < k && row + 3 < rmax) {
+        v = ((__global const float4 *)src)[idx / 4];
+      } else {
+        float w[4];
+        for (int l = 0; l < 4; l++)
+          w[l] = (kc ? row < rmax && kk + l < k : kk < k && row + (ulong)l < rmax) ? src[idx + (ulong)l] : 0.0f;
+        v = vload4(0, w);
+      }
+      __local float *p = dst + r * LDS + q;
+      uint step = kc ? 1 : LDS; /* the contiguous direction in dst */
+      p[0] = tf32_round(v.x), p[step] = tf32_round(v.y), p[2 * step] = tf32_round(v.z), p[3 * step] = tf32_round(v.w);
+    }
+  } else {
+    for (uint e = lid; e < R * KS; e += ITEMS) {
+      uint c = e % L, o = e / L, r = kc ? o : c, q = kc ? c : o;
+      ulong row = r0 + r;
+      int kk = k0 + (int)q;
+      float v = 0.0f;
+      if (row < rmax && kk < k) v = src[off + (kc ? row * ld + (ulong)kk : (ulong)kk * ld + row)];
+      dst[r * LDS + q] = tf32_round(v);
+    }
+  }
+}
+
+/* va, vb: op(A)'s and op(B)'s offsets and leading dimensions are multiples
+ * of 4 (stage's vec). */
 __kernel __attribute__((reqd_work_group_size(ITEMS, 1, 1))) void gemm_mma(
     __global float *c, ulong c_off, ulong ldc, __global const float *a, ulong a_off, ulong lda, int ta,
-    __global const float *b, ulong b_off, ulong ldb, int tb, ulong m, ulong n, int k) {
-  __local float As[BM * LDS], Bs[BN * LDS], scratch[SCRATCH];
+    __global const float *b, ulong b_off, ulong ldb, int tb, ulong m, ulong n, int k, int va, int vb) {
+  /* Two buffers of each slice (double buffering): the next slice is
+   * staged while this one is multiplied, one barrier a slice. */
+  __local float As[2 * BM * LDS], Bs[2 * BN * LDS], scratch[SCRATCH];
   uint lid = (uint)get_local_id(0), lane = lid & 31, warp = lid >> 5;
   uint wm = warp / WN, wn = warp % WN, g = lane >> 2, t = lane & 3;
   ulong m0 = (ulong)get_group_id(1) * BM, n0 = (ulong)get_group_id(0) * BN;
@@ -75,30 +128,23 @@ __kernel __attribute__((reqd_work_group_size(ITEMS, 1, 1))) void gemm_mma(
   float acc[FM][FN][4];
   MMA_ZERO(acc);
 
-  for (int k0 = 0; k0 < k; k0 += KS) {
-    /* op(A)[m0 + r, k0 + q] into As[r][q]: consecutive items walk k when A
-     * is row-major in k (not transposed), else m, so each reads a run. */
-    for (uint e = lid; e < BM * KS; e += ITEMS) {
-      uint r = ta ? e % BM : e / KS, q = ta ? e / BM : e % KS;
-      ulong row = m0 + r;
-      int kk = k0 + (int)q;
-      float v = 0.0f;
-      if (row < m && kk < k) v = a[a_off + (ta ? (ulong)kk * lda + row : row * lda + (ulong)kk)];
-      As[r * LDS + q] = tf32_round(v);
-    }
-    /* op(B)[k0 + q, n0 + col] into Bs[col][q]: runs along n when B is
-     * row-major in n (not transposed), else along k. */
-    for (uint e = lid; e < BN * KS; e += ITEMS) {
-      uint col = tb ? e / KS : e % BN, q = tb ? e % KS : e / BN;
-      ulong cn = n0 + col;
-      int kk = k0 + (int)q;
-      float v = 0.0f;
-      if (cn < n && kk < k) v = b[b_off + (tb ? cn * ldb + (ulong)kk : (ulong)kk * ldb + cn)];
-      Bs[col * LDS + q] = tf32_round(v);
-    }
+  /* op(A)[m0 + r, k0 + q] is contiguous along k when A is not transposed;
+   * op(B)[k0 + q, n0 + col] along k when B is. */
+  const int slices = (k + KS - 1) / KS;
+  if (slices > 0) {
+    stage(As, BM, a, a_off, lda, !ta, va, m0, m, 0, k, lid);
+    stage(Bs, BN, b, b_off, ldb, tb, vb, n0, n, 0, k, lid);
+  }
+  for (int sl = 0; sl < slices; sl++) {
+    /* After it slice sl is complete, and every work-item is done reading
+     * the other buffer (slice sl - 1), which then takes slice sl + 1. */
     barrier(CLK_LOCAL_MEM_FENCE);
-    MMA_SLICE(acc, As, Bs, wm, wn, g, t, s, lane);
-    barrier(CLK_LOCAL_MEM_FENCE);
+    uint cur = (uint)sl & 1, next = cur ^ 1;
+    if (sl + 1 < slices) {
+      stage(As + next * BM * LDS, BM, a, a_off, lda, !ta, va, m0, m, (sl + 1) * KS, k, lid);
+      stage(Bs + next * BN * LDS, BN, b, b_off, ldb, tb, vb, n0, n, (sl + 1) * KS, k, lid);
+    }
+    MMA_SLICE(acc, As + cur * BM * LDS, Bs + cur * BN * LDS, wm, wn, g, t, s, lane);
   }
 
   MMA_EACH(wm, wn, g, t, if (m0 + row < m && n0 + col < n) c[c_off + (m0 + row) * ldc + n0 + col] = acc[i][j][e];)

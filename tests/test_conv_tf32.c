@@ -56,18 +56,6 @@ static float tf32_host(float x) { /* test_gemm_tf32.c's: nearest, ties away from
   return x;
 }
 
-/* Whether device 0 really has TF32 matrix units (tools/gpu-check.sh runs
- * this file on an NVIDIA GPU): the tests that show a device without them
- * first then skip, as test_gemm_tf32.c's do. */
-static bool units0(void) {
-  vs_status *st = vs_status_new();
-  vs_device_info info;
-  vs_device_get_info(0, &info, st);
-  expect_ok(st);
-  vs_status_free(st);
-  return info.tf32_matrix_units;
-}
-
 /* A conv2d layer: NHWC input, HWIO filter, its attributes and epilogue. */
 typedef struct layer {
   int n, h, w, c, kh, kw, k, sh, sw, dh, dw;
@@ -265,7 +253,7 @@ static void logged_conv(const layer *L, const data *D, bool tf32, char *log, siz
  * switch, or a device without the units, measures under the plain key,
  * without TF32 sets, and never reads the TF32 line. */
 Test(conv_tf32, choice_with_matrix_units_times_the_tf32_sets_under_keys_of_their_own) {
-  if (units0()) cr_skip_test("device 0 has TF32 matrix units: its first runs already allow TF32");
+  if (device0_tf32_units()) cr_skip_test("device 0 has TF32 matrix units: its first runs already allow TF32");
   const layer *L = &LAYERS[3];
   data D = layer_data(L, 42);
   char log[16384];
@@ -300,7 +288,7 @@ Test(conv_tf32, choice_with_matrix_units_times_the_tf32_sets_under_keys_of_their
  * no matrix units, is not reused once it has them (pretended): the TF32
  * key is measured. */
 Test(conv_tf32, step_memo_keeps_tf32_and_float32_choices_apart) {
-  if (units0()) cr_skip_test("device 0 has TF32 matrix units: its first runs already allow TF32");
+  if (device0_tf32_units()) cr_skip_test("device 0 has TF32 matrix units: its first runs already allow TF32");
   const layer *L = &LAYERS[4];
   data D = layer_data(L, 43);
   vs_status *st = vs_status_new();

@@ -216,4 +216,17 @@ static inline void session_run_logged(vs_session *s, vs_output y, const char *wh
   vs_status_free(st);
 }
 
+/* Whether device 0 really has TF32 matrix units (an NVIDIA GPU of compute
+ * capability 8.0 or above: tools/gpu-check.sh runs the TF32 tests there);
+ * the tests that need a device without them first skip there. */
+static inline bool device0_tf32_units(void)
+{
+  vs_status *st = vs_status_new();
+  vs_device_info info;
+  vs_device_get_info(0, &info, st);
+  expect_ok(st);
+  vs_status_free(st);
+  return info.tf32_matrix_units;
+}
+
 #endif

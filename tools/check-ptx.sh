@@ -34,7 +34,10 @@ fi
 [ -x "$ptxas" ] || { echo "check-ptx: no ptxas (set PTXAS; the CUDA toolkit has it)" >&2; exit 2; }
 [ -f "$clc" ] || { echo "check-ptx: no libclc nvptx64--nvidiacl.bc (Debian: apt-get install libclc-14; or set LIBCLC)" >&2; exit 2; }
 sets=("$@")
-[ ${#sets[@]} -gt 0 ] || sets=(2,2,2,4,16 2,4,4,4,16 2,2,4,4,32 1,1,1,1,8 1,2,1,2,64 4,2,2,4,32 1,1,2,2,16)
+# Without SETS: each kernel's own (gemm_mma.c's and conv_igemm_tf32.c's
+# candidates, and the tests' extra sets).
+gemm_sets=(2,2,2,4,16 2,4,4,4,16 2,2,4,4,16 1,1,1,1,8 1,2,1,2,64)
+conv_sets=(2,2,2,4,16 4,2,2,4,32 1,1,2,2,16 1,1,1,1,8 2,1,1,3,64)
 # file:entry of each kernel
 kernels=()
 for k in ${KERNELS:-gemm_mma conv_igemm_tf32}; do
@@ -53,7 +56,10 @@ fail=0
 for kern in "${kernels[@]}"; do
 file=${kern%%:*} entry=${kern#*:}
 src=$here/cl_kernels/$file.cl
-for s in "${sets[@]}"; do
+if [ ${#sets[@]} -gt 0 ]; then run_sets=("${sets[@]}")
+elif [ "$file" = gemm_mma ]; then run_sets=("${gemm_sets[@]}")
+else run_sets=("${conv_sets[@]}"); fi
+for s in "${run_sets[@]}"; do
   IFS=, read -r wm wn fm fn ks <<<"$s"
   ptx=$work/${file}_$wm$wn$fm$fn$ks.ptx
   # PTX ISA 7.0 and sm_80: the first with mma .tf32 and cvt.rna.tf32.f32.
