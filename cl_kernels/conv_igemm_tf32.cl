@@ -12,12 +12,12 @@
  * * 16 output pixels, BN = WN * FN * 8 output channels), each warp
  * (FM * 16) x (FN * 8) of it as FM x FN fragments. R is walked in slices
  * of KS: the group gathers A's BM x KS slice and copies F's KS x BN slice
- * into __local memory, rounded to TF32 once there (zeros past M, K or R,
- * so the instruction never sees an edge), k-fastest with rows padded by 4
+ * (mma_tf32.clh's stage: float4 loads where K is a multiple of 4) into
+ * __local memory, rounded to TF32 once there (zeros past M, K or R, so
+ * the instruction never sees an edge), k-fastest with rows padded by 4
  * floats as in gemm_mma.cl (the fragment loads then meet 32 distinct
- * banks). Consecutive work-items take consecutive reduction indices of A
- * (consecutive input channels: contiguous in NHWC) and consecutive
- * columns of F (contiguous in HWIO).
+ * banks); two buffers of each, the next slice staged while the current
+ * one is multiplied, one barrier a slice.
  *
  * The epilogue is conv_igemm.cl's: the BiasAdd and Relu the plan fused
  * into the conv are applied in the stores (bias added in float32 to the
@@ -30,12 +30,36 @@
 
 #include "mma_tf32.clh"
 
+/* A[m0 + row, r0 + q] into As[row][q], rounded to TF32: the tap (kh, kw,
+ * c) of r from the input, zero in the padding and past M or R.
+ * Consecutive work-items take consecutive reduction indices (consecutive
+ * input channels: contiguous in NHWC). Always inlined, as stage. */
+static inline __attribute__((always_inline)) void gather(__local float *As, __global const float *in,
+                                                         __local const int *rown, __local const int *rowh,
+                                                         __local const int *roww, int r0, int R, int H, int W, int C,
+                                                         int KW, int DH, int DW, uint lid) {
+  for (uint e = lid; e < BM * KS; e += ITEMS) {
+    uint row = e / KS, q = e % KS;
+    int r = r0 + (int)q, n = rown[row];
+    float v = 0.0f;
+    if (r < R && n >= 0) {
+      int c = r % C, tap = r / C, kw = tap % KW, kh = tap / KW;
+      int ih = rowh[row] + kh * DH, iw = roww[row] + kw * DW;
+      if ((uint)ih < (uint)H && (uint)iw < (uint)W) v = in[(((ulong)n * H + (ulong)ih) * W + (ulong)iw) * C + c];
+    }
+    As[row * LDS + q] = tf32_round(v);
+  }
+}
+
+/* vf: K is a multiple of 4 (the filter's rows then start 16-byte aligned:
+ * stage's float4 loads). */
 __kernel __attribute__((reqd_work_group_size(ITEMS, 1, 1))) void conv2d_igemm_tf32(
     __global float *out, __global const float *in, __global const float *filter, __global const float *bias,
     const int H, const int W, const int C, const int KH, const int KW, const int K, const int PT, const int PL,
     const int OH, const int OW, const int SH, const int SW, const int DH, const int DW, const ulong M,
-    const int has_bias, const int relu) {
-  __local float As[BM * LDS], Bs[BN * LDS], scratch[SCRATCH];
+    const int has_bias, const int relu, const int vf) {
+  /* Two buffers of each slice (double buffering, as gemm_mma.cl). */
+  __local float As[2 * BM * LDS], Bs[2 * BN * LDS], scratch[SCRATCH];
   __local int rown[BM], rowh[BM], roww[BM]; /* per tile row: image (-1 past M), first input row and column */
   uint lid = (uint)get_local_id(0), lane = lid & 31, warp = lid >> 5;
   uint wm = warp / WN, wn = warp % WN, g = lane >> 2, t = lane & 3;
@@ -59,30 +83,22 @@ __kernel __attribute__((reqd_work_group_size(ITEMS, 1, 1))) void conv2d_igemm_tf
   MMA_ZERO(acc);
   barrier(CLK_LOCAL_MEM_FENCE);
 
-  for (int r0 = 0; r0 < R; r0 += KS) {
-    /* A[m0 + row, r0 + q] into As[row][q]: the tap (kh, kw, c) of r. */
-    for (uint e = lid; e < BM * KS; e += ITEMS) {
-      uint row = e / KS, q = e % KS;
-      int r = r0 + (int)q, n = rown[row];
-      float v = 0.0f;
-      if (r < R && n >= 0) {
-        int c = r % C, tap = r / C, kw = tap % KW, kh = tap / KW;
-        int ih = rowh[row] + kh * DH, iw = roww[row] + kw * DW;
-        if ((uint)ih < (uint)H && (uint)iw < (uint)W) v = in[(((ulong)n * H + (ulong)ih) * W + (ulong)iw) * C + c];
-      }
-      As[row * LDS + q] = tf32_round(v);
-    }
-    /* F[r0 + q, n0 + col] into Bs[col][q]: runs along the output channels. */
-    for (uint e = lid; e < BN * KS; e += ITEMS) {
-      uint col = e % BN, q = e / BN;
-      int r = r0 + (int)q, kc = n0 + (int)col;
-      float v = 0.0f;
-      if (r < R && kc < K) v = filter[(ulong)r * K + (ulong)kc];
-      Bs[col * LDS + q] = tf32_round(v);
-    }
+  /* F[r0 + q, n0 + col] is row-major [R, K]: contiguous along the output
+   * channels (stage's kc 0, rows of K). */
+  const int slices = (R + KS - 1) / KS;
+  if (slices > 0) {
+    gather(As, in, rown, rowh, roww, 0, R, H, W, C, KW, DH, DW, lid);
+    stage(Bs, BN, filter, 0, (ulong)K, 0, vf, (ulong)n0, (ulong)K, 0, R, lid);
+  }
+  for (int sl = 0; sl < slices; sl++) {
+    /* After it slice sl is complete and the other buffer free (gemm_mma.cl). */
     barrier(CLK_LOCAL_MEM_FENCE);
-    MMA_SLICE(acc, As, Bs, wm, wn, g, t, s, lane);
-    barrier(CLK_LOCAL_MEM_FENCE);
+    uint cur = (uint)sl & 1, next = cur ^ 1;
+    if (sl + 1 < slices) {
+      gather(As + next * BM * LDS, in, rown, rowh, roww, (sl + 1) * KS, R, H, W, C, KW, DH, DW, lid);
+      stage(Bs + next * BN * LDS, BN, filter, 0, (ulong)K, 0, vf, (ulong)n0, (ulong)K, (sl + 1) * KS, R, lid);
+    }
+    MMA_SLICE(acc, As + cur * BM * LDS, Bs + cur * BN * LDS, wm, wn, g, t, s, lane);
   }
 
   /* The epilogue in the stores, as conv_igemm.cl's. */

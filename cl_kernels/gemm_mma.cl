@@ -65,51 +65,6 @@ __kernel void tf32_round_buf(__global float *y, __global const float *x, uint n)
   if (i < n) y[i] = tf32_round(x[i]);
 }
 
-/* Copies one operand's slice into dst[r][q] (r < R, q < KS, rows of LDS
- * floats), rounded to TF32 once here (the fragments then read it as it
- * is), zeros where r0 + r >= rmax or k0 + q >= k. The operand's element
- * (r, q) lies at src[off + (kc ? (r0 + r) * ld + k0 + q : (k0 + q) * ld
- * + r0 + r)]: kc, contiguous along k. Consecutive work-items walk the
- * contiguous direction, so each reads a run. vec (off and ld multiples
- * of 4, so a run of 4 from a multiple of 4 is 16-byte aligned in the
- * buffer): four elements an item, one float4 load where all four lie
- * inside (the GPU's 128-bit load), else each guarded. Always inlined:
- * conv_igemm.cl saw PoCL miscompile such a call with __local arguments
- * made from two places. */
-static inline __attribute__((always_inline)) void stage(__local float *dst, const uint R, __global const float *src,
-                                                        ulong off, ulong ld, int kc, int vec, ulong r0, ulong rmax,
-                                                        int k0, int k, uint lid) {
-  const uint L = kc ? KS : R; /* the slice's extent along the contiguous direction */
-  if (vec) {
-    for (uint e = lid; e < R * KS / 4; e += ITEMS) {
-      uint c4 = e % (L / 4) * 4, o = e / (L / 4), r = kc ? o : c4, q = kc ? c4 : o;
-      ulong row = r0 + r, idx = off + (kc ? row * ld + (ulong)(k0 + (int)q) : (ulong)(k0 + (int)q) * ld + row);
-      int kk = k0 + (int)q;
-      float4 v;
-      if (kc ? row < rmax && kk + 3 < k : kk < k && row + 3 < rmax) {
-        v = ((__global const float4 *)src)[idx / 4];
-      } else {
-        float w[4];
-        for (int l = 0; l < 4; l++)
-          w[l] = (kc ? row < rmax && kk + l < k : kk < k && row + (ulong)l < rmax) ? src[idx + (ulong)l] : 0.0f;
-        v = vload4(0, w);
-      }
-      __local float *p = dst + r * LDS + q;
-      uint step = kc ? 1 : LDS; /* the contiguous direction in dst */
-      p[0] = tf32_round(v.x), p[step] = tf32_round(v.y), p[2 * step] = tf32_round(v.z), p[3 * step] = tf32_round(v.w);
-    }
-  } else {
-    for (uint e = lid; e < R * KS; e += ITEMS) {
-      uint c = e % L, o = e / L, r = kc ? o : c, q = kc ? c : o;
-      ulong row = r0 + r;
-      int kk = k0 + (int)q;
-      float v = 0.0f;
-      if (row < rmax && kk < k) v = src[off + (kc ? row * ld + (ulong)kk : (ulong)kk * ld + row)];
-      dst[r * LDS + q] = tf32_round(v);
-    }
-  }
-}
-
 /* va, vb: op(A)'s and op(B)'s offsets and leading dimensions are multiples
  * of 4 (stage's vec). */
 __kernel __attribute__((reqd_work_group_size(ITEMS, 1, 1))) void gemm_mma(

@@ -37,7 +37,7 @@ sets=("$@")
 # Without SETS: each kernel's own (gemm_mma.c's and conv_igemm_tf32.c's
 # candidates, and the tests' extra sets).
 gemm_sets=(2,2,2,4,16 2,4,4,4,16 2,2,4,4,16 1,1,1,1,8 1,2,1,2,64)
-conv_sets=(2,2,2,4,16 4,2,2,4,32 1,1,2,2,16 1,1,1,1,8 2,1,1,3,64)
+conv_sets=(2,2,2,4,16 4,2,2,4,16 1,1,2,2,16 1,1,1,1,8 2,1,1,3,64)
 # file:entry of each kernel
 kernels=()
 for k in ${KERNELS:-gemm_mma conv_igemm_tf32}; do

@@ -19,18 +19,20 @@
 
 vs_conv_algo vs__conv_mma_algo(vs_mma_params q) { return (vs_conv_algo){.kind = VS_CONV_IGEMM_TF32, .q = q}; }
 
-/* 64 x 64 tiles of 4 warps (32 x 32 each), then 128 x 64 of 8 warps with
- * 32-deep slices for the large layers, then one warp of 32 x 16 for the
+/* 64 x 64 tiles of 4 warps (32 x 32 each), then 128 x 64 of 8 warps for
+ * the large layers (16-deep slices: double-buffered, 32-deep ones would
+ * need 57 KB of local memory, over the 48 KB of NVIDIA's OpenCL), then one warp of 32 x 16 for the
  * small ones (few output pixels or channels): the TF32 GEMM's first sets'
  * shapes, as cuDNN's implicit-GEMM TF32 kernels start from CUTLASS's. */
-static const vs_mma_params DEFAULTS[] = {{2, 2, 2, 4, 16}, {4, 2, 2, 4, 32}, {1, 1, 2, 2, 16}};
+static const vs_mma_params DEFAULTS[] = {{2, 2, 2, 4, 16}, {4, 2, 2, 4, 16}, {1, 1, 2, 2, 16}};
 
-/* __local bytes: the A and F slices (rows padded by 4 floats), the
- * emulation's scratch where there is no instruction, three ints a row. */
+/* __local bytes: two buffers of the A and F slices (rows padded by 4
+ * floats), the emulation's scratch where there is no instruction, three
+ * ints a row. */
 static size_t local_bytes(vs_mma_params q, bool units) {
   size_t lds = (size_t)q.ks + 4, bm = (size_t)(q.wm * q.fm * 16), bn = (size_t)(q.wn * q.fn * 8);
   size_t scratch = units ? 1 : (size_t)(q.wm * q.wn) * 192;
-  return (bm * lds + bn * lds + scratch) * sizeof(float) + 3 * bm * sizeof(cl_int);
+  return (2 * (bm * lds + bn * lds) + scratch) * sizeof(float) + 3 * bm * sizeof(cl_int);
 }
 
 void vs__conv_mma_name(vs_conv_algo a, char *buf, size_t cap) {
@@ -135,9 +137,13 @@ bool vs__conv_igemm_tf32(vs_run *r, vs_cl_device *d, const vs_conv_geom *g, vs_c
   }
   vs_conv_igemm_argv v;
   vs__conv_igemm_args(&v, g, x, f, out, epi);
+  cl_int vf = g->K % 4 == 0; /* the filter's rows 16-byte aligned: float4 loads (the kernel's stage) */
+  karg args[VS_CONV_IGEMM_ARGS + 1];
+  memcpy(args, v.args, sizeof v.args);
+  args[VS_CONV_IGEMM_ARGS] = KARG(vf);
   size_t bm = (size_t)(a.q.wm * a.q.fm * 16), bn = (size_t)(a.q.wn * a.q.fn * 8);
   size_t global[2] = {(size_t)((M + bm - 1) / bm) * items, ((size_t)g->K + bn - 1) / bn}, local[2] = {items, 1};
-  bool ok = vs__kernel_enqueue(d, &u, 2, global, local, v.args, VS_CONV_IGEMM_ARGS, "conv2d (igemm-tf32)", st);
+  bool ok = vs__kernel_enqueue(d, &u, 2, global, local, args, VS_CONV_IGEMM_ARGS + 1, "conv2d (igemm-tf32)", st);
   vs__kernel_put(&u);
   return ok;
 }
