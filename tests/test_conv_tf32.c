@@ -207,6 +207,42 @@ Test(conv_tf32, forced_only_for_sessions_with_the_switch) {
   data_free(&D);
 }
 
+/* y = conv2d(x, f) in float64, 1 x 6 x 5 x 3 by 3 x 3 x 3 x 4, SAME,
+ * through a session with the switch on; returns y (malloc'd, 120). */
+static double *session_conv_f64(void) {
+  static double x[6 * 5 * 3], f[3 * 3 * 3 * 4];
+  for (size_t i = 0; i < sizeof x / sizeof *x; i++) x[i] = value(i, 50);
+  for (size_t i = 0; i < sizeof f / sizeof *f; i++) f[i] = value(i, 51);
+  vs_status *st = vs_status_new();
+  vs_graph *g = vs_graph_new();
+  vs_output xi = vs_constant(g, x, VS_DOUBLE, VS_SHAPE(1, 6, 5, 3), "x", st);
+  vs_output fi = vs_constant(g, f, VS_DOUBLE, VS_SHAPE(3, 3, 3, 4), "f", st);
+  vs_output y = vs_conv2d(g, xi, fi, &(vs_conv2d_opts){.padding = "SAME"}, st);
+  vs_session *s = vs_session_new(g, &(vs_session_opts){.tensor_float_32_execution = true}, st);
+  vs_tensor *t = NULL;
+  vs_session_run(s, NULL, NULL, 0, &y, &t, 1, NULL, 0, st);
+  expect_ok(st);
+  double *out = malloc(120 * sizeof *out);
+  memcpy(out, vs_tensor_data(t), 120 * sizeof *out);
+  vs_tensor_free(t);
+  vs_session_free(s);
+  vs_graph_free(g);
+  vs_status_free(st);
+  return out;
+}
+
+/* TF32 is a float32 matter (TF's switch leaves float64 alone): a float64
+ * conv of a session with the switch is not forced, and gets the bits it
+ * gets unforced. */
+Test(conv_tf32, float64_convs_are_not_forced) {
+  double *plain = session_conv_f64();
+  setenv("VARSCOPE_CONV", "igemm-tf32", 1);
+  double *forced = session_conv_f64();
+  unsetenv("VARSCOPE_CONV");
+  cr_assert_eq(memcmp(plain, forced, 120 * sizeof *plain), 0, "a float64 conv took the TF32 kernel");
+  free(plain), free(forced);
+}
+
 /* A malformed setting is refused, with the setting and the accepted form,
  * whatever the switch; a name that only starts like it is an unknown one. */
 Test(conv_tf32, malformed_setting_refused) {

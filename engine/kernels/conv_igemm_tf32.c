@@ -8,8 +8,8 @@
  * built with VS_NV_MMA (the inline PTX), elsewhere (PoCL, under the
  * tests' pretence or a forced run) with the exact emulation, which needs
  * 192 floats of __local scratch a warp more. Which set runs a geometry is
- * measured (conv_select.c), only for sessions with
- * tensor_float_32_execution on devices with the units (vs__tf32_allowed);
+ * measured (conv_select.c), only for float32 convs of sessions with
+ * tensor_float_32_execution on devices with the units (vs__tf32_units);
  * no set below is a GPU guess, only a candidate. */
 #include <stdio.h>
 #include <string.h>
@@ -21,9 +21,10 @@ vs_conv_algo vs__conv_mma_algo(vs_mma_params q) { return (vs_conv_algo){.kind = 
 
 /* 64 x 64 tiles of 4 warps (32 x 32 each), then 128 x 64 of 8 warps for
  * the large layers (16-deep slices: double-buffered, 32-deep ones would
- * need 57 KB of local memory, over the 48 KB of NVIDIA's OpenCL), then one warp of 32 x 16 for the
- * small ones (few output pixels or channels): the TF32 GEMM's first sets'
- * shapes, as cuDNN's implicit-GEMM TF32 kernels start from CUTLASS's. */
+ * need 57 KB of local memory, over the 48 KB of NVIDIA's OpenCL), then
+ * one warp of 32 x 16 for the small ones (few output pixels or
+ * channels): the TF32 GEMM's first sets' shapes, as cuDNN's
+ * implicit-GEMM TF32 kernels start from CUTLASS's. */
 static const vs_mma_params DEFAULTS[] = {{2, 2, 2, 4, 16}, {4, 2, 2, 4, 16}, {1, 1, 2, 2, 16}};
 
 /* __local bytes: two buffers of the A and F slices (rows padded by 4

@@ -417,12 +417,13 @@ bool vs__conv_select(vs_cl_device *d, size_t dev, bool tf32, const vs_conv_geom 
                      vs_conv_algo *algo, vs_status *st) {
   const char *force = getenv("VARSCOPE_CONV");
   /* igemm-tf32 forces the TF32 kernel (matrix units or not: elsewhere its
-   * emulation) for sessions with the switch on; the others get the usual
-   * choice, as VARSCOPE_GEMM=tf32 does. A malformed one is refused
-   * whatever the switch. */
+   * emulation) on the float32 convs of sessions with the switch on; the
+   * others get the usual choice, as VARSCOPE_GEMM=tf32 does (TF32 is a
+   * float32 matter: TF's switch leaves float64 alone). A malformed one
+   * is refused whatever the switch. */
   if (force && vs__conv_mma_is_forced(force)) {
     if (!vs__conv_mma_forced(d, force, algo, st)) return false;
-    if (tf32) return true;
+    if (tf32 && g->dtype == VS_FLOAT) return true;
   } else if (force && *force && strcmp(force, "auto") != 0) {
     return forced(d, g, force, algo, st);
   }
