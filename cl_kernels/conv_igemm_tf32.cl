@@ -85,7 +85,7 @@ __kernel __attribute__((reqd_work_group_size(ITEMS, 1, 1))) void conv2d_igemm_tf
 
   /* F[r0 + q, n0 + col] is row-major [R, K]: contiguous along the output
    * channels (stage's kc 0, rows of K). */
-  const int slices = (R + KS - 1) / KS;
+  const int slices = (R + KS - 1) / KS; /* R <= INT32_MAX - 64 (conv_igemm_tf32.c) */
   if (slices > 0) {
     gather(As, in, rown, rowh, roww, 0, R, H, W, C, KW, DH, DW, lid);
     stage(Bs, BN, filter, 0, (ulong)K, 0, vf, (ulong)n0, (ulong)K, 0, R, lid);

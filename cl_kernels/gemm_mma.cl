@@ -85,7 +85,7 @@ __kernel __attribute__((reqd_work_group_size(ITEMS, 1, 1))) void gemm_mma(
 
   /* op(A)[m0 + r, k0 + q] is contiguous along k when A is not transposed;
    * op(B)[k0 + q, n0 + col] along k when B is. */
-  const int slices = (k + KS - 1) / KS;
+  const int slices = (int)(((ulong)k + KS - 1) / KS); /* k <= INT32_MAX - 64 (gemm_mma.c) */
   if (slices > 0) {
     stage(As, BM, a, a_off, lda, !ta, va, m0, m, 0, k, lid);
     stage(Bs, BN, b, b_off, ldb, tb, vb, n0, n, 0, k, lid);

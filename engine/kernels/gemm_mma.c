@@ -60,7 +60,7 @@ bool vs__mma_fits(const vs_cl_device *d, vs_mma_params q, size_t k, char *why, s
   else if (local_bytes(q, d->info.tf32_matrix_units) > d->local_mem)
     snprintf(text, sizeof text, "tf32 %d,%d,%d,%d,%d: needs %zu bytes of local memory; the device has %llu", q.wm,
              q.wn, q.fm, q.fn, q.ks, local_bytes(q, d->info.tf32_matrix_units), (unsigned long long)d->local_mem);
-  else if (k > INT32_MAX)
+  else if (k > INT32_MAX - 64) /* the kernel's slice starts, up to k + KS - 1, are ints */
     snprintf(text, sizeof text, "tf32 %d,%d,%d,%d,%d: k = %zu exceeds the kernel's 32-bit k", q.wm, q.wn, q.fm, q.fn,
              q.ks, k);
   if (why && cap) snprintf(why, cap, "%s", text);
