@@ -287,9 +287,11 @@ static void logged_conv(const layer *L, const data *D, bool tf32, char *log, siz
 }
 
 /* With matrix units (pretended) and the switch, selection times the TF32
- * sets and keeps its choice under the "tf32|" key; a session without the
- * switch, or a device without the units, measures under the plain key,
- * without TF32 sets, and never reads the TF32 line. */
+ * sets, a TF32 set kept for the family's TF32 key among them, and the
+ * float32 set kept for the family (the other kernels compute in float32
+ * whatever the switch), and keeps its choice under the "tf32|" key; a
+ * session without the switch, or a device without the units, measures
+ * under the plain key, without TF32 sets, and never reads the TF32 line. */
 Test(conv_tf32, choice_with_matrix_units_times_the_tf32_sets_under_keys_of_their_own) {
   if (device0_tf32_units()) cr_skip_test("device 0 has TF32 matrix units: its first runs already allow TF32");
   const layer *L = &LAYERS[3];
@@ -298,8 +300,13 @@ Test(conv_tf32, choice_with_matrix_units_times_the_tf32_sets_under_keys_of_their
   static const char *const KEY = "float32|f3,3,20,17|s2,2|d1,1|x1,5,5|p1,1,1,1";
   char tkey[128];
   snprintf(tkey, sizeof tkey, "varscope: conv2d tf32|%s on ", KEY);
+  vs_status *st = vs_status_new();
+  cr_assert(vs__conv_plant_line(0, "family float32|f3,3,20,17|s2,2|d1,1\t0 4 1 1 1 0 1\t1.000 ms", st));
+  cr_assert(vs__conv_plant_line(0, "tf32|family float32|f3,3,20,17|s2,2|d1,1\t5 1 2 1 1 8\t1.000 ms", st));
+  vs_status_free(st);
   logged_conv(L, &D, true, log, sizeof log); /* no units: the float32 choice */
   cr_assert(strstr(log, "varscope: conv2d float32|f3,3,20,17"), "%s", log);
+  cr_assert(strstr(log, "direct rm4 nv1 u1 ly1 "), "the family's tuned set not timed: %s", log);
   cr_assert_null(strstr(log, "igemm-tf32"), "%s", log);
   vs__tf32_units_pretend(0, true);
   logged_conv(L, &D, true, log, sizeof log);
@@ -307,6 +314,8 @@ Test(conv_tf32, choice_with_matrix_units_times_the_tf32_sets_under_keys_of_their
   cr_assert(strstr(log, "igemm-tf32 w2x2 f2x4 k16 "), "%s", log);
   cr_assert(strstr(log, "igemm-tf32 w4x2 f2x4 k16 "), "%s", log);
   cr_assert(strstr(log, "igemm-tf32 w1x1 f2x2 k16 "), "%s", log);
+  cr_assert(strstr(log, "igemm-tf32 w1x2 f1x1 k8 "), "the TF32 family's kept set not timed: %s", log);
+  cr_assert(strstr(log, "direct rm4 nv1 u1 ly1 "), "the family's tuned set not timed with TF32: %s", log);
   char *list = tuning_choices(vs_device_conv_choices);
   char line[160];
   snprintf(line, sizeof line, "tf32|%s -> ", KEY);

@@ -436,7 +436,10 @@ bool vs__conv_select(vs_cl_device *d, size_t dev, bool tf32, const vs_conv_geom 
   vs__conv_geom_words(g, q.key);
   q.key[VS_CONV_GEOM_WORDS] = 1;
   if (vs__choice_memo_get(&q, algo, sizeof *algo)) return true; /* the running step's (choice_memo.h) */
-  char *key = tf32_key(vs__conv_geom_key(g), mma), *fkey = tf32_key(vs__conv_family_key(g), mma);
+  /* fkey: where the float32 kernels' tuned sets are kept, whatever the
+   * switch (the conv kernels other than the TF32 one compute in float32
+   * for every session). */
+  char *key = tf32_key(vs__conv_geom_key(g), mma), *fkey = vs__conv_family_key(g);
   if (!key || !fkey) {
     free(key);
     free(fkey);
@@ -463,11 +466,17 @@ bool vs__conv_select(vs_cl_device *d, size_t dev, bool tf32, const vs_conv_geom 
   if (igemm && have_tuned && tuned.kind == VS_CONV_IGEMM && vs__conv_igemm_fits(d, g->dtype, tuned, NULL, 0))
     cands[n++] = tuned;
   if (igemm) n += (int)vs__conv_igemm_defaults(d, g->dtype, cands + n, 4);
-  /* The TF32 implicit GEMM where TF32 is allowed: a set the tuner kept
-   * for the TF32 family, and the defaults that fit. */
-  if (mma && have_tuned && tuned.kind == VS_CONV_IGEMM_TF32 && vs__conv_mma_fits(d, tuned, NULL, 0))
-    cands[n++] = tuned;
-  if (mma) n += (int)vs__conv_mma_defaults(d, cands + n, 3);
+  /* The TF32 implicit GEMM where TF32 is allowed: a set kept for the
+   * family's TF32 key ("tf32|family ..."), and the defaults that fit. */
+  vs_conv_algo ttuned, tdefs[3];
+  char *tkey = mma ? tf32_key(vs__conv_family_key(g), true) : NULL;
+  size_t ntdefs = mma ? vs__conv_mma_defaults(d, tdefs, 3) : 0;
+  bool tnew = tkey && vs__conv_table_lookup(d, tkey, &ttuned) && ttuned.kind == VS_CONV_IGEMM_TF32 &&
+              vs__conv_mma_fits(d, ttuned, NULL, 0);
+  for (size_t i = 0; tnew && i < ntdefs; i++) tnew = memcmp(&ttuned, &tdefs[i], sizeof ttuned) != 0; /* timed once */
+  if (tnew) cands[n++] = ttuned;
+  free(tkey);
+  for (size_t i = 0; i < ntdefs; i++) cands[n++] = tdefs[i];
   cands[n++] = VS_CONV_DEFAULT_DIRECT;
   for (size_t i = 0; i < sizeof DIRECT_VARIANTS / sizeof DIRECT_VARIANTS[0]; i++)
     if (vs__conv_direct_fits(g, DIRECT_VARIANTS[i])) cands[n++] = DIRECT_VARIANTS[i];
