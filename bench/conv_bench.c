@@ -4,8 +4,13 @@
  * TensorFlow's CPU build on the same shapes in the same minutes; when
  * OpenBLAS is built in, also a host im2col + OpenBLAS sgemm baseline.
  *
- * Usage: conv_bench [--no-tf | --peer tf|torch|torch-tf32] [--no-blas] [--rounds R] [--case I]...
+ * Usage: conv_bench [--no-tf | --peer tf|torch|torch-tf32] [--no-blas] [--tf32] [--rounds R] [--case I]...
  *                   [--set ALGO]... [reps]     (default reps 5, R 5)
+ *
+ * --tf32: varscope's sessions with tensor_float_32_execution on (TF32
+ * products where the device has matrix units: the TF32 implicit GEMM and
+ * TF32 GEMMs join the measured choice), the peer to compare with being
+ * --peer torch-tf32 (cuDNN with TF32 allowed).
  *
  * --peer (default tf) picks the peer: TensorFlow's CPU build, or PyTorch
  * (cuDNN on a CUDA GPU, channels_last inputs, cudnn.benchmark; torch: TF32
@@ -104,6 +109,9 @@ typedef struct conv_run {
   vs_output y;
 } conv_run;
 
+/* --tf32: every session with tensor_float_32_execution on. */
+static bool tf32;
+
 /* Builds sc's graph on device dev, initialises it and runs it twice per
  * set (kernel builds, autotuning: untimed). false on failure (st says
  * why); conv_free in every case. */
@@ -123,7 +131,8 @@ static bool conv_setup(conv_run *r, const shape_case *sc, size_t dev, const char
   r->y = vs_relu(r->g, vs_bias_add(r->g, y, vs_var_value(b), NULL, st), NULL, st);
   vs_op *init = vs_global_variables_initializer(r->g, st);
   vs_device_pop(r->g, st);
-  r->s = vs_status_code(st) ? NULL : vs_session_new(r->g, NULL, st);
+  vs_session_opts opts = {.tensor_float_32_execution = tf32};
+  r->s = vs_status_code(st) ? NULL : vs_session_new(r->g, &opts, st);
   if (!r->s) return false;
   vs_session_run(r->s, NULL, NULL, 0, NULL, NULL, 0, &init, 1, st);
   for (int i = 0; i < 2 && !vs_status_code(st); i++)
@@ -242,13 +251,14 @@ int main(int argc, char **argv) {
     if (strcmp(argv[a], "--no-tf") == 0) tf = 0;
     else if (strcmp(argv[a], "--peer") == 0 && a + 1 < argc && peer_column(argv[a + 1])) peer_kind = argv[++a];
     else if (strcmp(argv[a], "--no-blas") == 0) blas = 0;
+    else if (strcmp(argv[a], "--tf32") == 0) tf32 = true;
     else if (strcmp(argv[a], "--set") == 0 && a + 1 < argc && nsets < MAX_SETS) sets[nsets++] = argv[++a];
     else if (strcmp(argv[a], "--case") == 0 && a + 1 < argc && nonly < (int)NCASES) only[nonly++] = atoi(argv[++a]);
     else if (strcmp(argv[a], "--rounds") == 0 && a + 1 < argc) rounds = atoi(argv[++a]);
     else if (atoi(argv[a]) > 0) reps = atoi(argv[a]);
     else {
-      fprintf(stderr, "usage: conv_bench [--no-tf | --peer tf|torch|torch-tf32] [--no-blas] [--rounds R] [--case I]... "
-                      "[--set ALGO]... [reps]\n");
+      fprintf(stderr, "usage: conv_bench [--no-tf | --peer tf|torch|torch-tf32] [--no-blas] [--tf32] [--rounds R] "
+                      "[--case I]... [--set ALGO]... [reps]\n");
       return 2;
     }
   }
@@ -283,7 +293,9 @@ int main(int argc, char **argv) {
     vs_device_info in;
     vs_device_get_info(d, &in, st);
     double peak = vs_device_fp32_peak(d, st);
-    printf("\n%s %s [%s]: measured fp32 peak %.1f GFLOP/s\n", in.cl_name, in.name, in.device_name, peak);
+    printf("\n%s %s [%s]: measured fp32 peak %.1f GFLOP/s%s\n", in.cl_name, in.name, in.device_name, peak,
+           !tf32 ? "" : in.tf32_matrix_units ? "; --tf32: TF32 matrix units, TF32 allowed"
+                                             : "; --tf32: no TF32 matrix units, float32 as without it");
     char h_ratio[16], h_cpu[16], h_ratio_cpu[24], h_idle[16];
     snprintf(h_ratio, sizeof h_ratio, "vs / %s", P);
     snprintf(h_cpu, sizeof h_cpu, "%s cpu", P);

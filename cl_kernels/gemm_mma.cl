@@ -9,10 +9,13 @@
  * (FM * 16) x (FN * 8) block of it, held as FM x FN fragments of the
  * m16n8k8 instruction, 4 float32 accumulators a lane each. k is walked in
  * slices of KS: the group copies op(A)'s BM x KS and op(B)'s KS x BN slice
- * into __local memory, rounded to TF32 on the way (zeros past m, n or k,
- * so the instruction never sees an edge; only the store is guarded), then
- * each warp runs KS / 8 steps of FM x FN instructions on fragments read
- * from there. Both slices are stored k-fastest (As[row][k], Bs[col][k]),
+ * into __local memory, rounded to TF32 on the way, once an element (zeros
+ * past m, n or k, so the instruction never sees an edge; only the store is
+ * guarded), in float4 loads where the operand's offset and leading
+ * dimension allow (stage), then each warp runs KS / 8 steps of FM x FN
+ * instructions on fragments read from there. Two buffers of each slice:
+ * the next slice is staged while the current one is multiplied, one
+ * barrier a slice (conv_igemm.cl's DB). Both slices are stored k-fastest (As[row][k], Bs[col][k]),
  * rows padded by 4 floats: the eight rows a fragment load touches (lanes
  * g = 0..7, t = 0..3 reading [g][t]) then fall on 32 distinct banks for
  * KS = 8, 16 and 32.
@@ -49,98 +52,27 @@
  * Compile-time: WM, WN (warps along m and n), FM, FN (fragments per warp
  * along m and n), KS (k-slice, a multiple of 8), VS_NV_MMA (the real
  * instruction). Run-time: transposes, offsets and leading dimensions as
- * the GEMM entry (engine/kernels/gemm.h); m, n, k any size, k = 0 writes
- * zeros. Launch: local (32 * WM * WN), global (ceil(n / BN) * that,
+ * the GEMM entry (engine/kernels/gemm.h), and whether each operand's
+ * offset and leading dimension are multiples of 4 (va, vb); m, n, k any
+ * size, k = 0 writes zeros. Launch: local (32 * WM * WN), global (ceil(n / BN) * that,
  * ceil(m / BM)). */
 
-#define WARPS (WM * WN)
-#define ITEMS (32 * WARPS)
-#define BM (WM * FM * 16)
-#define BN (WN * FN * 8)
-#define LDS (KS + 4)
+#include "mma_tf32.clh"
 
-#if KS % 8 != 0
-#error "KS must be a multiple of 8"
-#endif
-
-/* float32 to TF32 as cvt.rna.tf32.f32 does: round to nearest, ties away
- * from zero, to 10 mantissa bits (the low 13 bits zero). Adding half a
- * unit of the 10th bit to the magnitude's bits and truncating rounds ties
- * away from zero, carries into the exponent where the mantissa overflows
- * (the largest finite values become infinity) and rounds subnormals the
- * same way. Infinity is kept; NaN stays a NaN whose payload survives the
- * truncation (the quiet bit is set), so the instruction cannot read it as
- * infinity. */
-static inline float tf32_round(float x) {
-#ifdef VS_NV_MMA
-  uint u;
-  __asm__("cvt.rna.tf32.f32 %0, %1;" : "=r"(u) : "f"(x));
-  return as_float(u);
-#else
-  uint u = as_uint(x);
-  if ((u & 0x7f800000u) == 0x7f800000u)
-    return (u & 0x007fffffu) ? as_float((u & 0xffffe000u) | 0x00400000u) : x;
-  return as_float((u + 0x1000u) & 0xffffe000u);
-#endif
-}
-
-/* Rounds x[0..n) into y (the rounding above, for the tests' exact cases). */
+/* Rounds x[0..n) into y (mma_tf32.clh's tf32_round, for the tests' exact cases). */
 __kernel void tf32_round_buf(__global float *y, __global const float *x, uint n) {
   size_t i = get_global_id(0);
   if (i < n) y[i] = tf32_round(x[i]);
 }
 
-#ifdef VS_NV_MMA
-/* Loops over fragments unrolled where the instruction is real. Not under
- * the emulation: each of its calls holds two barriers, and PoCL compiles
- * an unrolled 4-warp kernel's hundreds of barrier regions for minutes
- * (7 min for the test file's sets cold, against about 1 min rolled). */
-#define UNROLL _Pragma("unroll")
-/* d = a x b + d on the tensor cores; s and lane unused. */
-#define MMA(d, a, b, s, lane)                                                                                 \
-  __asm__ volatile("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, " \
-                   "{%0,%1,%2,%3};"                                                                           \
-                   : "+f"((d)[0]), "+f"((d)[1]), "+f"((d)[2]), "+f"((d)[3])                                   \
-                   : "r"(as_uint((a)[0])), "r"(as_uint((a)[1])), "r"(as_uint((a)[2])),                        \
-                     "r"(as_uint((a)[3])), "r"(as_uint((b)[0])), "r"(as_uint((b)[1])))
-#define SCRATCH 1
-#else
-/* The instruction's semantics for one warp, through its 192 floats of
- * __local scratch s (A 16 x 8 row-major, then B 8 x 8 row-major): every
- * lane stores its fragment elements at the coordinates above, the group
- * meets at a barrier (every warp calls this at the same points: the
- * kernel's loops are uniform, as mma.sync.aligned requires), each lane
- * sums its four elements of D over k in float32, and a second barrier
- * keeps the next call from overwriting s before every lane has read it.
- * The hardware's order of the eight products and its internal precision
- * are unspecified; this sums them in k order with fused multiply-adds. */
-static void mma_emulated(float *d, const float *a, const float *b, __local float *s, uint lane) {
-  uint g = lane >> 2, t = lane & 3;
-  __local float *sa = s, *sb = s + 128;
-  sa[g * 8 + t] = a[0];
-  sa[(g + 8) * 8 + t] = a[1];
-  sa[g * 8 + t + 4] = a[2];
-  sa[(g + 8) * 8 + t + 4] = a[3];
-  sb[t * 8 + g] = b[0];
-  sb[(t + 4) * 8 + g] = b[1];
-  barrier(CLK_LOCAL_MEM_FENCE);
-  for (uint i = 0; i < 4; i++) {
-    uint row = g + (i >> 1) * 8, col = 2 * t + (i & 1);
-    float acc = d[i];
-    for (uint kk = 0; kk < 8; kk++) acc = fma(sa[row * 8 + kk], sb[kk * 8 + col], acc);
-    d[i] = acc;
-  }
-  barrier(CLK_LOCAL_MEM_FENCE);
-}
-#define MMA(d, a, b, s, lane) mma_emulated((d), (a), (b), (s), (lane))
-#define UNROLL
-#define SCRATCH (WARPS * 192)
-#endif
-
+/* va, vb: op(A)'s and op(B)'s offsets and leading dimensions are multiples
+ * of 4 (stage's vec). */
 __kernel __attribute__((reqd_work_group_size(ITEMS, 1, 1))) void gemm_mma(
     __global float *c, ulong c_off, ulong ldc, __global const float *a, ulong a_off, ulong lda, int ta,
-    __global const float *b, ulong b_off, ulong ldb, int tb, ulong m, ulong n, int k) {
-  __local float As[BM * LDS], Bs[BN * LDS], scratch[SCRATCH];
+    __global const float *b, ulong b_off, ulong ldb, int tb, ulong m, ulong n, int k, int va, int vb) {
+  /* Two buffers of each slice (double buffering): the next slice is
+   * staged while this one is multiplied, one barrier a slice. */
+  __local float As[2 * BM * LDS], Bs[2 * BN * LDS], scratch[SCRATCH];
   uint lid = (uint)get_local_id(0), lane = lid & 31, warp = lid >> 5;
   uint wm = warp / WN, wn = warp % WN, g = lane >> 2, t = lane & 3;
   ulong m0 = (ulong)get_group_id(1) * BM, n0 = (ulong)get_group_id(0) * BN;
@@ -149,67 +81,26 @@ __kernel __attribute__((reqd_work_group_size(ITEMS, 1, 1))) void gemm_mma(
    * accumulators and fragments must be registers, which only constant
    * indices allow. */
   float acc[FM][FN][4];
-UNROLL
-  for (int i = 0; i < FM; i++)
-UNROLL
-    for (int j = 0; j < FN; j++)
-UNROLL
-      for (int e = 0; e < 4; e++) acc[i][j][e] = 0.0f;
+  MMA_ZERO(acc);
 
-  for (int k0 = 0; k0 < k; k0 += KS) {
-    /* op(A)[m0 + r, k0 + q] into As[r][q]: consecutive items walk k when A
-     * is row-major in k (not transposed), else m, so each reads a run. */
-    for (uint e = lid; e < BM * KS; e += ITEMS) {
-      uint r = ta ? e % BM : e / KS, q = ta ? e / BM : e % KS;
-      ulong row = m0 + r;
-      int kk = k0 + (int)q;
-      float v = 0.0f;
-      if (row < m && kk < k) v = a[a_off + (ta ? (ulong)kk * lda + row : row * lda + (ulong)kk)];
-      As[r * LDS + q] = tf32_round(v);
-    }
-    /* op(B)[k0 + q, n0 + col] into Bs[col][q]: runs along n when B is
-     * row-major in n (not transposed), else along k. */
-    for (uint e = lid; e < BN * KS; e += ITEMS) {
-      uint col = tb ? e / KS : e % BN, q = tb ? e % KS : e / BN;
-      ulong cn = n0 + col;
-      int kk = k0 + (int)q;
-      float v = 0.0f;
-      if (cn < n && kk < k) v = b[b_off + (tb ? cn * ldb + (ulong)kk : (ulong)kk * ldb + cn)];
-      Bs[col * LDS + q] = tf32_round(v);
-    }
+  /* op(A)[m0 + r, k0 + q] is contiguous along k when A is not transposed;
+   * op(B)[k0 + q, n0 + col] along k when B is. */
+  const int slices = (int)(((ulong)k + KS - 1) / KS); /* k <= INT32_MAX - 64 (gemm_mma.c) */
+  if (slices > 0) {
+    stage(As, BM, a, a_off, lda, !ta, va, m0, m, 0, k, lid);
+    stage(Bs, BN, b, b_off, ldb, tb, vb, n0, n, 0, k, lid);
+  }
+  for (int sl = 0; sl < slices; sl++) {
+    /* After it slice sl is complete, and every work-item is done reading
+     * the other buffer (slice sl - 1), which then takes slice sl + 1. */
     barrier(CLK_LOCAL_MEM_FENCE);
-UNROLL
-    for (uint ks = 0; ks < KS; ks += 8) {
-      float fa[FM][4], fb[FN][2];
-UNROLL
-      for (int i = 0; i < FM; i++) {
-        __local const float *p = As + (wm * FM * 16 + i * 16 + g) * LDS + ks + t;
-        fa[i][0] = p[0];
-        fa[i][1] = p[8 * LDS];
-        fa[i][2] = p[4];
-        fa[i][3] = p[8 * LDS + 4];
-      }
-UNROLL
-      for (int j = 0; j < FN; j++) {
-        __local const float *p = Bs + (wn * FN * 8 + j * 8 + g) * LDS + ks + t;
-        fb[j][0] = p[0];
-        fb[j][1] = p[4];
-      }
-UNROLL
-      for (int i = 0; i < FM; i++)
-UNROLL
-        for (int j = 0; j < FN; j++) MMA(acc[i][j], fa[i], fb[j], s, lane);
+    uint cur = (uint)sl & 1, next = cur ^ 1;
+    if (sl + 1 < slices) {
+      stage(As + next * BM * LDS, BM, a, a_off, lda, !ta, va, m0, m, (sl + 1) * KS, k, lid);
+      stage(Bs + next * BN * LDS, BN, b, b_off, ldb, tb, vb, n0, n, (sl + 1) * KS, k, lid);
     }
-    barrier(CLK_LOCAL_MEM_FENCE);
+    MMA_SLICE(acc, As + cur * BM * LDS, Bs + cur * BN * LDS, wm, wn, g, t, s, lane);
   }
 
-UNROLL
-  for (int i = 0; i < FM; i++)
-UNROLL
-    for (int j = 0; j < FN; j++)
-UNROLL
-      for (int e = 0; e < 4; e++) {
-        ulong row = m0 + wm * FM * 16 + i * 16 + g + (e >> 1) * 8, col = n0 + wn * FN * 8 + j * 8 + 2 * t + (e & 1);
-        if (row < m && col < n) c[c_off + row * ldc + col] = acc[i][j][e];
-      }
+  MMA_EACH(wm, wn, g, t, if (m0 + row < m && n0 + col < n) c[c_off + (m0 + row) * ldc + n0 + col] = acc[i][j][e];)
 }

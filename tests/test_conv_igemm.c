@@ -220,7 +220,8 @@ Test(conv_igemm, bad_forced_sets_are_refused) {
     if (strcmp(BAD[i], "igemm64") == 0)
       snprintf(want, sizeof want,
                "VARSCOPE_CONV='%s': want auto, direct, direct:RM,NV,UC,LY,RW[,RH], im2col, convgemm, igemm, "
-               "igemm:MWG,NWG,KWG,MDIMC,NDIMC,VW[,DB], pointwise or pointwise:RM,NV,LY",
+               "igemm:MWG,NWG,KWG,MDIMC,NDIMC,VW[,DB], igemm-tf32, igemm-tf32:WM,WN,FM,FN,KS, pointwise or "
+               "pointwise:RM,NV,LY",
                BAD[i]);
     else
       snprintf(want, sizeof want,

@@ -199,4 +199,34 @@ static inline void expect_torn_entry_removed(const char *path, choices_fn list)
     free(c);                                                                                                         \
   }
 
+/* Runs s once for fetch y with VARSCOPE_LOG=what, what the run logs into
+ * log[cap]; asserts success. The TF32 tests' step-memo checks read which
+ * choice a step measured from it. */
+static inline void session_run_logged(vs_session *s, vs_output y, const char *what, char *log, size_t cap)
+{
+  vs_status *st = vs_status_new();
+  stderr_capture c = stderr_capture_begin();
+  setenv("VARSCOPE_LOG", what, 1);
+  vs_tensor *t = NULL;
+  vs_session_run(s, NULL, NULL, 0, &y, &t, 1, NULL, 0, st);
+  unsetenv("VARSCOPE_LOG");
+  stderr_capture_end(c, log, cap);
+  expect_ok(st);
+  vs_tensor_free(t);
+  vs_status_free(st);
+}
+
+/* Whether device 0 really has TF32 matrix units (an NVIDIA GPU of compute
+ * capability 8.0 or above: tools/gpu-check.sh runs the TF32 tests there);
+ * the tests that need a device without them first skip there. */
+static inline bool device0_tf32_units(void)
+{
+  vs_status *st = vs_status_new();
+  vs_device_info info;
+  vs_device_get_info(0, &info, st);
+  expect_ok(st);
+  vs_status_free(st);
+  return info.tf32_matrix_units;
+}
+
 #endif

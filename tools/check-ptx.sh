@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# check-ptx.sh [SETS...] - proves without a GPU that the TF32 GEMM's NVIDIA
-# build (cl_kernels/gemm_mma.cl with VS_NV_MMA: the inline PTX
-# cvt.rna.tf32.f32 and mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32)
-# compiles to PTX and assembles for sm_80 and sm_90, under each parameter
-# set (WM,WN,FM,FN,KS; default: the sets engine/kernels/gemm_mma.c times,
-# and one with 64-deep slices).
+# check-ptx.sh [SETS...] - proves without a GPU that the TF32 kernels'
+# NVIDIA builds (cl_kernels/gemm_mma.cl and conv_igemm_tf32.cl with
+# VS_NV_MMA: mma_tf32.clh's inline PTX cvt.rna.tf32.f32 and
+# mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32) compile to PTX and
+# assemble for sm_80 and sm_90, under each parameter set (WM,WN,FM,FN,KS;
+# default: the sets engine/kernels/gemm_mma.c and conv_igemm_tf32.c time,
+# and one with 64-deep slices). KERNELS="gemm_mma" (or conv_igemm_tf32)
+# checks one file only.
 #
 # Clang compiles the OpenCL C for nvptx64-nvidia-nvcl (NVIDIA's own OpenCL
 # compiler, which builds it on the GPU host, is not available here), with
@@ -20,7 +22,6 @@
 # Exit 0 when every set compiled and assembled and the control was refused.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-src=$here/cl_kernels/gemm_mma.cl
 clang=${CLANG:-$(command -v clang-14 || command -v clang || true)}
 ptxas=${PTXAS:-$(command -v ptxas || echo /usr/local/cuda/bin/ptxas)}
 clc=${LIBCLC:-}
@@ -33,35 +34,53 @@ fi
 [ -x "$ptxas" ] || { echo "check-ptx: no ptxas (set PTXAS; the CUDA toolkit has it)" >&2; exit 2; }
 [ -f "$clc" ] || { echo "check-ptx: no libclc nvptx64--nvidiacl.bc (Debian: apt-get install libclc-14; or set LIBCLC)" >&2; exit 2; }
 sets=("$@")
-[ ${#sets[@]} -gt 0 ] || sets=(2,2,2,4,16 2,4,4,4,16 2,2,4,4,32 1,1,1,1,8 1,2,1,2,64)
+# Without SETS: each kernel's own (gemm_mma.c's and conv_igemm_tf32.c's
+# candidates, and the tests' extra sets).
+gemm_sets=(2,2,2,4,16 2,4,4,4,16 2,2,4,4,16 1,1,1,1,8 1,2,1,2,64)
+conv_sets=(2,2,2,4,16 4,2,2,4,16 1,1,2,2,16 1,1,1,1,8 2,1,1,3,64)
+# file:entry of each kernel
+kernels=()
+for k in ${KERNELS:-gemm_mma conv_igemm_tf32}; do
+  case $k in
+    gemm_mma) kernels+=(gemm_mma:gemm_mma) ;;
+    conv_igemm_tf32) kernels+=(conv_igemm_tf32:conv2d_igemm_tf32) ;;
+    *) echo "check-ptx: unknown kernel $k (gemm_mma, conv_igemm_tf32)" >&2; exit 2 ;;
+  esac
+done
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 echo "clang: $("$clang" --version | head -1)"
 echo "ptxas: $("$ptxas" --version | tail -1)"
 echo "libclc: $clc"
 fail=0
-for s in "${sets[@]}"; do
+for kern in "${kernels[@]}"; do
+file=${kern%%:*} entry=${kern#*:}
+src=$here/cl_kernels/$file.cl
+if [ ${#sets[@]} -gt 0 ]; then run_sets=("${sets[@]}")
+elif [ "$file" = gemm_mma ]; then run_sets=("${gemm_sets[@]}")
+else run_sets=("${conv_sets[@]}"); fi
+for s in "${run_sets[@]}"; do
   IFS=, read -r wm wn fm fn ks <<<"$s"
-  ptx=$work/gemm_mma_$wm$wn$fm$fn$ks.ptx
+  ptx=$work/${file}_$wm$wn$fm$fn$ks.ptx
   # PTX ISA 7.0 and sm_80: the first with mma .tf32 and cvt.rna.tf32.f32.
   if ! "$clang" -x cl -cl-std=CL1.2 -DT=float -DWM="$wm" -DWN="$wn" -DFM="$fm" -DFN="$fn" -DKS="$ks" -DVS_NV_MMA \
       -target nvptx64-nvidia-nvcl -march=sm_80 -Xclang -target-feature -Xclang +ptx70 -O2 -S \
       -Xclang -mlink-bitcode-file -Xclang "$clc" -Wno-linker-warnings "$src" -o "$ptx"; then
-    echo "set $s: clang failed"; fail=1; continue
+    echo "$file set $s: clang failed"; fail=1; continue
   fi
   n_mma=$(grep -c 'mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32' "$ptx" || true)
   n_cvt=$(grep -c 'cvt.rna.tf32.f32' "$ptx" || true)
   # Every fragment of the warp's block is one instruction per 8-deep step:
   # FM x FN x KS / 8 of them, unrolled (fewer would mean a lost fragment).
   want=$((fm * fn * ks / 8))
-  line="set $s: $n_mma mma.sync (want $want), $n_cvt cvt.rna.tf32"
+  line="$file set $s: $n_mma mma.sync (want $want), $n_cvt cvt.rna.tf32"
   if [ "$n_mma" -lt "$want" ] || [ "$n_cvt" -lt 1 ]; then echo "$line: MISSING"; fail=1; continue; fi
   for arch in sm_80 sm_90; do
     if "$ptxas" -v -arch=$arch "$ptx" -o "$work/$arch.cubin" >"$work/info" 2>&1; then
-      # ptxas -v: the gemm_mma entry's registers and spills (spills would
+      # ptxas -v: the kernel entry's registers and spills (spills would
       # mean accumulators in local memory: slow, though correct).
-      regs=$(grep -A3 "Compiling entry function 'gemm_mma'" "$work/info" | grep -o "Used [0-9]* registers" | head -1)
-      spill=$(grep -A3 "Compiling entry function 'gemm_mma'" "$work/info" | grep -o "[0-9]* bytes spill stores" | head -1)
+      regs=$(grep -A3 "Compiling entry function '$entry'" "$work/info" | grep -o "Used [0-9]* registers" | head -1)
+      spill=$(grep -A3 "Compiling entry function '$entry'" "$work/info" | grep -o "[0-9]* bytes spill stores" | head -1)
       line="$line, ptxas $arch ok (${regs:-?}, ${spill:-? spill stores})"
     else
       line="$line, ptxas $arch FAILED: $(head -3 "$work/info")"; fail=1
@@ -81,5 +100,7 @@ for s in "${sets[@]}"; do
   fi
   echo "$line"
 done
-[ $fail -eq 0 ] && echo "check-ptx: every set compiled to PTX and assembled for sm_80 and sm_90" || echo "check-ptx: FAILED"
+done
+[ $fail -eq 0 ] && echo "check-ptx: every kernel and set compiled to PTX and assembled for sm_80 and sm_90" ||
+  echo "check-ptx: FAILED"
 exit $fail

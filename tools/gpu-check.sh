@@ -12,12 +12,15 @@
 #   kernels   the kernel and selection test binaries (conv, GEMM, work-group
 #             shapes, gradients, tuning, devices), counts checked as
 #             run-tests.sh does
-#   tf32      test_gemm_tf32: the TF32 kernel with the real mma.sync
-#             instruction (cl_kernels/gemm_mma.cl), counts checked
+#   tf32      test_gemm_tf32 and test_conv_tf32: the TF32 kernels with the
+#             real mma.sync instruction (cl_kernels/gemm_mma.cl,
+#             conv_igemm_tf32.cl), counts checked
 #   conform   varscope conform: every named case on the GPU
 #   gemm      gemm_bench (PyTorch/cuBLAS FP32 and TF32 columns)
 #   conv      conv_bench against PyTorch/cuDNN FP32 (--peer torch)
-#   conv-tf32 conv_bench against cuDNN with TF32 allowed (--peer torch-tf32)
+#   conv-tf32 conv_bench --tf32: sessions with tensor_float_32_execution (the
+#             TF32 implicit GEMM among the measured candidates) against
+#             cuDNN with TF32 allowed (--peer torch-tf32)
 #   gemm-tf32 gemm_bench --tf32: sessions with tensor_float_32_execution,
 #             the TF32 kernel among the measured candidates, against
 #             cuBLAS TF32 (the TF32 column)
@@ -41,7 +44,7 @@
 # has PyTorch).
 set -uo pipefail
 tests=(nn gemm workgroups conv_igemm conv_tuning choice_memo gradients tuning devices)
-tf32_tests=(gemm_tf32)
+tf32_tests=(gemm_tf32 conv_tf32)
 benches=(conv_bench gemm_bench train_bench)
 
 if [ "${1:-}" = --slim ]; then
@@ -103,15 +106,15 @@ for t in "${tf32_tests[@]}"; do ln -s "$build/tests/test_$t" "$sel/tf32/tests/te
 
 stage devices 30 "$build/tools/varscope" devices --verbose
 stage kernels 170 env VS_TWO_DEVICE_TESTS= "$bundle/src/tools/run-tests.sh" "$sel"
-stage tf32 60 env VS_TWO_DEVICE_TESTS= "$bundle/src/tools/run-tests.sh" "$sel/tf32"
+stage tf32 75 env VS_TWO_DEVICE_TESTS= "$bundle/src/tools/run-tests.sh" "$sel/tf32"
 stage conform 60 "$build/tools/varscope" conform
 stage gemm 75 "$build/bench/gemm_bench" --rounds 3 --reps 3 256 1024 2048 4096
 stage conv 75 "$build/bench/conv_bench" --peer torch --no-blas --rounds 3 3
-stage conv-tf32 60 "$build/bench/conv_bench" --peer torch-tf32 --no-blas --rounds 3 3
+stage conv-tf32 60 "$build/bench/conv_bench" --tf32 --peer torch-tf32 --no-blas --rounds 3 3
 stage gemm-tf32 60 "$build/bench/gemm_bench" --tf32 --rounds 3 --reps 3 1024 4096
 stage tune 75 "$build/tools/varscope" tune --budget-s 30 --direct-budget-s 15
 stage gemm-tuned 50 "$build/bench/gemm_bench" --rounds 3 --reps 3 1024 2048 4096
-stage tf32-kernel 45 bash -c 'for s in 2,2,2,4,16 2,4,4,4,16 2,2,4,4,32; do
+stage tf32-kernel 45 bash -c 'for s in 2,2,2,4,16 2,4,4,4,16 2,2,4,4,16; do
   VARSCOPE_GEMM=tf32:$s "$0" --tf32 --no-peers --rounds 2 --reps 3 4096 | grep -E "^ +4096|failed"; done' \
   "$build/bench/gemm_bench"
 stage train 30 "$build/bench/train_bench" --no-tf

@@ -56,7 +56,7 @@ typedef enum vs_choice_kind {
  * conv step keeps its conv choice and the GEMMs of its im2col route (and
  * of the candidates timed when choosing), hence a few. */
 #define VS_CHOICE_MEMO_KEY 24
-#define VS_CHOICE_MEMO_VALUE 64
+#define VS_CHOICE_MEMO_VALUE 96 /* a vs_conv_algo with its TF32 parameters: 76 bytes */
 #define VS_CHOICE_MEMO_SLOTS 4
 
 /* What a choice is asked for: the selector, the device (its

@@ -265,6 +265,19 @@ bool vs__kernel_use_limits(const vs_cl_device *d, const vs_kernel_use *u, size_t
   return true;
 }
 
+bool vs__kernel_use_takes(const vs_cl_device *d, const vs_kernel_use *u, size_t items, const char *what,
+                          vs_status *st) {
+  size_t kmax = 0;
+  cl_ulong klocal = 0;
+  if (!vs__kernel_use_limits(d, u, &kmax, &klocal, st)) return false;
+  if (kmax >= items && klocal <= d->local_mem) return true;
+  vs__fail(st, VS_RESOURCE_EXHAUSTED, VS_EXC_OP_ERROR,
+           "%s: the compiled kernel takes work-groups of up to %zu items and %llu bytes of local memory; it needs %zu "
+           "items, the device has %llu bytes",
+           what, kmax, (unsigned long long)klocal, items, (unsigned long long)d->local_mem);
+  return false;
+}
+
 bool vs__kernel_enqueue(vs_cl_device *d, vs_kernel_use *u, cl_uint dims, const size_t *global, const size_t *local,
                         const karg *args, int nargs, const char *what, vs_status *st) {
   return enqueue(d, u->kernel, dims, global, local, what, args, nargs, u->entry, st);

@@ -395,6 +395,7 @@ bool vs__conv_algo_run(vs_run *r, vs_cl_device *d, size_t dev, const vs_conv_geo
       return vs__conv_convgemm(r, d, dev, g, x, f, out, st) && epilogue_pass(r, d, g, out, epi, st);
     case VS_CONV_IGEMM: return vs__conv_igemm(r, d, g, a, x, f, out, epi, st);
     case VS_CONV_POINTWISE: return vs__conv_pointwise(r, d, g, a, x, f, out, epi, st);
+    case VS_CONV_IGEMM_TF32: return vs__conv_igemm_tf32(r, d, g, a, x, f, out, epi, st);
   }
   return false;
 }
@@ -422,7 +423,8 @@ static bool conv_launch(vs_run *r, vs_op *op, vs_cl_device *d, size_t dev, const
   cl_mem tx = NULL, tf = NULL, bx = vs__on_device(r, x, dev, &tx, st), bf = bx ? vs__on_device(r, f, dev, &tf, st) : NULL;
   bool ok = bx && bf;
   vs_conv_algo algo;
-  if (ok) ok = vs__conv_select(d, dev, g, bx, bf, out->buf, &algo, st);
+  bool tf32 = r && r->s && r->s->opts.tensor_float_32_execution; /* the session's switch (vs__conv_select weighs it) */
+  if (ok) ok = vs__conv_select(d, dev, tf32, g, bx, bf, out->buf, &algo, st);
   if (ok) ok = vs__conv_algo_run(r, d, dev, g, algo, bx, bf, out->buf, epi, st);
   if (tx) vs__buffer_release(tx);
   if (tf) vs__buffer_release(tf);

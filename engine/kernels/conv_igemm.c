@@ -178,6 +178,20 @@ bool vs__conv_igemm_forced(vs_cl_device *d, const vs_conv_geom *g, const char *f
   return false;
 }
 
+void vs__conv_igemm_args(vs_conv_igemm_argv *v, const vs_conv_geom *g, cl_mem x, cl_mem f, cl_mem out,
+                         const vs_conv_epi *epi) {
+  *v = (vs_conv_igemm_argv){.out = out, .x = x, .f = f, .bias = epi && epi->bias ? epi->bias : f, /* f: never read */
+                            .i = {(cl_int)g->H, (cl_int)g->W, (cl_int)g->C, (cl_int)g->KH, (cl_int)g->KW, (cl_int)g->K,
+                                  (cl_int)g->PT, (cl_int)g->PL, (cl_int)g->OH, (cl_int)g->OW, (cl_int)g->SH,
+                                  (cl_int)g->SW, (cl_int)g->DH, (cl_int)g->DW},
+                            .M = (cl_ulong)(g->N * g->OH * g->OW), .has_bias = epi && epi->bias,
+                            .relu = epi && epi->relu};
+  karg *k = v->args;
+  *k++ = KARG(v->out), *k++ = KARG(v->x), *k++ = KARG(v->f), *k++ = KARG(v->bias);
+  for (int i = 0; i < 14; i++) *k++ = KARG(v->i[i]);
+  *k++ = KARG(v->M), *k++ = KARG(v->has_bias), *k = KARG(v->relu);
+}
+
 bool vs__conv_igemm(vs_run *r, vs_cl_device *d, const vs_conv_geom *g, vs_conv_algo a, cl_mem x, cl_mem f, cl_mem out,
                     const vs_conv_epi *epi, vs_status *st) {
   char why[200], name[48];
@@ -199,36 +213,20 @@ bool vs__conv_igemm(vs_run *r, vs_cl_device *d, const vs_conv_geom *g, vs_conv_a
            a.mwg, a.nwg, a.kwg, a.mdimc, a.ndimc, a.vw, a.db);
   vs_kernel_use u;
   if (!vs__kernel_get(r, d, "conv_igemm", g->dtype, "conv2d_igemm", opts, &u, st)) return false;
-  /* What the compiled kernel can take: a GPU compiler may allow fewer
-   * items than the device for a kernel with many registers. Asked once
+  /* What the compiled kernel can take (vs__kernel_use_takes). Asked once
    * per session's kept object (its entry keeps the answers), at each
    * launch only outside a run (selection, tuning: a fresh object). */
-  size_t wgs = (size_t)a.mdimc * (size_t)a.ndimc, kmax = 0;
-  cl_ulong klocal = 0, dlocal = d->local_mem;
-  if (!vs__kernel_use_limits(d, &u, &kmax, &klocal, st)) {
+  size_t wgs = (size_t)a.mdimc * (size_t)a.ndimc;
+  if (!vs__kernel_use_takes(d, &u, wgs, name, st)) {
     vs__kernel_put(&u);
     return false;
   }
-  if (kmax < wgs || klocal > dlocal) {
-    vs__fail(st, VS_RESOURCE_EXHAUSTED, VS_EXC_OP_ERROR,
-             "%s: the compiled kernel takes work-groups of up to %zu items and %llu bytes of local memory; it needs %zu "
-             "items, the device has %llu bytes",
-             name, kmax, (unsigned long long)klocal, wgs, (unsigned long long)dlocal);
-    vs__kernel_put(&u);
-    return false;
-  }
-  cl_mem bias = epi && epi->bias ? epi->bias : f; /* f: never read without a bias */
-  cl_int iH = (cl_int)g->H, iW = (cl_int)g->W, iC = (cl_int)g->C, iKH = (cl_int)g->KH, iKW = (cl_int)g->KW,
-         iK = (cl_int)g->K, iPT = (cl_int)g->PT, iPL = (cl_int)g->PL, iOH = (cl_int)g->OH, iOW = (cl_int)g->OW,
-         iSH = (cl_int)g->SH, iSW = (cl_int)g->SW, iDH = (cl_int)g->DH, iDW = (cl_int)g->DW,
-         has_bias = epi && epi->bias, relu = epi && epi->relu;
-  cl_ulong M = (cl_ulong)(g->N * g->OH * g->OW);
-  karg args[] = {KARG(out), KARG(x),   KARG(f),   KARG(bias), KARG(iH),  KARG(iW),  KARG(iC),       KARG(iKH),
-                 KARG(iKW), KARG(iK),  KARG(iPT), KARG(iPL),  KARG(iOH), KARG(iOW), KARG(iSH),      KARG(iSW),
-                 KARG(iDH), KARG(iDW), KARG(M),   KARG(has_bias), KARG(relu)};
+  vs_conv_igemm_argv v;
+  vs__conv_igemm_args(&v, g, x, f, out, epi);
+  cl_ulong M = v.M;
   size_t gm = (size_t)((M + (cl_ulong)a.mwg - 1) / (cl_ulong)a.mwg), gn = (size_t)((g->K + a.nwg - 1) / a.nwg);
   size_t global[2] = {gm * wgs, gn}, local[2] = {wgs, 1};
-  bool ok = vs__kernel_enqueue(d, &u, 2, global, local, args, (int)(sizeof args / sizeof *args), "conv2d (igemm)", st);
+  bool ok = vs__kernel_enqueue(d, &u, 2, global, local, v.args, VS_CONV_IGEMM_ARGS, "conv2d (igemm)", st);
   vs__kernel_put(&u);
   return ok;
 }

@@ -3,6 +3,7 @@
 #ifndef VS_CONV_INTERNAL_H
 #define VS_CONV_INTERNAL_H
 
+#include "kernels/gemm.h"
 #include "session/session_internal.h"
 
 typedef struct vs_conv_geom {
@@ -18,7 +19,8 @@ typedef enum vs_conv_kind {
   VS_CONV_IM2COL,
   VS_CONV_CONVGEMM,
   VS_CONV_IGEMM,
-  VS_CONV_POINTWISE
+  VS_CONV_POINTWISE,
+  VS_CONV_IGEMM_TF32 /* conv_igemm_tf32.c: the implicit GEMM on TF32 matrix units (q) */
 } vs_conv_kind;
 
 /* The direct kernel's parameters, then the implicit GEMM's (each ignored
@@ -36,6 +38,9 @@ typedef struct vs_conv_algo {
    * of mdimc x ndimc work-items, kwg-deep local slices (db: two buffers),
    * vectors of vw along K. */
   int mwg, nwg, kwg, mdimc, ndimc, vw, db;
+  /* VS_CONV_IGEMM_TF32: gemm_mma.cl's parameters (warps, fragments a
+   * warp, k-slice), zeros for the other kinds. */
+  vs_mma_params q;
 } vs_conv_algo;
 /* A kind with the direct kernel's fields, as an initialiser. */
 #define VS_CONV_SET(k, rm_, nv_, uc_, ly_, rw_) VS_CONV_SET_RH(k, rm_, nv_, uc_, ly_, rw_, 1)
@@ -136,6 +141,20 @@ size_t vs__conv_igemm_defaults(vs_cl_device *d, vs_dtype dtype, vs_conv_algo *ou
 /* The idx-th set of the tuner's search space (phase 2 around centre, the
  * best tile of phase 1); false past its end. */
 bool vs__conv_igemm_candidate(size_t idx, vs_conv_algo centre, vs_conv_algo *out);
+/* The run-time arguments both implicit GEMMs take (conv_igemm.cl's and
+ * conv_igemm_tf32.cl's kernels: out, in, filter, bias, H, W, C, KH, KW,
+ * K, PT, PL, OH, OW, SH, SW, DH, DW, M, has_bias, relu): args point into
+ * the struct, which must outlive the enqueue. */
+#define VS_CONV_IGEMM_ARGS 21
+typedef struct vs_conv_igemm_argv {
+  cl_mem out, x, f, bias;
+  cl_int i[14];
+  cl_ulong M;
+  cl_int has_bias, relu;
+  karg args[VS_CONV_IGEMM_ARGS];
+} vs_conv_igemm_argv;
+void vs__conv_igemm_args(vs_conv_igemm_argv *v, const vs_conv_geom *g, cl_mem x, cl_mem f, cl_mem out,
+                         const vs_conv_epi *epi);
 /* Runs a (refused with a status when it does not fit d), epi in its stores. */
 bool vs__conv_igemm(vs_run *r, vs_cl_device *d, const vs_conv_geom *g, vs_conv_algo a, cl_mem x, cl_mem f, cl_mem out,
                     const vs_conv_epi *epi, vs_status *st);
@@ -148,6 +167,30 @@ bool vs__conv_igemm_parse(const char *s, vs_conv_algo *a);
 /* VARSCOPE_CONV's "igemm" (d's first default) or "igemm:MWG,NWG,KWG,MDIMC,
  * NDIMC,VW[,DB]"; false, with st set, for a bad one. */
 bool vs__conv_igemm_forced(vs_cl_device *d, const vs_conv_geom *g, const char *force, vs_conv_algo *a, vs_status *st);
+
+/* ---- the TF32 implicit GEMM (conv_igemm_tf32.c, cl_kernels/conv_igemm_tf32.cl) ---- */
+/* The kind's algo under q. */
+vs_conv_algo vs__conv_mma_algo(vs_mma_params q);
+/* Whether a (VS_CONV_IGEMM_TF32) can run on d: q in range, its work-group
+ * and local memory within d's limits; when not, why. */
+bool vs__conv_mma_fits(const vs_cl_device *d, vs_conv_algo a, char *why, size_t cap);
+/* Up to cap of its default sets that fit d, for selection; their count. */
+size_t vs__conv_mma_defaults(const vs_cl_device *d, vs_conv_algo *out, size_t cap);
+/* "igemm-tf32 w2x2 f2x4 k16". */
+void vs__conv_mma_name(vs_conv_algo a, char *buf, size_t cap);
+/* The store table's fields ("5 wm wn fm fn ks") and their strict parse
+ * (false for a line of another kind). */
+void vs__conv_mma_fields(vs_conv_algo a, char *buf, size_t cap);
+bool vs__conv_mma_parse(const char *s, vs_conv_algo *a);
+/* Whether force is VARSCOPE_CONV's igemm-tf32 form: "igemm-tf32" or
+ * "igemm-tf32:..."; then vs__conv_mma_forced parses it (the bare form: d's
+ * first default that fits) into *a: false, with st set, for a bad one. */
+bool vs__conv_mma_is_forced(const char *force);
+bool vs__conv_mma_forced(const vs_cl_device *d, const char *force, vs_conv_algo *a, vs_status *st);
+/* Runs a on g (refused with a status when it does not fit d), epi in its
+ * stores: TF32 products whatever the session (the caller chose it). */
+bool vs__conv_igemm_tf32(vs_run *r, vs_cl_device *d, const vs_conv_geom *g, vs_conv_algo a, cl_mem x, cl_mem f,
+                         cl_mem out, const vs_conv_epi *epi, vs_status *st);
 
 /* Runs algorithm a, then epi (NULL: none): in the direct, igemm and pointwise kernels' stores
  * and our own GEMM's (the im2col route), as a bias_act pass after the others. */
@@ -178,10 +221,13 @@ size_t vs__conv_refine_pick(const vs_conv_algo *sets, const double *costs, int m
  * (direct, direct:RM,NV,UC,LY,RW[,RH], im2col, convgemm, igemm,
  * igemm:MWG,NWG,KWG,MDIMC,NDIMC,VW[,DB], pointwise, pointwise:RM,NV,LY;
  * convgemm and pointwise on a geometry they cannot run: the default
- * direct set), else the one kept for the geometry (the running step's
+ * direct set; igemm-tf32[:WM,WN,FM,FN,KS] only when tf32, the run's
+ * session switch, is on), else the one kept for the geometry (the running step's
  * memo, choice_memo.h; this process's memo, then the keyed store), else
- * measured now on the real buffers (out is overwritten) and kept. */
-bool vs__conv_select(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_mem x, cl_mem f, cl_mem out,
+ * measured now on the real buffers (out is overwritten) and kept. Where
+ * tf32 is on and d has TF32 matrix units, the TF32 implicit GEMM's sets
+ * are candidates too, and the choice is kept under "tf32|" keys. */
+bool vs__conv_select(vs_cl_device *d, size_t dev, bool tf32, const vs_conv_geom *g, cl_mem x, cl_mem f, cl_mem out,
                      vs_conv_algo *algo, vs_status *st);
 
 /* A short name ("direct rm6 nv2 u2 ly1", "im2col+gemm", "convgemm",

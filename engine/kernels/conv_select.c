@@ -30,6 +30,14 @@
  * On 1x1 geometries the pointwise kernel (conv2d.c) takes part with two
  * register tiles, and a set the tuner kept; its lines are kind 4 with the
  * direct kernel's fields (rm, nv and ly read).
+ * For sessions with tensor_float_32_execution on devices with TF32 matrix
+ * units the TF32 implicit GEMM (conv_igemm_tf32.c) takes part with its
+ * defaults and a set the tuner kept; those choices are kept under keys
+ * of their own ("tf32|" before the geometry's or family's key, a word
+ * more in the step's memo), so a float32 choice never serves a TF32 run
+ * or the reverse; its lines carry "5 <wm> <wn> <fm> <fn> <ks>". Forced
+ * with VARSCOPE_CONV=igemm-tf32[:WM,WN,FM,FN,KS] (sessions with the
+ * switch only).
  * VARSCOPE_CONV=direct, im2col, convgemm, igemm or pointwise forces one
  * ("direct:RM,NV,UC,LY,RW[,RH]", "igemm:MWG,NWG,KWG,MDIMC,NDIMC,VW[,DB]"
  * and "pointwise:RM,NV,LY" force parameters); VARSCOPE_LOG=conv prints
@@ -76,6 +84,7 @@ void vs__conv_algo_name(vs_conv_algo a, char *buf, size_t cap) {
              a.rm, a.nv, a.uc, a.ly, rows);
   else if (a.kind == VS_CONV_IM2COL) snprintf(buf, cap, "im2col+gemm");
   else if (a.kind == VS_CONV_IGEMM) vs__conv_igemm_name(a, buf, cap);
+  else if (a.kind == VS_CONV_IGEMM_TF32) vs__conv_mma_name(a, buf, cap);
   else if (a.kind == VS_CONV_POINTWISE) snprintf(buf, cap, "pointwise rm%d nv%d ly%d", a.rm, a.nv, a.ly);
   else snprintf(buf, cap, "convgemm");
 }
@@ -162,6 +171,7 @@ static bool pointwise_in_range(vs_conv_algo a) {
 static bool parse_algo(const char *s, vs_conv_algo *a) {
   int kind, rm, nv, uc, ly, rw, rh, used = 0;
   if (vs__conv_igemm_parse(s, a)) return true; /* "3 <mwg> ... <db>": the implicit GEMM's own fields */
+  if (vs__conv_mma_parse(s, a)) return true;   /* "5 <wm> <wn> <fm> <fn> <ks>": the TF32 one's */
   if (sscanf(s, "%d %d %d %d %d %d %d%n", &kind, &rm, &nv, &uc, &ly, &rw, &rh, &used) != 7 ||
       (s[used] != '\t' && s[used]))
     return false;
@@ -195,6 +205,7 @@ static bool table_update(vs_cl_device *d, vs_choice_drop_fn drop, const void *ar
 bool vs__conv_table_put(vs_cl_device *d, const char *key, vs_conv_algo a, double ms) {
   char fields[64];
   if (a.kind == VS_CONV_IGEMM) vs__conv_igemm_fields(a, fields, sizeof fields);
+  else if (a.kind == VS_CONV_IGEMM_TF32) vs__conv_mma_fields(a, fields, sizeof fields);
   else snprintf(fields, sizeof fields, "%d %d %d %d %d %d %d", (int)a.kind, a.rm, a.nv, a.uc, a.ly, a.rw, a.rh);
   char *line = vs__asprintf("%s\t%s\t%.3f ms\n", key, fields, ms);
   bool ok = line && table_update(d, vs__choice_drop_key, key, line);
@@ -383,7 +394,8 @@ static bool forced(vs_cl_device *d, const vs_conv_geom *g, const char *force, vs
   else {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR,
              "VARSCOPE_CONV='%s': want auto, direct, direct:RM,NV,UC,LY,RW[,RH], im2col, convgemm, igemm, "
-             "igemm:MWG,NWG,KWG,MDIMC,NDIMC,VW[,DB], pointwise or pointwise:RM,NV,LY",
+             "igemm:MWG,NWG,KWG,MDIMC,NDIMC,VW[,DB], igemm-tf32, igemm-tf32:WM,WN,FM,FN,KS, pointwise or "
+             "pointwise:RM,NV,LY",
              force);
     return false;
   }
@@ -392,14 +404,42 @@ static bool forced(vs_cl_device *d, const vs_conv_geom *g, const char *force, vs
 
 _Static_assert(sizeof(vs_conv_algo) <= VS_CHOICE_MEMO_VALUE, "a step's memo holds a conv choice");
 
-bool vs__conv_select(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_mem x, cl_mem f, cl_mem out,
+/* A geometry's or family's key where TF32 is allowed: "tf32|" before it,
+ * so TF32 and float32 choices never meet (the GEMM's families do the same). */
+static char *tf32_key(char *key, bool mma) {
+  if (!key || !mma) return key;
+  char *k = vs__asprintf("tf32|%s", key);
+  free(key);
+  return k;
+}
+
+bool vs__conv_select(vs_cl_device *d, size_t dev, bool tf32, const vs_conv_geom *g, cl_mem x, cl_mem f, cl_mem out,
                      vs_conv_algo *algo, vs_status *st) {
   const char *force = getenv("VARSCOPE_CONV");
-  if (force && *force && strcmp(force, "auto") != 0) return forced(d, g, force, algo, st);
-  vs_choice_ask q = {.kind = VS_CHOICE_CONV, .device = d, .nkey = VS_CONV_GEOM_WORDS};
+  /* igemm-tf32 forces the TF32 kernel (matrix units or not: elsewhere its
+   * emulation) on the float32 convs of sessions with the switch on; the
+   * others get the usual choice, as VARSCOPE_GEMM=tf32 does (TF32 is a
+   * float32 matter: TF's switch leaves float64 alone). A malformed one
+   * is refused whatever the switch. */
+  if (force && vs__conv_mma_is_forced(force)) {
+    if (!vs__conv_mma_forced(d, force, algo, st)) return false;
+    if (tf32 && g->dtype == VS_FLOAT) return true;
+  } else if (force && *force && strcmp(force, "auto") != 0) {
+    return forced(d, g, force, algo, st);
+  }
+  /* TF32 where the session allows it and the device has the units (or a
+   * test pretends so); the switch alone changes nothing. */
+  bool mma = tf32 && vs__tf32_units(d) && g->dtype == VS_FLOAT;
+  /* The running step's memo (choice_memo.h), a word more where TF32 is
+   * allowed: a step's float32 choice is never its TF32 one. */
+  vs_choice_ask q = {.kind = VS_CHOICE_CONV, .device = d, .nkey = VS_CONV_GEOM_WORDS + (mma ? 1 : 0)};
   vs__conv_geom_words(g, q.key);
+  q.key[VS_CONV_GEOM_WORDS] = 1;
   if (vs__choice_memo_get(&q, algo, sizeof *algo)) return true; /* the running step's (choice_memo.h) */
-  char *key = vs__conv_geom_key(g), *fkey = vs__conv_family_key(g);
+  /* fkey: where the float32 kernels' tuned sets are kept, whatever the
+   * switch (the conv kernels other than the TF32 one compute in float32
+   * for every session). */
+  char *key = tf32_key(vs__conv_geom_key(g), mma), *fkey = vs__conv_family_key(g);
   if (!key || !fkey) {
     free(key);
     free(fkey);
@@ -412,7 +452,7 @@ bool vs__conv_select(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_mem 
     free(fkey);
     return true;
   }
-  vs_conv_algo cands[24];
+  vs_conv_algo cands[28];
   int n = 0;
   vs_conv_algo tuned;
   bool have_tuned = vs__conv_table_lookup(d, fkey, &tuned);
@@ -426,6 +466,17 @@ bool vs__conv_select(vs_cl_device *d, size_t dev, const vs_conv_geom *g, cl_mem 
   if (igemm && have_tuned && tuned.kind == VS_CONV_IGEMM && vs__conv_igemm_fits(d, g->dtype, tuned, NULL, 0))
     cands[n++] = tuned;
   if (igemm) n += (int)vs__conv_igemm_defaults(d, g->dtype, cands + n, 4);
+  /* The TF32 implicit GEMM where TF32 is allowed: a set kept for the
+   * family's TF32 key ("tf32|family ..."), and the defaults that fit. */
+  vs_conv_algo ttuned, tdefs[3];
+  char *tkey = mma ? tf32_key(vs__conv_family_key(g), true) : NULL;
+  size_t ntdefs = mma ? vs__conv_mma_defaults(d, tdefs, 3) : 0;
+  bool tnew = tkey && vs__conv_table_lookup(d, tkey, &ttuned) && ttuned.kind == VS_CONV_IGEMM_TF32 &&
+              vs__conv_mma_fits(d, ttuned, NULL, 0);
+  for (size_t i = 0; tnew && i < ntdefs; i++) tnew = memcmp(&ttuned, &tdefs[i], sizeof ttuned) != 0; /* timed once */
+  if (tnew) cands[n++] = ttuned;
+  free(tkey);
+  for (size_t i = 0; i < ntdefs; i++) cands[n++] = tdefs[i];
   cands[n++] = VS_CONV_DEFAULT_DIRECT;
   for (size_t i = 0; i < sizeof DIRECT_VARIANTS / sizeof DIRECT_VARIANTS[0]; i++)
     if (vs__conv_direct_fits(g, DIRECT_VARIANTS[i])) cands[n++] = DIRECT_VARIANTS[i];

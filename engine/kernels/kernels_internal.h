@@ -81,6 +81,13 @@ size_t vs__kernel_use_local(const vs_cl_device *d, const vs_kernel_use *u);
  * (INTERNAL, "clGetKernelWorkGroupInfo") when the driver does not answer. */
 bool vs__kernel_use_limits(const vs_cl_device *d, const vs_kernel_use *u, size_t *wg, cl_ulong *local_mem,
                            vs_status *st);
+/* Whether the compiled kernel takes work-groups of items and the __local
+ * memory it declares fits d (a GPU compiler may allow fewer items than
+ * the device for a kernel with many registers); false with st set
+ * (RESOURCE_EXHAUSTED, "<what>: the compiled kernel takes ...") when not,
+ * or when the driver does not answer (vs__kernel_use_limits). */
+bool vs__kernel_use_takes(const vs_cl_device *d, const vs_kernel_use *u, size_t items, const char *what,
+                          vs_status *st);
 /* Tests only: how many times, in this process, vs__kernel_use_limits
  * asked the driver. */
 uint64_t vs__kernel_limit_queries(void);
