@@ -54,8 +54,10 @@
  * instruction). Run-time: transposes, offsets and leading dimensions as
  * the GEMM entry (engine/kernels/gemm.h), and whether each operand's
  * offset and leading dimension are multiples of 4 (va, vb); m, n, k any
- * size, k = 0 writes zeros. Launch: local (32 * WM * WN), global (ceil(n / BN) * that,
- * ceil(m / BM)). */
+ * size, k = 0 writes zeros. Launch: local (32 * WM * WN), global (ceil(m / BM) * that,
+ * ceil(n / BN)): the row blocks, which an im2col GEMM has by the
+ * hundred thousand, along dimension 0, since CUDA caps a grid's second
+ * dimension at 65535 blocks. */
 
 #include "mma_tf32.clh"
 
@@ -75,7 +77,7 @@ __kernel __attribute__((reqd_work_group_size(ITEMS, 1, 1))) void gemm_mma(
   __local float As[2 * BM * LDS], Bs[2 * BN * LDS], scratch[SCRATCH];
   uint lid = (uint)get_local_id(0), lane = lid & 31, warp = lid >> 5;
   uint wm = warp / WN, wn = warp % WN, g = lane >> 2, t = lane & 3;
-  ulong m0 = (ulong)get_group_id(1) * BM, n0 = (ulong)get_group_id(0) * BN;
+  ulong m0 = (ulong)get_group_id(0) * BM, n0 = (ulong)get_group_id(1) * BN;
   __local float *s = scratch + (SCRATCH > 1 ? warp * 192 : 0);
   /* Every loop over fragments is unrolled on the GPU (UNROLL): the
    * accumulators and fragments must be registers, which only constant
@@ -103,4 +105,23 @@ __kernel __attribute__((reqd_work_group_size(ITEMS, 1, 1))) void gemm_mma(
   }
 
   MMA_EACH(wm, wn, g, t, if (m0 + row < m && n0 + col < n) c[c_off + (m0 + row) * ldc + n0 + col] = acc[i][j][e];)
+}
+
+/* One warp runs the instruction once on fragments given lane by lane:
+ * a[lane * 4 + i] is lane's a_i, b[lane * 2 + i] its b_i, and lane's d_i
+ * (starting from zero) goes to d[lane * 4 + i]. The kernel knows nothing
+ * of the layout: the test (test_gemm_tf32's fragment_layout_is_the_isas)
+ * places A's and B's elements by the PTX ISA's table and reads D by it, so
+ * the emulation is held to the ISA here and the real instruction on the
+ * GPU. The GEMM tests cannot do that: a misreading shared by MMA_SLICE's
+ * loads and the emulation cancels out in every product. */
+__kernel __attribute__((reqd_work_group_size(32, 1, 1))) void mma_probe(__global float *d, __global const float *a,
+                                                                        __global const float *b) {
+  __local float s[192];
+  uint lane = (uint)get_local_id(0);
+  float fa[4] = {a[lane * 4], a[lane * 4 + 1], a[lane * 4 + 2], a[lane * 4 + 3]};
+  float fb[2] = {b[lane * 2], b[lane * 2 + 1]};
+  float acc[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+  MMA(acc, fa, fb, s, lane);
+  for (int i = 0; i < 4; i++) d[lane * 4 + i] = acc[i];
 }

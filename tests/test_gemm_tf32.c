@@ -584,3 +584,59 @@ Test(gemm_tf32, device_info_reports_matrix_units) {
   }
   vs_status_free(st);
 }
+
+/* The PTX ISA's fragment table for mma.m16n8k8 with .tf32 inputs and .f32
+ * accumulators ("Matrix Fragments for mma.m16n8k8"; CUTLASS's
+ * MMA_Traits<SM80_16x8x8_F32TF32TF32F32_TN> says the same), g = lane >> 2,
+ * t = lane & 3:
+ *   A (16 x 8):           a0 (g, t)   a1 (g + 8, t)   a2 (g, t + 4)   a3 (g + 8, t + 4)
+ *   B (8 x 8, (k, n)):    b0 (t, g)   b1 (t + 4, g)
+ *   D (16 x 8):           d0 (g, 2t)  d1 (g, 2t + 1)  d2 (g + 8, 2t)  d3 (g + 8, 2t + 1)
+ * Written here apart from the kernel's MMA_SLICE, MMA_EACH and emulation
+ * on purpose: this is the statement they are held to. */
+static void isa_a(unsigned lane, int i, int *row, int *col) {
+  *row = (int)(lane >> 2) + (i & 1) * 8, *col = (int)(lane & 3) + (i >> 1) * 4;
+}
+static void isa_b(unsigned lane, int i, int *k, int *n) { *k = (int)(lane & 3) + i * 4, *n = (int)(lane >> 2); }
+static void isa_d(unsigned lane, int i, int *row, int *col) {
+  *row = (int)(lane >> 2) + (i >> 1) * 8, *col = 2 * (int)(lane & 3) + (i & 1);
+}
+
+/* One instruction on fragments placed by the ISA's table: A's elements all
+ * distinct (8r + c + 1), B a permutation (k -> 3k + 1 mod 8, not its own
+ * transpose) scaled by 2^k, so that every misplaced element of A, B or D
+ * changes some result; every value and product is exact in TF32 and
+ * float32, so D is compared exactly. The GEMM tests cannot see a misreading
+ * shared by the kernel's loads and its emulation (it cancels out); this
+ * holds the emulation to the ISA on PoCL, and the real instruction to it
+ * on a GPU with matrix units (tools/gpu-check.sh runs this file there). */
+Test(gemm_tf32, fragment_layout_is_the_isas) {
+  float A[16][8], B[8][8] = {{0}}, a[128], b[64], d[128];
+  for (int r = 0; r < 16; r++)
+    for (int c = 0; c < 8; c++) A[r][c] = (float)(8 * r + c + 1);
+  for (int k = 0; k < 8; k++) B[k][(3 * k + 1) % 8] = (float)(1 << k);
+  for (unsigned lane = 0; lane < 32; lane++) {
+    for (int i = 0; i < 4; i++) {
+      int r, c;
+      isa_a(lane, i, &r, &c);
+      a[lane * 4 + i] = A[r][c];
+    }
+    for (int i = 0; i < 2; i++) {
+      int k, n;
+      isa_b(lane, i, &k, &n);
+      b[lane * 2 + i] = B[k][n];
+    }
+  }
+  vs_status *st = vs_status_new();
+  cr_assert(vs__mma_probe_host(0, a, b, d, st), "%s", vs_status_message(st));
+  for (unsigned lane = 0; lane < 32; lane++)
+    for (int i = 0; i < 4; i++) {
+      int r, n;
+      isa_d(lane, i, &r, &n);
+      double want = 0;
+      for (int k = 0; k < 8; k++) want += (double)A[r][k] * B[k][n];
+      cr_assert_eq(d[lane * 4 + i], (float)want, "lane %u d%d (D[%d][%d]) = %g, want %g", lane, i, r, n,
+                   (double)d[lane * 4 + i], want);
+    }
+  vs_status_free(st);
+}

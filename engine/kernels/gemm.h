@@ -171,6 +171,11 @@ bool vs__gemm_mma(vs_run *r, vs_cl_device *d, vs_mma_params q, bool ta, bool tb,
 /* y[i] = x[i] rounded to TF32 by the kernel's own rounding (gemm_mma.cl's
  * tf32_round), n floats on the device. */
 bool vs__tf32_round_buffer(vs_cl_device *d, cl_mem y, cl_mem x, size_t n, vs_status *st);
+/* One warp's m16n8k8 instruction on fragments given lane by lane
+ * (gemm_mma.cl's mma_probe): a 128 floats (lane * 4 + i: a_i), b 64
+ * (lane * 2 + i: b_i), out 128 (lane * 4 + i: d_i, from zero). The real
+ * instruction where the device has TF32 matrix units, else its emulation. */
+bool vs__mma_probe_buffer(vs_cl_device *d, cl_mem out, cl_mem a, cl_mem b, vs_status *st);
 /* d's TF32 matrix units as the choice sees them: info.tf32_matrix_units,
  * or a test's pretence (gemm_tuning.h's vs__tf32_units_pretend; the
  * kernel then still runs its emulation, keyed to info's answer). */

@@ -115,7 +115,7 @@ bool vs__gemm_mma(vs_run *r, vs_cl_device *d, vs_mma_params q, bool ta, bool tb,
     return false;
   }
   size_t bm = (size_t)(q.wm * q.fm * 16), bn = (size_t)(q.wn * q.fn * 8);
-  size_t global[2] = {(n + bn - 1) / bn * items, (m + bm - 1) / bm}, local[2] = {items, 1};
+  size_t global[2] = {(m + bm - 1) / bm * items, (n + bn - 1) / bn}, local[2] = {items, 1};
   cl_ulong uc = c_off, ulc = ldc, ua = a_off, ula = lda, ub = b_off, ulb = ldb, um = m, un = n;
   /* float4 loads (the kernel's stage) where each operand's offset and
    * leading dimension keep every run of 4 aligned. */
@@ -140,4 +140,13 @@ bool vs__tf32_round_buffer(vs_cl_device *d, cl_mem y, cl_mem x, size_t n, vs_sta
   size_t global[1] = {(n + 63) / 64 * 64}, local[1] = {64};
   return vs__launch_shaped(NULL, d, "gemm_mma", VS_FLOAT, "tf32_round_buf", opts, 1, global, local, args, 3,
                            "tf32_round_buf", st);
+}
+
+bool vs__mma_probe_buffer(vs_cl_device *d, cl_mem out, cl_mem a, cl_mem b, vs_status *st) {
+  char opts[224];
+  options(d, SETS[0], opts, sizeof opts);
+  karg args[] = {KARG(out), KARG(a), KARG(b)};
+  size_t global[1] = {32}, local[1] = {32};
+  return vs__launch_shaped(NULL, d, "gemm_mma", VS_FLOAT, "mma_probe", opts, 1, global, local, args, 3, "mma_probe",
+                           st);
 }

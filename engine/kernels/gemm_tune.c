@@ -119,6 +119,21 @@ bool vs__tf32_round_host(size_t dev, const float *x, float *y, size_t n, vs_stat
   return ok;
 }
 
+bool vs__mma_probe_host(size_t dev, const float *a, const float *b, float *out, vs_status *st) {
+  vs__ok(st);
+  vs_cl_device *d = vs__device(dev, st);
+  if (!d) return false;
+  cl_mem da = upload(d, a, 128, st), db = da ? upload(d, b, 64, st) : NULL, dout = db ? upload(d, a, 128, st) : NULL;
+  bool ok = dout && vs__mma_probe_buffer(d, dout, da, db, st);
+  if (ok) {
+    cl_int err = clEnqueueReadBuffer(*vs__queue(d), dout, CL_TRUE, 0, 128 * sizeof(float), out, 0, NULL, NULL);
+    if (err != CL_SUCCESS) vs__cl_fail(st, err, "clEnqueueReadBuffer");
+    ok = err == CL_SUCCESS;
+  }
+  vs__buffer_release(da), vs__buffer_release(db), vs__buffer_release(dout);
+  return ok;
+}
+
 /* ---- the search space ---- */
 
 static cl_uint native_width(const vs_cl_device *d) {

@@ -34,9 +34,12 @@ bool vs__gemm_run_host_epi(size_t dev, const int *params, int kind, bool ta, boo
                            size_t b_off, size_t ldb, float *c, size_t nc, size_t c_off, size_t ldc,
                            const float *bias, bool relu, vs_status *st);
 
-/* y[i] = x[i] rounded to TF32 on device dev by the TF32 kernel's own
- * rounding (gemm_mma.cl's tf32_round: cvt.rna.tf32.f32 on NVIDIA). */
+/* y[i] = x[i] rounded to TF32 on device dev by the TF32 kernels' own
+ * rounding (mma_tf32.clh's tf32_round, the same code on every device). */
 bool vs__tf32_round_host(size_t dev, const float *x, float *y, size_t n, vs_status *st);
+/* gemm.h's vs__mma_probe_buffer on device dev with host arrays: a 128
+ * floats, b 64, out 128. */
+bool vs__mma_probe_host(size_t dev, const float *a, const float *b, float *out, vs_status *st);
 
 /* Tests only: the choice treats device dev as having TF32 matrix units
  * (on) or as it is (off), so that its TF32 path (families "tf32|...",
