@@ -68,7 +68,11 @@ for s in "${run_sets[@]}"; do
       -Xclang -mlink-bitcode-file -Xclang "$clc" -Wno-linker-warnings "$src" -o "$ptx"; then
     echo "$file set $s: clang failed"; fail=1; continue
   fi
-  n_mma=$(grep -c 'mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32' "$ptx" || true)
+  # Counted inside the kernel's own entry only: the file has other
+  # kernels (gemm_mma.cl's mma_probe holds one instruction, which counted
+  # over the whole file hid a GEMM kernel that had lost all of its own).
+  n_mma=$(awk -v e="$entry" '/\.entry /{inside = index($0, ".entry " e "(") > 0}
+    inside && /mma\.sync\.aligned\.m16n8k8\.row\.col\.f32\.tf32\.tf32\.f32/{n++} END{print n + 0}' "$ptx")
   # Every fragment of the warp's block is one instruction per 8-deep step:
   # FM x FN x KS / 8 of them, unrolled (fewer would mean a lost fragment).
   want=$((fm * fn * ks / 8))

@@ -76,6 +76,7 @@ build=/tmp/vs-portable/build # env.sh links the bundle there: the build's tests 
 export VARSCOPE_CACHE_DIR=$out/cache
 export VARSCOPE_TF_PYTHON=${VARSCOPE_TF_PYTHON:-$(command -v python3 || echo python3)}
 scale=${GPU_CHECK_SCALE:-1}
+case $scale in '' | *[!0-9]*) echo "gpu-check: GPU_CHECK_SCALE must be a whole number, not $scale" >&2; exit 2 ;; esac
 deadline=$(($(date +%s) + ${GPU_CHECK_BUDGET:-540}))
 : >"$out/summary.txt"
 
@@ -107,6 +108,14 @@ for t in "${tf32_tests[@]}"; do ln -s "$build/tests/test_$t" "$sel/tf32/tests/te
 stage devices 30 "$build/tools/varscope" devices --verbose
 stage kernels 170 env VS_TWO_DEVICE_TESTS= "$bundle/src/tools/run-tests.sh" "$sel"
 stage tf32 75 env VS_TWO_DEVICE_TESTS= "$bundle/src/tools/run-tests.sh" "$sel/tf32"
+# The TF32 tests pass on the emulation too: say which one ran, so that a
+# device whose matrix units were not recognised cannot pass for a check of
+# the real instruction.
+if grep -q "TF32 matrix units: yes" "$out/devices.log" 2>/dev/null; then
+  echo "tf32        ran the real mma.sync (the device reports TF32 matrix units)" | tee -a "$out/summary.txt"
+else
+  echo "tf32        ran the EMULATION: the device reports no TF32 matrix units (devices.log)" | tee -a "$out/summary.txt"
+fi
 stage conform 60 "$build/tools/varscope" conform
 stage gemm 75 "$build/bench/gemm_bench" --rounds 3 --reps 3 256 1024 2048 4096
 stage conv 75 "$build/bench/conv_bench" --peer torch --no-blas --rounds 3 3
@@ -114,8 +123,8 @@ stage conv-tf32 60 "$build/bench/conv_bench" --tf32 --peer torch-tf32 --no-blas 
 stage gemm-tf32 60 "$build/bench/gemm_bench" --tf32 --rounds 3 --reps 3 1024 4096
 stage tune 75 "$build/tools/varscope" tune --budget-s 30 --direct-budget-s 15
 stage gemm-tuned 50 "$build/bench/gemm_bench" --rounds 3 --reps 3 1024 2048 4096
-stage tf32-kernel 45 bash -c 'for s in 2,2,2,4,16 2,4,4,4,16 2,2,4,4,16; do
-  VARSCOPE_GEMM=tf32:$s "$0" --tf32 --no-peers --rounds 2 --reps 3 4096 | grep -E "^ +4096|failed"; done' \
-  "$build/bench/gemm_bench"
+stage tf32-kernel 45 bash -c 'set -o pipefail; rc=0; for s in 2,2,2,4,16 2,4,4,4,16 2,2,4,4,16; do
+  VARSCOPE_GEMM=tf32:$s "$0" --tf32 --no-peers --rounds 2 --reps 3 4096 | grep -E "^ +4096|failed" || rc=1; done
+  exit $rc' "$build/bench/gemm_bench"
 stage train 30 "$build/bench/train_bench" --no-tf
 cat "$out/summary.txt"

@@ -82,7 +82,7 @@ typedef struct vs_device_info {
                            * cl_nv_device_attribute_query, compute capability 8.0 or above and
                            * 32-item warps (inline PTX mma.sync ... .tf32). Where true, sessions
                            * with vs_session_opts.tensor_float_32_execution may run float32
-                           * GEMMs with TF32 products */
+                           * GEMMs and convolutions with TF32 products */
 } vs_device_info;
 
 /* Number of OpenCL devices (0 when there is no platform). Errors: OpenCL

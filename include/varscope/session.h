@@ -53,11 +53,12 @@ typedef struct vs_session_opts {
   bool log_device_placement;         /* print "op: device" on first placement */
   /* TF's tf.config.experimental.enable_tensor_float_32_execution(True),
    * scoped to this session: float32 MatMul (its gradients' GEMMs too) and
-   * the GEMM of conv2d's im2col route may multiply in TF32 (inputs rounded
-   * to 10 mantissa bits, products summed in float32: about 1e-3 relative
-   * error per product instead of 6e-8) on a device with TF32 matrix units
-   * (vs_device_info.tf32_matrix_units), where the TF32 kernel joins the
-   * measured choice of GEMM. On other devices it changes nothing, as TF's
+   * Conv2D (the GEMM of its im2col route, and a TF32 implicit-GEMM kernel)
+   * may multiply in TF32 (inputs rounded to 10 mantissa bits, products
+   * summed in float32: about 1e-3 relative error per product instead of
+   * 6e-8) on a device with TF32 matrix units
+   * (vs_device_info.tf32_matrix_units), where the TF32 kernels join the
+   * measured choice of GEMM and of conv algorithm. On other devices it changes nothing, as TF's
    * switch on a CPU. Default false: float32 throughout. (TF's switch is
    * process-wide and on by default since TF 2.4; docs/differences.md.) */
   bool tensor_float_32_execution;
