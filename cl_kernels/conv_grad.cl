@@ -17,10 +17,14 @@
 #pragma OPENCL EXTENSION cl_khr_fp64 : enable
 #endif
 
+/* LOADN / STOREN (whole-line stores on PoCL), TV and LOADV / STOREV where
+ * VEC is defined. */
+#include "vectors.clh"
+
 /* out[0, C) += src[0, C), in vectors of 4 where C allows. */
 inline void add_channels(__global T *out, __global const T *src, long C) {
   long c = 0;
-  for (; c + 4 <= C; c += 4) vstore4(vload4(0, out + c) + vload4(0, src + c), 0, out + c);
+  for (; c + 4 <= C; c += 4) STOREN(4, __global, LOADN(4, out + c) + LOADN(4, src + c), out + c);
   for (; c < C; c++) out[c] += src[c];
 }
 
@@ -87,32 +91,23 @@ __kernel void hwio_to_hwoi(__global T *ft, __global const T *f, const ulong C, c
 }
 
 #ifdef SK
-#define CAT2_(a, b) a##b
-#define CAT2(a, b) CAT2_(a, b)
 #if VEC == 1
-#define VT T
-#define VLOAD(p) (*(p))
-#define VSTORE(v, p) (*(p) = (v))
 #define HSUM(v) (v)
-#else
-#define VT CAT2(T, VEC)
-#define VLOAD(p) CAT2(vload, VEC)(0, (p))
-#define VSTORE(v, p) CAT2(vstore, VEC)((v), 0, (p))
 #endif
 #if VEC == 2
 #define HSUM(v) ((v).s0 + (v).s1)
 #elif VEC == 4
 #define HSUM(v) hsum4(v)
-inline T hsum4(CAT2(T, 4) v) { CAT2(T, 2) h = v.lo + v.hi; return h.s0 + h.s1; }
+inline T hsum4(CAT(T, 4) v) { CAT(T, 2) h = v.lo + v.hi; return h.s0 + h.s1; }
 #elif VEC == 8
 #define HSUM(v) hsum8(v)
-inline T hsum8(CAT2(T, 8) v) { CAT2(T, 4) a = v.lo + v.hi; CAT2(T, 2) h = a.lo + a.hi; return h.s0 + h.s1; }
+inline T hsum8(CAT(T, 8) v) { CAT(T, 4) a = v.lo + v.hi; CAT(T, 2) h = a.lo + a.hi; return h.s0 + h.s1; }
 #elif VEC == 16
 #define HSUM(v) hsum16(v)
-inline T hsum16(CAT2(T, 16) v) {
-  CAT2(T, 8) b = v.lo + v.hi;
-  CAT2(T, 4) a = b.lo + b.hi;
-  CAT2(T, 2) h = a.lo + a.hi;
+inline T hsum16(CAT(T, 16) v) {
+  CAT(T, 8) b = v.lo + v.hi;
+  CAT(T, 4) a = b.lo + b.hi;
+  CAT(T, 2) h = a.lo + a.hi;
   return h.s0 + h.s1;
 }
 #endif
@@ -138,8 +133,8 @@ inline T hsum16(CAT2(T, 16) v) {
 #define KVB 4
 #define BP_INPUT_KV(s, d, w, kv)                                                            \
   {                                                                                         \
-    VT dv = VLOAD((d) + (kv) * VEC);                                                        \
-    UNROLL for (int cc = 0; cc < CB; cc++) acc[s][cc] += dv * VLOAD((w) + cc * SK + (kv) * VEC); \
+    TV dv = LOADN(VEC, (d) + (kv) * VEC);                                                        \
+    UNROLL for (int cc = 0; cc < CB; cc++) acc[s][cc] += dv * LOADN(VEC, (w) + cc * SK + (kv) * VEC); \
   }
 #define BP_INPUT_TAP(s, d, w)                                                      \
   {                                                                                \
@@ -170,9 +165,9 @@ inline int tap_col(int u, int kw, int OW) {
  * by filter row). */
 #define BPI_C0 ((int)get_global_id(0) * CB)
 #define BPI_ACC                   \
-  VT acc[AU][CB];                 \
+  TV acc[AU][CB];                 \
   UNROLL for (int a = 0; a < AU; a++)    \
-    UNROLL for (int cc = 0; cc < CB; cc++) acc[a][cc] = (VT)0;
+    UNROLL for (int cc = 0; cc < CB; cc++) acc[a][cc] = (TV)0;
 #define BPI_TAP(kh, kw, d) BP_INPUT_TAP((kh) % AU, d, f + (((kh) * SKW + (kw)) * (long)SC + c0) * SK)
 #define BPI_STORE(out)                                                   \
   UNROLL for (int a = 1; a < AU; a++)                                           \
@@ -189,12 +184,8 @@ inline int tap_col(int u, int kw, int OW) {
 #define KU (NC >= CHAINS ? 1 : CHAINS / NC)
 #if VECC == 1
 #define VTC T
-#define VLOADC(p) (*(p))
-#define VSTOREC(v, p) (*(p) = (v))
 #else
-#define VTC CAT2(T, VECC)
-#define VLOADC(p) CAT2(vload, VECC)(0, (p))
-#define VSTOREC(v, p) CAT2(vstore, VECC)((v), 0, (p))
+#define VTC CAT(T, VECC)
 #endif
 #define BPI_C0 ((int)get_global_id(0) * NC * VECC)
 #define BPI_ACC                   \
@@ -211,7 +202,7 @@ inline int tap_col(int u, int kw, int OW) {
 #define BPI_K(k, d, w)                                                                     \
   {                                                                                        \
     T dk = (d)[k];                                                                         \
-    UNROLL for (int v = 0; v < NC; v++) acc[(k) % KU][v] += dk * VLOADC((w) + (k) * SC + v * VECC); \
+    UNROLL for (int v = 0; v < NC; v++) acc[(k) % KU][v] += dk * LOADN(VECC, (w) + (k) * SC + v * VECC); \
   }
 #define BPI_TAP(kh, kw, d)                                                           \
   {                                                                                  \
@@ -224,7 +215,7 @@ inline int tap_col(int u, int kw, int OW) {
 #define BPI_STORE(out)                                                   \
   UNROLL for (int a = 1; a < KU; a++)                                           \
     UNROLL for (int v = 0; v < NC; v++) acc[0][v] += acc[a][v];                 \
-  UNROLL for (int v = 0; v < NC; v++) VSTOREC(acc[0][v], (out) + v * VECC);
+  UNROLL for (int v = 0; v < NC; v++) STOREN(VECC, __global, acc[0][v], (out) + v * VECC);
 #endif
 
 /* Conv2DBackpropInput: dx[n, ih, iw, c] = sum over the (kh, kw, k) whose
@@ -270,8 +261,8 @@ __kernel void conv2d_bp_input(__global T *dx, __global const T *f, __global cons
  * output pixel: xp its input pixel's channels, dp its gradient's. */
 #define BP_FILTER_PIXEL(s, xp, dp)                                          \
   {                                                                         \
-    VT dv[KV];                                                              \
-    UNROLL for (int v = 0; v < KV; v++) dv[v] = VLOAD((dp) + v * VEC);             \
+    TV dv[KV];                                                              \
+    UNROLL for (int v = 0; v < KV; v++) dv[v] = LOADN(VEC, (dp) + v * VEC);             \
     UNROLL for (int cc = 0; cc < CB; cc++) {                                       \
       T xv = (xp)[cc];                                                      \
       UNROLL for (int v = 0; v < KV; v++) acc[s][cc][v] += xv * dv[v];             \
@@ -299,10 +290,10 @@ __kernel void conv2d_bp_filter(__global T *out, __global const T *x, __global co
   if (j >= SKH * SKW * ncb * nkb || q * per >= lines) return; /* the padding of a range to whole work-groups */
   int kb = j % nkb, cb = j / nkb % ncb, tap = j / (nkb * ncb), kh = tap / SKW, kw = tap % SKW;
   int c0 = cb * CB, k0 = kb * VEC * KV;
-  VT acc[FU][CB][KV];
+  TV acc[FU][CB][KV];
   UNROLL for (int a = 0; a < FU; a++)
     UNROLL for (int cc = 0; cc < CB; cc++)
-      UNROLL for (int v = 0; v < KV; v++) acc[a][cc][v] = (VT)0;
+      UNROLL for (int v = 0; v < KV; v++) acc[a][cc][v] = (TV)0;
   long e = (long)PL - (long)kw * DW; /* iw = ow * SW - e */
   long ow_lo = e > 0 ? (e + SW - 1) / SW : 0, last = (long)IW - 1 + e;
   long ow_end = last < 0 ? 0 : min(last / SW + 1, (long)OW);
@@ -323,6 +314,6 @@ __kernel void conv2d_bp_filter(__global T *out, __global const T *x, __global co
       UNROLL for (int v = 0; v < KV; v++) acc[0][cc][v] += acc[a][cc][v];
   __global T *o = out + q * ((ulong)SKH * SKW * SC * SK) + ((kh * SKW + kw) * (long)SC + c0) * SK + k0;
   UNROLL for (int cc = 0; cc < CB; cc++)
-    UNROLL for (int v = 0; v < KV; v++) VSTORE(acc[0][cc][v], o + cc * SK + v * VEC);
+    UNROLL for (int v = 0; v < KV; v++) STOREN(VEC, __global, acc[0][cc][v], o + cc * SK + v * VEC);
 }
 #endif

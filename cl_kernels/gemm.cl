@@ -33,17 +33,8 @@
 #endif
 #define NR (VEC * NV)
 
-#if VEC == 1
-#define TV float
-#define LOADV(p) (*(p))
-#define STOREV(v, p) (*(p) = (v))
-#else
-#define CAT_(a, b) a##b
-#define CAT(a, b) CAT_(a, b)
-#define TV CAT(float, VEC)
-#define LOADV(p) CAT(vload, VEC)(0, (p))
-#define STOREV(v, p) CAT(vstore, VEC)((v), 0, (p))
-#endif
+/* TV, LOADV, STOREV (whole-line stores on PoCL), LOADN, STOREN. */
+#include "vectors.clh"
 
 /* One packing kernel for both panels. A panel of width W is W rows of a
  * row-major matrix X (op(A), W = RM) or W columns of one whose columns
@@ -66,7 +57,7 @@ __attribute__((always_inline)) inline void pack_panel(__global float *p, __globa
     if (t && w % VEC == 0) {
       __global const float *src = x + off + kk * ld + row0;
 #pragma unroll
-      for (int r = 0; r < w; r += VEC) STOREV(LOADV(src + r), dst + r);
+      for (int r = 0; r < w; r += VEC) STOREV(LOADV(src, r), dst, r);
     } else if (t) {
       __global const float *src = x + off + kk * ld + row0;
 #pragma unroll
@@ -111,7 +102,7 @@ __attribute__((always_inline)) inline void tile_step(TV acc[RM][NV], __global co
                                                      __global const float *pb) {
   TV w[NV];
 #pragma unroll
-  for (int v = 0; v < NV; v++) w[v] = LOADV(pb + v * VEC);
+  for (int v = 0; v < NV; v++) w[v] = LOADV(pb, v * VEC);
 #pragma unroll
   for (int r = 0; r < RM; r++) {
     TV x = (TV)pa[r * sa];
@@ -159,10 +150,10 @@ __attribute__((always_inline)) inline void tile_store(TV acc[RM][NV], __global f
     for (int v = 0; v < NV; v++) {
       ulong col = col0 + (ulong)v * VEC;
       if (col + VEC <= n) {
-        STOREV(acc[r][v], cr + v * VEC);
+        STOREV(acc[r][v], cr, v * VEC);
       } else if (col < n) {
         float tmp[VEC];
-        STOREV(acc[r][v], tmp);
+        STOREN(VEC, __private, acc[r][v], tmp);
         for (ulong e = 0; col + e < n; e++) cr[v * VEC + e] = tmp[e];
       }
     }
@@ -181,11 +172,11 @@ __attribute__((always_inline)) inline void tile_load(TV acc[RM][NV], __global co
     for (int v = 0; v < NV; v++) {
       ulong col = col0 + (ulong)v * VEC;
       if (row0 + r < m && col + VEC <= n) {
-        acc[r][v] = LOADV(cr + v * VEC);
+        acc[r][v] = LOADV(cr, v * VEC);
       } else {
         float tmp[VEC];
         for (ulong e = 0; e < VEC; e++) tmp[e] = row0 + r < m && col + e < n ? cr[v * VEC + e] : 0.0f;
-        acc[r][v] = LOADV(tmp);
+        acc[r][v] = LOADN(VEC, tmp);
       }
     }
   }
@@ -219,11 +210,11 @@ __attribute__((always_inline)) inline void tile_epilogue(TV acc[RM][NV], __globa
     ulong col = col0 + (ulong)v * VEC;
     TV b;
     if (col + VEC <= n) {
-      b = LOADV(bias + col);
+      b = LOADV(bias, col);
     } else {
       float tmp[VEC];
       for (ulong e = 0; e < VEC; e++) tmp[e] = col + e < n ? bias[col + e] : 0.0f;
-      b = LOADV(tmp);
+      b = LOADN(VEC, tmp);
     }
 #endif
 #pragma unroll
@@ -316,10 +307,10 @@ __kernel void gemm_inplace(__global float *c, const ulong c_off, const ulong ldc
     for (int v = 0; v < NV; v++) {
       ulong col = c0 + (ulong)v * VEC;
       if (col >= col0) {
-        STOREV(acc[r][v], cr + v * VEC);
+        STOREV(acc[r][v], cr, v * VEC);
       } else if (col + VEC > col0) {
         float tmp[VEC];
-        STOREV(acc[r][v], tmp);
+        STOREN(VEC, __private, acc[r][v], tmp);
         for (ulong e = col0 - col; e < VEC; e++) cr[v * VEC + e] = tmp[e];
       }
     }
