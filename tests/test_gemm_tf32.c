@@ -809,3 +809,26 @@ Test(gemm_tf32, tuner_tf32_record_under_a_plain_family_is_never_run) {
   free(on), free(off);
   vs_status_free(st);
 }
+
+/* The real TF32 search (pretended matrix units, the emulation), alone (a
+ * plan's mask), for a few seconds on a small problem: it runs its sets
+ * from the first, and every one computes within the TF32 bound of the
+ * host's TF32-rounded product (none counted wrong or failed). */
+Test(gemm_tf32, tuner_real_tf32_search_sets_are_correct) {
+  vs__tf32_units_pretend(0, true);
+  vs_gemm_tune_opts o = TUNE;
+  o.budget_s = 2;
+  vs__gemm_tune_plan plan = {.kinds = 1u << TF32};
+  vs_gemm_tune_result res;
+  vs_status *st = vs_status_new();
+  vs__device_tune_gemm_plan(0, &plan, &o, &res, st);
+  vs__tf32_units_pretend(0, false);
+  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
+  cr_assert(res.tf32_searched);
+  cr_assert_geq(res.tf32_tried, 1);
+  cr_assert_eq(res.tried, res.tf32_tried, "the mask leaves the float32 search out");
+  cr_assert_eq(res.wrong, 0);
+  cr_assert_eq(res.failed, 0);
+  cr_assert_gt(res.gflops_tf32_default, 0);
+  vs_status_free(st);
+}
