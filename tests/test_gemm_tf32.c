@@ -765,8 +765,11 @@ Test(gemm_tf32, tuner_without_matrix_units_searches_no_tf32_set) {
 }
 
 /* The TF32 search space: every set in range and fitting the device, none
- * of the choice's own sets (the bar), each once, the usual 16-deep slices
- * first. */
+ * of the choice's own sets (the bar), each once, by slice depth 16, 32, 8,
+ * 64 and at each depth the tiles of powers of two before those with a 3.
+ * On PoCL every set fits: 4^4 x 4 less the 3 of the bar. */
+static int depth_rank(int ks) { return ks == 16 ? 0 : ks == 32 ? 1 : ks == 8 ? 2 : 3; }
+
 Test(gemm_tf32, tuner_tf32_search_space) {
   vs_status *st = vs_status_new();
   size_t n = vs__gemm_tf32_search_space(0, 40, NULL, 0, st);
@@ -774,12 +777,21 @@ Test(gemm_tf32, tuner_tf32_search_space) {
   cr_assert_gt(n, 0);
   int(*sets)[5] = malloc(n * sizeof *sets);
   cr_assert_eq(vs__gemm_tf32_search_space(0, 40, sets, n, st), n);
-  cr_assert_eq(sets[0][4], 16);
-  cr_assert_eq(sets[n - 1][4], 64);
+  vs_device_info info;
+  vs_device_get_info(0, &info, st);
+  if (strcmp(info.type, "CPU") == 0) cr_assert_eq(n, 4 * 4 * 4 * 4 * 4 - 3);
   for (size_t i = 0; i < n; i++) {
     for (int j = 0; j < 4; j++) cr_assert(sets[i][j] >= 1 && sets[i][j] <= 4, "set %zu", i);
+    cr_assert(sets[i][4] == 8 || sets[i][4] == 16 || sets[i][4] == 32 || sets[i][4] == 64, "set %zu", i);
     cr_assert(!(sets[i][0] == 2 && sets[i][1] == 2 && sets[i][2] == 2 && sets[i][3] == 4 && sets[i][4] == 16),
               "the choice's first set is the bar, not a candidate");
+    bool three = sets[i][0] == 3 || sets[i][1] == 3 || sets[i][2] == 3 || sets[i][3] == 3;
+    if (i) {
+      bool three0 = sets[i - 1][0] == 3 || sets[i - 1][1] == 3 || sets[i - 1][2] == 3 || sets[i - 1][3] == 3;
+      int r = depth_rank(sets[i][4]), r0 = depth_rank(sets[i - 1][4]);
+      cr_assert(r > r0 || (r == r0 && three >= three0), "set %zu (%d,%d,%d,%d,%d) out of order", i, sets[i][0],
+                sets[i][1], sets[i][2], sets[i][3], sets[i][4]);
+    }
     for (size_t j = 0; j < i; j++) cr_assert(memcmp(sets[i], sets[j], sizeof *sets) != 0, "set %zu twice", i);
   }
   free(sets);

@@ -394,29 +394,34 @@ static bool verify(const tune_bench *b, bool tf32, char *why, size_t cap) {
 /* ---- the TF32 search ---- */
 
 /* The `done`-th TF32 candidate for a k-deep problem on d into *q: warps
- * wm, wn and fragments fm, fn 1 to 4, slice depth ks 16 (the sets'), 32, 8,
- * 64 in that order (so a short budget covers the usual depth's tiles
- * first), those vs__mma_fits allows (work-group size, local memory with
- * double buffering and the emulation's scratch), the choice's own sets
- * left out (they are the bar). No register filter: no device's register
- * count for this kernel has been measured (a set that spills is merely
- * slow, and timed so). False when the search is over. */
+ * wm, wn and fragments fm, fn 1 to 4, slice depth ks 16 (the choice's
+ * sets'), 32, 8, 64 in that order, and at each depth the tiles of powers
+ * of two (1, 2, 4: 81, the shapes the choice's sets have) before the
+ * others, so that a short budget (each set is a program build, about a
+ * second) reaches the likely tiles first; those vs__mma_fits allows (work-
+ * group size, local memory with double buffering and the emulation's
+ * scratch), the choice's own sets left out (they are the bar). No
+ * register filter: no device's register use for this kernel has been
+ * measured (a set that spills is slow, and timed so). False when the
+ * search is over. */
 static bool next_tf32(const vs_cl_device *d, size_t done, size_t k, vs_mma_params *q) {
   static const int KS[] = {16, 32, 8, 64};
   size_t nsets, at = 0;
   const vs_mma_params *sets = vs__mma_sets(&nsets);
   for (size_t s = 0; s < sizeof KS / sizeof *KS; s++)
-    for (int wm = 1; wm <= 4; wm++)
-      for (int wn = 1; wn <= 4; wn++)
-        for (int fm = 1; fm <= 4; fm++)
-          for (int fn = 1; fn <= 4; fn++) {
-            vs_mma_params x = {wm, wn, fm, fn, KS[s]};
-            bool bar = false;
-            for (size_t i = 0; i < nsets && i < VS_MMA_CHOICE_SETS; i++)
-              bar = bar || !memcmp(&x, &sets[i], sizeof x);
-            if (bar || !vs__mma_fits(d, x, k, NULL, 0)) continue;
-            if (at++ == done) return *q = x, true;
-          }
+    for (int pow2 = 1; pow2 >= 0; pow2--) /* the powers of two first, then the tiles with a 3 */
+      for (int wm = 1; wm <= 4; wm++)
+        for (int wn = 1; wn <= 4; wn++)
+          for (int fm = 1; fm <= 4; fm++)
+            for (int fn = 1; fn <= 4; fn++) {
+              vs_mma_params x = {wm, wn, fm, fn, KS[s]};
+              if ((wm != 3 && wn != 3 && fm != 3 && fn != 3) != pow2) continue;
+              bool bar = false;
+              for (size_t i = 0; i < nsets && i < VS_MMA_CHOICE_SETS; i++)
+                bar = bar || !memcmp(&x, &sets[i], sizeof x);
+              if (bar || !vs__mma_fits(d, x, k, NULL, 0)) continue;
+              if (at++ == done) return *q = x, true;
+            }
   return false;
 }
 
