@@ -492,7 +492,6 @@ static void tune_tf32(tune_bench *b, const vs__gemm_tune_plan *plan, const vs_ge
     return;
   }
   if (t_bar <= 0) { /* none of the choice's sets runs this problem: nothing to beat, nothing kept */
-    if (o->progress) o->progress(o->user, VS_NPOS, 0, "tf32", 0, "not searched: no TF32 set the choice times fits");
     vs__gemm_tuned_put(d, key, NULL, 0);
     free(key);
     return;
@@ -670,9 +669,7 @@ void vs__device_tune_gemm_plan(size_t i, const vs__gemm_tune_plan *plan, const v
   /* The TF32 sets where the device has matrix units (a plan's mask may
    * leave them out). */
   if (vs__tf32_units(d) && !(plan && plan->kinds && !(plan->kinds & (1u << VS_GEMM_TF32))))
-    tune_tf32(&b, plan, &o, budget, family, res, st);
-  else if (o.progress)
-    o.progress(o.user, VS_NPOS, 0, "tf32", 0, "not searched: the device has no TF32 matrix units");
+    tune_tf32(&b, plan, &o, budget, family, res, st); /* else res->tf32_searched stays false: the caller says so */
   bench_free(&b);
   free(family);
 }
