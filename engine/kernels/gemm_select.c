@@ -39,7 +39,10 @@
  * tensor_float_32_execution on, matrix units or not (its emulation on
  * other devices), and leaves the others to the usual choice. Where TF32 is
  * allowed (the switch and the device's matrix units), the TF32 kernel's
- * first sets are candidates too, under "tf32|"-prefixed families.
+ * first sets are candidates too, under "tf32|"-prefixed families, with
+ * the float32 tuned set of the plain family and, in the last TF32 set's
+ * place, the TF32 set the tuner kept under the tf32| family (the tuned
+ * table's "4 wm wn fm fn ks 0" records, read under tf32| families only).
  * VARSCOPE_LOG=gemm prints each measurement. */
 #include <stdio.h>
 #include <stdlib.h>

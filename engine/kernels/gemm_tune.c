@@ -29,7 +29,13 @@
  * faster than the default (the packed form under its default parameters,
  * the bar) is stored, with its form (gemm_select.c's tuned table, under
  * the family's key; the family's choice is then measured again with it,
- * beside every form's default). */
+ * beside every form's default).
+ *
+ * Where the device has TF32 matrix units (vs__tf32_units: a test may
+ * pretend), the TF32 kernel's sets are searched next (next_tf32), within
+ * a budget of their own: verified against the TF32-rounded host product,
+ * the fastest kept under the family's "tf32|" key when 3% faster than the
+ * fastest of the sets the choice times (the TF32 bar). */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
