@@ -388,9 +388,9 @@ static bool measure(tune_bench *b, vs_gemm_algo a, int runs, double *best, vs_st
  * allowing accumulators that truncate). */
 static bool verify(const tune_bench *b, bool tf32, char *why, size_t cap) {
   const double *ref = tf32 ? b->tref : b->ref, *mag = tf32 ? b->tmag : b->mag;
-  double rel = tf32 ? 2.0 * ((double)b->k + 2) * 0x1p-24 : 1e-5, abs = tf32 ? 0 : 1e-5;
+  double rel = tf32 ? 2.0 * ((double)b->k + 2) * 0x1p-24 : 1e-5, slack = tf32 ? 0 : 1e-5;
   for (size_t i = 0; i < b->nc; i++)
-    if (!(fabs(b->c[i] - ref[i]) <= abs + rel * mag[i])) {
+    if (!(fabs(b->c[i] - ref[i]) <= slack + rel * mag[i])) {
       snprintf(why, cap, "wrong result: C[%zu,%zu] = %.6g, want %.6g", i / b->n, i % b->n, (double)b->c[i], ref[i]);
       return false;
     }
