@@ -307,7 +307,8 @@ typedef struct vs_gemm_tune_opts {
                                    * shape family (the transposes and the power-of-two bucket of each size)
                                    * is what the kept set applies to */
   bool transpose_a, transpose_b;  /* C = op(A) x op(B), row-major */
-  double budget_s;                /* no new candidate is started after this many seconds (0: 60) */
+  double budget_s;                /* no new candidate is started after this many seconds (0: 60); the TF32
+                                   * search, where it runs, has another budget_s */
   vs_tune_progress progress;      /* one call per candidate as soon as it is measured (index VS_NPOS: the
                                    * default, the bar to beat; count 0: the search's length is open); may be NULL */
   void *user;
@@ -368,7 +369,8 @@ void vs_device_tune_gemm(size_t i, const vs_gemm_tune_opts *opts, vs_gemm_tune_r
  * and the cache directory's keyed store), one "family -> algorithm (time)"
  * line each ("nn|m10|n10|k10 -> own rm12 nv2 v16 u4 ly4 (1.234 ms)"), and
  * one "tuned family -> parameters" line per family tuned by
- * vs_device_tune_gemm, into buf (snprintf convention: returns the length
+ * vs_device_tune_gemm (a TF32 set under its "tf32|" family:
+ * "tuned tf32|nn|m10|n10|k10 -> tf32 wm=2 wn=2 fm=2 fn=4 ks=32 (...)"), into buf (snprintf convention: returns the length
  * needed). Errors: device index, NULL buf with cap > 0. Thread safe. */
 size_t vs_device_gemm_choices(size_t i, char *buf, size_t cap, vs_status *st);
 
