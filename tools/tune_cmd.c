@@ -62,7 +62,10 @@ static int usage(FILE *f) {
           "Searches the own SGEMM kernel's parameters for the shape family of C = op(A) x op(B) with op(A)\n"
           "M x K and op(B) K x N (default 1024,1024,1024, nn), for at most S seconds (default 60); every\n"
           "candidate's C is checked against the host, and a set is stored only when at least 3%% faster than\n"
-          "the default. Each GEMM family then chooses between the own kernel and CLBlast by measurement.\n");
+          "the default. Each GEMM family then chooses between the own kernel and CLBlast by measurement.\n"
+          "On a device with TF32 matrix units it then searches the TF32 kernel's sets (warps, fragments, slice\n"
+          "depth) for another S seconds, each checked against the TF32-rounded host product, and stores one\n"
+          "at least 3%% faster than the best TF32 set the choice times, for sessions with TF32 allowed only.\n");
   return f == stderr ? 2 : 0;
 }
 
@@ -214,6 +217,18 @@ static int tune_gemm(size_t dev, const vs_device_info *in, const char *size, con
     printf("no set beat the default (%.1f GFLOP/s; CLBlast %.1f) by 3%%: nothing stored; %zu tried, %zu wrong, %zu "
            "failed\n",
            res.gflops_default, res.gflops_clblast, res.tried, res.wrong, res.failed);
+  /* The TF32 search's outcome (its sets were named line by line above). */
+  if (!rc && !res.tf32_searched)
+    printf("TF32: not searched (the device has no TF32 matrix units)\n");
+  else if (!rc && res.tf32_params[0])
+    printf("TF32: kept %s: %.1f GFLOP/s, the choice's best TF32 set %.1f (+%.0f%%)%s; %zu TF32 sets tried; used by "
+           "sessions with tensor_float_32_execution only\n",
+           res.tf32_params, res.gflops_tf32_best, res.gflops_tf32_default,
+           (res.gflops_tf32_best / res.gflops_tf32_default - 1) * 100,
+           res.tf32_stored ? "" : " (in this process only: no writable cache directory)", res.tf32_tried);
+  else if (!rc)
+    printf("TF32: no set beat the choice's best TF32 set (%.1f GFLOP/s) by 3%%: nothing stored; %zu TF32 sets tried\n",
+           res.gflops_tf32_default, res.tf32_tried);
   vs_status_free(st);
   return rc;
 }

@@ -47,6 +47,9 @@ typedef struct vs_mma_params {
 } vs_mma_params;
 #define VS_MMA_MAX_WARPS 16 /* wm x wn: 512 items, a common GPU work-group limit's half */
 #define VS_MMA_MAX_FRAG 8   /* fm and fn: 8 x 8 x 4 = 256 accumulators a lane at most */
+/* The first sets of vs__mma_sets the choice times where TF32 is allowed
+ * (gemm_select.c), and so the bar a tuned TF32 set must beat (gemm_tune.c). */
+#define VS_MMA_CHOICE_SETS 3
 
 typedef struct vs_gemm_algo {
   vs_gemm_kind kind;

@@ -39,7 +39,10 @@
  * tensor_float_32_execution on, matrix units or not (its emulation on
  * other devices), and leaves the others to the usual choice. Where TF32 is
  * allowed (the switch and the device's matrix units), the TF32 kernel's
- * first sets are candidates too, under "tf32|"-prefixed families.
+ * first sets are candidates too, under "tf32|"-prefixed families, with
+ * the float32 tuned set of the plain family and, in the last TF32 set's
+ * place, the TF32 set the tuner kept under the tf32| family (the tuned
+ * table's "4 wm wn fm fn ks 0" records, read under tf32| families only).
  * VARSCOPE_LOG=gemm prints each measurement. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -196,8 +199,11 @@ static bool choice_put(vs_cl_device *d, const char *family, vs_gemm_algo a, doub
 bool vs__gemm_tuned_lookup(vs_cl_device *d, const char *family, vs_gemm_algo *a) {
   char *t;
   const char *s = table_value(d, TUNED, family, &t);
-  /* The tuner keeps only the own kernel's sets. */
-  bool found = s && parse_algo(s, a) && a->kind != VS_GEMM_CLBLAST && a->kind != VS_GEMM_TF32;
+  /* The tuner keeps the own kernel's sets under the plain family and the
+   * TF32 kernel's under its "tf32|" family, never the other way round: a
+   * float32 session must never run a TF32 set. */
+  bool tf32 = strncmp(family, "tf32|", 5) == 0;
+  bool found = s && parse_algo(s, a) && a->kind != VS_GEMM_CLBLAST && (a->kind == VS_GEMM_TF32) == tf32;
   free(t);
   return found;
 }
@@ -206,7 +212,13 @@ bool vs__gemm_tuned_put(vs_cl_device *d, const char *family, const vs_gemm_algo 
   char *skey = table_key(d, TUNED), *ckey = table_key(d, CHOICE);
   char *rec = a ? algo_record(*a) : NULL;
   char *line = rec ? vs__asprintf("%s\t%s\t%.1f GFLOP/s\n", family, rec, gflops) : NULL;
-  bool ok = skey && ckey && (!a || line) && table_set(d, skey, family, line) && table_set(d, ckey, family, NULL);
+  /* The family's choices are made again with the new set: the float32
+   * one, and where the set is the own kernel's, the TF32 family's too (a
+   * TF32 session times the float32 tuned set beside the TF32 sets). */
+  char *tf32_family = strncmp(family, "tf32|", 5) != 0 ? vs__asprintf("tf32|%s", family) : NULL;
+  bool ok = skey && ckey && (!a || line) && table_set(d, skey, family, line) && table_set(d, ckey, family, NULL) &&
+            (!tf32_family || table_set(d, ckey, tf32_family, NULL));
+  free(tf32_family);
   free(line);
   free(rec);
   free(skey);
@@ -217,8 +229,9 @@ bool vs__gemm_tuned_put(vs_cl_device *d, const char *family, const vs_gemm_algo 
 /* The choice's timing and rule are choice_pick.h's (interleaved rounds,
  * the median, ties within 3% to the simpler form), shared with the conv
  * gradients' routes. */
-#define MAX_TF32_CANDS 3 /* where TF32 is allowed: the first sets of vs__mma_sets */
-#define MAX_CANDS (5 + MAX_TF32_CANDS) /* three default forms, a tuned set, CLBlast, the TF32 sets */
+#define MAX_TF32_CANDS VS_MMA_CHOICE_SETS /* where TF32 is allowed: the first sets of vs__mma_sets */
+/* three default forms, a tuned set, CLBlast, the TF32 sets (a tuned TF32 set takes the last one's place) */
+#define MAX_CANDS (5 + MAX_TF32_CANDS)
 _Static_assert(MAX_CANDS <= VS_CHOICE_MAX_CANDS, "choice_pick.h times every GEMM candidate");
 
 /* The order of simplicity: in place (one launch, no scratch), packed (a
@@ -363,7 +376,10 @@ bool vs__gemm_select(vs_cl_device *d, bool tf32, bool ta, bool tb, size_t m, siz
   const vs_gemm_algo defaults[3] = {{VS_GEMM_OWN, def, {0, 0, 0, 0, 0}},
                                     {VS_GEMM_BLOCKED, vs__gemm_blocked_default_params(d), {0, 0, 0, 0, 0}},
                                     {VS_GEMM_INPLACE, def, {0, 0, 0, 0, 0}}};
-  bool has_tuned = vs__gemm_tuned_lookup(d, family, &tuned);
+  /* The float32 tuned set is kept under the plain family (a TF32 session
+   * times it too); a TF32 one under the tf32| family (only such a session
+   * reads it). */
+  bool has_tuned = vs__gemm_tuned_lookup(d, mma ? family + 5 : family, &tuned);
   for (int i = 0; i < 3; i++) {
     /* A tuned set equal to a default is timed once. */
     if (has_tuned && tuned.kind == defaults[i].kind && memcmp(&tuned.p, &defaults[i].p, sizeof tuned.p) == 0)
@@ -378,8 +394,16 @@ bool vs__gemm_select(vs_cl_device *d, bool tf32, bool ta, bool tb, size_t m, siz
   cands[nc++] = (vs_gemm_algo){VS_GEMM_CLBLAST, {0, 0, 0, 0, 0, 0}, {0, 0, 0, 0, 0}};
   size_t nsets;
   const vs_mma_params *sets = vs__mma_sets(&nsets);
-  for (size_t i = 0; mma && i < nsets && i < MAX_TF32_CANDS; i++)
-    if (vs__mma_fits(d, sets[i], k, NULL, 0)) cands[nc++] = (vs_gemm_algo){VS_GEMM_TF32, {0, 0, 0, 0, 0, 0}, sets[i]};
+  /* A TF32 set the tuner kept for the family beat each of these by 3% on
+   * the tuner's problem: it is timed in the last one's place (choice_pick
+   * times at most VS_CHOICE_MAX_CANDS). */
+  vs_gemm_algo tq;
+  bool has_tq = mma && vs__gemm_tuned_lookup(d, family, &tq) && vs__mma_fits(d, tq.q, k, NULL, 0);
+  size_t ntf32 = has_tq ? MAX_TF32_CANDS - 1 : MAX_TF32_CANDS;
+  for (size_t i = 0; mma && i < nsets && i < ntf32; i++)
+    if (vs__mma_fits(d, sets[i], k, NULL, 0) && !(has_tq && !memcmp(&tq.q, &sets[i], sizeof tq.q)))
+      cands[nc++] = (vs_gemm_algo){VS_GEMM_TF32, {0, 0, 0, 0, 0, 0}, sets[i]};
+  if (has_tq) cands[nc++] = tq;
   if (nc == 1) { /* the own kernel cannot run it (its panels exceed the largest buffer): nothing to weigh */
     *algo = cands[0];
     vs__choice_memo_put(&q, algo, sizeof *algo); /* what the tables say, nothing measured */
@@ -457,8 +481,8 @@ static bool name_choice(const char *value, char *name, size_t cap) {
 
 static bool name_tuned(const char *value, char *name, size_t cap) {
   vs_gemm_algo a;
-  if (!strchr(value, '\t') || !parse_algo(value, &a) || a.kind == VS_GEMM_CLBLAST || a.kind == VS_GEMM_TF32)
-    return false; /* the tuner keeps neither */
+  if (!strchr(value, '\t') || !parse_algo(value, &a) || a.kind == VS_GEMM_CLBLAST)
+    return false; /* the tuner keeps no CLBlast set (TF32 ones under tf32| families) */
   vs__gemm_algo_text(a, name, cap);
   return name[0] != '\0';
 }

@@ -29,8 +29,15 @@
  * faster than the default (the packed form under its default parameters,
  * the bar) is stored, with its form (gemm_select.c's tuned table, under
  * the family's key; the family's choice is then measured again with it,
- * beside every form's default). */
+ * beside every form's default).
+ *
+ * Where the device has TF32 matrix units (vs__tf32_units: a test may
+ * pretend), the TF32 kernel's sets are searched next (next_tf32), within
+ * a budget of their own: verified against the TF32-rounded host product,
+ * the fastest kept under the family's "tf32|" key when 3% faster than the
+ * fastest of the sets the choice times (the TF32 bar). */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -241,6 +248,7 @@ typedef struct tune_bench {
   size_t m, n, k, na, nb, nc;
   float *a, *b, *c;   /* host inputs (stored as op's transposes say) and a candidate's C read back */
   double *ref, *mag;  /* the reference C and the sum of |products| per element */
+  double *tref, *tmag; /* the same from the TF32-rounded inputs (the TF32 search's; NULL until it runs) */
   cl_mem da, db, dc;
 } tune_bench;
 
@@ -252,8 +260,20 @@ static void fill_uniform(float *x, size_t count, uint64_t s) {
   }
 }
 
-/* op(A) and op(B) in double, row-major, then C row by row. */
-static bool reference(tune_bench *b) {
+/* x rounded to TF32 as cvt.rna.tf32.f32 does (the nearest value with 10
+ * mantissa bits, ties away from zero: adding half a unit to the magnitude's
+ * bits carries into the kept ones); the inputs here are finite. */
+static double tf32_rna(float x) {
+  uint32_t u;
+  memcpy(&u, &x, sizeof u);
+  u = (u + 0x1000u) & ~(uint32_t)0x1fffu;
+  memcpy(&x, &u, sizeof x);
+  return x;
+}
+
+/* op(A) and op(B) in double (rounded to TF32 first where tf32), row-major,
+ * then C row by row into ref and the sum of |products| into mag. */
+static bool reference(tune_bench *b, bool tf32, double *ref, double *mag) {
   size_t m = b->m, n = b->n, k = b->k;
   double *oa = malloc(m * k * sizeof *oa), *ob = malloc(k * n * sizeof *ob);
   if (!oa || !ob) {
@@ -261,11 +281,17 @@ static bool reference(tune_bench *b) {
     return false;
   }
   for (size_t i = 0; i < m; i++)
-    for (size_t kk = 0; kk < k; kk++) oa[i * k + kk] = b->ta ? b->a[kk * m + i] : b->a[i * k + kk];
+    for (size_t kk = 0; kk < k; kk++) {
+      float x = b->ta ? b->a[kk * m + i] : b->a[i * k + kk];
+      oa[i * k + kk] = tf32 ? tf32_rna(x) : x;
+    }
   for (size_t kk = 0; kk < k; kk++)
-    for (size_t j = 0; j < n; j++) ob[kk * n + j] = b->tb ? b->b[j * k + kk] : b->b[kk * n + j];
+    for (size_t j = 0; j < n; j++) {
+      float x = b->tb ? b->b[j * k + kk] : b->b[kk * n + j];
+      ob[kk * n + j] = tf32 ? tf32_rna(x) : x;
+    }
   for (size_t i = 0; i < m; i++) {
-    double *r = b->ref + i * n, *g = b->mag + i * n;
+    double *r = ref + i * n, *g = mag + i * n;
     for (size_t j = 0; j < n; j++) r[j] = g[j] = 0;
     for (size_t kk = 0; kk < k; kk++) {
       double x = oa[i * k + kk];
@@ -293,7 +319,7 @@ static bool bench_init(tune_bench *b, vs_cl_device *d, bool ta, bool tb, size_t 
   }
   fill_uniform(b->a, b->na, 0x9E3779B97F4A7C15ull);
   fill_uniform(b->b, b->nb, 0xD1B54A32D192ED03ull);
-  if (!reference(b)) {
+  if (!reference(b, false, b->ref, b->mag)) {
     vs__oom(st);
     return false;
   }
@@ -304,7 +330,7 @@ static bool bench_init(tune_bench *b, vs_cl_device *d, bool ta, bool tb, size_t 
 
 static void bench_free(tune_bench *b) {
   vs__buffer_release(b->da), vs__buffer_release(b->db), vs__buffer_release(b->dc);
-  free(b->a), free(b->b), free(b->c), free(b->ref), free(b->mag);
+  free(b->a), free(b->b), free(b->c), free(b->ref), free(b->mag), free(b->tref), free(b->tmag);
 }
 
 /* One run, finished: its cost (vs__gemm_cost). */
@@ -320,7 +346,8 @@ static bool run_once(tune_bench *b, vs_gemm_algo a, double *seconds, vs_status *
     return false;
   }
   *seconds = vs__gemm_cost(b->d, vs__gemm_now() - t0, vs__gemm_cpu_now() - c0,
-                           a.kind != VS_GEMM_CLBLAST ? vs__gemm_own_groups(a.p, b->m, b->n) : 0);
+                           a.kind != VS_GEMM_CLBLAST && a.kind != VS_GEMM_TF32 ? vs__gemm_own_groups(a.p, b->m, b->n)
+                                                                               : 0);
   return true;
 }
 
@@ -354,14 +381,173 @@ static bool measure(tune_bench *b, vs_gemm_algo a, int runs, double *best, vs_st
 
 /* Every element against the reference: float32 accumulation in another
  * order errs by far less than 1e-5 relative to the sum of |products|; a
- * wrong tile or a skipped edge errs by O(1) (or is NaN). */
-static bool verify(const tune_bench *b, char *why, size_t cap) {
+ * wrong tile or a skipped edge errs by O(1) (or is NaN). A TF32 set
+ * against the reference from the TF32-rounded inputs, whose products are
+ * exact in float32, so only the k float32 additions err: within
+ * 2 (k + 2) 2^-24 of the sum of |products| (test_gemm_tf32.c's bound,
+ * allowing accumulators that truncate). */
+static bool verify(const tune_bench *b, bool tf32, char *why, size_t cap) {
+  const double *ref = tf32 ? b->tref : b->ref, *mag = tf32 ? b->tmag : b->mag;
+  double rel = tf32 ? 2.0 * ((double)b->k + 2) * 0x1p-24 : 1e-5, slack = tf32 ? 0 : 1e-5;
   for (size_t i = 0; i < b->nc; i++)
-    if (!(fabs(b->c[i] - b->ref[i]) <= 1e-5 * (1.0 + b->mag[i]))) {
-      snprintf(why, cap, "wrong result: C[%zu,%zu] = %.6g, want %.6g", i / b->n, i % b->n, (double)b->c[i], b->ref[i]);
+    if (!(fabs(b->c[i] - ref[i]) <= slack + rel * mag[i])) {
+      snprintf(why, cap, "wrong result: C[%zu,%zu] = %.6g, want %.6g", i / b->n, i % b->n, (double)b->c[i], ref[i]);
       return false;
     }
   return true;
+}
+
+/* ---- the TF32 search ---- */
+
+/* The `done`-th TF32 candidate for a k-deep problem on d into *q: warps
+ * wm, wn and fragments fm, fn 1 to 4, slice depth ks 16 (the choice's
+ * sets'), 32, 8, 64 in that order, and at each depth the tiles of powers
+ * of two (1, 2, 4: 81, the shapes the choice's sets have) before the
+ * others, so that a short budget (each set is a program build, about a
+ * second) reaches the likely tiles first; those vs__mma_fits allows (work-
+ * group size, local memory with double buffering and the emulation's
+ * scratch), the choice's own sets left out (they are the bar). No
+ * register filter: no device's register use for this kernel has been
+ * measured (a set that spills is slow, and timed so). False when the
+ * search is over. */
+static bool next_tf32(const vs_cl_device *d, size_t done, size_t k, vs_mma_params *q) {
+  static const int KS[] = {16, 32, 8, 64};
+  size_t nsets, at = 0;
+  const vs_mma_params *sets = vs__mma_sets(&nsets);
+  for (size_t s = 0; s < sizeof KS / sizeof *KS; s++)
+    for (int pow2 = 1; pow2 >= 0; pow2--) /* the powers of two first, then the tiles with a 3 */
+      for (int wm = 1; wm <= 4; wm++)
+        for (int wn = 1; wn <= 4; wn++)
+          for (int fm = 1; fm <= 4; fm++)
+            for (int fn = 1; fn <= 4; fn++) {
+              vs_mma_params x = {wm, wn, fm, fn, KS[s]};
+              if ((wm != 3 && wn != 3 && fm != 3 && fn != 3) != pow2) continue;
+              bool bar = false;
+              for (size_t i = 0; i < nsets && i < VS_MMA_CHOICE_SETS; i++)
+                bar = bar || !memcmp(&x, &sets[i], sizeof x);
+              if (bar || !vs__mma_fits(d, x, k, NULL, 0)) continue;
+              if (at++ == done) return *q = x, true;
+            }
+  return false;
+}
+
+size_t vs__gemm_tf32_search_space(size_t dev, size_t k, int (*out)[5], size_t cap, vs_status *st) {
+  vs__ok(st);
+  vs_cl_device *d = vs__device(dev, st);
+  if (!d) return 0;
+  vs_mma_params q;
+  size_t n = 0;
+  while (next_tf32(d, n, k, &q)) {
+    if (n < cap) out[n][0] = q.wm, out[n][1] = q.wn, out[n][2] = q.fm, out[n][3] = q.fn, out[n][4] = q.ks;
+    n++;
+  }
+  return n;
+}
+
+/* Measures a TF32 set on b (plan index `index` for the injection; -2:
+ * one of the choice's sets) and checks it against the TF32 reference:
+ * its cost, or 0 when it failed (why says so) or < 0 when wrong. */
+static double tf32_trial(tune_bench *b, const vs__gemm_tune_plan *plan, int index, vs_mma_params q, char *why,
+                         size_t cap) {
+  vs_status *cst = vs_status_new();
+  double t = 0;
+  if (!cst || !measure(b, (vs_gemm_algo){.kind = VS_GEMM_TF32, .q = q}, TIMED_RUNS, &t, cst)) {
+    snprintf(why, cap, "failed: %s", cst ? vs_status_message(cst) : "out of memory");
+    t = 0;
+  } else {
+    if (plan && plan->inject) plan->inject(plan->user, index, b->c, b->nc, &t);
+    if (!verify(b, true, why, cap)) t = -(t > 0 ? t : 1e-9);
+  }
+  vs_status_free(cst);
+  return t;
+}
+
+/* The TF32 half of the tuner on b: the bar (the fastest of the choice's
+ * TF32 sets), then the search (or the plan's kind-4 candidates), each
+ * set verified before it is timed; the fastest correct one stored under
+ * "tf32|<family>" when it beats the bar by MIN_GAIN, else that key's set
+ * removed. */
+static void tune_tf32(tune_bench *b, const vs__gemm_tune_plan *plan, const vs_gemm_tune_opts *o, double budget,
+                      const char *family, vs_gemm_tune_result *res, vs_status *st) {
+  res->tf32_searched = true;
+  vs_cl_device *d = b->d;
+  double flop = 2.0 * (double)b->m * (double)b->n * (double)b->k, t_bar = 0;
+  char text[96], why[200];
+  b->tref = malloc(b->nc * sizeof *b->tref), b->tmag = malloc(b->nc * sizeof *b->tmag);
+  if (!b->tref || !b->tmag || !reference(b, true, b->tref, b->tmag)) {
+    vs__oom(st);
+    return;
+  }
+  size_t nsets;
+  const vs_mma_params *sets = vs__mma_sets(&nsets);
+  for (size_t i = 0; i < nsets && i < VS_MMA_CHOICE_SETS; i++) {
+    if (!vs__mma_fits(d, sets[i], b->k, NULL, 0)) continue;
+    double t = tf32_trial(b, plan, -2, sets[i], why, sizeof why);
+    vs__gemm_algo_text((vs_gemm_algo){.kind = VS_GEMM_TF32, .q = sets[i]}, text, sizeof text);
+    if (t <= 0) { /* one of the choice's own sets is wrong or cannot run: nothing can be trusted */
+      vs__fail(st, VS_INTERNAL, VS_EXC_OP_ERROR, "vs_device_tune_gemm: the TF32 set %s gives a %s", text,
+               why);
+      return;
+    }
+    if (o->progress) o->progress(o->user, VS_NPOS, 0, text, flop / t / 1e9, "a TF32 set the choice times (the bar)");
+    if (t_bar <= 0 || t < t_bar) t_bar = t;
+  }
+  char *key = vs__asprintf("tf32|%s", family);
+  if (!key) {
+    vs__oom(st);
+    return;
+  }
+  if (t_bar <= 0) { /* none of the choice's sets runs this problem: nothing to beat, nothing kept */
+    vs__gemm_tuned_put(d, key, NULL, 0);
+    free(key);
+    return;
+  }
+  res->gflops_tf32_default = flop / t_bar / 1e9;
+  double t0 = vs__gemm_now(), t_best = t_bar;
+  vs_mma_params best = sets[0], q;
+  bool kept = false;
+  for (size_t c = 0;; c++) {
+    size_t count = 0;
+    if (plan && plan->candidates) {
+      if (c >= plan->n_candidates) break;
+      const vs__gemm_set *x = &plan->candidates[c];
+      if (x->kind != VS_GEMM_TF32) continue;
+      q = (vs_mma_params){x->p[0], x->p[1], x->p[2], x->p[3], x->p[4]};
+      count = plan->n_candidates;
+    } else if (!next_tf32(d, c, b->k, &q)) {
+      break;
+    }
+    if (vs__gemm_now() - t0 > budget) break;
+    vs__gemm_algo_text((vs_gemm_algo){.kind = VS_GEMM_TF32, .q = q}, text, sizeof text);
+    if (!vs__mma_fits(d, q, b->k, why, sizeof why)) {
+      if (o->progress) o->progress(o->user, c, count, text, 0, "out of range for this device or problem");
+      continue;
+    }
+    res->tried++, res->tf32_tried++;
+    double t = tf32_trial(b, plan, (int)c, q, why, sizeof why);
+    const char *verdict = why;
+    if (t == 0) {
+      res->failed++;
+    } else if (t < 0) {
+      res->wrong++;
+    } else if (t < t_best) {
+      kept = t * MIN_GAIN <= t_bar;
+      verdict = kept ? "correct, fastest so far" : "correct, fastest so far but within 3% of the bar";
+      t_best = t, best = q;
+    } else {
+      verdict = "correct, slower";
+    }
+    if (o->progress) o->progress(o->user, c, count, text, t > 0 ? flop / t / 1e9 : 0, verdict);
+  }
+  if (kept) {
+    vs_gemm_algo a = {.kind = VS_GEMM_TF32, .q = best};
+    res->gflops_tf32_best = flop / t_best / 1e9;
+    vs__gemm_algo_text(a, res->tf32_params, sizeof res->tf32_params);
+    res->tf32_stored = vs__gemm_tuned_put(d, key, &a, res->gflops_tf32_best);
+  } else {
+    vs__gemm_tuned_put(d, key, NULL, 0); /* an older TF32 set is no longer the better one */
+  }
+  free(key);
 }
 
 void vs__device_tune_gemm_plan(size_t i, const vs__gemm_tune_plan *plan, const vs_gemm_tune_opts *opts,
@@ -402,7 +588,7 @@ void vs__device_tune_gemm_plan(size_t i, const vs__gemm_tune_plan *plan, const v
   }
   if (plan && plan->inject) plan->inject(plan->user, -1, b.c, b.nc, &t_def);
   vs__gemm_algo_text(bar, text, sizeof text);
-  if (!verify(&b, why, sizeof why)) { /* the default itself is wrong: nothing can be trusted */
+  if (!verify(&b, false, why, sizeof why)) { /* the default itself is wrong: nothing can be trusted */
     vs__fail(st, VS_INTERNAL, VS_EXC_OP_ERROR, "vs_device_tune_gemm: the default parameters (%s) give a %s", text, why);
     bench_free(&b);
     return;
@@ -412,7 +598,7 @@ void vs__device_tune_gemm_plan(size_t i, const vs__gemm_tune_plan *plan, const v
   { /* CLBlast on the same problem, for the record (not a candidate here: vs__gemm_select weighs it) */
     vs_status *cst = vs_status_new();
     if (cst && measure(&b, (vs_gemm_algo){.kind = VS_GEMM_CLBLAST}, 1, &t_cl, cst) &&
-        verify(&b, why, sizeof why))
+        verify(&b, false, why, sizeof why))
       res->gflops_clblast = flop / t_cl / 1e9;
     vs_status_free(cst);
   }
@@ -425,6 +611,7 @@ void vs__device_tune_gemm_plan(size_t i, const vs__gemm_tune_plan *plan, const v
     if (plan && plan->candidates) {
       if (c >= plan->n_candidates) break;
       const vs__gemm_set *x = &plan->candidates[c];
+      if (x->kind == VS_GEMM_TF32) continue; /* the TF32 search's (tune_tf32) */
       a = (vs_gemm_algo){.kind = (vs_gemm_kind)x->kind, .p = {x->p[0], x->p[1], x->p[2], x->p[3], x->p[4], x->p[5]}};
       if (a.kind != VS_GEMM_BLOCKED) a.p.kc = 0; /* only the k-blocked form has a chunk (its record says so) */
     } else if (!next_candidate(d, c, plan ? plan->kinds : 0, centre, &a)) {
@@ -452,7 +639,7 @@ void vs__device_tune_gemm_plan(size_t i, const vs__gemm_tune_plan *plan, const v
       t = 0;
     } else {
       if (plan && plan->inject) plan->inject(plan->user, (int)c, b.c, b.nc, &t);
-      if (!verify(&b, why, sizeof why)) {
+      if (!verify(&b, false, why, sizeof why)) {
         res->wrong++;
         verdict = why;
         t = -t; /* reported, never kept */
@@ -471,12 +658,13 @@ void vs__device_tune_gemm_plan(size_t i, const vs__gemm_tune_plan *plan, const v
     if (t > 0 && (t_kind[a.kind] <= 0 || t < t_kind[a.kind])) t_kind[a.kind] = t, centre[a.kind] = a.p;
     if (o.progress) o.progress(o.user, c, count, text, t > 0 ? flop / t / 1e9 : 0, verdict);
   }
-  bench_free(&b);
   char *family = vs__gemm_family_key(o.transpose_a, o.transpose_b, m, n, k);
   if (!family) {
     vs__oom(st);
+    bench_free(&b);
     return;
   }
+
   if (kept) {
     res->gflops_best = flop / t_best / 1e9;
     vs__gemm_algo_text(best, res->params, sizeof res->params);
@@ -484,6 +672,11 @@ void vs__device_tune_gemm_plan(size_t i, const vs__gemm_tune_plan *plan, const v
   } else {
     vs__gemm_tuned_put(d, family, NULL, 0); /* an older tuned set is no longer the better one */
   }
+  /* The TF32 sets where the device has matrix units (a plan's mask may
+   * leave them out). */
+  if (vs__tf32_units(d) && !(plan && plan->kinds && !(plan->kinds & (1u << VS_GEMM_TF32))))
+    tune_tf32(&b, plan, &o, budget, family, res, st); /* else res->tf32_searched stays false: the caller says so */
+  bench_free(&b);
   free(family);
 }
 

@@ -68,11 +68,21 @@ size_t vs__gemm_search_space(size_t dev, unsigned kinds, vs__gemm_set *out, size
 size_t vs__gemm_search_space_after(size_t dev, unsigned kinds, const int *packed_best, vs__gemm_set *out, size_t cap,
                                    vs_status *st);
 
+/* The TF32 sets the tuner's TF32 search tries on device dev for a k-deep
+ * problem, in its order ({wm, wn, fm, fn, ks} each), up to cap into out;
+ * returns the count (gemm_tune.c's next_tf32). */
+size_t vs__gemm_tf32_search_space(size_t dev, size_t k, int (*out)[5], size_t cap, vs_status *st);
+
 typedef struct vs__gemm_tune_plan {
-  const vs__gemm_set *candidates; /* fixed candidates; NULL: the search */
+  /* fixed candidates; NULL: the search. Kind 4 ones ({wm, wn, fm, fn, ks,
+   * 0}) are the TF32 search's, run only where the device has matrix units
+   * (or a test pretends it has), after the float32 ones. */
+  const vs__gemm_set *candidates;
   size_t n_candidates;
-  unsigned kinds; /* the search (candidates NULL) restricted to these kinds (bit 1 << kind; 0: every kind) */
-  /* Called after each candidate has run (index -1: the default set) with
+  unsigned kinds; /* the search (candidates NULL; bit 4: the TF32 search) restricted to these kinds (bit 1 << kind;
+                   * 0: every kind) */
+  /* Called after each candidate has run (index -1: the default set; -2:
+   * one of the TF32 sets the choice times, the TF32 bar) with
    * its output read back (n floats) and its time in seconds; may alter
    * either, as a faulty kernel or a noisy timer would. */
   void (*inject)(void *user, int index, float *out, size_t n, double *seconds);

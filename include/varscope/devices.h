@@ -307,7 +307,8 @@ typedef struct vs_gemm_tune_opts {
                                    * shape family (the transposes and the power-of-two bucket of each size)
                                    * is what the kept set applies to */
   bool transpose_a, transpose_b;  /* C = op(A) x op(B), row-major */
-  double budget_s;                /* no new candidate is started after this many seconds (0: 60) */
+  double budget_s;                /* no new candidate is started after this many seconds (0: 60); the TF32
+                                   * search, where it runs, has another budget_s */
   vs_tune_progress progress;      /* one call per candidate as soon as it is measured (index VS_NPOS: the
                                    * default, the bar to beat; count 0: the search's length is open); may be NULL */
   void *user;
@@ -323,6 +324,15 @@ typedef struct vs_gemm_tune_result {
   bool stored;            /* a set beat the default by at least 3% and was stored */
   char params[64];        /* the kept form and set, "own rm=12 nv=2 vec=16 uk=4 ly=4", "inplace ..." or
                            * "blocked rm=12 nv=2 vec=16 uk=4 ly=8 kc=128"; "" when none */
+  /* The TF32 search, only on a device with TF32 matrix units (tried,
+   * wrong and failed above count its sets too; each is named by the
+   * progress callback as it is measured, "tf32 wm=2 wn=2 fm=2 fn=4 ks=32"). */
+  bool tf32_searched;         /* false: the device has no TF32 matrix units, no TF32 set was run */
+  size_t tf32_tried;          /* TF32 sets run (the choice's own TF32 sets, the bar, not counted) */
+  double gflops_tf32_default; /* the fastest of the TF32 sets the choice times, the bar to beat */
+  double gflops_tf32_best;    /* the kept TF32 set's; 0 when none was kept */
+  bool tf32_stored;           /* a TF32 set beat the bar by at least 3% and was stored (TF32 sessions only) */
+  char tf32_params[48];       /* the kept TF32 set, "tf32 wm=2 wn=2 fm=2 fn=4 ks=32"; "" when none */
 } vs_gemm_tune_result;
 
 /* Tunes varscope's own SGEMM kernel (its form: packed panels, packed
@@ -342,7 +352,15 @@ typedef struct vs_gemm_tune_result {
  * stored set for the family). Later float32 GEMMs of the family on this
  * device, in this process and later ones, measure the stored set among
  * their candidates (each form's default and CLBlast; the family's
- * choice made before is made again). Errors: device index, NULL res,
+ * choice made before is made again). On a device with TF32 matrix units
+ * it then searches the TF32 kernel's sets as well (warps wm, wn 1-4,
+ * fragments fm, fn 1-4, slice depth ks 8-64, those the device's
+ * work-group size and local memory allow), within another budget_s: each
+ * verified against a host reference from the TF32-rounded inputs (an
+ * element may differ by 2 (k + 2) 2^-24 of the sum of |products|), the
+ * fastest stored under the family's "tf32|" key when it beats the
+ * fastest of the TF32 sets the choice times by 3% (else that key's set is
+ * removed); only sessions with tensor_float_32_execution read it. Errors: device index, NULL res,
  * sizes outside 0..4096 (INVALID_ARGUMENT), OpenCL failures. Thread safe;
  * other work on the device skews the timings. */
 void vs_device_tune_gemm(size_t i, const vs_gemm_tune_opts *opts, vs_gemm_tune_result *res, vs_status *st);
@@ -351,7 +369,8 @@ void vs_device_tune_gemm(size_t i, const vs_gemm_tune_opts *opts, vs_gemm_tune_r
  * and the cache directory's keyed store), one "family -> algorithm (time)"
  * line each ("nn|m10|n10|k10 -> own rm12 nv2 v16 u4 ly4 (1.234 ms)"), and
  * one "tuned family -> parameters" line per family tuned by
- * vs_device_tune_gemm, into buf (snprintf convention: returns the length
+ * vs_device_tune_gemm (a TF32 set under its "tf32|" family:
+ * "tuned tf32|nn|m10|n10|k10 -> tf32 wm=2 wn=2 fm=2 fn=4 ks=32 (...)"), into buf (snprintf convention: returns the length
  * needed). Errors: device index, NULL buf with cap > 0. Thread safe. */
 size_t vs_device_gemm_choices(size_t i, char *buf, size_t cap, vs_status *st);
 
