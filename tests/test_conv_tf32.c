@@ -286,6 +286,23 @@ static void logged_conv(const layer *L, const data *D, bool tf32, char *log, siz
   free(got);
 }
 
+/* A TF32 record under a plain geometry key (only a damaged or hand-edited
+ * store has one) is not taken by a float32 session, which chooses anew. */
+Test(conv_tf32, tf32_record_under_a_plain_key_is_never_run) {
+  const layer *L = &LAYERS[3];
+  data D = layer_data(L, 43);
+  char log[16384];
+  vs_status *st = vs_status_new();
+  cr_assert(vs__conv_plant_line(0, "float32|f3,3,20,17|s2,2|d1,1|x1,5,5|p1,1,1,1\t5 1 2 1 1 8\t1.000 ms", st), "%s",
+            vs_status_message(st));
+  vs_status_free(st);
+  logged_conv(L, &D, false, log, sizeof log);
+  cr_assert(strstr(log, "varscope: conv2d float32|f3,3,20,17|s2,2|d1,1|x1,5,5|p1,1,1,1 on "),
+            "the planted TF32 record was taken: %s", log);
+  cr_assert_null(strstr(log, "igemm-tf32"), "%s", log);
+  data_free(&D);
+}
+
 /* With matrix units (pretended) and the switch, selection times the TF32
  * sets, a TF32 set kept for the family's TF32 key among them, and the
  * float32 set kept for the family (the other kernels compute in float32

@@ -802,13 +802,21 @@ Test(gemm_tf32, tuner_tf32_search_space) {
  * them under tf32| ones only; a damaged or hand-edited table) is run by
  * no session: neither a float32 one nor a TF32 one, which reads the plain
  * family for the float32 kernels' tuned set only. */
-Test(gemm_tf32, tuner_tf32_record_under_a_plain_family_is_never_run) {
+/* Writes line into device 0's GEMM table `which` ("tuned", "choice"),
+ * then runs the 48 x 36 x 40 MatMul of logged_matmul with operands from
+ * seed, its log in log. */
+static float a48[48 * 40], b40[40 * 36];
+static void plant_gemm_line(const char *which, const char *line, int seed) {
   vs_status *st = vs_status_new();
-  cr_assert(vs__gemm_table_write(0, "tuned", "nn|m6|n6|k6\t4 1 2 1 1 8 0\t99.0 GFLOP/s\n", st), "%s",
-            vs_status_message(st));
-  float a[48 * 40], b[40 * 36];
-  for (size_t i = 0; i < 48 * 40; i++) a[i] = value(i, 20);
-  for (size_t i = 0; i < 40 * 36; i++) b[i] = value(i, 21);
+  cr_assert(vs__gemm_table_write(0, which, line, st), "%s", vs_status_message(st));
+  vs_status_free(st);
+  for (size_t i = 0; i < 48 * 40; i++) a48[i] = value(i, seed);
+  for (size_t i = 0; i < 40 * 36; i++) b40[i] = value(i, seed + 1);
+}
+
+Test(gemm_tf32, tuner_tf32_record_under_a_plain_family_is_never_run) {
+  plant_gemm_line("tuned", "nn|m6|n6|k6\t4 1 2 1 1 8 0\t99.0 GFLOP/s\n", 20);
+  const float *a = a48, *b = b40;
   static char log[16384];
   float *off = logged_matmul(false, a, b, log, sizeof log);
   cr_assert_not_null(strstr(log, "varscope: sgemm nn|m6|n6|k6 (48x36x40"), "%s", log);
@@ -819,7 +827,6 @@ Test(gemm_tf32, tuner_tf32_record_under_a_plain_family_is_never_run) {
   cr_assert_not_null(strstr(log, "varscope: sgemm tf32|nn|m6|n6|k6 (48x36x40"), "%s", log);
   cr_assert_null(strstr(log, "w1x2 f1x1 k8"), "%s", log);
   free(on), free(off);
-  vs_status_free(st);
 }
 
 /* The real TF32 search (pretended matrix units, the emulation), alone (a
@@ -843,4 +850,17 @@ Test(gemm_tf32, tuner_real_tf32_search_sets_are_correct) {
   cr_assert_eq(res.failed, 0);
   cr_assert_gt(res.gflops_tf32_default, 0);
   vs_status_free(st);
+}
+
+/* The same for the choice table: a TF32 choice under a plain family (only
+ * a damaged or hand-edited store has one) is not taken by a float32
+ * session, which chooses anew, in float32. */
+Test(gemm_tf32, choice_tf32_record_under_a_plain_family_is_never_run) {
+  plant_gemm_line("choice", "nn|m6|n6|k6\t4 1 2 1 1 8 0\t1.000 ms\n", 22);
+  static char log[16384];
+  float *off = logged_matmul(false, a48, b40, log, sizeof log);
+  cr_assert_not_null(strstr(log, "varscope: sgemm nn|m6|n6|k6 (48x36x40"), "the planted TF32 choice was taken: %s",
+                     log);
+  cr_assert_null(strstr(log, "tf32"), "%s", log);
+  free(off);
 }

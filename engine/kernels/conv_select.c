@@ -187,7 +187,11 @@ static bool accept_algo(const char *value, void *a) { return parse_algo(value, a
 
 bool vs__conv_table_lookup(vs_cl_device *d, const char *key, vs_conv_algo *a) {
   char *skey = vs__conv_store_key(d), *t = skey ? vs__choice_table_get(d, skey, false, false) : NULL;
-  bool found = t && vs__choice_table_scan(t, key, accept_algo, a);
+  /* A TF32 record only under a "tf32|" key (the only place this code
+   * writes one): under a plain key, from a store written by hand or by
+   * other code, it would give a float32 session TF32 products. */
+  bool found = t && vs__choice_table_scan(t, key, accept_algo, a) &&
+               (a->kind != VS_CONV_IGEMM_TF32 || strncmp(key, "tf32|", 5) == 0);
   free(t);
   free(skey);
   return found;

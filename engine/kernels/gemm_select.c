@@ -181,7 +181,10 @@ static const char *table_value(vs_cl_device *d, const char *what, const char *fa
 static bool choice_lookup(vs_cl_device *d, const char *family, vs_gemm_algo *a) {
   char *t;
   const char *s = table_value(d, CHOICE, family, &t);
-  bool found = s && parse_algo(s, a);
+  /* A TF32 choice only under a "tf32|" family (the only place this code
+   * writes one): one found under a plain family, from a store written by
+   * hand or by other code, must not give a float32 session TF32 products. */
+  bool found = s && parse_algo(s, a) && (a->kind != VS_GEMM_TF32 || strncmp(family, "tf32|", 5) == 0);
   free(t);
   return found;
 }
