@@ -11,5 +11,18 @@ export LSAN_OPTIONS="suppressions=$here_san/tools/lsan.supp:print_suppressions=0
 # whenever a TLS block of PoCL/LLVM happens to land at that offset, which
 # depends only on the heap's layout. The blocks stay reachable through
 # glibc's DTV (heap, scanned), so no leak is missed.
-export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:intercept_tls_get_addr=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+# use_sigaltstack=0: LLVM (inside PoCL, on the threads that compile
+# kernels) installs its own alternate signal stack, malloc'd, of
+# SIGSTKSZ + 64 KiB whenever the thread's current one is smaller
+# (llvm/lib/Support/Unix/Signals.inc, CreateSigAltStack), and GCC 12's
+# libasan unmaps whatever alternate stack a thread has when it exits,
+# taking it for its own 4 x SIGSTKSZ mapping. Under glibc 2.34+ SIGSTKSZ
+# is sysconf(_SC_SIGSTKSZ), which follows the CPU's signal frame: where it
+# is below 21846 bytes (14528 on an AVX-512 Xeon without AMX, measured in
+# session 12), LLVM's stack is the larger, replaces ASan's, and every such
+# thread's exit dies in "AddressSanitizer: CHECK failed ... unable to
+# unmap" (test_devices and test_exec failed so, on session 11's code as
+# well). Without its own alternate stack ASan only loses its report of a
+# stack overflow inside a signal handler.
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:intercept_tls_get_addr=0:use_sigaltstack=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
