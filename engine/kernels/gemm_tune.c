@@ -65,6 +65,13 @@ static cl_mem upload(vs_cl_device *d, const float *x, size_t n, vs_status *st) {
   return m;
 }
 
+/* Reads n floats of m back into y (blocking). */
+static bool download(vs_cl_device *d, cl_mem m, float *y, size_t n, vs_status *st) {
+  cl_int err = clEnqueueReadBuffer(*vs__queue(d), m, CL_TRUE, 0, n * sizeof(float), y, 0, NULL, NULL);
+  if (err != CL_SUCCESS) vs__cl_fail(st, err, "clEnqueueReadBuffer");
+  return err == CL_SUCCESS;
+}
+
 bool vs__gemm_run_host(size_t dev, const int *params, int kind, bool ta, bool tb, size_t m, size_t n, size_t k,
                        const float *a, size_t na, size_t a_off, size_t lda, const float *b, size_t nb, size_t b_off,
                        size_t ldb, float *c, size_t nc, size_t c_off, size_t ldc, vs_status *st) {
@@ -102,11 +109,7 @@ bool vs__gemm_run_host_epi(size_t dev, const int *params, int kind, bool ta, boo
   bool ok =
       dc && (!bias || epi.bias) &&
       vs__gemm_algo_run_epi(NULL, d, algo, ta, tb, m, n, k, da, a_off, lda, db, b_off, ldb, dc, c_off, ldc, &epi, st);
-  if (ok) {
-    cl_int err = clEnqueueReadBuffer(*vs__queue(d), dc, CL_TRUE, 0, nc * sizeof(float), c, 0, NULL, NULL);
-    if (err != CL_SUCCESS) vs__cl_fail(st, err, "clEnqueueReadBuffer");
-    ok = err == CL_SUCCESS;
-  }
+  ok = ok && download(d, dc, c, nc, st);
   vs__buffer_release(da), vs__buffer_release(db), vs__buffer_release(dc), vs__buffer_release(epi.bias);
   return ok;
 }
@@ -117,11 +120,7 @@ bool vs__tf32_round_host(size_t dev, const float *x, float *y, size_t n, vs_stat
   if (!d) return false;
   cl_mem dx = upload(d, x, n, st), dy = dx ? upload(d, x, n, st) : NULL;
   bool ok = dy && vs__tf32_round_buffer(d, dy, dx, n, st);
-  if (ok) {
-    cl_int err = clEnqueueReadBuffer(*vs__queue(d), dy, CL_TRUE, 0, n * sizeof(float), y, 0, NULL, NULL);
-    if (err != CL_SUCCESS) vs__cl_fail(st, err, "clEnqueueReadBuffer");
-    ok = err == CL_SUCCESS;
-  }
+  ok = ok && download(d, dy, y, n, st);
   vs__buffer_release(dx), vs__buffer_release(dy);
   return ok;
 }
@@ -132,11 +131,7 @@ bool vs__mma_probe_host(size_t dev, const float *a, const float *b, float *out, 
   if (!d) return false;
   cl_mem da = upload(d, a, 128, st), db = da ? upload(d, b, 64, st) : NULL, dout = db ? upload(d, a, 128, st) : NULL;
   bool ok = dout && vs__mma_probe_buffer(d, dout, da, db, st);
-  if (ok) {
-    cl_int err = clEnqueueReadBuffer(*vs__queue(d), dout, CL_TRUE, 0, 128 * sizeof(float), out, 0, NULL, NULL);
-    if (err != CL_SUCCESS) vs__cl_fail(st, err, "clEnqueueReadBuffer");
-    ok = err == CL_SUCCESS;
-  }
+  ok = ok && download(d, dout, out, 128, st);
   vs__buffer_release(da), vs__buffer_release(db), vs__buffer_release(dout);
   return ok;
 }
