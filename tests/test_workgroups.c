@@ -39,6 +39,8 @@
 
 #include "exec/inline.h"
 #include "kernels/kernels_internal.h"
+#include "kernels/launch_grid.h"
+#include "runtime/kernel_sources.h"
 #include "varscope.h"
 
 #define SUPPORT_FIXTURE
@@ -507,4 +509,94 @@ Test(workgroups, a_matmul_steps_runs_reuse_the_sessions_kernel_objects) {
     vs_session_free(s);
   }
   unsetenv("VARSCOPE_GEMM");
+}
+
+/* ---- launches past a device's work-groups per dimension ----
+ * A CUDA device runs at most 65535 work-groups along dimensions 1 and 2
+ * of one launch (2^31-1 along 0); common.c's launches cut a range past
+ * the device's caps into launches at global offsets (launch_grid.h).
+ * PoCL has no caps, so these tests pretend tiny ones for device 0: 4
+ * groups along 0 and 3 along 1 and 2 (pieces of several groups), and one
+ * group along each (every range of more than one group cut into single
+ * groups), and want exactly the host's results (those of the uncut
+ * launches, which the tests above compare with the same host results). */
+static const size_t CAPS[][3] = {{4, 3, 3}, {1, 1, 1}};
+
+Test(workgroups, every_kernel_matches_the_host_cut_to_a_few_groups_per_dimension) {
+  vs_output out[NFETCH];
+  build(out);
+  results *want = malloc(sizeof *want);
+  cr_assert(want);
+  reference(want);
+  static const group *shapes[] = {NULL, &GROUPS[1], &GROUPS[4], &GROUPS[6]}; /* own, 32, 8x8, 4x4x4 */
+  for (size_t c = 0; c < sizeof CAPS / sizeof *CAPS; c++)
+    for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) {
+      vs__grid_caps_pretend(0, CAPS[c]);
+      uint64_t before = vs__grid_cuts();
+      run_all(out, want, shapes[i]);
+      /* Under a GPU's shapes: BiasAdd, the two periodic ops, the column
+       * Mul, both pools, the argmax and both pool gradients at least, each
+       * over more than 4 x 3 x 3 groups. (A CPU's own shapes take up to
+       * 1024 items a group: a few groups, not always cut.) */
+      if (shapes[i])
+        cr_assert_geq(vs__grid_cuts() - before, 9, "caps %zu under %s: %llu launches cut, want 9 or more", c,
+                      shapes[i]->name, (unsigned long long)(vs__grid_cuts() - before));
+      vs__grid_caps_pretend(0, NULL);
+    }
+  free(want);
+}
+
+/* Every conv route's launches cut (the direct, pointwise, im2col_lines
+ * and gemm.c kernels, the convgemm transposes), each result the host's
+ * exactly; the implicit GEMM, whose kernel places its tiles by
+ * get_group_id, refused before it runs, with the reason. */
+Test(workgroups, conv_routes_cut_to_a_few_groups_per_dimension) {
+  for (size_t c = 0; c < sizeof CAPS / sizeof *CAPS; c++)
+    for (size_t r = 0; r < sizeof ROUTES / sizeof *ROUTES; r++) {
+      const conv_route *rt = &ROUTES[r];
+      vs_output y;
+      vs_session *s = conv_session(rt, &y);
+      vs__grid_caps_pretend(0, CAPS[c]);
+      uint64_t before = vs__grid_cuts();
+      if (strncmp(rt->force, "igemm", 5) == 0) {
+        vs_tensor *t = NULL;
+        vs_session_run(s, NULL, NULL, 0, &y, &t, 1, NULL, 0, st);
+        cr_assert_eq(vs_status_code(st), VS_UNIMPLEMENTED, "%s: %s", rt->force, vs_status_message(st));
+        char text[200];
+        snprintf(text, sizeof text,
+                 "conv2d (igemm): 10 work-groups along dimension 0 exceed the %zu that /device:CL:0 runs in one "
+                 "launch; this kernel cannot be cut there",
+                 CAPS[c][0]);
+        cr_assert_str_eq(vs_status_message(st), text);
+        cr_assert_null(t);
+        vs_status_set(st, VS_OK, "");
+      } else {
+        conv_run_check(s, rt, y, cv_want, 1);
+        if (CAPS[c][0] == 1) /* every launch of more than one group */
+          cr_assert_gt(vs__grid_cuts(), before, "%s (%s): no launch cut", rt->force, rt->gemm ? rt->gemm : "-");
+      }
+      vs__grid_caps_pretend(0, NULL);
+      vs_session_free(s);
+    }
+  unsetenv("VARSCOPE_CONV");
+  unsetenv("VARSCOPE_GEMM");
+}
+
+/* The rule launch_grid.h states: only three kernel sources read their
+ * coordinates other than by get_global_id (their launches say where they
+ * may be cut); a new kernel that does must say so too, and join this list. */
+Test(workgroups, only_the_known_kernels_read_group_ids_or_global_sizes) {
+  static const char *const KNOWN[] = {"conv_igemm", "conv_igemm_tf32", "gemm_mma"};
+  static const char *const CALLS[] = {"get_group_id", "get_global_size", "get_num_groups", "get_global_offset",
+                                      "get_global_linear_id"};
+  size_t found = 0;
+  for (const vs_kernel_source *k = vs_kernel_sources; k->name; k++) {
+    bool reads = false;
+    for (size_t c = 0; c < sizeof CALLS / sizeof *CALLS; c++) reads = reads || strstr(k->source, CALLS[c]);
+    bool known = false;
+    for (size_t i = 0; i < sizeof KNOWN / sizeof *KNOWN; i++) known = known || strcmp(k->name, KNOWN[i]) == 0;
+    cr_assert_eq(reads, known, "cl_kernels/%s.cl %s group ids or global sizes", k->name, reads ? "reads" : "no longer reads");
+    found += reads;
+  }
+  cr_assert_eq(found, sizeof KNOWN / sizeof *KNOWN);
 }
