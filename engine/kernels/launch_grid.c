@@ -11,6 +11,7 @@
 static _Atomic size_t pretend_caps[64][3];
 static _Atomic uint64_t pretend_set;
 static _Atomic uint64_t cuts;
+static _Atomic size_t widest_piece[3];
 
 void vs__grid_caps_pretend(size_t dev, const size_t *caps) {
   if (dev >= 64) return;
@@ -20,6 +21,19 @@ void vs__grid_caps_pretend(size_t dev, const size_t *caps) {
 }
 
 uint64_t vs__grid_cuts(void) { return atomic_load_explicit(&cuts, memory_order_relaxed); }
+
+void vs__grid_widest(size_t widest[3]) {
+  for (int i = 0; i < 3; i++) widest[i] = atomic_exchange(&widest_piece[i], 0);
+}
+
+/* Raises the widest piece's groups along each dimension to groups. */
+static void note_piece(const size_t groups[3]) {
+  for (int i = 0; i < 3; i++) {
+    size_t w = atomic_load(&widest_piece[i]);
+    while (groups[i] > w && !atomic_compare_exchange_weak(&widest_piece[i], &w, groups[i])) {
+    }
+  }
+}
 
 void vs__grid_caps(const vs_cl_device *d, size_t caps[3]) {
   bool pretended = d->index < 64 && (atomic_load(&pretend_set) >> d->index) & 1;
@@ -61,7 +75,13 @@ bool vs__grid_enqueue(vs_cl_device *d, cl_kernel k, cl_uint dims, const size_t *
     for (off[2] = 0; off[2] < whole[2] && err == CL_SUCCESS; off[2] += step[2])
       for (off[1] = 0; off[1] < whole[1] && err == CL_SUCCESS; off[1] += step[1])
         for (off[0] = 0; off[0] < whole[0] && err == CL_SUCCESS; off[0] += step[0]) {
-          for (int i = 0; i < 3; i++) size[i] = whole[i] - off[i] < step[i] ? whole[i] - off[i] : step[i];
+          size_t groups[3];
+          for (int i = 0; i < 3; i++) {
+            size[i] = whole[i] - off[i] < step[i] ? whole[i] - off[i] : step[i];
+            size_t l = i < (int)dims && local && local[i] ? local[i] : 1;
+            groups[i] = (size[i] + l - 1) / l;
+          }
+          note_piece(groups);
           err = clEnqueueNDRangeKernel(q, k, dims, off, size, local, 0, NULL, NULL);
         }
   }

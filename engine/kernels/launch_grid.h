@@ -32,6 +32,9 @@ void vs__grid_caps(const vs_cl_device *d, size_t caps[3]);
 void vs__grid_caps_pretend(size_t dev, const size_t *caps);
 /* Tests only: launches cut into more than one, this process. */
 uint64_t vs__grid_cuts(void);
+/* Tests only: the most work-groups along each dimension that a piece of
+ * a cut launch had since the last call, into widest (then zeroed). */
+void vs__grid_widest(size_t widest[3]);
 /* Enqueues k (its arguments set) over global in groups of local (NULL:
  * the driver's choice, counted as groups of one item) on d's queue: as
  * one launch when every dimension is within d's caps, else as the fewest
