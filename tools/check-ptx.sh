@@ -5,8 +5,9 @@
 # mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32) compile to PTX and
 # assemble for sm_80 and sm_90, under each parameter set (WM,WN,FM,FN,KS;
 # default: the sets engine/kernels/gemm_mma.c and conv_igemm_tf32.c time,
-# and one with 64-deep slices). KERNELS="gemm_mma" (or conv_igemm_tf32)
-# checks one file only.
+# and one with 64-deep slices; SETS apply to these two only). KERNELS
+# names the families checked (default all: gemm_mma conv_igemm_tf32 direct
+# pointwise igemm gemm conv_grad).
 #
 # Clang compiles the OpenCL C for nvptx64-nvidia-nvcl (NVIDIA's own OpenCL
 # compiler, which builds it on the GPU host, is not available here), with
