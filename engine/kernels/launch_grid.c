@@ -2,7 +2,6 @@
  * dimension (launch_grid.h). */
 #include <stdatomic.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include "kernels/launch_grid.h"
 #include "kernels/kernels_internal.h"
