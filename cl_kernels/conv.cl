@@ -19,11 +19,14 @@
  * and the line without dividing), 32-bit where a dimension bounds it; the
  * copy in vectors of 4. (The per-element im2col it replaced, four 64-bit
  * divisions an element, cost ~5x the GEMM of a 1x1/2 layer on PoCL:
- * docs/conv-performance.md, Session 8.) Global (KH * KW, OW, lines). */
+ * docs/conv-performance.md, Session 8.) Global (KH * KW, OW, lines),
+ * which a device's limit on work-groups per launch may cut into pieces
+ * (kernels/launch_grid.h): so OW and taps are arguments, not the range's
+ * sizes. */
 __kernel void im2col_lines(__global T *cols, __global const T *in, const ulong line0, const int H, const int W,
                            const int C, const int OH, const int KW, const int SH, const int SW, const int DH,
-                           const int DW, const int PT, const int PL) {
-  int tap = get_global_id(0), ow = get_global_id(1), OW = get_global_size(1), taps = get_global_size(0);
+                           const int DW, const int PT, const int PL, const int OW, const int taps) {
+  int tap = get_global_id(0), ow = get_global_id(1);
   ulong l = get_global_id(2), line = line0 + l;
   int oh = (int)(line % (ulong)OH), kh = tap / KW, kw = tap - kh * KW;
   ulong n = line / (ulong)OH;

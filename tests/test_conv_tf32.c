@@ -24,6 +24,7 @@
 
 #include "../engine/kernels/conv_tuning.h"
 #include "../engine/kernels/gemm_tuning.h"
+#include "../engine/kernels/launch_grid.h"
 #include "gemm_problem.h"
 #include "tuning_support.h"
 #include "varscope/nn.h"
@@ -187,6 +188,29 @@ Test(conv_tf32, every_set_and_layer_against_the_tf32_host_reference) {
       data_free(&D);
     }
   cr_assert_gt(differ, 0, "every result looks like float32");
+}
+
+/* On a device taking fewer column tiles in one launch than the layer has
+ * (pretended: 1 along dimension 1; a CUDA device takes 65535), the TF32
+ * implicit GEMM, whose kernel places its tiles by get_group_id, is refused
+ * before it runs, with the reason (kernels/launch_grid.h): layer 0's 11
+ * output channels are two 8-wide tiles of set 1,1,1,1,8, its 84 rows six
+ * 16-high ones, within the 8 pretended along dimension 0. */
+Test(conv_tf32, a_launch_past_the_devices_groups_is_refused_with_the_reason) {
+  const layer *L = &LAYERS[0];
+  data D = layer_data(L, 41);
+  setenv("VARSCOPE_CONV", "igemm-tf32:1,1,1,1,8", 1);
+  vs__grid_caps_pretend(0, (const size_t[]){8, 1, 1});
+  vs_code code;
+  char msg[400];
+  float *got = session_conv(L, &D, true, &code, msg, sizeof msg);
+  vs__grid_caps_pretend(0, NULL);
+  unsetenv("VARSCOPE_CONV");
+  cr_assert_null(got);
+  cr_assert_eq(code, VS_UNIMPLEMENTED, "%s", msg);
+  cr_assert_str_eq(msg, "conv2d (igemm-tf32): 2 work-groups along dimension 1 exceed the 1 that /device:CL:0 runs in "
+                        "one launch; this kernel cannot be cut there");
+  data_free(&D);
 }
 
 /* The bare form runs the first default; a session without the switch is

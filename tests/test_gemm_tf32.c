@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "../engine/kernels/gemm_tuning.h"
+#include "../engine/kernels/launch_grid.h"
 #include "gemm_problem.h"
 #include "tuning_support.h"
 #include "varscope/nn.h"
@@ -211,6 +212,48 @@ Test(gemm_tf32, float4_staging_on_aligned_operands) {
         if (mix != 1) p.b_off = 4, p.ldb = (p.ldb + 3) / 4 * 4;     /* mix 2: A padded and unaligned */
         check(&p, SETS[s]);
       }
+}
+
+/* On a device taking fewer work-groups per launch than a product's tiles
+ * (CUDA: 65535 column blocks along dimension 1; pretended here, 2 row
+ * blocks along 0 and 3 column blocks along 1, and 1 and 1), gemm_mma.c
+ * cuts the product into sub-products of whole tiles, each with its
+ * operands' offsets moved: the result is bitwise the uncut one (each
+ * element's tile computes it alike wherever the tile lies), every
+ * transpose, offsets and padding included. A piece past the caps would
+ * be refused (launch_grid.h: the kernel is never cut by offsets), so the
+ * cut runs did run in pieces. */
+Test(gemm_tf32, a_product_cut_to_the_devices_groups_is_the_uncut_one) {
+  static const size_t caps[][3] = {{2, 3, 0}, {1, 1, 1}};
+  const int *sets[] = {SETS[3], SETS[0]};
+  for (size_t s = 0; s < 2; s++)
+    for (int t = 0; t < 4; t++) {
+      /* 5 x 4 tiles of the one-fragment set (16 x 8), 2 x 2 of 64 x 64 */
+      problem p = s == 0 ? make(t & 1, t >> 1, 70, 30, 13, true) : make(t & 1, t >> 1, 70, 66, 9, true);
+      size_t na, nb, nc;
+      float *a, *b, *whole, *cut;
+      cr_assert(problem_buffers(&p, &a, &na, &b, &nb, &whole, &nc));
+      cut = malloc(nc * sizeof *cut);
+      cr_assert(cut);
+      memcpy(cut, whole, nc * sizeof *cut);
+      vs_status *st = vs_status_new();
+      cr_assert(vs__gemm_run_host(0, sets[s], TF32, p.ta, p.tb, p.m, p.n, p.k, a, na, p.a_off, p.lda, b, nb, p.b_off,
+                                  p.ldb, whole, nc, p.c_off, p.ldc, st),
+                "%s", vs_status_message(st));
+      for (size_t c = 0; c < sizeof caps / sizeof *caps; c++) {
+        for (size_t i = 0; i < nc; i++) cut[i] = GEMM_SENTINEL;
+        vs__grid_caps_pretend(0, caps[c]);
+        bool ok = vs__gemm_run_host(0, sets[s], TF32, p.ta, p.tb, p.m, p.n, p.k, a, na, p.a_off, p.lda, b, nb,
+                                    p.b_off, p.ldb, cut, nc, p.c_off, p.ldc, st);
+        vs__grid_caps_pretend(0, NULL);
+        cr_assert(ok, "set %zu transposes %d caps %zu: %s", s, t, c, vs_status_message(st));
+        for (size_t i = 0; i < nc; i++)
+          cr_assert_eq(bits(cut[i]), bits(whole[i]), "set %zu transposes %d caps %zu: C buffer [%zu] %.9g, uncut %.9g",
+                       s, t, c, i, cut[i], whole[i]);
+      }
+      vs_status_free(st);
+      free(a), free(b), free(whole), free(cut);
+    }
 }
 
 Test(gemm_tf32, k_zero_writes_zeros_and_empty_products_write_nothing) {

@@ -13,6 +13,7 @@
 #define SUPPORT_FIXTURE
 #include "support.h"
 #include "kernels/kernels_internal.h"
+#include "kernels/launch_grid.h"
 #include "varscope.h"
 
 TestSuite(gradients, .init = setup, .fini = teardown);
@@ -764,4 +765,20 @@ Test(gradients, conv2d_direct_routes_under_gpu_groups) {
     for (size_t c = 0; c < sizeof cases / sizeof *cases; c++)
       check_case_routes(&GRAD_CASES[cases[c]], cases[c], ROUTES + 1, 2, groups[i].local, groups[i].dims,
                         groups[i].name);
+}
+
+/* The same cases' direct routes (and the im2col route's im2col_lines and
+ * GEMM) on a device pretended to take one work-group per dimension in a
+ * launch (a CUDA device takes 65535 along 1 and 2): every launch of more
+ * groups is cut into pieces at global offsets (kernels/launch_grid.h), the
+ * results the host's within the same tolerance. */
+Test(gradients, conv2d_routes_cut_to_one_group_per_dimension) {
+  static const size_t cases[] = {0, 9, 12, 18};
+  uint64_t before = vs__grid_cuts();
+  vs__grid_caps_pretend(0, (const size_t[]){1, 1, 1});
+  for (size_t c = 0; c < sizeof cases / sizeof *cases; c++)
+    check_case_routes(&GRAD_CASES[cases[c]], cases[c], ROUTES, 3, (const size_t[]){4, 4, 4}, 3,
+                      " cut to one 4x4x4 group per dimension");
+  vs__grid_caps_pretend(0, NULL);
+  cr_assert_gt(vs__grid_cuts() - before, 20, "%llu launches cut", (unsigned long long)(vs__grid_cuts() - before));
 }

@@ -39,6 +39,8 @@
 
 #include "exec/inline.h"
 #include "kernels/kernels_internal.h"
+#include "kernels/launch_grid.h"
+#include "runtime/kernel_sources.h"
 #include "varscope.h"
 
 #define SUPPORT_FIXTURE
@@ -507,4 +509,164 @@ Test(workgroups, a_matmul_steps_runs_reuse_the_sessions_kernel_objects) {
     vs_session_free(s);
   }
   unsetenv("VARSCOPE_GEMM");
+}
+
+/* ---- launches past a device's work-groups per dimension ----
+ * A CUDA device runs at most 65535 work-groups along dimensions 1 and 2
+ * of one launch (2^31-1 along 0); common.c's launches cut a range past
+ * the device's caps into launches at global offsets (launch_grid.h).
+ * PoCL has no caps, so these tests pretend tiny ones for device 0: 4
+ * groups along 0 and 3 along 1 and 2 (pieces of several groups), and one
+ * group along each (every range of more than one group cut into single
+ * groups), and want exactly the host's results (those of the uncut
+ * launches, which the tests above compare with the same host results). */
+static const size_t CAPS[][3] = {{4, 3, 3}, {1, 1, 1}};
+
+/* Every piece of the launches cut since the last look was within caps;
+ * the widest along each dimension raised into seen. */
+static void expect_pieces_within(const size_t *caps, size_t *seen) {
+  size_t widest[3];
+  vs__grid_widest(widest);
+  for (int i = 0; i < 3; i++) {
+    cr_assert_leq(widest[i], caps[i], "a piece of %zu groups along dimension %d, over the cap of %zu", widest[i], i,
+                  caps[i]);
+    if (widest[i] > seen[i]) seen[i] = widest[i];
+  }
+}
+
+Test(workgroups, every_kernel_matches_the_host_cut_to_a_few_groups_per_dimension) {
+  vs_output out[NFETCH];
+  build(out);
+  results *want = malloc(sizeof *want);
+  cr_assert(want);
+  reference(want);
+  static const group *shapes[] = {NULL, &GROUPS[1], &GROUPS[4], &GROUPS[6]}; /* own, 32, 8x8, 4x4x4 */
+  for (size_t c = 0; c < sizeof CAPS / sizeof *CAPS; c++) {
+    size_t seen[3] = {0, 0, 0};
+    for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) {
+      vs__grid_caps_pretend(0, CAPS[c]);
+      uint64_t before = vs__grid_cuts();
+      run_all(out, want, shapes[i]);
+      /* Under a GPU's shapes: BiasAdd, the two periodic ops, the column
+       * Mul, both pools, the argmax and both pool gradients at least, each
+       * over more than 4 x 3 x 3 groups. (A CPU's own shapes take up to
+       * 1024 items a group: a few groups, not always cut.) */
+      if (shapes[i])
+        cr_assert_geq(vs__grid_cuts() - before, 9, "caps %zu under %s: %llu launches cut, want 9 or more", c,
+                      shapes[i]->name, (unsigned long long)(vs__grid_cuts() - before));
+      expect_pieces_within(CAPS[c], seen);
+      vs__grid_caps_pretend(0, NULL);
+    }
+    /* the pieces as wide as the caps allow, not narrower */
+    for (int i = 0; i < 3; i++)
+      cr_assert_eq(seen[i], CAPS[c][i], "caps %zu: the widest piece along %d has %zu groups, want %zu", c, i, seen[i],
+                   CAPS[c][i]);
+  }
+  free(want);
+}
+
+/* Every conv route's launches cut (the direct, pointwise, im2col_lines
+ * and gemm.c kernels, the convgemm transposes), each result the host's
+ * exactly; the implicit GEMM, whose kernel places its tiles by
+ * get_group_id, refused before it runs, with the reason. */
+Test(workgroups, conv_routes_cut_to_a_few_groups_per_dimension) {
+  for (size_t c = 0; c < sizeof CAPS / sizeof *CAPS; c++)
+    for (size_t r = 0; r < sizeof ROUTES / sizeof *ROUTES; r++) {
+      const conv_route *rt = &ROUTES[r];
+      vs_output y;
+      vs_session *s = conv_session(rt, &y);
+      vs__grid_caps_pretend(0, CAPS[c]);
+      uint64_t before = vs__grid_cuts();
+      if (strncmp(rt->force, "igemm", 5) == 0) {
+        vs_tensor *t = NULL;
+        vs_session_run(s, NULL, NULL, 0, &y, &t, 1, NULL, 0, st);
+        cr_assert_eq(vs_status_code(st), VS_UNIMPLEMENTED, "%s: %s", rt->force, vs_status_message(st));
+        char text[200];
+        snprintf(text, sizeof text,
+                 "conv2d (igemm): 10 work-groups along dimension 0 exceed the %zu that /device:CL:0 runs in one "
+                 "launch; this kernel cannot be cut there",
+                 CAPS[c][0]);
+        cr_assert_str_eq(vs_status_message(st), text);
+        cr_assert_null(t);
+        vs_status_set(st, VS_OK, "");
+      } else {
+        conv_run_check(s, rt, y, cv_want, 1);
+        if (CAPS[c][0] == 1) /* every launch of more than one group */
+          cr_assert_gt(vs__grid_cuts(), before, "%s (%s): no launch cut", rt->force, rt->gemm ? rt->gemm : "-");
+        size_t seen[3] = {0, 0, 0};
+        expect_pieces_within(CAPS[c], seen);
+      }
+      vs__grid_caps_pretend(0, NULL);
+      vs_session_free(s);
+    }
+  unsetenv("VARSCOPE_CONV");
+  unsetenv("VARSCOPE_GEMM");
+}
+
+/* The rule launch_grid.h states: only three kernel sources read their
+ * coordinates other than by get_global_id (their launches say where they
+ * may be cut); a new kernel that does must say so too, and join this list. */
+Test(workgroups, only_the_known_kernels_read_group_ids_or_global_sizes) {
+  static const char *const KNOWN[] = {"conv_igemm", "conv_igemm_tf32", "gemm_mma"};
+  static const char *const CALLS[] = {"get_group_id", "get_global_size", "get_num_groups", "get_global_offset",
+                                      "get_global_linear_id"};
+  size_t found = 0;
+  for (const vs_kernel_source *k = vs_kernel_sources; k->name; k++) {
+    bool reads = false;
+    for (size_t c = 0; c < sizeof CALLS / sizeof *CALLS; c++) reads = reads || strstr(k->source, CALLS[c]);
+    bool known = false;
+    for (size_t i = 0; i < sizeof KNOWN / sizeof *KNOWN; i++) known = known || strcmp(k->name, KNOWN[i]) == 0;
+    cr_assert_eq(reads, known, "cl_kernels/%s.cl %s group ids or global sizes", k->name, reads ? "reads" : "no longer reads");
+    found += reads;
+  }
+  cr_assert_eq(found, sizeof KNOWN / sizeof *KNOWN);
+}
+
+/* At CUDA's own caps (65535 groups along dimension 1): BiasAdd and an
+ * AddV2 by a row over [70001, 2] in one-item groups, 70001 groups along
+ * dimension 1 of each launch, cut in two, exactly the host's result. The
+ * caps are the device's where it has them (an NVIDIA GPU's, which the
+ * registry must have filled: gpu-check's kernels stage runs this on the
+ * real driver, its global offsets included), else pretended. */
+#define BIG_ROWS 70001
+Test(workgroups, a_range_past_cudas_caps_is_cut_at_them) {
+  static const size_t CUDA[3] = {2147483647u, 65535u, 65535u};
+  vs_cl_device *d = vs__device(0, st);
+  expect_ok(st);
+  bool nvidia = d->info.vendor[0] && strstr(d->info.vendor, "NVIDIA") && strcmp(d->info.type, "GPU") == 0;
+  if (nvidia)
+    for (int i = 0; i < 3; i++)
+      cr_assert_eq(d->max_groups[i], CUDA[i], "%s: max_groups[%d] %zu, want CUDA's %zu", d->info.device_name, i,
+                   d->max_groups[i], CUDA[i]);
+  if (!d->max_groups[1]) vs__grid_caps_pretend(0, CUDA);
+  static float xs[BIG_ROWS * 2], bs[2] = {0.25f, -1.5f};
+  for (size_t i = 0; i < BIG_ROWS * 2; i++) xs[i] = value_at(i, 8);
+  vs_output xo = vs_constant(g, xs, VS_FLOAT, VS_SHAPE(BIG_ROWS, 2), "x", st);
+  vs_output bo = vs_constant(g, bs, VS_FLOAT, VS_SHAPE(2), "b", st);
+  vs_output out[2] = {vs_bias_add(g, xo, bo, NULL, st), vs_add(g, xo, bo, NULL, st)};
+  expect_ok(st);
+  vs_session *s = vs_session_new(g, NULL, st);
+  expect_ok(st);
+  vs__inline_allow(s, false);
+  vs__force_group_shape(s, (const size_t[]){1}, 1);
+  size_t widest[3];
+  vs__grid_widest(widest); /* from zero */
+  uint64_t before = vs__grid_cuts();
+  vs_tensor *t[2] = {0};
+  vs_session_run(s, NULL, NULL, 0, out, t, 2, NULL, 0, st);
+  expect_ok(st);
+  cr_assert_geq(vs__grid_cuts() - before, 2, "%llu launches cut, want both",
+                (unsigned long long)(vs__grid_cuts() - before));
+  size_t seen[3] = {0, 0, 0};
+  expect_pieces_within(d->max_groups[1] ? d->max_groups : CUDA, seen);
+  cr_assert_eq(seen[1], CUDA[1], "the first piece: %zu groups along dimension 1, want %zu", seen[1], CUDA[1]);
+  for (int k = 0; k < 2; k++) {
+    const float *got = vs_tensor_data(t[k]);
+    for (size_t i = 0; i < BIG_ROWS * 2; i++)
+      cr_assert(got[i] == xs[i] + bs[i % 2], "%s [%zu]: %.9g, want %.9g", k ? "AddV2" : "BiasAdd", i, got[i],
+                xs[i] + bs[i % 2]);
+    vs_tensor_free(t[k]);
+  }
+  vs_session_free(s);
+  vs__grid_caps_pretend(0, NULL);
 }

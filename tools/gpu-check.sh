@@ -9,6 +9,12 @@
 #
 # Stages, most important first:
 #   devices   varscope devices --verbose
+#   grid      the launches cut to a device's work-groups per dimension
+#             (kernels/launch_grid.h): test_workgroups' and test_gradients'
+#             cut tests (one at the device's own caps: NVIDIA's 65535 along
+#             dimensions 1 and 2, which the registry must have filled) and
+#             test_gemm_tf32's cut product, on the real driver and its
+#             global offsets; seconds
 #   kernels   the kernel and selection test binaries (conv, GEMM, work-group
 #             shapes, gradients, tuning, devices), counts checked as
 #             run-tests.sh does
@@ -106,6 +112,8 @@ for t in "${tests[@]}"; do ln -s "$build/tests/test_$t" "$sel/tests/test_$t"; do
 for t in "${tf32_tests[@]}"; do ln -s "$build/tests/test_$t" "$sel/tf32/tests/test_$t"; done
 
 stage devices 30 "$build/tools/varscope" devices --verbose
+stage grid 30 bash -c 'rc=0; "$0/test_workgroups" --filter "*/*cut*" || rc=1
+  "$0/test_gradients" --filter "*/*cut*" || rc=1; "$0/test_gemm_tf32" --filter "*/*cut*" || rc=1; exit $rc' "$build/tests"
 stage kernels 170 env VS_TWO_DEVICE_TESTS= "$bundle/src/tools/run-tests.sh" "$sel"
 stage tf32 75 env VS_TWO_DEVICE_TESTS= "$bundle/src/tools/run-tests.sh" "$sel/tf32"
 # The TF32 tests pass on the emulation too: say which one ran, so that a

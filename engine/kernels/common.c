@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "kernels/kernels_internal.h"
+#include "kernels/launch_grid.h"
 #include "exec/plan.h"
 #include "runtime/blas.h"
 
@@ -58,11 +59,13 @@ static const char *launch_options(vs_cl_device *d, vs_dtype t, const char *name,
 }
 
 /* Sets k's arguments and enqueues it over the dims-dimensional range
- * global in groups of local (NULL: the implementation's choice). With a
- * memo (a kept kernel object) only the arguments whose value differs from
- * what k holds are set. */
+ * global in groups of local (NULL: the implementation's choice), cut
+ * along the dimensions `cut` allows where the device takes fewer groups
+ * in one launch (launch_grid.h). With a memo (a kept kernel object) only
+ * the arguments whose value differs from what k holds are set. */
 static bool enqueue(vs_cl_device *d, cl_kernel k, cl_uint dims, const size_t *global, const size_t *local,
-                    const char *name, const karg *args, int nargs, vs_kernel_entry *memo, vs_status *st) {
+                    unsigned cut, const char *name, const karg *args, int nargs, vs_kernel_entry *memo,
+                    vs_status *st) {
   cl_int err = CL_SUCCESS;
   for (int i = 0; i < nargs && err == CL_SUCCESS; i++) {
     size_t size = args[i].size;
@@ -74,14 +77,16 @@ static bool enqueue(vs_cl_device *d, cl_kernel k, cl_uint dims, const size_t *gl
       if (memo->arg_size[i]) memcpy(memo->arg[i], args[i].ptr, size);
     }
   }
-  if (err == CL_SUCCESS) err = clEnqueueNDRangeKernel(*vs__queue(d), k, dims, NULL, global, local, 0, NULL, NULL);
-  if (err != CL_SUCCESS) vs__cl_fail(st, err, name);
-  return err == CL_SUCCESS;
+  if (err != CL_SUCCESS) {
+    vs__cl_fail(st, err, name);
+    return false;
+  }
+  return vs__grid_enqueue(d, k, dims, global, local, cut, name, st);
 }
 
 bool vs__enqueue_nd(vs_cl_device *d, cl_kernel k, const karg *args, int nargs, cl_uint dims, const size_t *global,
                     const size_t *local, const char *what, vs_status *st) {
-  return enqueue(d, k, dims, global, local, what, args, nargs, NULL, st);
+  return enqueue(d, k, dims, global, local, VS_CUT_ALL, what, args, nargs, NULL, st);
 }
 
 /* own: the launch's own options (NULL: the dtype's), compared as part of
@@ -278,9 +283,15 @@ bool vs__kernel_use_takes(const vs_cl_device *d, const vs_kernel_use *u, size_t 
   return false;
 }
 
+bool vs__kernel_enqueue_cut(vs_cl_device *d, vs_kernel_use *u, cl_uint dims, const size_t *global,
+                            const size_t *local, unsigned cut, const karg *args, int nargs, const char *what,
+                            vs_status *st) {
+  return enqueue(d, u->kernel, dims, global, local, cut, what, args, nargs, u->entry, st);
+}
+
 bool vs__kernel_enqueue(vs_cl_device *d, vs_kernel_use *u, cl_uint dims, const size_t *global, const size_t *local,
                         const karg *args, int nargs, const char *what, vs_status *st) {
-  return enqueue(d, u->kernel, dims, global, local, what, args, nargs, u->entry, st);
+  return vs__kernel_enqueue_cut(d, u, dims, global, local, VS_CUT_ALL, args, nargs, what, st);
 }
 
 void vs__kernel_put(vs_kernel_use *u) {
@@ -317,7 +328,7 @@ bool vs__launch(vs_run *r, vs_cl_device *d, const char *source, vs_dtype t, cons
   size_t local = e->local, global;
   if (r->s->force_local[0]) group_shape(r, d, e, e->local, 1, &n, &local, &global);
   global = (n + local - 1) / local * local;
-  return enqueue(d, e->kernel, 1, &global, &local, name, args, nargs, e, st);
+  return enqueue(d, e->kernel, 1, &global, &local, VS_CUT_ALL, name, args, nargs, e, st);
 }
 
 /* The elementwise, broadcasting, BiasAdd and pooling kernels do a few
@@ -334,7 +345,7 @@ bool vs__launch_nd(vs_run *r, vs_cl_device *d, const char *source, vs_dtype t, c
   if (!e) return false;
   size_t local[3], global[3];
   group_shape(r, d, e, e->local > ND_CPU_ROOM ? e->local : ND_CPU_ROOM, dims, extent, local, global);
-  return enqueue(d, e->kernel, dims, global, local, name, args, nargs, e, st);
+  return enqueue(d, e->kernel, dims, global, local, VS_CUT_ALL, name, args, nargs, e, st);
 }
 
 bool vs__launch_own(vs_run *r, vs_cl_device *d, const char *source, vs_dtype t, const char *name, const char *opts,
@@ -346,7 +357,7 @@ bool vs__launch_own(vs_run *r, vs_cl_device *d, const char *source, vs_dtype t, 
   if (!e) return false;
   size_t local[3], global[3];
   group_shape(r, d, e, cpu_room, dims, extent, local, global);
-  return enqueue(d, e->kernel, dims, global, local, what, args, nargs, e, st);
+  return enqueue(d, e->kernel, dims, global, local, VS_CUT_ALL, what, args, nargs, e, st);
 }
 
 cl_mem vs__step_describe(vs_run *r, size_t dev, const cl_long *v, size_t n, vs_status *st) {

@@ -226,11 +226,11 @@ bool vs__im2col_lines(vs_run *r, vs_cl_device *d, const vs_conv_geom *g, cl_mem 
   cl_ulong first = line0;
   cl_int iH = (cl_int)g->H, iW = (cl_int)g->W, iC = (cl_int)g->C, iOH = (cl_int)g->OH, iKW = (cl_int)g->KW,
          iSH = (cl_int)g->SH, iSW = (cl_int)g->SW, iDH = (cl_int)g->DH, iDW = (cl_int)g->DW, iPT = (cl_int)g->PT,
-         iPL = (cl_int)g->PL;
-  karg args[] = {KARG(cols), KARG(x),   KARG(first), KARG(iH),  KARG(iW),  KARG(iC),  KARG(iOH),
-                 KARG(iKW),  KARG(iSH), KARG(iSW),   KARG(iDH), KARG(iDW), KARG(iPT), KARG(iPL)};
-  size_t global[3] = {(size_t)(g->KH * g->KW), (size_t)g->OW, lines};
-  return vs__launch_shaped(r, d, "conv", g->dtype, "im2col_lines", NULL, 3, global, NULL, args, 14,
+         iPL = (cl_int)g->PL, iOW = (cl_int)g->OW, taps = (cl_int)(g->KH * g->KW);
+  karg args[] = {KARG(cols), KARG(x),   KARG(first), KARG(iH),  KARG(iW),  KARG(iC),  KARG(iOH), KARG(iKW),
+                 KARG(iSH),  KARG(iSW), KARG(iDH),   KARG(iDW), KARG(iPT), KARG(iPL), KARG(iOW), KARG(taps)};
+  size_t global[3] = {(size_t)taps, (size_t)g->OW, lines};
+  return vs__launch_shaped(r, d, "conv", g->dtype, "im2col_lines", NULL, 3, global, NULL, args, 16,
                            "conv2d (im2col_lines)", st);
 }
 

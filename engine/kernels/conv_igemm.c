@@ -18,6 +18,7 @@
 #include "kernels/conv_internal.h"
 #include "kernels/conv_tuning.h"
 #include "kernels/kernels_internal.h"
+#include "kernels/launch_grid.h"
 
 #define MAX_WG_TILE 256 /* mwg, nwg, kwg */
 #define MAX_DIMC 64     /* mdimc, ndimc */
@@ -226,7 +227,8 @@ bool vs__conv_igemm(vs_run *r, vs_cl_device *d, const vs_conv_geom *g, vs_conv_a
   cl_ulong M = v.M;
   size_t gm = (size_t)((M + (cl_ulong)a.mwg - 1) / (cl_ulong)a.mwg), gn = (size_t)((g->K + a.nwg - 1) / a.nwg);
   size_t global[2] = {gm * wgs, gn}, local[2] = {wgs, 1};
-  bool ok = vs__kernel_enqueue(d, &u, 2, global, local, v.args, VS_CONV_IGEMM_ARGS, "conv2d (igemm)", st);
+  /* Tiles placed by get_group_id: never cut (launch_grid.h). */
+  bool ok = vs__kernel_enqueue_cut(d, &u, 2, global, local, VS_CUT_NONE, v.args, VS_CONV_IGEMM_ARGS, "conv2d (igemm)", st);
   vs__kernel_put(&u);
   return ok;
 }

@@ -16,6 +16,7 @@
 
 #include "kernels/conv_internal.h"
 #include "kernels/kernels_internal.h"
+#include "kernels/launch_grid.h"
 
 vs_conv_algo vs__conv_mma_algo(vs_mma_params q) { return (vs_conv_algo){.kind = VS_CONV_IGEMM_TF32, .q = q}; }
 
@@ -144,7 +145,9 @@ bool vs__conv_igemm_tf32(vs_run *r, vs_cl_device *d, const vs_conv_geom *g, vs_c
   args[VS_CONV_IGEMM_ARGS] = KARG(vf);
   size_t bm = (size_t)(a.q.wm * a.q.fm * 16), bn = (size_t)(a.q.wn * a.q.fn * 8);
   size_t global[2] = {(size_t)((M + bm - 1) / bm) * items, ((size_t)g->K + bn - 1) / bn}, local[2] = {items, 1};
-  bool ok = vs__kernel_enqueue(d, &u, 2, global, local, args, VS_CONV_IGEMM_ARGS + 1, "conv2d (igemm-tf32)", st);
+  /* Tiles placed by get_group_id: never cut (launch_grid.h). */
+  bool ok = vs__kernel_enqueue_cut(d, &u, 2, global, local, VS_CUT_NONE, args, VS_CONV_IGEMM_ARGS + 1,
+                                   "conv2d (igemm-tf32)", st);
   vs__kernel_put(&u);
   return ok;
 }

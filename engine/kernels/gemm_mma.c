@@ -17,6 +17,7 @@
 #include "kernels/gemm.h"
 #include "kernels/gemm_tuning.h"
 #include "kernels/kernels_internal.h"
+#include "kernels/launch_grid.h"
 
 bool vs__mma_params_ok(vs_mma_params q) {
   return q.wm >= 1 && q.wn >= 1 && q.wm * q.wn <= VS_MMA_MAX_WARPS && q.fm >= 1 && q.fm <= VS_MMA_MAX_FRAG &&
@@ -114,15 +115,29 @@ bool vs__gemm_mma(vs_run *r, vs_cl_device *d, vs_mma_params q, bool ta, bool tb,
     vs__kernel_put(&u);
     return false;
   }
-  size_t bm = (size_t)(q.wm * q.fm * 16), bn = (size_t)(q.wn * q.fn * 8);
-  size_t global[2] = {(m + bm - 1) / bm * items, (n + bn - 1) / bn}, local[2] = {items, 1};
-  cl_ulong uc = c_off, ulc = ldc, ua = a_off, ula = lda, ub = b_off, ulb = ldb, um = m, un = n;
-  /* float4 loads (the kernel's stage) where each operand's offset and
-   * leading dimension keep every run of 4 aligned. */
-  cl_int ita = ta, itb = tb, ik = (cl_int)k, va = a_off % 4 == 0 && lda % 4 == 0, vb = b_off % 4 == 0 && ldb % 4 == 0;
-  karg args[] = {KARG(c),   KARG(uc), KARG(ulc), KARG(a),  KARG(ua), KARG(ula), KARG(ita), KARG(b),
-                 KARG(ub),  KARG(ulb), KARG(itb), KARG(um), KARG(un), KARG(ik),  KARG(va),  KARG(vb)};
-  bool ok = vs__kernel_enqueue(d, &u, 2, global, local, args, 16, "gemm_mma", st);
+  size_t bm = (size_t)(q.wm * q.fm * 16), bn = (size_t)(q.wn * q.fn * 8), caps[3];
+  /* The kernel places its tile by get_group_id, so a launch past the
+   * device's groups per dimension (CUDA: 65535 column blocks along 1) is
+   * cut here, into sub-products over blocks of whole tiles, each with its
+   * operands' offsets moved to its first row and column (launch_grid.h). */
+  vs__grid_caps(d, caps);
+  size_t rows = caps[0] < (m + bm - 1) / bm ? caps[0] * bm : m, cols = caps[1] < (n + bn - 1) / bn ? caps[1] * bn : n;
+  cl_ulong ulc = ldc, ula = lda, ulb = ldb;
+  cl_int ita = ta, itb = tb, ik = (cl_int)k;
+  bool ok = true;
+  for (size_t m0 = 0; m0 < m && ok; m0 += rows)
+    for (size_t n0 = 0; n0 < n && ok; n0 += cols) {
+      size_t mc = m - m0 < rows ? m - m0 : rows, nc = n - n0 < cols ? n - n0 : cols;
+      size_t ao = a_off + (ta ? m0 : m0 * lda), bo = b_off + (tb ? n0 * ldb : n0);
+      size_t global[2] = {(mc + bm - 1) / bm * items, (nc + bn - 1) / bn}, local[2] = {items, 1};
+      cl_ulong uc = c_off + m0 * ldc + n0, ua = ao, ub = bo, um = mc, un = nc;
+      /* float4 loads (the kernel's stage) where each operand's offset and
+       * leading dimension keep every run of 4 aligned. */
+      cl_int va = ao % 4 == 0 && lda % 4 == 0, vb = bo % 4 == 0 && ldb % 4 == 0;
+      karg args[] = {KARG(c),  KARG(uc),  KARG(ulc), KARG(a),  KARG(ua), KARG(ula), KARG(ita), KARG(b),
+                     KARG(ub), KARG(ulb), KARG(itb), KARG(um), KARG(un), KARG(ik),  KARG(va),  KARG(vb)};
+      ok = vs__kernel_enqueue_cut(d, &u, 2, global, local, VS_CUT_NONE, args, 16, "gemm_mma", st);
+    }
   vs__kernel_put(&u);
   return ok;
 }

@@ -93,10 +93,18 @@ bool vs__kernel_use_takes(const vs_cl_device *d, const vs_kernel_use *u, size_t 
 uint64_t vs__kernel_limit_queries(void);
 /* Sets u's arguments and enqueues it over global in groups of local (NULL:
  * the driver's choice), exactly these sizes (vs__force_group_shape does not
- * apply: the caller's shape is the kernel's contract); `what` names it in
- * an OpenCL failure. */
+ * apply: the caller's shape is the kernel's contract), as several launches
+ * at global offsets where the device takes fewer groups in one
+ * (launch_grid.h); `what` names it in an OpenCL failure. */
 bool vs__kernel_enqueue(vs_cl_device *d, vs_kernel_use *u, cl_uint dims, const size_t *global, const size_t *local,
                         const karg *args, int nargs, const char *what, vs_status *st);
+/* The same, cut into several launches only along the dimensions `cut`
+ * names (launch_grid.h's VS_CUT_*) where the device takes fewer groups in
+ * one; vs__kernel_enqueue cuts along any (a kernel reading get_global_id
+ * only). */
+bool vs__kernel_enqueue_cut(vs_cl_device *d, vs_kernel_use *u, cl_uint dims, const size_t *global,
+                            const size_t *local, unsigned cut, const karg *args, int nargs, const char *what,
+                            vs_status *st);
 /* Done with u (a fresh object is released: OpenCL keeps it until its
  * enqueued launches finish). */
 void vs__kernel_put(vs_kernel_use *u);

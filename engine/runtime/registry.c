@@ -64,6 +64,10 @@ static void str_info(cl_device_id d, cl_device_info what, char *buf, size_t cap)
 #define NV_CC_MAJOR 0x4000 /* CL_DEVICE_COMPUTE_CAPABILITY_MAJOR_NV */
 #define NV_CC_MINOR 0x4001 /* CL_DEVICE_COMPUTE_CAPABILITY_MINOR_NV */
 #define NV_WARP_SIZE 0x4003 /* CL_DEVICE_WARP_SIZE_NV */
+#define NV_VENDOR_ID 0x10DE  /* PCI vendor id: NVIDIA's OpenCL and PoCL's CUDA driver alike report it */
+/* CUDA's grid limits (CUDA C Programming Guide, "Compute Capabilities":
+ * maxGridSize 2^31-1 x 65535 x 65535 from compute capability 3.0 on). */
+static const size_t CUDA_GRID[3] = {2147483647u, 65535u, 65535u};
 
 /* TF32 matrix units reachable through inline PTX: NVIDIA's extension
  * answering compute capability 8.0 or above (mma.sync .tf32 needs sm_80)
@@ -238,6 +242,10 @@ static void discover_devices(void) {
           clGetDeviceInfo(ids[k], CL_DEVICE_LOCAL_MEM_TYPE, sizeof d->local_type, &d->local_type, NULL) == CL_SUCCESS &&
           clGetDeviceInfo(ids[k], CL_DEVICE_MAX_WORK_ITEM_SIZES, sizeof items, items, NULL) == CL_SUCCESS;
       d->max_item0 = local_ok ? items[0] : 0;
+      cl_uint vendor = 0;
+      if (clGetDeviceInfo(ids[k], CL_DEVICE_VENDOR_ID, sizeof vendor, &vendor, NULL) == CL_SUCCESS &&
+          vendor == NV_VENDOR_ID && (type & CL_DEVICE_TYPE_GPU))
+        memcpy(d->max_groups, CUDA_GRID, sizeof CUDA_GRID);
       /* Fails (caps 0) on a device below OpenCL 2.0, which has no SVM. */
       cl_device_svm_capabilities svm = 0;
       if (clGetDeviceInfo(ids[k], CL_DEVICE_SVM_CAPABILITIES, sizeof svm, &svm, NULL) != CL_SUCCESS) svm = 0;

@@ -38,6 +38,12 @@ typedef struct vs_cl_device {
   cl_ulong local_mem;
   cl_device_local_mem_type local_type;
   size_t max_item0;            /* CL_DEVICE_MAX_WORK_ITEM_SIZES[0] */
+  /* The most work-groups one launch may have along each dimension, 0
+   * where no limit is known. OpenCL has no query for it; a CUDA device
+   * runs a launch as one grid, at most 2^31-1 x 65535 x 65535 blocks,
+   * whichever OpenCL implementation drives it (registry.c fills it for
+   * NVIDIA's vendor id). Launches past it are cut (kernels/launch_grid.c). */
+  size_t max_groups[3];
   vs_program_entry *programs;  /* built once per device per process */
   size_t n_programs, programs_cap;
   /* clblast_tuning.c's state, under tuning_mu: one lock per device, so a
