@@ -34,11 +34,11 @@
  * strips further along its line, which a later item (in PoCL, of the same
  * work-group, on the same thread) reads. The input is a stream read once
  * from L3 or memory; in interleaved runs of 1x1 64->256 (2-core AVX-512
- * PoCL) the 8 x 2 tile took 0-8% less CPU time with PF 2, 3-8% at load
- * 4-5 and 0-2% on a quieter machine, never more than 1% above it; level on
- * 6 x 4 and on the 1x1/2 layer (docs/conv-performance.md, "Session 13: the
- * 1x1 layer's CPU time"), so it is a set of its own that selection
- * measures. The lines past the line's or the buffer's end are prefetched
+ * PoCL) the 8 x 2 tile took 0-8% less CPU time with PF 2 (median 3%):
+ * 3-8% in most pairs at load 4-5, mostly under 2% on a quieter machine,
+ * never more than 1% above it; level on 6 x 4, 0-5% more on the 1x1/2
+ * layer's short lines (docs/conv-performance.md, "Session 13: the 1x1
+ * layer's CPU time"), so it is a set of its own that selection measures. The lines past the line's or the buffer's end are prefetched
  * too: a prefetch never faults. Only where the compiler has clang's __builtin_prefetch
  * (PoCL's does; OpenCL's prefetch() leaves the cache level to the
  * implementation); elsewhere the set runs as without PF. */
