@@ -43,7 +43,7 @@
  * the load of a shared machine does not tilt towards either.
  * --no-blas skips the host OpenBLAS baseline (minutes on the large shapes,
  * and it dominates a `perf record` of the run).
- * VARSCOPE_CONV=direct|direct:RM,NV,UC,LY,RW[,RH]|im2col|convgemm|igemm[:...]|pointwise[:RM,NV,LY]|auto selects the
+ * VARSCOPE_CONV=direct|direct:RM,NV,UC,LY,RW[,RH]|im2col|convgemm|igemm[:...]|pointwise[:RM,NV,LY[,PF]]|auto selects the
  * device algorithm (default auto). */
 #include <math.h>
 #include <stdio.h>

@@ -20,7 +20,7 @@
  * shorter than RM repeats its last pixel in the rows past it (not stored).
  *
  * Compile-time: T (float/double), VEC, NV, RM, SC (C), SK (K, a multiple
- * of NR), SSW (the width stride). Range: global (1, items rounded up to
+ * of NR), SSW (the width stride), PF (below). Range: global (1, items rounded up to
  * LY), local (1, LY); items = lines x ceil(LEN / RM). */
 #ifdef VS_FP64
 #pragma OPENCL EXTENSION cl_khr_fp64 : enable
@@ -30,6 +30,24 @@
 #define NR (NV * VEC)
 #define PS (SSW * SC) /* input values between two pixels of a line */
 
+/* PF (optional, 1 to 4): an item also prefetches the input of the strip PF
+ * strips further along its line, which a later item (in PoCL, of the same
+ * work-group, on the same thread) reads. The input is a stream read once
+ * from L3 or memory; in interleaved runs of 1x1 64->256 (2-core AVX-512
+ * PoCL) the 8 x 2 tile took 0-8% less CPU time with PF 2 (median 3%):
+ * 3-8% in most pairs at load 4-5, mostly under 2% on a quieter machine,
+ * never more than 1% above it; level on 6 x 4, 0-5% more on the 1x1/2
+ * layer's short lines (docs/conv-performance.md, "Session 13: the 1x1
+ * layer's CPU time"), so it is a set of its own that selection measures. The lines past the line's or the buffer's end are prefetched
+ * too: a prefetch never faults. Only where the compiler has clang's __builtin_prefetch
+ * (PoCL's does; OpenCL's prefetch() leaves the cache level to the
+ * implementation); elsewhere the set runs as without PF. */
+#if defined(PF) && defined(__has_builtin)
+#if __has_builtin(__builtin_prefetch)
+#define PREFETCHES 1
+#endif
+#endif
+
 /* The K panels over RM pixels whose inputs are px[r] (C values each),
  * stored to output rows orow + r for r in [first, last). Inlined: px's
  * pointers fold to constant offsets of one base where the caller built
@@ -38,6 +56,16 @@ __attribute__((always_inline)) inline void panels(__global T *orow, __global con
                                                   __global const T *filter, __global const T *bias, const int first,
                                                   const int last, const int has_bias, const int relu) {
   for (int k0 = 0; k0 < SK; k0 += NR) {
+#ifdef PREFETCHES
+    /* The input of the strip PF strips on (PF x RM pixels further along
+     * the line), a share at each panel: its pixel r at panel r % (SK / NR). */
+#pragma unroll
+    for (int r = 0; r < RM; r++)
+      if (r % (SK / NR) == k0 / NR)
+#pragma unroll
+        for (int o = 0; o < SC * (int)sizeof(T); o += 64)
+          __builtin_prefetch((__global const char *)(px[r] + PF * RM * PS) + o, 0, 3);
+#endif
     TV acc[RM][NV];
 #pragma unroll
     for (int r = 0; r < RM; r++)

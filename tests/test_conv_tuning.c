@@ -151,16 +151,18 @@ Test(conv_tuning, lines_of_the_previous_version_or_out_of_range_are_never_misrea
   free(c);
 }
 
-/* ---- the pointwise route's lines (kind 4: rm, nv, ly; conv2d.c) ---- */
+/* ---- the pointwise route's lines (kind 4: rm, nv, ly, rw the input
+ * prefetch's distance; conv2d.c) ---- */
 static const char *const PW_GEOM = "float32|f1,1,8,32|s1,1|d1,1|x1,9,9|p0,0,0,0";
 
-Test(conv_tuning, a_stored_pointwise_choice_round_trips_and_is_used) {
-  /* A 1x1 geometry's choice of the pointwise kernel (8 pixels x 2
-   * vectors, 4 items a group; 81 pixels: a shifted last strip) reads back
-   * as that set and runs: equal to the reference, the line unchanged. */
-  plant_at(PW_GEOM, "4 8 2 1 4 0 1");
-  char *c = choices();
-  cr_assert_str_eq(c, "float32|f1,1,8,32|s1,1|d1,1|x1,9,9|p0,0,0,0 -> pointwise rm8 nv2 ly4 (4242.000 ms)\n");
+/* PW_GEOM's choice planted as `line` lists as "pointwise <name>", reads
+ * back as that set and runs (check_conv_of: equal to the reference), the
+ * line unchanged. */
+static void check_stored_pointwise(const char *line, const char *name) {
+  plant_at(PW_GEOM, line);
+  char *c = choices(), want[160];
+  snprintf(want, sizeof want, "%s -> pointwise %s (4242.000 ms)\n", PW_GEOM, name);
+  cr_assert_str_eq(c, want);
   check_conv_of(1);
   char *after = choices();
   cr_assert_str_eq(after, c, "the stored choice was used");
@@ -168,13 +170,25 @@ Test(conv_tuning, a_stored_pointwise_choice_round_trips_and_is_used) {
   free(after);
 }
 
+Test(conv_tuning, a_stored_pointwise_choice_round_trips_and_is_used) {
+  /* 8 pixels x 2 vectors, 4 items a group; 81 pixels: a shifted last
+   * strip. */
+  check_stored_pointwise("4 8 2 1 4 0 1", "rm8 nv2 ly4");
+}
+
+Test(conv_tuning, a_stored_prefetching_pointwise_choice_round_trips_and_is_used) {
+  /* The same set prefetching its input two strips ahead (rw 2). */
+  check_stored_pointwise("4 8 2 1 4 2 1", "rm8 nv2 ly4 pf2");
+}
+
 Test(conv_tuning, pointwise_lines_out_of_range_are_never_misread_and_selection_measures_it) {
-  /* rm 0 and past 16, nv past 4, ly 0 and past 64, a kind past the last:
-   * none is read as a choice. The geometry is then measured afresh (the
+  /* rm 0 and past 16, nv past 4, ly 0 and past 64, a prefetch distance
+   * below 0 or past 4, a kind past the last: none is read as a choice. The geometry is then measured afresh (the
    * pointwise sets among its candidates), and whatever it keeps gives the
    * reference's numbers. */
   static const char *const BAD[] = {"4 0 2 1 4 0 1", "4 17 2 1 4 0 1", "4 8 5 1 4 0 1", "4 8 2 1 0 0 1",
-                                    "4 8 2 1 65 0 1", "5 8 2 1 4 0 1", "4 8 2 1 4 0"};
+                                    "4 8 2 1 65 0 1", "4 8 2 1 4 5 1", "4 8 2 1 4 -1 1", "5 8 2 1 4 0 1",
+                                    "4 8 2 1 4 0"};
   for (size_t i = 0; i < sizeof BAD / sizeof *BAD; i++) {
     plant_at(PW_GEOM, BAD[i]);
     char *c = choices();

@@ -548,7 +548,7 @@ Test(nn, unknown_conv_algorithm_is_an_error) {
   cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT);
   cr_assert_str_eq(vs_status_message(st), "VARSCOPE_CONV='winograd': want auto, direct, direct:RM,NV,UC,LY,RW[,RH], im2col, "
                                           "convgemm, igemm, igemm:MWG,NWG,KWG,MDIMC,NDIMC,VW[,DB], igemm-tf32, "
-                                          "igemm-tf32:WM,WN,FM,FN,KS, pointwise or pointwise:RM,NV,LY");
+                                          "igemm-tf32:WM,WN,FM,FN,KS, pointwise or pointwise:RM,NV,LY[,PF]");
   cr_assert_null(t);
 }
 
@@ -1132,7 +1132,7 @@ Test(nn, conv2d_igemm_float64_nan_input) {
  * conv_pointwise.cl): a 1x1 filter as a GEMM read where the input lies,
  * each work-item over RM pixels of a line and all K channels ---- */
 
-/* Whether "pointwise:RM,NV,LY" runs as itself on cc (conv2d.c's
+/* Whether "pointwise:RM,NV,LY,PF" runs as itself on cc (conv2d.c's
  * vs__conv_pointwise_fits; a set that does not fit runs as the default
  * direct set, which would make a test of the kernel pass without it):
  * the vector is the widest of 16..1 lanes dividing K (8 at most for
@@ -1144,12 +1144,13 @@ static bool pointwise_fits(conv_case cc, vs_dtype t, int nv) {
 }
 
 /* conv2d(+bias_add)(+relu) of cc (a 1x1 filter) forced onto each
- * pointwise set of sets ({rm, nv, ly}, each asserted to fit cc), every
+ * pointwise set of sets ({rm, nv, ly, pf}: pf, the input prefetch's
+ * distance in strips, changes no result; each asserted to fit cc), every
  * output buffer first poisoned with NaN, against the host reference to
  * 1e-5 (float) or 1e-12 (double) of the sum of |products|. Input element
  * nan_at (SIZE_MAX: none) is NaN: its outputs NaN, or exactly +0 after
  * relu (bias_act's !(v > 0) -> 0). */
-static void check_pointwise(conv_case cc, vs_dtype t, const int (*sets)[3], size_t nsets, size_t nan_at) {
+static void check_pointwise(conv_case cc, vs_dtype t, const int (*sets)[4], size_t nsets, size_t nan_at) {
   conv_out co = conv_out_of(cc);
   size_t nx = (size_t)cc.n * cc.h * cc.w * cc.c, nf = (size_t)cc.c * cc.k, no = (size_t)cc.n * co.oh * co.ow * cc.k;
   float *xf = random_array(nx, 29), *ff = random_array(nf, 31), *bf = random_array((size_t)cc.k, 37);
@@ -1166,7 +1167,7 @@ static void check_pointwise(conv_case cc, vs_dtype t, const int (*sets)[3], size
   double tol = dbl ? 1e-12 : 1e-5;
   for (size_t si = 0; si < nsets; si++) {
     char set[48];
-    snprintf(set, sizeof set, "pointwise:%d,%d,%d", sets[si][0], sets[si][1], sets[si][2]);
+    snprintf(set, sizeof set, "pointwise:%d,%d,%d,%d", sets[si][0], sets[si][1], sets[si][2], sets[si][3]);
     cr_assert(pointwise_fits(cc, t, sets[si][1]), "%s must run as itself on this geometry", set);
     setenv("VARSCOPE_CONV", set, 1);
     poison_idle_buffers(dbl ? 2 * no : no);
@@ -1193,7 +1194,7 @@ static void check_pointwise(conv_case cc, vs_dtype t, const int (*sets)[3], size
 }
 
 /* Each epilogue (none, bias, relu as its own step, both) on one geometry. */
-static void check_pointwise_epilogues(conv_case cc, const int (*sets)[3], size_t nsets) {
+static void check_pointwise_epilogues(conv_case cc, const int (*sets)[4], size_t nsets) {
   for (int e = 0; e < 4; e++) {
     cc.bias = e & 1;
     cc.relu = e & 2;
@@ -1206,8 +1207,10 @@ Test(nn, conv2d_pointwise_stride1_one_line_of_all_pixels) {
   /* Stride 1, VALID and SAME: the 2x5x7 = 70 pixels are one line; tiles
    * of 14 and 5 rows divide it, 8, 3, 16 and 6 leave a last strip the
    * kernel shifts back (6, 1, 6 and 4 rows over). K = 32: vectors of 16;
-   * C = 7. */
-  static const int sets[][3] = {{14, 2, 4}, {8, 2, 4}, {6, 1, 3}, {5, 1, 2}, {3, 2, 1}, {16, 2, 2}};
+   * C = 7. The prefetching sets (pf 1 to 4 strips ahead) reach past the
+   * line's end, and past the buffer's, from its last strips. */
+  static const int sets[][4] = {{14, 2, 4, 0}, {8, 2, 4, 0}, {6, 1, 3, 0}, {5, 1, 2, 0}, {3, 2, 1, 0},
+                                {16, 2, 2, 0}, {8, 2, 4, 2},  {3, 2, 1, 4}, {16, 2, 2, 1}, {6, 1, 3, 3}};
   check_pointwise_epilogues((conv_case){2, 5, 7, 7, 1, 1, 32, 1, 1, 1, 1, false, false, false}, sets, NSETS(sets));
   check_pointwise((conv_case){1, 3, 4, 9, 1, 1, 32, 1, 1, 1, 1, true, true, true}, VS_FLOAT, sets, NSETS(sets),
                   SIZE_MAX);
@@ -1216,7 +1219,8 @@ Test(nn, conv2d_pointwise_odd_channels_and_a_line_shorter_than_a_strip) {
   /* K = 19 (vectors of 1) and K = 6 (vectors of 2, nv 3); C = 3 and 1;
    * 1x2x3 = 6 pixels, fewer than the 8- and 16-row tiles: one line
    * shorter than a strip, its rows past the end not stored. */
-  static const int k19[][3] = {{14, 1, 4}, {8, 1, 1}, {5, 1, 3}, {16, 1, 2}}, k6[][3] = {{8, 3, 1}, {4, 1, 2}};
+  static const int k19[][4] = {{14, 1, 4, 0}, {8, 1, 1, 0}, {5, 1, 3, 0}, {16, 1, 2, 0}, {8, 1, 1, 2}, {5, 1, 3, 4}},
+                   k6[][4] = {{8, 3, 1, 0}, {4, 1, 2, 0}, {4, 1, 2, 1}};
   check_pointwise_epilogues((conv_case){2, 5, 7, 3, 1, 1, 19, 1, 1, 1, 1, false, false, false}, k19, NSETS(k19));
   check_pointwise((conv_case){1, 2, 3, 1, 1, 1, 19, 1, 1, 1, 1, true, true, true}, VS_FLOAT, k19, NSETS(k19), SIZE_MAX);
   check_pointwise_epilogues((conv_case){1, 2, 3, 3, 1, 1, 6, 1, 1, 1, 1, true, false, false}, k6, NSETS(k6));
@@ -1226,9 +1230,12 @@ Test(nn, conv2d_pointwise_strided_lines) {
    * other row) and 10x12; strides 1x3 over 7x16 (6 outputs a row, SW
    * only) and 2x1 (SH only). Lines of 6: tiles of 8 and 16 are longer
    * (the short-line path), 4 and 5 shift the last strip, 3 and 6 divide
-   * it. K = 24 (vectors of 8), 16, 12 (of 4); C = 5, 8, 3. */
-  static const int k24[][3] = {{8, 3, 4}, {5, 1, 2}, {3, 3, 1}, {4, 1, 1}, {16, 1, 1}, {6, 3, 2}},
-                   k16[][3] = {{8, 1, 4}, {5, 1, 1}, {16, 1, 2}}, k12[][3] = {{4, 3, 1}, {7, 1, 3}, {3, 1, 1}};
+   * it. K = 24 (vectors of 8), 16, 12 (of 4); C = 5, 8, 3. The prefetching
+   * sets reach into the next lines (rows), and past the buffer. */
+  static const int k24[][4] = {{8, 3, 4, 0}, {5, 1, 2, 0}, {3, 3, 1, 0}, {4, 1, 1, 0}, {16, 1, 1, 0},
+                               {6, 3, 2, 0}, {4, 1, 1, 2},  {3, 3, 1, 4}, {16, 1, 1, 1}},
+                   k16[][4] = {{8, 1, 4, 0}, {5, 1, 1, 0}, {16, 1, 2, 0}, {5, 1, 1, 3}},
+                   k12[][4] = {{4, 3, 1, 0}, {7, 1, 3, 0}, {3, 1, 1, 0}, {3, 1, 1, 2}};
   check_pointwise_epilogues((conv_case){2, 9, 11, 5, 1, 1, 24, 2, 2, 1, 1, true, false, false}, k24, NSETS(k24));
   check_pointwise((conv_case){1, 10, 12, 8, 1, 1, 16, 2, 2, 1, 1, true, true, true}, VS_FLOAT, k16, NSETS(k16),
                   SIZE_MAX);
@@ -1241,7 +1248,7 @@ Test(nn, conv2d_pointwise_nan_input) {
   /* One NaN input channel: the outputs reading it are NaN without relu,
    * +0 with it, in one line of all pixels and in a strided line (input
    * pixel (0, 2, 4), read by output (0, 1, 2)). */
-  static const int sets[][3] = {{8, 2, 4}, {5, 1, 2}};
+  static const int sets[][4] = {{8, 2, 4, 0}, {5, 1, 2, 0}, {8, 2, 4, 2}};
   for (int relu = 0; relu < 2; relu++) {
     check_pointwise((conv_case){1, 5, 7, 6, 1, 1, 32, 1, 1, 1, 1, false, true, relu}, VS_FLOAT, sets, NSETS(sets), 13);
     check_pointwise((conv_case){1, 9, 11, 5, 1, 1, 32, 2, 2, 1, 1, true, true, relu}, VS_FLOAT, sets, NSETS(sets),
@@ -1251,7 +1258,7 @@ Test(nn, conv2d_pointwise_nan_input) {
 Test(nn, conv2d_pointwise_float64) {
   /* float64 (vectors of 8 at most): one line and strided lines, with and
    * without the epilogue, to 1e-12 of the sum of |products|. */
-  static const int sets[][3] = {{6, 2, 4}, {5, 1, 1}, {16, 1, 2}};
+  static const int sets[][4] = {{6, 2, 4, 0}, {5, 1, 1, 0}, {16, 1, 2, 0}, {6, 2, 4, 2}, {5, 1, 1, 4}};
   check_pointwise((conv_case){2, 5, 7, 7, 1, 1, 16, 1, 1, 1, 1, false, true, true}, VS_DOUBLE, sets, NSETS(sets),
                   SIZE_MAX);
   check_pointwise((conv_case){2, 9, 11, 5, 1, 1, 16, 2, 2, 1, 1, true, false, false}, VS_DOUBLE, sets, NSETS(sets),
@@ -1261,8 +1268,10 @@ Test(nn, conv2d_pointwise_float64) {
 }
 Test(nn, conv2d_pointwise_bad_parameters_are_refused) {
   /* Out of range: INVALID_ARGUMENT with the ranges, before anything runs. */
-  static const char *const bad[] = {"pointwise:0,1,1", "pointwise:17,1,1", "pointwise:8,5,1", "pointwise:8,1,65",
-                                    "pointwise:8,1", "pointwise:8,1,1,1", "pointwise:x"};
+  static const char *const bad[] = {"pointwise:0,1,1",    "pointwise:17,1,1",     "pointwise:8,5,1",
+                                    "pointwise:8,1,65",   "pointwise:8,1",        "pointwise:8,1,1,5",
+                                    "pointwise:8,1,1,-1", "pointwise:8,1,1,1,1",  "pointwise:8,1,1,",
+                                    "pointwise:x"};
   vs_output x = vs_placeholder(g, VS_FLOAT, VS_SHAPE(1, 2, 2, 3), "x", st);
   float fd[3 * 4] = {0};
   vs_output y = conv_graph((conv_case){1, 2, 2, 3, 1, 1, 4, 1, 1, 1, 1, false, false, false}, VS_FLOAT, x, fd, NULL);
@@ -1275,8 +1284,8 @@ Test(nn, conv2d_pointwise_bad_parameters_are_refused) {
     vs_session_run(s, &x, &xt, 1, &y, &res, 1, NULL, 0, st);
     cr_assert_eq(vs_status_code(st), VS_INVALID_ARGUMENT, "%s", bad[i]);
     char want[160];
-    snprintf(want, sizeof want, "VARSCOPE_CONV='%s': pointwise:RM,NV,LY wants RM 1 to 16, NV 1 to 4, LY 1 to 64",
-             bad[i]);
+    snprintf(want, sizeof want,
+             "VARSCOPE_CONV='%s': pointwise:RM,NV,LY[,PF] wants RM 1 to 16, NV 1 to 4, LY 1 to 64, PF 0 to 4", bad[i]);
     cr_assert_str_eq(vs_status_message(st), want);
     vs_status_set(st, VS_OK, NULL); /* the next set's run starts clean */
     vs_tensor_free(xt);

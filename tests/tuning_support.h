@@ -234,6 +234,6 @@ static inline bool device0_tf32_units(void)
 #define CONV_FORCE_USAGE                                                                                    \
   "want auto, direct, direct:RM,NV,UC,LY,RW[,RH], im2col, convgemm, igemm, "                                \
   "igemm:MWG,NWG,KWG,MDIMC,NDIMC,VW[,DB], igemm-tf32, igemm-tf32:WM,WN,FM,FN,KS, pointwise or "             \
-  "pointwise:RM,NV,LY"
+  "pointwise:RM,NV,LY[,PF]"
 
 #endif

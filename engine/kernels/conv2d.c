@@ -339,7 +339,8 @@ int vs__conv_pointwise_vec(const vs_conv_geom *g) {
 
 bool vs__conv_pointwise_fits(const vs_conv_geom *g, vs_conv_algo a) {
   return vs__conv_pointwise_applies(g) && a.rm >= 1 && a.rm <= VS_CONV_PW_MAX_RM && a.nv >= 1 &&
-         a.nv <= VS_CONV_MAX_NV && a.ly >= 1 && a.ly <= VS_CONV_MAX_LY && g->K % (vs__conv_pointwise_vec(g) * a.nv) == 0;
+         a.nv <= VS_CONV_MAX_NV && a.ly >= 1 && a.ly <= VS_CONV_MAX_LY && a.rw >= 0 && a.rw <= VS_CONV_PW_MAX_PF &&
+         g->K % (vs__conv_pointwise_vec(g) * a.nv) == 0;
 }
 
 /* The register tiles selection tries, rm x nv accumulators within 32
@@ -347,10 +348,14 @@ bool vs__conv_pointwise_fits(const vs_conv_geom *g, vs_conv_algo a) {
  * 6 x 4, four work-items a work-group. In interleaved runs on conv_bench's
  * 1x1 layers (2-core AVX-512 PoCL) both took 10-16% less CPU than the best
  * direct set on 1x1 64->256; 14 x 2, the SGEMM's tile, was 5-15% behind
- * them (docs/conv-performance.md, "Session 10: the 1x1 layers"). */
+ * them (docs/conv-performance.md, "Session 10: the 1x1 layers"). Then
+ * 8 x 2 prefetching its input two strips ahead (rw 2): 0-8% below plain
+ * 8 x 2 there, most under load (session 13); where the prefetch does not
+ * pay, or the compiler has none, the plain sets measured beside it win. */
 size_t vs__conv_pointwise_sets(const vs_conv_geom *g, vs_conv_algo *out, size_t cap) {
   static const vs_conv_algo SETS[] = {VS_CONV_SET(VS_CONV_POINTWISE, 8, 2, 1, 4, 0),
-                                      VS_CONV_SET(VS_CONV_POINTWISE, 6, 4, 1, 4, 0)};
+                                      VS_CONV_SET(VS_CONV_POINTWISE, 6, 4, 1, 4, 0),
+                                      VS_CONV_SET(VS_CONV_POINTWISE, 8, 2, 1, 4, 2)};
   size_t n = 0;
   for (size_t i = 0; i < sizeof SETS / sizeof *SETS && n < cap; i++)
     if (vs__conv_pointwise_fits(g, SETS[i])) out[n++] = SETS[i];
@@ -361,15 +366,17 @@ bool vs__conv_pointwise(vs_run *r, vs_cl_device *d, const vs_conv_geom *g, vs_co
                         const vs_conv_epi *epi, vs_status *st) {
   if (!vs__conv_pointwise_fits(g, a)) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR,
-             "conv2d (pointwise rm%d nv%d ly%d): wants a 1x1 filter without padding, rm 1 to %d, ly 1 to %d and "
-             "%d x nv dividing the %lld output channels",
-             a.rm, a.nv, a.ly, VS_CONV_PW_MAX_RM, VS_CONV_MAX_LY, vs__conv_pointwise_vec(g), (long long)g->K);
+             "conv2d (pointwise rm%d nv%d ly%d pf%d): wants a 1x1 filter without padding, rm 1 to %d, ly 1 to %d, "
+             "pf 0 to %d and %d x nv dividing the %lld output channels",
+             a.rm, a.nv, a.ly, a.rw, VS_CONV_PW_MAX_RM, VS_CONV_MAX_LY, VS_CONV_PW_MAX_PF, vs__conv_pointwise_vec(g),
+             (long long)g->K);
     return false;
   }
   const char *base = vs__cl_options(g->dtype, d);
-  char opts[256];
-  snprintf(opts, sizeof opts, "%s -DVEC=%d -DRM=%d -DNV=%d -DSC=%lld -DSK=%lld -DSSW=%lld", base ? base : "",
-           vs__conv_pointwise_vec(g), a.rm, a.nv, (long long)g->C, (long long)g->K, (long long)g->SW);
+  char opts[256], pf[24] = ""; /* no PF without a prefetch: those programs (and their cached builds) as before */
+  if (a.rw) snprintf(pf, sizeof pf, " -DPF=%d", a.rw);
+  snprintf(opts, sizeof opts, "%s -DVEC=%d -DRM=%d -DNV=%d -DSC=%lld -DSK=%lld -DSSW=%lld%s", base ? base : "",
+           vs__conv_pointwise_vec(g), a.rm, a.nv, (long long)g->C, (long long)g->K, (long long)g->SW, pf);
   /* Stride 1: the [N*H*W, C] input is one line of M pixels (the output's
    * rows in the same order); else each output row is a line. */
   bool flat = g->SH == 1 && g->SW == 1;

@@ -32,7 +32,8 @@ typedef struct vs_conv_algo {
   int nv; /* vectors of VEC output channels per work-item (VEC: the widest of 16..1 dividing K) */
   int uc; /* unrolling of the input-channel loop */
   int ly; /* work-items per work-group along the pixels */
-  int rw; /* the form (vs_conv_form): RM pixels, a whole row, or a strip of one row reusing each input pixel */
+  int rw; /* the form (vs_conv_form): RM pixels, a whole row, or a strip of one row reusing each input pixel;
+           * VS_CONV_POINTWISE: how many strips ahead an item prefetches its input (0: none) */
   int rh; /* the strip form's output rows per work-item (1: conv2d_strip; more: conv2d_strip_rows); 1 elsewhere */
   /* VS_CONV_IGEMM (conv_igemm.c): an mwg x nwg output tile per work-group
    * of mdimc x ndimc work-items, kwg-deep local slices (db: two buffers),
@@ -111,13 +112,14 @@ bool vs__conv_convgemm(vs_run *r, vs_cl_device *d, size_t dev, const vs_conv_geo
                        vs_status *st);
 /* ---- the pointwise kernel (conv2d.c, cl_kernels/conv_pointwise.cl) ---- */
 #define VS_CONV_PW_MAX_RM 16
+#define VS_CONV_PW_MAX_PF 4 /* rw, the input prefetch's distance in strips */
 /* Whether g is a 1x1 conv without padding (any stride): the kernel's
  * shapes. */
 bool vs__conv_pointwise_applies(const vs_conv_geom *g);
 /* Its vector width on g (the widest of 16..1 dividing K; 8 at most for
  * float64, whose 16 lanes are two AVX-512 registers); a's rm (1 to
- * VS_CONV_PW_MAX_RM), nv (1 to VS_CONV_MAX_NV, vec x nv dividing K) and
- * ly (1 to VS_CONV_MAX_LY) fitting g. */
+ * VS_CONV_PW_MAX_RM), nv (1 to VS_CONV_MAX_NV, vec x nv dividing K), ly
+ * (1 to VS_CONV_MAX_LY) and rw (0 to VS_CONV_PW_MAX_PF) fitting g. */
 int vs__conv_pointwise_vec(const vs_conv_geom *g);
 bool vs__conv_pointwise_fits(const vs_conv_geom *g, vs_conv_algo a);
 /* The sets selection tries on g (those that fit), up to cap; their count. */

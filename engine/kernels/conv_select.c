@@ -28,8 +28,9 @@
  * a set the tuner kept for the family; its lines carry its own fields
  * ("3 <mwg> <nwg> <kwg> <mdimc> <ndimc> <vw> <db>").
  * On 1x1 geometries the pointwise kernel (conv2d.c) takes part with two
- * register tiles, and a set the tuner kept; its lines are kind 4 with the
- * direct kernel's fields (rm, nv and ly read).
+ * register tiles, one of them also with its input prefetch, and a set the
+ * tuner kept; its lines are kind 4 with the direct kernel's fields (rm,
+ * nv, ly and rw, the prefetch's distance, read).
  * For sessions with tensor_float_32_execution on devices with TF32 matrix
  * units the TF32 implicit GEMM (conv_igemm_tf32.c) takes part with its
  * defaults and a set the tuner kept; those choices are kept under keys
@@ -40,7 +41,7 @@
  * switch only).
  * VARSCOPE_CONV=direct, im2col, convgemm, igemm or pointwise forces one
  * ("direct:RM,NV,UC,LY,RW[,RH]", "igemm:MWG,NWG,KWG,MDIMC,NDIMC,VW[,DB]"
- * and "pointwise:RM,NV,LY" force parameters); VARSCOPE_LOG=conv prints
+ * and "pointwise:RM,NV,LY[,PF]" force parameters); VARSCOPE_LOG=conv prints
  * each measurement. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,15 +78,18 @@ static const vs_conv_algo DIRECT_VARIANTS[] = {
 };
 
 void vs__conv_algo_name(vs_conv_algo a, char *buf, size_t cap) {
-  char rows[24] = ""; /* the strip's output rows per work-item, when more than one */
-  if (a.kind == VS_CONV_DIRECT && a.rh > 1) snprintf(rows, sizeof rows, " rh%d", a.rh);
+  /* The strip's output rows per work-item, when more than one; a
+   * pointwise set's input prefetch distance, when it has one. */
+  char more[24] = "";
+  if (a.kind == VS_CONV_DIRECT && a.rh > 1) snprintf(more, sizeof more, " rh%d", a.rh);
+  if (a.kind == VS_CONV_POINTWISE && a.rw) snprintf(more, sizeof more, " pf%d", a.rw);
   if (a.kind == VS_CONV_DIRECT)
     snprintf(buf, cap, "direct%s rm%d nv%d u%d ly%d%s", a.rw == VS_CONV_ROWS ? " rows" : a.rw == VS_CONV_STRIP ? " strip" : "",
-             a.rm, a.nv, a.uc, a.ly, rows);
+             a.rm, a.nv, a.uc, a.ly, more);
   else if (a.kind == VS_CONV_IM2COL) snprintf(buf, cap, "im2col+gemm");
   else if (a.kind == VS_CONV_IGEMM) vs__conv_igemm_name(a, buf, cap);
   else if (a.kind == VS_CONV_IGEMM_TF32) vs__conv_mma_name(a, buf, cap);
-  else if (a.kind == VS_CONV_POINTWISE) snprintf(buf, cap, "pointwise rm%d nv%d ly%d", a.rm, a.nv, a.ly);
+  else if (a.kind == VS_CONV_POINTWISE) snprintf(buf, cap, "pointwise rm%d nv%d ly%d%s", a.rm, a.nv, a.ly, more);
   else snprintf(buf, cap, "convgemm");
 }
 
@@ -124,8 +128,10 @@ char *vs__conv_store_key(const vs_cl_device *d) {
    * the GEMM's fused epilogue) and is refined beside the direct sets, so
    * no choice measured against its old cost is reused.
    * 9: the pointwise route (kind 4) joined the 1x1 geometries'
-   * candidates: their choices, made without it, are measured again. */
-  return vs__choice_table_key(d, "conv-choices 9");
+   * candidates: their choices, made without it, are measured again.
+   * 10: a pointwise set prefetching its next strip's input (rw 2) joined
+   * them: 1x1 choices made without it are measured again. */
+  return vs__choice_table_key(d, "conv-choices 10");
 }
 
 /* The shape family: what the direct kernel's code depends on (dtype,
@@ -163,7 +169,7 @@ char *vs__conv_family_key(const vs_conv_geom *g) {
 /* A pointwise set's fields in their ranges, whatever the geometry. */
 static bool pointwise_in_range(vs_conv_algo a) {
   return a.rm >= 1 && a.rm <= VS_CONV_PW_MAX_RM && a.nv >= 1 && a.nv <= VS_CONV_MAX_NV && a.ly >= 1 &&
-         a.ly <= VS_CONV_MAX_LY;
+         a.ly <= VS_CONV_MAX_LY && a.rw >= 0 && a.rw <= VS_CONV_PW_MAX_PF;
 }
 
 /* Parses "<kind> <rm> <nv> <uc> <ly> <rw> <rh>" strictly (the store key's
@@ -361,19 +367,25 @@ static bool forced_direct(const char *s, vs_conv_algo *a) {
   return (n == 5 || n == 6) && !s[used] && vs__conv_direct_in_range(*a);
 }
 
+/* "RM,NV,LY[,PF]" into a's fields (PF: rw, 0 when absent), in range. */
+static bool parse_pointwise(const char *s, vs_conv_algo *a) {
+  int used = 0, more = 0;
+  if (sscanf(s, "%d,%d,%d%n", &a->rm, &a->nv, &a->ly, &used) != 3) return false;
+  if (s[used] == ',' && sscanf(s + used, ",%d%n", &a->rw, &more) == 1) used += more;
+  return !s[used] && pointwise_in_range(*a);
+}
+
 /* VARSCOPE_CONV's "pointwise" (the first set that fits g) or
- * "pointwise:RM,NV,LY"; on a geometry it cannot run (not 1x1, or nv not
+ * "pointwise:RM,NV,LY[,PF]"; on a geometry it cannot run (not 1x1, or nv not
  * dividing K), the default direct set, as convgemm does. */
 static bool forced_pointwise(const vs_conv_geom *g, const char *force, vs_conv_algo *algo, vs_status *st) {
   vs_conv_algo a = VS_CONV_SET(VS_CONV_POINTWISE, 0, 0, 1, 0, 0);
-  int used = 0;
   if (strcmp(force, "pointwise") == 0) {
     if (!vs__conv_pointwise_sets(g, &a, 1)) a = VS_CONV_DEFAULT_DIRECT;
-  } else if (sscanf(force + 10, "%d,%d,%d%n", &a.rm, &a.nv, &a.ly, &used) != 3 || force[10 + used] ||
-             !pointwise_in_range(a)) {
+  } else if (!parse_pointwise(force + 10, &a)) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR,
-             "VARSCOPE_CONV='%s': pointwise:RM,NV,LY wants RM 1 to %d, NV 1 to %d, LY 1 to %d", force,
-             VS_CONV_PW_MAX_RM, VS_CONV_MAX_NV, VS_CONV_MAX_LY);
+             "VARSCOPE_CONV='%s': pointwise:RM,NV,LY[,PF] wants RM 1 to %d, NV 1 to %d, LY 1 to %d, PF 0 to %d", force,
+             VS_CONV_PW_MAX_RM, VS_CONV_MAX_NV, VS_CONV_MAX_LY, VS_CONV_PW_MAX_PF);
     return false;
   } else if (!vs__conv_pointwise_fits(g, a)) {
     a = VS_CONV_DEFAULT_DIRECT;
@@ -399,7 +411,7 @@ static bool forced(vs_cl_device *d, const vs_conv_geom *g, const char *force, vs
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR,
              "VARSCOPE_CONV='%s': want auto, direct, direct:RM,NV,UC,LY,RW[,RH], im2col, convgemm, igemm, "
              "igemm:MWG,NWG,KWG,MDIMC,NDIMC,VW[,DB], igemm-tf32, igemm-tf32:WM,WN,FM,FN,KS, pointwise or "
-             "pointwise:RM,NV,LY",
+             "pointwise:RM,NV,LY[,PF]",
              force);
     return false;
   }
@@ -485,7 +497,7 @@ bool vs__conv_select(vs_cl_device *d, size_t dev, bool tf32, const vs_conv_geom 
   for (size_t i = 0; i < sizeof DIRECT_VARIANTS / sizeof DIRECT_VARIANTS[0]; i++)
     if (vs__conv_direct_fits(g, DIRECT_VARIANTS[i])) cands[n++] = DIRECT_VARIANTS[i];
   cands[n++] = (vs_conv_algo)VS_CONV_SET(VS_CONV_IM2COL, 0, 0, 0, 0, 0);
-  n += (int)vs__conv_pointwise_sets(g, cands + n, 2); /* 1x1 filters only */
+  n += (int)vs__conv_pointwise_sets(g, cands + n, 3); /* 1x1 filters only */
   if (vs__conv_convgemm_fits(g)) cands[n++] = (vs_conv_algo)VS_CONV_SET(VS_CONV_CONVGEMM, 0, 0, 0, 0, 0);
   double best = -1, times[sizeof cands / sizeof cands[0]];
   *algo = VS_CONV_DEFAULT_DIRECT;
