@@ -36,17 +36,9 @@
 # Exit 0 when every set compiled and assembled and the control was refused.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-clang=${CLANG:-$(command -v clang-14 || command -v clang || true)}
-ptxas=${PTXAS:-$(command -v ptxas || echo /usr/local/cuda/bin/ptxas)}
-clc=${LIBCLC:-}
-if [ -z "$clc" ]; then
-  for f in /usr/lib/clc/nvptx64--nvidiacl.bc /usr/lib/llvm-*/lib/clc/nvptx64--nvidiacl.bc /usr/share/clc/nvptx64--nvidiacl.bc; do
-    if [ -f "$f" ]; then clc=$f && break; fi
-  done
-fi
-[ -x "$clang" ] || { echo "check-ptx: no clang (set CLANG)" >&2; exit 2; }
-[ -x "$ptxas" ] || { echo "check-ptx: no ptxas (set PTXAS; the CUDA toolkit has it)" >&2; exit 2; }
-[ -f "$clc" ] || { echo "check-ptx: no libclc nvptx64--nvidiacl.bc (Debian: apt-get install libclc-14; or set LIBCLC)" >&2; exit 2; }
+me=check-ptx need_ptxas=1
+# shellcheck source=tools/nvptx-tools.sh
+. "$here/tools/nvptx-tools.sh"
 sets=("$@")
 # Without SETS: each kernel's own (gemm_mma.c's and conv_igemm_tf32.c's
 # candidates, and the tests' extra sets).
