@@ -233,7 +233,7 @@ static inline bool device0_tf32_units(void)
  * know, after "VARSCOPE_CONV='NAME': " (the tests state it, not the code). */
 #define CONV_FORCE_USAGE                                                                                    \
   "want auto, direct, direct:RM,NV,UC,LY,RW[,RH], im2col, convgemm, igemm, "                                \
-  "igemm:MWG,NWG,KWG,MDIMC,NDIMC,VW[,DB], igemm-tf32, igemm-tf32:WM,WN,FM,FN,KS, pointwise or "             \
+  "igemm:MWG,NWG,KWG,MDIMC,NDIMC,VW[,DB[,VWM]], igemm-tf32, igemm-tf32:WM,WN,FM,FN,KS, pointwise or "             \
   "pointwise:RM,NV,LY[,PF]"
 
 #endif

@@ -26,7 +26,7 @@
  * On devices with local memory of their own (GPUs) the implicit GEMM
  * (conv_igemm.c) takes part too: its default sets that fit the device and
  * a set the tuner kept for the family; its lines carry its own fields
- * ("3 <mwg> <nwg> <kwg> <mdimc> <ndimc> <vw> <db>").
+ * ("3 <mwg> <nwg> <kwg> <mdimc> <ndimc> <vw> <db> <vwm>").
  * On 1x1 geometries the pointwise kernel (conv2d.c) takes part with two
  * register tiles, one of them also with its input prefetch, and a set the
  * tuner kept; its lines are kind 4 with the direct kernel's fields (rm,
@@ -40,7 +40,7 @@
  * with VARSCOPE_CONV=igemm-tf32[:WM,WN,FM,FN,KS] (sessions with the
  * switch only).
  * VARSCOPE_CONV=direct, im2col, convgemm, igemm or pointwise forces one
- * ("direct:RM,NV,UC,LY,RW[,RH]", "igemm:MWG,NWG,KWG,MDIMC,NDIMC,VW[,DB]"
+ * ("direct:RM,NV,UC,LY,RW[,RH]", "igemm:MWG,NWG,KWG,MDIMC,NDIMC,VW[,DB[,VWM]]"
  * and "pointwise:RM,NV,LY[,PF]" force parameters); VARSCOPE_LOG=conv prints
  * each measurement. */
 #include <stdio.h>
@@ -176,7 +176,7 @@ static bool pointwise_in_range(vs_conv_algo a) {
  * version 6; a line of 5's six fields does not parse). */
 static bool parse_algo(const char *s, vs_conv_algo *a) {
   int kind, rm, nv, uc, ly, rw, rh, used = 0;
-  if (vs__conv_igemm_parse(s, a)) return true; /* "3 <mwg> ... <db>": the implicit GEMM's own fields */
+  if (vs__conv_igemm_parse(s, a)) return true; /* "3 <mwg> ... <vwm>": the implicit GEMM's own fields */
   if (vs__conv_mma_parse(s, a)) return true;   /* "5 <wm> <wn> <fm> <fn> <ks>": the TF32 one's */
   if (sscanf(s, "%d %d %d %d %d %d %d%n", &kind, &rm, &nv, &uc, &ly, &rw, &rh, &used) != 7 ||
       (s[used] != '\t' && s[used]))
@@ -410,7 +410,7 @@ static bool forced(vs_cl_device *d, const vs_conv_geom *g, const char *force, vs
   else {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR,
              "VARSCOPE_CONV='%s': want auto, direct, direct:RM,NV,UC,LY,RW[,RH], im2col, convgemm, igemm, "
-             "igemm:MWG,NWG,KWG,MDIMC,NDIMC,VW[,DB], igemm-tf32, igemm-tf32:WM,WN,FM,FN,KS, pointwise or "
+             "igemm:MWG,NWG,KWG,MDIMC,NDIMC,VW[,DB[,VWM]], igemm-tf32, igemm-tf32:WM,WN,FM,FN,KS, pointwise or "
              "pointwise:RM,NV,LY[,PF]",
              force);
     return false;

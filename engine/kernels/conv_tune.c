@@ -183,8 +183,8 @@ static void params_text(vs_conv_algo a, char *buf, size_t cap) {
   if (a.kind == VS_CONV_POINTWISE)
     snprintf(buf, cap, "pointwise rm=%d nv=%d ly=%d", a.rm, a.nv, a.ly);
   else if (a.kind == VS_CONV_IGEMM)
-    snprintf(buf, cap, "igemm mwg=%d nwg=%d kwg=%d mdimc=%d ndimc=%d vw=%d db=%d", a.mwg, a.nwg, a.kwg, a.mdimc,
-             a.ndimc, a.vw, a.db);
+    snprintf(buf, cap, "igemm mwg=%d nwg=%d kwg=%d mdimc=%d ndimc=%d vw=%d db=%d vwm=%d", a.mwg, a.nwg, a.kwg,
+             a.mdimc, a.ndimc, a.vw, a.db, a.vwm);
   else if (a.rh > 1) /* the strip's rows per work-item, named only when there is more than one */
     snprintf(buf, cap, "rm=%d nv=%d uc=%d ly=%d rw=%d rh=%d", a.rm, a.nv, a.uc, a.ly, a.rw, a.rh);
   else
