@@ -19,6 +19,11 @@
  *                          (/tmp/<tag>- and mkdtemp's six random characters) that teardown removes with its files
  *   SUPPORT_SPAWN          spawn(argv, to, from, quiet), wait_exit(pid): a
  *                          child on pipes, without fork (posix_spawn)
+ *   SUPPORT_SCRIBBLE       with SUPPORT_FIXTURE or _PLAIN: setup() has the
+ *                          runtime fill every device buffer with NaN before
+ *                          use (vs__buffer_scribble; needs the engine's
+ *                          include path), so an output element a kernel
+ *                          leaves unwritten shows as NaN; teardown() stops it
  */
 #ifndef VS_TESTS_SUPPORT_H
 #define VS_TESTS_SUPPORT_H
@@ -201,6 +206,13 @@ static vs_graph *g;
 static vs_status *st;
 #endif
 
+#ifdef SUPPORT_SCRIBBLE
+#include "runtime/runtime_internal.h"
+#define SUPPORT_SCRIBBLE_SET(on) vs__buffer_scribble(on)
+#else
+#define SUPPORT_SCRIBBLE_SET(on) ((void)0)
+#endif
+
 #ifdef SUPPORT_FIXTURE
 /* A fresh graph and status per test; asserts both were allocated. */
 static inline void setup(void)
@@ -209,11 +221,13 @@ static inline void setup(void)
   st = vs_status_new();
   cr_assert_not_null(g);
   cr_assert_not_null(st);
+  SUPPORT_SCRIBBLE_SET(true);
 }
 
 /* Frees the graph and status of setup(). Asserts nothing. */
 static inline void teardown(void)
 {
+  SUPPORT_SCRIBBLE_SET(false);
   vs_graph_free(g);
   vs_status_free(st);
 }
@@ -354,11 +368,13 @@ static inline void setup(void)
 {
   g = vs_graph_new();
   st = vs_status_new();
+  SUPPORT_SCRIBBLE_SET(true);
 }
 
 /* Frees the graph and status of setup(). Asserts nothing. */
 static inline void teardown(void)
 {
+  SUPPORT_SCRIBBLE_SET(false);
   vs_graph_free(g);
   vs_status_free(st);
 }
