@@ -36,6 +36,16 @@
 
 #include "varscope.h"
 
+/* ==== always available: the VARSCOPE_CONV usage text ======================= */
+
+/* The tail of conv_select.c's refusal of a VARSCOPE_CONV it does not
+ * know, after "VARSCOPE_CONV='NAME': " (the tests state it, not the code;
+ * test_nn, test_choice_memo and the tuning tests compare it). */
+#define CONV_FORCE_USAGE                                                                                    \
+  "want auto, direct, direct:RM,NV,UC,LY,RW[,RH], im2col, convgemm, igemm, "                                \
+  "igemm:MWG,NWG,KWG,MDIMC,NDIMC,VW[,DB], igemm-tf32, igemm-tf32:WM,WN,FM,FN,KS, pointwise or "             \
+  "pointwise:RM,NV,LY[,PF]"
+
 /* ==== always available: scratch directories ================================ */
 
 /* Makes a fresh directory /tmp/<tag>-<six random characters> (mkdtemp) in dir (cap bytes), asserting. */

@@ -229,11 +229,4 @@ static inline bool device0_tf32_units(void)
   return info.tf32_matrix_units;
 }
 
-/* The tail of conv_select.c's refusal of a VARSCOPE_CONV it does not
- * know, after "VARSCOPE_CONV='NAME': " (the tests state it, not the code). */
-#define CONV_FORCE_USAGE                                                                                    \
-  "want auto, direct, direct:RM,NV,UC,LY,RW[,RH], im2col, convgemm, igemm, "                                \
-  "igemm:MWG,NWG,KWG,MDIMC,NDIMC,VW[,DB], igemm-tf32, igemm-tf32:WM,WN,FM,FN,KS, pointwise or "             \
-  "pointwise:RM,NV,LY[,PF]"
-
 #endif
