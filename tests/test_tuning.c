@@ -805,6 +805,14 @@ static void tune_conv_family(const char *option, const char *value, const char *
   cr_assert_not_null(strstr(out, dflt), "%s", out);
   cr_assert_not_null(strstr(out, " tried, 0 wrong, 0 failed\n"), "%s", out);
   cr_assert_null(strstr(out, "GFLOP/s, wrong"), "a candidate computed a wrong result: %s", out);
+  /* The TF32 search's outcome, here that it did not run. */
+  vs_status *st = vs_status_new();
+  vs_device_info info;
+  vs_device_get_info(0, &info, st);
+  expect_ok(st);
+  vs_status_free(st);
+  if (!info.tf32_matrix_units)
+    cr_assert_not_null(strstr(out, " failed\nTF32: not searched (the device has no TF32 matrix units)\n"), "%s", out);
 }
 
 Test(tuning, cli_conv_searches_the_family_of_its_stride_and_dilation) {
