@@ -64,10 +64,10 @@ static void fill_uniform(float *x, size_t count, uint64_t s) {
   }
 }
 
-/* The reference in double (from the TF32-rounded input and filter where
- * tf32) into ref, with the magnitude each output's error scales with
- * into mag. */
-static void reference(const tune_bench *b, bool tf32, double *ref, double *mag) {
+/* The reference in double of input x and filter f (b's, or their
+ * TF32-rounded copies) into ref, with the magnitude each output's error
+ * scales with into mag. */
+static void reference(const tune_bench *b, const float *x, const float *f, double *ref, double *mag) {
   const vs_conv_geom *g = &b->g;
   for (int64_t n = 0; n < g->N; n++)
     for (int64_t oh = 0; oh < g->OH; oh++)
@@ -80,13 +80,13 @@ static void reference(const tune_bench *b, bool tf32, double *ref, double *mag) 
           for (int64_t kw = 0; kw < g->KW; kw++) {
             int64_t iw = ow * g->SW - g->PL + kw * g->DW;
             if (iw < 0 || iw >= g->W) continue;
-            const float *xp = b->x + ((n * g->H + ih) * g->W + iw) * g->C;
-            const float *fp = b->f + (kh * g->KW + kw) * g->C * g->K;
+            const float *xp = x + ((n * g->H + ih) * g->W + iw) * g->C;
+            const float *fp = f + (kh * g->KW + kw) * g->C * g->K;
             for (int64_t c = 0; c < g->C; c++) {
-              double xv = tf32 ? vs__tf32_rna(xp[c]) : xp[c];
+              double xv = xp[c];
               const float *fr = fp + c * g->K;
               for (int64_t k = 0; k < g->K; k++) {
-                double p = xv * (tf32 ? vs__tf32_rna(fr[k]) : fr[k]);
+                double p = xv * fr[k];
                 r[k] += p;
                 m[k] += fabs(p);
               }
@@ -109,7 +109,7 @@ static bool bench_init(tune_bench *b, vs_cl_device *d, size_t dev, const vs_conv
   }
   fill_uniform(b->x, b->nx, 0x9E3779B97F4A7C15ull);
   fill_uniform(b->f, b->nf, 0xD1B54A32D192ED03ull);
-  reference(b, false, b->ref, b->mag);
+  reference(b, b->x, b->f, b->ref, b->mag);
   vs_shape xs = VS_SHAPE(g->N, g->H, g->W, g->C), fs = VS_SHAPE(g->KH, g->KW, g->C, g->K),
            os = VS_SHAPE(g->N, g->OH, g->OW, g->K);
   if (!(b->dx = vs__device_buffer(d, b->nx * sizeof(float), &xs, VS_FLOAT, st)) ||
@@ -364,12 +364,19 @@ static void tune_tf32(tune_bench *b, const vs__conv_tune_plan *plan, const vs_co
   res->tf32_searched = true;
   vs_cl_device *d = b->d;
   const vs_conv_geom *g = &b->g;
+  /* The input and filter rounded as the kernel rounds them (a TF32 value
+   * is a float32 one), then the same reference. */
+  float *xr = malloc(b->nx * sizeof *xr), *fr = malloc(b->nf * sizeof *fr);
   b->tref = malloc(b->no * sizeof *b->tref), b->tmag = malloc(b->no * sizeof *b->tmag);
-  if (!b->tref || !b->tmag) {
+  if (!xr || !fr || !b->tref || !b->tmag) {
+    free(xr), free(fr);
     vs__oom(st);
     return;
   }
-  reference(b, true, b->tref, b->tmag);
+  for (size_t i = 0; i < b->nx; i++) xr[i] = (float)vs__tf32_rna(b->x[i]);
+  for (size_t i = 0; i < b->nf; i++) fr[i] = (float)vs__tf32_rna(b->f[i]);
+  reference(b, xr, fr, b->tref, b->tmag);
+  free(xr), free(fr);
   vs_mma_params bar[3];
   size_t nbar = bar_sets(d, bar);
   conv_tf32 x = {b, plan};
