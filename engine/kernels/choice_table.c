@@ -43,8 +43,7 @@ char *vs__choice_table_key(const vs_cl_device *d, const char *what) {
 }
 
 char *vs__choice_table_key_clblast(const vs_cl_device *d, const char *what) {
-  return vs__asprintf("varscope %s\ndevice %s\ndriver %s\nplatform %s\nclblast %016llx\n", what, d->info.device_name,
-                      d->info.driver_version, d->info.platform_name, (unsigned long long)vs__clblast_sets_id(d));
+  return vs__clblast_table_key(d, what, vs__clblast_sets_id(d));
 }
 
 char *vs__choice_table_get(vs_cl_device *d, const char *skey, bool from_disk, bool memo_miss) {

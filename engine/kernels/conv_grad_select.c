@@ -22,13 +22,14 @@
 #include "kernels/choice_table.h"
 #include "kernels/conv_grad.h"
 #include "kernels/gemm.h"
+#include "runtime/blas.h"
 
 /* 1: the direct kernels with registers per channel block (conv_grad.cl's
  * conv2d_bp_input / conv2d_bp_filter) against im2col / col2im + GEMM,
  * the cheapest of three turns winning. 2: the median of interleaved
  * rounds, ties within 3% to the simpler route (choice_pick.h): 1's lines
  * were chosen by another rule and are not read. */
-#define STORE_WHAT "conv-grad-choices 2"
+#define STORE_WHAT VS_CLBLAST_TABLE_CONV_GRAD /* "conv-grad-choices 2" (runtime/blas.h) */
 /* The table's store key holds the identity of the CLBlast sets in use
  * (choice_table.h's vs__choice_table_key_clblast): the im2col / col2im
  * routes run their GEMMs through the GEMM's choice, where CLBlast is a

@@ -60,6 +60,7 @@
 #include "kernels/conv_internal.h"
 #include "kernels/conv_tuning.h"
 #include "kernels/gemm.h"
+#include "runtime/blas.h"
 #include "runtime/tuning_store.h"
 
 /* The strip form, rm8 nv2, eight work-items a work-group: in interleaved
@@ -135,7 +136,7 @@ char *vs__conv_store_key(const vs_cl_device *d) {
    * 10: the table holds geometries' choices only, keyed by the CLBlast
    * sets in use; the tuner's sets moved to TUNED_WHAT's table (9's were
    * not carried over: `varscope tune --conv` stores them again). */
-  return vs__choice_table_key_clblast(d, "conv-choices 10");
+  return vs__choice_table_key_clblast(d, VS_CLBLAST_TABLE_CONV); /* "conv-choices 10" */
 }
 
 /* The tuner's sets per family, float32 ("family ...") and TF32 ("tf32|family

@@ -71,7 +71,7 @@ double vs__gemm_cpu_now(void) {
   return (double)t.tv_sec + t.tv_nsec * 1e-9;
 }
 
-#define CHOICE "gemm-choice-v4"
+#define CHOICE VS_CLBLAST_TABLE_GEMM /* "gemm-choice-v4" (runtime/blas.h: retired with its CLBlast sets) */
 #define TUNED "gemm-tuned-v2"
 
 static int bucket(size_t x) {

@@ -114,9 +114,11 @@ size_t vs_device_resolve(const char *name, vs_status *st);
 double vs_device_fp32_peak(size_t i, vs_status *st);
 
 /* Lists the conv2d algorithms measured and kept for device i (this
- * process's and the cache directory's keyed store), one "geometry ->
- * algorithm (time)" line each, and one "family ... -> direct ..." line per
- * shape family tuned by vs_device_tune_conv, into buf (snprintf
+ * process's and the cache directory's keyed store; those made under the
+ * CLBlast sets in use), one "geometry -> algorithm (time)" line each
+ * ("tf32|geometry" for sessions with TF32 allowed), and one "family ... ->
+ * direct ..." line per shape family tuned by vs_device_tune_conv
+ * ("tf32|family ... -> igemm-tf32 ..." for its TF32 search), into buf (snprintf
  * convention: returns the length needed). Errors: device index, NULL buf
  * with cap > 0. Thread safe. */
 size_t vs_device_conv_choices(size_t i, char *buf, size_t cap, vs_status *st);
@@ -219,11 +221,13 @@ typedef struct vs_tune_opts {
  * is removed). The stored set records n; every later process applies it,
  * after a result check at SGEMM n^3 (where it was seen to run; above 2048,
  * at 2048^3, which runs Xgemm wherever a larger size does), at its first
- * float32 GEMM. The device's GEMM algorithm choices (CLBlast is one of
- * the candidates timed) are kept per set of CLBlast parameters in use: a
- * process under other sets (after a run stores or removes one, or
- * vs_device_tune_reset removes one) does not find them and measures
- * again. In this process the kept set, else the
+ * float32 GEMM. The device's GEMM, conv2d and conv2d-gradient algorithm
+ * choices (CLBlast is one of the candidates timed, directly or through a
+ * GEMM) are kept per set of CLBlast parameters in use: a process under
+ * other sets (after a run stores or removes one, or vs_device_tune_reset
+ * removes one) does not find them and measures again; when a run or reset
+ * changes the stored sets, the choices kept under the sets stored before
+ * are removed from the cache directory. In this process the kept set, else the
  * fastest correct candidate, stays in use (CLBlast's C API cannot restore
  * its own once replaced). Then, unless opts->no_direct, the same for
  * CLBlast's XgemmDirect kernel at SGEMM opts->direct_n^3 (default 256):
