@@ -38,8 +38,11 @@
  * 3-8% in most pairs at load 4-5, mostly under 2% on a quieter machine,
  * never more than 1% above it; level on 6 x 4, 0-5% more on the 1x1/2
  * layer's short lines (docs/conv-performance.md, "Session 13: the 1x1
- * layer's CPU time"), so it is a set of its own that selection measures. The lines past the line's or the buffer's end are prefetched
- * too: a prefetch never faults. Only where the compiler has clang's __builtin_prefetch
+ * layer's CPU time"), so it is a set of its own that selection measures. A line's strips
+ * past its end prefetch the next line's pixels; past the input's last
+ * element the address is held at it (in_last): x86's prefetches never
+ * fault, but no GPU's ISA we target promises that of an address outside
+ * every allocation, and a fault there would end the context. Only where the compiler has clang's __builtin_prefetch
  * (PoCL's does; OpenCL's prefetch() leaves the cache level to the
  * implementation); elsewhere the set runs as without PF. */
 #if defined(PF) && defined(__has_builtin)
@@ -54,7 +57,8 @@
  * them so, and the accumulators stay in registers. */
 __attribute__((always_inline)) inline void panels(__global T *orow, __global const T *px[RM],
                                                   __global const T *filter, __global const T *bias, const int first,
-                                                  const int last, const int has_bias, const int relu) {
+                                                  const int last, const int has_bias, const int relu,
+                                                  __global const T *in_last) {
   for (int k0 = 0; k0 < SK; k0 += NR) {
 #ifdef PREFETCHES
     /* The input of the strip PF strips on (PF x RM pixels further along
@@ -64,7 +68,10 @@ __attribute__((always_inline)) inline void panels(__global T *orow, __global con
       if (r % (SK / NR) == k0 / NR)
 #pragma unroll
         for (int o = 0; o < SC * (int)sizeof(T); o += 64)
-          __builtin_prefetch((__global const char *)(px[r] + PF * RM * PS) + o, 0, 3);
+        {
+          __global const char *p = (__global const char *)(px[r] + PF * RM * PS) + o;
+          __builtin_prefetch(p < (__global const char *)in_last ? p : (__global const char *)in_last, 0, 3);
+        }
 #endif
     TV acc[RM][NV];
 #pragma unroll
@@ -102,7 +109,8 @@ __attribute__((always_inline)) inline void panels(__global T *orow, __global con
 
 __kernel void conv2d_pointwise(__global T *out, __global const T *in, __global const T *filter,
                                __global const T *bias, const ulong LEN, const ulong lines, const int OH, const int H,
-                               const int W, const int SH, const int has_bias, const int relu) {
+                               const int W, const int SH, const int has_bias, const int relu, const ulong in_len) {
+  __global const T *in_last = in + in_len - 1; /* where PF's prefetches stop */
   ulong strips = (LEN + RM - 1) / RM, item = get_global_id(1);
   if (item >= lines * strips) return;
   ulong line = item / strips, p0 = (item - line * strips) * RM;
@@ -114,10 +122,10 @@ __kernel void conv2d_pointwise(__global T *out, __global const T *in, __global c
     ulong q0 = p0 + RM <= LEN ? p0 : LEN - RM; /* the shifted last strip */
 #pragma unroll
     for (int r = 0; r < RM; r++) px[r] = lin + (q0 + r) * PS;
-    panels(out + (line * LEN + q0) * SK, px, filter, bias, (int)(p0 - q0), RM, has_bias, relu);
+    panels(out + (line * LEN + q0) * SK, px, filter, bias, (int)(p0 - q0), RM, has_bias, relu, in_last);
   } else { /* a line shorter than a strip: its last pixel repeated in the rows past it, which are not stored */
 #pragma unroll
     for (int r = 0; r < RM; r++) px[r] = lin + ((ulong)r < LEN ? (ulong)r : LEN - 1) * PS;
-    panels(out + line * LEN * SK, px, filter, bias, 0, (int)LEN, has_bias, relu);
+    panels(out + line * LEN * SK, px, filter, bias, 0, (int)LEN, has_bias, relu, in_last);
   }
 }

@@ -19,6 +19,11 @@
  *                          (/tmp/<tag>- and mkdtemp's six random characters) that teardown removes with its files
  *   SUPPORT_SPAWN          spawn(argv, to, from, quiet), wait_exit(pid): a
  *                          child on pipes, without fork (posix_spawn)
+ *   SUPPORT_SCRIBBLE       with SUPPORT_FIXTURE or _PLAIN: setup() has the
+ *                          runtime fill every device buffer with NaN before
+ *                          use (vs__buffer_scribble; needs the engine's
+ *                          include path), so an output element a kernel
+ *                          leaves unwritten shows as NaN; teardown() stops it
  */
 #ifndef VS_TESTS_SUPPORT_H
 #define VS_TESTS_SUPPORT_H
@@ -30,6 +35,16 @@
 #include <unistd.h>
 
 #include "varscope.h"
+
+/* ==== always available: the VARSCOPE_CONV usage text ======================= */
+
+/* The tail of conv_select.c's refusal of a VARSCOPE_CONV it does not
+ * know, after "VARSCOPE_CONV='NAME': " (the tests state it, not the code;
+ * test_nn, test_choice_memo and the tuning tests compare it). */
+#define CONV_FORCE_USAGE                                                                                    \
+  "want auto, direct, direct:RM,NV,UC,LY,RW[,RH], im2col, convgemm, igemm, "                                \
+  "igemm:MWG,NWG,KWG,MDIMC,NDIMC,VW[,DB[,VWM]], igemm-tf32, igemm-tf32:WM,WN,FM,FN,KS, pointwise or "       \
+  "pointwise:RM,NV,LY[,PF]"
 
 /* ==== always available: scratch directories ================================ */
 
@@ -201,6 +216,13 @@ static vs_graph *g;
 static vs_status *st;
 #endif
 
+#ifdef SUPPORT_SCRIBBLE
+#include "runtime/runtime_internal.h"
+#define SUPPORT_SCRIBBLE_SET(on) vs__buffer_scribble(on)
+#else
+#define SUPPORT_SCRIBBLE_SET(on) ((void)0)
+#endif
+
 #ifdef SUPPORT_FIXTURE
 /* A fresh graph and status per test; asserts both were allocated. */
 static inline void setup(void)
@@ -209,11 +231,13 @@ static inline void setup(void)
   st = vs_status_new();
   cr_assert_not_null(g);
   cr_assert_not_null(st);
+  SUPPORT_SCRIBBLE_SET(true);
 }
 
 /* Frees the graph and status of setup(). Asserts nothing. */
 static inline void teardown(void)
 {
+  SUPPORT_SCRIBBLE_SET(false);
   vs_graph_free(g);
   vs_status_free(st);
 }
@@ -354,11 +378,13 @@ static inline void setup(void)
 {
   g = vs_graph_new();
   st = vs_status_new();
+  SUPPORT_SCRIBBLE_SET(true);
 }
 
 /* Frees the graph and status of setup(). Asserts nothing. */
 static inline void teardown(void)
 {
+  SUPPORT_SCRIBBLE_SET(false);
   vs_graph_free(g);
   vs_status_free(st);
 }

@@ -357,6 +357,42 @@ Test(memo, conv2d_gradient_steps_memoise_their_routes) {
   vs_session_free(s);
 }
 
+/* The conv's and its gradients' steps after a change of the CLBlast sets
+ * (a_change_of_the_clblast_sets_invalidates_the_memo's tuning run): their
+ * memos miss, and their tables, keyed by the sets in use (the im2col
+ * routes' GEMMs may be CLBlast's), hold no choice made under the old
+ * sets, so the forward conv and both gradients are measured again (the
+ * VARSCOPE_LOG=conv lines). */
+Test(memo, a_change_of_the_clblast_sets_makes_conv_steps_choose_again) {
+  conv_graph c = conv_new();
+  vs_session *s = open_session();
+  vs_output outs[3] = {c.y, c.dx, c.df};
+  vs_tensor *want[3] = {NULL, NULL, NULL};
+  for (int i = 0; i < 2; i++) cr_assert_eq(conv_fetch(s, outs, 3, want), VS_OK);
+  counts c0 = now();
+  vs_tune_result res;
+  vs__device_tune_plan(0, &(vs__tune_plan){.n = 128, .path = VS__PATH_OTHER}, &(vs_tune_opts){.no_search = true}, &res,
+                       sts);
+  expect_ok(sts);
+  cr_assert_neq(now().gen, c0.gen, "other CLBlast sets, the same generation");
+  static char log[16384];
+  stderr_capture cap = stderr_capture_begin();
+  setenv("VARSCOPE_LOG", "conv", 1);
+  vs_tensor *again[3] = {NULL, NULL, NULL};
+  vs_code code = conv_fetch(s, outs, 3, again);
+  unsetenv("VARSCOPE_LOG");
+  stderr_capture_end(cap, log, sizeof log);
+  cr_assert_eq(code, VS_OK, "%s", log);
+  const char *fwd = strstr(log, "varscope: conv2d float32|"), *bpi = strstr(log, "varscope: conv2d gradient bpi|"),
+             *bpf = strstr(log, "varscope: conv2d gradient bpf|");
+  cr_assert(fwd && bpi && bpf, "the conv and both gradients are measured again: %s", log);
+  for (int i = 0; i < 3; i++) {
+    vs_tensor_free(want[i]);
+    vs_tensor_free(again[i]);
+  }
+  vs_session_free(s);
+}
+
 /* ---- the shared rule (choice_pick.h): no device ---- */
 
 #define ROUNDS 5

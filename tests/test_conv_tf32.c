@@ -426,3 +426,152 @@ Test(conv_tf32, choice_records_of_the_tf32_kernel) {
   free(list);
   vs_status_free(st);
 }
+
+/* ---- the tuner's TF32 search (engine/kernels/conv_tune.c) ---- */
+
+/* The tuner's family: 3x3, 4 -> 8 channels, on a 1x6x6 input (SAME), and
+ * the same layer run by a session. */
+static const vs_conv_tune_opts TUNE = {.c = 4, .k = 8, .kh = 3, .kw = 3, .n = 1, .h = 6, .w = 6, .budget_s = 600};
+static const layer TUNE_LAYER = {1, 6, 6, 4, 3, 3, 8, 1, 1, 1, 1, "SAME", false, false};
+#define TUNE_FAMILY "family float32|f3,3,4,8|s1,1|d1,1"
+#define TUNE_GEOM "float32|f3,3,4,8|s1,1|d1,1|x1,6,6|p1,1,1,1"
+
+/* Two TF32 sets, neither among the choice's: one warp of one fragment,
+ * and two warps side by side, both 8 deep. */
+static const int TF32_SETS[2][5] = {{1, 1, 1, 1, 8}, {1, 2, 1, 1, 8}};
+
+/* The TF32 half alone (the float32 default measured, nothing else
+ * float32), with f's faults; its progress into log[4096] when log. */
+static void tune_tf32_sets(const tf32_faults *f, vs_conv_tune_result *res, char *log) {
+  vs__conv_tune_plan plan = {
+      .tf32_candidates = TF32_SETS, .n_tf32 = 2, .tf32_only = true, .inject = tf32_inject, .user = (void *)f};
+  vs_conv_tune_opts o = TUNE;
+  if (log) log[0] = '\0', o.progress = note_progress, o.user = log;
+  vs_status *st = vs_status_new();
+  vs__device_tune_conv_plan(0, &plan, &o, res, st);
+  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
+  vs_status_free(st);
+}
+
+/* With matrix units (pretended; the kernel stays the emulation), the
+ * tuner runs the TF32 candidates: the wrong one, though timed fastest, is
+ * counted wrong and never kept; the correct one, timed at half the bar,
+ * is kept under the family's tf32| key, listed as such, and timed by a
+ * TF32 session's choice of a geometry of the family, never by a float32
+ * session's. Tuning again with nothing 3% faster than the bar removes it,
+ * and the family's TF32 geometry chooses again. */
+Test(conv_tf32, tuner_searches_tf32_sets_keeps_a_correct_one_under_its_key) {
+  if (device0_tf32_units()) cr_skip_test("device 0 has TF32 matrix units: a float32 session's check needs none");
+  vs__tf32_units_pretend(0, true);
+  tf32_faults f = {.wrong = 0, .fast = 1, .fast_s = 0.5};
+  vs_conv_tune_result res;
+  static char progress[4096];
+  tune_tf32_sets(&f, &res, progress);
+  cr_assert(res.tf32_searched);
+  cr_assert_eq(res.tf32_tried, 2);
+  cr_assert_eq(res.tried, 2, "only the two TF32 candidates ran: %zu", res.tried);
+  cr_assert_eq(res.wrong, 1);
+  cr_assert_eq(res.failed, 0);
+  cr_assert(res.tf32_stored);
+  cr_assert_str_eq(res.tf32_params, "igemm-tf32 wm=1 wn=2 fm=1 fn=1 ks=8");
+  double flop = 2.0 * 36 * (3 * 3 * 4 * 8);
+  cr_assert_float_eq(res.gflops_tf32_best, flop / 0.5 / 1e9, 1e-12);
+  cr_assert_float_eq(res.gflops_tf32_default, flop / 1.0 / 1e9, 1e-12);
+  cr_assert_not(res.stored, "no float32 set was a candidate");
+  cr_assert_str_eq(res.params, "");
+  cr_assert(strstr(progress, "igemm-tf32 wm=2 wn=2 fm=2 fn=4 ks=16: a TF32 set the choice times (the bar)\n"), "%s",
+            progress);
+  cr_assert(strstr(progress, "igemm-tf32 wm=1 wn=1 fm=1 fn=1 ks=8: wrong result: output pixel "), "%s", progress);
+  cr_assert(strstr(progress, "igemm-tf32 wm=1 wn=2 fm=1 fn=1 ks=8: correct, fastest so far\n"), "%s", progress);
+  char *list = tuning_choices(vs_device_conv_choices);
+  cr_assert(strstr(list, "tf32|" TUNE_FAMILY " -> igemm-tf32 w1x2 f1x1 k8 ("), "%s", list);
+  cr_assert_null(strstr(list, "\n" TUNE_FAMILY " ->"), "%s", list);
+  cr_assert(strncmp(list, TUNE_FAMILY " ->", strlen(TUNE_FAMILY " ->")) != 0, "%s", list);
+  free(list);
+
+  char log[16384];
+  data D = layer_data(&TUNE_LAYER, 50);
+  logged_conv(&TUNE_LAYER, &D, true, log, sizeof log);
+  cr_assert(strstr(log, "varscope: conv2d tf32|" TUNE_GEOM " on "), "%s", log);
+  cr_assert(strstr(log, "igemm-tf32 w1x2 f1x1 k8 "), "the kept set is timed: %s", log);
+  logged_conv(&TUNE_LAYER, &D, false, log, sizeof log);
+  data_free(&D);
+  cr_assert(strstr(log, "varscope: conv2d " TUNE_GEOM " on "), "%s", log);
+  cr_assert_null(strstr(log, "tf32"), "a float32 session never times a TF32 set: %s", log);
+
+  f.fast_s = 0.99; /* within 3% of the bar */
+  tune_tf32_sets(&f, &res, NULL);
+  cr_assert_not(res.tf32_stored);
+  cr_assert_str_eq(res.tf32_params, "");
+  vs__tf32_units_pretend(0, false);
+  list = tuning_choices(vs_device_conv_choices);
+  cr_assert_null(strstr(list, "tf32|" TUNE_FAMILY), "%s", list);
+  cr_assert_null(strstr(list, "tf32|" TUNE_GEOM), "the family's TF32 geometry chooses again: %s", list);
+  free(list);
+}
+
+/* A device without matrix units (no pretence) searches nothing TF32: the
+ * TF32 candidates are not run (nor reported), the result says the search
+ * did not happen, and nothing is kept under a tf32| key. */
+Test(conv_tf32, tuner_without_matrix_units_searches_no_tf32_set) {
+  if (device0_tf32_units()) cr_skip_test("device 0 has TF32 matrix units");
+  tf32_faults f = {.wrong = -3, .fast = 1, .fast_s = 0.5};
+  static char log[4096];
+  vs_conv_tune_result res;
+  tune_tf32_sets(&f, &res, log);
+  cr_assert_not(res.tf32_searched);
+  cr_assert_eq(res.tf32_tried, 0);
+  cr_assert_eq(res.tried, 0);
+  cr_assert_not(res.tf32_stored);
+  cr_assert_float_eq(res.gflops_tf32_default, 0.0, 1e-12);
+  cr_assert_str_eq(res.tf32_params, "");
+  cr_assert(strstr(log, ": the default (the bar to beat)\n"), "the float32 default was reported: %s", log);
+  cr_assert_null(strstr(log, "tf32"), "%s", log);
+  char *list = tuning_choices(vs_device_conv_choices);
+  cr_assert_null(strstr(list, "tf32|"), "%s", list);
+  free(list);
+}
+
+/* The TF32 search space: every set in range and fitting the device, none
+ * of the choice's TF32 defaults (the bar), each once, the GEMM tuner's
+ * order (slice depth 16, 32, 8, 64; at each, the tiles of powers of two
+ * before those with a 3). On PoCL every set fits: 4^4 x 4 less the 3 of
+ * the bar. */
+Test(conv_tf32, tuner_tf32_search_space) {
+  vs_status *st = vs_status_new();
+  size_t n = vs__conv_tf32_search_space(0, NULL, 0, st);
+  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
+  cr_assert_gt(n, 0);
+  int(*sets)[5] = malloc(n * sizeof *sets);
+  cr_assert_eq(vs__conv_tf32_search_space(0, sets, n, st), n);
+  vs_device_info info;
+  vs_device_get_info(0, &info, st);
+  if (strcmp(info.type, "CPU") == 0) cr_assert_eq(n, 4 * 4 * 4 * 4 * 4 - 3);
+  static const int BAR[3][5] = {{2, 2, 2, 4, 16}, {4, 2, 2, 4, 16}, {1, 1, 2, 2, 16}};
+  check_tf32_space(sets, n, BAR, 3);
+  free(sets);
+  vs_status_free(st);
+}
+
+/* The real TF32 search (pretended matrix units, the emulation), alone,
+ * for a moment on the small family: the bar's sets and at least one
+ * candidate run, and every one computes within the TF32 bound of the
+ * host's result from the TF32-rounded input and filter. */
+Test(conv_tf32, tuner_real_tf32_search_sets_are_correct) {
+  vs__tf32_units_pretend(0, true);
+  vs_conv_tune_opts o = TUNE;
+  o.budget_s = 1;
+  vs__conv_tune_plan plan = {.tf32_only = true};
+  vs_conv_tune_result res;
+  vs_status *st = vs_status_new();
+  vs__device_tune_conv_plan(0, &plan, &o, &res, st);
+  vs__tf32_units_pretend(0, false);
+  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
+  cr_assert(res.tf32_searched);
+  cr_assert_geq(res.tf32_tried, 1);
+  cr_assert_eq(res.tried, res.tf32_tried, "the plan leaves the float32 search out");
+  cr_assert_eq(res.wrong, 0);
+  cr_assert_eq(res.failed, 0);
+  cr_assert_gt(res.gflops_tf32_default, 0);
+  vs_status_free(st);
+}

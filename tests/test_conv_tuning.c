@@ -18,6 +18,7 @@
 #include "kernels/choice_pick.h"
 #include "kernels/conv_internal.h"
 #include "../engine/kernels/conv_tuning.h"
+#include "runtime/clblast_tuning.h" /* vs__device_tune_plan: a change of the CLBlast sets */
 #include "tuning_support.h"
 
 static char dir[256];
@@ -148,6 +149,47 @@ Test(conv_tuning, lines_of_the_previous_version_or_out_of_range_are_never_misrea
   char *c = choices();
   cr_assert_not_null(strstr(c, "float32|f3,3,8,32|s1,1|d1,1|x1,9,9|p1,1,1,1 -> "), "measured again: %s", c);
   cr_assert_null(strstr(c, "4242.000 ms"), "the planted line was replaced: %s", c);
+  free(c);
+}
+
+/* A geometry's choice is kept under the identity of the CLBlast sets in
+ * use (the im2col route's GEMM may be CLBlast's): once a tuning run
+ * changes them (here its Xgemm phase is skipped, the plan saying the size
+ * runs XgemmDirect, which leaves CLBlast's generic Xgemm set in place of
+ * its own), the choice planted before is not read (nor listed), and the
+ * geometry is measured again; the tuner's set for the family, measured
+ * against varscope's own kernels only, stays listed and read. */
+Test(conv_tuning, a_choice_made_under_other_clblast_sets_is_not_read) {
+  plant("0 3 1 1 2 2 4");
+  plant_at(FAMILY, "0 4 2 2 1 2 1");
+  char want[256], *c = choices();
+  snprintf(want, sizeof want, "%s -> direct strip rm3 nv1 u1 ly2 rh4 (4242.000 ms)\n", SMALL_GEOM);
+  cr_assert(strstr(c, want), "%s", c);
+  free(c);
+  vs_tune_result res;
+  vs_status *st = vs_status_new();
+  vs__device_tune_plan(0, &(vs__tune_plan){.n = 128, .path = VS__PATH_OTHER}, &(vs_tune_opts){.no_search = true}, &res,
+                       st);
+  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
+  cr_assert_neq(res.xgemm.skipped[0], '\0');
+  vs_status_free(st);
+  c = choices();
+  snprintf(want, sizeof want, "%s -> direct strip rm4 nv2 u2 ly1 (4242.000 ms)\n", FAMILY);
+  cr_assert_str_eq(c, want, "under other sets: %s", c);
+  free(c);
+  stderr_capture cap = stderr_capture_begin();
+  setenv("VARSCOPE_LOG", "conv", 1);
+  check_conv_of(3);
+  unsetenv("VARSCOPE_LOG");
+  static char log[16384];
+  stderr_capture_end(cap, log, sizeof log);
+  snprintf(want, sizeof want, "varscope: conv2d %s on ", SMALL_GEOM);
+  cr_assert(strstr(log, want), "measured again: %s", log);
+  cr_assert(strstr(log, "direct strip rm4 nv2 u2 ly1 "), "the family's tuned set is timed: %s", log);
+  c = choices();
+  snprintf(want, sizeof want, "%s -> ", SMALL_GEOM);
+  cr_assert(strstr(c, want), "%s", c);
+  cr_assert_null(strstr(c, "rh4 (4242.000 ms)"), "%s", c);
   free(c);
 }
 

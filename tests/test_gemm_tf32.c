@@ -689,25 +689,6 @@ Test(gemm_tf32, fragment_layout_is_the_isas) {
 static const vs_gemm_tune_opts TUNE = {.m = 48, .n = 36, .k = 40, .budget_s = 600};
 #define TUNE_FAMILY "tf32|nn|m6|n6|k6"
 
-/* Fault injection for the TF32 half of the tuner: each of the choice's
- * TF32 sets (index -2, the bar) takes 1 s; candidate `wrong` has one
- * element of C off by 1 and takes 1 ms (the fastest, were it kept);
- * candidate `fast` takes fast_s; any other 2 s. The float32 default
- * (index -1) is left as it ran. */
-typedef struct tf32_faults {
-  int wrong, fast;
-  double fast_s;
-} tf32_faults;
-
-static void tf32_inject(void *user, int index, float *out, size_t n, double *seconds) {
-  const tf32_faults *f = user;
-  if (index == -1) return;
-  if (index == -2) *seconds = 1.0;
-  else if (index == f->wrong) out[n / 2] += 1.0f, *seconds = 1e-3;
-  else if (index == f->fast) *seconds = f->fast_s;
-  else *seconds = 2.0;
-}
-
 /* Two TF32 sets, neither among the choice's: one warp of one fragment,
  * and two warps side by side, both 8 deep. */
 static const vs__gemm_set TF32_SETS[2] = {{TF32, {1, 1, 1, 1, 8, 0}}, {TF32, {1, 2, 1, 1, 8, 0}}};
@@ -772,14 +753,6 @@ Test(gemm_tf32, tuner_searches_tf32_sets_keeps_a_correct_one_under_its_key) {
   free(list);
 }
 
-static void note_progress(void *user, size_t index, size_t count, const char *params, double gflops,
-                          const char *verdict) {
-  (void)index, (void)count, (void)gflops;
-  char *log = user;
-  size_t used = strlen(log);
-  snprintf(log + used, 4096 - used, "%s: %s\n", params, verdict);
-}
-
 /* A device without matrix units (no pretence) searches nothing TF32: the
  * TF32 candidates are not run (nor reported), the result says the search
  * did not happen, and nothing is kept under the tf32| key. */
@@ -811,8 +784,6 @@ Test(gemm_tf32, tuner_without_matrix_units_searches_no_tf32_set) {
  * of the choice's own sets (the bar), each once, by slice depth 16, 32, 8,
  * 64 and at each depth the tiles of powers of two before those with a 3.
  * On PoCL every set fits: 4^4 x 4 less the 3 of the bar. */
-static int depth_rank(int ks) { return ks == 16 ? 0 : ks == 32 ? 1 : ks == 8 ? 2 : 3; }
-
 Test(gemm_tf32, tuner_tf32_search_space) {
   vs_status *st = vs_status_new();
   size_t n = vs__gemm_tf32_search_space(0, 40, NULL, 0, st);
@@ -823,20 +794,8 @@ Test(gemm_tf32, tuner_tf32_search_space) {
   vs_device_info info;
   vs_device_get_info(0, &info, st);
   if (strcmp(info.type, "CPU") == 0) cr_assert_eq(n, 4 * 4 * 4 * 4 * 4 - 3);
-  for (size_t i = 0; i < n; i++) {
-    for (int j = 0; j < 4; j++) cr_assert(sets[i][j] >= 1 && sets[i][j] <= 4, "set %zu", i);
-    cr_assert(sets[i][4] == 8 || sets[i][4] == 16 || sets[i][4] == 32 || sets[i][4] == 64, "set %zu", i);
-    cr_assert(!(sets[i][0] == 2 && sets[i][1] == 2 && sets[i][2] == 2 && sets[i][3] == 4 && sets[i][4] == 16),
-              "the choice's first set is the bar, not a candidate");
-    bool three = sets[i][0] == 3 || sets[i][1] == 3 || sets[i][2] == 3 || sets[i][3] == 3;
-    if (i) {
-      bool three0 = sets[i - 1][0] == 3 || sets[i - 1][1] == 3 || sets[i - 1][2] == 3 || sets[i - 1][3] == 3;
-      int r = depth_rank(sets[i][4]), r0 = depth_rank(sets[i - 1][4]);
-      cr_assert(r > r0 || (r == r0 && three >= three0), "set %zu (%d,%d,%d,%d,%d) out of order", i, sets[i][0],
-                sets[i][1], sets[i][2], sets[i][3], sets[i][4]);
-    }
-    for (size_t j = 0; j < i; j++) cr_assert(memcmp(sets[i], sets[j], sizeof *sets) != 0, "set %zu twice", i);
-  }
+  static const int BAR[3][5] = {{2, 2, 2, 4, 16}, {2, 4, 4, 4, 16}, {2, 2, 4, 4, 16}}; /* the choice's sets */
+  check_tf32_space(sets, n, BAR, 3);
   free(sets);
   vs_status_free(st);
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #define SUPPORT_FIXTURE
+#define SUPPORT_SCRIBBLE /* every device buffer NaN before use: unwritten outputs show */
 #include "support.h"
 #include "kernels/kernels_internal.h"
 #include "kernels/launch_grid.h"

@@ -27,11 +27,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../engine/kernels/conv_tuning.h"
 #include "../engine/kernels/gemm_tuning.h"
 #include "../engine/runtime/clblast_tuning.h"
 #include "../engine/runtime/clblast_tuner.h"
 #include "../engine/runtime/kernel_cache_file.h"
 #include "../engine/runtime/tuning_file.h"
+#include "runtime/blas.h"
+#include "runtime/tuning_store.h"
 #include "support.h"
 
 extern char **environ;
@@ -805,6 +808,14 @@ static void tune_conv_family(const char *option, const char *value, const char *
   cr_assert_not_null(strstr(out, dflt), "%s", out);
   cr_assert_not_null(strstr(out, " tried, 0 wrong, 0 failed\n"), "%s", out);
   cr_assert_null(strstr(out, "GFLOP/s, wrong"), "a candidate computed a wrong result: %s", out);
+  /* The TF32 search's outcome, here that it did not run. */
+  vs_status *st = vs_status_new();
+  vs_device_info info;
+  vs_device_get_info(0, &info, st);
+  expect_ok(st);
+  vs_status_free(st);
+  if (!info.tf32_matrix_units)
+    cr_assert_not_null(strstr(out, " failed\nTF32: not searched (the device has no TF32 matrix units)\n"), "%s", out);
 }
 
 Test(tuning, cli_conv_searches_the_family_of_its_stride_and_dilation) {
@@ -1473,13 +1484,43 @@ static char *choice_path(void) {
   return p;
 }
 
+/* The store entry of device 0's conv choice table, keyed by the CLBlast
+ * sets in use as the GEMM's is (malloc'd). */
+static char *conv_choice_path(void) {
+  vs_status *st = vs_status_new();
+  char *p = vs__conv_store_path(0, st);
+  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
+  vs_status_free(st);
+  return p;
+}
+
+static void plant_conv(const char *line) {
+  vs_status *st = vs_status_new();
+  cr_assert(vs__conv_plant_line(0, line, st), "%s", vs_status_message(st));
+  vs_status_free(st);
+}
+
 Test(tuning, storing_a_set_hides_the_gemm_choices_measured_before) {
   /* The choices between the own kernels and CLBlast were timed under the
    * CLBlast sets of their day: under a newly stored set they are not
-   * found (the table is keyed by the sets in use), and the table made
-   * under the old sets stays for a process that still runs them. */
+   * found (the table is keyed by the sets in use), and the tables made
+   * under the stored sets of before (here CLBlast's own), the GEMM's and
+   * the conv's, are removed from the store (tune13: no later process
+   * reads them); the conv tuner's sets, not keyed by CLBlast's, stay. */
   plant_choice();
-  char *before = choice_path();
+  plant_conv("float32|f3,3,8,32|s1,1|d1,1|x1,9,9|p1,1,1,1\t0 3 1 1 2 2 4\t1.000 ms");
+  plant_conv("family float32|f3,3,8,32|s1,1|d1,1\t0 4 2 2 1 2 1\t1.000 ms");
+  /* The conv gradients' table under CLBlast's own sets (identity 0). */
+  vs_status *st = vs_status_new();
+  vs_cl_device *d = vs__device(0, st);
+  cr_assert_not_null(d, "%s", vs_status_message(st));
+  char *grad_key = vs__clblast_table_key(d, VS_CLBLAST_TABLE_CONV_GRAD, 0), *grad_before = vs__store_path(dir, grad_key);
+  static const char GRAD_LINE[] = "bpi|float32|f3,3,8,8|s1,1|d1,1|x2,9,9|p1,1,1,1\tgemm\t1.000 ms\n";
+  cr_assert(vs__store_put(NULL, grad_key, GRAD_LINE, strlen(GRAD_LINE)));
+  char *before = choice_path(), *conv_before = conv_choice_path();
+  cr_assert_eq(access(before, F_OK), 0);
+  cr_assert_eq(access(conv_before, F_OK), 0);
+  cr_assert_eq(access(grad_before, F_OK), 0);
   faults f = {.wrong = NONE, .slow = NONE, .fast = 0};
   vs_tune_result res;
   tune_direct(&f, 128, 2, NULL, &res);
@@ -1487,9 +1528,19 @@ Test(tuning, storing_a_set_hides_the_gemm_choices_measured_before) {
   cr_assert(!choice_listed(), "a choice measured under the old CLBlast set is still found");
   char *after = choice_path();
   cr_assert_str_neq(before, after);
-  cr_assert_eq(access(before, F_OK), 0, "the choices made under the old sets were removed");
+  cr_assert_eq(access(before, F_OK), -1, "the GEMM choices made under the old sets stay in the store");
+  cr_assert_eq(access(conv_before, F_OK), -1, "the conv choices made under the old sets stay in the store");
+  cr_assert_eq(access(grad_before, F_OK), -1, "the conv gradients' choices made under the old sets stay");
+  char buf[2048];
+  vs_device_conv_choices(0, buf, sizeof buf, st);
+  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
+  cr_assert_str_eq(buf, "family float32|f3,3,8,32|s1,1|d1,1 -> direct strip rm4 nv2 u2 ly1 (1.000 ms)\n");
+  vs_status_free(st);
   free(before);
   free(after);
+  free(conv_before);
+  free(grad_key);
+  free(grad_before);
 }
 
 Test(tuning, reset_that_removed_nothing_keeps_the_gemm_choices) {
@@ -1498,6 +1549,9 @@ Test(tuning, reset_that_removed_nothing_keeps_the_gemm_choices) {
   vs_device_tune_reset(0, st); /* nothing stored: nothing changed */
   cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
   cr_assert(choice_listed(), "a reset that removed nothing hid the choices");
+  char *path = choice_path();
+  cr_assert_eq(access(path, F_OK), 0, "a reset that removed nothing removed the table");
+  free(path);
   vs_status_free(st);
 }
 
@@ -1506,10 +1560,14 @@ Test(tuning, reset_of_a_set_in_use_hides_the_gemm_choices_made_under_it) {
   write_file(path, text, good_file(text, sizeof text, SETS[1]));
   cr_assert(first_use(note, sizeof note), "a valid file was not taken up: %s", note);
   plant_choice(); /* made under the stored set */
+  char *before = choice_path();
+  cr_assert_eq(access(before, F_OK), 0);
   vs_status *st = vs_status_new();
   vs_device_tune_reset(0, st);
   cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
   cr_assert(!choice_listed(), "a choice made under the removed set is still found");
+  cr_assert_eq(access(before, F_OK), -1, "the table of the removed set stays in the store");
+  free(before);
   vs_status_free(st);
   free(path);
 }

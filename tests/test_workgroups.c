@@ -44,6 +44,7 @@
 #include "varscope.h"
 
 #define SUPPORT_FIXTURE
+#define SUPPORT_SCRIBBLE /* every device buffer NaN before use: unwritten outputs show */
 #include "support.h"
 
 TestSuite(workgroups, .init = setup, .fini = teardown);

@@ -229,11 +229,60 @@ static inline bool device0_tf32_units(void)
   return info.tf32_matrix_units;
 }
 
-/* The tail of conv_select.c's refusal of a VARSCOPE_CONV it does not
- * know, after "VARSCOPE_CONV='NAME': " (the tests state it, not the code). */
-#define CONV_FORCE_USAGE                                                                                    \
-  "want auto, direct, direct:RM,NV,UC,LY,RW[,RH], im2col, convgemm, igemm, "                                \
-  "igemm:MWG,NWG,KWG,MDIMC,NDIMC,VW[,DB[,VWM]], igemm-tf32, igemm-tf32:WM,WN,FM,FN,KS, pointwise or "             \
-  "pointwise:RM,NV,LY[,PF]"
+/* Fault injection for the TF32 half of a tuner (test_gemm_tf32.c,
+ * test_conv_tf32.c; a plan's .inject with .user a tf32_faults): each of
+ * the choice's TF32 sets (index -2, the bar) takes 1 s; candidate `wrong`
+ * has one output element off by 1 and takes 1 ms (the fastest, were it
+ * kept); candidate `fast` takes fast_s; any other 2 s. The float32
+ * default (index -1) is left as it ran. */
+typedef struct tf32_faults {
+  int wrong, fast;
+  double fast_s;
+} tf32_faults;
+
+static inline void tf32_inject(void *user, int index, float *out, size_t n, double *seconds)
+{
+  const tf32_faults *f = user;
+  if (index == -1) return;
+  if (index == -2) *seconds = 1.0;
+  else if (index == f->wrong) out[n / 2] += 1.0f, *seconds = 1e-3;
+  else if (index == f->fast) *seconds = f->fast_s;
+  else *seconds = 2.0;
+}
+
+/* A tuner's progress callback (vs_tune_progress, .user a char[4096]):
+ * one "params: verdict" line per set measured, appended. */
+static inline void note_progress(void *user, size_t index, size_t count, const char *params, double gflops,
+                                 const char *verdict)
+{
+  (void)index, (void)count, (void)gflops;
+  char *log = user;
+  size_t used = strlen(log);
+  snprintf(log + used, 4096 - used, "%s: %s\n", params, verdict);
+}
+
+/* A TF32 search space (the tuners' vs__*_tf32_search_space: n sets
+ * {wm, wn, fm, fn, ks}): every set in range, none of the nbar sets of the
+ * bar, each once, by slice depth 16, 32, 8, 64 and at each depth the tiles
+ * of powers of two before those with a 3. */
+static inline int tf32_depth_rank(int ks) { return ks == 16 ? 0 : ks == 32 ? 1 : ks == 8 ? 2 : 3; }
+
+static inline bool tf32_has_three(const int *set) { return set[0] == 3 || set[1] == 3 || set[2] == 3 || set[3] == 3; }
+
+static inline void check_tf32_space(int (*sets)[5], size_t n, const int (*bar)[5], size_t nbar)
+{
+  for (size_t i = 0; i < n; i++) {
+    for (int j = 0; j < 4; j++) cr_assert(sets[i][j] >= 1 && sets[i][j] <= 4, "set %zu", i);
+    cr_assert(sets[i][4] == 8 || sets[i][4] == 16 || sets[i][4] == 32 || sets[i][4] == 64, "set %zu", i);
+    for (size_t b = 0; b < nbar; b++)
+      cr_assert(memcmp(sets[i], bar[b], sizeof bar[b]) != 0, "set %zu: a set of the bar is a candidate", i);
+    if (i) {
+      int r = tf32_depth_rank(sets[i][4]), r0 = tf32_depth_rank(sets[i - 1][4]);
+      cr_assert(r > r0 || (r == r0 && tf32_has_three(sets[i]) >= tf32_has_three(sets[i - 1])),
+                "set %zu (%d,%d,%d,%d,%d) out of order", i, sets[i][0], sets[i][1], sets[i][2], sets[i][3], sets[i][4]);
+    }
+    for (size_t j = 0; j < i; j++) cr_assert(memcmp(sets[i], sets[j], sizeof *sets) != 0, "set %zu twice", i);
+  }
+}
 
 #endif

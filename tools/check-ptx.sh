@@ -191,10 +191,10 @@ direct)
     unset seen
   done ;;
 pointwise)
-  # conv2d.c's vs__conv_pointwise_sets (8x2, 6x4) and conv_tune.c's
-  # pointwise phase 1 (rm {2..16} x nv {1,2,4} within 30 registers), on a
-  # 1x1 64->256 stride-1 layer (VEC 16).
-  sets=("8 2" "6 4")
+  # conv2d.c's vs__conv_pointwise_sets (8x2, 6x4, 8x2 prefetching 2
+  # strips ahead) and conv_tune.c's pointwise phase 1 (rm {2..16} x nv
+  # {1,2,4} within 30 registers), on a 1x1 64->256 stride-1 layer (VEC 16).
+  sets=("8 2" "6 4" "8 2 2")
   if [ "$quick" = all ]; then
     for rm in 2 4 6 8 10 12 14 16; do for nv in 1 2 4; do
       [ $((rm * nv + nv)) -le 30 ] && [ $((256 % (16 * nv))) -eq 0 ] && sets+=("$rm $nv")
@@ -204,9 +204,10 @@ pointwise)
   for s in "${sets[@]}"; do
     [ -z "${seen[$s]:-}" ] || continue
     seen[$s]=1
-    read -r rm nv <<<"$s"
-    fp32_one conv_pointwise conv2d_pointwise "conv_pointwise 1x1 64->256 rm$rm nv$nv" \
-      "-DVEC=16 -DRM=$rm -DNV=$nv -DSC=64 -DSK=256 -DSSW=1"
+    read -r rm nv pf <<<"$s"
+    pfd=""; pfl=""; [ -n "$pf" ] && pfd=" -DPF=$pf" && pfl=" pf$pf"
+    fp32_one conv_pointwise conv2d_pointwise "conv_pointwise 1x1 64->256 rm$rm nv$nv$pfl" \
+      "-DVEC=16 -DRM=$rm -DNV=$nv -DSC=64 -DSK=256 -DSSW=1$pfd"
   done
   unset seen ;;
 igemm)

@@ -46,8 +46,8 @@ static int usage(FILE *f) {
           "size is confirmed to run it, searching for S seconds of --direct-budget-s (default 60);\n"
           "--no-direct skips it.\n"
           "A stored set is checked at its first GEMM in a later process, at the size it was verified at.\n"
-          "GEMM algorithm choices are kept per set of CLBlast parameters: after a set is stored or removed,\n"
-          "they measure again.\n"
+          "GEMM and conv algorithm choices are kept per set of CLBlast parameters: after a set is stored or\n"
+          "removed, they measure again, and those kept under the sets stored before are removed.\n"
           "--reset removes the stored sets.\n"
           "N: an index (0), CL:N, or a device name (/device:CPU:0).\n"
           "       varscope tune [--device N] --conv [--shape C,K,KH,KW [--stride S] [--dilation D]]\n"
@@ -57,7 +57,9 @@ static int usage(FILE *f) {
           "bench/conv_bench families: 5x5 32->32, 3x3 64->64, 3x3/2 64->64, 3x3/2 32->64, 1x1/2 64->128,\n"
           "1x1 64->256), timed on an N,H,W input (default 8,64,64) for at most S seconds each (default 60);\n"
           "every candidate's output is checked against the host, and a set is stored only when at least 3%%\n"
-          "faster than the default.\n"
+          "faster than the default. On a device with TF32 matrix units it then searches the TF32 implicit-GEMM\n"
+          "conv's sets for another S seconds each, checked against the TF32-rounded host result, and stores\n"
+          "one at least 3%% faster than the best TF32 set the choice times, for sessions with TF32 allowed only.\n"
           "       varscope tune [--device N] --gemm [--size M,N,K] [--transpose nn|nt|tn|tt] [--budget S]\n"
           "Searches the own SGEMM kernel's parameters for the shape family of C = op(A) x op(B) with op(A)\n"
           "M x K and op(B) K x N (default 1024,1024,1024, nn), for at most S seconds (default 60); every\n"
@@ -185,6 +187,21 @@ static void conv_progress(void *user, size_t index, size_t count, const char *pa
   fflush(f);
 }
 
+/* The TF32 search's outcome, the GEMM's or a conv family's (its sets were
+ * named line by line above). */
+static void tf32_outcome(bool searched, const char *params, double best, double bar, bool stored, size_t tried) {
+  if (!searched)
+    printf("TF32: not searched (the device has no TF32 matrix units)\n");
+  else if (params[0])
+    printf("TF32: kept %s: %.1f GFLOP/s, the choice's best TF32 set %.1f (+%.0f%%)%s; %zu TF32 sets tried; used by "
+           "sessions with tensor_float_32_execution only\n",
+           params, best, bar, (best / bar - 1) * 100,
+           stored ? "" : " (in this process only: no writable cache directory)", tried);
+  else
+    printf("TF32: no set beat the choice's best TF32 set (%.1f GFLOP/s) by 3%%: nothing stored; %zu TF32 sets tried\n",
+           bar, tried);
+}
+
 /* `varscope tune --gemm ...`: one family, searched. */
 static int tune_gemm(size_t dev, const vs_device_info *in, const char *size, const char *trans, double budget) {
   long long sz[3] = {1024, 1024, 1024};
@@ -217,18 +234,9 @@ static int tune_gemm(size_t dev, const vs_device_info *in, const char *size, con
     printf("no set beat the default (%.1f GFLOP/s; CLBlast %.1f) by 3%%: nothing stored; %zu tried, %zu wrong, %zu "
            "failed\n",
            res.gflops_default, res.gflops_clblast, res.tried, res.wrong, res.failed);
-  /* The TF32 search's outcome (its sets were named line by line above). */
-  if (!rc && !res.tf32_searched)
-    printf("TF32: not searched (the device has no TF32 matrix units)\n");
-  else if (!rc && res.tf32_params[0])
-    printf("TF32: kept %s: %.1f GFLOP/s, the choice's best TF32 set %.1f (+%.0f%%)%s; %zu TF32 sets tried; used by "
-           "sessions with tensor_float_32_execution only\n",
-           res.tf32_params, res.gflops_tf32_best, res.gflops_tf32_default,
-           (res.gflops_tf32_best / res.gflops_tf32_default - 1) * 100,
-           res.tf32_stored ? "" : " (in this process only: no writable cache directory)", res.tf32_tried);
-  else if (!rc)
-    printf("TF32: no set beat the choice's best TF32 set (%.1f GFLOP/s) by 3%%: nothing stored; %zu TF32 sets tried\n",
-           res.gflops_tf32_default, res.tf32_tried);
+  if (!rc)
+    tf32_outcome(res.tf32_searched, res.tf32_params, res.gflops_tf32_best, res.gflops_tf32_default, res.tf32_stored,
+                 res.tf32_tried);
   vs_status_free(st);
   return rc;
 }
@@ -295,6 +303,8 @@ static int tune_conv(size_t dev, const vs_device_info *in, const char *shape, co
     else
       printf("no set beat the default (%.1f GFLOP/s) by 3%%: nothing stored; %zu tried, %zu wrong, %zu failed\n",
              res.gflops_default, res.tried, res.wrong, res.failed);
+    tf32_outcome(res.tf32_searched, res.tf32_params, res.gflops_tf32_best, res.gflops_tf32_default,
+                 res.tf32_stored, res.tf32_tried);
   }
   int rc = vs_status_code(st) != VS_OK;
   if (rc) fprintf(stderr, "varscope: %s\n", vs_status_message(st));

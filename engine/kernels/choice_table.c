@@ -42,6 +42,10 @@ char *vs__choice_table_key(const vs_cl_device *d, const char *what) {
                       d->info.driver_version, d->info.platform_name);
 }
 
+char *vs__choice_table_key_clblast(const vs_cl_device *d, const char *what) {
+  return vs__clblast_table_key(d, what, vs__clblast_sets_id(d));
+}
+
 char *vs__choice_table_get(vs_cl_device *d, const char *skey, bool from_disk, bool memo_miss) {
   unsigned char *data = NULL;
   size_t n = 0;

@@ -27,6 +27,13 @@
 /* "varscope <what>\ndevice ...\ndriver ...\nplatform ...\n": the store key
  * of device d's table named what (malloc'd; NULL when out of memory). */
 char *vs__choice_table_key(const vs_cl_device *d, const char *what);
+/* The same followed by "clblast <id>\n", the identity of the CLBlast sets
+ * in use on d (runtime/blas.h's vs__clblast_sets_id): the key of a table
+ * of choices that time CLBlast (a GEMM family's, or a conv route whose
+ * GEMM may be CLBlast's), so that a change of the sets (`varscope tune`)
+ * makes them measured again, while a process under the old sets still
+ * finds its own. */
+char *vs__choice_table_key_clblast(const vs_cl_device *d, const char *what);
 
 /* The table under skey (NUL-terminated, malloc'd; "" when none): the
  * memo's unless from_disk, else the store's (then memoised). With

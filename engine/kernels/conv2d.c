@@ -385,11 +385,12 @@ bool vs__conv_pointwise(vs_run *r, vs_cl_device *d, const vs_conv_geom *g, vs_co
   cl_int iOH = flat ? 1 : (cl_int)g->OH, iH = (cl_int)g->H, iW = (cl_int)g->W, iSH = (cl_int)g->SH,
          has_bias = epi && epi->bias, relu = epi && epi->relu;
   cl_mem bias = has_bias ? epi->bias : f; /* f: never read without a bias */
+  cl_ulong in_len = (cl_ulong)(g->N * g->H * g->W * g->C); /* the prefetches' bound (conv_pointwise.cl's in_last) */
   karg args[] = {KARG(out), KARG(x),  KARG(f),  KARG(bias), KARG(len),      KARG(lines),
-                 KARG(iOH), KARG(iH), KARG(iW), KARG(iSH),  KARG(has_bias), KARG(relu)};
+                 KARG(iOH), KARG(iH), KARG(iW), KARG(iSH),  KARG(has_bias), KARG(relu), KARG(in_len)};
   size_t items = (size_t)(lines * ((len + (cl_ulong)a.rm - 1) / (cl_ulong)a.rm)), ly = (size_t)a.ly;
   size_t global[2] = {1, (items + ly - 1) / ly * ly}, local[2] = {1, ly};
-  return vs__launch_shaped(r, d, "conv_pointwise", g->dtype, "conv2d_pointwise", opts, 2, global, local, args, 12,
+  return vs__launch_shaped(r, d, "conv_pointwise", g->dtype, "conv2d_pointwise", opts, 2, global, local, args, 13,
                            "conv2d (pointwise)", st);
 }
 

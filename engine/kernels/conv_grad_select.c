@@ -22,13 +22,18 @@
 #include "kernels/choice_table.h"
 #include "kernels/conv_grad.h"
 #include "kernels/gemm.h"
+#include "runtime/blas.h"
 
 /* 1: the direct kernels with registers per channel block (conv_grad.cl's
  * conv2d_bp_input / conv2d_bp_filter) against im2col / col2im + GEMM,
  * the cheapest of three turns winning. 2: the median of interleaved
  * rounds, ties within 3% to the simpler route (choice_pick.h): 1's lines
  * were chosen by another rule and are not read. */
-#define STORE_WHAT "conv-grad-choices 2"
+#define STORE_WHAT VS_CLBLAST_TABLE_CONV_GRAD /* "conv-grad-choices 2" (runtime/blas.h) */
+/* The table's store key holds the identity of the CLBlast sets in use
+ * (choice_table.h's vs__choice_table_key_clblast): the im2col / col2im
+ * routes run their GEMMs through the GEMM's choice, where CLBlast is a
+ * candidate, so a route chosen under other sets is measured again. */
 
 typedef struct route_names {
   const char *const *names;
@@ -123,7 +128,7 @@ int vs__conv_grad_select(vs_cl_device *d, const vs_conv_geom *g, bool filter, co
   q.key[VS_CONV_GEOM_WORDS + 2] = (int64_t)(intptr_t)names;
   int chosen = -1;
   if (vs__choice_memo_get(&q, &chosen, sizeof chosen)) return chosen;
-  char *skey = vs__choice_table_key(d, STORE_WHAT), *gkey = skey ? vs__conv_geom_key(g) : NULL;
+  char *skey = vs__choice_table_key_clblast(d, STORE_WHAT), *gkey = skey ? vs__conv_geom_key(g) : NULL;
   char *key = gkey ? vs__asprintf("%s|%s", filter ? "bpf" : "bpi", gkey) : NULL;
   if (!key) vs__oom(st);
   else if ((chosen = lookup(d, skey, key, names, n)) >= 0) vs__choice_memo_put(&q, &chosen, sizeof chosen);

@@ -237,9 +237,11 @@ bool vs__conv_select(vs_cl_device *d, size_t dev, bool tf32, const vs_conv_geom 
  * "igemm m64 n64 k16 d8x8 v4", "pointwise rm8 nv2 ly4"). */
 void vs__conv_algo_name(vs_conv_algo a, char *buf, size_t cap);
 
-/* ---- the choices table in the keyed store (conv_select.c) ---- */
-/* The store key of device d's table; a geometry's key in it; its shape
- * family's key (where tuned direct parameters are kept). malloc'd. */
+/* ---- the choices tables in the keyed store (conv_select.c) ---- */
+/* The store key of device d's table of geometries' choices (it holds the
+ * identity of the CLBlast sets in use); a geometry's key in it; its shape
+ * family's key (where the tuner's sets are kept, in a table of their own,
+ * which the table functions below pick by the key). malloc'd. */
 char *vs__conv_store_key(const vs_cl_device *d);
 char *vs__conv_geom_key(const vs_conv_geom *g);
 char *vs__conv_family_key(const vs_conv_geom *g);

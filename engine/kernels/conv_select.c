@@ -12,10 +12,17 @@
  * parameters `varscope tune --conv` found for the geometry's shape family
  * (conv_tune.c), when there are any.
  *
- * Choices live in the runtime's keyed store (runtime/tuning_store.h): one
- * entry per device, keyed by device, driver and platform, whose payload is
- * a text table this file alone reads and writes, one line per key:
+ * Choices live in the runtime's keyed store (runtime/tuning_store.h): two
+ * entries per device, keyed by device, driver and platform, whose payloads
+ * are text tables this file alone reads and writes, one line per key:
  *   <geometry or "family ..." key> TAB <kind> <rm> <nv> <uc> <ly> <rw> <rh> TAB <ms>
+ * The geometries' choices are one table, whose key also holds the
+ * identity of the CLBlast sets in use (choice_table.h's
+ * vs__choice_table_key_clblast: the im2col route's GEMM may be CLBlast's,
+ * as may the GEMMs convgemm's speed is weighed against), so a choice made
+ * under other sets is measured again; the tuner's sets ("family ..."
+ * keys, conv_tune.c) are the other, which a change of CLBlast's sets
+ * leaves alone (store_key_of picks the table by the key).
  * The store checksums the payload; a line that does not parse is skipped
  * (re-measured). The v1 text file (conv-choices-v1.txt) of earlier
  * versions is never read: its lines had other fields. Within a process the
@@ -54,6 +61,7 @@
 #include "kernels/conv_internal.h"
 #include "kernels/conv_tuning.h"
 #include "kernels/gemm.h"
+#include "runtime/blas.h"
 #include "runtime/tuning_store.h"
 
 /* The strip form, rm8 nv2, eight work-items a work-group: in interleaved
@@ -130,8 +138,29 @@ char *vs__conv_store_key(const vs_cl_device *d) {
    * 9: the pointwise route (kind 4) joined the 1x1 geometries'
    * candidates: their choices, made without it, are measured again.
    * 10: a pointwise set prefetching its next strip's input (rw 2) joined
-   * them: 1x1 choices made without it are measured again. */
-  return vs__choice_table_key(d, "conv-choices 10");
+   * them: 1x1 choices made without it are measured again.
+   * 11: the table holds geometries' choices only, keyed by the CLBlast
+   * sets in use; the tuner's sets moved to TUNED_WHAT's table (10's were
+   * not carried over: `varscope tune --conv` stores them again).
+   * 12: the implicit GEMM's kernel reads its tiles in vectors (VWM, a
+   * ninth field of its lines): on GPUs every geometry, chosen against the
+   * old kernel, is measured again. */
+  return vs__choice_table_key_clblast(d, VS_CLBLAST_TABLE_CONV); /* "conv-choices 12" */
+}
+
+/* The tuner's sets per family, float32 ("family ...") and TF32 ("tf32|family
+ * ..."): measured against varscope's own kernels only, so not keyed by
+ * CLBlast's sets. */
+#define TUNED_WHAT "conv-tuned 1"
+
+static bool is_family_key(const char *key) {
+  if (strncmp(key, "tf32|", 5) == 0) key += 5;
+  return strncmp(key, "family ", 7) == 0;
+}
+
+/* The store key of the table holding key's line (malloc'd). */
+static char *store_key_of(const vs_cl_device *d, const char *key) {
+  return is_family_key(key) ? vs__choice_table_key(d, TUNED_WHAT) : vs__conv_store_key(d);
 }
 
 /* The shape family: what the direct kernel's code depends on (dtype,
@@ -192,7 +221,7 @@ static bool parse_algo(const char *s, vs_conv_algo *a) {
 static bool accept_algo(const char *value, void *a) { return parse_algo(value, a); } /* the last line wins */
 
 bool vs__conv_table_lookup(vs_cl_device *d, const char *key, vs_conv_algo *a) {
-  char *skey = vs__conv_store_key(d), *t = skey ? vs__choice_table_get(d, skey, false, false) : NULL;
+  char *skey = store_key_of(d, key), *t = skey ? vs__choice_table_get(d, skey, false, false) : NULL;
   /* A TF32 record only under a "tf32|" key (the only place this code
    * writes one): under a plain key, from a store written by hand or by
    * other code, it would give a float32 session TF32 products. */
@@ -203,10 +232,10 @@ bool vs__conv_table_lookup(vs_cl_device *d, const char *key, vs_conv_algo *a) {
   return found;
 }
 
-/* Rewrites the table without the lines drop() selects, plus `add` (a full
- * line or NULL), into the store and the memo. */
-static bool table_update(vs_cl_device *d, vs_choice_drop_fn drop, const void *arg, const char *add) {
-  char *skey = vs__conv_store_key(d);
+/* Rewrites the table holding key's lines without the lines drop()
+ * selects, plus `add` (a full line or NULL), into the store and the memo. */
+static bool table_update(vs_cl_device *d, const char *key, vs_choice_drop_fn drop, const void *arg, const char *add) {
+  char *skey = store_key_of(d, key);
   bool ok = skey && vs__choice_table_update(d, skey, drop, arg, add);
   free(skey);
   return ok;
@@ -218,22 +247,26 @@ bool vs__conv_table_put(vs_cl_device *d, const char *key, vs_conv_algo a, double
   else if (a.kind == VS_CONV_IGEMM_TF32) vs__conv_mma_fields(a, fields, sizeof fields);
   else snprintf(fields, sizeof fields, "%d %d %d %d %d %d %d", (int)a.kind, a.rm, a.nv, a.uc, a.ly, a.rw, a.rh);
   char *line = vs__asprintf("%s\t%s\t%.3f ms\n", key, fields, ms);
-  bool ok = line && table_update(d, vs__choice_drop_key, key, line);
+  bool ok = line && table_update(d, key, vs__choice_drop_key, key, line);
   free(line);
   return ok;
 }
 
-/* arg: a family part; the line is one of its geometries. */
+/* arg: a family part; the line is one of its geometries, float32 or
+ * TF32 (a TF32 choice times the float32 kernels' tuned set too). */
 static bool drop_family(const char *line, const void *arg) {
   size_t n = strlen(arg);
+  if (strncmp(line, "tf32|", 5) == 0) line += 5;
   return strncmp(line, arg, n) == 0 && strncmp(line + n, "|x", 2) == 0;
 }
 
-bool vs__conv_table_remove(vs_cl_device *d, const char *key) { return table_update(d, vs__choice_drop_key, key, NULL); }
+bool vs__conv_table_remove(vs_cl_device *d, const char *key) {
+  return table_update(d, key, vs__choice_drop_key, key, NULL);
+}
 
 bool vs__conv_table_forget_family(vs_cl_device *d, const vs_conv_geom *g) {
   char *fam = family_part(g);
-  bool ok = fam && table_update(d, drop_family, fam, NULL);
+  bool ok = fam && table_update(d, fam, drop_family, fam, NULL); /* fam: a geometry's table */
   free(fam);
   return ok;
 }
@@ -546,7 +579,7 @@ bool vs__conv_plant_line(size_t i, const char *line, vs_status *st) {
   const char *tab = d && line ? strchr(line, '\t') : NULL;
   if (d && !tab) vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_VALUE_ERROR, "vs__conv_plant_line: no key in the line");
   char *key = tab ? vs__asprintf("%.*s", (int)(tab - line), line) : NULL, *add = key ? vs__asprintf("%s\n", line) : NULL;
-  bool ok = add && table_update(d, vs__choice_drop_key, key, add);
+  bool ok = add && table_update(d, key, vs__choice_drop_key, key, add);
   if (tab && !ok) vs__fail(st, VS_INTERNAL, VS_EXC_OP_ERROR, "vs__conv_plant_line: the store refused the line");
   free(key);
   free(add);
@@ -564,8 +597,10 @@ static bool name_algo(const char *value, char *name, size_t cap) {
 VS_API size_t vs_device_conv_choices(size_t i, char *buf, size_t cap, vs_status *st) {
   vs_cl_device *d = vs__choice_list_device(i, buf, cap, "vs_device_conv_choices", st);
   if (!d) return 0;
-  char *skey = vs__conv_store_key(d);
+  char *skey = vs__conv_store_key(d), *tkey = skey ? vs__choice_table_key(d, TUNED_WHAT) : NULL;
   size_t used = skey ? vs__choice_table_list(d, skey, false, "", name_algo, buf, cap, 0) : 0;
+  if (tkey) used = vs__choice_table_list(d, tkey, false, "", name_algo, buf, cap, used);
   free(skey);
+  free(tkey);
   return used;
 }

@@ -23,7 +23,15 @@
  * results (a compiler bug at one unrolling, a tile that skips a tail) is
  * never kept, however fast. Only a set at least 3% faster than the default
  * is stored (in the conv choices table of the keyed store, under the
- * family's key; conv_select.c offers it to each geometry of the family). */
+ * family's key; conv_select.c offers it to each geometry of the family).
+ *
+ * Where the device has TF32 matrix units (vs__tf32_units: a test may
+ * pretend), the TF32 implicit GEMM's sets are searched next (tune_tf32),
+ * within a budget of their own, as gemm_tune.c does for the TF32 GEMM
+ * (the same walk, vs__mma_search_next, under this kernel's own limits):
+ * verified against the host reference from the TF32-rounded input and
+ * filter, the fastest kept under the family's "tf32|" key when 3% faster
+ * than the fastest of the TF32 defaults the choice times (the TF32 bar). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +40,7 @@
 #include "kernels/conv_internal.h"
 #include "kernels/conv_tuning.h"
 #include "kernels/gemm.h"
+#include "kernels/tf32_search.h"
 
 #define TIMED_RUNS 3
 #define MIN_GAIN 1.03 /* a kept set beats the default by this factor: below it, timing noise decides */
@@ -43,6 +52,7 @@ typedef struct tune_bench {
   size_t nx, nf, no;
   float *x, *f, *out; /* host inputs and a candidate's output read back */
   double *ref, *mag;  /* the reference output and sum of |products| per output */
+  double *tref, *tmag; /* the same from the TF32-rounded input and filter (the TF32 search's; NULL until it runs) */
   cl_mem dx, df, dout;
 } tune_bench;
 
@@ -54,14 +64,15 @@ static void fill_uniform(float *x, size_t count, uint64_t s) {
   }
 }
 
-/* The reference in double, with the magnitude each output's error scales
- * with. */
-static void reference(tune_bench *b) {
+/* The reference in double of input x and filter f (b's, or their
+ * TF32-rounded copies) into ref, with the magnitude each output's error
+ * scales with into mag. */
+static void reference(const tune_bench *b, const float *x, const float *f, double *ref, double *mag) {
   const vs_conv_geom *g = &b->g;
   for (int64_t n = 0; n < g->N; n++)
     for (int64_t oh = 0; oh < g->OH; oh++)
       for (int64_t ow = 0; ow < g->OW; ow++) {
-        double *r = b->ref + ((n * g->OH + oh) * g->OW + ow) * g->K, *m = b->mag + (r - b->ref);
+        double *r = ref + ((n * g->OH + oh) * g->OW + ow) * g->K, *m = mag + (r - ref);
         for (int64_t k = 0; k < g->K; k++) r[k] = m[k] = 0;
         for (int64_t kh = 0; kh < g->KH; kh++) {
           int64_t ih = oh * g->SH - g->PT + kh * g->DH;
@@ -69,8 +80,8 @@ static void reference(tune_bench *b) {
           for (int64_t kw = 0; kw < g->KW; kw++) {
             int64_t iw = ow * g->SW - g->PL + kw * g->DW;
             if (iw < 0 || iw >= g->W) continue;
-            const float *xp = b->x + ((n * g->H + ih) * g->W + iw) * g->C;
-            const float *fp = b->f + (kh * g->KW + kw) * g->C * g->K;
+            const float *xp = x + ((n * g->H + ih) * g->W + iw) * g->C;
+            const float *fp = f + (kh * g->KW + kw) * g->C * g->K;
             for (int64_t c = 0; c < g->C; c++) {
               double xv = xp[c];
               const float *fr = fp + c * g->K;
@@ -98,7 +109,7 @@ static bool bench_init(tune_bench *b, vs_cl_device *d, size_t dev, const vs_conv
   }
   fill_uniform(b->x, b->nx, 0x9E3779B97F4A7C15ull);
   fill_uniform(b->f, b->nf, 0xD1B54A32D192ED03ull);
-  reference(b);
+  reference(b, b->x, b->f, b->ref, b->mag);
   vs_shape xs = VS_SHAPE(g->N, g->H, g->W, g->C), fs = VS_SHAPE(g->KH, g->KW, g->C, g->K),
            os = VS_SHAPE(g->N, g->OH, g->OW, g->K);
   if (!(b->dx = vs__device_buffer(d, b->nx * sizeof(float), &xs, VS_FLOAT, st)) ||
@@ -114,7 +125,7 @@ static bool bench_init(tune_bench *b, vs_cl_device *d, size_t dev, const vs_conv
 
 static void bench_free(tune_bench *b) {
   vs__buffer_release(b->dx), vs__buffer_release(b->df), vs__buffer_release(b->dout);
-  free(b->x), free(b->f), free(b->out), free(b->ref), free(b->mag);
+  free(b->x), free(b->f), free(b->out), free(b->ref), free(b->mag), free(b->tref), free(b->tmag);
 }
 
 /* One run, finished; its cost (vs__conv_cost: CPU seconds over the threads
@@ -167,13 +178,19 @@ static bool measure(tune_bench *b, vs_conv_algo a, double *best, vs_status *st) 
 
 /* Every output against the reference: float32 accumulation in another
  * order errs by at most about 1e-6 relative to the sum of |products| (800
- * terms here); a wrong tile or a skipped channel errs by O(1). */
-static bool verify(const tune_bench *b, char *why, size_t cap) {
+ * terms here); a wrong tile or a skipped channel errs by O(1). A TF32 set
+ * against the reference from the TF32-rounded input and filter, whose
+ * products are exact in float32, so that only the float32 sums err: by at
+ * most 2 (R + 2) 2^-24 of the sum of |products| over R = KH KW C terms
+ * (test_conv_tf32.c's bound, no slack). */
+static bool verify(const tune_bench *b, bool tf32, char *why, size_t cap) {
+  const double *ref = tf32 ? b->tref : b->ref, *mag = tf32 ? b->tmag : b->mag;
+  double rel = tf32 ? 2.0 * ((double)(b->g.KH * b->g.KW * b->g.C) + 2) * 0x1p-24 : 1e-5, slack = tf32 ? 0 : 1e-5;
   for (size_t i = 0; i < b->no; i++)
-    if (!(fabs(b->out[i] - b->ref[i]) <= 1e-5 * (1.0 + b->mag[i]))) {
+    if (!(fabs(b->out[i] - ref[i]) <= slack + rel * mag[i])) {
       size_t k = i % (size_t)b->g.K, pix = i / (size_t)b->g.K;
       snprintf(why, cap, "wrong result: output pixel %zu channel %zu = %.6g, want %.6g", pix, k, (double)b->out[i],
-               b->ref[i]);
+               ref[i]);
       return false;
     }
   return true;
@@ -182,6 +199,8 @@ static bool verify(const tune_bench *b, char *why, size_t cap) {
 static void params_text(vs_conv_algo a, char *buf, size_t cap) {
   if (a.kind == VS_CONV_POINTWISE)
     snprintf(buf, cap, "pointwise rm=%d nv=%d ly=%d", a.rm, a.nv, a.ly);
+  else if (a.kind == VS_CONV_IGEMM_TF32)
+    snprintf(buf, cap, "igemm-tf32 wm=%d wn=%d fm=%d fn=%d ks=%d", a.q.wm, a.q.wn, a.q.fm, a.q.fn, a.q.ks);
   else if (a.kind == VS_CONV_IGEMM)
     snprintf(buf, cap, "igemm mwg=%d nwg=%d kwg=%d mdimc=%d ndimc=%d vw=%d db=%d vwm=%d", a.mwg, a.nwg, a.kwg,
              a.mdimc, a.ndimc, a.vw, a.db, a.vwm);
@@ -269,6 +288,117 @@ static bool same(vs_conv_algo a, vs_conv_algo b) {
   return a.rm == b.rm && a.nv == b.nv && a.uc == b.uc && a.ly == b.ly && a.rw == b.rw && a.rh == b.rh;
 }
 
+/* ---- the TF32 search ---- */
+
+static bool conv_mma_fits(const void *d, vs_mma_params q) {
+  return vs__conv_mma_fits(d, vs__conv_mma_algo(q), NULL, 0);
+}
+
+/* The TF32 defaults the choice times on d (the bar) into bar[3]; their
+ * number. */
+static size_t bar_sets(const vs_cl_device *d, vs_mma_params *bar) {
+  vs_conv_algo defs[3];
+  size_t n = vs__conv_mma_defaults(d, defs, 3);
+  for (size_t i = 0; i < n; i++) bar[i] = defs[i].q;
+  return n;
+}
+
+/* The `done`-th TF32 candidate on d into *q: the TF32 GEMM tuner's walk
+ * (vs__mma_search_next), less the bar, those this kernel fits on d
+ * (work-group size; local memory with double buffering, the gathered
+ * rows' indices and, without the instruction, the emulation's scratch).
+ * False when the search is over. */
+static bool next_tf32(const vs_cl_device *d, size_t done, vs_mma_params *q) {
+  vs_mma_params bar[3];
+  return vs__mma_search_next(done, bar, bar_sets(d, bar), conv_mma_fits, d, q);
+}
+
+size_t vs__conv_tf32_search_space(size_t i, int (*out)[5], size_t cap, vs_status *st) {
+  vs__ok(st);
+  vs_cl_device *d = vs__device(i, st);
+  if (!d) return 0;
+  vs_mma_params bar[3];
+  return vs__mma_search_list(bar, bar_sets(d, bar), conv_mma_fits, d, out, cap);
+}
+
+/* The TF32 search's view of b (tf32_search.h's callbacks). */
+typedef struct conv_tf32 {
+  tune_bench *b;
+  const vs__conv_tune_plan *plan;
+} conv_tf32;
+
+static bool tf32_measure(void *ctx, vs_mma_params q, double *seconds, vs_status *st) {
+  return measure(((conv_tf32 *)ctx)->b, vs__conv_mma_algo(q), seconds, st);
+}
+
+static bool tf32_check(void *ctx, int index, double *seconds, char *why, size_t cap) {
+  const conv_tf32 *x = ctx;
+  if (x->plan && x->plan->inject) x->plan->inject(x->plan->user, index, x->b->out, x->b->no, seconds);
+  return verify(x->b, true, why, cap);
+}
+
+/* The plan's TF32 candidates, or the search. */
+static int tf32_next(void *ctx, size_t c, vs_mma_params *q) {
+  const conv_tf32 *x = ctx;
+  if (!x->plan || !x->plan->tf32_candidates) return next_tf32(x->b->d, c, q);
+  if (c >= x->plan->n_tf32) return 0;
+  const int *p = x->plan->tf32_candidates[c];
+  *q = (vs_mma_params){p[0], p[1], p[2], p[3], p[4]};
+  return 1;
+}
+
+static bool tf32_fits(void *ctx, vs_mma_params q, char *why, size_t cap) {
+  const conv_tf32 *x = ctx;
+  return vs__conv_mma_fits(x->b->d, vs__conv_mma_algo(q), why, cap);
+}
+
+static void tf32_text(vs_mma_params q, char *buf, size_t cap) { params_text(vs__conv_mma_algo(q), buf, cap); }
+
+/* The TF32 half of the tuner on b (tf32_search.h): the bar (the fastest
+ * of the TF32 defaults the choice times), then the search (or the plan's
+ * TF32 candidates), each set verified before it is timed; the fastest
+ * correct one stored under "tf32|<family>" when it beats the bar by
+ * MIN_GAIN, else that key's set removed. */
+static void tune_tf32(tune_bench *b, const vs__conv_tune_plan *plan, const vs_conv_tune_opts *o, double budget,
+                      const char *family, vs_conv_tune_result *res, vs_status *st) {
+  res->tf32_searched = true;
+  vs_cl_device *d = b->d;
+  const vs_conv_geom *g = &b->g;
+  /* The input and filter rounded as the kernel rounds them (a TF32 value
+   * is a float32 one), then the same reference. */
+  float *xr = malloc(b->nx * sizeof *xr), *fr = malloc(b->nf * sizeof *fr);
+  b->tref = malloc(b->no * sizeof *b->tref), b->tmag = malloc(b->no * sizeof *b->tmag);
+  if (!xr || !fr || !b->tref || !b->tmag) {
+    free(xr), free(fr);
+    vs__oom(st);
+    return;
+  }
+  for (size_t i = 0; i < b->nx; i++) xr[i] = (float)vs__tf32_rna(b->x[i]);
+  for (size_t i = 0; i < b->nf; i++) fr[i] = (float)vs__tf32_rna(b->f[i]);
+  reference(b, xr, fr, b->tref, b->tmag);
+  free(xr), free(fr);
+  vs_mma_params bar[3];
+  size_t nbar = bar_sets(d, bar);
+  conv_tf32 x = {b, plan};
+  vs_tf32_search s = {.ctx = &x, .measure = tf32_measure, .check = tf32_check, .next = tf32_next, .fits = tf32_fits,
+                      .text = tf32_text, .bar = bar, .nbar = nbar, .count = plan && plan->tf32_candidates ? plan->n_tf32 : 0,
+                      .flop = 2.0 * (double)(g->N * g->OH * g->OW) * (double)(g->KH * g->KW * g->C * g->K),
+                      .budget = budget, .progress = o->progress, .user = o->user};
+  vs_tf32_found f;
+  char *key = vs__tf32_search_run(&s, "vs_device_tune_conv", family, &f, st);
+  if (!key) return;
+  res->tried += f.tried, res->tf32_tried = f.tried, res->wrong += f.wrong, res->failed += f.failed;
+  res->gflops_tf32_default = f.gflops_bar, res->gflops_tf32_best = f.gflops_best;
+  if (f.kept) {
+    vs_conv_algo a = vs__conv_mma_algo(f.best);
+    params_text(a, res->tf32_params, sizeof res->tf32_params);
+    res->tf32_stored = vs__conv_table_put(d, key, a, f.t_best * 1e3);
+  } else {
+    vs__conv_table_remove(d, key); /* an older TF32 set is no longer the better one (or none fits) */
+  }
+  free(key);
+}
+
 void vs__device_tune_conv_plan(size_t i, const vs__conv_tune_plan *plan, const vs_conv_tune_opts *opts,
                                vs_conv_tune_result *res, vs_status *st) {
   vs__ok(st);
@@ -326,7 +456,7 @@ void vs__device_tune_conv_plan(size_t i, const vs__conv_tune_plan *plan, const v
   }
   if (plan && plan->inject) plan->inject(plan->user, -1, b.out, b.no, &t_def);
   params_text(def, text, sizeof text);
-  if (!verify(&b, why, sizeof why)) { /* the default itself is wrong: nothing can be trusted */
+  if (!verify(&b, false, why, sizeof why)) { /* the default itself is wrong: nothing can be trusted */
     vs__fail(st, VS_INTERNAL, VS_EXC_OP_ERROR, "vs_device_tune_conv: the default parameters (%s) give a %s", text, why);
     bench_free(&b);
     return;
@@ -340,6 +470,7 @@ void vs__device_tune_conv_plan(size_t i, const vs__conv_tune_plan *plan, const v
   bool kept = false;
   for (size_t k = 0;; k++) {
     vs_conv_algo a;
+    if (plan && plan->tf32_only) break; /* that plan runs the TF32 half only */
     if (plan && plan->candidates) {
       if (k >= plan->n_candidates) break;
       a = (vs_conv_algo)VS_CONV_SET_RH(plan->pointwise ? VS_CONV_POINTWISE : VS_CONV_DIRECT, plan->candidates[k][0],
@@ -379,7 +510,7 @@ void vs__device_tune_conv_plan(size_t i, const vs__conv_tune_plan *plan, const v
       t = 0;
     } else {
       if (plan && plan->inject) plan->inject(plan->user, (int)k, b.out, b.no, &t);
-      if (!verify(&b, why, sizeof why)) {
+      if (!verify(&b, false, why, sizeof why)) {
         res->wrong++;
         verdict = why;
         t = -t; /* reported, never kept */
@@ -402,20 +533,27 @@ void vs__device_tune_conv_plan(size_t i, const vs__conv_tune_plan *plan, const v
       stile = a, t_stile = t; /* phase 3's centre */
     if (o.progress) o.progress(o.user, k, count, text, t > 0 ? flop / t / 1e9 : 0, verdict);
   }
-  bench_free(&b);
   char *fkey = vs__conv_family_key(&g);
   if (!fkey) {
     vs__oom(st);
+    bench_free(&b);
     return;
   }
   if (kept) {
     res->gflops_best = flop / t_best / 1e9;
     params_text(best, res->params, sizeof res->params);
     res->stored = vs__conv_table_put(d, fkey, best, t_best * 1e3);
-  } else {
+  } else if (!(plan && plan->tf32_only)) {
     vs__conv_table_remove(d, fkey); /* an older tuned set is no longer the better one */
   }
-  vs__conv_table_forget_family(d, &g); /* its geometries choose again, with the kept set among the candidates */
+  /* The TF32 sets where the device has matrix units (else
+   * res->tf32_searched stays false: the caller says so). */
+  if (vs__tf32_units(d)) tune_tf32(&b, plan, &o, budget, fkey, res, st);
+  bench_free(&b);
+  /* Its geometries choose again (float32 and TF32 ones: a TF32 choice
+   * times the float32 kernels' tuned set too), with the kept sets among
+   * the candidates. */
+  vs__conv_table_forget_family(d, &g);
   free(fkey);
 }
 

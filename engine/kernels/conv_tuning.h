@@ -25,11 +25,26 @@ typedef struct vs__conv_tune_plan {
   /* candidates are pointwise sets ({rm, nv, uc, ly, rw, rh}, only rm, nv
    * and ly read; conv2d.c's vs__conv_pointwise) for a 1x1 family. */
   bool pointwise;
+  /* TF32 implicit-GEMM sets {wm, wn, fm, fn, ks} run in place of the TF32
+   * search (where the device has TF32 matrix units, or a test pretends:
+   * gemm_tuning.h's vs__tf32_units_pretend); NULL: the search. Their
+   * indices in inject are 0, 1, ...; the choice's own TF32 sets (the
+   * bar) are index -2. */
+  const int (*tf32_candidates)[5];
+  size_t n_tf32;
+  /* Only the TF32 half runs: the float32 default is measured (the
+   * problem's check), nothing else float32 is run, stored or removed. */
+  bool tf32_only;
 } vs__conv_tune_plan;
 
 /* vs_device_tune_conv under a plan (NULL: the real one). */
 void vs__device_tune_conv_plan(size_t i, const vs__conv_tune_plan *plan, const vs_conv_tune_opts *opts,
                                vs_conv_tune_result *res, vs_status *st);
+
+/* The TF32 search's sets on device i, in its order (conv_tune.c): up to
+ * cap into out as {wm, wn, fm, fn, ks}; returns their number (0 with st
+ * set on a bad index). */
+size_t vs__conv_tf32_search_space(size_t i, int (*out)[5], size_t cap, vs_status *st);
 
 /* Whether the implicit GEMM takes part in device i's measured selection
  * and tuning (conv_igemm.c's device-class gate); false for a bad index. */

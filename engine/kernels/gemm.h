@@ -163,6 +163,23 @@ const vs_mma_params *vs__mma_sets(size_t *n);
  * device's local memory, k <= INT32_MAX. Else false with the reason in
  * why (may be NULL). */
 bool vs__mma_fits(const vs_cl_device *d, vs_mma_params q, size_t k, char *why, size_t cap);
+/* The tuners' TF32 search space (gemm_tune.c; conv_tune.c walks it for
+ * the TF32 implicit-GEMM conv, whose parameters are the same): the
+ * `done`-th set into *q of warps wm, wn and fragments fm, fn 1 to 4,
+ * slice depth 16, 32, 8, 64 in that order, at each depth the tiles of
+ * powers of two before those with a 3, leaving out the nbar sets of bar
+ * (the choice's own: the bar a kept set must beat) and those fits(ctx, q)
+ * refuses (the kernel's own limits on the device). False when over. */
+typedef bool (*vs_mma_fits_fn)(const void *ctx, vs_mma_params q);
+bool vs__mma_search_next(size_t done, const vs_mma_params *bar, size_t nbar, vs_mma_fits_fn fits, const void *ctx,
+                         vs_mma_params *q);
+/* The whole walk, for the tests: up to cap sets into out as {wm, wn, fm,
+ * fn, ks}; returns their number. */
+size_t vs__mma_search_list(const vs_mma_params *bar, size_t nbar, vs_mma_fits_fn fits, const void *ctx,
+                           int (*out)[5], size_t cap);
+/* x rounded to TF32 as cvt.rna.tf32.f32 does (the tuners' host
+ * references); x finite. */
+double vs__tf32_rna(float x);
 /* C = op(A) x op(B) with TF32 products (inputs rounded as cvt.rna.tf32.f32
  * does) and float32 sums, vs__gemm_own's contract otherwise; on a device
  * with TF32 matrix units the mma instruction, elsewhere its emulation.

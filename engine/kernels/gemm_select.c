@@ -71,7 +71,7 @@ double vs__gemm_cpu_now(void) {
   return (double)t.tv_sec + t.tv_nsec * 1e-9;
 }
 
-#define CHOICE "gemm-choice-v4"
+#define CHOICE VS_CLBLAST_TABLE_GEMM /* "gemm-choice-v4" (runtime/blas.h: retired with its CLBlast sets) */
 #define TUNED "gemm-tuned-v2"
 
 static int bucket(size_t x) {
@@ -91,11 +91,7 @@ char *vs__gemm_family_key(bool ta, bool tb, size_t m, size_t n, size_t k) {
  * one) is not found, and the family measures again; a process under those
  * sets still finds it. */
 static char *table_key(const vs_cl_device *d, const char *what) {
-  char *k = vs__choice_table_key(d, what), *with = NULL;
-  if (!k || strcmp(what, CHOICE) != 0) return k;
-  with = vs__asprintf("%sclblast %016llx\n", k, (unsigned long long)vs__clblast_sets_id(d));
-  free(k);
-  return with;
+  return strcmp(what, CHOICE) == 0 ? vs__choice_table_key_clblast(d, what) : vs__choice_table_key(d, what);
 }
 
 static bool take_value(const char *value, void *found) {

@@ -44,6 +44,7 @@
 
 #include "kernels/gemm.h"
 #include "kernels/gemm_tuning.h"
+#include "kernels/tf32_search.h"
 #include "runtime/blas.h"
 
 #define TIMED_RUNS 3
@@ -258,7 +259,7 @@ static void fill_uniform(float *x, size_t count, uint64_t s) {
 /* x rounded to TF32 as cvt.rna.tf32.f32 does (the nearest value with 10
  * mantissa bits, ties away from zero: adding half a unit to the magnitude's
  * bits carries into the kept ones); the inputs here are finite. */
-static double tf32_rna(float x) {
+double vs__tf32_rna(float x) {
   uint32_t u;
   memcpy(&u, &x, sizeof u);
   u = (u + 0x1000u) & ~(uint32_t)0x1fffu;
@@ -278,12 +279,12 @@ static bool reference(tune_bench *b, bool tf32, double *ref, double *mag) {
   for (size_t i = 0; i < m; i++)
     for (size_t kk = 0; kk < k; kk++) {
       float x = b->ta ? b->a[kk * m + i] : b->a[i * k + kk];
-      oa[i * k + kk] = tf32 ? tf32_rna(x) : x;
+      oa[i * k + kk] = tf32 ? vs__tf32_rna(x) : x;
     }
   for (size_t kk = 0; kk < k; kk++)
     for (size_t j = 0; j < n; j++) {
       float x = b->tb ? b->b[j * k + kk] : b->b[kk * n + j];
-      ob[kk * n + j] = tf32 ? tf32_rna(x) : x;
+      ob[kk * n + j] = tf32 ? vs__tf32_rna(x) : x;
     }
   for (size_t i = 0; i < m; i++) {
     double *r = ref + i * n, *g = mag + i * n;
@@ -394,21 +395,14 @@ static bool verify(const tune_bench *b, bool tf32, char *why, size_t cap) {
 
 /* ---- the TF32 search ---- */
 
-/* The `done`-th TF32 candidate for a k-deep problem on d into *q: warps
- * wm, wn and fragments fm, fn 1 to 4, slice depth ks 16 (the choice's
- * sets'), 32, 8, 64 in that order, and at each depth the tiles of powers
- * of two (1, 2, 4: 81, the shapes the choice's sets have) before the
- * others, so that a short budget (each set is a program build, about a
- * second) reaches the likely tiles first; those vs__mma_fits allows (work-
- * group size, local memory with double buffering and the emulation's
- * scratch), the choice's own sets left out (they are the bar). No
- * register filter: no device's register use for this kernel has been
- * measured (a set that spills is slow, and timed so). False when the
- * search is over. */
-static bool next_tf32(const vs_cl_device *d, size_t done, size_t k, vs_mma_params *q) {
+/* The TF32 search's walk (gemm.h): a short budget (each set is a
+ * program build, about a second) reaches the choice's kind of tile first.
+ * No register filter: no device's register use for these kernels has
+ * been measured (a set that spills is slow, and timed so). */
+bool vs__mma_search_next(size_t done, const vs_mma_params *bar, size_t nbar, vs_mma_fits_fn fits, const void *ctx,
+                         vs_mma_params *q) {
   static const int KS[] = {16, 32, 8, 64};
-  size_t nsets, at = 0;
-  const vs_mma_params *sets = vs__mma_sets(&nsets);
+  size_t at = 0;
   for (size_t s = 0; s < sizeof KS / sizeof *KS; s++)
     for (int pow2 = 1; pow2 >= 0; pow2--) /* the powers of two first, then the tiles with a 3 */
       for (int wm = 1; wm <= 4; wm++)
@@ -417,128 +411,131 @@ static bool next_tf32(const vs_cl_device *d, size_t done, size_t k, vs_mma_param
             for (int fn = 1; fn <= 4; fn++) {
               vs_mma_params x = {wm, wn, fm, fn, KS[s]};
               if ((wm != 3 && wn != 3 && fm != 3 && fn != 3) != pow2) continue;
-              bool bar = false;
-              for (size_t i = 0; i < nsets && i < VS_MMA_CHOICE_SETS; i++)
-                bar = bar || !memcmp(&x, &sets[i], sizeof x);
-              if (bar || !vs__mma_fits(d, x, k, NULL, 0)) continue;
+              bool in_bar = false;
+              for (size_t i = 0; i < nbar; i++) in_bar = in_bar || !memcmp(&x, &bar[i], sizeof x);
+              if (in_bar || !fits(ctx, x)) continue;
               if (at++ == done) return *q = x, true;
             }
   return false;
 }
 
-size_t vs__gemm_tf32_search_space(size_t dev, size_t k, int (*out)[5], size_t cap, vs_status *st) {
-  vs__ok(st);
-  vs_cl_device *d = vs__device(dev, st);
-  if (!d) return 0;
+size_t vs__mma_search_list(const vs_mma_params *bar, size_t nbar, vs_mma_fits_fn fits, const void *ctx,
+                           int (*out)[5], size_t cap) {
   vs_mma_params q;
   size_t n = 0;
-  while (next_tf32(d, n, k, &q)) {
+  while (vs__mma_search_next(n, bar, nbar, fits, ctx, &q)) {
     if (n < cap) out[n][0] = q.wm, out[n][1] = q.wn, out[n][2] = q.fm, out[n][3] = q.fn, out[n][4] = q.ks;
     n++;
   }
   return n;
 }
 
-/* Measures a TF32 set on b (plan index `index` for the injection; -2:
- * one of the choice's sets) and checks it against the TF32 reference:
- * its cost, or 0 when it failed (why says so) or < 0 when wrong. */
-static double tf32_trial(tune_bench *b, const vs__gemm_tune_plan *plan, int index, vs_mma_params q, char *why,
-                         size_t cap) {
-  vs_status *cst = vs_status_new();
-  double t = 0;
-  if (!cst || !measure(b, (vs_gemm_algo){.kind = VS_GEMM_TF32, .q = q}, TIMED_RUNS, &t, cst)) {
-    snprintf(why, cap, "failed: %s", cst ? vs_status_message(cst) : "out of memory");
-    t = 0;
-  } else {
-    if (plan && plan->inject) plan->inject(plan->user, index, b->c, b->nc, &t);
-    if (!verify(b, true, why, cap)) t = -(t > 0 ? t : 1e-9);
-  }
-  vs_status_free(cst);
-  return t;
+typedef struct gemm_fit {
+  const vs_cl_device *d;
+  size_t k;
+} gemm_fit;
+
+static bool gemm_fits(const void *ctx, vs_mma_params q) {
+  const gemm_fit *f = ctx;
+  return vs__mma_fits(f->d, q, f->k, NULL, 0);
 }
 
-/* The TF32 half of the tuner on b: the bar (the fastest of the choice's
- * TF32 sets), then the search (or the plan's kind-4 candidates), each
- * set verified before it is timed; the fastest correct one stored under
- * "tf32|<family>" when it beats the bar by MIN_GAIN, else that key's set
- * removed. */
+/* The `done`-th TF32 candidate for a k-deep problem on d into *q: the
+ * shared walk, less the choice's own sets (the bar), those vs__mma_fits
+ * allows (work-group size, local memory with double buffering and the
+ * emulation's scratch). False when the search is over. */
+static size_t bar_sets(const vs_mma_params **sets) {
+  size_t n;
+  *sets = vs__mma_sets(&n);
+  return n < VS_MMA_CHOICE_SETS ? n : VS_MMA_CHOICE_SETS;
+}
+
+static bool next_tf32(const vs_cl_device *d, size_t done, size_t k, vs_mma_params *q) {
+  const vs_mma_params *sets;
+  size_t nbar = bar_sets(&sets);
+  gemm_fit f = {d, k};
+  return vs__mma_search_next(done, sets, nbar, gemm_fits, &f, q);
+}
+
+size_t vs__gemm_tf32_search_space(size_t dev, size_t k, int (*out)[5], size_t cap, vs_status *st) {
+  vs__ok(st);
+  vs_cl_device *d = vs__device(dev, st);
+  if (!d) return 0;
+  const vs_mma_params *sets;
+  size_t nbar = bar_sets(&sets);
+  gemm_fit f = {d, k};
+  return vs__mma_search_list(sets, nbar, gemm_fits, &f, out, cap);
+}
+
+/* The TF32 search's view of b (tf32_search.h's callbacks). */
+typedef struct gemm_tf32 {
+  tune_bench *b;
+  const vs__gemm_tune_plan *plan;
+} gemm_tf32;
+
+static bool tf32_measure(void *ctx, vs_mma_params q, double *seconds, vs_status *st) {
+  return measure(((gemm_tf32 *)ctx)->b, (vs_gemm_algo){.kind = VS_GEMM_TF32, .q = q}, TIMED_RUNS, seconds, st);
+}
+
+static bool tf32_check(void *ctx, int index, double *seconds, char *why, size_t cap) {
+  const gemm_tf32 *x = ctx;
+  if (x->plan && x->plan->inject) x->plan->inject(x->plan->user, index, x->b->c, x->b->nc, seconds);
+  return verify(x->b, true, why, cap);
+}
+
+/* The plan's kind-4 candidates (others passed over), or the search. */
+static int tf32_next(void *ctx, size_t c, vs_mma_params *q) {
+  const gemm_tf32 *x = ctx;
+  if (!x->plan || !x->plan->candidates) return next_tf32(x->b->d, c, x->b->k, q);
+  if (c >= x->plan->n_candidates) return 0;
+  const vs__gemm_set *g = &x->plan->candidates[c];
+  if (g->kind != VS_GEMM_TF32) return -1;
+  *q = (vs_mma_params){g->p[0], g->p[1], g->p[2], g->p[3], g->p[4]};
+  return 1;
+}
+
+static bool tf32_fits(void *ctx, vs_mma_params q, char *why, size_t cap) {
+  const gemm_tf32 *x = ctx;
+  bool ok = vs__mma_fits(x->b->d, q, x->b->k, NULL, 0);
+  if (!ok) snprintf(why, cap, "out of range for this device or problem");
+  return ok;
+}
+
+static void tf32_text(vs_mma_params q, char *buf, size_t cap) {
+  vs__gemm_algo_text((vs_gemm_algo){.kind = VS_GEMM_TF32, .q = q}, buf, cap);
+}
+
+/* The TF32 half of the tuner on b (tf32_search.h): the bar (the fastest
+ * of the choice's TF32 sets), then the search (or the plan's kind-4
+ * candidates), each set verified before it is timed; the fastest correct
+ * one stored under "tf32|<family>" when it beats the bar by MIN_GAIN,
+ * else that key's set removed. */
 static void tune_tf32(tune_bench *b, const vs__gemm_tune_plan *plan, const vs_gemm_tune_opts *o, double budget,
                       const char *family, vs_gemm_tune_result *res, vs_status *st) {
   res->tf32_searched = true;
   vs_cl_device *d = b->d;
-  double flop = 2.0 * (double)b->m * (double)b->n * (double)b->k, t_bar = 0;
-  char text[96], why[200];
   b->tref = malloc(b->nc * sizeof *b->tref), b->tmag = malloc(b->nc * sizeof *b->tmag);
   if (!b->tref || !b->tmag || !reference(b, true, b->tref, b->tmag)) {
     vs__oom(st);
     return;
   }
-  size_t nsets;
-  const vs_mma_params *sets = vs__mma_sets(&nsets);
-  for (size_t i = 0; i < nsets && i < VS_MMA_CHOICE_SETS; i++) {
-    if (!vs__mma_fits(d, sets[i], b->k, NULL, 0)) continue;
-    double t = tf32_trial(b, plan, -2, sets[i], why, sizeof why);
-    vs__gemm_algo_text((vs_gemm_algo){.kind = VS_GEMM_TF32, .q = sets[i]}, text, sizeof text);
-    if (t <= 0) { /* one of the choice's own sets is wrong or cannot run: nothing can be trusted */
-      vs__fail(st, VS_INTERNAL, VS_EXC_OP_ERROR, "vs_device_tune_gemm: the TF32 set %s gives a %s", text,
-               why);
-      return;
-    }
-    if (o->progress) o->progress(o->user, VS_NPOS, 0, text, flop / t / 1e9, "a TF32 set the choice times (the bar)");
-    if (t_bar <= 0 || t < t_bar) t_bar = t;
-  }
-  char *key = vs__asprintf("tf32|%s", family);
-  if (!key) {
-    vs__oom(st);
-    return;
-  }
-  if (t_bar <= 0) { /* none of the choice's sets runs this problem: nothing to beat, nothing kept */
-    vs__gemm_tuned_put(d, key, NULL, 0);
-    free(key);
-    return;
-  }
-  res->gflops_tf32_default = flop / t_bar / 1e9;
-  double t0 = vs__gemm_now(), t_best = t_bar;
-  vs_mma_params best = sets[0], q;
-  bool kept = false;
-  for (size_t c = 0;; c++) {
-    size_t count = 0;
-    if (plan && plan->candidates) {
-      if (c >= plan->n_candidates) break;
-      const vs__gemm_set *x = &plan->candidates[c];
-      if (x->kind != VS_GEMM_TF32) continue;
-      q = (vs_mma_params){x->p[0], x->p[1], x->p[2], x->p[3], x->p[4]};
-      count = plan->n_candidates;
-    } else if (!next_tf32(d, c, b->k, &q)) {
-      break;
-    }
-    if (vs__gemm_now() - t0 > budget) break;
-    vs__gemm_algo_text((vs_gemm_algo){.kind = VS_GEMM_TF32, .q = q}, text, sizeof text);
-    if (!vs__mma_fits(d, q, b->k, why, sizeof why)) {
-      if (o->progress) o->progress(o->user, c, count, text, 0, "out of range for this device or problem");
-      continue;
-    }
-    res->tried++, res->tf32_tried++;
-    double t = tf32_trial(b, plan, (int)c, q, why, sizeof why);
-    const char *verdict = why;
-    if (t == 0) {
-      res->failed++;
-    } else if (t < 0) {
-      res->wrong++;
-    } else if (t < t_best) {
-      kept = t * MIN_GAIN <= t_bar;
-      verdict = kept ? "correct, fastest so far" : "correct, fastest so far but within 3% of the bar";
-      t_best = t, best = q;
-    } else {
-      verdict = "correct, slower";
-    }
-    if (o->progress) o->progress(o->user, c, count, text, t > 0 ? flop / t / 1e9 : 0, verdict);
-  }
-  if (kept) {
-    vs_gemm_algo a = {.kind = VS_GEMM_TF32, .q = best};
-    res->gflops_tf32_best = flop / t_best / 1e9;
+  const vs_mma_params *sets;
+  size_t nbar = bar_sets(&sets);
+  gemm_tf32 x = {b, plan};
+  vs_tf32_search s = {.ctx = &x, .measure = tf32_measure, .check = tf32_check, .next = tf32_next, .fits = tf32_fits,
+                      .text = tf32_text, .bar = sets, .nbar = nbar,
+                      .count = plan && plan->candidates ? plan->n_candidates : 0,
+                      .flop = 2.0 * (double)b->m * (double)b->n * (double)b->k, .budget = budget,
+                      .progress = o->progress, .user = o->user};
+  vs_tf32_found f;
+  char *key = vs__tf32_search_run(&s, "vs_device_tune_gemm", family, &f, st);
+  if (!key) return;
+  res->tried += f.tried, res->tf32_tried = f.tried, res->wrong += f.wrong, res->failed += f.failed;
+  res->gflops_tf32_default = f.gflops_bar, res->gflops_tf32_best = f.gflops_best;
+  if (f.kept) {
+    vs_gemm_algo a = {.kind = VS_GEMM_TF32, .q = f.best};
     vs__gemm_algo_text(a, res->tf32_params, sizeof res->tf32_params);
-    res->tf32_stored = vs__gemm_tuned_put(d, key, &a, res->gflops_tf32_best);
+    res->tf32_stored = vs__gemm_tuned_put(d, key, &a, f.gflops_best);
   } else {
     vs__gemm_tuned_put(d, key, NULL, 0); /* an older TF32 set is no longer the better one */
   }

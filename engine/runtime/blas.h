@@ -28,6 +28,21 @@ void vs__clblast_prepare(vs_cl_device *d);
  * under other sets are not found. Lock-free. */
 uint64_t vs__clblast_sets_id(const vs_cl_device *d);
 
+/* The choice tables kept per identity of the CLBlast sets (kernels/
+ * gemm_select.c's, conv_select.c's and conv_grad_select.c's, each a
+ * candidate route through CLBlast), named here so that a tuning run can
+ * retire them: when `varscope tune` (vs_device_tune, vs_device_tune_reset)
+ * changes the sets stored for a device, the tables under the identity the
+ * stored sets had are removed from the store (clblast_tuning.c); a process
+ * still running those sets keeps its own in its memo. */
+#define VS_CLBLAST_TABLE_GEMM "gemm-choice-v4"
+#define VS_CLBLAST_TABLE_CONV "conv-choices 12"
+#define VS_CLBLAST_TABLE_CONV_GRAD "conv-grad-choices 2"
+/* The store key of table `name` of d under identity id: "varscope <name>\n
+ * device ...\ndriver ...\nplatform ...\nclblast <id, 16 hex>\n"
+ * (malloc'd; NULL when out of memory). */
+char *vs__clblast_table_key(const vs_cl_device *d, const char *name, uint64_t id);
+
 /* y += alpha * x over n elements. */
 bool vs__axpy(vs_cl_device *d, vs_dtype t, size_t n, double alpha, cl_mem x, cl_mem y, vs_status *st);
 

@@ -187,18 +187,33 @@ static uint64_t local_mem(const vs_cl_device *d) { return d->local_mem; }
  * kernel, the stored set when it is in use or pending (it is applied at
  * the next float32 GEMM), else the set last applied, else CLBlast's own;
  * 0 when CLBlast's own are in use for both. Under d->tuning_mu. */
-static void update_id(vs_cl_device *d) {
+/* The identity of the sets v[k] (NULL: CLBlast's own; each VS_ID_WORDS
+ * values, zeros after the kernel's parameters). */
+#define VS_ID_WORDS (sizeof ((struct vs_clblast_set *)0)->v / sizeof(size_t))
+static uint64_t id_of(const size_t *const v[NKERNELS]) {
   uint64_t h = VS_FNV_SEED;
   bool own = true;
   for (int k = 0; k < NKERNELS; k++) {
-    const struct vs_clblast_set *cs = &d->clblast[k];
-    const size_t *v = cs->in_use ? cs->v : cs->overridden ? cs->applied : NULL;
-    unsigned char tag = v ? 1 : 0;
+    unsigned char tag = v[k] ? 1 : 0;
     h = vs__fnv64(&tag, 1, h);
-    if (v) h = vs__fnv64(v, sizeof cs->v, h);
-    own = own && !v;
+    if (v[k]) h = vs__fnv64(v[k], VS_ID_WORDS * sizeof(size_t), h);
+    own = own && !v[k];
   }
-  atomic_store(&d->clblast_id, own ? 0 : h ? h : 1);
+  return own ? 0 : h ? h : 1;
+}
+
+static void update_id(vs_cl_device *d) {
+  const size_t *v[NKERNELS];
+  for (int k = 0; k < NKERNELS; k++) {
+    const struct vs_clblast_set *cs = &d->clblast[k];
+    v[k] = cs->in_use ? cs->v : cs->overridden ? cs->applied : NULL;
+  }
+  atomic_store(&d->clblast_id, id_of(v));
+}
+
+char *vs__clblast_table_key(const vs_cl_device *d, const char *name, uint64_t id) {
+  return vs__asprintf("varscope %s\ndevice %s\ndriver %s\nplatform %s\nclblast %016llx\n", name, d->info.device_name,
+                      d->info.driver_version, d->info.platform_name, (unsigned long long)id);
 }
 
 uint64_t vs__clblast_sets_id(const vs_cl_device *d) { return atomic_load(&d->clblast_id); }
@@ -1040,6 +1055,37 @@ static bool replaced(vs_cl_device *d, int k, vs_status *st) {
   return true;
 }
 
+/* The identity the sets stored for d give a later process (update_id's
+ * rule over the stored sets alone: a stored set is in use from when it is
+ * read; none stored, or one a later process would refuse, counts as
+ * CLBlast's own). Under d->tuning_mu. */
+static uint64_t stored_id(vs_cl_device *d) {
+  size_t sets[NKERNELS][VS_ID_WORDS];
+  const size_t *v[NKERNELS];
+  for (int k = 0; k < NKERNELS; k++) {
+    size_t n_at;
+    char why[200];
+    memset(sets[k], 0, sizeof sets[k]);
+    v[k] = load_stored(d, k, sets[k], &n_at, why, sizeof why) ? sets[k] : NULL;
+  }
+  return id_of(v);
+}
+
+/* After a run or reset under d->tuning_mu that began with the stored sets
+ * of identity before: when the stored sets changed, the choice tables
+ * under before (runtime/blas.h) are removed from the store: no later
+ * process reads them (best effort: a table that cannot be removed is
+ * merely never read). */
+static void retire_tables(vs_cl_device *d, uint64_t before) {
+  static const char *const TABLES[] = {VS_CLBLAST_TABLE_GEMM, VS_CLBLAST_TABLE_CONV, VS_CLBLAST_TABLE_CONV_GRAD};
+  if (stored_id(d) == before) return;
+  for (size_t t = 0; t < sizeof TABLES / sizeof *TABLES; t++) {
+    char *key = vs__clblast_table_key(d, TABLES[t], before);
+    if (key) vs__store_remove(NULL, key);
+    free(key);
+  }
+}
+
 void vs__device_tune_plan(size_t i, const vs__tune_plan *plan, const vs_tune_opts *opts, vs_tune_result *res,
                           vs_status *st) {
   vs__ok(st);
@@ -1095,6 +1141,7 @@ void vs__device_tune_plan(size_t i, const vs__tune_plan *plan, const vs_tune_opt
     pthread_mutex_unlock(&d->tuning_mu);
     return;
   }
+  uint64_t before = stored_id(d);
   /* The stored sets, read or not, are what is being replaced: never
    * applied in this run (each is measured as a candidate like the others). */
   for (int k = 0; k < NKERNELS; k++)
@@ -1112,6 +1159,7 @@ void vs__device_tune_plan(size_t i, const vs__tune_plan *plan, const vs_tune_opt
     tune_phase(d, XGD, dn, dplan, opts, dsearching, !(opts && opts->no_builtin),
                           opts && opts->direct_budget_s > 0 ? opts->direct_budget_s : DIRECT_BUDGET_S, &res->direct,
                           st);
+  retire_tables(d, before);
   pthread_mutex_unlock(&d->tuning_mu);
 }
 
@@ -1120,6 +1168,7 @@ VS_API void vs_device_tune_reset(size_t i, vs_status *st) {
   vs_cl_device *d = vs__device(i, st);
   if (!d) return;
   pthread_mutex_lock(&d->tuning_mu);
+  uint64_t before = stored_id(d);
   for (int k = 0; k < NKERNELS && !vs__failed(st); k++) {
     char *path = path_of(d, k);
     if (path && unlink(path) != 0 && errno != ENOENT)
@@ -1131,6 +1180,7 @@ VS_API void vs_device_tune_reset(size_t i, vs_status *st) {
     }
     free(path);
   }
+  retire_tables(d, before);
   pthread_mutex_unlock(&d->tuning_mu);
 }
 

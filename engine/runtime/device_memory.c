@@ -387,8 +387,10 @@ static cl_mem oom(vs_status *st, const vs_cl_device *d, const vs_shape *shape, v
   return NULL;
 }
 
-static cl_mem make_buffer(vs_cl_device *d, size_t bytes, const vs_shape *shape, vs_dtype dtype, bool svm,
-                          bool capped, vs_status *st) {
+/* make_buffer's allocation itself: an idle buffer of that size, else a new
+ * one reserved against the device's limit. */
+static cl_mem make_buffer_as_is(vs_cl_device *d, size_t bytes, const vs_shape *shape, vs_dtype dtype, bool svm,
+                                bool capped, vs_status *st) {
   char why[160];
   uint64_t in_use = 0;
   if (bytes > d->info.max_alloc_bytes) {
@@ -452,6 +454,36 @@ static cl_mem make_buffer(vs_cl_device *d, size_t bytes, const vs_shape *shape, 
     return oom(st, d, shape, dtype, why);
   }
   return m;
+}
+
+/* Tests' scribble (vs__buffer_scribble): every buffer handed out is first
+ * filled with 0xFF bytes. */
+static _Atomic bool scribble;
+
+void vs__buffer_scribble(bool on) { atomic_store(&scribble, on); }
+
+/* Fills m with 0xFF bytes (NaN in every float lane, -1 in every integer
+ * one) and waits for it, so that whatever a kernel leaves unwritten shows,
+ * whether m is fresh or an idle buffer still holding a value of the same
+ * size. On the queue this thread's commands for d go to: that in-order
+ * queue's earlier commands that read m (an idle buffer tagged with it)
+ * run first. Waiting makes it safe for a host write into m's SVM storage
+ * afterwards. On failure m is released and NULL returned (st set). */
+static cl_mem scribbled(vs_cl_device *d, cl_mem m, size_t bytes, vs_status *st) {
+  cl_uchar ff = 0xFF;
+  cl_command_queue q = *vs__queue(d);
+  cl_int err = clEnqueueFillBuffer(q, m, &ff, 1, 0, bytes, 0, NULL, NULL);
+  if (err == CL_SUCCESS) err = clFinish(q);
+  if (err == CL_SUCCESS) return m;
+  vs__buffer_release(m);
+  vs__cl_fail(st, err, "clEnqueueFillBuffer (scribble)");
+  return NULL;
+}
+
+static cl_mem make_buffer(vs_cl_device *d, size_t bytes, const vs_shape *shape, vs_dtype dtype, bool svm,
+                          bool capped, vs_status *st) {
+  cl_mem m = make_buffer_as_is(d, bytes, shape, dtype, svm, capped, st);
+  return m && atomic_load(&scribble) ? scribbled(d, m, bytes, st) : m;
 }
 
 cl_mem vs__device_buffer(vs_cl_device *d, size_t bytes, const vs_shape *shape, vs_dtype dtype,

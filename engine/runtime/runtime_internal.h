@@ -182,6 +182,14 @@ void vs__buffer_settle(cl_command_queue const *queues, size_t n);
 void vs__buffer_recycle(cl_mem m);
 /* The bytes of d's idle buffers. Thread safe. */
 uint64_t vs__buffer_idle_bytes(vs_cl_device *d);
+/* Tests only: while on, every buffer vs__device_buffer and
+ * vs__device_buffer_shared hand out is first filled with 0xFF bytes (NaN
+ * in every float, -1 in every integer) on the calling thread's queue for
+ * its device, and waited for: a kernel that leaves part of its output
+ * unwritten then shows NaN there, never an earlier value that an idle
+ * buffer of the same size still holds. Costs a fill and a clFinish per
+ * allocation. Thread safe; off at start. */
+void vs__buffer_scribble(bool on);
 
 /* Serialises the registry's lazily built state (programs, contexts). */
 void vs__registry_lock(void);

@@ -114,9 +114,11 @@ size_t vs_device_resolve(const char *name, vs_status *st);
 double vs_device_fp32_peak(size_t i, vs_status *st);
 
 /* Lists the conv2d algorithms measured and kept for device i (this
- * process's and the cache directory's keyed store), one "geometry ->
- * algorithm (time)" line each, and one "family ... -> direct ..." line per
- * shape family tuned by vs_device_tune_conv, into buf (snprintf
+ * process's and the cache directory's keyed store; those made under the
+ * CLBlast sets in use), one "geometry -> algorithm (time)" line each
+ * ("tf32|geometry" for sessions with TF32 allowed), and one "family ... ->
+ * direct ..." line per shape family tuned by vs_device_tune_conv
+ * ("tf32|family ... -> igemm-tf32 ..." for its TF32 search), into buf (snprintf
  * convention: returns the length needed). Errors: device index, NULL buf
  * with cap > 0. Thread safe. */
 size_t vs_device_conv_choices(size_t i, char *buf, size_t cap, vs_status *st);
@@ -219,11 +221,13 @@ typedef struct vs_tune_opts {
  * is removed). The stored set records n; every later process applies it,
  * after a result check at SGEMM n^3 (where it was seen to run; above 2048,
  * at 2048^3, which runs Xgemm wherever a larger size does), at its first
- * float32 GEMM. The device's GEMM algorithm choices (CLBlast is one of
- * the candidates timed) are kept per set of CLBlast parameters in use: a
- * process under other sets (after a run stores or removes one, or
- * vs_device_tune_reset removes one) does not find them and measures
- * again. In this process the kept set, else the
+ * float32 GEMM. The device's GEMM, conv2d and conv2d-gradient algorithm
+ * choices (CLBlast is one of the candidates timed, directly or through a
+ * GEMM) are kept per set of CLBlast parameters in use: a process under
+ * other sets (after a run stores or removes one, or vs_device_tune_reset
+ * removes one) does not find them and measures again; when a run or reset
+ * changes the stored sets, the choices kept under the sets stored before
+ * are removed from the cache directory. In this process the kept set, else the
  * fastest correct candidate, stays in use (CLBlast's C API cannot restore
  * its own once replaced). Then, unless opts->no_direct, the same for
  * CLBlast's XgemmDirect kernel at SGEMM opts->direct_n^3 (default 256):
@@ -279,6 +283,15 @@ typedef struct vs_conv_tune_result {
   bool stored;            /* a set beat the default by at least 3% and was stored */
   char params[64];        /* the kept set, "rm=8 nv=2 uc=2 ly=4 rw=1" (or "igemm mwg=64 nwg=64 kwg=16
                            * mdimc=8 ndimc=8 vw=4 db=1"); "" when none */
+  /* The TF32 search, only on a device with TF32 matrix units (tried,
+   * wrong and failed above count its sets too; each is named by the
+   * progress callback as it is measured, "igemm-tf32 wm=2 wn=2 fm=2 fn=4 ks=32"). */
+  bool tf32_searched;         /* false: the device has no TF32 matrix units, no TF32 set was run */
+  size_t tf32_tried;          /* TF32 sets run (the choice's own TF32 sets, the bar, not counted) */
+  double gflops_tf32_default; /* the fastest of the TF32 sets the choice times, the bar to beat */
+  double gflops_tf32_best;    /* the kept TF32 set's; 0 when none was kept */
+  bool tf32_stored;           /* a TF32 set beat the bar by at least 3% and was stored (TF32 sessions only) */
+  char tf32_params[48];       /* the kept TF32 set, "igemm-tf32 wm=2 wn=2 fm=2 fn=4 ks=32"; "" when none */
 } vs_conv_tune_result;
 
 /* Tunes varscope's direct conv2d kernel (per-block or row-walking form,
@@ -296,7 +309,16 @@ typedef struct vs_conv_tune_result {
  * the default by at least 3% (else removes any stored set for the
  * family). Later conv2d selections of the family on this device, in this
  * process and later ones, measure the stored set among their candidates
- * (the geometries of the family chosen before are chosen again). Errors:
+ * (the geometries of the family chosen before are chosen again). On a
+ * device with TF32 matrix units it then searches the TF32 implicit-GEMM
+ * kernel's sets (warps wm, wn 1-4, fragments fm, fn 1-4, slice depth ks
+ * 8-64, those the device's work-group size and local memory allow,
+ * double-buffered), within another budget_s: each verified against a
+ * host reference from the TF32-rounded input and filter (an element may
+ * differ by 2 (R + 2) 2^-24 of the sum of |products|, R = kh kw c), the
+ * fastest stored under the family's "tf32|" key when it beats the
+ * fastest of the TF32 sets the choice times by 3% (else that key's set is
+ * removed); only sessions with tensor_float_32_execution read it. Errors:
  * device index, NULL res, a shape the direct kernel cannot run, OpenCL
  * failures. Thread safe; other work on the device skews the timings. */
 void vs_device_tune_conv(size_t i, const vs_conv_tune_opts *opts, vs_conv_tune_result *res, vs_status *st);
