@@ -12,7 +12,8 @@
  * walk stops starting candidates when the time budget is spent. On
  * devices with local memory of their own (GPUs) the implicit GEMM's space
  * is searched next (conv_igemm.c's vs__conv_igemm_candidate: tiles, then
- * slice depth and double buffering around the best tile), sets that do
+ * slice depth and double buffering around the best tile, then A's
+ * narrower local vectors), sets that do
  * not fit the device reported and skipped. On a 1x1 family the pointwise
  * kernel's space follows (conv2d.c's vs__conv_pointwise: register tiles
  * with 4 items a group, then the work-group size around the best tile).
