@@ -43,7 +43,7 @@
  * test_nn, test_choice_memo and the tuning tests compare it). */
 #define CONV_FORCE_USAGE                                                                                    \
   "want auto, direct, direct:RM,NV,UC,LY,RW[,RH], im2col, convgemm, igemm, "                                \
-  "igemm:MWG,NWG,KWG,MDIMC,NDIMC,VW[,DB], igemm-tf32, igemm-tf32:WM,WN,FM,FN,KS, pointwise or "             \
+  "igemm:MWG,NWG,KWG,MDIMC,NDIMC,VW[,DB[,VWM]], igemm-tf32, igemm-tf32:WM,WN,FM,FN,KS, pointwise or "       \
   "pointwise:RM,NV,LY[,PF]"
 
 /* ==== always available: scratch directories ================================ */

@@ -55,7 +55,10 @@ static void check_float64(int sh, int dh, bool same) {
   const int N = 2, H = 9, W = 7, C = 3, KH = 3, KW = 2, K = 5;
   size_t nx = (size_t)N * H * W * C, nf = (size_t)KH * KW * C * K;
   double *xd = sines(nx, 0.3), *fd = sines(nf, 1.9);
-  static const char *const SETS[] = {"igemm:16,8,4,4,2,2", "igemm:8,16,8,2,4,4,1", "igemm:32,32,16,8,8,1,1"};
+  /* The last two: A read in vectors of 4 (VWM), and a 4-item group with
+   * 8-deep slices, which takes the general gather, with A in vectors of 2. */
+  static const char *const SETS[] = {"igemm:16,8,4,4,2,2", "igemm:8,16,8,2,4,4,1", "igemm:32,32,16,8,8,1,1",
+                                     "igemm:32,32,16,8,8,1,1,4", "igemm:16,8,8,4,1,2,0,2"};
   int eh = (KH - 1) * dh + 1, ew = (KW - 1) * dh + 1;
   int oh = same ? (H + sh - 1) / sh : (H - eh + sh) / sh, ow = same ? (W + sh - 1) / sh : (W - ew + sh) / sh;
   int pt = same ? ((oh - 1) * sh + eh - H) / 2 : 0, pl = same ? ((ow - 1) * sh + ew - W) / 2 : 0;
@@ -164,15 +167,16 @@ Test(conv_igemm, every_set_of_the_search_space_verifies_and_the_fastest_is_kept)
   cr_assert_eq(res.wrong, 0);
   cr_assert_eq(res.failed, 0);
   /* Phase 1: 5 tiles x 2 work-group shapes x 3 vector widths, register
-   * blocks of 4 to 64 (20 sets); phase 2: 3 slice depths x double
-   * buffering around the best, less the one phase 1 ran (5). */
-  cr_assert_eq(res.tried, 25, "tried %zu", res.tried);
-  cr_assert_eq(progress_lines, 25, "one line per set: %d", progress_lines);
-  cr_assert_eq(in.calls, 26, "every set's output checked, and the default's");
+   * blocks of 4 to 64, A in its widest local vectors (20 sets); phase 2:
+   * 3 slice depths x double buffering around the best, less the one
+   * phase 1 ran (5), then A's two narrower vectors (2). */
+  cr_assert_eq(res.tried, 27, "tried %zu", res.tried);
+  cr_assert_eq(progress_lines, 27, "one line per set: %d", progress_lines);
+  cr_assert_eq(in.calls, 28, "every set's output checked, and the default's");
   cr_assert(res.stored);
-  cr_assert_str_eq(res.params, "igemm mwg=32 nwg=32 kwg=16 mdimc=8 ndimc=8 vw=2 db=0");
+  cr_assert_str_eq(res.params, "igemm mwg=32 nwg=32 kwg=16 mdimc=8 ndimc=8 vw=2 db=0 vwm=4");
   char *c = tuning_choices(vs_device_conv_choices);
-  cr_assert_not_null(strstr(c, "family float32|f3,3,3,10|s1,1|d1,1 -> igemm m32 n32 k16 d8x8 v2 ("), "%s", c);
+  cr_assert_not_null(strstr(c, "family float32|f3,3,3,10|s1,1|d1,1 -> igemm m32 n32 k16 d8x8 v2 vm4 ("), "%s", c);
   free(c);
   vs_status_free(st);
 }
@@ -195,24 +199,28 @@ static void run_forced(const char *force, vs_dtype dtype, vs_status *st) {
 }
 
 Test(conv_igemm, a_set_past_the_local_memory_is_refused) {
-  /* 2 x 256 x (256 + 256) doubles of slices and 3 x 256 ints of rows:
-   * 2100224 bytes, past any device's local memory (PoCL's is 2 MiB). */
+  /* 2 x 256 x (256 + 4 + 256) doubles of slices (A's rows padded by
+   * VWM 4) and a long and two ints for each of 256 rows: 2117632 bytes,
+   * past any device's local memory (PoCL's is 2 MiB). */
   vs_status *st = vs_status_new();
-  run_forced("igemm:256,256,256,16,16,4,1", VS_DOUBLE, st);
+  run_forced("igemm:256,256,256,16,16,4,1,4", VS_DOUBLE, st);
   cr_assert_eq(vs_status_code(st), VS_RESOURCE_EXHAUSTED, "%s", vs_status_message(st));
-  const char *want = "igemm m256 n256 k256 d16x16 v4 db: needs 2100224 bytes of local memory; the device has ";
+  const char *want = "igemm m256 n256 k256 d16x16 v4 db vm4: needs 2117632 bytes of local memory; the device has ";
   const char *msg = vs_status_message(st);
   cr_assert_eq(strncmp(msg, want, strlen(want)), 0, "%s", msg);
   char *end;
   unsigned long long has = strtoull(msg + strlen(want), &end, 10);
-  cr_assert(*end == '\0' && end > msg + strlen(want) && has < 2100224, "%s", msg);
+  cr_assert(*end == '\0' && end > msg + strlen(want) && has < 2117632, "%s", msg);
   vs_status_free(st);
 }
 
 Test(conv_igemm, bad_forced_sets_are_refused) {
-  static const char *const BAD[] = {"igemm:64,64,16,8,8,3", "igemm:64,64,16,7,8,4", "igemm:64,64,16,8,8,4,2",
-                                    "igemm:64,64,16,8,8", "igemm:512,64,16,8,8,4", "igemm:64,64,16,8,8,4,1,0",
-                                    "igemm64"};
+  /* VWM 0, 3 and 8 (not 1, 2 or 4), 4 not dividing MWG / MDIMC = 2, a
+   * field past VWM. */
+  static const char *const BAD[] = {"igemm:64,64,16,8,8,3",       "igemm:64,64,16,7,8,4",     "igemm:64,64,16,8,8,4,2",
+                                    "igemm:64,64,16,8,8",         "igemm:512,64,16,8,8,4",    "igemm:64,64,16,8,8,4,1,0",
+                                    "igemm:64,64,16,8,8,4,1,3",   "igemm:64,64,16,8,8,4,1,8", "igemm:16,64,16,8,8,4,1,4",
+                                    "igemm:64,64,16,8,8,4,1,4,1", "igemm64"};
   for (size_t i = 0; i < sizeof BAD / sizeof *BAD; i++) {
     vs_status *st = vs_status_new();
     run_forced(BAD[i], VS_FLOAT, st);
@@ -223,9 +231,9 @@ Test(conv_igemm, bad_forced_sets_are_refused) {
                BAD[i]);
     else
       snprintf(want, sizeof want,
-               "VARSCOPE_CONV='%s': igemm:MWG,NWG,KWG,MDIMC,NDIMC,VW[,DB] wants MWG, NWG, KWG 1 to 256, MDIMC and "
-               "NDIMC 1 to 64 dividing MWG and NWG / VW, VW 1, 2, 4, 8 or 16, DB 0 or 1, at most 256 accumulators "
-               "a work-item",
+               "VARSCOPE_CONV='%s': igemm:MWG,NWG,KWG,MDIMC,NDIMC,VW[,DB[,VWM]] wants MWG, NWG, KWG 1 to 256, MDIMC "
+               "and NDIMC 1 to 64 dividing MWG and NWG / VW, VW 1, 2, 4, 8 or 16, DB 0 or 1, VWM 1, 2 or 4 dividing "
+               "MWG / MDIMC, at most 256 accumulators a work-item",
                BAD[i]);
     expect_invalid(st, want);
     vs_status_free(st);

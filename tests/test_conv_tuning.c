@@ -441,3 +441,27 @@ Test(conv_tuning, the_sets_timed_in_rounds_are_the_close_one_launch_sets_fastest
   cr_assert_eq(vs__conv_refine_sets(cands, times, 2, 1.00, idx), 2);
   cr_assert(idx[0] == 1 && idx[1] == 0);
 }
+
+/* The store's line carries VWM as a ninth field and reads back as
+ * written; a line of the eight fields before it (a kernel since changed:
+ * padded A rows, vector reads) does not parse, so that geometry is
+ * measured again, and neither does a VWM outside 1, 2, 4. */
+Test(conv_tuning, igemm_store_line_carries_vwm_and_an_older_line_is_measured_again) {
+  vs_conv_algo a = {0};
+  cr_assert(vs__conv_igemm_parse("3 64 64 16 8 8 4 1 4\t0.250 ms", &a));
+  cr_assert(a.kind == VS_CONV_IGEMM && a.mwg == 64 && a.nwg == 64 && a.kwg == 16 && a.mdimc == 8 && a.ndimc == 8 &&
+            a.vw == 4 && a.db == 1 && a.vwm == 4);
+  char fields[64], name[64];
+  vs__conv_igemm_fields(a, fields, sizeof fields);
+  cr_assert_str_eq(fields, "3 64 64 16 8 8 4 1 4");
+  vs__conv_igemm_name(a, name, sizeof name);
+  cr_assert_str_eq(name, "igemm m64 n64 k16 d8x8 v4 db vm4");
+  a.vwm = 1;
+  vs__conv_igemm_name(a, name, sizeof name);
+  cr_assert_str_eq(name, "igemm m64 n64 k16 d8x8 v4 db");
+  vs_conv_algo b = {0};
+  cr_assert_not(vs__conv_igemm_parse("3 64 64 16 8 8 4 1\t0.250 ms", &b));
+  cr_assert_not(vs__conv_igemm_parse("3 64 64 16 8 8 4 1 3\t0.250 ms", &b));
+  cr_assert_not(vs__conv_igemm_parse("3 32 64 16 16 8 4 1 4", &b)); /* MWG / MDIMC = 2 */
+  cr_assert_eq(b.kind, 0, "a refused line leaves the set untouched");
+}

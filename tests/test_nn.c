@@ -42,9 +42,12 @@ static float *random_array(size_t n, unsigned seed) {
  * work-group) and the strip blocked across 3 output rows (rh 3: most output
  * heights here, 1, 4, 5, 7 and 16, leave a last block of 1 or 2 rows; on a
  * dilated width it runs per pixel); the implicit GEMM single- and
- * double-buffered with tiles no shape here fills. */
-static const char *const ALGOS[] = {"direct", "direct:5,1,3,2,1", "direct:5,1,2,3,0", "direct:3,1,1,2,2,3",
-                                    "im2col", "convgemm", "igemm:16,16,8,4,4,2", "igemm:32,32,16,8,8,4,1"};
+ * double-buffered with tiles no shape here fills, reading A in scalars
+ * (VWM 1) and vectors of 4, and with 4-item groups that take the general
+ * gather (the work-group size no multiple of KWG) and vectors of 2. */
+static const char *const ALGOS[] = {"direct",   "direct:5,1,3,2,1",    "direct:5,1,2,3,0",        "direct:3,1,1,2,2,3",
+                                    "im2col",   "convgemm",            "igemm:16,16,8,4,4,2",     "igemm:32,32,16,8,8,4,1,4",
+                                    "igemm:16,8,8,4,1,2,0,2"};
 
 /* Runs `out` with x fed and returns the result (caller frees). */
 static vs_tensor *run1(vs_output x, const float *xd, vs_shape xs, vs_output out) {
@@ -1049,15 +1052,17 @@ Test(nn, conv2d_im2col_route_float64) {
   unsetenv("VARSCOPE_CONV");
 }
 
-/* The implicit GEMM (conv_igemm.c) in float64, under the two sets ALGOS
+/* The implicit GEMM (conv_igemm.c) in float64, under the three sets ALGOS
  * runs in float32 (single-buffered 16x16x8 tiles of 4x4 items with
- * vectors of 2, double-buffered 32x32x16 of 8x8 with vectors of 4: no
- * shape here fills a tile), each output buffer first poisoned with NaN,
+ * vectors of 2, double-buffered 32x32x16 of 8x8 with vectors of 4 and A
+ * read in vectors of 4, 16x8x8 of 4x1 items taking the general gather
+ * with A in vectors of 2: no shape here fills a tile), each output buffer
+ * first poisoned with NaN,
  * against the host reference to 1e-12 of the sum of |products| (and
  * |bias|). The inputs carry full float64 mantissas (a float32 path would
  * miss by 1e-7). Input element nan_at (SIZE_MAX: none) is NaN: the
  * outputs whose taps read it are NaN, or +0 after relu. */
-static const char *const IGEMM_SETS[] = {"igemm:16,16,8,4,4,2", "igemm:32,32,16,8,8,4,1"};
+static const char *const IGEMM_SETS[] = {"igemm:16,16,8,4,4,2", "igemm:32,32,16,8,8,4,1,4", "igemm:16,8,8,4,1,2,0,2"};
 
 static void check_igemm_float64(conv_case cc, size_t nan_at) {
   conv64 c = conv64_new(cc, 21, true, nan_at);

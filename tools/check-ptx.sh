@@ -36,17 +36,9 @@
 # Exit 0 when every set compiled and assembled and the control was refused.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-clang=${CLANG:-$(command -v clang-14 || command -v clang || true)}
-ptxas=${PTXAS:-$(command -v ptxas || echo /usr/local/cuda/bin/ptxas)}
-clc=${LIBCLC:-}
-if [ -z "$clc" ]; then
-  for f in /usr/lib/clc/nvptx64--nvidiacl.bc /usr/lib/llvm-*/lib/clc/nvptx64--nvidiacl.bc /usr/share/clc/nvptx64--nvidiacl.bc; do
-    if [ -f "$f" ]; then clc=$f && break; fi
-  done
-fi
-[ -x "$clang" ] || { echo "check-ptx: no clang (set CLANG)" >&2; exit 2; }
-[ -x "$ptxas" ] || { echo "check-ptx: no ptxas (set PTXAS; the CUDA toolkit has it)" >&2; exit 2; }
-[ -f "$clc" ] || { echo "check-ptx: no libclc nvptx64--nvidiacl.bc (Debian: apt-get install libclc-14; or set LIBCLC)" >&2; exit 2; }
+me=check-ptx need_ptxas=1
+# shellcheck source=tools/nvptx-tools.sh
+. "$here/tools/nvptx-tools.sh"
 sets=("$@")
 # Without SETS: each kernel's own (gemm_mma.c's and conv_igemm_tf32.c's
 # candidates, and the tests' extra sets).
@@ -221,34 +213,39 @@ pointwise)
 igemm)
   # conv_igemm.c: DEFAULTS, then vs__conv_igemm_candidate's phase 1
   # (tiles x work-group shapes x vector widths, 16-deep, within 4-64
-  # accumulators and vs__conv_igemm_valid) and phase 2 around the first
-  # default (slice depth {8,16,32} x double buffering). No shape constants.
-  sets=("128 128 16 16 16 4 1" "64 64 16 16 16 4 1" "64 64 16 8 8 4 1" "32 32 16 8 8 2 0")
+  # accumulators and vs__conv_igemm_valid, A's widest local vector VWM)
+  # and phase 2 around the first default (slice depth {8,16,32} x double
+  # buffering, then VWM 1 and 2). No shape constants.
+  sets=("128 128 16 16 16 4 1 4" "64 64 16 16 16 4 1 4" "64 64 16 8 8 4 1 4" "32 32 16 8 8 2 0 4")
   if [ "$quick" = all ]; then
     for t in "32 32" "64 64" "128 64" "64 128" "128 128"; do read -r mwg nwg <<<"$t"
       for dc in 8 16; do for vw in 1 2 4; do
         [ $((mwg % dc)) -eq 0 ] && [ $((nwg % (dc * vw))) -eq 0 ] || continue
-        block=$(((mwg / dc) * (nwg / dc)))
-        [ $block -ge 4 ] && [ $block -le 64 ] && sets+=("$mwg $nwg 16 $dc $dc $vw 0")
+        block=$(((mwg / dc) * (nwg / dc))) mwi=$((mwg / dc))
+        vwm=1; [ $((mwi % 2)) -eq 0 ] && vwm=2; [ $((mwi % 4)) -eq 0 ] && vwm=4
+        [ $block -ge 4 ] && [ $block -le 64 ] && sets+=("$mwg $nwg 16 $dc $dc $vw 0 $vwm")
       done; done
     done
     for kwg in 8 16 32; do for db in 0 1; do
-      [ $kwg -eq 16 ] && [ $db -eq 0 ] || sets+=("128 128 $kwg 16 16 4 $db")
+      [ $kwg -eq 16 ] && [ $db -eq 0 ] || sets+=("128 128 $kwg 16 16 4 $db 4")
     done; done
+    sets+=("128 128 16 16 16 4 1 1" "128 128 16 16 16 4 1 2")
   fi
   declare -A seen=()
   for s in "${sets[@]}"; do
     [ -z "${seen[$s]:-}" ] || continue
     seen[$s]=1
-    read -r mwg nwg kwg mdimc ndimc vw db <<<"$s"
+    read -r mwg nwg kwg mdimc ndimc vw db vwm <<<"$s"
     label="conv_igemm m$mwg n$nwg k$kwg d${mdimc}x$ndimc v$vw"; [ "$db" = 1 ] && label="$label db"
-    # vs__conv_igemm_fits: the slices (twice when double-buffered) and
-    # three ints a tile row in the device's local memory, 48 KB in
-    # NVIDIA's OpenCL: a set needing more is never offered there.
-    bytes=$(((db + 1) * kwg * (mwg + nwg) * 4 + 3 * mwg * 4))
+    [ "$vwm" -gt 1 ] && label="$label vm$vwm"
+    # vs__conv_igemm_fits: the slices (A's rows padded by VWM; twice when
+    # double-buffered) and 16 bytes a tile row in the device's local
+    # memory, 48 KB in NVIDIA's OpenCL: a set needing more is never
+    # offered there.
+    bytes=$(((db + 1) * kwg * (mwg + vwm + nwg) * 4 + 16 * mwg))
     if [ $bytes -gt 49152 ]; then echo "$label: not offered (needs $bytes B of local memory, NVIDIA's OpenCL has 48 KB)"; continue; fi
     fp32_one conv_igemm conv2d_igemm "$label" \
-      "-DMWG=$mwg -DNWG=$nwg -DKWG=$kwg -DMDIMC=$mdimc -DNDIMC=$ndimc -DVW=$vw -DDB=$db"
+      "-DMWG=$mwg -DNWG=$nwg -DKWG=$kwg -DMDIMC=$mdimc -DNDIMC=$ndimc -DVW=$vw -DDB=$db -DVWM=$vwm"
   done
   unset seen ;;
 gemm)

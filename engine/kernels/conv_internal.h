@@ -37,8 +37,9 @@ typedef struct vs_conv_algo {
   int rh; /* the strip form's output rows per work-item (1: conv2d_strip; more: conv2d_strip_rows); 1 elsewhere */
   /* VS_CONV_IGEMM (conv_igemm.c): an mwg x nwg output tile per work-group
    * of mdimc x ndimc work-items, kwg-deep local slices (db: two buffers),
-   * vectors of vw along K. */
-  int mwg, nwg, kwg, mdimc, ndimc, vw, db;
+   * vectors of vw along K, vwm of a work-item's tile rows contiguous in
+   * the A slice (read as one vector; 1, 2 or 4). */
+  int mwg, nwg, kwg, mdimc, ndimc, vw, db, vwm;
   /* VS_CONV_IGEMM_TF32: gemm_mma.cl's parameters (warps, fragments a
    * warp, k-slice), zeros for the other kinds. */
   vs_mma_params q;
@@ -160,14 +161,14 @@ void vs__conv_igemm_args(vs_conv_igemm_argv *v, const vs_conv_geom *g, cl_mem x,
 /* Runs a (refused with a status when it does not fit d), epi in its stores. */
 bool vs__conv_igemm(vs_run *r, vs_cl_device *d, const vs_conv_geom *g, vs_conv_algo a, cl_mem x, cl_mem f, cl_mem out,
                     const vs_conv_epi *epi, vs_status *st);
-/* "igemm m64 n64 k16 d8x8 v4[ db]". */
+/* "igemm m64 n64 k16 d8x8 v4[ db][ vm4]". */
 void vs__conv_igemm_name(vs_conv_algo a, char *buf, size_t cap);
-/* The store table's fields ("3 mwg nwg kwg mdimc ndimc vw db") and their
+/* The store table's fields ("3 mwg nwg kwg mdimc ndimc vw db vwm") and their
  * strict parse (false for a line of another kind). */
 void vs__conv_igemm_fields(vs_conv_algo a, char *buf, size_t cap);
 bool vs__conv_igemm_parse(const char *s, vs_conv_algo *a);
 /* VARSCOPE_CONV's "igemm" (d's first default) or "igemm:MWG,NWG,KWG,MDIMC,
- * NDIMC,VW[,DB]"; false, with st set, for a bad one. */
+ * NDIMC,VW[,DB[,VWM]]"; false, with st set, for a bad one. */
 bool vs__conv_igemm_forced(vs_cl_device *d, const vs_conv_geom *g, const char *force, vs_conv_algo *a, vs_status *st);
 
 /* ---- the TF32 implicit GEMM (conv_igemm_tf32.c, cl_kernels/conv_igemm_tf32.cl) ---- */
@@ -221,7 +222,7 @@ size_t vs__conv_refine_pick(const vs_conv_algo *sets, const double *costs, int m
 
 /* The algorithm for this device and geometry: VARSCOPE_CONV when set
  * (direct, direct:RM,NV,UC,LY,RW[,RH], im2col, convgemm, igemm,
- * igemm:MWG,NWG,KWG,MDIMC,NDIMC,VW[,DB], pointwise, pointwise:RM,NV,LY;
+ * igemm:MWG,NWG,KWG,MDIMC,NDIMC,VW[,DB[,VWM]], pointwise, pointwise:RM,NV,LY;
  * convgemm and pointwise on a geometry they cannot run: the default
  * direct set; igemm-tf32[:WM,WN,FM,FN,KS] only when tf32, the run's
  * session switch, is on), else the one kept for the geometry (the running step's

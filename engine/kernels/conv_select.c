@@ -33,7 +33,7 @@
  * On devices with local memory of their own (GPUs) the implicit GEMM
  * (conv_igemm.c) takes part too: its default sets that fit the device and
  * a set the tuner kept for the family; its lines carry its own fields
- * ("3 <mwg> <nwg> <kwg> <mdimc> <ndimc> <vw> <db>").
+ * ("3 <mwg> <nwg> <kwg> <mdimc> <ndimc> <vw> <db> <vwm>").
  * On 1x1 geometries the pointwise kernel (conv2d.c) takes part with two
  * register tiles, one of them also with its input prefetch, and a set the
  * tuner kept; its lines are kind 4 with the direct kernel's fields (rm,
@@ -47,7 +47,7 @@
  * with VARSCOPE_CONV=igemm-tf32[:WM,WN,FM,FN,KS] (sessions with the
  * switch only).
  * VARSCOPE_CONV=direct, im2col, convgemm, igemm or pointwise forces one
- * ("direct:RM,NV,UC,LY,RW[,RH]", "igemm:MWG,NWG,KWG,MDIMC,NDIMC,VW[,DB]"
+ * ("direct:RM,NV,UC,LY,RW[,RH]", "igemm:MWG,NWG,KWG,MDIMC,NDIMC,VW[,DB[,VWM]]"
  * and "pointwise:RM,NV,LY[,PF]" force parameters); VARSCOPE_LOG=conv prints
  * each measurement. */
 #include <stdio.h>
@@ -141,8 +141,11 @@ char *vs__conv_store_key(const vs_cl_device *d) {
    * them: 1x1 choices made without it are measured again.
    * 11: the table holds geometries' choices only, keyed by the CLBlast
    * sets in use; the tuner's sets moved to TUNED_WHAT's table (10's were
-   * not carried over: `varscope tune --conv` stores them again). */
-  return vs__choice_table_key_clblast(d, VS_CLBLAST_TABLE_CONV); /* "conv-choices 11" */
+   * not carried over: `varscope tune --conv` stores them again).
+   * 12: the implicit GEMM's kernel reads its tiles in vectors (VWM, a
+   * ninth field of its lines): on GPUs every geometry, chosen against the
+   * old kernel, is measured again. */
+  return vs__choice_table_key_clblast(d, VS_CLBLAST_TABLE_CONV); /* "conv-choices 12" */
 }
 
 /* The tuner's sets per family, float32 ("family ...") and TF32 ("tf32|family
@@ -202,7 +205,7 @@ static bool pointwise_in_range(vs_conv_algo a) {
  * version 6; a line of 5's six fields does not parse). */
 static bool parse_algo(const char *s, vs_conv_algo *a) {
   int kind, rm, nv, uc, ly, rw, rh, used = 0;
-  if (vs__conv_igemm_parse(s, a)) return true; /* "3 <mwg> ... <db>": the implicit GEMM's own fields */
+  if (vs__conv_igemm_parse(s, a)) return true; /* "3 <mwg> ... <vwm>": the implicit GEMM's own fields */
   if (vs__conv_mma_parse(s, a)) return true;   /* "5 <wm> <wn> <fm> <fn> <ks>": the TF32 one's */
   if (sscanf(s, "%d %d %d %d %d %d %d%n", &kind, &rm, &nv, &uc, &ly, &rw, &rh, &used) != 7 ||
       (s[used] != '\t' && s[used]))
@@ -440,7 +443,7 @@ static bool forced(vs_cl_device *d, const vs_conv_geom *g, const char *force, vs
   else {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR,
              "VARSCOPE_CONV='%s': want auto, direct, direct:RM,NV,UC,LY,RW[,RH], im2col, convgemm, igemm, "
-             "igemm:MWG,NWG,KWG,MDIMC,NDIMC,VW[,DB], igemm-tf32, igemm-tf32:WM,WN,FM,FN,KS, pointwise or "
+             "igemm:MWG,NWG,KWG,MDIMC,NDIMC,VW[,DB[,VWM]], igemm-tf32, igemm-tf32:WM,WN,FM,FN,KS, pointwise or "
              "pointwise:RM,NV,LY[,PF]",
              force);
     return false;

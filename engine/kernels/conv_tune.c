@@ -12,7 +12,8 @@
  * walk stops starting candidates when the time budget is spent. On
  * devices with local memory of their own (GPUs) the implicit GEMM's space
  * is searched next (conv_igemm.c's vs__conv_igemm_candidate: tiles, then
- * slice depth and double buffering around the best tile), sets that do
+ * slice depth and double buffering around the best tile, then A's
+ * narrower local vectors), sets that do
  * not fit the device reported and skipped. On a 1x1 family the pointwise
  * kernel's space follows (conv2d.c's vs__conv_pointwise: register tiles
  * with 4 items a group, then the work-group size around the best tile).
@@ -202,8 +203,8 @@ static void params_text(vs_conv_algo a, char *buf, size_t cap) {
   else if (a.kind == VS_CONV_IGEMM_TF32)
     snprintf(buf, cap, "igemm-tf32 wm=%d wn=%d fm=%d fn=%d ks=%d", a.q.wm, a.q.wn, a.q.fm, a.q.fn, a.q.ks);
   else if (a.kind == VS_CONV_IGEMM)
-    snprintf(buf, cap, "igemm mwg=%d nwg=%d kwg=%d mdimc=%d ndimc=%d vw=%d db=%d", a.mwg, a.nwg, a.kwg, a.mdimc,
-             a.ndimc, a.vw, a.db);
+    snprintf(buf, cap, "igemm mwg=%d nwg=%d kwg=%d mdimc=%d ndimc=%d vw=%d db=%d vwm=%d", a.mwg, a.nwg, a.kwg,
+             a.mdimc, a.ndimc, a.vw, a.db, a.vwm);
   else if (a.rh > 1) /* the strip's rows per work-item, named only when there is more than one */
     snprintf(buf, cap, "rm=%d nv=%d uc=%d ly=%d rw=%d rh=%d", a.rm, a.nv, a.uc, a.ly, a.rw, a.rh);
   else
