@@ -19,6 +19,8 @@
 #include "kernels/conv_internal.h"
 #include "../engine/kernels/conv_tuning.h"
 #include "runtime/clblast_tuning.h" /* vs__device_tune_plan: a change of the CLBlast sets */
+#include "runtime/runtime_internal.h" /* vs__device */
+#include "runtime/tuning_store.h"    /* a table removed as retire_tables does */
 #include "tuning_support.h"
 
 static char dir[256];
@@ -118,6 +120,34 @@ static void plant_at(const char *geom, const char *fields) {
 }
 
 static void plant(const char *fields) { plant_at(SMALL_GEOM, fields); }
+
+/* A tuning run in another process that changes the stored CLBlast sets
+ * removes the old sets' tables from the store (clblast_tuning.c's
+ * retire_tables). This process still runs the old sets: its next choice
+ * must be added to the choices it already made, not start a table of one
+ * line (every earlier geometry would be measured again). */
+Test(conv_tuning, a_choice_added_after_the_table_was_removed_keeps_the_earlier_ones) {
+  plant("0 3 1 1 2 2 4");
+  vs_status *st = vs_status_new();
+  vs_cl_device *d = vs__device(0, st);
+  cr_assert_not_null(d, "%s", vs_status_message(st));
+  char *key = vs__conv_store_key(d), *path = vs__store_path(dir, key);
+  cr_assert(key && path);
+  cr_assert_eq(access(path, F_OK), 0, "the table is on disk: %s", path);
+  cr_assert(vs__store_remove(dir, key));
+  cr_assert_neq(access(path, F_OK), 0, "removed, as retire_tables does");
+  plant_at("float32|f1,1,8,32|s1,1|d1,1|x1,9,9|p0,0,0,0", "4 8 2 1 4 0 1");
+  char *c = choices();
+  char want[256];
+  snprintf(want, sizeof want, "%s -> direct strip rm3 nv1 u1 ly2 rh4 (4242.000 ms)\n", SMALL_GEOM);
+  cr_assert(strstr(c, want), "the earlier choice stays: %s", c);
+  snprintf(want, sizeof want, "%s -> pointwise", "float32|f1,1,8,32|s1,1|d1,1|x1,9,9|p0,0,0,0");
+  cr_assert(strstr(c, want), "the new one is added: %s", c);
+  free(c);
+  cr_assert_eq(access(path, F_OK), 0, "written again, whole");
+  free(key), free(path);
+  vs_status_free(st);
+}
 
 Test(conv_tuning, a_stored_choice_with_rows_round_trips_and_is_used) {
   /* A geometry's choice of the strip blocked across 4 rows (which 9 rows

@@ -87,7 +87,16 @@ bool vs__choice_drop_key(const char *line, const void *key) {
 
 bool vs__choice_table_update(vs_cl_device *d, const char *skey, vs_choice_drop_fn drop, const void *arg,
                              const char *add) {
+  /* The disk's table, so that another process's lines written since are
+   * kept; where the disk has none, this process's own: a tuning run
+   * elsewhere that changed the stored CLBlast sets removed this identity's
+   * table (clblast_tuning.c's retire_tables), but this process still runs
+   * those sets and must not lose the choices it made under them. */
   char *t = vs__choice_table_get(d, skey, true, false);
+  if (t && !*t) {
+    free(t);
+    t = vs__choice_table_get(d, skey, false, false);
+  }
   size_t cap = (t ? strlen(t) : 0) + (add ? strlen(add) : 0) + 1, used = 0;
   char *out = t ? malloc(cap) : NULL;
   bool ok = out != NULL;
