@@ -33,6 +33,7 @@
 #include "../engine/runtime/clblast_tuner.h"
 #include "../engine/runtime/kernel_cache_file.h"
 #include "../engine/runtime/tuning_file.h"
+#include "kernels/choice_table.h"
 #include "runtime/blas.h"
 #include "runtime/tuning_store.h"
 #include "support.h"
@@ -1521,6 +1522,10 @@ Test(tuning, storing_a_set_hides_the_gemm_choices_measured_before) {
   cr_assert_eq(access(before, F_OK), 0);
   cr_assert_eq(access(conv_before, F_OK), 0);
   cr_assert_eq(access(grad_before, F_OK), 0);
+  /* The tuner's sets' table, by its name as the store holds it (the
+   * listing below reads the memo, so the file itself is checked). */
+  char *tuned_key = vs__choice_table_key(d, "conv-tuned 1"), *tuned = vs__store_path(dir, tuned_key);
+  cr_assert_eq(access(tuned, F_OK), 0, "the family's tuned set is on disk: %s", tuned);
   faults f = {.wrong = NONE, .slow = NONE, .fast = 0};
   vs_tune_result res;
   tune_direct(&f, 128, 2, NULL, &res);
@@ -1531,6 +1536,7 @@ Test(tuning, storing_a_set_hides_the_gemm_choices_measured_before) {
   cr_assert_eq(access(before, F_OK), -1, "the GEMM choices made under the old sets stay in the store");
   cr_assert_eq(access(conv_before, F_OK), -1, "the conv choices made under the old sets stay in the store");
   cr_assert_eq(access(grad_before, F_OK), -1, "the conv gradients' choices made under the old sets stay");
+  cr_assert_eq(access(tuned, F_OK), 0, "the conv tuner's sets were removed with the old sets' tables");
   char buf[2048];
   vs_device_conv_choices(0, buf, sizeof buf, st);
   cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
@@ -1541,6 +1547,8 @@ Test(tuning, storing_a_set_hides_the_gemm_choices_measured_before) {
   free(conv_before);
   free(grad_key);
   free(grad_before);
+  free(tuned_key);
+  free(tuned);
 }
 
 Test(tuning, reset_that_removed_nothing_keeps_the_gemm_choices) {
