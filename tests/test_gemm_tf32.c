@@ -225,11 +225,17 @@ Test(gemm_tf32, float4_staging_on_aligned_operands) {
  * cut runs did run in pieces. */
 Test(gemm_tf32, a_product_cut_to_the_devices_groups_is_the_uncut_one) {
   static const size_t caps[][3] = {{2, 3, 0}, {1, 1, 1}};
-  const int *sets[] = {SETS[3], SETS[0]};
-  for (size_t s = 0; s < 2; s++)
+  const int *sets[] = {SETS[3], SETS[0], SETS[3], SETS[0]};
+  for (size_t s = 0; s < 4; s++)
     for (int t = 0; t < 4; t++) {
-      /* 5 x 4 tiles of the one-fragment set (16 x 8), 2 x 2 of 64 x 64 */
-      problem p = s == 0 ? make(t & 1, t >> 1, 70, 30, 13, true) : make(t & 1, t >> 1, 70, 66, 9, true);
+      /* 5 x 4 tiles of the one-fragment set (16 x 8), 2 x 2 of 64 x 64;
+       * padded (unaligned operands: staged a float at a time), then in the
+       * tightest layout with every dimension a multiple of 4, so each
+       * piece's operands stay aligned and are staged as float4 (rev13:
+       * the cut's usual case on a GPU). */
+      bool padded = s < 2;
+      problem p = s % 2 == 0 ? make(t & 1, t >> 1, padded ? 70 : 72, padded ? 30 : 32, padded ? 13 : 16, padded)
+                             : make(t & 1, t >> 1, padded ? 70 : 72, padded ? 66 : 68, padded ? 9 : 8, padded);
       size_t na, nb, nc;
       float *a, *b, *whole, *cut;
       cr_assert(problem_buffers(&p, &a, &na, &b, &nb, &whole, &nc));
