@@ -28,12 +28,16 @@
 void vs__grid_caps(const vs_cl_device *d, size_t caps[3]);
 /* Tests only: device dev (index below 64) takes at most caps[i] groups
  * along dimension i in one launch (0: no limit), as a CUDA device takes
- * 65535 along 1 and 2; NULL restores the device's own. */
+ * 65535 along 1 and 2; NULL restores the device's own. Atomic: thread
+ * safe, seen by launches that start after it returns. */
 void vs__grid_caps_pretend(size_t dev, const size_t *caps);
-/* Tests only: launches cut into more than one, this process. */
+/* Tests only: launches cut into more than one, this process (one atomic
+ * count over every device and thread). */
 uint64_t vs__grid_cuts(void);
 /* Tests only: the most work-groups along each dimension that a piece of
- * a cut launch had since the last call, into widest (then zeroed). */
+ * a cut launch had since the last call, into widest (then zeroed). One
+ * process-wide maximum over every device and thread (atomic): a test
+ * reading it must be the only one cutting launches meanwhile. */
 void vs__grid_widest(size_t widest[3]);
 /* Enqueues k (its arguments set) over global in groups of local (NULL:
  * the driver's choice, counted as groups of one item) on d's queue: as

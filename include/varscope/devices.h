@@ -258,8 +258,11 @@ void vs_device_tune(size_t i, vs_tune_result *res, vs_status *st);
 void vs_device_tune_ex(size_t i, const vs_tune_opts *opts, vs_tune_result *res, vs_status *st);
 /* Removes device i's stored sets (Xgemm and XgemmDirect): later processes
  * use CLBlast's own parameters. Not yet applied in this process, they are
- * dropped here too (and the GEMM algorithm choices made under them are
- * not found: see vs_device_tune).
+ * dropped here too. The GEMM, conv and conv-gradient algorithm choices
+ * made under the removed sets are removed from the cache directory too
+ * (later processes measure them again; this process, if it runs those
+ * sets, keeps its own: see vs_device_tune); the tuner's conv and GEMM
+ * sets per family stay.
  * Errors: device index, a file that cannot be removed. Thread safe. */
 void vs_device_tune_reset(size_t i, vs_status *st);
 
