@@ -18,6 +18,7 @@
 #include "kernels/choice_pick.h"
 #include "kernels/conv_internal.h"
 #include "../engine/kernels/conv_tuning.h"
+#include "runtime/blas.h"           /* the CLBlast sets' identities and table keys */
 #include "runtime/clblast_tuning.h" /* vs__device_tune_plan: a change of the CLBlast sets */
 #include "runtime/runtime_internal.h" /* vs__device */
 #include "runtime/tuning_store.h"    /* a table removed as retire_tables does */
@@ -120,6 +121,38 @@ static void plant_at(const char *geom, const char *fields) {
 }
 
 static void plant(const char *fields) { plant_at(SMALL_GEOM, fields); }
+
+/* A family tuned in a process running other CLBlast sets than the stored
+ * ones (here: a run whose Xgemm phase was skipped applied CLBlast's
+ * generic set and stored nothing) forgets the family's geometries in the
+ * stored sets' table too, the one later processes read: else they would
+ * keep their choices and never time the tuned set (rev13). */
+Test(conv_tuning, forgetting_a_family_reaches_the_stored_sets_table) {
+  plant("0 3 1 1 2 2 4"); /* under CLBlast's own sets, which are the stored ones */
+  plant_at("float32|f1,1,8,32|s1,1|d1,1|x1,9,9|p0,0,0,0", "4 8 2 1 4 0 1"); /* another family's */
+  vs_status *st = vs_status_new();
+  vs_cl_device *d = vs__device(0, st);
+  cr_assert_not_null(d, "%s", vs_status_message(st));
+  char *key = vs__clblast_table_key(d, VS_CLBLAST_TABLE_CONV, 0);
+  cr_assert_not_null(key);
+  vs_tune_result res;
+  vs__device_tune_plan(0, &(vs__tune_plan){.n = 128, .path = VS__PATH_OTHER}, &(vs_tune_opts){.no_search = true}, &res,
+                       st);
+  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
+  cr_assert_eq(vs__clblast_stored_sets_id(d), 0, "nothing stored");
+  cr_assert_neq(vs__clblast_sets_id(d), 0, "this process runs another set");
+  vs_conv_geom g = {.N = 1, .H = 9, .W = 9, .C = 8, .KH = 3, .KW = 3, .K = 32, .SH = 1, .SW = 1, .DH = 1, .DW = 1,
+                    .OH = 9, .OW = 9, .PT = 1, .PB = 1, .PL = 1, .PR = 1, .dtype = VS_FLOAT};
+  cr_assert(vs__conv_table_forget_family(d, &g));
+  unsigned char *data = NULL;
+  size_t n = 0;
+  cr_assert_eq(vs__store_get(NULL, key, 1 << 20, &data, &n), VS_STORE_HIT, "the stored sets' table stays");
+  char *text = strndup((const char *)data, n);
+  cr_assert_null(strstr(text, SMALL_GEOM), "the family's geometry is still in the stored sets' table: %s", text);
+  cr_assert(strstr(text, "float32|f1,1,8,32|"), "another family's geometry went too: %s", text);
+  free(text), free(data), free(key);
+  vs_status_free(st);
+}
 
 /* A tuning run in another process that changes the stored CLBlast sets
  * removes the old sets' tables from the store (clblast_tuning.c's

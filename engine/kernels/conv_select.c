@@ -267,6 +267,21 @@ bool vs__conv_table_remove(vs_cl_device *d, const char *key) {
 bool vs__conv_table_forget_family(vs_cl_device *d, const vs_conv_geom *g) {
   char *fam = family_part(g);
   bool ok = fam && table_update(d, fam, drop_family, fam, NULL); /* fam: a geometry's table */
+  /* Later processes read the table of the stored sets' identity: where this
+   * process runs other sets (a set applied but not stored, or a reset of
+   * one it applied), the family's geometries go from that table too, or
+   * they would keep their choices and never time the new tuned set. */
+  uint64_t stored = vs__clblast_stored_sets_id(d);
+  if (ok && stored != vs__clblast_sets_id(d)) {
+    char *skey = vs__clblast_table_key(d, VS_CLBLAST_TABLE_CONV, stored);
+    unsigned char *data = NULL;
+    size_t n = 0;
+    /* Only a table that exists: an empty one is not made for nothing. */
+    if (skey && vs__store_get(NULL, skey, VS_CHOICE_TABLE_MAX, &data, &n) == VS_STORE_HIT)
+      ok = vs__choice_table_update(d, skey, drop_family, fam, NULL);
+    free(data);
+    free(skey);
+  }
   free(fam);
   return ok;
 }

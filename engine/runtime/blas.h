@@ -27,6 +27,11 @@ void vs__clblast_prepare(vs_cl_device *d);
  * these sets only: kernels/ keys such choices by it, so that choices made
  * under other sets are not found. Lock-free. */
 uint64_t vs__clblast_sets_id(const vs_cl_device *d);
+/* The identity the sets stored in the cache directory for d have (what a
+ * new process on d will run): differs from vs__clblast_sets_id after a
+ * run in this process applied a set it did not store, or a reset removed
+ * one this process had applied. Reads the stored sets' files. */
+uint64_t vs__clblast_stored_sets_id(vs_cl_device *d);
 
 /* The choice tables kept per identity of the CLBlast sets (kernels/
  * gemm_select.c's, conv_select.c's and conv_grad_select.c's, each a

@@ -1071,6 +1071,8 @@ static uint64_t stored_id(vs_cl_device *d) {
   return id_of(v);
 }
 
+uint64_t vs__clblast_stored_sets_id(vs_cl_device *d) { return stored_id(d); }
+
 /* After a run or reset under d->tuning_mu that began with the stored sets
  * of identity before: when the stored sets changed, the choice tables
  * under before (runtime/blas.h) are removed from the store: no later
