@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "kernels/choice_pick.h"
+#include "kernels/choice_table.h"
 #include "kernels/conv_internal.h"
 #include "../engine/kernels/conv_tuning.h"
 #include "runtime/blas.h"           /* the CLBlast sets' identities and table keys */
@@ -121,6 +122,55 @@ static void plant_at(const char *geom, const char *fields) {
 }
 
 static void plant(const char *fields) { plant_at(SMALL_GEOM, fields); }
+
+/* A store from before session 13 holds the tuner's family sets in the
+ * geometries' table "conv-choices 9": they move to the tuned table the
+ * first time it is looked for (listing or selection), that old entry is
+ * removed, and its geometry lines (measured without today's candidates)
+ * are not carried over. */
+static void plant_v9(vs_cl_device *d, char **path) {
+  static const char OLD[] = "float32|f3,3,8,32|s1,1|d1,1|x1,9,9|p1,1,1,1\t0 3 1 1 2 2 4\t1.000 ms\n"
+                            "family float32|f3,3,8,32|s1,1|d1,1\t0 4 2 2 1 2 1\t1.000 ms\n";
+  char *key = vs__choice_table_key(d, "conv-choices 9");
+  cr_assert(key && vs__store_put(NULL, key, OLD, strlen(OLD)));
+  *path = vs__store_path(dir, key);
+  cr_assert_eq(access(*path, F_OK), 0);
+  free(key);
+}
+
+Test(conv_tuning, tuned_sets_of_the_old_table_move_to_the_tuned_table_when_listed) {
+  vs_status *st = vs_status_new();
+  vs_cl_device *d = vs__device(0, st);
+  cr_assert_not_null(d, "%s", vs_status_message(st));
+  char *old;
+  plant_v9(d, &old);
+  char *c = choices();
+  char want[256];
+  snprintf(want, sizeof want, "%s -> direct strip rm4 nv2 u2 ly1 (1.000 ms)\n", FAMILY);
+  cr_assert_str_eq(c, want, "the family's set only: %s", c);
+  free(c);
+  cr_assert_neq(access(old, F_OK), 0, "the old table is removed once moved");
+  char *tkey = vs__choice_table_key(d, "conv-tuned 1"), *tuned = vs__store_path(dir, tkey);
+  cr_assert_eq(access(tuned, F_OK), 0, "the tuned table is on disk");
+  free(old), free(tkey), free(tuned);
+  vs_status_free(st);
+}
+
+Test(conv_tuning, tuned_sets_of_the_old_table_move_to_the_tuned_table_when_selected) {
+  vs_status *st = vs_status_new();
+  vs_cl_device *d = vs__device(0, st);
+  cr_assert_not_null(d, "%s", vs_status_message(st));
+  char *old;
+  plant_v9(d, &old);
+  vs_conv_algo a = {0};
+  cr_assert(vs__conv_table_lookup(d, FAMILY, &a), "the family's set is found");
+  cr_assert(a.kind == VS_CONV_DIRECT && a.rm == 4 && a.nv == 2 && a.uc == 2 && a.ly == 1 && a.rw == 2,
+            "kind %d rm %d nv %d uc %d ly %d rw %d", (int)a.kind, a.rm, a.nv, a.uc, a.ly, a.rw);
+  cr_assert_neq(access(old, F_OK), 0, "the old table is removed once moved");
+  cr_assert_not(vs__conv_table_lookup(d, SMALL_GEOM, &a), "a geometry of the old table is measured again");
+  free(old);
+  vs_status_free(st);
+}
 
 /* A family tuned in a process running other CLBlast sets than the stored
  * ones (here: a run whose Xgemm phase was skipped applied CLBlast's

@@ -220,8 +220,54 @@ static bool parse_algo(const char *s, vs_conv_algo *a) {
 
 static bool accept_algo(const char *value, void *a) { return parse_algo(value, a); } /* the last line wins */
 
+/* Until session 13 the tuner's family sets lived in the geometries'
+ * table, "conv-choices 9", which nothing reads since (its geometry lines
+ * were measured without later candidates). Where d has no tuned table
+ * (tkey) but that one, its family lines move to the tuned table and the
+ * old entry is removed, so a user's `varscope tune --conv` is not lost
+ * with the upgrade (its igemm lines, one field short of today's, are
+ * dropped by the parser: those families are tuned again). True when the
+ * tuned table changed. */
+static bool migrate_tuned(vs_cl_device *d, const char *tkey) {
+  unsigned char *data = NULL, *have = NULL;
+  size_t n = 0, hn = 0;
+  if (vs__store_get(NULL, tkey, VS_CHOICE_TABLE_MAX, &have, &hn) == VS_STORE_HIT) {
+    free(have);
+    return false;
+  }
+  free(have);
+  char *okey = vs__choice_table_key(d, "conv-choices 9"), *out = NULL;
+  bool moved = false;
+  if (okey && vs__store_get(NULL, okey, VS_CHOICE_TABLE_MAX, &data, &n) == VS_STORE_HIT && (out = malloc(n + 1))) {
+    size_t used = 0;
+    for (size_t at = 0; at < n;) {
+      const unsigned char *nl = memchr(data + at, '\n', n - at);
+      size_t len = nl ? (size_t)(nl - (data + at)) : n - at;
+      char *line = vs__asprintf("%.*s", (int)len, (const char *)data + at);
+      if (line && is_family_key(line) && strchr(line, '\t')) {
+        memcpy(out + used, line, len);
+        used += len;
+        out[used++] = '\n';
+      }
+      free(line);
+      at += len + 1;
+    }
+    out[used] = '\0';
+    moved = used > 0 && vs__choice_table_set(d, tkey, out);
+    if (moved || used == 0) vs__store_remove(NULL, okey); /* nothing of it is read any more */
+  }
+  free(out);
+  free(data);
+  free(okey);
+  return moved;
+}
+
 bool vs__conv_table_lookup(vs_cl_device *d, const char *key, vs_conv_algo *a) {
   char *skey = store_key_of(d, key), *t = skey ? vs__choice_table_get(d, skey, false, false) : NULL;
+  if (t && !*t && is_family_key(key) && migrate_tuned(d, skey)) {
+    free(t);
+    t = vs__choice_table_get(d, skey, false, false);
+  }
   /* A TF32 record only under a "tf32|" key (the only place this code
    * writes one): under a plain key, from a store written by hand or by
    * other code, it would give a float32 session TF32 products. */
@@ -613,6 +659,7 @@ VS_API size_t vs_device_conv_choices(size_t i, char *buf, size_t cap, vs_status 
   vs_cl_device *d = vs__choice_list_device(i, buf, cap, "vs_device_conv_choices", st);
   if (!d) return 0;
   char *skey = vs__conv_store_key(d), *tkey = skey ? vs__choice_table_key(d, TUNED_WHAT) : NULL;
+  if (tkey) migrate_tuned(d, tkey);
   size_t used = skey ? vs__choice_table_list(d, skey, false, "", name_algo, buf, cap, 0) : 0;
   if (tkey) used = vs__choice_table_list(d, tkey, false, "", name_algo, buf, cap, used);
   free(skey);
