@@ -123,6 +123,15 @@ static void plant_at(const char *geom, const char *fields) {
 
 static void plant(const char *fields) { plant_at(SMALL_GEOM, fields); }
 
+/* Device 0 of the registry, asserted. */
+static vs_cl_device *device0(void) {
+  vs_status *st = vs_status_new();
+  vs_cl_device *d = vs__device(0, st);
+  cr_assert_not_null(d, "%s", vs_status_message(st));
+  vs_status_free(st);
+  return d;
+}
+
 /* A store from before session 13 holds the tuner's family sets in the
  * geometries' table "conv-choices 9": they move to the tuned table the
  * first time it is looked for (listing or selection), that old entry is
@@ -139,9 +148,7 @@ static void plant_v9(vs_cl_device *d, char **path) {
 }
 
 Test(conv_tuning, tuned_sets_of_the_old_table_move_to_the_tuned_table_when_listed) {
-  vs_status *st = vs_status_new();
-  vs_cl_device *d = vs__device(0, st);
-  cr_assert_not_null(d, "%s", vs_status_message(st));
+  vs_cl_device *d = device0();
   char *old;
   plant_v9(d, &old);
   char *c = choices();
@@ -153,13 +160,10 @@ Test(conv_tuning, tuned_sets_of_the_old_table_move_to_the_tuned_table_when_liste
   char *tkey = vs__choice_table_key(d, "conv-tuned 1"), *tuned = vs__store_path(dir, tkey);
   cr_assert_eq(access(tuned, F_OK), 0, "the tuned table is on disk");
   free(old), free(tkey), free(tuned);
-  vs_status_free(st);
 }
 
 Test(conv_tuning, tuned_sets_of_the_old_table_move_to_the_tuned_table_when_selected) {
-  vs_status *st = vs_status_new();
-  vs_cl_device *d = vs__device(0, st);
-  cr_assert_not_null(d, "%s", vs_status_message(st));
+  vs_cl_device *d = device0();
   char *old;
   plant_v9(d, &old);
   vs_conv_algo a = {0};
@@ -169,7 +173,6 @@ Test(conv_tuning, tuned_sets_of_the_old_table_move_to_the_tuned_table_when_selec
   cr_assert_neq(access(old, F_OK), 0, "the old table is removed once moved");
   cr_assert_not(vs__conv_table_lookup(d, SMALL_GEOM, &a), "a geometry of the old table is measured again");
   free(old);
-  vs_status_free(st);
 }
 
 /* A family tuned in a process running other CLBlast sets than the stored
@@ -211,9 +214,7 @@ Test(conv_tuning, forgetting_a_family_reaches_the_stored_sets_table) {
  * line (every earlier geometry would be measured again). */
 Test(conv_tuning, a_choice_added_after_the_table_was_removed_keeps_the_earlier_ones) {
   plant("0 3 1 1 2 2 4");
-  vs_status *st = vs_status_new();
-  vs_cl_device *d = vs__device(0, st);
-  cr_assert_not_null(d, "%s", vs_status_message(st));
+  vs_cl_device *d = device0();
   char *key = vs__conv_store_key(d), *path = vs__store_path(dir, key);
   cr_assert(key && path);
   cr_assert_eq(access(path, F_OK), 0, "the table is on disk: %s", path);
@@ -229,7 +230,6 @@ Test(conv_tuning, a_choice_added_after_the_table_was_removed_keeps_the_earlier_o
   free(c);
   cr_assert_eq(access(path, F_OK), 0, "written again, whole");
   free(key), free(path);
-  vs_status_free(st);
 }
 
 Test(conv_tuning, a_stored_choice_with_rows_round_trips_and_is_used) {

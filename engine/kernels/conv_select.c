@@ -140,8 +140,9 @@ char *vs__conv_store_key(const vs_cl_device *d) {
    * 10: a pointwise set prefetching its next strip's input (rw 2) joined
    * them: 1x1 choices made without it are measured again.
    * 11: the table holds geometries' choices only, keyed by the CLBlast
-   * sets in use; the tuner's sets moved to TUNED_WHAT's table (10's were
-   * not carried over: `varscope tune --conv` stores them again).
+   * sets in use; the tuner's sets moved to TUNED_WHAT's table (9's
+   * family lines are moved there by migrate_tuned; 10 was never
+   * released).
    * 12: the implicit GEMM's kernel reads its tiles in vectors (VWM, a
    * ninth field of its lines): on GPUs every geometry, chosen against the
    * old kernel, is measured again. */
