@@ -759,6 +759,28 @@ Test(gemm_tf32, tuner_searches_tf32_sets_keeps_a_correct_one_under_its_key) {
   free(list);
 }
 
+/* A set of the choice's own (the bar) that computes a wrong result stops
+ * the TF32 search: nothing could be trusted against it. INTERNAL, naming
+ * the set and the element; nothing stored. */
+Test(gemm_tf32, a_wrong_set_of_the_bar_stops_the_tf32_search) {
+  vs__tf32_units_pretend(0, true);
+  tf32_faults f = {.wrong = -2, .fast = -3, .fast_s = 0.5};
+  vs__gemm_tune_plan plan = {.candidates = TF32_SETS, .n_candidates = 2, .inject = tf32_inject, .user = &f};
+  vs_gemm_tune_result res;
+  vs_status *st = vs_status_new();
+  vs__device_tune_gemm_plan(0, &plan, &TUNE, &res, st);
+  vs__tf32_units_pretend(0, false);
+  cr_assert_eq(vs_status_code(st), VS_INTERNAL, "%s", vs_status_message(st));
+  /* The first of the bar's sets; element n / 2 of the 48 x 36 product is C[24,0]. */
+  static const char WANT[] = "vs_device_tune_gemm: the TF32 set tf32 wm=2 wn=2 fm=2 fn=4 ks=16, which the choice "
+                             "times, gives a wrong result: C[24,0] = ";
+  cr_assert_eq(strncmp(vs_status_message(st), WANT, strlen(WANT)), 0, "%s", vs_status_message(st));
+  vs_status_free(st);
+  char *list = tuning_choices(vs_device_gemm_choices);
+  cr_assert_null(strstr(list, "tf32|"), "nothing stored: %s", list);
+  free(list);
+}
+
 /* A device without matrix units (no pretence) searches nothing TF32: the
  * TF32 candidates are not run (nor reported), the result says the search
  * did not happen, and nothing is kept under the tf32| key. */

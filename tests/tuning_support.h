@@ -232,8 +232,8 @@ static inline bool device0_tf32_units(void)
 /* Fault injection for the TF32 half of a tuner (test_gemm_tf32.c,
  * test_conv_tf32.c; a plan's .inject with .user a tf32_faults): each of
  * the choice's TF32 sets (index -2, the bar) takes 1 s; candidate `wrong`
- * has one output element off by 1 and takes 1 ms (the fastest, were it
- * kept); candidate `fast` takes fast_s; any other 2 s. The float32
+ * (-2: the bar's sets) has one output element off by 1 and takes 1 ms
+ * (the fastest, were it kept); candidate `fast` takes fast_s; any other 2 s. The float32
  * default (index -1) is left as it ran. */
 typedef struct tf32_faults {
   int wrong, fast;
@@ -244,8 +244,8 @@ static inline void tf32_inject(void *user, int index, float *out, size_t n, doub
 {
   const tf32_faults *f = user;
   if (index == -1) return;
-  if (index == -2) *seconds = 1.0;
-  else if (index == f->wrong) out[n / 2] += 1.0f, *seconds = 1e-3;
+  if (index == f->wrong) out[n / 2] += 1.0f, *seconds = 1e-3;
+  else if (index == -2) *seconds = 1.0;
   else if (index == f->fast) *seconds = f->fast_s;
   else *seconds = 2.0;
 }

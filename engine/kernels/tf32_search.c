@@ -7,12 +7,14 @@
 #define MIN_GAIN 1.03 /* the tuners' margin: below it, timing noise decides */
 
 /* q measured and checked: its cost, or 0 when it could not run (why says
- * so) or < 0 when wrong. */
-static double trial(const vs_tf32_search *s, int index, vs_mma_params q, char *why, size_t cap) {
+ * so, *code is the failure's) or < 0 when wrong. */
+static double trial(const vs_tf32_search *s, int index, vs_mma_params q, char *why, size_t cap, vs_code *code) {
   vs_status *st = vs_status_new();
   double t = 0;
+  *code = VS_INTERNAL;
   if (!st || !s->measure(s->ctx, q, &t, st)) {
     snprintf(why, cap, "failed: %s", st ? vs_status_message(st) : "out of memory");
+    *code = st ? vs_status_code(st) : VS_RESOURCE_EXHAUSTED;
     t = 0;
   } else if (!s->check(s->ctx, index, &t, why, cap)) {
     t = -(t > 0 ? t : 1e-9);
@@ -21,14 +23,19 @@ static double trial(const vs_tf32_search *s, int index, vs_mma_params q, char *w
   return t;
 }
 
-static bool search(const vs_tf32_search *s, vs_tf32_found *f, char *why, size_t cap) {
+/* On failure *code is the bar's failure's (RESOURCE_EXHAUSTED when it ran
+ * out of memory, say) or INTERNAL when it computed a wrong result. */
+static bool search(const vs_tf32_search *s, vs_tf32_found *f, char *why, size_t cap, vs_code *code) {
   char text[96], reason[200];
+  vs_code c_code;
   for (size_t i = 0; i < s->nbar; i++) {
     if (!s->fits(s->ctx, s->bar[i], reason, sizeof reason)) continue;
-    double t = trial(s, -2, s->bar[i], reason, sizeof reason);
+    double t = trial(s, -2, s->bar[i], reason, sizeof reason, &c_code);
     s->text(s->bar[i], text, sizeof text);
     if (t <= 0) {
-      snprintf(why, cap, "the TF32 set %s gives a %s", text, reason);
+      /* reason: "failed: <status>", or the check's "wrong result: ..." */
+      snprintf(why, cap, "the TF32 set %s, which the choice times, %s%s", text, t == 0 ? "" : "gives a ", reason);
+      *code = t == 0 ? c_code : VS_INTERNAL;
       return false;
     }
     if (s->progress)
@@ -50,7 +57,7 @@ static bool search(const vs_tf32_search *s, vs_tf32_found *f, char *why, size_t 
       continue;
     }
     f->tried++;
-    double t = trial(s, (int)c, q, reason, sizeof reason);
+    double t = trial(s, (int)c, q, reason, sizeof reason, &c_code);
     const char *verdict = reason;
     if (t == 0) {
       f->failed++;
@@ -72,8 +79,9 @@ char *vs__tf32_search_run(const vs_tf32_search *s, const char *fn, const char *f
                           vs_status *st) {
   memset(f, 0, sizeof *f);
   char why[400];
-  if (!search(s, f, why, sizeof why)) {
-    vs__fail(st, VS_INTERNAL, VS_EXC_OP_ERROR, "%s: %s", fn, why);
+  vs_code code = VS_INTERNAL;
+  if (!search(s, f, why, sizeof why, &code)) {
+    vs__fail(st, code, VS_EXC_OP_ERROR, "%s: %s", fn, why);
     return NULL;
   }
   if (f->t_bar > 0) f->gflops_bar = s->flop / f->t_bar / 1e9;
