@@ -250,6 +250,19 @@ static inline void tf32_inject(void *user, int index, float *out, size_t n, doub
   else *seconds = 2.0;
 }
 
+/* What a real TF32 search run alone (a GEMM or conv tuner's result, res)
+ * must report: it searched, ran at least one set beside the bar and
+ * nothing else, none wrong or failed, and timed the bar. */
+#define expect_tf32_search_all_correct(res)                                                   \
+  do {                                                                                        \
+    cr_assert((res).tf32_searched);                                                           \
+    cr_assert_geq((res).tf32_tried, 1);                                                       \
+    cr_assert_eq((res).tried, (res).tf32_tried, "the float32 search is left out");            \
+    cr_assert_eq((res).wrong, 0);                                                             \
+    cr_assert_eq((res).failed, 0);                                                            \
+    cr_assert_gt((res).gflops_tf32_default, 0);                                               \
+  } while (0)
+
 /* A tuner's progress callback (vs_tune_progress, .user a char[4096]):
  * one "params: verdict" line per set measured, appended. */
 static inline void note_progress(void *user, size_t index, size_t count, const char *params, double gflops,

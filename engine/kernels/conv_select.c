@@ -227,12 +227,13 @@ static bool accept_algo(const char *value, void *a) { return parse_algo(value, a
  * (tkey) but that one, its family lines move to the tuned table and the
  * old entry is removed, so a user's `varscope tune --conv` is not lost
  * with the upgrade (its igemm lines, one field short of today's, are
- * dropped by the parser: those families are tuned again). True when the
- * tuned table changed. */
-static bool migrate_tuned(vs_cl_device *d, const char *tkey) {
+ * dropped by the parser: those families are tuned again). missing: the
+ * caller has just found no tuned table (else the store is asked). True
+ * when the tuned table changed. */
+static bool migrate_tuned(vs_cl_device *d, const char *tkey, bool missing) {
   unsigned char *data = NULL, *have = NULL;
   size_t n = 0, hn = 0;
-  if (vs__store_get(NULL, tkey, VS_CHOICE_TABLE_MAX, &have, &hn) == VS_STORE_HIT) {
+  if (!missing && vs__store_get(NULL, tkey, VS_CHOICE_TABLE_MAX, &have, &hn) == VS_STORE_HIT) {
     free(have);
     return false;
   }
@@ -265,7 +266,7 @@ static bool migrate_tuned(vs_cl_device *d, const char *tkey) {
 
 bool vs__conv_table_lookup(vs_cl_device *d, const char *key, vs_conv_algo *a) {
   char *skey = store_key_of(d, key), *t = skey ? vs__choice_table_get(d, skey, false, false) : NULL;
-  if (t && !*t && is_family_key(key) && migrate_tuned(d, skey)) {
+  if (t && !*t && is_family_key(key) && migrate_tuned(d, skey, true)) {
     free(t);
     t = vs__choice_table_get(d, skey, false, false);
   }
@@ -660,7 +661,7 @@ VS_API size_t vs_device_conv_choices(size_t i, char *buf, size_t cap, vs_status 
   vs_cl_device *d = vs__choice_list_device(i, buf, cap, "vs_device_conv_choices", st);
   if (!d) return 0;
   char *skey = vs__conv_store_key(d), *tkey = skey ? vs__choice_table_key(d, TUNED_WHAT) : NULL;
-  if (tkey) migrate_tuned(d, tkey);
+  if (tkey) migrate_tuned(d, tkey, false);
   size_t used = skey ? vs__choice_table_list(d, skey, false, "", name_algo, buf, cap, 0) : 0;
   if (tkey) used = vs__choice_table_list(d, tkey, false, "", name_algo, buf, cap, used);
   free(skey);
