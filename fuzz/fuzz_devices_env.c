@@ -1,14 +1,15 @@
-/* fuzz_devices_env - libFuzzer target for the parsers of VARSCOPE_DEVICES
- * and VARSCOPE_MEMORY_LIMIT (engine/runtime/device_env.c), which run on
+/* fuzz_devices_env - libFuzzer target for the parsers of VARSCOPE_DEVICES,
+ * VARSCOPE_MEMORY_LIMIT and VARSCOPE_SCRIBBLE (engine/runtime/device_env.c), which run on
  * whatever the environment holds, before any OpenCL call.
  *
- * The input, cut at its first NUL (as an environment value is), goes to both
- * parsers. Each either fails with a one-line message starting with the
+ * The input, cut at its first NUL (as an environment value is), goes to all
+ * three parsers. Each either fails with a one-line message starting with the
  * variable's name and holding only printable ASCII (it reaches terminals),
  * or succeeds with results that obey the grammar: 1..32 mappings of
  * upper-case types of 1-15 letters and indices in 0..65535, no name mapped
  * twice; a positive limit. A success must also survive re-parsing the
- * mappings printed back in canonical form. ASan/UBSan catch the rest.
+ * mappings printed back in canonical form; the scribble switch accepts
+ * exactly "0" or "1" with blanks around it. ASan/UBSan catch the rest.
  * Sources: fuzz/fuzz_devices_env.c engine/runtime/device_env.c, with
  * -I engine; no OpenCL, no other library. */
 #include <stdint.h>
@@ -75,6 +76,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   err[0] = '\0';
   if (vs__parse_memory_limit(spec, &bytes, err, sizeof err)) check(bytes > 0);
   else check_message(err, "VARSCOPE_MEMORY_LIMIT: ");
+
+  bool on = false;
+  err[0] = '\0';
+  const char *b = spec, *e = spec + strlen(spec);
+  while (*b == ' ' || (*b >= '\t' && *b <= '\r')) b++;
+  while (e > b && (e[-1] == ' ' || (e[-1] >= '\t' && e[-1] <= '\r'))) e--;
+  bool want = e - b == 1 && (*b == '0' || *b == '1');
+  if (vs__parse_scribble(spec, &on, err, sizeof err)) check(want && on == (*b == '1'));
+  else check(!want), check_message(err, "VARSCOPE_SCRIBBLE: ");
   free(spec);
   return 0;
 }

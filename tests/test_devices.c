@@ -355,6 +355,32 @@ Test(devices, memory_limit_overflow_is_refused)
   expect_memory_limit_refused("99999999999G", "VARSCOPE_MEMORY_LIMIT: '99999999999G' is too large");
 }
 
+/* VARSCOPE_SCRIBBLE (the debugging fill of every new buffer; what it does
+ * is tested in test_exec's idle_buffers suite): only 0 or 1. */
+static void expect_scribble_refused(const char *value, const char *msg)
+{
+  setenv("VARSCOPE_SCRIBBLE", value, 1);
+  vs_num_devices(st);
+  expect_error(st, VS_INVALID_ARGUMENT, "InvalidArgumentError", msg);
+}
+
+Test(devices, scribble_other_than_0_or_1_is_refused)
+{
+  expect_scribble_refused("yes", "VARSCOPE_SCRIBBLE: cannot parse 'yes' (want 0 or 1)");
+}
+
+Test(devices, scribble_with_junk_after_the_digit_is_refused)
+{
+  expect_scribble_refused("1x", "VARSCOPE_SCRIBBLE: cannot parse '1x' (want 0 or 1)");
+}
+
+Test(devices, scribble_with_blanks_around_the_digit_is_accepted)
+{
+  setenv("VARSCOPE_SCRIBBLE", " 0 ", 1);
+  cr_assert_gt(vs_num_devices(st), 0);
+  expect_ok(st);
+}
+
 Test(devices, memory_limit_caps_every_device)
 {
   /* "64M" is 64 MiB; global_mem_bytes and max_alloc_bytes are capped by it

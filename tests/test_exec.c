@@ -1406,6 +1406,45 @@ Test(idle_buffers, a_recycled_buffer_serves_the_next_allocation_of_its_size_and_
   vs_status_free(st);
 }
 
+/* Writes zeros into a fresh 1 MiB buffer of device 0, recycles it, takes
+ * the same size again (the same buffer: see above) and returns how many of
+ * its bytes read back as 0xFF. VARSCOPE_SCRIBBLE is set to scribble first,
+ * before this process's first registry call. */
+static size_t ff_bytes_of_a_recycled_buffer(const char *scribble) {
+  setenv("VARSCOPE_SCRIBBLE", scribble, 1);
+  vs_status *st = vs_status_new();
+  vs_cl_device *d = vs__device(0, st);
+  expect_ok(st);
+  cl_command_queue q = *vs__queue(d);
+  unsigned char *host = malloc(MIB);
+  cr_assert_not_null(host);
+  cl_mem a = vs__device_buffer(d, MIB, NULL, VS_FLOAT, st);
+  expect_ok(st);
+  memset(host, 0, MIB);
+  cr_assert_eq(clEnqueueWriteBuffer(q, a, CL_TRUE, 0, MIB, host, 0, NULL, NULL), CL_SUCCESS);
+  vs__buffer_recycle(a);
+  cl_mem b = vs__device_buffer(d, MIB, NULL, VS_FLOAT, st);
+  expect_ok(st);
+  cr_assert_eq(b, a, "the idle buffer of the same size is reused");
+  cr_assert_eq(clEnqueueReadBuffer(q, b, CL_TRUE, 0, MIB, host, 0, NULL, NULL), CL_SUCCESS);
+  size_t ff = 0;
+  for (size_t i = 0; i < MIB; i++) ff += host[i] == 0xFF;
+  vs__buffer_release(b);
+  free(host);
+  vs_status_free(st);
+  return ff;
+}
+
+/* VARSCOPE_SCRIBBLE=1: a buffer handed out again holds 0xFF bytes (NaN),
+ * not the zeros written into it before it went idle; =0: it keeps them. */
+Test(idle_buffers, under_varscope_scribble_a_reused_buffer_is_filled_with_0xff) {
+  cr_assert_eq(ff_bytes_of_a_recycled_buffer("1"), MIB);
+}
+
+Test(idle_buffers, without_varscope_scribble_a_reused_buffer_keeps_its_bytes) {
+  cr_assert_eq(ff_bytes_of_a_recycled_buffer("0"), 0);
+}
+
 Test(idle_buffers, idle_bytes_are_capped_at_a_quarter_of_the_limit_oldest_out_first) {
   vs_status *st = vs_status_new();
   vs_cl_device *d = device_with_8mib_limit(st);

@@ -11,6 +11,13 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=tools/sanitizer-env.sh
 . "$here/tools/sanitizer-env.sh"
 
+# Every suite runs with the scribble on: each device buffer is filled with
+# 0xFF bytes (NaN) before use, so a kernel that reads what nothing wrote,
+# or leaves part of its output unwritten, shows as a wrong number instead of
+# passing on an earlier value. VARSCOPE_SCRIBBLE=0 in the caller's
+# environment turns it off (to time the suite without it).
+export VARSCOPE_SCRIBBLE=${VARSCOPE_SCRIBBLE-1}
+
 shopt -s nullglob
 bins=("$build"/tests/test_*)
 if [ ${#bins[@]} -eq 0 ]; then

@@ -1,4 +1,4 @@
-/* device_env.c - parsers for VARSCOPE_DEVICES and VARSCOPE_MEMORY_LIMIT,
+/* device_env.c - parsers for VARSCOPE_DEVICES, VARSCOPE_MEMORY_LIMIT and VARSCOPE_SCRIBBLE,
  * and the POCL_AFFINITY rule (see device_env.h). They read the caller's string in place, with no
  * fixed-size copy, so a long value is parsed whole or refused, never cut. */
 #include "runtime/device_env.h"
@@ -150,6 +150,22 @@ bool vs__parse_memory_limit(const char *spec, uint64_t *bytes, char *err, size_t
     return fail(err, err_cap, "VARSCOPE_MEMORY_LIMIT: '%s' is too large", q);
   if (v == 0) return fail(err, err_cap, "VARSCOPE_MEMORY_LIMIT: '%s' must be positive", q);
   *bytes = v << shift;
+  return true;
+}
+
+bool vs__parse_scribble(const char *spec, bool *on, char *err, size_t err_cap) {
+  char q[256];
+  if (!spec) return fail(err, err_cap, "VARSCOPE_SCRIBBLE: no value");
+  const char *p = spec;
+  while (is_space(*p)) p++;
+  char c = *p;
+  if (c == '0' || c == '1') p++;
+  while (is_space(*p)) p++;
+  if ((c != '0' && c != '1') || *p) {
+    quote(spec, strlen(spec), q, sizeof q);
+    return fail(err, err_cap, "VARSCOPE_SCRIBBLE: cannot parse '%s' (want 0 or 1)", q);
+  }
+  *on = c == '1';
   return true;
 }
 

@@ -6,8 +6,12 @@
  *                         for, mapped onto other devices.
  *   VARSCOPE_MEMORY_LIMIT "64M": a cap on the bytes varscope allocates per
  *                         device.
+ *   VARSCOPE_SCRIBBLE     "1": every device buffer varscope hands out is
+ *                         first filled with 0xFF bytes (NaN floats), so a
+ *                         kernel that reads what nothing wrote shows; a
+ *                         debugging aid, as glibc's MALLOC_PERTURB_ is.
  *
- * Both are read once, when the registry is built (registry.c); a malformed
+ * All three are read once, when the registry is built (registry.c); a malformed
  * value makes every registry call fail with INVALID_ARGUMENT and the text
  * these functions write, instead of being ignored or half-applied.
  *
@@ -50,6 +54,12 @@ bool vs__parse_device_aliases(const char *spec, vs_device_alias_spec *out, size_
  * returns true; otherwise false with a message starting
  * "VARSCOPE_MEMORY_LIMIT: " in err. Thread safety: pure function. */
 bool vs__parse_memory_limit(const char *spec, uint64_t *bytes, char *err, size_t err_cap);
+
+/* Parses a VARSCOPE_SCRIBBLE value: "1" (on) or "0" (off), spaces allowed
+ * around it. On success sets *on and returns true; otherwise false with a
+ * message starting "VARSCOPE_SCRIBBLE: " in err. Thread safety: pure
+ * function. */
+bool vs__parse_scribble(const char *spec, bool *on, char *err, size_t err_cap);
 
 /* Whether the registry sets POCL_AFFINITY=1 around its first OpenCL calls,
  * so that PoCL's CPU device pins its worker thread i to CPU i. Why: PoCL 3.1

@@ -456,8 +456,10 @@ static cl_mem make_buffer_as_is(vs_cl_device *d, size_t bytes, const vs_shape *s
   return m;
 }
 
-/* Tests' scribble (vs__buffer_scribble): every buffer handed out is first
- * filled with 0xFF bytes. */
+/* The scribble (VARSCOPE_SCRIBBLE=1, read by the registry; or a test's
+ * vs__buffer_scribble): every buffer handed out is first filled with 0xFF
+ * bytes. Off by default: the fill costs a device pass and a wait per
+ * allocation. */
 static _Atomic bool scribble;
 
 void vs__buffer_scribble(bool on) { atomic_store(&scribble, on); }

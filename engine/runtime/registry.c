@@ -160,6 +160,14 @@ static void discover_devices(void) {
     reg.init_code = VS_INVALID_ARGUMENT;
     return;
   }
+  /* VARSCOPE_SCRIBBLE=1 before any buffer exists: every one is filled. */
+  const char *scr = getenv("VARSCOPE_SCRIBBLE");
+  bool scribble_on = false;
+  if (scr && *scr && !vs__parse_scribble(scr, &scribble_on, reg.init_msg, sizeof reg.init_msg)) {
+    reg.init_code = VS_INVALID_ARGUMENT;
+    return;
+  }
+  if (scribble_on) vs__buffer_scribble(true);
   /* VARSCOPE_INLINE=0 (A/B only): no SVM storage and no host runs, the
    * path every device took before exec/inline.c. */
   const char *inl = getenv("VARSCOPE_INLINE");

@@ -182,7 +182,8 @@ void vs__buffer_settle(cl_command_queue const *queues, size_t n);
 void vs__buffer_recycle(cl_mem m);
 /* The bytes of d's idle buffers. Thread safe. */
 uint64_t vs__buffer_idle_bytes(vs_cl_device *d);
-/* Tests only: while on, every buffer vs__device_buffer and
+/* VARSCOPE_SCRIBBLE=1 (the registry calls this at discovery) and tests:
+ * while on, every buffer vs__device_buffer and
  * vs__device_buffer_shared hand out is first filled with 0xFF bytes (NaN
  * in every float, -1 in every integer) on the calling thread's queue for
  * its device, and waited for: a kernel that leaves part of its output
