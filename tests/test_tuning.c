@@ -1334,6 +1334,81 @@ Test(tuning, direct_search_stops_when_its_next_step_does_not_fit) {
   vs_status_free(st);
 }
 
+/* ---- the stored cost of a candidate, which prices later runs' steps ---- */
+
+static char priced_note[640];
+static void keep_priced_note(void *user, const char *line) {
+  (void)user;
+  if (strstr(line, "); now ")) step_notes++;
+  if (strstr(line, "no next step: priced at")) snprintf(priced_note, sizeof priced_note, "%s", line);
+}
+
+static void direct_search(double budget, void (*add_s)(void *, double *), vs_tune_result *res) {
+  vs__tune_plan dp = {.n = 128, .candidates = DSETS, .n_candidates = 0, .search = true, .inject_search_s = add_s};
+  vs__tune_plan plan = {.n = 128, .candidates = SETS, .n_candidates = 0, .direct = &dp, .path = VS__PATH_RUNS};
+  vs_status *st = vs_status_new();
+  step_notes = 0;
+  priced_note[0] = '\0';
+  vs__device_tune_plan(0, &plan, &(vs_tune_opts){.direct_budget_s = budget, .note = keep_priced_note}, res, st);
+  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
+  cr_assert_str_eq(res->direct.skipped, "");
+  vs_status_free(st);
+}
+
+Test(tuning, search_stores_what_a_candidate_cost) {
+  /* The first call (one candidate and its reference run) as if it took
+   * 1000 s more: over 500 s a candidate, stored under the search's size. */
+  vs_tune_result res;
+  cr_assert_eq(vs__clblast_search_cost(0, 1, 128), 0.0, "a fresh cache directory holds no cost");
+  direct_search(1500, slow_search, &res);
+  double per = vs__clblast_search_cost(0, 1, 128);
+  cr_assert(per >= 500 && per <= res.direct.search_s / 2 + 1e-6, "stored %g s, the search took %g s", per,
+            res.direct.search_s);
+  cr_assert_eq(vs__clblast_search_cost(0, 0, 128), 0.0, "Xgemm's search did not run: nothing stored for it");
+  cr_assert_eq(vs__clblast_search_cost(0, 1, 256), 0.0, "another size's cost is its own");
+  /* That a cheaper run leaves a higher cost is
+   * search_prices_its_steps_at_the_most_a_candidate_cost_here's (one
+   * tuning run a process). */
+}
+
+Test(tuning, search_prices_its_steps_at_the_most_a_candidate_cost_here) {
+  /* An earlier run measured 50 s a candidate; this run's first call, real
+   * (seconds: a step of 3 candidates would fit the 120 s), is priced at
+   * that: 3 candidates and the reference run, 200 s, do not fit, so no
+   * step starts and the note says why. */
+  cr_assert(vs__clblast_search_cost_put(0, 1, 128, 50));
+  vs_tune_result res;
+  direct_search(120, NULL, &res);
+  cr_assert_eq(res.direct.searched, 1);
+  cr_assert_eq(step_notes, 0, "no step started");
+  cr_assert_not_null(strstr(priced_note, "CLBlast's XgemmDirect tuner: 1 candidates in "), "%s", priced_note);
+  cr_assert_not_null(strstr(priced_note, "no next step: priced at 50.0 s a candidate, the most a run measured "
+                                         "here, none fits the "),
+                     "%s", priced_note);
+  cr_assert_float_eq(vs__clblast_search_cost(0, 1, 128), 50, 1e-9, "a cheaper run does not lower it");
+}
+
+Test(tuning, unreadable_stored_cost_is_as_if_none) {
+  /* A payload that is not one positive number (the store's checksum holds:
+   * a writer's mistake, not a torn file) prices nothing; the run's own
+   * measurement replaces it. */
+  vs_status *st = vs_status_new();
+  char *tkey = vs__tuning_key(0, st);
+  cr_assert_not_null(tkey, "%s", vs_status_message(st));
+  const char *bad[] = {"-3\n", "nan\n", "12", "5 s\n", "\n", "inf\n"};
+  for (size_t b = 0; b < sizeof bad / sizeof bad[0]; b++) {
+    char ckey[1024];
+    int len = snprintf(ckey, sizeof ckey, "varscope clblast-search-cost 1\nXgemmDirect\n128\n%s\n", tkey);
+    cr_assert(len > 0 && (size_t)len < sizeof ckey);
+    cr_assert(vs__store_put(NULL, ckey, bad[b], strlen(bad[b])));
+    cr_assert_eq(vs__clblast_search_cost(0, 1, 128), 0.0, "payload '%s' was read as a cost", bad[b]);
+  }
+  cr_assert(vs__clblast_search_cost_put(0, 1, 128, 7.25));
+  cr_assert_float_eq(vs__clblast_search_cost(0, 1, 128), 7.25, 1e-9, "the key the test wrote is the one read");
+  free(tkey);
+  vs_status_free(st);
+}
+
 /* ---- the size a stored Xgemm set was verified at (issue 11 review) ---- */
 
 static size_t check_sizes[4], check_count;

@@ -740,6 +740,71 @@ bool vs__search_next(const size_t space[2], size_t nspaces, size_t searched, dou
   return true;
 }
 
+/* What a candidate of kernel k's search cost at n^3 on a device: the
+ * most any run measured there (a call's time over its new candidates and
+ * reference runs), kept in the store. A run prices its steps at no less,
+ * because its own first call can be served from PoCL's kernel cache (an
+ * earlier run compiled the same first candidates: CLBlast samples with a
+ * fixed seed) and look ten times cheaper than the uncached candidates its
+ * next step compiles; a compile served from the cache cannot be told from
+ * a fast one, so the cost has to come from a run that paid it. The most,
+ * not the latest: a run that saw only cached candidates must not lower it.
+ * A run under heavy load raises it, and later searches then stop early:
+ * the budget is a cap, so erring that way is the safe one. The entry goes
+ * with the cache directory (`varscope cache clear`). */
+#define COST_MAGIC "varscope clblast-search-cost 1\n"
+static char *cost_key(const vs_cl_device *d, int k, size_t n) {
+  char *key = key_of(d), *ckey = key ? vs__asprintf(COST_MAGIC "%s\n%zu\n%s\n", KERNELS[k]->name, n, key) : NULL;
+  free(key);
+  return ckey;
+}
+
+/* The stored cost in seconds; 0 when there is none or it does not read as
+ * one positive finite number (then it is as if none: the next run that
+ * measures one replaces it). */
+static double stored_cost(const vs_cl_device *d, int k, size_t n) {
+  char *ckey = cost_key(d, k, n);
+  unsigned char *data = NULL;
+  size_t len = 0;
+  double per = 0;
+  if (ckey && vs__store_get(NULL, ckey, 64, &data, &len) == VS_STORE_HIT && len > 1 && len < 64 &&
+      data[len - 1] == '\n') {
+    char text[64], *end = NULL;
+    memcpy(text, data, len - 1);
+    text[len - 1] = '\0';
+    errno = 0;
+    double v = strtod(text, &end);
+    if (errno == 0 && end != text && *end == '\0' && isfinite(v) && v > 0) per = v;
+  }
+  free(data);
+  free(ckey);
+  return per;
+}
+
+/* Stores per as the cost (best effort: without a writable cache directory
+ * a later run has only its own calls to price by, as before). */
+static bool put_cost(const vs_cl_device *d, int k, size_t n, double per) {
+  char *ckey = cost_key(d, k, n), text[64];
+  int len = snprintf(text, sizeof text, "%.9g\n", per);
+  bool ok = ckey && len > 0 && (size_t)len < sizeof text && vs__store_put(NULL, ckey, text, (size_t)len);
+  free(ckey);
+  return ok;
+}
+
+double vs__clblast_search_cost(size_t i, int kernel, size_t n) {
+  vs_status *st = vs_status_new();
+  vs_cl_device *d = st && kernel >= 0 && kernel < NKERNELS ? vs__device(i, st) : NULL;
+  vs_status_free(st);
+  return d ? stored_cost(d, kernel, n) : 0;
+}
+
+bool vs__clblast_search_cost_put(size_t i, int kernel, size_t n, double per) {
+  vs_status *st = vs_status_new();
+  vs_cl_device *d = st && kernel >= 0 && kernel < NKERNELS ? vs__device(i, st) : NULL;
+  vs_status_free(st);
+  return d && put_cost(d, kernel, n, per);
+}
+
 /* CLBlast's tuner of kernel k as the search. It reports nothing while it
  * runs and cannot be stopped, so its sample is sized beforehand: a first
  * call on the smallest sample that holds a candidate of each of its
@@ -799,21 +864,40 @@ static bool search(vs_cl_device *d, int k, size_t n, const vs__tune_plan *plan, 
    * again: an over-estimate). The first call's candidate may have been
    * compiled by an earlier run (CLBlast samples with a fixed seed), so its
    * cost alone can be far too low (0.4 s against 5-8 s measured on PoCL):
-   * doubling bounds the overrun to about one step. A step starts only when
-   * its estimate fits the budget left (vs__search_next); CLBlast's tuner
-   * cannot be stopped once called, so the budget is kept as far as the
-   * last step's cost predicts the next one's, no further. */
+   * doubling bounds the overrun to about one step, and a step is priced
+   * at no less than the most a candidate cost any run here (stored_cost),
+   * so once one run has paid for its compiles the later ones do not
+   * under-price theirs. A step starts only when its estimate fits the
+   * budget left (vs__search_next); CLBlast's tuner cannot be stopped once
+   * called, so the budget is kept as far as that price predicts the next
+   * step's cost, no further. */
   double last_s = ph->search_s;
   size_t last_new = ph->searched;
   double f = 0, estimate = 0;
   size_t more = 0;
-  while (vs__search_next(space, nspaces, ph->searched, ph->fraction, last_s, last_new, ph->search_s, budget,
+  const double floor_per = stored_cost(d, k, n);
+  double most_per = last_s / (double)(last_new + nspaces);
+  for (;;) {
+    double per = last_s / (double)(last_new + nspaces), priced_s = last_s;
+    if (per < floor_per) priced_s = floor_per * (double)(last_new + nspaces);
+    if (!vs__search_next(space, nspaces, ph->searched, ph->fraction, priced_s, last_new, ph->search_s, budget,
                          opts ? opts->fraction : 0, &f, &more, &estimate)) {
+      double f2, e2;
+      size_t m2;
+      if (per < floor_per && vs__search_next(space, nspaces, ph->searched, ph->fraction, last_s, last_new,
+                                             ph->search_s, budget, opts ? opts->fraction : 0, &f2, &m2, &e2))
+        note(opts,
+             "%s: %zu candidates in %.1f s (%.2f s each: kernels an earlier run compiled); no next step: priced at "
+             "%.1f s a candidate, the most a run measured here, none fits the %.0f s left",
+             tuner_name(k), ph->searched, ph->search_s, per, floor_per, budget - ph->search_s);
+      break;
+    }
     note(opts,
-         "%s: %zu candidates in %.1f s (%.1f s each; its pick so far: %s); now %zu (fraction %.3g), about %.0f s "
+         "%s: %zu candidates in %.1f s (%.1f s each%s; its pick so far: %s); now %zu (fraction %.3g), about %.0f s "
          "of the %.0f s left",
-         tuner_name(k), ph->searched, ph->search_s, last_s / (double)(last_new + nspaces), ok ? "one" : "none", more,
-         f, estimate, budget - ph->search_s);
+         tuner_name(k), ph->searched, ph->search_s, per < floor_per ? floor_per : per,
+         per < floor_per ? " as priced: the most a run measured here" : "", ok ? "one" : "none", more, f, estimate,
+         budget - ph->search_s);
     size_t again[VS_XGEMM_NPARAMS];
     double t0 = ph->search_s;
     if (tuner_call(d, k, n, f, opts, ph, again, st)) {
@@ -826,7 +910,10 @@ static bool search(vs_cl_device *d, int k, size_t n, const vs__tune_plan *plan, 
     last_new = more - ph->searched;
     ph->fraction = f;
     ph->searched = more;
+    if (last_s / (double)(last_new + nspaces) > most_per) most_per = last_s / (double)(last_new + nspaces);
   }
+  /* Only a higher cost is stored (stored_cost says why). */
+  if (most_per > floor_per && isfinite(most_per)) put_cost(d, k, n, most_per);
 #undef SAMPLED
   if (ok && plan && plan->inject_search) plan->inject_search(plan->user, found);
   if (ok) vs__params_text(KERNELS[k], ph->search, sizeof ph->search, found);
