@@ -1445,6 +1445,10 @@ Test(idle_buffers, without_varscope_scribble_a_reused_buffer_keeps_its_bytes) {
   cr_assert_eq(ff_bytes_of_a_recycled_buffer("0"), 0);
 }
 
+Test(idle_buffers, varscope_scribble_with_blanks_around_the_digit_means_the_digit) {
+  cr_assert_eq(ff_bytes_of_a_recycled_buffer(" 1 "), MIB);
+}
+
 Test(idle_buffers, idle_bytes_are_capped_at_a_quarter_of_the_limit_oldest_out_first) {
   vs_status *st = vs_status_new();
   vs_cl_device *d = device_with_8mib_limit(st);

@@ -1381,31 +1381,58 @@ Test(tuning, search_prices_its_steps_at_the_most_a_candidate_cost_here) {
   direct_search(120, NULL, &res);
   cr_assert_eq(res.direct.searched, 1);
   cr_assert_eq(step_notes, 0, "no step started");
-  cr_assert_not_null(strstr(priced_note, "CLBlast's XgemmDirect tuner: 1 candidates in "), "%s", priced_note);
-  cr_assert_not_null(strstr(priced_note, "no next step: priced at 50.0 s a candidate, the most a run measured "
-                                         "here, none fits the "),
+  cr_assert_not_null(strstr(priced_note, "CLBlast's XgemmDirect tuner: 1 candidate in "), "%s", priced_note);
+  cr_assert_not_null(strstr(priced_note, " s each, below the stored price); no next step: priced at 50 s a "
+                                         "candidate, the most a run measured here, none fits the "),
                      "%s", priced_note);
   cr_assert_float_eq(vs__clblast_search_cost(0, 1, 128), 50, 1e-9, "a cheaper run does not lower it");
 }
 
 Test(tuning, unreadable_stored_cost_is_as_if_none) {
-  /* A payload that is not one positive number (the store's checksum holds:
-   * a writer's mistake, not a torn file) prices nothing; the run's own
-   * measurement replaces it. */
+  /* A payload that is not one positive whole number of microseconds and a
+   * newline (the store's checksum holds: a writer's mistake, not a torn
+   * file) prices nothing; the run's own measurement replaces it. */
   vs_status *st = vs_status_new();
   char *tkey = vs__tuning_key(0, st);
   cr_assert_not_null(tkey, "%s", vs_status_message(st));
-  const char *bad[] = {"-3\n", "nan\n", "12", "5 s\n", "\n", "inf\n"};
+  static const struct {
+    const char *text;
+    size_t len;
+  } bad[] = {{"-3\n", 3},   {"nan\n", 4},  {"12", 2},     {"5 s\n", 4},   {"\n", 1},          {"inf\n", 4},
+             {" 5\n", 3},   {"0x10\n", 5}, {"0\n", 2},     {"5.5\n", 4},   {"1\0" "2\n", 4},   {"+5\n", 3},
+             {"1234567890123456\n", 17}};
+  char ckey[1024];
+  int klen = snprintf(ckey, sizeof ckey, "varscope clblast-search-cost 1\nXgemmDirect\n128\n%s\n", tkey);
+  cr_assert(klen > 0 && (size_t)klen < sizeof ckey);
   for (size_t b = 0; b < sizeof bad / sizeof bad[0]; b++) {
-    char ckey[1024];
-    int len = snprintf(ckey, sizeof ckey, "varscope clblast-search-cost 1\nXgemmDirect\n128\n%s\n", tkey);
-    cr_assert(len > 0 && (size_t)len < sizeof ckey);
-    cr_assert(vs__store_put(NULL, ckey, bad[b], strlen(bad[b])));
-    cr_assert_eq(vs__clblast_search_cost(0, 1, 128), 0.0, "payload '%s' was read as a cost", bad[b]);
+    cr_assert(vs__store_put(NULL, ckey, bad[b].text, bad[b].len));
+    cr_assert_eq(vs__clblast_search_cost(0, 1, 128), 0.0, "payload %zu was read as a cost", b);
   }
+  /* What a put writes: 7.25 s as 7250000 us; a lower cost is not put. */
   cr_assert(vs__clblast_search_cost_put(0, 1, 128, 7.25));
   cr_assert_float_eq(vs__clblast_search_cost(0, 1, 128), 7.25, 1e-9, "the key the test wrote is the one read");
+  unsigned char *data = NULL;
+  size_t n = 0;
+  cr_assert_eq(vs__store_get(NULL, ckey, 64, &data, &n), VS_STORE_HIT);
+  cr_assert(n == 8 && memcmp(data, "7250000\n", 8) == 0, "%.*s", (int)n, (const char *)data);
+  free(data);
+  cr_assert(!vs__clblast_search_cost_put(0, 1, 128, 3.0));
+  cr_assert_float_eq(vs__clblast_search_cost(0, 1, 128), 7.25, 1e-9);
   free(tkey);
+  vs_status_free(st);
+}
+
+Test(tuning, reset_removes_the_stored_costs) {
+  /* `varscope tune --reset` is how a user undoes a price a loaded run set. */
+  cr_assert(vs__clblast_search_cost_put(0, 1, 64, 9));
+  cr_assert(vs__clblast_search_cost_put(0, 1, 192, 9));
+  cr_assert(vs__clblast_search_cost_put(0, 0, 256, 9));
+  vs_status *st = vs_status_new();
+  vs_device_tune_reset(0, st);
+  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
+  cr_assert_eq(vs__clblast_search_cost(0, 1, 64), 0.0);
+  cr_assert_eq(vs__clblast_search_cost(0, 1, 192), 0.0);
+  cr_assert_eq(vs__clblast_search_cost(0, 0, 256), 0.0);
   vs_status_free(st);
 }
 

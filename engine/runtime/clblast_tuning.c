@@ -750,8 +750,9 @@ bool vs__search_next(const size_t space[2], size_t nspaces, size_t searched, dou
  * a fast one, so the cost has to come from a run that paid it. The most,
  * not the latest: a run that saw only cached candidates must not lower it.
  * A run under heavy load raises it, and later searches then stop early:
- * the budget is a cap, so erring that way is the safe one. The entry goes
- * with the cache directory (`varscope cache clear`). */
+ * the budget is a cap, so erring that way is the safe one;
+ * vs_device_tune_reset (`varscope tune --reset`) removes it. The text is
+ * whole microseconds, so no locale's decimal point can misread it. */
 #define COST_MAGIC "varscope clblast-search-cost 1\n"
 static char *cost_key(const vs_cl_device *d, int k, size_t n) {
   char *key = key_of(d), *ckey = key ? vs__asprintf(COST_MAGIC "%s\n%zu\n%s\n", KERNELS[k]->name, n, key) : NULL;
@@ -759,36 +760,49 @@ static char *cost_key(const vs_cl_device *d, int k, size_t n) {
   return ckey;
 }
 
-/* The stored cost in seconds; 0 when there is none or it does not read as
- * one positive finite number (then it is as if none: the next run that
- * measures one replaces it). */
+/* The stored cost in seconds; 0 when there is none or it is not one
+ * positive number of microseconds (1-15 digits) and a newline (then it is
+ * as if none: the next run that measures one replaces it). */
 static double stored_cost(const vs_cl_device *d, int k, size_t n) {
   char *ckey = cost_key(d, k, n);
   unsigned char *data = NULL;
   size_t len = 0;
   double per = 0;
-  if (ckey && vs__store_get(NULL, ckey, 64, &data, &len) == VS_STORE_HIT && len > 1 && len < 64 &&
+  if (ckey && vs__store_get(NULL, ckey, 64, &data, &len) == VS_STORE_HIT && len >= 2 && len <= 16 &&
       data[len - 1] == '\n') {
-    char text[64], *end = NULL;
-    memcpy(text, data, len - 1);
-    text[len - 1] = '\0';
-    errno = 0;
-    double v = strtod(text, &end);
-    if (errno == 0 && end != text && *end == '\0' && isfinite(v) && v > 0) per = v;
+    uint64_t us = 0;
+    size_t i = 0;
+    while (i < len - 1 && data[i] >= '0' && data[i] <= '9') us = us * 10 + (uint64_t)(data[i++] - '0');
+    if (i == len - 1 && us > 0) per = (double)us * 1e-6;
   }
   free(data);
   free(ckey);
   return per;
 }
 
-/* Stores per as the cost (best effort: without a writable cache directory
- * a later run has only its own calls to price by, as before). */
+/* Stores per as the cost unless the store holds a higher one by now (two
+ * tuning processes at once: the higher stands). Best effort: without a
+ * writable cache directory a later run has only its own calls to price
+ * by, as before. */
 static bool put_cost(const vs_cl_device *d, int k, size_t n, double per) {
-  char *ckey = cost_key(d, k, n), text[64];
-  int len = snprintf(text, sizeof text, "%.9g\n", per);
+  if (!(per > 0) || per > 1e9 || per <= stored_cost(d, k, n)) return false;
+  char *ckey = cost_key(d, k, n), text[32];
+  uint64_t us = (uint64_t)(per * 1e6 + 0.5);
+  int len = snprintf(text, sizeof text, "%llu\n", (unsigned long long)(us ? us : 1));
   bool ok = ckey && len > 0 && (size_t)len < sizeof text && vs__store_put(NULL, ckey, text, (size_t)len);
   free(ckey);
   return ok;
+}
+
+/* The search's sizes (min(N, SEARCH_N), N a multiple of 64): what a reset
+ * removes. */
+static void remove_costs(const vs_cl_device *d) {
+  for (int k = 0; k < NKERNELS; k++)
+    for (size_t n = 64; n <= SEARCH_N; n += 64) {
+      char *ckey = cost_key(d, k, n);
+      if (ckey) vs__store_remove(NULL, ckey);
+      free(ckey);
+    }
 }
 
 double vs__clblast_search_cost(size_t i, int kernel, size_t n) {
@@ -887,9 +901,10 @@ static bool search(vs_cl_device *d, int k, size_t n, const vs__tune_plan *plan, 
       if (per < floor_per && vs__search_next(space, nspaces, ph->searched, ph->fraction, last_s, last_new,
                                              ph->search_s, budget, opts ? opts->fraction : 0, &f2, &m2, &e2))
         note(opts,
-             "%s: %zu candidates in %.1f s (%.2f s each: kernels an earlier run compiled); no next step: priced at "
-             "%.1f s a candidate, the most a run measured here, none fits the %.0f s left",
-             tuner_name(k), ph->searched, ph->search_s, per, floor_per, budget - ph->search_s);
+             "%s: %zu candidate%s in %.1f s (%.2g s each, below the stored price); no next step: priced at %.3g s "
+             "a candidate, the most a run measured here, none fits the %.0f s left",
+             tuner_name(k), ph->searched, ph->searched == 1 ? "" : "s", ph->search_s, per, floor_per,
+             budget - ph->search_s);
       break;
     }
     note(opts,
@@ -913,7 +928,7 @@ static bool search(vs_cl_device *d, int k, size_t n, const vs__tune_plan *plan, 
     if (last_s / (double)(last_new + nspaces) > most_per) most_per = last_s / (double)(last_new + nspaces);
   }
   /* Only a higher cost is stored (stored_cost says why). */
-  if (most_per > floor_per && isfinite(most_per)) put_cost(d, k, n, most_per);
+  if (most_per > floor_per) put_cost(d, k, n, most_per);
 #undef SAMPLED
   if (ok && plan && plan->inject_search) plan->inject_search(plan->user, found);
   if (ok) vs__params_text(KERNELS[k], ph->search, sizeof ph->search, found);
@@ -1269,6 +1284,7 @@ VS_API void vs_device_tune_reset(size_t i, vs_status *st) {
     }
     free(path);
   }
+  if (!vs__failed(st)) remove_costs(d);
   retire_tables(d, before);
   pthread_mutex_unlock(&d->tuning_mu);
 }

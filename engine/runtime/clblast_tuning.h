@@ -61,7 +61,8 @@ bool vs__search_next(const size_t space[2], size_t nspaces, size_t searched, dou
 /* The stored cost of a candidate of kernel's search (0 Xgemm, 1
  * XgemmDirect) at n^3 on device i: the most a run measured, which prices
  * every later run's steps (clblast_tuning.c's stored_cost); 0 when none.
- * _put replaces it (false when it could not be stored). For tests. */
+ * _put raises it to per, in whole microseconds (false when the store
+ * holds as much already or it could not be stored). For tests. */
 double vs__clblast_search_cost(size_t i, int kernel, size_t n);
 bool vs__clblast_search_cost_put(size_t i, int kernel, size_t n, double per);
 

@@ -261,8 +261,10 @@ void vs_device_tune_ex(size_t i, const vs_tune_opts *opts, vs_tune_result *res, 
  * dropped here too. The GEMM, conv and conv-gradient algorithm choices
  * made under the removed sets are removed from the cache directory too
  * (later processes measure them again; this process, if it runs those
- * sets, keeps its own: see vs_device_tune); the tuner's conv and GEMM
- * sets per family stay.
+ * sets, keeps its own: see vs_device_tune); so does the cost of a
+ * candidate of CLBlast's search that earlier runs measured (which prices
+ * the next search's steps); the tuner's conv and GEMM sets per family
+ * stay.
  * Errors: device index, a file that cannot be removed. Thread safe. */
 void vs_device_tune_reset(size_t i, vs_status *st);
 
