@@ -1303,10 +1303,14 @@ Test(tuning, search_steps_start_only_when_their_estimate_fits_the_budget_left) {
   cr_assert(!vs__search_next(two, 2, 11, 0.001, 13.0, 11, 13.0, 60.0, 0.00105, &f, &more, &est));
 }
 
+/* The notes of a direct search: the steps started, and the note of a step
+ * the stored price stopped. */
 static int step_notes;
-static void count_steps(void *user, const char *line) {
+static char priced_note[640];
+static void keep_step_notes(void *user, const char *line) {
   (void)user;
   if (strstr(line, "); now ")) step_notes++;
+  if (strstr(line, "no next step: priced at")) snprintf(priced_note, sizeof priced_note, "%s", line);
 }
 
 static void slow_search(void *user, double *search_s) {
@@ -1314,46 +1318,34 @@ static void slow_search(void *user, double *search_s) {
   *search_s += 1000; /* each call of CLBlast's tuner as if it took 1000 s more */
 }
 
-Test(tuning, direct_search_stops_when_its_next_step_does_not_fit) {
-  /* Driven by the plan: the first call (one candidate and its reference
-   * run) seemingly took over 1000 s of a 1500 s budget, so about 500 s
-   * each; the smallest next step (2 candidates and the reference run,
-   * about 1500 s) does not fit the less than 500 s left and does not start. */
-  vs__tune_plan dp = {.n = 128, .candidates = DSETS, .n_candidates = 0, .search = true,
-                      .inject_search_s = slow_search};
-  vs__tune_plan plan = {.n = 128, .candidates = SETS, .n_candidates = 0, .direct = &dp, .path = VS__PATH_RUNS};
-  vs_status *st = vs_status_new();
-  vs_tune_result res;
-  step_notes = 0;
-  vs__device_tune_plan(0, &plan, &(vs_tune_opts){.direct_budget_s = 1500, .note = count_steps}, &res, st);
-  cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
-  cr_assert_str_eq(res.direct.skipped, "");
-  cr_assert_eq(res.direct.searched, 1);
-  cr_assert(res.direct.search_s >= 1000);
-  cr_assert_eq(step_notes, 0, "no step started");
-  vs_status_free(st);
-}
-
-/* ---- the stored cost of a candidate, which prices later runs' steps ---- */
-
-static char priced_note[640];
-static void keep_priced_note(void *user, const char *line) {
-  (void)user;
-  if (strstr(line, "); now ")) step_notes++;
-  if (strstr(line, "no next step: priced at")) snprintf(priced_note, sizeof priced_note, "%s", line);
-}
-
+/* The XgemmDirect phase alone at 128^3, its search on (each call's time
+ * raised by add_s when not NULL) within budget seconds; it must run. */
 static void direct_search(double budget, void (*add_s)(void *, double *), vs_tune_result *res) {
   vs__tune_plan dp = {.n = 128, .candidates = DSETS, .n_candidates = 0, .search = true, .inject_search_s = add_s};
   vs__tune_plan plan = {.n = 128, .candidates = SETS, .n_candidates = 0, .direct = &dp, .path = VS__PATH_RUNS};
   vs_status *st = vs_status_new();
   step_notes = 0;
   priced_note[0] = '\0';
-  vs__device_tune_plan(0, &plan, &(vs_tune_opts){.direct_budget_s = budget, .note = keep_priced_note}, res, st);
+  vs__device_tune_plan(0, &plan, &(vs_tune_opts){.direct_budget_s = budget, .note = keep_step_notes}, res, st);
   cr_assert_eq(vs_status_code(st), VS_OK, "%s", vs_status_message(st));
   cr_assert_str_eq(res->direct.skipped, "");
   vs_status_free(st);
 }
+
+Test(tuning, direct_search_stops_when_its_next_step_does_not_fit) {
+  /* Driven by the plan: the first call (one candidate and its reference
+   * run) seemingly took over 1000 s of a 1500 s budget, so about 500 s
+   * each; the smallest next step (2 candidates and the reference run,
+   * about 1500 s) does not fit the less than 500 s left and does not start. */
+  vs_tune_result res;
+  direct_search(1500, slow_search, &res);
+  cr_assert_eq(res.direct.searched, 1);
+  cr_assert(res.direct.search_s >= 1000);
+  cr_assert_eq(step_notes, 0, "no step started");
+}
+
+/* ---- the stored cost of a candidate, which prices later runs' steps ---- */
+
 
 Test(tuning, search_stores_what_a_candidate_cost) {
   /* The first call (one candidate and its reference run) as if it took

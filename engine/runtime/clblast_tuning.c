@@ -805,17 +805,22 @@ static void remove_costs(const vs_cl_device *d) {
     }
 }
 
-double vs__clblast_search_cost(size_t i, int kernel, size_t n) {
+/* Device i for the two test accessors below (NULL: no such device or
+ * kernel). */
+static vs_cl_device *cost_device(size_t i, int kernel) {
   vs_status *st = vs_status_new();
   vs_cl_device *d = st && kernel >= 0 && kernel < NKERNELS ? vs__device(i, st) : NULL;
   vs_status_free(st);
+  return d;
+}
+
+double vs__clblast_search_cost(size_t i, int kernel, size_t n) {
+  vs_cl_device *d = cost_device(i, kernel);
   return d ? stored_cost(d, kernel, n) : 0;
 }
 
 bool vs__clblast_search_cost_put(size_t i, int kernel, size_t n, double per) {
-  vs_status *st = vs_status_new();
-  vs_cl_device *d = st && kernel >= 0 && kernel < NKERNELS ? vs__device(i, st) : NULL;
-  vs_status_free(st);
+  vs_cl_device *d = cost_device(i, kernel);
   return d && put_cost(d, kernel, n, per);
 }
 
@@ -889,17 +894,20 @@ static bool search(vs_cl_device *d, int k, size_t n, const vs__tune_plan *plan, 
   size_t last_new = ph->searched;
   double f = 0, estimate = 0;
   size_t more = 0;
-  const double floor_per = stored_cost(d, k, n);
-  double most_per = last_s / (double)(last_new + nspaces);
+  const double floor_per = stored_cost(d, k, n), max_fraction = opts ? opts->fraction : 0;
+  double most_per = 0;
   for (;;) {
-    double per = last_s / (double)(last_new + nspaces), priced_s = last_s;
-    if (per < floor_per) priced_s = floor_per * (double)(last_new + nspaces);
-    if (!vs__search_next(space, nspaces, ph->searched, ph->fraction, priced_s, last_new, ph->search_s, budget,
-                         opts ? opts->fraction : 0, &f, &more, &estimate)) {
+    /* The last call's cost per candidate (and reference run), and the
+     * price of the next step's: never below the stored cost. */
+    double per = last_s / (double)(last_new + nspaces), priced = per < floor_per ? floor_per : per;
+    if (per > most_per) most_per = per;
+    if (!vs__search_next(space, nspaces, ph->searched, ph->fraction, priced * (double)(last_new + nspaces),
+                         last_new, ph->search_s, budget, max_fraction, &f, &more, &estimate)) {
+      /* Said only when the call's own cost would have started a step. */
       double f2, e2;
       size_t m2;
       if (per < floor_per && vs__search_next(space, nspaces, ph->searched, ph->fraction, last_s, last_new,
-                                             ph->search_s, budget, opts ? opts->fraction : 0, &f2, &m2, &e2))
+                                             ph->search_s, budget, max_fraction, &f2, &m2, &e2))
         note(opts,
              "%s: %zu candidate%s in %.1f s (%.2g s each, below the stored price); no next step: priced at %.3g s "
              "a candidate, the most a run measured here, none fits the %.0f s left",
@@ -910,7 +918,7 @@ static bool search(vs_cl_device *d, int k, size_t n, const vs__tune_plan *plan, 
     note(opts,
          "%s: %zu candidates in %.1f s (%.1f s each%s; its pick so far: %s); now %zu (fraction %.3g), about %.0f s "
          "of the %.0f s left",
-         tuner_name(k), ph->searched, ph->search_s, per < floor_per ? floor_per : per,
+         tuner_name(k), ph->searched, ph->search_s, priced,
          per < floor_per ? " as priced: the most a run measured here" : "", ok ? "one" : "none", more, f, estimate,
          budget - ph->search_s);
     size_t again[VS_XGEMM_NPARAMS];
@@ -925,7 +933,6 @@ static bool search(vs_cl_device *d, int k, size_t n, const vs__tune_plan *plan, 
     last_new = more - ph->searched;
     ph->fraction = f;
     ph->searched = more;
-    if (last_s / (double)(last_new + nspaces) > most_per) most_per = last_s / (double)(last_new + nspaces);
   }
   /* Only a higher cost is stored (stored_cost says why). */
   if (most_per > floor_per) put_cost(d, k, n, most_per);
