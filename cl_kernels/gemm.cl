@@ -15,14 +15,16 @@
  * RM x NV vectors of VEC floats of C in registers; each step of k loads NV
  * vectors of Bp and broadcasts RM values of Ap, each feeding NV fused
  * multiply-adds (for RM=12, NV=2, VEC=16: 24 full-width FMAs per 2 vector
- * loads and 12 broadcasts). A work-group is LY work-items along m sharing
- * one B panel (read from L2 LY times); consecutive work-groups walk the n
- * panels with the same A rows, which therefore stay in L2 too.
+ * loads and 12 broadcasts). A work-group is up to LY work-items along m
+ * sharing one B panel (read from L2 LY times); consecutive work-groups walk
+ * the n panels with the same A rows, which therefore stay in L2 too. The
+ * rows of work-groups split C's tiles evenly (group_tiles), so the last
+ * groups of a launch cost what the others do.
  * Work-groups are one item wide in x so PoCL does not re-vectorise the
  * explicit vectors across work-items.
  *
  * Two more multiplies share the register tile (tile_step): gemm_blocked
- * (packed panels, k in chunks, an item over LY tiles) and gemm_inplace
+ * (packed panels, k in chunks, an item over up to LY tiles) and gemm_inplace
  * (no packing, for small problems); gemm_select.c measures which runs.
  *
  * Compile-time: VEC in {1, 2, 4, 8, 16}, NV, RM, UNROLL_K, TA
@@ -86,6 +88,23 @@ __kernel void pack(__global float *ap, __global const float *a, const ulong a_of
   if (kk >= k) return;
   if (g1 < a_panels) pack_panel(ap, a, a_off, lda, ta, m, k, RM, g1, kk);
   else pack_panel(bp, b, b_off, ldb, !tb, n, k, NR, g1 - a_panels, kk);
+}
+
+/* The RM-row tiles of C that row g of `rows` rows of work-groups (or of
+ * items, gemm_blocked) owns: [*first, *last), the tiles dealt evenly, so
+ * rows differ by at most one tile. Dealt as ceil(m / RM) / LY rows of LY
+ * and a last short one, as before, a launch ended on a row of a few tiles:
+ * PoCL 3.1 hands out work-groups in chunks of half the remainder (at most
+ * 64 on two threads), so one thread got the last full row while the other
+ * finished the near-empty one and waited (2048^3: 8% of the multiply's
+ * wall time idle on one core; docs/conv-performance.md, Session 16). The
+ * host sizes the rows (gemm.c's vs__gemm_rows); tiles < 2^31 and g < rows,
+ * so the products fit. */
+__attribute__((always_inline)) inline void group_tiles(const ulong m, const ulong g, const ulong rows, ulong *first,
+                                                       ulong *last) {
+  ulong tiles = (m + RM - 1) / RM;
+  *first = g * tiles / rows;
+  *last = (g + 1) * tiles / rows;
 }
 
 __attribute__((always_inline)) inline void tile_zero(TV acc[RM][NV]) {
@@ -231,12 +250,15 @@ __attribute__((always_inline)) inline void tile_epilogue(TV acc[RM][NV], __globa
 #endif
 
 /* One work-item per RM x NR block of C. Global size: (ceil(n / NR),
- * ceil(m / RM) rounded up to LY); local (1, LY). */
+ * rows x per), local (1, per), from vs__gemm_rows: `rows` rows of
+ * work-groups, each over its group_tiles (per of them at most). */
 __kernel void gemm_packed(__global float *c, const ulong c_off, const ulong ldc, __global const float *ap,
                           __global const float *bp, const ulong m, const ulong n, const int k EPI_ARG) {
-  ulong jb = get_global_id(0), ib = get_global_id(1);
+  ulong first, last;
+  group_tiles(m, get_group_id(1), get_num_groups(1), &first, &last);
+  ulong jb = get_global_id(0), ib = first + get_local_id(1);
   ulong row0 = ib * RM, col0 = jb * NR;
-  if (row0 >= m || col0 >= n) return;
+  if (ib >= last || col0 >= n) return;
   __global const float *pa = ap + ib * (ulong)k * RM;
   __global const float *pb = bp + jb * (ulong)k * NR;
   TV acc[RM][NV];
@@ -265,16 +287,19 @@ __kernel void gemm_packed(__global float *c, const ulong c_off, const ulong ldc,
  * No bounds test in the loop: a work-item whose tile would cross C's
  * bottom or right edge computes the last whole tile instead (its rows and
  * columns shifted back into C) and stores only the part past its own
- * origin, which no other item owns. Global and local ranges: gemm_packed's. */
+ * origin, which no other item owns. Global and local ranges, and the
+ * tiles of each work-group: gemm_packed's. */
 #ifndef TA
 #define TA 0
 #endif
 __kernel void gemm_inplace(__global float *c, const ulong c_off, const ulong ldc, __global const float *a,
                            const ulong a_off, const ulong lda, __global const float *b, const ulong b_off,
                            const ulong ldb, const ulong m, const ulong n, const int k EPI_ARG) {
-  ulong jb = get_global_id(0), ib = get_global_id(1);
+  ulong first, last;
+  group_tiles(m, get_group_id(1), get_num_groups(1), &first, &last);
+  ulong jb = get_global_id(0), ib = first + get_local_id(1);
   ulong row0 = ib * RM, col0 = jb * NR;
-  if (row0 >= m || col0 >= n) return;
+  if (ib >= last || col0 >= n) return;
   ulong r0 = row0 + RM > m ? m - RM : row0, c0 = col0 + NR > n ? n - NR : col0;
   __global const float *pb = b + b_off + c0;
 #if TA
@@ -327,20 +352,21 @@ __kernel void gemm_inplace(__global float *c, const ulong c_off, const ulong ldc
  * work-group's LY items run one after the other). The partial sums live
  * in C itself: no barrier, so PoCL keeps the accumulators in registers
  * (a barrier per chunk made it save them per item: docs, Session 5b).
- * LY and the chunk length are the arguments ly and kc (gemm.c passes
- * 8192 / NR by default, a 32 KB B chunk): compiled in, each value would
- * build one program for the other kernels too, and the tuner could not
- * walk them without recompiling; the chunk only bounds a loop, so a
- * constant would save nothing in it. Global size
- * (ceil(n / NR), ceil(ceil(m / RM) / ly)), local (1, 1). */
+ * The chunk length is the argument kc (gemm.c passes 8192 / NR by
+ * default, a 32 KB B chunk): compiled in, each value would build one
+ * program for the other kernels too, and the tuner could not walk them
+ * without recompiling; it only bounds a loop, so a constant would save
+ * nothing in it. LY is the host's: the rows of items (vs__gemm_rows, at
+ * most LY tiles an item), each item over its group_tiles. Global size
+ * (ceil(n / NR), rows), local (1, 1). */
 __kernel void gemm_blocked(__global float *c, const ulong c_off, const ulong ldc, __global const float *ap,
-                           __global const float *bp, const ulong m, const ulong n, const int k, const ulong ly,
+                           __global const float *bp, const ulong m, const ulong n, const int k,
                            const int kc EPI_ARG) {
-  ulong jb = get_global_id(0), ib0 = get_global_id(1) * ly;
-  ulong col0 = jb * NR;
-  if (ib0 * RM >= m || col0 >= n) return;
-  ulong tiles = (m - ib0 * RM + RM - 1) / RM;
-  if (tiles > ly) tiles = ly;
+  ulong ib0, last;
+  group_tiles(m, get_global_id(1), get_global_size(1), &ib0, &last);
+  ulong jb = get_global_id(0), col0 = jb * NR;
+  if (ib0 >= last || col0 >= n) return;
+  ulong tiles = last - ib0;
   __global float *cc = c + c_off;
   for (int k0 = 0, steps; k0 < k; k0 += steps) { /* += steps: k0 + kc could overflow near INT_MAX */
     steps = k - k0 < kc ? k - k0 : kc;

@@ -151,6 +151,54 @@ Test(gemm, narrow_vectors_and_odd_tiles_against_the_host) {
     }
 }
 
+Test(gemm, rows_deal_the_tiles_evenly) {
+  /* vs__gemm_rows: ceil(tiles / ly) rows of at most ly tiles, and the
+   * share gemm.cl's group_tiles gives row g ([g * tiles / rows, (g + 1) *
+   * tiles / rows)) is never empty and never more than *per: no row of a
+   * few tiles at the end of a launch. */
+  for (size_t tiles = 1; tiles <= 300; tiles++)
+    for (int ly = 1; ly <= 64; ly++) {
+      size_t per = 0, rows = vs__gemm_rows(tiles, ly, &per);
+      cr_assert_eq(rows, (tiles + (size_t)ly - 1) / (size_t)ly, "tiles %zu ly %d", tiles, ly);
+      cr_assert(per >= 1 && per <= (size_t)ly && per * rows >= tiles && (per - 1) * rows < tiles,
+                "tiles %zu ly %d: %zu rows of %zu", tiles, ly, rows, per);
+      size_t least = tiles, most = 0;
+      for (size_t g = 0; g < rows; g++) {
+        size_t got = (g + 1) * tiles / rows - g * tiles / rows;
+        least = got < least ? got : least, most = got > most ? got : most;
+      }
+      cr_assert(least >= 1 && most <= per && most - least <= 1, "tiles %zu ly %d: rows of %zu to %zu tiles", tiles,
+                ly, least, most);
+    }
+  size_t per = 0;
+  cr_assert_eq(vs__gemm_rows(0, 16, &per), 1);
+  cr_assert_eq(per, 1);
+  cr_assert_eq(vs__gemm_rows(5, 0, &per), 5); /* ly < 1 counts as 1 */
+  cr_assert_eq(per, 1);
+  /* 2048 rows of the AVX-512 default (14-row tiles, ly 16): 147 tiles,
+   * 10 rows of 14 or 15, where they were 9 of 16 and one of 3. */
+  cr_assert_eq(vs__gemm_rows(147, 16, &per), 10);
+  cr_assert_eq(per, 15);
+}
+
+Test(gemm, uneven_rows_of_tiles_against_the_host) {
+  /* Each form over C's tiles dealt in rows of unequal counts: rows of
+   * ly and ly - 1 tiles with the last item of a short row's work-group
+   * idle (m = 3 x 21 + 2: 22 tiles, ly 5, 5 rows of 4 or 5), one row
+   * short of ly (m = 3 x 4: 4 tiles, ly 5), rows of one tile (ly 1), and
+   * a last partial tile; every transpose, tight and padded. */
+  static const int SETS[][6] = {{3, 1, 4, 2, 5, 0}, {3, 2, 8, 1, 1, 0}, {3, 1, 4, 2, 5, 4}};
+  static const size_t M[] = {65, 12, 64};
+  for (size_t i = 0; i < sizeof SETS / sizeof *SETS; i++)
+    for (size_t s = 0; s < sizeof M / sizeof *M; s++)
+      for (int t = 0; t < 4; t++) {
+        problem p = make(t & 1, t >> 1, M[s], 21, 9, t == 1 || t == 2);
+        check(&p, SETS[i], OWN);
+        check(&p, SETS[i], BLOCKED);
+        if (!(t >> 1)) check(&p, SETS[i], INPLACE);
+      }
+}
+
 Test(gemm, in_place_every_layout_and_edge_against_the_host) {
   /* The in-place kernel reads A (either way round) and B where they lie:
    * tiles exactly filling C, C one tile, and edges on both sides (the

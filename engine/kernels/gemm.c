@@ -85,9 +85,15 @@ void vs__gemm_algo_name(vs_gemm_algo a, char *buf, size_t cap) {
     snprintf(buf + len, cap - (size_t)len, " kc%d", vs__gemm_blocked_kc(a.p));
 }
 
+size_t vs__gemm_rows(size_t tiles, int ly, size_t *per) {
+  size_t l = ly > 0 ? (size_t)ly : 1, rows = tiles ? (tiles + l - 1) / l : 1;
+  *per = tiles ? (tiles + rows - 1) / rows : 1;
+  return rows;
+}
+
 size_t vs__gemm_own_groups(vs_gemm_params p, size_t m, size_t n) {
-  size_t nr = (size_t)(p.vec * p.nv), rows = (m + (size_t)p.rm - 1) / (size_t)p.rm;
-  return (n + nr - 1) / nr * ((rows + (size_t)p.ly - 1) / (size_t)p.ly);
+  size_t nr = (size_t)(p.vec * p.nv), per;
+  return (n + nr - 1) / nr * vs__gemm_rows((m + (size_t)p.rm - 1) / (size_t)p.rm, p.ly, &per);
 }
 
 double vs__gemm_cost(const vs_cl_device *d, double wall, double cpu, size_t groups) {
@@ -148,15 +154,16 @@ static bool pack(vs_run *r, vs_cl_device *d, const char *opts, vs_gemm_params p,
 }
 
 /* Enqueues a multiply kernel (its arguments set from args) over C's
- * tiles: global (ceil(n / NR), ceil(m / RM) rounded up to LY), local
- * (1, LY); for gemm_blocked (whose item walks LY tiles itself) global
- * (ceil(n / NR), ceil(m / RM / LY)), local (1, 1). Then puts km back. */
+ * tiles, in vs__gemm_rows's rows: global (ceil(n / NR), rows x per),
+ * local (1, per); for gemm_blocked (whose item walks its row's tiles
+ * itself) global (ceil(n / NR), rows), local (1, 1). Then puts km back. */
 static bool multiply(vs_cl_device *d, vs_kernel_use *km, vs_gemm_params p, bool blocked, size_t m, size_t n,
                      const karg *args, int nargs, const char *what, vs_status *st) {
-  size_t nr = (size_t)(p.vec * p.nv), ly = (size_t)p.ly;
-  size_t gy = (m + (size_t)p.rm - 1) / (size_t)p.rm;
-  gy = (gy + ly - 1) / ly; /* PoCL has no non-uniform work-groups: items past C return at once */
-  size_t global[2] = {(n + nr - 1) / nr, blocked ? gy : gy * ly}, local[2] = {1, blocked ? 1 : ly};
+  size_t nr = (size_t)(p.vec * p.nv), per;
+  size_t rows = vs__gemm_rows((m + (size_t)p.rm - 1) / (size_t)p.rm, p.ly, &per);
+  /* Whole work-groups (PoCL has no non-uniform ones): items past their
+   * row's tiles return at once. */
+  size_t global[2] = {(n + nr - 1) / nr, blocked ? rows : rows * per}, local[2] = {1, blocked ? 1 : per};
   bool ok = vs__kernel_enqueue(d, km, 2, global, local, args, nargs, what, st);
   vs__kernel_put(km);
   return ok;
@@ -198,11 +205,9 @@ static bool own_run(vs_run *r, vs_cl_device *d, vs_gemm_params p, bool blocked, 
   if (ok && vs__kernel_get(r, d, "gemm", VS_FLOAT, name, opts, &km, st)) {
     cl_ulong uoff = c_off, uld = ldc, um = m, un = n;
     cl_int ik = (cl_int)kk;
-    cl_ulong uly = (cl_ulong)p.ly; /* gemm_blocked's tiles per item and chunk; gemm_packed has 8 arguments */
-    cl_int ikc = vs__gemm_blocked_kc(p);
-    karg args[] = {KARG(c),  KARG(uoff), KARG(uld), KARG(ap),  KARG(bp),
-                   KARG(um), KARG(un),   KARG(ik),  KARG(uly), KARG(ikc), {0, NULL}};
-    int nargs = blocked ? 10 : 8;
+    cl_int ikc = vs__gemm_blocked_kc(p); /* gemm_blocked's chunk; gemm_packed has 8 arguments */
+    karg args[] = {KARG(c), KARG(uoff), KARG(uld), KARG(ap), KARG(bp), KARG(um), KARG(un), KARG(ik), KARG(ikc), {0, NULL}};
+    int nargs = blocked ? 9 : 8;
     if (epi && epi->bias) args[nargs++] = KARG(epi->bias); /* gemm.cl's EPI_ARG, last */
     ok = multiply(d, &km, p, blocked, m, n, args, nargs, name, st);
   } else {

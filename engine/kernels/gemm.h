@@ -7,6 +7,7 @@
 #ifndef VS_KERNELS_GEMM_H
 #define VS_KERNELS_GEMM_H
 
+#include "kernels/gemm_tuning.h"
 #include "session/session_internal.h"
 
 /* The kernel's compile-time parameters. */
@@ -15,7 +16,7 @@ typedef struct vs_gemm_params {
   int nv;  /* vectors of VEC columns of C per work-item (rm x nv accumulators in registers) */
   int vec; /* floats per vector: 1, 2, 4, 8 or 16 */
   int uk;  /* unrolling of the k loop */
-  int ly;  /* work-items per work-group along m (they share one B panel) */
+  int ly;  /* the most work-items per work-group along m (they share one B panel; vs__gemm_rows) */
   int kc;  /* the k-blocked kind's chunk of k, in steps (an argument of gemm_blocked, not compiled in);
             * 0: 8192 / (nv x vec), a 32 KB chunk of the B panel; the other kinds ignore it */
 } vs_gemm_params;
@@ -238,7 +239,8 @@ double vs__gemm_now(void);
 /* CPU seconds of this process, all its threads (clock for vs__gemm_cost). */
 double vs__gemm_cpu_now(void);
 
-/* Work-groups of the own kernel's multiply for an m x n C under p. */
+/* Work-groups of the own kernel's multiply for an m x n C under p (its
+ * rows: gemm_tuning.h's vs__gemm_rows). */
 size_t vs__gemm_own_groups(vs_gemm_params p, size_t m, size_t n);
 /* The seconds a finished run is ranked by when choosing or tuning. On a
  * CPU device, whose compute units are threads of this process, it is the

@@ -20,7 +20,7 @@
  * device, keyed by device, driver and platform (the choice table also by
  * the CLBlast sets in use: table_key), each a text table that
  * only this file reads and writes, one line per family:
- *   "varscope gemm-choice-v4 ...": <family> TAB <kind> <rm> <nv> <vec> <uk> <ly> <kc> TAB <ms> ms
+ *   "varscope gemm-choice-v5 ...": <family> TAB <kind> <rm> <nv> <vec> <uk> <ly> <kc> TAB <ms> ms
  *   "varscope gemm-tuned-v2 ...":  <family> TAB <kind> <rm> <nv> <vec> <uk> <ly> <kc> TAB <GFLOP/s> GFLOP/s
  * The store checksums each payload; a line that does not parse, or whose
  * parameters are out of range, is skipped (the family is measured again).
@@ -32,7 +32,9 @@
  * was made before the blocked and in-place kernels were candidates, v2
  * and tuned v1 had no chunk length, and tuned v1 no kind, its set being
  * tried under every kind; v3 was chosen by the faster of two runs per
- * candidate in a row, a rule that picked losers under load).
+ * candidate in a row, a rule that picked losers under load; v4 timed the
+ * own forms before they dealt C's tiles evenly over their rows, when a
+ * near-empty last row cost up to 8% at 2048^3).
  * VARSCOPE_GEMM=clblast, own[:RM,NV,VEC,UK,LY], blocked[:RM,NV,VEC,UK,LY[,KC]]
  * or inplace[:...] forces one; tf32[:WM,WN,FM,FN,KS] forces the TF32
  * kernel (gemm_mma.c) on the GEMMs of sessions with
@@ -71,7 +73,7 @@ double vs__gemm_cpu_now(void) {
   return (double)t.tv_sec + t.tv_nsec * 1e-9;
 }
 
-#define CHOICE VS_CLBLAST_TABLE_GEMM /* "gemm-choice-v4" (runtime/blas.h: retired with its CLBlast sets) */
+#define CHOICE VS_CLBLAST_TABLE_GEMM /* "gemm-choice-v5" (runtime/blas.h: retired with its CLBlast sets) */
 #define TUNED "gemm-tuned-v2"
 
 static int bucket(size_t x) {

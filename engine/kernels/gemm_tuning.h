@@ -34,6 +34,17 @@ bool vs__gemm_run_host_epi(size_t dev, const int *params, int kind, bool ta, boo
                            size_t b_off, size_t ldb, float *c, size_t nc, size_t c_off, size_t ldc,
                            const float *bias, bool relu, vs_status *st);
 
+/* The rows the own kernel's multiply deals `tiles` RM-row tiles of C
+ * into: ceil(tiles / ly) rows (ly < 1 counts as 1; at least one row), in
+ * *per the most tiles a row gets, ceil(tiles / rows) <= ly. gemm.cl's
+ * group_tiles gives row g the tiles [g * tiles / rows, (g + 1) * tiles /
+ * rows): every row floor or ceil of tiles / rows, so no launch ends on a
+ * near-empty row that leaves one thread of a CPU device idle while another
+ * runs a full one (docs/conv-performance.md, Session 16). A work-group of
+ * gemm_packed and gemm_inplace is one row (per items, the last ones idle
+ * where the row is short); an item of gemm_blocked is one row. */
+size_t vs__gemm_rows(size_t tiles, int ly, size_t *per);
+
 /* y[i] = x[i] rounded to TF32 on device dev by the TF32 kernels' own
  * rounding (mma_tf32.clh's tf32_round, the same code on every device). */
 bool vs__tf32_round_host(size_t dev, const float *x, float *y, size_t n, vs_status *st);
