@@ -94,9 +94,10 @@ __kernel void pack(__global float *ap, __global const float *a, const ulong a_of
  * items, gemm_blocked) owns: [*first, *last), the tiles dealt evenly, so
  * rows differ by at most one tile. Dealt as ceil(m / RM) / LY rows of LY
  * and a last short one, as before, a launch ended on a row of a few tiles:
- * PoCL 3.1 hands out work-groups in chunks of half the remainder (at most
- * 64 on two threads), so one thread got the last full row while the other
- * finished the near-empty one and waited (2048^3: 8% of the multiply's
+ * PoCL 3.1's threads take work-groups in order, in chunks of half the
+ * remainder and at most 64 on two threads (512 while over 1024 remain),
+ * so with the last two rows 128 groups one thread took the full row and
+ * the other the near-empty one, then waited (2048^3: 8% of the multiply's
  * wall time idle on one core; docs/conv-performance.md, Session 16). The
  * host sizes the rows (gemm.c's vs__gemm_rows); tiles < 2^31 and g < rows,
  * so the products fit. */

@@ -156,7 +156,11 @@ static bool same(vs_gemm_params a, vs_gemm_params b) {
 static bool next_candidate(const vs_cl_device *d, size_t done, unsigned kinds, const vs_gemm_params centre[4],
                            vs_gemm_algo *out) {
   static const int RMS[] = {4, 6, 8, 10, 12, 14, 16}, NVS[] = {1, 2, 3, 4}, UKS[] = {1, 2, 4, 8},
-                   LYS[] = {1, 2, 4, 8, 16}, BLYS[] = {4, 8, 16, 32};
+                   LYS[] = {1, 2, 4, 8, 16, 32}, BLYS[] = {4, 8, 16, 32};
+  /* Work-groups of 32 (LYS): with the rows dealt evenly (vs__gemm_rows)
+   * they took 2-6% less time than 16 at 1024^3, 3072^3 and 4096^3 on the
+   * 2-core AVX-512 device, and 3% more at 2048^3 (docs/conv-performance.md,
+   * Session 16): a family's search decides. */
   /* The blocked chunk as a fraction of its default (8192 / NR: 32 KB of B),
    * in quarters; 4 (the default itself) is kc 0. */
   static const int KCQ[] = {4, 1, 2, 8, 16};
