@@ -15,11 +15,12 @@
  * RM x NV vectors of VEC floats of C in registers; each step of k loads NV
  * vectors of Bp and broadcasts RM values of Ap, each feeding NV fused
  * multiply-adds (for RM=12, NV=2, VEC=16: 24 full-width FMAs per 2 vector
- * loads and 12 broadcasts). A work-group is up to LY work-items along m
- * sharing one B panel (read from L2 LY times); consecutive work-groups walk
+ * loads and 12 broadcasts). A work-group is LY work-items along m sharing
+ * one B panel (read from L2 up to LY times); consecutive work-groups walk
  * the n panels with the same A rows, which therefore stay in L2 too. The
- * rows of work-groups split C's tiles evenly (group_tiles), so the last
- * groups of a launch cost what the others do.
+ * rows of work-groups split C's tiles evenly (group_tiles: a row's items
+ * past its share return at once), so the last groups of a launch cost
+ * what the others do.
  * Work-groups are one item wide in x so PoCL does not re-vectorise the
  * explicit vectors across work-items.
  *
@@ -250,14 +251,29 @@ __attribute__((always_inline)) inline void tile_epilogue(TV acc[RM][NV], __globa
 }
 #endif
 
+/* Work-group row g of a launch of `rows` rows of ly items along
+ * dimension 1 (the local size) and item i of it, from get_global_id and
+ * the local size only: a launch cut into several by global offsets
+ * (launch_grid.h, a device's limit on groups per dimension) sees the same
+ * coordinates in every piece, which the group's index and the count of
+ * groups (each the piece's) would not give. */
+__attribute__((always_inline)) inline void row_item(ulong *g, ulong *i) {
+  ulong y = get_global_id(1), ly = get_local_size(1);
+  *g = y / ly;
+  *i = y % ly;
+}
+
 /* One work-item per RM x NR block of C. Global size: (ceil(n / NR),
- * rows x per), local (1, per), from vs__gemm_rows: `rows` rows of
- * work-groups, each over its group_tiles (per of them at most). */
+ * rows x LY), local (1, LY), rows from vs__gemm_rows: row g of work-groups
+ * over its group_tiles (at most LY of them; the items past them return at
+ * once). */
 __kernel void gemm_packed(__global float *c, const ulong c_off, const ulong ldc, __global const float *ap,
-                          __global const float *bp, const ulong m, const ulong n, const int k EPI_ARG) {
-  ulong first, last;
-  group_tiles(m, get_group_id(1), get_num_groups(1), &first, &last);
-  ulong jb = get_global_id(0), ib = first + get_local_id(1);
+                          __global const float *bp, const ulong m, const ulong n, const int k,
+                          const ulong rows EPI_ARG) {
+  ulong g, i, first, last;
+  row_item(&g, &i);
+  group_tiles(m, g, rows, &first, &last);
+  ulong jb = get_global_id(0), ib = first + i;
   ulong row0 = ib * RM, col0 = jb * NR;
   if (ib >= last || col0 >= n) return;
   __global const float *pa = ap + ib * (ulong)k * RM;
@@ -295,10 +311,12 @@ __kernel void gemm_packed(__global float *c, const ulong c_off, const ulong ldc,
 #endif
 __kernel void gemm_inplace(__global float *c, const ulong c_off, const ulong ldc, __global const float *a,
                            const ulong a_off, const ulong lda, __global const float *b, const ulong b_off,
-                           const ulong ldb, const ulong m, const ulong n, const int k EPI_ARG) {
-  ulong first, last;
-  group_tiles(m, get_group_id(1), get_num_groups(1), &first, &last);
-  ulong jb = get_global_id(0), ib = first + get_local_id(1);
+                           const ulong ldb, const ulong m, const ulong n, const int k,
+                           const ulong rows EPI_ARG) {
+  ulong g, i, first, last;
+  row_item(&g, &i);
+  group_tiles(m, g, rows, &first, &last);
+  ulong jb = get_global_id(0), ib = first + i;
   ulong row0 = ib * RM, col0 = jb * NR;
   if (ib >= last || col0 >= n) return;
   ulong r0 = row0 + RM > m ? m - RM : row0, c0 = col0 + NR > n ? n - NR : col0;
@@ -344,27 +362,28 @@ __kernel void gemm_inplace(__global float *c, const ulong c_off, const ulong ldc
 }
 
 /* The k-blocked multiply (GotoBLAS's macro-kernel as one work-item): an
- * item owns LY row panels of C under one column panel of B and walks k in
- * chunks of kc steps; per chunk, each of its LY tiles is loaded from C (zeros
- * at the first chunk), takes KC steps and is stored back. The B panel's
- * chunk (NR x KC floats, 32 KB) then stays in L1 for all LY tiles, and
- * the LY A chunks (LY x RM x kc) in L2 for the next column panel's item,
- * where gemm_packed streams both whole panels from L2 once per item (its
- * work-group's LY items run one after the other). The partial sums live
- * in C itself: no barrier, so PoCL keeps the accumulators in registers
- * (a barrier per chunk made it save them per item: docs, Session 5b).
+ * item owns up to LY row panels of C under one column panel of B and walks
+ * k in chunks of kc steps; per chunk, each of its tiles is loaded from C
+ * (zeros at the first chunk), takes KC steps and is stored back. The B
+ * panel's chunk (NR x KC floats, 32 KB) then stays in L1 for all its
+ * tiles, and their A chunks (up to LY x RM x kc) in L2 for the next column
+ * panel's item, where gemm_packed streams both whole panels from L2 once
+ * per item (its work-group's LY items run one after the other). The
+ * partial sums live in C itself: no barrier, so PoCL keeps the
+ * accumulators in registers (a barrier per chunk made it save them per
+ * item: docs, Session 5b).
  * The chunk length is the argument kc (gemm.c passes 8192 / NR by
  * default, a 32 KB B chunk): compiled in, each value would build one
  * program for the other kernels too, and the tuner could not walk them
  * without recompiling; it only bounds a loop, so a constant would save
- * nothing in it. LY is the host's: the rows of items (vs__gemm_rows, at
- * most LY tiles an item), each item over its group_tiles. Global size
- * (ceil(n / NR), rows), local (1, 1). */
+ * nothing in it. LY is the host's: `rows` rows of one item each
+ * (vs__gemm_rows, at most LY tiles an item), each item over its
+ * group_tiles. Global size (ceil(n / NR), rows), local (1, 1). */
 __kernel void gemm_blocked(__global float *c, const ulong c_off, const ulong ldc, __global const float *ap,
-                           __global const float *bp, const ulong m, const ulong n, const int k,
+                           __global const float *bp, const ulong m, const ulong n, const int k, const ulong rows,
                            const int kc EPI_ARG) {
   ulong ib0, last;
-  group_tiles(m, get_global_id(1), get_global_size(1), &ib0, &last);
+  group_tiles(m, get_global_id(1), rows, &ib0, &last);
   ulong jb = get_global_id(0), col0 = jb * NR;
   if (ib0 >= last || col0 >= n) return;
   ulong tiles = last - ib0;

@@ -38,6 +38,7 @@
 #include <string.h>
 
 #include "exec/inline.h"
+#include "kernels/gemm_tuning.h"
 #include "kernels/kernels_internal.h"
 #include "kernels/launch_grid.h"
 #include "runtime/kernel_sources.h"
@@ -674,4 +675,47 @@ Test(workgroups, a_range_past_cudas_caps_is_cut_at_them) {
   }
   vs_session_free(s);
   vs__grid_caps_pretend(0, NULL);
+}
+
+/* The own GEMM's three multiplies (gemm.cl: packed, in place, k-blocked)
+ * cut along their row dimension: C's 22 three-row tiles (m = 65) dealt
+ * into 5 rows of 4 or 5 under work-groups of 5 (vs__gemm_rows), the rows
+ * cut into pieces of 3 groups, or of one (each piece then sees its own
+ * group ids and counts, so a kernel placing its rows by them would write
+ * the wrong tiles): every C bitwise the uncut launch's, which is the
+ * host's within test_gemm's tolerance there. */
+Test(workgroups, own_gemm_rows_cut_compute_what_one_launch_does) {
+  enum { M = 65, NN = 21, K = 9 };
+  static const int SET[6] = {3, 1, 4, 2, 5, 4}; /* rm 3, NR 4, ly 5; k-blocked chunks of 4 steps */
+  static const int KINDS[] = {0, 2, 3};         /* packed, in place, k-blocked (vs__gemm_run_host's kinds) */
+  float a[M * K], b[K * NN], whole[M * NN], cut[M * NN];
+  for (int i = 0; i < M * K; i++) a[i] = (float)((i * 37) % 23) / 7.0f - 1.5f;
+  for (int i = 0; i < K * NN; i++) b[i] = (float)((i * 11) % 19) / 5.0f - 1.75f;
+  for (size_t kd = 0; kd < sizeof KINDS / sizeof *KINDS; kd++) {
+    for (int i = 0; i < M * NN; i++) whole[i] = cut[i] = -7.0f;
+    cr_assert(vs__gemm_run_host(0, SET, KINDS[kd], false, false, M, NN, K, a, M * K, 0, K, b, K * NN, 0, NN, whole,
+                                M * NN, 0, NN, st), "kind %d: %s", KINDS[kd], vs_status_message(st));
+    for (size_t c = 0; c < sizeof CAPS / sizeof *CAPS; c++) {
+      vs__grid_caps_pretend(0, CAPS[c]);
+      uint64_t before = vs__grid_cuts();
+      bool ok = vs__gemm_run_host(0, SET, KINDS[kd], false, false, M, NN, K, a, M * K, 0, K, b, K * NN, 0, NN, cut,
+                                  M * NN, 0, NN, st);
+      uint64_t cuts = vs__grid_cuts() - before;
+      vs__grid_caps_pretend(0, NULL);
+      cr_assert(ok, "kind %d, caps %zu: %s", KINDS[kd], c, vs_status_message(st));
+      cr_assert_gt(cuts, 0, "kind %d, caps %zu: the multiply was not cut", KINDS[kd], c);
+      for (int i = 0; i < M * NN; i++)
+        cr_assert_eq(cut[i], whole[i], "kind %d, caps %zu: C[%d, %d] = %g cut, %g whole", KINDS[kd], c, i / NN,
+                     i % NN, cut[i], whole[i]);
+    }
+    double worst = 0; /* the uncut product against the host, as test_gemm checks every form */
+    for (int i = 0; i < M; i++)
+      for (int j = 0; j < NN; j++) {
+        double want = 0;
+        for (int kk = 0; kk < K; kk++) want += (double)a[i * K + kk] * b[kk * NN + j];
+        double e = fabs(whole[i * NN + j] - want);
+        worst = e > worst ? e : worst;
+      }
+    cr_assert_lt(worst, 1e-4, "kind %d: the uncut product is %g off the host's", KINDS[kd], worst);
+  }
 }

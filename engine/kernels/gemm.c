@@ -91,9 +91,16 @@ size_t vs__gemm_rows(size_t tiles, int ly, size_t *per) {
   return rows;
 }
 
+/* The rows of work-groups (of items, blocked) of the multiply of an
+ * m-row C under p (vs__gemm_rows): the kernels' `rows` argument. */
+static size_t multiply_rows(vs_gemm_params p, size_t m) {
+  size_t per;
+  return vs__gemm_rows((m + (size_t)p.rm - 1) / (size_t)p.rm, p.ly, &per);
+}
+
 size_t vs__gemm_own_groups(vs_gemm_params p, size_t m, size_t n) {
-  size_t nr = (size_t)(p.vec * p.nv), per;
-  return (n + nr - 1) / nr * vs__gemm_rows((m + (size_t)p.rm - 1) / (size_t)p.rm, p.ly, &per);
+  size_t nr = (size_t)(p.vec * p.nv);
+  return (n + nr - 1) / nr * multiply_rows(p, m);
 }
 
 double vs__gemm_cost(const vs_cl_device *d, double wall, double cpu, size_t groups) {
@@ -153,17 +160,17 @@ static bool pack(vs_run *r, vs_cl_device *d, const char *opts, vs_gemm_params p,
   return ok;
 }
 
-/* Enqueues a multiply kernel (its arguments set from args) over C's
- * tiles, in vs__gemm_rows's rows: global (ceil(n / NR), rows x per),
- * local (1, per); for gemm_blocked (whose item walks its row's tiles
- * itself) global (ceil(n / NR), rows), local (1, 1). Then puts km back. */
+/* Enqueues a multiply kernel (its arguments set from args, `rows` among
+ * them) over C's tiles, in multiply_rows's rows: global (ceil(n / NR),
+ * rows x LY), local (1, LY); for gemm_blocked (whose item walks its row's
+ * tiles itself) global (ceil(n / NR), rows), local (1, 1). The local size
+ * stays LY whatever m is (PoCL builds a work-group function per local
+ * size); a row's items past its share of tiles return at once. Then puts
+ * km back. */
 static bool multiply(vs_cl_device *d, vs_kernel_use *km, vs_gemm_params p, bool blocked, size_t m, size_t n,
                      const karg *args, int nargs, const char *what, vs_status *st) {
-  size_t nr = (size_t)(p.vec * p.nv), per;
-  size_t rows = vs__gemm_rows((m + (size_t)p.rm - 1) / (size_t)p.rm, p.ly, &per);
-  /* Whole work-groups (PoCL has no non-uniform ones): items past their
-   * row's tiles return at once. */
-  size_t global[2] = {(n + nr - 1) / nr, blocked ? rows : rows * per}, local[2] = {1, blocked ? 1 : per};
+  size_t nr = (size_t)(p.vec * p.nv), ly = (size_t)p.ly, rows = multiply_rows(p, m);
+  size_t global[2] = {(n + nr - 1) / nr, blocked ? rows : rows * ly}, local[2] = {1, blocked ? 1 : ly};
   bool ok = vs__kernel_enqueue(d, km, 2, global, local, args, nargs, what, st);
   vs__kernel_put(km);
   return ok;
@@ -205,9 +212,11 @@ static bool own_run(vs_run *r, vs_cl_device *d, vs_gemm_params p, bool blocked, 
   if (ok && vs__kernel_get(r, d, "gemm", VS_FLOAT, name, opts, &km, st)) {
     cl_ulong uoff = c_off, uld = ldc, um = m, un = n;
     cl_int ik = (cl_int)kk;
-    cl_int ikc = vs__gemm_blocked_kc(p); /* gemm_blocked's chunk; gemm_packed has 8 arguments */
-    karg args[] = {KARG(c), KARG(uoff), KARG(uld), KARG(ap), KARG(bp), KARG(um), KARG(un), KARG(ik), KARG(ikc), {0, NULL}};
-    int nargs = blocked ? 9 : 8;
+    cl_ulong urows = multiply_rows(p, m);
+    cl_int ikc = vs__gemm_blocked_kc(p); /* gemm_blocked's chunk; gemm_packed has 9 arguments */
+    karg args[] = {KARG(c),  KARG(uoff), KARG(uld),   KARG(ap),  KARG(bp), KARG(um),
+                   KARG(un), KARG(ik),   KARG(urows), KARG(ikc), {0, NULL}};
+    int nargs = blocked ? 10 : 9;
     if (epi && epi->bias) args[nargs++] = KARG(epi->bias); /* gemm.cl's EPI_ARG, last */
     ok = multiply(d, &km, p, blocked, m, n, args, nargs, name, st);
   } else {
@@ -251,9 +260,10 @@ static bool inplace_run(vs_run *r, vs_cl_device *d, vs_gemm_params p, bool ta, b
   if (!vs__kernel_get(r, d, "gemm", VS_FLOAT, "gemm_inplace", opts, &km, st)) return false;
   cl_ulong uoff = c_off, uld = ldc, uaoff = a_off, ulda = lda, uboff = b_off, uldb = ldb, um = m, un = n;
   cl_int ik = (cl_int)k;
-  karg args[] = {KARG(c),     KARG(uoff), KARG(uld),  KARG(a),  KARG(uaoff), KARG(ulda),
-                 KARG(b),     KARG(uboff), KARG(uldb), KARG(um), KARG(un),    KARG(ik), {0, NULL}};
-  int nargs = 12;
+  cl_ulong urows = multiply_rows(p, m);
+  karg args[] = {KARG(c),     KARG(uoff), KARG(uld),  KARG(a),  KARG(uaoff), KARG(ulda),     KARG(b),
+                 KARG(uboff), KARG(uldb), KARG(um),   KARG(un), KARG(ik),    KARG(urows), {0, NULL}};
+  int nargs = 13;
   if (epi && epi->bias) args[nargs++] = KARG(epi->bias); /* gemm.cl's EPI_ARG, last */
   return multiply(d, &km, p, false, m, n, args, nargs, "gemm_inplace", st);
 }

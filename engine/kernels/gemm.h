@@ -29,8 +29,8 @@ typedef struct vs_gemm_params {
 /* Which implementation runs a float32 GEMM: the own kernel on packed
  * panels, CLBlast, the own kernel reading A and B in place (no packing:
  * one launch; only where B is not transposed, vs__gemm_inplace_fits), or
- * the own kernel on packed panels walking k in chunks, each item over LY
- * tiles (gemm.cl's gemm_blocked; runs wherever VS_GEMM_OWN does). */
+ * the own kernel on packed panels walking k in chunks, each item over up
+ * to LY tiles (gemm.cl's gemm_blocked; runs wherever VS_GEMM_OWN does). */
 typedef enum vs_gemm_kind {
   VS_GEMM_OWN = 0,
   VS_GEMM_CLBLAST = 1,

@@ -179,7 +179,7 @@ static bool next_candidate(const vs_cl_device *d, size_t done, unsigned kinds, c
       /* Both widths for packed; the other kinds walk one, the width of the
        * packed form's fastest set (the native width until a narrower one
        * won, or where packed is not searched): both widths there would
-       * add 36 sets to the 129 of the 2-core AVX-512 device for a width
+       * add 36 sets to the 137 of the 2-core AVX-512 device for a width
        * that lost to the native one in the packed form. */
       int wide = vecs[1] && centre[VS_GEMM_OWN].vec == vecs[1] ? vecs[1] : vecs[0];
       for (int vi = 0; vi < (kind == VS_GEMM_OWN ? 2 : 1); vi++)

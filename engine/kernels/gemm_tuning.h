@@ -41,8 +41,11 @@ bool vs__gemm_run_host_epi(size_t dev, const int *params, int kind, bool ta, boo
  * rows): every row floor or ceil of tiles / rows, so no launch ends on a
  * near-empty row that leaves one thread of a CPU device idle while another
  * runs a full one (docs/conv-performance.md, Session 16). A work-group of
- * gemm_packed and gemm_inplace is one row (per items, the last ones idle
- * where the row is short); an item of gemm_blocked is one row. */
+ * gemm_packed and gemm_inplace is one row (ly items, those past the row's
+ * share idle); an item of gemm_blocked is one row. The kernels take
+ * `rows` as an argument and find their row by get_global_id alone, so a
+ * launch cut at a device's limit on groups (launch_grid.h) computes the
+ * same. */
 size_t vs__gemm_rows(size_t tiles, int ly, size_t *per);
 
 /* y[i] = x[i] rounded to TF32 on device dev by the TF32 kernels' own
