@@ -251,16 +251,19 @@ __attribute__((always_inline)) inline void tile_epilogue(TV acc[RM][NV], __globa
 }
 #endif
 
-/* Work-group row g of a launch of `rows` rows of ly items along
- * dimension 1 (the local size) and item i of it, from get_global_id and
- * the local size only: a launch cut into several by global offsets
- * (launch_grid.h, a device's limit on groups per dimension) sees the same
- * coordinates in every piece, which the group's index and the count of
- * groups (each the piece's) would not give. */
-__attribute__((always_inline)) inline void row_item(ulong *g, ulong *i) {
-  ulong y = get_global_id(1), ly = get_local_size(1);
-  *g = y / ly;
-  *i = y % ly;
+/* The tile *ib of a work-item of gemm_packed or gemm_inplace: item i of
+ * work-group row g (a launch of `rows` rows of LY items along dimension
+ * 1, the local size) takes tile i of the row's group_tiles; false for the
+ * row's items past them. g and i come from get_global_id and the local
+ * size only: a launch cut into several by global offsets (launch_grid.h,
+ * a device's limit on groups per dimension) sees the same coordinates in
+ * every piece, which the group's index and the count of groups (each the
+ * piece's) would not give. */
+__attribute__((always_inline)) inline bool row_tile(const ulong m, const ulong rows, ulong *ib) {
+  ulong y = get_global_id(1), ly = get_local_size(1), first, last;
+  group_tiles(m, y / ly, rows, &first, &last);
+  *ib = first + y % ly;
+  return *ib < last;
 }
 
 /* One work-item per RM x NR block of C. Global size: (ceil(n / NR),
@@ -270,12 +273,9 @@ __attribute__((always_inline)) inline void row_item(ulong *g, ulong *i) {
 __kernel void gemm_packed(__global float *c, const ulong c_off, const ulong ldc, __global const float *ap,
                           __global const float *bp, const ulong m, const ulong n, const int k,
                           const ulong rows EPI_ARG) {
-  ulong g, i, first, last;
-  row_item(&g, &i);
-  group_tiles(m, g, rows, &first, &last);
-  ulong jb = get_global_id(0), ib = first + i;
+  ulong ib, jb = get_global_id(0);
+  if (!row_tile(m, rows, &ib) || jb * NR >= n) return;
   ulong row0 = ib * RM, col0 = jb * NR;
-  if (ib >= last || col0 >= n) return;
   __global const float *pa = ap + ib * (ulong)k * RM;
   __global const float *pb = bp + jb * (ulong)k * NR;
   TV acc[RM][NV];
@@ -313,12 +313,9 @@ __kernel void gemm_inplace(__global float *c, const ulong c_off, const ulong ldc
                            const ulong a_off, const ulong lda, __global const float *b, const ulong b_off,
                            const ulong ldb, const ulong m, const ulong n, const int k,
                            const ulong rows EPI_ARG) {
-  ulong g, i, first, last;
-  row_item(&g, &i);
-  group_tiles(m, g, rows, &first, &last);
-  ulong jb = get_global_id(0), ib = first + i;
+  ulong ib, jb = get_global_id(0);
+  if (!row_tile(m, rows, &ib) || jb * NR >= n) return;
   ulong row0 = ib * RM, col0 = jb * NR;
-  if (ib >= last || col0 >= n) return;
   ulong r0 = row0 + RM > m ? m - RM : row0, c0 = col0 + NR > n ? n - NR : col0;
   __global const float *pb = b + b_off + c0;
 #if TA

@@ -1346,7 +1346,6 @@ Test(tuning, direct_search_stops_when_its_next_step_does_not_fit) {
 
 /* ---- the stored cost of a candidate, which prices later runs' steps ---- */
 
-
 Test(tuning, search_stores_what_a_candidate_cost) {
   /* The first call (one candidate and its reference run) as if it took
    * 1000 s more: over 500 s a candidate, stored under the search's size. */

@@ -161,15 +161,15 @@ static bool pack(vs_run *r, vs_cl_device *d, const char *opts, vs_gemm_params p,
 }
 
 /* Enqueues a multiply kernel (its arguments set from args, `rows` among
- * them) over C's tiles, in multiply_rows's rows: global (ceil(n / NR),
- * rows x LY), local (1, LY); for gemm_blocked (whose item walks its row's
- * tiles itself) global (ceil(n / NR), rows), local (1, 1). The local size
+ * them: multiply_rows's, passed here too) over C's tiles: global
+ * (ceil(n / NR), rows x LY), local (1, LY); for gemm_blocked (whose item
+ * walks its row's tiles itself) global (ceil(n / NR), rows), local (1, 1). The local size
  * stays LY whatever m is (PoCL builds a work-group function per local
  * size); a row's items past its share of tiles return at once. Then puts
  * km back. */
-static bool multiply(vs_cl_device *d, vs_kernel_use *km, vs_gemm_params p, bool blocked, size_t m, size_t n,
+static bool multiply(vs_cl_device *d, vs_kernel_use *km, vs_gemm_params p, bool blocked, size_t rows, size_t n,
                      const karg *args, int nargs, const char *what, vs_status *st) {
-  size_t nr = (size_t)(p.vec * p.nv), ly = (size_t)p.ly, rows = multiply_rows(p, m);
+  size_t nr = (size_t)(p.vec * p.nv), ly = (size_t)p.ly;
   size_t global[2] = {(n + nr - 1) / nr, blocked ? rows : rows * ly}, local[2] = {1, blocked ? 1 : ly};
   bool ok = vs__kernel_enqueue(d, km, 2, global, local, args, nargs, what, st);
   vs__kernel_put(km);
@@ -212,13 +212,14 @@ static bool own_run(vs_run *r, vs_cl_device *d, vs_gemm_params p, bool blocked, 
   if (ok && vs__kernel_get(r, d, "gemm", VS_FLOAT, name, opts, &km, st)) {
     cl_ulong uoff = c_off, uld = ldc, um = m, un = n;
     cl_int ik = (cl_int)kk;
-    cl_ulong urows = multiply_rows(p, m);
+    size_t rows = multiply_rows(p, m);
+    cl_ulong urows = rows;
     cl_int ikc = vs__gemm_blocked_kc(p); /* gemm_blocked's chunk; gemm_packed has 9 arguments */
     karg args[] = {KARG(c),  KARG(uoff), KARG(uld),   KARG(ap),  KARG(bp), KARG(um),
                    KARG(un), KARG(ik),   KARG(urows), KARG(ikc), {0, NULL}};
     int nargs = blocked ? 10 : 9;
     if (epi && epi->bias) args[nargs++] = KARG(epi->bias); /* gemm.cl's EPI_ARG, last */
-    ok = multiply(d, &km, p, blocked, m, n, args, nargs, name, st);
+    ok = multiply(d, &km, p, blocked, rows, n, args, nargs, name, st);
   } else {
     ok = false;
   }
@@ -260,12 +261,13 @@ static bool inplace_run(vs_run *r, vs_cl_device *d, vs_gemm_params p, bool ta, b
   if (!vs__kernel_get(r, d, "gemm", VS_FLOAT, "gemm_inplace", opts, &km, st)) return false;
   cl_ulong uoff = c_off, uld = ldc, uaoff = a_off, ulda = lda, uboff = b_off, uldb = ldb, um = m, un = n;
   cl_int ik = (cl_int)k;
-  cl_ulong urows = multiply_rows(p, m);
+  size_t rows = multiply_rows(p, m);
+  cl_ulong urows = rows;
   karg args[] = {KARG(c),     KARG(uoff), KARG(uld),  KARG(a),  KARG(uaoff), KARG(ulda),     KARG(b),
                  KARG(uboff), KARG(uldb), KARG(um),   KARG(un), KARG(ik),    KARG(urows), {0, NULL}};
   int nargs = 13;
   if (epi && epi->bias) args[nargs++] = KARG(epi->bias); /* gemm.cl's EPI_ARG, last */
-  return multiply(d, &km, p, false, m, n, args, nargs, "gemm_inplace", st);
+  return multiply(d, &km, p, false, rows, n, args, nargs, "gemm_inplace", st);
 }
 
 bool vs__gemm_inplace(vs_run *r, vs_cl_device *d, vs_gemm_params p, bool ta, bool tb, size_t m, size_t n, size_t k,
