@@ -14,6 +14,13 @@ import sys
 import warnings
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# TF's x86 wheels route CPU kernels through oneDNN by default only on CPUs
+# with AVX-512 VNNI, BF16 or AMX; elsewhere (an AVX2 Zen 3, say) Eigen's
+# Conv2DBackpropFilter refuses dilation ("Current CPU implementations do not
+# yet support dilation rates larger than 1"), a limit of that kernel, not of
+# the op (GPUs and oneDNN compute it). The oracle checks the op, so it asks
+# for oneDNN on every CPU; a value the caller set is kept.
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 warnings.filterwarnings("ignore")
 
 import numpy as np  # noqa: E402
