@@ -1,5 +1,7 @@
 /* peak.c - measured fp32 FMA throughput of a device (cl_kernels/peak.cl). */
 #define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "runtime/runtime_internal.h"
@@ -14,7 +16,18 @@ VS_API double vs_device_fp32_peak(size_t i, vs_status *st) {
   vs__ok(st);
   vs_cl_device *d = vs__device(i, st);
   if (!d) return 0;
-  cl_kernel k = vs__kernel(d, "peak", "-cl-std=CL1.2 -DT=float", "fma_peak", st);
+  /* Twelve chains of W floats (peak.cl). On a CPU a work-item's chains are
+   * vector registers: W is the native width, so they fit 16 of them (AVX2
+   * took float16 as pairs of ymm, 24 live registers, and measured half its
+   * peak); a GPU keeps 16 (a work-item's lanes are registers of its own). */
+  cl_uint w = 16;
+  if (strcmp(d->info.type, "CPU") == 0 &&
+      clGetDeviceInfo(d->id, CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT, sizeof w, &w, NULL) != CL_SUCCESS)
+    w = 4;
+  if (w != 1 && w != 2 && w != 4 && w != 8 && w != 16) w = w > 16 ? 16 : 4;
+  char opts[64];
+  snprintf(opts, sizeof opts, "-cl-std=CL1.2 -DW=%u", w);
+  cl_kernel k = vs__kernel(d, "peak", opts, "fma_peak", st);
   if (!k) return 0;
   /* Enough work-items to fill every compute unit many times over. */
   size_t local = 64, global = (size_t)d->info.compute_units * 256 * 8, kmax = 0;
@@ -38,7 +51,7 @@ VS_API double vs_device_fp32_peak(size_t i, vs_status *st) {
     double t0 = now();
     if (err == CL_SUCCESS) err = clEnqueueNDRangeKernel(d->queue, k, 1, NULL, &global, &local, 0, NULL, NULL);
     if (err == CL_SUCCESS) err = clFinish(d->queue);
-    double dt = now() - t0, flops = (double)global * iters * 12 * 16 * 2;
+    double dt = now() - t0, flops = (double)global * iters * 12 * w * 2;
     if (err == CL_SUCCESS && dt > 0 && flops / dt / 1e9 > best) best = flops / dt / 1e9;
     if (dt < 0.05 && iters < (1 << 24)) iters *= 2; /* grow until a run takes long enough */
   }
