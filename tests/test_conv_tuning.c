@@ -406,6 +406,30 @@ Test(conv_tuning, faster_correct_pointwise_candidate_is_kept_and_offered) {
   check_conv_of(1);
 }
 
+/* SAME geometry of a kh x kw, c -> k conv on 8 x 64 x 64 (conv_bench's). */
+static vs_conv_geom same_geom(int64_t kh, int64_t kw, int64_t c, int64_t k) {
+  vs_conv_geom g = {.N = 8, .H = 64, .W = 64, .C = c, .KH = kh, .KW = kw, .K = k, .SH = 1, .SW = 1, .DH = 1, .DW = 1,
+                    .OH = 64, .OW = 64, .dtype = VS_FLOAT};
+  g.PT = (kh - 1) / 2, g.PB = kh - 1 - g.PT, g.PL = (kw - 1) / 2, g.PR = kw - 1 - g.PL;
+  return g;
+}
+
+/* Phase 1's register tiles of one form with nv 1 (VEC 16 on K 16): rm 2..16
+ * step 2, at most max_rm, whose rm accumulators, filter vector and
+ * broadcast fit the device's registers (conv_tune.c): all 8 with 32
+ * registers (AVX-512), rm 2, 4 and 6 with AVX2's 8 float16s. */
+static size_t nv1_tiles(int max_rm) {
+  vs_status *st = vs_status_new();
+  vs_cl_device *d = vs__device(0, st);
+  cr_assert_not_null(d, "%s", vs_status_message(st));
+  vs_conv_geom g = same_geom(3, 3, 4, 16);
+  int regs = vs__conv_direct_registers(d, &g);
+  size_t n = 0;
+  for (int rm = 2; rm <= 16 && rm <= max_rm; rm += 2) n += rm + 1 <= regs - 1;
+  vs_status_free(st);
+  return n;
+}
+
 /* The real search over a family's parameter space (o, with no time
  * limit: the whole search runs), each candidate's whole output checked
  * against the host: none may be wrong or fail, and it tries `tried`
@@ -427,31 +451,34 @@ static void search_verifies(vs_conv_tune_opts o, size_t tried) {
 
 Test(conv_tuning, every_candidate_of_the_search_verifies) {
   /* 3x3, 4 -> 16 channels (VEC 16, so only nv 1 fits) on 1x7x7.
-   * Register tiles of the three forms, rm 2..16 step 2 with nv 1: 3 x 8
-   * (the strip's 3 filter vectors and 16 accumulators fit too), one of
-   * them the default (rm 8 with the nv that fits; not run again); then 3
-   * unrollings x 5 work-group heights around the best tile, less the one
-   * phase 1 ran: 14; then the fastest strip set across 2, 4 and 8 of the
-   * 7 output rows: 3. */
-  search_verifies((vs_conv_tune_opts){.c = 4, .k = 16, .kh = 3, .kw = 3, .n = 1, .h = 7, .w = 7}, 40);
+   * Register tiles of the three forms with nv 1: 3 x nv1_tiles (3 x 8 on
+   * AVX-512, 3 x 3 on AVX2), one of them the default (the strip at rm 8
+   * or 4 with the nv that fits; not run again); then 3 unrollings x 5
+   * work-group heights around the best tile, less the one phase 1 ran:
+   * 14; then the fastest strip set across 2, 4 and 8 of the 7 output
+   * rows: 3. */
+  search_verifies((vs_conv_tune_opts){.c = 4, .k = 16, .kh = 3, .kw = 3, .n = 1, .h = 7, .w = 7},
+                  3 * nv1_tiles(16) - 1 + 14 + 3);
 }
 
 Test(conv_tuning, every_candidate_of_a_strided_search_verifies) {
   /* The same family at stride 2 (4x4 outputs), where the strip sets run
    * the strided strip. Phase 1 as above but the strip's (rm - 1) x 2 + 3
    * input pixels within VS_CONV_STRIP_MAX_PX (24) leave it rm 2..10: 8 +
-   * 8 + 5 sets, one the default (the strided strip rm 8 nv 1); then 14
-   * and 3 as above. */
-  search_verifies((vs_conv_tune_opts){.c = 4, .k = 16, .kh = 3, .kw = 3, .n = 1, .h = 7, .w = 7, .stride = 2}, 37);
+   * 8 + 5 sets on AVX-512 (3 + 3 + 3 on AVX2), one the default (the
+   * strided strip); then 14 and 3 as above. */
+  search_verifies((vs_conv_tune_opts){.c = 4, .k = 16, .kh = 3, .kw = 3, .n = 1, .h = 7, .w = 7, .stride = 2},
+                  2 * nv1_tiles(16) + nv1_tiles(10) - 1 + 14 + 3);
 }
 
 Test(conv_tuning, every_candidate_of_a_1x1_search_verifies) {
   /* 1x1, 4 -> 16 channels on 1x7x7: the direct kernel's walk as in the
-   * 3x3 search (23 + 14 + 3: the strip's one filter vector fits every
-   * rm), then the pointwise kernel's: rm 2..16 step 2 with nv 1 (VEC 16:
-   * nv 2 and 4 do not divide K), 8 tiles with 4 items a group, then 1, 2,
-   * 8 and 16 items around the best: 4. */
-  search_verifies((vs_conv_tune_opts){.c = 4, .k = 16, .kh = 1, .kw = 1, .n = 1, .h = 7, .w = 7}, 52);
+   * 3x3 search (23 + 14 + 3 on AVX-512), then the pointwise kernel's:
+   * its tiles with nv 1 (VEC 16: nv 2 and 4 do not divide K) under the
+   * same register rule, 8 on AVX-512, with 4 items a group, then 1, 2, 8
+   * and 16 items around the best: 4. */
+  search_verifies((vs_conv_tune_opts){.c = 4, .k = 16, .kh = 1, .kw = 1, .n = 1, .h = 7, .w = 7},
+                  3 * nv1_tiles(16) - 1 + 14 + 3 + nv1_tiles(16) + 4);
 }
 
 Test(conv_tuning, bad_sizes_are_refused) {
@@ -577,4 +604,47 @@ Test(conv_tuning, igemm_store_line_carries_vwm_and_an_older_line_is_measured_aga
   cr_assert_not(vs__conv_igemm_parse("3 64 64 16 8 8 4 1 3\t0.250 ms", &b));
   cr_assert_not(vs__conv_igemm_parse("3 32 64 16 16 8 4 1 4", &b)); /* MWG / MDIMC = 2 */
   cr_assert_eq(b.kind, 0, "a refused line leaves the set untouched");
+}
+
+Test(conv_tuning, the_direct_and_pointwise_sets_keep_their_accumulators_in_the_device_registers) {
+  /* rm x nv accumulators, one tap's nv filter vectors and the broadcast
+   * within the registers: 32 vectors of 16 floats on AVX-512 (and GPUs),
+   * 16 of the native width elsewhere, so 8 float16s on AVX2, where the
+   * AVX-512 default's 32 accumulators spilled (conv_select.c). */
+  vs_status *st = vs_status_new();
+  vs_cl_device *d = vs__device(0, st);
+  cr_assert_not_null(d, "%s", vs_status_message(st));
+  cl_uint w = 0;
+  bool cpu = strcmp(d->info.type, "CPU") == 0;
+  if (cpu) cr_assert_eq(clGetDeviceInfo(d->id, CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT, sizeof w, &w, NULL), CL_SUCCESS);
+  const vs_conv_geom geoms[] = {same_geom(5, 5, 32, 32), same_geom(3, 3, 64, 64), same_geom(3, 3, 8, 8),
+                                same_geom(3, 3, 4, 4)};
+  for (size_t i = 0; i < sizeof geoms / sizeof *geoms; i++) {
+    const vs_conv_geom *g = &geoms[i];
+    int vec = vs__conv_direct_vec(g), regs = vs__conv_direct_registers(d, g);
+    int want = !cpu || w >= 16 ? 32 : vec <= (int)w ? 16 : 16 * (int)w / vec;
+    cr_assert_eq(regs, want, "K %lld (VEC %d), native width %u: %d registers", (long long)g->K, vec, w, regs);
+    vs_conv_algo sets[16];
+    size_t n = vs__conv_direct_sets(d, g, sets, 16);
+    cr_assert_gt(n, 1, "the default and variants for K %lld", (long long)g->K);
+    vs_conv_algo def = vs__conv_default_direct(d);
+    cr_assert_eq(memcmp(&sets[0], &def, sizeof def), 0, "the default first");
+    for (size_t s = 0; s < n; s++) {
+      cr_assert_eq(sets[s].kind, VS_CONV_DIRECT);
+      cr_assert_leq(sets[s].rm * sets[s].nv + sets[s].nv, regs - 1, "set %zu (rm%d nv%d) on K %lld: %d registers", s,
+                    sets[s].rm, sets[s].nv, (long long)g->K, regs);
+    }
+  }
+  /* The pointwise kernel's sets, on conv_bench's 1x1 64->256 (VEC 16). */
+  vs_conv_geom pw = same_geom(1, 1, 64, 256);
+  int regs = vs__conv_direct_registers(d, &pw);
+  vs_conv_algo sets[8];
+  size_t n = vs__conv_pointwise_sets(d, &pw, sets, 8);
+  cr_assert_eq(n, 3);
+  for (size_t s = 0; s < n; s++) {
+    cr_assert_eq(sets[s].kind, VS_CONV_POINTWISE);
+    cr_assert_leq(sets[s].rm * sets[s].nv + sets[s].nv, regs - 1, "pointwise set %zu (rm%d nv%d): %d registers", s,
+                  sets[s].rm, sets[s].nv, regs);
+  }
+  vs_status_free(st);
 }

@@ -154,9 +154,10 @@ vec_of() { local k=$1; for v in 16 8 4 2 1; do [ $((k % v)) -eq 0 ] && { echo $v
 for fam in "${fp32[@]}"; do
 case $fam in
 direct)
-  # conv_select.c: VS_CONV_DEFAULT_DIRECT (rm 8 nv 2 uc 1 strip) and
+  # conv_select.c: the wide default (rm 8 nv 2 uc 1 strip; a GPU's) and
   # DIRECT_VARIANTS (rm nv uc form); conv_tune.c's next_candidate: phase 1
-  # every form x rm {2..16} x nv {1,2,4} within 30 registers, phase 2 uc
+  # every form x rm {2..16} x nv {1,2,4} whose accumulators and one tap's
+  # filter vectors take at most 31 of a GPU's 32 "registers", phase 2 uc
   # {1,2,4} (ly is the work-group, not the program), phase 3 the strip
   # blocked over rh {2,4,8} rows. Forms: 0 conv2d, 1 conv2d_rows, 2
   # conv2d_strip (conv2d_strip_rows when rh > 1).
@@ -168,8 +169,7 @@ direct)
           "8 2 1 2 1" "4 4 1 2 1")
     if [ "$quick" = all ]; then
       for rw in 0 1 2; do for rm in 2 4 6 8 10 12 14 16; do for nv in 1 2 4; do
-        wregs=$nv; [ $rw -eq 2 ] && wregs=$((kw * nv))
-        [ $((rm * nv + wregs)) -le 30 ] && [ $((k % (vec * nv))) -eq 0 ] || continue
+        [ $((rm * nv + nv)) -le 31 ] && [ $((k % (vec * nv))) -eq 0 ] || continue
         [ $rw -eq 2 ] && [ $(((rm - 1) * sw + kw)) -gt 24 ] && continue
         sets+=("$rm $nv 1 $rw 1")
       done; done; done

@@ -351,14 +351,23 @@ bool vs__conv_pointwise_fits(const vs_conv_geom *g, vs_conv_algo a) {
  * them (docs/conv-performance.md, "Session 10: the 1x1 layers"). Then
  * 8 x 2 prefetching its input two strips ahead (rw 2): 0-8% below plain
  * 8 x 2 there, most under load (session 13); where the prefetch does not
- * pay, or the compiler has none, the plain sets measured beside it win. */
-size_t vs__conv_pointwise_sets(const vs_conv_geom *g, vs_conv_algo *out, size_t cap) {
-  static const vs_conv_algo SETS[] = {VS_CONV_SET(VS_CONV_POINTWISE, 8, 2, 1, 4, 0),
+ * pay, or the compiler has none, the plain sets measured beside it win.
+ * With 16 registers of 8 floats (AVX2) 8 x 2 float16s spill (2.5x the time
+ * of 6 x 1 on 1x1 64->256, 2-core Zen 3): 6 x 1 and 4 x 1, and 6 x 1
+ * prefetching, within 6% of each other there and 10-12% ahead of the best
+ * direct set on 1x1 64->256 ("Session 17"). */
+size_t vs__conv_pointwise_sets(const vs_cl_device *d, const vs_conv_geom *g, vs_conv_algo *out, size_t cap) {
+  static const vs_conv_algo WIDE[] = {VS_CONV_SET(VS_CONV_POINTWISE, 8, 2, 1, 4, 0),
                                       VS_CONV_SET(VS_CONV_POINTWISE, 6, 4, 1, 4, 0),
                                       VS_CONV_SET(VS_CONV_POINTWISE, 8, 2, 1, 4, 2)};
+  static const vs_conv_algo NARROW[] = {VS_CONV_SET(VS_CONV_POINTWISE, 6, 1, 1, 4, 0),
+                                        VS_CONV_SET(VS_CONV_POINTWISE, 4, 1, 1, 4, 0),
+                                        VS_CONV_SET(VS_CONV_POINTWISE, 6, 1, 1, 4, 2)};
+  _Static_assert(sizeof NARROW == sizeof WIDE, "vs__conv_select's room for the pointwise sets");
+  const vs_conv_algo *sets = vs__conv_narrow_registers(d) ? NARROW : WIDE;
   size_t n = 0;
-  for (size_t i = 0; i < sizeof SETS / sizeof *SETS && n < cap; i++)
-    if (vs__conv_pointwise_fits(g, SETS[i])) out[n++] = SETS[i];
+  for (size_t i = 0; i < sizeof WIDE / sizeof *WIDE && n < cap; i++)
+    if (vs__conv_pointwise_fits(g, sets[i])) out[n++] = sets[i];
   return n;
 }
 

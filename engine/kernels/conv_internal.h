@@ -123,8 +123,9 @@ bool vs__conv_pointwise_applies(const vs_conv_geom *g);
  * (1 to VS_CONV_MAX_LY) and rw (0 to VS_CONV_PW_MAX_PF) fitting g. */
 int vs__conv_pointwise_vec(const vs_conv_geom *g);
 bool vs__conv_pointwise_fits(const vs_conv_geom *g, vs_conv_algo a);
-/* The sets selection tries on g (those that fit), up to cap; their count. */
-size_t vs__conv_pointwise_sets(const vs_conv_geom *g, vs_conv_algo *out, size_t cap);
+/* The sets selection tries on d for g (those that fit), up to cap; their
+ * count. */
+size_t vs__conv_pointwise_sets(const vs_cl_device *d, const vs_conv_geom *g, vs_conv_algo *out, size_t cap);
 /* Runs a on g (INVALID_ARGUMENT when it does not fit), epi in its stores. */
 bool vs__conv_pointwise(vs_run *r, vs_cl_device *d, const vs_conv_geom *g, vs_conv_algo a, cl_mem x, cl_mem f, cl_mem out,
                         const vs_conv_epi *epi, vs_status *st);
@@ -200,8 +201,27 @@ bool vs__conv_igemm_tf32(vs_run *r, vs_cl_device *d, const vs_conv_geom *g, vs_c
 bool vs__conv_algo_run(vs_run *r, vs_cl_device *d, size_t dev, const vs_conv_geom *g, vs_conv_algo a, cl_mem x, cl_mem f,
                        cl_mem out, const vs_conv_epi *epi, vs_status *st);
 
-/* The direct kernel's default parameters. */
-extern const vs_conv_algo VS_CONV_DEFAULT_DIRECT;
+/* Whether d's registers are 16 vectors of 8 floats or fewer (a CPU whose
+ * native float width is below 16: AVX2, SSE), the class whose direct and
+ * pointwise tiles are sized for half the accumulators (gemm.c's rule). */
+bool vs__conv_narrow_registers(const vs_cl_device *d);
+
+/* The direct kernel's register file on d, counted in g's VEC-wide
+ * vectors (vs__conv_direct_vec): 32 on GPUs and on CPUs whose native float
+ * width is 16 (AVX-512); elsewhere 16 registers of the native width
+ * (AVX2, SSE), so 8 on AVX2 when VEC is 16 (a float16 is two ymm). */
+int vs__conv_direct_registers(const vs_cl_device *d, const vs_conv_geom *g);
+
+/* The direct kernel's default parameters on d: the AVX-512-sized tile on
+ * devices with 32 registers of 16 floats (and GPUs, unmeasured), a tile of
+ * half the accumulators where the registers are 16 of 8 floats or fewer. */
+vs_conv_algo vs__conv_default_direct(const vs_cl_device *d);
+
+/* The direct sets selection times on d for g, at most cap written to out:
+ * the default first (whether it fits g or not: vs__conv_direct runs the
+ * nearest form that does), then the device class's variants that fit g
+ * (conv_select.c). Returns how many were written. */
+size_t vs__conv_direct_sets(const vs_cl_device *d, const vs_conv_geom *g, vs_conv_algo *out, size_t cap);
 
 /* The sets conv selection times again in interleaved rounds (conv_select.c
  * `refine`): of cands[0, n), with screening times times[i] (< 0: failed)

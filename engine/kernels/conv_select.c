@@ -64,17 +64,49 @@
 #include "runtime/blas.h"
 #include "runtime/tuning_store.h"
 
+/* The native float width of a CPU device (its vector registers' lanes);
+ * 0 on other devices, whose registers are not vectors of a work-item. */
+static cl_uint cpu_native_width(const vs_cl_device *d) {
+  cl_uint w = 0;
+  if (strcmp(d->info.type, "CPU") != 0) return 0;
+  if (clGetDeviceInfo(d->id, CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT, sizeof w, &w, NULL) != CL_SUCCESS) w = 4;
+  return w ? w : 1;
+}
+
+bool vs__conv_narrow_registers(const vs_cl_device *d) {
+  cl_uint w = cpu_native_width(d);
+  return w && w < 16;
+}
+
+int vs__conv_direct_registers(const vs_cl_device *d, const vs_conv_geom *g) {
+  cl_uint w = cpu_native_width(d);
+  int vec = vs__conv_direct_vec(g);
+  if (!w || w >= 16) return 32;
+  return vec <= (int)w ? 16 : 16 * (int)w / vec;
+}
+
 /* The strip form, rm8 nv2, eight work-items a work-group: in interleaved
  * runs on the loaded 2-core AVX-512 Xeon its median CPU time was 15-25%
  * below the per-pixel and row-walking forms' best sets on the 5x5 32->32
  * layers (its fastest runs at the cores' FMA peak), level with rm4 nv4 on
  * 3x3 64->64. On a dilated width (no strip) the same tile runs per pixel
- * (vs__conv_direct); on a strided one, the strided strip. Before it: rm8 nv2 u2 ly2 per pixel. */
-const vs_conv_algo VS_CONV_DEFAULT_DIRECT = VS_CONV_SET(VS_CONV_DIRECT, 8, 2, 1, 8, VS_CONV_STRIP);
+ * (vs__conv_direct); on a strided one, the strided strip. Before it: rm8 nv2 u2 ly2 per pixel.
+ * With 16 registers of 8 floats (AVX2) rm8 nv2's 32 accumulators (float16
+ * vectors of two ymm each) spill: on a 2-core Zen 3 it ran conv_bench's
+ * layers at 0.66-0.83 of TF's time, and the strip form at rm4 nv1 (8 ymm
+ * of accumulators) took 40-52% less time on the 5x5 32->32 layers, 45% on
+ * 3x3 64->64 (docs/conv-performance.md, "Session 17"). */
+static const vs_conv_algo DEFAULT_WIDE = VS_CONV_SET(VS_CONV_DIRECT, 8, 2, 1, 8, VS_CONV_STRIP),
+                          DEFAULT_NARROW = VS_CONV_SET(VS_CONV_DIRECT, 4, 1, 1, 8, VS_CONV_STRIP);
+
+vs_conv_algo vs__conv_default_direct(const vs_cl_device *d) {
+  return vs__conv_narrow_registers(d) ? DEFAULT_NARROW : DEFAULT_WIDE;
+}
+
 /* Register tiles tried besides the default and a tuned set, all fitting
  * 32 vector registers (rm x nv accumulators plus nv filter vectors, kw x
  * nv for the strip form). No strip blocked across rows (rh > 1): in
- * interleaved runs it was level with rh 1 on the 128x128 layers and 5-10%
+ * interleaved runs each was level with the plain strip or up to 2x
  * slower on 8x64x64 (docs/conv-performance.md, session 7), so only the
  * tuner, which keeps a set 3% faster than the default, offers one. */
 static const vs_conv_algo DIRECT_VARIANTS[] = {
@@ -84,6 +116,28 @@ static const vs_conv_algo DIRECT_VARIANTS[] = {
     VS_CONV_SET(VS_CONV_DIRECT, 6, 4, 2, 2, 1), VS_CONV_SET(VS_CONV_DIRECT, 8, 2, 1, 2, 2),
     VS_CONV_SET(VS_CONV_DIRECT, 4, 4, 1, 2, 2),
 };
+/* Their counterparts for 16 registers of 8 floats: the five sets that came
+ * within 25% of the best on some conv_bench layer on the Zen 3 (of eight
+ * timed in interleaved rounds), 12 ymm of accumulators at most; rm6 nv1
+ * walking rows was the fastest on 3x3 64->64 and 3x3/2 32->64, rm4 nv1 uc2
+ * on 3x3/2 64->64. */
+static const vs_conv_algo DIRECT_VARIANTS_NARROW[] = {
+    VS_CONV_SET(VS_CONV_DIRECT, 6, 1, 1, 2, VS_CONV_ROWS),   VS_CONV_SET(VS_CONV_DIRECT, 4, 1, 2, 2, VS_CONV_ROWS),
+    VS_CONV_SET(VS_CONV_DIRECT, 6, 1, 1, 2, VS_CONV_PIXELS), VS_CONV_SET(VS_CONV_DIRECT, 2, 2, 1, 8, VS_CONV_STRIP),
+    VS_CONV_SET(VS_CONV_DIRECT, 5, 1, 1, 2, VS_CONV_ROWS),
+};
+
+size_t vs__conv_direct_sets(const vs_cl_device *d, const vs_conv_geom *g, vs_conv_algo *out, size_t cap) {
+  bool narrow = vs__conv_narrow_registers(d);
+  const vs_conv_algo *variants = narrow ? DIRECT_VARIANTS_NARROW : DIRECT_VARIANTS;
+  size_t nvariants = narrow ? sizeof DIRECT_VARIANTS_NARROW / sizeof *DIRECT_VARIANTS_NARROW
+                            : sizeof DIRECT_VARIANTS / sizeof *DIRECT_VARIANTS,
+         n = 0;
+  if (n < cap) out[n++] = vs__conv_default_direct(d);
+  for (size_t i = 0; i < nvariants && n < cap; i++)
+    if (vs__conv_direct_fits(g, variants[i])) out[n++] = variants[i];
+  return n;
+}
 
 void vs__conv_algo_name(vs_conv_algo a, char *buf, size_t cap) {
   /* The strip's output rows per work-item, when more than one; a
@@ -150,7 +204,7 @@ char *vs__conv_store_key(const vs_cl_device *d) {
    * rows of work-groups (gemm.cl's group_tiles), up to 7% faster at sizes
    * whose last row was near-empty: no choice timed against the old
    * dealing is reused. */
-  return vs__choice_table_key_clblast(d, VS_CLBLAST_TABLE_CONV); /* "conv-choices 13" */
+  return vs__choice_table_key_clblast(d, VS_CLBLAST_TABLE_CONV); /* "conv-choices 14" */
 }
 
 /* The tuner's sets per family, float32 ("family ...") and TF32 ("tf32|family
@@ -478,35 +532,36 @@ static bool parse_pointwise(const char *s, vs_conv_algo *a) {
 /* VARSCOPE_CONV's "pointwise" (the first set that fits g) or
  * "pointwise:RM,NV,LY[,PF]"; on a geometry it cannot run (not 1x1, or nv not
  * dividing K), the default direct set, as convgemm does. */
-static bool forced_pointwise(const vs_conv_geom *g, const char *force, vs_conv_algo *algo, vs_status *st) {
+static bool forced_pointwise(vs_cl_device *d, const vs_conv_geom *g, const char *force, vs_conv_algo *algo,
+                             vs_status *st) {
   vs_conv_algo a = VS_CONV_SET(VS_CONV_POINTWISE, 0, 0, 1, 0, 0);
   if (strcmp(force, "pointwise") == 0) {
-    if (!vs__conv_pointwise_sets(g, &a, 1)) a = VS_CONV_DEFAULT_DIRECT;
+    if (!vs__conv_pointwise_sets(d, g, &a, 1)) a = vs__conv_default_direct(d);
   } else if (!parse_pointwise(force + 10, &a)) {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR,
              "VARSCOPE_CONV='%s': pointwise:RM,NV,LY[,PF] wants RM 1 to %d, NV 1 to %d, LY 1 to %d, PF 0 to %d", force,
              VS_CONV_PW_MAX_RM, VS_CONV_MAX_NV, VS_CONV_MAX_LY, VS_CONV_PW_MAX_PF);
     return false;
   } else if (!vs__conv_pointwise_fits(g, a)) {
-    a = VS_CONV_DEFAULT_DIRECT;
+    a = vs__conv_default_direct(d);
   }
   *algo = a;
   return true;
 }
 
 static bool forced(vs_cl_device *d, const vs_conv_geom *g, const char *force, vs_conv_algo *algo, vs_status *st) {
-  vs_conv_algo a = VS_CONV_DEFAULT_DIRECT;
+  vs_conv_algo a = vs__conv_default_direct(d);
   if (strncmp(force, "igemm", 5) == 0 && (!force[5] || force[5] == ':'))
     return vs__conv_igemm_forced(d, g, force, algo, st);
   if (strcmp(force, "direct") == 0) *algo = a;
   else if (strncmp(force, "direct:", 7) == 0 && forced_direct(force + 7, &a))
     *algo = a; /* an nv that does not divide this K, or a strip that does not fit the width, runs as the default's (vs__conv_direct) */
   else if (strcmp(force, "pointwise") == 0 || strncmp(force, "pointwise:", 10) == 0)
-    return forced_pointwise(g, force, algo, st);
+    return forced_pointwise(d, g, force, algo, st);
   else if (strcmp(force, "im2col") == 0) *algo = (vs_conv_algo)VS_CONV_SET(VS_CONV_IM2COL, 0, 0, 0, 0, 0);
   else if (strcmp(force, "convgemm") == 0 && vs__conv_convgemm_fits(g))
     *algo = (vs_conv_algo)VS_CONV_SET(VS_CONV_CONVGEMM, 0, 0, 0, 0, 0);
-  else if (strcmp(force, "convgemm") == 0) *algo = VS_CONV_DEFAULT_DIRECT; /* convgemm cannot express this geometry */
+  else if (strcmp(force, "convgemm") == 0) *algo = a; /* convgemm cannot express this geometry */
   else {
     vs__fail(st, VS_INVALID_ARGUMENT, VS_EXC_OP_ERROR,
              "VARSCOPE_CONV='%s': want auto, direct, direct:RM,NV,UC,LY,RW[,RH], im2col, convgemm, igemm, "
@@ -518,6 +573,7 @@ static bool forced(vs_cl_device *d, const vs_conv_geom *g, const char *force, vs
   return true;
 }
 
+_Static_assert(sizeof DIRECT_VARIANTS_NARROW <= sizeof DIRECT_VARIANTS, "vs__conv_select's room for the direct sets");
 _Static_assert(sizeof(vs_conv_algo) <= VS_CHOICE_MEMO_VALUE, "a step's memo holds a conv choice");
 
 /* A geometry's or family's key where TF32 is allowed: "tf32|" before it,
@@ -572,8 +628,9 @@ bool vs__conv_select(vs_cl_device *d, size_t dev, bool tf32, const vs_conv_geom 
   int n = 0;
   vs_conv_algo tuned;
   bool have_tuned = vs__conv_table_lookup(d, fkey, &tuned);
+  vs_conv_algo def = vs__conv_default_direct(d);
   if (have_tuned && tuned.kind == VS_CONV_DIRECT && vs__conv_direct_fits(g, tuned) &&
-      memcmp(&tuned, &VS_CONV_DEFAULT_DIRECT, sizeof tuned) != 0)
+      memcmp(&tuned, &def, sizeof tuned) != 0)
     cands[n++] = tuned;
   if (have_tuned && tuned.kind == VS_CONV_POINTWISE && vs__conv_pointwise_fits(g, tuned)) cands[n++] = tuned;
   /* The implicit GEMM where local memory is the device's own (GPUs): its
@@ -593,14 +650,12 @@ bool vs__conv_select(vs_cl_device *d, size_t dev, bool tf32, const vs_conv_geom 
   if (tnew) cands[n++] = ttuned;
   free(tkey);
   for (size_t i = 0; i < ntdefs; i++) cands[n++] = tdefs[i];
-  cands[n++] = VS_CONV_DEFAULT_DIRECT;
-  for (size_t i = 0; i < sizeof DIRECT_VARIANTS / sizeof DIRECT_VARIANTS[0]; i++)
-    if (vs__conv_direct_fits(g, DIRECT_VARIANTS[i])) cands[n++] = DIRECT_VARIANTS[i];
+  n += (int)vs__conv_direct_sets(d, g, cands + n, 1 + sizeof DIRECT_VARIANTS / sizeof *DIRECT_VARIANTS);
   cands[n++] = (vs_conv_algo)VS_CONV_SET(VS_CONV_IM2COL, 0, 0, 0, 0, 0);
-  n += (int)vs__conv_pointwise_sets(g, cands + n, 3); /* 1x1 filters only */
+  n += (int)vs__conv_pointwise_sets(d, g, cands + n, 3); /* 1x1 filters only */
   if (vs__conv_convgemm_fits(g)) cands[n++] = (vs_conv_algo)VS_CONV_SET(VS_CONV_CONVGEMM, 0, 0, 0, 0, 0);
   double best = -1, times[sizeof cands / sizeof cands[0]];
-  *algo = VS_CONV_DEFAULT_DIRECT;
+  *algo = def;
   char report[1024] = "";
   size_t used = 0;
   for (int i = 0; i < n; i++) {

@@ -212,17 +212,18 @@ static void params_text(vs_conv_algo a, char *buf, size_t cap) {
 }
 
 /* The pointwise kernel's candidates on a 1x1 family, after `done` of
- * them: phase 1 its register tiles (rm x nv accumulators and nv filter
- * vectors within 30 registers) with 4 items a group, phase 2 the group
- * size around pw, its best tile so far; false when they are over. */
-static bool next_pointwise(const vs_conv_geom *g, size_t done, vs_conv_algo pw, vs_conv_algo *out) {
+ * them: phase 1 its register tiles (rm x nv accumulators, nv filter
+ * vectors and the broadcast within the device's regs, as the direct
+ * kernel's) with 4 items a group, phase 2 the group size around pw, its
+ * best tile so far; false when they are over. */
+static bool next_pointwise(const vs_conv_geom *g, int regs, size_t done, vs_conv_algo pw, vs_conv_algo *out) {
   static const int RMS[] = {2, 4, 6, 8, 10, 12, 14, 16}, NVS[] = {1, 2, 4}, LYS[] = {1, 2, 8, 16};
   size_t k = 0;
   if (!vs__conv_pointwise_applies(g)) return false;
   for (size_t r = 0; r < sizeof RMS / sizeof *RMS; r++)
     for (size_t v = 0; v < sizeof NVS / sizeof *NVS; v++) {
       vs_conv_algo a = VS_CONV_SET(VS_CONV_POINTWISE, RMS[r], NVS[v], 1, 4, 0);
-      if (a.rm * a.nv + a.nv > 30 || !vs__conv_pointwise_fits(g, a)) continue;
+      if (a.rm * a.nv + a.nv > regs - 1 || !vs__conv_pointwise_fits(g, a)) continue;
       if (k++ == done) {
         *out = a;
         return true;
@@ -243,19 +244,22 @@ static bool next_pointwise(const vs_conv_geom *g, size_t done, vs_conv_algo pw, 
 /* The next candidate of the search after `done` have been tried (phase 2
  * centred on best, phase 3 on strip, the fastest strip set so far);
  * false when the search is over. */
-static bool next_candidate(const vs_conv_geom *g, size_t done, vs_conv_algo best, vs_conv_algo strip,
-                           vs_conv_algo *out) {
+static bool next_candidate(const vs_conv_geom *g, vs_conv_algo dflt, int regs, size_t done, vs_conv_algo best,
+                           vs_conv_algo strip, vs_conv_algo *out) {
   static const int RMS[] = {2, 4, 6, 8, 10, 12, 14, 16}, NVS[] = {1, 2, 4}, UCS[] = {1, 2, 4}, LYS[] = {1, 2, 4, 8, 16},
                    RHS[] = {2, 4, 8};
   size_t k = 0;
   for (int rw = VS_CONV_PIXELS; rw <= VS_CONV_STRIP; rw++)
   for (size_t r = 0; r < sizeof RMS / sizeof *RMS; r++)
     for (size_t v = 0; v < sizeof NVS / sizeof *NVS; v++) {
-      vs_conv_algo a = VS_CONV_SET(VS_CONV_DIRECT, RMS[r], NVS[v], VS_CONV_DEFAULT_DIRECT.uc, VS_CONV_DEFAULT_DIRECT.ly, rw);
-      /* rm x nv accumulators and the filter vectors (nv; kw x nv for the
-       * strip form) in 32 registers. */
-      int64_t wregs = rw == VS_CONV_STRIP ? g->KW * a.nv : a.nv;
-      if (a.rm * a.nv + wregs > 30 || !vs__conv_direct_fits(g, a)) continue;
+      vs_conv_algo a = VS_CONV_SET(VS_CONV_DIRECT, RMS[r], NVS[v], dflt.uc, dflt.ly, rw);
+      /* rm x nv accumulators, one tap's nv filter vectors and the
+       * broadcast in the device's registers (vs__conv_direct_registers).
+       * Not the strip form's kw x nv filter vectors: on the AVX2 Zen 3 its
+       * fastest set, rm4 nv1 on 5x5 (9 float16s, 18 ymm), held more than
+       * the 16 registers; those taps are reloaded from L1, the
+       * accumulators are what must not spill. */
+      if (a.rm * a.nv + a.nv > regs - 1 || !vs__conv_direct_fits(g, a)) continue;
       if (k++ == done) {
         *out = a;
         return true;
@@ -264,7 +268,7 @@ static bool next_candidate(const vs_conv_geom *g, size_t done, vs_conv_algo best
   for (size_t u = 0; u < sizeof UCS / sizeof *UCS; u++)
     for (size_t l = 0; l < sizeof LYS / sizeof *LYS; l++) {
       vs_conv_algo a = VS_CONV_SET(VS_CONV_DIRECT, best.rm, best.nv, UCS[u], LYS[l], best.rw);
-      if (a.uc == VS_CONV_DEFAULT_DIRECT.uc && a.ly == VS_CONV_DEFAULT_DIRECT.ly) continue; /* phase 1 ran it */
+      if (a.uc == dflt.uc && a.ly == dflt.ly) continue; /* phase 1 ran it */
       if (k++ == done) {
         *out = a;
         return true;
@@ -432,7 +436,7 @@ void vs__device_tune_conv_plan(size_t i, const vs__conv_tune_plan *plan, const v
   /* The default, or the nearest set that fits: nv 1 where K is too narrow
    * for nv 2, the per-pixel form on a dilated width (or a stride whose
    * strip of the default's rm reads more than VS_CONV_STRIP_MAX_PX pixels). */
-  vs_conv_algo def = VS_CONV_DEFAULT_DIRECT, narrow = def;
+  vs_conv_algo def = vs__conv_default_direct(d), narrow = def;
   narrow.nv = 1;
   if (!vs__conv_direct_fits(&g, def)) {
     if (vs__conv_direct_fits(&g, narrow)) def = narrow;
@@ -477,13 +481,13 @@ void vs__device_tune_conv_plan(size_t i, const vs__conv_tune_plan *plan, const v
       a = (vs_conv_algo)VS_CONV_SET_RH(plan->pointwise ? VS_CONV_POINTWISE : VS_CONV_DIRECT, plan->candidates[k][0],
                                        plan->candidates[k][1], plan->candidates[k][2], plan->candidates[k][3],
                                        plan->candidates[k][4], plan->candidates[k][5]);
-    } else if (pk != SIZE_MAX || ig != SIZE_MAX || !next_candidate(&g, k, tile, stile, &a)) {
+    } else if (pk != SIZE_MAX || ig != SIZE_MAX || !next_candidate(&g, vs__conv_default_direct(d), vs__conv_direct_registers(d, &g), k, tile, stile, &a)) {
       if (ig == SIZE_MAX) ig = k;
       if (pk == SIZE_MAX && (!igemm || !vs__conv_igemm_candidate(k - ig, itile, &a))) {
         if (igemm_only) break; /* that plan searches the implicit GEMM's space only */
         pk = k;
       }
-      if (pk != SIZE_MAX && !next_pointwise(&g, k - pk, ptile, &a)) break;
+      if (pk != SIZE_MAX && !next_pointwise(&g, vs__conv_direct_registers(d, &g), k - pk, ptile, &a)) break;
     }
     if (vs__conv_now() - t0 > budget) break;
     params_text(a, text, sizeof text);

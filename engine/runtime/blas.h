@@ -41,7 +41,7 @@ uint64_t vs__clblast_stored_sets_id(vs_cl_device *d);
  * stored sets had are removed from the store (clblast_tuning.c); a process
  * still running those sets keeps its own in its memo. */
 #define VS_CLBLAST_TABLE_GEMM "gemm-choice-v5"
-#define VS_CLBLAST_TABLE_CONV "conv-choices 13"
+#define VS_CLBLAST_TABLE_CONV "conv-choices 14"
 #define VS_CLBLAST_TABLE_CONV_GRAD "conv-grad-choices 2"
 /* The store key of table `name` of d under identity id: "varscope <name>\n
  * device ...\ndriver ...\nplatform ...\nclblast <id, 16 hex>\n"
