@@ -34,6 +34,8 @@
 #include "../engine/runtime/kernel_cache_file.h"
 #include "../engine/runtime/tuning_file.h"
 #include "kernels/choice_table.h"
+#include "kernels/conv_internal.h"     /* the default direct set */
+#include "runtime/runtime_internal.h" /* vs__device */
 #include "runtime/blas.h"
 #include "runtime/tuning_store.h"
 #include "support.h"
@@ -794,11 +796,12 @@ Test(tuning, cli_conv_stride_and_dilation_usage_errors_exit_2) {
   }
 }
 
-/* The family's stride and dilation reach the search: the default set (rm 8,
- * nv 2, a strip of one output row) reads (8 - 1) x 4 + 3 = 31 input pixels
- * a strip at stride 4, past VS_CONV_STRIP_MAX_PX (24), and a strip cannot
- * dilate, so both searches start from the per-pixel form (rw=0), where
- * stride 1 starts from the strip (rw=2). */
+/* The family's stride and dilation reach the search: the default set (rm 8
+ * nv 2 on AVX-512, rm 4 nv 1 on AVX2, a strip of one output row) reads
+ * (rm - 1) x 8 + 3 = 59 or 27 input pixels a strip at stride 8, past
+ * VS_CONV_STRIP_MAX_PX (24), and a strip cannot dilate, so both searches
+ * start from the per-pixel form (rw=0), where stride 1 starts from the
+ * strip (rw=2). */
 static void tune_conv_family(const char *option, const char *value, const char *header, const char *dflt) {
   cr_assert_eq(tool((const char *[]){"tune", "--conv", "--shape", "8,32,3,3", "--size", "1,16,16", "--budget", "1",
                                      option, value, NULL}),
@@ -820,9 +823,19 @@ static void tune_conv_family(const char *option, const char *value, const char *
 }
 
 Test(tuning, cli_conv_searches_the_family_of_its_stride_and_dilation) {
-  tune_conv_family("--stride", "4", "3x3/4 8->32", "\n  default rm=8 nv=2 uc=1 ly=8 rw=0: ");
-  tune_conv_family("--dilation", "2", "3x3 8->32 dilation 2", "\n  default rm=8 nv=2 uc=1 ly=8 rw=0: ");
-  tune_conv_family("--stride", "1", "3x3 8->32", "\n  default rm=8 nv=2 uc=1 ly=8 rw=2: ");
+  vs_status *st = vs_status_new();
+  vs_cl_device *d = vs__device(0, st);
+  cr_assert_not_null(d, "%s", vs_status_message(st));
+  vs_conv_algo def = vs__conv_default_direct(d);
+  vs_status_free(st);
+  cr_assert_eq(def.rw, VS_CONV_STRIP);
+  cr_assert_gt((def.rm - 1) * 8 + 3, VS_CONV_STRIP_MAX_PX, "stride 8 must rule the strip out");
+  char pixels[96], strip[96];
+  snprintf(pixels, sizeof pixels, "\n  default rm=%d nv=%d uc=%d ly=%d rw=0: ", def.rm, def.nv, def.uc, def.ly);
+  snprintf(strip, sizeof strip, "\n  default rm=%d nv=%d uc=%d ly=%d rw=2: ", def.rm, def.nv, def.uc, def.ly);
+  tune_conv_family("--stride", "8", "3x3/8 8->32", pixels);
+  tune_conv_family("--dilation", "2", "3x3 8->32 dilation 2", pixels);
+  tune_conv_family("--stride", "1", "3x3 8->32", strip);
 }
 
 Test(tuning, cli_device_takes_an_index_cl_name_or_device_name) {
