@@ -106,7 +106,7 @@ vs_conv_algo vs__conv_default_direct(const vs_cl_device *d) {
 /* Register tiles tried besides the default and a tuned set, all fitting
  * 32 vector registers (rm x nv accumulators plus nv filter vectors, kw x
  * nv for the strip form). No strip blocked across rows (rh > 1): in
- * interleaved runs each was level with the plain strip or up to 2x
+ * interleaved runs it was level with rh 1 on the 128x128 layers and 5-10%
  * slower on 8x64x64 (docs/conv-performance.md, session 7), so only the
  * tuner, which keeps a set 3% faster than the default, offers one. */
 static const vs_conv_algo DIRECT_VARIANTS[] = {
@@ -117,7 +117,7 @@ static const vs_conv_algo DIRECT_VARIANTS[] = {
     VS_CONV_SET(VS_CONV_DIRECT, 4, 4, 1, 2, 2),
 };
 /* Their counterparts for 16 registers of 8 floats: the five sets that came
- * within 25% of the best on some conv_bench layer on the Zen 3 (of eight
+ * within 10% of the best on some conv_bench layer on the Zen 3 (of eight
  * timed in interleaved rounds), 12 ymm of accumulators at most; rm6 nv1
  * walking rows was the fastest on 3x3 64->64 and 3x3/2 32->64, rm4 nv1 uc2
  * on 3x3/2 64->64. */
