@@ -353,9 +353,10 @@ bool vs__conv_pointwise_fits(const vs_conv_geom *g, vs_conv_algo a) {
  * 8 x 2 there, most under load (session 13); where the prefetch does not
  * pay, or the compiler has none, the plain sets measured beside it win.
  * With 16 registers of 8 floats (AVX2) 8 x 2 float16s spill (2.5x the time
- * of 6 x 1 on 1x1 64->256, 2-core Zen 3): 6 x 1 and 4 x 1, and 6 x 1
- * prefetching, within 6% of each other there and 10-12% ahead of the best
- * direct set on 1x1 64->256 ("Session 17"). */
+ * of 6 x 1 on 1x1 64->256, 2-core Zen 3): there 6 x 1 and 6 x 1
+ * prefetching were 10-11% ahead of the best direct set, 4 x 1 level with
+ * it; on 1x1/2 64->128 4 x 1 was the fastest, the other two 2% behind
+ * ("Session 17"). */
 size_t vs__conv_pointwise_sets(const vs_cl_device *d, const vs_conv_geom *g, vs_conv_algo *out, size_t cap) {
   static const vs_conv_algo WIDE[] = {VS_CONV_SET(VS_CONV_POINTWISE, 8, 2, 1, 4, 0),
                                       VS_CONV_SET(VS_CONV_POINTWISE, 6, 4, 1, 4, 0),

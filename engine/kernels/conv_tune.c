@@ -481,7 +481,8 @@ void vs__device_tune_conv_plan(size_t i, const vs__conv_tune_plan *plan, const v
       a = (vs_conv_algo)VS_CONV_SET_RH(plan->pointwise ? VS_CONV_POINTWISE : VS_CONV_DIRECT, plan->candidates[k][0],
                                        plan->candidates[k][1], plan->candidates[k][2], plan->candidates[k][3],
                                        plan->candidates[k][4], plan->candidates[k][5]);
-    } else if (pk != SIZE_MAX || ig != SIZE_MAX || !next_candidate(&g, vs__conv_default_direct(d), vs__conv_direct_registers(d, &g), k, tile, stile, &a)) {
+    } else if (pk != SIZE_MAX || ig != SIZE_MAX ||
+               !next_candidate(&g, vs__conv_default_direct(d), vs__conv_direct_registers(d, &g), k, tile, stile, &a)) {
       if (ig == SIZE_MAX) ig = k;
       if (pk == SIZE_MAX && (!igemm || !vs__conv_igemm_candidate(k - ig, itile, &a))) {
         if (igemm_only) break; /* that plan searches the implicit GEMM's space only */
