@@ -436,7 +436,11 @@ void vs__device_tune_conv_plan(size_t i, const vs__conv_tune_plan *plan, const v
   /* The default, or the nearest set that fits: nv 1 where K is too narrow
    * for nv 2, the per-pixel form on a dilated width (or a stride whose
    * strip of the default's rm reads more than VS_CONV_STRIP_MAX_PX pixels). */
-  vs_conv_algo def = vs__conv_default_direct(d), narrow = def;
+  /* The device's default and register file, asked once: each candidate's
+   * walk (next_candidate, next_pointwise) takes them. */
+  const vs_conv_algo dev_default = vs__conv_default_direct(d);
+  const int regs = vs__conv_direct_registers(d, &g);
+  vs_conv_algo def = dev_default, narrow = def;
   narrow.nv = 1;
   if (!vs__conv_direct_fits(&g, def)) {
     if (vs__conv_direct_fits(&g, narrow)) def = narrow;
@@ -481,14 +485,13 @@ void vs__device_tune_conv_plan(size_t i, const vs__conv_tune_plan *plan, const v
       a = (vs_conv_algo)VS_CONV_SET_RH(plan->pointwise ? VS_CONV_POINTWISE : VS_CONV_DIRECT, plan->candidates[k][0],
                                        plan->candidates[k][1], plan->candidates[k][2], plan->candidates[k][3],
                                        plan->candidates[k][4], plan->candidates[k][5]);
-    } else if (pk != SIZE_MAX || ig != SIZE_MAX ||
-               !next_candidate(&g, vs__conv_default_direct(d), vs__conv_direct_registers(d, &g), k, tile, stile, &a)) {
+    } else if (pk != SIZE_MAX || ig != SIZE_MAX || !next_candidate(&g, dev_default, regs, k, tile, stile, &a)) {
       if (ig == SIZE_MAX) ig = k;
       if (pk == SIZE_MAX && (!igemm || !vs__conv_igemm_candidate(k - ig, itile, &a))) {
         if (igemm_only) break; /* that plan searches the implicit GEMM's space only */
         pk = k;
       }
-      if (pk != SIZE_MAX && !next_pointwise(&g, vs__conv_direct_registers(d, &g), k - pk, ptile, &a)) break;
+      if (pk != SIZE_MAX && !next_pointwise(&g, regs, k - pk, ptile, &a)) break;
     }
     if (vs__conv_now() - t0 > budget) break;
     params_text(a, text, sizeof text);
