@@ -67,21 +67,17 @@
 /* The native float width of a CPU device (its vector registers' lanes);
  * 0 on other devices, whose registers are not vectors of a work-item. */
 static cl_uint cpu_native_width(const vs_cl_device *d) {
-  cl_uint w = 0;
-  if (strcmp(d->info.type, "CPU") != 0) return 0;
-  if (clGetDeviceInfo(d->id, CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT, sizeof w, &w, NULL) != CL_SUCCESS) w = 4;
-  return w ? w : 1;
+  return strcmp(d->info.type, "CPU") == 0 ? d->native_float_width : 0;
 }
 
 bool vs__conv_narrow_registers(const vs_cl_device *d) {
-  cl_uint w = cpu_native_width(d);
-  return w && w < 16;
+  return cpu_native_width(d) && !vs__wide_vector_registers(d);
 }
 
 int vs__conv_direct_registers(const vs_cl_device *d, const vs_conv_geom *g) {
   cl_uint w = cpu_native_width(d);
   int vec = vs__conv_direct_vec(g);
-  if (!w || w >= 16) return 32;
+  if (!w || vs__wide_vector_registers(d)) return 32;
   return vec <= (int)w ? 16 : 16 * (int)w / vec;
 }
 

@@ -23,14 +23,13 @@ bool vs__gemm_params_ok(vs_gemm_params p) {
 }
 
 vs_gemm_params vs__gemm_default_params(const vs_cl_device *d) {
-  cl_uint w = 0;
-  if (clGetDeviceInfo(d->id, CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT, sizeof w, &w, NULL) != CL_SUCCESS) w = 4;
+  cl_uint w = d->native_float_width;
   /* 32 vector registers (AVX-512): 14 x 2 accumulators, 2 B vectors and
    * the broadcast; 16 (AVX2 and narrower): 6 x 2 and 2. Work-groups of 16
    * items share each B panel 16 times: on the 2-core AVX-512 PoCL device,
    * 1024^3 to 4096^3 took 35-40% fewer CPU seconds than with 4 (B panels
    * are the traffic that limits the kernel; docs/conv-performance.md). */
-  if (w >= 16) return (vs_gemm_params){14, 2, 16, 4, 16, 0};
+  if (vs__wide_vector_registers(d)) return (vs_gemm_params){14, 2, 16, 4, 16, 0};
   return (vs_gemm_params){6, 2, w >= 8 ? 8 : w >= 4 ? 4 : 1, 4, 16, 0};
 }
 

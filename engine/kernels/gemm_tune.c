@@ -139,12 +139,6 @@ bool vs__mma_probe_host(size_t dev, const float *a, const float *b, float *out, 
 
 /* ---- the search space ---- */
 
-static cl_uint native_width(const vs_cl_device *d) {
-  cl_uint w = 0;
-  if (clGetDeviceInfo(d->id, CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT, sizeof w, &w, NULL) != CL_SUCCESS) w = 4;
-  return w;
-}
-
 static bool same(vs_gemm_params a, vs_gemm_params b) {
   return a.rm == b.rm && a.nv == b.nv && a.vec == b.vec && a.uk == b.uk && a.ly == b.ly && a.kc == b.kc;
 }
@@ -166,9 +160,9 @@ static bool next_candidate(const vs_cl_device *d, size_t done, unsigned kinds, c
   static const int KCQ[] = {4, 1, 2, 8, 16};
   static const vs_gemm_kind PHASE_KIND[6] = {VS_GEMM_OWN,     VS_GEMM_OWN,     VS_GEMM_BLOCKED,
                                              VS_GEMM_BLOCKED, VS_GEMM_INPLACE, VS_GEMM_INPLACE};
-  cl_uint w = native_width(d);
+  cl_uint w = d->native_float_width;
   int vecs[2] = {w >= 16 ? 16 : w >= 8 ? 8 : 4, w >= 16 ? 8 : w >= 8 ? 4 : 0};
-  int regs = w >= 16 ? 32 : 16;
+  int regs = vs__wide_vector_registers(d) ? 32 : 16;
   vs_gemm_params def = vs__gemm_default_params(d), bdef = vs__gemm_blocked_default_params(d);
   size_t k = 0;
   for (int phase = 0; phase < 6; phase++) {

@@ -20,10 +20,7 @@ VS_API double vs_device_fp32_peak(size_t i, vs_status *st) {
    * vector registers: W is the native width, so they fit 16 of them (AVX2
    * took float16 as pairs of ymm, 24 live registers, and measured half its
    * peak); a GPU keeps 16 (a work-item's lanes are registers of its own). */
-  cl_uint w = 16;
-  if (strcmp(d->info.type, "CPU") == 0 &&
-      clGetDeviceInfo(d->id, CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT, sizeof w, &w, NULL) != CL_SUCCESS)
-    w = 4;
+  cl_uint w = strcmp(d->info.type, "CPU") == 0 ? d->native_float_width : 16;
   if (w != 1 && w != 2 && w != 4 && w != 8 && w != 16) w = w > 16 ? 16 : 4;
   char opts[64];
   snprintf(opts, sizeof opts, "-cl-std=CL1.2 -DW=%u", w);

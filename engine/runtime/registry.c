@@ -250,6 +250,10 @@ static void discover_devices(void) {
           clGetDeviceInfo(ids[k], CL_DEVICE_LOCAL_MEM_TYPE, sizeof d->local_type, &d->local_type, NULL) == CL_SUCCESS &&
           clGetDeviceInfo(ids[k], CL_DEVICE_MAX_WORK_ITEM_SIZES, sizeof items, items, NULL) == CL_SUCCESS;
       d->max_item0 = local_ok ? items[0] : 0;
+      cl_uint width = 0;
+      if (clGetDeviceInfo(ids[k], CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT, sizeof width, &width, NULL) != CL_SUCCESS)
+        width = 4;
+      d->native_float_width = width ? width : 1;
       cl_uint vendor = 0;
       if (clGetDeviceInfo(ids[k], CL_DEVICE_VENDOR_ID, sizeof vendor, &vendor, NULL) == CL_SUCCESS &&
           vendor == NV_VENDOR_ID && (type & CL_DEVICE_TYPE_GPU))

@@ -80,7 +80,20 @@ typedef struct vs_cl_device {
    * plans run on the calling thread (exec/inline.c). Set once when the
    * registry is built. */
   bool host_shared;
+  /* CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT, read once with the device
+   * (registry.c): on a CPU the lanes of its vector registers (16 with
+   * AVX-512, 8 with AVX2, 4 with SSE or NEON); 4 where the driver did not
+   * answer, never 0. Read by vs__wide_vector_registers and the peak kernel. */
+  cl_uint native_float_width;
 } vs_cl_device;
+
+/* The one statement of the register-class rule the CPU kernels' default
+ * tiles follow (gemm.c, gemm_tune.c, conv_select.c): true where the
+ * native float width is 16 or more, i.e. 32 vector registers of 16 floats
+ * (AVX-512's zmm); false below it, 16 registers (AVX2's ymm; SSE, NEON),
+ * where the wide tiles' accumulators spill (docs/conv-performance.md,
+ * "Session 17"). */
+static inline bool vs__wide_vector_registers(const vs_cl_device *d) { return d->native_float_width >= 16; }
 
 /* Buffers of at most this many bytes get fine-grained SVM storage on a
  * host_shared device (device_memory.c): every value the host path of a
