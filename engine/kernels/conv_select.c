@@ -123,15 +123,42 @@ static const vs_conv_algo DIRECT_VARIANTS_NARROW[] = {
     VS_CONV_SET(VS_CONV_DIRECT, 5, 1, 1, 2, VS_CONV_ROWS),
 };
 
+/* a with the most channel vectors a work-item that g's K divides into
+ * (K % (VEC * nv) == 0), at most a's own: a layer of 8 or 16 output
+ * channels has one vector of them, which no wide set's nv 2 or 4 fits. */
+static vs_conv_algo fit_channels(const vs_conv_geom *g, vs_conv_algo a) {
+  int vec = vs__conv_direct_vec(g);
+  while (a.nv > 1 && g->K % (vec * a.nv) != 0) a.nv--;
+  return a;
+}
+
+static bool listed(const vs_conv_algo *sets, size_t n, vs_conv_algo a) {
+  for (size_t i = 0; i < n; i++)
+    if (memcmp(&sets[i], &a, sizeof a) == 0) return true;
+  return false;
+}
+
 size_t vs__conv_direct_sets(const vs_cl_device *d, const vs_conv_geom *g, vs_conv_algo *out, size_t cap) {
   bool narrow = vs__conv_narrow_registers(d);
   const vs_conv_algo *variants = narrow ? DIRECT_VARIANTS_NARROW : DIRECT_VARIANTS;
   size_t nvariants = narrow ? sizeof DIRECT_VARIANTS_NARROW / sizeof *DIRECT_VARIANTS_NARROW
                             : sizeof DIRECT_VARIANTS / sizeof *DIRECT_VARIANTS,
          n = 0;
-  if (n < cap) out[n++] = vs__conv_default_direct(d);
+  vs_conv_algo def = vs__conv_default_direct(d);
+  if (n < cap) out[n++] = def;
   for (size_t i = 0; i < nvariants && n < cap; i++)
     if (vs__conv_direct_fits(g, variants[i])) out[n++] = variants[i];
+  if (n > 1) return n;
+  /* No variant fits g's channels (8 or 16 output channels are one vector,
+   * where every wide variant has nv 2 or more): the default runs as its
+   * fallback (conv2d.c's direct_effective, per pixel), so its own form and
+   * each variant's with fewer vectors are the candidates, not one set. */
+  vs_conv_algo own = fit_channels(g, def);
+  if (n < cap && !vs__conv_direct_fits(g, def) && vs__conv_direct_fits(g, own)) out[n++] = own;
+  for (size_t i = 0; i < nvariants && n < cap; i++) {
+    vs_conv_algo v = fit_channels(g, variants[i]);
+    if (vs__conv_direct_fits(g, v) && !listed(out, n, v)) out[n++] = v;
+  }
   return n;
 }
 
@@ -646,7 +673,7 @@ bool vs__conv_select(vs_cl_device *d, size_t dev, bool tf32, const vs_conv_geom 
   if (tnew) cands[n++] = ttuned;
   free(tkey);
   for (size_t i = 0; i < ntdefs; i++) cands[n++] = tdefs[i];
-  n += (int)vs__conv_direct_sets(d, g, cands + n, 1 + sizeof DIRECT_VARIANTS / sizeof *DIRECT_VARIANTS);
+  n += (int)vs__conv_direct_sets(d, g, cands + n, 2 + sizeof DIRECT_VARIANTS / sizeof *DIRECT_VARIANTS);
   cands[n++] = (vs_conv_algo)VS_CONV_SET(VS_CONV_IM2COL, 0, 0, 0, 0, 0);
   n += (int)vs__conv_pointwise_sets(d, g, cands + n, 3); /* 1x1 filters only */
   if (vs__conv_convgemm_fits(g)) cands[n++] = (vs_conv_algo)VS_CONV_SET(VS_CONV_CONVGEMM, 0, 0, 0, 0, 0);
