@@ -46,12 +46,11 @@
  * X(row, kk) = x[row * ld + kk], or x[kk * ld + row] when t. op(A) is X
  * with t = ta; op(B)'s columns are X with t = !tb (op(B)[kk, col] is
  * b[kk * ldb + col], or b[col * ldb + kk] when transposed).
- * One work-item per panel and kk copies the W floats of P[panel][kk]:
- * a contiguous run of x when t, else W floats a row apart, which the
- * neighbouring items (kk + 1, dimension 0) read next to them. W is a
- * compile-time constant at each call, so the copy unrolls. (One item per
- * element, as before, spent ~1/3 of a 512^3 GEMM's CPU time in the
- * work-item loop of this copy.) */
+ * pack_panel copies the W floats of P[panel][kk]: a contiguous run of x
+ * when t, else W floats a row apart. W is a compile-time constant at each
+ * call, so the copy unrolls. A work-item copies VEC steps of one panel
+ * (pack_panel_steps). (One item per element, as before, spent ~1/3 of a
+ * 512^3 GEMM's CPU time in the work-item loop of this copy.) */
 __attribute__((always_inline)) inline void pack_panel(__global float *p, __global const float *x, const ulong off, const ulong ld, const int t,
                        const ulong rows, const ulong k, const int w, const ulong panel, const ulong kk) {
   __global float *dst = p + (panel * k + kk) * w;
@@ -78,17 +77,188 @@ __attribute__((always_inline)) inline void pack_panel(__global float *p, __globa
   }
 }
 
+/* The transposing copy of a panel whose rows are strided (t = 0: op(A)
+ * not transposed, op(B) transposed): VEC steps of k of up to VEC rows are
+ * VEC vector loads, one per row, transposed in registers (log2 VEC rounds
+ * of two-vector shuffles, each pair of rows i, i + h swapping their
+ * off-diagonal h x h blocks), then VEC stores of a step's rows. The copy
+ * one float at a time (pack_panel) compiled to scalar loads and stores
+ * with integer address arithmetic on PoCL; this one is vector loads,
+ * shuffles (vpermt2ps with AVX-512) and stores. For VEC in {4, 8, 16}; a
+ * VEC of 1 or 2 copies step by step. */
+#if VEC == 16 || VEC == 8 || VEC == 4
+#define PACK_TRANSPOSE 1
+#endif
+#ifdef PACK_TRANSPOSE
+/* One round of the transpose on rows a and b = a + h: a takes its own
+ * lanes with bit h clear and b's lanes with bit h clear in its lanes with
+ * bit h set; b the lanes with bit h set of both. h is a constant after
+ * unrolling, so each branch folds to two shuffles. */
+__attribute__((always_inline)) inline void transpose_round(TV *a, TV *b, const int h) {
+  TV x = *a, y = *b;
+#if VEC == 16
+  if (h == 8) {
+    *a = (TV)(x.lo, y.lo);
+    *b = (TV)(x.hi, y.hi);
+  } else if (h == 4) {
+    *a = (TV)(x.s0123, y.s0123, x.s89ab, y.s89ab);
+    *b = (TV)(x.s4567, y.s4567, x.scdef, y.scdef);
+  } else if (h == 2) {
+    *a = (TV)(x.s01, y.s01, x.s45, y.s45, x.s89, y.s89, x.scd, y.scd);
+    *b = (TV)(x.s23, y.s23, x.s67, y.s67, x.sab, y.sab, x.sef, y.sef);
+  } else {
+    *a = (TV)(x.s0, y.s0, x.s2, y.s2, x.s4, y.s4, x.s6, y.s6, x.s8, y.s8, x.sa, y.sa, x.sc, y.sc, x.se, y.se);
+    *b = (TV)(x.s1, y.s1, x.s3, y.s3, x.s5, y.s5, x.s7, y.s7, x.s9, y.s9, x.sb, y.sb, x.sd, y.sd, x.sf, y.sf);
+  }
+#elif VEC == 8
+  if (h == 4) {
+    *a = (TV)(x.lo, y.lo);
+    *b = (TV)(x.hi, y.hi);
+  } else if (h == 2) {
+    *a = (TV)(x.s01, y.s01, x.s45, y.s45);
+    *b = (TV)(x.s23, y.s23, x.s67, y.s67);
+  } else {
+    *a = (TV)(x.s0, y.s0, x.s2, y.s2, x.s4, y.s4, x.s6, y.s6);
+    *b = (TV)(x.s1, y.s1, x.s3, y.s3, x.s5, y.s5, x.s7, y.s7);
+  }
+#else
+  if (h == 2) {
+    *a = (TV)(x.lo, y.lo);
+    *b = (TV)(x.hi, y.hi);
+  } else {
+    *a = (TV)(x.s0, y.s0, x.s2, y.s2);
+    *b = (TV)(x.s1, y.s1, x.s3, y.s3);
+  }
+#endif
+}
+
+/* Stores the first n lanes of v at p (n a constant after inlining): the
+ * whole vector, or pieces of 8, 4, 2 and 1 lanes, each taken from the
+ * front of v by a swizzle that then rotates the rest forward (a copy
+ * through a private array measured as slow as the scalar copy: its
+ * reloads of a 64-byte store's parts wait on store forwarding). */
+__attribute__((always_inline)) inline void store_part(TV v, __global float *p, const int n) {
+  if (n == VEC) {
+    STOREV(v, p, 0);
+    return;
+  }
+  int i = 0;
+#if VEC == 16
+  if (n & 8) {
+    STOREN(8, __global, v.lo, p);
+    v = (TV)(v.hi, v.lo);
+    i += 8;
+  }
+  if (n & 4) {
+    STOREN(4, __global, v.s0123, p + i);
+    v = (TV)(v.s4567, v.s89ab, v.scdef, v.s0123);
+    i += 4;
+  }
+  if (n & 2) {
+    STOREN(2, __global, v.s01, p + i);
+    v = (TV)(v.s23, v.s45, v.s67, v.s89, v.sab, v.scd, v.sef, v.s01);
+    i += 2;
+  }
+  if (n & 1) p[i] = v.s0;
+#elif VEC == 8
+  if (n & 4) {
+    STOREN(4, __global, v.lo, p);
+    v = (TV)(v.hi, v.lo);
+    i += 4;
+  }
+  if (n & 2) {
+    STOREN(2, __global, v.s01, p + i);
+    v = (TV)(v.s23, v.s45, v.s67, v.s01);
+    i += 2;
+  }
+  if (n & 1) p[i] = v.s0;
+#else
+  if (n & 2) {
+    STOREN(2, __global, v.lo, p);
+    v = (TV)(v.hi, v.lo);
+    i += 2;
+  }
+  if (n & 1) p[i] = v.s0;
+#endif
+}
+
+/* Stores a chunk of wc floats of a step from v at p, `room` floats from p
+ * to the end of what the work-item writes: the whole vector where it is
+ * wc long, or where it stays inside the item's part (its lanes past wc
+ * land on later steps' floats, which their stores, later in the item,
+ * write over: the steps go first to last and a step's chunks last to
+ * first); else the first wc lanes. */
+__attribute__((always_inline)) inline void store_chunk(TV v, __global float *p, const int wc, const ulong room) {
+  if (wc == VEC || room >= VEC) STOREV(v, p, 0);
+  else store_part(v, p, wc);
+}
+
+/* Rows [c, c + wc) (wc <= VEC) of a panel w wide, VEC steps: src is row
+ * c's first step (rows ld apart), dst the first step's row c in P. */
+__attribute__((always_inline)) inline void transpose_block(__global float *dst, __global const float *src,
+                                                           const ulong ld, const int w, const int c, const int wc) {
+  TV v[VEC];
+#pragma unroll
+  for (int r = 0; r < VEC; r++) v[r] = r < wc ? LOADV(src + r * ld, 0) : (TV)0;
+#pragma unroll
+  for (int h = VEC / 2; h >= 1; h /= 2)
+#pragma unroll
+    for (int i = 0; i < VEC; i++)
+      if (!(i & h)) transpose_round(&v[i], &v[i + h], h);
+#pragma unroll
+  for (int j = 0; j < VEC; j++) store_chunk(v[j], dst + j * w, wc, (ulong)((VEC - j) * w - c));
+}
+#endif
+
+/* Steps [kb * VEC, kb * VEC + VEC) of one panel, w wide: where the panel
+ * is whole, either transposed in blocks (rows strided, t = 0, all VEC
+ * steps inside k) or, rows contiguous (t = 1) and w not a whole number of
+ * vectors, a step's w floats as vectors (loads that stay inside the row's
+ * valid columns); else step by step (pack_panel). The chunks of a step go
+ * last to first, so a chunk's whole-vector store past the step's end is
+ * written over (store_chunk). */
+__attribute__((always_inline)) inline void pack_panel_steps(__global float *p, __global const float *x,
+                                                            const ulong off, const ulong ld, const int t,
+                                                            const ulong rows, const ulong k, const int w,
+                                                            const ulong panel, const ulong kb) {
+  ulong kk0 = kb * VEC, row0 = panel * w;
+#ifdef PACK_TRANSPOSE
+  const int chunks = (w + VEC - 1) / VEC;
+  if (!t && row0 + w <= rows && kk0 + VEC <= k) {
+    __global float *dst = p + (panel * k + kk0) * w;
+    __global const float *src = x + off + row0 * ld + kk0;
+#pragma unroll
+    for (int c = (chunks - 1) * VEC; c >= 0; c -= VEC)
+      transpose_block(dst + c, src + c * ld, ld, w, c, w - c < VEC ? w - c : VEC);
+    return;
+  }
+  if (t && w % VEC && row0 + chunks * VEC <= rows) {
+    ulong kend = kk0 + VEC < k ? kk0 + VEC : k;
+    for (ulong kk = kk0; kk < kend; kk++) {
+      __global float *dst = p + (panel * k + kk) * w;
+      __global const float *src = x + off + kk * ld + row0;
+#pragma unroll
+      for (int c = (chunks - 1) * VEC; c >= 0; c -= VEC)
+        store_chunk(LOADV(src, c), dst + c, w - c < VEC ? w - c : VEC, (kend - kk) * w - c);
+    }
+    return;
+  }
+#endif
+  for (ulong kk = kk0; kk < kk0 + VEC && kk < k; kk++) pack_panel(p, x, off, ld, t, rows, k, w, panel, kk);
+}
+
 /* Packs op(A) into Ap and op(B) into Bp in one launch (a launch on a
  * loaded CPU device waits for a core: at 256^3 the launches cost more
- * than the copies). Global range (k rounded up, a_panels + b_panels):
- * dimension 1 walks A's panels and then B's; items past k return. */
+ * than the copies). Global range (ceil(k / VEC) rounded up, a_panels +
+ * b_panels): dimension 0 walks blocks of VEC steps of k, dimension 1 A's
+ * panels and then B's; items past k return. */
 __kernel void pack(__global float *ap, __global const float *a, const ulong a_off, const ulong lda, const int ta,
                    const ulong m, __global float *bp, __global const float *b, const ulong b_off, const ulong ldb,
                    const int tb, const ulong n, const ulong k, const ulong a_panels) {
-  ulong kk = get_global_id(0), g1 = get_global_id(1);
-  if (kk >= k) return;
-  if (g1 < a_panels) pack_panel(ap, a, a_off, lda, ta, m, k, RM, g1, kk);
-  else pack_panel(bp, b, b_off, ldb, !tb, n, k, NR, g1 - a_panels, kk);
+  ulong kb = get_global_id(0), g1 = get_global_id(1);
+  if (kb * VEC >= k) return;
+  if (g1 < a_panels) pack_panel_steps(ap, a, a_off, lda, ta, m, k, RM, g1, kb);
+  else pack_panel_steps(bp, b, b_off, ldb, !tb, n, k, NR, g1 - a_panels, kb);
 }
 
 /* The RM-row tiles of C that row g of `rows` rows of work-groups (or of

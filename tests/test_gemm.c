@@ -128,7 +128,7 @@ Test(gemm, k_blocked_chunks_against_the_host) {
 
 Test(gemm, lopsided_panels_against_the_host) {
   /* Panels of very different counts and lengths in the one packing
-   * launch (gemm.c: one work-item per panel and step of k): op(A) 300 x 2
+   * launch (gemm.c: one work-item per panel and block of VEC steps of k): op(A) 300 x 2
    * with op(B) 2 x 1000 (k far below the launch's local size), and
    * 1000 x 300 with 300 x 3 (one edge panel of B, mostly zeros). */
   for (int t = 0; t < 4; t++)

@@ -140,8 +140,8 @@ bool vs__gemm_own_fits(const vs_cl_device *d, vs_gemm_params p, size_t m, size_t
 
 /* Packs op(A) (rows of m, padded to mp) and op(B) (columns of n, padded
  * to np), k long, with gemm.cl's `pack` in one launch: one work-item per
- * panel and step of k (k rounded up to the local size, A's panels and
- * then B's). */
+ * panel and block of VEC steps of k (the blocks rounded up to the local
+ * size; A's panels and then B's). */
 static bool pack(vs_run *r, vs_cl_device *d, const char *opts, vs_gemm_params p, cl_mem ap, cl_mem a, size_t a_off,
                  size_t lda, bool ta, size_t m, size_t mp, cl_mem bp, cl_mem b, size_t b_off, size_t ldb, bool tb,
                  size_t n, size_t np, size_t k, vs_status *st) {
@@ -153,7 +153,8 @@ static bool pack(vs_run *r, vs_cl_device *d, const char *opts, vs_gemm_params p,
   cl_int ita = ta, itb = tb;
   karg args[] = {KARG(ap),  KARG(a),   KARG(uaoff), KARG(ulda), KARG(ita), KARG(um), KARG(bp),
                  KARG(b),   KARG(uboff), KARG(uldb), KARG(itb), KARG(un),  KARG(uk), KARG(a_panels)};
-  size_t global[2] = {(k + l - 1) / l * l, (size_t)(a_panels + b_panels)}, local[2] = {l, 1};
+  size_t blocks = (k + (size_t)p.vec - 1) / (size_t)p.vec;
+  size_t global[2] = {(blocks + l - 1) / l * l, (size_t)(a_panels + b_panels)}, local[2] = {l, 1};
   bool ok = vs__kernel_enqueue(d, &kp, 2, global, local, args, 14, "pack", st);
   vs__kernel_put(&kp);
   return ok;
