@@ -125,6 +125,20 @@ static void check_conv_algos(conv_case cc, const char *const *algos, size_t nalg
 /* check_conv_algos under every algorithm of ALGOS. */
 static void check_conv(conv_case cc) { check_conv_algos(cc, ALGOS, sizeof ALGOS / sizeof ALGOS[0]); }
 
+/* Layers whose output channels no wide direct variant fits (nv 2 or 4
+ * vectors): 48 channels are three vectors of 16, 8 one vector of 8. The
+ * selection offers them the variants with fewer vectors (conv_select.c's
+ * fit_channels): rm4 nv3 and rm6 nv3 walking rows, the strip rm4 nv3, rm8
+ * nv1 per pixel and the default's strip with one vector. Each forced,
+ * with bias and relu, against the host reference; on K = 8 the nv3 sets
+ * run as their fallback (one vector). */
+Test(nn, conv2d_few_channel_layers_every_reduced_form) {
+  static const char *const forms[] = {"direct:4,3,2,2,0", "direct:6,3,2,2,1", "direct:4,3,1,2,2", "direct:8,1,2,2,0",
+                                      "direct:8,1,1,8,2"};
+  check_conv_algos((conv_case){2, 9, 11, 5, 5, 5, 48, 1, 1, 1, 1, true, true, true}, forms, 5);
+  check_conv_algos((conv_case){2, 9, 11, 5, 3, 3, 8, 1, 1, 1, 1, true, true, true}, forms, 5);
+}
+
 /* The strided strip (conv_direct.cl's SSW): strip sets (rw 2) whose
  * (rm - 1) x SW + KW input pixels stay within conv_internal.h's
  * VS_CONV_STRIP_MAX_PX (24) at the strides and filter widths below up to

@@ -220,8 +220,9 @@ vs_conv_algo vs__conv_default_direct(const vs_cl_device *d);
 /* The direct sets selection times on d for g, at most cap written to out:
  * the default first (whether it fits g or not: vs__conv_direct runs the
  * nearest form that does), then the device class's variants that fit g;
- * where none does (few output channels: fewer vectors than every
- * variant's nv), the default's and the variants' own forms with as many
+ * where none does (output channels in a count of vectors that no
+ * variant's nv divides: one, or three for 48 channels of 16), the
+ * default's and the variants' own forms with as many
  * channel vectors as g's K divides into, each once (conv_select.c).
  * Returns how many were written; never more than 2 + the variants. */
 size_t vs__conv_direct_sets(const vs_cl_device *d, const vs_conv_geom *g, vs_conv_algo *out, size_t cap);

@@ -67,7 +67,8 @@
 /* The native float width of a CPU device (its vector registers' lanes);
  * 0 on other devices, whose registers are not vectors of a work-item. */
 static cl_uint cpu_native_width(const vs_cl_device *d) {
-  return strcmp(d->info.type, "CPU") == 0 ? d->native_float_width : 0;
+  if (strcmp(d->info.type, "CPU") != 0) return 0;
+  return d->native_float_width ? d->native_float_width : 1;
 }
 
 bool vs__conv_narrow_registers(const vs_cl_device *d) {
@@ -149,10 +150,11 @@ size_t vs__conv_direct_sets(const vs_cl_device *d, const vs_conv_geom *g, vs_con
   for (size_t i = 0; i < nvariants && n < cap; i++)
     if (vs__conv_direct_fits(g, variants[i])) out[n++] = variants[i];
   if (n > 1) return n;
-  /* No variant fits g's channels (8 or 16 output channels are one vector,
-   * where every wide variant has nv 2 or more): the default runs as its
-   * fallback (conv2d.c's direct_effective, per pixel), so its own form and
-   * each variant's with fewer vectors are the candidates, not one set. */
+  /* No variant fits g's channel vectors: 8 or 16 output channels are one
+   * vector and 48 three, where every wide variant has nv 2 or 4. The
+   * default then runs as its fallback (conv2d.c's direct_effective, per
+   * pixel), so its own form and each variant's with as many vectors as K
+   * divides into are the candidates, not one set. */
   vs_conv_algo own = fit_channels(g, def);
   if (n < cap && !vs__conv_direct_fits(g, def) && vs__conv_direct_fits(g, own)) out[n++] = own;
   for (size_t i = 0; i < nvariants && n < cap; i++) {

@@ -253,7 +253,7 @@ static void discover_devices(void) {
       cl_uint width = 0;
       if (clGetDeviceInfo(ids[k], CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT, sizeof width, &width, NULL) != CL_SUCCESS)
         width = 4;
-      d->native_float_width = width ? width : 1;
+      d->native_float_width = width;
       cl_uint vendor = 0;
       if (clGetDeviceInfo(ids[k], CL_DEVICE_VENDOR_ID, sizeof vendor, &vendor, NULL) == CL_SUCCESS &&
           vendor == NV_VENDOR_ID && (type & CL_DEVICE_TYPE_GPU))

@@ -83,7 +83,8 @@ typedef struct vs_cl_device {
   /* CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT, read once with the device
    * (registry.c): on a CPU the lanes of its vector registers (16 with
    * AVX-512, 8 with AVX2, 4 with SSE or NEON); 4 where the driver did not
-   * answer, never 0. Read by vs__wide_vector_registers and the peak kernel. */
+   * answer; kept as answered otherwise, 0 included (each reader has its
+   * rule for it: gemm.c, gemm_tune.c, conv_select.c, peak.c). */
   cl_uint native_float_width;
 } vs_cl_device;
 
