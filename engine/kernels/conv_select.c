@@ -649,7 +649,17 @@ bool vs__conv_select(vs_cl_device *d, size_t dev, bool tf32, const vs_conv_geom 
     free(fkey);
     return true;
   }
-  vs_conv_algo cands[28];
+  /* Room for every source below at its most: one tuned set (of one kind),
+   * the implicit GEMM's defaults, a tuned TF32 set and the TF32 defaults,
+   * the direct sets, im2col, the pointwise sets and convgemm. */
+  enum {
+    IGEMM_DEFS = 4,
+    TF32_DEFS = 3,
+    DIRECT_SETS = 2 + sizeof DIRECT_VARIANTS / sizeof *DIRECT_VARIANTS,
+    POINTWISE_SETS = 3
+  };
+  _Static_assert(sizeof DIRECT_VARIANTS_NARROW <= sizeof DIRECT_VARIANTS, "DIRECT_SETS holds either list");
+  vs_conv_algo cands[1 + IGEMM_DEFS + 1 + TF32_DEFS + DIRECT_SETS + 1 + POINTWISE_SETS + 1];
   int n = 0;
   vs_conv_algo tuned;
   bool have_tuned = vs__conv_table_lookup(d, fkey, &tuned);
@@ -663,21 +673,21 @@ bool vs__conv_select(vs_cl_device *d, size_t dev, bool tf32, const vs_conv_geom 
   bool igemm = vs__conv_igemm_gate(d);
   if (igemm && have_tuned && tuned.kind == VS_CONV_IGEMM && vs__conv_igemm_fits(d, g->dtype, tuned, NULL, 0))
     cands[n++] = tuned;
-  if (igemm) n += (int)vs__conv_igemm_defaults(d, g->dtype, cands + n, 4);
+  if (igemm) n += (int)vs__conv_igemm_defaults(d, g->dtype, cands + n, IGEMM_DEFS);
   /* The TF32 implicit GEMM where TF32 is allowed: a set kept for the
    * family's TF32 key ("tf32|family ..."), and the defaults that fit. */
-  vs_conv_algo ttuned, tdefs[3];
+  vs_conv_algo ttuned, tdefs[TF32_DEFS];
   char *tkey = mma ? tf32_key(vs__conv_family_key(g), true) : NULL;
-  size_t ntdefs = mma ? vs__conv_mma_defaults(d, tdefs, 3) : 0;
+  size_t ntdefs = mma ? vs__conv_mma_defaults(d, tdefs, TF32_DEFS) : 0;
   bool tnew = tkey && vs__conv_table_lookup(d, tkey, &ttuned) && ttuned.kind == VS_CONV_IGEMM_TF32 &&
               vs__conv_mma_fits(d, ttuned, NULL, 0);
   for (size_t i = 0; tnew && i < ntdefs; i++) tnew = memcmp(&ttuned, &tdefs[i], sizeof ttuned) != 0; /* timed once */
   if (tnew) cands[n++] = ttuned;
   free(tkey);
   for (size_t i = 0; i < ntdefs; i++) cands[n++] = tdefs[i];
-  n += (int)vs__conv_direct_sets(d, g, cands + n, 2 + sizeof DIRECT_VARIANTS / sizeof *DIRECT_VARIANTS);
+  n += (int)vs__conv_direct_sets(d, g, cands + n, DIRECT_SETS);
   cands[n++] = (vs_conv_algo)VS_CONV_SET(VS_CONV_IM2COL, 0, 0, 0, 0, 0);
-  n += (int)vs__conv_pointwise_sets(d, g, cands + n, 3); /* 1x1 filters only */
+  n += (int)vs__conv_pointwise_sets(d, g, cands + n, POINTWISE_SETS); /* 1x1 filters only */
   if (vs__conv_convgemm_fits(g)) cands[n++] = (vs_conv_algo)VS_CONV_SET(VS_CONV_CONVGEMM, 0, 0, 0, 0, 0);
   double best = -1, times[sizeof cands / sizeof cands[0]];
   *algo = def;
