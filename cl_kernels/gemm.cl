@@ -132,55 +132,29 @@ __attribute__((always_inline)) inline void transpose_round(TV *a, TV *b, const i
 #endif
 }
 
-/* Stores the first n lanes of v at p (n a constant after inlining): the
- * whole vector, or pieces of 8, 4, 2 and 1 lanes, each taken from the
- * front of v by a swizzle that then rotates the rest forward (a copy
- * through a private array measured as slow as the scalar copy: its
- * reloads of a 64-byte store's parts wait on store forwarding). */
-__attribute__((always_inline)) inline void store_part(TV v, __global float *p, const int n) {
-  if (n == VEC) {
-    STOREV(v, p, 0);
-    return;
-  }
-  int i = 0;
-#if VEC == 16
-  if (n & 8) {
-    STOREN(8, __global, v.lo, p);
-    v = (TV)(v.hi, v.lo);
-    i += 8;
-  }
-  if (n & 4) {
-    STOREN(4, __global, v.s0123, p + i);
-    v = (TV)(v.s4567, v.s89ab, v.scdef, v.s0123);
-    i += 4;
-  }
-  if (n & 2) {
-    STOREN(2, __global, v.s01, p + i);
-    v = (TV)(v.s23, v.s45, v.s67, v.s89, v.sab, v.scd, v.sef, v.s01);
-    i += 2;
-  }
-  if (n & 1) p[i] = v.s0;
-#elif VEC == 8
-  if (n & 4) {
-    STOREN(4, __global, v.lo, p);
-    v = (TV)(v.hi, v.lo);
-    i += 4;
-  }
-  if (n & 2) {
-    STOREN(2, __global, v.s01, p + i);
-    v = (TV)(v.s23, v.s45, v.s67, v.s01);
-    i += 2;
-  }
-  if (n & 1) p[i] = v.s0;
-#else
-  if (n & 2) {
-    STOREN(2, __global, v.lo, p);
-    v = (TV)(v.hi, v.lo);
-    i += 2;
-  }
-  if (n & 1) p[i] = v.s0;
-#endif
+/* Stores the first n < W lanes of a vector of W floats at p (n a constant
+ * after inlining): store_first2 the one lane, the wider ones by halves
+ * (STORE_FIRST). So pieces of 8,
+ * 4, 2 and 1 lanes, each a swizzle of v (a copy through a private array
+ * measured as slow as the scalar copy: its reloads of a 64-byte store's
+ * parts wait on store forwarding). */
+__attribute__((always_inline)) inline void store_first2(float2 v, __global float *p, const int n) {
+  if (n & 1) p[0] = v.s0;
 }
+/* store_firstW for W = 2H: the first half whole where n & H, then n's
+ * rest from the second half; else n from the first half. */
+#define STORE_FIRST(W, H)                                                                         \
+  __attribute__((always_inline)) inline void store_first##W(float##W v, __global float *p, const int n) { \
+    if (n & H) {                                                                                  \
+      STOREN(H, __global, v.lo, p);                                                               \
+      store_first##H(v.hi, p + H, n & (H - 1));                                                   \
+    } else {                                                                                      \
+      store_first##H(v.lo, p, n);                                                                 \
+    }                                                                                             \
+  }
+STORE_FIRST(4, 2)
+STORE_FIRST(8, 4)
+STORE_FIRST(16, 8)
 
 /* Stores a chunk of wc floats of a step from v at p, `room` floats from p
  * to the end of what the work-item writes: the whole vector where it is
@@ -190,7 +164,7 @@ __attribute__((always_inline)) inline void store_part(TV v, __global float *p, c
  * first); else the first wc lanes. */
 __attribute__((always_inline)) inline void store_chunk(TV v, __global float *p, const int wc, const ulong room) {
   if (wc == VEC || room >= VEC) STOREV(v, p, 0);
-  else store_part(v, p, wc);
+  else CAT(store_first, VEC)(v, p, wc);
 }
 
 /* Rows [c, c + wc) (wc <= VEC) of a panel w wide, VEC steps: src is row

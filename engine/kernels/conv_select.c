@@ -156,7 +156,7 @@ size_t vs__conv_direct_sets(const vs_cl_device *d, const vs_conv_geom *g, vs_con
    * pixel), so its own form and each variant's with as many vectors as K
    * divides into are the candidates, not one set. */
   vs_conv_algo own = fit_channels(g, def);
-  if (n < cap && !vs__conv_direct_fits(g, def) && vs__conv_direct_fits(g, own)) out[n++] = own;
+  if (n < cap && vs__conv_direct_fits(g, own) && !listed(out, n, own)) out[n++] = own;
   for (size_t i = 0; i < nvariants && n < cap; i++) {
     vs_conv_algo v = fit_channels(g, variants[i]);
     if (vs__conv_direct_fits(g, v) && !listed(out, n, v)) out[n++] = v;
